@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds librdkafka from source once and caches it outside the clone, keyed by version.
+# Confluent.Kafka 2.15.1 needs librdkafka 2.15.x; Debian ships 2.0.2 and the NuGet native
+# package is not available here, so the C source is taken from the npm package that
+# vendors it. Prints the path of the built shared library.
+set -euo pipefail
+
+version="2.15.1"
+npm_package="@confluentinc/kafka-javascript@1.10.1"   # vendors librdkafka 2.15.1 in deps/librdkafka
+cache_root="${CONTESTPIPELINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/contestpipeline}"
+target="$cache_root/librdkafka-$version"
+lib="$target/librdkafka.so.1"
+
+if [ -f "$lib" ]; then
+  echo "$lib"
+  exit 0
+fi
+
+need=()
+for pkg in gcc make libssl-dev zlib1g-dev; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing build dependencies: ${need[*]}" >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+fi
+command -v npm >/dev/null || { echo "npm is required to fetch the librdkafka $version source" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+echo "building librdkafka $version (once; cached in $target) ..." >&2
+(cd "$work" && npm pack --silent "$npm_package" >/dev/null && tar xzf ./*.tgz)
+src="$work/package/deps/librdkafka"
+grep -q "RD_KAFKA_VERSION  *0x020f01" "$src/src/rdkafka.h" \
+  || { echo "the npm package does not carry librdkafka $version" >&2; exit 1; }
+(cd "$src" \
+  && ./configure --prefix="$target" --disable-gssapi --disable-curl --disable-sasl >"$work/configure.log" 2>&1 \
+  && make -j"$(nproc)" libs >"$work/make.log" 2>&1) \
+  || { echo "librdkafka build failed; last lines of the log:" >&2; tail -20 "$work"/*.log >&2; exit 1; }
+
+mkdir -p "$target.tmp"
+cp "$src/src/librdkafka.so.1" "$target.tmp/"
+rm -rf "$target"
+mv "$target.tmp" "$target"
+echo "$lib"

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Starts the machine's PostgreSQL cluster if it is not running and creates the
+# pipeline's role and database. Safe to run any number of times.
+set -euo pipefail
+
+role="${CONTESTPIPELINE_PG_USER:-contestpipeline}"
+password="${CONTESTPIPELINE_PG_PASSWORD:-contestpipeline}"
+database="${CONTESTPIPELINE_PG_DATABASE:-contestpipeline}"
+
+if ! command -v pg_ctlcluster >/dev/null; then
+  echo "installing postgresql ..." >&2
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+fi
+
+cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
+if [ -z "$cluster" ]; then
+  pg_createcluster 15 main >&2
+  cluster="15 main"
+fi
+read -r pg_version pg_name <<<"$cluster"
+status="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $4}')"
+if [ "$status" != "online" ]; then
+  echo "starting PostgreSQL $pg_version/$pg_name ..." >&2
+  pg_ctlcluster "$pg_version" "$pg_name" start
+fi
+port="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $3}')"
+
+for _ in $(seq 1 30); do
+  su postgres -c "pg_isready -q -p $port" && break
+  sleep 1
+done
+
+psql_admin() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -X -p $port $*"; }
+if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$role'\"")" != "1" ]; then
+  psql_admin "-c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'\""
+fi
+if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname = '$database'\"")" != "1" ]; then
+  psql_admin "-c \"CREATE DATABASE $database OWNER $role\""
+fi
+echo "Host=127.0.0.1;Port=$port;Username=$role;Password=$password;Database=$database"

@@ -1,0 +1,24 @@
+namespace ContestPipeline.Contracts;
+
+/// <summary>
+/// Kafka header names. Every message carries the envelope headers; a dead letter also
+/// carries the dead-letter headers naming why and where it came from.
+/// </summary>
+public static class MessageHeaders
+{
+    public const string MessageId = "message-id";
+    public const string Type = "type";
+    public const string SchemaVersion = "schema-version";
+    public const string CorrelationId = "correlation-id";
+    public const string CausationId = "causation-id";
+    /// <summary>ISO-8601 UTC timestamp, e.g. 2026-11-21T14:00:00.000Z.</summary>
+    public const string OccurredAt = "occurred-at";
+
+    public const string DeadLetterReason = "dlq-reason";
+    public const string DeadLetterException = "dlq-exception";
+    public const string DeadLetterConsumer = "dlq-consumer";
+    public const string DeadLetterAttempts = "dlq-attempts";
+    public const string DeadLetterOriginalTopic = "dlq-original-topic";
+    public const string DeadLetterOriginalPartition = "dlq-original-partition";
+    public const string DeadLetterOriginalOffset = "dlq-original-offset";
+}

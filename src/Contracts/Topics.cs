@@ -1,0 +1,52 @@
+namespace ContestPipeline.Contracts;
+
+/// <summary>
+/// Topic names. The key each topic is partitioned by is part of the contract: it keeps
+/// one contest's (or game's) events in order.
+/// </summary>
+public static class Topics
+{
+    /// <summary>Sports-provider feed; key: game id.</summary>
+    public const string ProviderFeed = "provider.feed";
+    /// <summary>Contest definitions; key: contest id.</summary>
+    public const string Contests = "contests";
+    /// <summary>Entry submissions; key: contest id.</summary>
+    public const string Entries = "entries";
+    /// <summary>Normalized, ordered game facts; key: game id.</summary>
+    public const string Games = "games";
+    /// <summary>Contest lifecycle transitions; key: contest id.</summary>
+    public const string ContestLifecycle = "contest.lifecycle";
+    /// <summary>Live and final standings; key: contest id.</summary>
+    public const string Standings = "standings";
+    /// <summary>Payout orders; key: contest id.</summary>
+    public const string PayoutsDue = "payouts.due";
+    /// <summary>Payout state changes; key: contest id.</summary>
+    public const string PayoutsStatus = "payouts.status";
+    /// <summary>Stripe webhook events; key: the Stripe object id.</summary>
+    public const string StripeEvents = "stripe.events";
+    /// <summary>Operator alerts; key: the source that raised them.</summary>
+    public const string Alerts = "alerts";
+    /// <summary>End-to-end health probe through every worker; key: canary id.</summary>
+    public const string Canary = "pipeline.canary";
+
+    public const string DeadLetterSuffix = ".dlq";
+
+    /// <summary>The dead-letter topic of a consumed topic.</summary>
+    public static string DeadLetter(string topic) => topic + DeadLetterSuffix;
+
+    /// <summary>Every topic the pipeline uses, each with its dead-letter topic.</summary>
+    public static IReadOnlyList<string> All { get; } = BuildAll();
+
+    /// <summary>Partitions per topic on the local broker (production sizes its own).</summary>
+    public const int PartitionCountDefault = 4;
+
+    private static string[] BuildAll()
+    {
+        string[] main =
+        [
+            ProviderFeed, Contests, Entries, Games, ContestLifecycle, Standings,
+            PayoutsDue, PayoutsStatus, StripeEvents, Alerts, Canary,
+        ];
+        return [.. main, .. main.Select(DeadLetter)];
+    }
+}

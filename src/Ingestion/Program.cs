@@ -1,0 +1,4 @@
+using ContestPipeline.Ingestion.Extensions;
+using ContestPipeline.Plumbing.Hosting;
+
+return await PipelineWorker.RunAsync(args, IngestionWorker.Definition);

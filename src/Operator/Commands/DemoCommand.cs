@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// cpctl demo: starts the local broker and every worker as separate processes, sends
+/// canaries through ingestion → scoring → settlement → payout (each hop: inbox,
+/// effect and outbox in one transaction, then the relay to Kafka), prints each hop as it
+/// is observed, then shows each worker's inbox and outbox. Exits non-zero if a canary
+/// does not complete or any hop was applied twice.
+/// </summary>
+public static class DemoCommand
+{
+    public static async Task<int> RunAsync(int canaries, TimeSpan timeout, CancellationToken ct)
+    {
+        var settingsPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
+        try
+        {
+            await PipelineWorker.CheckPostgresAsync(settingsPg);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync("demo: " + e.Message);
+            return PipelineWorker.ExitStartupFailed;
+        }
+
+        var runDir = Path.Combine(RepoPaths.RunDirectory, "demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(runDir);
+        Step($"run directory {runDir} (process logs)");
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        Step($"local broker up: {broker.BootstrapServers}");
+
+        var env = new Dictionary<string, string?>
+        {
+            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
+            [PipelineSettings.PostgresVariable] = settingsPg,
+        };
+        var workers = new List<ChildProcess>();
+        try
+        {
+            foreach (var name in CanaryPassed.Route)
+            {
+                workers.Add(ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, Path.Combine(runDir, name + ".log")));
+                Step($"worker {name} started (pid {workers[^1].Id})");
+            }
+
+            var runId = DateTime.UtcNow.ToString("HHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
+            var ids = Enumerable.Range(1, canaries).Select(i => $"demo-{runId}-{i}").ToList();
+            var ok = await SendAndWatchAsync(broker.BootstrapServers, ids, workers, timeout, ct);
+
+            Step("each worker's own tables (inbox rows = messages handled once; outbox rows = messages published):");
+            await using var dataSource = NpgsqlDataSource.Create(settingsPg);
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            var duplicates = 0;
+            foreach (var stage in CanaryPassed.Route)
+            {
+                var hops = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() });
+                var outbox = await conn.QueryFirstAsync<(long Total, long Sent)>(
+                    $"SELECT count(*), count(sent_at) FROM {stage}.outbox WHERE message_id LIKE @p", new { p = $"canary:demo-{runId}-%" });
+                duplicates += (int)Math.Max(0, hops - ids.Count);
+                Console.WriteLine($"    {stage,-11} hops recorded {hops,3}   outbox {outbox.Sent}/{outbox.Total} sent");
+            }
+            if (!ok || duplicates > 0)
+            {
+                Console.WriteLine($"demo FAILED: {(ok ? "" : "not every canary completed; ")}{duplicates} duplicate hops");
+                return 1;
+            }
+            Console.WriteLine($"demo OK: {ids.Count} canaries passed every worker exactly once");
+            return 0;
+        }
+        finally
+        {
+            foreach (var w in workers) await w.DisposeAsync();
+            Step("workers stopped; local broker stopping");
+        }
+    }
+
+    private static async Task<bool> SendAndWatchAsync(string bootstrap, List<string> ids, List<ChildProcess> workers, TimeSpan timeout, CancellationToken ct)
+    {
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrap, "cpctl.demo"), NullLogger.Instance);
+        var config = KafkaClients.ConsumerConfig(bootstrap, "cpctl.demo.watch." + Guid.NewGuid().ToString("N"));
+        using var watcher = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        watcher.Subscribe(Topics.Canary);
+
+        var started = Stopwatch.StartNew();
+        foreach (var id in ids)
+        {
+            var envelope = new Envelope(CanaryPassed.MessageIdFor(id, "origin"), CanaryPassed.MessageType, CanaryPassed.SchemaVersion,
+                id, null, DateTimeOffset.UtcNow);
+            var message = OutgoingMessage.Create(Topics.Canary, id, envelope, new CanaryPassed(id, CanaryPassed.Route[0], []));
+            var headers = new Headers();
+            foreach (var h in message.Headers) headers.Add(h.Name, h.Value);
+            await producer.ProduceAsync(Topics.Canary, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = headers }, ct);
+        }
+        Step($"sent {ids.Count} canaries to {Topics.Canary}; watching them pass through the workers ...");
+
+        var pending = ids.ToHashSet();
+        var seen = new HashSet<string>();
+        while (pending.Count > 0 && started.Elapsed < timeout && !ct.IsCancellationRequested)
+        {
+            foreach (var w in workers.Where(w => w.HasExited))
+            {
+                Console.WriteLine($"worker {w.Name} exited with code {w.ExitCode}; last lines of {w.LogPath}:");
+                foreach (var line in File.ReadLines(w.LogPath).TakeLast(5)) Console.WriteLine("    " + line);
+                return false;
+            }
+            var r = watcher.Consume(TimeSpan.FromMilliseconds(200));
+            if (r?.Message?.Value is null) continue;
+            var canary = JsonSerializer.Deserialize<CanaryPassed>(r.Message.Value, OutgoingMessage.Json);
+            if (canary is null || !pending.Contains(canary.CanaryId)) continue;
+            var hop = canary.Hops.Count == 0 ? "origin" : canary.Hops[^1];
+            if (!seen.Add($"{canary.CanaryId}/{hop}")) continue; // the relay may publish a message twice; workers drop it
+            Console.WriteLine($"  {started.Elapsed.TotalSeconds,6:F2}s  {canary.CanaryId}  via {hop,-10} -> {canary.NextStage}");
+            if (canary.NextStage == CanaryPassed.Done) pending.Remove(canary.CanaryId);
+        }
+        watcher.Close();
+        if (pending.Count > 0) Console.WriteLine($"timed out with {pending.Count} canaries still in flight");
+        return pending.Count == 0;
+    }
+
+    private static void Step(string text) => Console.WriteLine($"[demo] {text}");
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using ContestPipeline.Operator.Commands;
+using ContestPipeline.Plumbing;
+
+var root = new RootCommand("cpctl: operate the contest pipeline (local broker, demo, benchmark)");
+
+var brokers = new Option<int>("--brokers") { Description = "number of mock brokers", DefaultValueFactory = _ => 3 };
+var partitions = new Option<int>("--partitions") { Description = "partitions per pipeline topic", DefaultValueFactory = _ => 4 };
+var stateFile = new Option<string>("--state-file") { Description = "where to write bootstrap servers and control URL", DefaultValueFactory = _ => PipelineSettings.BrokerFileDefault };
+var broker = new Command("broker", "run the local Kafka-protocol broker (librdkafka mock cluster) until stopped") { brokers, partitions, stateFile };
+broker.SetAction((parse, ct) => BrokerCommand.RunAsync(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(stateFile)!, ct));
+root.Subcommands.Add(broker);
+
+var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
+var timeoutS = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };
+var demo = new Command("demo", "start the broker and every worker, push messages through outbox → Kafka → inbox and show what happened") { canaries, timeoutS };
+demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(canaries), TimeSpan.FromSeconds(parse.GetValue(timeoutS)), ct));
+root.Subcommands.Add(demo);
+
+return await root.Parse(args).InvokeAsync();

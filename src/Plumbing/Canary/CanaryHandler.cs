@@ -1,0 +1,34 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Plumbing.Canary;
+
+/// <summary>
+/// Records a canary addressed to this worker's stage and forwards it to the next stage
+/// through the outbox, in one transaction. Canaries for other stages are not this
+/// worker's business and are passed over.
+/// </summary>
+public sealed class CanaryHandler(string stage, string schema) : IMessageHandler
+{
+    private readonly string _table = SqlNames.Identifier(schema) + ".canary_hops";
+
+    public string MessageType => CanaryPassed.MessageType;
+    public int SchemaVersionMax => CanaryPassed.SchemaVersion;
+
+    public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    {
+        var canary = message.Body<CanaryPassed>();
+        if (canary.NextStage != stage) return;
+        if (string.IsNullOrWhiteSpace(canary.CanaryId) || canary.CanaryId.Length > 100)
+            throw new MessageRejectedException("canaryId must be 1 to 100 characters");
+        var hops = canary.Hops.Append(stage).ToArray();
+        await context.Connection.ExecuteAsync(
+            $"INSERT INTO {_table} (canary_id, stage, hops) VALUES (@id, @stage, @hops) ON CONFLICT DO NOTHING",
+            new { id = canary.CanaryId, stage, hops }, context.Transaction);
+        context.Publish(message.Envelope, Topics.Canary, canary.CanaryId,
+            CanaryPassed.MessageIdFor(canary.CanaryId, stage), CanaryPassed.MessageType, CanaryPassed.SchemaVersion,
+            new CanaryPassed(canary.CanaryId, CanaryPassed.NextAfter(stage), hops));
+    }
+}

@@ -1,0 +1,47 @@
+namespace ContestPipeline.Plumbing;
+
+/// <summary>
+/// Named places where a test can make a process die, to prove recovery at exactly the
+/// moments random kills rarely hit (between a Kafka produce and the outbox commit,
+/// between a database commit and the offset commit). Inert unless configured.
+/// In a worker process, CONTESTPIPELINE_CRASH_AT="name" or "name:n" kills the process
+/// with SIGKILL the n-th time the point is reached; in-process tests set
+/// <see cref="Action"/> instead.
+/// </summary>
+public sealed class CrashPoints
+{
+    public const string Variable = "CONTESTPIPELINE_CRASH_AT";
+
+    public const string RelayAfterProduce = "relay.after-produce";
+    public const string ConsumerAfterCommit = "consumer.after-commit";
+
+    private readonly string? _name;
+    private readonly int _nth;
+    private int _hits;
+
+    /// <summary>Called with the point's name each time it is reached; may throw to simulate a crash.</summary>
+    public Action<string>? Action { get; set; }
+
+
+    public CrashPoints(string? spec)
+    {
+        if (string.IsNullOrWhiteSpace(spec)) return;
+        var parts = spec.Split(':', 2);
+        _name = parts[0];
+        _nth = parts.Length == 2 && int.TryParse(parts[1], out var n) && n > 0 ? n : 1;
+    }
+
+    public static CrashPoints FromEnvironment() => new(Environment.GetEnvironmentVariable(Variable));
+
+    public void Reach(string name)
+    {
+        Action?.Invoke(name);
+        if (_name != name) return;
+        if (Interlocked.Increment(ref _hits) != _nth) return;
+        Console.Error.WriteLine($"crash point {name} reached: killing process {Environment.ProcessId}");
+        System.Diagnostics.Process.GetCurrentProcess().Kill();
+    }
+}
+
+/// <summary>Thrown by an in-process crash-point action: the component stops as if killed.</summary>
+public sealed class SimulatedCrashException(string point) : Exception($"simulated crash at {point}");

@@ -1,0 +1,57 @@
+using System.Reflection;
+using System.Runtime.InteropServices;
+
+namespace ContestPipeline.Plumbing.Kafka;
+
+/// <summary>
+/// The one place the native librdkafka is resolved. Confluent.Kafka 2.15.1 needs
+/// librdkafka 2.15.x, which build/librdkafka.sh builds and caches; its own loader
+/// (Library.Load) cannot be used on Debian 12 because it dlopens "libdl", which only
+/// exists as libdl.so.2. So a DllImport resolver maps every "librdkafka*" import of the
+/// Confluent.Kafka assembly (and of this one, for the mock cluster) to the cached build.
+/// </summary>
+public static class KafkaNative
+{
+    public const string Version = "2.15.1";
+    public const string PathVariable = "CONTESTPIPELINE_LIBRDKAFKA";
+
+    private static readonly Lock Gate = new();
+    private static nint _handle;
+
+    /// <summary>Where the cached build lives unless <see cref="PathVariable"/> says otherwise.</summary>
+    public static string DefaultPath
+    {
+        get
+        {
+            var cacheRoot = Environment.GetEnvironmentVariable("CONTESTPIPELINE_CACHE");
+            if (string.IsNullOrEmpty(cacheRoot))
+            {
+                var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+                var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+                cacheRoot = Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".cache") : xdg, "contestpipeline");
+            }
+            return Path.Combine(cacheRoot, $"librdkafka-{Version}", "librdkafka.so.1");
+        }
+    }
+
+    /// <summary>Installs the resolver once; every Kafka client factory calls this first.</summary>
+    public static void EnsureLoaded()
+    {
+        if (_handle != 0) return;
+        lock (Gate)
+        {
+            if (_handle != 0) return;
+            var path = Environment.GetEnvironmentVariable(PathVariable);
+            if (string.IsNullOrEmpty(path)) path = DefaultPath;
+            if (!File.Exists(path))
+                throw new InvalidOperationException(
+                    $"librdkafka {Version} not found at {path}: run build/librdkafka.sh (or set {PathVariable})");
+            var handle = NativeLibrary.Load(path);
+            DllImportResolver resolver = (name, _, _) =>
+                name.StartsWith("librdkafka", StringComparison.Ordinal) ? handle : 0;
+            NativeLibrary.SetDllImportResolver(typeof(Confluent.Kafka.Library).Assembly, resolver);
+            NativeLibrary.SetDllImportResolver(Assembly.GetExecutingAssembly(), resolver);
+            _handle = handle;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using ContestPipeline.Contracts;
+using Npgsql;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// Applies one message type's effects inside the consume loop's transaction. A handler
+/// writes only through <see cref="HandlerContext"/>'s connection and transaction and
+/// publishes only through its outbox, so effect, outgoing messages and the inbox row
+/// commit together or not at all.
+/// </summary>
+public interface IMessageHandler
+{
+    string MessageType { get; }
+
+    /// <summary>The newest schema version this handler reads; newer ones are rejected, not guessed at.</summary>
+    int SchemaVersionMax { get; }
+
+    Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct);
+}
+
+public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
+{
+    private readonly List<OutgoingMessage> _outgoing = [];
+
+    public NpgsqlConnection Connection { get; } = connection;
+    public NpgsqlTransaction Transaction { get; } = transaction;
+    public TimeProvider Clock { get; } = clock;
+
+    /// <summary>Queues a message for the outbox; written just before the transaction commits.</summary>
+    public void Publish(OutgoingMessage message) => _outgoing.Add(message);
+
+    /// <summary>Publishes a JSON message caused by <paramref name="cause"/> (same correlation id).</summary>
+    public void Publish<T>(Envelope cause, string topic, string key, string messageId, string type, int schemaVersion, T body) =>
+        Publish(OutgoingMessage.Create(topic, key, cause.Caused(messageId, type, schemaVersion, Clock.GetUtcNow()), body));
+
+    internal IReadOnlyList<OutgoingMessage> Outgoing => _outgoing;
+}

@@ -1,0 +1,376 @@
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Kafka;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+public sealed class InboxConsumerOptions
+{
+    /// <summary>The consumer's name: its Kafka group id and its key in the inbox.</summary>
+    public required string Consumer { get; init; }
+    public required string Schema { get; init; }
+    public required IReadOnlyList<string> Topics { get; init; }
+    public int BatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
+    public int AttemptsMax { get; init; } = Limits.HandlerAttemptsMax;
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.ConsumerPollTimeoutMs);
+    public int RetryBackoffMs { get; init; } = Limits.HandlerRetryBackoffMs;
+    public int RetryBackoffMsMax { get; init; } = Limits.HandlerRetryBackoffMsMax;
+    public TimeSpan DatabaseOutageTolerance { get; init; } = TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
+}
+
+/// <summary>
+/// The consume loop every worker runs. A batch of messages is applied in ONE database
+/// transaction together with their inbox rows; offsets are stored only after that commit.
+/// A message already in the inbox is skipped, so redelivery and replay are no-ops.
+///
+/// If a handler fails, the batch is rolled back and its messages are applied one at a
+/// time: a failing message is retried a bounded number of times with backoff, then goes
+/// to <c>&lt;topic&gt;.dlq</c> (through the outbox, in the same transaction as its inbox
+/// row) and the messages behind it flow on. A message that can never apply (no message
+/// id, unknown type, unreadable body) goes there at once. An unreachable database is not
+/// the message's fault: the loop waits it out and retries without counting attempts.
+/// </summary>
+public sealed class InboxConsumer
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IReadOnlyDictionary<string, IMessageHandler> _handlers;
+    private readonly InboxConsumerOptions _options;
+    private readonly ConsumerConfig _config;
+    private readonly Outbox _outbox;
+    private readonly CrashPoints _crashPoints;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly string _inbox;
+    private readonly List<ConsumeResult<byte[]?, byte[]?>> _batch = [];
+
+    public InboxConsumer(
+        NpgsqlDataSource dataSource, string bootstrapServers, IEnumerable<IMessageHandler> handlers,
+        InboxConsumerOptions options, CrashPoints crashPoints, TimeProvider clock, ILogger logger)
+    {
+        _dataSource = dataSource;
+        _handlers = handlers.ToDictionary(h => h.MessageType, StringComparer.Ordinal);
+        _options = options;
+        _config = KafkaClients.ConsumerConfig(bootstrapServers, options.Consumer);
+        _outbox = new Outbox(options.Schema);
+        _crashPoints = crashPoints;
+        _clock = clock;
+        _logger = logger;
+        _inbox = SqlNames.Identifier(options.Schema) + ".inbox";
+    }
+
+    /// <summary>Lets tests and tuning change client settings before <see cref="RunAsync"/>.</summary>
+    public ConsumerConfig Config => _config;
+
+    /// <summary>Consumes until cancelled, then finishes the batch in hand and leaves the group cleanly.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        using var consumer = KafkaClients.ConsumerBuilder(_config, _logger)
+            .SetErrorHandler((_, e) =>
+            {
+                if (e.IsFatal) _logger.LogCritical("Kafka consumer {Consumer} fatal error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
+                else _logger.LogWarning("Kafka consumer {Consumer} error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
+            })
+            .SetPartitionsAssignedHandler((_, parts) =>
+                _logger.LogInformation("Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts)))
+            .SetPartitionsRevokedHandler((_, parts) =>
+            {
+                // Messages of a partition that moved to another member are that member's now;
+                // it resumes from the last stored offset, so dropping them here loses nothing.
+                var revoked = parts.Select(p => p.TopicPartition).ToHashSet();
+                _batch.RemoveAll(r => revoked.Contains(r.TopicPartition));
+                _logger.LogInformation("Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
+            })
+            .Build();
+        consumer.Subscribe(_options.Topics);
+        try
+        {
+            await Task.Yield();
+            while (!ct.IsCancellationRequested)
+            {
+                _batch.Clear();
+                if (!Fill(consumer, ct)) continue;
+                await ProcessBatchAsync(consumer, [.. _batch], ct);
+            }
+        }
+        finally
+        {
+            // Close commits the offsets stored so far and leaves the group at once, so the
+            // partitions move to another member without waiting for the session timeout.
+            consumer.Close();
+        }
+    }
+
+    private bool Fill(IConsumer<byte[]?, byte[]?> consumer, CancellationToken ct)
+    {
+        var timeout = _options.PollTimeout;
+        while (_batch.Count < _options.BatchSizeMax && !ct.IsCancellationRequested)
+        {
+            ConsumeResult<byte[]?, byte[]?>? result;
+            try
+            {
+                result = consumer.Consume(timeout);
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                _logger.LogWarning("Consumer {Consumer} could not consume: {Reason}", _options.Consumer, e.Error.Reason);
+                break;
+            }
+            if (result is null) break;
+            if (result.IsPartitionEOF) continue;
+            _batch.Add(result);
+            timeout = TimeSpan.Zero;
+        }
+        return _batch.Count > 0;
+    }
+
+    private async Task ProcessBatchAsync(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> results, CancellationToken ct)
+    {
+        var items = results.Select(Classify).ToList();
+        var outageStarted = (DateTimeOffset?)null;
+        while (true)
+        {
+            try
+            {
+                await ApplyAsync(items, ct);
+                break;
+            }
+            catch (Exception e) when (IsDatabaseOutage(e))
+            {
+                outageStarted ??= _clock.GetUtcNow();
+                await WaitOutOutageAsync(e, outageStarted.Value, ct);
+                if (ct.IsCancellationRequested) return;
+            }
+            catch (Exception e) when (e is not SimulatedCrashException && items.Count > 1)
+            {
+                _logger.LogInformation("Consumer {Consumer}: batch of {Count} failed ({Error}); applying one at a time",
+                    _options.Consumer, items.Count, e.Message);
+                foreach (var item in items)
+                {
+                    await ApplyOneAsync(item, ct);
+                    if (ct.IsCancellationRequested && !item.Done) return;
+                    StoreOffsets(consumer, [item]);
+                }
+                return;
+            }
+            catch (Exception e) when (e is not SimulatedCrashException)
+            {
+                await ApplyOneAsync(items[0], ct);
+                if (!items[0].Done) return;
+                break;
+            }
+        }
+        StoreOffsets(consumer, items);
+    }
+
+    /// <summary>Applies every message of the batch in one transaction. Throws if any handler fails.</summary>
+    private async Task ApplyAsync(IReadOnlyList<Item> items, CancellationToken ct)
+    {
+        await using var conn = await _dataSource.OpenConnectionAsync(CancellationToken.None);
+        await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
+        var context = new HandlerContext(conn, tx, _clock);
+        var fresh = await ClaimAsync(conn, tx, items);
+        foreach (var item in items)
+        {
+            if (!fresh.Remove(item.InboxId)) continue;
+            if (item.Rejection is not null) AddDeadLetter(context, item, item.Rejection, null, 0);
+            else await item.Handler!.HandleAsync(item.Message!, context, ct);
+        }
+        await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
+        _crashPoints.Reach(CrashPoints.ConsumerAfterCommit);
+        foreach (var item in items) item.Done = true;
+    }
+
+    /// <summary>Applies one message with bounded retries; dead-letters it when they run out.</summary>
+    private async Task ApplyOneAsync(Item item, CancellationToken ct)
+    {
+        var attempts = 0;
+        var outageStarted = (DateTimeOffset?)null;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                attempts++;
+                await ApplyAsync([item], ct);
+                return;
+            }
+            catch (Exception e) when (IsDatabaseOutage(e))
+            {
+                attempts--;
+                outageStarted ??= _clock.GetUtcNow();
+                await WaitOutOutageAsync(e, outageStarted.Value, ct);
+            }
+            catch (MessageRejectedException e)
+            {
+                await DeadLetterAsync(item, e.Reason, null, attempts, ct);
+                return;
+            }
+            catch (Exception e) when (e is not SimulatedCrashException)
+            {
+                if (attempts < _options.AttemptsMax)
+                {
+                    var delay = Backoff.Exponential(attempts, _options.RetryBackoffMs, _options.RetryBackoffMsMax);
+                    _logger.LogWarning(e, "Consumer {Consumer}: {Type} {MessageId} at {Where} failed (attempt {Attempt} of {AttemptsMax}); retrying in {DelayMs} ms",
+                        _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, attempts, _options.AttemptsMax, (int)delay.TotalMilliseconds);
+                    try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { return; }
+                    continue;
+                }
+                await DeadLetterAsync(item, $"handler failed after {attempts} attempts: {e.Message}", e, attempts, ct);
+                return;
+            }
+        }
+    }
+
+    private async Task DeadLetterAsync(Item item, string reason, Exception? exception, int attempts, CancellationToken ct)
+    {
+        var outageStarted = (DateTimeOffset?)null;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await using var conn = await _dataSource.OpenConnectionAsync(CancellationToken.None);
+                await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
+                var context = new HandlerContext(conn, tx, _clock);
+                var rejected = item with { Rejection = reason };
+                if ((await ClaimAsync(conn, tx, [rejected])).Count == 1)
+                    AddDeadLetter(context, item, reason, exception, attempts);
+                await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
+                await tx.CommitAsync(CancellationToken.None);
+                item.Done = true;
+                return;
+            }
+            catch (Exception e) when (IsDatabaseOutage(e))
+            {
+                outageStarted ??= _clock.GetUtcNow();
+                await WaitOutOutageAsync(e, outageStarted.Value, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Inserts the inbox rows and returns the ids that are new to this consumer. A row
+    /// left by an earlier dead-lettering is claimed again: a message that was never
+    /// applied may be re-driven, or replayed after a fix, and then applies once.
+    /// </summary>
+    private async Task<HashSet<string>> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Item> items)
+    {
+        var distinct = items.DistinctBy(i => i.InboxId).ToList();
+        await using var cmd = new NpgsqlCommand($"""
+            INSERT INTO {_inbox} AS i (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
+            SELECT @consumer, id, topic, part, off, outcome, CASE WHEN outcome = 'dead_lettered' THEN 1 ELSE 0 END
+            FROM unnest(@ids, @topics, @parts, @offs, @outcomes) AS u(id, topic, part, off, outcome)
+            ON CONFLICT (consumer, message_id) DO UPDATE
+                SET outcome = excluded.outcome, topic = excluded.topic, kafka_partition = excluded.kafka_partition,
+                    kafka_offset = excluded.kafka_offset, processed_at = now(),
+                    dead_letter_count = i.dead_letter_count + excluded.dead_letter_count
+                WHERE i.outcome = 'dead_lettered'
+            RETURNING message_id
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("consumer", _options.Consumer);
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.InboxId).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("topics", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.Result.Topic).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("parts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = distinct.Select(i => i.Result.Partition.Value).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("offs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = distinct.Select(i => i.Result.Offset.Value).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.Rejection is null ? "applied" : "dead_lettered").ToArray() });
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(CancellationToken.None);
+        while (await reader.ReadAsync(CancellationToken.None)) fresh.Add(reader.GetString(0));
+        return fresh;
+    }
+
+    private void AddDeadLetter(HandlerContext context, Item item, string reason, Exception? exception, int attempts)
+    {
+        var r = item.Result;
+        var headers = new List<Header>(item.Headers)
+        {
+            Header.Text(MessageHeaders.DeadLetterReason, reason),
+            Header.Text(MessageHeaders.DeadLetterConsumer, _options.Consumer),
+            Header.Text(MessageHeaders.DeadLetterAttempts, attempts.ToString(CultureInfo.InvariantCulture)),
+            Header.Text(MessageHeaders.DeadLetterOriginalTopic, r.Topic),
+            Header.Text(MessageHeaders.DeadLetterOriginalPartition, r.Partition.Value.ToString(CultureInfo.InvariantCulture)),
+            Header.Text(MessageHeaders.DeadLetterOriginalOffset, r.Offset.Value.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (exception is not null)
+            headers.Add(Header.Text(MessageHeaders.DeadLetterException, exception.GetType().FullName + ": " + exception.Message));
+        // Unique per dead-lettering, so a message dead-lettered again after a re-drive is published again.
+        var outboxId = $"dlq:{_options.Consumer}:{item.InboxId}:{r.Offset.Value}:{_clock.GetUtcNow().ToUnixTimeMilliseconds()}";
+        context.Publish(new OutgoingMessage(outboxId, Topics.DeadLetter(r.Topic), r.Message.Key,
+            item.Message?.Envelope.Type ?? "unknown", r.Message.Value, headers));
+        _logger.LogError("Consumer {Consumer}: dead-lettered {MessageId} from {Where} to {DeadLetterTopic}: {Reason}",
+            _options.Consumer, item.InboxId, item.Where, Topics.DeadLetter(r.Topic), reason);
+    }
+
+    private Item Classify(ConsumeResult<byte[]?, byte[]?> r)
+    {
+        var headers = IncomingMessage.HeadersOf(r.Message.Headers);
+        var where = $"{r.Topic}/{r.Partition.Value}@{r.Offset.Value}";
+        // Without a usable message id the Kafka coordinates stand in, so even a replay of
+        // the bad message is recognised as seen.
+        var fallbackId = $"kafka:{where}";
+        var envelope = IncomingMessage.ParseEnvelope(headers, r.Message.Timestamp.UtcDateTime, out var reason);
+        if (envelope is null) return new Item(r, headers, fallbackId, where, null, null, reason);
+        var message = new IncomingMessage
+        {
+            Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
+            RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = envelope,
+        };
+        if (!_handlers.TryGetValue(envelope.Type, out var handler))
+            return new Item(r, headers, envelope.MessageId, where, message, null, $"unknown message type '{envelope.Type}' on {r.Topic}");
+        if (envelope.SchemaVersion > handler.SchemaVersionMax)
+            return new Item(r, headers, envelope.MessageId, where, message, null,
+                $"schema version {envelope.SchemaVersion} of {envelope.Type} is newer than this consumer reads (at most {handler.SchemaVersionMax})");
+        return new Item(r, headers, envelope.MessageId, where, message, handler, null);
+    }
+
+    private void StoreOffsets(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<Item> items)
+    {
+        foreach (var last in items.Where(i => i.Done).GroupBy(i => i.Result.TopicPartition).Select(g => g.MaxBy(i => i.Result.Offset.Value)!))
+        {
+            try
+            {
+                consumer.StoreOffset(new TopicPartitionOffset(last.Result.TopicPartition, last.Result.Offset + 1));
+            }
+            catch (KafkaException e)
+            {
+                // The partition was revoked meanwhile; its new owner re-reads from the last
+                // stored offset and the inbox makes that a no-op.
+                _logger.LogInformation("Consumer {Consumer}: offset for {Partition} not stored: {Reason}",
+                    _options.Consumer, last.Result.TopicPartition, e.Error.Reason);
+            }
+        }
+    }
+
+    private async Task WaitOutOutageAsync(Exception e, DateTimeOffset since, CancellationToken ct)
+    {
+        var down = _clock.GetUtcNow() - since;
+        if (down > _options.DatabaseOutageTolerance)
+            throw new InvalidOperationException(
+                $"consumer {_options.Consumer}: database unreachable for {down.TotalSeconds:F0} s, giving up: {e.Message}", e);
+        var delay = Backoff.Exponential((int)Math.Min(20, down.TotalSeconds + 1), 200, Limits.DatabaseRetryBackoffMsMax);
+        _logger.LogWarning("Consumer {Consumer}: database unavailable for {DownSeconds:F0} s, retrying in {DelayMs} ms: {Error}",
+            _options.Consumer, down.TotalSeconds, (int)delay.TotalMilliseconds, e.Message);
+        try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
+    }
+
+    private static bool IsDatabaseOutage(Exception e) =>
+        e is NpgsqlException { IsTransient: true } && e is not PostgresException { SqlState: "40001" or "40P01" }
+        || e is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException };
+
+    private sealed record Item(
+        ConsumeResult<byte[]?, byte[]?> Result,
+        IReadOnlyList<Header> Headers,
+        string InboxId,
+        string Where,
+        IncomingMessage? Message,
+        IMessageHandler? Handler,
+        string? Rejection)
+    {
+        public bool Done { get; set; }
+    }
+}

@@ -1,0 +1,93 @@
+using Dapper;
+using ContestPipeline.Plumbing.Database;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// Writes outgoing messages into a schema's outbox inside the caller's transaction, so a
+/// message exists if and only if the state change it announces committed.
+/// </summary>
+public sealed class Outbox(string schema)
+{
+    private readonly string _table = SqlNames.Identifier(schema) + ".outbox";
+
+    /// <summary>
+    /// Adds messages; one already present with the same outbox id and the same content is
+    /// "already added" and skipped. The same id with other content is a bug in the caller
+    /// (a deterministic id must name one fact) and throws.
+    /// </summary>
+    public async Task AddAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0) return;
+        var ids = new string[messages.Count];
+        var topics = new string[messages.Count];
+        var keys = new byte[]?[messages.Count];
+        var types = new string[messages.Count];
+        var payloads = new byte[]?[messages.Count];
+        var headers = new string[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var m = messages[i];
+            (ids[i], topics[i], keys[i], types[i], payloads[i], headers[i]) =
+                (m.OutboxId, m.Topic, m.Key, m.MessageType, m.Payload, HeaderJson.Write(m.Headers));
+        }
+
+        await using var cmd = new NpgsqlCommand($"""
+            INSERT INTO {_table} (message_id, topic, message_key, message_type, payload, headers)
+            SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers)
+            ON CONFLICT (message_id) DO NOTHING
+            RETURNING message_id
+            """, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
+        cmd.Parameters.Add(new NpgsqlParameter("topics", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = topics });
+        cmd.Parameters.Add(new NpgsqlParameter("keys", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = keys });
+        cmd.Parameters.Add(new NpgsqlParameter("types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = types });
+        cmd.Parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = payloads });
+        cmd.Parameters.Add(new NpgsqlParameter("headers", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = headers });
+
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct)) inserted.Add(reader.GetString(0));
+        }
+        if (inserted.Count == messages.Count) return;
+
+        var skipped = messages.Where(m => !inserted.Contains(m.OutboxId)).ToList();
+        var existing = (await conn.QueryAsync<(string MessageId, string Topic, byte[]? Payload)>(
+            $"SELECT message_id, topic, payload FROM {_table} WHERE message_id = ANY(@ids)",
+            new { ids = skipped.Select(m => m.OutboxId).ToArray() }, tx)).ToDictionary(r => r.MessageId);
+        foreach (var m in skipped)
+        {
+            // A message skipped because it appears twice in this call must also be identical.
+            var found = existing[m.OutboxId];
+            if (found.Topic != m.Topic || !(found.Payload ?? []).AsSpan().SequenceEqual(m.Payload ?? []))
+                throw new OutboxConflictException(
+                    $"outbox message {m.OutboxId} already exists with different content (topic {found.Topic}, now {m.Topic})");
+        }
+    }
+
+    /// <summary>
+    /// Bulk load with binary COPY for producers of many fresh messages at once (imports, the
+    /// benchmark). No duplicate handling: an existing id fails the whole transaction.
+    /// </summary>
+    public async Task CopyAsync(NpgsqlConnection conn, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
+    {
+        await using var writer = await conn.BeginBinaryImportAsync(
+            $"COPY {_table} (message_id, topic, message_key, message_type, payload, headers) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var m in messages)
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(m.OutboxId, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(m.Topic, NpgsqlDbType.Text, ct);
+            if (m.Key is null) await writer.WriteNullAsync(ct); else await writer.WriteAsync(m.Key, NpgsqlDbType.Bytea, ct);
+            await writer.WriteAsync(m.MessageType, NpgsqlDbType.Text, ct);
+            if (m.Payload is null) await writer.WriteNullAsync(ct); else await writer.WriteAsync(m.Payload, NpgsqlDbType.Bytea, ct);
+            await writer.WriteAsync(HeaderJson.Write(m.Headers), NpgsqlDbType.Jsonb, ct);
+        }
+        await writer.CompleteAsync(ct);
+    }
+}
+
+public sealed class OutboxConflictException(string message) : Exception(message);

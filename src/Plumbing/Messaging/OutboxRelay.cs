@@ -1,0 +1,180 @@
+using Confluent.Kafka;
+using ContestPipeline.Plumbing.Database;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+public sealed class OutboxRelayOptions
+{
+    public required string Schema { get; init; }
+    public int BatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(Limits.OutboxPollIntervalMs);
+    public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.OutboxDeliveryTimeoutMs);
+}
+
+/// <summary>
+/// Publishes a schema's outbox to Kafka. One relay per schema is active at a time (a
+/// transaction-scoped advisory lock): rows go out in id order through one idempotent
+/// producer, which keeps per-key order. A batch is read with FOR UPDATE, produced, and
+/// its rows are marked sent in the same transaction after Kafka acknowledged them. A
+/// relay killed anywhere in between leaves the rows unsent; they are published again,
+/// and the consumers' inbox drops the duplicates by message id.
+/// </summary>
+public sealed class OutboxRelay(
+    NpgsqlDataSource dataSource,
+    IProducer<byte[]?, byte[]?> producer,
+    OutboxRelayOptions options,
+    CrashPoints crashPoints,
+    ILogger<OutboxRelay> logger)
+{
+    private readonly string _table = SqlNames.Identifier(options.Schema) + ".outbox";
+
+    /// <summary>Publishes until cancelled; transient failures are logged and retried, never dropped.</summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var failures = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            int published;
+            try
+            {
+                published = await PublishBatchAsync(ct);
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or KafkaException or OutboxDeliveryException)
+            {
+                failures++;
+                var delay = Backoff.Exponential(failures, Limits.OutboxFailureBackoffMs, Limits.OutboxFailureBackoffMsMax);
+                logger.LogWarning("Outbox relay for {Schema} failed ({Failures} in a row), retrying in {DelayMs} ms: {Error}",
+                    options.Schema, failures, (int)delay.TotalMilliseconds, e.Message);
+                await Delay(delay, ct);
+                continue;
+            }
+            if (published < options.BatchSizeMax) await Delay(options.PollInterval, ct);
+        }
+    }
+
+    /// <summary>Publishes at most one batch; returns the number of rows marked sent.</summary>
+    public async Task<int> PublishBatchAsync(CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx))
+        {
+            lockCmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
+            if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!) return 0;
+        }
+
+        var rows = new List<Row>(options.BatchSizeMax);
+        await using (var select = new NpgsqlCommand($"""
+            SELECT id, topic, message_key, payload, headers::text
+            FROM {_table} WHERE sent_at IS NULL ORDER BY id LIMIT @n FOR UPDATE
+            """, conn, tx))
+        {
+            select.Parameters.AddWithValue("n", options.BatchSizeMax);
+            await using var reader = await select.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                rows.Add(new Row(
+                    reader.GetInt64(0), reader.GetString(1),
+                    reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
+                    reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
+                    reader.GetString(4)));
+            }
+        }
+        if (rows.Count == 0) return 0;
+
+        var errors = await ProduceAllAsync(rows, ct);
+        crashPoints.Reach(CrashPoints.RelayAfterProduce);
+
+        // A row counts as sent only if every earlier row with the same key in this batch was
+        // sent too; otherwise a later retry of the earlier one would overtake it.
+        var sent = new List<long>(rows.Count);
+        var failed = new List<long>();
+        var blockedKeys = new HashSet<string>(StringComparer.Ordinal);
+        string? firstError = null;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var keyId = rows[i].Topic + "\0" + (rows[i].Key is null ? "" : Convert.ToBase64String(rows[i].Key!));
+            if (errors[i] is null && !blockedKeys.Contains(keyId))
+            {
+                sent.Add(rows[i].Id);
+                continue;
+            }
+            blockedKeys.Add(keyId);
+            failed.Add(rows[i].Id);
+            firstError ??= errors[i] ?? "an earlier message with the same key was not delivered";
+        }
+
+        await using (var mark = new NpgsqlCommand($"""
+            UPDATE {_table} SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(@sent);
+            UPDATE {_table} SET attempts = attempts + 1, last_error = @error WHERE id = ANY(@failed);
+            """, conn, tx))
+        {
+            mark.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = sent.ToArray() });
+            mark.Parameters.Add(new NpgsqlParameter("failed", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = failed.ToArray() });
+            mark.Parameters.AddWithValue("error", (object?)firstError ?? DBNull.Value);
+            await mark.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+
+        if (failed.Count > 0)
+            throw new OutboxDeliveryException($"{failed.Count} of {rows.Count} outbox messages not delivered: {firstError}");
+        return sent.Count;
+    }
+
+    private async Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct)
+    {
+        var errors = new string?[rows.Count];
+        var pending = rows.Count;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var index = i;
+            var row = rows[i];
+            var headers = new Headers();
+            foreach (var h in HeaderJson.Read(row.HeadersJson)) headers.Add(h.Name, h.Value);
+            try
+            {
+                producer.Produce(row.Topic, new Message<byte[]?, byte[]?> { Key = row.Key, Value = row.Payload, Headers = headers }, report =>
+                {
+                    if (report.Error.IsError) errors[index] = report.Error.Reason;
+                    if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
+                });
+            }
+            catch (ProduceException<byte[]?, byte[]?> e)
+            {
+                errors[index] = e.Error.Reason;
+                if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
+            }
+        }
+        producer.Flush(TimeSpan.Zero);
+        try
+        {
+            await done.Task.WaitAsync(options.DeliveryTimeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            // Still in flight: the outcome is unknown, so the rows stay unsent and go out
+            // again; a duplicate is harmless downstream, a lost message is not.
+            for (var i = 0; i < errors.Length; i++) errors[i] ??= "delivery not confirmed in time";
+        }
+        return errors;
+    }
+
+    private static async Task Delay(TimeSpan delay, CancellationToken ct)
+    {
+        try { await Task.Delay(delay, ct); }
+        catch (OperationCanceledException) { }
+    }
+
+    private sealed record Row(long Id, string Topic, byte[]? Key, byte[]? Payload, string HeadersJson);
+}
+
+public sealed class OutboxDeliveryException(string message) : Exception(message);

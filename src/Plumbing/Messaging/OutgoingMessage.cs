@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using ContestPipeline.Contracts;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>One Kafka header; values are bytes on the wire.</summary>
+public readonly record struct Header(string Name, byte[] Value)
+{
+    public static Header Text(string name, string value) => new(name, Encoding.UTF8.GetBytes(value));
+}
+
+/// <summary>
+/// A message waiting in the outbox. <see cref="OutboxId"/> is its idempotency key in the
+/// outbox (normally the envelope's message id).
+/// </summary>
+public sealed record OutgoingMessage(
+    string OutboxId,
+    string Topic,
+    byte[]? Key,
+    string MessageType,
+    byte[]? Payload,
+    IReadOnlyList<Header> Headers)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>A message with the envelope headers and a JSON body.</summary>
+    public static OutgoingMessage Create<T>(string topic, string key, Envelope envelope, T body) =>
+        new(envelope.MessageId, topic, Encoding.UTF8.GetBytes(key), envelope.Type,
+            JsonSerializer.SerializeToUtf8Bytes(body, Json), EnvelopeHeaders(envelope));
+
+    public static IReadOnlyList<Header> EnvelopeHeaders(Envelope e)
+    {
+        var headers = new List<Header>(6)
+        {
+            Header.Text(MessageHeaders.MessageId, e.MessageId),
+            Header.Text(MessageHeaders.Type, e.Type),
+            Header.Text(MessageHeaders.SchemaVersion, e.SchemaVersion.ToString(CultureInfo.InvariantCulture)),
+            Header.Text(MessageHeaders.CorrelationId, e.CorrelationId),
+        };
+        if (e.CausationId is not null) headers.Add(Header.Text(MessageHeaders.CausationId, e.CausationId));
+        headers.Add(Header.Text(MessageHeaders.OccurredAt, Envelope.FormatTimestamp(e.OccurredAt)));
+        return headers;
+    }
+}
+
+/// <summary>
+/// Headers as stored in the outbox's jsonb column: readable text where the bytes are
+/// UTF-8, base64 where they are not (a dead letter keeps a hostile producer's bytes).
+/// </summary>
+public static class HeaderJson
+{
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    public static string Write(IReadOnlyList<Header> headers)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartArray();
+            foreach (var h in headers)
+            {
+                w.WriteStartObject();
+                w.WriteString("name", h.Name);
+                if (TryText(h.Value, out var text)) w.WriteString("value", text);
+                else w.WriteBase64String("base64", h.Value);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public static List<Header> Read(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var list = new List<Header>(doc.RootElement.GetArrayLength());
+        foreach (var e in doc.RootElement.EnumerateArray())
+        {
+            var name = e.GetProperty("name").GetString()!;
+            var value = e.TryGetProperty("value", out var v)
+                ? Encoding.UTF8.GetBytes(v.GetString()!)
+                : e.GetProperty("base64").GetBytesFromBase64();
+            list.Add(new Header(name, value));
+        }
+        return list;
+    }
+
+    private static bool TryText(byte[] bytes, out string text)
+    {
+        try
+        {
+            text = StrictUtf8.GetString(bytes);
+            return true;
+        }
+        catch (DecoderFallbackException)
+        {
+            text = "";
+            return false;
+        }
+    }
+}
