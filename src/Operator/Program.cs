@@ -17,4 +17,10 @@ var demo = new Command("demo", "start the broker and every worker, push messages
 demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(canaries), TimeSpan.FromSeconds(parse.GetValue(timeoutS)), ct));
 root.Subcommands.Add(demo);
 
+var worker = new Option<string>("--worker") { Description = "worker whose migrations to apply, or all", DefaultValueFactory = _ => "all" };
+var schema = new Option<string?>("--schema") { Description = "apply into this schema instead of the worker's own (single worker only)" };
+var migrate = new Command("migrate", "apply workers' database migrations (idempotent; safe to run concurrently)") { worker, schema };
+migrate.SetAction((parse, ct) => MigrateCommand.RunAsync(parse.GetValue(worker)!, parse.GetValue(schema), ct));
+root.Subcommands.Add(migrate);
+
 return await root.Parse(args).InvokeAsync();

@@ -24,8 +24,11 @@ public sealed class CanaryHandler(string stage, string schema) : IMessageHandler
         if (string.IsNullOrWhiteSpace(canary.CanaryId) || canary.CanaryId.Length > 100)
             throw new MessageRejectedException("canaryId must be 1 to 100 characters");
         var hops = canary.Hops.Append(stage).ToArray();
+        // Deliberately not "ON CONFLICT DO NOTHING": the inbox alone must keep a redelivered
+        // canary from being applied again, and if it ever failed to, this insert would fail
+        // loudly (and the canary would be dead-lettered) instead of hiding it.
         await context.Connection.ExecuteAsync(
-            $"INSERT INTO {_table} (canary_id, stage, hops) VALUES (@id, @stage, @hops) ON CONFLICT DO NOTHING",
+            $"INSERT INTO {_table} (canary_id, stage, hops) VALUES (@id, @stage, @hops)",
             new { id = canary.CanaryId, stage, hops }, context.Transaction);
         context.Publish(message.Envelope, Topics.Canary, canary.CanaryId,
             CanaryPassed.MessageIdFor(canary.CanaryId, stage), CanaryPassed.MessageType, CanaryPassed.SchemaVersion,

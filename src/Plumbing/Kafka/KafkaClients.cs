@@ -59,10 +59,13 @@ public static class KafkaClients
             .SetLogHandler((_, m) => Log(logger, m));
     }
 
-    public static IAdminClient Admin(string bootstrapServers)
+    /// <summary>An admin client whose librdkafka logs go to <paramref name="logger"/> (none: discarded).</summary>
+    public static IAdminClient Admin(string bootstrapServers, ILogger? logger = null)
     {
         KafkaNative.EnsureLoaded();
-        return new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers }).Build();
+        return new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers })
+            .SetLogHandler((_, m) => { if (logger is not null) Log(logger, m); })
+            .Build();
     }
 
     /// <summary>Fails with one clear line if no broker answers a metadata request in time.</summary>

@@ -24,6 +24,24 @@ public sealed class InboxConsumerOptions
     public TimeSpan DatabaseOutageTolerance { get; init; } = TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
 }
 
+/// <summary>What a consume loop has done since it started; read by operators' logs, tests and the benchmark.</summary>
+public sealed class InboxConsumerStats
+{
+    private long _received, _applied, _duplicates, _deadLettered;
+
+    public long Received => Interlocked.Read(ref _received);
+    /// <summary>Messages whose effects committed (first delivery).</summary>
+    public long Applied => Interlocked.Read(ref _applied);
+    /// <summary>Redelivered or replayed messages found in the inbox and skipped.</summary>
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+    public long DeadLettered => Interlocked.Read(ref _deadLettered);
+
+    internal void AddReceived(long n) => Interlocked.Add(ref _received, n);
+    internal void AddApplied(long n) => Interlocked.Add(ref _applied, n);
+    internal void AddDuplicates(long n) => Interlocked.Add(ref _duplicates, n);
+    internal void AddDeadLettered(long n) => Interlocked.Add(ref _deadLettered, n);
+}
+
 /// <summary>
 /// The consume loop every worker runs. A batch of messages is applied in ONE database
 /// transaction together with their inbox rows; offsets are stored only after that commit.
@@ -67,6 +85,8 @@ public sealed class InboxConsumer
     /// <summary>Lets tests and tuning change client settings before <see cref="RunAsync"/>.</summary>
     public ConsumerConfig Config => _config;
 
+    public InboxConsumerStats Stats { get; } = new();
+
     /// <summary>Consumes until cancelled, then finishes the batch in hand and leaves the group cleanly.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -103,6 +123,8 @@ public sealed class InboxConsumer
             // Close commits the offsets stored so far and leaves the group at once, so the
             // partitions move to another member without waiting for the session timeout.
             consumer.Close();
+            _logger.LogInformation("Consumer {Consumer} stopped: received {Received}, applied {Applied}, duplicates skipped {Duplicates}, dead-lettered {DeadLettered}",
+                _options.Consumer, Stats.Received, Stats.Applied, Stats.Duplicates, Stats.DeadLettered);
         }
     }
 
@@ -132,99 +154,129 @@ public sealed class InboxConsumer
     private async Task ProcessBatchAsync(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> results, CancellationToken ct)
     {
         var items = results.Select(Classify).ToList();
-        var outageStarted = (DateTimeOffset?)null;
-        while (true)
+        Stats.AddReceived(items.Count);
+        Item? failed = null;
+        Exception? failedError = null;
+        if (items.Count > 1)
         {
-            try
+            var outageStarted = (DateTimeOffset?)null;
+            while (true)
             {
-                await ApplyAsync(items, ct);
-                break;
-            }
-            catch (Exception e) when (IsDatabaseOutage(e))
-            {
-                outageStarted ??= _clock.GetUtcNow();
-                await WaitOutOutageAsync(e, outageStarted.Value, ct);
-                if (ct.IsCancellationRequested) return;
-            }
-            catch (Exception e) when (e is not SimulatedCrashException && items.Count > 1)
-            {
-                _logger.LogInformation("Consumer {Consumer}: batch of {Count} failed ({Error}); applying one at a time",
-                    _options.Consumer, items.Count, e.Message);
-                foreach (var item in items)
+                try
                 {
-                    await ApplyOneAsync(item, ct);
-                    if (ct.IsCancellationRequested && !item.Done) return;
-                    StoreOffsets(consumer, [item]);
+                    await ApplyAsync(items, ct);
+                    StoreOffsets(consumer, items);
+                    return;
                 }
-                return;
-            }
-            catch (Exception e) when (e is not SimulatedCrashException)
-            {
-                await ApplyOneAsync(items[0], ct);
-                if (!items[0].Done) return;
-                break;
+                catch (Exception e) when (IsDatabaseOutage(e))
+                {
+                    outageStarted ??= _clock.GetUtcNow();
+                    await WaitOutOutageAsync(e, outageStarted.Value, ct);
+                    if (ct.IsCancellationRequested) return;
+                }
+                catch (Exception e) when (e is not SimulatedCrashException)
+                {
+                    failed = (e as HandlerFailedException)?.Item;
+                    failedError = e.InnerException ?? e;
+                    _logger.LogInformation("Consumer {Consumer}: batch of {Count} rolled back ({Error}); applying one at a time",
+                        _options.Consumer, items.Count, (e.InnerException ?? e).Message);
+                    break;
+                }
             }
         }
-        StoreOffsets(consumer, items);
+        foreach (var item in items)
+        {
+            // The message that failed the batch has used one attempt already.
+            await ApplyOneAsync(item, ReferenceEquals(item, failed) ? failedError : null, ct);
+            if (!item.Done) return;
+            StoreOffsets(consumer, [item]);
+        }
     }
 
-    /// <summary>Applies every message of the batch in one transaction. Throws if any handler fails.</summary>
+    /// <summary>Applies messages in one transaction with their inbox rows. Throws if any handler fails.</summary>
     private async Task ApplyAsync(IReadOnlyList<Item> items, CancellationToken ct)
     {
         await using var conn = await _dataSource.OpenConnectionAsync(CancellationToken.None);
         await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
         var context = new HandlerContext(conn, tx, _clock);
         var fresh = await ClaimAsync(conn, tx, items);
+        int applied = 0, rejected = 0;
         foreach (var item in items)
         {
             if (!fresh.Remove(item.InboxId)) continue;
-            if (item.Rejection is not null) AddDeadLetter(context, item, item.Rejection, null, 0);
-            else await item.Handler!.HandleAsync(item.Message!, context, ct);
+            if (item.Rejection is not null)
+            {
+                AddDeadLetter(context, item, item.Rejection, null, 0);
+                rejected++;
+                continue;
+            }
+            try
+            {
+                await item.Handler!.HandleAsync(item.Message!, context, ct);
+            }
+            catch (Exception e) when (e is not SimulatedCrashException && !IsDatabaseOutage(e))
+            {
+                throw new HandlerFailedException(item, e);
+            }
+            applied++;
         }
         await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
+        Stats.AddApplied(applied);
+        Stats.AddDeadLettered(rejected);
+        Stats.AddDuplicates(items.Count - applied - rejected);
         _crashPoints.Reach(CrashPoints.ConsumerAfterCommit);
         foreach (var item in items) item.Done = true;
     }
 
     /// <summary>Applies one message with bounded retries; dead-letters it when they run out.</summary>
-    private async Task ApplyOneAsync(Item item, CancellationToken ct)
+    private async Task ApplyOneAsync(Item item, Exception? earlierError, CancellationToken ct)
     {
-        var attempts = 0;
-        var outageStarted = (DateTimeOffset?)null;
-        while (!ct.IsCancellationRequested)
+        if (earlierError is MessageRejectedException rejectedInBatch)
         {
+            await DeadLetterAsync(item, rejectedInBatch.Reason, null, 1, ct);
+            return;
+        }
+        var attempts = earlierError is null ? 0 : 1;
+        var lastError = earlierError;
+        var outageStarted = (DateTimeOffset?)null;
+        while (attempts < _options.AttemptsMax)
+        {
+            if (attempts > 0) await DelayBeforeRetryAsync(item, attempts, ct);
+            if (ct.IsCancellationRequested) return;
+            attempts++;
             try
             {
-                attempts++;
                 await ApplyAsync([item], ct);
                 return;
             }
             catch (Exception e) when (IsDatabaseOutage(e))
             {
+                // Not the message's fault: this attempt does not count.
                 attempts--;
                 outageStarted ??= _clock.GetUtcNow();
                 await WaitOutOutageAsync(e, outageStarted.Value, ct);
             }
-            catch (MessageRejectedException e)
+            catch (HandlerFailedException e) when (e.InnerException is MessageRejectedException rejected)
             {
-                await DeadLetterAsync(item, e.Reason, null, attempts, ct);
+                await DeadLetterAsync(item, rejected.Reason, null, attempts, ct);
                 return;
             }
             catch (Exception e) when (e is not SimulatedCrashException)
             {
-                if (attempts < _options.AttemptsMax)
-                {
-                    var delay = Backoff.Exponential(attempts, _options.RetryBackoffMs, _options.RetryBackoffMsMax);
-                    _logger.LogWarning(e, "Consumer {Consumer}: {Type} {MessageId} at {Where} failed (attempt {Attempt} of {AttemptsMax}); retrying in {DelayMs} ms",
-                        _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, attempts, _options.AttemptsMax, (int)delay.TotalMilliseconds);
-                    try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { return; }
-                    continue;
-                }
-                await DeadLetterAsync(item, $"handler failed after {attempts} attempts: {e.Message}", e, attempts, ct);
-                return;
+                lastError = e.InnerException ?? e;
+                _logger.LogWarning("Consumer {Consumer}: {Type} {MessageId} at {Where} failed (attempt {Attempt} of {AttemptsMax}): {Error}",
+                    _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, attempts, _options.AttemptsMax, lastError.Message);
             }
         }
+        await DeadLetterAsync(item, $"handler failed after {attempts} attempts: {lastError?.Message}", lastError, attempts, ct);
+    }
+
+    private async Task DelayBeforeRetryAsync(Item item, int attempts, CancellationToken ct)
+    {
+        var delay = Backoff.Exponential(attempts, _options.RetryBackoffMs, _options.RetryBackoffMsMax);
+        _logger.LogDebug("Consumer {Consumer}: retrying {MessageId} in {DelayMs} ms", _options.Consumer, item.InboxId, (int)delay.TotalMilliseconds);
+        try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
 
     private async Task DeadLetterAsync(Item item, string reason, Exception? exception, int attempts, CancellationToken ct)
@@ -238,10 +290,11 @@ public sealed class InboxConsumer
                 await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
                 var context = new HandlerContext(conn, tx, _clock);
                 var rejected = item with { Rejection = reason };
-                if ((await ClaimAsync(conn, tx, [rejected])).Count == 1)
-                    AddDeadLetter(context, item, reason, exception, attempts);
+                var claimed = (await ClaimAsync(conn, tx, [rejected])).Count == 1;
+                if (claimed) AddDeadLetter(context, item, reason, exception, attempts);
                 await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
                 await tx.CommitAsync(CancellationToken.None);
+                if (claimed) Stats.AddDeadLettered(1); else Stats.AddDuplicates(1);
                 item.Done = true;
                 return;
             }
@@ -361,6 +414,11 @@ public sealed class InboxConsumer
     private static bool IsDatabaseOutage(Exception e) =>
         e is NpgsqlException { IsTransient: true } && e is not PostgresException { SqlState: "40001" or "40P01" }
         || e is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException };
+
+    private sealed class HandlerFailedException(Item item, Exception inner) : Exception(inner.Message, inner)
+    {
+        public Item Item { get; } = item;
+    }
 
     private sealed record Item(
         ConsumeResult<byte[]?, byte[]?> Result,

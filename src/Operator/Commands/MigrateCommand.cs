@@ -1,0 +1,50 @@
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// cpctl migrate: applies a worker's migrations (or all workers') ahead of a deploy.
+/// Workers apply them at start-up anyway; both paths take the same advisory lock.
+/// </summary>
+public static class MigrateCommand
+{
+    public static async Task<int> RunAsync(string worker, string? schema, CancellationToken ct)
+    {
+        var pg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
+        try
+        {
+            await PipelineWorker.CheckPostgresAsync(pg);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync("migrate: " + e.Message);
+            return PipelineWorker.ExitStartupFailed;
+        }
+        var targets = worker == "all" ? Workers.All.Values.ToList()
+            : Workers.All.TryGetValue(worker, out var w) ? [w]
+            : null;
+        if (targets is null)
+        {
+            await Console.Error.WriteLineAsync($"migrate: unknown worker '{worker}' (one of: all, {string.Join(", ", Workers.All.Keys)})");
+            return 1;
+        }
+        if (schema is not null && targets.Count != 1)
+        {
+            await Console.Error.WriteLineAsync("migrate: --schema needs a single --worker");
+            return 1;
+        }
+        await using var dataSource = NpgsqlDataSource.Create(pg);
+        foreach (var target in targets)
+        {
+            var name = schema ?? target.Name;
+            var applied = await new Migrator(dataSource, name, target.AllMigrations, NullLogger.Instance).ApplyAsync(ct);
+            Console.WriteLine($"{name}: {applied} migration(s) applied, {target.AllMigrations.Count - applied} already present");
+        }
+        return 0;
+    }
+}

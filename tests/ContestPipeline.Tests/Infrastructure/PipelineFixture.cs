@@ -1,0 +1,135 @@
+using Confluent.Kafka;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Tests.Infrastructure;
+
+/// <summary>
+/// The real components every integration test talks to: a private Postgres database
+/// (dropped and created at start) and the local Kafka-protocol broker in its own
+/// process, reached over TCP.
+/// </summary>
+public sealed class PipelineFixture : IAsyncLifetime
+{
+    public const string DatabaseName = "contestpipeline_test";
+
+    public string PostgresConnectionString { get; private set; } = "";
+    public NpgsqlDataSource DataSource { get; private set; } = null!;
+    public LocalBrokerProcess Broker { get; private set; } = null!;
+    public string BootstrapServers => Broker.BootstrapServers;
+    public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId);
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(WorkDirectory);
+        var admin = new NpgsqlConnectionStringBuilder(
+            Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault);
+        await PipelineWorker.CheckPostgresAsync(admin.ConnectionString);
+        await using (var conn = new NpgsqlConnection(admin.ConnectionString))
+        {
+            await conn.OpenAsync();
+            await conn.ExecuteAsync($"DROP DATABASE IF EXISTS {DatabaseName} WITH (FORCE)");
+            await conn.ExecuteAsync($"CREATE DATABASE {DatabaseName}");
+        }
+        admin.Database = DatabaseName;
+        PostgresConnectionString = admin.ConnectionString;
+        DataSource = NpgsqlDataSource.Create(PostgresConnectionString);
+        Broker = await LocalBrokerProcess.StartAsync(
+            Path.Combine(WorkDirectory, "broker.json"), Path.Combine(WorkDirectory, "broker.log"));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Broker.DisposeAsync();
+        await DataSource.DisposeAsync();
+    }
+
+    /// <summary>
+    /// A private database and broker for tests that run real worker processes, whose
+    /// schemas and consumer groups have fixed names that other tests must not share.
+    /// </summary>
+    public async Task<Isolated> IsolatedAsync()
+    {
+        var name = "contestpipeline_iso_" + Guid.NewGuid().ToString("N")[..10];
+        await using (var conn = await DataSource.OpenConnectionAsync())
+            await conn.ExecuteAsync($"CREATE DATABASE {name}");
+        var csb = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name };
+        var broker = await LocalBrokerProcess.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"), Path.Combine(WorkDirectory, name + ".broker.log"));
+        return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString));
+    }
+
+    /// <summary>Messages in <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
+    public static long Lag(string bootstrapServers, string group, string topic)
+    {
+        var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        using var admin = KafkaClients.Admin(bootstrapServers);
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
+            .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+        return committed.Sum(c =>
+        {
+            var high = consumer.QueryWatermarkOffsets(c.TopicPartition, TimeSpan.FromSeconds(10)).High.Value;
+            return high - Math.Max(0, c.Offset.Value);
+        });
+    }
+
+    /// <summary>A fresh schema with the messaging core's tables and a table for test effects.</summary>
+    public async Task<string> NewSchemaAsync()
+    {
+        var schema = "t_" + Guid.NewGuid().ToString("N")[..12];
+        await new Migrator(DataSource, schema, [.. Migration.Plumbing, TestEffects.Migration], NullLogger.Instance).ApplyAsync(CancellationToken.None);
+        return schema;
+    }
+
+    /// <summary>A fresh topic (and its dead-letter topic) on the local broker.</summary>
+    public async Task<string> NewTopicAsync(int partitions = 4)
+    {
+        var topic = "t." + Guid.NewGuid().ToString("N")[..12];
+        await Broker.Control.CreateTopicAsync(topic, partitions);
+        await Broker.Control.CreateTopicAsync(topic + ".dlq", partitions);
+        return topic;
+    }
+
+    public IProducer<byte[]?, byte[]?> Producer(string clientId = "tests") =>
+        KafkaClients.Producer(KafkaClients.ProducerConfig(BootstrapServers, clientId), NullLogger.Instance);
+
+    /// <summary>Every message on a topic, read from the beginning until <paramref name="expected"/> arrived or time ran out.</summary>
+    public List<ConsumeResult<byte[]?, byte[]?>> ReadAll(string topic, int expected, TimeSpan timeout)
+    {
+        var config = KafkaClients.ConsumerConfig(BootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
+        config.EnableAutoCommit = false;
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        consumer.Subscribe(topic);
+        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && results.Count < expected)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (r is { IsPartitionEOF: false }) results.Add(r);
+        }
+        consumer.Close();
+        return results;
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline";
+}
+
+public sealed record Isolated(string PostgresConnectionString, LocalBrokerProcess Broker, NpgsqlDataSource DataSource) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
+        await Broker.DisposeAsync();
+    }
+}

@@ -1,0 +1,101 @@
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using Confluent.Kafka;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContestPipeline.Tests.Infrastructure;
+
+/// <summary>
+/// One pipeline stage run in the test process against the real database and broker:
+/// an outbox relay and an inbox consumer on a fresh schema, each startable, stoppable
+/// and crashable on its own.
+/// </summary>
+public sealed class Stage(PipelineFixture fixture, string schema, string topic) : IAsyncDisposable
+{
+    private readonly List<(CancellationTokenSource Cts, Task Task)> _running = [];
+    private IProducer<byte[]?, byte[]?>? _producer;
+
+    public string Schema { get; } = schema;
+    public string Topic { get; } = topic;
+    public TestEffects Effects { get; } = new(schema);
+    public Outbox Outbox { get; } = new(schema);
+
+    public static async Task<Stage> CreateAsync(PipelineFixture fixture, int partitions = 4) =>
+        new(fixture, await fixture.NewSchemaAsync(), await fixture.NewTopicAsync(partitions));
+
+    public async Task EnqueueAsync(IReadOnlyList<OutgoingMessage> messages)
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await Outbox.AddAsync(conn, tx, messages, CancellationToken.None);
+        await tx.CommitAsync();
+    }
+
+    public OutboxRelay Relay(CrashPoints? crashPoints = null, int batchSizeMax = Limits.OutboxBatchSizeMax)
+    {
+        _producer ??= fixture.Producer(Schema + ".relay");
+        return new OutboxRelay(fixture.DataSource, _producer, new OutboxRelayOptions { Schema = Schema, BatchSizeMax = batchSizeMax },
+            crashPoints ?? new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
+    }
+
+    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int attemptsMax = 3, int batchSizeMax = Limits.ConsumerBatchSizeMax) =>
+        new(fixture.DataSource, fixture.BootstrapServers, [Effects],
+            new InboxConsumerOptions
+            {
+                Consumer = name ?? Schema + ".consumer", Schema = Schema, Topics = [Topic],
+                AttemptsMax = attemptsMax, RetryBackoffMs = 20, RetryBackoffMsMax = 100, BatchSizeMax = batchSizeMax,
+            },
+            crashPoints ?? new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>Runs a loop in the background until <see cref="StopAllAsync"/> or it ends (or crashes) by itself.</summary>
+    public void Start(Func<CancellationToken, Task> loop)
+    {
+        var cts = new CancellationTokenSource();
+        var task = Task.Run(() => loop(cts.Token));
+        _running.Add((cts, task));
+    }
+
+    public async Task StopAllAsync()
+    {
+        foreach (var (cts, _) in _running) await cts.CancelAsync();
+        foreach (var (cts, task) in _running)
+        {
+            try { await task; } catch (SimulatedCrashException) { }
+            cts.Dispose();
+        }
+        _running.Clear();
+    }
+
+    public async Task<List<(string MessageId, string Key, int Seq)>> AppliedAsync()
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        return (await conn.QueryAsync<(string, string, int)>(
+            $"SELECT message_id, msg_key, seq FROM {Schema}.effects ORDER BY applied_order")).ToList();
+    }
+
+    public async Task<long> UnsentAsync()
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Schema}.outbox WHERE sent_at IS NULL");
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds; fails the test with <paramref name="what"/> otherwise.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition()) return;
+            await Task.Delay(100);
+        }
+        Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAllAsync();
+        _producer?.Dispose();
+    }
+}

@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Tests.Infrastructure;
+
+/// <summary>The body of the test message type: a key, a per-key sequence number and a behaviour.</summary>
+public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
+{
+    public const string Type = "TestEventHappened";
+    /// <summary>Fails on every attempt.</summary>
+    public const string Poison = "poison";
+    /// <summary>Fails on its first attempt only.</summary>
+    public const string FlakyOnce = "flaky-once";
+
+    public static OutgoingMessage Message(string topic, TestEvent body, string? messageId = null)
+    {
+        var id = messageId ?? $"test:{topic}:{body.Key}:{body.Seq}";
+        return OutgoingMessage.Create(topic, body.Key, new Envelope(id, Type, 1, id, null, DateTimeOffset.UnixEpoch), body);
+    }
+}
+
+/// <summary>
+/// A handler with a small effect: one row per applied message, numbered in the order
+/// applied, so tests can count duplicates and check per-key order.
+/// </summary>
+public sealed class TestEffects(string schema) : IMessageHandler
+{
+    public static readonly Migration Migration = new("test/0001_effects", """
+        CREATE TABLE effects (
+            applied_order bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            message_id    text    NOT NULL,
+            msg_key       text    NOT NULL,
+            seq           integer NOT NULL);
+        """);
+
+    private readonly string _table = SqlNames.Identifier(schema) + ".effects";
+    private readonly ConcurrentDictionary<string, int> _attempts = new();
+
+    public string MessageType => TestEvent.Type;
+    public int SchemaVersionMax => 1;
+
+    public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    {
+        var body = message.Body<TestEvent>();
+        var attempt = _attempts.AddOrUpdate(message.Envelope.MessageId, 1, (_, n) => n + 1);
+        if (body.Behaviour == TestEvent.Poison) throw new InvalidOperationException($"poison message {body.Key}/{body.Seq}");
+        if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new InvalidOperationException("flaky first attempt");
+        await context.Connection.ExecuteAsync($"INSERT INTO {_table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
+            new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
+    }
+
+    public int AttemptsOf(string messageId) => _attempts.GetValueOrDefault(messageId);
+}

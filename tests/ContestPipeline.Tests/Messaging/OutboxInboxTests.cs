@@ -1,0 +1,223 @@
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Tests.Infrastructure;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
+
+namespace ContestPipeline.Tests.Messaging;
+
+/// <summary>The messaging core end to end: outbox → relay → Kafka → inbox consumer, on the real database and broker.</summary>
+[Collection(PipelineCollection.Name)]
+public sealed class OutboxInboxTests(PipelineFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static List<OutgoingMessage> Events(string topic, int keys, int perKey) =>
+        [.. Enumerable.Range(1, perKey).SelectMany(seq => Enumerable.Range(1, keys).Select(k => TestEvent.Message(topic, new TestEvent($"k{k}", seq))))];
+
+    [Fact]
+    public async Task Every_message_is_applied_once_and_in_key_order()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var messages = Events(stage.Topic, keys: 20, perKey: 25);
+        foreach (var chunk in messages.Chunk(100)) await stage.EnqueueAsync(chunk);
+
+        stage.Start(stage.Relay(batchSizeMax: 150).RunAsync);
+        stage.Start(stage.Consumer(batchSizeMax: 64).RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, Patience, "500 messages applied");
+
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Count);
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        foreach (var key in applied.GroupBy(a => a.Key))
+            Assert.Equal(Enumerable.Range(1, 25), key.Select(a => a.Seq));
+        Assert.Equal(0, await stage.UnsentAsync());
+    }
+
+    [Fact]
+    public async Task The_same_fact_enqueued_twice_is_one_outbox_row_and_other_content_under_its_id_is_refused()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var message = TestEvent.Message(stage.Topic, new TestEvent("k", 1));
+        await stage.EnqueueAsync([message]);
+        await stage.EnqueueAsync([message, message]);
+        Assert.Equal(1, await stage.UnsentAsync());
+
+        var conflicting = TestEvent.Message(stage.Topic, new TestEvent("k", 2), messageId: message.OutboxId);
+        await Assert.ThrowsAsync<OutboxConflictException>(() => stage.EnqueueAsync([conflicting]));
+        Assert.Equal(1, await stage.UnsentAsync());
+    }
+
+    [Fact]
+    public async Task Relay_killed_mid_batch_republishes_and_nothing_is_applied_twice()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var messages = Events(stage.Topic, keys: 10, perKey: 30);
+        await stage.EnqueueAsync(messages);
+
+        // The first relay produces the whole batch to Kafka and dies before marking any row sent.
+        var crashing = new CrashPoints(null) { Action = p => throw new SimulatedCrashException(p) };
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
+        Assert.Equal(messages.Count, await stage.UnsentAsync());
+
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer();
+        stage.Start(consumer.RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= messages.Count,
+            Patience, "every message applied and every duplicate skipped");
+
+        // Kafka holds every message twice; each was applied once.
+        Assert.Equal(2 * messages.Count, fixture.ReadAll(stage.Topic, 2 * messages.Count, Patience).Count);
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Count);
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        Assert.Equal(0, await stage.UnsentAsync());
+    }
+
+    [Fact]
+    public async Task Consumer_killed_after_its_database_commit_but_before_its_offset_commit_skips_the_redelivery()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var messages = Events(stage.Topic, keys: 4, perKey: 50);
+        await stage.EnqueueAsync(messages);
+        Assert.Equal(messages.Count, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+
+        var group = stage.Schema + ".crashing";
+        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
+        var first = stage.Consumer(group, crashing, batchSizeMax: 50);
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => first.RunAsync(CancellationToken.None));
+        var appliedBeforeCrash = (await stage.AppliedAsync()).Count;
+        Assert.Equal(50, appliedBeforeCrash);
+
+        var second = stage.Consumer(group);
+        stage.Start(second.RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, Patience, "all messages applied");
+        await stage.StopAllAsync();
+
+        Assert.Equal(appliedBeforeCrash, second.Stats.Duplicates);
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Count);
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Poison_message_is_dead_lettered_after_the_configured_attempts_and_the_messages_behind_it_flow()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var messages = Enumerable.Range(1, 10).Select(i => TestEvent.Message(stage.Topic,
+            new TestEvent("k", i, i == 5 ? TestEvent.Poison : i == 7 ? TestEvent.FlakyOnce : null))).ToList();
+        await stage.EnqueueAsync(messages);
+
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer(attemptsMax: 3);
+        stage.Start(consumer.RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= 9, Patience, "the nine good messages applied");
+
+        var applied = await stage.AppliedAsync();
+        Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9, 10], applied.Select(a => a.Seq));
+        Assert.Equal(3, stage.Effects.AttemptsOf(messages[4].OutboxId));
+        Assert.Equal(2, stage.Effects.AttemptsOf(messages[6].OutboxId));
+
+        var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1, Patience));
+        Assert.Equal(messages[4].Payload, dead.Message.Value);
+        Assert.Equal("k", Encoding.UTF8.GetString(dead.Message.Key!));
+        Assert.StartsWith("handler failed after 3 attempts: poison message k/5", HeaderOf(dead, MessageHeaders.DeadLetterReason));
+        Assert.Equal("3", HeaderOf(dead, MessageHeaders.DeadLetterAttempts));
+        Assert.Equal(stage.Topic, HeaderOf(dead, MessageHeaders.DeadLetterOriginalTopic));
+        Assert.Equal("0", HeaderOf(dead, MessageHeaders.DeadLetterOriginalPartition));
+        Assert.Equal("4", HeaderOf(dead, MessageHeaders.DeadLetterOriginalOffset));
+        Assert.Contains("InvalidOperationException", HeaderOf(dead, MessageHeaders.DeadLetterException));
+        Assert.Equal(messages[4].OutboxId, HeaderOf(dead, MessageHeaders.MessageId));
+        Assert.Equal(1, consumer.Stats.DeadLettered);
+    }
+
+    [Fact]
+    public async Task Bad_input_goes_to_the_dead_letter_topic_with_its_reason_and_accepted_data_is_unchanged()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var good1 = TestEvent.Message(stage.Topic, new TestEvent("k", 1));
+        var good2 = TestEvent.Message(stage.Topic, new TestEvent("k", 2));
+        using var producer = fixture.Producer();
+
+        await Produce(producer, stage.Topic, good1.Payload, good1.Headers);
+        await Produce(producer, stage.Topic, good1.Payload, [.. good1.Headers.Where(h => h.Name != MessageHeaders.MessageId)]);
+        await Produce(producer, stage.Topic, good1.Payload, Replace(good1.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
+        await Produce(producer, stage.Topic, "{not json"u8.ToArray(), Replace(good1.Headers, MessageHeaders.MessageId, "bad-body"));
+        await Produce(producer, stage.Topic, good1.Payload, Replace(good1.Headers, MessageHeaders.SchemaVersion, "2", MessageHeaders.MessageId, "too-new"));
+        await Produce(producer, stage.Topic, good1.Payload, Replace(good1.Headers, MessageHeaders.OccurredAt, "yesterday", MessageHeaders.MessageId, "bad-time"));
+        await Produce(producer, stage.Topic, good1.Payload, good1.Headers);
+        await Produce(producer, stage.Topic, good2.Payload, good2.Headers);
+
+        // Dead letters leave through the outbox, in the same transaction as their inbox row.
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer();
+        stage.Start(consumer.RunAsync);
+        await Stage.WaitUntilAsync(() => Task.FromResult(consumer.Stats.Received >= 8), Patience, "all eight messages consumed");
+        var dead = fixture.ReadAll(stage.Topic + ".dlq", 5, Patience);
+
+        Assert.Equal(
+            [
+                "missing header message-id",
+                "unknown message type 'Bogus' on " + stage.Topic,
+                "unreadable body for TestEventHappened: ",
+                "schema version 2 of TestEventHappened is newer than this consumer reads (at most 1)",
+                "header occurred-at 'yesterday' is not yyyy-MM-dd'T'HH:mm:ss.fff'Z'",
+            ],
+            dead.OrderBy(d => d.Offset.Value).Select(d => HeaderOf(d, MessageHeaders.DeadLetterReason) is var r && r.StartsWith("unreadable body", StringComparison.Ordinal)
+                ? r[..("unreadable body for TestEventHappened: ".Length)] : r));
+        Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
+        Assert.Equal(1, consumer.Stats.Duplicates);
+    }
+
+    [Fact]
+    public async Task Broker_down_for_seconds_and_back_loses_nothing_and_applies_nothing_twice()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer();
+        stage.Start(consumer.RunAsync);
+
+        var messages = Events(stage.Topic, keys: 8, perKey: 40);
+        var batches = messages.Chunk(20).ToList();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            if (i == batches.Count / 3) await fixture.Broker.Control.BrokerDownAsync(-1);
+            if (i == 2 * batches.Count / 3)
+            {
+                await fixture.Broker.Control.BrokerUpAsync(-1);
+            }
+            await stage.EnqueueAsync(batches[i]);
+            await Task.Delay(250);
+        }
+
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, TimeSpan.FromSeconds(90), "every message applied after the outage");
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Count);
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        foreach (var key in applied.GroupBy(a => a.Key))
+            Assert.Equal(Enumerable.Range(1, 40), key.Select(a => a.Seq));
+    }
+
+    private static async Task Produce(IProducer<byte[]?, byte[]?> producer, string topic, byte[]? value, IEnumerable<Header> headers)
+    {
+        var h = new Headers();
+        foreach (var header in headers) h.Add(header.Name, header.Value);
+        await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = "k"u8.ToArray(), Value = value, Headers = h });
+    }
+
+    private static List<Header> Replace(IReadOnlyList<Header> headers, params string[] nameValues)
+    {
+        var list = headers.ToList();
+        for (var i = 0; i < nameValues.Length; i += 2)
+        {
+            list.RemoveAll(h => h.Name == nameValues[i]);
+            list.Add(Header.Text(nameValues[i], nameValues[i + 1]));
+        }
+        return list;
+    }
+
+    private static string HeaderOf(ConsumeResult<byte[]?, byte[]?> r, string name) =>
+        r.Message.Headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : "";
+}

@@ -1,0 +1,199 @@
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+using ContestPipeline.Plumbing.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContestPipeline.Tests.Messaging;
+
+/// <summary>
+/// Real worker processes, killed with SIGKILL at the exact moments that matter, and
+/// restarted: what they had committed stays, nothing is applied twice, nothing is lost.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class WorkerProcessTests(PipelineFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Worker_killed_after_its_database_commit_before_its_offset_commit_applies_the_redelivery_as_a_no_op()
+    {
+        await using var iso = await fixture.IsolatedAsync();
+        var ids = await SendCanariesAsync(iso, 20);
+        await using (var crashing = StartWorker(iso, "ingestion", CrashPoints.ConsumerAfterCommit))
+        {
+            await crashing.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+            Assert.Equal(137, crashing.ExitCode);
+        }
+        var beforeRestart = await HopsAsync(iso, "ingestion", ids);
+        Assert.InRange(beforeRestart, 1, ids.Count);
+
+        await using (var restarted = StartWorker(iso, "ingestion"))
+        {
+            await Stage.WaitUntilAsync(async () => await HopsAsync(iso, "ingestion", ids) == ids.Count
+                && PipelineFixture.Lag(iso.Broker.BootstrapServers, "ingestion.canary", Topics.Canary) == 0,
+                Patience, "every canary recorded by ingestion and every offset committed");
+            await restarted.StopAsync(TimeSpan.FromSeconds(20));
+            Assert.Equal(0, restarted.ExitCode);
+            var stopped = File.ReadLines(restarted.LogPath).Last(l => l.Contains("Consumer ingestion.canary stopped", StringComparison.Ordinal));
+            Assert.Contains($"duplicates skipped {beforeRestart}", stopped);
+        }
+        Assert.Equal(ids.Count, await InboxRowsAsync(iso, "ingestion", ids.Select(id => CanaryPassed.MessageIdFor(id, "origin"))));
+        Assert.Equal(0, await OutboxUnsentAsync(iso, "ingestion"));
+        Assert.Empty(DeadLetters(iso));
+    }
+
+    [Fact]
+    public async Task Worker_relay_killed_after_producing_before_marking_sent_republishes_and_the_next_stage_applies_once()
+    {
+        await using var iso = await fixture.IsolatedAsync();
+        var ids = await SendCanariesAsync(iso, 20);
+        await using (var crashing = StartWorker(iso, "ingestion", CrashPoints.RelayAfterProduce))
+        {
+            await crashing.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+            Assert.Equal(137, crashing.ExitCode);
+        }
+        // What the killed relay had produced is on the topic, yet its rows are still unsent.
+        var producedBeforeCrash = ForwardedBy(iso, "ingestion", ids).Count;
+        Assert.True(producedBeforeCrash > 0, "the relay produced before it was killed");
+        Assert.True(await OutboxUnsentAsync(iso, "ingestion") >= producedBeforeCrash, "the killed relay left produced rows unmarked");
+
+        await using var ingestion = StartWorker(iso, "ingestion");
+        await using var scoring = StartWorker(iso, "scoring");
+        await Stage.WaitUntilAsync(async () => await HopsAsync(iso, "scoring", ids) == ids.Count, Patience, "every canary recorded by scoring");
+
+        var forwarded = ForwardedBy(iso, "ingestion", ids);
+        Assert.Equal(ids.Count + producedBeforeCrash, forwarded.Count);
+        Assert.Equal(ids.Count, forwarded.Distinct().Count());
+        Assert.Equal(ids.Count, await InboxRowsAsync(iso, "scoring", ids.Select(id => CanaryPassed.MessageIdFor(id, "ingestion"))));
+        Assert.Empty(DeadLetters(iso));
+    }
+
+    [Fact]
+    public async Task Migrations_run_by_two_processes_at_once_are_applied_once()
+    {
+        var schema = "m_" + Guid.NewGuid().ToString("N")[..12];
+        var env = new Dictionary<string, string?> { [PipelineSettings.PostgresVariable] = fixture.PostgresConnectionString };
+        var outputs = new List<string>[] { [], [] };
+        var processes = outputs.Select((lines, i) => ChildProcess.StartDotnet($"migrate{i}", RepoPaths.CpctlDll,
+            ["migrate", "--worker", "ingestion", "--schema", schema], env,
+            Path.Combine(fixture.WorkDirectory, $"migrate-{schema}-{i}.log"), line => { lock (lines) lines.Add(line); })).ToList();
+        foreach (var p in processes) await p.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+        var exitCodes = processes.Select(p => p.ExitCode).ToList();
+        foreach (var p in processes) await p.DisposeAsync();
+
+        Assert.Equal([0, 0], exitCodes);
+        var total = Operator.Local.Workers.All["ingestion"].AllMigrations.Count;
+        var appliedCounts = outputs.Select(lines => int.Parse(lines.Single().Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
+        Assert.Equal([0, total], appliedCounts);
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        Assert.Equal(total, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.schema_migrations"));
+    }
+
+    [Theory]
+    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database contestpipeline_test, user contestpipeline): ")]
+    [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
+    public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expectedStart)
+    {
+        var pg = missing == "pg" ? fixture.PostgresConnectionString.Replace("Port=5432", "Port=1", StringComparison.Ordinal) : fixture.PostgresConnectionString;
+        var lines = new List<string>();
+        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [],
+            new Dictionary<string, string?>
+            {
+                [PipelineSettings.PostgresVariable] = pg,
+                [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
+            },
+            Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
+        await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+        await Task.Delay(200);
+
+        Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
+        var printed = lines.Where(l => l.Length > 0).ToList();
+        var line = Assert.Single(printed);
+        Assert.StartsWith(expectedStart, line);
+    }
+
+    private ChildProcess StartWorker(Isolated iso, string name, string? crashAt = null) =>
+        ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [],
+            new Dictionary<string, string?>
+            {
+                [PipelineSettings.PostgresVariable] = iso.PostgresConnectionString,
+                [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
+                [CrashPoints.Variable] = crashAt,
+            },
+            Path.Combine(fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
+
+    private static async Task<List<string>> SendCanariesAsync(Isolated iso, int count)
+    {
+        var ids = Enumerable.Range(1, count).Select(i => $"c-{i}").ToList();
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(iso.Broker.BootstrapServers, "tests"), NullLogger.Instance);
+        foreach (var id in ids)
+        {
+            var message = OutgoingMessage.Create(Topics.Canary, id,
+                new Envelope(CanaryPassed.MessageIdFor(id, "origin"), CanaryPassed.MessageType, 1, id, null, DateTimeOffset.UnixEpoch),
+                new CanaryPassed(id, "ingestion", []));
+            var headers = new Headers();
+            foreach (var h in message.Headers) headers.Add(h.Name, h.Value);
+            producer.Produce(Topics.Canary, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = headers });
+        }
+        producer.Flush(Patience);
+        return ids;
+    }
+
+    private static async Task<long> HopsAsync(Isolated iso, string stage, IEnumerable<string> ids)
+    {
+        await using var conn = await iso.DataSource.OpenConnectionAsync();
+        var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@t) IS NOT NULL", new { t = stage + ".canary_hops" });
+        return exists ? await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() }) : 0;
+    }
+
+    private static async Task<long> InboxRowsAsync(Isolated iso, string stage, IEnumerable<string> messageIds)
+    {
+        await using var conn = await iso.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.inbox WHERE message_id = ANY(@ids) AND outcome = 'applied'",
+            new { ids = messageIds.ToArray() });
+    }
+
+    private static async Task<long> OutboxUnsentAsync(Isolated iso, string stage)
+    {
+        await using var conn = await iso.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.outbox WHERE sent_at IS NULL");
+    }
+
+    /// <summary>Message ids on the canary topic of canaries forwarded by <paramref name="stage"/>, duplicates included.</summary>
+    private static List<string> ForwardedBy(Isolated iso, string stage, List<string> ids)
+    {
+        var wanted = ids.Select(id => CanaryPassed.MessageIdFor(id, stage)).ToHashSet();
+        return [.. ReadRaw(iso, Topics.Canary)
+            .Select(r => Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(MessageHeaders.MessageId)))
+            .Where(wanted.Contains)];
+    }
+
+    private static List<string> DeadLetters(Isolated iso) =>
+        [.. ReadRaw(iso, Topics.DeadLetter(Topics.Canary)).Select(r => Encoding.UTF8.GetString(r.Message.Value ?? []))];
+
+    /// <summary>Everything on the topic: read until the end offsets seen at the start are reached.</summary>
+    private static List<ConsumeResult<byte[]?, byte[]?>> ReadRaw(Isolated iso, string topic)
+    {
+        var config = KafkaClients.ConsumerConfig(iso.Broker.BootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
+        config.EnableAutoCommit = false;
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        var partitions = Enumerable.Range(0, Topics.PartitionCountDefault).Select(p => new TopicPartition(topic, p)).ToList();
+        var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var deadline = DateTime.UtcNow + Patience;
+        while (results.Count < ends.Values.Sum() && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (r is { IsPartitionEOF: false }) results.Add(r);
+        }
+        return results;
+    }
+}
