@@ -23,4 +23,11 @@ var migrate = new Command("migrate", "apply workers' database migrations (idempo
 migrate.SetAction((parse, ct) => MigrateCommand.RunAsync(parse.GetValue(worker)!, parse.GetValue(schema), ct));
 root.Subcommands.Add(migrate);
 
+var messages = new Option<int>("--messages") { Description = "messages through the pipeline and the Kafka baseline", DefaultValueFactory = _ => 200_000 };
+var baselineRows = new Option<int>("--baseline-rows") { Description = "single-row transactions for the Postgres baseline", DefaultValueFactory = _ => 20_000 };
+var txSize = new Option<int>("--outbox-transaction-size") { Description = "messages written to the outbox per transaction", DefaultValueFactory = _ => 1_000 };
+var benchMessaging = new Command("messaging", "messages/s through outbox → Kafka → inbox beside raw Kafka and raw Postgres baselines") { messages, baselineRows, txSize };
+benchMessaging.SetAction((parse, ct) => BenchCommand.RunAsync(parse.GetValue(messages), parse.GetValue(baselineRows), parse.GetValue(txSize), ct));
+root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging });
+
 return await root.Parse(args).InvokeAsync();

@@ -36,11 +36,13 @@ public sealed class CrashPoints
     public void Reach(string name)
     {
         Action?.Invoke(name);
-        if (_name != name) return;
-        if (Interlocked.Increment(ref _hits) != _nth) return;
+        if (!IsDue(name)) return;
         Console.Error.WriteLine($"crash point {name} reached: killing process {Environment.ProcessId}");
         System.Diagnostics.Process.GetCurrentProcess().Kill();
     }
+
+    /// <summary>Counts a hit of <paramref name="name"/>; true exactly when it is the configured n-th.</summary>
+    public bool IsDue(string name) => _name == name && Interlocked.Increment(ref _hits) == _nth;
 }
 
 /// <summary>Thrown by an in-process crash-point action: the component stops as if killed.</summary>
