@@ -207,8 +207,9 @@ public sealed class StripeClient : IStripeClient
         return httpStatus is 429 or >= 500;
     }
 
-    /// <summary>No answer at all: the connection failed or the attempt timed out.</summary>
-    private static bool IsTransient(Exception e) => e is HttpRequestException or TimeoutRejectedException;
+    /// <summary>No answer at all: the connection failed, the attempt timed out, or the HttpClient's own timeout struck.</summary>
+    private static bool IsTransient(Exception e) =>
+        e is HttpRequestException or TimeoutRejectedException or TaskCanceledException { InnerException: TimeoutException };
 
     private static StripeException ToException(StripeResponse response)
     {

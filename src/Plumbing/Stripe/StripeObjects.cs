@@ -92,24 +92,26 @@ public sealed record StripeBalanceAmount(long Amount, string Currency);
 public sealed record StripeList<T>(IReadOnlyList<T> Data, bool HasMore, string Url);
 
 /// <summary>
-/// A Stripe event as delivered to a webhook endpoint. <see cref="Account"/> is set for
-/// events of a connected account (payout.paid, payout.failed, account.updated).
+/// A Stripe event as delivered to a webhook endpoint. <see cref="Account"/> is set (Stripe
+/// sends the field at all) only for events of a connected account: payout.paid,
+/// payout.failed, account.updated.
 /// </summary>
 public sealed record StripeEvent(
     string Id,
     string Type,
     long Created,
-    string? Account,
     bool Livemode,
     string? ApiVersion,
     StripeEventData Data,
-    StripeEventRequest? Request)
+    StripeEventRequest? Request,
+    string? Account = null)
 {
     public static StripeEvent Parse(ReadOnlySpan<byte> json) =>
         JsonSerializer.Deserialize<StripeEvent>(json, StripeJson.Options) ?? throw new JsonException("null event");
 }
 
-public sealed record StripeEventData(JsonElement Object, JsonElement? PreviousAttributes);
+/// <summary>The object as it is after the event; for updates, the old values of the fields that changed.</summary>
+public sealed record StripeEventData(JsonElement Object, JsonElement? PreviousAttributes = null);
 
 /// <summary>The API request that caused the event, if any, with its idempotency key.</summary>
 public sealed record StripeEventRequest(string? Id, string? IdempotencyKey);
