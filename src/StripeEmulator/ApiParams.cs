@@ -1,0 +1,93 @@
+using System.Globalization;
+using ContestPipeline.Plumbing.Stripe;
+using Microsoft.Extensions.Primitives;
+
+namespace ContestPipeline.StripeEmulation;
+
+/// <summary>
+/// A request's form or query parameters, read the way Stripe reads them: nested keys as
+/// literal names (metadata[k]), unknown names refused, amounts positive integers.
+/// </summary>
+internal sealed class ApiParams
+{
+    // Stripe's metadata bounds: a client that exceeds them here would fail in production.
+    private const int MetadataKeysMax = 50;
+    private const int MetadataKeyLengthMax = 40;
+    private const int MetadataValueLengthMax = 500;
+
+    private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    public static ApiParams From(IEnumerable<KeyValuePair<string, StringValues>> source)
+    {
+        var p = new ApiParams();
+        foreach (var (key, values) in source) p._values[key] = values.ToString();
+        return p;
+    }
+
+    /// <summary>The parameters in one canonical text, to tell whether a reused idempotency key came with the same request.</summary>
+    public string Canonical => string.Join("&", _values.Select(kv => kv.Key + "=" + kv.Value));
+
+    /// <summary>Refuses any parameter not named; "metadata" admits every metadata[...] key.</summary>
+    public ApiParams Expect(params string[] names)
+    {
+        foreach (var key in _values.Keys)
+        {
+            if (names.Contains(key)) continue;
+            if (key.StartsWith("metadata[", StringComparison.Ordinal) && key.EndsWith(']') && names.Contains("metadata")) continue;
+            throw ApiError.Parameter(StripeErrorCodes.ParameterUnknown, key, $"Received unknown parameter: {key}");
+        }
+        return this;
+    }
+
+    public string? Text(string name) => _values.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
+
+    public string RequiredText(string name) =>
+        Text(name) ?? throw ApiError.Parameter(StripeErrorCodes.ParameterMissing, name, $"Missing required param: {name}.");
+
+    public long? Amount(string name)
+    {
+        if (Text(name) is not { } text) return null;
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var amount))
+            throw ApiError.Parameter(StripeErrorCodes.ParameterInvalidInteger, name, $"Invalid integer: {text}");
+        if (amount < 1)
+            throw ApiError.Parameter(StripeErrorCodes.ParameterInvalidInteger, name, "This value must be greater than or equal to 1.");
+        return amount;
+    }
+
+    public long RequiredAmount(string name) =>
+        Amount(name) ?? throw ApiError.Parameter(StripeErrorCodes.ParameterMissing, name, $"Missing required param: {name}.");
+
+    public string RequiredCurrency()
+    {
+        var currency = RequiredText("currency");
+        if (currency.Length != 3 || !currency.All(char.IsAsciiLetterLower))
+            throw ApiError.Parameter("parameter_invalid_string", "currency", $"Invalid currency: {currency}.");
+        return currency;
+    }
+
+    public int Limit()
+    {
+        if (Text("limit") is not { } text) return 10;
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > StripeClient.ListLimitMax)
+            throw ApiError.Parameter(StripeErrorCodes.ParameterInvalidInteger, "limit",
+                $"This value must be between 1 and {StripeClient.ListLimitMax}.");
+        return limit;
+    }
+
+    public Dictionary<string, string> Metadata()
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in _values)
+        {
+            if (!key.StartsWith("metadata[", StringComparison.Ordinal)) continue;
+            var name = key["metadata[".Length..^1];
+            if (name.Length is 0 or > MetadataKeyLengthMax || value.Length > MetadataValueLengthMax)
+                throw ApiError.Parameter("parameter_invalid_string", key,
+                    $"Metadata keys are 1 to {MetadataKeyLengthMax} characters and values at most {MetadataValueLengthMax}.");
+            metadata[name] = value;
+        }
+        if (metadata.Count > MetadataKeysMax)
+            throw ApiError.Parameter("parameter_invalid_string", "metadata", $"Metadata can have at most {MetadataKeysMax} keys.");
+        return metadata;
+    }
+}

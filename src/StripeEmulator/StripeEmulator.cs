@@ -1,0 +1,145 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ContestPipeline.StripeEmulation;
+
+/// <summary>
+/// A Stripe-compatible server on 127.0.0.1 for the endpoints the pipeline calls, with
+/// Stripe's semantics where money is concerned: idempotency keys (replay, conflict, 24-hour
+/// memory), error bodies and codes, balances that transfers, reversals, refunds and disputes
+/// move, and signed webhooks with retries. Tests drive it through this C# API; other
+/// processes through the equivalent /_emulator endpoints.
+/// <code>await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions());</code>
+/// </summary>
+public sealed class StripeEmulator : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly StripeEmulatorOptions _options;
+    private readonly EmulatorState _state;
+    private readonly FaultTable _faults = new();
+    private readonly WebhookDispatcher _webhooks;
+
+    private StripeEmulator(WebApplication app, StripeEmulatorOptions options)
+    {
+        _app = app;
+        _options = options;
+        _webhooks = new WebhookDispatcher(options);
+        _state = new EmulatorState(options, _webhooks);
+    }
+
+    /// <summary>The root to give a Stripe client, e.g. http://127.0.0.1:41234/.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public string ApiKey => _options.ApiKey;
+    public string WebhookSecret => _options.WebhookSecret;
+
+    /// <summary>Where events go from now on; null stops sending (events are still recorded).</summary>
+    public Uri? WebhookEndpoint
+    {
+        get => _webhooks.Endpoint;
+        set => _webhooks.Endpoint = value;
+    }
+
+    public static async Task<StripeEmulator> StartAsync(StripeEmulatorOptions? options = null, CancellationToken ct = default)
+    {
+        options ??= new StripeEmulatorOptions();
+        options.Validate();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(options.ListenUrl);
+        builder.Services.Configure<JsonOptions>(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        });
+        var app = builder.Build();
+        var emulator = new StripeEmulator(app, options);
+        new V1Api(options, emulator._state, emulator._faults).Map(app);
+        ControlApi.Map(app, emulator);
+        await app.StartAsync(ct);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        emulator.BaseUrl = new Uri(address.TrimEnd('/') + "/");
+        emulator._state.BaseUrl = emulator.BaseUrl;
+        options.LoggerFactory.CreateLogger<StripeEmulator>().LogInformation("Stripe emulator listening on {BaseUrl}", emulator.BaseUrl);
+        return emulator;
+    }
+
+    // ---- money and objects ---------------------------------------------------------------
+
+    /// <summary>
+    /// A payment intent in the given status; a succeeded one adds its amount to the platform
+    /// balance (available, or pending when <paramref name="pending"/>). Returns its id.
+    /// </summary>
+    public string CreatePaymentIntent(long amount, string currency, string status = "succeeded",
+        IReadOnlyDictionary<string, string>? metadata = null, bool pending = false) =>
+        _state.CreatePaymentIntent(amount, currency, status, metadata, pending);
+
+    public void TopUp(long amount, string currency, bool pending = false) => _state.TopUp(amount, currency, pending);
+
+    /// <summary>Moves every pending amount to available, as Stripe does when funds settle.</summary>
+    public void ReleasePending() => _state.ReleasePending();
+
+    /// <summary>Completes an account's onboarding: payouts and transfers enabled, account.updated sent.</summary>
+    public void EnablePayouts(string accountId) => _state.CompleteOnboarding(accountId);
+
+    /// <summary>Opens a dispute on a succeeded payment (charge.dispute.created); the amount leaves the platform balance.</summary>
+    public string CreateDispute(string paymentIntentId, long? amount = null, string reason = "fraudulent") =>
+        _state.CreateDispute(paymentIntentId, amount, reason);
+
+    /// <summary>Closes a dispute (charge.dispute.closed); a won dispute returns the amount.</summary>
+    public void CloseDispute(string disputeId, bool won) => _state.CloseDispute(disputeId, won);
+
+    /// <summary>A connected account's bank payout, paid or (with a failure code) failed, with its event on that account.</summary>
+    public string CreatePayout(string accountId, long amount, string currency, string? failureCode = null) =>
+        _state.CreatePayout(accountId, amount, currency, failureCode);
+
+    public BalanceAmounts PlatformBalance(string currency) => _state.PlatformBalance(currency);
+
+    public long AccountBalance(string accountId, string currency) => _state.AccountBalance(accountId, currency);
+
+    // ---- faults --------------------------------------------------------------------------
+
+    public void InjectFault(StripeFault fault) => _faults.Add(fault);
+
+    public void ClearFaults() => _faults.Clear();
+
+    // ---- events and webhooks -------------------------------------------------------------
+
+    /// <summary>An event of <paramref name="type"/> about an existing object as it is now; returns the event id.</summary>
+    public string EmitEvent(string type, string objectId) => _state.EmitEvent(type, objectId);
+
+    /// <summary>Delivers an event again (a duplicate, as Stripe sends when unsure), after <paramref name="delay"/>.</summary>
+    public void RedeliverEvent(string eventId, TimeSpan delay = default) => _state.Redeliver(eventId, delay);
+
+    /// <summary>Holds new events back until <see cref="ReleaseWebhooks"/>.</summary>
+    public void HoldWebhooks() => _webhooks.Hold();
+
+    /// <summary>Delivers the held events in the given order, one after another.</summary>
+    public void ReleaseWebhooks(WebhookOrder order = WebhookOrder.AsCreated, int seed = 0) => _webhooks.Release(order, seed);
+
+    public IReadOnlyList<WebhookDelivery> WebhookDeliveries() => _webhooks.Deliveries();
+
+    public IReadOnlyList<RecordedEvent> Events() => _state.Events();
+
+    // ---- records for invariant checks ----------------------------------------------------
+
+    /// <summary>Every transfer, reversal and refund ever made, with idempotency keys and metadata.</summary>
+    public StripeEmulatorLedger Ledger() => _state.Ledger();
+
+    /// <summary>Every /v1 request answered, in order.</summary>
+    public IReadOnlyList<RecordedRequest> Requests() => _state.Requests();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _webhooks.DisposeAsync();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

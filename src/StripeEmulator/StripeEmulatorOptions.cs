@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContestPipeline.StripeEmulation;
+
+public sealed class StripeEmulatorOptions
+{
+    /// <summary>The only secret key the emulator accepts (Authorization: Bearer ...).</summary>
+    public string ApiKey { get; init; } = "sk_test_emulator";
+
+    /// <summary>The webhook endpoint's signing secret.</summary>
+    public string WebhookSecret { get; init; } = "whsec_emulator";
+
+    /// <summary>Where events are POSTed; none are sent while unset (see <see cref="StripeEmulator.WebhookEndpoint"/>).</summary>
+    public Uri? WebhookEndpoint { get; init; }
+
+    /// <summary>Port 0 picks a free one; <see cref="StripeEmulator.BaseUrl"/> says which.</summary>
+    public string ListenUrl { get; init; } = "http://127.0.0.1:0";
+
+    /// <summary>
+    /// Stripe's clock: object and event timestamps, webhook signature times and the age of
+    /// idempotency keys. Network-like waits (injected latency, webhook retry backoff) and
+    /// the request rate limit run on real time.
+    /// </summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Seeds object ids for reproducible runs; unset, ids differ between runs like Stripe's.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>How long Stripe remembers an idempotency key.</summary>
+    public TimeSpan IdempotencyKeyRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Stripe's test-mode limit; beyond it requests get 429 rate_limit. Null: no limit.</summary>
+    public int? RequestsPerSecondMax { get; init; } = 25;
+
+    /// <summary>
+    /// Webhook attempts per event including the first. Stripe retries for up to three days;
+    /// the schedule here is compressed and bounded so a run can watch it happen.
+    /// </summary>
+    public int WebhookAttemptsMax { get; init; } = 8;
+
+    public TimeSpan WebhookRetryDelayBase { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan WebhookRetryDelayMax { get; init; } = TimeSpan.FromMinutes(1);
+    public TimeSpan WebhookTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
+
+    internal void Validate()
+    {
+        if (!ApiKey.StartsWith("sk_test_", StringComparison.Ordinal))
+            throw new ArgumentException("the emulator is test mode only: its API key starts with sk_test_", nameof(ApiKey));
+        if (!WebhookSecret.StartsWith("whsec_", StringComparison.Ordinal))
+            throw new ArgumentException("webhook secrets start with whsec_", nameof(WebhookSecret));
+        if (WebhookAttemptsMax < 1) throw new ArgumentOutOfRangeException(nameof(WebhookAttemptsMax), WebhookAttemptsMax, "at least 1");
+    }
+}

@@ -1,0 +1,79 @@
+using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.StripeEmulation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+
+namespace ContestPipeline.Tests.Stripe;
+
+/// <summary>
+/// One emulator per test on 127.0.0.1, and StripeClients that reach it over real HTTP.
+/// Clients keep the production rate limit (20/s, burst 5), which also keeps them under the
+/// emulator's Stripe-like 25/s; only their retry waits are shortened.
+/// </summary>
+public abstract class StripeEmulatorTest : IAsyncLifetime
+{
+    private readonly List<HttpClient> _httpClients = [];
+
+    protected StripeEmulator Stripe { get; private set; } = null!;
+    protected StripeClient Client { get; private set; } = null!;
+
+    protected virtual StripeEmulatorOptions EmulatorOptions() => new();
+
+    public virtual async Task InitializeAsync()
+    {
+        Stripe = await StripeEmulator.StartAsync(EmulatorOptions());
+        Client = NewClient();
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var http in _httpClients) http.Dispose();
+        await Stripe.DisposeAsync();
+    }
+
+    protected StripeClient NewClient(int attemptsMax = 4, TimeSpan? attemptTimeout = null, TimeProvider? clock = null,
+        int requestsPerSecond = 20, int burst = 5, string? secretKey = null)
+    {
+        var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        _httpClients.Add(http);
+        return new StripeClient(http, new StripeClientOptions
+        {
+            BaseAddress = Stripe.BaseUrl,
+            SecretKey = secretKey ?? Stripe.ApiKey,
+            AttemptsMax = attemptsMax,
+            RetryDelayBase = TimeSpan.FromMilliseconds(10),
+            RetryDelayMax = TimeSpan.FromMilliseconds(50),
+            AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(10),
+            RequestsPerSecond = requestsPerSecond,
+            RequestBurst = burst,
+        }, clock ?? TimeProvider.System, NullLogger<StripeClient>.Instance);
+    }
+
+    protected HttpClient RawHttp()
+    {
+        var http = new HttpClient { BaseAddress = Stripe.BaseUrl };
+        _httpClients.Add(http);
+        return http;
+    }
+
+    /// <summary>An Express account that has finished onboarding and can receive transfers.</summary>
+    protected async Task<string> ReadyAccountAsync(string email = "winner@example.test")
+    {
+        var account = await Client.CreateAccountAsync(new AccountCreate("US", email), "account:" + email);
+        Stripe.EnablePayouts(account.Id);
+        return account.Id;
+    }
+
+    protected static Dictionary<string, string> Meta(params (string Key, string Value)[] pairs) =>
+        pairs.ToDictionary(p => p.Key, p => p.Value);
+
+    /// <summary>Waits (at most 10 s) for something another party records after answering, such as a webhook attempt's status.</summary>
+    protected static async Task EventuallyAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(10);
+    }
+
+    protected IReadOnlyList<RecordedRequest> RequestsTo(string method, string path) =>
+        Stripe.Requests().Where(r => r.Method == method && r.Path == path).ToList();
+}

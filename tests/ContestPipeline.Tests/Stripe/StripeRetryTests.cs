@@ -1,0 +1,135 @@
+using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.StripeEmulation;
+using Xunit;
+
+namespace ContestPipeline.Tests.Stripe;
+
+public sealed class StripeRetryTests : StripeEmulatorTest
+{
+    private async Task<TransferCreate> FundedTransferAsync()
+    {
+        Stripe.TopUp(10_000, "usd");
+        return new TransferCreate(2_000, "usd", await ReadyAccountAsync(), "contest-1", null, Meta(("payout_id", "po-1")));
+    }
+
+    [Theory]
+    [InlineData(StripeFaultKind.RateLimited, 429)]
+    [InlineData(StripeFaultKind.ServerError, 500)]
+    [InlineData(StripeFaultKind.ServiceUnavailable, 503)]
+    public async Task Transient_answers_are_retried_with_the_same_key_and_create_one_transfer(StripeFaultKind kind, int status)
+    {
+        var transfer = await FundedTransferAsync();
+        Stripe.InjectFault(new StripeFault(kind, "POST", "/v1/transfers", Count: 2));
+
+        var created = await Client.CreateTransferAsync(transfer, "payout:po-1");
+
+        var requests = RequestsTo("POST", "/v1/transfers");
+        Assert.Equal([status, status, 200], requests.Select(r => r.Status));
+        Assert.All(requests, r => Assert.Equal("payout:po-1", r.IdempotencyKey));
+        Assert.Equal(created.Id, Assert.Single(Stripe.Ledger().Transfers).Id);
+        Assert.Equal(8_000, Stripe.PlatformBalance("usd").Available);
+    }
+
+    [Fact]
+    public async Task A_server_error_with_stripe_should_retry_false_is_not_retried()
+    {
+        var transfer = await FundedTransferAsync();
+        Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", ShouldRetry: false));
+
+        var error = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
+
+        Assert.Equal((500, StripeErrorTypes.ApiError, false), (error.HttpStatus, error.Type, error.IsRetryable));
+        Assert.Single(RequestsTo("POST", "/v1/transfers"));
+        Assert.Empty(Stripe.Ledger().Transfers);
+    }
+
+    [Theory]
+    [InlineData(StripeFaultKind.AppliedThenDropped)]
+    [InlineData(StripeFaultKind.AppliedThenDelayed)]
+    public async Task A_transfer_applied_then_timed_out_is_created_once_by_the_retry(StripeFaultKind kind)
+    {
+        var transfer = await FundedTransferAsync();
+        var client = NewClient(attemptTimeout: TimeSpan.FromSeconds(1));
+        Stripe.InjectFault(new StripeFault(kind, "POST", "/v1/transfers", Delay: TimeSpan.FromSeconds(5)));
+
+        var created = await client.CreateTransferAsync(transfer, "payout:po-1");
+
+        Assert.Equal(created.Id, Assert.Single(Stripe.Ledger().Transfers).Id);
+        Assert.Equal([false, true], RequestsTo("POST", "/v1/transfers").Select(r => r.Replayed));
+        Assert.Equal(8_000, Stripe.PlatformBalance("usd").Available);
+    }
+
+    [Fact]
+    public async Task A_request_slower_than_the_attempt_timeout_is_sent_again_and_applied_once()
+    {
+        var transfer = await FundedTransferAsync();
+        var client = NewClient(attemptTimeout: TimeSpan.FromSeconds(1));
+        Stripe.InjectFault(new StripeFault(StripeFaultKind.Latency, "POST", "/v1/transfers", Delay: TimeSpan.FromSeconds(3)));
+
+        var created = await client.CreateTransferAsync(transfer, "payout:po-1");
+
+        // The server records the abandoned attempt when it notices the client left, which may come after the retry.
+        await EventuallyAsync(() => RequestsTo("POST", "/v1/transfers").Count == 2);
+        Assert.Equal([0, 200], RequestsTo("POST", "/v1/transfers").Select(r => r.Status).Order());
+        Assert.Equal(created.Id, Assert.Single(Stripe.Ledger().Transfers).Id);
+    }
+
+    [Fact]
+    public async Task No_answer_on_any_attempt_is_an_api_connection_error_and_still_one_transfer()
+    {
+        var transfer = await FundedTransferAsync();
+        var client = NewClient(attemptsMax: 3);
+        Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", "/v1/transfers", Count: 3));
+
+        var error = await Assert.ThrowsAsync<StripeException>(() => client.CreateTransferAsync(transfer, "payout:po-1"));
+
+        Assert.Equal((0, StripeErrorTypes.ApiConnectionError, true), (error.HttpStatus, error.Type, error.IsRetryable));
+        Assert.Equal(3, RequestsTo("POST", "/v1/transfers").Count);
+        Assert.Single(Stripe.Ledger().Transfers);
+    }
+
+    [Fact]
+    public async Task Retries_stop_at_the_attempt_bound_with_a_retryable_error_naming_the_last_request()
+    {
+        var transfer = await FundedTransferAsync();
+        var client = NewClient(attemptsMax: 3);
+        Stripe.InjectFault(new StripeFault(StripeFaultKind.ServiceUnavailable, "POST", "/v1/transfers", Count: 10));
+
+        var error = await Assert.ThrowsAsync<StripeException>(() => client.CreateTransferAsync(transfer, "payout:po-1"));
+
+        var requests = RequestsTo("POST", "/v1/transfers");
+        Assert.Equal(3, requests.Count);
+        Assert.Equal((503, true, requests[^1].RequestId), (error.HttpStatus, error.IsRetryable, error.RequestId));
+        Assert.Empty(Stripe.Ledger().Transfers);
+    }
+
+    [Fact]
+    public async Task Reads_are_retried_too()
+    {
+        Stripe.InjectFault(new StripeFault(StripeFaultKind.RateLimited, "GET", "/v1/balance"));
+
+        await Client.GetBalanceAsync();
+
+        Assert.Equal([429, 200], RequestsTo("GET", "/v1/balance").Select(r => r.Status));
+    }
+
+    [Theory]
+    [InlineData(429, null, true)]
+    [InlineData(500, null, true)]
+    [InlineData(502, null, true)]
+    [InlineData(503, null, true)]
+    [InlineData(500, false, false)]
+    [InlineData(429, false, false)]
+    [InlineData(409, null, false)]
+    [InlineData(409, true, false)]
+    [InlineData(400, true, false)]
+    [InlineData(400, null, false)]
+    [InlineData(401, null, false)]
+    [InlineData(402, null, false)]
+    [InlineData(404, null, false)]
+    [InlineData(402, true, true)]
+    public void Retryable_answers_follow_stripe_should_retry_then_the_status(int status, bool? shouldRetry, bool retryable)
+    {
+        Assert.Equal(retryable, StripeClient.IsRetryable(status, shouldRetry));
+    }
+}

@@ -1,0 +1,80 @@
+using ContestPipeline.Plumbing.Stripe;
+using Xunit;
+
+namespace ContestPipeline.Tests.Stripe;
+
+public sealed class TokenBucketTests : StripeEmulatorTest
+{
+    [Theory]
+    [InlineData(20, 5, 10, 205)]
+    [InlineData(25, 1, 4, 101)]
+    [InlineData(1, 1, 3, 4)]
+    [InlineData(100, 100, 2, 300)]
+    public void A_token_bucket_admits_its_burst_then_its_rate_on_the_injected_clock(int perSecond, int burst, int seconds, int expected)
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(perSecond, burst, clock);
+        var admitted = 0;
+        var admittedPerSecond = new int[seconds + 1];
+        for (var ms = 0; ms <= seconds * 1_000; ms++)
+        {
+            // Demand always exceeds the rate: take until refused, every millisecond.
+            while (bucket.TryTake(out _))
+            {
+                admitted++;
+                admittedPerSecond[ms / 1_000]++;
+            }
+            if (ms < seconds * 1_000) clock.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        Assert.Equal(expected, admitted);
+        Assert.All(admittedPerSecond[..seconds], n => Assert.InRange(n, 0, burst + perSecond));
+    }
+
+    [Fact]
+    public void A_refused_take_says_how_long_until_the_next_token()
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(4, 1, clock);
+        Assert.True(bucket.TryTake(out _));
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+
+        Assert.False(bucket.TryTake(out var wait));
+        Assert.Equal(TimeSpan.FromMilliseconds(150), wait);
+    }
+
+    [Fact]
+    public async Task Taking_waits_for_the_clock_not_for_wall_time()
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(10, 1, clock);
+        await bucket.TakeAsync(CancellationToken.None);
+
+        var waiting = bucket.TakeAsync(CancellationToken.None).AsTask();
+        clock.Advance(TimeSpan.FromMilliseconds(99));
+        var earlyDone = waiting.IsCompleted;
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        await waiting.WaitAsync(TimeSpan.FromSeconds(5));
+
+        Assert.False(earlyDone);
+    }
+
+    [Fact]
+    public async Task The_client_sends_no_request_without_a_token()
+    {
+        var clock = new ManualClock();
+        var client = NewClient(clock: clock, requestsPerSecond: 10, burst: 2);
+
+        var calls = Enumerable.Range(0, 3).Select(_ => client.GetBalanceAsync()).ToList();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (calls.Count(c => c.IsCompleted) < 2 && DateTime.UtcNow < deadline) await Task.WhenAny(calls.Where(c => !c.IsCompleted));
+        // Time for a third request to arrive if the bucket let it through.
+        await Task.Delay(300);
+        var beforeTheClockMoved = (calls.Count(c => c.IsCompleted), RequestsTo("GET", "/v1/balance").Count);
+        clock.Advance(TimeSpan.FromMilliseconds(100));
+        await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal((2, 2), beforeTheClockMoved);
+        Assert.Equal(3, RequestsTo("GET", "/v1/balance").Count);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using ContestPipeline.Plumbing.Stripe;
+
+namespace ContestPipeline.Tests.Stripe;
+
+/// <summary>A real HTTP webhook endpoint on 127.0.0.1 that records what arrives and answers with scripted statuses.</summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    public sealed record Delivery(string? Signature, byte[] Body)
+    {
+        public StripeEvent Event => StripeEvent.Parse(Body);
+    }
+
+    private readonly WebApplication _app;
+    private readonly Channel<Delivery> _arrived = Channel.CreateUnbounded<Delivery>();
+    private readonly Queue<int> _statuses;
+
+    private WebhookReceiver(WebApplication app, IEnumerable<int> statuses)
+    {
+        _app = app;
+        _statuses = new Queue<int>(statuses);
+    }
+
+    public Uri Url { get; private set; } = null!;
+
+    /// <summary>Answers the first deliveries with <paramref name="statuses"/>, then 200.</summary>
+    public static async Task<WebhookReceiver> StartAsync(params int[] statuses)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var receiver = new WebhookReceiver(app, statuses);
+        app.MapPost("/webhooks/stripe", async (HttpContext ctx) =>
+        {
+            using var body = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(body);
+            await receiver._arrived.Writer.WriteAsync(new Delivery(ctx.Request.Headers[StripeWebhookSignature.HeaderName].ToString(), body.ToArray()));
+            int status;
+            lock (receiver._statuses) status = receiver._statuses.Count > 0 ? receiver._statuses.Dequeue() : 200;
+            ctx.Response.StatusCode = status;
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        receiver.Url = new Uri(address.TrimEnd('/') + "/webhooks/stripe");
+        return receiver;
+    }
+
+    public async Task<Delivery> NextAsync() =>
+        await _arrived.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+
+    public async Task<List<Delivery>> TakeAsync(int count)
+    {
+        var list = new List<Delivery>();
+        for (var i = 0; i < count; i++) list.Add(await NextAsync());
+        return list;
+    }
+
+    /// <summary>True when nothing more arrives within <paramref name="quiet"/>.</summary>
+    public async Task<bool> StaysQuietAsync(TimeSpan quiet)
+    {
+        try
+        {
+            await _arrived.Reader.WaitToReadAsync().AsTask().WaitAsync(quiet);
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return true;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
