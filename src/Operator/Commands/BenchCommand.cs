@@ -25,6 +25,14 @@ public static class BenchCommand
 {
     private const int PayloadBytes = 100;
 
+    /// <summary>
+    /// The local broker keeps at most 5 MiB or 100,000 messages per partition and drops
+    /// older segments; 16 partitions keep 200,000 enveloped messages under that limit.
+    /// </summary>
+    private const int Partitions = 16;
+
+    private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
+
     public static async Task<int> RunAsync(int messages, int baselineRows, int outboxTransactionSize, CancellationToken ct)
     {
         var pg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
@@ -40,7 +48,7 @@ public static class BenchCommand
         await using var dataSource = NpgsqlDataSource.Create(pg);
         var schema = "bench_" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
         await new Migrator(dataSource, schema, [.. Migration.Plumbing, BenchEffect.Migration], NullLogger.Instance).ApplyAsync(ct);
-        Console.WriteLine($"bench: {messages:N0} messages of {PayloadBytes} bytes, 4 partitions, local broker {broker.BootstrapServers}, schema {schema}");
+        Console.WriteLine($"bench: {messages:N0} messages of {PayloadBytes} bytes, {Partitions} partitions, local broker {broker.BootstrapServers}, schema {schema}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
         try
@@ -73,7 +81,7 @@ public static class BenchCommand
     private static async Task<TimeSpan> RawKafkaAsync(LocalBrokerProcess broker, int messages, CancellationToken ct)
     {
         var topic = "bench.raw";
-        await broker.Control.CreateTopicAsync(topic, 4);
+        await broker.Control.CreateTopicAsync(topic, Partitions);
         var payload = new byte[PayloadBytes];
         var watch = Stopwatch.StartNew();
         using (var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance))
@@ -100,7 +108,7 @@ public static class BenchCommand
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         consumer.Subscribe(topic);
         var received = 0;
-        while (received < messages && !ct.IsCancellationRequested)
+        while (received < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (r is null || r.IsPartitionEOF) continue;
@@ -108,6 +116,8 @@ public static class BenchCommand
             received++;
         }
         consumer.Close();
+        if (received < messages)
+            throw new InvalidOperationException($"raw Kafka baseline received {received:N0} of {messages:N0} messages within {PhaseTimeout.TotalMinutes} min");
         return watch.Elapsed;
     }
 
@@ -129,8 +139,8 @@ public static class BenchCommand
         LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema, int messages, int transactionSize, CancellationToken ct)
     {
         var topic = "bench.pipeline";
-        await broker.Control.CreateTopicAsync(topic, 4);
-        await broker.Control.CreateTopicAsync(topic + ".dlq", 4);
+        await broker.Control.CreateTopicAsync(topic, Partitions);
+        await broker.Control.CreateTopicAsync(topic + ".dlq", Partitions);
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.relay"), NullLogger.Instance);
         var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = schema }, new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
         var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
@@ -162,7 +172,7 @@ public static class BenchCommand
             await outbox.CopyAsync(conn, batch, ct);
             await tx.CommitAsync(ct);
         }
-        while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < TimeSpan.FromMinutes(10))
+        while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
             await Task.Delay(5, ct);
         var elapsed = watch.Elapsed;
         await stop.CancelAsync();
@@ -178,8 +188,8 @@ public static class BenchCommand
     private static void Print(string what, int count, TimeSpan elapsed) =>
         Console.WriteLine($"{what,-36} {count,9:N0} msgs in {elapsed.TotalSeconds,7:F2} s = {count / elapsed.TotalSeconds,10:N0} msgs/s");
 
-    /// <summary>The small effect per message: one row keyed by message id.</summary>
-    private sealed class BenchEffect(string schema) : IMessageHandler
+    /// <summary>The small effect per message: one row keyed by message id, written for a whole run at once.</summary>
+    private sealed class BenchEffect(string schema) : IBatchMessageHandler
     {
         public const string Type = "BenchMessageSent";
 
@@ -189,11 +199,20 @@ public static class BenchCommand
             """);
 
         private readonly string _sql = $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) VALUES (@id, @k, @n)";
+        private readonly string _batchSql = $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) SELECT * FROM unnest(@ids, @ks, @ns)";
 
         public string MessageType => Type;
         public int SchemaVersionMax => 1;
 
         public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
             context.Connection.ExecuteAsync(_sql, new { id = message.Envelope.MessageId, k = message.Key, n = message.Value?.Length ?? 0 }, context.Transaction);
+
+        public Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct) =>
+            context.Connection.ExecuteAsync(_batchSql, new
+            {
+                ids = messages.Select(m => m.Envelope.MessageId).ToArray(),
+                ks = messages.Select(m => m.Key ?? "").ToArray(),
+                ns = messages.Select(m => m.Value?.Length ?? 0).ToArray(),
+            }, context.Transaction);
     }
 }

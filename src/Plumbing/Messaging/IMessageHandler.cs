@@ -19,6 +19,17 @@ public interface IMessageHandler
     Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct);
 }
 
+/// <summary>
+/// A handler that can apply a run of consecutive messages of its type at once (one
+/// statement for many rows). The consume loop calls it for runs inside a batch and falls
+/// back to <see cref="IMessageHandler.HandleAsync"/> one at a time when a run fails, so
+/// the retry and dead-letter rules stay per message.
+/// </summary>
+public interface IBatchMessageHandler : IMessageHandler
+{
+    Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct);
+}
+
 public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
 {
     private readonly List<OutgoingMessage> _outgoing = [];

@@ -200,26 +200,42 @@ public sealed class InboxConsumer
         await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
         var context = new HandlerContext(conn, tx, _clock);
         var fresh = await ClaimAsync(conn, tx, items);
-        int applied = 0, rejected = 0;
+        var toApply = new List<Item>(items.Count);
+        var rejected = 0;
         foreach (var item in items)
         {
             if (!fresh.Remove(item.InboxId)) continue;
-            if (item.Rejection is not null)
+            if (item.Rejection is null)
             {
-                AddDeadLetter(context, item, item.Rejection, null, 0);
-                rejected++;
+                toApply.Add(item);
                 continue;
             }
+            AddDeadLetter(context, item, item.Rejection, null, 0);
+            rejected++;
+        }
+        // Consecutive messages for the same batch-capable handler are applied in one call;
+        // the order of messages, and so per-key order, is kept.
+        for (var start = 0; start < toApply.Count;)
+        {
+            var handler = toApply[start].Handler!;
+            var end = start + 1;
+            if (handler is IBatchMessageHandler)
+                while (end < toApply.Count && ReferenceEquals(toApply[end].Handler, handler)) end++;
             try
             {
-                await item.Handler!.HandleAsync(item.Message!, context, ct);
+                if (end - start > 1)
+                    await ((IBatchMessageHandler)handler).HandleBatchAsync([.. toApply[start..end].Select(i => i.Message!)], context, ct);
+                else
+                    await handler.HandleAsync(toApply[start].Message!, context, ct);
             }
             catch (Exception e) when (e is not SimulatedCrashException && !IsDatabaseOutage(e))
             {
-                throw new HandlerFailedException(item, e);
+                // A failed run cannot say which message failed; the one-at-a-time pass will.
+                throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
             }
-            applied++;
+            start = end;
         }
+        var applied = toApply.Count;
         await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         Stats.AddApplied(applied);
@@ -415,9 +431,9 @@ public sealed class InboxConsumer
         e is NpgsqlException { IsTransient: true } && e is not PostgresException { SqlState: "40001" or "40P01" }
         || e is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException };
 
-    private sealed class HandlerFailedException(Item item, Exception inner) : Exception(inner.Message, inner)
+    private sealed class HandlerFailedException(Item? item, Exception inner) : Exception(inner.Message, inner)
     {
-        public Item Item { get; } = item;
+        public Item? Item { get; } = item;
     }
 
     private sealed record Item(

@@ -12,18 +12,18 @@ namespace ContestPipeline.Tests.Infrastructure;
 /// an outbox relay and an inbox consumer on a fresh schema, each startable, stoppable
 /// and crashable on its own.
 /// </summary>
-public sealed class Stage(PipelineFixture fixture, string schema, string topic) : IAsyncDisposable
+public sealed class Stage(PipelineFixture fixture, string schema, string topic, bool batchHandler = false) : IAsyncDisposable
 {
     private readonly List<(CancellationTokenSource Cts, Task Task)> _running = [];
     private IProducer<byte[]?, byte[]?>? _producer;
 
     public string Schema { get; } = schema;
     public string Topic { get; } = topic;
-    public TestEffects Effects { get; } = new(schema);
+    public TestEffects Effects { get; } = batchHandler ? new BatchTestEffects(schema) : new TestEffects(schema);
     public Outbox Outbox { get; } = new(schema);
 
-    public static async Task<Stage> CreateAsync(PipelineFixture fixture, int partitions = 4) =>
-        new(fixture, await fixture.NewSchemaAsync(), await fixture.NewTopicAsync(partitions));
+    public static async Task<Stage> CreateAsync(PipelineFixture fixture, int partitions = 4, bool batchHandler = false) =>
+        new(fixture, await fixture.NewSchemaAsync(), await fixture.NewTopicAsync(partitions), batchHandler);
 
     public async Task EnqueueAsync(IReadOnlyList<OutgoingMessage> messages)
     {

@@ -26,7 +26,7 @@ public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
 /// A handler with a small effect: one row per applied message, numbered in the order
 /// applied, so tests can count duplicates and check per-key order.
 /// </summary>
-public sealed class TestEffects(string schema) : IMessageHandler
+public class TestEffects(string schema) : IMessageHandler
 {
     public static readonly Migration Migration = new("test/0001_effects", """
         CREATE TABLE effects (
@@ -36,7 +36,7 @@ public sealed class TestEffects(string schema) : IMessageHandler
             seq           integer NOT NULL);
         """);
 
-    private readonly string _table = SqlNames.Identifier(schema) + ".effects";
+    protected readonly string Table = SqlNames.Identifier(schema) + ".effects";
     private readonly ConcurrentDictionary<string, int> _attempts = new();
 
     public string MessageType => TestEvent.Type;
@@ -48,9 +48,25 @@ public sealed class TestEffects(string schema) : IMessageHandler
         var attempt = _attempts.AddOrUpdate(message.Envelope.MessageId, 1, (_, n) => n + 1);
         if (body.Behaviour == TestEvent.Poison) throw new InvalidOperationException($"poison message {body.Key}/{body.Seq}");
         if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new InvalidOperationException("flaky first attempt");
-        await context.Connection.ExecuteAsync($"INSERT INTO {_table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
+        await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
             new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
     }
 
     public int AttemptsOf(string messageId) => _attempts.GetValueOrDefault(messageId);
+}
+
+/// <summary>The same effect, applied for a whole run of messages in one statement.</summary>
+public sealed class BatchTestEffects(string schema) : TestEffects(schema), IBatchMessageHandler
+{
+    public int Runs { get; private set; }
+
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct)
+    {
+        var bodies = messages.Select(m => m.Body<TestEvent>()).ToList();
+        if (bodies.Any(b => b.Behaviour == TestEvent.Poison)) throw new InvalidOperationException("poison message in run");
+        Runs++;
+        await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) SELECT * FROM unnest(@ids, @keys, @seqs)",
+            new { ids = messages.Select(m => m.Envelope.MessageId).ToArray(), keys = bodies.Select(b => b.Key).ToArray(), seqs = bodies.Select(b => b.Seq).ToArray() },
+            context.Transaction);
+    }
 }

@@ -134,6 +134,42 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_handler_run_with_a_poison_message_falls_back_to_one_at_a_time_and_dead_letters_only_it()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1, batchHandler: true);
+        var messages = Enumerable.Range(1, 40).Select(i => TestEvent.Message(stage.Topic,
+            new TestEvent("k", i, i == 25 ? TestEvent.Poison : null))).ToList();
+        await stage.EnqueueAsync(messages);
+        Assert.Equal(40, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer(attemptsMax: 3);
+        stage.Start(consumer.RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= 39 && consumer.Stats.DeadLettered == 1, Patience, "39 applied, 1 dead-lettered");
+
+        Assert.Equal(Enumerable.Range(1, 40).Where(i => i != 25), (await stage.AppliedAsync()).Select(a => a.Seq));
+        Assert.Equal(3, stage.Effects.AttemptsOf(messages[24].OutboxId));
+        var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1, Patience));
+        Assert.Equal(messages[24].OutboxId, HeaderOf(dead, MessageHeaders.MessageId));
+    }
+
+    [Fact]
+    public async Task A_batch_handler_applies_a_run_of_messages_in_one_call()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1, batchHandler: true);
+        var messages = Events(stage.Topic, keys: 5, perKey: 100);
+        await stage.EnqueueAsync(messages);
+        stage.Start(stage.Relay().RunAsync);
+        stage.Start(stage.Consumer(batchSizeMax: 250).RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, Patience, "all applied");
+
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        foreach (var key in applied.GroupBy(a => a.Key)) Assert.Equal(Enumerable.Range(1, 100), key.Select(a => a.Seq));
+        Assert.InRange(((BatchTestEffects)stage.Effects).Runs, 2, messages.Count / 2);
+    }
+
+    [Fact]
     public async Task Bad_input_goes_to_the_dead_letter_topic_with_its_reason_and_accepted_data_is_unchanged()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
