@@ -1,0 +1,23 @@
+namespace ContestPipeline.Contracts.Entries;
+
+/// <summary>
+/// A player's entry submission (topic <c>entries</c>, key: contest id). The entry exists only
+/// once Ingestion has verified the Stripe PaymentIntent: status succeeded, amount and
+/// currency equal to the entry fee, metadata <c>contest_id</c> and <c>player_id</c> naming this
+/// contest and player. The same PaymentIntent submitted again is the same entry.
+/// <see cref="Lineup"/> lists athlete ids for a fantasy contest and is null for a fitness
+/// challenge, where the player scores their own stats.
+/// </summary>
+public sealed record EntrySubmitted(
+    string SubmissionId,
+    string ContestId,
+    string PlayerId,
+    string PaymentIntentId,
+    IReadOnlyList<string>? Lineup)
+{
+    public const string MessageType = "EntrySubmitted";
+    public const int SchemaVersion = 1;
+
+    /// <summary>One PaymentIntent is at most one entry: the entry id is derived from it.</summary>
+    public static string EntryIdFor(string paymentIntentId) => "entry_" + paymentIntentId;
+}

@@ -1,0 +1,48 @@
+namespace ContestPipeline.Contracts.Feed;
+
+/// <summary>
+/// The sports-data provider's events (topic <c>provider.feed</c>, key: game id). Every event
+/// carries the provider's per-game <c>Sequence</c> (1, 2, 3 ...). Ingestion drops duplicates,
+/// applies events in sequence order (holding a gap for a bounded time, then alerting), and
+/// publishes the validated, ordered facts with the same shapes and type names on <c>games</c>.
+/// Stat values are the athlete's cumulative total for that stat in that game, not deltas, so
+/// the latest sequence always wins. For a fitness challenge the "game" is the challenge's
+/// activity window and the athletes are the participating players.
+/// </summary>
+public sealed record GameScheduled(string GameId, long Sequence, DateTimeOffset StartsAt, IReadOnlyList<string> AthleteIds)
+{
+    public const string MessageType = "GameScheduled";
+    public const int SchemaVersion = 1;
+}
+
+public sealed record GameStarted(string GameId, long Sequence, DateTimeOffset StartedAt)
+{
+    public const string MessageType = "GameStarted";
+    public const int SchemaVersion = 1;
+}
+
+/// <summary>The athlete's cumulative <see cref="Value"/> of <see cref="Stat"/> in this game so far.</summary>
+public sealed record StatUpdated(string GameId, long Sequence, string AthleteId, string Stat, long Value)
+{
+    public const string MessageType = "StatUpdated";
+    public const int SchemaVersion = 1;
+}
+
+/// <summary>A corrected cumulative value, possibly after the game ended.</summary>
+public sealed record StatCorrected(string GameId, long Sequence, string AthleteId, string Stat, long Value)
+{
+    public const string MessageType = "StatCorrected";
+    public const int SchemaVersion = 1;
+}
+
+public sealed record GameEnded(string GameId, long Sequence, DateTimeOffset EndedAt)
+{
+    public const string MessageType = "GameEnded";
+    public const int SchemaVersion = 1;
+}
+
+public static class FeedMessageIds
+{
+    /// <summary>The id of an ordered fact on <c>games</c>: one per game and sequence.</summary>
+    public static string GameFact(string gameId, long sequence) => $"game:{gameId}:{sequence}";
+}

@@ -1,0 +1,88 @@
+using ContestPipeline.Contracts.Contests;
+
+namespace ContestPipeline.Contracts.Lifecycle;
+
+// The contest's timeline (topic contest.lifecycle, key: contest id). Ingestion publishes
+// what it accepted (ContestScheduled, EntryAccepted, EntryRejected, EntriesClosed); Scoring,
+// the referee, publishes the state transitions up to COMPLETE (and CANCELLED when a contest
+// is under-filled at lock); Settlement and Payout publish the later ones.
+
+/// <summary>A valid definition was accepted: the contest is SCHEDULED and takes entries until <c>LockAt</c>.</summary>
+public sealed record ContestScheduled(ContestDefined Definition)
+{
+    public const string MessageType = "ContestScheduled";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string contestId) => $"contest:{contestId}:scheduled";
+}
+
+/// <summary>An entry whose payment Stripe confirmed. <see cref="Lineup"/> is null for a fitness challenge.</summary>
+public sealed record EntryAccepted(
+    string EntryId,
+    string ContestId,
+    string PlayerId,
+    string PaymentIntentId,
+    long AmountMinor,
+    string Currency,
+    IReadOnlyList<string>? Lineup,
+    DateTimeOffset AcceptedAt)
+{
+    public const string MessageType = "EntryAccepted";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string entryId) => $"entry:{entryId}:accepted";
+}
+
+/// <summary>
+/// A submission that did not become an entry, with its reason. <see cref="RefundId"/> is set
+/// when its payment was verified and a refund was ordered on <c>payouts.due</c>.
+/// </summary>
+public sealed record EntryRejected(
+    string SubmissionId,
+    string ContestId,
+    string PlayerId,
+    string PaymentIntentId,
+    string Reason,
+    string? RefundId)
+{
+    public const string MessageType = "EntryRejected";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string submissionId) => $"submission:{submissionId}:rejected";
+}
+
+/// <summary>
+/// Ingestion stopped taking entries (lock time reached, or a covered game started first).
+/// Published after every EntryAccepted of the contest, so a consumer that has seen this has
+/// seen them all: exactly <see cref="EntryCount"/> entries, whose sorted ids hash to <see cref="EntriesHash"/>.
+/// </summary>
+public sealed record EntriesClosed(string ContestId, int EntryCount, string EntriesHash, DateTimeOffset ClosedAt)
+{
+    public const string MessageType = "EntriesClosed";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string contestId) => $"contest:{contestId}:entries-closed";
+}
+
+/// <summary>A lifecycle transition. <see cref="From"/> and <see cref="To"/> are upper-case state names.</summary>
+public sealed record ContestStateChanged(string ContestId, string From, string To, string Reason, DateTimeOffset ChangedAt)
+{
+    public const string MessageType = "ContestStateChanged";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string contestId, ContestState to) => $"contest:{contestId}:{ContestLifecycle.Name(to)}";
+}
+
+/// <summary>
+/// COMPLETE: every covered game ended (and the correction window passed). The final standings
+/// are on <c>standings</c> as <see cref="StandingsChunks"/> FinalStandingsPublished messages;
+/// <see cref="StandingsHash"/> is over all of them and <see cref="InputsHash"/> over every input
+/// that produced them (definition, entries, final stat values), so two runs can be compared.
+/// </summary>
+public sealed record ContestCompleted(
+    string ContestId,
+    int EntryCount,
+    int StandingsChunks,
+    string StandingsHash,
+    string InputsHash,
+    DateTimeOffset CompletedAt)
+{
+    public const string MessageType = "ContestCompleted";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string contestId) => $"contest:{contestId}:completed";
+}

@@ -1,0 +1,22 @@
+namespace ContestPipeline.Contracts.Payouts;
+
+/// <summary>
+/// An order to refund an entry fee (topic <c>payouts.due</c>, key: contest id), carried out
+/// by Payout exactly once: <see cref="RefundId"/> is deterministic (one per PaymentIntent)
+/// and is Stripe's Idempotency-Key.
+/// </summary>
+public sealed record RefundOrdered(
+    string RefundId,
+    string ContestId,
+    string PlayerId,
+    string PaymentIntentId,
+    long AmountMinor,
+    string Currency,
+    string Reason)
+{
+    public const string MessageType = "RefundOrdered";
+    public const int SchemaVersion = 1;
+
+    /// <summary>A PaymentIntent is refunded at most once, whatever the reason.</summary>
+    public static string RefundIdFor(string paymentIntentId) => "refund_" + paymentIntentId;
+}

@@ -1,0 +1,24 @@
+namespace ContestPipeline.Contracts.Standings;
+
+/// <summary>
+/// One entry's place. Rank is standard competition ranking (ties share the best rank:
+/// 1, 2, 2, 4); tied entries are listed by entry id. Scores are thousandths of a point.
+/// </summary>
+public sealed record StandingRow(int Rank, string EntryId, string PlayerId, long ScoreMilli);
+
+/// <summary>Live standings (topic <c>standings</c>, key: contest id): the leaders after the facts up to <see cref="AsOfSequence"/>.</summary>
+public sealed record StandingsUpdated(string ContestId, long Version, int EntryCount, IReadOnlyList<StandingRow> Leaders, DateTimeOffset ComputedAt)
+{
+    public const string MessageType = "StandingsUpdated";
+    public const int SchemaVersion = 1;
+    public const int LeadersMax = 100;
+}
+
+/// <summary>One chunk of a contest's final standings, best first; chunks are numbered from 0.</summary>
+public sealed record FinalStandingsPublished(string ContestId, int ChunkIndex, int ChunkCount, IReadOnlyList<StandingRow> Rows)
+{
+    public const string MessageType = "FinalStandingsPublished";
+    public const int SchemaVersion = 1;
+    public const int RowsPerChunkMax = 5_000;
+    public static string MessageIdFor(string contestId, int chunk) => $"standings:{contestId}:final:{chunk}";
+}
