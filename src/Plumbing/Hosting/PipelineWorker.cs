@@ -2,6 +2,7 @@ using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -11,9 +12,20 @@ namespace ContestPipeline.Plumbing.Hosting;
 /// <summary>One consume loop of a worker: its name, topics and handlers.</summary>
 public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers);
 
-/// <summary>What makes a worker: its name (also its schema), its migrations and its consume loops.</summary>
+/// <summary>
+/// What makes a worker: its name (also its schema), its migrations, its consume loops, the
+/// jobs its clock drives, and its own services.
+/// </summary>
 public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migrations, IReadOnlyList<ConsumerDefinition> Consumers)
 {
+    public Func<IServiceProvider, IReadOnlyList<IPeriodicJob>>? Jobs { get; init; }
+
+    /// <summary>Registers the worker's own services (domain state, the Stripe client ...).</summary>
+    public Action<IServiceCollection, PipelineSettings>? Services { get; init; }
+
+    /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
+    public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
+
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
 }
@@ -56,10 +68,11 @@ public static class PipelineWorker
     {
         services.AddSingleton(settings);
         services.AddSingleton(worker);
-        services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => CrashPoints.FromEnvironment());
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddHostedService<WorkerService>();
+        worker.Services?.Invoke(services, settings);
         return services;
     }
 
@@ -90,6 +103,7 @@ public static class PipelineWorker
             try
             {
                 await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
+                if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay"), logger);
                 var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name }, crashPoints,
                     loggers.CreateLogger<OutboxRelay>());
@@ -98,7 +112,10 @@ public static class PipelineWorker
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer)));
                 logger.LogInformation("Worker {Worker} running: relay for schema {Schema}, consumers {Consumers}",
                     worker.Name, worker.Name, string.Join(", ", worker.Consumers.Select(c => c.Consumer)));
+                var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
+                    new PeriodicJobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name)));
                 var tasks = loops.Select(l => Task.Run(() => l.RunAsync(stoppingToken), CancellationToken.None))
+                    .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(stoppingToken), CancellationToken.None)))
                     .Append(Task.Run(() => relay.RunAsync(stoppingToken), CancellationToken.None)).ToList();
                 // Any loop that ends on its own while the host is running has failed: stop the
                 // whole worker loudly rather than run with a part missing.

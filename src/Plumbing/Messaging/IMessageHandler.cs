@@ -38,8 +38,23 @@ public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransactio
     public NpgsqlTransaction Transaction { get; } = transaction;
     public TimeProvider Clock { get; } = clock;
 
+    private List<Action>? _onCommitted;
+
     /// <summary>Queues a message for the outbox; written just before the transaction commits.</summary>
     public void Publish(OutgoingMessage message) => _outgoing.Add(message);
+
+    /// <summary>
+    /// Runs <paramref name="action"/> after the transaction committed, never if it rolled back:
+    /// the place to update in-memory state that mirrors what was written. An action that
+    /// throws stops the worker, because memory and database would then disagree.
+    /// </summary>
+    public void OnCommitted(Action action) => (_onCommitted ??= []).Add(action);
+
+    internal void RunCommitted()
+    {
+        if (_onCommitted is null) return;
+        foreach (var action in _onCommitted) action();
+    }
 
     /// <summary>Publishes a JSON message caused by <paramref name="cause"/> (same correlation id).</summary>
     public void Publish<T>(Envelope cause, string topic, string key, string messageId, string type, int schemaVersion, T body) =>

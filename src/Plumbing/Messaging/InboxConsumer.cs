@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
@@ -168,13 +169,13 @@ public sealed class InboxConsumer
                     StoreOffsets(consumer, items);
                     return;
                 }
-                catch (Exception e) when (IsDatabaseOutage(e))
+                catch (Exception e) when (IsOutage(e))
                 {
                     outageStarted ??= _clock.GetUtcNow();
                     await WaitOutOutageAsync(e, outageStarted.Value, ct);
                     if (ct.IsCancellationRequested) return;
                 }
-                catch (Exception e) when (e is not SimulatedCrashException)
+                catch (Exception e) when (e is not (SimulatedCrashException or FatalWorkerException))
                 {
                     failed = (e as HandlerFailedException)?.Item;
                     failedError = e.InnerException ?? e;
@@ -228,7 +229,7 @@ public sealed class InboxConsumer
                 else
                     await handler.HandleAsync(toApply[start].Message!, context, ct);
             }
-            catch (Exception e) when (e is not SimulatedCrashException && !IsDatabaseOutage(e))
+            catch (Exception e) when (e is not SimulatedCrashException && !IsOutage(e))
             {
                 // A failed run cannot say which message failed; the one-at-a-time pass will.
                 throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
@@ -238,6 +239,7 @@ public sealed class InboxConsumer
         var applied = toApply.Count;
         await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
+        RunCommitted(context);
         Stats.AddApplied(applied);
         Stats.AddDeadLettered(rejected);
         Stats.AddDuplicates(items.Count - applied - rejected);
@@ -266,7 +268,7 @@ public sealed class InboxConsumer
                 await ApplyAsync([item], ct);
                 return;
             }
-            catch (Exception e) when (IsDatabaseOutage(e))
+            catch (Exception e) when (IsOutage(e))
             {
                 // Not the message's fault: this attempt does not count.
                 attempts--;
@@ -278,7 +280,7 @@ public sealed class InboxConsumer
                 await DeadLetterAsync(item, rejected.Reason, null, attempts, ct);
                 return;
             }
-            catch (Exception e) when (e is not SimulatedCrashException)
+            catch (Exception e) when (e is not (SimulatedCrashException or FatalWorkerException))
             {
                 lastError = e.InnerException ?? e;
                 _logger.LogWarning("Consumer {Consumer}: {Type} {MessageId} at {Where} failed (attempt {Attempt} of {AttemptsMax}): {Error}",
@@ -293,6 +295,18 @@ public sealed class InboxConsumer
         var delay = Backoff.Exponential(attempts, _options.RetryBackoffMs, _options.RetryBackoffMsMax);
         _logger.LogDebug("Consumer {Consumer}: retrying {MessageId} in {DelayMs} ms", _options.Consumer, item.InboxId, (int)delay.TotalMilliseconds);
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
+    }
+
+    private static void RunCommitted(HandlerContext context)
+    {
+        try
+        {
+            context.RunCommitted();
+        }
+        catch (Exception e)
+        {
+            throw new FatalWorkerException("an after-commit action failed; in-memory state no longer matches the database", e);
+        }
     }
 
     private async Task DeadLetterAsync(Item item, string reason, Exception? exception, int attempts, CancellationToken ct)
@@ -314,7 +328,7 @@ public sealed class InboxConsumer
                 item.Done = true;
                 return;
             }
-            catch (Exception e) when (IsDatabaseOutage(e))
+            catch (Exception e) when (IsOutage(e))
             {
                 outageStarted ??= _clock.GetUtcNow();
                 await WaitOutOutageAsync(e, outageStarted.Value, ct);
@@ -356,21 +370,12 @@ public sealed class InboxConsumer
     private void AddDeadLetter(HandlerContext context, Item item, string reason, Exception? exception, int attempts)
     {
         var r = item.Result;
-        var headers = new List<Header>(item.Headers)
-        {
-            Header.Text(MessageHeaders.DeadLetterReason, reason),
-            Header.Text(MessageHeaders.DeadLetterConsumer, _options.Consumer),
-            Header.Text(MessageHeaders.DeadLetterAttempts, attempts.ToString(CultureInfo.InvariantCulture)),
-            Header.Text(MessageHeaders.DeadLetterOriginalTopic, r.Topic),
-            Header.Text(MessageHeaders.DeadLetterOriginalPartition, r.Partition.Value.ToString(CultureInfo.InvariantCulture)),
-            Header.Text(MessageHeaders.DeadLetterOriginalOffset, r.Offset.Value.ToString(CultureInfo.InvariantCulture)),
-        };
-        if (exception is not null)
-            headers.Add(Header.Text(MessageHeaders.DeadLetterException, exception.GetType().FullName + ": " + exception.Message));
-        // Unique per dead-lettering, so a message dead-lettered again after a re-drive is published again.
-        var outboxId = $"dlq:{_options.Consumer}:{item.InboxId}:{r.Offset.Value}:{_clock.GetUtcNow().ToUnixTimeMilliseconds()}";
-        context.Publish(new OutgoingMessage(outboxId, Topics.DeadLetter(r.Topic), r.Message.Key,
-            item.Message?.Envelope.Type ?? "unknown", r.Message.Value, headers));
+        context.Publish(DeadLetters.Create(_options.Consumer, item.InboxId, r.Topic, r.Partition.Value, r.Offset.Value,
+            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, exception, attempts, _clock.GetUtcNow()));
+        // Bad input is dead-lettered and alerted in one transaction: an operator hears of it once.
+        context.RaiseAlert(_options.Consumer, AlertSeverities.Warning, "dead_letter", $"{r.Topic}/{item.InboxId}",
+            $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",
+            $"{item.InboxId}:{r.Offset.Value}");
         _logger.LogError("Consumer {Consumer}: dead-lettered {MessageId} from {Where} to {DeadLetterTopic}: {Reason}",
             _options.Consumer, item.InboxId, item.Where, Topics.DeadLetter(r.Topic), reason);
     }
@@ -420,15 +425,17 @@ public sealed class InboxConsumer
         var down = _clock.GetUtcNow() - since;
         if (down > _options.DatabaseOutageTolerance)
             throw new InvalidOperationException(
-                $"consumer {_options.Consumer}: database unreachable for {down.TotalSeconds:F0} s, giving up: {e.Message}", e);
+                $"consumer {_options.Consumer}: database or dependency unavailable for {down.TotalSeconds:F0} s, giving up: {e.Message}", e);
         var delay = Backoff.Exponential((int)Math.Min(20, down.TotalSeconds + 1), 200, Limits.DatabaseRetryBackoffMsMax);
-        _logger.LogWarning("Consumer {Consumer}: database unavailable for {DownSeconds:F0} s, retrying in {DelayMs} ms: {Error}",
+        _logger.LogWarning("Consumer {Consumer}: database or dependency unavailable for {DownSeconds:F0} s, retrying in {DelayMs} ms: {Error}",
             _options.Consumer, down.TotalSeconds, (int)delay.TotalMilliseconds, e.Message);
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
 
-    private static bool IsDatabaseOutage(Exception e) =>
-        e is NpgsqlException { IsTransient: true } && e is not PostgresException { SqlState: "40001" or "40P01" }
+    /// <summary>Failures that are no message's fault: the database or a dependency is unavailable.</summary>
+    private static bool IsOutage(Exception e) =>
+        e is TransientDependencyException
+        || e is NpgsqlException { IsTransient: true } && e is not PostgresException { SqlState: "40001" or "40P01" }
         || e is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException };
 
     private sealed class HandlerFailedException(Item? item, Exception inner) : Exception(inner.Message, inner)
