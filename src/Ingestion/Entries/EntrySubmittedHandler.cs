@@ -11,9 +11,10 @@ using Dapper;
 namespace ContestPipeline.Ingestion.Entries;
 
 /// <summary>
-/// Turns a submission into an entry only after Stripe confirms its payment. The same
-/// PaymentIntent is one entry however often it is submitted. A submission that cannot
-/// become an entry is rejected with its reason, and if its payment was good, a refund is
+/// Turns a submission into an entry only after Stripe confirms its payment (EntryChecks
+/// decides, in its fixed precedence). The same PaymentIntent is one entry however often it
+/// is submitted. A submission that cannot become an entry is rejected with its reason, and
+/// if its payment was verified as this player's money for this contest, a refund is
 /// ordered exactly once (Payout carries it out).
 /// </summary>
 public sealed class EntrySubmittedHandler(IStripeClient stripe) : IMessageHandler
@@ -26,32 +27,23 @@ public sealed class EntrySubmittedHandler(IStripeClient stripe) : IMessageHandle
         var submission = message.Body<EntrySubmitted>();
         RequireShape(submission);
 
-        var existing = await context.Connection.QueryFirstOrDefaultAsync<(string EntryId, string ContestId, string PlayerId)?>(
-            "SELECT entry_id, contest_id, player_id FROM ingestion.entries WHERE payment_intent_id = @pi",
-            new { pi = submission.PaymentIntentId }, context.Transaction);
-        if (existing is { } entry)
-        {
-            // The same payment submitted again is the same entry; used for anything else it is refused.
-            if (entry.ContestId == submission.ContestId && entry.PlayerId == submission.PlayerId) return;
-            await RejectAsync(context, message.Envelope, submission, null,
-                $"payment {submission.PaymentIntentId} already paid for entry {entry.EntryId}", refundDue: false);
-            return;
-        }
-
         var contest = await IngestionStore.ContestForUpdateAsync(context, submission.ContestId);
         var definition = contest?.Parse();
-        var payment = await RetrievePaymentAsync(submission.PaymentIntentId, ct);
+        var priorUse = await PriorUseAsync(context, submission.PaymentIntentId);
+        // A payment already used decides the outcome by itself: no need to ask Stripe again.
+        var payment = priorUse is null ? await RetrievePaymentAsync(submission.PaymentIntentId, ct) : null;
         var playerEntries = contest is null ? 0 : await context.Connection.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM ingestion.entries WHERE contest_id = @c AND player_id = @p",
             new { c = submission.ContestId, p = submission.PlayerId }, context.Transaction);
         var games = definition is null ? new Dictionary<string, GameInfo>() : await IngestionStore.KnownGamesAsync(context, definition.GameIds);
 
-        var outcome = EntryChecks.Check(new EntryCheckInput(
-            definition, contest?.Status == "cancelled", contest?.Status == "closed", context.Clock.GetUtcNow(),
-            payment, submission.PlayerId, submission.Lineup, games, playerEntries, contest?.EntryCount ?? 0));
-        if (!outcome.IsOk)
+        var decision = EntryChecks.Check(submission, payment,
+            new EntryContext(definition, contest?.Status == "cancelled", contest?.Status == "closed", games, playerEntries, contest?.EntryCount ?? 0, priorUse),
+            context.Clock.GetUtcNow());
+        if (decision.Outcome == EntryOutcome.AlreadyEntered) return;
+        if (!decision.Accepted)
         {
-            await RejectAsync(context, message.Envelope, submission, payment, outcome.Reason, outcome.RefundDue);
+            await RejectAsync(context, message.Envelope, submission, decision);
             return;
         }
 
@@ -64,12 +56,24 @@ public sealed class EntrySubmittedHandler(IStripeClient stripe) : IMessageHandle
             """, new
         {
             entryId, pi = submission.PaymentIntentId, contestId = submission.ContestId, playerId = submission.PlayerId,
-            amount = payment!.Amount, currency = definition!.Currency, lineup = submission.Lineup?.ToArray(), now,
+            amount = payment!.AmountReceived, currency = definition!.Currency, lineup = submission.Lineup?.ToArray(), now,
         }, context.Transaction);
         context.Publish(message.Envelope, Topics.ContestLifecycle, submission.ContestId, EntryAccepted.MessageIdFor(entryId),
             EntryAccepted.MessageType, EntryAccepted.SchemaVersion,
-            new EntryAccepted(entryId, submission.ContestId, submission.PlayerId, submission.PaymentIntentId, payment.Amount,
+            new EntryAccepted(entryId, submission.ContestId, submission.PlayerId, submission.PaymentIntentId, payment.AmountReceived,
                 definition.Currency, submission.Lineup, now));
+    }
+
+    private static async Task<PaymentUse?> PriorUseAsync(HandlerContext context, string paymentIntentId)
+    {
+        var entry = await context.Connection.QueryFirstOrDefaultAsync<(string ContestId, string PlayerId, string[]? Lineup)?>(
+            "SELECT contest_id, player_id, lineup FROM ingestion.entries WHERE payment_intent_id = @paymentIntentId",
+            new { paymentIntentId }, context.Transaction);
+        if (entry is { } e) return new PaymentUse(e.ContestId, e.PlayerId, e.Lineup, Refunded: false);
+        var refund = await context.Connection.QueryFirstOrDefaultAsync<(string ContestId, string PlayerId)?>(
+            "SELECT contest_id, player_id FROM ingestion.refund_orders WHERE payment_intent_id = @paymentIntentId",
+            new { paymentIntentId }, context.Transaction);
+        return refund is { } r ? new PaymentUse(r.ContestId, r.PlayerId, null, Refunded: true) : null;
     }
 
     private async Task<StripePaymentIntent?> RetrievePaymentAsync(string paymentIntentId, CancellationToken ct)
@@ -92,34 +96,29 @@ public sealed class EntrySubmittedHandler(IStripeClient stripe) : IMessageHandle
         }
     }
 
-    private static async Task RejectAsync(HandlerContext context, Envelope cause, EntrySubmitted s, StripePaymentIntent? payment, string reason, bool refundDue)
+    private static async Task RejectAsync(HandlerContext context, Envelope cause, EntrySubmitted s, EntryDecision decision)
     {
-        string? refundId = null;
-        if (refundDue && payment is not null)
+        var now = context.Clock.GetUtcNow();
+        if (decision.Refund is { } refund)
         {
-            var candidate = RefundOrdered.RefundIdFor(payment.Id);
             var ordered = await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, amount_minor, currency, reason, ordered_at)
-                VALUES (@pi, @refundId, @contestId, @amount, @currency, @reason, @now)
+                INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, player_id, amount_minor, currency, reason, ordered_at)
+                VALUES (@PaymentIntentId, @RefundId, @ContestId, @PlayerId, @AmountMinor, @Currency, @Reason, @now)
                 ON CONFLICT (payment_intent_id) DO NOTHING
-                """, new { pi = payment.Id, refundId = candidate, contestId = s.ContestId, amount = payment.AmountReceived > 0 ? payment.AmountReceived : payment.Amount,
-                    currency = payment.Currency.ToUpperInvariant(), reason, now = context.Clock.GetUtcNow() }, context.Transaction);
-            refundId = candidate;
+                """, new { refund.PaymentIntentId, refund.RefundId, refund.ContestId, refund.PlayerId, refund.AmountMinor, refund.Currency, refund.Reason, now },
+                context.Transaction);
             if (ordered == 1)
-            {
-                context.Publish(cause, Topics.PayoutsDue, s.ContestId, candidate, RefundOrdered.MessageType, RefundOrdered.SchemaVersion,
-                    new RefundOrdered(candidate, s.ContestId, s.PlayerId, payment.Id, payment.AmountReceived > 0 ? payment.AmountReceived : payment.Amount,
-                        payment.Currency.ToUpperInvariant(), reason));
-            }
+                context.Publish(cause, Topics.PayoutsDue, s.ContestId, refund.RefundId, RefundOrdered.MessageType, RefundOrdered.SchemaVersion, refund);
         }
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.rejected_submissions (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, rejected_at)
             VALUES (@SubmissionId, @ContestId, @PlayerId, @PaymentIntentId, @reason, @refundId, @now)
             ON CONFLICT (submission_id) DO NOTHING
-            """, new { s.SubmissionId, s.ContestId, s.PlayerId, s.PaymentIntentId, reason, refundId, now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new { s.SubmissionId, s.ContestId, s.PlayerId, s.PaymentIntentId, reason = decision.Reason, refundId = decision.Refund?.RefundId, now },
+            context.Transaction);
         context.Publish(cause, Topics.ContestLifecycle, s.ContestId, EntryRejected.MessageIdFor(s.SubmissionId),
             EntryRejected.MessageType, EntryRejected.SchemaVersion,
-            new EntryRejected(s.SubmissionId, s.ContestId, s.PlayerId, s.PaymentIntentId, reason, refundId));
+            new EntryRejected(s.SubmissionId, s.ContestId, s.PlayerId, s.PaymentIntentId, decision.Reason, decision.Refund?.RefundId));
     }
 
     /// <summary>A submission missing what identifies it is not an entry attempt at all: dead-lettered.</summary>

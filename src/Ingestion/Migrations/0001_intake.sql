@@ -52,25 +52,25 @@ CREATE TABLE refund_orders (
     payment_intent_id text        PRIMARY KEY,
     refund_id         text        NOT NULL UNIQUE,
     contest_id        text        NOT NULL,
+    player_id         text        NOT NULL,
     amount_minor      bigint      NOT NULL,
     currency          text        NOT NULL,
     reason            text        NOT NULL,
     ordered_at        timestamptz NOT NULL
 );
 
--- The provider feed: each game's validated state, its ordering state as the sequencer
--- keeps it, and the events held back by a sequence gap.
+-- The provider feed: each game's validated state and its ordering state, as the pure
+-- validator and sequencer keep them, and the events held back by a sequence gap.
 CREATE TABLE games (
-    game_id       text        PRIMARY KEY,
-    status        text        NOT NULL CHECK (status IN ('unknown', 'scheduled', 'started', 'ended')),
-    starts_at     timestamptz,
-    athlete_ids   text[]      NOT NULL DEFAULT '{}',
-    schedule_hash text,
-    sequencing    jsonb       NOT NULL,
-    gap_since     timestamptz,
-    updated_at    timestamptz NOT NULL
+    game_id     text        PRIMARY KEY,
+    status      text        NOT NULL CHECK (status IN ('unknown', 'scheduled', 'started', 'ended')),
+    state       jsonb       NOT NULL,
+    sequencing  jsonb       NOT NULL,
+    -- When the current sequence gap expires and the sequencer must be ticked; null without a gap.
+    gap_due_at  timestamptz,
+    updated_at  timestamptz NOT NULL
 );
-CREATE INDEX games_with_gap ON games (gap_since) WHERE gap_since IS NOT NULL;
+CREATE INDEX games_gap_due ON games (gap_due_at) WHERE gap_due_at IS NOT NULL;
 
 CREATE TABLE held_events (
     game_id         text    NOT NULL,
