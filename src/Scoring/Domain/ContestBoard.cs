@@ -1,0 +1,444 @@
+using System.Collections.ObjectModel;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Standings;
+
+namespace ContestPipeline.Scoring.Domain;
+
+/// <summary>
+/// The in-memory state of one contest: its entries, the latest stat values of the covered games,
+/// and the standings they give. Pure, and not thread-safe (one consume loop owns a board,
+/// so it takes no locks): the worker persists what it needs
+/// (<see cref="Entries"/>, <see cref="StatValues"/>) and rebuilds a board after a restart by
+/// adding the entries and applying the values again, in any order.
+/// </summary>
+/// <remarks>
+/// <para>Scores are exact thousandths of a point. An athlete's contest points are the exact sum,
+/// over the covered games and the stats with a rule, of the points for the latest cumulative
+/// value; an entry's score is the exact sum of its athletes' points. Every one of these must
+/// fit in a long: a stat or an entry that would break that throws <see cref="OverflowException"/>
+/// before anything changes, so the board never holds a score it cannot report. Because sums
+/// are exact (no partial sum can overflow in one order and not another), the standings and
+/// hashes are a function of the final inputs only, not of the order they arrived in.</para>
+/// <para>Why the layout: a stat event touches one athlete, and an athlete is picked by
+/// thousands of entries. So an event updates one athlete total (O(rules for that stat)) and
+/// marks the entry scores stale; the scores are recomputed in one pass over the flat lineup
+/// array when standings are next asked for (100,000 entries × 8 picks is about a millisecond),
+/// and the leaders are chosen with a bounded heap rather than a full sort.</para>
+/// </remarks>
+public sealed class ContestBoard
+{
+    private readonly ScoringRules _rules;
+    private readonly Dictionary<string, int> _gameSlotById;
+    private readonly string[] _gameIds;
+    private readonly int _statSlots;
+    private readonly bool _isFitness;
+
+    // Athletes, interned to dense indices in the order first seen (the order never leaks out).
+    private readonly Dictionary<string, int> _athleteIndexById = new(StringComparer.Ordinal);
+    private string[] _athleteIds = new string[64];
+    private int _athleteCount;
+    private long[] _athletePointsMilli = new long[64];
+    // How many lineup slots (or fitness entries) point at each athlete: zero means no entry's
+    // score depends on it.
+    private int[] _athletePickCount = new int[64];
+    // Per athlete, the latest value per (game slot × stat slots + stat slot), allocated on its
+    // first stat; presence is kept apart because zero is a value a feed may report.
+    private long[]?[] _athleteValues = new long[]?[64];
+    private bool[]?[] _athleteValuePresent = new bool[]?[64];
+    // Never decreases: an upper bound on |points| of every athlete, which lets the common case
+    // prove that no entry sum can overflow without looking at the entries.
+    private Int128 _athletePointsAbsBoundMilli;
+
+    // Entries, in the order added (only the hash and the standings order them).
+    private readonly Dictionary<string, int> _entryIndexById = new(StringComparer.Ordinal);
+    private readonly List<ScoringEntry> _entries = [];
+    private string[] _entryIds = new string[64];
+    private string[] _entryPlayerIds = new string[64];
+    // Entry e picks _picks[_pickStart[e] .. _pickStart[e + 1]); a fitness entry picks its player.
+    private int[] _picks = new int[512];
+    private int[] _pickStart = new int[65];
+    private int _lineupLengthMax;
+
+    private long[] _entryScoreMilli = new long[64];
+    private bool _entryScoresStale;
+
+    // Reused between calls so that live standings do not allocate in proportion to entries.
+    private int[] _leaderHeap = [];
+    private int[] _order = [];
+    private readonly StandingOrder _standingOrder;
+    private (long Version, int Count, IReadOnlyList<StandingRow> Rows)? _leadersCache;
+    private (long Version, IReadOnlyList<StandingRow> Rows)? _finalCache;
+
+    public ContestBoard(ContestDefined definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        ArgumentNullException.ThrowIfNull(definition.ContestId);
+        ArgumentNullException.ThrowIfNull(definition.GameIds);
+        ArgumentNullException.ThrowIfNull(definition.ScoringRules);
+        _isFitness = definition.Kind switch
+        {
+            ContestKinds.Fitness => true,
+            ContestKinds.Fantasy => false,
+            _ => throw new ArgumentException($"contest {definition.ContestId}: unknown kind '{definition.Kind}'", nameof(definition)),
+        };
+
+        Definition = definition;
+        _rules = new ScoringRules(definition.ScoringRules);
+        _gameIds = [.. definition.GameIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        _gameSlotById = new Dictionary<string, int>(_gameIds.Length, StringComparer.Ordinal);
+        for (var slot = 0; slot < _gameIds.Length; slot++) _gameSlotById[_gameIds[slot]] = slot;
+        _statSlots = _rules.SlotCount;
+        _standingOrder = new StandingOrder(this);
+    }
+
+    public ContestDefined Definition { get; }
+
+    public string ContestId => Definition.ContestId;
+
+    public ScoringRules Rules => _rules;
+
+    public int EntryCount => _entries.Count;
+
+    /// <summary>
+    /// Counts the changes that moved standings: an entry added, or a stat that changed the
+    /// points of an athlete some entry picked. Unchanged standings keep their version, so a
+    /// publisher can skip them. It counts calls, so it is not part of any hash.
+    /// </summary>
+    public long Version { get; private set; }
+
+    /// <summary>The entries, in the order they were added.</summary>
+    public IReadOnlyList<ScoringEntry> Entries => _entries.AsReadOnly();
+
+    /// <summary>
+    /// Adds an entry. Returns true when added, false when the same entry (same id, player and
+    /// lineup) was already there, which is how a redelivered entry looks.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An entry with this id exists with other content.</exception>
+    /// <exception cref="ArgumentException">A lineup on a fitness contest, or none on a fantasy contest.</exception>
+    /// <exception cref="OverflowException">The entry's score from the stats already held would not fit in a long.</exception>
+    public bool AddEntry(string entryId, string playerId, IReadOnlyList<string>? lineup)
+    {
+        var entry = new ScoringEntry(entryId, playerId, lineup);
+        if (_entryIndexById.TryGetValue(entryId, out var existing))
+        {
+            if (_entries[existing].HasSameContentAs(entry)) return false;
+            throw new InvalidOperationException(
+                $"contest {ContestId}: entry {entryId} already exists as {_entries[existing]}, not {entry}");
+        }
+        if (_isFitness && lineup is not null)
+            throw new ArgumentException($"contest {ContestId} is a fitness challenge: entry {entryId} must not have a lineup", nameof(lineup));
+        if (!_isFitness && lineup is null)
+            throw new ArgumentException($"contest {ContestId} is a fantasy contest: entry {entryId} needs a lineup", nameof(lineup));
+
+        var athletes = entry.ScoredAthletes;
+        // Checked before the entry exists. Interning its athletes first is harmless: an interned
+        // athlete nobody picks changes no score and no hash.
+        Int128 score = 0;
+        var indices = new int[athletes.Count];
+        for (var i = 0; i < indices.Length; i++)
+        {
+            indices[i] = InternAthlete(athletes[i]);
+            score += _athletePointsMilli[indices[i]];
+        }
+        if (score < long.MinValue || score > long.MaxValue)
+            throw new OverflowException($"contest {ContestId}: entry {entryId} would score {score} milli, which does not fit in a long");
+
+        var e = _entries.Count;
+        EnsureCapacity(ref _entryIds, e + 1);
+        EnsureCapacity(ref _entryPlayerIds, e + 1);
+        EnsureCapacity(ref _entryScoreMilli, e + 1);
+        EnsureCapacity(ref _pickStart, e + 2);
+        var start = _pickStart[e];
+        EnsureCapacity(ref _picks, start + indices.Length);
+        for (var i = 0; i < indices.Length; i++)
+        {
+            _picks[start + i] = indices[i];
+            _athletePickCount[indices[i]]++;
+        }
+        _pickStart[e + 1] = start + indices.Length;
+        _lineupLengthMax = Math.Max(_lineupLengthMax, indices.Length);
+        _entryIds[e] = entry.EntryId;
+        _entryPlayerIds[e] = entry.PlayerId;
+        _entryIndexById[entry.EntryId] = e;
+        _entries.Add(entry);
+
+        _entryScoresStale = true;
+        Version++;
+        return true;
+    }
+
+    /// <summary>
+    /// Records the latest cumulative value of an athlete's stat in a game (it replaces the
+    /// previous value; it is not added to it). A game the contest does not cover and a stat
+    /// without a rule are ignored and not held. Returns whether any entry's score may have
+    /// changed: false for an ignored stat, an unchanged value, a change worth no points, or an
+    /// athlete nobody picked (whose value is still held, for entries added later).
+    /// </summary>
+    /// <exception cref="OverflowException">The athlete's points or an entry's score would not fit in a long; nothing changed.</exception>
+    public bool ApplyStat(string gameId, string athleteId, string stat, long value)
+    {
+        ArgumentNullException.ThrowIfNull(gameId);
+        ArgumentNullException.ThrowIfNull(athleteId);
+        ArgumentNullException.ThrowIfNull(stat);
+        if (!_gameSlotById.TryGetValue(gameId, out var gameSlot)) return false;
+        if (!_rules.TryGetSlot(stat, out var statSlot)) return false;
+
+        var a = InternAthlete(athleteId);
+        var values = _athleteValues[a] ??= new long[_gameIds.Length * _statSlots];
+        var present = _athleteValuePresent[a] ??= new bool[values.Length];
+        var slot = gameSlot * _statSlots + statSlot;
+        if (present[slot] && values[slot] == value) return false;
+
+        // Everything that can throw happens before the first write.
+        var oldPointsMilli = present[slot] ? _rules.PointsMilli(statSlot, values[slot]) : 0;
+        var newPointsMilli = _rules.PointsMilli(statSlot, value);
+        var current = _athletePointsMilli[a];
+        var updated = (Int128)current - oldPointsMilli + newPointsMilli;
+        if (updated < long.MinValue || updated > long.MaxValue)
+            throw new OverflowException($"contest {ContestId}: athlete {athleteId} would have {updated} milli after {gameId}/{stat}={value}, which does not fit in a long");
+        var updatedMilli = (long)updated;
+        var scoresMove = updatedMilli != current && _athletePickCount[a] > 0;
+        if (scoresMove) EnsureEntryScoresFit(a, updatedMilli, gameId, stat, value);
+
+        values[slot] = value;
+        present[slot] = true;
+        _athletePointsMilli[a] = updatedMilli;
+        _athletePointsAbsBoundMilli = Int128.Max(_athletePointsAbsBoundMilli, Int128.Abs(updatedMilli));
+        if (!scoresMove) return false;
+        _entryScoresStale = true;
+        Version++;
+        return true;
+    }
+
+    /// <summary>An athlete's points over the covered games, in thousandths; zero for one never seen.</summary>
+    public long AthletePointsMilli(string athleteId) =>
+        _athleteIndexById.TryGetValue(athleteId, out var a) ? _athletePointsMilli[a] : 0;
+
+    /// <summary>An entry's score in thousandths.</summary>
+    /// <exception cref="KeyNotFoundException">No entry has this id.</exception>
+    public long EntryScoreMilli(string entryId)
+    {
+        if (!_entryIndexById.TryGetValue(entryId, out var e))
+            throw new KeyNotFoundException($"contest {ContestId}: no entry {entryId}");
+        RefreshEntryScores();
+        return _entryScoreMilli[e];
+    }
+
+    /// <summary>
+    /// Every stat value held (covered games, stats with a rule), sorted by game, athlete and
+    /// stat. Applying them to a fresh board with the same entries gives the same standings.
+    /// </summary>
+    public IReadOnlyList<StatValue> StatValues()
+    {
+        var list = new List<StatValue>();
+        for (var a = 0; a < _athleteCount; a++)
+        {
+            var values = _athleteValues[a];
+            var present = _athleteValuePresent[a];
+            if (values is null || present is null) continue;
+            for (var slot = 0; slot < values.Length; slot++)
+            {
+                if (!present[slot]) continue;
+                list.Add(new StatValue(_gameIds[slot / _statSlots], _athleteIds[a], _rules.Stats[slot % _statSlots], values[slot]));
+            }
+        }
+        list.Sort(StatValue.OrdinalOrder);
+        return list.AsReadOnly();
+    }
+
+    /// <summary>
+    /// The best <paramref name="count"/> rows (fewer if there are fewer entries), with their true
+    /// ranks: a tie that straddles the cut keeps its shared rank and shows the entries with the
+    /// lowest ids. Chosen with a heap of size <paramref name="count"/>, not a sort of every entry.
+    /// </summary>
+    public IReadOnlyList<StandingRow> Leaders(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var k = Math.Min(count, EntryCount);
+        if (_leadersCache is { } cached && cached.Version == Version && cached.Count == k) return cached.Rows;
+        RefreshEntryScores();
+
+        EnsureCapacity(ref _leaderHeap, k);
+        var heap = _leaderHeap;
+        var size = 0;
+        // The heap keeps the best k seen so far with the worst of them at the root, so most
+        // entries cost one comparison against the root and are dropped.
+        for (var e = 0; e < EntryCount && k > 0; e++)
+        {
+            if (size < k)
+            {
+                heap[size] = e;
+                SiftUp(heap, size++);
+            }
+            else if (Precedes(e, heap[0]))
+            {
+                heap[0] = e;
+                SiftDown(heap, size);
+            }
+        }
+        Array.Sort(heap, 0, k, _standingOrder);
+        var rows = BuildRows(heap, k);
+        _leadersCache = (Version, k, rows);
+        return rows;
+    }
+
+    /// <summary>Every entry's row, best first (score descending, then entry id by ordinal comparison).</summary>
+    public IReadOnlyList<StandingRow> FinalStandings()
+    {
+        if (_finalCache is { } cached && cached.Version == Version) return cached.Rows;
+        RefreshEntryScores();
+        var n = EntryCount;
+        EnsureCapacity(ref _order, n);
+        for (var e = 0; e < n; e++) _order[e] = e;
+        // The order is total (entry ids are unique), so an unstable sort still has one answer.
+        Array.Sort(_order, 0, n, _standingOrder);
+        var rows = BuildRows(_order, n);
+        _finalCache = (Version, rows);
+        return rows;
+    }
+
+    /// <summary>The hash of <see cref="FinalStandings"/>: see <see cref="StandingsHasher.StandingsHash"/>.</summary>
+    public string StandingsHash() => StandingsHasher.StandingsHash(FinalStandings());
+
+    /// <summary>The hash of this contest's inputs: see <see cref="StandingsHasher.InputsHash"/>.</summary>
+    public string InputsHash() => StandingsHasher.InputsHash(Definition, _entries, StatValues());
+
+    private int InternAthlete(string athleteId)
+    {
+        if (_athleteIndexById.TryGetValue(athleteId, out var a)) return a;
+        a = _athleteCount++;
+        EnsureCapacity(ref _athleteIds, _athleteCount);
+        EnsureCapacity(ref _athletePointsMilli, _athleteCount);
+        EnsureCapacity(ref _athletePickCount, _athleteCount);
+        EnsureCapacity(ref _athleteValues, _athleteCount);
+        EnsureCapacity(ref _athleteValuePresent, _athleteCount);
+        _athleteIds[a] = athleteId;
+        _athleteIndexById[athleteId] = a;
+        return a;
+    }
+
+    /// <summary>
+    /// Throws if giving athlete <paramref name="athlete"/> <paramref name="pointsMilli"/> would
+    /// push some entry's score out of a long. Usually proven at once from a bound
+    /// (|points| of any athlete × longest lineup); otherwise the entries are summed exactly.
+    /// </summary>
+    private void EnsureEntryScoresFit(int athlete, long pointsMilli, string gameId, string stat, long value)
+    {
+        var bound = Int128.Max(_athletePointsAbsBoundMilli, Int128.Abs(pointsMilli)) * _lineupLengthMax;
+        if (bound <= long.MaxValue) return;
+
+        for (var e = 0; e < EntryCount; e++)
+        {
+            var picksAthlete = false;
+            Int128 score = 0;
+            for (var p = _pickStart[e]; p < _pickStart[e + 1]; p++)
+            {
+                var picked = _picks[p];
+                picksAthlete |= picked == athlete;
+                score += picked == athlete ? pointsMilli : _athletePointsMilli[picked];
+            }
+            if (picksAthlete && (score < long.MinValue || score > long.MaxValue))
+                throw new OverflowException($"contest {ContestId}: entry {_entryIds[e]} would score {score} milli after {gameId}/{_athleteIds[athlete]}/{stat}={value}, which does not fit in a long");
+        }
+    }
+
+    private void RefreshEntryScores()
+    {
+        if (!_entryScoresStale) return;
+        var points = _athletePointsMilli;
+        var picks = _picks;
+        var starts = _pickStart;
+        var scores = _entryScoreMilli;
+        var n = EntryCount;
+        // Every entry sum was proven to fit when its inputs changed; when the bound also holds,
+        // no partial sum can overflow either, so 64-bit adds suffice.
+        var boundFits = _athletePointsAbsBoundMilli * _lineupLengthMax <= long.MaxValue;
+        for (var e = 0; e < n; e++)
+        {
+            if (boundFits)
+            {
+                long sum = 0;
+                for (var p = starts[e]; p < starts[e + 1]; p++) sum = checked(sum + points[picks[p]]);
+                scores[e] = sum;
+            }
+            else
+            {
+                Int128 sum = 0;
+                for (var p = starts[e]; p < starts[e + 1]; p++) sum += points[picks[p]];
+                scores[e] = checked((long)sum);
+            }
+        }
+        _entryScoresStale = false;
+    }
+
+    /// <summary>Standings order: higher score first, then lower entry id by ordinal comparison.</summary>
+    private bool Precedes(int a, int b)
+    {
+        var sa = _entryScoreMilli[a];
+        var sb = _entryScoreMilli[b];
+        if (sa != sb) return sa > sb;
+        return string.CompareOrdinal(_entryIds[a], _entryIds[b]) < 0;
+    }
+
+    // A heap whose root is the entry that comes last in standings order among those kept.
+    private void SiftUp(int[] heap, int i)
+    {
+        while (i > 0)
+        {
+            var parent = (i - 1) / 2;
+            if (!Precedes(heap[parent], heap[i])) return;
+            (heap[parent], heap[i]) = (heap[i], heap[parent]);
+            i = parent;
+        }
+    }
+
+    private void SiftDown(int[] heap, int size)
+    {
+        var i = 0;
+        while (true)
+        {
+            var last = i;
+            var left = 2 * i + 1;
+            var right = left + 1;
+            if (left < size && Precedes(heap[last], heap[left])) last = left;
+            if (right < size && Precedes(heap[last], heap[right])) last = right;
+            if (last == i) return;
+            (heap[last], heap[i]) = (heap[i], heap[last]);
+            i = last;
+        }
+    }
+
+    /// <summary>
+    /// Rows for entries already in standings order. A row's rank is one more than the number of
+    /// entries scoring strictly more, and all of those come before it, so ranks computed over a
+    /// prefix are the true ranks.
+    /// </summary>
+    private ReadOnlyCollection<StandingRow> BuildRows(int[] order, int count)
+    {
+        var rows = new StandingRow[count];
+        var rank = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var e = order[i];
+            var score = _entryScoreMilli[e];
+            if (i == 0 || score != rows[i - 1].ScoreMilli) rank = i + 1;
+            rows[i] = new StandingRow(rank, _entryIds[e], _entryPlayerIds[e], score);
+        }
+        return Array.AsReadOnly(rows);
+    }
+
+    private static void EnsureCapacity<T>(ref T[] array, int needed)
+    {
+        if (array.Length >= needed) return;
+        Array.Resize(ref array, Math.Max(needed, Math.Max(16, array.Length * 2)));
+    }
+
+    private sealed class StandingOrder(ContestBoard board) : IComparer<int>
+    {
+        public int Compare(int a, int b)
+        {
+            if (a == b) return 0;
+            return board.Precedes(a, b) ? -1 : 1;
+        }
+    }
+}
