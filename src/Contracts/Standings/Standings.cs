@@ -6,8 +6,10 @@ namespace ContestPipeline.Contracts.Standings;
 /// </summary>
 public sealed record StandingRow(int Rank, string EntryId, string PlayerId, long ScoreMilli);
 
-/// <summary>Live standings (topic <c>standings</c>, key: contest id): the leaders after the facts up to <see cref="AsOfSequence"/>.</summary>
-public sealed record StandingsUpdated(string ContestId, long Version, int EntryCount, IReadOnlyList<StandingRow> Leaders, DateTimeOffset ComputedAt)
+/// <summary>Live standings (topic <c>standings</c>, key: contest id): the leaders as of <see cref="ComputedAt"/>. <see cref="Version"/> grows while a worker runs and may restart after a restart; order by ComputedAt.</summary>
+/// <see cref="AsOf"/> names, per covered game, the highest provider sequence these standings include.
+public sealed record StandingsUpdated(string ContestId, long Version, int EntryCount, IReadOnlyList<StandingRow> Leaders, DateTimeOffset ComputedAt,
+    IReadOnlyDictionary<string, long>? AsOf = null)
 {
     public const string MessageType = "StandingsUpdated";
     public const int SchemaVersion = 1;

@@ -89,12 +89,12 @@ public sealed class GameFactsHandler(ScoringState memory, string messageType) : 
         var rows = latest.Select(kv => (kv.Key.Game, kv.Key.Athlete, kv.Key.Stat, kv.Value.Value, kv.Value.Sequence)).ToList();
 
         await RecordCorrectionsAfterCompleteAsync(context, rows);
-        var applied = (await context.Connection.QueryAsync<(string GameId, string AthleteId, string Stat, long Value)>("""
+        var applied = (await context.Connection.QueryAsync<(string GameId, string AthleteId, string Stat, long Value, long Sequence)>("""
             INSERT INTO scoring.stat_values AS s (game_id, athlete_id, stat, value, sequence)
             SELECT * FROM unnest(@games, @athletes, @stats, @values, @sequences)
             ON CONFLICT (game_id, athlete_id, stat) DO UPDATE SET value = excluded.value, sequence = excluded.sequence
                 WHERE s.sequence < excluded.sequence
-            RETURNING game_id, athlete_id, stat, value
+            RETURNING game_id, athlete_id, stat, value, sequence
             """, new
         {
             games = rows.Select(r => r.Game).ToArray(), athletes = rows.Select(r => r.Athlete).ToArray(),

@@ -22,15 +22,17 @@ public sealed class PublishStandingsJob(ScoringState memory) : IPeriodicJob
         var now = context.Clock.GetUtcNow();
         var due = memory.Read(contests => contests.Values
             .Where(c => c.State is ContestState.Locked or ContestState.Live && c.Board.Version != c.PublishedVersion)
-            .Select(c => (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax)))
+            .Select(c => (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax), AsOf: memory.AsOf(c.Definition)))
             .ToList());
-        foreach (var (contest, version, entryCount, leaders) in due)
+        foreach (var (contest, version, entryCount, leaders, asOf) in due)
         {
             var contestId = contest.Definition.ContestId;
-            var id = $"standings:{contestId}:live:{version}";
+            // Live standings are a view, not a fact with a natural id, and a board's version
+            // restarts with the worker: the publication time keeps ids unique.
+            var id = $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{version}";
             context.Publish(OutgoingMessage.Create(Topics.Standings, contestId,
                 new Envelope(id, StandingsUpdated.MessageType, StandingsUpdated.SchemaVersion, contestId, null, now),
-                new StandingsUpdated(contestId, version, entryCount, leaders, now)));
+                new StandingsUpdated(contestId, version, entryCount, leaders, now, asOf)));
             context.OnCommitted(() => contest.PublishedVersion = version);
         }
         return Task.CompletedTask;

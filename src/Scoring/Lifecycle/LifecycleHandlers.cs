@@ -36,9 +36,9 @@ public sealed class EntryAcceptedHandler(ScoringState memory) : IMessageHandler
     public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
     {
         var entry = message.Body<EntryAccepted>();
-        var state = await context.Connection.QueryFirstOrDefaultAsync<string>(
-            "SELECT state FROM scoring.contests WHERE contest_id = @id FOR UPDATE", new { id = entry.ContestId }, context.Transaction)
-            ?? throw new MessageRejectedException($"entry {entry.EntryId} for contest {entry.ContestId}, which the referee has not seen scheduled");
+        var (state, closedCount) = await context.Connection.QueryFirstOrDefaultAsync<(string? State, int? ClosedCount)>(
+            "SELECT state, entries_closed_count FROM scoring.contests WHERE contest_id = @id FOR UPDATE", new { id = entry.ContestId }, context.Transaction);
+        if (state is null) throw new MessageRejectedException($"entry {entry.EntryId} for contest {entry.ContestId}, which the referee has not seen scheduled");
         if (state != ContestLifecycle.Name(ContestState.Scheduled))
         {
             // Ingestion closes entries before the referee locks, through one ordered outbox;
@@ -52,7 +52,9 @@ public sealed class EntryAcceptedHandler(ScoringState memory) : IMessageHandler
             ON CONFLICT (entry_id) DO NOTHING
             """, new { entry.EntryId, entry.ContestId, entry.PlayerId, lineup = entry.Lineup?.ToArray() }, context.Transaction);
         if (inserted == 1) context.OnCommitted(() => memory.AddEntry(entry.ContestId, entry.EntryId, entry.PlayerId, entry.Lineup));
-        await Referee.AdvanceAsync(context, memory, entry.ContestId);
+        // Only an entry arriving after the close can complete the frozen list; counting the
+        // contest's entries on every entry would make a large contest quadratic.
+        if (closedCount is not null) await Referee.AdvanceAsync(context, memory, entry.ContestId);
     }
 }
 

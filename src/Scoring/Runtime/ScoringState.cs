@@ -19,6 +19,7 @@ public sealed class ScoringState
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ContestRuntime> _contests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ContestRuntime>> _byGame = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _gameSequence = new(StringComparer.Ordinal);
 
     public sealed class ContestRuntime(ContestDefined definition)
     {
@@ -57,12 +58,13 @@ public sealed class ScoringState
         }
     }
 
-    public void ApplyStats(IReadOnlyList<(string GameId, string AthleteId, string Stat, long Value)> stats)
+    public void ApplyStats(IReadOnlyList<(string GameId, string AthleteId, string Stat, long Value, long Sequence)> stats)
     {
         lock (_gate)
         {
             foreach (var s in stats)
             {
+                if (s.Sequence > _gameSequence.GetValueOrDefault(s.GameId)) _gameSequence[s.GameId] = s.Sequence;
                 if (!_byGame.TryGetValue(s.GameId, out var contests)) continue;
                 foreach (var c in contests)
                 {
@@ -73,6 +75,10 @@ public sealed class ScoringState
             }
         }
     }
+
+    /// <summary>Per covered game, the highest fact sequence applied to the boards. Call under <see cref="Read{T}"/>.</summary>
+    public IReadOnlyDictionary<string, long> AsOf(ContestDefined definition) =>
+        definition.GameIds.Where(_gameSequence.ContainsKey).ToDictionary(g => g, g => _gameSequence[g], StringComparer.Ordinal);
 
     public void SetState(string contestId, ContestState state)
     {
@@ -108,8 +114,8 @@ public sealed class ScoringState
             while (await reader.ReadAsync(ct))
                 AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
         }
-        var stats = (await conn.QueryAsync<(string, string, string, long)>("""
-            SELECT s.game_id, s.athlete_id, s.stat, s.value FROM scoring.stat_values s
+        var stats = (await conn.QueryAsync<(string, string, string, long, long)>("""
+            SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
             WHERE EXISTS (SELECT 1 FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
                           WHERE cg.game_id = s.game_id AND c.state IN ('SCHEDULED', 'LOCKED', 'LIVE'))
             ORDER BY s.game_id, s.athlete_id, s.stat
