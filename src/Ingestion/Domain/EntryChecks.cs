@@ -1,0 +1,247 @@
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Stripe;
+
+namespace ContestPipeline.Ingestion.Domain;
+
+/// <summary>
+/// What becomes of an entry submission, in the order the checks run: the first that
+/// applies is the outcome. <see cref="Ok"/> is last because it is what remains when no
+/// check applies.
+/// </summary>
+/// <remarks>
+/// The order is chosen so that the outcome never depends on facts that do not matter yet:
+/// what was already done with this payment comes first (a replay must stay a no-op however
+/// the contest has moved on); then whether the contest can take entries at all; then
+/// whether the payment is this player's payment for this contest (identity before amount:
+/// the amount of someone else's payment is beside the point); then its terms; then the
+/// lineup; then the limits, which depend on other entries.
+/// </remarks>
+public enum EntryOutcome
+{
+    /// <summary>This PaymentIntent is already this very entry (same contest, player and lineup): a replay, nothing to do.</summary>
+    AlreadyEntered,
+    /// <summary>This PaymentIntent is already another entry, or was already refunded: it cannot pay for a second one.</summary>
+    PaymentAlreadyUsed,
+    ContestUnknown,
+    ContestCancelled,
+    /// <summary>At or after lockAt, or entries were closed early (a covered game started first).</summary>
+    ContestClosed,
+    /// <summary>Stripe has no PaymentIntent with this id.</summary>
+    PaymentNotFound,
+    PaymentNotSucceeded,
+    /// <summary>The PaymentIntent's metadata contest_id names another contest, or none.</summary>
+    PaymentForAnotherContest,
+    /// <summary>The PaymentIntent's metadata player_id names another player, or none.</summary>
+    PaymentForAnotherPlayer,
+    PaymentAmountMismatch,
+    PaymentCurrencyMismatch,
+    LineupInvalid,
+    PlayerEntryLimitReached,
+    ContestFull,
+    Ok,
+}
+
+/// <summary>
+/// What this worker already did with a PaymentIntent: it is an accepted entry (the entry id
+/// is derived from the PaymentIntent id), or a rejected submission for which a refund was
+/// ordered. A submission rejected without a refund leaves no use: the player may submit the
+/// same PaymentIntent again (for instance once a pending payment has succeeded).
+/// </summary>
+public sealed record PaymentUse(string ContestId, string PlayerId, IReadOnlyList<string>? Lineup, bool Refunded);
+
+/// <summary>
+/// What the worker knows when a submission arrives. <see cref="Contest"/> is null when no
+/// contest with the submission's id was scheduled. <see cref="Games"/> holds at least the
+/// contest's games, for the lineup check. The counts are of entries accepted so far.
+/// </summary>
+public sealed record EntryContext(
+    ContestDefined? Contest,
+    bool Cancelled,
+    bool EntriesClosed,
+    IReadOnlyDictionary<string, GameInfo> Games,
+    int PlayerAcceptedEntries,
+    int ContestAcceptedEntries,
+    PaymentUse? PriorUse = null);
+
+/// <summary>
+/// The outcome, a reason naming what and where, and the refund to order when the payment
+/// was verified as this player's money for this contest but no entry was made of it.
+/// </summary>
+public sealed record EntryDecision(EntryOutcome Outcome, string Reason, RefundOrdered? Refund)
+{
+    public bool Accepted => Outcome == EntryOutcome.Ok;
+}
+
+/// <summary>Pure checks for an entry submission; the worker fetches the PaymentIntent and counts entries, then asks.</summary>
+public static class EntryChecks
+{
+    public const string MetadataContestId = "contest_id";
+    public const string MetadataPlayerId = "player_id";
+
+    /// <summary>
+    /// Decides a submission. <paramref name="payment"/> is the PaymentIntent named by the
+    /// submission as Stripe returned it, or null when Stripe does not know it.
+    /// </summary>
+    public static EntryDecision Check(EntrySubmitted submission, StripePaymentIntent? payment, EntryContext context, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        ArgumentNullException.ThrowIfNull(context);
+        if (payment is not null && payment.Id != submission.PaymentIntentId)
+            throw new ArgumentException($"PaymentIntent {payment.Id} was fetched for a submission naming {submission.PaymentIntentId}", nameof(payment));
+        if (context.PlayerAcceptedEntries < 0 || context.ContestAcceptedEntries < 0)
+            throw new ArgumentException("entry counts cannot be negative", nameof(context));
+
+        var (outcome, reason) = Decide(submission, payment, context, now);
+        var refund = RefundsVerifiedPayment(outcome) && IsVerifiedPayment(submission, payment)
+            ? new RefundOrdered(
+                RefundOrdered.RefundIdFor(submission.PaymentIntentId), submission.ContestId, submission.PlayerId,
+                submission.PaymentIntentId, payment!.AmountReceived, payment.Currency.ToUpperInvariant(), reason)
+            : null;
+        return new EntryDecision(outcome, reason, refund);
+    }
+
+    /// <summary>
+    /// Whether an outcome refunds the payment when it is verified: succeeded, with metadata
+    /// naming this contest and this player, and money received. Those outcomes took a
+    /// player's money for this contest and made no entry of it, so the money goes back.
+    /// </summary>
+    /// <remarks>
+    /// The others never refund. <see cref="AlreadyEntered"/> and <see cref="Ok"/> keep the
+    /// money as an entry; <see cref="PaymentAlreadyUsed"/> is an entry or a refund already;
+    /// <see cref="PaymentNotFound"/> and <see cref="PaymentNotSucceeded"/> took no money.
+    /// <see cref="PaymentForAnotherContest"/> and <see cref="PaymentForAnotherPlayer"/> are
+    /// not refunded here: the metadata, written at checkout, says what that money paid for,
+    /// and it was not this submission. It may be, or become, an accepted entry elsewhere;
+    /// refunding it on the word of a submission that does not own it would let anyone who
+    /// learns a PaymentIntent id refund another player's live entry. Money paid and never
+    /// entered is found by reconciling PaymentIntents against entries and refunds.
+    /// </remarks>
+    public static bool RefundsVerifiedPayment(EntryOutcome outcome) => outcome switch
+    {
+        EntryOutcome.ContestUnknown or EntryOutcome.ContestCancelled or EntryOutcome.ContestClosed
+            or EntryOutcome.PaymentAmountMismatch or EntryOutcome.PaymentCurrencyMismatch
+            or EntryOutcome.LineupInvalid or EntryOutcome.PlayerEntryLimitReached or EntryOutcome.ContestFull => true,
+        _ => false,
+    };
+
+    private static bool IsVerifiedPayment(EntrySubmitted submission, StripePaymentIntent? payment) =>
+        payment is not null
+        && payment.Status == StripePaymentIntent.StatusSucceeded
+        && Metadata(payment, MetadataContestId) == submission.ContestId
+        && Metadata(payment, MetadataPlayerId) == submission.PlayerId
+        && payment.AmountReceived > 0;
+
+    private static string? Metadata(StripePaymentIntent payment, string key) =>
+        payment.Metadata is not null && payment.Metadata.TryGetValue(key, out var value) ? value : null;
+
+    private static (EntryOutcome, string) Decide(EntrySubmitted s, StripePaymentIntent? payment, EntryContext context, DateTimeOffset now)
+    {
+        var pi = s.PaymentIntentId;
+        if (context.PriorUse is { } prior)
+        {
+            if (!prior.Refunded && prior.ContestId == s.ContestId && prior.PlayerId == s.PlayerId && SameLineup(prior.Lineup, s.Lineup))
+                return (EntryOutcome.AlreadyEntered, $"PaymentIntent {pi} is already entry {EntrySubmitted.EntryIdFor(pi)} in contest {s.ContestId}");
+            return (EntryOutcome.PaymentAlreadyUsed, prior.Refunded
+                ? $"PaymentIntent {pi} was already refunded for an earlier submission to contest {prior.ContestId}"
+                : $"PaymentIntent {pi} already pays for entry {EntrySubmitted.EntryIdFor(pi)} in contest {prior.ContestId} for player {prior.PlayerId}{(prior.ContestId == s.ContestId && prior.PlayerId == s.PlayerId ? " with another lineup" : "")}");
+        }
+
+        var contest = context.Contest;
+        if (contest is null)
+            return (EntryOutcome.ContestUnknown, $"contest {Show.Quote(s.ContestId)} is not a scheduled contest");
+        if (contest.ContestId != s.ContestId)
+            throw new ArgumentException($"contest {contest.ContestId} was looked up for a submission to {s.ContestId}", nameof(context));
+        if (context.Cancelled)
+            return (EntryOutcome.ContestCancelled, $"contest {s.ContestId} is cancelled");
+        if (now >= contest.LockAt)
+            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} locked at {Show.Time(contest.LockAt)}; the submission was checked at {Show.Time(now)}");
+        if (context.EntriesClosed)
+            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
+
+        if (payment is null)
+            return (EntryOutcome.PaymentNotFound, $"PaymentIntent {Show.Quote(pi)} was not found at Stripe");
+        if (payment.Status != StripePaymentIntent.StatusSucceeded)
+            return (EntryOutcome.PaymentNotSucceeded, $"PaymentIntent {pi} status is {Show.Quote(payment.Status)}, not '{StripePaymentIntent.StatusSucceeded}'");
+        var paidContest = Metadata(payment, MetadataContestId);
+        if (paidContest != s.ContestId)
+            return (EntryOutcome.PaymentForAnotherContest, paidContest is null
+                ? $"PaymentIntent {pi} metadata has no {MetadataContestId}; expected {Show.Quote(s.ContestId)}"
+                : $"PaymentIntent {pi} metadata {MetadataContestId} is {Show.Quote(paidContest)}, not {Show.Quote(s.ContestId)}");
+        var paidPlayer = Metadata(payment, MetadataPlayerId);
+        if (paidPlayer != s.PlayerId)
+            return (EntryOutcome.PaymentForAnotherPlayer, paidPlayer is null
+                ? $"PaymentIntent {pi} metadata has no {MetadataPlayerId}; expected {Show.Quote(s.PlayerId)}"
+                : $"PaymentIntent {pi} metadata {MetadataPlayerId} is {Show.Quote(paidPlayer)}, not {Show.Quote(s.PlayerId)}");
+        // amount_received, not amount: it is what was actually collected.
+        if (payment.AmountReceived != contest.EntryFeeMinor)
+            return (EntryOutcome.PaymentAmountMismatch, $"PaymentIntent {pi} amount_received {Show.N(payment.AmountReceived)} is not contest {s.ContestId}'s entryFeeMinor {Show.N(contest.EntryFeeMinor)}");
+        // Stripe writes currencies in lower case, contests in upper case.
+        if (!string.Equals(payment.Currency, contest.Currency, StringComparison.OrdinalIgnoreCase))
+            return (EntryOutcome.PaymentCurrencyMismatch, $"PaymentIntent {pi} currency {Show.Quote(payment.Currency)} is not contest {s.ContestId}'s currency {contest.Currency}");
+
+        var lineupProblems = LineupProblems(s.Lineup, contest, context.Games);
+        if (lineupProblems.Count > 0)
+            return (EntryOutcome.LineupInvalid, "lineup is invalid: " + string.Join("; ", lineupProblems));
+
+        if (context.PlayerAcceptedEntries >= contest.MaxEntriesPerPlayer)
+            return (EntryOutcome.PlayerEntryLimitReached, $"player {s.PlayerId} already has {Show.Count(context.PlayerAcceptedEntries, "entry", "entries")} in contest {s.ContestId}; maxEntriesPerPlayer is {Show.N(contest.MaxEntriesPerPlayer)}");
+        if (context.ContestAcceptedEntries >= contest.MaxEntries)
+            return (EntryOutcome.ContestFull, $"contest {s.ContestId} is full: {Show.N(context.ContestAcceptedEntries)} entries of maxEntries {Show.N(contest.MaxEntries)}");
+        return (EntryOutcome.Ok, $"entry {EntrySubmitted.EntryIdFor(pi)} accepted in contest {s.ContestId}");
+    }
+
+    /// <summary>Null and empty are the same lineup (a fitness entry); otherwise order matters, as submitted.</summary>
+    private static bool SameLineup(IReadOnlyList<string>? a, IReadOnlyList<string>? b) =>
+        (a ?? []).SequenceEqual(b ?? [], StringComparer.Ordinal);
+
+    /// <summary>Every problem with the lineup, in index order, each naming the position and athlete.</summary>
+    public static IReadOnlyList<string> LineupProblems(IReadOnlyList<string?>? lineup, ContestDefined contest, IReadOnlyDictionary<string, GameInfo> games)
+    {
+        var problems = new List<string>();
+        if (contest.Kind == ContestKinds.Fitness)
+        {
+            if (lineup is { Count: > 0 })
+                problems.Add($"lineup lists {Show.Count(lineup.Count, "athlete", "athletes")}; a fitness challenge takes none, players score their own stats");
+            return problems;
+        }
+        if (lineup is null || lineup.Count == 0)
+        {
+            problems.Add($"lineup is empty; contest {contest.ContestId} needs exactly {Show.Count(contest.LineupSize, "athlete", "athletes")}");
+            return problems;
+        }
+        if (lineup.Count != contest.LineupSize)
+            problems.Add($"lineup has {Show.Count(lineup.Count, "athlete", "athletes")}; contest {contest.ContestId} needs exactly {Show.N(contest.LineupSize)}");
+        // Bounded by the check above only when the sizes match, so stop at a sane length
+        // rather than describe a hostile list of a million names.
+        var examined = Math.Min(lineup.Count, IngestionLimits.FantasyLineupSizeMax * 2);
+        var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < examined; i++)
+        {
+            var athlete = lineup[i];
+            if (string.IsNullOrWhiteSpace(athlete))
+            {
+                problems.Add($"lineup[{i}] is missing");
+                continue;
+            }
+            if (!firstIndex.TryAdd(athlete, i))
+            {
+                problems.Add($"lineup[{i}] {Show.Quote(athlete)} repeats lineup[{firstIndex[athlete]}]");
+                continue;
+            }
+            var onRoster = false;
+            foreach (var gameId in contest.GameIds)
+            {
+                if (games.TryGetValue(gameId, out var game) && game.AthleteIds.Contains(athlete))
+                {
+                    onRoster = true;
+                    break;
+                }
+            }
+            if (!onRoster)
+                problems.Add($"lineup[{i}] {Show.Quote(athlete)} is not on the roster of any game of contest {contest.ContestId} ({string.Join(", ", contest.GameIds)})");
+        }
+        return problems;
+    }
+}

@@ -1,0 +1,38 @@
+using System.Globalization;
+using System.Text;
+using ContestPipeline.Contracts;
+
+namespace ContestPipeline.Ingestion.Domain;
+
+/// <summary>
+/// How values appear in reasons, the same everywhere: numbers with thousands separators,
+/// timestamps in the wire format, text quoted and cut short.
+/// </summary>
+internal static class Show
+{
+    public static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    public static string N(Int128 value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>"1 athlete", "2 athletes": a count with its noun.</summary>
+    public static string Count(long n, string one, string many) => $"{N(n)} {(n == 1 ? one : many)}";
+
+    public static string Time(DateTimeOffset value) => Envelope.FormatTimestamp(value);
+
+    /// <summary>
+    /// Quoted text, cut to <see cref="IngestionLimits.ReasonValueLengthMax"/> characters, with
+    /// control characters written as code points so a reason stays one readable line.
+    /// </summary>
+    public static string Quote(string? text)
+    {
+        if (text is null) return "null";
+        var cut = text.Length > IngestionLimits.ReasonValueLengthMax;
+        var b = new StringBuilder(IngestionLimits.ReasonValueLengthMax + 8).Append('\'');
+        foreach (var c in cut ? text.AsSpan(0, IngestionLimits.ReasonValueLengthMax) : text.AsSpan())
+        {
+            if (char.IsControl(c)) b.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            else b.Append(c);
+        }
+        return b.Append(cut ? "…'" : "'").ToString();
+    }
+}

@@ -1,0 +1,256 @@
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Ingestion.Domain;
+
+namespace ContestPipeline.Tests.Ingestion;
+
+public sealed class ContestValidatorTests
+{
+    private static readonly DateTimeOffset Now = At("2026-11-20T12:00:00Z");
+    private static readonly DateTimeOffset G1Starts = At("2026-11-21T18:00:00Z");
+    private static readonly DateTimeOffset G2Starts = At("2026-11-21T21:25:00Z");
+
+    private static readonly IReadOnlyDictionary<string, GameInfo> Games = new Dictionary<string, GameInfo>
+    {
+        ["g1"] = new(G1Starts, Roster("a", 12)),
+        ["g2"] = new(G2Starts, Roster("b", 12)),
+        ["g3"] = new(G2Starts, Roster("c", 2)),
+    };
+
+    /// <summary>A valid definition; each row changes one thing (or a few) and names what it expects.</summary>
+    private static readonly ContestDefined Valid = new(
+        ContestId: "nfl-2026-w12:main",
+        Title: "NFL Week 12 Main Slate",
+        Kind: ContestKinds.Fantasy,
+        Currency: "USD",
+        EntryFeeMinor: 1_000,
+        MinEntries: 2,
+        MaxEntries: 100,
+        MaxEntriesPerPlayer: 3,
+        LockAt: G1Starts,
+        GameIds: ["g1", "g2"],
+        ScoringRules: [new("passing_yards", 40), new("passing_touchdowns", 4_000), new("interceptions", -2_000)],
+        LineupSize: 5,
+        PrizeTable: new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_000), new(3, 5, 1_000), new(6, 6, 1_000)]),
+        Pool: new PoolRule(PoolModes.Rake, RakeBp: 1_000),
+        PlatformFeeBp: 300,
+        StatCorrectionWindowMinutes: 60);
+
+    private static readonly (string Name, Func<ContestDefined, ContestDefined> Change, string[] Expected)[] Table =
+    [
+        ("a valid definition has no reasons", d => d, []),
+        ("every bound is inclusive", d => d with
+        {
+            ContestId = new string('x', 100), Title = new string('t', 200), EntryFeeMinor = 1_000_000, MaxEntries = 1_000_000,
+            MaxEntriesPerPlayer = 1_000, LockAt = G1Starts, LineupSize = 20, ScoringRules = [new("passing_yards", 1_000_000), new("interceptions", -1_000_000)],
+            Pool = new PoolRule(PoolModes.Rake, RakeBp: 5_000), PlatformFeeBp = 2_000, StatCorrectionWindowMinutes = 10_080,
+        }, []),
+        ("the lower bounds are inclusive too", d => d with
+        {
+            EntryFeeMinor = 1, MinEntries = 2, MaxEntries = 2, MaxEntriesPerPlayer = 1, LockAt = Now.AddTicks(1), LineupSize = 1,
+            PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll), Pool = new PoolRule(PoolModes.Rake, RakeBp: 0), PlatformFeeBp = 0, StatCorrectionWindowMinutes = 0,
+        }, []),
+
+        ("a missing contest id is named", d => d with { ContestId = null! }, ["contestId is missing"]),
+        ("an empty contest id is missing", d => d with { ContestId = "" }, ["contestId is missing"]),
+        ("a contest id over 100 characters is too long", d => d with { ContestId = new string('x', 101) }, ["contestId is 101 characters; at most 100 are allowed"]),
+        ("a contest id with a space names the character and where", d => d with { ContestId = "nfl week" },
+            ["contestId 'nfl week' has ' ' at index 3; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
+        ("a contest id with a control character shows its code point", d => d with { ContestId = "c\n1" },
+            ["contestId 'c\\u000A1' has '\\u000A' at index 1; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
+        ("a contest id both too long and badly spelled gets both reasons", d => d with { ContestId = new string('x', 100) + "/" },
+            ["contestId is 101 characters; at most 100 are allowed",
+             $"contestId '{new string('x', 80)}…' has '/' at index 100; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
+
+        ("a blank title is missing", d => d with { Title = "   " }, ["title is missing"]),
+        ("a title over 200 characters is too long", d => d with { Title = new string('t', 201) }, ["title is 201 characters; at most 200 are allowed"]),
+
+        ("an unknown kind is named", d => d with { Kind = "sports" }, ["kind 'sports' is not 'fantasy' or 'fitness'"]),
+        ("a missing kind is named", d => d with { Kind = null! }, ["kind is missing"]),
+
+        ("a lower-case currency is not supported", d => d with { Currency = "usd" }, ["currency 'usd' is not supported; supported: AUD, CAD, EUR, GBP, USD"]),
+        ("a currency with another exponent is not supported", d => d with { Currency = "JPY" }, ["currency 'JPY' is not supported; supported: AUD, CAD, EUR, GBP, USD"]),
+        ("a missing currency is named", d => d with { Currency = null! }, ["currency is missing"]),
+
+        ("a free contest is rejected", d => d with { EntryFeeMinor = 0 }, ["entryFeeMinor 0 is out of range; it must be 1 to 1,000,000 minor units"]),
+        ("a negative fee is rejected", d => d with { EntryFeeMinor = -500 }, ["entryFeeMinor -500 is out of range; it must be 1 to 1,000,000 minor units"]),
+        ("a fee above 10,000.00 is rejected", d => d with { EntryFeeMinor = 1_000_001 }, ["entryFeeMinor 1,000,001 is out of range; it must be 1 to 1,000,000 minor units"]),
+
+        ("a contest of one is rejected", d => d with { MinEntries = 1 }, ["minEntries 1 is less than 2; a contest needs someone to beat"]),
+        ("a cap below the minimum is rejected", d => d with { MinEntries = 10, MaxEntries = 5, MaxEntriesPerPlayer = 1, PrizeTable = new(PrizeTableKinds.WinnerTakesAll) },
+            ["maxEntries 5 is less than minEntries 10"]),
+        ("a cap of one is rejected even when the minimum is also wrong", d => d with { MinEntries = 1, MaxEntries = 1, MaxEntriesPerPlayer = 1, PrizeTable = new(PrizeTableKinds.WinnerTakesAll) },
+            ["minEntries 1 is less than 2; a contest needs someone to beat", "maxEntries 1 is less than 2"]),
+        ("an absurd cap is rejected", d => d with { MaxEntries = 1_000_001 }, ["maxEntries 1,000,001 is more than 1,000,000"]),
+
+        ("no entries per player is rejected", d => d with { MaxEntriesPerPlayer = 0 }, ["maxEntriesPerPlayer 0 is less than 1"]),
+        ("more than 1,000 entries per player is rejected", d => d with { MaxEntries = 5_000, MaxEntriesPerPlayer = 1_001 }, ["maxEntriesPerPlayer 1,001 is more than 1,000"]),
+        ("more entries per player than entries is rejected", d => d with { MaxEntries = 6, MaxEntriesPerPlayer = 7 }, ["maxEntriesPerPlayer 7 is more than maxEntries 6"]),
+        ("a per-player limit over both bounds gets both reasons", d => d with { MaxEntries = 1_000, MaxEntriesPerPlayer = 1_001 },
+            ["maxEntriesPerPlayer 1,001 is more than 1,000", "maxEntriesPerPlayer 1,001 is more than maxEntries 1,000"]),
+
+        ("a lock time in the past is rejected", d => d with { LockAt = Now.AddMinutes(-1) },
+            ["lockAt 2026-11-20T11:59:00.000Z is not after now (2026-11-20T12:00:00.000Z); a contest must take entries before it locks"]),
+        ("a lock time of now is rejected: it could take no entry", d => d with { LockAt = Now },
+            ["lockAt 2026-11-20T12:00:00.000Z is not after now (2026-11-20T12:00:00.000Z); a contest must take entries before it locks"]),
+        ("a lock after the first game starts is rejected naming the game", d => d with { LockAt = G1Starts.AddMinutes(1) },
+            ["lockAt 2026-11-21T18:01:00.000Z is after game g1 starts at 2026-11-21T18:00:00.000Z"]),
+        ("a lock after every game starts names each game", d => d with { LockAt = G2Starts.AddHours(1) },
+            ["lockAt 2026-11-21T22:25:00.000Z is after game g1 starts at 2026-11-21T18:00:00.000Z",
+             "lockAt 2026-11-21T22:25:00.000Z is after game g2 starts at 2026-11-21T21:25:00.000Z"]),
+        ("a lock before every game is accepted", d => d with { LockAt = G1Starts.AddHours(-2) }, []),
+
+        ("no games is rejected", d => d with { GameIds = [] }, ["gameIds is empty; a contest covers at least one game"]),
+        ("missing games are rejected", d => d with { GameIds = null! }, ["gameIds is empty; a contest covers at least one game"]),
+        ("more than 50 games are reported by their count only", d => d with { GameIds = [.. Enumerable.Range(0, 51).Select(i => "x" + i)] },
+            ["gameIds lists 51 games; at most 50 are allowed"]),
+        ("a repeated game is rejected", d => d with { GameIds = ["g1", "g2", "g1"] }, ["gameIds[2] 'g1' repeats gameIds[0]"]),
+        ("a game the feed has not scheduled is rejected", d => d with { GameIds = ["g1", "g9"] }, ["gameIds[1] 'g9' is not a game the feed has scheduled"]),
+        ("a blank game id is rejected", d => d with { GameIds = ["g1", " "] }, ["gameIds[1] is missing"]),
+
+        ("no scoring rules is rejected", d => d with { ScoringRules = [] }, ["scoringRules is empty; a contest scores at least one stat"]),
+        ("an unknown stat is named with its index", d => d with { ScoringRules = [new("passing_yards", 40), new("rushing_yards", 100), new("yardz", 100)] },
+            ["scoringRules[2].stat 'yardz' is not a known stat"]),
+        ("a missing stat is named", d => d with { ScoringRules = [new("passing_yards", 40), new(null!, 100)] }, ["scoringRules[1].stat is missing"]),
+        ("a missing rule is named", d => d with { ScoringRules = [new("passing_yards", 40), null!] }, ["scoringRules[1] is missing"]),
+        ("a stat scored twice is rejected", d => d with { ScoringRules = [new("passing_yards", 40), new("receptions", 1_000), new("passing_yards", 50)] },
+            ["scoringRules[2].stat 'passing_yards' repeats scoringRules[0]"]),
+        ("more than 1,000 points per unit is rejected", d => d with { ScoringRules = [new("passing_yards", 1_000_001)] },
+            ["scoringRules[0].pointsPerUnitMilli 1,000,001 is outside ±1,000,000 thousandths of a point"]),
+        ("the most negative points per unit is rejected without overflow", d => d with { ScoringRules = [new("passing_yards", 40), new("interceptions", long.MinValue)] },
+            ["scoringRules[1].pointsPerUnitMilli -9,223,372,036,854,775,808 is outside ±1,000,000 thousandths of a point"]),
+        ("rules that all score zero are rejected", d => d with { ScoringRules = [new("passing_yards", 0), new("receptions", 0)] },
+            ["every scoringRules[].pointsPerUnitMilli is 0; at least one rule must score"]),
+        ("more than 50 rules are reported by their count only", d => d with { ScoringRules = [.. Enumerable.Range(0, 51).Select(i => new ScoringRule("s" + i, 1))] },
+            ["scoringRules lists 51 rules; at most 50 are allowed"]),
+
+        ("an empty fantasy lineup is rejected", d => d with { LineupSize = 0 }, ["lineupSize 0 is out of range; a fantasy lineup has 1 to 20 athletes"]),
+        ("a fantasy lineup over 20 is rejected", d => d with { LineupSize = 21 }, ["lineupSize 21 is out of range; a fantasy lineup has 1 to 20 athletes"]),
+        ("a lineup larger than the rosters is rejected", d => d with { GameIds = ["g3"], LockAt = G2Starts, LineupSize = 3 },
+            ["lineupSize 3 is more than the 2 athletes on the rosters of gameIds"]),
+        ("a fitness challenge takes no lineup", d => d with { Kind = ContestKinds.Fitness, LineupSize = 5, ScoringRules = [new("steps", 1)] },
+            ["lineupSize 5 must be 0 for a fitness challenge; players score their own stats"]),
+        ("a fitness challenge with lineup size 0 is valid", d => d with { Kind = ContestKinds.Fitness, LineupSize = 0, ScoringRules = [new("steps", 1)] }, []),
+
+        ("a missing prize table is named", d => d with { PrizeTable = null! }, ["prizeTable is missing"]),
+        ("an unknown prize table kind is named", d => d with { PrizeTable = new("top_two") },
+            ["prizeTable.kind 'top_two' is not one of custom_percentages, ranked, top_three_equal, top_three_weighted, winner_takes_all"]),
+        ("custom percentages must total 10,000 bp", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [5_000, 3_000, 1_900]) },
+            ["prizeTable.percentagesBp totals 9,900 bp; it must total 10,000"]),
+        ("custom percentages over 10,000 bp are rejected", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [6_000, 3_000, 2_000]) },
+            ["prizeTable.percentagesBp totals 11,000 bp; it must total 10,000"]),
+        ("a custom place paid nothing is rejected", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [10_000, 0]) },
+            ["prizeTable.percentagesBp[1] is 0 bp; every paid place gets more than 0"]),
+        ("a worse custom place paid more is rejected", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [5_000, 2_000, 3_000]) },
+            ["prizeTable.percentagesBp[2] 3,000 bp is more than percentagesBp[1] 2,000 bp; a better place never gets less"]),
+        ("custom percentages need their list", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages) },
+            ["prizeTable.percentagesBp is empty; custom_percentages lists the share of each paid place"]),
+        ("custom percentages longer than 10,000 are reported by their count only", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [.. Enumerable.Repeat(1, 10_001)]) },
+            ["prizeTable.percentagesBp lists 10,001 places; at most 10,000 can each get 1 bp or more"]),
+        ("a list the kind does not use is rejected, not ignored", d => d with { PrizeTable = new(PrizeTableKinds.WinnerTakesAll, PercentagesBp: [10_000]) },
+            ["prizeTable.percentagesBp is given but kind 'winner_takes_all' does not use it"]),
+        ("ranked places given to custom percentages are rejected", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [10_000], Places: [new(1, 1, 10_000)]) },
+            ["prizeTable.places is given but kind 'custom_percentages' does not use it"]),
+        ("a ranked table with a gap names the places not covered", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 5_000), new(2, 2, 2_000), new(5, 7, 1_000)]) },
+            ["prizeTable.places[2] starts at place 5 but places[1] ends at place 2; places 3 to 4 are not covered"]),
+        ("a ranked table missing one place names it", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 5_000), new(3, 7, 1_000)]) },
+            ["prizeTable.places[1] starts at place 3 but places[0] ends at place 1; place 2 is not covered"]),
+        ("a ranked table with overlapping rows is rejected", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 2, 3_000), new(2, 5, 1_000)]) },
+            ["prizeTable.places[1] starts at place 2, overlapping places[0] which ends at place 2"]),
+        ("a ranked table must start at first place", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(2, 2, 10_000)]) },
+            ["prizeTable.places[0] starts at place 2; the table starts at place 1"]),
+        ("a ranked row ending before it starts is rejected", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 10_000), new(2, 1, 0)]) },
+            ["prizeTable.places[1] from 2 is after to 1", "prizeTable.places[1].shareBp is 0 bp; every paid place gets more than 0"]),
+        ("a worse ranked row paid more is rejected", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 3_000), new(2, 2, 2_000), new(3, 3, 3_000), new(4, 5, 1_000)]) },
+            ["prizeTable.places[2].shareBp 3,000 bp is more than places[1].shareBp 2,000 bp; a better place never gets less"]),
+        ("a ranked table counts each place of a range", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 10, 600)]) },
+            ["prizeTable.places total 9,400 bp (each row's shareBp times its number of places); it must total 10,000"]),
+        ("a ranked total beyond 64 bits is computed exactly", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [.. Enumerable.Repeat(new PrizePlace(1, int.MaxValue, int.MaxValue), 3)]) },
+            ["prizeTable.places[1] starts at place 1, overlapping places[0] which ends at place 2,147,483,647",
+             "prizeTable.places[2] starts at place 1, overlapping places[1] which ends at place 2,147,483,647",
+             "prizeTable.places total 13,835,058,042,397,261,827 bp (each row's shareBp times its number of places); it must total 10,000",
+             "prizeTable pays 2,147,483,647 places but maxEntries is 100"]),
+        ("a missing ranked row is named", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 10_000), null!]) },
+            ["prizeTable.places[1] is missing"]),
+        ("paying more places than entries is rejected", d => d with { MaxEntries = 2, MaxEntriesPerPlayer = 1, PrizeTable = new(PrizeTableKinds.TopThreeEqual) },
+            ["prizeTable pays 3 places but maxEntries is 2"]),
+        ("a ranked table paying more places than entries is rejected", d => d with { MaxEntries = 5 },
+            ["prizeTable pays 6 places but maxEntries is 5"]),
+
+        ("a missing pool is named", d => d with { Pool = null! }, ["pool is missing"]),
+        ("an unknown pool mode is named", d => d with { Pool = new("house") }, ["pool.mode 'house' is not 'rake' or 'guaranteed'"]),
+        ("a rake over 50% is rejected", d => d with { Pool = new(PoolModes.Rake, RakeBp: 5_001) }, ["pool.rakeBp 5,001 bp is out of range; a rake pool takes 0 to 5,000 bp"]),
+        ("a negative rake is rejected", d => d with { Pool = new(PoolModes.Rake, RakeBp: -1) }, ["pool.rakeBp -1 bp is out of range; a rake pool takes 0 to 5,000 bp"]),
+        ("a rake pool with a guarantee is rejected", d => d with { Pool = new(PoolModes.Rake, RakeBp: 1_000, GuaranteedMinor: 50_000) },
+            ["pool.guaranteedMinor 50,000 must be 0 for a rake pool"]),
+        ("a guaranteed pool of nothing is rejected", d => d with { Pool = new(PoolModes.Guaranteed) },
+            ["pool.guaranteedMinor 0 is out of range; it must be 1 to 1,000,000,000 minor units"]),
+        ("a guaranteed pool over 10,000,000.00 is rejected", d => d with { Pool = new(PoolModes.Guaranteed, GuaranteedMinor: 1_000_000_001) },
+            ["pool.guaranteedMinor 1,000,000,001 is out of range; it must be 1 to 1,000,000,000 minor units"]),
+        ("a guaranteed pool with a rake is rejected", d => d with { Pool = new(PoolModes.Guaranteed, RakeBp: 500, GuaranteedMinor: 100_000) },
+            ["pool.rakeBp 500 bp must be 0 for a guaranteed pool"]),
+        ("a guaranteed pool at its bound is valid", d => d with { Pool = new(PoolModes.Guaranteed, GuaranteedMinor: 1_000_000_000) }, []),
+
+        ("a platform fee over 20% is rejected", d => d with { PlatformFeeBp = 2_001 }, ["platformFeeBp 2,001 bp is out of range; it must be 0 to 2,000 bp"]),
+        ("a negative platform fee is rejected", d => d with { PlatformFeeBp = -1 }, ["platformFeeBp -1 bp is out of range; it must be 0 to 2,000 bp"]),
+        ("a correction window over 7 days is rejected", d => d with { StatCorrectionWindowMinutes = 10_081 },
+            ["statCorrectionWindowMinutes 10,081 is out of range; it must be 0 to 10,080 (7 days)"]),
+        ("a negative correction window is rejected", d => d with { StatCorrectionWindowMinutes = -1 },
+            ["statCorrectionWindowMinutes -1 is out of range; it must be 0 to 10,080 (7 days)"]),
+
+        ("every reason is listed, in the order of the fields", d => d with
+        {
+            ContestId = "", Currency = "XXX", EntryFeeMinor = 0, LockAt = Now, GameIds = ["g1", "g9"],
+            ScoringRules = [new("yardz", 1)], PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [9_900]), PlatformFeeBp = 9_999,
+        },
+        [
+            "contestId is missing",
+            "currency 'XXX' is not supported; supported: AUD, CAD, EUR, GBP, USD",
+            "entryFeeMinor 0 is out of range; it must be 1 to 1,000,000 minor units",
+            "lockAt 2026-11-20T12:00:00.000Z is not after now (2026-11-20T12:00:00.000Z); a contest must take entries before it locks",
+            "gameIds[1] 'g9' is not a game the feed has scheduled",
+            "scoringRules[0].stat 'yardz' is not a known stat",
+            "prizeTable.percentagesBp totals 9,900 bp; it must total 10,000",
+            "platformFeeBp 9,999 bp is out of range; it must be 0 to 2,000 bp",
+        ]),
+    ];
+
+    public static TheoryData<string> Cases => [.. Table.Select(row => row.Name)];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_definition_gets_exactly_its_reasons(string name)
+    {
+        var row = Table.Single(r => r.Name == name);
+        var reasons = ContestValidator.Validate(row.Change(Valid), Games, Now);
+        Assert.Equal(row.Expected, reasons);
+    }
+
+    [Fact]
+    public void Every_case_name_is_unique() =>
+        Assert.Equal(Table.Length, Table.Select(r => r.Name).Distinct().Count());
+
+    [Theory]
+    [InlineData(PrizeTableKinds.WinnerTakesAll, 1)]
+    [InlineData(PrizeTableKinds.TopThreeEqual, 3)]
+    [InlineData(PrizeTableKinds.TopThreeWeighted, 3)]
+    public void Fixed_prize_tables_pay_their_places(string kind, int places) =>
+        Assert.Equal(places, ContestValidator.PaidPlaces(new PrizeTable(kind)));
+
+    [Fact]
+    public void A_ranked_table_pays_down_to_its_last_place() =>
+        Assert.Equal(6, ContestValidator.PaidPlaces(Valid.PrizeTable));
+
+    [Fact]
+    public void Validation_never_changes_the_definition()
+    {
+        var def = Valid with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [6_000, 3_000, 900]) };
+        var before = System.Text.Json.JsonSerializer.Serialize(def);
+        ContestValidator.Validate(def, Games, Now);
+        Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(def));
+    }
+
+    private static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
+    private static IReadOnlySet<string> Roster(string prefix, int count) =>
+        Enumerable.Range(1, count).Select(i => prefix + i).ToHashSet(StringComparer.Ordinal);
+}
