@@ -46,7 +46,7 @@ public sealed class ContestDefinedHandler : IMessageHandler
             INSERT INTO ingestion.contest_games (contest_id, game_id) SELECT @ContestId, unnest(@GameIds);
             """,
             new { definition.ContestId, definition = System.Text.Encoding.UTF8.GetString(canonical), hash, definition.LockAt,
-                definition.EntryFeeMinor, definition.Currency, now, GameIds = definition.GameIds.ToArray() },
+                definition.EntryFeeMinor, definition.Currency, now, GameIds = definition.GameIds!.ToArray() /* validated non-empty */ },
             context.Transaction);
         context.Publish(message.Envelope, Topics.ContestLifecycle, definition.ContestId,
             ContestScheduled.MessageIdFor(definition.ContestId), ContestScheduled.MessageType, ContestScheduled.SchemaVersion,

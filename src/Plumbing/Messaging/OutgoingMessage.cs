@@ -23,7 +23,16 @@ public sealed record OutgoingMessage(
     byte[]? Payload,
     IReadOnlyList<Header> Headers)
 {
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// How every message body is written and read. Reading is strict: a missing constructor
+    /// field or a null where the record says non-null is an unreadable body, never a silent
+    /// default (a stat update without its value must not read as a total of zero).
+    /// </summary>
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        RespectRequiredConstructorParameters = true,
+        RespectNullableAnnotations = true,
+    };
 
     /// <summary>A message with the envelope headers and a JSON body.</summary>
     public static OutgoingMessage Create<T>(string topic, string key, Envelope envelope, T body) =>

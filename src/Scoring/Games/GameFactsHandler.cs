@@ -115,13 +115,16 @@ public sealed class GameFactsHandler(ScoringState memory, string messageType) : 
         {
             foreach (var r in rows.Where(r => r.Game == gameId))
             {
+                // Dapper binds parameters by property name; a value tuple has none at run time.
                 var previous = await context.Connection.QueryFirstOrDefaultAsync<long?>(
-                    "SELECT value FROM scoring.stat_values WHERE game_id = @Game AND athlete_id = @Athlete AND stat = @Stat", r, context.Transaction);
+                    "SELECT value FROM scoring.stat_values WHERE game_id = @game AND athlete_id = @athlete AND stat = @stat",
+                    new { game = r.Game, athlete = r.Athlete, stat = r.Stat }, context.Transaction);
                 if (previous == r.Value) continue;
                 await context.Connection.ExecuteAsync("""
                     INSERT INTO scoring.corrections_after_complete (contest_id, game_id, athlete_id, stat, sequence, previous_value, corrected_value, recorded_at)
-                    VALUES (@contestId, @Game, @Athlete, @Stat, @Sequence, @previous, @Value, @now) ON CONFLICT DO NOTHING
-                    """, new { contestId, r.Game, r.Athlete, r.Stat, r.Sequence, previous, r.Value, now = context.Clock.GetUtcNow() }, context.Transaction);
+                    VALUES (@contestId, @game, @athlete, @stat, @sequence, @previous, @value, @now) ON CONFLICT DO NOTHING
+                    """, new { contestId, game = r.Game, athlete = r.Athlete, stat = r.Stat, sequence = r.Sequence, previous, value = r.Value, now = context.Clock.GetUtcNow() },
+                    context.Transaction);
                 context.RaiseAlert("scoring", AlertSeverities.Warning, "correction_after_complete", contestId,
                     $"contest {contestId} is COMPLETE; its result stands. Correction recorded: game {gameId} athlete {r.Athlete} {r.Stat} {previous?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} -> {r.Value} (sequence {r.Sequence})",
                     $"{contestId}:{gameId}:{r.Sequence}");

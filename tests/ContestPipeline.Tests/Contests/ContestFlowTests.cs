@@ -144,7 +144,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.Schedule("g1", 1, lockAt.AddMinutes(30), "qb1", "rb1");
         var good = Fantasy("ok", lockAt, ["g1"]);
         run.Define(good);
-        run.Define(good with
+        run.Define(expectAccepted: false, d: good with
         {
             ContestId = "bad",
             PrizeTable = new PrizeTable(PrizeTableKinds.CustomPercentages, PercentagesBp: [6_000, 3_000]),
@@ -152,12 +152,15 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             LockAt = lockAt.AddHours(1),
             EntryFeeMinor = -5,
         });
-        run.Define(good with { Title = "changed" });                                // same id, other content
+        run.Define(good with { Title = "changed" }, expectAccepted: false);                                // same id, other content
+        // A game in play that no contest covers takes the hostile feed events.
+        run.Schedule("g2", 1, lockAt.AddMinutes(30), "qb2", "rb2");
+        run.Start("g2", 2);
         run.Stat("nope", 1, "x", "passing_yards", 10);                              // unknown game
-        run.Stat("g1", 2, "ghost", "passing_yards", 10);                            // athlete not on the roster
-        run.Stat("g1", 3, "qb1", "passing_yards", -4);                              // negative
-        run.PublishRaw(Topics.ProviderFeed, "g1", "{oops"u8.ToArray(),
-            Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g1:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
+        run.Stat("g2", 3, "ghost", "passing_yards", 10);                            // athlete not on the roster
+        run.Stat("g2", 4, "qb2", "passing_yards", -4);                              // negative
+        run.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
+            Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
 
         await Stage.WaitUntilAsync(() => Task.FromResult(run.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 4),
             TimeSpan.FromSeconds(60), "the dead letters");
@@ -170,18 +173,21 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Single(contestReasons, r => r.Contains("already defined with different content", StringComparison.Ordinal));
 
         var feedReasons = run.Read(Topics.DeadLetter(Topics.ProviderFeed)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        Assert.True(feedReasons.Count == 4, string.Join(Environment.NewLine, feedReasons));
         Assert.Contains(feedReasons, r => r.Contains("nope", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("ghost", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("-4", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.StartsWith("unreadable body", StringComparison.Ordinal));
-        Assert.True(run.Read(Topics.Alerts).Count(a => a.Body.GetProperty("code").GetString() == "dead_letter") >= 6);
+        // Every dead letter was alerted once: the consume loop's as dead_letter, the feed sequencer's refusals as feed_event_rejected.
+        var alertCodes = run.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()).ToList();
+        Assert.Equal(contestReasons.Count + feedReasons.Count, alertCodes.Count(c => c is "dead_letter" or "feed_event_rejected"));
 
-        // What was accepted is untouched: the good contest is scheduled once, game g1 still takes facts.
+        // What was accepted is untouched: the good contest is scheduled once, game g2 still takes facts.
         Assert.Single(run.Read(Topics.ContestLifecycle), m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
         Assert.Equal("SCHEDULED", await run.StateAsync("ok"));
         Assert.Null(await run.StateAsync("bad"));
-        run.Stat("g1", 4, "qb1", "passing_yards", 10);
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.Read(Topics.Games).Any(g => g.Key == "g1" && g.Body.ValueKind == JsonValueKind.Object
-            && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 4)), TimeSpan.FromSeconds(30), "g1's next fact on games");
+        run.Stat("g2", 5, "qb2", "passing_yards", 10);
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
+            && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 5)), TimeSpan.FromSeconds(30), "g2's next fact on games");
     }
 }

@@ -13,6 +13,7 @@ using ContestPipeline.Plumbing.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
@@ -55,7 +56,7 @@ public sealed class ContestRun : IAsyncDisposable
             {
                 [PipelineSettings.PostgresVariable] = Iso.PostgresConnectionString,
                 [PipelineSettings.KafkaVariable] = Iso.Broker.BootstrapServers,
-                [StripeServices.UrlVariable] = Stripe.BaseUrl,
+                [StripeServices.UrlVariable] = Stripe.BaseUrl.ToString(),
                 [StripeServices.KeyVariable] = Stripe.ApiKey,
                 [CrashPoints.Variable] = crashAt,
             },
@@ -86,7 +87,34 @@ public sealed class ContestRun : IAsyncDisposable
     }
 
     // The outside world's vocabulary.
-    public void Define(ContestDefined d) => Publish(Topics.Contests, d.ContestId, ContestDefined.MessageType, $"def:{d.ContestId}", d);
+    /// <summary>
+    /// Defines a contest once the feed has scheduled its games: a definition naming a game
+    /// the feed has not scheduled is rejected. Different content is a different message.
+    /// </summary>
+    public void Define(ContestDefined d, bool expectAccepted = true)
+    {
+        WaitFor("the feed to schedule " + string.Join(", ", d.GameIds), "ingestion.games",
+            "SELECT count(*) = cardinality(@ids) FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> 'unknown'", new { ids = d.GameIds.ToArray() });
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
+        Publish(Topics.Contests, d.ContestId, ContestDefined.MessageType, $"def:{d.ContestId}:{hash}", d);
+        // Players can enter a contest only once it is visible, i.e. scheduled.
+        if (expectAccepted)
+            WaitFor($"contest {d.ContestId} to be scheduled", "ingestion.contests",
+                "SELECT EXISTS (SELECT 1 FROM ingestion.contests WHERE contest_id = @id)", new { id = d.ContestId });
+    }
+
+    private void WaitFor(string what, string table, string sql, object args)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        using var conn = Iso.DataSource.OpenConnection();
+        while (DateTime.UtcNow < deadline)
+        {
+            if (conn.ExecuteScalar<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table }) && conn.ExecuteScalar<bool>(sql, args)) return;
+            Thread.Sleep(50);
+        }
+        throw new TimeoutException($"timed out waiting for {what}");
+    }
+
     public void Submit(EntrySubmitted s) => Publish(Topics.Entries, s.ContestId, EntrySubmitted.MessageType, $"sub:{s.SubmissionId}", s);
     public void Feed(string gameId, long sequence, string type, object body) =>
         Publish(Topics.ProviderFeed, gameId, type, $"feed:{gameId}:{sequence}", body);
