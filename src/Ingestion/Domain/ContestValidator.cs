@@ -51,6 +51,15 @@ public static class ContestValidator
         return reasons;
     }
 
+    /// <summary>
+    /// Between reasons when they travel as one line (a dead letter's dlq-reason, an alert's
+    /// message). Not "; ": single reasons contain that.
+    /// </summary>
+    public const string ReasonSeparator = " | ";
+
+    /// <summary>Every reason on one line, in order, for a dead letter or an alert.</summary>
+    public static string Join(IReadOnlyList<string> reasons) => string.Join(ReasonSeparator, reasons);
+
     /// <summary>How many places a table pays, or null when it cannot be told (unknown kind, missing list).</summary>
     public static int? PaidPlaces(PrizeTable table) => table.Kind switch
     {

@@ -183,7 +183,7 @@ public static class EntryChecks
 
         var lineupProblems = LineupProblems(s.Lineup, contest, context.Games);
         if (lineupProblems.Count > 0)
-            return (EntryOutcome.LineupInvalid, "lineup is invalid: " + string.Join("; ", lineupProblems));
+            return (EntryOutcome.LineupInvalid, "lineup is invalid: " + string.Join(ContestValidator.ReasonSeparator, lineupProblems));
 
         if (context.PlayerAcceptedEntries >= contest.MaxEntriesPerPlayer)
             return (EntryOutcome.PlayerEntryLimitReached, $"player {s.PlayerId} already has {Show.Count(context.PlayerAcceptedEntries, "entry", "entries")} in contest {s.ContestId}; maxEntriesPerPlayer is {Show.N(contest.MaxEntriesPerPlayer)}");

@@ -21,7 +21,8 @@ internal static class Show
 
     /// <summary>
     /// Quoted text, cut to <see cref="IngestionLimits.ReasonValueLengthMax"/> characters, with
-    /// control characters written as code points so a reason stays one readable line.
+    /// control characters written as code points so a reason stays one readable line, and
+    /// '|' too, so a quoted value can never forge the separator between joined reasons.
     /// </summary>
     public static string Quote(string? text)
     {
@@ -30,7 +31,7 @@ internal static class Show
         var b = new StringBuilder(IngestionLimits.ReasonValueLengthMax + 8).Append('\'');
         foreach (var c in cut ? text.AsSpan(0, IngestionLimits.ReasonValueLengthMax) : text.AsSpan())
         {
-            if (char.IsControl(c)) b.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            if (char.IsControl(c) || c == '|') b.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
             else b.Append(c);
         }
         return b.Append(cut ? "…'" : "'").ToString();

@@ -57,6 +57,8 @@ public sealed class ContestValidatorTests
             ["contestId 'nfl week' has ' ' at index 3; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
         ("a contest id with a control character shows its code point", d => d with { ContestId = "c\n1" },
             ["contestId 'c\\u000A1' has '\\u000A' at index 1; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
+        ("a quoted value cannot forge the separator between reasons", d => d with { ContestId = "a | b" },
+            ["contestId 'a \\u007C b' has ' ' at index 1; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
         ("a contest id both too long and badly spelled gets both reasons", d => d with { ContestId = new string('x', 100) + "/" },
             ["contestId is 101 characters; at most 100 are allowed",
              $"contestId '{new string('x', 80)}…' has '/' at index 100; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed"]),
@@ -228,6 +230,16 @@ public sealed class ContestValidatorTests
     [Fact]
     public void Every_case_name_is_unique() =>
         Assert.Equal(Table.Length, Table.Select(r => r.Name).Distinct().Count());
+
+    [Fact]
+    public void Reasons_travel_on_one_line_with_a_separator_no_reason_contains()
+    {
+        var reasons = ContestValidator.Validate(Valid with { EntryFeeMinor = 0, PlatformFeeBp = -1 }, Games, Now);
+        Assert.Equal(
+            "entryFeeMinor 0 is out of range; it must be 1 to 1,000,000 minor units | platformFeeBp -1 bp is out of range; it must be 0 to 2,000 bp",
+            ContestValidator.Join(reasons));
+        Assert.All(Table.SelectMany(r => r.Expected), reason => Assert.DoesNotContain(ContestValidator.ReasonSeparator, reason));
+    }
 
     [Theory]
     [InlineData(PrizeTableKinds.WinnerTakesAll, 1)]

@@ -111,7 +111,7 @@ public sealed class EntryChecksTests
         ("an athlete from a game the contest does not cover is refunded", c => c with { Submission = c.Submission with { Lineup = ["a1", "b1", "z1"] } },
             EntryOutcome.LineupInvalid, "lineup is invalid: lineup[2] 'z1' is not on the roster of any game of contest c1 (g1, g2)", (1_000, "USD")),
         ("every lineup problem is named", c => c with { Submission = c.Submission with { Lineup = ["a1", "", "a1", "x9"] } },
-            EntryOutcome.LineupInvalid, "lineup is invalid: lineup has 4 athletes; contest c1 needs exactly 3; lineup[1] is missing; lineup[2] 'a1' repeats lineup[0]; lineup[3] 'x9' is not on the roster of any game of contest c1 (g1, g2)", (1_000, "USD")),
+            EntryOutcome.LineupInvalid, "lineup is invalid: lineup has 4 athletes; contest c1 needs exactly 3 | lineup[1] is missing | lineup[2] 'a1' repeats lineup[0] | lineup[3] 'x9' is not on the roster of any game of contest c1 (g1, g2)", (1_000, "USD")),
         ("a fitness entry with a lineup is refunded", c => c with { Context = c.Context with { Contest = Fitness } },
             EntryOutcome.LineupInvalid, "lineup is invalid: lineup lists 3 athletes; a fitness challenge takes none, players score their own stats", (1_000, "USD")),
         ("a fitness entry without a lineup is accepted", c => c with { Context = c.Context with { Contest = Fitness }, Submission = c.Submission with { Lineup = null } },
