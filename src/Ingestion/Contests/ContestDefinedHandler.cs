@@ -37,7 +37,7 @@ public sealed class ContestDefinedHandler : IMessageHandler
         var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds ?? []);
         var reasons = ContestValidator.Validate(definition, games, context.Clock.GetUtcNow());
         if (reasons.Count > 0)
-            throw new MessageRejectedException($"contest {definition.ContestId} rejected: {string.Join("; ", reasons)}");
+            throw new MessageRejectedException($"contest {definition.ContestId} rejected: {ContestValidator.Join(reasons)}");
 
         var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""

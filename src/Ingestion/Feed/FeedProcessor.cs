@@ -85,10 +85,16 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
         foreach (var drop in step.Dropped)
         {
             if (drop.Reason == FeedDropReason.Duplicate) continue;
+            var code = drop.Reason switch
+            {
+                FeedDropReason.Conflict => "feed_conflict",
+                FeedDropReason.Late => "feed_late",
+                _ => "stat_rejected",
+            };
             if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current, drop.Detail);
+                DeadLetter(context, current, drop.Detail, code);
             else
-                context.RaiseAlert("ingestion", AlertSeverities.Warning, "feed_event_dropped", game.GameId, drop.Detail, $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
+                context.RaiseAlert("ingestion", AlertSeverities.Warning, code, game.GameId, drop.Detail, $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
         }
         foreach (var gap in step.Gaps)
             context.RaiseAlert("ingestion", AlertSeverities.Critical, "feed_gap", game.GameId, gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
@@ -105,7 +111,7 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
     {
         if (FeedValidator.Validate(game.State, e.Body) is { } reason)
         {
-            DeadLetter(context, e, reason);
+            DeadLetter(context, e, reason, "stat_rejected");
             return;
         }
         var wasStarted = game.State.Phase >= GamePhase.Started;
@@ -125,11 +131,15 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
         }
     }
 
-    private static void DeadLetter(HandlerContext context, FeedEvent e, string reason)
+    /// <summary>
+    /// A refused event leaves through the outbox rather than by throwing: it was consumed in
+    /// sequence order, and the sequence must move past it.
+    /// </summary>
+    private static void DeadLetter(HandlerContext context, FeedEvent e, string reason, string alertCode)
     {
         context.Publish(DeadLetters.Create(Consumer, e.MessageId, e.Topic, e.Partition, e.Offset, System.Text.Encoding.UTF8.GetBytes(e.GameId),
             e.Payload, e.Headers, e.MessageType, reason, null, 1, context.Clock.GetUtcNow()));
-        context.RaiseAlert("ingestion", AlertSeverities.Warning, "feed_event_rejected", e.GameId, reason, $"{e.MessageId}:{e.Offset}");
+        context.RaiseAlert("ingestion", AlertSeverities.Warning, alertCode, e.GameId, reason, $"{e.MessageId}:{e.Offset}");
     }
 
     private static Task HoldAsync(HandlerContext context, FeedEvent e) =>

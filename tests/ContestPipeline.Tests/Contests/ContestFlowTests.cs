@@ -178,9 +178,9 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Contains(feedReasons, r => r.Contains("ghost", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("-4", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.StartsWith("unreadable body", StringComparison.Ordinal));
-        // Every dead letter was alerted once: the consume loop's as dead_letter, the feed sequencer's refusals as feed_event_rejected.
+        // Every dead letter was alerted once: the consume loop's as dead_letter, the feed's refusals as stat_rejected.
         var alertCodes = run.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()).ToList();
-        Assert.Equal(contestReasons.Count + feedReasons.Count, alertCodes.Count(c => c is "dead_letter" or "feed_event_rejected"));
+        Assert.Equal(contestReasons.Count + feedReasons.Count, alertCodes.Count(c => c is "dead_letter" or "stat_rejected"));
 
         // What was accepted is untouched: the good contest is scheduled once, game g2 still takes facts.
         Assert.Single(run.Read(Topics.ContestLifecycle), m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
