@@ -32,9 +32,10 @@ var entries = new Option<int>("--entries") { Description = "entries in the conte
 var games = new Option<int>("--games") { Description = "games in the slate", DefaultValueFactory = _ => 10 };
 var athletes = new Option<int>("--athletes-per-game") { Description = "athletes per game", DefaultValueFactory = _ => 40 };
 var statEvents = new Option<int>("--stat-events") { Description = "stat events to publish", DefaultValueFactory = _ => 60_000 };
+var rate = new Option<int>("--rate") { Description = "stat events offered per second", DefaultValueFactory = _ => 6_000 };
 var seed = new Option<int>("--seed") { Description = "seed of the generated slate", DefaultValueFactory = _ => 1 };
-var benchScoring = new Command("scoring", "stat events/s through ingestion → scoring → standings for a 100,000-entry contest, with latency") { entries, games, athletes, statEvents, seed };
-benchScoring.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(seed), ct));
+var benchScoring = new Command("scoring", "stat events/s through ingestion → scoring → standings for a 100,000-entry contest, with latency") { entries, games, athletes, statEvents, rate, seed };
+benchScoring.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), ct));
 root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring });
 
 return await root.Parse(args).InvokeAsync();

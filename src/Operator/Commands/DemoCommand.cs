@@ -7,6 +7,8 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.StripeEmulation;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -14,37 +16,51 @@ using Npgsql;
 namespace ContestPipeline.Operator.Commands;
 
 /// <summary>
-/// cpctl demo: starts the local broker and every worker as separate processes, sends
-/// canaries through ingestion → scoring → settlement → payout (each hop: inbox,
-/// effect and outbox in one transaction, then the relay to Kafka), prints each hop as it
-/// is observed, then shows each worker's inbox and outbox. Exits non-zero if a canary
-/// does not complete or any hop was applied twice.
+/// cpctl demo: starts the local broker, the Stripe-compatible server and every worker as
+/// separate processes on a fresh database; sends canaries through ingestion → scoring →
+/// settlement → payout (each hop: inbox, effect and outbox in one transaction, then the
+/// relay to Kafka); then runs a slate of contests through intake and referee
+/// (ContestSlate). Exits non-zero if a canary does not complete, a hop was applied twice,
+/// or any of the slate's checks fails.
 /// </summary>
 public static class DemoCommand
 {
     public static async Task<int> RunAsync(int canaries, TimeSpan timeout, CancellationToken ct)
     {
-        var settingsPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
+        var adminPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
         try
         {
-            await PipelineWorker.CheckPostgresAsync(settingsPg);
+            await PipelineWorker.CheckPostgresAsync(adminPg);
         }
         catch (StartupException e)
         {
             await Console.Error.WriteLineAsync("demo: " + e.Message);
             return PipelineWorker.ExitStartupFailed;
         }
+        // Every demo starts from an empty database, so it shows the same thing each time.
+        const string database = "contestpipeline_demo";
+        await using (var admin = new NpgsqlConnection(adminPg))
+        {
+            await admin.OpenAsync(ct);
+            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
+            await admin.ExecuteAsync($"CREATE DATABASE {database}");
+        }
+        var settingsPg = new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString;
 
         var runDir = Path.Combine(RepoPaths.RunDirectory, "demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         Step($"run directory {runDir} (process logs)");
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         Step($"local broker up: {broker.BootstrapServers}");
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 1121 }, ct);
+        Step($"Stripe-compatible server up: {stripe.BaseUrl}");
 
         var env = new Dictionary<string, string?>
         {
             [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
             [PipelineSettings.PostgresVariable] = settingsPg,
+            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
+            [StripeServices.KeyVariable] = stripe.ApiKey,
         };
         var workers = new List<ChildProcess>();
         try
@@ -76,8 +92,12 @@ public static class DemoCommand
                 Console.WriteLine($"demo FAILED: {(ok ? "" : "not every canary completed; ")}{duplicates} duplicate hops");
                 return 1;
             }
-            Console.WriteLine($"demo OK: {ids.Count} canaries passed every worker exactly once");
-            return 0;
+            Step($"{ids.Count} canaries passed every worker exactly once");
+
+            using var world = new OutsideWorld(broker.BootstrapServers, stripe);
+            var slateOk = await new ContestSlate(world, dataSource).RunAsync(ct);
+            Console.WriteLine(slateOk ? "demo OK" : "demo FAILED: see the checks above");
+            return slateOk ? 0 : 1;
         }
         finally
         {

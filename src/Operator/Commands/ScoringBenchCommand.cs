@@ -31,9 +31,15 @@ public static class ScoringBenchCommand
 {
     private static readonly string[] Rules = ["passing_yards", "rushing_yards", "receiving_yards", "receptions", "passing_touchdowns", "interceptions"];
 
-    public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int seed, CancellationToken ct)
+    /// <summary>
+    /// The local broker keeps at most 5 MiB per partition, and a contest's entries share one
+    /// partition (its key), so entries go out in chunks the referee has taken in.
+    /// </summary>
+    private const int EntryChunk = 5_000;
+
+    public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct)
     {
-        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events, seed {seed}");
+        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
         var adminPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
         try { await PipelineWorker.CheckPostgresAsync(adminPg); }
         catch (StartupException e)
@@ -83,6 +89,11 @@ public static class ScoringBenchCommand
             var lineup = Enumerable.Range(0, 8).Select(_ => all[random.Next(all.Length)]).Distinct().ToArray();
             Produce(producer, Topics.ContestLifecycle, "bench", EntryAccepted.MessageType, EntryAccepted.MessageIdFor(entryId),
                 new EntryAccepted(entryId, "bench", $"player{i:000000}", $"pi_bench_{i}", 1_000, "USD", lineup, now), flush: false);
+            if ((i + 1) % EntryChunk == 0)
+            {
+                producer.Flush(ct);
+                await WaitForEntriesAsync(pg, i + 1, ct);
+            }
         }
         Produce(producer, Topics.ContestLifecycle, "bench", EntriesClosed.MessageType, EntriesClosed.MessageIdFor("bench"),
             new EntriesClosed("bench", entries, "", now));
@@ -129,6 +140,13 @@ public static class ScoringBenchCommand
         var start = Stopwatch.GetTimestamp();
         for (var i = 0; i < statEvents; i++)
         {
+            // Offered at a steady rate, as a provider's feed arrives: latency is only meaningful below saturation.
+            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                producer.Poll(TimeSpan.Zero);
+                Thread.SpinWait(50);
+            }
             var g = gameIds[i % games];
             var athlete = athletes[g][random.Next(athletesPerGame)];
             var stat = Rules[random.Next(Rules.Length)];
@@ -178,6 +196,20 @@ public static class ScoringBenchCommand
             }
         }
         if (flush) producer.Flush(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task WaitForEntriesAsync(string pg, int count, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            if (await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.entries') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scoring.entries") >= count) return;
+            await Task.Delay(100, ct);
+        }
+        throw new TimeoutException($"the referee did not take in {count:N0} entries within 5 min");
     }
 
     private static async Task WaitForStateAsync(string pg, string state, TimeSpan timeout, CancellationToken ct)

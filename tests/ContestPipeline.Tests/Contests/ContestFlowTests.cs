@@ -21,42 +21,42 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartAsync(fixture);
         var now = DateTimeOffset.UtcNow;
         var lockAt = now.AddSeconds(8);
-        run.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
-        run.Schedule("g2", 1, lockAt.AddMinutes(5), "qb2", "rb2", "wr2");
+        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
+        run.World.Schedule("g2", 1, lockAt.AddMinutes(5), "qb2", "rb2", "wr2");
         run.Define(Fantasy("c1", lockAt, ["g1", "g2"]));
 
-        var alice = run.Pay("c1", "alice", Fee);
-        var bob = run.Pay("c1", "bob", Fee);
-        var carol = run.Pay("c1", "carol", Fee);
-        var declined = run.Pay("c1", "dave", Fee, status: "requires_payment_method");
-        var aliceAgain = run.Pay("c1", "alice", Fee);
-        var wrongAmount = run.Pay("c1", "erin", Fee - 1);
-        run.Submit(Entry("s1", "c1", "alice", alice, "qb1", "wr2"));
-        run.Submit(Entry("s2", "c1", "bob", bob, "qb2", "rb1"));
-        run.Submit(Entry("s3", "c1", "carol", carol, "rb2", "wr1"));
-        run.Submit(Entry("s4", "c1", "dave", declined, "qb1", "rb1"));
-        run.Submit(Entry("s1-again", "c1", "alice", alice, "qb1", "wr2"));      // same payment: the same entry
-        run.Submit(Entry("s5", "c1", "alice", aliceAgain, "qb2", "wr1"));       // over the per-player limit
-        run.Submit(Entry("s6", "c1", "erin", wrongAmount, "qb1", "rb2"));
+        var alice = run.World.Pay("c1", "alice", Fee);
+        var bob = run.World.Pay("c1", "bob", Fee);
+        var carol = run.World.Pay("c1", "carol", Fee);
+        var declined = run.World.Pay("c1", "dave", Fee, status: "requires_payment_method");
+        var aliceAgain = run.World.Pay("c1", "alice", Fee);
+        var wrongAmount = run.World.Pay("c1", "erin", Fee - 1);
+        run.World.Submit(Entry("s1", "c1", "alice", alice, "qb1", "wr2"));
+        run.World.Submit(Entry("s2", "c1", "bob", bob, "qb2", "rb1"));
+        run.World.Submit(Entry("s3", "c1", "carol", carol, "rb2", "wr1"));
+        run.World.Submit(Entry("s4", "c1", "dave", declined, "qb1", "rb1"));
+        run.World.Submit(Entry("s1-again", "c1", "alice", alice, "qb1", "wr2"));      // same payment: the same entry
+        run.World.Submit(Entry("s5", "c1", "alice", aliceAgain, "qb2", "wr1"));       // over the per-player limit
+        run.World.Submit(Entry("s6", "c1", "erin", wrongAmount, "qb1", "rb2"));
 
         await run.WaitForStateAsync("c1", "LOCKED");
-        var late = run.Pay("c1", "frank", Fee);
-        run.Submit(Entry("s7", "c1", "frank", late, "qb1", "rb1"));
+        var late = run.World.Pay("c1", "frank", Fee);
+        run.World.Submit(Entry("s7", "c1", "frank", late, "qb1", "rb1"));
 
-        run.Start("g1", 2);
+        run.World.Start("g1", 2);
         await run.WaitForStateAsync("c1", "LIVE");
-        run.Stat("g1", 3, "qb1", "passing_yards", 250);   // 10.000
-        run.Stat("g1", 4, "qb1", "passing_touchdowns", 2); // 8.000
-        run.Stat("g1", 5, "rb1", "rushing_yards", 90);     // 9.000
-        run.Stat("g1", 6, "wr1", "receiving_yards", 40);   // 4.000
-        run.Stat("g1", 7, "qb1", "passing_yards", 300);    // cumulative: 12.000, not 22.000
-        run.End("g1", 8);
-        run.Start("g2", 2);
-        run.Stat("g2", 3, "qb2", "passing_yards", 200);    // 8.000
-        run.Stat("g2", 4, "qb2", "interceptions", 1);      // -2.000
-        run.Stat("g2", 5, "wr2", "receptions", 6);         // 3.000
-        run.Stat("g2", 6, "rb2", "rushing_yards", 30);     // 3.000
-        run.End("g2", 7);
+        run.World.Stat("g1", 3, "qb1", "passing_yards", 250);   // 10.000
+        run.World.Stat("g1", 4, "qb1", "passing_touchdowns", 2); // 8.000
+        run.World.Stat("g1", 5, "rb1", "rushing_yards", 90);     // 9.000
+        run.World.Stat("g1", 6, "wr1", "receiving_yards", 40);   // 4.000
+        run.World.Stat("g1", 7, "qb1", "passing_yards", 300);    // cumulative: 12.000, not 22.000
+        run.World.End("g1", 8);
+        run.World.Start("g2", 2);
+        run.World.Stat("g2", 3, "qb2", "passing_yards", 200);    // 8.000
+        run.World.Stat("g2", 4, "qb2", "interceptions", 1);      // -2.000
+        run.World.Stat("g2", 5, "wr2", "receptions", 6);         // 3.000
+        run.World.Stat("g2", 6, "rb2", "rushing_yards", 30);     // 3.000
+        run.World.End("g2", 7);
         await run.WaitForStateAsync("c1", "COMPLETE");
 
         var standings = await run.FinalStandingsAsync("c1");
@@ -68,7 +68,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             ],
             standings);
 
-        var timeline = run.Read(Topics.ContestLifecycle).Where(m => m.Key == "c1").ToList();
+        var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "c1").ToList();
         Assert.Equal(["SCHEDULED", "LOCKED", "LIVE", "COMPLETE"],
             timeline.Where(m => m.Type == ContestStateChanged.MessageType).Select(m => m.Body.GetProperty("to").GetString()!).Prepend("SCHEDULED"));
         var rejected = timeline.Where(m => m.Type == EntryRejected.MessageType)
@@ -79,7 +79,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.NotNull(rejected["s7"].Refund);                    // late: refunded
         Assert.Contains("lock", rejected["s7"].Reason, StringComparison.OrdinalIgnoreCase);
 
-        var refunds = run.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered").Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
+        var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered").Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
         Assert.Equal(refunds.Distinct().Count(), refunds.Count);
         Assert.Contains(aliceAgain, refunds);
         Assert.Contains(late, refunds);
@@ -97,19 +97,19 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartAsync(fixture);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(6);
-        run.Schedule("week47", 1, lockAt.AddMinutes(1), "ann", "ben", "cat");
+        run.World.Schedule("week47", 1, lockAt.AddMinutes(1), "ann", "ben", "cat");
         run.Define(Fitness("steps47", lockAt, "week47"));
         foreach (var p in new[] { "ann", "ben", "cat" })
-            run.Submit(Entry("f-" + p, "steps47", p, run.Pay("steps47", p, Fee)));
+            run.World.Submit(Entry("f-" + p, "steps47", p, run.World.Pay("steps47", p, Fee)));
 
         await run.WaitForStateAsync("steps47", "LOCKED");
-        run.Start("week47", 2);
-        run.Stat("week47", 3, "ann", "steps", 12_000);
-        run.Stat("week47", 4, "ben", "steps", 15_500);
-        run.Stat("week47", 5, "cat", "steps", 9_000);
-        run.Stat("week47", 6, "cat", "active_minutes", 80);   // 9.000 + 8.000
-        run.Correct("week47", 7, "ann", "steps", 16_000);      // a correction before COMPLETE re-scores
-        run.End("week47", 8);
+        run.World.Start("week47", 2);
+        run.World.Stat("week47", 3, "ann", "steps", 12_000);
+        run.World.Stat("week47", 4, "ben", "steps", 15_500);
+        run.World.Stat("week47", 5, "cat", "steps", 9_000);
+        run.World.Stat("week47", 6, "cat", "active_minutes", 80);   // 9.000 + 8.000
+        run.World.Correct("week47", 7, "ann", "steps", 16_000);      // a correction before COMPLETE re-scores
+        run.World.End("week47", 8);
         await run.WaitForStateAsync("steps47", "COMPLETE");
 
         var standings = await run.FinalStandingsAsync("steps47");
@@ -117,8 +117,8 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             standings.Select(s => (s.PlayerId, s.ScoreMilli, s.Rank)));
 
         // After COMPLETE a correction is recorded and alerted; the result stands.
-        run.Correct("week47", 9, "ben", "steps", 30_000);
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete")),
+        run.World.Correct("week47", 9, "ben", "steps", 30_000);
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete")),
             TimeSpan.FromSeconds(30), "the correction-after-complete alert");
         Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
     }
@@ -128,11 +128,11 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartAsync(fixture);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(5);
-        run.Schedule("g9", 1, lockAt.AddMinutes(5), "a", "b", "c");
+        run.World.Schedule("g9", 1, lockAt.AddMinutes(5), "a", "b", "c");
         run.Define(Fantasy("small", lockAt, ["g9"], minEntries: 3));
-        run.Submit(Entry("u1", "small", "p1", run.Pay("small", "p1", Fee), "a", "b"));
+        run.World.Submit(Entry("u1", "small", "p1", run.World.Pay("small", "p1", Fee), "a", "b"));
         await run.WaitForStateAsync("small", "CANCELLED");
-        var reason = run.Read(Topics.ContestLifecycle).Last(m => m.Type == ContestStateChanged.MessageType).Body.GetProperty("reason").GetString();
+        var reason = run.World.Read(Topics.ContestLifecycle).Last(m => m.Type == ContestStateChanged.MessageType).Body.GetProperty("reason").GetString();
         Assert.Equal("under-filled: 1 entries at lock, minimum 3", reason);
     }
 
@@ -141,7 +141,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartAsync(fixture);
         var lockAt = DateTimeOffset.UtcNow.AddMinutes(10);
-        run.Schedule("g1", 1, lockAt.AddMinutes(30), "qb1", "rb1");
+        run.World.Schedule("g1", 1, lockAt.AddMinutes(30), "qb1", "rb1");
         var good = Fantasy("ok", lockAt, ["g1"]);
         run.Define(good);
         run.Define(expectAccepted: false, d: good with
@@ -154,17 +154,17 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         });
         run.Define(good with { Title = "changed" }, expectAccepted: false);                                // same id, other content
         // A game in play that no contest covers takes the hostile feed events.
-        run.Schedule("g2", 1, lockAt.AddMinutes(30), "qb2", "rb2");
-        run.Start("g2", 2);
-        run.Stat("nope", 1, "x", "passing_yards", 10);                              // unknown game
-        run.Stat("g2", 3, "ghost", "passing_yards", 10);                            // athlete not on the roster
-        run.Stat("g2", 4, "qb2", "passing_yards", -4);                              // negative
-        run.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
+        run.World.Schedule("g2", 1, lockAt.AddMinutes(30), "qb2", "rb2");
+        run.World.Start("g2", 2);
+        run.World.Stat("nope", 1, "x", "passing_yards", 10);                              // unknown game
+        run.World.Stat("g2", 3, "ghost", "passing_yards", 10);                            // athlete not on the roster
+        run.World.Stat("g2", 4, "qb2", "passing_yards", -4);                              // negative
+        run.World.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
             Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
 
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 4),
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 4),
             TimeSpan.FromSeconds(60), "the dead letters");
-        var contestReasons = run.Read(Topics.DeadLetter(Topics.Contests)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        var contestReasons = run.World.Read(Topics.DeadLetter(Topics.Contests)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         var bad = Assert.Single(contestReasons, r => r.StartsWith("contest bad rejected", StringComparison.Ordinal));
         Assert.Contains("10,000", bad);          // percentages
         Assert.Contains("yardz", bad);            // unknown stat
@@ -172,22 +172,22 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Contains("entryFeeMinor", bad);    // negative fee
         Assert.Single(contestReasons, r => r.Contains("already defined with different content", StringComparison.Ordinal));
 
-        var feedReasons = run.Read(Topics.DeadLetter(Topics.ProviderFeed)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        var feedReasons = run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         Assert.True(feedReasons.Count == 4, string.Join(Environment.NewLine, feedReasons));
         Assert.Contains(feedReasons, r => r.Contains("nope", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("ghost", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("-4", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.StartsWith("unreadable body", StringComparison.Ordinal));
         // Every dead letter was alerted once: the consume loop's as dead_letter, the feed's refusals as stat_rejected.
-        var alertCodes = run.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()).ToList();
+        var alertCodes = run.World.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()).ToList();
         Assert.Equal(contestReasons.Count + feedReasons.Count, alertCodes.Count(c => c is "dead_letter" or "stat_rejected"));
 
         // What was accepted is untouched: the good contest is scheduled once, game g2 still takes facts.
-        Assert.Single(run.Read(Topics.ContestLifecycle), m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
+        Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
         Assert.Equal("SCHEDULED", await run.StateAsync("ok"));
         Assert.Null(await run.StateAsync("bad"));
-        run.Stat("g2", 5, "qb2", "passing_yards", 10);
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
+        run.World.Stat("g2", 5, "qb2", "passing_yards", 10);
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
             && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 5)), TimeSpan.FromSeconds(30), "g2's next fact on games");
     }
 }

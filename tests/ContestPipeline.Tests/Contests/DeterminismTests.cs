@@ -56,13 +56,13 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         var random = new Random(seed);
         await using var run = await ContestRun.StartAsync(fixture);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(8);
-        run.Schedule("g1", 1, lockAt.AddMinutes(5), Athletes1);
-        run.Schedule("g2", 1, lockAt.AddMinutes(5), Athletes2);
+        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), Athletes1);
+        run.World.Schedule("g2", 1, lockAt.AddMinutes(5), Athletes2);
         run.Define(Fantasy("det", lockAt, ["g1", "g2"]));
         // Payments in a fixed order, so the server's seeded ids (and so the entry ids) match across runs.
-        var payments = slate.Entries.Select(e => run.Pay("det", e.Player, Fee)).ToList();
+        var payments = slate.Entries.Select(e => run.World.Pay("det", e.Player, Fee)).ToList();
         foreach (var i in Enumerable.Range(0, slate.Entries.Count).OrderBy(_ => random.Next()))
-            run.Submit(Entry("s-" + slate.Entries[i].Player, "det", slate.Entries[i].Player, payments[i], slate.Entries[i].Lineup));
+            run.World.Submit(Entry("s-" + slate.Entries[i].Player, "det", slate.Entries[i].Player, payments[i], slate.Entries[i].Lineup));
         await run.WaitForStateAsync("det", "LOCKED");
 
         var queues = slate.Feed.GroupBy(f => f.Game).Select(g => new Queue<(string Game, long Seq, string Type, object Body)>(g)).ToList();
@@ -71,7 +71,7 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         {
             var q = queues.Where(q => q.Count > 0).ElementAt(random.Next(queues.Count(q => q.Count > 0)));
             var (game, seq, type, body) = q.Dequeue();
-            run.Feed(game, seq, type, body);
+            run.World.Feed(game, seq, type, body);
             if (afterFact is not null) await afterFact(run, ++sent);
         }
         await run.WaitForStateAsync("det", "COMPLETE", seconds: 90);

@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Scoring.Domain;
+using Dapper;
+using Npgsql;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// The demo's slate: a fantasy contest (with a declined payment, a duplicate submission,
+/// one over the per-player limit and a late entry), a fitness challenge with a correction
+/// before COMPLETE, and an under-filled contest that is cancelled at lock. Runs it through
+/// the workers, prints the contests' timelines and standings, and checks the results.
+/// </summary>
+public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
+{
+    private const long Fee = 1_000;
+    private static readonly string[] Game1 = ["qb1", "rb1", "wr1", "te1", "k1", "d1"];
+    private static readonly string[] Game2 = ["qb2", "rb2", "wr2", "te2", "k2", "d2"];
+    private static readonly string[] Walkers = ["ann", "ben", "cat", "dan", "eve", "fay"];
+    private static readonly IReadOnlyList<ScoringRule> Football =
+    [
+        new("passing_yards", 40), new("passing_touchdowns", 4_000), new("interceptions", -2_000),
+        new("rushing_yards", 100), new("receiving_yards", 100), new("receptions", 500),
+    ];
+
+    private readonly List<string> _problems = [];
+    private readonly Dictionary<string, (string Player, string[] Lineup)> _fantasyEntries = [];
+    private readonly Dictionary<(string Game, string Athlete, string Stat), long> _finalStats = [];
+    private readonly Dictionary<string, string> _statesShown = [];
+
+    public async Task<bool> RunAsync(CancellationToken ct)
+    {
+        var random = new Random(1121);
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(12);
+        world.Schedule("nfl-1", 1, lockAt.AddMinutes(5), Game1);
+        world.Schedule("nfl-2", 1, lockAt.AddMinutes(5), Game2);
+        world.Schedule("steps-nov", 1, lockAt.AddMinutes(5), Walkers);
+        await WaitAsync("the feed to schedule the slate's games", "SELECT count(*) = 3 FROM ingestion.games WHERE status = 'scheduled'", ct);
+
+        var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000, 1, lockAt, ["nfl-1", "nfl-2"],
+            Football, 2, new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 5, 1_000), new(6, 10, 100)]),
+            new PoolRule(PoolModes.Rake, 1_000), 300);
+        var fitness = new ContestDefined("steps-nov", "November step challenge", ContestKinds.Fitness, "USD", Fee, 2, 100, 1, lockAt, ["steps-nov"],
+            [new("steps", 1), new("active_minutes", 100)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+        var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5, GameIds = ["nfl-1"] };
+        foreach (var c in new[] { fantasy, fitness, tiny }) world.Define(c);
+        await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
+        Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), tiny (needs 5 entries)");
+
+        for (var i = 1; i <= 24; i++)
+        {
+            var player = $"player{i:00}";
+            var lineup = new[] { Game1[random.Next(6)], Game2[random.Next(6)] };
+            var payment = world.Pay("sunday-main", player, Fee);
+            _fantasyEntries[EntrySubmitted.EntryIdFor(payment)] = (player, lineup);
+            world.Submit(new EntrySubmitted($"sm-{i}", "sunday-main", player, payment, lineup));
+            if (i == 3) world.Submit(new EntrySubmitted("sm-3-again", "sunday-main", player, payment, lineup));   // the same payment twice: one entry
+        }
+        world.Submit(new EntrySubmitted("sm-declined", "sunday-main", "player25", world.Pay("sunday-main", "player25", Fee, status: "requires_payment_method"), ["qb1", "qb2"]));
+        world.Submit(new EntrySubmitted("sm-second", "sunday-main", "player01", world.Pay("sunday-main", "player01", Fee), ["rb1", "rb2"]));  // over the per-player limit
+        foreach (var w in Walkers) world.Submit(new EntrySubmitted($"walk-{w}", "steps-nov", w, world.Pay("steps-nov", w, Fee), null));
+        world.Submit(new EntrySubmitted("tiny-1", "tiny", "player01", world.Pay("tiny", "player01", Fee), ["qb1", "rb1"]));
+        Step("entries submitted: 27 to sunday-main (one declined, one duplicate, one over the limit), 6 to steps-nov, 1 to tiny");
+
+        await WaitForStatesAsync(new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
+        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee), ["qb1", "qb2"]));
+        Step("a late entry submitted after lock");
+
+        PlayGame("nfl-1", Game1, random);
+        PlayGame("nfl-2", Game2, random);
+        world.Start("steps-nov", 2);
+        var seq = 3L;
+        foreach (var w in Walkers) Stat("steps-nov", seq++, w, "steps", 8_000 + random.Next(8_000));
+        Stat("steps-nov", seq++, "cat", "active_minutes", 95);
+        Correct("steps-nov", seq++, "ann", "steps", 17_500);   // a correction before COMPLETE re-scores
+        world.End("steps-nov", seq);
+        Step("the provider fed both games and the step challenge, including a correction before COMPLETE");
+
+        await WaitForStatesAsync(new() { ["sunday-main"] = "COMPLETE", ["steps-nov"] = "COMPLETE", ["tiny"] = "CANCELLED" }, ct);
+        await ReportAsync(fantasy);
+        return _problems.Count == 0;
+    }
+
+    private void PlayGame(string game, string[] athletes, Random random)
+    {
+        world.Start(game, 2);
+        var seq = 3L;
+        var totals = new Dictionary<(string, string), long>();
+        for (var i = 0; i < 30; i++)
+        {
+            var athlete = athletes[random.Next(athletes.Length)];
+            var stat = Football[random.Next(Football.Count)].Stat;
+            var total = totals.GetValueOrDefault((athlete, stat)) + random.Next(1, 30);
+            totals[(athlete, stat)] = total;
+            Stat(game, seq++, athlete, stat, total);
+        }
+        world.End(game, seq);
+    }
+
+    private void Stat(string game, long seq, string athlete, string stat, long value)
+    {
+        _finalStats[(game, athlete, stat)] = value;
+        world.Stat(game, seq, athlete, stat, value);
+    }
+
+    private void Correct(string game, long seq, string athlete, string stat, long value)
+    {
+        _finalStats[(game, athlete, stat)] = value;
+        world.Correct(game, seq, athlete, stat, value);
+    }
+
+    private async Task ReportAsync(ContestDefined fantasy)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var timeline = world.Read(Topics.ContestLifecycle);
+        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" })
+        {
+            Console.WriteLine();
+            Console.WriteLine($"  {contest}");
+            foreach (var m in timeline.Where(m => m.Key == contest && m.Type == ContestStateChanged.MessageType))
+                Console.WriteLine($"    {m.Body.GetProperty("from").GetString(),-9} -> {m.Body.GetProperty("to").GetString(),-9} {m.Body.GetProperty("reason").GetString()}");
+            foreach (var m in timeline.Where(m => m.Key == contest && m.Type == EntryRejected.MessageType))
+                Console.WriteLine($"    rejected {m.Body.GetProperty("submissionId").GetString(),-12} {(m.Body.GetProperty("refundId").ValueKind == System.Text.Json.JsonValueKind.String ? "refund ordered" : "no refund"),-15} {m.Body.GetProperty("reason").GetString()}");
+            var top = (await conn.QueryAsync<(int Rank, string PlayerId, long Score)>(
+                "SELECT rank, player_id, score_milli FROM scoring.final_standings WHERE contest_id = @contest ORDER BY rank, entry_id COLLATE \"C\" LIMIT 5", new { contest })).ToList();
+            foreach (var (rank, player, score) in top) Console.WriteLine($"    #{rank,-3} {player,-10} {score / 1000m,10:F3} pts");
+        }
+
+        // Checks: what the pipeline published must be what the rules say.
+        Console.WriteLine();
+        var states = (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM scoring.contests")).ToDictionary(r => r.Id, r => r.State);
+        Check(states.GetValueOrDefault("sunday-main") == "COMPLETE" && states.GetValueOrDefault("steps-nov") == "COMPLETE" && states.GetValueOrDefault("tiny") == "CANCELLED",
+            "every contest reached its expected state");
+        var accepted = timeline.Count(m => m.Key == "sunday-main" && m.Type == EntryAccepted.MessageType);
+        Check(accepted == 24, $"sunday-main accepted 24 entries (got {accepted}): the duplicate was one entry, the declined, over-limit and late ones were refused");
+        var refunds = world.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered").Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
+        Check(refunds.Count == 2 && refunds.Distinct().Count() == 2, $"two refunds ordered, each once: the over-limit and the late entry (got {refunds.Count})");
+
+        var board = new ContestBoard(fantasy);
+        foreach (var (entryId, (player, lineup)) in _fantasyEntries) board.AddEntry(entryId, player, lineup);
+        foreach (var ((game, athlete, stat), value) in _finalStats) board.ApplyStat(game, athlete, stat, value);
+        var (standingsHash, inputsHash) = await conn.QueryFirstAsync<(string, string)>("SELECT standings_hash, inputs_hash FROM scoring.contests WHERE contest_id = 'sunday-main'");
+        Check(standingsHash == board.StandingsHash() && inputsHash == board.InputsHash(),
+            $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation ({standingsHash[..16]}…)");
+        var deadLetters = world.Read(Topics.DeadLetter(Topics.Contests)).Count + world.Read(Topics.DeadLetter(Topics.Entries)).Count
+            + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count + world.Read(Topics.DeadLetter(Topics.Games)).Count + world.Read(Topics.DeadLetter(Topics.ContestLifecycle)).Count;
+        Check(deadLetters == 0, $"no message was dead-lettered (got {deadLetters})");
+    }
+
+    private void Check(bool ok, string what)
+    {
+        Console.WriteLine($"  {(ok ? "ok  " : "FAIL")} {what}");
+        if (!ok) _problems.Add(what);
+    }
+
+    private async Task WaitForStatesAsync(Dictionary<string, string> wanted, CancellationToken ct)
+    {
+        var seen = _statesShown;
+        var watch = Stopwatch.StartNew();
+        await using var conn = await db.OpenConnectionAsync(ct);
+        while (watch.Elapsed < TimeSpan.FromSeconds(90) && !ct.IsCancellationRequested)
+        {
+            var states = (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM scoring.contests")).ToList();
+            foreach (var (id, state) in states.Where(s => seen.GetValueOrDefault(s.Id) != s.State))
+            {
+                seen[id] = state;
+                Step($"{id} is {state}");
+            }
+            if (wanted.All(w => seen.GetValueOrDefault(w.Key) == w.Value)) return;
+            await Task.Delay(200, ct);
+        }
+        throw new TimeoutException($"contests did not reach {string.Join(", ", wanted.Select(w => $"{w.Key} {w.Value}"))}");
+    }
+
+    private async Task WaitAsync(string what, string sql, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var tables = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('ingestion.contests') IS NOT NULL AND to_regclass('scoring.contests') IS NOT NULL");
+            if (tables && await conn.ExecuteScalarAsync<bool>(sql)) return;
+            await Task.Delay(100, ct);
+        }
+        throw new TimeoutException("timed out waiting for " + what);
+    }
+
+    private static void Step(string text) => Console.WriteLine($"[demo] {text}");
+}
