@@ -50,6 +50,9 @@ public static class PipelineWorker
             settings = PipelineSettings.Resolve(builder.Configuration);
             await CheckPostgresAsync(settings.PostgresConnectionString);
             KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
+            // A worker's own services check their settings as they register (the Stripe key ...).
+            builder.Services.AddPipelineWorker(worker, settings);
+            configure?.Invoke(builder.Services);
         }
         catch (StartupException e)
         {
@@ -57,8 +60,6 @@ public static class PipelineWorker
             return ExitStartupFailed;
         }
 
-        builder.Services.AddPipelineWorker(worker, settings);
-        configure?.Invoke(builder.Services);
         using var host = builder.Build();
         await host.RunAsync();
         return Environment.ExitCode;

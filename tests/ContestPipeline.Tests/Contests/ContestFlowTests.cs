@@ -68,6 +68,8 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             ],
             standings);
 
+        // The database says COMPLETE a moment before the relay has published it.
+        await WaitForTransitionAsync(run, "c1", "COMPLETE");
         var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "c1").ToList();
         Assert.Equal(["SCHEDULED", "LOCKED", "LIVE", "COMPLETE"],
             timeline.Where(m => m.Type == ContestStateChanged.MessageType).Select(m => m.Body.GetProperty("to").GetString()!).Prepend("SCHEDULED"));
@@ -132,6 +134,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.Define(Fantasy("small", lockAt, ["g9"], minEntries: 3));
         run.World.Submit(Entry("u1", "small", "p1", run.World.Pay("small", "p1", Fee), "a", "b"));
         await run.WaitForStateAsync("small", "CANCELLED");
+        await WaitForTransitionAsync(run, "small", "CANCELLED");
         var reason = run.World.Read(Topics.ContestLifecycle).Last(m => m.Type == ContestStateChanged.MessageType).Body.GetProperty("reason").GetString();
         Assert.Equal("under-filled: 1 entries at lock, minimum 3", reason);
     }
@@ -190,4 +193,10 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
             && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 5)), TimeSpan.FromSeconds(30), "g2's next fact on games");
     }
+
+    /// <summary>The database records a transition a moment before the relay has published it.</summary>
+    private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
+        Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.ContestLifecycle).Any(m =>
+                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to)),
+            TimeSpan.FromSeconds(30), $"{contestId} -> {to} on the timeline");
 }

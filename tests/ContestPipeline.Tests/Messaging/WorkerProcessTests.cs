@@ -5,6 +5,7 @@ using ContestPipeline.Operator.Local;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using ContestPipeline.Plumbing.Kafka;
@@ -99,6 +100,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [Theory]
     [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database contestpipeline_test, user contestpipeline): ")]
     [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
+    [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
     public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expectedStart)
     {
         var pg = missing == "pg" ? fixture.PostgresConnectionString.Replace("Port=5432", "Port=1", StringComparison.Ordinal) : fixture.PostgresConnectionString;
@@ -108,6 +110,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
             {
                 [PipelineSettings.PostgresVariable] = pg,
                 [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
+                [StripeServices.KeyVariable] = missing == "stripe" ? null : "sk_test_unused",
             },
             Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
         await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
@@ -125,6 +128,9 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
             {
                 [PipelineSettings.PostgresVariable] = iso.PostgresConnectionString,
                 [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
+                // Canaries never reach Stripe; ingestion only needs its settings to start.
+                [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
+                [StripeServices.KeyVariable] = "sk_test_unused",
                 [CrashPoints.Variable] = crashAt,
             },
             Path.Combine(fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
