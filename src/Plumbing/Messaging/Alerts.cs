@@ -14,6 +14,6 @@ public static class Alerts
         var id = $"alert:{source}:{code}:{dedupeKey}";
         var envelope = new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, id, null, context.Clock.GetUtcNow());
         context.Publish(OutgoingMessage.Create(Topics.Alerts, source, envelope,
-            new AlertRaised(id, source, severity, code, subject, message, envelope.OccurredAt)));
+            new AlertRaised(id, source, severity, code, subject, message, envelope.OccurredAt)) with { FirstWins = true });
     }
 }

@@ -83,9 +83,6 @@ public sealed class InboxConsumer
         _inbox = SqlNames.Identifier(options.Schema) + ".inbox";
     }
 
-    /// <summary>Lets tests and tuning change client settings before <see cref="RunAsync"/>.</summary>
-    public ConsumerConfig Config => _config;
-
     public InboxConsumerStats Stats { get; } = new();
 
     /// <summary>Consumes until cancelled, then finishes the batch in hand and leaves the group cleanly.</summary>

@@ -54,7 +54,8 @@ public sealed class Outbox(string schema)
         }
         if (inserted.Count == messages.Count) return;
 
-        var skipped = messages.Where(m => !inserted.Contains(m.OutboxId)).ToList();
+        var skipped = messages.Where(m => !inserted.Contains(m.OutboxId) && !m.FirstWins).ToList();
+        if (skipped.Count == 0) return;
         var existing = (await conn.QueryAsync<(string MessageId, string Topic, byte[]? Payload)>(
             $"SELECT message_id, topic, payload FROM {_table} WHERE message_id = ANY(@ids)",
             new { ids = skipped.Select(m => m.OutboxId).ToArray() }, tx)).ToDictionary(r => r.MessageId);

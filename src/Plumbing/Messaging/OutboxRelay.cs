@@ -35,6 +35,8 @@ public sealed class OutboxRelay(
     public async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;
+        var sincePurge = System.Diagnostics.Stopwatch.StartNew();
+        var purged = false;
         while (!ct.IsCancellationRequested)
         {
             int published;
@@ -56,7 +58,14 @@ public sealed class OutboxRelay(
                 await Delay(delay, ct);
                 continue;
             }
-            if (published < options.BatchSizeMax) await Delay(options.PollInterval, ct);
+            if (published >= options.BatchSizeMax) continue;
+            if (!purged || sincePurge.Elapsed > TimeSpan.FromMinutes(1))
+            {
+                purged = true;
+                sincePurge.Restart();
+                await PurgeSentAsync(ct);
+            }
+            await Delay(options.PollInterval, ct);
         }
     }
 
@@ -127,6 +136,29 @@ public sealed class OutboxRelay(
         if (failed.Count > 0)
             throw new OutboxDeliveryException($"{failed.Count} of {rows.Count} outbox messages not delivered: {firstError}");
         return sent.Count;
+    }
+
+    /// <summary>
+    /// Sent rows are kept for a retention window (for operators' inspection), then deleted in
+    /// bounded batches while the relay is idle. Only the inbox must keep its rows forever.
+    /// </summary>
+    private async Task PurgeSentAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var cmd = new NpgsqlCommand($"""
+                DELETE FROM {_table} WHERE id IN (
+                    SELECT id FROM {_table} WHERE sent_at < now() - make_interval(hours => @hours) LIMIT 10000)
+                """, conn);
+            cmd.Parameters.AddWithValue("hours", Limits.OutboxSentRetentionHours);
+            var deleted = await cmd.ExecuteNonQueryAsync(ct);
+            if (deleted > 0) logger.LogInformation("Outbox {Schema}: purged {Count} rows sent over {Hours} h ago", options.Schema, deleted, Limits.OutboxSentRetentionHours);
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogWarning("Outbox {Schema}: purge of sent rows failed, retried later: {Error}", options.Schema, e.Message);
+        }
     }
 
     private async Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct)

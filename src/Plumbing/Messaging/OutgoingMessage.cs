@@ -24,6 +24,13 @@ public sealed record OutgoingMessage(
     IReadOnlyList<Header> Headers)
 {
     /// <summary>
+    /// When set, a second message under the same outbox id is dropped even if its content
+    /// differs (an alert raised again at another time is the same alert); otherwise that
+    /// is a bug in the id and is refused.
+    /// </summary>
+    public bool FirstWins { get; init; }
+
+    /// <summary>
     /// How every message body is written and read. Reading is strict: a missing constructor
     /// field or a null where the record says non-null is an unreadable body, never a silent
     /// default (a stat update without its value must not read as a total of zero).

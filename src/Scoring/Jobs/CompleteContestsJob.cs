@@ -4,7 +4,11 @@ using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Scoring.Lifecycle;
 using ContestPipeline.Scoring.Runtime;
+using System.Text.Json;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Scoring.Domain;
 using Dapper;
+using Npgsql;
 using NpgsqlTypes;
 
 namespace ContestPipeline.Scoring.Jobs;
@@ -13,7 +17,7 @@ namespace ContestPipeline.Scoring.Jobs;
 /// COMPLETE: a LIVE contest whose covered games have all ended, and whose correction window
 /// has passed, gets its final standings (stored, and published in chunks on
 /// <c>standings</c>), the hash of those standings and of every input behind them, and its
-/// transition. Its board is then frozen: a later correction is recorded, not applied.
+/// transition. Its board is then dropped: a later correction is recorded, not applied.
 /// </summary>
 public sealed class CompleteContestsJob(ScoringState memory) : IPeriodicJob
 {
@@ -32,10 +36,10 @@ public sealed class CompleteContestsJob(ScoringState memory) : IPeriodicJob
             """, new { now }, context.Transaction);
         if (contestId is null) return;
 
-        var final = memory.Read(contests => contests.TryGetValue(contestId, out var c)
-            ? (Rows: c.Board.FinalStandings(), StandingsHash: c.Board.StandingsHash(), InputsHash: c.Board.InputsHash())
-            : default);
-        if (final.Rows is null) throw new FatalWorkerException($"contest {contestId} is LIVE in the database but has no board in memory");
+        // The final result is a function of what is committed, never of the in-memory board,
+        // which trails each commit by a moment: rebuild the board from the database.
+        var board = await LoadBoardAsync(context, contestId);
+        var final = (Rows: board.FinalStandings(), StandingsHash: board.StandingsHash(), InputsHash: board.InputsHash());
 
         await using (var writer = await context.Connection.BeginBinaryImportAsync(
             "COPY scoring.final_standings (contest_id, rank, entry_id, player_id, score_milli) FROM STDIN (FORMAT BINARY)", ct))
@@ -70,5 +74,26 @@ public sealed class CompleteContestsJob(ScoringState memory) : IPeriodicJob
             new ContestCompleted(contestId, final.Rows.Count, chunks.Count, final.StandingsHash, final.InputsHash, now)));
         await Referee.TransitionAsync(context, memory, contestId, ContestState.Live, ContestState.Complete,
             $"every covered game ended; {final.Rows.Count} entries ranked");
+    }
+
+    private static async Task<ContestBoard> LoadBoardAsync(HandlerContext context, string contestId)
+    {
+        var json = await context.Connection.QueryFirstAsync<string>(
+            "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+        var board = new ContestBoard(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!);
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT entry_id, player_id, lineup FROM scoring.entries WHERE contest_id = @contestId", context.Connection, context.Transaction))
+        {
+            cmd.Parameters.AddWithValue("contestId", contestId);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                board.AddEntry(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2));
+        }
+        var stats = await context.Connection.QueryAsync<(string Game, string Athlete, string Stat, long Value)>("""
+            SELECT s.game_id, s.athlete_id, s.stat, s.value FROM scoring.stat_values s
+            JOIN scoring.contest_games cg ON cg.game_id = s.game_id AND cg.contest_id = @contestId
+            """, new { contestId }, context.Transaction);
+        foreach (var (game, athlete, stat, value) in stats) board.ApplyStat(game, athlete, stat, value);
+        return board;
     }
 }

@@ -51,6 +51,27 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task An_alert_raised_again_under_the_same_key_is_one_alert_whatever_its_time()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            await using var tx = await conn.BeginTransactionAsync();
+            var context = new HandlerContext(conn, tx, new SteppingClock(TimeSpan.FromMinutes(i)));
+            context.RaiseAlert("tests", "warning", "feed_conflict", "g1", "two events under sequence 7", "g1:7");
+            await stage.Outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
+            await tx.CommitAsync();
+        }
+        Assert.Equal(1, await stage.UnsentAsync());
+    }
+
+    private sealed class SteppingClock(TimeSpan offset) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero) + offset;
+    }
+
+    [Fact]
     public async Task Relay_killed_mid_batch_republishes_and_nothing_is_applied_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture);
