@@ -162,10 +162,13 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.World.Stat("nope", 1, "x", "passing_yards", 10);                              // unknown game
         run.World.Stat("g2", 3, "ghost", "passing_yards", 10);                            // athlete not on the roster
         run.World.Stat("g2", 4, "qb2", "passing_yards", -4);                              // negative
+        run.World.Stat("g2", 5, "qb2", "passing_yards", 50_000_000);                      // absurd
+        run.World.Schedule("g3", 1, lockAt.AddMinutes(30), "qb3");
+        run.World.End("g3", 2);                                                           // final before a start
         run.World.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
             Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
 
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 4),
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 6),
             TimeSpan.FromSeconds(60), "the dead letters");
         var contestReasons = run.World.Read(Topics.DeadLetter(Topics.Contests)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         var bad = Assert.Single(contestReasons, r => r.StartsWith("contest bad rejected", StringComparison.Ordinal));
@@ -176,10 +179,12 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Single(contestReasons, r => r.Contains("already defined with different content", StringComparison.Ordinal));
 
         var feedReasons = run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
-        Assert.True(feedReasons.Count == 4, string.Join(Environment.NewLine, feedReasons));
+        Assert.True(feedReasons.Count == 6, string.Join(Environment.NewLine, feedReasons));
         Assert.Contains(feedReasons, r => r.Contains("nope", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("ghost", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("-4", StringComparison.Ordinal));
+        Assert.Contains(feedReasons, r => r.Contains("50,000,000", StringComparison.Ordinal) || r.Contains("50000000", StringComparison.Ordinal));
+        Assert.Contains(feedReasons, r => r.StartsWith("GameEnded for game g3", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.StartsWith("unreadable body", StringComparison.Ordinal));
         // Every dead letter was alerted once: the consume loop's as dead_letter, the feed's refusals as stat_rejected.
         var alertCodes = run.World.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()).ToList();
@@ -189,9 +194,9 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
         Assert.Equal("SCHEDULED", await run.StateAsync("ok"));
         Assert.Null(await run.StateAsync("bad"));
-        run.World.Stat("g2", 5, "qb2", "passing_yards", 10);
+        run.World.Stat("g2", 6, "qb2", "passing_yards", 10);
         await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
-            && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 5)), TimeSpan.FromSeconds(30), "g2's next fact on games");
+            && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 6)), TimeSpan.FromSeconds(30), "g2's next fact on games");
     }
 
     /// <summary>The database records a transition a moment before the relay has published it.</summary>

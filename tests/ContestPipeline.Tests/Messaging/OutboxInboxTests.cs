@@ -257,6 +257,39 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             Assert.Equal(Enumerable.Range(1, 40), key.Select(a => a.Seq));
     }
 
+    [Fact]
+    public async Task Request_errors_and_a_leader_change_mid_stream_lose_nothing_and_apply_nothing_twice()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 2);
+        stage.Start(stage.Relay(batchSizeMax: 50).RunAsync);
+        var consumer = stage.Consumer();
+        stage.Start(consumer.RunAsync);
+
+        var messages = Events(stage.Topic, keys: 6, perKey: 40);
+        var batches = messages.Chunk(20).ToList();
+        for (var i = 0; i < batches.Count; i++)
+        {
+            // Produce (api key 0) answers NOT_LEADER_OR_FOLLOWER (6) and REQUEST_TIMED_OUT (7) for a while;
+            // fetches (api key 1) fail once; then both partitions' leaders move to another broker.
+            if (i == 2) await fixture.Broker.Control.PushRequestErrorsAsync(0, 6, 7, 6, 7);
+            if (i == 4) await fixture.Broker.Control.PushRequestErrorsAsync(1, 6);
+            if (i == 6)
+            {
+                await fixture.Broker.Control.SetLeaderAsync(stage.Topic, 0, 2);
+                await fixture.Broker.Control.SetLeaderAsync(stage.Topic, 1, 3);
+            }
+            await stage.EnqueueAsync(batches[i]);
+            await Task.Delay(150);
+        }
+
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, TimeSpan.FromSeconds(90), "every message applied despite the faults");
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Count);
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        foreach (var key in applied.GroupBy(a => a.Key))
+            Assert.Equal(Enumerable.Range(1, 40), key.Select(a => a.Seq));
+    }
+
     private static async Task Produce(IProducer<byte[]?, byte[]?> producer, string topic, byte[]? value, IEnumerable<Header> headers)
     {
         var h = new Headers();
