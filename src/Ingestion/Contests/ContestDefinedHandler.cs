@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Domain;
@@ -13,7 +15,10 @@ namespace ContestPipeline.Ingestion.Contests;
 /// <summary>
 /// Accepts a contest definition that passes every rule and schedules it; refuses one that
 /// does not with every reason listed (it goes to <c>contests.dlq</c> with an alert). The same
-/// definition again is a no-op; the same id with other content is refused.
+/// definition again is a no-op; the same id with other content is refused. A definition
+/// naming a game the feed has not scheduled yet is parked until its games appear
+/// (ParkedContestsJob), because the feed and the contests topic are not ordered against
+/// each other.
 /// </summary>
 public sealed class ContestDefinedHandler : IMessageHandler
 {
@@ -25,59 +30,95 @@ public sealed class ContestDefinedHandler : IMessageHandler
         var definition = message.Body<ContestDefined>();
         if (message.Key != definition.ContestId)
             throw new MessageRejectedException($"message key '{message.Key}' is not the contest id '{definition.ContestId}'");
-        var canonical = JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json);
-        var hash = Convert.ToHexStringLower(SHA256.HashData(canonical));
+        var hash = ContestIntake.Hash(definition);
 
-        var existing = await context.Connection.QueryFirstOrDefaultAsync<string>(
-            "SELECT definition_hash FROM ingestion.contests WHERE contest_id = @id", new { id = definition.ContestId }, context.Transaction);
+        var existing = await context.Connection.QueryFirstOrDefaultAsync<string>("""
+            SELECT definition_hash FROM ingestion.contests WHERE contest_id = @id
+            UNION ALL SELECT definition_hash FROM ingestion.parked_contests WHERE contest_id = @id
+            """, new { id = definition.ContestId }, context.Transaction);
         if (existing == hash) return;
         if (existing is not null)
             throw new MessageRejectedException($"contest {definition.ContestId} is already defined with different content; a definition cannot change");
 
         var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds ?? []);
+        if (definition.GameIds is { Count: > 0 } ids && ids.Any(g => !string.IsNullOrWhiteSpace(g) && !games.ContainsKey(g)))
+        {
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers, kafka_topic, kafka_partition, kafka_offset, parked_at)
+                VALUES (@ContestId, @hash, @MessageId, @payload, @headers::jsonb, @Topic, @Partition, @Offset, @now)
+                """, new { definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value, headers = HeaderJson.Write(message.Headers),
+                    message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow() }, context.Transaction);
+            return;
+        }
         var reasons = ContestValidator.Validate(definition, games, context.Clock.GetUtcNow());
         if (reasons.Count > 0)
             throw new MessageRejectedException($"contest {definition.ContestId} rejected: {ContestValidator.Join(reasons)}");
+        await ContestIntake.ScheduleAsync(context, message.Envelope, definition, hash);
+    }
+}
 
+/// <summary>What accepting a valid definition does, wherever it was decided.</summary>
+public static class ContestIntake
+{
+    public static string Hash(ContestDefined definition) =>
+        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)));
+
+    public static async Task ScheduleAsync(HandlerContext context, Envelope cause, ContestDefined definition, string hash)
+    {
         var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
             VALUES (@ContestId, @definition::jsonb, @hash, @LockAt, @EntryFeeMinor, @Currency, 'open', @now);
             INSERT INTO ingestion.contest_games (contest_id, game_id) SELECT @ContestId, unnest(@GameIds);
             """,
-            new { definition.ContestId, definition = System.Text.Encoding.UTF8.GetString(canonical), hash, definition.LockAt,
+            new { definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), hash, definition.LockAt,
                 definition.EntryFeeMinor, definition.Currency, now, GameIds = definition.GameIds!.ToArray() /* validated non-empty */ },
             context.Transaction);
-        context.Publish(message.Envelope, Topics.ContestLifecycle, definition.ContestId,
+        context.Publish(cause, Topics.ContestLifecycle, definition.ContestId,
             ContestScheduled.MessageIdFor(definition.ContestId), ContestScheduled.MessageType, ContestScheduled.SchemaVersion,
             new ContestScheduled(definition));
     }
 }
 
 /// <summary>
-/// An operator's cancel of a contest that has not gone live: entries stop at once, and the
-/// request is passed on the contest's timeline for the referee to apply.
+/// Decides parked definitions: scheduled (or refused with every reason) once the feed has
+/// scheduled all their games, or refused when their games have not appeared within
+/// <see cref="ParkedForMax"/>. A refused one is dead-lettered as it arrived, with an alert.
 /// </summary>
-public sealed class ContestCancelRequestedHandler : IMessageHandler
+public sealed class ParkedContestsJob : IPeriodicJob
 {
-    public string MessageType => ContestCancelRequested.MessageType;
-    public int SchemaVersionMax => ContestCancelRequested.SchemaVersion;
+    public static readonly TimeSpan ParkedForMax = TimeSpan.FromMinutes(10);
+    public const int ContestsPerRunMax = 100;
 
-    public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    public string Name => "parked-contests";
+    public TimeSpan Interval => TimeSpan.FromMilliseconds(500);
+
+    public async Task RunAsync(HandlerContext context, CancellationToken ct)
     {
-        var request = message.Body<ContestCancelRequested>();
-        var status = await context.Connection.QueryFirstOrDefaultAsync<string>(
-            "SELECT status FROM ingestion.contests WHERE contest_id = @id FOR UPDATE", new { id = request.ContestId }, context.Transaction)
-            ?? throw new MessageRejectedException($"cannot cancel unknown contest {request.ContestId}");
-        var started = await context.Connection.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM ingestion.contest_games cg JOIN ingestion.games g USING (game_id)
-                           WHERE cg.contest_id = @id AND g.status IN ('started', 'ended'))
-            """, new { id = request.ContestId }, context.Transaction);
-        if (started) throw new MessageRejectedException($"cannot cancel contest {request.ContestId}: a covered game has started, so it is live");
-        if (status == "cancelled") return;
-        await context.Connection.ExecuteAsync("UPDATE ingestion.contests SET status = 'cancelled' WHERE contest_id = @id",
-            new { id = request.ContestId }, context.Transaction);
-        context.Publish(message.Envelope, Topics.ContestLifecycle, request.ContestId,
-            $"contest:{request.ContestId}:cancel-requested", ContestCancelRequested.MessageType, ContestCancelRequested.SchemaVersion, request);
+        var now = context.Clock.GetUtcNow();
+        var parked = await context.Connection.QueryAsync<(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt)>("""
+            SELECT contest_id, definition_hash, message_id, payload, headers::text, kafka_topic, kafka_partition, kafka_offset, parked_at
+            FROM ingestion.parked_contests ORDER BY parked_at LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { limit = ContestsPerRunMax }, context.Transaction);
+        foreach (var p in parked)
+        {
+            var definition = JsonSerializer.Deserialize<ContestDefined>(p.Payload, OutgoingMessage.Json)!;
+            var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds);
+            var expired = now - new DateTimeOffset(DateTime.SpecifyKind(p.ParkedAt, DateTimeKind.Utc)) > ParkedForMax;
+            if (!expired && definition.GameIds.Any(g => !games.ContainsKey(g))) continue;
+
+            await context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @ContestId", new { p.ContestId }, context.Transaction);
+            var reasons = ContestValidator.Validate(definition, games, now);
+            if (reasons.Count == 0)
+            {
+                var cause = new Envelope(p.MessageId, ContestDefined.MessageType, ContestDefined.SchemaVersion, p.MessageId, null, now);
+                await ContestIntake.ScheduleAsync(context, cause, definition, p.Hash);
+                continue;
+            }
+            var reason = $"contest {definition.ContestId} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}";
+            context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
+                Encoding.UTF8.GetBytes(definition.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1, now));
+            context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", reason, $"{p.MessageId}:{p.Offset}");
+        }
     }
 }

@@ -31,6 +31,6 @@ public static class IngestionWorker
             services.AddStripeClient();
             services.AddSingleton(new FeedProcessor(new FeedSequencer()));
         },
-        Jobs = sp => [new CloseEntriesJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedProcessor>())],
+        Jobs = sp => [new CloseEntriesJob(), new ParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedProcessor>())],
     };
 }

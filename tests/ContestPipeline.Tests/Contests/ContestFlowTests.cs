@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Tests.Infrastructure;
+using Dapper;
 using static ContestPipeline.Tests.Contests.ContestScenarios;
 
 namespace ContestPipeline.Tests.Contests;
@@ -123,6 +124,25 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete")),
             TimeSpan.FromSeconds(30), "the correction-after-complete alert");
         Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
+    }
+
+    [Fact]
+    public async Task A_contest_defined_before_the_feed_schedules_its_games_waits_for_them_and_is_then_scheduled()
+    {
+        await using var run = await ContestRun.StartAsync(fixture);
+        var lockAt = DateTimeOffset.UtcNow.AddMinutes(10);
+        run.World.Define(Fantasy("early", lockAt, ["g-later"]));
+        await Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('ingestion.parked_contests') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.parked_contests WHERE contest_id = 'early'") == 1;
+        }, TimeSpan.FromSeconds(30), "the definition parked");
+        Assert.Null(await run.StateAsync("early"));
+
+        run.World.Schedule("g-later", 1, lockAt.AddMinutes(30), "qb1", "rb1");
+        await run.WaitForStateAsync("early", "SCHEDULED");
+        Assert.Empty(run.World.Read(Topics.DeadLetter(Topics.Contests)));
     }
 
     [Fact]
