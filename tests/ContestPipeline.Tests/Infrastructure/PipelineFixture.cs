@@ -17,7 +17,10 @@ namespace ContestPipeline.Tests.Infrastructure;
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
-    public const string DatabaseName = "contestpipeline_test";
+    /// <summary>Per test process, so two runs on one machine never drop each other's database.</summary>
+    public static readonly string DatabaseName = "contestpipeline_test_" + Environment.ProcessId;
+
+    private string _adminConnectionString = "";
 
     public string PostgresConnectionString { get; private set; } = "";
     public NpgsqlDataSource DataSource { get; private set; } = null!;
@@ -31,6 +34,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         var admin = new NpgsqlConnectionStringBuilder(
             Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault);
         await PipelineWorker.CheckPostgresAsync(admin.ConnectionString);
+        _adminConnectionString = admin.ConnectionString;
         await using (var conn = new NpgsqlConnection(admin.ConnectionString))
         {
             await conn.OpenAsync();
@@ -48,6 +52,14 @@ public sealed class PipelineFixture : IAsyncLifetime
     {
         await Broker.DisposeAsync();
         await DataSource.DisposeAsync();
+        await DropDatabaseAsync(DatabaseName);
+    }
+
+    public async Task DropDatabaseAsync(string name)
+    {
+        await using var conn = new NpgsqlConnection(_adminConnectionString);
+        await conn.OpenAsync();
+        await conn.ExecuteAsync($"DROP DATABASE IF EXISTS {name} WITH (FORCE)");
     }
 
     /// <summary>
@@ -61,7 +73,7 @@ public sealed class PipelineFixture : IAsyncLifetime
             await conn.ExecuteAsync($"CREATE DATABASE {name}");
         var csb = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name };
         var broker = await LocalBrokerProcess.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"), Path.Combine(WorkDirectory, name + ".broker.log"));
-        return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString));
+        return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString), () => DropDatabaseAsync(name));
     }
 
     /// <summary>Messages in <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
@@ -125,11 +137,12 @@ public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
     public const string Name = "pipeline";
 }
 
-public sealed record Isolated(string PostgresConnectionString, LocalBrokerProcess Broker, NpgsqlDataSource DataSource) : IAsyncDisposable
+public sealed record Isolated(string PostgresConnectionString, LocalBrokerProcess Broker, NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {
         await DataSource.DisposeAsync();
         await Broker.DisposeAsync();
+        await Drop();
     }
 }

@@ -98,7 +98,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     }
 
     [Theory]
-    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database contestpipeline_test, user contestpipeline): ")]
+    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database {db}, user contestpipeline): ")]
     [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
     [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
     public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expectedStart)
@@ -119,7 +119,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
         var printed = lines.Where(l => l.Length > 0).ToList();
         var line = Assert.Single(printed);
-        Assert.StartsWith(expectedStart, line);
+        Assert.StartsWith(expectedStart.Replace("{db}", PipelineFixture.DatabaseName, StringComparison.Ordinal), line);
     }
 
     private ChildProcess StartWorker(Isolated iso, string name, string? crashAt = null) =>
