@@ -226,9 +226,10 @@ public sealed class InboxConsumer
                 else
                     await handler.HandleAsync(toApply[start].Message!, context, ct);
             }
-            catch (Exception e) when (e is not SimulatedCrashException && !IsOutage(e))
+            catch (Exception e) when (e is not (SimulatedCrashException or FatalWorkerException) && !IsOutage(e))
             {
                 // A failed run cannot say which message failed; the one-at-a-time pass will.
+                // A broken invariant is not the message's fault: it stops the worker instead.
                 throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
             }
             start = end;

@@ -1,11 +1,15 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Handlers;
 
 namespace ContestPipeline.Settlement.Extensions;
 
-/// <summary>The settlement worker's wiring: its schema, migrations and consume loops.</summary>
+/// <summary>Settlement's wiring: contest timelines and final standings in; prizes, the ledger and payout orders out.</summary>
 public static class SettlementWorker
 {
     public const string Name = "settlement";
@@ -15,5 +19,13 @@ public static class SettlementWorker
         Migration.FromAssembly(typeof(SettlementWorker).Assembly, Name),
         [
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
+            new ConsumerDefinition(Name + ".lifecycle", [Topics.ContestLifecycle], _ =>
+            [
+                new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(), new ContestStateChangedHandler(),
+                .. IgnoredMessage.Of(EntryRejected.MessageType, EntriesClosed.MessageType, Contracts.Contests.ContestCancelRequested.MessageType,
+                    ContestSettled.MessageType),
+            ]),
+            new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
+                [new FinalStandingsHandler(), .. IgnoredMessage.Of(StandingsUpdated.MessageType)]),
         ]);
 }

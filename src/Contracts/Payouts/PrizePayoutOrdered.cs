@@ -1,0 +1,23 @@
+namespace ContestPipeline.Contracts.Payouts;
+
+/// <summary>
+/// An order to pay one winning entry (topic <c>payouts.due</c>, key: contest id), published by
+/// Settlement once per winning entry. <see cref="PayoutId"/> is deterministic from contest and
+/// entry and is Stripe's Idempotency-Key for the transfer. The winner receives
+/// <see cref="NetMinor"/> = <see cref="GrossMinor"/> − <see cref="FeeMinor"/> (platform fee,
+/// rounded half-up per prize).
+/// </summary>
+public sealed record PrizePayoutOrdered(
+    string PayoutId,
+    string ContestId,
+    string EntryId,
+    string PlayerId,
+    int Rank,
+    long GrossMinor,
+    long FeeMinor,
+    long NetMinor,
+    string Currency)
+{
+    public const string MessageType = "PrizePayoutOrdered";
+    public const int SchemaVersion = 1;
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Ledger;
+using Dapper;
+
+namespace ContestPipeline.Settlement.Handlers;
+
+/// <summary>
+/// Settles a COMPLETE contest once everything it needs has arrived (the completion, every
+/// chunk of final standings, every entry): prizes by the contest's table, the ledger
+/// entries, one payout order per winning entry, then SETTLED. Those facts arrive on two
+/// topics in any order, so every handler that brings one asks whether it was the last.
+/// </summary>
+public static class Settler
+{
+    public static async Task TrySettleAsync(HandlerContext context, string contestId)
+    {
+        var contest = await context.Connection.QueryFirstOrDefaultAsync<(string State, string Definition, string? Completed)>(
+            "SELECT state, definition::text, completed::text FROM settlement.contests WHERE contest_id = @contestId FOR UPDATE",
+            new { contestId }, context.Transaction);
+        if (contest.State != "COMPLETE" || contest.Completed is null) return;
+        var completed = JsonSerializer.Deserialize<ContestCompleted>(contest.Completed, OutgoingMessage.Json)!;
+        var chunks = (await context.Connection.QueryAsync<string>(
+            "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
+            new { contestId }, context.Transaction)).ToList();
+        var entries = (await context.Connection.QueryAsync<(string EntryId, long Amount, string Currency)>(
+            "SELECT entry_id, amount_minor, currency FROM settlement.entries WHERE contest_id = @contestId", new { contestId }, context.Transaction)).ToList();
+        if (chunks.Count < completed.StandingsChunks || entries.Count < completed.EntryCount) return;
+
+        var definition = JsonSerializer.Deserialize<ContestDefined>(contest.Definition, OutgoingMessage.Json)!;
+        var standings = chunks.SelectMany(c => JsonSerializer.Deserialize<List<StandingRow>>(c, OutgoingMessage.Json)!).ToList();
+        var rules = PrizeRules.From(definition);
+        var fees = new Money(entries.Aggregate(0L, (sum, e) => checked(sum + e.Amount)), rules.Currency);
+        var decision = PrizeCalculator.Calculate(contestId, rules, fees, standings);
+        var now = context.Clock.GetUtcNow();
+        var settlement = decision.Settlement;
+        var pool = settlement?.Pool ?? new PoolBreakdown(fees, Money.Zero(rules.Currency), Money.Zero(rules.Currency), Money.Zero(rules.Currency), Money.Zero(rules.Currency));
+
+        // Fees kept leave the contest's entry-fee account: the rake, and a guaranteed pool's
+        // excess, to the platform (the breakdown's HouseTake covers both); the rest, plus any
+        // overlay the platform covers, into the prize pool.
+        var excess = pool.HouseTake - pool.Rake;
+        await Journal.PostAsync(context, $"settle:{contestId}", contestId, "settlement", $"contest {contestId} settled: {decision.Reason}",
+        [
+            new(Accounts.EntryFees(contestId), pool.EntryFeesKept),
+            new(Accounts.RakeRevenue, Negate(pool.Rake)),
+            new(Accounts.HouseTake, Negate(excess)),
+            new(Accounts.PrizePool(contestId), Negate(pool.EntryFeesKept - pool.HouseTake)),
+            new(Accounts.OverlayExpense, pool.Overlay),
+            new(Accounts.PrizePool(contestId), Negate(pool.Overlay)),
+        ]);
+        foreach (var award in settlement?.Awards ?? [])
+        {
+            // Each prize leaves the pool: the winner is owed the net, the platform keeps the fee.
+            await Journal.PostAsync(context, $"prize:{award.PayoutId}", contestId, "prize_payable",
+                $"rank {award.Rank} prize for entry {award.EntryId}",
+                [
+                    new(Accounts.PrizePool(contestId), award.Gross),
+                    new(Accounts.PrizesPayable(award.PlayerId), Negate(award.Net)),
+                    new(Accounts.FeeRevenue, Negate(award.Fee)),
+                ]);
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at)
+                VALUES (@PayoutId, @contestId, @EntryId, @PlayerId, @Rank, @gross, @fee, @net, @currency, @now)
+                """, new { award.PayoutId, contestId, award.EntryId, award.PlayerId, award.Rank, gross = award.Gross.MinorUnits,
+                    fee = award.Fee.MinorUnits, net = award.Net.MinorUnits, currency = rules.Currency.Code, now }, context.Transaction);
+            Publish(context, Topics.PayoutsDue, contestId, award.PayoutId, PrizePayoutOrdered.MessageType, PrizePayoutOrdered.SchemaVersion,
+                new PrizePayoutOrdered(award.PayoutId, contestId, award.EntryId, award.PlayerId, award.Rank,
+                    award.Gross.MinorUnits, award.Fee.MinorUnits, award.Net.MinorUnits, rules.Currency.Code), now);
+        }
+
+        // Invariant: the pool is paid out to the cent and the entry fees are fully allocated.
+        var open = await context.Connection.QueryAsync<(string Account, long Balance)>("""
+            SELECT account, sum(amount_minor) FROM settlement.postings WHERE account IN (@pool, @fees) GROUP BY account HAVING sum(amount_minor) <> 0
+            """, new { pool = Accounts.PrizePool(contestId), fees = Accounts.EntryFees(contestId) }, context.Transaction);
+        if (open.Any())
+            throw new FatalWorkerException($"contest {contestId} settled with open accounts: {string.Join(", ", open.Select(o => $"{o.Account} {o.Balance}"))}");
+
+        await context.Connection.ExecuteAsync("UPDATE settlement.contests SET state = 'SETTLED', settled_at = @now WHERE contest_id = @contestId AND state = 'COMPLETE'",
+            new { contestId, now }, context.Transaction);
+        var awards = settlement?.Awards ?? [];
+        Publish(context, Topics.ContestLifecycle, contestId, ContestSettled.MessageIdFor(contestId), ContestSettled.MessageType, ContestSettled.SchemaVersion,
+            new ContestSettled(contestId, entries.Count, rules.Currency.Code, pool.EntryFeesKept.MinorUnits, pool.Rake.MinorUnits, pool.Overlay.MinorUnits,
+                excess.MinorUnits, pool.Pool.MinorUnits, awards.Sum(a => a.Fee.MinorUnits), awards.Sum(a => a.Net.MinorUnits), awards.Count,
+                PrizeCalculator.PublishedRule, now), now);
+        Publish(context, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, ContestState.Settled),
+            ContestStateChanged.MessageType, ContestStateChanged.SchemaVersion,
+            new ContestStateChanged(contestId, ContestLifecycle.Name(ContestState.Complete), ContestLifecycle.Name(ContestState.Settled),
+                $"{awards.Count} prizes ordered from a pool of {pool.Pool}", now), now);
+    }
+
+    /// <summary>CANCELLED: every entry's fee is refunded, each exactly once (one refund id per PaymentIntent).</summary>
+    public static async Task RefundAllAsync(HandlerContext context, string contestId, string reason)
+    {
+        var now = context.Clock.GetUtcNow();
+        await context.Connection.ExecuteAsync("UPDATE settlement.contests SET state = 'CANCELLED' WHERE contest_id = @contestId AND state = 'OPEN'",
+            new { contestId }, context.Transaction);
+        var entries = await context.Connection.QueryAsync<(string EntryId, string PlayerId, string PaymentIntentId, long Amount, string Currency)>("""
+            SELECT entry_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id
+            """, new { contestId }, context.Transaction);
+        foreach (var e in entries)
+        {
+            var refundId = RefundOrdered.RefundIdFor(e.PaymentIntentId);
+            var ordered = await context.Connection.ExecuteAsync("""
+                INSERT INTO settlement.refund_orders (refund_id, contest_id, entry_id, payment_intent_id, amount_minor, currency, reason, ordered_at)
+                VALUES (@refundId, @contestId, @EntryId, @PaymentIntentId, @Amount, @Currency, @reason, @now) ON CONFLICT DO NOTHING
+                """, new { refundId, contestId, e.EntryId, e.PaymentIntentId, e.Amount, e.Currency, reason, now }, context.Transaction);
+            if (ordered == 0) continue;
+            Publish(context, Topics.PayoutsDue, contestId, refundId, RefundOrdered.MessageType, RefundOrdered.SchemaVersion,
+                new RefundOrdered(refundId, contestId, e.PlayerId, e.PaymentIntentId, e.Amount, e.Currency, $"contest cancelled: {reason}"), now);
+        }
+    }
+
+    private static Money Negate(Money m) => new(checked(-m.MinorUnits), m.Currency);
+
+    private static void Publish<T>(HandlerContext context, string topic, string key, string id, string type, int version, T body, DateTimeOffset now) =>
+        context.Publish(OutgoingMessage.Create(topic, key, new Envelope(id, type, version, key, null, now), body));
+}
