@@ -14,8 +14,9 @@ namespace ContestPipeline.Operator.Commands;
 /// <summary>
 /// The demo's slate: a fantasy contest (with a declined payment, a duplicate submission,
 /// one over the per-player limit and a late entry), a fitness challenge with a correction
-/// before COMPLETE, and an under-filled contest that is cancelled at lock. Runs it through
-/// the workers, prints the contests' timelines and standings, and checks the results.
+/// before COMPLETE, and an under-filled contest that is cancelled at lock and refunded. Runs
+/// it through the workers to SETTLED, prints the contests' timelines, standings and money,
+/// and checks the results and the ledger.
 /// </summary>
 public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
 {
@@ -82,7 +83,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         world.End("steps-nov", seq);
         Step("the provider fed both games and the step challenge, including a correction before COMPLETE");
 
-        await WaitForStatesAsync(new() { ["sunday-main"] = "COMPLETE", ["steps-nov"] = "COMPLETE", ["tiny"] = "CANCELLED" }, ct);
+        await WaitForStatesAsync(new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
         await ReportAsync(fantasy);
         return _problems.Count == 0;
     }
@@ -132,15 +133,40 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
             foreach (var (rank, player, score) in top) Console.WriteLine($"    #{rank,-3} {player,-10} {score / 1000m,10:F3} pts");
         }
 
+        Console.WriteLine();
+        Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} {"prizes",10} {"fees 3%",9} {"payouts",7}");
+        var settled = timeline.Where(m => m.Type == ContestSettled.MessageType).ToDictionary(m => m.Key, m => m.Body);
+        var money = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).OrderBy(r => r.Id, StringComparer.Ordinal);
+        foreach (var (id, state) in money)
+        {
+            var entries = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.entries WHERE contest_id = @id", new { id });
+            if (settled.TryGetValue(id, out var b))
+                Console.WriteLine($"  {id,-12} {state,-10} {entries,7} {Cents(b, "entryFeesMinor"),10} {Cents(b, "rakeMinor"),9} {Cents(b, "poolMinor"),10} {Cents(b, "prizesNetMinor"),10} {Cents(b, "platformFeesMinor"),9} {b.GetProperty("payouts").GetInt32(),7}");
+            else
+                Console.WriteLine($"  {id,-12} {state,-10} {entries,7}   (entries refunded: {await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE contest_id = @id", new { id })})");
+        }
+
         // Checks: what the pipeline published must be what the rules say.
         Console.WriteLine();
-        var states = (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM scoring.contests")).ToDictionary(r => r.Id, r => r.State);
-        Check(states.GetValueOrDefault("sunday-main") == "COMPLETE" && states.GetValueOrDefault("steps-nov") == "COMPLETE" && states.GetValueOrDefault("tiny") == "CANCELLED",
+        var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).ToDictionary(r => r.Id, r => r.State);
+        Check(states.GetValueOrDefault("sunday-main") == "SETTLED" && states.GetValueOrDefault("steps-nov") == "SETTLED" && states.GetValueOrDefault("tiny") == "CANCELLED",
             "every contest reached its expected state");
+        var unbalanced = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM (SELECT journal_id FROM settlement.postings GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0) j");
+        var book = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings");
+        var openContests = await conn.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM (SELECT account FROM settlement.postings WHERE account LIKE 'contest:sunday-main:%' OR account LIKE 'contest:steps-nov:%'
+                                  GROUP BY account HAVING sum(amount_minor) <> 0) a
+            """);
+        Check(unbalanced == 0 && book == 0 && openContests == 0,
+            $"ledger: every journal entry balances ({unbalanced} do not), the book sums to {book}, settled contests' accounts are closed ({openContests} open)");
+        var poolPaid = settled.Values.All(b => b.GetProperty("poolMinor").GetInt64() == b.GetProperty("prizesNetMinor").GetInt64() + b.GetProperty("platformFeesMinor").GetInt64());
+        Check(poolPaid, "each settled pool is paid out to the cent (prizes + fees on prizes = pool)");
         var accepted = timeline.Count(m => m.Key == "sunday-main" && m.Type == EntryAccepted.MessageType);
         Check(accepted == 24, $"sunday-main accepted 24 entries (got {accepted}): the duplicate was one entry, the declined, over-limit and late ones were refused");
         var refunds = world.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered").Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
-        Check(refunds.Count == 2 && refunds.Distinct().Count() == 2, $"two refunds ordered, each once: the over-limit and the late entry (got {refunds.Count})");
+        Check(refunds.Count == 3 && refunds.Distinct().Count() == 3,
+            $"three refunds ordered, each once: the over-limit entry, the late one, and tiny's entry when it was cancelled (got {refunds.Count})");
 
         var board = new ContestBoard(fantasy);
         foreach (var (entryId, (player, lineup)) in _fantasyEntries) board.AddEntry(entryId, player, lineup);
@@ -152,6 +178,9 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
             + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count + world.Read(Topics.DeadLetter(Topics.Games)).Count + world.Read(Topics.DeadLetter(Topics.ContestLifecycle)).Count;
         Check(deadLetters == 0, $"no message was dead-lettered (got {deadLetters})");
     }
+
+    private static string Cents(System.Text.Json.JsonElement body, string field) =>
+        (body.GetProperty(field).GetInt64() / 100m).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
 
     private void Check(bool ok, string what)
     {
@@ -166,7 +195,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         await using var conn = await db.OpenConnectionAsync(ct);
         while (watch.Elapsed < TimeSpan.FromSeconds(90) && !ct.IsCancellationRequested)
         {
-            var states = (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM scoring.contests")).ToList();
+            var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).ToList();
             foreach (var (id, state) in states.Where(s => seen.GetValueOrDefault(s.Id) != s.State))
             {
                 seen[id] = state;
@@ -178,13 +207,20 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         throw new TimeoutException($"contests did not reach {string.Join(", ", wanted.Select(w => $"{w.Key} {w.Value}"))}");
     }
 
+    /// <summary>The referee's state, or Settlement's once it has settled the contest.</summary>
+    private const string StatesSql = """
+        SELECT s.contest_id, CASE WHEN t.state = 'SETTLED' THEN 'SETTLED' ELSE s.state END
+        FROM scoring.contests s LEFT JOIN settlement.contests t USING (contest_id)
+        """;
+
     private async Task WaitAsync(string what, string sql, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
-            var tables = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('ingestion.contests') IS NOT NULL AND to_regclass('scoring.contests') IS NOT NULL");
+            var tables = await conn.ExecuteScalarAsync<bool>(
+                "SELECT to_regclass('ingestion.contests') IS NOT NULL AND to_regclass('scoring.contests') IS NOT NULL AND to_regclass('settlement.contests') IS NOT NULL");
             if (tables && await conn.ExecuteScalarAsync<bool>(sql)) return;
             await Task.Delay(100, ct);
         }
