@@ -67,6 +67,9 @@ public sealed class StripeEventForwarder : IDisposable
         _producer = KafkaClients.Producer(config, _logger);
     }
 
+    /// <summary>Set when the producer failed fatally and the receiver was told to stop.</summary>
+    public bool FailedFatally { get; private set; }
+
     public async Task<WebhookAnswer> ForwardAsync(byte[] body, string? signature, CancellationToken ct)
     {
         var check = StripeWebhookSignature.Verify(body, signature, _options.SigningSecrets, _options.Clock.GetUtcNow(), _options.Tolerance);
@@ -107,6 +110,7 @@ public sealed class StripeEventForwarder : IDisposable
                 // A fatal idempotent-producer error leaves this producer unusable: stop, so a
                 // fresh process takes over, instead of answering 503 forever.
                 _logger.LogCritical("Kafka producer failed fatally on Stripe event {EventId}: {Reason}; stopping", e.Id, x.Error.Reason);
+                FailedFatally = true;
                 _onFatal();
             }
             return Unavailable(e.Id, x.Error.Reason);

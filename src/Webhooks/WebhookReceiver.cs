@@ -16,7 +16,6 @@ namespace ContestPipeline.Webhooks;
 public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
-    private readonly CancellationTokenSource _disposing = new();
 
     private WebhookReceiver(WebApplication app, Uri url, string topic)
     {
@@ -30,8 +29,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public string Topic { get; }
 
-    /// <summary>True when the receiver stopped on its own (a fatal Kafka producer error), not because it was asked to.</summary>
-    public bool StoppedByItself => _app.Lifetime.ApplicationStopping.IsCancellationRequested && !_disposing.IsCancellationRequested;
+    /// <summary>True when the receiver stopped itself after a fatal Kafka producer error.</summary>
+    public bool FailedFatally => _app.Services.GetRequiredService<StripeEventForwarder>().FailedFatally;
 
     public static async Task<WebhookReceiver> StartAsync(WebhookReceiverOptions options, CancellationToken ct = default)
     {
@@ -63,10 +62,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _disposing.CancelAsync();
         // Stopping drains requests in flight first; the producer is disposed with the services after.
         await _app.StopAsync(CancellationToken.None);
         await _app.DisposeAsync();
-        _disposing.Dispose();
     }
 }

@@ -107,7 +107,10 @@ public static class WebhookReceiverHost
 
     public static async Task<int> RunAsync(string? listenUrl, CancellationToken ct)
     {
-        using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; }));
+        // One line per event from the receiver itself; ASP.NET Core's per-request lines would double it.
+        using var loggerFactory = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
+            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
         WebhookReceiver receiver;
         try
         {
@@ -127,7 +130,7 @@ public static class WebhookReceiverHost
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
             await receiver.WaitForShutdownAsync(stop.Token);
-            if (receiver.StoppedByItself)
+            if (receiver.FailedFatally)
             {
                 await Console.Error.WriteLineAsync("webhooks: stopped after a fatal Kafka error");
                 return ExitFailed;
