@@ -11,6 +11,11 @@ var broker = new Command("broker", "run the local Kafka-protocol broker (librdka
 broker.SetAction((parse, ct) => BrokerCommand.RunAsync(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(stateFile)!, ct));
 root.Subcommands.Add(broker);
 
+var listenUrl = new Option<string?>("--url") { Description = "where to listen (default CONTESTPIPELINE_WEBHOOKS_URL, else http://127.0.0.1:0)" };
+var webhooks = new Command("webhooks", "receive Stripe webhooks on /stripe/webhooks and forward them to stripe.events (secrets: CONTESTPIPELINE_STRIPE_WEBHOOK_SECRETS, comma-separated)") { listenUrl };
+webhooks.SetAction((parse, ct) => WebhooksCommand.RunAsync(parse.GetValue(listenUrl), ct));
+root.Subcommands.Add(webhooks);
+
 var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
 var timeoutS = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };
 var demo = new Command("demo", "start the broker and every worker, push messages through outbox → Kafka → inbox and show what happened") { canaries, timeoutS };

@@ -1,0 +1,3 @@
+using ContestPipeline.Webhooks.Extensions;
+
+return await WebhookReceiverHost.RunAsync(listenUrl: null, CancellationToken.None);

@@ -1,0 +1,336 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.StripeEmulation;
+using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Tests.Stripe;
+using ContestPipeline.Webhooks;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using WebhookReceiver = ContestPipeline.Webhooks.WebhookReceiver;
+
+namespace ContestPipeline.Tests.Webhooks;
+
+/// <summary>
+/// The Stripe webhook receiver over real HTTP, producing to the local broker over TCP; each
+/// test has its own topic, so it sees only its own events.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
+{
+    private const string Secret = "whsec_current";
+    private const string NextSecret = "whsec_next";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private readonly ManualClock _clock = new(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
+
+    public void Dispose() => _http.Dispose();
+
+    private async Task<(WebhookReceiver Receiver, string Topic)> StartAsync(params string[] secrets)
+    {
+        var topic = await fixture.NewTopicAsync();
+        var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
+        {
+            BootstrapServers = fixture.BootstrapServers,
+            SigningSecrets = secrets.Length == 0 ? [Secret] : secrets,
+            Clock = _clock,
+            Topic = topic,
+        });
+        return (receiver, topic);
+    }
+
+    /// <summary>
+    /// A Stripe event as Stripe writes it. The indentation and field order are deliberate:
+    /// the body must reach Kafka exactly as sent, never re-serialised.
+    /// </summary>
+    private byte[] Event(string id, string type = "transfer.created", string objectId = "tr_1", string? account = null) =>
+        Encoding.UTF8.GetBytes($$"""
+            {
+              "id": "{{id}}",
+              "object": "event",
+              "api_version": "2024-06-20",
+              "created": {{_clock.GetUtcNow().ToUnixTimeSeconds() - 2}},
+              "data": {
+                "object": { "id": "{{objectId}}", "object": "transfer", "amount": 1250, "currency": "usd" }
+              },
+              {{(account is null ? "" : $"\"account\": \"{account}\",")}}
+              "livemode": false,
+              "pending_webhooks": 1,
+              "request": { "id": "req_1", "idempotency_key": "payout:po-1" },
+              "type": "{{type}}"
+            }
+            """);
+
+    private string Sign(byte[] body, string secret = Secret) => StripeWebhookSignature.Sign(body, secret, _clock.GetUtcNow());
+
+    private async Task<(HttpStatusCode Status, string Text)> PostAsync(Uri url, byte[] body, string? signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (signature is not null) request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, signature);
+        using var response = await _http.SendAsync(request);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>
+    /// Messages on the topic by its high watermarks: exact, with no waiting, because the
+    /// receiver answers only after Kafka acknowledged (and a refusal produces nothing).
+    /// </summary>
+    private long MessagesOn(string topic)
+    {
+        var config = KafkaClients.ConsumerConfig(fixture.BootstrapServers, "watermarks." + Guid.NewGuid().ToString("N"));
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        using var admin = KafkaClients.Admin(fixture.BootstrapServers);
+        return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
+            .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(10)).High.Value);
+    }
+
+    private static string HeaderText(ConsumeResult<byte[]?, byte[]?> r, string name) =>
+        Encoding.UTF8.GetString(r.Message.Headers.GetLastBytes(name));
+
+    [Fact]
+    public async Task A_signed_event_lands_on_the_topic_once_with_its_raw_body_key_and_headers()
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Event("evt_1", "payout.paid", "po_1", account: "acct_winner");
+
+        var (status, text) = await PostAsync(receiver.Url, body, Sign(body));
+
+        Assert.Equal((HttpStatusCode.OK, "evt_1"), (status, text));
+        Assert.Equal(1, MessagesOn(topic));
+        var m = Assert.Single(fixture.ReadAll(topic, 1, Patience));
+        Assert.Equal(body, m.Message.Value);
+        Assert.Equal("po_1", Encoding.UTF8.GetString(m.Message.Key!));
+        Assert.Equal(
+            [
+                (MessageHeaders.MessageId, "evt_1"),
+                (MessageHeaders.Type, StripeEventReceived.MessageType),
+                (MessageHeaders.SchemaVersion, "1"),
+                (MessageHeaders.CorrelationId, "evt_1"),
+                (MessageHeaders.OccurredAt, Envelope.FormatTimestamp(_clock.GetUtcNow().AddSeconds(-2))),
+                (StripeEventReceived.EventTypeHeader, "payout.paid"),
+                (StripeEventReceived.AccountHeader, "acct_winner"),
+            ],
+            m.Message.Headers.Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
+    }
+
+    [Theory]
+    [InlineData(null, "signature: MissingHeader")]
+    [InlineData("v1=0123", "signature: MalformedHeader")]
+    [InlineData("t=1767225598", "signature: MalformedHeader")]
+    [InlineData("whsec_someone_else", "signature: NoMatchingSignature")]
+    public async Task A_bad_signature_is_refused_with_400_and_nothing_reaches_the_topic(string? signature, string reason)
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Event("evt_bad");
+        // A row naming another secret is a well-formed header signed under that secret.
+        var header = signature?.StartsWith("whsec_", StringComparison.Ordinal) == true ? Sign(body, signature) : signature;
+
+        var (status, text) = await PostAsync(receiver.Url, body, header);
+
+        Assert.Equal((HttpStatusCode.BadRequest, reason), (status, text));
+        Assert.Equal(0, MessagesOn(topic));
+    }
+
+    [Fact]
+    public async Task An_event_signed_longer_ago_than_the_tolerance_is_refused_with_400_as_a_replay()
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Event("evt_old");
+        var signature = Sign(body);
+
+        _clock.Advance(TimeSpan.FromSeconds(301));
+        var (status, text) = await PostAsync(receiver.Url, body, signature);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "signature: TimestampOutsideTolerance"), (status, text));
+        Assert.Equal(0, MessagesOn(topic));
+    }
+
+    [Fact]
+    public async Task A_valid_signature_over_a_tampered_body_is_refused_with_400()
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Event("evt_tampered");
+        var signature = Sign(body);
+        var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("1250", "9250", StringComparison.Ordinal));
+
+        var (status, text) = await PostAsync(receiver.Url, tampered, signature);
+
+        Assert.Equal((HttpStatusCode.BadRequest, "signature: NoMatchingSignature"), (status, text));
+        Assert.Equal(0, MessagesOn(topic));
+    }
+
+    [Fact]
+    public async Task During_secret_rotation_an_event_signed_with_either_secret_or_both_is_accepted()
+    {
+        var (receiver, topic) = await StartAsync(Secret, NextSecret);
+        await using var _ = receiver;
+        var (old, next, both) = (Event("evt_old_secret"), Event("evt_next_secret"), Event("evt_both_secrets"));
+        // Stripe signs with every secret of the endpoint while one is rolled: one t, two v1 values.
+        // The first v1 here is under a secret this receiver does not know; one match is enough.
+        var bothHeader = Sign(both, "whsec_retired") + "," + Sign(both, NextSecret).Split(',')[1];
+
+        var answers = new[]
+        {
+            await PostAsync(receiver.Url, old, Sign(old, Secret)),
+            await PostAsync(receiver.Url, next, Sign(next, NextSecret)),
+            await PostAsync(receiver.Url, both, bothHeader),
+        };
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
+        Assert.Equal(3, MessagesOn(topic));
+        Assert.Equal(["evt_both_secrets", "evt_next_secret", "evt_old_secret"],
+            fixture.ReadAll(topic, 3, Patience).Select(r => HeaderText(r, MessageHeaders.MessageId)).Order());
+    }
+
+    [Theory]
+    [InlineData("{ not json", "event: not a Stripe event")]
+    [InlineData("""{"id":"evt_1","type":"transfer.created"}""", "event: not a Stripe event")]
+    [InlineData("""{"id":"evt_1","object":"event","api_version":null,"created":1767225598,"data":{"object":{"object":"balance"}},"livemode":false,"request":null,"type":"balance.available"}""", "event: no data.object.id")]
+    [InlineData("""{"id":"evt_1","object":"event","api_version":null,"created":1767225598,"data":{"object":{"id":""}},"livemode":false,"request":null,"type":"x"}""", "event: no data.object.id")]
+    [InlineData("""{"id":"","object":"event","api_version":null,"created":1767225598,"data":{"object":{"id":"tr_1"}},"livemode":false,"request":null,"type":"x"}""", "event: no id")]
+    public async Task A_correctly_signed_body_that_is_not_a_keyable_Stripe_event_is_refused_with_400(string json, string reason)
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Encoding.UTF8.GetBytes(json);
+
+        var (status, text) = await PostAsync(receiver.Url, body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith(reason, text, StringComparison.Ordinal);
+        Assert.Equal(0, MessagesOn(topic));
+    }
+
+    [Fact]
+    public async Task A_body_over_one_MiB_is_refused_with_413()
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = new byte[WebhookLimits.BodyBytesMax + 1];
+        Array.Fill(body, (byte)' ');
+
+        var (status, _) = await PostAsync(receiver.Url, body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
+        Assert.Equal(0, MessagesOn(topic));
+    }
+
+    [Fact]
+    public async Task An_event_type_the_pipeline_does_not_handle_is_still_forwarded_for_the_consumer_to_decide()
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Event("evt_new_kind", "issuing_card.created", "ic_1");
+
+        var (status, _) = await PostAsync(receiver.Url, body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var m = Assert.Single(fixture.ReadAll(topic, 1, Patience));
+        Assert.Equal("issuing_card.created", HeaderText(m, StripeEventReceived.EventTypeHeader));
+        Assert.False(m.Message.Headers.TryGetLastBytes(StripeEventReceived.AccountHeader, out var _));
+    }
+
+    [Fact]
+    public async Task The_same_event_delivered_three_times_is_three_messages_with_one_message_id_and_one_effect()
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Event("evt_dup", "transfer.created", "tr_dup");
+
+        // Stripe re-sends an event it is unsure about, each time signed afresh.
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, _) = await PostAsync(receiver.Url, body, Sign(body));
+            Assert.Equal(HttpStatusCode.OK, status);
+            _clock.Advance(TimeSpan.FromSeconds(30));
+        }
+
+        var messages = fixture.ReadAll(topic, 3, Patience);
+        Assert.Equal(3, messages.Count);
+        Assert.All(messages, m => Assert.Equal(("evt_dup", "tr_dup"), (HeaderText(m, MessageHeaders.MessageId), Encoding.UTF8.GetString(m.Message.Key!))));
+
+        // The receiver does not deduplicate: the consumers' inbox does, by (consumer, message
+        // id) in the same transaction as the effect, so the three messages are one effect.
+        var schema = await fixture.NewSchemaAsync();
+        var consumer = new InboxConsumer(fixture.DataSource, fixture.BootstrapServers, [new RecordStripeEvent(schema)],
+            new InboxConsumerOptions { Consumer = schema + ".stripe", Schema = schema, Topics = [topic] },
+            new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = Task.Run(() => consumer.RunAsync(stop.Token));
+        await Stage.WaitUntilAsync(() => Task.FromResult(consumer.Stats.Applied + consumer.Stats.Duplicates >= 3), Patience, "three deliveries consumed");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal((1L, 2L), (consumer.Stats.Applied, consumer.Stats.Duplicates));
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        Assert.Equal(["evt_dup"], await conn.QueryAsync<string>($"SELECT message_id FROM {schema}.effects"));
+    }
+
+    [Fact]
+    public async Task The_Stripe_emulator_delivers_its_events_through_the_receiver_to_the_topic()
+    {
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Clock = _clock });
+        var (receiver, topic) = await StartAsync(stripe.WebhookSecret);
+        await using var _ = receiver;
+        stripe.WebhookEndpoint = receiver.Url;
+
+        var intent = stripe.CreatePaymentIntent(1_000, "usd");
+        var succeeded = stripe.EmitEvent("payment_intent.succeeded", intent);
+        var dispute = stripe.CreateDispute(intent);
+        stripe.RedeliverEvent(succeeded);
+
+        var messages = fixture.ReadAll(topic, 3, Patience);
+        var events = stripe.Events().ToDictionary(e => e.Id);
+        Assert.Equal(2, events.Count);
+        Assert.Equal(
+            [(events.Keys.Single(id => id != succeeded), "charge.dispute.created", dispute), (succeeded, "payment_intent.succeeded", intent), (succeeded, "payment_intent.succeeded", intent)],
+            messages.Select(m => (HeaderText(m, MessageHeaders.MessageId), HeaderText(m, StripeEventReceived.EventTypeHeader), Encoding.UTF8.GetString(m.Message.Key!)))
+                .OrderBy(m => m.Item2, StringComparer.Ordinal).ThenBy(m => m.Item1, StringComparer.Ordinal));
+        Assert.All(messages, m => Assert.Equal(StripeEvent.Parse(m.Message.Value).Id, HeaderText(m, MessageHeaders.MessageId)));
+        // The emulator records an attempt after it has the answer, which may be just after the message is readable.
+        await Stage.WaitUntilAsync(() => Task.FromResult(stripe.WebhookDeliveries().Count == 3), Patience, "three webhook attempts recorded");
+        Assert.All(stripe.WebhookDeliveries(), d => Assert.Equal((1, 200), (d.Attempt, d.Status)));
+    }
+
+    [Fact]
+    public async Task With_Kafka_unreachable_the_receiver_answers_503_so_that_Stripe_retries()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
+        {
+            BootstrapServers = "127.0.0.1:1",
+            SigningSecrets = [Secret],
+            Clock = _clock,
+            DeliveryTimeout = TimeSpan.FromSeconds(1),
+        });
+        var body = Event("evt_unheard");
+
+        var (status, text) = await PostAsync(receiver.Url, body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.StartsWith("kafka: ", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>A consumer's effect of a Stripe event: one row per applied message.</summary>
+    private sealed class RecordStripeEvent(string schema) : IMessageHandler
+    {
+        public string MessageType => StripeEventReceived.MessageType;
+        public int SchemaVersionMax => StripeEventReceived.SchemaVersion;
+
+        public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
+            context.Connection.ExecuteAsync($"INSERT INTO {schema}.effects (message_id, msg_key, seq) VALUES (@id, @key, 0)",
+                new { id = message.Envelope.MessageId, key = message.Key }, context.Transaction);
+    }
+}
