@@ -7,7 +7,8 @@ COPY . .
 RUN CONTESTPIPELINE_CACHE=/opt/contestpipeline build/librdkafka.sh
 RUN dotnet publish src/${WORKER}/ContestPipeline.${WORKER}.csproj -c Release -o /app
 
-FROM mcr.microsoft.com/dotnet/runtime:10.0
+# The ASP.NET runtime image also runs the plain workers; the webhook receiver needs it.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
 ARG WORKER
 ENV WORKER_DLL=ContestPipeline.${WORKER}.dll \
     CONTESTPIPELINE_LIBRDKAFKA=/opt/contestpipeline/librdkafka-2.15.1/librdkafka.so.1
