@@ -34,6 +34,9 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         run.World.Stat("g1", 6, "te1", "receptions", 2);         // 1.000
         run.World.End("g1", 7);
         await WaitForSettledAsync(run, "paid");
+        // SETTLED is committed a moment before the relay has published the orders.
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.PayoutsDue).Count(m => m.Type == PrizePayoutOrdered.MessageType) >= 4),
+            TimeSpan.FromSeconds(30), "the four payout orders on payouts.due");
 
         // Fees 6 × 10.00 = 60.00; rake 10% = 6.00; pool 54.00 at 50/30/20: 27.00, 16.20, 10.80.
         // cy and di tie for 3rd and share 3rd (10.80) and 4th (nothing): 5.40 each. Fee 3% half-up per prize.
