@@ -1,26 +1,16 @@
-using System.Text;
-using System.Text.Json;
-using Confluent.Kafka;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Contracts.Entries;
-using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Operator.Local;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Plumbing.Kafka;
-using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
-using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
-/// A whole intake-and-referee deployment for one test: its own database and broker, the
-/// Stripe-compatible server over HTTP, and the ingestion and scoring workers as real
-/// processes. Publishes as the outside world does (operators, the provider, the entry API)
+/// A deployment of the pipeline for one test: its own database and broker, the
+/// Stripe-compatible server over HTTP, and the workers it names (ingestion and scoring by
+/// default) as real processes. Publishes as the outside world does (operators, the provider, the entry API)
 /// and reads what the pipeline published.
 /// </summary>
 public sealed class ContestRun : IAsyncDisposable
