@@ -35,6 +35,9 @@ psql_admin() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -X -p $port $*"; }
 if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$role'\"")" != "1" ]; then
   psql_admin "-c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'\""
 fi
+# Tests and the demo drop their own databases WITH (FORCE); an autovacuum worker busy in one
+# has no role, and only members of pg_signal_backend may end it.
+psql_admin "-c \"GRANT pg_signal_backend TO $role\"" 2>/dev/null || true
 if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname = '$database'\"")" != "1" ]; then
   psql_admin "-c \"CREATE DATABASE $database OWNER $role\""
 fi
