@@ -139,7 +139,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
                 Console.WriteLine($"    rejected {m.Body.GetProperty("submissionId").GetString(),-12} {(m.Body.GetProperty("refundId").ValueKind == System.Text.Json.JsonValueKind.String ? "refund ordered" : "no refund"),-15} {m.Body.GetProperty("reason").GetString()}");
             var top = (await conn.QueryAsync<(int Rank, string PlayerId, long Score)>(
                 "SELECT rank, player_id, score_milli FROM scoring.final_standings WHERE contest_id = @contest ORDER BY rank, entry_id COLLATE \"C\" LIMIT 5", new { contest })).ToList();
-            foreach (var (rank, player, score) in top) Console.WriteLine($"    #{rank,-3} {player,-10} {score / 1000m,10:F3} pts");
+            foreach (var (rank, player, score) in top) Console.WriteLine($"    #{rank,-3} {player,-10} {Points(score),10} pts");
         }
 
         Console.WriteLine();
@@ -188,8 +188,18 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         Check(deadLetters == 0, $"no message was dead-lettered (got {deadLetters})");
     }
 
-    private static string Cents(System.Text.Json.JsonElement body, string field) =>
-        (body.GetProperty(field).GetInt64() / 100m).ToString("F2", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Minor units as "123.45", in integers: no decimal or floating point near money.</summary>
+    private static string Cents(System.Text.Json.JsonElement body, string field) => Fixed(body.GetProperty(field).GetInt64(), 100, "00");
+
+    /// <summary>Thousandths of a point as "123.456".</summary>
+    private static string Points(long milli) => Fixed(milli, 1_000, "000");
+
+    private static string Fixed(long value, long scale, string fraction)
+    {
+        var sign = value < 0 ? "-" : "";
+        var abs = value < 0 ? (ulong)(-(value + 1)) + 1 : (ulong)value;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sign}{abs / (ulong)scale}.{(abs % (ulong)scale).ToString(fraction, System.Globalization.CultureInfo.InvariantCulture)}");
+    }
 
     private void Check(bool ok, string what)
     {
