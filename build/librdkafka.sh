@@ -4,6 +4,8 @@
 # package is not available here, so the C source is taken from the npm package that
 # vendors it. Prints the path of the built shared library.
 set -euo pipefail
+# Only the library path goes to stdout (the caller captures it); all else goes to stderr.
+exec 3>&1 1>&2
 
 version="2.15.1"
 npm_package="@confluentinc/kafka-javascript@1.10.1"   # vendors librdkafka 2.15.1 in deps/librdkafka
@@ -12,7 +14,7 @@ target="$cache_root/librdkafka-$version"
 lib="$target/librdkafka.so.1"
 
 if [ -f "$lib" ]; then
-  echo "$lib"
+  echo "$lib" >&3
   exit 0
 fi
 
@@ -43,4 +45,4 @@ mkdir -p "$target.tmp"
 cp "$src/src/librdkafka.so.1" "$target.tmp/"
 rm -rf "$target"
 mv "$target.tmp" "$target"
-echo "$lib"
+echo "$lib" >&3

@@ -2,6 +2,9 @@
 # Starts the machine's PostgreSQL cluster if it is not running and creates the
 # pipeline's role and database. Safe to run any number of times.
 set -euo pipefail
+# Only the connection string goes to stdout (the caller captures it); everything the tools
+# print (pg_ctlcluster says "removed stale pid file." after an unclean stop) goes to stderr.
+exec 3>&1 1>&2
 
 role="${CONTESTPIPELINE_PG_USER:-contestpipeline}"
 password="${CONTESTPIPELINE_PG_PASSWORD:-contestpipeline}"
@@ -22,7 +25,7 @@ read -r pg_version pg_name <<<"$cluster"
 status="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $4}')"
 if [ "$status" != "online" ]; then
   echo "starting PostgreSQL $pg_version/$pg_name ..." >&2
-  pg_ctlcluster "$pg_version" "$pg_name" start
+  pg_ctlcluster "$pg_version" "$pg_name" start 3>&-   # the server must not hold the caller's pipe open
 fi
 port="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $3}')"
 
@@ -41,4 +44,4 @@ psql_admin "-c \"GRANT pg_signal_backend TO $role\"" 2>/dev/null || true
 if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_database WHERE datname = '$database'\"")" != "1" ]; then
   psql_admin "-c \"CREATE DATABASE $database OWNER $role\""
 fi
-echo "Host=127.0.0.1;Port=$port;Username=$role;Password=$password;Database=$database"
+echo "Host=127.0.0.1;Port=$port;Username=$role;Password=$password;Database=$database" >&3
