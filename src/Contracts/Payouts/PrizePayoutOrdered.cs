@@ -5,7 +5,8 @@ namespace ContestPipeline.Contracts.Payouts;
 /// Settlement once per winning entry. <see cref="PayoutId"/> is deterministic from contest and
 /// entry and is Stripe's Idempotency-Key for the transfer. The winner receives
 /// <see cref="NetMinor"/> = <see cref="GrossMinor"/> − <see cref="FeeMinor"/> (platform fee,
-/// rounded half-up per prize).
+/// rounded half-up per prize). <see cref="PaymentIntentId"/> is the winning entry's entry-fee
+/// payment (added in schema 1 as optional): a refund or dispute of it freezes the prize.
 /// </summary>
 public sealed record PrizePayoutOrdered(
     string PayoutId,
@@ -16,7 +17,8 @@ public sealed record PrizePayoutOrdered(
     long GrossMinor,
     long FeeMinor,
     long NetMinor,
-    string Currency)
+    string Currency,
+    string? PaymentIntentId = null)
 {
     public const string MessageType = "PrizePayoutOrdered";
     public const int SchemaVersion = 1;

@@ -1,0 +1,23 @@
+namespace ContestPipeline.Contracts.Payouts;
+
+/// <summary>
+/// An operator's decision on a held (or failed) payout (topic <c>payouts.due</c>, key:
+/// contest id). It names the payout only: an operator can release or reject a payout, never
+/// change its amount or recipient. <see cref="DecisionId"/> is unique per decision, so a
+/// decision re-sent is applied once.
+/// </summary>
+public sealed record PayoutReviewDecided(
+    string DecisionId,
+    string PayoutId,
+    string ContestId,
+    string Decision,
+    string Operator,
+    string Reason,
+    DateTimeOffset DecidedAt)
+{
+    public const string MessageType = "PayoutReviewDecided";
+    public const int SchemaVersion = 1;
+    public const string Release = "release";
+    public const string Reject = "reject";
+    public static string MessageIdFor(string decisionId) => $"review:{decisionId}";
+}

@@ -1,0 +1,169 @@
+namespace ContestPipeline.Contracts.Payouts;
+
+// Topic payouts.status (key: contest id): what became of each payout and refund order,
+// published by Payout. Settlement records the money facts in the ledger (a prize
+// transferred or reversed, a prize withheld, an entry fee refunded) and publishes PAID.
+// Every message id is deterministic from the fact, so a re-sent or replayed fact is one
+// message to a consumer's inbox.
+
+/// <summary>Where a payout stands. Wire names are lower-case.</summary>
+public static class PayoutStates
+{
+    /// <summary>Ordered, or resumed: checked against the gates at the next dispatch.</summary>
+    public const string Waiting = "waiting";
+    /// <summary>The winner has no connected account that can receive transfers yet.</summary>
+    public const string AwaitingAccount = "awaiting_account";
+    /// <summary>Held by a gate (see <see cref="HoldKinds"/>).</summary>
+    public const string Held = "held";
+    /// <summary>Recorded before the Stripe call; re-sent with the same key until resolved.</summary>
+    public const string Submitting = "submitting";
+    /// <summary>The transfer exists on Stripe.</summary>
+    public const string Paid = "paid";
+    /// <summary>Stripe refused it for good, or retries ran out: an operator decides.</summary>
+    public const string Failed = "failed";
+    /// <summary>An operator rejected it: it is never sent.</summary>
+    public const string Rejected = "rejected";
+}
+
+/// <summary>Why a payout is held, and whether it resumes by itself.</summary>
+public static class HoldKinds
+{
+    /// <summary>Above the review threshold: an operator releases or rejects it.</summary>
+    public const string Review = "review";
+    /// <summary>Above the maximum single payout, the monthly amount or the new-account cap: an operator decides.</summary>
+    public const string Limit = "limit";
+    /// <summary>Over the per-recipient daily count or amount: resumes when the rolling 24 hours allow it.</summary>
+    public const string Velocity = "velocity";
+    /// <summary>The platform's available balance cannot cover it: resumes when it can.</summary>
+    public const string Balance = "balance";
+    /// <summary>The entry fee behind the prize was refunded or disputed: resumes when a dispute is won, else an operator decides.</summary>
+    public const string Frozen = "frozen";
+
+    public static bool ResumesByItself(string kind) => kind is Velocity or Balance;
+}
+
+/// <summary>A payout moved from one state to another. <see cref="Version"/> counts the payout's changes.</summary>
+public sealed record PayoutStatusChanged(
+    string PayoutId,
+    string ContestId,
+    string PlayerId,
+    long AmountMinor,
+    string Currency,
+    string From,
+    string To,
+    string? HoldKind,
+    string Reason,
+    int Version,
+    DateTimeOffset At)
+{
+    public const string MessageType = "PayoutStatusChanged";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string payoutId, int version) => $"payout:{payoutId}:status:{version}";
+}
+
+/// <summary>
+/// A prize is paid: its transfer of <see cref="AmountMinor"/> (the net prize) exists on
+/// Stripe. Ledger: the winner's prize payable is settled from the platform's Stripe balance.
+/// </summary>
+public sealed record PrizeTransferred(
+    string PayoutId,
+    string ContestId,
+    string EntryId,
+    string PlayerId,
+    string AccountId,
+    string TransferId,
+    long AmountMinor,
+    string Currency,
+    DateTimeOffset TransferredAt)
+{
+    public const string MessageType = "PrizeTransferred";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string payoutId) => $"payout:{payoutId}:transferred";
+}
+
+/// <summary>
+/// Money came back from a prize transfer (transfer.reversed, or a legacy transfer.failed):
+/// <see cref="AmountMinor"/> this time, <see cref="ReversedTotalMinor"/> so far. Ledger: the
+/// prize is payable again.
+/// </summary>
+public sealed record PrizeTransferReversed(
+    string PayoutId,
+    string ContestId,
+    string PlayerId,
+    string TransferId,
+    long AmountMinor,
+    long ReversedTotalMinor,
+    string Currency,
+    string Reason,
+    DateTimeOffset At)
+{
+    public const string MessageType = "PrizeTransferReversed";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string payoutId, long reversedTotalMinor) => $"payout:{payoutId}:reversed:{reversedTotalMinor}";
+}
+
+/// <summary>An operator rejected a held or failed payout: it is never sent. Ledger: the prize is withheld.</summary>
+public sealed record PayoutRejected(
+    string PayoutId,
+    string ContestId,
+    string PlayerId,
+    long AmountMinor,
+    string Currency,
+    string Operator,
+    string Reason,
+    DateTimeOffset At)
+{
+    public const string MessageType = "PayoutRejected";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string payoutId) => $"payout:{payoutId}:rejected";
+}
+
+/// <summary>
+/// An entry fee went back to the player (<see cref="StripeRefundId"/>; null when Stripe says
+/// the charge was already refunded outside the pipeline). Ledger: the fee leaves the contest,
+/// or, for a payment that never became an entry, passes through unapplied payments.
+/// </summary>
+public sealed record EntryFeeRefunded(
+    string RefundId,
+    string ContestId,
+    string PlayerId,
+    string PaymentIntentId,
+    long AmountMinor,
+    string Currency,
+    string? StripeRefundId,
+    string Reason,
+    DateTimeOffset RefundedAt)
+{
+    public const string MessageType = "EntryFeeRefunded";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string refundId) => $"refund:{refundId}:refunded";
+}
+
+/// <summary>Stripe refused a refund for good; an alert goes with it. No money moved.</summary>
+public sealed record RefundFailed(
+    string RefundId,
+    string ContestId,
+    string PlayerId,
+    string PaymentIntentId,
+    long AmountMinor,
+    string Currency,
+    string Reason,
+    DateTimeOffset At)
+{
+    public const string MessageType = "RefundFailed";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string refundId) => $"refund:{refundId}:failed";
+}
+
+/// <summary>A winner needs a connected account: one was created for them, and this link onboards them.</summary>
+public sealed record RecipientOnboardingRequested(
+    string PlayerId,
+    string ContestId,
+    string AccountId,
+    string OnboardingUrl,
+    DateTimeOffset ExpiresAt)
+{
+    public const string MessageType = "RecipientOnboardingRequested";
+    public const int SchemaVersion = 1;
+    public static string MessageIdFor(string playerId, string accountId) => $"recipient:{playerId}:onboarding:{accountId}";
+}
