@@ -14,6 +14,10 @@ public sealed class CrashPoints
 
     public const string RelayAfterProduce = "relay.after-produce";
     public const string ConsumerAfterCommit = "consumer.after-commit";
+    /// <summary>Payout: Stripe created the transfer (or refund); its result is not recorded yet.</summary>
+    public const string PayoutAfterStripeCall = "payout.after-stripe-call";
+    /// <summary>Payout: the payout is recorded as submitting; Stripe has not been called yet.</summary>
+    public const string PayoutAfterSubmitting = "payout.after-submitting";
 
     private readonly string? _name;
     private readonly int _nth;

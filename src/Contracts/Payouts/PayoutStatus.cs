@@ -30,8 +30,10 @@ public static class HoldKinds
 {
     /// <summary>Above the review threshold: an operator releases or rejects it.</summary>
     public const string Review = "review";
-    /// <summary>Above the maximum single payout, the monthly amount or the new-account cap: an operator decides.</summary>
+    /// <summary>Above the maximum single payout or the recipient's monthly amount: an operator decides.</summary>
     public const string Limit = "limit";
+    /// <summary>Above the cap for accounts younger than the new-account age: resumes when the account is old enough, or an operator releases it.</summary>
+    public const string NewAccount = "new_account";
     /// <summary>Over the per-recipient daily count or amount: resumes when the rolling 24 hours allow it.</summary>
     public const string Velocity = "velocity";
     /// <summary>The platform's available balance cannot cover it: resumes when it can.</summary>
@@ -39,7 +41,7 @@ public static class HoldKinds
     /// <summary>The entry fee behind the prize was refunded or disputed: resumes when a dispute is won, else an operator decides.</summary>
     public const string Frozen = "frozen";
 
-    public static bool ResumesByItself(string kind) => kind is Velocity or Balance;
+    public static bool ResumesByItself(string kind) => kind is Velocity or Balance or NewAccount;
 }
 
 /// <summary>A payout moved from one state to another. <see cref="Version"/> counts the payout's changes.</summary>

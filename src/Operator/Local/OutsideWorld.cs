@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing.Stripe;
 using ContestPipeline.StripeEmulation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
@@ -63,6 +64,25 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe)
     public void Correct(string game, long seq, string athlete, string stat, long value) =>
         Feed(game, seq, StatCorrected.MessageType, new StatCorrected(game, seq, athlete, stat, value));
     public void End(string game, long seq) => Feed(game, seq, GameEnded.MessageType, new GameEnded(game, seq, DateTimeOffset.UtcNow));
+
+    /// <summary>
+    /// A player signs up for payouts as the platform's app would do it: an Express account
+    /// with their player id in its metadata, onboarded at once. Stripe's account.updated then
+    /// tells Payout, through the webhook receiver, that the player can receive. Returns the account id.
+    /// </summary>
+    public async Task<string> SignUpForPayoutsAsync(string player, bool finishOnboarding = true)
+    {
+        var account = await StripeClient.CreateAccountAsync(new AccountCreate("US", $"{player}@players.invalid",
+            new Dictionary<string, string> { ["player_id"] = player }), $"signup:{player}");
+        if (finishOnboarding) Stripe.EnablePayouts(account.Id);
+        return account.Id;
+    }
+
+    /// <summary>A Stripe client on the emulator, as the platform's own app would hold one.</summary>
+    public IStripeClient StripeClient => _stripeClient ??= new StripeClient(new HttpClient(),
+        new StripeClientOptions { SecretKey = Stripe.ApiKey, BaseAddress = Stripe.BaseUrl }, TimeProvider.System, NullLogger<StripeClient>.Instance);
+
+    private IStripeClient? _stripeClient;
 
     /// <summary>A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.</summary>
     public string Pay(string contest, string player, long amount, string currency = "usd", string status = "succeeded") =>

@@ -20,6 +20,12 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
 {
     public Func<IServiceProvider, IReadOnlyList<IPeriodicJob>>? Jobs { get; init; }
 
+    /// <summary>
+    /// Long-running loops of the worker's own (e.g. Payout's dispatcher, whose Stripe calls must
+    /// happen between two transactions), started with the consume loops after migrations.
+    /// </summary>
+    public Func<IServiceProvider, IReadOnlyList<IWorkerLoop>>? Loops { get; init; }
+
     /// <summary>Registers the worker's own services (domain state, the Stripe client ...).</summary>
     public Action<IServiceCollection, PipelineSettings>? Services { get; init; }
 
@@ -28,6 +34,13 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
 
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
+}
+
+/// <summary>A loop a worker runs beside its consumers until stopped; returning early or throwing stops the worker.</summary>
+public interface IWorkerLoop
+{
+    string Name { get; }
+    Task RunAsync(CancellationToken ct);
 }
 
 /// <summary>
@@ -67,6 +80,7 @@ public static class PipelineWorker
 
     public static IServiceCollection AddPipelineWorker(this IServiceCollection services, WorkerDefinition worker, PipelineSettings settings)
     {
+        DapperDefaults.Apply();
         services.AddSingleton(settings);
         services.AddSingleton(worker);
         services.TryAddSingleton(TimeProvider.System);
@@ -115,8 +129,10 @@ public static class PipelineWorker
                     worker.Name, worker.Name, string.Join(", ", worker.Consumers.Select(c => c.Consumer)));
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new PeriodicJobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name)));
+                var own = worker.Loops?.Invoke(services) ?? [];
                 var tasks = loops.Select(l => Task.Run(() => l.RunAsync(stoppingToken), CancellationToken.None))
                     .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(stoppingToken), CancellationToken.None)))
+                    .Concat(own.Select(l => Task.Run(() => l.RunAsync(stoppingToken), CancellationToken.None)))
                     .Append(Task.Run(() => relay.RunAsync(stoppingToken), CancellationToken.None)).ToList();
                 // Any loop that ends on its own while the host is running has failed: stop the
                 // whole worker loudly rather than run with a part missing.

@@ -49,13 +49,29 @@ public sealed class PeriodicJobRunner(NpgsqlDataSource dataSource, string schema
         }
     }
 
-    public async Task RunOnceAsync(CancellationToken ct)
+    public Task RunOnceAsync(CancellationToken ct) =>
+        UnitOfWork.RunAsync(dataSource, _outbox, clock, "periodic job " + job.Name, async context =>
+        {
+            await job.RunAsync(context, ct);
+            return true;
+        }, ct);
+}
+
+/// <summary>
+/// One transaction with a handler's powers (the outbox, after-commit actions) for work that
+/// is neither a message nor a periodic job: e.g. recording a Stripe call's result, where the
+/// call itself must happen between two transactions.
+/// </summary>
+public static class UnitOfWork
+{
+    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider clock, string what,
+        Func<HandlerContext, Task<T>> work, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         var context = new HandlerContext(conn, tx, clock);
-        await job.RunAsync(context, ct);
-        await _outbox.AddAsync(conn, tx, context.Outgoing, ct);
+        var result = await work(context);
+        await outbox.AddAsync(conn, tx, context.Outgoing, ct);
         await tx.CommitAsync(ct);
         try
         {
@@ -63,7 +79,8 @@ public sealed class PeriodicJobRunner(NpgsqlDataSource dataSource, string schema
         }
         catch (Exception e)
         {
-            throw new FatalWorkerException($"periodic job {job.Name}: an after-commit action failed", e);
+            throw new FatalWorkerException($"{what}: an after-commit action failed", e);
         }
+        return result;
     }
 }

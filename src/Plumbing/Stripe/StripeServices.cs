@@ -9,6 +9,9 @@ public static class StripeServices
     public const string UrlVariable = "CONTESTPIPELINE_STRIPE_URL";
     public const string KeyVariable = "CONTESTPIPELINE_STRIPE_KEY";
 
+    /// <summary>Requests per second the client allows itself (its token bucket), under Stripe's 100/s live and 25/s test limits.</summary>
+    public const string RateVariable = "CONTESTPIPELINE_STRIPE_RPS";
+
     /// <summary>Registers the client; a missing key is a start-up error (one line, before anything runs).</summary>
     public static IServiceCollection AddStripeClient(this IServiceCollection services)
     {
@@ -18,11 +21,16 @@ public static class StripeServices
         var url = Environment.GetEnvironmentVariable(UrlVariable);
         if (!string.IsNullOrWhiteSpace(url) && !Uri.TryCreate(url, UriKind.Absolute, out _))
             throw new StartupException($"Stripe: {UrlVariable} '{url}' is not an absolute URL");
+        var rateText = Environment.GetEnvironmentVariable(RateVariable);
+        var rate = new StripeClientOptions { SecretKey = key }.RequestsPerSecond;
+        if (!string.IsNullOrWhiteSpace(rateText) && (!int.TryParse(rateText, out rate) || rate < 1 || rate > 1_000))
+            throw new StartupException($"Stripe: {RateVariable} '{rateText}' is not a whole number of requests per second from 1 to 1000");
         services.AddSingleton<IStripeClient>(sp =>
         {
             var options = new StripeClientOptions
             {
                 SecretKey = key,
+                RequestsPerSecond = rate,
                 BaseAddress = string.IsNullOrWhiteSpace(url) ? StripeClientOptions.ProductionBaseAddress : new Uri(url.TrimEnd('/') + "/"),
             };
             var http = new HttpClient { Timeout = options.AttemptTimeout * (options.AttemptsMax + 1) };

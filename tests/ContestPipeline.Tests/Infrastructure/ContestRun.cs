@@ -41,17 +41,28 @@ public sealed class ContestRun : IAsyncDisposable
         return run;
     }
 
-    public ChildProcess StartWorker(string name, string? crashAt = null)
+    /// <summary>The deployment with no worker started yet: the test starts the ones it needs, with their own settings.</summary>
+    public static async Task<ContestRun> StartEmptyAsync(PipelineFixture fixture, int stripeSeed = 7)
     {
-        var process = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [],
-            new Dictionary<string, string?>
-            {
-                [PipelineSettings.PostgresVariable] = Iso.PostgresConnectionString,
-                [PipelineSettings.KafkaVariable] = Iso.Broker.BootstrapServers,
-                [StripeServices.UrlVariable] = Stripe.BaseUrl.ToString(),
-                [StripeServices.KeyVariable] = Stripe.ApiKey,
-                [CrashPoints.Variable] = crashAt,
-            },
+        var iso = await fixture.IsolatedAsync();
+        var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = stripeSeed });
+        return new ContestRun(fixture, iso, stripe);
+    }
+
+    public bool WorkerExited(string name) => _workers[name].HasExited;
+
+    public ChildProcess StartWorker(string name, string? crashAt = null, IReadOnlyDictionary<string, string?>? env = null)
+    {
+        var variables = new Dictionary<string, string?>
+        {
+            [PipelineSettings.PostgresVariable] = Iso.PostgresConnectionString,
+            [PipelineSettings.KafkaVariable] = Iso.Broker.BootstrapServers,
+            [StripeServices.UrlVariable] = Stripe.BaseUrl.ToString(),
+            [StripeServices.KeyVariable] = Stripe.ApiKey,
+            [CrashPoints.Variable] = crashAt,
+        };
+        foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
+        var process = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], variables,
             Path.Combine(_fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
         _workers[name] = process;
         return process;

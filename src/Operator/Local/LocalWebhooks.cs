@@ -1,0 +1,23 @@
+using ContestPipeline.StripeEmulation;
+using ContestPipeline.Webhooks;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContestPipeline.Operator.Local;
+
+/// <summary>The Stripe webhook receiver on the local broker, with the Stripe-compatible server delivering its events to it.</summary>
+public static class LocalWebhooks
+{
+    public static async Task<WebhookReceiver> StartAsync(string bootstrapServers, StripeEmulator stripe, ILoggerFactory? loggers = null,
+        CancellationToken ct = default)
+    {
+        var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
+        {
+            BootstrapServers = bootstrapServers,
+            SigningSecrets = [stripe.WebhookSecret],
+            LoggerFactory = loggers ?? NullLoggerFactory.Instance,
+        }, ct);
+        stripe.WebhookEndpoint = receiver.Url;
+        return receiver;
+    }
+}

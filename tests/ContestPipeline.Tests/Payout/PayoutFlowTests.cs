@@ -1,0 +1,246 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Payout.Domain;
+using ContestPipeline.Plumbing;
+using ContestPipeline.StripeEmulation;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+
+namespace ContestPipeline.Tests.Payout;
+
+/// <summary>
+/// The payout worker as a real process against the Stripe-compatible server over HTTP, the
+/// local broker and Postgres, with Stripe's events coming back through the real webhook
+/// receiver. Orders are published as Settlement publishes them.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class PayoutFlowTests(PipelineFixture fixture)
+{
+    private static readonly Dictionary<string, string?> FastRetries = new()
+    {
+        [PayoutOptions.VariablePrefix + "RETRY_DELAY_BASE_MS"] = "200",
+        [PayoutOptions.VariablePrefix + "BALANCE_RECHECK_MS"] = "300",
+        [PayoutOptions.VariablePrefix + "LEASE_MS"] = "1000",
+        [PayoutOptions.VariablePrefix + "ACCOUNT_RECHECK_MS"] = "500",
+        [PayoutOptions.VariablePrefix + "REVIEW_THRESHOLD_MINOR"] = "50000",
+        [PayoutOptions.VariablePrefix + "NEW_ACCOUNT_MAX_MINOR"] = "100000",
+    };
+
+    private sealed class PayoutRun : IAsyncDisposable
+    {
+        public required ContestRun Run { get; init; }
+        public required ContestPipeline.Webhooks.WebhookReceiver Webhooks { get; init; }
+        public OutsideWorld World => Run.World;
+        public StripeEmulator Stripe => Run.Stripe;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Run.DisposeAsync();
+            await Webhooks.DisposeAsync();
+        }
+    }
+
+    private async Task<PayoutRun> StartAsync(string? crashAt = null, long balance = 1_000_000)
+    {
+        var run = await ContestRun.StartEmptyAsync(fixture, 11);
+        var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        if (balance > 0) run.Stripe.TopUp(balance, "usd");
+        run.StartWorker("payout", crashAt, FastRetries);
+        return new PayoutRun { Run = run, Webhooks = webhooks };
+    }
+
+    private static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
+        new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
+
+    private static void Publish(OutsideWorld world, PrizePayoutOrdered o) =>
+        world.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
+
+    private static async Task<string?> StateAsync(PayoutRun r, string payoutId)
+    {
+        await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.payouts') IS NOT NULL")
+            ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state || coalesce(':' || hold_kind, '') FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId })
+            : null;
+    }
+
+    private static async Task WaitForStateAsync(PayoutRun r, string payoutId, string state, int seconds = 30)
+    {
+        try
+        {
+            await Stage.WaitUntilAsync(async () => await StateAsync(r, payoutId) == state, TimeSpan.FromSeconds(seconds), $"payout {payoutId} {state}");
+        }
+        catch (Xunit.Sdk.FailException e)
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            var now = await conn.QueryFirstOrDefaultAsync<string>(
+                "SELECT state || ' ' || coalesce(hold_kind, '') || ': ' || reason FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
+            var recipients = string.Join("; ", await conn.QueryAsync<string>("SELECT player_id || ' ' || account_id || ' ' || can_receive FROM payout.recipients"));
+            var events = string.Join("; ", await conn.QueryAsync<string>("SELECT type || ' ' || object_id || ' ' || outcome FROM payout.stripe_events ORDER BY received_at"));
+            throw new Xunit.Sdk.XunitException($"{e.Message}; it is {now ?? "unknown"}; recipients: {recipients}; events: {events}", e);
+        }
+    }
+
+    private static List<RecordedTransfer> TransfersOf(PayoutRun r, string payoutId) =>
+        [.. r.Stripe.Ledger().Transfers.Where(t => t.Metadata.GetValueOrDefault("payout_id") == payoutId)];
+
+    [Fact]
+    public async Task A_winner_with_an_account_is_paid_once_with_the_payout_id_as_key_and_transfer_group_the_contest()
+    {
+        await using var r = await StartAsync();
+        var account = await r.World.SignUpForPayoutsAsync("ada");
+        var order = Order("c1", "ada", 2_619);
+        Publish(r.World, order);
+        Publish(r.World, order);   // a redelivered order is one payout
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+
+        var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
+        Assert.Equal((2_619L, "usd", account, "c1", order.PayoutId), (transfer.Amount, transfer.Currency, transfer.Destination, transfer.TransferGroup, transfer.IdempotencyKey));
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferred.MessageType)),
+            TimeSpan.FromSeconds(20), "PrizeTransferred on payouts.status");
+        var paid = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
+        Assert.Equal(transfer.Id, paid.Body.GetProperty("transferId").GetString());
+        Assert.Equal(2_619, paid.Body.GetProperty("amountMinor").GetInt64());
+    }
+
+    [Fact]
+    public async Task Killed_between_the_Stripe_call_and_recording_it_the_restarted_worker_makes_no_second_transfer()
+    {
+        await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterStripeCall);
+        await r.World.SignUpForPayoutsAsync("bo");
+        await Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.recipients') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = 'bo' AND can_receive)");
+        }, TimeSpan.FromSeconds(20), "bo's account to be known as able to receive");
+        // No webhooks from here on: the restarted worker alone must resolve the attempt.
+        r.Stripe.WebhookEndpoint = null;
+        var order = Order("c2", "bo", 1_571);
+        Publish(r.World, order);
+        await Stage.WaitUntilAsync(() => Task.FromResult(TransfersOf(r, order.PayoutId).Count == 1), TimeSpan.FromSeconds(30), "the transfer on Stripe");
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.Run.WorkerExited("payout")), TimeSpan.FromSeconds(15), "the payout worker to die at the crash point");
+        Assert.Equal(PayoutStates.Submitting, await StateAsync(r, order.PayoutId));
+
+        r.Run.StartWorker("payout", env: FastRetries);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+        var keyed = r.Stripe.Requests().Where(q => q.Path == "/v1/transfers" && q.Method == "POST").ToList();
+        Assert.Equal(2, keyed.Count);
+        Assert.All(keyed, q => Assert.Equal(order.PayoutId, q.IdempotencyKey));
+        Assert.True(keyed[1].Replayed, "the second send was answered from the first one's idempotent result");
+    }
+
+    [Fact]
+    public async Task A_winner_without_an_account_is_sent_an_onboarding_link_and_paid_by_itself_once_onboarded()
+    {
+        await using var r = await StartAsync();
+        var order = Order("c3", "cy", 524);
+        Publish(r.World, order);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.AwaitingAccount);
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingRequested.MessageType)),
+            TimeSpan.FromSeconds(20), "an onboarding link on payouts.status");
+        var link = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == RecipientOnboardingRequested.MessageType);
+        var account = link.Body.GetProperty("accountId").GetString()!;
+        Assert.Empty(TransfersOf(r, order.PayoutId));
+
+        // The winner follows the link and finishes onboarding: Stripe sends account.updated.
+        using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
+            await http.GetAsync(link.Body.GetProperty("onboardingUrl").GetString());
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Equal(account, Assert.Single(TransfersOf(r, order.PayoutId)).Destination);
+    }
+
+    [Fact]
+    public async Task A_payout_above_the_review_threshold_is_held_until_an_operator_releases_it_and_a_rejected_one_is_never_sent()
+    {
+        await using var r = await StartAsync();
+        await r.World.SignUpForPayoutsAsync("di");
+        await r.World.SignUpForPayoutsAsync("ed");
+        var big = Order("c4", "di", 60_000);
+        var other = Order("c4", "ed", 70_000, rank: 2);
+        Publish(r.World, big);
+        Publish(r.World, other);
+        await WaitForStateAsync(r, big.PayoutId, "held:" + HoldKinds.Review);
+        await WaitForStateAsync(r, other.PayoutId, "held:" + HoldKinds.Review);
+        Assert.Empty(TransfersOf(r, big.PayoutId));
+
+        Decide(r.World, big, PayoutReviewDecided.Release, "d1");
+        Decide(r.World, other, PayoutReviewDecided.Reject, "d2");
+        await WaitForStateAsync(r, big.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, other.PayoutId, PayoutStates.Rejected);
+        Assert.Equal(60_000, Assert.Single(TransfersOf(r, big.PayoutId)).Amount);
+        Assert.Empty(TransfersOf(r, other.PayoutId));
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType)),
+            TimeSpan.FromSeconds(20), "PayoutRejected on payouts.status");
+    }
+
+    [Fact]
+    public async Task A_payout_the_balance_cannot_cover_is_held_with_a_critical_alert_and_resumes_when_the_balance_can()
+    {
+        await using var r = await StartAsync(balance: 1_000);
+        await r.World.SignUpForPayoutsAsync("fi");
+        var order = Order("c5", "fi", 5_000);
+        Publish(r.World, order);
+        await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Balance);
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
+            && m.Body.GetProperty("severity").GetString() == "critical")), TimeSpan.FromSeconds(20), "a critical balance alert");
+        r.Stripe.TopUp(10_000, "usd");
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+    }
+
+    [Fact]
+    public async Task Stripe_answering_500s_and_dropping_a_created_transfer_still_gives_exactly_one_transfer()
+    {
+        await using var r = await StartAsync();
+        await r.World.SignUpForPayoutsAsync("gus");
+        // The client retries within one round; these outlast a round, then the transfer is made but its answer lost.
+        r.Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", Count: 6));
+        r.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", "/v1/transfers", Count: 1));
+        var order = Order("c6", "gus", 999);
+        Publish(r.World, order);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid, seconds: 60);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+    }
+
+    [Fact]
+    public async Task A_disputed_entry_fee_freezes_its_prize_until_the_dispute_is_won()
+    {
+        await using var r = await StartAsync();
+        await r.World.SignUpForPayoutsAsync("hal");
+        var payment = r.World.Pay("c7", "hal", 1_000);
+        var dispute = r.Stripe.CreateDispute(payment);
+        await Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.frozen_payments') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.frozen_payments WHERE payment_intent_id = @payment)", new { payment });
+        }, TimeSpan.FromSeconds(20), "the dispute to freeze the payment");
+        var order = Order("c7", "hal", 700, paymentIntent: payment);
+        Publish(r.World, order);
+        await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Frozen);
+        r.Stripe.CloseDispute(dispute, won: true);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+    }
+
+    [Fact]
+    public async Task A_refund_order_delivered_twice_refunds_once_and_reports_it()
+    {
+        await using var r = await StartAsync();
+        var payment = r.World.Pay("c8", "ivy", 1_000);
+        var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD", "contest cancelled");
+        r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
+        r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType)),
+            TimeSpan.FromSeconds(30), "EntryFeeRefunded on payouts.status");
+        var refund = Assert.Single(r.Stripe.Ledger().Refunds);
+        Assert.Equal((payment, 1_000L, order.RefundId), (refund.PaymentIntent, refund.Amount, refund.IdempotencyKey));
+        Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == EntryFeeRefunded.MessageType);
+    }
+
+    private static void Decide(OutsideWorld world, PrizePayoutOrdered o, string decision, string id) =>
+        world.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
+            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked", DateTimeOffset.UtcNow));
+}
