@@ -43,4 +43,21 @@ var benchScoring = new Command("scoring", "stat events/s through ingestion → s
 benchScoring.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), ct));
 root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring });
 
+var payoutState = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
+var payoutContest = new Option<string?>("--contest") { Description = "only this contest's payouts" };
+var payoutsList = new Command("list", "list payouts with their state and why") { payoutState, payoutContest };
+payoutsList.SetAction((parse, ct) => PayoutsCommand.ListAsync(parse.GetValue(payoutState), parse.GetValue(payoutContest), ct));
+var payouts = new Command("payouts", "inspect payouts; release or reject held ones (never change an amount or recipient)") { payoutsList };
+foreach (var (name, help) in new[] { ("release", "let a held or failed payout go (it skips the review and limit checks, never the account or balance)"),
+                                     ("reject", "never send a held or failed payout; the prize is withheld in the ledger") })
+{
+    var payoutId = new Argument<string>("payout-id") { Description = "the payout (prize_...)" };
+    var by = new Option<string>("--operator") { Description = "who decides", Required = true };
+    var why = new Option<string>("--reason") { Description = "why", Required = true };
+    var decide = new Command(name, help) { payoutId, by, why };
+    decide.SetAction((parse, ct) => PayoutsCommand.DecideAsync(parse.GetValue(payoutId)!, name, parse.GetValue(by)!, parse.GetValue(why)!, ct));
+    payouts.Subcommands.Add(decide);
+}
+root.Subcommands.Add(payouts);
+
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,100 @@
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// cpctl payouts: list payouts from Payout's own tables, and release or reject a held (or
+/// failed) one. A decision is a message on payouts.due that names the payout only, so an
+/// operator can never change an amount or a recipient; Payout applies it through its inbox
+/// and says what became of it on payouts.status (or in an alert when it no longer fits).
+/// </summary>
+public static class PayoutsCommand
+{
+    public static async Task<int> ListAsync(string? state, string? contest, CancellationToken ct)
+    {
+        var settings = Settings(out var error);
+        if (settings is null) return await Fail("payouts", error!);
+        await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
+        await conn.OpenAsync(ct);
+        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string PlayerId, long Amount, string Currency, string State, string? Hold, string Reason, string? Transfer)>("""
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, reason, transfer_id FROM payout.payouts
+            WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state) AND (@contest::text IS NULL OR contest_id = @contest)
+            ORDER BY contest_id, payout_id
+            """, new { state, contest })).ToList();
+        Console.WriteLine($"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} reason");
+        foreach (var r in rows)
+            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} {(Currency.TryParse(r.Currency, out var c) ? new Money(r.Amount, c).ToString() : r.Amount + " " + r.Currency),12} {r.State + (r.Hold is null ? "" : ":" + r.Hold),-22} {r.Reason}");
+        Console.WriteLine($"{rows.Count} payouts");
+        return 0;
+    }
+
+    public static async Task<int> DecideAsync(string payoutId, string decision, string @operator, string reason, CancellationToken ct)
+    {
+        var settings = Settings(out var error);
+        if (settings is null) return await Fail(decision, error!);
+        if (string.IsNullOrWhiteSpace(@operator) || string.IsNullOrWhiteSpace(reason))
+            return await Fail(decision, "--operator and --reason are required: every decision says who made it and why");
+        try
+        {
+            var decisionId = await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
+            Console.WriteLine($"{decision} of payout {payoutId} sent as decision {decisionId}; follow it with: cpctl payouts list");
+            return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            return await Fail(decision, e.Message);
+        }
+    }
+
+    /// <summary>Publishes the decision (after checking that the payout exists and is one a decision can move); returns its id.</summary>
+    public static async Task<string> SendDecisionAsync(PipelineSettings settings, string payoutId, string decision, string @operator, string reason,
+        CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
+        await conn.OpenAsync(ct);
+        var payout = await conn.QueryFirstOrDefaultAsync<(string ContestId, string State)?>(
+            "SELECT contest_id, state FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
+        if (payout is not { } p) throw new InvalidOperationException($"no payout {payoutId}");
+        if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Submitting)
+            throw new InvalidOperationException($"payout {payoutId} is {p.State}: there is nothing to {decision}");
+        var decisionId = Guid.NewGuid().ToString("N");
+        var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason, DateTimeOffset.UtcNow);
+        var id = PayoutReviewDecided.MessageIdFor(decisionId);
+        var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
+            new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null, body.DecidedAt), body);
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
+        var headers = new Headers();
+        foreach (var h in message.Headers) headers.Add(h.Name, h.Value);
+        await producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = headers }, ct);
+        return decisionId;
+    }
+
+    private static PipelineSettings? Settings(out string? error)
+    {
+        try
+        {
+            error = null;
+            return PipelineSettings.Resolve();
+        }
+        catch (StartupException e)
+        {
+            error = e.Message;
+            return null;
+        }
+    }
+
+    private static async Task<int> Fail(string what, string message)
+    {
+        await Console.Error.WriteLineAsync($"payouts {what}: {message}");
+        return 1;
+    }
+}
