@@ -4,6 +4,8 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Operator.Local;
 using ContestPipeline.Scoring.Domain;
 using Dapper;
@@ -14,12 +16,20 @@ namespace ContestPipeline.Operator.Commands;
 /// <summary>
 /// The demo's slate: a fantasy contest (with a declined payment, a duplicate submission,
 /// one over the per-player limit and a late entry), a fitness challenge with a correction
-/// before COMPLETE, and an under-filled contest that is cancelled at lock and refunded. Runs
-/// it through the workers to SETTLED, prints the contests' timelines, standings and money,
-/// and checks the results and the ledger.
+/// before COMPLETE, and an under-filled contest that is cancelled at lock and refunded.
+/// Every player but one has a payout account; that one wins the fitness challenge and
+/// onboards after it settles. Prizes above the review threshold are released by the
+/// operator command. Runs it through the workers to PAID, prints the contests' timelines,
+/// standings and money, and checks the invariants against Stripe's records and the ledger.
 /// </summary>
-public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
+public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, PipelineSettings settings)
 {
+    /// <summary>The demo's review threshold: sunday-main's first prize is above it.</summary>
+    public const long ReviewThresholdMinor = 6_000;
+
+    /// <summary>The fitness challenge's winner, who has no payout account until after it settles.</summary>
+    private const string LateOnboarder = "ann";
+
     private const long Fee = 1_000;
     private static readonly string[] Game1 = ["qb1", "rb1", "wr1", "te1", "k1", "d1"];
     private static readonly string[] Game2 = ["qb2", "rb2", "wr2", "te2", "k2", "d2"];
@@ -54,6 +64,10 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
         Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), tiny (needs 5 entries)");
 
+        var players = Enumerable.Range(1, 26).Select(i => $"player{i:00}").Concat(Walkers.Where(w => w != LateOnboarder)).ToList();
+        foreach (var player in players) await world.SignUpForPayoutsAsync(player);
+        Step($"{players.Count} players signed up for payouts (Express accounts, onboarded); {LateOnboarder} has no account yet");
+
         for (var i = 1; i <= 24; i++)
         {
             var player = $"player{i:00}";
@@ -79,13 +93,80 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         var seq = 3L;
         foreach (var w in Walkers) Stat("steps-nov", seq++, w, "steps", 8_000 + random.Next(8_000));
         Stat("steps-nov", seq++, "cat", "active_minutes", 95);
-        Correct("steps-nov", seq++, "ann", "steps", 17_500);   // a correction before COMPLETE re-scores
+        Correct("steps-nov", seq++, LateOnboarder, "steps", 30_000);   // a correction before COMPLETE re-scores, and makes her the winner
         world.End("steps-nov", seq);
         Step("the provider fed both games and the step challenge, including a correction before COMPLETE");
 
         await WaitForStatesAsync(new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
+        await PayoutsAsync(ct);
+        await WaitForStatesAsync(new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["tiny"] = "CANCELLED" }, ct);
         await ReportAsync(fantasy);
         return _problems.Count == 0;
+    }
+
+    /// <summary>
+    /// What an operator and a winner do while prizes go out: the operator releases what the
+    /// review threshold held, the winner without an account follows her onboarding link, and
+    /// Stripe delivers one webhook twice.
+    /// </summary>
+    private async Task PayoutsAsync(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var watch = Stopwatch.StartNew();
+        var settledPayouts = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE net_minor > 0");
+        List<(string PayoutId, string PlayerId, long Amount, string State)> payouts = [];
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            payouts = [.. await conn.QueryAsync<(string, string, long, string)>(
+                "SELECT payout_id, player_id, amount_minor, state || coalesce(':' || hold_kind, '') FROM payout.payouts ORDER BY payout_id")];
+            if (payouts.Count == settledPayouts && payouts.All(p => p.State is "paid" or "held:review" or "awaiting_account")) break;
+            await Task.Delay(200, ct);
+        }
+        Step($"payouts: {payouts.Count(p => p.State == "paid")} paid, {payouts.Count(p => p.State == "held:review")} held for review, " +
+             $"{payouts.Count(p => p.State == "awaiting_account")} waiting for an account");
+
+        var held = payouts.Where(p => p.State == "held:review").ToList();
+        Check(held.Count > 0 && held.All(p => p.Amount > ReviewThresholdMinor),
+            $"prizes above the review threshold of {Fixed(ReviewThresholdMinor, 100, "00")} were held, and only those ({held.Count})");
+        foreach (var p in held)
+        {
+            var decision = await PayoutsCommand.SendDecisionAsync(settings, p.PayoutId, PayoutReviewDecided.Release, "demo-operator", "checked the winner", ct);
+            Step($"operator: cpctl payouts release {p.PayoutId} --operator demo-operator --reason \"checked the winner\"   (decision {decision[..8]})");
+        }
+
+        var link = await WaitForTopicAsync(Topics.PayoutsStatus, m => m.Type == RecipientOnboardingRequested.MessageType
+            && m.Body.GetProperty("playerId").GetString() == LateOnboarder, "the onboarding link for " + LateOnboarder, ct);
+        var url = link.Body.GetProperty("onboardingUrl").GetString()!;
+        Step($"{LateOnboarder} won without a payout account; onboarding link published: {url}");
+        using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
+            await http.GetAsync(url, ct);
+        Step($"{LateOnboarder} followed the link and finished onboarding; Stripe sends account.updated");
+
+        while (watch.Elapsed < TimeSpan.FromSeconds(120)
+               && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE state <> 'paid'") > 0)
+            await Task.Delay(200, ct);
+
+        // Stripe delivers one event a second time, as it does when unsure it was received.
+        var again = world.Stripe.Events().First(e => e.Type == "transfer.created");
+        world.Stripe.RedeliverEvent(again.Id);
+        while (watch.Elapsed < TimeSpan.FromSeconds(150) && world.Stripe.WebhookDeliveries().Count(d => d.EventId == again.Id && d.Status == 200) < 2)
+            await Task.Delay(100, ct);
+        await Task.Delay(1_000, ct);
+        var deliveries = world.Stripe.WebhookDeliveries().Count(d => d.EventId == again.Id && d.Status == 200);
+        var handled = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", again);
+        Check(deliveries == 2 && handled == 1, $"webhook {again.Id} ({again.Type}) delivered {deliveries} times, applied {handled} time(s)");
+    }
+
+    private async Task<OutsideWorld.Published> WaitForTopicAsync(string topic, Func<OutsideWorld.Published, bool> match, string what, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var found = world.Read(topic).FirstOrDefault(match);
+            if (found is not null) return found;
+            await Task.Delay(300, ct);
+        }
+        throw new TimeoutException("timed out waiting for " + what);
     }
 
     private void PlayGame(string game, string[] athletes, Random random)
@@ -124,7 +205,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         var watch = Stopwatch.StartNew();
         var timeline = world.Read(Topics.ContestLifecycle);
         while (watch.Elapsed < TimeSpan.FromSeconds(30)
-               && (timeline.Count(m => m.Type == ContestSettled.MessageType) < 2 || world.Read(Topics.PayoutsDue).Count(m => m.Type == "RefundOrdered") < 3))
+               && (timeline.Count(m => m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "PAID") < 2
+                   || world.Read(Topics.PayoutsStatus).Count(m => m.Type == EntryFeeRefunded.MessageType) < 3))
         {
             await Task.Delay(200);
             timeline = world.Read(Topics.ContestLifecycle);
@@ -143,14 +225,16 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         }
 
         Console.WriteLine();
-        Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} {"prizes",10} {"fees 3%",9} {"payouts",7}");
+        var transfers = world.Stripe.Ledger().Transfers;
+        var refundsMade = world.Stripe.Ledger().Refunds;
+        Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} {"prizes",10} {"fees 3%",9} {"payouts",7} {"paid",10}");
         var settled = timeline.Where(m => m.Type == ContestSettled.MessageType).ToDictionary(m => m.Key, m => m.Body);
         var money = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).OrderBy(r => r.Id, StringComparer.Ordinal);
         foreach (var (id, state) in money)
         {
             var entries = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.entries WHERE contest_id = @id", new { id });
             if (settled.TryGetValue(id, out var b))
-                Console.WriteLine($"  {id,-12} {state,-10} {entries,7} {Cents(b, "entryFeesMinor"),10} {Cents(b, "rakeMinor"),9} {Cents(b, "poolMinor"),10} {Cents(b, "prizesNetMinor"),10} {Cents(b, "platformFeesMinor"),9} {b.GetProperty("payouts").GetInt32(),7}");
+                Console.WriteLine($"  {id,-12} {state,-10} {entries,7} {Cents(b, "entryFeesMinor"),10} {Cents(b, "rakeMinor"),9} {Cents(b, "poolMinor"),10} {Cents(b, "prizesNetMinor"),10} {Cents(b, "platformFeesMinor"),9} {b.GetProperty("payouts").GetInt32(),7} {Fixed(transfers.Where(t => t.TransferGroup == id).Sum(t => t.Amount), 100, "00"),10}");
             else
                 Console.WriteLine($"  {id,-12} {state,-10} {entries,7}   (entries refunded: {await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE contest_id = @id", new { id })})");
         }
@@ -158,8 +242,36 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         // Checks: what the pipeline published must be what the rules say.
         Console.WriteLine();
         var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).ToDictionary(r => r.Id, r => r.State);
-        Check(states.GetValueOrDefault("sunday-main") == "SETTLED" && states.GetValueOrDefault("steps-nov") == "SETTLED" && states.GetValueOrDefault("tiny") == "CANCELLED",
-            "every contest reached its expected state");
+        Check(states.GetValueOrDefault("sunday-main") == "PAID" && states.GetValueOrDefault("steps-nov") == "PAID" && states.GetValueOrDefault("tiny") == "CANCELLED",
+            "every contest reached its expected state: sunday-main and steps-nov PAID, tiny CANCELLED");
+
+        // Invariants 1-3 of the design, against Stripe's own records.
+        var ordered = (await conn.QueryAsync<(string PayoutId, long Net)>("SELECT payout_id, net_minor FROM settlement.payouts WHERE net_minor > 0")).ToList();
+        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.ToList());
+        var twice = byPayout.Count(g => g.Value.Count > 1);
+        var unpaid = ordered.Count(o => !byPayout.TryGetValue(o.PayoutId, out var t) || t.Sum(x => x.Amount) != o.Net);
+        var stray = byPayout.Keys.Count(k => ordered.All(o => o.PayoutId != k));
+        Check(twice == 0 && unpaid == 0 && stray == 0,
+            $"invariant 1: {transfers.Count} transfers for {ordered.Count} prizes: none twice ({twice}), no winner unpaid ({unpaid}), none unordered ({stray})");
+        var refundOrders = await conn.QueryAsync<string>("SELECT payment_intent_id FROM payout.refunds");
+        var refundedTwice = refundsMade.GroupBy(r => r.PaymentIntent).Count(g => g.Count() > 1);
+        var notRefunded = refundOrders.Count(pi => refundsMade.All(r => r.PaymentIntent != pi));
+        Check(refundedTwice == 0 && notRefunded == 0 && refundsMade.Count == 3,
+            $"invariant 2: {refundsMade.Count} refunds on Stripe for 3 orders: none twice ({refundedTwice}), none missing ({notRefunded})");
+        foreach (var (id, b) in settled)
+        {
+            var paidOut = transfers.Where(t => t.TransferGroup == id).Sum(t => t.Amount);
+            var lhs = paidOut + b.GetProperty("platformFeesMinor").GetInt64() + b.GetProperty("rakeMinor").GetInt64() + b.GetProperty("houseTakeMinor").GetInt64();
+            var rhs = b.GetProperty("entryFeesMinor").GetInt64() + b.GetProperty("overlayMinor").GetInt64();
+            Check(lhs == rhs, $"invariant 3, {id}: transfers {Fixed(paidOut, 100, "00")} + platform fees + rake = {Fixed(lhs, 100, "00")}, entry fees kept {Fixed(rhs, 100, "00")}");
+        }
+        var ledgerStripe = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = 'platform:stripe_balance'");
+        var stripeBalance = world.Stripe.PlatformBalance("usd");
+        Check(ledgerStripe == stripeBalance.Available + stripeBalance.Pending,
+            $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance ({Fixed(stripeBalance.Available + stripeBalance.Pending, 100, "00")})");
+        var owed = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM (SELECT account FROM settlement.postings WHERE account LIKE 'player:%' GROUP BY account HAVING sum(amount_minor) <> 0) a");
+        Check(owed == 0, $"every prize payable is settled by its transfer ({owed} players still owed)");
         var unbalanced = await conn.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM (SELECT journal_id FROM settlement.postings GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0) j");
         var book = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings");
@@ -184,7 +296,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
         Check(standingsHash == board.StandingsHash() && inputsHash == board.InputsHash(),
             $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation ({standingsHash[..16]}…)");
         var deadLetters = world.Read(Topics.DeadLetter(Topics.Contests)).Count + world.Read(Topics.DeadLetter(Topics.Entries)).Count
-            + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count + world.Read(Topics.DeadLetter(Topics.Games)).Count + world.Read(Topics.DeadLetter(Topics.ContestLifecycle)).Count;
+            + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count + world.Read(Topics.DeadLetter(Topics.Games)).Count + world.Read(Topics.DeadLetter(Topics.ContestLifecycle)).Count
+            + world.Read(Topics.DeadLetter(Topics.PayoutsDue)).Count + world.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count + world.Read(Topics.DeadLetter(Topics.StripeEvents)).Count;
         Check(deadLetters == 0, $"no message was dead-lettered (got {deadLetters})");
     }
 
@@ -228,7 +341,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db)
 
     /// <summary>The referee's state, or Settlement's once it has settled the contest.</summary>
     private const string StatesSql = """
-        SELECT s.contest_id, CASE WHEN t.state = 'SETTLED' THEN 'SETTLED' ELSE s.state END
+        SELECT s.contest_id, CASE WHEN t.state IN ('SETTLED', 'PAID') THEN t.state ELSE s.state END
         FROM scoring.contests s LEFT JOIN settlement.contests t USING (contest_id)
         """;
 

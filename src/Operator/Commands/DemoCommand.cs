@@ -3,6 +3,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Operator.Local;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
@@ -55,12 +56,18 @@ public static class DemoCommand
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 1121 }, ct);
         Step($"Stripe-compatible server up: {stripe.BaseUrl}");
 
+        await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+        Step($"Stripe webhook receiver up: {webhooks.Url} -> {webhooks.Topic}");
+
         var env = new Dictionary<string, string?>
         {
             [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
             [PipelineSettings.PostgresVariable] = settingsPg,
             [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
             [StripeServices.KeyVariable] = stripe.ApiKey,
+            // Prizes above 60.00 wait for an operator, so the demo shows a release.
+            [PayoutOptions.VariablePrefix + "REVIEW_THRESHOLD_MINOR"] = ContestSlate.ReviewThresholdMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [PayoutOptions.VariablePrefix + "ACCOUNT_RECHECK_MS"] = "1000",
         };
         var workers = new List<ChildProcess>();
         try
@@ -95,7 +102,16 @@ public static class DemoCommand
             Step($"{ids.Count} canaries passed every worker exactly once");
 
             using var world = new OutsideWorld(broker.BootstrapServers, stripe);
-            var slateOk = await new ContestSlate(world, dataSource).RunAsync(ct);
+            bool slateOk;
+            try
+            {
+                slateOk = await new ContestSlate(world, dataSource, new PipelineSettings(settingsPg, broker.BootstrapServers)).RunAsync(ct);
+            }
+            catch (TimeoutException e)
+            {
+                Console.WriteLine($"demo FAILED: {e.Message}; the workers' logs are in {runDir}");
+                return 1;
+            }
             Console.WriteLine(slateOk ? "demo OK" : "demo FAILED: see the checks above");
             return slateOk ? 0 : 1;
         }
