@@ -108,12 +108,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     {
         await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterStripeCall);
         await r.World.SignUpForPayoutsAsync("bo");
-        await Stage.WaitUntilAsync(async () =>
-        {
-            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.recipients') IS NOT NULL")
-                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = 'bo' AND can_receive)");
-        }, TimeSpan.FromSeconds(20), "bo's account to be known as able to receive");
+        await WaitForRecipientAsync(r, "bo");
         // No webhooks from here on: the restarted worker alone must resolve the attempt.
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c2", "bo", 1_571);
@@ -130,6 +125,62 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Assert.All(keyed, q => Assert.Equal(order.PayoutId, q.IdempotencyKey));
         Assert.True(keyed[1].Replayed, "the second send was answered from the first one's idempotent result");
     }
+
+    [Fact]
+    public async Task An_attempt_older_than_a_day_is_looked_up_on_Stripe_by_transfer_group_and_metadata_and_not_sent_again()
+    {
+        await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterStripeCall);
+        await r.World.SignUpForPayoutsAsync("joe");
+        await WaitForRecipientAsync(r, "joe");
+        r.Stripe.WebhookEndpoint = null;
+        var order = Order("c9", "joe", 2_000);
+        Publish(r.World, order);
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.Run.WorkerExited("payout")), TimeSpan.FromSeconds(30), "the payout worker to die at the crash point");
+        // The worker stays down for more than a day: Stripe no longer knows the key.
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
+
+        r.Run.StartWorker("payout", env: FastRetries);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+        Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
+        Assert.Contains(r.Stripe.Requests(), q => q.Path.StartsWith("/v1/transfers", StringComparison.Ordinal) && q.Method == "GET");
+    }
+
+    [Fact]
+    public async Task The_same_transfer_event_delivered_three_times_is_applied_once()
+    {
+        await using var r = await StartAsync();
+        await r.World.SignUpForPayoutsAsync("kim");
+        var order = Order("c10", "kim", 1_234);
+        Publish(r.World, order);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        var created = r.Stripe.Events().Single(e => e.Type == "transfer.created");
+        r.Stripe.RedeliverEvent(created.Id);
+        r.Stripe.RedeliverEvent(created.Id);
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.Stripe.WebhookDeliveries().Count(d => d.EventId == created.Id && d.Status == 200) == 3),
+            TimeSpan.FromSeconds(20), "three deliveries of " + created.Id);
+        await Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created) == 1
+                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.stripe_events WHERE event_id = @Id", created) == 1;
+        }, TimeSpan.FromSeconds(20), "the event applied");
+        var stripeEvents = r.World.Read(Topics.StripeEvents).Count(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == created.Id);
+        Assert.Equal(3, stripeEvents);
+        await Task.Delay(1_000);
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created));
+        Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
+    }
+
+    private static Task WaitForRecipientAsync(PayoutRun r, string player) =>
+        Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.recipients') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)", new { player });
+        }, TimeSpan.FromSeconds(20), $"{player}'s account to be known as able to receive");
 
     [Fact]
     public async Task A_winner_without_an_account_is_sent_an_onboarding_link_and_paid_by_itself_once_onboarded()
