@@ -21,6 +21,7 @@ public static class Settler
 {
     public static async Task TrySettleAsync(HandlerContext context, string contestId)
     {
+        await LockContestAsync(context, contestId);
         var contest = await context.Connection.QueryFirstOrDefaultAsync<(string State, string Definition, string? Completed)>(
             "SELECT state, definition::text, completed::text FROM settlement.contests WHERE contest_id = @contestId FOR UPDATE",
             new { contestId }, context.Transaction);
@@ -94,6 +95,18 @@ public static class Settler
             new ContestStateChanged(contestId, ContestLifecycle.Name(ContestState.Complete), ContestLifecycle.Name(ContestState.Settled),
                 $"{awards.Count} prizes ordered from a pool of {pool.Pool}", now), now);
     }
+
+    /// <summary>
+    /// Serialises the transactions that bring a contest's facts, until commit. Final standings
+    /// arrive on their own consume loop, in a transaction concurrent with the timeline's: the
+    /// later of two must see the other's facts, or each would find the other's missing and the
+    /// contest would wait in COMPLETE for good. The contest row's lock does that once the row
+    /// exists, but a replay can create the row and complete the contest in one transaction, so
+    /// the lock is on the contest id, taken before the row is created and before it is read.
+    /// </summary>
+    public static Task LockContestAsync(HandlerContext context, string contestId) =>
+        context.Connection.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = "contestpipeline.settlement.contest:" + contestId }, context.Transaction);
 
     /// <summary>CANCELLED: every entry's fee is refunded, each exactly once (one refund id per PaymentIntent).</summary>
     public static async Task RefundAllAsync(HandlerContext context, string contestId, string reason)
