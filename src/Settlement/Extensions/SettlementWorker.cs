@@ -23,7 +23,7 @@ public static class SettlementWorker
             [
                 new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(), new ContestStateChangedHandler(),
                 .. IgnoredMessage.Of(EntryRejected.MessageType, EntriesClosed.MessageType, Contracts.Contests.ContestCancelRequested.MessageType,
-                    ContestSettled.MessageType),
+                    ContestSettled.MessageType, ContestPaid.MessageType),
             ]),
             new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
                 [new FinalStandingsHandler(), .. IgnoredMessage.Of(StandingsUpdated.MessageType)]),
