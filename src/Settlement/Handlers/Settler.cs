@@ -30,8 +30,9 @@ public static class Settler
         var chunks = (await context.Connection.QueryAsync<string>(
             "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
             new { contestId }, context.Transaction)).ToList();
-        var entries = (await context.Connection.QueryAsync<(string EntryId, long Amount, string Currency)>(
-            "SELECT entry_id, amount_minor, currency FROM settlement.entries WHERE contest_id = @contestId", new { contestId }, context.Transaction)).ToList();
+        var entries = (await context.Connection.QueryAsync<(string EntryId, long Amount, string Currency, string PaymentIntentId)>(
+            "SELECT entry_id, amount_minor, currency, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId",
+            new { contestId }, context.Transaction)).ToList();
         if (chunks.Count < completed.StandingsChunks || entries.Count < completed.EntryCount) return;
 
         var definition = JsonSerializer.Deserialize<ContestDefined>(contest.Definition, OutgoingMessage.Json)!;
@@ -56,6 +57,9 @@ public static class Settler
             new(Accounts.OverlayExpense, pool.Overlay),
             new(Accounts.PrizePool(contestId), Negate(pool.Overlay)),
         ]);
+        // The winning entry's payment goes with its order, so Payout can freeze the prize if
+        // that payment is refunded or disputed.
+        var payments = entries.ToDictionary(e => e.EntryId, e => e.PaymentIntentId, StringComparer.Ordinal);
         foreach (var award in settlement?.Awards ?? [])
         {
             // Each prize leaves the pool: the winner is owed the net, the platform keeps the fee.
@@ -73,7 +77,7 @@ public static class Settler
                     fee = award.Fee.MinorUnits, net = award.Net.MinorUnits, currency = rules.Currency.Code, now }, context.Transaction);
             Publish(context, Topics.PayoutsDue, contestId, award.PayoutId, PrizePayoutOrdered.MessageType, PrizePayoutOrdered.SchemaVersion,
                 new PrizePayoutOrdered(award.PayoutId, contestId, award.EntryId, award.PlayerId, award.Rank,
-                    award.Gross.MinorUnits, award.Fee.MinorUnits, award.Net.MinorUnits, rules.Currency.Code), now);
+                    award.Gross.MinorUnits, award.Fee.MinorUnits, award.Net.MinorUnits, rules.Currency.Code, payments[award.EntryId]), now);
         }
 
         // Invariant: the pool is paid out to the cent and the entry fees are fully allocated.
