@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Operator.Local;
 using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Settlement.Ledger;
 using Dapper;
 using Npgsql;
 
@@ -269,18 +270,11 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         var stripeBalance = world.Stripe.PlatformBalance("usd");
         Check(ledgerStripe == stripeBalance.Available + stripeBalance.Pending,
             $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance ({Fixed(stripeBalance.Available + stripeBalance.Pending, 100, "00")})");
-        var owed = await conn.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM (SELECT account FROM settlement.postings WHERE account LIKE 'player:%' GROUP BY account HAVING sum(amount_minor) <> 0) a");
-        Check(owed == 0, $"every prize payable is settled by its transfer ({owed} players still owed)");
-        var unbalanced = await conn.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM (SELECT journal_id FROM settlement.postings GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0) j");
-        var book = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings");
-        var openContests = await conn.ExecuteScalarAsync<long>("""
-            SELECT count(*) FROM (SELECT account FROM settlement.postings WHERE account LIKE 'contest:sunday-main:%' OR account LIKE 'contest:steps-nov:%'
-                                  GROUP BY account HAVING sum(amount_minor) <> 0) a
-            """);
-        Check(unbalanced == 0 && book == 0 && openContests == 0,
-            $"ledger: every journal entry balances ({unbalanced} do not), the book sums to {book}, settled contests' accounts are closed ({openContests} open)");
+        var ledger = new List<string>(await LedgerChecks.BookAsync(conn));
+        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" }) ledger.AddRange(await LedgerChecks.ContestAsync(conn, contest));
+        Check(ledger.Count == 0,
+            "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables included) are closed, the cancelled one holds only fees not yet refunded"
+            + (ledger.Count == 0 ? "" : ": " + string.Join("; ", ledger)));
         var poolPaid = settled.Count == 2 && settled.Values.All(b => b.GetProperty("poolMinor").GetInt64() == b.GetProperty("prizesNetMinor").GetInt64() + b.GetProperty("platformFeesMinor").GetInt64());
         Check(poolPaid, "each settled pool is paid out to the cent (prizes + fees on prizes = pool)");
         var accepted = timeline.Count(m => m.Key == "sunday-main" && m.Type == EntryAccepted.MessageType);

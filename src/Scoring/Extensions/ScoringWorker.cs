@@ -31,7 +31,8 @@ public static class ScoringWorker
                     new ContestScheduledHandler(memory), new EntryAcceptedHandler(memory), new EntriesClosedHandler(memory),
                     new CancelRequestedHandler(memory),
                     // The rest of the timeline is other workers' business, or the referee's own output.
-                    .. IgnoredMessage.Of(EntryRejected.MessageType, ContestStateChanged.MessageType, ContestCompleted.MessageType, ContestSettled.MessageType),
+                    .. IgnoredMessage.Of(EntryRejected.MessageType, ContestStateChanged.MessageType, ContestCompleted.MessageType, ContestSettled.MessageType,
+                        ContestPaid.MessageType),
                 ];
             }),
             new ConsumerDefinition(Name + ".games", [Topics.Games], sp => [.. GameFactsHandler.All(sp.GetRequiredService<ScoringState>())]),

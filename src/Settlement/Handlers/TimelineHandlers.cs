@@ -13,10 +13,11 @@ public sealed class ContestScheduledHandler : IMessageHandler
     public string MessageType => ContestScheduled.MessageType;
     public int SchemaVersionMax => ContestScheduled.SchemaVersion;
 
-    public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
     {
         var definition = message.Body<ContestScheduled>().Definition;
-        return context.Connection.ExecuteAsync("""
+        await Settler.LockContestAsync(context, definition.ContestId);
+        await context.Connection.ExecuteAsync("""
             INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, 'OPEN') ON CONFLICT DO NOTHING
             """, new { id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json) }, context.Transaction);
     }

@@ -33,7 +33,7 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);  // 10.000
         run.World.Stat("g1", 6, "te1", "receptions", 2);         // 1.000
         run.World.End("g1", 7);
-        await WaitForSettledAsync(run, "paid");
+        await run.WaitForSettlementStateAsync("paid", "SETTLED");
         // SETTLED is committed a moment before the relay has published the orders.
         await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.PayoutsDue).Count(m => m.Type == PrizePayoutOrdered.MessageType) >= 4),
             TimeSpan.FromSeconds(30), "the four payout orders on payouts.due");
@@ -81,12 +81,4 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).Order().ToList();
         Assert.Equal(payments.Select(p => p.Payment).Order(), refunds);
     }
-
-    private static Task WaitForSettledAsync(ContestRun run, string contestId) =>
-        Stage.WaitUntilAsync(async () =>
-        {
-            await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('settlement.contests') IS NOT NULL")
-                && await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }) == "SETTLED";
-        }, TimeSpan.FromSeconds(60), $"contest {contestId} SETTLED");
 }

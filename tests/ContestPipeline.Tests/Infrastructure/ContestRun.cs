@@ -112,6 +112,18 @@ public sealed class ContestRun : IAsyncDisposable
     public Task WaitForStateAsync(string contestId, string state, int seconds = 60) =>
         Stage.WaitUntilAsync(async () => await StateAsync(contestId) == state, TimeSpan.FromSeconds(seconds), $"contest {contestId} {state} (workers' logs in {_fixture.WorkDirectory})");
 
+    /// <summary>Settlement's own state of a contest (OPEN, COMPLETE, SETTLED, PAID, CANCELLED), which goes on after the referee's ends.</summary>
+    public async Task<string?> SettlementStateAsync(string contestId)
+    {
+        await using var conn = await Iso.DataSource.OpenConnectionAsync();
+        var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('settlement.contests') IS NOT NULL");
+        return exists ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }) : null;
+    }
+
+    public Task WaitForSettlementStateAsync(string contestId, string state, int seconds = 60) =>
+        Stage.WaitUntilAsync(async () => await SettlementStateAsync(contestId) == state, TimeSpan.FromSeconds(seconds),
+            $"contest {contestId} {state} in settlement (workers' logs in {_fixture.WorkDirectory})");
+
     public async Task<List<(int Rank, string EntryId, string PlayerId, long ScoreMilli)>> FinalStandingsAsync(string contestId)
     {
         await using var conn = await Iso.DataSource.OpenConnectionAsync();

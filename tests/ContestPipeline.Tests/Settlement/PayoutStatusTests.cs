@@ -1,0 +1,319 @@
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Ledger;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+using static ContestPipeline.Tests.Contests.ContestScenarios;
+
+namespace ContestPipeline.Tests.Settlement;
+
+/// <summary>
+/// From SETTLED to PAID through the real workers: contests run through intake, referee and
+/// settlement, then the test publishes on <c>payouts.status</c> what Payout would, and checks
+/// the ledger, the payouts and the timeline.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class PayoutStatusTests(PipelineFixture fixture)
+{
+    [Fact]
+    public async Task Each_transfer_is_journalled_once_and_PAID_is_published_once_when_the_last_payout_is_paid()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, payments) = await SettleAsync(run, "main");
+        Assert.All(orders, o => Assert.Equal(payments[o.PlayerId], o.PaymentIntentId));
+
+        Transfer(run, orders[0]);
+        Transfer(run, orders[0]);                                                    // the same message again
+        Transfer(run, orders[0], messageId: "replayed:" + orders[0].PayoutId);       // the same fact under another message id
+        Transfer(run, orders[1]);
+        await WaitForJournalAsync(run, $"transfer:{orders[1].PayoutId}");
+        Assert.Equal("SETTLED", await run.SettlementStateAsync("main"));
+
+        Transfer(run, orders[2]);
+        Transfer(run, orders[2]);
+        await run.WaitForSettlementStateAsync("main", "PAID");
+        await WaitForTransitionAsync(run, "main", "PAID");
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var transfers = (await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_sent' ORDER BY journal_id COLLATE \"C\"")).ToList();
+        Assert.Equal(orders.Select(o => $"transfer:{o.PayoutId}").Order(StringComparer.Ordinal), transfers);
+        Assert.Equal(orders.Select(o => "tr_" + o.PayoutId).Order(StringComparer.Ordinal),
+            await conn.QueryAsync<string>("SELECT transfer_id FROM settlement.payouts WHERE paid_at IS NOT NULL ORDER BY transfer_id COLLATE \"C\""));
+
+        var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "main").ToList();
+        var toPaid = Assert.Single(timeline, m => m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "PAID");
+        Assert.Equal("SETTLED", toPaid.Body.GetProperty("from").GetString());
+        Assert.Equal(ContestStateChanged.MessageIdFor("main", ContestState.Paid), toPaid.Headers[MessageHeaders.MessageId]);
+        var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal((3, 3, 0, orders.Sum(o => o.NetMinor), 0L, "USD"), (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor, paid.Currency));
+
+        // A PAID contest's accounts are closed: fees, pool and its winners' payables all at zero.
+        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.Empty(await LedgerChecks.ContestAsync(conn, "main"));
+        var balances = (await LedgerChecks.ContestBalancesAsync(conn, "main")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        Assert.Equal(3 * Fee - orders.Sum(o => o.NetMinor), balances[Accounts.StripeBalance]);
+        Assert.All(orders, o => Assert.Equal(0, balances[Accounts.PrizesPayable(o.PlayerId)]));
+        Assert.Empty(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
+    }
+
+    [Fact]
+    public async Task A_reversal_reopens_the_payable_and_holds_PAID_until_the_payout_is_resolved()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "rev");
+        var reversed = orders[0];
+
+        Transfer(run, reversed);
+        Reverse(run, reversed, 500, 500);
+        Reverse(run, reversed, reversed.NetMinor - 500, reversed.NetMinor);
+        Transfer(run, orders[1]);
+        Transfer(run, orders[2]);
+        await WaitForJournalAsync(run, $"transfer:{orders[2].PayoutId}");
+        Assert.Equal("SETTLED", await run.SettlementStateAsync("rev"));   // every transfer made, but one came back
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Equal(reversed.NetMinor, await conn.ExecuteScalarAsync<long>("SELECT reversed_minor FROM settlement.payouts WHERE payout_id = @PayoutId", reversed));
+        Assert.Equal(new[] { $"reversal:{reversed.PayoutId}:500", $"reversal:{reversed.PayoutId}:{reversed.NetMinor}" }.Order(StringComparer.Ordinal),
+            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_reversed' ORDER BY journal_id COLLATE \"C\""));
+        var payable = (await LedgerChecks.ContestBalancesAsync(conn, "rev")).Single(b => b.Account == Accounts.PrizesPayable(reversed.PlayerId));
+        Assert.Equal(-reversed.NetMinor, payable.BalanceMinor);       // the prize is owed again
+
+        // The operator rejects it: what it still owed is withheld, and the contest is PAID.
+        Reject(run, reversed);
+        await run.WaitForSettlementStateAsync("rev", "PAID");
+        await WaitForTransitionAsync(run, "rev", "PAID");
+        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, reversed.NetMinor),
+            (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
+        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.Empty(await LedgerChecks.ContestAsync(conn, "rev"));
+    }
+
+    [Fact]
+    public async Task A_reversal_after_PAID_is_recorded_and_alerted_and_the_contest_stays_PAID()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "late");
+        foreach (var o in orders) Transfer(run, o);
+        await run.WaitForSettlementStateAsync("late", "PAID");
+
+        var reversed = orders[1];
+        Reverse(run, reversed, 300, 300);
+        await WaitForJournalAsync(run, $"reversal:{reversed.PayoutId}:300");
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "reversal_after_paid")),
+            TimeSpan.FromSeconds(30), "the reversal-after-PAID alert");
+
+        Assert.Equal("PAID", await run.SettlementStateAsync("late"));
+        var transitions = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "late" && m.Type == ContestStateChanged.MessageType)
+            .Select(m => m.Body.GetProperty("to").GetString()).ToList();
+        Assert.Equal("PAID", transitions[^1]);
+        Assert.Single(transitions, t => t == "PAID");
+        // The ledger says what happened: the winner is owed the reversed amount again, so the check names the open payable.
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        var problem = Assert.Single(await LedgerChecks.ContestAsync(conn, "late"));
+        Assert.Contains($"{Accounts.PrizesPayable(reversed.PlayerId)} is -300", problem);
+    }
+
+    [Fact]
+    public async Task A_rejected_payout_is_withheld_and_counts_as_resolved_for_PAID()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "held");
+        var rejected = orders[0];
+
+        Reject(run, rejected);
+        Reject(run, rejected);
+        Transfer(run, orders[1]);
+        await WaitForJournalAsync(run, $"transfer:{orders[1].PayoutId}");
+        Assert.Equal("SETTLED", await run.SettlementStateAsync("held"));
+        Transfer(run, orders[2]);
+        await run.WaitForSettlementStateAsync("held", "PAID");
+        await WaitForTransitionAsync(run, "held", "PAID");
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var withheld = (await conn.QueryAsync<(string Account, long Amount)>(
+            "SELECT account, amount_minor FROM settlement.postings WHERE journal_id = @id ORDER BY line", new { id = $"withheld:{rejected.PayoutId}" })).ToList();
+        Assert.Equal([(Accounts.PrizesPayable(rejected.PlayerId), rejected.NetMinor), (Accounts.WithheldPrizes, -rejected.NetMinor)], withheld);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE kind = 'prize_withheld'"));
+        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, rejected.NetMinor),
+            (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
+        Assert.Empty(await LedgerChecks.ContestAsync(conn, "held"));
+    }
+
+    [Fact]
+    public async Task A_transfer_that_differs_from_its_order_or_names_no_order_is_dead_lettered_with_its_reason()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "odd");
+        var order = orders[0];
+
+        Transfer(run, order with { NetMinor = order.NetMinor + 1 });
+        Transfer(run, order with { PayoutId = "prize_00000000000000000000000000000000" });
+        Transfer(run, orders[1]);
+        await WaitForJournalAsync(run, $"transfer:{orders[1].PayoutId}");
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 2),
+            TimeSpan.FromSeconds(30), "the dead letters on payouts.status.dlq");
+
+        var reasons = run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        Assert.Equal(2, reasons.Count);
+        Assert.Contains($"PrizeTransferred for payout {order.PayoutId}: amountMinor {order.NetMinor + 1} differs from the net prize ordered {order.NetMinor}", reasons);
+        Assert.Contains("PrizeTransferred for payout prize_00000000000000000000000000000000: unknown payout id; Settlement ordered no such payout", reasons);
+        Assert.Equal(2, run.World.Read(Topics.Alerts).Count(a => a.Body.GetProperty("code").GetString() == "dead_letter"));
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE journal_id = @id", new { id = $"transfer:{order.PayoutId}" }));
+        Assert.Null(await conn.ExecuteScalarAsync<string>("SELECT transfer_id FROM settlement.payouts WHERE payout_id = @PayoutId", order));
+    }
+
+    [Fact]
+    public async Task Refunds_of_a_cancelled_contests_entries_close_its_entry_fee_account()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1");
+        run.Define(Fantasy("thin", lockAt, ["g1"], minEntries: 5));
+        foreach (var p in new[] { "p1", "p2" }) run.World.Submit(Entry("s-" + p, "thin", p, run.World.Pay("thin", p, Fee), "qb1", "rb1"));
+        await run.WaitForSettlementStateAsync("thin", "CANCELLED");
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType) >= 2),
+            TimeSpan.FromSeconds(30), "the refund orders");
+        var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
+            .Select(m => m.Body.Deserialize<RefundOrdered>(OutgoingMessage.Json)!).ToList();
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Empty(await LedgerChecks.ContestAsync(conn, "thin"));   // the fees wait, refund ordered, in the contest's account
+        Assert.Equal(-2 * Fee, (await LedgerChecks.ContestBalancesAsync(conn, "thin")).Single(b => b.Account == Accounts.EntryFees("thin")).BalanceMinor);
+
+        foreach (var r in refunds) Refunded(run, r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor);
+        Refunded(run, refunds[0].RefundId, "thin", refunds[0].PlayerId, refunds[0].PaymentIntentId, refunds[0].AmountMinor);
+        await Stage.WaitUntilAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE refunded_at IS NOT NULL") == 2,
+            TimeSpan.FromSeconds(30), "both refunds recorded");
+
+        Assert.Equal(refunds.Select(r => $"refund:{r.RefundId}").Order(StringComparer.Ordinal),
+            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'refund' ORDER BY journal_id COLLATE \"C\""));
+        var balances = (await LedgerChecks.ContestBalancesAsync(conn, "thin")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        Assert.Equal(0, balances[Accounts.EntryFees("thin")]);
+        Assert.Equal(0, balances[Accounts.StripeBalance]);
+        Assert.Empty(await LedgerChecks.ContestAsync(conn, "thin"));
+        Assert.Empty(await LedgerChecks.BookAsync(conn));
+    }
+
+    [Fact]
+    public async Task A_refund_of_a_payment_that_made_no_entry_is_two_balanced_entries_that_net_to_zero()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
+        const string payment = "pi_late_after_lock";
+        var refundId = RefundOrdered.RefundIdFor(payment);
+        Refunded(run, refundId, "sunday", "p9", payment, 2_500);
+        Refunded(run, refundId, "sunday", "p9", payment, 2_500, messageId: "replayed:" + refundId);
+        Refunded(run, "refund_other", "sunday", "p9", "pi_other", 2_500);     // not the refund id of its payment: refused
+
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 1),
+            TimeSpan.FromSeconds(60), "the refund with a foreign refund id dead-lettered");
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var postings = (await conn.QueryAsync<(string JournalId, string Kind, string Account, long Amount)>("""
+            SELECT j.journal_id, j.kind, p.account, p.amount_minor FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
+            WHERE j.contest_id = 'sunday' ORDER BY j.journal_id COLLATE "C" DESC, p.line
+            """)).ToList();
+        Assert.Equal(
+            [
+                ($"unapplied:{refundId}", "payment_unapplied", Accounts.StripeBalance, 2_500L),
+                ($"unapplied:{refundId}", "payment_unapplied", Accounts.UnappliedPayments, -2_500L),
+                ($"refund:{refundId}", "refund", Accounts.UnappliedPayments, 2_500L),
+                ($"refund:{refundId}", "refund", Accounts.StripeBalance, -2_500L),
+            ],
+            postings);
+        Assert.All(await LedgerChecks.ContestBalancesAsync(conn, "sunday"), b => Assert.Equal(0, b.BalanceMinor));
+        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.Contains("refund id of PaymentIntent pi_other is refund_pi_other",
+            Assert.Single(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus))).Headers[MessageHeaders.DeadLetterReason]);
+    }
+
+    [Fact]
+    public async Task A_contest_settled_without_awards_is_PAID_in_the_same_transaction()
+    {
+        // No valid contest with entries settles without a prize (a rake is at most half the
+        // fees), so this one reaches Settlement as the referee would publish a contest that
+        // completed with no entries.
+        await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
+        var definition = Fantasy("empty", DateTimeOffset.UtcNow, ["g1"]);
+        run.World.Publish(Topics.ContestLifecycle, "empty", ContestScheduled.MessageType, ContestScheduled.MessageIdFor("empty"), new ContestScheduled(definition));
+        run.World.Publish(Topics.ContestLifecycle, "empty", ContestCompleted.MessageType, ContestCompleted.MessageIdFor("empty"),
+            new ContestCompleted("empty", 0, 1, "standings-hash", "inputs-hash", DateTimeOffset.UtcNow));
+        run.World.Publish(Topics.Standings, "empty", FinalStandingsPublished.MessageType, FinalStandingsPublished.MessageIdFor("empty", 0),
+            new FinalStandingsPublished("empty", 0, 1, []));
+
+        await run.WaitForSettlementStateAsync("empty", "PAID");
+        await WaitForTransitionAsync(run, "empty", "PAID");
+        var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "empty").ToList();
+        Assert.Equal(["SETTLED", "PAID"], timeline.Where(m => m.Type == ContestStateChanged.MessageType).Select(m => m.Body.GetProperty("to").GetString()));
+        var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal((0, 0, 0, 0L, 0L), (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
+    }
+
+    /// <summary>
+    /// Runs a three-player contest to SETTLED with distinct scores, so its three prizes are
+    /// 50/30/20 of the pool; returns its payout orders, best rank first, and each player's payment.
+    /// </summary>
+    private static async Task<(List<PrizePayoutOrdered> Orders, Dictionary<string, string> Payments)> SettleAsync(ContestRun run, string contestId)
+    {
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(6);
+        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
+        run.Define(Fantasy(contestId, lockAt, ["g1"]));
+        var lineups = new Dictionary<string, string[]> { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
+        var payments = lineups.Keys.ToDictionary(p => p, p => run.World.Pay(contestId, p, Fee));
+        foreach (var (player, lineup) in lineups) run.World.Submit(Entry("s-" + player, contestId, player, payments[player], lineup));
+        await run.WaitForStateAsync(contestId, "LOCKED");
+        run.World.Start("g1", 2);
+        run.World.Stat("g1", 3, "qb1", "passing_yards", 750);    // 30.000
+        run.World.Stat("g1", 4, "rb1", "rushing_yards", 200);    // 20.000
+        run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);  // 10.000
+        run.World.End("g1", 6);
+        await run.WaitForSettlementStateAsync(contestId, "SETTLED");
+        List<PrizePayoutOrdered> orders = [];
+        await Stage.WaitUntilAsync(() =>
+        {
+            orders = [.. run.World.Read(Topics.PayoutsDue).Where(m => m.Type == PrizePayoutOrdered.MessageType && m.Key == contestId)
+                .Select(m => m.Body.Deserialize<PrizePayoutOrdered>(OutgoingMessage.Json)!).OrderBy(o => o.Rank)];
+            return Task.FromResult(orders.Count == 3);
+        }, TimeSpan.FromSeconds(30), "the three payout orders on payouts.due");
+        // Fees 30.00, rake 3.00, pool 27.00 at 50/30/20: 13.50, 8.10, 5.40, less 3% half-up.
+        Assert.Equal([("ada", 1_309L), ("bo", 786L), ("cy", 524L)], orders.Select(o => (o.PlayerId, o.NetMinor)));
+        return (orders, payments);
+    }
+
+    private static void Transfer(ContestRun run, PrizePayoutOrdered o, string? messageId = null) =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferred.MessageType, messageId ?? PrizeTransferred.MessageIdFor(o.PayoutId),
+            new PrizeTransferred(o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, "acct_" + o.PlayerId, "tr_" + o.PayoutId, o.NetMinor, o.Currency, DateTimeOffset.UtcNow));
+
+    private static void Reverse(ContestRun run, PrizePayoutOrdered o, long amount, long total) =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferReversed.MessageType, PrizeTransferReversed.MessageIdFor(o.PayoutId, total),
+            new PrizeTransferReversed(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, amount, total, o.Currency, "transfer.reversed", DateTimeOffset.UtcNow));
+
+    private static void Reject(ContestRun run, PrizePayoutOrdered o) =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PayoutRejected.MessageType, PayoutRejected.MessageIdFor(o.PayoutId),
+            new PayoutRejected(o.PayoutId, o.ContestId, o.PlayerId, o.NetMinor, o.Currency, "ops@example.com", "identity not verified", DateTimeOffset.UtcNow));
+
+    private static void Refunded(ContestRun run, string refundId, string contestId, string playerId, string paymentIntentId, long amount, string? messageId = null) =>
+        run.World.Publish(Topics.PayoutsStatus, contestId, EntryFeeRefunded.MessageType, messageId ?? EntryFeeRefunded.MessageIdFor(refundId),
+            new EntryFeeRefunded(refundId, contestId, playerId, paymentIntentId, amount, "USD", "re_" + paymentIntentId, "contest cancelled", DateTimeOffset.UtcNow));
+
+    private static Task WaitForJournalAsync(ContestRun run, string journalId) =>
+        Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM settlement.journal WHERE journal_id = @journalId)", new { journalId });
+        }, TimeSpan.FromSeconds(30), $"journal entry {journalId}");
+
+    /// <summary>The database records a transition a moment before the relay has published it.</summary>
+    private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
+        Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.ContestLifecycle).Any(m =>
+                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to)),
+            TimeSpan.FromSeconds(30), $"{contestId} -> {to} on the timeline");
+}
