@@ -7,6 +7,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Operator.Local;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Scoring.Domain;
 using ContestPipeline.Settlement.Ledger;
 using Dapper;
@@ -27,6 +28,16 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
 {
     /// <summary>The demo's review threshold: sunday-main's first prize is above it.</summary>
     public const long ReviewThresholdMinor = 6_000;
+
+    /// <summary>What the payout worker needs for this slate: the demo's review threshold, and a prompt recheck of accounts.</summary>
+    public static IReadOnlyDictionary<string, string?> PayoutEnvironment { get; } = new Dictionary<string, string?>
+    {
+        [PayoutOptions.VariablePrefix + "REVIEW_THRESHOLD_MINOR"] = ReviewThresholdMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [PayoutOptions.VariablePrefix + "ACCOUNT_RECHECK_MS"] = "1000",
+    };
+
+    /// <summary>The checks that failed, each as printed.</summary>
+    public IReadOnlyList<string> Problems => _problems;
 
     /// <summary>The fitness challenge's winner, who has no payout account until after it settles.</summary>
     private const string LateOnboarder = "ann";
@@ -56,7 +67,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         await WaitAsync("the feed to schedule the slate's games", "SELECT count(*) = 3 FROM ingestion.games WHERE status = 'scheduled'", ct);
 
         var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000, 1, lockAt, ["nfl-1", "nfl-2"],
-            Football, 2, new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 5, 1_000), new(6, 10, 100)]),
+            Football, 2, new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 3, 1_400), new(4, 5, 800), new(6, 10, 100)]),
             new PoolRule(PoolModes.Rake, 1_000), 300);
         var fitness = new ContestDefined("steps-nov", "November step challenge", ContestKinds.Fitness, "USD", Fee, 2, 100, 1, lockAt, ["steps-nov"],
             [new("steps", 1), new("active_minutes", 100)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
@@ -275,6 +286,11 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         Check(ledger.Count == 0,
             "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables included) are closed, the cancelled one holds only fees not yet refunded"
             + (ledger.Count == 0 ? "" : ": " + string.Join("; ", ledger)));
+        // The slate's seed ties two entries for 3rd: they span 3rd (14%) and 4th (8%) and share 11% each.
+        var tie = (await conn.QueryAsync<(int Rank, long Gross)>(
+            "SELECT rank, gross_minor FROM settlement.payouts WHERE contest_id = 'sunday-main' AND rank = 3")).ToList();
+        Check(tie.Count == 2 && tie.Max(t => t.Gross) - tie.Min(t => t.Gross) <= 1 && Math.Abs(tie.Sum(t => t.Gross) - 21_600L * (1_400 + 800) / 10_000) <= 1,
+            $"the tie for 3rd across the prize boundary (3rd | 4th-5th) shares both places' prizes equally: {string.Join(" and ", tie.Select(t => Fixed(t.Gross, 100, "00")))}");
         var poolPaid = settled.Count == 2 && settled.Values.All(b => b.GetProperty("poolMinor").GetInt64() == b.GetProperty("prizesNetMinor").GetInt64() + b.GetProperty("platformFeesMinor").GetInt64());
         Check(poolPaid, "each settled pool is paid out to the cent (prizes + fees on prizes = pool)");
         var accepted = timeline.Count(m => m.Key == "sunday-main" && m.Type == EntryAccepted.MessageType);

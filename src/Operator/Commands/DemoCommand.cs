@@ -3,7 +3,6 @@ using System.Text.Json;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Operator.Local;
-using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
@@ -65,10 +64,9 @@ public static class DemoCommand
             [PipelineSettings.PostgresVariable] = settingsPg,
             [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
             [StripeServices.KeyVariable] = stripe.ApiKey,
-            // Prizes above 60.00 wait for an operator, so the demo shows a release.
-            [PayoutOptions.VariablePrefix + "REVIEW_THRESHOLD_MINOR"] = ContestSlate.ReviewThresholdMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            [PayoutOptions.VariablePrefix + "ACCOUNT_RECHECK_MS"] = "1000",
         };
+        // Prizes above 60.00 wait for an operator, so the demo shows a release.
+        foreach (var (name, value) in ContestSlate.PayoutEnvironment) env[name] = value;
         var workers = new List<ChildProcess>();
         try
         {
