@@ -274,7 +274,7 @@ public sealed class PayoutDispatcher(
             switch (decision)
             {
                 case GateDecision.Submit submit:
-                    budget[payout.Currency] = left - payout.AmountMinor;
+                    if (budget.ContainsKey(payout.Currency)) budget[payout.Currency] = left - payout.AmountMinor;
                     var key = payout.AttemptKey ?? AttemptKey(payout.PayoutId, payout.KeyGeneration);
                     toSend.Add(await PayoutStore.SaveAsync(context, payout, payout with
                     {

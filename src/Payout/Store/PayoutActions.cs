@@ -17,6 +17,8 @@ public static class PayoutActions
     {
         var payout = await PayoutStore.FindAsync(context, payoutId);
         if (payout is null) return 0;
+        // This transfer is recorded already (it may have been reversed since): nothing new.
+        if (payout.TransferId == transfer.Id) return 0;
         if (payout.State == PayoutStates.Paid)
         {
             if (payout.TransferId != transfer.Id)

@@ -174,6 +174,38 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
     }
 
+    [Fact]
+    public async Task A_reversed_transfer_is_reported_once_fails_the_payout_and_a_rejection_withholds_what_came_back()
+    {
+        await using var r = await StartAsync();
+        await r.World.SignUpForPayoutsAsync("lee");
+        var order = Order("c11", "lee", 3_000);
+        Publish(r.World, order);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
+
+        // Someone reverses part of the transfer on Stripe; Stripe says so, twice.
+        await r.World.StripeClient.CreateTransferReversalAsync(transfer.Id, new(1_000), "reverse-lee");
+        var reversed = r.Stripe.Events().Single(e => e.Type == "transfer.reversed");
+        r.Stripe.RedeliverEvent(reversed.Id);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Failed);
+        // A late event about the same transfer does not make it paid again.
+        r.Stripe.EmitEvent("transfer.updated", transfer.Id);
+        Decide(r.World, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only replay the reversed transfer
+        Decide(r.World, order, PayoutReviewDecided.Reject, "d4");
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Rejected);
+
+        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType)),
+            TimeSpan.FromSeconds(20), "PayoutRejected");
+        var status = r.World.Read(Topics.PayoutsStatus);
+        var back = Assert.Single(status, m => m.Type == PrizeTransferReversed.MessageType);
+        Assert.Equal((1_000L, 1_000L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
+        Assert.Single(status, m => m.Type == PrizeTransferred.MessageType);
+        Assert.Equal(1_000, Assert.Single(status, m => m.Type == PayoutRejected.MessageType).Body.GetProperty("amountMinor").GetInt64());
+        Assert.Single(TransfersOf(r, order.PayoutId));
+        Assert.Contains(r.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == "review_decision_ignored");
+    }
+
     private static Task WaitForRecipientAsync(PayoutRun r, string player) =>
         Stage.WaitUntilAsync(async () =>
         {
