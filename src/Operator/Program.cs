@@ -60,4 +60,16 @@ foreach (var (name, help) in new[] { ("release", "let a held or failed payout go
 }
 root.Subcommands.Add(payouts);
 
+var campaignContests = new Option<int>("--contests") { Description = "contests run at once", DefaultValueFactory = _ => 100 };
+var campaignEntries = new Option<int>("--entries") { Description = "entries per contest", DefaultValueFactory = _ => 10 };
+var campaignPlayers = new Option<int>("--players") { Description = "players (each signed up for payouts)", DefaultValueFactory = _ => 150 };
+var campaignSeed = new Option<int?>("--seed") { Description = "seed of the slate and the fault schedule (printed; random when not given)" };
+var campaignMinutes = new Option<int>("--minutes") { Description = "give up after this many minutes of faults", DefaultValueFactory = _ => 10 };
+var campaignNoPg = new Option<bool>("--no-postgres-restart") { Description = "do not restart PostgreSQL during the run" };
+var campaign = new Command("campaign", "run many contests through every worker while killing workers and injecting broker and Stripe faults; check every invariant")
+    { campaignContests, campaignEntries, campaignPlayers, campaignSeed, campaignMinutes, campaignNoPg };
+campaign.SetAction((parse, ct) => CampaignCommand.RunAsync(parse.GetValue(campaignContests), parse.GetValue(campaignEntries), parse.GetValue(campaignPlayers),
+    parse.GetValue(campaignSeed), parse.GetValue(campaignMinutes), !parse.GetValue(campaignNoPg), ct));
+root.Subcommands.Add(campaign);
+
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,42 @@
+using ContestPipeline.Operator.Campaign;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>cpctl campaign: the fault campaign; prints one line of figures and exits non-zero when an invariant fails.</summary>
+public static class CampaignCommand
+{
+    public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes, bool restartPostgres, CancellationToken ct)
+    {
+        var adminPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
+        try
+        {
+            await PipelineWorker.CheckPostgresAsync(adminPg);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync("campaign: " + e.Message);
+            return PipelineWorker.ExitStartupFailed;
+        }
+        var options = new CampaignOptions
+        {
+            Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries), RestartPostgres = restartPostgres,
+            Timeout = TimeSpan.FromMinutes(minutes), AdminConnectionString = adminPg,
+            RunDirectory = Path.Combine(RepoPaths.RunDirectory, "campaign-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        if (seed is { } s) options = options with { Seed = s };
+        var result = await new FaultCampaign(options).RunAsync(ct);
+        Console.WriteLine();
+        Console.WriteLine(result.Figures);
+        if (result.Passed)
+        {
+            Console.WriteLine("every invariant holds");
+            return 0;
+        }
+        foreach (var p in result.Problems) Console.WriteLine("FAILED: " + p);
+        Console.WriteLine($"replay this run with: cpctl campaign --seed {result.Seed} --contests {contests} --entries {entries} --players {players}");
+        return 1;
+    }
+}
