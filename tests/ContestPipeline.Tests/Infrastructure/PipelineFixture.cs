@@ -23,6 +23,9 @@ public sealed class PipelineFixture : IAsyncLifetime
     private string _adminConnectionString = "";
 
     public string PostgresConnectionString { get; private set; } = "";
+
+    /// <summary>The cluster's connection for the pipeline's role, on its default database: for tests that make databases of their own.</summary>
+    public string AdminConnectionString => _adminConnectionString;
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public LocalBrokerProcess Broker { get; private set; } = null!;
     public string BootstrapServers => Broker.BootstrapServers;
