@@ -23,7 +23,7 @@ public sealed record CampaignOptions
     public int Players { get; init; } = 150;
     public int Seed { get; init; } = Environment.TickCount & 0x7fff_ffff;
     /// <summary>Mean time between worker kills.</summary>
-    public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan BrokerFaultEvery { get; init; } = TimeSpan.FromSeconds(6);
     public TimeSpan StripeFaultEvery { get; init; } = TimeSpan.FromMilliseconds(900);
     public bool RestartPostgres { get; init; } = true;
@@ -69,7 +69,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     private readonly Dictionary<string, ContestDefined> _contests = [];
     private readonly Dictionary<string, List<(string EntryId, string Player)>> _entries = [];
     private readonly Dictionary<(string Game, string Athlete, string Stat), long> _stats = [];
-    private int _brokerFaults, _stripeFaults, _postgresRestarts, _entryCount;
+    private int _brokerFaults, _stripeFaults, _postgresRestarts, _entryCount, _submissions;
 
     public async Task<CampaignResult> RunAsync(CancellationToken ct)
     {
@@ -139,7 +139,8 @@ public sealed class FaultCampaign(CampaignOptions o)
 
     private async Task PlaySlateAsync(OutsideWorld world, NpgsqlDataSource db, List<string> players, CancellationToken ct)
     {
-        var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + o.Contests * o.EntriesPerContest / 12);
+        // Time to verify every payment with Stripe under fire; entries that miss the lock are refunded, which the checks cover too.
+        var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + o.Contests * o.EntriesPerContest / 5);
         for (var c = 0; c < o.Contests; c++)
         {
             var contest = $"c{c:000}";
@@ -168,7 +169,12 @@ public sealed class FaultCampaign(CampaignOptions o)
                 var payment = world.Pay(contest, field[i].Player, Fee);
                 field[i] = (EntrySubmitted.EntryIdFor(payment), field[i].Player);
                 world.Submit(new EntrySubmitted($"{contest}-{i}", contest, field[i].Player, payment, null));
-                if (_random.Next(10) == 0) world.Submit(new EntrySubmitted($"{contest}-{i}-again", contest, field[i].Player, payment, null)); // same payment twice
+                _submissions++;
+                if (_random.Next(10) == 0)
+                {
+                    world.Submit(new EntrySubmitted($"{contest}-{i}-again", contest, field[i].Player, payment, null)); // same payment twice
+                    _submissions++;
+                }
                 _entryCount++;
             }
         }
@@ -197,7 +203,10 @@ public sealed class FaultCampaign(CampaignOptions o)
         else world.Stat(game, seq, athlete, "steps", value);
     }
 
-    /// <summary>Waits until every contest is PAID or CANCELLED with its refunds done; returns how many are not.</summary>
+    /// <summary>
+    /// Waits until every submission has had its answer, every contest is PAID or CANCELLED and
+    /// every refund is made; returns how many of those are still open.
+    /// </summary>
     private async Task<int> WaitForEndAsync(NpgsqlDataSource db, Stopwatch watch, CancellationToken ct, bool quiet = false)
     {
         var deadline = quiet ? watch.Elapsed + TimeSpan.FromMinutes(3) : o.Timeout;
@@ -212,14 +221,15 @@ public sealed class FaultCampaign(CampaignOptions o)
                     SELECT (SELECT count(*) FROM settlement.contests WHERE state NOT IN ('PAID', 'CANCELLED'))
                          + (SELECT @contests - count(*) FROM settlement.contests)
                          + (SELECT count(*) FROM payout.refunds WHERE state <> 'refunded')
-                    """, new { contests = o.Contests });
+                         + greatest(0, @submissions - (SELECT count(*) FROM ingestion.inbox WHERE topic = 'entries'))
+                    """, new { contests = o.Contests, submissions = _submissions });
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
             {
                 open = -1;   // Postgres is restarting, or a schema is not there yet
             }
             if (open == 0) return 0;
-            if (open != last) o.Log($"[campaign] {watch.Elapsed.TotalSeconds,5:0}s  {(open < 0 ? "waiting for the database" : $"{open} contests or refunds still open")}");
+            if (open != last) o.Log($"[campaign] {watch.Elapsed.TotalSeconds,5:0}s  {(open < 0 ? "waiting for the database" : $"{open} submissions, contests or refunds still open")}");
             last = open;
             if (watch.Elapsed > deadline) return Math.Max(open, 1);
             await Task.Delay(1_000, ct);
@@ -434,7 +444,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             if (board.StandingsHash() != stored) hashMismatches++;
         }
         Require(hashMismatches == 0, $"{hashMismatches} settlement hash mismatches");
-        Require(unfinished == 0, $"{unfinished} contests or refunds never finished");
+        Require(unfinished == 0, $"{unfinished} submissions, contests or refunds never finished");
 
         return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, _brokerFaults, _stripeFaults, _postgresRestarts,
             ordered.Count, byPayout.Count(p => ordered.Any(x => x.PayoutId == p.Key)), duplicates, missing, doubleRefunds, missingRefunds,
