@@ -60,4 +60,18 @@ foreach (var (name, help) in new[] { ("release", "let a held or failed payout go
 }
 root.Subcommands.Add(payouts);
 
+var dlqTopic = new Option<string?>("--topic") { Description = "only this topic's dead letters (provider.feed or provider.feed.dlq)" };
+var dlqList = new Command("list", "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, attempts and reason") { dlqTopic };
+dlqList.SetAction((parse, ct) => DlqCommand.ListAsync(parse.GetValue(dlqTopic), ct));
+var redriveTopic = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (provider.feed or provider.feed.dlq)" };
+var redrivePartition = new Option<int?>("--partition") { Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it" };
+var redriveOffset = new Option<long?>("--offset") { Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it" };
+var redriveAll = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
+var redriveDryRun = new Option<bool>("--dry-run") { Description = "say what would be re-driven; publish nothing" };
+var redrive = new Command("redrive", "publish dead letters again to their original topic with their original key, body and envelope headers; the consumer's inbox applies each message at most once")
+    { redriveTopic, redrivePartition, redriveOffset, redriveAll, redriveDryRun };
+redrive.SetAction((parse, ct) => DlqCommand.RedriveAsync(parse.GetValue(redriveTopic)!, parse.GetValue(redrivePartition), parse.GetValue(redriveOffset),
+    parse.GetValue(redriveAll), parse.GetValue(redriveDryRun), ct));
+root.Subcommands.Add(new Command("dlq", "inspect dead letters and re-drive them once their cause is fixed") { dlqList, redrive });
+
 return await root.Parse(args).InvokeAsync();
