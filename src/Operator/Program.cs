@@ -74,4 +74,18 @@ redrive.SetAction((parse, ct) => DlqCommand.RedriveAsync(parse.GetValue(redriveT
     parse.GetValue(redriveAll), parse.GetValue(redriveDryRun), ct));
 root.Subcommands.Add(new Command("dlq", "inspect dead letters and re-drive them once their cause is fixed") { dlqList, redrive });
 
+var replayGroup = new Option<string?>("--group") { Description = "the consumer group to rewind (a worker's, e.g. scoring.games, or any with --topic)" };
+var replayAllWorkers = new Option<bool>("--all-workers") { Description = "every consumer group of every worker" };
+var replayTopic = new Option<string?>("--topic") { Description = "only this topic of the group(s)" };
+var toBeginning = new Option<bool>("--to-beginning") { Description = "from the oldest message the broker still holds" };
+var toOffset = new Option<long?>("--to-offset") { Description = "from this offset in every partition" };
+var toTime = new Option<string?>("--to-time") { Description = "from the first message at or after this time (ISO 8601, e.g. 2026-11-22T18:00:00Z)" };
+var replayForce = new Option<bool>("--force") { Description = "rewind even though other members of a group are live (see README for what that can and cannot do)" };
+var replayDryRun = new Option<bool>("--dry-run") { Description = "show what would be replayed; commit nothing" };
+var replay = new Command("replay", "move consumer groups back so their workers read messages again; inboxes make it a no-op for what was applied. Refuses while a group has live members")
+    { replayGroup, replayAllWorkers, replayTopic, toBeginning, toOffset, toTime, replayForce, replayDryRun };
+replay.SetAction((parse, ct) => ReplayCommand.RunAsync(parse.GetValue(replayGroup), parse.GetValue(replayTopic), parse.GetValue(replayAllWorkers),
+    parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime), parse.GetValue(replayForce), parse.GetValue(replayDryRun), ct));
+root.Subcommands.Add(replay);
+
 return await root.Parse(args).InvokeAsync();
