@@ -213,6 +213,7 @@ public static class DlqCommand
     /// <summary>Resolves the broker like a worker does; unreachable is one line and exit code 2.</summary>
     internal static async Task<int> WithBrokerAsync(string what, Func<string, int> run, string command = "dlq")
     {
+        var prefix = what.Length == 0 ? command : command + " " + what;
         try
         {
             var settings = PipelineSettings.Resolve();
@@ -221,12 +222,12 @@ public static class DlqCommand
         }
         catch (StartupException e)
         {
-            await Console.Error.WriteLineAsync($"{command} {what}: {e.Message}");
+            await Console.Error.WriteLineAsync($"{prefix}: {e.Message}");
             return ExitUnreachable;
         }
         catch (Exception e) when (e is KafkaException or TimeoutException)
         {
-            await Console.Error.WriteLineAsync($"{command} {what}: {e.Message}");
+            await Console.Error.WriteLineAsync($"{prefix}: {e.Message}");
             return 1;
         }
     }
