@@ -72,4 +72,32 @@ campaign.SetAction((parse, ct) => CampaignCommand.RunAsync(parse.GetValue(campai
     parse.GetValue(campaignSeed), parse.GetValue(campaignMinutes), !parse.GetValue(campaignNoPg), ct));
 root.Subcommands.Add(campaign);
 
+var dlqTopic = new Option<string?>("--topic") { Description = "only this topic's dead letters (provider.feed or provider.feed.dlq)" };
+var dlqList = new Command("list", "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, attempts and reason") { dlqTopic };
+dlqList.SetAction((parse, ct) => DlqCommand.ListAsync(parse.GetValue(dlqTopic), ct));
+var redriveTopic = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (provider.feed or provider.feed.dlq)" };
+var redrivePartition = new Option<int?>("--partition") { Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it" };
+var redriveOffset = new Option<long?>("--offset") { Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it" };
+var redriveAll = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
+var redriveDryRun = new Option<bool>("--dry-run") { Description = "say what would be re-driven; publish nothing" };
+var redrive = new Command("redrive", "publish dead letters again to their original topic with their original key, body and envelope headers; the consumer's inbox applies each message at most once")
+    { redriveTopic, redrivePartition, redriveOffset, redriveAll, redriveDryRun };
+redrive.SetAction((parse, ct) => DlqCommand.RedriveAsync(parse.GetValue(redriveTopic)!, parse.GetValue(redrivePartition), parse.GetValue(redriveOffset),
+    parse.GetValue(redriveAll), parse.GetValue(redriveDryRun), ct));
+root.Subcommands.Add(new Command("dlq", "inspect dead letters and re-drive them once their cause is fixed") { dlqList, redrive });
+
+var replayGroup = new Option<string?>("--group") { Description = "the consumer group to rewind (a worker's, e.g. scoring.games, or any with --topic)" };
+var replayAllWorkers = new Option<bool>("--all-workers") { Description = "every consumer group of every worker" };
+var replayTopic = new Option<string?>("--topic") { Description = "only this topic of the group(s)" };
+var toBeginning = new Option<bool>("--to-beginning") { Description = "from the oldest message the broker still holds" };
+var toOffset = new Option<long?>("--to-offset") { Description = "from this offset in every partition" };
+var toTime = new Option<string?>("--to-time") { Description = "from the first message at or after this time (ISO 8601, e.g. 2026-11-22T18:00:00Z)" };
+var replayForce = new Option<bool>("--force") { Description = "rewind even though other members of a group are live (see README for what that can and cannot do)" };
+var replayDryRun = new Option<bool>("--dry-run") { Description = "show what would be replayed; commit nothing" };
+var replay = new Command("replay", "move consumer groups back so their workers read messages again; inboxes make it a no-op for what was applied. Refuses while a group has live members")
+    { replayGroup, replayAllWorkers, replayTopic, toBeginning, toOffset, toTime, replayForce, replayDryRun };
+replay.SetAction((parse, ct) => ReplayCommand.RunAsync(parse.GetValue(replayGroup), parse.GetValue(replayTopic), parse.GetValue(replayAllWorkers),
+    parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime), parse.GetValue(replayForce), parse.GetValue(replayDryRun), ct));
+root.Subcommands.Add(replay);
+
 return await root.Parse(args).InvokeAsync();

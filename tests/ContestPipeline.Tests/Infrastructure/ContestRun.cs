@@ -68,6 +68,16 @@ public sealed class ContestRun : IAsyncDisposable
         return process;
     }
 
+    /// <summary>SIGTERM: the worker finishes its batch, commits its offsets, leaves its groups and logs what its consumers did.</summary>
+    public async Task<string> StopWorkerAsync(string name)
+    {
+        var worker = _workers[name];
+        await worker.StopAsync(TimeSpan.FromSeconds(30));
+        await worker.DisposeAsync();
+        _workers.Remove(name);
+        return worker.LogPath;
+    }
+
     public async Task KillWorkerAsync(string name)
     {
         await _workers[name].KillAsync();

@@ -1,0 +1,362 @@
+using System.Globalization;
+using Confluent.Kafka;
+using ContestPipeline.Operator.Local;
+using ContestPipeline.Plumbing.Kafka;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// cpctl replay: moves consumer groups' committed offsets back (to the beginning, an offset or
+/// a time) so that their workers read those messages again when they start. Every consumer
+/// applies a message through its inbox, so a replayed message that was applied is skipped:
+/// a replay moves no money and changes no standing or settlement (invariant 4).
+///
+/// The local broker (librdkafka's mock cluster) answers neither DescribeGroups nor
+/// ListGroups, and refuses an offset commit from a client that is not a member of an
+/// existing group. So the command joins each group as one more consumer (same group id),
+/// waits until the group has settled, checks that it was given every partition (if not,
+/// other members are live: it refuses unless forced), commits the new offsets as a member
+/// and leaves the group. It never moves a group forward: a replay cannot skip a message.
+/// </summary>
+public static class ReplayCommand
+{
+    public enum TargetKind { Beginning, Offset, Time }
+
+    /// <summary>Where to move the groups back to.</summary>
+    public sealed record Target(TargetKind Kind, long Offset = 0, DateTimeOffset Time = default)
+    {
+        public static Target Beginning { get; } = new(TargetKind.Beginning);
+        public static Target ToOffset(long offset) => new(TargetKind.Offset, Offset: offset);
+        public static Target ToTime(DateTimeOffset time) => new(TargetKind.Time, Time: time);
+
+        public override string ToString() => Kind switch
+        {
+            TargetKind.Beginning => "the beginning",
+            TargetKind.Offset => $"offset {Offset}",
+            _ => $"time {Time.UtcDateTime:yyyy-MM-ddTHH:mm:ss.fffZ}",
+        };
+    }
+
+    /// <summary>A consumer group, the worker it belongs to (if one of the pipeline's) and the topics to rewind.</summary>
+    public sealed record Group(string Name, string? Worker, IReadOnlyList<string> Topics);
+
+    public sealed record Options
+    {
+        public bool Force { get; init; }
+        public bool DryRun { get; init; }
+        /// <summary>How long to wait for every group to give this command a settled assignment.</summary>
+        public TimeSpan JoinTimeout { get; init; } = TimeSpan.FromSeconds(30);
+        /// <summary>How long an assignment must stay unchanged to count as the group's settled state.</summary>
+        public TimeSpan Settle { get; init; } = TimeSpan.FromMilliseconds(1_500);
+    }
+
+    /// <summary>Every consumer group of every worker, with its topics.</summary>
+    public static IReadOnlyList<Group> AllWorkerGroups() =>
+        [.. Workers.All.Values.SelectMany(w => w.Consumers.Select(c => new Group(c.Consumer, w.Name, c.Topics)))];
+
+    public static async Task<int> RunAsync(string? group, string? topic, bool allWorkers, bool toBeginning, long? toOffset, string? toTime,
+        bool force, bool dryRun, CancellationToken ct)
+    {
+        var target = ParseTarget(toBeginning, toOffset, toTime, out var problem);
+        var groups = target is null ? null : Groups(group, topic, allWorkers, out problem);
+        if (groups is null)
+        {
+            await Console.Error.WriteLineAsync("replay: " + problem);
+            return 1;
+        }
+        return await DlqCommand.WithBrokerAsync("", bootstrap =>
+            Execute(bootstrap, groups, target!, new Options { Force = force, DryRun = dryRun }, Console.Out, Console.Error, ct), "replay");
+    }
+
+    public static Target? ParseTarget(bool toBeginning, long? toOffset, string? toTime, out string? problem)
+    {
+        problem = null;
+        if ((toBeginning ? 1 : 0) + (toOffset is null ? 0 : 1) + (toTime is null ? 0 : 1) != 1)
+        {
+            problem = "say where to replay from with exactly one of --to-beginning, --to-offset N, --to-time ISO8601";
+            return null;
+        }
+        if (toBeginning) return Target.Beginning;
+        if (toOffset is { } offset)
+        {
+            if (offset >= 0) return Target.ToOffset(offset);
+            problem = $"--to-offset {offset} is negative";
+            return null;
+        }
+        if (DateTimeOffset.TryParse(toTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+            return Target.ToTime(time);
+        problem = $"--to-time '{toTime}' is not an ISO 8601 time such as 2026-11-22T18:00:00Z";
+        return null;
+    }
+
+    /// <summary>The groups to rewind: one (<paramref name="group"/>) or every worker's, narrowed to <paramref name="topic"/> if given.</summary>
+    public static IReadOnlyList<Group>? Groups(string? group, string? topic, bool allWorkers, out string? problem)
+    {
+        problem = null;
+        if (allWorkers == (group is not null))
+        {
+            problem = "name one consumer group with --group G, or every worker's with --all-workers";
+            return null;
+        }
+        var known = AllWorkerGroups();
+        if (allWorkers)
+        {
+            var groups = topic is null ? known : [.. known.Where(g => g.Topics.Contains(topic)).Select(g => g with { Topics = [topic] })];
+            if (groups.Count == 0) problem = $"no worker's consumer group reads {topic}";
+            return groups.Count == 0 ? null : groups;
+        }
+        var found = known.FirstOrDefault(g => g.Name == group);
+        if (found is null)
+        {
+            if (topic is not null) return [new Group(group!, null, [topic])];
+            problem = $"'{group}' is not a worker's consumer group ({string.Join(", ", known.Select(g => g.Name))}): name its topic with --topic";
+            return null;
+        }
+        if (topic is null) return [found];
+        if (found.Topics.Contains(topic)) return [found with { Topics = [topic] }];
+        problem = $"group {group} does not read {topic} (it reads {string.Join(", ", found.Topics)})";
+        return null;
+    }
+
+    /// <summary>Rewinds <paramref name="groups"/> to <paramref name="target"/>, all or none unless forced; returns the exit code.</summary>
+    public static int Execute(string bootstrapServers, IReadOnlyList<Group> groups, Target target, Options options,
+        TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        var partitions = new Dictionary<string, List<TopicPartition>>(StringComparer.Ordinal);
+        using (var admin = KafkaClients.Admin(bootstrapServers))
+        {
+            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+            foreach (var topic in groups.SelectMany(g => g.Topics).Distinct())
+            {
+                var t = metadata.Topics.FirstOrDefault(m => m.Topic == topic && m.Error.Code == ErrorCode.NoError);
+                if (t is null || t.Partitions.Count == 0) return Fail(error, $"topic {topic} does not exist on the broker");
+                partitions[topic] = [.. t.Partitions.Select(p => new TopicPartition(topic, new Partition(p.PartitionId))).OrderBy(p => p.Partition.Value)];
+            }
+        }
+
+        var members = groups.Select(g => new Member(bootstrapServers, g, [.. g.Topics.SelectMany(t => partitions[t])])).ToList();
+        try
+        {
+            output.WriteLine($"joining {members.Count} consumer group(s) to rewind them to {target} ...");
+            var deadline = DateTime.UtcNow + options.JoinTimeout;
+            while (members.Any(m => !m.Settled(options.Settle)))
+            {
+                ct.ThrowIfCancellationRequested();
+                if (DateTime.UtcNow > deadline)
+                    return Fail(error, $"no settled assignment within {options.JoinTimeout.TotalSeconds:0} s for group(s) "
+                        + string.Join(", ", members.Where(m => !m.Settled(options.Settle)).Select(m => m.Group.Name))
+                        + (members.Select(m => m.LastError).FirstOrDefault(e => e is not null) is { } why ? $" ({why})" : "")
+                        + "; nothing was rewound");
+                foreach (var m in members) m.Poll();
+            }
+
+            var live = members.Where(m => m.Assigned.Count < m.Partitions.Count).ToList();
+            if (live.Count > 0 && !options.Force)
+                return Fail(error, "refused: other members are live in group(s) "
+                    + string.Join(", ", live.Select(m => $"{m.Group.Name}{(m.Group.Worker is null ? "" : $" ({m.Group.Worker})")}"
+                                                        + $" [{m.Assigned.Count} of {m.Partitions.Count} partitions given to this command]"))
+                    + ": stop their workers first, or pass --force; nothing was rewound");
+
+            var failed = 0;
+            long total = 0, rewound = 0;
+            foreach (var m in members)
+            {
+                ct.ThrowIfCancellationRequested();
+                var plan = m.Plan(target);
+                output.WriteLine($"group {m.Group.Name}{(m.Group.Worker is null ? "" : $" ({m.Group.Worker})")}: {string.Join(", ", m.Group.Topics)}");
+                if (m.Assigned.Count < m.Partitions.Count)
+                    output.WriteLine($"  warning: other members are live and hold {m.Partitions.Count - m.Assigned.Count} of {m.Partitions.Count} partitions (--force):"
+                                     + " they read from the new offsets when this command leaves the group, unless they commit their own progress first");
+                foreach (var p in plan)
+                    output.WriteLine($"  {p.Partition.Topic + "/" + p.Partition.Partition.Value,-24} {p.Describe(),-44} replays {p.Replays,9:N0}");
+                var changes = plan.Where(p => p.Changed).Select(p => new TopicPartitionOffset(p.Partition, p.NewOffset!.Value)).ToList();
+                var groupTotal = plan.Sum(p => p.Replays);
+                if (!options.DryRun && changes.Count > 0)
+                {
+                    try
+                    {
+                        m.Consumer.Commit(changes);
+                    }
+                    catch (KafkaException e)
+                    {
+                        error.WriteLine($"replay: group {m.Group.Name}: the broker refused the new offsets ({e.Error.Reason}): it was not rewound; run the command again");
+                        failed++;
+                        continue;
+                    }
+                }
+                rewound += changes.Count;
+                total += groupTotal;
+                output.WriteLine($"  {m.Group.Name}: {changes.Count} partition(s) {(options.DryRun ? "would be " : "")}moved back, {groupTotal:N0} message(s) to replay");
+            }
+            output.WriteLine(options.DryRun
+                ? $"dry run: {rewound} partition(s) in {members.Count} group(s) would be moved back to {target}; {total:N0} message(s) would be replayed; nothing was committed"
+                : $"rewound {members.Count - failed} group(s) ({rewound} partition(s) moved back) to {target}; {total:N0} message(s) will be replayed when their consumers run");
+            return failed == 0 ? 0 : 1;
+        }
+        finally
+        {
+            // Leaving the group: the partitions go back to the workers when they start (or, with
+            // --force, to the live members at once), and they read from the committed offsets.
+            foreach (var m in members) m.Dispose();
+        }
+    }
+
+    private static int Fail(TextWriter error, string message)
+    {
+        error.WriteLine("replay: " + message);
+        return 1;
+    }
+
+    /// <summary>What happens to one partition: committed offset, the new one, and how many messages are read again.</summary>
+    private sealed record PartitionPlan(TopicPartition Partition, long Low, long High, long? Committed, long? NewOffset)
+    {
+        public bool Changed => NewOffset is { } n && n != Committed;
+        /// <summary>Messages the group will read from the new offset (or its committed one) to the high watermark.</summary>
+        public long Replays => High - (NewOffset ?? Committed ?? Low);
+
+        public string Describe() => Committed is null
+            ? "no committed offset (reads from the oldest)"
+            : Changed ? $"offset {Committed} -> {NewOffset}" : $"offset {Committed} (unchanged)";
+    }
+
+    /// <summary>This command as one member of a group: joins, waits for its assignment, and commits as a member.</summary>
+    private sealed class Member : IDisposable
+    {
+        private readonly HashSet<TopicPartition> _assigned = [];
+        private readonly string _bootstrapServers;
+        private bool _hasAssignment;
+        private DateTime _lastChange = DateTime.UtcNow;
+
+        public Group Group { get; }
+        public IReadOnlyList<TopicPartition> Partitions { get; }
+        public IConsumer<byte[]?, byte[]?> Consumer { get; }
+        public IReadOnlyCollection<TopicPartition> Assigned => _assigned;
+        public string? LastError { get; private set; }
+
+        public Member(string bootstrapServers, Group group, IReadOnlyList<TopicPartition> partitions)
+        {
+            _bootstrapServers = bootstrapServers;
+            Group = group;
+            Partitions = partitions;
+            var config = KafkaClients.ConsumerConfig(bootstrapServers, group.Name);
+            config.ClientId = "cpctl.replay";
+            config.EnableAutoCommit = false;
+            config.HeartbeatIntervalMs = 500;
+            Consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance)
+                .SetErrorHandler((_, e) => LastError = e.Reason)
+                // Fetching starts at the end: this member never reads a message, and it stores
+                // and commits nothing but the offsets it is asked to.
+                .SetPartitionsAssignedHandler((_, parts) =>
+                {
+                    _assigned.UnionWith(parts);
+                    _hasAssignment = true;
+                    _lastChange = DateTime.UtcNow;
+                    return parts.Select(p => new TopicPartitionOffset(p, Offset.End));
+                })
+                .SetPartitionsRevokedHandler((_, parts) => Revoke(parts.Select(p => p.TopicPartition)))
+                .SetPartitionsLostHandler((_, parts) => Revoke(parts.Select(p => p.TopicPartition)))
+                .Build();
+            Consumer.Subscribe(group.Topics);
+        }
+
+        private void Revoke(IEnumerable<TopicPartition> parts)
+        {
+            _assigned.ExceptWith(parts);
+            if (_assigned.Count == 0) _hasAssignment = false;
+            _lastChange = DateTime.UtcNow;
+        }
+
+        /// <summary>Assigned, and unchanged for <paramref name="settle"/>: the group has finished rebalancing.</summary>
+        public bool Settled(TimeSpan settle) => _hasAssignment && DateTime.UtcNow - _lastChange >= settle;
+
+        /// <summary>Serves the group protocol's callbacks; any message fetched is ignored.</summary>
+        public void Poll()
+        {
+            try
+            {
+                Consumer.Consume(TimeSpan.FromMilliseconds(20));
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                LastError = e.Error.Reason;
+            }
+        }
+
+        public List<PartitionPlan> Plan(Target target)
+        {
+            var timeout = TimeSpan.FromSeconds(10);
+            var committed = Consumer.Committed(Partitions, timeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+            var byTime = target.Kind == TargetKind.Time
+                ? Consumer.OffsetsForTimes(Partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(target.Time))), timeout)
+                    .ToDictionary(o => o.TopicPartition, o => o.Offset.Value)
+                : null;
+            var plan = new List<PartitionPlan>(Partitions.Count);
+            foreach (var p in Partitions)
+            {
+                var w = Consumer.QueryWatermarkOffsets(p, timeout);
+                long low = w.Low.Value, high = w.High.Value;
+                var wanted = target.Kind switch
+                {
+                    TargetKind.Beginning => low,
+                    TargetKind.Offset => target.Offset,
+                    // The local broker has no time index (it answers "none" to every lookup
+                    // by time), so a "none" for a partition holding messages is checked by reading it.
+                    _ => byTime![p] is var o && o >= 0 ? o : high > low ? ScanForTime(_bootstrapServers, p, target.Time, low, high) : high,
+                };
+                wanted = Math.Clamp(wanted, low, high);
+                long? current = committed.TryGetValue(p, out var c) && c >= 0 ? c : null;
+                // Only ever back: a replay never skips a message the group has not read. A
+                // group with no committed offset reads from the oldest message anyway.
+                long? next = current is { } cur ? Math.Max(low, Math.Min(wanted, cur)) : null;
+                plan.Add(new PartitionPlan(p, low, high, current, next));
+            }
+            return plan;
+        }
+
+        /// <summary>
+        /// The first offset whose message is at or after <paramref name="time"/>, found by reading
+        /// the partition (<paramref name="high"/> if there is none): the last message first, and
+        /// from the oldest only if that one is not older than the time.
+        /// </summary>
+        private static long ScanForTime(string bootstrapServers, TopicPartition partition, DateTimeOffset time, long low, long high)
+        {
+            var config = KafkaClients.ConsumerConfig(bootstrapServers, "cpctl.replay.scan");
+            config.EnableAutoCommit = false;
+            config.EnablePartitionEof = true;
+            using var reader = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+            var ms = time.ToUnixTimeMilliseconds();
+            reader.Assign(new TopicPartitionOffset(partition, high - 1));
+            if (Next(reader, partition) is { } last && last.Message.Timestamp.UnixTimestampMs < ms) return high;
+            reader.Assign(new TopicPartitionOffset(partition, low));
+            while (Next(reader, partition) is { } r)
+                if (r.Message.Timestamp.UnixTimestampMs >= ms) return r.Offset.Value;
+            return high;
+        }
+
+        private static ConsumeResult<byte[]?, byte[]?>? Next(IConsumer<byte[]?, byte[]?> reader, TopicPartition partition)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (DateTime.UtcNow < deadline)
+            {
+                var r = reader.Consume(TimeSpan.FromMilliseconds(200));
+                if (r is null) continue;
+                return r.IsPartitionEOF ? null : r;
+            }
+            throw new TimeoutException($"could not read {partition} within 10 s");
+        }
+
+        public void Dispose()
+        {
+            try
+            {
+                Consumer.Close();
+            }
+            catch (KafkaException)
+            {
+                // Leaving is best effort: the broker drops a member that stops heartbeating.
+            }
+            Consumer.Dispose();
+        }
+    }
+}
