@@ -23,7 +23,7 @@ public sealed record CampaignOptions
     public int Players { get; init; } = 150;
     public int Seed { get; init; } = Environment.TickCount & 0x7fff_ffff;
     /// <summary>Mean time between worker kills.</summary>
-    public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(3);
     public TimeSpan BrokerFaultEvery { get; init; } = TimeSpan.FromSeconds(6);
     public TimeSpan StripeFaultEvery { get; init; } = TimeSpan.FromMilliseconds(900);
     public bool RestartPostgres { get; init; } = true;
@@ -38,14 +38,14 @@ public sealed record CampaignOptions
 
 /// <summary>The figures of one run; <see cref="Passed"/> when every invariant held.</summary>
 public sealed record CampaignResult(
-    int Seed, int Contests, int Entries, int WorkerKills, int CrashPointsArmed, int BrokerFaults, int StripeFaults, int PostgresRestarts,
+    int Seed, int Contests, int Entries, int WorkerKills, int CrashPointsArmed, int CrashPointDeaths, int BrokerFaults, int StripeFaults, int PostgresRestarts,
     int TransfersExpected, int TransfersMade, int DuplicateTransfers, int MissingTransfers, int DoubleRefunds, int MissingRefunds,
     int LedgerProblems, int PoolMismatches, int HashMismatches, int Unfinished, IReadOnlyList<string> Problems, TimeSpan Elapsed)
 {
     public bool Passed => Problems.Count == 0;
 
     public string Figures => string.Create(CultureInfo.InvariantCulture,
-        $"contests {Contests} · entries {Entries} · worker kills {WorkerKills} (+{CrashPointsArmed} crash points armed) · broker faults {BrokerFaults} · " +
+        $"contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
         $"stripe faults {StripeFaults} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · unfinished {Unfinished} · " +
@@ -446,7 +446,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         Require(hashMismatches == 0, $"{hashMismatches} settlement hash mismatches");
         Require(unfinished == 0, $"{unfinished} submissions, contests or refunds never finished");
 
-        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, _brokerFaults, _stripeFaults, _postgresRestarts,
+        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults, _postgresRestarts,
             ordered.Count, byPayout.Count(p => ordered.Any(x => x.PayoutId == p.Key)), duplicates, missing, doubleRefunds, missingRefunds,
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed);
     }

@@ -25,7 +25,10 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     private readonly Lock _gate = new();
     private int _generation;
 
+    /// <summary>SIGKILLs sent by the campaign.</summary>
     public int Kills { get; private set; }
+
+    /// <summary>Workers started again after dying, whether killed or at a crash point.</summary>
     public int Restarts { get; private set; }
     public int ArmedCrashPoints { get; private set; }
 
