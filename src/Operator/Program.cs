@@ -61,7 +61,7 @@ foreach (var (name, help) in new[] { ("release", "let a held or failed payout go
 root.Subcommands.Add(payouts);
 
 var campaignContests = new Option<int>("--contests") { Description = "contests run at once", DefaultValueFactory = _ => 100 };
-var campaignEntries = new Option<int>("--entries") { Description = "entries per contest", DefaultValueFactory = _ => 10 };
+var campaignEntries = new Option<int>("--entries") { Description = "entries per contest", DefaultValueFactory = _ => 4 };
 var campaignPlayers = new Option<int>("--players") { Description = "players (each signed up for payouts)", DefaultValueFactory = _ => 150 };
 var campaignSeed = new Option<int?>("--seed") { Description = "seed of the slate and the fault schedule (printed; random when not given)" };
 var campaignMinutes = new Option<int>("--minutes") { Description = "give up after this many minutes of faults", DefaultValueFactory = _ => 10 };

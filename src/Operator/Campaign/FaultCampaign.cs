@@ -19,7 +19,7 @@ namespace ContestPipeline.Operator.Campaign;
 public sealed record CampaignOptions
 {
     public int Contests { get; init; } = 100;
-    public int EntriesPerContest { get; init; } = 10;
+    public int EntriesPerContest { get; init; } = 4;
     public int Players { get; init; } = 150;
     public int Seed { get; init; } = Environment.TickCount & 0x7fff_ffff;
     /// <summary>Mean time between worker kills.</summary>
@@ -140,7 +140,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     private async Task PlaySlateAsync(OutsideWorld world, NpgsqlDataSource db, List<string> players, CancellationToken ct)
     {
         // Time to verify every payment with Stripe under fire; entries that miss the lock are refunded, which the checks cover too.
-        var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + o.Contests * o.EntriesPerContest / 5);
+        var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + o.Contests * o.EntriesPerContest / 2);
         for (var c = 0; c < o.Contests; c++)
         {
             var contest = $"c{c:000}";
@@ -205,7 +205,8 @@ public sealed class FaultCampaign(CampaignOptions o)
 
     /// <summary>
     /// Waits until every submission has had its answer, every contest is PAID or CANCELLED and
-    /// every refund is made; returns how many of those are still open.
+    /// every refund ordered (by Ingestion or Settlement) is made; returns how many of those are
+    /// still open.
     /// </summary>
     private async Task<int> WaitForEndAsync(NpgsqlDataSource db, Stopwatch watch, CancellationToken ct, bool quiet = false)
     {
@@ -220,7 +221,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 open = await conn.ExecuteScalarAsync<int>("""
                     SELECT (SELECT count(*) FROM settlement.contests WHERE state NOT IN ('PAID', 'CANCELLED'))
                          + (SELECT @contests - count(*) FROM settlement.contests)
-                         + (SELECT count(*) FROM payout.refunds WHERE state <> 'refunded')
+                         + (SELECT count(*) FROM ingestion.refund_orders) + (SELECT count(*) FROM settlement.refund_orders)
+                         - (SELECT count(*) FROM payout.refunds WHERE state = 'refunded')
                          + greatest(0, @submissions - (SELECT count(*) FROM ingestion.inbox WHERE topic = 'entries'))
                     """, new { contests = o.Contests, submissions = _submissions });
             }
