@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ContestPipeline.Contracts;
 
 namespace ContestPipeline.Plumbing.Messaging;
@@ -33,12 +34,16 @@ public sealed record OutgoingMessage(
     /// <summary>
     /// How every message body is written and read. Reading is strict: a missing constructor
     /// field or a null where the record says non-null is an unreadable body, never a silent
-    /// default (a stat update without its value must not read as a total of zero).
+    /// default (a stat update without its value must not read as a total of zero); so is a
+    /// field written twice (one reader would take the first value, another the last) and a
+    /// timestamp without an offset (it would mean whatever the reading machine's zone is).
     /// </summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
+        AllowDuplicateProperties = false,
+        Converters = { new OffsetTimestampConverter() },
     };
 
     /// <summary>A message with the envelope headers and a JSON body.</summary>
@@ -115,5 +120,34 @@ public static class HeaderJson
             text = "";
             return false;
         }
+    }
+}
+
+/// <summary>
+/// Timestamps as the topics' contract has them: ISO 8601 with a date, a time and an offset
+/// (<c>Z</c> or <c>±hh:mm</c>). System.Text.Json alone also reads a date without a time, or a
+/// time without an offset, in the reading machine's zone; here those are unreadable.
+/// Written exactly as System.Text.Json writes them.
+/// </summary>
+public sealed class OffsetTimestampConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"a timestamp is a string, not {reader.TokenType}");
+        // Unescaped first: System.Text.Json's own writer escapes '+' as \u002B.
+        if (!HasOffset(reader.GetString()) || !reader.TryGetDateTimeOffset(out var value))
+            throw new JsonException("a timestamp is ISO 8601 with a date, a time and an offset (Z or +hh:mm), e.g. 2026-11-22T18:00:00+00:00");
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+
+    /// <summary>A time part ("T") followed by "Z" at the end or a sign starting the offset.</summary>
+    private static bool HasOffset(string? text)
+    {
+        var t = text?.IndexOfAny(['T', 't']) ?? -1;
+        if (t < 0) return false;
+        var time = text.AsSpan(t + 1);
+        return time.Length > 0 && (time[^1] is 'Z' or 'z' || time.IndexOfAny('+', '-') > 0);
     }
 }
