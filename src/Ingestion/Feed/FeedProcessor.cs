@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
@@ -28,7 +29,7 @@ public sealed record FeedEvent(
             StatUpdated.MessageType => m.Body<StatUpdated>(),
             StatCorrected.MessageType => m.Body<StatCorrected>(),
             GameEnded.MessageType => m.Body<GameEnded>(),
-            _ => throw new MessageRejectedException($"'{m.Envelope.Type}' is not a provider feed event"),
+            _ => throw new MessageRejectedException($"{Show.Quote(m.Envelope.Type)} is not a provider feed event"),
         };
         var (gameId, sequence) = body switch
         {
@@ -39,9 +40,17 @@ public sealed record FeedEvent(
             GameEnded e => (e.GameId, e.Sequence),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        if (string.IsNullOrWhiteSpace(gameId)) throw new MessageRejectedException($"{m.Envelope.Type} at sequence {sequence}: gameId is missing");
-        if (m.Key != gameId) throw new MessageRejectedException($"{m.Envelope.Type} for game {gameId} arrived with key '{m.Key}'; provider.feed is keyed by game id");
-        return new FeedEvent(gameId, sequence, m.Envelope.MessageId, m.Envelope.Type, body, m.Value!, m.Headers, m.Topic, m.Partition, m.Offset);
+        var type = m.Envelope.Type;
+        if (string.IsNullOrWhiteSpace(gameId)) throw new MessageRejectedException($"{type} at sequence {Show.N(sequence)}: gameId is missing");
+        // Checked before the game is looked up, so an absurd id never becomes a row.
+        if (gameId.Length > IngestionLimits.GameIdLengthMax)
+            throw new MessageRejectedException($"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: gameId is {Show.N(gameId.Length)} characters; at most {Show.N(IngestionLimits.GameIdLengthMax)} are allowed");
+        // The key is the UTF-8 bytes of the game id: compared as bytes, because a key that is
+        // not UTF-8 decodes to replacement characters a game id could also contain.
+        if (m.RawKey is null || !m.RawKey.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(gameId)))
+            throw new MessageRejectedException(
+                $"{type} for game {Show.Name(gameId)} at sequence {Show.N(sequence)} arrived with key {(m.RawKey is null ? "null" : Show.Quote(m.Key))}; provider.feed is keyed by game id");
+        return new FeedEvent(gameId, sequence, m.Envelope.MessageId, type, body, m.Value!, m.Headers, m.Topic, m.Partition, m.Offset);
     }
 }
 
@@ -79,6 +88,14 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
         await IngestionStore.SaveGamesAsync(context, [game], sequencer);
     }
 
+    /// <summary>A refused event's reason: what, which game, which sequence, then why.</summary>
+    public static string DropReason(FeedEvent e, FeedDrop drop)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(drop);
+        return $"{e.MessageType} for game {Show.Name(e.GameId)} at sequence {Show.N(e.Sequence)}: {drop.Detail}";
+    }
+
     private async Task ApplyStepAsync(HandlerContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current)
     {
         game.Sequencing = step.State;
@@ -92,9 +109,9 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
                 _ => "stat_rejected",
             };
             if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current, drop.Detail, code);
+                DeadLetter(context, current, DropReason(current, drop), code);
             else
-                context.RaiseAlert("ingestion", AlertSeverities.Warning, code, game.GameId, drop.Detail, $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
+                context.RaiseAlert("ingestion", AlertSeverities.Warning, code, game.GameId, $"game {game.GameId}: {drop.Detail}", $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
         }
         foreach (var gap in step.Gaps)
             context.RaiseAlert("ingestion", AlertSeverities.Critical, "feed_gap", game.GameId, gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
