@@ -70,22 +70,44 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
     {
         var games = await IngestionStore.GamesForUpdateAsync(context, events.Select(e => e.GameId));
         var now = context.Clock.GetUtcNow();
+        var released = new ReleasedEvents();
         foreach (var e in events)
         {
             var game = games[e.GameId];
             var step = sequencer.Offer(game.Sequencing, e.Item, now);
             if (step.State.Held.ContainsKey(e.Sequence) && !game.Sequencing.Held.ContainsKey(e.Sequence))
                 await HoldAsync(context, e);
-            await ApplyStepAsync(context, game, step, e);
+            await ApplyStepAsync(context, game, step, e, released);
         }
+        await released.SaveAsync(context);
         await IngestionStore.SaveGamesAsync(context, games.Values, sequencer);
     }
 
     public async Task TickAsync(HandlerContext context, IngestionStore.GameRow game)
     {
         var step = sequencer.Tick(game.Sequencing, context.Clock.GetUtcNow());
-        await ApplyStepAsync(context, game, step, current: null);
+        var released = new ReleasedEvents();
+        await ApplyStepAsync(context, game, step, current: null, released);
+        await released.SaveAsync(context);
         await IngestionStore.SaveGamesAsync(context, [game], sequencer);
+    }
+
+    /// <summary>
+    /// The sequencer calls an event whose sequence is behind it a duplicate; it keeps no
+    /// content of what it let through. Against the content hash of the event released under
+    /// that sequence, a different one is a conflict (dead-lettered and alerted, the first
+    /// kept), not a re-send to drop quietly. Null when <paramref name="duplicate"/> stays one.
+    /// </summary>
+    public static FeedDrop? ConflictWithReleased(FeedDrop duplicate, string? releasedHash)
+    {
+        ArgumentNullException.ThrowIfNull(duplicate);
+        if (duplicate.Reason != FeedDropReason.Duplicate || releasedHash is null || releasedHash == duplicate.Item.ContentHash) return null;
+        return duplicate with
+        {
+            Reason = FeedDropReason.Conflict,
+            Detail = $"sequence {Show.N(duplicate.Item.Sequence)} (hash {duplicate.Item.ContentHash}) differs from the event already taken under it (hash {releasedHash}); " +
+                     "the first received is kept: send the intended value as a new event with a new sequence",
+        };
     }
 
     /// <summary>A refused event's reason: what, which game, which sequence, then why.</summary>
@@ -96,12 +118,18 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
         return $"{e.MessageType} for game {Show.Name(e.GameId)} at sequence {Show.N(e.Sequence)}: {drop.Detail}";
     }
 
-    private async Task ApplyStepAsync(HandlerContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current)
+    private async Task ApplyStepAsync(HandlerContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current, ReleasedEvents released)
     {
         game.Sequencing = step.State;
-        foreach (var drop in step.Dropped)
+        foreach (var dropped in step.Dropped)
         {
-            if (drop.Reason == FeedDropReason.Duplicate) continue;
+            var drop = dropped;
+            if (drop.Reason == FeedDropReason.Duplicate)
+            {
+                var hash = await released.HashAsync(context, game.GameId, drop.Item.Sequence);
+                if (ConflictWithReleased(drop, hash) is not { } conflict) continue;
+                drop = conflict;
+            }
             var code = drop.Reason switch
             {
                 FeedDropReason.Conflict => "feed_conflict",
@@ -120,8 +148,41 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
             var e = current is not null && item.MessageId == current.MessageId && item.Sequence == current.Sequence
                 ? current
                 : await TakeHeldAsync(context, game.GameId, item.Sequence);
+            released.Add(e);
             await ReleaseAsync(context, game, e);
         }
+    }
+
+    /// <summary>
+    /// What was released in sequence order (applied or refused), by content hash, written in
+    /// one statement per call and read back only when the sequencer reports a duplicate.
+    /// </summary>
+    private sealed class ReleasedEvents
+    {
+        private readonly Dictionary<(string GameId, long Sequence), (string MessageId, string Hash)> _pending = [];
+
+        public void Add(FeedEvent e) => _pending.TryAdd((e.GameId, e.Sequence), (e.MessageId, e.Item.ContentHash));
+
+        public async Task<string?> HashAsync(HandlerContext context, string gameId, long sequence) =>
+            _pending.TryGetValue((gameId, sequence), out var p)
+                ? p.Hash
+                : await context.Connection.QueryFirstOrDefaultAsync<string>(
+                    "SELECT content_hash FROM ingestion.released_events WHERE game_id = @gameId AND sequence = @sequence",
+                    new { gameId, sequence }, context.Transaction);
+
+        public Task SaveAsync(HandlerContext context) => _pending.Count == 0
+            ? Task.CompletedTask
+            : context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.released_events (game_id, sequence, message_id, content_hash)
+                SELECT * FROM unnest(@games, @sequences, @messageIds, @hashes)
+                ON CONFLICT (game_id, sequence) DO NOTHING
+                """, new
+            {
+                games = _pending.Keys.Select(k => k.GameId).ToArray(),
+                sequences = _pending.Keys.Select(k => k.Sequence).ToArray(),
+                messageIds = _pending.Values.Select(v => v.MessageId).ToArray(),
+                hashes = _pending.Values.Select(v => v.Hash).ToArray(),
+            }, context.Transaction);
     }
 
     private static async Task ReleaseAsync(HandlerContext context, IngestionStore.GameRow game, FeedEvent e)

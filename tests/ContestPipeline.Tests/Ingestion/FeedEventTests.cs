@@ -59,4 +59,22 @@ public sealed class FeedEventTests
         Assert.Equal("StatUpdated for game 'g\\u007C1' at sequence 3: sequence 3 arrived after it was skipped at 2026-11-22T19:40:42.000Z",
             FeedProcessor.DropReason(e, late));
     }
+
+    [Fact]
+    public void A_duplicate_sequence_with_other_content_than_the_event_taken_under_it_is_a_conflict()
+    {
+        var item = new FeedItem(117, "p:g1:117:again", "bbbb");
+        var duplicate = new FeedDrop(item, FeedDropReason.Duplicate, "sequence 117 was already applied");
+
+        var conflict = FeedProcessor.ConflictWithReleased(duplicate, "aaaa");
+
+        Assert.NotNull(conflict);
+        Assert.Equal(FeedDropReason.Conflict, conflict.Reason);
+        Assert.Equal("sequence 117 (hash bbbb) differs from the event already taken under it (hash aaaa); " +
+            "the first received is kept: send the intended value as a new event with a new sequence", conflict.Detail);
+        // The same content again is a re-send; nothing known about the sequence leaves it a duplicate.
+        Assert.Null(FeedProcessor.ConflictWithReleased(duplicate, "bbbb"));
+        Assert.Null(FeedProcessor.ConflictWithReleased(duplicate, null));
+        Assert.Null(FeedProcessor.ConflictWithReleased(duplicate with { Reason = FeedDropReason.Late }, "aaaa"));
+    }
 }
