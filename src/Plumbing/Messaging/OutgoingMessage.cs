@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using ContestPipeline.Contracts;
 
 namespace ContestPipeline.Plumbing.Messaging;
@@ -125,29 +126,28 @@ public static class HeaderJson
 
 /// <summary>
 /// Timestamps as the topics' contract has them: ISO 8601 with a date, a time and an offset
-/// (<c>Z</c> or <c>±hh:mm</c>). System.Text.Json alone also reads a date without a time, or a
-/// time without an offset, in the reading machine's zone; here those are unreadable.
-/// Written exactly as System.Text.Json writes them.
+/// (<c>Z</c> or <c>±hh:mm</c>), e.g. <c>2026-11-22T18:02:41.25+00:00</c>. System.Text.Json alone
+/// also reads a date without a time, or a time without an offset, in the reading machine's
+/// zone, and a fraction point without digits; here those are unreadable. Fraction digits
+/// beyond seven (ticks) are cut, as System.Text.Json cuts them. Written exactly as
+/// System.Text.Json writes them.
 /// </summary>
-public sealed class OffsetTimestampConverter : JsonConverter<DateTimeOffset>
+public sealed partial class OffsetTimestampConverter : JsonConverter<DateTimeOffset>
 {
+    public const string Grammar = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:\d{2})?)$";
+
+    [GeneratedRegex(Grammar, RegexOptions.CultureInvariant)]
+    private static partial Regex Iso8601WithOffset();
+
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.String) throw new JsonException($"a timestamp is a string, not {reader.TokenType}");
         // Unescaped first: System.Text.Json's own writer escapes '+' as \u002B.
-        if (!HasOffset(reader.GetString()) || !reader.TryGetDateTimeOffset(out var value))
+        var text = reader.GetString();
+        if (text is null || text.Length > 64 || !Iso8601WithOffset().IsMatch(text) || !reader.TryGetDateTimeOffset(out var value))
             throw new JsonException("a timestamp is ISO 8601 with a date, a time and an offset (Z or +hh:mm), e.g. 2026-11-22T18:00:00+00:00");
         return value;
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
-
-    /// <summary>A time part ("T") followed by "Z" at the end or a sign starting the offset.</summary>
-    private static bool HasOffset(string? text)
-    {
-        var t = text?.IndexOfAny(['T', 't']) ?? -1;
-        if (t < 0) return false;
-        var time = text.AsSpan(t + 1);
-        return time.Length > 0 && (time[^1] is 'Z' or 'z' || time.IndexOfAny('+', '-') > 0);
-    }
 }
