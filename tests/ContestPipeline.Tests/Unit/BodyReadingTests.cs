@@ -34,6 +34,8 @@ public sealed class BodyReadingTests
     [InlineData("2026-11-22")]
     [InlineData("2026-11-22T18:00:00.250")]
     [InlineData("18:00:00Z")]
+    [InlineData("2026-11-22T18:00:00.+00:00")]
+    [InlineData("2026-11-22 18:00:00Z")]
     [InlineData("not a time")]
     public void A_timestamp_without_a_date_a_time_and_an_offset_is_unreadable(string stamp) =>
         Assert.Contains("a timestamp is ISO 8601 with a date, a time and an offset",
@@ -49,6 +51,7 @@ public sealed class BodyReadingTests
     [InlineData("2026-11-22T13:00:00-05:00", "2026-11-22T13:00:00-05:00")]
     [InlineData("2026-11-22T18:02:41.25+01:00", "2026-11-22T18:02:41.25+01:00")]
     [InlineData("2026-11-22T18:00:00\\u002B02:00", "2026-11-22T18:00:00+02:00")]
+    [InlineData("2026-11-22T18:00:00.123456789Z", "2026-11-22T18:00:00.1234567Z")]
     public void A_timestamp_with_an_offset_reads_as_written(string stamp, string expected) =>
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
             Message("GameStarted", $$"""{"gameId":"g1","sequence":2,"startedAt":"{{stamp}}"}""").Body<GameStarted>().StartedAt);
@@ -67,5 +70,15 @@ public sealed class BodyReadingTests
         var definition = JsonSerializer.Deserialize<ContestDefined>(
             JsonSerializer.SerializeToUtf8Bytes(Contests.ContestScenarios.Fantasy("c", started.StartedAt, ["g1"]), OutgoingMessage.Json), OutgoingMessage.Json)!;
         Assert.Equal(started.StartedAt, definition.LockAt);
+    }
+
+    [Fact]
+    public void An_unreadable_body_is_named_in_one_line_of_bounded_length_whatever_it_quotes()
+    {
+        var reason = Rejection<StatUpdated>("{\"gameYd\": fz\u0002\n" + new string('x', 5_000));
+
+        Assert.StartsWith("unreadable body for StatUpdated: ", reason);
+        Assert.DoesNotContain(reason, char.IsControl);
+        Assert.True(reason.Length < 400, reason);
     }
 }
