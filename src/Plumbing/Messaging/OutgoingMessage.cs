@@ -47,6 +47,21 @@ public sealed record OutgoingMessage(
         Converters = { new OffsetTimestampConverter() },
     };
 
+    /// <summary>
+    /// Its size on the wire, over-estimated: key, body, header names and values, and the
+    /// record's framing (generously, per header too), as librdkafka counts it against
+    /// message.max.bytes.
+    /// </summary>
+    public long WireBytes => WireBytesOf(Key, Payload, Headers);
+
+    public static long WireBytesOf(byte[]? key, byte[]? payload, IReadOnlyList<Header> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        long size = 128 + (key?.Length ?? 0) + (payload?.Length ?? 0);
+        foreach (var h in headers) size += 16 + Encoding.UTF8.GetByteCount(h.Name) + h.Value.Length;
+        return size;
+    }
+
     /// <summary>A message with the envelope headers and a JSON body.</summary>
     public static OutgoingMessage Create<T>(string topic, string key, Envelope envelope, T body) =>
         new(envelope.MessageId, topic, Encoding.UTF8.GetBytes(key), envelope.Type,
