@@ -21,4 +21,6 @@ public static class MessageHeaders
     public const string DeadLetterOriginalTopic = "dlq-original-topic";
     public const string DeadLetterOriginalPartition = "dlq-original-partition";
     public const string DeadLetterOriginalOffset = "dlq-original-offset";
+    /// <summary>What of the original a dead letter leaves out because it would not fit in a message (a body, a header, a key), and where the original is.</summary>
+    public const string DeadLetterOmitted = "dlq-omitted";
 }

@@ -99,5 +99,13 @@ var replay = new Command("replay", "move consumer groups back so their workers r
 replay.SetAction((parse, ct) => ReplayCommand.RunAsync(parse.GetValue(replayGroup), parse.GetValue(replayTopic), parse.GetValue(replayAllWorkers),
     parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime), parse.GetValue(replayForce), parse.GetValue(replayDryRun), ct));
 root.Subcommands.Add(replay);
+var fuzzCases = new Option<int>("--cases") { Description = "how many seeded cases to run", DefaultValueFactory = _ => 10_000 };
+var fuzzSeed = new Option<int>("--seed") { Description = "the seed: the same seed and case number are always the same input", DefaultValueFactory = _ => 1 };
+var fuzzFrom = new Option<int>("--from") { Description = "the first case number (replay one failure: --from I --cases 1)", DefaultValueFactory = _ => 0 };
+var fuzzFeed = new Command("feed", "damaged provider.feed traffic through the feed's reading, sequencing and validation: only valid events accepted, clean rejections, the same decisions every time") { fuzzCases, fuzzSeed, fuzzFrom };
+fuzzFeed.SetAction(parse => FuzzCommand.Feed(parse.GetValue(fuzzCases), parse.GetValue(fuzzSeed), parse.GetValue(fuzzFrom)));
+var fuzzPrizes = new Command("prizes", "random prize tables, pools, fees and tied standings through the prize calculator: exact pools, fair ties, half-up fees, determinism") { fuzzCases, fuzzSeed, fuzzFrom };
+fuzzPrizes.SetAction(parse => FuzzCommand.Prizes(parse.GetValue(fuzzCases), parse.GetValue(fuzzSeed), parse.GetValue(fuzzFrom)));
+root.Subcommands.Add(new Command("fuzz", "run the property checks of the tests on many more seeded cases; prints cases run, failures and the seed") { fuzzFeed, fuzzPrizes });
 
 return await root.Parse(args).InvokeAsync();

@@ -23,6 +23,17 @@ public static class Limits
     public const int DatabaseOutageToleranceMs = 10 * 60_000;
     public const int DatabaseRetryBackoffMsMax = 5_000;
 
+    /// <summary>
+    /// The largest message the pipeline reads or writes, key and headers included: librdkafka's
+    /// default message.max.bytes, which the pipeline's producers use, and under a Kafka
+    /// broker's default limit (1,048,588). A consumed message above it is dead-lettered
+    /// unread; an outgoing one above it could never be delivered, so it is never written.
+    /// </summary>
+    public const int MessageBytesMax = 1_000_000;
+
+    /// <summary>A dlq-reason, dlq-exception or alert message is cut to this many characters: they are for people.</summary>
+    public const int ReasonLengthMax = 4_000;
+
     public const int KafkaSessionTimeoutMs = 6_000;
     public const int KafkaHeartbeatIntervalMs = 1_000;
     public const int StartupProbeTimeoutMs = 10_000;

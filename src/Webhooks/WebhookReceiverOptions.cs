@@ -8,8 +8,13 @@ namespace ContestPipeline.Webhooks;
 /// <summary>The receiver's bounds, units last.</summary>
 public static class WebhookLimits
 {
-    /// <summary>Stripe's events are a few KiB; anything near this is not from Stripe.</summary>
-    public const int BodyBytesMax = 1024 * 1024;
+    /// <summary>
+    /// Stripe's events are a few KiB; anything near this is not from Stripe. Well under the
+    /// 1,000,000 bytes a message may have (<see cref="ContestPipeline.Plumbing.Limits.MessageBytesMax"/>):
+    /// a larger body could never be produced, and answering 503 would have Stripe retry it
+    /// for three days instead of hearing 413 once.
+    /// </summary>
+    public const int BodyBytesMax = 512 * 1024;
 
     /// <summary>
     /// How long a request waits for Kafka to acknowledge its event before answering 503.

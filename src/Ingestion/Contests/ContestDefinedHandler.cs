@@ -29,7 +29,7 @@ public sealed class ContestDefinedHandler : IMessageHandler
     {
         var definition = message.Body<ContestDefined>();
         if (message.Key != definition.ContestId)
-            throw new MessageRejectedException($"message key '{message.Key}' is not the contest id '{definition.ContestId}'");
+            throw new MessageRejectedException($"message key {Show.Quote(message.Key)} is not the contest id {Show.Quote(definition.ContestId)}");
         var hash = ContestIntake.Hash(definition);
 
         var existing = await context.Connection.QueryFirstOrDefaultAsync<string>("""
@@ -38,21 +38,25 @@ public sealed class ContestDefinedHandler : IMessageHandler
             """, new { id = definition.ContestId }, context.Transaction);
         if (existing == hash) return;
         if (existing is not null)
-            throw new MessageRejectedException($"contest {definition.ContestId} is already defined with different content; a definition cannot change");
+            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} is already defined with different content; a definition cannot change");
 
         var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds ?? []);
-        if (definition.GameIds is { Count: > 0 } ids && ids.Any(g => !string.IsNullOrWhiteSpace(g) && !games.ContainsKey(g)))
+        var now = context.Clock.GetUtcNow();
+        // Parked only when its games not scheduled yet are all that stands in its way: a
+        // definition wrong in any other respect is refused now, every reason listed.
+        var awaited = (definition.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g) && !games.ContainsKey(g)).ToHashSet(StringComparer.Ordinal);
+        if (awaited.Count > 0 && ContestValidator.Validate(definition, games, now, awaited).Count == 0)
         {
             await context.Connection.ExecuteAsync("""
                 INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers, kafka_topic, kafka_partition, kafka_offset, parked_at)
                 VALUES (@ContestId, @hash, @MessageId, @payload, @headers::jsonb, @Topic, @Partition, @Offset, @now)
                 """, new { definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value, headers = HeaderJson.Write(message.Headers),
-                    message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow() }, context.Transaction);
+                    message.Topic, message.Partition, message.Offset, now }, context.Transaction);
             return;
         }
-        var reasons = ContestValidator.Validate(definition, games, context.Clock.GetUtcNow());
+        var reasons = ContestValidator.Validate(definition, games, now);
         if (reasons.Count > 0)
-            throw new MessageRejectedException($"contest {definition.ContestId} rejected: {ContestValidator.Join(reasons)}");
+            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} rejected: {ContestValidator.Join(reasons)}");
         await ContestIntake.ScheduleAsync(context, message.Envelope, definition, hash);
     }
 }
@@ -102,12 +106,33 @@ public sealed class ParkedContestsJob : IPeriodicJob
             """, new { limit = ContestsPerRunMax }, context.Transaction);
         foreach (var p in parked)
         {
-            var definition = JsonSerializer.Deserialize<ContestDefined>(p.Payload, OutgoingMessage.Json)!;
-            var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds);
+            // One parked definition that cannot be decided must not hold up the others: this
+            // job decides them all in one transaction, and a throw would undo every decision.
+            ContestDefined? definition;
+            string? unreadable = null;
+            try
+            {
+                definition = JsonSerializer.Deserialize<ContestDefined>(p.Payload, OutgoingMessage.Json);
+            }
+            catch (JsonException e)
+            {
+                definition = null;
+                unreadable = IncomingMessage.OneLine(e.Message);
+            }
+            var gameIds = definition?.GameIds ?? [];
+            var games = await IngestionStore.KnownGamesAsync(context, gameIds);
             var expired = now - new DateTimeOffset(DateTime.SpecifyKind(p.ParkedAt, DateTimeKind.Utc)) > ParkedForMax;
-            if (!expired && definition.GameIds.Any(g => !games.ContainsKey(g))) continue;
+            if (definition is not null && !expired && gameIds.Any(g => g is not null && !games.ContainsKey(g))) continue;
 
             await context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @ContestId", new { p.ContestId }, context.Transaction);
+            if (definition is null)
+            {
+                var why = $"contest {Show.Name(p.ContestId)} rejected: its parked definition is no longer readable: {unreadable ?? "JSON null"}";
+                context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
+                    Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, why, null, 1, now));
+                context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", why, $"{p.MessageId}:{p.Offset}");
+                continue;
+            }
             var reasons = ContestValidator.Validate(definition, games, now);
             if (reasons.Count == 0)
             {
@@ -115,9 +140,9 @@ public sealed class ParkedContestsJob : IPeriodicJob
                 await ContestIntake.ScheduleAsync(context, cause, definition, p.Hash);
                 continue;
             }
-            var reason = $"contest {definition.ContestId} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}";
+            var reason = $"contest {Show.Name(definition.ContestId)} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}";
             context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
-                Encoding.UTF8.GetBytes(definition.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1, now));
+                Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1, now));
             context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", reason, $"{p.MessageId}:{p.Offset}");
         }
     }

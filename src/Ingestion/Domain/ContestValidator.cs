@@ -26,8 +26,14 @@ public sealed record GameInfo(DateTimeOffset StartsAt, IReadOnlySet<string> Athl
 /// </remarks>
 public static class ContestValidator
 {
-    /// <summary>Every reason <paramref name="def"/> cannot be scheduled at <paramref name="now"/>; empty when it can.</summary>
-    public static IReadOnlyList<string> Validate(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, DateTimeOffset now)
+    /// <summary>
+    /// Every reason <paramref name="def"/> cannot be scheduled at <paramref name="now"/>; empty when it can.
+    /// A game in <paramref name="awaitedGames"/> that is not known yet is no reason: the checks
+    /// that need it (its start against lockAt, its roster against lineupSize) wait for it, so
+    /// empty then means the definition may wait for its games rather than be refused now.
+    /// </summary>
+    public static IReadOnlyList<string> Validate(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, DateTimeOffset now,
+        IReadOnlySet<string>? awaitedGames = null)
     {
         ArgumentNullException.ThrowIfNull(def);
         ArgumentNullException.ThrowIfNull(knownGames);
@@ -39,7 +45,7 @@ public static class ContestValidator
         Entries(def, reasons);
         if (def.LockAt <= now)
             reasons.Add($"lockAt {Show.Time(def.LockAt)} is not after now ({Show.Time(now)}); a contest must take entries before it locks");
-        var allGamesKnown = Games(def, knownGames, reasons);
+        var allGamesKnown = Games(def, knownGames, awaitedGames, reasons);
         ScoringRules(def.ScoringRules, reasons);
         LineupSize(def, knownGames, allGamesKnown, reasons);
         PrizeTable(def, reasons);
@@ -57,8 +63,21 @@ public static class ContestValidator
     /// </summary>
     public const string ReasonSeparator = " | ";
 
-    /// <summary>Every reason on one line, in order, for a dead letter or an alert.</summary>
-    public static string Join(IReadOnlyList<string> reasons) => string.Join(ReasonSeparator, reasons);
+    /// <summary>
+    /// A definition can hold 10,000 places, each wrong in several ways: beyond this many reasons
+    /// a line lists the first ones and says how many more there are (and stays well within the
+    /// 4,000 characters a dead letter's reason may have).
+    /// </summary>
+    public const int ReasonsListedMax = 20;
+
+    /// <summary>Every reason on one line, in order, for a dead letter or an alert (the first <see cref="ReasonsListedMax"/> of a longer list, then how many more).</summary>
+    public static string Join(IReadOnlyList<string> reasons)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        return reasons.Count <= ReasonsListedMax
+            ? string.Join(ReasonSeparator, reasons)
+            : string.Join(ReasonSeparator, reasons.Take(ReasonsListedMax)) + ReasonSeparator + $"and {Show.N(reasons.Count - ReasonsListedMax)} more reasons";
+    }
 
     /// <summary>How many places a table pays, or null when it cannot be told (unknown kind, missing list).</summary>
     public static int? PaidPlaces(PrizeTable table) => table.Kind switch
@@ -133,7 +152,7 @@ public static class ContestValidator
     }
 
     /// <summary>True when gameIds is a valid list of distinct games that are all known.</summary>
-    private static bool Games(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, List<string> reasons)
+    private static bool Games(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, IReadOnlySet<string>? awaitedGames, List<string> reasons)
     {
         var ids = def.GameIds;
         if (ids is null || ids.Count == 0)
@@ -165,8 +184,9 @@ public static class ContestValidator
             }
             if (!knownGames.TryGetValue(id, out var game))
             {
-                reasons.Add($"gameIds[{i}] {Show.Quote(id)} is not a game the feed has scheduled");
                 ok = false;
+                if (awaitedGames?.Contains(id) == true) continue;
+                reasons.Add($"gameIds[{i}] {Show.Quote(id)} is not a game the feed has scheduled");
                 continue;
             }
             // Entries must close before any covered game starts, or a player could pick

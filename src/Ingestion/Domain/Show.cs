@@ -20,6 +20,15 @@ internal static class Show
     public static string Time(DateTimeOffset value) => Envelope.FormatTimestamp(value);
 
     /// <summary>
+    /// An id as it is when it is plain (so "game g1" reads as before), quoted as
+    /// <see cref="Quote"/> does when it is long or has a control character or '|' in it.
+    /// </summary>
+    public static string Name(string? text) =>
+        text is not null && text.Length <= IngestionLimits.ReasonValueLengthMax && !text.Any(c => char.IsControl(c) || c == '|')
+            ? text
+            : Quote(text);
+
+    /// <summary>
     /// Quoted text, cut to <see cref="IngestionLimits.ReasonValueLengthMax"/> characters, with
     /// control characters written as code points so a reason stays one readable line, and
     /// '|' too, so a quoted value can never forge the separator between joined reasons.

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
@@ -28,7 +29,7 @@ public sealed record FeedEvent(
             StatUpdated.MessageType => m.Body<StatUpdated>(),
             StatCorrected.MessageType => m.Body<StatCorrected>(),
             GameEnded.MessageType => m.Body<GameEnded>(),
-            _ => throw new MessageRejectedException($"'{m.Envelope.Type}' is not a provider feed event"),
+            _ => throw new MessageRejectedException($"{Show.Quote(m.Envelope.Type)} is not a provider feed event"),
         };
         var (gameId, sequence) = body switch
         {
@@ -39,9 +40,17 @@ public sealed record FeedEvent(
             GameEnded e => (e.GameId, e.Sequence),
             _ => throw new InvalidOperationException("unreachable"),
         };
-        if (string.IsNullOrWhiteSpace(gameId)) throw new MessageRejectedException($"{m.Envelope.Type} at sequence {sequence}: gameId is missing");
-        if (m.Key != gameId) throw new MessageRejectedException($"{m.Envelope.Type} for game {gameId} arrived with key '{m.Key}'; provider.feed is keyed by game id");
-        return new FeedEvent(gameId, sequence, m.Envelope.MessageId, m.Envelope.Type, body, m.Value!, m.Headers, m.Topic, m.Partition, m.Offset);
+        var type = m.Envelope.Type;
+        if (string.IsNullOrWhiteSpace(gameId)) throw new MessageRejectedException($"{type} at sequence {Show.N(sequence)}: gameId is missing");
+        // Checked before the game is looked up, so an absurd id never becomes a row.
+        if (gameId.Length > IngestionLimits.GameIdLengthMax)
+            throw new MessageRejectedException($"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: gameId is {Show.N(gameId.Length)} characters; at most {Show.N(IngestionLimits.GameIdLengthMax)} are allowed");
+        // The key is the UTF-8 bytes of the game id: compared as bytes, because a key that is
+        // not UTF-8 decodes to replacement characters a game id could also contain.
+        if (m.RawKey is null || !m.RawKey.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(gameId)))
+            throw new MessageRejectedException(
+                $"{type} for game {Show.Name(gameId)} at sequence {Show.N(sequence)} arrived with key {(m.RawKey is null ? "null" : Show.Quote(m.Key))}; provider.feed is keyed by game id");
+        return new FeedEvent(gameId, sequence, m.Envelope.MessageId, type, body, m.Value!, m.Headers, m.Topic, m.Partition, m.Offset);
     }
 }
 
@@ -61,30 +70,66 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
     {
         var games = await IngestionStore.GamesForUpdateAsync(context, events.Select(e => e.GameId));
         var now = context.Clock.GetUtcNow();
+        var released = new ReleasedEvents();
         foreach (var e in events)
         {
             var game = games[e.GameId];
             var step = sequencer.Offer(game.Sequencing, e.Item, now);
             if (step.State.Held.ContainsKey(e.Sequence) && !game.Sequencing.Held.ContainsKey(e.Sequence))
                 await HoldAsync(context, e);
-            await ApplyStepAsync(context, game, step, e);
+            await ApplyStepAsync(context, game, step, e, released);
         }
+        await released.SaveAsync(context);
         await IngestionStore.SaveGamesAsync(context, games.Values, sequencer);
     }
 
     public async Task TickAsync(HandlerContext context, IngestionStore.GameRow game)
     {
         var step = sequencer.Tick(game.Sequencing, context.Clock.GetUtcNow());
-        await ApplyStepAsync(context, game, step, current: null);
+        var released = new ReleasedEvents();
+        await ApplyStepAsync(context, game, step, current: null, released);
+        await released.SaveAsync(context);
         await IngestionStore.SaveGamesAsync(context, [game], sequencer);
     }
 
-    private async Task ApplyStepAsync(HandlerContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current)
+    /// <summary>
+    /// The sequencer calls an event whose sequence is behind it a duplicate; it keeps no
+    /// content of what it let through. Against the content hash of the event released under
+    /// that sequence, a different one is a conflict (dead-lettered and alerted, the first
+    /// kept), not a re-send to drop quietly. Null when <paramref name="duplicate"/> stays one.
+    /// </summary>
+    public static FeedDrop? ConflictWithReleased(FeedDrop duplicate, string? releasedHash)
+    {
+        ArgumentNullException.ThrowIfNull(duplicate);
+        if (duplicate.Reason != FeedDropReason.Duplicate || releasedHash is null || releasedHash == duplicate.Item.ContentHash) return null;
+        return duplicate with
+        {
+            Reason = FeedDropReason.Conflict,
+            Detail = $"sequence {Show.N(duplicate.Item.Sequence)} (hash {duplicate.Item.ContentHash}) differs from the event already taken under it (hash {releasedHash}); " +
+                     "the first received is kept: send the intended value as a new event with a new sequence",
+        };
+    }
+
+    /// <summary>A refused event's reason: what, which game, which sequence, then why.</summary>
+    public static string DropReason(FeedEvent e, FeedDrop drop)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(drop);
+        return $"{e.MessageType} for game {Show.Name(e.GameId)} at sequence {Show.N(e.Sequence)}: {drop.Detail}";
+    }
+
+    private async Task ApplyStepAsync(HandlerContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current, ReleasedEvents released)
     {
         game.Sequencing = step.State;
-        foreach (var drop in step.Dropped)
+        foreach (var dropped in step.Dropped)
         {
-            if (drop.Reason == FeedDropReason.Duplicate) continue;
+            var drop = dropped;
+            if (drop.Reason == FeedDropReason.Duplicate)
+            {
+                var hash = await released.HashAsync(context, game.GameId, drop.Item.Sequence);
+                if (ConflictWithReleased(drop, hash) is not { } conflict) continue;
+                drop = conflict;
+            }
             var code = drop.Reason switch
             {
                 FeedDropReason.Conflict => "feed_conflict",
@@ -92,9 +137,9 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
                 _ => "stat_rejected",
             };
             if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current, drop.Detail, code);
+                DeadLetter(context, current, DropReason(current, drop), code);
             else
-                context.RaiseAlert("ingestion", AlertSeverities.Warning, code, game.GameId, drop.Detail, $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
+                context.RaiseAlert("ingestion", AlertSeverities.Warning, code, game.GameId, $"game {game.GameId}: {drop.Detail}", $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
         }
         foreach (var gap in step.Gaps)
             context.RaiseAlert("ingestion", AlertSeverities.Critical, "feed_gap", game.GameId, gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
@@ -103,8 +148,41 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
             var e = current is not null && item.MessageId == current.MessageId && item.Sequence == current.Sequence
                 ? current
                 : await TakeHeldAsync(context, game.GameId, item.Sequence);
+            released.Add(e);
             await ReleaseAsync(context, game, e);
         }
+    }
+
+    /// <summary>
+    /// What was released in sequence order (applied or refused), by content hash, written in
+    /// one statement per call and read back only when the sequencer reports a duplicate.
+    /// </summary>
+    private sealed class ReleasedEvents
+    {
+        private readonly Dictionary<(string GameId, long Sequence), (string MessageId, string Hash)> _pending = [];
+
+        public void Add(FeedEvent e) => _pending.TryAdd((e.GameId, e.Sequence), (e.MessageId, e.Item.ContentHash));
+
+        public async Task<string?> HashAsync(HandlerContext context, string gameId, long sequence) =>
+            _pending.TryGetValue((gameId, sequence), out var p)
+                ? p.Hash
+                : await context.Connection.QueryFirstOrDefaultAsync<string>(
+                    "SELECT content_hash FROM ingestion.released_events WHERE game_id = @gameId AND sequence = @sequence",
+                    new { gameId, sequence }, context.Transaction);
+
+        public Task SaveAsync(HandlerContext context) => _pending.Count == 0
+            ? Task.CompletedTask
+            : context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.released_events (game_id, sequence, message_id, content_hash)
+                SELECT * FROM unnest(@games, @sequences, @messageIds, @hashes)
+                ON CONFLICT (game_id, sequence) DO NOTHING
+                """, new
+            {
+                games = _pending.Keys.Select(k => k.GameId).ToArray(),
+                sequences = _pending.Keys.Select(k => k.Sequence).ToArray(),
+                messageIds = _pending.Values.Select(v => v.MessageId).ToArray(),
+                hashes = _pending.Values.Select(v => v.Hash).ToArray(),
+            }, context.Transaction);
     }
 
     private static async Task ReleaseAsync(HandlerContext context, IngestionStore.GameRow game, FeedEvent e)

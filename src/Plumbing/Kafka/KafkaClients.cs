@@ -19,6 +19,7 @@ public static class KafkaClients
         MaxInFlight = 5,
         LingerMs = 5,
         MessageTimeoutMs = Limits.OutboxDeliveryTimeoutMs,
+        MessageMaxBytes = Limits.MessageBytesMax,
         // The Java client's partitioner, so keys land on the same partitions whoever produces them.
         Partitioner = Partitioner.Murmur2Random,
     };

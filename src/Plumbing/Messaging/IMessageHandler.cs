@@ -40,8 +40,21 @@ public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransactio
 
     private List<Action>? _onCommitted;
 
-    /// <summary>Queues a message for the outbox; written just before the transaction commits.</summary>
-    public void Publish(OutgoingMessage message) => _outgoing.Add(message);
+    /// <summary>
+    /// Queues a message for the outbox; written just before the transaction commits. A
+    /// message larger than <see cref="Limits.MessageBytesMax"/> could never be delivered (the
+    /// relay would retry it forever), so it is refused here: in a handler, the message being
+    /// handled is dead-lettered with the reason instead.
+    /// </summary>
+    public void Publish(OutgoingMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var size = message.WireBytes;
+        if (size > Limits.MessageBytesMax)
+            throw new MessageRejectedException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"it would publish {message.MessageType} {message.OutboxId} on {message.Topic} of {size:N0} bytes; a message is at most {Limits.MessageBytesMax:N0}"));
+        _outgoing.Add(message);
+    }
 
     /// <summary>
     /// Runs <paramref name="action"/> after the transaction committed, never if it rolled back:

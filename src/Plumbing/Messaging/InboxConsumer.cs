@@ -392,6 +392,11 @@ public sealed class InboxConsumer
             Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
             RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = envelope,
         };
+        // Not read at all: nothing the pipeline writes is this large, and what it would make of it could not be published.
+        var size = OutgoingMessage.WireBytesOf(r.Message.Key, r.Message.Value, headers);
+        if (size > Limits.MessageBytesMax)
+            return new Item(r, headers, envelope.MessageId, where, message, null,
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"message of {size:N0} bytes; at most {Limits.MessageBytesMax:N0} are read"));
         if (!_handlers.TryGetValue(envelope.Type, out var handler))
             return new Item(r, headers, envelope.MessageId, where, message, null, $"unknown message type '{envelope.Type}' on {r.Topic}");
         if (envelope.SchemaVersion > handler.SchemaVersionMax)

@@ -33,11 +33,35 @@ public sealed class IncomingMessage
         }
         catch (JsonException e)
         {
-            throw new MessageRejectedException($"unreadable body for {Envelope.Type}: {e.Message}");
+            throw new MessageRejectedException($"unreadable body for {Envelope.Type}: {OneLine(e.Message)}");
         }
     }
 
     public string Where => $"{Topic}/{Partition}@{Offset}";
+
+    /// <summary>The longest parser message kept in a reason: it can quote the hostile input itself.</summary>
+    public const int ParserMessageLengthMax = 300;
+
+    /// <summary>
+    /// A parser's message as one line of bounded length: it may quote the input, control
+    /// characters included, so those are written as code points and the rest is cut.
+    /// </summary>
+    public static string OneLine(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var b = new StringBuilder(Math.Min(text.Length, ParserMessageLengthMax) + 16);
+        foreach (var c in text)
+        {
+            if (b.Length >= ParserMessageLengthMax)
+            {
+                b.Append('…');
+                break;
+            }
+            if (char.IsControl(c)) b.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
+            else b.Append(c);
+        }
+        return b.ToString();
+    }
 
     /// <summary>
     /// Parses the envelope headers. Returns null with <paramref name="reason"/> naming the

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 using ContestPipeline.Contracts;
 
 namespace ContestPipeline.Plumbing.Messaging;
@@ -33,13 +35,32 @@ public sealed record OutgoingMessage(
     /// <summary>
     /// How every message body is written and read. Reading is strict: a missing constructor
     /// field or a null where the record says non-null is an unreadable body, never a silent
-    /// default (a stat update without its value must not read as a total of zero).
+    /// default (a stat update without its value must not read as a total of zero); so is a
+    /// field written twice (one reader would take the first value, another the last) and a
+    /// timestamp without an offset (it would mean whatever the reading machine's zone is).
     /// </summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
+        AllowDuplicateProperties = false,
+        Converters = { new OffsetTimestampConverter() },
     };
+
+    /// <summary>
+    /// Its size on the wire, over-estimated: key, body, header names and values, and the
+    /// record's framing (generously, per header too), as librdkafka counts it against
+    /// message.max.bytes.
+    /// </summary>
+    public long WireBytes => WireBytesOf(Key, Payload, Headers);
+
+    public static long WireBytesOf(byte[]? key, byte[]? payload, IReadOnlyList<Header> headers)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        long size = 128 + (key?.Length ?? 0) + (payload?.Length ?? 0);
+        foreach (var h in headers) size += 16 + Encoding.UTF8.GetByteCount(h.Name) + h.Value.Length;
+        return size;
+    }
 
     /// <summary>A message with the envelope headers and a JSON body.</summary>
     public static OutgoingMessage Create<T>(string topic, string key, Envelope envelope, T body) =>
@@ -116,4 +137,32 @@ public static class HeaderJson
             return false;
         }
     }
+}
+
+/// <summary>
+/// Timestamps as the topics' contract has them: ISO 8601 with a date, a time and an offset
+/// (<c>Z</c> or <c>±hh:mm</c>), e.g. <c>2026-11-22T18:02:41.25+00:00</c>. System.Text.Json alone
+/// also reads a date without a time, or a time without an offset, in the reading machine's
+/// zone, and a fraction point without digits; here those are unreadable. Fraction digits
+/// beyond seven (ticks) are cut, as System.Text.Json cuts them. Written exactly as
+/// System.Text.Json writes them.
+/// </summary>
+public sealed partial class OffsetTimestampConverter : JsonConverter<DateTimeOffset>
+{
+    public const string Grammar = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:\d{2})?)$";
+
+    [GeneratedRegex(Grammar, RegexOptions.CultureInvariant)]
+    private static partial Regex Iso8601WithOffset();
+
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"a timestamp is a string, not {reader.TokenType}");
+        // Unescaped first: System.Text.Json's own writer escapes '+' as \u002B.
+        var text = reader.GetString();
+        if (text is null || text.Length > 64 || !Iso8601WithOffset().IsMatch(text) || !reader.TryGetDateTimeOffset(out var value))
+            throw new JsonException("a timestamp is ISO 8601 with a date, a time and an offset (Z or +hh:mm), e.g. 2026-11-22T18:00:00+00:00");
+        return value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }

@@ -29,6 +29,8 @@ public static class StripeWebhookSignature
     public const string HeaderName = "Stripe-Signature";
     public static readonly TimeSpan ToleranceDefault = TimeSpan.FromSeconds(300);
 
+    private static readonly long UnixSecondsMax = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+
     public static StripeSignatureCheck Verify(string payload, string? header, IReadOnlyList<string> secrets,
         DateTimeOffset now, TimeSpan? tolerance = null) =>
         Verify(Encoding.UTF8.GetBytes(payload), header, secrets, now, tolerance);
@@ -49,7 +51,8 @@ public static class StripeWebhookSignature
             var (key, value) = (part[..eq], part[(eq + 1)..]);
             if (key == "t")
             {
-                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t))
+                // A time no date can hold is malformed, whoever signed it (it would not even compare with now).
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t) || t > UnixSecondsMax)
                     return StripeSignatureCheck.MalformedHeader;
                 timestamp = t;
             }

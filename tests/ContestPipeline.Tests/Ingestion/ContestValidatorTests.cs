@@ -261,6 +261,36 @@ public sealed class ContestValidatorTests
         Assert.Equal(before, System.Text.Json.JsonSerializer.Serialize(def));
     }
 
+    [Fact]
+    public void A_game_awaited_from_the_feed_is_no_reason_and_what_needs_it_waits_for_it()
+    {
+        var def = Valid with { GameIds = ["g1", "g-later"], LineupSize = 20 };
+        var awaited = new HashSet<string>(StringComparer.Ordinal) { "g-later" };
+
+        // g1 alone has 12 athletes, fewer than 20: that check waits for g-later's roster.
+        Assert.Empty(ContestValidator.Validate(def, Games, Now, awaited));
+        Assert.Equal(["gameIds[1] 'g-later' is not a game the feed has scheduled"], ContestValidator.Validate(def, Games, Now));
+        // Anything else wrong is a reason whatever is awaited: such a definition is refused at once, not parked.
+        Assert.Equal(["gameIds[0] is missing"], ContestValidator.Validate(def with { GameIds = [null!, "g-later"] }, Games, Now, awaited));
+        Assert.Equal(["entryFeeMinor -5 is out of range; it must be 1 to 1,000,000 minor units"],
+            ContestValidator.Validate(def with { EntryFeeMinor = -5 }, Games, Now, awaited));
+    }
+
+    [Fact]
+    public void An_absurd_list_of_reasons_travels_as_its_first_twenty_and_how_many_more()
+    {
+        var def = Valid with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [.. Enumerable.Range(0, 10_000).Select(i => i % 2 - 1)]) };
+        var reasons = ContestValidator.Validate(def, Games, Now);
+
+        var line = ContestValidator.Join(reasons);
+
+        Assert.True(reasons.Count > 10_000, $"{reasons.Count} reasons");
+        Assert.Equal(ContestValidator.ReasonsListedMax + 1, line.Split(ContestValidator.ReasonSeparator).Length);
+        Assert.EndsWith($" | and {reasons.Count - ContestValidator.ReasonsListedMax:N0} more reasons", line);
+        Assert.True(line.Length < Plumbing.Limits.ReasonLengthMax, $"{line.Length} characters: a dead letter would cut the count off");
+        Assert.StartsWith("prizeTable.percentagesBp[0] is -1 bp; every paid place gets more than 0 | ", line);
+    }
+
     private static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 
     private static IReadOnlySet<string> Roster(string prefix, int count) =>

@@ -229,6 +229,63 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_message_too_large_to_pass_on_is_dead_lettered_without_its_body_and_nothing_waits_behind_it()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var good1 = TestEvent.Message(stage.Topic, new TestEvent("k", 1));
+        var good2 = TestEvent.Message(stage.Topic, new TestEvent("k", 2));
+        // A producer configured past the usual limits, as a misconfigured one could be; the local
+        // broker takes what it is given (keeping about 5 MB per partition, so 1.5 MB here).
+        var config = Plumbing.Kafka.KafkaClients.ProducerConfig(fixture.BootstrapServers, "oversized");
+        config.MessageMaxBytes = 16_000_000;
+        using var producer = Plumbing.Kafka.KafkaClients.Producer(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var huge = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":9,\"pad\":\"" + new string('x', 1_500_000) + "\"}");
+        // Readable and under the bound, but its dead letter (the original plus the dlq-* headers) would not be.
+        var poison = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":8,\"behaviour\":\"poison\",\"pad\":\"" + new string('y', 999_000) + "\"}");
+
+        await Produce(producer, stage.Topic, good1.Payload, good1.Headers);
+        await Produce(producer, stage.Topic, huge, Replace(good1.Headers, MessageHeaders.MessageId, "huge"));
+        await Produce(producer, stage.Topic, poison, Replace(good1.Headers, MessageHeaders.MessageId, "poison-near-the-limit"));
+        await Produce(producer, stage.Topic, good2.Payload, good2.Headers);
+
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer(attemptsMax: 2);
+        stage.Start(consumer.RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 2 && consumer.Stats.DeadLettered == 2, Patience,
+            $"two applied, two dead-lettered (so far received {consumer.Stats.Received}, applied {consumer.Stats.Applied}, dead-lettered {consumer.Stats.DeadLettered})");
+        var dead = fixture.ReadAll(stage.Topic + ".dlq", 2, Patience).OrderBy(d => d.Offset.Value).ToList();
+
+        Assert.Equal(["huge", "poison-near-the-limit"], dead.Select(d => HeaderOf(d, MessageHeaders.MessageId)));
+        Assert.Matches(@"^message of [\d,]+ bytes; at most 1,000,000 are read$", HeaderOf(dead[0], MessageHeaders.DeadLetterReason));
+        Assert.StartsWith("handler failed after 2 attempts: poison message k/8", HeaderOf(dead[1], MessageHeaders.DeadLetterReason));
+        foreach (var (d, body) in dead.Zip([huge, poison]))
+        {
+            Assert.True(d.Message.Value is null || d.Message.Value.Length == 0);
+            Assert.Equal("k", Encoding.UTF8.GetString(d.Message.Key!));
+            Assert.Equal(
+                $"body ({body.Length:N0} bytes, sha256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))}): " +
+                $"too large for a message of at most 1,000,000 bytes; the original is at {stage.Topic}/0@{HeaderOf(d, MessageHeaders.DeadLetterOriginalOffset)}",
+                HeaderOf(d, MessageHeaders.DeadLetterOmitted));
+        }
+        Assert.Equal(["1", "2"], dead.Select(d => HeaderOf(d, MessageHeaders.DeadLetterOriginalOffset)));
+        Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
+        // The relay delivered everything: nothing is left behind retrying forever.
+        await Stage.WaitUntilAsync(async () => await stage.UnsentAsync() == 0, Patience, "the outbox drained");
+    }
+
+    [Fact]
+    public void A_message_too_large_to_deliver_is_never_written_to_the_outbox()
+    {
+        var context = new HandlerContext(null!, null!, TimeProvider.System);
+        var big = new OutgoingMessage("big-1", "games", "g1"u8.ToArray(), "GameScheduled", new byte[Limits.MessageBytesMax], []);
+
+        var refused = Assert.Throws<MessageRejectedException>(() => context.Publish(big));
+
+        Assert.Equal("it would publish GameScheduled big-1 on games of 1,000,130 bytes; a message is at most 1,000,000", refused.Reason);
+        context.Publish(big with { Payload = new byte[1_000] });
+    }
+
+    [Fact]
     public async Task Broker_down_for_seconds_and_back_loses_nothing_and_applies_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture);

@@ -56,4 +56,15 @@ public sealed class StripeWebhookSignatureTests
                 "whsec_test"u8, "1719835200.{}"u8)),
             StripeWebhookSignature.Sign("{}", "whsec_test", DateTimeOffset.FromUnixTimeSeconds(1_719_835_200)));
     }
+
+    [Theory]
+    [InlineData("99999999999999")]
+    [InlineData("9223372036854775807")]
+    public void A_correctly_signed_timestamp_beyond_any_date_is_malformed_not_a_crash(string t)
+    {
+        var v1 = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(Secret), System.Text.Encoding.UTF8.GetBytes(t + "." + Payload)));
+
+        Assert.Equal(StripeSignatureCheck.MalformedHeader, StripeWebhookSignature.Verify(Payload, $"t={t},v1={v1}", [Secret], SignedAt));
+    }
 }

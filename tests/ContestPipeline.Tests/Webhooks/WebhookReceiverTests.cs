@@ -215,7 +215,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task A_body_over_one_MiB_is_refused_with_413()
+    public async Task A_body_over_512_KiB_is_refused_with_413()
     {
         var (receiver, topic) = await StartAsync();
         await using var _ = receiver;
