@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Prints "N passed, N failed[, N skipped]" from a TRX file's counters: the real results,
-# never a constant. Fails if the file is missing or no test ran.
+# Prints the plain last line "N passed, N failed" from a TRX file's counters (skipped tests, if
+# any, on the line before): the real results, never a constant. Fails if the file is missing or
+# no test ran.
 set -euo pipefail
 trx="${1:?usage: test-summary.sh results.trx}"
 [ -f "$trx" ] || { echo "no test results at $trx"; echo "0 passed, 1 failed"; exit 1; }
@@ -15,5 +16,6 @@ if [ "${executed:-0}" -eq 0 ]; then
   echo "0 passed, 1 failed"
   exit 1
 fi
-echo "${passed:-0} passed, ${failed} failed, ${skipped} skipped"
+[ "$skipped" -eq 0 ] || echo "${skipped} skipped"
+echo "${passed:-0} passed, ${failed} failed"
 [ "$failed" -eq 0 ]
