@@ -80,6 +80,13 @@ public sealed class OutboxRelay(
             if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!) return 0;
         }
 
+        // The right plan is always the walk of outbox_unsent in id order, stopping after one
+        // batch. A young table has no statistics yet, and on a guess of a few unsent rows the
+        // planner would instead fetch every unsent row and sort it, once per batch: with a
+        // backlog of 100,000 rows, 300 ms a batch instead of 10.
+        await using (var plan = new NpgsqlCommand("SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off", conn, tx))
+            await plan.ExecuteNonQueryAsync(ct);
+
         var rows = new List<Row>(options.BatchSizeMax);
         await using (var select = new NpgsqlCommand($"""
             SELECT id, topic, message_key, payload, headers::text
