@@ -66,8 +66,8 @@ public static class BenchCommand
             Console.WriteLine();
             Console.WriteLine($"ratio vs (a) raw Kafka:    {vsKafka:P1}   (target ≥ 10%)");
             Console.WriteLine($"ratio vs (b) raw Postgres: {vsPostgres:F1}x   (target ≥ 5x)");
-            Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, duplicates skipped {pipeline.Duplicates:N0}, unsent outbox rows {pipeline.Unsent:N0}");
-            var ok = pipeline.Applied == messages && pipeline.Unsent == 0;
+            Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, inbox rows {pipeline.InboxRows:N0}, duplicates skipped {pipeline.Duplicates:N0}, unsent outbox rows {pipeline.Unsent:N0}");
+            var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0;
             if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
             return ok ? 0 : 1;
         }
@@ -78,22 +78,38 @@ public static class BenchCommand
         }
     }
 
+    /// <summary>
+    /// The baseline is given every advantage the pipeline has: the same keys, payloads and
+    /// envelope headers, a consumer that has joined its group before the clock starts, and
+    /// producing and consuming at the same time.
+    /// </summary>
     private static async Task<TimeSpan> RawKafkaAsync(LocalBrokerProcess broker, int messages, CancellationToken ct)
     {
         var topic = "bench.raw";
         await broker.Control.CreateTopicAsync(topic, Partitions);
         var payload = new byte[PayloadBytes];
+        var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, "bench.raw.consumer");
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        consumer.Subscribe(topic);
+        var joining = Stopwatch.StartNew();
+        while (consumer.Assignment.Count < Partitions && joining.Elapsed < PhaseTimeout)
+            consumer.Consume(TimeSpan.FromMilliseconds(100));
+        if (consumer.Assignment.Count < Partitions)
+            throw new InvalidOperationException($"raw Kafka baseline's consumer was assigned {consumer.Assignment.Count} of {Partitions} partitions within {PhaseTimeout.TotalMinutes} min");
+
         var watch = Stopwatch.StartNew();
-        using (var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance))
+        var produce = Task.Run(() =>
         {
+            using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance);
             for (var i = 0; i < messages; i++)
             {
-                var key = Encoding.UTF8.GetBytes("k" + (i % 64).ToString(CultureInfo.InvariantCulture));
+                var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(KeyOf(i)), Value = payload, Headers = new Headers() };
+                foreach (var h in HeadersOf(i)) message.Headers.Add(h.Name, h.Value);
                 while (true)
                 {
                     try
                     {
-                        producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key, Value = payload });
+                        producer.Produce(topic, message);
                         break;
                     }
                     catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -103,10 +119,7 @@ public static class BenchCommand
                 }
             }
             producer.Flush(ct);
-        }
-        var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, "bench.raw.consumer");
-        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
-        consumer.Subscribe(topic);
+        }, ct);
         var received = 0;
         while (received < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
         {
@@ -115,11 +128,20 @@ public static class BenchCommand
             consumer.StoreOffset(r);
             received++;
         }
+        var elapsed = watch.Elapsed;
+        await produce;
         consumer.Close();
         if (received < messages)
             throw new InvalidOperationException($"raw Kafka baseline received {received:N0} of {messages:N0} messages within {PhaseTimeout.TotalMinutes} min");
-        return watch.Elapsed;
+        return elapsed;
     }
+
+    private static string IdOf(int i) => "bench:" + i.ToString(CultureInfo.InvariantCulture);
+
+    private static string KeyOf(int i) => "k" + (i % 64).ToString(CultureInfo.InvariantCulture);
+
+    private static IReadOnlyList<ContestPipeline.Plumbing.Messaging.Header> HeadersOf(int i) =>
+        OutgoingMessage.EnvelopeHeaders(new Envelope(IdOf(i), BenchEffect.Type, 1, IdOf(i), null, DateTimeOffset.UnixEpoch));
 
     private static async Task<TimeSpan> RawPostgresAsync(NpgsqlDataSource dataSource, string schema, int rows, CancellationToken ct)
     {
@@ -135,7 +157,7 @@ public static class BenchCommand
         return watch.Elapsed;
     }
 
-    private static async Task<(TimeSpan Elapsed, long Applied, long Duplicates, long Unsent)> PipelineAsync(
+    private static async Task<(TimeSpan Elapsed, long Applied, long InboxRows, long Duplicates, long Unsent)> PipelineAsync(
         LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema, int messages, int transactionSize, CancellationToken ct)
     {
         var topic = "bench.pipeline";
@@ -161,15 +183,11 @@ public static class BenchCommand
         {
             var batch = new List<OutgoingMessage>(transactionSize);
             for (var i = start; i < Math.Min(messages, start + transactionSize); i++)
-            {
-                var id = "bench:" + i.ToString(CultureInfo.InvariantCulture);
-                var key = "k" + (i % 64).ToString(CultureInfo.InvariantCulture);
-                batch.Add(new OutgoingMessage(id, topic, Encoding.UTF8.GetBytes(key), BenchEffect.Type, payload,
-                    OutgoingMessage.EnvelopeHeaders(new Envelope(id, BenchEffect.Type, 1, id, null, DateTimeOffset.UnixEpoch))));
-            }
+                batch.Add(new OutgoingMessage(IdOf(i), topic, Encoding.UTF8.GetBytes(KeyOf(i)), BenchEffect.Type, payload, HeadersOf(i)));
+            // The same call every worker's handlers go through, duplicate checks included.
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
-            await outbox.CopyAsync(conn, batch, ct);
+            await outbox.AddAsync(conn, tx, batch, ct);
             await tx.CommitAsync(ct);
         }
         while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
@@ -181,8 +199,9 @@ public static class BenchCommand
         await using var check = await dataSource.OpenConnectionAsync(CancellationToken.None);
         var applied = await check.ExecuteScalarAsync<long>($"SELECT count(DISTINCT message_id) FROM {schema}.effects");
         var rows = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects");
+        var inbox = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.inbox WHERE consumer = 'bench.consumer' AND outcome = 'applied'");
         var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
-        return (elapsed, rows == applied ? applied : -1, consumer.Stats.Duplicates, unsent);
+        return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent);
     }
 
     private static void Print(string what, int count, TimeSpan elapsed) =>

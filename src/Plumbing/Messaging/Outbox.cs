@@ -68,27 +68,6 @@ public sealed class Outbox(string schema)
                     $"outbox message {m.OutboxId} already exists with different content (topic {found.Topic}, now {m.Topic})");
         }
     }
-
-    /// <summary>
-    /// Bulk load with binary COPY for producers of many fresh messages at once (imports, the
-    /// benchmark). No duplicate handling: an existing id fails the whole transaction.
-    /// </summary>
-    public async Task CopyAsync(NpgsqlConnection conn, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
-    {
-        await using var writer = await conn.BeginBinaryImportAsync(
-            $"COPY {_table} (message_id, topic, message_key, message_type, payload, headers) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var m in messages)
-        {
-            await writer.StartRowAsync(ct);
-            await writer.WriteAsync(m.OutboxId, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(m.Topic, NpgsqlDbType.Text, ct);
-            if (m.Key is null) await writer.WriteNullAsync(ct); else await writer.WriteAsync(m.Key, NpgsqlDbType.Bytea, ct);
-            await writer.WriteAsync(m.MessageType, NpgsqlDbType.Text, ct);
-            if (m.Payload is null) await writer.WriteNullAsync(ct); else await writer.WriteAsync(m.Payload, NpgsqlDbType.Bytea, ct);
-            await writer.WriteAsync(HeaderJson.Write(m.Headers), NpgsqlDbType.Jsonb, ct);
-        }
-        await writer.CompleteAsync(ct);
-    }
 }
 
 public sealed class OutboxConflictException(string message) : Exception(message);
