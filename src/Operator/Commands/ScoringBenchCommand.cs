@@ -86,7 +86,12 @@ public static class ScoringBenchCommand
         for (var i = 0; i < entries; i++)
         {
             var entryId = $"entry_bench_{i:000000}";
-            var lineup = Enumerable.Range(0, 8).Select(_ => all[random.Next(all.Length)]).Distinct().ToArray();
+            var lineup = new List<string>(8);
+            while (lineup.Count < 8)
+            {
+                var pick = all[random.Next(all.Length)];
+                if (!lineup.Contains(pick)) lineup.Add(pick);
+            }
             Produce(producer, Topics.ContestLifecycle, "bench", EntryAccepted.MessageType, EntryAccepted.MessageIdFor(entryId),
                 new EntryAccepted(entryId, "bench", $"player{i:000000}", $"pi_bench_{i}", 1_000, "USD", lineup, now), flush: false);
             if ((i + 1) % EntryChunk == 0)
