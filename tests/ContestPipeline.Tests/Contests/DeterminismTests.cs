@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
@@ -19,28 +20,35 @@ public sealed class DeterminismTests(PipelineFixture fixture)
     private static readonly string[] Athletes2 = ["qb2", "rb2", "wr2", "te2", "k2", "d2"];
     private static readonly string[] Stats = ["passing_yards", "rushing_yards", "receiving_yards", "receptions", "interceptions", "passing_touchdowns"];
 
+    private static readonly string[] Walkers = ["w01", "w02", "w03", "w04", "w05", "w06", "w07", "w08"];
+    private static readonly string[] FitnessStats = ["steps", "active_minutes"];
+
     private sealed record Slate(List<(string Player, string[] Lineup)> Entries, List<(string Game, long Seq, string Type, object Body)> Feed);
 
-    /// <summary>A fixed slate: 24 entries, two games of 60 facts each including cumulative rewrites and a correction.</summary>
+    /// <summary>
+    /// A fixed slate: 24 fantasy entries on two games of 60 facts each including cumulative
+    /// rewrites and a correction; and a fitness challenge riding along, its eight walkers
+    /// entered and scored on their own stats from a third "game" of 40 facts.
+    /// </summary>
     private static Slate MakeSlate()
     {
         var random = new Random(20261121);
         var entries = Enumerable.Range(1, 24).Select(i => ($"p{i:00}",
             new[] { Athletes1[random.Next(6)], Athletes2[random.Next(6)] })).ToList();
         var feed = new List<(string, long, string, object)>();
-        foreach (var (game, athletes) in new[] { ("g1", Athletes1), ("g2", Athletes2) })
+        foreach (var (game, athletes, stats, facts, step) in new[] { ("g1", Athletes1, Stats, 57, 40), ("g2", Athletes2, Stats, 57, 40), ("wk", Walkers, FitnessStats, 37, 3_000) })
         {
             var seq = 2L;
             var at = DateTimeOffset.UnixEpoch;
             feed.Add((game, seq, GameStarted.MessageType, new GameStarted(game, seq++, at)));
             var totals = new Dictionary<(string, string), long>();
-            for (var i = 0; i < 57; i++)
+            for (var i = 0; i < facts; i++)
             {
                 var athlete = athletes[random.Next(athletes.Length)];
-                var stat = Stats[random.Next(Stats.Length)];
-                var total = totals.GetValueOrDefault((athlete, stat)) + random.Next(0, 40);
+                var stat = stats[random.Next(stats.Length)];
+                var total = totals.GetValueOrDefault((athlete, stat)) + random.Next(0, step);
                 totals[(athlete, stat)] = total;
-                feed.Add(i == 50
+                feed.Add(i == facts - 7
                     ? (game, seq, StatCorrected.MessageType, new StatCorrected(game, seq++, athlete, stat, total))
                     : (game, seq, StatUpdated.MessageType, new StatUpdated(game, seq++, athlete, stat, total)));
             }
@@ -49,42 +57,91 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         return new Slate(entries, feed);
     }
 
-    /// <summary>Delivers the slate with entries and the two games' facts interleaved by <paramref name="seed"/>, each game still in sequence order.</summary>
-    private static async Task<(string StandingsHash, string InputsHash, List<(int, string, string, long)> Standings)> RunAsync(
-        PipelineFixture fixture, Slate slate, int seed, Func<ContestRun, int, Task>? afterFact = null)
+    private sealed record RunResult(
+        string StandingsHash, string InputsHash, List<(int, string, string, long)> Standings,
+        string FitnessStandingsHash, string FitnessInputsHash, List<(int, string, string, long)> FitnessStandings,
+        int Resent, int Reordered, List<string> FeedAlerts);
+
+    /// <summary>
+    /// Delivers the slate with entries and the games' facts interleaved by <paramref name="seed"/>,
+    /// as a real provider might: now and then two neighbouring facts of a game swapped (the
+    /// later one arrives first and is held, well within the hold time, until the earlier one
+    /// fills its gap), and now and then a fact already sent sent again, under its own message
+    /// id or under a new one.
+    /// </summary>
+    private static async Task<RunResult> RunAsync(PipelineFixture fixture, Slate slate, int seed, Func<ContestRun, int, Task>? afterFact = null)
     {
         var random = new Random(seed);
         await using var run = await ContestRun.StartAsync(fixture);
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(8);
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(10);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), Athletes1);
         run.World.Schedule("g2", 1, lockAt.AddMinutes(5), Athletes2);
+        run.World.Schedule("wk", 1, lockAt.AddMinutes(5), Walkers);
         run.Define(Fantasy("det", lockAt, ["g1", "g2"]));
+        run.Define(Fitness("fit", lockAt, "wk"));
         // Payments in a fixed order, so the server's seeded ids (and so the entry ids) match across runs.
-        var payments = slate.Entries.Select(e => run.World.Pay("det", e.Player, Fee)).ToList();
-        foreach (var i in Enumerable.Range(0, slate.Entries.Count).OrderBy(_ => random.Next()))
-            run.World.Submit(Entry("s-" + slate.Entries[i].Player, "det", slate.Entries[i].Player, payments[i], slate.Entries[i].Lineup));
+        var submissions = slate.Entries.Select(e => Entry("s-" + e.Player, "det", e.Player, run.World.Pay("det", e.Player, Fee), e.Lineup))
+            .Concat(Walkers.Select(w => Entry("s-" + w, "fit", w, run.World.Pay("fit", w, Fee))))
+            .ToList();
+        foreach (var submission in submissions.OrderBy(_ => random.Next())) run.World.Submit(submission);
         await run.WaitForStateAsync("det", "LOCKED");
+        await run.WaitForStateAsync("fit", "LOCKED");
 
-        var queues = slate.Feed.GroupBy(f => f.Game).Select(g => new Queue<(string Game, long Seq, string Type, object Body)>(g)).ToList();
+        var queues = slate.Feed.GroupBy(f => f.Game).Select(g => Perturb(g.ToList(), random)).ToList();
+        var reordered = queues.Sum(q => q.Zip(q.Skip(1)).Count(p => p.First.Seq > p.Second.Seq));
+        var sentByGame = slate.Feed.Select(f => f.Game).Distinct().ToDictionary(g => g, _ => new List<(string Game, long Seq, string Type, object Body)>());
         var sent = 0;
+        var resent = 0;
         while (queues.Any(q => q.Count > 0))
         {
             var q = queues.Where(q => q.Count > 0).ElementAt(random.Next(queues.Count(q => q.Count > 0)));
-            var (game, seq, type, body) = q.Dequeue();
-            run.World.Feed(game, seq, type, body);
+            var fact = q.Dequeue();
+            run.World.Feed(fact.Game, fact.Seq, fact.Type, fact.Body);
+            sentByGame[fact.Game].Add(fact);
+            if (random.Next(8) == 0)
+            {
+                // An earlier fact of the same game again: a re-delivery (same id) or a re-send (new id).
+                var earlier = sentByGame[fact.Game][random.Next(sentByGame[fact.Game].Count)];
+                if (random.Next(2) == 0) run.World.Feed(earlier.Game, earlier.Seq, earlier.Type, earlier.Body);
+                else run.World.Publish(Topics.ProviderFeed, earlier.Game, earlier.Type, $"feed:{earlier.Game}:{earlier.Seq}:again{resent}", earlier.Body);
+                resent++;
+            }
             if (afterFact is not null) await afterFact(run, ++sent);
         }
         await run.WaitForStateAsync("det", "COMPLETE", seconds: 90);
+        await run.WaitForStateAsync("fit", "COMPLETE", seconds: 90);
         var (standingsHash, inputsHash) = await run.HashesAsync("det");
-        return (standingsHash, inputsHash, await run.FinalStandingsAsync("det"));
+        var (fitnessStandingsHash, fitnessInputsHash) = await run.HashesAsync("fit");
+        var feedAlerts = run.World.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()!)
+            .Where(c => c is "feed_gap" or "feed_late" or "feed_conflict" or "stat_rejected" or "dead_letter").ToList();
+        return new RunResult(standingsHash, inputsHash, await run.FinalStandingsAsync("det"),
+            fitnessStandingsHash, fitnessInputsHash, await run.FinalStandingsAsync("fit"), resent, reordered, feedAlerts);
+    }
+
+    /// <summary>
+    /// One game's facts in delivery order: about one stat in ten swapped with the stat after it.
+    /// Each swap is delivered back to back from this game's queue, so the gap it opens is filled
+    /// by the game's very next delivery, far inside the 30 s hold time.
+    /// </summary>
+    private static Queue<(string Game, long Seq, string Type, object Body)> Perturb(List<(string Game, long Seq, string Type, object Body)> facts, Random random)
+    {
+        for (var i = 1; i + 2 < facts.Count; i++)
+        {
+            if (random.Next(10) != 0) continue;
+            (facts[i], facts[i + 1]) = (facts[i + 1], facts[i]);
+            i++;
+        }
+        return new Queue<(string, long, string, object)>(facts);
     }
 
     /// <summary>The scoring engine applied directly to the slate's inputs: what the pipeline must reproduce.</summary>
-    private static (string StandingsHash, string InputsHash) Expected(Slate slate, IReadOnlyList<string> entryIds)
+    private static (string StandingsHash, string InputsHash) Expected(ContestDefined definition, Slate slate, IReadOnlyList<(int, string EntryId, string PlayerId, long)> standings)
     {
-        var board = new ContestBoard(Fantasy("det", DateTimeOffset.UnixEpoch, ["g1", "g2"]));
-        for (var i = 0; i < slate.Entries.Count; i++) board.AddEntry(entryIds[i], slate.Entries[i].Player, slate.Entries[i].Lineup);
-        foreach (var (game, _, _, body) in slate.Feed)
+        var board = new ContestBoard(definition);
+        var lineups = slate.Entries.ToDictionary(e => e.Player, e => e.Lineup);
+        foreach (var (_, entryId, player, _) in standings.OrderBy(s => s.PlayerId, StringComparer.Ordinal))
+            board.AddEntry(entryId, player, definition.Kind == ContestKinds.Fitness ? null : lineups[player]);
+        foreach (var (game, _, _, body) in slate.Feed.Where(f => definition.GameIds.Contains(f.Game)))
         {
             if (body is StatUpdated u) board.ApplyStat(game, u.AthleteId, u.Stat, u.Value);
             if (body is StatCorrected c) board.ApplyStat(game, c.AthleteId, c.Stat, c.Value);
@@ -92,18 +149,29 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         return (board.StandingsHash(), board.InputsHash());
     }
 
+    private static void AssertMatchesTheEngine(Slate slate, RunResult r)
+    {
+        Assert.Equal(slate.Entries.Count, r.Standings.Count);
+        Assert.Equal(Walkers.Length, r.FitnessStandings.Count);
+        Assert.Empty(r.FeedAlerts);
+        Assert.Equal(Expected(Fantasy("det", DateTimeOffset.UnixEpoch, ["g1", "g2"]), slate, r.Standings), (r.StandingsHash, r.InputsHash));
+        Assert.Equal(Expected(Fitness("fit", DateTimeOffset.UnixEpoch, "wk"), slate, r.FitnessStandings), (r.FitnessStandingsHash, r.FitnessInputsHash));
+    }
+
     [Fact]
     public async Task Shuffled_deliveries_of_the_same_slate_give_byte_identical_standings_and_hashes()
     {
         var slate = MakeSlate();
-        var runs = new List<(string StandingsHash, string InputsHash, List<(int, string, string, long)> Standings)>();
+        var runs = new List<RunResult>();
         foreach (var seed in new[] { 1, 2, 3 }) runs.Add(await RunAsync(fixture, slate, seed));
 
-        Assert.All(runs, r => Assert.Equal(slate.Entries.Count, r.Standings.Count));
+        // The deliveries really did differ from the slate's order: facts re-sent and swapped in every run.
+        Assert.All(runs, r => Assert.True(r.Resent > 0 && r.Reordered > 0, $"{r.Resent} re-sent, {r.Reordered} swapped"));
         Assert.All(runs, r => Assert.Equal(runs[0].Standings, r.Standings));
         Assert.All(runs, r => Assert.Equal((runs[0].StandingsHash, runs[0].InputsHash), (r.StandingsHash, r.InputsHash)));
-        var entryIds = runs[0].Standings.OrderBy(s => s.Item3, StringComparer.Ordinal).Select(s => s.Item2).ToList();
-        Assert.Equal(Expected(slate, entryIds), (runs[0].StandingsHash, runs[0].InputsHash));
+        Assert.All(runs, r => Assert.Equal(runs[0].FitnessStandings, r.FitnessStandings));
+        Assert.All(runs, r => Assert.Equal((runs[0].FitnessStandingsHash, runs[0].FitnessInputsHash), (r.FitnessStandingsHash, r.FitnessInputsHash)));
+        AssertMatchesTheEngine(slate, runs[0]);
     }
 
     [Fact]
@@ -112,19 +180,17 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         var slate = MakeSlate();
         var result = await RunAsync(fixture, slate, seed: 4, afterFact: async (run, sent) =>
         {
-            if (sent == 40)
+            if (sent == 50)
             {
                 await run.KillWorkerAsync("scoring");
                 run.StartWorker("scoring");
             }
-            if (sent == 80)
+            if (sent == 100)
             {
                 await run.KillWorkerAsync("ingestion");
                 run.StartWorker("ingestion");
             }
         });
-        var entryIds = result.Standings.OrderBy(s => s.Item3, StringComparer.Ordinal).Select(s => s.Item2).ToList();
-        Assert.Equal(slate.Entries.Count, result.Standings.Count);
-        Assert.Equal(Expected(slate, entryIds), (result.StandingsHash, result.InputsHash));
+        AssertMatchesTheEngine(slate, result);
     }
 }
