@@ -338,6 +338,62 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_member_joining_and_another_shut_down_mid_stream_lose_nothing_and_apply_nothing_twice()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 4);
+        stage.Start(stage.Relay().RunAsync);
+        var first = stage.Consumer();
+        var firstRun = stage.Start(first.RunAsync);
+
+        // Messages go on flowing throughout: a round is the next message of each of 24 keys.
+        const int keys = 24;
+        var sent = new List<OutgoingMessage>();
+        var rounds = 0;
+        async Task FeedAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                rounds++;
+                var round = Enumerable.Range(1, keys).Select(k => TestEvent.Message(stage.Topic, new TestEvent($"k{k}", rounds))).ToList();
+                await stage.EnqueueAsync(round);
+                sent.AddRange(round);
+                await Task.Delay(50);
+            }
+        }
+        async Task FeedUntilAsync(Func<bool> condition, string what)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (!condition())
+            {
+                if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {Patience.TotalSeconds} s of messages waiting for {what}");
+                await FeedAsync(1);
+            }
+        }
+
+        await FeedUntilAsync(() => first.Stats.Applied > 0, "the first member to apply messages");
+        // A second member joins the group: the partitions are shared out again mid-stream.
+        var second = stage.Consumer();
+        stage.Start(second.RunAsync);
+        await FeedUntilAsync(() => second.Stats.Applied > 0, "the second member to be given partitions and apply messages");
+        await FeedAsync(5);
+        // The first member is shut down as a worker is: cancelled, it finishes the batch in
+        // hand, and Close commits its stored offsets and leaves the group. Its partitions move
+        // to the second member while messages go on arriving.
+        await firstRun.StopAsync();
+        await FeedAsync(10);
+
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= sent.Count && await stage.UnsentAsync() == 0,
+            Patience, "every message applied after the first member left");
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(sent.Count, applied.Count);
+        Assert.Equal(sent.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
+        foreach (var key in applied.GroupBy(a => a.Key))
+            Assert.Equal(Enumerable.Range(1, rounds), key.Select(a => a.Seq));
+        // Both members did part of the work, and between them applied each message once.
+        Assert.Equal(sent.Count, first.Stats.Applied + second.Stats.Applied);
+    }
+
+    [Fact]
     public async Task Request_errors_and_a_leader_change_mid_stream_lose_nothing_and_apply_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 2);
