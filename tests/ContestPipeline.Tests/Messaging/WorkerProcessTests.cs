@@ -130,20 +130,27 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
             """, new { key }, tx);
 
     [Theory]
-    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database {db}, user contestpipeline): ")]
+    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database {db}, user {user}): ")]
     [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
     [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
-    public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expectedStart)
+    [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
+    [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: {lib}: file too short")]
+    public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expected)
     {
-        var pg = missing == "pg" ? fixture.PostgresConnectionString.Replace("Port=5432", "Port=1", StringComparison.Ordinal) : fixture.PostgresConnectionString;
+        // Nothing listens on port 1, whichever port the test cluster itself uses.
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString);
+        if (missing == "pg") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Host = "127.0.0.1", Port = 1 };
+        var env = new Dictionary<string, string?>
+        {
+            [PipelineSettings.PostgresVariable] = csb.ConnectionString,
+            [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
+            [StripeServices.KeyVariable] = missing == "stripe" ? null : "sk_test_unused",
+        };
+        var lib = Path.Combine(fixture.WorkDirectory, $"startup-{missing}-librdkafka.so.1");
+        if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) env[KafkaNative.PathVariable] = lib;
+        if (missing == "librdkafka-unloadable") await File.WriteAllTextAsync(lib, "not a shared library\n");
         var lines = new List<string>();
-        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [],
-            new Dictionary<string, string?>
-            {
-                [PipelineSettings.PostgresVariable] = pg,
-                [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
-                [StripeServices.KeyVariable] = missing == "stripe" ? null : "sk_test_unused",
-            },
+        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env,
             Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
         await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         await Task.Delay(200);
@@ -151,7 +158,11 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
         var printed = lines.Where(l => l.Length > 0).ToList();
         var line = Assert.Single(printed);
-        Assert.StartsWith(expectedStart.Replace("{db}", PipelineFixture.DatabaseName, StringComparison.Ordinal), line);
+        expected = expected.Replace("{db}", csb.Database, StringComparison.Ordinal).Replace("{user}", csb.Username, StringComparison.Ordinal)
+            .Replace("{lib}", lib, StringComparison.Ordinal);
+        // The librdkafka lines are all ours; the others end with the client library's reason.
+        if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) Assert.Equal(expected, line);
+        else Assert.StartsWith(expected, line);
     }
 
     private ChildProcess StartWorker(Isolated iso, string name, string? crashAt = null) =>
