@@ -22,7 +22,17 @@ public static class BrokerCommand
 {
     public static async Task<int> RunAsync(int brokers, int partitions, string stateFile, CancellationToken ct)
     {
-        using var broker = new LocalBroker(brokers);
+        LocalBroker broker;
+        try
+        {
+            broker = new LocalBroker(brokers);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync("broker: " + e.Message);
+            return Plumbing.Hosting.PipelineWorker.ExitStartupFailed;
+        }
+        using var _ = broker;
         foreach (var topic in Topics.All) broker.CreateTopic(topic, partitions, 3);
 
         var builder = WebApplication.CreateSlimBuilder();

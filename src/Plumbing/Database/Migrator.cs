@@ -39,6 +39,12 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
 {
     private readonly string _schema = SqlNames.Identifier(schema);
 
+    /// <summary>
+    /// The advisory lock every migrator of <paramref name="schema"/> takes, as
+    /// pg_advisory_xact_lock(hashtextextended(key, 0)); tests hold it to make runs overlap.
+    /// </summary>
+    public static string LockKey(string schema) => "contestpipeline.migrations:" + SqlNames.Identifier(schema);
+
     /// <summary>Returns the number of scripts applied by this call.</summary>
     public async Task<int> ApplyAsync(CancellationToken ct)
     {
@@ -48,7 +54,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = "contestpipeline.migrations:" + _schema }, tx);
+            new { key = LockKey(_schema) }, tx);
         await conn.ExecuteAsync($"""
             CREATE SCHEMA IF NOT EXISTS {_schema};
             CREATE TABLE IF NOT EXISTS {_schema}.schema_migrations (

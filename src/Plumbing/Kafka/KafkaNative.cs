@@ -42,11 +42,21 @@ public static class KafkaNative
         {
             if (_handle != 0) return;
             var path = Environment.GetEnvironmentVariable(PathVariable);
+            var origin = string.IsNullOrEmpty(path) ? "the default path" : "from " + PathVariable;
             if (string.IsNullOrEmpty(path)) path = DefaultPath;
+            // Start-up failures, not bugs: a worker turns them into one line and exit code 2.
             if (!File.Exists(path))
-                throw new InvalidOperationException(
-                    $"librdkafka {Version} not found at {path}: run build/librdkafka.sh (or set {PathVariable})");
-            var handle = NativeLibrary.Load(path);
+                throw new StartupException(
+                    $"librdkafka {Version} not found at {path} ({origin}): run build/librdkafka.sh, or set {PathVariable} to the library");
+            nint handle;
+            try
+            {
+                handle = NativeLibrary.Load(path);
+            }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                throw new StartupException($"librdkafka {Version} at {path} ({origin}) could not be loaded: {LoaderReason(e)}", e);
+            }
             DllImportResolver resolver = (name, _, _) =>
                 name.StartsWith("librdkafka", StringComparison.Ordinal) ? handle : 0;
             NativeLibrary.SetDllImportResolver(typeof(Confluent.Kafka.Library).Assembly, resolver);
@@ -54,4 +64,11 @@ public static class KafkaNative
             _handle = handle;
         }
     }
+
+    /// <summary>
+    /// The loader's own reason (dlerror's text: "invalid ELF header", a missing dependency ...),
+    /// which .NET puts on the last line of a message that otherwise only says where to look.
+    /// </summary>
+    private static string LoaderReason(Exception e) =>
+        e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? e.GetType().Name;
 }

@@ -33,11 +33,15 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
         await tx.CommitAsync();
     }
 
-    public OutboxRelay Relay(CrashPoints? crashPoints = null, int batchSizeMax = Limits.OutboxBatchSizeMax)
+    public OutboxRelay Relay(CrashPoints? crashPoints = null, int batchSizeMax = Limits.OutboxBatchSizeMax, TimeSpan? deliveryTimeout = null)
     {
         _producer ??= fixture.Producer(Schema + ".relay");
-        return new OutboxRelay(fixture.DataSource, _producer, new OutboxRelayOptions { Schema = Schema, BatchSizeMax = batchSizeMax },
-            crashPoints ?? new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
+        var options = new OutboxRelayOptions
+        {
+            Schema = Schema, BatchSizeMax = batchSizeMax,
+            DeliveryTimeout = deliveryTimeout ?? TimeSpan.FromMilliseconds(Limits.OutboxDeliveryTimeoutMs),
+        };
+        return new OutboxRelay(fixture.DataSource, _producer, options, crashPoints ?? new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
     }
 
     public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int attemptsMax = 3, int batchSizeMax = Limits.ConsumerBatchSizeMax) =>
@@ -49,12 +53,27 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
             },
             crashPoints ?? new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
 
-    /// <summary>Runs a loop in the background until <see cref="StopAllAsync"/> or it ends (or crashes) by itself.</summary>
-    public void Start(Func<CancellationToken, Task> loop)
+    /// <summary>
+    /// Runs a loop in the background until <see cref="StopAllAsync"/>, its own
+    /// <see cref="Running.StopAsync"/>, or it ends (or crashes) by itself.
+    /// </summary>
+    public Running Start(Func<CancellationToken, Task> loop)
     {
         var cts = new CancellationTokenSource();
         var task = Task.Run(() => loop(cts.Token));
         _running.Add((cts, task));
+        return new Running(cts, task);
+    }
+
+    /// <summary>One loop started by <see cref="Start"/>.</summary>
+    public sealed class Running(CancellationTokenSource cts, Task task)
+    {
+        /// <summary>Cancels the loop, as a worker's shutdown does, and waits for it; what it throws, the caller sees.</summary>
+        public async Task StopAsync()
+        {
+            await cts.CancelAsync();
+            await task;
+        }
     }
 
     public async Task StopAllAsync()
@@ -73,6 +92,13 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         return (await conn.QueryAsync<(string, string, int)>(
             $"SELECT message_id, msg_key, seq FROM {Schema}.effects ORDER BY applied_order")).ToList();
+    }
+
+    /// <summary>Outbox rows the relay once failed to deliver (their last error stays after a later success).</summary>
+    public async Task<long> FailedDeliveriesAsync()
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Schema}.outbox WHERE last_error IS NOT NULL");
     }
 
     public async Task<long> UnsentAsync()

@@ -289,29 +289,108 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     public async Task Broker_down_for_seconds_and_back_loses_nothing_and_applies_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture);
-        stage.Start(stage.Relay().RunAsync);
+        // A delivery not confirmed within 2 s counts as failed, so an outage of seconds is
+        // felt by the relay: its rows stay unsent with their error, and go out again later.
+        stage.Start(stage.Relay(deliveryTimeout: TimeSpan.FromSeconds(2)).RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
 
         var messages = Events(stage.Topic, keys: 8, perKey: 40);
         var batches = messages.Chunk(20).ToList();
-        for (var i = 0; i < batches.Count; i++)
-        {
-            if (i == batches.Count / 3) await fixture.Broker.Control.BrokerDownAsync(-1);
-            if (i == 2 * batches.Count / 3)
-            {
-                await fixture.Broker.Control.BrokerUpAsync(-1);
-            }
-            await stage.EnqueueAsync(batches[i]);
-            await Task.Delay(250);
-        }
+        var before = batches[..5];
+        var during = batches[5..13];
+        var after = batches[13..];
+        foreach (var batch in before) await stage.EnqueueAsync(batch);
+        var beforeCount = before.Sum(b => b.Length);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == beforeCount && await stage.UnsentAsync() == 0,
+            Patience, "the messages written before the outage applied and marked sent");
 
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, TimeSpan.FromSeconds(90), "every message applied after the outage");
+        await fixture.Broker.Control.BrokerDownAsync(-1);
+        try
+        {
+            // Writers go on while every broker is down (for 4 s at least): the outbox takes it all.
+            foreach (var batch in during)
+            {
+                await stage.EnqueueAsync(batch);
+                await Task.Delay(500);
+            }
+            await Stage.WaitUntilAsync(async () => await stage.FailedDeliveriesAsync() > 0, Patience,
+                "the relay to record a failed delivery while the brokers are down");
+
+            // The outage was felt: nothing written during it was applied, or marked sent.
+            Assert.Equal(beforeCount, (await stage.AppliedAsync()).Count);
+            Assert.Equal(during.Sum(b => b.Length), await stage.UnsentAsync());
+        }
+        finally
+        {
+            // The broker is shared with the collection's other tests: it comes back whatever happened.
+            await fixture.Broker.Control.BrokerUpAsync(-1);
+        }
+        foreach (var batch in after) await stage.EnqueueAsync(batch);
+
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && await stage.UnsentAsync() == 0,
+            TimeSpan.FromSeconds(90), "every message applied and the outbox drained after the outage");
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
-        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        Assert.Equal(messages.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
         foreach (var key in applied.GroupBy(a => a.Key))
             Assert.Equal(Enumerable.Range(1, 40), key.Select(a => a.Seq));
+    }
+
+    [Fact]
+    public async Task A_member_joining_and_another_shut_down_mid_stream_lose_nothing_and_apply_nothing_twice()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 4);
+        stage.Start(stage.Relay().RunAsync);
+        var first = stage.Consumer();
+        var firstRun = stage.Start(first.RunAsync);
+
+        // Messages go on flowing throughout: a round is the next message of each of 24 keys.
+        const int keys = 24;
+        var sent = new List<OutgoingMessage>();
+        var rounds = 0;
+        async Task FeedAsync(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                rounds++;
+                var round = Enumerable.Range(1, keys).Select(k => TestEvent.Message(stage.Topic, new TestEvent($"k{k}", rounds))).ToList();
+                await stage.EnqueueAsync(round);
+                sent.AddRange(round);
+                await Task.Delay(50);
+            }
+        }
+        async Task FeedUntilAsync(Func<bool> condition, string what)
+        {
+            var deadline = DateTime.UtcNow + Patience;
+            while (!condition())
+            {
+                if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {Patience.TotalSeconds} s of messages waiting for {what}");
+                await FeedAsync(1);
+            }
+        }
+
+        await FeedUntilAsync(() => first.Stats.Applied > 0, "the first member to apply messages");
+        // A second member joins the group: the partitions are shared out again mid-stream.
+        var second = stage.Consumer();
+        stage.Start(second.RunAsync);
+        await FeedUntilAsync(() => second.Stats.Applied > 0, "the second member to be given partitions and apply messages");
+        await FeedAsync(5);
+        // The first member is shut down as a worker is: cancelled, it finishes the batch in
+        // hand, and Close commits its stored offsets and leaves the group. Its partitions move
+        // to the second member while messages go on arriving.
+        await firstRun.StopAsync();
+        await FeedAsync(10);
+
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= sent.Count && await stage.UnsentAsync() == 0,
+            Patience, "every message applied after the first member left");
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(sent.Count, applied.Count);
+        Assert.Equal(sent.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
+        foreach (var key in applied.GroupBy(a => a.Key))
+            Assert.Equal(Enumerable.Range(1, rounds), key.Select(a => a.Seq));
+        // Both members did part of the work, and between them applied each message once.
+        Assert.Equal(sent.Count, first.Stats.Applied + second.Stats.Applied);
     }
 
     [Fact]

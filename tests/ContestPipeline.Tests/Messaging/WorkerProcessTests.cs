@@ -3,6 +3,7 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Operator.Local;
 using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing.Stripe;
@@ -80,38 +81,76 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     public async Task Migrations_run_by_two_processes_at_once_are_applied_once()
     {
         var schema = "m_" + Guid.NewGuid().ToString("N")[..12];
+        var key = Migrator.LockKey(schema);
+        // The test holds the migrators' lock until both processes are waiting for it, so the
+        // two runs overlap for certain instead of one finishing before the other starts.
+        await using var holder = await fixture.DataSource.OpenConnectionAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key }, held);
+
         var env = new Dictionary<string, string?> { [PipelineSettings.PostgresVariable] = fixture.PostgresConnectionString };
         var outputs = new List<string>[] { [], [] };
         var processes = outputs.Select((lines, i) => ChildProcess.StartDotnet($"migrate{i}", RepoPaths.CpctlDll,
             ["migrate", "--worker", "ingestion", "--schema", schema], env,
             Path.Combine(fixture.WorkDirectory, $"migrate-{schema}-{i}.log"), line => { lock (lines) lines.Add(line); })).ToList();
-        foreach (var p in processes) await p.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
-        var exitCodes = processes.Select(p => p.ExitCode).ToList();
-        foreach (var p in processes) await p.DisposeAsync();
+        List<int> exitCodes;
+        try
+        {
+            await Stage.WaitUntilAsync(async () =>
+            {
+                if (processes.FirstOrDefault(p => p.HasExited) is { } early)
+                    Assert.Fail($"{early.Name} exited with {early.ExitCode} before the lock was released; see {early.LogPath}");
+                return await WaitersForAsync(holder, held, key) == 2;
+            }, Patience, "both migrate processes waiting for the migrations lock");
+            await held.CommitAsync();
+            foreach (var p in processes) await p.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
+            exitCodes = [.. processes.Select(p => p.ExitCode)];
+        }
+        finally
+        {
+            foreach (var p in processes) await p.DisposeAsync();
+        }
 
         Assert.Equal([0, 0], exitCodes);
-        var total = Operator.Local.Workers.All["ingestion"].AllMigrations.Count;
+        var migrations = Operator.Local.Workers.All["ingestion"].AllMigrations;
         var appliedCounts = outputs.Select(lines => int.Parse(lines.Single().Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
-        Assert.Equal([0, total], appliedCounts);
+        Assert.Equal([0, migrations.Count], appliedCounts);
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        Assert.Equal(total, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.schema_migrations"));
+        Assert.Equal(migrations.Select(m => m.Id).Order(StringComparer.Ordinal),
+            await conn.QueryAsync<string>($"SELECT id FROM {schema}.schema_migrations ORDER BY id COLLATE \"C\""));
     }
 
+    /// <summary>Sessions waiting for the advisory lock pg_advisory_xact_lock(hashtextextended(key, 0)) in this database.</summary>
+    private static Task<long> WaitersForAsync(Npgsql.NpgsqlConnection conn, Npgsql.NpgsqlTransaction tx, string key) =>
+        conn.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM pg_locks
+            WHERE locktype = 'advisory' AND NOT granted AND objsubid = 1
+              AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(@key, 0)
+            """, new { key }, tx);
+
     [Theory]
-    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database {db}, user contestpipeline): ")]
+    [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database {db}, user {user}): ")]
     [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
     [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
-    public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expectedStart)
+    [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
+    [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: {lib}: file too short")]
+    public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expected)
     {
-        var pg = missing == "pg" ? fixture.PostgresConnectionString.Replace("Port=5432", "Port=1", StringComparison.Ordinal) : fixture.PostgresConnectionString;
+        // Nothing listens on port 1, whichever port the test cluster itself uses.
+        var csb = new Npgsql.NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString);
+        if (missing == "pg") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Host = "127.0.0.1", Port = 1 };
+        var env = new Dictionary<string, string?>
+        {
+            [PipelineSettings.PostgresVariable] = csb.ConnectionString,
+            [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
+            [StripeServices.KeyVariable] = missing == "stripe" ? null : "sk_test_unused",
+        };
+        var lib = Path.Combine(fixture.WorkDirectory, $"startup-{missing}-librdkafka.so.1");
+        if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) env[KafkaNative.PathVariable] = lib;
+        if (missing == "librdkafka-unloadable") await File.WriteAllTextAsync(lib, "not a shared library\n");
         var lines = new List<string>();
-        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [],
-            new Dictionary<string, string?>
-            {
-                [PipelineSettings.PostgresVariable] = pg,
-                [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
-                [StripeServices.KeyVariable] = missing == "stripe" ? null : "sk_test_unused",
-            },
+        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env,
             Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
         await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         await Task.Delay(200);
@@ -119,7 +158,11 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
         var printed = lines.Where(l => l.Length > 0).ToList();
         var line = Assert.Single(printed);
-        Assert.StartsWith(expectedStart.Replace("{db}", PipelineFixture.DatabaseName, StringComparison.Ordinal), line);
+        expected = expected.Replace("{db}", csb.Database, StringComparison.Ordinal).Replace("{user}", csb.Username, StringComparison.Ordinal)
+            .Replace("{lib}", lib, StringComparison.Ordinal);
+        // The librdkafka lines are all ours; the others end with the client library's reason.
+        if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) Assert.Equal(expected, line);
+        else Assert.StartsWith(expected, line);
     }
 
     private ChildProcess StartWorker(Isolated iso, string name, string? crashAt = null) =>
