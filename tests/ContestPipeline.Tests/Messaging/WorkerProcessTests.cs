@@ -134,7 +134,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
     [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
     [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
-    [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: {lib}: file too short")]
+    [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
     public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expected)
     {
         // Nothing listens on port 1, whichever port the test cluster itself uses.
@@ -160,8 +160,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         var line = Assert.Single(printed);
         expected = expected.Replace("{db}", csb.Database, StringComparison.Ordinal).Replace("{user}", csb.Username, StringComparison.Ordinal)
             .Replace("{lib}", lib, StringComparison.Ordinal);
-        // The librdkafka lines are all ours; the others end with the client library's reason.
-        if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) Assert.Equal(expected, line);
+        // A missing library's line is all ours; the others end with the loader's or client library's reason.
+        if (missing == "librdkafka") Assert.Equal(expected, line);
         else Assert.StartsWith(expected, line);
     }
 
