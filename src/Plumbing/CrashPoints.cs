@@ -12,6 +12,9 @@ public sealed class CrashPoints
 {
     public const string Variable = "CONTESTPIPELINE_CRASH_AT";
 
+    /// <summary>Relay: half of a batch is handed to the producer, none of it acknowledged or marked sent.</summary>
+    public const string RelayMidProduce = "relay.mid-produce";
+    /// <summary>Relay: the whole batch is acknowledged by Kafka; no row is marked sent yet.</summary>
     public const string RelayAfterProduce = "relay.after-produce";
     public const string ConsumerAfterCommit = "consumer.after-commit";
     /// <summary>Payout: Stripe created the transfer (or refund); its result is not recorded yet.</summary>

@@ -15,9 +15,9 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
     private static readonly Dictionary<string, string[]> CrashPointsOf = new()
     {
-        ["ingestion"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayAfterProduce],
-        ["scoring"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayAfterProduce],
-        ["settlement"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayAfterProduce],
+        ["ingestion"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce],
+        ["scoring"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce],
+        ["settlement"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce],
         ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
     };
 

@@ -175,6 +175,7 @@ public sealed class OutboxRelay(
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         for (var i = 0; i < rows.Count; i++)
         {
+            if (i == rows.Count / 2) crashPoints.Reach(CrashPoints.RelayMidProduce);
             var index = i;
             var row = rows[i];
             var headers = new Headers();

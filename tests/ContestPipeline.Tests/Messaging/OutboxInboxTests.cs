@@ -79,7 +79,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await stage.EnqueueAsync(messages);
 
         // The first relay produces the whole batch to Kafka and dies before marking any row sent.
-        var crashing = new CrashPoints(null) { Action = p => throw new SimulatedCrashException(p) };
+        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.RelayAfterProduce) throw new SimulatedCrashException(p); } };
         await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
         Assert.Equal(messages.Count, await stage.UnsentAsync());
 
@@ -94,6 +94,36 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
         Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        Assert.Equal(0, await stage.UnsentAsync());
+    }
+
+    [Fact]
+    public async Task Relay_killed_with_half_a_batch_handed_to_Kafka_republishes_it_all_and_keeps_key_order()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var messages = Events(stage.Topic, keys: 10, perKey: 30);
+        await stage.EnqueueAsync(messages);
+
+        // The first relay hands the first half of its batch to the producer and dies with
+        // nothing acknowledged and nothing marked sent; the half it handed over still arrives.
+        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.RelayMidProduce) throw new SimulatedCrashException(p); } };
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
+        Assert.Equal(messages.Count, await stage.UnsentAsync());
+
+        stage.Start(stage.Relay().RunAsync);
+        var consumer = stage.Consumer();
+        stage.Start(consumer.RunAsync);
+        var half = messages.Count / 2;
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= half,
+            Patience, "every message applied and the half sent twice skipped");
+
+        Assert.Equal(messages.Count + half, fixture.ReadAll(stage.Topic, messages.Count + half, Patience).Count);
+        var applied = await stage.AppliedAsync();
+        Assert.Equal(messages.Count, applied.Count);
+        Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
+        foreach (var key in applied.GroupBy(a => a.Key))
+            Assert.Equal(Enumerable.Range(1, 30), key.Select(a => a.Seq));
+        Assert.Equal(half, consumer.Stats.Duplicates);
         Assert.Equal(0, await stage.UnsentAsync());
     }
 
