@@ -24,3 +24,32 @@ public sealed record FinalStandingsPublished(string ContestId, int ChunkIndex, i
     public const int RowsPerChunkMax = 5_000;
     public static string MessageIdFor(string contestId, int chunk) => $"standings:{contestId}:final:{chunk}";
 }
+
+/// <summary>
+/// A COMPLETE contest's result stands; this reports what the stat corrections recorded since
+/// would have changed (topic <c>standings</c>, key: contest id). One report per correction,
+/// cumulative: the official final standings against the standings that every correction
+/// recorded so far gives. It moves no money; it is what an operator needs to decide on a
+/// credit-only make-good.
+/// </summary>
+public sealed record StandingsCorrectionReported(
+    string ContestId,
+    StatCorrectionRecorded Correction,
+    int CorrectionsSoFar,
+    string FinalStandingsHash,
+    string CorrectedStandingsHash,
+    int ChangedCount,
+    IReadOnlyList<StandingChange> Changes,
+    DateTimeOffset ReportedAt)
+{
+    public const string MessageType = "StandingsCorrectionReported";
+    public const int SchemaVersion = 1;
+    public const int ChangesMax = 100;
+    public static string MessageIdFor(string contestId, string gameId, long sequence) => $"standings:{contestId}:correction:{gameId}:{sequence}";
+}
+
+/// <summary>A stat correction that arrived after the contest was COMPLETE; <see cref="PreviousValue"/> is null for a stat first seen then.</summary>
+public sealed record StatCorrectionRecorded(string GameId, long Sequence, string AthleteId, string Stat, long? PreviousValue, long CorrectedValue);
+
+/// <summary>One entry whose rank or score the corrections would change: official, then corrected.</summary>
+public sealed record StandingChange(string EntryId, string PlayerId, int FinalRank, long FinalScoreMilli, int CorrectedRank, long CorrectedScoreMilli);

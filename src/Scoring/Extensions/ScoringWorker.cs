@@ -44,6 +44,7 @@ public static class ScoringWorker
         [
             new PublishStandingsJob(sp.GetRequiredService<ScoringState>()),
             new CompleteContestsJob(sp.GetRequiredService<ScoringState>()),
+            new ReportCorrectionsJob(),
         ],
     };
 }

@@ -76,7 +76,8 @@ public sealed class CompleteContestsJob(ScoringState memory) : IPeriodicJob
             $"every covered game ended; {final.Rows.Count} entries ranked");
     }
 
-    private static async Task<ContestBoard> LoadBoardAsync(HandlerContext context, string contestId)
+    /// <summary>A contest's board as the database has it: its definition, entries and the latest value of every covered stat.</summary>
+    internal static async Task<ContestBoard> LoadBoardAsync(HandlerContext context, string contestId)
     {
         var json = await context.Connection.QueryFirstAsync<string>(
             "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);

@@ -30,7 +30,7 @@ public static class SettlementWorker
                     ContestSettled.MessageType, ContestPaid.MessageType),
             ]),
             new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
-                [new FinalStandingsHandler(), .. IgnoredMessage.Of(StandingsUpdated.MessageType)]),
+                [new FinalStandingsHandler(), .. IgnoredMessage.Of(StandingsUpdated.MessageType, StandingsCorrectionReported.MessageType)]),
             new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsStatus], _ =>
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(), new EntryFeeRefundedHandler(),

@@ -3,6 +3,8 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Contests.ContestScenarios;
@@ -123,6 +125,21 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.World.Correct("week47", 9, "ben", "steps", 30_000);
         await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete")),
             TimeSpan.FromSeconds(30), "the correction-after-complete alert");
+        Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
+
+        // ... and reported as a diff: what the correction would have changed, money untouched.
+        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Standings).Any(m => m.Type == StandingsCorrectionReported.MessageType)),
+            TimeSpan.FromSeconds(30), "the correction's standings diff");
+        var message = Assert.Single(run.World.Read(Topics.Standings), m => m.Type == StandingsCorrectionReported.MessageType);
+        Assert.Equal(("steps47", "standings:steps47:correction:week47:9"), (message.Key, message.Headers[MessageHeaders.MessageId]));
+        var report = message.Body.Deserialize<StandingsCorrectionReported>(OutgoingMessage.Json)!;
+        Assert.Equal(new StatCorrectionRecorded("week47", 9, "ben", "steps", 15_500, 30_000), report.Correction);
+        Assert.Equal((1, 3), (report.CorrectionsSoFar, report.ChangedCount));
+        Assert.Equal([("ann", 2, 16_000L, 3, 16_000L), ("ben", 3, 15_500L, 1, 30_000L), ("cat", 1, 17_000L, 2, 17_000L)],
+            report.Changes.Select(c => (c.PlayerId, c.FinalRank, c.FinalScoreMilli, c.CorrectedRank, c.CorrectedScoreMilli)).OrderBy(c => c.PlayerId));
+        var completed = run.World.Read(Topics.ContestLifecycle).Single(m => m.Key == "steps47" && m.Type == ContestCompleted.MessageType);
+        Assert.Equal(completed.Body.GetProperty("standingsHash").GetString(), report.FinalStandingsHash);
+        Assert.NotEqual(report.FinalStandingsHash, report.CorrectedStandingsHash);
         Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
     }
 
