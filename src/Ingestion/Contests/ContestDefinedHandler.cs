@@ -129,7 +129,7 @@ public sealed class ParkedContestsJob : IPeriodicJob
             {
                 var why = $"contest {Show.Name(p.ContestId)} rejected: its parked definition is no longer readable: {unreadable ?? "JSON null"}";
                 context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
-                    Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, why, null, 1, now));
+                    Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, why, null, 1));
                 context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", why, $"{p.MessageId}:{p.Offset}");
                 continue;
             }
@@ -142,7 +142,7 @@ public sealed class ParkedContestsJob : IPeriodicJob
             }
             var reason = $"contest {Show.Name(definition.ContestId)} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}";
             context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
-                Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1, now));
+                Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1));
             context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", reason, $"{p.MessageId}:{p.Offset}");
         }
     }

@@ -216,7 +216,7 @@ public sealed class FeedProcessor(FeedSequencer sequencer)
     private static void DeadLetter(HandlerContext context, FeedEvent e, string reason, string alertCode)
     {
         context.Publish(DeadLetters.Create(Consumer, e.MessageId, e.Topic, e.Partition, e.Offset, System.Text.Encoding.UTF8.GetBytes(e.GameId),
-            e.Payload, e.Headers, e.MessageType, reason, null, 1, context.Clock.GetUtcNow()));
+            e.Payload, e.Headers, e.MessageType, reason, null, 1));
         context.RaiseAlert("ingestion", AlertSeverities.Warning, alertCode, e.GameId, reason, $"{e.MessageId}:{e.Offset}");
     }
 

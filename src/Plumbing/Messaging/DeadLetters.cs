@@ -23,7 +23,7 @@ public static class DeadLetters
     public static OutgoingMessage Create(
         string consumer, string messageId, string topic, int partition, long offset,
         byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType,
-        string reason, Exception? exception, int attempts, DateTimeOffset now)
+        string reason, Exception? exception, int attempts)
     {
         var added = new List<Header>
         {
@@ -70,9 +70,11 @@ public static class DeadLetters
             added.Add(Header.Text(MessageHeaders.DeadLetterOmitted,
                 $"{string.Join("; ", omitted)}: too large for a message of at most {Limits.MessageBytesMax:N0} bytes; the original is at {topic}/{partition}@{offset}"));
 
-        // Unique per dead-lettering, so a message dead-lettered again after a re-drive is published again.
-        var outboxId = $"dlq:{consumer}:{messageId}:{offset}:{now.ToUnixTimeMilliseconds()}";
-        return new OutgoingMessage(outboxId, Topics.DeadLetter(topic), key, messageType ?? "unknown", value, [.. kept, .. added]);
+        // One dead letter per consumer and message at one place in its topic: the same message
+        // read there again (a redelivery after a crash, a replay) and refused again adds no second
+        // copy, while a re-driven message, which sits at a new offset, gets its own.
+        var outboxId = string.Create(CultureInfo.InvariantCulture, $"dlq:{consumer}:{messageId}:{topic}/{partition}@{offset}");
+        return new OutgoingMessage(outboxId, Topics.DeadLetter(topic), key, messageType ?? "unknown", value, [.. kept, .. added]) { FirstWins = true };
     }
 
     /// <summary>A reason or exception message cut to <see cref="Limits.ReasonLengthMax"/> characters, saying how much was cut.</summary>

@@ -369,7 +369,7 @@ public sealed class InboxConsumer
     {
         var r = item.Result;
         context.Publish(DeadLetters.Create(_options.Consumer, item.InboxId, r.Topic, r.Partition.Value, r.Offset.Value,
-            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, exception, attempts, _clock.GetUtcNow()));
+            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, exception, attempts));
         // Bad input is dead-lettered and alerted in one transaction: an operator hears of it once.
         context.RaiseAlert(_options.Consumer, AlertSeverities.Warning, "dead_letter", $"{r.Topic}/{item.InboxId}",
             $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",

@@ -10,7 +10,6 @@ namespace ContestPipeline.Tests.Messaging;
 /// <summary>Every message the pipeline writes about bad input fits in a message, however large the input was.</summary>
 public sealed class DeadLetterSizeTests
 {
-    private static readonly DateTimeOffset Now = new(2026, 11, 22, 18, 0, 0, TimeSpan.Zero);
 
     private static string HeaderOf(OutgoingMessage m, string name) => Encoding.UTF8.GetString(m.Headers.Last(h => h.Name == name).Value);
 
@@ -18,7 +17,7 @@ public sealed class DeadLetterSizeTests
     public void A_small_dead_letter_keeps_everything_and_says_nothing_was_left_out()
     {
         var d = DeadLetters.Create("c", "m1", "provider.feed", 2, 88, "g1"u8.ToArray(), "{}"u8.ToArray(), [Header.Text("type", "StatUpdated")],
-            "StatUpdated", "why", null, 1, Now);
+            "StatUpdated", "why", null, 1);
 
         Assert.Equal("{}"u8.ToArray(), d.Payload);
         Assert.Equal("g1"u8.ToArray(), d.Key);
@@ -31,7 +30,7 @@ public sealed class DeadLetterSizeTests
         var key = new byte[800_000];
         Header[] headers = [Header.Text("type", "StatUpdated"), new("junk-a", new byte[700_000]), new("junk-b", new byte[300_000])];
 
-        var d = DeadLetters.Create("c", "m1", "provider.feed", 0, 5, key, "{}"u8.ToArray(), headers, "StatUpdated", new string('r', 50_000), null, 0, Now);
+        var d = DeadLetters.Create("c", "m1", "provider.feed", 0, 5, key, "{}"u8.ToArray(), headers, "StatUpdated", new string('r', 50_000), null, 0);
 
         Assert.True(d.WireBytes <= Limits.MessageBytesMax, $"{d.WireBytes} bytes");
         Assert.Equal("{}"u8.ToArray(), d.Payload);

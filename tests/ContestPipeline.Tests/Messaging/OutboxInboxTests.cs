@@ -1,4 +1,5 @@
 using System.Text;
+using Dapper;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
@@ -256,6 +257,35 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
                 ? r[..("unreadable body for TestEventHappened: ".Length)] : r));
         Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
         Assert.Equal(1, consumer.Stats.Duplicates);
+    }
+
+    [Fact]
+    public async Task A_refused_message_read_again_after_a_crash_is_dead_lettered_once()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var good = TestEvent.Message(stage.Topic, new TestEvent("k", 1));
+        using var producer = fixture.Producer();
+        await Produce(producer, stage.Topic, good.Payload, Replace(good.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
+        await Produce(producer, stage.Topic, good.Payload, good.Headers);
+
+        // The first consumer refuses one message, applies the other, commits both, and dies
+        // before storing its offsets: the next one reads both again.
+        var group = stage.Schema + ".crashing";
+        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Consumer(group, crashing).RunAsync(CancellationToken.None));
+        var second = stage.Consumer(group);
+        stage.Start(second.RunAsync);
+        await Stage.WaitUntilAsync(() => Task.FromResult(second.Stats.Received >= 2), Patience, "both messages read again");
+        stage.Start(stage.Relay().RunAsync);
+        await Stage.WaitUntilAsync(async () => await stage.UnsentAsync() == 0, Patience, "the outbox relayed");
+
+        // Refused twice, published once; the good message was applied once.
+        Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 2, TimeSpan.FromSeconds(5)));
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @t", new { t = stage.Topic + ".dlq" }));
+        Assert.Equal(("dead_lettered", 2), await conn.QueryFirstAsync<(string, int)>(
+            $"SELECT outcome, dead_letter_count FROM {stage.Schema}.inbox WHERE message_id = 'bad-type'"));
+        Assert.Equal([1], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
     [Fact]
