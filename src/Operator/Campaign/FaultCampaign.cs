@@ -4,6 +4,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Operator.Checks;
 using ContestPipeline.Operator.Local;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
@@ -395,41 +396,26 @@ public sealed class FaultCampaign(CampaignOptions o)
         var ledger = stripe.Ledger();
 
         // 1. No payout transferred twice; no winner unpaid.
-        var ordered = (await conn.QueryAsync<(string PayoutId, long Net)>("SELECT payout_id, net_minor FROM settlement.payouts WHERE net_minor > 0")).ToList();
-        var byPayout = ledger.Transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.ToList());
-        var duplicates = byPayout.Values.Sum(t => t.Count - 1);
-        var missing = ordered.Count(p => !byPayout.TryGetValue(p.PayoutId, out var t) || t[0].Amount != p.Net);
-        var stray = byPayout.Keys.Count(k => ordered.All(p => p.PayoutId != k));
-        Require(duplicates == 0, $"{duplicates} duplicate transfers");
-        Require(missing == 0, $"{missing} prizes without their transfer");
-        Require(stray == 0, $"{stray} transfers that no prize ordered");
+        var transfers = await MoneyInvariants.TransfersAsync(conn, ledger.Transfers);
+        Require(transfers.Duplicates == 0, $"{transfers.Duplicates} duplicate transfers");
+        Require(transfers.Missing == 0, $"{transfers.Missing} prizes without their transfer");
+        Require(transfers.Stray == 0, $"{transfers.Stray} transfers that no prize ordered");
 
         // 2. No entry fee refunded twice; every refund ordered was made.
-        var doubleRefunds = ledger.Refunds.GroupBy(r => r.PaymentIntent).Sum(g => g.Count() - 1);
-        var refundOrders = (await conn.QueryAsync<string>("SELECT payment_intent_id FROM payout.refunds")).ToList();
-        var missingRefunds = refundOrders.Count(pi => ledger.Refunds.All(r => r.PaymentIntent != pi));
-        Require(doubleRefunds == 0, $"{doubleRefunds} double refunds");
-        Require(missingRefunds == 0, $"{missingRefunds} refunds ordered and never made");
+        var refunds = await MoneyInvariants.RefundsAsync(conn, ledger.Refunds);
+        Require(refunds.Duplicates == 0, $"{refunds.Duplicates} double refunds");
+        Require(refunds.Missing == 0, $"{refunds.Missing} refunds ordered and never made");
 
         // 3. Payouts + platform fees + rake = entry fees kept, per contest, against Stripe's transfers.
-        var settled = world.Read(Topics.ContestLifecycle).Where(m => m.Type == ContestSettled.MessageType).GroupBy(m => m.Key).ToDictionary(g => g.Key, g => g.First().Body);
-        var poolMismatches = 0;
-        foreach (var (id, b) in settled)
-        {
-            var paid = ledger.Transfers.Where(t => t.TransferGroup == id).Sum(t => t.Amount);
-            if (paid + b.GetProperty("platformFeesMinor").GetInt64() + b.GetProperty("rakeMinor").GetInt64() + b.GetProperty("houseTakeMinor").GetInt64()
-                != b.GetProperty("entryFeesMinor").GetInt64() + b.GetProperty("overlayMinor").GetInt64())
-                poolMismatches++;
-        }
+        var poolMismatches = MoneyInvariants.Pools(world.Read(Topics.ContestLifecycle), ledger.Transfers).Count(p => !p.Holds);
         Require(poolMismatches == 0, $"{poolMismatches} contests whose transfers, fees and rake do not make their entry fees");
 
         // The ledger: balanced, closed for every contest as its state requires, and equal to Stripe's balance.
         var ledgerProblems = new List<string>(await LedgerChecks.BookAsync(conn));
         foreach (var contest in _contests.Keys) ledgerProblems.AddRange(await LedgerChecks.ContestAsync(conn, contest));
-        var book = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = 'platform:stripe_balance'");
-        var balance = stripe.PlatformBalance("usd");
-        if (book != balance.Available + balance.Pending)
-            ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance.Available + balance.Pending}");
+        var (book, balance) = await MoneyInvariants.StripeBalanceAsync(conn, stripe, "usd");
+        if (book != balance)
+            ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance}");
         foreach (var p in ledgerProblems) Require(false, "ledger: " + p);
 
         // 5. The standings: every contest's hash equals the scoring engine's recomputation from the inputs sent.
@@ -449,7 +435,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         Require(unfinished == 0, $"{unfinished} submissions, contests or refunds never finished");
 
         return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults, _postgresRestarts,
-            ordered.Count, byPayout.Count(p => ordered.Any(x => x.PayoutId == p.Key)), duplicates, missing, doubleRefunds, missingRefunds,
+            transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates, refunds.Missing,
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed);
     }
 

@@ -6,6 +6,7 @@ using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
+using ContestPipeline.Operator.Checks;
 using ContestPipeline.Operator.Local;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Scoring.Domain;
@@ -258,29 +259,17 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
             "every contest reached its expected state: sunday-main and steps-nov PAID, tiny CANCELLED");
 
         // Invariants 1-3 of the design, against Stripe's own records.
-        var ordered = (await conn.QueryAsync<(string PayoutId, long Net)>("SELECT payout_id, net_minor FROM settlement.payouts WHERE net_minor > 0")).ToList();
-        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.ToList());
-        var twice = byPayout.Count(g => g.Value.Count > 1);
-        var unpaid = ordered.Count(o => !byPayout.TryGetValue(o.PayoutId, out var t) || t.Sum(x => x.Amount) != o.Net);
-        var stray = byPayout.Keys.Count(k => ordered.All(o => o.PayoutId != k));
-        Check(twice == 0 && unpaid == 0 && stray == 0,
-            $"invariant 1: {transfers.Count} transfers for {ordered.Count} prizes: none twice ({twice}), no winner unpaid ({unpaid}), none unordered ({stray})");
-        var refundOrders = await conn.QueryAsync<string>("SELECT payment_intent_id FROM payout.refunds");
-        var refundedTwice = refundsMade.GroupBy(r => r.PaymentIntent).Count(g => g.Count() > 1);
-        var notRefunded = refundOrders.Count(pi => refundsMade.All(r => r.PaymentIntent != pi));
-        Check(refundedTwice == 0 && notRefunded == 0 && refundsMade.Count == 3,
-            $"invariant 2: {refundsMade.Count} refunds on Stripe for 3 orders: none twice ({refundedTwice}), none missing ({notRefunded})");
-        foreach (var (id, b) in settled)
-        {
-            var paidOut = transfers.Where(t => t.TransferGroup == id).Sum(t => t.Amount);
-            var lhs = paidOut + b.GetProperty("platformFeesMinor").GetInt64() + b.GetProperty("rakeMinor").GetInt64() + b.GetProperty("houseTakeMinor").GetInt64();
-            var rhs = b.GetProperty("entryFeesMinor").GetInt64() + b.GetProperty("overlayMinor").GetInt64();
-            Check(lhs == rhs, $"invariant 3, {id}: transfers {Fixed(paidOut, 100, "00")} + platform fees + rake = {Fixed(lhs, 100, "00")}, entry fees kept {Fixed(rhs, 100, "00")}");
-        }
-        var ledgerStripe = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = 'platform:stripe_balance'");
-        var stripeBalance = world.Stripe.PlatformBalance("usd");
-        Check(ledgerStripe == stripeBalance.Available + stripeBalance.Pending,
-            $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance ({Fixed(stripeBalance.Available + stripeBalance.Pending, 100, "00")})");
+        var sent = await MoneyInvariants.TransfersAsync(conn, transfers);
+        Check(sent.Holds,
+            $"invariant 1: {transfers.Count} transfers for {sent.Ordered} prizes: none twice ({sent.Duplicates}), no winner unpaid ({sent.Missing}), none unordered ({sent.Stray})");
+        var refunded = await MoneyInvariants.RefundsAsync(conn, refundsMade);
+        Check(refunded.Holds && refunded.Made == 3,
+            $"invariant 2: {refunded.Made} refunds on Stripe for {refunded.Ordered} orders: none twice ({refunded.Duplicates}), none missing ({refunded.Missing})");
+        foreach (var pool in MoneyInvariants.Pools(timeline, transfers))
+            Check(pool.Holds, $"invariant 3, {pool.ContestId}: transfers {Fixed(pool.Transferred, 100, "00")} + platform fees + rake = {Fixed(pool.Accounted, 100, "00")}, entry fees kept {Fixed(pool.EntryFeesKept, 100, "00")}");
+        var (ledgerStripe, stripeBalance) = await MoneyInvariants.StripeBalanceAsync(conn, world.Stripe, "usd");
+        Check(ledgerStripe == stripeBalance,
+            $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance ({Fixed(stripeBalance, 100, "00")})");
         var ledger = new List<string>(await LedgerChecks.BookAsync(conn));
         foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" }) ledger.AddRange(await LedgerChecks.ContestAsync(conn, contest));
         Check(ledger.Count == 0,
