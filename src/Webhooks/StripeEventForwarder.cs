@@ -88,8 +88,7 @@ public sealed class StripeEventForwarder : IDisposable
 
         var envelope = new Envelope(e.Id, StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion,
             e.Id, null, e.OccurredAt);
-        var headers = new Headers();
-        foreach (var h in OutgoingMessage.EnvelopeHeaders(envelope)) headers.Add(h.Name, h.Value);
+        var headers = KafkaClients.Headers(OutgoingMessage.EnvelopeHeaders(envelope));
         headers.Add(StripeEventReceived.EventTypeHeader, Encoding.UTF8.GetBytes(e.Type));
         if (e.Account is not null) headers.Add(StripeEventReceived.AccountHeader, Encoding.UTF8.GetBytes(e.Account));
         var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(e.ObjectId), Value = body, Headers = headers };

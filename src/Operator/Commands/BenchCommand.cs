@@ -103,8 +103,7 @@ public static class BenchCommand
             using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance);
             for (var i = 0; i < messages; i++)
             {
-                var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(KeyOf(i)), Value = payload, Headers = new Headers() };
-                foreach (var h in HeadersOf(i)) message.Headers.Add(h.Name, h.Value);
+                var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(KeyOf(i)), Value = payload, Headers = KafkaClients.Headers(HeadersOf(i)) };
                 while (true)
                 {
                     try

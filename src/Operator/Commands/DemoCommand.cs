@@ -133,9 +133,7 @@ public static class DemoCommand
             var envelope = new Envelope(CanaryPassed.MessageIdFor(id, "origin"), CanaryPassed.MessageType, CanaryPassed.SchemaVersion,
                 id, null, DateTimeOffset.UtcNow);
             var message = OutgoingMessage.Create(Topics.Canary, id, envelope, new CanaryPassed(id, CanaryPassed.Route[0], []));
-            var headers = new Headers();
-            foreach (var h in message.Headers) headers.Add(h.Name, h.Value);
-            await producer.ProduceAsync(Topics.Canary, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = headers }, ct);
+            await producer.ProduceAsync(Topics.Canary, KafkaClients.Message(message), ct);
         }
         Step($"sent {ids.Count} canaries to {Topics.Canary}; watching them pass through the workers ...");
 

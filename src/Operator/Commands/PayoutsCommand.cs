@@ -72,9 +72,7 @@ public static class PayoutsCommand
         var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
             new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null, body.DecidedAt), body);
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
-        var headers = new Headers();
-        foreach (var h in message.Headers) headers.Add(h.Name, h.Value);
-        await producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = headers }, ct);
+        await producer.ProduceAsync(Topics.PayoutsDue, KafkaClients.Message(message), ct);
         return decisionId;
     }
 

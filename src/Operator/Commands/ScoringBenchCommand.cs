@@ -193,13 +193,12 @@ public static class ScoringBenchCommand
     private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type, string id, T body, bool flush = true)
     {
         var message = OutgoingMessage.Create(topic, key, new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
-        var headers = new Headers();
-        foreach (var h in message.Headers) headers.Add(h.Name, h.Value);
+        var kafka = KafkaClients.Message(message);
         while (true)
         {
             try
             {
-                producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = headers });
+                producer.Produce(topic, kafka);
                 break;
             }
             catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)

@@ -35,9 +35,7 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe)
 
     public void PublishRaw(string topic, string? key, byte[]? value, IEnumerable<Header> headers)
     {
-        var h = new Headers();
-        foreach (var header in headers) h.Add(header.Name, header.Value);
-        _producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = value, Headers = h });
+        _producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = value, Headers = KafkaClients.Headers(headers) });
         _producer.Flush(TimeSpan.FromSeconds(30));
     }
 

@@ -9,6 +9,18 @@ namespace ContestPipeline.Plumbing.Kafka;
 /// </summary>
 public static class KafkaClients
 {
+    /// <summary>The Kafka record of an outgoing message: its key, body and headers as they are.</summary>
+    public static Message<byte[]?, byte[]?> Message(Messaging.OutgoingMessage message) =>
+        new() { Key = message.Key, Value = message.Payload, Headers = Headers(message.Headers) };
+
+    /// <summary>Headers in their order, repeated names kept.</summary>
+    public static Headers Headers(IEnumerable<Messaging.Header> headers)
+    {
+        var kafka = new Headers();
+        foreach (var h in headers) kafka.Add(h.Name, h.Value);
+        return kafka;
+    }
+
     /// <summary>Idempotent producer, acks=all: no duplicates or reordering from producer retries.</summary>
     public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId) => new()
     {

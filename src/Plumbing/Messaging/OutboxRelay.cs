@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
@@ -178,8 +179,7 @@ public sealed class OutboxRelay(
             if (i == rows.Count / 2) crashPoints.Reach(CrashPoints.RelayMidProduce);
             var index = i;
             var row = rows[i];
-            var headers = new Headers();
-            foreach (var h in HeaderJson.Read(row.HeadersJson)) headers.Add(h.Name, h.Value);
+            var headers = KafkaClients.Headers(HeaderJson.Read(row.HeadersJson));
             try
             {
                 producer.Produce(row.Topic, new Message<byte[]?, byte[]?> { Key = row.Key, Value = row.Payload, Headers = headers }, report =>
