@@ -13,6 +13,13 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public const string PostgresVariable = "CONTESTPIPELINE_PG";
     public const string KafkaVariable = "CONTESTPIPELINE_KAFKA";
     public const string BrokerFileVariable = "CONTESTPIPELINE_BROKER_FILE";
+    /// <summary>Most messages a consumer applies in one transaction (tuning; results never depend on it).</summary>
+    public const string ConsumerBatchVariable = "CONTESTPIPELINE_CONSUMER_BATCH_MAX";
+    /// <summary>Most outbox rows the relay publishes in one batch (tuning; results never depend on it).</summary>
+    public const string OutboxBatchVariable = "CONTESTPIPELINE_OUTBOX_BATCH_MAX";
+
+    public int ConsumerBatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
+    public int OutboxBatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
 
     public const string PostgresDefault =
         "Host=127.0.0.1;Port=5432;Username=contestpipeline;Password=contestpipeline;Database=contestpipeline";
@@ -35,7 +42,20 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
                 ?? throw new StartupException(
                     $"Kafka: no bootstrap servers: set {KafkaVariable}, or start the local broker (cpctl broker) which writes {file}");
         }
-        return new PipelineSettings(pg, kafka);
+        return new PipelineSettings(pg, kafka)
+        {
+            ConsumerBatchSizeMax = Count(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, max: 10_000),
+            OutboxBatchSizeMax = Count(configuration, OutboxBatchVariable, Limits.OutboxBatchSizeMax, max: 50_000),
+        };
+    }
+
+    private static int Count(IConfiguration? configuration, string key, int fallback, int max)
+    {
+        var value = Value(configuration, key);
+        if (value is null) return fallback;
+        return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max
+            ? n
+            : throw new StartupException($"{key}: '{value}' is not a whole number from 1 to {max:N0}");
     }
 
     private static string? Value(IConfiguration? configuration, string key)

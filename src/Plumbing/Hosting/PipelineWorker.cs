@@ -120,10 +120,10 @@ public static class PipelineWorker
                 await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
                 if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay"), logger);
-                var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name }, crashPoints,
+                var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax }, crashPoints,
                     loggers.CreateLogger<OutboxRelay>());
                 var loops = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
-                    new InboxConsumerOptions { Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics },
+                    new InboxConsumerOptions { Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer)));
                 logger.LogInformation("Worker {Worker} running: relay for schema {Schema}, consumers {Consumers}",
                     worker.Name, worker.Name, string.Join(", ", worker.Consumers.Select(c => c.Consumer)));

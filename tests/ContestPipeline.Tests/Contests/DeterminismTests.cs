@@ -2,6 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Domain;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Contests.ContestScenarios;
@@ -69,10 +70,22 @@ public sealed class DeterminismTests(PipelineFixture fixture)
     /// fills its gap), and now and then a fact already sent sent again, under its own message
     /// id or under a new one.
     /// </summary>
-    private static async Task<RunResult> RunAsync(PipelineFixture fixture, Slate slate, int seed, Func<ContestRun, int, Task>? afterFact = null)
+    /// <param name="batching">Consumer and relay batch sizes for the workers (null: their defaults), so
+    /// that facts are applied one per transaction in one run and in odd-sized runs in another.</param>
+    private static async Task<RunResult> RunAsync(PipelineFixture fixture, Slate slate, int seed, Func<ContestRun, int, Task>? afterFact = null,
+        (int Consumer, int Relay)? batching = null)
     {
         var random = new Random(seed);
-        await using var run = await ContestRun.StartAsync(fixture);
+        await using var run = await ContestRun.StartEmptyAsync(fixture);
+        var env = batching is { } b
+            ? new Dictionary<string, string?>
+            {
+                [PipelineSettings.ConsumerBatchVariable] = b.Consumer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [PipelineSettings.OutboxBatchVariable] = b.Relay.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            }
+            : null;
+        run.StartWorker("ingestion", env: env);
+        run.StartWorker("scoring", env: env);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(10);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), Athletes1);
         run.World.Schedule("g2", 1, lockAt.AddMinutes(5), Athletes2);
@@ -163,7 +176,10 @@ public sealed class DeterminismTests(PipelineFixture fixture)
     {
         var slate = MakeSlate();
         var runs = new List<RunResult>();
-        foreach (var seed in new[] { 1, 2, 3 }) runs.Add(await RunAsync(fixture, slate, seed));
+        // Three orders, and three ways of batching: the defaults, one message per transaction, odd sizes.
+        runs.Add(await RunAsync(fixture, slate, seed: 1));
+        runs.Add(await RunAsync(fixture, slate, seed: 2, batching: (1, 1)));
+        runs.Add(await RunAsync(fixture, slate, seed: 3, batching: (7, 13)));
 
         // The deliveries really did differ from the slate's order: facts re-sent and swapped in every run.
         Assert.All(runs, r => Assert.True(r.Resent > 0 && r.Reordered > 0, $"{r.Resent} re-sent, {r.Reordered} swapped"));

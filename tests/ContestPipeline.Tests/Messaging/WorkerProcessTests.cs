@@ -135,6 +135,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
     [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
     [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
+    [InlineData("batch", "ingestion: CONTESTPIPELINE_CONSUMER_BATCH_MAX: '0' is not a whole number from 1 to 10,000")]
     public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expected)
     {
         // Nothing listens on port 1, whichever port the test cluster itself uses.
@@ -149,6 +150,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         var lib = Path.Combine(fixture.WorkDirectory, $"startup-{missing}-librdkafka.so.1");
         if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) env[KafkaNative.PathVariable] = lib;
         if (missing == "librdkafka-unloadable") await File.WriteAllTextAsync(lib, "not a shared library\n");
+        if (missing == "batch") env[PipelineSettings.ConsumerBatchVariable] = "0";
         var lines = new List<string>();
         await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env,
             Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
@@ -161,7 +163,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         expected = expected.Replace("{db}", csb.Database, StringComparison.Ordinal).Replace("{user}", csb.Username, StringComparison.Ordinal)
             .Replace("{lib}", lib, StringComparison.Ordinal);
         // A missing library's line is all ours; the others end with the loader's or client library's reason.
-        if (missing == "librdkafka") Assert.Equal(expected, line);
+        if (missing is "librdkafka" or "batch") Assert.Equal(expected, line);
         else Assert.StartsWith(expected, line);
     }
 
