@@ -55,7 +55,7 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
         if (value is null) return fallback;
         return int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 1 && n <= max
             ? n
-            : throw new StartupException($"{key}: '{value}' is not a whole number from 1 to {max:N0}");
+            : throw new StartupException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}: '{value}' is not a whole number from 1 to {max:N0}"));
     }
 
     private static string? Value(IConfiguration? configuration, string key)
