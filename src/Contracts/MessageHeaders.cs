@@ -14,6 +14,8 @@ public static class MessageHeaders
     /// <summary>ISO-8601 UTC timestamp, e.g. 2026-11-21T14:00:00.000Z.</summary>
     public const string OccurredAt = "occurred-at";
 
+    /// <summary>What every dead-letter header's name starts with; a re-drive leaves them all off.</summary>
+    public const string DeadLetterPrefix = "dlq-";
     public const string DeadLetterReason = "dlq-reason";
     public const string DeadLetterException = "dlq-exception";
     public const string DeadLetterConsumer = "dlq-consumer";

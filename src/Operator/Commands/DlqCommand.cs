@@ -4,6 +4,8 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ContestPipeline.Operator.Commands;
@@ -24,7 +26,7 @@ public static class DlqCommand
 
     /// <summary>One dead letter as it sits in its dead-letter topic, with what its headers say.</summary>
     public sealed record DeadLetter(
-        string Topic, int Partition, long Offset, DateTime Timestamp, byte[]? Key, byte[]? Value, IReadOnlyList<(string Name, byte[] Value)> Headers)
+        string Topic, int Partition, long Offset, DateTime Timestamp, byte[]? Key, byte[]? Value, IReadOnlyList<Header> Headers)
     {
         public string Where => $"{Topic}/{Partition}@{Offset}";
         public string? MessageId => Header(MessageHeaders.MessageId);
@@ -38,8 +40,8 @@ public static class DlqCommand
         public string OriginalWhere => $"{OriginalTopic}/{OriginalPartition?.ToString(CultureInfo.InvariantCulture) ?? "?"}@{OriginalOffset?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
 
         /// <summary>The headers the original message carried: every header but the dead-letter ones.</summary>
-        public IEnumerable<(string Name, byte[] Value)> OriginalHeaders =>
-            Headers.Where(h => !h.Name.StartsWith("dlq-", StringComparison.Ordinal));
+        public IEnumerable<Header> OriginalHeaders =>
+            Headers.Where(h => !h.Name.StartsWith(MessageHeaders.DeadLetterPrefix, StringComparison.Ordinal));
 
         /// <summary>What makes two dead letters the same message: its id, or where it was when it had none.</summary>
         public string Identity => OriginalTopic + "\n" + (MessageId ?? "kafka:" + OriginalWhere);
@@ -111,13 +113,9 @@ public static class DlqCommand
             chosen = [one];
         }
 
-        var partitionCounts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var original in chosen.Select(d => d.OriginalTopic).Distinct())
-        {
-            var count = PartitionCount(bootstrapServers, original);
-            if (count == 0) return Fail(error, "redrive", $"the original topic {original} does not exist on the broker");
-            partitionCounts[original] = count;
-        }
+        var partitionCounts = PartitionCounts(bootstrapServers);
+        var gone = chosen.Select(d => d.OriginalTopic).Distinct().FirstOrDefault(t => !partitionCounts.ContainsKey(t));
+        if (gone is not null) return Fail(error, "redrive", $"the original topic {gone} does not exist on the broker");
 
         using var producer = dryRun ? null : KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "cpctl.dlq"), NullLogger.Instance);
         foreach (var d in chosen)
@@ -134,12 +132,10 @@ public static class DlqCommand
                 output.WriteLine($"would re-drive {what} to {target.Topic}" + (target.Partition == Partition.Any ? "" : $"/{target.Partition.Value}"));
                 continue;
             }
-            var headers = new Headers();
-            foreach (var (name, value) in d.OriginalHeaders) headers.Add(name, value);
             DeliveryResult<byte[]?, byte[]?> delivered;
             try
             {
-                delivered = producer!.ProduceAsync(target, new Message<byte[]?, byte[]?> { Key = d.Key, Value = d.Value, Headers = headers }, ct)
+                delivered = producer!.ProduceAsync(target, new Message<byte[]?, byte[]?> { Key = d.Key, Value = d.Value, Headers = KafkaClients.Headers(d.OriginalHeaders) }, ct)
                     .GetAwaiter().GetResult();
             }
             catch (ProduceException<byte[]?, byte[]?> e)
@@ -161,8 +157,9 @@ public static class DlqCommand
         config.EnablePartitionEof = true;
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         var ends = new Dictionary<TopicPartition, long>();
+        var partitionCounts = PartitionCounts(bootstrapServers);
         foreach (var topic in topics)
-            for (var p = 0; p < PartitionCount(bootstrapServers, topic); p++)
+            for (var p = 0; p < partitionCounts.GetValueOrDefault(topic); p++)
             {
                 var tp = new TopicPartition(topic, new Partition(p));
                 var w = consumer.QueryWatermarkOffsets(tp, TimeSpan.FromSeconds(10));
@@ -179,7 +176,7 @@ public static class DlqCommand
             if (r is null) continue;
             if (!r.IsPartitionEOF)
                 letters.Add(new DeadLetter(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UtcDateTime, r.Message.Key, r.Message.Value,
-                    [.. r.Message.Headers?.Select(h => (h.Key, h.GetValueBytes() ?? [])) ?? []]));
+                    IncomingMessage.HeadersOf(r.Message.Headers)));
             if (r.IsPartitionEOF || r.Offset.Value + 1 >= ends[r.TopicPartition]) pending.Remove(r.TopicPartition);
         }
         consumer.Close();
@@ -203,11 +200,12 @@ public static class DlqCommand
         return null;
     }
 
-    private static int PartitionCount(string bootstrapServers, string topic)
+    /// <summary>Every topic on the broker with its partition count, from one metadata request.</summary>
+    private static Dictionary<string, int> PartitionCounts(string bootstrapServers)
     {
         using var admin = KafkaClients.Admin(bootstrapServers);
-        var t = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.FirstOrDefault(m => m.Topic == topic && m.Error.Code == ErrorCode.NoError);
-        return t?.Partitions.Count ?? 0;
+        return admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(m => m.Error.Code == ErrorCode.NoError)
+            .ToDictionary(m => m.Topic, m => m.Partitions.Count, StringComparer.Ordinal);
     }
 
     /// <summary>Resolves the broker like a worker does; unreachable is one line and exit code 2.</summary>

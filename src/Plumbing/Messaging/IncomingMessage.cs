@@ -99,7 +99,7 @@ public sealed class IncomingMessage
             Get(MessageHeaders.CausationId), occurredAt);
     }
 
-    internal static List<Header> HeadersOf(Headers? headers)
+    public static List<Header> HeadersOf(Headers? headers)
     {
         var list = new List<Header>(headers?.Count ?? 0);
         if (headers is null) return list;
