@@ -68,7 +68,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     private readonly Random _random = new(o.Seed);
     private readonly List<string> _problems = [];
     private readonly Dictionary<string, ContestDefined> _contests = [];
-    private readonly Dictionary<string, List<(string EntryId, string Player)>> _entries = [];
+    private readonly Dictionary<string, List<string>> _entries = [];
     private readonly Dictionary<(string Game, string Athlete, string Stat), long> _stats = [];
     private int _brokerFaults, _stripeFaults, _postgresRestarts, _entryCount, _submissions;
 
@@ -157,7 +157,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             };
             _contests[contest] = new ContestDefined(contest, $"Campaign contest {c}", ContestKinds.Fitness, "USD", Fee, minEntries, 1_000, 1, lockAt,
                 ["g-" + contest], [new ScoringRule("steps", 1)], 0, table, new PoolRule(PoolModes.Rake, 1_000), 300);
-            _entries[contest] = [.. field.Select(p => (EntryId: "", Player: p))];
+            _entries[contest] = field;
         }
         await WaitAsync(db, "the feed to schedule every game", $"SELECT count(*) >= {o.Contests} FROM ingestion.games WHERE status = 'scheduled'", ct);
         foreach (var d in _contests.Values) world.Define(d);
@@ -167,13 +167,12 @@ public sealed class FaultCampaign(CampaignOptions o)
         {
             for (var i = 0; i < field.Count; i++)
             {
-                var payment = world.Pay(contest, field[i].Player, Fee);
-                field[i] = (EntrySubmitted.EntryIdFor(payment), field[i].Player);
-                world.Submit(new EntrySubmitted($"{contest}-{i}", contest, field[i].Player, payment, null));
+                var payment = world.Pay(contest, field[i], Fee);
+                world.Submit(new EntrySubmitted($"{contest}-{i}", contest, field[i], payment, null));
                 _submissions++;
                 if (_random.Next(10) == 0)
                 {
-                    world.Submit(new EntrySubmitted($"{contest}-{i}-again", contest, field[i].Player, payment, null)); // same payment twice
+                    world.Submit(new EntrySubmitted($"{contest}-{i}-again", contest, field[i], payment, null)); // same payment twice
                     _submissions++;
                 }
                 _entryCount++;
@@ -187,10 +186,10 @@ public sealed class FaultCampaign(CampaignOptions o)
             var game = "g-" + contest;
             world.Start(game, 2);
             var seq = 3L;
-            foreach (var (_, player) in field)
+            foreach (var player in field)
                 Stat(world, game, seq++, player, 5_000 + _random.Next(5_000), correction: false);
             // A correction before COMPLETE, and a tie for the lead now and then.
-            var lucky = field[_random.Next(field.Count)].Player;
+            var lucky = field[_random.Next(field.Count)];
             Stat(world, game, seq++, lucky, 10_000 + _random.Next(3) * 100, correction: true);
             world.End(game, seq);
         }
@@ -247,7 +246,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             var pending = 0L;
-            foreach (var schema in WorkerFleet.Names)
+            foreach (var schema in Workers.Names)
                 pending += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
             if (pending == 0) return;
             await Task.Delay(500, ct);

@@ -10,14 +10,14 @@ namespace ContestPipeline.Operator.Campaign;
 /// </summary>
 public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment, string logDirectory, Random random) : IAsyncDisposable
 {
-    public static readonly string[] Names = ["ingestion", "scoring", "settlement", "payout"];
-
     /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
+    private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce];
+
     private static readonly Dictionary<string, string[]> CrashPointsOf = new()
     {
-        ["ingestion"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce],
-        ["scoring"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce],
-        ["settlement"] = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce],
+        ["ingestion"] = Messaging,
+        ["scoring"] = Messaging,
+        ["settlement"] = Messaging,
         ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
     };
 
@@ -34,7 +34,7 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
 
     public void StartAll()
     {
-        foreach (var name in Names) Start(name, crashAt: null);
+        foreach (var name in Workers.Names) Start(name, crashAt: null);
     }
 
     private void Start(string name, string? crashAt)
@@ -47,7 +47,7 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     /// <summary>SIGKILLs a random worker.</summary>
     public async Task<string> KillRandomAsync()
     {
-        var name = Names[random.Next(Names.Length)];
+        var name = Workers.Names[random.Next(Workers.Names.Count)];
         ChildProcess? process;
         lock (_gate) _running.TryGetValue(name, out process);
         if (process is null || process.HasExited) return name + " (already down)";

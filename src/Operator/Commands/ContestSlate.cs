@@ -238,8 +238,10 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         }
 
         Console.WriteLine();
-        var transfers = world.Stripe.Ledger().Transfers;
-        var refundsMade = world.Stripe.Ledger().Refunds;
+        // One snapshot of Stripe's records, so transfers and refunds are read at the same moment.
+        var stripeLedger = world.Stripe.Ledger();
+        var transfers = stripeLedger.Transfers;
+        var refundsMade = stripeLedger.Refunds;
         Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} {"prizes",10} {"fees 3%",9} {"payouts",7} {"paid",10}");
         var settled = timeline.Where(m => m.Type == ContestSettled.MessageType).ToDictionary(m => m.Key, m => m.Body);
         var money = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).OrderBy(r => r.Id, StringComparer.Ordinal);

@@ -25,8 +25,8 @@ public static class PayoutsCommand
         if (settings is null) return await Fail("payouts", error!);
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string PlayerId, long Amount, string Currency, string State, string? Hold, string Reason, string? Transfer)>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, reason, transfer_id FROM payout.payouts
+        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string PlayerId, long Amount, string Currency, string State, string? Hold, string Reason)>("""
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, reason FROM payout.payouts
             WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state) AND (@contest::text IS NULL OR contest_id = @contest)
             ORDER BY contest_id, payout_id
             """, new { state, contest })).ToList();

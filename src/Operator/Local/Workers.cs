@@ -5,11 +5,16 @@ namespace ContestPipeline.Operator.Local;
 /// <summary>The pipeline's workers, by name, as the operator tool knows them.</summary>
 public static class Workers
 {
-    public static IReadOnlyDictionary<string, WorkerDefinition> All { get; } = new[]
-    {
+    private static readonly WorkerDefinition[] InOrder =
+    [
         Ingestion.Extensions.IngestionWorker.Definition,
         Scoring.Extensions.ScoringWorker.Definition,
         Settlement.Extensions.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
-    }.ToDictionary(w => w.Name);
+    ];
+
+    public static IReadOnlyDictionary<string, WorkerDefinition> All { get; } = InOrder.ToDictionary(w => w.Name);
+
+    /// <summary>Their names in pipeline order (a fixed order, so a seeded choice among them repeats).</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. InOrder.Select(w => w.Name)];
 }
