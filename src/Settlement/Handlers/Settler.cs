@@ -51,12 +51,12 @@ public static class Settler
         var excess = pool.HouseTake - pool.Rake;
         await Journal.PostAsync(context, $"settle:{contestId}", contestId, "settlement", $"contest {contestId} settled: {decision.Reason}",
         [
-            new(Accounts.EntryFees(contestId), pool.EntryFeesKept),
-            new(Accounts.RakeRevenue, Negate(pool.Rake)),
-            new(Accounts.HouseTake, Negate(excess)),
-            new(Accounts.PrizePool(contestId), Negate(pool.EntryFeesKept - pool.HouseTake)),
-            new(Accounts.OverlayExpense, pool.Overlay),
-            new(Accounts.PrizePool(contestId), Negate(pool.Overlay)),
+            Posting.Debit(Accounts.EntryFees(contestId), pool.EntryFeesKept),
+            Posting.Credit(Accounts.RakeRevenue, pool.Rake),
+            Posting.Credit(Accounts.HouseTake, excess),
+            Posting.Credit(Accounts.PrizePool(contestId), pool.EntryFeesKept - pool.HouseTake),
+            Posting.Debit(Accounts.OverlayExpense, pool.Overlay),
+            Posting.Credit(Accounts.PrizePool(contestId), pool.Overlay),
         ]);
         // The winning entry's payment goes with its order, so Payout can freeze the prize if
         // that payment is refunded or disputed.
@@ -67,9 +67,9 @@ public static class Settler
             await Journal.PostAsync(context, $"prize:{award.PayoutId}", contestId, "prize_payable",
                 $"rank {award.Rank} prize for entry {award.EntryId}",
                 [
-                    new(Accounts.PrizePool(contestId), award.Gross),
-                    new(Accounts.PrizesPayable(award.PlayerId), Negate(award.Net)),
-                    new(Accounts.FeeRevenue, Negate(award.Fee)),
+                    Posting.Debit(Accounts.PrizePool(contestId), award.Gross),
+                    Posting.Credit(Accounts.PrizesPayable(award.PlayerId), award.Net),
+                    Posting.Credit(Accounts.FeeRevenue, award.Fee),
                 ]);
             await context.Connection.ExecuteAsync("""
                 INSERT INTO settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at)
@@ -176,7 +176,6 @@ public static class Settler
         }
     }
 
-    private static Money Negate(Money m) => new(checked(-m.MinorUnits), m.Currency);
 
     /// <summary>Settlement's lifecycle facts correlate by contest; <paramref name="causationId"/> names the message that brought them about, if one did.</summary>
     private static void Publish<T>(HandlerContext context, string topic, string key, string id, string type, int version, T body, DateTimeOffset now,

@@ -41,7 +41,7 @@ public sealed class EntryAcceptedHandler : IMessageHandler
         if (inserted == 0) return;
         var fee = new Money(entry.AmountMinor, currency);
         await Journal.PostAsync(context, $"fee:{entry.EntryId}", entry.ContestId, "entry_fee_collected", $"entry fee of {entry.EntryId} ({entry.PaymentIntentId})",
-            [new(Accounts.StripeBalance, fee), new(Accounts.EntryFees(entry.ContestId), new Money(-fee.MinorUnits, currency))]);
+            [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(entry.ContestId), fee)]);
         await Settler.TrySettleAsync(context, entry.ContestId);
     }
 }
