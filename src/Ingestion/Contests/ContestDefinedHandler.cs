@@ -100,8 +100,9 @@ public sealed class ParkedContestsJob : IPeriodicJob
     public async Task RunAsync(HandlerContext context, CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
-        var parked = await context.Connection.QueryAsync<(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt)>("""
-            SELECT contest_id, definition_hash, message_id, payload, headers::text, kafka_topic, kafka_partition, kafka_offset, parked_at
+        var parked = await context.Connection.QueryAsync<ParkedRow>("""
+            SELECT contest_id, definition_hash AS hash, message_id, payload, headers::text AS headers,
+                   kafka_topic AS topic, kafka_partition AS partition, kafka_offset AS "offset", parked_at
             FROM ingestion.parked_contests ORDER BY parked_at LIMIT @limit FOR UPDATE SKIP LOCKED
             """, new { limit = ContestsPerRunMax }, context.Transaction);
         foreach (var p in parked)
@@ -119,20 +120,17 @@ public sealed class ParkedContestsJob : IPeriodicJob
                 definition = null;
                 unreadable = IncomingMessage.OneLine(e.Message);
             }
-            var gameIds = definition?.GameIds ?? [];
-            var games = await IngestionStore.KnownGamesAsync(context, gameIds);
-            var expired = now - new DateTimeOffset(DateTime.SpecifyKind(p.ParkedAt, DateTimeKind.Utc)) > ParkedForMax;
-            if (definition is not null && !expired && gameIds.Any(g => g is not null && !games.ContainsKey(g))) continue;
-
-            await context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @ContestId", new { p.ContestId }, context.Transaction);
             if (definition is null)
             {
-                var why = $"contest {Show.Name(p.ContestId)} rejected: its parked definition is no longer readable: {unreadable ?? "JSON null"}";
-                context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
-                    Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, why, null, 1));
-                context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", why, $"{p.MessageId}:{p.Offset}");
+                await UnparkAsync(context, p);
+                Refuse(context, p, $"contest {Show.Name(p.ContestId)} rejected: its parked definition is no longer readable: {unreadable ?? "JSON null"}");
                 continue;
             }
+            var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds);
+            var expired = now - new DateTimeOffset(DateTime.SpecifyKind(p.ParkedAt, DateTimeKind.Utc)) > ParkedForMax;
+            if (!expired && definition.GameIds.Any(g => g is not null && !games.ContainsKey(g))) continue;
+
+            await UnparkAsync(context, p);
             var reasons = ContestValidator.Validate(definition, games, now);
             if (reasons.Count == 0)
             {
@@ -140,10 +138,20 @@ public sealed class ParkedContestsJob : IPeriodicJob
                 await ContestIntake.ScheduleAsync(context, cause, definition, p.Hash);
                 continue;
             }
-            var reason = $"contest {Show.Name(definition.ContestId)} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}";
-            context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
-                Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1));
-            context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", reason, $"{p.MessageId}:{p.Offset}");
+            Refuse(context, p, $"contest {Show.Name(definition.ContestId)} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}");
         }
+    }
+
+    private sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);
+
+    private static Task UnparkAsync(HandlerContext context, ParkedRow p) =>
+        context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @ContestId", new { p.ContestId }, context.Transaction);
+
+    /// <summary>A parked definition refused: dead-lettered as the message it arrived as, and alerted.</summary>
+    private static void Refuse(HandlerContext context, ParkedRow p, string reason)
+    {
+        context.Publish(DeadLetters.Create("ingestion.contests", p.MessageId, p.Topic, p.Partition, p.Offset,
+            Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason, null, 1));
+        context.RaiseAlert("ingestion", AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", reason, $"{p.MessageId}:{p.Offset}");
     }
 }
