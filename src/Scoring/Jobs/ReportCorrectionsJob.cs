@@ -18,37 +18,46 @@ public sealed class ReportCorrectionsJob : IPeriodicJob
 
     public async Task RunAsync(HandlerContext context, CancellationToken ct)
     {
-        // One correction per run: rebuilding a large contest's board is the expensive part.
-        var row = await context.Connection.QueryFirstOrDefaultAsync<CorrectionRow>("""
-            SELECT contest_id, game_id, sequence, athlete_id, stat, previous_value, corrected_value
-            FROM scoring.corrections_after_complete WHERE reported_at IS NULL
+        // One contest per run, all its unreported corrections at once: rebuilding a large
+        // contest's board is the expensive part, and it is the same board for each of them.
+        var contestId = await context.Connection.QueryFirstOrDefaultAsync<string>("""
+            SELECT contest_id FROM scoring.corrections_after_complete WHERE reported_at IS NULL
             ORDER BY recorded_at, contest_id, game_id, sequence LIMIT 1 FOR UPDATE SKIP LOCKED
             """, transaction: context.Transaction);
-        if (row is null) return;
+        if (contestId is null) return;
+        var rows = (await context.Connection.QueryAsync<CorrectionRow>("""
+            SELECT contest_id, game_id, sequence, athlete_id, stat, previous_value, corrected_value
+            FROM scoring.corrections_after_complete WHERE contest_id = @contestId AND reported_at IS NULL
+            ORDER BY recorded_at, game_id, sequence FOR UPDATE
+            """, new { contestId }, context.Transaction)).ToList();
+        var reportedBefore = await context.Connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM scoring.corrections_after_complete WHERE contest_id = @contestId AND reported_at IS NOT NULL",
+            new { contestId }, context.Transaction);
 
-        var board = await CompleteContestsJob.LoadBoardAsync(context, row.ContestId);
-        var corrected = board.FinalStandings();
+        var board = await CompleteContestsJob.LoadBoardAsync(context, contestId);
         var final = (await context.Connection.QueryAsync<StandingRow>("""
             SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings
-            WHERE contest_id = @ContestId ORDER BY rank, entry_id COLLATE "C"
-            """, new { row.ContestId }, context.Transaction)).ToList();
+            WHERE contest_id = @contestId ORDER BY rank, entry_id COLLATE "C"
+            """, new { contestId }, context.Transaction)).ToList();
         var finalHash = await context.Connection.QueryFirstAsync<string>(
-            "SELECT standings_hash FROM scoring.contests WHERE contest_id = @ContestId", new { row.ContestId }, context.Transaction);
-        var correctionsSoFar = await context.Connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM scoring.corrections_after_complete WHERE contest_id = @ContestId", new { row.ContestId }, context.Transaction);
+            "SELECT standings_hash FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+        var changes = Diff(final, board.FinalStandings());
+        var correctedHash = board.StandingsHash();
 
-        var changes = Diff(final, corrected);
         var now = context.Clock.GetUtcNow();
-        var report = new StandingsCorrectionReported(row.ContestId,
-            new StatCorrectionRecorded(row.GameId, row.Sequence, row.AthleteId, row.Stat, row.PreviousValue, row.CorrectedValue),
-            correctionsSoFar, finalHash, board.StandingsHash(), changes.Count, [.. changes.Take(StandingsCorrectionReported.ChangesMax)], now);
-        var id = StandingsCorrectionReported.MessageIdFor(row.ContestId, row.GameId, row.Sequence);
-        context.Publish(OutgoingMessage.Create(Topics.Standings, row.ContestId,
-            new Envelope(id, StandingsCorrectionReported.MessageType, StandingsCorrectionReported.SchemaVersion, row.ContestId, null, now), report));
-        await context.Connection.ExecuteAsync("""
-            UPDATE scoring.corrections_after_complete SET reported_at = @now
-            WHERE contest_id = @ContestId AND game_id = @GameId AND sequence = @Sequence
-            """, new { now, row.ContestId, row.GameId, row.Sequence }, context.Transaction);
+        for (var i = 0; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            var report = new StandingsCorrectionReported(contestId,
+                new StatCorrectionRecorded(row.GameId, row.Sequence, row.AthleteId, row.Stat, row.PreviousValue, row.CorrectedValue),
+                reportedBefore + i + 1, finalHash, correctedHash, changes.Count, [.. changes.Take(StandingsCorrectionReported.ChangesMax)], now);
+            var id = StandingsCorrectionReported.MessageIdFor(contestId, row.GameId, row.Sequence);
+            context.Publish(OutgoingMessage.Create(Topics.Standings, contestId,
+                new Envelope(id, StandingsCorrectionReported.MessageType, StandingsCorrectionReported.SchemaVersion, contestId, null, now), report));
+        }
+        await context.Connection.ExecuteAsync(
+            "UPDATE scoring.corrections_after_complete SET reported_at = @now WHERE contest_id = @contestId AND reported_at IS NULL",
+            new { now, contestId }, context.Transaction);
     }
 
     /// <summary>
@@ -57,11 +66,12 @@ public sealed class ReportCorrectionsJob : IPeriodicJob
     /// </summary>
     public static IReadOnlyList<StandingChange> Diff(IReadOnlyList<StandingRow> final, IReadOnlyList<StandingRow> corrected)
     {
-        var now = corrected.ToDictionary(r => r.EntryId, StringComparer.Ordinal);
-        return [.. final
-            .Where(f => now.TryGetValue(f.EntryId, out var c) && (c.Rank != f.Rank || c.ScoreMilli != f.ScoreMilli))
-            .Select(f => new StandingChange(f.EntryId, f.PlayerId, f.Rank, f.ScoreMilli, now[f.EntryId].Rank, now[f.EntryId].ScoreMilli))
-            .OrderBy(c => Math.Min(c.FinalRank, c.CorrectedRank)).ThenBy(c => c.EntryId, StringComparer.Ordinal)];
+        var correctedByEntry = corrected.ToDictionary(r => r.EntryId, StringComparer.Ordinal);
+        var changes = new List<StandingChange>();
+        foreach (var f in final)
+            if (correctedByEntry.TryGetValue(f.EntryId, out var c) && (c.Rank != f.Rank || c.ScoreMilli != f.ScoreMilli))
+                changes.Add(new StandingChange(f.EntryId, f.PlayerId, f.Rank, f.ScoreMilli, c.Rank, c.ScoreMilli));
+        return [.. changes.OrderBy(c => Math.Min(c.FinalRank, c.CorrectedRank)).ThenBy(c => c.EntryId, StringComparer.Ordinal)];
     }
 
     private sealed record CorrectionRow(string ContestId, string GameId, long Sequence, string AthleteId, string Stat, long? PreviousValue, long CorrectedValue);
