@@ -42,12 +42,20 @@ internal sealed record PayoutRecord(
     }
 
     /// <summary>Rejects the message, listing every field that differs from what Settlement recorded (named by <c>Recorded</c>).</summary>
-    public void Expect(string messageType, params (string Field, object? Reported, string Recorded, object? Value)[] fields)
+    public void Expect(string messageType, params (string Field, object? Reported, string Recorded, object? Value)[] fields) =>
+        Recorded.Expect($"{messageType} for payout {PayoutId}", fields);
+}
+
+/// <summary>A reported fact checked against what Settlement recorded.</summary>
+internal static class Recorded
+{
+    /// <summary>Rejects the message about <paramref name="subject"/>, listing every field that differs from the record.</summary>
+    public static void Expect(string subject, params (string Field, object? Reported, string Recorded, object? Value)[] fields)
     {
         var differences = fields.Where(f => !Equals(f.Reported, f.Value))
             .Select(f => $"{f.Field} {Show(f.Reported)} differs from the {f.Recorded} {Show(f.Value)}").ToList();
         if (differences.Count > 0)
-            throw new MessageRejectedException($"{messageType} for payout {PayoutId}: {string.Join(" | ", differences)}");
+            throw new MessageRejectedException($"{subject}: {string.Join(" | ", differences)}");
     }
 
     private static string Show(object? value) => value is string s ? $"'{s}'" : value?.ToString() ?? "null";
@@ -201,13 +209,9 @@ public sealed class EntryFeeRefundedHandler : IMessageHandler
             return;
         }
 
-        var differences = new List<string>();
-        if (r.ContestId != e.ContestId) differences.Add($"contestId '{r.ContestId}' differs from the entry's '{e.ContestId}'");
-        if (r.PlayerId != e.PlayerId) differences.Add($"playerId '{r.PlayerId}' differs from the entry's '{e.PlayerId}'");
-        if (r.AmountMinor != e.Amount) differences.Add($"amountMinor {r.AmountMinor} differs from the entry fee {e.Amount}");
-        if (r.Currency != e.Currency) differences.Add($"currency '{r.Currency}' differs from the entry's '{e.Currency}'");
-        if (differences.Count > 0)
-            throw new MessageRejectedException($"{MessageType} {r.RefundId} of entry {e.EntryId}: {string.Join(" | ", differences)}");
+        Recorded.Expect($"{MessageType} {r.RefundId} of entry {e.EntryId}",
+            ("contestId", r.ContestId, "entry's contest", e.ContestId), ("playerId", r.PlayerId, "entry's player", e.PlayerId),
+            ("amountMinor", r.AmountMinor, "entry fee", e.Amount), ("currency", r.Currency, "entry's currency", e.Currency));
         if (!await Journal.PostAsync(context, $"refund:{r.RefundId}", e.ContestId, "refund", $"entry fee of {e.EntryId} refunded ({stripe}): {r.Reason}",
                 [Posting.Debit(Accounts.EntryFees(e.ContestId), amount), Posting.Credit(Accounts.StripeBalance, amount)]))
             return;
