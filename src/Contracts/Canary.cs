@@ -5,10 +5,12 @@ namespace ContestPipeline.Contracts;
 /// hop and forwards it to the next stage through its outbox. An operator sends one to
 /// prove every worker's outbox, relay and inbox are working.
 /// </summary>
-public sealed record CanaryPassed(string CanaryId, string NextStage, IReadOnlyList<string> Hops)
+public sealed record CanaryPassed(string CanaryId, string NextStage, IReadOnlyList<string> Hops) : IMessage
 {
     public const string MessageType = "CanaryPassed";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 
     /// <summary>The stages a canary visits, in order; after the last it is <see cref="Done"/>.</summary>
     public static IReadOnlyList<string> Route { get; } = ["ingestion", "scoring", "settlement", "payout"];

@@ -1,8 +1,19 @@
 using System.CommandLine;
+using ContestPipeline.Local.Bench;
 using ContestPipeline.Operator.Commands;
+using ContestPipeline.Local.Broker;
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Plumbing;
 
-var root = new RootCommand("cpctl: operate the contest pipeline (local broker, demo, benchmark)");
+var root = new RootCommand("""
+    cpctl: the ContestPipeline operator tool.
+    Operations on a running pipeline: apply migrations, list and re-drive dead letters, replay consumer
+    groups, list payouts and release or reject held ones, run the Stripe webhook receiver.
+    Local tooling: the local Kafka-protocol broker, the demo (the main job, end to end), the fault
+    campaign, fuzzers and benchmarks.
+    Every command reads CONTESTPIPELINE_PG and CONTESTPIPELINE_KAFKA (default: the local Postgres and
+    the local broker's state file).
+    """);
 
 var brokers = new Option<int>("--brokers") { Description = "number of mock brokers", DefaultValueFactory = _ => 3 };
 var partitions = new Option<int>("--partitions") { Description = "partitions per pipeline topic", DefaultValueFactory = _ => 4 };
@@ -18,7 +29,7 @@ root.Subcommands.Add(webhooks);
 
 var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
 var timeoutS = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };
-var demo = new Command("demo", "start the broker and every worker, push messages through outbox → Kafka → inbox and show what happened") { canaries, timeoutS };
+var demo = new Command("demo", "the main job: start the local broker, the Stripe-compatible server, the webhook receiver and every worker; send canaries through every hop, then run a slate of contests from feed to PAID (a tie, a stat correction, a held prize released by an operator, a late onboarding, a cancelled contest) and check every invariant; exits 1 if one fails") { canaries, timeoutS };
 demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(canaries), TimeSpan.FromSeconds(parse.GetValue(timeoutS)), ct));
 root.Subcommands.Add(demo);
 

@@ -6,7 +6,9 @@ namespace ContestPipeline.Plumbing;
 /// between a database commit and the offset commit). Inert unless configured.
 /// In a worker process, CONTESTPIPELINE_CRASH_AT="name" or "name:n" kills the process
 /// with SIGKILL the n-th time the point is reached; in-process tests set
-/// <see cref="Action"/> instead.
+/// <see cref="Action"/> instead. They can never be armed in production or staging, nor in a
+/// production build (built with <c>-p:ContestPipelineProduction=true</c>, as the container
+/// image is): there the setting is a start-up error.
 /// </summary>
 public sealed class CrashPoints
 {
@@ -38,7 +40,19 @@ public sealed class CrashPoints
         _nth = parts.Length == 2 && int.TryParse(parts[1], out var n) && n > 0 ? n : 1;
     }
 
-    public static CrashPoints FromEnvironment() => new(Environment.GetEnvironmentVariable(Variable));
+    /// <summary>The crash point armed by <see cref="Variable"/>, if any and if this build and environment allow it.</summary>
+    public static CrashPoints FromSettings(Microsoft.Extensions.Configuration.IConfiguration? configuration, DeploymentEnvironment environment)
+    {
+        var spec = Setting.Text(configuration, Variable);
+        if (spec is null) return new CrashPoints(null);
+#if PRODUCTION_BUILD
+        throw new StartupException($"{Variable}: crash points cannot be armed in a production build");
+#else
+        if (environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging)
+            throw new StartupException($"{Variable}: crash points cannot be armed in {DeploymentEnvironments.Name(environment)}");
+        return new CrashPoints(spec);
+#endif
+    }
 
     public void Reach(string name)
     {

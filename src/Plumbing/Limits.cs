@@ -15,9 +15,13 @@ public static class Limits
 
     public const int ConsumerBatchSizeMax = 500;
     public const int ConsumerPollTimeoutMs = 100;
-    public const int HandlerAttemptsMax = 3;
-    public const int HandlerRetryBackoffMs = 200;
-    public const int HandlerRetryBackoffMsMax = 5_000;
+    /// <summary>Retries of a transaction that keeps losing to a concurrent one before it counts as a bug (ErrorPolicy).</summary>
+    public const int ConflictRetriesMax = 10;
+    public const int ConflictBackoffMs = 20;
+    public const int ConflictBackoffMsMax = 2_000;
+
+    /// <summary>After a bug stops a worker, how long its relay may take to deliver what is committed (the bug's alert among it).</summary>
+    public const int StopDrainTimeoutMs = 5_000;
 
     /// <summary>How long a worker waits out an unreachable database before it stops (and is restarted).</summary>
     public const int DatabaseOutageToleranceMs = 10 * 60_000;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.StripeEmulation;
 

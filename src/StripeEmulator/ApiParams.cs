@@ -1,5 +1,5 @@
 using System.Globalization;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Microsoft.Extensions.Primitives;
 
 namespace ContestPipeline.StripeEmulation;

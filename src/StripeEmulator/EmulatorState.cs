@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.StripeEmulation;
 

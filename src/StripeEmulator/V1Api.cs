@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;

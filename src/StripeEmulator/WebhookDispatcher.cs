@@ -1,5 +1,5 @@
 using System.Net.Http.Headers;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.StripeEmulation;

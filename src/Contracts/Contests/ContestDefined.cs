@@ -22,10 +22,12 @@ public sealed record ContestDefined(
     PrizeTable PrizeTable,
     PoolRule Pool,
     int PlatformFeeBp,
-    int StatCorrectionWindowMinutes = 0)
+    int StatCorrectionWindowMinutes = 0) : IMessage
 {
     public const string MessageType = "ContestDefined";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }
 
 /// <summary>Contest kinds. A fantasy entry picks a lineup of athletes; a fitness entry scores the player's own stats.</summary>
@@ -93,8 +95,10 @@ public static class PoolModes
 }
 
 /// <summary>An operator's request to cancel a SCHEDULED or LOCKED contest (topic <c>contests</c>); every entry is refunded.</summary>
-public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy)
+public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy) : IMessage
 {
     public const string MessageType = "ContestCancelRequested";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }

@@ -13,10 +13,12 @@ public sealed record EntrySubmitted(
     string ContestId,
     string PlayerId,
     string PaymentIntentId,
-    IReadOnlyList<string>? Lineup)
+    IReadOnlyList<string>? Lineup) : IMessage
 {
     public const string MessageType = "EntrySubmitted";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 
     /// <summary>One PaymentIntent is at most one entry: the entry id is derived from it.</summary>
     public static string EntryIdFor(string paymentIntentId) => "entry_" + paymentIntentId;

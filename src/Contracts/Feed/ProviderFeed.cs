@@ -9,36 +9,46 @@ namespace ContestPipeline.Contracts.Feed;
 /// the latest sequence always wins. For a fitness challenge the "game" is the challenge's
 /// activity window and the athletes are the participating players.
 /// </summary>
-public sealed record GameScheduled(string GameId, long Sequence, DateTimeOffset StartsAt, IReadOnlyList<string> AthleteIds)
+public sealed record GameScheduled(string GameId, long Sequence, DateTimeOffset StartsAt, IReadOnlyList<string> AthleteIds) : IMessage
 {
     public const string MessageType = "GameScheduled";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }
 
-public sealed record GameStarted(string GameId, long Sequence, DateTimeOffset StartedAt)
+public sealed record GameStarted(string GameId, long Sequence, DateTimeOffset StartedAt) : IMessage
 {
     public const string MessageType = "GameStarted";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }
 
 /// <summary>The athlete's cumulative <see cref="Value"/> of <see cref="Stat"/> in this game so far.</summary>
-public sealed record StatUpdated(string GameId, long Sequence, string AthleteId, string Stat, long Value)
+public sealed record StatUpdated(string GameId, long Sequence, string AthleteId, string Stat, long Value) : IMessage
 {
     public const string MessageType = "StatUpdated";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }
 
 /// <summary>A corrected cumulative value, possibly after the game ended.</summary>
-public sealed record StatCorrected(string GameId, long Sequence, string AthleteId, string Stat, long Value)
+public sealed record StatCorrected(string GameId, long Sequence, string AthleteId, string Stat, long Value) : IMessage
 {
     public const string MessageType = "StatCorrected";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }
 
-public sealed record GameEnded(string GameId, long Sequence, DateTimeOffset EndedAt)
+public sealed record GameEnded(string GameId, long Sequence, DateTimeOffset EndedAt) : IMessage
 {
     public const string MessageType = "GameEnded";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }
 
 public static class FeedMessageIds

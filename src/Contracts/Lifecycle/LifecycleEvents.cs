@@ -8,10 +8,12 @@ namespace ContestPipeline.Contracts.Lifecycle;
 // is under-filled at lock); Settlement and Payout publish the later ones.
 
 /// <summary>A valid definition was accepted: the contest is SCHEDULED and takes entries until <c>LockAt</c>.</summary>
-public sealed record ContestScheduled(ContestDefined Definition)
+public sealed record ContestScheduled(ContestDefined Definition) : IMessage
 {
     public const string MessageType = "ContestScheduled";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string contestId) => $"contest:{contestId}:scheduled";
 }
 
@@ -24,10 +26,12 @@ public sealed record EntryAccepted(
     long AmountMinor,
     string Currency,
     IReadOnlyList<string>? Lineup,
-    DateTimeOffset AcceptedAt)
+    DateTimeOffset AcceptedAt) : IMessage
 {
     public const string MessageType = "EntryAccepted";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string entryId) => $"entry:{entryId}:accepted";
 }
 
@@ -41,10 +45,12 @@ public sealed record EntryRejected(
     string PlayerId,
     string PaymentIntentId,
     string Reason,
-    string? RefundId)
+    string? RefundId) : IMessage
 {
     public const string MessageType = "EntryRejected";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string submissionId) => $"submission:{submissionId}:rejected";
 }
 
@@ -53,18 +59,22 @@ public sealed record EntryRejected(
 /// Published after every EntryAccepted of the contest, so a consumer that has seen this has
 /// seen them all: exactly <see cref="EntryCount"/> entries, whose sorted ids hash to <see cref="EntriesHash"/>.
 /// </summary>
-public sealed record EntriesClosed(string ContestId, int EntryCount, string EntriesHash, DateTimeOffset ClosedAt)
+public sealed record EntriesClosed(string ContestId, int EntryCount, string EntriesHash, DateTimeOffset ClosedAt) : IMessage
 {
     public const string MessageType = "EntriesClosed";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string contestId) => $"contest:{contestId}:entries-closed";
 }
 
 /// <summary>A lifecycle transition. <see cref="From"/> and <see cref="To"/> are upper-case state names.</summary>
-public sealed record ContestStateChanged(string ContestId, string From, string To, string Reason, DateTimeOffset ChangedAt)
+public sealed record ContestStateChanged(string ContestId, string From, string To, string Reason, DateTimeOffset ChangedAt) : IMessage
 {
     public const string MessageType = "ContestStateChanged";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string contestId, ContestState to) => $"contest:{contestId}:{ContestLifecycle.Name(to)}";
 }
 
@@ -80,10 +90,12 @@ public sealed record ContestCompleted(
     int StandingsChunks,
     string StandingsHash,
     string InputsHash,
-    DateTimeOffset CompletedAt)
+    DateTimeOffset CompletedAt) : IMessage
 {
     public const string MessageType = "ContestCompleted";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string contestId) => $"contest:{contestId}:completed";
 }
 
@@ -107,10 +119,12 @@ public sealed record ContestSettled(
     long PrizesNetMinor,
     int Payouts,
     string Rule,
-    DateTimeOffset SettledAt)
+    DateTimeOffset SettledAt) : IMessage
 {
     public const string MessageType = "ContestSettled";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string contestId) => $"contest:{contestId}:settled";
 }
 
@@ -130,9 +144,11 @@ public sealed record ContestPaid(
     long PaidMinor,
     long WithheldMinor,
     string Currency,
-    DateTimeOffset PaidAt)
+    DateTimeOffset PaidAt) : IMessage
 {
     public const string MessageType = "ContestPaid";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string contestId) => $"contest:{contestId}:paid";
 }

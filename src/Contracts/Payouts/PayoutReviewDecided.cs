@@ -13,10 +13,12 @@ public sealed record PayoutReviewDecided(
     string Decision,
     string Operator,
     string Reason,
-    DateTimeOffset DecidedAt)
+    DateTimeOffset DecidedAt) : IMessage
 {
     public const string MessageType = "PayoutReviewDecided";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public const string Release = "release";
     public const string Reject = "reject";
     public static string MessageIdFor(string decisionId) => $"review:{decisionId}";

@@ -41,6 +41,8 @@ public static class HoldKinds
     /// <summary>The entry fee behind the prize was refunded or disputed: resumes when a dispute is won, else an operator decides.</summary>
     public const string Frozen = "frozen";
 
+    public static IReadOnlyList<string> All { get; } = [Review, Limit, NewAccount, Velocity, Balance, Frozen];
+
     public static bool ResumesByItself(string kind) => kind is Velocity or Balance or NewAccount;
 }
 
@@ -56,10 +58,12 @@ public sealed record PayoutStatusChanged(
     string? HoldKind,
     string Reason,
     int Version,
-    DateTimeOffset At)
+    DateTimeOffset At) : IMessage
 {
     public const string MessageType = "PayoutStatusChanged";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string payoutId, int version) => $"payout:{payoutId}:status:{version}";
 }
 
@@ -76,10 +80,12 @@ public sealed record PrizeTransferred(
     string TransferId,
     long AmountMinor,
     string Currency,
-    DateTimeOffset TransferredAt)
+    DateTimeOffset TransferredAt) : IMessage
 {
     public const string MessageType = "PrizeTransferred";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string payoutId) => $"payout:{payoutId}:transferred";
 }
 
@@ -97,10 +103,12 @@ public sealed record PrizeTransferReversed(
     long ReversedTotalMinor,
     string Currency,
     string Reason,
-    DateTimeOffset At)
+    DateTimeOffset At) : IMessage
 {
     public const string MessageType = "PrizeTransferReversed";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string payoutId, long reversedTotalMinor) => $"payout:{payoutId}:reversed:{reversedTotalMinor}";
 }
 
@@ -113,10 +121,12 @@ public sealed record PayoutRejected(
     string Currency,
     string Operator,
     string Reason,
-    DateTimeOffset At)
+    DateTimeOffset At) : IMessage
 {
     public const string MessageType = "PayoutRejected";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string payoutId) => $"payout:{payoutId}:rejected";
 }
 
@@ -134,10 +144,12 @@ public sealed record EntryFeeRefunded(
     string Currency,
     string? StripeRefundId,
     string Reason,
-    DateTimeOffset RefundedAt)
+    DateTimeOffset RefundedAt) : IMessage
 {
     public const string MessageType = "EntryFeeRefunded";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string refundId) => $"refund:{refundId}:refunded";
 }
 
@@ -150,10 +162,12 @@ public sealed record RefundFailed(
     long AmountMinor,
     string Currency,
     string Reason,
-    DateTimeOffset At)
+    DateTimeOffset At) : IMessage
 {
     public const string MessageType = "RefundFailed";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string refundId) => $"refund:{refundId}:failed";
 }
 
@@ -163,9 +177,11 @@ public sealed record RecipientOnboardingRequested(
     string ContestId,
     string AccountId,
     string OnboardingUrl,
-    DateTimeOffset ExpiresAt)
+    DateTimeOffset ExpiresAt) : IMessage
 {
     public const string MessageType = "RecipientOnboardingRequested";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string playerId, string accountId) => $"recipient:{playerId}:onboarding:{accountId}";
 }

@@ -18,8 +18,10 @@ public sealed record PrizePayoutOrdered(
     long FeeMinor,
     long NetMinor,
     string Currency,
-    string? PaymentIntentId = null)
+    string? PaymentIntentId = null) : IMessage
 {
     public const string MessageType = "PrizePayoutOrdered";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 }

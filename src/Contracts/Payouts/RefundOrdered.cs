@@ -12,10 +12,12 @@ public sealed record RefundOrdered(
     string PaymentIntentId,
     long AmountMinor,
     string Currency,
-    string Reason)
+    string Reason) : IMessage
 {
     public const string MessageType = "RefundOrdered";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
 
     /// <summary>A PaymentIntent is refunded at most once, whatever the reason.</summary>
     public static string RefundIdFor(string paymentIntentId) => "refund_" + paymentIntentId;

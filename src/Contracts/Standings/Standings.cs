@@ -9,18 +9,22 @@ public sealed record StandingRow(int Rank, string EntryId, string PlayerId, long
 /// <summary>Live standings (topic <c>standings</c>, key: contest id): the leaders as of <see cref="ComputedAt"/>. <see cref="Version"/> grows while a worker runs and may restart after a restart; order by ComputedAt.</summary>
 /// <see cref="AsOf"/> names, per covered game, the highest provider sequence these standings include.
 public sealed record StandingsUpdated(string ContestId, long Version, int EntryCount, IReadOnlyList<StandingRow> Leaders, DateTimeOffset ComputedAt,
-    IReadOnlyDictionary<string, long>? AsOf = null)
+    IReadOnlyDictionary<string, long>? AsOf = null) : IMessage
 {
     public const string MessageType = "StandingsUpdated";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public const int LeadersMax = 100;
 }
 
 /// <summary>One chunk of a contest's final standings, best first; chunks are numbered from 0.</summary>
-public sealed record FinalStandingsPublished(string ContestId, int ChunkIndex, int ChunkCount, IReadOnlyList<StandingRow> Rows)
+public sealed record FinalStandingsPublished(string ContestId, int ChunkIndex, int ChunkCount, IReadOnlyList<StandingRow> Rows) : IMessage
 {
     public const string MessageType = "FinalStandingsPublished";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public const int RowsPerChunkMax = 5_000;
     public static string MessageIdFor(string contestId, int chunk) => $"standings:{contestId}:final:{chunk}";
 }
@@ -40,10 +44,12 @@ public sealed record StandingsCorrectionReported(
     string CorrectedStandingsHash,
     int ChangedCount,
     IReadOnlyList<StandingChange> Changes,
-    DateTimeOffset ReportedAt)
+    DateTimeOffset ReportedAt) : IMessage
 {
     public const string MessageType = "StandingsCorrectionReported";
     public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
     public const int ChangesMax = 100;
     public static string MessageIdFor(string contestId, string gameId, long sequence) => $"standings:{contestId}:correction:{gameId}:{sequence}";
 }

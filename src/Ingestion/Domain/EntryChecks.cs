@@ -1,7 +1,7 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Ingestion.Domain;
 

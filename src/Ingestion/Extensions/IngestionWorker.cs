@@ -1,12 +1,13 @@
 using ContestPipeline.Contracts;
-using ContestPipeline.Ingestion.Contests;
+using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Ingestion.Entries;
-using ContestPipeline.Ingestion.Feed;
+using ContestPipeline.Ingestion.Handlers;
+using ContestPipeline.Ingestion.Jobs;
+using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ContestPipeline.Ingestion.Extensions;
@@ -23,14 +24,22 @@ public static class IngestionWorker
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Name + ".contests", [Topics.Contests], _ => [new ContestDefinedHandler(), new ContestCancelRequestedHandler()]),
             new ConsumerDefinition(Name + ".entries", [Topics.Entries], sp => [new EntrySubmittedHandler(sp.GetRequiredService<IStripeClient>())]),
-            new ConsumerDefinition(FeedProcessor.Consumer, [Topics.ProviderFeed], sp => [.. FeedHandler.All(sp.GetRequiredService<FeedProcessor>())]),
+            new ConsumerDefinition(FeedStore.Consumer, [Topics.ProviderFeed], sp =>
+            {
+                var feed = sp.GetRequiredService<FeedStore>();
+                return
+                [
+                    new ProviderFeedHandler<GameScheduled>(feed), new ProviderFeedHandler<GameStarted>(feed), new ProviderFeedHandler<StatUpdated>(feed),
+                    new ProviderFeedHandler<StatCorrected>(feed), new ProviderFeedHandler<GameEnded>(feed),
+                ];
+            }),
         ])
     {
         Services = (services, _) =>
         {
             services.AddStripeClient();
-            services.AddSingleton(new FeedProcessor(new FeedSequencer()));
+            services.AddSingleton(new FeedStore(new FeedSequencer()));
         },
-        Jobs = sp => [new CloseEntriesJob(), new ParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedProcessor>())],
+        Jobs = sp => [new CloseEntriesJob(), new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>())],
     };
 }

@@ -1,28 +1,29 @@
 using System.Text.Json;
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 
 namespace ContestPipeline.Ingestion.Store;
 
-/// <summary>Reads and writes of the intake's own tables that several handlers share.</summary>
+/// <summary>
+/// Every read and write of the intake's contest, entry and game tables (the feed's held and
+/// released events are <see cref="FeedStore"/>'s), with the announcement that goes with a
+/// state change in the same transaction. A contest's intake status changes only through
+/// <see cref="MoveAsync"/>, which checks the transition and that exactly one row changed.
+/// </summary>
 public static class IngestionStore
 {
-    /// <summary>The games among <paramref name="gameIds"/> that the feed has scheduled.</summary>
-    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(HandlerContext context, IEnumerable<string> gameIds)
-    {
-        var states = await context.Connection.QueryAsync<string>(
-            "SELECT state::text FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> 'unknown'",
-            new { ids = gameIds.Where(g => g is not null).Distinct().ToArray() }, context.Transaction);
-        return states.Select(s => JsonSerializer.Deserialize<GameState>(s, OutgoingMessage.Json)!)
-            .Where(g => g.Info() is not null)
-            .ToDictionary(g => g.GameId, g => g.Info()!, StringComparer.Ordinal);
-    }
+    // ---- contests ---------------------------------------------------------------------------------
 
     public sealed record ContestRow(string ContestId, string Definition, string Status, int EntryCount)
     {
         public ContestDefined Parse() => JsonSerializer.Deserialize<ContestDefined>(Definition, OutgoingMessage.Json)!;
+        public IntakeStatus State => IntakeStates.Parse(ContestId, Status);
     }
 
     public static Task<ContestRow?> ContestForUpdateAsync(HandlerContext context, string contestId) =>
@@ -31,7 +32,164 @@ public static class IngestionStore
             FROM ingestion.contests WHERE contest_id = @contestId FOR UPDATE
             """, new { contestId }, context.Transaction);
 
-    /// <summary>A game as the feed processor keeps it: validated state and ordering state.</summary>
+    /// <summary>The hash of the definition already accepted or parked under this id, if any.</summary>
+    public static Task<string?> DefinitionHashAsync(HandlerContext context, string contestId) =>
+        context.Connection.QueryFirstOrDefaultAsync<string?>("""
+            SELECT definition_hash FROM ingestion.contests WHERE contest_id = @contestId
+            UNION ALL SELECT definition_hash FROM ingestion.parked_contests WHERE contest_id = @contestId
+            """, new { contestId }, context.Transaction);
+
+    /// <summary>Accepts a valid definition: the contest is open for entries, and announced as scheduled.</summary>
+    public static async Task ScheduleContestAsync(HandlerContext context, Cause cause, ContestDefined definition, string hash)
+    {
+        var now = context.Clock.GetUtcNow();
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
+            VALUES (@ContestId, @definition::jsonb, @hash, @LockAt, @EntryFeeMinor, @Currency, @open, @now);
+            INSERT INTO ingestion.contest_games (contest_id, game_id) SELECT @ContestId, unnest(@GameIds);
+            """,
+            new { definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), hash, definition.LockAt,
+                definition.EntryFeeMinor, definition.Currency, open = IntakeStates.Name(IntakeStatus.Open), now,
+                GameIds = definition.GameIds.ToArray() /* validated non-empty */ },
+            context.Transaction);
+        context.Publish(cause, Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageIdFor(definition.ContestId), new ContestScheduled(definition));
+    }
+
+    /// <summary>Moves a contest's intake status: an illegal move, or a row not in <paramref name="from"/>, is a bug.</summary>
+    public static async Task MoveAsync(HandlerContext context, string contestId, IntakeStatus from, IntakeStatus to)
+    {
+        IntakeStates.AssertTransition(contestId, from, to);
+        var changed = await context.Connection.ExecuteAsync($"""
+            UPDATE ingestion.contests SET status = @to{(to == IntakeStatus.Closed ? ", closed_at = @now" : "")}
+            WHERE contest_id = @contestId AND status = @from
+            """, new { contestId, from = IntakeStates.Name(from), to = IntakeStates.Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
+        if (changed != 1)
+            throw new InvariantViolatedException($"contest {contestId} was not {IntakeStates.Name(from)} when moving it to {IntakeStates.Name(to)} ({changed} rows changed)");
+    }
+
+    /// <summary>
+    /// Closes an open contest (the caller holds its row lock) and announces the final entry
+    /// list. EntriesClosed follows every EntryAccepted of the contest through the same outbox,
+    /// so the referee that sees it has seen them all.
+    /// </summary>
+    public static async Task CloseEntriesAsync(HandlerContext context, Cause cause, string contestId)
+    {
+        var now = context.Clock.GetUtcNow();
+        var entryIds = (await context.Connection.QueryAsync<string>(
+            "SELECT entry_id FROM ingestion.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",
+            new { contestId }, context.Transaction)).ToList();
+        await MoveAsync(context, contestId, IntakeStatus.Open, IntakeStatus.Closed);
+        context.Publish(cause, Topics.ContestLifecycle, contestId, EntriesClosed.MessageIdFor(contestId),
+            new EntriesClosed(contestId, entryIds.Count, ContestHashes.Entries(entryIds), now));
+    }
+
+    /// <summary>Open contests whose lock time has come, locked; others closing them are skipped.</summary>
+    public static async Task<IReadOnlyList<string>> ContestsDueToCloseAsync(HandlerContext context, int limit) =>
+        [.. await context.Connection.QueryAsync<string>("""
+            SELECT contest_id FROM ingestion.contests WHERE status = @open AND lock_at <= @now
+            ORDER BY lock_at, contest_id LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { open = IntakeStates.Name(IntakeStatus.Open), now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
+
+    /// <summary>Open contests covering a game, locked.</summary>
+    public static async Task<IReadOnlyList<string>> OpenContestsOfGameAsync(HandlerContext context, string gameId) =>
+        [.. await context.Connection.QueryAsync<string>("""
+            SELECT c.contest_id FROM ingestion.contests c JOIN ingestion.contest_games cg USING (contest_id)
+            WHERE cg.game_id = @gameId AND c.status = @open ORDER BY c.contest_id FOR UPDATE OF c
+            """, new { gameId, open = IntakeStates.Name(IntakeStatus.Open) }, context.Transaction)];
+
+    /// <summary>Whether a game the contest covers has started (the contest is live).</summary>
+    public static Task<bool> HasStartedGameAsync(HandlerContext context, string contestId) =>
+        context.Connection.ExecuteScalarAsync<bool>("""
+            SELECT EXISTS (SELECT 1 FROM ingestion.contest_games cg JOIN ingestion.games g USING (game_id)
+                           WHERE cg.contest_id = @contestId AND g.status = ANY(@inPlay))
+            """, new { contestId, inPlay = new[] { PhaseName(GamePhase.Started), PhaseName(GamePhase.Ended) } }, context.Transaction);
+
+    // ---- parked definitions ---------------------------------------------------------------------------
+
+    public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);
+
+    public static Task ParkAsync(HandlerContext context, ContestDefined definition, string hash, IncomingMessage message) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers, kafka_topic, kafka_partition, kafka_offset, parked_at)
+            VALUES (@ContestId, @hash, @MessageId, @payload, @headers::jsonb, @Topic, @Partition, @Offset, @now)
+            """, new { definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value, headers = HeaderJson.Write(message.Headers),
+                message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    public static async Task<IReadOnlyList<ParkedRow>> ParkedContestsAsync(HandlerContext context, int limit) =>
+        [.. await context.Connection.QueryAsync<ParkedRow>("""
+            SELECT contest_id, definition_hash AS hash, message_id, payload, headers::text AS headers,
+                   kafka_topic AS topic, kafka_partition AS partition, kafka_offset AS "offset", parked_at
+            FROM ingestion.parked_contests ORDER BY parked_at LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { limit }, context.Transaction)];
+
+    public static Task UnparkAsync(HandlerContext context, string contestId) =>
+        context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+
+    // ---- entries ----------------------------------------------------------------------------------
+
+    /// <summary>What this worker already did with a PaymentIntent: an accepted entry, or a refund ordered for a rejected submission.</summary>
+    public static async Task<PaymentUse?> PriorUseAsync(HandlerContext context, string paymentIntentId)
+    {
+        var entry = await context.Connection.QueryFirstOrDefaultAsync<(string ContestId, string PlayerId, string[]? Lineup)?>(
+            "SELECT contest_id, player_id, lineup FROM ingestion.entries WHERE payment_intent_id = @paymentIntentId",
+            new { paymentIntentId }, context.Transaction);
+        if (entry is { } e) return new PaymentUse(e.ContestId, e.PlayerId, e.Lineup, Refunded: false);
+        var refund = await context.Connection.QueryFirstOrDefaultAsync<(string ContestId, string PlayerId)?>(
+            "SELECT contest_id, player_id FROM ingestion.refund_orders WHERE payment_intent_id = @paymentIntentId",
+            new { paymentIntentId }, context.Transaction);
+        return refund is { } r ? new PaymentUse(r.ContestId, r.PlayerId, null, Refunded: true) : null;
+    }
+
+    public static Task<int> PlayerEntryCountAsync(HandlerContext context, string contestId, string playerId) =>
+        context.Connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM ingestion.entries WHERE contest_id = @contestId AND player_id = @playerId",
+            new { contestId, playerId }, context.Transaction);
+
+    public static Task InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.entries (entry_id, payment_intent_id, contest_id, player_id, amount_minor, currency, lineup, accepted_at)
+            VALUES (@EntryId, @PaymentIntentId, @ContestId, @PlayerId, @AmountMinor, @Currency, @lineup, @AcceptedAt);
+            UPDATE ingestion.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId;
+            """, new
+        {
+            entry.EntryId, entry.PaymentIntentId, entry.ContestId, entry.PlayerId, entry.AmountMinor, entry.Currency,
+            lineup = entry.Lineup?.ToArray(), entry.AcceptedAt,
+        }, context.Transaction);
+
+    /// <summary>Orders a refund of a verified payment that made no entry; false when one was ordered for it already.</summary>
+    public static async Task<bool> OrderRefundAsync(HandlerContext context, RefundOrdered refund) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, player_id, amount_minor, currency, reason, ordered_at)
+            VALUES (@PaymentIntentId, @RefundId, @ContestId, @PlayerId, @AmountMinor, @Currency, @Reason, @now)
+            ON CONFLICT (payment_intent_id) DO NOTHING
+            """, new { refund.PaymentIntentId, refund.RefundId, refund.ContestId, refund.PlayerId, refund.AmountMinor, refund.Currency, refund.Reason,
+                now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+
+    public static Task RecordRejectionAsync(HandlerContext context, EntrySubmitted s, string reason, string? refundId) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.rejected_submissions (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, rejected_at)
+            VALUES (@SubmissionId, @ContestId, @PlayerId, @PaymentIntentId, @reason, @refundId, @now)
+            ON CONFLICT (submission_id) DO NOTHING
+            """, new { s.SubmissionId, s.ContestId, s.PlayerId, s.PaymentIntentId, reason, refundId, now = context.Clock.GetUtcNow() },
+            context.Transaction);
+
+    // ---- games ----------------------------------------------------------------------------------
+
+    /// <summary>A game's phase as its status column stores it: unknown, scheduled, started, ended.</summary>
+    public static string PhaseName(GamePhase phase) => phase.ToString().ToLowerInvariant();
+
+    /// <summary>The games among <paramref name="gameIds"/> that the feed has scheduled.</summary>
+    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(HandlerContext context, IEnumerable<string?> gameIds)
+    {
+        var states = await context.Connection.QueryAsync<string>(
+            "SELECT state::text FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> @unknown",
+            new { ids = gameIds.Where(g => g is not null).Distinct().ToArray(), unknown = PhaseName(GamePhase.Unknown) }, context.Transaction);
+        return states.Select(s => JsonSerializer.Deserialize<GameState>(s, OutgoingMessage.Json)!)
+            .Where(g => g.Info() is not null)
+            .ToDictionary(g => g.GameId, g => g.Info()!, StringComparer.Ordinal);
+    }
+
+    /// <summary>A game as the feed keeps it: validated state and ordering state.</summary>
     public sealed class GameRow(string gameId, GameState state, GameSequence sequencing)
     {
         public string GameId { get; } = gameId;
@@ -54,6 +212,12 @@ public static class IngestionStore
         return games;
     }
 
+    /// <summary>Games whose held gap is due to be given up, locked.</summary>
+    public static async Task<IReadOnlyList<string>> GamesWithGapsDueAsync(HandlerContext context, int limit) =>
+        [.. await context.Connection.QueryAsync<string>(
+            "SELECT game_id FROM ingestion.games WHERE gap_due_at <= @now ORDER BY gap_due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
+            new { now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
+
     public static async Task SaveGamesAsync(HandlerContext context, IEnumerable<GameRow> games, FeedSequencer sequencer)
     {
         var list = games.ToList();
@@ -66,7 +230,7 @@ public static class IngestionStore
             """, new
         {
             ids = list.Select(g => g.GameId).ToArray(),
-            statuses = list.Select(g => g.State.Phase.ToString().ToLowerInvariant()).ToArray(),
+            statuses = list.Select(g => PhaseName(g.State.Phase)).ToArray(),
             states = list.Select(g => JsonSerializer.Serialize(g.State, OutgoingMessage.Json)).ToArray(),
             sequencings = list.Select(g => JsonSerializer.Serialize(g.Sequencing, OutgoingMessage.Json)).ToArray(),
             dues = list.Select(g => sequencer.TickDueAt(g.Sequencing)).ToArray(),

@@ -1,7 +1,8 @@
-using ContestPipeline.Operator.Campaign;
-using ContestPipeline.Operator.Local;
-using ContestPipeline.Plumbing;
+using ContestPipeline.Local.Campaign;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Operator.Commands;
 

@@ -2,11 +2,11 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
-using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
-using Header = ContestPipeline.Plumbing.Messaging.Header;
+using ContestPipeline.Plumbing;
 using Microsoft.Extensions.Logging.Abstractions;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Operator.Commands;
 

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using ContestPipeline.Ingestion.Feed;
+using ContestPipeline.Ingestion.Handlers;
+using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Settlement.Domain;
 
 namespace ContestPipeline.Operator.Commands;

@@ -1,7 +1,8 @@
-using ContestPipeline.Operator.Local;
-using ContestPipeline.Plumbing;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,10 +1,10 @@
 using Confluent.Kafka;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Plumbing;
+using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

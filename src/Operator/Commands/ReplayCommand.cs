@@ -1,6 +1,7 @@
 using System.Globalization;
 using Confluent.Kafka;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Payout.Domain;
 
@@ -71,5 +72,16 @@ public static class PayoutGates
             return new GateDecision.Hold(HoldKinds.Balance,
                 $"the platform's available balance ({left} after this round's other payouts) cannot cover {p.AmountMinor}", now + o.BalanceRecheck);
         return new GateDecision.Submit(p.Recipient.AccountId);
+    }
+}
+
+/// <summary>What a connected account can do, as Payout needs it.</summary>
+public static class Recipients
+{
+    /// <summary>An account can receive prize transfers once its transfers capability is active.</summary>
+    public static bool CanReceive(StripeAccount account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return account.Capabilities.Transfers == StripeAccountCapabilities.Active;
     }
 }

@@ -1,4 +1,5 @@
 using ContestPipeline.Plumbing;
+using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.Payout.Domain;
 
@@ -7,13 +8,11 @@ namespace ContestPipeline.Payout.Domain;
 /// are set for the platform's currency). Defaults are the source system's: $10,000 max
 /// single payout, review above $5,000, 3 payouts and $25,000 per recipient per rolling
 /// 24 hours, $100,000 per calendar month, $1,000 for accounts younger than 30 days.
-/// Each can be set from the environment as CONTESTPIPELINE_PAYOUT_&lt;NAME&gt;, e.g.
+/// Each can be set by its setting in <see cref="Settings"/>, e.g.
 /// CONTESTPIPELINE_PAYOUT_REVIEW_THRESHOLD_MINOR=50000.
 /// </summary>
 public sealed record PayoutOptions
 {
-    public const string VariablePrefix = "CONTESTPIPELINE_PAYOUT_";
-
     public long MaxSingleMinor { get; init; } = 10_000_00;
     public long ReviewThresholdMinor { get; init; } = 5_000_00;
     public int DailyCountMax { get; init; } = 3;
@@ -55,35 +54,44 @@ public sealed record PayoutOptions
     public string OnboardingReturnUrl { get; init; } = "https://contestpipeline.invalid/payouts/onboarded";
     public string OnboardingRefreshUrl { get; init; } = "https://contestpipeline.invalid/payouts/onboarding";
 
-    /// <summary>The options, with any CONTESTPIPELINE_PAYOUT_* overrides; a bad value is a start-up error naming it.</summary>
-    public static PayoutOptions FromEnvironment(Func<string, string?>? read = null)
+    /// <summary>The setting names, each a constant (a typo cannot fall back to a default silently).</summary>
+    public static class Settings
     {
-        read ??= Environment.GetEnvironmentVariable;
+        public const string MaxSingleMinor = "CONTESTPIPELINE_PAYOUT_MAX_SINGLE_MINOR";
+        public const string ReviewThresholdMinor = "CONTESTPIPELINE_PAYOUT_REVIEW_THRESHOLD_MINOR";
+        public const string DailyCountMax = "CONTESTPIPELINE_PAYOUT_DAILY_COUNT_MAX";
+        public const string DailyAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_DAILY_AMOUNT_MAX_MINOR";
+        public const string MonthlyAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_MONTHLY_AMOUNT_MAX_MINOR";
+        public const string NewAccountMaxMinor = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_MAX_MINOR";
+        public const string NewAccountAgeSeconds = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_AGE_SECONDS";
+        public const string RoundsMax = "CONTESTPIPELINE_PAYOUT_ROUNDS_MAX";
+        public const string RetryDelayBaseMs = "CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS";
+        public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
+        public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
+        public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
+    }
+
+    /// <summary>Amounts above this are refused as settings: 100,000,000.00 in a two-digit currency.</summary>
+    public const long AmountSettingMaxMinor = 10_000_000_000;
+
+    /// <summary>The options with any overrides from the settings; a bad value is a start-up error naming it.</summary>
+    public static PayoutOptions Read(IConfiguration? configuration)
+    {
         var o = new PayoutOptions();
         return o with
         {
-            MaxSingleMinor = Long(read, "MAX_SINGLE_MINOR", o.MaxSingleMinor),
-            ReviewThresholdMinor = Long(read, "REVIEW_THRESHOLD_MINOR", o.ReviewThresholdMinor),
-            DailyCountMax = (int)Long(read, "DAILY_COUNT_MAX", o.DailyCountMax),
-            DailyAmountMaxMinor = Long(read, "DAILY_AMOUNT_MAX_MINOR", o.DailyAmountMaxMinor),
-            MonthlyAmountMaxMinor = Long(read, "MONTHLY_AMOUNT_MAX_MINOR", o.MonthlyAmountMaxMinor),
-            NewAccountMaxMinor = Long(read, "NEW_ACCOUNT_MAX_MINOR", o.NewAccountMaxMinor),
-            NewAccountAge = TimeSpan.FromSeconds(Long(read, "NEW_ACCOUNT_AGE_SECONDS", (long)o.NewAccountAge.TotalSeconds)),
-            RoundsMax = (int)Long(read, "ROUNDS_MAX", o.RoundsMax),
-            RetryDelayBase = TimeSpan.FromMilliseconds(Long(read, "RETRY_DELAY_BASE_MS", (long)o.RetryDelayBase.TotalMilliseconds)),
-            BalanceRecheck = TimeSpan.FromMilliseconds(Long(read, "BALANCE_RECHECK_MS", (long)o.BalanceRecheck.TotalMilliseconds)),
-            AccountRecheck = TimeSpan.FromMilliseconds(Long(read, "ACCOUNT_RECHECK_MS", (long)o.AccountRecheck.TotalMilliseconds)),
-            Lease = TimeSpan.FromMilliseconds(Long(read, "LEASE_MS", (long)o.Lease.TotalMilliseconds)),
+            MaxSingleMinor = Setting.Long(configuration, Settings.MaxSingleMinor, o.MaxSingleMinor, 1, AmountSettingMaxMinor),
+            ReviewThresholdMinor = Setting.Long(configuration, Settings.ReviewThresholdMinor, o.ReviewThresholdMinor, 0, AmountSettingMaxMinor),
+            DailyCountMax = Setting.Int(configuration, Settings.DailyCountMax, o.DailyCountMax, 1, 1_000_000),
+            DailyAmountMaxMinor = Setting.Long(configuration, Settings.DailyAmountMaxMinor, o.DailyAmountMaxMinor, 1, AmountSettingMaxMinor),
+            MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
+            NewAccountMaxMinor = Setting.Long(configuration, Settings.NewAccountMaxMinor, o.NewAccountMaxMinor, 0, AmountSettingMaxMinor),
+            NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
+            RoundsMax = Setting.Int(configuration, Settings.RoundsMax, o.RoundsMax, 1, 100),
+            RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            AccountRecheck = Setting.Milliseconds(configuration, Settings.AccountRecheckMs, o.AccountRecheck, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            Lease = Setting.Milliseconds(configuration, Settings.LeaseMs, o.Lease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
         };
-    }
-
-    private static long Long(Func<string, string?> read, string name, long fallback)
-    {
-        var text = read(VariablePrefix + name);
-        if (string.IsNullOrWhiteSpace(text)) return fallback;
-        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value)
-            || value > int.MaxValue * 1000L)
-            throw new StartupException($"payout: {VariablePrefix}{name}='{text}' is not a non-negative whole number");
-        return value;
     }
 }

@@ -1,20 +1,22 @@
 using ContestPipeline.Contracts;
-using ContestPipeline.Payout.Dispatch;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
-using ContestPipeline.Payout.Events;
-using ContestPipeline.Payout.Orders;
+using ContestPipeline.Payout.Handlers;
+using ContestPipeline.Payout.Jobs;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ContestPipeline.Payout.Extensions;
 
 /// <summary>
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
-/// payouts.due, Stripe's events in from stripe.events, and the dispatcher that makes the
-/// Stripe calls; what became of each order out on payouts.status.
+/// payouts.due, Stripe's events in from stripe.events; the jobs that make the Stripe calls
+/// (refunds, onboarding, account reads, prize transfers), each between two transactions; what
+/// became of each order out on payouts.status.
 /// </summary>
 public static class PayoutWorker
 {
@@ -27,15 +29,22 @@ public static class PayoutWorker
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Name + ".orders", [Topics.PayoutsDue], _ =>
                 [new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler()]),
-            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], sp => [new StripeEventHandler(sp.GetRequiredService<IStripeClient>())]),
+            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], _ => [StripeEventReceivedHandler.WithEveryFamily()]),
         ])
     {
         Services = (services, _) =>
         {
             services.AddStripeClient();
-            services.AddSingleton(PayoutOptions.FromEnvironment());
-            services.AddSingleton<PayoutDispatcher>();
+            services.AddSettings(PayoutOptions.Read);
+            services.AddSingleton<SendRefundsJob>();
+            services.AddSingleton<OnboardRecipientsJob>();
+            services.AddSingleton<RefreshAccountsJob>();
+            services.AddSingleton<SendTransfersJob>();
         },
-        Loops = sp => [sp.GetRequiredService<PayoutDispatcher>()],
+        Jobs = sp =>
+        [
+            sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
+            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<SendTransfersJob>(),
+        ],
     };
 }

@@ -10,16 +10,12 @@ namespace ContestPipeline.Plumbing.Canary;
 /// through the outbox, in one transaction. Canaries for other stages are not this
 /// worker's business and are passed over.
 /// </summary>
-public sealed class CanaryHandler(string stage, string schema) : IMessageHandler
+public sealed class CanaryHandler(string stage, string schema) : MessageHandler<CanaryPassed>
 {
     private readonly string _table = SqlNames.Identifier(schema) + ".canary_hops";
 
-    public string MessageType => CanaryPassed.MessageType;
-    public int SchemaVersionMax => CanaryPassed.SchemaVersion;
-
-    public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(CanaryPassed canary, HandlerContext context, CancellationToken ct)
     {
-        var canary = message.Body<CanaryPassed>();
         if (canary.NextStage != stage) return;
         if (string.IsNullOrWhiteSpace(canary.CanaryId) || canary.CanaryId.Length > 100)
             throw new MessageRejectedException("canaryId must be 1 to 100 characters");
@@ -30,8 +26,7 @@ public sealed class CanaryHandler(string stage, string schema) : IMessageHandler
         await context.Connection.ExecuteAsync(
             $"INSERT INTO {_table} (canary_id, stage, hops) VALUES (@id, @stage, @hops)",
             new { id = canary.CanaryId, stage, hops }, context.Transaction);
-        context.Publish(message.Envelope, Topics.Canary, canary.CanaryId,
-            CanaryPassed.MessageIdFor(canary.CanaryId, stage), CanaryPassed.MessageType, CanaryPassed.SchemaVersion,
+        context.Publish(Topics.Canary, canary.CanaryId, CanaryPassed.MessageIdFor(canary.CanaryId, stage),
             new CanaryPassed(canary.CanaryId, CanaryPassed.NextAfter(stage), hops));
     }
 }

@@ -1,15 +1,17 @@
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace ContestPipeline.Plumbing.Hosting;
 
-/// <summary>One consume loop of a worker: its name, topics and handlers.</summary>
+/// <summary>One consume loop of a worker: its name (its Kafka group and inbox key), topics and handlers.</summary>
 public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers);
 
 /// <summary>
@@ -18,16 +20,11 @@ public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> T
 /// </summary>
 public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migrations, IReadOnlyList<ConsumerDefinition> Consumers)
 {
-    public Func<IServiceProvider, IReadOnlyList<IPeriodicJob>>? Jobs { get; init; }
+    /// <summary>Work driven by the clock, each run by a <see cref="JobRunner"/> beside the consume loops.</summary>
+    public Func<IServiceProvider, IReadOnlyList<IJob>>? Jobs { get; init; }
 
-    /// <summary>
-    /// Long-running loops of the worker's own (e.g. Payout's dispatcher, whose Stripe calls must
-    /// happen between two transactions), started with the consume loops after migrations.
-    /// </summary>
-    public Func<IServiceProvider, IReadOnlyList<IWorkerLoop>>? Loops { get; init; }
-
-    /// <summary>Registers the worker's own services (domain state, the Stripe client ...).</summary>
-    public Action<IServiceCollection, PipelineSettings>? Services { get; init; }
+    /// <summary>Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>), read and checked at start.</summary>
+    public Action<IServiceCollection, IConfiguration>? Services { get; init; }
 
     /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
     public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
@@ -36,36 +33,33 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
 }
 
-/// <summary>A loop a worker runs beside its consumers until stopped; returning early or throwing stops the worker.</summary>
-public interface IWorkerLoop
-{
-    string Name { get; }
-    Task RunAsync(CancellationToken ct);
-}
-
 /// <summary>
-/// Runs a worker process: checks Postgres and Kafka (one clear line and exit code 2 if
-/// either is missing), applies the schema's migrations, then runs the outbox relay and
-/// every consume loop until stopped.
+/// Runs a worker process: reads and checks its settings and probes Postgres and Kafka (one
+/// clear line and exit code 2 if anything is wrong), applies the schema's migrations, then
+/// runs the outbox relay, every consume loop and every job until stopped. If any of them
+/// stops by itself (a bug, an outage past its tolerance) the worker stops loudly: the others
+/// are stopped, the relay delivers what is committed (the bug's alert among it), and the
+/// process exits with code 1.
 /// </summary>
 public static class PipelineWorker
 {
     public const int ExitStartupFailed = 2;
+    public const int ExitStopped = 1;
 
     public static async Task<int> RunAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(args);
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        // A start-up failure is one line of ours (below), not the host's exception dump as well.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        PipelineSettings settings;
         try
         {
-            settings = PipelineSettings.Resolve(builder.Configuration);
+            var settings = PipelineSettings.Resolve(builder.Configuration);
+            builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
+            configure?.Invoke(builder.Services);
             await CheckPostgresAsync(settings.PostgresConnectionString);
             KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
-            // A worker's own services check their settings as they register (the Stripe key ...).
-            builder.Services.AddPipelineWorker(worker, settings);
-            configure?.Invoke(builder.Services);
         }
         catch (StartupException e)
         {
@@ -74,20 +68,43 @@ public static class PipelineWorker
         }
 
         using var host = builder.Build();
-        await host.RunAsync();
+        try
+        {
+            // Settings are read and validated here, before any loop starts (ValidateOnStart).
+            await host.StartAsync();
+        }
+        catch (Exception e) when (StartupProblem(e) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"{worker.Name}: {problem}");
+            return ExitStartupFailed;
+        }
+        await host.WaitForShutdownAsync();
         return Environment.ExitCode;
     }
 
-    public static IServiceCollection AddPipelineWorker(this IServiceCollection services, WorkerDefinition worker, PipelineSettings settings)
+    /// <summary>The one line a settings failure at start comes to, or null when it is not one.</summary>
+    public static string? StartupProblem(Exception e) => e switch
     {
+        StartupException s => s.Message,
+        OptionsValidationException v => string.Join("; ", v.Failures),
+        AggregateException a when a.InnerExceptions.Count > 0 && a.InnerExceptions.All(i => StartupProblem(i) is not null) =>
+            string.Join("; ", a.InnerExceptions.Select(i => StartupProblem(i))),
+        _ => null,
+    };
+
+    public static IServiceCollection AddPipelineWorker(this IServiceCollection services, WorkerDefinition worker, PipelineSettings settings,
+        IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
         DapperDefaults.Apply();
         services.AddSingleton(settings);
         services.AddSingleton(worker);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(_ => CrashPoints.FromEnvironment());
+        services.TryAddSingleton(configuration);
+        services.AddSingleton(CrashPoints.FromSettings(configuration, settings.Environment));
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddHostedService<WorkerService>();
-        worker.Services?.Invoke(services, settings);
+        worker.Services?.Invoke(services, configuration);
         return services;
     }
 
@@ -115,32 +132,37 @@ public static class PipelineWorker
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             var logger = loggers.CreateLogger("ContestPipeline." + worker.Name);
+            using var loops = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            OutboxRelay? relay = null;
             try
             {
                 await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
                 if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay"), logger);
-                var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax }, crashPoints,
-                    loggers.CreateLogger<OutboxRelay>());
-                var loops = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
+                relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax },
+                    crashPoints, loggers.CreateLogger<OutboxRelay>());
+                var consumers = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
                     new InboxConsumerOptions { Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax },
-                    crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer)));
-                logger.LogInformation("Worker {Worker} running: relay for schema {Schema}, consumers {Consumers}",
-                    worker.Name, worker.Name, string.Join(", ", worker.Consumers.Select(c => c.Consumer)));
+                    crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
-                    new PeriodicJobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name)));
-                var own = worker.Loops?.Invoke(services) ?? [];
-                var tasks = loops.Select(l => Task.Run(() => l.RunAsync(stoppingToken), CancellationToken.None))
-                    .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(stoppingToken), CancellationToken.None)))
-                    .Concat(own.Select(l => Task.Run(() => l.RunAsync(stoppingToken), CancellationToken.None)))
-                    .Append(Task.Run(() => relay.RunAsync(stoppingToken), CancellationToken.None)).ToList();
+                    new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
+                logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema}, consumers {Consumers}, jobs {Jobs}",
+                    worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name,
+                    string.Join(", ", worker.Consumers.Select(c => c.Consumer)), string.Join(", ", jobs.Select(j => j.Name)));
+
+                var runningRelay = relay;
+                var tasks = consumers.Select(c => Task.Run(() => c.RunAsync(loops.Token), CancellationToken.None))
+                    .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(loops.Token), CancellationToken.None)))
+                    .Append(Task.Run(() => runningRelay.RunAsync(loops.Token), CancellationToken.None)).ToList();
                 // Any loop that ends on its own while the host is running has failed: stop the
                 // whole worker loudly rather than run with a part missing.
                 var first = await Task.WhenAny(tasks);
                 if (!stoppingToken.IsCancellationRequested)
                 {
+                    await loops.CancelAsync();
+                    await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
                     await first;
-                    throw new InvalidOperationException("a worker loop stopped unexpectedly");
+                    throw new WorkerStoppedException("a worker loop stopped unexpectedly", new InvalidOperationException("loop returned"));
                 }
                 await Task.WhenAll(tasks);
                 producer.Flush(TimeSpan.FromSeconds(10));
@@ -148,8 +170,23 @@ public static class PipelineWorker
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogCritical(e, "Worker {Worker} stopped: {Error}", worker.Name, e.Message);
-                Environment.ExitCode = 1;
+                if (relay is not null) await DrainAsync(relay, logger);
+                Environment.ExitCode = ExitStopped;
                 lifetime.StopApplication();
+            }
+        }
+
+        /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>
+        private static async Task DrainAsync(OutboxRelay relay, ILogger logger)
+        {
+            using var timeout = new CancellationTokenSource(Limits.StopDrainTimeoutMs);
+            try
+            {
+                while (await relay.PublishBatchAsync(timeout.Token) > 0) { }
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning("Worker stopping: the outbox could not be drained: {Error}", e.Message);
             }
         }
     }

@@ -8,7 +8,8 @@ namespace ContestPipeline.Plumbing.Kafka;
 /// librdkafka 2.15.x, which build/librdkafka.sh builds and caches; its own loader
 /// (Library.Load) cannot be used on Debian 12 because it dlopens "libdl", which only
 /// exists as libdl.so.2. So a DllImport resolver maps every "librdkafka*" import of the
-/// Confluent.Kafka assembly (and of this one, for the mock cluster) to the cached build.
+/// Confluent.Kafka assembly (and of any assembly asking, such as the local tooling's mock
+/// cluster) to the cached build.
 /// </summary>
 public static class KafkaNative
 {
@@ -34,8 +35,25 @@ public static class KafkaNative
         }
     }
 
-    /// <summary>Installs the resolver once; every Kafka client factory calls this first.</summary>
-    public static void EnsureLoaded()
+    /// <summary>
+    /// Installs the resolver once for Confluent.Kafka, and for <paramref name="alsoFor"/> (an
+    /// assembly with librdkafka imports of its own, such as the local broker's mock cluster);
+    /// every Kafka client factory calls this first.
+    /// </summary>
+    public static void EnsureLoaded(Assembly? alsoFor = null)
+    {
+        EnsureLoadedCore();
+        if (alsoFor is null || alsoFor == typeof(Confluent.Kafka.Library).Assembly) return;
+        lock (Gate)
+        {
+            if (ResolvedAssemblies.Add(alsoFor))
+                NativeLibrary.SetDllImportResolver(alsoFor, (name, _, _) => name.StartsWith("librdkafka", StringComparison.Ordinal) ? _handle : 0);
+        }
+    }
+
+    private static readonly HashSet<Assembly> ResolvedAssemblies = [];
+
+    private static void EnsureLoadedCore()
     {
         if (_handle != 0) return;
         lock (Gate)
@@ -60,7 +78,6 @@ public static class KafkaNative
             DllImportResolver resolver = (name, _, _) =>
                 name.StartsWith("librdkafka", StringComparison.Ordinal) ? handle : 0;
             NativeLibrary.SetDllImportResolver(typeof(Confluent.Kafka.Library).Assembly, resolver);
-            NativeLibrary.SetDllImportResolver(Assembly.GetExecutingAssembly(), resolver);
             _handle = handle;
         }
     }

@@ -22,9 +22,11 @@ public static class DeadLetters
 {
     public static OutgoingMessage Create(
         string consumer, string messageId, string topic, int partition, long offset,
-        byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType,
-        string reason, Exception? exception, int attempts)
+        byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType, string reason)
     {
+        // Only bad input is dead-lettered, and it is at the first attempt (ErrorPolicy): a bug
+        // stops the worker instead. The header stays in the contract for readers of old letters.
+        const int attempts = 1;
         var added = new List<Header>
         {
             Header.Text(MessageHeaders.DeadLetterReason, Cut(reason)),
@@ -34,8 +36,6 @@ public static class DeadLetters
             Header.Text(MessageHeaders.DeadLetterOriginalPartition, partition.ToString(CultureInfo.InvariantCulture)),
             Header.Text(MessageHeaders.DeadLetterOriginalOffset, offset.ToString(CultureInfo.InvariantCulture)),
         };
-        if (exception is not null)
-            added.Add(Header.Text(MessageHeaders.DeadLetterException, Cut(exception.GetType().FullName + ": " + exception.Message)));
 
         var kept = new List<Header>(originalHeaders);
         var omitted = new List<string>();
@@ -85,6 +85,10 @@ public static class DeadLetters
             ? text
             : string.Create(CultureInfo.InvariantCulture, $"{text.AsSpan(0, Limits.ReasonLengthMax)}… ({text.Length - Limits.ReasonLengthMax:N0} more characters)");
     }
+
+    /// <summary>A short, stable fingerprint of a text (the first 12 hex digits of its SHA-256), for alert ids.</summary>
+    public static string Fingerprint(string text) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 
     private static string Describe(byte[] bytes) =>
         string.Create(CultureInfo.InvariantCulture, $"{bytes.Length:N0} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(bytes))}");

@@ -7,7 +7,8 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// Applies one message type's effects inside the consume loop's transaction. A handler
 /// writes only through <see cref="HandlerContext"/>'s connection and transaction and
 /// publishes only through its outbox, so effect, outgoing messages and the inbox row
-/// commit together or not at all.
+/// commit together or not at all. Most handlers derive from <see cref="MessageHandler{T}"/>;
+/// this untyped form is for handlers of message types without a body record.
 /// </summary>
 public interface IMessageHandler
 {
@@ -23,22 +24,78 @@ public interface IMessageHandler
 /// A handler that can apply a run of consecutive messages of its type at once (one
 /// statement for many rows). The consume loop calls it for runs inside a batch and falls
 /// back to <see cref="IMessageHandler.HandleAsync"/> one at a time when a run fails, so
-/// the retry and dead-letter rules stay per message.
+/// the error policy stays per message. A batch handler that publishes names each outgoing
+/// message's cause itself (<see cref="HandlerContext.Publish{T}(Cause, string, string, string, T)"/>).
 /// </summary>
 public interface IBatchMessageHandler : IMessageHandler
 {
     Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct);
 }
 
+/// <summary>
+/// The handler of one message contract: its type and schema version come from the contract
+/// (<see cref="IMessage"/>), and its body is read once, strictly, before the handler runs (an
+/// unreadable body is a rejection). The message being handled is <see cref="HandlerContext.Incoming"/>,
+/// and what the handler publishes is caused by it.
+/// </summary>
+public abstract class MessageHandler<T> : IMessageHandler where T : class, IMessage
+{
+    public string MessageType => T.Type;
+    public int SchemaVersionMax => T.Version;
+
+    Task IMessageHandler.HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
+        HandleAsync(message.Body<T>(), context, ct);
+
+    public abstract Task HandleAsync(T message, HandlerContext context, CancellationToken ct);
+}
+
+/// <summary>A <see cref="MessageHandler{T}"/> that can also apply a run of its messages at once.</summary>
+public abstract class BatchMessageHandler<T> : MessageHandler<T>, IBatchMessageHandler where T : class, IMessage
+{
+    public abstract Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct);
+}
+
+/// <summary>
+/// What an outgoing message's envelope says brought it about: the correlation id it carries
+/// on, and the id of the message (or clock-driven job) that caused it. Every message the
+/// pipeline publishes has both, so one dollar can be followed from message to message.
+/// </summary>
+public readonly record struct Cause(string CorrelationId, string CausationId)
+{
+    /// <summary>Caused by a consumed message: same correlation, that message's id as cause.</summary>
+    public static Cause Of(Envelope envelope)
+    {
+        ArgumentNullException.ThrowIfNull(envelope);
+        return new Cause(envelope.CorrelationId, envelope.MessageId);
+    }
+
+    /// <summary>
+    /// Caused by the clock (a lock time reached, a retry due, a payout dispatched): correlated
+    /// by its subject (a contest id), with <c>clock:&lt;job&gt;</c> as cause.
+    /// </summary>
+    public static Cause Clock(string job, string subject) => new(subject, "clock:" + job);
+
+    /// <summary>Caused by a message recorded earlier (e.g. a payout's order), known by its ids.</summary>
+    public static Cause Recorded(string correlationId, string messageId) => new(correlationId, messageId);
+}
+
 public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
 {
     private readonly List<OutgoingMessage> _outgoing = [];
+    private List<Action>? _onCommitted;
 
     public NpgsqlConnection Connection { get; } = connection;
     public NpgsqlTransaction Transaction { get; } = transaction;
     public TimeProvider Clock { get; } = clock;
 
-    private List<Action>? _onCommitted;
+    /// <summary>The message being handled, set by the consume loop for single-message handlers; null in jobs and batch runs.</summary>
+    public IncomingMessage? Incoming { get; internal set; }
+
+    /// <summary>
+    /// The cause of what is published without one named: the message being handled. A job or
+    /// a batch handler names each cause itself; publishing without one is a bug.
+    /// </summary>
+    public Cause? Cause { get; set; }
 
     /// <summary>
     /// Queues a message for the outbox; written just before the transaction commits. A
@@ -56,6 +113,19 @@ public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransactio
         _outgoing.Add(message);
     }
 
+    /// <summary>Publishes a contract message caused by the message being handled (<see cref="Cause"/>).</summary>
+    public void Publish<T>(string topic, string key, string messageId, T body) where T : IMessage =>
+        Publish(Cause ?? throw new InvariantViolatedException(
+            $"{T.Type} {messageId} published with no cause: a job or batch handler must name the cause of what it publishes"), topic, key, messageId, body);
+
+    /// <summary>
+    /// The one publish path: a contract message with the envelope headers (type and schema
+    /// version from the contract, correlation and causation from <paramref name="cause"/>).
+    /// </summary>
+    public void Publish<T>(Cause cause, string topic, string key, string messageId, T body) where T : IMessage =>
+        Publish(OutgoingMessage.Create(topic, key,
+            new Envelope(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, Clock.GetUtcNow()), body));
+
     /// <summary>
     /// Runs <paramref name="action"/> after the transaction committed, never if it rolled back:
     /// the place to update in-memory state that mirrors what was written. An action that
@@ -68,10 +138,6 @@ public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransactio
         if (_onCommitted is null) return;
         foreach (var action in _onCommitted) action();
     }
-
-    /// <summary>Publishes a JSON message caused by <paramref name="cause"/> (same correlation id).</summary>
-    public void Publish<T>(Envelope cause, string topic, string key, string messageId, string type, int schemaVersion, T body) =>
-        Publish(OutgoingMessage.Create(topic, key, cause.Caused(messageId, type, schemaVersion, Clock.GetUtcNow()), body));
 
     internal IReadOnlyList<OutgoingMessage> Outgoing => _outgoing;
 }

@@ -1,3 +1,5 @@
+using ContestPipeline.Contracts;
+
 namespace ContestPipeline.Plumbing.Messaging;
 
 /// <summary>
@@ -11,6 +13,8 @@ public sealed class IgnoredMessage(string messageType, int schemaVersionMax = in
     public int SchemaVersionMax => schemaVersionMax;
 
     public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) => Task.CompletedTask;
+
+    public static IMessageHandler Of<T>() where T : IMessage => new IgnoredMessage(T.Type);
 
     public static IEnumerable<IMessageHandler> Of(params string[] messageTypes) => messageTypes.Select(t => new IgnoredMessage(t));
 }

@@ -18,10 +18,11 @@ public sealed class InboxConsumerOptions
     public required string Schema { get; init; }
     public required IReadOnlyList<string> Topics { get; init; }
     public int BatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
-    public int AttemptsMax { get; init; } = Limits.HandlerAttemptsMax;
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.ConsumerPollTimeoutMs);
-    public int RetryBackoffMs { get; init; } = Limits.HandlerRetryBackoffMs;
-    public int RetryBackoffMsMax { get; init; } = Limits.HandlerRetryBackoffMsMax;
+    /// <summary>Retries of a message whose transaction keeps conflicting with another before it counts as a bug.</summary>
+    public int ConflictRetriesMax { get; init; } = Limits.ConflictRetriesMax;
+    public int ConflictBackoffMs { get; init; } = Limits.ConflictBackoffMs;
+    public int ConflictBackoffMsMax { get; init; } = Limits.ConflictBackoffMsMax;
     public TimeSpan DatabaseOutageTolerance { get; init; } = TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
 }
 
@@ -48,12 +49,13 @@ public sealed class InboxConsumerStats
 /// transaction together with their inbox rows; offsets are stored only after that commit.
 /// A message already in the inbox is skipped, so redelivery and replay are no-ops.
 ///
-/// If a handler fails, the batch is rolled back and its messages are applied one at a
-/// time: a failing message is retried a bounded number of times with backoff, then goes
-/// to <c>&lt;topic&gt;.dlq</c> (through the outbox, in the same transaction as its inbox
-/// row) and the messages behind it flow on. A message that can never apply (no message
-/// id, unknown type, unreadable body) goes there at once. An unreachable database is not
-/// the message's fault: the loop waits it out and retries without counting attempts.
+/// Failures follow <see cref="ErrorPolicy"/>. If a batch fails it is rolled back and its
+/// messages are applied one at a time, so each failure is the failing message's own: bad
+/// input (no message id, unknown type, unreadable or invalid body) goes to
+/// <c>&lt;topic&gt;.dlq</c> at once, through the outbox in the same transaction as its inbox
+/// row, and the messages behind it flow on; an unavailable database or dependency is waited
+/// out without counting against the message; a concurrency conflict is retried; a bug raises
+/// a critical alert and stops the loop with the message uncommitted.
 /// </summary>
 public sealed class InboxConsumer
 {
@@ -166,14 +168,17 @@ public sealed class InboxConsumer
                     StoreOffsets(consumer, items);
                     return;
                 }
-                catch (Exception e) when (IsOutage(e))
+                catch (Exception e) when (ErrorPolicy.IsTransient(e))
                 {
                     outageStarted ??= _clock.GetUtcNow();
                     await WaitOutOutageAsync(e, outageStarted.Value, ct);
                     if (ct.IsCancellationRequested) return;
                 }
-                catch (Exception e) when (e is not (SimulatedCrashException or FatalWorkerException))
+                catch (Exception e) when (e is not SimulatedCrashException)
                 {
+                    // Which message failed is only sure when the batch is applied one at a
+                    // time; that pass meets a bug again and stops there, after the messages
+                    // before it.
                     failed = (e as HandlerFailedException)?.Item;
                     failedError = e.InnerException ?? e;
                     _logger.LogInformation("Consumer {Consumer}: batch of {Count} rolled back ({Error}); applying one at a time",
@@ -184,7 +189,7 @@ public sealed class InboxConsumer
         }
         foreach (var item in items)
         {
-            // The message that failed the batch has used one attempt already.
+            // A rejection found in the batch needs no second try.
             await ApplyOneAsync(item, ReferenceEquals(item, failed) ? failedError : null, ct);
             if (!item.Done) return;
             StoreOffsets(consumer, [item]);
@@ -208,7 +213,7 @@ public sealed class InboxConsumer
                 toApply.Add(item);
                 continue;
             }
-            AddDeadLetter(context, item, item.Rejection, null, 0);
+            AddDeadLetter(context, item, item.Rejection, AlertSeverities.Warning);
             rejected++;
         }
         // Consecutive messages for the same batch-capable handler are applied in one call;
@@ -222,19 +227,26 @@ public sealed class InboxConsumer
             try
             {
                 if (end - start > 1)
+                {
+                    (context.Incoming, context.Cause) = (null, null);
                     await ((IBatchMessageHandler)handler).HandleBatchAsync([.. toApply[start..end].Select(i => i.Message!)], context, ct);
+                }
                 else
-                    await handler.HandleAsync(toApply[start].Message!, context, ct);
+                {
+                    var message = toApply[start].Message!;
+                    (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
+                    await handler.HandleAsync(message, context, ct);
+                }
             }
-            catch (Exception e) when (e is not (SimulatedCrashException or FatalWorkerException) && !IsOutage(e))
+            catch (Exception e) when (e is not SimulatedCrashException && ErrorPolicy.Classify(e) is not FailureKind.Transient)
             {
                 // A failed run cannot say which message failed; the one-at-a-time pass will.
-                // A broken invariant is not the message's fault: it stops the worker instead.
                 throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
             }
             start = end;
         }
         var applied = toApply.Count;
+        (context.Incoming, context.Cause) = (null, null);
         await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         RunCommitted(context);
@@ -245,53 +257,83 @@ public sealed class InboxConsumer
         foreach (var item in items) item.Done = true;
     }
 
-    /// <summary>Applies one message with bounded retries; dead-letters it when they run out.</summary>
+    /// <summary>
+    /// Applies one message by the error policy: done, dead-lettered (rejected), waited out
+    /// (transient), retried (conflict), or the loop stops (bug).
+    /// </summary>
     private async Task ApplyOneAsync(Item item, Exception? earlierError, CancellationToken ct)
     {
         if (earlierError is MessageRejectedException rejectedInBatch)
         {
-            await DeadLetterAsync(item, rejectedInBatch.Reason, null, 1, ct);
+            await DeadLetterAsync(item, rejectedInBatch.Reason, rejectedInBatch.Severity, ct);
             return;
         }
-        var attempts = earlierError is null ? 0 : 1;
-        var lastError = earlierError;
+        var conflicts = 0;
         var outageStarted = (DateTimeOffset?)null;
-        while (attempts < _options.AttemptsMax)
+        while (!ct.IsCancellationRequested)
         {
-            if (attempts > 0) await DelayBeforeRetryAsync(item, attempts, ct);
-            if (ct.IsCancellationRequested) return;
-            attempts++;
+            Exception error;
             try
             {
                 await ApplyAsync([item], ct);
                 return;
             }
-            catch (Exception e) when (IsOutage(e))
+            catch (Exception e) when (e is not SimulatedCrashException)
             {
-                // Not the message's fault: this attempt does not count.
-                attempts--;
-                outageStarted ??= _clock.GetUtcNow();
-                await WaitOutOutageAsync(e, outageStarted.Value, ct);
+                error = e is HandlerFailedException ? e.InnerException! : e;
             }
-            catch (HandlerFailedException e) when (e.InnerException is MessageRejectedException rejected)
+            switch (ErrorPolicy.Classify(error))
             {
-                await DeadLetterAsync(item, rejected.Reason, null, attempts, ct);
-                return;
-            }
-            catch (Exception e) when (e is not (SimulatedCrashException or FatalWorkerException))
-            {
-                lastError = e.InnerException ?? e;
-                _logger.LogWarning("Consumer {Consumer}: {Type} {MessageId} at {Where} failed (attempt {Attempt} of {AttemptsMax}): {Error}",
-                    _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, attempts, _options.AttemptsMax, lastError.Message);
+                case FailureKind.Rejected:
+                    await DeadLetterAsync(item, ((MessageRejectedException)error).Reason, ((MessageRejectedException)error).Severity, ct);
+                    return;
+                case FailureKind.Transient:
+                    outageStarted ??= _clock.GetUtcNow();
+                    await WaitOutOutageAsync(error, outageStarted.Value, ct);
+                    continue;
+                case FailureKind.Conflict when ++conflicts <= _options.ConflictRetriesMax:
+                    _logger.LogInformation("Consumer {Consumer}: {Type} {MessageId} at {Where} conflicted with another transaction (retry {Retry} of {RetriesMax}): {Error}",
+                        _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, conflicts, _options.ConflictRetriesMax, error.Message);
+                    await DelayAsync(Backoff.Exponential(conflicts, _options.ConflictBackoffMs, _options.ConflictBackoffMsMax), ct);
+                    continue;
+                default:
+                    await StopOnBugAsync(item, error, conflicts, ct);
+                    return;
             }
         }
-        await DeadLetterAsync(item, $"handler failed after {attempts} attempts: {lastError?.Message}", lastError, attempts, ct);
     }
 
-    private async Task DelayBeforeRetryAsync(Item item, int attempts, CancellationToken ct)
+    /// <summary>
+    /// A bug: a critical alert (one per message however often the worker restarts into it),
+    /// then the loop stops with the message neither applied nor committed. It is applied once
+    /// the bug is fixed and the worker restarted, never dead-lettered.
+    /// </summary>
+    private async Task StopOnBugAsync(Item item, Exception error, int conflicts, CancellationToken ct)
     {
-        var delay = Backoff.Exponential(attempts, _options.RetryBackoffMs, _options.RetryBackoffMsMax);
-        _logger.LogDebug("Consumer {Consumer}: retrying {MessageId} in {DelayMs} ms", _options.Consumer, item.InboxId, (int)delay.TotalMilliseconds);
+        var what = conflicts > _options.ConflictRetriesMax
+            ? $"kept conflicting with other transactions after {_options.ConflictRetriesMax} retries"
+            : "hit a bug";
+        var message = $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} at {item.Where} {what}: {error.GetType().Name}: {error.Message}; "
+            + $"consumer {_options.Consumer} stopped with it uncommitted. Fix the cause and restart the worker; the message is applied then.";
+        _logger.LogCritical(error, "Consumer {Consumer}: {Message}", _options.Consumer, message);
+        try
+        {
+            await UnitOfWork.RunAsync(_dataSource, _outbox, _clock, "bug alert", context =>
+            {
+                context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
+                context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", item.Where, message, item.InboxId);
+                return Task.FromResult(true);
+            }, ct);
+        }
+        catch (Exception alertError) when (alertError is not OperationCanceledException)
+        {
+            _logger.LogCritical(alertError, "Consumer {Consumer}: the bug alert could not be written either", _options.Consumer);
+        }
+        throw new WorkerStoppedException(message, error);
+    }
+
+    private static async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
 
@@ -303,11 +345,11 @@ public sealed class InboxConsumer
         }
         catch (Exception e)
         {
-            throw new FatalWorkerException("an after-commit action failed; in-memory state no longer matches the database", e);
+            throw new InvariantViolatedException("an after-commit action failed; in-memory state no longer matches the database", e);
         }
     }
 
-    private async Task DeadLetterAsync(Item item, string reason, Exception? exception, int attempts, CancellationToken ct)
+    private async Task DeadLetterAsync(Item item, string reason, string severity, CancellationToken ct)
     {
         var outageStarted = (DateTimeOffset?)null;
         while (!ct.IsCancellationRequested)
@@ -319,14 +361,14 @@ public sealed class InboxConsumer
                 var context = new HandlerContext(conn, tx, _clock);
                 var rejected = item with { Rejection = reason };
                 var claimed = (await ClaimAsync(conn, tx, [rejected])).Count == 1;
-                if (claimed) AddDeadLetter(context, item, reason, exception, attempts);
+                if (claimed) AddDeadLetter(context, item, reason, severity);
                 await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
                 await tx.CommitAsync(CancellationToken.None);
                 if (claimed) Stats.AddDeadLettered(1); else Stats.AddDuplicates(1);
                 item.Done = true;
                 return;
             }
-            catch (Exception e) when (IsOutage(e))
+            catch (Exception e) when (ErrorPolicy.IsTransient(e))
             {
                 outageStarted ??= _clock.GetUtcNow();
                 await WaitOutOutageAsync(e, outageStarted.Value, ct);
@@ -365,15 +407,17 @@ public sealed class InboxConsumer
         return fresh;
     }
 
-    private void AddDeadLetter(HandlerContext context, Item item, string reason, Exception? exception, int attempts)
+    private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity)
     {
         var r = item.Result;
+        context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
         context.Publish(DeadLetters.Create(_options.Consumer, item.InboxId, r.Topic, r.Partition.Value, r.Offset.Value,
-            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, exception, attempts));
+            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason));
         // Bad input is dead-lettered and alerted in one transaction: an operator hears of it once.
-        context.RaiseAlert(_options.Consumer, AlertSeverities.Warning, "dead_letter", $"{r.Topic}/{item.InboxId}",
+        context.RaiseAlert(_options.Consumer, severity, "dead_letter", $"{r.Topic}/{item.InboxId}",
             $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",
             $"{item.InboxId}:{r.Offset.Value}");
+        context.Cause = null;
         _logger.LogError("Consumer {Consumer}: dead-lettered {MessageId} from {Where} to {DeadLetterTopic}: {Reason}",
             _options.Consumer, item.InboxId, item.Where, Topics.DeadLetter(r.Topic), reason);
     }
@@ -427,19 +471,13 @@ public sealed class InboxConsumer
     {
         var down = _clock.GetUtcNow() - since;
         if (down > _options.DatabaseOutageTolerance)
-            throw new InvalidOperationException(
+            throw new WorkerStoppedException(
                 $"consumer {_options.Consumer}: database or dependency unavailable for {down.TotalSeconds:F0} s, giving up: {e.Message}", e);
         var delay = Backoff.Exponential((int)Math.Min(20, down.TotalSeconds + 1), 200, Limits.DatabaseRetryBackoffMsMax);
         _logger.LogWarning("Consumer {Consumer}: database or dependency unavailable for {DownSeconds:F0} s, retrying in {DelayMs} ms: {Error}",
             _options.Consumer, down.TotalSeconds, (int)delay.TotalMilliseconds, e.Message);
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
-
-    /// <summary>Failures that are no message's fault: the database or a dependency is unavailable.</summary>
-    private static bool IsOutage(Exception e) =>
-        e is TransientDependencyException
-        || e is NpgsqlException { IsTransient: true } && e is not PostgresException { SqlState: "40001" or "40P01" }
-        || e is NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException };
 
     private sealed class HandlerFailedException(Item? item, Exception inner) : Exception(inner.Message, inner)
     {

@@ -107,12 +107,3 @@ public sealed class IncomingMessage
         return list;
     }
 }
-
-/// <summary>
-/// A message that can never be applied as it is (unreadable, invalid, unknown type): it
-/// goes to the dead-letter topic at once with <see cref="Reason"/>, without retries.
-/// </summary>
-public sealed class MessageRejectedException(string reason) : Exception(reason)
-{
-    public string Reason => Message;
-}

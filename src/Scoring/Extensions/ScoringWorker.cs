@@ -4,16 +4,20 @@ using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Scoring.Games;
+using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Handlers;
 using ContestPipeline.Scoring.Jobs;
-using ContestPipeline.Scoring.Lifecycle;
-using ContestPipeline.Scoring.Runtime;
+using ContestPipeline.Scoring.Store;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace ContestPipeline.Scoring.Extensions;
 
-/// <summary>The referee's wiring: contest timelines and game facts in, lifecycle and standings out.</summary>
+/// <summary>
+/// The referee's wiring: contest timelines and game facts in, lifecycle and standings out.
+/// Handlers record facts (and keep the in-memory boards); the referee job makes every
+/// transition; live standings and correction reports are published by their own jobs.
+/// </summary>
 public static class ScoringWorker
 {
     public const string Name = "scoring";
@@ -28,22 +32,25 @@ public static class ScoringWorker
                 var memory = sp.GetRequiredService<ScoringState>();
                 return
                 [
-                    new ContestScheduledHandler(memory), new EntryAcceptedHandler(memory), new EntriesClosedHandler(memory),
-                    new CancelRequestedHandler(memory),
+                    new ContestScheduledHandler(memory), new EntryAcceptedHandler(memory), new EntriesClosedHandler(), new ContestCancelRequestedHandler(),
                     // The rest of the timeline is other workers' business, or the referee's own output.
-                    .. IgnoredMessage.Of(EntryRejected.MessageType, ContestStateChanged.MessageType, ContestCompleted.MessageType, ContestSettled.MessageType,
-                        ContestPaid.MessageType),
+                    IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(), IgnoredMessage.Of<ContestCompleted>(),
+                    IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
                 ];
             }),
-            new ConsumerDefinition(Name + ".games", [Topics.Games], sp => [.. GameFactsHandler.All(sp.GetRequiredService<ScoringState>())]),
+            new ConsumerDefinition(Name + ".games", [Topics.Games], sp =>
+            {
+                var memory = sp.GetRequiredService<ScoringState>();
+                return [new GameScheduledHandler(), new GameStartedHandler(), new StatUpdatedHandler(memory), new StatCorrectedHandler(memory), new GameEndedHandler()];
+            }),
         ])
     {
         Services = (services, _) => services.AddSingleton<ScoringState>(),
-        Warmup = (sp, ct) => sp.GetRequiredService<ScoringState>().LoadAsync(sp.GetRequiredService<NpgsqlDataSource>(), ct),
+        Warmup = (sp, ct) => ScoringStore.LoadLiveBoardsAsync(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ScoringState>(), ct),
         Jobs = sp =>
         [
+            new RefereeJob(sp.GetRequiredService<ScoringState>()),
             new PublishStandingsJob(sp.GetRequiredService<ScoringState>()),
-            new CompleteContestsJob(sp.GetRequiredService<ScoringState>()),
             new ReportCorrectionsJob(),
         ],
     };

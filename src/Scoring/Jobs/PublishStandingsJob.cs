@@ -2,7 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Scoring.Runtime;
+using ContestPipeline.Scoring.Domain;
 
 namespace ContestPipeline.Scoring.Jobs;
 
@@ -12,12 +12,12 @@ namespace ContestPipeline.Scoring.Jobs;
 /// 100,000-entry contest bounded however fast stats arrive, and the interval bounds how
 /// stale published standings can be.
 /// </summary>
-public sealed class PublishStandingsJob(ScoringState memory) : IPeriodicJob
+public sealed class PublishStandingsJob(ScoringState memory) : IJob
 {
     public string Name => "publish-standings";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
 
-    public Task RunAsync(HandlerContext context, CancellationToken ct)
+    public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, context =>
     {
         var now = context.Clock.GetUtcNow();
         var due = memory.Read(contests => contests.Values
@@ -29,12 +29,11 @@ public sealed class PublishStandingsJob(ScoringState memory) : IPeriodicJob
             var contestId = contest.Definition.ContestId;
             // Live standings are a view, not a fact with a natural id, and a board's version
             // restarts with the worker: the publication time keeps ids unique.
-            var id = $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{version}";
-            context.Publish(OutgoingMessage.Create(Topics.Standings, contestId,
-                new Envelope(id, StandingsUpdated.MessageType, StandingsUpdated.SchemaVersion, contestId, null, now),
-                new StandingsUpdated(contestId, version, entryCount, leaders, now, asOf)));
+            context.Publish(Cause.Clock(Name, contestId), Topics.Standings, contestId, $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{version}",
+                new StandingsUpdated(contestId, version, entryCount, leaders, now, asOf));
             context.OnCommitted(() => contest.PublishedVersion = version);
         }
-        return Task.CompletedTask;
-    }
+        // Publishing again at once would find nothing new: the interval is the pacing.
+        return Task.FromResult(false);
+    }, ct);
 }

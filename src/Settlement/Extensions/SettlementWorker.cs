@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
@@ -7,12 +8,14 @@ using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Handlers;
+using ContestPipeline.Settlement.Jobs;
 
 namespace ContestPipeline.Settlement.Extensions;
 
 /// <summary>
 /// Settlement's wiring: contest timelines, final standings and what became of payouts and
-/// refunds in; prizes, the ledger, payout orders and PAID out.
+/// refunds in; prizes, the ledger, payout orders and PAID out. Handlers record facts; the
+/// jobs settle a contest once its facts are all in, and mark it PAID once its payouts are.
 /// </summary>
 public static class SettlementWorker
 {
@@ -26,16 +29,20 @@ public static class SettlementWorker
             new ConsumerDefinition(Name + ".lifecycle", [Topics.ContestLifecycle], _ =>
             [
                 new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(), new ContestStateChangedHandler(),
-                .. IgnoredMessage.Of(EntryRejected.MessageType, EntriesClosed.MessageType, Contracts.Contests.ContestCancelRequested.MessageType,
-                    ContestSettled.MessageType, ContestPaid.MessageType),
+                // The rest of the timeline is other workers' business, or Settlement's own output.
+                IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<EntriesClosed>(), IgnoredMessage.Of<ContestCancelRequested>(),
+                IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
             ]),
             new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
-                [new FinalStandingsHandler(), .. IgnoredMessage.Of(StandingsUpdated.MessageType, StandingsCorrectionReported.MessageType)]),
+                [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(), IgnoredMessage.Of<StandingsCorrectionReported>()]),
             new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsStatus], _ =>
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(), new EntryFeeRefundedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
-                .. IgnoredMessage.Of(PayoutStatusChanged.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType),
+                IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(), IgnoredMessage.Of<RecipientOnboardingRequested>(),
             ]),
-        ]);
+        ])
+    {
+        Jobs = _ => [new SettleContestsJob(), new MarkContestsPaidJob()],
+    };
 }

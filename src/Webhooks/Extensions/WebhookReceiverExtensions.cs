@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -13,6 +13,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+
+using ContestPipeline.Webhooks.Domain;
+using ContestPipeline.Webhooks.Handlers;
 
 namespace ContestPipeline.Webhooks.Extensions;
 
@@ -89,13 +92,12 @@ public static class WebhookReceiverHost
 
     public static WebhookReceiverOptions OptionsFromEnvironment(string? listenUrl, ILoggerFactory loggerFactory, IConfiguration? configuration = null)
     {
-        var secrets = (configuration?[SecretsVariable] ?? Environment.GetEnvironmentVariable(SecretsVariable) ?? "")
-            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        if (secrets.Length == 0) throw new StartupException($"no webhook signing secrets: set {SecretsVariable} (whsec_..., comma-separated)");
+        var secrets = Setting.List(configuration, SecretsVariable);
+        if (secrets.Count == 0) throw new StartupException($"no webhook signing secrets: set {SecretsVariable} (whsec_..., comma-separated)");
         if (secrets.Any(s => !s.StartsWith("whsec_", StringComparison.Ordinal)))
             throw new StartupException($"{SecretsVariable}: every secret starts with whsec_ (is an API key there?)");
         var settings = PipelineSettings.Resolve(configuration);
-        listenUrl ??= configuration?[ListenUrlVariable] ?? Environment.GetEnvironmentVariable(ListenUrlVariable);
+        listenUrl ??= Setting.Text(configuration, ListenUrlVariable);
         return new WebhookReceiverOptions
         {
             BootstrapServers = settings.KafkaBootstrapServers,

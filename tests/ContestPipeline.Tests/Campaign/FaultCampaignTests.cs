@@ -1,4 +1,4 @@
-using ContestPipeline.Operator.Campaign;
+using ContestPipeline.Local.Campaign;
 using ContestPipeline.Tests.Infrastructure;
 using Xunit.Abstractions;
 

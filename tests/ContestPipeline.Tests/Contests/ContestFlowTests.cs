@@ -1,9 +1,9 @@
 using System.Text.Json;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;

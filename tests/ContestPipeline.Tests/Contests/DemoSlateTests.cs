@@ -1,5 +1,7 @@
-using ContestPipeline.Operator.Commands;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Local.Bench;
+using ContestPipeline.Local.Broker;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
 

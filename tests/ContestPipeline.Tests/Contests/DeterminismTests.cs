@@ -1,7 +1,7 @@
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Domain;
 using ContestPipeline.Tests.Infrastructure;

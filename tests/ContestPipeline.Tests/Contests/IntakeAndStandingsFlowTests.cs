@@ -1,11 +1,12 @@
 using System.Text.Json;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Contracts;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;

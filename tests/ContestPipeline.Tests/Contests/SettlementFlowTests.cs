@@ -1,6 +1,6 @@
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Contests.ContestScenarios;

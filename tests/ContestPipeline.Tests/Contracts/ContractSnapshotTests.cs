@@ -1,9 +1,10 @@
 using System.Collections;
 using System.Reflection;
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 
 namespace ContestPipeline.Tests.Contracts;
 

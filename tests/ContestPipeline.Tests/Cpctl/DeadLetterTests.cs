@@ -1,6 +1,9 @@
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operator.Commands;
+using ContestPipeline.Local.Bench;
+using ContestPipeline.Local.Broker;
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Contests.ContestScenarios;

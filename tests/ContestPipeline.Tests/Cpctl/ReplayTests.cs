@@ -1,9 +1,12 @@
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts;
+using ContestPipeline.Local.Bench;
 using ContestPipeline.Operator.Commands;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Local.Broker;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Tests.Infrastructure;
@@ -209,10 +212,10 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         run.StartWorker(name, env: name == "payout"
             ? new Dictionary<string, string?>
             {
-                [PayoutOptions.VariablePrefix + "RETRY_DELAY_BASE_MS"] = "200",
-                [PayoutOptions.VariablePrefix + "BALANCE_RECHECK_MS"] = "300",
-                [PayoutOptions.VariablePrefix + "LEASE_MS"] = "1000",
-                [PayoutOptions.VariablePrefix + "ACCOUNT_RECHECK_MS"] = "500",
+                [PayoutOptions.Settings.RetryDelayBaseMs] = "200",
+                [PayoutOptions.Settings.BalanceRecheckMs] = "300",
+                [PayoutOptions.Settings.LeaseMs] = "1000",
+                [PayoutOptions.Settings.AccountRecheckMs] = "500",
             }
             : null);
 

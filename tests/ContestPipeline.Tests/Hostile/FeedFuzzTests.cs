@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Ingestion.Feed;
+using ContestPipeline.Ingestion.Handlers;
+using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Tests.Hostile;

@@ -1,23 +1,26 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using Confluent.Kafka;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Contracts;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Webhooks.Domain;
+using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Contests.ContestScenarios;
-using WebhookLimits = ContestPipeline.Webhooks.WebhookLimits;
-using WebhookReceiver = ContestPipeline.Webhooks.WebhookReceiver;
+using WebhookLimits = ContestPipeline.Webhooks.Domain.WebhookLimits;
+using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
 
 namespace ContestPipeline.Tests.Hostile;
 

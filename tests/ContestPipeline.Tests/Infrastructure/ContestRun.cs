@@ -1,7 +1,8 @@
 using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
 

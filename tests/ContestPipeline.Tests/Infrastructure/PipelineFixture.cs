@@ -1,9 +1,10 @@
 using Confluent.Kafka;
-using ContestPipeline.Operator.Local;
-using ContestPipeline.Plumbing;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;

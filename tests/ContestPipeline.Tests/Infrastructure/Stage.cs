@@ -1,7 +1,7 @@
-using ContestPipeline.Plumbing;
+using Confluent.Kafka;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
-using Confluent.Kafka;
+using ContestPipeline.Plumbing;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -44,12 +44,12 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
         return new OutboxRelay(fixture.DataSource, _producer, options, crashPoints ?? new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
     }
 
-    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int attemptsMax = 3, int batchSizeMax = Limits.ConsumerBatchSizeMax) =>
+    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int batchSizeMax = Limits.ConsumerBatchSizeMax) =>
         new(fixture.DataSource, fixture.BootstrapServers, [Effects],
             new InboxConsumerOptions
             {
                 Consumer = name ?? Schema + ".consumer", Schema = Schema, Topics = [Topic],
-                AttemptsMax = attemptsMax, RetryBackoffMs = 20, RetryBackoffMsMax = 100, BatchSizeMax = batchSizeMax,
+                ConflictBackoffMs = 20, ConflictBackoffMsMax = 100, BatchSizeMax = batchSizeMax,
             },
             crashPoints ?? new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
 

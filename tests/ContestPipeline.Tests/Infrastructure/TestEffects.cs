@@ -10,10 +10,12 @@ namespace ContestPipeline.Tests.Infrastructure;
 public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
 {
     public const string Type = "TestEventHappened";
-    /// <summary>Fails on every attempt.</summary>
+    /// <summary>Bad input: rejected on every attempt (dead-lettered at once).</summary>
     public const string Poison = "poison";
-    /// <summary>Fails on its first attempt only.</summary>
+    /// <summary>Loses to a concurrent transaction on its first attempt only (a conflict, retried).</summary>
     public const string FlakyOnce = "flaky-once";
+    /// <summary>Hits a bug in the handler, until the handler is fixed (<see cref="TestEffects.BugFixed"/>).</summary>
+    public const string Bug = "bug";
 
     public static OutgoingMessage Message(string topic, TestEvent body, string? messageId = null)
     {
@@ -46,13 +48,17 @@ public class TestEffects(string schema) : IMessageHandler
     {
         var body = message.Body<TestEvent>();
         var attempt = _attempts.AddOrUpdate(message.Envelope.MessageId, 1, (_, n) => n + 1);
-        if (body.Behaviour == TestEvent.Poison) throw new InvalidOperationException($"poison message {body.Key}/{body.Seq}");
-        if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new InvalidOperationException("flaky first attempt");
+        if (body.Behaviour == TestEvent.Poison) throw new MessageRejectedException($"poison message {body.Key}/{body.Seq}");
+        if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new ConcurrencyConflictException("flaky first attempt");
+        if (body.Behaviour == TestEvent.Bug && !BugFixed) throw new InvalidOperationException($"bug on {body.Key}/{body.Seq}");
         await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
             new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
     }
 
     public int AttemptsOf(string messageId) => _attempts.GetValueOrDefault(messageId);
+
+    /// <summary>Set to deploy the fix: a message that hit the bug applies when it is read again.</summary>
+    public bool BugFixed { get; set; }
 }
 
 /// <summary>The same effect, applied for a whole run of messages in one statement.</summary>
@@ -63,7 +69,7 @@ public sealed class BatchTestEffects(string schema) : TestEffects(schema), IBatc
     public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct)
     {
         var bodies = messages.Select(m => m.Body<TestEvent>()).ToList();
-        if (bodies.Any(b => b.Behaviour == TestEvent.Poison)) throw new InvalidOperationException("poison message in run");
+        if (bodies.Any(b => b.Behaviour == TestEvent.Poison)) throw new MessageRejectedException("poison message in run");
         Runs++;
         await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) SELECT * FROM unnest(@ids, @keys, @seqs)",
             new { ids = messages.Select(m => m.Envelope.MessageId).ToArray(), keys = bodies.Select(b => b.Key).ToArray(), seqs = bodies.Select(b => b.Seq).ToArray() },

@@ -2,7 +2,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Tests.Ingestion;
 

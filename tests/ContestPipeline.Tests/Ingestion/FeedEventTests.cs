@@ -1,8 +1,10 @@
 using System.Text;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts;
 using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Ingestion.Feed;
+using ContestPipeline.Ingestion.Handlers;
+using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Tests.Ingestion;
@@ -57,7 +59,7 @@ public sealed class FeedEventTests
         var e = FeedEvent.From(Message("g|1"u8.ToArray(), StatUpdated.MessageType, Stat("g|1")));
         var late = new FeedDrop(e.Item, FeedDropReason.Late, "sequence 3 arrived after it was skipped at 2026-11-22T19:40:42.000Z");
         Assert.Equal("StatUpdated for game 'g\\u007C1' at sequence 3: sequence 3 arrived after it was skipped at 2026-11-22T19:40:42.000Z",
-            FeedProcessor.DropReason(e, late));
+            FeedDrops.Reason(e, late));
     }
 
     [Fact]
@@ -66,15 +68,15 @@ public sealed class FeedEventTests
         var item = new FeedItem(117, "p:g1:117:again", "bbbb");
         var duplicate = new FeedDrop(item, FeedDropReason.Duplicate, "sequence 117 was already applied");
 
-        var conflict = FeedProcessor.ConflictWithReleased(duplicate, "aaaa");
+        var conflict = FeedDrops.ConflictWithReleased(duplicate, "aaaa");
 
         Assert.NotNull(conflict);
         Assert.Equal(FeedDropReason.Conflict, conflict.Reason);
         Assert.Equal("sequence 117 (hash bbbb) differs from the event already taken under it (hash aaaa); " +
             "the first received is kept: send the intended value as a new event with a new sequence", conflict.Detail);
         // The same content again is a re-send; nothing known about the sequence leaves it a duplicate.
-        Assert.Null(FeedProcessor.ConflictWithReleased(duplicate, "bbbb"));
-        Assert.Null(FeedProcessor.ConflictWithReleased(duplicate, null));
-        Assert.Null(FeedProcessor.ConflictWithReleased(duplicate with { Reason = FeedDropReason.Late }, "aaaa"));
+        Assert.Null(FeedDrops.ConflictWithReleased(duplicate, "bbbb"));
+        Assert.Null(FeedDrops.ConflictWithReleased(duplicate, null));
+        Assert.Null(FeedDrops.ConflictWithReleased(duplicate with { Reason = FeedDropReason.Late }, "aaaa"));
     }
 }

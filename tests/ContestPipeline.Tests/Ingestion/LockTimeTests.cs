@@ -1,8 +1,9 @@
 using System.Text.Json;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Ingestion.Contests;
+using ContestPipeline.Contracts;
 using ContestPipeline.Ingestion.Extensions;
+using ContestPipeline.Ingestion.Handlers;
+using ContestPipeline.Ingestion.Jobs;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
@@ -66,14 +67,15 @@ public sealed class LockTimeTests(PipelineFixture fixture)
         }
     }
 
+    /// <summary>Runs the job once, as its runner would, and returns what it put in the outbox.</summary>
     private static async Task<IReadOnlyList<OutgoingMessage>> RunJobAsync(NpgsqlDataSource dataSource, TimeProvider clock)
     {
         await using var conn = await dataSource.OpenConnectionAsync();
-        await using var tx = await conn.BeginTransactionAsync();
-        var context = new HandlerContext(conn, tx, clock);
-        await new CloseEntriesJob().RunAsync(context, CancellationToken.None);
-        await tx.CommitAsync();
-        return [.. context.Outgoing];
+        var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM ingestion.outbox");
+        await new CloseEntriesJob().RunAsync(new JobContext(dataSource, new Outbox(IngestionWorker.Name), clock), CancellationToken.None);
+        var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload, string Headers)>(
+            "SELECT message_id, topic, message_key, message_type, payload, headers::text FROM ingestion.outbox WHERE id > @before ORDER BY id", new { before });
+        return [.. rows.Select(r => new OutgoingMessage(r.MessageId, r.Topic, r.Key, r.Type, r.Payload, HeaderJson.Read(r.Headers)))];
     }
 
     private static async Task<List<string>> StatusesAsync(NpgsqlDataSource dataSource)

@@ -1,8 +1,8 @@
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using ContestPipeline.Contracts;
-using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Messaging;
@@ -17,7 +17,7 @@ public sealed class DeadLetterSizeTests
     public void A_small_dead_letter_keeps_everything_and_says_nothing_was_left_out()
     {
         var d = DeadLetters.Create("c", "m1", "provider.feed", 2, 88, "g1"u8.ToArray(), "{}"u8.ToArray(), [Header.Text("type", "StatUpdated")],
-            "StatUpdated", "why", null, 1);
+            "StatUpdated", "why");
 
         Assert.Equal("{}"u8.ToArray(), d.Payload);
         Assert.Equal("g1"u8.ToArray(), d.Key);
@@ -30,7 +30,7 @@ public sealed class DeadLetterSizeTests
         var key = new byte[800_000];
         Header[] headers = [Header.Text("type", "StatUpdated"), new("junk-a", new byte[700_000]), new("junk-b", new byte[300_000])];
 
-        var d = DeadLetters.Create("c", "m1", "provider.feed", 0, 5, key, "{}"u8.ToArray(), headers, "StatUpdated", new string('r', 50_000), null, 0);
+        var d = DeadLetters.Create("c", "m1", "provider.feed", 0, 5, key, "{}"u8.ToArray(), headers, "StatUpdated", new string('r', 50_000));
 
         Assert.True(d.WireBytes <= Limits.MessageBytesMax, $"{d.WireBytes} bytes");
         Assert.Equal("{}"u8.ToArray(), d.Payload);

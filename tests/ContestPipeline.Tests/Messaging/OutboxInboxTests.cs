@@ -1,10 +1,10 @@
 using System.Text;
-using Dapper;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
-using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
+using Dapper;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Messaging;
@@ -155,7 +155,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Poison_message_is_dead_lettered_after_the_configured_attempts_and_the_messages_behind_it_flow()
+    public async Task A_rejected_message_is_dead_lettered_at_once_with_its_reason_a_conflict_is_retried_and_the_messages_behind_flow()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var messages = Enumerable.Range(1, 10).Select(i => TestEvent.Message(stage.Topic,
@@ -163,24 +163,25 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await stage.EnqueueAsync(messages);
 
         stage.Start(stage.Relay().RunAsync);
-        var consumer = stage.Consumer(attemptsMax: 3);
+        var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
         await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= 9, Patience, "the nine good messages applied");
 
         var applied = await stage.AppliedAsync();
         Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9, 10], applied.Select(a => a.Seq));
-        Assert.Equal(3, stage.Effects.AttemptsOf(messages[4].OutboxId));
+        // Rejected in the batch, then once on its own: bad input gets no retries.
+        Assert.Equal(1, stage.Effects.AttemptsOf(messages[4].OutboxId));
         Assert.Equal(2, stage.Effects.AttemptsOf(messages[6].OutboxId));
 
         var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1, Patience));
         Assert.Equal(messages[4].Payload, dead.Message.Value);
         Assert.Equal("k", Encoding.UTF8.GetString(dead.Message.Key!));
-        Assert.StartsWith("handler failed after 3 attempts: poison message k/5", HeaderOf(dead, MessageHeaders.DeadLetterReason));
-        Assert.Equal("3", HeaderOf(dead, MessageHeaders.DeadLetterAttempts));
+        Assert.Equal("poison message k/5", HeaderOf(dead, MessageHeaders.DeadLetterReason));
+        Assert.Equal("1", HeaderOf(dead, MessageHeaders.DeadLetterAttempts));
         Assert.Equal(stage.Topic, HeaderOf(dead, MessageHeaders.DeadLetterOriginalTopic));
         Assert.Equal("0", HeaderOf(dead, MessageHeaders.DeadLetterOriginalPartition));
         Assert.Equal("4", HeaderOf(dead, MessageHeaders.DeadLetterOriginalOffset));
-        Assert.Contains("InvalidOperationException", HeaderOf(dead, MessageHeaders.DeadLetterException));
+        Assert.DoesNotContain(dead.Message.Headers, h => h.Key == MessageHeaders.DeadLetterException);
         Assert.Equal(messages[4].OutboxId, HeaderOf(dead, MessageHeaders.MessageId));
         Assert.Equal(1, consumer.Stats.DeadLettered);
     }
@@ -195,14 +196,47 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Equal(40, await stage.Relay().PublishBatchAsync(CancellationToken.None));
 
         stage.Start(stage.Relay().RunAsync);
-        var consumer = stage.Consumer(attemptsMax: 3);
+        var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
         await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= 39 && consumer.Stats.DeadLettered == 1, Patience, "39 applied, 1 dead-lettered");
 
         Assert.Equal(Enumerable.Range(1, 40).Where(i => i != 25), (await stage.AppliedAsync()).Select(a => a.Seq));
-        Assert.Equal(3, stage.Effects.AttemptsOf(messages[24].OutboxId));
+        Assert.Equal(1, stage.Effects.AttemptsOf(messages[24].OutboxId));
         var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1, Patience));
         Assert.Equal(messages[24].OutboxId, HeaderOf(dead, MessageHeaders.MessageId));
+    }
+
+    [Fact]
+    public async Task A_bug_stops_the_consumer_with_the_message_uncommitted_and_one_critical_alert_and_after_the_fix_it_applies_once()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var messages = Enumerable.Range(1, 6).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 3 ? TestEvent.Bug : null))).ToList();
+        await stage.EnqueueAsync(messages);
+        Assert.Equal(6, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        const string group = "bug-group";
+
+        // The loop stops by itself: it does not skip the message, dead-letter it or retry it forever.
+        var stopped = await Assert.ThrowsAsync<WorkerStoppedException>(() => stage.Consumer(group).RunAsync(CancellationToken.None));
+        Assert.Contains("bug on k/3", stopped.Message);
+        Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
+        // Stopping again on the same message (a restart before the fix) raises no second alert.
+        await Assert.ThrowsAsync<WorkerStoppedException>(() => stage.Consumer(group).RunAsync(CancellationToken.None));
+        Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
+
+        await using (var conn = await fixture.DataSource.OpenConnectionAsync())
+        {
+            var alerts = (await conn.QueryAsync<string>(
+                $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts })).ToList();
+            var alert = Assert.Single(alerts);
+            Assert.Contains("\"severity\":\"critical\"", alert);
+            Assert.Contains("worker_stopped_on_bug", alert);
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @dlq", new { dlq = stage.Topic + ".dlq" }));
+        }
+
+        stage.Effects.BugFixed = true;
+        stage.Start(stage.Consumer(group).RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 6, Patience, "every message applied after the fix");
+        Assert.Equal([1, 2, 3, 4, 5, 6], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
     [Fact]
@@ -309,7 +343,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await Produce(producer, stage.Topic, good2.Payload, good2.Headers);
 
         stage.Start(stage.Relay().RunAsync);
-        var consumer = stage.Consumer(attemptsMax: 2);
+        var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
         await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 2 && consumer.Stats.DeadLettered == 2, Patience,
             $"two applied, two dead-lettered (so far received {consumer.Stats.Received}, applied {consumer.Stats.Applied}, dead-lettered {consumer.Stats.DeadLettered})");
@@ -317,7 +351,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
         Assert.Equal(["huge", "poison-near-the-limit"], dead.Select(d => HeaderOf(d, MessageHeaders.MessageId)));
         Assert.Matches(@"^message of [\d,]+ bytes; at most 1,000,000 are read$", HeaderOf(dead[0], MessageHeaders.DeadLetterReason));
-        Assert.StartsWith("handler failed after 2 attempts: poison message k/8", HeaderOf(dead[1], MessageHeaders.DeadLetterReason));
+        Assert.Equal("poison message k/8", HeaderOf(dead[1], MessageHeaders.DeadLetterReason));
         foreach (var (d, body) in dead.Zip([huge, poison]))
         {
             Assert.True(d.Message.Value is null || d.Message.Value.Length == 0);

@@ -1,15 +1,16 @@
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Local;
-using ContestPipeline.Plumbing;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ContestPipeline.Tests.Messaging;
@@ -112,7 +113,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         }
 
         Assert.Equal([0, 0], exitCodes);
-        var migrations = Operator.Local.Workers.All["ingestion"].AllMigrations;
+        var migrations = Workers.All["ingestion"].AllMigrations;
         var appliedCounts = outputs.Select(lines => int.Parse(lines.Single().Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).Order().ToList();
         Assert.Equal([0, migrations.Count], appliedCounts);
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
@@ -132,7 +133,10 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [Theory]
     [InlineData("pg", "ingestion: Postgres unreachable at 127.0.0.1:1 (database {db}, user {user}): ")]
     [InlineData("kafka", "ingestion: Kafka broker unreachable at 127.0.0.1:1: ")]
-    [InlineData("stripe", "ingestion: Stripe: no secret key: set CONTESTPIPELINE_STRIPE_KEY")]
+    [InlineData("stripe", "ingestion: CONTESTPIPELINE_STRIPE_KEY is not set: the platform's Stripe secret key")]
+    [InlineData("stripe-live", "ingestion: CONTESTPIPELINE_STRIPE_KEY: a live key in development; only production may move live money")]
+    [InlineData("environment", "ingestion: CONTESTPIPELINE_ENVIRONMENT: 'prod' is not one of production, staging, development, test")]
+    [InlineData("crash-point-in-production", "ingestion: CONTESTPIPELINE_CRASH_AT: crash points cannot be armed in production")]
     [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
     [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
     [InlineData("batch", "ingestion: CONTESTPIPELINE_CONSUMER_BATCH_MAX: '0' is not a whole number from 1 to 10,000")]
@@ -145,8 +149,14 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         {
             [PipelineSettings.PostgresVariable] = csb.ConnectionString,
             [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
-            [StripeServices.KeyVariable] = missing == "stripe" ? null : "sk_test_unused",
+            [StripeServices.KeyVariable] = missing switch { "stripe" => null, "stripe-live" => "sk_live_unused", _ => "sk_test_unused" },
         };
+        if (missing == "environment") env[PipelineSettings.EnvironmentVariable] = "prod";
+        if (missing == "crash-point-in-production")
+        {
+            env[PipelineSettings.EnvironmentVariable] = "production";
+            env[CrashPoints.Variable] = CrashPoints.ConsumerAfterCommit;
+        }
         var lib = Path.Combine(fixture.WorkDirectory, $"startup-{missing}-librdkafka.so.1");
         if (missing.StartsWith("librdkafka", StringComparison.Ordinal)) env[KafkaNative.PathVariable] = lib;
         if (missing == "librdkafka-unloadable") await File.WriteAllTextAsync(lib, "not a shared library\n");
@@ -163,7 +173,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         expected = expected.Replace("{db}", csb.Database, StringComparison.Ordinal).Replace("{user}", csb.Username, StringComparison.Ordinal)
             .Replace("{lib}", lib, StringComparison.Ordinal);
         // A missing library's line is all ours; the others end with the loader's or client library's reason.
-        if (missing is "librdkafka" or "batch") Assert.Equal(expected, line);
+        if (missing is "librdkafka" or "batch" or "environment" or "crash-point-in-production" or "stripe-live") Assert.Equal(expected, line);
         else Assert.StartsWith(expected, line);
     }
 

@@ -1,10 +1,12 @@
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Contracts;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 
 namespace ContestPipeline.Tests.Payout;
@@ -19,18 +21,18 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 {
     private static readonly Dictionary<string, string?> FastRetries = new()
     {
-        [PayoutOptions.VariablePrefix + "RETRY_DELAY_BASE_MS"] = "200",
-        [PayoutOptions.VariablePrefix + "BALANCE_RECHECK_MS"] = "300",
-        [PayoutOptions.VariablePrefix + "LEASE_MS"] = "1000",
-        [PayoutOptions.VariablePrefix + "ACCOUNT_RECHECK_MS"] = "500",
-        [PayoutOptions.VariablePrefix + "REVIEW_THRESHOLD_MINOR"] = "50000",
-        [PayoutOptions.VariablePrefix + "NEW_ACCOUNT_MAX_MINOR"] = "100000",
+        [PayoutOptions.Settings.RetryDelayBaseMs] = "200",
+        [PayoutOptions.Settings.BalanceRecheckMs] = "300",
+        [PayoutOptions.Settings.LeaseMs] = "1000",
+        [PayoutOptions.Settings.AccountRecheckMs] = "500",
+        [PayoutOptions.Settings.ReviewThresholdMinor] = "50000",
+        [PayoutOptions.Settings.NewAccountMaxMinor] = "100000",
     };
 
     private sealed class PayoutRun : IAsyncDisposable
     {
         public required ContestRun Run { get; init; }
-        public required ContestPipeline.Webhooks.WebhookReceiver Webhooks { get; init; }
+        public required WebhookReceiver Webhooks { get; init; }
         public OutsideWorld World => Run.World;
         public StripeEmulator Stripe => Run.Stripe;
 

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Scoring.Jobs;
+using ContestPipeline.Scoring.Domain;
 
 namespace ContestPipeline.Tests.Scoring;
 
@@ -14,7 +14,7 @@ public sealed class CorrectionDiffTests
     [Fact]
     public void Unchanged_standings_give_no_changes()
     {
-        Assert.Empty(ReportCorrectionsJob.Diff(Final, Final));
+        Assert.Empty(StandingsDiff.Of(Final, Final));
     }
 
     [Fact]
@@ -22,15 +22,15 @@ public sealed class CorrectionDiffTests
     {
         // dan's correction lifts him into a three-way tie for second; ben and cat keep rank 2.
         StandingRow[] corrected = [new(1, "e-a", "ann", 30_000), new(2, "e-b", "ben", 20_000), new(2, "e-c", "cat", 20_000), new(2, "e-d", "dan", 20_000)];
-        var changes = ReportCorrectionsJob.Diff(Final, corrected);
+        var changes = StandingsDiff.Of(Final, corrected);
         Assert.Equal([new StandingChange("e-d", "dan", 4, 10_000, 2, 20_000)], changes);
 
         // ann loses points but keeps first: a score change alone is listed too.
         corrected = [new(1, "e-a", "ann", 25_000), new(2, "e-b", "ben", 20_000), new(2, "e-c", "cat", 20_000), new(4, "e-d", "dan", 10_000)];
-        Assert.Equal(["e-a"], ReportCorrectionsJob.Diff(Final, corrected).Select(c => c.EntryId));
+        Assert.Equal(["e-a"], StandingsDiff.Of(Final, corrected).Select(c => c.EntryId));
 
         // cat overtakes everyone: cat (best rank 1), ann (1 → 2), ben (2 → 3).
         corrected = [new(1, "e-c", "cat", 40_000), new(2, "e-a", "ann", 30_000), new(3, "e-b", "ben", 20_000), new(4, "e-d", "dan", 10_000)];
-        Assert.Equal(["e-a", "e-c", "e-b"], ReportCorrectionsJob.Diff(Final, corrected).Select(c => c.EntryId));
+        Assert.Equal(["e-a", "e-c", "e-b"], StandingsDiff.Of(Final, corrected).Select(c => c.EntryId));
     }
 }

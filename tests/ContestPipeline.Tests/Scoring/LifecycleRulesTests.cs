@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Scoring.Lifecycle;
+using ContestPipeline.Scoring.Domain;
 
 namespace ContestPipeline.Tests.Scoring;
 

@@ -1,5 +1,5 @@
-using ContestPipeline.Plumbing.Stripe;
 using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -1,11 +1,12 @@
 using System.Text.Json;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Ledger;
+using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Store;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Contests.ContestScenarios;

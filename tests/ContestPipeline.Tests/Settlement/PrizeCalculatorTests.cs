@@ -1,6 +1,6 @@
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
 using ContestPipeline.Settlement.Domain;
 
 namespace ContestPipeline.Tests.Settlement;

@@ -1,8 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Xunit;
 

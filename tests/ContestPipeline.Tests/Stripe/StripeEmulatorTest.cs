@@ -1,4 +1,4 @@
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit;

@@ -1,5 +1,5 @@
 using System.Net;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Xunit;
 
 namespace ContestPipeline.Tests.Stripe;

@@ -1,6 +1,7 @@
 using System.Text.Json;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
+using ContestPipeline.Webhooks.Extensions;
 using Xunit;
 
 namespace ContestPipeline.Tests.Stripe;

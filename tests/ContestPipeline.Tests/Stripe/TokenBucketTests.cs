@@ -1,4 +1,4 @@
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Stripe;
 using Xunit;
 
 namespace ContestPipeline.Tests.Stripe;

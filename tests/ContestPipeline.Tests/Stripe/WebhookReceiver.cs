@@ -1,12 +1,13 @@
 using System.Threading.Channels;
+using ContestPipeline.Stripe;
+using ContestPipeline.Webhooks.Extensions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ContestPipeline.Plumbing.Stripe;
 
 namespace ContestPipeline.Tests.Stripe;
 

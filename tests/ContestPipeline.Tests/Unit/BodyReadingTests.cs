@@ -1,8 +1,8 @@
-using System.Text;
 using System.Text.Json;
-using ContestPipeline.Contracts;
+using System.Text;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Tests.Unit;

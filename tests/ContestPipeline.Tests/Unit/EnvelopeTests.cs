@@ -1,7 +1,7 @@
 using ContestPipeline.Contracts;
-using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Tests.Unit;
 

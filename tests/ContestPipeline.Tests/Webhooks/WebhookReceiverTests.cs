@@ -1,20 +1,22 @@
-using System.Net;
 using System.Net.Http.Headers;
+using System.Net;
 using System.Text;
 using Confluent.Kafka;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Stripe;
-using ContestPipeline.Plumbing;
+using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Plumbing.Stripe;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Stripe;
-using ContestPipeline.Webhooks;
+using ContestPipeline.Webhooks.Domain;
+using ContestPipeline.Webhooks.Extensions;
+using ContestPipeline.Webhooks.Handlers;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using WebhookReceiver = ContestPipeline.Webhooks.WebhookReceiver;
+using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
 
 namespace ContestPipeline.Tests.Webhooks;
 

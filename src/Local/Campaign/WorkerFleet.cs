@@ -1,0 +1,124 @@
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+
+namespace ContestPipeline.Local.Campaign;
+
+/// <summary>
+/// The four workers as OS processes, kept running: one that dies (killed, or at a crash
+/// point) is started again after a short pause, sometimes armed with a test-only crash point
+/// so that it dies again at a moment random kills rarely hit.
+/// </summary>
+public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment, string logDirectory, Random random) : IAsyncDisposable
+{
+    /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
+    private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce];
+
+    private static readonly Dictionary<string, string[]> CrashPointsOf = new()
+    {
+        ["ingestion"] = Messaging,
+        ["scoring"] = Messaging,
+        ["settlement"] = Messaging,
+        ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
+    };
+
+    private readonly Dictionary<string, ChildProcess> _running = new();
+    private readonly Lock _gate = new();
+    private int _generation;
+
+    /// <summary>SIGKILLs sent by the campaign.</summary>
+    public int Kills { get; private set; }
+
+    /// <summary>Workers started again after dying, whether killed or at a crash point.</summary>
+    public int Restarts { get; private set; }
+    public int ArmedCrashPoints { get; private set; }
+
+    /// <summary>Workers that stopped by themselves on a bug (exit code 1): each is a failure of the run, with its log.</summary>
+    public IReadOnlyList<string> StoppedOnBug => _stoppedOnBug;
+
+    private readonly List<string> _stoppedOnBug = [];
+
+    public void StartAll()
+    {
+        foreach (var name in Workers.Names) Start(name, crashAt: null);
+    }
+
+    private void Start(string name, string? crashAt)
+    {
+        var env = new Dictionary<string, string?>(environment) { [CrashPoints.Variable] = crashAt };
+        var log = Path.Combine(logDirectory, $"{name}-{Interlocked.Increment(ref _generation):000}.log");
+        lock (_gate) _running[name] = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, log);
+    }
+
+    /// <summary>SIGKILLs a random worker.</summary>
+    public async Task<string> KillRandomAsync()
+    {
+        var name = Workers.Names[random.Next(Workers.Names.Count)];
+        ChildProcess? process;
+        lock (_gate) _running.TryGetValue(name, out process);
+        if (process is null || process.HasExited) return name + " (already down)";
+        await process.KillAsync();
+        Kills++;
+        return name;
+    }
+
+    /// <summary>Starts every worker that is down; a third of restarts arm a crash point.</summary>
+    public async Task ReviveAsync()
+    {
+        List<(string Name, ChildProcess Process)> dead;
+        lock (_gate) dead = [.. _running.Where(r => r.Value.HasExited).Select(r => (r.Key, r.Value))];
+        foreach (var (name, process) in dead)
+        {
+            // A worker that cannot start (its settings, its database) would only fail again: the
+            // run stops with its one line. One that stopped on a bug is restarted, and reported.
+            if (process.ExitCode == PipelineWorker.ExitStartupFailed)
+                throw new InvalidOperationException($"{name} could not start: {LastLine(process.LogPath)}");
+            if (process.ExitCode == PipelineWorker.ExitStopped) _stoppedOnBug.Add($"{name}: {LastLine(process.LogPath)} ({process.LogPath})");
+            await process.DisposeAsync();
+            string? crashAt = null;
+            if (random.Next(3) == 0)
+            {
+                var points = CrashPointsOf[name];
+                crashAt = $"{points[random.Next(points.Length)]}:{1 + random.Next(5)}";
+                ArmedCrashPoints++;
+            }
+            Start(name, crashAt);
+            Restarts++;
+        }
+    }
+
+    /// <summary>Restarts every worker without crash points, for the quiet end of a run.</summary>
+    public async Task CalmAsync()
+    {
+        List<(string Name, ChildProcess Process)> all;
+        lock (_gate) all = [.. _running.Select(r => (r.Key, r.Value))];
+        foreach (var (name, process) in all)
+        {
+            await process.KillAsync();
+            await process.DisposeAsync();
+            Start(name, crashAt: null);
+        }
+    }
+
+    private static string LastLine(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "(no output)";
+        }
+        catch (IOException e)
+        {
+            return $"(log unreadable: {e.Message})";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ChildProcess> all;
+        lock (_gate) all = [.. _running.Values];
+        foreach (var p in all) await p.DisposeAsync();
+    }
+}

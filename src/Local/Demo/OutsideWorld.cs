@@ -1,0 +1,122 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using ContestPipeline.StripeEmulation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
+
+namespace ContestPipeline.Local.Demo;
+
+/// <summary>
+/// Publishes as the world outside the pipeline does (operators defining contests, the entry
+/// API submitting paid entries, the sports-data provider's feed) and reads what the
+/// pipeline published. Used by the demo, and by the tests through their harness.
+/// </summary>
+public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe) : IDisposable
+{
+    private readonly IProducer<byte[]?, byte[]?> _producer =
+        KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "outside-world"), NullLogger.Instance);
+
+    public StripeEmulator Stripe { get; } = stripe;
+
+    public void Publish<T>(string topic, string key, string type, string messageId, T body)
+    {
+        var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
+        PublishRaw(topic, key, message.Payload, message.Headers);
+    }
+
+    public void PublishRaw(string topic, string? key, byte[]? value, IEnumerable<Header> headers)
+    {
+        _producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = value, Headers = KafkaClients.Headers(headers) });
+        _producer.Flush(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Different content is a different message, so its id carries a hash of the content.</summary>
+    public void Define(ContestDefined d)
+    {
+        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
+        Publish(Topics.Contests, d.ContestId, ContestDefined.MessageType, $"def:{d.ContestId}:{hash}", d);
+    }
+
+    public void Cancel(string contestId, string reason) =>
+        Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}", new ContestCancelRequested(contestId, reason, "operator"));
+
+    public void Submit(EntrySubmitted s) => Publish(Topics.Entries, s.ContestId, EntrySubmitted.MessageType, $"sub:{s.SubmissionId}", s);
+
+    public void Feed(string gameId, long sequence, string type, object body) =>
+        Publish(Topics.ProviderFeed, gameId, type, $"feed:{gameId}:{sequence}", body);
+
+    public void Schedule(string game, long seq, DateTimeOffset startsAt, params string[] athletes) =>
+        Feed(game, seq, GameScheduled.MessageType, new GameScheduled(game, seq, startsAt, athletes));
+    public void Start(string game, long seq) => Feed(game, seq, GameStarted.MessageType, new GameStarted(game, seq, DateTimeOffset.UtcNow));
+    public void Stat(string game, long seq, string athlete, string stat, long value) =>
+        Feed(game, seq, StatUpdated.MessageType, new StatUpdated(game, seq, athlete, stat, value));
+    public void Correct(string game, long seq, string athlete, string stat, long value) =>
+        Feed(game, seq, StatCorrected.MessageType, new StatCorrected(game, seq, athlete, stat, value));
+    public void End(string game, long seq) => Feed(game, seq, GameEnded.MessageType, new GameEnded(game, seq, DateTimeOffset.UtcNow));
+
+    /// <summary>
+    /// A player signs up for payouts as the platform's app would do it: an Express account
+    /// with their player id in its metadata, onboarded at once. Stripe's account.updated then
+    /// tells Payout, through the webhook receiver, that the player can receive. Returns the account id.
+    /// </summary>
+    public async Task<string> SignUpForPayoutsAsync(string player, bool finishOnboarding = true)
+    {
+        var account = await StripeClient.CreateAccountAsync(new AccountCreate("US", $"{player}@players.invalid",
+            new Dictionary<string, string> { ["player_id"] = player }), $"signup:{player}");
+        if (finishOnboarding) Stripe.EnablePayouts(account.Id);
+        return account.Id;
+    }
+
+    /// <summary>A Stripe client on the emulator, as the platform's own app would hold one.</summary>
+    public IStripeClient StripeClient => _stripeClient ??= new StripeClient(new HttpClient(),
+        new StripeClientOptions { SecretKey = Stripe.ApiKey, BaseAddress = Stripe.BaseUrl }, TimeProvider.System, NullLogger<StripeClient>.Instance);
+
+    private IStripeClient? _stripeClient;
+
+    /// <summary>A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.</summary>
+    public string Pay(string contest, string player, long amount, string currency = "usd", string status = "succeeded") =>
+        Stripe.CreatePaymentIntent(amount, currency, status, new Dictionary<string, string> { ["contest_id"] = contest, ["player_id"] = player });
+
+    public sealed record Published(string Type, string Key, JsonElement Body, IReadOnlyDictionary<string, string> Headers);
+
+    /// <summary>Every message on <paramref name="topic"/> so far, oldest first.</summary>
+    public List<Published> Read(string topic)
+    {
+        var config = KafkaClients.ConsumerConfig(bootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
+        config.EnableAutoCommit = false;
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        var partitions = Enumerable.Range(0, Topics.PartitionCountDefault).Select(p => new TopicPartition(topic, p)).ToList();
+        var ends = partitions.Sum(p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
+        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (results.Count < ends && DateTime.UtcNow < deadline)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is { IsPartitionEOF: false }) results.Add(r);
+        }
+        return [.. results.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Offset.Value).Select(r =>
+        {
+            var headers = r.Message.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => Encoding.UTF8.GetString(g.Last().GetValueBytes()));
+            return new Published(headers.GetValueOrDefault(MessageHeaders.Type, ""), Encoding.UTF8.GetString(r.Message.Key ?? []),
+                r.Message.Value is { Length: > 0 } v ? TryParse(v) : default, headers);
+        })];
+    }
+
+    private static JsonElement TryParse(byte[] bytes)
+    {
+        try { return JsonDocument.Parse(bytes).RootElement.Clone(); }
+        catch (JsonException) { return JsonDocument.Parse("null").RootElement.Clone(); }
+    }
+
+    public void Dispose() => _producer.Dispose();
+}

@@ -1,0 +1,57 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout.Store;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using Microsoft.Extensions.Logging;
+
+namespace ContestPipeline.Payout.Jobs;
+
+/// <summary>
+/// A winner with no connected account gets one (an Express account requesting transfers,
+/// keyed per player so it is made once) and an onboarding link, published for the app to
+/// show. Their payouts wait until account.updated says the account can receive.
+/// </summary>
+public sealed class OnboardRecipientsJob(IStripeClient stripe, PayoutOptions options, ILogger<OnboardRecipientsJob> logger) : IJob
+{
+    /// <summary>How long a player whose onboarding failed waits before it is tried again.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
+
+    private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
+
+    public string Name => "onboard-recipients";
+    public TimeSpan Interval => options.DispatchInterval;
+
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
+    {
+        var now = job.Clock.GetUtcNow();
+        var players = (await job.InTransactionAsync("find players without an account", c => PayoutStore.PlayersWithoutAccountAsync(c, options.BatchSize), ct))
+            .Where(p => _retryAt.GetValueOrDefault(p.PlayerId) <= now).ToList();
+        foreach (var (playerId, contestId) in players)
+        {
+            try
+            {
+                var account = await stripe.CreateAccountAsync(new AccountCreate(options.OnboardingCountry, null,
+                    new Dictionary<string, string> { ["player_id"] = playerId }), $"account:{playerId}", ct);
+                var link = await stripe.CreateAccountLinkAsync(new AccountLinkCreate(account.Id, options.OnboardingRefreshUrl, options.OnboardingReturnUrl),
+                    $"onboarding:{playerId}:{account.Id}", ct);
+                await job.InTransactionAsync("record recipient", async context =>
+                {
+                    if (!await PayoutStore.InsertRecipientAsync(context, playerId, account, link.Url)) return false;
+                    context.Publish(Cause.Clock(Name, contestId), Topics.PayoutsStatus, contestId, RecipientOnboardingRequested.MessageIdFor(playerId, account.Id),
+                        new RecipientOnboardingRequested(playerId, contestId, account.Id, link.Url, DateTimeOffset.FromUnixTimeSeconds(link.ExpiresAt)));
+                    return true;
+                }, ct);
+                _retryAt.Remove(playerId);
+            }
+            catch (StripeException e)
+            {
+                _retryAt[playerId] = now + RetryAfter;
+                logger.LogWarning("Onboarding player {Player} failed, retrying in {Seconds} s: {Error}", playerId, RetryAfter.TotalSeconds, e.Summary);
+            }
+        }
+        // Onboarding waits on the players: nothing is gained by asking again at once.
+        return false;
+    }
+}

@@ -1,0 +1,92 @@
+using Confluent.Kafka;
+using Npgsql;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// The four kinds of failure, each with one way of being handled by every consume loop and
+/// job (<see cref="ErrorPolicy"/>), in the order a handler should think about them.
+/// </summary>
+public enum FailureKind
+{
+    /// <summary>
+    /// A broken invariant, an illegal transition, a ledger that does not balance, or any
+    /// exception nobody classified: the worker stops loudly (a critical alert, exit code 1)
+    /// and the message is not committed, so a bug never becomes a dead letter that a replay
+    /// later applies. It is fixed and the worker restarted; the message is then applied.
+    /// </summary>
+    Bug,
+
+    /// <summary>
+    /// The database, the broker or Stripe is unavailable: not the message's fault. It is
+    /// waited out without spending the message's chances (up to the outage tolerance, after
+    /// which the worker stops and is restarted).
+    /// </summary>
+    Transient,
+
+    /// <summary>Bad input that can never apply as it is: dead-lettered at once with its reason, and alerted.</summary>
+    Rejected,
+
+    /// <summary>
+    /// Optimistic concurrency: another transaction changed the same rows first (a version
+    /// check, a serialization failure, a deadlock). Retried at once with a short backoff; one
+    /// that keeps conflicting past <see cref="Limits.ConflictRetriesMax"/> is a bug.
+    /// </summary>
+    Conflict,
+}
+
+/// <summary>
+/// Bad input: the message is dead-lettered with <see cref="Reason"/>, without retries, and an
+/// alert of <see cref="Severity"/> is raised (a warning; critical for input that tried to move
+/// money it must not).
+/// </summary>
+public sealed class MessageRejectedException(string reason, string severity = ContestPipeline.Contracts.Alerts.AlertSeverities.Warning) : Exception(reason)
+{
+    public string Reason => Message;
+    public string Severity { get; } = severity;
+}
+
+/// <summary>A dependency the handler must ask (Stripe, the broker) is unavailable for now.</summary>
+public sealed class TransientDependencyException(string dependency, Exception inner)
+    : Exception($"{dependency} unavailable: {inner.Message}", inner)
+{
+    public string Dependency { get; } = dependency;
+}
+
+/// <summary>Another transaction changed the row first (its version or state is not the one read): retried.</summary>
+public sealed class ConcurrencyConflictException(string message) : Exception(message);
+
+/// <summary>A bug or broken invariant: the worker stops loudly instead of carrying on.</summary>
+public sealed class InvariantViolatedException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Thrown out of a consume loop or job after a bug was alerted: the worker stops with it.</summary>
+public sealed class WorkerStoppedException(string message, Exception inner) : Exception(message, inner);
+
+/// <summary>
+/// An exception of a dependency's client that knows its own kind (the Stripe client's: a 429,
+/// a 5xx or no answer is transient; a refusal is not), so the core need not know the client.
+/// </summary>
+public interface IClassifiedFailure
+{
+    FailureKind Kind { get; }
+}
+
+/// <summary>The one place that says which kind a failure is.</summary>
+public static class ErrorPolicy
+{
+    public static FailureKind Classify(Exception e) => e switch
+    {
+        IClassifiedFailure classified => classified.Kind,
+        MessageRejectedException => FailureKind.Rejected,
+        ConcurrencyConflictException => FailureKind.Conflict,
+        // Serialization failures and deadlocks are Postgres's own optimistic concurrency.
+        PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } => FailureKind.Conflict,
+        TransientDependencyException => FailureKind.Transient,
+        NpgsqlException { IsTransient: true } => FailureKind.Transient,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => FailureKind.Transient,
+        KafkaException { Error.IsFatal: false } => FailureKind.Transient,
+        _ => FailureKind.Bug,
+    };
+
+    public static bool IsTransient(Exception e) => Classify(e) == FailureKind.Transient;
+}

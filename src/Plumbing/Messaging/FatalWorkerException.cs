@@ -1,4 +1,0 @@
-namespace ContestPipeline.Plumbing.Messaging;
-
-/// <summary>A bug or broken invariant: the worker stops loudly instead of carrying on.</summary>
-public sealed class FatalWorkerException(string message, Exception? inner = null) : Exception(message, inner);

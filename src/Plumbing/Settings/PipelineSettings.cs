@@ -1,0 +1,114 @@
+using System.Text.Json;
+using ContestPipeline.Plumbing.Kafka;
+using Microsoft.Extensions.Configuration;
+
+namespace ContestPipeline.Plumbing;
+
+/// <summary>
+/// Where a process finds Postgres and Kafka. Environment first, then the embedded
+/// default: the local Postgres and the local broker's state file.
+/// </summary>
+public sealed record PipelineSettings(string PostgresConnectionString, string KafkaBootstrapServers)
+{
+    public const string PostgresVariable = "CONTESTPIPELINE_PG";
+    public const string KafkaVariable = "CONTESTPIPELINE_KAFKA";
+    public const string BrokerFileVariable = "CONTESTPIPELINE_BROKER_FILE";
+    /// <summary>Most messages a consumer applies in one transaction (tuning; results never depend on it).</summary>
+    public const string ConsumerBatchVariable = "CONTESTPIPELINE_CONSUMER_BATCH_MAX";
+    /// <summary>Most outbox rows the relay publishes in one batch (tuning; results never depend on it).</summary>
+    public const string OutboxBatchVariable = "CONTESTPIPELINE_OUTBOX_BATCH_MAX";
+    /// <summary>production, staging, development (the default) or test; see <see cref="DeploymentEnvironment"/>.</summary>
+    public const string EnvironmentVariable = "CONTESTPIPELINE_ENVIRONMENT";
+
+    public int ConsumerBatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
+    public int OutboxBatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
+    public DeploymentEnvironment Environment { get; init; } = DeploymentEnvironment.Development;
+
+    public const string PostgresDefault =
+        "Host=127.0.0.1;Port=5432;Username=contestpipeline;Password=contestpipeline;Database=contestpipeline";
+
+    /// <summary>The well-known file the local broker writes its bootstrap servers to.</summary>
+    public static string BrokerFileDefault =>
+        Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(KafkaNative.DefaultPath))!, "run", "broker.json");
+
+    public static string BrokerFile(IConfiguration? configuration = null) =>
+        Setting.Text(configuration, BrokerFileVariable) ?? BrokerFileDefault;
+
+    public static PipelineSettings Resolve(IConfiguration? configuration = null)
+    {
+        var pg = Setting.Text(configuration, PostgresVariable) ?? PostgresDefault;
+        var kafka = Setting.Text(configuration, KafkaVariable);
+        if (kafka is null)
+        {
+            var file = BrokerFile(configuration);
+            kafka = BrokerState.TryRead(file)?.BootstrapServers
+                ?? throw new StartupException(
+                    $"Kafka: no bootstrap servers: set {KafkaVariable}, or start the local broker (cpctl broker) which writes {file}");
+        }
+        return new PipelineSettings(pg, kafka)
+        {
+            ConsumerBatchSizeMax = Setting.Int(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, 1, 10_000),
+            OutboxBatchSizeMax = Setting.Int(configuration, OutboxBatchVariable, Limits.OutboxBatchSizeMax, 1, 50_000),
+            Environment = DeploymentEnvironments.Read(configuration),
+        };
+    }
+}
+
+/// <summary>
+/// Where a process runs. Test money never meets live money: production refuses test keys,
+/// test-mode events and crash points; every other environment refuses live keys and events.
+/// </summary>
+public enum DeploymentEnvironment
+{
+    Production,
+    Staging,
+    Development,
+    Test,
+}
+
+public static class DeploymentEnvironments
+{
+    public static string Name(DeploymentEnvironment environment) => environment.ToString().ToLowerInvariant();
+
+    public static DeploymentEnvironment Read(IConfiguration? configuration)
+    {
+        var text = Setting.Text(configuration, PipelineSettings.EnvironmentVariable);
+        if (text is null) return DeploymentEnvironment.Development;
+        foreach (var e in Enum.GetValues<DeploymentEnvironment>())
+            if (Name(e) == text) return e;
+        throw new StartupException($"{PipelineSettings.EnvironmentVariable}: '{text}' is not one of production, staging, development, test");
+    }
+
+    /// <summary>Only production moves live money.</summary>
+    public static bool IsLive(this DeploymentEnvironment environment) => environment == DeploymentEnvironment.Production;
+}
+
+/// <summary>What the local broker writes to its state file.</summary>
+public sealed record BrokerState(string BootstrapServers, string ControlUrl, int ProcessId, int Brokers)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+
+    public static BrokerState? TryRead(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<BrokerState>(File.ReadAllText(path), Json) : null;
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Written to a temporary file and renamed, so a reader never sees half of it.</summary>
+    public void Write(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.Move(tmp, path, overwrite: true);
+    }
+}
+
+/// <summary>A start-up failure with one line naming what is wrong and where.</summary>
+public sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);

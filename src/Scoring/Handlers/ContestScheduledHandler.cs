@@ -1,0 +1,17 @@
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Store;
+
+namespace ContestPipeline.Scoring.Handlers;
+
+/// <summary>A contest Ingestion accepted: the referee starts keeping it (SCHEDULED), and its board.</summary>
+public sealed class ContestScheduledHandler(ScoringState memory) : MessageHandler<ContestScheduled>
+{
+    public override async Task HandleAsync(ContestScheduled message, HandlerContext context, CancellationToken ct)
+    {
+        var definition = message.Definition;
+        if (await ScoringStore.InsertContestAsync(context, definition))
+            context.OnCommitted(() => memory.AddContest(definition, ContestState.Scheduled));
+    }
+}

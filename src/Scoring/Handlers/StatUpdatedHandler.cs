@@ -1,0 +1,10 @@
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Scoring.Domain;
+
+namespace ContestPipeline.Scoring.Handlers;
+
+/// <summary>A stat's new cumulative value during a game, applied to every live board covering the game.</summary>
+public sealed class StatUpdatedHandler(ScoringState memory) : StatsHandler<StatUpdated>(memory)
+{
+    protected override StatFact Read(StatUpdated s) => new(s.GameId, s.AthleteId, s.Stat, s.Value, s.Sequence);
+}

@@ -1,0 +1,71 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Store;
+
+namespace ContestPipeline.Scoring.Jobs;
+
+/// <summary>
+/// The referee: every lifecycle transition Scoring owns is made here, one contest per
+/// transaction. Handlers record facts and mark a contest due for review; this job applies
+/// <see cref="LifecycleRules"/> to it until it rests, never skipping a state, publishing each
+/// transition on <c>contest.lifecycle</c>. COMPLETE also fixes the final standings (stored,
+/// and published in chunks on <c>standings</c>) with the hash of those standings and of every
+/// input behind them; the board is then dropped, and a later correction is recorded, not applied.
+/// </summary>
+public sealed class RefereeJob(ScoringState memory) : IJob
+{
+    public string Name => "referee";
+    public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
+
+    public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, async context =>
+    {
+        var contestId = await ScoringStore.NextDueContestAsync(context);
+        if (contestId is null) return false;
+        await AdvanceAsync(context, contestId, ct);
+        return true;
+    }, ct);
+
+    private async Task AdvanceAsync(HandlerContext context, string contestId, CancellationToken ct)
+    {
+        var now = context.Clock.GetUtcNow();
+        var cause = Cause.Clock(Name, contestId);
+        var facts = await ScoringStore.FactsAsync(context, contestId);
+        while (LifecycleRules.Next(facts, now) is var (to, reason))
+        {
+            if (to == ContestState.Complete) reason = await CompleteAsync(context, contestId, cause, ct);
+            await ScoringStore.MoveAsync(context, contestId, facts.State, to);
+            context.Publish(cause, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, to),
+                new ContestStateChanged(contestId, ContestLifecycle.Name(facts.State), ContestLifecycle.Name(to), reason, now));
+            context.OnCommitted(() => memory.SetState(contestId, to));
+            facts = facts with { State = to };
+        }
+        // At rest: look again when the correction window of a finished contest passes, or when a fact arrives.
+        await ScoringStore.SetReviewDueAsync(context, contestId, facts.State == ContestState.Live ? facts.CompletesAt : null);
+    }
+
+    /// <summary>
+    /// The final result is a function of what is committed, never of the in-memory board, which
+    /// trails each commit by a moment: the board is rebuilt from the database.
+    /// </summary>
+    private static async Task<string> CompleteAsync(HandlerContext context, string contestId, Cause cause, CancellationToken ct)
+    {
+        var now = context.Clock.GetUtcNow();
+        var board = await ScoringStore.LoadBoardAsync(context, contestId);
+        var rows = board.FinalStandings();
+        var standingsHash = board.StandingsHash();
+        var inputsHash = board.InputsHash();
+        await ScoringStore.WriteFinalStandingsAsync(context, contestId, rows, standingsHash, inputsHash, ct);
+
+        var chunks = rows.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
+        if (chunks.Count == 0) chunks.Add([]);
+        for (var i = 0; i < chunks.Count; i++)
+            context.Publish(cause, Topics.Standings, contestId, FinalStandingsPublished.MessageIdFor(contestId, i),
+                new FinalStandingsPublished(contestId, i, chunks.Count, chunks[i]));
+        context.Publish(cause, Topics.ContestLifecycle, contestId, ContestCompleted.MessageIdFor(contestId),
+            new ContestCompleted(contestId, rows.Count, chunks.Count, standingsHash, inputsHash, now));
+        return $"every covered game ended; {rows.Count} entries ranked";
+    }
+}

@@ -1,0 +1,300 @@
+using System.Text.Json;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Scoring.Domain;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ContestPipeline.Scoring.Store;
+
+/// <summary>A stat correction recorded after its contest was COMPLETE.</summary>
+public sealed record CorrectionRow(string ContestId, string GameId, long Sequence, string AthleteId, string Stat, long? PreviousValue, long CorrectedValue);
+
+/// <summary>
+/// Every read and write of the referee's tables. A contest's state changes only through
+/// <see cref="MoveAsync"/>, which checks the move against the lifecycle table and that exactly
+/// one row changed; a stored state it does not know is a bug, never read as SCHEDULED.
+/// </summary>
+public static class ScoringStore
+{
+    private static string Name(ContestState state) => ContestLifecycle.Name(state);
+
+    private static ContestState Parse(string contestId, string? name) =>
+        ContestLifecycle.TryParse(name, out var state)
+            ? state
+            : throw new InvariantViolatedException($"contest {contestId} has unknown state '{name}'");
+
+    /// <summary>The states whose boards are live (kept in memory).</summary>
+    private static string[] LiveStates => [Name(ContestState.Scheduled), Name(ContestState.Locked), Name(ContestState.Live)];
+
+    // ---- contests and entries ------------------------------------------------------------------
+
+    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at)
+            VALUES (@id, @definition::jsonb, @scheduled, @now) ON CONFLICT (contest_id) DO NOTHING;
+            INSERT INTO scoring.contest_games (contest_id, game_id) SELECT @id, unnest(@games) ON CONFLICT DO NOTHING;
+            """, new
+        {
+            id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), scheduled = Name(ContestState.Scheduled),
+            now = context.Clock.GetUtcNow(), games = definition.GameIds.ToArray(),
+        }, context.Transaction) > 0;
+
+    /// <summary>The contest's state and the entry count Ingestion announced at close (null before), locked.</summary>
+    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(HandlerContext context, string contestId)
+    {
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, int? ClosedCount)?>(
+            "SELECT state, entries_closed_count FROM scoring.contests WHERE contest_id = @contestId FOR UPDATE", new { contestId }, context.Transaction);
+        return row is { } r ? (Parse(contestId, r.State), r.ClosedCount) : null;
+    }
+
+    public static async Task<bool> InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO scoring.entries (entry_id, contest_id, player_id, lineup) VALUES (@EntryId, @ContestId, @PlayerId, @lineup)
+            ON CONFLICT (entry_id) DO NOTHING
+            """, new { entry.EntryId, entry.ContestId, entry.PlayerId, lineup = entry.Lineup?.ToArray() }, context.Transaction) == 1;
+
+    /// <summary>Records how many entries Ingestion accepted; false when the referee never saw the contest.</summary>
+    public static async Task<bool> RecordEntriesClosedAsync(HandlerContext context, EntriesClosed closed) =>
+        await context.Connection.ExecuteAsync(
+            "UPDATE scoring.contests SET entries_closed_count = @EntryCount, review_due_at = @now WHERE contest_id = @ContestId",
+            new { closed.EntryCount, closed.ContestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+
+    public static async Task<bool> RecordCancelRequestAsync(HandlerContext context, string contestId) =>
+        await context.Connection.ExecuteAsync(
+            "UPDATE scoring.contests SET cancel_requested = true, review_due_at = @now WHERE contest_id = @contestId",
+            new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+
+    /// <summary>The referee looks at the contest again at once.</summary>
+    public static Task MarkDueAsync(HandlerContext context, string contestId) =>
+        context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @now WHERE contest_id = @contestId",
+            new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    // ---- games and stats ------------------------------------------------------------------------
+
+    public static Task RecordGameScheduledAsync(HandlerContext context, GameScheduled g) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO scoring.games (game_id, starts_at) VALUES (@GameId, @StartsAt)
+            ON CONFLICT (game_id) DO UPDATE SET starts_at = excluded.starts_at
+            """, g, context.Transaction);
+
+    /// <summary>A game started: its contests are due for review (LOCKED goes LIVE).</summary>
+    public static Task RecordGameStartedAsync(HandlerContext context, GameStarted g) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO scoring.games (game_id, started_at) VALUES (@GameId, @StartedAt)
+            ON CONFLICT (game_id) DO UPDATE SET started_at = COALESCE(scoring.games.started_at, excluded.started_at);
+            UPDATE scoring.contests SET review_due_at = @now
+            WHERE contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @GameId) AND state = ANY(@live);
+            """, new { g.GameId, g.StartedAt, now = context.Clock.GetUtcNow(), live = LiveStates }, context.Transaction);
+
+    /// <summary>
+    /// A game ended. A contest whose covered games have all ended starts its correction window
+    /// and is due for review when it passes.
+    /// </summary>
+    public static Task RecordGameEndedAsync(HandlerContext context, GameEnded g) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO scoring.games (game_id, ended_at) VALUES (@GameId, @EndedAt)
+            ON CONFLICT (game_id) DO UPDATE SET ended_at = COALESCE(scoring.games.ended_at, excluded.ended_at);
+            UPDATE scoring.contests c SET all_games_ended_at =
+                   (SELECT max(g.ended_at) FROM scoring.contest_games cg JOIN scoring.games g USING (game_id) WHERE cg.contest_id = c.contest_id)
+            WHERE c.contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @GameId)
+              AND c.all_games_ended_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM scoring.contest_games cg LEFT JOIN scoring.games g USING (game_id)
+                              WHERE cg.contest_id = c.contest_id AND g.ended_at IS NULL);
+            UPDATE scoring.contests c SET review_due_at = c.all_games_ended_at + make_interval(mins => (c.definition ->> 'statCorrectionWindowMinutes')::int)
+            WHERE c.contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @GameId)
+              AND c.all_games_ended_at IS NOT NULL AND c.state = ANY(@live);
+            """, new { g.GameId, g.EndedAt, live = LiveStates }, context.Transaction);
+
+    /// <summary>Writes the latest value of each stat (the highest sequence wins); returns the values that changed.</summary>
+    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(HandlerContext context, IReadOnlyList<StatFact> rows) =>
+        [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
+            INSERT INTO scoring.stat_values AS s (game_id, athlete_id, stat, value, sequence)
+            SELECT * FROM unnest(@games, @athletes, @stats, @values, @sequences)
+            ON CONFLICT (game_id, athlete_id, stat) DO UPDATE SET value = excluded.value, sequence = excluded.sequence
+                WHERE s.sequence < excluded.sequence
+            RETURNING game_id, athlete_id, stat, value, sequence
+            """, new
+        {
+            games = rows.Select(r => r.GameId).ToArray(), athletes = rows.Select(r => r.AthleteId).ToArray(),
+            stats = rows.Select(r => r.Stat).ToArray(), values = rows.Select(r => r.Value).ToArray(),
+            sequences = rows.Select(r => r.Sequence).ToArray(),
+        }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
+
+    /// <summary>The COMPLETE contests covering any of these games: a stat for them is a correction after the result.</summary>
+    public static async Task<IReadOnlyList<(string ContestId, string GameId)>> CompleteContestsOfGamesAsync(HandlerContext context, IEnumerable<string> gameIds) =>
+        [.. await context.Connection.QueryAsync<(string, string)>("""
+            SELECT cg.contest_id, cg.game_id FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
+            WHERE cg.game_id = ANY(@games) AND c.state = @complete
+            """, new { games = gameIds.Distinct().ToArray(), complete = Name(ContestState.Complete) }, context.Transaction)];
+
+    public static Task<long?> StatValueAsync(HandlerContext context, string gameId, string athleteId, string stat) =>
+        context.Connection.QueryFirstOrDefaultAsync<long?>(
+            "SELECT value FROM scoring.stat_values WHERE game_id = @gameId AND athlete_id = @athleteId AND stat = @stat",
+            new { gameId, athleteId, stat }, context.Transaction);
+
+    public static Task RecordCorrectionAfterCompleteAsync(HandlerContext context, string contestId, StatFact r, long? previous) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO scoring.corrections_after_complete (contest_id, game_id, athlete_id, stat, sequence, previous_value, corrected_value, recorded_at)
+            VALUES (@contestId, @GameId, @AthleteId, @Stat, @Sequence, @previous, @Value, @now) ON CONFLICT DO NOTHING
+            """, new { contestId, r.GameId, r.AthleteId, r.Stat, r.Sequence, previous, r.Value, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    // ---- the referee ----------------------------------------------------------------------------
+
+    /// <summary>A contest due for review, locked (another referee skips it), or null.</summary>
+    public static Task<string?> NextDueContestAsync(HandlerContext context) =>
+        context.Connection.QueryFirstOrDefaultAsync<string?>("""
+            SELECT contest_id FROM scoring.contests WHERE review_due_at <= @now
+            ORDER BY review_due_at, contest_id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, new { now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    public static async Task<ContestFacts> FactsAsync(HandlerContext context, string contestId)
+    {
+        var row = await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount, int MinEntries, bool CancelRequested,
+            string? StartedGame, DateTime? CompletesAt)>("""
+            SELECT c.state,
+                   (SELECT count(*)::int FROM scoring.entries e WHERE e.contest_id = c.contest_id),
+                   c.entries_closed_count,
+                   (c.definition ->> 'minEntries')::int,
+                   c.cancel_requested,
+                   (SELECT min(g.game_id) FROM scoring.contest_games cg JOIN scoring.games g USING (game_id)
+                     WHERE cg.contest_id = c.contest_id AND g.started_at IS NOT NULL),
+                   c.all_games_ended_at + make_interval(mins => (c.definition ->> 'statCorrectionWindowMinutes')::int)
+            FROM scoring.contests c WHERE c.contest_id = @contestId
+            """, new { contestId }, context.Transaction);
+        return new ContestFacts(Parse(contestId, row.State), row.EntryCount, row.ClosedCount, row.MinEntries, row.CancelRequested, row.StartedGame,
+            row.CompletesAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
+    }
+
+    /// <summary>When the referee should look again (null: only when a fact arrives).</summary>
+    public static Task SetReviewDueAsync(HandlerContext context, string contestId, DateTimeOffset? at) =>
+        context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @at WHERE contest_id = @contestId",
+            new { contestId, at }, context.Transaction);
+
+    /// <summary>Moves a contest along its lifecycle: an illegal move, or a row not in <paramref name="from"/>, is a bug.</summary>
+    public static async Task MoveAsync(HandlerContext context, string contestId, ContestState from, ContestState to)
+    {
+        if (!ContestLifecycle.CanTransition(from, to))
+            throw new InvariantViolatedException($"illegal transition of contest {contestId}: {Name(from)} -> {Name(to)}");
+        var changed = await context.Connection.ExecuteAsync(
+            "UPDATE scoring.contests SET state = @to, state_changed_at = @now WHERE contest_id = @contestId AND state = @from",
+            new { contestId, from = Name(from), to = Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
+        if (changed != 1)
+            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to {Name(to)} ({changed} rows changed)");
+    }
+
+    /// <summary>A contest's board as the database has it: its definition, entries and the latest value of every covered stat.</summary>
+    public static async Task<ContestBoard> LoadBoardAsync(HandlerContext context, string contestId)
+    {
+        var json = await context.Connection.QueryFirstAsync<string>(
+            "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+        var board = new ContestBoard(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!);
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT entry_id, player_id, lineup FROM scoring.entries WHERE contest_id = @contestId", context.Connection, context.Transaction))
+        {
+            cmd.Parameters.AddWithValue("contestId", contestId);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+                board.AddEntry(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2));
+        }
+        var stats = await context.Connection.QueryAsync<(string Game, string Athlete, string Stat, long Value)>("""
+            SELECT s.game_id, s.athlete_id, s.stat, s.value FROM scoring.stat_values s
+            JOIN scoring.contest_games cg ON cg.game_id = s.game_id AND cg.contest_id = @contestId
+            """, new { contestId }, context.Transaction);
+        foreach (var (game, athlete, stat, value) in stats) board.ApplyStat(game, athlete, stat, value);
+        return board;
+    }
+
+    /// <summary>A COMPLETE contest's final standings and the hashes of them and of every input behind them.</summary>
+    public static async Task WriteFinalStandingsAsync(HandlerContext context, string contestId, IReadOnlyList<StandingRow> rows, string standingsHash,
+        string inputsHash, CancellationToken ct)
+    {
+        await using (var writer = await context.Connection.BeginBinaryImportAsync(
+            "COPY scoring.final_standings (contest_id, rank, entry_id, player_id, score_milli) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var r in rows)
+            {
+                await writer.StartRowAsync(ct);
+                await writer.WriteAsync(contestId, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(r.Rank, NpgsqlDbType.Integer, ct);
+                await writer.WriteAsync(r.EntryId, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(r.PlayerId, NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(r.ScoreMilli, NpgsqlDbType.Bigint, ct);
+            }
+            await writer.CompleteAsync(ct);
+        }
+        await context.Connection.ExecuteAsync(
+            "UPDATE scoring.contests SET standings_hash = @standingsHash, inputs_hash = @inputsHash WHERE contest_id = @contestId",
+            new { standingsHash, inputsHash, contestId }, context.Transaction);
+    }
+
+    // ---- corrections after COMPLETE ----------------------------------------------------------------
+
+    /// <summary>The contest with the oldest unreported correction, locked, with all of its unreported corrections.</summary>
+    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(HandlerContext context)
+    {
+        var contestId = await context.Connection.QueryFirstOrDefaultAsync<string>("""
+            SELECT contest_id FROM scoring.corrections_after_complete WHERE reported_at IS NULL
+            ORDER BY recorded_at, contest_id, game_id, sequence LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, transaction: context.Transaction);
+        if (contestId is null) return null;
+        var rows = (await context.Connection.QueryAsync<CorrectionRow>("""
+            SELECT contest_id, game_id, sequence, athlete_id, stat, previous_value, corrected_value
+            FROM scoring.corrections_after_complete WHERE contest_id = @contestId AND reported_at IS NULL
+            ORDER BY recorded_at, game_id, sequence FOR UPDATE
+            """, new { contestId }, context.Transaction)).ToList();
+        var before = await context.Connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM scoring.corrections_after_complete WHERE contest_id = @contestId AND reported_at IS NOT NULL",
+            new { contestId }, context.Transaction);
+        return (contestId, rows, before);
+    }
+
+    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(HandlerContext context, string contestId)
+    {
+        var rows = (await context.Connection.QueryAsync<StandingRow>("""
+            SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings
+            WHERE contest_id = @contestId ORDER BY rank, entry_id COLLATE "C"
+            """, new { contestId }, context.Transaction)).ToList();
+        var hash = await context.Connection.QueryFirstAsync<string>(
+            "SELECT standings_hash FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+        return (rows, hash);
+    }
+
+    public static Task MarkCorrectionsReportedAsync(HandlerContext context, string contestId) =>
+        context.Connection.ExecuteAsync(
+            "UPDATE scoring.corrections_after_complete SET reported_at = @now WHERE contest_id = @contestId AND reported_at IS NULL",
+            new { now = context.Clock.GetUtcNow(), contestId }, context.Transaction);
+
+    // ---- warm-up ----------------------------------------------------------------------------------
+
+    /// <summary>Rebuilds every live board in memory from the database (worker start-up).</summary>
+    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState memory, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var contests = await conn.QueryAsync<(string ContestId, string Definition, string State)>(
+            "SELECT contest_id, definition::text, state FROM scoring.contests WHERE state = ANY(@live)", new { live = LiveStates });
+        foreach (var (contestId, json, state) in contests)
+            memory.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state));
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
+            JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live)
+            """, conn))
+        {
+            cmd.Parameters.AddWithValue("live", LiveStates);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                memory.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
+        }
+        var stats = (await conn.QueryAsync<(string, string, string, long, long)>("""
+            SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
+            WHERE EXISTS (SELECT 1 FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
+                          WHERE cg.game_id = s.game_id AND c.state = ANY(@live))
+            ORDER BY s.game_id, s.athlete_id, s.stat
+            """, new { live = LiveStates })).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5)).ToList();
+        memory.ApplyStats(stats);
+    }
+}

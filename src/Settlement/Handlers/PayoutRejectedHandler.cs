@@ -1,0 +1,38 @@
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Extensions;
+using ContestPipeline.Settlement.Store;
+
+namespace ContestPipeline.Settlement.Handlers;
+
+/// <summary>
+/// An operator rejected a payout: it is never sent, and what it still owed the winner (the net
+/// prize, less whatever stayed transferred) moves from the winner's payable to withheld prizes.
+/// </summary>
+public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
+{
+    public override async Task HandleAsync(PayoutRejected r, HandlerContext context, CancellationToken ct)
+    {
+        var payout = await SettlementStore.PayoutForUpdateAsync(context, PayoutRejected.MessageType, r.PayoutId);
+        Recorded.Expect($"{PayoutRejected.MessageType} for payout {r.PayoutId}",
+            ("contestId", r.ContestId, "contest", payout.ContestId), ("playerId", r.PlayerId, "winner", payout.PlayerId),
+            ("amountMinor", r.AmountMinor, "net prize ordered", payout.NetMinor), ("currency", r.Currency, "currency ordered", payout.Currency));
+        if (payout.Rejected) return;
+        var transferred = payout.TransferId is null ? 0 : payout.NetMinor - payout.ReversedMinor;
+        var withheld = payout.Amount(payout.NetMinor - transferred);
+        if (withheld.MinorUnits == 0)
+        {
+            // A rejection cannot undo a transfer that stands: nothing is withheld and the payout stays paid.
+            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "rejection_after_transfer", $"payout {r.PayoutId}",
+                $"payout {r.PayoutId} of contest {payout.ContestId} was rejected by {r.Operator} ({r.Reason}) after its transfer {payout.TransferId}; the transfer stands",
+                r.PayoutId);
+            return;
+        }
+        await Journal.PostAsync(context, new JournalEntry($"withheld:{r.PayoutId}", payout.ContestId, "prize_withheld",
+            $"payout {r.PayoutId} rejected by {r.Operator}: {r.Reason}",
+            [Posting.Debit(Accounts.PrizesPayable(payout.PlayerId), withheld), Posting.Credit(Accounts.WithheldPrizes, withheld)]));
+        await SettlementStore.RecordRejectionAsync(context, r.PayoutId, r.At, withheld.MinorUnits);
+    }
+}

@@ -1,0 +1,37 @@
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Extensions;
+using ContestPipeline.Settlement.Store;
+
+namespace ContestPipeline.Settlement.Handlers;
+
+/// <summary>
+/// A prize is paid: the winner's payable is settled from the platform's Stripe balance. The
+/// fact is checked against the order Settlement made; anything else is rejected naming every
+/// field that differs. MarkContestsPaidJob then sees whether the contest is PAID.
+/// </summary>
+public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
+{
+    public override async Task HandleAsync(PrizeTransferred t, HandlerContext context, CancellationToken ct)
+    {
+        var payout = await SettlementStore.PayoutForUpdateAsync(context, PrizeTransferred.MessageType, t.PayoutId);
+        Recorded.Expect($"{PrizeTransferred.MessageType} for payout {t.PayoutId}",
+            ("contestId", t.ContestId, "contest", payout.ContestId), ("entryId", t.EntryId, "winning entry", payout.EntryId),
+            ("playerId", t.PlayerId, "winner", payout.PlayerId), ("amountMinor", t.AmountMinor, "net prize ordered", payout.NetMinor),
+            ("currency", t.Currency, "currency ordered", payout.Currency));
+        var net = payout.Amount(payout.NetMinor);
+        if (!await Journal.PostAsync(context, new JournalEntry($"transfer:{t.PayoutId}", payout.ContestId, "transfer_sent",
+                $"prize of entry {t.EntryId} transferred to {t.AccountId} ({t.TransferId})",
+                [Posting.Debit(Accounts.PrizesPayable(payout.PlayerId), net), Posting.Credit(Accounts.StripeBalance, net)])))
+            return;
+        await SettlementStore.RecordTransferAsync(context, t.PayoutId, t.TransferId, t.TransferredAt);
+        // Money moved, so the ledger records it whatever the payout's state; a prize paid after
+        // it was withheld has now been given twice over, which only an operator can settle.
+        if (payout.Rejected)
+            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "transfer_after_rejection", $"payout {t.PayoutId}",
+                $"payout {t.PayoutId} of contest {payout.ContestId} was transferred ({t.TransferId}, {net}) after an operator rejected it and its prize was withheld",
+                t.PayoutId);
+    }
+}

@@ -1,0 +1,266 @@
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace ContestPipeline.Settlement.Store;
+
+/// <summary>A contest as Settlement recorded it.</summary>
+public sealed record ContestRow(string ContestId, ContestStatus State, ContestDefined Definition, ContestCompleted? Completed, string? CompletedBy);
+
+/// <summary>A payout as Settlement ordered it, and what Payout has reported of it so far.</summary>
+public sealed record PayoutRecord(
+    string PayoutId,
+    string ContestId,
+    string EntryId,
+    string PlayerId,
+    long NetMinor,
+    string Currency,
+    string? TransferId,
+    long ReversedMinor,
+    bool Rejected,
+    ContestStatus ContestState)
+{
+    public Money Amount(long minor) => new(minor, Contracts.Currency.Parse(Currency));
+}
+
+/// <summary>An entry with its contest's state, as a refund of its fee needs it.</summary>
+public sealed record EntryRecord(string EntryId, string ContestId, string PlayerId, long AmountMinor, string Currency, ContestStatus ContestState);
+
+/// <summary>What a SETTLED contest's payouts have come to.</summary>
+public sealed record PayoutTotals(int Count, int Paid, int Rejected, long PaidMinor, long WithheldMinor)
+{
+    public bool AllResolved => Paid + Rejected == Count;
+}
+
+/// <summary>
+/// Every read and write of Settlement's tables (the ledger's are in <see cref="Journal"/>). A
+/// contest's state changes only through <see cref="MoveAsync"/>, which checks the transition
+/// against <see cref="ContestStates"/> and that exactly one row changed; anything else is a bug.
+/// </summary>
+public static class SettlementStore
+{
+    public const int RowsPerInsertMax = 10_000;
+
+    // ---- contests ---------------------------------------------------------------------------
+
+    /// <summary>A contest Settlement has not seen, OPEN; false when it has.</summary>
+    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, @open) ON CONFLICT DO NOTHING
+            """, new
+        {
+            id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json),
+            open = ContestStates.Name(ContestStatus.Open),
+        }, context.Transaction) == 1;
+
+    public static async Task<ContestRow?> ContestAsync(HandlerContext context, string contestId, bool forUpdate)
+    {
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, string Definition, string? Completed, string? CompletedBy)?>($"""
+            SELECT state, definition::text, completed::text, completed_by FROM settlement.contests WHERE contest_id = @contestId {(forUpdate ? "FOR UPDATE" : "")}
+            """, new { contestId }, context.Transaction);
+        if (row is not { } r) return null;
+        return new ContestRow(contestId, ContestStates.Parse(contestId, r.State),
+            JsonSerializer.Deserialize<ContestDefined>(r.Definition, OutgoingMessage.Json)!,
+            r.Completed is null ? null : JsonSerializer.Deserialize<ContestCompleted>(r.Completed, OutgoingMessage.Json), r.CompletedBy);
+    }
+
+    /// <summary>
+    /// Moves a contest from <paramref name="from"/> to <paramref name="to"/>, setting the
+    /// column that records when (<c>settled_at</c>, <c>paid_at</c>) or what (<c>completed</c>).
+    /// An illegal transition, or a row not in <paramref name="from"/>, is a bug.
+    /// </summary>
+    public static async Task MoveAsync(HandlerContext context, string contestId, ContestStatus from, ContestStatus to,
+        ContestCompleted? completed = null, string? completedBy = null)
+    {
+        ContestStates.AssertTransition(contestId, from, to);
+        var set = to switch
+        {
+            ContestStatus.Complete => ", completed = @completed::jsonb, completed_by = @completedBy",
+            ContestStatus.Settled => ", settled_at = @now",
+            ContestStatus.Paid => ", paid_at = @now",
+            _ => "",
+        };
+        var changed = await context.Connection.ExecuteAsync(
+            $"UPDATE settlement.contests SET state = @to{set} WHERE contest_id = @contestId AND state = @from",
+            new
+            {
+                contestId, from = ContestStates.Name(from), to = ContestStates.Name(to), now = context.Clock.GetUtcNow(),
+                completed = completed is null ? null : JsonSerializer.Serialize(completed, OutgoingMessage.Json), completedBy,
+            }, context.Transaction);
+        if (changed != 1)
+            throw new InvariantViolatedException($"contest {contestId} was not {ContestStates.Name(from)} when moving it to {ContestStates.Name(to)} ({changed} rows changed)");
+    }
+
+    /// <summary>COMPLETE contests whose every standings chunk and entry has arrived, locked; others settling them are skipped.</summary>
+    public static async Task<IReadOnlyList<string>> ContestsReadyToSettleAsync(HandlerContext context, int limit) =>
+        [.. await context.Connection.QueryAsync<string>("""
+            SELECT c.contest_id FROM settlement.contests c
+            WHERE c.state = @complete
+              AND (SELECT count(*) FROM settlement.standings_chunks s WHERE s.contest_id = c.contest_id) >= (c.completed ->> 'standingsChunks')::int
+              AND (SELECT count(*) FROM settlement.entries e WHERE e.contest_id = c.contest_id) >= (c.completed ->> 'entryCount')::int
+            ORDER BY c.contest_id LIMIT @limit FOR UPDATE OF c SKIP LOCKED
+            """, new { complete = ContestStates.Name(ContestStatus.Complete), limit }, context.Transaction)];
+
+    /// <summary>SETTLED contests whose every payout is paid (transfer made, nothing reversed) or rejected, locked.</summary>
+    public static async Task<IReadOnlyList<string>> ContestsReadyToMarkPaidAsync(HandlerContext context, int limit) =>
+        [.. await context.Connection.QueryAsync<string>("""
+            SELECT c.contest_id FROM settlement.contests c
+            WHERE c.state = @settled
+              AND NOT EXISTS (SELECT 1 FROM settlement.payouts p WHERE p.contest_id = c.contest_id
+                              AND NOT (p.transfer_id IS NOT NULL AND p.reversed_minor = 0) AND p.rejected_at IS NULL)
+            ORDER BY c.contest_id LIMIT @limit FOR UPDATE OF c SKIP LOCKED
+            """, new { settled = ContestStates.Name(ContestStatus.Settled), limit }, context.Transaction)];
+
+    /// <summary>The contest's own entry-fee and prize-pool accounts that are not zero (after settling, none may be).</summary>
+    public static async Task<IReadOnlyList<(string Account, long Balance)>> OpenContestAccountsAsync(HandlerContext context, string contestId) =>
+        [.. await context.Connection.QueryAsync<(string Account, long Balance)>("""
+            SELECT account, sum(amount_minor)::bigint FROM settlement.postings WHERE account IN (@pool, @fees) GROUP BY account HAVING sum(amount_minor) <> 0
+            """, new { pool = Accounts.PrizePool(contestId), fees = Accounts.EntryFees(contestId) }, context.Transaction)];
+
+    // ---- entries and standings ----------------------------------------------------------------
+
+    public static async Task<bool> InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency)
+            VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency) ON CONFLICT DO NOTHING
+            """, entry, context.Transaction) == 1;
+
+    public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(HandlerContext context, string contestId) =>
+        [.. await context.Connection.QueryAsync<EntryFee>(
+            "SELECT entry_id, amount_minor, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",
+            new { contestId }, context.Transaction)];
+
+    public static async Task<EntryRecord?> EntryByPaymentAsync(HandlerContext context, string paymentIntentId)
+    {
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string EntryId, string ContestId, string PlayerId, long Amount, string Currency, string State)?>("""
+            SELECT e.entry_id, e.contest_id, e.player_id, e.amount_minor, e.currency, c.state
+            FROM settlement.entries e JOIN settlement.contests c USING (contest_id) WHERE e.payment_intent_id = @paymentIntentId
+            """, new { paymentIntentId }, context.Transaction);
+        return row is { } r ? new EntryRecord(r.EntryId, r.ContestId, r.PlayerId, r.Amount, r.Currency, ContestStates.Parse(r.ContestId, r.State)) : null;
+    }
+
+    public static async Task InsertStandingsChunkAsync(HandlerContext context, FinalStandingsPublished chunk) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) VALUES (@ContestId, @ChunkIndex, @ChunkCount, @rows::jsonb)
+            ON CONFLICT DO NOTHING
+            """, new { chunk.ContestId, chunk.ChunkIndex, chunk.ChunkCount, rows = JsonSerializer.Serialize(chunk.Rows, OutgoingMessage.Json) },
+            context.Transaction);
+
+    public static async Task<IReadOnlyList<StandingRow>> FinalStandingsAsync(HandlerContext context, string contestId) =>
+        [.. (await context.Connection.QueryAsync<string>(
+            "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
+            new { contestId }, context.Transaction)).SelectMany(c => JsonSerializer.Deserialize<List<StandingRow>>(c, OutgoingMessage.Json)!)];
+
+    // ---- payouts ------------------------------------------------------------------------------
+
+    /// <summary>The payouts of a plan's awards, in one statement per <see cref="RowsPerInsertMax"/>.</summary>
+    public static async Task InsertPayoutsAsync(HandlerContext context, string contestId, IReadOnlyList<PrizeAward> awards, string currency)
+    {
+        var now = context.Clock.GetUtcNow();
+        foreach (var chunk in awards.Chunk(RowsPerInsertMax))
+        {
+            await using var cmd = new NpgsqlCommand("""
+                INSERT INTO settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at)
+                SELECT p, @contestId, e, pl, r, g, f, n, @currency, @now FROM unnest(@payouts, @entries, @players, @ranks, @gross, @fees, @nets) AS u(p, e, pl, r, g, f, n)
+                """, context.Connection, context.Transaction);
+            cmd.Parameters.AddWithValue("contestId", contestId);
+            cmd.Parameters.AddWithValue("currency", currency);
+            cmd.Parameters.AddWithValue("now", now);
+            cmd.Parameters.Add(new NpgsqlParameter("payouts", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chunk.Select(a => a.PayoutId).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter("entries", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chunk.Select(a => a.EntryId).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter("players", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = chunk.Select(a => a.PlayerId).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter("ranks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = chunk.Select(a => a.Rank).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter("gross", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chunk.Select(a => a.Gross.MinorUnits).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter("fees", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chunk.Select(a => a.Fee.MinorUnits).ToArray() });
+            cmd.Parameters.Add(new NpgsqlParameter("nets", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = chunk.Select(a => a.Net.MinorUnits).ToArray() });
+            await cmd.ExecuteNonQueryAsync();
+        }
+    }
+
+    /// <summary>The payout, locked for the rest of the transaction; unknown is a rejection of the message that names it.</summary>
+    public static async Task<PayoutRecord> PayoutForUpdateAsync(HandlerContext context, string messageType, string payoutId)
+    {
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId, string PlayerId, long NetMinor,
+            string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State)?>("""
+            SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.net_minor, p.currency, p.transfer_id, p.reversed_minor,
+                   p.rejected_at IS NOT NULL, c.state
+            FROM settlement.payouts p JOIN settlement.contests c USING (contest_id) WHERE p.payout_id = @payoutId FOR UPDATE OF p
+            """, new { payoutId }, context.Transaction);
+        if (row is not { } r)
+            throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement ordered no such payout");
+        return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId, r.ReversedMinor, r.Rejected,
+            ContestStates.Parse(r.ContestId, r.State));
+    }
+
+    public static Task RecordTransferAsync(HandlerContext context, string payoutId, string transferId, DateTimeOffset at) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET transfer_id = @transferId, paid_at = @at WHERE payout_id = @payoutId AND transfer_id IS NULL",
+            new { payoutId, transferId, at }, $"payout {payoutId} already has a transfer recorded");
+
+    public static Task RecordReversalAsync(HandlerContext context, string payoutId, long reversedTotalMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET reversed_minor = @reversedTotalMinor WHERE payout_id = @payoutId AND reversed_minor < @reversedTotalMinor",
+            new { payoutId, reversedTotalMinor }, $"payout {payoutId} has {reversedTotalMinor} or more reversed already");
+
+    public static Task RecordRejectionAsync(HandlerContext context, string payoutId, DateTimeOffset at, long withheldMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET rejected_at = @at, withheld_minor = @withheldMinor WHERE payout_id = @payoutId AND rejected_at IS NULL",
+            new { payoutId, at, withheldMinor }, $"payout {payoutId} is rejected already");
+
+    public static Task<PayoutTotals> PayoutTotalsAsync(HandlerContext context, string contestId) =>
+        context.Connection.QueryFirstAsync<PayoutTotals>("""
+            SELECT count(*)::int AS count,
+                   count(*) FILTER (WHERE transfer_id IS NOT NULL AND reversed_minor = 0)::int AS paid,
+                   count(*) FILTER (WHERE rejected_at IS NOT NULL AND NOT (transfer_id IS NOT NULL AND reversed_minor = 0))::int AS rejected,
+                   coalesce(sum(net_minor - reversed_minor) FILTER (WHERE transfer_id IS NOT NULL), 0)::bigint AS paid_minor,
+                   coalesce(sum(withheld_minor), 0)::bigint AS withheld_minor
+            FROM settlement.payouts WHERE contest_id = @contestId
+            """, new { contestId }, context.Transaction);
+
+    // ---- refunds ------------------------------------------------------------------------------
+
+    /// <summary>A refund Settlement orders for a cancelled contest's entry.</summary>
+    public sealed record RefundToOrder(string RefundId, string EntryId, string PlayerId, string PaymentIntentId, long AmountMinor, string Currency);
+
+    /// <summary>
+    /// Orders the refund of every entry of a cancelled contest that has none yet (one refund id
+    /// per PaymentIntent, forever); returns those ordered now, in entry id order.
+    /// </summary>
+    public static async Task<IReadOnlyList<RefundToOrder>> OrderRefundsAsync(HandlerContext context, string contestId, string reason)
+    {
+        var entries = (await context.Connection.QueryAsync<(string EntryId, string PlayerId, string PaymentIntentId, long Amount, string Currency)>("""
+            SELECT entry_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE "C"
+            """, new { contestId }, context.Transaction))
+            .Select(e => new RefundToOrder(RefundOrdered.RefundIdFor(e.PaymentIntentId), e.EntryId, e.PlayerId, e.PaymentIntentId, e.Amount, e.Currency))
+            .ToList();
+        if (entries.Count == 0) return [];
+        var ordered = (await context.Connection.QueryAsync<string>("""
+            INSERT INTO settlement.refund_orders (refund_id, contest_id, entry_id, payment_intent_id, amount_minor, currency, reason, ordered_at)
+            SELECT r, @contestId, e, pi, a, cur, @reason, @now FROM unnest(@refunds, @entries, @payments, @amounts, @currencies) AS u(r, e, pi, a, cur)
+            ON CONFLICT DO NOTHING RETURNING refund_id
+            """, new
+        {
+            contestId, reason, now = context.Clock.GetUtcNow(),
+            refunds = entries.Select(e => e.RefundId).ToArray(), entries = entries.Select(e => e.EntryId).ToArray(),
+            payments = entries.Select(e => e.PaymentIntentId).ToArray(), amounts = entries.Select(e => e.AmountMinor).ToArray(),
+            currencies = entries.Select(e => e.Currency).ToArray(),
+        }, context.Transaction)).ToHashSet(StringComparer.Ordinal);
+        return [.. entries.Where(e => ordered.Contains(e.RefundId))];
+    }
+
+    public static async Task RecordRefundAsync(HandlerContext context, string refundId, DateTimeOffset refundedAt, string? stripeRefundId) =>
+        await context.Connection.ExecuteAsync(
+            "UPDATE settlement.refund_orders SET refunded_at = @refundedAt, stripe_refund_id = @stripeRefundId WHERE refund_id = @refundId",
+            new { refundId, refundedAt, stripeRefundId }, context.Transaction);
+
+    private static async Task ExpectOneAsync(HandlerContext context, string sql, object parameters, string otherwise)
+    {
+        var changed = await context.Connection.ExecuteAsync(sql, parameters, context.Transaction);
+        if (changed != 1) throw new InvariantViolatedException($"{otherwise} ({changed} rows changed)");
+    }
+}

@@ -1,0 +1,53 @@
+namespace ContestPipeline.Stripe;
+
+/// <summary>
+/// How a <see cref="StripeClient"/> talks to Stripe. Defaults are the production values;
+/// tests point <see cref="BaseAddress"/> at the emulator and shorten the waits.
+/// </summary>
+public sealed class StripeClientOptions
+{
+    /// <summary>
+    /// The API version every request pins, so a change of the account's default version in
+    /// Stripe's dashboard can never change the shape of what we parse.
+    /// </summary>
+    public const string ApiVersion = "2024-06-20";
+
+    public static readonly Uri ProductionBaseAddress = new("https://api.stripe.com/");
+
+    public Uri BaseAddress { get; init; } = ProductionBaseAddress;
+
+    /// <summary>The platform's secret key (sk_live_... or sk_test_...), sent as Bearer auth.</summary>
+    public required string SecretKey { get; init; }
+
+    /// <summary>Attempts per request including the first; only transient failures are retried.</summary>
+    public int AttemptsMax { get; init; } = 4;
+
+    public TimeSpan RetryDelayBase { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan RetryDelayMax { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// One attempt's bound. A POST that times out may still have been applied by Stripe; the
+    /// retry carries the same idempotency key, so it returns the first result instead of
+    /// applying twice. Keep the HttpClient's own Timeout above AttemptsMax × this.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Steady request rate. Stripe allows about 25 requests/s in test mode and 100/s in live
+    /// mode; with the burst below, no one-second window carries more than
+    /// RequestsPerSecond + RequestBurst requests (25 with the defaults).
+    /// </summary>
+    public int RequestsPerSecond { get; init; } = 20;
+
+    public int RequestBurst { get; init; } = 5;
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(SecretKey)) throw new ArgumentException("a Stripe secret key is required", nameof(SecretKey));
+        if (!BaseAddress.IsAbsoluteUri || !BaseAddress.AbsolutePath.EndsWith('/'))
+            throw new ArgumentException($"base address must be absolute and end with '/': {BaseAddress}", nameof(BaseAddress));
+        if (AttemptsMax < 1) throw new ArgumentOutOfRangeException(nameof(AttemptsMax), AttemptsMax, "at least one attempt");
+        if (RequestsPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(RequestsPerSecond), RequestsPerSecond, "at least 1/s");
+        if (RequestBurst < 1) throw new ArgumentOutOfRangeException(nameof(RequestBurst), RequestBurst, "at least 1");
+    }
+}

@@ -1,0 +1,51 @@
+namespace ContestPipeline.Webhooks.Domain;
+
+/// <summary>What became of one webhook request, in the order the checks run.</summary>
+public enum WebhookOutcome
+{
+    /// <summary>Kafka acknowledged the event: 200.</summary>
+    Forwarded,
+    /// <summary>The body is larger than <see cref="WebhookReceiverOptions.BodyBytesMax"/>: 413.</summary>
+    BodyTooLarge,
+    /// <summary>No Stripe-Signature header: 400.</summary>
+    SignatureMissing,
+    /// <summary>A Stripe-Signature header without t= or v1=: 400.</summary>
+    SignatureMalformed,
+    /// <summary>No v1 value is this body's signature under any configured secret: 400.</summary>
+    SignatureNotMatching,
+    /// <summary>Correctly signed, but too long ago (or ahead): a replay, 400.</summary>
+    SignatureExpired,
+    /// <summary>Correctly signed but not a Stripe event the pipeline can key: 400.</summary>
+    EventMalformed,
+    /// <summary>Kafka did not acknowledge in time or refused: 503, and Stripe retries.</summary>
+    KafkaUnavailable,
+}
+
+public readonly record struct WebhookAnswer(WebhookOutcome Outcome, string Detail)
+{
+    public int StatusCode => Outcome switch
+    {
+        WebhookOutcome.Forwarded => 200,
+        WebhookOutcome.BodyTooLarge => 413,
+        WebhookOutcome.KafkaUnavailable => 503,
+        _ => 400,
+    };
+}
+
+/// <summary>The receiver's bounds, units last.</summary>
+public static class WebhookLimits
+{
+    /// <summary>
+    /// Stripe's events are a few KiB; anything near this is not from Stripe. Well under the
+    /// 1,000,000 bytes a message may have (<see cref="ContestPipeline.Plumbing.Limits.MessageBytesMax"/>):
+    /// a larger body could never be produced, and answering 503 would have Stripe retry it
+    /// for three days instead of hearing 413 once.
+    /// </summary>
+    public const int BodyBytesMax = 512 * 1024;
+
+    /// <summary>
+    /// How long a request waits for Kafka to acknowledge its event before answering 503.
+    /// Well under Stripe's own webhook timeout, so Stripe hears the 503 and retries.
+    /// </summary>
+    public const int DeliveryTimeoutMs = 10_000;
+}

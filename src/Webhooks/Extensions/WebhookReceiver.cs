@@ -1,0 +1,69 @@
+using ContestPipeline.Webhooks.Handlers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ContestPipeline.Webhooks.Extensions;
+
+/// <summary>
+/// Stripe's webhook endpoint, <c>POST /stripe/webhooks</c>: verifies each request's
+/// signature and forwards the event, byte for byte, to <c>stripe.events</c>, answering 200
+/// only once Kafka has acknowledged it. Started in-process by the executable, <c>cpctl
+/// webhooks</c> and tests.
+/// </summary>
+public sealed class WebhookReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private WebhookReceiver(WebApplication app, Uri url, string topic)
+    {
+        _app = app;
+        Url = url;
+        Topic = topic;
+    }
+
+    /// <summary>The endpoint to give Stripe, e.g. http://127.0.0.1:5123/stripe/webhooks.</summary>
+    public Uri Url { get; }
+
+    public string Topic { get; }
+
+    /// <summary>True when the receiver stopped itself after a fatal Kafka producer error.</summary>
+    public bool FailedFatally => _app.Services.GetRequiredService<StripeEventForwarder>().FailedFatally;
+
+    public static async Task<WebhookReceiver> StartAsync(WebhookReceiverOptions options, CancellationToken ct = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.AddStripeWebhookReceiver(options);
+        var app = builder.Build();
+        app.MapStripeWebhooks();
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new WebhookReceiver(app, new Uri(address.TrimEnd('/') + WebhookReceiverExtensions.Path), options.Topic);
+    }
+
+    /// <summary>Completes when the receiver stops by itself or <paramref name="ct"/> is cancelled.</summary>
+    public async Task WaitForShutdownAsync(CancellationToken ct)
+    {
+        var stopping = new TaskCompletionSource();
+        using var a = _app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult());
+        using var b = ct.Register(() => stopping.TrySetResult());
+        await stopping.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // Stopping drains requests in flight first; the producer is disposed with the services after.
+        await _app.StopAsync(CancellationToken.None);
+        await _app.DisposeAsync();
+    }
+}
