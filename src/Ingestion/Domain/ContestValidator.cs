@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
+using static ContestPipeline.Contracts.Contests.ContestLimits;
 using static ContestPipeline.Ingestion.Domain.IngestionLimits;
 
 namespace ContestPipeline.Ingestion.Domain;
@@ -141,8 +142,8 @@ public static class ContestValidator
             reasons.Add($"maxEntries {Show.N(def.MaxEntries)} is less than minEntries {Show.N(def.MinEntries)}");
         else if (def.MaxEntries < MinEntriesMin)
             reasons.Add($"maxEntries {Show.N(def.MaxEntries)} is less than {MinEntriesMin}");
-        if (def.MaxEntries > MaxEntriesMax)
-            reasons.Add($"maxEntries {Show.N(def.MaxEntries)} is more than {Show.N(MaxEntriesMax)}");
+        if (def.MaxEntries > EntriesMax)
+            reasons.Add($"maxEntries {Show.N(def.MaxEntries)} is more than {Show.N(EntriesMax)}");
         if (def.MaxEntriesPerPlayer < 1)
             reasons.Add($"maxEntriesPerPlayer {Show.N(def.MaxEntriesPerPlayer)} is less than 1");
         if (def.MaxEntriesPerPlayer > EntriesPerPlayerMax)
@@ -289,7 +290,7 @@ public static class ContestValidator
             _ => true,
         };
         if (!listOk) return;
-        var maxEntriesValid = def.MaxEntries >= Math.Max(def.MinEntries, MinEntriesMin) && def.MaxEntries <= MaxEntriesMax;
+        var maxEntriesValid = def.MaxEntries >= Math.Max(def.MinEntries, MinEntriesMin) && def.MaxEntries <= EntriesMax;
         if (PaidPlaces(table) is { } paid && maxEntriesValid && paid > def.MaxEntries)
             reasons.Add($"prizeTable pays {Show.N(paid)} places but maxEntries is {Show.N(def.MaxEntries)}");
     }
@@ -302,9 +303,10 @@ public static class ContestValidator
             reasons.Add("prizeTable.percentagesBp is empty; custom_percentages lists the share of each paid place");
             return false;
         }
-        if (percentages.Count > PaidPlacesMax)
+        // Each place gets at least 1 bp, so no valid list is longer than 10,000 places.
+        if (percentages.Count > BasisPoints.Whole)
         {
-            reasons.Add($"prizeTable.percentagesBp lists {Show.N(percentages.Count)} places; at most {Show.N(PaidPlacesMax)} can each get 1 bp or more");
+            reasons.Add($"prizeTable.percentagesBp lists {Show.N(percentages.Count)} places; at most {Show.N(BasisPoints.Whole)} can each get 1 bp or more");
             return false;
         }
         long total = 0;
@@ -330,9 +332,9 @@ public static class ContestValidator
             reasons.Add("prizeTable.places is empty; ranked lists place ranges and their shares");
             return false;
         }
-        if (places.Count > PaidPlacesMax)
+        if (places.Count > PrizeTableRowsMax)
         {
-            reasons.Add($"prizeTable.places lists {Show.N(places.Count)} rows; at most {Show.N(PaidPlacesMax)} can each pay 1 bp or more");
+            reasons.Add($"prizeTable.places lists {Show.N(places.Count)} rows; at most {Show.N(PrizeTableRowsMax)} are allowed");
             return false;
         }
         // Int128: (to - from + 1) × shareBp can reach 2^63 for one absurd row.

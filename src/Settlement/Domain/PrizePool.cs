@@ -38,8 +38,8 @@ public static class PrizePool
         {
             case PoolModes.Rake:
             {
-                if (rule.RakeBp is < 0 or > PrizeRules.RakeBpMax)
-                    throw new ArgumentException($"rake {rule.RakeBp} bp is not between 0 and {PrizeRules.RakeBpMax}", nameof(rule));
+                if (rule.RakeBp is < 0 or > ContestLimits.RakeBpMax)
+                    throw new ArgumentException($"rake {rule.RakeBp} bp is not between 0 and {ContestLimits.RakeBpMax}", nameof(rule));
                 if (rule.GuaranteedMinor != 0)
                     throw new ArgumentException($"a rake pool has a guarantee of {rule.GuaranteedMinor}", nameof(rule));
                 var rake = new Money(new BasisPoints(rule.RakeBp).ApplyHalfUp(entryFeesKept.MinorUnits), currency);

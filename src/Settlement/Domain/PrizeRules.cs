@@ -10,11 +10,6 @@ namespace ContestPipeline.Settlement.Domain;
 /// </summary>
 public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Pool, int PlatformFeeBp)
 {
-    /// <summary>Each paid place gets at least 1 bp of 10,000, so no valid table pays more places (Ingestion's bound).</summary>
-    public const int PaidPlacesMax = 10_000;
-    /// <summary>The highest rake Ingestion accepts.</summary>
-    public const int RakeBpMax = 5_000;
-
     public static PrizeRules From(ContestDefined contest)
     {
         ArgumentNullException.ThrowIfNull(contest);
@@ -32,8 +27,8 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
     {
         ArgumentNullException.ThrowIfNull(Table);
         if (Table.Kind == PrizeTableKinds.Ranked) CheckRankedRows(Table.Places);
-        if (Table.Kind == PrizeTableKinds.CustomPercentages && Table.PercentagesBp is { Count: > PaidPlacesMax } p)
-            throw new ArgumentException($"custom_percentages lists {p.Count} places; at most {PaidPlacesMax} are paid", nameof(Table));
+        if (Table.Kind == PrizeTableKinds.CustomPercentages && Table.PercentagesBp is { Count: > BasisPoints.Whole } p)
+            throw new ArgumentException($"custom_percentages lists {p.Count} places; at most {BasisPoints.Whole} can each get 1 bp", nameof(Table));
 
         var weights = Table.PlaceWeights()
             ?? throw new ArgumentException($"prize table kind '{Table.Kind}' is unknown or lacks its list", nameof(Table));
@@ -69,8 +64,8 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
             if (row.From != next || row.To < row.From)
                 throw new ArgumentException($"ranked row {row.From}-{row.To} does not start at place {next} or ends before it starts", "Table");
             next = (long)row.To + 1;
-            if (next - 1 > PaidPlacesMax)
-                throw new ArgumentException($"ranked rows pay more than {PaidPlacesMax} places", "Table");
+            if (next - 1 > ContestLimits.PaidPlacesMax)
+                throw new ArgumentException($"ranked rows pay more than {ContestLimits.PaidPlacesMax} places", "Table");
         }
     }
 

@@ -143,7 +143,7 @@ public static class PrizeSimulation
             };
             return new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guaranteed);
         }
-        var rakeBp = random.Next(4) switch { 0 => 0, 1 => PrizeRules.RakeBpMax, _ => random.Next(0, PrizeRules.RakeBpMax + 1) };
+        var rakeBp = random.Next(4) switch { 0 => 0, 1 => ContestLimits.RakeBpMax, _ => random.Next(0, ContestLimits.RakeBpMax + 1) };
         return new PoolRule(PoolModes.Rake, RakeBp: rakeBp);
     }
 
