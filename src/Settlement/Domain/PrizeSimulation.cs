@@ -263,6 +263,31 @@ public static class PrizeSimulation
         return (new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: table), new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guarantee));
     }
 
+    /// <summary>
+    /// A big guaranteed tournament's lobby, for measurements: 1st 1,000,000.00, 2nd 500,000.00
+    /// ... 31st-40,000th widening ranges from 1,500.00 down to 42.50, and a minimum cash of
+    /// <paramref name="minCashMinor"/> for places 40,001 to <paramref name="paidPlaces"/>
+    /// (75,500 places at 40.00 total 5,810,000.00; 200,000 at 35.00 total 9,990,000.00).
+    /// </summary>
+    public static (PrizeTable Table, PoolRule Pool) Tournament(int paidPlaces, long minCashMinor)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(paidPlaces, 40_000);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(minCashMinor, 4_250);
+        List<PrizeAmount> rows =
+        [
+            new(1, 1, 100_000_000), new(2, 2, 50_000_000), new(3, 3, 25_000_000), new(4, 4, 10_000_000), new(5, 5, 7_500_000),
+            new(6, 6, 5_000_000), new(7, 7, 4_000_000), new(8, 8, 3_000_000), new(9, 9, 2_000_000), new(10, 10, 1_000_000),
+            new(11, 15, 500_000), new(16, 20, 300_000), new(21, 30, 200_000), new(31, 40, 150_000), new(41, 50, 100_000),
+            new(51, 75, 75_000), new(76, 100, 50_000), new(101, 150, 40_000), new(151, 200, 30_000), new(201, 300, 25_000),
+            new(301, 400, 20_000), new(401, 500, 17_500), new(501, 750, 15_000), new(751, 1_000, 12_500), new(1_001, 1_500, 10_000),
+            new(1_501, 2_000, 9_000), new(2_001, 3_000, 8_000), new(3_001, 4_000, 7_500), new(4_001, 5_000, 7_000), new(5_001, 7_500, 6_500),
+            new(7_501, 10_000, 6_000), new(10_001, 15_000, 5_500), new(15_001, 20_000, 5_000), new(20_001, 30_000, 4_500),
+            new(30_001, 40_000, 4_250), new(40_001, paidPlaces, minCashMinor),
+        ];
+        var guarantee = rows.Sum(r => (long)(r.To - r.From + 1) * r.AmountMinor);
+        return (new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: rows), new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guarantee));
+    }
+
     private static PoolRule GeneratePool(Random random)
     {
         if (random.Next(3) == 0)
