@@ -115,8 +115,9 @@ var fuzzSeed = new Option<int>("--seed") { Description = "the seed: the same see
 var fuzzFrom = new Option<int>("--from") { Description = "the first case number (replay one failure: --from I --cases 1)", DefaultValueFactory = _ => 0 };
 var fuzzFeed = new Command("feed", "damaged provider.feed traffic through the feed's reading, sequencing and validation: only valid events accepted, clean rejections, the same decisions every time") { fuzzCases, fuzzSeed, fuzzFrom };
 fuzzFeed.SetAction(parse => FuzzCommand.Feed(parse.GetValue(fuzzCases), parse.GetValue(fuzzSeed), parse.GetValue(fuzzFrom)));
-var fuzzPrizes = new Command("prizes", "random prize tables, pools, fees and tied standings through the prize calculator: exact pools, fair ties, half-up fees, determinism") { fuzzCases, fuzzSeed, fuzzFrom };
-fuzzPrizes.SetAction(parse => FuzzCommand.Prizes(parse.GetValue(fuzzCases), parse.GetValue(fuzzSeed), parse.GetValue(fuzzFrom)));
+var fuzzLarge = new Option<bool>("--large") { Description = "tables of 10,000 to 200,000 places and up to 250,000 entries; then prints how long the largest contests take to validate and settle" };
+var fuzzPrizes = new Command("prizes", "random prize tables, pools, fees and tied standings through the prize calculator: exact pools, fair ties, half-up fees, determinism") { fuzzCases, fuzzSeed, fuzzFrom, fuzzLarge };
+fuzzPrizes.SetAction(parse => FuzzCommand.Prizes(parse.GetValue(fuzzCases), parse.GetValue(fuzzSeed), parse.GetValue(fuzzFrom), parse.GetValue(fuzzLarge)));
 root.Subcommands.Add(new Command("fuzz", "run the property checks of the tests on many more seeded cases; prints cases run, failures and the seed") { fuzzFeed, fuzzPrizes });
 
 return await root.Parse(args).InvokeAsync();

@@ -42,30 +42,43 @@ public sealed record ScoringRule(string Stat, long PointsPerUnitMilli);
 
 /// <summary>
 /// How the pool is divided among places. <see cref="Kind"/> is one of <see cref="PrizeTableKinds"/>:
-/// <c>custom_percentages</c> uses <see cref="PercentagesBp"/> (place 1, 2, ...; must total 10,000),
-/// <c>ranked</c> uses <see cref="Places"/> (each place in From..To receives ShareBp; must total 10,000).
+/// <c>custom_percentages</c> uses <see cref="PercentagesBp"/> (place 1, 2, ...; must total 10,000);
+/// <c>ranked</c> uses <see cref="Places"/> (each place in From..To receives its share of the pool,
+/// in basis points or parts per billion); <c>fixed_amounts</c>, for a guaranteed pool only, uses
+/// <see cref="Amounts"/> (each place in From..To receives AmountMinor; they total the guarantee).
+/// A table uses only the list its kind names. Tables are rows over place ranges, never one row
+/// per place, so a table paying 200,000 places still fits in a message.
 /// </summary>
-public sealed record PrizeTable(string Kind, IReadOnlyList<int>? PercentagesBp = null, IReadOnlyList<PrizePlace>? Places = null)
+public sealed record PrizeTable(
+    string Kind,
+    IReadOnlyList<int>? PercentagesBp = null,
+    IReadOnlyList<PrizePlace>? Places = null,
+    IReadOnlyList<PrizeAmount>? Amounts = null);
+
+/// <summary>
+/// Places <see cref="From"/> to <see cref="To"/> (1-based, inclusive) each receive a share of the
+/// pool: <see cref="ShareBp"/> basis points (of 10,000) or, for tables too fine for basis points,
+/// <see cref="SharePpb"/> parts per billion (of 1,000,000,000). A table gives every row's share in
+/// the same unit and writes 0 for the other (ShareBp is on the wire since schema version 1, so a
+/// parts-per-billion row carries <c>"shareBp": 0</c>).
+/// </summary>
+/// <remarks>
+/// Why parts per billion, not per million: the smallest prizes of a 100,000-place table are a few
+/// parts per million of its pool (40.00 of 10,000,000.00 is 4 ppm), and the steps between them
+/// are finer still (45.00 is 4.5 ppm); one part per billion of the largest guaranteed pool
+/// (10,000,000.00) is a cent, so any table published in cents can be written exactly.
+/// </remarks>
+public sealed record PrizePlace(int From, int To, int ShareBp, int SharePpb = 0)
 {
-    /// <summary>
-    /// Relative weight of each paid place, best first. Prize amounts are the pool split in
-    /// these proportions (a split says where its leftover cents go: see Settlement).
-    /// Returns null for an unknown kind or a table missing its list; validation names why.
-    /// </summary>
-    public IReadOnlyList<long>? PlaceWeights() => Kind switch
-    {
-        PrizeTableKinds.WinnerTakesAll => [1],
-        PrizeTableKinds.TopThreeEqual => [1, 1, 1],
-        PrizeTableKinds.TopThreeWeighted => [5_000, 3_000, 2_000],
-        PrizeTableKinds.CustomPercentages => PercentagesBp?.Select(p => (long)p).ToList(),
-        PrizeTableKinds.Ranked => Places?.OrderBy(p => p.From)
-            .SelectMany(p => Enumerable.Repeat((long)p.ShareBp, Math.Max(0, p.To - p.From + 1))).ToList(),
-        _ => null,
-    };
+    /// <summary>A share of <see cref="SharePpbWhole"/> parts per billion is the whole pool.</summary>
+    public const int SharePpbWhole = 1_000_000_000;
 }
 
-/// <summary>Places <see cref="From"/> to <see cref="To"/> (1-based, inclusive) each receive <see cref="ShareBp"/> of the pool.</summary>
-public sealed record PrizePlace(int From, int To, int ShareBp);
+/// <summary>
+/// Places <see cref="From"/> to <see cref="To"/> (1-based, inclusive) each receive
+/// <see cref="AmountMinor"/>, in minor units of the contest's currency: a lobby's "40,001st–75,500th: 40.00".
+/// </summary>
+public sealed record PrizeAmount(int From, int To, long AmountMinor);
 
 public static class PrizeTableKinds
 {
@@ -74,11 +87,13 @@ public static class PrizeTableKinds
     /// <summary>50% / 30% / 20%.</summary>
     public const string TopThreeWeighted = "top_three_weighted";
     public const string CustomPercentages = "custom_percentages";
-    /// <summary>Place ranges as daily-fantasy operators publish them: 1st, 2nd, 3rd-5th, 6th-10th ...</summary>
+    /// <summary>Place ranges as daily-fantasy operators publish them: 1st, 2nd, 3rd-5th, 6th-10th ..., each range a share of the pool.</summary>
     public const string Ranked = "ranked";
+    /// <summary>Place ranges with an amount each, as a guaranteed contest's lobby shows them; they total the guarantee.</summary>
+    public const string FixedAmounts = "fixed_amounts";
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
-        { WinnerTakesAll, TopThreeEqual, TopThreeWeighted, CustomPercentages, Ranked };
+        { WinnerTakesAll, TopThreeEqual, TopThreeWeighted, CustomPercentages, Ranked, FixedAmounts };
 }
 
 /// <summary>

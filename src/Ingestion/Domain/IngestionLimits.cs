@@ -1,8 +1,9 @@
 namespace ContestPipeline.Ingestion.Domain;
 
 /// <summary>
-/// Every bound Ingestion enforces at the intake edge, in one place, units last. A value
-/// outside a bound is rejected with a reason naming it; nothing is clamped or "fixed".
+/// Every bound Ingestion alone enforces at the intake edge, in one place, units last (the
+/// bounds Settlement relies on too are <see cref="ContestPipeline.Contracts.Contests.ContestLimits"/>).
+/// A value outside a bound is rejected with a reason naming it; nothing is clamped or "fixed".
 /// </summary>
 public static class IngestionLimits
 {
@@ -18,7 +19,6 @@ public static class IngestionLimits
 
     /// <summary>A contest of one entry has nobody to beat.</summary>
     public const int MinEntriesMin = 2;
-    public const int MaxEntriesMax = 1_000_000;
     public const int EntriesPerPlayerMax = 1_000;
 
     public const int GamesPerContestMax = 50;
@@ -34,13 +34,9 @@ public static class IngestionLimits
     public const int FantasyLineupSizeMin = 1;
     public const int FantasyLineupSizeMax = 20;
 
-    /// <summary>
-    /// Each paid place gets at least 1 bp of 10,000, so no valid table pays more places than
-    /// this; a longer list is reported by its length and its rows are not examined.
-    /// </summary>
-    public const int PaidPlacesMax = 10_000;
+    // Entries per contest, paid places, prize table rows and the rake are ContestLimits:
+    // Settlement relies on them too.
 
-    public const int RakeBpMax = 5_000;
     public const long GuaranteedPoolMinorMin = 1;
     /// <summary>10,000,000.00 in a two-digit currency.</summary>
     public const long GuaranteedPoolMinorMax = 1_000_000_000;

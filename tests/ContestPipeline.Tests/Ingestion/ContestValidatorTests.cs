@@ -1,4 +1,6 @@
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Domain;
 
 namespace ContestPipeline.Tests.Ingestion;
@@ -34,6 +36,13 @@ public sealed class ContestValidatorTests
         Pool: new PoolRule(PoolModes.Rake, RakeBp: 1_000),
         PlatformFeeBp: 300,
         StatCorrectionWindowMinutes: 60);
+
+    /// <summary>1st 10.00, 2nd 5.00, 3rd-5th 2.00, 6th 1.00: 22.00.</summary>
+    private static readonly PrizeTable Lobby = new(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 1_000), new(2, 2, 500), new(3, 5, 200), new(6, 6, 100)]);
+    /// <summary>1st 40%, 2nd 20%, 3rd-6th 10% each, in parts per billion.</summary>
+    private static readonly PrizeTable Ppb = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 0, 400_000_000), new(2, 2, 0, 200_000_000), new(3, 6, 0, 100_000_000)]);
+
+    private static PoolRule Guaranteed(long minor) => new(PoolModes.Guaranteed, GuaranteedMinor: minor);
 
     private static readonly (string Name, Func<ContestDefined, ContestDefined> Change, string[] Expected)[] Table =
     [
@@ -135,7 +144,7 @@ public sealed class ContestValidatorTests
 
         ("a missing prize table is named", d => d with { PrizeTable = null! }, ["prizeTable is missing"]),
         ("an unknown prize table kind is named", d => d with { PrizeTable = new("top_two") },
-            ["prizeTable.kind 'top_two' is not one of custom_percentages, ranked, top_three_equal, top_three_weighted, winner_takes_all"]),
+            ["prizeTable.kind 'top_two' is not one of custom_percentages, fixed_amounts, ranked, top_three_equal, top_three_weighted, winner_takes_all"]),
         ("custom percentages must total 10,000 bp", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [5_000, 3_000, 1_900]) },
             ["prizeTable.percentagesBp totals 9,900 bp; it must total 10,000"]),
         ("custom percentages over 10,000 bp are rejected", d => d with { PrizeTable = new(PrizeTableKinds.CustomPercentages, PercentagesBp: [6_000, 3_000, 2_000]) },
@@ -170,9 +179,57 @@ public sealed class ContestValidatorTests
             ["prizeTable.places[1] starts at place 1, overlapping places[0] which ends at place 2,147,483,647",
              "prizeTable.places[2] starts at place 1, overlapping places[1] which ends at place 2,147,483,647",
              "prizeTable.places total 13,835,058,042,397,261,827 bp (each row's shareBp times its number of places); it must total 10,000",
+             "prizeTable pays 2,147,483,647 places; at most 200,000 are allowed",
              "prizeTable pays 2,147,483,647 places but maxEntries is 100"]),
         ("a missing ranked row is named", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 10_000), null!]) },
             ["prizeTable.places[1] is missing"]),
+        ("ranked rows over 10,000 are reported by their count only", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [.. Enumerable.Range(1, 10_001).Select(i => new PrizePlace(i, i, 1))]) },
+            ["prizeTable.places lists 10,001 rows; at most 10,000 are allowed"]),
+
+        ("a ranked table in parts per billion is valid", d => d with { PrizeTable = Ppb }, []),
+        ("parts per billion must total a billion", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 0, 500_000_000), new(2, 6, 0, 99_999_999)]) },
+            ["prizeTable.places total 999,999,995 ppb (each row's sharePpb times its number of places); it must total 1,000,000,000"]),
+        ("a worse row paid more parts per billion is rejected", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 0, 100_000_000), new(2, 2, 0, 500_000_000), new(3, 6, 0, 100_000_000)]) },
+            ["prizeTable.places[1].sharePpb 500,000,000 ppb is more than places[0].sharePpb 100,000,000 ppb; a better place never gets less"]),
+        ("a row of 0 ppb is rejected", d => d with { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 0, 1_000_000_000), new(2, 2, 0, 0)]) },
+            ["prizeTable.places[1].sharePpb is 0 ppb; every paid place gets more than 0"]),
+        ("a table mixing basis points and parts per billion names each row in the wrong unit", d => d with
+            { PrizeTable = new(PrizeTableKinds.Ranked, Places: [new(1, 1, 0, 600_000_000), new(2, 2, 2_000, 200_000_000), new(3, 6, 0, 50_000_000)]) },
+            ["prizeTable.places[1].shareBp is 2,000 bp in a table of sharePpb rows; a table gives every share in one unit, with shareBp 0 beside sharePpb"]),
+
+        ("a fixed amount table on a guaranteed pool of its total is valid", d => d with { PrizeTable = Lobby, Pool = Guaranteed(2_200) }, []),
+        ("fixed amounts that do not total the guarantee are rejected with the pool", d => d with { PrizeTable = Lobby, Pool = Guaranteed(2_000) },
+            ["pool.guaranteedMinor 2,000 is not the 2,200 that prizeTable.amounts total (each row's amountMinor times its number of places); a fixed_amounts table pays exactly its guarantee"]),
+        ("fixed amounts on a rake pool are rejected", d => d with { PrizeTable = Lobby },
+            ["pool.mode 'rake' cannot pay a 'fixed_amounts' prizeTable; fixed amounts need a 'guaranteed' pool"]),
+        ("a worse place paid a larger fixed amount is rejected", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 1_000), new(2, 2, 200), new(3, 6, 250)]), Pool = Guaranteed(2_200) },
+            ["prizeTable.amounts[2].amountMinor 250 is more than amounts[1].amountMinor 200; a better place never gets less"]),
+        ("a fixed amount of 0 is rejected", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 2_200), new(2, 6, 0)]), Pool = Guaranteed(2_200) },
+            ["prizeTable.amounts[1].amountMinor is 0; every paid place gets more than 0"]),
+        ("fixed amount rows with a gap and an overlap name both", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [new(2, 3, 1_000), new(5, 5, 100), new(5, 6, 50)]), Pool = Guaranteed(2_200) },
+            ["prizeTable.amounts[0] starts at place 2; the table starts at place 1",
+             "prizeTable.amounts[1] starts at place 5 but amounts[0] ends at place 3; place 4 is not covered",
+             "prizeTable.amounts[2] starts at place 5, overlapping amounts[1] which ends at place 5"]),
+        ("fixed amounts need their list", d => d with { PrizeTable = new(PrizeTableKinds.FixedAmounts), Pool = Guaranteed(2_200) },
+            ["prizeTable.amounts is empty; fixed_amounts lists place ranges and the amount each of their places receives"]),
+        ("fixed amounts over 10,000 rows are reported by their count only", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [.. Enumerable.Range(1, 10_001).Select(i => new PrizeAmount(i, i, 1))]), Pool = Guaranteed(10_001), MaxEntries = 20_000 },
+            ["prizeTable.amounts lists 10,001 rows; at most 10,000 are allowed"]),
+        ("amounts given to a ranked table are rejected, not ignored", d => d with { PrizeTable = Valid.PrizeTable with { Amounts = [new(1, 1, 100)] } },
+            ["prizeTable.amounts is given but kind 'ranked' does not use it"]),
+        ("a fixed amount total beyond 64 bits is computed exactly", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 3, long.MaxValue)]), Pool = Guaranteed(1_000) },
+            ["pool.guaranteedMinor 1,000 is not the 27,670,116,110,564,327,421 that prizeTable.amounts total (each row's amountMinor times its number of places); a fixed_amounts table pays exactly its guarantee"]),
+        ("a table paying more than 200,000 places is rejected", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 1_000_000), new(2, 200_001, 100)]), Pool = Guaranteed(21_000_000), MaxEntries = 1_000_000 },
+            ["prizeTable pays 200,001 places; at most 200,000 are allowed"]),
+        ("a table paying 200,000 places to a million entries is valid", d => d with
+            { PrizeTable = new(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 1_000_000), new(2, 200_000, 100)]), Pool = Guaranteed(20_999_900), MaxEntries = 1_000_000 },
+            []),
+
         ("paying more places than entries is rejected", d => d with { MaxEntries = 2, MaxEntriesPerPlayer = 1, PrizeTable = new(PrizeTableKinds.TopThreeEqual) },
             ["prizeTable pays 3 places but maxEntries is 2"]),
         ("a ranked table paying more places than entries is rejected", d => d with { MaxEntries = 5 },
@@ -289,6 +346,70 @@ public sealed class ContestValidatorTests
         Assert.EndsWith($" | and {reasons.Count - ContestValidator.ReasonsListedMax:N0} more reasons", line);
         Assert.True(line.Length < Plumbing.Limits.ReasonLengthMax, $"{line.Length} characters: a dead letter would cut the count off");
         Assert.StartsWith("prizeTable.percentagesBp[0] is -1 bp; every paid place gets more than 0 | ", line);
+    }
+
+    /// <summary>
+    /// The largest table a definition may carry: 10,000 rows over 200,000 places in parts per
+    /// billion (1st 161,000 ppb, 2nd to 9,999th 81,000 each, 10,000th to 200,000th 1,000 each).
+    /// </summary>
+    private static PrizeTable LargestTable() => new(PrizeTableKinds.Ranked, Places:
+    [
+        new(1, 1, 0, 161_000),
+        .. Enumerable.Range(2, 9_998).Select(p => new PrizePlace(p, p, 0, 81_000)),
+        new(10_000, ContestLimits.PaidPlacesMax, 0, 1_000),
+    ]);
+
+    [Fact]
+    public void The_largest_table_a_definition_may_carry_is_valid()
+    {
+        var def = Valid with { MaxEntries = ContestLimits.EntriesMax, PrizeTable = LargestTable() };
+
+        Assert.Equal(ContestLimits.PrizeTableRowsMax, def.PrizeTable.Places!.Count);
+        Assert.Empty(ContestValidator.Validate(def, Games, Now));
+    }
+
+    [Fact]
+    public void A_table_of_200000_rows_is_refused_by_its_length_without_reading_its_rows()
+    {
+        var def = Valid with
+        {
+            MaxEntries = ContestLimits.EntriesMax,
+            PrizeTable = new(PrizeTableKinds.Ranked, Places: [.. Enumerable.Range(1, 200_000).Select(p => new PrizePlace(p, p, 0, 5_000))]),
+        };
+
+        Assert.Equal(["prizeTable.places lists 200,000 rows; at most 10,000 are allowed"], ContestValidator.Validate(def, Games, Now));
+    }
+
+    /// <summary>
+    /// Bounding the rows is what keeps a definition within a message: a definition at every
+    /// bound, each row with the longest numbers a valid row can have (6-digit places, a
+    /// 10-digit share in parts per billion), every text field at its longest and made of a
+    /// character JSON escapes to six bytes, fits in the ContestScheduled that carries it on,
+    /// with its headers, under the pipeline's 1,000,000-byte limit.
+    /// </summary>
+    [Fact]
+    public void The_longest_definition_the_bounds_allow_fits_in_one_message()
+    {
+        var escaped = '<';
+        var def = Valid with
+        {
+            ContestId = new string('x', IngestionLimits.ContestIdLengthMax),
+            Title = new string(escaped, IngestionLimits.TitleLengthMax),
+            MaxEntries = ContestLimits.EntriesMax,
+            GameIds = [.. Enumerable.Range(0, IngestionLimits.GamesPerContestMax).Select(i => i.ToString("D3", System.Globalization.CultureInfo.InvariantCulture) + new string(escaped, IngestionLimits.GameIdLengthMax - 3))],
+            ScoringRules = [.. Stats.Known.Select(stat => new ScoringRule(stat, -IngestionLimits.PointsPerUnitMilliAbsMax))],
+            PrizeTable = new(PrizeTableKinds.Ranked, Places: [.. Enumerable.Repeat(new PrizePlace(ContestLimits.PaidPlacesMax, ContestLimits.PaidPlacesMax, 0, PrizePlace.SharePpbWhole), ContestLimits.PrizeTableRowsMax)]),
+            Pool = new PoolRule(PoolModes.Rake, RakeBp: ContestLimits.RakeBpMax, GuaranteedMinor: IngestionLimits.GuaranteedPoolMinorMax),
+            PlatformFeeBp = IngestionLimits.PlatformFeeBpMax,
+            StatCorrectionWindowMinutes = IngestionLimits.StatCorrectionWindowMinutesMax,
+        };
+        var scheduled = Plumbing.Messaging.OutgoingMessage.Create(Topics.ContestLifecycle, def.ContestId,
+            new Envelope(ContestScheduled.MessageIdFor(def.ContestId), ContestScheduled.MessageType, ContestScheduled.SchemaVersion,
+                new string('c', 200), new string('m', 200), DateTimeOffset.UnixEpoch),
+            new ContestScheduled(def));
+
+        Assert.True(scheduled.WireBytes < Plumbing.Limits.MessageBytesMax * 3 / 4,
+            $"{scheduled.WireBytes:N0} bytes: the row bound no longer keeps a definition well within a message");
     }
 
     private static DateTimeOffset At(string text) => DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture);

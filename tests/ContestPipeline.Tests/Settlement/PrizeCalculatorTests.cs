@@ -20,6 +20,13 @@ public sealed class PrizeCalculatorTests
     private static readonly PrizeTable Dfs = new(PrizeTableKinds.Ranked, Places:
         [new PrizePlace(1, 1, 3_000), new PrizePlace(2, 2, 2_000), new PrizePlace(3, 5, 1_000), new PrizePlace(6, 10, 400)]);
 
+    /// <summary>A guaranteed lobby of 26.00: 1st 10.00, 2nd 5.00, 3rd-5th 2.00 each, 6th-10th 1.00 each.</summary>
+    private static readonly PrizeTable Lobby = new(PrizeTableKinds.FixedAmounts, Amounts:
+        [new PrizeAmount(1, 1, 1_000), new PrizeAmount(2, 2, 500), new PrizeAmount(3, 5, 200), new PrizeAmount(6, 10, 100)]);
+    /// <summary>1st 50%, 2nd-3rd 20% each, 4th-5th 5% each, in parts per billion.</summary>
+    private static readonly PrizeTable Ppb = new(PrizeTableKinds.Ranked, Places:
+        [new PrizePlace(1, 1, 0, 500_000_000), new PrizePlace(2, 3, 0, 200_000_000), new PrizePlace(4, 5, 0, 50_000_000)]);
+
     private static PoolRule Rake(int bp) => new(PoolModes.Rake, RakeBp: bp);
     private static PoolRule Guaranteed(long minor) => new(PoolModes.Guaranteed, GuaranteedMinor: minor);
 
@@ -85,6 +92,27 @@ public sealed class PrizeCalculatorTests
             "a 500000000000/15000000000/485000000000 b 300000000000/9000000000/291000000000 c 199999999999/6000000000/193999999999" },
         { "the largest pool a long holds does not overflow", Wta, Rake(0), long.MaxValue, 10_000, "1 a", long.MaxValue,
             $"a {long.MaxValue}/{long.MaxValue}/0" },
+
+        // Each place its published amount. b and c tied at 2nd share 2nd and 3rd: 500 + 200 = 700, 350 each. e and f tied
+        // at 5th straddle two rows: 200 + 100 = 300, 150 each. j and k at 10th share 10th and the unpaid 11th: 100 + 0, 50 each.
+        // Fees 3%: 30, 10.5 → 11, 6, 4.5 → 5, 3, 1.5 → 2. Fees kept 12.00 against 26.00 paid: the platform adds 14.00.
+        { "fixed amounts pay each place its published amount, ties across rows sharing what they span", Lobby, Guaranteed(2_600), 1_200, 300,
+            "1 a, 2 b, 2 c, 4 d, 5 e, 5 f, 7 g, 8 h, 9 i, 10 j, 10 k, 12 l", 2_600,
+            "a 1000/30/970 b 350/11/339 c 350/11/339 d 200/6/194 e 150/5/145 f 150/5/145 g 100/3/97 h 100/3/97 i 100/3/97 j 50/2/48 k 50/2/48" },
+        // Three tied for 1st share places 1-3: 1,000 + 500 + 200 = 1,700, 566 r 2: the extra cents to a and b.
+        { "a tie of fixed amounts that does not divide gives leftover cents in entry id order", Lobby, Guaranteed(2_600), 1_200, 0,
+            "1 c, 1 b, 1 a, 4 d, 5 e, 6 f, 7 g, 8 h, 9 i, 10 j", 2_600,
+            "a 567/0/567 b 567/0/567 c 566/0/566 d 200/0/200 e 200/0/200 f 100/0/100 g 100/0/100 h 100/0/100 i 100/0/100 j 100/0/100" },
+        // Four entries fill places 1-4 only: 1,000 + 500 + 200 + 200 = 1,900 is paid; places 5-10 (700) are not.
+        { "fixed amounts with fewer entries than places pay only the filled places", Lobby, Guaranteed(2_600), 400, 0, "1 a, 2 b, 3 c, 4 d", 1_900,
+            "a 1000/0/1000 b 500/0/500 c 200/0/200 d 200/0/200" },
+        // Three entries, b and c tied at 2nd: places 2 and 3, 700, 350 each; nobody is paid the unfilled places' amounts.
+        { "fixed amounts with fewer entries than places and a tie at the last filled place", Lobby, Guaranteed(2_600), 300, 0, "1 a, 2 c, 2 b", 1_700,
+            "a 1000/0/1000 b 350/0/350 c 350/0/350" },
+        // 10,001 × 50% = 5,000.5, × 20% = 2,000.2, × 5% = 500.05: floors 5,000 + 2 × 2,000 + 2 × 500 = 10,000, the leftover cent to 1st.
+        // c and d tied at 3rd span 3rd (20%) and 4th (5%): 2,000 + 500 = 2,500, 1,250 each.
+        { "ranked shares in parts per billion, a tie across rows", Ppb, Rake(0), 10_001, 0, "1 a, 2 b, 3 c, 3 d, 5 e, 6 f", 10_001,
+            "a 5001/0/5001 b 2000/0/2000 c 1250/0/1250 d 1250/0/1250 e 500/0/500" },
     };
 
     [Theory]
@@ -119,6 +147,67 @@ public sealed class PrizeCalculatorTests
         Assert.True((rake, overlay, house, pool) == (b.Rake.MinorUnits, b.Overlay.MinorUnits, b.HouseTake.MinorUnits, b.Pool.MinorUnits),
             $"{name}: got rake {b.Rake.MinorUnits}, overlay {b.Overlay.MinorUnits}, house {b.HouseTake.MinorUnits}, pool {b.Pool.MinorUnits}");
         Assert.Equal(b.EntryFeesKept + b.Overlay, b.Pool + b.HouseTake);
+    }
+
+    public static TheoryData<string, long, long, long, long, long, long> UnfilledPools() => new()
+    {
+        // name, fees kept, unfilled → overlay, house take, pool, unfilled; all on a guarantee of 50,000.
+        { "nothing unfilled: the pool is the guarantee", 4_000, 0, 46_000, 0, 50_000, 0 },
+        { "unfilled places: the pool is what the filled places are paid, the overlay smaller by as much", 4_000, 30_000, 16_000, 0, 20_000, 30_000 },
+        { "unfilled places and fees above what is paid: the house keeps the excess", 30_000, 40_000, 0, 20_000, 10_000, 40_000 },
+    };
+
+    [Theory]
+    [MemberData(nameof(UnfilledPools))]
+    public void Unfilled_fixed_amounts_are_not_paid_and_the_breakdown_still_balances(string name, long feesKept, long unfilled, long overlay, long house, long pool, long unfilledOut)
+    {
+        var b = PrizePool.Compute(Guaranteed(50_000), new Money(feesKept, Currency.Usd), new Money(unfilled, Currency.Usd));
+
+        Assert.True((0L, overlay, house, pool, unfilledOut) == (b.Rake.MinorUnits, b.Overlay.MinorUnits, b.HouseTake.MinorUnits, b.Pool.MinorUnits, b.Unfilled.MinorUnits),
+            $"{name}: got rake {b.Rake.MinorUnits}, overlay {b.Overlay.MinorUnits}, house {b.HouseTake.MinorUnits}, pool {b.Pool.MinorUnits}, unfilled {b.Unfilled.MinorUnits}");
+        Assert.Equal(b.EntryFeesKept + b.Overlay, b.Pool + b.HouseTake);
+        Assert.Equal(50_000, (b.Pool + b.Unfilled).MinorUnits);
+    }
+
+    [Fact]
+    public void A_fixed_amount_table_with_fewer_entries_keeps_the_unfilled_amounts_out_of_the_pool()
+    {
+        // Places 1-4 filled (19.00 paid), places 5-10 (7.00) not; fees 4.00, so the platform adds 15.00, not 22.00.
+        var settlement = Settle(Rules(Lobby, Guaranteed(2_600)), 400, Standings("1 a, 2 b, 3 c, 4 d"));
+
+        Assert.Equal(new PoolBreakdown(Usd(400), Usd(0), Usd(1_500), Usd(0), Usd(1_900), Usd(700)), settlement.Pool);
+        Assert.Equal([new PlaceRange(1, 1, Usd(1_000)), new PlaceRange(2, 2, Usd(500)), new PlaceRange(3, 4, Usd(200))], settlement.PlaceRanges);
+        Assert.Equal(10, settlement.PlacesInTable);
+    }
+
+    [Fact]
+    public void A_table_of_200000_places_is_settled_by_its_ranges_not_place_by_place()
+    {
+        // 1st 10,000.00; 2nd-10th 1,000.00; 11th-200,000th 0.40: 1,000,000 + 900,000 + 199,990 × 40 = 9,899,600.
+        var table = new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts:
+            [new PrizeAmount(1, 1, 1_000_000), new PrizeAmount(2, 10, 100_000), new PrizeAmount(11, ContestLimits.PaidPlacesMax, 40)]);
+        var rows = Enumerable.Range(1, 250_000).Select(i => new StandingRow(i, $"e{i:D6}", "p", 1_000_000 - i)).ToList();
+
+        var settlement = Settle(Rules(table, Guaranteed(9_899_600), feeBp: 300), 0, rows);
+
+        Assert.Equal([new PlaceRange(1, 1, Usd(1_000_000)), new PlaceRange(2, 10, Usd(100_000)), new PlaceRange(11, 200_000, Usd(40))], settlement.PlaceRanges);
+        Assert.Equal(200_000, settlement.Awards.Count);
+        Assert.Equal(9_899_600, settlement.GrossTotal.MinorUnits);
+        Assert.Equal(Usd(40), settlement.PlaceAmounts[199_999]);
+        Assert.Equal(Usd(100_000), settlement.PlaceAmounts[9]);
+    }
+
+    [Fact]
+    public void A_share_split_cuts_a_range_where_the_leftover_cents_end()
+    {
+        // Two rows of 10 places at 5% each: 1,000,007 × 5% = 50,000.35 a place. Floors 50,000 × 20 = 1,000,000, and the
+        // 7 leftover cents go to places 1-7, inside the first row, which is cut there.
+        var table = new PrizeTable(PrizeTableKinds.Ranked, Places: [new PrizePlace(1, 10, 0, 50_000_000), new PrizePlace(11, 20, 0, 50_000_000)]);
+        var rows = Enumerable.Range(1, 20).Select(i => new StandingRow(i, $"e{i:D2}", "p", 100 - i)).ToList();
+
+        var settlement = Settle(Rules(table, Rake(0)), 1_000_007, rows);
+
+        Assert.Equal([new PlaceRange(1, 7, Usd(50_001)), new PlaceRange(8, 10, Usd(50_000)), new PlaceRange(11, 20, Usd(50_000))], settlement.PlaceRanges);
     }
 
     [Fact]
@@ -193,6 +282,19 @@ public sealed class PrizeCalculatorTests
         { "standings that do not skip after a tie", Rules(Wta, Rake(0)), 100, "1 a, 1 b, 2 c" },
         { "standings that start at rank 2", Rules(Wta, Rake(0)), 100, "2 a" },
         { "an entry listed twice", Rules(Wta, Rake(0)), 100, "1 a, 2 a" },
+        { "fixed amounts on a rake pool", Rules(Lobby, Rake(0)), 100, "1 a" },
+        { "fixed amounts short of the guarantee", Rules(Lobby, Guaranteed(2_599)), 100, "1 a" },
+        { "fixed amounts over the guarantee", Rules(Lobby, Guaranteed(2_601)), 100, "1 a" },
+        { "a worse place paid a larger fixed amount", Rules(new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 100), new(2, 2, 200)]), Guaranteed(300)), 100, "1 a" },
+        { "a fixed amount of 0", Rules(new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 100), new(2, 2, 0)]), Guaranteed(100)), 100, "1 a" },
+        { "fixed amounts with a gap", Rules(new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 1, 100), new(3, 3, 100)]), Guaranteed(200)), 100, "1 a" },
+        { "fixed amounts without their list", Rules(new PrizeTable(PrizeTableKinds.FixedAmounts), Guaranteed(100)), 100, "1 a" },
+        { "amounts given to a ranked table", Rules(Dfs with { Amounts = [new(1, 1, 100)] }, Rake(0)), 100, "1 a" },
+        { "shares given to a fixed amounts table", Rules(Lobby with { Places = [new(1, 1, 10_000)] }, Guaranteed(2_600)), 100, "1 a" },
+        { "ranked shares in both bp and ppb", Rules(new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 5_000), new(2, 2, 0, 500_000_000)]), Rake(0)), 100, "1 a" },
+        { "ranked ppb shares short of a billion", Rules(new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 0, 999_999_999)]), Rake(0)), 100, "1 a" },
+        { "a table paying more than 200,000 places", Rules(new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: [new(1, 200_001, 1)]), Guaranteed(200_001)), 100, "1 a" },
+        { "a table of more than 10,000 rows", Rules(new PrizeTable(PrizeTableKinds.Ranked, Places: [.. Enumerable.Range(1, 10_001).Select(i => new PrizePlace(i, i, 1))]), Rake(0)), 100, "1 a" },
     };
 
     [Theory]
@@ -223,6 +325,8 @@ public sealed class PrizeCalculatorTests
         Assert.Throws<ArgumentException>(() =>
             PrizeCalculator.Calculate("c1", Rules(Wta, Rake(0)), new Money(100, Currency.Eur), Standings("1 a")));
     }
+
+    private static Money Usd(long minor) => new(minor, Currency.Usd);
 
     private static PrizeRules Rules(PrizeTable table, PoolRule pool, int feeBp = 0) => new(Currency.Usd, table, pool, feeBp);
 

@@ -23,6 +23,31 @@ public sealed class PrizeSplitTests
     public void An_even_split_gives_leftover_cents_to_the_first_parts(long amount, int count, long[] expected) =>
         Assert.Equal(expected, PrizeSplit.Evenly(amount, count));
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(999_999)]
+    [InlineData(1_000_000_007)]
+    [InlineData(long.MaxValue)]
+    public void A_split_over_ranges_pays_each_place_what_the_place_by_place_split_pays(long amount)
+    {
+        // 1st 40%, 2nd-3rd 10% each, 4th-13th 3% each, 14th-213th 0.05% each: a table's shape in parts per billion.
+        PlaceRun[] runs = [new(1, 1, 400_000_000), new(2, 3, 100_000_000), new(4, 13, 30_000_000), new(14, 213, 500_000)];
+        var placeByPlace = PrizeSplit.ByWeights(amount, [.. runs.SelectMany(r => Enumerable.Repeat(r.Value, r.Places))]);
+
+        var ranges = PrizeSplit.RunsByWeights(amount, runs);
+
+        Assert.Equal(placeByPlace, ranges.SelectMany(r => Enumerable.Repeat(r.Value, r.Places)));
+        Assert.True(ranges.Length <= runs.Length + 1, $"{ranges.Length} ranges for {runs.Length} rows");
+    }
+
+    [Fact]
+    public void A_split_over_ranges_that_leave_a_gap_throws()
+    {
+        Assert.ThrowsAny<ArgumentException>(() => PrizeSplit.RunsByWeights(1, [new(1, 1, 1), new(3, 3, 1)]));
+        Assert.ThrowsAny<ArgumentException>(() => PrizeSplit.RunsByWeights(1, [new(2, 2, 1)]));
+    }
+
     [Fact]
     public void A_split_of_a_negative_amount_or_by_no_weights_throws()
     {
