@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Settlement.Domain;

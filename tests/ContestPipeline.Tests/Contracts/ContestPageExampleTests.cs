@@ -1,9 +1,10 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts;
 using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Operator.Local;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
 

@@ -344,7 +344,7 @@ public sealed class ContestValidatorTests
         Assert.True(reasons.Count > 10_000, $"{reasons.Count} reasons");
         Assert.Equal(ContestValidator.ReasonsListedMax + 1, line.Split(ContestValidator.ReasonSeparator).Length);
         Assert.EndsWith($" | and {reasons.Count - ContestValidator.ReasonsListedMax:N0} more reasons", line);
-        Assert.True(line.Length < Plumbing.Limits.ReasonLengthMax, $"{line.Length} characters: a dead letter would cut the count off");
+        Assert.True(line.Length < ContestPipeline.Plumbing.Limits.ReasonLengthMax, $"{line.Length} characters: a dead letter would cut the count off");
         Assert.StartsWith("prizeTable.percentagesBp[0] is -1 bp; every paid place gets more than 0 | ", line);
     }
 
@@ -403,12 +403,12 @@ public sealed class ContestValidatorTests
             PlatformFeeBp = IngestionLimits.PlatformFeeBpMax,
             StatCorrectionWindowMinutes = IngestionLimits.StatCorrectionWindowMinutesMax,
         };
-        var scheduled = Plumbing.Messaging.OutgoingMessage.Create(Topics.ContestLifecycle, def.ContestId,
+        var scheduled = ContestPipeline.Plumbing.Messaging.OutgoingMessage.Create(Topics.ContestLifecycle, def.ContestId,
             new Envelope(ContestScheduled.MessageIdFor(def.ContestId), ContestScheduled.MessageType, ContestScheduled.SchemaVersion,
                 new string('c', 200), new string('m', 200), DateTimeOffset.UnixEpoch),
             new ContestScheduled(def));
 
-        Assert.True(scheduled.WireBytes < Plumbing.Limits.MessageBytesMax * 3 / 4,
+        Assert.True(scheduled.WireBytes < ContestPipeline.Plumbing.Limits.MessageBytesMax * 3 / 4,
             $"{scheduled.WireBytes:N0} bytes: the row bound no longer keeps a definition well within a message");
     }
 

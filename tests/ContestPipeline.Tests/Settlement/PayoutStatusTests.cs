@@ -9,7 +9,7 @@ using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Settlement.Store;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Settlement.Domain;
 
 namespace ContestPipeline.Tests.Settlement;

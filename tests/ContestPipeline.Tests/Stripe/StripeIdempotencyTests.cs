@@ -1,6 +1,7 @@
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Xunit;
+using ContestPipeline.Tests.Infrastructure;
 
 namespace ContestPipeline.Tests.Stripe;
 

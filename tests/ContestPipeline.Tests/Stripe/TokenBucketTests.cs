@@ -1,5 +1,6 @@
 using ContestPipeline.Stripe;
 using Xunit;
+using ContestPipeline.Tests.Infrastructure;
 
 namespace ContestPipeline.Tests.Stripe;
 

@@ -2,10 +2,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Text;
 
-namespace ContestPipeline.Tests.Hostile;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
-/// The checked-in hostile inputs (<c>Hostile/corpus/</c>): <c>manifest.json</c> names each case,
+/// The checked-in hostile inputs (<c>Scenarios/HostileCorpus/</c>): <c>manifest.json</c> names each case,
 /// the edge it is sent to, its raw input file (or how it is generated) and the rejection it
 /// must get. Inputs are templates: a JSON string that is exactly <c>"${name}"</c> becomes the
 /// value's raw JSON (a number stays a number), and <c>${name}</c> inside other text becomes
@@ -13,7 +13,7 @@ namespace ContestPipeline.Tests.Hostile;
 /// </summary>
 public static partial class HostileCorpus
 {
-    public static string Directory => Path.Combine(AppContext.BaseDirectory, "Hostile", "corpus");
+    public static string Directory => Path.Combine(AppContext.BaseDirectory, "Scenarios", "HostileCorpus");
 
     public sealed record Expectation(
         string? DeadLetter = null,

@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using Confluent.Kafka;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
@@ -17,7 +17,7 @@ using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// A guaranteed tournament published as a lobby publishes it — a few top prizes, then ranges

@@ -3,7 +3,7 @@ using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Tests.Unit;
+namespace ContestPipeline.Tests.Plumbing;
 
 public sealed class EnvelopeTests
 {

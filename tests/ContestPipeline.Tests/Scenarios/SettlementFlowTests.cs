@@ -3,9 +3,9 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>From COMPLETE to SETTLED through the real workers: prizes to the cent, the ledger balanced, refunds on cancellation.</summary>
 [Collection(PipelineCollection.Name)]

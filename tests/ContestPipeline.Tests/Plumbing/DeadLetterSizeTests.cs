@@ -5,7 +5,7 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
-namespace ContestPipeline.Tests.Messaging;
+namespace ContestPipeline.Tests.Plumbing;
 
 /// <summary>Every message the pipeline writes about bad input fits in a message, however large the input was.</summary>
 public sealed class DeadLetterSizeTests

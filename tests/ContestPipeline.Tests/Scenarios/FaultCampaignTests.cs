@@ -2,7 +2,7 @@ using ContestPipeline.Local.Campaign;
 using ContestPipeline.Tests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace ContestPipeline.Tests.Campaign;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// A short fault campaign in CI: a few contests through every worker process while workers

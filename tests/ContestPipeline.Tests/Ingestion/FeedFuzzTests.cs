@@ -6,7 +6,7 @@ using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing.Messaging;
 
-namespace ContestPipeline.Tests.Hostile;
+namespace ContestPipeline.Tests.Ingestion;
 
 /// <summary>
 /// Seeded random provider.feed traffic (see <see cref="FeedFuzz"/>) through the code that reads

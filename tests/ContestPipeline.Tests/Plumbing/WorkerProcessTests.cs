@@ -13,7 +13,7 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ContestPipeline.Tests.Messaging;
+namespace ContestPipeline.Tests.Plumbing;
 
 /// <summary>
 /// Real worker processes, killed with SIGKILL at the exact moments that matter, and

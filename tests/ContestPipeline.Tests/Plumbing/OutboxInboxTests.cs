@@ -7,7 +7,7 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
-namespace ContestPipeline.Tests.Messaging;
+namespace ContestPipeline.Tests.Plumbing;
 
 /// <summary>The messaging core end to end: outbox → relay → Kafka → inbox consumer, on the real database and broker.</summary>
 [Collection(PipelineCollection.Name)]
@@ -330,9 +330,9 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         var good2 = TestEvent.Message(stage.Topic, new TestEvent("k", 2));
         // A producer configured past the usual limits, as a misconfigured one could be; the local
         // broker takes what it is given (keeping about 5 MB per partition, so 1.5 MB here).
-        var config = Plumbing.Kafka.KafkaClients.ProducerConfig(fixture.BootstrapServers, "oversized");
+        var config = ContestPipeline.Plumbing.Kafka.KafkaClients.ProducerConfig(fixture.BootstrapServers, "oversized");
         config.MessageMaxBytes = 16_000_000;
-        using var producer = Plumbing.Kafka.KafkaClients.Producer(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var producer = ContestPipeline.Plumbing.Kafka.KafkaClients.Producer(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var huge = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":9,\"pad\":\"" + new string('x', 1_500_000) + "\"}");
         // Readable and under the bound, but its dead letter (the original plus the dlq-* headers) would not be.
         var poison = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":8,\"behaviour\":\"poison\",\"pad\":\"" + new string('y', 999_000) + "\"}");

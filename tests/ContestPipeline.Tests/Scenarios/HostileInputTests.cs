@@ -18,11 +18,11 @@ using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using WebhookLimits = ContestPipeline.Webhooks.Domain.WebhookLimits;
 using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
 
-namespace ContestPipeline.Tests.Hostile;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// The hostile corpus (<see cref="HostileCorpus"/>) against the real pipeline: the four workers

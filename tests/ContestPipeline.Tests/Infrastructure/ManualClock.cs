@@ -1,4 +1,4 @@
-namespace ContestPipeline.Tests.Stripe;
+namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
 /// A clock that moves only when told to. Timers (Task.Delay, timeouts) created on it fire

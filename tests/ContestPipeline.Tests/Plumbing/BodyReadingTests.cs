@@ -5,7 +5,7 @@ using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
 
-namespace ContestPipeline.Tests.Unit;
+namespace ContestPipeline.Tests.Plumbing;
 
 /// <summary>How every consumer reads a body: strictly, so that one message means one thing whoever reads it.</summary>
 public sealed class BodyReadingTests
@@ -68,7 +68,7 @@ public sealed class BodyReadingTests
         // Written as before: the default writer's text, offset and all.
         Assert.Contains("2026-11-22T18:02:41.25-05:00", Encoding.UTF8.GetString(written));
         var definition = JsonSerializer.Deserialize<ContestDefined>(
-            JsonSerializer.SerializeToUtf8Bytes(Contests.ContestScenarios.Fantasy("c", started.StartedAt, ["g1"]), OutgoingMessage.Json), OutgoingMessage.Json)!;
+            JsonSerializer.SerializeToUtf8Bytes(Scenarios.ContestScenarios.Fantasy("c", started.StartedAt, ["g1"]), OutgoingMessage.Json), OutgoingMessage.Json)!;
         Assert.Equal(started.StartedAt, definition.LockAt);
     }
 

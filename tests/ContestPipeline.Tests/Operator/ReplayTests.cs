@@ -12,10 +12,10 @@ using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
-using static ContestPipeline.Tests.Cpctl.DeadLetterTests;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using static ContestPipeline.Tests.Operator.DeadLetterTests;
 
-namespace ContestPipeline.Tests.Cpctl;
+namespace ContestPipeline.Tests.Operator;
 
 /// <summary>
 /// cpctl replay: consumer groups moved back by joining them as a member (the local broker

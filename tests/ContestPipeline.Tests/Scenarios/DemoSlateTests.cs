@@ -5,7 +5,7 @@ using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// The main job's slate, on a deployment of its own: every worker as a process, the webhook

@@ -1,6 +1,6 @@
 using ContestPipeline.Contracts;
 
-namespace ContestPipeline.Tests.Unit;
+namespace ContestPipeline.Tests.Contracts;
 
 public sealed class MoneyTests
 {

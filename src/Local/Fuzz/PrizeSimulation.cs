@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text;
-using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
+using ContestPipeline.Settlement.Domain;
 
-namespace ContestPipeline.Settlement.Domain;
+namespace ContestPipeline.Local.Fuzz;
 
 /// <summary>
 /// Seeded random contests checked against the prize rules, for the tests and for a

@@ -6,9 +6,9 @@ using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
-namespace ContestPipeline.Tests.Cpctl;
+namespace ContestPipeline.Tests.Operator;
 
 /// <summary>
 /// cpctl dlq list and redrive against real workers. The dead letter is one an operator meets:
@@ -108,8 +108,8 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
 
     private static long TopicEnd(ContestRun run, string topic)
     {
-        var config = Plumbing.Kafka.KafkaClients.ConsumerConfig(run.Iso.Broker.BootstrapServers, "tests.end");
-        using var consumer = Plumbing.Kafka.KafkaClients.ConsumerBuilder(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
+        var config = ContestPipeline.Plumbing.Kafka.KafkaClients.ConsumerConfig(run.Iso.Broker.BootstrapServers, "tests.end");
+        using var consumer = ContestPipeline.Plumbing.Kafka.KafkaClients.ConsumerBuilder(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
         return Enumerable.Range(0, Topics.PartitionCountDefault)
             .Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
     }

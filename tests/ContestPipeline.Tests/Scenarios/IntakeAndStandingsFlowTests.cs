@@ -11,9 +11,9 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// The intake edge and the live referee through one deployment (ingestion, scoring and payout

@@ -9,10 +9,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace ContestPipeline.Tests.Stripe;
+namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>A real HTTP webhook endpoint on 127.0.0.1 that records what arrives and answers with scripted statuses.</summary>
-public sealed class WebhookReceiver : IAsyncDisposable
+public sealed class RecordingWebhookEndpoint : IAsyncDisposable
 {
     public sealed record Delivery(string? Signature, byte[] Body)
     {
@@ -23,7 +23,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly Channel<Delivery> _arrived = Channel.CreateUnbounded<Delivery>();
     private readonly Queue<int> _statuses;
 
-    private WebhookReceiver(WebApplication app, IEnumerable<int> statuses)
+    private RecordingWebhookEndpoint(WebApplication app, IEnumerable<int> statuses)
     {
         _app = app;
         _statuses = new Queue<int>(statuses);
@@ -32,13 +32,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public Uri Url { get; private set; } = null!;
 
     /// <summary>Answers the first deliveries with <paramref name="statuses"/>, then 200.</summary>
-    public static async Task<WebhookReceiver> StartAsync(params int[] statuses)
+    public static async Task<RecordingWebhookEndpoint> StartAsync(params int[] statuses)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
-        var receiver = new WebhookReceiver(app, statuses);
+        var receiver = new RecordingWebhookEndpoint(app, statuses);
         app.MapPost("/webhooks/stripe", async (HttpContext ctx) =>
         {
             using var body = new MemoryStream();

@@ -1,7 +1,7 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>Contest definitions and slates the integration tests share.</summary>
 public static class ContestScenarios

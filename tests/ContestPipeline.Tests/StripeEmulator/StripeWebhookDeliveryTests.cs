@@ -3,12 +3,15 @@ using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Webhooks.Extensions;
 using Xunit;
+using ContestPipeline.Tests.Infrastructure;
 
-namespace ContestPipeline.Tests.Stripe;
+using ContestPipeline.Tests.Stripe;
+
+namespace ContestPipeline.Tests.StripeEmulation;
 
 public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
 {
-    private WebhookReceiver _receiver = null!;
+    private RecordingWebhookEndpoint _receiver = null!;
 
     protected override StripeEmulatorOptions EmulatorOptions() => new()
     {
@@ -20,7 +23,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _receiver = await WebhookReceiver.StartAsync(500);
+        _receiver = await RecordingWebhookEndpoint.StartAsync(500);
         Stripe.WebhookEndpoint = _receiver.Url;
     }
 
@@ -30,7 +33,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         await _receiver.DisposeAsync();
     }
 
-    private StripeSignatureCheck Check(WebhookReceiver.Delivery d) =>
+    private StripeSignatureCheck Check(RecordingWebhookEndpoint.Delivery d) =>
         StripeWebhookSignature.Verify(d.Body, d.Signature, [Stripe.WebhookSecret], DateTimeOffset.UtcNow);
 
     private async Task<StripeTransfer> TransferAsync(string key, string group = "contest-1", int n = 0)

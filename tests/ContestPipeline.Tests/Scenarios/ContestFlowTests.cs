@@ -7,9 +7,9 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// Intake and referee end to end, as separate worker processes on a real database and
@@ -203,7 +203,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.World.Schedule("g3", 1, lockAt.AddMinutes(30), "qb3");
         run.World.End("g3", 2);                                                           // final before a start
         run.World.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
-            Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
+            ContestPipeline.Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
 
         await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 6),
             TimeSpan.FromSeconds(60), "the dead letters");

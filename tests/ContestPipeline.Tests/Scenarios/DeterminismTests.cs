@@ -5,9 +5,9 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Domain;
 using ContestPipeline.Tests.Infrastructure;
-using static ContestPipeline.Tests.Contests.ContestScenarios;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
-namespace ContestPipeline.Tests.Contests;
+namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// The same contest, entries and feed give byte-identical final standings and hashes

@@ -6,7 +6,9 @@ using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Xunit;
 
-namespace ContestPipeline.Tests.Stripe;
+using ContestPipeline.Tests.Stripe;
+
+namespace ContestPipeline.Tests.StripeEmulation;
 
 /// <summary>The emulator's own surface: authentication, Stripe's parameter rules, its rate limit, and /_emulator over HTTP.</summary>
 public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
