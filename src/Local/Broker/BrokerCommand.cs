@@ -56,7 +56,6 @@ public static class BrokerCommand
         app.MapPost("/topics/{topic}", (string topic, int? partitions) => Do(() => broker.CreateTopic(topic, partitions ?? Topics.PartitionCountDefault, 3)));
         app.MapPost("/brokers/{id:int}/down", (int id) => Do(() => broker.SetBrokerDown(id)));
         app.MapPost("/brokers/{id:int}/up", (int id) => Do(() => broker.SetBrokerUp(id)));
-        app.MapPost("/brokers/{id:int}/rtt", (int id, int ms) => Do(() => broker.SetBrokerRtt(id, ms)));
         app.MapPost("/topics/{topic}/partitions/{partition:int}/leader", (string topic, int partition, [FromQuery(Name = "broker")] int brokerId) =>
             Do(() => broker.SetPartitionLeader(topic, partition, brokerId)));
         app.MapPost("/errors/{apiKey:int}", (short apiKey, string codes) =>

@@ -10,18 +10,10 @@ public sealed class BrokerControlClient(string controlUrl) : IDisposable
     public Task CreateTopicAsync(string topic, int partitions) => PostAsync($"topics/{Uri.EscapeDataString(topic)}?partitions={partitions}");
     public Task BrokerDownAsync(int brokerId) => PostAsync($"brokers/{brokerId}/down");
     public Task BrokerUpAsync(int brokerId) => PostAsync($"brokers/{brokerId}/up");
-    public Task BrokerRttAsync(int brokerId, int rttMs) => PostAsync($"brokers/{brokerId}/rtt?ms={rttMs}");
     public Task SetLeaderAsync(string topic, int partition, int brokerId) =>
         PostAsync($"topics/{Uri.EscapeDataString(topic)}/partitions/{partition}/leader?broker={brokerId}");
     public Task PushRequestErrorsAsync(short apiKey, params int[] errorCodes) =>
         PostAsync($"errors/{apiKey}?codes={string.Join(',', errorCodes)}");
-
-    public async Task<bool> IsAliveAsync()
-    {
-        try { return (await _http.GetAsync("health")).IsSuccessStatusCode; }
-        catch (HttpRequestException) { return false; }
-        catch (TaskCanceledException) { return false; }
-    }
 
     private async Task PostAsync(string path)
     {

@@ -55,9 +55,6 @@ public sealed class LocalBroker : IDisposable
     public void SetBrokerUp(int brokerId) =>
         Check(MockClusterNative.rd_kafka_mock_broker_set_up(Cluster, brokerId), $"broker {brokerId} up");
 
-    public void SetBrokerRtt(int brokerId, int rttMs) =>
-        Check(MockClusterNative.rd_kafka_mock_broker_set_rtt(Cluster, brokerId, rttMs), $"broker {brokerId} rtt");
-
     public void SetPartitionLeader(string topic, int partition, int brokerId) =>
         Check(MockClusterNative.rd_kafka_mock_partition_set_leader(Cluster, topic, partition, brokerId),
             $"leader of {topic}/{partition}");
@@ -65,9 +62,6 @@ public sealed class LocalBroker : IDisposable
     /// <summary>The next <paramref name="errorCodes"/>.Length requests of <paramref name="apiKey"/> fail with these codes.</summary>
     public void PushRequestErrors(short apiKey, int[] errorCodes) =>
         MockClusterNative.rd_kafka_mock_push_request_errors_array(Cluster, apiKey, (nuint)errorCodes.Length, errorCodes);
-
-    public void ClearRequestErrors(short apiKey) =>
-        MockClusterNative.rd_kafka_mock_clear_request_errors(Cluster, apiKey);
 
     private nint Cluster => _cluster != 0 ? _cluster : throw new ObjectDisposedException(nameof(LocalBroker));
 

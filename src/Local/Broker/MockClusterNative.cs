@@ -39,17 +39,11 @@ internal static partial class MockClusterNative
     [LibraryImport(Lib)]
     public static partial int rd_kafka_mock_broker_set_up(nint mcluster, int brokerId);
 
-    [LibraryImport(Lib)]
-    public static partial int rd_kafka_mock_broker_set_rtt(nint mcluster, int brokerId, int rttMs);
-
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int rd_kafka_mock_partition_set_leader(nint mcluster, string topic, int partition, int brokerId);
 
     [LibraryImport(Lib)]
     public static partial void rd_kafka_mock_push_request_errors_array(nint mcluster, short apiKey, nuint count, int[] errors);
-
-    [LibraryImport(Lib)]
-    public static partial void rd_kafka_mock_clear_request_errors(nint mcluster, short apiKey);
 
     [LibraryImport(Lib)]
     public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(nint mcluster, int delayMs);

@@ -6,7 +6,12 @@ namespace ContestPipeline.Settlement.Domain;
 /// <summary>What settling a contest's prizes comes to, in the order checked.</summary>
 public enum PrizeOutcome
 {
-    /// <summary>The final standings have no entry: nobody to pay. The caller cancels the contest and refunds.</summary>
+    /// <summary>
+    /// The final standings have no entry: nobody to pay. No prize is ordered; the contest is
+    /// SETTLED with no payouts and PAID at once (with no entries there are no fees either). A
+    /// contest under its minimum entries never gets here: the referee cancels it at lock and
+    /// Settlement refunds every entry.
+    /// </summary>
     NothingToSettle,
     /// <summary>Prizes are fixed. With a pool of 0 (a rake that took every cent) there are no awards.</summary>
     Settled,
