@@ -1,4 +1,4 @@
-using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Ingestion.Domain;
 
@@ -13,31 +13,22 @@ public enum IntakeStatus
     Cancelled,
 }
 
-/// <summary>The intake's one transition table, and the one place that says whether a transition is legal.</summary>
+/// <summary>The intake's transition table: open → closed, and open or closed → cancelled.</summary>
 public static class IntakeStates
 {
-    private static readonly IReadOnlyDictionary<IntakeStatus, IntakeStatus[]> Next = new Dictionary<IntakeStatus, IntakeStatus[]>
+    public static TransitionTable<IntakeStatus> Table { get; } = new("intake", new Dictionary<IntakeStatus, IntakeStatus[]>
     {
         [IntakeStatus.Open] = [IntakeStatus.Closed, IntakeStatus.Cancelled],
         [IntakeStatus.Closed] = [IntakeStatus.Cancelled],
         [IntakeStatus.Cancelled] = [],
-    };
+    }, s => s.ToString().ToLowerInvariant());
 
-    public static bool CanTransition(IntakeStatus from, IntakeStatus to) => Next[from].Contains(to);
+    public static bool CanTransition(IntakeStatus from, IntakeStatus to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string contestId, IntakeStatus from, IntakeStatus to)
-    {
-        if (!CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal intake transition of contest {contestId}: {Name(from)} -> {Name(to)}");
-    }
+    public static void AssertTransition(string contestId, IntakeStatus from, IntakeStatus to) => Table.AssertTransition("contest " + contestId, from, to);
 
     /// <summary>Lower-case name as stored: open, closed, cancelled.</summary>
-    public static string Name(IntakeStatus status) => status.ToString().ToLowerInvariant();
+    public static string Name(IntakeStatus status) => Table.Name(status);
 
-    public static IntakeStatus Parse(string contestId, string? name)
-    {
-        foreach (var candidate in Enum.GetValues<IntakeStatus>())
-            if (Name(candidate) == name) return candidate;
-        throw new InvariantViolatedException($"contest {contestId} has unknown intake status '{name}'");
-    }
+    public static IntakeStatus Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
 }

@@ -36,13 +36,8 @@ public static class BenchCommand
 
     public static async Task<int> RunAsync(int messages, int baselineRows, int outboxTransactionSize, CancellationToken ct)
     {
-        var pg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
-        try { await PipelineWorker.CheckPostgresAsync(pg); }
-        catch (StartupException e)
-        {
-            await Console.Error.WriteLineAsync("bench: " + e.Message);
-            return PipelineWorker.ExitStartupFailed;
-        }
+        var pg = await ToolStartup.PostgresAsync("bench");
+        if (pg is null) return PipelineWorker.ExitStartupFailed;
         var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));

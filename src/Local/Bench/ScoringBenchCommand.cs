@@ -41,13 +41,8 @@ public static class ScoringBenchCommand
     public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct)
     {
         Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
-        var adminPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
-        try { await PipelineWorker.CheckPostgresAsync(adminPg); }
-        catch (StartupException e)
-        {
-            await Console.Error.WriteLineAsync("bench: " + e.Message);
-            return PipelineWorker.ExitStartupFailed;
-        }
+        var adminPg = await ToolStartup.PostgresAsync("bench");
+        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         var database = "contestpipeline_bench";
         await using (var admin = new NpgsqlConnection(adminPg))
         {

@@ -27,16 +27,8 @@ public static class DemoCommand
 {
     public static async Task<int> RunAsync(int canaries, TimeSpan timeout, CancellationToken ct)
     {
-        var adminPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
-        try
-        {
-            await PipelineWorker.CheckPostgresAsync(adminPg);
-        }
-        catch (StartupException e)
-        {
-            await Console.Error.WriteLineAsync("demo: " + e.Message);
-            return PipelineWorker.ExitStartupFailed;
-        }
+        var adminPg = await ToolStartup.PostgresAsync("demo");
+        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         // Every demo starts from an empty database, so it shows the same thing each time.
         const string database = "contestpipeline_demo";
         await using (var admin = new NpgsqlConnection(adminPg))

@@ -11,16 +11,8 @@ public static class CampaignCommand
 {
     public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes, bool restartPostgres, CancellationToken ct)
     {
-        var adminPg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
-        try
-        {
-            await PipelineWorker.CheckPostgresAsync(adminPg);
-        }
-        catch (StartupException e)
-        {
-            await Console.Error.WriteLineAsync("campaign: " + e.Message);
-            return PipelineWorker.ExitStartupFailed;
-        }
+        var adminPg = await ToolStartup.PostgresAsync("campaign");
+        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         var options = new CampaignOptions
         {
             Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries), RestartPostgres = restartPostgres,

@@ -16,16 +16,8 @@ public static class MigrateCommand
 {
     public static async Task<int> RunAsync(string worker, string? schema, CancellationToken ct)
     {
-        var pg = Environment.GetEnvironmentVariable(PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
-        try
-        {
-            await PipelineWorker.CheckPostgresAsync(pg);
-        }
-        catch (StartupException e)
-        {
-            await Console.Error.WriteLineAsync("migrate: " + e.Message);
-            return PipelineWorker.ExitStartupFailed;
-        }
+        var pg = await ToolStartup.PostgresAsync("migrate");
+        if (pg is null) return PipelineWorker.ExitStartupFailed;
         var targets = worker == "all" ? Workers.All.Values.ToList()
             : Workers.All.TryGetValue(worker, out var w) ? [w]
             : null;

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Payout.Domain;
 
@@ -18,7 +18,7 @@ namespace ContestPipeline.Payout.Domain;
 /// </remarks>
 public static class PayoutLifecycle
 {
-    private static readonly IReadOnlyDictionary<string, string[]> Next = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    public static TransitionTable<string> Table { get; } = new("payout", new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         [PayoutStates.Waiting] = [PayoutStates.Submitting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Rejected, PayoutStates.Paid],
         [PayoutStates.AwaitingAccount] = [PayoutStates.Waiting, PayoutStates.Submitting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Rejected, PayoutStates.Paid],
@@ -27,10 +27,10 @@ public static class PayoutLifecycle
         [PayoutStates.Failed] = [PayoutStates.Waiting, PayoutStates.Rejected, PayoutStates.Paid, PayoutStates.Failed],
         [PayoutStates.Paid] = [PayoutStates.Failed],
         [PayoutStates.Rejected] = [],
-    };
+    }, s => s);
 
     /// <summary>Every state a payout can be in.</summary>
-    public static IReadOnlyCollection<string> States => [.. Next.Keys];
+    public static IReadOnlyCollection<string> States => Table.States;
 
     /// <summary>States the transfer job looks at when they are due: not yet decided, or sent with the outcome unknown.</summary>
     public static IReadOnlyList<string> Dispatched { get; } = [PayoutStates.Waiting, PayoutStates.Submitting, PayoutStates.AwaitingAccount];
@@ -41,13 +41,9 @@ public static class PayoutLifecycle
     /// <summary>A payout in one of these states has money on its way or gone: it counts against the recipient's limits.</summary>
     public static IReadOnlyList<string> Sent { get; } = [PayoutStates.Submitting, PayoutStates.Paid];
 
-    public static bool CanTransition(string from, string to) => Next.TryGetValue(from, out var next) && next.Contains(to);
+    public static bool CanTransition(string from, string to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string payoutId, string from, string to)
-    {
-        if (!CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal transition of payout {payoutId}: {from} -> {to}");
-    }
+    public static void AssertTransition(string payoutId, string from, string to) => Table.AssertTransition("payout " + payoutId, from, to);
 
     /// <summary>
     /// The SQL condition (over payout.payouts) of a payout the transfer job should look at now,
@@ -72,22 +68,18 @@ public static class RefundLifecycle
     public const string Refunded = "refunded";
     public const string Failed = "failed";
 
-    private static readonly IReadOnlyDictionary<string, string[]> Next = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    public static TransitionTable<string> Table { get; } = new("refund", new Dictionary<string, string[]>(StringComparer.Ordinal)
     {
         [Waiting] = [Submitting],
         [Submitting] = [Submitting, Refunded, Failed],
         [Refunded] = [],
         [Failed] = [],
-    };
+    }, s => s);
 
     /// <summary>States the refund job picks up when due.</summary>
     public static IReadOnlyList<string> Dispatched { get; } = [Waiting, Submitting];
 
-    public static bool CanTransition(string from, string to) => Next.TryGetValue(from, out var next) && next.Contains(to);
+    public static bool CanTransition(string from, string to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string refundId, string from, string to)
-    {
-        if (!CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal transition of refund {refundId}: {from} -> {to}");
-    }
+    public static void AssertTransition(string refundId, string from, string to) => Table.AssertTransition("refund " + refundId, from, to);
 }

@@ -1,4 +1,4 @@
-using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Settlement.Domain;
 
@@ -16,35 +16,24 @@ public enum ContestStatus
     Cancelled,
 }
 
-/// <summary>Settlement's one transition table, and the one place that says whether a transition is legal.</summary>
+/// <summary>Settlement's transition table: OPEN → COMPLETE → SETTLED → PAID, and OPEN → CANCELLED.</summary>
 public static class ContestStates
 {
-    private static readonly IReadOnlyDictionary<ContestStatus, ContestStatus[]> Next = new Dictionary<ContestStatus, ContestStatus[]>
+    public static TransitionTable<ContestStatus> Table { get; } = new("settlement", new Dictionary<ContestStatus, ContestStatus[]>
     {
         [ContestStatus.Open] = [ContestStatus.Complete, ContestStatus.Cancelled],
         [ContestStatus.Complete] = [ContestStatus.Settled],
         [ContestStatus.Settled] = [ContestStatus.Paid],
         [ContestStatus.Paid] = [],
         [ContestStatus.Cancelled] = [],
-    };
+    }, s => s.ToString().ToUpperInvariant());
 
-    public static bool CanTransition(ContestStatus from, ContestStatus to) => Next[from].Contains(to);
+    public static bool CanTransition(ContestStatus from, ContestStatus to) => Table.CanTransition(from, to);
 
-    /// <summary>A transition the code is about to make that the table forbids is a bug.</summary>
-    public static void AssertTransition(string contestId, ContestStatus from, ContestStatus to)
-    {
-        if (!CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal settlement transition of contest {contestId}: {Name(from)} -> {Name(to)}");
-    }
+    public static void AssertTransition(string contestId, ContestStatus from, ContestStatus to) => Table.AssertTransition("contest " + contestId, from, to);
 
     /// <summary>Upper-case name as stored: OPEN, COMPLETE ...</summary>
-    public static string Name(ContestStatus state) => state.ToString().ToUpperInvariant();
+    public static string Name(ContestStatus state) => Table.Name(state);
 
-    /// <summary>A stored state; anything else in the column is a bug (the column's check constraint agrees).</summary>
-    public static ContestStatus Parse(string contestId, string? name)
-    {
-        foreach (var candidate in Enum.GetValues<ContestStatus>())
-            if (Name(candidate) == name) return candidate;
-        throw new InvariantViolatedException($"contest {contestId} has unknown settlement state '{name}'");
-    }
+    public static ContestStatus Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
 }

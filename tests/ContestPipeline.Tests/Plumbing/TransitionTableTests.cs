@@ -1,0 +1,77 @@
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Payout.Domain;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
+
+namespace ContestPipeline.Tests.Plumbing;
+
+/// <summary>The one transition-table type every worker's state machines are declared with, and the machines themselves, row by row.</summary>
+public sealed class TransitionTableTests
+{
+    [Fact]
+    public void A_transition_the_table_forbids_is_a_bug_naming_the_machine_the_subject_and_the_move()
+    {
+        var error = Assert.Throws<InvariantViolatedException>(() => ContestStates.AssertTransition("c1", ContestStatus.Paid, ContestStatus.Cancelled));
+        Assert.Equal("illegal settlement transition of contest c1: PAID -> CANCELLED", error.Message);
+    }
+
+    [Fact]
+    public void A_stored_state_the_table_does_not_know_is_a_bug_never_a_default()
+    {
+        var error = Assert.Throws<InvariantViolatedException>(() => IntakeStates.Parse("c1", "paused"));
+        Assert.Equal("contest c1 has unknown intake state 'paused'", error.Message);
+        Assert.Throws<InvariantViolatedException>(() => ContestStates.Parse("c1", null));
+    }
+
+    [Fact]
+    public void A_table_moving_to_a_state_it_does_not_list_is_refused_when_it_is_declared()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new TransitionTable<string>("test",
+            new Dictionary<string, string[]> { ["a"] = ["b"] }, s => s));
+        Assert.StartsWith("test: a moves to b, which is not a state of the table", error.Message);
+    }
+
+    [Theory]
+    [InlineData(ContestStatus.Open, ContestStatus.Complete, true)]
+    [InlineData(ContestStatus.Open, ContestStatus.Cancelled, true)]
+    [InlineData(ContestStatus.Complete, ContestStatus.Settled, true)]
+    [InlineData(ContestStatus.Settled, ContestStatus.Paid, true)]
+    [InlineData(ContestStatus.Complete, ContestStatus.Cancelled, false)]
+    [InlineData(ContestStatus.Settled, ContestStatus.Cancelled, false)]
+    [InlineData(ContestStatus.Paid, ContestStatus.Cancelled, false)]
+    [InlineData(ContestStatus.Open, ContestStatus.Settled, false)]
+    [InlineData(ContestStatus.Paid, ContestStatus.Settled, false)]
+    public void Settlement_contests_move_only_forward_and_are_cancelled_only_while_open(ContestStatus from, ContestStatus to, bool legal) =>
+        Assert.Equal(legal, ContestStates.CanTransition(from, to));
+
+    [Theory]
+    [InlineData(IntakeStatus.Open, IntakeStatus.Closed, true)]
+    [InlineData(IntakeStatus.Open, IntakeStatus.Cancelled, true)]
+    [InlineData(IntakeStatus.Closed, IntakeStatus.Cancelled, true)]
+    [InlineData(IntakeStatus.Closed, IntakeStatus.Open, false)]
+    [InlineData(IntakeStatus.Cancelled, IntakeStatus.Open, false)]
+    public void Intake_never_reopens_a_contest(IntakeStatus from, IntakeStatus to, bool legal) =>
+        Assert.Equal(legal, IntakeStates.CanTransition(from, to));
+
+    [Theory]
+    [InlineData(PayoutStates.Waiting, PayoutStates.Submitting, true)]
+    [InlineData(PayoutStates.Submitting, PayoutStates.Paid, true)]
+    [InlineData(PayoutStates.Paid, PayoutStates.Failed, true)]
+    [InlineData(PayoutStates.Failed, PayoutStates.Waiting, true)]
+    [InlineData(PayoutStates.Rejected, PayoutStates.Waiting, false)]
+    [InlineData(PayoutStates.Rejected, PayoutStates.Paid, false)]
+    [InlineData(PayoutStates.Paid, PayoutStates.Submitting, false)]
+    [InlineData(PayoutStates.Submitting, PayoutStates.Waiting, false)]
+    [InlineData(PayoutStates.Submitting, PayoutStates.Rejected, false)]
+    public void A_payout_sent_or_rejected_is_never_sent_again_by_a_transition(string from, string to, bool legal) =>
+        Assert.Equal(legal, PayoutLifecycle.CanTransition(from, to));
+
+    [Fact]
+    public void The_transfer_job_looks_again_only_at_holds_that_resume_by_themselves()
+    {
+        Assert.Equal([HoldKinds.NewAccount, HoldKinds.Velocity, HoldKinds.Balance], PayoutLifecycle.SelfResumingHolds);
+        Assert.All(PayoutLifecycle.Dispatched, s => Assert.Contains(s, PayoutLifecycle.States));
+    }
+}
