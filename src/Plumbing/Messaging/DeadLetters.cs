@@ -22,11 +22,10 @@ public static class DeadLetters
 {
     public static OutgoingMessage Create(
         string consumer, string messageId, string topic, int partition, long offset,
-        byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType, string reason)
+        byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType, string reason, int attempts = 1)
     {
-        // Only bad input is dead-lettered, and it is at the first attempt (ErrorPolicy): a bug
-        // stops the worker instead. The header stays in the contract for readers of old letters.
-        const int attempts = 1;
+        // Only bad input is dead-lettered (ErrorPolicy): refused before any attempt (0) or by the
+        // consumer's rules on its first (1). A bug stops the worker instead.
         var added = new List<Header>
         {
             Header.Text(MessageHeaders.DeadLetterReason, Cut(reason)),

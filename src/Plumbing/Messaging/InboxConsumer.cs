@@ -213,7 +213,7 @@ public sealed class InboxConsumer
                 toApply.Add(item);
                 continue;
             }
-            AddDeadLetter(context, item, item.Rejection, AlertSeverities.Warning);
+            AddDeadLetter(context, item, item.Rejection, AlertSeverities.Warning, attempts: 0);
             rejected++;
         }
         // Consecutive messages for the same batch-capable handler are applied in one call;
@@ -407,12 +407,12 @@ public sealed class InboxConsumer
         return fresh;
     }
 
-    private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity)
+    private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity, int attempts = 1)
     {
         var r = item.Result;
         context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
         context.Publish(DeadLetters.Create(_options.Consumer, item.InboxId, r.Topic, r.Partition.Value, r.Offset.Value,
-            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason));
+            r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, attempts));
         // Bad input is dead-lettered and alerted in one transaction: an operator hears of it once.
         context.RaiseAlert(_options.Consumer, severity, "dead_letter", $"{r.Topic}/{item.InboxId}",
             $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",
