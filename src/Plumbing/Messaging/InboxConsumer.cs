@@ -174,6 +174,10 @@ public sealed class InboxConsumer
                     await WaitOutOutageAsync(e, outageStarted.Value, ct);
                     if (ct.IsCancellationRequested) return;
                 }
+                catch (Exception e) when (ShuttingDown(e, ct))
+                {
+                    return;
+                }
                 catch (Exception e) when (e is not SimulatedCrashException)
                 {
                     // Which message failed is only sure when the batch is applied one at a
@@ -278,6 +282,10 @@ public sealed class InboxConsumer
                 await ApplyAsync([item], ct);
                 return;
             }
+            catch (Exception e) when (ShuttingDown(e, ct))
+            {
+                return;
+            }
             catch (Exception e) when (e is not SimulatedCrashException)
             {
                 error = e is HandlerFailedException ? e.InnerException! : e;
@@ -331,6 +339,13 @@ public sealed class InboxConsumer
         }
         throw new WorkerStoppedException(message, error);
     }
+
+    /// <summary>
+    /// A handler cancelled because the worker is stopping (a Stripe call cut short): no failure
+    /// of the message's, which stays uncommitted and is read again by whoever consumes next.
+    /// </summary>
+    private static bool ShuttingDown(Exception e, CancellationToken ct) =>
+        ct.IsCancellationRequested && (e is OperationCanceledException || e.InnerException is OperationCanceledException);
 
     private static async Task DelayAsync(TimeSpan delay, CancellationToken ct)
     {

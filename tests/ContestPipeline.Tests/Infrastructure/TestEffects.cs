@@ -16,6 +16,8 @@ public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
     public const string FlakyOnce = "flaky-once";
     /// <summary>Hits a bug in the handler, until the handler is fixed (<see cref="TestEffects.BugFixed"/>).</summary>
     public const string Bug = "bug";
+    /// <summary>On its first attempt waits for the worker to stop (as a Stripe call does when cancelled), then applies normally.</summary>
+    public const string SlowOnce = "slow-once";
 
     public static OutgoingMessage Message(string topic, TestEvent body, string? messageId = null)
     {
@@ -51,6 +53,11 @@ public class TestEffects(string schema) : IMessageHandler
         if (body.Behaviour == TestEvent.Poison) throw new MessageRejectedException($"poison message {body.Key}/{body.Seq}");
         if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new ConcurrencyConflictException("flaky first attempt");
         if (body.Behaviour == TestEvent.Bug && !BugFixed) throw new InvalidOperationException($"bug on {body.Key}/{body.Seq}");
+        if (body.Behaviour == TestEvent.SlowOnce && attempt == 1)
+        {
+            SlowStarted.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        }
         await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
             new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
     }
@@ -59,6 +66,9 @@ public class TestEffects(string schema) : IMessageHandler
 
     /// <summary>Set to deploy the fix: a message that hit the bug applies when it is read again.</summary>
     public bool BugFixed { get; set; }
+
+    /// <summary>Completes when a slow-once message has started its first attempt.</summary>
+    public TaskCompletionSource SlowStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>The same effect, applied for a whole run of messages in one statement.</summary>

@@ -240,6 +240,29 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_handler_cut_short_by_a_shutdown_is_no_failure_and_its_message_is_applied_once_after_a_restart()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var messages = Enumerable.Range(1, 3).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 2 ? TestEvent.SlowOnce : null))).ToList();
+        await stage.EnqueueAsync(messages);
+        Assert.Equal(3, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        const string group = "shutdown-group";
+
+        var first = stage.Start(stage.Consumer(group).RunAsync);
+        await stage.Effects.SlowStarted.Task.WaitAsync(Patience);
+        // A normal stop while the handler waits: the loop ends quietly, not as a bug, and the
+        // transaction the three were applied in is rolled back, nothing committed.
+        await first.StopAsync();
+        await using (var conn = await fixture.DataSource.OpenConnectionAsync())
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts }));
+        Assert.Empty(await stage.AppliedAsync());
+
+        stage.Start(stage.Consumer(group).RunAsync);
+        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 3, Patience, "every message applied after the restart");
+        Assert.Equal([1, 2, 3], (await stage.AppliedAsync()).Select(a => a.Seq));
+    }
+
+    [Fact]
     public async Task A_batch_handler_applies_a_run_of_messages_in_one_call()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1, batchHandler: true);
