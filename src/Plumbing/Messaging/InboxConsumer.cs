@@ -178,7 +178,7 @@ public sealed class InboxConsumer
                 {
                     return;
                 }
-                catch (Exception e) when (e is not SimulatedCrashException)
+                catch (Exception e) when (e is not (SimulatedCrashException or WorkerStoppedException))
                 {
                     // Which message failed is only sure when the batch is applied one at a
                     // time; that pass meets a bug again and stops there, after the messages
@@ -253,7 +253,7 @@ public sealed class InboxConsumer
         (context.Incoming, context.Cause) = (null, null);
         await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
-        RunCommitted(context);
+        await RunCommittedAsync(context, items);
         Stats.AddApplied(applied);
         Stats.AddDeadLettered(rejected);
         Stats.AddDuplicates(items.Count - applied - rejected);
@@ -286,7 +286,7 @@ public sealed class InboxConsumer
             {
                 return;
             }
-            catch (Exception e) when (e is not SimulatedCrashException)
+            catch (Exception e) when (e is not (SimulatedCrashException or WorkerStoppedException))
             {
                 error = e is HandlerFailedException ? e.InnerException! : e;
             }
@@ -305,7 +305,7 @@ public sealed class InboxConsumer
                     await DelayAsync(Backoff.Exponential(conflicts, _options.ConflictBackoffMs, _options.ConflictBackoffMsMax), ct);
                     continue;
                 default:
-                    await StopOnBugAsync(item, error, conflicts, ct);
+                    await StopOnBugAsync(item, error, conflicts);
                     return;
             }
         }
@@ -316,13 +316,20 @@ public sealed class InboxConsumer
     /// then the loop stops with the message neither applied nor committed. It is applied once
     /// the bug is fixed and the worker restarted, never dead-lettered.
     /// </summary>
-    private async Task StopOnBugAsync(Item item, Exception error, int conflicts, CancellationToken ct)
+    private async Task StopOnBugAsync(Item item, Exception error, int conflicts)
     {
         var what = conflicts > _options.ConflictRetriesMax
             ? $"kept conflicting with other transactions after {_options.ConflictRetriesMax} retries"
             : "hit a bug";
         var message = $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} at {item.Where} {what}: {error.GetType().Name}: {error.Message}; "
             + $"consumer {_options.Consumer} stopped with it uncommitted. Fix the cause and restart the worker; the message is applied then.";
+        await RaiseStopAlertAsync(item, message, error);
+        throw new WorkerStoppedException(message, error);
+    }
+
+    /// <summary>One critical alert per message the loop stopped on, however often the worker restarts into it.</summary>
+    private async Task RaiseStopAlertAsync(Item item, string message, Exception error)
+    {
         _logger.LogCritical(error, "Consumer {Consumer}: {Message}", _options.Consumer, message);
         try
         {
@@ -331,13 +338,12 @@ public sealed class InboxConsumer
                 context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
                 context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", item.Where, message, item.InboxId);
                 return Task.FromResult(true);
-            }, ct);
+            }, CancellationToken.None);
         }
-        catch (Exception alertError) when (alertError is not OperationCanceledException)
+        catch (Exception alertError)
         {
-            _logger.LogCritical(alertError, "Consumer {Consumer}: the bug alert could not be written either", _options.Consumer);
+            _logger.LogCritical(alertError, "Consumer {Consumer}: the alert could not be written either", _options.Consumer);
         }
-        throw new WorkerStoppedException(message, error);
     }
 
     /// <summary>
@@ -352,7 +358,12 @@ public sealed class InboxConsumer
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
 
-    private static void RunCommitted(HandlerContext context)
+    /// <summary>
+    /// Runs the after-commit actions (in-memory state that mirrors what was written). One that
+    /// fails leaves memory and database disagreeing: the worker stops, whatever pass it is in,
+    /// and rebuilds its memory from the database when it starts again.
+    /// </summary>
+    private async Task RunCommittedAsync(HandlerContext context, IReadOnlyList<Item> items)
     {
         try
         {
@@ -360,7 +371,11 @@ public sealed class InboxConsumer
         }
         catch (Exception e)
         {
-            throw new InvariantViolatedException("an after-commit action failed; in-memory state no longer matches the database", e);
+            var first = items[0];
+            var message = $"an after-commit action failed for {items.Count} message(s) from {first.Where}: {e.GetType().Name}: {e.Message}; "
+                + $"consumer {_options.Consumer} stopped: its memory no longer matches the database, and is rebuilt when the worker starts again.";
+            await RaiseStopAlertAsync(first, message, e);
+            throw new WorkerStoppedException(message, e);
         }
     }
 

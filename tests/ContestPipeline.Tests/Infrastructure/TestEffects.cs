@@ -16,6 +16,8 @@ public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
     public const string FlakyOnce = "flaky-once";
     /// <summary>Hits a bug in the handler, until the handler is fixed (<see cref="TestEffects.BugFixed"/>).</summary>
     public const string Bug = "bug";
+    /// <summary>Applies, but the in-memory mirror of it fails after the commit (a bug that leaves memory and database disagreeing).</summary>
+    public const string AfterCommitBug = "after-commit-bug";
     /// <summary>On its first attempt waits for the worker to stop (as a Stripe call does when cancelled), then applies normally.</summary>
     public const string SlowOnce = "slow-once";
 
@@ -53,6 +55,7 @@ public class TestEffects(string schema) : IMessageHandler
         if (body.Behaviour == TestEvent.Poison) throw new MessageRejectedException($"poison message {body.Key}/{body.Seq}");
         if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new ConcurrencyConflictException("flaky first attempt");
         if (body.Behaviour == TestEvent.Bug && !BugFixed) throw new InvalidOperationException($"bug on {body.Key}/{body.Seq}");
+        if (body.Behaviour == TestEvent.AfterCommitBug) context.OnCommitted(() => throw new InvalidOperationException($"memory of {body.Key}/{body.Seq} broke"));
         if (body.Behaviour == TestEvent.SlowOnce && attempt == 1)
         {
             SlowStarted.TrySetResult();

@@ -240,6 +240,33 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task An_after_commit_action_that_fails_in_a_batch_stops_the_consumer_with_one_critical_alert_and_applies_nothing_twice()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var messages = Enumerable.Range(1, 4).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 2 ? TestEvent.AfterCommitBug : null))).ToList();
+        await stage.EnqueueAsync(messages);
+        Assert.Equal(4, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        const string group = "after-commit-group";
+
+        // The batch committed; memory could not follow, so the loop stops rather than go on disagreeing.
+        var stopped = await Assert.ThrowsAsync<WorkerStoppedException>(() => stage.Consumer(group).RunAsync(CancellationToken.None));
+        Assert.Contains("memory of k/2 broke", stopped.Message);
+        Assert.Equal([1, 2, 3, 4], (await stage.AppliedAsync()).Select(a => a.Seq));
+        await using (var conn = await fixture.DataSource.OpenConnectionAsync())
+        {
+            var alert = Assert.Single(await conn.QueryAsync<string>(
+                $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts }));
+            Assert.Contains("worker_stopped_on_bug", alert);
+        }
+
+        // Restarted (memory rebuilt), the same messages are read again and applied no second time.
+        var second = stage.Consumer(group);
+        stage.Start(second.RunAsync);
+        await Stage.WaitUntilAsync(() => Task.FromResult(second.Stats.Duplicates >= 4), Patience, "the four messages read again and skipped");
+        Assert.Equal([1, 2, 3, 4], (await stage.AppliedAsync()).Select(a => a.Seq));
+    }
+
+    [Fact]
     public async Task A_handler_cut_short_by_a_shutdown_is_no_failure_and_its_message_is_applied_once_after_a_restart()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
