@@ -47,6 +47,9 @@ public sealed record CampaignResult(
 {
     public bool Passed => Problems.Count == 0;
 
+    /// <summary>What the figures were counted from, for a caller that wants to count them again itself.</summary>
+    public CampaignEvidence? Evidence { get; init; }
+
     public string Figures => string.Create(CultureInfo.InvariantCulture,
         $"contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
         $"stripe faults {StripeFaults} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
@@ -54,6 +57,23 @@ public sealed record CampaignResult(
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · unfinished {Unfinished} · " +
         $"{Elapsed.TotalSeconds:0} s · seed {Seed}");
 }
+
+/// <summary>
+/// The records a campaign's checks read at the end: Stripe's own transfers, refunds and
+/// balance; the prizes Settlement ordered and the refunds Payout was ordered to make; each
+/// contest's state in Settlement; the ledger's postings; each ContestSettled published; and
+/// how many completed contests had their standings hash recomputed.
+/// </summary>
+public sealed record CampaignEvidence(
+    IReadOnlyList<RecordedTransfer> Transfers,
+    IReadOnlyList<RecordedRefund> Refunds,
+    long StripeBalanceMinor,
+    IReadOnlyList<(string PayoutId, string ContestId, long NetMinor)> PrizesOrdered,
+    IReadOnlyList<string> RefundsOrdered,
+    IReadOnlyDictionary<string, string> ContestStates,
+    IReadOnlyList<(string JournalId, string Account, long AmountMinor, string Currency)> Postings,
+    IReadOnlyList<OutsideWorld.Published> Settled,
+    int HashesCompared);
 
 /// <summary>
 /// Many contests at once through every worker as separate OS processes, while workers are
@@ -124,7 +144,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         var unfinished = -1;
         try
         {
-            await PlaySlateAsync(world, lockAt, ct);
+            await PlaySlateAsync(world, db, lockAt, ct);
             unfinished = await WaitForEndAsync(db, watch, ct);
         }
         finally
@@ -183,7 +203,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         return lockAt;
     }
 
-    private async Task PlaySlateAsync(OutsideWorld world, DateTimeOffset lockAt, CancellationToken ct)
+    private async Task PlaySlateAsync(OutsideWorld world, NpgsqlDataSource db, DateTimeOffset lockAt, CancellationToken ct)
     {
         foreach (var (contest, field) in _entries)
         {
@@ -202,7 +222,10 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
         o.Log($"[campaign] {_entryCount} entries submitted; contests lock at {lockAt:HH:mm:ss}");
 
-        while (DateTimeOffset.UtcNow < lockAt.AddSeconds(2)) await Task.Delay(200, ct);
+        // Play starts once every contest has locked (or been cancelled under-filled), as the
+        // referee decides it under fire, not at a time guessed from the lock time.
+        await WaitAsync(db, "every contest to lock or be cancelled at its lock",
+            $"SELECT count(*) >= {o.Contests} FROM scoring.contests WHERE state <> 'SCHEDULED'", ct);
         foreach (var (contest, field) in _entries)
         {
             var game = "g-" + contest;
@@ -441,12 +464,14 @@ public sealed class FaultCampaign(CampaignOptions o)
 
         // 5. The standings: every contest's hash equals the scoring engine's recomputation from the inputs sent.
         var hashMismatches = 0;
+        var hashesCompared = 0;
         var accepted = (await conn.QueryAsync<(string ContestId, string EntryId, string PlayerId)>(
             "SELECT contest_id, entry_id, player_id FROM settlement.entries")).ToLookup(e => e.ContestId);
         foreach (var (id, definition) in _contests)
         {
             var stored = await conn.QueryFirstOrDefaultAsync<string?>("SELECT standings_hash FROM scoring.contests WHERE contest_id = @id AND state = 'COMPLETE'", new { id });
             if (stored is null) continue;   // cancelled
+            hashesCompared++;
             var board = new ContestBoard(definition);
             foreach (var e in accepted[id]) board.AddEntry(e.EntryId, e.PlayerId, null);
             foreach (var ((game, athlete, stat), value) in _stats.Where(s => s.Key.Game == "g-" + id)) board.ApplyStat(game, athlete, stat, value);
@@ -457,9 +482,16 @@ public sealed class FaultCampaign(CampaignOptions o)
         // A worker that stopped on a bug is a failure even if everything else came out right.
         foreach (var stop in fleet.StoppedOnBug) Require(false, "a worker stopped on a bug: " + stop);
 
+        var evidence = new CampaignEvidence(ledger.Transfers, ledger.Refunds, balance,
+            [.. await conn.QueryAsync<(string, string, long)>("SELECT payout_id, contest_id, net_minor FROM settlement.payouts WHERE net_minor > 0")],
+            [.. await conn.QueryAsync<string>("SELECT payment_intent_id FROM payout.refunds")],
+            (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM settlement.contests")).ToDictionary(c => c.Id, c => c.State),
+            [.. await conn.QueryAsync<(string, string, long, string)>("SELECT journal_id, account, amount_minor, currency FROM settlement.postings")],
+            [.. world.Read(Topics.ContestLifecycle).Where(m => m.Type == ContestSettled.MessageType)],
+            hashesCompared);
         return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults, _postgresRestarts,
             transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates, refunds.Missing,
-            ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed);
+            ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed) { Evidence = evidence };
     }
 
     private void Require(bool ok, string problem)

@@ -39,6 +39,12 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
 
     private readonly List<string> _stoppedOnBug = [];
 
+    /// <summary>Starts in a row that Postgres refused, by worker; past the bound the run stops.</summary>
+    private readonly Dictionary<string, int> _refusedStarts = [];
+
+    private const int RefusedStartsMax = 30;
+    private static readonly TimeSpan RefusedStartBackoff = TimeSpan.FromSeconds(1);
+
     public void StartAll()
     {
         foreach (var name in Workers.Names) Start(name, crashAt: null);
@@ -70,10 +76,24 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
         lock (_gate) dead = [.. _running.Where(r => r.Value.HasExited).Select(r => (r.Key, r.Value))];
         foreach (var (name, process) in dead)
         {
-            // A worker that cannot start (its settings, its database) would only fail again: the
-            // run stops with its one line. One that stopped on a bug is restarted, and reported.
+            // A worker that cannot start because of its settings would only fail again: the run
+            // stops with its one line. Postgres refusing it is a moment's state (the campaign
+            // restarts Postgres; on a shared machine its connection slots can run out for a
+            // while), so that start is tried again, up to a bound. One that stopped on a bug is
+            // restarted, and reported.
             if (process.ExitCode == PipelineWorker.ExitStartupFailed)
-                throw new InvalidOperationException($"{name} could not start: {LastLine(process.LogPath)}");
+            {
+                var line = LastLine(process.LogPath);
+                var refusedBefore = _refusedStarts.GetValueOrDefault(name);
+                if (!line.Contains("Postgres unreachable", StringComparison.Ordinal) || refusedBefore >= RefusedStartsMax)
+                    throw new InvalidOperationException($"{name} could not start: {line}");
+                _refusedStarts[name] = refusedBefore + 1;
+                await process.DisposeAsync();
+                await Task.Delay(RefusedStartBackoff);
+                Start(name, crashAt: null);
+                continue;
+            }
+            _refusedStarts.Remove(name);
             if (process.ExitCode == PipelineWorker.ExitStopped) _stoppedOnBug.Add($"{name}: {LastLine(process.LogPath)} ({process.LogPath})");
             await process.DisposeAsync();
             string? crashAt = null;

@@ -95,7 +95,7 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe)
         config.EnableAutoCommit = false;
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         var partitions = Enumerable.Range(0, Topics.PartitionCountDefault).Select(p => new TopicPartition(topic, p)).ToList();
-        var ends = partitions.Sum(p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
+        var ends = partitions.Sum(p => Watermarks(consumer, p) is var w ? w.High.Value - w.Low.Value : 0);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var results = new List<ConsumeResult<byte[]?, byte[]?>>();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
@@ -110,6 +110,41 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe)
             return new Published(headers.GetValueOrDefault(MessageHeaders.Type, ""), Encoding.UTF8.GetString(r.Message.Key ?? []),
                 r.Message.Value is { Length: > 0 } v ? TryParse(v) : default, headers);
         })];
+    }
+
+    /// <summary>
+    /// A partition's low and high offsets. An answer without an offset (-1001) would count as
+    /// fewer messages than there are and end a read early with some missing, so it is asked
+    /// again; one that persists is an error, not a short read.
+    /// </summary>
+    public static WatermarkOffsets Watermarks(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var w = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+            if (w.High.Value >= 0 && w.Low.Value >= 0) return w;
+            if (attempt == 50) throw new InvalidOperationException($"the broker gives no watermarks for {partition}: low {w.Low}, high {w.High}");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>Messages in <paramref name="topic"/> that consumer group <paramref name="group"/> has not committed yet.</summary>
+    public long Lag(string group, string topic) => Lag(bootstrapServers, group, topic);
+
+    /// <summary>Messages in <paramref name="topic"/> that consumer group <paramref name="group"/> has not committed yet.</summary>
+    public static long Lag(string bootstrapServers, string group, string topic)
+    {
+        var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        using var admin = KafkaClients.Admin(bootstrapServers);
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
+            .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+        return committed.Sum(c =>
+        {
+            var high = Watermarks(consumer, c.TopicPartition).High.Value;
+            return high - Math.Max(0, c.Offset.Value);
+        });
     }
 
     private static JsonElement TryParse(byte[] bytes)

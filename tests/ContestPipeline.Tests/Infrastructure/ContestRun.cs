@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
@@ -89,28 +90,97 @@ public sealed class ContestRun : IAsyncDisposable
     /// <summary>
     /// Defines a contest once the feed has scheduled its games: a definition naming a game
     /// the feed has not scheduled is rejected. Different content is a different message.
+    /// A definition expected to be accepted that is dead-lettered instead fails at once with
+    /// Ingestion's reason (a lock time already past, say) rather than after a timeout.
     /// </summary>
     public void Define(ContestDefined d, bool expectAccepted = true)
     {
-        WaitFor("the feed to schedule " + string.Join(", ", d.GameIds), "ingestion.games",
-            "SELECT count(*) = cardinality(@ids) FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> 'unknown'", new { ids = d.GameIds.ToArray() });
+        Eventually.Until(() => Count("ingestion.games",
+                "SELECT count(*) FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> 'unknown'", new { ids = d.GameIds.ToArray() }),
+            n => n == d.GameIds.Count, "the feed to schedule " + string.Join(", ", d.GameIds));
+        var deadLettered = World.Read(Topics.DeadLetter(Topics.Contests)).Count;
         World.Define(d);
         // Players can enter a contest only once it is visible, i.e. scheduled.
-        if (expectAccepted)
-            WaitFor($"contest {d.ContestId} to be scheduled", "ingestion.contests",
-                "SELECT EXISTS (SELECT 1 FROM ingestion.contests WHERE contest_id = @id)", new { id = d.ContestId });
+        if (!expectAccepted) return;
+        var scheduled = Eventually.Until(() =>
+        {
+            if (Count("ingestion.contests", "SELECT count(*) FROM ingestion.contests WHERE contest_id = @id", new { id = d.ContestId }) == 1) return "scheduled";
+            var rejected = World.Read(Topics.DeadLetter(Topics.Contests)).Skip(deadLettered)
+                .FirstOrDefault(m => m.Key == d.ContestId)?.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason);
+            return rejected is null ? "not yet" : "rejected: " + rejected;
+        }, state => state != "not yet", $"contest {d.ContestId} to be scheduled");
+        Assert.True(scheduled == "scheduled", $"contest {d.ContestId} was {scheduled}");
     }
 
-    private void WaitFor(string what, string table, string sql, object args)
+    /// <summary>A count from a worker's table, 0 while the worker has not created the table yet.</summary>
+    private long Count(string table, string sql, object args)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         using var conn = Iso.DataSource.OpenConnection();
-        while (DateTime.UtcNow < deadline)
+        return conn.ExecuteScalar<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table }) ? conn.ExecuteScalar<long>(sql, args) : 0;
+    }
+
+    /// <summary>
+    /// How long the test's own steps before a lock may take once every worker is ready: the
+    /// games scheduled, the contests defined, a few entries verified with Stripe and decided.
+    /// Counted from readiness, not from the test's start, it holds on a busy machine, where a
+    /// worker's start alone has taken longer than a lock time guessed from the wall clock.
+    /// </summary>
+    public static readonly TimeSpan LockMargin = TimeSpan.FromSeconds(10);
+
+    /// <summary>What each further message the test sends before the lock adds to <see cref="LockMargin"/>.</summary>
+    public static readonly TimeSpan LockMarginPerMessage = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>
+    /// A lock time for contests the test is about to define and enter: every running worker's
+    /// consumers hold their partitions first, then <see cref="LockMargin"/> and
+    /// <see cref="LockMarginPerMessage"/> for each of the <paramref name="messagesBeforeLock"/>
+    /// definitions and submissions beyond ten that must be decided before it.
+    /// </summary>
+    public async Task<DateTimeOffset> LockTimeAsync(int messagesBeforeLock = 10)
+    {
+        await ReadyAsync();
+        return DateTimeOffset.UtcNow + LockMargin + LockMarginPerMessage * Math.Max(0, messagesBeforeLock - 10);
+    }
+
+    /// <summary>Waits until every running worker's consumers hold their partitions, as each worker's log says.</summary>
+    public Task ReadyAsync() =>
+        Eventually.UntilAsync(() => _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(w.Name, w.LogPath)).ToList(),
+            notReady => notReady.Count == 0, $"every worker's consumers to hold their partitions (logs in {_fixture.WorkDirectory})");
+
+    /// <summary>
+    /// Waits until the pipeline has nothing left in flight: every running worker's consumer
+    /// groups have committed every message of their topics and no outbox holds a row not yet
+    /// published, with no new outbox row between the first look and the last. What a message
+    /// could still cause has then been caused, so a test can assert that something did NOT happen.
+    /// </summary>
+    public Task ReadToEndAsync() => ReadToEndAsync([.. _workers.Where(w => !w.Value.HasExited)
+        .SelectMany(w => Workers.All[w.Key].Consumers).Select(c => (c.Consumer, c.Topics))]);
+
+    /// <summary><see cref="ReadToEndAsync()"/> for the named consumer groups and their topics.</summary>
+    public async Task ReadToEndAsync(IReadOnlyList<(string Group, IReadOnlyList<string> Topics)> groups)
+    {
+        var bootstrap = Iso.Broker.BootstrapServers;
+        await Eventually.UntilAsync(async () =>
         {
-            if (conn.ExecuteScalar<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table }) && conn.ExecuteScalar<bool>(sql, args)) return;
-            Thread.Sleep(50);
-        }
-        throw new TimeoutException($"timed out waiting for {what}");
+            var before = await OutboxAsync();
+            var behind = groups.SelectMany(g => g.Topics.Select(t => (g.Group, Topic: t, Lag: PipelineFixture.Lag(bootstrap, g.Group, t))))
+                .Where(l => l.Lag != 0).Select(l => $"{l.Group} {l.Lag} behind on {l.Topic}").ToList();
+            var after = await OutboxAsync();
+            if (before.Unsent > 0 || after.Unsent > 0) behind.Add($"{after.Unsent} outbox rows unpublished");
+            if (before.Rows != after.Rows) behind.Add($"{after.Rows - before.Rows} outbox rows written meanwhile");
+            return behind;
+        }, behind => behind.Count == 0, "every consumer group to have read to the end of its topics and every outbox to be published");
+    }
+
+    /// <summary>Every worker schema's outbox rows and how many are not published yet.</summary>
+    private async Task<(long Rows, long Unsent)> OutboxAsync()
+    {
+        await using var conn = await Iso.DataSource.OpenConnectionAsync();
+        var schemas = (await conn.QueryAsync<string>(
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' AND table_schema = ANY(@names)", new { names = Workers.Names.ToArray() })).ToList();
+        if (schemas.Count == 0) return (0, 0);
+        var sql = string.Join(" UNION ALL ", schemas.Select(s => $"SELECT count(*) AS rows, count(*) FILTER (WHERE sent_at IS NULL) AS unsent FROM {s}.outbox"));
+        return await conn.QueryFirstAsync<(long, long)>($"SELECT sum(rows)::bigint, sum(unsent)::bigint FROM ({sql}) o");
     }
 
     public async Task<string?> StateAsync(string contestId)
@@ -120,8 +190,8 @@ public sealed class ContestRun : IAsyncDisposable
         return exists ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM scoring.contests WHERE contest_id = @contestId", new { contestId }) : null;
     }
 
-    public Task WaitForStateAsync(string contestId, string state, int seconds = 60) =>
-        Stage.WaitUntilAsync(async () => await StateAsync(contestId) == state, TimeSpan.FromSeconds(seconds), $"contest {contestId} {state} (workers' logs in {_fixture.WorkDirectory})");
+    public Task WaitForStateAsync(string contestId, string state, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(() => StateAsync(contestId), s => s == state, $"contest {contestId} {state} (workers' logs in {_fixture.WorkDirectory})", timeout);
 
     /// <summary>Settlement's own state of a contest (OPEN, COMPLETE, SETTLED, PAID, CANCELLED), which goes on after the referee's ends.</summary>
     public async Task<string?> SettlementStateAsync(string contestId)
@@ -131,9 +201,9 @@ public sealed class ContestRun : IAsyncDisposable
         return exists ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }) : null;
     }
 
-    public Task WaitForSettlementStateAsync(string contestId, string state, int seconds = 60) =>
-        Stage.WaitUntilAsync(async () => await SettlementStateAsync(contestId) == state, TimeSpan.FromSeconds(seconds),
-            $"contest {contestId} {state} in settlement (workers' logs in {_fixture.WorkDirectory})");
+    public Task WaitForSettlementStateAsync(string contestId, string state, TimeSpan? timeout = null) =>
+        Eventually.UntilAsync(() => SettlementStateAsync(contestId), s => s == state,
+            $"contest {contestId} {state} in settlement (workers' logs in {_fixture.WorkDirectory})", timeout);
 
     public async Task<List<(int Rank, string EntryId, string PlayerId, long ScoreMilli)>> FinalStandingsAsync(string contestId)
     {

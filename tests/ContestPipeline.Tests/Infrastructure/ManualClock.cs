@@ -23,6 +23,15 @@ public sealed class ManualClock(DateTimeOffset start) : TimeProvider
 
     public override long GetTimestamp() => GetUtcNow().UtcTicks;
 
+    /// <summary>
+    /// How far off each timer waiting on this clock is due: evidence that code has got as far as
+    /// waiting on the clock (a Task.Delay on it, a timeout) without a wall-clock sleep to guess when.
+    /// </summary>
+    public IReadOnlyList<TimeSpan> PendingTimers()
+    {
+        lock (_gate) return [.. _timers.Select(t => t.DueAt - _now).Order()];
+    }
+
     public void Advance(TimeSpan by)
     {
         DateTimeOffset target;

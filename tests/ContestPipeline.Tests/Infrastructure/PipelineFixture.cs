@@ -99,20 +99,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     }
 
     /// <summary>Messages in <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
-    public static long Lag(string bootstrapServers, string group, string topic)
-    {
-        var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
-        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
-        using var admin = KafkaClients.Admin(bootstrapServers);
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
-            .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
-        return committed.Sum(c =>
-        {
-            var high = consumer.QueryWatermarkOffsets(c.TopicPartition, TimeSpan.FromSeconds(10)).High.Value;
-            return high - Math.Max(0, c.Offset.Value);
-        });
-    }
+    public static long Lag(string bootstrapServers, string group, string topic) => OutsideWorld.Lag(bootstrapServers, group, topic);
 
     /// <summary>A fresh schema with the messaging core's tables and a table for test effects.</summary>
     public async Task<string> NewSchemaAsync()
@@ -134,23 +121,38 @@ public sealed class PipelineFixture : IAsyncLifetime
     public IProducer<byte[]?, byte[]?> Producer(string clientId = "tests") =>
         KafkaClients.Producer(KafkaClients.ProducerConfig(BootstrapServers, clientId), NullLogger.Instance);
 
-    /// <summary>Every message on a topic, read from the beginning until <paramref name="expected"/> arrived or time ran out.</summary>
-    public List<ConsumeResult<byte[]?, byte[]?>> ReadAll(string topic, int expected, TimeSpan timeout)
+    /// <summary>
+    /// Every message on a topic now: read from the beginning up to each partition's end as the
+    /// broker gives it at the call, without waiting for more (what was published before the
+    /// call, e.g. an outbox the test saw fully relayed, is all there).
+    /// </summary>
+    public List<ConsumeResult<byte[]?, byte[]?>> ReadToEnd(string topic) => ReadToEnd(BootstrapServers, topic);
+
+    /// <summary><see cref="ReadToEnd(string)"/> on another broker, e.g. a test's isolated one.</summary>
+    public static List<ConsumeResult<byte[]?, byte[]?>> ReadToEnd(string bootstrapServers, string topic)
     {
-        var config = KafkaClients.ConsumerConfig(BootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
+        var config = KafkaClients.ConsumerConfig(bootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
         config.EnableAutoCommit = false;
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
-        consumer.Subscribe(topic);
+        using var admin = KafkaClients.Admin(bootstrapServers);
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
+            .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
+        var ends = partitions.ToDictionary(p => p.Partition.Value, p => OutsideWorld.Watermarks(consumer, p));
+        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var results = new List<ConsumeResult<byte[]?, byte[]?>>();
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline && results.Count < expected)
+        var expected = ends.Values.Sum(w => w.High.Value - w.Low.Value);
+        while (results.Count < expected)
         {
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (r is { IsPartitionEOF: false }) results.Add(r);
+            var r = consumer.Consume(Eventually.Patience);
+            Assert.True(r is not null, $"timed out reading {topic} to its end ({results.Count} of {expected} messages read)");
+            if (!r.IsPartitionEOF) results.Add(r);
         }
-        consumer.Close();
         return results;
     }
+
+    /// <summary>Every message on a topic, read from the beginning once at least <paramref name="expected"/> are there.</summary>
+    public List<ConsumeResult<byte[]?, byte[]?>> ReadAll(string topic, int expected) =>
+        Eventually.Until(() => ReadToEnd(topic), r => r.Count >= expected, $"{expected} messages on {topic} (count last observed)");
 }
 
 [CollectionDefinition(Name)]

@@ -107,18 +107,6 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
         return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Schema}.outbox WHERE sent_at IS NULL");
     }
 
-    /// <summary>Polls until <paramref name="condition"/> holds; fails the test with <paramref name="what"/> otherwise.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition()) return;
-            await Task.Delay(100);
-        }
-        Assert.Fail($"timed out after {timeout.TotalSeconds} s waiting for {what}");
-    }
-
     public async ValueTask DisposeAsync()
     {
         await StopAllAsync();

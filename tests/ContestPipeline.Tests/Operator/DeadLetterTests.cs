@@ -29,8 +29,8 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         await WaitAsync(run, "ingestion.parked_contests", "SELECT EXISTS (SELECT 1 FROM ingestion.parked_contests WHERE contest_id = 'late')",
             "the definition parked until g9 is scheduled");
         run.World.Cancel("late", "sponsor withdrew");
-        await Stage.WaitUntilAsync(() => Task.FromResult(DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None).Count == 1),
-            TimeSpan.FromSeconds(30), "the cancel on contests.dlq");
+        await Eventually.UntilAsync(() => DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None).Count == 1,
+            "the cancel on contests.dlq");
         var dead = Assert.Single(DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None));
 
         var (code, listed, _) = Run(w => DlqCommand.List(bootstrap, "contests", w.Out, w.Err, CancellationToken.None));
@@ -75,8 +75,8 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         Assert.Equal(0, code);
         Assert.Contains("re-drove 1 dead letter(s) from contests.dlq", said);
         Assert.Equal(contestsEnd + 3, TopicEnd(run, Topics.Contests));
-        await Stage.WaitUntilAsync(() => Task.FromResult(PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0),
-            TimeSpan.FromSeconds(30), "ingestion.contests to consume the re-driven copies");
+        await Eventually.UntilAsync(() => PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
+            "ingestion.contests to consume the re-driven copies");
         Assert.Equal(applied, await InboxRowAsync(run));
         Assert.Single(DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None));
         Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestCancelRequested.MessageType && m.Key == "late");
@@ -115,13 +115,13 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
     }
 
     /// <summary>Waits until <paramref name="table"/> exists (its worker has migrated) and <paramref name="sql"/> holds.</summary>
-    internal static Task WaitAsync(ContestRun run, string table, string sql, string what, int seconds = 30) =>
-        Stage.WaitUntilAsync(async () =>
+    internal static Task WaitAsync(ContestRun run, string table, string sql, string what) =>
+        Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table })
                 && await conn.ExecuteScalarAsync<bool>(sql);
-        }, TimeSpan.FromSeconds(seconds), what);
+        }, what);
 
     internal sealed record Writers(StringWriter Out, StringWriter Err);
 

@@ -98,7 +98,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         var start = DateTimeOffset.UtcNow.AddHours(1);
         var games = Enumerable.Range(1, 6).Select(i => "rg" + i).ToList();
         foreach (var g in games) run.World.Schedule(g, 1, start, "a1", "a2");
-        await CaughtUpAsync(bootstrap, [new ReplayCommand.Group("ingestion.feed", "ingestion", [Topics.ProviderFeed])], run);
+        await CaughtUpAsync([new ReplayCommand.Group("ingestion.feed", "ingestion", [Topics.ProviderFeed])], run);
 
         var (code, _, error) = Run(w => ReplayCommand.Execute(bootstrap, ReplayCommand.AllWorkerGroups(), ReplayCommand.Target.Beginning, Quick,
             w.Out, w.Err, CancellationToken.None));
@@ -119,7 +119,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
 
         // The worker, idle, takes the new offsets up when the command leaves the group and reads
         // every feed event again; its inbox skips each one.
-        await CaughtUpAsync(bootstrap, feed, run);
+        await CaughtUpAsync(feed, run);
         var log = await File.ReadAllTextAsync(await run.StopWorkerAsync("ingestion"));
         // Since it started: every event once, then every event again as a duplicate.
         Assert.Equal((2L * games.Count, (long)games.Count, (long)games.Count, 0L), ConsumerStats(log, "ingestion.feed"));
@@ -145,8 +145,8 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         foreach (var p in players) await run.World.SignUpForPayoutsAsync(p);
 
         run.World.Schedule("g1", 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1", "te1", "k1", "d1");
-        await WaitAsync(run, "ingestion.games", "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = 'g1')", "the feed to schedule g1", 60);
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(8);
+        await WaitAsync(run, "ingestion.games", "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = 'g1')", "the feed to schedule g1");
+        var lockAt = await run.LockTimeAsync();
         run.Define(Fantasy("paid", lockAt, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted) });
         var lineups = new Dictionary<string, string[]>
         {
@@ -161,11 +161,11 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         run.World.Stat("g1", 6, "te1", "receptions", 2);
         run.World.End("g1", 7);
         await WaitAsync(run, "settlement.contests", "SELECT EXISTS (SELECT 1 FROM settlement.contests WHERE contest_id = 'paid' AND state = 'SETTLED')",
-            "contest paid SETTLED", 90);
+            "contest paid SETTLED");
         await WaitAsync(run, "payout.payouts", "SELECT count(*) FILTER (WHERE state = 'paid') = 4 FROM payout.payouts WHERE contest_id = 'paid'",
-            "the four prizes paid on Stripe", 90);
+            "the four prizes paid on Stripe");
         var groups = ReplayCommand.AllWorkerGroups();
-        await CaughtUpAsync(bootstrap, groups, run);
+        await CaughtUpAsync(groups, run);
         var before = await SnapshotAsync(run);
         Assert.Equal(4, before.Transfers);
         Assert.NotEqual(0, before.Journal);
@@ -182,7 +182,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         Assert.True(replayed > 50, $"only {replayed} messages to replay");
 
         foreach (var w in workers) StartWorker(run, w);
-        await CaughtUpAsync(bootstrap, groups, run);
+        await CaughtUpAsync(groups, run);
         var after = await SnapshotAsync(run);
 
         Assert.Equal(before.MoneyRequests, after.MoneyRequests);
@@ -256,28 +256,9 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
     [GeneratedRegex(@"^/v1/transfers/[^/]+/reversals$")]
     private static partial Regex ReversalPath();
 
-    /// <summary>Waits until every group has committed every message of its topics and the inboxes stopped growing.</summary>
-    private static async Task CaughtUpAsync(string bootstrap, IReadOnlyList<ReplayCommand.Group> groups, ContestRun run)
-    {
-        var last = "";
-        var since = DateTime.UtcNow;
-        await Stage.WaitUntilAsync(async () =>
-        {
-            await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-            var counts = new List<string>();
-            foreach (var s in Schemas)
-                if (await conn.ExecuteScalarAsync<bool>($"SELECT to_regclass('{s}.inbox') IS NOT NULL"))
-                    counts.Add(s + ":" + await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {s}.inbox"));
-            var now = string.Join(",", counts);
-            if (now != last)
-            {
-                (last, since) = (now, DateTime.UtcNow);
-                return false;
-            }
-            if (DateTime.UtcNow - since < TimeSpan.FromSeconds(2)) return false;
-            return groups.All(g => g.Topics.All(t => PipelineFixture.Lag(bootstrap, g.Name, t) == 0));
-        }, TimeSpan.FromSeconds(120), "every consumer to catch up (lag 0, inbox counts steady)");
-    }
+    /// <summary>Waits until every group has committed every message of its topics and every outbox is published.</summary>
+    private static Task CaughtUpAsync(IReadOnlyList<ReplayCommand.Group> groups, ContestRun run) =>
+        run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
 
     private static (long Received, long Applied, long Duplicates, long DeadLettered) ConsumerStats(string log, string consumer)
     {
@@ -303,8 +284,11 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         config.EnableAutoCommit = false;
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         consumer.Subscribe(topic);
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (consumer.Assignment.Count == 0 && DateTime.UtcNow < deadline) consumer.Consume(TimeSpan.FromMilliseconds(100));
+        Eventually.Until(() =>
+        {
+            consumer.Consume(TimeSpan.FromMilliseconds(100));
+            return consumer.Assignment.Count;
+        }, n => n > 0, $"{group} to be given {topic}'s partition");
         consumer.Commit([new TopicPartitionOffset(topic, 0, offset)]);
         consumer.Close();
     }

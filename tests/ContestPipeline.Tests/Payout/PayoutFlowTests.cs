@@ -66,13 +66,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
             : null;
     }
 
-    private static async Task WaitForStateAsync(PayoutRun r, string payoutId, string state, int seconds = 30)
+    private static async Task WaitForStateAsync(PayoutRun r, string payoutId, string state)
     {
         try
         {
-            await Stage.WaitUntilAsync(async () => await StateAsync(r, payoutId) == state, TimeSpan.FromSeconds(seconds), $"payout {payoutId} {state}");
+            await Eventually.UntilAsync(() => StateAsync(r, payoutId), s => s == state, $"payout {payoutId} {state}");
         }
-        catch (Xunit.Sdk.FailException e)
+        catch (Xunit.Sdk.XunitException e)
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             var now = await conn.QueryFirstOrDefaultAsync<string>(
@@ -98,8 +98,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
         Assert.Equal((2_619L, "usd", account, "c1", order.PayoutId), (transfer.Amount, transfer.Currency, transfer.Destination, transfer.TransferGroup, transfer.IdempotencyKey));
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferred.MessageType)),
-            TimeSpan.FromSeconds(20), "PrizeTransferred on payouts.status");
+        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferred.MessageType),
+            "PrizeTransferred on payouts.status");
         var paid = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
         Assert.Equal(transfer.Id, paid.Body.GetProperty("transferId").GetString());
         Assert.Equal(2_619, paid.Body.GetProperty("amountMinor").GetInt64());
@@ -115,8 +115,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c2", "bo", 1_571);
         Publish(r.World, order);
-        await Stage.WaitUntilAsync(() => Task.FromResult(TransfersOf(r, order.PayoutId).Count == 1), TimeSpan.FromSeconds(30), "the transfer on Stripe");
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.Run.WorkerExited("payout")), TimeSpan.FromSeconds(15), "the payout worker to die at the crash point");
+        await Eventually.UntilAsync(() => TransfersOf(r, order.PayoutId).Count == 1, "the transfer on Stripe");
+        await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         Assert.Equal(PayoutStates.Submitting, await StateAsync(r, order.PayoutId));
 
         r.Run.StartWorker("payout", env: FastRetries);
@@ -137,7 +137,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c9", "joe", 2_000);
         Publish(r.World, order);
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.Run.WorkerExited("payout")), TimeSpan.FromSeconds(30), "the payout worker to die at the crash point");
+        await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         // The worker stays down for more than a day: Stripe no longer knows the key.
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
             await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
@@ -160,17 +160,19 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var created = r.Stripe.Events().Single(e => e.Type == "transfer.created");
         r.Stripe.RedeliverEvent(created.Id);
         r.Stripe.RedeliverEvent(created.Id);
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.Stripe.WebhookDeliveries().Count(d => d.EventId == created.Id && d.Status == 200) == 3),
-            TimeSpan.FromSeconds(20), "three deliveries of " + created.Id);
-        await Stage.WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(() => r.Stripe.WebhookDeliveries().Count(d => d.EventId == created.Id && d.Status == 200) == 3,
+            "three deliveries of " + created.Id);
+        await Eventually.UntilAsync(async () =>
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created) == 1
                 && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.stripe_events WHERE event_id = @Id", created) == 1;
-        }, TimeSpan.FromSeconds(20), "the event applied");
+        }, "the event applied");
         var stripeEvents = r.World.Read(Topics.StripeEvents).Count(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == created.Id);
         Assert.Equal(3, stripeEvents);
-        await Task.Delay(1_000);
+        // Whatever a fourth application would publish has been published once Payout has read
+        // stripe.events to its end and its outbox is empty.
+        await r.Run.ReadToEndAsync();
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
             Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created));
         Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
@@ -197,8 +199,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Decide(r.World, order, PayoutReviewDecided.Reject, "d4");
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.Rejected);
 
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType)),
-            TimeSpan.FromSeconds(20), "PayoutRejected");
+        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
+            "PayoutRejected");
         var status = r.World.Read(Topics.PayoutsStatus);
         var back = Assert.Single(status, m => m.Type == PrizeTransferReversed.MessageType);
         Assert.Equal((1_000L, 1_000L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
@@ -209,12 +211,12 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     }
 
     private static Task WaitForRecipientAsync(PayoutRun r, string player) =>
-        Stage.WaitUntilAsync(async () =>
+        Eventually.UntilAsync(async () =>
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.recipients') IS NOT NULL")
                 && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)", new { player });
-        }, TimeSpan.FromSeconds(20), $"{player}'s account to be known as able to receive");
+        }, $"{player}'s account to be known as able to receive");
 
     [Fact]
     public async Task A_winner_without_an_account_is_sent_an_onboarding_link_and_paid_by_itself_once_onboarded()
@@ -223,8 +225,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var order = Order("c3", "cy", 524);
         Publish(r.World, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.AwaitingAccount);
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingRequested.MessageType)),
-            TimeSpan.FromSeconds(20), "an onboarding link on payouts.status");
+        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingRequested.MessageType),
+            "an onboarding link on payouts.status");
         var link = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == RecipientOnboardingRequested.MessageType);
         var account = link.Body.GetProperty("accountId").GetString()!;
         Assert.Empty(TransfersOf(r, order.PayoutId));
@@ -256,8 +258,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForStateAsync(r, other.PayoutId, PayoutStates.Rejected);
         Assert.Equal(60_000, Assert.Single(TransfersOf(r, big.PayoutId)).Amount);
         Assert.Empty(TransfersOf(r, other.PayoutId));
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType)),
-            TimeSpan.FromSeconds(20), "PayoutRejected on payouts.status");
+        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
+            "PayoutRejected on payouts.status");
     }
 
     [Fact]
@@ -268,8 +270,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var order = Order("c5", "fi", 5_000);
         Publish(r.World, order);
         await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Balance);
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
-            && m.Body.GetProperty("severity").GetString() == "critical")), TimeSpan.FromSeconds(20), "a critical balance alert");
+        await Eventually.UntilAsync(() => r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
+            && m.Body.GetProperty("severity").GetString() == "critical"), "a critical balance alert");
         r.Stripe.TopUp(10_000, "usd");
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
@@ -285,7 +287,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", "/v1/transfers", Count: 1));
         var order = Order("c6", "gus", 999);
         Publish(r.World, order);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid, seconds: 60);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
     }
 
@@ -296,12 +298,12 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await r.World.SignUpForPayoutsAsync("hal");
         var payment = r.World.Pay("c7", "hal", 1_000);
         var dispute = r.Stripe.CreateDispute(payment);
-        await Stage.WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.frozen_payments') IS NOT NULL")
                 && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.frozen_payments WHERE payment_intent_id = @payment)", new { payment });
-        }, TimeSpan.FromSeconds(20), "the dispute to freeze the payment");
+        }, "the dispute to freeze the payment");
         var order = Order("c7", "hal", 700, paymentIntent: payment);
         Publish(r.World, order);
         await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Frozen);
@@ -318,8 +320,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD", "contest cancelled");
         r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
         r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
-        await Stage.WaitUntilAsync(() => Task.FromResult(r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType)),
-            TimeSpan.FromSeconds(30), "EntryFeeRefunded on payouts.status");
+        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType),
+            "EntryFeeRefunded on payouts.status");
         var refund = Assert.Single(r.Stripe.Ledger().Refunds);
         Assert.Equal((payment, 1_000L, order.RefundId), (refund.PaymentIntent, refund.Amount, refund.IdempotencyKey));
         Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == EntryFeeRefunded.MessageType);

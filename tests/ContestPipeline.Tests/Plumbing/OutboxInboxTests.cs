@@ -13,8 +13,6 @@ namespace ContestPipeline.Tests.Plumbing;
 [Collection(PipelineCollection.Name)]
 public sealed class OutboxInboxTests(PipelineFixture fixture)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
     private static List<OutgoingMessage> Events(string topic, int keys, int perKey) =>
         [.. Enumerable.Range(1, perKey).SelectMany(seq => Enumerable.Range(1, keys).Select(k => TestEvent.Message(topic, new TestEvent($"k{k}", seq))))];
 
@@ -27,7 +25,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
         stage.Start(stage.Relay(batchSizeMax: 150).RunAsync);
         stage.Start(stage.Consumer(batchSizeMax: 64).RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, Patience, "500 messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "500 messages applied");
 
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
@@ -59,17 +57,12 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         for (var i = 0; i < 2; i++)
         {
             await using var tx = await conn.BeginTransactionAsync();
-            var context = new HandlerContext(conn, tx, new SteppingClock(TimeSpan.FromMinutes(i)));
+            var context = new HandlerContext(conn, tx, new ManualClock(new DateTimeOffset(2026, 11, 21, 12, i, 0, TimeSpan.Zero)));
             context.RaiseAlert("tests", "warning", "feed_conflict", "g1", "two events under sequence 7", "g1:7");
             await stage.Outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
             await tx.CommitAsync();
         }
         Assert.Equal(1, await stage.UnsentAsync());
-    }
-
-    private sealed class SteppingClock(TimeSpan offset) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 11, 21, 12, 0, 0, TimeSpan.Zero) + offset;
     }
 
     [Fact]
@@ -87,11 +80,11 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= messages.Count,
-            Patience, "every message applied and every duplicate skipped");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= messages.Count,
+            "every message applied and every duplicate skipped");
 
         // Kafka holds every message twice; each was applied once.
-        Assert.Equal(2 * messages.Count, fixture.ReadAll(stage.Topic, 2 * messages.Count, Patience).Count);
+        Assert.Equal(2 * messages.Count, fixture.ReadAll(stage.Topic, 2 * messages.Count).Count);
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
         Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
@@ -115,10 +108,10 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
         var half = messages.Count / 2;
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= half,
-            Patience, "every message applied and the half sent twice skipped");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= half,
+            "every message applied and the half sent twice skipped");
 
-        Assert.Equal(messages.Count + half, fixture.ReadAll(stage.Topic, messages.Count + half, Patience).Count);
+        Assert.Equal(messages.Count + half, fixture.ReadAll(stage.Topic, messages.Count + half).Count);
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
         Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
@@ -145,7 +138,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, Patience, "all messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "all messages applied");
         await stage.StopAllAsync();
 
         Assert.Equal(appliedBeforeCrash, second.Stats.Duplicates);
@@ -165,7 +158,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= 9, Patience, "the nine good messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 9, "the nine good messages applied");
 
         var applied = await stage.AppliedAsync();
         Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9, 10], applied.Select(a => a.Seq));
@@ -173,7 +166,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Equal(1, stage.Effects.AttemptsOf(messages[4].OutboxId));
         Assert.Equal(2, stage.Effects.AttemptsOf(messages[6].OutboxId));
 
-        var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1, Patience));
+        var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1));
         Assert.Equal(messages[4].Payload, dead.Message.Value);
         Assert.Equal("k", Encoding.UTF8.GetString(dead.Message.Key!));
         Assert.Equal("poison message k/5", HeaderOf(dead, MessageHeaders.DeadLetterReason));
@@ -198,11 +191,11 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= 39 && consumer.Stats.DeadLettered == 1, Patience, "39 applied, 1 dead-lettered");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 39 && consumer.Stats.DeadLettered == 1, "39 applied, 1 dead-lettered");
 
         Assert.Equal(Enumerable.Range(1, 40).Where(i => i != 25), (await stage.AppliedAsync()).Select(a => a.Seq));
         Assert.Equal(1, stage.Effects.AttemptsOf(messages[24].OutboxId));
-        var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1, Patience));
+        var dead = Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1));
         Assert.Equal(messages[24].OutboxId, HeaderOf(dead, MessageHeaders.MessageId));
     }
 
@@ -235,7 +228,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
         stage.Effects.BugFixed = true;
         stage.Start(stage.Consumer(group).RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 6, Patience, "every message applied after the fix");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 6, "every message applied after the fix");
         Assert.Equal([1, 2, 3, 4, 5, 6], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
@@ -297,7 +290,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await stage.EnqueueAsync(messages);
         stage.Start(stage.Relay().RunAsync);
         stage.Start(stage.Consumer(batchSizeMax: 250).RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, Patience, "all applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "all applied");
 
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
@@ -326,8 +319,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Stage.WaitUntilAsync(() => Task.FromResult(consumer.Stats.Received >= 8), Patience, "all eight messages consumed");
-        var dead = fixture.ReadAll(stage.Topic + ".dlq", 5, Patience);
+        await Eventually.UntilAsync(() => consumer.Stats.Received >= 8, "all eight messages consumed");
+        var dead = fixture.ReadAll(stage.Topic + ".dlq", 5);
 
         Assert.Equal(
             [
@@ -359,12 +352,12 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Consumer(group, crashing).RunAsync(CancellationToken.None));
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        await Stage.WaitUntilAsync(() => Task.FromResult(second.Stats.Received >= 2), Patience, "both messages read again");
+        await Eventually.UntilAsync(() => second.Stats.Received >= 2, "both messages read again");
         stage.Start(stage.Relay().RunAsync);
-        await Stage.WaitUntilAsync(async () => await stage.UnsentAsync() == 0, Patience, "the outbox relayed");
+        await Eventually.UntilAsync(async () => await stage.UnsentAsync() == 0, "the outbox relayed");
 
         // Refused twice, published once; the good message was applied once.
-        Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 2, TimeSpan.FromSeconds(5)));
+        Assert.Single(fixture.ReadToEnd(stage.Topic + ".dlq"));
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @t", new { t = stage.Topic + ".dlq" }));
         Assert.Equal(("dead_lettered", 2), await conn.QueryFirstAsync<(string, int)>(
@@ -395,9 +388,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 2 && consumer.Stats.DeadLettered == 2, Patience,
-            $"two applied, two dead-lettered (so far received {consumer.Stats.Received}, applied {consumer.Stats.Applied}, dead-lettered {consumer.Stats.DeadLettered})");
-        var dead = fixture.ReadAll(stage.Topic + ".dlq", 2, Patience).OrderBy(d => d.Offset.Value).ToList();
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2 && consumer.Stats.DeadLettered == 2, $"two applied, two dead-lettered (so far received {consumer.Stats.Received}, applied {consumer.Stats.Applied}, dead-lettered {consumer.Stats.DeadLettered})");
+        var dead = fixture.ReadAll(stage.Topic + ".dlq", 2).OrderBy(d => d.Offset.Value).ToList();
 
         Assert.Equal(["huge", "poison-near-the-limit"], dead.Select(d => HeaderOf(d, MessageHeaders.MessageId)));
         Assert.Matches(@"^message of [\d,]+ bytes; at most 1,000,000 are read$", HeaderOf(dead[0], MessageHeaders.DeadLetterReason));
@@ -414,7 +406,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Equal(["1", "2"], dead.Select(d => HeaderOf(d, MessageHeaders.DeadLetterOriginalOffset)));
         Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
         // The relay delivered everything: nothing is left behind retrying forever.
-        await Stage.WaitUntilAsync(async () => await stage.UnsentAsync() == 0, Patience, "the outbox drained");
+        await Eventually.UntilAsync(async () => await stage.UnsentAsync() == 0, "the outbox drained");
     }
 
     [Fact]
@@ -446,8 +438,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         var after = batches[13..];
         foreach (var batch in before) await stage.EnqueueAsync(batch);
         var beforeCount = before.Sum(b => b.Length);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == beforeCount && await stage.UnsentAsync() == 0,
-            Patience, "the messages written before the outage applied and marked sent");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == beforeCount && await stage.UnsentAsync() == 0,
+            "the messages written before the outage applied and marked sent");
 
         await fixture.Broker.Control.BrokerDownAsync(-1);
         try
@@ -458,8 +450,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
                 await stage.EnqueueAsync(batch);
                 await Task.Delay(500);
             }
-            await Stage.WaitUntilAsync(async () => await stage.FailedDeliveriesAsync() > 0, Patience,
-                "the relay to record a failed delivery while the brokers are down");
+            await Eventually.UntilAsync(async () => await stage.FailedDeliveriesAsync() > 0, "the relay to record a failed delivery while the brokers are down");
 
             // The outage was felt: nothing written during it was applied, or marked sent.
             Assert.Equal(beforeCount, (await stage.AppliedAsync()).Count);
@@ -472,8 +463,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         }
         foreach (var batch in after) await stage.EnqueueAsync(batch);
 
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && await stage.UnsentAsync() == 0,
-            TimeSpan.FromSeconds(90), "every message applied and the outbox drained after the outage");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && await stage.UnsentAsync() == 0,
+            "every message applied and the outbox drained after the outage");
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
         Assert.Equal(messages.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
@@ -504,15 +495,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
                 await Task.Delay(50);
             }
         }
-        async Task FeedUntilAsync(Func<bool> condition, string what)
+        // Messages go on arriving while the test waits.
+        Task FeedUntilAsync(Func<bool> condition, string what) => Eventually.UntilAsync(async () =>
         {
-            var deadline = DateTime.UtcNow + Patience;
-            while (!condition())
-            {
-                if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {Patience.TotalSeconds} s of messages waiting for {what}");
-                await FeedAsync(1);
-            }
-        }
+            if (condition()) return true;
+            await FeedAsync(1);
+            return false;
+        }, what);
 
         await FeedUntilAsync(() => first.Stats.Applied > 0, "the first member to apply messages");
         // A second member joins the group: the partitions are shared out again mid-stream.
@@ -526,8 +515,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await firstRun.StopAsync();
         await FeedAsync(10);
 
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= sent.Count && await stage.UnsentAsync() == 0,
-            Patience, "every message applied after the first member left");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= sent.Count && await stage.UnsentAsync() == 0,
+            "every message applied after the first member left");
         var applied = await stage.AppliedAsync();
         Assert.Equal(sent.Count, applied.Count);
         Assert.Equal(sent.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
@@ -562,7 +551,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             await Task.Delay(150);
         }
 
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, TimeSpan.FromSeconds(90), "every message applied despite the faults");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "every message applied despite the faults");
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
         Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());

@@ -22,7 +22,7 @@ namespace ContestPipeline.Tests.Plumbing;
 [Collection(PipelineCollection.Name)]
 public sealed class WorkerProcessTests(PipelineFixture fixture)
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Patience = Eventually.Patience;
 
     [Fact]
     public async Task Worker_killed_after_its_database_commit_before_its_offset_commit_applies_the_redelivery_as_a_no_op()
@@ -39,9 +39,9 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
 
         await using (var restarted = StartWorker(iso, "ingestion"))
         {
-            await Stage.WaitUntilAsync(async () => await HopsAsync(iso, "ingestion", ids) == ids.Count
+            await Eventually.UntilAsync(async () => await HopsAsync(iso, "ingestion", ids) == ids.Count
                 && PipelineFixture.Lag(iso.Broker.BootstrapServers, "ingestion.canary", Topics.Canary) == 0,
-                Patience, "every canary recorded by ingestion and every offset committed");
+                "every canary recorded by ingestion and every offset committed");
             await restarted.StopAsync(TimeSpan.FromSeconds(20));
             Assert.Equal(0, restarted.ExitCode);
             var stopped = File.ReadLines(restarted.LogPath).Last(l => l.Contains("Consumer ingestion.canary stopped", StringComparison.Ordinal));
@@ -69,7 +69,10 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
 
         await using var ingestion = StartWorker(iso, "ingestion");
         await using var scoring = StartWorker(iso, "scoring");
-        await Stage.WaitUntilAsync(async () => await HopsAsync(iso, "scoring", ids) == ids.Count, Patience, "every canary recorded by scoring");
+        // Scoring can record every hop from the copies produced before the crash, before the
+        // restarted relay has produced them again: wait for that too (its rows marked sent).
+        await Eventually.UntilAsync(async () => await HopsAsync(iso, "scoring", ids) == ids.Count && await OutboxUnsentAsync(iso, "ingestion") == 0,
+            "every canary recorded by scoring and ingestion's outbox republished");
 
         var forwarded = ForwardedBy(iso, "ingestion", ids);
         Assert.Equal(ids.Count + producedBeforeCrash, forwarded.Count);
@@ -97,12 +100,12 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         List<int> exitCodes;
         try
         {
-            await Stage.WaitUntilAsync(async () =>
+            await Eventually.UntilAsync(async () =>
             {
                 if (processes.FirstOrDefault(p => p.HasExited) is { } early)
                     Assert.Fail($"{early.Name} exited with {early.ExitCode} before the lock was released; see {early.LogPath}");
                 return await WaitersForAsync(holder, held, key) == 2;
-            }, Patience, "both migrate processes waiting for the migrations lock");
+            }, "both migrate processes waiting for the migrations lock");
             await held.CommitAsync();
             foreach (var p in processes) await p.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
             exitCodes = [.. processes.Select(p => p.ExitCode)];
@@ -164,8 +167,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         var lines = new List<string>();
         await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env,
             Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
+        // Waits for the process to exit and for its output to reach its end, every line handed to the callback.
         await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
-        await Task.Delay(200);
 
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
         var printed = lines.Where(l => l.Length > 0).ToList();
@@ -240,21 +243,5 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         [.. ReadRaw(iso, Topics.DeadLetter(Topics.Canary)).Select(r => Encoding.UTF8.GetString(r.Message.Value ?? []))];
 
     /// <summary>Everything on the topic: read until the end offsets seen at the start are reached.</summary>
-    private static List<ConsumeResult<byte[]?, byte[]?>> ReadRaw(Isolated iso, string topic)
-    {
-        var config = KafkaClients.ConsumerConfig(iso.Broker.BootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
-        config.EnableAutoCommit = false;
-        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
-        var partitions = Enumerable.Range(0, Topics.PartitionCountDefault).Select(p => new TopicPartition(topic, p)).ToList();
-        var ends = partitions.ToDictionary(p => p.Partition.Value, p => consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(10)).High.Value);
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
-        var deadline = DateTime.UtcNow + Patience;
-        while (results.Count < ends.Values.Sum() && DateTime.UtcNow < deadline)
-        {
-            var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (r is { IsPartitionEOF: false }) results.Add(r);
-        }
-        return results;
-    }
+    private static List<ConsumeResult<byte[]?, byte[]?>> ReadRaw(Isolated iso, string topic) => PipelineFixture.ReadToEnd(iso.Broker.BootstrapServers, topic);
 }

@@ -22,8 +22,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
     public async Task A_fantasy_contest_runs_from_definition_to_complete_with_every_kind_of_entry_handled()
     {
         await using var run = await ContestRun.StartAsync(fixture);
-        var now = DateTimeOffset.UtcNow;
-        var lockAt = now.AddSeconds(8);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
         run.World.Schedule("g2", 1, lockAt.AddMinutes(5), "qb2", "rb2", "wr2");
         run.Define(Fantasy("c1", lockAt, ["g1", "g2"]));
@@ -101,7 +100,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
     public async Task A_fitness_challenge_scores_each_player_on_their_own_stats()
     {
         await using var run = await ContestRun.StartAsync(fixture);
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(6);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("week47", 1, lockAt.AddMinutes(1), "ann", "ben", "cat");
         run.Define(Fitness("steps47", lockAt, "week47"));
         foreach (var p in new[] { "ann", "ben", "cat" })
@@ -123,13 +122,13 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
 
         // After COMPLETE a correction is recorded and alerted; the result stands.
         run.World.Correct("week47", 9, "ben", "steps", 30_000);
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete")),
-            TimeSpan.FromSeconds(30), "the correction-after-complete alert");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete"),
+            "the correction-after-complete alert");
         Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
 
         // ... and reported as a diff: what the correction would have changed, money untouched.
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Standings).Any(m => m.Type == StandingsCorrectionReported.MessageType)),
-            TimeSpan.FromSeconds(30), "the correction's standings diff");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.Standings).Any(m => m.Type == StandingsCorrectionReported.MessageType),
+            "the correction's standings diff");
         var message = Assert.Single(run.World.Read(Topics.Standings), m => m.Type == StandingsCorrectionReported.MessageType);
         Assert.Equal(("steps47", "standings:steps47:correction:week47:9"), (message.Key, message.Headers[MessageHeaders.MessageId]));
         var report = message.Body.Deserialize<StandingsCorrectionReported>(OutgoingMessage.Json)!;
@@ -149,12 +148,12 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartAsync(fixture);
         var lockAt = DateTimeOffset.UtcNow.AddMinutes(10);
         run.World.Define(Fantasy("early", lockAt, ["g-later"]));
-        await Stage.WaitUntilAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('ingestion.parked_contests') IS NOT NULL")
                 && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.parked_contests WHERE contest_id = 'early'") == 1;
-        }, TimeSpan.FromSeconds(30), "the definition parked");
+        }, "the definition parked");
         Assert.Null(await run.StateAsync("early"));
 
         run.World.Schedule("g-later", 1, lockAt.AddMinutes(30), "qb1", "rb1");
@@ -166,7 +165,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
     public async Task An_under_filled_contest_is_cancelled_at_lock()
     {
         await using var run = await ContestRun.StartAsync(fixture);
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("g9", 1, lockAt.AddMinutes(5), "a", "b", "c");
         run.Define(Fantasy("small", lockAt, ["g9"], minEntries: 3));
         run.World.Submit(Entry("u1", "small", "p1", run.World.Pay("small", "p1", Fee), "a", "b"));
@@ -205,8 +204,8 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.World.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
             ContestPipeline.Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
 
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 6),
-            TimeSpan.FromSeconds(60), "the dead letters");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 6,
+            "the dead letters");
         var contestReasons = run.World.Read(Topics.DeadLetter(Topics.Contests)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         var bad = Assert.Single(contestReasons, r => r.StartsWith("contest bad rejected", StringComparison.Ordinal));
         Assert.Contains("10,000", bad);          // percentages
@@ -232,13 +231,13 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Equal("SCHEDULED", await run.StateAsync("ok"));
         Assert.Null(await run.StateAsync("bad"));
         run.World.Stat("g2", 6, "qb2", "passing_yards", 10);
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
-            && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 6)), TimeSpan.FromSeconds(30), "g2's next fact on games");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
+            && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 6), "g2's next fact on games");
     }
 
     /// <summary>The database records a transition a moment before the relay has published it.</summary>
     private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
-        Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.ContestLifecycle).Any(m =>
-                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to)),
-            TimeSpan.FromSeconds(30), $"{contestId} -> {to} on the timeline");
+        Eventually.UntilAsync(() => run.World.Read(Topics.ContestLifecycle).Any(m =>
+                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to),
+            $"{contestId} -> {to} on the timeline");
 }

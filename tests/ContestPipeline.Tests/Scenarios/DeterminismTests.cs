@@ -86,7 +86,8 @@ public sealed class DeterminismTests(PipelineFixture fixture)
             : null;
         run.StartWorker("ingestion", env: env);
         run.StartWorker("scoring", env: env);
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(10);
+        // Two definitions and every entry are decided before the lock.
+        var lockAt = await run.LockTimeAsync(messagesBeforeLock: 2 + slate.Entries.Count + Walkers.Length);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), Athletes1);
         run.World.Schedule("g2", 1, lockAt.AddMinutes(5), Athletes2);
         run.World.Schedule("wk", 1, lockAt.AddMinutes(5), Walkers);
@@ -121,8 +122,8 @@ public sealed class DeterminismTests(PipelineFixture fixture)
             }
             if (afterFact is not null) await afterFact(run, ++sent);
         }
-        await run.WaitForStateAsync("det", "COMPLETE", seconds: 90);
-        await run.WaitForStateAsync("fit", "COMPLETE", seconds: 90);
+        await run.WaitForStateAsync("det", "COMPLETE");
+        await run.WaitForStateAsync("fit", "COMPLETE");
         var (standingsHash, inputsHash) = await run.HashesAsync("det");
         var (fitnessStandingsHash, fitnessInputsHash) = await run.HashesAsync("fit");
         var feedAlerts = run.World.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()!)

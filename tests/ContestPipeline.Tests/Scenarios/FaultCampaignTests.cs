@@ -45,5 +45,34 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
         Assert.True(result.Passed, result.Figures + " | " + string.Join(" | ", result.Problems));
         Assert.True(result.WorkerKills > 0 && result.StripeFaults > 0 && result.BrokerFaults > 0, "faults were injected: " + result.Figures);
         Assert.True(result.TransfersExpected > 0, "prizes were paid under fire: " + result.Figures);
+
+        // The key figures as the campaign reports them ...
+        Assert.Equal((0, 0, 0, 0, 0, 0, 0, 0),
+            (result.DuplicateTransfers, result.MissingTransfers, result.DoubleRefunds, result.MissingRefunds,
+                result.LedgerProblems, result.PoolMismatches, result.HashMismatches, result.Unfinished));
+        Assert.Equal(result.TransfersExpected, result.TransfersMade);
+        // ... and counted again here from Stripe's records and the database, so a check weakened
+        // in the campaign does not pass unnoticed.
+        var e = result.Evidence!;
+        Assert.All(e.ContestStates.Values, s => Assert.Contains(s, new[] { "PAID", "CANCELLED" }));
+        Assert.Equal(result.Contests, e.ContestStates.Count);
+        var transfers = e.Transfers.Select(t => (PayoutId: t.Metadata.GetValueOrDefault("payout_id") ?? "", ContestId: t.TransferGroup ?? "", t.Amount)).ToList();
+        Assert.Equal(transfers.Count, transfers.Select(t => t.PayoutId).Distinct().Count());             // no duplicate transfer
+        Assert.Equal(e.PrizesOrdered.Order(), transfers.Order());                                         // none missing, none stray, each for its amount
+        Assert.Equal(result.TransfersExpected, e.PrizesOrdered.Count);
+        Assert.Equal(e.Refunds.Count, e.Refunds.Select(r => r.PaymentIntent).Distinct().Count());         // no double refund
+        Assert.Empty(e.RefundsOrdered.Except(e.Refunds.Select(r => r.PaymentIntent)));                    // no refund missing
+        Assert.Empty(e.Postings.GroupBy(p => (p.JournalId, p.Currency)).Where(j => j.Sum(p => p.AmountMinor) != 0).Select(j => j.Key));
+        Assert.Equal(0, e.Postings.Sum(p => p.AmountMinor));
+        Assert.Equal(e.StripeBalanceMinor, e.Postings.Where(p => p.Account == "platform:stripe_balance").Sum(p => p.AmountMinor));
+        Assert.NotEmpty(e.Settled);
+        foreach (var settled in e.Settled)
+        {
+            long Minor(string field) => settled.Body.GetProperty(field).GetInt64();
+            var transferred = transfers.Where(t => t.ContestId == settled.Key).Sum(t => t.Amount);
+            Assert.True(transferred + Minor("platformFeesMinor") + Minor("rakeMinor") + Minor("houseTakeMinor") == Minor("entryFeesMinor") + Minor("overlayMinor"),
+                $"contest {settled.Key}: transfers {transferred} + fees + rake do not make its entry fees: {settled.Body}");
+        }
+        Assert.Equal(e.ContestStates.Count(s => s.Value == "PAID"), e.HashesCompared);
     }
 }

@@ -70,7 +70,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         run.World.Schedule(Gy, 1, gamesStart, "y1");
         run.World.Schedule(Gg, 1, gamesStart, "z1");
         run.World.Start(Gg, 2);
-        var c1LockAt = DateTimeOffset.UtcNow.AddSeconds(12);
+        var c1LockAt = await run.LockTimeAsync();
         run.Define(Fantasy(C1, c1LockAt, [G1, G2]));
         var c2LockAt = t0.AddHours(1);
         run.Define(Fantasy(C2, c2LockAt, [G3]));
@@ -85,15 +85,15 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         run.World.Submit(Entry("s-bob", C1, "bob", pis["bob"], "qb2", "rb1"));
         run.World.Submit(Entry("s-carol", C1, "carol", pis["carol"], "rb2", "wr1"));
         run.World.Submit(Entry("s-dave", C2, "dave", pis["dave"], "c-qb", "c-rb"));
-        await WaitForAsync(run, "four entries accepted", "SELECT count(*) = 4 FROM ingestion.entries", 30);
-        await run.WaitForStateAsync(C1, "LOCKED", 30);
+        await WaitForAsync(run, "four entries accepted", "SELECT count(*) = 4 FROM ingestion.entries");
+        await run.WaitForStateAsync(C1, "LOCKED");
         run.World.Start(G1, 2);
         run.World.Stat(G1, 3, "qb1", "passing_yards", 250);
         run.World.Stat(G1, 4, "rb1", "rushing_yards", 90);
-        await run.WaitForStateAsync(C1, "LIVE", 30);
-        await WaitForAsync(run, "g1's stats scored", "SELECT count(*) = 2 FROM scoring.stat_values WHERE game_id = 'g1'", 30);
-        await WaitForAsync(run, "settlement to know both contests' entries", "SELECT count(*) = 4 FROM settlement.entries", 30);
-        await WaitForAsync(run, "payout's tables", "SELECT to_regclass('payout.recipients') IS NOT NULL", 30);
+        await run.WaitForStateAsync(C1, "LIVE");
+        await WaitForAsync(run, "g1's stats scored", "SELECT count(*) = 2 FROM scoring.stat_values WHERE game_id = 'g1'");
+        await WaitForAsync(run, "settlement to know both contests' entries", "SELECT count(*) = 4 FROM settlement.entries");
+        await WaitForAsync(run, "payout's tables", "SELECT to_regclass('payout.recipients') IS NOT NULL");
         var before = await SnapshotAsync(run);
 
         // ---- every hostile case -----------------------------------------------------------
@@ -111,21 +111,21 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         {
             if (c.Name == "feed/late-after-its-gap-was-skipped") continue; // sent once the gap is given up
             if (c.Name == "webhooks/same-event-id-other-body")
-                await WaitForAsync(run, "the first body of evt_h_twice applied", "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = 'evt_h_twice')", 30);
+                await WaitForAsync(run, "the first body of evt_h_twice applied", "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = 'evt_h_twice')");
             sent.Add(await SendAsync(run, webhooks, http, producer, c, values, next, sent));
         }
-        await WaitUntilAsync(() => Alerts(run).Any(a => a.Code == "feed_gap" && a.Subject == Gg), 60, "the gap on gg given up");
+        await Eventually.UntilAsync(() => Alerts(run).Any(a => a.Code == "feed_gap" && a.Subject == Gg), "the gap on gg given up");
         sent.Add(await SendAsync(run, webhooks, http, producer, corpus.Single(c => c.Name == "feed/late-after-its-gap-was-skipped"), values, next, sent));
 
         // Wait for every expected rejection, then judge each case on what the pipeline published.
-        var pending = new List<string>();
-        await WaitUntilAsync(() =>
+        await Eventually.UntilAsync(() =>
         {
             var world = Observed.Read(run);
-            pending = [.. sent.Where(s => Pending(s, world)).Select(s => s.Case.Name)];
-            return pending.Count == 0;
-        }, 90, () => "every case's outcome; still waiting for: " + string.Join(", ", pending));
-        await Task.Delay(1_500); // anything a case must not cause has had time to appear
+            return sent.Where(s => Pending(s, world)).Select(s => s.Case.Name).ToList();
+        }, pending => pending.Count == 0, "every case's outcome (the cases still waited for are last observed)");
+        // Anything a case must not cause has been caused by now: every worker has read every
+        // topic to its end and published everything it wrote.
+        await run.ReadToEndAsync();
         var observed = Observed.Read(run);
         var problems = new List<string>();
         foreach (var s in sent) problems.AddRange(Judge(s, observed, run, values).Select(p => $"{s.Case.Name}: {p}"));
@@ -145,7 +145,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         run.World.Stat(G2, 5, "wr2", "receptions", 6);
         run.World.Stat(G2, 6, "rb2", "rushing_yards", 30);
         run.World.End(G2, 7);
-        await run.WaitForStateAsync(C1, "COMPLETE", 60);
+        await run.WaitForStateAsync(C1, "COMPLETE");
         Assert.Equal(
             [
                 (1, EntrySubmitted.EntryIdFor(pis["bob"]), "bob", 15_000L),    // qb2 8 - 2 + rb1 9
@@ -153,7 +153,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 (3, EntrySubmitted.EntryIdFor(pis["carol"]), "carol", 7_000L),  // rb2 3 + wr1 4
             ],
             await run.FinalStandingsAsync(C1));
-        await run.WaitForSettlementStateAsync(C1, "SETTLED", 60);
+        await run.WaitForSettlementStateAsync(C1, "SETTLED");
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var prizes = (await conn.QueryAsync<(string PlayerId, int Rank, long Gross)>(
             "SELECT player_id, rank, gross_minor FROM settlement.payouts WHERE contest_id = 'c1' ORDER BY rank")).ToList();
@@ -483,23 +483,11 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         }
     }
 
-    private static Task WaitForAsync(ContestRun run, string what, string sql, int seconds) =>
-        Stage.WaitUntilAsync(async () =>
+    private static Task WaitForAsync(ContestRun run, string what, string sql) =>
+        Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             try { return await conn.ExecuteScalarAsync<bool>(sql); }
             catch (Npgsql.PostgresException e) when (e.SqlState == "42P01") { return false; }
-        }, TimeSpan.FromSeconds(seconds), what);
-
-    private static Task WaitUntilAsync(Func<bool> condition, int seconds, string what) => WaitUntilAsync(condition, seconds, () => what);
-
-    private static async Task WaitUntilAsync(Func<bool> condition, int seconds, Func<string> what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out after {seconds} s waiting for {what()}");
-            await Task.Delay(500);
-        }
-    }
+        }, what);
 }

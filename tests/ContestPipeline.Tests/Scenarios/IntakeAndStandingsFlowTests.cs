@@ -68,7 +68,7 @@ public sealed class IntakeAndStandingsFlowTests(PipelineFixture fixture)
         var world = run.World;
 
         // ---- contests: "main" takes three entries at most, "gone" is cancelled before anyone enters
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(12);
+        var lockAt = await run.LockTimeAsync();
         world.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
         world.Schedule("g2", 1, lockAt.AddMinutes(5), "qb2", "rb2", "wr2");
         world.Schedule("g3", 1, lockAt.AddHours(2), "qb3", "rb3");
@@ -126,10 +126,10 @@ public sealed class IntakeAndStandingsFlowTests(PipelineFixture fixture)
         await run.WaitForStateAsync(Main, "COMPLETE");
 
         // Both refunds carried out at Stripe, and main's completion on its timeline.
-        await Stage.WaitUntilAsync(() => Task.FromResult(new[] { pay.Dave, pay.Erin }.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi))),
-            TimeSpan.FromSeconds(60), "the refunds of dave's and erin's payments at Stripe");
-        await Stage.WaitUntilAsync(() => Task.FromResult(world.Read(Topics.ContestLifecycle).Any(m => m.Key == Main && m.Type == ContestCompleted.MessageType)),
-            TimeSpan.FromSeconds(30), "main's ContestCompleted");
+        await Eventually.UntilAsync(() => new[] { pay.Dave, pay.Erin }.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
+            "the refunds of dave's and erin's payments at Stripe");
+        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Any(m => m.Key == Main && m.Type == ContestCompleted.MessageType),
+            "main's ContestCompleted");
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var entries = (await conn.QueryAsync<(string, string, string)>(
@@ -150,16 +150,16 @@ public sealed class IntakeAndStandingsFlowTests(PipelineFixture fixture)
     private static long At(StandingsUpdated s, string game) => s.AsOf?.GetValueOrDefault(game) ?? 0;
 
     private static Task WaitForStandingsAsync(ContestRun run, string what, Func<StandingsUpdated, bool> match) =>
-        Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Standings)
-                .Any(m => m.Key == Main && m.Type == StandingsUpdated.MessageType && match(m.Body.Deserialize<StandingsUpdated>(OutgoingMessage.Json)!))),
-            TimeSpan.FromSeconds(30), "standings: " + what);
+        Eventually.UntilAsync(() => run.World.Read(Topics.Standings)
+                .Any(m => m.Key == Main && m.Type == StandingsUpdated.MessageType && match(m.Body.Deserialize<StandingsUpdated>(OutgoingMessage.Json)!)),
+            "standings: " + what);
 
     private static Task WaitForAsync(ContestRun run, string what, string sql) =>
-        Stage.WaitUntilAsync(async () =>
+        Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('ingestion.held_events') IS NOT NULL") && await conn.ExecuteScalarAsync<bool>(sql);
-        }, TimeSpan.FromSeconds(30), what);
+        }, what);
 
     // ---- entries ------------------------------------------------------------------------------
 

@@ -114,7 +114,7 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         var settling = Stopwatch.StartNew();
         Produce(producer, Topics.ContestLifecycle, ContestCompleted.MessageType, ContestCompleted.MessageIdFor(ContestId),
             new ContestCompleted(ContestId, Entries, chunks.Count, "standings-hash", "inputs-hash", DateTimeOffset.UtcNow));
-        await run.WaitForSettlementStateAsync(ContestId, "SETTLED", seconds: 240);
+        await run.WaitForSettlementStateAsync(ContestId, "SETTLED", TimeSpan.FromSeconds(240));
         output.WriteLine($"settled {expected.Count:N0} prizes in one transaction {settling.Elapsed.TotalSeconds:F1} s after ContestCompleted");
         var published = await orders.WaitForAsync(expected.Count, TimeSpan.FromSeconds(120));
         output.WriteLine($"{published.Count:N0} payout orders read from payouts.due {settling.Elapsed.TotalSeconds:F1} s after ContestCompleted; {clock.Elapsed.TotalSeconds:F1} s in all");
@@ -218,12 +218,12 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
     }
 
     private static Task WaitForCountAsync(ContestRun run, string table, int count) =>
-        Stage.WaitUntilAsync(async () =>
+        Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table })
                 && await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {table} WHERE contest_id = @ContestId", new { ContestId }) >= count;
-        }, TimeSpan.FromSeconds(90), $"{count:N0} rows in {table}");
+        }, $"{count:N0} rows in {table}");
 
     /// <summary>
     /// Reads payouts.due from the start while Settlement's relay publishes it: the local broker
@@ -261,7 +261,7 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         /// <summary>The orders read once <paramref name="count"/> have arrived, by payout id (a re-sent order is the same order).</summary>
         public async Task<Dictionary<string, Order>> WaitForAsync(int count, TimeSpan timeout)
         {
-            await Stage.WaitUntilAsync(() => Task.FromResult(Volatile.Read(ref _count) >= count), timeout, $"{count:N0} payout orders on payouts.due");
+            await Eventually.UntilAsync(() => Volatile.Read(ref _count) >= count, $"{count:N0} payout orders on payouts.due", timeout);
             await _stop.CancelAsync();
             await _reading;
             var orders = new Dictionary<string, Order>(StringComparer.Ordinal);

@@ -15,7 +15,7 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
     public async Task A_completed_contest_is_settled_to_the_cent_with_a_tie_at_the_prize_boundary_and_a_balanced_ledger()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(6);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1", "te1", "k1", "d1");
         run.Define(Fantasy("paid", lockAt, ["g1"]) with
         {
@@ -35,8 +35,8 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         run.World.End("g1", 7);
         await run.WaitForSettlementStateAsync("paid", "SETTLED");
         // SETTLED is committed a moment before the relay has published the orders.
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.PayoutsDue).Count(m => m.Type == PrizePayoutOrdered.MessageType) >= 4),
-            TimeSpan.FromSeconds(30), "the four payout orders on payouts.due");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.PayoutsDue).Count(m => m.Type == PrizePayoutOrdered.MessageType) >= 4,
+            "the four payout orders on payouts.due");
 
         // Fees 6 × 10.00 = 60.00; rake 10% = 6.00; pool 54.00 at 50/30/20: 27.00, 16.20, 10.80.
         // cy and di tie for 3rd and share 3rd (10.80) and 4th (nothing): 5.40 each. Fee 3% half-up per prize.
@@ -69,14 +69,14 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
     public async Task A_cancelled_contest_orders_one_refund_per_entry()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1");
         run.Define(Fantasy("thin", lockAt, ["g1"], minEntries: 5));
         var payments = new[] { "p1", "p2" }.Select(p => (Player: p, Payment: run.World.Pay("thin", p, Fee))).ToList();
         foreach (var (player, payment) in payments) run.World.Submit(Entry("s-" + player, "thin", player, payment, "qb1", "rb1"));
         await run.WaitForStateAsync("thin", "CANCELLED");
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType) >= 2),
-            TimeSpan.FromSeconds(30), "the refund orders");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType) >= 2,
+            "the refund orders");
         var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).Order().ToList();
         Assert.Equal(payments.Select(p => p.Payment).Order(), refunds);

@@ -106,8 +106,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         var reversed = orders[1];
         Reverse(run, reversed, 300, 300);
         await WaitForJournalAsync(run, $"reversal:{reversed.PayoutId}:300");
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "reversal_after_paid")),
-            TimeSpan.FromSeconds(30), "the reversal-after-PAID alert");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "reversal_after_paid"),
+            "the reversal-after-PAID alert");
 
         Assert.Equal("PAID", await run.SettlementStateAsync("late"));
         var transitions = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "late" && m.Type == ContestStateChanged.MessageType)
@@ -159,8 +159,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Transfer(run, order with { PayoutId = "prize_00000000000000000000000000000000" });
         Transfer(run, orders[1]);
         await WaitForJournalAsync(run, $"transfer:{orders[1].PayoutId}");
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 2),
-            TimeSpan.FromSeconds(30), "the dead letters on payouts.status.dlq");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 2,
+            "the dead letters on payouts.status.dlq");
 
         var reasons = run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         Assert.Equal(2, reasons.Count);
@@ -177,13 +177,13 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     public async Task Refunds_of_a_cancelled_contests_entries_close_its_entry_fee_account()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(5);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1");
         run.Define(Fantasy("thin", lockAt, ["g1"], minEntries: 5));
         foreach (var p in new[] { "p1", "p2" }) run.World.Submit(Entry("s-" + p, "thin", p, run.World.Pay("thin", p, Fee), "qb1", "rb1"));
         await run.WaitForSettlementStateAsync("thin", "CANCELLED");
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType) >= 2),
-            TimeSpan.FromSeconds(30), "the refund orders");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType) >= 2,
+            "the refund orders");
         var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
             .Select(m => m.Body.Deserialize<RefundOrdered>(OutgoingMessage.Json)!).ToList();
 
@@ -193,8 +193,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
 
         foreach (var r in refunds) Refunded(run, r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor);
         Refunded(run, refunds[0].RefundId, "thin", refunds[0].PlayerId, refunds[0].PaymentIntentId, refunds[0].AmountMinor);
-        await Stage.WaitUntilAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE refunded_at IS NOT NULL") == 2,
-            TimeSpan.FromSeconds(30), "both refunds recorded");
+        await Eventually.UntilAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE refunded_at IS NOT NULL") == 2,
+            "both refunds recorded");
 
         Assert.Equal(refunds.Select(r => $"refund:{r.RefundId}").Order(StringComparer.Ordinal),
             await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'refund' ORDER BY journal_id COLLATE \"C\""));
@@ -215,8 +215,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Refunded(run, refundId, "sunday", "p9", payment, 2_500, messageId: "replayed:" + refundId);
         Refunded(run, "refund_other", "sunday", "p9", "pi_other", 2_500);     // not the refund id of its payment: refused
 
-        await Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 1),
-            TimeSpan.FromSeconds(60), "the refund with a foreign refund id dead-lettered");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 1,
+            "the refund with a foreign refund id dead-lettered");
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var postings = (await conn.QueryAsync<(string JournalId, string Kind, string Account, long Amount)>("""
             SELECT j.journal_id, j.kind, p.account, p.amount_minor FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
@@ -264,7 +264,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     /// </summary>
     private static async Task<(List<PrizePayoutOrdered> Orders, Dictionary<string, string> Payments)> SettleAsync(ContestRun run, string contestId)
     {
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(6);
+        var lockAt = await run.LockTimeAsync();
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
         run.Define(Fantasy(contestId, lockAt, ["g1"]));
         var lineups = new Dictionary<string, string[]> { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
@@ -278,12 +278,12 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         run.World.End("g1", 6);
         await run.WaitForSettlementStateAsync(contestId, "SETTLED");
         List<PrizePayoutOrdered> orders = [];
-        await Stage.WaitUntilAsync(() =>
+        await Eventually.UntilAsync(() =>
         {
             orders = [.. run.World.Read(Topics.PayoutsDue).Where(m => m.Type == PrizePayoutOrdered.MessageType && m.Key == contestId)
                 .Select(m => m.Body.Deserialize<PrizePayoutOrdered>(OutgoingMessage.Json)!).OrderBy(o => o.Rank)];
             return Task.FromResult(orders.Count == 3);
-        }, TimeSpan.FromSeconds(30), "the three payout orders on payouts.due");
+        }, "the three payout orders on payouts.due");
         // Fees 30.00, rake 3.00, pool 27.00 at 50/30/20: 13.50, 8.10, 5.40, less 3% half-up.
         Assert.Equal([("ada", 1_309L), ("bo", 786L), ("cy", 524L)], orders.Select(o => (o.PlayerId, o.NetMinor)));
         return (orders, payments);
@@ -306,15 +306,15 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
             new EntryFeeRefunded(refundId, contestId, playerId, paymentIntentId, amount, "USD", "re_" + paymentIntentId, "contest cancelled", DateTimeOffset.UtcNow));
 
     private static Task WaitForJournalAsync(ContestRun run, string journalId) =>
-        Stage.WaitUntilAsync(async () =>
+        Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM settlement.journal WHERE journal_id = @journalId)", new { journalId });
-        }, TimeSpan.FromSeconds(30), $"journal entry {journalId}");
+        }, $"journal entry {journalId}");
 
     /// <summary>The database records a transition a moment before the relay has published it.</summary>
     private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
-        Stage.WaitUntilAsync(() => Task.FromResult(run.World.Read(Topics.ContestLifecycle).Any(m =>
-                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to)),
-            TimeSpan.FromSeconds(30), $"{contestId} -> {to} on the timeline");
+        Eventually.UntilAsync(() => run.World.Read(Topics.ContestLifecycle).Any(m =>
+                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to),
+            $"{contestId} -> {to} on the timeline");
 }

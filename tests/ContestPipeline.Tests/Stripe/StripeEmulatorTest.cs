@@ -67,13 +67,6 @@ public abstract class StripeEmulatorTest : IAsyncLifetime
     protected static Dictionary<string, string> Meta(params (string Key, string Value)[] pairs) =>
         pairs.ToDictionary(p => p.Key, p => p.Value);
 
-    /// <summary>Waits (at most 10 s) for something another party records after answering, such as a webhook attempt's status.</summary>
-    protected static async Task EventuallyAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(10);
-    }
-
     protected IReadOnlyList<RecordedRequest> RequestsTo(string method, string path) =>
         Stripe.Requests().Where(r => r.Method == method && r.Path == path).ToList();
 }

@@ -1,5 +1,6 @@
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
+using ContestPipeline.Tests.Infrastructure;
 using Xunit;
 
 namespace ContestPipeline.Tests.Stripe;
@@ -69,7 +70,7 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         var created = await client.CreateTransferAsync(transfer, "payout:po-1");
 
         // The server records the abandoned attempt when it notices the client left, which may come after the retry.
-        await EventuallyAsync(() => RequestsTo("POST", "/v1/transfers").Count == 2);
+        await Eventually.UntilAsync(() => RequestsTo("POST", "/v1/transfers").Count == 2, "the abandoned attempt recorded");
         Assert.Equal([0, 200], RequestsTo("POST", "/v1/transfers").Select(r => r.Status).Order());
         Assert.Equal(created.Id, Assert.Single(Stripe.Ledger().Transfers).Id);
     }

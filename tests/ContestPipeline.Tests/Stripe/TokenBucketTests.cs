@@ -67,10 +67,11 @@ public sealed class TokenBucketTests : StripeEmulatorTest
         var client = NewClient(clock: clock, requestsPerSecond: 10, burst: 2);
 
         var calls = Enumerable.Range(0, 3).Select(_ => client.GetBalanceAsync()).ToList();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (calls.Count(c => c.IsCompleted) < 2 && DateTime.UtcNow < deadline) await Task.WhenAny(calls.Where(c => !c.IsCompleted));
-        // Time for a third request to arrive if the bucket let it through.
-        await Task.Delay(300);
+        await Eventually.UntilAsync(() => calls.Count(c => c.IsCompleted), n => n >= 2, "the two calls the burst allows answered");
+        // The third call has got to the bucket and waits on the clock for its token (a timer due
+        // within the 100 ms a token takes): had the bucket let it through, it would be at Stripe.
+        await Eventually.UntilAsync(() => clock.PendingTimers(), due => due.Any(d => d > TimeSpan.Zero && d <= TimeSpan.FromMilliseconds(100)),
+            "the third call to wait on the clock for a token");
         var beforeTheClockMoved = (calls.Count(c => c.IsCompleted), RequestsTo("GET", "/v1/balance").Count);
         clock.Advance(TimeSpan.FromMilliseconds(100));
         await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(10));

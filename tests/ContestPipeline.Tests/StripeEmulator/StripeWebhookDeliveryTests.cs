@@ -64,7 +64,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         var e = deliveries[1].Event;
         Assert.Equal(("account.updated", account.Id, account.Id), (e.Type, e.Account, e.Data.Object.GetProperty("id").GetString()));
         Assert.False(e.Data.PreviousAttributes!.Value.GetProperty("payouts_enabled").GetBoolean());
-        await EventuallyAsync(() => Stripe.WebhookDeliveries().Count == 2);
+        await Eventually.UntilAsync(() => Stripe.WebhookDeliveries().Count == 2, "the second attempt's status recorded");
         Assert.Equal([(1, 500), (2, 200)], Stripe.WebhookDeliveries().Select(d => (d.Attempt, d.Status)));
     }
 

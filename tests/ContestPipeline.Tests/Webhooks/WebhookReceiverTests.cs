@@ -29,7 +29,6 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
 {
     private const string Secret = "whsec_current";
     private const string NextSecret = "whsec_next";
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private readonly ManualClock _clock = new(DateTimeOffset.FromUnixTimeSeconds(1_767_225_600));
@@ -109,7 +108,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
 
         Assert.Equal((HttpStatusCode.OK, "evt_1"), (status, text));
         Assert.Equal(1, MessagesOn(topic));
-        var m = Assert.Single(fixture.ReadAll(topic, 1, Patience));
+        var m = Assert.Single(fixture.ReadAll(topic, 1));
         Assert.Equal(body, m.Message.Value);
         Assert.Equal("po_1", Encoding.UTF8.GetString(m.Message.Key!));
         Assert.Equal(
@@ -194,7 +193,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.Status));
         Assert.Equal(3, MessagesOn(topic));
         Assert.Equal(["evt_both_secrets", "evt_next_secret", "evt_old_secret"],
-            fixture.ReadAll(topic, 3, Patience).Select(r => HeaderText(r, MessageHeaders.MessageId)).Order());
+            fixture.ReadAll(topic, 3).Select(r => HeaderText(r, MessageHeaders.MessageId)).Order());
     }
 
     [Theory]
@@ -240,7 +239,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         var (status, _) = await PostAsync(receiver.Url, body, Sign(body));
 
         Assert.Equal(HttpStatusCode.OK, status);
-        var m = Assert.Single(fixture.ReadAll(topic, 1, Patience));
+        var m = Assert.Single(fixture.ReadAll(topic, 1));
         Assert.Equal("issuing_card.created", HeaderText(m, StripeEventReceived.EventTypeHeader));
         Assert.False(m.Message.Headers.TryGetLastBytes(StripeEventReceived.AccountHeader, out var _));
     }
@@ -260,7 +259,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
             _clock.Advance(TimeSpan.FromSeconds(30));
         }
 
-        var messages = fixture.ReadAll(topic, 3, Patience);
+        var messages = fixture.ReadAll(topic, 3);
         Assert.Equal(3, messages.Count);
         Assert.All(messages, m => Assert.Equal(("evt_dup", "tr_dup"), (HeaderText(m, MessageHeaders.MessageId), Encoding.UTF8.GetString(m.Message.Key!))));
 
@@ -272,7 +271,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
             new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => consumer.RunAsync(stop.Token));
-        await Stage.WaitUntilAsync(() => Task.FromResult(consumer.Stats.Applied + consumer.Stats.Duplicates >= 3), Patience, "three deliveries consumed");
+        await Eventually.UntilAsync(() => consumer.Stats.Applied + consumer.Stats.Duplicates >= 3, "three deliveries consumed");
         await stop.CancelAsync();
         await running;
 
@@ -294,7 +293,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         var dispute = stripe.CreateDispute(intent);
         stripe.RedeliverEvent(succeeded);
 
-        var messages = fixture.ReadAll(topic, 3, Patience);
+        var messages = fixture.ReadAll(topic, 3);
         var events = stripe.Events().ToDictionary(e => e.Id);
         Assert.Equal(2, events.Count);
         Assert.Equal(
@@ -303,7 +302,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
                 .OrderBy(m => m.Item2, StringComparer.Ordinal).ThenBy(m => m.Item1, StringComparer.Ordinal));
         Assert.All(messages, m => Assert.Equal(StripeEvent.Parse(m.Message.Value).Id, HeaderText(m, MessageHeaders.MessageId)));
         // The emulator records an attempt after it has the answer, which may be just after the message is readable.
-        await Stage.WaitUntilAsync(() => Task.FromResult(stripe.WebhookDeliveries().Count == 3), Patience, "three webhook attempts recorded");
+        await Eventually.UntilAsync(() => stripe.WebhookDeliveries().Count == 3, "three webhook attempts recorded");
         Assert.All(stripe.WebhookDeliveries(), d => Assert.Equal((1, 200), (d.Attempt, d.Status)));
     }
 
