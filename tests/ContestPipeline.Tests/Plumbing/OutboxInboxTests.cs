@@ -255,7 +255,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         // Restarted (memory rebuilt), the same messages are read again and applied no second time.
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        await Stage.WaitUntilAsync(() => Task.FromResult(second.Stats.Duplicates >= 4), Patience, "the four messages read again and skipped");
+        await Eventually.UntilAsync(() => second.Stats.Duplicates >= 4, "the four messages read again and skipped");
         Assert.Equal([1, 2, 3, 4], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
@@ -269,7 +269,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         const string group = "shutdown-group";
 
         var first = stage.Start(stage.Consumer(group).RunAsync);
-        await stage.Effects.SlowStarted.Task.WaitAsync(Patience);
+        await stage.Effects.SlowStarted.Task.WaitAsync(Eventually.Patience);
         // A normal stop while the handler waits: the loop ends quietly, not as a bug, and the
         // transaction the three were applied in is rolled back, nothing committed.
         await first.StopAsync();
@@ -278,7 +278,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Empty(await stage.AppliedAsync());
 
         stage.Start(stage.Consumer(group).RunAsync);
-        await Stage.WaitUntilAsync(async () => (await stage.AppliedAsync()).Count == 3, Patience, "every message applied after the restart");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 3, "every message applied after the restart");
         Assert.Equal([1, 2, 3], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
