@@ -69,7 +69,8 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         });
 
         // ---- accepted data, money included ------------------------------------------------
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(15);
+        // Time for three definitions and six verified entries to be in before the lock, on a busy machine.
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(40);
         run.World.Schedule(PaidGame, 1, lockAt.AddMinutes(5), "ann", "ben");
         run.World.Schedule(SettledGame, 1, lockAt.AddMinutes(5), "cat", "dan", "eve");
         run.World.Schedule(OpenGame, 1, lockAt.AddHours(2), "eve", "mallory");
@@ -84,6 +85,13 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         }
         // A real, succeeded payment of mallory's for the open contest that no genuine submission names.
         payments["mallory"] = run.World.Pay(Open, "mallory", Fee);
+        await Stage.WaitUntilAsync(async () =>
+        {
+            await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('settlement.entries') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.entries") == 6;
+        }, TimeSpan.FromSeconds(60), "six entries accepted and known to Settlement");
+        Assert.True(DateTimeOffset.UtcNow < lockAt, "the entries were in before the lock");
         await run.WaitForStateAsync(Paid, "LOCKED");
         await run.WaitForStateAsync(Settled, "LOCKED");
         run.World.Start(PaidGame, 2);
