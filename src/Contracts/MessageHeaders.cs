@@ -14,6 +14,13 @@ public static class MessageHeaders
     /// <summary>ISO-8601 UTC timestamp, e.g. 2026-11-21T14:00:00.000Z.</summary>
     public const string OccurredAt = "occurred-at";
 
+    /// <summary>Who signed the message: a name from <c>Authentication.Producers</c>.</summary>
+    public const string Producer = "producer";
+    /// <summary>Which of the producer's keys signed it (several are accepted while a key is rolled).</summary>
+    public const string KeyId = "key-id";
+    /// <summary>HMAC-SHA256 of the message's canonical encoding under that key, 64 lower-case hex digits (docs/topics/README.md).</summary>
+    public const string Signature = "signature";
+
     /// <summary>What every dead-letter header's name starts with; a re-drive leaves them all off.</summary>
     public const string DeadLetterPrefix = "dlq-";
     public const string DeadLetterReason = "dlq-reason";

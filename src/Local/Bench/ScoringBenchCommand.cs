@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Hosting;
@@ -61,6 +62,7 @@ public static class ScoringBenchCommand
             // No entry is submitted through Stripe here: entries are published as accepted.
             [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
             [StripeServices.KeyVariable] = "sk_test_unused",
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
         await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env, Path.Combine(runDir, "ingestion.log"));
         await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], env, Path.Combine(runDir, "scoring.log"));
@@ -189,6 +191,9 @@ public static class ScoringBenchCommand
     private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type, string id, T body, bool flush = true)
     {
         var message = OutgoingMessage.Create(topic, key, new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
+        // What goes straight onto contest.lifecycle stands in for Ingestion, and is signed as it would be.
+        if (PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault() is { } signer)
+            message = message with { Headers = LocalSigningKeys.Keys.SignerFor(signer).Sign(topic, message.Key, message.Headers, message.Payload) };
         var kafka = KafkaClients.Message(message);
         while (true)
         {

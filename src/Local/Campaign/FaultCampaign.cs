@@ -29,6 +29,8 @@ public sealed record CampaignOptions
     public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(3);
     public TimeSpan BrokerFaultEvery { get; init; } = TimeSpan.FromSeconds(6);
     public TimeSpan StripeFaultEvery { get; init; } = TimeSpan.FromMilliseconds(900);
+    /// <summary>Mean time between forged prize orders put on payouts.due.</summary>
+    public TimeSpan ForgeEvery { get; init; } = TimeSpan.FromSeconds(4);
     public bool RestartPostgres { get; init; } = true;
     /// <summary>Give up (and fail) if the slate has not reached PAID or CANCELLED by then.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -45,6 +47,11 @@ public sealed record CampaignResult(
     int TransfersExpected, int TransfersMade, int DuplicateTransfers, int MissingTransfers, int DoubleRefunds, int MissingRefunds,
     int LedgerProblems, int PoolMismatches, int HashMismatches, int Unfinished, IReadOnlyList<string> Problems, TimeSpan Elapsed)
 {
+    /// <summary>Forged prize orders sent, dead-lettered as unauthenticated, and paid (by Stripe's own transfers).</summary>
+    public int ForgedSent { get; init; }
+    public int ForgedRefused { get; init; }
+    public int ForgedPaid { get; init; }
+
     public bool Passed => Problems.Count == 0;
 
     /// <summary>What the figures were counted from, for a caller that wants to count them again itself.</summary>
@@ -54,7 +61,8 @@ public sealed record CampaignResult(
         $"contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
         $"stripe faults {StripeFaults} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
-        $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · unfinished {Unfinished} · " +
+        $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
+        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · unfinished {Unfinished} · " +
         $"{Elapsed.TotalSeconds:0} s · seed {Seed}");
 }
 
@@ -80,7 +88,8 @@ public sealed record CampaignEvidence(
 /// SIGKILLed and restarted (some armed with crash points between a Stripe call and its
 /// record, or a commit and its offset), brokers go down and up, partition leaders move,
 /// requests fail, Stripe answers 429 and 500 and drops answers to requests it applied,
-/// webhooks arrive twice, late and out of order, and Postgres restarts once. At the end
+/// webhooks arrive twice, late and out of order, Postgres restarts once, and forged prize
+/// orders (<see cref="ForgedOrders"/>) land on payouts.due. At the end
 /// every invariant is checked against the Stripe server's own records and the ledger. The
 /// seed fixes the slate and the fault schedule (timing still varies between runs).
 /// </summary>
@@ -116,6 +125,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             [PipelineSettings.PostgresVariable] = pg,
             [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
             [StripeServices.KeyVariable] = stripe.ApiKey,
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
             // The campaign is about faults, not limits: no prize waits for an operator.
             [PayoutOptions.Settings.ReviewThresholdMinor] = "100000000",
             [PayoutOptions.Settings.DailyCountMax] = "100000",
@@ -139,8 +149,10 @@ public sealed class FaultCampaign(CampaignOptions o)
         // machine is not what the campaign is about. Entries, play, settlement and payouts run
         // under fire.
         var lockAt = await DefineSlateAsync(world, db, players, ct);
+        using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players, new Random(o.Seed + 3));
         using var chaos = new CancellationTokenSource();
         var faults = Task.Run(() => ChaosAsync(fleet, broker, stripe, chaos.Token), CancellationToken.None);
+        var forging = Task.Run(() => forger.RunAsync(o.ForgeEvery, o.Log, chaos.Token), CancellationToken.None);
         var unfinished = -1;
         try
         {
@@ -151,6 +163,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         {
             await chaos.CancelAsync();
             await faults;
+            await forging;
         }
 
         // The quiet end: no faults, every broker up, every worker running without crash points.
@@ -160,7 +173,9 @@ public sealed class FaultCampaign(CampaignOptions o)
         await fleet.CalmAsync();
         if (unfinished != 0) unfinished = await WaitForEndAsync(db, watch, ct, quiet: true);
         await SettleDownAsync(db, ct);
-        return await CheckAsync(world, stripe, db, fleet, unfinished, watch.Elapsed);
+        // Every contest is paid: now a replay has genuine orders of every contest to copy.
+        await forger.SendOneOfEachAsync(o.Log, ct);
+        return await CheckAsync(world, stripe, db, fleet, forger, unfinished, watch);
     }
 
     // ---- the slate -----------------------------------------------------------------------
@@ -434,8 +449,15 @@ public sealed class FaultCampaign(CampaignOptions o)
 
     // ---- the invariants --------------------------------------------------------------------
 
-    private async Task<CampaignResult> CheckAsync(OutsideWorld world, StripeEmulator stripe, NpgsqlDataSource db, WorkerFleet fleet, int unfinished, TimeSpan elapsed)
+    private async Task<CampaignResult> CheckAsync(OutsideWorld world, StripeEmulator stripe, NpgsqlDataSource db, WorkerFleet fleet, ForgedOrders forger,
+        int unfinished, Stopwatch watch)
     {
+        // 6. Only an order the pipeline made moves money: every forged order refused as unauthenticated, none paid.
+        var (forgedRefused, forgedPaid, forgedProblems) = await forger.CheckAsync(stripe.Ledger().Transfers, TimeSpan.FromSeconds(90), CancellationToken.None);
+        foreach (var p in forgedProblems) Require(false, p);
+        Require(forgedPaid == 0, $"{forgedPaid} forged orders paid");
+        var elapsed = watch.Elapsed;
+
         await using var conn = await db.OpenConnectionAsync();
         var ledger = stripe.Ledger();
 
@@ -491,7 +513,10 @@ public sealed class FaultCampaign(CampaignOptions o)
             hashesCompared);
         return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults, _postgresRestarts,
             transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates, refunds.Missing,
-            ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed) { Evidence = evidence };
+            ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
+        {
+            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
+        };
     }
 
     private void Require(bool ok, string problem)

@@ -33,6 +33,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
     {
         [PipelineSettings.PostgresVariable] = settings.PostgresConnectionString,
         [PipelineSettings.KafkaVariable] = settings.KafkaBootstrapServers,
+        [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
     };
 
     /// <summary>The demo's review threshold: sunday-main's first prize is above it.</summary>

@@ -56,7 +56,10 @@ public static class DemoCommand
             [PipelineSettings.PostgresVariable] = settingsPg,
             [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
             [StripeServices.KeyVariable] = stripe.ApiKey,
+            // Every worker signs what it publishes, and checks what it reads, with the local keys.
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
+        Step($"message signing keys: {LocalSigningKeys.Keys.Source} ({string.Join(", ", LocalSigningKeys.Keys.ProducerNames)})");
         // Prizes above 60.00 wait for an operator, so the demo shows a release.
         foreach (var (name, value) in ContestSlate.PayoutEnvironment) env[name] = value;
         var workers = new List<ChildProcess>();

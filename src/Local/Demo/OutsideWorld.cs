@@ -6,6 +6,9 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -18,20 +21,37 @@ namespace ContestPipeline.Local.Demo;
 /// <summary>
 /// Publishes as the world outside the pipeline does (operators defining contests, the entry
 /// API submitting paid entries, the sports-data provider's feed) and reads what the
-/// pipeline published. Used by the demo, and by the tests through their harness.
+/// pipeline published. Used by the demo, and by the tests through their harness. It holds the
+/// local signing keys (<see cref="LocalSigningKeys"/>): what it publishes on an internal topic is
+/// signed as the producer the table allows for it (operators' definitions and cancels, the
+/// entry API's submissions, and, where a test stands in for a worker, that worker), as the
+/// real producer would sign it; the provider's feed is not signed.
 /// </summary>
-public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe) : IDisposable
+public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe, SigningKeys? keys = null) : IDisposable
 {
     private readonly IProducer<byte[]?, byte[]?> _producer =
         KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "outside-world"), NullLogger.Instance);
 
     public StripeEmulator Stripe { get; } = stripe;
 
-    public void Publish<T>(string topic, string key, string type, string messageId, T body)
+    /// <summary>The keys it signs with.</summary>
+    public SigningKeys Keys { get; } = keys ?? LocalSigningKeys.Keys;
+
+    /// <summary>Publishes signed as the first producer the table allows for the type on the topic; unsigned on a topic that is not internal.</summary>
+    public void Publish<T>(string topic, string key, string type, string messageId, T body) =>
+        PublishAs(PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault(), topic, key, type, messageId, body);
+
+    /// <summary>Publishes signed as <paramref name="producer"/> (null: not signed).</summary>
+    public void PublishAs<T>(string? producer, string topic, string key, string type, string messageId, T body)
     {
         var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
-        PublishRaw(topic, key, message.Payload, message.Headers);
+        var headers = producer is null ? message.Headers : Sign(producer, topic, message.Key, message.Payload, message.Headers);
+        PublishRaw(topic, key, message.Payload, headers);
     }
+
+    /// <summary>The headers with <paramref name="producer"/>'s signature, as its own process would sign them.</summary>
+    public IReadOnlyList<Header> Sign(string producer, string topic, byte[]? key, byte[]? value, IReadOnlyList<Header> headers) =>
+        Keys.SignerFor(producer).Sign(topic, key, headers, value);
 
     public void PublishRaw(string topic, string? key, byte[]? value, IEnumerable<Header> headers)
     {
@@ -89,7 +109,15 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe)
     public sealed record Published(string Type, string Key, JsonElement Body, IReadOnlyDictionary<string, string> Headers);
 
     /// <summary>Every message on <paramref name="topic"/> so far, oldest first.</summary>
-    public List<Published> Read(string topic)
+    public List<Published> Read(string topic) => [.. ReadRecords(topic).Select(r =>
+    {
+        var headers = r.Message.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => Encoding.UTF8.GetString(g.Last().GetValueBytes()));
+        return new Published(headers.GetValueOrDefault(MessageHeaders.Type, ""), Encoding.UTF8.GetString(r.Message.Key ?? []),
+            r.Message.Value is { Length: > 0 } v ? TryParse(v) : default, headers);
+    })];
+
+    /// <summary>Every record on <paramref name="topic"/> so far as it is on the wire (key, headers and body bytes), oldest first.</summary>
+    public List<ConsumeResult<byte[]?, byte[]?>> ReadRecords(string topic)
     {
         var config = KafkaClients.ConsumerConfig(bootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
         config.EnableAutoCommit = false;
@@ -104,12 +132,7 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe)
             var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (r is { IsPartitionEOF: false }) results.Add(r);
         }
-        return [.. results.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Offset.Value).Select(r =>
-        {
-            var headers = r.Message.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => Encoding.UTF8.GetString(g.Last().GetValueBytes()));
-            return new Published(headers.GetValueOrDefault(MessageHeaders.Type, ""), Encoding.UTF8.GetString(r.Message.Key ?? []),
-                r.Message.Value is { Length: > 0 } v ? TryParse(v) : default, headers);
-        })];
+        return [.. results.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Offset.Value)];
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
@@ -49,7 +50,7 @@ public static class PayoutsCommand
             Console.WriteLine($"{decision} of payout {payoutId} sent as decision {decisionId}; follow it with: cpctl payouts list");
             return 0;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or StartupException)
         {
             return await Fail(decision, e.Message);
         }
@@ -71,6 +72,9 @@ public static class PayoutsCommand
         var id = PayoutReviewDecided.MessageIdFor(decisionId);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
             new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null, body.DecidedAt), body);
+        // Signed with the operator key: Payout applies no decision that is not.
+        var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
+        message = message with { Headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload) };
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
         await producer.ProduceAsync(Topics.PayoutsDue, KafkaClients.Message(message), ct);
         return decisionId;

@@ -28,7 +28,7 @@ public static class PayoutWorker
         [
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Name + ".orders", [Topics.PayoutsDue], _ =>
-                [new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler()]),
+                [new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler()]),
             new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], _ => [StripeEventReceivedHandler.WithEveryFamily()]),
         ])
     {

@@ -7,7 +7,8 @@ namespace ContestPipeline.Payout.Handlers;
 
 /// <summary>
 /// A prize order from Settlement: recorded once (the payout id is the key), waiting for the
-/// transfer job. Nothing is sent to Stripe here: the consume transaction stays short, and the
+/// transfer job, and only within what Settlement authorized for its contest
+/// (<see cref="ContestPayoutsAuthorized"/>); beyond that it is refused with a critical alert. Nothing is sent to Stripe here: the consume transaction stays short, and the
 /// Stripe call happens between two recorded states.
 /// </summary>
 public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdered>
@@ -29,6 +30,8 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
                     $"player {order.PlayerId} vs {existing.PlayerId}); the first order stands");
             return;
         }
+        // Only within what Settlement authorized for the contest: count and net total, never beyond.
+        await AuthorizationStore.TakeAsync(context, order);
         var now = context.Clock.GetUtcNow();
         await PayoutStore.InsertAsync(context, new PayoutRow
         {

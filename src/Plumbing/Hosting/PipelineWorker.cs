@@ -57,6 +57,10 @@ public static class PipelineWorker
         {
             var settings = PipelineSettings.Resolve(builder.Configuration);
             builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
+            // A worker signs everything it publishes on an internal topic: without its key it does not start.
+            var keys = SigningKeys.Resolve(builder.Configuration, settings.Environment);
+            builder.Services.AddSingleton(keys.SignerFor(worker.Name));
+            builder.Services.AddSingleton(keys.Verifier());
             configure?.Invoke(builder.Services);
             await CheckPostgresAsync(settings.PostgresConnectionString);
             KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
@@ -127,7 +131,8 @@ public static class PipelineWorker
 
     private sealed class WorkerService(
         WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints,
-        TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers) : BackgroundService
+        TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers,
+        MessageSigner signer, MessageVerifier verifier) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -139,15 +144,18 @@ public static class PipelineWorker
                 await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
                 if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay"), logger);
-                relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax },
+                relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax, Signer = signer },
                     crashPoints, loggers.CreateLogger<OutboxRelay>());
                 var consumers = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
-                    new InboxConsumerOptions { Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax },
+                    new InboxConsumerOptions
+                    {
+                        Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier,
+                    },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
-                logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema}, consumers {Consumers}, jobs {Jobs}",
-                    worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name,
+                logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} with key {KeyId}, consumers {Consumers}, jobs {Jobs}",
+                    worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name, signer.Producer, signer.KeyId,
                     string.Join(", ", worker.Consumers.Select(c => c.Consumer)), string.Join(", ", jobs.Select(j => j.Name)));
 
                 var runningRelay = relay;

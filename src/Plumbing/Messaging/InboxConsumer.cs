@@ -24,6 +24,11 @@ public sealed class InboxConsumerOptions
     public int ConflictBackoffMs { get; init; } = Limits.ConflictBackoffMs;
     public int ConflictBackoffMsMax { get; init; } = Limits.ConflictBackoffMsMax;
     public TimeSpan DatabaseOutageTolerance { get; init; } = TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
+    /// <summary>
+    /// Checks every message on an internal topic before any handler sees it. Without one the
+    /// consumer holds no key, and refuses every message on an internal topic.
+    /// </summary>
+    public MessageVerifier? Verifier { get; init; }
 }
 
 /// <summary>What a consume loop has done since it started; read by operators' logs, tests and the benchmark.</summary>
@@ -217,7 +222,7 @@ public sealed class InboxConsumer
                 toApply.Add(item);
                 continue;
             }
-            AddDeadLetter(context, item, item.Rejection, AlertSeverities.Warning, attempts: 0);
+            AddDeadLetter(context, item, item.Rejection, item.RejectionSeverity, attempts: 0, code: item.AlertCode);
             rejected++;
         }
         // Consecutive messages for the same batch-capable handler are applied in one call;
@@ -437,14 +442,14 @@ public sealed class InboxConsumer
         return fresh;
     }
 
-    private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity, int attempts = 1)
+    private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity, int attempts = 1, string code = "dead_letter")
     {
         var r = item.Result;
         context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
         context.Publish(DeadLetters.Create(_options.Consumer, item.InboxId, r.Topic, r.Partition.Value, r.Offset.Value,
             r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, attempts));
         // Bad input is dead-lettered and alerted in one transaction: an operator hears of it once.
-        context.RaiseAlert(_options.Consumer, severity, "dead_letter", $"{r.Topic}/{item.InboxId}",
+        context.RaiseAlert(_options.Consumer, severity, code, $"{r.Topic}/{item.InboxId}",
             $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",
             $"{item.InboxId}:{r.Offset.Value}");
         context.Cause = null;
@@ -459,6 +464,23 @@ public sealed class InboxConsumer
         // Without a usable message id the Kafka coordinates stand in, so even a replay of
         // the bad message is recognised as seen.
         var fallbackId = $"kafka:{where}";
+        // Nothing of a message that is not authentic is trusted, its message id included: it
+        // is dead-lettered under its coordinates, so it can neither claim nor shadow the inbox
+        // row of a genuine message with the same id, and is refused again wherever it is read.
+        var refusal = (_options.Verifier ?? MessageVerifier.NoKeys).Refusal(r.Topic, r.Message.Key, headers, r.Message.Value);
+        if (refusal is not null)
+        {
+            var claimed = IncomingMessage.ParseEnvelope(headers, r.Message.Timestamp.UtcDateTime, out _);
+            var shown = claimed is null ? null : new IncomingMessage
+            {
+                Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
+                RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = claimed with { MessageId = fallbackId, CorrelationId = fallbackId, CausationId = null },
+            };
+            return new Item(r, headers, fallbackId, where, shown, null, refusal)
+            {
+                RejectionSeverity = AlertSeverities.Critical, AlertCode = MessageVerifier.Refused,
+            };
+        }
         var envelope = IncomingMessage.ParseEnvelope(headers, r.Message.Timestamp.UtcDateTime, out var reason);
         if (envelope is null) return new Item(r, headers, fallbackId, where, null, null, reason);
         var message = new IncomingMessage
@@ -524,5 +546,8 @@ public sealed class InboxConsumer
         string? Rejection)
     {
         public bool Done { get; set; }
+        /// <summary>The alert a refusal raises: a warning for bad input, critical for a message that is not authentic.</summary>
+        public string RejectionSeverity { get; init; } = AlertSeverities.Warning;
+        public string AlertCode { get; init; } = "dead_letter";
     }
 }

@@ -13,6 +13,12 @@ public sealed class OutboxRelayOptions
     public int BatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(Limits.OutboxPollIntervalMs);
     public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.OutboxDeliveryTimeoutMs);
+    /// <summary>
+    /// Signs every row bound for an internal topic as this worker's producer; rows for other
+    /// topics (alerts, dead letters, canaries) go out as written. Without one nothing is
+    /// signed, and consumers refuse whatever it publishes on an internal topic.
+    /// </summary>
+    public MessageSigner? Signer { get; init; }
 }
 
 /// <summary>
@@ -21,7 +27,9 @@ public sealed class OutboxRelayOptions
 /// producer, which keeps per-key order. A batch is read with FOR UPDATE, produced, and
 /// its rows are marked sent in the same transaction after Kafka acknowledged them. A
 /// relay killed anywhere in between leaves the rows unsent; they are published again,
-/// and the consumers' inbox drops the duplicates by message id.
+/// and the consumers' inbox drops the duplicates by message id. Rows for internal topics are
+/// signed on the way out (<see cref="OutboxRelayOptions.Signer"/>): the one place every
+/// message a worker publishes passes.
 /// </summary>
 public sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
@@ -178,7 +186,9 @@ public sealed class OutboxRelay(
             if (i == rows.Count / 2) crashPoints.Reach(CrashPoints.RelayMidProduce);
             var index = i;
             var row = rows[i];
-            var headers = KafkaClients.Headers(HeaderJson.Read(row.HeadersJson));
+            IReadOnlyList<Header> written = HeaderJson.Read(row.HeadersJson);
+            if (options.Signer is { } signer && signer.Signs(row.Topic)) written = signer.Sign(row.Topic, row.Key, written, row.Payload);
+            var headers = KafkaClients.Headers(written);
             try
             {
                 producer.Produce(row.Topic, new Message<byte[]?, byte[]?> { Key = row.Key, Value = row.Payload, Headers = headers }, report =>

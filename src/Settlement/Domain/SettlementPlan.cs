@@ -12,8 +12,8 @@ public sealed record EntryFee(string EntryId, long AmountMinor, string PaymentIn
 /// <summary>
 /// Everything settling a contest writes, decided before anything is written: the prizes (by
 /// <see cref="PrizeCalculator"/>), the journal entries that move the fees kept into the pool
-/// and the pool into winners' payables and fees, one payout order per winning entry, and the
-/// settlement record. Pure: the same contest, entries and standings give the same plan.
+/// and the pool into winners' payables and fees, one payout order per winning entry, what Payout
+/// is authorized to pay for them, and the settlement record. Pure: the same contest, entries and standings give the same plan.
 /// </summary>
 public sealed record SettlementPlan(
     PrizeDecision Decision,
@@ -23,6 +23,14 @@ public sealed record SettlementPlan(
     IReadOnlyList<PrizePayoutOrdered> Orders,
     ContestSettled Record)
 {
+    /// <summary>
+    /// What Payout may pay for the contest: the orders with something to transfer and their
+    /// net total. Published before the orders, in the same transaction.
+    /// </summary>
+    public ContestPayoutsAuthorized Authorization => new(
+        ContestPayoutsAuthorized.SettlementIdFor(Record.ContestId), Record.ContestId,
+        Orders.Count(o => o.NetMinor > 0), Orders.Sum(o => o.NetMinor), Record.Currency, Record.SettledAt);
+
     public static SettlementPlan For(string contestId, ContestDefined definition, IReadOnlyList<EntryFee> entries,
         IReadOnlyList<StandingRow> standings, DateTimeOffset now)
     {

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Settlement.Store;
@@ -39,6 +40,9 @@ public sealed class SettleContestsJob : IJob
 
         foreach (var entry in plan.Journal) await Journal.PostAsync(context, entry);
         await SettlementStore.InsertPayoutsAsync(context, contestId, plan.Awards, plan.Record.Currency);
+        // The authorization goes first, on the orders' topic and key: Payout never sees an order before it.
+        var authorization = plan.Authorization;
+        context.Publish(Topics.PayoutsDue, contestId, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         foreach (var order in plan.Orders) context.Publish(Topics.PayoutsDue, contestId, order.PayoutId, order);
 
         // Invariant: the pool is paid out to the cent and the entry fees are fully allocated.

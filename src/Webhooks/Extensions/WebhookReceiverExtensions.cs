@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
@@ -102,6 +103,7 @@ public static class WebhookReceiverHost
         {
             BootstrapServers = settings.KafkaBootstrapServers,
             SigningSecrets = secrets,
+            Signer = SigningKeys.Resolve(configuration, settings.Environment).SignerFor(Producers.Webhooks),
             ListenUrl = string.IsNullOrWhiteSpace(listenUrl) ? WebhookReceiverOptions.ListenUrlDefault : listenUrl,
             LoggerFactory = loggerFactory,
         };

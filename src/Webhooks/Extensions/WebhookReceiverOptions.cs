@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,12 @@ public sealed class WebhookReceiverOptions
     /// the new one are listed; a signature under any of them is accepted.
     /// </summary>
     public required IReadOnlyList<string> SigningSecrets { get; init; }
+
+    /// <summary>
+    /// Signs every event it puts on the topic as the <c>webhooks</c> producer: Payout refuses
+    /// anything on <c>stripe.events</c> that is not signed by it.
+    /// </summary>
+    public required MessageSigner Signer { get; init; }
 
     /// <summary>How old (or how far ahead) a signature's timestamp may be before it counts as a replay.</summary>
     public TimeSpan Tolerance { get; init; } = StripeWebhookSignature.ToleranceDefault;

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 
 using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Webhooks.Extensions;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Webhooks.Handlers;
 
@@ -59,10 +60,11 @@ public sealed class StripeEventForwarder : IDisposable
 
         var envelope = new Envelope(e.Id, StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion,
             e.Id, null, e.OccurredAt);
-        var headers = KafkaClients.Headers(OutgoingMessage.EnvelopeHeaders(envelope));
-        headers.Add(StripeEventReceived.EventTypeHeader, Encoding.UTF8.GetBytes(e.Type));
-        if (e.Account is not null) headers.Add(StripeEventReceived.AccountHeader, Encoding.UTF8.GetBytes(e.Account));
-        var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(e.ObjectId), Value = body, Headers = headers };
+        var headers = new List<Header>(OutgoingMessage.EnvelopeHeaders(envelope)) { Header.Text(StripeEventReceived.EventTypeHeader, e.Type) };
+        if (e.Account is not null) headers.Add(Header.Text(StripeEventReceived.AccountHeader, e.Account));
+        var key = Encoding.UTF8.GetBytes(e.ObjectId);
+        var signed = _options.Signer.Sign(_options.Topic, key, headers, body);
+        var message = new Message<byte[]?, byte[]?> { Key = key, Value = body, Headers = KafkaClients.Headers(signed) };
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.DeliveryTimeout);

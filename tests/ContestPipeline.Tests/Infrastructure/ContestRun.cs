@@ -62,6 +62,7 @@ public sealed class ContestRun : IAsyncDisposable
             [StripeServices.UrlVariable] = Stripe.BaseUrl.ToString(),
             [StripeServices.KeyVariable] = Stripe.ApiKey,
             [CrashPoints.Variable] = crashAt,
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
         var process = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], variables,

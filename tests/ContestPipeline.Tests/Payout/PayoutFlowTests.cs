@@ -55,8 +55,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     private static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
         new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
 
-    private static void Publish(OutsideWorld world, PrizePayoutOrdered o) =>
+    /// <summary>The order as Settlement publishes it: after an authorization that covers it (one per order here).</summary>
+    private static void Publish(OutsideWorld world, PrizePayoutOrdered o)
+    {
+        var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency, DateTimeOffset.UtcNow);
+        world.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         world.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
+    }
 
     private static async Task<string?> StateAsync(PayoutRun r, string payoutId)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
@@ -143,6 +144,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
     [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
     [InlineData("batch", "ingestion: CONTESTPIPELINE_CONSUMER_BATCH_MAX: '0' is not a whole number from 1 to 10,000")]
+    [InlineData("signing-key", "ingestion: no signing key for producer 'ingestion' in {keys} (CONTESTPIPELINE_SIGNING_KEYS_DIR): expected {keys}/ingestion/<key id>.key")]
+    [InlineData("signing-keys-in-production", "ingestion: CONTESTPIPELINE_SIGNING_KEYS_DIR is not set: every process signs what it publishes with its producer key, read from there")]
     public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expected)
     {
         // Nothing listens on port 1, whichever port the test cluster itself uses.
@@ -153,7 +156,21 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
             [PipelineSettings.PostgresVariable] = csb.ConnectionString,
             [PipelineSettings.KafkaVariable] = missing == "kafka" ? "127.0.0.1:1" : fixture.BootstrapServers,
             [StripeServices.KeyVariable] = missing switch { "stripe" => null, "stripe-live" => "sk_live_unused", _ => "sk_test_unused" },
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
+        // Another producer's key is there, its own is not.
+        var keys = Path.Combine(fixture.WorkDirectory, $"startup-{missing}-keys");
+        if (missing == "signing-key")
+        {
+            SigningKeys.CreateMissing(keys, [Producers.Scoring]);
+            env[SigningKeys.DirectoryVariable] = keys;
+        }
+        if (missing == "signing-keys-in-production")
+        {
+            env[PipelineSettings.EnvironmentVariable] = "production";
+            env[StripeServices.KeyVariable] = "sk_live_unused";
+            env[SigningKeys.DirectoryVariable] = null;
+        }
         if (missing == "environment") env[PipelineSettings.EnvironmentVariable] = "prod";
         if (missing == "crash-point-in-production")
         {
@@ -174,9 +191,10 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         var printed = lines.Where(l => l.Length > 0).ToList();
         var line = Assert.Single(printed);
         expected = expected.Replace("{db}", csb.Database, StringComparison.Ordinal).Replace("{user}", csb.Username, StringComparison.Ordinal)
-            .Replace("{lib}", lib, StringComparison.Ordinal);
+            .Replace("{lib}", lib, StringComparison.Ordinal).Replace("{keys}", keys, StringComparison.Ordinal);
         // A missing library's line is all ours; the others end with the loader's or client library's reason.
-        if (missing is "librdkafka" or "batch" or "environment" or "crash-point-in-production" or "stripe-live") Assert.Equal(expected, line);
+        if (missing is "librdkafka" or "batch" or "environment" or "crash-point-in-production" or "stripe-live" or "signing-key" or "signing-keys-in-production")
+            Assert.Equal(expected, line);
         else Assert.StartsWith(expected, line);
     }
 
@@ -190,6 +208,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
                 [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
                 [StripeServices.KeyVariable] = "sk_test_unused",
                 [CrashPoints.Variable] = crashAt,
+                [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
             },
             Path.Combine(fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
 

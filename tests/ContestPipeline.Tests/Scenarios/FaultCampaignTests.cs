@@ -7,7 +7,8 @@ namespace ContestPipeline.Tests.Scenarios;
 /// <summary>
 /// A short fault campaign in CI: a few contests through every worker process while workers
 /// are killed and restarted (some at crash points), brokers fail, leaders move and Stripe
-/// answers 429, 500 and drops answers to requests it applied. Every invariant must hold.
+/// answers 429, 500 and drops answers to requests it applied, and forged prize orders land on
+/// payouts.due. Every invariant must hold, and no forged order is paid.
 /// Postgres is not restarted here (the suite's own connections share the cluster); the
 /// command does restart it.
 /// </summary>
@@ -74,5 +75,7 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
                 $"contest {settled.Key}: transfers {transferred} + fees + rake do not make its entry fees: {settled.Body}");
         }
         Assert.Equal(e.ContestStates.Count(s => s.Value == "PAID"), e.HashesCompared);
+        // Forged orders of every kind (unsigned, wrong key, wrong producer, replayed onto another contest) were all refused, none paid.
+        Assert.True(result.ForgedSent >= 4 && result.ForgedRefused == result.ForgedSent && result.ForgedPaid == 0, "forged orders: " + result.Figures);
     }
 }

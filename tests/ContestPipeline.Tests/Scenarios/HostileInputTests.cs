@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Kafka;
@@ -211,6 +212,10 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         headers.Add(MessageHeaders.Type, Encoding.UTF8.GetBytes(c.Type!));
         headers.Add(MessageHeaders.SchemaVersion, Encoding.UTF8.GetBytes(c.SchemaVersion ?? "1"));
         headers.Add(MessageHeaders.OccurredAt, Encoding.UTF8.GetBytes(Envelope.FormatTimestamp(DateTimeOffset.UtcNow)));
+        // Operators' and the entry API's hostile input is signed as theirs: it must be refused for
+        // what it says, not for who sent it (InsiderCorpus covers who sent it).
+        if (PublishRights.Pipeline.ProducersOf(c.Edge, c.Type!).FirstOrDefault() is { } signer)
+            headers = KafkaClients.Headers(run.World.Sign(signer, c.Edge, key is null ? null : Encoding.UTF8.GetBytes(key), body, IncomingMessage.HeadersOf(headers)));
         var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = body, Headers = headers };
         var gameId = c.Edge == Topics.ProviderFeed ? key ?? "" : "";
 

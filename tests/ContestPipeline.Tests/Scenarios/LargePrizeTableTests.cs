@@ -8,6 +8,8 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
@@ -202,6 +204,9 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
     private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string type, string id, T body, bool flush = true)
     {
         var message = OutgoingMessage.Create(topic, ContestId, new Envelope(id, type, 1, ContestId, null, DateTimeOffset.UtcNow), body);
+        // Signed as the worker it stands in for (Ingestion, Scoring), as that worker's relay would.
+        var signer = LocalSigningKeys.Keys.SignerFor(PublishRights.Pipeline.ProducersOf(topic, type)[0]);
+        message = message with { Headers = signer.Sign(topic, message.Key, message.Headers, message.Payload) };
         while (true)
         {
             try

@@ -4,6 +4,8 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
@@ -42,6 +44,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         {
             BootstrapServers = fixture.BootstrapServers,
             SigningSecrets = secrets.Length == 0 ? [Secret] : secrets,
+            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
             Clock = _clock,
             Topic = topic,
         });
@@ -120,8 +123,16 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
                 (MessageHeaders.OccurredAt, Envelope.FormatTimestamp(_clock.GetUtcNow().AddSeconds(-2))),
                 (StripeEventReceived.EventTypeHeader, "payout.paid"),
                 (StripeEventReceived.AccountHeader, "acct_winner"),
+                (MessageHeaders.Producer, Producers.Webhooks),
+                (MessageHeaders.KeyId, SigningKeys.LocalKeyId),
             ],
-            m.Message.Headers.Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
+            m.Message.Headers.Where(h => h.Key != MessageHeaders.Signature).Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
+        // Signed as the webhooks producer over this topic, key, headers and body: Payout would take it.
+        var rights = PublishRights.Pipeline.With(new PublishRight(topic, StripeEventReceived.MessageType, [Producers.Webhooks]));
+        var headers = IncomingMessage.HeadersOf(m.Message.Headers);
+        Assert.Null(LocalSigningKeys.Keys.Verifier(rights).Refusal(topic, m.Message.Key, headers, m.Message.Value));
+        Assert.StartsWith("unauthenticated: signature does not match",
+            LocalSigningKeys.Keys.Verifier(rights).Refusal(topic, "po_2"u8.ToArray(), headers, m.Message.Value));
     }
 
     [Theory]
@@ -313,6 +324,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         {
             BootstrapServers = "127.0.0.1:1",
             SigningSecrets = [Secret],
+            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
             Clock = _clock,
             DeliveryTimeout = TimeSpan.FromSeconds(1),
         });

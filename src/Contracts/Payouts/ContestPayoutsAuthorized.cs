@@ -1,0 +1,33 @@
+namespace ContestPipeline.Contracts.Payouts;
+
+/// <summary>
+/// What Settlement authorizes Payout to pay for one contest (topic <c>payouts.due</c>, key:
+/// contest id): the number of prize orders with something to transfer and the total of their
+/// net amounts, in minor units of <see cref="Currency"/>. Published in the same transaction as
+/// the orders and before them, so an order never arrives before its authorization. Payout
+/// refuses any <see cref="PrizePayoutOrdered"/> for a contest it holds no authorization for,
+/// and any that would take the contest's orders beyond the authorized count or total: even a
+/// producer that may publish orders cannot pay more than was settled.
+/// <see cref="AuthorizationId"/> is unique per authorization: settling is the first
+/// (<see cref="SettlementIdFor"/>); a later make-good is a second one for the same contest,
+/// with its own id, and adds its payouts and total to the first's.
+/// </summary>
+public sealed record ContestPayoutsAuthorized(
+    string AuthorizationId,
+    string ContestId,
+    int Payouts,
+    long NetTotalMinor,
+    string Currency,
+    DateTimeOffset AuthorizedAt) : IMessage
+{
+    public const string MessageType = "ContestPayoutsAuthorized";
+    public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
+
+    /// <summary>The authorization that settling a contest makes.</summary>
+    public static string SettlementIdFor(string contestId) => $"settle:{contestId}";
+
+    /// <summary>The message id is the authorization's: the same authorization published twice is one message.</summary>
+    public static string MessageIdFor(string authorizationId) => $"payouts-authorized:{authorizationId}";
+}

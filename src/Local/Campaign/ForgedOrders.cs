@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.StripeEmulation;
+using Microsoft.Extensions.Logging.Abstractions;
+using Header = ContestPipeline.Plumbing.Messaging.Header;
+
+namespace ContestPipeline.Local.Campaign;
+
+/// <summary>
+/// Forged prize orders put straight onto <c>payouts.due</c> while the campaign runs, each naming
+/// a player who can receive money: unsigned (an outsider with a plain producer), signed with a
+/// key that is not Settlement's, signed by a real producer that may not order prizes
+/// (Ingestion), or a genuine order of one contest replayed onto another. Every one must be
+/// dead-lettered as unauthenticated and none paid; both are read from the topic's dead
+/// letters and the Stripe server's own transfers.
+/// </summary>
+public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IReadOnlyList<string> contests, IReadOnlyList<string> players, Random random)
+    : IDisposable
+{
+    public static IReadOnlyList<string> Kinds { get; } = ["unsigned", "wrong key", "wrong producer", "replayed onto another contest"];
+
+    private readonly IProducer<byte[]?, byte[]?> _producer =
+        KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "forger"), NullLogger.Instance);
+    private readonly SigningKeys _attacker = SigningKeys.Of(SigningKeys.Generate(Producers.Settlement));
+    private readonly List<Forgery> _sent = [];
+    private readonly Lock _gate = new();
+    private int _next;
+
+    private sealed record Forgery(string Kind, int Partition, long Offset, string PayoutId, bool Replayed);
+
+    public int Sent
+    {
+        get { lock (_gate) return _sent.Count; }
+    }
+
+    /// <summary>Forges one order every <paramref name="every"/> on average until cancelled.</summary>
+    public async Task RunAsync(TimeSpan every, Action<string> log, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(every * (0.5 + random.NextDouble()), ct);
+                log($"[chaos] forged order: {await SendAsync(Kinds[_next++ % Kinds.Count], ct)}");
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One of each kind, once the slate is paid (a replay then has genuine orders to copy).</summary>
+    public async Task SendOneOfEachAsync(Action<string> log, CancellationToken ct)
+    {
+        foreach (var kind in Kinds) log($"[campaign] forged order: {await SendAsync(kind, ct)}");
+    }
+
+    private async Task<string> SendAsync(string kind, CancellationToken ct)
+    {
+        var contest = contests[random.Next(contests.Count)];
+        var player = players[random.Next(players.Count)];
+        var net = 100L * (1 + random.Next(600));
+        var payoutId = "forged_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
+        var order = new PrizePayoutOrdered(payoutId, contest, "entry_forged_" + player, player, 1, net, 0, net, "USD");
+        var message = OutgoingMessage.Create(Topics.PayoutsDue, contest,
+            new Envelope(payoutId, PrizePayoutOrdered.MessageType, PrizePayoutOrdered.SchemaVersion, payoutId, null, DateTimeOffset.UtcNow), order);
+        IReadOnlyList<Header> headers = message.Headers;
+        byte[]? key = message.Key, body = message.Payload;
+        var replayed = false;
+        switch (kind)
+        {
+            case "wrong key":
+                headers = _attacker.SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
+                break;
+            case "wrong producer":
+                headers = world.Sign(Producers.Ingestion, Topics.PayoutsDue, key, body, headers);
+                break;
+            case "replayed onto another contest":
+                // A genuine order is one that verifies: Settlement's, not one of the forgeries before it.
+                var genuine = world.ReadRecords(Topics.PayoutsDue).LastOrDefault(r =>
+                    r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t) && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
+                    && world.Keys.Verifier().Refusal(Topics.PayoutsDue, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
+                if (genuine is null) return await SendAsync("unsigned", ct);
+                var from = Encoding.UTF8.GetString(genuine.Message.Key ?? []);
+                contest = contests.FirstOrDefault(c => c != from) ?? from + "-elsewhere";
+                (key, body, headers) = (Encoding.UTF8.GetBytes(contest), genuine.Message.Value, IncomingMessage.HeadersOf(genuine.Message.Headers));
+                payoutId = Encoding.UTF8.GetString(genuine.Message.Headers.GetLastBytes(MessageHeaders.MessageId));
+                (player, net, replayed) = ("(as ordered)", 0, true);
+                kind = $"{kind} ({from} → {contest})";
+                break;
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var r = await _producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = key, Value = body, Headers = KafkaClients.Headers(headers) }, ct);
+                lock (_gate) _sent.Add(new Forgery(kind, r.Partition.Value, r.Offset.Value, payoutId, replayed));
+                return string.Create(CultureInfo.InvariantCulture, $"{kind}: {payoutId} to {player}{(replayed ? "" : $" for {net / 100}.{net % 100:00}")} in {contest} at payouts.due/{r.Partition.Value}@{r.Offset.Value}");
+            }
+            catch (ProduceException<byte[]?, byte[]?>) when (attempt < 5)
+            {
+                // The broker is down for a moment (a fault of the campaign's own): the forger tries again.
+                await Task.Delay(1_000, ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits (at most <paramref name="patience"/>) until every forgery is dead-lettered; returns how
+    /// many were refused as unauthenticated, and how many were paid by Stripe's own records.
+    /// </summary>
+    public async Task<(int Refused, int Paid, IReadOnlyList<string> Problems)> CheckAsync(IReadOnlyList<RecordedTransfer> transfers, TimeSpan patience, CancellationToken ct)
+    {
+        List<Forgery> sent;
+        lock (_gate) sent = [.. _sent];
+        var watch = Stopwatch.StartNew();
+        var refused = new HashSet<Forgery>();
+        var problems = new List<string>();
+        while (true)
+        {
+            refused.Clear();
+            problems.Clear();
+            var letters = world.ReadRecords(Topics.DeadLetter(Topics.PayoutsDue)).Select(r => (Where: Text(r, MessageHeaders.DeadLetterOriginalTopic) + "/" +
+                Text(r, MessageHeaders.DeadLetterOriginalPartition) + "@" + Text(r, MessageHeaders.DeadLetterOriginalOffset), Reason: Text(r, MessageHeaders.DeadLetterReason))).ToList();
+            foreach (var f in sent)
+            {
+                var letter = letters.FirstOrDefault(l => l.Where == string.Create(CultureInfo.InvariantCulture, $"{Topics.PayoutsDue}/{f.Partition}@{f.Offset}"));
+                if (letter.Reason is null) problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered");
+                else if (!letter.Reason.StartsWith(MessageVerifier.Refused, StringComparison.Ordinal)) problems.Add($"forged order ({f.Kind}) dead-lettered for '{letter.Reason}', not as unauthenticated");
+                else refused.Add(f);
+            }
+            if (problems.Count == 0 || watch.Elapsed > patience) break;
+            await Task.Delay(1_000, ct);
+        }
+        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.Count());
+        // A forged id paid at all is a forged payment; a replayed genuine id paid more than once is one too.
+        var paid = sent.Where(f => !f.Replayed).Sum(f => byPayout.GetValueOrDefault(f.PayoutId))
+            + sent.Where(f => f.Replayed).Select(f => f.PayoutId).Distinct().Sum(id => Math.Max(0, byPayout.GetValueOrDefault(id) - 1));
+        return (refused.Count, paid, problems);
+    }
+
+    private static string? Text(ConsumeResult<byte[]?, byte[]?> r, string header) =>
+        r.Message.Headers.TryGetLastBytes(header, out var b) ? Encoding.UTF8.GetString(b) : null;
+
+    public void Dispose() => _producer.Dispose();
+}
