@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -8,7 +9,11 @@ namespace ContestPipeline.Payout.Handlers;
 /// <summary>
 /// A prize order from Settlement: recorded once (the payout id is the key), waiting for the
 /// transfer job. Nothing is sent to Stripe here: the consume transaction stays short, and the
-/// Stripe call happens between two recorded states.
+/// Stripe call happens between two recorded states. It is applied only while it is still
+/// valid, however late it comes (a re-drive, a replay): not a second prize for an entry that
+/// has one under another id, and not for an entry whose fee this pipeline refunded; those are
+/// dead-lettered with a critical alert. Everything else about whether it may be paid is for
+/// the gates to decide when it is due (freezes, limits, review).
 /// </summary>
 public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdered>
 {
@@ -29,6 +34,13 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
                     $"player {order.PlayerId} vs {existing.PlayerId}); the first order stands");
             return;
         }
+        if (await PayoutStore.PayoutOfEntryAsync(context, order.EntryId) is { } other)
+            throw new MessageRejectedException($"payout {order.PayoutId}: entry {order.EntryId} already has prize {other}; one prize per entry",
+                AlertSeverities.Critical);
+        if (order.PaymentIntentId is not null && await RefundStore.ExistsForPaymentAsync(context, order.PaymentIntentId))
+            throw new MessageRejectedException(
+                $"payout {order.PayoutId}: the entry fee {order.PaymentIntentId} of entry {order.EntryId} was refunded by this pipeline; its prize is not paid",
+                AlertSeverities.Critical);
         var now = context.Clock.GetUtcNow();
         await PayoutStore.InsertAsync(context, new PayoutRow
         {
