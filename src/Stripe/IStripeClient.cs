@@ -11,7 +11,7 @@ namespace ContestPipeline.Stripe;
 /// </summary>
 public interface IStripeClient
 {
-    /// <summary>GET /v1/payment_intents/{id}</summary>
+    /// <summary>GET /v1/payment_intents/{id}?expand[]=latest_charge: the intent and the charge that collected it (refunded? disputed?).</summary>
     Task<StripePaymentIntent> GetPaymentIntentAsync(string id, CancellationToken ct = default);
 
     /// <summary>POST /v1/refunds</summary>

@@ -12,7 +12,7 @@ namespace ContestPipeline.Stripe;
 /// Stripe's REST API over an injected HttpClient: Bearer auth with the secret key, a pinned
 /// Stripe-Version, form-encoded bodies, snake_case JSON. Every request first takes a token
 /// from a <see cref="TokenBucket"/> so the platform stays under Stripe's rate limit by
-/// design. Transient failures (429, 5xx, no response) are retried with exponential backoff
+/// design. Transient failures (429, 409, 5xx, no response) are retried with exponential backoff
 /// and jitter up to <see cref="StripeClientOptions.AttemptsMax"/>, and every retry of a POST
 /// carries the same Idempotency-Key, so it returns the first result instead of acting twice.
 /// </summary>
@@ -69,8 +69,9 @@ public sealed class StripeClient : IStripeClient
         _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = clock }.AddTimeout(options.AttemptTimeout).Build();
     }
 
+    /// <summary>The PaymentIntent with its latest charge expanded, so a refund or dispute of it is seen in the same read.</summary>
     public Task<StripePaymentIntent> GetPaymentIntentAsync(string id, CancellationToken ct = default) =>
-        GetAsync<StripePaymentIntent>($"v1/payment_intents/{Segment(id)}", null, ct);
+        GetAsync<StripePaymentIntent>($"v1/payment_intents/{Segment(id)}", new StripeForm().Add("expand[]", "latest_charge"), ct);
 
     public Task<StripeRefund> CreateRefundAsync(RefundCreate refund, string idempotencyKey, CancellationToken ct = default) =>
         PostAsync<StripeRefund>("v1/refunds", new StripeForm()
@@ -164,10 +165,28 @@ public sealed class StripeClient : IStripeClient
             ResilienceContextPool.Shared.Return(context);
         }
 
-        if (response.Status is >= 200 and < 300)
-            return JsonSerializer.Deserialize<T>(response.Body, StripeJson.Options)
-                ?? throw new JsonException($"Stripe answered {method} /{pathAndQuery} with null");
+        if (response.Status is >= 200 and < 300) return Read<T>(response, method, pathAndQuery);
         throw ToException(response);
+    }
+
+    /// <summary>
+    /// A 2xx body as <typeparamref name="T"/>. One that does not read is a StripeException
+    /// naming the field (never a JsonException escaping into a job, which would stop the
+    /// worker on every retry): Stripe acted, and the caller decides what an unknown answer means.
+    /// </summary>
+    private static T Read<T>(StripeResponse response, HttpMethod method, string pathAndQuery)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(response.Body, StripeJson.Options) ?? throw new JsonException("the body is null");
+        }
+        catch (JsonException e)
+        {
+            var where = e.Path is { Length: > 0 } path ? path : "$";
+            throw new StripeException(response.Status, StripeErrorTypes.UnreadableResponse, null, null, where,
+                $"Stripe's answer to {method} /{pathAndQuery} does not read as a {typeof(T).Name}: {StripeJson.Problem(e)}",
+                response.RequestId, isRetryable: false, e);
+        }
     }
 
     /// <summary>One try at a request: a token from the bucket, then the send under the attempt timeout.</summary>
@@ -195,14 +214,17 @@ public sealed class StripeClient : IStripeClient
     private sealed record StripeResponse(int Status, string Body, string? RequestId, bool? ShouldRetry);
 
     /// <summary>
-    /// Whether a Stripe answer is worth sending again, checked in this order: Stripe's own
-    /// Stripe-Should-Retry: false wins; a 400 or 409 (bad request, idempotency conflict)
-    /// never succeeds on a resend; Stripe-Should-Retry: true; then 429 and 5xx.
+    /// Whether a Stripe answer is worth sending again (always under the same idempotency key),
+    /// checked in this order: Stripe's own Stripe-Should-Retry: false wins; a 400 (a bad
+    /// request, or the key used with other parameters) never succeeds on a resend; a 409 is
+    /// Stripe saying that a request with this key is still being processed, so the resend
+    /// gets that request's result once it finishes; Stripe-Should-Retry: true; then 429 and 5xx.
     /// </summary>
     public static bool IsRetryable(int httpStatus, bool? stripeShouldRetry)
     {
         if (stripeShouldRetry == false) return false;
-        if (httpStatus is 400 or 409) return false;
+        if (httpStatus == 400) return false;
+        if (httpStatus == 409) return true;
         if (stripeShouldRetry == true) return true;
         return httpStatus is 429 or >= 500;
     }

@@ -12,6 +12,13 @@ public static class StripeErrorTypes
 
     /// <summary>No response came back (connection failure or attempt timeout): the request may or may not have been applied.</summary>
     public const string ApiConnectionError = "api_connection_error";
+
+    /// <summary>
+    /// The client's own: Stripe answered 2xx but the body does not read as the object the
+    /// call returns (the field is in <see cref="StripeException.Param"/>). Stripe did what
+    /// was asked; what it answered is not known.
+    /// </summary>
+    public const string UnreadableResponse = "unreadable_response";
 }
 
 /// <summary>Error codes of Stripe's that callers branch on.</summary>
@@ -26,6 +33,9 @@ public static class StripeErrorCodes
     public const string ParameterMissing = "parameter_missing";
     public const string ParameterUnknown = "parameter_unknown";
     public const string ParameterInvalidInteger = "parameter_invalid_integer";
+
+    /// <summary>409: another request with the same Idempotency-Key is still being processed. Retried under the same key.</summary>
+    public const string IdempotencyKeyInUse = "idempotency_key_in_use";
 }
 
 /// <summary>
@@ -46,6 +56,19 @@ public sealed class StripeException : Exception, IClassifiedFailure
     public string? RequestId { get; }
 
     public bool IsRetryable { get; }
+
+    /// <summary>
+    /// Stripe answered, and its answer is final for this idempotency key: it refused the
+    /// request outright (400, 402, 404), so nothing was made under the key and nothing ever
+    /// will be (Stripe replays the refusal for 24 hours). Only such a refusal lets a caller
+    /// try again under a new key. Not final: no answer, 429, 5xx, 409 (the key is still in
+    /// flight), an idempotency_error (the key was used with other parameters: something may
+    /// exist under it), an authentication failure, and a 2xx that could not be read.
+    /// </summary>
+    public bool IsFinalRefusal => HttpStatus is 400 or 402 or 404 && Type != StripeErrorTypes.IdempotencyError;
+
+    /// <summary>Stripe answered 2xx with a body that could not be read: it acted, and the field is in <see cref="Param"/>.</summary>
+    public bool IsUnreadableAnswer => Type == StripeErrorTypes.UnreadableResponse;
 
     public StripeException(int httpStatus, string type, string? code, string? declineCode, string? param,
         string message, string? requestId, bool isRetryable, Exception? inner = null)

@@ -38,6 +38,7 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
     private readonly Dictionary<string, Payout> _payouts = new(StringComparer.Ordinal);
     private readonly List<EventRecord> _events = [];
     private readonly Dictionary<(string ApiKey, string Key), Saved> _idempotency = [];
+    private readonly HashSet<(string ApiKey, string Key)> _inFlight = [];
     private readonly List<RecordedRequest> _requests = [];
 
     private sealed record Saved(string Method, string Path, string Parameters, DateTimeOffset At, Reply Reply, string RequestId);
@@ -61,44 +62,88 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
 
     /// <summary>
     /// Stripe's idempotency: a key seen within the retention with the same endpoint and
-    /// parameters replays the saved answer; with anything else it is refused; otherwise the
-    /// operation runs and its answer is saved, unless it was refused before running.
+    /// parameters replays the saved answer; with anything else it is refused (400
+    /// idempotency_error); a key whose first request is still executing is answered 409
+    /// (retry later, same key); otherwise the operation runs and its answer is saved, unless
+    /// it was refused before running.
     /// </summary>
     public Reply Execute(string apiKey, string method, string path, string? key, ApiParams parameters, string requestId,
         Func<ApiCall, JsonObject> operation)
     {
         lock (_gate)
         {
-            var now = options.Clock.GetUtcNow();
-            if (key is not null)
-            {
-                if (key.Length > StripeClient.IdempotencyKeyLengthMax)
-                    return ErrorReply(ApiError.Parameter("idempotency_key_too_long", "Idempotency-Key",
-                        $"Idempotency keys are at most {StripeClient.IdempotencyKeyLengthMax} characters."));
-                if (_idempotency.TryGetValue((apiKey, key), out var saved) && now - saved.At < options.IdempotencyKeyRetention)
-                {
-                    if (saved.Method == method && saved.Path == path && saved.Parameters == parameters.Canonical)
-                        return saved.Reply with { Replayed = true, OriginalRequest = saved.RequestId };
-                    return ErrorReply(new ApiError(400, StripeErrorTypes.IdempotencyError,
-                        $"Keys for idempotent requests can only be used with the same parameters they were first used with. " +
-                        $"Try using a key other than '{key}' if you meant to execute a different request.",
-                        beforeExecution: true));
-                }
-            }
-
-            Reply reply;
-            try
-            {
-                reply = new Reply(200, Serialize(operation(new ApiCall(parameters, key, requestId))));
-            }
-            catch (ApiError e)
-            {
-                reply = ErrorReply(e);
-                if (e.BeforeExecution) return reply;
-            }
-            if (key is not null) _idempotency[(apiKey, key)] = new Saved(method, path, parameters.Canonical, now, reply, requestId);
-            return reply;
+            return Admit(apiKey, method, path, key, parameters) ?? Run(apiKey, method, path, key, parameters, requestId, operation);
         }
+    }
+
+    /// <summary>
+    /// As <see cref="Execute"/>, for a request that takes <paramref name="duration"/> to run:
+    /// its key is held in flight meanwhile, so a request with the same key gets 409, as from
+    /// Stripe. The client going away does not stop it (Stripe finishes what it started).
+    /// </summary>
+    public async Task<Reply> ExecuteSlowlyAsync(string apiKey, string method, string path, string? key, ApiParams parameters, string requestId,
+        Func<ApiCall, JsonObject> operation, TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            if (Admit(apiKey, method, path, key, parameters) is { } early) return early;
+            if (key is not null) _inFlight.Add((apiKey, key));
+        }
+        try
+        {
+            await Task.Delay(duration, CancellationToken.None);
+        }
+        finally
+        {
+            lock (_gate)
+                if (key is not null) _inFlight.Remove((apiKey, key));
+        }
+        lock (_gate) return Run(apiKey, method, path, key, parameters, requestId, operation);
+    }
+
+    /// <summary>Stripe's 409 while another request with the key is being processed; saves nothing.</summary>
+    public static Reply KeyInFlight(string? key) => ErrorReply(new ApiError(409, StripeErrorTypes.IdempotencyError,
+        $"There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, " +
+        $"and the other request is still going through): {key}. Please try again later.",
+        StripeErrorCodes.IdempotencyKeyInUse, beforeExecution: true));
+
+    /// <summary>The idempotency answer that comes before running (a replay, a conflict, a key in flight, a bad key), or null to run. Under the lock.</summary>
+    private Reply? Admit(string apiKey, string method, string path, string? key, ApiParams parameters)
+    {
+        if (key is null) return null;
+        if (key.Length > StripeClient.IdempotencyKeyLengthMax)
+            return ErrorReply(ApiError.Parameter("idempotency_key_too_long", "Idempotency-Key",
+                $"Idempotency keys are at most {StripeClient.IdempotencyKeyLengthMax} characters."));
+        if (_inFlight.Contains((apiKey, key))) return KeyInFlight(key);
+        var now = options.Clock.GetUtcNow();
+        if (_idempotency.TryGetValue((apiKey, key), out var saved) && now - saved.At < options.IdempotencyKeyRetention)
+        {
+            if (saved.Method == method && saved.Path == path && saved.Parameters == parameters.Canonical)
+                return saved.Reply with { Replayed = true, OriginalRequest = saved.RequestId };
+            return ErrorReply(new ApiError(400, StripeErrorTypes.IdempotencyError,
+                $"Keys for idempotent requests can only be used with the same parameters they were first used with. " +
+                $"Try using a key other than '{key}' if you meant to execute a different request.",
+                beforeExecution: true));
+        }
+        return null;
+    }
+
+    /// <summary>Runs the operation and saves its answer under the key. Under the lock.</summary>
+    private Reply Run(string apiKey, string method, string path, string? key, ApiParams parameters, string requestId,
+        Func<ApiCall, JsonObject> operation)
+    {
+        Reply reply;
+        try
+        {
+            reply = new Reply(200, Serialize(operation(new ApiCall(parameters, key, requestId))));
+        }
+        catch (ApiError e)
+        {
+            reply = ErrorReply(e);
+            if (e.BeforeExecution) return reply;
+        }
+        if (key is not null) _idempotency[(apiKey, key)] = new Saved(method, path, parameters.Canonical, options.Clock.GetUtcNow(), reply, requestId);
+        return reply;
     }
 
     public static Reply ErrorReply(ApiError error) => new(error.Status, Serialize(error.Body()));
@@ -107,8 +152,16 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
 
     public JsonObject GetPaymentIntent(string id, ApiCall call)
     {
-        call.Params.Expect();
-        return Find(_paymentIntents, id, "payment_intent", "intent").ToJson();
+        var p = call.Params.Expect("expand[]");
+        var intent = Find(_paymentIntents, id, "payment_intent", "intent");
+        var json = intent.ToJson();
+        foreach (var field in (p.Text("expand[]") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (field != "latest_charge")
+                throw ApiError.Parameter("parameter_invalid_string", "expand", $"This property cannot be expanded ({field}).");
+            if (intent.ChargeId is not null) json["latest_charge"] = intent.ChargeJson();
+        }
+        return json;
     }
 
     public JsonObject CreateRefund(ApiCall call)
@@ -425,6 +478,11 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
                 _refundLog.Select(r => new RecordedRefund(r.Id, r.PaymentIntent.Id, r.Amount,
                     r.PaymentIntent.Currency, r.IdempotencyKey, r.Metadata, r.Created)).ToList());
         }
+    }
+
+    public IReadOnlyList<string> KeysInFlight()
+    {
+        lock (_gate) return [.. _inFlight.Select(k => k.Key)];
     }
 
     public IReadOnlyList<RecordedRequest> Requests()

@@ -15,6 +15,13 @@ public enum StripeFaultKind
     AppliedThenDelayed,
     /// <summary>The request waits <see cref="StripeFault.Delay"/> before it is handled.</summary>
     Latency,
+    /// <summary>
+    /// The request starts executing and takes <see cref="StripeFault.Delay"/> to finish, its
+    /// Idempotency-Key held in flight meanwhile: a request with the same key gets 409, as from Stripe.
+    /// </summary>
+    SlowExecution,
+    /// <summary>409 idempotency_key_in_use, as Stripe answers while another request with the same key is in flight; nothing is applied.</summary>
+    KeyInFlight,
 }
 
 /// <summary>

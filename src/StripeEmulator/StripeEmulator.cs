@@ -133,6 +133,9 @@ public sealed class StripeEmulator : IAsyncDisposable
     /// <summary>Every transfer, reversal and refund ever made, with idempotency keys and metadata.</summary>
     public StripeEmulatorLedger Ledger() => _state.Ledger();
 
+    /// <summary>The idempotency keys of requests still executing (see <see cref="StripeFaultKind.SlowExecution"/>).</summary>
+    public IReadOnlyList<string> KeysInFlight() => _state.KeysInFlight();
+
     /// <summary>Every /v1 request answered, in order.</summary>
     public IReadOnlyList<RecordedRequest> Requests() => _state.Requests();
 

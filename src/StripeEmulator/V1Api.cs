@@ -76,6 +76,9 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
                     "Sorry, something went wrong (injected).")),
                 StripeFaultKind.ServiceUnavailable => EmulatorState.ErrorReply(new ApiError(503, StripeErrorTypes.ApiError,
                     "Stripe is temporarily unavailable (injected).")),
+                StripeFaultKind.KeyInFlight => EmulatorState.KeyInFlight(key),
+                StripeFaultKind.SlowExecution => await state.ExecuteSlowlyAsync(apiKey, method, path, key, await ReadParamsAsync(ctx), requestId,
+                    operation, fault.Delay!.Value),
                 _ => state.Execute(apiKey, method, path, key, await ReadParamsAsync(ctx), requestId, operation),
             };
         }

@@ -35,6 +35,8 @@ public enum EntryOutcome
     PaymentForAnotherContest,
     /// <summary>The PaymentIntent's metadata player_id names another player, or none.</summary>
     PaymentForAnotherPlayer,
+    /// <summary>The charge that collected the payment was refunded (any of it) or is disputed, or could not be read with it.</summary>
+    PaymentRefundedOrDisputed,
     PaymentAmountMismatch,
     PaymentCurrencyMismatch,
     LineupInvalid,
@@ -111,6 +113,8 @@ public static class EntryChecks
     /// The others never refund. <see cref="AlreadyEntered"/> and <see cref="Ok"/> keep the
     /// money as an entry; <see cref="PaymentAlreadyUsed"/> is an entry or a refund already;
     /// <see cref="PaymentNotFound"/> and <see cref="PaymentNotSucceeded"/> took no money.
+    /// <see cref="PaymentRefundedOrDisputed"/> has given the money back already, or is in dispute
+    /// (a refund beside a chargeback would return it twice).
     /// <see cref="PaymentForAnotherContest"/> and <see cref="PaymentForAnotherPlayer"/> are
     /// not refunded here: the metadata, written at checkout, says what that money paid for,
     /// and it was not this submission. It may be, or become, an accepted entry elsewhere;
@@ -174,6 +178,14 @@ public static class EntryChecks
             return (EntryOutcome.PaymentForAnotherPlayer, paidPlayer is null
                 ? $"PaymentIntent {pi} metadata has no {MetadataPlayerId}; expected {Show.Quote(s.PlayerId)}"
                 : $"PaymentIntent {pi} metadata {MetadataPlayerId} is {Show.Quote(paidPlayer)}, not {Show.Quote(s.PlayerId)}");
+        // amount_received says what was collected, not what stayed: a refund or a dispute of
+        // the charge takes it back, so the charge is read with the intent and checked too.
+        if (payment.Charge is not { } charge)
+            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi} has no charge that could be read with it (latest_charge {Show.Quote(payment.LatestCharge?.Id)})");
+        if (charge.Disputed)
+            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi}'s charge {charge.Id} is disputed");
+        if (charge.Refunded || charge.AmountRefunded > 0)
+            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi}'s charge {charge.Id} was refunded ({Show.N(charge.AmountRefunded)} of {Show.N(charge.Amount)})");
         // amount_received, not amount: it is what was actually collected.
         if (payment.AmountReceived != contest.EntryFeeMinor)
             return (EntryOutcome.PaymentAmountMismatch, $"PaymentIntent {pi} amount_received {Show.N(payment.AmountReceived)} is not contest {s.ContestId}'s entryFeeMinor {Show.N(contest.EntryFeeMinor)}");

@@ -56,6 +56,12 @@ public sealed class EntrySubmittedHandler(IStripeClient stripe) : MessageHandler
         {
             return null;
         }
+        catch (StripeException e) when (e.IsUnreadableAnswer)
+        {
+            // Asking again gets the same answer: the submission waits in the dead letters
+            // (with the field that did not read) for a fix and a re-drive.
+            throw new MessageRejectedException($"PaymentIntent {paymentIntentId} could not be read from Stripe: {e.Message}");
+        }
         catch (StripeException e) when (e.IsRetryable || e.HttpStatus == 0)
         {
             throw new TransientDependencyException("Stripe", e);

@@ -43,7 +43,8 @@ public sealed record CampaignOptions
 
 /// <summary>The figures of one run; <see cref="Passed"/> when every invariant held.</summary>
 public sealed record CampaignResult(
-    int Seed, int Contests, int Entries, int WorkerKills, int CrashPointsArmed, int CrashPointDeaths, int BrokerFaults, int StripeFaults, int PostgresRestarts,
+    int Seed, int Contests, int Entries, int WorkerKills, int CrashPointsArmed, int CrashPointDeaths, int BrokerFaults, int StripeFaults, int Stripe409s,
+    int PostgresRestarts,
     int TransfersExpected, int TransfersMade, int DuplicateTransfers, int MissingTransfers, int DoubleRefunds, int MissingRefunds,
     int LedgerProblems, int PoolMismatches, int HashMismatches, int Unfinished, IReadOnlyList<string> Problems, TimeSpan Elapsed)
 {
@@ -59,7 +60,7 @@ public sealed record CampaignResult(
 
     public string Figures => string.Create(CultureInfo.InvariantCulture,
         $"contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
-        $"stripe faults {StripeFaults} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
+        $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
         $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · unfinished {Unfinished} · " +
@@ -87,10 +88,12 @@ public sealed record CampaignEvidence(
 /// Many contests at once through every worker as separate OS processes, while workers are
 /// SIGKILLed and restarted (some armed with crash points between a Stripe call and its
 /// record, or a commit and its offset), brokers go down and up, partition leaders move,
-/// requests fail, Stripe answers 429 and 500 and drops answers to requests it applied,
-/// webhooks arrive twice, late and out of order, Postgres restarts once, and forged prize
-/// orders (<see cref="ForgedOrders"/>) land on payouts.due. At the end
-/// every invariant is checked against the Stripe server's own records and the ledger. The
+/// requests fail, Stripe answers 429, 500 and 409 (a key still in flight), runs money requests
+/// slowly with their key in flight, drops answers to requests it applied, webhooks arrive
+/// twice, late and out of order, Postgres restarts once, and forged prize orders
+/// (<see cref="ForgedOrders"/>) land on payouts.due. At the end every invariant is
+/// checked against the Stripe server's own records and the ledger (and that no payout or
+/// refund moved to a new idempotency key after a 409). The
 /// seed fixes the slate and the fault schedule (timing still varies between runs).
 /// </summary>
 public sealed class FaultCampaign(CampaignOptions o)
@@ -132,6 +135,10 @@ public sealed class FaultCampaign(CampaignOptions o)
             [PayoutOptions.Settings.DailyAmountMaxMinor] = "100000000",
             [PayoutOptions.Settings.MonthlyAmountMaxMinor] = "100000000",
             [PayoutOptions.Settings.NewAccountMaxMinor] = "100000000",
+            [PayoutOptions.Settings.SuspiciousDayCountMin] = "100000",
+            [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "10000",
+            [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "100000000",
+            [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "0",
             [PayoutOptions.Settings.RetryDelayBaseMs] = "300",
             [PayoutOptions.Settings.LeaseMs] = "3000",
             [PayoutOptions.Settings.AccountRecheckMs] = "1000",
@@ -414,8 +421,17 @@ public sealed class FaultCampaign(CampaignOptions o)
     {
         _stripeFaults++;
         var path = paths[random.Next(paths.Length)];
-        switch (random.Next(6))
+        var money = random.Next(2) == 0 ? "/v1/transfers" : "/v1/refunds";
+        switch (random.Next(8))
         {
+            case 6:
+                // 409: Stripe still processing a request with the key; retried under the same key.
+                stripe.InjectFault(new StripeFault(StripeFaultKind.KeyInFlight, "POST", money, Count: 1 + random.Next(6)));
+                break;
+            case 7:
+                // A slow request holds its key in flight: a worker killed meanwhile comes back to a 409.
+                stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", money, Delay: TimeSpan.FromMilliseconds(1_000 + random.Next(4_000))));
+                break;
             case 0: stripe.InjectFault(new StripeFault(StripeFaultKind.RateLimited, "*", path, Count: 1 + random.Next(3))); break;
             case 1: stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "*", path, Count: 1 + random.Next(3))); break;
             case 2: stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", random.Next(2) == 0 ? "/v1/transfers" : "/v1/refunds")); break;
@@ -484,6 +500,11 @@ public sealed class FaultCampaign(CampaignOptions o)
             ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance}");
         foreach (var p in ledgerProblems) Require(false, "ledger: " + p);
 
+        // Stripe's 409 (a key still in flight) is retried under the same key: no payout or refund
+        // may send under another key after one, only after a refusal with Stripe's final answer.
+        var (conflicts, movedAfter409) = KeysAfterConflicts(stripe.Requests());
+        Require(movedAfter409.Count == 0, $"{movedAfter409.Count} payouts moved to a new idempotency key after a 409: {string.Join(", ", movedAfter409.Take(5))}");
+
         // 5. The standings: every contest's hash equals the scoring engine's recomputation from the inputs sent.
         var hashMismatches = 0;
         var hashesCompared = 0;
@@ -511,12 +532,29 @@ public sealed class FaultCampaign(CampaignOptions o)
             [.. await conn.QueryAsync<(string, string, long, string)>("SELECT journal_id, account, amount_minor, currency FROM settlement.postings")],
             [.. world.Read(Topics.ContestLifecycle).Where(m => m.Type == ContestSettled.MessageType)],
             hashesCompared);
-        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults, _postgresRestarts,
+        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults,
+            conflicts, _postgresRestarts,
             transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates, refunds.Missing,
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
         {
             Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
         };
+    }
+
+    /// <summary>How many money requests Stripe answered 409, and which payouts sent under another key after one.</summary>
+    private static (int Conflicts, List<string> Moved) KeysAfterConflicts(IReadOnlyList<RecordedRequest> requests)
+    {
+        var posts = requests.Where(r => r.Method == "POST" && r.Path is "/v1/transfers" or "/v1/refunds" && r.IdempotencyKey is not null).ToList();
+        static string Subject(string key) => key.Split(':')[0];
+        var moved = new List<string>();
+        for (var i = 0; i < posts.Count; i++)
+        {
+            if (posts[i].Status != 409) continue;
+            var key = posts[i].IdempotencyKey!;
+            if (posts.Skip(i + 1).Any(p => Subject(p.IdempotencyKey!) == Subject(key) && p.IdempotencyKey != key && !moved.Contains(Subject(key))))
+                moved.Add(Subject(key));
+        }
+        return (posts.Count(p => p.Status == 409), moved);
     }
 
     private void Require(bool ok, string problem)

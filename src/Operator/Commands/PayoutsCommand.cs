@@ -15,8 +15,9 @@ namespace ContestPipeline.Operator.Commands;
 /// <summary>
 /// cpctl payouts: list payouts from Payout's own tables, and release or reject a held (or
 /// failed) one. A decision is a message on payouts.due that names the payout only, so an
-/// operator can never change an amount or a recipient; Payout applies it through its inbox
-/// and says what became of it on payouts.status (or in an alert when it no longer fits).
+/// operator can never change an amount or a recipient, and the hold it decides with the
+/// payout's version; Payout applies it through its inbox to that hold only and says what
+/// became of it on payouts.status (or dead-letters it with the reason when it is stale).
 /// </summary>
 public static class PayoutsCommand
 {
@@ -26,14 +27,14 @@ public static class PayoutsCommand
         if (settings is null) return await Fail("payouts", error!);
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string PlayerId, long Amount, string Currency, string State, string? Hold, string Reason)>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, reason FROM payout.payouts
+        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string PlayerId, long Amount, string Currency, string State, string? Hold, int Version, string Reason)>("""
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason FROM payout.payouts
             WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state) AND (@contest::text IS NULL OR contest_id = @contest)
             ORDER BY contest_id, payout_id
             """, new { state, contest })).ToList();
-        Console.WriteLine($"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} reason");
+        Console.WriteLine($"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} {"version",7} reason");
         foreach (var r in rows)
-            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} {(Currency.TryParse(r.Currency, out var c) ? new Money(r.Amount, c).ToString() : r.Amount + " " + r.Currency),12} {r.State + (r.Hold is null ? "" : ":" + r.Hold),-22} {r.Reason}");
+            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} {(Currency.TryParse(r.Currency, out var c) ? new Money(r.Amount, c).ToString() : r.Amount + " " + r.Currency),12} {r.State + (r.Hold is null ? "" : ":" + r.Hold),-22} {r.Version,7} {r.Reason}");
         Console.WriteLine($"{rows.Count} payouts");
         return 0;
     }
@@ -46,8 +47,8 @@ public static class PayoutsCommand
             return await Fail(decision, "--operator and --reason are required: every decision says who made it and why");
         try
         {
-            var decisionId = await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
-            Console.WriteLine($"{decision} of payout {payoutId} sent as decision {decisionId}; follow it with: cpctl payouts list");
+            var (decisionId, hold, version) = await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
+            Console.WriteLine($"{decision} of payout {payoutId} ({hold} at version {version}) sent as decision {decisionId}; follow it with: cpctl payouts list");
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or StartupException)
@@ -56,19 +57,24 @@ public static class PayoutsCommand
         }
     }
 
-    /// <summary>Publishes the decision (after checking that the payout exists and is one a decision can move); returns its id.</summary>
-    public static async Task<string> SendDecisionAsync(PipelineSettings settings, string payoutId, string decision, string @operator, string reason,
-        CancellationToken ct)
+    /// <summary>
+    /// Publishes the decision (after checking that the payout exists and is one a decision can
+    /// move), naming the hold it decides and the payout's version as read now, so Payout
+    /// applies it to that hold only; returns its id, and the hold and version it names.
+    /// </summary>
+    public static async Task<(string DecisionId, string Hold, int Version)> SendDecisionAsync(PipelineSettings settings, string payoutId, string decision,
+        string @operator, string reason, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var payout = await conn.QueryFirstOrDefaultAsync<(string ContestId, string State)?>(
-            "SELECT contest_id, state FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
+        var payout = await conn.QueryFirstOrDefaultAsync<(string ContestId, string State, string? HoldKind, int Version)?>(
+            "SELECT contest_id, state, hold_kind, version FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
         if (payout is not { } p) throw new InvalidOperationException($"no payout {payoutId}");
         if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Submitting)
             throw new InvalidOperationException($"payout {payoutId} is {p.State}: there is nothing to {decision}");
         var decisionId = Guid.NewGuid().ToString("N");
-        var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason, DateTimeOffset.UtcNow);
+        var hold = p.State == PayoutStates.Held && p.HoldKind is not null ? p.HoldKind : p.State;
+        var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason, DateTimeOffset.UtcNow, hold, p.Version);
         var id = PayoutReviewDecided.MessageIdFor(decisionId);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
             new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null, body.DecidedAt), body);
@@ -77,7 +83,7 @@ public static class PayoutsCommand
         message = message with { Headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload) };
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
         await producer.ProduceAsync(Topics.PayoutsDue, KafkaClients.Message(message), ct);
-        return decisionId;
+        return (decisionId, hold, p.Version);
     }
 
     private static PipelineSettings? Settings(out string? error)

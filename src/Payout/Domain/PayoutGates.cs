@@ -1,13 +1,19 @@
+using System.Globalization;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Payout.Domain;
 
-/// <summary>What the gates know about one payout at dispatch time.</summary>
+/// <summary>
+/// What the gates know about one payout at dispatch time. <see cref="Waived"/> is what
+/// operators' releases waived (<see cref="Waivers"/>); <see cref="Freezes"/> the freezes in
+/// force on the entry fee behind the prize (a dispute's id, or a refund made outside the
+/// pipeline).
+/// </summary>
 public sealed record GateInput(
     long AmountMinor,
-    bool Released,
-    bool PaymentFrozen,
+    IReadOnlyCollection<string> Waived,
+    IReadOnlyList<string> Freezes,
     RecipientView? Recipient,
     RecipientActivity Activity,
     long? BalanceLeftMinor);
@@ -16,10 +22,21 @@ public sealed record GateInput(
 public sealed record RecipientView(string AccountId, bool CanReceive, DateTimeOffset AccountCreatedAt);
 
 /// <summary>
-/// The recipient's payouts already sent or being sent: in the rolling 24 hours (count, amount,
-/// and when the oldest of them leaves the window) and in this calendar month (UTC).
+/// The recipient's other payouts already sent or being sent: in the rolling 24 hours (count,
+/// amount, and when the oldest of them leaves the window), in this calendar month (UTC), and
+/// ever (count and amount: their lifetime winnings), and when the last of them went.
 /// </summary>
-public sealed record RecipientActivity(int DayCount, long DayAmountMinor, DateTimeOffset? DayOldestAt, long MonthAmountMinor);
+public sealed record RecipientActivity(
+    int DayCount,
+    long DayAmountMinor,
+    DateTimeOffset? DayOldestAt,
+    long MonthAmountMinor,
+    int LifetimeCount = 0,
+    long LifetimeAmountMinor = 0,
+    DateTimeOffset? LastAt = null)
+{
+    public static RecipientActivity None { get; } = new(0, 0, null, 0);
+}
 
 public abstract record GateDecision
 {
@@ -30,49 +47,118 @@ public abstract record GateDecision
 }
 
 /// <summary>
-/// The checks a payout passes before its transfer is sent, in order: a frozen entry fee, an
-/// account that can receive, then (unless an operator released it) the maximum single payout,
-/// the review threshold, the new-account cap, the monthly amount, the daily count and amount;
-/// last the platform balance. Pure: the dispatcher gathers the input and acts on the decision.
+/// What an operator's release waives: the gate of the hold it released, by kind, and for a
+/// frozen prize the freezes it saw, by id. A freeze that arrives after the release is not
+/// waived, so it holds the prize again.
+/// </summary>
+public static class Waivers
+{
+    public static string Freeze(string freezeId) => "freeze:" + freezeId;
+
+    /// <summary>What releasing a hold of <paramref name="kind"/> waives, given the freezes in force when it was released.</summary>
+    public static IReadOnlyList<string> ForRelease(string kind, IReadOnlyList<string> freezesInForce) => kind switch
+    {
+        HoldKinds.Frozen => [.. freezesInForce.Select(Freeze)],
+        HoldKinds.Review or HoldKinds.Limit or HoldKinds.NewAccount or HoldKinds.Velocity => [kind],
+        // The balance and the account are never waived: a release only lets the payout try again.
+        _ => [],
+    };
+}
+
+/// <summary>
+/// The checks a payout passes before its transfer is sent, in order: a freeze on the entry
+/// fee, an account that can receive, then (each unless an operator's release waived it) the
+/// maximum single payout, review (the review threshold and the suspicious patterns), the
+/// new-account cap, the monthly amount, the daily count and amount and the spacing between
+/// two payouts to one recipient; last the platform balance. Pure: the dispatcher gathers the
+/// input and acts on the decision.
 /// </summary>
 public static class PayoutGates
 {
     public static GateDecision Evaluate(GateInput p, PayoutOptions o, DateTimeOffset now)
     {
-        if (p.PaymentFrozen && !p.Released)
-            return new GateDecision.Hold(HoldKinds.Frozen, "the entry fee behind this prize was refunded or disputed", null);
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(o);
+        var frozen = p.Freezes.Where(f => !p.Waived.Contains(Waivers.Freeze(f))).ToList();
+        if (frozen.Count > 0)
+            return new GateDecision.Hold(HoldKinds.Frozen,
+                $"the entry fee behind this prize was refunded or disputed ({string.Join(", ", frozen.Select(Describe))})", null);
         if (p.Recipient is null)
             return new GateDecision.AwaitAccount("the winner has no connected account yet");
         if (!p.Recipient.CanReceive)
             return new GateDecision.AwaitAccount($"account {p.Recipient.AccountId} cannot receive transfers yet (onboarding not finished)");
 
-        if (!p.Released)
-        {
-            if (p.AmountMinor > o.MaxSingleMinor)
-                return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of {o.MaxSingleMinor}", null);
-            if (p.AmountMinor > o.ReviewThresholdMinor)
-                return new GateDecision.Hold(HoldKinds.Review, $"{p.AmountMinor} is above the review threshold of {o.ReviewThresholdMinor}", null);
-            var ageEnds = p.Recipient.AccountCreatedAt + o.NewAccountAge;
-            if (p.AmountMinor > o.NewAccountMaxMinor && now < ageEnds)
-                return new GateDecision.Hold(HoldKinds.NewAccount,
-                    $"{p.AmountMinor} is above the cap of {o.NewAccountMaxMinor} for accounts younger than {o.NewAccountAge.TotalDays:0} days", ageEnds);
-            if (checked(p.Activity.MonthAmountMinor + p.AmountMinor) > o.MonthlyAmountMaxMinor)
-                return new GateDecision.Hold(HoldKinds.Limit,
-                    $"the recipient's payouts this month would reach {p.Activity.MonthAmountMinor + p.AmountMinor}, above {o.MonthlyAmountMaxMinor}", null);
-            var windowFrees = (p.Activity.DayOldestAt ?? now) + TimeSpan.FromHours(24);
-            if (p.Activity.DayCount >= o.DailyCountMax)
-                return new GateDecision.Hold(HoldKinds.Velocity,
-                    $"the recipient already has {p.Activity.DayCount} payouts in 24 hours (at most {o.DailyCountMax})", windowFrees);
-            if (checked(p.Activity.DayAmountMinor + p.AmountMinor) > o.DailyAmountMaxMinor)
-                return new GateDecision.Hold(HoldKinds.Velocity,
-                    $"the recipient's payouts in 24 hours would reach {p.Activity.DayAmountMinor + p.AmountMinor}, above {o.DailyAmountMaxMinor}", windowFrees);
-        }
+        var a = p.Activity;
+        if (!p.Waived.Contains(HoldKinds.Limit) && p.AmountMinor > o.MaxSingleMinor)
+            return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of {o.MaxSingleMinor}", null);
+        if (!p.Waived.Contains(HoldKinds.Review) && ReviewReasons(p.AmountMinor, a, o) is { Count: > 0 } review)
+            return new GateDecision.Hold(HoldKinds.Review, string.Join("; ", review), null);
+        var ageEnds = p.Recipient.AccountCreatedAt + o.NewAccountAge;
+        if (!p.Waived.Contains(HoldKinds.NewAccount) && p.AmountMinor > o.NewAccountMaxMinor && now < ageEnds)
+            return new GateDecision.Hold(HoldKinds.NewAccount,
+                $"{p.AmountMinor} is above the cap of {o.NewAccountMaxMinor} for accounts younger than {o.NewAccountAge.TotalDays.ToString("0", CultureInfo.InvariantCulture)} days", ageEnds);
+        if (!p.Waived.Contains(HoldKinds.Limit) && checked(a.MonthAmountMinor + p.AmountMinor) > o.MonthlyAmountMaxMinor)
+            return new GateDecision.Hold(HoldKinds.Limit,
+                $"the recipient's payouts this month would reach {a.MonthAmountMinor + p.AmountMinor}, above {o.MonthlyAmountMaxMinor}", null);
+        if (!p.Waived.Contains(HoldKinds.Velocity) && Velocity(p.AmountMinor, a, o, now) is { } velocity)
+            return velocity;
 
         if (p.BalanceLeftMinor is { } left && left < p.AmountMinor)
             return new GateDecision.Hold(HoldKinds.Balance,
                 $"the platform's available balance ({left} after this round's other payouts) cannot cover {p.AmountMinor}", now + o.BalanceRecheck);
         return new GateDecision.Submit(p.Recipient.AccountId);
     }
+
+    /// <summary>
+    /// Why an operator should look at this payout first: above the review threshold, or one
+    /// of the suspicious patterns (a payout that would be the n-th in 24 hours, a first payout
+    /// above its cap, a payout that is most of what the recipient ever won). Every reason
+    /// that applies, so a release is made knowing all of them.
+    /// </summary>
+    public static IReadOnlyList<string> ReviewReasons(long amountMinor, RecipientActivity a, PayoutOptions o)
+    {
+        var reasons = new List<string>();
+        if (amountMinor > o.ReviewThresholdMinor)
+            reasons.Add($"{amountMinor} is above the review threshold of {o.ReviewThresholdMinor}");
+        if (a.DayCount + 1 >= o.SuspiciousDayCountMin)
+            reasons.Add($"suspicious: it would be the recipient's payout number {a.DayCount + 1} in 24 hours (review from {o.SuspiciousDayCountMin})");
+        if (a.LifetimeCount == 0 && amountMinor > o.SuspiciousFirstPayoutMinor)
+            reasons.Add($"suspicious: a first payout of {amountMinor}, above {o.SuspiciousFirstPayoutMinor}");
+        var lifetime = checked(a.LifetimeAmountMinor + amountMinor);
+        if (a.LifetimeCount > 0 && checked(amountMinor * 10_000) > checked(lifetime * o.SuspiciousLifetimeShareBp))
+            reasons.Add($"suspicious: {amountMinor} is more than {o.SuspiciousLifetimeShareBp / 100} % of the recipient's lifetime winnings of {lifetime}");
+        return reasons;
+    }
+
+    /// <summary>The daily count and amount, then the spacing since the last payout: each holds until the time it frees up.</summary>
+    private static GateDecision.Hold? Velocity(long amountMinor, RecipientActivity a, PayoutOptions o, DateTimeOffset now)
+    {
+        var windowFrees = (a.DayOldestAt ?? now) + TimeSpan.FromHours(24);
+        if (a.DayCount >= o.DailyCountMax)
+            return new GateDecision.Hold(HoldKinds.Velocity,
+                $"the recipient already has {a.DayCount} payouts in 24 hours (at most {o.DailyCountMax})", windowFrees);
+        if (checked(a.DayAmountMinor + amountMinor) > o.DailyAmountMaxMinor)
+            return new GateDecision.Hold(HoldKinds.Velocity,
+                $"the recipient's payouts in 24 hours would reach {a.DayAmountMinor + amountMinor}, above {o.DailyAmountMaxMinor}", windowFrees);
+        if (a.LastAt is { } last && now < last + o.RecipientPayoutSpacing)
+            return new GateDecision.Hold(HoldKinds.Velocity,
+                $"the recipient was paid at {last.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}; payouts to one recipient are at least {o.RecipientPayoutSpacing.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s apart",
+                last + o.RecipientPayoutSpacing);
+        return null;
+    }
+
+    private static string Describe(string freezeId) =>
+        freezeId.StartsWith(Freezes.RefundedPrefix, StringComparison.Ordinal) ? "refunded outside the pipeline" : "dispute " + freezeId;
+}
+
+/// <summary>How a freeze on an entry fee is named: a dispute by its id, a refund made outside the pipeline by the charge's refunded total.</summary>
+public static class Freezes
+{
+    public const string RefundedPrefix = "refunded:";
+    public const string Disputed = "disputed";
+    public const string Refunded = "refunded";
+
+    public static string OfRefund(long amountRefundedMinor) => RefundedPrefix + amountRefundedMinor.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>What a connected account can do, as Payout needs it.</summary>
@@ -82,6 +168,6 @@ public static class Recipients
     public static bool CanReceive(StripeAccount account)
     {
         ArgumentNullException.ThrowIfNull(account);
-        return account.Capabilities.Transfers == StripeAccountCapabilities.Active;
+        return account.Capabilities?.Transfers == StripeAccountCapabilities.Active;
     }
 }

@@ -7,7 +7,10 @@ namespace ContestPipeline.Payout.Domain;
 /// Payout limits and pacing. Amounts are minor units of the payout's currency (the limits
 /// are set for the platform's currency). Defaults are the source system's: $10,000 max
 /// single payout, review above $5,000, 3 payouts and $25,000 per recipient per rolling
-/// 24 hours, $100,000 per calendar month, $1,000 for accounts younger than 30 days.
+/// 24 hours, $100,000 per calendar month, $1,000 for accounts younger than 30 days; its
+/// suspicious patterns held for review (a 5th payout in 24 hours, a payout above 80 % of
+/// the recipient's lifetime winnings, a first payout above $2,000); and at least 5 minutes
+/// between two payouts to one recipient.
 /// Each can be set by its setting in <see cref="Settings"/>, e.g.
 /// CONTESTPIPELINE_PAYOUT_REVIEW_THRESHOLD_MINOR=50000.
 /// </summary>
@@ -21,13 +24,32 @@ public sealed record PayoutOptions
     public long NewAccountMaxMinor { get; init; } = 1_000_00;
     public TimeSpan NewAccountAge { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>A payout that would be the recipient's n-th in the rolling 24 hours, n at least this, is held for review.</summary>
+    public int SuspiciousDayCountMin { get; init; } = 5;
+
+    /// <summary>
+    /// A payout to a recipient paid before that is more than this share (basis points) of
+    /// their lifetime winnings, this payout included, is held for review. 10,000 turns it off.
+    /// </summary>
+    public int SuspiciousLifetimeShareBp { get; init; } = 8_000;
+
+    /// <summary>A recipient's first payout above this is held for review.</summary>
+    public long SuspiciousFirstPayoutMinor { get; init; } = 2_000_00;
+
+    /// <summary>The least time between two payouts to one recipient; a payout sooner waits (a velocity hold that resumes by itself).</summary>
+    public TimeSpan RecipientPayoutSpacing { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Most payouts (and refunds) claimed per round.</summary>
     public int BatchSize { get; init; } = 50;
 
-    /// <summary>How long a claim keeps other dispatchers off a row while its Stripe call runs.</summary>
+    /// <summary>
+    /// How long a claim keeps other dispatchers off a row. The claiming worker renews it every
+    /// third of this while the row's Stripe call (retries included) runs, so another instance
+    /// never takes a payout that is mid-call; a worker that dies lets its rows go after this long.
+    /// </summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Rounds of retryable failures (each after the client's own bounded retries) before a payout fails for an operator.</summary>
@@ -64,6 +86,10 @@ public sealed record PayoutOptions
         public const string MonthlyAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_MONTHLY_AMOUNT_MAX_MINOR";
         public const string NewAccountMaxMinor = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_MAX_MINOR";
         public const string NewAccountAgeSeconds = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_AGE_SECONDS";
+        public const string SuspiciousDayCountMin = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_DAY_COUNT_MIN";
+        public const string SuspiciousLifetimeShareBp = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_LIFETIME_SHARE_BP";
+        public const string SuspiciousFirstPayoutMinor = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_FIRST_PAYOUT_MINOR";
+        public const string RecipientPayoutSpacingSeconds = "CONTESTPIPELINE_PAYOUT_RECIPIENT_PAYOUT_SPACING_SECONDS";
         public const string RoundsMax = "CONTESTPIPELINE_PAYOUT_ROUNDS_MAX";
         public const string RetryDelayBaseMs = "CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS";
         public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
@@ -87,6 +113,10 @@ public sealed record PayoutOptions
             MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
             NewAccountMaxMinor = Setting.Long(configuration, Settings.NewAccountMaxMinor, o.NewAccountMaxMinor, 0, AmountSettingMaxMinor),
             NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
+            SuspiciousDayCountMin = Setting.Int(configuration, Settings.SuspiciousDayCountMin, o.SuspiciousDayCountMin, 1, 1_000_000),
+            SuspiciousLifetimeShareBp = Setting.Int(configuration, Settings.SuspiciousLifetimeShareBp, o.SuspiciousLifetimeShareBp, 1, 10_000),
+            SuspiciousFirstPayoutMinor = Setting.Long(configuration, Settings.SuspiciousFirstPayoutMinor, o.SuspiciousFirstPayoutMinor, 0, AmountSettingMaxMinor),
+            RecipientPayoutSpacing = Setting.Seconds(configuration, Settings.RecipientPayoutSpacingSeconds, o.RecipientPayoutSpacing, TimeSpan.Zero, TimeSpan.FromDays(1)),
             RoundsMax = Setting.Int(configuration, Settings.RoundsMax, o.RoundsMax, 1, 100),
             RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),

@@ -15,7 +15,7 @@ namespace ContestPipeline.Payout.Extensions;
 /// <summary>
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
 /// payouts.due, Stripe's events in from stripe.events; the jobs that make the Stripe calls
-/// (refunds, onboarding, account reads, prize transfers), each between two transactions; what
+/// (refunds, onboarding, account and transfer reads, prize transfers), each between two transactions; what
 /// became of each order out on payouts.status.
 /// </summary>
 public static class PayoutWorker
@@ -29,7 +29,8 @@ public static class PayoutWorker
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Name + ".orders", [Topics.PayoutsDue], _ =>
                 [new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler()]),
-            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], _ => [StripeEventReceivedHandler.WithEveryFamily()]),
+            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], sp =>
+                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
         ])
     {
         Services = (services, _) =>
@@ -39,12 +40,13 @@ public static class PayoutWorker
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<RefreshAccountsJob>();
+            services.AddSingleton<ReadTransfersJob>();
             services.AddSingleton<SendTransfersJob>();
         },
         Jobs = sp =>
         [
             sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
-            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(), sp.GetRequiredService<SendTransfersJob>(),
         ],
     };
 }

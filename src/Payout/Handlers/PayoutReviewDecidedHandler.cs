@@ -1,6 +1,5 @@
-using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Extensions;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,27 +7,43 @@ namespace ContestPipeline.Payout.Handlers;
 
 /// <summary>
 /// An operator's release or reject. It can only move a payout: amount and recipient are not
-/// in the message. A decision that no longer fits (the payout was paid meanwhile) changes
-/// nothing and says so in an alert.
+/// in the message. It names the hold it decides and the payout's version as the operator saw
+/// them, and applies only to that: a decision that is stale (the payout moved on since: it
+/// was paid, held for something else, or decided already), replayed or re-driven later is
+/// refused with its reason (dead-lettered, with an alert), never applied to a hold the
+/// operator did not see. A release waives the hold it released and nothing after it: for a
+/// frozen prize, the freezes in force when it was released, so a refund or dispute that
+/// arrives later freezes the prize again.
 /// </summary>
 public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDecided>
 {
     public override async Task HandleAsync(PayoutReviewDecided d, HandlerContext context, CancellationToken ct)
     {
-        var payout = await PayoutStore.FindAsync(context, d.PayoutId)
-                     ?? throw new MessageRejectedException($"review decision {d.DecisionId}: unknown payout {d.PayoutId}");
+        if (d.Decision is not (PayoutReviewDecided.Release or PayoutReviewDecided.Reject))
+            throw Refused(d, $"decision '{d.Decision}' is neither release nor reject");
+        var payout = await PayoutStore.FindAsync(context, d.PayoutId) ?? throw Refused(d, $"unknown payout {d.PayoutId}");
+        if (d.HoldKind is null || d.PayoutVersion is null)
+            throw Refused(d, "it names no hold and version; send it with cpctl payouts release|reject, which names the hold it decides");
+        var current = Hold(payout);
+        if (current != d.HoldKind || payout.Version != d.PayoutVersion)
+            throw Refused(d, $"stale: it decides payout {payout.PayoutId} {d.HoldKind} at version {d.PayoutVersion}, and the payout is {current} " +
+                $"at version {payout.Version} now (decided or changed since); look again with cpctl payouts list and decide anew");
+
         var now = context.Clock.GetUtcNow();
         var by = $"{d.Decision} by {d.Operator}: {d.Reason}";
         switch (d.Decision)
         {
             case PayoutReviewDecided.Release when payout.State == PayoutStates.Failed && payout.ReversedMinor > 0:
-                Ignored(context, d, payout, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
-                break;
+                throw Refused(d, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
             case PayoutReviewDecided.Release when payout.State is PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount:
-                // Released payouts skip the review and limit gates, never the account or the balance.
+                // A release waives the gate of the hold it released, never the account or the balance.
+                var waived = payout.State == PayoutStates.Held
+                    ? Waivers.ForRelease(payout.HoldKind!, await PayoutStore.FreezesInForceAsync(context, payout.PaymentIntentId))
+                    : [];
                 await PayoutStore.SaveAsync(context, payout, payout with
                 {
-                    State = PayoutStates.Waiting, HoldKind = null, Reason = by, Released = true, Rounds = 0, NextAttemptAt = now,
+                    State = PayoutStates.Waiting, HoldKind = null, Reason = by, Released = true, Waived = [.. payout.Waived.Union(waived, StringComparer.Ordinal)],
+                    Rounds = 0, NextAttemptAt = now,
                 });
                 break;
             case PayoutReviewDecided.Reject when payout.State is PayoutStates.Waiting or PayoutStates.Held or PayoutStates.Failed
@@ -39,15 +54,14 @@ public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDeci
                 PayoutStore.PublishFact(context, payout, PayoutRejected.MessageIdFor(payout.PayoutId),
                     new PayoutRejected(payout.PayoutId, payout.ContestId, payout.PlayerId, withheld, payout.Currency, d.Operator, d.Reason, now));
                 break;
-            case PayoutReviewDecided.Release or PayoutReviewDecided.Reject:
-                Ignored(context, d, payout, $"the payout is {payout.State}");
-                break;
             default:
-                throw new MessageRejectedException($"review decision {d.DecisionId}: decision '{d.Decision}' is neither release nor reject");
+                throw Refused(d, $"the payout is {payout.State}: there is nothing to {d.Decision}");
         }
     }
 
-    private static void Ignored(HandlerContext context, PayoutReviewDecided d, PayoutRow payout, string why) =>
-        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "review_decision_ignored", payout.PayoutId,
-            $"{d.Decision} of payout {payout.PayoutId} by {d.Operator} changed nothing: {why}", d.DecisionId);
+    /// <summary>What a decision names as the hold it decides: the hold kind of a held payout, otherwise its state.</summary>
+    public static string Hold(PayoutRow payout) => payout.State == PayoutStates.Held ? payout.HoldKind! : payout.State;
+
+    private static MessageRejectedException Refused(PayoutReviewDecided d, string why) =>
+        new($"{d.Decision} of payout {d.PayoutId} by {d.Operator} (decision {d.DecisionId}) refused: {why}");
 }

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -9,7 +10,11 @@ namespace ContestPipeline.Payout.Handlers;
 /// A prize order from Settlement: recorded once (the payout id is the key), waiting for the
 /// transfer job, and only within what Settlement authorized for its contest
 /// (<see cref="ContestPayoutsAuthorized"/>); beyond that it is refused with a critical alert. Nothing is sent to Stripe here: the consume transaction stays short, and the
-/// Stripe call happens between two recorded states.
+/// Stripe call happens between two recorded states. It is applied only while it is still
+/// valid, however late it comes (a re-drive, a replay): not a second prize for an entry that
+/// has one under another id, and not for an entry whose fee this pipeline refunded; those are
+/// dead-lettered with a critical alert. Everything else about whether it may be paid is for
+/// the gates to decide when it is due (freezes, limits, review).
 /// </summary>
 public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdered>
 {
@@ -30,6 +35,13 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
                     $"player {order.PlayerId} vs {existing.PlayerId}); the first order stands");
             return;
         }
+        if (await PayoutStore.PayoutOfEntryAsync(context, order.EntryId) is { } other)
+            throw new MessageRejectedException($"payout {order.PayoutId}: entry {order.EntryId} already has prize {other}; one prize per entry",
+                AlertSeverities.Critical);
+        if (order.PaymentIntentId is not null && await RefundStore.ExistsForPaymentAsync(context, order.PaymentIntentId))
+            throw new MessageRejectedException(
+                $"payout {order.PayoutId}: the entry fee {order.PaymentIntentId} of entry {order.EntryId} was refunded by this pipeline; its prize is not paid",
+                AlertSeverities.Critical);
         // Only within what Settlement authorized for the contest: count and net total, never beyond.
         await AuthorizationStore.TakeAsync(context, order);
         var now = context.Clock.GetUtcNow();

@@ -1,10 +1,18 @@
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Payout.Handlers;
 
-/// <summary>A refund order (cancelled contest, or a payment Ingestion would not accept): recorded once per PaymentIntent, for the refund job.</summary>
+/// <summary>
+/// A refund order (cancelled contest, or a payment Ingestion would not accept): recorded once
+/// per PaymentIntent, for the refund job. It is applied only while it is still valid, however
+/// late it comes (a re-drive, a replay): a payment whose entry won a prize that is not
+/// rejected is not refunded (the player would get the fee back and the prize), and the order
+/// is dead-lettered with a critical alert.
+/// </summary>
 public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
 {
     public override async Task HandleAsync(RefundOrdered order, HandlerContext context, CancellationToken ct)
@@ -13,6 +21,12 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
             throw new MessageRejectedException($"refund {order.RefundId}: amount {order.AmountMinor} is not positive");
         if (order.RefundId != RefundOrdered.RefundIdFor(order.PaymentIntentId))
             throw new MessageRejectedException($"refund {order.RefundId}: id is not the one of payment {order.PaymentIntentId}");
+        var prizes = await PayoutStore.OfPaymentAsync(context, order.PaymentIntentId,
+            [.. PayoutLifecycle.States.Where(s => s != PayoutStates.Rejected)]);
+        if (prizes.Count > 0)
+            throw new MessageRejectedException(
+                $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for an entry that won prize {prizes[0].PayoutId} ({prizes[0].State}); " +
+                "a prize's entry fee is refunded only once the prize is rejected", AlertSeverities.Critical);
         await RefundStore.InsertAsync(context, order, context.Incoming!.Envelope.MessageId);
     }
 }

@@ -22,7 +22,7 @@ public sealed class StripeBankPayoutEvents : IStripeEventFamily
         var status = e.Type == "payout.paid" ? "paid" : "failed";
         var failureCode = StripeEvents.Text(obj, "failure_code");
         await PayoutStore.UpsertBankPayoutAsync(context, id, account,
-            obj.TryGetProperty("amount", out var a) && a.TryGetInt64(out var v) ? v : 0L, StripeEvents.Text(obj, "currency") ?? "", status, failureCode);
+            StripeEvents.Long(obj, "amount") ?? 0L, StripeEvents.Text(obj, "currency") ?? "", status, failureCode);
         if (status == "failed")
         {
             var player = await PayoutStore.PlayerOfAccountAsync(context, account);

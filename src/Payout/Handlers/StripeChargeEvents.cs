@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -10,8 +11,11 @@ namespace ContestPipeline.Payout.Handlers;
 
 /// <summary>
 /// Entry-fee charges refunded or disputed outside the pipeline freeze the prizes won with
-/// them (charge.refunded, charge.dispute.created); a dispute closed as won lets them go again
-/// (charge.dispute.closed).
+/// them (charge.refunded, charge.dispute.created); a dispute closed as won lifts its freeze
+/// (charge.dispute.closed). Each refund (by the charge's refunded total) and each dispute (by
+/// its id) is a freeze of its own, so an operator's release of a frozen prize waives the
+/// freezes it saw and a later one holds the prize again. The events come in any order: a
+/// dispute closed before its created event arrived stays closed.
 /// </summary>
 public sealed class StripeChargeEvents : IStripeEventFamily
 {
@@ -19,58 +23,83 @@ public sealed class StripeChargeEvents : IStripeEventFamily
 
     public Task<string> HandleAsync(StripeEvent e, HandlerContext context) => e.Type switch
     {
-        "charge.refunded" => RefundedAsync(context, e.Data.Object),
-        "charge.dispute.created" => DisputeCreatedAsync(context, e.Data.Object),
-        _ => DisputeClosedAsync(context, e.Data.Object),
+        "charge.refunded" => RefundedAsync(context, e, e.Data.Object),
+        "charge.dispute.created" => DisputeCreatedAsync(context, e, e.Data.Object),
+        _ => DisputeClosedAsync(context, e, e.Data.Object),
     };
 
-    private static async Task<string> RefundedAsync(HandlerContext context, JsonElement charge)
+    private static async Task<string> RefundedAsync(HandlerContext context, StripeEvent e, JsonElement charge)
     {
         var paymentIntent = StripeEvents.Text(charge, "payment_intent");
         if (paymentIntent is null) return "charge without a payment intent";
         if (await RefundStore.ExistsForPaymentAsync(context, paymentIntent)) return "a refund this pipeline made";
-        return await FreezeAsync(context, paymentIntent, "refunded", null,
-            $"the entry fee {paymentIntent} was refunded outside the pipeline (the ledger does not show it): its prize waits for an operator");
+        var refunded = StripeEvents.Long(charge, "amount_refunded") ?? 0L;
+        if (refunded <= 0) throw new MessageRejectedException($"event {e.Id} (charge.refunded): charge {StripeEvents.Text(charge, "id")} has no amount_refunded");
+        return await FreezeAsync(context, paymentIntent, Freezes.OfRefund(refunded), Freezes.Refunded,
+            $"the entry fee {paymentIntent} was refunded outside the pipeline ({refunded} of it; the ledger does not show it): its prize waits for an operator");
     }
 
-    private static async Task<string> DisputeCreatedAsync(HandlerContext context, JsonElement dispute)
+    private static async Task<string> DisputeCreatedAsync(HandlerContext context, StripeEvent e, JsonElement dispute)
     {
         var paymentIntent = StripeEvents.Text(dispute, "payment_intent");
         if (paymentIntent is null) return "dispute without a payment intent";
-        return await FreezeAsync(context, paymentIntent, "disputed", StripeEvents.Text(dispute, "id"),
-            $"the entry fee {paymentIntent} is disputed ({StripeEvents.Text(dispute, "reason")}): its prize waits until the dispute closes");
+        var disputeId = StripeEvents.Text(dispute, "id")!;
+        return await FreezeAsync(context, paymentIntent, disputeId, Freezes.Disputed,
+            $"the entry fee {paymentIntent} is disputed ({disputeId}, {StripeEvents.Text(dispute, "reason")}): its prize waits until the dispute closes");
     }
 
-    private static async Task<string> FreezeAsync(HandlerContext context, string paymentIntent, string cause, string? disputeId, string message)
+    /// <summary>
+    /// Records the freeze; the payment's prizes that are waiting or held for another reason
+    /// are held for it now (a release that came before it did not waive it), and one already
+    /// sent is a critical alert.
+    /// </summary>
+    private static async Task<string> FreezeAsync(HandlerContext context, string paymentIntent, string freezeId, string cause, string message)
     {
-        if (!await PayoutStore.FreezeAsync(context, paymentIntent, cause, disputeId)) return "already frozen";
+        if (!await PayoutStore.FreezeAsync(context, paymentIntent, freezeId, cause)) return $"{freezeId} known already";
         var sent = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Submitting, PayoutStates.Paid]);
         var late = sent.Count > 0 ? $"; prize {string.Join(", ", sent.Select(p => p.PayoutId))} was already sent" : "";
         context.RaiseAlert(PayoutWorker.Name, sent.Count > 0 ? AlertSeverities.Critical : AlertSeverities.Warning, "entry_fee_" + cause, paymentIntent,
-            message + late, $"{paymentIntent}:{disputeId ?? cause}");
-        return "frozen: " + cause;
+            message + late, $"{paymentIntent}:{freezeId}");
+        var waiting = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Waiting, PayoutStates.Held, PayoutStates.AwaitingAccount]);
+        var held = 0;
+        foreach (var payout in waiting)
+        {
+            await PayoutStore.SaveAsync(context, payout, payout with
+            {
+                State = PayoutStates.Held, HoldKind = HoldKinds.Frozen, Reason = $"frozen: {message}", NextAttemptAt = context.Clock.GetUtcNow(),
+            });
+            held++;
+        }
+        return $"frozen: {freezeId} ({held} payouts held)";
     }
 
-    private static async Task<string> DisputeClosedAsync(HandlerContext context, JsonElement dispute)
+    private static async Task<string> DisputeClosedAsync(HandlerContext context, StripeEvent e, JsonElement dispute)
     {
         var paymentIntent = StripeEvents.Text(dispute, "payment_intent");
-        var disputeId = StripeEvents.Text(dispute, "id");
+        var disputeId = StripeEvents.Text(dispute, "id")!;
         var status = StripeEvents.Text(dispute, "status");
         if (paymentIntent is null) return "dispute without a payment intent";
-        if (status != "won")
+        var won = status == "won";
+        if (!await PayoutStore.CloseDisputeAsync(context, paymentIntent, disputeId, won)) return $"dispute {disputeId} closed already";
+        if (!won)
         {
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "dispute_lost", paymentIntent,
-                $"dispute {disputeId} on entry fee {paymentIntent} closed as {status}: its prize stays frozen; release or reject it", disputeId ?? paymentIntent);
+                $"dispute {disputeId} on entry fee {paymentIntent} closed as {status}: its prize stays frozen; release or reject it", disputeId);
             return "dispute " + status + ": stays frozen";
         }
-        if (!await PayoutStore.ResolveDisputeWonAsync(context, paymentIntent, disputeId)) return "no open dispute to close";
+        // Lifted: the payment's frozen prizes go on unless another freeze still holds them.
+        var inForce = await PayoutStore.FreezesInForceAsync(context, paymentIntent);
         var now = context.Clock.GetUtcNow();
-        var held = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Held], HoldKinds.Frozen);
-        foreach (var payout in held)
+        var resumed = 0;
+        foreach (var payout in await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Held], HoldKinds.Frozen))
+        {
+            if (inForce.Any(f => !payout.Waived.Contains(Waivers.Freeze(f)))) continue;
             await PayoutStore.SaveAsync(context, payout, payout with
             {
                 State = PayoutStates.Waiting, HoldKind = null, Reason = $"dispute {disputeId} won", NextAttemptAt = now,
             });
-        return $"dispute won: {held.Count} payouts resumed";
+            resumed++;
+        }
+        return $"dispute won: {resumed} payouts resumed";
     }
 }

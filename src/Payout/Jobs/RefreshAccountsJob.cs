@@ -1,4 +1,6 @@
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -33,6 +35,20 @@ public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions optio
             catch (StripeException e) when (e.IsRetryable)
             {
                 throw new TransientDependencyException("Stripe", e);
+            }
+            catch (StripeException e) when (e.IsUnreadableAnswer)
+            {
+                // Reading it again gives the same answer: told once, and the request is done
+                // (the next account.updated asks again; the payouts keep waiting meanwhile).
+                await job.InTransactionAsync("account unreadable", async context =>
+                {
+                    context.Cause = Cause.Recorded(accountId, eventId);
+                    context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_account_unreadable", accountId,
+                        $"account {accountId} could not be read from Stripe: {e.Message}", $"{accountId}:{eventId}");
+                    await PayoutStore.CompleteAccountRefreshAsync(context, accountId, requestedAt);
+                    return true;
+                }, ct);
+                continue;
             }
             await job.InTransactionAsync("apply account", async context =>
             {

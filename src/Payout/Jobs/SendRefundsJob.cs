@@ -14,7 +14,9 @@ namespace ContestPipeline.Payout.Jobs;
 /// Sends ordered refunds of entry fees to Stripe, each between two transactions: the claim
 /// records it submitting (its idempotency key is the refund id), then Stripe is called, then
 /// the result is recorded. A crash in between leaves it submitting, and it is sent again under
-/// the same key once its lease runs out, so Stripe refunds once.
+/// the same key once its lease runs out, so Stripe refunds once. The lease is renewed while
+/// the round's calls run (<see cref="LeaseKeeper"/>), so another instance never sends a refund
+/// that is mid-call.
 /// </summary>
 public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash, ILogger<SendRefundsJob> logger) : IJob
 {
@@ -24,8 +26,14 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
         var claimed = await job.InTransactionAsync("claim refunds", context => RefundStore.ClaimDueAsync(context, options.Lease, options.BatchSize), ct);
-        foreach (var refund in claimed) await SendAsync(job, refund, ct);
-        return claimed.Count > 0;
+        if (claimed.Count == 0) return false;
+        await using var leases = LeaseKeeper.Start(job, claimed.Select(r => r.RefundId), options.Lease, RefundStore.RenewLeasesAsync, logger);
+        foreach (var refund in claimed)
+        {
+            await SendAsync(job, refund, ct);
+            leases.Done(refund.RefundId);
+        }
+        return true;
     }
 
     private async Task SendAsync(JobContext job, RefundRow refund, CancellationToken ct)
@@ -40,6 +48,13 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
             crash.Reach(CrashPoints.PayoutAfterStripeCall);
             stripeRefundId = created.Id;
             note = refund.Reason;
+        }
+        catch (StripeException e) when (e.IsUnreadableAnswer)
+        {
+            // Stripe answered 2xx: the refund was made, and only its id is unknown. Recording
+            // it as made keeps the ledger true; an operator reads the id from Stripe.
+            stripeRefundId = null;
+            note = $"{refund.Reason} (Stripe made the refund; its answer could not be read at {e.Param}: {e.Message})";
         }
         catch (StripeException e) when (e.Code == StripeErrorCodes.ChargeAlreadyRefunded)
         {

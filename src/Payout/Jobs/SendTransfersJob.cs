@@ -16,7 +16,12 @@ namespace ContestPipeline.Payout.Jobs;
 /// idempotency key, then Stripe is called, then the result is recorded. A crash in between
 /// leaves it submitting, and the next run sends it again under the same key, so Stripe
 /// transfers once; an attempt first sent more than <see cref="PayoutOptions.LookupAfter"/> ago
-/// is looked up on Stripe first (Stripe forgets keys after 24 hours).
+/// is looked up on Stripe first (Stripe forgets keys after 24 hours). The claims are renewed
+/// while the round's calls run (<see cref="LeaseKeeper"/>), so another instance never sends a
+/// payout that is mid-call. The key changes only after a refusal with Stripe's final answer
+/// (<see cref="StripeException.IsFinalRefusal"/>); a 409 (the key still in flight), a timeout,
+/// a 5xx or an answer that could not be read is retried, or failed for an operator, under
+/// the same key, so a release can never send a second transfer beside the first.
 /// </summary>
 public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash, ILogger<SendTransfersJob> logger) : IJob
 {
@@ -30,12 +35,34 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         var budget = new Dictionary<string, long>(StringComparer.Ordinal);
         if (currencies.Count > 0)
         {
-            var balance = await stripe.GetBalanceAsync(ct);
-            foreach (var c in currencies) budget[c] = balance.AvailableIn(c.ToLowerInvariant());
+            StripeBalance? balance = null;
+            try
+            {
+                balance = await stripe.GetBalanceAsync(ct);
+            }
+            catch (StripeException e) when (e.IsUnreadableAnswer)
+            {
+                // Not a reason to stop (and restart into the same answer): nothing is sent
+                // while the balance cannot be read, and an operator is told.
+                await job.InTransactionAsync("balance unreadable", context =>
+                {
+                    context.Cause = Cause.Clock(Name, "balance");
+                    context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_balance_unreadable", "balance",
+                        $"the platform's balance could not be read ({e.Message}); no prize is sent until it can be", e.Param ?? "$");
+                    return Task.FromResult(true);
+                }, ct);
+            }
+            foreach (var c in currencies) budget[c] = balance?.AvailableIn(c.ToLowerInvariant()) ?? 0;
         }
         var toSend = await job.InTransactionAsync("claim payouts", context => ClaimAsync(context, budget), ct);
-        foreach (var payout in toSend) await SendAsync(job, payout, ct);
-        return toSend.Count > 0;
+        if (toSend.Count == 0) return false;
+        await using var leases = LeaseKeeper.Start(job, toSend.Select(p => p.PayoutId), options.Lease, PayoutStore.RenewLeasesAsync, logger);
+        foreach (var payout in toSend)
+        {
+            await SendAsync(job, payout, ct);
+            leases.Done(payout.PayoutId);
+        }
+        return true;
     }
 
     private async Task<List<PayoutRow>> ClaimAsync(HandlerContext context, Dictionary<string, long> budget)
@@ -51,9 +78,9 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
                 continue;
             }
             var recipient = await PayoutStore.RecipientAsync(context, payout.PlayerId);
-            var frozen = payout.PaymentIntentId is not null && await PayoutStore.IsFrozenAsync(context, payout.PaymentIntentId);
+            var freezes = await PayoutStore.FreezesInForceAsync(context, payout.PaymentIntentId);
             var activity = await PayoutStore.ActivityAsync(context, payout, now);
-            var decision = PayoutGates.Evaluate(new GateInput(payout.AmountMinor, payout.Released, frozen, recipient, activity,
+            var decision = PayoutGates.Evaluate(new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity,
                 budget.TryGetValue(payout.Currency, out var left) ? left : null), options, now);
             switch (decision)
             {
@@ -151,13 +178,13 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     private async Task<bool> RecordFailureAsync(HandlerContext context, PayoutRow sent, StripeException e)
     {
         var payout = await PayoutStore.FindAsync(context, sent.PayoutId);
-        // Resolved meanwhile (a transfer.created event recorded it): nothing to do.
+        // Resolved meanwhile (a transfer event's read recorded it): nothing to do.
         if (payout is null || payout.State != PayoutStates.Submitting || payout.AttemptKey != sent.AttemptKey) return false;
         var now = context.Clock.GetUtcNow();
-        // A refusal with Stripe's answer in hand means no transfer was made under this key, and
-        // Stripe will replay the refusal for that key: the next attempt needs a new one.
+        // A refusal with Stripe's final answer in hand means nothing was made under this key,
+        // and Stripe will replay the refusal for it: the next attempt needs a new one.
         var nextKey = payout with { AttemptKey = null, SubmittedAt = null, KeyGeneration = payout.KeyGeneration + 1, LeaseUntil = null, Rounds = 0 };
-        if (e.Code == StripeErrorCodes.BalanceInsufficient)
+        if (e.IsFinalRefusal && e.Code == StripeErrorCodes.BalanceInsufficient)
         {
             var held = await PayoutStore.SaveAsync(context, payout, nextKey with
             {
@@ -166,7 +193,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
             RaiseHoldAlert(context, held, new GateDecision.Hold(HoldKinds.Balance, "Stripe refused it for insufficient balance", null));
             return true;
         }
-        if (e.Code == StripeErrorCodes.InsufficientCapabilitiesForTransfer)
+        if (e.IsFinalRefusal && e.Code == StripeErrorCodes.InsufficientCapabilitiesForTransfer)
         {
             await PayoutStore.MarkCannotReceiveAsync(context, payout.PlayerId);
             await PayoutStore.SaveAsync(context, payout, nextKey with
@@ -178,7 +205,9 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         var rounds = payout.Rounds + 1;
         if (e.IsRetryable && rounds < options.RoundsMax)
         {
-            logger.LogWarning("Payout {Payout} will be retried (round {Round}): {Error}", payout.PayoutId, rounds, e.Summary);
+            // 429, 409 (the key is still in flight at Stripe), 5xx or no answer, past the
+            // client's own retries: again later, under the same key.
+            logger.LogWarning("Payout {Payout} will be retried under key {Key} (round {Round}): {Error}", payout.PayoutId, payout.AttemptKey, rounds, e.Summary);
             await PayoutStore.SaveAsync(context, payout, payout with
             {
                 Rounds = rounds, Reason = "retrying: " + e.Summary, LeaseUntil = null,
@@ -186,11 +215,17 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
             });
             return true;
         }
-        // Permanent: a refusal, or retries ran out. When the outcome is unknown (no answer) the
-        // key is kept, so a release re-sends it and Stripe returns any transfer it made.
-        var failed = await PayoutStore.SaveAsync(context, payout, (e.IsRetryable ? payout with { LeaseUntil = null, Rounds = rounds } : nextKey) with
+        // For an operator: a final refusal (a new key for a release), or an outcome Stripe has
+        // not settled for us (retries ran out, the key was used with other parameters, an
+        // answer that could not be read). Then the key is kept, so a release re-sends it and
+        // Stripe answers with whatever it made under it: never a second transfer.
+        var why = e.IsFinalRefusal ? "Stripe refused it: "
+            : e.IsRetryable ? $"gave up after {rounds} rounds (key {payout.AttemptKey} kept): "
+            : e.IsUnreadableAnswer ? $"Stripe answered but the answer could not be read at {e.Param}; it may have made the transfer (key {payout.AttemptKey} kept): "
+            : $"Stripe's answer leaves the outcome open (key {payout.AttemptKey} kept): ";
+        var failed = await PayoutStore.SaveAsync(context, payout, (e.IsFinalRefusal ? nextKey : payout with { LeaseUntil = null, Rounds = rounds }) with
         {
-            State = PayoutStates.Failed, Reason = (e.IsRetryable ? $"gave up after {rounds} rounds: " : "Stripe refused it: ") + e.Summary,
+            State = PayoutStates.Failed, Reason = why + e.Summary,
         });
         context.Cause = payout.Cause;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_failed", payout.PayoutId,

@@ -9,6 +9,9 @@ using Dapper;
 
 namespace ContestPipeline.Payout.Store;
 
+/// <summary>A transfer to read from Stripe, as the event that asked left it.</summary>
+public sealed record TransferRead(string TransferId, string EventId, bool LegacyFailed, DateTimeOffset RequestedAt);
+
 /// <summary>A row of payout.payouts.</summary>
 public sealed record PayoutRow
 {
@@ -23,7 +26,10 @@ public sealed record PayoutRow
     public string? HoldKind { get; init; }
     public required string Reason { get; init; }
     public required int Version { get; init; }
+    /// <summary>An operator released it at least once (what each release waived is in <see cref="Waived"/>).</summary>
     public bool Released { get; init; }
+    /// <summary>What operators' releases waived: hold kinds and freezes (<see cref="Waivers"/>).</summary>
+    public string[] Waived { get; init; } = [];
     public string? AttemptKey { get; init; }
     public int KeyGeneration { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
@@ -42,7 +48,7 @@ public sealed record PayoutRow
 }
 
 /// <summary>
-/// Reads and writes payouts and what they depend on (recipients, frozen payments). Every
+/// Reads and writes payouts and what they depend on (recipients, freezes on entry fees, transfers to read). Every
 /// payout write is the whole mutable row against the version it was read at: a transition the
 /// lifecycle table forbids is a bug, and a row changed meanwhile is a conflict (retried). A
 /// change of state or hold publishes <see cref="PayoutStatusChanged"/> in the same transaction.
@@ -51,7 +57,7 @@ public static class PayoutStore
 {
     public const string Columns = """
         payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency, state, hold_kind, reason, version,
-        released, attempt_key, key_generation, submitted_at, rounds, next_attempt_at, lease_until, account_id, transfer_id,
+        released, waived, attempt_key, key_generation, submitted_at, rounds, next_attempt_at, lease_until, account_id, transfer_id,
         reversed_minor, ordered_at, paid_at, ordered_by
         """;
 
@@ -89,7 +95,7 @@ public static class PayoutStore
         var stored = after with { Version = before.Version + 1 };
         var updated = await context.Connection.ExecuteAsync("""
             UPDATE payout.payouts SET state = @State, hold_kind = @HoldKind, reason = @Reason, version = @Version, released = @Released,
-                attempt_key = @AttemptKey, key_generation = @KeyGeneration, submitted_at = @SubmittedAt, rounds = @Rounds,
+                waived = @Waived, attempt_key = @AttemptKey, key_generation = @KeyGeneration, submitted_at = @SubmittedAt, rounds = @Rounds,
                 next_attempt_at = @NextAttemptAt, lease_until = @LeaseUntil, account_id = @AccountId, transfer_id = @TransferId,
                 reversed_minor = @ReversedMinor, paid_at = @PaidAt, updated_at = @now
             WHERE payout_id = @PayoutId AND version = @expected
@@ -115,20 +121,41 @@ public static class PayoutStore
             """, new DynamicParameters(PayoutLifecycle.DueParameters(context.Clock.GetUtcNow())).With(new { submitting = PayoutStates.Submitting }),
             context.Transaction)];
 
-    /// <summary>The recipient's payouts sent or being sent, in the rolling 24 hours and this calendar month (UTC).</summary>
+    /// <summary>
+    /// The recipient's other payouts sent or being sent: in the rolling 24 hours, this calendar
+    /// month (UTC) and ever, and when the last one went.
+    /// </summary>
     public static async Task<RecipientActivity> ActivityAsync(HandlerContext context, PayoutRow payout, DateTimeOffset now)
     {
         var dayStart = now - TimeSpan.FromHours(24);
         var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var a = await context.Connection.QueryFirstAsync<(long DayCount, long DayAmount, DateTime? DayOldest, long MonthAmount)>("""
+        var a = await context.Connection.QueryFirstAsync<(long DayCount, long DayAmount, DateTime? DayOldest, long MonthAmount, long Count, long Amount, DateTime? Last)>("""
             SELECT count(*) FILTER (WHERE at >= @dayStart), coalesce(sum(amount_minor) FILTER (WHERE at >= @dayStart), 0),
-                   min(at) FILTER (WHERE at >= @dayStart), coalesce(sum(amount_minor) FILTER (WHERE at >= @monthStart), 0)
+                   min(at) FILTER (WHERE at >= @dayStart), coalesce(sum(amount_minor) FILTER (WHERE at >= @monthStart), 0),
+                   count(*), coalesce(sum(amount_minor), 0), max(at)
             FROM (SELECT amount_minor, coalesce(paid_at, submitted_at) AS at FROM payout.payouts
                   WHERE player_id = @PlayerId AND currency = @Currency AND payout_id <> @PayoutId AND state = ANY(@sent)) sent
             """, new { payout.PlayerId, payout.Currency, payout.PayoutId, dayStart, monthStart, sent = PayoutLifecycle.Sent.ToArray() }, context.Transaction);
-        return new RecipientActivity(checked((int)a.DayCount), a.DayAmount,
-            a.DayOldest is { } oldest ? new DateTimeOffset(DateTime.SpecifyKind(oldest, DateTimeKind.Utc)) : null, a.MonthAmount);
+        return new RecipientActivity(checked((int)a.DayCount), a.DayAmount, Utc(a.DayOldest), a.MonthAmount, checked((int)a.Count), a.Amount, Utc(a.Last));
     }
+
+    private static DateTimeOffset? Utc(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
+
+    /// <summary>Another payout for the same entry (an order with another id): at most one prize per entry.</summary>
+    public static Task<string?> PayoutOfEntryAsync(HandlerContext context, string entryId) =>
+        context.Connection.QueryFirstOrDefaultAsync<string?>("SELECT payout_id FROM payout.payouts WHERE entry_id = @entryId",
+            new { entryId }, context.Transaction);
+
+    /// <summary>
+    /// Keeps the claims of payouts still being sent by this worker: their lease moves on while
+    /// their Stripe calls run. Rows recorded meanwhile (lease cleared) are left alone. Not a
+    /// change of state: the version stays.
+    /// </summary>
+    public static Task<int> RenewLeasesAsync(HandlerContext context, IReadOnlyCollection<string> payoutIds, DateTimeOffset until) =>
+        context.Connection.ExecuteAsync("""
+            UPDATE payout.payouts SET lease_until = @until
+            WHERE payout_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
+            """, new { ids = payoutIds.ToArray(), until, submitting = PayoutStates.Submitting }, context.Transaction);
 
     /// <summary>Payouts of one player in one state, locked, in payout id order.</summary>
     public static async Task<IReadOnlyList<PayoutRow>> OfPlayerAsync(HandlerContext context, string playerId, string state) =>
@@ -160,12 +187,15 @@ public static class PayoutStore
                 $"payout {payoutId} was paid by {payout.TransferId}, and transfer {transfer.Id} also names it: investigate and reverse one", transfer.Id);
             return false;
         }
+        // The destination must be the winner's account in every case: the one the payout was
+        // sent to, or (a transfer this worker did not send) the one the winner has.
+        var account = payout.AccountId ?? (await RecipientAsync(context, payout.PlayerId))?.AccountId;
         if (transfer.Amount != payout.AmountMinor || !string.Equals(transfer.Currency, payout.Currency, StringComparison.OrdinalIgnoreCase)
-            || (payout.AccountId is not null && transfer.Destination != payout.AccountId))
+            || account is null || transfer.Destination != account)
         {
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_mismatch", payoutId,
-                $"transfer {transfer.Id} ({transfer.Amount} {transfer.Currency} to {transfer.Destination}) names payout {payoutId} " +
-                $"({payout.AmountMinor} {payout.Currency} to {payout.AccountId}) but does not match it; not recorded as its payment", transfer.Id);
+                $"transfer {transfer.Id} ({transfer.Amount} {transfer.Currency} to {transfer.Destination ?? "no destination"}) names payout {payoutId} " +
+                $"({payout.AmountMinor} {payout.Currency} to {account ?? "a winner with no account"}) but does not match it; not recorded as its payment", transfer.Id);
             return false;
         }
         if (payout.State == PayoutStates.Rejected)
@@ -177,11 +207,11 @@ public static class PayoutStore
         var now = context.Clock.GetUtcNow();
         await SaveAsync(context, payout, payout with
         {
-            State = PayoutStates.Paid, HoldKind = null, Reason = $"{how}: {transfer.Id}", TransferId = transfer.Id, AccountId = transfer.Destination,
+            State = PayoutStates.Paid, HoldKind = null, Reason = $"{how}: {transfer.Id}", TransferId = transfer.Id, AccountId = account,
             PaidAt = now, LeaseUntil = null,
         });
         PublishFact(context, payout, PrizeTransferred.MessageIdFor(payoutId), new PrizeTransferred(payoutId, payout.ContestId, payout.EntryId,
-            payout.PlayerId, transfer.Destination, transfer.Id, transfer.Amount, payout.Currency, now));
+            payout.PlayerId, account, transfer.Id, transfer.Amount, payout.Currency, now));
         return true;
     }
 
@@ -271,28 +301,59 @@ public static class PayoutStore
         context.Connection.ExecuteAsync("DELETE FROM payout.account_refreshes WHERE account_id = @accountId AND requested_at <= @requestedAt",
             new { accountId, requestedAt }, context.Transaction);
 
-    // ---- frozen entry-fee payments ----------------------------------------------------------------------
+    // ---- freezes on entry-fee payments -------------------------------------------------------------------
 
-    public static Task<bool> IsFrozenAsync(HandlerContext context, string paymentIntentId) =>
-        context.Connection.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM payout.frozen_payments WHERE payment_intent_id = @paymentIntentId AND resolved_at IS NULL)",
-            new { paymentIntentId }, context.Transaction);
+    /// <summary>The ids of the freezes in force on a payment (open, or a dispute lost), in id order.</summary>
+    public static async Task<IReadOnlyList<string>> FreezesInForceAsync(HandlerContext context, string? paymentIntentId) =>
+        paymentIntentId is null ? [] : [.. await context.Connection.QueryAsync<string>(
+            "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> 'won' ORDER BY freeze_id",
+            new { paymentIntentId }, context.Transaction)];
 
-    /// <summary>Freezes a payment's prizes; false when it is frozen already.</summary>
-    public static async Task<bool> FreezeAsync(HandlerContext context, string paymentIntentId, string cause, string? disputeId) =>
+    /// <summary>Records a freeze in force; false when it is known already (in force, or a dispute already closed).</summary>
+    public static async Task<bool> FreezeAsync(HandlerContext context, string paymentIntentId, string freezeId, string cause) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.frozen_payments (payment_intent_id, cause, dispute_id, since) VALUES (@paymentIntentId, @cause, @disputeId, @now)
-            ON CONFLICT (payment_intent_id) DO UPDATE SET cause = excluded.cause, dispute_id = excluded.dispute_id, since = excluded.since,
-                resolved_at = NULL, resolution = NULL
-            WHERE frozen_payments.resolved_at IS NOT NULL
-            """, new { paymentIntentId, cause, disputeId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
+            VALUES (@paymentIntentId, @freezeId, @cause, 'open', @now, @now) ON CONFLICT DO NOTHING
+            """, new { paymentIntentId, freezeId, cause, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
-    /// <summary>Unfreezes a payment whose dispute was won; false when no such open dispute is recorded.</summary>
-    public static async Task<bool> ResolveDisputeWonAsync(HandlerContext context, string paymentIntentId, string? disputeId) =>
+    /// <summary>
+    /// A dispute closed, won or lost, in whichever order its events arrive: recorded closed
+    /// even if its charge.dispute.created has not arrived yet (that one then finds it closed).
+    /// A closed dispute stays as it closed. False when it was closed already.
+    /// </summary>
+    public static async Task<bool> CloseDisputeAsync(HandlerContext context, string paymentIntentId, string disputeId, bool won) =>
         await context.Connection.ExecuteAsync("""
-            UPDATE payout.frozen_payments SET resolved_at = @now, resolution = 'won'
-            WHERE payment_intent_id = @paymentIntentId AND cause = 'disputed' AND dispute_id = @disputeId AND resolved_at IS NULL
-            """, new { paymentIntentId, disputeId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
+            VALUES (@paymentIntentId, @disputeId, @disputed, @status, @now, @now)
+            ON CONFLICT (payment_intent_id, freeze_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
+            WHERE freezes.status = 'open'
+            """, new { paymentIntentId, disputeId, disputed = Freezes.Disputed, status = won ? "won" : "lost", now = context.Clock.GetUtcNow() },
+            context.Transaction) == 1;
+
+    // ---- transfer reads ----------------------------------------------------------------------------------
+
+    /// <summary>Asks for a transfer to be read from Stripe; a legacy transfer.failed marks it failed for good.</summary>
+    public static Task RequestTransferReadAsync(HandlerContext context, string transferId, string eventId, bool legacyFailed) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO payout.transfer_reads (transfer_id, event_id, legacy_failed, requested_at) VALUES (@transferId, @eventId, @legacyFailed, @now)
+            ON CONFLICT (transfer_id) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at,
+                legacy_failed = transfer_reads.legacy_failed OR excluded.legacy_failed
+            """, new { transferId, eventId, legacyFailed, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    public static async Task<IReadOnlyList<TransferRead>> TransferReadsAsync(HandlerContext context, int limit) =>
+        [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime)>(
+            "SELECT transfer_id, event_id, legacy_failed, requested_at FROM payout.transfer_reads ORDER BY requested_at, transfer_id LIMIT @limit",
+            new { limit }, context.Transaction)).Select(r => new TransferRead(r.Item1, r.Item2, r.Item3, Utc(r.Item4)!.Value))];
+
+    /// <summary>Done with a read, unless another event asked again after it was made (then it is read again).</summary>
+    public static Task CompleteTransferReadAsync(HandlerContext context, TransferRead read) =>
+        context.Connection.ExecuteAsync("DELETE FROM payout.transfer_reads WHERE transfer_id = @TransferId AND requested_at <= @RequestedAt",
+            read, context.Transaction);
+
+    /// <summary>Adds what the read made of an event to its record in payout.stripe_events.</summary>
+    public static Task AddEventOutcomeAsync(HandlerContext context, string eventId, string outcome) =>
+        context.Connection.ExecuteAsync("UPDATE payout.stripe_events SET outcome = outcome || '; ' || @outcome WHERE event_id = @eventId",
+            new { eventId, outcome }, context.Transaction);
 
     // ---- Stripe's events and winners' bank payouts ------------------------------------------------------
 

@@ -47,6 +47,13 @@ public static class RefundStore
         }, context.Transaction)];
     }
 
+    /// <summary>Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).</summary>
+    public static Task<int> RenewLeasesAsync(HandlerContext context, IReadOnlyCollection<string> refundIds, DateTimeOffset until) =>
+        context.Connection.ExecuteAsync("""
+            UPDATE payout.refunds SET lease_until = @until
+            WHERE refund_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
+            """, new { ids = refundIds.ToArray(), until, submitting = RefundLifecycle.Submitting }, context.Transaction);
+
     /// <summary>
     /// Records the refund made; false when it was recorded already (two attempts of the same
     /// refund, under the same idempotency key, both got Stripe's one refund back).

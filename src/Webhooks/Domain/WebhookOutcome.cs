@@ -15,8 +15,13 @@ public enum WebhookOutcome
     SignatureNotMatching,
     /// <summary>Correctly signed, but too long ago (or ahead): a replay, 400.</summary>
     SignatureExpired,
-    /// <summary>Correctly signed but not a Stripe event the pipeline can key: 400.</summary>
+    /// <summary>Correctly signed but not a JSON object with an id and a type: 400.</summary>
     EventMalformed,
+    /// <summary>
+    /// Correctly signed, but a live-mode event in an environment that is not production, or a
+    /// test-mode event in production: 400, with a critical alert. Test money never meets live money.
+    /// </summary>
+    LivemodeMismatch,
     /// <summary>Kafka did not acknowledge in time or refused: 503, and Stripe retries.</summary>
     KafkaUnavailable,
 }
@@ -48,4 +53,10 @@ public static class WebhookLimits
     /// Well under Stripe's own webhook timeout, so Stripe hears the 503 and retries.
     /// </summary>
     public const int DeliveryTimeoutMs = 10_000;
+
+    /// <summary>
+    /// At most one log line per this interval about refused requests (each line counts those
+    /// it stands for): a flood of forged requests must not become a flood of log lines.
+    /// </summary>
+    public const int RejectionLogIntervalMs = 10_000;
 }

@@ -17,17 +17,24 @@ public sealed class WebhookReceiver : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private WebhookReceiver(WebApplication app, Uri url, string topic)
+    private WebhookReceiver(WebApplication app, Uri url, WebhookReceiverOptions options)
     {
         _app = app;
         Url = url;
-        Topic = topic;
+        Topic = options.Topic;
+        Environment = options.Environment;
     }
 
     /// <summary>The endpoint to give Stripe, e.g. http://127.0.0.1:5123/stripe/webhooks.</summary>
     public Uri Url { get; }
 
     public string Topic { get; }
+
+    public ContestPipeline.Plumbing.DeploymentEnvironment Environment { get; }
+
+    /// <summary>Every request refused so far (forged, expired or malformed signatures, unreadable events, livemode mismatches), by outcome.</summary>
+    public IReadOnlyDictionary<ContestPipeline.Webhooks.Domain.WebhookOutcome, long> Rejections =>
+        _app.Services.GetRequiredService<StripeEventForwarder>().Rejections;
 
     /// <summary>True when the receiver stopped itself after a fatal Kafka producer error.</summary>
     public bool FailedFatally => _app.Services.GetRequiredService<StripeEventForwarder>().FailedFatally;
@@ -48,7 +55,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             throw;
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new WebhookReceiver(app, new Uri(address.TrimEnd('/') + WebhookReceiverExtensions.Path), options.Topic);
+        return new WebhookReceiver(app, new Uri(address.TrimEnd('/') + WebhookReceiverExtensions.Path), options);
     }
 
     /// <summary>Completes when the receiver stops by itself or <paramref name="ct"/> is cancelled.</summary>

@@ -105,6 +105,7 @@ public static class WebhookReceiverHost
             SigningSecrets = secrets,
             Signer = SigningKeys.Resolve(configuration, settings.Environment).SignerFor(Producers.Webhooks),
             ListenUrl = string.IsNullOrWhiteSpace(listenUrl) ? WebhookReceiverOptions.ListenUrlDefault : listenUrl,
+            Environment = settings.Environment,
             LoggerFactory = loggerFactory,
         };
     }
@@ -129,7 +130,7 @@ public static class WebhookReceiverHost
         }
         await using (receiver)
         {
-            Console.WriteLine($"Stripe webhooks: {receiver.Url} -> {receiver.Topic}   stop with Ctrl-C or SIGTERM");
+            Console.WriteLine($"Stripe webhooks ({DeploymentEnvironments.Name(receiver.Environment)}): {receiver.Url} -> {receiver.Topic}   stop with Ctrl-C or SIGTERM");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });

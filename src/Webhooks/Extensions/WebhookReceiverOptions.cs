@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.Logging;
@@ -33,6 +34,15 @@ public sealed class WebhookReceiverOptions
 
     public string Topic { get; init; } = Topics.StripeEvents;
 
+    /// <summary>Where the receiver's own alerts go (a livemode mismatch).</summary>
+    public string AlertsTopic { get; init; } = Topics.Alerts;
+
+    /// <summary>
+    /// Where the receiver runs: production forwards only live-mode events, every other
+    /// environment only test-mode ones; a mismatch is refused (400) with a critical alert.
+    /// </summary>
+    public DeploymentEnvironment Environment { get; init; } = DeploymentEnvironment.Development;
+
     /// <summary>Port 0 picks a free one; <see cref="WebhookReceiver.Url"/> says which.</summary>
     public string ListenUrl { get; init; } = ListenUrlDefault;
 
@@ -54,5 +64,6 @@ public sealed class WebhookReceiverOptions
             throw new ArgumentOutOfRangeException(nameof(DeliveryTimeout), DeliveryTimeout, "between 0 and 1 minute");
         if (BodyBytesMax <= 0) throw new ArgumentOutOfRangeException(nameof(BodyBytesMax), BodyBytesMax, "must be positive");
         if (string.IsNullOrWhiteSpace(Topic)) throw new ArgumentException("no topic", nameof(Topic));
+        if (string.IsNullOrWhiteSpace(AlertsTopic)) throw new ArgumentException("no alerts topic", nameof(AlertsTopic));
     }
 }

@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -18,19 +20,28 @@ namespace ContestPipeline.Webhooks.Handlers;
 /// Turns one verified webhook body into one message on <c>stripe.events</c>. Nothing else
 /// happens in the request: the event's effects belong to its consumers, which read it
 /// through their inbox, so Stripe's duplicates (same event id, same message id) apply once.
+/// Every correctly signed event with an id and a type is forwarded, whatever else its shape:
+/// refusing one would have Stripe retry it for three days and then disable the endpoint,
+/// while a consumer that cannot use it dead-letters it with the reason. The one refusal of a
+/// signed event is an event of the other mode (live in a test environment, test in
+/// production), which is refused with a critical alert.
 /// </summary>
 public sealed class StripeEventForwarder : IDisposable
 {
+    private const string Source = "webhooks";
+
     private readonly WebhookReceiverOptions _options;
     private readonly IProducer<byte[]?, byte[]?> _producer;
     private readonly ILogger _logger;
     private readonly Action _onFatal;
+    private readonly WebhookRejections _rejections;
 
     public StripeEventForwarder(WebhookReceiverOptions options, Action onFatal)
     {
         _options = options;
         _onFatal = onFatal;
         _logger = options.LoggerFactory.CreateLogger<StripeEventForwarder>();
+        _rejections = new WebhookRejections(options.Clock);
         var config = KafkaClients.ProducerConfig(options.BootstrapServers, "webhooks");
         // librdkafka gives up on the message when the request does, so a 503 is not
         // followed by a late delivery of the same attempt (which would only be a harmless
@@ -41,6 +52,9 @@ public sealed class StripeEventForwarder : IDisposable
 
     /// <summary>Set when the producer failed fatally and the receiver was told to stop.</summary>
     public bool FailedFatally { get; private set; }
+
+    /// <summary>Every request refused so far, by outcome.</summary>
+    public IReadOnlyDictionary<WebhookOutcome, long> Rejections => _rejections.Totals;
 
     public async Task<WebhookAnswer> ForwardAsync(byte[] body, string? signature, CancellationToken ct)
     {
@@ -57,23 +71,54 @@ public sealed class StripeEventForwarder : IDisposable
         if (rejected is { } outcome) return Reject(outcome, "signature: " + check);
 
         if (!TryRead(body, out var e, out var problem)) return Reject(WebhookOutcome.EventMalformed, "event: " + problem);
+        if (e.Livemode is { } live && live != _options.Environment.IsLive())
+            return await RefuseOtherModeAsync(e, live, ct);
 
         var envelope = new Envelope(e.Id, StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion,
             e.Id, null, e.OccurredAt);
         var headers = new List<Header>(OutgoingMessage.EnvelopeHeaders(envelope)) { Header.Text(StripeEventReceived.EventTypeHeader, e.Type) };
         if (e.Account is not null) headers.Add(Header.Text(StripeEventReceived.AccountHeader, e.Account));
-        var key = Encoding.UTF8.GetBytes(e.ObjectId);
+        var key = Encoding.UTF8.GetBytes(e.Key);
         var signed = _options.Signer.Sign(_options.Topic, key, headers, body);
         var message = new Message<byte[]?, byte[]?> { Key = key, Value = body, Headers = KafkaClients.Headers(signed) };
 
+        var failure = await ProduceAsync(_options.Topic, message, e.Id, ct);
+        if (failure is not null) return failure.Value;
+        _logger.LogInformation("Stripe event {EventId} {EventType} for {Key} (account {Account}) forwarded to {Topic}",
+            e.Id, e.Type, e.Key, e.Account, _options.Topic);
+        return new WebhookAnswer(WebhookOutcome.Forwarded, e.Id);
+    }
+
+    /// <summary>
+    /// A correctly signed event of the other mode: Stripe is sending live events to a test
+    /// stack or test events to production (a webhook endpoint or a secret configured across
+    /// environments). It is refused, and an operator is told once per event (the alert's id is
+    /// the event's). If the alert cannot be delivered the answer is 503, so Stripe retries and
+    /// the alert gets another chance.
+    /// </summary>
+    private async Task<WebhookAnswer> RefuseOtherModeAsync(ReadEvent e, bool live, CancellationToken ct)
+    {
+        var environment = DeploymentEnvironments.Name(_options.Environment);
+        var detail = $"event {e.Id} ({e.Type}) is {(live ? "live" : "test")}-mode and this receiver runs in {environment}: test money never meets live money";
+        var id = $"alert:{Source}:livemode_mismatch:{e.Id}";
+        var now = _options.Clock.GetUtcNow();
+        var alert = OutgoingMessage.Create(_options.AlertsTopic, Source,
+            new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, e.Id, e.Id, now),
+            new AlertRaised(id, Source, AlertSeverities.Critical, "livemode_mismatch", e.Id,
+                detail + "; check which Stripe account and webhook secret this endpoint is given", now));
+        var failure = await ProduceAsync(_options.AlertsTopic, KafkaClients.Message(alert), e.Id, ct);
+        return failure ?? Reject(WebhookOutcome.LivemodeMismatch, "livemode: " + detail);
+    }
+
+    /// <summary>Produces and waits for the acknowledgement; null when Kafka took it, else the 503 to answer.</summary>
+    private async Task<WebhookAnswer?> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, string eventId, CancellationToken ct)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.DeliveryTimeout);
         try
         {
-            var report = await _producer.ProduceAsync(_options.Topic, message, timeout.Token);
-            _logger.LogInformation("Stripe event {EventId} {EventType} for {ObjectId} (account {Account}) forwarded to {Topic} [{Partition}] @{Offset}",
-                e.Id, e.Type, e.ObjectId, e.Account, report.Topic, report.Partition.Value, report.Offset.Value);
-            return new WebhookAnswer(WebhookOutcome.Forwarded, e.Id);
+            await _producer.ProduceAsync(topic, message, timeout.Token);
+            return null;
         }
         catch (ProduceException<byte[]?, byte[]?> x)
         {
@@ -81,25 +126,26 @@ public sealed class StripeEventForwarder : IDisposable
             {
                 // A fatal idempotent-producer error leaves this producer unusable: stop, so a
                 // fresh process takes over, instead of answering 503 forever.
-                _logger.LogCritical("Kafka producer failed fatally on Stripe event {EventId}: {Reason}; stopping", e.Id, x.Error.Reason);
+                _logger.LogCritical("Kafka producer failed fatally on Stripe event {EventId}: {Reason}; stopping", eventId, x.Error.Reason);
                 FailedFatally = true;
                 _onFatal();
             }
-            return Unavailable(e.Id, x.Error.Reason);
+            return Unavailable(eventId, x.Error.Reason);
         }
         catch (KafkaException x)
         {
-            return Unavailable(e.Id, x.Error.Reason);
+            return Unavailable(eventId, x.Error.Reason);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            return Unavailable(e.Id, $"no acknowledgement within {_options.DeliveryTimeout.TotalSeconds} s");
+            return Unavailable(eventId, $"no acknowledgement within {_options.DeliveryTimeout.TotalSeconds} s");
         }
     }
 
+    /// <summary>Counted always; logged only at a bounded rate (see <see cref="WebhookRejections"/>).</summary>
     private WebhookAnswer Reject(WebhookOutcome outcome, string detail)
     {
-        _logger.LogWarning("Stripe webhook rejected: {Outcome} ({Detail})", outcome, detail);
+        if (_rejections.Count(outcome, detail) is { } line) _logger.LogWarning("{Line}", line);
         return new WebhookAnswer(outcome, detail);
     }
 
@@ -109,40 +155,48 @@ public sealed class StripeEventForwarder : IDisposable
         return new WebhookAnswer(WebhookOutcome.KafkaUnavailable, "kafka: " + reason);
     }
 
-    private sealed record ReadEvent(string Id, string Type, string ObjectId, string? Account, DateTimeOffset OccurredAt);
-
     /// <summary>
-    /// The fields the message needs; anything else in the body is the consumer's business.
-    /// Unknown event types pass: which types matter is decided where they are consumed.
+    /// What the message needs from the event: its id and type (required), the key (the id of
+    /// the object it is about, else the event's own id), the connected account, when it was
+    /// created (else now) and its mode. Nothing else is looked at: the rest is the consumers'.
     /// </summary>
-    private static bool TryRead(byte[] body, out ReadEvent e, out string problem)
+    private sealed record ReadEvent(string Id, string Type, string Key, string? Account, DateTimeOffset OccurredAt, bool? Livemode);
+
+    private bool TryRead(byte[] body, out ReadEvent e, out string problem)
     {
         e = null!;
-        StripeEvent parsed;
+        problem = "";
+        JsonDocument document;
         try
         {
-            parsed = StripeEvent.Parse(body);
+            document = JsonDocument.Parse(body);
         }
         catch (JsonException x)
         {
-            problem = "not a Stripe event: " + x.Message;
+            problem = "not JSON: " + x.Message;
             return false;
         }
-        if (string.IsNullOrWhiteSpace(parsed.Id)) return Fail("no id", out problem);
-        if (string.IsNullOrWhiteSpace(parsed.Type)) return Fail("no type", out problem);
-        if (parsed.Data.Object.ValueKind != JsonValueKind.Object
-            || !parsed.Data.Object.TryGetProperty("id", out var objectId)
-            || objectId.ValueKind != JsonValueKind.String
-            || string.IsNullOrWhiteSpace(objectId.GetString()))
-            return Fail("no data.object.id", out problem);
-        // Unix seconds a DateTimeOffset can hold; Stripe's are always well inside.
-        if (parsed.Created < 0 || parsed.Created > DateTimeOffset.MaxValue.ToUnixTimeSeconds())
-            return Fail("created out of range", out problem);
-        e = new ReadEvent(parsed.Id, parsed.Type, objectId.GetString()!, parsed.Account,
-            DateTimeOffset.FromUnixTimeSeconds(parsed.Created));
-        problem = "";
-        return true;
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return Fail("not a JSON object", out problem);
+            if (Text(root, "id") is not { } id) return Fail("no id", out problem);
+            if (Text(root, "type") is not { } type) return Fail("no type", out problem);
+            var objectId = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && data.TryGetProperty("object", out var obj) ? Text(obj, "id") : null;
+            var occurredAt = root.TryGetProperty("created", out var created) && created.ValueKind == JsonValueKind.Number && created.TryGetInt64(out var unix)
+                && unix >= 0 && unix <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+                ? DateTimeOffset.FromUnixTimeSeconds(unix) : _options.Clock.GetUtcNow();
+            bool? livemode = root.TryGetProperty("livemode", out var mode) && mode.ValueKind is JsonValueKind.True or JsonValueKind.False
+                ? mode.GetBoolean() : null;
+            e = new ReadEvent(id, type, objectId ?? id, Text(root, "account"), occurredAt, livemode);
+            return true;
+        }
     }
+
+    private static string? Text(JsonElement obj, string name) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+        && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
 
     private static bool Fail(string why, out string problem)
     {
@@ -152,6 +206,7 @@ public sealed class StripeEventForwarder : IDisposable
 
     public void Dispose()
     {
+        if (_rejections.Unlogged() is { } line) _logger.LogWarning("{Line}", line);
         // Requests answer only after their acknowledgement, so anything still queued belongs
         // to a request already answered 503: Stripe will send it again.
         _producer.Flush(TimeSpan.FromSeconds(1));

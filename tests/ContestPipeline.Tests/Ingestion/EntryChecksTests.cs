@@ -26,9 +26,14 @@ public sealed class EntryChecksTests
 
     private static readonly EntrySubmitted Submission = new("s1", "c1", "p1", "pi_1", ["a1", "a2", "b1"]);
 
+    private static readonly StripeCharge Charge = new("ch_1", 1_000, 0, false, false, "usd", "pi_1", "succeeded", new Dictionary<string, string>());
+
     private static readonly StripePaymentIntent Payment = new(
-        "pi_1", 1_000, 1_000, "usd", StripePaymentIntent.StatusSucceeded, "ch_1", 1_790_000_000, false,
+        "pi_1", 1_000, 1_000, "usd", StripePaymentIntent.StatusSucceeded, new StripeExpandable<StripeCharge>("ch_1", Charge), 1_790_000_000, false,
         new Dictionary<string, string> { ["contest_id"] = "c1", ["player_id"] = "p1" });
+
+    private static StripePaymentIntent WithCharge(StripeCharge? charge) =>
+        Payment with { LatestCharge = charge is null ? "ch_1" : new StripeExpandable<StripeCharge>(charge.Id, charge) };
 
     private static readonly EntryContext Open = new(Fantasy, false, false, Games, 0, 0);
 
@@ -91,6 +96,16 @@ public sealed class EntryChecksTests
             EntryOutcome.PaymentForAnotherPlayer, "PaymentIntent pi_1 metadata player_id is 'p2', not 'p1'", null),
         ("a payment naming no player is not refunded here", c => c with { Payment = Meta("c1", null) },
             EntryOutcome.PaymentForAnotherPlayer, "PaymentIntent pi_1 metadata has no player_id; expected 'p1'", null),
+        ("a payment whose charge is disputed is rejected without a refund", c => c with { Payment = WithCharge(Charge with { Disputed = true }) },
+            EntryOutcome.PaymentRefundedOrDisputed, "PaymentIntent pi_1's charge ch_1 is disputed", null),
+        ("a payment whose charge was refunded in part is rejected without a refund", c => c with { Payment = WithCharge(Charge with { AmountRefunded = 1 }) },
+            EntryOutcome.PaymentRefundedOrDisputed, "PaymentIntent pi_1's charge ch_1 was refunded (1 of 1,000)", null),
+        ("a payment whose charge was refunded in full is rejected without a refund", c => c with { Payment = WithCharge(Charge with { AmountRefunded = 1_000, Refunded = true }) },
+            EntryOutcome.PaymentRefundedOrDisputed, "PaymentIntent pi_1's charge ch_1 was refunded (1,000 of 1,000)", null),
+        ("a payment read without its charge cannot be verified", c => c with { Payment = WithCharge(null) },
+            EntryOutcome.PaymentRefundedOrDisputed, "PaymentIntent pi_1 has no charge that could be read with it (latest_charge 'ch_1')", null),
+        ("another player is named before a dispute", c => c with { Payment = Meta("c1", "p2") with { LatestCharge = new StripeExpandable<StripeCharge>("ch_1", Charge with { Disputed = true }) } },
+            EntryOutcome.PaymentForAnotherPlayer, "PaymentIntent pi_1 metadata player_id is 'p2', not 'p1'", null),
         ("a payment of the wrong amount is refunded in full", c => c with { Payment = Payment with { Amount = 500, AmountReceived = 500 } },
             EntryOutcome.PaymentAmountMismatch, "PaymentIntent pi_1 amount_received 500 is not contest c1's entryFeeMinor 1,000", (500, "USD")),
         ("a payment in the wrong currency is refunded in its own currency", c => c with { Payment = Payment with { Currency = "eur" } },
@@ -171,6 +186,7 @@ public sealed class EntryChecksTests
         [EntryOutcome.PaymentNotSucceeded] = false,
         [EntryOutcome.PaymentForAnotherContest] = false,
         [EntryOutcome.PaymentForAnotherPlayer] = false,
+        [EntryOutcome.PaymentRefundedOrDisputed] = false,
         [EntryOutcome.PaymentAmountMismatch] = true,
         [EntryOutcome.PaymentCurrencyMismatch] = true,
         [EntryOutcome.LineupInvalid] = true,

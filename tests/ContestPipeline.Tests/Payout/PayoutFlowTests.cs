@@ -27,6 +27,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         [PayoutOptions.Settings.AccountRecheckMs] = "500",
         [PayoutOptions.Settings.ReviewThresholdMinor] = "50000",
         [PayoutOptions.Settings.NewAccountMaxMinor] = "100000",
+        [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "0",
     };
 
     private sealed class PayoutRun : IAsyncDisposable
@@ -200,8 +201,10 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.Failed);
         // A late event about the same transfer does not make it paid again.
         r.Stripe.EmitEvent("transfer.updated", transfer.Id);
-        Decide(r.World, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only replay the reversed transfer
-        Decide(r.World, order, PayoutReviewDecided.Reject, "d4");
+        await DecideAsync(r, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only replay the reversed transfer
+        await Eventually.UntilAsync(() => Task.FromResult(r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Count == 1),
+            "the release dead-lettered", TimeSpan.FromSeconds(20));
+        await DecideAsync(r, order, PayoutReviewDecided.Reject, "d4");
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.Rejected);
 
         await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
@@ -212,7 +215,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Assert.Single(status, m => m.Type == PrizeTransferred.MessageType);
         Assert.Equal(1_000, Assert.Single(status, m => m.Type == PayoutRejected.MessageType).Body.GetProperty("amountMinor").GetInt64());
         Assert.Single(TransfersOf(r, order.PayoutId));
-        Assert.Contains(r.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == "review_decision_ignored");
+        var refused = Assert.Single(r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)));
+        Assert.Contains("its transfer was reversed", refused.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
     }
 
     private static Task WaitForRecipientAsync(PayoutRun r, string player) =>
@@ -257,8 +261,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForStateAsync(r, other.PayoutId, "held:" + HoldKinds.Review);
         Assert.Empty(TransfersOf(r, big.PayoutId));
 
-        Decide(r.World, big, PayoutReviewDecided.Release, "d1");
-        Decide(r.World, other, PayoutReviewDecided.Reject, "d2");
+        await DecideAsync(r, big, PayoutReviewDecided.Release, "d1");
+        await DecideAsync(r, other, PayoutReviewDecided.Reject, "d2");
         await WaitForStateAsync(r, big.PayoutId, PayoutStates.Paid);
         await WaitForStateAsync(r, other.PayoutId, PayoutStates.Rejected);
         Assert.Equal(60_000, Assert.Single(TransfersOf(r, big.PayoutId)).Amount);
@@ -306,8 +310,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await Eventually.UntilAsync(async () =>
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.frozen_payments') IS NOT NULL")
-                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.frozen_payments WHERE payment_intent_id = @payment)", new { payment });
+            return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.freezes') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @payment)", new { payment });
         }, "the dispute to freeze the payment");
         var order = Order("c7", "hal", 700, paymentIntent: payment);
         Publish(r.World, order);
@@ -332,7 +336,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == EntryFeeRefunded.MessageType);
     }
 
-    private static void Decide(OutsideWorld world, PrizePayoutOrdered o, string decision, string id) =>
-        world.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
-            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked", DateTimeOffset.UtcNow));
+    /// <summary>A decision as cpctl sends it: naming the hold it decides and the payout's version, as they are now.</summary>
+    private static async Task DecideAsync(PayoutRun r, PrizePayoutOrdered o, string decision, string id)
+    {
+        await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+        var (hold, version) = await conn.QueryFirstAsync<(string, int)>(
+            "SELECT CASE WHEN state = 'held' THEN hold_kind ELSE state END, version FROM payout.payouts WHERE payout_id = @PayoutId", o);
+        r.World.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
+            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked", DateTimeOffset.UtcNow, hold, version));
+    }
 }

@@ -333,7 +333,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         if (e.EntryRejected is not null && (o.Rejection(s.SubmissionId!) is null || (e.Refund == true && !RefundOrdered(o, s.PaymentIntent!)))) return true;
         if (e.Accepted && s.Sequence is { } seq && o.Fact(s.GameId, seq) is null) return true;
         if (e.Recorded is not null && !o.StripeOutcomes.ContainsKey(s.EventId!)) return true;
-        if (e.Alert is "transfer_for_unknown_payout" && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
+        if (e.Alert is "transfer_not_on_stripe" && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
         return false;
     }
 

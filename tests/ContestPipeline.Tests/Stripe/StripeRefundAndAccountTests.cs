@@ -87,13 +87,13 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
         using var visit = await browser.GetAsync(link.Url);
         var onboarded = await Client.GetAccountAsync(created.Id);
 
-        Assert.Equal(("express", false, false, "inactive"), (created.Type, created.PayoutsEnabled, created.ChargesEnabled, created.Capabilities.Transfers));
-        Assert.NotEmpty(created.Requirements.CurrentlyDue);
+        Assert.Equal(("express", false, false, "inactive"), (created.Type, created.PayoutsEnabled, created.ChargesEnabled, created.Capabilities?.Transfers));
+        Assert.NotEmpty(created.Requirements?.CurrentlyDue ?? []);
         Assert.Equal("u-1", created.Metadata["user_id"]);
         Assert.True(link.ExpiresAt > link.Created);
         Assert.Equal((HttpStatusCode.Redirect, "https://app.example.test/done"), (visit.StatusCode, visit.Headers.Location?.ToString()));
-        Assert.Equal((true, true, StripeAccountCapabilities.Active), (onboarded.PayoutsEnabled, onboarded.DetailsSubmitted, onboarded.Capabilities.Transfers));
-        Assert.Empty(onboarded.Requirements.CurrentlyDue);
+        Assert.Equal((true, true, StripeAccountCapabilities.Active), (onboarded.PayoutsEnabled, onboarded.DetailsSubmitted, onboarded.Capabilities?.Transfers));
+        Assert.Empty(onboarded.Requirements?.CurrentlyDue ?? ["missing"]);
         var updated = Assert.Single(Stripe.Events(), e => e.Type == "account.updated");
         Assert.Equal(created.Id, updated.Account);
     }

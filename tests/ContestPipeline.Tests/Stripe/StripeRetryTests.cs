@@ -121,8 +121,9 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     [InlineData(503, null, true)]
     [InlineData(500, false, false)]
     [InlineData(429, false, false)]
-    [InlineData(409, null, false)]
-    [InlineData(409, true, false)]
+    [InlineData(409, null, true)]      // the key is still in flight: the retry gets its result
+    [InlineData(409, true, true)]
+    [InlineData(409, false, false)]
     [InlineData(400, true, false)]
     [InlineData(400, null, false)]
     [InlineData(401, null, false)]

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Contracts;
@@ -55,7 +56,24 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     /// A Stripe event as Stripe writes it. The indentation and field order are deliberate:
     /// the body must reach Kafka exactly as sent, never re-serialised.
     /// </summary>
-    private byte[] Event(string id, string type = "transfer.created", string objectId = "tr_1", string? account = null) =>
+    private async Task<(WebhookReceiver Receiver, string Topic, string Alerts)> StartInAsync(DeploymentEnvironment environment)
+    {
+        var topic = await fixture.NewTopicAsync();
+        var alerts = await fixture.NewTopicAsync();
+        var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
+        {
+            BootstrapServers = fixture.BootstrapServers,
+            SigningSecrets = [Secret],
+            Clock = _clock,
+            Topic = topic,
+            AlertsTopic = alerts,
+            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
+            Environment = environment,
+        });
+        return (receiver, topic, alerts);
+    }
+
+    private byte[] Event(string id, string type = "transfer.created", string objectId = "tr_1", string? account = null, bool livemode = false) =>
         Encoding.UTF8.GetBytes($$"""
             {
               "id": "{{id}}",
@@ -66,7 +84,7 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
                 "object": { "id": "{{objectId}}", "object": "transfer", "amount": 1250, "currency": "usd" }
               },
               {{(account is null ? "" : $"\"account\": \"{account}\",")}}
-              "livemode": false,
+              "livemode": {{(livemode ? "true" : "false")}},
               "pending_webhooks": 1,
               "request": { "id": "req_1", "idempotency_key": "payout:po-1" },
               "type": "{{type}}"
@@ -208,12 +226,12 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     }
 
     [Theory]
-    [InlineData("{ not json", "event: not a Stripe event")]
-    [InlineData("""{"id":"evt_1","type":"transfer.created"}""", "event: not a Stripe event")]
-    [InlineData("""{"id":"evt_1","object":"event","api_version":null,"created":1767225598,"data":{"object":{"object":"balance"}},"livemode":false,"request":null,"type":"balance.available"}""", "event: no data.object.id")]
-    [InlineData("""{"id":"evt_1","object":"event","api_version":null,"created":1767225598,"data":{"object":{"id":""}},"livemode":false,"request":null,"type":"x"}""", "event: no data.object.id")]
-    [InlineData("""{"id":"","object":"event","api_version":null,"created":1767225598,"data":{"object":{"id":"tr_1"}},"livemode":false,"request":null,"type":"x"}""", "event: no id")]
-    public async Task A_correctly_signed_body_that_is_not_a_keyable_Stripe_event_is_refused_with_400(string json, string reason)
+    [InlineData("{ not json", "event: not JSON")]
+    [InlineData("""[{"id":"evt_1","type":"transfer.created"}]""", "event: not a JSON object")]
+    [InlineData("""{"type":"transfer.created","data":{"object":{"id":"tr_1"}}}""", "event: no id")]
+    [InlineData("""{"id":"","object":"event","type":"x","data":{"object":{"id":"tr_1"}}}""", "event: no id")]
+    [InlineData("""{"id":"evt_1","object":"event","data":{"object":{"id":"tr_1"}},"livemode":false}""", "event: no type")]
+    public async Task A_correctly_signed_body_without_an_id_and_a_type_is_refused_with_400(string json, string reason)
     {
         var (receiver, topic) = await StartAsync();
         await using var _ = receiver;
@@ -224,6 +242,93 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.StartsWith(reason, text, StringComparison.Ordinal);
         Assert.Equal(0, MessagesOn(topic));
+    }
+
+    /// <summary>
+    /// Stripe retries a refused event for three days and then disables the endpoint, so every
+    /// signed event with an id and a type goes through, whatever else it lacks; the consumers
+    /// dead-letter what they cannot use, with the reason.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"id":"evt_min","type":"transfer.created"}""", "evt_min")]
+    [InlineData("""{"id":"evt_no_version","object":"event","created":1767225598,"data":{"object":{"id":"tr_7","object":"transfer"}},"livemode":false,"type":"transfer.created"}""", "tr_7")]
+    [InlineData("""{"id":"evt_balance","object":"event","api_version":null,"created":1767225598,"data":{"object":{"object":"balance"}},"livemode":false,"request":null,"type":"balance.available"}""", "evt_balance")]
+    [InlineData("""{"id":"evt_odd","object":"event","created":"yesterday","data":"elsewhere","livemode":"maybe","type":"x.y"}""", "evt_odd")]
+    public async Task A_correctly_signed_event_with_an_id_and_a_type_is_forwarded_whatever_else_its_shape(string json, string key)
+    {
+        var (receiver, topic) = await StartAsync();
+        await using var _ = receiver;
+        var body = Encoding.UTF8.GetBytes(json);
+
+        var (status, text) = await PostAsync(receiver.Url, body, Sign(body));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        var m = Assert.Single(fixture.ReadAll(topic, 1));
+        Assert.Equal(body, m.Message.Value);
+        Assert.Equal((key, text), (Encoding.UTF8.GetString(m.Message.Key!), HeaderText(m, MessageHeaders.MessageId)));
+    }
+
+    [Theory]
+    [InlineData(DeploymentEnvironment.Test, true)]
+    [InlineData(DeploymentEnvironment.Staging, true)]
+    [InlineData(DeploymentEnvironment.Production, false)]
+    public async Task An_event_of_the_other_mode_is_refused_with_400_and_a_critical_alert(DeploymentEnvironment environment, bool livemode)
+    {
+        var (receiver, topic, alerts) = await StartInAsync(environment);
+        await using var _ = receiver;
+        var other = Event("evt_other_mode", livemode: livemode);
+        var same = Event("evt_same_mode", livemode: !livemode);
+
+        var (status, text) = await PostAsync(receiver.Url, other, Sign(other));
+        var (sameStatus, _) = await PostAsync(receiver.Url, same, Sign(same));
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.StartsWith("livemode: event evt_other_mode", text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, sameStatus);
+        Assert.Equal(["evt_same_mode"], fixture.ReadAll(topic, 1).Select(r => HeaderText(r, MessageHeaders.MessageId)));
+        var alert = Assert.Single(fixture.ReadAll(alerts, 1));
+        using var body = JsonDocument.Parse(alert.Message.Value);
+        Assert.Equal(("critical", "livemode_mismatch", "evt_other_mode"),
+            (body.RootElement.GetProperty("severity").GetString(), body.RootElement.GetProperty("code").GetString(), body.RootElement.GetProperty("subject").GetString()));
+        Assert.Equal(1, receiver.Rejections[WebhookOutcome.LivemodeMismatch]);
+    }
+
+    [Fact]
+    public async Task A_flood_of_forged_requests_is_counted_in_full_and_logged_at_a_bounded_rate()
+    {
+        var lines = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var topic = await fixture.NewTopicAsync();
+        var started = DateTime.UtcNow;
+        var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
+        {
+            BootstrapServers = fixture.BootstrapServers,
+            SigningSecrets = [Secret],
+            Clock = TimeProvider.System,
+            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
+            Topic = topic,
+            LoggerFactory = new CollectingLoggerFactory(lines),
+        });
+        const int flood = 8_000;
+        var forged = Encoding.UTF8.GetBytes("""{"id":"evt_forged","type":"transfer.created"}""");
+        var header = StripeWebhookSignature.Sign(forged, "whsec_attacker", DateTimeOffset.UtcNow);
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        await Parallel.ForEachAsync(Enumerable.Range(0, flood), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        {
+            var (status, _) = await PostAsync(receiver.Url, forged, i % 4 == 0 ? null : header);
+            statuses.Add(status);
+        });
+        var rejections = receiver.Rejections;
+        await receiver.DisposeAsync();
+        var elapsed = DateTime.UtcNow - started;
+
+        Assert.Equal(flood, statuses.Count(s => s == HttpStatusCode.BadRequest));
+        Assert.Equal((flood / 4L, flood - flood / 4L), (rejections[WebhookOutcome.SignatureMissing], rejections[WebhookOutcome.SignatureNotMatching]));
+        Assert.Equal(0, MessagesOn(topic));
+        // One line when the first came in, at most one per interval after it, and one at shutdown for the rest.
+        var bound = 2 + (int)(elapsed.TotalMilliseconds / WebhookLimits.RejectionLogIntervalMs);
+        var refusedLines = lines.Where(l => l.Contains("refused", StringComparison.Ordinal)).ToList();
+        Assert.InRange(refusedLines.Count, 1, bound);
+        Assert.Contains(refusedLines, l => l.Contains("8,000 in all", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -334,6 +439,22 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.StartsWith("kafka: ", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Every line logged, formatted, for counting what a flood writes.</summary>
+    private sealed class CollectingLoggerFactory(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerFactory
+    {
+        public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) { }
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Collecting(lines);
+        public void Dispose() { }
+
+        private sealed class Collecting(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+            public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+                Exception? exception, Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
+        }
     }
 
     /// <summary>A consumer's effect of a Stripe event: one row per applied message.</summary>

@@ -1,0 +1,195 @@
+using System.Text;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Payout.Domain;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using ContestPipeline.StripeEmulation;
+using ContestPipeline.Tests.Infrastructure;
+
+namespace ContestPipeline.Tests.Payout;
+
+/// <summary>
+/// Stripe's events in any order and any shape, through the webhook receiver to the payout
+/// worker as a real process: transfer events are read back from Stripe before anything is
+/// recorded; disputes and reversals that arrive out of order; the legacy transfer events;
+/// and events whose shape or mode the worker cannot accept, dead-lettered with the reason.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class StripeEventOrderTests(PipelineFixture fixture)
+{
+    private static readonly Dictionary<string, string?> Review = new() { [PayoutOptions.Settings.ReviewThresholdMinor] = "50000" };
+
+    private static string TransferEvent(string eventId, string transferId, long amount, string? destination, string payoutId) =>
+        new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = eventId, ["object"] = "event", ["api_version"] = "2024-06-20", ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["livemode"] = false, ["type"] = "transfer.created",
+            ["data"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["object"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["id"] = transferId, ["object"] = "transfer", ["amount"] = amount, ["amount_reversed"] = 0, ["currency"] = "usd",
+                    ["destination"] = destination, ["reversed"] = false,
+                    ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["payout_id"] = payoutId },
+                },
+            },
+            ["request"] = new System.Text.Json.Nodes.JsonObject { ["id"] = null, ["idempotency_key"] = null },
+        }.ToJsonString();
+
+    [Fact]
+    public async Task Transfer_events_are_read_back_from_Stripe_and_only_a_transfer_to_the_winners_account_is_recorded()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, Review);
+        var account = await h.World.SignUpForPayoutsAsync("ana");
+        await h.WaitForRecipientAsync("ana");
+        var held = PayoutHarness.Order("e1", "ana", 60_000);
+        var unclaimed = PayoutHarness.Order("e1", "nia", 700, rank: 2);   // nia has no account
+        h.Publish(held);
+        h.Publish(unclaimed);
+        await h.WaitForStateAsync(held.PayoutId, "held:" + HoldKinds.Review);
+        await h.WaitForStateAsync(unclaimed.PayoutId, PayoutStates.AwaitingAccount);
+
+        // A correctly signed event whose body describes a transfer Stripe does not have.
+        await h.DeliverSignedAsync(TransferEvent("evt_stale_body", "tr_notonstripe000", 60_000, account, held.PayoutId));
+        Assert.Contains("read: no such transfer on Stripe", await h.OutcomeOfAsync("evt_stale_body", "read:"), StringComparison.Ordinal);
+        Assert.Contains(h.Stripe.Requests(), q => q is { Method: "GET", Path: "/v1/transfers/tr_notonstripe000" });
+
+        // Real transfers naming the payouts: one of another amount, one to someone else's account
+        // for the winner who has none yet. Neither is recorded as the prize's payment.
+        var wrongAmount = await h.World.StripeClient.CreateTransferAsync(new TransferCreate(59_999, "usd", account, "e1", null,
+            new Dictionary<string, string> { ["payout_id"] = held.PayoutId }), "outside-1");
+        var stranger = await h.World.SignUpForPayoutsAsync("mallory");
+        var elsewhere = await h.World.StripeClient.CreateTransferAsync(new TransferCreate(700, "usd", stranger, "e1", null,
+            new Dictionary<string, string> { ["payout_id"] = unclaimed.PayoutId }), "outside-2");
+        var created = h.Stripe.Events().Where(e => e.Type == "transfer.created").ToDictionary(e => e.ObjectId, e => e.Id);
+        Assert.Contains("not recorded as its payment", await h.OutcomeOfAsync(created[wrongAmount.Id], "read:"), StringComparison.Ordinal);
+        Assert.Contains("not recorded as its payment", await h.OutcomeOfAsync(created[elsewhere.Id], "read:"), StringComparison.Ordinal);
+        await h.WaitForAlertAsync("transfer_mismatch", "critical");
+
+        Assert.Equal("held:" + HoldKinds.Review, await h.StateAsync(held.PayoutId));
+        Assert.Equal(PayoutStates.AwaitingAccount, await h.StateAsync(unclaimed.PayoutId));
+        Assert.DoesNotContain(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
+    }
+
+    [Fact]
+    public async Task A_dispute_closed_before_its_created_event_arrives_stays_closed_won_or_lost()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        await h.World.SignUpForPayoutsAsync("won");
+        await h.World.SignUpForPayoutsAsync("lost");
+        await h.WaitForRecipientAsync("won");
+        await h.WaitForRecipientAsync("lost");
+        var wonPayment = h.World.Pay("e2", "won", 1_000);
+        var lostPayment = h.World.Pay("e2", "lost", 1_000);
+
+        h.Stripe.HoldWebhooks();
+        var wonDispute = h.Stripe.CreateDispute(wonPayment);
+        h.Stripe.CloseDispute(wonDispute, won: true);
+        var lostDispute = h.Stripe.CreateDispute(lostPayment);
+        h.Stripe.CloseDispute(lostDispute, won: false);
+        // Closed first, created last: as Stripe may deliver them.
+        h.Stripe.ReleaseWebhooks(WebhookOrder.Reversed);
+        foreach (var e in h.Stripe.Events().Where(e => e.Type.StartsWith("charge.dispute.", StringComparison.Ordinal)))
+            await h.OutcomeOfAsync(e.Id);
+        Assert.Contains("known already", await h.OutcomeOfAsync(h.Stripe.Events().Single(e => e.Type == "charge.dispute.created" && e.ObjectId == wonDispute).Id),
+            StringComparison.Ordinal);
+
+        var wonOrder = PayoutHarness.Order("e2", "won", 800, paymentIntent: wonPayment);
+        var lostOrder = PayoutHarness.Order("e2", "lost", 600, rank: 2, paymentIntent: lostPayment);
+        h.Publish(wonOrder);
+        h.Publish(lostOrder);
+        await h.WaitForStateAsync(wonOrder.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(lostOrder.PayoutId, "held:" + HoldKinds.Frozen);
+        Assert.Equal(["lost", "won"], (await h.ScalarAsync<string[]>("SELECT array_agg(status ORDER BY status) FROM payout.freezes")));
+        await h.WaitForAlertAsync("dispute_lost", "critical");
+    }
+
+    [Fact]
+    public async Task A_reversal_that_arrives_before_the_transfer_is_recorded_is_booked_with_it()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, crashAt: CrashPoints.PayoutAfterStripeCall);
+        await h.World.SignUpForPayoutsAsync("tia");
+        await h.WaitForRecipientAsync("tia");
+        var receiver = h.Stripe.WebhookEndpoint;
+        h.Stripe.WebhookEndpoint = null;
+        var order = PayoutHarness.Order("e3", "tia", 3_000);
+        h.Publish(order);
+        await Eventually.UntilAsync(() => Task.FromResult(h.TransfersOf(order.PayoutId).Count == 1 && h.Run.WorkerExited("payout")), "the transfer made and the worker dead before recording it", TimeSpan.FromSeconds(45));
+        Assert.Equal(PayoutStates.Submitting, await h.StateAsync(order.PayoutId));
+
+        // Part of it comes back; Stripe says so while the worker is down, and the worker's
+        // own re-send cannot get an answer when it comes back.
+        h.Stripe.WebhookEndpoint = receiver;
+        var transfer = h.TransfersOf(order.PayoutId)[0];
+        await h.World.StripeClient.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(1_000), "reverse-tia");
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", Count: 10_000));
+        h.StartWorker();
+
+        var reversed = h.Stripe.Events().Single(e => e.Type == "transfer.reversed");
+        Assert.Contains("read: reversed 1000", await h.OutcomeOfAsync(reversed.Id, "read:"), StringComparison.Ordinal);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed);
+        h.Stripe.ClearFaults();
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferReversed.MessageType)), "PrizeTransferReversed", TimeSpan.FromSeconds(30));
+        var status = h.World.Read(Topics.PayoutsStatus);
+        Assert.Equal(transfer.Id, Assert.Single(status, m => m.Type == PrizeTransferred.MessageType).Body.GetProperty("transferId").GetString());
+        Assert.Equal(1_000, Assert.Single(status, m => m.Type == PrizeTransferReversed.MessageType).Body.GetProperty("amountMinor").GetInt64());
+        Assert.Single(h.TransfersOf(order.PayoutId));
+    }
+
+    [Fact]
+    public async Task The_legacy_transfer_paid_records_the_payment_and_transfer_failed_books_all_of_it_back()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, crashAt: CrashPoints.PayoutAfterStripeCall);
+        await h.World.SignUpForPayoutsAsync("lou");
+        await h.WaitForRecipientAsync("lou");
+        var receiver = h.Stripe.WebhookEndpoint;
+        h.Stripe.WebhookEndpoint = null;
+        var order = PayoutHarness.Order("e4", "lou", 2_200);
+        h.Publish(order);
+        await Eventually.UntilAsync(() => Task.FromResult(h.TransfersOf(order.PayoutId).Count == 1 && h.Run.WorkerExited("payout")), "the transfer made and the worker dead before recording it", TimeSpan.FromSeconds(45));
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", Count: 10_000));
+        h.StartWorker();
+        h.Stripe.WebhookEndpoint = receiver;
+        var transfer = h.TransfersOf(order.PayoutId)[0];
+
+        var paid = h.Stripe.EmitEvent("transfer.paid", transfer.Id);
+        Assert.Contains("read: recorded paid", await h.OutcomeOfAsync(paid, "read:"), StringComparison.Ordinal);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        h.Stripe.ClearFaults();
+
+        var failed = h.Stripe.EmitEvent("transfer.failed", transfer.Id);
+        Assert.Contains("read: reversed 2200", await h.OutcomeOfAsync(failed, "read:"), StringComparison.Ordinal);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed);
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferReversed.MessageType)), "PrizeTransferReversed", TimeSpan.FromSeconds(30));
+        var back = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferReversed.MessageType);
+        Assert.Equal((2_200L, 2_200L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
+        Assert.Contains("legacy", back.Body.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Single(h.TransfersOf(order.PayoutId));
+    }
+
+    [Fact]
+    public async Task Events_the_worker_cannot_accept_are_dead_lettered_with_the_reason_and_a_live_mode_event_critically()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        // Forwarded by the receiver (signed, with an id and a type); refused by the consumer.
+        await h.DeliverSignedAsync("""{"id":"evt_no_mode","object":"event","type":"transfer.created","created":1790000000,"data":{"object":{"id":"tr_1"}}}""");
+        await h.DeliverSignedAsync("""{"id":"evt_no_object_id","object":"event","type":"charge.dispute.created","created":1790000000,"livemode":false,"data":{"object":{"object":"dispute"}}}""");
+        // A live-mode event on a test stack (say, a receiver misconfigured with a live secret forwarded it).
+        var live = Encoding.UTF8.GetBytes("""{"id":"evt_live","object":"event","type":"transfer.created","created":1790000000,"livemode":true,"data":{"object":{"id":"tr_live"}}}""");
+        h.World.PublishRaw(Topics.StripeEvents, "tr_live", live, OutgoingMessage.EnvelopeHeaders(
+            new Envelope("evt_live", StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion, "evt_live", null, DateTimeOffset.UtcNow)));
+
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.DeadLetter(Topics.StripeEvents)).Count == 3),
+            "three dead letters on stripe.events.dlq", TimeSpan.FromSeconds(45));
+        var reasons = h.World.Read(Topics.DeadLetter(Topics.StripeEvents))
+            .ToDictionary(m => m.Headers[MessageHeaders.MessageId], m => m.Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("livemode", reasons["evt_no_mode"], StringComparison.Ordinal);
+        Assert.Contains("data.object has no id", reasons["evt_no_object_id"], StringComparison.Ordinal);
+        Assert.Contains("live-mode and this worker runs in development", reasons["evt_live"], StringComparison.Ordinal);
+        Assert.Contains(h.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == "dead_letter"
+            && m.Body.GetProperty("severity").GetString() == "critical" && m.Body.GetProperty("message").GetString()!.Contains("evt_live", StringComparison.Ordinal));
+    }
+}
