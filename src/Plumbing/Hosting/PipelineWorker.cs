@@ -29,6 +29,13 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
     /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
     public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
 
+    /// <summary>
+    /// The topics the worker cannot run without: those it consumes, their dead-letter topics and
+    /// alerts. It refuses to start when one is missing (topics are provisioned, never auto-created).
+    /// </summary>
+    public IReadOnlyList<string> RequiredTopics =>
+        [.. Consumers.SelectMany(c => c.Topics).SelectMany(t => new[] { t, Contracts.Topics.DeadLetter(t) }).Append(Contracts.Topics.Alerts).Distinct()];
+
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
 }
@@ -59,7 +66,8 @@ public static class PipelineWorker
             builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
             configure?.Invoke(builder.Services);
             await CheckPostgresAsync(settings.PostgresConnectionString);
-            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
+            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
+                worker.RequiredTopics, settings.KafkaSecurity);
         }
         catch (StartupException e)
         {
@@ -138,11 +146,14 @@ public static class PipelineWorker
             {
                 await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
                 if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
-                using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay"), logger);
+                using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay", settings.KafkaSecurity), logger);
                 relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax },
                     crashPoints, loggers.CreateLogger<OutboxRelay>());
                 var consumers = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
-                    new InboxConsumerOptions { Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax },
+                    new InboxConsumerOptions
+                    {
+                        Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Security = settings.KafkaSecurity,
+                    },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();

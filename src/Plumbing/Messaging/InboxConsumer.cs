@@ -24,6 +24,8 @@ public sealed class InboxConsumerOptions
     public int ConflictBackoffMs { get; init; } = Limits.ConflictBackoffMs;
     public int ConflictBackoffMsMax { get; init; } = Limits.ConflictBackoffMsMax;
     public TimeSpan DatabaseOutageTolerance { get; init; } = TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
+    /// <summary>How to reach a secured cluster; null: the process's environment's settings.</summary>
+    public KafkaSecurity? Security { get; init; }
 }
 
 /// <summary>What a consume loop has done since it started; read by operators' logs, tests and the benchmark.</summary>
@@ -77,7 +79,7 @@ public sealed class InboxConsumer
         _dataSource = dataSource;
         _handlers = handlers.ToDictionary(h => h.MessageType, StringComparer.Ordinal);
         _options = options;
-        _config = KafkaClients.ConsumerConfig(bootstrapServers, options.Consumer);
+        _config = KafkaClients.ConsumerConfig(bootstrapServers, options.Consumer, options.Security);
         _outbox = new Outbox(options.Schema);
         _crashPoints = crashPoints;
         _clock = clock;

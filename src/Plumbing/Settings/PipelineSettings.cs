@@ -20,7 +20,19 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     /// <summary>production, staging, development (the default) or test; see <see cref="DeploymentEnvironment"/>.</summary>
     public const string EnvironmentVariable = "CONTESTPIPELINE_ENVIRONMENT";
 
+    /// <summary>
+    /// A connection string used only to apply migrations at start (the migrator role, which owns
+    /// the schemas); when unset, the worker only checks that its schema's migrations were applied
+    /// (cpctl migrate) and never changes the schema itself.
+    /// </summary>
+    public const string PostgresMigratorVariable = "CONTESTPIPELINE_PG_MIGRATOR";
+
+    /// <summary>The development password, known to everyone who has read the repository: refused in production.</summary>
+    public const string DevelopmentPassword = "contestpipeline";
+
     public int ConsumerBatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
+    public KafkaSecurity KafkaSecurity { get; init; } = KafkaSecurity.Plaintext;
+    public string? PostgresMigratorConnectionString { get; init; }
     public int OutboxBatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
     public DeploymentEnvironment Environment { get; init; } = DeploymentEnvironment.Development;
 
@@ -36,7 +48,17 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
 
     public static PipelineSettings Resolve(IConfiguration? configuration = null)
     {
-        var pg = Setting.Text(configuration, PostgresVariable) ?? PostgresDefault;
+        var environment = DeploymentEnvironments.Read(configuration);
+        var pg = Setting.Text(configuration, PostgresVariable);
+        var migrator = Setting.Text(configuration, PostgresMigratorVariable);
+        if (environment.IsLive())
+        {
+            if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
+            foreach (var (name, value) in new[] { (PostgresVariable, pg), (PostgresMigratorVariable, migrator) })
+                if (value is not null && IsDevelopmentPassword(value))
+                    throw new StartupException($"{name}: the development password in production; give each role its own (a {name}{Setting.FileSuffix} secret)");
+        }
+        pg ??= PostgresDefault;
         var kafka = Setting.Text(configuration, KafkaVariable);
         if (kafka is null)
         {
@@ -49,8 +71,22 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
         {
             ConsumerBatchSizeMax = Setting.Int(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, 1, 10_000),
             OutboxBatchSizeMax = Setting.Int(configuration, OutboxBatchVariable, Limits.OutboxBatchSizeMax, 1, 50_000),
-            Environment = DeploymentEnvironments.Read(configuration),
+            Environment = environment,
+            KafkaSecurity = KafkaSecurity.Read(configuration),
+            PostgresMigratorConnectionString = migrator,
         };
+    }
+
+    private static bool IsDevelopmentPassword(string connectionString)
+    {
+        try
+        {
+            return new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Password == DevelopmentPassword;
+        }
+        catch (ArgumentException e)
+        {
+            throw new StartupException($"not a Postgres connection string: {e.Message}", e);
+        }
     }
 }
 

@@ -117,7 +117,7 @@ public static class WebhookReceiverHost
         try
         {
             var options = OptionsFromEnvironment(listenUrl, loggerFactory);
-            KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
+            KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), [options.Topic]);
             receiver = await WebhookReceiver.StartAsync(options, ct);
         }
         catch (StartupException e)
