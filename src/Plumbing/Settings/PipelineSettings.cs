@@ -27,6 +27,14 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     /// </summary>
     public const string PostgresMigratorVariable = "CONTESTPIPELINE_PG_MIGRATOR";
 
+    /// <summary>
+    /// The password of <see cref="PostgresVariable"/>'s role, kept apart from the connection string
+    /// so that it can be a secret file (CONTESTPIPELINE_PG_PASSWORD_FILE) shared with whatever
+    /// creates the role; it replaces any password in the connection string.
+    /// </summary>
+    public const string PostgresPasswordVariable = "CONTESTPIPELINE_PG_PASSWORD";
+    public const string PostgresMigratorPasswordVariable = "CONTESTPIPELINE_PG_MIGRATOR_PASSWORD";
+
     /// <summary>The development password, known to everyone who has read the repository: refused in production.</summary>
     public const string DevelopmentPassword = "contestpipeline";
 
@@ -49,8 +57,9 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public static PipelineSettings Resolve(IConfiguration? configuration = null)
     {
         var environment = DeploymentEnvironments.Read(configuration);
-        var pg = Setting.Text(configuration, PostgresVariable);
-        var migrator = Setting.Text(configuration, PostgresMigratorVariable);
+        var pg = WithPassword(Setting.Text(configuration, PostgresVariable), Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
+        var migrator = WithPassword(Setting.Text(configuration, PostgresMigratorVariable), Setting.Text(configuration, PostgresMigratorPasswordVariable),
+            PostgresMigratorVariable);
         if (environment.IsLive())
         {
             if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
@@ -75,6 +84,20 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
             KafkaSecurity = KafkaSecurity.Read(configuration),
             PostgresMigratorConnectionString = migrator,
         };
+    }
+
+    private static string? WithPassword(string? connectionString, string? password, string name)
+    {
+        if (password is null) return connectionString;
+        if (connectionString is null) throw new StartupException($"a password is set for {name} but {name} is not");
+        try
+        {
+            return new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Password = password }.ConnectionString;
+        }
+        catch (ArgumentException e)
+        {
+            throw new StartupException($"{name}: not a Postgres connection string: {e.Message}", e);
+        }
     }
 
     private static bool IsDevelopmentPassword(string connectionString)
