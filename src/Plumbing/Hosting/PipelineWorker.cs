@@ -55,19 +55,10 @@ public static class PipelineWorker
 
     public static async Task<int> RunAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
     {
-        var builder = Host.CreateApplicationBuilder(args);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        // A start-up failure is one line of ours (below), not the host's exception dump as well.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        IHost built;
         try
         {
-            var settings = PipelineSettings.Resolve(builder.Configuration);
-            builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
-            configure?.Invoke(builder.Services);
-            await CheckPostgresAsync(settings.PostgresConnectionString);
-            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
-                worker.RequiredTopics, settings.KafkaSecurity);
+            built = await BuildAsync(args, worker, configure);
         }
         catch (StartupException e)
         {
@@ -75,7 +66,7 @@ public static class PipelineWorker
             return ExitStartupFailed;
         }
 
-        using var host = builder.Build();
+        using var host = built;
         try
         {
             // Settings are read and validated here, before any loop starts (ValidateOnStart).
@@ -88,6 +79,30 @@ public static class PipelineWorker
         }
         await host.WaitForShutdownAsync();
         return Environment.ExitCode;
+    }
+
+    /// <summary>
+    /// The worker's host, its settings read and Postgres and Kafka probed (a <see cref="StartupException"/>
+    /// naming what is wrong otherwise), not started: RunAsync runs it as a process; tests may run
+    /// several in one process (settings as "--NAME=value" arguments).
+    /// </summary>
+    public static async Task<IHost> BuildAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        var builder = Host.CreateApplicationBuilder(args);
+        var settings = PipelineSettings.Resolve(builder.Configuration);
+        Observability.ConfigureLogging(builder.Logging, builder.Configuration, settings.Environment);
+        // A start-up failure is one line of ours, not the host's exception dump as well.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
+        builder.Services.AddPipelineObservability(worker.Name, builder.Configuration, settings.Environment);
+        configure?.Invoke(builder.Services);
+        await CheckPostgresAsync(settings.PostgresConnectionString);
+        KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
+            worker.RequiredTopics, settings.KafkaSecurity);
+        return builder.Build();
     }
 
     /// <summary>The one line a settings failure at start comes to, or null when it is not one.</summary>
@@ -135,7 +150,7 @@ public static class PipelineWorker
 
     private sealed class WorkerService(
         WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints,
-        TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers) : BackgroundService
+        TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers, WorkerHealth health) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -155,6 +170,14 @@ public static class PipelineWorker
                         Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Security = settings.KafkaSecurity,
                     },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
+                // Ready once the database and a broker answer and every consume loop has joined its group.
+                health.Add("postgres", WorkerHealth.Database(dataSource));
+                health.Add("kafka", WorkerHealth.Broker(settings.KafkaBootstrapServers, settings.KafkaSecurity));
+                health.Add("consumers", _ =>
+                {
+                    var waiting = consumers.Where(c => !c.Joined).Select(c => c.Name).ToList();
+                    return Task.FromResult(waiting.Count == 0 ? null : "not joined yet: " + string.Join(", ", waiting));
+                });
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
                 logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema}, consumers {Consumers}, jobs {Jobs}",
