@@ -36,6 +36,10 @@ var topicsList = new Command("list", "print the topic list as production provisi
 topicsList.SetAction(_ => TopicsCommand.List(Console.Out));
 root.Subcommands.Add(new Command("topics", "the pipeline's topics, provisioned from one declarative list (src/Contracts/TopicCatalog.cs)") { topicsApply, topicsList });
 
+var acls = new Command("acls", "print the Kafka ACLs each service's principal needs, generated from the workers' consumers and the producers table (docs/kafka-acls.md)");
+acls.SetAction(_ => AclsCommand.Print(Console.Out));
+root.Subcommands.Add(acls);
+
 var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
 var timeoutS = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };
 var demo = new Command("demo", "the main job: start the local broker, the Stripe-compatible server, the webhook receiver and every worker; send canaries through every hop, then run a slate of contests from feed to PAID (a tie, a stat correction, a held prize released by an operator, a late onboarding, a cancelled contest) and check every invariant; exits 1 if one fails") { canaries, timeoutS };

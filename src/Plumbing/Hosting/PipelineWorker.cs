@@ -26,6 +26,12 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
     /// <summary>Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>), read and checked at start.</summary>
     public Action<IServiceCollection, IConfiguration>? Services { get; init; }
 
+    /// <summary>Tables the worker's runtime role may only insert into and read (a ledger): no UPDATE, DELETE or TRUNCATE.</summary>
+    public IReadOnlyList<string> AppendOnlyTables { get; init; } = [];
+
+    /// <summary>What the migrator grants in the worker's schema, to its runtime role and the operations role.</summary>
+    public SchemaGrants Grants => new(DatabaseRoles.Runtime(Name), AppendOnlyTables);
+
     /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
     public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
 
@@ -159,7 +165,7 @@ public static class PipelineWorker
             OutboxRelay? relay = null;
             try
             {
-                await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
+                await MigrateAsync(logger, stoppingToken);
                 if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay", settings.KafkaSecurity), logger);
                 relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax },
@@ -208,6 +214,25 @@ public static class PipelineWorker
                 Environment.ExitCode = ExitStopped;
                 lifetime.StopApplication();
             }
+        }
+
+        /// <summary>
+        /// With a migrator connection, applies the schema's migrations through it (then closes
+        /// it: the worker runs as its runtime role). Without one, production and staging only
+        /// check that cpctl migrate has applied them; a development or test worker applies them
+        /// through its own connection, which is the schemas' owner there.
+        /// </summary>
+        private async Task MigrateAsync(ILogger logger, CancellationToken ct)
+        {
+            if (settings.PostgresMigratorConnectionString is { } migrator)
+            {
+                await using var migratorSource = NpgsqlDataSource.Create(migrator);
+                await new Migrator(migratorSource, worker.Name, worker.AllMigrations, logger, worker.Grants).ApplyAsync(ct);
+                return;
+            }
+            var migrations = new Migrator(dataSource, worker.Name, worker.AllMigrations, logger);
+            if (settings.Environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging) await migrations.VerifyAsync(ct);
+            else await migrations.ApplyAsync(ct);
         }
 
         /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>

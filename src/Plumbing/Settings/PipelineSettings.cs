@@ -57,17 +57,7 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public static PipelineSettings Resolve(IConfiguration? configuration = null)
     {
         var environment = DeploymentEnvironments.Read(configuration);
-        var pg = WithPassword(Setting.Text(configuration, PostgresVariable), Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
-        var migrator = WithPassword(Setting.Text(configuration, PostgresMigratorVariable), Setting.Text(configuration, PostgresMigratorPasswordVariable),
-            PostgresMigratorVariable);
-        if (environment.IsLive())
-        {
-            if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
-            foreach (var (name, value) in new[] { (PostgresVariable, pg), (PostgresMigratorVariable, migrator) })
-                if (value is not null && IsDevelopmentPassword(value))
-                    throw new StartupException($"{name}: the development password in production; give each role its own (a {name}{Setting.FileSuffix} secret)");
-        }
-        pg ??= PostgresDefault;
+        var (pg, migrator) = ResolvePostgres(configuration, environment);
         var kafka = Setting.Text(configuration, KafkaVariable);
         if (kafka is null)
         {
@@ -84,6 +74,26 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
             KafkaSecurity = KafkaSecurity.Read(configuration),
             PostgresMigratorConnectionString = migrator,
         };
+    }
+
+    /// <summary>
+    /// The process's database connection (its password from <see cref="PostgresPasswordVariable"/>
+    /// when set) and the migrator's, if any. Production has no default and refuses the
+    /// development password.
+    /// </summary>
+    public static (string Postgres, string? Migrator) ResolvePostgres(IConfiguration? configuration, DeploymentEnvironment environment)
+    {
+        var pg = WithPassword(Setting.Text(configuration, PostgresVariable), Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
+        var migrator = WithPassword(Setting.Text(configuration, PostgresMigratorVariable), Setting.Text(configuration, PostgresMigratorPasswordVariable),
+            PostgresMigratorVariable);
+        if (environment.IsLive())
+        {
+            if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
+            foreach (var (name, value) in new[] { (PostgresVariable, pg), (PostgresMigratorVariable, migrator) })
+                if (value is not null && IsDevelopmentPassword(value))
+                    throw new StartupException($"{name}: the development password in production; give each role its own (a {name}{Setting.FileSuffix} secret)");
+        }
+        return (pg ?? PostgresDefault, migrator);
     }
 
     private static string? WithPassword(string? connectionString, string? password, string name)

@@ -62,6 +62,8 @@ public sealed class ContestRun : IAsyncDisposable
             [StripeServices.KeyVariable] = Stripe.ApiKey,
             [CrashPoints.Variable] = crashAt,
         };
+        // Each worker as its own database role, as in production; the database's owner migrates.
+        foreach (var (k, v) in LocalRoles.WorkerEnvironment(Iso.PostgresConnectionString, name)) variables[k] = v;
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
         var process = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], variables,
             Path.Combine(_fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));

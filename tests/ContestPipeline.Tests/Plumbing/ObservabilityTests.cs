@@ -57,7 +57,7 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         {
             foreach (var worker in Workers.Names)
             {
-                var host = await PipelineWorker.BuildAsync(Arguments(run), Workers.All[worker]);
+                var host = await PipelineWorker.BuildAsync(Arguments(run, worker), Workers.All[worker]);
                 await host.StartAsync();
                 hosts.Add(host);
             }
@@ -134,7 +134,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         await using var worker = ChildProcess.StartDotnet("settlement", RepoPaths.WorkerDll("settlement"), [],
             new Dictionary<string, string?>
             {
-                [PipelineSettings.PostgresVariable] = viaProxy.ConnectionString,
+                [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(viaProxy.ConnectionString, "settlement"),
+                [PipelineSettings.PostgresMigratorVariable] = viaProxy.ConnectionString,
                 [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
                 [Observability.HealthPortVariable] = "0",
                 [Observability.LogFormatVariable] = "json",
@@ -207,9 +208,10 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
     }
 
     /// <summary>The settings each in-process worker reads, as command-line configuration (this process's environment is shared).</summary>
-    private static string[] Arguments(ContestRun run) =>
+    private static string[] Arguments(ContestRun run, string worker) =>
     [
-        $"--{PipelineSettings.PostgresVariable}={run.Iso.PostgresConnectionString}",
+        $"--{PipelineSettings.PostgresVariable}={LocalRoles.RuntimeConnection(run.Iso.PostgresConnectionString, worker)}",
+        $"--{PipelineSettings.PostgresMigratorVariable}={run.Iso.PostgresConnectionString}",
         $"--{PipelineSettings.KafkaVariable}={run.Iso.Broker.BootstrapServers}",
         $"--{StripeServices.UrlVariable}={run.Stripe.BaseUrl}",
         $"--{StripeServices.KeyVariable}={run.Stripe.ApiKey}",
