@@ -42,6 +42,14 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
     public IReadOnlyList<string> RequiredTopics =>
         [.. Consumers.SelectMany(c => c.Topics).SelectMany(t => new[] { t, Contracts.Topics.DeadLetter(t) }).Append(Contracts.Topics.Alerts).Distinct()];
 
+    /// <summary>
+    /// How long the worker's inbox keeps a message id: as long as Kafka keeps any topic its
+    /// consumers read, or their dead-letter topics (the topic list's retention), so that a
+    /// replay or a re-drive of anything the broker still holds is a no-op.
+    /// </summary>
+    public TimeSpan InboxRetention =>
+        TimeSpan.FromMilliseconds(Consumers.Count == 0 ? 0 : Contracts.TopicCatalog.LongestRetentionMs(Consumers.SelectMany(c => c.Topics)));
+
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
 }
@@ -191,7 +199,9 @@ public static class PipelineWorker
                     string.Join(", ", worker.Consumers.Select(c => c.Consumer)), string.Join(", ", jobs.Select(j => j.Name)));
 
                 var runningRelay = relay;
+                var retention = new RetentionPartitions(dataSource, worker.Name, worker.InboxRetention, loggers.CreateLogger("ContestPipeline.Retention"));
                 var tasks = consumers.Select(c => Task.Run(() => c.RunAsync(loops.Token), CancellationToken.None))
+                    .Append(Task.Run(() => retention.RunAsync(loops.Token), CancellationToken.None))
                     .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(loops.Token), CancellationToken.None)))
                     .Append(Task.Run(() => runningRelay.RunAsync(loops.Token), CancellationToken.None)).ToList();
                 // Any loop that ends on its own while the host is running has failed: stop the

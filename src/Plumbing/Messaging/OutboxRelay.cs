@@ -37,8 +37,6 @@ public sealed class OutboxRelay(
     public async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;
-        var sincePurge = System.Diagnostics.Stopwatch.StartNew();
-        var purged = false;
         var sinceBacklog = System.Diagnostics.Stopwatch.StartNew();
         var backlogRead = false;
         using var gauge = PipelineTelemetry.ObserveBacklog(
@@ -72,12 +70,6 @@ public sealed class OutboxRelay(
                 continue;
             }
             if (published >= options.BatchSizeMax) continue;
-            if (!purged || sincePurge.Elapsed > TimeSpan.FromMinutes(1))
-            {
-                purged = true;
-                sincePurge.Restart();
-                await PurgeSentAsync(ct);
-            }
             await Delay(options.PollInterval, ct);
         }
     }
@@ -102,6 +94,9 @@ public sealed class OutboxRelay(
         catch (NpgsqlException)
         {
             // The relay's own loop reports an unreachable database; the gauge keeps its last value.
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
     }
 
@@ -188,29 +183,6 @@ public sealed class OutboxRelay(
         if (failed.Count > 0)
             throw new OutboxDeliveryException($"{failed.Count} of {rows.Count} outbox messages not delivered: {firstError}");
         return sent.Count;
-    }
-
-    /// <summary>
-    /// Sent rows are kept for a retention window (for operators' inspection), then deleted in
-    /// bounded batches while the relay is idle. Only the inbox must keep its rows forever.
-    /// </summary>
-    private async Task PurgeSentAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var conn = await dataSource.OpenConnectionAsync(ct);
-            await using var cmd = new NpgsqlCommand($"""
-                DELETE FROM {_table} WHERE id IN (
-                    SELECT id FROM {_table} WHERE sent_at < now() - make_interval(hours => @hours) LIMIT 10000)
-                """, conn);
-            cmd.Parameters.AddWithValue("hours", Limits.OutboxSentRetentionHours);
-            var deleted = await cmd.ExecuteNonQueryAsync(ct);
-            if (deleted > 0) logger.LogInformation("Outbox {Schema}: purged {Count} rows sent over {Hours} h ago", options.Schema, deleted, Limits.OutboxSentRetentionHours);
-        }
-        catch (NpgsqlException e)
-        {
-            logger.LogWarning("Outbox {Schema}: purge of sent rows failed, retried later: {Error}", options.Schema, e.Message);
-        }
     }
 
     private async Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct)
