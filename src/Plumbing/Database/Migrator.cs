@@ -107,7 +107,9 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     /// <summary>
     /// The schema's privileges, set again on every run (so a table a migration added is covered):
     /// nobody but its owner may create in it; the runtime role reads and writes its tables and
-    /// sequences, except UPDATE and DELETE on the append-only ones; nobody gets TRUNCATE.
+    /// sequences, except UPDATE and DELETE on the append-only ones; nobody gets TRUNCATE; only
+    /// the runtime role may call the schema's functions (retention_partitions runs as the
+    /// owner, so the read-only role must not be able to call it).
     /// </summary>
     private async Task GrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SchemaGrants g)
     {
@@ -123,6 +125,8 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
             REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {runtime};
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_schema} TO {runtime};
             GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema} TO {runtime};
+            REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {_schema} FROM PUBLIC;
+            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {_schema} TO {runtime};
             """);
         foreach (var table in g.AppendOnlyTables)
             sql.Append($"REVOKE UPDATE, DELETE, TRUNCATE ON {_schema}.{SqlNames.Identifier(table)} FROM {runtime};\n");

@@ -470,30 +470,37 @@ public sealed class InboxConsumer
     private async Task<HashSet<string>> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Item> items)
     {
         var distinct = items.DistinctBy(i => i.InboxId).ToList();
-        // The inbox is partitioned by month (plumbing/0003): its keys are unique within a
-        // month only. So the rows of earlier months are looked up first, and the Kafka
-        // partitions of the batch are locked (in order) so that two members of the group
-        // overlapping in a rebalance claim a message one after the other, whichever month.
+        // The inbox is partitioned by month (plumbing/0003), its key unique within a month: this
+        // month's rows are claimed through the key, as ever (ON CONFLICT), and rows of earlier
+        // months are looked up first (only those partitions are scanned). The Kafka partitions of
+        // the batch are locked, in order, so that two members of the group overlapping in a
+        // rebalance claim a message one after the other even across a month's turn.
         await using var cmd = new NpgsqlCommand($"""
             SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
             FROM (SELECT DISTINCT @consumer || '/' || t || '/' || p AS k FROM unnest(@topics, @parts) AS x(t, p) ORDER BY 1) keys;
             WITH input AS (
                 SELECT * FROM unnest(@ids, @topics, @parts, @offs, @outcomes) WITH ORDINALITY AS u(id, topic, part, off, outcome, ord)
-            ), seen AS (
-                SELECT message_id FROM {_inbox} WHERE consumer = @consumer AND message_id = ANY(@ids)
+            ), earlier AS (
+                SELECT message_id, outcome FROM {_inbox}
+                WHERE consumer = @consumer AND message_id = ANY(@ids) AND bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date
             ), again AS (
                 UPDATE {_inbox} i
                 SET outcome = u.outcome, topic = u.topic, kafka_partition = u.part, kafka_offset = u.off, processed_at = now(), bucket = DEFAULT,
                     dead_letter_count = i.dead_letter_count + CASE WHEN u.outcome = 'dead_lettered' THEN 1 ELSE 0 END
                 FROM input u
-                WHERE i.consumer = @consumer AND i.message_id = u.id AND i.outcome = 'dead_lettered'
+                WHERE i.consumer = @consumer AND i.message_id = ANY(ARRAY(SELECT message_id FROM earlier WHERE outcome = 'dead_lettered'))
+                  AND i.bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date AND i.outcome = 'dead_lettered' AND u.id = i.message_id
                 RETURNING i.message_id
             ), fresh AS (
-                INSERT INTO {_inbox} (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
+                INSERT INTO {_inbox} AS i (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
                 SELECT @consumer, id, topic, part, off, outcome, CASE WHEN outcome = 'dead_lettered' THEN 1 ELSE 0 END
-                FROM input WHERE id NOT IN (SELECT message_id FROM seen) ORDER BY ord
-                ON CONFLICT DO NOTHING
-                RETURNING message_id
+                FROM input WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
+                ON CONFLICT (consumer, message_id, bucket) DO UPDATE
+                    SET outcome = excluded.outcome, topic = excluded.topic, kafka_partition = excluded.kafka_partition,
+                        kafka_offset = excluded.kafka_offset, processed_at = now(),
+                        dead_letter_count = i.dead_letter_count + excluded.dead_letter_count
+                    WHERE i.outcome = 'dead_lettered'
+                RETURNING i.message_id
             )
             SELECT message_id FROM again UNION ALL SELECT message_id FROM fresh
             """, conn, tx);

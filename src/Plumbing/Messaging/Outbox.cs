@@ -35,17 +35,19 @@ public sealed class Outbox(string schema)
         }
 
         // The outbox is partitioned by week (plumbing/0003), its message ids unique within a
-        // week: ids already written in an earlier week are looked up, and skipped like those
-        // the unique key turns away. Rows are written in the given order (the relay's).
+        // week: this week's duplicates are turned away by the key, as ever, and ids written in
+        // an earlier week are looked up (only those partitions are scanned) and skipped alike.
+        // Rows are written in the given order, which is the relay's.
         await using var cmd = new NpgsqlCommand($"""
             WITH input AS (
                 SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers) WITH ORDINALITY AS u(id, topic, k, type, payload, headers, ord)
-            ), seen AS (
-                SELECT message_id FROM {_table} WHERE message_id = ANY(@ids)
+            ), earlier AS (
+                SELECT message_id FROM {_table}
+                WHERE message_id = ANY(@ids) AND bucket < (date_trunc('week', now() AT TIME ZONE 'UTC'))::date
             )
             INSERT INTO {_table} (message_id, topic, message_key, message_type, payload, headers)
-            SELECT id, topic, k, type, payload, headers FROM input WHERE id NOT IN (SELECT message_id FROM seen) ORDER BY ord
-            ON CONFLICT DO NOTHING
+            SELECT id, topic, k, type, payload, headers FROM input WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
+            ON CONFLICT (message_id, bucket) DO NOTHING
             RETURNING message_id
             """, conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });

@@ -84,5 +84,9 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
         Assert.Equal(0, await operations.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.entries"));
         await RefusedAsync(operations, "DELETE FROM ingestion.entries");
         await RefusedAsync(operations, "INSERT INTO settlement.journal (journal_id, kind, description, recorded_at) VALUES ('x', 'k', 'd', now())");
+        // The retention function runs as the schemas' owner: only the worker's own role may call it.
+        await RefusedAsync(operations, "SELECT * FROM ingestion.retention_partitions('inbox', interval '0 days')");
+        await RefusedAsync(settlement, "SELECT * FROM ingestion.retention_partitions('inbox', interval '0 days')");
+        Assert.Empty(await ingestion.QueryAsync("SELECT * FROM ingestion.retention_partitions('inbox', interval '100 years')"));
     }
 }

@@ -72,6 +72,40 @@ public sealed class RetentionTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_message_claimed_in_an_earlier_month_is_skipped_and_one_dead_lettered_then_is_applied_once()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var applied = TestEvent.Message(stage.Topic, new TestEvent("k1", 1));
+        var deadLettered = TestEvent.Message(stage.Topic, new TestEvent("k2", 1));
+        var fresh = TestEvent.Message(stage.Topic, new TestEvent("k3", 1));
+        var consumer = stage.Consumer();
+        await using (var conn = await fixture.DataSource.OpenConnectionAsync())
+        {
+            var lastMonth = DateTimeOffset.UtcNow.AddDays(-40);
+            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', interval '100 years', @lastMonth)", new { lastMonth });
+            await conn.ExecuteAsync($"""
+                INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count, processed_at, bucket)
+                VALUES (@consumer, @applied, @topic, 0, 0, 'applied', 0, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date),
+                       (@consumer, @deadLettered, @topic, 0, 1, 'dead_lettered', 1, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date)
+                """, new { consumer = consumer.Name, applied = applied.OutboxId, deadLettered = deadLettered.OutboxId, topic = stage.Topic, lastMonth });
+        }
+        await stage.EnqueueAsync([applied, deadLettered, fresh, applied, deadLettered]);
+        stage.Start(stage.Relay().RunAsync);
+        stage.Start(consumer.RunAsync);
+        await Stage.WaitUntilAsync(() => Task.FromResult(consumer.Stats.Applied + consumer.Stats.Duplicates >= 3), Patience, "the three messages handled");
+
+        Assert.Equal(new[] { deadLettered.OutboxId, fresh.OutboxId }.Order(StringComparer.Ordinal),
+            (await stage.AppliedAsync()).Select(a => a.MessageId).Order(StringComparer.Ordinal));
+        Assert.Equal(2, consumer.Stats.Applied);
+        Assert.Equal(1, consumer.Stats.Duplicates);
+        await using var check = await fixture.DataSource.OpenConnectionAsync();
+        // The re-applied row moved to this month, where it is kept from now on.
+        Assert.Equal(("applied", 1), await check.QueryFirstAsync<(string, int)>(
+            $"SELECT outcome, (bucket = date_trunc('month', now() AT TIME ZONE 'UTC')::date)::int FROM {stage.Schema}.inbox WHERE message_id = @id",
+            new { id = deadLettered.OutboxId }));
+    }
+
+    [Fact]
     public void The_inbox_keeps_ids_as_long_as_the_longest_retention_of_its_topics_and_their_dead_letters()
     {
         var settlement = Local.Processes.Workers.All["settlement"];
