@@ -213,6 +213,15 @@ public static class BenchCommand
         while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
             await Task.Delay(5, ct);
         var elapsed = watch.Elapsed;
+        // The relay marks a batch sent after Kafka acknowledged it, which can be after the
+        // consumer applied it: give it the time to finish (not counted) before stopping it.
+        await using (var waitConn = await dataSource.OpenConnectionAsync(ct))
+        {
+            var settle = Stopwatch.StartNew();
+            while (settle.Elapsed < TimeSpan.FromSeconds(30)
+                && await waitConn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL") > 0)
+                await Task.Delay(20, ct);
+        }
         await stop.CancelAsync();
         await Task.WhenAll(consumerTask, relayTask);
 
