@@ -1,19 +1,42 @@
-# One image per worker: docker build --build-arg WORKER=Scoring .
+# One image with every deployable: the four workers, the Stripe webhook receiver and cpctl
+# (the operator's tool, which also provisions topics and runs migrations). docker-compose.yml
+# picks one per service by its first argument (deploy/docker/entrypoint.sh).
+#
+#   docker build -t contestpipeline .
+#
+# The .NET 10 images are Ubuntu 24.04: OpenSSL's runtime package is libssl3t64 there.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
-ARG WORKER
-RUN apt-get update && apt-get install -y --no-install-recommends gcc make libssl-dev zlib1g-dev npm && rm -rf /var/lib/apt/lists/*
+ARG CONTESTPIPELINE_PRODUCTION=true
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc make libssl-dev zlib1g-dev npm \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-COPY . .
+# librdkafka first, so its layer is cached while the code changes: the same script as a
+# development machine runs (librdkafka 2.15.1 with OpenSSL, hence TLS and SASL/SCRAM).
+COPY build/librdkafka.sh build/librdkafka.sh
 RUN CONTESTPIPELINE_CACHE=/opt/contestpipeline build/librdkafka.sh
-RUN dotnet publish src/${WORKER}/ContestPipeline.${WORKER}.csproj -c Release -o /app
+COPY . .
+# The production build: test-only hooks (crash points) cannot be armed in what it runs.
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks; do \
+      project="${p%%:*}"; name="${p##*:}"; \
+      dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
+    done \
+ && dotnet publish src/Operator/ContestPipeline.Operator.csproj -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o /app/cpctl
 
-# The ASP.NET runtime image also runs the plain workers; the webhook receiver needs it.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
-ARG WORKER
-ENV WORKER_DLL=ContestPipeline.${WORKER}.dll \
-    CONTESTPIPELINE_LIBRDKAFKA=/opt/contestpipeline/librdkafka-2.15.1/librdkafka.so.1
-RUN apt-get update && apt-get install -y --no-install-recommends libssl3 zlib1g && rm -rf /var/lib/apt/lists/*
+# libssl3t64 and zlib1g for librdkafka (TLS, SCRAM, compression); curl for compose's health checks.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl3t64 zlib1g ca-certificates curl \
+ && rm -rf /var/lib/apt/lists/*
+ENV CONTESTPIPELINE_LIBRDKAFKA=/opt/contestpipeline/librdkafka-2.15.1/librdkafka.so.1 \
+    CONTESTPIPELINE_ENVIRONMENT=production \
+    DOTNET_CLI_TELEMETRY_OPTOUT=1
 COPY --from=build /opt/contestpipeline /opt/contestpipeline
 COPY --from=build /app /app
+COPY deploy/docker/entrypoint.sh /app/bin/contestpipeline
+RUN printf '#!/bin/sh\nexec /app/bin/contestpipeline cpctl "$@"\n' > /app/bin/cpctl && chmod 755 /app/bin/contestpipeline /app/bin/cpctl
+# The images' own unprivileged user (uid 1654): nothing in the image runs as root.
+USER $APP_UID
 WORKDIR /app
-ENTRYPOINT ["sh", "-c", "exec dotnet \"$WORKER_DLL\""]
+EXPOSE 8080 8081
+ENTRYPOINT ["/app/bin/contestpipeline"]

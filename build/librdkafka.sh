@@ -3,6 +3,9 @@
 # Confluent.Kafka 2.15.1 needs librdkafka 2.15.x; Debian ships 2.0.2 and the NuGet native
 # package is not available here, so the C source is taken from the npm package that
 # vendors it. Prints the path of the built shared library.
+# Built with OpenSSL (--enable-ssl makes configure fail rather than silently leave it out),
+# which gives TLS, mutual TLS and librdkafka's own SASL/SCRAM; --disable-gssapi (alias
+# --disable-sasl) leaves out only Cyrus SASL, i.e. Kerberos, which the pipeline does not use.
 set -euo pipefail
 # Only the library path goes to stdout (the caller captures it); all else goes to stderr.
 exec 3>&1 1>&2
@@ -37,7 +40,7 @@ src="$work/package/deps/librdkafka"
 grep -q "RD_KAFKA_VERSION  *0x020f01" "$src/src/rdkafka.h" \
   || { echo "the npm package does not carry librdkafka $version" >&2; exit 1; }
 (cd "$src" \
-  && ./configure --prefix="$target" --disable-gssapi --disable-curl --disable-sasl >"$work/configure.log" 2>&1 \
+  && ./configure --prefix="$target" --enable-ssl --disable-gssapi --disable-curl --disable-sasl >"$work/configure.log" 2>&1 \
   && make -j"$(nproc)" libs >"$work/make.log" 2>&1) \
   || { echo "librdkafka build failed; last lines of the log:" >&2; tail -20 "$work"/*.log >&2; exit 1; }
 

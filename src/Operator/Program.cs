@@ -18,14 +18,27 @@ var root = new RootCommand("""
 var brokers = new Option<int>("--brokers") { Description = "number of mock brokers", DefaultValueFactory = _ => 3 };
 var partitions = new Option<int>("--partitions") { Description = "partitions per pipeline topic", DefaultValueFactory = _ => 4 };
 var stateFile = new Option<string>("--state-file") { Description = "where to write bootstrap servers and control URL", DefaultValueFactory = _ => PipelineSettings.BrokerFileDefault };
-var broker = new Command("broker", "run the local Kafka-protocol broker (librdkafka mock cluster) until stopped") { brokers, partitions, stateFile };
-broker.SetAction((parse, ct) => BrokerCommand.RunAsync(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(stateFile)!, ct));
+var emptyBroker = new Option<bool>("--empty") { Description = "create no topic (the topic list is provisioned by default)" };
+var broker = new Command("broker", "run the local Kafka-protocol broker (librdkafka mock cluster) until stopped") { brokers, partitions, stateFile, emptyBroker };
+broker.SetAction((parse, ct) => BrokerCommand.RunAsync(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(stateFile)!, ct, parse.GetValue(emptyBroker)));
 root.Subcommands.Add(broker);
 
 var listenUrl = new Option<string?>("--url") { Description = "where to listen (default CONTESTPIPELINE_WEBHOOKS_URL, else http://127.0.0.1:0)" };
 var webhooks = new Command("webhooks", "receive Stripe webhooks on /stripe/webhooks and forward them to stripe.events (secrets: CONTESTPIPELINE_STRIPE_WEBHOOK_SECRETS, comma-separated)") { listenUrl };
 webhooks.SetAction((parse, ct) => WebhooksCommand.RunAsync(parse.GetValue(listenUrl), ct));
 root.Subcommands.Add(webhooks);
+
+var topicsVia = new Option<string>("--via") { Description = "auto (the local broker when CONTESTPIPELINE_KAFKA names it, else Kafka's admin API), admin or local", DefaultValueFactory = _ => TopicsCommand.ViaAuto };
+var topicsDryRun = new Option<bool>("--dry-run") { Description = "say what would be created; create nothing" };
+var topicsApply = new Command("apply", "create the topics of the topic list that are missing and report those that differ from it (partitions, replication, configs); idempotent") { topicsVia, topicsDryRun };
+topicsApply.SetAction((parse, ct) => TopicsCommand.ApplyAsync(parse.GetValue(topicsVia)!, parse.GetValue(topicsDryRun), Console.Out, Console.Error, ct));
+var topicsList = new Command("list", "print the topic list as production provisions it");
+topicsList.SetAction(_ => TopicsCommand.List(Console.Out));
+root.Subcommands.Add(new Command("topics", "the pipeline's topics, provisioned from one declarative list (src/Contracts/TopicCatalog.cs)") { topicsApply, topicsList });
+
+var acls = new Command("acls", "print the Kafka ACLs each service's principal needs, generated from the workers' consumers and the producers table (docs/kafka-acls.md)");
+acls.SetAction(_ => AclsCommand.Print(Console.Out));
+root.Subcommands.Add(acls);
 
 var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
 var timeoutS = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };

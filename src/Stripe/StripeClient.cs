@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using ContestPipeline.Plumbing.Hosting;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -147,6 +148,11 @@ public sealed class StripeClient : IStripeClient
     private async Task<T> SendAsync<T>(HttpMethod method, string pathAndQuery, string? body, string? idempotencyKey, CancellationToken ct)
     {
         var request = new Attempt(this, method, pathAndQuery, body, idempotencyKey);
+        // One span per call (its retries inside it), nested in the span of whatever made it.
+        using var span = PipelineTelemetry.ActivitySource.StartActivity($"stripe {method} {Endpoint(pathAndQuery)}", System.Diagnostics.ActivityKind.Client);
+        span?.SetTag("http.request.method", method.Method);
+        span?.SetTag("url.template", Endpoint(pathAndQuery));
+        span?.SetTag("stripe.idempotency_key", idempotencyKey);
         var context = ResilienceContextPool.Shared.Get(ct);
         context.Properties.Set(OperationKey, idempotencyKey is null ? $"{method} /{pathAndQuery}" : $"{method} /{pathAndQuery} [Idempotency-Key {idempotencyKey}]");
         StripeResponse response;
@@ -165,6 +171,9 @@ public sealed class StripeClient : IStripeClient
             ResilienceContextPool.Shared.Return(context);
         }
 
+        span?.SetTag("http.response.status_code", response.Status);
+        span?.SetTag("stripe.request_id", response.RequestId);
+        if (response.Status is not (>= 200 and < 300)) span?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, $"HTTP {response.Status}");
         if (response.Status is >= 200 and < 300) return Read<T>(response, method, pathAndQuery);
         throw ToException(response);
     }
@@ -205,13 +214,40 @@ public sealed class StripeClient : IStripeClient
             request.Headers.Add("Stripe-Version", StripeClientOptions.ApiVersion);
             if (IdempotencyKey is not null) request.Headers.Add("Idempotency-Key", IdempotencyKey);
             if (Body is not null) request.Content = new StringContent(Body, Encoding.UTF8, FormContentType);
-            using var response = await Client._http.SendAsync(request, ct);
+            HttpResponseMessage response;
+            try
+            {
+                response = await Client._http.SendAsync(request, ct);
+            }
+            catch
+            {
+                CountRequest(Method, PathAndQuery, 0);
+                throw;
+            }
+            using var _ = response;
+            CountRequest(Method, PathAndQuery, (int)response.StatusCode);
             var text = await response.Content.ReadAsStringAsync(ct);
             return new StripeResponse((int)response.StatusCode, text, Header(response, "Request-Id"), ShouldRetryHeader(response));
         }
     }
 
     private sealed record StripeResponse(int Status, string Body, string? RequestId, bool? ShouldRetry);
+
+    private static void CountRequest(HttpMethod method, string pathAndQuery, int status) =>
+        PipelineTelemetry.StripeRequests.Add(1, new KeyValuePair<string, object?>("endpoint", $"{method.Method} {Endpoint(pathAndQuery)}"),
+            new KeyValuePair<string, object?>("status", status));
+
+    /// <summary>
+    /// The endpoint a request went to, with Stripe's object ids (tr_..., acct_..., pi_...: the
+    /// only path segments with digits, v1 aside) as {id} and no query: few enough values to be a
+    /// metric's tag.
+    /// </summary>
+    public static string Endpoint(string pathAndQuery)
+    {
+        var path = pathAndQuery.Split('?', 2)[0].Trim('/');
+        return "/" + string.Join('/', path.Split('/').Select(segment =>
+            segment != "v1" && segment.Any(char.IsAsciiDigit) ? "{id}" : segment));
+    }
 
     /// <summary>
     /// Whether a Stripe answer is worth sending again (always under the same idempotency key),

@@ -70,6 +70,7 @@ public static class BenchCommand
             Console.WriteLine($"ratio vs (a) raw Kafka:    {vsKafka:P1}   (target ≥ 10%)");
             Console.WriteLine($"ratio vs (b) raw Postgres: {vsPostgres:F1}x   (target ≥ 5x)");
             Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, inbox rows {pipeline.InboxRows:N0}, duplicates skipped {pipeline.Duplicates:N0}, unsent outbox rows {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0}");
+            await PrintStorageAsync(dataSource, schema, ct);
             var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0 && pipeline.DeadLettered == 0;
             if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
             return ok ? 0 : 1;
@@ -145,6 +146,25 @@ public static class BenchCommand
     private static IReadOnlyList<ContestPipeline.Plumbing.Messaging.Header> HeadersOf(int i) =>
         OutgoingMessage.EnvelopeHeaders(new Envelope(IdOf(i), BenchEffect.Type, 1, IdOf(i), null, DateTimeOffset.UnixEpoch));
 
+    /// <summary>
+    /// What the inbox and outbox take on disk (tables, indexes and TOAST of every partition),
+    /// per 100,000 rows of the messages just run: what retention by partition bounds.
+    /// </summary>
+    private static async Task PrintStorageAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        foreach (var table in new[] { "inbox", "outbox" })
+        {
+            var (bytes, rows) = await conn.QueryFirstAsync<(long, long)>($"""
+                SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = '{schema}.{table}'::regclass),
+                       (SELECT count(*) FROM {schema}.{table})
+                """);
+            if (rows == 0) continue;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"storage: {table,-6} {rows:N0} rows in {bytes / 1048576.0:F1} MiB = {bytes * 100_000.0 / rows / 1048576.0:F1} MiB per 100,000 rows"));
+        }
+    }
+
     private static async Task<TimeSpan> RawPostgresAsync(NpgsqlDataSource dataSource, string schema, int rows, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -200,6 +220,15 @@ public static class BenchCommand
         while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
             await Task.Delay(5, ct);
         var elapsed = watch.Elapsed;
+        // The relay marks a batch sent after Kafka acknowledged it, which can be after the
+        // consumer applied it: give it the time to finish (not counted) before stopping it.
+        await using (var waitConn = await dataSource.OpenConnectionAsync(ct))
+        {
+            var settle = Stopwatch.StartNew();
+            while (settle.Elapsed < TimeSpan.FromSeconds(30)
+                && await waitConn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL") > 0)
+                await Task.Delay(20, ct);
+        }
         await stop.CancelAsync();
         await Task.WhenAll(consumerTask, relayTask);
 

@@ -64,8 +64,9 @@ public static class ScoringBenchCommand
             [StripeServices.KeyVariable] = "sk_test_unused",
             [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
-        await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env, Path.Combine(runDir, "ingestion.log"));
-        await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], env, Path.Combine(runDir, "scoring.log"));
+        Dictionary<string, string?> As(string worker) => new(env.Concat(LocalRoles.WorkerEnvironment(pg, worker)).GroupBy(e => e.Key).Select(g => g.Last()));
+        await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], As("ingestion"), Path.Combine(runDir, "ingestion.log"));
+        await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], As("scoring"), Path.Combine(runDir, "scoring.log"));
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.scoring"), NullLogger.Instance);
         var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;

@@ -15,12 +15,13 @@ namespace ContestPipeline.Local.Broker;
 
 /// <summary>
 /// cpctl broker: hosts librdkafka's mock cluster (the local Kafka-protocol broker) with
-/// every pipeline topic created, and a control endpoint on 127.0.0.1 for fault injection.
+/// every topic of the topic list created (<see cref="TopicCatalog.ForLocalBroker"/>; none with
+/// <c>--empty</c>, for trying cpctl topics apply), and a control endpoint on 127.0.0.1 for fault injection.
 /// Writes its bootstrap servers and control URL to the state file, and removes it on exit.
 /// </summary>
 public static class BrokerCommand
 {
-    public static async Task<int> RunAsync(int brokers, int partitions, string stateFile, CancellationToken ct)
+    public static async Task<int> RunAsync(int brokers, int partitions, string stateFile, CancellationToken ct, bool empty = false)
     {
         LocalBroker broker;
         try
@@ -33,7 +34,10 @@ public static class BrokerCommand
             return Plumbing.Hosting.PipelineWorker.ExitStartupFailed;
         }
         using var _ = broker;
-        foreach (var topic in Topics.All) broker.CreateTopic(topic, partitions, 3);
+        // The topic list, provisioned as cpctl topics apply would; the mock would otherwise
+        // auto-create a topic on first use, which production never does.
+        if (!empty)
+            foreach (var spec in TopicCatalog.ForLocalBroker(brokers, partitions)) broker.CreateTopic(spec.Name, spec.Partitions, spec.ReplicationFactor);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -53,7 +57,8 @@ public static class BrokerCommand
             }
         }
         app.MapGet("/health", () => Results.Ok(new { broker.BootstrapServers, broker.BrokerCount }));
-        app.MapPost("/topics/{topic}", (string topic, int? partitions) => Do(() => broker.CreateTopic(topic, partitions ?? Topics.PartitionCountDefault, 3)));
+        app.MapPost("/topics/{topic}", (string topic, int? partitions, int? replication) =>
+            Do(() => broker.CreateTopic(topic, partitions ?? Topics.PartitionCountDefault, replication ?? 3)));
         app.MapPost("/brokers/{id:int}/down", (int id) => Do(() => broker.SetBrokerDown(id)));
         app.MapPost("/brokers/{id:int}/up", (int id) => Do(() => broker.SetBrokerUp(id)));
         app.MapPost("/topics/{topic}/partitions/{partition:int}/leader", (string topic, int partition, [FromQuery(Name = "broker")] int brokerId) =>

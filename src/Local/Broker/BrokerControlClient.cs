@@ -7,7 +7,8 @@ public sealed class BrokerControlClient(string controlUrl) : IDisposable
 {
     private readonly HttpClient _http = new() { BaseAddress = new Uri(controlUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
 
-    public Task CreateTopicAsync(string topic, int partitions) => PostAsync($"topics/{Uri.EscapeDataString(topic)}?partitions={partitions}");
+    public Task CreateTopicAsync(string topic, int partitions, int replicationFactor = 3) =>
+        PostAsync($"topics/{Uri.EscapeDataString(topic)}?partitions={partitions}&replication={replicationFactor}");
     public Task BrokerDownAsync(int brokerId) => PostAsync($"brokers/{brokerId}/down");
     public Task BrokerUpAsync(int brokerId) => PostAsync($"brokers/{brokerId}/up");
     public Task SetLeaderAsync(string topic, int partition, int brokerId) =>

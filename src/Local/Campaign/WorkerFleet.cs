@@ -53,6 +53,9 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     private void Start(string name, string? crashAt)
     {
         var env = new Dictionary<string, string?>(environment) { [CrashPoints.Variable] = crashAt };
+        // Each worker as its own role, as in production; the database's owner migrates.
+        if (environment.GetValueOrDefault(PipelineSettings.PostgresVariable) is { } owner)
+            foreach (var (k, v) in LocalRoles.WorkerEnvironment(owner, name)) env[k] = v;
         var log = Path.Combine(logDirectory, $"{name}-{Interlocked.Increment(ref _generation):000}.log");
         lock (_gate) _running[name] = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, log);
     }

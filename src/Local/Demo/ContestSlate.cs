@@ -28,10 +28,10 @@ namespace ContestPipeline.Local.Demo;
 /// </summary>
 public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, PipelineSettings settings)
 {
-    /// <summary>What the operator tool needs to reach this stack.</summary>
+    /// <summary>What the operator tool needs to reach this stack: it reads as the operations role, as in production.</summary>
     private IReadOnlyDictionary<string, string?> OperatorEnvironment => new Dictionary<string, string?>
     {
-        [PipelineSettings.PostgresVariable] = settings.PostgresConnectionString,
+        [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(settings.PostgresConnectionString, "operations"),
         [PipelineSettings.KafkaVariable] = settings.KafkaBootstrapServers,
         [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
     };

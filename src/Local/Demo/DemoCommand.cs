@@ -67,7 +67,10 @@ public static class DemoCommand
         {
             foreach (var name in CanaryPassed.Route)
             {
-                workers.Add(ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, Path.Combine(runDir, name + ".log")));
+                // Each worker as its own role, as in production; the database's owner migrates.
+                var workerEnv = new Dictionary<string, string?>(env);
+                foreach (var (k, v) in LocalRoles.WorkerEnvironment(settingsPg, name)) workerEnv[k] = v;
+                workers.Add(ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], workerEnv, Path.Combine(runDir, name + ".log")));
                 Step($"worker {name} started (pid {workers[^1].Id})");
             }
 

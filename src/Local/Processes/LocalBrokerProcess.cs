@@ -13,11 +13,12 @@ public sealed class LocalBrokerProcess : IAsyncDisposable
 
     public string BootstrapServers => State.BootstrapServers;
 
-    public static async Task<LocalBrokerProcess> StartAsync(string stateFile, string logPath, int brokers = 3, TimeSpan? timeout = null)
+    /// <summary>Starts the broker with every topic of the topic list, or with none (<paramref name="empty"/>).</summary>
+    public static async Task<LocalBrokerProcess> StartAsync(string stateFile, string logPath, int brokers = 3, TimeSpan? timeout = null, bool empty = false)
     {
         if (File.Exists(stateFile)) File.Delete(stateFile);
         var process = ChildProcess.StartDotnet("broker", RepoPaths.CpctlDll,
-            ["broker", "--brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--state-file", stateFile],
+            ["broker", "--brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--state-file", stateFile, .. empty ? new[] { "--empty" } : []],
             new Dictionary<string, string?>(), logPath);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)

@@ -9,8 +9,9 @@ using Npgsql;
 namespace ContestPipeline.Operator.Commands;
 
 /// <summary>
-/// cpctl migrate: applies a worker's migrations (or all workers') ahead of a deploy.
-/// Workers apply them at start-up anyway; both paths take the same advisory lock.
+/// cpctl migrate: applies a worker's migrations (or all workers') ahead of a deploy, as the
+/// migrator role (CONTESTPIPELINE_PG), and grants each worker's role its own schema. In
+/// production the workers only check that this has been done; both take the same advisory lock.
 /// </summary>
 public static class MigrateCommand
 {
@@ -35,7 +36,7 @@ public static class MigrateCommand
         foreach (var target in targets)
         {
             var name = schema ?? target.Name;
-            var applied = await new Migrator(dataSource, name, target.AllMigrations, NullLogger.Instance).ApplyAsync(ct);
+            var applied = await new Migrator(dataSource, name, target.AllMigrations, NullLogger.Instance, target.Grants).ApplyAsync(ct);
             Console.WriteLine($"{name}: {applied} migration(s) applied, {target.AllMigrations.Count - applied} already present");
         }
         return 0;

@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Extensions;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using Dapper;
@@ -83,6 +84,7 @@ public static class PayoutStore
             ON CONFLICT (payout_id) DO NOTHING
             """, row, context.Transaction);
         if (inserted == 1) PublishStatus(context, row, "", row);
+        if (inserted == 1) context.OnCommitted(() => PipelineTelemetry.PayoutEntered(row.State, row.Currency, row.AmountMinor));
         return inserted == 1;
     }
 
@@ -104,6 +106,7 @@ public static class PayoutStore
             throw new ConcurrencyConflictException($"payout {before.PayoutId} changed concurrently (expected version {before.Version})");
         if (before.State != stored.State || before.HoldKind != stored.HoldKind)
             PublishStatus(context, stored, before.State, stored);
+        if (before.State != stored.State) context.OnCommitted(() => PipelineTelemetry.PayoutEntered(stored.State, stored.Currency, stored.AmountMinor));
         return stored;
     }
 

@@ -31,11 +31,29 @@ public sealed record Migration(string Id, string Sql)
 }
 
 /// <summary>
+/// Who may do what in a worker's schema. The migrator (the role that runs the migrations)
+/// owns the schema and everything in it; the worker's runtime role owns nothing and may read
+/// and write its own schema's tables, never change or empty the append-only ones, and never
+/// create anything; the operations role reads every worker's schema and writes nothing.
+/// </summary>
+public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables, string? ReadOnlyRole = DatabaseRoles.Operations);
+
+/// <summary>The pipeline's Postgres roles (build/postgres.sh and deploy/postgres/init-roles.sh create them).</summary>
+public static class DatabaseRoles
+{
+    public const string Operations = "cp_operations";
+    public const string Migrator = "cp_migrator";
+
+    /// <summary>The role a worker runs as: cp_ and its name (cp_ingestion, cp_settlement ...).</summary>
+    public static string Runtime(string worker) => "cp_" + SqlNames.Identifier(worker);
+}
+
+/// <summary>
 /// Applies versioned scripts to one schema. Everything happens in one transaction under a
 /// transaction-scoped advisory lock on the schema, so concurrent starts of several
 /// processes apply each script exactly once and a failed script leaves nothing behind.
 /// </summary>
-public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOnlyList<Migration> migrations, ILogger logger)
+public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOnlyList<Migration> migrations, ILogger logger, SchemaGrants? grants = null)
 {
     private readonly string _schema = SqlNames.Identifier(schema);
 
@@ -81,8 +99,62 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
             logger.LogInformation("Applied migration {MigrationId} to schema {Schema}", m.Id, _schema);
             count++;
         }
+        if (grants is not null) await GrantAsync(conn, tx, grants);
         await tx.CommitAsync(ct);
         return count;
+    }
+
+    /// <summary>
+    /// The schema's privileges, set again on every run (so a table a migration added is covered):
+    /// nobody but its owner may create in it; the runtime role reads and writes its tables and
+    /// sequences, except UPDATE and DELETE on the append-only ones; nobody gets TRUNCATE; only
+    /// the runtime role may call the schema's functions (retention_partitions runs as the
+    /// owner, so the read-only role must not be able to call it).
+    /// </summary>
+    private async Task GrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SchemaGrants g)
+    {
+        var roles = new[] { g.RuntimeRole, g.ReadOnlyRole }.OfType<string>().ToArray();
+        var missing = roles.Except(await conn.QueryAsync<string>("SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidOperationException(
+                $"schema {_schema}: role(s) {string.Join(", ", missing)} do not exist: create the pipeline's roles (build/postgres.sh locally, deploy/postgres/init-roles.sh with compose)");
+        var runtime = SqlNames.Identifier(g.RuntimeRole);
+        var sql = new System.Text.StringBuilder($"""
+            REVOKE ALL ON SCHEMA {_schema} FROM PUBLIC;
+            GRANT USAGE ON SCHEMA {_schema} TO {runtime};
+            REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {runtime};
+            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_schema} TO {runtime};
+            GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema} TO {runtime};
+            REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {_schema} FROM PUBLIC;
+            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {_schema} TO {runtime};
+            """);
+        foreach (var table in g.AppendOnlyTables)
+            sql.Append($"REVOKE UPDATE, DELETE, TRUNCATE ON {_schema}.{SqlNames.Identifier(table)} FROM {runtime};\n");
+        if (g.ReadOnlyRole is { } reader)
+        {
+            var r = SqlNames.Identifier(reader);
+            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\nGRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
+        }
+        await conn.ExecuteAsync(sql.ToString(), transaction: tx);
+    }
+
+    /// <summary>
+    /// For a process that may not change the schema (its runtime role): fails unless every
+    /// migration is applied, unchanged. Returns the number checked.
+    /// </summary>
+    public async Task<int> VerifyAsync(CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@t) IS NOT NULL", new { t = _schema + ".schema_migrations" });
+        var applied = exists
+            ? (await conn.QueryAsync<(string Id, string Checksum)>($"SELECT id, checksum FROM {_schema}.schema_migrations")).ToDictionary(r => r.Id, r => r.Checksum)
+            : [];
+        var missing = migrations.Where(m => !applied.ContainsKey(m.Id)).Select(m => m.Id).ToList();
+        var changed = migrations.Where(m => applied.TryGetValue(m.Id, out var c) && c != m.Checksum).Select(m => m.Id).ToList();
+        if (missing.Count > 0 || changed.Count > 0)
+            throw new StartupException($"schema {_schema} is not migrated for this build (missing: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; "
+                + $"changed since applied: {(changed.Count == 0 ? "none" : string.Join(", ", changed))}): run cpctl migrate as the migrator role first");
+        return migrations.Count;
     }
 }
 

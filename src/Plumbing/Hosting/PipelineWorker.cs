@@ -26,8 +26,29 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
     /// <summary>Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>), read and checked at start.</summary>
     public Action<IServiceCollection, IConfiguration>? Services { get; init; }
 
+    /// <summary>Tables the worker's runtime role may only insert into and read (a ledger): no UPDATE, DELETE or TRUNCATE.</summary>
+    public IReadOnlyList<string> AppendOnlyTables { get; init; } = [];
+
+    /// <summary>What the migrator grants in the worker's schema, to its runtime role and the operations role.</summary>
+    public SchemaGrants Grants => new(DatabaseRoles.Runtime(Name), AppendOnlyTables);
+
     /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
     public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
+
+    /// <summary>
+    /// The topics the worker cannot run without: those it consumes, their dead-letter topics and
+    /// alerts. It refuses to start when one is missing (topics are provisioned, never auto-created).
+    /// </summary>
+    public IReadOnlyList<string> RequiredTopics =>
+        [.. Consumers.SelectMany(c => c.Topics).SelectMany(t => new[] { t, Contracts.Topics.DeadLetter(t) }).Append(Contracts.Topics.Alerts).Distinct()];
+
+    /// <summary>
+    /// How long the worker's inbox keeps a message id: as long as Kafka keeps any topic its
+    /// consumers read, or their dead-letter topics (the topic list's retention), so that a
+    /// replay or a re-drive of anything the broker still holds is a no-op.
+    /// </summary>
+    public TimeSpan InboxRetention =>
+        TimeSpan.FromMilliseconds(Consumers.Count == 0 ? 0 : Contracts.TopicCatalog.LongestRetentionMs(Consumers.SelectMany(c => c.Topics)));
 
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
@@ -48,22 +69,10 @@ public static class PipelineWorker
 
     public static async Task<int> RunAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
     {
-        var builder = Host.CreateApplicationBuilder(args);
-        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        // A start-up failure is one line of ours (below), not the host's exception dump as well.
-        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        IHost built;
         try
         {
-            var settings = PipelineSettings.Resolve(builder.Configuration);
-            builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
-            // A worker signs everything it publishes on an internal topic: without its key it does not start.
-            var keys = SigningKeys.Resolve(builder.Configuration, settings.Environment);
-            builder.Services.AddSingleton(keys.SignerFor(worker.Name));
-            builder.Services.AddSingleton(keys.Verifier());
-            configure?.Invoke(builder.Services);
-            await CheckPostgresAsync(settings.PostgresConnectionString);
-            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
+            built = await BuildAsync(args, worker, configure);
         }
         catch (StartupException e)
         {
@@ -71,7 +80,7 @@ public static class PipelineWorker
             return ExitStartupFailed;
         }
 
-        using var host = builder.Build();
+        using var host = built;
         try
         {
             // Settings are read and validated here, before any loop starts (ValidateOnStart).
@@ -84,6 +93,34 @@ public static class PipelineWorker
         }
         await host.WaitForShutdownAsync();
         return Environment.ExitCode;
+    }
+
+    /// <summary>
+    /// The worker's host, its settings read and Postgres and Kafka probed (a <see cref="StartupException"/>
+    /// naming what is wrong otherwise), not started: RunAsync runs it as a process; tests may run
+    /// several in one process (settings as "--NAME=value" arguments).
+    /// </summary>
+    public static async Task<IHost> BuildAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(worker);
+        var builder = Host.CreateApplicationBuilder(args);
+        var settings = PipelineSettings.Resolve(builder.Configuration);
+        Observability.ConfigureLogging(builder.Logging, builder.Configuration, settings.Environment);
+        // A start-up failure is one line of ours, not the host's exception dump as well.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddPipelineWorker(worker, settings, builder.Configuration);
+        builder.Services.AddPipelineObservability(worker.Name, builder.Configuration, settings.Environment);
+        // A worker signs everything it publishes on an internal topic: without its key it does not start.
+        var keys = SigningKeys.Resolve(builder.Configuration, settings.Environment);
+        builder.Services.AddSingleton(keys.SignerFor(worker.Name));
+        builder.Services.AddSingleton(keys.Verifier());
+        configure?.Invoke(builder.Services);
+        await CheckPostgresAsync(settings.PostgresConnectionString);
+        KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
+            worker.RequiredTopics, settings.KafkaSecurity);
+        return builder.Build();
     }
 
     /// <summary>The one line a settings failure at start comes to, or null when it is not one.</summary>
@@ -132,7 +169,7 @@ public static class PipelineWorker
     private sealed class WorkerService(
         WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints,
         TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers,
-        MessageSigner signer, MessageVerifier verifier) : BackgroundService
+        MessageSigner signer, MessageVerifier verifier, WorkerHealth health) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -141,17 +178,25 @@ public static class PipelineWorker
             OutboxRelay? relay = null;
             try
             {
-                await new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).ApplyAsync(stoppingToken);
+                await MigrateAsync(logger, stoppingToken);
                 if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
-                using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay"), logger);
+                using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay", settings.KafkaSecurity), logger);
                 relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax, Signer = signer },
                     crashPoints, loggers.CreateLogger<OutboxRelay>());
                 var consumers = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
                     new InboxConsumerOptions
                     {
-                        Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier,
+                        Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier, Security = settings.KafkaSecurity,
                     },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
+                // Ready once the database and a broker answer and every consume loop has joined its group.
+                health.Add("postgres", WorkerHealth.Database(dataSource));
+                health.Add("kafka", WorkerHealth.Broker(settings.KafkaBootstrapServers, settings.KafkaSecurity));
+                health.Add("consumers", _ =>
+                {
+                    var waiting = consumers.Where(c => !c.Joined).Select(c => c.Name).ToList();
+                    return Task.FromResult(waiting.Count == 0 ? null : "not joined yet: " + string.Join(", ", waiting));
+                });
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
                 logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} with key {KeyId}, consumers {Consumers}, jobs {Jobs}",
@@ -159,7 +204,9 @@ public static class PipelineWorker
                     string.Join(", ", worker.Consumers.Select(c => c.Consumer)), string.Join(", ", jobs.Select(j => j.Name)));
 
                 var runningRelay = relay;
+                var retention = new RetentionPartitions(dataSource, worker.Name, worker.InboxRetention, loggers.CreateLogger("ContestPipeline.Retention"));
                 var tasks = consumers.Select(c => Task.Run(() => c.RunAsync(loops.Token), CancellationToken.None))
+                    .Append(Task.Run(() => retention.RunAsync(loops.Token), CancellationToken.None))
                     .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(loops.Token), CancellationToken.None)))
                     .Append(Task.Run(() => runningRelay.RunAsync(loops.Token), CancellationToken.None)).ToList();
                 // Any loop that ends on its own while the host is running has failed: stop the
@@ -182,6 +229,25 @@ public static class PipelineWorker
                 Environment.ExitCode = ExitStopped;
                 lifetime.StopApplication();
             }
+        }
+
+        /// <summary>
+        /// With a migrator connection, applies the schema's migrations through it (then closes
+        /// it: the worker runs as its runtime role). Without one, production and staging only
+        /// check that cpctl migrate has applied them; a development or test worker applies them
+        /// through its own connection, which is the schemas' owner there.
+        /// </summary>
+        private async Task MigrateAsync(ILogger logger, CancellationToken ct)
+        {
+            if (settings.PostgresMigratorConnectionString is { } migrator)
+            {
+                await using var migratorSource = NpgsqlDataSource.Create(migrator);
+                await new Migrator(migratorSource, worker.Name, worker.AllMigrations, logger, worker.Grants).ApplyAsync(ct);
+                return;
+            }
+            var migrations = new Migrator(dataSource, worker.Name, worker.AllMigrations, logger);
+            if (settings.Environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging) await migrations.VerifyAsync(ct);
+            else await migrations.ApplyAsync(ct);
         }
 
         /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>

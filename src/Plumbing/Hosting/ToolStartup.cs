@@ -4,14 +4,15 @@ namespace ContestPipeline.Plumbing.Hosting;
 public static class ToolStartup
 {
     /// <summary>
-    /// The Postgres the tool uses (<see cref="PipelineSettings.PostgresVariable"/>, else the local
-    /// default), checked to answer; null after one line on stderr naming the server when it does not.
+    /// The Postgres the tool uses (<see cref="PipelineSettings.PostgresVariable"/> with its password
+    /// setting, else the local default; production has no default), checked to answer; null after
+    /// one line on stderr naming the setting or the server when it does not.
     /// </summary>
     public static async Task<string?> PostgresAsync(string tool)
     {
         try
         {
-            var pg = Setting.Text(null, PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
+            var pg = PipelineSettings.ResolvePostgres(null, DeploymentEnvironments.Read(null)).Postgres;
             await PipelineWorker.CheckPostgresAsync(pg);
             return pg;
         }

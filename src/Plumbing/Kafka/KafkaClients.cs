@@ -22,7 +22,7 @@ public static class KafkaClients
     }
 
     /// <summary>Idempotent producer, acks=all: no duplicates or reordering from producer retries.</summary>
-    public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId) => new()
+    public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId, KafkaSecurity? security = null) => Secure(new ProducerConfig
     {
         BootstrapServers = bootstrapServers,
         ClientId = clientId,
@@ -34,14 +34,14 @@ public static class KafkaClients
         MessageMaxBytes = Limits.MessageBytesMax,
         // The Java client's partitioner, so keys land on the same partitions whoever produces them.
         Partitioner = Partitioner.Murmur2Random,
-    };
+    }, security);
 
     /// <summary>
     /// Offsets are stored by the consume loop only after its database transaction commits
     /// (enable.auto.offset.store=false); the background commit then only ever commits
     /// offsets of messages whose effects are durable.
     /// </summary>
-    public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId) => new()
+    public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId, KafkaSecurity? security = null) => Secure(new ConsumerConfig
     {
         BootstrapServers = bootstrapServers,
         GroupId = groupId,
@@ -54,7 +54,15 @@ public static class KafkaClients
         SessionTimeoutMs = Limits.KafkaSessionTimeoutMs,
         HeartbeatIntervalMs = Limits.KafkaHeartbeatIntervalMs,
         FetchWaitMaxMs = 50,
-    };
+    }, security);
+
+    /// <summary>
+    /// The process's security settings on a client's configuration: the ones given, else those of
+    /// its environment (<see cref="KafkaSecurity.Environment"/>), so every client of a process
+    /// reaches a secured cluster the same way.
+    /// </summary>
+    public static T Secure<T>(T config, KafkaSecurity? security) where T : ClientConfig =>
+        (security ?? KafkaSecurity.Environment).ApplyTo(config);
 
     public static IProducer<byte[]?, byte[]?> Producer(ProducerConfig config, ILogger logger)
     {
@@ -73,27 +81,39 @@ public static class KafkaClients
     }
 
     /// <summary>An admin client whose librdkafka logs go to <paramref name="logger"/> (none: discarded).</summary>
-    public static IAdminClient Admin(string bootstrapServers, ILogger? logger = null)
+    public static IAdminClient Admin(string bootstrapServers, ILogger? logger = null, KafkaSecurity? security = null)
     {
         KafkaNative.EnsureLoaded();
-        return new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrapServers })
+        return new AdminClientBuilder(Secure(new AdminClientConfig { BootstrapServers = bootstrapServers }, security))
             .SetLogHandler((_, m) => { if (logger is not null) Log(logger, m); })
             .Build();
     }
 
-    /// <summary>Fails with one clear line if no broker answers a metadata request in time.</summary>
-    public static void ProbeBroker(string bootstrapServers, TimeSpan timeout)
+    /// <summary>
+    /// Fails with one clear line if no broker answers a metadata request in time, or if any of
+    /// <paramref name="requiredTopics"/> does not exist: topics are provisioned (cpctl topics
+    /// apply), never auto-created by a worker's first use. The request lists every topic, which
+    /// never creates one.
+    /// </summary>
+    public static void ProbeBroker(string bootstrapServers, TimeSpan timeout, IEnumerable<string>? requiredTopics = null, KafkaSecurity? security = null)
     {
+        KafkaNative.RequireFeatures((security ?? KafkaSecurity.Environment).NativeFeatures());
+        Metadata metadata;
         try
         {
-            using var admin = Admin(bootstrapServers);
-            var metadata = admin.GetMetadata(timeout);
+            using var admin = Admin(bootstrapServers, security: security);
+            metadata = admin.GetMetadata(timeout);
             if (metadata.Brokers.Count == 0) throw new KafkaException(ErrorCode.Local_AllBrokersDown);
         }
         catch (KafkaException e)
         {
             throw new StartupException($"Kafka broker unreachable at {bootstrapServers}: {e.Error.Reason}", e);
         }
+        var present = metadata.Topics.Where(t => !t.Error.IsError).Select(t => t.Topic).ToHashSet(StringComparer.Ordinal);
+        var missing = (requiredTopics ?? []).Distinct().Where(t => !present.Contains(t)).Order(StringComparer.Ordinal).ToList();
+        if (missing.Count > 0)
+            throw new StartupException(
+                $"Kafka topics missing at {bootstrapServers}: {string.Join(", ", missing)}; topics are provisioned from the topic list: run cpctl topics apply");
     }
 
     private static void Log(ILogger logger, LogMessage m)

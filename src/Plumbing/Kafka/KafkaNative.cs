@@ -83,6 +83,53 @@ public static class KafkaNative
     }
 
     /// <summary>
+    /// Fails with one line if the loaded librdkafka lacks a feature the settings need (its
+    /// builtin.features: "ssl" for TLS, "sasl_scram" for SCRAM), instead of a handshake that
+    /// fails later with a less clear reason.
+    /// </summary>
+    public static void RequireFeatures(IEnumerable<string> features)
+    {
+        var needed = features.ToList();
+        if (needed.Count == 0) return;
+        var built = BuiltinFeatures();
+        var missing = needed.Where(f => !built.Contains(f)).ToList();
+        if (missing.Count > 0)
+            throw new StartupException(
+                $"librdkafka {Version} was built without {string.Join(", ", missing)} (it has {string.Join(",", built.Order(StringComparer.Ordinal))}): rebuild it with OpenSSL (build/librdkafka.sh)");
+    }
+
+    /// <summary>What the loaded librdkafka was built with (its builtin.features property).</summary>
+    public static IReadOnlySet<string> BuiltinFeatures()
+    {
+        EnsureLoadedCore();
+        var confNew = Marshal.GetDelegateForFunctionPointer<ConfNew>(NativeLibrary.GetExport(_handle, "rd_kafka_conf_new"));
+        var confGet = Marshal.GetDelegateForFunctionPointer<ConfGet>(NativeLibrary.GetExport(_handle, "rd_kafka_conf_get"));
+        var confDestroy = Marshal.GetDelegateForFunctionPointer<ConfDestroy>(NativeLibrary.GetExport(_handle, "rd_kafka_conf_destroy"));
+        var conf = confNew();
+        try
+        {
+            var buffer = new byte[1024];
+            var size = (nuint)buffer.Length;
+            if (confGet(conf, "builtin.features"u8.ToArray().Append((byte)0).ToArray(), buffer, ref size) != 0) return new HashSet<string>();
+            var text = System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Max(0, Array.IndexOf(buffer, (byte)0)));
+            return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+        }
+        finally
+        {
+            confDestroy(conf);
+        }
+    }
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate nint ConfNew();
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate int ConfGet(nint conf, byte[] name, byte[] value, ref nuint size);
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void ConfDestroy(nint conf);
+
+    /// <summary>
     /// The loader's own reason (dlerror's text: "invalid ELF header", a missing dependency ...),
     /// which .NET puts on the last line of a message that otherwise only says where to look.
     /// </summary>

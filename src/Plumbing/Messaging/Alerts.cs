@@ -21,5 +21,7 @@ public static class Alerts
         var envelope = new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, cause.CorrelationId, cause.CausationId, context.Clock.GetUtcNow());
         context.Publish(OutgoingMessage.Create(Topics.Alerts, source, envelope,
             new AlertRaised(id, source, severity, code, subject, message, envelope.OccurredAt)) with { FirstWins = true });
+        context.OnCommitted(() => Hosting.PipelineTelemetry.Alerts.Add(1, new KeyValuePair<string, object?>("code", code),
+            new KeyValuePair<string, object?>("severity", severity), new KeyValuePair<string, object?>("source", source)));
     }
 }

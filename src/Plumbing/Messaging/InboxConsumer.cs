@@ -4,6 +4,7 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -29,6 +30,9 @@ public sealed class InboxConsumerOptions
     /// consumer holds no key, and refuses every message on an internal topic.
     /// </summary>
     public MessageVerifier? Verifier { get; init; }
+
+    /// <summary>How to reach a secured cluster; null: the process's environment's settings.</summary>
+    public KafkaSecurity? Security { get; init; }
 }
 
 /// <summary>What a consume loop has done since it started; read by operators' logs, tests and the benchmark.</summary>
@@ -82,7 +86,7 @@ public sealed class InboxConsumer
         _dataSource = dataSource;
         _handlers = handlers.ToDictionary(h => h.MessageType, StringComparer.Ordinal);
         _options = options;
-        _config = KafkaClients.ConsumerConfig(bootstrapServers, options.Consumer);
+        _config = KafkaClients.ConsumerConfig(bootstrapServers, options.Consumer, options.Security);
         _outbox = new Outbox(options.Schema);
         _crashPoints = crashPoints;
         _clock = clock;
@@ -91,6 +95,16 @@ public sealed class InboxConsumer
     }
 
     public InboxConsumerStats Stats { get; } = new();
+
+    /// <summary>The consumer's name: its group and its key in the inbox.</summary>
+    public string Name => _options.Consumer;
+
+    /// <summary>True once the group has given this consumer its partitions (none, when there are more members than partitions), until it leaves.</summary>
+    public bool Joined => Volatile.Read(ref _joined);
+
+    private bool _joined;
+    private readonly Dictionary<(string Topic, int Partition), long> _lag = [];
+    private long _lagUpdatedAt;
 
     /// <summary>Consumes until cancelled, then finishes the batch in hand and leaves the group cleanly.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -102,35 +116,87 @@ public sealed class InboxConsumer
                 else _logger.LogWarning("Kafka consumer {Consumer} error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
             })
             .SetPartitionsAssignedHandler((_, parts) =>
-                _logger.LogInformation("Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts)))
+            {
+                Volatile.Write(ref _joined, true);
+                _logger.LogInformation("Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts));
+            })
             .SetPartitionsRevokedHandler((_, parts) =>
             {
                 // Messages of a partition that moved to another member are that member's now;
                 // it resumes from the last stored offset, so dropping them here loses nothing.
                 var revoked = parts.Select(p => p.TopicPartition).ToHashSet();
                 _batch.RemoveAll(r => revoked.Contains(r.TopicPartition));
+                lock (_lag) foreach (var p in revoked) _lag.Remove((p.Topic, p.Partition.Value));
                 _logger.LogInformation("Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
             .Build();
         consumer.Subscribe(_options.Topics);
+        using var lagGauge = PipelineTelemetry.ObserveLag(LagMeasurements);
         try
         {
             await Task.Yield();
             while (!ct.IsCancellationRequested)
             {
                 _batch.Clear();
-                if (!Fill(consumer, ct)) continue;
+                var filled = Fill(consumer, ct);
+                UpdateLag(consumer);
+                if (!filled) continue;
                 await ProcessBatchAsync(consumer, [.. _batch], ct);
             }
         }
         finally
         {
+            Volatile.Write(ref _joined, false);
             // Close commits the offsets stored so far and leaves the group at once, so the
             // partitions move to another member without waiting for the session timeout.
             consumer.Close();
             _logger.LogInformation("Consumer {Consumer} stopped: received {Received}, applied {Applied}, duplicates skipped {Duplicates}, dead-lettered {DeadLettered}",
                 _options.Consumer, Stats.Received, Stats.Applied, Stats.Duplicates, Stats.DeadLettered);
         }
+    }
+
+    /// <summary>
+    /// Each assigned partition's lag from what the client already knows (the high watermark of
+    /// its last fetch, its position): no request to the broker, and at most once a second.
+    /// </summary>
+    private void UpdateLag(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        var now = Environment.TickCount64;
+        if (now - _lagUpdatedAt < 1_000) return;
+        _lagUpdatedAt = now;
+        List<TopicPartition> assigned;
+        try
+        {
+            assigned = consumer.Assignment;
+        }
+        catch (KafkaException)
+        {
+            return;
+        }
+        lock (_lag)
+        {
+            _lag.Clear();
+            foreach (var tp in assigned)
+            {
+                var high = consumer.GetWatermarkOffsets(tp).High;
+                var position = consumer.Position(tp);
+                if (high == Offset.Unset) continue;
+                _lag[(tp.Topic, tp.Partition.Value)] = Math.Max(0, high.Value - (position == Offset.Unset ? 0 : position.Value));
+            }
+        }
+    }
+
+    private IEnumerable<System.Diagnostics.Metrics.Measurement<long>> LagMeasurements()
+    {
+        lock (_lag)
+            return [.. _lag.Select(l => new System.Diagnostics.Metrics.Measurement<long>(l.Value,
+                new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("topic", l.Key.Topic),
+                new KeyValuePair<string, object?>("partition", l.Key.Partition)))];
+    }
+
+    private void Count(string outcome, long n)
+    {
+        if (n > 0) PipelineTelemetry.ConsumerMessages.Add(n, new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("outcome", outcome));
     }
 
     private bool Fill(IConsumer<byte[]?, byte[]?> consumer, CancellationToken ct)
@@ -233,6 +299,8 @@ public sealed class InboxConsumer
             var end = start + 1;
             if (handler is IBatchMessageHandler)
                 while (end < toApply.Count && ReferenceEquals(toApply[end].Handler, handler)) end++;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var spans = StartSpans(toApply, start, end);
             try
             {
                 if (end - start > 1)
@@ -244,13 +312,27 @@ public sealed class InboxConsumer
                 {
                     var message = toApply[start].Message!;
                     (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
+                    // Every line logged while the message is handled carries where it came from.
+                    using var scope = _logger.BeginScope(MessageScope(toApply[start]));
                     await handler.HandleAsync(message, context, ct);
                 }
+                EndSpans(spans, null);
             }
             catch (Exception e) when (e is not SimulatedCrashException && ErrorPolicy.Classify(e) is not FailureKind.Transient)
             {
+                EndSpans(spans, e);
                 // A failed run cannot say which message failed; the one-at-a-time pass will.
                 throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
+            }
+            catch (Exception e)
+            {
+                EndSpans(spans, e);
+                throw;
+            }
+            finally
+            {
+                PipelineTelemetry.HandlerDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                    new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("message_type", handler.MessageType));
             }
             start = end;
         }
@@ -262,6 +344,9 @@ public sealed class InboxConsumer
         Stats.AddApplied(applied);
         Stats.AddDeadLettered(rejected);
         Stats.AddDuplicates(items.Count - applied - rejected);
+        Count("applied", applied);
+        Count("dead_lettered", rejected);
+        Count("duplicate", items.Count - applied - rejected);
         _crashPoints.Reach(CrashPoints.ConsumerAfterCommit);
         foreach (var item in items) item.Done = true;
     }
@@ -399,7 +484,9 @@ public sealed class InboxConsumer
                 if (claimed) AddDeadLetter(context, item, reason, severity);
                 await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
                 await tx.CommitAsync(CancellationToken.None);
+                await RunCommittedAsync(context, [item]);
                 if (claimed) Stats.AddDeadLettered(1); else Stats.AddDuplicates(1);
+                Count(claimed ? "dead_lettered" : "duplicate", 1);
                 item.Done = true;
                 return;
             }
@@ -419,16 +506,39 @@ public sealed class InboxConsumer
     private async Task<HashSet<string>> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Item> items)
     {
         var distinct = items.DistinctBy(i => i.InboxId).ToList();
+        // The inbox is partitioned by month (plumbing/0003), its key unique within a month: this
+        // month's rows are claimed through the key, as ever (ON CONFLICT), and rows of earlier
+        // months are looked up first (only those partitions are scanned). The Kafka partitions of
+        // the batch are locked, in order, so that two members of the group overlapping in a
+        // rebalance claim a message one after the other even across a month's turn.
         await using var cmd = new NpgsqlCommand($"""
-            INSERT INTO {_inbox} AS i (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
-            SELECT @consumer, id, topic, part, off, outcome, CASE WHEN outcome = 'dead_lettered' THEN 1 ELSE 0 END
-            FROM unnest(@ids, @topics, @parts, @offs, @outcomes) AS u(id, topic, part, off, outcome)
-            ON CONFLICT (consumer, message_id) DO UPDATE
-                SET outcome = excluded.outcome, topic = excluded.topic, kafka_partition = excluded.kafka_partition,
-                    kafka_offset = excluded.kafka_offset, processed_at = now(),
-                    dead_letter_count = i.dead_letter_count + excluded.dead_letter_count
-                WHERE i.outcome = 'dead_lettered'
-            RETURNING message_id
+            SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
+            FROM (SELECT DISTINCT @consumer || '/' || t || '/' || p AS k FROM unnest(@topics, @parts) AS x(t, p) ORDER BY 1) keys;
+            WITH input AS (
+                SELECT * FROM unnest(@ids, @topics, @parts, @offs, @outcomes) WITH ORDINALITY AS u(id, topic, part, off, outcome, ord)
+            ), earlier AS (
+                SELECT message_id, outcome FROM {_inbox}
+                WHERE consumer = @consumer AND message_id = ANY(@ids) AND bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date
+            ), again AS (
+                UPDATE {_inbox} i
+                SET outcome = u.outcome, topic = u.topic, kafka_partition = u.part, kafka_offset = u.off, processed_at = now(), bucket = DEFAULT,
+                    dead_letter_count = i.dead_letter_count + CASE WHEN u.outcome = 'dead_lettered' THEN 1 ELSE 0 END
+                FROM input u
+                WHERE i.consumer = @consumer AND i.message_id = ANY(ARRAY(SELECT message_id FROM earlier WHERE outcome = 'dead_lettered'))
+                  AND i.bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date AND i.outcome = 'dead_lettered' AND u.id = i.message_id
+                RETURNING i.message_id
+            ), fresh AS (
+                INSERT INTO {_inbox} AS i (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
+                SELECT @consumer, id, topic, part, off, outcome, CASE WHEN outcome = 'dead_lettered' THEN 1 ELSE 0 END
+                FROM input WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
+                ON CONFLICT (consumer, message_id, bucket) DO UPDATE
+                    SET outcome = excluded.outcome, topic = excluded.topic, kafka_partition = excluded.kafka_partition,
+                        kafka_offset = excluded.kafka_offset, processed_at = now(),
+                        dead_letter_count = i.dead_letter_count + excluded.dead_letter_count
+                    WHERE i.outcome = 'dead_lettered'
+                RETURNING i.message_id
+            )
+            SELECT message_id FROM again UNION ALL SELECT message_id FROM fresh
             """, conn, tx);
         cmd.Parameters.AddWithValue("consumer", _options.Consumer);
         cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.InboxId).ToArray() });
@@ -438,13 +548,53 @@ public sealed class InboxConsumer
         cmd.Parameters.Add(new NpgsqlParameter("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.Rejection is null ? "applied" : "dead_lettered").ToArray() });
         var fresh = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(CancellationToken.None);
+        await reader.NextResultAsync(CancellationToken.None);
         while (await reader.ReadAsync(CancellationToken.None)) fresh.Add(reader.GetString(0));
         return fresh;
+    }
+
+    /// <summary>A message's coordinates for the log lines written while it is handled (JSON logs carry them as fields).</summary>
+    private static Dictionary<string, object?> MessageScope(Item item) => new(StringComparer.Ordinal)
+    {
+        ["MessageId"] = item.InboxId,
+        ["MessageType"] = item.Message?.Envelope.Type,
+        ["CorrelationId"] = item.Message?.Envelope.CorrelationId,
+        ["CausationId"] = item.Message?.Envelope.CausationId,
+        ["Topic"] = item.Result.Topic,
+        ["Partition"] = item.Result.Partition.Value,
+        ["Offset"] = item.Result.Offset.Value,
+    };
+
+    private System.Diagnostics.Activity?[]? StartSpans(List<Item> items, int start, int end)
+    {
+        if (!PipelineTelemetry.ActivitySource.HasListeners()) return null;
+        var spans = new System.Diagnostics.Activity?[end - start];
+        for (var i = start; i < end; i++)
+        {
+            var m = items[i].Message!;
+            spans[i - start] = PipelineTelemetry.StartMessageActivity(_options.Consumer, m.Envelope.Type, m.Envelope.MessageId,
+                m.Envelope.CorrelationId, m.Envelope.CausationId, m.Topic, m.Partition, m.Offset);
+            // A run of messages handled at once: each span stands alone in its own trace, none nested in another.
+            if (end - start > 1) System.Diagnostics.Activity.Current = null;
+        }
+        return spans;
+    }
+
+    private static void EndSpans(System.Diagnostics.Activity?[]? spans, Exception? error)
+    {
+        if (spans is null) return;
+        foreach (var span in spans)
+        {
+            if (span is null) continue;
+            if (error is not null) span.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error.Message);
+            span.Stop();
+        }
     }
 
     private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity, int attempts = 1, string code = "dead_letter")
     {
         var r = item.Result;
+        using var scope = _logger.BeginScope(MessageScope(item));
         context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
         context.Publish(DeadLetters.Create(_options.Consumer, item.InboxId, r.Topic, r.Partition.Value, r.Offset.Value,
             r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, attempts));

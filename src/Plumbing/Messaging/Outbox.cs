@@ -34,10 +34,20 @@ public sealed class Outbox(string schema)
                 (m.OutboxId, m.Topic, m.Key, m.MessageType, m.Payload, HeaderJson.Write(m.Headers));
         }
 
+        // The outbox is partitioned by week (plumbing/0003), its message ids unique within a
+        // week: this week's duplicates are turned away by the key, as ever, and ids written in
+        // an earlier week are looked up (only those partitions are scanned) and skipped alike.
+        // Rows are written in the given order, which is the relay's.
         await using var cmd = new NpgsqlCommand($"""
+            WITH input AS (
+                SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers) WITH ORDINALITY AS u(id, topic, k, type, payload, headers, ord)
+            ), earlier AS (
+                SELECT message_id FROM {_table}
+                WHERE message_id = ANY(@ids) AND bucket < (date_trunc('week', now() AT TIME ZONE 'UTC'))::date
+            )
             INSERT INTO {_table} (message_id, topic, message_key, message_type, payload, headers)
-            SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers)
-            ON CONFLICT (message_id) DO NOTHING
+            SELECT id, topic, k, type, payload, headers FROM input WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
+            ON CONFLICT (message_id, bucket) DO NOTHING
             RETURNING message_id
             """, conn, tx);
         cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = ids });
@@ -58,7 +68,7 @@ public sealed class Outbox(string schema)
         if (skipped.Count == 0) return;
         var existing = (await conn.QueryAsync<(string MessageId, string Topic, byte[]? Payload)>(
             $"SELECT message_id, topic, payload FROM {_table} WHERE message_id = ANY(@ids)",
-            new { ids = skipped.Select(m => m.OutboxId).ToArray() }, tx)).ToDictionary(r => r.MessageId);
+            new { ids = skipped.Select(m => m.OutboxId).ToArray() }, tx)).GroupBy(r => r.MessageId).ToDictionary(g => g.Key, g => g.First());
         foreach (var m in skipped)
         {
             // A message skipped because it appears twice in this call must also be identical.

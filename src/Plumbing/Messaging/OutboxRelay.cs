@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -44,10 +45,19 @@ public sealed class OutboxRelay(
     public async Task RunAsync(CancellationToken ct)
     {
         var failures = 0;
-        var sincePurge = System.Diagnostics.Stopwatch.StartNew();
-        var purged = false;
+        var sinceBacklog = System.Diagnostics.Stopwatch.StartNew();
+        var backlogRead = false;
+        using var gauge = PipelineTelemetry.ObserveBacklog(
+            () => [new(Volatile.Read(ref _backlog), new KeyValuePair<string, object?>("schema", options.Schema))],
+            () => [new(Volatile.Read(ref _oldestUnsentAgeSeconds), new KeyValuePair<string, object?>("schema", options.Schema))]);
         while (!ct.IsCancellationRequested)
         {
+            if (!backlogRead || sinceBacklog.Elapsed > BacklogReadInterval)
+            {
+                backlogRead = true;
+                sinceBacklog.Restart();
+                await ReadBacklogAsync(ct);
+            }
             int published;
             try
             {
@@ -68,13 +78,33 @@ public sealed class OutboxRelay(
                 continue;
             }
             if (published >= options.BatchSizeMax) continue;
-            if (!purged || sincePurge.Elapsed > TimeSpan.FromMinutes(1))
-            {
-                purged = true;
-                sincePurge.Restart();
-                await PurgeSentAsync(ct);
-            }
             await Delay(options.PollInterval, ct);
+        }
+    }
+
+    private static readonly TimeSpan BacklogReadInterval = TimeSpan.FromSeconds(10);
+    private long _backlog;
+    private double _oldestUnsentAgeSeconds;
+
+    /// <summary>Rows not yet acknowledged and the oldest one's age, for the backlog gauges (read every 10 s, not per batch).</summary>
+    private async Task ReadBacklogAsync(CancellationToken ct)
+    {
+        try
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var cmd = new NpgsqlCommand(
+                $"SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 FROM {_table} WHERE sent_at IS NULL", conn);
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct)) return;
+            Volatile.Write(ref _backlog, reader.GetInt64(0));
+            Volatile.Write(ref _oldestUnsentAgeSeconds, reader.GetDouble(1));
+        }
+        catch (NpgsqlException)
+        {
+            // The relay's own loop reports an unreachable database; the gauge keeps its last value.
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
     }
 
@@ -97,7 +127,7 @@ public sealed class OutboxRelay(
         var rows = new List<Row>(options.BatchSizeMax);
         await using (var select = new NpgsqlCommand($"""
             SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
-            SELECT id, topic, message_key, payload, headers::text
+            SELECT id, topic, message_key, payload, headers::text, extract(epoch FROM clock_timestamp() - created_at)::float8
             FROM {_table} WHERE sent_at IS NULL ORDER BY id LIMIT @n FOR UPDATE
             """, conn, tx))
         {
@@ -109,10 +139,11 @@ public sealed class OutboxRelay(
                     reader.GetInt64(0), reader.GetString(1),
                     reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
                     reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                    reader.GetString(4)));
+                    reader.GetString(4), reader.GetDouble(5)));
             }
         }
         if (rows.Count == 0) return 0;
+        var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var errors = await ProduceAllAsync(rows, ct);
         crashPoints.Reach(CrashPoints.RelayAfterProduce);
@@ -147,33 +178,19 @@ public sealed class OutboxRelay(
             await mark.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
+        if (PipelineTelemetry.RelayLatency.Enabled)
+        {
+            // Age when read (the database's clock) plus the time since: no clock skew between hosts.
+            var since = System.Diagnostics.Stopwatch.GetElapsedTime(readAt).TotalSeconds;
+            var schema = new KeyValuePair<string, object?>("schema", options.Schema);
+            var sentIds = sent.ToHashSet();
+            foreach (var row in rows)
+                if (sentIds.Contains(row.Id)) PipelineTelemetry.RelayLatency.Record(row.AgeSeconds + since, schema);
+        }
 
         if (failed.Count > 0)
             throw new OutboxDeliveryException($"{failed.Count} of {rows.Count} outbox messages not delivered: {firstError}");
         return sent.Count;
-    }
-
-    /// <summary>
-    /// Sent rows are kept for a retention window (for operators' inspection), then deleted in
-    /// bounded batches while the relay is idle. Only the inbox must keep its rows forever.
-    /// </summary>
-    private async Task PurgeSentAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var conn = await dataSource.OpenConnectionAsync(ct);
-            await using var cmd = new NpgsqlCommand($"""
-                DELETE FROM {_table} WHERE id IN (
-                    SELECT id FROM {_table} WHERE sent_at < now() - make_interval(hours => @hours) LIMIT 10000)
-                """, conn);
-            cmd.Parameters.AddWithValue("hours", Limits.OutboxSentRetentionHours);
-            var deleted = await cmd.ExecuteNonQueryAsync(ct);
-            if (deleted > 0) logger.LogInformation("Outbox {Schema}: purged {Count} rows sent over {Hours} h ago", options.Schema, deleted, Limits.OutboxSentRetentionHours);
-        }
-        catch (NpgsqlException e)
-        {
-            logger.LogWarning("Outbox {Schema}: purge of sent rows failed, retried later: {Error}", options.Schema, e.Message);
-        }
     }
 
     private async Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct)
@@ -223,7 +240,7 @@ public sealed class OutboxRelay(
         catch (OperationCanceledException) { }
     }
 
-    private sealed record Row(long Id, string Topic, byte[]? Key, byte[]? Payload, string HeadersJson);
+    private sealed record Row(long Id, string Topic, byte[]? Key, byte[]? Payload, string HeadersJson, double AgeSeconds);
 }
 
 public sealed class OutboxDeliveryException(string message) : Exception(message);

@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Scoring.Domain;
 using Dapper;
@@ -184,7 +185,7 @@ public static class ScoringStore
             "UPDATE scoring.contests SET state = @to, state_changed_at = @now WHERE contest_id = @contestId AND state = @from",
             new { contestId, from = Name(from), to = Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to {Name(to)} ({changed} rows changed)");
+            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to {Name(to)} ({changed} rows changed)");        context.OnCommitted(() => PipelineTelemetry.ContestEntered("scoring", Name(to)));
     }
 
     /// <summary>A contest's board as the database has it: its definition, entries and the latest value of every covered stat.</summary>

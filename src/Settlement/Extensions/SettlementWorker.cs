@@ -44,5 +44,7 @@ public static class SettlementWorker
         ])
     {
         Jobs = _ => [new SettleContestsJob(), new MarkContestsPaidJob()],
+        // The ledger: a correction is a new journal entry, never a change to a posting.
+        AppendOnlyTables = ["journal", "postings"],
     };
 }

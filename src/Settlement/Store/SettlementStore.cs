@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
 using Dapper;
@@ -96,7 +97,7 @@ public static class SettlementStore
                 completed = completed is null ? null : JsonSerializer.Serialize(completed, OutgoingMessage.Json), completedBy,
             }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {ContestStates.Name(from)} when moving it to {ContestStates.Name(to)} ({changed} rows changed)");
+            throw new InvariantViolatedException($"contest {contestId} was not {ContestStates.Name(from)} when moving it to {ContestStates.Name(to)} ({changed} rows changed)");        context.OnCommitted(() => PipelineTelemetry.ContestEntered("settlement", ContestStates.Name(to)));
     }
 
     /// <summary>COMPLETE contests whose every standings chunk and entry has arrived, locked; others settling them are skipped.</summary>

@@ -112,22 +112,47 @@ public static class WebhookReceiverHost
 
     public static async Task<int> RunAsync(string? listenUrl, CancellationToken ct)
     {
-        // One line per event from the receiver itself; ASP.NET Core's per-request lines would double it.
-        using var loggerFactory = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; })
-            .AddFilter("Microsoft.AspNetCore", LogLevel.Warning));
-        WebhookReceiver receiver;
+        DeploymentEnvironment environment;
         try
         {
-            var options = OptionsFromEnvironment(listenUrl, loggerFactory);
-            KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
-            receiver = await WebhookReceiver.StartAsync(options, ct);
+            environment = DeploymentEnvironments.Read(null);
+            Observability.JsonLogs(null, environment);
         }
         catch (StartupException e)
         {
             await Console.Error.WriteLineAsync($"webhooks: {e.Message}");
             return PipelineWorker.ExitStartupFailed;
         }
+        // One line per event from the receiver itself; ASP.NET Core's per-request lines would double it.
+        using var loggerFactory = LoggerFactory.Create(b =>
+        {
+            Observability.ConfigureLogging(b, null, environment);
+            b.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        });
+        WebhookReceiver receiver;
+        HealthEndpoint? healthEndpoint = null;
+        IDisposable? export;
+        try
+        {
+            var options = OptionsFromEnvironment(listenUrl, loggerFactory);
+            KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), [options.Topic]);
+            export = Observability.StartOtlpExport("webhooks", null, environment);
+            receiver = await WebhookReceiver.StartAsync(options, ct);
+            if (Observability.HealthPort(null) is { } port)
+            {
+                // Ready while Kafka answers: an event is only acknowledged to Stripe once Kafka has it.
+                var health = new WorkerHealth();
+                health.Add("kafka", WorkerHealth.Broker(options.BootstrapServers, null));
+                healthEndpoint = new HealthEndpoint(port, environment, health, loggerFactory.CreateLogger("ContestPipeline.Health"));
+                await healthEndpoint.StartAsync(ct);
+            }
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"webhooks: {e.Message}");
+            return PipelineWorker.ExitStartupFailed;
+        }
+        using var exporting = export;
         await using (receiver)
         {
             Console.WriteLine($"Stripe webhooks ({DeploymentEnvironments.Name(receiver.Environment)}): {receiver.Url} -> {receiver.Topic}   stop with Ctrl-C or SIGTERM");
@@ -141,6 +166,7 @@ public static class WebhookReceiverHost
                 return ExitFailed;
             }
         }
+        if (healthEndpoint is not null) await healthEndpoint.StopAsync(CancellationToken.None);
         Console.WriteLine("Stripe webhooks stopped");
         return 0;
     }

@@ -64,6 +64,8 @@ public sealed class ContestRun : IAsyncDisposable
             [CrashPoints.Variable] = crashAt,
             [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
+        // Each worker as its own database role, as in production; the database's owner migrates.
+        foreach (var (k, v) in LocalRoles.WorkerEnvironment(Iso.PostgresConnectionString, name)) variables[k] = v;
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
         var process = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], variables,
             Path.Combine(_fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));

@@ -79,7 +79,13 @@ public sealed class PayoutHarness : IAsyncDisposable
     public static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
         new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
 
-    public void Publish(PrizePayoutOrdered o) => World.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
+    /// <summary>The order as Settlement publishes it: after an authorization that covers it (one per order here).</summary>
+    public void Publish(PrizePayoutOrdered o)
+    {
+        var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency, DateTimeOffset.UtcNow);
+        World.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+        World.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
+    }
 
     /// <summary>The payout as "state" or "held:kind", or null while it is not there.</summary>
     public async Task<string?> StateAsync(string payoutId)

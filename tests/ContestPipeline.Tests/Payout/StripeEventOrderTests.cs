@@ -1,5 +1,6 @@
 using System.Text;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Payout.Domain;
@@ -179,8 +180,10 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         await h.DeliverSignedAsync("""{"id":"evt_no_object_id","object":"event","type":"charge.dispute.created","created":1790000000,"livemode":false,"data":{"object":{"object":"dispute"}}}""");
         // A live-mode event on a test stack (say, a receiver misconfigured with a live secret forwarded it).
         var live = Encoding.UTF8.GetBytes("""{"id":"evt_live","object":"event","type":"transfer.created","created":1790000000,"livemode":true,"data":{"object":{"id":"tr_live"}}}""");
-        h.World.PublishRaw(Topics.StripeEvents, "tr_live", live, OutgoingMessage.EnvelopeHeaders(
-            new Envelope("evt_live", StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion, "evt_live", null, DateTimeOffset.UtcNow)));
+        var headers = OutgoingMessage.EnvelopeHeaders(
+            new Envelope("evt_live", StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion, "evt_live", null, DateTimeOffset.UtcNow));
+        h.World.PublishRaw(Topics.StripeEvents, "tr_live", live,
+            h.World.Sign(Producers.Webhooks, Topics.StripeEvents, Encoding.UTF8.GetBytes("tr_live"), live, headers));
 
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.DeadLetter(Topics.StripeEvents)).Count == 3),
             "three dead letters on stripe.events.dlq", TimeSpan.FromSeconds(45));

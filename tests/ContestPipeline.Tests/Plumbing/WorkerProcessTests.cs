@@ -151,6 +151,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         // Nothing listens on port 1, whichever port the test cluster itself uses.
         var csb = new Npgsql.NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString);
         if (missing == "pg") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Host = "127.0.0.1", Port = 1 };
+        // Production refuses the development password first; this row is about the crash point.
+        if (missing == "crash-point-in-production") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Password = "not-the-development-one" };
         var env = new Dictionary<string, string?>
         {
             [PipelineSettings.PostgresVariable] = csb.ConnectionString,
@@ -202,7 +204,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [],
             new Dictionary<string, string?>
             {
-                [PipelineSettings.PostgresVariable] = iso.PostgresConnectionString,
+                [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(iso.PostgresConnectionString, name),
+                [PipelineSettings.PostgresMigratorVariable] = iso.PostgresConnectionString,
                 [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
                 // Canaries never reach Stripe; ingestion only needs its settings to start.
                 [StripeServices.UrlVariable] = "http://127.0.0.1:9/",

@@ -1,0 +1,14 @@
+#!/bin/sh
+# The image's one entry point: the first argument names the deployable.
+set -e
+what="${1:-}"
+[ $# -gt 0 ] && shift
+case "$what" in
+  ingestion)  exec dotnet /app/ingestion/ContestPipeline.Ingestion.dll "$@" ;;
+  scoring)    exec dotnet /app/scoring/ContestPipeline.Scoring.dll "$@" ;;
+  settlement) exec dotnet /app/settlement/ContestPipeline.Settlement.dll "$@" ;;
+  payout)     exec dotnet /app/payout/ContestPipeline.Payout.dll "$@" ;;
+  webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
+  cpctl)      exec dotnet /app/cpctl/cpctl.dll "$@" ;;
+  *) echo "usage: ingestion|scoring|settlement|payout|webhooks|cpctl [ARGS...]" >&2; exit 2 ;;
+esac

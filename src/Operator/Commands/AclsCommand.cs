@@ -1,0 +1,53 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing.Kafka;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>cpctl acls: prints the Kafka ACLs every principal needs (the page docs/kafka-acls.md).</summary>
+public static class AclsCommand
+{
+    /// <summary>The principal of the operator's tool (topics job, dead letters, replays).</summary>
+    public const string OperatorPrincipal = "cpctl";
+
+    /// <summary>
+    /// The producers table: every row of <see cref="PublishRights.Pipeline"/>, the table every
+    /// consumer verifies signatures against (the operator producer's rows go to the operator's
+    /// principal), plus what that table does not cover because it is not signed: canaries, the
+    /// sports provider's feed, and the operator's re-drives of dead letters.
+    /// </summary>
+    public static IProducerTable Producers { get; } = new PublishRightsTable(PublishRights.Pipeline);
+
+    public const string Source = "the publish-rights table (`src/Contracts/Authentication/PublishRights.cs`)";
+
+    public static string Page() =>
+        KafkaAcls.Markdown(KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal]), Source);
+
+    public static int Print(TextWriter output)
+    {
+        output.Write(Page());
+        return 0;
+    }
+
+    /// <summary>The webhook receiver consumes nothing; it only produces (its row in the producers table).</summary>
+    private static Plumbing.Hosting.WorkerDefinition Webhooks() => new("webhooks", [], []);
+
+    private sealed class PublishRightsTable(PublishRights rights) : IProducerTable
+    {
+        private const string Any = "*";
+
+        private static string PrincipalOf(string producer) => producer == Contracts.Authentication.Producers.Operator ? OperatorPrincipal : producer;
+
+        public IReadOnlyList<ProducerGrant> Grants { get; } =
+        [
+            .. rights.Rows.SelectMany(r => r.Producers.Select(p => new ProducerGrant(PrincipalOf(p), r.Topic, r.MessageType))),
+            // Unsigned: every worker's canary, and the provider's feed.
+            .. Workers.All.Keys.Select(w => new ProducerGrant(w, Topics.Canary, Any)),
+            new(OperatorPrincipal, Topics.Canary, Any),
+            new("provider", Topics.ProviderFeed, Any),
+            // Re-drives of dead letters to the topic they came from (the message keeps its producer's signature).
+            .. Topics.All.Where(t => !t.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal)).Select(t => new ProducerGrant(OperatorPrincipal, t, "redrive")),
+        ];
+    }
+}

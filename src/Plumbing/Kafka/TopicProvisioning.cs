@@ -1,0 +1,130 @@
+using System.Globalization;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
+using ContestPipeline.Contracts;
+
+namespace ContestPipeline.Plumbing.Kafka;
+
+/// <summary>A topic as the cluster has it; <see cref="Configs"/> is null when the cluster cannot say.</summary>
+public sealed record ExistingTopic(string Name, int Partitions, int ReplicationFactor, IReadOnlyDictionary<string, string>? Configs);
+
+/// <summary>Where topics are read and created: Kafka's admin API, or the local broker's control endpoint.</summary>
+public interface ITopicAdmin
+{
+    /// <summary>Says what is talked to, for the report's first line.</summary>
+    string Description { get; }
+
+    /// <summary>What cannot be compared through this admin (said once in the report), or null.</summary>
+    string? Limitation { get; }
+
+    Task<IReadOnlyDictionary<string, ExistingTopic>> DescribeAsync(IReadOnlyList<string> topics, CancellationToken ct);
+
+    Task CreateAsync(TopicSpec spec, CancellationToken ct);
+}
+
+/// <summary>What <see cref="TopicProvisioner.ApplyAsync"/> found and did, one line per topic.</summary>
+public sealed record TopicReport(IReadOnlyList<string> Created, IReadOnlyList<string> Unchanged, IReadOnlyList<string> Differences, IReadOnlyList<string> Lines)
+{
+    public bool Changed => Created.Count > 0;
+}
+
+/// <summary>
+/// Makes the cluster's topics match the topic list as far as is safe: creates what is missing,
+/// and reports, never changes, what differs (a partition count can only grow and re-keys
+/// every contest when it does; a retention change is an operator's decision). Running it
+/// again changes nothing.
+/// </summary>
+public static class TopicProvisioner
+{
+    public static async Task<TopicReport> ApplyAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun, CancellationToken ct)
+    {
+        var existing = await admin.DescribeAsync([.. specs.Select(s => s.Name)], ct);
+        var created = new List<string>();
+        var unchanged = new List<string>();
+        var differences = new List<string>();
+        var lines = new List<string> { $"topics: {specs.Count} in the list, via {admin.Description}{(dryRun ? " (dry run: nothing created)" : "")}" };
+        foreach (var spec in specs)
+        {
+            if (!existing.TryGetValue(spec.Name, out var topic))
+            {
+                if (!dryRun) await admin.CreateAsync(spec, ct);
+                created.Add(spec.Name);
+                lines.Add($"{(dryRun ? "would create" : "created"),-12} {spec.Name} ({Describe(spec)})");
+                continue;
+            }
+            var diffs = Compare(spec, topic).ToList();
+            if (diffs.Count == 0)
+            {
+                unchanged.Add(spec.Name);
+                lines.Add($"{"ok",-12} {spec.Name}");
+                continue;
+            }
+            foreach (var d in diffs) differences.Add($"{spec.Name}: {d}");
+            lines.Add($"{"differs",-12} {spec.Name}: {string.Join("; ", diffs)}");
+        }
+        if (admin.Limitation is { } limitation) lines.Add("note: " + limitation);
+        var differing = specs.Count - created.Count - unchanged.Count;
+        lines.Add($"{created.Count} {(dryRun ? "to create" : "created")}, {unchanged.Count} as listed, {differing} differing (reported, not changed: see docs/operations.md)");
+        return new TopicReport(created, unchanged, differences, lines);
+    }
+
+    public static string Describe(TopicSpec spec) => string.Create(CultureInfo.InvariantCulture,
+        $"partitions {spec.Partitions}, replication {spec.ReplicationFactor}, min.insync.replicas {spec.MinInsyncReplicas}, retention {spec.RetentionMs / TopicCatalog.DayMs} d, cleanup {spec.CleanupPolicy}");
+
+    private static IEnumerable<string> Compare(TopicSpec spec, ExistingTopic topic)
+    {
+        if (topic.Partitions != spec.Partitions)
+            yield return $"partitions {topic.Partitions}, the list says {spec.Partitions}";
+        if (topic.ReplicationFactor != spec.ReplicationFactor)
+            yield return $"replication {topic.ReplicationFactor}, the list says {spec.ReplicationFactor}";
+        if (topic.Configs is null) yield break;
+        foreach (var (name, want) in spec.Configs)
+        {
+            var have = topic.Configs.GetValueOrDefault(name);
+            if (have != want) yield return $"{name} {have ?? "(unset)"}, the list says {want}";
+        }
+    }
+}
+
+/// <summary>Real Kafka: metadata and DescribeConfigs to read, CreateTopics to create.</summary>
+public sealed class KafkaTopicAdmin(string bootstrapServers, KafkaSecurity? security = null) : ITopicAdmin
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    public string Description => $"the Kafka admin API at {bootstrapServers}";
+    public string? Limitation => null;
+
+    public async Task<IReadOnlyDictionary<string, ExistingTopic>> DescribeAsync(IReadOnlyList<string> topics, CancellationToken ct)
+    {
+        using var admin = KafkaClients.Admin(bootstrapServers, security: security);
+        var metadata = admin.GetMetadata(Timeout);
+        var wanted = topics.ToHashSet(StringComparer.Ordinal);
+        var present = metadata.Topics.Where(t => !t.Error.IsError && wanted.Contains(t.Topic)).ToList();
+        var configs = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
+        if (present.Count > 0)
+        {
+            var described = await admin.DescribeConfigsAsync(present.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t.Topic }));
+            foreach (var r in described)
+                configs[r.ConfigResource.Name] = r.Entries.Where(e => e.Value.Value is not null).ToDictionary(e => e.Key, e => e.Value.Value, StringComparer.Ordinal);
+        }
+        return present.ToDictionary(t => t.Topic, t => new ExistingTopic(t.Topic, t.Partitions.Count,
+            t.Partitions.Count == 0 ? 0 : t.Partitions.Min(p => p.Replicas.Length), configs.GetValueOrDefault(t.Topic)), StringComparer.Ordinal);
+    }
+
+    public async Task CreateAsync(TopicSpec spec, CancellationToken ct)
+    {
+        using var admin = KafkaClients.Admin(bootstrapServers, security: security);
+        try
+        {
+            await admin.CreateTopicsAsync([new TopicSpecification
+            {
+                Name = spec.Name, NumPartitions = spec.Partitions, ReplicationFactor = spec.ReplicationFactor,
+                Configs = spec.Configs.ToDictionary(c => c.Key, c => c.Value),
+            }], new CreateTopicsOptions { RequestTimeout = Timeout, OperationTimeout = Timeout });
+        }
+        catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists))
+        {
+            // Made by a concurrent apply meanwhile: what was wanted exists.
+        }
+    }
+}

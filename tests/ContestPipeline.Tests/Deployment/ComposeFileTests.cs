@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Local.Processes;
+
+namespace ContestPipeline.Tests.Deployment;
+
+/// <summary>
+/// docker-compose.yml cannot be started here (no Docker engine), so its shape is checked as a
+/// platform engineer would read it: Debian's docker-compose validates it and resolves its
+/// anchors (docker-compose config), and the resolved file is read as data.
+/// </summary>
+public sealed class ComposeFileTests
+{
+    private static readonly string[] Workers = ["ingestion", "scoring", "settlement", "payout"];
+    private static readonly Lazy<JsonElement> Resolved = new(Resolve);
+
+    private static JsonElement Services => Resolved.Value.GetProperty("services");
+
+    [Fact]
+    public void The_compose_file_is_valid_for_docker_compose()
+    {
+        var (code, output) = Run("docker-compose", "-f", ComposeFile, "config", "-q");
+        Assert.True(code == 0, "docker-compose config -q: " + output);
+    }
+
+    [Fact]
+    public void Kafka_is_three_KRaft_brokers_with_replication_3_two_in_sync_no_unclean_election_and_a_volume_each()
+    {
+        var brokers = Services.EnumerateObject().Where(s => Image(s.Value).StartsWith("apache/kafka", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, brokers.Count);
+        foreach (var broker in brokers)
+        {
+            var env = broker.Value.GetProperty("environment");
+            Assert.Equal("broker,controller", Env(env, "KAFKA_PROCESS_ROLES"));
+            Assert.Equal(3, Env(env, "KAFKA_CONTROLLER_QUORUM_VOTERS").Split(',').Length);
+            Assert.Equal(TopicCatalog.ReplicationFactor.ToString(System.Globalization.CultureInfo.InvariantCulture), Env(env, "KAFKA_DEFAULT_REPLICATION_FACTOR"));
+            Assert.Equal(TopicCatalog.MinInsyncReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture), Env(env, "KAFKA_MIN_INSYNC_REPLICAS"));
+            Assert.Equal("3", Env(env, "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"));
+            Assert.Equal("false", Env(env, "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"));
+            Assert.Equal("false", Env(env, "KAFKA_AUTO_CREATE_TOPICS_ENABLE"));
+            var (source, target) = Volume(Assert.Single(broker.Value.GetProperty("volumes").EnumerateArray()));
+            Assert.True(Resolved.Value.GetProperty("volumes").TryGetProperty(source, out _), $"{broker.Name}: {source} is not a named volume");
+            Assert.Equal(Env(env, "KAFKA_LOG_DIRS"), target);
+        }
+        var data = Services.GetProperty("postgres").GetProperty("volumes").EnumerateArray().Select(Volume).Single(v => v.Target == "/var/lib/postgresql/data");
+        Assert.True(Resolved.Value.GetProperty("volumes").TryGetProperty(data.Source, out _));
+    }
+
+    [Fact]
+    public void Topics_are_provisioned_and_migrations_applied_by_one_shot_jobs_before_any_worker_starts()
+    {
+        Assert.Equal(["cpctl", "topics", "apply", "--via", "admin"], Command(Services.GetProperty("topics")));
+        Assert.Equal(["cpctl", "migrate", "--worker", "all"], Command(Services.GetProperty("migrate")));
+        foreach (var name in Workers.Append("webhooks"))
+        {
+            var dependsOn = Services.GetProperty(name).GetProperty("depends_on");
+            Assert.Equal("service_completed_successfully", dependsOn.GetProperty("topics").GetProperty("condition").GetString());
+            if (name != "webhooks")
+                Assert.Equal("service_completed_successfully", dependsOn.GetProperty("migrate").GetProperty("condition").GetString());
+        }
+        // The migrator is the only role that changes a schema; each worker runs as its own role.
+        Assert.Equal("cp_migrator", PgUser(Services.GetProperty("migrate")));
+        foreach (var name in Workers) Assert.Equal("cp_" + name, PgUser(Services.GetProperty(name)));
+        Assert.Equal("cp_operations", PgUser(Services.GetProperty("cpctl")));
+        Assert.False(Services.GetProperty("webhooks").GetProperty("environment").TryGetProperty("CONTESTPIPELINE_PG", out _));
+    }
+
+    [Fact]
+    public void Every_long_running_service_has_a_health_check_and_the_workers_use_their_readiness_endpoint()
+    {
+        foreach (var service in Services.EnumerateObject())
+        {
+            var oneShot = service.Value.TryGetProperty("restart", out var restart) && restart.GetString() == "no";
+            if (oneShot) continue;
+            Assert.True(service.Value.TryGetProperty("healthcheck", out var health) && health.TryGetProperty("test", out _), $"{service.Name} has no health check");
+        }
+        foreach (var name in Workers.Append("webhooks"))
+            Assert.Contains("http://127.0.0.1:8081/health/ready",
+                string.Join(' ', Services.GetProperty(name).GetProperty("healthcheck").GetProperty("test").EnumerateArray().Select(e => e.GetString())));
+    }
+
+    [Fact]
+    public void Only_ingestion_and_payout_get_the_Stripe_key_and_every_secret_comes_from_a_file()
+    {
+        foreach (var service in Services.EnumerateObject())
+        {
+            var env = service.Value.TryGetProperty("environment", out var e) ? e.EnumerateObject().ToList() : [];
+            var secrets = service.Value.TryGetProperty("secrets", out var s)
+                ? s.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetProperty("source").GetString()).ToList() : [];
+            var stripeKey = env.Any(v => v.Name.StartsWith("CONTESTPIPELINE_STRIPE_KEY", StringComparison.Ordinal)) || secrets.Contains("stripe_secret_key");
+            Assert.True(stripeKey == service.Name is "ingestion" or "payout", $"{service.Name}: Stripe key {(stripeKey ? "given" : "missing")}");
+            foreach (var v in env)
+            {
+                var value = v.Value.ValueKind == JsonValueKind.String ? v.Value.GetString()! : v.Value.GetRawText();
+                Assert.DoesNotContain("Password=", value, StringComparison.OrdinalIgnoreCase);
+                if (v.Name.EndsWith("_FILE", StringComparison.Ordinal))
+                {
+                    Assert.StartsWith("/run/secrets/", value, StringComparison.Ordinal);
+                    Assert.Contains(value["/run/secrets/".Length..], secrets);
+                }
+                else
+                {
+                    Assert.False(v.Name.Contains("PASSWORD", StringComparison.Ordinal) || v.Name.Contains("SECRET", StringComparison.Ordinal)
+                        || v.Name.EndsWith("_KEY", StringComparison.Ordinal), $"{service.Name}: {v.Name} is given as a value, not a file");
+                }
+            }
+        }
+        foreach (var secret in Resolved.Value.GetProperty("secrets").EnumerateObject())
+            Assert.True(secret.Value.TryGetProperty("file", out _), $"secret {secret.Name} is not read from a file");
+    }
+
+    private static string ComposeFile => Path.Combine(RepoPaths.Root, "docker-compose.yml");
+
+    /// <summary>A volume in either syntax: "source:target[:mode]" or {source, target}.</summary>
+    private static (string Source, string Target) Volume(JsonElement v)
+    {
+        if (v.ValueKind == JsonValueKind.Object) return (v.GetProperty("source").GetString()!, v.GetProperty("target").GetString()!);
+        var parts = v.GetString()!.Split(':');
+        return (parts[0], parts[1]);
+    }
+
+    private static string Image(JsonElement service) => service.TryGetProperty("image", out var i) ? i.GetString() ?? "" : "";
+
+    private static string Env(JsonElement env, string name) =>
+        env.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText() : "";
+
+    private static string PgUser(JsonElement service) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(Env(service.GetProperty("environment"), "CONTESTPIPELINE_PG")).Username ?? "";
+
+    private static List<string> Command(JsonElement service) => [.. service.GetProperty("command").EnumerateArray().Select(e => e.GetString()!)];
+
+    /// <summary>docker-compose's own resolution of the file (anchors merged, defaults filled), as JSON.</summary>
+    private static JsonElement Resolve()
+    {
+        var (code, yaml) = Run("docker-compose", "-f", ComposeFile, "config");
+        Assert.True(code == 0, "docker-compose config: " + yaml);
+        var path = Path.Combine(Path.GetTempPath(), $"compose-{Environment.ProcessId}-{Guid.NewGuid():N}.yml");
+        File.WriteAllText(path, yaml);
+        try
+        {
+            // docker-compose is Python with PyYAML; the same reads its output back as data.
+            var (jsonCode, json) = Run("python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))", path);
+            Assert.True(jsonCode == 0, json);
+            return JsonDocument.Parse(json).RootElement.Clone();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static (int Code, string Output) Run(string file, params string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = RepoPaths.Root };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+}

@@ -1,0 +1,128 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Operator.Commands;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ContestPipeline.Tests.Plumbing;
+
+/// <summary>
+/// Inbox and outbox are dropped by time partition once Kafka can no longer hand their messages
+/// over again; what the broker still holds stays deduplicated.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class RetentionTests(PipelineFixture fixture)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task After_old_partitions_are_dropped_a_replay_of_everything_the_broker_holds_is_still_a_no_op()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var messages = Enumerable.Range(1, 40).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 5}", i))).ToList();
+        await stage.EnqueueAsync(messages);
+        var consumer = stage.Consumer();
+        var relay = stage.Start(stage.Relay().RunAsync);
+        var first = stage.Start(consumer.RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == messages.Count, "every message applied", Patience);
+        await first.StopAsync();
+        await relay.StopAsync();
+
+        // Rows from long ago: a message applied 200 days ago (its topic kept it 90 days at most),
+        // outbox rows sent then, and one never sent.
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        var longAgo = DateTimeOffset.UtcNow.AddDays(-200);
+        await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', interval '100 years', @longAgo)", new { longAgo });
+        await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('outbox', interval '100 years', @longAgo)", new { longAgo });
+        await conn.ExecuteAsync($"""
+            INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, processed_at, bucket)
+            VALUES (@consumer, 'gone-1', @topic, 0, 0, 'applied', @longAgo, date_trunc('month', @longAgo AT TIME ZONE 'UTC')::date);
+            INSERT INTO {stage.Schema}.outbox (message_id, topic, message_type, headers, created_at, sent_at, bucket) VALUES
+                ('sent-long-ago', @topic, 'T', '[]', @longAgo, @longAgo, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date),
+                ('unsent-long-ago', @topic, 'T', '[]', @longAgo, NULL, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 7);
+            """, new { consumer = consumer.Name, topic = stage.Topic, longAgo });
+        var inboxRows = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.inbox");
+
+        var keep = TimeSpan.FromMilliseconds(TopicCatalog.DeadLetterRetentionMs);
+        var done = await new RetentionPartitions(fixture.DataSource, stage.Schema, keep, NullLogger.Instance).ApplyAsync(null, CancellationToken.None);
+
+        var inboxMonth = $"inbox_p{new DateTime(longAgo.Year, longAgo.Month, 1):yyyyMMdd}";
+        Assert.Contains(("inbox", "dropped", inboxMonth), done);
+        Assert.Contains(done, d => d is { Table: "outbox", Action: "dropped" });
+        Assert.Contains(done, d => d is { Table: "outbox", Action: "kept: unsent rows" });
+        Assert.DoesNotContain(done, d => d.Action == "dropped" && (d.Partition.EndsWith(ThisMonth(), StringComparison.Ordinal)));
+        Assert.Equal(inboxRows - 1, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.inbox"));
+        Assert.Equal(["unsent-long-ago"], await conn.QueryAsync<string>($"SELECT message_id FROM {stage.Schema}.outbox WHERE created_at < now() - interval '100 days'"));
+        // A second round has nothing to do.
+        Assert.DoesNotContain(await new RetentionPartitions(fixture.DataSource, stage.Schema, keep, NullLogger.Instance).ApplyAsync(null, CancellationToken.None),
+            d => d.Action is "dropped" or "created");
+
+        // Replay everything the broker still holds for this consumer: nothing is applied again.
+        var (code, output) = Replay(stage.Topic, consumer.Name);
+        Assert.True(code == 0, output);
+        var replaying = stage.Consumer(consumer.Name);
+        var again = stage.Start(replaying.RunAsync);
+        await Eventually.UntilAsync(() => Task.FromResult(replaying.Stats.Received >= messages.Count), "the replay read back every message", Patience);
+        await again.StopAsync();
+        Assert.Equal(0, replaying.Stats.Applied);
+        Assert.Equal(messages.Count, replaying.Stats.Duplicates);
+        Assert.Equal(messages.Count, (await stage.AppliedAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_message_claimed_in_an_earlier_month_is_skipped_and_one_dead_lettered_then_is_applied_once()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var applied = TestEvent.Message(stage.Topic, new TestEvent("k1", 1));
+        var deadLettered = TestEvent.Message(stage.Topic, new TestEvent("k2", 1));
+        var fresh = TestEvent.Message(stage.Topic, new TestEvent("k3", 1));
+        var consumer = stage.Consumer();
+        await using (var conn = await fixture.DataSource.OpenConnectionAsync())
+        {
+            var lastMonth = DateTimeOffset.UtcNow.AddDays(-40);
+            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', interval '100 years', @lastMonth)", new { lastMonth });
+            await conn.ExecuteAsync($"""
+                INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count, processed_at, bucket)
+                VALUES (@consumer, @applied, @topic, 0, 0, 'applied', 0, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date),
+                       (@consumer, @deadLettered, @topic, 0, 1, 'dead_lettered', 1, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date)
+                """, new { consumer = consumer.Name, applied = applied.OutboxId, deadLettered = deadLettered.OutboxId, topic = stage.Topic, lastMonth });
+        }
+        await stage.EnqueueAsync([applied, deadLettered, fresh, applied, deadLettered]);
+        stage.Start(stage.Relay().RunAsync);
+        stage.Start(consumer.RunAsync);
+        await Eventually.UntilAsync(() => Task.FromResult(consumer.Stats.Applied + consumer.Stats.Duplicates >= 3), "the three messages handled", Patience);
+
+        Assert.Equal(new[] { deadLettered.OutboxId, fresh.OutboxId }.Order(StringComparer.Ordinal),
+            (await stage.AppliedAsync()).Select(a => a.MessageId).Order(StringComparer.Ordinal));
+        Assert.Equal(2, consumer.Stats.Applied);
+        Assert.Equal(1, consumer.Stats.Duplicates);
+        await using var check = await fixture.DataSource.OpenConnectionAsync();
+        // The re-applied row moved to this month, where it is kept from now on.
+        Assert.Equal(("applied", 1), await check.QueryFirstAsync<(string, int)>(
+            $"SELECT outcome, (bucket = date_trunc('month', now() AT TIME ZONE 'UTC')::date)::int FROM {stage.Schema}.inbox WHERE message_id = @id",
+            new { id = deadLettered.OutboxId }));
+    }
+
+    [Fact]
+    public void The_inbox_keeps_ids_as_long_as_the_longest_retention_of_its_topics_and_their_dead_letters()
+    {
+        var settlement = Local.Processes.Workers.All["settlement"];
+        Assert.Equal(TimeSpan.FromMilliseconds(TopicCatalog.DeadLetterRetentionMs), settlement.InboxRetention);
+        // A dead letter can be re-driven for as long as its dead-letter topic keeps it, longer than the topic itself.
+        Assert.True(TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs > TopicCatalog.For(Topics.Games).RetentionMs);
+        Assert.Equal(TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs, TopicCatalog.LongestRetentionMs([Topics.Games]));
+    }
+
+    private static string ThisMonth() => $"{DateTime.UtcNow:yyyyMM}01";
+
+    private (int Code, string Output) Replay(string topic, string group)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = ReplayCommand.Execute(fixture.BootstrapServers, [new ReplayCommand.Group(group, null, [topic])], ReplayCommand.Target.Beginning,
+            new ReplayCommand.Options { Settle = TimeSpan.FromMilliseconds(800) }, output, error, CancellationToken.None);
+        return (code, output + error.ToString());
+    }
+}
