@@ -21,6 +21,9 @@ public sealed record PayoutOptions
     public long NewAccountMaxMinor { get; init; } = 1_000_00;
     public TimeSpan NewAccountAge { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>A release of more than this needs two different approvers (<see cref="Contracts.Payouts.TwoPersonRule"/>).</summary>
+    public long SecondApprovalAboveMinor { get; init; } = Contracts.Payouts.TwoPersonRule.AboveMinorDefault;
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -86,6 +89,7 @@ public sealed record PayoutOptions
             DailyAmountMaxMinor = Setting.Long(configuration, Settings.DailyAmountMaxMinor, o.DailyAmountMaxMinor, 1, AmountSettingMaxMinor),
             MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
             NewAccountMaxMinor = Setting.Long(configuration, Settings.NewAccountMaxMinor, o.NewAccountMaxMinor, 0, AmountSettingMaxMinor),
+            SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting, o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
             NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
             RoundsMax = Setting.Int(configuration, Settings.RoundsMax, o.RoundsMax, 1, 100),
             RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -11,7 +12,7 @@ namespace ContestPipeline.Payout.Handlers;
 /// in the message. A decision that no longer fits (the payout was paid meanwhile) changes
 /// nothing and says so in an alert.
 /// </summary>
-public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDecided>
+public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageHandler<PayoutReviewDecided>
 {
     public override async Task HandleAsync(PayoutReviewDecided d, HandlerContext context, CancellationToken ct)
     {
@@ -25,6 +26,7 @@ public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDeci
                 Ignored(context, d, payout, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
                 break;
             case PayoutReviewDecided.Release when payout.State is PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount:
+                if (!await ReleaseApprovals.EnoughAsync(context, d, payout, options)) break;
                 // Released payouts skip the review and limit gates, never the account or the balance.
                 await PayoutStore.SaveAsync(context, payout, payout with
                 {

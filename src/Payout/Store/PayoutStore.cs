@@ -296,11 +296,17 @@ public static class PayoutStore
 
     // ---- Stripe's events and winners' bank payouts ------------------------------------------------------
 
-    public static Task RecordStripeEventAsync(HandlerContext context, StripeEvent e, string objectId, string outcome) =>
-        context.Connection.ExecuteAsync("""
+    /// <summary>Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).</summary>
+    public static async Task RecordStripeEventAsync(HandlerContext context, StripeEvent e, string objectId, string outcome)
+    {
+        var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.stripe_events (event_id, type, object_id, account, created, outcome, received_at)
             VALUES (@Id, @Type, @objectId, @Account, @Created, @outcome, @now) ON CONFLICT (event_id) DO NOTHING
             """, new { e.Id, e.Type, objectId, e.Account, e.Created, outcome, now = context.Clock.GetUtcNow() }, context.Transaction);
+        if (inserted == 1)
+            context.Publish(Topics.PayoutsStatus, objectId, StripeEventHandled.MessageIdFor(e.Id),
+                new StripeEventHandled(e.Id, e.Type, objectId, e.Account, outcome, context.Clock.GetUtcNow()));
+    }
 
     public static Task UpsertBankPayoutAsync(HandlerContext context, string stripePayoutId, string accountId, long amountMinor, string currency, string status, string? failureCode) =>
         context.Connection.ExecuteAsync("""
