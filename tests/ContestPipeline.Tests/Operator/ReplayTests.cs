@@ -80,7 +80,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         var adhoc = Assert.Single(ReplayCommand.Groups("ops.adhoc", "games", false, out _)!);
         Assert.Equal(("ops.adhoc", (string?)null, "games"), (adhoc.Name, adhoc.Worker, Assert.Single(adhoc.Topics)));
         var lifecycle = ReplayCommand.Groups(null, Topics.ContestLifecycle, true, out _)!;
-        Assert.Equal(["scoring.lifecycle", "settlement.lifecycle"], lifecycle.Select(g => g.Name));
+        Assert.Equal(["scoring.lifecycle", "settlement.lifecycle", "operations.lifecycle"], lifecycle.Select(g => g.Name));
         Assert.Equal(Workers.All.Values.Sum(w => w.Consumers.Count), ReplayCommand.AllWorkerGroups().Count);
 
         Assert.Null(ReplayCommand.ParseTarget(true, 3, null, out problem));
