@@ -3,6 +3,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Operations.Extensions;
+using ContestPipeline.Operations.Store;
 using ContestPipeline.Operator.Commands;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
@@ -64,6 +65,18 @@ public sealed class ReadModelReplayTests
         foreach (var table in OperationsWorker.ReplayedTables)
             Assert.True(before[table].SequenceEqual(after[table]),
                 $"operations.{table} differs after the replay:\nbefore:\n{string.Join("\n", before[table])}\nafter:\n{string.Join("\n", after[table])}");
+
+        // The audit export of the rebuilt model: its chain holds and its settlement recomputes; a line changed breaks it.
+        IReadOnlyList<string> lines;
+        await using (var conn = await stack.DataSource.OpenConnectionAsync())
+            lines = await AuditExport.LinesAsync(conn, "sunday", CancellationToken.None);
+        Assert.Empty(AuditVerifyCommand.Verify(lines, out var summary));
+        Assert.Contains("recomputed 4 prizes", summary);
+        var tampered = lines.Select(l => l.Replace("\"netMinor\":2619", "\"netMinor\":2719", StringComparison.Ordinal)).ToList();
+        Assert.NotEqual(lines, tampered);
+        var problems = AuditVerifyCommand.Verify(tampered, out _);
+        Assert.Contains(problems, p => p.Contains("the chain is broken", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("not what the settlement recomputes to", StringComparison.Ordinal));
     }
 
     private static void Release(OperationsStack stack, string payoutId, string @operator, string reason)
