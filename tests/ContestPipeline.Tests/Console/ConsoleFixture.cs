@@ -69,7 +69,12 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
 }
 
-[CollectionDefinition(Name)]
+/// <summary>
+/// The browser tests' own collection. It runs alone, after the others (no parallel collection
+/// beside it): a whole pipeline with its console and a browser is a lot for two cores, and the
+/// other tests' deadlines should not pay for it.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>
 {
     public const string Name = "console-browser";
