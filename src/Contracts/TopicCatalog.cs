@@ -82,6 +82,9 @@ public static class TopicCatalog
             (Topics.StripeEvents, 6, MoneyRetentionMs),
             (Topics.Alerts, 3, StreamRetentionMs),
             (Topics.Canary, 3, 1 * DayMs),
+            // Operators' decisions (make-goods among them) are kept as long as the money topics.
+            (Topics.Operations, 6, MoneyRetentionMs),
+            (Topics.Notifications, 3, StreamRetentionMs),
         ];
         var specs = main.Select(t => new TopicSpec(t.Name, t.Partitions, ReplicationFactor, MinInsyncReplicas, t.RetentionMs, Delete)).ToList();
         specs.AddRange(main.Select(t => new TopicSpec(Topics.DeadLetter(t.Name), 3, ReplicationFactor, MinInsyncReplicas, DeadLetterRetentionMs, Delete)));

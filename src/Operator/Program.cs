@@ -85,6 +85,72 @@ foreach (var (name, help) in new[] { ("release", "let a held or failed payout go
 }
 root.Subcommands.Add(payouts);
 
+
+// ---- operations: contests, alerts, audit, the emergency stop, console operators ----------------------
+var byOperator = new Option<string>("--operator") { Description = "who acts (recorded in the audit trail)", Required = true };
+var pageOpt = new Option<int>("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
+var defineFile = new Argument<string>("file") { Description = "a contest definition as JSON (docs/topics/contests.md)" };
+var contestsDefine = new Command("define", "validate a definition (every reason listed) and publish it on contests") { defineFile, byOperator };
+contestsDefine.SetAction((parse, ct) => OperationsCommands.DefineAsync(parse.GetValue(defineFile)!, parse.GetValue(byOperator)!, ct));
+var cancelId = new Argument<string>("contest-id");
+var cancelReason = new Option<string>("--reason") { Description = "why (required)", Required = true };
+var contestsCancel = new Command("cancel", "cancel a SCHEDULED or LOCKED contest; every entry is refunded") { cancelId, cancelReason, byOperator };
+contestsCancel.SetAction((parse, ct) => OperationsCommands.CancelAsync(parse.GetValue(cancelId)!, parse.GetValue(cancelReason)!, parse.GetValue(byOperator)!, ct));
+var listState = new Option<string?>("--state") { Description = "only contests in this state (SCHEDULED, LIVE, PAID ...)" };
+var listSearch = new Option<string?>("--search") { Description = "id or title contains" };
+var contestsList = new Command("list", "contests from the operations read model, newest lock first") { listState, listSearch, pageOpt };
+contestsList.SetAction((parse, ct) => OperationsCommands.ListContestsAsync(parse.GetValue(listState), parse.GetValue(listSearch), parse.GetValue(pageOpt), ct));
+var showId = new Argument<string>("contest-id");
+var contestsShow = new Command("show", "a contest's hashes and full timeline") { showId };
+contestsShow.SetAction((parse, ct) => OperationsCommands.ShowContestAsync(parse.GetValue(showId)!, ct));
+root.Subcommands.Add(new Command("contests", "define, cancel, list and show contests") { contestsDefine, contestsCancel, contestsList, contestsShow });
+
+var alertState = new Option<string?>("--state") { Description = "open, acknowledged or resolved" };
+var alertSeverity = new Option<string?>("--severity") { Description = "info, warning or critical" };
+var alertCode = new Option<string?>("--code") { Description = "only this alert code" };
+var alertsList = new Command("list", "alerts from the operations read model, newest first") { alertState, alertSeverity, alertCode, pageOpt };
+alertsList.SetAction((parse, ct) => OperationsCommands.ListAlertsAsync(parse.GetValue(alertState), parse.GetValue(alertSeverity), parse.GetValue(alertCode), parse.GetValue(pageOpt), ct));
+var alerts = new Command("alerts", "list, acknowledge and resolve alerts") { alertsList };
+foreach (var (name, action) in new[] { ("ack", "ack"), ("resolve", "resolve") })
+{
+    var alertId = new Argument<string>("alert-id");
+    var note = new Option<string>("--note") { Description = "what you are doing about it (required)", Required = true };
+    var cmd = new Command(name, name == "ack" ? "acknowledge an alert with a note" : "resolve an alert with a note") { alertId, note, byOperator };
+    cmd.SetAction((parse, ct) => OperationsCommands.DecideAlertAsync(parse.GetValue(alertId)!, action, parse.GetValue(note)!, parse.GetValue(byOperator)!, ct));
+    alerts.Subcommands.Add(cmd);
+}
+root.Subcommands.Add(alerts);
+
+var exportContest = new Argument<string>("contest-id");
+var exportOut = new Option<string?>("--out") { Description = "file to write (default audit-<contest>.jsonl)" };
+var auditExport = new Command("export", "every money event of a contest in order as hash-chained JSON lines") { exportContest, exportOut };
+auditExport.SetAction((parse, ct) => OperationsCommands.ExportAsync(parse.GetValue(exportContest)!, parse.GetValue(exportOut), ct));
+var verifyFile = new Argument<string>("file");
+var auditVerify = new Command("verify", "check an export's hash chain and recompute its settlement from its inputs") { verifyFile };
+auditVerify.SetAction((parse, ct) => AuditVerifyCommand.RunAsync(parse.GetValue(verifyFile)!, ct));
+root.Subcommands.Add(new Command("audit", "export a contest's money events and verify an export") { auditExport, auditVerify });
+
+foreach (var (name, help) in new[] { ("halt", "emergency stop: Payout starts no new transfer or refund until resumed"), ("resume", "resume automated transfers and refunds") })
+{
+    var why = new Option<string>("--reason") { Description = "why (required)", Required = true };
+    var cmd = new Command(name, help) { why, byOperator };
+    cmd.SetAction((parse, ct) => OperationsCommands.DispatchAsync(name, parse.GetValue(why)!, parse.GetValue(byOperator)!, ct));
+    payouts.Subcommands.Add(cmd);
+}
+
+var opFile = new Option<string>("--file") { Description = "the operators file (JSON) to add to; created if missing", Required = true };
+var opName = new Option<string>("--name") { Description = "the operator's sign-in name", Required = true };
+var opRole = new Option<string>("--role") { Description = "viewer, approver or admin", Required = true };
+var opPassword = new Option<string?>("--password") { Description = "the password (a random one is made and printed if not given)" };
+var operatorAdd = new Command("add", "add (or replace) an operator with a salted password hash") { opFile, opName, opRole, opPassword };
+operatorAdd.SetAction(parse => ConsoleCommands.AddOperator(parse.GetValue(opFile)!, parse.GetValue(opName)!, parse.GetValue(opRole)!, parse.GetValue(opPassword)));
+root.Subcommands.Add(new Command("console", "the operations console's operators") { new Command("operator", "operators who may sign in") { operatorAdd } });
+
+var upConsole = new Option<int>("--console-port") { Description = "the console's port", DefaultValueFactory = _ => 5080 };
+var up = new Command("up", "start Postgres' pipeline database, the local broker, the Stripe-compatible server, the webhook receiver, every worker and the console, print where they are and a sign-in, and keep them up until stopped") { upConsole };
+up.SetAction((parse, ct) => ContestPipeline.Local.Demo.UpCommand.RunAsync(parse.GetValue(upConsole), ct));
+root.Subcommands.Add(up);
+
 var campaignContests = new Option<int>("--contests") { Description = "contests run at once", DefaultValueFactory = _ => 100 };
 var campaignEntries = new Option<int>("--entries") { Description = "entries per contest", DefaultValueFactory = _ => 4 };
 var campaignPlayers = new Option<int>("--players") { Description = "players (each signed up for payouts)", DefaultValueFactory = _ => 150 };

@@ -23,5 +23,11 @@ public static class Producers
     /// <summary>Operators' tools (cpctl, the web console): contest definitions and cancels, decisions on held payouts.</summary>
     public const string Operator = "operator";
 
-    public static IReadOnlyList<string> All { get; } = [Ingestion, Scoring, Settlement, Payout, Webhooks, EntryApi, Operator];
+    /// <summary>
+    /// The operations read model. It publishes only on <c>notifications</c>, which is not signed,
+    /// but it runs as a worker, and every worker holds a key of its own.
+    /// </summary>
+    public const string Operations = "operations";
+
+    public static IReadOnlyList<string> All { get; } = [Ingestion, Scoring, Settlement, Payout, Webhooks, EntryApi, Operator, Operations];
 }

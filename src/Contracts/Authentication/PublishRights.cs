@@ -2,6 +2,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts.Stripe;
@@ -72,6 +73,8 @@ public sealed class PublishRights
         yield return Row(Contracts.Topics.ContestLifecycle, ContestCompleted.MessageType, Producers.Scoring);
         yield return Row(Contracts.Topics.ContestLifecycle, ContestSettled.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.ContestLifecycle, ContestPaid.MessageType, Producers.Settlement);
+        yield return Row(Contracts.Topics.ContestLifecycle, MakeGoodsAssessed.MessageType, Producers.Settlement);
+        yield return Row(Contracts.Topics.ContestLifecycle, MakeGoodBooked.MessageType, Producers.Settlement);
 
         yield return Row(Contracts.Topics.Standings, StandingsUpdated.MessageType, Producers.Scoring);
         yield return Row(Contracts.Topics.Standings, FinalStandingsPublished.MessageType, Producers.Scoring);
@@ -83,11 +86,21 @@ public sealed class PublishRights
         yield return Row(Contracts.Topics.PayoutsDue, ContestPayoutsAuthorized.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, PrizePayoutOrdered.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, PayoutReviewDecided.MessageType, Producers.Operator);
+        yield return Row(Contracts.Topics.PayoutsDue, PayoutDispatchDecided.MessageType, Producers.Operator);
+
+        // Operators' decisions besides payouts: Settlement books make-goods from two of them.
+        foreach (var type in new[]
+                 {
+                     AlertAcknowledged.MessageType, AlertResolved.MessageType, OperatorActed.MessageType, MakeGoodProposed.MessageType,
+                     MakeGoodConfirmed.MessageType,
+                 })
+            yield return Row(Contracts.Topics.Operations, type, Producers.Operator);
 
         foreach (var type in new[]
                  {
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType, PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
+                     PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType, StripeEventHandled.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 

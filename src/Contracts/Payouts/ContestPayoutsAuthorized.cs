@@ -28,6 +28,9 @@ public sealed record ContestPayoutsAuthorized(
     /// <summary>The authorization that settling a contest makes.</summary>
     public static string SettlementIdFor(string contestId) => $"settle:{contestId}";
 
+    /// <summary>The authorization of one make-good payout, published just before its order.</summary>
+    public static string MakeGoodIdFor(string payoutId) => $"makegood:{payoutId}";
+
     /// <summary>The message id is the authorization's: the same authorization published twice is one message.</summary>
     public static string MessageIdFor(string authorizationId) => $"payouts-authorized:{authorizationId}";
 }

@@ -22,6 +22,11 @@ public sealed record PrizePayoutOrdered(
 {
     public const string MessageType = "PrizePayoutOrdered";
     public const int SchemaVersion = 1;
+
+    /// <summary>How a make-good's payout id starts: an entry may have one prize and any number of make-goods.</summary>
+    public const string MakeGoodIdPrefix = "makegood_";
+
+    public static bool IsMakeGoodId(string payoutId) => payoutId.StartsWith(MakeGoodIdPrefix, StringComparison.Ordinal);
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
 }

@@ -74,6 +74,14 @@ public static class DemoCommand
                 Step($"worker {name} started (pid {workers[^1].Id})");
             }
 
+            // The operations read model and console watch the whole run: open the URL while it runs.
+            workers.Add(ChildProcess.StartDotnet(Operations.Extensions.OperationsWorker.Name, RepoPaths.WorkerDll(Operations.Extensions.OperationsWorker.Name), [], env,
+                Path.Combine(runDir, "operations.log")));
+            Step($"worker operations started (pid {workers[^1].Id})");
+            await using var console = await LocalConsole.StartAsync(runDir, env, ct: ct);
+            var signIn = console.SignIns[0];
+            Step($"operations console: {console.Url} (sign in as {signIn.Name} / {signIn.Password}; operators in {console.OperatorsFile})");
+
             var runId = DateTime.UtcNow.ToString("HHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
             var ids = Enumerable.Range(1, canaries).Select(i => $"demo-{runId}-{i}").ToList();
             var ok = await SendAndWatchAsync(broker.BootstrapServers, ids, workers, timeout, ct);
@@ -108,6 +116,7 @@ public static class DemoCommand
                 Console.WriteLine($"demo FAILED: {e.Message}; the workers' logs are in {runDir}");
                 return 1;
             }
+            Step($"the run in the operations console: {console.Url}");
             Console.WriteLine(slateOk ? "demo OK" : "demo FAILED: see the checks above");
             return slateOk ? 0 : 1;
         }

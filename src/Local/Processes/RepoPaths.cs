@@ -33,6 +33,16 @@ public static class RepoPaths
         return path;
     }
 
+    /// <summary>The operations console's assembly (src/Console), built with the same configuration.</summary>
+    public static string ConsoleDll
+    {
+        get
+        {
+            var path = Path.Combine(Root, "src", "Console", "bin", Configuration, "net10.0", "ContestPipeline.Console.dll");
+            return File.Exists(path) ? path : throw new FileNotFoundException($"the console is not built at {path}: run `dotnet build -c {Configuration}` first", path);
+        }
+    }
+
     /// <summary>Logs and state of local runs, under the clone (ignored by git).</summary>
     public static string RunDirectory => Path.Combine(Root, ".run");
 

@@ -39,6 +39,9 @@ public sealed record PayoutOptions
     /// <summary>The least time between two payouts to one recipient; a payout sooner waits (a velocity hold that resumes by itself).</summary>
     public TimeSpan RecipientPayoutSpacing { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>A release of more than this needs two different approvers (<see cref="Contracts.Payouts.TwoPersonRule"/>).</summary>
+    public long SecondApprovalAboveMinor { get; init; } = Contracts.Payouts.TwoPersonRule.AboveMinorDefault;
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -112,6 +115,7 @@ public sealed record PayoutOptions
             DailyAmountMaxMinor = Setting.Long(configuration, Settings.DailyAmountMaxMinor, o.DailyAmountMaxMinor, 1, AmountSettingMaxMinor),
             MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
             NewAccountMaxMinor = Setting.Long(configuration, Settings.NewAccountMaxMinor, o.NewAccountMaxMinor, 0, AmountSettingMaxMinor),
+            SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting, o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
             NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
             SuspiciousDayCountMin = Setting.Int(configuration, Settings.SuspiciousDayCountMin, o.SuspiciousDayCountMin, 1, 1_000_000),
             SuspiciousLifetimeShareBp = Setting.Int(configuration, Settings.SuspiciousLifetimeShareBp, o.SuspiciousLifetimeShareBp, 1, 10_000),

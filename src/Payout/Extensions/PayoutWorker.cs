@@ -27,8 +27,11 @@ public static class PayoutWorker
         Migration.FromAssembly(typeof(PayoutWorker).Assembly, Name),
         [
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Name + ".orders", [Topics.PayoutsDue], _ =>
-                [new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler()]),
+            new ConsumerDefinition(Name + ".orders", [Topics.PayoutsDue], sp =>
+            [
+                new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),
+                new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()), new PayoutDispatchDecidedHandler(),
+            ]),
             new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
         ])

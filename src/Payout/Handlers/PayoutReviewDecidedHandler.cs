@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -15,7 +16,7 @@ namespace ContestPipeline.Payout.Handlers;
 /// frozen prize, the freezes in force when it was released, so a refund or dispute that
 /// arrives later freezes the prize again.
 /// </summary>
-public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDecided>
+public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageHandler<PayoutReviewDecided>
 {
     public override async Task HandleAsync(PayoutReviewDecided d, HandlerContext context, CancellationToken ct)
     {
@@ -36,6 +37,7 @@ public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDeci
             case PayoutReviewDecided.Release when payout.State == PayoutStates.Failed && payout.ReversedMinor > 0:
                 throw Refused(d, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
             case PayoutReviewDecided.Release when payout.State is PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount:
+                if (!await ReleaseApprovals.EnoughAsync(context, d, payout, options)) break;
                 // A release waives the gate of the hold it released, never the account or the balance.
                 var waived = payout.State == PayoutStates.Held
                     ? Waivers.ForRelease(payout.HoldKind!, await PayoutStore.FreezesInForceAsync(context, payout.PaymentIntentId))

@@ -12,7 +12,7 @@ namespace ContestPipeline.Payout.Handlers;
 /// (<see cref="ContestPayoutsAuthorized"/>); beyond that it is refused with a critical alert. Nothing is sent to Stripe here: the consume transaction stays short, and the
 /// Stripe call happens between two recorded states. It is applied only while it is still
 /// valid, however late it comes (a re-drive, a replay): not a second prize for an entry that
-/// has one under another id, and not for an entry whose fee this pipeline refunded; those are
+/// has one under another id (a make-good beside it is no second prize), and not for an entry whose fee this pipeline refunded; those are
 /// dead-lettered with a critical alert. Everything else about whether it may be paid is for
 /// the gates to decide when it is due (freezes, limits, review).
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
                     $"player {order.PlayerId} vs {existing.PlayerId}); the first order stands");
             return;
         }
-        if (await PayoutStore.PayoutOfEntryAsync(context, order.EntryId) is { } other)
+        if (!PrizePayoutOrdered.IsMakeGoodId(order.PayoutId) && await PayoutStore.PrizeOfEntryAsync(context, order.EntryId) is { } other)
             throw new MessageRejectedException($"payout {order.PayoutId}: entry {order.EntryId} already has prize {other}; one prize per entry",
                 AlertSeverities.Critical);
         if (order.PaymentIntentId is not null && await RefundStore.ExistsForPaymentAsync(context, order.PaymentIntentId))

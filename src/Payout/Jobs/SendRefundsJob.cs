@@ -25,7 +25,9 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var claimed = await job.InTransactionAsync("claim refunds", context => RefundStore.ClaimDueAsync(context, options.Lease, options.BatchSize), ct);
+        // The emergency stop is read in the claim's own transaction: once a halt commits, nothing new is claimed.
+        var claimed = await job.InTransactionAsync("claim refunds", async context =>
+            await DispatchStore.HaltedAsync(context) ? [] : await RefundStore.ClaimDueAsync(context, options.Lease, options.BatchSize), ct);
         if (claimed.Count == 0) return false;
         await using var leases = LeaseKeeper.Start(job, claimed.Select(r => r.RefundId), options.Lease, RefundStore.RenewLeasesAsync, logger);
         foreach (var refund in claimed)

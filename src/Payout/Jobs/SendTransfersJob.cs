@@ -30,6 +30,8 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
+        // The emergency stop: nothing new is sent, not even a balance read, while halted.
+        if (await job.InTransactionAsync("check dispatch", DispatchStore.HaltedAsync, ct)) return false;
         var currencies = await job.InTransactionAsync("find due currencies", PayoutStore.DueCurrenciesAsync, ct);
         // The balance is read once per run, before the claim, and spent down as payouts are claimed.
         var budget = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -69,6 +71,8 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     {
         var now = context.Clock.GetUtcNow();
         var toSend = new List<PayoutRow>();
+        // Checked again in the claim itself: a halt that committed since the check above stops this claim.
+        if (await DispatchStore.HaltedAsync(context)) return toSend;
         foreach (var payout in await PayoutStore.DueAsync(context, options.BatchSize))
         {
             if (payout.State == PayoutStates.Submitting)

@@ -144,10 +144,10 @@ public static class PayoutStore
 
     private static DateTimeOffset? Utc(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)) : null;
 
-    /// <summary>Another payout for the same entry (an order with another id): at most one prize per entry.</summary>
-    public static Task<string?> PayoutOfEntryAsync(HandlerContext context, string entryId) =>
-        context.Connection.QueryFirstOrDefaultAsync<string?>("SELECT payout_id FROM payout.payouts WHERE entry_id = @entryId",
-            new { entryId }, context.Transaction);
+    /// <summary>The prize (not a make-good) already ordered for the entry, if any: at most one prize per entry.</summary>
+    public static Task<string?> PrizeOfEntryAsync(HandlerContext context, string entryId) =>
+        context.Connection.QueryFirstOrDefaultAsync<string?>("SELECT payout_id FROM payout.payouts WHERE entry_id = @entryId AND payout_id NOT LIKE @makeGoods",
+            new { entryId, makeGoods = PrizePayoutOrdered.MakeGoodIdPrefix + "%" }, context.Transaction);
 
     /// <summary>
     /// Keeps the claims of payouts still being sent by this worker: their lease moves on while
@@ -360,11 +360,17 @@ public static class PayoutStore
 
     // ---- Stripe's events and winners' bank payouts ------------------------------------------------------
 
-    public static Task RecordStripeEventAsync(HandlerContext context, StripeEvent e, string objectId, string outcome) =>
-        context.Connection.ExecuteAsync("""
+    /// <summary>Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).</summary>
+    public static async Task RecordStripeEventAsync(HandlerContext context, StripeEvent e, string objectId, string outcome)
+    {
+        var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.stripe_events (event_id, type, object_id, account, created, outcome, received_at)
             VALUES (@Id, @Type, @objectId, @Account, @Created, @outcome, @now) ON CONFLICT (event_id) DO NOTHING
             """, new { e.Id, e.Type, objectId, e.Account, e.Created, outcome, now = context.Clock.GetUtcNow() }, context.Transaction);
+        if (inserted == 1)
+            context.Publish(Topics.PayoutsStatus, objectId, StripeEventHandled.MessageIdFor(e.Id),
+                new StripeEventHandled(e.Id, e.Type, objectId, e.Account, outcome, context.Clock.GetUtcNow()));
+    }
 
     public static Task UpsertBankPayoutAsync(HandlerContext context, string stripePayoutId, string accountId, long amountMinor, string currency, string status, string? failureCode) =>
         context.Connection.ExecuteAsync("""

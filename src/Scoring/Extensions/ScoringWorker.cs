@@ -36,6 +36,7 @@ public static class ScoringWorker
                     // The rest of the timeline is other workers' business, or the referee's own output.
                     IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(), IgnoredMessage.Of<ContestCompleted>(),
                     IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
+                    IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
                 ];
             }),
             new ConsumerDefinition(Name + ".games", [Topics.Games], sp =>

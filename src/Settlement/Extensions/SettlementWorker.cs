@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Canary;
@@ -32,18 +33,26 @@ public static class SettlementWorker
                 // The rest of the timeline is other workers' business, or Settlement's own output.
                 IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<EntriesClosed>(), IgnoredMessage.Of<ContestCancelRequested>(),
                 IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
+                IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
             ]),
             new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
-                [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(), IgnoredMessage.Of<StandingsCorrectionReported>()]),
+                [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(), new StandingsCorrectionReportedHandler()]),
             new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsStatus], _ =>
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(), new EntryFeeRefundedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
                 IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(), IgnoredMessage.Of<RecipientOnboardingRequested>(),
+                IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(), IgnoredMessage.Of<StripeEventHandled>(),
+            ]),
+            // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's confirmation.
+            new ConsumerDefinition(Name + ".operations", [Topics.Operations], _ =>
+            [
+                new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(),
+                IgnoredMessage.Of<AlertAcknowledged>(), IgnoredMessage.Of<AlertResolved>(), IgnoredMessage.Of<OperatorActed>(),
             ]),
         ])
     {
-        Jobs = _ => [new SettleContestsJob(), new MarkContestsPaidJob()],
+        Jobs = _ => [new SettleContestsJob(), new MarkContestsPaidJob(), new AssessMakeGoodsJob()],
         // The ledger: a correction is a new journal entry, never a change to a posting.
         AppendOnlyTables = ["journal", "postings"],
     };

@@ -43,7 +43,7 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         (code, listed, _) = Run(w => DlqCommand.List(bootstrap, null, w.Out, w.Err, CancellationToken.None));
         Assert.Equal(0, code);
         Assert.Contains("provider.feed.dlq: 0 dead letter(s)", listed);
-        Assert.Contains("1 dead letter(s) in 11 topic(s)", listed);
+        Assert.Contains($"1 dead letter(s) in {Topics.All.Count / 2} topic(s)", listed);
 
         // The cause goes away: the feed schedules g9, and the parked definition is accepted.
         run.World.Schedule("g9", 1, lockAt.AddMinutes(5), "qb1", "rb1");

@@ -1,0 +1,3 @@
+using ContestPipeline.WebConsole.Extensions;
+
+return await ConsoleApp.RunAsync(args);

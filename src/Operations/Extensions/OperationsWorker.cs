@@ -1,0 +1,71 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Notifications;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Operations.Domain;
+using ContestPipeline.Operations.Handlers;
+using ContestPipeline.Operations.Jobs;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContestPipeline.Operations.Extensions;
+
+/// <summary>
+/// The operations read model's wiring: alerts, every contest's timeline, standings, payout and
+/// refund orders and what became of them, Stripe's events and the operators' own decisions in,
+/// through the inbox like every worker, into its own schema; notifications for people out. It
+/// moves no money and orders nothing: the console reads it, and the topics rebuild it.
+/// </summary>
+public static class OperationsWorker
+{
+    public const string Name = "operations";
+
+    public static WorkerDefinition Definition { get; } = new(
+        Name,
+        Migration.FromAssembly(typeof(OperationsWorker).Assembly, Name),
+        [
+            new ConsumerDefinition(Name + ".alerts", [Topics.Alerts], _ => [new AlertRaisedHandler()]),
+            new ConsumerDefinition(Name + ".lifecycle", [Topics.ContestLifecycle], _ =>
+            [
+                new ContestScheduledHandler(), new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
+                new ContestStateChangedHandler(), new ContestCompletedHandler(), new ContestSettledHandler(), new ContestPaidHandler(),
+                new ContestCancelRequestedHandler(), new MakeGoodsAssessedHandler(), new MakeGoodBookedHandler(),
+            ]),
+            new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
+                [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(), IgnoredMessage.Of<StandingsUpdated>()]),
+            new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsDue, Topics.PayoutsStatus], _ =>
+            [
+                new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler(), new PayoutDispatchDecidedHandler(),
+                new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
+                new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(), new PayoutDispatchChangedHandler(),
+                new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
+            ]),
+            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], _ => [new StripeEventReceivedHandler()]),
+            new ConsumerDefinition(Name + ".operations", [Topics.Operations], _ =>
+            [
+                new AlertAcknowledgedHandler(), new AlertResolvedHandler(), new OperatorActedHandler(), new MakeGoodProposedHandler(),
+                new MakeGoodConfirmedHandler(),
+            ]),
+        ])
+    {
+        Services = (services, _) =>
+        {
+            services.AddStripeClient();
+            services.AddSettings(OperationsOptions.Read);
+            services.AddSingleton<SnapshotBalanceJob>();
+        },
+        Jobs = sp => [sp.GetRequiredService<SnapshotBalanceJob>()],
+    };
+
+    /// <summary>The read model's tables a replay rebuilds (every one but the moment's balance snapshots and the messaging core's own).</summary>
+    public static IReadOnlyList<string> ReplayedTables { get; } =
+    [
+        "alerts", "alert_actions", "contests", "contest_events", "entries", "rejections", "final_standings", "payouts", "refunds", "money_history",
+        "stripe_events", "dispatch", "decisions", "audit", "make_goods", "make_good_proposals",
+    ];
+}

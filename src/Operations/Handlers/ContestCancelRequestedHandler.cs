@@ -1,0 +1,12 @@
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Operations.Store;
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Operations.Handlers;
+
+/// <summary>An operator's cancel, as Ingestion passed it on the timeline.</summary>
+public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
+{
+    public override Task HandleAsync(ContestCancelRequested c, HandlerContext context, CancellationToken ct) =>
+        ReadModel.TimelineAsync(context, c.ContestId, "cancel_requested", $"cancel requested by {c.RequestedBy}: {c.Reason}");
+}

@@ -1,0 +1,18 @@
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Operations.Domain;
+using ContestPipeline.Operations.Store;
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Operations.Handlers;
+
+/// <summary>PAID: what stayed transferred and what was withheld.</summary>
+public sealed class ContestPaidHandler : MessageHandler<ContestPaid>
+{
+    public override async Task HandleAsync(ContestPaid p, HandlerContext context, CancellationToken ct)
+    {
+        await ReadModel.TimelineAsync(context, p.ContestId, "paid",
+            $"PAID: {p.PaidCount} of {p.PayoutCount} payouts paid ({Show.Amount(p.PaidMinor, p.Currency)}), {p.RejectedCount} rejected ({Show.Amount(p.WithheldMinor, p.Currency)} withheld)");
+        await ReadModel.ExecuteAsync(context, "UPDATE operations.contests SET paid = @paid::jsonb WHERE contest_id = @ContestId",
+            new { paid = ReadModel.Json(p), p.ContestId });
+    }
+}

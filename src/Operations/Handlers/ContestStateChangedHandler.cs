@@ -1,0 +1,16 @@
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Operations.Store;
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Operations.Handlers;
+
+/// <summary>A lifecycle transition with its reason (one topic, keyed by contest: they arrive in order).</summary>
+public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChanged>
+{
+    public override async Task HandleAsync(ContestStateChanged c, HandlerContext context, CancellationToken ct)
+    {
+        await ReadModel.TimelineAsync(context, c.ContestId, "state", $"{c.From} → {c.To}: {c.Reason}");
+        await ReadModel.ExecuteAsync(context,
+            "UPDATE operations.contests SET state = @To, state_reason = @Reason, state_at = @ChangedAt WHERE contest_id = @ContestId", c);
+    }
+}

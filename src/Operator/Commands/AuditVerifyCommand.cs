@@ -1,0 +1,106 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Operations.Store;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// cpctl audit verify FILE: checks an audit export's hash chain line by line, then recomputes
+/// the settlement from the export's own inputs (the definition, the entries' fees, the final
+/// standings) with Settlement's prize calculator, and compares it with the export's prize orders,
+/// its result hash and its settlement record. Every problem is listed; exit code 1 if any.
+/// </summary>
+public static class AuditVerifyCommand
+{
+    public static async Task<int> RunAsync(string file, CancellationToken ct)
+    {
+        string[] lines;
+        try
+        {
+            lines = (await File.ReadAllLinesAsync(file, ct)).Where(l => l.Length > 0).ToArray();
+        }
+        catch (IOException e)
+        {
+            return await OperatorTool.FailAsync("audit verify", e.Message);
+        }
+        var problems = Verify(lines, out var summary);
+        Console.WriteLine(summary);
+        foreach (var p in problems) Console.WriteLine("  FAIL " + p);
+        Console.WriteLine(problems.Count == 0 ? "audit OK: the chain holds and the settlement recomputes to the cent" : $"audit FAILED: {problems.Count} problems");
+        return problems.Count == 0 ? 0 : 1;
+    }
+
+    public static List<string> Verify(IReadOnlyList<string> lines, out string summary)
+    {
+        var problems = new List<string>();
+        summary = $"{lines.Count} lines";
+        var prev = AuditExport.Genesis;
+        JsonObject? contest = null;
+        var fees = new List<long>();
+        var standings = new List<StandingRow>();
+        var orders = new List<JsonObject>();
+        string? resultHash = null;
+        for (var i = 0; i < lines.Count; i++)
+        {
+            JsonObject line;
+            try
+            {
+                line = JsonNode.Parse(lines[i])?.AsObject() ?? throw new JsonException("null");
+            }
+            catch (JsonException e)
+            {
+                problems.Add($"line {i + 1} is not JSON: {e.Message}");
+                return problems;
+            }
+            if ((int?)line["seq"] != i + 1) problems.Add($"line {i + 1}: seq is {line["seq"]}, expected {i + 1}");
+            if ((string?)line["prev"] != prev) problems.Add($"line {i + 1}: prev {line["prev"]} is not the hash of line {i} ({prev}): the chain is broken");
+            prev = AuditExport.Sha256(lines[i]);
+            resultHash ??= (string?)line["resultHash"];
+            if ((string?)line["resultHash"] != resultHash) problems.Add($"line {i + 1}: resultHash differs from the first line's");
+            var data = line["data"]?.AsObject();
+            switch ((string?)line["kind"])
+            {
+                case "contest": contest = data; break;
+                case "entry": fees.Add((long)data!["amountMinor"]!); break;
+                case "standing":
+                    standings.Add(new StandingRow((int)data!["rank"]!, (string)data["entryId"]!, (string)data["playerId"]!, (long)data["scoreMilli"]!));
+                    break;
+                case "payout_order" when (string?)data!["kind"] == "prize": orders.Add(data); break;
+            }
+        }
+        if (contest is null)
+        {
+            problems.Add("no contest line");
+            return problems;
+        }
+        var definition = contest["definition"].Deserialize<ContestDefined>(OutgoingMessage.Json)!;
+        var settled = contest["settled"]?.Deserialize<ContestSettled>(OutgoingMessage.Json);
+        summary += $"; contest {definition.ContestId}: {fees.Count} entries, {standings.Count} standings rows, {orders.Count} prize orders";
+        if (settled is null)
+        {
+            summary += "; not settled, so there is no settlement to recompute";
+            return problems;
+        }
+        var rules = PrizeRules.From(definition);
+        var decision = PrizeCalculator.Calculate(definition.ContestId, rules, new Money(fees.Sum(), rules.Currency), standings);
+        var awards = decision.Settlement?.Awards ?? [];
+        var recomputed = AuditExport.ResultHash(awards.Select(a => (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)));
+        var exported = AuditExport.ResultHash(orders.Select(o => ((string)o["payoutId"]!, (string)o["entryId"]!, (int)o["rank"]!, (long)o["grossMinor"]!,
+            (long)o["feeMinor"]!, (long)o["netMinor"]!)));
+        if (recomputed != exported) problems.Add($"the prize orders in the export ({exported}) are not what the settlement recomputes to ({recomputed})");
+        if (recomputed != resultHash) problems.Add($"the export's resultHash {resultHash} is not the recomputed {recomputed}");
+        var pool = decision.Settlement?.Pool;
+        if (pool is not null && pool.Pool.MinorUnits != settled.PoolMinor) problems.Add($"pool recomputes to {pool.Pool.MinorUnits}, the record says {settled.PoolMinor}");
+        if (awards.Sum(a => a.Net.MinorUnits) != settled.PrizesNetMinor) problems.Add($"net prizes recompute to {awards.Sum(a => a.Net.MinorUnits)}, the record says {settled.PrizesNetMinor}");
+        if (awards.Sum(a => a.Fee.MinorUnits) != settled.PlatformFeesMinor) problems.Add($"fees on prizes recompute to {awards.Sum(a => a.Fee.MinorUnits)}, the record says {settled.PlatformFeesMinor}");
+        if (fees.Sum() != settled.EntryFeesMinor) problems.Add($"entry fees add up to {fees.Sum()}, the record says {settled.EntryFeesMinor}");
+        summary += $"; recomputed {awards.Count} prizes, pool {pool?.Pool}, result hash {recomputed}";
+        return problems;
+    }
+}

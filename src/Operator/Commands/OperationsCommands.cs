@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Operations.Store;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+using Spectre.Console;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// cpctl at parity with the console: contests (define, cancel, list, show), alerts (list, ack,
+/// resolve), payouts halt and resume. Reads the operations read model; acts only by publishing
+/// decisions, each recorded in the audit trail.
+/// </summary>
+public static class OperationsCommands
+{
+    public const int PageSize = 50;
+
+    // ---- contests -----------------------------------------------------------------------------------
+
+    public static async Task<int> DefineAsync(string file, string @operator, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("contests define");
+        if (tool is null) return 2;
+        ContestDefined? d;
+        try
+        {
+            d = JsonSerializer.Deserialize<ContestDefined>(await File.ReadAllTextAsync(file, ct), OutgoingMessage.Json);
+        }
+        catch (Exception e) when (e is JsonException or IOException)
+        {
+            return await OperatorTool.FailAsync("contests define", $"{file}: not a contest definition: {IncomingMessage.OneLine(e.Message)}");
+        }
+        if (d is null) return await OperatorTool.FailAsync("contests define", $"{file}: JSON null");
+        var reasons = ContestValidator.Validate(d, new Dictionary<string, GameInfo>(), DateTimeOffset.UtcNow,
+            (d.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToHashSet(StringComparer.Ordinal));
+        if (reasons.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"contests define: contest {d.ContestId} not defined ({reasons.Count} reasons):");
+            foreach (var r in reasons) await Console.Error.WriteLineAsync("  - " + r);
+            return 1;
+        }
+        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
+        await tool.PublishAsync(Topics.Contests, d.ContestId, $"def:{d.ContestId}:{hash}", d, ct);
+        await tool.AuditAsync(@operator, OperatorTool.NewId(), "contest-define", d.ContestId, d.Title, "published on contests", ct);
+        Console.WriteLine($"contest {d.ContestId} sent; Ingestion schedules it or refuses it with every reason (an alert). Follow it: cpctl contests show {d.ContestId}");
+        return 0;
+    }
+
+    public static async Task<int> CancelAsync(string contestId, string reason, string @operator, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("contests cancel");
+        if (tool is null) return 2;
+        if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync("contests cancel", "--reason is required");
+        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+        var state = await conn.QueryFirstOrDefaultAsync<string?>("SELECT state FROM operations.contests WHERE contest_id = @contestId", new { contestId });
+        if (state is null) return await OperatorTool.FailAsync("contests cancel", $"no contest {contestId} in the read model");
+        if (state is not ("SCHEDULED" or "LOCKED")) return await OperatorTool.FailAsync("contests cancel", $"contest {contestId} is {state}; only a SCHEDULED or LOCKED contest can be cancelled");
+        var id = OperatorTool.NewId();
+        await tool.PublishAsync(Topics.Contests, contestId, $"cancel:{contestId}:{id}", new ContestCancelRequested(contestId, reason, @operator), ct);
+        await tool.AuditAsync(@operator, id, "contest-cancel", contestId, reason, "published on contests", ct);
+        Console.WriteLine($"cancel of {contestId} sent; every entry is refunded once the referee cancels it");
+        return 0;
+    }
+
+    public static async Task<int> ListContestsAsync(string? state, string? search, int page, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("contests list");
+        if (tool is null) return 2;
+        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<(string Id, string? Title, string State, int Entries, DateTimeOffset? LockAt, string? Reason)>("""
+            SELECT contest_id, title, state, entry_count, lock_at, state_reason FROM operations.contests
+            WHERE (@state::text IS NULL OR state = @state) AND (@search::text IS NULL OR contest_id ILIKE '%' || @search || '%' OR title ILIKE '%' || @search || '%')
+            ORDER BY lock_at DESC NULLS LAST, contest_id LIMIT @limit OFFSET @offset
+            """, new { state, search, limit = PageSize, offset = page * PageSize })).ToList();
+        var table = new Table().AddColumns("contest", "title", "state", "entries", "locks at", "why");
+        foreach (var r in rows)
+            table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Title ?? ""), Markup.Escape(r.State), r.Entries.ToString(CultureInfo.InvariantCulture),
+                r.LockAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "", Markup.Escape(r.Reason ?? ""));
+        AnsiConsole.Write(table);
+        Console.WriteLine($"page {page + 1}: {rows.Count} contests{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
+        return 0;
+    }
+
+    public static async Task<int> ShowContestAsync(string contestId, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("contests show");
+        if (tool is null) return 2;
+        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+        var c = await conn.QueryFirstOrDefaultAsync<(string? Title, string State, string? StandingsHash, string? InputsHash, string? EntriesHash)?>(
+            "SELECT title, state, standings_hash, inputs_hash, entries_hash FROM operations.contests WHERE contest_id = @contestId", new { contestId });
+        if (c is not { } contest) return await OperatorTool.FailAsync("contests show", $"no contest {contestId} in the read model");
+        Console.WriteLine($"{contestId}  {contest.Title}  {contest.State}");
+        Console.WriteLine($"  entries hash {contest.EntriesHash}; standings hash {contest.StandingsHash}; inputs hash {contest.InputsHash}");
+        var table = new Table().AddColumns("at", "what", "");
+        foreach (var e in await conn.QueryAsync<(DateTimeOffset At, string Kind, string Summary)>(
+            "SELECT at, kind, summary FROM operations.contest_events WHERE contest_id = @contestId ORDER BY at, message_id", new { contestId }))
+            table.AddRow(e.At.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture), Markup.Escape(e.Kind), Markup.Escape(e.Summary));
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    // ---- alerts -------------------------------------------------------------------------------------
+
+    public static async Task<int> ListAlertsAsync(string? state, string? severity, string? code, int page, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("alerts list");
+        if (tool is null) return 2;
+        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+        var rows = (await conn.QueryAsync<(string Id, DateTimeOffset At, string Severity, string Code, string Subject, string State, string Message)>("""
+            SELECT alert_id, raised_at, severity, code, subject, state, message FROM operations.alerts
+            WHERE (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity) AND (@code::text IS NULL OR code = @code)
+            ORDER BY raised_at DESC, alert_id LIMIT @limit OFFSET @offset
+            """, new { state, severity, code, limit = PageSize, offset = page * PageSize })).ToList();
+        var table = new Table().AddColumns("raised", "severity", "code", "state", "alert id", "message");
+        foreach (var r in rows)
+            table.AddRow(r.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(r.Severity), Markup.Escape(r.Code),
+                Markup.Escape(r.State), Markup.Escape(r.Id), Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
+        AnsiConsole.Write(table);
+        Console.WriteLine($"page {page + 1}: {rows.Count} alerts{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
+        return 0;
+    }
+
+    public static async Task<int> DecideAlertAsync(string alertId, string action, string note, string @operator, CancellationToken ct)
+    {
+        var command = "alerts " + action;
+        await using var tool = await OperatorTool.OpenAsync(command);
+        if (tool is null) return 2;
+        if (string.IsNullOrWhiteSpace(note)) return await OperatorTool.FailAsync(command, "--note is required");
+        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+        var state = await conn.QueryFirstOrDefaultAsync<string?>("SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId });
+        if (state is null) return await OperatorTool.FailAsync(command, $"no alert {alertId}");
+        if (state == "resolved") return await OperatorTool.FailAsync(command, $"alert {alertId} is resolved already");
+        var id = OperatorTool.NewId();
+        var now = DateTimeOffset.UtcNow;
+        if (action == "ack") await tool.PublishAsync(Topics.Operations, alertId, AlertAcknowledged.MessageIdFor(id), new AlertAcknowledged(id, alertId, @operator, note, now), ct);
+        else await tool.PublishAsync(Topics.Operations, alertId, AlertResolved.MessageIdFor(id), new AlertResolved(id, alertId, @operator, note, now), ct);
+        await tool.AuditAsync(@operator, id, "alert-" + action, alertId, note, action + " published", ct);
+        Console.WriteLine($"alert {alertId}: {action} sent");
+        return 0;
+    }
+
+    // ---- payouts halt and resume --------------------------------------------------------------------
+
+    public static async Task<int> DispatchAsync(string action, string reason, string @operator, CancellationToken ct)
+    {
+        var command = "payouts " + action;
+        await using var tool = await OperatorTool.OpenAsync(command);
+        if (tool is null) return 2;
+        if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync(command, "--reason is required");
+        var id = OperatorTool.NewId();
+        await tool.PublishAsync(Topics.PayoutsDue, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageIdFor(id),
+            new PayoutDispatchDecided(id, action, @operator, reason, DateTimeOffset.UtcNow), ct);
+        await tool.AuditAsync(@operator, id, "payouts-" + action, "payouts", reason, action + " published", ct);
+        Console.WriteLine(action == PayoutDispatchDecided.Halt
+            ? "halt sent: Payout starts no new transfer or refund within seconds (a call in flight completes) and says so on payouts.status"
+            : "resume sent: Payout resumes automated transfers and refunds");
+        return 0;
+    }
+
+    // ---- the audit export ---------------------------------------------------------------------------
+
+    public static async Task<int> ExportAsync(string contestId, string? output, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("audit export");
+        if (tool is null) return 2;
+        IReadOnlyList<string> lines = [];
+        await AnsiConsole.Status().StartAsync($"exporting {contestId} from the read model ...", async _ =>
+        {
+            await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+            lines = await AuditExport.LinesAsync(conn, contestId, ct);
+        });
+        if (lines.Count == 0) return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
+        var path = output ?? $"audit-{contestId}.jsonl";
+        await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n", ct);
+        Console.WriteLine($"{lines.Count} lines written to {path}; check it with: cpctl audit verify {path}");
+        return 0;
+    }
+}

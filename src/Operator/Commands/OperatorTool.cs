@@ -1,0 +1,72 @@
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Operations;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Operator.Commands;
+
+/// <summary>
+/// What cpctl's operations commands share: the settings, the read model to read, and the one
+/// publish path of the operator tools (<see cref="DecisionPublisher"/>, producer <c>cpctl</c>),
+/// with every action recorded in the audit trail (OperatorActed) like the console's.
+/// </summary>
+public sealed class OperatorTool : IAsyncDisposable
+{
+    public const string Producer = "cpctl";
+
+    public PipelineSettings Settings { get; }
+    public NpgsqlDataSource ReadModel { get; }
+    private DecisionPublisher? _publisher;
+
+    private OperatorTool(PipelineSettings settings)
+    {
+        DapperDefaults.Apply();
+        Settings = settings;
+        ReadModel = NpgsqlDataSource.Create(settings.PostgresConnectionString);
+    }
+
+    /// <summary>The tool, or null after one line on stderr when the settings are wrong.</summary>
+    public static async Task<OperatorTool?> OpenAsync(string command)
+    {
+        try
+        {
+            return new OperatorTool(PipelineSettings.Resolve());
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"{command}: {e.Message}");
+            return null;
+        }
+    }
+
+    public DecisionPublisher Publisher => _publisher ??= new DecisionPublisher(Settings.KafkaBootstrapServers, Producer,
+        SigningKeys.Resolve(null, Settings.Environment).SignerFor(Producers.Operator), NullLogger.Instance);
+
+    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage =>
+        await Publisher.PublishAsync(topic, key, messageId, body, DateTimeOffset.UtcNow, ct);
+
+    /// <summary>Records the action in the audit trail; cpctl has no sign-in, so the role is the tool's own.</summary>
+    public Task AuditAsync(string @operator, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct)
+    {
+        var body = new OperatorActed(actionId, @operator, "cli", action, subject, reason, outcome, Producer, DateTimeOffset.UtcNow);
+        return Publisher.PublishAsync(Topics.Operations, @operator, OperatorActed.MessageIdFor(actionId), body, body.At, ct);
+    }
+
+    public static string NewId() => Guid.NewGuid().ToString("N");
+
+    public static async Task<int> FailAsync(string command, string message)
+    {
+        await Console.Error.WriteLineAsync($"{command}: {message}");
+        return 1;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _publisher?.Dispose();
+        await ReadModel.DisposeAsync();
+    }
+}

@@ -1,0 +1,36 @@
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Kafka;
+using Microsoft.Extensions.Logging;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// The one publish path of the operator tools (the console and cpctl), which have no outbox of
+/// their own: a contract message with the envelope headers, produced through the idempotent
+/// producer and awaited until Kafka acknowledged it, so a tool says "sent" only when it is.
+/// An operator's decision is an origin message: its correlation id is its own message id.
+/// Every message on an internal topic is signed here with the operator producer's key
+/// (<paramref name="signer"/>), never in the decision records themselves.
+/// </summary>
+public sealed class DecisionPublisher(string bootstrapServers, string producerName, MessageSigner signer, ILogger logger) : IDisposable
+{
+    private readonly IProducer<byte[]?, byte[]?> _producer =
+        KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, producerName), logger);
+
+    /// <summary>Which tool publishes through this path (e.g. <c>console</c>, <c>cpctl</c>): its Kafka client id; it signs as <see cref="MessageSigner.Producer"/>.</summary>
+    public string ProducerName => producerName;
+
+    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at, CancellationToken ct) where T : IMessage
+    {
+        var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, T.Type, T.Version, messageId, null, at), body);
+        var headers = signer.Signs(topic) ? signer.Sign(topic, message.Key, message.Headers, message.Payload) : message.Headers;
+        await _producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) }, ct);
+    }
+
+    public void Dispose()
+    {
+        _producer.Flush(TimeSpan.FromSeconds(10));
+        _producer.Dispose();
+    }
+}

@@ -1,0 +1,128 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Store;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+
+namespace ContestPipeline.Tests.Settlement;
+
+/// <summary>
+/// Credit-only make-goods after a correction reported after COMPLETE: assessed by Settlement,
+/// proposed by one approver, confirmed by a different one, booked once as a platform expense and
+/// paid by Payout like a prize; nobody is clawed back.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class MakeGoodTests
+{
+    private static readonly ContestDefined Contest = Fantasy("mg", DateTimeOffset.UnixEpoch.AddDays(1), ["g1"]) with
+    {
+        PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted),
+    };
+
+    private static readonly StandingRow[] Official =
+    [
+        new(1, "e-ada", "ada", 50_000), new(2, "e-bo", "bo", 40_000), new(3, "e-cy", "cy", 30_000), new(3, "e-di", "di", 30_000),
+        new(5, "e-ed", "ed", 1_000), new(5, "e-fi", "fi", 1_000),
+    ];
+
+    private static StandingsCorrectionReported Report(int changedCount, params StandingChange[] changes) => new("mg",
+        new StatCorrectionRecorded("g1", 8, "te1", "receptions", 2, 100), 1, "final", "corrected", changedCount, changes, DateTimeOffset.UnixEpoch);
+
+    private static readonly EntryFee[] Fees = [.. Official.Select(r => new EntryFee(r.EntryId, Fee, "pi_" + r.PlayerId))];
+
+    [Fact]
+    public void Entries_a_correction_favours_are_owed_the_difference_and_nobody_is_clawed_back()
+    {
+        // te1's receptions corrected from 2 to 100: ed and fi tie ada for first; all three share places 1-3 (18.00 each).
+        var report = Report(6,
+            new StandingChange("e-ed", "ed", 5, 1_000, 1, 50_000), new StandingChange("e-fi", "fi", 5, 1_000, 1, 50_000),
+            new StandingChange("e-bo", "bo", 2, 40_000, 4, 40_000), new StandingChange("e-cy", "cy", 3, 30_000, 5, 30_000),
+            new StandingChange("e-di", "di", 3, 30_000, 5, 30_000), new StandingChange("e-ada", "ada", 1, 50_000, 1, 50_000));
+        var a = MakeGoods.Assess(report, Contest, Fees, Official, new Dictionary<string, long>(), DateTimeOffset.UnixEpoch);
+        Assert.True(a.Complete);
+        Assert.Equal([("e-ed", 0L, 1_746L, 1_746L), ("e-fi", 0L, 1_746L, 1_746L)],
+            a.Items.Select(i => (i.EntryId, i.OfficialNetMinor, i.CorrectedNetMinor, i.MakeGoodMinor)));
+        Assert.Equal(3_492, a.TotalMinor);
+
+        // What an earlier make-good booked for an entry is not owed twice.
+        var again = MakeGoods.Assess(report, Contest, Fees, Official, new Dictionary<string, long> { ["e-ed"] = 1_746, ["e-fi"] = 1_000 }, DateTimeOffset.UnixEpoch);
+        Assert.Equal([("e-fi", 746L)], again.Items.Select(i => (i.EntryId, i.MakeGoodMinor)));
+    }
+
+    [Fact]
+    public void A_report_that_lists_fewer_changes_than_it_counts_is_decided_by_hand()
+    {
+        var a = MakeGoods.Assess(Report(200, new StandingChange("e-ed", "ed", 5, 1_000, 1, 50_000)), Contest, Fees, Official,
+            new Dictionary<string, long>(), DateTimeOffset.UnixEpoch);
+        Assert.False(a.Complete);
+        Assert.Empty(a.Items);
+        Assert.Contains("1 of 200", a.Note);
+    }
+
+    [Fact]
+    public void A_make_goods_payout_id_is_fixed_by_contest_entry_and_report()
+    {
+        Assert.Equal(MakeGoods.PayoutIdFor("mg", "e-ed", 1), MakeGoods.PayoutIdFor("mg", "e-ed", 1));
+        Assert.NotEqual(MakeGoods.PayoutIdFor("mg", "e-ed", 1), MakeGoods.PayoutIdFor("mg", "e-ed", 2));
+        Assert.StartsWith("makegood_", MakeGoods.PayoutIdFor("mg", "e-ed", 1), StringComparison.Ordinal);
+        Assert.Equal(41, MakeGoods.PayoutIdFor("mg", "e-ed", 1).Length);
+    }
+
+    [Fact]
+    public async Task A_make_good_needs_two_different_approvers_and_is_booked_and_paid_exactly_once()
+    {
+        await using var stack = await OperationsStack.StartAsync("makegood");
+        stack.StartWorkers();
+        await stack.RunContestToSettledAsync("mg");
+        // ada's first prize is held for review: release it with two approvers so the contest is PAID first.
+        var held = await ContestPipeline.Tests.Operations.ReadModelReplayTests.HeldPayoutAsync(stack);
+        foreach (var who in new[] { "ann", "bob" })
+        {
+            var id = Guid.NewGuid().ToString("N");
+            stack.World.Publish(Topics.PayoutsDue, "mg", PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
+                new PayoutReviewDecided(id, held, "mg", PayoutReviewDecided.Release, who, "reviewed", DateTimeOffset.UtcNow));
+        }
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync("mg") == "PAID", "mg PAID", 120);
+
+        // A correction after COMPLETE: te1 had 100 receptions, not 2. The result stands; ed and fi are owed 17.46 each.
+        stack.World.Correct(OperationsStack.Game, 8, "te1", "receptions", 100);
+        await stack.WaitAsync(async () => await stack.TableExistsAsync("operations.make_goods")
+            && await stack.ScalarAsync<long>("SELECT count(*) FROM operations.make_goods WHERE contest_id = 'mg'") == 1, "the make-goods assessed", 120);
+        Assert.Equal(3_492, await stack.ScalarAsync<long>("SELECT (assessment ->> 'totalMinor')::bigint FROM operations.make_goods WHERE contest_id = 'mg'"));
+
+        stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p1"),
+            new MakeGoodProposed("p1", "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", DateTimeOffset.UtcNow));
+        // The proposer cannot confirm her own proposal: refused, nothing booked.
+        stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor("c0"),
+            new MakeGoodConfirmed("c0", "mg", "p1", "ann", "confirming my own", DateTimeOffset.UtcNow));
+        await stack.WaitAsync(() => Task.FromResult(stack.World.Read(Topics.DeadLetter(Topics.Operations)).Count == 1), "the self-confirmation dead-lettered");
+        Assert.Contains("a second, different approver must confirm", stack.World.Read(Topics.DeadLetter(Topics.Operations))[0].Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Equal(0, await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+
+        stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor("c1"),
+            new MakeGoodConfirmed("c1", "mg", "p1", "bob", "agreed", DateTimeOffset.UtcNow));
+        stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor("c2"),
+            new MakeGoodConfirmed("c2", "mg", "p1", "cat", "agreed too", DateTimeOffset.UtcNow));
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.payouts WHERE contest_id = 'mg' AND kind = 'make_good' AND state = 'paid'") == 2, "both make-goods paid", 120);
+
+        await using var conn = await stack.DataSource.OpenConnectionAsync();
+        var journal = (await conn.QueryAsync<(string Account, long Amount)>("""
+            SELECT p.account, sum(p.amount_minor)::bigint FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
+            WHERE j.kind = 'make_good' GROUP BY p.account ORDER BY p.account
+            """)).ToList();
+        Assert.Equal([(MakeGoods.ExpenseAccount, 3_492L), (Accounts.PrizesPayable("ed"), -1_746L), (Accounts.PrizesPayable("fi"), -1_746L)], journal);
+        Assert.Equal(2, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE kind = 'transfer_sent' AND journal_id LIKE 'transfer:makegood_%'"));
+        Assert.Equal(2, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE payout_id LIKE 'makegood_%' AND state = 'paid'"));
+        Assert.Equal(2, stack.Stripe.Ledger().Transfers.Count(t => t.Metadata.TryGetValue("payout_id", out var p) && p.StartsWith("makegood_", StringComparison.Ordinal)));
+        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.Empty(await LedgerChecks.ContestAsync(conn, "mg"));
+        Assert.Equal(1_746, await conn.ExecuteScalarAsync<long>("SELECT net_minor FROM settlement.payouts WHERE player_id = 'ed' AND make_good_of = 1"));
+    }
+}
