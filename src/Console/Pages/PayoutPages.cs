@@ -80,11 +80,21 @@ public static class PayoutPages
         p.NetMinor <= o.SecondApprovalAboveMinor ? "one approver" :
         p.Approvals == 0 ? "needs 2 approvers" : $"1 of 2: approved by {E(p.ApprovedBy)}; needs a second approver";
 
+    /// <summary>What a decision names as the hold it decides, as Payout reads it: the hold kind of a held payout, otherwise its state.</summary>
+    private static string Hold(PayoutView p) => p.State == PayoutStates.Held ? p.HoldKind ?? "" : p.State;
+
+    /// <summary>The hold and version the form was shown with (the read model's now, for a form without them).</summary>
+    private static (string Hold, int Version) Seen(IFormCollection form, PayoutView p) =>
+        (form["hold"].ToString() is { Length: > 0 } hold ? hold : Hold(p),
+            int.TryParse(form["version"].ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v : p.Version);
+
     private static string Decide(HttpContext c, Ui ui, PayoutView p, ConsoleOptions o)
     {
         if (p.State is not (PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount)) return "";
         if (!Ui.Can(c, OperatorRoles.Approver)) return "<span class=\"muted\">approvers decide</span>";
-        var reason = "<input name=\"reason\" placeholder=\"reason (required)\" required>";
+        // The decision names the hold and version the operator sees here; Payout refuses it if the payout moved on since.
+        var reason = "<input name=\"reason\" placeholder=\"reason (required)\" required>"
+            + $"<input type=\"hidden\" name=\"hold\" value=\"{E(Hold(p))}\"><input type=\"hidden\" name=\"version\" value=\"{p.Version}\">";
         var mine = p.Approvals > 0 && string.Equals(p.ApprovedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase);
         var release = mine ? "<span class=\"muted\">you approved; a second approver must release</span>"
             : ui.Form(c, $"/payouts/{Url(p.PayoutId)}/release", reason, p.NetMinor > o.SecondApprovalAboveMinor && p.Approvals == 0 ? "Approve release (1 of 2)" : "Release");
@@ -106,7 +116,7 @@ public static class PayoutPages
             problems.Add("you approved this release already; a second, different approver must release it");
         if (problems.Count > 0) return ui.Problem(c, $"Not {decision}d", problems);
         var decisionId = Decisions.DecisionId(form);
-        var body = new PayoutReviewDecided(decisionId, id, payout!.ContestId, decision, Ui.Name(c), reason, d.Now);
+        var body = new PayoutReviewDecided(decisionId, id, payout!.ContestId, decision, Ui.Name(c), reason, d.Now, Seen(form, payout).Hold, Seen(form, payout).Version);
         await d.PublishAsync(Topics.PayoutsDue, payout.ContestId, PayoutReviewDecided.MessageIdFor(decisionId), body, c.RequestAborted);
         var two = decision == PayoutReviewDecided.Release && payout.NetMinor > o.SecondApprovalAboveMinor;
         var outcome = two && payout.Approvals == 0 ? "first approval of two published" : $"{decision} published";

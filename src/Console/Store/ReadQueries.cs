@@ -42,6 +42,9 @@ public sealed record PayoutView
     public string State { get; init; } = "";
     public string? HoldKind { get; init; }
     public string Reason { get; init; } = "";
+
+    /// <summary>Payout's own version of the row, as its last status change said; a decision names it.</summary>
+    public int Version { get; init; }
     public string? TransferId { get; init; }
     public DateTimeOffset? PaidAt { get; init; }
     public long ReversedMinor { get; init; }
@@ -203,7 +206,7 @@ public sealed class ReadQueries(NpgsqlDataSource db)
 
     private const string PayoutColumns = """
         payout_id, contest_id, entry_id, player_id, kind, rank, gross_minor, fee_minor, net_minor, currency, ordered_at, state, hold_kind, reason,
-        transfer_id, paid_at, reversed_minor, approvals, approved_by
+        version, transfer_id, paid_at, reversed_minor, approvals, approved_by
         """;
 
     public Task<List<PayoutView>> PayoutsAsync(string? state, string? holdKind, string? contestId, string? playerId, int page) =>

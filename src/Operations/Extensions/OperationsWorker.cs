@@ -40,7 +40,8 @@ public static class OperationsWorker
                 [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(), IgnoredMessage.Of<StandingsUpdated>()]),
             new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsDue, Topics.PayoutsStatus], _ =>
             [
-                new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler(), new PayoutDispatchDecidedHandler(),
+                new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler(),
+                new PayoutDispatchDecidedHandler(),
                 new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(), new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),

@@ -28,14 +28,14 @@ public sealed class ReadModelReplayTests
         var held = await HeldPayoutAsync(stack);
 
         // One approver's release is recorded as the first of two; the same approver again adds nothing.
-        Release(stack, held, "ann", "checked the winner's history");
+        await ReleaseAsync(stack, held, "ann", "checked the winner's history");
         await stack.WaitAsync(async () => await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
             "the first approval in the read model");
-        Release(stack, held, "ann", "again, by the same person");
+        await ReleaseAsync(stack, held, "ann", "again, by the same person");
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.money_history WHERE subject_id = @held AND event = 'release_approved'", new { held }) == 2, "the second approval seen");
         Assert.Equal("held", await stack.ScalarAsync<string>("SELECT state FROM payout.payouts WHERE payout_id = @held", new { held }));
-        Release(stack, held, "bob", "agreed");
+        await ReleaseAsync(stack, held, "bob", "agreed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync("sunday") == "PAID", "sunday PAID in the read model", 120);
 
         var alert = await stack.ScalarAsync<string>("SELECT alert_id FROM operations.alerts WHERE code = 'payout_held_review'");
@@ -80,11 +80,18 @@ public sealed class ReadModelReplayTests
         Assert.Contains(problems, p => p.Contains("not what the settlement recomputes to", StringComparison.Ordinal));
     }
 
-    private static void Release(OperationsStack stack, string payoutId, string @operator, string reason)
+    private static async Task ReleaseAsync(OperationsStack stack, string payoutId, string @operator, string reason) =>
+        await ReleaseAsync(stack, "sunday", payoutId, @operator, reason);
+
+    /// <summary>A release as the console sends it: naming the hold and version the read model shows.</summary>
+    internal static async Task ReleaseAsync(OperationsStack stack, string contestId, string payoutId, string @operator, string reason)
     {
+        var args = new { payoutId };
+        var hold = await stack.ScalarAsync<string>("SELECT CASE WHEN state = 'held' THEN hold_kind ELSE state END FROM operations.payouts WHERE payout_id = @payoutId", args);
+        var version = await stack.ScalarAsync<int>("SELECT version FROM operations.payouts WHERE payout_id = @payoutId", args);
         var id = Guid.NewGuid().ToString("N");
-        stack.World.Publish(Topics.PayoutsDue, "sunday", PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
-            new PayoutReviewDecided(id, payoutId, "sunday", PayoutReviewDecided.Release, @operator, reason, DateTimeOffset.UtcNow));
+        stack.World.Publish(Topics.PayoutsDue, contestId, PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
+            new PayoutReviewDecided(id, payoutId, contestId, PayoutReviewDecided.Release, @operator, reason, DateTimeOffset.UtcNow, hold, version));
     }
 
     internal static async Task<string> HeldPayoutAsync(OperationsStack stack)

@@ -62,7 +62,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         run.StartWorker("payout", env: Settings);
 
         Authorize(run.World, "settle:ca", "ca", payouts: 2, net: 1_000);
-        var (a, b, c, d) = (Order("ca", "ann", 800), Order("ca", "ben", 300), Order("ca", "cat", 200), Order("ca", "ann", 1));
+        var (a, b, c, d) = (Order("ca", "ann", 800), Order("ca", "ben", 300), Order("ca", "cat", 200), Order("ca", "dan", 1));
         var unauthorized = Order("cz", "cat", 500);
         foreach (var o in new[] { a, b, c, d, unauthorized }) Publish(run.World, o);
 
@@ -73,7 +73,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         Assert.Equal([a.PayoutId, c.PayoutId], run.Stripe.Ledger().Transfers.Select(t => t.Metadata["payout_id"]).Order(StringComparer.Ordinal));
         var (letters, alerts) = Refusals(run);
         Assert.Equal($"payout {b.PayoutId} of 300 USD to ben refused: contest ca is authorized 1000 USD net; 800 is ordered already, and 300 more would pass it", letters[b.PayoutId]);
-        Assert.Equal($"payout {d.PayoutId} of 1 USD to ann refused: contest ca is authorized 2 payouts and 2 are ordered already", letters[d.PayoutId]);
+        Assert.Equal($"payout {d.PayoutId} of 1 USD to dan refused: contest ca is authorized 2 payouts and 2 are ordered already", letters[d.PayoutId]);
         Assert.Equal($"payout {unauthorized.PayoutId} of 500 USD to cat refused: Settlement authorized no payouts for contest cz (no settlement of it is known here)",
             letters[unauthorized.PayoutId]);
         foreach (var o in new[] { b, d, unauthorized })

@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
@@ -69,8 +70,10 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
             run.Define(Fantasy("obs", lockAt, ["g1"]));
             foreach (var (player, lineup) in lineups) run.World.Submit(Entry("s-" + player, "obs", player, run.World.Pay("obs", player, Fee), lineup));
             // Bad input, for the dead-letter and alert figures.
-            run.World.PublishRaw(Topics.Contests, "junk", "not json"u8.ToArray(), OutgoingMessage.EnvelopeHeaders(
-                new Envelope("junk-1", "ContestDefined", 1, "junk-1", null, DateTimeOffset.UtcNow)));
+            // Signed by the operator, so it is refused for its body, not as unauthenticated.
+            var junk = "not json"u8.ToArray();
+            run.World.PublishRaw(Topics.Contests, "junk", junk, run.World.Sign(Producers.Operator, Topics.Contests, "junk"u8.ToArray(), junk,
+                OutgoingMessage.EnvelopeHeaders(new Envelope("junk-1", "ContestDefined", 1, "junk-1", null, DateTimeOffset.UtcNow))));
             await run.WaitForStateAsync("obs", "LOCKED");
             run.World.Start("g1", 2);
             run.World.Stat("g1", 3, "qb1", "passing_yards", 750);

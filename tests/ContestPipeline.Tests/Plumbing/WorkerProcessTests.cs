@@ -151,8 +151,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         // Nothing listens on port 1, whichever port the test cluster itself uses.
         var csb = new Npgsql.NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString);
         if (missing == "pg") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Host = "127.0.0.1", Port = 1 };
-        // Production refuses the development password first; this row is about the crash point.
-        if (missing == "crash-point-in-production") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Password = "not-the-development-one" };
+        // Production refuses the development password first; these rows are about the crash point and the keys.
+        if (missing is "crash-point-in-production" or "signing-keys-in-production") csb = new Npgsql.NpgsqlConnectionStringBuilder(csb.ConnectionString) { Password = "not-the-development-one" };
         var env = new Dictionary<string, string?>
         {
             [PipelineSettings.PostgresVariable] = csb.ConnectionString,

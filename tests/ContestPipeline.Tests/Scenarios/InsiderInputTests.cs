@@ -272,7 +272,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
             "scoring.corrections_after_complete",
             "settlement.contests", "settlement.entries", "settlement.standings_chunks", "settlement.payouts", "settlement.refund_orders",
             "settlement.journal", "settlement.postings",
-            "payout.recipients", "payout.payouts", "payout.refunds", "payout.frozen_payments", "payout.stripe_events",
+            "payout.recipients", "payout.payouts", "payout.refunds", "payout.freezes", "payout.stripe_events",
             "payout.payout_authorizations", "payout.contest_payout_budgets",
         ];
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();

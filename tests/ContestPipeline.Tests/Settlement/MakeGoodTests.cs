@@ -83,11 +83,7 @@ public sealed class MakeGoodTests
         // ada's first prize is held for review: release it with two approvers so the contest is PAID first.
         var held = await ContestPipeline.Tests.Operations.ReadModelReplayTests.HeldPayoutAsync(stack);
         foreach (var who in new[] { "ann", "bob" })
-        {
-            var id = Guid.NewGuid().ToString("N");
-            stack.World.Publish(Topics.PayoutsDue, "mg", PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
-                new PayoutReviewDecided(id, held, "mg", PayoutReviewDecided.Release, who, "reviewed", DateTimeOffset.UtcNow));
-        }
+            await ContestPipeline.Tests.Operations.ReadModelReplayTests.ReleaseAsync(stack, "mg", held, who, "reviewed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync("mg") == "PAID", "mg PAID", 120);
 
         // A correction after COMPLETE: te1 had 100 receptions, not 2. The result stands; ed and fi are owed 17.46 each.
