@@ -27,8 +27,8 @@ public static class ContractSchemas
     private const long Int64Min = long.MinValue;
     private const long Int64Max = long.MaxValue;
 
-    /// <summary>A field annotation: applied to the field's schema, or to its items when it is a list.</summary>
-    private sealed record Annotation(string Unit, string Description, Action<JsonObject> Apply);
+    /// <summary>A field annotation: applied to the field's schema, or to its items when it is a list (unless <see cref="Whole"/>).</summary>
+    private sealed record Annotation(string Unit, string Description, Action<JsonObject> Apply, bool Whole = false);
 
     /// <summary>
     /// The annotations, first match wins: an exact "Type.field", then an exact field name, then
@@ -36,8 +36,13 @@ public static class ContractSchemas
     /// </summary>
     private static readonly (string Match, Annotation Annotation)[] Annotations =
     [
-        ("GameScheduled.athleteIds", new("", "Everyone who can score in the game: distinct ids.",
-            o => { o["minItems"] = 1; o["maxItems"] = IngestionLimits.GameRosterAthletesMax; o["uniqueItems"] = true; })),
+        ("GameScheduled.athleteIds", new("", "Everyone who can score in the game: distinct ids.", o =>
+        {
+            o["minItems"] = 1;
+            o["maxItems"] = IngestionLimits.GameRosterAthletesMax;
+            o["uniqueItems"] = true;
+            Length(o["items"]!.AsObject(), 1, IngestionLimits.AthleteIdLengthMax);
+        }, Whole: true)),
         ("StatUpdated.value", new("", "Cumulative total of the stat for the athlete in this game so far, never a delta.",
             o => Range(o, 0, Stats.ValueMax))),
         ("StatCorrected.value", new("", "Corrected cumulative total of the stat for the athlete in this game.",
@@ -117,7 +122,7 @@ public static class ContractSchemas
                 var match = Annotations.FirstOrDefault(a => Matches(a.Match, typeName, name));
                 if (match.Annotation is { } annotation)
                 {
-                    var target = IsList(field) && field["items"] is JsonObject items ? items : field;
+                    var target = !annotation.Whole && IsList(field) && field["items"] is JsonObject items ? items : field;
                     annotation.Apply(target);
                     field["description"] = annotation.Description;
                     if (annotation.Unit.Length > 0) field["x-unit"] = annotation.Unit;
