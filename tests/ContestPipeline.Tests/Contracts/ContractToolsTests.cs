@@ -23,7 +23,7 @@ public sealed class ContractToolsTests
     {
         var (exit, output) = Node("asyncapi", Path.Combine(Dir, ContractFiles.AsyncApiFile));
         Assert.True(exit == 0, output);
-        Assert.Contains("AsyncAPI 3.0.0, 26 channels", output, StringComparison.Ordinal);
+        Assert.Contains($"AsyncAPI 3.0.0, {ContestPipeline.Contracts.TopicCatalog.All.Count} channels", output, StringComparison.Ordinal);
     }
 
     [Fact]
