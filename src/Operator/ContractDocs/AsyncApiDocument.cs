@@ -42,7 +42,6 @@ public static partial class AsyncApiDocument
         {
             var schema = ContractSchemas.For(m);
             schema.Remove("$schema");
-            schema.Remove("$id");
             schemas[SchemaId(m)] = schema;
         }
         var doc = new JsonObject

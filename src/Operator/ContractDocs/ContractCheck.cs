@@ -60,26 +60,54 @@ public static class ContractCheck
     private sealed record Message(string Type, int? Version, string? Key, string Body);
 
     /// <summary>Which form the line is in, and so its type, key and body; null (with a reason) when it cannot tell.</summary>
+    /// <remarks>Read with JsonDocument, which keeps a property written twice, so a body's own faults are left for the checks below to name.</remarks>
     private static Message? Read(TopicContract topic, string line, string? givenType, List<string> reasons)
     {
-        JsonNode? node;
+        JsonDocument doc;
         try
         {
-            node = JsonNode.Parse(line);
+            doc = JsonDocument.Parse(line);
         }
         catch (JsonException e)
         {
             reasons.Add("not JSON: " + IncomingMessage.OneLine(e.Message));
             return null;
         }
-        Message? message;
-        if (node is JsonObject o && o.ContainsKey("payload") && o["headers"] is JsonArray headers)
+        using (doc)
+        {
+            var message = Form(topic, doc.RootElement, line, givenType, reasons);
+            if (message is null) return null;
+            if (!topic.Types.Contains(message.Type, StringComparer.Ordinal))
+            {
+                reasons.Add($"type '{message.Type}' is not carried by {topic.Spec.Name} (it carries {string.Join(", ", topic.Types)})");
+                return null;
+            }
+            var contract = ContractModel.Message(message.Type);
+            if (message.Version is { } version && version != contract.Version)
+                reasons.Add($"schema-version {version}: {message.Type} is at version {contract.Version}");
+            return message;
+        }
+    }
+
+    private static Message? Form(TopicContract topic, JsonElement root, string line, string? givenType, List<string> reasons)
+    {
+        var names = root.ValueKind == JsonValueKind.Object ? root.EnumerateObject().Select(p => p.Name).ToList() : [];
+        string? Text(string name, string what)
+        {
+            var found = root.EnumerateObject().LastOrDefault(p => p.Name == name);
+            if (found.Value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return null;
+            if (found.Value.ValueKind == JsonValueKind.String) return found.Value.GetString();
+            reasons.Add($"{what} is not a string");
+            return null;
+        }
+        if (names.Contains("payload") && root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Array)
         {
             // kcat -J: headers are a flat list of name, value, name, value ...
+            var list = headers.EnumerateArray().Select(h => h.ValueKind == JsonValueKind.String ? h.GetString() : null).ToList();
             string? Header(string name)
             {
-                for (var i = 0; i + 1 < headers.Count; i += 2)
-                    if ((string?)headers[i] == name) return (string?)headers[i + 1];
+                for (var i = 0; i + 1 < list.Count; i += 2)
+                    if (list[i] == name) return list[i + 1];
                 return null;
             }
             var versionText = Header(MessageHeaders.SchemaVersion);
@@ -87,42 +115,41 @@ public static class ContractCheck
             if (versionText is not null && parsed is null) reasons.Add($"header schema-version '{versionText}' is not a positive decimal integer");
             var type = Header(MessageHeaders.Type) ?? givenType;
             if (type is null) reasons.Add("no type header");
-            message = type is null ? null : new Message(type, parsed, (string?)o["key"], (string?)o["payload"] ?? "");
+            var key = Text("key", "key");
+            var payload = Text("payload", "payload") ?? "";
+            return type is null ? null : new Message(type, parsed, key, payload);
         }
-        else if (node is JsonObject w && w["type"] is JsonValue t && t.GetValueKind() == JsonValueKind.String && w.ContainsKey("body")
-                 && w.Select(p => p.Key).All(k => k is "type" or "body" or "key"))
+        if (names.Count > 0 && names.Contains("type") && names.Contains("body") && names.All(n => n is "type" or "body" or "key")
+            && root.GetProperty("type").ValueKind == JsonValueKind.String)
         {
-            message = new Message((string)t!, null, (string?)w["key"], w["body"]?.ToJsonString() ?? "null");
+            var key = Text("key", "key");
+            return new Message(root.GetProperty("type").GetString()!, null, key, root.GetProperty("body").GetRawText());
         }
-        else
+        var bare = givenType ?? (topic.Types.Count == 1 ? topic.Types[0] : null);
+        if (bare is null)
         {
-            var type = givenType ?? (topic.Types.Count == 1 ? topic.Types[0] : null);
-            if (type is null)
-            {
-                reasons.Add($"which type is this? {topic.Spec.Name} carries {string.Join(", ", topic.Types)}: give --type, or write the line as {{\"type\": ..., \"body\": ...}}");
-                return null;
-            }
-            message = new Message(type, null, null, line);
-        }
-        if (message is null) return null;
-        if (!topic.Types.Contains(message.Type, StringComparer.Ordinal))
-        {
-            reasons.Add($"type '{message.Type}' is not carried by {topic.Spec.Name} (it carries {string.Join(", ", topic.Types)})");
+            reasons.Add($"which type is this? {topic.Spec.Name} carries {string.Join(", ", topic.Types)}: give --type, or write the line as {{\"type\": ..., \"body\": ...}}");
             return null;
         }
-        var contract = ContractModel.Message(message.Type);
-        if (message.Version is { } version && version != contract.Version)
-            reasons.Add($"schema-version {version}: {message.Type} is at version {contract.Version}");
-        return message;
+        return new Message(bare, null, null, line);
     }
 
     private static void CheckBody(TopicContract topic, Message message, int number, FeedCheck? feed, List<string> reasons)
     {
         var contract = ContractModel.Message(message.Type);
+        if (string.IsNullOrWhiteSpace(message.Body))
+        {
+            reasons.Add($"empty body for {message.Type}");
+            return;
+        }
         var schema = Schemas.GetOrAdd(contract.SchemaFile, _ => JsonSchema.FromJsonAsync(ContractSchemas.Text(ContractSchemas.For(contract))).GetAwaiter().GetResult());
         try
         {
-            foreach (var error in schema.Validate(message.Body).OrderBy(e => e.Path, StringComparer.Ordinal))
+            var errors = schema.Validate(message.Body).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
+            // A body that is not an object is missing every field too; saying so once is enough.
+            if (errors.FirstOrDefault(e => e.Kind == NJsonSchema.Validation.ValidationErrorKind.ObjectExpected && Where(e.Path) == "the body") is { } notObject)
+                errors = [notObject];
+            foreach (var error in errors)
                 reasons.Add($"schema {contract.SchemaFile}: {Where(error.Path)}: {Describe(error)}");
         }
         catch (Newtonsoft.Json.JsonException e)
@@ -207,6 +234,12 @@ public static class ContractCheck
             {
                 if (earlier.Hash != hash)
                     reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: line {earlier.Line} already sent sequence {sequence} with other content; the first is kept and this one is dead-lettered (feed_conflict): send a new value under a new sequence");
+                return;
+            }
+            if (sequence - game.Next > IngestionLimits.FeedSequenceAheadMax)
+            {
+                reasons.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{message.Type} for game {gameId} at sequence {sequence}: more than {IngestionLimits.FeedSequenceAheadMax:N0} ahead of the next expected ({game.Next}); the pipeline dead-letters it as corrupt"));
                 return;
             }
             if (sequence < game.Next && sequence >= 1)

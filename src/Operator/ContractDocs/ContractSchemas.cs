@@ -71,7 +71,6 @@ public static class ContractSchemas
         var schema = new JsonObject
         {
             ["$schema"] = Draft,
-            ["$id"] = "https://contestpipeline.example/contracts/schemas/" + message.SchemaFile,
             ["title"] = $"{message.Type} (schema version {message.Version})",
         };
         foreach (var (name, value) in body) schema[name] = value?.DeepClone();

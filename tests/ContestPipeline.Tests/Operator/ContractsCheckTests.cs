@@ -59,6 +59,32 @@ public sealed class ContractsCheckTests
     }
 
     [Fact]
+    public void Hostile_lines_are_each_reported_never_a_crash()
+    {
+        const string hostile = """
+            {"gameId":"g1","sequence":1,"sequence":2,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1"]}
+            {"type":"GameStarted","key":5,"body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:02:41.25Z"}}
+            {"topic":"provider.feed","headers":[1,2,"type","StatUpdated"],"key":null,"payload":null}
+            [1,2]
+            null
+            {"type":"GameStarted","body":{"gameId":"g1","sequence":200000,"startedAt":"2026-11-22T18:02:41.25Z"}}
+            {"type":"GameStarted","body":{"gameId":"g1","sequence":"x"}}
+            {"type":"GameStarted","body":[]}
+            {"topic":"provider.feed","headers":["type","GameStarted","schema-version","2"],"key":"g1","payload":"{}"}
+            """;
+        var (exit, output) = Check(hostile, type: "GameScheduled");
+        Assert.Equal(1, exit);
+        for (var line = 1; line <= 9; line++) Assert.Contains($"line {line}: ", output, StringComparison.Ordinal);
+        Assert.Contains("line 1: GameScheduled: unreadable body for GameScheduled: Duplicate property 'sequence'", output, StringComparison.Ordinal);
+        Assert.Contains("line 2: GameStarted: key is not a string", output, StringComparison.Ordinal);
+        Assert.Contains("line 3: StatUpdated: empty body for StatUpdated", output, StringComparison.Ordinal);
+        Assert.Contains("line 4: GameScheduled: schema GameScheduled.v1.json: the body: not an object", output, StringComparison.Ordinal);
+        Assert.Contains("more than 100,000 ahead of the next expected", output, StringComparison.Ordinal);
+        Assert.Contains("line 9: GameStarted: schema-version 2: GameStarted is at version 1", output, StringComparison.Ordinal);
+        Assert.Contains("9 messages for provider.feed, 0 good, 9 bad", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_good_feed_exits_0_and_prints_only_its_summary()
     {
         var good = string.Join("\n", Feed.Split('\n').Take(3));
