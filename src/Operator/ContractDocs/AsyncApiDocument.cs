@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ContestPipeline.Contracts;
-using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Stripe;
 
 namespace ContestPipeline.Operator.ContractDocs;
 
@@ -126,6 +126,12 @@ public static partial class AsyncApiDocument
             [MessageHeaders.Type] = new JsonObject { ["const"] = m.Type },
             [MessageHeaders.SchemaVersion] = new JsonObject { ["const"] = m.Version.ToString(CultureInfo.InvariantCulture) },
         };
+        if (m.Type == StripeEventReceived.MessageType)
+        {
+            // Not signed, and nothing is taken from them that the body does not also say (docs/topics/stripe.events.md).
+            pinned[StripeEventReceived.EventTypeHeader] = new JsonObject { ["type"] = "string", ["description"] = "Stripe's event type (transfer.created ...), to filter without parsing." };
+            pinned[StripeEventReceived.AccountHeader] = new JsonObject { ["type"] = "string", ["description"] = "The connected account (acct_...) of a Connect event; absent for the platform's own events." };
+        }
         if (topic.Signed)
             pinned[MessageHeaders.Producer] = new JsonObject { ["enum"] = new JsonArray([.. senders.Select(s => (JsonNode)s)]) };
         return new JsonObject
