@@ -40,6 +40,18 @@ var acls = new Command("acls", "print the Kafka ACLs each service's principal ne
 acls.SetAction(_ => AclsCommand.Print(Console.Out));
 root.Subcommands.Add(acls);
 
+var contractsOut = new Option<string?>("--out") { Description = "the folder to write (default docs/contracts)" };
+var contractsCheckOnly = new Option<bool>("--check") { Description = "write nothing; exit 1 if the files in the folder differ from what the code generates" };
+var contractsExport = new Command("export", "generate docs/contracts: asyncapi.yaml (AsyncAPI 3.0) and one JSON Schema per message type and version, from src/Contracts and the workers' consumers") { contractsOut, contractsCheckOnly };
+contractsExport.SetAction(parse => ContractsCommand.Export(parse.GetValue(contractsOut), parse.GetValue(contractsCheckOnly), Console.Out, Console.Error));
+var checkTopic = new Option<string>("--topic") { Description = "the topic the messages are for (e.g. provider.feed)", Required = true };
+var checkType = new Option<string?>("--type") { Description = "the type of lines that are bare bodies (not needed on a topic with one type, or for {\"type\":...,\"body\":...} and kcat -J lines)" };
+var checkFile = new Argument<string>("file") { Description = "JSON lines: a body, {\"type\": ..., \"body\": ..., \"key\": ...}, or a line of kcat -J" };
+var contractsCheck = new Command("check", "check a file of messages against the topic's schemas and the pipeline's own reading and validation (provider.feed: Ingestion's feed rules); every reason per line; exits 1 if any line is bad. No database, no broker")
+    { checkTopic, checkType, checkFile };
+contractsCheck.SetAction(parse => ContractsCommand.Check(parse.GetValue(checkTopic)!, parse.GetValue(checkType), parse.GetValue(checkFile)!, Console.Out, Console.Error));
+root.Subcommands.Add(new Command("contracts", "the topics' machine-readable contracts (docs/contracts), and a check of a producer's messages against them") { contractsExport, contractsCheck });
+
 var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
 var timeoutS = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };
 var demo = new Command("demo", "the main job: start the local broker, the Stripe-compatible server, the webhook receiver and every worker; send canaries through every hop, then run a slate of contests from feed to PAID (a tie, a stat correction, a held prize released by an operator, a late onboarding, a cancelled contest) and check every invariant; exits 1 if one fails") { canaries, timeoutS };

@@ -1,0 +1,121 @@
+using ContestPipeline.Operator.Commands;
+
+namespace ContestPipeline.Tests.Operator;
+
+/// <summary>
+/// cpctl contracts check: a provider's feed file, checked before it goes live, line by line,
+/// against the schemas, the pipeline's strict reading and Ingestion's feed rules; every reason
+/// of every bad line is printed with its line number, good lines print nothing, and any bad
+/// line makes the exit code 1.
+/// </summary>
+public sealed class ContractsCheckTests
+{
+    private const string Feed = """
+        {"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1","a2"]}
+        {"type":"GameStarted","key":"g1","body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:02:41.25Z"}}
+        {"type":"StatUpdated","body":{"gameId":"g1","sequence":3,"athleteId":"a1","stat":"passing_yards","value":212}}
+
+        {"type":"StatUpdated","body":{"gameId":"g1","sequence":4,"athleteId":"a9","stat":"yardz","value":-3}}
+        {"type":"StatUpdated","body":{"gameId":"g1","sequence":5,"athleteId":"a1","stat":"passing_yards"}}
+        {"type":"StatUpdated","body":{"gameId":"g1","sequence":7,"athleteId":"a1","stat":"passing_yards","value":230}}
+        {"type":"GameEnded","body":{"gameId":"g1","sequence":8,"endedAt":"2026-11-22T21:11:05"}}
+        {"topic":"provider.feed","partition":0,"offset":7,"headers":["type","StatCorrected","schema-version","1"],"key":"g2","payload":"{\"gameId\":\"g1\",\"sequence\":8,\"athleteId\":\"a2\",\"stat\":\"rushing_yards\",\"value\":64}"}
+        {"type":"StatUpdated","body":{"gameId":"g1","sequence":3,"athleteId":"a1","stat":"passing_yards","value":212}}
+        {"type":"StatUpdated","body":{"gameId":"g1","sequence":3,"athleteId":"a1","stat":"passing_yards","value":999}}
+        {"type":"ContestDefined","body":{}}
+        not json
+        {"gameId":"g2","sequence":1}
+        """;
+
+    [Fact]
+    public void Every_bad_line_is_reported_with_its_number_and_every_reason()
+    {
+        var (exit, output) = Check(Feed, type: "GameScheduled");
+        Assert.Equal(1, exit);
+        var byLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal))
+            .GroupBy(l => int.Parse(l[5..l.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => string.Join("\n", g));
+
+        // Lines 1-3 are good; line 4 is blank.
+        Assert.Equal([5, 6, 7, 8, 9, 11, 12, 13, 14], byLine.Keys.Order());
+        // Schema and feed rules, each reason on its own line.
+        Assert.Contains("line 5: StatUpdated: schema StatUpdated.v1.json: stat: not one of the values the contract lists", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("line 5: StatUpdated: schema StatUpdated.v1.json: value: below the minimum 0", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("athleteId 'a9' is not on the game's roster", byLine[5], StringComparison.Ordinal);
+        // A missing field: the schema says so, and so does the pipeline's reader.
+        Assert.Contains("value: missing; it is required", byLine[6], StringComparison.Ordinal);
+        Assert.Contains("unreadable body for StatUpdated", byLine[6], StringComparison.Ordinal);
+        // Sequence 4 was refused by the feed's rules (it still took its sequence); 5 was unreadable, so it never arrived.
+        Assert.Contains("sequences 5 to 6 are missing", byLine[7], StringComparison.Ordinal);
+        Assert.Contains("a timestamp is ISO 8601 with a date, a time and an offset", byLine[8], StringComparison.Ordinal);
+        // kcat -J form: the key must be the game id.
+        Assert.Contains("key 'g2' is not the gameId 'g1'", byLine[9], StringComparison.Ordinal);
+        // Line 10 repeats line 3 exactly: a duplicate, dropped quietly. Line 11 changes it: a conflict.
+        Assert.Contains("line 3 already sent sequence 3 with other content", byLine[11], StringComparison.Ordinal);
+        Assert.Contains("type 'ContestDefined' is not carried by provider.feed", byLine[12], StringComparison.Ordinal);
+        Assert.Contains("line 13: not JSON", byLine[13], StringComparison.Ordinal);
+        Assert.Contains("startsAt: missing; it is required", byLine[14], StringComparison.Ordinal);
+        Assert.Contains(": 13 messages for provider.feed, 4 good, 9 bad", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Hostile_lines_are_each_reported_never_a_crash()
+    {
+        const string hostile = """
+            {"gameId":"g1","sequence":1,"sequence":2,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1"]}
+            {"type":"GameStarted","key":5,"body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:02:41.25Z"}}
+            {"topic":"provider.feed","headers":[1,2,"type","StatUpdated"],"key":null,"payload":null}
+            [1,2]
+            null
+            {"type":"GameStarted","body":{"gameId":"g1","sequence":200000,"startedAt":"2026-11-22T18:02:41.25Z"}}
+            {"type":"GameStarted","body":{"gameId":"g1","sequence":"x"}}
+            {"type":"GameStarted","body":[]}
+            {"topic":"provider.feed","headers":["type","GameStarted","schema-version","2"],"key":"g1","payload":"{}"}
+            """;
+        var (exit, output) = Check(hostile, type: "GameScheduled");
+        Assert.Equal(1, exit);
+        for (var line = 1; line <= 9; line++) Assert.Contains($"line {line}: ", output, StringComparison.Ordinal);
+        Assert.Contains("line 1: GameScheduled: unreadable body for GameScheduled: Duplicate property 'sequence'", output, StringComparison.Ordinal);
+        Assert.Contains("line 2: GameStarted: key is not a string", output, StringComparison.Ordinal);
+        Assert.Contains("line 3: StatUpdated: empty body for StatUpdated", output, StringComparison.Ordinal);
+        Assert.Contains("line 4: GameScheduled: schema GameScheduled.v1.json: the body: not an object", output, StringComparison.Ordinal);
+        Assert.Contains("more than 100,000 ahead of the next expected", output, StringComparison.Ordinal);
+        Assert.Contains("line 9: GameStarted: schema-version 2: GameStarted is at version 1", output, StringComparison.Ordinal);
+        Assert.Contains("9 messages for provider.feed, 0 good, 9 bad", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_good_feed_exits_0_and_prints_only_its_summary()
+    {
+        var good = string.Join("\n", Feed.Split('\n').Take(3));
+        var (exit, output) = Check(good, type: "GameScheduled");
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("line ", output, StringComparison.Ordinal);
+        Assert.Contains("3 messages for provider.feed, 3 good, 0 bad", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bare_body_on_a_topic_of_several_types_needs_its_type()
+    {
+        var (exit, output) = Check("""{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1"]}""", type: null);
+        Assert.Equal(1, exit);
+        Assert.Contains("which type is this?", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_topic_of_one_type_needs_no_type_and_an_unknown_topic_is_refused()
+    {
+        var (exit, output) = Check("""{"canaryId":"c1","nextStage":"scoring","hops":["ingestion"]}""", type: null, topic: "pipeline.canary");
+        Assert.True(exit == 0, output);
+        Assert.Equal(2, ContractsCommand.Check("provider.fed", null, "/nonexistent", TextWriter.Null, TextWriter.Null));
+    }
+
+    private static (int Exit, string Output) Check(string lines, string? type, string topic = "provider.feed")
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("feed-check-").FullName, "feed.jsonl");
+        File.WriteAllText(file, lines);
+        var output = new StringWriter();
+        var exit = ContractsCommand.Check(topic, type, file, output, TextWriter.Null);
+        return (exit, output.ToString());
+    }
+}
