@@ -134,7 +134,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             [PayoutOptions.Settings.DailyCountMax] = "100000",
             [PayoutOptions.Settings.DailyAmountMaxMinor] = "100000000",
             [PayoutOptions.Settings.MonthlyAmountMaxMinor] = "100000000",
-            [PayoutOptions.Settings.NewAccountMaxMinor] = "100000000",
+            [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "100000000",
             [PayoutOptions.Settings.SuspiciousDayCountMin] = "100000",
             [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "10000",
             [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "100000000",

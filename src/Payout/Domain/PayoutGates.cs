@@ -89,14 +89,14 @@ public static class PayoutGates
             return new GateDecision.AwaitAccount($"account {p.Recipient.AccountId} cannot receive transfers yet (onboarding not finished)");
 
         var a = p.Activity;
-        if (!p.Waived.Contains(HoldKinds.Limit) && p.AmountMinor > o.MaxSingleMinor)
-            return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of {o.MaxSingleMinor}", null);
+        if (!p.Waived.Contains(HoldKinds.Limit) && p.AmountMinor > o.SingleAmountMaxMinor)
+            return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of {o.SingleAmountMaxMinor}", null);
         if (!p.Waived.Contains(HoldKinds.Review) && ReviewReasons(p.AmountMinor, a, o) is { Count: > 0 } review)
             return new GateDecision.Hold(HoldKinds.Review, string.Join("; ", review), null);
         var ageEnds = p.Recipient.AccountCreatedAt + o.NewAccountAge;
-        if (!p.Waived.Contains(HoldKinds.NewAccount) && p.AmountMinor > o.NewAccountMaxMinor && now < ageEnds)
+        if (!p.Waived.Contains(HoldKinds.NewAccount) && p.AmountMinor > o.NewAccountAmountMaxMinor && now < ageEnds)
             return new GateDecision.Hold(HoldKinds.NewAccount,
-                $"{p.AmountMinor} is above the cap of {o.NewAccountMaxMinor} for accounts younger than {o.NewAccountAge.TotalDays.ToString("0", CultureInfo.InvariantCulture)} days", ageEnds);
+                $"{p.AmountMinor} is above the cap of {o.NewAccountAmountMaxMinor} for accounts younger than {o.NewAccountAge.TotalDays.ToString("0", CultureInfo.InvariantCulture)} days", ageEnds);
         if (!p.Waived.Contains(HoldKinds.Limit) && checked(a.MonthAmountMinor + p.AmountMinor) > o.MonthlyAmountMaxMinor)
             return new GateDecision.Hold(HoldKinds.Limit,
                 $"the recipient's payouts this month would reach {a.MonthAmountMinor + p.AmountMinor}, above {o.MonthlyAmountMaxMinor}", null);

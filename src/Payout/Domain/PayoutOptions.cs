@@ -16,12 +16,12 @@ namespace ContestPipeline.Payout.Domain;
 /// </summary>
 public sealed record PayoutOptions
 {
-    public long MaxSingleMinor { get; init; } = 10_000_00;
+    public long SingleAmountMaxMinor { get; init; } = 10_000_00;
     public long ReviewThresholdMinor { get; init; } = 5_000_00;
     public int DailyCountMax { get; init; } = 3;
     public long DailyAmountMaxMinor { get; init; } = 25_000_00;
     public long MonthlyAmountMaxMinor { get; init; } = 100_000_00;
-    public long NewAccountMaxMinor { get; init; } = 1_000_00;
+    public long NewAccountAmountMaxMinor { get; init; } = 1_000_00;
     public TimeSpan NewAccountAge { get; init; } = TimeSpan.FromDays(30);
 
     /// <summary>A payout that would be the recipient's n-th in the rolling 24 hours, n at least this, is held for review.</summary>
@@ -82,12 +82,12 @@ public sealed record PayoutOptions
     /// <summary>The setting names, each a constant (a typo cannot fall back to a default silently).</summary>
     public static class Settings
     {
-        public const string MaxSingleMinor = "CONTESTPIPELINE_PAYOUT_MAX_SINGLE_MINOR";
+        public const string SingleAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_MAX_SINGLE_MINOR";
         public const string ReviewThresholdMinor = "CONTESTPIPELINE_PAYOUT_REVIEW_THRESHOLD_MINOR";
         public const string DailyCountMax = "CONTESTPIPELINE_PAYOUT_DAILY_COUNT_MAX";
         public const string DailyAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_DAILY_AMOUNT_MAX_MINOR";
         public const string MonthlyAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_MONTHLY_AMOUNT_MAX_MINOR";
-        public const string NewAccountMaxMinor = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_MAX_MINOR";
+        public const string NewAccountAmountMaxMinor = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_MAX_MINOR";
         public const string NewAccountAgeSeconds = "CONTESTPIPELINE_PAYOUT_NEW_ACCOUNT_AGE_SECONDS";
         public const string SuspiciousDayCountMin = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_DAY_COUNT_MIN";
         public const string SuspiciousLifetimeShareBp = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_LIFETIME_SHARE_BP";
@@ -109,12 +109,12 @@ public sealed record PayoutOptions
         var o = new PayoutOptions();
         return o with
         {
-            MaxSingleMinor = Setting.Long(configuration, Settings.MaxSingleMinor, o.MaxSingleMinor, 1, AmountSettingMaxMinor),
+            SingleAmountMaxMinor = Setting.Long(configuration, Settings.SingleAmountMaxMinor, o.SingleAmountMaxMinor, 1, AmountSettingMaxMinor),
             ReviewThresholdMinor = Setting.Long(configuration, Settings.ReviewThresholdMinor, o.ReviewThresholdMinor, 0, AmountSettingMaxMinor),
             DailyCountMax = Setting.Int(configuration, Settings.DailyCountMax, o.DailyCountMax, 1, 1_000_000),
             DailyAmountMaxMinor = Setting.Long(configuration, Settings.DailyAmountMaxMinor, o.DailyAmountMaxMinor, 1, AmountSettingMaxMinor),
             MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
-            NewAccountMaxMinor = Setting.Long(configuration, Settings.NewAccountMaxMinor, o.NewAccountMaxMinor, 0, AmountSettingMaxMinor),
+            NewAccountAmountMaxMinor = Setting.Long(configuration, Settings.NewAccountAmountMaxMinor, o.NewAccountAmountMaxMinor, 0, AmountSettingMaxMinor),
             SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting, o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
             NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
             SuspiciousDayCountMin = Setting.Int(configuration, Settings.SuspiciousDayCountMin, o.SuspiciousDayCountMin, 1, 1_000_000),

@@ -26,7 +26,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         [PayoutOptions.Settings.LeaseMs] = "1000",
         [PayoutOptions.Settings.AccountRecheckMs] = "500",
         [PayoutOptions.Settings.ReviewThresholdMinor] = "50000",
-        [PayoutOptions.Settings.NewAccountMaxMinor] = "100000",
+        [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "100000",
         [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "0",
     };
 

@@ -29,7 +29,7 @@ public sealed class PayoutHarness : IAsyncDisposable
         [PayoutOptions.Settings.LeaseMs] = "1000",
         [PayoutOptions.Settings.AccountRecheckMs] = "500",
         [PayoutOptions.Settings.ReviewThresholdMinor] = "5000000",
-        [PayoutOptions.Settings.NewAccountMaxMinor] = "5000000",
+        [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "5000000",
         [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "5000000",
         [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "10000",
         [PayoutOptions.Settings.SuspiciousDayCountMin] = "1000",

@@ -29,7 +29,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
 
     public static TheoryData<LimitCase> Limits => new()
     {
-        new("the maximum single payout", new() { [PayoutOptions.Settings.MaxSingleMinor] = "5000" }, 0, 6_000,
+        new("the maximum single payout", new() { [PayoutOptions.Settings.SingleAmountMaxMinor] = "5000" }, 0, 6_000,
             "held:" + HoldKinds.Limit, "above the maximum single payout", Release),
         new("the monthly amount", new() { [PayoutOptions.Settings.MonthlyAmountMaxMinor] = "10000" }, 6_000, 5_000,
             "held:" + HoldKinds.Limit, "this month would reach 11000", Release),
@@ -37,7 +37,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
             "held:" + HoldKinds.Velocity, "already has 1 payouts in 24 hours", TimePasses),
         new("the daily amount", new() { [PayoutOptions.Settings.DailyAmountMaxMinor] = "10000" }, 6_000, 5_000,
             "held:" + HoldKinds.Velocity, "in 24 hours would reach 11000", TimePasses),
-        new("the new-account cap", new() { [PayoutOptions.Settings.NewAccountMaxMinor] = "1000" }, 0, 5_000,
+        new("the new-account cap", new() { [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "1000" }, 0, 5_000,
             "held:" + HoldKinds.NewAccount, "for accounts younger than 30 days", AccountAges),
         new("the spacing between two payouts to one recipient", new() { [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "300" }, 1_000, 1_000,
             "held:" + HoldKinds.Velocity, "at least 300 s apart", TimePasses),
