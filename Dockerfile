@@ -17,7 +17,7 @@ COPY build/librdkafka.sh build/librdkafka.sh
 RUN CONTESTPIPELINE_CACHE=/opt/contestpipeline build/librdkafka.sh
 COPY . .
 # The production build: test-only hooks (crash points) cannot be armed in what it runs.
-RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks; do \
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks Operations:operations Console:console; do \
       project="${p%%:*}"; name="${p##*:}"; \
       dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
     done \

@@ -9,6 +9,8 @@ case "$what" in
   settlement) exec dotnet /app/settlement/ContestPipeline.Settlement.dll "$@" ;;
   payout)     exec dotnet /app/payout/ContestPipeline.Payout.dll "$@" ;;
   webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
+  operations) exec dotnet /app/operations/ContestPipeline.Operations.dll "$@" ;;
+  console)    exec dotnet /app/console/ContestPipeline.Console.dll "$@" ;;
   cpctl)      exec dotnet /app/cpctl/cpctl.dll "$@" ;;
-  *) echo "usage: ingestion|scoring|settlement|payout|webhooks|cpctl [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ingestion|scoring|settlement|payout|webhooks|operations|console|cpctl [ARGS...]" >&2; exit 2 ;;
 esac
