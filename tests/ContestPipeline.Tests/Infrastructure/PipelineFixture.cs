@@ -18,8 +18,13 @@ namespace ContestPipeline.Tests.Infrastructure;
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
-    /// <summary>Per test process, so two runs on one machine never drop each other's database.</summary>
-    public static readonly string DatabaseName = "contestpipeline_test_" + Environment.ProcessId;
+    private static int _instances;
+
+    /// <summary>Which fixture of this test process it is: each collection that runs in parallel has its own.</summary>
+    private readonly int _instance = Interlocked.Increment(ref _instances);
+
+    /// <summary>Per test process and fixture, so two runs on one machine, or two collections of one run, never drop each other's database.</summary>
+    public string DatabaseName => $"contestpipeline_test_{Environment.ProcessId}_{_instance}";
 
     private string _adminConnectionString = "";
 
@@ -30,7 +35,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public LocalBrokerProcess Broker { get; private set; } = null!;
     public string BootstrapServers => Broker.BootstrapServers;
-    public string WorkDirectory { get; } = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId);
+    public string WorkDirectory => Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId, _instance.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public async Task InitializeAsync()
     {
@@ -155,10 +160,23 @@ public sealed class PipelineFixture : IAsyncLifetime
         Eventually.Until(() => ReadToEnd(topic), r => r.Count >= expected, $"{expected} messages on {topic} (count last observed)");
 }
 
+/// <summary>
+/// The integration tests are split between two collections that run side by side, each with its
+/// own fixture (database and broker); tests that start worker processes isolate themselves
+/// further (<see cref="PipelineFixture.IsolatedAsync"/>), so the two share no state. Which
+/// collection a test class is in only balances their running times.
+/// </summary>
 [CollectionDefinition(Name)]
 public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
 {
     public const string Name = "pipeline";
+}
+
+/// <summary>The second of the two integration collections (see <see cref="PipelineCollection"/>).</summary>
+[CollectionDefinition(Name)]
+public sealed class PipelineCollectionB : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "pipeline-b";
 }
 
 public sealed record Isolated(string PostgresConnectionString, LocalBrokerProcess Broker, NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable

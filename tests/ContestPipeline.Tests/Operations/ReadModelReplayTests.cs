@@ -16,7 +16,7 @@ namespace ContestPipeline.Tests.Operations;
 /// consumer groups rewound to the beginning, and the worker rebuilds it from the topics alone:
 /// every table reads the same afterwards, row for row.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class ReadModelReplayTests
 {
     [Fact]

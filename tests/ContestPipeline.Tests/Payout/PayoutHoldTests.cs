@@ -13,7 +13,7 @@ namespace ContestPipeline.Tests.Payout;
 /// released, so a refund or dispute that arrives later freezes the prize again; a stale,
 /// replayed or re-driven decision or money order is refused with its reason.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class PayoutHoldTests(PipelineFixture fixture)
 {
     private const string Big = "50000";

@@ -24,7 +24,7 @@ namespace ContestPipeline.Tests.Plumbing;
 /// workers run in this process, so a MeterListener and an ActivityListener hear them),
 /// readiness following the database, and JSON log lines carrying the message they are about.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(ObservedCollection.Name)]
 public sealed partial class ObservabilityTests(PipelineFixture fixture)
 {
     private sealed record Measured(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags);
@@ -312,4 +312,14 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
             return ValueTask.CompletedTask;
         }
     }
+}
+
+/// <summary>
+/// The observability tests listen to every meter and activity source of the test process, so
+/// they run alone, after the parallel collections: another test's workers would add to the counts.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ObservedCollection : ICollectionFixture<PipelineFixture>
+{
+    public const string Name = "observed";
 }

@@ -15,7 +15,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// key figures are asserted here as well, from Stripe's records and the database, so a check
 /// weakened in the slate still leaves a test that fails.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class DemoSlateTests(PipelineFixture fixture)
 {
     [Fact]

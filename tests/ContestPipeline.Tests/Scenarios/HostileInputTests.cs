@@ -33,7 +33,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// rejection, the accepted data must read the same afterwards, and the live contest must still
 /// complete and settle with the standings its genuine stats give.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class HostileInputTests(PipelineFixture fixture)
 {
     private const string G1 = "g1", G2 = "g2", G3 = "g3", Gx = "gx", Gy = "gy", Gg = "gg", C1 = "c1", C2 = "c2";

@@ -29,7 +29,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// (ContestScheduled, EntryAccepted, the final standings in chunks, ContestCompleted), so the
 /// test spends its time on settling rather than on intake.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHelper output)
 {
     private const string ContestId = "nfl-2026-w12-millionaire";

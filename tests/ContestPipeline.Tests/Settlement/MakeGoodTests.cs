@@ -17,7 +17,7 @@ namespace ContestPipeline.Tests.Settlement;
 /// proposed by one approver, confirmed by a different one, booked once as a platform expense and
 /// paid by Payout like a prize; nobody is clawed back.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class MakeGoodTests
 {
     private static readonly ContestDefined Contest = Fantasy("mg", DateTimeOffset.UnixEpoch.AddDays(1), ["g1"]) with
