@@ -10,6 +10,7 @@ public sealed class AlertRaisedHandler : MessageHandler<AlertRaised>
 {
     public override async Task HandleAsync(AlertRaised a, HandlerContext context, CancellationToken ct)
     {
+        await ReadModel.LockAlertAsync(context, a.AlertId);
         var inserted = await ReadModel.ExecuteAsync(context, """
             INSERT INTO operations.alerts (alert_id, source, severity, code, subject, message, raised_at, state)
             VALUES (@AlertId, @Source, @Severity, @Code, @Subject, @Message, @RaisedAt, 'open') ON CONFLICT DO NOTHING

@@ -66,8 +66,17 @@ public static class ReadModel
             WHERE alert_id = @alertId
             """, new { alertId });
 
+    /// <summary>
+    /// Serialises the two consumers that touch one alert (the alert itself on <c>alerts</c>, an
+    /// operator's action on <c>operations</c>) for the rest of the transaction: without it, each
+    /// could recompute the alert's state before the other committed, and the action be lost.
+    /// </summary>
+    public static Task LockAlertAsync(HandlerContext context, string alertId) =>
+        ExecuteAsync(context, "SELECT pg_advisory_xact_lock(hashtextextended('operations.alert:' || @alertId, 0))", new { alertId });
+
     public static async Task AlertActionAsync(HandlerContext context, string alertId, string action, string @operator, string note, DateTimeOffset at)
     {
+        await LockAlertAsync(context, alertId);
         await ExecuteAsync(context, """
             INSERT INTO operations.alert_actions (message_id, alert_id, action, operator, note, at) VALUES (@id, @alertId, @action, @operator, @note, @at)
             ON CONFLICT DO NOTHING
