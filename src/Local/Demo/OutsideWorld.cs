@@ -138,13 +138,24 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// <summary>
     /// A partition's low and high offsets. An answer without an offset (-1001) would count as
     /// fewer messages than there are and end a read early with some missing, so it is asked
-    /// again; one that persists is an error, not a short read.
+    /// again, as is a request that failed while a broker was down or a leader moved; one that
+    /// persists is an error, not a short read.
     /// </summary>
     public static WatermarkOffsets Watermarks(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var w = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+            WatermarkOffsets w;
+            try
+            {
+                w = consumer.QueryWatermarkOffsets(partition, TimeSpan.FromSeconds(10));
+            }
+            catch (KafkaException e) when (!e.Error.IsFatal && attempt < 50)
+            {
+                // A broker down or a leader moving (the fault campaign does both): "Unknown partition" until the metadata is fresh.
+                Thread.Sleep(100);
+                continue;
+            }
             if (w.High.Value >= 0 && w.Low.Value >= 0) return w;
             if (attempt == 50) throw new InvalidOperationException($"the broker gives no watermarks for {partition}: low {w.Low}, high {w.High}");
             Thread.Sleep(100);
