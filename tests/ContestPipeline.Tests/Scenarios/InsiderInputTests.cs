@@ -69,8 +69,9 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         });
 
         // ---- accepted data, money included ------------------------------------------------
-        // Time for three definitions and six verified entries to be in before the lock, on a busy machine.
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(40);
+        // Time for three definitions and six verified entries to be in before the lock, counted from
+        // when every worker holds its partitions, with room for a busy machine.
+        var lockAt = (await run.LockTimeAsync(messagesBeforeLock: 12)).AddSeconds(30);
         run.World.Schedule(PaidGame, 1, lockAt.AddMinutes(5), "ann", "ben");
         run.World.Schedule(SettledGame, 1, lockAt.AddMinutes(5), "cat", "dan", "eve");
         run.World.Schedule(OpenGame, 1, lockAt.AddHours(2), "eve", "mallory");
@@ -90,7 +91,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('settlement.entries') IS NOT NULL")
                 && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.entries") == 6;
-        }, "six entries accepted and known to Settlement", TimeSpan.FromSeconds(60));
+        }, "six entries accepted and known to Settlement");
         Assert.True(DateTimeOffset.UtcNow < lockAt, "the entries were in before the lock");
         await run.WaitForStateAsync(Paid, "LOCKED");
         await run.WaitForStateAsync(Settled, "LOCKED");
