@@ -87,7 +87,17 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
                 break;
             case "replayed onto another contest":
                 // A genuine order is one that verifies: Settlement's, not one of the forgeries before it.
-                var genuine = world.ReadRecords(Topics.PayoutsDue).LastOrDefault(r =>
+                List<ConsumeResult<byte[]?, byte[]?>> records;
+                try
+                {
+                    records = world.ReadRecords(Topics.PayoutsDue);
+                }
+                catch (KafkaException)
+                {
+                    // The topic could not be read while the campaign had a broker down: forge another kind this time.
+                    return await SendAsync("unsigned", ct);
+                }
+                var genuine = records.LastOrDefault(r =>
                     r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t) && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
                     && world.Keys.Verifier().Refusal(Topics.PayoutsDue, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
                 if (genuine is null) return await SendAsync("unsigned", ct);
