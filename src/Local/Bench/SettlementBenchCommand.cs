@@ -68,7 +68,8 @@ public static class SettlementBenchCommand
         var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-settlement-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
-        await using var dataSource = NpgsqlDataSource.Create(pg);
+        // Seeding a million entries is long work on a busy machine: no command timeout for the bench's own connection.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pg) { CommandTimeout = 0 }.ConnectionString);
         var worker = SettlementWorker.Definition;
         await new Migrator(dataSource, worker.Name, worker.AllMigrations, NullLogger.Instance, worker.Grants).ApplyAsync(ct);
 

@@ -107,6 +107,20 @@ public static class SettlementSlate
     {
         var chunks = standings.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
         var completed = new ContestCompleted(contest.ContestId, standings.Length, chunks.Count, "bench", "bench", DateTimeOffset.UnixEpoch);
+        // Each fee as EntryAcceptedHandler journals it: in the platform's Stripe balance, held for
+        // the contest; 50,000 entries a transaction, so the ledger's balance trigger checks each
+        // batch at its own commit. They go first: the contest is settleable only once it is all written.
+        var currency = Currency.Parse(contest.Currency);
+        var fee = new Money(EntryFeeMinor, currency);
+        foreach (var chunk in standings.Select((r, i) => (r.EntryId, i)).Chunk(50_000))
+        {
+            await using var feeTx = await conn.BeginTransactionAsync(ct);
+            await Journal.AppendNewAsync(new HandlerContext(conn, feeTx, TimeProvider.System), [.. chunk.Select(e => new JournalEntry($"fee:{e.EntryId}",
+                contest.ContestId, "entry_fee_collected", $"entry fee of {e.EntryId} ({PaymentIntentId(contest.ContestId, e.i)})",
+                [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(contest.ContestId), fee)]))]);
+            await feeTx.CommitAsync(ct);
+        }
+
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var cmd = new NpgsqlCommand("""
             INSERT INTO settlement.contests (contest_id, definition, state, completed, completed_by) VALUES (@id, @definition::jsonb, 'COMPLETE', @completed::jsonb, @by)
@@ -132,16 +146,6 @@ public static class SettlementSlate
                 await writer.WriteAsync(contest.Currency, NpgsqlDbType.Text, ct);
             }
             await writer.CompleteAsync(ct);
-        }
-        // Each fee as EntryAcceptedHandler journals it: in the platform's Stripe balance, held for the contest.
-        var context = new HandlerContext(conn, tx, TimeProvider.System);
-        var currency = Currency.Parse(contest.Currency);
-        foreach (var chunk in standings.Select((r, i) => (r.EntryId, i)).Chunk(50_000))
-        {
-            var fee = new Money(EntryFeeMinor, currency);
-            await Journal.AppendNewAsync(context, [.. chunk.Select(e => new JournalEntry($"fee:{e.EntryId}", contest.ContestId, "entry_fee_collected",
-                $"entry fee of {e.EntryId} ({PaymentIntentId(contest.ContestId, e.i)})",
-                [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(contest.ContestId), fee)]))]);
         }
         await using (var writer = await conn.BeginBinaryImportAsync(
             "COPY settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) FROM STDIN (FORMAT BINARY)", ct))
