@@ -76,9 +76,14 @@ var athletes = new Option<int>("--athletes-per-game") { Description = "athletes 
 var statEvents = new Option<int>("--stat-events") { Description = "stat events to publish", DefaultValueFactory = _ => 60_000 };
 var rate = new Option<int>("--rate") { Description = "stat events offered per second", DefaultValueFactory = _ => 6_000 };
 var seed = new Option<int>("--seed") { Description = "seed of the generated slate", DefaultValueFactory = _ => 1 };
-var benchScoring = new Command("scoring", "stat events/s through ingestion → scoring → standings for a 100,000-entry contest, with latency") { entries, games, athletes, statEvents, rate, seed };
-benchScoring.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), ct));
-root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring });
+var scoringContests = new Option<int>("--contests") { Description = "contests the entries are split across (all over the same slate)", DefaultValueFactory = _ => 1 };
+var benchScoring = new Command("scoring", "stat events/s through ingestion → scoring → standings for a 100,000-entry contest (or --entries across --contests), with latency") { entries, games, athletes, statEvents, rate, seed, scoringContests };
+benchScoring.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), ct, parse.GetValue(scoringContests)));
+var settleEntries = new Option<int>("--entries") { Description = "entries in the contest", DefaultValueFactory = _ => 1_000_000 };
+var settlePaid = new Option<int>("--paid") { Description = "paid places in its ranked table", DefaultValueFactory = _ => 200_000 };
+var benchSettlement = new Command("settlement", "one COMPLETE contest settled by the Settlement worker: COMPLETE → every order on payouts.due, the calculator alone, peak memory") { settleEntries, settlePaid, seed };
+benchSettlement.SetAction((parse, ct) => SettlementBenchCommand.RunAsync(parse.GetValue(settleEntries), parse.GetValue(settlePaid), parse.GetValue(seed), ct));
+root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring, benchSettlement });
 
 var payoutState = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
 var payoutContest = new Option<string?>("--contest") { Description = "only this contest's payouts" };
@@ -169,10 +174,11 @@ var campaignPlayers = new Option<int>("--players") { Description = "players (eac
 var campaignSeed = new Option<int?>("--seed") { Description = "seed of the slate and the fault schedule (printed; random when not given)" };
 var campaignMinutes = new Option<int>("--minutes") { Description = "give up after this many minutes of faults", DefaultValueFactory = _ => 10 };
 var campaignNoPg = new Option<bool>("--no-postgres-restart") { Description = "do not restart PostgreSQL during the run" };
+var campaignInstances = new Option<int>("--instances") { Description = "processes of each worker behind the same consumer groups", DefaultValueFactory = _ => 1 };
 var campaign = new Command("campaign", "run many contests through every worker while killing workers and injecting broker and Stripe faults; check every invariant")
-    { campaignContests, campaignEntries, campaignPlayers, campaignSeed, campaignMinutes, campaignNoPg };
+    { campaignContests, campaignEntries, campaignPlayers, campaignSeed, campaignMinutes, campaignNoPg, campaignInstances };
 campaign.SetAction((parse, ct) => CampaignCommand.RunAsync(parse.GetValue(campaignContests), parse.GetValue(campaignEntries), parse.GetValue(campaignPlayers),
-    parse.GetValue(campaignSeed), parse.GetValue(campaignMinutes), !parse.GetValue(campaignNoPg), ct));
+    parse.GetValue(campaignSeed), parse.GetValue(campaignMinutes), !parse.GetValue(campaignNoPg), parse.GetValue(campaignInstances), ct));
 root.Subcommands.Add(campaign);
 
 var dlqTopic = new Option<string?>("--topic") { Description = "only this topic's dead letters (provider.feed or provider.feed.dlq)" };

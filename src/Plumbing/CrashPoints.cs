@@ -23,6 +23,8 @@ public sealed class CrashPoints
     public const string PayoutAfterStripeCall = "payout.after-stripe-call";
     /// <summary>Payout: the payout is recorded as submitting; Stripe has not been called yet.</summary>
     public const string PayoutAfterSubmitting = "payout.after-submitting";
+    /// <summary>Settlement: a chunk of a contest's prizes is posted and ordered, its transaction not committed yet.</summary>
+    public const string SettlementMidChunk = "settlement.mid-chunk";
 
     private readonly string? _name;
     private readonly int _nth;

@@ -25,9 +25,10 @@ namespace ContestPipeline.Local.Bench;
 /// <summary>
 /// cpctl bench scoring: live scoring through the real workers (separate processes): stat
 /// events published on provider.feed → ingestion (validated, ordered) → games → scoring →
-/// standings published. A contest of 100,000 fantasy entries over a slate of games; prints
-/// stat events per second and the p50/p99 latency from a stat being published to the first
-/// standings that include it (StandingsUpdated.asOf).
+/// standings published. A contest of 100,000 fantasy entries over a slate of games (or
+/// <c>--contests N</c> contests sharing the entries and the slate); prints stat events per
+/// second and the p50/p99 latency from a stat being published to the first standings that
+/// include it (StandingsUpdated.asOf) — of every contest, when there are several.
 /// </summary>
 public static class ScoringBenchCommand
 {
@@ -39,9 +40,11 @@ public static class ScoringBenchCommand
     /// </summary>
     private const int EntryChunk = 5_000;
 
-    public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct)
+    public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1)
     {
-        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
+        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
+        var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:00}").ToArray();
+        var perContest = entries / contests;
         var adminPg = await ToolStartup.PostgresAsync("bench");
         if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         var database = "contestpipeline_bench";
@@ -76,41 +79,49 @@ public static class ScoringBenchCommand
         foreach (var g in gameIds)
             Produce(producer, Topics.ProviderFeed, g, GameScheduled.MessageType, $"feed:{g}:1", new GameScheduled(g, 1, now.AddMinutes(1), athletes[g]));
 
-        var definition = new ContestDefined("bench", "Benchmark slate", ContestKinds.Fantasy, "USD", 1_000, 2, entries, 1, now.AddMinutes(1),
-            gameIds, [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
-            new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
-        Produce(producer, Topics.ContestLifecycle, "bench", ContestScheduled.MessageType, ContestScheduled.MessageIdFor("bench"), new ContestScheduled(definition));
+        foreach (var contestId in contestIds)
+        {
+            var definition = new ContestDefined(contestId, "Benchmark slate", ContestKinds.Fantasy, "USD", 1_000, 2, perContest, 1, now.AddMinutes(1),
+                gameIds, [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
+                new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+            Produce(producer, Topics.ContestLifecycle, contestId, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(definition));
+        }
         var setup = Stopwatch.StartNew();
         var all = athletes.Values.SelectMany(a => a).ToArray();
-        for (var i = 0; i < entries; i++)
+        for (var i = 0; i < perContest * contests; i++)
         {
-            var entryId = $"entry_bench_{i:000000}";
+            // Round robin over the contests: each chunk the referee takes in spreads over their partitions.
+            var contestId = contestIds[i % contests];
+            var entryId = contests == 1 ? $"entry_bench_{i:000000}" : $"entry_{contestId}_{i:0000000}";
             var lineup = new List<string>(8);
             while (lineup.Count < 8)
             {
                 var pick = all[random.Next(all.Length)];
                 if (!lineup.Contains(pick)) lineup.Add(pick);
             }
-            Produce(producer, Topics.ContestLifecycle, "bench", EntryAccepted.MessageType, EntryAccepted.MessageIdFor(entryId),
-                new EntryAccepted(entryId, "bench", $"player{i:000000}", $"pi_bench_{i}", 1_000, "USD", lineup, now), flush: false);
+            Produce(producer, Topics.ContestLifecycle, contestId, EntryAccepted.MessageType, EntryAccepted.MessageIdFor(entryId),
+                new EntryAccepted(entryId, contestId, $"player{i:0000000}", $"pi_bench_{i}", 1_000, "USD", lineup, now), flush: false);
             if ((i + 1) % EntryChunk == 0)
             {
                 producer.Flush(ct);
                 await WaitForEntriesAsync(pg, i + 1, ct);
             }
         }
-        Produce(producer, Topics.ContestLifecycle, "bench", EntriesClosed.MessageType, EntriesClosed.MessageIdFor("bench"),
-            new EntriesClosed("bench", entries, "", now));
+        foreach (var contestId in contestIds)
+            Produce(producer, Topics.ContestLifecycle, contestId, EntriesClosed.MessageType, EntriesClosed.MessageIdFor(contestId),
+                new EntriesClosed(contestId, perContest, "", now));
         producer.Flush(ct);
         foreach (var g in gameIds)
             Produce(producer, Topics.ProviderFeed, g, GameStarted.MessageType, $"feed:{g}:2", new GameStarted(g, 2, now));
-        await WaitForStateAsync(pg, "LIVE", TimeSpan.FromMinutes(5), ct);
-        Console.WriteLine($"setup: {entries:N0} entries loaded and contest LIVE in {setup.Elapsed.TotalSeconds:F1} s");
+        await WaitForStateAsync(pg, "LIVE", contests, TimeSpan.FromMinutes(5), ct);
+        Console.WriteLine($"setup: {perContest * contests:N0} entries loaded and {(contests == 1 ? "contest" : $"{contests} contests")} LIVE in {setup.Elapsed.TotalSeconds:F1} s");
 
-        // Latency: a stat's publication time, then the first standings whose asOf covers its sequence.
+        // Latency: a stat's publication time, then the first standings whose asOf covers its
+        // sequence; with several contests, the time the last of them covers it.
         var published = new ConcurrentDictionary<(string Game, long Seq), long>();
+        var pending = new Dictionary<(string Game, long Seq), int>();
         var latenciesUs = new ConcurrentBag<(long PublishedAt, long Us)>();
-        var covered = gameIds.ToDictionary(g => g, _ => 2L);
+        var covered = contestIds.ToDictionary(c => c, _ => gameIds.ToDictionary(g => g, _ => 2L));
         var lastCoveredTicks = 0L;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var watcher = Task.Run(() =>
@@ -125,13 +136,22 @@ public static class ScoringBenchCommand
                 if (r?.Message?.Value is null) continue;
                 var arrived = Stopwatch.GetTimestamp();
                 var s = JsonSerializer.Deserialize<StandingsUpdated>(r.Message.Value, OutgoingMessage.Json);
-                if (s?.AsOf is null) continue;
+                if (s?.AsOf is null || !covered.TryGetValue(s.ContestId, out var ofContest)) continue;
                 foreach (var (g, seq) in s.AsOf)
                 {
-                    if (!covered.TryGetValue(g, out var from)) continue;
+                    if (!ofContest.TryGetValue(g, out var from)) continue;
                     for (var q = from + 1; q <= seq; q++)
+                    {
+                        var left = pending.GetValueOrDefault((g, q), contests) - 1;
+                        if (left > 0)
+                        {
+                            pending[(g, q)] = left;
+                            continue;
+                        }
+                        pending.Remove((g, q));
                         if (published.TryRemove((g, q), out var at)) latenciesUs.Add((at, (arrived - at) * 1_000_000 / Stopwatch.Frequency));
-                    if (seq > from) covered[g] = seq;
+                    }
+                    if (seq > from) ofContest[g] = seq;
                 }
                 Interlocked.Exchange(ref lastCoveredTicks, arrived);
             }
@@ -225,7 +245,7 @@ public static class ScoringBenchCommand
         throw new TimeoutException($"the referee did not take in {count:N0} entries within 5 min");
     }
 
-    private static async Task WaitForStateAsync(string pg, string state, TimeSpan timeout, CancellationToken ct)
+    private static async Task WaitForStateAsync(string pg, string state, int contests, TimeSpan timeout, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
@@ -233,9 +253,9 @@ public static class ScoringBenchCommand
         while (watch.Elapsed < timeout)
         {
             var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.contests') IS NOT NULL");
-            if (exists && await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM scoring.contests WHERE contest_id = 'bench'") == state) return;
+            if (exists && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scoring.contests WHERE state = @state", new { state }) == contests) return;
             await Task.Delay(250, ct);
         }
-        throw new TimeoutException($"contest did not reach {state} within {timeout.TotalMinutes} min");
+        throw new TimeoutException($"not every contest reached {state} within {timeout.TotalMinutes} min");
     }
 }

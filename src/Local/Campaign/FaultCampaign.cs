@@ -24,6 +24,8 @@ public sealed record CampaignOptions
     public int Contests { get; init; } = 100;
     public int EntriesPerContest { get; init; } = 4;
     public int Players { get; init; } = 150;
+    /// <summary>Processes of each worker behind the same consumer groups: partitions split between them, and a kill rebalances them.</summary>
+    public int Instances { get; init; } = 1;
     public int Seed { get; init; } = Environment.TickCount & 0x7fff_ffff;
     /// <summary>Mean time between worker kills.</summary>
     public TimeSpan KillEvery { get; init; } = TimeSpan.FromSeconds(3);
@@ -52,6 +54,8 @@ public sealed record CampaignResult(
     public int ForgedSent { get; init; }
     public int ForgedRefused { get; init; }
     public int ForgedPaid { get; init; }
+    /// <summary>Processes of each worker the run kept up.</summary>
+    public int Instances { get; init; } = 1;
 
     public bool Passed => Problems.Count == 0;
 
@@ -59,7 +63,7 @@ public sealed record CampaignResult(
     public CampaignEvidence? Evidence { get; init; }
 
     public string Figures => string.Create(CultureInfo.InvariantCulture,
-        $"contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
+        $"instances {Instances} · contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
         $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
@@ -143,9 +147,9 @@ public sealed class FaultCampaign(CampaignOptions o)
             [PayoutOptions.Settings.LeaseMs] = "3000",
             [PayoutOptions.Settings.AccountRecheckMs] = "1000",
         };
-        await using var fleet = new WorkerFleet(env, Path.Combine(o.RunDirectory, "workers"), new Random(o.Seed + 1));
+        await using var fleet = new WorkerFleet(env, Path.Combine(o.RunDirectory, "workers"), new Random(o.Seed + 1), o.Instances);
         fleet.StartAll();
-        o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries; broker {broker.BootstrapServers}, Stripe {stripe.BaseUrl}; logs in {o.RunDirectory}");
+        o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries, {o.Instances} instance(s) of each worker; broker {broker.BootstrapServers}, Stripe {stripe.BaseUrl}; logs in {o.RunDirectory}");
 
         var players = Enumerable.Range(1, o.Players).Select(i => $"p{i:000}").ToList();
         foreach (var p in players) await world.SignUpForPayoutsAsync(p);
@@ -537,7 +541,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates, refunds.Missing,
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
         {
-            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
+            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid, Instances = o.Instances,
         };
     }
 

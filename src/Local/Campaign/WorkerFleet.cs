@@ -6,11 +6,12 @@ using ContestPipeline.Plumbing.Hosting;
 namespace ContestPipeline.Local.Campaign;
 
 /// <summary>
-/// The four workers as OS processes, kept running: one that dies (killed, or at a crash
-/// point) is started again after a short pause, sometimes armed with a test-only crash point
-/// so that it dies again at a moment random kills rarely hit.
+/// The four workers as OS processes, <paramref name="instances"/> of each behind the same
+/// consumer groups (as production scales them), kept running: one that dies (killed, or at a
+/// crash point) is started again after a short pause, sometimes armed with a test-only crash
+/// point so that it dies again at a moment random kills rarely hit.
 /// </summary>
-public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment, string logDirectory, Random random) : IAsyncDisposable
+public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment, string logDirectory, Random random, int instances = 1) : IAsyncDisposable
 {
     /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
     private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce];
@@ -19,11 +20,12 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     {
         ["ingestion"] = Messaging,
         ["scoring"] = Messaging,
-        ["settlement"] = Messaging,
+        ["settlement"] = [.. Messaging, CrashPoints.SettlementMidChunk],
         ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
     };
 
-    private readonly Dictionary<string, ChildProcess> _running = new();
+    /// <summary>Running processes by (worker, instance number).</summary>
+    private readonly Dictionary<(string Name, int Instance), ChildProcess> _running = new();
     private readonly Lock _gate = new();
     private int _generation;
 
@@ -40,45 +42,52 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     private readonly List<string> _stoppedOnBug = [];
 
     /// <summary>Starts in a row that Postgres refused, by worker; past the bound the run stops.</summary>
-    private readonly Dictionary<string, int> _refusedStarts = [];
+    private readonly Dictionary<(string Name, int Instance), int> _refusedStarts = [];
 
     private const int RefusedStartsMax = 30;
     private static readonly TimeSpan RefusedStartBackoff = TimeSpan.FromSeconds(1);
 
     public void StartAll()
     {
-        foreach (var name in Workers.Names) Start(name, crashAt: null);
+        foreach (var name in Workers.Names)
+            for (var i = 1; i <= instances; i++) Start((name, i), crashAt: null);
     }
 
-    private void Start(string name, string? crashAt)
+    public int Instances => instances;
+
+    private static string Label((string Name, int Instance) worker) => worker.Instance == 1 ? worker.Name : $"{worker.Name}#{worker.Instance}";
+
+    private void Start((string Name, int Instance) worker, string? crashAt)
     {
+        var name = worker.Name;
         var env = new Dictionary<string, string?>(environment) { [CrashPoints.Variable] = crashAt };
         // Each worker as its own role, as in production; the database's owner migrates.
         if (environment.GetValueOrDefault(PipelineSettings.PostgresVariable) is { } owner)
             foreach (var (k, v) in LocalRoles.WorkerEnvironment(owner, name)) env[k] = v;
-        var log = Path.Combine(logDirectory, $"{name}-{Interlocked.Increment(ref _generation):000}.log");
-        lock (_gate) _running[name] = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, log);
+        var log = Path.Combine(logDirectory, $"{Label(worker).Replace('#', '-')}-{Interlocked.Increment(ref _generation):000}.log");
+        lock (_gate) _running[worker] = ChildProcess.StartDotnet(Label(worker), RepoPaths.WorkerDll(name), [], env, log);
     }
 
-    /// <summary>SIGKILLs a random worker.</summary>
+    /// <summary>SIGKILLs a random worker instance.</summary>
     public async Task<string> KillRandomAsync()
     {
-        var name = Workers.Names[random.Next(Workers.Names.Count)];
+        var worker = (Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
         ChildProcess? process;
-        lock (_gate) _running.TryGetValue(name, out process);
-        if (process is null || process.HasExited) return name + " (already down)";
+        lock (_gate) _running.TryGetValue(worker, out process);
+        if (process is null || process.HasExited) return Label(worker) + " (already down)";
         await process.KillAsync();
         Kills++;
-        return name;
+        return Label(worker);
     }
 
     /// <summary>Starts every worker that is down; a third of restarts arm a crash point.</summary>
     public async Task ReviveAsync()
     {
-        List<(string Name, ChildProcess Process)> dead;
+        List<((string Name, int Instance) Worker, ChildProcess Process)> dead;
         lock (_gate) dead = [.. _running.Where(r => r.Value.HasExited).Select(r => (r.Key, r.Value))];
-        foreach (var (name, process) in dead)
+        foreach (var (worker, process) in dead)
         {
+            var name = worker.Name;
             // A worker that cannot start because of its settings would only fail again: the run
             // stops with its one line. Postgres refusing it is a moment's state (the campaign
             // restarts Postgres; on a shared machine its connection slots can run out for a
@@ -87,17 +96,17 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
             if (process.ExitCode == PipelineWorker.ExitStartupFailed)
             {
                 var line = LastLine(process.LogPath);
-                var refusedBefore = _refusedStarts.GetValueOrDefault(name);
+                var refusedBefore = _refusedStarts.GetValueOrDefault(worker);
                 if (!line.Contains("Postgres unreachable", StringComparison.Ordinal) || refusedBefore >= RefusedStartsMax)
-                    throw new InvalidOperationException($"{name} could not start: {line}");
-                _refusedStarts[name] = refusedBefore + 1;
+                    throw new InvalidOperationException($"{Label(worker)} could not start: {line}");
+                _refusedStarts[worker] = refusedBefore + 1;
                 await process.DisposeAsync();
                 await Task.Delay(RefusedStartBackoff);
-                Start(name, crashAt: null);
+                Start(worker, crashAt: null);
                 continue;
             }
-            _refusedStarts.Remove(name);
-            if (process.ExitCode == PipelineWorker.ExitStopped) _stoppedOnBug.Add($"{name}: {LastLine(process.LogPath)} ({process.LogPath})");
+            _refusedStarts.Remove(worker);
+            if (process.ExitCode == PipelineWorker.ExitStopped) _stoppedOnBug.Add($"{Label(worker)}: {LastLine(process.LogPath)} ({process.LogPath})");
             await process.DisposeAsync();
             string? crashAt = null;
             if (random.Next(3) == 0)
@@ -106,7 +115,7 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
                 crashAt = $"{points[random.Next(points.Length)]}:{1 + random.Next(5)}";
                 ArmedCrashPoints++;
             }
-            Start(name, crashAt);
+            Start(worker, crashAt);
             Restarts++;
         }
     }
@@ -114,13 +123,13 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     /// <summary>Restarts every worker without crash points, for the quiet end of a run.</summary>
     public async Task CalmAsync()
     {
-        List<(string Name, ChildProcess Process)> all;
+        List<((string Name, int Instance) Worker, ChildProcess Process)> all;
         lock (_gate) all = [.. _running.Select(r => (r.Key, r.Value))];
-        foreach (var (name, process) in all)
+        foreach (var (worker, process) in all)
         {
             await process.KillAsync();
             await process.DisposeAsync();
-            Start(name, crashAt: null);
+            Start(worker, crashAt: null);
         }
     }
 

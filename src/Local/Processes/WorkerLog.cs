@@ -10,7 +10,7 @@ namespace ContestPipeline.Local.Processes;
 /// </summary>
 public static partial class WorkerLog
 {
-    /// <summary>The consumers that hold partitions now (their last assignment line is later than their last revocation).</summary>
+    /// <summary>The consumers that have joined their group now (their last assignment line, perhaps of no partition, is later than their last revocation).</summary>
     public static IReadOnlySet<string> Assigned(string logPath)
     {
         var assigned = new HashSet<string>(StringComparer.Ordinal);
@@ -41,6 +41,8 @@ public static partial class WorkerLog
         return lines;
     }
 
-    [GeneratedRegex(@"Consumer (?<consumer>\S+) (?<what>assigned|revoked) \S+ \[\[")]
+    // A consumer with no partition (a second instance, of a topic with one partition) is
+    // assigned nothing, and has joined its group all the same.
+    [GeneratedRegex(@"Consumer (?<consumer>\S+) (?<what>assigned|revoked)( \S+ \[\[|\s*$)")]
     private static partial Regex AssignmentLine();
 }

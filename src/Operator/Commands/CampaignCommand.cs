@@ -9,13 +9,13 @@ namespace ContestPipeline.Operator.Commands;
 /// <summary>cpctl campaign: the fault campaign; prints one line of figures and exits non-zero when an invariant fails.</summary>
 public static class CampaignCommand
 {
-    public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes, bool restartPostgres, CancellationToken ct)
+    public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes, bool restartPostgres, int instances, CancellationToken ct)
     {
         var adminPg = await ToolStartup.PostgresAsync("campaign");
         if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         var options = new CampaignOptions
         {
-            Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries), RestartPostgres = restartPostgres,
+            Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries), RestartPostgres = restartPostgres, Instances = instances,
             Timeout = TimeSpan.FromMinutes(minutes), AdminConnectionString = adminPg,
             RunDirectory = Path.Combine(RepoPaths.RunDirectory, "campaign-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
         };
@@ -29,7 +29,7 @@ public static class CampaignCommand
             return 0;
         }
         foreach (var p in result.Problems) Console.WriteLine("FAILED: " + p);
-        Console.WriteLine($"replay this run with: cpctl campaign --seed {result.Seed} --contests {contests} --entries {entries} --players {players}");
+        Console.WriteLine($"replay this run with: cpctl campaign --seed {result.Seed} --contests {contests} --entries {entries} --players {players} --instances {instances}");
         return 1;
     }
 }

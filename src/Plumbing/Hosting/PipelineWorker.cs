@@ -12,7 +12,11 @@ using Npgsql;
 namespace ContestPipeline.Plumbing.Hosting;
 
 /// <summary>One consume loop of a worker: its name (its Kafka group and inbox key), topics and handlers.</summary>
-public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers);
+public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers)
+{
+    /// <summary>What keeps in-memory state per partition of this loop, told of every rebalance (<see cref="IPartitionOwner"/>).</summary>
+    public Func<IServiceProvider, IPartitionOwner>? PartitionOwner { get; init; }
+}
 
 /// <summary>
 /// What makes a worker: its name (also its schema), its migrations, its consume loops, the
@@ -187,6 +191,7 @@ public static class PipelineWorker
                     new InboxConsumerOptions
                     {
                         Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier, Security = settings.KafkaSecurity,
+                        PartitionOwner = c.PartitionOwner?.Invoke(services),
                     },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
                 // Ready once the database and a broker answer and every consume loop has joined its group.

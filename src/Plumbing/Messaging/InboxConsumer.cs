@@ -33,6 +33,22 @@ public sealed class InboxConsumerOptions
 
     /// <summary>How to reach a secured cluster; null: the process's environment's settings.</summary>
     public KafkaSecurity? Security { get; init; }
+
+    /// <summary>Told which partitions this member of the group gained and lost, before any message of a gained one is handled.</summary>
+    public IPartitionOwner? PartitionOwner { get; init; }
+}
+
+/// <summary>
+/// State a worker keeps in memory per partition it consumes (Scoring's live boards, by the
+/// partition of <c>contest.lifecycle</c> their contest hashes to): with several instances behind
+/// one consumer group, each keeps what its partitions own. Called on the consume loop's thread,
+/// so no message of a gained partition is handled before <see cref="Assigned"/> returns, and
+/// none of a lost one after <see cref="Revoked"/> is called. An exception stops the worker (a bug).
+/// </summary>
+public interface IPartitionOwner
+{
+    void Assigned(IReadOnlyList<(string Topic, int Partition)> partitions);
+    void Revoked(IReadOnlyList<(string Topic, int Partition)> partitions);
 }
 
 /// <summary>What a consume loop has done since it started; read by operators' logs, tests and the benchmark.</summary>
@@ -117,6 +133,7 @@ public sealed class InboxConsumer
             })
             .SetPartitionsAssignedHandler((_, parts) =>
             {
+                _options.PartitionOwner?.Assigned([.. parts.Select(p => (p.Topic, p.Partition.Value))]);
                 Volatile.Write(ref _joined, true);
                 _logger.LogInformation("Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
@@ -127,6 +144,7 @@ public sealed class InboxConsumer
                 var revoked = parts.Select(p => p.TopicPartition).ToHashSet();
                 _batch.RemoveAll(r => revoked.Contains(r.TopicPartition));
                 lock (_lag) foreach (var p in revoked) _lag.Remove((p.Topic, p.Partition.Value));
+                _options.PartitionOwner?.Revoked([.. revoked.Select(p => (p.Topic, p.Partition.Value))]);
                 _logger.LogInformation("Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
             .Build();

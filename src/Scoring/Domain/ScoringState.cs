@@ -4,22 +4,38 @@ using ContestPipeline.Contracts.Lifecycle;
 namespace ContestPipeline.Scoring.Domain;
 
 /// <summary>
-/// The live boards of every contest not yet COMPLETE, mirroring what the database holds:
-/// changed only after a transaction commits (HandlerContext.OnCommitted) and rebuilt from
-/// the database when the worker starts (ScoringStore.LoadLiveBoardsAsync). Standings are computed from memory because a
+/// The live boards of the contests this instance owns, mirroring what the database holds:
+/// changed only after a transaction commits (HandlerContext.OnCommitted) and loaded from the
+/// database for the partitions of <c>contest.lifecycle</c> this instance is given
+/// (<see cref="Extensions.ScoringPartitions"/>). Standings are computed from memory because a
 /// contest of 100,000 entries cannot be re-scored row by row on every stat.
 /// </summary>
+/// <remarks>
+/// With several instances, a contest's board lives on the instance that consumes its
+/// timeline's partition (its definition and entries arrive there, in order); game facts are
+/// keyed by game, so an instance applies the stats it consumes itself at once and reads the
+/// others' from the database (<see cref="Jobs.SyncBoardsJob"/>). It keeps each stat's latest
+/// value with its feed sequence, so a stat read late never overwrites a newer one, and a board
+/// loaded later starts from every value held. Lifecycle states come from the database too:
+/// the referee of any instance may move any contest.
+/// </remarks>
 public sealed class ScoringState
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ContestRuntime> _contests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ContestRuntime>> _byGame = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _gameSequence = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Game, string Athlete, string Stat), (long Value, long Sequence)> _latest = [];
+    /// <summary>Per covered game, the highest sequence <see cref="Jobs.SyncBoardsJob"/> has read back, and since which coverage of the game.</summary>
+    private readonly Dictionary<string, (long Through, long Generation)> _synced = new(StringComparer.Ordinal);
+    private long _generation;
 
-    public sealed class ContestRuntime(ContestDefined definition)
+    public sealed class ContestRuntime(ContestDefined definition, int? partition)
     {
         public ContestDefined Definition { get; } = definition;
         public ContestBoard Board { get; } = new(definition);
+        /// <summary>The partition of <c>contest.lifecycle</c> the contest's timeline is on; null for a contest recorded before it was kept.</summary>
+        public int? Partition { get; } = partition;
         public long PublishedVersion { get; set; } = -1;
         public ContestState State { get; set; } = ContestState.Scheduled;
     }
@@ -30,18 +46,25 @@ public sealed class ScoringState
         lock (_gate) return action(_contests);
     }
 
-    public void AddContest(ContestDefined definition, ContestState state)
+    /// <summary>A contest's board (once), with every stat value held for its games applied.</summary>
+    public void AddContest(ContestDefined definition, ContestState state, int? partition = null)
     {
         lock (_gate)
         {
             if (_contests.ContainsKey(definition.ContestId)) return;
-            var runtime = new ContestRuntime(definition) { State = state };
+            var runtime = new ContestRuntime(definition, partition) { State = state };
             _contests.Add(definition.ContestId, runtime);
             foreach (var game in definition.GameIds)
             {
                 if (!_byGame.TryGetValue(game, out var list)) _byGame[game] = list = [];
+                // A game newly covered is read back from its first stat: values this instance
+                // did not keep while no board covered it are in the database only.
+                if (list.Count == 0) _synced[game] = (0, ++_generation);
                 list.Add(runtime);
             }
+            var games = definition.GameIds.ToHashSet(StringComparer.Ordinal);
+            foreach (var ((game, athlete, stat), (value, _)) in _latest)
+                if (games.Contains(game)) runtime.Board.ApplyStat(game, athlete, stat, value);
         }
     }
 
@@ -53,12 +76,20 @@ public sealed class ScoringState
         }
     }
 
+    /// <summary>
+    /// Applies stats to the boards of their games, each only if its sequence is newer than the
+    /// value held for that athlete and stat: the same stat read twice (consumed here, then read
+    /// back from the database) or late is a no-op.
+    /// </summary>
     public void ApplyStats(IReadOnlyList<StatFact> stats)
     {
         lock (_gate)
         {
             foreach (var s in stats)
             {
+                var key = (s.GameId, s.AthleteId, s.Stat);
+                if (_latest.TryGetValue(key, out var held) && held.Sequence >= s.Sequence) continue;
+                _latest[key] = (s.Value, s.Sequence);
                 if (s.Sequence > _gameSequence.GetValueOrDefault(s.GameId)) _gameSequence[s.GameId] = s.Sequence;
                 if (!_byGame.TryGetValue(s.GameId, out var contests)) continue;
                 foreach (var c in contests)
@@ -75,6 +106,42 @@ public sealed class ScoringState
     public IReadOnlyDictionary<string, long> AsOf(ContestDefined definition) =>
         definition.GameIds.Where(_gameSequence.ContainsKey).ToDictionary(g => g, g => _gameSequence[g], StringComparer.Ordinal);
 
+    /// <summary>
+    /// The games of the boards held, each with the highest sequence read back so far: a game's
+    /// stats are committed in sequence order (one consumer at a time holds its partition), so
+    /// every stat not read back yet has a higher one.
+    /// </summary>
+    public SyncCursor GamesToSync()
+    {
+        lock (_gate)
+        {
+            var games = _synced.Keys.Order(StringComparer.Ordinal).ToArray();
+            return new SyncCursor(games, [.. games.Select(g => _synced[g].Through)], [.. games.Select(g => _synced[g].Generation)]);
+        }
+    }
+
+    /// <summary>Applies what was read back after <paramref name="cursor"/>, and moves each game's cursor to the highest sequence read.</summary>
+    public void ApplySynced(SyncCursor cursor, IReadOnlyList<StatFact> stats)
+    {
+        ApplyStats(stats);
+        lock (_gate)
+        {
+            for (var i = 0; i < cursor.Games.Length; i++)
+            {
+                var game = cursor.Games[i];
+                // A game dropped and covered again meanwhile starts over from its first stat.
+                if (!_synced.TryGetValue(game, out var now) || now.Generation != cursor.Generations[i]) continue;
+                var through = stats.Where(s => s.GameId == game).Select(s => s.Sequence).DefaultIfEmpty(now.Through).Max();
+                if (through > now.Through) _synced[game] = (through, now.Generation);
+            }
+        }
+    }
+
+    public string[] ContestIds()
+    {
+        lock (_gate) return [.. _contests.Keys];
+    }
+
     public void SetState(string contestId, ContestState state)
     {
         lock (_gate)
@@ -83,11 +150,37 @@ public sealed class ScoringState
             c.State = state;
             if (state is not (ContestState.Complete or ContestState.Cancelled)) return;
             // Done: nothing will read this board again, so it stops costing memory.
-            _contests.Remove(contestId);
-            foreach (var game in c.Definition.GameIds) _byGame.GetValueOrDefault(game)?.Remove(c);
+            Remove(c);
+        }
+    }
+
+    /// <summary>Drops the boards of contests on partitions this instance no longer consumes: their new owner loads them.</summary>
+    public void DropPartitions(IReadOnlyCollection<int> partitions)
+    {
+        lock (_gate)
+        {
+            foreach (var c in _contests.Values.Where(c => c.Partition is { } p && partitions.Contains(p)).ToList()) Remove(c);
+        }
+    }
+
+    private void Remove(ContestRuntime c)
+    {
+        _contests.Remove(c.Definition.ContestId);
+        foreach (var game in c.Definition.GameIds)
+        {
+            var boards = _byGame.GetValueOrDefault(game);
+            boards?.Remove(c);
+            if (boards is { Count: > 0 }) continue;
+            // No board covers the game any more: its values are read again from the database if one ever does.
+            _byGame.Remove(game);
+            _synced.Remove(game);
+            foreach (var key in _latest.Keys.Where(k => k.Game == game).ToList()) _latest.Remove(key);
         }
     }
 }
+
+/// <summary>Where <see cref="Jobs.SyncBoardsJob"/> reads each covered game's stats back from.</summary>
+public sealed record SyncCursor(string[] Games, long[] After, long[] Generations);
 
 /// <summary>A stat's latest cumulative value for an athlete in a game, and the feed sequence that set it.</summary>
 public readonly record struct StatFact(string GameId, string AthleteId, string Stat, long Value, long Sequence);

@@ -16,7 +16,10 @@ namespace ContestPipeline.Scoring.Extensions;
 /// <summary>
 /// The referee's wiring: contest timelines and game facts in, lifecycle and standings out.
 /// Handlers record facts (and keep the in-memory boards); the referee job makes every
-/// transition; live standings and correction reports are published by their own jobs.
+/// transition; live standings and correction reports are published by their own jobs. With
+/// several instances, each keeps the boards of the contests on its partitions of
+/// <c>contest.lifecycle</c> (<see cref="ScoringPartitions"/>) and reads the other instances'
+/// game facts and transitions back from the database (<see cref="SyncBoardsJob"/>).
 /// </summary>
 public static class ScoringWorker
 {
@@ -38,7 +41,11 @@ public static class ScoringWorker
                     IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
                     IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
                 ];
-            }),
+            })
+            {
+                // Boards are kept by the owner of their contest's partition (see ScoringState).
+                PartitionOwner = sp => sp.GetRequiredService<ScoringPartitions>(),
+            },
             new ConsumerDefinition(Name + ".games", [Topics.Games], sp =>
             {
                 var memory = sp.GetRequiredService<ScoringState>();
@@ -46,12 +53,14 @@ public static class ScoringWorker
             }),
         ])
     {
-        Services = (services, _) => services.AddSingleton<ScoringState>(),
-        Warmup = (sp, ct) => ScoringStore.LoadLiveBoardsAsync(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ScoringState>(), ct),
+        Services = (services, _) => services.AddSingleton<ScoringState>().AddSingleton<ScoringPartitions>(),
+        // Contests recorded before their partition was kept; the rest load as partitions are assigned.
+        Warmup = (sp, ct) => ScoringStore.LoadLiveBoardsAsync(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ScoringState>(), null, ct),
         Jobs = sp =>
         [
             new RefereeJob(sp.GetRequiredService<ScoringState>()),
             new PublishStandingsJob(sp.GetRequiredService<ScoringState>()),
+            new SyncBoardsJob(sp.GetRequiredService<ScoringState>()),
             new ReportCorrectionsJob(),
         ],
     };

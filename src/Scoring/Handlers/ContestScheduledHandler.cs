@@ -5,13 +5,17 @@ using ContestPipeline.Scoring.Store;
 
 namespace ContestPipeline.Scoring.Handlers;
 
-/// <summary>A contest Ingestion accepted: the referee starts keeping it (SCHEDULED), and its board.</summary>
+/// <summary>
+/// A contest Ingestion accepted: the referee starts keeping it (SCHEDULED), and this instance
+/// its board, as the owner of the partition of <c>contest.lifecycle</c> it arrived on.
+/// </summary>
 public sealed class ContestScheduledHandler(ScoringState memory) : MessageHandler<ContestScheduled>
 {
     public override async Task HandleAsync(ContestScheduled message, HandlerContext context, CancellationToken ct)
     {
         var definition = message.Definition;
-        if (await ScoringStore.InsertContestAsync(context, definition))
-            context.OnCommitted(() => memory.AddContest(definition, ContestState.Scheduled));
+        var partition = context.Incoming?.Partition;
+        if (await ScoringStore.InsertContestAsync(context, definition, partition))
+            context.OnCommitted(() => memory.AddContest(definition, ContestState.Scheduled, partition));
     }
 }

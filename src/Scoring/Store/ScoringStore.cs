@@ -34,15 +34,16 @@ public static class ScoringStore
 
     // ---- contests and entries ------------------------------------------------------------------
 
-    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition) =>
+    /// <summary>A contest the referee has not seen, SCHEDULED, with the partition of <c>contest.lifecycle</c> its timeline is on (its board's owner's).</summary>
+    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition, int? lifecyclePartition) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at)
-            VALUES (@id, @definition::jsonb, @scheduled, @now) ON CONFLICT (contest_id) DO NOTHING;
+            INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
+            VALUES (@id, @definition::jsonb, @scheduled, @now, @lifecyclePartition) ON CONFLICT (contest_id) DO NOTHING;
             INSERT INTO scoring.contest_games (contest_id, game_id) SELECT @id, unnest(@games) ON CONFLICT DO NOTHING;
             """, new
         {
             id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), scheduled = Name(ContestState.Scheduled),
-            now = context.Clock.GetUtcNow(), games = definition.GameIds.ToArray(),
+            now = context.Clock.GetUtcNow(), games = definition.GameIds.ToArray(), lifecyclePartition,
         }, context.Transaction) > 0;
 
     /// <summary>The contest's state and the entry count Ingestion announced at close (null before), locked.</summary>
@@ -272,30 +273,54 @@ public static class ScoringStore
 
     // ---- warm-up ----------------------------------------------------------------------------------
 
-    /// <summary>Rebuilds every live board in memory from the database (worker start-up).</summary>
-    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState memory, CancellationToken ct)
+    /// <summary>
+    /// Rebuilds in memory the live boards of the contests on <paramref name="partitions"/> of
+    /// <c>contest.lifecycle</c> (when this instance is given them), or, with null, of the
+    /// contests recorded before their partition was kept (at start-up, by every instance).
+    /// </summary>
+    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState memory, IReadOnlyCollection<int>? partitions, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var contests = await conn.QueryAsync<(string ContestId, string Definition, string State)>(
-            "SELECT contest_id, definition::text, state FROM scoring.contests WHERE state = ANY(@live)", new { live = LiveStates });
-        foreach (var (contestId, json, state) in contests)
-            memory.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state));
-        await using (var cmd = new NpgsqlCommand("""
+        // One snapshot: the contests, their entries and the stats of their games as of one moment.
+        await using var tx = await conn.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        var mine = partitions is null ? "c.lifecycle_partition IS NULL" : "c.lifecycle_partition = ANY(@partitions)";
+        var args = new { live = LiveStates, partitions = partitions?.ToArray() ?? [] };
+        var contests = (await conn.QueryAsync<(string ContestId, string Definition, string State, int? Partition)>(
+            $"SELECT c.contest_id, c.definition::text, c.state, c.lifecycle_partition FROM scoring.contests c WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
+        if (contests.Count == 0) return;
+        foreach (var (contestId, json, state, partition) in contests)
+            memory.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state), partition);
+        await using (var cmd = new NpgsqlCommand($"""
             SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
-            JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live)
-            """, conn))
+            JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live) AND {mine}
+            """, conn, tx))
         {
             cmd.Parameters.AddWithValue("live", LiveStates);
+            cmd.Parameters.AddWithValue("partitions", partitions?.ToArray() ?? []);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 memory.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
         }
-        var stats = (await conn.QueryAsync<(string, string, string, long, long)>("""
+        var stats = (await conn.QueryAsync<(string, string, string, long, long)>($"""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
             WHERE EXISTS (SELECT 1 FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
-                          WHERE cg.game_id = s.game_id AND c.state = ANY(@live))
+                          WHERE cg.game_id = s.game_id AND c.state = ANY(@live) AND {mine})
             ORDER BY s.game_id, s.athlete_id, s.stat
-            """, new { live = LiveStates })).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5)).ToList();
+            """, args, tx)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5)).ToList();
         memory.ApplyStats(stats);
     }
+
+    /// <summary>The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).</summary>
+    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(HandlerContext context, string[] games, long[] after) =>
+        [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
+            SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence
+            FROM unnest(@games, @after) AS g(game_id, after) JOIN scoring.stat_values s ON s.game_id = g.game_id AND s.sequence > g.after
+            ORDER BY s.game_id, s.sequence
+            """, new { games, after }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
+
+    /// <summary>The lifecycle states of <paramref name="contestIds"/> as committed (any instance's referee may have moved them).</summary>
+    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(HandlerContext context, string[] contestIds) =>
+        [.. (await context.Connection.QueryAsync<(string ContestId, string State)>(
+            "SELECT contest_id, state FROM scoring.contests WHERE contest_id = ANY(@contestIds)", new { contestIds }, context.Transaction))
+            .Select(r => (r.ContestId, Parse(r.ContestId, r.State)))];
 }

@@ -4,12 +4,14 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Handlers;
 using ContestPipeline.Settlement.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace ContestPipeline.Settlement.Extensions;
 
@@ -52,7 +54,7 @@ public static class SettlementWorker
             ]),
         ])
     {
-        Jobs = _ => [new SettleContestsJob(), new MarkContestsPaidJob(), new AssessMakeGoodsJob()],
+        Jobs = sp => [new SettleContestsJob(sp.GetRequiredService<CrashPoints>()), new MarkContestsPaidJob(), new AssessMakeGoodsJob()],
         // The ledger: a correction is a new journal entry, never a change to a posting.
         AppendOnlyTables = ["journal", "postings"],
     };

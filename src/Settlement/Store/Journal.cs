@@ -1,6 +1,7 @@
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
 using Dapper;
+using NpgsqlTypes;
 
 namespace ContestPipeline.Settlement.Store;
 
@@ -40,6 +41,56 @@ public static class Journal
             currencies = lines.Select(p => p.Amount.Currency.Code).ToArray(),
         }, context.Transaction);
         return true;
+    }
+
+    /// <summary>
+    /// Appends journal entries no transaction has recorded before, in two binary COPYs (the
+    /// entries, then their postings): for a settle run's prize entries, whose cursor moves in
+    /// the same transaction, so a chunk is never appended twice. An id already recorded is a
+    /// bug here, and the key refuses it. Each entry is checked to balance, as PostAsync does.
+    /// </summary>
+    public static async Task AppendNewAsync(HandlerContext context, IReadOnlyList<JournalEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count == 0) return;
+        var now = context.Clock.GetUtcNow();
+        var lines = new IReadOnlyList<Posting>[entries.Count];
+        await using (var writer = await context.Connection.BeginBinaryImportAsync(
+            "COPY settlement.journal (journal_id, contest_id, kind, description, recorded_at) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var e = entries[i];
+                lines[i] = e.Lines();
+                await writer.StartRowAsync();
+                await writer.WriteAsync(e.JournalId, NpgsqlDbType.Text);
+                if (e.ContestId is null) await writer.WriteNullAsync();
+                else await writer.WriteAsync(e.ContestId, NpgsqlDbType.Text);
+                await writer.WriteAsync(e.Kind, NpgsqlDbType.Text);
+                await writer.WriteAsync(e.Description, NpgsqlDbType.Text);
+                await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
+            }
+            await writer.CompleteAsync();
+        }
+        await using (var writer = await context.Connection.BeginBinaryImportAsync(
+            "COPY settlement.postings (journal_id, line, account, amount_minor, currency) FROM STDIN (FORMAT BINARY)"))
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                for (var l = 0; l < lines[i].Count; l++)
+                {
+                    var p = lines[i][l];
+                    await writer.StartRowAsync();
+                    await writer.WriteAsync(entries[i].JournalId, NpgsqlDbType.Text);
+                    await writer.WriteAsync(l + 1, NpgsqlDbType.Integer);
+                    await writer.WriteAsync(p.Account, NpgsqlDbType.Text);
+                    await writer.WriteAsync(p.Amount.MinorUnits, NpgsqlDbType.Bigint);
+                    await writer.WriteAsync(p.Amount.Currency.Code, NpgsqlDbType.Text);
+                }
+            }
+            await writer.CompleteAsync();
+        }
     }
 
     private static async Task ExpectSameAsync(HandlerContext context, JournalEntry entry, IReadOnlyList<Posting> lines)

@@ -53,7 +53,11 @@ public sealed class ContestRun : IAsyncDisposable
 
     public bool WorkerExited(string name) => _workers[name].HasExited;
 
-    public ChildProcess StartWorker(string name, string? crashAt = null, IReadOnlyDictionary<string, string?>? env = null)
+    /// <summary>
+    /// Starts a worker; <paramref name="instance"/> 2 and up are further processes of it behind
+    /// the same consumer groups, known to the other methods as <c>name#instance</c>.
+    /// </summary>
+    public ChildProcess StartWorker(string name, string? crashAt = null, IReadOnlyDictionary<string, string?>? env = null, int instance = 1)
     {
         var variables = new Dictionary<string, string?>
         {
@@ -67,9 +71,10 @@ public sealed class ContestRun : IAsyncDisposable
         // Each worker as its own database role, as in production; the database's owner migrates.
         foreach (var (k, v) in LocalRoles.WorkerEnvironment(Iso.PostgresConnectionString, name)) variables[k] = v;
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
-        var process = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], variables,
-            Path.Combine(_fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
-        _workers[name] = process;
+        var key = instance == 1 ? name : $"{name}#{instance}";
+        var process = ChildProcess.StartDotnet(key, RepoPaths.WorkerDll(name), [], variables,
+            Path.Combine(_fixture.WorkDirectory, $"{name}-{instance}-{Guid.NewGuid():N}.log"));
+        _workers[key] = process;
         return process;
     }
 
@@ -145,9 +150,12 @@ public sealed class ContestRun : IAsyncDisposable
         return DateTimeOffset.UtcNow + LockMargin + LockMarginPerMessage * Math.Max(0, messagesBeforeLock - 10);
     }
 
+    /// <summary>The worker a process runs: <c>scoring#2</c> is a second process of <c>scoring</c>.</summary>
+    private static string WorkerOf(string process) => process.Split('#')[0];
+
     /// <summary>Waits until every running worker's consumers hold their partitions, as each worker's log says.</summary>
     public Task ReadyAsync() =>
-        Eventually.UntilAsync(() => _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(w.Name, w.LogPath)).ToList(),
+        Eventually.UntilAsync(() => _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath)).ToList(),
             notReady => notReady.Count == 0, $"every worker's consumers to hold their partitions (logs in {_fixture.WorkDirectory})");
 
     /// <summary>
@@ -157,7 +165,7 @@ public sealed class ContestRun : IAsyncDisposable
     /// could still cause has then been caused, so a test can assert that something did NOT happen.
     /// </summary>
     public Task ReadToEndAsync() => ReadToEndAsync([.. _workers.Where(w => !w.Value.HasExited)
-        .SelectMany(w => Workers.All[w.Key].Consumers).Select(c => (c.Consumer, c.Topics))]);
+        .SelectMany(w => Workers.All[WorkerOf(w.Key)].Consumers).DistinctBy(c => c.Consumer).Select(c => (c.Consumer, c.Topics))]);
 
     /// <summary><see cref="ReadToEndAsync()"/> for the named consumer groups and their topics.</summary>
     public async Task ReadToEndAsync(IReadOnlyList<(string Group, IReadOnlyList<string> Topics)> groups)

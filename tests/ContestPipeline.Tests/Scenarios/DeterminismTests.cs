@@ -1,6 +1,9 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Plumbing.Messaging;
+using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Domain;
@@ -61,7 +64,11 @@ public sealed class DeterminismTests(PipelineFixture fixture)
     private sealed record RunResult(
         string StandingsHash, string InputsHash, List<(int, string, string, long)> Standings,
         string FitnessStandingsHash, string FitnessInputsHash, List<(int, string, string, long)> FitnessStandings,
-        int Resent, int Reordered, List<string> FeedAlerts);
+        int Resent, int Reordered, List<string> FeedAlerts)
+    {
+        /// <summary>Every live standings publication of the run, in the order published.</summary>
+        public List<StandingsUpdated> Live { get; init; } = [];
+    }
 
     /// <summary>
     /// Delivers the slate with entries and the games' facts interleaved by <paramref name="seed"/>,
@@ -72,8 +79,9 @@ public sealed class DeterminismTests(PipelineFixture fixture)
     /// </summary>
     /// <param name="batching">Consumer and relay batch sizes for the workers (null: their defaults), so
     /// that facts are applied one per transaction in one run and in odd-sized runs in another.</param>
+    /// <param name="instances">Processes of Ingestion and of Scoring, behind the same consumer groups.</param>
     private static async Task<RunResult> RunAsync(PipelineFixture fixture, Slate slate, int seed, Func<ContestRun, int, Task>? afterFact = null,
-        (int Consumer, int Relay)? batching = null)
+        (int Consumer, int Relay)? batching = null, int instances = 1)
     {
         var random = new Random(seed);
         await using var run = await ContestRun.StartEmptyAsync(fixture);
@@ -84,8 +92,11 @@ public sealed class DeterminismTests(PipelineFixture fixture)
                 [PipelineSettings.OutboxBatchVariable] = b.Relay.ToString(System.Globalization.CultureInfo.InvariantCulture),
             }
             : null;
-        run.StartWorker("ingestion", env: env);
-        run.StartWorker("scoring", env: env);
+        for (var i = 1; i <= instances; i++)
+        {
+            run.StartWorker("ingestion", env: env, instance: i);
+            run.StartWorker("scoring", env: env, instance: i);
+        }
         // Two definitions and every entry are decided before the lock.
         var lockAt = await run.LockTimeAsync(messagesBeforeLock: 2 + slate.Entries.Count + Walkers.Length);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), Athletes1);
@@ -128,8 +139,10 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         var (fitnessStandingsHash, fitnessInputsHash) = await run.HashesAsync("fit");
         var feedAlerts = run.World.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()!)
             .Where(c => c is "feed_gap" or "feed_late" or "feed_conflict" or "stat_rejected" or "dead_letter").ToList();
+        var live = run.World.Read(Topics.Standings).Where(m => m.Type == StandingsUpdated.MessageType)
+            .Select(m => m.Body.Deserialize<StandingsUpdated>(OutgoingMessage.Json)!).ToList();
         return new RunResult(standingsHash, inputsHash, await run.FinalStandingsAsync("det"),
-            fitnessStandingsHash, fitnessInputsHash, await run.FinalStandingsAsync("fit"), resent, reordered, feedAlerts);
+            fitnessStandingsHash, fitnessInputsHash, await run.FinalStandingsAsync("fit"), resent, reordered, feedAlerts) { Live = live };
     }
 
     /// <summary>
@@ -209,5 +222,50 @@ public sealed class DeterminismTests(PipelineFixture fixture)
             }
         });
         AssertMatchesTheEngine(slate, result);
+    }
+
+    /// <summary>
+    /// Two processes of Ingestion and of Scoring behind the same consumer groups, one Scoring
+    /// process killed mid-contest (its partitions, and the boards they own, move to the other):
+    /// the final standings and hashes are the engine's, as with one; and every live standings
+    /// publication shows exactly the engine's leaders from the stats its asOf names, with both
+    /// games of the fantasy contest in it at the end, although their facts were split between
+    /// the two processes.
+    /// </summary>
+    [Fact]
+    public async Task Two_instances_of_every_worker_give_the_standings_and_hashes_of_one_and_live_boards_with_every_game()
+    {
+        var slate = MakeSlate();
+        var result = await RunAsync(fixture, slate, seed: 5, instances: 2, afterFact: async (run, sent) =>
+        {
+            if (sent == 70) await run.KillWorkerAsync("scoring#2");
+        });
+        AssertMatchesTheEngine(slate, result);
+
+        var definitions = new Dictionary<string, ContestDefined>
+        {
+            ["det"] = Fantasy("det", DateTimeOffset.UnixEpoch, ["g1", "g2"]),
+            ["fit"] = Fitness("fit", DateTimeOffset.UnixEpoch, "wk"),
+        };
+        var entries = new Dictionary<string, List<(int, string EntryId, string PlayerId, long)>> { ["det"] = result.Standings, ["fit"] = result.FitnessStandings };
+        var lineups = slate.Entries.ToDictionary(e => e.Player, e => e.Lineup);
+        var live = result.Live.Where(s => s.AsOf is not null && s.EntryCount == entries[s.ContestId].Count).ToList();
+        Assert.NotEmpty(live);
+        foreach (var published in live)
+        {
+            // The engine from the entries and every stat up to the sequences the publication says it includes.
+            var definition = definitions[published.ContestId];
+            var board = new ContestBoard(definition);
+            foreach (var (_, entryId, player, _) in entries[published.ContestId].OrderBy(e => e.PlayerId, StringComparer.Ordinal))
+                board.AddEntry(entryId, player, definition.Kind == ContestKinds.Fitness ? null : lineups[player]);
+            foreach (var (game, seq, _, body) in slate.Feed.Where(f => published.AsOf!.TryGetValue(f.Game, out var upTo) && f.Seq <= upTo).OrderBy(f => f.Seq))
+            {
+                if (body is StatUpdated u) board.ApplyStat(game, u.AthleteId, u.Stat, u.Value);
+                if (body is StatCorrected c) board.ApplyStat(game, c.AthleteId, c.Stat, c.Value);
+            }
+            Assert.Equal(board.Leaders(StandingsUpdated.LeadersMax), published.Leaders);
+        }
+        // Each game's facts went to one process or the other, yet the fantasy contest's board saw both games.
+        Assert.Contains(live, s => s.ContestId == "det" && s.AsOf!.ContainsKey("g1") && s.AsOf.ContainsKey("g2"));
     }
 }

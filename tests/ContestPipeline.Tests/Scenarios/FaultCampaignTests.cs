@@ -18,31 +18,60 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
     [Fact]
     public async Task A_short_campaign_under_kills_and_broker_and_Stripe_faults_keeps_every_invariant()
     {
+        var result = await RunAsync(new CampaignOptions
+        {
+            Contests = 4, EntriesPerContest = 4, Players = 12, Seed = 4242,
+            KillEvery = TimeSpan.FromSeconds(3), BrokerFaultEvery = TimeSpan.FromSeconds(6), StripeFaultEvery = TimeSpan.FromMilliseconds(700),
+            RestartPostgres = false, Timeout = TimeSpan.FromMinutes(4),
+            AdminConnectionString = fixture.AdminConnectionString, Database = "contestpipeline_campaign_" + Environment.ProcessId,
+            RunDirectory = Path.Combine(fixture.WorkDirectory, "campaign"),
+        });
+        AssertEveryInvariant(result);
+    }
+
+    /// <summary>
+    /// Two processes of every worker behind the same consumer groups: partitions split between
+    /// them, a kill of one rebalances its partitions to the other mid-batch, and two of each job
+    /// run at once (they claim contests, payouts and refunds with FOR UPDATE SKIP LOCKED or
+    /// leases, so neither acts twice). Every invariant must hold as with one.
+    /// </summary>
+    [Fact]
+    public async Task Two_instances_of_every_worker_under_kills_and_faults_keep_every_invariant()
+    {
+        var result = await RunAsync(new CampaignOptions
+        {
+            Contests = 3, EntriesPerContest = 4, Players = 10, Seed = 2727, Instances = 2,
+            KillEvery = TimeSpan.FromSeconds(3), BrokerFaultEvery = TimeSpan.FromSeconds(6), StripeFaultEvery = TimeSpan.FromMilliseconds(700),
+            RestartPostgres = false, Timeout = TimeSpan.FromMinutes(5),
+            AdminConnectionString = fixture.AdminConnectionString, Database = "contestpipeline_campaign2_" + Environment.ProcessId,
+            RunDirectory = Path.Combine(fixture.WorkDirectory, "campaign-two-instances"),
+        });
+        Assert.Equal(2, result.Instances);
+        AssertEveryInvariant(result);
+    }
+
+    private async Task<CampaignResult> RunAsync(CampaignOptions options)
+    {
         var lines = new List<string>();
-        var database = "contestpipeline_campaign_" + Environment.ProcessId;
         CampaignResult result;
         try
         {
-            result = await new FaultCampaign(new CampaignOptions
-            {
-                Contests = 4, EntriesPerContest = 4, Players = 12, Seed = 4242,
-                KillEvery = TimeSpan.FromSeconds(3), BrokerFaultEvery = TimeSpan.FromSeconds(6), StripeFaultEvery = TimeSpan.FromMilliseconds(700),
-                RestartPostgres = false, Timeout = TimeSpan.FromMinutes(4),
-                AdminConnectionString = fixture.AdminConnectionString, Database = database,
-                RunDirectory = Path.Combine(fixture.WorkDirectory, "campaign"),
-                Log = line => { lock (lines) lines.Add(line); },
-            }).RunAsync(CancellationToken.None);
+            result = await new FaultCampaign(options with { Log = line => { lock (lines) lines.Add(line); } }).RunAsync(CancellationToken.None);
         }
         finally
         {
             await using var admin = new Npgsql.NpgsqlConnection(fixture.AdminConnectionString);
             await admin.OpenAsync();
-            try { await Dapper.SqlMapper.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)"); }
+            try { await Dapper.SqlMapper.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {options.Database} WITH (FORCE)"); }
             catch (Npgsql.PostgresException) { /* best effort: the next run drops it first */ }
         }
         foreach (var line in lines) output.WriteLine(line);
         output.WriteLine(result.Figures);
+        return result;
+    }
 
+    private static void AssertEveryInvariant(CampaignResult result)
+    {
         Assert.True(result.Passed, result.Figures + " | " + string.Join(" | ", result.Problems));
         Assert.True(result.WorkerKills > 0 && result.StripeFaults > 0 && result.BrokerFaults > 0, "faults were injected: " + result.Figures);
         Assert.True(result.TransfersExpected > 0, "prizes were paid under fire: " + result.Figures);

@@ -14,6 +14,7 @@ using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Jobs;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -117,7 +118,7 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         Produce(producer, Topics.ContestLifecycle, ContestCompleted.MessageType, ContestCompleted.MessageIdFor(ContestId),
             new ContestCompleted(ContestId, Entries, chunks.Count, "standings-hash", "inputs-hash", DateTimeOffset.UtcNow));
         await run.WaitForSettlementStateAsync(ContestId, "SETTLED", TimeSpan.FromSeconds(240));
-        output.WriteLine($"settled {expected.Count:N0} prizes in one transaction {settling.Elapsed.TotalSeconds:F1} s after ContestCompleted");
+        output.WriteLine($"settled {expected.Count:N0} prizes (in chunks of {SettleContestsJob.AwardsPerChunk:N0}) {settling.Elapsed.TotalSeconds:F1} s after ContestCompleted");
         var published = await orders.WaitForAsync(expected.Count, TimeSpan.FromSeconds(120));
         output.WriteLine($"{published.Count:N0} payout orders read from payouts.due {settling.Elapsed.TotalSeconds:F1} s after ContestCompleted; {clock.Elapsed.TotalSeconds:F1} s in all");
 

@@ -1,0 +1,38 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Store;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace ContestPipeline.Scoring.Extensions;
+
+/// <summary>
+/// Which live boards this instance keeps: those of the contests whose timeline is on a
+/// partition of <c>contest.lifecycle</c> its lifecycle consumer holds. A partition gained is
+/// loaded from the database before any of its messages is handled; a partition lost is
+/// dropped (its new owner loads it). One instance holds every partition, and so every board.
+/// </summary>
+public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState memory, ILogger<ScoringPartitions> logger) : IPartitionOwner
+{
+    /// <summary>How long a partition's boards may take to load before the worker gives up (and is restarted).</summary>
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
+
+    public void Assigned(IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        var mine = partitions.Where(p => p.Topic == Topics.ContestLifecycle).Select(p => p.Partition).ToList();
+        if (mine.Count == 0) return;
+        // On the consume loop's thread, on purpose: no message of these partitions is handled before their boards are in.
+        using var timeout = new CancellationTokenSource(LoadTimeout);
+        ScoringStore.LoadLiveBoardsAsync(dataSource, memory, mine, timeout.Token).GetAwaiter().GetResult();
+        logger.LogInformation("Live boards of contest.lifecycle partitions {Partitions} loaded", string.Join(", ", mine));
+    }
+
+    public void Revoked(IReadOnlyList<(string Topic, int Partition)> partitions)
+    {
+        var lost = partitions.Where(p => p.Topic == Topics.ContestLifecycle).Select(p => p.Partition).ToHashSet();
+        if (lost.Count == 0) return;
+        memory.DropPartitions(lost);
+        logger.LogInformation("Live boards of contest.lifecycle partitions {Partitions} dropped", string.Join(", ", lost));
+    }
+}
