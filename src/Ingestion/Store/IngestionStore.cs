@@ -83,12 +83,16 @@ public static class IngestionStore
             new EntriesClosed(contestId, entryIds.Count, ContestHashes.Entries(entryIds), now));
     }
 
-    /// <summary>Open contests whose lock time has come, locked; others closing them are skipped.</summary>
-    public static async Task<IReadOnlyList<string>> ContestsDueToCloseAsync(HandlerContext context, int limit) =>
-        [.. await context.Connection.QueryAsync<string>("""
-            SELECT contest_id FROM ingestion.contests WHERE status = @open AND lock_at <= @now
-            ORDER BY lock_at, contest_id LIMIT @limit FOR UPDATE SKIP LOCKED
-            """, new { open = IntakeStates.Name(IntakeStatus.Open), now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
+    /// <summary>
+    /// Open contests whose lock time plus the allowed skew has passed (a record may reach the
+    /// broker that late and still count); when <paramref name="locked"/>, locked, others closing
+    /// them skipped.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string ContestId, DateTime LockAtUtc)>> ContestsDueToCloseAsync(HandlerContext context, int limit, TimeSpan skew, bool locked) =>
+        [.. await context.Connection.QueryAsync<(string, DateTime)>($"""
+            SELECT contest_id, lock_at FROM ingestion.contests WHERE status = @open AND lock_at <= @cutoff
+            ORDER BY lock_at, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
+            """, new { open = IntakeStates.Name(IntakeStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit }, context.Transaction)];
 
     /// <summary>Open contests covering a game, locked.</summary>
     public static async Task<IReadOnlyList<string>> OpenContestsOfGameAsync(HandlerContext context, string gameId) =>
