@@ -61,12 +61,29 @@ public static class SubmissionStore
             """, new { limit }, context.Transaction)];
 
     /// <summary>An undecided submission with what is known of its payment.</summary>
-    public sealed record Pending(
-        string SubmissionId, string ContestId, string PlayerId, string PaymentIntentId, string[]? Lineup,
-        DateTime SubmittedAtUtc, DateTime BrokerAtUtc, string MessageId, string CorrelationId, bool Fetched,
-        bool? Known, bool? Found, string? Status, long? Amount, long? AmountReceived, string? Currency, string? Metadata,
-        string? ChargeId, long? AmountRefunded, bool? Disputed)
+    public sealed class Pending
     {
+        public string SubmissionId { get; init; } = "";
+        public string ContestId { get; init; } = "";
+        public string PlayerId { get; init; } = "";
+        public string PaymentIntentId { get; init; } = "";
+        public string[]? Lineup { get; init; }
+        public DateTime SubmittedAtUtc { get; init; }
+        public DateTime BrokerAtUtc { get; init; }
+        public string MessageId { get; init; } = "";
+        public string CorrelationId { get; init; } = "";
+        public bool Fetched { get; init; }
+        public bool? Known { get; init; }
+        public bool? Found { get; init; }
+        public string? Status { get; init; }
+        public long? Amount { get; init; }
+        public long? AmountReceived { get; init; }
+        public string? Currency { get; init; }
+        public string? Metadata { get; init; }
+        public string? ChargeId { get; init; }
+        public long? AmountRefunded { get; init; }
+        public bool? Disputed { get; init; }
+
         public DateTimeOffset SubmittedAt => new(DateTime.SpecifyKind(SubmittedAtUtc, DateTimeKind.Utc));
         public DateTimeOffset BrokerAt => new(DateTime.SpecifyKind(BrokerAtUtc, DateTimeKind.Utc));
         public EntrySubmitted Submission => new(SubmissionId, ContestId, PlayerId, PaymentIntentId, Lineup, SubmittedAt);

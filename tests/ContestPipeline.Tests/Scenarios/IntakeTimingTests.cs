@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Webhooks.Extensions;
@@ -81,7 +82,7 @@ public sealed class IntakeTimingTests(PipelineFixture fixture)
         Assert.Equal(new[] { kai, lee }.Order(StringComparer.Ordinal), refunds.Order(StringComparer.Ordinal));
 
         // Entries closed after both on-time entries, with exactly them.
-        var closed = await Eventually.UntilAsync(() => Task.FromResult(world.Read(Topics.ContestLifecycle).FirstOrDefault(m => m.Type == EntriesClosed.MessageType)),
+        var closed = await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).FirstOrDefault(m => m.Type == EntriesClosed.MessageType),
             m => m is not null, "entries closed", TimeSpan.FromSeconds(60));
         Assert.Equal(2, closed!.Body.GetProperty("entryCount").GetInt32());
         // Verified from Stripe's events alone.
@@ -102,7 +103,7 @@ public sealed class IntakeTimingTests(PipelineFixture fixture)
         var ivy = world.Pay("steps", "ivy", Fee);
         world.Submit(Entry("s-ivy", "steps", "ivy", ivy) with { SubmittedAt = DateTimeOffset.UtcNow });
 
-        var rejected = await Eventually.UntilAsync(() => Task.FromResult(world.Read(Topics.ContestLifecycle).FirstOrDefault(m => m.Type == EntryRejected.MessageType)),
+        var rejected = await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).FirstOrDefault(m => m.Type == EntryRejected.MessageType),
             m => m is not null, "the undecided submission rejected at the bound", TimeSpan.FromSeconds(90));
         Assert.Contains("was not decided by lockAt", rejected!.Body.GetProperty("reason").GetString(), StringComparison.Ordinal);
         var lifecycle = world.Read(Topics.ContestLifecycle);
