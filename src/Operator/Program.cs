@@ -78,7 +78,12 @@ var rate = new Option<int>("--rate") { Description = "stat events offered per se
 var seed = new Option<int>("--seed") { Description = "seed of the generated slate", DefaultValueFactory = _ => 1 };
 var benchScoring = new Command("scoring", "stat events/s through ingestion → scoring → standings for a 100,000-entry contest, with latency") { entries, games, athletes, statEvents, rate, seed };
 benchScoring.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), ct));
-root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring });
+var submissions = new Option<int>("--submissions") { Description = "paid submissions for one contest", DefaultValueFactory = _ => 100_000 };
+var window = new Option<int>("--window-seconds") { Description = "the last seconds before lock over which they are offered", DefaultValueFactory = _ => 60 };
+var stripeRps = new Option<int>("--stripe-rps") { Description = "the request limit the Stripe-compatible server enforces", DefaultValueFactory = _ => 100 };
+var benchIntake = new Command("intake", "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee") { submissions, window, stripeRps };
+benchIntake.SetAction((parse, ct) => IntakeBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), ct));
+root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring, benchIntake });
 
 var payoutState = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
 var payoutContest = new Option<string?>("--contest") { Description = "only this contest's payouts" };

@@ -14,6 +14,12 @@ namespace ContestPipeline.Ingestion.Domain;
 /// </summary>
 public sealed record IntakeOptions
 {
+    /// <summary>
+    /// Ingestion's default share of the Stripe account's requests (<see cref="Stripe.StripeBudget"/>):
+    /// it asks Stripe only when an event is late, so Payout keeps most of it (20 + 5 = test mode's 25/s).
+    /// </summary>
+    public const int StripeRequestsPerSecondDefault = 5;
+
     public TimeSpan LockSkew { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan PaymentEventWait { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan UndecidedBound { get; init; } = TimeSpan.FromMinutes(2);

@@ -40,7 +40,7 @@ public static class IngestionWorker
     {
         Services = (services, _) =>
         {
-            services.AddStripeClient();
+            services.AddStripeClient(IntakeOptions.StripeRequestsPerSecondDefault);
             services.AddSettings(IntakeOptions.Read);
             services.AddSingleton(new FeedStore(new FeedSequencer()));
             services.AddSingleton<EntriesReadToEnd>();

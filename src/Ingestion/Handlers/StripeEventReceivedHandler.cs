@@ -17,12 +17,27 @@ namespace ContestPipeline.Ingestion.Handlers;
 /// succeeded. Other types are read past. Submissions waiting for these facts are decided by
 /// <see cref="Jobs.DecideEntriesJob"/>.
 /// </summary>
-public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment) : IMessageHandler
+public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment) : IBatchMessageHandler
 {
     public string MessageType => StripeEventReceived.MessageType;
     public int SchemaVersionMax => StripeEventReceived.SchemaVersion;
 
-    public async Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
+        HandleBatchAsync([message], context, ct);
+
+    /// <summary>
+    /// A run of events in two statements: the intents, then the charges, each PaymentIntent's
+    /// facts merged first (a statement may change a row once). An event that does not read
+    /// throws, and the consume loop applies the run one at a time, dead-lettering just that one.
+    /// </summary>
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct)
+    {
+        var facts = new PaymentFacts();
+        foreach (var message in messages) Read(message, facts);
+        await SubmissionStore.RecordFactsAsync(context, facts);
+    }
+
+    private void Read(IncomingMessage message, PaymentFacts facts)
     {
         StripeEvent e;
         try
@@ -54,17 +69,13 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
             {
                 throw new MessageRejectedException($"event {e.Id} ({type}): data.object is not a readable payment_intent: {StripeJson.Problem(ex)}");
             }
-            var charge = intent.Charge;
-            await SubmissionStore.RecordIntentAsync(context, "event", intent.Id, intent.Status, intent.Amount, intent.AmountReceived, intent.Currency,
-                intent.Metadata, intent.LatestCharge?.Id, charge?.AmountRefunded ?? 0, charge?.Disputed ?? false);
+            facts.Intent(intent);
             return;
         }
         var paymentIntentId = Text(o, "payment_intent")
             ?? throw new MessageRejectedException($"event {e.Id} ({type}): data.object names no payment_intent");
-        if (isRefund)
-            await SubmissionStore.RecordChargeAsync(context, paymentIntentId, Text(o, "id"), Long(o, "amount_refunded") ?? 0, disputed: false);
-        else
-            await SubmissionStore.RecordChargeAsync(context, paymentIntentId, Text(o, "charge"), 0, disputed: true);
+        if (isRefund) facts.Charge(paymentIntentId, Text(o, "id"), Long(o, "amount_refunded") ?? 0, disputed: false);
+        else facts.Charge(paymentIntentId, Text(o, "charge"), 0, disputed: true);
     }
 
     private static string? Text(JsonElement obj, string name) =>

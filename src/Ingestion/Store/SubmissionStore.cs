@@ -251,6 +251,60 @@ public static class SubmissionStore
             metadata = JsonSerializer.Serialize(metadata ?? new Dictionary<string, string>()),
         }, context.Transaction);
 
+    /// <summary>A run of events' facts in two statements (see <see cref="RecordIntentAsync"/> and <see cref="RecordChargeAsync"/> for the merge).</summary>
+    public static async Task RecordFactsAsync(HandlerContext context, PaymentFacts facts)
+    {
+        var now = context.Clock.GetUtcNow();
+        if (facts.Intents.Count > 0)
+        {
+            var intents = facts.Intents.Values.ToList();
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received, currency, metadata, charge_id,
+                    amount_refunded, disputed, source, updated_at)
+                SELECT u.id, true, true, u.status, u.amount, u.received, u.currency, u.metadata::jsonb, u.charge, u.refunded, u.disputed, 'event', @now
+                FROM unnest(@ids, @statuses, @amounts, @receiveds, @currencies, @metadatas, @charges, @refundeds, @disputeds)
+                    AS u(id, status, amount, received, currency, metadata, charge, refunded, disputed)
+                ON CONFLICT (payment_intent_id) DO UPDATE SET
+                    known = true, found = true,
+                    status = CASE WHEN p.known AND p.status = 'succeeded' THEN p.status ELSE excluded.status END,
+                    amount = excluded.amount,
+                    amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received ELSE excluded.amount_received END,
+                    currency = excluded.currency, metadata = excluded.metadata,
+                    charge_id = coalesce(excluded.charge_id, p.charge_id),
+                    amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
+                    disputed = p.disputed OR excluded.disputed,
+                    source = excluded.source, updated_at = excluded.updated_at
+                """, new
+            {
+                now,
+                ids = intents.Select(i => i.Id).ToArray(), statuses = intents.Select(i => i.Status).ToArray(),
+                amounts = intents.Select(i => i.Amount).ToArray(), receiveds = intents.Select(i => i.AmountReceived).ToArray(),
+                currencies = intents.Select(i => i.Currency).ToArray(),
+                metadatas = intents.Select(i => JsonSerializer.Serialize(i.Metadata)).ToArray(),
+                charges = intents.Select(i => i.LatestCharge?.Id).ToArray(),
+                refundeds = intents.Select(i => i.Charge?.AmountRefunded ?? 0).ToArray(),
+                disputeds = intents.Select(i => i.Charge?.Disputed ?? false).ToArray(),
+            }, context.Transaction);
+        }
+        if (facts.Charges.Count > 0)
+        {
+            var charges = facts.Charges.ToList();
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source, updated_at)
+                SELECT u.id, u.charge, u.refunded, u.disputed, 'event', @now FROM unnest(@ids, @charges, @refundeds, @disputeds) AS u(id, charge, refunded, disputed)
+                ON CONFLICT (payment_intent_id) DO UPDATE SET
+                    charge_id = coalesce(p.charge_id, excluded.charge_id),
+                    amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
+                    disputed = p.disputed OR excluded.disputed, updated_at = excluded.updated_at
+                """, new
+            {
+                now,
+                ids = charges.Select(c => c.Key).ToArray(), charges = charges.Select(c => c.Value.ChargeId).ToArray(),
+                refundeds = charges.Select(c => c.Value.AmountRefunded).ToArray(), disputeds = charges.Select(c => c.Value.Disputed).ToArray(),
+            }, context.Transaction);
+        }
+    }
+
     /// <summary>A charge of the PaymentIntent was refunded (its refunded total) or disputed: kept whatever order the events come in.</summary>
     public static Task RecordChargeAsync(HandlerContext context, string paymentIntentId, string? chargeId, long amountRefunded, bool disputed) =>
         context.Connection.ExecuteAsync("""
@@ -296,4 +350,27 @@ public static class SubmissionStore
         context.Connection.ExecuteAsync(
             "UPDATE ingestion.submissions SET fetched_at = @now, fetch_claimed_until = NULL WHERE submission_id = ANY(@ids) AND decided_at IS NULL",
             new { ids = submissionIds.ToArray(), now = context.Clock.GetUtcNow() }, context.Transaction);
+}
+
+/// <summary>
+/// What a run of Stripe events says about PaymentIntents, merged per PaymentIntent as the
+/// payments table merges them: a succeeded intent stays succeeded, refunds and disputes only add.
+/// </summary>
+public sealed class PaymentFacts
+{
+    public Dictionary<string, StripePaymentIntent> Intents { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (string? ChargeId, long AmountRefunded, bool Disputed)> Charges { get; } = new(StringComparer.Ordinal);
+
+    public void Intent(StripePaymentIntent intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        if (Intents.TryGetValue(intent.Id, out var seen) && seen.Status == StripePaymentIntent.StatusSucceeded) return;
+        Intents[intent.Id] = intent;
+    }
+
+    public void Charge(string paymentIntentId, string? chargeId, long amountRefunded, bool disputed)
+    {
+        var (c, r, d) = Charges.GetValueOrDefault(paymentIntentId);
+        Charges[paymentIntentId] = (c ?? chargeId, Math.Max(r, amountRefunded), d || disputed);
+    }
 }
