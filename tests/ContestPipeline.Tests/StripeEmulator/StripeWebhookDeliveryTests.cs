@@ -151,6 +151,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     public async Task A_refund_sends_charge_refunded_with_the_refunded_amount()
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd", metadata: Meta(("entry_id", "e-1")));
+        Assert.Equal("payment_intent.succeeded", (await _receiver.NextAsync()).Event.Type);
 
         await Client.CreateRefundAsync(new RefundCreate(intent, 400), "refund:e-1");
         var deliveries = await _receiver.TakeAsync(2);
@@ -165,6 +166,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     public async Task A_dispute_opened_and_won_over_the_control_endpoint_sends_both_events_and_restores_the_balance()
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd");
+        Assert.Equal("payment_intent.succeeded", (await _receiver.NextAsync()).Event.Type);
         var control = RawHttp();
 
         using var opened = await control.PostAsync("_emulator/disputes", Json(new { payment_intent = intent }));
