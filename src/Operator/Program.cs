@@ -83,7 +83,12 @@ var settleEntries = new Option<int>("--entries") { Description = "entries in the
 var settlePaid = new Option<int>("--paid") { Description = "paid places in its ranked table", DefaultValueFactory = _ => 200_000 };
 var benchSettlement = new Command("settlement", "one COMPLETE contest settled by the Settlement worker: COMPLETE → every order on payouts.due, the calculator alone, peak memory") { settleEntries, settlePaid, seed };
 benchSettlement.SetAction((parse, ct) => SettlementBenchCommand.RunAsync(parse.GetValue(settleEntries), parse.GetValue(settlePaid), parse.GetValue(seed), ct));
-root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring, benchSettlement });
+var submissions = new Option<int>("--submissions") { Description = "paid submissions for one contest", DefaultValueFactory = _ => 100_000 };
+var window = new Option<int>("--window-seconds") { Description = "the last seconds before lock over which they are offered", DefaultValueFactory = _ => 60 };
+var stripeRps = new Option<int>("--stripe-rps") { Description = "the request limit the Stripe-compatible server enforces", DefaultValueFactory = _ => 100 };
+var benchIntake = new Command("intake", "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee") { submissions, window, stripeRps };
+benchIntake.SetAction((parse, ct) => IntakeBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), ct));
+root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring, benchSettlement, benchIntake });
 
 var payoutState = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
 var payoutContest = new Option<string?>("--contest") { Description = "only this contest's payouts" };

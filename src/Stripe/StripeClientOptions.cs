@@ -41,6 +41,13 @@ public sealed class StripeClientOptions
 
     public int RequestBurst { get; init; } = 5;
 
+    /// <summary>
+    /// The account's limit, which every process calling Stripe shares (<see cref="StripeBudget"/>):
+    /// 25/s in test mode, 100/s in live mode. This process's <see cref="RequestsPerSecond"/> is its
+    /// share of it.
+    /// </summary>
+    public int AccountRequestsPerSecond { get; init; } = 25;
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(SecretKey)) throw new ArgumentException("a Stripe secret key is required", nameof(SecretKey));

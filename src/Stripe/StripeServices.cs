@@ -16,22 +16,40 @@ public static class StripeServices
     public const string UrlVariable = "CONTESTPIPELINE_STRIPE_URL";
     public const string KeyVariable = "CONTESTPIPELINE_STRIPE_KEY";
 
-    /// <summary>Requests per second the client allows itself (its token bucket), under Stripe's 100/s live and 25/s test limits.</summary>
+    /// <summary>
+    /// Requests per second this process allows itself (its client's token bucket): its share of the
+    /// account's limit, which every process calling Stripe shares (<see cref="StripeBudget"/>).
+    /// </summary>
     public const string RateVariable = "CONTESTPIPELINE_STRIPE_RPS";
+
+    /// <summary>The most requests this process sends at once after a quiet spell (its bucket's capacity).</summary>
+    public const string BurstVariable = "CONTESTPIPELINE_STRIPE_BURST";
+
+    /// <summary>The account's limit: Stripe allows about 25 requests/s in test mode and 100/s in live mode, for the whole account.</summary>
+    public const string AccountRateVariable = "CONTESTPIPELINE_STRIPE_ACCOUNT_RPS";
 
     public const int RequestsPerSecondMax = 1_000;
 
     /// <summary>The client's options from the settings; a missing or wrong one is a start-up error naming it.</summary>
-    public static StripeClientOptions Read(IConfiguration configuration)
+    public static StripeClientOptions Read(IConfiguration configuration) => Read(configuration, new StripeClientOptions { SecretKey = "-" }.RequestsPerSecond);
+
+    /// <summary>
+    /// The client's options, with <paramref name="defaultRequestsPerSecond"/> as this kind of
+    /// process's share when <see cref="RateVariable"/> is not set.
+    /// </summary>
+    public static StripeClientOptions Read(IConfiguration configuration, int defaultRequestsPerSecond)
     {
         var key = Setting.Required(configuration, KeyVariable, $"the platform's Stripe secret key (and {UrlVariable} for a server other than api.stripe.com)");
         var url = Setting.Url(configuration, UrlVariable);
         var defaults = new StripeClientOptions { SecretKey = key };
+        var rate = Setting.Int(configuration, RateVariable, defaultRequestsPerSecond, 1, RequestsPerSecondMax);
         return new StripeClientOptions
         {
             SecretKey = key,
             BaseAddress = url is null ? StripeClientOptions.ProductionBaseAddress : new Uri(url.ToString().TrimEnd('/') + "/"),
-            RequestsPerSecond = Setting.Int(configuration, RateVariable, defaults.RequestsPerSecond, 1, RequestsPerSecondMax),
+            RequestsPerSecond = rate,
+            RequestBurst = Setting.Int(configuration, BurstVariable, Math.Min(defaults.RequestBurst, rate), 1, RequestsPerSecondMax),
+            AccountRequestsPerSecond = Setting.Int(configuration, AccountRateVariable, defaults.AccountRequestsPerSecond, 1, RequestsPerSecondMax),
         };
     }
 
@@ -48,14 +66,23 @@ public static class StripeServices
             yield return $"{KeyVariable}: a test-mode key in {name}; production moves live money only";
         if (!environment.IsLive() && live)
             yield return $"{KeyVariable}: a live key in {name}; only production may move live money";
+        if (options.RequestsPerSecond > options.AccountRequestsPerSecond)
+            yield return $"{RateVariable}: {options.RequestsPerSecond}/s is above the account's limit of {options.AccountRequestsPerSecond}/s ({AccountRateVariable}), which every process calling Stripe shares";
+        if (options.RequestBurst > options.AccountRequestsPerSecond)
+            yield return $"{BurstVariable}: {options.RequestBurst} is above the account's limit of {options.AccountRequestsPerSecond}/s ({AccountRateVariable})";
         if (environment.IsLive() && options.BaseAddress.Scheme != Uri.UriSchemeHttps)
             yield return $"{UrlVariable}: {options.BaseAddress} is not https; production talks to Stripe over TLS only";
     }
 
     /// <summary>Registers the client; its settings are read and checked when the host starts, before anything runs.</summary>
-    public static IServiceCollection AddStripeClient(this IServiceCollection services)
+    /// <remarks>
+    /// <paramref name="defaultRequestsPerSecond"/> is this kind of process's share of the account
+    /// when none is set: the defaults of the processes that call Stripe (Payout 20, Ingestion 5,
+    /// which asks only when an event is late) add up to Stripe's test-mode 25/s.
+    /// </remarks>
+    public static IServiceCollection AddStripeClient(this IServiceCollection services, int defaultRequestsPerSecond = 20)
     {
-        services.AddSettings(Read, (o, configuration) => Problems(o, DeploymentEnvironments.Read(configuration)));
+        services.AddSettings(c => Read(c, defaultRequestsPerSecond), (o, configuration) => Problems(o, DeploymentEnvironments.Read(configuration)));
         services.AddSingleton<IStripeClient>(sp =>
         {
             var options = sp.GetRequiredService<StripeClientOptions>();

@@ -352,7 +352,12 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
                 ChargeId = succeeded ? NewId("ch_") : null,
             };
             _paymentIntents.Add(intent.Id, intent);
-            if (succeeded) _platform.Add(pending ? _platform.Pending : _platform.Available, currency, amount);
+            if (succeeded)
+            {
+                _platform.Add(pending ? _platform.Pending : _platform.Available, currency, amount);
+                // As Stripe does once a payment completes: the platform's endpoint hears of it, signed.
+                Emit("payment_intent.succeeded", intent.ToJson(), null, null, null);
+            }
             return intent.Id;
         }
     }

@@ -43,6 +43,9 @@ public sealed class StripeEmulatorOptions
     public TimeSpan WebhookRetryDelayMax { get; init; } = TimeSpan.FromMinutes(1);
     public TimeSpan WebhookTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Webhook deliveries in flight at once; Stripe too delivers concurrently but not without bound.</summary>
+    public int WebhookConcurrencyMax { get; init; } = 32;
+
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     internal void Validate()
@@ -51,6 +54,7 @@ public sealed class StripeEmulatorOptions
             throw new ArgumentException("the emulator is test mode only: its API key starts with sk_test_", nameof(ApiKey));
         if (!WebhookSecret.StartsWith("whsec_", StringComparison.Ordinal))
             throw new ArgumentException("webhook secrets start with whsec_", nameof(WebhookSecret));
+        if (WebhookConcurrencyMax < 1) throw new ArgumentOutOfRangeException(nameof(WebhookConcurrencyMax), WebhookConcurrencyMax, "at least 1");
         if (WebhookAttemptsMax < 1) throw new ArgumentOutOfRangeException(nameof(WebhookAttemptsMax), WebhookAttemptsMax, "at least 1");
     }
 }

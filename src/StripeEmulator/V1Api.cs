@@ -58,6 +58,8 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         {
             reply = EmulatorState.ErrorReply(new ApiError(429, StripeErrorTypes.InvalidRequestError,
                 "Request rate limit exceeded. Slow down and retry with exponential backoff.", StripeErrorCodes.RateLimit));
+            // Stripe says a rate-limited request may be sent again (later, with backoff).
+            headers["Stripe-Should-Retry"] = "true";
         }
         else
         {

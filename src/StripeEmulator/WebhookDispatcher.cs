@@ -30,7 +30,10 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
         _endpoint = options.WebhookEndpoint;
         _logger = options.LoggerFactory.CreateLogger<WebhookDispatcher>();
         _http = new HttpClient { Timeout = options.WebhookTimeout };
+        _slots = new SemaphoreSlim(options.WebhookConcurrencyMax);
     }
+
+    private readonly SemaphoreSlim _slots;
 
     public Uri? Endpoint
     {
@@ -104,6 +107,20 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
     private async Task<bool> AttemptAsync(EventRecord e, int attempt)
     {
         if (_endpoint is not { } endpoint) return true;
+        // Signed once a slot is free, so a long queue never sends a stale signature.
+        await _slots.WaitAsync(_stop.Token);
+        try
+        {
+            return await AttemptInSlotAsync(e, attempt, endpoint);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task<bool> AttemptInSlotAsync(EventRecord e, int attempt, Uri endpoint)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(e.Payload) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add(StripeWebhookSignature.HeaderName,
@@ -120,6 +137,7 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
             status = 0;
             error = ex.Message;
         }
+
         lock (_gate) _deliveries.Add(new WebhookDelivery(e.Id, e.Type, attempt, status, error));
         if (status is >= 200 and < 300) return true;
         _logger.LogInformation("Webhook {EventId} attempt {Attempt} failed: {Status} {Error}", e.Id, attempt, status, error);
@@ -159,6 +177,7 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
         lock (_gate) running = [.. _running];
         await Task.WhenAll(running);
         _http.Dispose();
+        _slots.Dispose();
         _stop.Dispose();
     }
 }

@@ -6,14 +6,18 @@ namespace ContestPipeline.Contracts.Entries;
 /// currency equal to the entry fee, metadata <c>contest_id</c> and <c>player_id</c> naming this
 /// contest and player. The same PaymentIntent submitted again is the same entry.
 /// <see cref="Lineup"/> lists athlete ids for a fantasy contest and is null for a fitness
-/// challenge, where the player scores their own stats.
+/// challenge, where the player scores their own stats. <see cref="SubmittedAt"/> is when the
+/// entry API accepted the submission (added later, optional: a message without it is judged by
+/// its Kafka record's timestamp); an entry is on time by it, bounded by when its record reached
+/// the broker, never by when Ingestion got to it.
 /// </summary>
 public sealed record EntrySubmitted(
     string SubmissionId,
     string ContestId,
     string PlayerId,
     string PaymentIntentId,
-    IReadOnlyList<string>? Lineup) : IMessage
+    IReadOnlyList<string>? Lineup,
+    DateTimeOffset? SubmittedAt = null) : IMessage
 {
     public const string MessageType = "EntrySubmitted";
     public const int SchemaVersion = 1;

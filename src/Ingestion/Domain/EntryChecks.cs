@@ -84,10 +84,16 @@ public static class EntryChecks
 
     /// <summary>
     /// Decides a submission. <paramref name="payment"/> is the PaymentIntent named by the
-    /// submission as Stripe returned it, or null when Stripe does not know it.
+    /// submission as Stripe returned it (or as its events told it), or null when Stripe does not
+    /// know it. <paramref name="submittedAt"/> is when the entry API accepted the submission: it
+    /// is on time if before lockAt, and its record reached the broker
+    /// (<paramref name="reachedBrokerAt"/>, when known) no later than lockAt + <paramref name="lockSkew"/>.
+    /// When Ingestion gets to it does not matter.
     /// </summary>
-    public static EntryDecision Check(EntrySubmitted submission, StripePaymentIntent? payment, EntryContext context, DateTimeOffset now)
+    public static EntryDecision Check(EntrySubmitted submission, StripePaymentIntent? payment, EntryContext context, DateTimeOffset submittedAt,
+        DateTimeOffset? reachedBrokerAt = null, TimeSpan lockSkew = default)
     {
+        var now = submittedAt;
         ArgumentNullException.ThrowIfNull(submission);
         ArgumentNullException.ThrowIfNull(context);
         if (payment is not null && payment.Id != submission.PaymentIntentId)
@@ -95,13 +101,28 @@ public static class EntryChecks
         if (context.PlayerAcceptedEntries < 0 || context.ContestAcceptedEntries < 0)
             throw new ArgumentException("entry counts cannot be negative", nameof(context));
 
-        var (outcome, reason) = Decide(submission, payment, context, now);
+        var (outcome, reason) = Decide(submission, payment, context, now, reachedBrokerAt, lockSkew);
         var refund = RefundsVerifiedPayment(outcome) && IsVerifiedPayment(submission, payment)
             ? new RefundOrdered(
                 RefundOrdered.RefundIdFor(submission.PaymentIntentId), submission.ContestId, submission.PlayerId,
                 submission.PaymentIntentId, payment!.AmountReceived, payment.Currency.ToUpperInvariant(), reason)
             : null;
         return new EntryDecision(outcome, reason, refund);
+    }
+
+    /// <summary>
+    /// A submission still undecided when entries must close (lockAt + the undecided bound): it
+    /// is rejected as closed with <paramref name="reason"/>, and refunded if what is known of its
+    /// payment verifies it as this player's money for this contest.
+    /// </summary>
+    public static EntryDecision Undecided(EntrySubmitted submission, StripePaymentIntent? payment, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(submission);
+        var refund = IsVerifiedPayment(submission, payment)
+            ? new RefundOrdered(RefundOrdered.RefundIdFor(submission.PaymentIntentId), submission.ContestId, submission.PlayerId,
+                submission.PaymentIntentId, payment!.AmountReceived, payment.Currency.ToUpperInvariant(), reason)
+            : null;
+        return new EntryDecision(EntryOutcome.ContestClosed, reason, refund);
     }
 
     /// <summary>
@@ -140,7 +161,8 @@ public static class EntryChecks
     private static string? Metadata(StripePaymentIntent payment, string key) =>
         payment.Metadata is not null && payment.Metadata.TryGetValue(key, out var value) ? value : null;
 
-    private static (EntryOutcome, string) Decide(EntrySubmitted s, StripePaymentIntent? payment, EntryContext context, DateTimeOffset now)
+    private static (EntryOutcome, string) Decide(EntrySubmitted s, StripePaymentIntent? payment, EntryContext context, DateTimeOffset now,
+        DateTimeOffset? reachedBrokerAt, TimeSpan lockSkew)
     {
         var pi = s.PaymentIntentId;
         if (context.PriorUse is { } prior)
@@ -160,7 +182,11 @@ public static class EntryChecks
         if (context.Cancelled)
             return (EntryOutcome.ContestCancelled, $"contest {s.ContestId} is cancelled");
         if (now >= contest.LockAt)
-            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} locked at {Show.Time(contest.LockAt)}; the submission was checked at {Show.Time(now)}");
+            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} locked at {Show.Time(contest.LockAt)}; the submission was made at {Show.Time(now)}");
+        // The claimed time is the entry API's word; the broker's timestamp bounds it, so a record
+        // that arrived after lock (plus the allowed skew) is late whatever time it claims.
+        if (reachedBrokerAt is { } brokerAt && brokerAt > contest.LockAt + lockSkew)
+            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} locked at {Show.Time(contest.LockAt)}; the submission's record reached the broker at {Show.Time(brokerAt)}, after lockAt + {Show.N((long)lockSkew.TotalMilliseconds)} ms allowed skew, though it claims {Show.Time(now)}");
         if (context.EntriesClosed)
             return (EntryOutcome.ContestClosed, $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
 

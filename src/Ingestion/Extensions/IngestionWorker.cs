@@ -7,6 +7,7 @@ using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -23,7 +24,9 @@ public static class IngestionWorker
         [
             new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Name + ".contests", [Topics.Contests], _ => [new ContestDefinedHandler(), new ContestCancelRequestedHandler()]),
-            new ConsumerDefinition(Name + ".entries", [Topics.Entries], sp => [new EntrySubmittedHandler(sp.GetRequiredService<IStripeClient>())]),
+            new ConsumerDefinition(EntriesReadToEnd.Group, [Topics.Entries], sp => [new EntrySubmittedHandler(sp.GetRequiredService<IntakeOptions>())]),
+            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], sp =>
+                [new StripeEventReceivedHandler(sp.GetRequiredService<PipelineSettings>().Environment)]),
             new ConsumerDefinition(FeedStore.Consumer, [Topics.ProviderFeed], sp =>
             {
                 var feed = sp.GetRequiredService<FeedStore>();
@@ -37,9 +40,18 @@ public static class IngestionWorker
     {
         Services = (services, _) =>
         {
-            services.AddStripeClient();
+            services.AddStripeClient(IntakeOptions.StripeRequestsPerSecondDefault);
+            services.AddSettings(IntakeOptions.Read);
             services.AddSingleton(new FeedStore(new FeedSequencer()));
+            services.AddSingleton<EntriesReadToEnd>();
+            services.AddSingleton<VerifyPaymentsJob>();
+            services.AddSingleton<DecideEntriesJob>();
         },
-        Jobs = sp => [new CloseEntriesJob(), new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>())],
+        Jobs = sp =>
+        [
+            sp.GetRequiredService<DecideEntriesJob>(), sp.GetRequiredService<VerifyPaymentsJob>(),
+            new CloseEntriesJob(sp.GetRequiredService<IntakeOptions>(), sp.GetRequiredService<EntriesReadToEnd>().AskAsync),
+            new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>()),
+        ],
     };
 }

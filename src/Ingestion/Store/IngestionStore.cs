@@ -11,7 +11,8 @@ using Dapper;
 namespace ContestPipeline.Ingestion.Store;
 
 /// <summary>
-/// Every read and write of the intake's contest, entry and game tables (the feed's held and
+/// Every read and write of the intake's contest and game tables (submissions and entries are
+/// SubmissionStore's, the feed's held and
 /// released events are <see cref="FeedStore"/>'s), with the announcement that goes with a
 /// state change in the same transaction. A contest's intake status changes only through
 /// <see cref="MoveAsync"/>, which checks the transition and that exactly one row changed.
@@ -83,12 +84,16 @@ public static class IngestionStore
             new EntriesClosed(contestId, entryIds.Count, ContestHashes.Entries(entryIds), now));
     }
 
-    /// <summary>Open contests whose lock time has come, locked; others closing them are skipped.</summary>
-    public static async Task<IReadOnlyList<string>> ContestsDueToCloseAsync(HandlerContext context, int limit) =>
-        [.. await context.Connection.QueryAsync<string>("""
-            SELECT contest_id FROM ingestion.contests WHERE status = @open AND lock_at <= @now
-            ORDER BY lock_at, contest_id LIMIT @limit FOR UPDATE SKIP LOCKED
-            """, new { open = IntakeStates.Name(IntakeStatus.Open), now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
+    /// <summary>
+    /// Open contests whose lock time plus the allowed skew has passed (a record may reach the
+    /// broker that late and still count); when <paramref name="locked"/>, locked, others closing
+    /// them skipped.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string ContestId, DateTime LockAtUtc)>> ContestsDueToCloseAsync(HandlerContext context, int limit, TimeSpan skew, bool locked) =>
+        [.. await context.Connection.QueryAsync<(string, DateTime)>($"""
+            SELECT contest_id, lock_at FROM ingestion.contests WHERE status = @open AND lock_at <= @cutoff
+            ORDER BY lock_at, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
+            """, new { open = IntakeStates.Name(IntakeStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit }, context.Transaction)];
 
     /// <summary>Open contests covering a game, locked.</summary>
     public static async Task<IReadOnlyList<string>> OpenContestsOfGameAsync(HandlerContext context, string gameId) =>
@@ -126,52 +131,8 @@ public static class IngestionStore
         context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
 
     // ---- entries ----------------------------------------------------------------------------------
-
-    /// <summary>What this worker already did with a PaymentIntent: an accepted entry, or a refund ordered for a rejected submission.</summary>
-    public static async Task<PaymentUse?> PriorUseAsync(HandlerContext context, string paymentIntentId)
-    {
-        var entry = await context.Connection.QueryFirstOrDefaultAsync<(string ContestId, string PlayerId, string[]? Lineup)?>(
-            "SELECT contest_id, player_id, lineup FROM ingestion.entries WHERE payment_intent_id = @paymentIntentId",
-            new { paymentIntentId }, context.Transaction);
-        if (entry is { } e) return new PaymentUse(e.ContestId, e.PlayerId, e.Lineup, Refunded: false);
-        var refund = await context.Connection.QueryFirstOrDefaultAsync<(string ContestId, string PlayerId)?>(
-            "SELECT contest_id, player_id FROM ingestion.refund_orders WHERE payment_intent_id = @paymentIntentId",
-            new { paymentIntentId }, context.Transaction);
-        return refund is { } r ? new PaymentUse(r.ContestId, r.PlayerId, null, Refunded: true) : null;
-    }
-
-    public static Task<int> PlayerEntryCountAsync(HandlerContext context, string contestId, string playerId) =>
-        context.Connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM ingestion.entries WHERE contest_id = @contestId AND player_id = @playerId",
-            new { contestId, playerId }, context.Transaction);
-
-    public static Task InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.entries (entry_id, payment_intent_id, contest_id, player_id, amount_minor, currency, lineup, accepted_at)
-            VALUES (@EntryId, @PaymentIntentId, @ContestId, @PlayerId, @AmountMinor, @Currency, @lineup, @AcceptedAt);
-            UPDATE ingestion.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId;
-            """, new
-        {
-            entry.EntryId, entry.PaymentIntentId, entry.ContestId, entry.PlayerId, entry.AmountMinor, entry.Currency,
-            lineup = entry.Lineup?.ToArray(), entry.AcceptedAt,
-        }, context.Transaction);
-
-    /// <summary>Orders a refund of a verified payment that made no entry; false when one was ordered for it already.</summary>
-    public static async Task<bool> OrderRefundAsync(HandlerContext context, RefundOrdered refund) =>
-        await context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, player_id, amount_minor, currency, reason, ordered_at)
-            VALUES (@PaymentIntentId, @RefundId, @ContestId, @PlayerId, @AmountMinor, @Currency, @Reason, @now)
-            ON CONFLICT (payment_intent_id) DO NOTHING
-            """, new { refund.PaymentIntentId, refund.RefundId, refund.ContestId, refund.PlayerId, refund.AmountMinor, refund.Currency, refund.Reason,
-                now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
-
-    public static Task RecordRejectionAsync(HandlerContext context, EntrySubmitted s, string reason, string? refundId) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.rejected_submissions (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, rejected_at)
-            VALUES (@SubmissionId, @ContestId, @PlayerId, @PaymentIntentId, @reason, @refundId, @now)
-            ON CONFLICT (submission_id) DO NOTHING
-            """, new { s.SubmissionId, s.ContestId, s.PlayerId, s.PaymentIntentId, reason, refundId, now = context.Clock.GetUtcNow() },
-            context.Transaction);
+    // Submissions, their payments and the entries, rejections and refunds decided from them are
+    // SubmissionStore's.
 
     // ---- games ----------------------------------------------------------------------------------
 

@@ -655,6 +655,7 @@ public sealed class InboxConsumer
         {
             Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
             RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = envelope,
+            KafkaTimestamp = r.Message.Timestamp.Type == TimestampType.NotAvailable ? null : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero),
         };
         // Not read at all: nothing the pipeline writes is this large, and what it would make of it could not be published.
         var size = OutgoingMessage.WireBytesOf(r.Message.Key, r.Message.Value, headers);

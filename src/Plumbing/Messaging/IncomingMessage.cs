@@ -20,6 +20,12 @@ public sealed class IncomingMessage
     public required IReadOnlyList<Header> Headers { get; init; }
     public required Envelope Envelope { get; init; }
 
+    /// <summary>
+    /// The record's Kafka timestamp as the consumer sees it (the broker's log-append time, or the
+    /// producer's create time on a topic that keeps it); null for a message not read from Kafka.
+    /// </summary>
+    public DateTimeOffset? KafkaTimestamp { get; init; }
+
     public string? Key => RawKey is null ? null : Encoding.UTF8.GetString(RawKey);
 
     public T Body<T>() where T : class

@@ -113,6 +113,28 @@ public sealed class ComposeFileTests
             Assert.True(secret.Value.TryGetProperty("file", out _), $"secret {secret.Name} is not read from a file");
     }
 
+    [Fact]
+    public void Every_process_calling_Stripe_has_a_share_of_one_account_budget_and_the_shares_add_up()
+    {
+        var shares = new List<ContestPipeline.Stripe.StripeBudget.Share>();
+        var accounts = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in Services.EnumerateObject())
+        {
+            if (!service.Value.TryGetProperty("environment", out var env) || Env(env, "CONTESTPIPELINE_STRIPE_KEY_FILE").Length == 0) continue;
+            var rate = Env(env, ContestPipeline.Stripe.StripeServices.RateVariable);
+            var burst = Env(env, ContestPipeline.Stripe.StripeServices.BurstVariable);
+            Assert.True(rate.Length > 0 && burst.Length > 0, $"{service.Name} calls Stripe without an explicit share of the account's budget");
+            accounts.Add(Env(env, ContestPipeline.Stripe.StripeServices.AccountRateVariable));
+            var replicas = service.Value.TryGetProperty("deploy", out var deploy) && deploy.TryGetProperty("replicas", out var r) ? r.GetInt32() : 1;
+            for (var i = 0; i < replicas; i++)
+                shares.Add(new(service.Name, int.Parse(rate, System.Globalization.CultureInfo.InvariantCulture), int.Parse(burst, System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        Assert.Contains(shares, s => s.Process == "ingestion");
+        Assert.Contains(shares, s => s.Process == "payout");
+        var account = Assert.Single(accounts);
+        Assert.Empty(ContestPipeline.Stripe.StripeBudget.Problems(int.Parse(account, System.Globalization.CultureInfo.InvariantCulture), shares));
+    }
+
     private static string ComposeFile => Path.Combine(RepoPaths.Root, "docker-compose.yml");
 
     /// <summary>A volume in either syntax: "source:target[:mode]" or {source, target}.</summary>

@@ -74,13 +74,13 @@ public sealed class EntryChecksTests
         ("an entry to a cancelled contest is refunded", c => c with { Context = c.Context with { Cancelled = true } },
             EntryOutcome.ContestCancelled, "contest c1 is cancelled", (1_000, "USD")),
         ("an entry at lock time is refunded", c => c with { Now = LockAt },
-            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was checked at 2026-11-21T18:00:00.000Z", (1_000, "USD")),
+            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was made at 2026-11-21T18:00:00.000Z", (1_000, "USD")),
         ("an entry after entries closed early is refunded", c => c with { Context = c.Context with { EntriesClosed = true } },
             EntryOutcome.ContestClosed, "contest c1 closed entries before its lockAt 2026-11-21T18:00:00.000Z", (1_000, "USD")),
         ("a late entry whose payment did not succeed is not refunded", c => c with { Now = LockAt.AddSeconds(1), Payment = Payment with { Status = "processing", AmountReceived = 0 } },
-            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was checked at 2026-11-21T18:00:01.000Z", null),
+            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was made at 2026-11-21T18:00:01.000Z", null),
         ("a late entry refunds what was received, whatever the fee", c => c with { Now = LockAt, Payment = Payment with { Amount = 1_500, AmountReceived = 1_500 } },
-            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was checked at 2026-11-21T18:00:00.000Z", (1_500, "USD")),
+            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was made at 2026-11-21T18:00:00.000Z", (1_500, "USD")),
 
         ("a payment Stripe does not know is rejected", c => c with { Payment = null },
             EntryOutcome.PaymentNotFound, "PaymentIntent 'pi_1' was not found at Stripe", null),
@@ -147,7 +147,7 @@ public sealed class EntryChecksTests
         ("a cancelled contest is named before lock", c => c with { Context = c.Context with { Cancelled = true }, Now = LockAt.AddDays(1) },
             EntryOutcome.ContestCancelled, "contest c1 is cancelled", (1_000, "USD")),
         ("a closed contest is named before a failed payment", c => c with { Now = LockAt, Payment = Payment with { Status = "canceled", AmountReceived = 0 } },
-            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was checked at 2026-11-21T18:00:00.000Z", null),
+            EntryOutcome.ContestClosed, "contest c1 locked at 2026-11-21T18:00:00.000Z; the submission was made at 2026-11-21T18:00:00.000Z", null),
     ];
 
     public static TheoryData<string> Cases => [.. Table.Select(row => row.Name)];

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts;
+using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Extensions;
 using ContestPipeline.Ingestion.Handlers;
 using ContestPipeline.Ingestion.Jobs;
@@ -22,6 +23,7 @@ namespace ContestPipeline.Tests.Ingestion;
 public sealed class LockTimeTests(PipelineFixture fixture)
 {
     private static readonly DateTimeOffset LockAt = new(2031, 3, 9, 18, 0, 0, TimeSpan.Zero);
+    private static readonly IntakeOptions Options = new();
 
     [Fact]
     public async Task Entries_close_exactly_at_lock_time_on_the_injected_clock_and_only_once()
@@ -42,8 +44,9 @@ public sealed class LockTimeTests(PipelineFixture fixture)
                     """, new { lockAt = LockAt, later = LockAt.AddHours(1), accepted = LockAt.AddDays(-1) });
             }
 
-            // The machine's clock is years before lock time; only the injected one counts.
-            var clock = new ManualClock(LockAt.AddTicks(-1));
+            // The machine's clock is years before lock time; only the injected one counts. Entries
+            // close at lockAt + the allowed skew (a record may reach the broker that late and count).
+            var clock = new ManualClock(LockAt + Options.LockSkew - TimeSpan.FromTicks(1));
             Assert.Empty(await RunJobAsync(dataSource, clock));
             Assert.Equal(["open", "open"], await StatusesAsync(dataSource));
 
@@ -53,7 +56,7 @@ public sealed class LockTimeTests(PipelineFixture fixture)
             Assert.Equal(Topics.ContestLifecycle, message.Topic);
             Assert.Equal(EntriesClosed.MessageType, message.MessageType);
             var closed = JsonSerializer.Deserialize<EntriesClosed>(message.Payload!, OutgoingMessage.Json)!;
-            Assert.Equal(("early", 0, LockAt), (closed.ContestId, closed.EntryCount, closed.ClosedAt));
+            Assert.Equal(("early", 0, LockAt + Options.LockSkew), (closed.ContestId, closed.EntryCount, closed.ClosedAt));
             Assert.Equal(["closed", "open"], await StatusesAsync(dataSource));
 
             // Run again at the same instant: nothing is closed twice.
@@ -72,7 +75,7 @@ public sealed class LockTimeTests(PipelineFixture fixture)
     {
         await using var conn = await dataSource.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM ingestion.outbox");
-        await new CloseEntriesJob().RunAsync(new JobContext(dataSource, new Outbox(IngestionWorker.Name), clock), CancellationToken.None);
+        await new CloseEntriesJob(Options).RunAsync(new JobContext(dataSource, new Outbox(IngestionWorker.Name), clock), CancellationToken.None);
         var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload, string Headers)>(
             "SELECT message_id, topic, message_key, message_type, payload, headers::text FROM ingestion.outbox WHERE id > @before ORDER BY id", new { before });
         return [.. rows.Select(r => new OutgoingMessage(r.MessageId, r.Topic, r.Key, r.Type, r.Payload, HeaderJson.Read(r.Headers)))];

@@ -44,6 +44,9 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         await run.WaitForStateAsync("c1", "LOCKED");
         var late = run.World.Pay("c1", "frank", Fee);
         run.World.Submit(Entry("s7", "c1", "frank", late, "qb1", "rb1"));
+        // Decided once its payment is known (no webhook receiver here: by the GET fallback).
+        await Eventually.UntilAsync(() => run.World.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryRejected.MessageType
+            && m.Body.GetProperty("submissionId").GetString() == "s7"), "the late submission s7 decided");
 
         run.World.Start("g1", 2);
         await run.WaitForStateAsync("c1", "LIVE");

@@ -40,7 +40,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         ("ingestion.contests", Topics.Contests), ("ingestion.entries", Topics.Entries), ("ingestion.feed", Topics.ProviderFeed),
         ("scoring.lifecycle", Topics.ContestLifecycle), ("scoring.games", Topics.Games),
         ("settlement.lifecycle", Topics.ContestLifecycle), ("settlement.standings", Topics.Standings), ("settlement.payouts", Topics.PayoutsStatus),
-        ("payout.orders", Topics.PayoutsDue), ("payout.stripe", Topics.StripeEvents),
+        ("payout.orders", Topics.PayoutsDue), ("payout.stripe", Topics.StripeEvents), ("ingestion.stripe", Topics.StripeEvents),
     ];
 
     private sealed record Sent(InsiderCorpus.Case Case, string Topic, int Partition, long Offset, string? MessageId)

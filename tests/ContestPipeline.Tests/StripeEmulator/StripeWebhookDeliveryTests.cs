@@ -151,13 +151,14 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     public async Task A_refund_sends_charge_refunded_with_the_refunded_amount()
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd", metadata: Meta(("entry_id", "e-1")));
+        await PaymentAnnouncedAsync(intent);
 
         await Client.CreateRefundAsync(new RefundCreate(intent, 400), "refund:e-1");
-        var deliveries = await _receiver.TakeAsync(2);
+        var refunded = await _receiver.NextAsync();
 
-        var charge = deliveries[1].Event.Data.Object;
+        var charge = refunded.Event.Data.Object;
         Assert.Equal(("charge.refunded", intent, 400L, false),
-            (deliveries[1].Event.Type, charge.GetProperty("payment_intent").GetString(), charge.GetProperty("amount_refunded").GetInt64(),
+            (refunded.Event.Type, charge.GetProperty("payment_intent").GetString(), charge.GetProperty("amount_refunded").GetInt64(),
                 charge.GetProperty("refunded").GetBoolean()));
     }
 
@@ -165,19 +166,31 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     public async Task A_dispute_opened_and_won_over_the_control_endpoint_sends_both_events_and_restores_the_balance()
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd");
+        await PaymentAnnouncedAsync(intent);
         var control = RawHttp();
 
         using var opened = await control.PostAsync("_emulator/disputes", Json(new { payment_intent = intent }));
         var disputeId = JsonDocument.Parse(await opened.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
         var duringDispute = Stripe.PlatformBalance("usd").Available;
-        var deliveries = await _receiver.TakeAsync(2);
+        var deliveries = await _receiver.TakeAsync(1);
         using var closed = await control.PostAsync($"_emulator/disputes/{disputeId}/close", Json(new { won = true }));
         deliveries.Add(await _receiver.NextAsync());
 
         Assert.True(opened.IsSuccessStatusCode && closed.IsSuccessStatusCode);
-        Assert.Equal(["charge.dispute.created", "charge.dispute.created", "charge.dispute.closed"], deliveries.Select(d => d.Event.Type));
-        Assert.Equal("won", deliveries[2].Event.Data.Object.GetProperty("status").GetString());
+        Assert.Equal(["charge.dispute.created", "charge.dispute.closed"], deliveries.Select(d => d.Event.Type));
+        Assert.Equal("won", deliveries[1].Event.Data.Object.GetProperty("status").GetString());
         Assert.Equal((0L, 1_000L), (duringDispute, Stripe.PlatformBalance("usd").Available));
+    }
+
+    /// <summary>
+    /// A succeeded PaymentIntent is announced at once (payment_intent.succeeded): this endpoint
+    /// answers its first delivery 500, so it comes twice, the retry accepted.
+    /// </summary>
+    private async Task PaymentAnnouncedAsync(string intent)
+    {
+        var announced = await _receiver.TakeAsync(2);
+        Assert.All(announced, d => Assert.Equal(("payment_intent.succeeded", intent),
+            (d.Event.Type, d.Event.Data.Object.GetProperty("id").GetString())));
     }
 
     private static StringContent Json(object body) =>

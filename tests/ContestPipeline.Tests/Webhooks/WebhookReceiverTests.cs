@@ -404,8 +404,9 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         await using var _ = receiver;
         stripe.WebhookEndpoint = receiver.Url;
 
+        // A succeeded payment is announced by Stripe itself, as payment_intent.succeeded.
         var intent = stripe.CreatePaymentIntent(1_000, "usd");
-        var succeeded = stripe.EmitEvent("payment_intent.succeeded", intent);
+        var succeeded = stripe.Events().Single(e => e.Type == "payment_intent.succeeded" && e.ObjectId == intent).Id;
         var dispute = stripe.CreateDispute(intent);
         stripe.RedeliverEvent(succeeded);
 

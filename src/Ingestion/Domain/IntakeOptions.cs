@@ -1,0 +1,58 @@
+using ContestPipeline.Plumbing;
+using Microsoft.Extensions.Configuration;
+
+namespace ContestPipeline.Ingestion.Domain;
+
+/// <summary>
+/// How the intake judges time and waits for payments. An entry is on time when the entry API
+/// accepted it before lockAt and its record reached the broker no later than lockAt +
+/// <see cref="LockSkew"/>; it is never late because Ingestion was busy. Payments are known from
+/// Stripe's signed events; a submission whose payment has no event after
+/// <see cref="PaymentEventWait"/> is verified with a GET. Entries close (EntriesClosed) once every
+/// on-time submission is decided, or at lockAt + <see cref="UndecidedBound"/>, when any still
+/// undecided is rejected with its reason.
+/// </summary>
+public sealed record IntakeOptions
+{
+    /// <summary>
+    /// Ingestion's default share of the Stripe account's requests (<see cref="Stripe.StripeBudget"/>):
+    /// it asks Stripe only when an event is late, so Payout keeps most of it (20 + 5 = test mode's 25/s).
+    /// </summary>
+    public const int StripeRequestsPerSecondDefault = 5;
+
+    public TimeSpan LockSkew { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan PaymentEventWait { get; init; } = TimeSpan.FromSeconds(2);
+    public TimeSpan UndecidedBound { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>PaymentIntents fetched per round of the fallback, and how many at once.</summary>
+    public int FetchBatchSize { get; init; } = 100;
+    public int FetchConcurrency { get; init; } = 8;
+
+    /// <summary>How long a claimed fetch keeps other rounds off a submission; a worker that dies lets it go after this.</summary>
+    public TimeSpan FetchLease { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Submissions decided per contest per transaction.</summary>
+    public int DecideBatchSize { get; init; } = 2_000;
+
+    public static class Settings
+    {
+        public const string LockSkewMs = "CONTESTPIPELINE_INGESTION_LOCK_SKEW_MS";
+        public const string PaymentEventWaitMs = "CONTESTPIPELINE_INGESTION_PAYMENT_EVENT_WAIT_MS";
+        public const string UndecidedBoundMs = "CONTESTPIPELINE_INGESTION_UNDECIDED_BOUND_MS";
+        public const string FetchConcurrency = "CONTESTPIPELINE_INGESTION_FETCH_CONCURRENCY";
+    }
+
+    public static IntakeOptions Read(IConfiguration? configuration)
+    {
+        var o = new IntakeOptions();
+        var skew = Setting.Milliseconds(configuration, Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        return o with
+        {
+            LockSkew = skew,
+            PaymentEventWait = Setting.Milliseconds(configuration, Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero, TimeSpan.FromMinutes(10)),
+            // Below the skew the bound would reject submissions whose records may still be on their way.
+            UndecidedBound = Setting.Milliseconds(configuration, Settings.UndecidedBoundMs, o.UndecidedBound, skew, TimeSpan.FromHours(1)),
+            FetchConcurrency = Setting.Int(configuration, Settings.FetchConcurrency, o.FetchConcurrency, 1, 64),
+        };
+    }
+}

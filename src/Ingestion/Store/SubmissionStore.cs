@@ -1,0 +1,376 @@
+using System.Text.Json;
+using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using Dapper;
+
+namespace ContestPipeline.Ingestion.Store;
+
+/// <summary>
+/// Submissions waiting for a decision and the payment facts that decide them (Stripe's events,
+/// or a GET when no event came in time). Every write of ingestion.submissions and
+/// ingestion.payments is here.
+/// </summary>
+public static class SubmissionStore
+{
+    // ---- submissions ------------------------------------------------------------------------------
+
+    /// <summary>A submission as it arrived, with the times that judge it.</summary>
+    public sealed record Arrival(EntrySubmitted Submission, DateTimeOffset SubmittedAt, DateTimeOffset BrokerAt, string MessageId, string CorrelationId);
+
+    /// <summary>Records submissions (a submission id seen before is left as it was).</summary>
+    public static Task RecordAsync(HandlerContext context, IReadOnlyList<Arrival> arrivals, TimeSpan paymentEventWait)
+    {
+        var now = context.Clock.GetUtcNow();
+        return context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.submissions (submission_id, contest_id, player_id, payment_intent_id, lineup, submitted_at, broker_at,
+                received_at, message_id, correlation_id, fetch_after)
+            SELECT u.id, u.contest, u.player, u.pi, CASE WHEN u.lineup IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END,
+                   u.submitted, u.broker, @now, u.mid, u.cid, @fetchAfter
+            FROM unnest(@ids, @contests, @players, @pis, @lineups, @submitted, @broker, @mids, @cids)
+                AS u(id, contest, player, pi, lineup, submitted, broker, mid, cid)
+            ON CONFLICT (submission_id) DO NOTHING
+            """, new
+        {
+            ids = arrivals.Select(a => a.Submission.SubmissionId).ToArray(),
+            contests = arrivals.Select(a => a.Submission.ContestId).ToArray(),
+            players = arrivals.Select(a => a.Submission.PlayerId).ToArray(),
+            pis = arrivals.Select(a => a.Submission.PaymentIntentId).ToArray(),
+            lineups = arrivals.Select(a => a.Submission.Lineup is null ? null : JsonSerializer.Serialize(a.Submission.Lineup)).ToArray(),
+            submitted = arrivals.Select(a => a.SubmittedAt).ToArray(),
+            broker = arrivals.Select(a => a.BrokerAt).ToArray(),
+            mids = arrivals.Select(a => a.MessageId).ToArray(),
+            cids = arrivals.Select(a => a.CorrelationId).ToArray(),
+            now,
+            fetchAfter = now + paymentEventWait,
+        }, context.Transaction);
+    }
+
+    /// <summary>Contests with undecided submissions that can be decided now: their payment is known, or was used already.</summary>
+    public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(HandlerContext context, int limit) =>
+        [.. await context.Connection.QueryAsync<string>("""
+            SELECT s.contest_id FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
+            WHERE s.decided_at IS NULL AND (
+                (p.known AND p.status = 'succeeded') OR s.fetched_at IS NOT NULL
+                OR EXISTS (SELECT 1 FROM ingestion.entries e WHERE e.payment_intent_id = s.payment_intent_id)
+                OR EXISTS (SELECT 1 FROM ingestion.refund_orders r WHERE r.payment_intent_id = s.payment_intent_id))
+            GROUP BY s.contest_id ORDER BY min(s.submitted_at) LIMIT @limit
+            """, new { limit }, context.Transaction)];
+
+    /// <summary>An undecided submission with what is known of its payment.</summary>
+    public sealed class Pending
+    {
+        public string SubmissionId { get; init; } = "";
+        public string ContestId { get; init; } = "";
+        public string PlayerId { get; init; } = "";
+        public string PaymentIntentId { get; init; } = "";
+        public string[]? Lineup { get; init; }
+        public DateTime SubmittedAtUtc { get; init; }
+        public DateTime BrokerAtUtc { get; init; }
+        public string MessageId { get; init; } = "";
+        public string CorrelationId { get; init; } = "";
+        public bool Fetched { get; init; }
+        public bool? Known { get; init; }
+        public bool? Found { get; init; }
+        public string? Status { get; init; }
+        public long? Amount { get; init; }
+        public long? AmountReceived { get; init; }
+        public string? Currency { get; init; }
+        public string? Metadata { get; init; }
+        public string? ChargeId { get; init; }
+        public long? AmountRefunded { get; init; }
+        public bool? Disputed { get; init; }
+
+        public DateTimeOffset SubmittedAt => new(DateTime.SpecifyKind(SubmittedAtUtc, DateTimeKind.Utc));
+        public DateTimeOffset BrokerAt => new(DateTime.SpecifyKind(BrokerAtUtc, DateTimeKind.Utc));
+        public EntrySubmitted Submission => new(SubmissionId, ContestId, PlayerId, PaymentIntentId, Lineup, SubmittedAt);
+
+        /// <summary>Succeeded by Stripe's word, or answered by a GET made for this submission: its payment decides.</summary>
+        public bool PaymentReady => (Known == true && Status == StripePaymentIntent.StatusSucceeded) || Fetched;
+
+        /// <summary>The PaymentIntent as the facts tell it, or null when Stripe does not have it (or nothing is known).</summary>
+        public StripePaymentIntent? Payment()
+        {
+            if (Known != true || Found == false) return null;
+            var metadata = Metadata is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(Metadata) ?? [];
+            var amount = Amount ?? 0;
+            var charge = ChargeId is null ? null
+                : new StripeCharge(ChargeId, amount, AmountRefunded ?? 0, (AmountRefunded ?? 0) >= amount && amount > 0, Disputed ?? false,
+                    Currency ?? "", PaymentIntentId, "succeeded", metadata);
+            return new StripePaymentIntent(PaymentIntentId, amount, AmountReceived ?? 0, Currency ?? "", Status ?? "",
+                ChargeId is null ? null : new StripeExpandable<StripeCharge>(ChargeId, charge), 0, false, metadata);
+        }
+    }
+
+    private const string PendingColumns = """
+        s.submission_id, s.contest_id, s.player_id, s.payment_intent_id, s.lineup, s.submitted_at AS submitted_at_utc, s.broker_at AS broker_at_utc, s.message_id, s.correlation_id,
+        s.fetched_at IS NOT NULL AS fetched, p.known, p.found, p.status, p.amount, p.amount_received, p.currency, p.metadata::text AS metadata,
+        p.charge_id, p.amount_refunded, p.disputed
+        """;
+
+    /// <summary>A contest's undecided submissions in the order they were made, locked.</summary>
+    public static async Task<IReadOnlyList<Pending>> UndecidedAsync(HandlerContext context, string contestId, int limit) =>
+        [.. await context.Connection.QueryAsync<Pending>($"""
+            SELECT {PendingColumns}
+            FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
+            WHERE s.contest_id = @contestId AND s.decided_at IS NULL
+            ORDER BY s.submitted_at, s.submission_id LIMIT @limit FOR UPDATE OF s SKIP LOCKED
+            """, new { contestId, limit }, context.Transaction)];
+
+    /// <summary>Undecided submissions that count as made on time (before lockAt, on the broker by lockAt + skew).</summary>
+    public static Task<long> UndecidedOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset lockAt, TimeSpan skew) =>
+        context.Connection.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM ingestion.submissions
+            WHERE contest_id = @contestId AND decided_at IS NULL AND submitted_at < @lockAt AND broker_at <= @latest
+            """, new { contestId, lockAt, latest = lockAt + skew }, context.Transaction);
+
+    /// <summary>What this worker did with these PaymentIntents already: entries, and refunds ordered.</summary>
+    public static async Task<Dictionary<string, PaymentUse>> PriorUsesAsync(HandlerContext context, IReadOnlyCollection<string> paymentIntentIds)
+    {
+        var ids = paymentIntentIds.Distinct().ToArray();
+        var uses = new Dictionary<string, PaymentUse>(StringComparer.Ordinal);
+        foreach (var r in await context.Connection.QueryAsync<(string Pi, string ContestId, string PlayerId)>(
+            "SELECT payment_intent_id, contest_id, player_id FROM ingestion.refund_orders WHERE payment_intent_id = ANY(@ids)", new { ids }, context.Transaction))
+            uses[r.Pi] = new PaymentUse(r.ContestId, r.PlayerId, null, Refunded: true);
+        foreach (var e in await context.Connection.QueryAsync<(string Pi, string ContestId, string PlayerId, string[]? Lineup)>(
+            "SELECT payment_intent_id, contest_id, player_id, lineup FROM ingestion.entries WHERE payment_intent_id = ANY(@ids)", new { ids }, context.Transaction))
+            uses[e.Pi] = new PaymentUse(e.ContestId, e.PlayerId, e.Lineup, Refunded: false);
+        return uses;
+    }
+
+    public static async Task<Dictionary<string, int>> PlayerEntryCountsAsync(HandlerContext context, string contestId, IReadOnlyCollection<string> playerIds) =>
+        (await context.Connection.QueryAsync<(string Player, int Count)>(
+            "SELECT player_id, count(*)::int FROM ingestion.entries WHERE contest_id = @contestId AND player_id = ANY(@players) GROUP BY player_id",
+            new { contestId, players = playerIds.Distinct().ToArray() }, context.Transaction))
+        .ToDictionary(r => r.Player, r => r.Count, StringComparer.Ordinal);
+
+    /// <summary>What the decisions of one round add up to, written in a few statements.</summary>
+    public sealed class Decisions
+    {
+        public List<EntryAccepted> Entries { get; } = [];
+        public List<RefundOrdered> Refunds { get; } = [];
+        public List<(EntrySubmitted Submission, string Reason, string? RefundId)> Rejections { get; } = [];
+        public List<(string SubmissionId, string Outcome)> Decided { get; } = [];
+    }
+
+    public static async Task SaveAsync(HandlerContext context, string contestId, Decisions d, bool contestExists)
+    {
+        var now = context.Clock.GetUtcNow();
+        if (d.Entries.Count > 0)
+        {
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.entries (entry_id, payment_intent_id, contest_id, player_id, amount_minor, currency, lineup, accepted_at)
+                SELECT u.id, u.pi, @contestId, u.player, u.amount, u.currency,
+                       CASE WHEN u.lineup IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END, @now
+                FROM unnest(@ids, @pis, @players, @amounts, @currencies, @lineups) AS u(id, pi, player, amount, currency, lineup)
+                """, new
+            {
+                contestId, now,
+                ids = d.Entries.Select(e => e.EntryId).ToArray(), pis = d.Entries.Select(e => e.PaymentIntentId).ToArray(),
+                players = d.Entries.Select(e => e.PlayerId).ToArray(), amounts = d.Entries.Select(e => e.AmountMinor).ToArray(),
+                currencies = d.Entries.Select(e => e.Currency).ToArray(),
+                lineups = d.Entries.Select(e => e.Lineup is null ? null : JsonSerializer.Serialize(e.Lineup)).ToArray(),
+            }, context.Transaction);
+            if (!contestExists) throw new InvariantViolatedException($"entries accepted for contest {contestId}, which is not scheduled");
+            var changed = await context.Connection.ExecuteAsync("UPDATE ingestion.contests SET entry_count = entry_count + @n WHERE contest_id = @contestId",
+                new { contestId, n = d.Entries.Count }, context.Transaction);
+            if (changed != 1) throw new InvariantViolatedException($"contest {contestId}: entry count not updated ({changed} rows)");
+        }
+        if (d.Refunds.Count > 0)
+        {
+            var ordered = await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, player_id, amount_minor, currency, reason, ordered_at)
+                SELECT * , @now FROM unnest(@pis, @ids, @contests, @players, @amounts, @currencies, @reasons)
+                ON CONFLICT (payment_intent_id) DO NOTHING
+                """, new
+            {
+                now,
+                pis = d.Refunds.Select(r => r.PaymentIntentId).ToArray(), ids = d.Refunds.Select(r => r.RefundId).ToArray(),
+                contests = d.Refunds.Select(r => r.ContestId).ToArray(), players = d.Refunds.Select(r => r.PlayerId).ToArray(),
+                amounts = d.Refunds.Select(r => r.AmountMinor).ToArray(), currencies = d.Refunds.Select(r => r.Currency).ToArray(),
+                reasons = d.Refunds.Select(r => r.Reason).ToArray(),
+            }, context.Transaction);
+            // The round read every prior refund under the submissions' locks; one ordered meanwhile is a bug.
+            if (ordered != d.Refunds.Count)
+                throw new ConcurrencyConflictException($"contest {contestId}: {d.Refunds.Count - ordered} refunds were ordered by another round meanwhile");
+        }
+        if (d.Rejections.Count > 0)
+        {
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.rejected_submissions (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, rejected_at)
+                SELECT *, @now FROM unnest(@ids, @contests, @players, @pis, @reasons, @refunds)
+                ON CONFLICT (submission_id) DO NOTHING
+                """, new
+            {
+                now,
+                ids = d.Rejections.Select(r => r.Submission.SubmissionId).ToArray(), contests = d.Rejections.Select(r => r.Submission.ContestId).ToArray(),
+                players = d.Rejections.Select(r => r.Submission.PlayerId).ToArray(), pis = d.Rejections.Select(r => r.Submission.PaymentIntentId).ToArray(),
+                reasons = d.Rejections.Select(r => r.Reason).ToArray(), refunds = d.Rejections.Select(r => r.RefundId).ToArray(),
+            }, context.Transaction);
+        }
+        if (d.Decided.Count > 0)
+        {
+            var changed = await context.Connection.ExecuteAsync("""
+                UPDATE ingestion.submissions s SET decided_at = @now, outcome = u.outcome
+                FROM unnest(@ids, @outcomes) AS u(id, outcome) WHERE s.submission_id = u.id AND s.decided_at IS NULL
+                """, new { now, ids = d.Decided.Select(x => x.SubmissionId).ToArray(), outcomes = d.Decided.Select(x => x.Outcome).ToArray() },
+                context.Transaction);
+            if (changed != d.Decided.Count)
+                throw new InvariantViolatedException($"contest {contestId}: {d.Decided.Count} submissions decided but {changed} were undecided");
+        }
+    }
+
+    // ---- payments ----------------------------------------------------------------------------------
+
+    /// <summary>
+    /// A PaymentIntent as Stripe described it (an event's object or a GET's answer). A succeeded
+    /// intent stays succeeded whatever older event arrives after; refunds and disputes only add.
+    /// </summary>
+    public static Task RecordIntentAsync(HandlerContext context, string source, string id, string status, long amount, long amountReceived,
+        string currency, IReadOnlyDictionary<string, string>? metadata, string? chargeId, long amountRefunded, bool disputed) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received, currency, metadata, charge_id,
+                amount_refunded, disputed, source, updated_at)
+            VALUES (@id, true, true, @status, @amount, @amountReceived, @currency, @metadata::jsonb, @chargeId, @amountRefunded, @disputed, @source, @now)
+            ON CONFLICT (payment_intent_id) DO UPDATE SET
+                known = true, found = true,
+                status = CASE WHEN p.known AND p.status = 'succeeded' THEN p.status ELSE excluded.status END,
+                amount = excluded.amount,
+                amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received ELSE excluded.amount_received END,
+                currency = excluded.currency, metadata = excluded.metadata,
+                charge_id = coalesce(excluded.charge_id, p.charge_id),
+                amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
+                disputed = p.disputed OR excluded.disputed,
+                source = excluded.source, updated_at = excluded.updated_at
+            """, new
+        {
+            id, status, amount, amountReceived, currency, chargeId, amountRefunded, disputed, source, now = context.Clock.GetUtcNow(),
+            metadata = JsonSerializer.Serialize(metadata ?? new Dictionary<string, string>()),
+        }, context.Transaction);
+
+    /// <summary>A run of events' facts in two statements (see <see cref="RecordIntentAsync"/> and <see cref="RecordChargeAsync"/> for the merge).</summary>
+    public static async Task RecordFactsAsync(HandlerContext context, PaymentFacts facts)
+    {
+        var now = context.Clock.GetUtcNow();
+        if (facts.Intents.Count > 0)
+        {
+            var intents = facts.Intents.Values.ToList();
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received, currency, metadata, charge_id,
+                    amount_refunded, disputed, source, updated_at)
+                SELECT u.id, true, true, u.status, u.amount, u.received, u.currency, u.metadata::jsonb, u.charge, u.refunded, u.disputed, 'event', @now
+                FROM unnest(@ids, @statuses, @amounts, @receiveds, @currencies, @metadatas, @charges, @refundeds, @disputeds)
+                    AS u(id, status, amount, received, currency, metadata, charge, refunded, disputed)
+                ON CONFLICT (payment_intent_id) DO UPDATE SET
+                    known = true, found = true,
+                    status = CASE WHEN p.known AND p.status = 'succeeded' THEN p.status ELSE excluded.status END,
+                    amount = excluded.amount,
+                    amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received ELSE excluded.amount_received END,
+                    currency = excluded.currency, metadata = excluded.metadata,
+                    charge_id = coalesce(excluded.charge_id, p.charge_id),
+                    amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
+                    disputed = p.disputed OR excluded.disputed,
+                    source = excluded.source, updated_at = excluded.updated_at
+                """, new
+            {
+                now,
+                ids = intents.Select(i => i.Id).ToArray(), statuses = intents.Select(i => i.Status).ToArray(),
+                amounts = intents.Select(i => i.Amount).ToArray(), receiveds = intents.Select(i => i.AmountReceived).ToArray(),
+                currencies = intents.Select(i => i.Currency).ToArray(),
+                metadatas = intents.Select(i => JsonSerializer.Serialize(i.Metadata)).ToArray(),
+                charges = intents.Select(i => i.LatestCharge?.Id).ToArray(),
+                refundeds = intents.Select(i => i.Charge?.AmountRefunded ?? 0).ToArray(),
+                disputeds = intents.Select(i => i.Charge?.Disputed ?? false).ToArray(),
+            }, context.Transaction);
+        }
+        if (facts.Charges.Count > 0)
+        {
+            var charges = facts.Charges.ToList();
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source, updated_at)
+                SELECT u.id, u.charge, u.refunded, u.disputed, 'event', @now FROM unnest(@ids, @charges, @refundeds, @disputeds) AS u(id, charge, refunded, disputed)
+                ON CONFLICT (payment_intent_id) DO UPDATE SET
+                    charge_id = coalesce(p.charge_id, excluded.charge_id),
+                    amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
+                    disputed = p.disputed OR excluded.disputed, updated_at = excluded.updated_at
+                """, new
+            {
+                now,
+                ids = charges.Select(c => c.Key).ToArray(), charges = charges.Select(c => c.Value.ChargeId).ToArray(),
+                refundeds = charges.Select(c => c.Value.AmountRefunded).ToArray(), disputeds = charges.Select(c => c.Value.Disputed).ToArray(),
+            }, context.Transaction);
+        }
+    }
+
+    /// <summary>A charge of the PaymentIntent was refunded (its refunded total) or disputed: kept whatever order the events come in.</summary>
+    public static Task RecordChargeAsync(HandlerContext context, string paymentIntentId, string? chargeId, long amountRefunded, bool disputed) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source, updated_at)
+            VALUES (@paymentIntentId, @chargeId, @amountRefunded, @disputed, 'event', @now)
+            ON CONFLICT (payment_intent_id) DO UPDATE SET
+                charge_id = coalesce(p.charge_id, excluded.charge_id),
+                amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
+                disputed = p.disputed OR excluded.disputed, updated_at = excluded.updated_at
+            """, new { paymentIntentId, chargeId, amountRefunded, disputed, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    /// <summary>A GET found no such PaymentIntent (an event for it may still correct that).</summary>
+    public static Task RecordNotFoundAsync(HandlerContext context, string paymentIntentId) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, source, updated_at)
+            VALUES (@paymentIntentId, false, false, 'get', @now)
+            ON CONFLICT (payment_intent_id) DO UPDATE SET found = p.known, updated_at = excluded.updated_at
+            """, new { paymentIntentId, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    // ---- the GET fallback --------------------------------------------------------------------------
+
+    /// <summary>
+    /// Claims undecided submissions whose payment no event has told by their fetch time, so one
+    /// round of one worker fetches each; returns their PaymentIntents.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId)>> ClaimFetchesAsync(HandlerContext context, int limit, TimeSpan lease)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. await context.Connection.QueryAsync<(string, string)>("""
+            UPDATE ingestion.submissions s SET fetch_claimed_until = @until, fetch_attempts = s.fetch_attempts + 1
+            WHERE s.submission_id IN (
+                SELECT s2.submission_id FROM ingestion.submissions s2 LEFT JOIN ingestion.payments p USING (payment_intent_id)
+                WHERE s2.decided_at IS NULL AND s2.fetched_at IS NULL AND s2.fetch_after <= @now
+                  AND (s2.fetch_claimed_until IS NULL OR s2.fetch_claimed_until < @now)
+                  AND NOT coalesce(p.known AND p.status = 'succeeded', false)
+                ORDER BY s2.fetch_after LIMIT @limit FOR UPDATE OF s2 SKIP LOCKED)
+            RETURNING s.submission_id, s.payment_intent_id
+            """, new { now, until = now + lease, limit }, context.Transaction)];
+    }
+
+    /// <summary>The GET for these submissions was answered (and its facts recorded): their payment decides now.</summary>
+    public static Task MarkFetchedAsync(HandlerContext context, IReadOnlyCollection<string> submissionIds) =>
+        context.Connection.ExecuteAsync(
+            "UPDATE ingestion.submissions SET fetched_at = @now, fetch_claimed_until = NULL WHERE submission_id = ANY(@ids) AND decided_at IS NULL",
+            new { ids = submissionIds.ToArray(), now = context.Clock.GetUtcNow() }, context.Transaction);
+}
+
+/// <summary>
+/// What a run of Stripe events says about PaymentIntents, merged per PaymentIntent as the
+/// payments table merges them: a succeeded intent stays succeeded, refunds and disputes only add.
+/// </summary>
+public sealed class PaymentFacts
+{
+    public Dictionary<string, StripePaymentIntent> Intents { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (string? ChargeId, long AmountRefunded, bool Disputed)> Charges { get; } = new(StringComparer.Ordinal);
+
+    public void Intent(StripePaymentIntent intent)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        if (Intents.TryGetValue(intent.Id, out var seen) && seen.Status == StripePaymentIntent.StatusSucceeded) return;
+        Intents[intent.Id] = intent;
+    }
+
+    public void Charge(string paymentIntentId, string? chargeId, long amountRefunded, bool disputed)
+    {
+        var (c, r, d) = Charges.GetValueOrDefault(paymentIntentId);
+        Charges[paymentIntentId] = (c ?? chargeId, Math.Max(r, amountRefunded), d || disputed);
+    }
+}
