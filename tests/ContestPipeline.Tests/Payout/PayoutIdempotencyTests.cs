@@ -100,15 +100,18 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
     [Fact]
     public async Task With_two_payout_processes_and_a_slow_Stripe_a_payout_mid_call_is_never_taken_by_the_other()
     {
-        // The lease is one second; each transfer takes four at Stripe. Without renewal the
-        // other instance would claim the payout and send it again while the first call runs.
-        await using var h = await PayoutHarness.StartAsync(fixture);
+        // The lease is three seconds (renewed every second); each transfer takes ten at Stripe.
+        // Without renewal the other instance would claim the payout and send it again while the
+        // first call runs. (A one-second lease was lost on a machine busy enough to hold a
+        // renewal back for more than a second: the lease must outlast the longest pause the
+        // process can suffer, which is what the setting is for.)
+        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
         h.StartWorker();
         await h.World.SignUpForPayoutsAsync("dee");
         await h.World.SignUpForPayoutsAsync("eli");
         await h.WaitForRecipientAsync("dee");
         await h.WaitForRecipientAsync("eli");
-        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", "/v1/transfers", Count: 2, Delay: TimeSpan.FromSeconds(4)));
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", "/v1/transfers", Count: 2, Delay: TimeSpan.FromSeconds(10)));
         var first = PayoutHarness.Order("k4", "dee", 1_000);
         var second = PayoutHarness.Order("k4", "eli", 900, rank: 2);
         h.Publish(first);
