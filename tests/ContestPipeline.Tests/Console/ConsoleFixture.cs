@@ -56,6 +56,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Console.Url.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
+        // Playwright's 30 s default was once too short for a page on a busy machine; the same patience as every other wait.
+        page.SetDefaultTimeout((float)Eventually.Patience.TotalMilliseconds);
         await page.GotoAsync("/signin");
         await page.FillAsync("#name", who.Name);
         await page.FillAsync("#password", who.Password);
