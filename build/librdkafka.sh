@@ -15,8 +15,10 @@ npm_package="@confluentinc/kafka-javascript@1.10.1"   # vendors librdkafka 2.15.
 cache_root="${CONTESTPIPELINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/contestpipeline}"
 target="$cache_root/librdkafka-$version"
 lib="$target/librdkafka.so.1"
+# Bumped whenever the patches below change, so a cached build made without them is rebuilt.
+revision="mock-rejoin-1"
 
-if [ -f "$lib" ]; then
+if [ -f "$lib" ] && [ "$(cat "$target/revision" 2>/dev/null)" = "$revision" ]; then
   echo "$lib" >&3
   exit 0
 fi
@@ -39,6 +41,15 @@ echo "building librdkafka $version (once; cached in $target) ..." >&2
 src="$work/package/deps/librdkafka"
 grep -q "RD_KAFKA_VERSION  *0x020f01" "$src/src/rdkafka.h" \
   || { echo "the npm package does not carry librdkafka $version" >&2; exit 1; }
+# One patch, to the mock cluster only (the local test broker; no client code changes):
+# a classic-group member that sends JoinGroup again while its previous JoinGroup is still
+# unanswered (its request timed out and it retried, or it rejoined on a new connection)
+# aborts the whole broker process on `rd_assert(!member->resp)`. A real coordinator answers
+# the latest request; the patch drops the superseded one instead of aborting. Seen under the
+# fault campaign's two instances per group, with workers killed and brokers taken down.
+perl -0pi -e 's/(rd_kafka_mock_cgrp_classic_protos_destroy\(member->protos,\s*member->proto_cnt\);\s*member->protos\s*= protos;\s*member->proto_cnt = proto_cnt;\s*)rd_assert\(!member->resp\);/$1if (member->resp) {\n                rd_kafka_buf_destroy(member->resp);\n                member->resp = NULL;\n        }/' "$src/src/rdkafka_mock_cgrp.c"
+grep -q "rd_assert(!member->resp);" <(sed -n '/rd_kafka_mock_cgrp_classic_member_add(/,/^}/p' "$src/src/rdkafka_mock_cgrp.c") \
+  && { echo "the mock cluster patch did not apply to librdkafka $version" >&2; exit 1; }
 (cd "$src" \
   && ./configure --prefix="$target" --enable-ssl --disable-gssapi --disable-curl --disable-sasl >"$work/configure.log" 2>&1 \
   && make -j"$(nproc)" libs >"$work/make.log" 2>&1) \
@@ -46,6 +57,7 @@ grep -q "RD_KAFKA_VERSION  *0x020f01" "$src/src/rdkafka.h" \
 
 mkdir -p "$target.tmp"
 cp "$src/src/librdkafka.so.1" "$target.tmp/"
+echo "$revision" >"$target.tmp/revision"
 rm -rf "$target"
 mv "$target.tmp" "$target"
 echo "$lib" >&3

@@ -387,6 +387,13 @@ public sealed class FaultCampaign(CampaignOptions o)
             {
                 return;
             }
+            catch (HttpRequestException) when (broker.Process.HasExited)
+            {
+                // The broker holds every topic in memory: without it the campaign cannot go on.
+                var last = File.ReadLines(broker.Process.LogPath).LastOrDefault(l => l.Length > 0);
+                throw new InvalidOperationException(
+                    $"the local broker exited (code {broker.Process.ExitCode}) mid-campaign; its last log line: {last}; see {broker.Process.LogPath}");
+            }
         }
     }
 
