@@ -11,23 +11,21 @@ namespace ContestPipeline.Payout.Jobs;
 /// <summary>
 /// A winner with no connected account gets one (an Express account requesting transfers,
 /// keyed per player so it is made once) and an onboarding link, published for the app to
-/// show. Their payouts wait until account.updated says the account can receive.
+/// show. Their payouts wait until account.updated says the account can receive. A player is
+/// claimed for a lease, so a second Payout process does not onboard them at the same time.
 /// </summary>
 public sealed class OnboardRecipientsJob(IStripeClient stripe, PayoutOptions options, ILogger<OnboardRecipientsJob> logger) : IJob
 {
     /// <summary>How long a player whose onboarding failed waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
 
-    private readonly Dictionary<string, DateTimeOffset> _retryAt = new(StringComparer.Ordinal);
-
     public string Name => "onboard-recipients";
     public TimeSpan Interval => options.DispatchInterval;
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var now = job.Clock.GetUtcNow();
-        var players = (await job.InTransactionAsync("find players without an account", c => PayoutStore.PlayersWithoutAccountAsync(c, options.BatchSize), ct))
-            .Where(p => _retryAt.GetValueOrDefault(p.PlayerId) <= now).ToList();
+        var players = await job.InTransactionAsync("claim players without an account",
+            c => PayoutStore.ClaimPlayersWithoutAccountAsync(c, options.BatchSize, options.Lease), ct);
         foreach (var (playerId, contestId) in players)
         {
             try
@@ -43,11 +41,15 @@ public sealed class OnboardRecipientsJob(IStripeClient stripe, PayoutOptions opt
                         new RecipientOnboardingRequested(playerId, contestId, account.Id, link.Url, DateTimeOffset.FromUnixTimeSeconds(link.ExpiresAt)));
                     return true;
                 }, ct);
-                _retryAt.Remove(playerId);
             }
             catch (StripeException e)
             {
-                _retryAt[playerId] = now + RetryAfter;
+                var retryAt = job.Clock.GetUtcNow() + RetryAfter;
+                await job.InTransactionAsync("defer onboarding", async c =>
+                {
+                    await PayoutStore.DeferOnboardingAsync(c, playerId, retryAt);
+                    return true;
+                }, ct);
                 logger.LogWarning("Onboarding player {Player} failed, retrying in {Seconds} s: {Error}", playerId, RetryAfter.TotalSeconds, e.Summary);
             }
         }

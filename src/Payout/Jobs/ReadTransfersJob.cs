@@ -16,6 +16,8 @@ namespace ContestPipeline.Payout.Jobs;
 /// amount for a legacy transfer.failed) is published and fails the payout for an operator.
 /// Whichever order the events and the transfer job's own answer come in, the read of the
 /// transfer decides, so a reversal that arrives before the transfer was recorded is not lost.
+/// Reads are claimed for a lease, so a second Payout process does not make the same request;
+/// one not completed (Stripe unavailable, the process killed) is read again when it lapses.
 /// </summary>
 public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options) : IJob
 {
@@ -24,7 +26,7 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var due = await job.InTransactionAsync("find transfers to read", c => PayoutStore.TransferReadsAsync(c, options.BatchSize), ct);
+        var due = await job.InTransactionAsync("find transfers to read", c => PayoutStore.ClaimTransferReadsAsync(c, options.BatchSize, options.Lease), ct);
         foreach (var read in due)
         {
             StripeTransfer? transfer = null;

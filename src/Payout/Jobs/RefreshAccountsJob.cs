@@ -11,7 +11,8 @@ namespace ContestPipeline.Payout.Jobs;
 /// <summary>
 /// Reads the accounts account.updated asked about, as they are now (events about one account
 /// can arrive in any order), outside any consume transaction; when a player's account can
-/// receive, that player's payouts waiting for an account go.
+/// receive, that player's payouts waiting for an account go. Reads are claimed for a lease, as
+/// in <see cref="ReadTransfersJob"/>.
 /// </summary>
 public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions options) : IJob
 {
@@ -20,7 +21,7 @@ public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions optio
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var due = await job.InTransactionAsync("find accounts to read", c => PayoutStore.AccountRefreshesAsync(c, options.BatchSize), ct);
+        var due = await job.InTransactionAsync("find accounts to read", c => PayoutStore.ClaimAccountRefreshesAsync(c, options.BatchSize, options.Lease), ct);
         foreach (var (accountId, eventId, requestedAt) in due)
         {
             StripeAccount? account;

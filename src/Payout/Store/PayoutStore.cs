@@ -243,12 +243,31 @@ public static class PayoutStore
             "SELECT account_id, can_receive, account_created_at FROM payout.recipients WHERE player_id = @playerId", new { playerId }, context.Transaction);
 
     /// <summary>Winners waiting for an account who have none yet, each with one of their contests.</summary>
-    public static async Task<IReadOnlyList<(string PlayerId, string ContestId)>> PlayersWithoutAccountAsync(HandlerContext context, int limit) =>
-        [.. await context.Connection.QueryAsync<(string, string)>("""
-            SELECT p.player_id, min(p.contest_id) FROM payout.payouts p
-            WHERE p.state = @awaiting AND NOT EXISTS (SELECT 1 FROM payout.recipients r WHERE r.player_id = p.player_id)
-            GROUP BY p.player_id ORDER BY p.player_id LIMIT @limit
-            """, new { awaiting = PayoutStates.AwaitingAccount, limit }, context.Transaction)];
+    /// <summary>
+    /// Claims winners waiting for an account who have none, for <paramref name="lease"/>: another
+    /// Payout process does not onboard them meanwhile. Returns each with a contest to name.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string PlayerId, string ContestId)>> ClaimPlayersWithoutAccountAsync(HandlerContext context, int limit, TimeSpan lease)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. await context.Connection.QueryAsync<(string, string)>("""
+            WITH wanting AS (
+                SELECT p.player_id, min(p.contest_id) AS contest_id FROM payout.payouts p
+                WHERE p.state = @awaiting AND NOT EXISTS (SELECT 1 FROM payout.recipients r WHERE r.player_id = p.player_id)
+                  AND NOT EXISTS (SELECT 1 FROM payout.onboarding_claims c WHERE c.player_id = p.player_id AND c.claimed_until > @now)
+                GROUP BY p.player_id ORDER BY p.player_id LIMIT @limit),
+            claimed AS (
+                INSERT INTO payout.onboarding_claims (player_id, claimed_until) SELECT player_id, @until FROM wanting
+                ON CONFLICT (player_id) DO UPDATE SET claimed_until = excluded.claimed_until WHERE onboarding_claims.claimed_until <= @now
+                RETURNING player_id)
+            SELECT w.player_id, w.contest_id FROM wanting w JOIN claimed c USING (player_id) ORDER BY w.player_id
+            """, new { awaiting = PayoutStates.AwaitingAccount, limit, now, until = now + lease }, context.Transaction)];
+    }
+
+    /// <summary>Onboarding the player failed: no process tries again before <paramref name="retryAt"/>.</summary>
+    public static Task DeferOnboardingAsync(HandlerContext context, string playerId, DateTimeOffset retryAt) =>
+        context.Connection.ExecuteAsync("UPDATE payout.onboarding_claims SET claimed_until = @retryAt WHERE player_id = @playerId",
+            new { playerId, retryAt }, context.Transaction);
 
     /// <summary>Records an account made for a player; false when the player has one already.</summary>
     public static async Task<bool> InsertRecipientAsync(HandlerContext context, string playerId, StripeAccount account, string onboardingUrl) =>
@@ -291,13 +310,26 @@ public static class PayoutStore
     public static Task RequestAccountRefreshAsync(HandlerContext context, string accountId, string eventId) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO payout.account_refreshes (account_id, event_id, requested_at) VALUES (@accountId, @eventId, @now)
-            ON CONFLICT (account_id) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at
+            ON CONFLICT (account_id) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at, claimed_until = NULL
             """, new { accountId, eventId, now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    public static async Task<IReadOnlyList<(string AccountId, string EventId, DateTimeOffset RequestedAt)>> AccountRefreshesAsync(HandlerContext context, int limit) =>
-        [.. (await context.Connection.QueryAsync<(string, string, DateTime)>(
-            "SELECT account_id, event_id, requested_at FROM payout.account_refreshes ORDER BY requested_at, account_id LIMIT @limit",
-            new { limit }, context.Transaction)).Select(r => (r.Item1, r.Item2, new DateTimeOffset(DateTime.SpecifyKind(r.Item3, DateTimeKind.Utc))))];
+    /// <summary>
+    /// Claims accounts to read, oldest request first, for <paramref name="lease"/>: another Payout
+    /// process does not read them meanwhile. A new request for one frees its claim (read again).
+    /// </summary>
+    public static async Task<IReadOnlyList<(string AccountId, string EventId, DateTimeOffset RequestedAt)>> ClaimAccountRefreshesAsync(HandlerContext context, int limit, TimeSpan lease)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. (await context.Connection.QueryAsync<(string, string, DateTime)>("""
+            UPDATE payout.account_refreshes a SET claimed_until = @until
+            WHERE a.account_id IN (
+                SELECT account_id FROM payout.account_refreshes WHERE claimed_until IS NULL OR claimed_until <= @now
+                ORDER BY requested_at, account_id LIMIT @limit FOR UPDATE SKIP LOCKED)
+            RETURNING a.account_id, a.event_id, a.requested_at
+            """, new { limit, now, until = now + lease }, context.Transaction))
+            .Select(r => (r.Item1, r.Item2, new DateTimeOffset(DateTime.SpecifyKind(r.Item3, DateTimeKind.Utc))))
+            .OrderBy(r => r.Item3).ThenBy(r => r.Item1, StringComparer.Ordinal)];
+    }
 
     /// <summary>Done with a refresh, unless another event asked again after it was read (then it is read again).</summary>
     public static Task CompleteAccountRefreshAsync(HandlerContext context, string accountId, DateTimeOffset requestedAt) =>
@@ -340,13 +372,26 @@ public static class PayoutStore
         context.Connection.ExecuteAsync("""
             INSERT INTO payout.transfer_reads (transfer_id, event_id, legacy_failed, requested_at) VALUES (@transferId, @eventId, @legacyFailed, @now)
             ON CONFLICT (transfer_id) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at,
-                legacy_failed = transfer_reads.legacy_failed OR excluded.legacy_failed
+                legacy_failed = transfer_reads.legacy_failed OR excluded.legacy_failed, claimed_until = NULL
             """, new { transferId, eventId, legacyFailed, now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    public static async Task<IReadOnlyList<TransferRead>> TransferReadsAsync(HandlerContext context, int limit) =>
-        [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime)>(
-            "SELECT transfer_id, event_id, legacy_failed, requested_at FROM payout.transfer_reads ORDER BY requested_at, transfer_id LIMIT @limit",
-            new { limit }, context.Transaction)).Select(r => new TransferRead(r.Item1, r.Item2, r.Item3, Utc(r.Item4)!.Value))];
+    /// <summary>
+    /// Claims transfers to read, oldest request first, for <paramref name="lease"/>: another Payout
+    /// process does not read them meanwhile. A new request for one frees its claim (read again).
+    /// </summary>
+    public static async Task<IReadOnlyList<TransferRead>> ClaimTransferReadsAsync(HandlerContext context, int limit, TimeSpan lease)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime)>("""
+            UPDATE payout.transfer_reads t SET claimed_until = @until
+            WHERE t.transfer_id IN (
+                SELECT transfer_id FROM payout.transfer_reads WHERE claimed_until IS NULL OR claimed_until <= @now
+                ORDER BY requested_at, transfer_id LIMIT @limit FOR UPDATE SKIP LOCKED)
+            RETURNING t.transfer_id, t.event_id, t.legacy_failed, t.requested_at
+            """, new { limit, now, until = now + lease }, context.Transaction))
+            .Select(r => new TransferRead(r.Item1, r.Item2, r.Item3, Utc(r.Item4)!.Value))
+            .OrderBy(r => r.RequestedAt).ThenBy(r => r.TransferId, StringComparer.Ordinal)];
+    }
 
     /// <summary>Done with a read, unless another event asked again after it was made (then it is read again).</summary>
     public static Task CompleteTransferReadAsync(HandlerContext context, TransferRead read) =>
