@@ -141,7 +141,7 @@ public static class EntryChecks
     /// and it was not this submission. It may be, or become, an accepted entry elsewhere;
     /// refunding it on the word of a submission that does not own it would let anyone who
     /// learns a PaymentIntent id refund another player's live entry. Money paid and never
-    /// entered is found by reconciling PaymentIntents against entries and refunds.
+    /// entered is found and refunded by the daily reconciliation (<see cref="Jobs.ReconcilePaymentsJob"/>).
     /// </remarks>
     public static bool RefundsVerifiedPayment(EntryOutcome outcome) => outcome switch
     {

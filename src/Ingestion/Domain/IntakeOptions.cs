@@ -34,12 +34,21 @@ public sealed record IntakeOptions
     /// <summary>Submissions decided per contest per transaction.</summary>
     public int DecideBatchSize { get; init; } = 2_000;
 
+    /// <summary>
+    /// How often the reconciliation runs (daily), and how long after a payment succeeded it may
+    /// be refunded as never entered (once its contest can no longer take it).
+    /// </summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromDays(1);
+    public TimeSpan ReconcileGrace { get; init; } = TimeSpan.FromHours(1);
+
     public static class Settings
     {
         public const string LockSkewMs = "CONTESTPIPELINE_INGESTION_LOCK_SKEW_MS";
         public const string PaymentEventWaitMs = "CONTESTPIPELINE_INGESTION_PAYMENT_EVENT_WAIT_MS";
         public const string UndecidedBoundMs = "CONTESTPIPELINE_INGESTION_UNDECIDED_BOUND_MS";
         public const string FetchConcurrency = "CONTESTPIPELINE_INGESTION_FETCH_CONCURRENCY";
+        public const string ReconcileIntervalMs = "CONTESTPIPELINE_INGESTION_RECONCILE_INTERVAL_MS";
+        public const string ReconcileGraceMs = "CONTESTPIPELINE_INGESTION_RECONCILE_GRACE_MS";
     }
 
     public static IntakeOptions Read(IConfiguration? configuration)
@@ -53,6 +62,8 @@ public sealed record IntakeOptions
             // Below the skew the bound would reject submissions whose records may still be on their way.
             UndecidedBound = Setting.Milliseconds(configuration, Settings.UndecidedBoundMs, o.UndecidedBound, skew, TimeSpan.FromHours(1)),
             FetchConcurrency = Setting.Int(configuration, Settings.FetchConcurrency, o.FetchConcurrency, 1, 64),
+            ReconcileInterval = Setting.Milliseconds(configuration, Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7)),
+            ReconcileGrace = Setting.Milliseconds(configuration, Settings.ReconcileGraceMs, o.ReconcileGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
         };
     }
 }

@@ -46,12 +46,14 @@ public static class IngestionWorker
             services.AddSingleton<EntriesReadToEnd>();
             services.AddSingleton<VerifyPaymentsJob>();
             services.AddSingleton<DecideEntriesJob>();
+            services.AddSingleton<ReconcilePaymentsJob>();
         },
         Jobs = sp =>
         [
             sp.GetRequiredService<DecideEntriesJob>(), sp.GetRequiredService<VerifyPaymentsJob>(),
             new CloseEntriesJob(sp.GetRequiredService<IntakeOptions>(), sp.GetRequiredService<EntriesReadToEnd>().AskAsync),
             new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>()),
+            sp.GetRequiredService<ReconcilePaymentsJob>(),
         ],
     };
 }

@@ -42,17 +42,13 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IntakeOptions option
         if (known.Count == 0) return claimed.Count >= options.FetchBatchSize;
         await job.InTransactionAsync(Name + " record", async c =>
         {
+            var facts = new PaymentFacts();
             foreach (var a in known.Values)
             {
-                if (a.NotFound)
-                {
-                    await SubmissionStore.RecordNotFoundAsync(c, a.PaymentIntentId);
-                    continue;
-                }
-                var i = a.Intent!;
-                await SubmissionStore.RecordIntentAsync(c, "get", i.Id, i.Status, i.Amount, i.AmountReceived, i.Currency, i.Metadata,
-                    i.LatestCharge?.Id, i.Charge?.AmountRefunded ?? 0, i.Charge?.Disputed ?? false);
+                if (a.NotFound) await SubmissionStore.RecordNotFoundAsync(c, a.PaymentIntentId);
+                else facts.Intent(a.Intent!);
             }
+            await SubmissionStore.RecordFactsAsync(c, facts, source: "get");
             await SubmissionStore.MarkFetchedAsync(c, [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
             return true;
         }, ct);

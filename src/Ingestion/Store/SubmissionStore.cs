@@ -226,33 +226,12 @@ public static class SubmissionStore
     // ---- payments ----------------------------------------------------------------------------------
 
     /// <summary>
-    /// A PaymentIntent as Stripe described it (an event's object or a GET's answer). A succeeded
-    /// intent stays succeeded whatever older event arrives after; refunds and disputes only add.
+    /// PaymentIntents as Stripe described them (a run of events, or a GET's answers: the
+    /// <paramref name="source"/>), then refunds and disputes of their charges, in two statements.
+    /// A succeeded intent stays succeeded whatever older description arrives after; refunds and
+    /// disputes only add, whatever order they come in.
     /// </summary>
-    public static Task RecordIntentAsync(HandlerContext context, string source, string id, string status, long amount, long amountReceived,
-        string currency, IReadOnlyDictionary<string, string>? metadata, string? chargeId, long amountRefunded, bool disputed) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received, currency, metadata, charge_id,
-                amount_refunded, disputed, source, updated_at)
-            VALUES (@id, true, true, @status, @amount, @amountReceived, @currency, @metadata::jsonb, @chargeId, @amountRefunded, @disputed, @source, @now)
-            ON CONFLICT (payment_intent_id) DO UPDATE SET
-                known = true, found = true,
-                status = CASE WHEN p.known AND p.status = 'succeeded' THEN p.status ELSE excluded.status END,
-                amount = excluded.amount,
-                amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received ELSE excluded.amount_received END,
-                currency = excluded.currency, metadata = excluded.metadata,
-                charge_id = coalesce(excluded.charge_id, p.charge_id),
-                amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
-                disputed = p.disputed OR excluded.disputed,
-                source = excluded.source, updated_at = excluded.updated_at
-            """, new
-        {
-            id, status, amount, amountReceived, currency, chargeId, amountRefunded, disputed, source, now = context.Clock.GetUtcNow(),
-            metadata = JsonSerializer.Serialize(metadata ?? new Dictionary<string, string>()),
-        }, context.Transaction);
-
-    /// <summary>A run of events' facts in two statements (see <see cref="RecordIntentAsync"/> and <see cref="RecordChargeAsync"/> for the merge).</summary>
-    public static async Task RecordFactsAsync(HandlerContext context, PaymentFacts facts)
+    public static async Task RecordFactsAsync(HandlerContext context, PaymentFacts facts, string source = "event")
     {
         var now = context.Clock.GetUtcNow();
         if (facts.Intents.Count > 0)
@@ -260,13 +239,15 @@ public static class SubmissionStore
             var intents = facts.Intents.Values.ToList();
             await context.Connection.ExecuteAsync("""
                 INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received, currency, metadata, charge_id,
-                    amount_refunded, disputed, source, updated_at)
-                SELECT u.id, true, true, u.status, u.amount, u.received, u.currency, u.metadata::jsonb, u.charge, u.refunded, u.disputed, 'event', @now
+                    amount_refunded, disputed, source, updated_at, succeeded_at)
+                SELECT u.id, true, true, u.status, u.amount, u.received, u.currency, u.metadata::jsonb, u.charge, u.refunded, u.disputed, @source, @now,
+                    CASE WHEN u.status = 'succeeded' THEN @now END
                 FROM unnest(@ids, @statuses, @amounts, @receiveds, @currencies, @metadatas, @charges, @refundeds, @disputeds)
                     AS u(id, status, amount, received, currency, metadata, charge, refunded, disputed)
                 ON CONFLICT (payment_intent_id) DO UPDATE SET
                     known = true, found = true,
                     status = CASE WHEN p.known AND p.status = 'succeeded' THEN p.status ELSE excluded.status END,
+                    succeeded_at = coalesce(p.succeeded_at, excluded.succeeded_at),
                     amount = excluded.amount,
                     amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received ELSE excluded.amount_received END,
                     currency = excluded.currency, metadata = excluded.metadata,
@@ -276,7 +257,7 @@ public static class SubmissionStore
                     source = excluded.source, updated_at = excluded.updated_at
                 """, new
             {
-                now,
+                now, source,
                 ids = intents.Select(i => i.Id).ToArray(), statuses = intents.Select(i => i.Status).ToArray(),
                 amounts = intents.Select(i => i.Amount).ToArray(), receiveds = intents.Select(i => i.AmountReceived).ToArray(),
                 currencies = intents.Select(i => i.Currency).ToArray(),
@@ -305,17 +286,6 @@ public static class SubmissionStore
         }
     }
 
-    /// <summary>A charge of the PaymentIntent was refunded (its refunded total) or disputed: kept whatever order the events come in.</summary>
-    public static Task RecordChargeAsync(HandlerContext context, string paymentIntentId, string? chargeId, long amountRefunded, bool disputed) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source, updated_at)
-            VALUES (@paymentIntentId, @chargeId, @amountRefunded, @disputed, 'event', @now)
-            ON CONFLICT (payment_intent_id) DO UPDATE SET
-                charge_id = coalesce(p.charge_id, excluded.charge_id),
-                amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
-                disputed = p.disputed OR excluded.disputed, updated_at = excluded.updated_at
-            """, new { paymentIntentId, chargeId, amountRefunded, disputed, now = context.Clock.GetUtcNow() }, context.Transaction);
-
     /// <summary>A GET found no such PaymentIntent (an event for it may still correct that).</summary>
     public static Task RecordNotFoundAsync(HandlerContext context, string paymentIntentId) =>
         context.Connection.ExecuteAsync("""
@@ -323,6 +293,63 @@ public static class SubmissionStore
             VALUES (@paymentIntentId, false, false, 'get', @now)
             ON CONFLICT (payment_intent_id) DO UPDATE SET found = p.known, updated_at = excluded.updated_at
             """, new { paymentIntentId, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    // ---- reconciliation ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Contests with succeeded payments not yet reconciled that are past the grace period and
+    /// that the contest can no longer take: it is closed, cancelled, or not defined (nor waiting
+    /// for its games). Payments that name no contest are not a contest's to reconcile.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ContestsToReconcileAsync(HandlerContext context, DateTimeOffset succeededBefore, int limit) =>
+        [.. await context.Connection.QueryAsync<string>("""
+            SELECT p.metadata->>'contest_id' AS contest_id FROM ingestion.payments p
+            WHERE p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL AND p.succeeded_at <= @succeededBefore AND p.metadata->>'contest_id' IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM ingestion.contests c WHERE c.contest_id = p.metadata->>'contest_id' AND c.status = 'open')
+              AND NOT EXISTS (SELECT 1 FROM ingestion.parked_contests k WHERE k.contest_id = p.metadata->>'contest_id')
+            GROUP BY 1 ORDER BY min(p.succeeded_at), 1 LIMIT @limit
+            """, new { succeededBefore, limit }, context.Transaction)];
+
+    /// <summary>A succeeded payment to reconcile, with what became of it.</summary>
+    public sealed class Unreconciled
+    {
+        public string PaymentIntentId { get; init; } = "";
+        public string? PlayerId { get; init; }
+        public long AmountReceived { get; init; }
+        public long AmountRefunded { get; init; }
+        public bool Disputed { get; init; }
+        public string Currency { get; init; } = "";
+        public DateTime SucceededAtUtc { get; init; }
+        public bool Entered { get; init; }
+        public bool RefundOrdered { get; init; }
+        public bool SubmissionWaiting { get; init; }
+
+        public DateTimeOffset SucceededAt => new(DateTime.SpecifyKind(SucceededAtUtc, DateTimeKind.Utc));
+    }
+
+    /// <summary>
+    /// One contest's payments to reconcile, locked. The caller holds the contest's row lock (as a
+    /// decision round does), so no submission of this contest becomes an entry meanwhile.
+    /// </summary>
+    public static async Task<IReadOnlyList<Unreconciled>> UnreconciledAsync(HandlerContext context, string contestId, DateTimeOffset succeededBefore, int limit) =>
+        [.. await context.Connection.QueryAsync<Unreconciled>("""
+            SELECT p.payment_intent_id, p.metadata->>'player_id' AS player_id, coalesce(p.amount_received, 0) AS amount_received,
+                   p.amount_refunded, p.disputed, coalesce(p.currency, '') AS currency, p.succeeded_at AS succeeded_at_utc,
+                   EXISTS (SELECT 1 FROM ingestion.entries e WHERE e.payment_intent_id = p.payment_intent_id) AS entered,
+                   EXISTS (SELECT 1 FROM ingestion.refund_orders r WHERE r.payment_intent_id = p.payment_intent_id) AS refund_ordered,
+                   EXISTS (SELECT 1 FROM ingestion.submissions s WHERE s.payment_intent_id = p.payment_intent_id AND s.decided_at IS NULL) AS submission_waiting
+            FROM ingestion.payments p
+            WHERE p.metadata->>'contest_id' = @contestId AND p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL AND p.succeeded_at <= @succeededBefore
+            ORDER BY p.succeeded_at, p.payment_intent_id LIMIT @limit FOR UPDATE OF p
+            """, new { contestId, succeededBefore, limit }, context.Transaction)];
+
+    /// <summary>Records what the reconciliation made of each payment (one statement).</summary>
+    public static Task MarkReconciledAsync(HandlerContext context, IReadOnlyList<(string PaymentIntentId, string How)> outcomes) =>
+        context.Connection.ExecuteAsync("""
+            UPDATE ingestion.payments p SET reconciled_at = @now, reconciliation = u.how
+            FROM unnest(@ids, @hows) AS u(id, how) WHERE p.payment_intent_id = u.id
+            """, new { now = context.Clock.GetUtcNow(), ids = outcomes.Select(o => o.PaymentIntentId).ToArray(), hows = outcomes.Select(o => o.How).ToArray() },
+            context.Transaction);
 
     // ---- the GET fallback --------------------------------------------------------------------------
 
