@@ -9,8 +9,10 @@ using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Settlement.Handlers;
 using ContestPipeline.Settlement.Jobs;
+using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace ContestPipeline.Settlement.Extensions;
@@ -54,7 +56,18 @@ public static class SettlementWorker
             ]),
         ])
     {
-        Jobs = sp => [new SettleContestsJob(sp.GetRequiredService<CrashPoints>()), new MarkContestsPaidJob(), new AssessMakeGoodsJob()],
+        Services = (services, _) =>
+        {
+            // Settlement moves no money: its Stripe key only reads the balance, for the drift check.
+            services.AddStripeClient(SettlementOptions.StripeRequestsPerSecondDefault);
+            services.AddSettings(SettlementOptions.Read);
+            services.AddSingleton<CheckStripeBalanceJob>();
+        },
+        Jobs = sp =>
+        [
+            new SettleContestsJob(sp.GetRequiredService<CrashPoints>()), new MarkContestsPaidJob(), new AssessMakeGoodsJob(),
+            sp.GetRequiredService<CheckStripeBalanceJob>(),
+        ],
         // The ledger: a correction is a new journal entry, never a change to a posting.
         AppendOnlyTables = ["journal", "postings"],
     };

@@ -140,6 +140,9 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
                 [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(viaProxy.ConnectionString, "settlement"),
                 [PipelineSettings.PostgresMigratorVariable] = viaProxy.ConnectionString,
                 [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
+                // Its balance check reads Stripe once an hour; unreachable here, and only logged.
+                [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
+                [StripeServices.KeyVariable] = "sk_test_unused",
                 [Observability.HealthPortVariable] = "0",
                 [Observability.LogFormatVariable] = "json",
             },

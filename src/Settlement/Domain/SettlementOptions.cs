@@ -1,0 +1,31 @@
+using ContestPipeline.Plumbing;
+using Microsoft.Extensions.Configuration;
+
+namespace ContestPipeline.Settlement.Domain;
+
+/// <summary>Settlement's settings: how often the ledger's Stripe balance is checked against Stripe's.</summary>
+public sealed record SettlementOptions
+{
+    /// <summary>
+    /// Settlement's share of the Stripe account's requests (<see cref="Stripe.StripeBudget"/>): it
+    /// only reads the balance, once per check, with a restricted key that can do nothing else.
+    /// </summary>
+    public const int StripeRequestsPerSecondDefault = 1;
+
+    public TimeSpan BalanceCheckInterval { get; init; } = TimeSpan.FromHours(1);
+
+    public static class Settings
+    {
+        public const string BalanceCheckIntervalMs = "CONTESTPIPELINE_SETTLEMENT_BALANCE_CHECK_INTERVAL_MS";
+    }
+
+    public static SettlementOptions Read(IConfiguration? configuration)
+    {
+        var o = new SettlementOptions();
+        return o with
+        {
+            BalanceCheckInterval = Setting.Milliseconds(configuration, Settings.BalanceCheckIntervalMs, o.BalanceCheckInterval,
+                TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
+        };
+    }
+}
