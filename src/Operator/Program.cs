@@ -88,7 +88,10 @@ var window = new Option<int>("--window-seconds") { Description = "the last secon
 var stripeRps = new Option<int>("--stripe-rps") { Description = "the request limit the Stripe-compatible server enforces", DefaultValueFactory = _ => 100 };
 var benchIntake = new Command("intake", "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee") { submissions, window, stripeRps };
 benchIntake.SetAction((parse, ct) => IntakeBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), ct));
-root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring, benchSettlement, benchIntake });
+var transfersCount = new Option<int>("--transfers") { Description = "prize transfers to make", DefaultValueFactory = _ => 10_000 };
+var benchPayouts = new Command("payouts", "prize transfers through the payout worker at the Stripe-compatible server's rate limit: share of the limit, 429s, each transfer once") { transfersCount, stripeRps };
+benchPayouts.SetAction((parse, ct) => PayoutBenchCommand.RunAsync(parse.GetValue(transfersCount), parse.GetValue(stripeRps), ct));
+root.Subcommands.Add(new Command("bench", "benchmarks that print their figures") { benchMessaging, benchScoring, benchSettlement, benchIntake, benchPayouts });
 
 var payoutState = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
 var payoutContest = new Option<string?>("--contest") { Description = "only this contest's payouts" };
