@@ -7,10 +7,20 @@ namespace ContestPipeline.Contracts;
 /// </summary>
 public sealed record TopicSpec(string Name, int Partitions, short ReplicationFactor, int MinInsyncReplicas, long RetentionMs, string CleanupPolicy)
 {
+    public const string CreateTime = "CreateTime";
+    public const string LogAppendTime = "LogAppendTime";
+
+    /// <summary>
+    /// Whose clock a record's timestamp is: the producer's (<see cref="CreateTime"/>), or the
+    /// broker's when it appends the record (<see cref="LogAppendTime"/>), which no producer can set.
+    /// </summary>
+    public string MessageTimestampType { get; init; } = CreateTime;
+
     /// <summary>The topic configs the list sets, as Kafka names them; anything else is the broker's default.</summary>
     public IReadOnlyDictionary<string, string> Configs => new SortedDictionary<string, string>(StringComparer.Ordinal)
     {
         ["cleanup.policy"] = CleanupPolicy,
+        ["message.timestamp.type"] = MessageTimestampType,
         ["min.insync.replicas"] = MinInsyncReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["retention.ms"] = RetentionMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["unclean.leader.election.enable"] = "false",
@@ -86,7 +96,12 @@ public static class TopicCatalog
             (Topics.Operations, 6, MoneyRetentionMs),
             (Topics.Notifications, 3, StreamRetentionMs),
         ];
-        var specs = main.Select(t => new TopicSpec(t.Name, t.Partitions, ReplicationFactor, MinInsyncReplicas, t.RetentionMs, Delete)).ToList();
+        var specs = main.Select(t => new TopicSpec(t.Name, t.Partitions, ReplicationFactor, MinInsyncReplicas, t.RetentionMs, Delete)
+        {
+            // Ingestion judges a submission late by when its record reached the broker: the
+            // broker's own clock says so, not the timestamp a producer chose to write.
+            MessageTimestampType = t.Name == Topics.Entries ? TopicSpec.LogAppendTime : TopicSpec.CreateTime,
+        }).ToList();
         specs.AddRange(main.Select(t => new TopicSpec(Topics.DeadLetter(t.Name), 3, ReplicationFactor, MinInsyncReplicas, DeadLetterRetentionMs, Delete)));
         return [.. specs];
     }
