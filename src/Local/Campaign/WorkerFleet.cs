@@ -2,6 +2,7 @@ using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Local.Campaign;
 
@@ -23,6 +24,25 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
         ["settlement"] = [.. Messaging, CrashPoints.SettlementMidChunk],
         ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
     };
+
+    /// <summary>
+    /// Each process that calls Stripe gets its share of the account's one budget, as compose gives
+    /// them (<see cref="StripeBudget.Split"/>, four fifths of the limit for headroom): with two
+    /// instances each, the processes' defaults would add up to twice the server's limit.
+    /// </summary>
+    private readonly Dictionary<(string Name, int Instance), StripeBudget.Share> _stripeShares = SplitStripe(environment, instances);
+
+    private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(IReadOnlyDictionary<string, string?> environment, int instances)
+    {
+        var account = int.TryParse(environment.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : new StripeClientOptions { SecretKey = "-" }.AccountRequestsPerSecond;
+        (string Name, int Weight)[] callers = [("ingestion", 2), ("payout", 3), ("settlement", 1)];
+        var processes = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => ($"{c.Name}#{i}", c.Weight))).ToList();
+        return StripeBudget.Split(account * 4 / 5, processes).ToDictionary(s =>
+        {
+            var parts = s.Process.Split('#');
+            return (parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
+        });
+    }
 
     /// <summary>Running processes by (worker, instance number).</summary>
     private readonly Dictionary<(string Name, int Instance), ChildProcess> _running = new();
@@ -64,6 +84,11 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
         // Each worker as its own role, as in production; the database's owner migrates.
         if (environment.GetValueOrDefault(PipelineSettings.PostgresVariable) is { } owner)
             foreach (var (k, v) in LocalRoles.WorkerEnvironment(owner, name)) env[k] = v;
+        if (_stripeShares.TryGetValue(worker, out var share))
+        {
+            env[StripeServices.RateVariable] = share.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env[StripeServices.BurstVariable] = share.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var log = Path.Combine(logDirectory, $"{Label(worker).Replace('#', '-')}-{Interlocked.Increment(ref _generation):000}.log");
         lock (_gate) _running[worker] = ChildProcess.StartDotnet(Label(worker), RepoPaths.WorkerDll(name), [], env, log);
     }
