@@ -242,7 +242,6 @@ public static class PayoutStore
         context.Connection.QueryFirstOrDefaultAsync<RecipientView?>(
             "SELECT account_id, can_receive, account_created_at FROM payout.recipients WHERE player_id = @playerId", new { playerId }, context.Transaction);
 
-    /// <summary>Winners waiting for an account who have none yet, each with one of their contests.</summary>
     /// <summary>
     /// Claims winners waiting for an account who have none, for <paramref name="lease"/>: another
     /// Payout process does not onboard them meanwhile. Returns each with a contest to name.
