@@ -85,8 +85,16 @@ public static class ErrorPolicy
         NpgsqlException { IsTransient: true } => FailureKind.Transient,
         NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => FailureKind.Transient,
         KafkaException { Error.IsFatal: false } => FailureKind.Transient,
+        // Npgsql reports some losses of a connection as ObjectDisposedException from its own code:
+        // when Postgres terminates a backend (57P01, a restart) a pooled connector can be broken
+        // and disposed under the next command, which then fails in the connector's cancellation
+        // reset. The transaction never committed; a new connection is the retry.
+        ObjectDisposedException when ThrownByNpgsql(e) => FailureKind.Transient,
         _ => FailureKind.Bug,
     };
+
+    private static bool ThrownByNpgsql(Exception e) =>
+        new System.Diagnostics.StackTrace(e, false).GetFrames().Any(f => f.GetMethod()?.Module.Assembly == typeof(NpgsqlConnection).Assembly);
 
     public static bool IsTransient(Exception e) => Classify(e) == FailureKind.Transient;
 }
