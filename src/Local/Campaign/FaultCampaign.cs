@@ -207,8 +207,12 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
         await WaitAsync(db, "the feed to schedule every game", $"SELECT count(*) >= {o.Contests} FROM ingestion.games WHERE status = 'scheduled'", ct);
 
-        // Time to verify every payment with Stripe under fire; entries that miss the lock are refunded, which the checks cover too.
-        var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + o.Contests * o.EntriesPerContest / 2);
+        // Time to verify every payment under fire; entries that miss the lock are refunded, which
+        // the checks cover too. Half a second an entry for a small slate; a large one grows by a
+        // twentieth of a second an entry past two minutes (intake decides thousands a second from
+        // Stripe's events: 10,000 entries lock after about six minutes, not eighty-four).
+        var entries = o.Contests * o.EntriesPerContest;
+        var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + Math.Min(entries / 2, 120 + entries / 50));
         for (var c = 0; c < o.Contests; c++)
         {
             var (contest, field) = fields[c];
@@ -251,7 +255,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         // Play starts once every contest has locked (or been cancelled under-filled), as the
         // referee decides it under fire, not at a time guessed from the lock time.
         await WaitAsync(db, "every contest to lock or be cancelled at its lock",
-            $"SELECT count(*) >= {o.Contests} FROM scoring.contests WHERE state <> 'SCHEDULED'", ct);
+            $"SELECT count(*) >= {o.Contests} FROM scoring.contests WHERE state <> 'SCHEDULED'", ct, lockAt - DateTimeOffset.UtcNow);
         foreach (var (contest, field) in _entries)
         {
             var game = "g-" + contest;
@@ -324,10 +328,12 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
     }
 
-    private static async Task WaitAsync(NpgsqlDataSource db, string what, string sql, CancellationToken ct)
+    /// <summary>Waits until <paramref name="sql"/> holds: three minutes, after <paramref name="until"/> more when given (a lock still ahead).</summary>
+    private static async Task WaitAsync(NpgsqlDataSource db, string what, string sql, CancellationToken ct, TimeSpan? until = null)
     {
         var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromMinutes(3))
+        var timeout = TimeSpan.FromMinutes(3) + (until is { } u && u > TimeSpan.Zero ? u : TimeSpan.Zero);
+        while (watch.Elapsed < timeout)
         {
             try
             {
