@@ -15,7 +15,6 @@ using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
-using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
@@ -39,27 +38,11 @@ public static class IntakeBenchCommand
     {
         Console.WriteLine($"bench intake: {submissions:N0} paid submissions offered over the last {windowSeconds} s before lock; Stripe limit {stripeRps}/s");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        var adminPg = await ToolStartup.PostgresAsync("bench");
-        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
-        const string database = "contestpipeline_bench_intake";
-        await using (var admin = new NpgsqlConnection(adminPg))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        }
-        var pg = new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString;
-        var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-intake-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(runDir);
+        if (await BenchSetup.PrepareAsync("intake", "contestpipeline_bench_intake", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
-        await using var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
-        {
-            BootstrapServers = broker.BootstrapServers,
-            SigningSecrets = [stripe.WebhookSecret],
-            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
-        }, ct);
-        stripe.WebhookEndpoint = receiver.Url;
+        await using var receiver = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
 
         var env = new Dictionary<string, string?>
         {
@@ -79,14 +62,14 @@ public static class IntakeBenchCommand
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.intake"), NullLogger.Instance);
 
         // Workers up, then the game and the contest, with time enough to be scheduled before the window opens.
-        await WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0, "ingestion to start", TimeSpan.FromMinutes(3), ct);
-        await WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0, "ingestion to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start", TimeSpan.FromMinutes(3), ct);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(20 + windowSeconds);
         world.Schedule("bench-window", 1, lockAt.AddHours(1), "bench-athlete");
-        await WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1, "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1, "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
         world.Define(new ContestDefined(ContestId, "Lock-time rush", ContestKinds.Fitness, "USD", Fee, 2, submissions, 1, lockAt, ["bench-window"],
             [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300));
-        await WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1, "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1, "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
         var windowOpens = lockAt.AddSeconds(-windowSeconds);
         if (DateTimeOffset.UtcNow > windowOpens) Console.WriteLine("warning: set-up took longer than planned; the window opened late");
         while (DateTimeOffset.UtcNow < windowOpens) await Task.Delay(50, ct);
@@ -115,9 +98,9 @@ public static class IntakeBenchCommand
         Console.WriteLine($"offered {submissions:N0} in {offeredIn.TotalSeconds:F1} s (last at lock {(lastOffered - lockAt).TotalSeconds:+0.0;-0.0} s); produce errors {produceErrors}");
 
         // Decided, closed, locked: each moment as a poll sees it (every 100 ms).
-        var leftScheduled = WaitAsync(pg, "SELECT count(*) FROM scoring.contests WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
+        var leftScheduled = BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.contests WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
             "the contest to leave SCHEDULED", TimeSpan.FromMinutes(20), ct);
-        var decidedAt = await WaitAsync(pg, "SELECT count(*) FROM ingestion.submissions WHERE decided_at IS NOT NULL", n => n >= submissions,
+        var decidedAt = await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.submissions WHERE decided_at IS NOT NULL", n => n >= submissions,
             "every submission to be decided", TimeSpan.FromMinutes(15), ct, progress: true);
         DateTimeOffset? lockedAt = null;
         try
@@ -165,31 +148,4 @@ public static class IntakeBenchCommand
         return accepted == submissions && lateRefunds == 0 ? 0 : 1;
     }
 
-    private static async Task<DateTimeOffset> WaitAsync(string pg, string sql, Func<long, bool> done, string what, TimeSpan timeout, CancellationToken ct, bool progress = false)
-    {
-        await using var conn = new NpgsqlConnection(pg);
-        await conn.OpenAsync(ct);
-        var watch = Stopwatch.StartNew();
-        var lastPrint = TimeSpan.Zero;
-        while (watch.Elapsed < timeout)
-        {
-            long n;
-            try
-            {
-                n = await conn.ExecuteScalarAsync<long>(sql);
-            }
-            catch (PostgresException e) when (e.SqlState is "42P01" or "3F000")
-            {
-                n = -1; // the worker has not created its tables yet
-            }
-            if (n >= 0 && done(n)) return DateTimeOffset.UtcNow;
-            if (progress && watch.Elapsed - lastPrint > TimeSpan.FromSeconds(5))
-            {
-                lastPrint = watch.Elapsed;
-                Console.WriteLine($"  waiting for {what}: {n:N0} so far");
-            }
-            await Task.Delay(100, ct);
-        }
-        throw new TimeoutException($"timed out after {timeout.TotalMinutes} min waiting for {what}");
-    }
 }

@@ -6,7 +6,6 @@ using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
@@ -37,18 +36,8 @@ public static class PayoutBenchCommand
         var contests = (transfers + Players - 1) / Players;
         Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); Stripe limit {stripeRps}/s, all of it Payout's (burst {Math.Max(1, stripeRps / 4)})");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        var adminPg = await ToolStartup.PostgresAsync("bench");
-        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
-        const string database = "contestpipeline_bench_payouts";
-        await using (var admin = new NpgsqlConnection(adminPg))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        }
-        var pg = new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString;
-        var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-payouts-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(runDir);
+        if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
         await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
@@ -66,26 +55,18 @@ public static class PayoutBenchCommand
             // the tokens earned while a round is claimed are spent when its sends start.
             [StripeServices.BurstVariable] = Math.Max(1, stripeRps / 4).ToString(CultureInfo.InvariantCulture),
             [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-            // A rate benchmark, not a limits one: no prize waits for an operator or a recipient's spacing.
-            [PayoutOptions.Settings.ReviewThresholdMinor] = "100000000",
-            [PayoutOptions.Settings.DailyCountMax] = "1000000",
-            [PayoutOptions.Settings.DailyAmountMaxMinor] = "10000000000",
-            [PayoutOptions.Settings.MonthlyAmountMaxMinor] = "10000000000",
-            [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "10000000000",
-            [PayoutOptions.Settings.SuspiciousDayCountMin] = "1000000",
-            [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "10000",
-            [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "100000000",
-            [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "0",
         };
+        // A rate benchmark, not a limits one.
+        foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
         await using var payout = ChildProcess.StartDotnet("payout", RepoPaths.WorkerDll("payout"), [],
             new Dictionary<string, string?>(env.Concat(LocalRoles.WorkerEnvironment(pg, "payout")).GroupBy(e => e.Key).Select(g => g.Last())), Path.Combine(runDir, "payout.log"));
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
-        await WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start", TimeSpan.FromMinutes(3), ct);
 
         // The winners sign up (Stripe's account.updated tells Payout they can receive), before the clock starts.
         var players = Enumerable.Range(1, Players).Select(i => "winner" + i.ToString("000", CultureInfo.InvariantCulture)).ToList();
         foreach (var p in players) await world.SignUpForPayoutsAsync(p);
-        await WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players, "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players, "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
         var setupRequests = stripe.Requests().Count;
 
         // The orders, as Settlement publishes them (signed as Settlement): each contest's
@@ -145,7 +126,7 @@ public static class PayoutBenchCommand
         DateTimeOffset? allPaid = null;
         try
         {
-            allPaid = await WaitAsync(pg, "SELECT count(*) FROM payout.payouts WHERE state = 'paid'", n => n >= transfers, "every payout recorded paid", TimeSpan.FromMinutes(2), ct);
+            allPaid = await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.payouts WHERE state = 'paid'", n => n >= transfers, "every payout recorded paid", TimeSpan.FromMinutes(2), ct);
         }
         catch (TimeoutException e)
         {
@@ -183,25 +164,4 @@ public static class PayoutBenchCommand
         return "/" + string.Join('/', parts.Select((p, i) => i >= 2 ? "{id}" : p));
     }
 
-    private static async Task<DateTimeOffset> WaitAsync(string pg, string sql, Func<long, bool> done, string what, TimeSpan timeout, CancellationToken ct)
-    {
-        await using var conn = new NpgsqlConnection(pg);
-        await conn.OpenAsync(ct);
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < timeout)
-        {
-            long n;
-            try
-            {
-                n = await conn.ExecuteScalarAsync<long>(sql);
-            }
-            catch (PostgresException e) when (e.SqlState is "42P01" or "3F000")
-            {
-                n = -1; // the worker has not created its tables yet
-            }
-            if (n >= 0 && done(n)) return DateTimeOffset.UtcNow;
-            await Task.Delay(100, ct);
-        }
-        throw new TimeoutException($"timed out after {timeout.TotalMinutes} min waiting for {what}");
-    }
 }

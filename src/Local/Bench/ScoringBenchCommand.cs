@@ -45,18 +45,8 @@ public static class ScoringBenchCommand
         Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
         var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:00}").ToArray();
         var perContest = entries / contests;
-        var adminPg = await ToolStartup.PostgresAsync("bench");
-        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
-        var database = "contestpipeline_bench";
-        await using (var admin = new NpgsqlConnection(adminPg))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        }
-        var pg = new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString;
-        var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-scoring-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(runDir);
+        if (await BenchSetup.PrepareAsync("scoring", "contestpipeline_bench", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         var env = new Dictionary<string, string?>
         {

@@ -55,18 +55,8 @@ public static class SettlementBenchCommand
         decision = null;
         Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 ({awards:N0} prizes)   (target ≤ 1,000 ms)");
 
-        var adminPg = await ToolStartup.PostgresAsync("bench");
-        if (adminPg is null) return PipelineWorker.ExitStartupFailed;
-        const string database = "contestpipeline_bench_settlement";
-        await using (var admin = new NpgsqlConnection(adminPg))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        }
-        var pg = new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString;
-        var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-settlement-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
-        Directory.CreateDirectory(runDir);
+        if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         // Seeding a million entries is long work on a busy machine: no command timeout for the bench's own connection.
         await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pg) { CommandTimeout = 0 }.ConnectionString);

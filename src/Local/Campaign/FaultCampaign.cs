@@ -133,20 +133,12 @@ public sealed class FaultCampaign(CampaignOptions o)
             [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
             [StripeServices.KeyVariable] = stripe.ApiKey,
             [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-            // The campaign is about faults, not limits: no prize waits for an operator.
-            [PayoutOptions.Settings.ReviewThresholdMinor] = "100000000",
-            [PayoutOptions.Settings.DailyCountMax] = "100000",
-            [PayoutOptions.Settings.DailyAmountMaxMinor] = "100000000",
-            [PayoutOptions.Settings.MonthlyAmountMaxMinor] = "100000000",
-            [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "100000000",
-            [PayoutOptions.Settings.SuspiciousDayCountMin] = "100000",
-            [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "10000",
-            [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "100000000",
-            [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "0",
             [PayoutOptions.Settings.RetryDelayBaseMs] = "300",
             [PayoutOptions.Settings.LeaseMs] = "3000",
             [PayoutOptions.Settings.AccountRecheckMs] = "1000",
         };
+        // The campaign is about faults, not limits: no prize waits for an operator.
+        foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
         await using var fleet = new WorkerFleet(env, Path.Combine(o.RunDirectory, "workers"), new Random(o.Seed + 1), o.Instances);
         fleet.StartAll();
         o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries, {o.Instances} instance(s) of each worker; broker {broker.BootstrapServers}, Stripe {stripe.BaseUrl}; logs in {o.RunDirectory}");

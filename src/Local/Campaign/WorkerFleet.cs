@@ -36,12 +36,10 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     {
         var account = int.TryParse(environment.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : new StripeClientOptions { SecretKey = "-" }.AccountRequestsPerSecond;
         (string Name, int Weight)[] callers = [("ingestion", 2), ("payout", 3), ("settlement", 1)];
-        var processes = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => ($"{c.Name}#{i}", c.Weight))).ToList();
-        return StripeBudget.Split(account * 4 / 5, processes).ToDictionary(s =>
-        {
-            var parts = s.Process.Split('#');
-            return (parts[0], int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture));
-        });
+        var workers = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => (Worker: (c.Name, i), c.Weight))).ToList();
+        // Split answers in the order it was asked.
+        var shares = StripeBudget.Split(account * 4 / 5, [.. workers.Select(w => (Label(w.Worker), w.Weight))]);
+        return workers.Zip(shares).ToDictionary(p => p.First.Worker, p => p.Second);
     }
 
     /// <summary>Running processes by (worker, instance number).</summary>

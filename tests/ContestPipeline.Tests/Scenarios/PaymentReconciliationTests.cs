@@ -1,12 +1,10 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
-using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Tests.Infrastructure;
-using ContestPipeline.Webhooks.Extensions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
 namespace ContestPipeline.Tests.Scenarios;
@@ -26,13 +24,7 @@ public sealed class PaymentReconciliationTests(PipelineFixture fixture)
     public async Task A_payment_that_never_became_an_entry_is_refunded_once_after_its_contest_closes_and_the_grace()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
-        await using var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
-        {
-            BootstrapServers = run.Iso.Broker.BootstrapServers,
-            SigningSecrets = [run.Stripe.WebhookSecret],
-            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
-        });
-        run.Stripe.WebhookEndpoint = receiver.Url;
+        await using var receiver = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
         run.StartWorker("ingestion", env: new Dictionary<string, string?>
         {
             [IntakeOptions.Settings.LockSkewMs] = "1000",
