@@ -8,30 +8,23 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ARG CONTESTPIPELINE_PRODUCTION=true
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc make libssl-dev zlib1g-dev npm \
- && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# librdkafka first, so its layer is cached while the code changes: the same script as a
-# development machine runs (librdkafka 2.15.1 with OpenSSL, hence TLS and SASL/SCRAM).
-COPY build/librdkafka.sh build/librdkafka.sh
-RUN CONTESTPIPELINE_CACHE=/opt/contestpipeline build/librdkafka.sh
 COPY . .
 # The production build: test-only hooks (crash points) cannot be armed in what it runs.
-RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks Operations:operations Console:console; do \
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks Operations:operations WebConsole:console; do \
       project="${p%%:*}"; name="${p##*:}"; \
       dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
     done \
  && dotnet publish src/Operator/ContestPipeline.Operator.csproj -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o /app/cpctl
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
-# libssl3t64 and zlib1g for librdkafka (TLS, SCRAM, compression); curl for compose's health checks.
+# librdkafka comes with each deployable (librdkafka.redist, TLS and SCRAM inside); curl for
+# compose's health checks.
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libssl3t64 zlib1g ca-certificates curl \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/*
-ENV CONTESTPIPELINE_LIBRDKAFKA=/opt/contestpipeline/librdkafka-2.15.1/librdkafka.so.1 \
-    CONTESTPIPELINE_ENVIRONMENT=production \
+ENV CONTESTPIPELINE_ENVIRONMENT=production \
     DOTNET_CLI_TELEMETRY_OPTOUT=1
-COPY --from=build /opt/contestpipeline /opt/contestpipeline
 COPY --from=build /app /app
 COPY deploy/docker/entrypoint.sh /app/bin/contestpipeline
 RUN printf '#!/bin/sh\nexec /app/bin/contestpipeline cpctl "$@"\n' > /app/bin/cpctl && chmod 755 /app/bin/contestpipeline /app/bin/cpctl

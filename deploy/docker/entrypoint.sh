@@ -10,7 +10,7 @@ case "$what" in
   payout)     exec dotnet /app/payout/ContestPipeline.Payout.dll "$@" ;;
   webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
   operations) exec dotnet /app/operations/ContestPipeline.Operations.dll "$@" ;;
-  console)    exec dotnet /app/console/ContestPipeline.Console.dll "$@" ;;
+  console)    exec dotnet /app/console/ContestPipeline.WebConsole.dll "$@" ;;
   cpctl)      exec dotnet /app/cpctl/cpctl.dll "$@" ;;
   *) echo "usage: ingestion|scoring|settlement|payout|webhooks|operations|console|cpctl [ARGS...]" >&2; exit 2 ;;
 esac

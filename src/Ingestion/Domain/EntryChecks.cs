@@ -2,6 +2,8 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Stripe;
+using ContestPipeline.Rules;
+using ContestPipeline.Rules.Contests;
 
 namespace ContestPipeline.Ingestion.Domain;
 

@@ -3,6 +3,8 @@ using System.Text;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Plumbing.Messaging;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
+using ContestPipeline.Rules;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Domain;
 

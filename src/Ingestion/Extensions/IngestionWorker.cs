@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Handlers;
@@ -10,6 +11,7 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Extensions;
 
@@ -18,16 +20,17 @@ public static class IngestionWorker
 {
     public const string Name = "ingestion";
 
+    public static WorkerShape Shape => Workers.Ingestion;
+
     public static WorkerDefinition Definition { get; } = new(
-        Name,
-        Migration.FromAssembly(typeof(IngestionWorker).Assembly, Name),
+        Shape,
         [
-            new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Name + ".contests", [Topics.Contests], _ => [new ContestDefinedHandler(), new ContestCancelRequestedHandler()]),
-            new ConsumerDefinition(EntriesReadToEnd.Group, [Topics.Entries], sp => [new EntrySubmittedHandler(sp.GetRequiredService<IntakeOptions>())]),
-            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], sp =>
+            new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
+            new ConsumerDefinition(Shape.Group("contests"), _ => [new ContestDefinedHandler(), new ContestCancelRequestedHandler()]),
+            new ConsumerDefinition(Shape.Group("entries"), sp => [new EntrySubmittedHandler(sp.GetRequiredService<IntakeOptions>())]),
+            new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [new StripeEventReceivedHandler(sp.GetRequiredService<PipelineSettings>().Environment)]),
-            new ConsumerDefinition(FeedStore.Consumer, [Topics.ProviderFeed], sp =>
+            new ConsumerDefinition(Shape.Group("feed"), sp =>
             {
                 var feed = sp.GetRequiredService<FeedStore>();
                 return

@@ -2,6 +2,8 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Contests;
+using ContestPipeline.Rules;
 
 namespace ContestPipeline.Ingestion.Handlers;
 

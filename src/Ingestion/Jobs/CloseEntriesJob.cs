@@ -1,6 +1,7 @@
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules;
 
 namespace ContestPipeline.Ingestion.Jobs;
 

@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Contests;
 
 namespace ContestPipeline.Ingestion.Jobs;
 

@@ -6,6 +6,8 @@ using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Extensions;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Contests;
+using ContestPipeline.Rules;
 
 namespace ContestPipeline.Ingestion.Jobs;
 

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Ingestion.Extensions;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// </summary>
 public sealed class EntriesReadToEnd(PipelineSettings settings, ILogger<EntriesReadToEnd> logger)
 {
-    public const string Group = "ingestion.entries";
+    public static string Group => IngestionWorker.Shape.Group("entries").Consumer;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
     public Task<bool> AskAsync(CancellationToken ct) => Task.Run(() =>

@@ -7,6 +7,7 @@ using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Extensions;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Store;
 
@@ -20,7 +21,7 @@ namespace ContestPipeline.Ingestion.Store;
 public sealed class FeedStore(FeedSequencer sequencer)
 {
     /// <summary>The feed's consumer: its dead letters name it.</summary>
-    public const string Consumer = IngestionWorker.Name + ".feed";
+    public static string Consumer => IngestionWorker.Shape.Group("feed").Consumer;
 
     public FeedSequencer Sequencer => sequencer;
 

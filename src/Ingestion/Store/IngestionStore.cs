@@ -7,6 +7,8 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
+using ContestPipeline.Rules.Contests;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Store;
 

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Notifications;
@@ -12,6 +13,7 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
+using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.Operations.Extensions;
 
@@ -25,20 +27,21 @@ public static class OperationsWorker
 {
     public const string Name = "operations";
 
+    public static WorkerShape Shape => Workers.Operations;
+
     public static WorkerDefinition Definition { get; } = new(
-        Name,
-        Migration.FromAssembly(typeof(OperationsWorker).Assembly, Name),
+        Shape,
         [
-            new ConsumerDefinition(Name + ".alerts", [Topics.Alerts], _ => [new AlertRaisedHandler()]),
-            new ConsumerDefinition(Name + ".lifecycle", [Topics.ContestLifecycle], _ =>
+            new ConsumerDefinition(Shape.Group("alerts"), _ => [new AlertRaisedHandler()]),
+            new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
                 new ContestScheduledHandler(), new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
                 new ContestStateChangedHandler(), new ContestCompletedHandler(), new ContestSettledHandler(), new ContestPaidHandler(),
                 new ContestCancelRequestedHandler(), new MakeGoodsAssessedHandler(), new MakeGoodBookedHandler(),
             ]),
-            new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
+            new ConsumerDefinition(Shape.Group("standings"), _ =>
                 [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(), IgnoredMessage.Of<StandingsUpdated>()]),
-            new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsDue, Topics.PayoutsStatus], _ =>
+            new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler(),
                 new PayoutDispatchDecidedHandler(),
@@ -46,8 +49,8 @@ public static class OperationsWorker
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(), new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
             ]),
-            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], _ => [new StripeEventReceivedHandler()]),
-            new ConsumerDefinition(Name + ".operations", [Topics.Operations], _ =>
+            new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
+            new ConsumerDefinition(Shape.Group("operations"), _ =>
             [
                 new AlertAcknowledgedHandler(), new AlertResolvedHandler(), new OperatorActedHandler(), new MakeGoodProposedHandler(),
                 new MakeGoodConfirmedHandler(),

@@ -9,7 +9,7 @@ public sealed class AlertAcknowledgedHandler : MessageHandler<AlertAcknowledged>
 {
     public override async Task HandleAsync(AlertAcknowledged d, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.AlertActionAsync(context, d.AlertId, "ack", d.Operator, d.Note, d.DecidedAt);
-        await ReadModel.DecisionAsync(context, "alert-ack", d.Operator, d.AlertId, d.Note, d.DecidedAt);
+        await ReadModelStore.AlertActionAsync(context, d.AlertId, "ack", d.Operator, d.Note, d.DecidedAt);
+        await ReadModelStore.DecisionAsync(context, "alert-ack", d.Operator, d.AlertId, d.Note, d.DecidedAt);
     }
 }

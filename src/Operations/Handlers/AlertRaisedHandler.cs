@@ -10,15 +10,15 @@ public sealed class AlertRaisedHandler : MessageHandler<AlertRaised>
 {
     public override async Task HandleAsync(AlertRaised a, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.LockAlertAsync(context, a.AlertId);
-        var inserted = await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.LockAlertAsync(context, a.AlertId);
+        var inserted = await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.alerts (alert_id, source, severity, code, subject, message, raised_at, state)
             VALUES (@AlertId, @Source, @Severity, @Code, @Subject, @Message, @RaisedAt, 'open') ON CONFLICT DO NOTHING
             """, a);
         if (inserted == 0) return;
-        await ReadModel.RecomputeAlertAsync(context, a.AlertId);
+        await ReadModelStore.RecomputeAlertAsync(context, a.AlertId);
         if (a.Severity == AlertSeverities.Critical)
-            ReadModel.Notify(context, NotificationRequested.Operators, NotificationRequested.Operators, "critical_alert",
+            ReadModelStore.Notify(context, NotificationRequested.Operators, NotificationRequested.Operators, "critical_alert",
                 $"[CRITICAL] {a.Code}: {a.Subject}", a.Message, AlertSeverities.Critical);
     }
 }

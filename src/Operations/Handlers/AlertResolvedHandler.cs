@@ -9,7 +9,7 @@ public sealed class AlertResolvedHandler : MessageHandler<AlertResolved>
 {
     public override async Task HandleAsync(AlertResolved d, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.AlertActionAsync(context, d.AlertId, "resolve", d.Operator, d.Note, d.DecidedAt);
-        await ReadModel.DecisionAsync(context, "alert-resolve", d.Operator, d.AlertId, d.Note, d.DecidedAt);
+        await ReadModelStore.AlertActionAsync(context, d.AlertId, "resolve", d.Operator, d.Note, d.DecidedAt);
+        await ReadModelStore.DecisionAsync(context, "alert-resolve", d.Operator, d.AlertId, d.Note, d.DecidedAt);
     }
 }

@@ -8,5 +8,5 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
 {
     public override Task HandleAsync(ContestCancelRequested c, HandlerContext context, CancellationToken ct) =>
-        ReadModel.TimelineAsync(context, c.ContestId, "cancel_requested", $"cancel requested by {c.RequestedBy}: {c.Reason}");
+        ReadModelStore.TimelineAsync(context, c.ContestId, "cancel_requested", $"cancel requested by {c.RequestedBy}: {c.Reason}");
 }

@@ -9,9 +9,9 @@ public sealed class ContestCompletedHandler : MessageHandler<ContestCompleted>
 {
     public override async Task HandleAsync(ContestCompleted c, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, c.ContestId, "completed",
+        await ReadModelStore.TimelineAsync(context, c.ContestId, "completed",
             $"final standings of {c.EntryCount} entries in {c.StandingsChunks} chunks; standings hash {c.StandingsHash}, inputs hash {c.InputsHash}");
-        await ReadModel.ExecuteAsync(context,
+        await ReadModelStore.ExecuteAsync(context,
             "UPDATE operations.contests SET standings_hash = @StandingsHash, inputs_hash = @InputsHash WHERE contest_id = @ContestId", c);
     }
 }

@@ -10,9 +10,9 @@ public sealed class ContestPaidHandler : MessageHandler<ContestPaid>
 {
     public override async Task HandleAsync(ContestPaid p, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, p.ContestId, "paid",
+        await ReadModelStore.TimelineAsync(context, p.ContestId, "paid",
             $"PAID: {p.PaidCount} of {p.PayoutCount} payouts paid ({Show.Amount(p.PaidMinor, p.Currency)}), {p.RejectedCount} rejected ({Show.Amount(p.WithheldMinor, p.Currency)} withheld)");
-        await ReadModel.ExecuteAsync(context, "UPDATE operations.contests SET paid = @paid::jsonb WHERE contest_id = @ContestId",
-            new { paid = ReadModel.Json(p), p.ContestId });
+        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET paid = @paid::jsonb WHERE contest_id = @ContestId",
+            new { paid = ReadModelStore.Json(p), p.ContestId });
     }
 }

@@ -9,6 +9,6 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayoutsAuthorized>
 {
     public override Task HandleAsync(ContestPayoutsAuthorized a, HandlerContext context, CancellationToken ct) =>
-        ReadModel.TimelineAsync(context, a.ContestId, "payouts_authorized",
+        ReadModelStore.TimelineAsync(context, a.ContestId, "payouts_authorized",
             $"payouts authorized ({a.AuthorizationId}): {a.Payouts} payout(s), {Show.Amount(a.NetTotalMinor, a.Currency)} net at most");
 }

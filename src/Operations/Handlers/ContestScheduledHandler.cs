@@ -11,15 +11,15 @@ public sealed class ContestScheduledHandler : MessageHandler<ContestScheduled>
     public override async Task HandleAsync(ContestScheduled s, HandlerContext context, CancellationToken ct)
     {
         var d = s.Definition;
-        await ReadModel.EnsureContestAsync(context, d.ContestId);
-        await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.EnsureContestAsync(context, d.ContestId);
+        await ReadModelStore.ExecuteAsync(context, """
             UPDATE operations.contests SET title = @Title, kind = @Kind, currency = @Currency, entry_fee_minor = @EntryFeeMinor, lock_at = @LockAt,
                 definition = @definition::jsonb,
                 state = CASE WHEN state = 'UNKNOWN' THEN 'SCHEDULED' ELSE state END,
                 state_at = CASE WHEN state = 'UNKNOWN' THEN @at ELSE state_at END
             WHERE contest_id = @ContestId
-            """, new { d.Title, d.Kind, d.Currency, d.EntryFeeMinor, d.LockAt, definition = ReadModel.Json(d), at = ReadModel.At(context), d.ContestId });
-        await ReadModel.TimelineAsync(context, d.ContestId, "scheduled",
+            """, new { d.Title, d.Kind, d.Currency, d.EntryFeeMinor, d.LockAt, definition = ReadModelStore.Json(d), at = ReadModelStore.At(context), d.ContestId });
+        await ReadModelStore.TimelineAsync(context, d.ContestId, "scheduled",
             $"defined and SCHEDULED: {d.Title} ({d.Kind}), entry fee {Show.Amount(d.EntryFeeMinor, d.Currency)}, {d.MinEntries}-{d.MaxEntries} entries, " +
             $"locks {d.LockAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, prize table {d.PrizeTable.Kind}, pool {d.Pool.Mode}");
     }

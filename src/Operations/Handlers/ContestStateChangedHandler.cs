@@ -9,8 +9,8 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
 {
     public override async Task HandleAsync(ContestStateChanged c, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, c.ContestId, "state", $"{c.From} → {c.To}: {c.Reason}");
-        await ReadModel.ExecuteAsync(context,
+        await ReadModelStore.TimelineAsync(context, c.ContestId, "state", $"{c.From} → {c.To}: {c.Reason}");
+        await ReadModelStore.ExecuteAsync(context,
             "UPDATE operations.contests SET state = @To, state_reason = @Reason, state_at = @ChangedAt WHERE contest_id = @ContestId", c);
     }
 }

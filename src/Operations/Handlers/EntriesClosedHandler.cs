@@ -9,7 +9,7 @@ public sealed class EntriesClosedHandler : MessageHandler<EntriesClosed>
 {
     public override async Task HandleAsync(EntriesClosed c, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, c.ContestId, "entries_closed", $"entries closed: {c.EntryCount} entries, entries hash {c.EntriesHash}");
-        await ReadModel.ExecuteAsync(context, "UPDATE operations.contests SET entries_hash = @EntriesHash WHERE contest_id = @ContestId", c);
+        await ReadModelStore.TimelineAsync(context, c.ContestId, "entries_closed", $"entries closed: {c.EntryCount} entries, entries hash {c.EntriesHash}");
+        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET entries_hash = @EntriesHash WHERE contest_id = @ContestId", c);
     }
 }

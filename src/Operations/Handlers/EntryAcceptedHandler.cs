@@ -10,14 +10,14 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
 {
     public override async Task HandleAsync(EntryAccepted e, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, e.ContestId, "entry_accepted", $"entry {e.EntryId} of {e.PlayerId} accepted ({Show.Amount(e.AmountMinor, e.Currency)}, {e.PaymentIntentId})");
-        var inserted = await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.TimelineAsync(context, e.ContestId, "entry_accepted", $"entry {e.EntryId} of {e.PlayerId} accepted ({Show.Amount(e.AmountMinor, e.Currency)}, {e.PaymentIntentId})");
+        var inserted = await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency, accepted_at)
             VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @AcceptedAt) ON CONFLICT DO NOTHING
             """, e);
         if (inserted == 0) return;
-        await ReadModel.ExecuteAsync(context, "UPDATE operations.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId", e);
-        ReadModel.NotifyPlayer(context, e.PlayerId, "entry_accepted", $"Your entry in {e.ContestId} is in",
+        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId", e);
+        ReadModelStore.NotifyPlayer(context, e.PlayerId, "entry_accepted", $"Your entry in {e.ContestId} is in",
             $"Entry {e.EntryId} accepted; fee {Show.Amount(e.AmountMinor, e.Currency)} paid.");
     }
 }

@@ -11,16 +11,16 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
     public override async Task HandleAsync(EntryFeeRefunded r, HandlerContext context, CancellationToken ct)
     {
         // The order may arrive later (another topic); the refund's own facts suffice for its row.
-        await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency, reason, ordered_at, state)
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @RefundedAt, 'refunded') ON CONFLICT DO NOTHING
             """, r);
-        await ReadModel.ExecuteAsync(context,
+        await ReadModelStore.ExecuteAsync(context,
             "UPDATE operations.refunds SET state = 'refunded', stripe_refund_id = @StripeRefundId, resolved_at = @RefundedAt WHERE refund_id = @RefundId", r);
-        await ReadModel.HistoryAsync(context, r.RefundId, r.ContestId, "refunded", $"{r.Reason} ({r.StripeRefundId ?? "refunded outside the pipeline"})",
+        await ReadModelStore.HistoryAsync(context, r.RefundId, r.ContestId, "refunded", $"{r.Reason} ({r.StripeRefundId ?? "refunded outside the pipeline"})",
             "refunded", amountMinor: r.AmountMinor, currency: r.Currency);
-        await ReadModel.TimelineAsync(context, r.ContestId, "refunded", $"refund {r.RefundId} of {Show.Amount(r.AmountMinor, r.Currency)} to {r.PlayerId} made");
-        ReadModel.NotifyPlayer(context, r.PlayerId, "entry_refunded", $"{Show.Amount(r.AmountMinor, r.Currency)} refunded",
+        await ReadModelStore.TimelineAsync(context, r.ContestId, "refunded", $"refund {r.RefundId} of {Show.Amount(r.AmountMinor, r.Currency)} to {r.PlayerId} made");
+        ReadModelStore.NotifyPlayer(context, r.PlayerId, "entry_refunded", $"{Show.Amount(r.AmountMinor, r.Currency)} refunded",
             $"Your entry fee for {r.ContestId} was refunded: {r.Reason}");
     }
 }

@@ -9,14 +9,14 @@ public sealed class EntryRejectedHandler : MessageHandler<EntryRejected>
 {
     public override async Task HandleAsync(EntryRejected r, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, r.ContestId, "entry_rejected",
+        await ReadModelStore.TimelineAsync(context, r.ContestId, "entry_rejected",
             $"submission {r.SubmissionId} of {r.PlayerId} rejected: {r.Reason}{(r.RefundId is null ? "" : $" (refund {r.RefundId} ordered)")}");
-        var inserted = await ReadModel.ExecuteAsync(context, """
+        var inserted = await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.rejections (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, at)
             VALUES (@SubmissionId, @ContestId, @PlayerId, @PaymentIntentId, @Reason, @RefundId, @at) ON CONFLICT DO NOTHING
-            """, new { r.SubmissionId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.Reason, r.RefundId, at = ReadModel.At(context) });
+            """, new { r.SubmissionId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.Reason, r.RefundId, at = ReadModelStore.At(context) });
         if (inserted == 1)
-            ReadModel.NotifyPlayer(context, r.PlayerId, "entry_rejected", $"Your entry in {r.ContestId} was not accepted",
+            ReadModelStore.NotifyPlayer(context, r.PlayerId, "entry_rejected", $"Your entry in {r.ContestId} was not accepted",
                 r.Reason + (r.RefundId is null ? "" : " Your payment will be refunded."));
     }
 }

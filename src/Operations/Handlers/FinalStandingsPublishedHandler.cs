@@ -10,8 +10,8 @@ public sealed class FinalStandingsPublishedHandler : MessageHandler<FinalStandin
     public override async Task HandleAsync(FinalStandingsPublished chunk, HandlerContext context, CancellationToken ct)
     {
         var rows = chunk.Rows;
-        await ReadModel.EnsureContestAsync(context, chunk.ContestId);
-        await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.EnsureContestAsync(context, chunk.ContestId);
+        await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.final_standings (contest_id, chunk_index, position, rank, entry_id, player_id, score_milli)
             SELECT @contestId, @chunk, p, r, e, pl, s FROM unnest(@positions, @ranks, @entries, @players, @scores) AS u(p, r, e, pl, s) ON CONFLICT DO NOTHING
             """, new

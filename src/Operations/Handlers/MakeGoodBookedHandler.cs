@@ -10,9 +10,9 @@ public sealed class MakeGoodBookedHandler : MessageHandler<MakeGoodBooked>
 {
     public override async Task HandleAsync(MakeGoodBooked b, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, b.ContestId, "make_good_booked",
+        await ReadModelStore.TimelineAsync(context, b.ContestId, "make_good_booked",
             $"make-good {b.PayoutId} of {Show.Amount(b.AmountMinor, b.Currency)} for entry {b.EntryId} ({b.PlayerId}) booked; proposed by {b.ProposedBy}, confirmed by {b.ConfirmedBy}");
-        await ReadModel.HistoryAsync(context, b.PayoutId, b.ContestId, "make_good_booked", $"proposed by {b.ProposedBy}, confirmed by {b.ConfirmedBy}",
+        await ReadModelStore.HistoryAsync(context, b.PayoutId, b.ContestId, "make_good_booked", $"proposed by {b.ProposedBy}, confirmed by {b.ConfirmedBy}",
             @operator: b.ConfirmedBy, amountMinor: b.AmountMinor, currency: b.Currency);
     }
 }

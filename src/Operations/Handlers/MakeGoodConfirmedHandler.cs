@@ -9,11 +9,11 @@ public sealed class MakeGoodConfirmedHandler : MessageHandler<MakeGoodConfirmed>
 {
     public override async Task HandleAsync(MakeGoodConfirmed c, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.ExecuteAsync(context, """
             UPDATE operations.make_good_proposals SET confirmed_by = @Operator, confirmed_at = @DecidedAt
             WHERE proposal_id = @ProposalId AND confirmed_by IS NULL AND lower(proposed_by) <> lower(@Operator)
             """, c);
-        await ReadModel.DecisionAsync(context, "make-good-confirm", c.Operator, c.ContestId, c.Reason, c.DecidedAt);
-        await ReadModel.TimelineAsync(context, c.ContestId, "make_good_confirmed", $"{c.Operator} confirmed make-good proposal {c.ProposalId}: {c.Reason}");
+        await ReadModelStore.DecisionAsync(context, "make-good-confirm", c.Operator, c.ContestId, c.Reason, c.DecidedAt);
+        await ReadModelStore.TimelineAsync(context, c.ContestId, "make_good_confirmed", $"{c.Operator} confirmed make-good proposal {c.ProposalId}: {c.Reason}");
     }
 }

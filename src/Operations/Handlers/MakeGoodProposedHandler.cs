@@ -10,12 +10,12 @@ public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
 {
     public override async Task HandleAsync(MakeGoodProposed p, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.make_good_proposals (proposal_id, contest_id, corrections_so_far, total_minor, currency, proposed_by, reason, proposed_at)
             VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @TotalMinor, @Currency, @Operator, @Reason, @DecidedAt) ON CONFLICT DO NOTHING
             """, p);
-        await ReadModel.DecisionAsync(context, "make-good-propose", p.Operator, p.ContestId, p.Reason, p.DecidedAt);
-        await ReadModel.TimelineAsync(context, p.ContestId, "make_good_proposed",
+        await ReadModelStore.DecisionAsync(context, "make-good-propose", p.Operator, p.ContestId, p.Reason, p.DecidedAt);
+        await ReadModelStore.TimelineAsync(context, p.ContestId, "make_good_proposed",
             $"{p.Operator} proposed the make-goods of correction report {p.CorrectionsSoFar} ({Show.Amount(p.TotalMinor, p.Currency)}): {p.Reason}");
     }
 }

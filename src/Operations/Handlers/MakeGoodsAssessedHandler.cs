@@ -10,11 +10,11 @@ public sealed class MakeGoodsAssessedHandler : MessageHandler<MakeGoodsAssessed>
 {
     public override async Task HandleAsync(MakeGoodsAssessed a, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.TimelineAsync(context, a.ContestId, "make_goods_assessed",
+        await ReadModelStore.TimelineAsync(context, a.ContestId, "make_goods_assessed",
             $"make-goods assessed for correction report {a.CorrectionsSoFar}: {a.Items.Count} entries, {Show.Amount(a.TotalMinor, a.Currency)}; {a.Note}");
-        await ReadModel.ExecuteAsync(context, """
+        await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.make_goods (contest_id, corrections_so_far, assessment, assessed_at) VALUES (@ContestId, @CorrectionsSoFar, @json::jsonb, @AssessedAt)
             ON CONFLICT DO NOTHING
-            """, new { a.ContestId, a.CorrectionsSoFar, json = ReadModel.Json(a), a.AssessedAt });
+            """, new { a.ContestId, a.CorrectionsSoFar, json = ReadModelStore.Json(a), a.AssessedAt });
     }
 }

@@ -8,7 +8,7 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class OperatorActedHandler : MessageHandler<OperatorActed>
 {
     public override Task HandleAsync(OperatorActed a, HandlerContext context, CancellationToken ct) =>
-        ReadModel.ExecuteAsync(context, """
+        ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.audit (action_id, operator, role, action, subject, reason, outcome, tool, at)
             VALUES (@ActionId, @Operator, @Role, @Action, @Subject, @Reason, @Outcome, @Tool, @At) ON CONFLICT DO NOTHING
             """, a);

@@ -8,7 +8,7 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class PayoutDispatchChangedHandler : MessageHandler<PayoutDispatchChanged>
 {
     public override Task HandleAsync(PayoutDispatchChanged c, HandlerContext context, CancellationToken ct) =>
-        ReadModel.ExecuteAsync(context, """
+        ReadModelStore.ExecuteAsync(context, """
             UPDATE operations.dispatch SET halted = @Halted, decision_id = @DecisionId, operator = @Operator, reason = @Reason, changed_at = @At
             WHERE changed_at IS NULL OR changed_at <= @At
             """, c);

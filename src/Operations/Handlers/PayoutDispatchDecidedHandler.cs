@@ -8,5 +8,5 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatchDecided>
 {
     public override Task HandleAsync(PayoutDispatchDecided d, HandlerContext context, CancellationToken ct) =>
-        ReadModel.DecisionAsync(context, "payouts-" + d.Action, d.Operator, "payouts", d.Reason, d.DecidedAt);
+        ReadModelStore.DecisionAsync(context, "payouts-" + d.Action, d.Operator, "payouts", d.Reason, d.DecidedAt);
 }

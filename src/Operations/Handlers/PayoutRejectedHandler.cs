@@ -8,5 +8,5 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
 {
     public override Task HandleAsync(PayoutRejected r, HandlerContext context, CancellationToken ct) =>
-        ReadModel.HistoryAsync(context, r.PayoutId, r.ContestId, "rejected", r.Reason, @operator: r.Operator, amountMinor: r.AmountMinor, currency: r.Currency);
+        ReadModelStore.HistoryAsync(context, r.PayoutId, r.ContestId, "rejected", r.Reason, @operator: r.Operator, amountMinor: r.AmountMinor, currency: r.Currency);
 }

@@ -10,9 +10,9 @@ public sealed class PayoutReleaseApprovedHandler : MessageHandler<PayoutReleaseA
     public override async Task HandleAsync(PayoutReleaseApproved a, HandlerContext context, CancellationToken ct)
     {
         if (a.Approvals < a.ApprovalsNeeded)
-            await ReadModel.ExecuteAsync(context,
+            await ReadModelStore.ExecuteAsync(context,
                 "UPDATE operations.payouts SET approvals = @Approvals, approved_by = @Operator WHERE payout_id = @PayoutId AND state = 'held'", a);
-        await ReadModel.HistoryAsync(context, a.PayoutId, a.ContestId, "release_approved",
+        await ReadModelStore.HistoryAsync(context, a.PayoutId, a.ContestId, "release_approved",
             $"approval {a.Approvals} of {a.ApprovalsNeeded}: {a.Reason}", @operator: a.Operator);
     }
 }

@@ -9,7 +9,7 @@ public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDeci
 {
     public override async Task HandleAsync(PayoutReviewDecided d, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.DecisionAsync(context, "payout-" + d.Decision, d.Operator, d.PayoutId, d.Reason, d.DecidedAt);
-        await ReadModel.HistoryAsync(context, d.PayoutId, d.ContestId, d.Decision + "_decided", d.Reason, @operator: d.Operator);
+        await ReadModelStore.DecisionAsync(context, "payout-" + d.Decision, d.Operator, d.PayoutId, d.Reason, d.DecidedAt);
+        await ReadModelStore.HistoryAsync(context, d.PayoutId, d.ContestId, d.Decision + "_decided", d.Reason, @operator: d.Operator);
     }
 }

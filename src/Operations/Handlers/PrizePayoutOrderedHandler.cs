@@ -11,18 +11,18 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
     public override async Task HandleAsync(PrizePayoutOrdered o, HandlerContext context, CancellationToken ct)
     {
         var kind = o.PayoutId.StartsWith("makegood_", StringComparison.Ordinal) ? "make_good" : "prize";
-        var inserted = await ReadModel.ExecuteAsync(context, """
+        var inserted = await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.payouts (payout_id, contest_id, entry_id, player_id, kind, rank, gross_minor, fee_minor, net_minor, currency, ordered_at, state, reason)
             VALUES (@PayoutId, @ContestId, @EntryId, @PlayerId, @kind, @Rank, @GrossMinor, @FeeMinor, @NetMinor, @Currency, @at, 'ordered', 'ordered')
             ON CONFLICT (payout_id) DO UPDATE SET entry_id = excluded.entry_id, kind = excluded.kind, rank = excluded.rank, gross_minor = excluded.gross_minor,
                 fee_minor = excluded.fee_minor, ordered_at = excluded.ordered_at
             WHERE payouts.entry_id = ''
-            """, new { o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, kind, o.Rank, o.GrossMinor, o.FeeMinor, o.NetMinor, o.Currency, at = ReadModel.At(context) });
-        await ReadModel.HistoryAsync(context, o.PayoutId, o.ContestId, "ordered",
+            """, new { o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, kind, o.Rank, o.GrossMinor, o.FeeMinor, o.NetMinor, o.Currency, at = ReadModelStore.At(context) });
+        await ReadModelStore.HistoryAsync(context, o.PayoutId, o.ContestId, "ordered",
             $"rank {o.Rank} {(kind == "prize" ? "prize" : "make-good")}: gross {Show.Amount(o.GrossMinor, o.Currency)}, fee {Show.Amount(o.FeeMinor, o.Currency)}, net {Show.Amount(o.NetMinor, o.Currency)}",
             amountMinor: o.NetMinor, currency: o.Currency);
         if (inserted == 1 && o.NetMinor > 0)
-            ReadModel.NotifyPlayer(context, o.PlayerId, "prize_won", $"You won {Show.Amount(o.NetMinor, o.Currency)} in {o.ContestId}",
+            ReadModelStore.NotifyPlayer(context, o.PlayerId, "prize_won", $"You won {Show.Amount(o.NetMinor, o.Currency)} in {o.ContestId}",
                 $"Rank {o.Rank}: {Show.Amount(o.GrossMinor, o.Currency)}, less a platform fee of {Show.Amount(o.FeeMinor, o.Currency)}, is on its way.");
     }
 }

@@ -9,8 +9,8 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
 {
     public override async Task HandleAsync(PrizeTransferReversed r, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.ExecuteAsync(context,
+        await ReadModelStore.ExecuteAsync(context,
             "UPDATE operations.payouts SET reversed_minor = greatest(reversed_minor, @ReversedTotalMinor) WHERE payout_id = @PayoutId", r);
-        await ReadModel.HistoryAsync(context, r.PayoutId, r.ContestId, "reversed", r.Reason, amountMinor: r.AmountMinor, currency: r.Currency);
+        await ReadModelStore.HistoryAsync(context, r.PayoutId, r.ContestId, "reversed", r.Reason, amountMinor: r.AmountMinor, currency: r.Currency);
     }
 }

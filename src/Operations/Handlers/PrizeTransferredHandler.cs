@@ -10,11 +10,11 @@ public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
 {
     public override async Task HandleAsync(PrizeTransferred t, HandlerContext context, CancellationToken ct)
     {
-        await ReadModel.ExecuteAsync(context,
+        await ReadModelStore.ExecuteAsync(context,
             "UPDATE operations.payouts SET transfer_id = @TransferId, paid_at = @TransferredAt WHERE payout_id = @PayoutId", t);
-        await ReadModel.HistoryAsync(context, t.PayoutId, t.ContestId, "transferred", $"transfer {t.TransferId} to {t.AccountId}",
+        await ReadModelStore.HistoryAsync(context, t.PayoutId, t.ContestId, "transferred", $"transfer {t.TransferId} to {t.AccountId}",
             amountMinor: t.AmountMinor, currency: t.Currency);
-        ReadModel.NotifyPlayer(context, t.PlayerId, "payout_sent", $"{Show.Amount(t.AmountMinor, t.Currency)} is on its way",
+        ReadModelStore.NotifyPlayer(context, t.PlayerId, "payout_sent", $"{Show.Amount(t.AmountMinor, t.Currency)} is on its way",
             $"Your prize from {t.ContestId} was sent to your account ({t.TransferId}).");
     }
 }

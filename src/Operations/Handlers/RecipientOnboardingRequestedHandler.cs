@@ -9,7 +9,7 @@ public sealed class RecipientOnboardingRequestedHandler : MessageHandler<Recipie
 {
     public override Task HandleAsync(RecipientOnboardingRequested r, HandlerContext context, CancellationToken ct)
     {
-        ReadModel.NotifyPlayer(context, r.PlayerId, "verification_needed", "Verify your account to receive your prize",
+        ReadModelStore.NotifyPlayer(context, r.PlayerId, "verification_needed", "Verify your account to receive your prize",
             $"Finish setting up payouts: {r.OnboardingUrl} (the link expires {r.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm}Z)");
         return Task.CompletedTask;
     }

@@ -8,7 +8,7 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class StandingsCorrectionReportedHandler : MessageHandler<StandingsCorrectionReported>
 {
     public override Task HandleAsync(StandingsCorrectionReported r, HandlerContext context, CancellationToken ct) =>
-        ReadModel.TimelineAsync(context, r.ContestId, "correction_reported",
+        ReadModelStore.TimelineAsync(context, r.ContestId, "correction_reported",
             $"correction {r.CorrectionsSoFar} after COMPLETE ({r.Correction.GameId} #{r.Correction.Sequence}: {r.Correction.AthleteId} {r.Correction.Stat} " +
             $"{r.Correction.PreviousValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} → {r.Correction.CorrectedValue}); the result stands; " +
             $"{r.ChangedCount} entries would change; corrected standings hash {r.CorrectedStandingsHash}");

@@ -8,7 +8,7 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class StripeEventHandledHandler : MessageHandler<StripeEventHandled>
 {
     public override Task HandleAsync(StripeEventHandled h, HandlerContext context, CancellationToken ct) =>
-        ReadModel.ExecuteAsync(context, """
+        ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.stripe_events (event_id, type, object_id, account, received_at, outcome, handled_at)
             VALUES (@EventId, @EventType, @ObjectId, @Account, @At, @Outcome, @At)
             ON CONFLICT (event_id) DO UPDATE SET outcome = excluded.outcome, handled_at = excluded.handled_at

@@ -5,6 +5,7 @@ using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
+using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.Operations.Jobs;
 

@@ -1,6 +1,7 @@
+using System.CommandLine;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
-using ContestPipeline.Local.Processes;
+using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 
 namespace ContestPipeline.Operator.Commands;
@@ -8,6 +9,14 @@ namespace ContestPipeline.Operator.Commands;
 /// <summary>cpctl acls: prints the Kafka ACLs every principal needs (the page docs/kafka-acls.md).</summary>
 public static class AclsCommand
 {
+    public static Command Build()
+    {
+        var acls = new Command("acls",
+            "print the Kafka ACLs each service's principal needs, generated from the workers' consumers and the producers table (docs/kafka-acls.md)");
+        acls.SetAction(_ => Print(Console.Out));
+        return acls;
+    }
+
     /// <summary>The principal of the operator's tool (topics job, dead letters, replays).</summary>
     public const string OperatorPrincipal = "cpctl";
 
@@ -31,7 +40,7 @@ public static class AclsCommand
     }
 
     /// <summary>The webhook receiver consumes nothing; it only produces (its row in the producers table).</summary>
-    private static Plumbing.Hosting.WorkerDefinition Webhooks() => new("webhooks", [], []);
+    private static Plumbing.Hosting.WorkerShape Webhooks() => new("webhooks", [], []);
 
     private sealed class PublishRightsTable(PublishRights rights) : IProducerTable
     {

@@ -1,12 +1,13 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Rules.Prizes;
+using ContestPipeline.ReadModel.Store;
 
 namespace ContestPipeline.Operator.Commands;
 
@@ -18,6 +19,19 @@ namespace ContestPipeline.Operator.Commands;
 /// </summary>
 public static class AuditVerifyCommand
 {
+    /// <summary>cpctl audit: export a contest's money events (from the read model) and verify an export.</summary>
+    public static Command Build()
+    {
+        var contest = new Argument<string>("contest-id");
+        var output = new Option<string?>("--out") { Description = "file to write (default audit-<contest>.jsonl)" };
+        var export = new Command("export", "every money event of a contest in order as hash-chained JSON lines") { contest, output };
+        export.SetAction((parse, ct) => OperationsCommands.ExportAsync(parse.GetValue(contest)!, parse.GetValue(output), ct));
+        var file = new Argument<string>("file");
+        var verify = new Command("verify", "check an export's hash chain and recompute its settlement from its inputs") { file };
+        verify.SetAction((parse, ct) => RunAsync(parse.GetValue(file)!, ct));
+        return new Command("audit", "export a contest's money events and verify an export") { export, verify };
+    }
+
     public static async Task<int> RunAsync(string file, CancellationToken ct)
     {
         string[] lines;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
@@ -19,6 +20,26 @@ namespace ContestPipeline.Operator.Commands;
 /// </summary>
 public static class DlqCommand
 {
+    public static Command Build()
+    {
+        var topic = new Option<string?>("--topic") { Description = "only this topic's dead letters (provider.feed or provider.feed.dlq)" };
+        var list = new Command("list", "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, attempts and reason")
+            { topic };
+        list.SetAction((parse, ct) => ListAsync(parse.GetValue(topic), ct));
+        var of = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (provider.feed or provider.feed.dlq)" };
+        var partition = new Option<int?>("--partition") { Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it" };
+        var offset = new Option<long?>("--offset") { Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it" };
+        var all = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "say what would be re-driven; publish nothing" };
+        var redrive = new Command("redrive",
+            "publish dead letters again to their original topic with their original key, body and envelope headers; " +
+            "the consumer's inbox applies each message at most once")
+            { of, partition, offset, all, dryRun };
+        redrive.SetAction((parse, ct) => RedriveAsync(parse.GetValue(of)!, parse.GetValue(partition), parse.GetValue(offset),
+            parse.GetValue(all), parse.GetValue(dryRun), ct));
+        return new Command("dlq", "inspect dead letters and re-drive them once their cause is fixed") { list, redrive };
+    }
+
     /// <summary>Exit code when the broker cannot be reached (as for a worker's start-up).</summary>
     public const int ExitUnreachable = 2;
 

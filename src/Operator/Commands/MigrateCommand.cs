@@ -1,5 +1,5 @@
-using ContestPipeline.Local.Demo;
-using ContestPipeline.Local.Processes;
+using System.CommandLine;
+using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing;
@@ -15,6 +15,15 @@ namespace ContestPipeline.Operator.Commands;
 /// </summary>
 public static class MigrateCommand
 {
+    public static Command Build()
+    {
+        var worker = new Option<string>("--worker") { Description = "worker whose migrations to apply, or all", DefaultValueFactory = _ => "all" };
+        var schema = new Option<string?>("--schema") { Description = "apply into this schema instead of the worker's own (single worker only)" };
+        var migrate = new Command("migrate", "apply workers' database migrations (idempotent; safe to run concurrently)") { worker, schema };
+        migrate.SetAction((parse, ct) => RunAsync(parse.GetValue(worker)!, parse.GetValue(schema), ct));
+        return migrate;
+    }
+
     public static async Task<int> RunAsync(string worker, string? schema, CancellationToken ct)
     {
         var pg = await ToolStartup.PostgresAsync("migrate");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -5,11 +6,11 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 using Spectre.Console;
+using ContestPipeline.Rules.Contests;
+using ContestPipeline.ReadModel.Store;
 
 namespace ContestPipeline.Operator.Commands;
 
@@ -20,6 +21,52 @@ namespace ContestPipeline.Operator.Commands;
 /// </summary>
 public static class OperationsCommands
 {
+    public static Command BuildContests()
+    {
+        var by = OperatorOption();
+        var file = new Argument<string>("file") { Description = "a contest definition as JSON (docs/topics/contests.md)" };
+        var define = new Command("define", "validate a definition (every reason listed) and publish it on contests") { file, by };
+        define.SetAction((parse, ct) => DefineAsync(parse.GetValue(file)!, parse.GetValue(by)!, ct));
+        var cancelId = new Argument<string>("contest-id");
+        var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
+        var cancel = new Command("cancel", "cancel a SCHEDULED or LOCKED contest; every entry is refunded") { cancelId, reason, by };
+        cancel.SetAction((parse, ct) => CancelAsync(parse.GetValue(cancelId)!, parse.GetValue(reason)!, parse.GetValue(by)!, ct));
+        var state = new Option<string?>("--state") { Description = "only contests in this state (SCHEDULED, LIVE, PAID ...)" };
+        var search = new Option<string?>("--search") { Description = "id or title contains" };
+        var page = PageOption();
+        var list = new Command("list", "contests from the operations read model, newest lock first") { state, search, page };
+        list.SetAction((parse, ct) => ListContestsAsync(parse.GetValue(state), parse.GetValue(search), parse.GetValue(page), ct));
+        var showId = new Argument<string>("contest-id");
+        var show = new Command("show", "a contest's hashes and full timeline") { showId };
+        show.SetAction((parse, ct) => ShowContestAsync(parse.GetValue(showId)!, ct));
+        return new Command("contests", "define, cancel, list and show contests") { define, cancel, list, show };
+    }
+
+    public static Command BuildAlerts()
+    {
+        var state = new Option<string?>("--state") { Description = "open, acknowledged or resolved" };
+        var severity = new Option<string?>("--severity") { Description = "info, warning or critical" };
+        var code = new Option<string?>("--code") { Description = "only this alert code" };
+        var page = PageOption();
+        var list = new Command("list", "alerts from the operations read model, newest first") { state, severity, code, page };
+        list.SetAction((parse, ct) => ListAlertsAsync(parse.GetValue(state), parse.GetValue(severity), parse.GetValue(code), parse.GetValue(page), ct));
+        var alerts = new Command("alerts", "list, acknowledge and resolve alerts") { list };
+        foreach (var action in new[] { "ack", "resolve" })
+        {
+            var alertId = new Argument<string>("alert-id");
+            var note = new Option<string>("--note") { Description = "what you are doing about it (required)", Required = true };
+            var by = OperatorOption();
+            var command = new Command(action, action == "ack" ? "acknowledge an alert with a note" : "resolve an alert with a note") { alertId, note, by };
+            command.SetAction((parse, ct) => DecideAlertAsync(parse.GetValue(alertId)!, action, parse.GetValue(note)!, parse.GetValue(by)!, ct));
+            alerts.Subcommands.Add(command);
+        }
+        return alerts;
+    }
+
+    private static Option<string> OperatorOption() => new("--operator") { Description = "who acts (recorded in the audit trail)", Required = true };
+
+    private static Option<int> PageOption() => new("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
+
     public const int PageSize = 50;
 
     // ---- contests -----------------------------------------------------------------------------------

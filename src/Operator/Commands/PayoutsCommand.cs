@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Confluent.Kafka;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts;
@@ -21,6 +22,41 @@ namespace ContestPipeline.Operator.Commands;
 /// </summary>
 public static class PayoutsCommand
 {
+    public static Command Build()
+    {
+        var state = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
+        var contest = new Option<string?>("--contest") { Description = "only this contest's payouts" };
+        var list = new Command("list", "list payouts with their state and why") { state, contest };
+        list.SetAction((parse, ct) => ListAsync(parse.GetValue(state), parse.GetValue(contest), ct));
+        var payouts = new Command("payouts", "inspect payouts; release or reject held ones (never change an amount or recipient); halt and resume") { list };
+        foreach (var (name, help) in new[]
+                 {
+                     ("release", "let a held or failed payout go (it skips the review and limit checks, never the account or balance)"),
+                     ("reject", "never send a held or failed payout; the prize is withheld in the ledger"),
+                 })
+        {
+            var payoutId = new Argument<string>("payout-id") { Description = "the payout (prize_...)" };
+            var by = new Option<string>("--operator") { Description = "who decides", Required = true };
+            var why = new Option<string>("--reason") { Description = "why", Required = true };
+            var decide = new Command(name, help) { payoutId, by, why };
+            decide.SetAction((parse, ct) => DecideAsync(parse.GetValue(payoutId)!, name, parse.GetValue(by)!, parse.GetValue(why)!, ct));
+            payouts.Subcommands.Add(decide);
+        }
+        foreach (var (name, help) in new[]
+                 {
+                     ("halt", "emergency stop: Payout starts no new transfer or refund until resumed"),
+                     ("resume", "resume automated transfers and refunds"),
+                 })
+        {
+            var why = new Option<string>("--reason") { Description = "why (required)", Required = true };
+            var by = new Option<string>("--operator") { Description = "who acts (recorded in the audit trail)", Required = true };
+            var command = new Command(name, help) { why, by };
+            command.SetAction((parse, ct) => OperationsCommands.DispatchAsync(name, parse.GetValue(why)!, parse.GetValue(by)!, ct));
+            payouts.Subcommands.Add(command);
+        }
+        return payouts;
+    }
+
     public static async Task<int> ListAsync(string? state, string? contest, CancellationToken ct)
     {
         var settings = Settings(out var error);

@@ -1,7 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using Confluent.Kafka;
-using ContestPipeline.Local.Demo;
-using ContestPipeline.Local.Processes;
+using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -22,6 +22,25 @@ namespace ContestPipeline.Operator.Commands;
 /// </summary>
 public static class ReplayCommand
 {
+    public static Command Build()
+    {
+        var group = new Option<string?>("--group") { Description = "the consumer group to rewind (a worker's, e.g. scoring.games, or any with --topic)" };
+        var allWorkers = new Option<bool>("--all-workers") { Description = "every consumer group of every worker" };
+        var topic = new Option<string?>("--topic") { Description = "only this topic of the group(s)" };
+        var toBeginning = new Option<bool>("--to-beginning") { Description = "from the oldest message the broker still holds" };
+        var toOffset = new Option<long?>("--to-offset") { Description = "from this offset in every partition" };
+        var toTime = new Option<string?>("--to-time") { Description = "from the first message at or after this time (ISO 8601, e.g. 2026-11-22T18:00:00Z)" };
+        var force = new Option<bool>("--force") { Description = "rewind even though other members of a group are live (see docs/operations.md for what that can and cannot do)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "show what would be replayed; commit nothing" };
+        var replay = new Command("replay",
+            "move consumer groups back so their workers read messages again; inboxes make it a no-op for what was applied. " +
+            "Refuses while a group has live members")
+            { group, allWorkers, topic, toBeginning, toOffset, toTime, force, dryRun };
+        replay.SetAction((parse, ct) => RunAsync(parse.GetValue(group), parse.GetValue(topic), parse.GetValue(allWorkers),
+            parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime), parse.GetValue(force), parse.GetValue(dryRun), ct));
+        return replay;
+    }
+
     public enum TargetKind { Beginning, Offset, Time }
 
     /// <summary>Where to move the groups back to.</summary>

@@ -1,5 +1,5 @@
+using System.CommandLine;
 using ContestPipeline.Contracts;
-using ContestPipeline.Local.Broker;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
@@ -8,57 +8,40 @@ using Confluent.Kafka;
 namespace ContestPipeline.Operator.Commands;
 
 /// <summary>
-/// cpctl topics apply: provisions the topic list (<see cref="TopicCatalog"/>) on the cluster the
-/// settings name. Real Kafka is reached through its admin API; the local broker, which has no
-/// CreateTopics, through its control endpoint. Creates what is missing, reports what differs,
-/// and changes nothing on a second run.
+/// cpctl topics apply: provisions the topic list (<see cref="TopicCatalog"/>) on the Kafka
+/// cluster the settings name, through its admin API. Creates what is missing, reports what
+/// differs, and changes nothing on a second run. (The local broker has no CreateTopics: the
+/// development tool provisions it, `cpdev topics apply`, with the same provisioner.)
 /// </summary>
 public static class TopicsCommand
 {
-    public const string ViaAuto = "auto";
-    public const string ViaAdmin = "admin";
-    public const string ViaLocal = "local";
+    public static Command Build()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "say what would be created; create nothing" };
+        var apply = new Command("apply",
+            "create the topics of the topic list that are missing and report those that differ from it (partitions, replication, configs); idempotent")
+            { dryRun };
+        apply.SetAction((parse, ct) => ApplyAsync(parse.GetValue(dryRun), Console.Out, Console.Error, ct));
+        var list = new Command("list", "print the topic list as production provisions it");
+        list.SetAction(_ => List(Console.Out));
+        return new Command("topics", "the pipeline's topics, provisioned from one declarative list (src/Contracts/TopicCatalog.cs)") { apply, list };
+    }
 
-    public static async Task<int> ApplyAsync(string via, bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
+    public static async Task<int> ApplyAsync(bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
     {
         ITopicAdmin admin;
-        IReadOnlyList<TopicSpec> specs;
-        string bootstrap;
         try
         {
             var settings = PipelineSettings.Resolve();
-            bootstrap = settings.KafkaBootstrapServers;
-            var local = BrokerState.TryRead(PipelineSettings.BrokerFile());
-            var useLocal = via switch
-            {
-                ViaLocal => true,
-                ViaAdmin => false,
-                ViaAuto => local is not null && local.BootstrapServers == bootstrap,
-                _ => throw new StartupException($"--via: '{via}' is not one of auto, admin, local"),
-            };
-            if (useLocal && (local is null || local.BootstrapServers != bootstrap))
-                throw new StartupException($"--via local: no local broker at {bootstrap} (its state file {PipelineSettings.BrokerFile()} names {local?.BootstrapServers ?? "none"})");
-            KafkaClients.ProbeBroker(bootstrap, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), security: settings.KafkaSecurity);
-            (admin, specs) = useLocal
-                ? (new LocalTopicAdmin(bootstrap, local!.ControlUrl), TopicCatalog.ForLocalBroker(local.Brokers))
-                : ((ITopicAdmin)new KafkaTopicAdmin(bootstrap, settings.KafkaSecurity), TopicCatalog.All);
+            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), security: settings.KafkaSecurity);
+            admin = new KafkaTopicAdmin(settings.KafkaBootstrapServers, settings.KafkaSecurity);
         }
         catch (StartupException e)
         {
             await error.WriteLineAsync("topics: " + e.Message);
             return PipelineWorker.ExitStartupFailed;
         }
-        try
-        {
-            var report = await TopicProvisioner.ApplyAsync(admin, specs, dryRun, ct);
-            foreach (var line in report.Lines) await output.WriteLineAsync(line);
-            return 0;
-        }
-        catch (Exception e) when (e is KafkaException or InvalidOperationException or HttpRequestException)
-        {
-            await error.WriteLineAsync($"topics: could not apply the topic list at {bootstrap}: {e.Message}");
-            return 1;
-        }
+        return await TopicProvisioner.RunAsync(admin, TopicCatalog.All, dryRun, output, error, ct);
     }
 
     /// <summary>Prints the list as it is provisioned in production.</summary>

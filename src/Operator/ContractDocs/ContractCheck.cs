@@ -6,9 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Messaging;
 using NJsonSchema;
+using ContestPipeline.Rules;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Operator.ContractDocs;
 

@@ -4,7 +4,7 @@ using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Notifications;
-using ContestPipeline.Local.Processes;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Operator.ContractDocs;
 

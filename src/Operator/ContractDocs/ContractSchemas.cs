@@ -3,8 +3,8 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Schema;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules;
 
 namespace ContestPipeline.Operator.ContractDocs;
 

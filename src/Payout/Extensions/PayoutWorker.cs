@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Handlers;
@@ -22,17 +23,18 @@ public static class PayoutWorker
 {
     public const string Name = "payout";
 
+    public static WorkerShape Shape => Workers.Payout;
+
     public static WorkerDefinition Definition { get; } = new(
-        Name,
-        Migration.FromAssembly(typeof(PayoutWorker).Assembly, Name),
+        Shape,
         [
-            new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Name + ".orders", [Topics.PayoutsDue], sp =>
+            new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
+            new ConsumerDefinition(Shape.Group("orders"), sp =>
             [
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),
                 new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()), new PayoutDispatchDecidedHandler(),
             ]),
-            new ConsumerDefinition(Name + ".stripe", [Topics.StripeEvents], sp =>
+            new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
         ])
     {

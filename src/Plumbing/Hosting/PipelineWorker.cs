@@ -11,33 +11,40 @@ using Npgsql;
 
 namespace ContestPipeline.Plumbing.Hosting;
 
-/// <summary>One consume loop of a worker: its name (its Kafka group and inbox key), topics and handlers.</summary>
+/// <summary>A consumer group of a worker (also its inbox key) and the topics it reads.</summary>
+public sealed record ConsumerGroup(string Consumer, IReadOnlyList<string> Topics);
+
+/// <summary>One consume loop of a worker: its group and topics, and the handlers of what it reads.</summary>
 public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers)
 {
+    public ConsumerDefinition(ConsumerGroup group, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> handlers)
+        : this(group.Consumer, group.Topics, handlers)
+    {
+    }
+
     /// <summary>What keeps in-memory state per partition of this loop, told of every rebalance (<see cref="IPartitionOwner"/>).</summary>
     public Func<IServiceProvider, IPartitionOwner>? PartitionOwner { get; init; }
 }
 
 /// <summary>
-/// What makes a worker: its name (also its schema), its migrations, its consume loops, the
-/// jobs its clock drives, and its own services.
+/// A worker as the rest of the deployment sees it, without its code: its name (also its schema,
+/// its producer name and its database role's suffix), its consumer groups and their topics, its
+/// migrations, and the tables its role may only append to. The registry of every worker's shape
+/// is ContestPipeline.Deployment, which the operator's tool reads; a worker's
+/// <see cref="WorkerDefinition"/> adds its code to its shape.
 /// </summary>
-public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migrations, IReadOnlyList<ConsumerDefinition> Consumers)
+public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consumers, IReadOnlyList<Migration> Migrations)
 {
-    /// <summary>Work driven by the clock, each run by a <see cref="JobRunner"/> beside the consume loops.</summary>
-    public Func<IServiceProvider, IReadOnlyList<IJob>>? Jobs { get; init; }
-
-    /// <summary>Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>), read and checked at start.</summary>
-    public Action<IServiceCollection, IConfiguration>? Services { get; init; }
-
     /// <summary>Tables the worker's runtime role may only insert into and read (a ledger): no UPDATE, DELETE or TRUNCATE.</summary>
     public IReadOnlyList<string> AppendOnlyTables { get; init; } = [];
 
+    /// <summary>The consumer group named <c>&lt;worker&gt;.<paramref name="suffix"/></c>.</summary>
+    public ConsumerGroup Group(string suffix) =>
+        Consumers.SingleOrDefault(c => c.Consumer == Name + "." + suffix)
+        ?? throw new InvalidOperationException($"worker {Name} has no consumer group {Name}.{suffix}");
+
     /// <summary>What the migrator grants in the worker's schema, to its runtime role and the operations role.</summary>
     public SchemaGrants Grants => new(DatabaseRoles.Runtime(Name), AppendOnlyTables);
-
-    /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
-    public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
 
     /// <summary>
     /// The topics the worker cannot run without: those it consumes, their dead-letter topics and
@@ -56,6 +63,47 @@ public sealed record WorkerDefinition(string Name, IReadOnlyList<Migration> Migr
 
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
+}
+
+/// <summary>
+/// What makes a worker: its shape (name, consumer groups, migrations), a consume loop with its
+/// handlers for each of its groups, the jobs its clock drives, and its own services.
+/// </summary>
+public sealed record WorkerDefinition
+{
+    public WorkerDefinition(WorkerShape shape, IReadOnlyList<ConsumerDefinition> consumers)
+    {
+        var declared = shape.Consumers.Select(c => (c.Consumer, string.Join(",", c.Topics))).ToHashSet();
+        var defined = consumers.Select(c => (c.Consumer, string.Join(",", c.Topics))).ToHashSet();
+        if (!declared.SetEquals(defined))
+            throw new InvalidOperationException(
+                $"worker {shape.Name}: its consume loops ({string.Join("; ", defined)}) are not the consumer groups of its shape ({string.Join("; ", declared)})");
+        Shape = shape;
+        Consumers = consumers;
+    }
+
+    public WorkerShape Shape { get; }
+
+    public IReadOnlyList<ConsumerDefinition> Consumers { get; }
+
+    public string Name => Shape.Name;
+
+    /// <summary>Work driven by the clock, each run by a <see cref="JobRunner"/> beside the consume loops.</summary>
+    public Func<IServiceProvider, IReadOnlyList<IJob>>? Jobs { get; init; }
+
+    /// <summary>Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>), read and checked at start.</summary>
+    public Action<IServiceCollection, IConfiguration>? Services { get; init; }
+
+    /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
+    public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
+
+    public SchemaGrants Grants => Shape.Grants;
+
+    public IReadOnlyList<string> RequiredTopics => Shape.RequiredTopics;
+
+    public TimeSpan InboxRetention => Shape.InboxRetention;
+
+    public IReadOnlyList<Migration> AllMigrations => Shape.AllMigrations;
 }
 
 /// <summary>

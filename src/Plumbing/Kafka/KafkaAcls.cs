@@ -38,7 +38,7 @@ public static class KafkaAcls
 {
     public static string Principal(string service) => "User:" + service;
 
-    public static IReadOnlyList<KafkaAcl> For(IEnumerable<WorkerDefinition> workers, IProducerTable producers, IEnumerable<string> operatorPrincipals)
+    public static IReadOnlyList<KafkaAcl> For(IEnumerable<WorkerShape> workers, IProducerTable producers, IEnumerable<string> operatorPrincipals)
     {
         var acls = new List<KafkaAcl>();
         foreach (var worker in workers)

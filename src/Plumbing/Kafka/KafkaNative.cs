@@ -4,36 +4,29 @@ using System.Runtime.InteropServices;
 namespace ContestPipeline.Plumbing.Kafka;
 
 /// <summary>
-/// The one place the native librdkafka is resolved. Confluent.Kafka 2.15.1 needs
-/// librdkafka 2.15.x, which build/librdkafka.sh builds and caches; its own loader
-/// (Library.Load) cannot be used on Debian 12 because it dlopens "libdl", which only
-/// exists as libdl.so.2. So a DllImport resolver maps every "librdkafka*" import of the
-/// Confluent.Kafka assembly (and of any assembly asking, such as the local tooling's mock
-/// cluster) to the cached build.
+/// The one place the native librdkafka is resolved. It comes from NuGet (librdkafka.redist,
+/// the version Confluent.Kafka was built against) in the runtimes folder beside the program:
+/// the package's main linux-x64 build needs Cyrus SASL 2.1.28 (libsasl2.so.3, which Debian 12
+/// lacks), so, as Confluent.Kafka's own loader does, the package's self-contained CentOS 8
+/// build (OpenSSL inside, SCRAM included) is taken when the main one does not load. One
+/// DllImport resolver maps every "librdkafka*" import of Confluent.Kafka, and of any assembly
+/// asking (the local broker's mock cluster), to that one loaded file, so both always speak to
+/// the same library. <see cref="PathVariable"/> names another file instead.
 /// </summary>
 public static class KafkaNative
 {
-    public const string Version = "2.15.1";
+    public const string Version = "2.16.0";
     public const string PathVariable = "CONTESTPIPELINE_LIBRDKAFKA";
 
     private static readonly Lock Gate = new();
     private static nint _handle;
 
-    /// <summary>Where the cached build lives unless <see cref="PathVariable"/> says otherwise.</summary>
-    public static string DefaultPath
-    {
-        get
-        {
-            var cacheRoot = Environment.GetEnvironmentVariable("CONTESTPIPELINE_CACHE");
-            if (string.IsNullOrEmpty(cacheRoot))
-            {
-                var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-                var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-                cacheRoot = Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".cache") : xdg, "contestpipeline");
-            }
-            return Path.Combine(cacheRoot, $"librdkafka-{Version}", "librdkafka.so.1");
-        }
-    }
+    /// <summary>The files tried, in order, when <see cref="PathVariable"/> is not set.</summary>
+    public static IReadOnlyList<string> PackagedPaths { get; } =
+    [
+        .. new[] { "librdkafka.so", "centos8-librdkafka.so" }
+            .Select(f => Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", f)),
+    ];
 
     /// <summary>
     /// Installs the resolver once for Confluent.Kafka, and for <paramref name="alsoFor"/> (an
@@ -59,27 +52,40 @@ public static class KafkaNative
         lock (Gate)
         {
             if (_handle != 0) return;
-            var path = Environment.GetEnvironmentVariable(PathVariable);
-            var origin = string.IsNullOrEmpty(path) ? "the default path" : "from " + PathVariable;
-            if (string.IsNullOrEmpty(path)) path = DefaultPath;
-            // Start-up failures, not bugs: a worker turns them into one line and exit code 2.
-            if (!File.Exists(path))
-                throw new StartupException(
-                    $"librdkafka {Version} not found at {path} ({origin}): run build/librdkafka.sh, or set {PathVariable} to the library");
-            nint handle;
-            try
-            {
-                handle = NativeLibrary.Load(path);
-            }
-            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
-            {
-                throw new StartupException($"librdkafka {Version} at {path} ({origin}) could not be loaded: {LoaderReason(e)}", e);
-            }
+            var handle = Load();
             DllImportResolver resolver = (name, _, _) =>
                 name.StartsWith("librdkafka", StringComparison.Ordinal) ? handle : 0;
             NativeLibrary.SetDllImportResolver(typeof(Confluent.Kafka.Library).Assembly, resolver);
             _handle = handle;
         }
+    }
+
+    // Start-up failures, not bugs: a worker turns them into one line and exit code 2.
+    private static nint Load()
+    {
+        var path = Environment.GetEnvironmentVariable(PathVariable);
+        if (!string.IsNullOrEmpty(path))
+        {
+            if (!File.Exists(path))
+                throw new StartupException($"librdkafka not found at {path} (from {PathVariable}): unset it to use the packaged {Version}");
+            try
+            {
+                return NativeLibrary.Load(path);
+            }
+            catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+            {
+                throw new StartupException($"librdkafka at {path} (from {PathVariable}) could not be loaded: {LoaderReason(e)}", e);
+            }
+        }
+        var reasons = new List<string>();
+        foreach (var candidate in PackagedPaths)
+        {
+            if (!File.Exists(candidate)) { reasons.Add($"{Path.GetFileName(candidate)}: not found"); continue; }
+            if (NativeLibrary.TryLoad(candidate, out var handle)) return handle;
+            reasons.Add($"{Path.GetFileName(candidate)}: does not load here");
+        }
+        throw new StartupException(
+            $"librdkafka {Version} could not be loaded from {Path.GetDirectoryName(PackagedPaths[0])} ({string.Join("; ", reasons)}): restore the librdkafka.redist package, or set {PathVariable} to the library");
     }
 
     /// <summary>
@@ -95,7 +101,7 @@ public static class KafkaNative
         var missing = needed.Where(f => !built.Contains(f)).ToList();
         if (missing.Count > 0)
             throw new StartupException(
-                $"librdkafka {Version} was built without {string.Join(", ", missing)} (it has {string.Join(",", built.Order(StringComparer.Ordinal))}): rebuild it with OpenSSL (build/librdkafka.sh)");
+                $"librdkafka {Version} was built without {string.Join(", ", missing)} (it has {string.Join(",", built.Order(StringComparer.Ordinal))}): use a build with OpenSSL and SCRAM (librdkafka.redist has both)");
     }
 
     /// <summary>What the loaded librdkafka was built with (its builtin.features property).</summary>

@@ -8,7 +8,7 @@ namespace ContestPipeline.Plumbing.Kafka;
 /// broker), TLS with an optional client certificate (mutual TLS), or SASL_SSL with SCRAM-SHA-512.
 /// Secrets (the SASL password, the key's password) may come from files through the
 /// <c>_FILE</c> variants; certificates and keys are always files. librdkafka must have been
-/// built with OpenSSL, which also gives it SCRAM (build/librdkafka.sh checks both).
+/// built with OpenSSL, which also gives it SCRAM (librdkafka.redist has both; a test checks).
 /// </summary>
 public sealed record KafkaSecurity
 {

@@ -36,6 +36,22 @@ public sealed record TopicReport(IReadOnlyList<string> Created, IReadOnlyList<st
 /// </summary>
 public static class TopicProvisioner
 {
+    /// <summary>Applies the list and prints the report: exit code 0, or 1 with one line naming the cluster when it could not be applied.</summary>
+    public static async Task<int> RunAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        try
+        {
+            var report = await ApplyAsync(admin, specs, dryRun, ct);
+            foreach (var line in report.Lines) await output.WriteLineAsync(line);
+            return 0;
+        }
+        catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException or HttpRequestException)
+        {
+            await error.WriteLineAsync($"topics: could not apply the topic list via {admin.Description}: {e.Message}");
+            return 1;
+        }
+    }
+
     public static async Task<TopicReport> ApplyAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun, CancellationToken ct)
     {
         var existing = await admin.DescribeAsync([.. specs.Select(s => s.Name)], ct);

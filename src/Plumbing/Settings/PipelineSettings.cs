@@ -47,9 +47,25 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public const string PostgresDefault =
         "Host=127.0.0.1;Port=5432;Username=contestpipeline;Password=contestpipeline;Database=contestpipeline";
 
+    /// <summary>
+    /// Where local runs keep what outlives a clone (the local broker's state file, generated
+    /// signing keys): CONTESTPIPELINE_CACHE, else $XDG_CACHE_HOME/contestpipeline, else
+    /// ~/.cache/contestpipeline. Never read in production or staging.
+    /// </summary>
+    public static string LocalCacheDirectory
+    {
+        get
+        {
+            var cacheRoot = System.Environment.GetEnvironmentVariable("CONTESTPIPELINE_CACHE");
+            if (!string.IsNullOrEmpty(cacheRoot)) return cacheRoot;
+            var xdg = System.Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+            var home = System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile);
+            return Path.Combine(string.IsNullOrEmpty(xdg) ? Path.Combine(home, ".cache") : xdg, "contestpipeline");
+        }
+    }
+
     /// <summary>The well-known file the local broker writes its bootstrap servers to.</summary>
-    public static string BrokerFileDefault =>
-        Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(KafkaNative.DefaultPath))!, "run", "broker.json");
+    public static string BrokerFileDefault => Path.Combine(LocalCacheDirectory, "run", "broker.json");
 
     public static string BrokerFile(IConfiguration? configuration = null) =>
         Setting.Text(configuration, BrokerFileVariable) ?? BrokerFileDefault;
@@ -64,7 +80,7 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
             var file = BrokerFile(configuration);
             kafka = BrokerState.TryRead(file)?.BootstrapServers
                 ?? throw new StartupException(
-                    $"Kafka: no bootstrap servers: set {KafkaVariable}, or start the local broker (cpctl broker) which writes {file}");
+                    $"Kafka: no bootstrap servers: set {KafkaVariable}, or start the local broker (cpdev broker) which writes {file}");
         }
         return new PipelineSettings(pg, kafka)
         {

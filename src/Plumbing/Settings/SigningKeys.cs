@@ -99,9 +99,8 @@ public sealed partial class SigningKeys
         return Load(directory);
     }
 
-    /// <summary>Where local set-up keeps its generated keys: beside the cached librdkafka, outside the clone.</summary>
-    public static string LocalDirectoryDefault =>
-        Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(KafkaNative.DefaultPath))!, "signing-keys");
+    /// <summary>Where local set-up keeps its generated keys: in the local cache, outside the clone.</summary>
+    public static string LocalDirectoryDefault => Path.Combine(PipelineSettings.LocalCacheDirectory, "signing-keys");
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Name();

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
@@ -25,12 +26,13 @@ public static class ScoringWorker
 {
     public const string Name = "scoring";
 
+    public static WorkerShape Shape => Workers.Scoring;
+
     public static WorkerDefinition Definition { get; } = new(
-        Name,
-        Migration.FromAssembly(typeof(ScoringWorker).Assembly, Name),
+        Shape,
         [
-            new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Name + ".lifecycle", [Topics.ContestLifecycle], sp =>
+            new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
+            new ConsumerDefinition(Shape.Group("lifecycle"), sp =>
             {
                 var memory = sp.GetRequiredService<ScoringState>();
                 return
@@ -46,7 +48,7 @@ public static class ScoringWorker
                 // Boards are kept by the owner of their contest's partition (see ScoringState).
                 PartitionOwner = sp => sp.GetRequiredService<ScoringPartitions>(),
             },
-            new ConsumerDefinition(Name + ".games", [Topics.Games], sp =>
+            new ConsumerDefinition(Shape.Group("games"), sp =>
             {
                 var memory = sp.GetRequiredService<ScoringState>();
                 return [new GameScheduledHandler(), new GameStartedHandler(), new StatUpdatedHandler(memory), new StatCorrectedHandler(memory), new GameEndedHandler()];

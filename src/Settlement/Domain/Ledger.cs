@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Settlement.Domain;
 

@@ -5,6 +5,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Settlement.Domain;
 

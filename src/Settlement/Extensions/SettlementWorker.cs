@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
@@ -26,12 +27,13 @@ public static class SettlementWorker
 {
     public const string Name = "settlement";
 
+    public static WorkerShape Shape => Workers.Settlement;
+
     public static WorkerDefinition Definition { get; } = new(
-        Name,
-        Migration.FromAssembly(typeof(SettlementWorker).Assembly, Name),
+        Shape,
         [
-            new ConsumerDefinition(Name + ".canary", [Topics.Canary], _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Name + ".lifecycle", [Topics.ContestLifecycle], _ =>
+            new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
+            new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
                 new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(), new ContestStateChangedHandler(),
                 // The rest of the timeline is other workers' business, or Settlement's own output.
@@ -39,9 +41,9 @@ public static class SettlementWorker
                 IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
                 IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
             ]),
-            new ConsumerDefinition(Name + ".standings", [Topics.Standings], _ =>
+            new ConsumerDefinition(Shape.Group("standings"), _ =>
                 [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(), new StandingsCorrectionReportedHandler()]),
-            new ConsumerDefinition(Name + ".payouts", [Topics.PayoutsStatus], _ =>
+            new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(), new EntryFeeRefundedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
@@ -49,7 +51,7 @@ public static class SettlementWorker
                 IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(), IgnoredMessage.Of<StripeEventHandled>(),
             ]),
             // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's confirmation.
-            new ConsumerDefinition(Name + ".operations", [Topics.Operations], _ =>
+            new ConsumerDefinition(Shape.Group("operations"), _ =>
             [
                 new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(),
                 IgnoredMessage.Of<AlertAcknowledged>(), IgnoredMessage.Of<AlertResolved>(), IgnoredMessage.Of<OperatorActed>(),
@@ -68,7 +70,5 @@ public static class SettlementWorker
             new SettleContestsJob(sp.GetRequiredService<CrashPoints>()), new MarkContestsPaidJob(), new AssessMakeGoodsJob(),
             sp.GetRequiredService<CheckStripeBalanceJob>(),
         ],
-        // The ledger: a correction is a new journal entry, never a change to a posting.
-        AppendOnlyTables = ["journal", "postings"],
     };
 }

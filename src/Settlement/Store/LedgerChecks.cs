@@ -1,6 +1,7 @@
 using ContestPipeline.Settlement.Domain;
 using Dapper;
 using Npgsql;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Settlement.Store;
 

@@ -10,6 +10,7 @@ using ContestPipeline.Settlement.Domain;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Settlement.Store;
 

@@ -7,6 +7,8 @@ using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Rules.Prizes;
+using ContestPipeline.Rules.Contests;
 
 namespace ContestPipeline.Tests.Contracts;
 

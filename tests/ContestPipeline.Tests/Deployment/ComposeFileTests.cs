@@ -50,7 +50,7 @@ public sealed class ComposeFileTests
     [Fact]
     public void Topics_are_provisioned_and_migrations_applied_by_one_shot_jobs_before_any_worker_starts()
     {
-        Assert.Equal(["cpctl", "topics", "apply", "--via", "admin"], Command(Services.GetProperty("topics")));
+        Assert.Equal(["cpctl", "topics", "apply"], Command(Services.GetProperty("topics")));
         Assert.Equal(["cpctl", "migrate", "--worker", "all"], Command(Services.GetProperty("migrate")));
         foreach (var name in Workers.Append("webhooks"))
         {

@@ -6,6 +6,7 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Infrastructure;
 

@@ -12,6 +12,8 @@ using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Npgsql;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Infrastructure;
 

@@ -2,6 +2,8 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Rules;
+using ContestPipeline.Rules.Contests;
 
 namespace ContestPipeline.Tests.Ingestion;
 

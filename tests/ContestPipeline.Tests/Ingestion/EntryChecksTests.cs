@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Stripe;
+using ContestPipeline.Rules.Contests;
 
 namespace ContestPipeline.Tests.Ingestion;
 

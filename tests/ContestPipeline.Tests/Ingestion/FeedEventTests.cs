@@ -6,6 +6,7 @@ using ContestPipeline.Ingestion.Handlers;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Tests.Ingestion;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Tests.Ingestion;
 

@@ -7,6 +7,7 @@ using ContestPipeline.Operations.Store;
 using ContestPipeline.Operator.Commands;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
+using ContestPipeline.ReadModel.Store;
 
 namespace ContestPipeline.Tests.Operations;
 

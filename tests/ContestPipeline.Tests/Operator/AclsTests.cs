@@ -2,6 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Operator;
 

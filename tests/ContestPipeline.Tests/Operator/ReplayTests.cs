@@ -14,6 +14,7 @@ using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using static ContestPipeline.Tests.Operator.DeadLetterTests;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Operator;
 

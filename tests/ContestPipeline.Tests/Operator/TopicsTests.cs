@@ -115,7 +115,7 @@ public sealed class TopicsTests(PipelineFixture fixture)
     private async Task<(int ExitCode, List<string> Lines)> ApplyAsync(LocalBrokerProcess broker, string name)
     {
         var lines = new List<string>();
-        await using var cpctl = ChildProcess.StartDotnet("topics", RepoPaths.CpctlDll, ["topics", "apply"],
+        await using var cpctl = ChildProcess.StartDotnet("topics", RepoPaths.CpdevDll, ["topics", "apply"],
             new Dictionary<string, string?>
             {
                 [PipelineSettings.KafkaVariable] = broker.BootstrapServers,

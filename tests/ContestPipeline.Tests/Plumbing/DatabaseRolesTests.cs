@@ -4,6 +4,7 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Plumbing;
 

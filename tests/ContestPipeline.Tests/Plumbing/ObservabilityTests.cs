@@ -16,6 +16,7 @@ using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 using Microsoft.Extensions.Hosting;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Plumbing;
 
@@ -58,7 +59,7 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         {
             foreach (var worker in Workers.Names)
             {
-                var host = await PipelineWorker.BuildAsync(Arguments(run, worker), Workers.All[worker]);
+                var host = await PipelineWorker.BuildAsync(Arguments(run, worker), WorkerDefinitions.All[worker]);
                 await host.StartAsync();
                 hosts.Add(host);
             }

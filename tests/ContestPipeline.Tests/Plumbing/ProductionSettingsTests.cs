@@ -126,7 +126,7 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public void The_built_librdkafka_has_tls_and_scram()
+    public void The_packaged_librdkafka_has_tls_and_scram()
     {
         var features = KafkaNative.BuiltinFeatures();
         Assert.Contains("ssl", features);

@@ -5,6 +5,7 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Plumbing;
 
@@ -108,7 +109,7 @@ public sealed class RetentionTests(PipelineFixture fixture)
     [Fact]
     public void The_inbox_keeps_ids_as_long_as_the_longest_retention_of_its_topics_and_their_dead_letters()
     {
-        var settlement = Local.Processes.Workers.All["settlement"];
+        var settlement = ContestPipeline.Deployment.Workers.Settlement;
         Assert.Equal(TimeSpan.FromMilliseconds(TopicCatalog.DeadLetterRetentionMs), settlement.InboxRetention);
         // A dead letter can be re-driven for as long as its dead-letter topic keeps it, longer than the topic itself.
         Assert.True(TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs > TopicCatalog.For(Topics.Games).RetentionMs);

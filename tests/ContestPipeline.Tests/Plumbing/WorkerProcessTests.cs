@@ -13,6 +13,7 @@ using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Plumbing;
 
@@ -141,8 +142,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [InlineData("stripe-live", "ingestion: CONTESTPIPELINE_STRIPE_KEY: a live key in development; only production may move live money")]
     [InlineData("environment", "ingestion: CONTESTPIPELINE_ENVIRONMENT: 'prod' is not one of production, staging, development, test")]
     [InlineData("crash-point-in-production", "ingestion: CONTESTPIPELINE_CRASH_AT: crash points cannot be armed in production")]
-    [InlineData("librdkafka", "ingestion: librdkafka 2.15.1 not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): run build/librdkafka.sh, or set CONTESTPIPELINE_LIBRDKAFKA to the library")]
-    [InlineData("librdkafka-unloadable", "ingestion: librdkafka 2.15.1 at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
+    [InlineData("librdkafka", "ingestion: librdkafka not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): unset it to use the packaged 2.16.0")]
+    [InlineData("librdkafka-unloadable", "ingestion: librdkafka at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
     [InlineData("batch", "ingestion: CONTESTPIPELINE_CONSUMER_BATCH_MAX: '0' is not a whole number from 1 to 10,000")]
     [InlineData("signing-key", "ingestion: no signing key for producer 'ingestion' in {keys} (CONTESTPIPELINE_SIGNING_KEYS_DIR): expected {keys}/ingestion/<key id>.key")]
     [InlineData("signing-keys-in-production", "ingestion: CONTESTPIPELINE_SIGNING_KEYS_DIR is not set: every process signs what it publishes with its producer key, read from there")]

@@ -22,6 +22,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using WebhookLimits = ContestPipeline.Webhooks.Domain.WebhookLimits;
 using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Scenarios;
 

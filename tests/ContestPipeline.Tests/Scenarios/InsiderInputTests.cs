@@ -13,6 +13,7 @@ using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Scenarios;
 

@@ -19,6 +19,8 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
+using ContestPipeline.Rules.Prizes;
+using ContestPipeline.Rules.Contests;
 
 namespace ContestPipeline.Tests.Scenarios;
 

@@ -1,5 +1,6 @@
 using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Stripe;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -2,6 +2,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
 using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;
 
@@ -28,7 +29,7 @@ public sealed class PrizePropertyTests
     /// Large cases: tables of 10,000 to 200,000 places in up to 10,000 rows, shaped like big
     /// tournaments' (top places, widening ranges, a minimum cash), in parts per billion or fixed
     /// amounts, with up to 250,000 entries and tie groups straddling range boundaries. A few per
-    /// seed here (each settles up to 250,000 entries three times); cpctl fuzz prizes --large runs many.
+    /// seed here (each settles up to 250,000 entries three times); cpdev fuzz prizes --large runs many.
     /// </summary>
     [Theory]
     [MemberData(nameof(SeedValues))]

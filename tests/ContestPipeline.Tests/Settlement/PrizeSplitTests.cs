@@ -1,4 +1,5 @@
 using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -1,0 +1,59 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+
+namespace ContestPipeline.Deployment;
+
+/// <summary>
+/// Every worker's shape, by name: the four that move a contest and its money
+/// (<see cref="Names"/>, in pipeline order), and the operations read model beside them (in
+/// <see cref="All"/>, so that migrate, replay, the ACLs and the contracts know it).
+/// </summary>
+public static class Workers
+{
+    public static WorkerShape Ingestion { get; } = Shape("ingestion",
+        ("canary", [Topics.Canary]), ("contests", [Topics.Contests]), ("entries", [Topics.Entries]),
+        ("stripe", [Topics.StripeEvents]), ("feed", [Topics.ProviderFeed]));
+
+    public static WorkerShape Scoring { get; } = Shape("scoring",
+        ("canary", [Topics.Canary]), ("lifecycle", [Topics.ContestLifecycle]), ("games", [Topics.Games]));
+
+    public static WorkerShape Settlement { get; } = Shape("settlement",
+        ("canary", [Topics.Canary]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),
+        ("payouts", [Topics.PayoutsStatus]), ("operations", [Topics.Operations])) with
+    {
+        // The ledger: a correction is a new journal entry, never a change to a posting.
+        AppendOnlyTables = ["journal", "postings"],
+    };
+
+    public static WorkerShape Payout { get; } = Shape("payout",
+        ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("stripe", [Topics.StripeEvents]));
+
+    public static WorkerShape Operations { get; } = Shape("operations",
+        ("alerts", [Topics.Alerts]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),
+        ("payouts", [Topics.PayoutsDue, Topics.PayoutsStatus]), ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations]));
+
+    private static readonly WorkerShape[] InOrder = [Ingestion, Scoring, Settlement, Payout];
+
+    public static IReadOnlyDictionary<string, WorkerShape> All { get; } = InOrder.Append(Operations).ToDictionary(w => w.Name);
+
+    /// <summary>The money-moving workers' names in pipeline order (a fixed order, so a seeded choice among them repeats).</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. InOrder.Select(w => w.Name)];
+
+    private static WorkerShape Shape(string name, params (string Suffix, string[] Topics)[] groups) =>
+        new(name, [.. groups.Select(g => new ConsumerGroup(name + "." + g.Suffix, g.Topics))], Migrations(name));
+
+    /// <summary>The worker's own migrations, embedded from its Migrations/ folder as "&lt;worker&gt;.&lt;file&gt;.sql".</summary>
+    private static IReadOnlyList<Migration> Migrations(string worker)
+    {
+        var assembly = typeof(Workers).Assembly;
+        var list = new List<Migration>();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(worker + ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            using var stream = assembly.GetManifestResourceStream(resource)!;
+            using var reader = new StreamReader(stream);
+            list.Add(new Migration($"{worker}/{resource[(worker.Length + 1)..^4]}", reader.ReadToEnd()));
+        }
+        return list;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Immutable;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Rules.Contests;
+using static ContestPipeline.Rules.IngestionLimits;
+using ContestPipeline.Rules;
+
+namespace ContestPipeline.Rules.Feed;
+
+/// <summary>Where a game is in its life, as the feed has told it so far.</summary>
+public enum GamePhase
+{
+    Unknown,
+    Scheduled,
+    Started,
+    Ended,
+}
+
+/// <summary>
+/// One game as the ordered, valid feed has described it. <see cref="AthleteIds"/> is the
+/// roster in ordinal order (so membership is a binary search and two rosters compare as
+/// lists); it is empty until the game is scheduled.
+/// </summary>
+public sealed record GameState(
+    string GameId,
+    GamePhase Phase,
+    DateTimeOffset? StartsAt,
+    ImmutableArray<string> AthleteIds,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? EndedAt)
+{
+    public static GameState Unknown(string gameId) => new(gameId, GamePhase.Unknown, null, [], null, null);
+
+    public bool HasAthlete(string athleteId) => AthleteIds.BinarySearch(athleteId, StringComparer.Ordinal) >= 0;
+
+    /// <summary>What the contest validator needs of a scheduled game; null while it is unknown.</summary>
+    public GameInfo? Info() => Phase == GamePhase.Unknown || StartsAt is null
+        ? null
+        : new GameInfo(StartsAt.Value, AthleteIds.ToHashSet(StringComparer.Ordinal));
+}
+
+/// <summary>
+/// Validates one provider event, in sequence order, against its game's state, and applies a
+/// valid one. A rejected event is dead-lettered with the reason and alerted by the worker;
+/// it changes nothing.
+/// </summary>
+/// <remarks>
+/// Each event type's checks run in the order below; the first that fails is the reason.
+/// Every event: gameId present and at most <see cref="GameIdLengthMax"/> characters,
+/// sequence 1 or more. GameScheduled: for a known game, the same startsAt and roster as
+/// scheduled before (a repeat is valid and changes nothing); for a new game, startsAt
+/// present, athleteIds non-empty, within bound, each present, within bound and distinct.
+/// GameStarted: game scheduled, not started before, startedAt present. StatUpdated: game
+/// scheduled, started, not ended; athleteId on the roster; stat known; value 0 to
+/// <see cref="Stats.ValueMax"/>. StatCorrected: as StatUpdated, but allowed after the end
+/// (that is what corrections are for). GameEnded: game scheduled, started, not ended
+/// before; endedAt present and not before startedAt.
+/// </remarks>
+public static class FeedValidator
+{
+    /// <summary>Null when <paramref name="feedEvent"/> may be applied to <paramref name="state"/>; otherwise why not, naming game, sequence, field and value.</summary>
+    public static string? Validate(GameState state, object feedEvent)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var (type, gameId, sequence) = Identify(feedEvent);
+        var at = $"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: ";
+        if (string.IsNullOrWhiteSpace(gameId)) return $"{type} at sequence {Show.N(sequence)}: gameId is missing";
+        if (gameId.Length > GameIdLengthMax) return at + $"gameId is {Show.N(gameId.Length)} characters; at most {Show.N(GameIdLengthMax)} are allowed";
+        if (gameId != state.GameId)
+            throw new ArgumentException($"{type} for game {gameId} was validated against the state of game {state.GameId}", nameof(state));
+        at = $"{type} for game {gameId} at sequence {Show.N(sequence)}: ";
+        if (sequence < 1) return at + "sequence must be 1 or more";
+        var problem = feedEvent switch
+        {
+            GameScheduled e => Scheduled(state, e),
+            GameStarted e => Started(state, e),
+            StatUpdated e => Stat(state, e.AthleteId, e.Stat, e.Value, correction: false),
+            StatCorrected e => Stat(state, e.AthleteId, e.Stat, e.Value, correction: true),
+            GameEnded e => Ended(state, e),
+            _ => throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event", nameof(feedEvent)),
+        };
+        return problem is null ? null : at + problem;
+    }
+
+    /// <summary>The state after a valid event. Applying an invalid one is a bug in the caller, and throws.</summary>
+    public static GameState Apply(GameState state, object feedEvent)
+    {
+        if (Validate(state, feedEvent) is { } reason)
+            throw new InvalidOperationException("an invalid feed event was applied: " + reason);
+        return feedEvent switch
+        {
+            GameScheduled e when state.Phase == GamePhase.Unknown => state with
+            {
+                Phase = GamePhase.Scheduled,
+                StartsAt = e.StartsAt,
+                AthleteIds = [.. e.AthleteIds.Order(StringComparer.Ordinal)],
+            },
+            GameStarted e => state with { Phase = GamePhase.Started, StartedAt = e.StartedAt },
+            GameEnded e => state with { Phase = GamePhase.Ended, EndedAt = e.EndedAt },
+            // A repeated schedule changes nothing; stat values are Scoring's to keep.
+            _ => state,
+        };
+    }
+
+    private static (string Type, string? GameId, long Sequence) Identify(object feedEvent) => feedEvent switch
+    {
+        GameScheduled e => (GameScheduled.MessageType, e.GameId, e.Sequence),
+        GameStarted e => (GameStarted.MessageType, e.GameId, e.Sequence),
+        StatUpdated e => (StatUpdated.MessageType, e.GameId, e.Sequence),
+        StatCorrected e => (StatCorrected.MessageType, e.GameId, e.Sequence),
+        GameEnded e => (GameEnded.MessageType, e.GameId, e.Sequence),
+        null => throw new ArgumentNullException(nameof(feedEvent)),
+        _ => throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event", nameof(feedEvent)),
+    };
+
+    private static string? Scheduled(GameState state, GameScheduled e)
+    {
+        if (state.Phase != GamePhase.Unknown)
+        {
+            // A provider may announce a game again; only a different announcement is a conflict.
+            if (e.StartsAt != state.StartsAt)
+                return $"startsAt {Show.Time(e.StartsAt)} differs from {Show.Time(state.StartsAt!.Value)} scheduled earlier";
+            var roster = e.AthleteIds?.Order(StringComparer.Ordinal).ToArray() ?? [];
+            if (!roster.SequenceEqual(state.AthleteIds, StringComparer.Ordinal))
+            {
+                var added = roster.Except(state.AthleteIds, StringComparer.Ordinal).FirstOrDefault();
+                var removed = state.AthleteIds.Except(roster, StringComparer.Ordinal).FirstOrDefault();
+                var example = added is not null ? $"{Show.Quote(added)} is new" : removed is not null ? $"{Show.Quote(removed)} is missing" : "an athlete is repeated";
+                return $"athleteIds ({Show.N(roster.Length)}) differ from the {Show.N(state.AthleteIds.Length)} athletes scheduled earlier: {example}";
+            }
+            return null;
+        }
+        if (e.StartsAt == default) return "startsAt is missing";
+        if (e.AthleteIds is null || e.AthleteIds.Count == 0) return "athleteIds is empty; a game needs a roster";
+        if (e.AthleteIds.Count > GameRosterAthletesMax)
+            return $"athleteIds lists {Show.N(e.AthleteIds.Count)} athletes; at most {Show.N(GameRosterAthletesMax)} are allowed";
+        var firstIndex = new Dictionary<string, int>(e.AthleteIds.Count, StringComparer.Ordinal);
+        for (var i = 0; i < e.AthleteIds.Count; i++)
+        {
+            var id = e.AthleteIds[i];
+            if (string.IsNullOrWhiteSpace(id)) return $"athleteIds[{i}] is missing";
+            if (id.Length > AthleteIdLengthMax)
+                return $"athleteIds[{i}] is {Show.N(id.Length)} characters; at most {Show.N(AthleteIdLengthMax)} are allowed";
+            if (!firstIndex.TryAdd(id, i)) return $"athleteIds[{i}] {Show.Quote(id)} repeats athleteIds[{firstIndex[id]}]";
+        }
+        return null;
+    }
+
+    private static string? Started(GameState state, GameStarted e) => state.Phase switch
+    {
+        GamePhase.Unknown => "the game is not scheduled",
+        GamePhase.Started or GamePhase.Ended => $"the game already started at {Show.Time(state.StartedAt!.Value)}",
+        _ when e.StartedAt == default => "startedAt is missing",
+        _ => null,
+    };
+
+    private static string? Stat(GameState state, string? athleteId, string? stat, long value, bool correction)
+    {
+        switch (state.Phase)
+        {
+            case GamePhase.Unknown:
+                return "the game is not scheduled";
+            case GamePhase.Scheduled:
+                return correction ? "the game has not started; there is nothing to correct" : "the game has not started";
+            case GamePhase.Ended when !correction:
+                return $"the game ended at {Show.Time(state.EndedAt!.Value)}; after the end only StatCorrected is accepted";
+        }
+        if (string.IsNullOrWhiteSpace(athleteId)) return "athleteId is missing";
+        if (!state.HasAthlete(athleteId)) return $"athleteId {Show.Quote(athleteId)} is not on the game's roster";
+        if (string.IsNullOrEmpty(stat)) return "stat is missing";
+        if (!Stats.Known.Contains(stat)) return $"stat {Show.Quote(stat)} is not a known stat";
+        if (value < 0) return $"value {Show.N(value)} of {stat} for {athleteId} is negative; values are cumulative totals";
+        if (value > Stats.ValueMax)
+            return $"value {Show.N(value)} of {stat} for {athleteId} is more than {Show.N(Stats.ValueMax)}, the largest plausible total";
+        return null;
+    }
+
+    private static string? Ended(GameState state, GameEnded e) => state.Phase switch
+    {
+        GamePhase.Unknown => "the game is not scheduled",
+        GamePhase.Scheduled => "the game has not started",
+        GamePhase.Ended => $"the game already ended at {Show.Time(state.EndedAt!.Value)}",
+        _ when e.EndedAt == default => "endedAt is missing",
+        _ when e.EndedAt < state.StartedAt => $"endedAt {Show.Time(e.EndedAt)} is before startedAt {Show.Time(state.StartedAt!.Value)}",
+        _ => null,
+    };
+}

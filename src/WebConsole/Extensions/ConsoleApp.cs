@@ -1,0 +1,167 @@
+using System.Security.Claims;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.ReadModel.Store;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ContestPipeline.Deployment;
+
+namespace ContestPipeline.WebConsole.Extensions;
+
+/// <summary>
+/// The console's wiring: settings checked at start (one line and exit code 2 when wrong, as a
+/// worker), cookie sign-in for the operators in the operators file, every page and action behind
+/// sign-in, an anti-forgery check on every POST, the read model to read and the decision
+/// publisher to act.
+/// </summary>
+public static class ConsoleApp
+{
+    public const string Name = "console";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        ConsoleOptions options;
+        PipelineSettings settings;
+        try
+        {
+            settings = PipelineSettings.Resolve(builder.Configuration);
+            options = ConsoleOptions.Read(builder.Configuration);
+            await PipelineWorker.CheckPostgresAsync(settings.PostgresConnectionString);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: {e.Message}");
+            return PipelineWorker.ExitStartupFailed;
+        }
+        builder.WebHost.UseUrls(options.Url);
+        AddServices(builder.Services, options, settings);
+        await using var app = builder.Build();
+        Map(app);
+        await app.StartAsync();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.Console");
+        logger.LogInformation("Console listening on {Urls} ({Operators} operators may sign in)", string.Join(", ", app.Urls), options.Operators.All.Count);
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    public static void AddServices(IServiceCollection services, ConsoleOptions options, PipelineSettings settings)
+    {
+        DapperDefaults.Apply();
+        services.AddSingleton(options);
+        services.AddSingleton(options.Operators);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
+        services.AddSingleton<ReadQueries>();
+        // The console signs its decisions as the operator producer: without the key it does not start.
+        var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
+        services.AddSingleton(sp => new DecisionPublisher(settings.KafkaBootstrapServers, Decisions.Tool, signer, sp.GetRequiredService<ILogger<DecisionPublisher>>()));
+        services.AddSingleton<Decisions>();
+        services.AddSingleton<Ui>();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "cp-console-af";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.FormFieldName = "__csrf";
+        });
+        services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
+        {
+            o.Cookie.Name = "cp-console";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.LoginPath = "/signin";
+            o.AccessDeniedPath = "/signin";
+            o.ExpireTimeSpan = TimeSpan.FromHours(8);
+            o.SlidingExpiration = true;
+        });
+        // No page or action without sign-in: the fallback policy covers every endpoint that does not say otherwise.
+        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+    }
+
+    public static void Map(WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        var ui = app.Services.GetRequiredService<Ui>();
+
+        app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
+        app.MapGet("/signin", (HttpContext c) => SignInPage(ui, c, null)).AllowAnonymous();
+        app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions) =>
+        {
+            var form = await c.Request.ReadFormAsync();
+            var account = operators.Verify(form["name"], form["password"]);
+            if (account is null) return SignInPage(ui, c, "Unknown name or wrong password.", StatusCodes.Status401Unauthorized);
+            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)],
+                CookieAuthenticationDefaults.AuthenticationScheme);
+            await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+            await decisions.AuditAsync(account.Name, account.Role, Guid.NewGuid().ToString("N"), "sign-in", account.Name, "", "signed in", c.RequestAborted);
+            var back = form["returnUrl"].ToString();
+            return Results.Redirect(back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) ? back : "/");
+        }).AllowAnonymous().AddEndpointFilter(CheckAntiforgery);
+        app.MapPost("/signout", async (HttpContext c) =>
+        {
+            await c.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            return Results.Redirect("/signin");
+        }).AddEndpointFilter(CheckAntiforgery);
+
+        var pages = app.MapGroup("");
+        DashboardPage.Map(pages);
+        ContestPages.Map(pages);
+        PayoutPages.Map(pages);
+        AlertPages.Map(pages);
+        BalancePage.Map(pages);
+        WebhookPage.Map(pages);
+        PlayerPages.Map(pages);
+        AuditPages.Map(pages);
+    }
+
+    /// <summary>Every POST carries the anti-forgery token of a form this console served to this operator, or is refused.</summary>
+    public static async ValueTask<object?> CheckAntiforgery(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var c = context.HttpContext;
+        try
+        {
+            await c.RequestServices.GetRequiredService<IAntiforgery>().ValidateRequestAsync(c);
+        }
+        catch (AntiforgeryValidationException)
+        {
+            return c.RequestServices.GetRequiredService<Ui>().Problem(c, "Refused", ["The form's anti-forgery token is missing or invalid; reload the page and try again."]);
+        }
+        return await next(context);
+    }
+
+    /// <summary>A POST that publishes a decision: checked for its token, and for the role it needs.</summary>
+    public static RouteHandlerBuilder Action(this RouteGroupBuilder group, string pattern, Delegate handler) =>
+        group.MapPost(pattern, handler).AddEndpointFilter(CheckAntiforgery);
+
+    private static IResult SignInPage(Ui ui, HttpContext c, string? error, int status = 200)
+    {
+        var returnUrl = c.Request.Query["ReturnUrl"].ToString();
+        return ui.Page(c, "Sign in", $"""
+            {(error is null ? "" : $"<p class=\"error\" id=\"signin-error\">{Html.E(error)}</p>")}
+            <form method="post" action="/signin" id="signin">{ui.Token(c)}
+              <input type="hidden" name="returnUrl" value="{Html.E(returnUrl)}">
+              <p><label>Operator <input name="name" id="name" autocomplete="username" required></label></p>
+              <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label></p>
+              <p><button id="signin-button">Sign in</button></p>
+            </form>
+            <p class="muted">Operators are listed in the operators file (CONTESTPIPELINE_CONSOLE_OPERATORS_FILE); add one with <code>cpctl console operator add</code>.</p>
+            """, status);
+    }
+}

@@ -1,0 +1,22 @@
+using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.ReadModel.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using static ContestPipeline.WebConsole.Domain.Html;
+
+namespace ContestPipeline.WebConsole.Pages;
+
+/// <summary>The audit log: every operator action, console and cpctl, with who, role, when, why and what came of it.</summary>
+public static class AuditPages
+{
+    public static void Map(RouteGroupBuilder app) => app.MapGet("/audit", async (HttpContext c, Ui ui, ReadQueries q, int? page) =>
+    {
+        var p = Math.Max(0, page ?? 0);
+        var rows = await q.AuditAsync(p);
+        return ui.Page(c, "Audit log", Table(["At", "Operator", "Role", "Tool", "Action", "Subject", "Why", "Outcome"], rows.Select(a => new[]
+        {
+            Time(a.At), E(a.Operator), E(a.Role), E(a.Tool), E(a.Action), E(a.Subject), E(a.Reason), E(a.Outcome),
+        }), "audit") + ContestPages.Pager(c, p, rows.Count));
+    });
+}

@@ -1,0 +1,47 @@
+using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.ReadModel.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using static ContestPipeline.WebConsole.Domain.Html;
+using ContestPipeline.ReadModel.Domain;
+
+namespace ContestPipeline.WebConsole.Pages;
+
+/// <summary>
+/// The balance monitor: the platform's available and pending Stripe balance against obligations
+/// (payables and refunds in flight), the 1.2× reserve, the thresholds, and the snapshots' trend.
+/// </summary>
+public static class BalancePage
+{
+    public static void Map(RouteGroupBuilder app) => app.MapGet("/balance", async (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o) =>
+    {
+        var snapshots = await q.SnapshotsAsync(168);
+        var last = snapshots.LastOrDefault();
+        var obligations = await q.ObligationsAsync(o.Currency);
+        var reserve = BalanceStatus.Reserve(obligations);
+        var thresholds = OperationsOptions.Read(null);
+        var now = last is null ? "<p class=\"muted\">No snapshot yet: the operations worker takes one at start and every snapshot interval.</p>" : Table(["", ""],
+        [
+            ["Status", Badge(last.Status)], ["Available", Amount(last.AvailableMinor, last.Currency)], ["Pending", Amount(last.PendingMinor, last.Currency)],
+            ["Obligations at the snapshot", Amount(last.ObligationsMinor, last.Currency)], ["Reserve (1.2 × obligations)", Amount(last.ReserveMinor, last.Currency)],
+            ["Available after the reserve", Amount(last.AvailableMinor - last.ReserveMinor, last.Currency)], ["Taken", Time(last.TakenAt)],
+        ], "balance-now");
+        var chart = LineChart([.. snapshots.Select(s => (s.TakenAt, s.AvailableMinor))],
+            [("reserve", reserve, "#6b4d00"), ("warning", thresholds.WarningBelowMinor, "#b58900"), ("critical", thresholds.CriticalBelowMinor, "#c0392b")], o.Currency);
+        var body = $"""
+            {now}
+            <p>Obligations now: {Amount(obligations, o.Currency)} (prizes ordered and not paid or rejected, refunds ordered and not made); reserve {Amount(reserve, o.Currency)}.
+            Thresholds: critical below {Amount(thresholds.CriticalBelowMinor, o.Currency)} or half the reserve; warning below {Amount(thresholds.WarningBelowMinor, o.Currency)} or the reserve.
+            Crossing one raises an alert (critical ones page the operators).</p>
+            <h2>Available balance, last {snapshots.Count} snapshots</h2>{chart}
+            <h2>Snapshots</h2>{Table(["Taken", "Available", "Pending", "Obligations", "Reserve", "Status"], snapshots.AsEnumerable().Reverse().Take(48).Select(s => new[]
+            {
+                Time(s.TakenAt), Amount(s.AvailableMinor, s.Currency), Amount(s.PendingMinor, s.Currency), Amount(s.ObligationsMinor, s.Currency),
+                Amount(s.ReserveMinor, s.Currency), Badge(s.Status),
+            }), "snapshots")}
+            """;
+        return ui.Page(c, "Balance monitor", body);
+    });
+}

@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.ReadModel.Store;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using static ContestPipeline.WebConsole.Domain.Html;
+
+namespace ContestPipeline.WebConsole.Pages;
+
+/// <summary>Players: earnings (won, fees withheld, paid, pending) per contest and per year, payout history; the tax year view and its CSV.</summary>
+public static class PlayerPages
+{
+    public static void Map(RouteGroupBuilder app)
+    {
+        app.MapGet("/players", async (HttpContext c, Ui ui, ReadQueries q, string? search, int? page) =>
+        {
+            var p = Math.Max(0, page ?? 0);
+            var rows = await q.PlayersAsync(ContestPages.Blank(search), p);
+            return ui.Page(c, "Players", $"<form method=\"get\" class=\"filters\">Player <input name=\"search\" value=\"{E(search)}\"> <button>Find</button></form>" +
+                Table(["Player", "Entries", "Payouts"], rows.Select(r => new[] { Link("/players/" + Url(r.PlayerId), r.PlayerId), E(r.Entries), E(r.Payouts) }), "players") +
+                ContestPages.Pager(c, p, rows.Count));
+        });
+
+        app.MapGet("/players/{id}", async (HttpContext c, Ui ui, ReadQueries q, string id) =>
+        {
+            var earnings = await q.EarningsAsync(id);
+            var payouts = await q.PayoutsAsync(null, null, null, id, 0);
+            var years = earnings.GroupBy(e => (e.Year, e.Currency)).OrderBy(g => g.Key.Year);
+            var body = $"""
+                <h2>Earnings per contest</h2>{Table(["Contest", "Won", "Fees withheld", "Paid", "Pending"], earnings.Select(e => new[]
+                {
+                    Link("/contests/" + Url(e.ContestId), e.ContestId), Amount(e.WonMinor, e.Currency), Amount(e.FeesMinor, e.Currency), Amount(e.PaidMinor, e.Currency), Amount(e.PendingMinor, e.Currency),
+                }), "earnings")}
+                <h2>Per calendar year (by when paid)</h2>{Table(["Year", "Won", "Fees withheld", "Paid", "Pending"], years.Select(g => new[]
+                {
+                    g.Key.Year?.ToString(CultureInfo.InvariantCulture) ?? "not yet paid", Amount(g.Sum(e => e.WonMinor), g.Key.Currency), Amount(g.Sum(e => e.FeesMinor), g.Key.Currency),
+                    Amount(g.Sum(e => e.PaidMinor), g.Key.Currency), Amount(g.Sum(e => e.PendingMinor), g.Key.Currency),
+                }), "earnings-by-year")}
+                <h2>Payouts</h2>{Table(["Payout", "Contest", "Kind", "Net", "State", "Paid"], payouts.Select(p => new[]
+                {
+                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), E(p.ContestId), E(p.Kind), Amount(p.NetMinor, p.Currency), Badge(p.State), Time(p.PaidAt),
+                }), "player-payouts")}
+                """;
+            return ui.Page(c, $"Player {id}", body);
+        });
+
+        app.MapGet("/tax", async (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, Decisions d, int? year) =>
+        {
+            var y = year ?? d.Now.Year;
+            var rows = await q.TaxYearAsync(y);
+            var body = $"""
+                <form method="get" class="filters">Year <input name="year" size="5" value="{y}"> <button>Show</button>
+                <a href="/tax.csv?year={y}" id="tax-csv">Download CSV</a></form>
+                <p class="muted">Prizes paid in {y} (UTC) per recipient; flagged at or above the reporting threshold of {Amount(o.TaxReportingThresholdMinor, o.Currency)}.</p>
+                {Table(["Player", "Paid in year", "Fees withheld", "Payouts", "Reportable"], rows.Select(r => new[]
+                {
+                    Link("/players/" + Url(r.PlayerId), r.PlayerId), Amount(r.PaidMinor, r.Currency), Amount(r.FeesMinor, r.Currency), E(r.Payouts),
+                    r.PaidMinor >= o.TaxReportingThresholdMinor ? Badge("reportable", "warning") : "",
+                }), "tax")}
+                """;
+            return ui.Page(c, $"Tax year {y}", body);
+        });
+
+        app.MapGet("/tax.csv", async (HttpContext c, ReadQueries q, ConsoleOptions o, Decisions d, int? year) =>
+        {
+            var y = year ?? d.Now.Year;
+            var rows = await q.TaxYearAsync(y);
+            var csv = new StringBuilder("year,player_id,currency,paid_minor,fees_minor,payouts,reportable\n");
+            foreach (var r in rows)
+                csv.Append(CultureInfo.InvariantCulture, $"{y},{Csv(r.PlayerId)},{r.Currency},{r.PaidMinor},{r.FeesMinor},{r.Payouts},{(r.PaidMinor >= o.TaxReportingThresholdMinor ? "yes" : "no")}\n");
+            await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "tax-export", y.ToString(CultureInfo.InvariantCulture), "", $"{rows.Count} recipients", c.RequestAborted);
+            return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"tax-year-{y}.csv");
+        });
+    }
+
+    /// <summary>A CSV field, quoted when it must be, and never read as a formula by a spreadsheet.</summary>
+    public static string Csv(string value)
+    {
+        if (value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal)) value = "'" + value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
+}

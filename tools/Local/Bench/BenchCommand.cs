@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Local.Bench;
+
+/// <summary>
+/// cpdev bench messaging: messages per second through outbox → relay → Kafka → inbox with
+/// a small effect per message, beside two baselines measured in the same run against the
+/// same broker and database: (a) raw Confluent.Kafka produce + consume of the same
+/// messages, (b) raw single-row insert + commit into Postgres. The pipeline's messages are
+/// authenticated as a worker's are: the relay signs each (HMAC-SHA256 over topic, key,
+/// envelope headers and body) and the consumer verifies each against a publish-rights table
+/// before applying it; <c>--unsigned</c> measures the same run without.
+/// </summary>
+public static class BenchCommand
+{
+    private const int PayloadBytes = 100;
+
+    /// <summary>
+    /// The local broker keeps at most 5 MiB or 100,000 messages per partition and drops
+    /// older segments; 16 partitions keep 200,000 enveloped messages under that limit.
+    /// </summary>
+    private const int Partitions = 16;
+
+    private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
+
+    public static async Task<int> RunAsync(int messages, int baselineRows, int outboxTransactionSize, bool signed, CancellationToken ct)
+    {
+        var pg = await ToolStartup.PostgresAsync("bench");
+        if (pg is null) return PipelineWorker.ExitStartupFailed;
+        var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        Directory.CreateDirectory(runDir);
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        await using var dataSource = NpgsqlDataSource.Create(pg);
+        var schema = "bench_" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
+        await new Migrator(dataSource, schema, [.. Migration.Plumbing, BenchEffect.Migration], NullLogger.Instance).ApplyAsync(ct);
+        Console.WriteLine($"bench: {messages:N0} messages of {PayloadBytes} bytes, {Partitions} partitions, local broker {broker.BootstrapServers}, schema {schema}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine(signed
+            ? "authentication: on (HMAC-SHA256: every message signed by the relay, verified by the consumer before it is applied)"
+            : "authentication: OFF (--unsigned)");
+
+        try
+        {
+            var kafka = await RawKafkaAsync(broker, messages, ct);
+            Print("(a) raw Kafka produce + consume", messages, kafka);
+            var postgres = await RawPostgresAsync(dataSource, schema, baselineRows, ct);
+            Print("(b) raw Postgres insert + commit", baselineRows, postgres);
+            var pipeline = await PipelineAsync(broker, dataSource, schema, messages, outboxTransactionSize, signed, ct);
+            Print(signed ? "pipeline outbox → Kafka → inbox" : "pipeline, unsigned", messages, pipeline.Elapsed);
+
+            var rate = messages / pipeline.Elapsed.TotalSeconds;
+            var vsKafka = rate / (messages / kafka.TotalSeconds);
+            var vsPostgres = rate / (baselineRows / postgres.TotalSeconds);
+            Console.WriteLine();
+            Console.WriteLine($"ratio vs (a) raw Kafka:    {vsKafka:P1}   (target ≥ 10%)");
+            Console.WriteLine($"ratio vs (b) raw Postgres: {vsPostgres:F1}x   (target ≥ 5x)");
+            Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, inbox rows {pipeline.InboxRows:N0}, duplicates skipped {pipeline.Duplicates:N0}, unsent outbox rows {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0}");
+            await PrintStorageAsync(dataSource, schema, ct);
+            var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0 && pipeline.DeadLettered == 0;
+            if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
+            return ok ? 0 : 1;
+        }
+        finally
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(CancellationToken.None);
+            await conn.ExecuteAsync($"DROP SCHEMA {schema} CASCADE");
+        }
+    }
+
+    /// <summary>
+    /// The baseline is given every advantage the pipeline has: the same keys, payloads and
+    /// envelope headers, a consumer that has joined its group before the clock starts, and
+    /// producing and consuming at the same time.
+    /// </summary>
+    private static async Task<TimeSpan> RawKafkaAsync(LocalBrokerProcess broker, int messages, CancellationToken ct)
+    {
+        var topic = "bench.raw";
+        await broker.Control.CreateTopicAsync(topic, Partitions);
+        var payload = new byte[PayloadBytes];
+        var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, "bench.raw.consumer");
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        consumer.Subscribe(topic);
+        var joining = Stopwatch.StartNew();
+        while (consumer.Assignment.Count < Partitions && joining.Elapsed < PhaseTimeout)
+            consumer.Consume(TimeSpan.FromMilliseconds(100));
+        if (consumer.Assignment.Count < Partitions)
+            throw new InvalidOperationException($"raw Kafka baseline's consumer was assigned {consumer.Assignment.Count} of {Partitions} partitions within {PhaseTimeout.TotalMinutes} min");
+
+        var watch = Stopwatch.StartNew();
+        var produce = Task.Run(() =>
+        {
+            using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance);
+            for (var i = 0; i < messages; i++)
+            {
+                var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(KeyOf(i)), Value = payload, Headers = KafkaClients.Headers(HeadersOf(i)) };
+                while (true)
+                {
+                    try
+                    {
+                        producer.Produce(topic, message);
+                        break;
+                    }
+                    catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                    {
+                        producer.Poll(TimeSpan.FromMilliseconds(10));
+                    }
+                }
+            }
+            producer.Flush(ct);
+        }, ct);
+        var received = 0;
+        while (received < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r is null || r.IsPartitionEOF) continue;
+            consumer.StoreOffset(r);
+            received++;
+        }
+        var elapsed = watch.Elapsed;
+        await produce;
+        consumer.Close();
+        if (received < messages)
+            throw new InvalidOperationException($"raw Kafka baseline received {received:N0} of {messages:N0} messages within {PhaseTimeout.TotalMinutes} min");
+        return elapsed;
+    }
+
+    private static string IdOf(int i) => "bench:" + i.ToString(CultureInfo.InvariantCulture);
+
+    private static string KeyOf(int i) => "k" + (i % 64).ToString(CultureInfo.InvariantCulture);
+
+    private static IReadOnlyList<ContestPipeline.Plumbing.Messaging.Header> HeadersOf(int i) =>
+        OutgoingMessage.EnvelopeHeaders(new Envelope(IdOf(i), BenchEffect.Type, 1, IdOf(i), null, DateTimeOffset.UnixEpoch));
+
+    /// <summary>
+    /// What the inbox and outbox take on disk (tables, indexes and TOAST of every partition),
+    /// per 100,000 rows of the messages just run: what retention by partition bounds.
+    /// </summary>
+    private static async Task PrintStorageAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        foreach (var table in new[] { "inbox", "outbox" })
+        {
+            var (bytes, rows) = await conn.QueryFirstAsync<(long, long)>($"""
+                SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = '{schema}.{table}'::regclass),
+                       (SELECT count(*) FROM {schema}.{table})
+                """);
+            if (rows == 0) continue;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"storage: {table,-6} {rows:N0} rows in {bytes / 1048576.0:F1} MiB = {bytes * 100_000.0 / rows / 1048576.0:F1} MiB per 100,000 rows"));
+        }
+    }
+
+    private static async Task<TimeSpan> RawPostgresAsync(NpgsqlDataSource dataSource, string schema, int rows, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var payload = new byte[PayloadBytes];
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < rows; i++)
+        {
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await conn.ExecuteAsync($"INSERT INTO {schema}.raw_rows (k, payload) VALUES (@k, @payload)", new { k = "k" + i, payload }, tx);
+            await tx.CommitAsync(ct);
+        }
+        return watch.Elapsed;
+    }
+
+    private static async Task<(TimeSpan Elapsed, long Applied, long InboxRows, long Duplicates, long Unsent, long DeadLettered)> PipelineAsync(
+        LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema, int messages, int transactionSize, bool signed, CancellationToken ct)
+    {
+        var topic = "bench.pipeline";
+        await broker.Control.CreateTopicAsync(topic, Partitions);
+        await broker.Control.CreateTopicAsync(topic + ".dlq", Partitions);
+        // The bench's topic is internal for this run: one producer may publish its one type there.
+        const string producerName = "bench";
+        var rights = PublishRights.Pipeline.With(new PublishRight(topic, BenchEffect.Type, [producerName]));
+        var keys = SigningKeys.Of(SigningKeys.Generate(producerName));
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.relay"), NullLogger.Instance);
+        var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = schema, Signer = signed ? keys.SignerFor(producerName, rights) : null },
+            new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
+        var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
+            new InboxConsumerOptions { Consumer = "bench.consumer", Schema = schema, Topics = [topic], Verifier = signed ? keys.Verifier(rights) : null },
+            new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
+        var outbox = new Outbox(schema);
+        var payload = new byte[PayloadBytes];
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var consumerTask = Task.Run(() => consumer.RunAsync(stop.Token), CancellationToken.None);
+        // Let the consumer join its group before the clock starts, as the raw baseline's
+        // consumer joins inside its measurement; the join is not what is being compared.
+        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+
+        var watch = Stopwatch.StartNew();
+        var relayTask = Task.Run(() => relay.RunAsync(stop.Token), CancellationToken.None);
+        for (var start = 0; start < messages; start += transactionSize)
+        {
+            var batch = new List<OutgoingMessage>(transactionSize);
+            for (var i = start; i < Math.Min(messages, start + transactionSize); i++)
+                batch.Add(new OutgoingMessage(IdOf(i), topic, Encoding.UTF8.GetBytes(KeyOf(i)), BenchEffect.Type, payload, HeadersOf(i)));
+            // The same call every worker's handlers go through, duplicate checks included.
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await outbox.AddAsync(conn, tx, batch, ct);
+            await tx.CommitAsync(ct);
+        }
+        while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
+            await Task.Delay(5, ct);
+        var elapsed = watch.Elapsed;
+        // The relay marks a batch sent after Kafka acknowledged it, which can be after the
+        // consumer applied it: give it the time to finish (not counted) before stopping it.
+        await using (var waitConn = await dataSource.OpenConnectionAsync(ct))
+        {
+            var settle = Stopwatch.StartNew();
+            while (settle.Elapsed < TimeSpan.FromSeconds(30)
+                && await waitConn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL") > 0)
+                await Task.Delay(20, ct);
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(consumerTask, relayTask);
+
+        await using var check = await dataSource.OpenConnectionAsync(CancellationToken.None);
+        var applied = await check.ExecuteScalarAsync<long>($"SELECT count(DISTINCT message_id) FROM {schema}.effects");
+        var rows = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects");
+        var inbox = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.inbox WHERE consumer = 'bench.consumer' AND outcome = 'applied'");
+        var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
+        return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent, consumer.Stats.DeadLettered);
+    }
+
+    private static void Print(string what, int count, TimeSpan elapsed) =>
+        Console.WriteLine($"{what,-36} {count,9:N0} msgs in {elapsed.TotalSeconds,7:F2} s = {count / elapsed.TotalSeconds,10:N0} msgs/s");
+
+    /// <summary>The small effect per message: one row keyed by message id, written for a whole run at once.</summary>
+    private sealed class BenchEffect(string schema) : IBatchMessageHandler
+    {
+        public const string Type = "BenchMessageSent";
+
+        public static readonly Migration Migration = new("bench/0001_effects", """
+            CREATE TABLE effects (message_id text NOT NULL, k text NOT NULL, payload_bytes integer NOT NULL);
+            CREATE TABLE raw_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text NOT NULL, payload bytea NOT NULL);
+            """);
+
+        private readonly string _sql = $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) VALUES (@id, @k, @n)";
+        private readonly string _batchSql = $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) SELECT * FROM unnest(@ids, @ks, @ns)";
+
+        public string MessageType => Type;
+        public int SchemaVersionMax => 1;
+
+        public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
+            context.Connection.ExecuteAsync(_sql, new { id = message.Envelope.MessageId, k = message.Key, n = message.Value?.Length ?? 0 }, context.Transaction);
+
+        public Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct) =>
+            context.Connection.ExecuteAsync(_batchSql, new
+            {
+                ids = messages.Select(m => m.Envelope.MessageId).ToArray(),
+                ks = messages.Select(m => m.Key ?? "").ToArray(),
+                ns = messages.Select(m => m.Value?.Length ?? 0).ToArray(),
+            }, context.Transaction);
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using ContestPipeline.StripeEmulation;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Local.Bench;
+
+/// <summary>
+/// cpdev bench intake: a lock-time rush through the real workers (ingestion and scoring as
+/// processes), the local broker, the Stripe-compatible server enforcing a request limit, and the
+/// webhook receiver forwarding Stripe's signed events. N paid submissions for one contest are
+/// offered evenly over the last W seconds before lock (each a PaymentIntent that succeeded just
+/// before its submission, as checkout does); prints accepted, rejected by reason, refunded for
+/// lateness, sustained entries/s, time from lock to LOCKED, and the Stripe requests made.
+/// </summary>
+public static class IntakeBenchCommand
+{
+    private const string ContestId = "bench-rush";
+    private const long Fee = 1_000;
+
+    public static async Task<int> RunAsync(int submissions, int windowSeconds, int stripeRps, CancellationToken ct)
+    {
+        Console.WriteLine($"bench intake: {submissions:N0} paid submissions offered over the last {windowSeconds} s before lock; Stripe limit {stripeRps}/s");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        if (await BenchSetup.PrepareAsync("intake", "contestpipeline_bench_intake", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
+        await using var receiver = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+
+        var env = new Dictionary<string, string?>
+        {
+            [PipelineSettings.PostgresVariable] = pg,
+            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
+            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
+            [StripeServices.KeyVariable] = stripe.ApiKey,
+            // Ingestion is the only process calling Stripe here: the whole account budget is its own.
+            [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+            [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
+        };
+        Dictionary<string, string?> As(string worker) => new(env.Concat(LocalRoles.WorkerEnvironment(pg, worker)).GroupBy(e => e.Key).Select(g => g.Last()));
+        await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], As("ingestion"), Path.Combine(runDir, "ingestion.log"));
+        await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], As("scoring"), Path.Combine(runDir, "scoring.log"));
+        using var world = new OutsideWorld(broker.BootstrapServers, stripe);
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.intake"), NullLogger.Instance);
+
+        // Workers up, then the game and the contest, with time enough to be scheduled before the window opens.
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0, "ingestion to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start", TimeSpan.FromMinutes(3), ct);
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(20 + windowSeconds);
+        world.Schedule("bench-window", 1, lockAt.AddHours(1), "bench-athlete");
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1, "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
+        world.Define(new ContestDefined(ContestId, "Lock-time rush", ContestKinds.Fitness, "USD", Fee, 2, submissions, 1, lockAt, ["bench-window"],
+            [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300));
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1, "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+        var windowOpens = lockAt.AddSeconds(-windowSeconds);
+        if (DateTimeOffset.UtcNow > windowOpens) Console.WriteLine("warning: set-up took longer than planned; the window opened late");
+        while (DateTimeOffset.UtcNow < windowOpens) await Task.Delay(50, ct);
+
+        // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the window.
+        var signer = world.Keys.SignerFor(Producers.EntryApi);
+        var offered = Stopwatch.StartNew();
+        var produceErrors = 0L;
+        for (var i = 0; i < submissions; i++)
+        {
+            // Evenly over the window, the last one a second before lock (a submission made at lock is late).
+            var due = windowOpens + TimeSpan.FromTicks((TimeSpan.FromSeconds(windowSeconds) - TimeSpan.FromSeconds(1)).Ticks * i / submissions);
+            var wait = due - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait, ct);
+            var player = "player" + i.ToString("000000", CultureInfo.InvariantCulture);
+            var pi = world.Pay(ContestId, player, Fee);
+            var s = new EntrySubmitted("sub-" + player, ContestId, player, pi, null, DateTimeOffset.UtcNow);
+            var message = OutgoingMessage.Create(Topics.Entries, ContestId, new Envelope("sub:" + s.SubmissionId, EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
+            var headers = signer.Sign(Topics.Entries, message.Key, message.Headers, message.Payload);
+            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) },
+                r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
+        }
+        producer.Flush(ct);
+        var offeredIn = offered.Elapsed;
+        var lastOffered = DateTimeOffset.UtcNow;
+        Console.WriteLine($"offered {submissions:N0} in {offeredIn.TotalSeconds:F1} s (last at lock {(lastOffered - lockAt).TotalSeconds:+0.0;-0.0} s); produce errors {produceErrors}");
+
+        // Decided, closed, locked: each moment as a poll sees it (every 100 ms).
+        var leftScheduled = BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.contests WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
+            "the contest to leave SCHEDULED", TimeSpan.FromMinutes(20), ct);
+        var decidedAt = await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.submissions WHERE decided_at IS NOT NULL", n => n >= submissions,
+            "every submission to be decided", TimeSpan.FromMinutes(15), ct, progress: true);
+        DateTimeOffset? lockedAt = null;
+        try
+        {
+            lockedAt = await leftScheduled;
+        }
+        catch (TimeoutException e)
+        {
+            Console.WriteLine(e.Message);
+        }
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var state = await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM scoring.contests WHERE contest_id = @ContestId", new { ContestId }) ?? "?";
+        var closedAt = await conn.QueryFirstOrDefaultAsync<DateTime?>("SELECT closed_at FROM ingestion.contests WHERE contest_id = @ContestId", new { ContestId });
+        var firstSubmitted = await conn.QueryFirstAsync<DateTime>("SELECT min(received_at) FROM ingestion.submissions");
+        var lastDecided = await conn.QueryFirstAsync<DateTime>("SELECT max(decided_at) FROM ingestion.submissions");
+        var outcomes = (await conn.QueryAsync<(string Outcome, long N)>("SELECT outcome, count(*) FROM ingestion.submissions GROUP BY outcome ORDER BY 2 DESC")).ToList();
+        var accepted = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.entries");
+        var lateRefunds = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM ingestion.submissions s JOIN ingestion.refund_orders r USING (payment_intent_id) WHERE s.outcome = @closed",
+            new { closed = EntryOutcome.ContestClosed.ToString() });
+        // The busiest 5 seconds of deciding: what intake sustains when submissions queue up.
+        var peak = await conn.ExecuteScalarAsync<long?>("""
+            SELECT max(n) FROM (SELECT count(*) OVER (ORDER BY decided_at RANGE BETWEEN interval '5 seconds' PRECEDING AND CURRENT ROW) AS n
+                                FROM ingestion.submissions) w
+            """) ?? 0;
+        var undecidedAtLock = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.submissions WHERE submitted_at < @lockAt AND (decided_at IS NULL OR decided_at > @lockAt)",
+            new { lockAt });
+        var requests = stripe.Requests();
+        var decideSeconds = (lastDecided - firstSubmitted).TotalSeconds;
+
+        Console.WriteLine();
+        Console.WriteLine($"accepted:                  {accepted:N0} of {submissions:N0}   (target: all)");
+        foreach (var (outcome, n) in outcomes.Where(o => o.Outcome != EntryOutcome.Ok.ToString()))
+            Console.WriteLine($"rejected {outcome,-18} {n:N0}");
+        Console.WriteLine($"refunded for lateness:     {lateRefunds:N0}   (target 0)");
+        Console.WriteLine($"sustained entries/s:       {submissions / Math.Max(decideSeconds, 0.001):N0}   (first received → last decided, {decideSeconds:F1} s; target ≥ 2,000)");
+        Console.WriteLine($"peak decided/s over 5 s:   {peak / 5.0:N0}");
+        Console.WriteLine($"offered/s:                 {submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0}; made before lock but undecided at lock: {undecidedAtLock:N0}");
+        Console.WriteLine($"decided all by:            lock {(decidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
+        Console.WriteLine($"entries closed:            lock {(closedAt is { } c ? (new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) - lockAt).TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "never")} s");
+        Console.WriteLine($"lock → {state}:            {(lockedAt is { } l ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
+        Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} answered 429); webhook deliveries {stripe.WebhookDeliveries().Count:N0}");
+        Console.WriteLine($"logs: {runDir}");
+        return accepted == submissions && lateRefunds == 0 ? 0 : 1;
+    }
+
+}

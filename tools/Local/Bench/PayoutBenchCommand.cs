@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using ContestPipeline.StripeEmulation;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Local.Bench;
+
+/// <summary>
+/// cpdev bench payouts: N prize orders through the real payout worker (a process), the local
+/// broker, the Stripe-compatible server enforcing a request limit, and Stripe's events coming
+/// back through the webhook receiver. Payout is the only process calling Stripe, so the whole
+/// account budget is its share. Prints the transfer rate achieved as a share of the limit,
+/// the 429s received, the requests per transfer by kind, and whether every transfer was made
+/// exactly once.
+/// </summary>
+public static class PayoutBenchCommand
+{
+    private const long Net = 1_000;
+    private const int Players = 100;
+
+    public static async Task<int> RunAsync(int transfers, int stripeRps, CancellationToken ct)
+    {
+        var contests = (transfers + Players - 1) / Players;
+        Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); Stripe limit {stripeRps}/s, all of it Payout's (burst {Math.Max(1, stripeRps / 4)})");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
+        await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+        stripe.TopUp(2 * Net * transfers, "usd");
+
+        var env = new Dictionary<string, string?>
+        {
+            [PipelineSettings.PostgresVariable] = pg,
+            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
+            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
+            [StripeServices.KeyVariable] = stripe.ApiKey,
+            [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+            [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+            // Its burst too (a quarter of the limit, within the budget's rule: Σ burst ≤ the limit):
+            // the tokens earned while a round is claimed are spent when its sends start.
+            [StripeServices.BurstVariable] = Math.Max(1, stripeRps / 4).ToString(CultureInfo.InvariantCulture),
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
+        };
+        // A rate benchmark, not a limits one.
+        foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
+        await using var payout = ChildProcess.StartDotnet("payout", RepoPaths.WorkerDll("payout"), [],
+            new Dictionary<string, string?>(env.Concat(LocalRoles.WorkerEnvironment(pg, "payout")).GroupBy(e => e.Key).Select(g => g.Last())), Path.Combine(runDir, "payout.log"));
+        using var world = new OutsideWorld(broker.BootstrapServers, stripe);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start", TimeSpan.FromMinutes(3), ct);
+
+        // The winners sign up (Stripe's account.updated tells Payout they can receive), before the clock starts.
+        var players = Enumerable.Range(1, Players).Select(i => "winner" + i.ToString("000", CultureInfo.InvariantCulture)).ToList();
+        foreach (var p in players) await world.SignUpForPayoutsAsync(p);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players, "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
+        var setupRequests = stripe.Requests().Count;
+
+        // The orders, as Settlement publishes them (signed as Settlement): each contest's
+        // authorization, then its prizes, all produced before the clock starts, so what is
+        // measured is Payout's sending, not this driver's producing.
+        var signer = world.Keys.SignerFor(Producers.Settlement);
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.payouts"), NullLogger.Instance);
+        var produceErrors = 0L;
+        void Produce<T>(string contest, string type, string messageId, T body) where T : IMessage
+        {
+            var message = OutgoingMessage.Create(Topics.PayoutsDue, contest, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
+            var headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload);
+            producer.Produce(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) },
+                r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
+        }
+        var orders = new List<PrizePayoutOrdered>(transfers);
+        for (var c = 0; c < contests; c++)
+        {
+            var contest = "bench-payouts-" + c.ToString("0000", CultureInfo.InvariantCulture);
+            var winners = players.Take(Math.Min(Players, transfers - c * Players)).ToList();
+            var authorization = new ContestPayoutsAuthorized("bench:" + contest, contest, winners.Count, Net * winners.Count, "USD", DateTimeOffset.UtcNow);
+            Produce(contest, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+            var rank = 0;
+            foreach (var p in winners)
+            {
+                var order = new PrizePayoutOrdered($"prize_{contest}_{p}", contest, $"entry_{contest}_{p}", p, ++rank, Net, 0, Net, "USD", null);
+                Produce(contest, PrizePayoutOrdered.MessageType, order.PayoutId, order);
+                orders.Add(order);
+            }
+        }
+        producer.Flush(ct);
+        var published = DateTimeOffset.UtcNow;
+        Console.WriteLine($"published {orders.Count:N0} orders (produce errors {produceErrors}); sending ...");
+
+        // The rate: from the first transfer Stripe made to the last, as a poll every 100 ms sees it.
+        var watch = Stopwatch.StartNew();
+        var timeout = TimeSpan.FromSeconds(120 + 5.0 * transfers / stripeRps);
+        TimeSpan? first = null, last = null;
+        var lastPrint = TimeSpan.Zero;
+        while (watch.Elapsed < timeout && !ct.IsCancellationRequested)
+        {
+            var made = stripe.Ledger().Transfers.Count;
+            if (made > 0) first ??= watch.Elapsed;
+            if (made >= transfers)
+            {
+                last = watch.Elapsed;
+                break;
+            }
+            if (watch.Elapsed - lastPrint > TimeSpan.FromSeconds(10))
+            {
+                lastPrint = watch.Elapsed;
+                Console.WriteLine($"  {made:N0} transfers so far");
+            }
+            await Task.Delay(100, ct);
+        }
+        // Every payout recorded paid, and the transfer events read back.
+        DateTimeOffset? allPaid = null;
+        try
+        {
+            allPaid = await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.payouts WHERE state = 'paid'", n => n >= transfers, "every payout recorded paid", TimeSpan.FromMinutes(2), ct);
+        }
+        catch (TimeoutException e)
+        {
+            Console.WriteLine(e.Message);
+        }
+
+        var ledger = stripe.Ledger();
+        var byPayout = ledger.Transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "?").ToList();
+        var twice = byPayout.Count(g => g.Count() > 1);
+        var wanted = orders.Select(o => o.PayoutId).ToHashSet(StringComparer.Ordinal);
+        var madeOnce = byPayout.Count(g => g.Count() == 1 && wanted.Contains(g.Key));
+        var requests = stripe.Requests().Skip(setupRequests).ToList();
+        var refused = requests.Count(r => r.Status == 429);
+        var seconds = first is { } f && last is { } l ? (l - f).TotalSeconds : double.NaN;
+        var rate = seconds > 0 ? (transfers - 1) / seconds : double.NaN;
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var paid = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE state = 'paid'");
+
+        Console.WriteLine();
+        Console.WriteLine($"transfers made:            {ledger.Transfers.Count:N0} for {transfers:N0} orders; each payout once: {madeOnce:N0}; more than once: {twice:N0}   (target: every one once)");
+        Console.WriteLine($"achieved transfer rate:    {rate:N1}/s over {seconds:F1} s = {rate / stripeRps:P1} of the {stripeRps}/s limit   (target ≥ 95%)");
+        Console.WriteLine($"429s received:             {refused:N0}   (target 0)");
+        Console.WriteLine($"Stripe requests:           {requests.Count:N0} = {requests.Count / (double)Math.Max(1, transfers):F2} per transfer: " +
+            string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}")));
+        Console.WriteLine($"payouts recorded paid:     {paid:N0}{(allPaid is { } a ? $" (the last {(a - published).TotalSeconds:F1} s after the orders were out)" : "")}");
+        Console.WriteLine($"logs: {runDir}");
+        return madeOnce == transfers && twice == 0 && paid == transfers ? 0 : 1;
+    }
+
+    /// <summary>The path without the object id: /v1/transfers/tr_x → /v1/transfers/{id}.</summary>
+    private static string Kind(string path)
+    {
+        var parts = path.Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return "/" + string.Join('/', parts.Select((p, i) => i >= 2 ? "{id}" : p));
+    }
+
+}

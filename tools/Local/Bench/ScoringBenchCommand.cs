@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Confluent.Kafka;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Stripe;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Local.Bench;
+
+/// <summary>
+/// cpdev bench scoring: live scoring through the real workers (separate processes): stat
+/// events published on provider.feed → ingestion (validated, ordered) → games → scoring →
+/// standings published. A contest of 100,000 fantasy entries over a slate of games (or
+/// <c>--contests N</c> contests sharing the entries and the slate); prints stat events per
+/// second and the p50/p99 latency from a stat being published to the first standings that
+/// include it (StandingsUpdated.asOf) — of every contest, when there are several.
+/// </summary>
+public static class ScoringBenchCommand
+{
+    private static readonly string[] Rules = ["passing_yards", "rushing_yards", "receiving_yards", "receptions", "passing_touchdowns", "interceptions"];
+
+    /// <summary>
+    /// The local broker keeps at most 5 MiB per partition, and a contest's entries share one
+    /// partition (its key), so entries go out in chunks the referee has taken in.
+    /// </summary>
+    private const int EntryChunk = 5_000;
+
+    public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1)
+    {
+        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
+        var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:00}").ToArray();
+        var perContest = entries / contests;
+        if (await BenchSetup.PrepareAsync("scoring", "contestpipeline_bench", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        var env = new Dictionary<string, string?>
+        {
+            [PipelineSettings.PostgresVariable] = pg,
+            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
+            // No entry is submitted through Stripe here: entries are published as accepted.
+            [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
+            [StripeServices.KeyVariable] = "sk_test_unused",
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
+        };
+        Dictionary<string, string?> As(string worker) => new(env.Concat(LocalRoles.WorkerEnvironment(pg, worker)).GroupBy(e => e.Key).Select(g => g.Last()));
+        await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], As("ingestion"), Path.Combine(runDir, "ingestion.log"));
+        await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], As("scoring"), Path.Combine(runDir, "scoring.log"));
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.scoring"), NullLogger.Instance);
+        var random = new Random(seed);
+        var now = DateTimeOffset.UtcNow;
+
+        var gameIds = Enumerable.Range(1, games).Select(g => $"g{g:00}").ToArray();
+        var athletes = gameIds.ToDictionary(g => g, g => Enumerable.Range(1, athletesPerGame).Select(a => $"{g}-a{a:00}").ToArray());
+        foreach (var g in gameIds)
+            Produce(producer, Topics.ProviderFeed, g, GameScheduled.MessageType, $"feed:{g}:1", new GameScheduled(g, 1, now.AddMinutes(1), athletes[g]));
+
+        foreach (var contestId in contestIds)
+        {
+            var definition = new ContestDefined(contestId, "Benchmark slate", ContestKinds.Fantasy, "USD", 1_000, 2, perContest, 1, now.AddMinutes(1),
+                gameIds, [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
+                new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+            Produce(producer, Topics.ContestLifecycle, contestId, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(definition));
+        }
+        var setup = Stopwatch.StartNew();
+        var all = athletes.Values.SelectMany(a => a).ToArray();
+        for (var i = 0; i < perContest * contests; i++)
+        {
+            // Round robin over the contests: each chunk the referee takes in spreads over their partitions.
+            var contestId = contestIds[i % contests];
+            var entryId = contests == 1 ? $"entry_bench_{i:000000}" : $"entry_{contestId}_{i:0000000}";
+            var lineup = new List<string>(8);
+            while (lineup.Count < 8)
+            {
+                var pick = all[random.Next(all.Length)];
+                if (!lineup.Contains(pick)) lineup.Add(pick);
+            }
+            Produce(producer, Topics.ContestLifecycle, contestId, EntryAccepted.MessageType, EntryAccepted.MessageIdFor(entryId),
+                new EntryAccepted(entryId, contestId, $"player{i:0000000}", $"pi_bench_{i}", 1_000, "USD", lineup, now), flush: false);
+            if ((i + 1) % EntryChunk == 0)
+            {
+                producer.Flush(ct);
+                await WaitForEntriesAsync(pg, i + 1, ct);
+            }
+        }
+        foreach (var contestId in contestIds)
+            Produce(producer, Topics.ContestLifecycle, contestId, EntriesClosed.MessageType, EntriesClosed.MessageIdFor(contestId),
+                new EntriesClosed(contestId, perContest, "", now));
+        producer.Flush(ct);
+        foreach (var g in gameIds)
+            Produce(producer, Topics.ProviderFeed, g, GameStarted.MessageType, $"feed:{g}:2", new GameStarted(g, 2, now));
+        await WaitForStateAsync(pg, "LIVE", contests, TimeSpan.FromMinutes(5), ct);
+        Console.WriteLine($"setup: {perContest * contests:N0} entries loaded and {(contests == 1 ? "contest" : $"{contests} contests")} LIVE in {setup.Elapsed.TotalSeconds:F1} s");
+
+        // Latency: a stat's publication time, then the first standings whose asOf covers its
+        // sequence; with several contests, the time the last of them covers it.
+        var published = new ConcurrentDictionary<(string Game, long Seq), long>();
+        var pending = new Dictionary<(string Game, long Seq), int>();
+        var latenciesUs = new ConcurrentBag<(long PublishedAt, long Us)>();
+        var covered = contestIds.ToDictionary(c => c, _ => gameIds.ToDictionary(g => g, _ => 2L));
+        var lastCoveredTicks = 0L;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watcher = Task.Run(() =>
+        {
+            var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, "bench.standings." + Guid.NewGuid().ToString("N"));
+            config.AutoOffsetReset = AutoOffsetReset.Latest;
+            using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+            consumer.Subscribe(Topics.Standings);
+            while (!stop.IsCancellationRequested)
+            {
+                var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                if (r?.Message?.Value is null) continue;
+                var arrived = Stopwatch.GetTimestamp();
+                var s = JsonSerializer.Deserialize<StandingsUpdated>(r.Message.Value, OutgoingMessage.Json);
+                if (s?.AsOf is null || !covered.TryGetValue(s.ContestId, out var ofContest)) continue;
+                foreach (var (g, seq) in s.AsOf)
+                {
+                    if (!ofContest.TryGetValue(g, out var from)) continue;
+                    for (var q = from + 1; q <= seq; q++)
+                    {
+                        var left = pending.GetValueOrDefault((g, q), contests) - 1;
+                        if (left > 0)
+                        {
+                            pending[(g, q)] = left;
+                            continue;
+                        }
+                        pending.Remove((g, q));
+                        if (published.TryRemove((g, q), out var at)) latenciesUs.Add((at, (arrived - at) * 1_000_000 / Stopwatch.Frequency));
+                    }
+                    if (seq > from) ofContest[g] = seq;
+                }
+                Interlocked.Exchange(ref lastCoveredTicks, arrived);
+            }
+            consumer.Close();
+        }, CancellationToken.None);
+        await Task.Delay(2_000, ct);
+
+        var sequences = gameIds.ToDictionary(g => g, _ => 2L);
+        var totals = new Dictionary<(string, string), long>();
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < statEvents; i++)
+        {
+            // Offered at a steady rate, as a provider's feed arrives: latency is only meaningful
+            // below saturation. Paced by sleeping, not spinning: a spinning producer would take
+            // a core from the pipeline it measures. Each stat's latency runs from its own send.
+            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                producer.Poll(TimeSpan.Zero);
+                Thread.Sleep(1);
+            }
+            var g = gameIds[i % games];
+            var athlete = athletes[g][random.Next(athletesPerGame)];
+            var stat = Rules[random.Next(Rules.Length)];
+            var total = totals.GetValueOrDefault((athlete, stat)) + 1 + random.Next(20);
+            totals[(athlete, stat)] = total;
+            var seq = ++sequences[g];
+            published[(g, seq)] = Stopwatch.GetTimestamp();
+            Produce(producer, Topics.ProviderFeed, g, StatUpdated.MessageType, $"feed:{g}:{seq}", new StatUpdated(g, seq, athlete, stat, total), flush: false);
+        }
+        producer.Flush(ct);
+        var producedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        var deadline = Stopwatch.StartNew();
+        while (latenciesUs.Count < statEvents && deadline.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100, ct);
+        var endTicks = Interlocked.Read(ref lastCoveredTicks);
+        await stop.CancelAsync();
+        await watcher;
+
+        var samples = latenciesUs.ToArray();
+        var sorted = samples.Select(s => s.Us).Order().ToArray();
+        if (sorted.Length < statEvents)
+        {
+            Console.WriteLine($"bench FAILED: only {sorted.Length:N0} of {statEvents:N0} stat events reached published standings; logs in {runDir}");
+            return 1;
+        }
+        var seconds = (endTicks - start) / (double)Stopwatch.Frequency;
+        long P(double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
+        Console.WriteLine($"published {statEvents:N0} stat events in {producedSeconds:F2} s; last one in standings after {seconds:F2} s");
+        Console.WriteLine($"throughput: {statEvents / seconds:N0} stat events/s ingested → scored → standings published   (target ≥ 5,000)");
+        Console.WriteLine($"latency stat → standings: p50 {P(0.50) / 1000.0:F0} ms, p99 {P(0.99) / 1000.0:F0} ms, max {sorted[^1] / 1000.0:F0} ms   (target p99 < 1,000 ms)");
+        // Where a tail comes from: a queue that grows shows rising seconds, a pause one bad second.
+        var perSecond = samples.GroupBy(s => (s.PublishedAt - start) / Stopwatch.Frequency).OrderBy(g => g.Key)
+            .Select(g => { var b = g.Select(s => s.Us).Order().ToArray(); return (b[Math.Min(b.Length - 1, (int)(0.99 * b.Length))] / 1000).ToString(CultureInfo.InvariantCulture); });
+        Console.WriteLine($"p99 ms by second sent: {string.Join(" ", perSecond)}");
+        return 0;
+    }
+
+    private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type, string id, T body, bool flush = true)
+    {
+        var message = OutgoingMessage.Create(topic, key, new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
+        // What goes straight onto contest.lifecycle stands in for Ingestion, and is signed as it would be.
+        if (PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault() is { } signer)
+            message = message with { Headers = LocalSigningKeys.Keys.SignerFor(signer).Sign(topic, message.Key, message.Headers, message.Payload) };
+        var kafka = KafkaClients.Message(message);
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, kafka);
+                break;
+            }
+            catch (ProduceException<byte[]?, byte[]?> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(10));
+            }
+        }
+        if (flush) producer.Flush(TimeSpan.FromSeconds(30));
+    }
+
+    private static async Task WaitForEntriesAsync(string pg, int count, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            if (await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.entries') IS NOT NULL")
+                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scoring.entries") >= count) return;
+            await Task.Delay(100, ct);
+        }
+        throw new TimeoutException($"the referee did not take in {count:N0} entries within 5 min");
+    }
+
+    private static async Task WaitForStateAsync(string pg, string state, int contests, TimeSpan timeout, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.contests') IS NOT NULL");
+            if (exists && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scoring.contests WHERE state = @state", new { state }) == contests) return;
+            await Task.Delay(250, ct);
+        }
+        throw new TimeoutException($"not every contest reached {state} within {timeout.TotalMinutes} min");
+    }
+}

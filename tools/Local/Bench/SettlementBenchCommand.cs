@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Confluent.Kafka;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Extensions;
+using ContestPipeline.Stripe;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using ContestPipeline.Rules.Prizes;
+
+namespace ContestPipeline.Local.Bench;
+
+/// <summary>
+/// cpdev bench settlement: one COMPLETE contest of N entries and a ranked table of P paid places
+/// (fine shares, ties) settled by the Settlement worker as a separate process, in chunks. Prints
+/// the time from the moment Settlement has every fact of the COMPLETE contest to every payout
+/// order acknowledged on <c>payouts.due</c>, the prize calculator alone, and the Settlement
+/// process's peak memory (VmHWM).
+/// </summary>
+public static class SettlementBenchCommand
+{
+    private const string ContestId = "bench-settle";
+
+    public static async Task<int> RunAsync(int entries, int paid, int seed, CancellationToken ct)
+    {
+        Console.WriteLine($"bench settlement: {entries:N0} entries, {paid:N0} paid places (ranked table in ppb, ties), seed {seed}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        var contest = SettlementSlate.Contest(ContestId, paid, entries);
+        var standings = SettlementSlate.Standings(ContestId, entries, seed);
+
+        // The calculator alone: the same inputs the worker decides from, three times, the best and the worst.
+        var rules = PrizeRules.From(contest);
+        var fees = new Money(checked(SettlementSlate.EntryFeeMinor * entries), rules.Currency);
+        var calc = new List<double>();
+        PrizeDecision? decision = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            decision = PrizeCalculator.Calculate(ContestId, rules, fees, standings);
+            calc.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        var awards = decision!.Settlement?.Awards.Count ?? 0;
+        decision = null;
+        Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 ({awards:N0} prizes)   (target ≤ 1,000 ms)");
+
+        if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        var (pg, runDir) = prepared;
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        // Seeding a million entries is long work on a busy machine: no command timeout for the bench's own connection.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pg) { CommandTimeout = 0 }.ConnectionString);
+        var worker = SettlementWorker.Definition;
+        await new Migrator(dataSource, worker.Name, worker.AllMigrations, NullLogger.Instance, worker.Grants).ApplyAsync(ct);
+
+        // Every fact but the last standings chunk: the clock starts when that one is committed,
+        // the moment the COMPLETE contest is settleable.
+        var setup = Stopwatch.StartNew();
+        var chunkRows = FinalStandingsPublished.RowsPerChunkMax;
+        var held = standings.Length > chunkRows;
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+            await SettlementSlate.SeedAsync(conn, contest, standings, ct, holdLastChunk: held);
+        Console.WriteLine($"setup: {entries:N0} entries, their fees journalled and {(entries + chunkRows - 1) / chunkRows} standings chunks written in {setup.Elapsed.TotalSeconds:F1} s");
+
+        var env = new Dictionary<string, string?>(LocalRoles.WorkerEnvironment(pg, worker.Name))
+        {
+            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
+            [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
+            [StripeServices.KeyVariable] = "sk_test_unused",
+            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
+        };
+        await using var settlement = ChildProcess.StartDotnet("settlement", RepoPaths.WorkerDll("settlement"), [], env, Path.Combine(runDir, "settlement.log"));
+        await WaitForRunningAsync(dataSource, worker.Name, settlement, ct);
+
+        // Orders seen on the topic, as Payout would read them (a check beside the outbox's acknowledgements).
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var watcher = Task.Run(() => Watch(broker.BootstrapServers, seen, stop.Token), CancellationToken.None);
+
+        var clock = Stopwatch.StartNew();
+        if (held)
+        {
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await SettlementSlate.SeedLastChunkAsync(conn, contest, standings, ct);
+        }
+        long peakKb = 0;
+        TimeSpan? allOrdered = null;
+        var timeout = TimeSpan.FromMinutes(Math.Max(5, entries / 50_000));
+        while (clock.Elapsed < timeout && !settlement.HasExited)
+        {
+            peakKb = Math.Max(peakKb, PeakRssKb(settlement.Id));
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            var (ordered, unsent) = await conn.QueryFirstAsync<(long, long)>(
+                "SELECT count(*), count(*) FILTER (WHERE sent_at IS NULL) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
+            if (ordered == awards && unsent == 0 && await conn.ExecuteScalarAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @ContestId", new { ContestId }) == "SETTLED")
+            {
+                allOrdered = clock.Elapsed;
+                break;
+            }
+            await Task.Delay(100, ct);
+        }
+        peakKb = Math.Max(peakKb, PeakRssKb(settlement.Id));
+        var drain = Stopwatch.StartNew();
+        while (allOrdered is not null && Count(seen) < awards && drain.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100, ct);
+        await stop.CancelAsync();
+        await watcher;
+
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+        {
+            var inWorker = await conn.ExecuteScalarAsync<double?>("""
+                SELECT extract(epoch FROM c.settled_at - r.started_at)::float8
+                FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id) WHERE contest_id = @ContestId
+                """, new { ContestId });
+            if (inWorker is { } w) Console.WriteLine($"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
+        }
+        if (allOrdered is null)
+        {
+            Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited}); logs in {runDir}");
+            return 1;
+        }
+        Console.WriteLine($"COMPLETE → every order on payouts.due: {allOrdered.Value.TotalSeconds:F1} s for {awards:N0} orders   (target ≤ 60 s)");
+        Console.WriteLine($"settlement peak memory (VmHWM): {peakKb / 1024.0:N0} MiB   (target ≤ 1,024 MiB)");
+        Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due (the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
+        return 0;
+    }
+
+    private static int Count(HashSet<string> seen)
+    {
+        lock (seen) return seen.Count;
+    }
+
+    private static void Watch(string bootstrap, HashSet<string> seen, CancellationToken stop)
+    {
+        var config = KafkaClients.ConsumerConfig(bootstrap, "bench.settlement." + Guid.NewGuid().ToString("N"));
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
+        consumer.Subscribe(Topics.PayoutsDue);
+        while (!stop.IsCancellationRequested)
+        {
+            var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (r?.Message?.Headers is null) continue;
+            if (!r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var type) || Encoding.UTF8.GetString(type) != PrizePayoutOrdered.MessageType) continue;
+            if (r.Message.Headers.TryGetLastBytes(MessageHeaders.MessageId, out var id))
+                lock (seen) seen.Add(Encoding.UTF8.GetString(id));
+        }
+        consumer.Close();
+    }
+
+    /// <summary>Waits until the worker runs its jobs: its role holds a connection.</summary>
+    private static async Task WaitForRunningAsync(NpgsqlDataSource dataSource, string worker, ChildProcess process, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (process.HasExited) throw new InvalidOperationException($"settlement exited at start; see {process.LogPath}");
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            if (await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE usename = @role AND datname = current_database()",
+                    new { role = DatabaseRoles.Runtime(worker) }) > 0) return;
+            await Task.Delay(200, ct);
+        }
+        throw new InvalidOperationException($"settlement did not connect within 2 min; see {process.LogPath}");
+    }
+
+    /// <summary>The process's peak resident set (VmHWM, kB), 0 once it is gone.</summary>
+    private static long PeakRssKb(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { }
+        return 0;
+    }
+}

@@ -1,0 +1,180 @@
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Stripe;
+using ContestPipeline.Deployment;
+
+namespace ContestPipeline.Local.Campaign;
+
+/// <summary>
+/// The four workers as OS processes, <paramref name="instances"/> of each behind the same
+/// consumer groups (as production scales them), kept running: one that dies (killed, or at a
+/// crash point) is started again after a short pause, sometimes armed with a test-only crash
+/// point so that it dies again at a moment random kills rarely hit.
+/// </summary>
+public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment, string logDirectory, Random random, int instances = 1) : IAsyncDisposable
+{
+    /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
+    private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce];
+
+    private static readonly Dictionary<string, string[]> CrashPointsOf = new()
+    {
+        ["ingestion"] = Messaging,
+        ["scoring"] = Messaging,
+        ["settlement"] = [.. Messaging, CrashPoints.SettlementMidChunk],
+        ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
+    };
+
+    /// <summary>
+    /// Each process that calls Stripe gets its share of the account's one budget, as compose gives
+    /// them (<see cref="StripeBudget.Split"/>, four fifths of the limit for headroom): with two
+    /// instances each, the processes' defaults would add up to twice the server's limit.
+    /// </summary>
+    private readonly Dictionary<(string Name, int Instance), StripeBudget.Share> _stripeShares = SplitStripe(environment, instances);
+
+    private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(IReadOnlyDictionary<string, string?> environment, int instances)
+    {
+        var account = int.TryParse(environment.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : new StripeClientOptions { SecretKey = "-" }.AccountRequestsPerSecond;
+        (string Name, int Weight)[] callers = [("ingestion", 2), ("payout", 3), ("settlement", 1)];
+        var workers = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => (Worker: (c.Name, i), c.Weight))).ToList();
+        // Split answers in the order it was asked.
+        var shares = StripeBudget.Split(account * 4 / 5, [.. workers.Select(w => (Label(w.Worker), w.Weight))]);
+        return workers.Zip(shares).ToDictionary(p => p.First.Worker, p => p.Second);
+    }
+
+    /// <summary>Running processes by (worker, instance number).</summary>
+    private readonly Dictionary<(string Name, int Instance), ChildProcess> _running = new();
+    private readonly Lock _gate = new();
+    private int _generation;
+
+    /// <summary>SIGKILLs sent by the campaign.</summary>
+    public int Kills { get; private set; }
+
+    /// <summary>Workers started again after dying, whether killed or at a crash point.</summary>
+    public int Restarts { get; private set; }
+    public int ArmedCrashPoints { get; private set; }
+
+    /// <summary>Workers that stopped by themselves on a bug (exit code 1): each is a failure of the run, with its log.</summary>
+    public IReadOnlyList<string> StoppedOnBug => _stoppedOnBug;
+
+    private readonly List<string> _stoppedOnBug = [];
+
+    /// <summary>Starts in a row that Postgres refused, by worker; past the bound the run stops.</summary>
+    private readonly Dictionary<(string Name, int Instance), int> _refusedStarts = [];
+
+    private const int RefusedStartsMax = 30;
+    private static readonly TimeSpan RefusedStartBackoff = TimeSpan.FromSeconds(1);
+
+    public void StartAll()
+    {
+        foreach (var name in Workers.Names)
+            for (var i = 1; i <= instances; i++) Start((name, i), crashAt: null);
+    }
+
+    public int Instances => instances;
+
+    private static string Label((string Name, int Instance) worker) => worker.Instance == 1 ? worker.Name : $"{worker.Name}#{worker.Instance}";
+
+    private void Start((string Name, int Instance) worker, string? crashAt)
+    {
+        var name = worker.Name;
+        var env = new Dictionary<string, string?>(environment) { [CrashPoints.Variable] = crashAt };
+        // Each worker as its own role, as in production; the database's owner migrates.
+        if (environment.GetValueOrDefault(PipelineSettings.PostgresVariable) is { } owner)
+            foreach (var (k, v) in LocalRoles.WorkerEnvironment(owner, name)) env[k] = v;
+        if (_stripeShares.TryGetValue(worker, out var share))
+        {
+            env[StripeServices.RateVariable] = share.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env[StripeServices.BurstVariable] = share.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var log = Path.Combine(logDirectory, $"{Label(worker).Replace('#', '-')}-{Interlocked.Increment(ref _generation):000}.log");
+        lock (_gate) _running[worker] = ChildProcess.StartDotnet(Label(worker), RepoPaths.WorkerDll(name), [], env, log);
+    }
+
+    /// <summary>SIGKILLs a random worker instance.</summary>
+    public async Task<string> KillRandomAsync()
+    {
+        var worker = (Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
+        ChildProcess? process;
+        lock (_gate) _running.TryGetValue(worker, out process);
+        if (process is null || process.HasExited) return Label(worker) + " (already down)";
+        await process.KillAsync();
+        Kills++;
+        return Label(worker);
+    }
+
+    /// <summary>Starts every worker that is down; a third of restarts arm a crash point.</summary>
+    public async Task ReviveAsync()
+    {
+        List<((string Name, int Instance) Worker, ChildProcess Process)> dead;
+        lock (_gate) dead = [.. _running.Where(r => r.Value.HasExited).Select(r => (r.Key, r.Value))];
+        foreach (var (worker, process) in dead)
+        {
+            var name = worker.Name;
+            // A worker that cannot start because of its settings would only fail again: the run
+            // stops with its one line. Postgres refusing it is a moment's state (the campaign
+            // restarts Postgres; on a shared machine its connection slots can run out for a
+            // while), so that start is tried again, up to a bound. One that stopped on a bug is
+            // restarted, and reported.
+            if (process.ExitCode == PipelineWorker.ExitStartupFailed)
+            {
+                var line = LastLine(process.LogPath);
+                var refusedBefore = _refusedStarts.GetValueOrDefault(worker);
+                if (!line.Contains("Postgres unreachable", StringComparison.Ordinal) || refusedBefore >= RefusedStartsMax)
+                    throw new InvalidOperationException($"{Label(worker)} could not start: {line}");
+                _refusedStarts[worker] = refusedBefore + 1;
+                await process.DisposeAsync();
+                await Task.Delay(RefusedStartBackoff);
+                Start(worker, crashAt: null);
+                continue;
+            }
+            _refusedStarts.Remove(worker);
+            if (process.ExitCode == PipelineWorker.ExitStopped) _stoppedOnBug.Add($"{Label(worker)}: {LastLine(process.LogPath)} ({process.LogPath})");
+            await process.DisposeAsync();
+            string? crashAt = null;
+            if (random.Next(3) == 0)
+            {
+                var points = CrashPointsOf[name];
+                crashAt = $"{points[random.Next(points.Length)]}:{1 + random.Next(5)}";
+                ArmedCrashPoints++;
+            }
+            Start(worker, crashAt);
+            Restarts++;
+        }
+    }
+
+    /// <summary>Restarts every worker without crash points, for the quiet end of a run.</summary>
+    public async Task CalmAsync()
+    {
+        List<((string Name, int Instance) Worker, ChildProcess Process)> all;
+        lock (_gate) all = [.. _running.Select(r => (r.Key, r.Value))];
+        foreach (var (worker, process) in all)
+        {
+            await process.KillAsync();
+            await process.DisposeAsync();
+            Start(worker, crashAt: null);
+        }
+    }
+
+    private static string LastLine(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "(no output)";
+        }
+        catch (IOException e)
+        {
+            return $"(log unreadable: {e.Message})";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ChildProcess> all;
+        lock (_gate) all = [.. _running.Values];
+        foreach (var p in all) await p.DisposeAsync();
+    }
+}

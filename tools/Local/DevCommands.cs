@@ -1,0 +1,195 @@
+using System.CommandLine;
+using ContestPipeline.Contracts;
+using ContestPipeline.Local.Bench;
+using ContestPipeline.Local.Broker;
+using ContestPipeline.Local.Campaign;
+using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Fuzz;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+
+namespace ContestPipeline.Local;
+
+/// <summary>The development tool's command line: one short builder per command.</summary>
+public static class DevCommands
+{
+    public static IEnumerable<Command> All() => [Broker(), Topics(), Up(), Demo(), Bench(), Campaign(), Fuzz()];
+
+    private static Command Broker()
+    {
+        var brokers = new Option<int>("--brokers") { Description = "number of mock brokers", DefaultValueFactory = _ => 3 };
+        var partitions = new Option<int>("--partitions") { Description = "partitions per pipeline topic", DefaultValueFactory = _ => 4 };
+        var stateFile = new Option<string>("--state-file")
+        {
+            Description = "where to write bootstrap servers and control URL", DefaultValueFactory = _ => PipelineSettings.BrokerFileDefault,
+        };
+        var empty = new Option<bool>("--empty") { Description = "create no topic (the topic list is provisioned by default)" };
+        var broker = new Command("broker", "run the local Kafka-protocol broker (librdkafka mock cluster) until stopped") { brokers, partitions, stateFile, empty };
+        broker.SetAction((parse, ct) => BrokerCommand.RunAsync(parse.GetValue(brokers), parse.GetValue(partitions), parse.GetValue(stateFile)!, ct,
+            parse.GetValue(empty)));
+        return broker;
+    }
+
+    /// <summary>
+    /// The topic list on the local broker, which has no CreateTopics: the same provisioner as
+    /// cpctl topics apply, through the broker's control endpoint.
+    /// </summary>
+    private static Command Topics()
+    {
+        var dryRun = new Option<bool>("--dry-run") { Description = "say what would be created; create nothing" };
+        var apply = new Command("apply", "create the topics of the topic list that are missing on the local broker the settings name") { dryRun };
+        apply.SetAction(async (parse, ct) =>
+        {
+            var settings = PipelineSettings.Resolve();
+            var local = BrokerState.TryRead(PipelineSettings.BrokerFile());
+            if (local is null || local.BootstrapServers != settings.KafkaBootstrapServers)
+            {
+                await Console.Error.WriteLineAsync(
+                    $"topics: no local broker at {settings.KafkaBootstrapServers} (its state file {PipelineSettings.BrokerFile()} names {local?.BootstrapServers ?? "none"})");
+                return PipelineWorker.ExitStartupFailed;
+            }
+            return await TopicProvisioner.RunAsync(new LocalTopicAdmin(local.BootstrapServers, local.ControlUrl), TopicCatalog.ForLocalBroker(local.Brokers),
+                parse.GetValue(dryRun), Console.Out, Console.Error, ct);
+        });
+        return new Command("topics", "the topic list on the local broker") { apply };
+    }
+
+    private static Command Up()
+    {
+        var consolePort = new Option<int>("--console-port") { Description = "the console's port", DefaultValueFactory = _ => 5080 };
+        var up = new Command("up",
+            "start Postgres' pipeline database, the local broker, the Stripe-compatible server, the webhook receiver, every worker and the console, " +
+            "print where they are and a sign-in, and keep them up until stopped")
+            { consolePort };
+        up.SetAction((parse, ct) => UpCommand.RunAsync(parse.GetValue(consolePort), ct));
+        return up;
+    }
+
+    private static Command Demo()
+    {
+        var canaries = new Option<int>("--canaries") { Description = "canaries to send through the workers", DefaultValueFactory = _ => 5 };
+        var timeout = new Option<int>("--timeout-s") { Description = "give up after this many seconds", DefaultValueFactory = _ => 120 };
+        var demo = new Command("demo",
+            "the main job: start the local broker, the Stripe-compatible server, the webhook receiver and every worker; send canaries through every hop, " +
+            "then run a slate of contests from feed to PAID and check every invariant; exits 1 if one fails")
+            { canaries, timeout };
+        demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(canaries), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
+        return demo;
+    }
+
+    private static Command Bench() =>
+        new("bench", "benchmarks that print their figures (docs/benchmarks.md)")
+        {
+            BenchMessaging(), BenchScoring(), BenchSettlement(), BenchIntake(), BenchPayouts(),
+        };
+
+    private static Command BenchMessaging()
+    {
+        var messages = new Option<int>("--messages") { Description = "messages through the pipeline and the Kafka baseline", DefaultValueFactory = _ => 200_000 };
+        var baselineRows = new Option<int>("--baseline-rows") { Description = "single-row transactions for the Postgres baseline", DefaultValueFactory = _ => 20_000 };
+        var txSize = new Option<int>("--outbox-transaction-size") { Description = "messages written to the outbox per transaction", DefaultValueFactory = _ => 1_000 };
+        var unsigned = new Option<bool>("--unsigned") { Description = "run the pipeline without message authentication, to measure what signing and verifying cost" };
+        var command = new Command("messaging",
+            "messages/s through outbox → Kafka → inbox (every message signed and verified) beside raw Kafka and raw Postgres baselines")
+            { messages, baselineRows, txSize, unsigned };
+        command.SetAction((parse, ct) => BenchCommand.RunAsync(parse.GetValue(messages), parse.GetValue(baselineRows), parse.GetValue(txSize),
+            !parse.GetValue(unsigned), ct));
+        return command;
+    }
+
+    private static Command BenchScoring()
+    {
+        var entries = new Option<int>("--entries") { Description = "entries in the contest", DefaultValueFactory = _ => 100_000 };
+        var games = new Option<int>("--games") { Description = "games in the slate", DefaultValueFactory = _ => 10 };
+        var athletes = new Option<int>("--athletes-per-game") { Description = "athletes per game", DefaultValueFactory = _ => 40 };
+        var statEvents = new Option<int>("--stat-events") { Description = "stat events to publish", DefaultValueFactory = _ => 60_000 };
+        var rate = new Option<int>("--rate") { Description = "stat events offered per second", DefaultValueFactory = _ => 6_000 };
+        var seed = Seed();
+        var contests = new Option<int>("--contests") { Description = "contests the entries are split across (all over the same slate)", DefaultValueFactory = _ => 1 };
+        var command = new Command("scoring",
+            "stat events/s through ingestion → scoring → standings for a 100,000-entry contest (or --entries across --contests), with latency")
+            { entries, games, athletes, statEvents, rate, seed, contests };
+        command.SetAction((parse, ct) => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes),
+            parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), ct, parse.GetValue(contests)));
+        return command;
+    }
+
+    private static Command BenchSettlement()
+    {
+        var entries = new Option<int>("--entries") { Description = "entries in the contest", DefaultValueFactory = _ => 1_000_000 };
+        var paid = new Option<int>("--paid") { Description = "paid places in its ranked table", DefaultValueFactory = _ => 200_000 };
+        var seed = Seed();
+        var command = new Command("settlement",
+            "one COMPLETE contest settled by the Settlement worker: COMPLETE → every order on payouts.due, the calculator alone, peak memory")
+            { entries, paid, seed };
+        command.SetAction((parse, ct) => SettlementBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(paid), parse.GetValue(seed), ct));
+        return command;
+    }
+
+    private static Command BenchIntake()
+    {
+        var submissions = new Option<int>("--submissions") { Description = "paid submissions for one contest", DefaultValueFactory = _ => 100_000 };
+        var window = new Option<int>("--window-seconds") { Description = "the last seconds before lock over which they are offered", DefaultValueFactory = _ => 60 };
+        var stripeRps = StripeRps();
+        var command = new Command("intake",
+            "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee")
+            { submissions, window, stripeRps };
+        command.SetAction((parse, ct) => IntakeBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), ct));
+        return command;
+    }
+
+    private static Command BenchPayouts()
+    {
+        var transfers = new Option<int>("--transfers") { Description = "prize transfers to make", DefaultValueFactory = _ => 10_000 };
+        var stripeRps = StripeRps();
+        var command = new Command("payouts",
+            "prize transfers through the payout worker at the Stripe-compatible server's rate limit: share of the limit, 429s, each transfer once")
+            { transfers, stripeRps };
+        command.SetAction((parse, ct) => PayoutBenchCommand.RunAsync(parse.GetValue(transfers), parse.GetValue(stripeRps), ct));
+        return command;
+    }
+
+    private static Option<int> Seed() => new("--seed") { Description = "seed of the generated slate", DefaultValueFactory = _ => 1 };
+
+    private static Option<int> StripeRps() =>
+        new("--stripe-rps") { Description = "the request limit the Stripe-compatible server enforces", DefaultValueFactory = _ => 100 };
+
+    private static Command Campaign()
+    {
+        var contests = new Option<int>("--contests") { Description = "contests run at once", DefaultValueFactory = _ => 100 };
+        var entries = new Option<int>("--entries") { Description = "entries per contest", DefaultValueFactory = _ => 4 };
+        var players = new Option<int>("--players") { Description = "players (each signed up for payouts)", DefaultValueFactory = _ => 150 };
+        var seed = new Option<int?>("--seed") { Description = "seed of the slate and the fault schedule (printed; random when not given)" };
+        var minutes = new Option<int>("--minutes") { Description = "give up after this many minutes of faults", DefaultValueFactory = _ => 10 };
+        var noPostgres = new Option<bool>("--no-postgres-restart") { Description = "do not restart PostgreSQL during the run" };
+        var instances = new Option<int>("--instances") { Description = "processes of each worker behind the same consumer groups", DefaultValueFactory = _ => 1 };
+        var campaign = new Command("campaign",
+            "run many contests through every worker while killing workers and injecting broker and Stripe faults; check every invariant")
+            { contests, entries, players, seed, minutes, noPostgres, instances };
+        campaign.SetAction((parse, ct) => CampaignCommand.RunAsync(parse.GetValue(contests), parse.GetValue(entries), parse.GetValue(players),
+            parse.GetValue(seed), parse.GetValue(minutes), !parse.GetValue(noPostgres), parse.GetValue(instances), ct));
+        return campaign;
+    }
+
+    private static Command Fuzz()
+    {
+        var cases = new Option<int>("--cases") { Description = "how many seeded cases to run", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<int>("--seed") { Description = "the seed: the same seed and case number are always the same input", DefaultValueFactory = _ => 1 };
+        var from = new Option<int>("--from") { Description = "the first case number (replay one failure: --from I --cases 1)", DefaultValueFactory = _ => 0 };
+        var feed = new Command("feed",
+            "damaged provider.feed traffic through the feed's reading, sequencing and validation: only valid events accepted, clean rejections, " +
+            "the same decisions every time")
+            { cases, seed, from };
+        feed.SetAction(parse => FuzzCommand.Feed(parse.GetValue(cases), parse.GetValue(seed), parse.GetValue(from)));
+        var large = new Option<bool>("--large")
+        {
+            Description = "tables of 10,000 to 200,000 places and up to 250,000 entries; then prints how long the largest contests take to validate and settle",
+        };
+        var prizes = new Command("prizes",
+            "random prize tables, pools, fees and tied standings through the prize calculator: exact pools, fair ties, half-up fees, determinism")
+            { cases, seed, from, large };
+        prizes.SetAction(parse => FuzzCommand.Prizes(parse.GetValue(cases), parse.GetValue(seed), parse.GetValue(from), parse.GetValue(large)));
+        return new Command("fuzz", "run the property checks of the tests on many more seeded cases; prints cases run, failures and the seed") { feed, prizes };
+    }
+}

@@ -1,0 +1,57 @@
+namespace ContestPipeline.Local.Processes;
+
+/// <summary>Where the built pipeline assemblies are, relative to this tool's own build output.</summary>
+public static class RepoPaths
+{
+    public static string Root { get; } = FindRoot();
+
+    /// <summary>Debug or Release: the workers are run from the same configuration as this tool.</summary>
+    public static string Configuration { get; } =
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+
+    /// <summary>The operator's tool (src/Operator), built with the same configuration.</summary>
+    public static string CpctlDll => Built("cpctl", Path.Combine("src", "Operator"), "cpctl.dll");
+
+    /// <summary>
+    /// The development tool (tools/Local): beside the running program (cpdev itself, or the
+    /// tests, which are built with it), else in its own build output.
+    /// </summary>
+    public static string CpdevDll
+    {
+        get
+        {
+            var beside = Path.Combine(AppContext.BaseDirectory, "cpdev.dll");
+            return File.Exists(beside) ? beside : Built("cpdev", Path.Combine("tools", "Local"), "cpdev.dll");
+        }
+    }
+
+    public static string WorkerDll(string worker)
+    {
+        var project = char.ToUpperInvariant(worker[0]) + worker[1..];
+        var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"ContestPipeline.{project}.dll");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"worker {worker} is not built at {path}: run `dotnet build -c {Configuration}` first", path);
+        return path;
+    }
+
+    /// <summary>The operations console's assembly (src/WebConsole), built with the same configuration.</summary>
+    public static string ConsoleDll => Built("the console", Path.Combine("src", "WebConsole"), "ContestPipeline.WebConsole.dll");
+
+    private static string Built(string what, string project, string assembly)
+    {
+        var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", assembly);
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{what} is not built at {path}: run `dotnet build -c {Configuration}` first", path);
+    }
+
+    /// <summary>Logs and state of local runs, under the clone (ignored by git).</summary>
+    public static string RunDirectory => Path.Combine(Root, ".run");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ContestPipeline.sln"))) return dir.FullName;
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,16 @@
+using ContestPipeline.Plumbing.Hosting;
+
+namespace ContestPipeline.Local.Processes;
+
+/// <summary>Every worker's definition (its shape and its code), by name, for runs that host workers in-process.</summary>
+public static class WorkerDefinitions
+{
+    public static IReadOnlyDictionary<string, WorkerDefinition> All { get; } = new WorkerDefinition[]
+    {
+        Ingestion.Extensions.IngestionWorker.Definition,
+        Scoring.Extensions.ScoringWorker.Definition,
+        Settlement.Extensions.SettlementWorker.Definition,
+        Payout.Extensions.PayoutWorker.Definition,
+        Operations.Extensions.OperationsWorker.Definition,
+    }.ToDictionary(w => w.Name);
+}
