@@ -38,15 +38,10 @@ psql_admin() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -X -p $port $*"; }
 if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$role'\"")" != "1" ]; then
   psql_admin "-c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'\""
 fi
-# The same roles as production (deploy/postgres/init-roles.sh), so every test and the demo run
-# each worker as its own role: it owns nothing and is granted its own schema only by the
-# migrator (here the pipeline's role above, which owns the databases it creates). They share
-# the development password, which production refuses.
-for runtime in cp_ingestion cp_scoring cp_settlement cp_payout cp_operations; do
-  if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$runtime'\"")" != "1" ]; then
-    psql_admin "-c \"CREATE ROLE $runtime LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '$password'\""
-  fi
-done
+# The services' roles are created from their one definition (src/Deployment/Services.cs) by the
+# development tool, as compose's postgres service creates them from the same definition
+# (deploy/postgres/init-roles.sh): the pipeline's role may create roles for that.
+psql_admin "-c \"ALTER ROLE $role CREATEDB CREATEROLE\""
 # Tests and the demo drop their own databases WITH (FORCE); an autovacuum worker busy in one
 # has no role, and only members of pg_signal_backend may end it.
 psql_admin "-c \"GRANT pg_signal_backend TO $role\"" 2>/dev/null || true

@@ -14,7 +14,7 @@ namespace ContestPipeline.Local;
 /// <summary>The development tool's command line: one short builder per command.</summary>
 public static class DevCommands
 {
-    public static IEnumerable<Command> All() => [Broker(), Topics(), Up(), Demo(), Bench(), Campaign(), Fuzz()];
+    public static IEnumerable<Command> All() => [Broker(), Topics(), Up(), Demo(), Staging(), Bench(), Campaign(), Fuzz()];
 
     private static Command Broker()
     {
@@ -76,6 +76,24 @@ public static class DevCommands
             { canaries, timeout };
         demo.SetAction((parse, ct) => DemoCommand.RunAsync(parse.GetValue(canaries), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct));
         return demo;
+    }
+
+    private static Command Staging()
+    {
+        var staging = new Command("staging",
+            "the production shape in the staging environment: the stack up from the deployment's definition (topics and migrate jobs, every service " +
+            "with its compose identity, health checks answered), one contest from its definition to PAID, the console read by an operator, the ledger " +
+            "checked with cpctl, every process stopped with SIGTERM; exits 1 if anything fails");
+        staging.SetAction(async (parse, ct) =>
+        {
+            var admin = await ToolStartup.PostgresAsync("staging");
+            if (admin is null) return PipelineWorker.ExitStartupFailed;
+            var runDir = Path.Combine(Processes.RepoPaths.RunDirectory, "staging-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+            var ok = await new Staging.StagingRun(admin, runDir, Console.WriteLine).RunAsync(ct);
+            Console.WriteLine(ok ? "staging OK" : $"staging FAILED (logs in {runDir})");
+            return ok ? 0 : 1;
+        });
+        return staging;
     }
 
     private static Command Bench() =>

@@ -72,7 +72,7 @@ public sealed class TopicsTests(PipelineFixture fixture)
         foreach (var spec in TopicCatalog.ForLocalBroker(broker.State.Brokers).Where(t => t.Name != Topics.DeadLetter(Topics.Entries)))
             await broker.Control.CreateTopicAsync(spec.Name, spec.Partitions, spec.ReplicationFactor);
         var lines = new List<string>();
-        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [],
+        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.DeployableDll("ingestion"), [],
             new Dictionary<string, string?>
             {
                 [PipelineSettings.PostgresVariable] = fixture.PostgresConnectionString,

@@ -30,20 +30,11 @@ public sealed class IntakeTimingTests(PipelineFixture fixture)
         [IntakeOptions.Settings.UndecidedBoundMs] = ((long)bound.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private static async Task<WebhookReceiver> ReceiverAsync(ContestRun run) =>
-        await WebhookReceiver.StartAsync(new WebhookReceiverOptions
-        {
-            BootstrapServers = run.Iso.Broker.BootstrapServers,
-            SigningSecrets = [run.Stripe.WebhookSecret],
-            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
-        });
-
     [Fact]
     public async Task Made_before_lock_but_read_after_it_is_accepted_made_after_it_or_arriving_past_the_skew_is_refused()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
-        await using var receiver = await ReceiverAsync(run);
-        run.Stripe.WebhookEndpoint = receiver.Url;
+        await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         // Events only: a GET would come after a minute, long after this test is over.
         var settings = Settings(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
         run.StartWorker("ingestion", env: settings);

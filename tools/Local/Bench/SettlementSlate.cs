@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using System.Globalization;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
