@@ -23,7 +23,7 @@ public static class RefundStore
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting, @now, @now, @now, @orderedBy)
             ON CONFLICT (refund_id) DO NOTHING
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor, order.Currency, order.Reason,
-                waiting = RefundLifecycle.Waiting, now = context.Clock.GetUtcNow(), orderedBy }, context.Transaction) == 1;
+                waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy }, context.Transaction) == 1;
 
     /// <summary>Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).</summary>
     public static Task<bool> ExistsForPaymentAsync(HandlerContext context, string paymentIntentId) =>
@@ -43,7 +43,8 @@ public static class RefundStore
             RETURNING r.refund_id, r.contest_id, r.player_id, r.payment_intent_id, r.amount_minor, r.currency, r.reason, r.rounds, r.ordered_by
             """, new
         {
-            now, leaseUntil = now + lease, limit, submitting = RefundLifecycle.Submitting, dispatched = RefundLifecycle.Dispatched.ToArray(),
+            now, leaseUntil = now + lease, limit, submitting = RefundLifecycle.Name(RefundState.Submitting),
+            dispatched = RefundLifecycle.Dispatched.Select(RefundLifecycle.Name).ToArray(),
         }, context.Transaction)];
     }
 
@@ -52,7 +53,7 @@ public static class RefundStore
         context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET lease_until = @until
             WHERE refund_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
-            """, new { ids = refundIds.ToArray(), until, submitting = RefundLifecycle.Submitting }, context.Transaction);
+            """, new { ids = refundIds.ToArray(), until, submitting = RefundLifecycle.Name(RefundState.Submitting) }, context.Transaction);
 
     /// <summary>
     /// Records the refund made; false when it was recorded already (two attempts of the same
@@ -60,12 +61,16 @@ public static class RefundStore
     /// </summary>
     public static async Task<bool> MarkRefundedAsync(HandlerContext context, string refundId, string? stripeRefundId)
     {
-        RefundLifecycle.AssertTransition(refundId, RefundLifecycle.Submitting, RefundLifecycle.Refunded);
+        RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, RefundState.Refunded);
         var now = context.Clock.GetUtcNow();
         return await context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET state = @refunded, stripe_refund_id = @stripeRefundId, refunded_at = @now, lease_until = NULL, updated_at = @now
             WHERE refund_id = @refundId AND state = @submitting
-            """, new { refundId, stripeRefundId, now, refunded = RefundLifecycle.Refunded, submitting = RefundLifecycle.Submitting },
+            """, new
+            {
+                refundId, stripeRefundId, now, refunded = RefundLifecycle.Name(RefundState.Refunded),
+                submitting = RefundLifecycle.Name(RefundState.Submitting),
+            },
             context.Transaction) == 1;
     }
 
@@ -75,12 +80,16 @@ public static class RefundStore
     /// </summary>
     public static async Task<bool> RecordFailureAsync(HandlerContext context, string refundId, bool permanent, int rounds, string error, DateTimeOffset nextAttemptAt)
     {
-        var to = permanent ? RefundLifecycle.Failed : RefundLifecycle.Submitting;
-        RefundLifecycle.AssertTransition(refundId, RefundLifecycle.Submitting, to);
+        var to = permanent ? RefundState.Failed : RefundState.Submitting;
+        RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, to);
         return await context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET state = @to, rounds = @rounds, last_error = @error, next_attempt_at = @nextAttemptAt, lease_until = NULL, updated_at = @now
             WHERE refund_id = @refundId AND state = @submitting
-            """, new { refundId, to, rounds, error, nextAttemptAt, now = context.Clock.GetUtcNow(), submitting = RefundLifecycle.Submitting },
+            """, new
+            {
+                refundId, to = RefundLifecycle.Name(to), rounds, error, nextAttemptAt, now = context.Clock.GetUtcNow(),
+                submitting = RefundLifecycle.Name(RefundState.Submitting),
+            },
             context.Transaction) == 1;
     }
 }
