@@ -28,7 +28,9 @@ public static class StripeEventReader
         }
     }
 
-    /// <summary>Test money never meets live money: an event of the other mode is rejected with a critical alert.</summary>
+    /// <summary>
+    /// Test money never meets live money: an event of the other mode is rejected with a critical alert.
+    /// </summary>
     public static void CheckMode(StripeEvent e, DeploymentEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -38,7 +40,10 @@ public static class StripeEventReader
             $"{DeploymentEnvironments.Name(environment)}: test money never meets live money", AlertSeverities.Critical);
     }
 
-    /// <summary>A whole number field, or null when absent or not a whole number (never an exception: the event's shape is not trusted).</summary>
+    /// <summary>
+    /// A whole number field, or null when absent or not a whole number (never an exception: the event's shape is not
+    /// trusted).
+    /// </summary>
     public static long? Long(JsonElement obj, string name) =>
         obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
         && v.TryGetInt64(out var n) ? n : null;

@@ -28,7 +28,8 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
         await ClaimedCalls.RunAsync(job, new ClaimedCall<string, StripeBalance>
         {
             What = "balance snapshot",
-            // One read a round and nothing to claim: a read moves no money, so a second instance reading too is harmless.
+            // One read a round and nothing to claim: a read moves no money, so a second instance reading too is
+            // harmless.
             ClaimAsync = _ => Task.FromResult<IReadOnlyList<string>>([Name]),
             IdOf = name => name,
             CallAsync = (_, token) => stripe.GetBalanceAsync(token),

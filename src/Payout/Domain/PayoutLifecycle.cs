@@ -12,11 +12,15 @@ public enum PayoutState
     AwaitingAccount,
     /// <summary>Held by a gate (<see cref="HoldKinds"/>).</summary>
     Held,
-    /// <summary>Recorded with its idempotency key before the Stripe call; re-sent under that key until resolved.</summary>
+    /// <summary>
+    /// Recorded with its idempotency key before the Stripe call; re-sent under that key until resolved.
+    /// </summary>
     Submitting,
     /// <summary>Its transfer exists on Stripe.</summary>
     Paid,
-    /// <summary>Stripe refused it for good, retries ran out, or its transfer was reversed: an operator decides.</summary>
+    /// <summary>
+    /// Stripe refused it for good, retries ran out, or its transfer was reversed: an operator decides.
+    /// </summary>
     Failed,
     /// <summary>An operator rejected it: it is never sent.</summary>
     Rejected,
@@ -55,14 +59,20 @@ public static class PayoutLifecycle
     /// <summary>Every state a payout can be in.</summary>
     public static IReadOnlyCollection<PayoutState> States => Table.States;
 
-    /// <summary>States the transfer job looks at when they are due: not yet decided, or sent with the outcome unknown.</summary>
+    /// <summary>
+    /// States the transfer job looks at when they are due: not yet decided, or sent with the outcome unknown.
+    /// </summary>
     public static IReadOnlyList<PayoutState> Dispatched { get; } =
         [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount];
 
-    /// <summary>Holds the transfer job looks at again when they are due; the others wait for an operator or a Stripe event.</summary>
+    /// <summary>
+    /// Holds the transfer job looks at again when they are due; the others wait for an operator or a Stripe event.
+    /// </summary>
     public static IReadOnlyList<string> SelfResumingHolds { get; } = [.. HoldKinds.All.Where(HoldKinds.ResumesByItself)];
 
-    /// <summary>A payout in one of these states has money on its way or gone: it counts against the recipient's limits.</summary>
+    /// <summary>
+    /// A payout in one of these states has money on its way or gone: it counts against the recipient's limits.
+    /// </summary>
     public static IReadOnlyList<PayoutState> Sent { get; } = [PayoutState.Submitting, PayoutState.Paid];
 
     public static bool CanTransition(PayoutState from, PayoutState to) => Table.CanTransition(from, to);
@@ -99,7 +109,9 @@ public enum RefundState
     Failed,
 }
 
-/// <summary>The refund lifecycle: waiting → submitting → refunded or failed; a submitting refund is sent again until resolved.</summary>
+/// <summary>
+/// The refund lifecycle: waiting → submitting → refunded or failed; a submitting refund is sent again until resolved.
+/// </summary>
 public static class RefundLifecycle
 {
     public static TransitionTable<RefundState> Table { get; } = new("refund", new Dictionary<RefundState, RefundState[]>

@@ -61,7 +61,9 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
         }
     }
 
-    /// <summary>What a decision names as the hold it decides: the hold kind of a held payout, otherwise its state.</summary>
+    /// <summary>
+    /// What a decision names as the hold it decides: the hold kind of a held payout, otherwise its state.
+    /// </summary>
     public static string Hold(PayoutRow payout) =>
         payout.State == PayoutState.Held ? payout.HoldKind! : PayoutLifecycle.Name(payout.State);
 

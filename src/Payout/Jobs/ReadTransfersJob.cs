@@ -38,7 +38,9 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
             RenewAsync = ReadRequestStore.Transfers.RenewAsync,
         }, crash, logger, ct) >= options.BatchSize;
 
-    /// <summary>The transfer as Stripe has it; null when Stripe does not know it, or why its answer could not be read.</summary>
+    /// <summary>
+    /// The transfer as Stripe has it; null when Stripe does not know it, or why its answer could not be read.
+    /// </summary>
     private sealed record Read(TransferSeen? Transfer, string? Unreadable);
 
     private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)

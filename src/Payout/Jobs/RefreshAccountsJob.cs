@@ -33,7 +33,10 @@ public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions optio
             RenewAsync = ReadRequestStore.Accounts.RenewAsync,
         }, crash, logger, ct) >= options.BatchSize;
 
-    /// <summary>The account as Stripe has it and the player it names; null when Stripe does not know it, or why its answer could not be read.</summary>
+    /// <summary>
+    /// The account as Stripe has it and the player it names; null when Stripe does not know it, or why its answer could
+    /// not be read.
+    /// </summary>
     private sealed record Read(RecipientView? Account, string? PlayerId, string? Unreadable);
 
     private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)

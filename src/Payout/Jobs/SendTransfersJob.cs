@@ -51,7 +51,9 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         }, crash, logger, ct) > 0;
     }
 
-    /// <summary>The platform's available balance in each currency; none (so nothing is sent) when it cannot be read.</summary>
+    /// <summary>
+    /// The platform's available balance in each currency; none (so nothing is sent) when it cannot be read.
+    /// </summary>
     private async Task<Dictionary<string, long>> BalanceAsync(JobContext job, IReadOnlyList<string> currencies, CancellationToken ct)
     {
         StripeBalance? balance = null;
@@ -74,7 +76,9 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         return currencies.ToDictionary(c => c, c => balance?.AvailableIn(c.ToLowerInvariant()) ?? 0, StringComparer.Ordinal);
     }
 
-    /// <summary>The claim: every due payout through the gates; those that may go become submitting with their key.</summary>
+    /// <summary>
+    /// The claim: every due payout through the gates; those that may go become submitting with their key.
+    /// </summary>
     private async Task<IReadOnlyList<PayoutRow>> ClaimAsync(HandlerContext context, Dictionary<string, long> budget)
     {
         var toSend = new List<PayoutRow>();
@@ -273,6 +277,8 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
             $"release (retry) or reject it: cpctl payouts release|reject {payout.PayoutId}", $"{payout.PayoutId}:{failed.Version}");
     }
 
-    /// <summary>The Idempotency-Key of a payout's attempts: the payout id, then a numbered one per refused attempt.</summary>
+    /// <summary>
+    /// The Idempotency-Key of a payout's attempts: the payout id, then a numbered one per refused attempt.
+    /// </summary>
     public static string AttemptKey(string payoutId, int generation) => generation == 0 ? payoutId : $"{payoutId}:{generation}";
 }

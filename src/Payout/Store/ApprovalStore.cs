@@ -4,10 +4,15 @@ using Dapper;
 
 namespace ContestPipeline.Payout.Store;
 
-/// <summary>payout.release_approvals: the approvals of releases that need two operators (the two-person rule).</summary>
+/// <summary>
+/// payout.release_approvals: the approvals of releases that need two operators (the two-person rule).
+/// </summary>
 public static class ApprovalStore
 {
-    /// <summary>Records one approval (a decision seen again is one approval); returns the distinct operators approving since the last release.</summary>
+    /// <summary>
+    /// Records one approval (a decision seen again is one approval); returns the distinct operators approving since the
+    /// last release.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> AddAsync(HandlerContext context, PayoutReviewDecided d)
     {
         await context.Connection.ExecuteAsync("""

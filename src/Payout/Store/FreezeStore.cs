@@ -16,7 +16,9 @@ public static class FreezeStore
             "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> 'won' ORDER BY freeze_id",
             new { paymentIntentId }, context.Transaction)];
 
-    /// <summary>Records a freeze in force; false when it is known already (in force, or a dispute already closed).</summary>
+    /// <summary>
+    /// Records a freeze in force; false when it is known already (in force, or a dispute already closed).
+    /// </summary>
     public static async Task<bool> FreezeAsync(HandlerContext context, string paymentIntentId, string freezeId, string cause) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)

@@ -95,7 +95,9 @@ public static class PayoutStore
         return true;
     }
 
-    /// <summary>Writes <paramref name="after"/> over <paramref name="before"/>; returns the row as stored (version advanced).</summary>
+    /// <summary>
+    /// Writes <paramref name="after"/> over <paramref name="before"/>; returns the row as stored (version advanced).
+    /// </summary>
     public static async Task<PayoutRow> SaveAsync(HandlerContext context, PayoutRow before, PayoutRow after)
     {
         if (before.State != after.State) PayoutLifecycle.AssertTransition(before.PayoutId, before.State, after.State);
@@ -130,7 +132,9 @@ public static class PayoutStore
             ORDER BY next_attempt_at, payout_id LIMIT @limit FOR UPDATE SKIP LOCKED
             """, DueParameters(context).With(new { limit }), context.Transaction)];
 
-    /// <summary>The currencies of due payouts that will ask for the platform's balance (not those sent already).</summary>
+    /// <summary>
+    /// The currencies of due payouts that will ask for the platform's balance (not those sent already).
+    /// </summary>
     public static async Task<IReadOnlyList<string>> DueCurrenciesAsync(HandlerContext context) =>
         [.. await context.Connection.QueryAsync<string>(
             $"SELECT DISTINCT currency FROM payout.payouts WHERE {DueCondition} AND state <> @submitting",
@@ -165,7 +169,9 @@ public static class PayoutStore
             checked((int)a.Count), a.Amount, Utc(a.Last));
     }
 
-    /// <summary>The prize (not a make-good) already ordered for the entry, if any: at most one prize per entry.</summary>
+    /// <summary>
+    /// The prize (not a make-good) already ordered for the entry, if any: at most one prize per entry.
+    /// </summary>
     public static Task<string?> PrizeOfEntryAsync(HandlerContext context, string entryId) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>(
             "SELECT payout_id FROM payout.payouts WHERE entry_id = @entryId AND payout_id NOT LIKE @makeGoods",
@@ -223,7 +229,9 @@ public static class PayoutStore
         return true;
     }
 
-    /// <summary>Why a transfer is not recorded as the payout's payment (a critical alert), or false when it may be.</summary>
+    /// <summary>
+    /// Why a transfer is not recorded as the payout's payment (a critical alert), or false when it may be.
+    /// </summary>
     private static bool RefusalToMarkPaid(HandlerContext context, PayoutRow payout, TransferSeen transfer, string? account)
     {
         var (payoutId, id) = (payout.PayoutId, transfer.Id);
@@ -245,7 +253,10 @@ public static class PayoutStore
         return true;
     }
 
-    /// <summary>A payouts.status money fact about a payout (keyed by contest), caused by what is being handled or by the payout's order.</summary>
+    /// <summary>
+    /// A payouts.status money fact about a payout (keyed by contest), caused by what is being handled or by the
+    /// payout's order.
+    /// </summary>
     public static void PublishFact<T>(HandlerContext context, PayoutRow payout, string messageId, T body) where T : IMessage =>
         context.Publish(context.Cause ?? payout.Cause, Topics.PayoutsStatus, payout.ContestId, messageId, body);
 

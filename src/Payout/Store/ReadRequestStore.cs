@@ -57,7 +57,9 @@ public sealed class ReadRequestStore
             .OrderBy(r => r.RequestedAt).ThenBy(r => r.ObjectId, StringComparer.Ordinal)];
     }
 
-    /// <summary>Keeps the claims of reads still being made (a newer request, which cleared its claim, is left alone).</summary>
+    /// <summary>
+    /// Keeps the claims of reads still being made (a newer request, which cleared its claim, is left alone).
+    /// </summary>
     public Task<int> RenewAsync(HandlerContext context, IReadOnlyCollection<string> objectIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync($"""
             UPDATE payout.{_table} SET claimed_until = @until

@@ -13,7 +13,10 @@ public sealed record RefundRow(string RefundId, string ContestId, string PlayerI
     public Cause Cause => Cause.Recorded(ContestId, OrderedBy ?? RefundId);
 }
 
-/// <summary>Reads and writes refunds; every state change is checked against <see cref="RefundLifecycle"/> and must change exactly one row.</summary>
+/// <summary>
+/// Reads and writes refunds; every state change is checked against <see cref="RefundLifecycle"/> and must change
+/// exactly one row.
+/// </summary>
 public static class RefundStore
 {
     public static async Task<bool> InsertAsync(HandlerContext context, RefundOrdered order, string orderedBy) =>
@@ -25,12 +28,17 @@ public static class RefundStore
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor, order.Currency, order.Reason,
                 waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy }, context.Transaction) == 1;
 
-    /// <summary>Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).</summary>
+    /// <summary>
+    /// Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).
+    /// </summary>
     public static Task<bool> ExistsForPaymentAsync(HandlerContext context, string paymentIntentId) =>
         context.Connection.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntentId)", new { paymentIntentId }, context.Transaction);
 
-    /// <summary>Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call runs.</summary>
+    /// <summary>
+    /// Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call
+    /// runs.
+    /// </summary>
     public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(HandlerContext context, TimeSpan lease, int limit)
     {
         var now = context.Clock.GetUtcNow();
@@ -48,7 +56,9 @@ public static class RefundStore
         }, context.Transaction)];
     }
 
-    /// <summary>Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).</summary>
+    /// <summary>
+    /// Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).
+    /// </summary>
     public static Task<int> RenewLeasesAsync(HandlerContext context, IReadOnlyCollection<string> refundIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET lease_until = @until

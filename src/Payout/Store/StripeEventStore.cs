@@ -11,7 +11,9 @@ namespace ContestPipeline.Payout.Store;
 /// </summary>
 public static class StripeEventStore
 {
-    /// <summary>Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).</summary>
+    /// <summary>
+    /// Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).
+    /// </summary>
     public static async Task RecordAsync(HandlerContext context, StripeEventSeen e, string objectId, string outcome)
     {
         var now = context.Clock.GetUtcNow();
@@ -40,5 +42,8 @@ public static class StripeEventStore
             context.Transaction);
 }
 
-/// <summary>What payout.stripe_events keeps of an event: its id, type, connected account and when Stripe created it (Unix seconds).</summary>
+/// <summary>
+/// What payout.stripe_events keeps of an event: its id, type, connected account and when Stripe created it (Unix
+/// seconds).
+/// </summary>
 public sealed record StripeEventSeen(string Id, string Type, string? Account, long Created);

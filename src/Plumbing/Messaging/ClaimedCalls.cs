@@ -38,7 +38,9 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// <summary>Where a test may stop the process: after the claim committed, before a row's call.</summary>
     public string? CrashAfterClaim { get; init; }
 
-    /// <summary>Where a test may stop the process: after a row's call came back, before its outcome is recorded.</summary>
+    /// <summary>
+    /// Where a test may stop the process: after a row's call came back, before its outcome is recorded.
+    /// </summary>
     public string? CrashAfterCall { get; init; }
 }
 

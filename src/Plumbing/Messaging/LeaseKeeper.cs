@@ -24,7 +24,9 @@ public sealed class LeaseKeeper : IAsyncDisposable
         _loop = Task.Run(() => RenewAsync(job, lease, renew, logger));
     }
 
-    /// <summary>Starts renewing the leases of <paramref name="ids"/> until each is <see cref="Done"/> or the keeper is disposed.</summary>
+    /// <summary>
+    /// Starts renewing the leases of <paramref name="ids"/> until each is <see cref="Done"/> or the keeper is disposed.
+    /// </summary>
     public static LeaseKeeper Start(JobContext job, IEnumerable<string> ids, TimeSpan lease,
         Func<HandlerContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
     {

@@ -36,7 +36,9 @@ namespace ContestPipeline.Settlement.Jobs;
 /// </summary>
 public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = SettleContestsJob.AwardsPerChunk) : IJob
 {
-    /// <summary>Prizes posted and ordered per transaction: 10,000 orders and 30,000 postings, about a second of work.</summary>
+    /// <summary>
+    /// Prizes posted and ordered per transaction: 10,000 orders and 30,000 postings, about a second of work.
+    /// </summary>
     public const int AwardsPerChunk = 10_000;
 
     public string Name => "settle-contests";
@@ -84,7 +86,9 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         return new SettlementStore.SettleRun(contestId, head.Awards.Count, 0, head.Record, head.Reason);
     }
 
-    /// <summary>One chunk of prizes, from award position <paramref name="from"/>: payout rows, prize entries and orders.</summary>
+    /// <summary>
+    /// One chunk of prizes, from award position <paramref name="from"/>: payout rows, prize entries and orders.
+    /// </summary>
     private static async Task PostAndOrderAsync(HandlerContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
         string currency)
     {
