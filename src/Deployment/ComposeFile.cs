@@ -16,7 +16,9 @@ public static class ComposeFile
     public const string PostgresImage = "postgres:15";
     public const string KafkaDataDirectory = "/var/lib/kafka/data";
 
-    /// <summary>Where a broker's TLS keystore, truststore and their passwords are (the kafka image's convention).</summary>
+    /// <summary>
+    /// Where a broker's TLS keystore, truststore and their passwords are (the kafka image's convention).
+    /// </summary>
     public const string KafkaSecretsDirectory = "/etc/kafka/secrets";
 
     private static readonly string[] Header =
@@ -42,18 +44,23 @@ public static class ComposeFile
         var document = new Map(
         [
             new Entry("services", new Map(services), Header),
-            new Entry("volumes", new Map([.. Enumerable.Range(1, Services.KafkaBrokers.Count).Select(n => new Entry($"kafka-{n}-data", new Map([]))),
+            new Entry("volumes", new Map([.. Enumerable.Range(1, Services.KafkaBrokers.Count).Select(n =>
+                new Entry($"kafka-{n}-data", new Map([]))),
                 new Entry("pg-data", new Map([]))])),
-            new Entry("secrets", new Map([.. SecretNames().Select(s => new Entry(s, new Map([new Entry("file", "./deploy/secrets/" + s)])))])),
+            new Entry("secrets", new Map([.. SecretNames().Select(s => new Entry(s, new Map([new Entry("file",
+                "./deploy/secrets/" + s)])))])),
         ]);
         return Write(document);
     }
 
     /// <summary>Every secret some service is given, in ordinal order.</summary>
     public static IReadOnlyList<string> SecretNames() =>
-        [.. Services.All.SelectMany(s => s.Secrets).Select(s => s.Secret).Concat(PostgresSecrets()).Distinct().Order(StringComparer.Ordinal)];
+        [.. Services.All.SelectMany(s => s.Secrets).Select(s => s.Secret).Concat(PostgresSecrets()).Distinct()
+            .Order(StringComparer.Ordinal)];
 
-    /// <summary>The postgres image's first start creates every role some service connects as, each with its password file.</summary>
+    /// <summary>
+    /// The postgres image's first start creates every role some service connects as, each with its password file.
+    /// </summary>
     public static IReadOnlyList<string> PostgresSecrets() =>
         [Services.PostgresSuperuserPassword, .. Services.DatabaseRoleNames.Select(Services.PostgresPassword)];
 
@@ -62,7 +69,8 @@ public static class ComposeFile
         var entries = new List<Entry>
         {
             new("image", Image),
-            new("build", new Map([new("context", "."), new("args", new Map([new("CONTESTPIPELINE_PRODUCTION", "true")]))])),
+            new("build", new Map([new("context", "."), new("args", new Map([new("CONTESTPIPELINE_PRODUCTION",
+                "true")]))])),
             new("restart", s.LongRunning ? "unless-stopped" : "no"),
         };
         if (s.Kind == ServiceKind.Tool)
@@ -81,28 +89,33 @@ public static class ComposeFile
             entries.Add(new("volumes", Of($"{KeyMaterial.HostPath(s.Name)}:{KeyMaterial.MountPath}:ro"),
                 ["The signing keys it holds, and no other: " + Describe(s.Keys)]));
         entries.Add(new("depends_on", new Map([.. DependsOn(s)])));
-        entries.Add(new("healthcheck", s.HealthUrl is null ? new Map([new("disable", new Bare("true"))]) : Health(["CMD", "curl", "-fsS", s.HealthUrl], "60s", 6)));
+        entries.Add(new("healthcheck", s.HealthUrl is null ? new Map([new("disable", new Bare("true"))])
+            : Health(["CMD", "curl", "-fsS", s.HealthUrl], "60s", 6)));
         if (s.Port is { } port) entries.Add(new("ports", Of($"{port}:{port}")));
         return new Entry(s.Name, new Map(entries), ["", .. Wrap(s.Purpose)]);
     }
 
     private static string Describe(KeyMaterial keys) =>
-        $"signs as {string.Join(", ", keys.SignsAs)}" + (keys.Verifies.Count == 0 ? "; verifies nothing" : $"; verifies {string.Join(", ", keys.Verifies)}");
+        $"signs as {string.Join(", ", keys.SignsAs)}" + (keys.Verifies.Count == 0 ? "; verifies nothing"
+            : $"; verifies {string.Join(", ", keys.Verifies)}");
 
     private static IEnumerable<Entry> DependsOn(ServiceIdentity s)
     {
         const string completed = "service_completed_successfully";
         if (s == Services.Topics)
-            return Enumerable.Range(1, Services.KafkaBrokers.Count).Select(n => Condition($"kafka-{n}", "service_healthy"));
+            return Enumerable.Range(1, Services.KafkaBrokers.Count).Select(n => Condition($"kafka-{n}",
+                "service_healthy"));
         if (s == Services.Migrate) return [Condition("postgres", "service_healthy")];
         return s.After.Select(job => Condition(job, completed));
     }
 
-    private static Entry Condition(string service, string condition) => new(service, new Map([new("condition", condition)]));
+    private static Entry Condition(string service, string condition) => new(service, new Map([new("condition",
+        condition)]));
 
     private static Map Health(string[] test, string startPeriod, int retries) => new(
     [
-        new("test", Of(test)), new("interval", "10s"), new("timeout", "5s"), new("start_period", startPeriod), new("retries", retries),
+        new("test", Of(test)), new("interval", "10s"), new("timeout", "5s"), new("start_period", startPeriod),
+            new("retries", retries),
     ]);
 
     private static Entry Postgres() => new("postgres", new Map(
@@ -115,16 +128,19 @@ public static class ComposeFile
             new("POSTGRES_PASSWORD_FILE", "/run/secrets/" + Services.PostgresSuperuserPassword),
             new("POSTGRES_DB", Services.Database),
         ])),
-        new("volumes", Of("pg-data:/var/lib/postgresql/data", "./deploy/postgres/init-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro",
+        new("volumes", Of("pg-data:/var/lib/postgresql/data",
+            "./deploy/postgres/init-roles.sh:/docker-entrypoint-initdb.d/10-roles.sh:ro",
             "./deploy/postgres/database.sql:/docker-entrypoint-initdb.d/20-database.sql:ro")),
         new("secrets", Of([.. PostgresSecrets()])),
         new("healthcheck", Health(["CMD-SHELL", $"pg_isready -U postgres -d {Services.Database}"], "10s", 30)),
-    ]), ["", "Its first start creates one role per pg_<role>_password secret it is given (every role a service", "connects as) and makes the migrator the database's owner (deploy/postgres/init-roles.sh)."]);
+    ]), ["", "Its first start creates one role per pg_<role>_password secret it is given (every role a service",
+        "connects as) and makes the migrator the database's owner (deploy/postgres/init-roles.sh)."]);
 
     private static Entry Broker(int n)
     {
         var name = $"kafka-{n}";
-        var voters = string.Join(',', Enumerable.Range(1, Services.KafkaBrokers.Count).Select(i => $"{i}@kafka-{i}:9093"));
+        var voters = string.Join(',', Enumerable.Range(1, Services.KafkaBrokers.Count).Select(i =>
+            $"{i}@kafka-{i}:9093"));
         var brokers = Enumerable.Range(1, Services.KafkaBrokers.Count).Select(i => $"User:kafka-{i}");
         var environment = new List<Entry>
         {
@@ -132,7 +148,8 @@ public static class ComposeFile
             new("KAFKA_NODE_ID", n.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("KAFKA_PROCESS_ROLES", "broker,controller"),
             new("KAFKA_LISTENERS", $"SASL_SSL://:9092,INTERNAL://:{Services.KafkaInternalPort},CONTROLLER://:9093",
-                ["Services authenticate with SCRAM over TLS; brokers, controllers and the topics job with client certificates."]),
+                ["Services authenticate with SCRAM over TLS; brokers, controllers and the topics job with client " +
+                    "certificates."]),
             new("KAFKA_ADVERTISED_LISTENERS", $"SASL_SSL://{name}:9092,INTERNAL://{name}:{Services.KafkaInternalPort}"),
             new("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "SASL_SSL:SASL_SSL,INTERNAL:SSL,CONTROLLER:SSL"),
             new("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
@@ -140,11 +157,14 @@ public static class ComposeFile
             new("KAFKA_CONTROLLER_QUORUM_VOTERS", voters),
             new("KAFKA_LOG_DIRS", KafkaDataDirectory),
             new("KAFKA_SASL_ENABLED_MECHANISMS", "SCRAM-SHA-512"),
-            new("KAFKA_LISTENER_NAME_SASL__SSL_SCRAM___SHA___512_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required;"),
+            new("KAFKA_LISTENER_NAME_SASL__SSL_SCRAM___SHA___512_SASL_JAAS_CONFIG",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"),
             new("KAFKA_LISTENER_NAME_INTERNAL_SSL_CLIENT_AUTH", "required"),
             new("KAFKA_LISTENER_NAME_CONTROLLER_SSL_CLIENT_AUTH", "required"),
             new("KAFKA_SSL_PRINCIPAL_MAPPING_RULES", "RULE:^CN=([^,]+).*$$/$$1/,DEFAULT"),
-            new("KAFKA_SSL_KEYSTORE_FILENAME", "kafka.keystore.p12", [$"TLS: this broker's key and certificate, and the CA, in {KafkaSecretsDirectory} (deploy/secrets/README.md)."]),
+            new("KAFKA_SSL_KEYSTORE_FILENAME", "kafka.keystore.p12",
+                [$"TLS: this broker's key and certificate, and the CA, in {KafkaSecretsDirectory} " +
+                    "(deploy/secrets/README.md)."]),
             new("KAFKA_SSL_KEYSTORE_TYPE", "PKCS12"),
             new("KAFKA_SSL_KEYSTORE_CREDENTIALS", "keystore_password"),
             new("KAFKA_SSL_KEY_CREDENTIALS", "keystore_password"),
@@ -155,14 +175,18 @@ public static class ComposeFile
                 ["Deny by default: a principal may do only what the ACLs the topics job applies (cpctl acls) allow."]),
             new("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND", "false"),
             new("KAFKA_SUPER_USERS", string.Join(';', brokers.Append("User:" + Services.KafkaAdmin))),
-            new("KAFKA_DEFAULT_REPLICATION_FACTOR", TopicCatalog.ReplicationFactor.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["Durability: every write acknowledged by acks=all is on two brokers at least, and a replica that", "fell behind never becomes leader (that would silently drop acknowledged messages)."]),
-            new("KAFKA_MIN_INSYNC_REPLICAS", TopicCatalog.MinInsyncReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new("KAFKA_DEFAULT_REPLICATION_FACTOR",
+                TopicCatalog.ReplicationFactor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Durability: every write acknowledged by acks=all is on two brokers at least, and a replica that",
+                    "fell behind never becomes leader (that would silently drop acknowledged messages)."]),
+            new("KAFKA_MIN_INSYNC_REPLICAS",
+                TopicCatalog.MinInsyncReplicas.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             new("KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE", "false"),
             new("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "3"),
             new("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "3"),
             new("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "2"),
-            new("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false", ["Topics come from the topic list (the topics job), never from a client's first use."]),
+            new("KAFKA_AUTO_CREATE_TOPICS_ENABLE", "false",
+                ["Topics come from the topic list (the topics job), never from a client's first use."]),
             new("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "3000"),
         };
         return new Entry(name, new Map(
@@ -170,9 +194,11 @@ public static class ComposeFile
             new("image", KafkaImage),
             new("restart", "unless-stopped"),
             new("environment", new Map(environment)),
-            new("volumes", Of($"{name}-data:{KafkaDataDirectory}", $"./deploy/secrets/{name}:{KafkaSecretsDirectory}:ro")),
+            new("volumes", Of($"{name}-data:{KafkaDataDirectory}",
+                $"./deploy/secrets/{name}:{KafkaSecretsDirectory}:ro")),
             new("healthcheck", Health(["CMD-SHELL",
-                $"/opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:{Services.KafkaInternalPort} --command-config {KafkaSecretsDirectory}/client-ssl.properties >/dev/null 2>&1"],
+                "/opt/kafka/bin/kafka-broker-api-versions.sh " +
+                    $"--bootstrap-server localhost:{Services.KafkaInternalPort} --command-config {KafkaSecretsDirectory}/client-ssl.properties >/dev/null 2>&1"],
                 "30s", 30)),
         ]), n == 1 ? ["", "Kafka: three KRaft nodes, each broker and controller."] : null);
     }

@@ -1,9 +1,14 @@
 namespace ContestPipeline.Deployment;
 
-/// <summary>One program the production image carries: its name (the image's first argument), its project under src/ and its assembly.</summary>
+/// <summary>
+/// One program the production image carries: its name (the image's first argument), its project under src/ and its
+/// assembly.
+/// </summary>
 public sealed record Deployable(string Name, string Project, string Assembly)
 {
-    /// <summary>Where the image has it: <c>/app/&lt;name&gt;/&lt;assembly&gt;</c> (the Dockerfile publishes it there).</summary>
+    /// <summary>
+    /// Where the image has it: <c>/app/&lt;name&gt;/&lt;assembly&gt;</c> (the Dockerfile publishes it there).
+    /// </summary>
     public string ImagePath => $"/app/{Name}/{Assembly}";
 }
 
@@ -28,5 +33,7 @@ public static class Deployables
     ];
 
     public static Deployable Of(string name) =>
-        All.FirstOrDefault(d => d.Name == name) ?? throw new ArgumentException($"'{name}' is not a deployable (one of {string.Join(", ", All.Select(d => d.Name))})", nameof(name));
+        All.FirstOrDefault(d => d.Name == name)
+            ?? throw new ArgumentException(
+                $"'{name}' is not a deployable (one of {string.Join(", ", All.Select(d => d.Name))})", nameof(name));
 }

@@ -19,14 +19,16 @@ public static class KeyMaterialFiles
         {
             var from = Path.Combine(source, producer);
             if (!Directory.Exists(from))
-                throw new StartupException($"{SigningKeys.DirectoryVariable}: no keys for producer '{producer}' in {source}");
+                throw new StartupException(
+                    $"{SigningKeys.DirectoryVariable}: no keys for producer '{producer}' in {source}");
             var to = Path.Combine(target, producer);
             Create(to);
             foreach (var file in Directory.EnumerateFiles(from).Where(IsKeyFile))
             {
                 var copy = Path.Combine(to, Path.GetFileName(file));
                 File.Copy(file, copy);
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(copy, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(copy,
+                    UnixFileMode.UserRead | UnixFileMode.UserWrite);
             }
         }
     }
@@ -40,11 +42,13 @@ public static class KeyMaterialFiles
         })];
 
     private static bool IsKeyFile(string path) =>
-        path.EndsWith(SigningKeys.KeyFileExtension, StringComparison.Ordinal) || Path.GetFileName(path) == SigningKeys.SigningKeyFile;
+        path.EndsWith(SigningKeys.KeyFileExtension, StringComparison.Ordinal)
+            || Path.GetFileName(path) == SigningKeys.SigningKeyFile;
 
     private static void Create(string directory)
     {
         Directory.CreateDirectory(directory);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 }

@@ -2,7 +2,9 @@ using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Deployment;
 
-/// <summary>What a deployable is: a worker (consume loops and jobs), a web service, a one-shot job, or a tool run by hand.</summary>
+/// <summary>
+/// What a deployable is: a worker (consume loops and jobs), a web service, a one-shot job, or a tool run by hand.
+/// </summary>
 public enum ServiceKind
 {
     Worker,
@@ -43,7 +45,8 @@ public sealed record KeyMaterial(IReadOnlyList<string> SignsAs, IReadOnlyList<st
     public static string HostPath(string service) => "./deploy/secrets/signing-keys/" + service;
 
     /// <summary>Every producer whose key the folder holds, in ordinal order.</summary>
-    public IReadOnlyList<string> Producers => [.. SignsAs.Union(Verifies, StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> Producers => [.. SignsAs.Union(Verifies, StringComparer.Ordinal)
+        .Order(StringComparer.Ordinal)];
 }
 
 /// <summary>
@@ -63,7 +66,9 @@ public sealed record ServiceIdentity
     /// <summary>Why it exists and what it may do, in a sentence or two (the compose file's comment).</summary>
     public required string Purpose { get; init; }
 
-    /// <summary>The image's arguments: the deployable's name (<see cref="Deployables"/>) and its own arguments.</summary>
+    /// <summary>
+    /// The image's arguments: the deployable's name (<see cref="Deployables"/>) and its own arguments.
+    /// </summary>
     public required IReadOnlyList<string> Command { get; init; }
 
     /// <summary>The Postgres role it connects as, if it uses the database.</summary>
@@ -84,7 +89,9 @@ public sealed record ServiceIdentity
     /// <summary>The port it serves on (published by compose), if it serves one.</summary>
     public int? Port { get; init; }
 
-    /// <summary>The URL its health check asks inside its container (it answers 200 when ready), if it is long-running.</summary>
+    /// <summary>
+    /// The URL its health check asks inside its container (it answers 200 when ready), if it is long-running.
+    /// </summary>
     public string? HealthUrl { get; init; }
 
     /// <summary>The one-shot jobs that must have succeeded before it starts.</summary>
@@ -95,11 +102,14 @@ public sealed record ServiceIdentity
 
     public bool LongRunning => Kind is ServiceKind.Worker or ServiceKind.Web;
 
-    /// <summary>Every setting as the process sees it: plain values, then each secret's setting naming its file.</summary>
+    /// <summary>
+    /// Every setting as the process sees it: plain values, then each secret's setting naming its file.
+    /// </summary>
     public IReadOnlyList<KeyValuePair<string, string>> Environment =>
     [
         .. Settings,
-        .. Secrets.Where(s => s.SettingName is not null).Select(s => new KeyValuePair<string, string>(s.SettingName!, s.MountPath)),
+        .. Secrets.Where(s => s.SettingName is not null).Select(s => new KeyValuePair<string, string>(s.SettingName!,
+            s.MountPath)),
     ];
 
     /// <summary>A plain setting's value, or null.</summary>

@@ -25,11 +25,15 @@ public abstract record Yaml
 
     public static implicit operator Yaml(string text) => new Scalar(text);
 
-    public static implicit operator Yaml(int value) => new Bare(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public static implicit operator Yaml(int value) =>
+        new Bare(value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static List Of(params string[] items) => new([.. items.Select(i => (Yaml)i)]);
 
-    private static readonly JsonSerializerOptions Quoting = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions Quoting = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static string Quote(string text) => JsonSerializer.Serialize(text, Quoting);
 
@@ -46,7 +50,8 @@ public abstract record Yaml
         var pad = new string(' ', indent);
         foreach (var entry in map.Entries)
         {
-            foreach (var line in entry.Comment ?? []) text.Append(pad).Append(line.Length == 0 ? "#" : "# " + line).Append('\n');
+            foreach (var line in entry.Comment ?? []) text.Append(pad).Append(line.Length == 0 ? "#" : "# " + line)
+                .Append('\n');
             text.Append(pad).Append(Key(entry.Key)).Append(':');
             switch (entry.Value)
             {

@@ -16,7 +16,8 @@ public static class KafkaAccess
     /// <summary>SCRAM's iteration count for the credentials it makes (Kafka's minimum is 4,096).</summary>
     public const int ScramIterations = 8_192;
 
-    public static async Task<int> ApplyAsync(string bootstrapServers, KafkaSecurity security, string secretsDirectory, TextWriter output, TextWriter error,
+    public static async Task<int> ApplyAsync(string bootstrapServers, KafkaSecurity security, string secretsDirectory,
+        TextWriter output, TextWriter error,
         CancellationToken ct)
     {
         var credentials = new List<UserScramCredentialAlteration>();
@@ -25,13 +26,15 @@ public static class KafkaAccess
             var file = Path.Combine(secretsDirectory, Services.KafkaPassword(principal));
             if (!File.Exists(file))
             {
-                await error.WriteLineAsync($"topics: {file} is missing: the principal {principal} has no password to be created with");
+                await error.WriteLineAsync(
+                    $"topics: {file} is missing: the principal {principal} has no password to be created with");
                 return 1;
             }
             credentials.Add(new UserScramCredentialUpsertion
             {
                 User = principal,
-                ScramCredentialInfo = new ScramCredentialInfo { Mechanism = ScramMechanism.ScramSha512, Iterations = ScramIterations },
+                ScramCredentialInfo = new ScramCredentialInfo { Mechanism = ScramMechanism.ScramSha512,
+                    Iterations = ScramIterations },
                 Password = Encoding.UTF8.GetBytes((await File.ReadAllTextAsync(file, ct)).Trim()),
             });
         }

@@ -15,10 +15,12 @@ public static class LedgerCommand
     {
         var contests = new Option<string[]>("--contest")
         {
-            Description = "check these contests (default: every SETTLED, PAID or CANCELLED one)", AllowMultipleArgumentsPerToken = true,
+            Description = "check these contests (default: every SETTLED, PAID or CANCELLED one)",
+                AllowMultipleArgumentsPerToken = true,
         };
         var check = new Command("check",
-            "check the ledger, reading only: every journal entry balances, the book sums to zero, each closed contest's accounts are closed; exits 1 naming each problem")
+            "check the ledger, reading only: every journal entry balances, the book sums to zero, each closed " +
+                "contest's accounts are closed; exits 1 naming each problem")
             { contests };
         check.SetAction((parse, ct) => CheckAsync(parse.GetValue(contests) ?? [], Console.Out, ct));
         return new Command("ledger", "the double-entry ledger, read-only") { check };
@@ -35,8 +37,10 @@ public static class LedgerCommand
         var entries = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal");
         foreach (var problem in problems) await output.WriteLineAsync("problem: " + problem);
         await output.WriteLineAsync(problems.Count == 0
-            ? $"ledger holds: {entries} journal entries, each balanced; the book sums to zero; {checkedContests.Count} closed contest(s) with their accounts closed"
-            : $"ledger: {problems.Count} problem(s) in {entries} journal entries and {checkedContests.Count} contest(s)");
+            ? $"ledger holds: {entries} journal entries, each balanced; the book sums to zero; " +
+                $"{checkedContests.Count} closed contest(s) with their accounts closed"
+            : $"ledger: {problems.Count} problem(s) in {entries} journal entries and " +
+                $"{checkedContests.Count} contest(s)");
         return problems.Count == 0 ? 0 : 1;
     }
 }

@@ -143,6 +143,12 @@ public static class PipelineWorker
             await Console.Error.WriteLineAsync($"{worker.Name}: {problem}");
             return ExitStartupFailed;
         }
+        catch (OperationCanceledException) when (Environment.ExitCode == ExitStopped)
+        {
+            // The worker stopped on a failure (logged and alerted) while the host was still
+            // starting its other services, which were cancelled with it: the same stop, not a crash.
+            return ExitStopped;
+        }
         await host.WaitForShutdownAsync();
         return Environment.ExitCode;
     }
@@ -287,10 +293,27 @@ public static class PipelineWorker
         /// <summary>
         /// Checks that the migrate job (cpctl migrate, as the migrator role) has applied every
         /// migration of the worker's schema, unchanged. A worker never changes a schema: its role
-        /// owns nothing, in every environment, as in production.
+        /// owns nothing, in every environment, as in production. Postgres unavailable (a restart,
+        /// its connection slots full) is waited out, for a bounded time, as everywhere else.
         /// </summary>
-        private Task MigrateAsync(ILogger logger, CancellationToken ct) =>
-            new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).VerifyAsync(ct);
+        private async Task MigrateAsync(ILogger logger, CancellationToken ct)
+        {
+            var migrator = new Migrator(dataSource, worker.Name, worker.AllMigrations, logger);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await migrator.VerifyAsync(ct);
+                    return;
+                }
+                catch (Exception e) when (ErrorPolicy.IsTransient(e) && attempt < Limits.StartupVerifyAttemptsMax)
+                {
+                    logger.LogWarning("Worker {Worker}: Postgres unavailable while checking its schema (attempt {Attempt}): {Error}",
+                        worker.Name, attempt, e.Message);
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), ct);
+                }
+            }
+        }
 
         /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>
         private static async Task DrainAsync(OutboxRelay relay, ILogger logger)

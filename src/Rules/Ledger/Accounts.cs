@@ -13,7 +13,10 @@ public static class Accounts
     public const string OverlayExpense = "platform:overlay_expense";
     /// <summary>Prizes an operator rejected: never sent, kept by the platform.</summary>
     public const string WithheldPrizes = "platform:withheld_prizes";
-    /// <summary>Payments that never became an entry (late, over a limit, refused), passing through on their way back to the player.</summary>
+    /// <summary>
+    /// Payments that never became an entry (late, over a limit, refused), passing through on their way back to the
+    /// player.
+    /// </summary>
     public const string UnappliedPayments = "platform:unapplied_payments";
     public static string EntryFees(string contestId) => $"contest:{contestId}:entry_fees";
     public static string PrizePool(string contestId) => $"contest:{contestId}:prize_pool";

@@ -15,10 +15,11 @@ namespace ContestPipeline.Tests.Deployment;
 public sealed class ProductionShapeTests(PipelineFixture fixture)
 {
     [Fact]
-    public async Task The_stack_from_its_definition_runs_a_contest_to_PAID_in_staging_for_an_operator_and_stops_on_SIGTERM()
+    public async Task The_stack_from_its_definition_runs_a_contest_to_PAID_in_staging_and_stops_on_SIGTERM()
     {
         var lines = new ConcurrentQueue<string>();
-        var run = new StagingRun(fixture.AdminConnectionString, Path.Combine(fixture.WorkDirectory, "staging-" + Guid.NewGuid().ToString("N")[..8]), lines.Enqueue);
+        var run = new StagingRun(fixture.AdminConnectionString, Path.Combine(fixture.WorkDirectory, "staging-"
+            + Guid.NewGuid().ToString("N")[..8]), lines.Enqueue);
 
         var ok = await run.RunAsync(CancellationToken.None);
 

@@ -3,6 +3,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
@@ -78,10 +79,35 @@ public sealed class ContestRun : IAsyncDisposable
         var variables = new Dictionary<string, string?> { [CrashPoints.Variable] = crashAt };
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
         var key = instance == 1 ? name : $"{name}#{instance}";
-        var process = LocalServices.Start(Services.Of(name), Swaps, Path.Combine(_fixture.WorkDirectory, $"{name}-{instance}-{Guid.NewGuid():N}.log"),
-            variables, label: key);
-        _workers[key] = process;
-        return process;
+        ChildProcess Start() => LocalServices.Start(Services.Of(name), Swaps,
+            Path.Combine(_fixture.WorkDirectory, $"{name}-{instance}-{Guid.NewGuid():N}.log"), variables, label: key);
+        _restarts[key] = (Start, 0);
+        return _workers[key] = Start();
+    }
+
+    /// <summary>How to start each worker again, and how often it was, for <see cref="ReviveRefusedStarts"/>.</summary>
+    private readonly Dictionary<string, (Func<ChildProcess> Start, int Count)> _restarts = new();
+
+    private const int RefusedStartsMax = 3;
+
+    /// <summary>
+    /// Starts again, as compose's restart policy would, a worker that exited at start because
+    /// Postgres or the broker did not answer in time (a busy machine); any other exit stays.
+    /// </summary>
+    private void ReviveRefusedStarts()
+    {
+        foreach (var (key, process) in _workers.Where(w => w.Value.HasExited && w.Value.ExitCode == PipelineWorker.ExitStartupFailed).ToList())
+        {
+            var (start, count) = _restarts[key];
+            var last = File.Exists(process.LogPath) ? File.ReadLines(process.LogPath).LastOrDefault() ?? "" : "";
+            if (count >= RefusedStartsMax || !(last.Contains("Postgres unreachable", StringComparison.Ordinal)
+                    || last.Contains("Kafka broker unreachable", StringComparison.Ordinal)))
+                continue;
+            _restarts[key] = (start, count + 1);
+            // It has exited: disposing it only releases its handle and log.
+            process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _workers[key] = start();
+        }
     }
 
     /// <summary>SIGTERM: the worker finishes its batch, commits its offsets, leaves its groups and logs what its consumers did.</summary>
@@ -161,7 +187,12 @@ public sealed class ContestRun : IAsyncDisposable
 
     /// <summary>Waits until every running worker's consumers hold their partitions, as each worker's log says.</summary>
     public Task ReadyAsync() =>
-        Eventually.UntilAsync(() => _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath)).ToList(),
+        Eventually.UntilAsync(() =>
+            {
+                ReviveRefusedStarts();
+                return _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath))
+                    .ToList();
+            },
             notReady => notReady.Count == 0, $"every worker's consumers to hold their partitions (logs in {_fixture.WorkDirectory})");
 
     /// <summary>

@@ -23,10 +23,12 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
     /// <summary>The service's own connection, as its process would open it.</summary>
     private static async Task<NpgsqlConnection> OpenAsAsync(ContestRun run, ServiceIdentity service)
     {
-        var env = LocalServices.Prepare(service, run.Swaps with { ConsoleOperators = "{}" }, label: "roles-" + service.Name).Environment;
+        var env = LocalServices.Prepare(service, run.Swaps with { ConsoleOperators = "{}" }, label: "roles-"
+            + service.Name).Environment;
         var csb = new NpgsqlConnectionStringBuilder(env[PipelineSettings.PostgresVariable])
         {
-            Password = (await File.ReadAllTextAsync(env[PipelineSettings.PostgresPasswordVariable + Setting.FileSuffix]!)).Trim(),
+            Password = (await File.ReadAllTextAsync(env[PipelineSettings.PostgresPasswordVariable
+                + Setting.FileSuffix]!)).Trim(),
         };
         Assert.Equal(service.DatabaseRole, csb.Username);
         var conn = new NpgsqlConnection(csb.ConnectionString);
@@ -53,7 +55,8 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
     }
 
     private static string InsertInbox(string schema) =>
-        $"INSERT INTO {schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome) VALUES ('roles', 'm1', 't', 0, 0, 'applied')";
+        $"INSERT INTO {schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome) " +
+        "VALUES ('roles', 'm1', 't', 0, 0, 'applied')";
 
     [Fact]
     public async Task Each_service_reads_and_writes_only_what_its_role_may_after_the_migrate_job()
@@ -73,19 +76,24 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
                 // Its own schema: everything; the read-only role: reading everything; anyone else: nothing at all.
                 var mayRead = schema == own || service.DatabaseRole == DatabaseRoles.Reader;
                 var mayWrite = schema == own;
-                if ((read is null) != mayRead) problems.Add($"{service.Name} ({service.DatabaseRole}) {(mayRead ? "cannot" : "can")} read {schema}: {read}");
+                var who = $"{service.Name} ({service.DatabaseRole})";
+                if ((read is null) != mayRead)
+                    problems.Add($"{who} {(mayRead ? "cannot" : "can")} read {schema}: {read}");
                 foreach (var (what, refusal) in new[] { ("insert into", write), ("update", change), ("delete from", empty) })
-                    if ((refusal is null) != mayWrite) problems.Add($"{service.Name} ({service.DatabaseRole}) {(mayWrite ? "cannot" : "can")} {what} {schema}: {refusal}");
+                    if ((refusal is null) != mayWrite)
+                        problems.Add($"{who} {(mayWrite ? "cannot" : "can")} {what} {schema}: {refusal}");
             }
             // Nobody but the migrator creates anything: not in a schema, not in public, not a temporary table.
-            foreach (var create in new[] { $"CREATE TABLE {own ?? "operations"}.mine (x int)", "CREATE TABLE public.mine (x int)", "CREATE TEMPORARY TABLE mine (x int)" })
-                if (await RefusalAsync(conn, create) is null) problems.Add($"{service.Name} ({service.DatabaseRole}) may {create}");
+            foreach (var create in new[] { $"CREATE TABLE {own ?? "operations"}.mine (x int)",
+                "CREATE TABLE public.mine (x int)", "CREATE TEMPORARY TABLE mine (x int)" })
+                if (await RefusalAsync(conn,
+                    create) is null) problems.Add($"{service.Name} ({service.DatabaseRole}) may {create}");
         }
         Assert.True(problems.Count == 0, string.Join("\n", problems));
     }
 
     [Fact]
-    public async Task The_read_model_writes_its_schema_as_its_own_role_and_the_console_and_cpctl_read_it_as_the_read_only_one()
+    public async Task The_read_model_writes_its_schema_as_its_own_role_and_the_console_and_cpctl_only_read_it()
     {
         // The regression: the read model's role and the read-only role were one, and the migrator's
         // read-only grant took the read model's writes away; its first inbox insert failed (42501).
@@ -96,15 +104,19 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
         await using (var operations = await OpenAsAsync(run, Services.Operations))
         {
             await operations.ExecuteAsync(InsertInbox("operations"));
-            Assert.Equal(1, await operations.ExecuteScalarAsync<long>("SELECT count(*) FROM operations.inbox WHERE consumer = 'roles'"));
+            Assert.Equal(1,
+                await operations.ExecuteScalarAsync<long>("SELECT count(*) FROM operations.inbox WHERE consumer = " +
+                "'roles'"));
         }
         foreach (var reader in new[] { Services.Console, Services.Cpctl })
         {
             await using var conn = await OpenAsAsync(run, reader);
-            Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM operations.inbox WHERE consumer = 'roles'"));
+            Assert.Equal(1,
+                await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM operations.inbox WHERE consumer = 'roles'"));
             Assert.Contains("permission denied", await RefusalAsync(conn, "DELETE FROM operations.inbox"));
             // The retention function runs as the schemas' owner: only the worker's own role may call it.
-            Assert.Contains("permission denied", await RefusalAsync(conn, "SELECT * FROM operations.retention_partitions('inbox', interval '0 days')"));
+            Assert.Contains("permission denied", await RefusalAsync(conn,
+                "SELECT * FROM operations.retention_partitions('inbox', interval '0 days')"));
         }
     }
 
@@ -124,18 +136,24 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
         Assert.Equal(2, await settlement.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.postings"));
         foreach (var sql in new[]
                  {
-                     "UPDATE settlement.postings SET amount_minor = 1 WHERE journal_id = 'j1'", "DELETE FROM settlement.postings WHERE journal_id = 'j1'",
-                     "TRUNCATE settlement.postings", "UPDATE settlement.journal SET description = 'other' WHERE journal_id = 'j1'", "DELETE FROM settlement.journal",
+                     "UPDATE settlement.postings SET amount_minor = 1 WHERE journal_id = 'j1'",
+                         "DELETE FROM settlement.postings WHERE journal_id = 'j1'",
+                     "TRUNCATE settlement.postings",
+                         "UPDATE settlement.journal SET description = 'other' WHERE journal_id = 'j1'",
+                         "DELETE FROM settlement.journal",
                  })
             Assert.NotNull(await RefusalAsync(settlement, sql));
-        var owner = await Assert.ThrowsAsync<PostgresException>(() => settlement.ExecuteAsync("ALTER TABLE settlement.postings DISABLE TRIGGER USER"));
+        var owner = await Assert.ThrowsAsync<PostgresException>(() =>
+            settlement.ExecuteAsync("ALTER TABLE settlement.postings DISABLE TRIGGER USER"));
         Assert.Contains("must be owner", owner.MessageText);
         // Every other runtime role cannot even see the ledger.
         foreach (var other in new[] { Services.Ingestion, Services.Scoring, Services.Payout, Services.Operations })
         {
             await using var conn = await OpenAsAsync(run, other);
-            Assert.Contains("permission denied for schema settlement", await RefusalAsync(conn, "SELECT count(*) FROM settlement.postings"));
+            Assert.Contains("permission denied for schema settlement", await RefusalAsync(conn,
+                "SELECT count(*) FROM settlement.postings"));
         }
-        Assert.Equal(2, await settlement.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.postings WHERE amount_minor IN (1000, -1000)"));
+        Assert.Equal(2,
+            await settlement.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.postings WHERE amount_minor IN (1000, -1000)"));
     }
 }

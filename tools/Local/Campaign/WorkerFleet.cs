@@ -162,7 +162,10 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "(no output)";
+            var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            // JSON logs (compose's format) end with the host's shutdown lines: the critical line says why.
+            return lines.LastOrDefault(l => l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+                ?? lines.LastOrDefault() ?? "(no output)";
         }
         catch (IOException e)
         {

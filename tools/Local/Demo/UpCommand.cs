@@ -28,7 +28,8 @@ public static class UpCommand
         var admin = await ToolStartup.PostgresAsync("up");
         if (admin is null) return PipelineWorker.ExitStartupFailed;
         var database = new NpgsqlConnectionStringBuilder(admin).Database!;
-        var pg = await LocalPostgres.CreateDatabaseAsync(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString, database,
+        var server = new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString;
+        var pg = await LocalPostgres.CreateDatabaseAsync(server, database,
             dropFirst: true, ct);
         var runDir = Path.Combine(RepoPaths.RunDirectory, "up");
         Directory.CreateDirectory(runDir);
@@ -45,7 +46,8 @@ public static class UpCommand
         try
         {
             foreach (var name in Workers.All.Keys)
-                workers.Add(LocalServices.Start(Services.Of(name), swaps, Path.Combine(runDir, name + ".log"), settings));
+                workers.Add(LocalServices.Start(Services.Of(name), swaps, Path.Combine(runDir, name + ".log"),
+                    settings));
             await using var console = await LocalConsole.StartAsync(swaps, consolePort, ct: ct);
             PrintWhereEverythingIs(console, broker, brokerFile, stripe, webhooks, pg, runDir);
             return await WaitUntilStoppedAsync(workers, console, ct);
@@ -57,10 +59,12 @@ public static class UpCommand
         }
     }
 
-    private static void PrintWhereEverythingIs(LocalConsole console, LocalBrokerProcess broker, string brokerFile, StripeEmulator stripe, LocalWebhooks webhooks,
+    private static void PrintWhereEverythingIs(LocalConsole console, LocalBrokerProcess broker, string brokerFile,
+        StripeEmulator stripe, LocalWebhooks webhooks,
         string pg, string runDir)
     {
-        var signIns = string.Join("\n                       ", console.SignIns.Select(s => $"{s.Name} / {s.Password}  ({s.Role})"));
+        var signIns = string.Join("\n                       ", console.SignIns.Select(s =>
+            $"{s.Name} / {s.Password}  ({s.Role})"));
         var postgres = new NpgsqlConnectionStringBuilder(pg) { Password = null }.ConnectionString;
         Console.WriteLine($$"""
 
@@ -80,7 +84,8 @@ public static class UpCommand
             """);
     }
 
-    private static async Task<int> WaitUntilStoppedAsync(List<ChildProcess> workers, LocalConsole console, CancellationToken ct)
+    private static async Task<int> WaitUntilStoppedAsync(List<ChildProcess> workers, LocalConsole console,
+        CancellationToken ct)
     {
         try
         {
@@ -89,12 +94,13 @@ public static class UpCommand
                 var dead = workers.FirstOrDefault(w => w.HasExited);
                 if (dead is not null)
                 {
-                    Console.Error.WriteLine($"worker {dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
+                    Console.Error.WriteLine($"{dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
                     return 1;
                 }
                 if (console.Process.HasExited)
                 {
-                    Console.Error.WriteLine($"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
+                    Console.Error.WriteLine(
+                        $"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
                     return 1;
                 }
                 await Task.Delay(1000, ct);

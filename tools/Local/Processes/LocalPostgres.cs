@@ -34,26 +34,31 @@ public static class LocalPostgres
                 {
                     try
                     {
-                        if (await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @role)", new { role })) break;
+                        if (await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname " +
+                            "= @role)", new { role })) break;
                         await conn.ExecuteAsync(
-                            $"CREATE ROLE {SqlNames.Identifier(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '{PipelineSettings.DevelopmentPassword}'");
+                            $"CREATE ROLE {SqlNames.Identifier(role)} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE " +
+                            $"NOINHERIT PASSWORD '{PipelineSettings.DevelopmentPassword}'");
                         break;
                     }
-                    catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation && attempt < 3)
+                    catch (PostgresException e) when (attempt < 3
+                        && e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.UniqueViolation)
                     {
                         // Another process created it meanwhile.
                     }
                 }
             }
             var admin = new NpgsqlConnectionStringBuilder(adminConnectionString).Username!;
-            if (!await conn.ExecuteScalarAsync<bool>("SELECT pg_has_role(@admin, @migrator, 'MEMBER')", new { admin, migrator = DatabaseRoles.Migrator }))
+            if (!await conn.ExecuteScalarAsync<bool>("SELECT pg_has_role(@admin, @migrator, 'MEMBER')", new { admin,
+                migrator = DatabaseRoles.Migrator }))
                 await conn.ExecuteAsync($"GRANT {DatabaseRoles.Migrator} TO {SqlNames.Identifier(admin)}");
             _rolesReady = true;
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
         {
             throw new InvalidOperationException(
-                $"the pipeline's role cannot create the services' roles ({e.MessageText}): run build/postgres.sh (./run does), which gives it CREATEROLE", e);
+                $"the pipeline's role cannot create the services' roles ({e.MessageText}): " +
+                "run build/postgres.sh (./run does), which gives it CREATEROLE", e);
         }
         finally
         {
@@ -65,7 +70,8 @@ public static class LocalPostgres
     /// A database as compose's postgres service makes its own: owned by the migrator, with
     /// deploy/postgres/database.sql applied. Returns its connection string for the pipeline's role.
     /// </summary>
-    public static async Task<string> CreateDatabaseAsync(string adminConnectionString, string name, bool dropFirst = false, CancellationToken ct = default)
+    public static async Task<string> CreateDatabaseAsync(string adminConnectionString, string name,
+        bool dropFirst = false, CancellationToken ct = default)
     {
         await EnsureRolesAsync(adminConnectionString, ct);
         await using (var conn = new NpgsqlConnection(adminConnectionString))
@@ -78,7 +84,8 @@ public static class LocalPostgres
         await using (var conn = new NpgsqlConnection(database))
         {
             await conn.OpenAsync(ct);
-            await conn.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "postgres", "database.sql"), ct));
+            await conn.ExecuteAsync(await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "deploy", "postgres",
+                "database.sql"), ct));
         }
         return database;
     }

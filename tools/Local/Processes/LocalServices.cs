@@ -8,7 +8,8 @@ using Npgsql;
 namespace ContestPipeline.Local.Processes;
 
 /// <summary>A process about to start: the service it is, its label, what runs and every setting it gets.</summary>
-public sealed record LocalProcessSpec(ServiceIdentity Service, string Label, string Assembly, IReadOnlyList<string> Arguments,
+public sealed record LocalProcessSpec(ServiceIdentity Service, string Label, string Assembly,
+    IReadOnlyList<string> Arguments,
     IReadOnlyDictionary<string, string?> Environment);
 
 /// <summary>
@@ -28,7 +29,8 @@ public static partial class LocalServices
     /// <paramref name="label"/>), then <paramref name="overrides"/> (a test's or a tool's own
     /// tuning, e.g. payout limits, on top of the identity, never instead of a role or a key).
     /// </summary>
-    public static LocalProcessSpec Prepare(ServiceIdentity service, LocalSwaps swaps, IReadOnlyDictionary<string, string?>? overrides = null, string? label = null)
+    public static LocalProcessSpec Prepare(ServiceIdentity service, LocalSwaps swaps, IReadOnlyDictionary<string,
+        string?>? overrides = null, string? label = null)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(swaps);
@@ -56,7 +58,8 @@ public static partial class LocalServices
             env[PipelineSettings.BrokerFileVariable] = swaps.BrokerFile;
             return new LocalProcessSpec(service, label, RepoPaths.CpdevDll, ["topics", "apply"], env);
         }
-        return new LocalProcessSpec(service, label, RepoPaths.DeployableDll(service.Deployable), [.. service.Command.Skip(1)], env);
+        return new LocalProcessSpec(service, label, RepoPaths.DeployableDll(service.Deployable),
+            [.. service.Command.Skip(1)], env);
     }
 
     public static ChildProcess Start(LocalProcessSpec spec, string logPath, Action<string>? onLine = null) =>
@@ -67,8 +70,12 @@ public static partial class LocalServices
         IReadOnlyDictionary<string, string?>? overrides = null, string? label = null) =>
         Start(Prepare(service, swaps, overrides, label), logPath);
 
-    /// <summary>Runs a one-shot job (migrate, topics) to its end, as compose does before anything that depends on it; throws with its output if it fails.</summary>
-    public static async Task RunJobAsync(ServiceIdentity job, LocalSwaps swaps, string logPath, CancellationToken ct = default)
+    /// <summary>
+    /// Runs a one-shot job (migrate, topics) to its end, as compose does before anything that depends on it; throws
+    /// with its output if it fails.
+    /// </summary>
+    public static async Task RunJobAsync(ServiceIdentity job, LocalSwaps swaps, string logPath,
+        CancellationToken ct = default)
     {
         var process = Start(job, swaps, logPath);
         await using (process)
@@ -84,19 +91,28 @@ public static partial class LocalServices
                 throw new TimeoutException($"the {job.Name} job did not finish within 3 minutes; see {logPath}");
             }
             if (process.ExitCode != 0)
-                throw new InvalidOperationException($"the {job.Name} job exited with code {process.ExitCode}: {string.Join(" | ", Tail(logPath, 5))}");
+                throw new InvalidOperationException(
+                    $"the {job.Name} job exited with code {process.ExitCode}: {string.Join(" | ", Tail(logPath, 5))}");
         }
     }
 
-    /// <summary>The migrate job, as compose runs it before any service: every schema's migrations and grants, as the migrator.</summary>
+    /// <summary>
+    /// The migrate job, as compose runs it before any service: every schema's migrations and grants, as the migrator.
+    /// </summary>
     public static Task MigrateAsync(LocalSwaps swaps, CancellationToken ct = default) =>
         RunJobAsync(Services.Migrate, swaps, Path.Combine(swaps.RunDirectory, $"migrate-{Guid.NewGuid():N}.log"), ct);
 
-    /// <summary>The health endpoint a process started on a free port says it listens on (its log's line), or null before it said so.</summary>
+    /// <summary>
+    /// The health endpoint a process started on a free port says it listens on (its log's line), or null before it said
+    /// so.
+    /// </summary>
     public static Uri? HealthUrl(string logPath) =>
-        Tail(logPath, int.MaxValue).Select(l => HealthLine().Match(l)).LastOrDefault(m => m.Success) is { } m ? new Uri(m.Groups["url"].Value) : null;
+        Tail(logPath, int.MaxValue).Select(l => HealthLine().Match(l)).LastOrDefault(m => m.Success) is { } m
+            ? new Uri(m.Groups["url"].Value) : null;
 
-    /// <summary>The variables a child would inherit, with every pipeline setting of the development tool's own dropped.</summary>
+    /// <summary>
+    /// The variables a child would inherit, with every pipeline setting of the development tool's own dropped.
+    /// </summary>
     private static Dictionary<string, string?> Inherited()
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal);
@@ -105,7 +121,8 @@ public static partial class LocalServices
         return env;
     }
 
-    private static void WriteSecrets(ServiceIdentity service, LocalSwaps swaps, string folder, Dictionary<string, string?> env)
+    private static void WriteSecrets(ServiceIdentity service, LocalSwaps swaps, string folder, Dictionary<string,
+        string?> env)
     {
         foreach (var secret in service.Secrets)
         {
@@ -114,12 +131,15 @@ public static partial class LocalServices
             Directory.CreateDirectory(folder);
             var path = Path.Combine(folder, secret.Secret);
             File.WriteAllText(path, value + "\n");
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path,
+                UnixFileMode.UserRead | UnixFileMode.UserWrite);
             if (secret.SettingName is { } name) env[name] = path;
         }
     }
 
-    /// <summary>A plain setting's value here: the swaps, or compose's own interpolation of <c>${NAME:-default}</c>.</summary>
+    /// <summary>
+    /// A plain setting's value here: the swaps, or compose's own interpolation of <c>${NAME:-default}</c>.
+    /// </summary>
     private static string? Swap(string name, string value, LocalSwaps swaps)
     {
         if (name == PipelineSettings.EnvironmentVariable) return DeploymentEnvironments.Name(swaps.Environment);
@@ -127,7 +147,8 @@ public static partial class LocalServices
         if (name == PipelineSettings.PostgresVariable)
         {
             var local = new NpgsqlConnectionStringBuilder(swaps.Postgres);
-            return new NpgsqlConnectionStringBuilder(value) { Host = local.Host, Port = local.Port, Database = local.Database }.ConnectionString;
+            return new NpgsqlConnectionStringBuilder(value) { Host = local.Host, Port = local.Port,
+                Database = local.Database }.ConnectionString;
         }
         // One host: a port of its own is a free one (the process logs which).
         if (name == Observability.HealthPortVariable) return "0";
@@ -135,7 +156,8 @@ public static partial class LocalServices
             return $"{url.Scheme}://127.0.0.1:{LocalConsole.FreePort()}";
         var interpolated = Interpolation().Match(value);
         if (interpolated.Success)
-            return System.Environment.GetEnvironmentVariable(interpolated.Groups["name"].Value) is { Length: > 0 } set ? set
+            return System.Environment.GetEnvironmentVariable(interpolated.Groups["name"].Value) is { Length: > 0 } set
+                ? set
                 : interpolated.Groups["default"].Value is { Length: > 0 } fallback ? fallback : null;
         return value;
     }

@@ -44,32 +44,42 @@ public sealed record LocalSwaps
     /// <summary>Every producer's keys, from which each process's folder is laid out.</summary>
     public string KeysSource { get; init; } = LocalSigningKeys.Directory;
 
-    /// <summary>The operators who may sign in to the console (the operators file's text), when a console runs.</summary>
+    /// <summary>
+    /// The operators who may sign in to the console (the operators file's text), when a console runs.
+    /// </summary>
     public string? ConsoleOperators { get; init; }
 
     /// <summary>The swaps of a run: its broker, its database, its Stripe-compatible server, its directory.</summary>
-    public static LocalSwaps For(string runDirectory, LocalBrokerProcess broker, string postgres, StripeEmulator stripe) => new()
+    public static LocalSwaps For(string runDirectory, LocalBrokerProcess broker, string postgres,
+        StripeEmulator stripe) => new()
     {
-        RunDirectory = runDirectory, BootstrapServers = broker.BootstrapServers, BrokerFile = broker.StateFile, Postgres = postgres, Stripe = stripe,
+        RunDirectory = runDirectory, BootstrapServers = broker.BootstrapServers, BrokerFile = broker.StateFile,
+            Postgres = postgres, Stripe = stripe,
     };
 
     /// <summary>The Kafka settings the local broker has no use for: it authenticates nobody.</summary>
     public static IReadOnlySet<string> KafkaSecuritySettings { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
         KafkaSecurity.ProtocolVariable, KafkaSecurity.SaslMechanismVariable, KafkaSecurity.SaslUsernameVariable,
-        KafkaSecurity.SaslPasswordVariable + Setting.FileSuffix, KafkaSecurity.CaVariable, KafkaSecurity.CertificateVariable, KafkaSecurity.KeyVariable,
+        KafkaSecurity.SaslPasswordVariable + Setting.FileSuffix, KafkaSecurity.CaVariable,
+            KafkaSecurity.CertificateVariable, KafkaSecurity.KeyVariable,
     };
 
-    /// <summary>A secret file's content here; null for the Kafka secrets, which the local broker does not use.</summary>
+    /// <summary>
+    /// A secret file's content here; null for the Kafka secrets, which the local broker does not use.
+    /// </summary>
     public string? SecretValue(string secret) => secret switch
     {
         Services.StripeSecretKey => Stripe.ApiKey,
         Services.StripeBalanceReadKey => Stripe.BalanceReadKey,
         Services.StripeWebhookSecrets => Stripe.WebhookSecret,
-        Services.ConsoleOperators => ConsoleOperators ?? throw new InvalidOperationException("the console needs an operators file: set LocalSwaps.ConsoleOperators"),
+        Services.ConsoleOperators => ConsoleOperators
+            ?? throw new InvalidOperationException("the console needs an operators file: set " +
+            "LocalSwaps.ConsoleOperators"),
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
         _ when secret.StartsWith("kafka_", StringComparison.Ordinal) => null,
         _ when secret.StartsWith("pg_", StringComparison.Ordinal) => PipelineSettings.DevelopmentPassword,
-        _ => throw new InvalidOperationException($"no local value for the secret {secret}: name it in LocalSwaps.SecretValue"),
+        _ => throw new InvalidOperationException(
+            $"no local value for the secret {secret}: name it in LocalSwaps.SecretValue"),
     };
 }

@@ -31,9 +31,11 @@ public sealed class LocalWebhooks : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(swaps);
         var spec = LocalServices.Prepare(Services.Webhooks, swaps);
-        var url = new Uri(spec.Environment[WebhookReceiverHost.ListenUrlVariable]!.TrimEnd('/') + WebhookReceiverExtensions.Path);
+        var url = new Uri(spec.Environment[WebhookReceiverHost.ListenUrlVariable]!.TrimEnd('/')
+            + WebhookReceiverExtensions.Path);
         var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"webhooks-{Guid.NewGuid():N}.log"), line =>
+        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"webhooks-{Guid.NewGuid():N}.log"),
+            line =>
         {
             // It says where it listens once it does (and Kafka answered its probe).
             if (line.StartsWith("Stripe webhooks (", StringComparison.Ordinal)) listening.TrySetResult();
@@ -42,7 +44,8 @@ public sealed class LocalWebhooks : IAsyncDisposable
         while (!listening.Task.IsCompleted)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"the webhook receiver exited with code {process.ExitCode}; see {process.LogPath}");
+                throw new InvalidOperationException(
+                    $"the webhook receiver exited with code {process.ExitCode}; see {process.LogPath}");
             if (DateTime.UtcNow >= deadline)
             {
                 await process.DisposeAsync();

@@ -12,10 +12,13 @@ using Npgsql;
 
 namespace ContestPipeline.Local.Staging;
 
-/// <summary>The staging run's contest and what its operator does: define it with cpctl, read the console, check the ledger.</summary>
+/// <summary>
+/// The staging run's contest and what its operator does: define it with cpctl, read the console, check the ledger.
+/// </summary>
 public sealed partial class StagingRun
 {
-    private static readonly IReadOnlyList<ScoringRule> Rules = [new("passing_yards", 40), new("rushing_yards", 100), new("receiving_yards", 100), new("receptions", 500)];
+    private static readonly IReadOnlyList<ScoringRule> Rules = [new("passing_yards", 40), new("rushing_yards", 100),
+        new("receiving_yards", 100), new("receptions", 500)];
 
     private static readonly Dictionary<string, string[]> Lineups = new(StringComparer.Ordinal)
     {
@@ -32,17 +35,22 @@ public sealed partial class StagingRun
         await using var db = NpgsqlDataSource.Create(pg);
         foreach (var player in Players) await world.SignUpForPayoutsAsync(player);
         world.Schedule(Game, 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1", "te1");
-        await WaitAsync(db, "SELECT count(*) FROM ingestion.games WHERE game_id = @Game AND status <> 'unknown'", 1, "the feed's game to be scheduled", 60, ct);
+        await WaitAsync(db, "SELECT count(*) FROM ingestion.games WHERE game_id = @Game AND status <> 'unknown'", 1,
+            "the feed's game to be scheduled", 60, ct);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(30);
-        var definition = new ContestDefined(ContestId, "Staging Sunday", ContestKinds.Fantasy, "USD", Fee, 2, 100, 1, lockAt, [Game], Rules, 2,
+        var definition = new ContestDefined(ContestId, "Staging Sunday", ContestKinds.Fantasy, "USD", Fee, 2, 100, 1,
+            lockAt, [Game], Rules, 2,
             new PrizeTable(PrizeTableKinds.TopThreeWeighted), new PoolRule(PoolModes.Rake, RakeBp: 1_000), 300);
         var file = Path.Combine(runDirectory, "contest.json");
         await File.WriteAllTextAsync(file, JsonSerializer.Serialize(definition, OutgoingMessage.Json), ct);
-        var (code, output) = await CpctlAsync(swaps, ["contests", "define", file, "--operator", "staging-operator"], ct);
-        Check(code == 0, $"an operator defined {ContestId} with cpctl contests define (exit {code}: {string.Join(" / ", output)})");
+        var (code, output) = await CpctlAsync(swaps, ["contests", "define", file, "--operator", "staging-operator"],
+            ct);
+        Check(code == 0,
+            $"an operator defined {ContestId} with cpctl contests define (exit {code}: {string.Join(" / ", output)})");
         await WaitForReadModelAsync(db, "SCHEDULED", 60, ct);
         foreach (var (player, lineup) in Lineups)
-            world.Submit(new EntrySubmitted($"sub-{player}", ContestId, player, world.Pay(ContestId, player, Fee), lineup));
+            world.Submit(new EntrySubmitted($"sub-{player}", ContestId, player, world.Pay(ContestId, player, Fee),
+                lineup));
         await WaitForReadModelAsync(db, "LOCKED", 90, ct);
         world.Start(Game, 2);
         world.Stat(Game, 3, "qb1", "passing_yards", 300);
@@ -60,26 +68,32 @@ public sealed partial class StagingRun
     {
         var console = _console!;
         var viewer = console.SignIns.First(s => s.Role == Contracts.Operations.OperatorRoles.Viewer);
-        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(),
+            AllowAutoRedirect = false };
         using var http = new HttpClient(handler) { BaseAddress = console.Url, Timeout = TimeSpan.FromSeconds(30) };
         var form = await http.GetStringAsync("/signin", ct);
         var token = Csrf().Match(form).Groups["token"].Value;
         using var signIn = await http.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["name"] = viewer.Name, ["password"] = viewer.Password, ["__csrf"] = WebUtility.HtmlDecode(token), ["returnUrl"] = "/",
+            ["name"] = viewer.Name, ["password"] = viewer.Password, ["__csrf"] = WebUtility.HtmlDecode(token),
+                ["returnUrl"] = "/",
         }), ct);
-        Check(signIn.StatusCode == HttpStatusCode.Redirect, $"operator {viewer.Name} signed in to the console ({(int)signIn.StatusCode})");
+        Check(signIn.StatusCode == HttpStatusCode.Redirect,
+            $"operator {viewer.Name} signed in to the console ({(int)signIn.StatusCode})");
         var page = await http.GetStringAsync($"/contests/{ContestId}", ct);
-        Check(page.Contains("PAID", StringComparison.Ordinal), $"the console, read as the read-only role, shows {ContestId} PAID to the signed-in operator");
+        Check(page.Contains("PAID", StringComparison.Ordinal),
+            $"the console, read as the read-only role, shows {ContestId} PAID to the signed-in operator");
         var (code, output) = await CpctlAsync(swaps, ["ledger", "check"], ct);
         Check(code == 0 && output.Any(l => l.StartsWith("ledger holds", StringComparison.Ordinal)),
             $"an operator's cpctl ledger check holds: {string.Join(" / ", output)}");
     }
 
     /// <summary>cpctl as compose's cpctl service runs it: the read-only role, the operator's key.</summary>
-    private async Task<(int Code, List<string> Output)> CpctlAsync(LocalSwaps swaps, string[] arguments, CancellationToken ct)
+    private async Task<(int Code, List<string> Output)> CpctlAsync(LocalSwaps swaps, string[] arguments,
+        CancellationToken ct)
     {
-        var spec = LocalServices.Prepare(Services.Cpctl, swaps, label: "cpctl-" + Guid.NewGuid().ToString("N")[..8]) with { Arguments = arguments };
+        var spec = LocalServices.Prepare(Services.Cpctl, swaps, label: "cpctl-" + Guid.NewGuid()
+            .ToString("N")[..8]) with { Arguments = arguments };
         var output = new List<string>();
         await using var process = LocalServices.Start(spec, Path.Combine(runDirectory, "cpctl.log"), line =>
         {
@@ -91,12 +105,15 @@ public sealed partial class StagingRun
 
     private async Task WaitForReadModelAsync(NpgsqlDataSource db, string state, int seconds, CancellationToken ct)
     {
-        await WaitAsync(db, "SELECT count(*) FROM operations.contests WHERE contest_id = @ContestId AND state = @State", 1,
+        await WaitAsync(db, "SELECT count(*) FROM operations.contests WHERE contest_id = @ContestId AND state = @State",
+            1,
             $"{ContestId} {state} in the read model", seconds, ct, state);
-        Step($"{ContestId} {state} (the read model, written by the operations service as {Services.Operations.DatabaseRole})");
+        Step($"{ContestId} {state} (the read model, written by the operations service as " +
+            $"{Services.Operations.DatabaseRole})");
     }
 
-    private async Task WaitAsync(NpgsqlDataSource db, string sql, long expected, string what, int seconds, CancellationToken ct, string? state = null)
+    private async Task WaitAsync(NpgsqlDataSource db, string sql, long expected, string what, int seconds,
+        CancellationToken ct, string? state = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(seconds);
         while (DateTime.UtcNow < deadline)

@@ -1,13 +1,8 @@
-using System.Globalization;
 using System.Net;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Deployment;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 using ContestPipeline.StripeEmulation;
 using Dapper;
 using Npgsql;
@@ -30,7 +25,10 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
     private const long Fee = 1_000;
     private static readonly string[] Players = ["ana", "ben", "cai", "dee"];
 
-    /// <summary>Restarts of one service that compose's restart policy (unless-stopped) would make, before the run gives up on it.</summary>
+    /// <summary>
+    /// Restarts of one service that compose's restart policy (unless-stopped) would make, before the run gives up on
+    /// it.
+    /// </summary>
     private const int RestartsMax = 5;
 
     private readonly List<string> _problems = [];
@@ -53,14 +51,18 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
         Directory.CreateDirectory(runDirectory);
         var database = "contestpipeline_staging_" + Guid.NewGuid().ToString("N")[..8];
         var pg = await LocalPostgres.CreateDatabaseAsync(adminPostgres, database, ct: ct);
-        Step($"postgres: database {database}, owned by {Services.Migrate.DatabaseRole}, every service's role ({string.Join(", ", Services.DatabaseRoleNames)})");
+        Step($"postgres: database {database}, owned by {Services.Migrate.DatabaseRole}, " +
+            $"every service's role ({string.Join(", ", Services.DatabaseRoleNames)})");
         try
         {
-            await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDirectory, "broker.json"), Path.Combine(runDirectory, "broker.log"), empty: true);
+            await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDirectory, "broker.json"),
+                Path.Combine(runDirectory, "broker.log"), empty: true);
             await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 2027 }, ct);
             stripe.TopUp(10_000_00, "usd");
             var swaps = LocalSwaps.For(runDirectory, broker, pg, stripe);
-            Step($"swapped: the local broker for the three brokers ({broker.BootstrapServers}), the Stripe-compatible server for Stripe ({stripe.BaseUrl}), environment {swaps.Environment.ToString().ToLowerInvariant()}");
+            Step($"swapped: the local broker for the three brokers ({broker.BootstrapServers}), " +
+                $"the Stripe-compatible server for Stripe ({stripe.BaseUrl}), " +
+                $"environment {DeploymentEnvironments.Name(swaps.Environment)}");
             await StartStackAsync(swaps, ct);
             await using var world = new OutsideWorldScope(new OutsideWorld(broker.BootstrapServers, stripe));
             if (_problems.Count == 0) await RunContestAsync(swaps, world.World, pg, ct);
@@ -79,7 +81,10 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
         return _problems.Count == 0;
     }
 
-    /// <summary>Compose's order: the topics and migrate jobs to their end, then every long-running service, then their health checks.</summary>
+    /// <summary>
+    /// Compose's order: the topics and migrate jobs to their end, then every long-running service, then their health
+    /// checks.
+    /// </summary>
     private async Task StartStackAsync(LocalSwaps swaps, CancellationToken ct)
     {
         await LocalServices.RunJobAsync(Services.Topics, swaps, Path.Combine(runDirectory, "topics.log"), ct);
@@ -88,23 +93,30 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
         Step($"migrate job done: every schema migrated and granted as {Services.Migrate.DatabaseRole}");
         foreach (var service in Services.Stack.Where(s => s.Kind == ServiceKind.Worker))
         {
-            Task<ChildProcess> Start() => Task.FromResult(LocalServices.Start(service, swaps, Path.Combine(runDirectory, $"{service.Name}-{Guid.NewGuid():N}.log")));
+            Task<ChildProcess> Start() => Task.FromResult(LocalServices.Start(service, swaps, Path.Combine(runDirectory,
+                $"{service.Name}-{Guid.NewGuid():N}.log")));
             _running.Add(new Running(service, await Start(), Start));
         }
         async Task<ChildProcess> StartWebhooks() => (await LocalWebhooks.StartAsync(swaps, ct)).Process;
-        _running.Add(new Running(Services.Webhooks, await StartedAsync(Services.Webhooks, StartWebhooks), StartWebhooks));
+        _running.Add(new Running(Services.Webhooks, await StartedAsync(Services.Webhooks, StartWebhooks),
+            StartWebhooks));
         async Task<ChildProcess> StartConsole() => (_console = await LocalConsole.StartAsync(swaps, ct: ct)).Process;
         _running.Add(new Running(Services.Console, await StartedAsync(Services.Console, StartConsole), StartConsole));
         // What runs is exactly the production image's deployables (cpctl ran the jobs).
-        var started = _running.Select(r => r.Service.Deployable).Append(Services.Migrate.Deployable).Order(StringComparer.Ordinal);
+        var started = _running.Select(r => r.Service.Deployable).Append(Services.Migrate.Deployable)
+            .Order(StringComparer.Ordinal);
         Check(started.SequenceEqual(Deployables.All.Select(d => d.Name).Order(StringComparer.Ordinal)),
             $"the stack runs exactly the image's deployables: {string.Join(", ", started)}");
         foreach (var r in _running)
-            Step($"{r.Service.Name,-11} running as {r.Service.DatabaseRole ?? "(no database)",-14} keys: {Describe(r.Service.Keys)} (pid {r.Process.Id})");
+            Step($"{r.Service.Name,-11} running as {r.Service.DatabaseRole ?? "(no database)",-14} " +
+                $"keys: {Describe(r.Service.Keys)} (pid {r.Process.Id})");
         await HealthAsync(ct);
     }
 
-    /// <summary>A service that waits until it answers, started again while it exits at start (a busy machine's Postgres or broker slow to answer).</summary>
+    /// <summary>
+    /// A service that waits until it answers, started again while it exits at start (a busy machine's Postgres or
+    /// broker slow to answer).
+    /// </summary>
     private async Task<ChildProcess> StartedAsync(ServiceIdentity service, Func<Task<ChildProcess>> start)
     {
         for (var attempt = 1; ; attempt++)
@@ -130,7 +142,8 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
         foreach (var r in _running.Where(r => r.Process.HasExited).ToList())
         {
             var why = $"{r.Service.Name} exited with code {r.Process.ExitCode} (see {r.Process.LogPath})";
-            if (r.Restarts >= RestartsMax) throw new InvalidOperationException($"{why}, {RestartsMax} restarts already");
+            if (r.Restarts >= RestartsMax)
+                throw new InvalidOperationException($"{why}, {RestartsMax} restarts already");
             r.Restarts++;
             Step($"{why}; started again as compose's restart policy would ({r.Restarts} of {RestartsMax})");
             await r.Process.DisposeAsync();
@@ -141,9 +154,13 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
     private LocalConsole? _console;
 
     private static string Describe(KeyMaterial? keys) =>
-        keys is null ? "none" : $"signs as {string.Join(", ", keys.SignsAs)}, verifies {(keys.Verifies.Count == 0 ? "nothing" : string.Join(", ", keys.Verifies))}";
+        keys is null ? "none"
+            : $"signs as {string.Join(", ", keys.SignsAs)}, " +
+                $"verifies {(keys.Verifies.Count == 0 ? "nothing" : string.Join(", ", keys.Verifies))}";
 
-    /// <summary>Every health check compose asks, answered: each worker's and the receiver's readiness, the console's /healthz.</summary>
+    /// <summary>
+    /// Every health check compose asks, answered: each worker's and the receiver's readiness, the console's /healthz.
+    /// </summary>
     private async Task HealthAsync(CancellationToken ct)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -166,7 +183,9 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
                 }
                 if (!answered) await Task.Delay(250, ct);
             }
-            Check(answered, $"{r.Service.Name}'s health check answered{(answered ? "" : $" (not within 180 s; see {r.Process.LogPath})")}");
+            Check(answered,
+                $"{r.Service.Name}'s health check answered" +
+                (answered ? "" : $" (not within 180 s; see {r.Process.LogPath})"));
         }
     }
 
@@ -178,7 +197,10 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
         if (!ok) _problems.Add(what);
     }
 
-    /// <summary>Stops every process as a container runtime would (SIGTERM, then SIGKILL after its grace) and checks each stopped cleanly.</summary>
+    /// <summary>
+    /// Stops every process as a container runtime would (SIGTERM, then SIGKILL after its grace) and checks each stopped
+    /// cleanly.
+    /// </summary>
     private async Task StopAsync()
     {
         var stoppedBefore = _running.Where(r => r.Process.HasExited).Select(r => r.Service.Name).ToList();
