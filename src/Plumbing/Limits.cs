@@ -42,6 +42,9 @@ public static class Limits
     public const int KafkaHeartbeatIntervalMs = 1_000;
     public const int StartupProbeTimeoutMs = 10_000;
 
+    /// <summary>Tries of the start-up check that Postgres answers, while it only answers too slowly.</summary>
+    public const int StartupProbeAttemptsMax = 3;
+
     /// <summary>Tries of a worker's check that its schema is migrated while Postgres is unavailable (about 2 minutes in all).</summary>
     public const int StartupVerifyAttemptsMax = 30;
 }

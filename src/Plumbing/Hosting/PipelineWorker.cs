@@ -213,21 +213,41 @@ public static class PipelineWorker
         return services;
     }
 
-    /// <summary>Opens one connection; failure is one line naming the server and database.</summary>
+    /// <summary>
+    /// Opens one connection; failure is one line naming the server and database. A server that is
+    /// there but slow to answer (a busy machine) is asked again, a bounded number of times; one
+    /// that refuses or rejects the role fails at once.
+    /// </summary>
     public static async Task CheckPostgresAsync(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            await using var conn = new NpgsqlConnection(connectionString);
-            using var cts = new CancellationTokenSource(Limits.StartupProbeTimeoutMs);
-            await conn.OpenAsync(cts.Token);
+            try
+            {
+                await using var conn = new NpgsqlConnection(connectionString);
+                using var cts = new CancellationTokenSource(Limits.StartupProbeTimeoutMs);
+                await conn.OpenAsync(cts.Token);
+                return;
+            }
+            catch (Exception e) when (attempt < Limits.StartupProbeAttemptsMax && e is OperationCanceledException
+                or TimeoutException or PostgresException { SqlState: "53300" or "57P03" })
+            {
+                // Slow, its connection slots full, or starting: there, not absent. Ask again.
+                await Task.Delay(TimeSpan.FromSeconds(attempt));
+            }
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+            {
+                throw Unreachable(csb, e);
+            }
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            var why = e is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : (e.InnerException ?? e).Message;
-            throw new StartupException($"Postgres unreachable at {csb.Host}:{csb.Port} (database {csb.Database}, user {csb.Username}): {why}", e);
-        }
+    }
+
+    private static StartupException Unreachable(NpgsqlConnectionStringBuilder csb, Exception e)
+    {
+        var why = e is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : (e.InnerException ?? e).Message;
+        return new StartupException(
+            $"Postgres unreachable at {csb.Host}:{csb.Port} (database {csb.Database}, user {csb.Username}): {why}", e);
     }
 
     private sealed class WorkerService(

@@ -77,7 +77,13 @@ public static class LocalPostgres
         await using (var conn = new NpgsqlConnection(adminConnectionString))
         {
             await conn.OpenAsync(ct);
-            if (dropFirst) await conn.ExecuteAsync($"DROP DATABASE IF EXISTS {SqlNames.Identifier(name)} WITH (FORCE)");
+            if (dropFirst)
+            {
+                await conn.ExecuteAsync($"DROP DATABASE IF EXISTS {SqlNames.Identifier(name)} WITH (FORCE)");
+                // FORCE ended every connection to it, the tool's own pooled ones too (its start-up check's):
+                // reusing one would fail with 57P01. Only the tools drop first, each in its own process.
+                NpgsqlConnection.ClearAllPools();
+            }
             await conn.ExecuteAsync($"CREATE DATABASE {SqlNames.Identifier(name)} OWNER {DatabaseRoles.Migrator}");
         }
         var database = new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name }.ConnectionString;
