@@ -16,7 +16,8 @@ Command[] commands =
 [
     MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
     OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(), AuditVerifyCommand.Build(), ConsoleCommands.Build(),
-    MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(), MoneyCommands.BuildWebhooks(),
+    MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
+    MoneyCommands.BuildStripeEvents(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 // Piped into grep or a file, a table row stays on one line instead of wrapping at 80 columns.

@@ -12,7 +12,7 @@ namespace ContestPipeline.Operator.Commands;
 /// cpctl at parity with the console's money pages, reading the operations read model only:
 /// the balance monitor with its trend (balance), players' earnings and payouts (players), the
 /// tax year as CSV with the reporting flag (tax), and Stripe's events with what became of them
-/// (webhooks). Make-goods are <see cref="MakeGoodsCommand"/>'s.
+/// (stripe-events). Make-goods are <see cref="MakeGoodsCommand"/>'s.
 /// </summary>
 public static class MoneyCommands
 {
@@ -46,13 +46,17 @@ public static class MoneyCommands
         return tax;
     }
 
-    public static Command BuildWebhooks()
+    // Not "webhooks": that is the receiver's name (deployable, producer, ACLs); this is a view of what it received.
+    public static Command BuildStripeEvents()
     {
         var type = new Option<string?>("--type") { Description = "only events of this type (e.g. transfer.created)" };
         var page = new Option<int>("--page") { Description = "page of 50 events (from 0)", DefaultValueFactory = _ => 0 };
-        var webhooks = new Command("webhooks", "Stripe's events per type, what Payout made of them, failures, the last received") { type, page };
-        webhooks.SetAction((parse, ct) => WebhooksAsync(parse.GetValue(type), parse.GetValue(page), ct));
-        return webhooks;
+        var events = new Command("stripe-events", "Stripe's events per type, what Payout made of them, failures, the last received")
+        {
+            type, page,
+        };
+        events.SetAction((parse, ct) => StripeEventsAsync(parse.GetValue(type), parse.GetValue(page), ct));
+        return events;
     }
 
     // ---- balance -------------------------------------------------------------------------------
@@ -159,11 +163,11 @@ public static class MoneyCommands
         return 0;
     }
 
-    // ---- webhooks ------------------------------------------------------------------------------
+    // ---- stripe-events -------------------------------------------------------------------------
 
-    public static async Task<int> WebhooksAsync(string? type, int page, CancellationToken ct)
+    public static async Task<int> StripeEventsAsync(string? type, int page, CancellationToken ct)
     {
-        await using var tool = await OperatorTool.OpenAsync("webhooks");
+        await using var tool = await OperatorTool.OpenAsync("stripe-events");
         if (tool is null) return 2;
         var q = new ReadQueries(tool.ReadModel);
         var types = await q.WebhookTypesAsync();

@@ -63,7 +63,7 @@ public sealed class OperatorToolTests
         Assert.Contains(ada.Lines, l => l.Contains("26.19 USD", StringComparison.Ordinal));
 
         await TaxYearAsync(stack, tool);
-        await BalanceAndWebhooksAsync(tool);
+        await BalanceAndStripeEventsAsync(tool);
         await MakeGoodsAsync(stack, tool);
         await PlayerStatementsAsync(stack, tool);
 
@@ -90,13 +90,14 @@ public sealed class OperatorToolTests
         Assert.Equal(("1571", "no"), rows["bo"]);
     }
 
-    private static async Task BalanceAndWebhooksAsync(Cpctl tool)
+    private static async Task BalanceAndStripeEventsAsync(Cpctl tool)
     {
         var balance = await tool.RunAsync("balance");
         Assert.Contains(balance.Lines, l => l.StartsWith("level", StringComparison.Ordinal) && l.Contains("healthy", StringComparison.Ordinal));
         Assert.Contains(balance.Lines, l => l.StartsWith("trend", StringComparison.Ordinal));
-        var webhooks = await tool.RunAsync("webhooks", "--type", "transfer.created");
-        Assert.Contains(webhooks.Lines, l => l.Contains("transfer.created", StringComparison.Ordinal) && l.Contains("evt_", StringComparison.Ordinal));
+        var events = await tool.RunAsync("stripe-events", "--type", "transfer.created");
+        Assert.Contains(events.Lines,
+            l => l.Contains("transfer.created", StringComparison.Ordinal) && l.Contains("evt_", StringComparison.Ordinal));
     }
 
     /// <summary>A correction after COMPLETE owes ed and fi 17.46 each: ann proposes, ann cannot confirm, bob does.</summary>
