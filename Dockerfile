@@ -1,6 +1,6 @@
 # One image with every production deployable and nothing else (src/Deployment/Deployables.cs;
 # a test checks this list and the entry point against it): the four workers, the read model, the
-# console, the Stripe webhook receiver and cpctl (the operator's tool, which also provisions
+# console, the Stripe webhook receiver, the platform's read API and cpctl (the operator's tool, which also provisions
 # topics and runs migrations). Nothing under tools/ (the development tool, the Stripe-compatible
 # server) is built. docker-compose.yml picks one per service by its first argument
 # (deploy/docker/entrypoint.sh).
@@ -13,7 +13,7 @@ ARG CONTESTPIPELINE_PRODUCTION=true
 WORKDIR /src
 COPY . .
 # The production build: test-only hooks (crash points) cannot be armed in what it runs.
-RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Operations:operations WebConsole:console Webhooks:webhooks Operator:cpctl; do \
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Operations:operations WebConsole:console Webhooks:webhooks PlayerApi:player-api Operator:cpctl; do \
       project="${p%%:*}"; name="${p##*:}"; \
       dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
     done

@@ -12,6 +12,7 @@ case "$what" in
   operations) exec dotnet /app/operations/ContestPipeline.Operations.dll "$@" ;;
   console)    exec dotnet /app/console/ContestPipeline.WebConsole.dll "$@" ;;
   webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
+  player-api) exec dotnet /app/player-api/ContestPipeline.PlayerApi.dll "$@" ;;
   cpctl)      exec dotnet /app/cpctl/cpctl.dll "$@" ;;
-  *) echo "usage: ingestion|scoring|settlement|payout|operations|console|webhooks|cpctl [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ingestion|scoring|settlement|payout|operations|console|webhooks|player-api|cpctl [ARGS...]" >&2; exit 2 ;;
 esac

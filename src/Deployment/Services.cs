@@ -8,7 +8,7 @@ namespace ContestPipeline.Deployment;
 
 /// <summary>
 /// Every deployable's identity, defined once: the four workers, the read model, the console, the
-/// webhook receiver, the topics and migrate jobs, and cpctl inside the stack. docker-compose.yml
+/// webhook receiver, the platform's read API, the topics and migrate jobs, and cpctl inside the stack. docker-compose.yml
 /// is generated from these (cpctl compose; a test fails when the file and the definition differ),
 /// and every local run (the demo, ./run up, the campaign, the benchmarks and every test that
 /// starts a process) starts each process from its identity here. Setting names are the
@@ -33,6 +33,7 @@ public static class Services
     public const string StripeBalanceReadKey = "stripe_balance_read_key";
     public const string StripeWebhookSecrets = "stripe_webhook_secrets";
     public const string ConsoleOperators = "console_operators";
+    public const string PlayerApiTokens = "player_api_tokens";
     public const string PostgresSuperuserPassword = "pg_superuser_password";
 
     /// <summary>
@@ -126,6 +127,23 @@ public static class Services
         After = ["topics"],
     };
 
+    public static ServiceIdentity PlayerApi { get; } = new()
+    {
+        Name = "player-api",
+        Kind = ServiceKind.Web,
+        Purpose = "The platform's read API: a player's entries, winnings and payouts for the platform's backend. " +
+            "Reads three tables of the read model as its own role; no Kafka, no signing key, no Stripe key.",
+        Command = ["player-api"],
+        DatabaseRole = DatabaseRoles.PlayerApi,
+        Settings = [.. Common(null, health: false, keys: false), Postgres(DatabaseRoles.PlayerApi),
+            new("CONTESTPIPELINE_PLAYER_API_URL", "http://0.0.0.0:5090")],
+        Secrets = [.. PostgresSecrets(DatabaseRoles.PlayerApi), new(PlayerApiTokens,
+            "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256")],
+        Port = 5090,
+        HealthUrl = "http://127.0.0.1:5090/healthz",
+        After = ["migrate"],
+    };
+
     /// <summary>
     /// One-shot: creates the topics of the list that are missing, each service's Kafka
     /// principal (its SCRAM credential, from the same secret file the service reads) and the ACLs
@@ -190,7 +208,7 @@ public static class Services
 
     /// <summary>Every service, in the order compose lists them (jobs first).</summary>
     public static IReadOnlyList<ServiceIdentity> All { get; } =
-        [Topics, Migrate, Ingestion, Scoring, Settlement, Payout, Operations, Console, Webhooks, Cpctl];
+        [Topics, Migrate, Ingestion, Scoring, Settlement, Payout, Operations, Console, Webhooks, PlayerApi, Cpctl];
 
     /// <summary>What runs in a deployment: every service but cpctl, which an operator runs by hand.</summary>
     public static IReadOnlyList<ServiceIdentity> Stack { get; } = [.. All.Where(s => s.Kind != ServiceKind.Tool)];

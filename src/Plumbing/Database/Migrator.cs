@@ -38,9 +38,17 @@ public sealed record Migration(string Id, string Sql)
 /// writes nothing. The two are different roles: granting one read-only would take the other's
 /// writes away.
 /// </summary>
-public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables, string? ReadOnlyRole = DatabaseRoles.Reader)
+public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables,
+    string? ReadOnlyRole = DatabaseRoles.Reader)
 {
-    public IReadOnlyList<string> Roles => [RuntimeRole, .. ReadOnlyRole is null ? Array.Empty<string>() : [ReadOnlyRole]];
+    public IReadOnlyList<string> Roles =>
+        [RuntimeRole, .. ReadOnlyRole is null ? Array.Empty<string>() : [ReadOnlyRole], .. TableReaders.Keys];
+
+    /// <summary>
+    /// Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
 }
 
 /// <summary>
@@ -53,6 +61,8 @@ public static class DatabaseRoles
     /// <summary>The operations read model's runtime role: it writes its own schema, <c>operations</c>, and reads no other.</summary>
     public const string Operations = "cp_operations";
     public const string Migrator = "cp_migrator";
+    /// <summary>The platform's read API: reads a player's entries, payouts and their contests in the read model, nothing else.</summary>
+    public const string PlayerApi = "cp_player_api";
 
     /// <summary>The console's and cpctl's read commands: reads every schema, writes nothing.</summary>
     public const string Reader = "cp_reader";
@@ -149,6 +159,12 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
         {
             var r = SqlNames.Identifier(reader);
             sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\nGRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
+        }
+        foreach (var (role, tables) in g.TableReaders)
+        {
+            var r = SqlNames.Identifier(role);
+            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
+            foreach (var table in tables) sql.Append($"GRANT SELECT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
         }
         await conn.ExecuteAsync(sql.ToString(), transaction: tx);
     }

@@ -26,6 +26,7 @@ public sealed partial class ServiceIdentityTests
                     typeof(ContestPipeline.WebConsole.Extensions.ConsoleOptions),
                 typeof(ContestPipeline.Webhooks.Extensions.WebhookReceiverHost),
                     typeof(ContestPipeline.ReadModel.Domain.OperationsOptions),
+                typeof(ContestPipeline.PlayerApi.Domain.PlayerApiOptions),
             }
             .Select(t => t.Assembly).Distinct()
             .SelectMany(a => a.GetTypes())

@@ -49,6 +49,11 @@ public sealed record LocalSwaps
     /// </summary>
     public string? ConsoleOperators { get; init; }
 
+    /// <summary>
+    /// The hex SHA-256 of each token the platform's read API accepts (its tokens file's text), when it runs.
+    /// </summary>
+    public string? PlayerApiTokens { get; init; }
+
     /// <summary>The swaps of a run: its broker, its database, its Stripe-compatible server, its directory.</summary>
     public static LocalSwaps For(string runDirectory, LocalBrokerProcess broker, string postgres,
         StripeEmulator stripe) => new()
@@ -76,6 +81,8 @@ public sealed record LocalSwaps
         Services.ConsoleOperators => ConsoleOperators
             ?? throw new InvalidOperationException("the console needs an operators file: set " +
             "LocalSwaps.ConsoleOperators"),
+        Services.PlayerApiTokens => PlayerApiTokens
+            ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
         _ when secret.StartsWith("kafka_", StringComparison.Ordinal) => null,
         _ when secret.StartsWith("pg_", StringComparison.Ordinal) => PipelineSettings.DevelopmentPassword,

@@ -102,6 +102,9 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
             StartWebhooks));
         async Task<ChildProcess> StartConsole() => (_console = await LocalConsole.StartAsync(swaps, ct: ct)).Process;
         _running.Add(new Running(Services.Console, await StartedAsync(Services.Console, StartConsole), StartConsole));
+        async Task<ChildProcess> StartPlayerApi() => (_playerApi = await LocalPlayerApi.StartAsync(swaps, ct)).Process;
+        _running.Add(new Running(Services.PlayerApi, await StartedAsync(Services.PlayerApi, StartPlayerApi),
+            StartPlayerApi));
         // What runs is exactly the production image's deployables (cpctl ran the jobs).
         var started = _running.Select(r => r.Service.Deployable).Append(Services.Migrate.Deployable)
             .Order(StringComparer.Ordinal);
@@ -152,6 +155,7 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
     }
 
     private LocalConsole? _console;
+    private LocalPlayerApi? _playerApi;
 
     private static string Describe(KeyMaterial? keys) =>
         keys is null ? "none"
@@ -159,7 +163,7 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
                 $"verifies {(keys.Verifies.Count == 0 ? "nothing" : string.Join(", ", keys.Verifies))}";
 
     /// <summary>
-    /// Every health check compose asks, answered: each worker's and the receiver's readiness, the console's /healthz.
+    /// Every health check compose asks, answered: each worker's and the receiver's readiness, the console's and the read API's /healthz.
     /// </summary>
     private async Task HealthAsync(CancellationToken ct)
     {
@@ -172,6 +176,7 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
             {
                 await ReviveAsync();
                 var url = r.Service == Services.Console ? new Uri(_console!.Url, "/healthz")
+                    : r.Service == Services.PlayerApi ? new Uri(_playerApi!.Url, "/healthz")
                     : LocalServices.HealthUrl(r.Process.LogPath) is { } u ? new Uri(u, "health/ready") : null;
                 try
                 {
