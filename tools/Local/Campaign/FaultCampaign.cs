@@ -57,6 +57,8 @@ public sealed record CampaignResult(
     public int ForgedPaid { get; init; }
     /// <summary>Processes of each worker the run kept up.</summary>
     public int Instances { get; init; } = 1;
+    /// <summary>Worker processes that stopped by themselves (exit code 1: a bug, never an outage waited out); the run fails on any.</summary>
+    public int StoppedOnBug { get; init; }
 
     public bool Passed => Problems.Count == 0;
 
@@ -68,7 +70,7 @@ public sealed record CampaignResult(
         $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
-        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · unfinished {Unfinished} · " +
+        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · workers stopped on a bug {StoppedOnBug} · unfinished {Unfinished} · " +
         $"{Elapsed.TotalSeconds:0} s · seed {Seed}");
 }
 
@@ -110,6 +112,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     private readonly Dictionary<string, List<string>> _entries = [];
     private readonly Dictionary<(string Game, string Athlete, string Stat), long> _stats = [];
     private int _brokerFaults, _stripeFaults, _postgresRestarts, _entryCount, _submissions;
+    private readonly PostgresCluster _postgres = new(o.AdminConnectionString);
 
     public async Task<CampaignResult> RunAsync(CancellationToken ct)
     {
@@ -202,7 +205,7 @@ public sealed class FaultCampaign(CampaignOptions o)
 
         // Time to verify every payment under fire; entries that miss the lock are refunded, which
         // the checks cover too. Half a second an entry for a small slate; a large one grows by a
-        // twentieth of a second an entry past two minutes (intake decides thousands a second from
+        // twentieth of a second an entry past two minutes (Ingestion decides thousands a second from
         // Stripe's events: 10,000 entries lock after about six minutes, not eighty-four).
         var entries = o.Contests * o.EntriesPerContest;
         var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + Math.Min(entries / 2, 120 + entries / 50));
@@ -377,7 +380,12 @@ public sealed class FaultCampaign(CampaignOptions o)
                 if (o.RestartPostgres && _postgresRestarts == 0 && now >= postgresAt)
                 {
                     o.Log("[chaos] restarting PostgreSQL");
-                    await RestartPostgresAsync();
+                    await _postgres.RestartAsync();
+                    _postgresRestarts++;
+                }
+                if (o.RestartPostgres && _postgresRestarts == 1 && now >= postgresAt * 2)
+                {
+                    await RestartDuringRebalanceAsync(fleet, random, ct);
                     _postgresRestarts++;
                 }
                 await Task.Delay(100, ct);
@@ -458,19 +466,29 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
     }
 
-    private static async Task RestartPostgresAsync()
+    /// <summary>
+    /// PostgreSQL goes away while a consumer group rebalances: it is stopped, a Scoring process
+    /// (whose partitions carry in-memory boards loaded from the database when they are assigned)
+    /// is SIGKILLed, and Postgres starts again only after the group has handed the dead member's
+    /// partitions to the others (its session times out in 6 s): their assignment meets the
+    /// database shutting down, away and starting up. With one instance the revived process
+    /// starts into the outage instead, and every other worker waits it out.
+    /// </summary>
+    private async Task RestartDuringRebalanceAsync(WorkerFleet fleet, Random random, CancellationToken ct)
     {
-        var cluster = await ShellAsync("pg_lsclusters --no-header | awk 'NR==1 {print $1\" \"$2}'");
-        await ShellAsync($"pg_ctlcluster {cluster.Trim()} restart");
-    }
-
-    private static async Task<string> ShellAsync(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed: {await process.StandardError.ReadToEndAsync()}");
-        return output;
+        o.Log("[chaos] PostgreSQL stopped for a rebalance");
+        await _postgres.StopAsync();
+        try
+        {
+            o.Log($"[chaos] SIGKILL {await fleet.KillAsync("scoring", 1 + random.Next(o.Instances))} while PostgreSQL is down");
+            var until = Stopwatch.StartNew();
+            while (until.Elapsed < TimeSpan.FromSeconds(9)) await Task.Delay(200, ct);
+        }
+        finally
+        {
+            await _postgres.StartAsync();
+            o.Log("[chaos] PostgreSQL started again");
+        }
     }
 
     // ---- the invariants --------------------------------------------------------------------
@@ -548,6 +566,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
         {
             Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid, Instances = o.Instances,
+            StoppedOnBug = fleet.StoppedOnBug.Count,
         };
     }
 

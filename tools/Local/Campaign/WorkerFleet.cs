@@ -93,9 +93,12 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     }
 
     /// <summary>SIGKILLs a random worker instance.</summary>
-    public async Task<string> KillRandomAsync()
+    public Task<string> KillRandomAsync() => KillAsync(Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
+
+    /// <summary>SIGKILLs one instance of a worker (started again by <see cref="ReviveAsync"/>).</summary>
+    public async Task<string> KillAsync(string name, int instance)
     {
-        var worker = (Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
+        var worker = (name, instance);
         ChildProcess? process;
         lock (_gate) _running.TryGetValue(worker, out process);
         if (process is null || process.HasExited) return Label(worker) + " (already down)";
