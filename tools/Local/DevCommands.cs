@@ -135,7 +135,7 @@ public static class DevCommands
         var command = new Command("intake",
             "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee")
             { submissions, window, stripeRps };
-        command.SetAction((parse, ct) => IntakeBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), ct));
+        command.SetAction((parse, ct) => EntriesBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), ct));
         return command;
     }
 

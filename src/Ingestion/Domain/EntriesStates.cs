@@ -2,8 +2,8 @@ using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Ingestion.Domain;
 
-/// <summary>Whether a contest takes entries, as the intake edge keeps it.</summary>
-public enum IntakeStatus
+/// <summary>Whether a contest takes entries, as Ingestion keeps it.</summary>
+public enum EntriesStatus
 {
     /// <summary>Scheduled and before its lock: entries are taken.</summary>
     Open,
@@ -13,22 +13,22 @@ public enum IntakeStatus
     Cancelled,
 }
 
-/// <summary>The intake's transition table: open → closed, and open or closed → cancelled.</summary>
-public static class IntakeStates
+/// <summary>The entries' transition table: open → closed, and open or closed → cancelled.</summary>
+public static class EntriesStates
 {
-    public static TransitionTable<IntakeStatus> Table { get; } = new("intake", new Dictionary<IntakeStatus, IntakeStatus[]>
+    public static TransitionTable<EntriesStatus> Table { get; } = new("entries", new Dictionary<EntriesStatus, EntriesStatus[]>
     {
-        [IntakeStatus.Open] = [IntakeStatus.Closed, IntakeStatus.Cancelled],
-        [IntakeStatus.Closed] = [IntakeStatus.Cancelled],
-        [IntakeStatus.Cancelled] = [],
+        [EntriesStatus.Open] = [EntriesStatus.Closed, EntriesStatus.Cancelled],
+        [EntriesStatus.Closed] = [EntriesStatus.Cancelled],
+        [EntriesStatus.Cancelled] = [],
     }, s => s.ToString().ToLowerInvariant());
 
-    public static bool CanTransition(IntakeStatus from, IntakeStatus to) => Table.CanTransition(from, to);
+    public static bool CanTransition(EntriesStatus from, EntriesStatus to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string contestId, IntakeStatus from, IntakeStatus to) => Table.AssertTransition("contest " + contestId, from, to);
+    public static void AssertTransition(string contestId, EntriesStatus from, EntriesStatus to) => Table.AssertTransition("contest " + contestId, from, to);
 
     /// <summary>Lower-case name as stored: open, closed, cancelled.</summary>
-    public static string Name(IntakeStatus status) => Table.Name(status);
+    public static string Name(EntriesStatus status) => Table.Name(status);
 
-    public static IntakeStatus Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
+    public static EntriesStatus Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
 }

@@ -4,15 +4,16 @@ using Microsoft.Extensions.Configuration;
 namespace ContestPipeline.Ingestion.Domain;
 
 /// <summary>
-/// How the intake judges time and waits for payments. An entry is on time when the entry API
-/// accepted it before lockAt and its record reached the broker no later than lockAt +
-/// <see cref="LockSkew"/>; it is never late because Ingestion was busy. Payments are known from
+/// How Ingestion judges when an entry was made and waits for payments. An entry is on time when
+/// the entry API accepted it before lockAt and its record reached the broker no later than lockAt
+/// + <see cref="LockSkew"/>; it is never late because Ingestion was busy. Payments are known from
 /// Stripe's signed events; a submission whose payment has no event after
-/// <see cref="PaymentEventWait"/> is verified with a GET. Entries close (EntriesClosed) once every
-/// on-time submission is decided, or at lockAt + <see cref="UndecidedBound"/>, when any still
-/// undecided is rejected with its reason.
+/// <see cref="PaymentEventWait"/> is looked up with a GET, within Ingestion's share of the Stripe
+/// budget. Entries close (EntriesClosed) once every on-time submission is decided, however long
+/// that takes: nothing on time is refused for being slow. A contest still waiting at lockAt +
+/// <see cref="CloseWaitAlertAfter"/> raises an alert saying what it waits for.
 /// </summary>
-public sealed record IntakeOptions
+public sealed record IngestionOptions
 {
     /// <summary>
     /// Ingestion's default share of the Stripe account's requests (<see cref="Stripe.StripeBudget"/>):
@@ -22,13 +23,15 @@ public sealed record IntakeOptions
 
     public TimeSpan LockSkew { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan PaymentEventWait { get; init; } = TimeSpan.FromSeconds(2);
-    public TimeSpan UndecidedBound { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>After lockAt, how long entries may stay open waiting for on-time submissions to be decided before an operator is told.</summary>
+    public TimeSpan CloseWaitAlertAfter { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>PaymentIntents fetched per round of the fallback, and how many at once.</summary>
     public int FetchBatchSize { get; init; } = 100;
     public int FetchConcurrency { get; init; } = 8;
 
-    /// <summary>How long a claimed fetch keeps other rounds off a submission; a worker that dies lets it go after this.</summary>
+    /// <summary>How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a worker that died) lets it go after this.</summary>
     public TimeSpan FetchLease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Submissions decided per contest per transaction.</summary>
@@ -45,23 +48,25 @@ public sealed record IntakeOptions
     {
         public const string LockSkewMs = "CONTESTPIPELINE_INGESTION_LOCK_SKEW_MS";
         public const string PaymentEventWaitMs = "CONTESTPIPELINE_INGESTION_PAYMENT_EVENT_WAIT_MS";
-        public const string UndecidedBoundMs = "CONTESTPIPELINE_INGESTION_UNDECIDED_BOUND_MS";
+        public const string CloseWaitAlertMs = "CONTESTPIPELINE_INGESTION_CLOSE_WAIT_ALERT_MS";
         public const string FetchConcurrency = "CONTESTPIPELINE_INGESTION_FETCH_CONCURRENCY";
+        public const string FetchLeaseMs = "CONTESTPIPELINE_INGESTION_FETCH_LEASE_MS";
+        public const string DecideBatchMax = "CONTESTPIPELINE_INGESTION_DECIDE_BATCH_MAX";
         public const string ReconcileIntervalMs = "CONTESTPIPELINE_INGESTION_RECONCILE_INTERVAL_MS";
         public const string ReconcileGraceMs = "CONTESTPIPELINE_INGESTION_RECONCILE_GRACE_MS";
     }
 
-    public static IntakeOptions Read(IConfiguration? configuration)
+    public static IngestionOptions Read(IConfiguration? configuration)
     {
-        var o = new IntakeOptions();
-        var skew = Setting.Milliseconds(configuration, Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1));
+        var o = new IngestionOptions();
         return o with
         {
-            LockSkew = skew,
+            LockSkew = Setting.Milliseconds(configuration, Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
             PaymentEventWait = Setting.Milliseconds(configuration, Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero, TimeSpan.FromMinutes(10)),
-            // Below the skew the bound would reject submissions whose records may still be on their way.
-            UndecidedBound = Setting.Milliseconds(configuration, Settings.UndecidedBoundMs, o.UndecidedBound, skew, TimeSpan.FromHours(1)),
+            CloseWaitAlertAfter = Setting.Milliseconds(configuration, Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero, TimeSpan.FromDays(1)),
             FetchConcurrency = Setting.Int(configuration, Settings.FetchConcurrency, o.FetchConcurrency, 1, 64),
+            FetchLease = Setting.Milliseconds(configuration, Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            DecideBatchSize = Setting.Int(configuration, Settings.DecideBatchMax, o.DecideBatchSize, 1, 10_000),
             ReconcileInterval = Setting.Milliseconds(configuration, Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7)),
             ReconcileGrace = Setting.Milliseconds(configuration, Settings.ReconcileGraceMs, o.ReconcileGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
         };

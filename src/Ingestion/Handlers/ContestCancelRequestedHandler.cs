@@ -18,8 +18,8 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
             ?? throw new MessageRejectedException($"cannot cancel unknown contest {request.ContestId}");
         if (await IngestionStore.HasStartedGameAsync(context, request.ContestId))
             throw new MessageRejectedException($"cannot cancel contest {request.ContestId}: a covered game has started, so it is live");
-        if (contest.State == IntakeStatus.Cancelled) return;
-        await IngestionStore.MoveAsync(context, request.ContestId, contest.State, IntakeStatus.Cancelled);
+        if (contest.State == EntriesStatus.Cancelled) return;
+        await IngestionStore.MoveAsync(context, request.ContestId, contest.State, EntriesStatus.Cancelled);
         context.Publish(Topics.ContestLifecycle, request.ContestId, $"contest:{request.ContestId}:cancel-requested", request);
     }
 }

@@ -29,7 +29,7 @@ namespace ContestPipeline.Local.Bench;
 /// before its submission, as checkout does); prints accepted, rejected by reason, refunded for
 /// lateness, sustained entries/s, time from lock to LOCKED, and the Stripe requests made.
 /// </summary>
-public static class IntakeBenchCommand
+public static class EntriesBenchCommand
 {
     private const string ContestId = "bench-rush";
     private const long Fee = 1_000;
