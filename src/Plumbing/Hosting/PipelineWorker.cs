@@ -291,6 +291,9 @@ public static class PipelineWorker
                     throw new WorkerStoppedException("a worker loop stopped unexpectedly", new InvalidOperationException("loop returned"));
                 }
                 await Task.WhenAll(tasks);
+                // A normal stop delivers what the loops committed last, for a bounded time, rather
+                // than leave it to the next start: the relay's poll may not have come round yet.
+                await DrainAsync(runningRelay, logger);
                 producer.Flush(TimeSpan.FromSeconds(10));
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -348,7 +351,7 @@ public static class PipelineWorker
             else await migrations.ApplyAsync(ct);
         }
 
-        /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>
+        /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time; an outage ends it quietly.</summary>
         private static async Task DrainAsync(OutboxRelay relay, ILogger logger)
         {
             using var timeout = new CancellationTokenSource(Limits.StopDrainTimeoutMs);

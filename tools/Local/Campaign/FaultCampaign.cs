@@ -155,7 +155,21 @@ public sealed class FaultCampaign(CampaignOptions o)
         // before its lock time, and how long a killed worker takes to come back on a busy
         // machine is not what the campaign is about. Entries, play, settlement and payouts run
         // under fire.
-        var lockAt = await DefineSlateAsync(world, db, players, ct);
+        // Meanwhile a worker that could not start (Postgres slow to answer on a busy machine) is started again.
+        DateTimeOffset lockAt;
+        using (var settingUp = new CancellationTokenSource())
+        {
+            var keepUp = Task.Run(() => KeepUpAsync(fleet, settingUp.Token), CancellationToken.None);
+            try
+            {
+                lockAt = await DefineSlateAsync(world, db, players, ct);
+            }
+            finally
+            {
+                await settingUp.CancelAsync();
+                await keepUp;
+            }
+        }
         using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players, new Random(o.Seed + 3));
         using var chaos = new CancellationTokenSource();
         var faults = Task.Run(() => ChaosAsync(fleet, broker, stripe, chaos.Token), CancellationToken.None);
@@ -345,6 +359,16 @@ public sealed class FaultCampaign(CampaignOptions o)
             await Task.Delay(200, ct);
         }
         throw new TimeoutException("timed out waiting for " + what);
+    }
+
+    /// <summary>Starts again whatever worker is down, until cancelled (before the faults, which do it themselves).</summary>
+    private static async Task KeepUpAsync(WorkerFleet fleet, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await fleet.ReviveAsync();
+            try { await Task.Delay(200, ct); } catch (OperationCanceledException) { return; }
+        }
     }
 
     // ---- faults ----------------------------------------------------------------------------
