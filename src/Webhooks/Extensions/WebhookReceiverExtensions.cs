@@ -78,7 +78,7 @@ public static class WebhookReceiverExtensions
 }
 
 /// <summary>
-/// The receiver as a process of its own (the Webhooks executable and <c>cpctl webhooks</c>):
+/// The receiver as a process of its own (the Webhooks executable):
 /// secrets from <see cref="SecretsVariable"/>, Kafka from the usual settings, until Ctrl-C or SIGTERM.
 /// </summary>
 public static class WebhookReceiverHost
