@@ -24,14 +24,14 @@ public sealed record IngestionOptions
     public TimeSpan LockSkew { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan PaymentEventWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>After lockAt, how long entries may stay open waiting for on-time submissions to be decided before an operator is told.</summary>
+    /// <summary>How long after their closing time entries may stay open, waiting for decisions, before an operator is told.</summary>
     public TimeSpan CloseWaitAlertAfter { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>PaymentIntents fetched per round of the fallback, and how many at once.</summary>
     public int FetchBatchSize { get; init; } = 100;
     public int FetchConcurrency { get; init; } = 8;
 
-    /// <summary>How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a worker that died) lets it go after this.</summary>
+    /// <summary>How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a dead worker) lets go after it.</summary>
     public TimeSpan FetchLease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Submissions decided per contest per transaction.</summary>
@@ -59,16 +59,19 @@ public sealed record IngestionOptions
     public static IngestionOptions Read(IConfiguration? configuration)
     {
         var o = new IngestionOptions();
+        TimeSpan Ms(string name, TimeSpan fallback, TimeSpan min, TimeSpan max) =>
+            Setting.Milliseconds(configuration, name, fallback, min, max);
         return o with
         {
-            LockSkew = Setting.Milliseconds(configuration, Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
-            PaymentEventWait = Setting.Milliseconds(configuration, Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero, TimeSpan.FromMinutes(10)),
-            CloseWaitAlertAfter = Setting.Milliseconds(configuration, Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            LockSkew = Ms(Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
+            PaymentEventWait = Ms(Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero, TimeSpan.FromMinutes(10)),
+            CloseWaitAlertAfter = Ms(Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero, TimeSpan.FromDays(1)),
             FetchConcurrency = Setting.Int(configuration, Settings.FetchConcurrency, o.FetchConcurrency, 1, 64),
-            FetchLease = Setting.Milliseconds(configuration, Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            FetchLease = Ms(Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
             DecideBatchSize = Setting.Int(configuration, Settings.DecideBatchMax, o.DecideBatchSize, 1, 10_000),
-            ReconcileInterval = Setting.Milliseconds(configuration, Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7)),
-            ReconcileGrace = Setting.Milliseconds(configuration, Settings.ReconcileGraceMs, o.ReconcileGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
+            ReconcileInterval = Ms(Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100),
+                TimeSpan.FromDays(7)),
+            ReconcileGrace = Ms(Settings.ReconcileGraceMs, o.ReconcileGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
         };
     }
 }

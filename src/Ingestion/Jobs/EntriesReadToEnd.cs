@@ -16,7 +16,8 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// closing time + skew is at or before that answer: a submission on time is never lost behind a
 /// busy consumer, and a steady stream of entries for other contests never keeps one open.
 /// </summary>
-public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clock, ILogger<EntriesReadToEnd> logger) : IDisposable
+public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clock, ILogger<EntriesReadToEnd> logger)
+    : IDisposable
 {
     public static string Group => IngestionWorker.Shape.Group("entries").Consumer;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
@@ -27,7 +28,7 @@ public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clo
     private (DateTimeOffset At, Dictionary<int, long> High)? _mark;
     private DateTimeOffset _readTo = DateTimeOffset.MinValue;
 
-    /// <summary>The latest moment before which every record on <c>entries</c> is recorded as a submission, as far as known now.</summary>
+    /// <summary>The latest moment before which every record on <c>entries</c> is known to be a recorded submission.</summary>
     public Task<DateTimeOffset> ReadToAsync(CancellationToken ct) => Task.Run(() =>
     {
         lock (_gate)
@@ -39,7 +40,8 @@ public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clo
             catch (KafkaException e)
             {
                 // The broker away: what was known stays known, and entries wait meanwhile.
-                logger.LogWarning("Could not tell how far {Group} has read {Topic}; entries stay open meanwhile: {Error}", Group, Topics.Entries, e.Message);
+                logger.LogWarning("Could not tell how far {Group} has read {Topic}; entries stay open: {Error}",
+                    Group, Topics.Entries, e.Message);
                 Reset();
             }
             return _readTo;
@@ -48,18 +50,23 @@ public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clo
 
     private void Advance()
     {
-        _consumer ??= KafkaClients.ConsumerBuilder(KafkaClients.ConsumerConfig(settings.KafkaBootstrapServers, Group, settings.KafkaSecurity), logger).Build();
+        var config = KafkaClients.ConsumerConfig(settings.KafkaBootstrapServers, Group, settings.KafkaSecurity);
+        _consumer ??= KafkaClients.ConsumerBuilder(config, logger).Build();
         _admin ??= KafkaClients.Admin(settings.KafkaBootstrapServers, logger, settings.KafkaSecurity);
         if (_mark is null)
         {
             // The time first: every record that reached the broker before it is below the marks read after.
             var at = clock.GetUtcNow();
-            _mark = (at, Partitions().ToDictionary(tp => tp.Partition.Value, tp => _consumer.QueryWatermarkOffsets(tp, Timeout).High.Value));
+            _mark = (at, Partitions().ToDictionary(tp => tp.Partition.Value,
+                tp => _consumer.QueryWatermarkOffsets(tp, Timeout).High.Value));
         }
         var (markedAt, high) = _mark.Value;
-        foreach (var c in _consumer.Committed([.. high.Keys.Select(p => new TopicPartition(Topics.Entries, p))], Timeout))
+        var partitions = high.Keys.Select(p => new TopicPartition(Topics.Entries, p)).ToList();
+        foreach (var c in _consumer.Committed(partitions, Timeout))
         {
-            var position = c.Offset == Offset.Unset ? _consumer.QueryWatermarkOffsets(c.TopicPartition, Timeout).Low.Value : c.Offset.Value;
+            var position = c.Offset == Offset.Unset
+                ? _consumer.QueryWatermarkOffsets(c.TopicPartition, Timeout).Low.Value
+                : c.Offset.Value;
             if (position < high[c.Partition.Value]) return;
         }
         _readTo = markedAt;
@@ -67,7 +74,8 @@ public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clo
     }
 
     private List<TopicPartition> Partitions() =>
-        [.. _admin!.GetMetadata(Topics.Entries, Timeout).Topics[0].Partitions.Select(p => new TopicPartition(Topics.Entries, p.PartitionId))];
+        [.. _admin!.GetMetadata(Topics.Entries, Timeout).Topics[0].Partitions
+            .Select(p => new TopicPartition(Topics.Entries, p.PartitionId))];
 
     private void Reset()
     {

@@ -18,7 +18,8 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// A lookup Stripe cannot answer decides nothing: its submission waits (and with it the contest's
 /// EntriesClosed), and an alert says so, at most once an hour per contest; it is never refused for it.
 /// </summary>
-public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions options, ILogger<VerifyPaymentsJob> logger) : IJob
+public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions options, ILogger<VerifyPaymentsJob> logger)
+    : IJob
 {
     public const string UnansweredAlert = "payment_lookup_unanswered";
 
@@ -29,10 +30,12 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var claimed = await job.InTransactionAsync(Name + " claim", c => SubmissionStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease), ct);
+        var claimed = await job.InTransactionAsync(Name + " claim",
+            c => SubmissionStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease), ct);
         if (claimed.Count == 0) return false;
         using var slots = new SemaphoreSlim(options.FetchConcurrency);
-        var answers = await Task.WhenAll(claimed.Select(c => c.PaymentIntentId).Distinct(StringComparer.Ordinal).Select(async pi =>
+        var paymentIntents = claimed.Select(c => c.PaymentIntentId).Distinct(StringComparer.Ordinal);
+        var answers = await Task.WhenAll(paymentIntents.Select(async pi =>
         {
             await slots.WaitAsync(ct);
             try
@@ -45,7 +48,8 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
             }
         }));
         var known = answers.Where(a => a.Error is null).ToDictionary(a => a.PaymentIntentId, StringComparer.Ordinal);
-        var unanswered = answers.Where(a => a.Error is not null).ToDictionary(a => a.PaymentIntentId, a => a.Error!, StringComparer.Ordinal);
+        var unanswered = answers.Where(a => a.Error is not null)
+            .ToDictionary(a => a.PaymentIntentId, a => a.Error!, StringComparer.Ordinal);
         await job.InTransactionAsync(Name + " record", async c =>
         {
             var facts = new PaymentFacts();
@@ -55,27 +59,31 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
                 else facts.Intent(a.Intent!);
             }
             await SubmissionStore.RecordFactsAsync(c, facts, source: "get");
-            await SubmissionStore.MarkFetchedAsync(c, [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
-            foreach (var contest in claimed.Where(x => unanswered.ContainsKey(x.PaymentIntentId)).GroupBy(x => x.ContestId))
+            await SubmissionStore.MarkFetchedAsync(c,
+                [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
+            var waiting = claimed.Where(x => unanswered.ContainsKey(x.PaymentIntentId));
+            foreach (var contest in waiting.GroupBy(x => x.ContestId))
                 AlertUnanswered(c, contest.Key, [.. contest.Select(x => x.PaymentIntentId).Distinct()], unanswered);
             return true;
         }, ct);
         return claimed.Count >= options.FetchBatchSize;
     }
 
-    private void AlertUnanswered(HandlerContext context, string contestId, IReadOnlyList<string> paymentIntents, IReadOnlyDictionary<string, string> errors)
+    private void AlertUnanswered(HandlerContext context, string contestId, IReadOnlyList<string> paymentIntents,
+        IReadOnlyDictionary<string, string> errors)
     {
         var now = context.Clock.GetUtcNow();
         context.Cause = Cause.Clock(Name, contestId);
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, UnansweredAlert, "contest " + contestId,
-            $"contest {contestId}: Stripe did not answer the lookup of {paymentIntents.Count} PaymentIntent(s) whose event has not come " +
-            $"(first {paymentIntents[0]}: {errors[paymentIntents[0]]}); their submissions wait and are looked up again every " +
-            $"{(long)options.FetchLease.TotalSeconds} s, and the contest's entries stay open for them; none is refused for it",
+            $"contest {contestId}: Stripe did not answer the lookup of {paymentIntents.Count} PaymentIntent(s) "
+            + $"whose event has not come (first {paymentIntents[0]}: {errors[paymentIntents[0]]}); their submissions "
+            + $"wait and are looked up again every {(long)options.FetchLease.TotalSeconds} s, and the contest's entries "
+            + "stay open for them; none is refused for it",
             $"{contestId}:{now:yyyyMMddHH}");
         context.Cause = null;
     }
 
-    /// <summary>Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (the claim lapses and a later round asks again).</summary>
+    /// <summary>Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks again).</summary>
     private async Task<Answer> FetchAsync(string paymentIntentId, CancellationToken ct)
     {
         try
@@ -89,9 +97,11 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
         {
             return new Answer(paymentIntentId, null, true, null);
         }
-        catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException
+            && !ct.IsCancellationRequested)
         {
-            logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asking again after the claim lapses: {Error}", paymentIntentId, e.Message);
+            logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asked again after the claim lapses: {Error}",
+                paymentIntentId, e.Message);
             return new Answer(paymentIntentId, null, false, e.Message);
         }
     }

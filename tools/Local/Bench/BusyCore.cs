@@ -33,7 +33,8 @@ public static class BusyCore
 {
     public const string Option = "--busy-core";
 
-    public static async Task<int> RunAsync(string bench, bool busyCore, Func<CancellationToken, Task<BenchReport?>> pass, CancellationToken ct)
+    public static async Task<int> RunAsync(string bench, bool busyCore, Func<CancellationToken, Task<BenchReport?>> pass,
+        CancellationToken ct)
     {
         var quiet = await PassAsync(bench, "pass 1: as the machine is", pass, ct);
         if (quiet.Report is null) return Plumbing.Hosting.PipelineWorker.ExitStartupFailed;
@@ -42,7 +43,8 @@ public static class BusyCore
         var core = Environment.ProcessorCount - 1;
         (BenchReport? Report, string Load, string? Error) busy;
         using (BusyLoop.Start(core))
-            busy = await PassAsync(bench, $"pass 2: a busy loop pinned to core {core} of {Environment.ProcessorCount}", pass, ct);
+            busy = await PassAsync(bench, $"pass 2: a busy loop pinned to core {core} of {Environment.ProcessorCount}",
+                pass, ct);
         Summarize(bench, quiet, busy, core);
         return quiet.Report.ChecksHeld && busy.Report is { ChecksHeld: true } ? 0 : 1;
     }
@@ -85,7 +87,8 @@ public static class BusyCore
         foreach (var failed in b.Failed) Console.WriteLine("FAILED (busy): " + failed);
     }
 
-    private static string Value(BenchReport report, string name) => report.Figures.LastOrDefault(f => f.Name == name).Value ?? "-";
+    private static string Value(BenchReport report, string name) =>
+        report.Figures.LastOrDefault(f => f.Name == name).Value ?? "-";
 
     private static string Checks(BenchReport report) => report.ChecksHeld ? "held" : $"FAILED ({report.Failed.Count})";
 
@@ -97,8 +100,9 @@ public static class BusyCore
     {
         try
         {
-            using var git = Process.Start(new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])
-                { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var start = new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])
+                { RedirectStandardOutput = true, RedirectStandardError = true };
+            using var git = Process.Start(start)!;
             var sha = git.StandardOutput.ReadToEnd().Trim();
             git.WaitForExit();
             return git.ExitCode == 0 && sha.Length > 0 ? sha : "unknown";
@@ -135,7 +139,8 @@ public sealed class BusyLoop : IDisposable
 
     public static BusyLoop Start(int core)
     {
-        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException($"{BusyCore.Option} pins a process to a core, which this tool does on Linux only");
+        if (!OperatingSystem.IsLinux())
+            throw new PlatformNotSupportedException($"{BusyCore.Option} pins a process to a core, which this tool does on Linux only");
         var process = Process.Start(new ProcessStartInfo("bash", ["-c", "while :; do :; done"]))
             ?? throw new InvalidOperationException("the busy loop could not be started");
         process.ProcessorAffinity = (IntPtr)(1L << core);

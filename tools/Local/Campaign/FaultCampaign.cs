@@ -371,6 +371,22 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
     }
 
+    /// <summary>How often a worker's log says its lifecycle consumer was assigned partitions.</summary>
+    private static int AssignmentsIn(string log)
+    {
+        try
+        {
+            using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd();
+            return text.Split('\n').Count(l => l.Contains("Consumer scoring.lifecycle assigned", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     // ---- faults ----------------------------------------------------------------------------
 
     private async Task ChaosAsync(WorkerFleet fleet, LocalBrokerProcess broker, StripeEmulator stripe, CancellationToken ct)
@@ -493,20 +509,27 @@ public sealed class FaultCampaign(CampaignOptions o)
     /// <summary>
     /// PostgreSQL goes away while a consumer group rebalances: it is stopped, a Scoring process
     /// (whose partitions carry in-memory boards loaded from the database when they are assigned)
-    /// is SIGKILLed, and Postgres starts again only after the group has handed the dead member's
-    /// partitions to the others (its session times out in 6 s): their assignment meets the
-    /// database shutting down, away and starting up. With one instance the revived process
-    /// starts into the outage instead, and every other worker waits it out.
+    /// is SIGKILLed, and Postgres starts again only once the group has handed its partitions to
+    /// the other (its log says so; the dead member's session times out in 6 s), so that the
+    /// assignment meets the database away. With one instance the revived process starts into the
+    /// outage instead (9 s), and every other worker waits it out.
     /// </summary>
     private async Task RestartDuringRebalanceAsync(WorkerFleet fleet, Random random, CancellationToken ct)
     {
+        var killed = 1 + random.Next(o.Instances);
+        var survivor = o.Instances > 1 ? fleet.LogOf("scoring", killed == 1 ? 2 : 1) : null;
+        var seen = survivor is null ? 0 : AssignmentsIn(survivor);
         o.Log("[chaos] PostgreSQL stopped for a rebalance");
         await _postgres.StopAsync();
         try
         {
-            o.Log($"[chaos] SIGKILL {await fleet.KillAsync("scoring", 1 + random.Next(o.Instances))} while PostgreSQL is down");
+            o.Log($"[chaos] SIGKILL {await fleet.KillAsync("scoring", killed)} while PostgreSQL is down");
             var until = Stopwatch.StartNew();
-            while (until.Elapsed < TimeSpan.FromSeconds(9)) await Task.Delay(200, ct);
+            while (until.Elapsed < TimeSpan.FromSeconds(survivor is null ? 9 : 45)
+                   && (survivor is null || AssignmentsIn(survivor) <= seen))
+                await Task.Delay(200, ct);
+            if (survivor is not null)
+                o.Log($"[chaos] the other Scoring process was {(AssignmentsIn(survivor) > seen ? "" : "not ")}assigned partitions while PostgreSQL was down");
         }
         finally
         {

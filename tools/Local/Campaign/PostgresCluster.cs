@@ -32,16 +32,18 @@ public sealed class PostgresCluster(string connectionString)
         var port = new NpgsqlConnectionStringBuilder(connectionString).Port.ToString(CultureInfo.InvariantCulture);
         var cluster = (await ShellAsync($"pg_lsclusters --no-header | awk '$3 == {port} {{print $1\" \"$2}}'")).Trim();
         if (cluster.Length == 0 || cluster.Contains('\n', StringComparison.Ordinal))
-            throw new InvalidOperationException($"no single PostgreSQL cluster listens on port {port} (pg_lsclusters): cannot restart it");
+            throw new InvalidOperationException($"no single PostgreSQL cluster listens on port {port} (pg_lsclusters)");
         return cluster;
     }
 
     private static async Task<string> ShellAsync(string command)
     {
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var start = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed: {await process.StandardError.ReadToEndAsync()}");
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"'{command}' failed: {await process.StandardError.ReadToEndAsync()}");
         return output;
     }
 }

@@ -92,6 +92,12 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
         lock (_gate) _running[worker] = ChildProcess.StartDotnet(Label(worker), RepoPaths.WorkerDll(name), [], env, log);
     }
 
+    /// <summary>The log of the process now running as that instance, if any.</summary>
+    public string? LogOf(string name, int instance)
+    {
+        lock (_gate) return _running.TryGetValue((name, instance), out var p) && !p.HasExited ? p.LogPath : null;
+    }
+
     /// <summary>SIGKILLs a random worker instance.</summary>
     public Task<string> KillRandomAsync() => KillAsync(Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
 
