@@ -173,18 +173,8 @@ public static class EntryChecks
             throw new ArgumentException($"contest {contest.ContestId} was looked up for a submission to {s.ContestId}", nameof(context));
         if (context.Cancelled)
             return (EntryOutcome.ContestCancelled, $"contest {s.ContestId} is cancelled");
-        // Entries close at lockAt, or earlier when a covered game started first.
-        var early = context.ClosesEarlyAt is { } started && started < contest.LockAt;
-        var closesAt = early ? context.ClosesEarlyAt!.Value : contest.LockAt;
-        var closing = early
-            ? $"closed entries at {Show.Time(closesAt)}, before its lockAt {Show.Time(contest.LockAt)}, when a covered game started"
-            : $"locked at {Show.Time(contest.LockAt)}";
-        if (now >= closesAt)
-            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} {closing}; the submission was made at {Show.Time(now)}");
-        // The claimed time is the entry API's word; the broker's timestamp bounds it, so a record
-        // that arrived after the close (plus the allowed skew) is late whatever time it claims.
-        if (reachedBrokerAt is { } brokerAt && brokerAt > closesAt + lockSkew)
-            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} {closing}; the submission's record reached the broker at {Show.Time(brokerAt)}, after {(early ? "that" : "lockAt")} + {Show.N((long)lockSkew.TotalMilliseconds)} ms allowed skew, though it claims {Show.Time(now)}");
+        if (Late(s, contest, context, now, reachedBrokerAt, lockSkew) is { } late)
+            return (EntryOutcome.ContestClosed, late);
         if (context.EntriesClosed)
             return (EntryOutcome.ContestClosed, $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
 
@@ -226,6 +216,31 @@ public static class EntryChecks
         if (context.ContestAcceptedEntries >= contest.MaxEntries)
             return (EntryOutcome.ContestFull, $"contest {s.ContestId} is full: {Show.N(context.ContestAcceptedEntries)} entries of maxEntries {Show.N(contest.MaxEntries)}");
         return (EntryOutcome.Ok, $"entry {EntrySubmitted.EntryIdFor(pi)} accepted in contest {s.ContestId}");
+    }
+
+    /// <summary>
+    /// Why the submission is late, or null when it was made on time: entries close at lockAt, or
+    /// earlier when a covered game started first; made at or after that, or its record on the
+    /// broker after that + the allowed skew, it is late. When it is decided never matters.
+    /// </summary>
+    private static string? Late(EntrySubmitted s, ContestDefined contest, EntryContext context, DateTimeOffset now,
+        DateTimeOffset? reachedBrokerAt, TimeSpan lockSkew)
+    {
+        var early = context.ClosesEarlyAt is { } started && started < contest.LockAt;
+        var closesAt = early ? context.ClosesEarlyAt!.Value : contest.LockAt;
+        var closing = early
+            ? $"closed entries at {Show.Time(closesAt)}, before its lockAt {Show.Time(contest.LockAt)}, "
+                + "when a covered game started"
+            : $"locked at {Show.Time(contest.LockAt)}";
+        if (now >= closesAt)
+            return $"contest {s.ContestId} {closing}; the submission was made at {Show.Time(now)}";
+        // The claimed time is the entry API's word; the broker's timestamp bounds it, so a record
+        // that arrived after the close (plus the allowed skew) is late whatever time it claims.
+        if (reachedBrokerAt is { } brokerAt && brokerAt > closesAt + lockSkew)
+            return $"contest {s.ContestId} {closing}; the submission's record reached the broker at {Show.Time(brokerAt)}, "
+                + $"after {(early ? "that" : "lockAt")} + {Show.N((long)lockSkew.TotalMilliseconds)} ms allowed skew, "
+                + $"though it claims {Show.Time(now)}";
+        return null;
     }
 
     /// <summary>Null and empty are the same lineup (a fitness entry); otherwise order matters, as submitted.</summary>

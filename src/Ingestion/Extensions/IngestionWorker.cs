@@ -54,7 +54,8 @@ public static class IngestionWorker
         Jobs = sp =>
         [
             sp.GetRequiredService<DecideEntriesJob>(), sp.GetRequiredService<VerifyPaymentsJob>(),
-            new CloseEntriesJob(sp.GetRequiredService<IngestionOptions>(), sp.GetRequiredService<EntriesReadToEnd>().ReadToAsync),
+            new CloseEntriesJob(sp.GetRequiredService<IngestionOptions>(),
+                sp.GetRequiredService<EntriesReadToEnd>().ReadToAsync),
             new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>()),
             sp.GetRequiredService<ReconcilePaymentsJob>(),
         ],

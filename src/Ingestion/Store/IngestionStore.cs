@@ -23,13 +23,15 @@ public static class IngestionStore
 {
     // ---- contests ---------------------------------------------------------------------------------
 
-    public sealed record ContestRow(string ContestId, string Definition, string Status, int EntryCount, DateTime? ClosesEarlyAtUtc)
+    public sealed record ContestRow(
+        string ContestId, string Definition, string Status, int EntryCount, DateTime? ClosesEarlyAtUtc)
     {
         public ContestDefined Parse() => JsonSerializer.Deserialize<ContestDefined>(Definition, OutgoingMessage.Json)!;
         public EntriesStatus State => EntriesStates.Parse(ContestId, Status);
 
         /// <summary>When a covered game started before lockAt, closing entries as of then; null otherwise.</summary>
-        public DateTimeOffset? ClosesEarlyAt => ClosesEarlyAtUtc is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
+        public DateTimeOffset? ClosesEarlyAt =>
+            ClosesEarlyAtUtc is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
     }
 
     public static Task<ContestRow?> ContestForUpdateAsync(HandlerContext context, string contestId) =>
@@ -95,12 +97,14 @@ public static class IngestionStore
     /// allowed skew has passed (a record may reach the broker that late and still count), with
     /// that closing time; when <paramref name="locked"/>, locked, others closing them skipped.
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, DateTime ClosesAtUtc)>> ContestsDueToCloseAsync(HandlerContext context, int limit, TimeSpan skew, bool locked) =>
+    public static async Task<IReadOnlyList<(string ContestId, DateTime ClosesAtUtc)>> ContestsDueToCloseAsync(
+        HandlerContext context, int limit, TimeSpan skew, bool locked) =>
         [.. await context.Connection.QueryAsync<(string, DateTime)>($"""
             SELECT contest_id, coalesce(closes_early_at, lock_at) AS closes_at FROM ingestion.contests
             WHERE status = @open AND coalesce(closes_early_at, lock_at) <= @cutoff
             ORDER BY 2, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
-            """, new { open = EntriesStates.Name(EntriesStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit }, context.Transaction)];
+            """, new { open = EntriesStates.Name(EntriesStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit },
+            context.Transaction)];
 
     /// <summary>
     /// A covered game started at <paramref name="startedAt"/>: the open contests it covers whose

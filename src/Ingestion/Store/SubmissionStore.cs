@@ -113,7 +113,8 @@ public static class SubmissionStore
     /// already), in the order they were made, locked. Those still waiting for their payment are
     /// passed over, so a run of them at the head never holds back the ones behind.
     /// </summary>
-    public static async Task<IReadOnlyList<Pending>> DecidableAsync(HandlerContext context, string contestId, int limit) =>
+    public static async Task<IReadOnlyList<Pending>> DecidableAsync(HandlerContext context, string contestId, int limit)
+        =>
         [.. await context.Connection.QueryAsync<Pending>($"""
             SELECT {PendingColumns}
             FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
@@ -121,7 +122,10 @@ public static class SubmissionStore
             ORDER BY s.submitted_at, s.submission_id LIMIT @limit FOR UPDATE OF s SKIP LOCKED
             """, new { contestId, limit }, context.Transaction)];
 
-    /// <summary>A submission <c>s</c> (with its payment <c>p</c>) whose payment decides it now: known to have succeeded, answered by a GET, or used already.</summary>
+    /// <summary>
+    /// A submission <c>s</c> (with its payment <c>p</c>) whose payment decides it now: known to
+    /// have succeeded, answered by a GET, or used already.
+    /// </summary>
     private const string Decidable = """
         (p.known AND p.status = 'succeeded') OR s.fetched_at IS NOT NULL
         OR EXISTS (SELECT 1 FROM ingestion.entries e WHERE e.payment_intent_id = s.payment_intent_id)
@@ -129,7 +133,8 @@ public static class SubmissionStore
         """;
 
     /// <summary>Undecided submissions that count as made on time (before the close, on the broker by the close + skew).</summary>
-    public static Task<long> UndecidedOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt, TimeSpan skew) =>
+    public static Task<long> UndecidedOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt,
+        TimeSpan skew) =>
         context.Connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM ingestion.submissions
             WHERE contest_id = @contestId AND decided_at IS NULL AND submitted_at < @closesAt AND broker_at <= @latest
@@ -142,14 +147,17 @@ public static class SubmissionStore
     /// </summary>
     public sealed record Waiting(long Undecided, long PaymentUnknown, long LookupUnanswered);
 
-    public static Task<Waiting> WaitingOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt, TimeSpan skew) =>
+    public static Task<Waiting> WaitingOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt,
+        TimeSpan skew) =>
         context.Connection.QueryFirstAsync<Waiting>("""
             SELECT count(*) AS undecided,
                    count(*) FILTER (WHERE NOT ready) AS paymentunknown,
                    count(*) FILTER (WHERE NOT ready AND fetch_attempts > 0) AS lookupunanswered
-            FROM (SELECT s.fetch_attempts, (coalesce(p.known AND p.status = 'succeeded', false) OR s.fetched_at IS NOT NULL) AS ready
+            FROM (SELECT s.fetch_attempts,
+                         (coalesce(p.known AND p.status = 'succeeded', false) OR s.fetched_at IS NOT NULL) AS ready
                   FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
-                  WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND s.submitted_at < @closesAt AND s.broker_at <= @latest) w
+                  WHERE s.contest_id = @contestId AND s.decided_at IS NULL
+                    AND s.submitted_at < @closesAt AND s.broker_at <= @latest) w
             """, new { contestId, closesAt, latest = closesAt + skew }, context.Transaction);
 
     /// <summary>What this worker did with these PaymentIntents already: entries, and refunds ordered.</summary>
@@ -382,7 +390,8 @@ public static class SubmissionStore
     /// Claims undecided submissions whose payment no event has told by their fetch time, so one
     /// round of one worker fetches each; returns their PaymentIntents.
     /// </summary>
-    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>> ClaimFetchesAsync(HandlerContext context, int limit, TimeSpan lease)
+    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>> ClaimFetchesAsync(
+        HandlerContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
         return [.. await context.Connection.QueryAsync<(string, string, string)>("""

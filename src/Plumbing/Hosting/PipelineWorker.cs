@@ -220,8 +220,8 @@ public static class PipelineWorker
                 }
                 // Postgres answered that it is shutting down or starting up (a restart): it is
                 // there, so the probe waits for it, within its timeout, rather than fail the start.
-                catch (PostgresException e) when ((e.SqlState is PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.AdminShutdown
-                    or PostgresErrorCodes.CrashShutdown) && !cts.IsCancellationRequested)
+                catch (PostgresException e) when ((e.SqlState is PostgresErrorCodes.CannotConnectNow
+                    or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown) && !cts.IsCancellationRequested)
                 {
                     restarting = e;
                     await Task.Delay(250, cts.Token);
@@ -237,7 +237,8 @@ public static class PipelineWorker
     }
 
     private sealed class WorkerService(
-        WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints, Throttles throttles,
+        WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints,
+        Throttles throttles,
         TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers,
         MessageSigner signer, MessageVerifier verifier, WorkerHealth health) : BackgroundService
     {
@@ -249,7 +250,8 @@ public static class PipelineWorker
             try
             {
                 await WaitOutOutagesAsync("migrations", ct => MigrateAsync(logger, ct), logger, stoppingToken);
-                if (worker.Warmup is { } warmup) await WaitOutOutagesAsync("warm-up", ct => warmup(services, ct), logger, stoppingToken);
+                if (worker.Warmup is { } warmup)
+                    await WaitOutOutagesAsync("warm-up", ct => warmup(services, ct), logger, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay", settings.KafkaSecurity), logger);
                 relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax, Signer = signer },
                     crashPoints, loggers.CreateLogger<OutboxRelay>());
@@ -257,7 +259,8 @@ public static class PipelineWorker
                     new InboxConsumerOptions
                     {
                         Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier, Security = settings.KafkaSecurity,
-                        PartitionOwner = c.PartitionOwner?.Invoke(services), BatchDelay = throttles.BeforeBatch(c.Consumer),
+                        PartitionOwner = c.PartitionOwner?.Invoke(services),
+                        BatchDelay = throttles.BeforeBatch(c.Consumer),
                     },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
                 // Ready once the database and a broker answer and every consume loop has joined its group.
@@ -309,7 +312,8 @@ public static class PipelineWorker
         /// Start-up work on the database, retried while Postgres is unavailable (restarting as the
         /// worker starts): waited out like any outage, up to the outage tolerance; never a bug.
         /// </summary>
-        private async Task WaitOutOutagesAsync(string what, Func<CancellationToken, Task> work, ILogger logger, CancellationToken ct)
+        private async Task WaitOutOutagesAsync(string what, Func<CancellationToken, Task> work, ILogger logger,
+            CancellationToken ct)
         {
             var started = clock.GetUtcNow();
             for (var failures = 1; ; failures++)
@@ -323,9 +327,10 @@ public static class PipelineWorker
                 {
                     var down = clock.GetUtcNow() - started;
                     if (down > TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs))
-                        throw new WorkerStoppedException($"{worker.Name}: {what}: the database was unavailable for {down.TotalSeconds:F0} s: {e.Message}", e);
+                        throw new WorkerStoppedException(
+                            $"{worker.Name}: {what}: the database was unavailable for {down.TotalSeconds:F0} s: {e.Message}", e);
                     var wait = Backoff.Exponential(failures, 200, Limits.DatabaseRetryBackoffMsMax);
-                    logger.LogWarning("Worker {Worker}: {What} could not run ({Failures} in a row), retrying in {DelayMs} ms: {Error}",
+                    logger.LogWarning("Worker {Worker}: {What} could not run ({Failures} in a row), retry in {DelayMs} ms: {Error}",
                         worker.Name, what, failures, (int)wait.TotalMilliseconds, e.Message);
                     await Task.Delay(wait, clock, ct);
                 }
@@ -351,7 +356,7 @@ public static class PipelineWorker
             else await migrations.ApplyAsync(ct);
         }
 
-        /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time; an outage ends it quietly.</summary>
+        /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>
         private static async Task DrainAsync(OutboxRelay relay, ILogger logger)
         {
             using var timeout = new CancellationTokenSource(Limits.StopDrainTimeoutMs);

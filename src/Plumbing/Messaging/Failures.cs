@@ -103,15 +103,16 @@ public static class ErrorPolicy
         // reset. The transaction never committed; a new connection is the retry.
         ObjectDisposedException when ThrownByNpgsql(e) => FailureKind.Transient,
         // Several things failed at once (tasks awaited together): an outage if each was one.
-        AggregateException { InnerExceptions.Count: > 0 } a when a.InnerExceptions.All(IsTransient) => FailureKind.Transient,
+        AggregateException { InnerExceptions.Count: > 0 } a when a.InnerExceptions.All(IsTransient)
+            => FailureKind.Transient,
         _ => FailureKind.Bug,
     };
 
     /// <summary>SQLSTATEs by which Postgres says it cannot serve now, not that the request was wrong.</summary>
     public static bool DatabaseUnavailable(string sqlState) =>
         sqlState.StartsWith("08", StringComparison.Ordinal)
-        || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown or PostgresErrorCodes.CannotConnectNow
-            or PostgresErrorCodes.TooManyConnections;
+        || sqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections;
 
     private static bool ThrownByNpgsql(Exception e) =>
         new System.Diagnostics.StackTrace(e, false).GetFrames().Any(f => f.GetMethod()?.Module.Assembly == typeof(NpgsqlConnection).Assembly);
@@ -126,7 +127,10 @@ public static class ErrorPolicy
     /// </summary>
     public static bool ConnectionLost(NpgsqlConnection? connection, Exception e) =>
         connection is not null
-        // Npgsql marks the connection broken, and closes it, when the server goes away under it; the work never closes its own.
-        && ((connection.FullState & System.Data.ConnectionState.Broken) != 0 || connection.State == System.Data.ConnectionState.Closed)
-        && e is not (SimulatedCrashException or WorkerStoppedException or OperationCanceledException) && Classify(e) == FailureKind.Bug;
+        // Npgsql marks the connection broken, and closes it, when the server goes away under it;
+        // the work never closes its own.
+        && ((connection.FullState & System.Data.ConnectionState.Broken) != 0
+            || connection.State == System.Data.ConnectionState.Closed)
+        && e is not (SimulatedCrashException or WorkerStoppedException or OperationCanceledException)
+        && Classify(e) == FailureKind.Bug;
 }

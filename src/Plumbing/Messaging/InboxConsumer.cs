@@ -37,7 +37,7 @@ public sealed class InboxConsumerOptions
     /// <summary>Told which partitions this member of the group gained and lost, before any message of a gained one is handled.</summary>
     public IPartitionOwner? PartitionOwner { get; init; }
 
-    /// <summary>A pause before each batch, to slow this loop down on purpose (test-only, <see cref="Throttles"/>); zero in production.</summary>
+    /// <summary>A pause before each batch, to slow this loop on purpose (test-only, <see cref="Throttles"/>); zero in production.</summary>
     public TimeSpan BatchDelay { get; init; }
 }
 
@@ -248,7 +248,8 @@ public sealed class InboxConsumer
         }
         catch (KafkaException e) when (!e.Error.IsFatal)
         {
-            _logger.LogWarning("Consumer {Consumer} left its group without committing its last offsets: {Reason}", _options.Consumer, e.Error.Reason);
+            _logger.LogWarning("Consumer {Consumer} left its group without committing its last offsets: {Reason}",
+                _options.Consumer, e.Error.Reason);
         }
     }
 
@@ -257,7 +258,7 @@ public sealed class InboxConsumer
     private Exception? _partitionOwnerBug;
     private Exception? _partitionOwnerOutage;
 
-    /// <summary>Asks the owner to load every partition still unloaded; an outage leaves them for the loop, a bug is kept to stop it.</summary>
+    /// <summary>Asks the owner to load every partition not loaded yet; an outage leaves them for the loop, a bug stops it.</summary>
     private void TryLoadPartitions()
     {
         List<(string Topic, int Partition)> pending;
@@ -277,7 +278,7 @@ public sealed class InboxConsumer
         catch (Exception e) when (ErrorPolicy.IsTransient(e))
         {
             _partitionOwnerOutage = e;
-            _logger.LogWarning("Consumer {Consumer}: partitions {Partitions} not loaded yet, the database or a dependency is unavailable: {Error}",
+            _logger.LogWarning("Consumer {Consumer}: partitions {Partitions} not loaded yet, the database is unavailable: {Error}",
                 _options.Consumer, string.Join(", ", pending), e.Message);
         }
         catch (Exception e)
@@ -298,9 +299,10 @@ public sealed class InboxConsumer
         {
             if (_partitionOwnerBug is { } bug)
             {
-                var message = $"consumer {_options.Consumer}: loading or dropping its partitions' state hit a bug: {bug.GetType().Name}: {bug.Message}; "
-                    + "the worker stopped. Fix the cause and restart it.";
-                await RaiseStopAlertAsync(null, "partitions", _options.Consumer + ":partitions:" + DeadLetters.Fingerprint(bug.Message), message, bug);
+                var message = $"consumer {_options.Consumer}: loading or dropping its partitions' state hit a bug: "
+                    + $"{bug.GetType().Name}: {bug.Message}; the worker stopped. Fix the cause and restart it.";
+                var dedupeKey = _options.Consumer + ":partitions:" + DeadLetters.Fingerprint(bug.Message);
+                await RaiseStopAlertAsync(null, "partitions", dedupeKey, message, bug);
                 throw new WorkerStoppedException(message, bug);
             }
             bool pending;
@@ -328,7 +330,7 @@ public sealed class InboxConsumer
             }
             catch (KafkaException e) when (!e.Error.IsFatal)
             {
-                // The broker away, a request that timed out: what was read so far is handled, and the next poll tries again.
+                // The broker away, a request that timed out: what was read so far is handled; the next poll tries again.
                 _logger.LogWarning("Consumer {Consumer} could not consume: {Reason}", _options.Consumer, e.Error.Reason);
                 break;
             }
@@ -554,7 +556,8 @@ public sealed class InboxConsumer
     private Task RaiseStopAlertAsync(Item item, string message, Exception error) =>
         RaiseStopAlertAsync(item.Message, item.Where, item.InboxId, message, error);
 
-    private async Task RaiseStopAlertAsync(IncomingMessage? cause, string subject, string dedupeKey, string message, Exception error)
+    private async Task RaiseStopAlertAsync(IncomingMessage? cause, string subject, string dedupeKey, string message,
+        Exception error)
     {
         _logger.LogCritical(error, "Consumer {Consumer}: {Message}", _options.Consumer, message);
         try
@@ -562,7 +565,8 @@ public sealed class InboxConsumer
             await UnitOfWork.RunAsync(_dataSource, _outbox, _clock, "bug alert", context =>
             {
                 context.Cause = cause is null ? null : Cause.Of(cause.Envelope);
-                context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", subject, message, dedupeKey);
+                context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", subject, message,
+                    dedupeKey);
                 return Task.FromResult(true);
             }, CancellationToken.None);
         }
