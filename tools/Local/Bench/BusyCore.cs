@@ -78,13 +78,13 @@ public static class BusyCore
         Console.WriteLine($"bench {bench}: both passes ({Stamp()})");
         var names = q.Figures.Select(f => f.Name).Concat(b.Figures.Select(f => f.Name)).Distinct().ToList();
         var width = Math.Max(24, names.Count == 0 ? 0 : names.Max(n => n.Length) + 2);
-        Console.WriteLine($"{"",-24}".PadRight(width) + $"{"quiet",-28}busy (core {core} held)");
+        Console.WriteLine("".PadRight(width) + $"{"as the machine is",-28}+ a busy loop on core {core}");
         foreach (var name in names)
             Console.WriteLine(name.PadRight(width) + $"{Value(q, name),-28}{Value(b, name)}");
-        Console.WriteLine("load average".PadRight(width) + $"{quiet.Load,-28}{busy.Load}");
         Console.WriteLine("checks".PadRight(width) + $"{Checks(q),-28}{Checks(b)}");
-        foreach (var failed in q.Failed) Console.WriteLine("FAILED (quiet): " + failed);
-        foreach (var failed in b.Failed) Console.WriteLine("FAILED (busy): " + failed);
+        Console.WriteLine($"load average (1, 5, 15 min) at start → end: as is {quiet.Load}; busy loop {busy.Load}");
+        foreach (var failed in q.Failed) Console.WriteLine("FAILED (as the machine is): " + failed);
+        foreach (var failed in b.Failed) Console.WriteLine("FAILED (busy loop): " + failed);
     }
 
     private static string Value(BenchReport report, string name) =>
