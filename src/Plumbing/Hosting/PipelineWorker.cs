@@ -206,7 +206,7 @@ public static class PipelineWorker
     public static async Task CheckPostgresAsync(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
-        using var cts = new CancellationTokenSource(Limits.StartupProbeTimeoutMs);
+        using var cts = new CancellationTokenSource(Limits.PostgresProbeTimeoutMs);
         PostgresException? restarting = null;
         try
         {
