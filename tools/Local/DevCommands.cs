@@ -94,8 +94,9 @@ public static class DevCommands
         var command = new Command("messaging",
             "messages/s through outbox → Kafka → inbox (every message signed and verified) beside raw Kafka and raw Postgres baselines")
             { messages, baselineRows, txSize, unsigned, busy };
-        command.SetAction((parse, ct) => BusyCore.RunAsync("messaging", parse.GetValue(busy), c => BenchCommand.RunAsync(parse.GetValue(messages),
-            parse.GetValue(baselineRows), parse.GetValue(txSize), !parse.GetValue(unsigned), c), ct));
+        command.SetAction((parse, ct) => BusyCore.RunAsync("messaging", parse.GetValue(busy),
+            c => BenchCommand.RunAsync(parse.GetValue(messages), parse.GetValue(baselineRows), parse.GetValue(txSize),
+                !parse.GetValue(unsigned), c), ct));
         return command;
     }
 
@@ -112,8 +113,10 @@ public static class DevCommands
         var command = new Command("scoring",
             "stat events/s through ingestion → scoring → standings for a 100,000-entry contest (or --entries across --contests), with latency")
             { entries, games, athletes, statEvents, rate, seed, contests, busy };
-        command.SetAction((parse, ct) => BusyCore.RunAsync("scoring", parse.GetValue(busy), c => ScoringBenchCommand.RunAsync(parse.GetValue(entries),
-            parse.GetValue(games), parse.GetValue(athletes), parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), c, parse.GetValue(contests)), ct));
+        command.SetAction((parse, ct) => BusyCore.RunAsync("scoring", parse.GetValue(busy),
+            c => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes),
+                parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), c,
+                parse.GetValue(contests)), ct));
         return command;
     }
 
@@ -127,7 +130,8 @@ public static class DevCommands
             "one COMPLETE contest settled by the Settlement worker: COMPLETE → every order on payouts.due, the calculator alone, peak memory")
             { entries, paid, seed, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("settlement", parse.GetValue(busy),
-            c => SettlementBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(paid), parse.GetValue(seed), c), ct));
+            c => SettlementBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(paid),
+                parse.GetValue(seed), c), ct));
         return command;
     }
 
@@ -162,7 +166,8 @@ public static class DevCommands
 
     private static Option<bool> BusyCoreOption() => new(BusyCore.Option)
     {
-        Description = "run it twice: as the machine is, then with a busy loop pinned to one core; print both passes' figures and fail if a check fails in either",
+        Description = "run it twice: as the machine is, then with a busy loop pinned to one core; "
+            + "print both passes' figures and fail if a check fails in either",
     };
 
     private static Option<int> Seed() => new("--seed") { Description = "seed of the generated slate", DefaultValueFactory = _ => 1 };

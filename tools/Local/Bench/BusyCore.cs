@@ -98,6 +98,11 @@ public static class BusyCore
 
     private static string Commit()
     {
+        // The commit the running build was made from (the SDK writes it into the informational version).
+        var version = typeof(BusyCore).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        if (version?.Split('+') is [_, var sha, ..] && sha.Length >= 7) return sha[..7];
         try
         {
             var start = new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])

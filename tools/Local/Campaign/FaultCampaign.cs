@@ -57,7 +57,9 @@ public sealed record CampaignResult(
     public int ForgedPaid { get; init; }
     /// <summary>Processes of each worker the run kept up.</summary>
     public int Instances { get; init; } = 1;
-    /// <summary>Worker processes that stopped by themselves (exit code 1: a bug, never an outage waited out); the run fails on any.</summary>
+    /// <summary>
+    /// Worker processes that stopped by themselves (exit code 1: a bug; an outage is waited out): any fails the run.
+    /// </summary>
     public int StoppedOnBug { get; init; }
 
     public bool Passed => Problems.Count == 0;
@@ -70,7 +72,8 @@ public sealed record CampaignResult(
         $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
-        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · workers stopped on a bug {StoppedOnBug} · unfinished {Unfinished} · " +
+        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · workers stopped on a bug {StoppedOnBug} · " +
+        $"unfinished {Unfinished} · " +
         $"{Elapsed.TotalSeconds:0} s · seed {Seed}");
 }
 
@@ -361,7 +364,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         throw new TimeoutException("timed out waiting for " + what);
     }
 
-    /// <summary>Starts again whatever worker is down, until cancelled (before the faults, which do it themselves).</summary>
+    /// <summary>Starts again whatever worker is down, until cancelled (before the faults, which then do it).</summary>
     private static async Task KeepUpAsync(WorkerFleet fleet, CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -379,7 +382,8 @@ public sealed class FaultCampaign(CampaignOptions o)
             using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
             var text = reader.ReadToEnd();
-            return text.Split('\n').Count(l => l.Contains("Consumer scoring.lifecycle assigned", StringComparison.Ordinal));
+            const string assigned = "Consumer scoring.lifecycle assigned";
+            return text.Split('\n').Count(l => l.Contains(assigned, StringComparison.Ordinal));
         }
         catch (IOException)
         {
@@ -529,7 +533,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                    && (survivor is null || AssignmentsIn(survivor) <= seen))
                 await Task.Delay(200, ct);
             if (survivor is not null)
-                o.Log($"[chaos] the other Scoring process was {(AssignmentsIn(survivor) > seen ? "" : "not ")}assigned partitions while PostgreSQL was down");
+                o.Log($"[chaos] the other Scoring process was {(AssignmentsIn(survivor) > seen ? "" : "not ")}"
+                    + "assigned partitions while PostgreSQL was down");
         }
         finally
         {
