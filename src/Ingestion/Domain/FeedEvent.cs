@@ -21,21 +21,17 @@ public sealed record FeedEvent(
         object body = m.Envelope.Type switch
         {
             GameScheduled.MessageType => m.Body<GameScheduled>(),
+            GamePostponed.MessageType => m.Body<GamePostponed>(),
             GameStarted.MessageType => m.Body<GameStarted>(),
             StatUpdated.MessageType => m.Body<StatUpdated>(),
             StatCorrected.MessageType => m.Body<StatCorrected>(),
+            GameSuspended.MessageType => m.Body<GameSuspended>(),
+            GameResumed.MessageType => m.Body<GameResumed>(),
             GameEnded.MessageType => m.Body<GameEnded>(),
+            GameCancelled.MessageType => m.Body<GameCancelled>(),
             _ => throw new MessageRejectedException($"{Show.Quote(m.Envelope.Type)} is not a provider feed event"),
         };
-        var (gameId, sequence) = body switch
-        {
-            GameScheduled e => (e.GameId, e.Sequence),
-            GameStarted e => (e.GameId, e.Sequence),
-            StatUpdated e => (e.GameId, e.Sequence),
-            StatCorrected e => (e.GameId, e.Sequence),
-            GameEnded e => (e.GameId, e.Sequence),
-            _ => throw new InvariantViolatedException("a feed body read above is one of the five feed types"),
-        };
+        var (_, gameId, sequence) = FeedValidator.Identify(body);
         var type = m.Envelope.Type;
         if (string.IsNullOrWhiteSpace(gameId)) throw new MessageRejectedException($"{type} at sequence {Show.N(sequence)}: gameId is missing");
         // Checked before the game is looked up, so an absurd id never becomes a row.

@@ -213,15 +213,7 @@ public static class ContractCheck
 
         public void Check(object body, Message message, int number, List<string> reasons)
         {
-            var (gameId, sequence) = body switch
-            {
-                GameScheduled e => (e.GameId, e.Sequence),
-                GameStarted e => (e.GameId, e.Sequence),
-                StatUpdated e => (e.GameId, e.Sequence),
-                StatCorrected e => (e.GameId, e.Sequence),
-                GameEnded e => (e.GameId, e.Sequence),
-                _ => throw new InvalidOperationException($"{body.GetType().Name} is not a feed event"),
-            };
+            var (_, gameId, sequence) = FeedValidator.Identify(body);
             if (string.IsNullOrWhiteSpace(gameId) || gameId.Length > IngestionLimits.GameIdLengthMax)
             {
                 reasons.Add(FeedValidator.Validate(GameState.Unknown(gameId ?? ""), body) ?? "gameId is missing");
