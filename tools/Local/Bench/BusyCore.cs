@@ -102,7 +102,7 @@ public static class BusyCore
         var version = typeof(BusyCore).Assembly
             .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
-        if (version?.Split('+') is [_, var sha, ..] && sha.Length >= 7) return sha[..7];
+        if (version?.Split('+') is [_, var built, ..] && built.Length >= 7) return built[..7];
         try
         {
             var start = new ProcessStartInfo("git", ["-C", RepoPaths.Root, "rev-parse", "--short", "HEAD"])
