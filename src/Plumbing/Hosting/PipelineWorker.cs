@@ -215,6 +215,9 @@ public static class PipelineWorker
     public static async Task CheckPostgresAsync(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
+        // Npgsql's own connect timeout (15 s unless set) would cut the probe short on a busy host.
+        var probe = new NpgsqlConnectionStringBuilder(connectionString)
+            { Timeout = Limits.PostgresProbeTimeoutMs / 1000 }.ConnectionString;
         using var cts = new CancellationTokenSource(Limits.PostgresProbeTimeoutMs);
         PostgresException? restarting = null;
         try
@@ -223,7 +226,7 @@ public static class PipelineWorker
             {
                 try
                 {
-                    await using var conn = new NpgsqlConnection(connectionString);
+                    await using var conn = new NpgsqlConnection(probe);
                     await conn.OpenAsync(cts.Token);
                     return;
                 }
