@@ -131,13 +131,6 @@ public static class IngestionStore
             WHERE cg.contest_id = c.contest_id AND cg.game_id = @gameId AND c.status = @open AND c.lock_at > @startedAt
             """, new { gameId, startedAt, open = EntriesStates.Name(EntriesStatus.Open) }, context.Transaction);
 
-    /// <summary>Whether a game the contest covers has started (the contest is live).</summary>
-    public static Task<bool> HasStartedGameAsync(HandlerContext context, string contestId) =>
-        context.Connection.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM ingestion.contest_games cg JOIN ingestion.games g USING (game_id)
-                           WHERE cg.contest_id = @contestId AND g.state ->> 'startedAt' IS NOT NULL)
-            """, new { contestId }, context.Transaction);
-
     // ---- parked definitions ---------------------------------------------------------------------------
 
     public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);
