@@ -41,10 +41,9 @@ public static class Limits
     public const int KafkaSessionTimeoutMs = 6_000;
     public const int KafkaHeartbeatIntervalMs = 1_000;
     public const int StartupProbeTimeoutMs = 10_000;
-
-    /// <summary>Tries of the start-up check that Postgres answers, while it only answers too slowly.</summary>
-    public const int StartupProbeAttemptsMax = 3;
-
-    /// <summary>Tries of a worker's check that its schema is migrated while Postgres is unavailable (about 2 minutes in all).</summary>
-    public const int StartupVerifyAttemptsMax = 30;
+    /// <summary>
+    /// How long the start-up probe waits for Postgres to answer: a refused connection fails at
+    /// once, but on a heavily loaded host opening a session has taken more than 10 s.
+    /// </summary>
+    public const int PostgresProbeTimeoutMs = 30_000;
 }

@@ -78,6 +78,7 @@ public sealed partial class ServiceIdentityTests
             BootstrapServers = "127.0.0.1:9092", BrokerFile = Path.Combine(run, "broker.json"), RunDirectory = run,
                 Stripe = stripe,
             Postgres = "Host=127.0.0.1;Port=5432;Database=some_run", ConsoleOperators = "{}",
+            PlayerApiTokens = ContestPipeline.PlayerApi.Domain.PlayerApiOptions.Hash("token"),
         };
         foreach (var service in Services.All)
         {
@@ -127,9 +128,9 @@ public sealed partial class ServiceIdentityTests
             s.DatabaseRole == ContestPipeline.Plumbing.Database.DatabaseRoles.Reader).Select(s => s.Name));
     }
 
-    [GeneratedRegex(@"for p in (?<list>[A-Za-z:\s]+); do")]
+    [GeneratedRegex(@"for p in (?<list>[A-Za-z:\s-]+); do")]
     private static partial Regex DockerfileLoop();
 
-    [GeneratedRegex(@"^\s*(?<name>[a-z]+)\)\s+exec dotnet (?<path>\S+)", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(?<name>[a-z-]+)\)\s+exec dotnet (?<path>\S+)", RegexOptions.Multiline)]
     private static partial Regex EntrypointCase();
 }

@@ -23,8 +23,11 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
     /// <summary>The service's own connection, as its process would open it.</summary>
     private static async Task<NpgsqlConnection> OpenAsAsync(ContestRun run, ServiceIdentity service)
     {
-        var env = LocalServices.Prepare(service, run.Swaps with { ConsoleOperators = "{}" }, label: "roles-"
-            + service.Name).Environment;
+        var swaps = run.Swaps with
+        {
+            ConsoleOperators = "{}", PlayerApiTokens = ContestPipeline.PlayerApi.Domain.PlayerApiOptions.Hash("token"),
+        };
+        var env = LocalServices.Prepare(service, swaps, label: "roles-" + service.Name).Environment;
         var csb = new NpgsqlConnectionStringBuilder(env[PipelineSettings.PostgresVariable])
         {
             Password = (await File.ReadAllTextAsync(env[PipelineSettings.PostgresPasswordVariable
