@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -11,7 +11,7 @@ public sealed class ContestPaidHandler : MessageHandler<ContestPaid>
     public override async Task HandleAsync(ContestPaid p, HandlerContext context, CancellationToken ct)
     {
         await ReadModelStore.TimelineAsync(context, p.ContestId, "paid",
-            $"PAID: {p.PaidCount} of {p.PayoutCount} payouts paid ({Show.Amount(p.PaidMinor, p.Currency)}), {p.RejectedCount} rejected ({Show.Amount(p.WithheldMinor, p.Currency)} withheld)");
+            $"PAID: {p.PaidCount} of {p.PayoutCount} payouts paid ({Money.Format(p.PaidMinor, p.Currency)}), {p.RejectedCount} rejected ({Money.Format(p.WithheldMinor, p.Currency)} withheld)");
         await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET paid = @paid::jsonb WHERE contest_id = @ContestId",
             new { paid = ReadModelStore.Json(p), p.ContestId });
     }

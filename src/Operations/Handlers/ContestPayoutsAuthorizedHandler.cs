@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -10,5 +10,5 @@ public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayo
 {
     public override Task HandleAsync(ContestPayoutsAuthorized a, HandlerContext context, CancellationToken ct) =>
         ReadModelStore.TimelineAsync(context, a.ContestId, "payouts_authorized",
-            $"payouts authorized ({a.AuthorizationId}): {a.Payouts} payout(s), {Show.Amount(a.NetTotalMinor, a.Currency)} net at most");
+            $"payouts authorized ({a.AuthorizationId}): {a.Payouts} payout(s), {Money.Format(a.NetTotalMinor, a.Currency)} net at most");
 }

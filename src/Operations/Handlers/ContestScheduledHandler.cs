@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -20,7 +20,7 @@ public sealed class ContestScheduledHandler : MessageHandler<ContestScheduled>
             WHERE contest_id = @ContestId
             """, new { d.Title, d.Kind, d.Currency, d.EntryFeeMinor, d.LockAt, definition = ReadModelStore.Json(d), at = ReadModelStore.At(context), d.ContestId });
         await ReadModelStore.TimelineAsync(context, d.ContestId, "scheduled",
-            $"defined and SCHEDULED: {d.Title} ({d.Kind}), entry fee {Show.Amount(d.EntryFeeMinor, d.Currency)}, {d.MinEntries}-{d.MaxEntries} entries, " +
+            $"defined and SCHEDULED: {d.Title} ({d.Kind}), entry fee {Money.Format(d.EntryFeeMinor, d.Currency)}, {d.MinEntries}-{d.MaxEntries} entries, " +
             $"locks {d.LockAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, prize table {d.PrizeTable.Kind}, pool {d.Pool.Mode}");
     }
 }

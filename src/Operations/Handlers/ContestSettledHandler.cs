@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -11,8 +11,8 @@ public sealed class ContestSettledHandler : MessageHandler<ContestSettled>
     public override async Task HandleAsync(ContestSettled s, HandlerContext context, CancellationToken ct)
     {
         await ReadModelStore.TimelineAsync(context, s.ContestId, "settled",
-            $"settled: fees {Show.Amount(s.EntryFeesMinor, s.Currency)}, rake {Show.Amount(s.RakeMinor, s.Currency)}, pool {Show.Amount(s.PoolMinor, s.Currency)}, " +
-            $"{s.Payouts} prizes {Show.Amount(s.PrizesNetMinor, s.Currency)} net, fees on prizes {Show.Amount(s.PlatformFeesMinor, s.Currency)}");
+            $"settled: fees {Money.Format(s.EntryFeesMinor, s.Currency)}, rake {Money.Format(s.RakeMinor, s.Currency)}, pool {Money.Format(s.PoolMinor, s.Currency)}, " +
+            $"{s.Payouts} prizes {Money.Format(s.PrizesNetMinor, s.Currency)} net, fees on prizes {Money.Format(s.PlatformFeesMinor, s.Currency)}");
         await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET settled = @settled::jsonb WHERE contest_id = @ContestId",
             new { settled = ReadModelStore.Json(s), s.ContestId });
     }

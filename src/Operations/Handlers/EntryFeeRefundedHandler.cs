@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -19,8 +19,8 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
             "UPDATE operations.refunds SET state = 'refunded', stripe_refund_id = @StripeRefundId, resolved_at = @RefundedAt WHERE refund_id = @RefundId", r);
         await ReadModelStore.HistoryAsync(context, r.RefundId, r.ContestId, "refunded", $"{r.Reason} ({r.StripeRefundId ?? "refunded outside the pipeline"})",
             "refunded", amountMinor: r.AmountMinor, currency: r.Currency);
-        await ReadModelStore.TimelineAsync(context, r.ContestId, "refunded", $"refund {r.RefundId} of {Show.Amount(r.AmountMinor, r.Currency)} to {r.PlayerId} made");
-        ReadModelStore.NotifyPlayer(context, r.PlayerId, "entry_refunded", $"{Show.Amount(r.AmountMinor, r.Currency)} refunded",
+        await ReadModelStore.TimelineAsync(context, r.ContestId, "refunded", $"refund {r.RefundId} of {Money.Format(r.AmountMinor, r.Currency)} to {r.PlayerId} made");
+        ReadModelStore.NotifyPlayer(context, r.PlayerId, "entry_refunded", $"{Money.Format(r.AmountMinor, r.Currency)} refunded",
             $"Your entry fee for {r.ContestId} was refunded: {r.Reason}");
     }
 }

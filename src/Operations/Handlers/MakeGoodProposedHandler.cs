@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Operations;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -16,6 +16,6 @@ public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
             """, p);
         await ReadModelStore.DecisionAsync(context, "make-good-propose", p.Operator, p.ContestId, p.Reason, p.DecidedAt);
         await ReadModelStore.TimelineAsync(context, p.ContestId, "make_good_proposed",
-            $"{p.Operator} proposed the make-goods of correction report {p.CorrectionsSoFar} ({Show.Amount(p.TotalMinor, p.Currency)}): {p.Reason}");
+            $"{p.Operator} proposed the make-goods of correction report {p.CorrectionsSoFar} ({Money.Format(p.TotalMinor, p.Currency)}): {p.Reason}");
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -11,7 +11,7 @@ public sealed class MakeGoodsAssessedHandler : MessageHandler<MakeGoodsAssessed>
     public override async Task HandleAsync(MakeGoodsAssessed a, HandlerContext context, CancellationToken ct)
     {
         await ReadModelStore.TimelineAsync(context, a.ContestId, "make_goods_assessed",
-            $"make-goods assessed for correction report {a.CorrectionsSoFar}: {a.Items.Count} entries, {Show.Amount(a.TotalMinor, a.Currency)}; {a.Note}");
+            $"make-goods assessed for correction report {a.CorrectionsSoFar}: {a.Items.Count} entries, {Money.Format(a.TotalMinor, a.Currency)}; {a.Note}");
         await ReadModelStore.ExecuteAsync(context, """
             INSERT INTO operations.make_goods (contest_id, corrections_so_far, assessment, assessed_at) VALUES (@ContestId, @CorrectionsSoFar, @json::jsonb, @AssessedAt)
             ON CONFLICT DO NOTHING

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -26,10 +26,10 @@ public sealed class PayoutStatusChangedHandler : MessageHandler<PayoutStatusChan
             """, s);
         await ReadModelStore.HistoryAsync(context, s.PayoutId, s.ContestId, "status", s.Reason, s.To, s.HoldKind, amountMinor: s.AmountMinor, currency: s.Currency);
         if (s.To == PayoutStates.Held)
-            ReadModelStore.NotifyPlayer(context, s.PlayerId, "payout_held", $"Your prize of {Show.Amount(s.AmountMinor, s.Currency)} is being reviewed",
+            ReadModelStore.NotifyPlayer(context, s.PlayerId, "payout_held", $"Your prize of {Money.Format(s.AmountMinor, s.Currency)} is being reviewed",
                 $"Payout {s.PayoutId} is held ({s.HoldKind}): {s.Reason}");
         else if (s.To == PayoutStates.Failed)
-            ReadModelStore.NotifyPlayer(context, s.PlayerId, "payout_failed", $"Your prize of {Show.Amount(s.AmountMinor, s.Currency)} could not be sent",
+            ReadModelStore.NotifyPlayer(context, s.PlayerId, "payout_failed", $"Your prize of {Money.Format(s.AmountMinor, s.Currency)} could not be sent",
                 $"Payout {s.PayoutId}: {s.Reason}. We are looking into it.");
     }
 }

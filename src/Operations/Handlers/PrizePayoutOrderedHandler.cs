@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -19,10 +19,10 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
             WHERE payouts.entry_id = ''
             """, new { o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, kind, o.Rank, o.GrossMinor, o.FeeMinor, o.NetMinor, o.Currency, at = ReadModelStore.At(context) });
         await ReadModelStore.HistoryAsync(context, o.PayoutId, o.ContestId, "ordered",
-            $"rank {o.Rank} {(kind == "prize" ? "prize" : "make-good")}: gross {Show.Amount(o.GrossMinor, o.Currency)}, fee {Show.Amount(o.FeeMinor, o.Currency)}, net {Show.Amount(o.NetMinor, o.Currency)}",
+            $"rank {o.Rank} {(kind == "prize" ? "prize" : "make-good")}: gross {Money.Format(o.GrossMinor, o.Currency)}, fee {Money.Format(o.FeeMinor, o.Currency)}, net {Money.Format(o.NetMinor, o.Currency)}",
             amountMinor: o.NetMinor, currency: o.Currency);
         if (inserted == 1 && o.NetMinor > 0)
-            ReadModelStore.NotifyPlayer(context, o.PlayerId, "prize_won", $"You won {Show.Amount(o.NetMinor, o.Currency)} in {o.ContestId}",
-                $"Rank {o.Rank}: {Show.Amount(o.GrossMinor, o.Currency)}, less a platform fee of {Show.Amount(o.FeeMinor, o.Currency)}, is on its way.");
+            ReadModelStore.NotifyPlayer(context, o.PlayerId, "prize_won", $"You won {Money.Format(o.NetMinor, o.Currency)} in {o.ContestId}",
+                $"Rank {o.Rank}: {Money.Format(o.GrossMinor, o.Currency)}, less a platform fee of {Money.Format(o.FeeMinor, o.Currency)}, is on its way.");
     }
 }

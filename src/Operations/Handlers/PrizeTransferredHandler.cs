@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -14,7 +14,7 @@ public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
             "UPDATE operations.payouts SET transfer_id = @TransferId, paid_at = @TransferredAt WHERE payout_id = @PayoutId", t);
         await ReadModelStore.HistoryAsync(context, t.PayoutId, t.ContestId, "transferred", $"transfer {t.TransferId} to {t.AccountId}",
             amountMinor: t.AmountMinor, currency: t.Currency);
-        ReadModelStore.NotifyPlayer(context, t.PlayerId, "payout_sent", $"{Show.Amount(t.AmountMinor, t.Currency)} is on its way",
+        ReadModelStore.NotifyPlayer(context, t.PlayerId, "payout_sent", $"{Money.Format(t.AmountMinor, t.Currency)} is on its way",
             $"Your prize from {t.ContestId} was sent to your account ({t.TransferId}).");
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -16,6 +16,6 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
             """, new { r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor, r.Currency, r.Reason, at = ReadModelStore.At(context) });
         await ReadModelStore.HistoryAsync(context, r.RefundId, r.ContestId, "refund_ordered", r.Reason, amountMinor: r.AmountMinor, currency: r.Currency);
         await ReadModelStore.TimelineAsync(context, r.ContestId, "refund_ordered",
-            $"refund {r.RefundId} of {Show.Amount(r.AmountMinor, r.Currency)} to {r.PlayerId} ordered: {r.Reason}");
+            $"refund {r.RefundId} of {Money.Format(r.AmountMinor, r.Currency)} to {r.PlayerId} ordered: {r.Reason}");
     }
 }

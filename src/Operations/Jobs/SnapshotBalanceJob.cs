@@ -1,6 +1,6 @@
 using System.Globalization;
 using ContestPipeline.Contracts.Alerts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -38,8 +38,8 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
             {
                 var severity = BalanceStatus.Rank(status) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
                 context.RaiseAlert(OperationsWorker.Name, severity, "balance_" + status, "platform balance",
-                    $"platform balance {status}: available {Show.Amount(available, options.Currency)} (pending {Show.Amount(pending, options.Currency)}) against " +
-                    $"obligations {Show.Amount(owed, options.Currency)} and a reserve of {Show.Amount(reserve, options.Currency)}; " +
+                    $"platform balance {status}: available {Money.Format(available, options.Currency)} (pending {Money.Format(pending, options.Currency)}) against " +
+                    $"obligations {Money.Format(owed, options.Currency)} and a reserve of {Money.Format(reserve, options.Currency)}; " +
                     "top up the platform's Stripe balance or hold non-urgent payouts",
                     now.ToString("yyyyMMddTHHmmss", CultureInfo.InvariantCulture));
             }

@@ -191,6 +191,17 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             FROM operations.refunds WHERE contest_id = @contestId ORDER BY ordered_at, refund_id
             """, new { contestId });
 
+    /// <summary>
+    /// What became of a paid submission, by its PaymentIntent: the entry it made, or why it was
+    /// rejected; neither while Ingestion has not decided it (or the read model not heard yet).
+    /// </summary>
+    public Task<(string? EntryId, string? Rejection)> SubmissionOutcomeAsync(string contestId, string paymentIntentId) =>
+        OneAsync<(string?, string?)>("""
+            SELECT (SELECT entry_id FROM operations.entries WHERE contest_id = @contestId AND payment_intent_id = @paymentIntentId),
+                   (SELECT reason FROM operations.rejections WHERE contest_id = @contestId AND payment_intent_id = @paymentIntentId
+                    ORDER BY at DESC LIMIT 1)
+            """, new { contestId, paymentIntentId });
+
     public Task<(long Count, long Fees)> EntryTotalsAsync(string contestId) =>
         OneAsync<(long, long)>("SELECT count(*), coalesce(sum(amount_minor), 0)::bigint FROM operations.entries WHERE contest_id = @contestId", new { contestId });
 

@@ -15,8 +15,7 @@ public static class Html
 
     public static string E(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public static string Amount(long minor, string? currency) =>
-        E(currency is not null && Currency.TryParse(currency, out var c) ? new Money(minor, c).ToString() : $"{minor} {currency}");
+    public static string Amount(long minor, string? currency) => E(Money.Format(minor, currency));
 
     public static string Time(DateTimeOffset? at) => at is { } t ? E(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z") : "";
 
