@@ -8,12 +8,12 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>The settlement record: fees, rake, pool, prizes, fees on prizes.</summary>
 public sealed class ContestSettledHandler : MessageHandler<ContestSettled>
 {
-    public override async Task HandleAsync(ContestSettled s, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(ContestSettled settled, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.TimelineAsync(context, s.ContestId, "settled",
-            $"settled: fees {Money.Format(s.EntryFeesMinor, s.Currency)}, rake {Money.Format(s.RakeMinor, s.Currency)}, pool {Money.Format(s.PoolMinor, s.Currency)}, " +
-            $"{s.Payouts} prizes {Money.Format(s.PrizesNetMinor, s.Currency)} net, fees on prizes {Money.Format(s.PlatformFeesMinor, s.Currency)}");
-        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET settled = @settled::jsonb WHERE contest_id = @ContestId",
-            new { settled = ReadModelStore.Json(s), s.ContestId });
+        string Amount(long minor) => Money.Format(minor, settled.Currency);
+        await ContestStore.TimelineAsync(context, settled.ContestId, "settled",
+            $"settled: fees {Amount(settled.EntryFeesMinor)}, rake {Amount(settled.RakeMinor)}, pool {Amount(settled.PoolMinor)}, " +
+            $"{settled.Payouts} prizes {Amount(settled.PrizesNetMinor)} net, fees on prizes {Amount(settled.PlatformFeesMinor)}");
+        await ContestStore.SettledAsync(context, settled);
     }
 }
