@@ -71,7 +71,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
                 _ => "stat_rejected",
             };
             if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current, FeedDrops.Reason(current, drop), code);
+                DeadLetter(context, current, FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
             else
                 context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, game.GameId, $"game {game.GameId}: {drop.Detail}",
                     $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
