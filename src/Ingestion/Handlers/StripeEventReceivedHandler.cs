@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing;
@@ -39,24 +38,13 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
 
     private void Read(IncomingMessage message, PaymentFacts facts)
     {
-        StripeEvent e;
-        try
-        {
-            e = StripeEvent.Parse(message.Value ?? []);
-        }
-        catch (JsonException ex)
-        {
-            throw new MessageRejectedException($"not a readable Stripe event: {StripeJson.Problem(ex)}");
-        }
+        var e = StripeEventReader.Read(message);
         var type = e.Type;
         var isIntent = type.StartsWith("payment_intent.", StringComparison.Ordinal);
         var isRefund = type == "charge.refunded";
         var isDispute = type.StartsWith("charge.dispute.", StringComparison.Ordinal);
         if (!isIntent && !isRefund && !isDispute) return;
-        if (e.Livemode != environment.IsLive())
-            throw new MessageRejectedException(
-                $"event {e.Id} ({type}) is {(e.Livemode ? "live" : "test")}-mode and this worker runs in {DeploymentEnvironments.Name(environment)}: " +
-                "test money never meets live money", AlertSeverities.Critical);
+        StripeEventReader.CheckMode(e, environment);
         var o = e.Data.Object;
         if (isIntent)
         {
@@ -67,20 +55,17 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
             }
             catch (JsonException ex)
             {
-                throw new MessageRejectedException($"event {e.Id} ({type}): data.object is not a readable payment_intent: {StripeJson.Problem(ex)}");
+                throw new MessageRejectedException(
+                    $"event {e.Id} ({type}): data.object is not a readable payment_intent: {StripeJson.Problem(ex)}");
             }
             facts.Intent(intent);
             return;
         }
-        var paymentIntentId = Text(o, "payment_intent")
+        var paymentIntentId = StripeEventReader.Text(o, "payment_intent")
             ?? throw new MessageRejectedException($"event {e.Id} ({type}): data.object names no payment_intent");
-        if (isRefund) facts.Charge(paymentIntentId, Text(o, "id"), Long(o, "amount_refunded") ?? 0, disputed: false);
-        else facts.Charge(paymentIntentId, Text(o, "charge"), 0, disputed: true);
+        if (isRefund)
+            facts.Charge(paymentIntentId, StripeEventReader.Text(o, "id"), StripeEventReader.Long(o, "amount_refunded") ?? 0,
+                disputed: false);
+        else facts.Charge(paymentIntentId, StripeEventReader.Text(o, "charge"), 0, disputed: true);
     }
-
-    private static string? Text(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-
-    private static long? Long(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 }

@@ -3,48 +3,60 @@ using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using ContestPipeline.ReadModel.Domain;
+using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Operations.Jobs;
 
 /// <summary>
 /// The balance monitor: every snapshot interval, the platform's Stripe balance (read between
-/// transactions) against what it owes (prizes and refunds not yet paid), kept as a snapshot;
-/// crossing into warning, critical or depleted raises an alert (which pages the operators when
-/// critical).
+/// transactions, by the core's claim → call → record: <see cref="ClaimedCalls"/>) against what it
+/// owes (prizes and refunds not yet paid), kept as a snapshot; crossing into warning, critical or
+/// depleted raises an alert (which pages the operators when critical).
 /// </summary>
-public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions options) : IJob
+public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions options, CrashPoints crash,
+    ILogger<SnapshotBalanceJob> logger) : IJob
 {
     public string Name => "snapshot-balance";
     public TimeSpan Interval => options.SnapshotInterval;
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var balance = await stripe.GetBalanceAsync(ct);
+        await ClaimedCalls.RunAsync(job, new ClaimedCall<string, StripeBalance>
+        {
+            What = "balance snapshot",
+            // One read a round and nothing to claim: a read moves no money, so a second instance reading too is
+            // harmless.
+            ClaimAsync = _ => Task.FromResult<IReadOnlyList<string>>([Name]),
+            IdOf = name => name,
+            CallAsync = (_, token) => stripe.GetBalanceAsync(token),
+            RecordAsync = (context, _, balance) => RecordAsync(context, balance),
+            Lease = options.SnapshotInterval,
+            RenewAsync = (_, _, _) => Task.FromResult(0),
+        }, crash, logger, ct);
+        return false;
+    }
+
+    private async Task RecordAsync(HandlerContext context, StripeBalance balance)
+    {
         var code = options.Currency.ToLowerInvariant();
         var available = balance.AvailableIn(code);
         var pending = balance.Pending.Where(b => b.Currency == code).Sum(b => b.Amount);
-        await job.InTransactionAsync(Name, async context =>
-        {
-            var now = context.Clock.GetUtcNow();
-            var owed = await Obligations.OwedAsync(context, options.Currency);
-            var reserve = BalanceStatus.Reserve(owed);
-            var status = BalanceStatus.Of(available, owed, options);
-            var last = await Obligations.LastStatusAsync(context) ?? BalanceStatus.Healthy;
-            await Obligations.SnapshotAsync(context, now, options.Currency, available, pending, owed, reserve, status);
-            if (status != last && BalanceStatus.Rank(status) > 0)
-            {
-                var severity = BalanceStatus.Rank(status) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
-                context.RaiseAlert(OperationsWorker.Name, severity, "balance_" + status, "platform balance",
-                    $"platform balance {status}: available {Money.Format(available, options.Currency)} (pending {Money.Format(pending, options.Currency)}) against " +
-                    $"obligations {Money.Format(owed, options.Currency)} and a reserve of {Money.Format(reserve, options.Currency)}; " +
-                    "top up the platform's Stripe balance or hold non-urgent payouts",
-                    now.ToString("yyyyMMddTHHmmss", CultureInfo.InvariantCulture));
-            }
-            return true;
-        }, ct);
-        return false;
+        var now = context.Clock.GetUtcNow();
+        var owed = await Obligations.OwedAsync(context, options.Currency);
+        var reserve = BalanceStatus.Reserve(owed);
+        var status = BalanceStatus.Of(available, owed, options);
+        var last = await Obligations.LastStatusAsync(context) ?? BalanceStatus.Healthy;
+        await Obligations.SnapshotAsync(context, now, options.Currency, available, pending, owed, reserve, status);
+        if (status == last || BalanceStatus.Rank(status) <= 0) return;
+        var severity = BalanceStatus.Rank(status) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
+        context.RaiseAlert(OperationsWorker.Name, severity, "balance_" + status, "platform balance",
+            $"platform balance {status}: available {Money.Format(available, options.Currency)} " +
+            $"(pending {Money.Format(pending, options.Currency)}) against obligations {Money.Format(owed, options.Currency)} " +
+            $"and a reserve of {Money.Format(reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts",
+            now.ToString("yyyyMMddTHHmmss", CultureInfo.InvariantCulture));
     }
 }

@@ -170,4 +170,11 @@ public static class Recipients
         ArgumentNullException.ThrowIfNull(account);
         return account.Capabilities?.Transfers == StripeAccountCapabilities.Active;
     }
+
+    /// <summary>The account as Payout keeps it for its player.</summary>
+    public static RecipientView Of(StripeAccount account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        return new RecipientView(account.Id, CanReceive(account), DateTimeOffset.FromUnixTimeSeconds(account.Created));
+    }
 }

@@ -3,9 +3,32 @@ using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Payout.Domain;
 
+/// <summary>Where a payout stands. Stored and published by the wire names of <see cref="PayoutStates"/>.</summary>
+public enum PayoutState
+{
+    /// <summary>Ordered, or resumed: checked against the gates at the next dispatch.</summary>
+    Waiting,
+    /// <summary>The winner has no connected account that can receive transfers yet.</summary>
+    AwaitingAccount,
+    /// <summary>Held by a gate (<see cref="HoldKinds"/>).</summary>
+    Held,
+    /// <summary>
+    /// Recorded with its idempotency key before the Stripe call; re-sent under that key until resolved.
+    /// </summary>
+    Submitting,
+    /// <summary>Its transfer exists on Stripe.</summary>
+    Paid,
+    /// <summary>
+    /// Stripe refused it for good, retries ran out, or its transfer was reversed: an operator decides.
+    /// </summary>
+    Failed,
+    /// <summary>An operator rejected it: it is never sent.</summary>
+    Rejected,
+}
+
 /// <summary>
 /// The payout lifecycle: the one transition table, the states the transfer job picks up, and
-/// the holds that resume by themselves. The SQL that finds due payouts is built from it.
+/// the holds that resume by themselves.
 /// </summary>
 /// <remarks>
 /// waiting → submitting (the gates let it go) · awaiting_account · held (a gate holds it) ·
@@ -18,68 +41,95 @@ namespace ContestPipeline.Payout.Domain;
 /// </remarks>
 public static class PayoutLifecycle
 {
-    public static TransitionTable<string> Table { get; } = new("payout", new Dictionary<string, string[]>(StringComparer.Ordinal)
+    public static TransitionTable<PayoutState> Table { get; } = new("payout", new Dictionary<PayoutState, PayoutState[]>
     {
-        [PayoutStates.Waiting] = [PayoutStates.Submitting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Rejected, PayoutStates.Paid],
-        [PayoutStates.AwaitingAccount] = [PayoutStates.Waiting, PayoutStates.Submitting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Rejected, PayoutStates.Paid],
-        [PayoutStates.Held] = [PayoutStates.Waiting, PayoutStates.Submitting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Rejected, PayoutStates.Paid],
-        [PayoutStates.Submitting] = [PayoutStates.Submitting, PayoutStates.Paid, PayoutStates.Held, PayoutStates.AwaitingAccount, PayoutStates.Failed],
-        [PayoutStates.Failed] = [PayoutStates.Waiting, PayoutStates.Rejected, PayoutStates.Paid, PayoutStates.Failed],
-        [PayoutStates.Paid] = [PayoutStates.Failed],
-        [PayoutStates.Rejected] = [],
-    }, s => s);
+        [PayoutState.Waiting] =
+            [PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
+        [PayoutState.AwaitingAccount] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount,
+            PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
+        [PayoutState.Held] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held,
+            PayoutState.Rejected, PayoutState.Paid],
+        [PayoutState.Submitting] =
+            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed],
+        [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
+        [PayoutState.Paid] = [PayoutState.Failed],
+        [PayoutState.Rejected] = [],
+    }, WireName);
 
     /// <summary>Every state a payout can be in.</summary>
-    public static IReadOnlyCollection<string> States => Table.States;
-
-    /// <summary>States the transfer job looks at when they are due: not yet decided, or sent with the outcome unknown.</summary>
-    public static IReadOnlyList<string> Dispatched { get; } = [PayoutStates.Waiting, PayoutStates.Submitting, PayoutStates.AwaitingAccount];
-
-    /// <summary>Holds the transfer job looks at again when they are due; the others wait for an operator or a Stripe event.</summary>
-    public static IReadOnlyList<string> SelfResumingHolds { get; } = [.. HoldKinds.All.Where(HoldKinds.ResumesByItself)];
-
-    /// <summary>A payout in one of these states has money on its way or gone: it counts against the recipient's limits.</summary>
-    public static IReadOnlyList<string> Sent { get; } = [PayoutStates.Submitting, PayoutStates.Paid];
-
-    public static bool CanTransition(string from, string to) => Table.CanTransition(from, to);
-
-    public static void AssertTransition(string payoutId, string from, string to) => Table.AssertTransition("payout " + payoutId, from, to);
+    public static IReadOnlyCollection<PayoutState> States => Table.States;
 
     /// <summary>
-    /// The SQL condition (over payout.payouts) of a payout the transfer job should look at now,
-    /// with its parameters: <c>@now</c>, <c>@dispatched</c>, <c>@held</c>, <c>@resuming</c>.
+    /// States the transfer job looks at when they are due: not yet decided, or sent with the outcome unknown.
     /// </summary>
-    public const string DueCondition = """
-        next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)
-        AND (state = ANY(@dispatched) OR (state = @held AND hold_kind = ANY(@resuming)))
-        """;
+    public static IReadOnlyList<PayoutState> Dispatched { get; } =
+        [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount];
 
-    public static object DueParameters(DateTimeOffset now) => new
+    /// <summary>
+    /// Holds the transfer job looks at again when they are due; the others wait for an operator or a Stripe event.
+    /// </summary>
+    public static IReadOnlyList<string> SelfResumingHolds { get; } = [.. HoldKinds.All.Where(HoldKinds.ResumesByItself)];
+
+    /// <summary>
+    /// A payout in one of these states has money on its way or gone: it counts against the recipient's limits.
+    /// </summary>
+    public static IReadOnlyList<PayoutState> Sent { get; } = [PayoutState.Submitting, PayoutState.Paid];
+
+    public static bool CanTransition(PayoutState from, PayoutState to) => Table.CanTransition(from, to);
+
+    public static void AssertTransition(string payoutId, PayoutState from, PayoutState to) =>
+        Table.AssertTransition("payout " + payoutId, from, to);
+
+    /// <summary>The name as stored and published (<see cref="PayoutStates"/>): waiting, awaiting_account ...</summary>
+    public static string Name(PayoutState state) => Table.Name(state);
+
+    public static PayoutState Parse(string payoutId, string? name) => Table.Parse("payout " + payoutId, name);
+
+    private static string WireName(PayoutState state) => state switch
     {
-        now, dispatched = Dispatched.ToArray(), held = PayoutStates.Held, resuming = SelfResumingHolds.ToArray(),
+        PayoutState.Waiting => PayoutStates.Waiting,
+        PayoutState.AwaitingAccount => PayoutStates.AwaitingAccount,
+        PayoutState.Held => PayoutStates.Held,
+        PayoutState.Submitting => PayoutStates.Submitting,
+        PayoutState.Paid => PayoutStates.Paid,
+        PayoutState.Failed => PayoutStates.Failed,
+        PayoutState.Rejected => PayoutStates.Rejected,
+        _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not a payout state"),
     };
 }
 
-/// <summary>The refund lifecycle: waiting → submitting → refunded or failed; a submitting refund is sent again until resolved.</summary>
+/// <summary>Where a refund of an entry fee stands. Stored lower-case.</summary>
+public enum RefundState
+{
+    /// <summary>Ordered: the refund job sends it when due.</summary>
+    Waiting,
+    /// <summary>Recorded before the Stripe call (its key is the refund id); sent again until resolved.</summary>
+    Submitting,
+    Refunded,
+    Failed,
+}
+
+/// <summary>
+/// The refund lifecycle: waiting → submitting → refunded or failed; a submitting refund is sent again until resolved.
+/// </summary>
 public static class RefundLifecycle
 {
-    public const string Waiting = "waiting";
-    public const string Submitting = "submitting";
-    public const string Refunded = "refunded";
-    public const string Failed = "failed";
-
-    public static TransitionTable<string> Table { get; } = new("refund", new Dictionary<string, string[]>(StringComparer.Ordinal)
+    public static TransitionTable<RefundState> Table { get; } = new("refund", new Dictionary<RefundState, RefundState[]>
     {
-        [Waiting] = [Submitting],
-        [Submitting] = [Submitting, Refunded, Failed],
-        [Refunded] = [],
-        [Failed] = [],
-    }, s => s);
+        [RefundState.Waiting] = [RefundState.Submitting],
+        [RefundState.Submitting] = [RefundState.Submitting, RefundState.Refunded, RefundState.Failed],
+        [RefundState.Refunded] = [],
+        [RefundState.Failed] = [],
+    }, s => s.ToString().ToLowerInvariant());
 
     /// <summary>States the refund job picks up when due.</summary>
-    public static IReadOnlyList<string> Dispatched { get; } = [Waiting, Submitting];
+    public static IReadOnlyList<RefundState> Dispatched { get; } = [RefundState.Waiting, RefundState.Submitting];
 
-    public static bool CanTransition(string from, string to) => Table.CanTransition(from, to);
+    public static bool CanTransition(RefundState from, RefundState to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string refundId, string from, string to) => Table.AssertTransition("refund " + refundId, from, to);
+    public static void AssertTransition(string refundId, RefundState from, RefundState to) =>
+        Table.AssertTransition("refund " + refundId, from, to);
+
+    /// <summary>The name as stored: waiting, submitting, refunded, failed.</summary>
+    public static string Name(RefundState state) => Table.Name(state);
 }

@@ -34,35 +34,58 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
         var by = $"{d.Decision} by {d.Operator}: {d.Reason}";
         switch (d.Decision)
         {
-            case PayoutReviewDecided.Release when payout.State == PayoutStates.Failed && payout.ReversedMinor > 0:
+            case PayoutReviewDecided.Release when payout.State == PayoutState.Failed && payout.ReversedMinor > 0:
                 throw Refused(d, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
-            case PayoutReviewDecided.Release when payout.State is PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount:
-                if (!await ReleaseApprovals.EnoughAsync(context, d, payout, options)) break;
+            case PayoutReviewDecided.Release when payout.State is PayoutState.Held or PayoutState.Failed or PayoutState.AwaitingAccount:
+                if (!await EnoughApprovalsAsync(context, d, payout)) break;
                 // A release waives the gate of the hold it released, never the account or the balance.
-                var waived = payout.State == PayoutStates.Held
-                    ? Waivers.ForRelease(payout.HoldKind!, await PayoutStore.FreezesInForceAsync(context, payout.PaymentIntentId))
+                var waived = payout.State == PayoutState.Held
+                    ? Waivers.ForRelease(payout.HoldKind!, await FreezeStore.InForceAsync(context, payout.PaymentIntentId))
                     : [];
                 await PayoutStore.SaveAsync(context, payout, payout with
                 {
-                    State = PayoutStates.Waiting, HoldKind = null, Reason = by, Released = true, Waived = [.. payout.Waived.Union(waived, StringComparer.Ordinal)],
-                    Rounds = 0, NextAttemptAt = now,
+                    State = PayoutState.Waiting, HoldKind = null, Reason = by, Released = true,
+                    Waived = [.. payout.Waived.Union(waived, StringComparer.Ordinal)], Rounds = 0, NextAttemptAt = now,
                 });
                 break;
-            case PayoutReviewDecided.Reject when payout.State is PayoutStates.Waiting or PayoutStates.Held or PayoutStates.Failed
-                or PayoutStates.AwaitingAccount:
-                await PayoutStore.SaveAsync(context, payout, payout with { State = PayoutStates.Rejected, HoldKind = null, Reason = by });
+            case PayoutReviewDecided.Reject when payout.State is PayoutState.Waiting or PayoutState.Held or PayoutState.Failed
+                or PayoutState.AwaitingAccount:
+                await PayoutStore.SaveAsync(context, payout, payout with { State = PayoutState.Rejected, HoldKind = null, Reason = by });
                 // What is withheld is what the winner is still owed: all of it, or what a reversal took back.
                 var withheld = payout.TransferId is null ? payout.AmountMinor : payout.ReversedMinor;
                 PayoutStore.PublishFact(context, payout, PayoutRejected.MessageIdFor(payout.PayoutId),
                     new PayoutRejected(payout.PayoutId, payout.ContestId, payout.PlayerId, withheld, payout.Currency, d.Operator, d.Reason, now));
                 break;
             default:
-                throw Refused(d, $"the payout is {payout.State}: there is nothing to {d.Decision}");
+                throw Refused(d, $"the payout is {PayoutLifecycle.Name(payout.State)}: there is nothing to {d.Decision}");
         }
     }
 
-    /// <summary>What a decision names as the hold it decides: the hold kind of a held payout, otherwise its state.</summary>
-    public static string Hold(PayoutRow payout) => payout.State == PayoutStates.Held ? payout.HoldKind! : payout.State;
+    /// <summary>
+    /// What a decision names as the hold it decides: the hold kind of a held payout, otherwise its state.
+    /// </summary>
+    public static string Hold(PayoutRow payout) =>
+        payout.State == PayoutState.Held ? payout.HoldKind! : PayoutLifecycle.Name(payout.State);
+
+    /// <summary>
+    /// The two-person rule, enforced here rather than only in the console: a release of a payout
+    /// above <see cref="PayoutOptions.SecondApprovalAboveMinor"/> is applied only when two
+    /// different operators have approved it. A single release is recorded as the first approval
+    /// (PayoutReleaseApproved on payouts.status) and changes nothing else. True when the release
+    /// may be applied now; the approvals it spends are marked used.
+    /// </summary>
+    private async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutReviewDecided d, PayoutRow payout)
+    {
+        if (payout.AmountMinor <= options.SecondApprovalAboveMinor) return true;
+        var approvers = await ApprovalStore.AddAsync(context, d);
+        var count = Math.Min(approvers.Count, TwoPersonRule.ApprovalsNeeded);
+        PayoutStore.PublishFact(context, payout, PayoutReleaseApproved.MessageIdFor(payout.PayoutId, d.DecisionId),
+            new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, d.DecisionId, d.Operator, d.Reason, count,
+                TwoPersonRule.ApprovalsNeeded, context.Clock.GetUtcNow()));
+        if (approvers.Count < TwoPersonRule.ApprovalsNeeded) return false;
+        await ApprovalStore.UseAsync(context, payout.PayoutId);
+        return true;
+    }
 
     private static MessageRejectedException Refused(PayoutReviewDecided d, string why) =>
         new($"{d.Decision} of payout {d.PayoutId} by {d.Operator} (decision {d.DecisionId}) refused: {why}");

@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -48,7 +49,7 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
         await PayoutStore.InsertAsync(context, new PayoutRow
         {
             PayoutId = order.PayoutId, ContestId = order.ContestId, EntryId = order.EntryId, PlayerId = order.PlayerId,
-            PaymentIntentId = order.PaymentIntentId, AmountMinor = order.NetMinor, Currency = order.Currency, State = PayoutStates.Waiting,
+            PaymentIntentId = order.PaymentIntentId, AmountMinor = order.NetMinor, Currency = order.Currency, State = PayoutState.Waiting,
             Reason = $"rank {order.Rank} prize ordered", Version = 1, NextAttemptAt = now, OrderedAt = now,
             OrderedBy = context.Incoming!.Envelope.MessageId,
         });

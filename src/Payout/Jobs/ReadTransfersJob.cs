@@ -4,66 +4,78 @@ using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Stripe;
+using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Payout.Jobs;
 
 /// <summary>
-/// Reads the transfers that transfer.* events asked about, as Stripe has them now, outside any
-/// consume transaction, and records what it finds: a prize transfer not yet recorded is
-/// recorded paid (when its amount, currency and destination, the winner's account, match the
-/// payout), and money that came back since the last read (amount_reversed, or the whole
-/// amount for a legacy transfer.failed) is published and fails the payout for an operator.
-/// Whichever order the events and the transfer job's own answer come in, the read of the
-/// transfer decides, so a reversal that arrives before the transfer was recorded is not lost.
-/// Reads are claimed for a lease, so a second Payout process does not make the same request;
-/// one not completed (Stripe unavailable, the process killed) is read again when it lapses.
+/// Reads the transfers that transfer.* events asked about, as Stripe has them now, by the core's
+/// claim → lease → call → record (<see cref="ClaimedCalls"/>), and records what it finds: a prize
+/// transfer not yet recorded is recorded paid (when its amount, currency and destination, the
+/// winner's account, match the payout), and money that came back since the last read
+/// (amount_reversed, or the whole amount for a legacy transfer.failed) is published and fails the
+/// payout for an operator. Whichever order the events and the transfer job's own answer come in,
+/// the read of the transfer decides, so a reversal that arrives before the transfer was recorded
+/// is not lost.
 /// </summary>
-public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options) : IJob
+public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash, ILogger<ReadTransfersJob> logger)
+    : IJob
 {
     public string Name => "read-transfers";
     public TimeSpan Interval => options.DispatchInterval;
 
-    public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
-    {
-        var due = await job.InTransactionAsync("find transfers to read", c => PayoutStore.ClaimTransferReadsAsync(c, options.BatchSize, options.Lease), ct);
-        foreach (var read in due)
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct) =>
+        await ClaimedCalls.RunAsync(job, new ClaimedCall<ReadRequest, Read>
         {
-            StripeTransfer? transfer = null;
-            string? unreadable = null;
-            try
-            {
-                transfer = await stripe.GetTransferAsync(read.TransferId, ct);
-            }
-            catch (StripeException e) when (e.Code == StripeErrorCodes.ResourceMissing)
-            {
-                transfer = null;
-            }
-            catch (StripeException e) when (e.IsRetryable)
-            {
-                throw new TransientDependencyException("Stripe", e);
-            }
-            catch (StripeException e) when (e.IsUnreadableAnswer)
-            {
-                unreadable = e.Message;
-            }
-            await job.InTransactionAsync("apply transfer", async context =>
-            {
-                context.Cause = Cause.Recorded(read.TransferId, read.EventId);
-                var outcome = unreadable is not null ? Unreadable(context, read, unreadable)
-                    : transfer is null ? NotFound(context, read)
-                    : await ApplyAsync(context, transfer, read.LegacyFailed);
-                await PayoutStore.AddEventOutcomeAsync(context, read.EventId, outcome);
-                await PayoutStore.CompleteTransferReadAsync(context, read);
-                return true;
-            }, ct);
+            What = "transfer read",
+            ClaimAsync = context => ReadRequestStore.Transfers.ClaimAsync(context, options.BatchSize, options.Lease),
+            IdOf = r => r.ObjectId,
+            CallAsync = ReadAsync,
+            RecordAsync = RecordAsync,
+            Lease = options.Lease,
+            RenewAsync = ReadRequestStore.Transfers.RenewAsync,
+        }, crash, logger, ct) >= options.BatchSize;
+
+    /// <summary>
+    /// The transfer as Stripe has it; null when Stripe does not know it, or why its answer could not be read.
+    /// </summary>
+    private sealed record Read(TransferSeen? Transfer, string? Unreadable);
+
+    private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)
+    {
+        try
+        {
+            return new Read(SendTransfersJob.Seen(await stripe.GetTransferAsync(read.ObjectId, ct)), null);
         }
-        return due.Count >= options.BatchSize;
+        catch (StripeException e) when (e.Code == StripeErrorCodes.ResourceMissing)
+        {
+            return new Read(null, null);
+        }
+        catch (StripeException e) when (e.IsRetryable)
+        {
+            throw new TransientDependencyException("Stripe", e);
+        }
+        catch (StripeException e) when (e.IsUnreadableAnswer)
+        {
+            return new Read(null, e.Message);
+        }
     }
 
-    private static async Task<string> ApplyAsync(HandlerContext context, StripeTransfer transfer, bool legacyFailed)
+    private static async Task RecordAsync(HandlerContext context, ReadRequest read, Read outcome)
     {
-        if (!transfer.Metadata.TryGetValue("payout_id", out var payoutId)) return "read: not a prize transfer";
+        context.Cause = Cause.Recorded(read.ObjectId, read.EventId);
+        var what = outcome.Unreadable is { } problem ? Unreadable(context, read, problem)
+            : outcome.Transfer is not { } transfer ? NotFound(context, read)
+            : await ApplyAsync(context, transfer, read.Flagged);
+        await StripeEventStore.AddOutcomeAsync(context, read.EventId, what);
+        await ReadRequestStore.Transfers.CompleteAsync(context, read);
+    }
+
+    private static async Task<string> ApplyAsync(HandlerContext context, TransferSeen transfer, bool legacyFailed)
+    {
+        if (transfer.PayoutId is not { } payoutId) return "read: not a prize transfer";
         var payout = await PayoutStore.FindAsync(context, payoutId, forUpdate: false);
         if (payout is null)
         {
@@ -74,7 +86,7 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
         var recorded = payout.TransferId == transfer.Id
             || await PayoutStore.MarkPaidAsync(context, payoutId, transfer, "transfer read on Stripe");
         if (!recorded) return "read: not recorded as its payment";
-        var back = legacyFailed ? transfer.Amount : transfer.AmountReversed;
+        var back = legacyFailed ? transfer.AmountMinor : transfer.ReversedMinor;
         return await ReversedAsync(context, payoutId, transfer, back, legacyFailed ? "transfer failed (legacy event)" : "transfer reversed")
             ?? (payout.TransferId == transfer.Id ? "read: already recorded" : "read: recorded paid");
     }
@@ -84,7 +96,8 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
     /// its key would only replay the reversed transfer. Totals are compared, so a read that
     /// finds nothing new adds nothing. Null when nothing new came back.
     /// </summary>
-    private static async Task<string?> ReversedAsync(HandlerContext context, string payoutId, StripeTransfer transfer, long total, string what)
+    private static async Task<string?> ReversedAsync(HandlerContext context, string payoutId, TransferSeen transfer, long total,
+        string what)
     {
         var payout = (await PayoutStore.FindAsync(context, payoutId))!;
         var delta = total - payout.ReversedMinor;
@@ -93,28 +106,30 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
         // A rejected payout stays rejected (the operator withheld it); the money that came back is booked all the same.
         await PayoutStore.SaveAsync(context, payout, payout with
         {
-            State = payout.State == PayoutStates.Rejected ? PayoutStates.Rejected : PayoutStates.Failed,
-            ReversedMinor = total, Reason = $"{what}: {total} of {transfer.Amount} came back",
+            State = payout.State == PayoutState.Rejected ? PayoutState.Rejected : PayoutState.Failed,
+            ReversedMinor = total, Reason = $"{what}: {total} of {transfer.AmountMinor} came back",
         });
         PayoutStore.PublishFact(context, payout, PrizeTransferReversed.MessageIdFor(payout.PayoutId, total),
-            new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id, delta, total, payout.Currency, what, now));
+            new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id, delta, total, payout.Currency,
+                what, now));
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_reversed", payout.PayoutId,
-            $"{what}: {transfer.Id} for payout {payout.PayoutId} ({total} of {transfer.Amount} {payout.Currency} back); the prize is owed again: " +
+            $"{what}: {transfer.Id} for payout {payout.PayoutId} ({total} of {transfer.AmountMinor} {payout.Currency} back); " +
+            "the prize is owed again: " +
             $"reject it to withhold it (cpctl payouts reject {payout.PayoutId})", $"{transfer.Id}:{total}");
         return $"read: reversed {delta}";
     }
 
-    private static string NotFound(HandlerContext context, TransferRead read)
+    private static string NotFound(HandlerContext context, ReadRequest read)
     {
-        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "transfer_not_on_stripe", read.TransferId,
-            $"event {read.EventId} named transfer {read.TransferId}, which Stripe does not know; nothing recorded", read.EventId);
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "transfer_not_on_stripe", read.ObjectId,
+            $"event {read.EventId} named transfer {read.ObjectId}, which Stripe does not know; nothing recorded", read.EventId);
         return "read: no such transfer on Stripe";
     }
 
-    private static string Unreadable(HandlerContext context, TransferRead read, string problem)
+    private static string Unreadable(HandlerContext context, ReadRequest read, string problem)
     {
-        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_transfer_unreadable", read.TransferId,
-            $"transfer {read.TransferId} (event {read.EventId}) could not be read from Stripe: {problem}; nothing recorded", read.EventId);
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_transfer_unreadable", read.ObjectId,
+            $"transfer {read.ObjectId} (event {read.EventId}) could not be read from Stripe: {problem}; nothing recorded", read.EventId);
         return "read: unreadable";
     }
 }

@@ -1,80 +1,94 @@
 using ContestPipeline.Contracts.Alerts;
-using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
+using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Payout.Jobs;
 
 /// <summary>
 /// Reads the accounts account.updated asked about, as they are now (events about one account
-/// can arrive in any order), outside any consume transaction; when a player's account can
-/// receive, that player's payouts waiting for an account go. Reads are claimed for a lease, as
-/// in <see cref="ReadTransfersJob"/>.
+/// can arrive in any order), by the core's claim → lease → call → record
+/// (<see cref="ClaimedCalls"/>); when a player's account can receive, that player's payouts
+/// waiting for an account go.
 /// </summary>
-public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions options) : IJob
+public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash,
+    ILogger<RefreshAccountsJob> logger) : IJob
 {
     public string Name => "refresh-accounts";
     public TimeSpan Interval => options.DispatchInterval;
 
-    public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
-    {
-        var due = await job.InTransactionAsync("find accounts to read", c => PayoutStore.ClaimAccountRefreshesAsync(c, options.BatchSize, options.Lease), ct);
-        foreach (var (accountId, eventId, requestedAt) in due)
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct) =>
+        await ClaimedCalls.RunAsync(job, new ClaimedCall<ReadRequest, Read>
         {
-            StripeAccount? account;
-            try
-            {
-                account = await stripe.GetAccountAsync(accountId, ct);
-            }
-            catch (StripeException e) when (e.Code == StripeErrorCodes.ResourceMissing)
-            {
-                account = null;
-            }
-            catch (StripeException e) when (e.IsRetryable)
-            {
-                throw new TransientDependencyException("Stripe", e);
-            }
-            catch (StripeException e) when (e.IsUnreadableAnswer)
-            {
-                // Reading it again gives the same answer: told once, and the request is done
-                // (the next account.updated asks again; the payouts keep waiting meanwhile).
-                await job.InTransactionAsync("account unreadable", async context =>
-                {
-                    context.Cause = Cause.Recorded(accountId, eventId);
-                    context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_account_unreadable", accountId,
-                        $"account {accountId} could not be read from Stripe: {e.Message}", $"{accountId}:{eventId}");
-                    await PayoutStore.CompleteAccountRefreshAsync(context, accountId, requestedAt);
-                    return true;
-                }, ct);
-                continue;
-            }
-            await job.InTransactionAsync("apply account", async context =>
-            {
-                context.Cause = Cause.Recorded(accountId, eventId);
-                if (account is not null) await ApplyAsync(context, account);
-                await PayoutStore.CompleteAccountRefreshAsync(context, accountId, requestedAt);
-                return true;
-            }, ct);
+            What = "account read",
+            ClaimAsync = context => ReadRequestStore.Accounts.ClaimAsync(context, options.BatchSize, options.Lease),
+            IdOf = r => r.ObjectId,
+            CallAsync = ReadAsync,
+            RecordAsync = RecordAsync,
+            Lease = options.Lease,
+            RenewAsync = ReadRequestStore.Accounts.RenewAsync,
+        }, crash, logger, ct) >= options.BatchSize;
+
+    /// <summary>
+    /// The account as Stripe has it and the player it names; null when Stripe does not know it, or why its answer could
+    /// not be read.
+    /// </summary>
+    private sealed record Read(RecipientView? Account, string? PlayerId, string? Unreadable);
+
+    private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)
+    {
+        try
+        {
+            var account = await stripe.GetAccountAsync(read.ObjectId, ct);
+            return new Read(Recipients.Of(account), account.Metadata.GetValueOrDefault("player_id"), null);
         }
-        return due.Count >= options.BatchSize;
+        catch (StripeException e) when (e.Code == StripeErrorCodes.ResourceMissing)
+        {
+            return new Read(null, null, null);
+        }
+        catch (StripeException e) when (e.IsRetryable)
+        {
+            throw new TransientDependencyException("Stripe", e);
+        }
+        catch (StripeException e) when (e.IsUnreadableAnswer)
+        {
+            return new Read(null, null, e.Message);
+        }
     }
 
-    private static async Task ApplyAsync(HandlerContext context, StripeAccount account)
+    private static async Task RecordAsync(HandlerContext context, ReadRequest read, Read outcome)
     {
-        if (!account.Metadata.TryGetValue("player_id", out var playerId)) return;
-        var canReceive = Recipients.CanReceive(account);
-        if (await PayoutStore.RecipientForUpdateAsync(context, playerId) is { } current && current.AccountId != account.Id && (current.CanReceive || !canReceive))
+        context.Cause = Cause.Recorded(read.ObjectId, read.EventId);
+        if (outcome.Unreadable is { } problem)
+        {
+            // Reading it again gives the same answer: told once, and the request is done
+            // (the next account.updated asks again; the payouts keep waiting meanwhile).
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_account_unreadable", read.ObjectId,
+                $"account {read.ObjectId} could not be read from Stripe: {problem}", $"{read.ObjectId}:{read.EventId}");
+        }
+        else if (outcome is { Account: { } account, PlayerId: { } playerId })
+        {
+            await ApplyAsync(context, playerId, account);
+        }
+        await ReadRequestStore.Accounts.CompleteAsync(context, read);
+    }
+
+    private static async Task ApplyAsync(HandlerContext context, string playerId, RecipientView account)
+    {
+        if (await RecipientStore.FindAsync(context, playerId, forUpdate: true) is { } current
+            && current.AccountId != account.AccountId && (current.CanReceive || !account.CanReceive))
             return;
-        await PayoutStore.UpsertRecipientAsync(context, playerId, account);
-        if (!canReceive) return;
+        await RecipientStore.UpsertAsync(context, playerId, account);
+        if (!account.CanReceive) return;
         var now = context.Clock.GetUtcNow();
-        foreach (var payout in await PayoutStore.OfPlayerAsync(context, playerId, PayoutStates.AwaitingAccount))
+        foreach (var payout in await PayoutStore.OfPlayerAsync(context, playerId, PayoutState.AwaitingAccount))
             await PayoutStore.SaveAsync(context, payout, payout with
             {
-                State = PayoutStates.Waiting, Reason = $"account {account.Id} can receive transfers", NextAttemptAt = now,
+                State = PayoutState.Waiting, Reason = $"account {account.AccountId} can receive transfers", NextAttemptAt = now,
             });
     }
 }

@@ -11,19 +11,20 @@ using Microsoft.Extensions.Logging;
 namespace ContestPipeline.Payout.Jobs;
 
 /// <summary>
-/// Pays prizes: each due payout passes the gates (<see cref="PayoutGates"/>) or waits, and one
-/// that may go is sent between two transactions: the claim records it submitting with its
-/// idempotency key, then Stripe is called, then the result is recorded. A crash in between
-/// leaves it submitting, and the next run sends it again under the same key, so Stripe
-/// transfers once; an attempt first sent more than <see cref="PayoutOptions.LookupAfter"/> ago
-/// is looked up on Stripe first (Stripe forgets keys after 24 hours). The claims are renewed
-/// while the round's calls run (<see cref="LeaseKeeper"/>), so another instance never sends a
-/// payout that is mid-call. The key changes only after a refusal with Stripe's final answer
-/// (<see cref="StripeException.IsFinalRefusal"/>); a 409 (the key still in flight), a timeout,
-/// a 5xx or an answer that could not be read is retried, or failed for an operator, under
-/// the same key, so a release can never send a second transfer beside the first.
+/// Pays prizes by the core's claim → lease → call → record (<see cref="ClaimedCalls"/>): each due
+/// payout passes the gates (<see cref="PayoutGates"/>) or waits, and one that may go is claimed
+/// submitting with its idempotency key in the claim's transaction, which commits before Stripe is
+/// called; then the transfer is created; then its result is recorded in one more transaction. A
+/// crash in between leaves it submitting, and the next claim after its lease sends it again under
+/// the same key, so Stripe transfers once; an attempt first sent more than
+/// <see cref="PayoutOptions.LookupAfter"/> ago is looked up on Stripe first (Stripe forgets keys
+/// after 24 hours). The key changes only after a refusal with Stripe's final answer
+/// (<see cref="StripeException.IsFinalRefusal"/>); a 409 (the key still in flight), a timeout, a
+/// 5xx or an answer that could not be read is retried, or failed for an operator, under the same
+/// key, so a release can never send a second transfer beside the first.
 /// </summary>
-public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash, ILogger<SendTransfersJob> logger) : IJob
+public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash,
+    ILogger<SendTransfersJob> logger) : IJob
 {
     public string Name => "send-transfers";
     public TimeSpan Interval => options.DispatchInterval;
@@ -31,90 +32,105 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
         // The emergency stop: nothing new is sent, not even a balance read, while halted.
-        if (await job.InTransactionAsync("check dispatch", DispatchStore.HaltedAsync, ct)) return false;
-        var currencies = await job.InTransactionAsync("find due currencies", PayoutStore.DueCurrenciesAsync, ct);
-        // The balance is read once per run, before the claim, and spent down as payouts are claimed.
-        var budget = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (currencies.Count > 0)
+        var currencies = await job.InTransactionAsync("find due currencies", async context =>
+            await DispatchStore.HaltedAsync(context) ? null : await PayoutStore.DueCurrenciesAsync(context), ct);
+        if (currencies is null) return false;
+        // The balance is read once per round, before the claim, and spent down as payouts are claimed.
+        var budget = currencies.Count == 0 ? [] : await BalanceAsync(job, currencies, ct);
+        return await ClaimedCalls.RunAsync(job, new ClaimedCall<PayoutRow, Sent>
         {
-            StripeBalance? balance = null;
-            try
-            {
-                balance = await stripe.GetBalanceAsync(ct);
-            }
-            catch (StripeException e) when (e.IsUnreadableAnswer)
-            {
-                // Not a reason to stop (and restart into the same answer): nothing is sent
-                // while the balance cannot be read, and an operator is told.
-                await job.InTransactionAsync("balance unreadable", context =>
-                {
-                    context.Cause = Cause.Clock(Name, "balance");
-                    context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_balance_unreadable", "balance",
-                        $"the platform's balance could not be read ({e.Message}); no prize is sent until it can be", e.Param ?? "$");
-                    return Task.FromResult(true);
-                }, ct);
-            }
-            foreach (var c in currencies) budget[c] = balance?.AvailableIn(c.ToLowerInvariant()) ?? 0;
-        }
-        var toSend = await job.InTransactionAsync("claim payouts", context => ClaimAsync(context, budget), ct);
-        if (toSend.Count == 0) return false;
-        await using var leases = LeaseKeeper.Start(job, toSend.Select(p => p.PayoutId), options.Lease, PayoutStore.RenewLeasesAsync, logger);
-        foreach (var payout in toSend)
-        {
-            await SendAsync(job, payout, ct);
-            leases.Done(payout.PayoutId);
-        }
-        return true;
+            What = "transfer",
+            ClaimAsync = context => ClaimAsync(context, budget),
+            IdOf = p => p.PayoutId,
+            CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
+            RecordAsync = RecordAsync,
+            Lease = options.Lease,
+            RenewAsync = PayoutStore.RenewLeasesAsync,
+            CrashAfterClaim = CrashPoints.PayoutAfterSubmitting,
+            CrashAfterCall = CrashPoints.PayoutAfterStripeCall,
+        }, crash, logger, ct) > 0;
     }
 
-    private async Task<List<PayoutRow>> ClaimAsync(HandlerContext context, Dictionary<string, long> budget)
+    /// <summary>
+    /// The platform's available balance in each currency; none (so nothing is sent) when it cannot be read.
+    /// </summary>
+    private async Task<Dictionary<string, long>> BalanceAsync(JobContext job, IReadOnlyList<string> currencies, CancellationToken ct)
     {
-        var now = context.Clock.GetUtcNow();
+        StripeBalance? balance = null;
+        try
+        {
+            balance = await stripe.GetBalanceAsync(ct);
+        }
+        catch (StripeException e) when (e.IsUnreadableAnswer)
+        {
+            // Not a reason to stop (and restart into the same answer): nothing is sent
+            // while the balance cannot be read, and an operator is told.
+            await job.InTransactionAsync("balance unreadable", context =>
+            {
+                context.Cause = Cause.Clock(Name, "balance");
+                context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_balance_unreadable", "balance",
+                    $"the platform's balance could not be read ({e.Message}); no prize is sent until it can be", e.Param ?? "$");
+                return Task.FromResult(true);
+            }, ct);
+        }
+        return currencies.ToDictionary(c => c, c => balance?.AvailableIn(c.ToLowerInvariant()) ?? 0, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The claim: every due payout through the gates; those that may go become submitting with their key.
+    /// </summary>
+    private async Task<IReadOnlyList<PayoutRow>> ClaimAsync(HandlerContext context, Dictionary<string, long> budget)
+    {
         var toSend = new List<PayoutRow>();
         // Checked again in the claim itself: a halt that committed since the check above stops this claim.
         if (await DispatchStore.HaltedAsync(context)) return toSend;
         foreach (var payout in await PayoutStore.DueAsync(context, options.BatchSize))
         {
-            if (payout.State == PayoutStates.Submitting)
-            {
-                // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
-                toSend.Add(await PayoutStore.SaveAsync(context, payout, payout with { LeaseUntil = now + options.Lease }));
-                continue;
-            }
-            var recipient = await PayoutStore.RecipientAsync(context, payout.PlayerId);
-            var freezes = await PayoutStore.FreezesInForceAsync(context, payout.PaymentIntentId);
-            var activity = await PayoutStore.ActivityAsync(context, payout, now);
-            var decision = PayoutGates.Evaluate(new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity,
-                budget.TryGetValue(payout.Currency, out var left) ? left : null), options, now);
-            switch (decision)
-            {
-                case GateDecision.Submit submit:
-                    if (budget.ContainsKey(payout.Currency)) budget[payout.Currency] = left - payout.AmountMinor;
-                    var key = payout.AttemptKey ?? AttemptKey(payout.PayoutId, payout.KeyGeneration);
-                    toSend.Add(await PayoutStore.SaveAsync(context, payout, payout with
-                    {
-                        State = PayoutStates.Submitting, HoldKind = null, Reason = $"sending transfer to {submit.AccountId}",
-                        AccountId = submit.AccountId, AttemptKey = key, SubmittedAt = payout.SubmittedAt ?? now, LeaseUntil = now + options.Lease,
-                    }));
-                    break;
-                case GateDecision.AwaitAccount wait:
-                    // account.updated resumes it at once; the recheck covers an event that raced this claim.
-                    await PayoutStore.SaveAsync(context, payout, payout with
-                    {
-                        State = PayoutStates.AwaitingAccount, HoldKind = null, Reason = wait.Reason, NextAttemptAt = now + options.AccountRecheck,
-                    });
-                    break;
-                case GateDecision.Hold hold:
-                    var first = payout.State != PayoutStates.Held || payout.HoldKind != hold.Kind;
-                    var held = await PayoutStore.SaveAsync(context, payout, payout with
-                    {
-                        State = PayoutStates.Held, HoldKind = hold.Kind, Reason = hold.Reason, NextAttemptAt = hold.ResumeAt ?? now,
-                    });
-                    if (first) RaiseHoldAlert(context, held, hold);
-                    break;
-            }
+            if (await DecideAsync(context, payout, budget) is { } claimed) toSend.Add(claimed);
         }
         return toSend;
+    }
+
+    /// <summary>One due payout: claimed to be sent (returned), or held or left waiting for an account (null).</summary>
+    private async Task<PayoutRow?> DecideAsync(HandlerContext context, PayoutRow payout, Dictionary<string, long> budget)
+    {
+        var now = context.Clock.GetUtcNow();
+        // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
+        if (payout.State == PayoutState.Submitting)
+            return await PayoutStore.SaveAsync(context, payout, payout with { LeaseUntil = now + options.Lease });
+        var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
+        var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
+        var activity = await PayoutStore.ActivityAsync(context, payout, now);
+        var left = budget.TryGetValue(payout.Currency, out var l) ? l : (long?)null;
+        switch (PayoutGates.Evaluate(new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left), options, now))
+        {
+            case GateDecision.Submit submit:
+                if (left is { } before) budget[payout.Currency] = before - payout.AmountMinor;
+                return await PayoutStore.SaveAsync(context, payout, payout with
+                {
+                    State = PayoutState.Submitting, HoldKind = null, Reason = $"sending transfer to {submit.AccountId}",
+                    AccountId = submit.AccountId, AttemptKey = payout.AttemptKey ?? AttemptKey(payout.PayoutId, payout.KeyGeneration),
+                    SubmittedAt = payout.SubmittedAt ?? now, LeaseUntil = now + options.Lease,
+                });
+            case GateDecision.AwaitAccount wait:
+                // account.updated resumes it at once; the recheck covers an event that raced this claim.
+                await PayoutStore.SaveAsync(context, payout, payout with
+                {
+                    State = PayoutState.AwaitingAccount, HoldKind = null, Reason = wait.Reason,
+                    NextAttemptAt = now + options.AccountRecheck,
+                });
+                return null;
+            case GateDecision.Hold hold:
+                var first = payout.State != PayoutState.Held || payout.HoldKind != hold.Kind;
+                var held = await PayoutStore.SaveAsync(context, payout, payout with
+                {
+                    State = PayoutState.Held, HoldKind = hold.Kind, Reason = hold.Reason, NextAttemptAt = hold.ResumeAt ?? now,
+                });
+                if (first) RaiseHoldAlert(context, held, hold);
+                return null;
+            case var other:
+                throw new InvariantViolatedException($"payout {payout.PayoutId}: the gates decided {other}, which no claim handles");
+        }
     }
 
     private static void RaiseHoldAlert(HandlerContext context, PayoutRow payout, GateDecision.Hold hold)
@@ -122,7 +138,8 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         var (severity, action) = hold.Kind switch
         {
             HoldKinds.Balance => (AlertSeverities.Critical, "top up the platform balance; it resumes by itself"),
-            HoldKinds.Review or HoldKinds.Limit => (AlertSeverities.Warning, $"release or reject it: cpctl payouts release|reject {payout.PayoutId}"),
+            HoldKinds.Review or HoldKinds.Limit =>
+                (AlertSeverities.Warning, $"release or reject it: cpctl payouts release|reject {payout.PayoutId}"),
             HoldKinds.Frozen => (AlertSeverities.Warning, "it resumes when the dispute is won; otherwise release or reject it"),
             _ => (AlertSeverities.Info, "it resumes by itself"),
         };
@@ -133,76 +150,87 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         context.Cause = null;
     }
 
-    private async Task SendAsync(JobContext job, PayoutRow payout, CancellationToken ct)
+    /// <summary>
+    /// What a send came back with: the transfer (created, or found on Stripe), or Stripe's
+    /// refusal; <see cref="RestartedAt"/> when an attempt older than Stripe's memory of keys was
+    /// looked up, found nothing and was sent afresh (its key's 24 hours start then).
+    /// </summary>
+    private sealed record Sent(TransferSeen? Transfer, string How, StripeException? Failure, DateTimeOffset? RestartedAt);
+
+    private async Task<Sent> SendAsync(TimeProvider clock, PayoutRow payout, CancellationToken ct)
     {
-        crash.Reach(CrashPoints.PayoutAfterSubmitting);
-        StripeTransfer transfer;
+        DateTimeOffset? restarted = null;
         try
         {
-            if (payout.SubmittedAt is { } sent && job.Clock.GetUtcNow() - sent >= options.LookupAfter)
+            if (payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter)
             {
                 // Stripe may have forgotten this key: find the transfer before sending anything.
-                var existing = await FindTransferAsync(payout, ct);
-                if (existing is not null)
-                {
-                    await job.InTransactionAsync("record transfer found", context => PayoutStore.MarkPaidAsync(context, payout.PayoutId, existing, "found on Stripe"), ct);
-                    return;
-                }
-                // None exists: a fresh send is the only one. Its key's 24 hours start now.
-                payout = await job.InTransactionAsync("restart attempt", async context =>
-                {
-                    var row = await PayoutStore.FindAsync(context, payout.PayoutId)
-                        ?? throw new InvariantViolatedException($"payout {payout.PayoutId} disappeared while it was being sent");
-                    return await PayoutStore.SaveAsync(context, row, row with { SubmittedAt = context.Clock.GetUtcNow() });
-                }, ct);
+                if (await FindTransferAsync(payout, ct) is { } existing) return new Sent(existing, "found on Stripe", null, null);
+                // None exists: a fresh send is the only one. Should the process die before its
+                // result is recorded, the next round looks it up again.
+                restarted = clock.GetUtcNow();
             }
-            transfer = await stripe.CreateTransferAsync(new TransferCreate(payout.AmountMinor, payout.Currency.ToLowerInvariant(), payout.AccountId!,
-                payout.ContestId, $"Prize {payout.PayoutId} for entry {payout.EntryId}", new Dictionary<string, string>
+            var transfer = await stripe.CreateTransferAsync(new TransferCreate(payout.AmountMinor, payout.Currency.ToLowerInvariant(),
+                payout.AccountId!, payout.ContestId, $"Prize {payout.PayoutId} for entry {payout.EntryId}",
+                new Dictionary<string, string>
                 {
-                    ["payout_id"] = payout.PayoutId, ["contest_id"] = payout.ContestId, ["entry_id"] = payout.EntryId, ["player_id"] = payout.PlayerId,
+                    ["payout_id"] = payout.PayoutId, ["contest_id"] = payout.ContestId, ["entry_id"] = payout.EntryId,
+                    ["player_id"] = payout.PlayerId,
                 }), payout.AttemptKey!, ct);
-            crash.Reach(CrashPoints.PayoutAfterStripeCall);
+            return new Sent(Seen(transfer), "transfer created", null, restarted);
         }
         catch (StripeException e)
         {
-            await job.InTransactionAsync("record transfer failure", context => RecordFailureAsync(context, payout, e), ct);
-            return;
+            return new Sent(null, "", e, restarted);
         }
-        await job.InTransactionAsync("record transfer", context => PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, "transfer created"), ct);
     }
 
-    private async Task<StripeTransfer?> FindTransferAsync(PayoutRow payout, CancellationToken ct)
+    private Task RecordAsync(HandlerContext context, PayoutRow payout, Sent outcome) => outcome.Transfer is { } transfer
+        ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How)
+        : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
+
+    /// <summary>What Payout needs of a transfer.</summary>
+    public static TransferSeen Seen(StripeTransfer t) =>
+        new(t.Id, t.Amount, t.Currency, t.Destination, t.AmountReversed, t.Metadata.GetValueOrDefault("payout_id"));
+
+    private async Task<TransferSeen?> FindTransferAsync(PayoutRow payout, CancellationToken ct)
     {
         await foreach (var t in stripe.ListAllTransfersAsync(payout.ContestId, ct: ct))
             if (t.Metadata.TryGetValue("payout_id", out var id) && id == payout.PayoutId)
-                return t;
+                return Seen(t);
         return null;
     }
 
-    private async Task<bool> RecordFailureAsync(HandlerContext context, PayoutRow sent, StripeException e)
+    private async Task<bool> RecordFailureAsync(HandlerContext context, PayoutRow sent, StripeException e, DateTimeOffset? restartedAt)
     {
         var payout = await PayoutStore.FindAsync(context, sent.PayoutId);
         // Resolved meanwhile (a transfer event's read recorded it): nothing to do.
-        if (payout is null || payout.State != PayoutStates.Submitting || payout.AttemptKey != sent.AttemptKey) return false;
+        if (payout is null || payout.State != PayoutState.Submitting || payout.AttemptKey != sent.AttemptKey) return false;
+        payout = payout with { SubmittedAt = restartedAt ?? payout.SubmittedAt };
         var now = context.Clock.GetUtcNow();
         // A refusal with Stripe's final answer in hand means nothing was made under this key,
         // and Stripe will replay the refusal for it: the next attempt needs a new one.
-        var nextKey = payout with { AttemptKey = null, SubmittedAt = null, KeyGeneration = payout.KeyGeneration + 1, LeaseUntil = null, Rounds = 0 };
+        var nextKey = payout with
+        {
+            AttemptKey = null, SubmittedAt = null, KeyGeneration = payout.KeyGeneration + 1, LeaseUntil = null, Rounds = 0,
+        };
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.BalanceInsufficient)
         {
             var held = await PayoutStore.SaveAsync(context, payout, nextKey with
             {
-                State = PayoutStates.Held, HoldKind = HoldKinds.Balance, Reason = "Stripe: " + e.Message, NextAttemptAt = now + options.BalanceRecheck,
+                State = PayoutState.Held, HoldKind = HoldKinds.Balance, Reason = "Stripe: " + e.Message,
+                NextAttemptAt = now + options.BalanceRecheck,
             });
             RaiseHoldAlert(context, held, new GateDecision.Hold(HoldKinds.Balance, "Stripe refused it for insufficient balance", null));
             return true;
         }
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.InsufficientCapabilitiesForTransfer)
         {
-            await PayoutStore.MarkCannotReceiveAsync(context, payout.PlayerId);
+            await RecipientStore.MarkCannotReceiveAsync(context, payout.PlayerId);
             await PayoutStore.SaveAsync(context, payout, nextKey with
             {
-                State = PayoutStates.AwaitingAccount, Reason = $"Stripe: account {payout.AccountId} cannot receive transfers: {e.Message}",
+                State = PayoutState.AwaitingAccount,
+                Reason = $"Stripe: account {payout.AccountId} cannot receive transfers: {e.Message}",
             });
             return true;
         }
@@ -211,33 +239,46 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         {
             // 429, 409 (the key is still in flight at Stripe), 5xx or no answer, past the
             // client's own retries: again later, under the same key.
-            logger.LogWarning("Payout {Payout} will be retried under key {Key} (round {Round}): {Error}", payout.PayoutId, payout.AttemptKey, rounds, e.Summary);
+            logger.LogWarning("Payout {Payout} will be retried under key {Key} (round {Round}): {Error}",
+                payout.PayoutId, payout.AttemptKey, rounds, e.Summary);
             await PayoutStore.SaveAsync(context, payout, payout with
             {
                 Rounds = rounds, Reason = "retrying: " + e.Summary, LeaseUntil = null,
-                NextAttemptAt = now + Backoff.Exponential(rounds, checked((int)options.RetryDelayBase.TotalMilliseconds), checked((int)options.RetryDelayMax.TotalMilliseconds)),
+                NextAttemptAt = now + Backoff.Exponential(rounds, checked((int)options.RetryDelayBase.TotalMilliseconds),
+                    checked((int)options.RetryDelayMax.TotalMilliseconds)),
             });
             return true;
         }
-        // For an operator: a final refusal (a new key for a release), or an outcome Stripe has
-        // not settled for us (retries ran out, the key was used with other parameters, an
-        // answer that could not be read). Then the key is kept, so a release re-sends it and
-        // Stripe answers with whatever it made under it: never a second transfer.
+        await FailAsync(context, payout, e, rounds, nextKey);
+        return true;
+    }
+
+    /// <summary>
+    /// For an operator: a final refusal (a new key for a release), or an outcome Stripe has not
+    /// settled for us (retries ran out, the key was used with other parameters, an answer that
+    /// could not be read). Then the key is kept, so a release re-sends it and Stripe answers with
+    /// whatever it made under it: never a second transfer.
+    /// </summary>
+    private static async Task FailAsync(HandlerContext context, PayoutRow payout, StripeException e, int rounds, PayoutRow nextKey)
+    {
         var why = e.IsFinalRefusal ? "Stripe refused it: "
             : e.IsRetryable ? $"gave up after {rounds} rounds (key {payout.AttemptKey} kept): "
-            : e.IsUnreadableAnswer ? $"Stripe answered but the answer could not be read at {e.Param}; it may have made the transfer (key {payout.AttemptKey} kept): "
+            : e.IsUnreadableAnswer ? $"Stripe answered but the answer could not be read at {e.Param}; " +
+                $"it may have made the transfer (key {payout.AttemptKey} kept): "
             : $"Stripe's answer leaves the outcome open (key {payout.AttemptKey} kept): ";
-        var failed = await PayoutStore.SaveAsync(context, payout, (e.IsFinalRefusal ? nextKey : payout with { LeaseUntil = null, Rounds = rounds }) with
-        {
-            State = PayoutStates.Failed, Reason = why + e.Summary,
-        });
+        var failed = await PayoutStore.SaveAsync(context, payout,
+            (e.IsFinalRefusal ? nextKey : payout with { LeaseUntil = null, Rounds = rounds }) with
+            {
+                State = PayoutState.Failed, Reason = why + e.Summary,
+            });
         context.Cause = payout.Cause;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_failed", payout.PayoutId,
             $"payout {payout.PayoutId} of {payout.AmountMinor} {payout.Currency} to player {payout.PlayerId} failed: {failed.Reason}; " +
             $"release (retry) or reject it: cpctl payouts release|reject {payout.PayoutId}", $"{payout.PayoutId}:{failed.Version}");
-        return true;
     }
 
-    /// <summary>The Idempotency-Key of a payout's attempts: the payout id, then a numbered one per refused attempt.</summary>
+    /// <summary>
+    /// The Idempotency-Key of a payout's attempts: the payout id, then a numbered one per refused attempt.
+    /// </summary>
     public static string AttemptKey(string payoutId, int generation) => generation == 0 ? payoutId : $"{payoutId}:{generation}";
 }

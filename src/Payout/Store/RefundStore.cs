@@ -13,7 +13,10 @@ public sealed record RefundRow(string RefundId, string ContestId, string PlayerI
     public Cause Cause => Cause.Recorded(ContestId, OrderedBy ?? RefundId);
 }
 
-/// <summary>Reads and writes refunds; every state change is checked against <see cref="RefundLifecycle"/> and must change exactly one row.</summary>
+/// <summary>
+/// Reads and writes refunds; every state change is checked against <see cref="RefundLifecycle"/> and must change
+/// exactly one row.
+/// </summary>
 public static class RefundStore
 {
     public static async Task<bool> InsertAsync(HandlerContext context, RefundOrdered order, string orderedBy) =>
@@ -23,14 +26,19 @@ public static class RefundStore
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting, @now, @now, @now, @orderedBy)
             ON CONFLICT (refund_id) DO NOTHING
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor, order.Currency, order.Reason,
-                waiting = RefundLifecycle.Waiting, now = context.Clock.GetUtcNow(), orderedBy }, context.Transaction) == 1;
+                waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy }, context.Transaction) == 1;
 
-    /// <summary>Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).</summary>
+    /// <summary>
+    /// Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).
+    /// </summary>
     public static Task<bool> ExistsForPaymentAsync(HandlerContext context, string paymentIntentId) =>
         context.Connection.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntentId)", new { paymentIntentId }, context.Transaction);
 
-    /// <summary>Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call runs.</summary>
+    /// <summary>
+    /// Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call
+    /// runs.
+    /// </summary>
     public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(HandlerContext context, TimeSpan lease, int limit)
     {
         var now = context.Clock.GetUtcNow();
@@ -43,16 +51,19 @@ public static class RefundStore
             RETURNING r.refund_id, r.contest_id, r.player_id, r.payment_intent_id, r.amount_minor, r.currency, r.reason, r.rounds, r.ordered_by
             """, new
         {
-            now, leaseUntil = now + lease, limit, submitting = RefundLifecycle.Submitting, dispatched = RefundLifecycle.Dispatched.ToArray(),
+            now, leaseUntil = now + lease, limit, submitting = RefundLifecycle.Name(RefundState.Submitting),
+            dispatched = RefundLifecycle.Dispatched.Select(RefundLifecycle.Name).ToArray(),
         }, context.Transaction)];
     }
 
-    /// <summary>Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).</summary>
+    /// <summary>
+    /// Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).
+    /// </summary>
     public static Task<int> RenewLeasesAsync(HandlerContext context, IReadOnlyCollection<string> refundIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET lease_until = @until
             WHERE refund_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
-            """, new { ids = refundIds.ToArray(), until, submitting = RefundLifecycle.Submitting }, context.Transaction);
+            """, new { ids = refundIds.ToArray(), until, submitting = RefundLifecycle.Name(RefundState.Submitting) }, context.Transaction);
 
     /// <summary>
     /// Records the refund made; false when it was recorded already (two attempts of the same
@@ -60,12 +71,16 @@ public static class RefundStore
     /// </summary>
     public static async Task<bool> MarkRefundedAsync(HandlerContext context, string refundId, string? stripeRefundId)
     {
-        RefundLifecycle.AssertTransition(refundId, RefundLifecycle.Submitting, RefundLifecycle.Refunded);
+        RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, RefundState.Refunded);
         var now = context.Clock.GetUtcNow();
         return await context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET state = @refunded, stripe_refund_id = @stripeRefundId, refunded_at = @now, lease_until = NULL, updated_at = @now
             WHERE refund_id = @refundId AND state = @submitting
-            """, new { refundId, stripeRefundId, now, refunded = RefundLifecycle.Refunded, submitting = RefundLifecycle.Submitting },
+            """, new
+            {
+                refundId, stripeRefundId, now, refunded = RefundLifecycle.Name(RefundState.Refunded),
+                submitting = RefundLifecycle.Name(RefundState.Submitting),
+            },
             context.Transaction) == 1;
     }
 
@@ -75,12 +90,16 @@ public static class RefundStore
     /// </summary>
     public static async Task<bool> RecordFailureAsync(HandlerContext context, string refundId, bool permanent, int rounds, string error, DateTimeOffset nextAttemptAt)
     {
-        var to = permanent ? RefundLifecycle.Failed : RefundLifecycle.Submitting;
-        RefundLifecycle.AssertTransition(refundId, RefundLifecycle.Submitting, to);
+        var to = permanent ? RefundState.Failed : RefundState.Submitting;
+        RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, to);
         return await context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET state = @to, rounds = @rounds, last_error = @error, next_attempt_at = @nextAttemptAt, lease_until = NULL, updated_at = @now
             WHERE refund_id = @refundId AND state = @submitting
-            """, new { refundId, to, rounds, error, nextAttemptAt, now = context.Clock.GetUtcNow(), submitting = RefundLifecycle.Submitting },
+            """, new
+            {
+                refundId, to = RefundLifecycle.Name(to), rounds, error, nextAttemptAt, now = context.Clock.GetUtcNow(),
+                submitting = RefundLifecycle.Name(RefundState.Submitting),
+            },
             context.Transaction) == 1;
     }
 }

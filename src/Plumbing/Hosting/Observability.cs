@@ -10,7 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
-using OpenTelemetry;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -20,8 +21,9 @@ namespace ContestPipeline.Plumbing.Hosting;
 /// <summary>
 /// What an on-call engineer gets from every process, wired in one place (after eShop's
 /// ServiceDefaults): logs (JSON lines in production, plain locally, each line inside a
-/// message's scope carrying its ids and coordinates), metrics and traces exported over OTLP
-/// when an endpoint is set, and liveness/readiness on a small HTTP port when one is set.
+/// message's scope carrying its ids and coordinates), metrics and traces through OpenTelemetry's
+/// hosting (exported over OTLP when an endpoint is set), and liveness, readiness and a Prometheus
+/// scrape on a small HTTP port when one is set.
 /// </summary>
 public static class Observability
 {
@@ -73,156 +75,105 @@ public static class Observability
     }
 
     /// <summary>
-    /// Registers the exporters (when <see cref="OtlpEndpointVariable"/> is set) and the health
-    /// endpoint (when <see cref="HealthPortVariable"/> is set) for the process <paramref name="service"/>.
+    /// OpenTelemetry the standard way (<c>AddOpenTelemetry().WithMetrics().WithTracing()</c>): the
+    /// pipeline's meters and spans, exported over OTLP when <see cref="OtlpEndpointVariable"/> is
+    /// set, and scraped by Prometheus at <see cref="MetricsPath"/> on the health port; the health
+    /// checks the framework's health-check services run (registered by the host with
+    /// <c>AddHealthChecks()</c>); and, when <see cref="HealthPortVariable"/> is set, the health port
+    /// itself (<see cref="HealthEndpoint"/>).
     /// </summary>
-    public static IServiceCollection AddPipelineObservability(this IServiceCollection services, string service, IConfiguration? configuration,
-        DeploymentEnvironment environment)
+    public static IServiceCollection AddPipelineObservability(this IServiceCollection services, string service,
+        IConfiguration? configuration, DeploymentEnvironment environment)
     {
-        if (Setting.Url(configuration, OtlpEndpointVariable) is not null) services.AddHostedService(_ => new OtlpExport(service, configuration, environment));
-        services.AddSingleton<WorkerHealth>();
+        var otlp = Setting.Url(configuration, OtlpEndpointVariable);
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(service, serviceNamespace: "contestpipeline").AddAttributes(
+                [new KeyValuePair<string, object>("deployment.environment.name", DeploymentEnvironments.Name(environment))]))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(PipelineTelemetry.MeterName, PipelineTelemetry.WebhooksMeterName).AddPrometheusExporter();
+                if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+            })
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(PipelineTelemetry.ActivitySourceName);
+                if (otlp is not null) tracing.AddOtlpExporter(o => o.Endpoint = otlp);
+            });
+        services.AddHealthChecks();
         if (HealthPort(configuration) is { } port)
-            services.AddHostedService(sp => new HealthEndpoint(port, environment, sp.GetRequiredService<WorkerHealth>(),
-                sp.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.Health")));
+            services.AddHostedService(sp => new HealthEndpoint(port, environment, sp.GetRequiredService<HealthCheckService>(),
+                sp.GetRequiredService<MeterProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.Health")));
         return services;
     }
 
-    /// <summary>
-    /// Starts exporting metrics and traces over OTLP when <see cref="OtlpEndpointVariable"/> is
-    /// set (null otherwise); disposing flushes what is buffered and stops.
-    /// </summary>
-    public static IDisposable? StartOtlpExport(string service, IConfiguration? configuration, DeploymentEnvironment environment)
-    {
-        var endpoint = Setting.Url(configuration, OtlpEndpointVariable);
-        if (endpoint is null) return null;
-        var resource = ResourceBuilder.CreateDefault().AddService(service, serviceNamespace: "contestpipeline")
-            .AddAttributes([new KeyValuePair<string, object>("deployment.environment.name", DeploymentEnvironments.Name(environment))]);
-        var meters = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(PipelineTelemetry.MeterName)
-            .AddOtlpExporter(o => o.Endpoint = endpoint).Build();
-        var tracers = Sdk.CreateTracerProviderBuilder().SetResourceBuilder(resource).AddSource(PipelineTelemetry.ActivitySourceName)
-            .AddOtlpExporter(o => o.Endpoint = endpoint).Build();
-        return new Export(meters, tracers);
-    }
-
-    private sealed class Export(MeterProvider meters, TracerProvider tracers) : IDisposable
-    {
-        public void Dispose()
-        {
-            tracers.Dispose();
-            meters.Dispose();
-        }
-    }
-
-    /// <summary>The OpenTelemetry providers of a host, built at start and disposed (flushing what is buffered) at stop.</summary>
-    private sealed class OtlpExport(string service, IConfiguration? configuration, DeploymentEnvironment environment) : IHostedService
-    {
-        private IDisposable? _export;
-
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            _export = StartOtlpExport(service, configuration, environment);
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken)
-        {
-            _export?.Dispose();
-            return Task.CompletedTask;
-        }
-    }
+    /// <summary>Prometheus's scrape path on the health port.</summary>
+    public const string MetricsPath = "/metrics";
 }
 
-/// <summary>
-/// What readiness is made of: every check registered (the database, the broker, the consume
-/// loops having joined their groups) must pass. Results are kept for a second, so a busy
-/// prober costs one round of checks a second at most.
-/// </summary>
-public sealed class WorkerHealth
+/// <summary>The health checks every worker registers: the database and the broker answer.</summary>
+public static class PipelineHealthChecks
 {
-    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
-    private readonly Lock _gate = new();
-    private readonly List<(string Name, Func<CancellationToken, Task<string?>> Check)> _checks = [];
-    private (DateTime At, HealthReport Report)? _last;
-
-    /// <summary>Adds a check: it returns null when healthy, else why not (one line).</summary>
-    public void Add(string name, Func<CancellationToken, Task<string?>> check)
-    {
-        lock (_gate) _checks.Add((name, check));
-    }
-
-    public async Task<HealthReport> ReadyAsync(CancellationToken ct)
-    {
-        lock (_gate)
-            if (_last is { } last && DateTime.UtcNow - last.At < CacheFor) return last.Report;
-        List<(string Name, Func<CancellationToken, Task<string?>> Check)> checks;
-        lock (_gate) checks = [.. _checks];
-        var problems = new List<string>();
-        if (checks.Count == 0) problems.Add("starting: nothing running yet");
-        foreach (var (name, check) in checks)
+    /// <summary>The database answers a query within two seconds.</summary>
+    public static IHealthChecksBuilder AddDatabase(this IHealthChecksBuilder checks, Func<IServiceProvider, NpgsqlDataSource> dataSource) =>
+        checks.Add(new HealthCheckRegistration("postgres", sp => new Probe(async ct =>
         {
-            string? problem;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
             try
             {
-                problem = await check(ct);
+                await using var conn = await dataSource(sp).OpenConnectionAsync(timeout.Token);
+                await using var cmd = new NpgsqlCommand("SELECT 1", conn);
+                await cmd.ExecuteScalarAsync(timeout.Token);
+                return null;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
             {
-                problem = e.Message;
+                return "unreachable: " + (e.InnerException ?? e).Message;
             }
-            if (problem is not null) problems.Add($"{name}: {problem}");
-        }
-        var report = new HealthReport(problems.Count == 0, problems);
-        lock (_gate) _last = (DateTime.UtcNow, report);
-        return report;
-    }
-
-    /// <summary>The database answers a query within two seconds.</summary>
-    public static Func<CancellationToken, Task<string?>> Database(Npgsql.NpgsqlDataSource dataSource) => async ct =>
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
-        try
-        {
-            await using var conn = await dataSource.OpenConnectionAsync(timeout.Token);
-            await using var cmd = new Npgsql.NpgsqlCommand("SELECT 1", conn);
-            await cmd.ExecuteScalarAsync(timeout.Token);
-            return null;
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or OperationCanceledException or TimeoutException)
-        {
-            return "unreachable: " + (e.InnerException ?? e).Message;
-        }
-    };
+        }), HealthStatus.Unhealthy, null));
 
     /// <summary>A broker answers a metadata request within two seconds (one admin client, kept).</summary>
-    public static Func<CancellationToken, Task<string?>> Broker(string bootstrapServers, KafkaSecurity? security)
+    public static IHealthChecksBuilder AddBroker(this IHealthChecksBuilder checks, string bootstrapServers, KafkaSecurity? security)
     {
         var admin = new Lazy<Confluent.Kafka.IAdminClient>(() => KafkaClients.Admin(bootstrapServers, security: security));
-        return _ => Task.Run(() =>
+        return checks.Add(new HealthCheckRegistration("kafka", _ => new Probe(_ => Task.Run(() =>
         {
             try
             {
-                var metadata = admin.Value.GetMetadata(TimeSpan.FromSeconds(2));
-                return metadata.Brokers.Count == 0 ? "no broker answers" : null;
+                return admin.Value.GetMetadata(TimeSpan.FromSeconds(2)).Brokers.Count == 0 ? "no broker answers" : null;
             }
             catch (Confluent.Kafka.KafkaException e)
             {
                 return "unreachable: " + e.Error.Reason;
             }
-        });
+        })), HealthStatus.Unhealthy, null));
+    }
+
+    /// <summary>A check from a function that returns null when healthy, else why not (one line).</summary>
+    public static IHealthChecksBuilder AddProbe(this IHealthChecksBuilder checks, string name, Func<IServiceProvider, CancellationToken, Task<string?>> probe) =>
+        checks.Add(new HealthCheckRegistration(name, sp => new Probe(ct => probe(sp, ct)), HealthStatus.Unhealthy, null));
+
+    private sealed class Probe(Func<CancellationToken, Task<string?>> probe) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            await probe(cancellationToken) is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy();
     }
 }
 
-public sealed record HealthReport(bool Ready, IReadOnlyList<string> Problems);
-
 /// <summary>
-/// GET /health/live (200 while the process runs its host) and GET /health/ready (200 when
-/// every readiness check passes, else 503 with the reasons), on their own port so that they
-/// answer whatever the worker is doing. Listens on every address in production and staging
-/// (an orchestrator probes from outside), on 127.0.0.1 elsewhere.
+/// The health port: GET /health/live (200 while the process runs its host), GET /health/ready (200
+/// when every health check of the host passes, else 503 with the reasons; results kept for a
+/// second, so a busy prober costs one round of checks a second at most) and GET /metrics
+/// (Prometheus's scrape of the host's meters). On their own port so that they answer whatever the
+/// worker is doing. Listens on every address in production and staging (an orchestrator probes
+/// from outside), on 127.0.0.1 elsewhere.
 /// </summary>
-public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, WorkerHealth health, ILogger logger) : IHostedService
+public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, HealthCheckService checks, MeterProvider meters,
+    ILogger logger) : IHostedService
 {
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
+    private readonly Lock _gate = new();
+    private (DateTime At, HealthReport Report)? _last;
     private WebApplication? _app;
 
     public Uri? Url { get; private set; }
@@ -237,16 +188,29 @@ public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, 
         app.MapGet(Observability.LivePath, () => Results.Text("live\n"));
         app.MapGet(Observability.ReadyPath, async (CancellationToken ct) =>
         {
-            var report = await health.ReadyAsync(ct);
-            return report.Ready
+            var report = await ReadyAsync(ct);
+            var problems = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
+                .Select(e => $"{e.Key}: {e.Value.Description ?? e.Value.Exception?.Message ?? e.Value.Status.ToString()}").ToList();
+            if (report.Entries.Count == 0) problems.Add("starting: nothing running yet");
+            return problems.Count == 0
                 ? Results.Text("ready\n")
-                : Results.Text("not ready: " + string.Join("; ", report.Problems) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+                : Results.Text("not ready: " + string.Join("; ", problems) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
         });
+        app.MapPrometheusScrapingEndpoint(Observability.MetricsPath, meters, null, null);
         await app.StartAsync(cancellationToken);
         _app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-        logger.LogInformation("Health endpoint {Url}health/live and {Url}health/ready", Url, Url);
+        logger.LogInformation("Health endpoint {Url}health/live and {Url}health/ready, metrics {Url}metrics", Url, Url, Url);
+    }
+
+    private async Task<HealthReport> ReadyAsync(CancellationToken ct)
+    {
+        lock (_gate)
+            if (_last is { } last && DateTime.UtcNow - last.At < CacheFor) return last.Report;
+        var report = await checks.CheckHealthAsync(ct);
+        lock (_gate) _last = (DateTime.UtcNow, report);
+        return report;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -17,6 +17,9 @@ public static class PipelineTelemetry
     public const string MeterName = "ContestPipeline";
     public const string ActivitySourceName = "ContestPipeline";
 
+    /// <summary>The webhook receiver's own meter (requests refused, by outcome).</summary>
+    public const string WebhooksMeterName = "ContestPipeline.Webhooks";
+
     public static readonly Meter Meter = new(MeterName, "1.0");
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName, "1.0");
 

@@ -197,6 +197,12 @@ public static class PipelineWorker
         services.AddSingleton(CrashPoints.FromSettings(configuration, settings.Environment));
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddHostedService<WorkerService>();
+        // Ready once the database and a broker answer and every consume loop has joined its group.
+        services.AddSingleton<WorkerReadiness>();
+        services.AddHealthChecks()
+            .AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>())
+            .AddBroker(settings.KafkaBootstrapServers, settings.KafkaSecurity)
+            .AddProbe("consumers", (sp, _) => Task.FromResult(sp.GetRequiredService<WorkerReadiness>().Problem()));
         worker.Services?.Invoke(services, configuration);
         return services;
     }
@@ -221,7 +227,7 @@ public static class PipelineWorker
     private sealed class WorkerService(
         WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints,
         TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers,
-        MessageSigner signer, MessageVerifier verifier, WorkerHealth health) : BackgroundService
+        MessageSigner signer, MessageVerifier verifier, WorkerReadiness readiness) : BackgroundService
     {
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
@@ -242,14 +248,11 @@ public static class PipelineWorker
                         PartitionOwner = c.PartitionOwner?.Invoke(services),
                     },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
-                // Ready once the database and a broker answer and every consume loop has joined its group.
-                health.Add("postgres", WorkerHealth.Database(dataSource));
-                health.Add("kafka", WorkerHealth.Broker(settings.KafkaBootstrapServers, settings.KafkaSecurity));
-                health.Add("consumers", _ =>
+                readiness.Consumers = () =>
                 {
                     var waiting = consumers.Where(c => !c.Joined).Select(c => c.Name).ToList();
-                    return Task.FromResult(waiting.Count == 0 ? null : "not joined yet: " + string.Join(", ", waiting));
-                });
+                    return waiting.Count == 0 ? null : "not joined yet: " + string.Join(", ", waiting);
+                };
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
                 logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} with key {KeyId}, consumers {Consumers}, jobs {Jobs}",
@@ -317,4 +320,13 @@ public static class PipelineWorker
             }
         }
     }
+}
+
+/// <summary>Whether the worker's consume loops run and have joined their groups: the "consumers" health check.</summary>
+public sealed class WorkerReadiness
+{
+    /// <summary>Set once the loops are made: null when every one has joined, else which have not.</summary>
+    public Func<string?>? Consumers { get; set; }
+
+    public string? Problem() => Consumers is { } consumers ? consumers() : "starting: nothing running yet";
 }

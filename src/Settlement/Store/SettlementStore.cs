@@ -190,10 +190,6 @@ public static class SettlementStore
     /// <summary>A contest being settled in chunks: how many prizes, how many posted and ordered so far, and what the last chunk publishes.</summary>
     public sealed record SettleRun(string ContestId, int Awards, int Posted, ContestSettled Record, string Reason);
 
-    /// <summary>One prize of a settle run, in award order, with the winning entry's payment.</summary>
-    public sealed record AwardRow(int AwardSeq, string PayoutId, string EntryId, string PlayerId, int Rank, long GrossMinor, long FeeMinor, long NetMinor,
-        string Currency, string? PaymentIntentId);
-
     public static async Task<SettleRun?> SettleRunAsync(HandlerContext context, string contestId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(int Awards, int Posted, string Record, string Reason)?>(
@@ -209,15 +205,12 @@ public static class SettlementStore
             """, new { contestId, awards, record = JsonSerializer.Serialize(record, OutgoingMessage.Json), reason, now = context.Clock.GetUtcNow() },
             context.Transaction);
 
-    /// <summary>Up to <paramref name="count"/> prizes from award position <paramref name="from"/> on, in award order.</summary>
-    public static async Task<IReadOnlyList<AwardRow>> AwardsAsync(HandlerContext context, string contestId, int from, int count) =>
-        [.. await context.Connection.QueryAsync<AwardRow>("""
-            SELECT p.award_seq AS AwardSeq, p.payout_id AS PayoutId, p.entry_id AS EntryId, p.player_id AS PlayerId, p.rank AS Rank,
-                   p.gross_minor AS GrossMinor, p.fee_minor AS FeeMinor, p.net_minor AS NetMinor, p.currency AS Currency,
-                   e.payment_intent_id AS PaymentIntentId
-            FROM settlement.payouts p LEFT JOIN settlement.entries e ON e.entry_id = p.entry_id
-            WHERE p.contest_id = @contestId AND p.award_seq >= @from AND p.award_seq < @to ORDER BY p.award_seq
-            """, new { contestId, from, to = checked(from + count) }, context.Transaction)];
+    /// <summary>The payments of the given entries, by entry id (an entry not recorded is absent).</summary>
+    public static async Task<IReadOnlyDictionary<string, string?>> PaymentsOfEntriesAsync(HandlerContext context,
+        IEnumerable<string> entryIds) =>
+        (await context.Connection.QueryAsync<(string EntryId, string? PaymentIntentId)>(
+            "SELECT entry_id, payment_intent_id FROM settlement.entries WHERE entry_id = ANY(@ids)",
+            new { ids = entryIds.ToArray() }, context.Transaction)).ToDictionary(e => e.EntryId, e => e.PaymentIntentId, StringComparer.Ordinal);
 
     /// <summary>Moves a settle run's cursor from <paramref name="from"/> to <paramref name="to"/>; any other cursor is a bug (two settlers, or a lost chunk).</summary>
     public static Task AdvanceSettleRunAsync(HandlerContext context, string contestId, int from, int to) =>
@@ -227,10 +220,12 @@ public static class SettlementStore
     // ---- payouts ------------------------------------------------------------------------------
 
     /// <summary>
-    /// The payouts of a contest's awards, numbered in award order (<c>award_seq</c>, the settle
-    /// run's cursor walks it), in one binary COPY: 200,000 rows in a second or two.
+    /// The payouts of a chunk of a contest's awards, numbered in award order from
+    /// <paramref name="from"/> (<c>award_seq</c>, the settle run's cursor walks it), in one binary
+    /// COPY: 200,000 rows in a second or two.
     /// </summary>
-    public static async Task InsertPayoutsAsync(HandlerContext context, string contestId, IReadOnlyList<PrizeAward> awards, string currency)
+    public static async Task InsertPayoutsAsync(HandlerContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
+        string currency)
     {
         var now = context.Clock.GetUtcNow();
         await using var writer = await context.Connection.BeginBinaryImportAsync("""
@@ -251,7 +246,7 @@ public static class SettlementStore
             await writer.WriteAsync(a.Net.MinorUnits, NpgsqlDbType.Bigint);
             await writer.WriteAsync(currency, NpgsqlDbType.Text);
             await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
-            await writer.WriteAsync(i, NpgsqlDbType.Integer);
+            await writer.WriteAsync(checked(from + i), NpgsqlDbType.Integer);
         }
         await writer.CompleteAsync();
     }

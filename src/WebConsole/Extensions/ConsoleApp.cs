@@ -52,6 +52,9 @@ public static class ConsoleApp
         }
         builder.WebHost.UseUrls(options.Url);
         AddServices(builder.Services, options, settings);
+        // Metrics, traces and the health port as every worker has them; ready while the read model answers.
+        builder.Services.AddPipelineObservability(Name, builder.Configuration, settings.Environment);
+        builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
         await using var app = builder.Build();
         Map(app);
         await app.StartAsync();

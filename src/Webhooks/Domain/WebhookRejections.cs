@@ -11,7 +11,7 @@ namespace ContestPipeline.Webhooks.Domain;
 /// </summary>
 public sealed class WebhookRejections(TimeProvider clock)
 {
-    private static readonly Meter Meter = new("ContestPipeline.Webhooks");
+    private static readonly Meter Meter = new(Plumbing.Hosting.PipelineTelemetry.WebhooksMeterName);
     private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("contestpipeline.webhooks.rejected", "{request}",
         "Webhook requests refused, by outcome (forged, expired or malformed signatures, unreadable events, livemode mismatches)");
 

@@ -34,6 +34,12 @@ public static class WebhookReceiverExtensions
         // Kestrel refuses a larger body too; the endpoint's own bounded read below answers 413 first.
         builder.Services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = options.BodyBytesMax);
         builder.Services.AddSingleton(options);
+        if (options.Observability)
+        {
+            builder.Services.AddPipelineObservability("webhooks", null, options.Environment);
+            // Ready while Kafka answers: an event is only acknowledged to Stripe once Kafka has it.
+            builder.Services.AddHealthChecks().AddBroker(options.BootstrapServers, null);
+        }
         builder.Services.AddSingleton(sp =>
         {
             var lifetime = sp.GetRequiredService<IHostApplicationLifetime>();
@@ -107,6 +113,7 @@ public static class WebhookReceiverHost
             ListenUrl = string.IsNullOrWhiteSpace(listenUrl) ? WebhookReceiverOptions.ListenUrlDefault : listenUrl,
             Environment = settings.Environment,
             LoggerFactory = loggerFactory,
+            Observability = true,
         };
     }
 
@@ -130,29 +137,17 @@ public static class WebhookReceiverHost
             b.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         });
         WebhookReceiver receiver;
-        HealthEndpoint? healthEndpoint = null;
-        IDisposable? export;
         try
         {
             var options = OptionsFromEnvironment(listenUrl, loggerFactory);
             KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), [options.Topic]);
-            export = Observability.StartOtlpExport("webhooks", null, environment);
             receiver = await WebhookReceiver.StartAsync(options, ct);
-            if (Observability.HealthPort(null) is { } port)
-            {
-                // Ready while Kafka answers: an event is only acknowledged to Stripe once Kafka has it.
-                var health = new WorkerHealth();
-                health.Add("kafka", WorkerHealth.Broker(options.BootstrapServers, null));
-                healthEndpoint = new HealthEndpoint(port, environment, health, loggerFactory.CreateLogger("ContestPipeline.Health"));
-                await healthEndpoint.StartAsync(ct);
-            }
         }
         catch (StartupException e)
         {
             await Console.Error.WriteLineAsync($"webhooks: {e.Message}");
             return PipelineWorker.ExitStartupFailed;
         }
-        using var exporting = export;
         await using (receiver)
         {
             Console.WriteLine($"Stripe webhooks ({DeploymentEnvironments.Name(receiver.Environment)}): {receiver.Url} -> {receiver.Topic}   stop with Ctrl-C or SIGTERM");
@@ -166,7 +161,6 @@ public static class WebhookReceiverHost
                 return ExitFailed;
             }
         }
-        if (healthEndpoint is not null) await healthEndpoint.StopAsync(CancellationToken.None);
         Console.WriteLine("Stripe webhooks stopped");
         return 0;
     }

@@ -52,6 +52,12 @@ public sealed class WebhookReceiverOptions
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// The process's own metrics, traces and health port, as every worker has them (the receiver as a
+    /// process of its own); off for a receiver started inside another process.
+    /// </summary>
+    public bool Observability { get; init; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(BootstrapServers)) throw new ArgumentException("no Kafka bootstrap servers", nameof(BootstrapServers));

@@ -135,6 +135,57 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Killed_after_the_claim_committed_submitting_and_its_key_the_restarted_worker_sends_once_under_that_key()
+    {
+        await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterSubmitting);
+        await r.World.SignUpForPayoutsAsync("cy");
+        await WaitForRecipientAsync(r, "cy");
+        r.Stripe.WebhookEndpoint = null;
+        var order = Order("c3", "cy", 1_999);
+        Publish(r.World, order);
+        await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
+        // The claim's transaction committed before the call: submitting, with the key the call will use, and nothing on Stripe.
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            Assert.Equal((PayoutStates.Submitting, order.PayoutId), await conn.QueryFirstAsync<(string, string)>(
+                "SELECT state, attempt_key FROM payout.payouts WHERE payout_id = @PayoutId", order));
+        Assert.Empty(TransfersOf(r, order.PayoutId));
+
+        r.Run.StartWorker("payout", env: FastRetries);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+        var keyed = Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
+        Assert.Equal(order.PayoutId, keyed.IdempotencyKey);
+    }
+
+    [Fact]
+    public async Task An_old_attempt_sent_afresh_and_killed_before_its_result_is_recorded_is_found_by_the_next_lookup()
+    {
+        // The first attempt never reached Stripe, and the worker stays down for more than a day.
+        await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterSubmitting);
+        await r.World.SignUpForPayoutsAsync("dee");
+        await WaitForRecipientAsync(r, "dee");
+        r.Stripe.WebhookEndpoint = null;
+        var order = Order("c4", "dee", 2_500);
+        Publish(r.World, order);
+        await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die after its claim");
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
+
+        // The next one looks it up, finds nothing, sends it afresh and dies before recording the result.
+        r.Run.StartWorker("payout", CrashPoints.PayoutAfterStripeCall, FastRetries);
+        await Eventually.UntilAsync(() => TransfersOf(r, order.PayoutId).Count == 1, "the fresh transfer on Stripe");
+        await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die after its call");
+        Assert.Equal(PayoutStates.Submitting, await StateAsync(r, order.PayoutId));
+
+        // The attempt is still recorded as a day old, so the last one looks it up again and finds the transfer.
+        r.Run.StartWorker("payout", env: FastRetries);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, order.PayoutId));
+        Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
+        Assert.Equal(2, r.Stripe.Requests().Count(q => q.Path == "/v1/transfers" && q.Method == "GET"));
+    }
+
+    [Fact]
     public async Task An_attempt_older_than_a_day_is_looked_up_on_Stripe_by_transfer_group_and_metadata_and_not_sent_again()
     {
         await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterStripeCall);

@@ -182,6 +182,15 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         Assert.Equal(Topics.Canary, scope.GetProperty("Topic").GetString());
         Assert.True(scope.TryGetProperty("Partition", out _) && scope.TryGetProperty("Offset", out _));
         Assert.All(lines.Where(l => l.Length > 0 && !l.StartsWith("Unhandled", StringComparison.Ordinal)), l => Assert.StartsWith("{", l, StringComparison.Ordinal));
+
+        // Prometheus scrapes the same port: the pipeline's meters in its text format, the dead letter counted.
+        var scraped = "";
+        await Eventually.UntilAsync(async () =>
+        {
+            scraped = await http.GetStringAsync(Observability.MetricsPath.TrimStart('/'));
+            return scraped.Contains("outcome=\"dead_lettered\"", StringComparison.Ordinal);
+        }, "the dead letter in the Prometheus scrape", TimeSpan.FromSeconds(30));
+        Assert.Contains("# TYPE contestpipeline_consumer_messages", scraped, StringComparison.Ordinal);
         await worker.StopAsync(TimeSpan.FromSeconds(30));
     }
 

@@ -56,17 +56,26 @@ public sealed class TransitionTableTests
         Assert.Equal(legal, IntakeStates.CanTransition(from, to));
 
     [Theory]
-    [InlineData(PayoutStates.Waiting, PayoutStates.Submitting, true)]
-    [InlineData(PayoutStates.Submitting, PayoutStates.Paid, true)]
-    [InlineData(PayoutStates.Paid, PayoutStates.Failed, true)]
-    [InlineData(PayoutStates.Failed, PayoutStates.Waiting, true)]
-    [InlineData(PayoutStates.Rejected, PayoutStates.Waiting, false)]
-    [InlineData(PayoutStates.Rejected, PayoutStates.Paid, false)]
-    [InlineData(PayoutStates.Paid, PayoutStates.Submitting, false)]
-    [InlineData(PayoutStates.Submitting, PayoutStates.Waiting, false)]
-    [InlineData(PayoutStates.Submitting, PayoutStates.Rejected, false)]
-    public void A_payout_sent_or_rejected_is_never_sent_again_by_a_transition(string from, string to, bool legal) =>
+    [InlineData(PayoutState.Waiting, PayoutState.Submitting, true)]
+    [InlineData(PayoutState.Submitting, PayoutState.Paid, true)]
+    [InlineData(PayoutState.Paid, PayoutState.Failed, true)]
+    [InlineData(PayoutState.Failed, PayoutState.Waiting, true)]
+    [InlineData(PayoutState.Rejected, PayoutState.Waiting, false)]
+    [InlineData(PayoutState.Rejected, PayoutState.Paid, false)]
+    [InlineData(PayoutState.Paid, PayoutState.Submitting, false)]
+    [InlineData(PayoutState.Submitting, PayoutState.Waiting, false)]
+    [InlineData(PayoutState.Submitting, PayoutState.Rejected, false)]
+    public void A_payout_sent_or_rejected_is_never_sent_again_by_a_transition(PayoutState from, PayoutState to, bool legal) =>
         Assert.Equal(legal, PayoutLifecycle.CanTransition(from, to));
+
+    [Fact]
+    public void Every_payout_state_is_stored_and_published_by_its_wire_name()
+    {
+        Assert.Equal([PayoutStates.Waiting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Submitting,
+            PayoutStates.Paid, PayoutStates.Failed, PayoutStates.Rejected], Enum.GetValues<PayoutState>().Select(PayoutLifecycle.Name));
+        Assert.All(Enum.GetValues<PayoutState>(), s => Assert.Equal(s, PayoutLifecycle.Parse("p", PayoutLifecycle.Name(s))));
+        Assert.Equal(["waiting", "submitting", "refunded", "failed"], Enum.GetValues<RefundState>().Select(RefundLifecycle.Name));
+    }
 
     [Fact]
     public void The_transfer_job_looks_again_only_at_holds_that_resume_by_themselves()

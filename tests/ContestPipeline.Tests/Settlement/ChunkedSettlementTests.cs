@@ -49,10 +49,10 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         var clock = new ManualClock(Now);
         var job = new SettleContestsJob(crash, awardsPerChunk: 7);
         var context = new JobContext(db.DataSource, new Outbox(SettlementWorker.Name), clock);
-        Assert.True(await job.RunAsync(context, CancellationToken.None));                            // start: decision, payouts, authorization
-        Assert.True(await job.RunAsync(context, CancellationToken.None));                            // chunk 1
-        await Assert.ThrowsAsync<SimulatedCrashException>(() => job.RunAsync(context, CancellationToken.None));   // chunk 2, rolled back
+        Assert.True(await job.RunAsync(context, CancellationToken.None));                            // chunk 0 with the start: entry, authorization
+        await Assert.ThrowsAsync<SimulatedCrashException>(() => job.RunAsync(context, CancellationToken.None));   // chunk 1, rolled back
         Assert.Equal(7, await ScalarAsync<int>(db, "SELECT posted FROM settlement.settle_runs WHERE contest_id = 'chunky'"));
+        Assert.Equal(7, await ScalarAsync<long>(db, "SELECT count(*) FROM settlement.payouts WHERE contest_id = 'chunky'"));
         Assert.Equal("COMPLETE", await ScalarAsync<string>(db, "SELECT state FROM settlement.contests WHERE contest_id = 'chunky'"));
 
         var restarted = new SettleContestsJob(new CrashPoints(null), awardsPerChunk: 7);

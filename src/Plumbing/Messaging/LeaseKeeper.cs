@@ -1,15 +1,14 @@
-using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.Logging;
 
-namespace ContestPipeline.Payout.Jobs;
+namespace ContestPipeline.Plumbing.Messaging;
 
 /// <summary>
-/// Keeps a round's claims while their Stripe calls run: every third of the lease it moves
-/// the lease of every row not yet recorded on by another lease, in a transaction of its own.
-/// A Stripe call can outlast any fixed lease (the client's retries, a slow Stripe, a round of
-/// fifty calls made one after another), and a row whose lease ran out would be claimed by
-/// another instance and sent again while the first call is still in flight. A worker that
-/// dies stops renewing, and its rows go to another instance one lease later.
+/// Keeps a round's claims while their calls run (<see cref="ClaimedCalls"/>): every third of the
+/// lease it moves the lease of every row not yet recorded, in a transaction of its own. A call
+/// can outlast any fixed lease (the client's retries, a slow Stripe, a round of a hundred calls
+/// made one after another), and a row whose lease ran out would be claimed by another instance
+/// and called for again while the first call is still in flight. A worker that dies stops
+/// renewing, and its rows go to another instance one lease later.
 /// </summary>
 public sealed class LeaseKeeper : IAsyncDisposable
 {
@@ -25,7 +24,9 @@ public sealed class LeaseKeeper : IAsyncDisposable
         _loop = Task.Run(() => RenewAsync(job, lease, renew, logger));
     }
 
-    /// <summary>Starts renewing the leases of <paramref name="ids"/> until each is <see cref="Done"/> or the keeper is disposed.</summary>
+    /// <summary>
+    /// Starts renewing the leases of <paramref name="ids"/> until each is <see cref="Done"/> or the keeper is disposed.
+    /// </summary>
     public static LeaseKeeper Start(JobContext job, IEnumerable<string> ids, TimeSpan lease,
         Func<HandlerContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
     {

@@ -7,7 +7,7 @@ using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 
-namespace ContestPipeline.Payout.Handlers;
+namespace ContestPipeline.Payout.StripeEvents;
 
 /// <summary>
 /// Entry-fee charges refunded or disputed outside the pipeline freeze the prizes won with
@@ -17,11 +17,11 @@ namespace ContestPipeline.Payout.Handlers;
 /// freezes it saw and a later one holds the prize again. The events come in any order: a
 /// dispute closed before its created event arrived stays closed.
 /// </summary>
-public sealed class StripeChargeEvents : IStripeEventFamily
+public sealed class ChargeEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } = ["charge.refunded", "charge.dispute.created", "charge.dispute.closed"];
 
-    public Task<string> HandleAsync(StripeEvent e, HandlerContext context) => e.Type switch
+    public Task<string> ApplyAsync(StripeEvent e, HandlerContext context) => e.Type switch
     {
         "charge.refunded" => RefundedAsync(context, e, e.Data.Object),
         "charge.dispute.created" => DisputeCreatedAsync(context, e, e.Data.Object),
@@ -30,22 +30,22 @@ public sealed class StripeChargeEvents : IStripeEventFamily
 
     private static async Task<string> RefundedAsync(HandlerContext context, StripeEvent e, JsonElement charge)
     {
-        var paymentIntent = StripeEvents.Text(charge, "payment_intent");
+        var paymentIntent = StripeEventReader.Text(charge, "payment_intent");
         if (paymentIntent is null) return "charge without a payment intent";
         if (await RefundStore.ExistsForPaymentAsync(context, paymentIntent)) return "a refund this pipeline made";
-        var refunded = StripeEvents.Long(charge, "amount_refunded") ?? 0L;
-        if (refunded <= 0) throw new MessageRejectedException($"event {e.Id} (charge.refunded): charge {StripeEvents.Text(charge, "id")} has no amount_refunded");
+        var refunded = StripeEventReader.Long(charge, "amount_refunded") ?? 0L;
+        if (refunded <= 0) throw new MessageRejectedException($"event {e.Id} (charge.refunded): charge {StripeEventReader.Text(charge, "id")} has no amount_refunded");
         return await FreezeAsync(context, paymentIntent, Freezes.OfRefund(refunded), Freezes.Refunded,
             $"the entry fee {paymentIntent} was refunded outside the pipeline ({refunded} of it; the ledger does not show it): its prize waits for an operator");
     }
 
     private static async Task<string> DisputeCreatedAsync(HandlerContext context, StripeEvent e, JsonElement dispute)
     {
-        var paymentIntent = StripeEvents.Text(dispute, "payment_intent");
+        var paymentIntent = StripeEventReader.Text(dispute, "payment_intent");
         if (paymentIntent is null) return "dispute without a payment intent";
-        var disputeId = StripeEvents.Text(dispute, "id")!;
+        var disputeId = StripeEventReader.Text(dispute, "id")!;
         return await FreezeAsync(context, paymentIntent, disputeId, Freezes.Disputed,
-            $"the entry fee {paymentIntent} is disputed ({disputeId}, {StripeEvents.Text(dispute, "reason")}): its prize waits until the dispute closes");
+            $"the entry fee {paymentIntent} is disputed ({disputeId}, {StripeEventReader.Text(dispute, "reason")}): its prize waits until the dispute closes");
     }
 
     /// <summary>
@@ -55,18 +55,18 @@ public sealed class StripeChargeEvents : IStripeEventFamily
     /// </summary>
     private static async Task<string> FreezeAsync(HandlerContext context, string paymentIntent, string freezeId, string cause, string message)
     {
-        if (!await PayoutStore.FreezeAsync(context, paymentIntent, freezeId, cause)) return $"{freezeId} known already";
-        var sent = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Submitting, PayoutStates.Paid]);
+        if (!await FreezeStore.FreezeAsync(context, paymentIntent, freezeId, cause)) return $"{freezeId} known already";
+        var sent = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutState.Submitting, PayoutState.Paid]);
         var late = sent.Count > 0 ? $"; prize {string.Join(", ", sent.Select(p => p.PayoutId))} was already sent" : "";
         context.RaiseAlert(PayoutWorker.Name, sent.Count > 0 ? AlertSeverities.Critical : AlertSeverities.Warning, "entry_fee_" + cause, paymentIntent,
             message + late, $"{paymentIntent}:{freezeId}");
-        var waiting = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Waiting, PayoutStates.Held, PayoutStates.AwaitingAccount]);
+        var waiting = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutState.Waiting, PayoutState.Held, PayoutState.AwaitingAccount]);
         var held = 0;
         foreach (var payout in waiting)
         {
             await PayoutStore.SaveAsync(context, payout, payout with
             {
-                State = PayoutStates.Held, HoldKind = HoldKinds.Frozen, Reason = $"frozen: {message}", NextAttemptAt = context.Clock.GetUtcNow(),
+                State = PayoutState.Held, HoldKind = HoldKinds.Frozen, Reason = $"frozen: {message}", NextAttemptAt = context.Clock.GetUtcNow(),
             });
             held++;
         }
@@ -75,12 +75,12 @@ public sealed class StripeChargeEvents : IStripeEventFamily
 
     private static async Task<string> DisputeClosedAsync(HandlerContext context, StripeEvent e, JsonElement dispute)
     {
-        var paymentIntent = StripeEvents.Text(dispute, "payment_intent");
-        var disputeId = StripeEvents.Text(dispute, "id")!;
-        var status = StripeEvents.Text(dispute, "status");
+        var paymentIntent = StripeEventReader.Text(dispute, "payment_intent");
+        var disputeId = StripeEventReader.Text(dispute, "id")!;
+        var status = StripeEventReader.Text(dispute, "status");
         if (paymentIntent is null) return "dispute without a payment intent";
         var won = status == "won";
-        if (!await PayoutStore.CloseDisputeAsync(context, paymentIntent, disputeId, won)) return $"dispute {disputeId} closed already";
+        if (!await FreezeStore.CloseDisputeAsync(context, paymentIntent, disputeId, won)) return $"dispute {disputeId} closed already";
         if (!won)
         {
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "dispute_lost", paymentIntent,
@@ -88,15 +88,15 @@ public sealed class StripeChargeEvents : IStripeEventFamily
             return "dispute " + status + ": stays frozen";
         }
         // Lifted: the payment's frozen prizes go on unless another freeze still holds them.
-        var inForce = await PayoutStore.FreezesInForceAsync(context, paymentIntent);
+        var inForce = await FreezeStore.InForceAsync(context, paymentIntent);
         var now = context.Clock.GetUtcNow();
         var resumed = 0;
-        foreach (var payout in await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutStates.Held], HoldKinds.Frozen))
+        foreach (var payout in await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutState.Held], HoldKinds.Frozen))
         {
             if (inForce.Any(f => !payout.Waived.Contains(Waivers.Freeze(f)))) continue;
             await PayoutStore.SaveAsync(context, payout, payout with
             {
-                State = PayoutStates.Waiting, HoldKind = null, Reason = $"dispute {disputeId} won", NextAttemptAt = now,
+                State = PayoutState.Waiting, HoldKind = null, Reason = $"dispute {disputeId} won", NextAttemptAt = now,
             });
             resumed++;
         }

@@ -3,42 +3,43 @@ using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 
-namespace ContestPipeline.Payout.Handlers;
+namespace ContestPipeline.Payout.StripeEvents;
 
 /// <summary>
 /// transfer.created / updated / paid / reversed and the legacy transfer.failed: an event only
-/// asks for its transfer to be read; ReadTransfersJob GETs it from Stripe outside any consume
-/// transaction and records what Stripe says, never what the event's body said (events come
-/// late, out of order, and only their signature vouches for them). A legacy transfer.failed
-/// is remembered with the request: it means the whole amount came back.
+/// asks for its transfer to be read; <see cref="Jobs.ReadTransfersJob"/> GETs it from Stripe
+/// outside any consume transaction and records what Stripe says, never what the event's body
+/// said (events come late, out of order, and only their signature vouches for them). A legacy
+/// transfer.failed is remembered with the request: it means the whole amount came back.
 /// One read is skipped: a transfer Payout has already recorded as its payout's payment, named
 /// by an event that is not a reversal and whose body shows nothing reversed, has nothing new to
 /// tell (money coming back always comes with its own transfer.reversed, which is read). Every
 /// prize's transfer.created is such an event, so a payout costs Stripe one request, not two.
 /// </summary>
-public sealed class StripeTransferEvents : IStripeEventFamily
+public sealed class TransferEvents : IStripeEventFamily
 {
     public const string LegacyFailed = "transfer.failed";
     public const string Reversed = "transfer.reversed";
 
     public IReadOnlyCollection<string> Types { get; } = ["transfer.created", "transfer.updated", "transfer.paid", Reversed, LegacyFailed];
 
-    public async Task<string> HandleAsync(StripeEvent e, HandlerContext context)
+    public async Task<string> ApplyAsync(StripeEvent e, HandlerContext context)
     {
-        var transferId = StripeEvents.Text(e.Data.Object, "id")!;
+        var transferId = StripeEventReader.Text(e.Data.Object, "id")!;
         if (!transferId.StartsWith("tr_", StringComparison.Ordinal))
             throw new MessageRejectedException($"event {e.Id} ({e.Type}): data.object.id '{transferId}' is not a transfer id");
         if (e.Type is not (Reversed or LegacyFailed) && await RecordedWithNothingBackAsync(e.Data.Object, transferId, context))
             return "already recorded as its payout's payment, nothing reversed: not read";
-        await PayoutStore.RequestTransferReadAsync(context, transferId, e.Id, e.Type == LegacyFailed);
+        await ReadRequestStore.Transfers.RequestAsync(context, transferId, e.Id, e.Type == LegacyFailed);
         return "transfer read requested";
     }
 
     private static async Task<bool> RecordedWithNothingBackAsync(JsonElement transfer, string transferId, HandlerContext context)
     {
-        if (StripeEvents.Long(transfer, "amount_reversed") != 0) return false;
+        if (StripeEventReader.Long(transfer, "amount_reversed") != 0) return false;
         if (!transfer.TryGetProperty("reversed", out var reversed) || reversed.ValueKind != JsonValueKind.False) return false;
-        if (!transfer.TryGetProperty("metadata", out var metadata) || StripeEvents.Text(metadata, "payout_id") is not { } payoutId) return false;
+        if (!transfer.TryGetProperty("metadata", out var metadata)
+            || StripeEventReader.Text(metadata, "payout_id") is not { } payoutId) return false;
         return await PayoutStore.FindAsync(context, payoutId, forUpdate: false) is { } payout && payout.TransferId == transferId;
     }
 }

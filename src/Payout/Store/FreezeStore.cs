@@ -1,0 +1,43 @@
+using ContestPipeline.Payout.Domain;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Payout.Store;
+
+/// <summary>
+/// payout.freezes: entry-fee payments refunded outside the pipeline or disputed, one row per
+/// cause (<see cref="Freezes"/>). A prize won with a frozen payment waits (<see cref="PayoutGates"/>).
+/// </summary>
+public static class FreezeStore
+{
+    /// <summary>The ids of the freezes in force on a payment (open, or a dispute lost), in id order.</summary>
+    public static async Task<IReadOnlyList<string>> InForceAsync(HandlerContext context, string? paymentIntentId) =>
+        paymentIntentId is null ? [] : [.. await context.Connection.QueryAsync<string>(
+            "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> 'won' ORDER BY freeze_id",
+            new { paymentIntentId }, context.Transaction)];
+
+    /// <summary>
+    /// Records a freeze in force; false when it is known already (in force, or a dispute already closed).
+    /// </summary>
+    public static async Task<bool> FreezeAsync(HandlerContext context, string paymentIntentId, string freezeId, string cause) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
+            VALUES (@paymentIntentId, @freezeId, @cause, 'open', @now, @now) ON CONFLICT DO NOTHING
+            """, new { paymentIntentId, freezeId, cause, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+
+    /// <summary>
+    /// A dispute closed, won or lost, in whichever order its events arrive: recorded closed
+    /// even if its charge.dispute.created has not arrived yet (that one then finds it closed).
+    /// A closed dispute stays as it closed. False when it was closed already.
+    /// </summary>
+    public static async Task<bool> CloseDisputeAsync(HandlerContext context, string paymentIntentId, string disputeId, bool won) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
+            VALUES (@paymentIntentId, @disputeId, @disputed, @status, @now, @now)
+            ON CONFLICT (payment_intent_id, freeze_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
+            WHERE freezes.status = 'open'
+            """, new
+        {
+            paymentIntentId, disputeId, disputed = Freezes.Disputed, status = won ? "won" : "lost", now = context.Clock.GetUtcNow(),
+        }, context.Transaction) == 1;
+}

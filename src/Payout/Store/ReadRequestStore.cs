@@ -1,0 +1,73 @@
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Payout.Store;
+
+/// <summary>
+/// An object a Stripe event asked to be read from Stripe as it is now, as the event that asked
+/// left it (<see cref="Flagged"/>: a legacy transfer.failed, which means the whole amount came back).
+/// </summary>
+public sealed record ReadRequest(string ObjectId, string EventId, bool Flagged, DateTimeOffset RequestedAt);
+
+/// <summary>
+/// payout.account_refreshes and payout.transfer_reads: the accounts and transfers Stripe's
+/// events asked to be read. A request is claimed for a lease, so a second Payout process does
+/// not make the same read; a new request for one frees its claim (it is read again); one not
+/// completed (Stripe unavailable, the process killed) is read again when its lease lapses.
+/// </summary>
+public sealed class ReadRequestStore
+{
+    private readonly string _table;
+    private readonly string _id;
+    private readonly string? _flag;
+
+    private ReadRequestStore(string table, string id, string? flag) => (_table, _id, _flag) = (table, id, flag);
+
+    /// <summary>Accounts account.updated asked about.</summary>
+    public static ReadRequestStore Accounts { get; } = new("account_refreshes", "account_id", null);
+
+    /// <summary>Transfers transfer.* asked about; the flag is a legacy transfer.failed, kept until the read.</summary>
+    public static ReadRequestStore Transfers { get; } = new("transfer_reads", "transfer_id", "legacy_failed");
+
+    /// <summary>Asks for a read; a flag once set stays set until the read is done.</summary>
+    public Task RequestAsync(HandlerContext context, string objectId, string eventId, bool flagged = false)
+    {
+        if (flagged && _flag is null) throw new ArgumentException($"{_table} keeps no flag", nameof(flagged));
+        var (column, value, update) = _flag is null ? ("", "", "")
+            : ($", {_flag}", ", @flagged", $", {_flag} = r.{_flag} OR excluded.{_flag}");
+        return context.Connection.ExecuteAsync($"""
+            INSERT INTO payout.{_table} AS r ({_id}, event_id, requested_at{column}) VALUES (@objectId, @eventId, @now{value})
+            ON CONFLICT ({_id}) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at,
+                claimed_until = NULL{update}
+            """, new { objectId, eventId, flagged, now = context.Clock.GetUtcNow() }, context.Transaction);
+    }
+
+    /// <summary>Claims requests, oldest first, for <paramref name="lease"/>.</summary>
+    public async Task<IReadOnlyList<ReadRequest>> ClaimAsync(HandlerContext context, int limit, TimeSpan lease)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime)>($"""
+            UPDATE payout.{_table} r SET claimed_until = @until
+            WHERE r.{_id} IN (
+                SELECT {_id} FROM payout.{_table} WHERE claimed_until IS NULL OR claimed_until <= @now
+                ORDER BY requested_at, {_id} LIMIT @limit FOR UPDATE SKIP LOCKED)
+            RETURNING r.{_id}, r.event_id, {(_flag is null ? "false" : "r." + _flag)}, r.requested_at
+            """, new { limit, now, until = now + lease }, context.Transaction))
+            .Select(r => new ReadRequest(r.Item1, r.Item2, r.Item3, PayoutStore.Utc(r.Item4)!.Value))
+            .OrderBy(r => r.RequestedAt).ThenBy(r => r.ObjectId, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Keeps the claims of reads still being made (a newer request, which cleared its claim, is left alone).
+    /// </summary>
+    public Task<int> RenewAsync(HandlerContext context, IReadOnlyCollection<string> objectIds, DateTimeOffset until) =>
+        context.Connection.ExecuteAsync($"""
+            UPDATE payout.{_table} SET claimed_until = @until
+            WHERE {_id} = ANY(@ids) AND claimed_until IS NOT NULL AND claimed_until < @until
+            """, new { ids = objectIds.ToArray(), until }, context.Transaction);
+
+    /// <summary>Done with a read, unless another event asked again after it was made (then it is read again).</summary>
+    public Task CompleteAsync(HandlerContext context, ReadRequest read) =>
+        context.Connection.ExecuteAsync($"DELETE FROM payout.{_table} WHERE {_id} = @ObjectId AND requested_at <= @RequestedAt",
+            new { read.ObjectId, read.RequestedAt }, context.Transaction);
+}

@@ -1,0 +1,49 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Payout.Store;
+
+/// <summary>
+/// payout.stripe_events (every Stripe event Payout read, with what was made of it) and
+/// payout.bank_payouts (winners' payouts from their connected accounts to their banks).
+/// </summary>
+public static class StripeEventStore
+{
+    /// <summary>
+    /// Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).
+    /// </summary>
+    public static async Task RecordAsync(HandlerContext context, StripeEventSeen e, string objectId, string outcome)
+    {
+        var now = context.Clock.GetUtcNow();
+        var inserted = await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.stripe_events (event_id, type, object_id, account, created, outcome, received_at)
+            VALUES (@Id, @Type, @objectId, @Account, @Created, @outcome, @now) ON CONFLICT (event_id) DO NOTHING
+            """, new { e.Id, e.Type, objectId, e.Account, e.Created, outcome, now }, context.Transaction);
+        if (inserted == 1)
+            context.Publish(Topics.PayoutsStatus, objectId, StripeEventHandled.MessageIdFor(e.Id),
+                new StripeEventHandled(e.Id, e.Type, objectId, e.Account, outcome, now));
+    }
+
+    /// <summary>Adds what a later read made of an event to its record.</summary>
+    public static Task AddOutcomeAsync(HandlerContext context, string eventId, string outcome) =>
+        context.Connection.ExecuteAsync("UPDATE payout.stripe_events SET outcome = outcome || '; ' || @outcome WHERE event_id = @eventId",
+            new { eventId, outcome }, context.Transaction);
+
+    public static Task UpsertBankPayoutAsync(HandlerContext context, string stripePayoutId, string accountId, long amountMinor,
+        string currency, string status, string? failureCode) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO payout.bank_payouts (stripe_payout_id, account_id, amount_minor, currency, status, failure_code, updated_at)
+            VALUES (@stripePayoutId, @accountId, @amountMinor, @currency, @status, @failureCode, @now)
+            ON CONFLICT (stripe_payout_id) DO UPDATE SET status = excluded.status, failure_code = excluded.failure_code,
+                updated_at = excluded.updated_at
+            """, new { stripePayoutId, accountId, amountMinor, currency, status, failureCode, now = context.Clock.GetUtcNow() },
+            context.Transaction);
+}
+
+/// <summary>
+/// What payout.stripe_events keeps of an event: its id, type, connected account and when Stripe created it (Unix
+/// seconds).
+/// </summary>
+public sealed record StripeEventSeen(string Id, string Type, string? Account, long Created);

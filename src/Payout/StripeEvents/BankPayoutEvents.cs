@@ -1,0 +1,35 @@
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Payout.Extensions;
+using ContestPipeline.Payout.Store;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+
+namespace ContestPipeline.Payout.StripeEvents;
+
+/// <summary>
+/// payout.paid / payout.failed: a winner's bank payout from their connected account. A failed
+/// one is theirs to fix (told to an operator), not a failed prize: the prize's transfer stands.
+/// </summary>
+public sealed class BankPayoutEvents : IStripeEventFamily
+{
+    public IReadOnlyCollection<string> Types { get; } = ["payout.paid", "payout.failed"];
+
+    public async Task<string> ApplyAsync(StripeEvent e, HandlerContext context)
+    {
+        var bankPayout = e.Data.Object;
+        var id = StripeEventReader.Text(bankPayout, "id")!;
+        var account = e.Account ?? "";
+        var status = e.Type == "payout.paid" ? "paid" : "failed";
+        var failureCode = StripeEventReader.Text(bankPayout, "failure_code");
+        await StripeEventStore.UpsertBankPayoutAsync(context, id, account, StripeEventReader.Long(bankPayout, "amount") ?? 0L,
+            StripeEventReader.Text(bankPayout, "currency") ?? "", status, failureCode);
+        if (status == "failed")
+        {
+            var player = await RecipientStore.PlayerOfAccountAsync(context, account);
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "bank_payout_failed", account,
+                $"bank payout {id} from {account} (player {player ?? "unknown"}) failed ({failureCode}): " +
+                "tell the winner to fix their bank details; the prize itself is paid", id);
+        }
+        return "bank payout " + status;
+    }
+}
