@@ -175,11 +175,6 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             ORDER BY chunk_index, position LIMIT @limit
             """, new { contestId, limit });
 
-    public Task<List<StandingView>> AllStandingsAsync(string contestId) =>
-        ListAsync<StandingView>("""
-            SELECT rank, entry_id, player_id, score_milli FROM operations.final_standings WHERE contest_id = @contestId ORDER BY chunk_index, position
-            """, new { contestId });
-
     public Task<List<RejectionRow>> RejectionsAsync(string contestId) =>
         ListAsync<RejectionRow>("""
             SELECT submission_id, player_id, payment_intent_id, reason, refund_id, at FROM operations.rejections WHERE contest_id = @contestId ORDER BY at, submission_id
@@ -242,12 +237,6 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             SELECT message_id, subject_id, at, event, state, hold_kind, operator, reason, amount_minor, currency
             FROM operations.money_history WHERE subject_id = @subjectId ORDER BY at, message_id
             """, new { subjectId });
-
-    public Task<List<HistoryRow>> ContestMoneyHistoryAsync(string contestId) =>
-        ListAsync<HistoryRow>("""
-            SELECT message_id, subject_id, at, event, state, hold_kind, operator, reason, amount_minor, currency
-            FROM operations.money_history WHERE contest_id = @contestId ORDER BY at, message_id
-            """, new { contestId });
 
     public Task<DispatchRow?> DispatchAsync() =>
         OneAsync<DispatchRow>("SELECT halted, decision_id, operator, reason, changed_at FROM operations.dispatch");

@@ -1,10 +1,11 @@
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.WebConsole.Pages;
