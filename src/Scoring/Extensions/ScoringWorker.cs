@@ -34,10 +34,10 @@ public static class ScoringWorker
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Shape.Group("lifecycle"), sp =>
             {
-                var memory = sp.GetRequiredService<ScoringState>();
+                var boards = sp.GetRequiredService<ScoringState>();
                 return
                 [
-                    new ContestScheduledHandler(memory), new EntryAcceptedHandler(memory), new EntriesClosedHandler(), new ContestCancelRequestedHandler(),
+                    new ContestScheduledHandler(boards), new EntryAcceptedHandler(boards), new EntriesClosedHandler(), new ContestCancelRequestedHandler(),
                     // The rest of the timeline is other workers' business, or the referee's own output.
                     IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(), IgnoredMessage.Of<ContestCompleted>(),
                     IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
@@ -50,8 +50,8 @@ public static class ScoringWorker
             },
             new ConsumerDefinition(Shape.Group("games"), sp =>
             {
-                var memory = sp.GetRequiredService<ScoringState>();
-                return [new GameScheduledHandler(), new GameStartedHandler(), new StatUpdatedHandler(memory), new StatCorrectedHandler(memory), new GameEndedHandler()];
+                var boards = sp.GetRequiredService<ScoringState>();
+                return [new GameScheduledHandler(), new GameStartedHandler(), new StatUpdatedHandler(boards), new StatCorrectedHandler(boards), new GameEndedHandler()];
             }),
         ])
     {

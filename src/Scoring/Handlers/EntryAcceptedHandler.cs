@@ -11,7 +11,7 @@ namespace ContestPipeline.Scoring.Handlers;
 /// An accepted entry joins the contest's board. One arriving after entries closed may complete
 /// the frozen entry list, so the referee looks at the contest again.
 /// </summary>
-public sealed class EntryAcceptedHandler(ScoringState memory) : MessageHandler<EntryAccepted>
+public sealed class EntryAcceptedHandler(ScoringState boards) : MessageHandler<EntryAccepted>
 {
     public override async Task HandleAsync(EntryAccepted entry, HandlerContext context, CancellationToken ct)
     {
@@ -27,7 +27,7 @@ public sealed class EntryAcceptedHandler(ScoringState memory) : MessageHandler<E
             return;
         }
         if (await ScoringStore.InsertEntryAsync(context, entry))
-            context.OnCommitted(() => memory.AddEntry(entry.ContestId, entry.EntryId, entry.PlayerId, entry.Lineup));
+            context.OnCommitted(() => boards.AddEntry(entry.ContestId, entry.EntryId, entry.PlayerId, entry.Lineup));
         // Only an entry arriving after the close can complete the frozen list; reviewing the
         // contest on every entry would make a large contest quadratic.
         if (contest.ClosedCount is not null) await ScoringStore.MarkDueAsync(context, entry.ContestId);

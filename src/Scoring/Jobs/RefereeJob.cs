@@ -15,7 +15,7 @@ namespace ContestPipeline.Scoring.Jobs;
 /// and published in chunks on <c>standings</c>) with the hash of those standings and of every
 /// input behind them; the board is then dropped, and a later correction is recorded, not applied.
 /// </summary>
-public sealed class RefereeJob(ScoringState memory) : IJob
+public sealed class RefereeJob(ScoringState boards) : IJob
 {
     public string Name => "referee";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
@@ -39,7 +39,7 @@ public sealed class RefereeJob(ScoringState memory) : IJob
             await ScoringStore.MoveAsync(context, contestId, facts.State, to);
             context.Publish(cause, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, to),
                 new ContestStateChanged(contestId, ContestLifecycle.Name(facts.State), ContestLifecycle.Name(to), reason, now));
-            context.OnCommitted(() => memory.SetState(contestId, to));
+            context.OnCommitted(() => boards.SetState(contestId, to));
             facts = facts with { State = to };
         }
         // At rest: look again when the correction window of a finished contest passes, or when a fact arrives.

@@ -278,7 +278,7 @@ public static class ScoringStore
     /// <c>contest.lifecycle</c> (when this instance is given them), or, with null, of the
     /// contests recorded before their partition was kept (at start-up, by every instance).
     /// </summary>
-    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState memory, IReadOnlyCollection<int>? partitions, CancellationToken ct)
+    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState boards, IReadOnlyCollection<int>? partitions, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // One snapshot: the contests, their entries and the stats of their games as of one moment.
@@ -289,7 +289,7 @@ public static class ScoringStore
             $"SELECT c.contest_id, c.definition::text, c.state, c.lifecycle_partition FROM scoring.contests c WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
         if (contests.Count == 0) return;
         foreach (var (contestId, json, state, partition) in contests)
-            memory.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state), partition);
+            boards.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state), partition);
         await using (var cmd = new NpgsqlCommand($"""
             SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
             JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live) AND {mine}
@@ -299,7 +299,7 @@ public static class ScoringStore
             cmd.Parameters.AddWithValue("partitions", partitions?.ToArray() ?? []);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                memory.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
+                boards.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
         }
         var stats = (await conn.QueryAsync<(string, string, string, long, long)>($"""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
@@ -307,7 +307,7 @@ public static class ScoringStore
                           WHERE cg.game_id = s.game_id AND c.state = ANY(@live) AND {mine})
             ORDER BY s.game_id, s.athlete_id, s.stat
             """, args, tx)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5)).ToList();
-        memory.ApplyStats(stats);
+        boards.ApplyStats(stats);
     }
 
     /// <summary>The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).</summary>
