@@ -50,7 +50,7 @@ public sealed class CloseEntriesJob(IntakeOptions options, Func<CancellationToke
     }
 
     /// <summary>At the bound: every submission of the contest not yet decided is rejected with why, refunded if its payment was verified.</summary>
-    private async Task RejectUndecidedAsync(HandlerContext context, string contestId, DateTimeOffset lockAt)
+    private async Task RejectUndecidedAsync(TransactionContext context, string contestId, DateTimeOffset lockAt)
     {
         while (true)
         {

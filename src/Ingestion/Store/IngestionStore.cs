@@ -29,21 +29,21 @@ public static class IngestionStore
         public IntakeStatus State => IntakeStates.Parse(ContestId, Status);
     }
 
-    public static Task<ContestRow?> ContestForUpdateAsync(HandlerContext context, string contestId) =>
+    public static Task<ContestRow?> ContestForUpdateAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstOrDefaultAsync<ContestRow>("""
             SELECT contest_id AS ContestId, definition::text AS Definition, status AS Status, entry_count AS EntryCount
             FROM ingestion.contests WHERE contest_id = @contestId FOR UPDATE
             """, new { contestId }, context.Transaction);
 
     /// <summary>The hash of the definition already accepted or parked under this id, if any.</summary>
-    public static Task<string?> DefinitionHashAsync(HandlerContext context, string contestId) =>
+    public static Task<string?> DefinitionHashAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>("""
             SELECT definition_hash FROM ingestion.contests WHERE contest_id = @contestId
             UNION ALL SELECT definition_hash FROM ingestion.parked_contests WHERE contest_id = @contestId
             """, new { contestId }, context.Transaction);
 
     /// <summary>Accepts a valid definition: the contest is open for entries, and announced as scheduled.</summary>
-    public static async Task ScheduleContestAsync(HandlerContext context, Cause cause, ContestDefined definition, string hash)
+    public static async Task ScheduleContestAsync(TransactionContext context, Cause cause, ContestDefined definition, string hash)
     {
         var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""
@@ -59,7 +59,7 @@ public static class IngestionStore
     }
 
     /// <summary>Moves a contest's intake status: an illegal move, or a row not in <paramref name="from"/>, is a bug.</summary>
-    public static async Task MoveAsync(HandlerContext context, string contestId, IntakeStatus from, IntakeStatus to)
+    public static async Task MoveAsync(TransactionContext context, string contestId, IntakeStatus from, IntakeStatus to)
     {
         IntakeStates.AssertTransition(contestId, from, to);
         var changed = await context.Connection.ExecuteAsync($"""
@@ -75,7 +75,7 @@ public static class IngestionStore
     /// list. EntriesClosed follows every EntryAccepted of the contest through the same outbox,
     /// so the referee that sees it has seen them all.
     /// </summary>
-    public static async Task CloseEntriesAsync(HandlerContext context, Cause cause, string contestId)
+    public static async Task CloseEntriesAsync(TransactionContext context, Cause cause, string contestId)
     {
         var now = context.Clock.GetUtcNow();
         var entryIds = (await context.Connection.QueryAsync<string>(
@@ -91,21 +91,21 @@ public static class IngestionStore
     /// broker that late and still count); when <paramref name="locked"/>, locked, others closing
     /// them skipped.
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, DateTime LockAtUtc)>> ContestsDueToCloseAsync(HandlerContext context, int limit, TimeSpan skew, bool locked) =>
+    public static async Task<IReadOnlyList<(string ContestId, DateTime LockAtUtc)>> ContestsDueToCloseAsync(TransactionContext context, int limit, TimeSpan skew, bool locked) =>
         [.. await context.Connection.QueryAsync<(string, DateTime)>($"""
             SELECT contest_id, lock_at FROM ingestion.contests WHERE status = @open AND lock_at <= @cutoff
             ORDER BY lock_at, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
             """, new { open = IntakeStates.Name(IntakeStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit }, context.Transaction)];
 
     /// <summary>Open contests covering a game, locked.</summary>
-    public static async Task<IReadOnlyList<string>> OpenContestsOfGameAsync(HandlerContext context, string gameId) =>
+    public static async Task<IReadOnlyList<string>> OpenContestsOfGameAsync(TransactionContext context, string gameId) =>
         [.. await context.Connection.QueryAsync<string>("""
             SELECT c.contest_id FROM ingestion.contests c JOIN ingestion.contest_games cg USING (contest_id)
             WHERE cg.game_id = @gameId AND c.status = @open ORDER BY c.contest_id FOR UPDATE OF c
             """, new { gameId, open = IntakeStates.Name(IntakeStatus.Open) }, context.Transaction)];
 
     /// <summary>Whether a game the contest covers has started (the contest is live).</summary>
-    public static Task<bool> HasStartedGameAsync(HandlerContext context, string contestId) =>
+    public static Task<bool> HasStartedGameAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteScalarAsync<bool>("""
             SELECT EXISTS (SELECT 1 FROM ingestion.contest_games cg JOIN ingestion.games g USING (game_id)
                            WHERE cg.contest_id = @contestId AND g.status = ANY(@inPlay))
@@ -115,21 +115,21 @@ public static class IngestionStore
 
     public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);
 
-    public static Task ParkAsync(HandlerContext context, ContestDefined definition, string hash, IncomingMessage message) =>
+    public static Task ParkAsync(TransactionContext context, ContestDefined definition, string hash, IncomingMessage message) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers, kafka_topic, kafka_partition, kafka_offset, parked_at)
             VALUES (@ContestId, @hash, @MessageId, @payload, @headers::jsonb, @Topic, @Partition, @Offset, @now)
             """, new { definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value, headers = HeaderJson.Write(message.Headers),
                 message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    public static async Task<IReadOnlyList<ParkedRow>> ParkedContestsAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<ParkedRow>> ParkedContestsAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<ParkedRow>("""
             SELECT contest_id, definition_hash AS hash, message_id, payload, headers::text AS headers,
                    kafka_topic AS topic, kafka_partition AS partition, kafka_offset AS "offset", parked_at
             FROM ingestion.parked_contests ORDER BY parked_at LIMIT @limit FOR UPDATE SKIP LOCKED
             """, new { limit }, context.Transaction)];
 
-    public static Task UnparkAsync(HandlerContext context, string contestId) =>
+    public static Task UnparkAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
 
     // ---- entries ----------------------------------------------------------------------------------
@@ -142,7 +142,7 @@ public static class IngestionStore
     public static string PhaseName(GamePhase phase) => phase.ToString().ToLowerInvariant();
 
     /// <summary>The games among <paramref name="gameIds"/> that the feed has scheduled.</summary>
-    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(HandlerContext context, IEnumerable<string?> gameIds)
+    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(TransactionContext context, IEnumerable<string?> gameIds)
     {
         var states = await context.Connection.QueryAsync<string>(
             "SELECT state::text FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> @unknown",
@@ -161,7 +161,7 @@ public static class IngestionStore
     }
 
     /// <summary>Locks and loads the games (new ones start unknown, expecting sequence 1).</summary>
-    public static async Task<Dictionary<string, GameRow>> GamesForUpdateAsync(HandlerContext context, IEnumerable<string> gameIds)
+    public static async Task<Dictionary<string, GameRow>> GamesForUpdateAsync(TransactionContext context, IEnumerable<string> gameIds)
     {
         var ids = gameIds.Distinct().Order(StringComparer.Ordinal).ToArray();
         var rows = await context.Connection.QueryAsync<(string GameId, string State, string Sequencing)>(
@@ -176,12 +176,12 @@ public static class IngestionStore
     }
 
     /// <summary>Games whose held gap is due to be given up, locked.</summary>
-    public static async Task<IReadOnlyList<string>> GamesWithGapsDueAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<string>> GamesWithGapsDueAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<string>(
             "SELECT game_id FROM ingestion.games WHERE gap_due_at <= @now ORDER BY gap_due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
             new { now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
 
-    public static async Task SaveGamesAsync(HandlerContext context, IEnumerable<GameRow> games, FeedSequencer sequencer)
+    public static async Task SaveGamesAsync(TransactionContext context, IEnumerable<GameRow> games, FeedSequencer sequencer)
     {
         var list = games.ToList();
         if (list.Count == 0) return;

@@ -40,7 +40,7 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
         return false;
     }
 
-    private async Task RecordAsync(HandlerContext context, StripeBalance balance)
+    private async Task RecordAsync(TransactionContext context, StripeBalance balance)
     {
         var code = options.Currency.ToLowerInvariant();
         var available = balance.AvailableIn(code);

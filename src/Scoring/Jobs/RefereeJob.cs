@@ -28,7 +28,7 @@ public sealed class RefereeJob(ScoringState boards) : IJob
         return true;
     }, ct);
 
-    private async Task AdvanceAsync(HandlerContext context, string contestId, CancellationToken ct)
+    private async Task AdvanceAsync(TransactionContext context, string contestId, CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
         var cause = Cause.Clock(Name, contestId);
@@ -50,7 +50,7 @@ public sealed class RefereeJob(ScoringState boards) : IJob
     /// The final result is a function of what is committed, never of the in-memory board, which
     /// trails each commit by a moment: the board is rebuilt from the database.
     /// </summary>
-    private static async Task<string> CompleteAsync(HandlerContext context, string contestId, Cause cause, CancellationToken ct)
+    private static async Task<string> CompleteAsync(TransactionContext context, string contestId, Cause cause, CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
         var board = await ScoringStore.LoadBoardAsync(context, contestId);

@@ -35,7 +35,7 @@ public static class ScoringStore
     // ---- contests and entries ------------------------------------------------------------------
 
     /// <summary>A contest the referee has not seen, SCHEDULED, with the partition of <c>contest.lifecycle</c> its timeline is on (its board's owner's).</summary>
-    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition, int? lifecyclePartition) =>
+    public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition, int? lifecyclePartition) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
             VALUES (@id, @definition::jsonb, @scheduled, @now, @lifecyclePartition) ON CONFLICT (contest_id) DO NOTHING;
@@ -47,45 +47,45 @@ public static class ScoringStore
         }, context.Transaction) > 0;
 
     /// <summary>The contest's state and the entry count Ingestion announced at close (null before), locked.</summary>
-    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(HandlerContext context, string contestId)
+    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(TransactionContext context, string contestId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, int? ClosedCount)?>(
             "SELECT state, entries_closed_count FROM scoring.contests WHERE contest_id = @contestId FOR UPDATE", new { contestId }, context.Transaction);
         return row is { } r ? (Parse(contestId, r.State), r.ClosedCount) : null;
     }
 
-    public static async Task<bool> InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
+    public static async Task<bool> InsertEntryAsync(TransactionContext context, EntryAccepted entry) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO scoring.entries (entry_id, contest_id, player_id, lineup) VALUES (@EntryId, @ContestId, @PlayerId, @lineup)
             ON CONFLICT (entry_id) DO NOTHING
             """, new { entry.EntryId, entry.ContestId, entry.PlayerId, lineup = entry.Lineup?.ToArray() }, context.Transaction) == 1;
 
     /// <summary>Records how many entries Ingestion accepted; false when the referee never saw the contest.</summary>
-    public static async Task<bool> RecordEntriesClosedAsync(HandlerContext context, EntriesClosed closed) =>
+    public static async Task<bool> RecordEntriesClosedAsync(TransactionContext context, EntriesClosed closed) =>
         await context.Connection.ExecuteAsync(
             "UPDATE scoring.contests SET entries_closed_count = @EntryCount, review_due_at = @now WHERE contest_id = @ContestId",
             new { closed.EntryCount, closed.ContestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
-    public static async Task<bool> RecordCancelRequestAsync(HandlerContext context, string contestId) =>
+    public static async Task<bool> RecordCancelRequestAsync(TransactionContext context, string contestId) =>
         await context.Connection.ExecuteAsync(
             "UPDATE scoring.contests SET cancel_requested = true, review_due_at = @now WHERE contest_id = @contestId",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
     /// <summary>The referee looks at the contest again at once.</summary>
-    public static Task MarkDueAsync(HandlerContext context, string contestId) =>
+    public static Task MarkDueAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @now WHERE contest_id = @contestId",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction);
 
     // ---- games and stats ------------------------------------------------------------------------
 
-    public static Task RecordGameScheduledAsync(HandlerContext context, GameScheduled g) =>
+    public static Task RecordGameScheduledAsync(TransactionContext context, GameScheduled g) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.games (game_id, starts_at) VALUES (@GameId, @StartsAt)
             ON CONFLICT (game_id) DO UPDATE SET starts_at = excluded.starts_at
             """, g, context.Transaction);
 
     /// <summary>A game started: its contests are due for review (LOCKED goes LIVE).</summary>
-    public static Task RecordGameStartedAsync(HandlerContext context, GameStarted g) =>
+    public static Task RecordGameStartedAsync(TransactionContext context, GameStarted g) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.games (game_id, started_at) VALUES (@GameId, @StartedAt)
             ON CONFLICT (game_id) DO UPDATE SET started_at = COALESCE(scoring.games.started_at, excluded.started_at);
@@ -97,7 +97,7 @@ public static class ScoringStore
     /// A game ended. A contest whose covered games have all ended starts its correction window
     /// and is due for review when it passes.
     /// </summary>
-    public static Task RecordGameEndedAsync(HandlerContext context, GameEnded g) =>
+    public static Task RecordGameEndedAsync(TransactionContext context, GameEnded g) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.games (game_id, ended_at) VALUES (@GameId, @EndedAt)
             ON CONFLICT (game_id) DO UPDATE SET ended_at = COALESCE(scoring.games.ended_at, excluded.ended_at);
@@ -113,7 +113,7 @@ public static class ScoringStore
             """, new { g.GameId, g.EndedAt, live = LiveStates }, context.Transaction);
 
     /// <summary>Writes the latest value of each stat (the highest sequence wins); returns the values that changed.</summary>
-    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(HandlerContext context, IReadOnlyList<StatFact> rows) =>
+    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(TransactionContext context, IReadOnlyList<StatFact> rows) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             INSERT INTO scoring.stat_values AS s (game_id, athlete_id, stat, value, sequence)
             SELECT * FROM unnest(@games, @athletes, @stats, @values, @sequences)
@@ -128,18 +128,18 @@ public static class ScoringStore
         }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
 
     /// <summary>The COMPLETE contests covering any of these games: a stat for them is a correction after the result.</summary>
-    public static async Task<IReadOnlyList<(string ContestId, string GameId)>> CompleteContestsOfGamesAsync(HandlerContext context, IEnumerable<string> gameIds) =>
+    public static async Task<IReadOnlyList<(string ContestId, string GameId)>> CompleteContestsOfGamesAsync(TransactionContext context, IEnumerable<string> gameIds) =>
         [.. await context.Connection.QueryAsync<(string, string)>("""
             SELECT cg.contest_id, cg.game_id FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
             WHERE cg.game_id = ANY(@games) AND c.state = @complete
             """, new { games = gameIds.Distinct().ToArray(), complete = Name(ContestState.Complete) }, context.Transaction)];
 
-    public static Task<long?> StatValueAsync(HandlerContext context, string gameId, string athleteId, string stat) =>
+    public static Task<long?> StatValueAsync(TransactionContext context, string gameId, string athleteId, string stat) =>
         context.Connection.QueryFirstOrDefaultAsync<long?>(
             "SELECT value FROM scoring.stat_values WHERE game_id = @gameId AND athlete_id = @athleteId AND stat = @stat",
             new { gameId, athleteId, stat }, context.Transaction);
 
-    public static Task RecordCorrectionAfterCompleteAsync(HandlerContext context, string contestId, StatFact r, long? previous) =>
+    public static Task RecordCorrectionAfterCompleteAsync(TransactionContext context, string contestId, StatFact r, long? previous) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.corrections_after_complete (contest_id, game_id, athlete_id, stat, sequence, previous_value, corrected_value, recorded_at)
             VALUES (@contestId, @GameId, @AthleteId, @Stat, @Sequence, @previous, @Value, @now) ON CONFLICT DO NOTHING
@@ -148,13 +148,13 @@ public static class ScoringStore
     // ---- the referee ----------------------------------------------------------------------------
 
     /// <summary>A contest due for review, locked (another referee skips it), or null.</summary>
-    public static Task<string?> NextDueContestAsync(HandlerContext context) =>
+    public static Task<string?> NextDueContestAsync(TransactionContext context) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>("""
             SELECT contest_id FROM scoring.contests WHERE review_due_at <= @now
             ORDER BY review_due_at, contest_id LIMIT 1 FOR UPDATE SKIP LOCKED
             """, new { now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    public static async Task<ContestFacts> FactsAsync(HandlerContext context, string contestId)
+    public static async Task<ContestFacts> FactsAsync(TransactionContext context, string contestId)
     {
         var row = await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount, int MinEntries, bool CancelRequested,
             string? StartedGame, DateTime? CompletesAt)>("""
@@ -173,12 +173,12 @@ public static class ScoringStore
     }
 
     /// <summary>When the referee should look again (null: only when a fact arrives).</summary>
-    public static Task SetReviewDueAsync(HandlerContext context, string contestId, DateTimeOffset? at) =>
+    public static Task SetReviewDueAsync(TransactionContext context, string contestId, DateTimeOffset? at) =>
         context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @at WHERE contest_id = @contestId",
             new { contestId, at }, context.Transaction);
 
     /// <summary>Moves a contest along its lifecycle: an illegal move, or a row not in <paramref name="from"/>, is a bug.</summary>
-    public static async Task MoveAsync(HandlerContext context, string contestId, ContestState from, ContestState to)
+    public static async Task MoveAsync(TransactionContext context, string contestId, ContestState from, ContestState to)
     {
         if (!ContestLifecycle.CanTransition(from, to))
             throw new InvariantViolatedException($"illegal transition of contest {contestId}: {Name(from)} -> {Name(to)}");
@@ -190,7 +190,7 @@ public static class ScoringStore
     }
 
     /// <summary>A contest's board as the database has it: its definition, entries and the latest value of every covered stat.</summary>
-    public static async Task<ContestBoard> LoadBoardAsync(HandlerContext context, string contestId)
+    public static async Task<ContestBoard> LoadBoardAsync(TransactionContext context, string contestId)
     {
         var json = await context.Connection.QueryFirstAsync<string>(
             "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
@@ -212,7 +212,7 @@ public static class ScoringStore
     }
 
     /// <summary>A COMPLETE contest's final standings and the hashes of them and of every input behind them.</summary>
-    public static async Task WriteFinalStandingsAsync(HandlerContext context, string contestId, IReadOnlyList<StandingRow> rows, string standingsHash,
+    public static async Task WriteFinalStandingsAsync(TransactionContext context, string contestId, IReadOnlyList<StandingRow> rows, string standingsHash,
         string inputsHash, CancellationToken ct)
     {
         await using (var writer = await context.Connection.BeginBinaryImportAsync(
@@ -237,7 +237,7 @@ public static class ScoringStore
     // ---- corrections after COMPLETE ----------------------------------------------------------------
 
     /// <summary>The contest with the oldest unreported correction, locked, with all of its unreported corrections.</summary>
-    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(HandlerContext context)
+    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(TransactionContext context)
     {
         var contestId = await context.Connection.QueryFirstOrDefaultAsync<string>("""
             SELECT contest_id FROM scoring.corrections_after_complete WHERE reported_at IS NULL
@@ -255,7 +255,7 @@ public static class ScoringStore
         return (contestId, rows, before);
     }
 
-    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(HandlerContext context, string contestId)
+    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(TransactionContext context, string contestId)
     {
         var rows = (await context.Connection.QueryAsync<StandingRow>("""
             SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings
@@ -266,7 +266,7 @@ public static class ScoringStore
         return (rows, hash);
     }
 
-    public static Task MarkCorrectionsReportedAsync(HandlerContext context, string contestId) =>
+    public static Task MarkCorrectionsReportedAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync(
             "UPDATE scoring.corrections_after_complete SET reported_at = @now WHERE contest_id = @contestId AND reported_at IS NULL",
             new { now = context.Clock.GetUtcNow(), contestId }, context.Transaction);
@@ -311,7 +311,7 @@ public static class ScoringStore
     }
 
     /// <summary>The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).</summary>
-    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(HandlerContext context, string[] games, long[] after) =>
+    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(TransactionContext context, string[] games, long[] after) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence
             FROM unnest(@games, @after) AS g(game_id, after) JOIN scoring.stat_values s ON s.game_id = g.game_id AND s.sequence > g.after
@@ -319,7 +319,7 @@ public static class ScoringStore
             """, new { games, after }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
 
     /// <summary>The lifecycle states of <paramref name="contestIds"/> as committed (any instance's referee may have moved them).</summary>
-    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(HandlerContext context, string[] contestIds) =>
+    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(TransactionContext context, string[] contestIds) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string State)>(
             "SELECT contest_id, state FROM scoring.contests WHERE contest_id = ANY(@contestIds)", new { contestIds }, context.Transaction))
             .Select(r => (r.ContestId, Parse(r.ContestId, r.State)))];

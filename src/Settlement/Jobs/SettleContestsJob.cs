@@ -51,7 +51,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         return due.Count > 0;
     }, ct);
 
-    private async Task SettleChunkAsync(HandlerContext context, string contestId)
+    private async Task SettleChunkAsync(TransactionContext context, string contestId)
     {
         var contest = await SettlementStore.ContestAsync(context, contestId, forUpdate: true)
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to settle and is gone");
@@ -75,7 +75,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     }
 
     /// <summary>The first chunk's own work: the settlement entry, the run and the authorization.</summary>
-    private static async Task<SettlementStore.SettleRun> StartAsync(HandlerContext context, SettlementTerms terms)
+    private static async Task<SettlementStore.SettleRun> StartAsync(TransactionContext context, SettlementTerms terms)
     {
         var contestId = terms.Record.ContestId;
         await Journal.PostAsync(context, terms.SettleEntry);
@@ -89,7 +89,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     /// <summary>
     /// One chunk of prizes, from award position <paramref name="from"/>: payout rows, prize entries and orders.
     /// </summary>
-    private static async Task PostAndOrderAsync(HandlerContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
+    private static async Task PostAndOrderAsync(TransactionContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
         string currency)
     {
         await SettlementStore.InsertPayoutsAsync(context, contestId, from, awards, currency);
@@ -107,7 +107,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     }
 
     /// <summary>The last chunk: the pool paid out to the cent and the fees fully allocated, then SETTLED.</summary>
-    private static async Task FinishAsync(HandlerContext context, SettlementStore.SettleRun run)
+    private static async Task FinishAsync(TransactionContext context, SettlementStore.SettleRun run)
     {
         var contestId = run.ContestId;
         var open = await SettlementStore.OpenContestAccountsAsync(context, contestId);
