@@ -12,7 +12,9 @@ public static class IngestionLimits
     public const int ContestIdLengthMax = 100;
     public const int TitleLengthMax = 200;
 
-    /// <summary>A free contest has no payment to verify, so it is not a paid contest: 1 minor unit is the least.</summary>
+    /// <summary>
+    /// A free contest has no payment to verify, so it is not a paid contest: 1 minor unit is the least.
+    /// </summary>
     public const long EntryFeeMinorMin = 1;
     /// <summary>10,000.00 in a two-digit currency: above it an entry fee is a typo, not a product.</summary>
     public const long EntryFeeMinorMax = 1_000_000;
@@ -56,16 +58,26 @@ public static class IngestionLimits
     /// once its gap expired every genuine event below it would be skipped as late.
     /// </summary>
     public const long FeedSequenceAheadMax = 100_000;
-    /// <summary>Skipped ranges remembered per game to tell a late event from a duplicate; the oldest are forgotten first.</summary>
+    /// <summary>
+    /// Skipped ranges remembered per game to tell a late event from a duplicate; the oldest are forgotten first.
+    /// </summary>
     public const int FeedSkippedRangesMax = 1_000;
 
     public const int GameIdLengthMax = 100;
+    /// <summary>
+    /// A postponement's, suspension's or cancellation's reason: a sentence for people, not a document.
+    /// </summary>
+    public const int FeedReasonLengthMax = 500;
     public const int AthleteIdLengthMax = 100;
-    /// <summary>A fitness challenge's "roster" is its participants, so this is generous; a Kafka message caps it anyway.</summary>
+    /// <summary>
+    /// A fitness challenge's "roster" is its participants, so this is generous; a Kafka message caps it anyway.
+    /// </summary>
     public const int GameRosterAthletesMax = 100_000;
 
     // Reasons.
 
-    /// <summary>A value quoted in a reason is cut to this length so a hostile input cannot flood alerts and logs.</summary>
+    /// <summary>
+    /// A value quoted in a reason is cut to this length so a hostile input cannot flood alerts and logs.
+    /// </summary>
     public const int ReasonValueLengthMax = 80;
 }

@@ -19,17 +19,21 @@ public enum StripeSignatureCheck
 
 /// <summary>
 /// Stripe's webhook signature: <c>Stripe-Signature: t=&lt;unix&gt;,v1=&lt;hex HMAC-SHA256 of
-/// "t.payload"&gt;[,v1=...]</c>, keyed by the endpoint's whole secret (whsec_...). While a
-/// secret is rolled, Stripe signs with the old and the new one (two v1 values) and the
-/// receiver knows both: any match is enough. The signature is checked before the timestamp,
-/// as Stripe's own libraries do, so an unsigned request never learns about the time window.
+/// "t.payload"&gt;[,v1=...]</c>, keyed by the endpoint's whole secret (whsec_...), checked with
+/// Stripe.net's own utility (<c>EventUtility.ValidateSignature</c>) on the injected clock. While a
+/// secret is rolled, Stripe signs with the old and the new one (two v1 values) and the receiver
+/// knows both: each secret is tried, and any match is enough. Stripe.net checks the signature
+/// before the timestamp, so an unsigned request never learns about the time window; what it
+/// refuses is told apart here by kind (a header without its parts, no matching signature, a
+/// signature made too long ago) for the receiver's counts.
 /// </summary>
 public static class StripeWebhookSignature
 {
     public const string HeaderName = "Stripe-Signature";
     public static readonly TimeSpan ToleranceDefault = TimeSpan.FromSeconds(300);
 
-    private static readonly long UnixSecondsMax = DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+    /// <summary>A tolerance no real signature is outside of: a signature that passes with it matches, whatever its time.</summary>
+    private const long AnyTimeSeconds = 200L * 365 * 24 * 3600;
 
     public static StripeSignatureCheck Verify(string payload, string? header, IReadOnlyList<string> secrets,
         DateTimeOffset now, TimeSpan? tolerance = null) =>
@@ -39,47 +43,56 @@ public static class StripeWebhookSignature
     public static StripeSignatureCheck Verify(ReadOnlySpan<byte> payload, string? header, IReadOnlyList<string> secrets,
         DateTimeOffset now, TimeSpan? tolerance = null)
     {
+        ArgumentNullException.ThrowIfNull(secrets);
         if (string.IsNullOrWhiteSpace(header)) return StripeSignatureCheck.MissingHeader;
+        if (!IsWellFormed(header)) return StripeSignatureCheck.MalformedHeader;
+        var json = Encoding.UTF8.GetString(payload);
+        var utcNow = now.ToUnixTimeSeconds();
+        var seconds = (long)(tolerance ?? ToleranceDefault).TotalSeconds;
+        var signedOutsideTolerance = false;
+        foreach (var secret in secrets)
+        {
+            if (Validates(json, header, secret, seconds, utcNow)) return StripeSignatureCheck.Valid;
+            signedOutsideTolerance |= Validates(json, header, secret, AnyTimeSeconds, utcNow);
+        }
+        return signedOutsideTolerance ? StripeSignatureCheck.TimestampOutsideTolerance : StripeSignatureCheck.NoMatchingSignature;
+    }
 
+    private static bool Validates(string json, string header, string secret, long toleranceSeconds, long utcNow)
+    {
+        try
+        {
+            global::Stripe.EventUtility.ValidateSignature(json, header, secret, toleranceSeconds, utcNow);
+            return true;
+        }
+        catch (global::Stripe.StripeException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Every part is key=value, with a t= of Unix seconds and at least one v1=. Stripe.net reads t as
+    /// a 32-bit number, so a larger one (a time past 2038, or no time at all) is malformed here,
+    /// whoever signed it, rather than an exception out of the utility.
+    /// </summary>
+    private static bool IsWellFormed(string header)
+    {
         long? timestamp = null;
-        var signatures = new List<byte[]>();
         var anyV1 = false;
         foreach (var part in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = part.IndexOf('=');
-            if (eq <= 0) return StripeSignatureCheck.MalformedHeader;
+            if (eq <= 0) return false;
             var (key, value) = (part[..eq], part[(eq + 1)..]);
             if (key == "t")
             {
-                // A time no date can hold is malformed, whoever signed it (it would not even compare with now).
-                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t) || t > UnixSecondsMax)
-                    return StripeSignatureCheck.MalformedHeader;
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t) || t > int.MaxValue) return false;
                 timestamp = t;
             }
-            else if (key == "v1")
-            {
-                anyV1 = true;
-                // A value that is not hex cannot match; it is skipped like any other non-match.
-                if (value.Length == 64 && TryFromHex(value, out var bytes)) signatures.Add(bytes);
-            }
-            // Other schemes (v0 for test events) are ignored, as Stripe's libraries do.
+            anyV1 |= key == "v1";
         }
-        if (timestamp is null || !anyV1) return StripeSignatureCheck.MalformedHeader;
-
-        var matched = false;
-        foreach (var secret in secrets)
-        {
-            var expected = Hmac(payload, secret, timestamp.Value);
-            // Every candidate is compared in full, so the time taken says nothing about which matched.
-            foreach (var signature in signatures)
-                matched |= CryptographicOperations.FixedTimeEquals(expected, signature);
-        }
-        if (!matched) return StripeSignatureCheck.NoMatchingSignature;
-
-        var age = now - DateTimeOffset.FromUnixTimeSeconds(timestamp.Value);
-        return age.Duration() > (tolerance ?? ToleranceDefault)
-            ? StripeSignatureCheck.TimestampOutsideTolerance
-            : StripeSignatureCheck.Valid;
+        return timestamp is not null && anyV1;
     }
 
     /// <summary>The header value Stripe would send for this payload, secret and time.</summary>
@@ -99,11 +112,5 @@ public static class StripeWebhookSignature
         prefix.CopyTo(signed, 0);
         payload.CopyTo(signed.AsSpan(prefix.Length));
         return HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
-    }
-
-    private static bool TryFromHex(string hex, out byte[] bytes)
-    {
-        bytes = new byte[hex.Length / 2];
-        return Convert.FromHexString(hex, bytes, out _, out _) == System.Buffers.OperationStatus.Done;
     }
 }

@@ -54,14 +54,13 @@ public sealed class PublishRights
     private static IEnumerable<PublishRight> Build()
     {
         PublishRight Row(string topic, string type, params string[] producers) => new(topic, type, producers);
-        string[] feed = [GameScheduled.MessageType, GameStarted.MessageType, StatUpdated.MessageType, StatCorrected.MessageType, GameEnded.MessageType];
 
         yield return Row(Contracts.Topics.Contests, ContestDefined.MessageType, Producers.Operator);
         yield return Row(Contracts.Topics.Contests, ContestCancelRequested.MessageType, Producers.Operator);
 
         yield return Row(Contracts.Topics.Entries, EntrySubmitted.MessageType, Producers.EntryApi);
 
-        foreach (var type in feed) yield return Row(Contracts.Topics.Games, type, Producers.Ingestion);
+        foreach (var type in FeedTypes.All) yield return Row(Contracts.Topics.Games, type, Producers.Ingestion);
 
         yield return Row(Contracts.Topics.ContestLifecycle, ContestScheduled.MessageType, Producers.Ingestion);
         yield return Row(Contracts.Topics.ContestLifecycle, EntryAccepted.MessageType, Producers.Ingestion);

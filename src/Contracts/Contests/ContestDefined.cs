@@ -22,7 +22,9 @@ public sealed record ContestDefined(
     PrizeTable PrizeTable,
     PoolRule Pool,
     int PlatformFeeBp,
-    int StatCorrectionWindowMinutes = 0) : IMessage
+    int StatCorrectionWindowMinutes = 0,
+    string? UnfinishedGames = null,
+    DateTimeOffset? SlateEndsAt = null) : IMessage
 {
     public const string MessageType = "ContestDefined";
     public const int SchemaVersion = 1;
@@ -30,7 +32,50 @@ public sealed record ContestDefined(
     static int IMessage.Version => SchemaVersion;
 }
 
-/// <summary>Contest kinds. A fantasy entry picks a lineup of athletes; a fitness entry scores the player's own stats.</summary>
+/// <summary>
+/// What a contest does when a covered game is cancelled, or is not final by the slate's end
+/// (<c>slateEndsAt</c>; by default <see cref="SlateLengthDefault"/> after the last covered game's
+/// scheduled start). Fixed when the contest is defined, and published with it. By default, as the
+/// large daily-fantasy operators do, the contest is <see cref="ScoreAsPlayed"/>: athletes in such a
+/// game score what they had when it stopped (zero if it never started), and the contest completes
+/// when its other games have ended. A contest may instead <see cref="CancelAndRefund"/>: it is
+/// cancelled and every entry refunded. A contest none of whose games was played is cancelled either way.
+/// </summary>
+public static class UnfinishedGameRules
+{
+    public const string ScoreAsPlayed = "score_as_played";
+    public const string CancelAndRefund = "cancel_and_refund";
+
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { ScoreAsPlayed, CancelAndRefund };
+
+    /// <summary>
+    /// The slate's end when a definition gives none: this long after its last game's scheduled start.
+    /// </summary>
+    public static readonly TimeSpan SlateLengthDefault = TimeSpan.FromHours(24);
+
+    /// <summary>The latest a slate may end: this long after the contest locks.</summary>
+    public static readonly TimeSpan SlateLengthMax = TimeSpan.FromDays(14);
+
+    /// <summary>The rule a definition chose, or the default.</summary>
+    public static string Of(ContestDefined definition)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.UnfinishedGames ?? ScoreAsPlayed;
+    }
+
+    /// <summary>
+    /// The slate's end: as defined, or <see cref="SlateLengthDefault"/> after <paramref name="lastGameStartsAt"/>.
+    /// </summary>
+    public static DateTimeOffset SlateEnd(ContestDefined definition, DateTimeOffset lastGameStartsAt)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        return definition.SlateEndsAt ?? lastGameStartsAt + SlateLengthDefault;
+    }
+}
+
+/// <summary>
+/// Contest kinds. A fantasy entry picks a lineup of athletes; a fitness entry scores the player's own stats.
+/// </summary>
 public static class ContestKinds
 {
     public const string Fantasy = "fantasy";
@@ -87,9 +132,14 @@ public static class PrizeTableKinds
     /// <summary>50% / 30% / 20%.</summary>
     public const string TopThreeWeighted = "top_three_weighted";
     public const string CustomPercentages = "custom_percentages";
-    /// <summary>Place ranges as daily-fantasy operators publish them: 1st, 2nd, 3rd-5th, 6th-10th ..., each range a share of the pool.</summary>
+    /// <summary>
+    /// Place ranges as daily-fantasy operators publish them: 1st, 2nd, 3rd-5th, 6th-10th ..., each range a share of the
+    /// pool.
+    /// </summary>
     public const string Ranked = "ranked";
-    /// <summary>Place ranges with an amount each, as a guaranteed contest's lobby shows them; they total the guarantee.</summary>
+    /// <summary>
+    /// Place ranges with an amount each, as a guaranteed contest's lobby shows them; they total the guarantee.
+    /// </summary>
     public const string FixedAmounts = "fixed_amounts";
 
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -109,7 +159,9 @@ public static class PoolModes
     public const string Guaranteed = "guaranteed";
 }
 
-/// <summary>An operator's request to cancel a SCHEDULED or LOCKED contest (topic <c>contests</c>); every entry is refunded.</summary>
+/// <summary>
+/// An operator's request to cancel a SCHEDULED or LOCKED contest (topic <c>contests</c>); every entry is refunded.
+/// </summary>
 public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy) : IMessage
 {
     public const string MessageType = "ContestCancelRequested";

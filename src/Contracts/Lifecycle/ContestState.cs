@@ -2,7 +2,7 @@ namespace ContestPipeline.Contracts.Lifecycle;
 
 /// <summary>
 /// The contest lifecycle, never skipped and never reversed:
-/// SCHEDULED → LOCKED → LIVE → COMPLETE → SETTLED → PAID, and (SCHEDULED or LOCKED) → CANCELLED.
+/// SCHEDULED → LOCKED → LIVE → COMPLETE → SETTLED → PAID, and (SCHEDULED, LOCKED or LIVE) → CANCELLED.
 /// </summary>
 public enum ContestState
 {
@@ -22,7 +22,8 @@ public static class ContestLifecycle
     {
         [ContestState.Scheduled] = [ContestState.Locked, ContestState.Cancelled],
         [ContestState.Locked] = [ContestState.Live, ContestState.Cancelled],
-        [ContestState.Live] = [ContestState.Complete],
+        // A live contest is cancelled when its games' rule says so (a covered game cancelled under cancel_and_refund).
+        [ContestState.Live] = [ContestState.Complete, ContestState.Cancelled],
         [ContestState.Complete] = [ContestState.Settled],
         [ContestState.Settled] = [ContestState.Paid],
         [ContestState.Paid] = [],

@@ -20,15 +20,21 @@ public sealed record FeedEvent(
         object body = m.Envelope.Type switch
         {
             GameScheduled.MessageType => m.Body<GameScheduled>(),
+            GamePostponed.MessageType => m.Body<GamePostponed>(),
             GameStarted.MessageType => m.Body<GameStarted>(),
             StatUpdated.MessageType => m.Body<StatUpdated>(),
             StatCorrected.MessageType => m.Body<StatCorrected>(),
+            GameSuspended.MessageType => m.Body<GameSuspended>(),
+            GameResumed.MessageType => m.Body<GameResumed>(),
             GameEnded.MessageType => m.Body<GameEnded>(),
+            GameCancelled.MessageType => m.Body<GameCancelled>(),
             _ => throw new MessageRejectedException($"{Show.Quote(m.Envelope.Type)} is not a provider feed event"),
         };
-        var (gameId, sequence) = FeedEvents.GameAndSequence(body);
+        var (_, id, sequence) = FeedValidator.Identify(body);
         var type = m.Envelope.Type;
-        if (FeedEvents.GameIdProblem(type, gameId, sequence) is { } problem) throw new MessageRejectedException(problem);
+        // Checked before the game is looked up, so an absurd id never becomes a row.
+        if (FeedEvents.GameIdProblem(type, id, sequence) is { } problem) throw new MessageRejectedException(problem);
+        var gameId = id!;
         // The key is the UTF-8 bytes of the game id: compared as bytes, because a key that is
         // not UTF-8 decodes to replacement characters a game id could also contain.
         if (m.RawKey is null || !m.RawKey.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(gameId)))

@@ -35,8 +35,9 @@ public static class IngestionWorker
                 var feed = sp.GetRequiredService<FeedStore>();
                 return
                 [
-                    new ProviderFeedHandler<GameScheduled>(feed), new ProviderFeedHandler<GameStarted>(feed), new ProviderFeedHandler<StatUpdated>(feed),
-                    new ProviderFeedHandler<StatCorrected>(feed), new ProviderFeedHandler<GameEnded>(feed),
+                    new ProviderFeedHandler<GameScheduled>(feed), new ProviderFeedHandler<GamePostponed>(feed), new ProviderFeedHandler<GameStarted>(feed),
+                    new ProviderFeedHandler<StatUpdated>(feed), new ProviderFeedHandler<StatCorrected>(feed), new ProviderFeedHandler<GameSuspended>(feed),
+                    new ProviderFeedHandler<GameResumed>(feed), new ProviderFeedHandler<GameEnded>(feed), new ProviderFeedHandler<GameCancelled>(feed),
                 ];
             }),
         ])

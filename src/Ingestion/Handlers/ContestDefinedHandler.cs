@@ -41,6 +41,6 @@ public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
         var reasons = ContestValidator.Validate(definition, games, now);
         if (reasons.Count > 0)
             throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} rejected: {ContestValidator.Join(reasons)}");
-        await IngestionStore.ScheduleContestAsync(context, context.Cause!.Value, definition, hash);
+        await IngestionStore.ScheduleContestAsync(context, context.Cause!.Value, definition, hash, games);
     }
 }

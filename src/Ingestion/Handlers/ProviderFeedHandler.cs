@@ -6,8 +6,8 @@ using ContestPipeline.Plumbing.Messaging;
 namespace ContestPipeline.Ingestion.Handlers;
 
 /// <summary>
-/// The sports provider's events on <c>provider.feed</c>, one handler per type (GameScheduled,
-/// GameStarted, StatUpdated, StatCorrected, GameEnded), all through the one sequencer: they
+/// The sports provider's events on <c>provider.feed</c>, one handler per type (FeedTypes.All),
+/// all through the one sequencer: they
 /// share a game's sequence numbers, so they are one class over their type. A run of events is
 /// sequenced in one pass.
 /// </summary>

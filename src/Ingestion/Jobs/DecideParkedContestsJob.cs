@@ -57,7 +57,7 @@ public sealed class DecideParkedContestsJob : IJob
             if (reasons.Count == 0)
             {
                 // Caused by the definition, as if it had been accepted when it arrived.
-                await IngestionStore.ScheduleContestAsync(context, new Cause(p.MessageId, p.MessageId), definition, p.Hash);
+                await IngestionStore.ScheduleContestAsync(context, new Cause(p.MessageId, p.MessageId), definition, p.Hash, games);
                 continue;
             }
             Refuse(context, p, $"contest {Show.Name(definition.ContestId)} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}");

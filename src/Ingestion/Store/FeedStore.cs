@@ -127,14 +127,14 @@ public sealed class FeedStore(FeedSequencer sequencer)
             DeadLetter(context, e, reason, "stat_rejected");
             return;
         }
-        var wasStarted = game.State.Phase >= GamePhase.Started;
+        var wasStarted = game.State.HasStarted;
         game.State = FeedValidator.Apply(game.State, e.Body);
         // The game fact keeps the provider's type and body; it is caused by the provider's event.
         var id = FeedMessageIds.GameFact(e.GameId, e.Sequence);
         var envelope = new Envelope(id, e.MessageType, 1, e.MessageId, e.MessageId, context.Clock.GetUtcNow());
         context.Publish(new OutgoingMessage(id, Topics.Games, Encoding.UTF8.GetBytes(e.GameId), e.MessageType,
             JsonSerializer.SerializeToUtf8Bytes(e.Body, e.Body.GetType(), OutgoingMessage.Json), OutgoingMessage.EnvelopeHeaders(envelope)));
-        if (!wasStarted && game.State.Phase >= GamePhase.Started)
+        if (!wasStarted && game.State.HasStarted)
         {
             // A covered game starting closes entries even before the lock time: nobody may enter a contest already in play.
             foreach (var contestId in await IngestionStore.OpenContestsOfGameAsync(context, e.GameId))

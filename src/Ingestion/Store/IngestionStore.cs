@@ -42,9 +42,20 @@ public static class IngestionStore
             UNION ALL SELECT definition_hash FROM ingestion.parked_contests WHERE contest_id = @contestId
             """, new { contestId }, context.Transaction);
 
-    /// <summary>Accepts a valid definition: the contest is open for entries, and announced as scheduled.</summary>
-    public static async Task ScheduleContestAsync(TransactionContext context, Cause cause, ContestDefined definition, string hash)
+    /// <summary>
+    /// Accepts a valid definition: the contest is open for entries, and announced as scheduled.
+    /// Its rule for unfinished games and its slate's end are written in as they are fixed now
+    /// (the defaults, from its games' scheduled starts, when it gave none), so every worker reads
+    /// the same rule whatever the games do later.
+    /// </summary>
+    public static async Task ScheduleContestAsync(TransactionContext context, Cause cause, ContestDefined definition, string hash,
+        IReadOnlyDictionary<string, GameInfo> games)
     {
+        definition = definition with
+        {
+            UnfinishedGames = UnfinishedGameRules.Of(definition),
+            SlateEndsAt = UnfinishedGameRules.SlateEnd(definition, definition.GameIds.Max(g => games[g].StartsAt)),
+        };
         var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
@@ -58,7 +69,9 @@ public static class IngestionStore
         context.Publish(cause, Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageIdFor(definition.ContestId), new ContestScheduled(definition));
     }
 
-    /// <summary>Moves a contest's intake status: an illegal move, or a row not in <paramref name="from"/>, is a bug.</summary>
+    /// <summary>
+    /// Moves a contest's intake status: an illegal move, or a row not in <paramref name="from"/>, is a bug.
+    /// </summary>
     public static async Task MoveAsync(TransactionContext context, string contestId, IntakeStatus from, IntakeStatus to)
     {
         IntakeStates.AssertTransition(contestId, from, to);
@@ -108,8 +121,8 @@ public static class IngestionStore
     public static Task<bool> HasStartedGameAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteScalarAsync<bool>("""
             SELECT EXISTS (SELECT 1 FROM ingestion.contest_games cg JOIN ingestion.games g USING (game_id)
-                           WHERE cg.contest_id = @contestId AND g.status = ANY(@inPlay))
-            """, new { contestId, inPlay = new[] { PhaseName(GamePhase.Started), PhaseName(GamePhase.Ended) } }, context.Transaction);
+                           WHERE cg.contest_id = @contestId AND g.state ->> 'startedAt' IS NOT NULL)
+            """, new { contestId }, context.Transaction);
 
     // ---- parked definitions ---------------------------------------------------------------------------
 
@@ -138,7 +151,10 @@ public static class IngestionStore
 
     // ---- games ----------------------------------------------------------------------------------
 
-    /// <summary>A game's phase as its status column stores it: unknown, scheduled, started, ended.</summary>
+    /// <summary>
+    /// A game's phase as its status column stores it: unknown, scheduled, postponed, started, suspended, ended,
+    /// cancelled.
+    /// </summary>
     public static string PhaseName(GamePhase phase) => phase.ToString().ToLowerInvariant();
 
     /// <summary>The games among <paramref name="gameIds"/> that the feed has scheduled.</summary>

@@ -226,12 +226,13 @@ public static class ContractCheck
 
         public void Check(object body, Message message, int number, List<string> reasons)
         {
-            var (gameId, sequence) = FeedEvents.GameAndSequence(body);
-            if (FeedEvents.GameIdProblem(message.Type, gameId, sequence) is { } problem)
+            var (_, id, sequence) = FeedValidator.Identify(body);
+            if (FeedEvents.GameIdProblem(message.Type, id, sequence) is { } problem)
             {
                 reasons.Add(problem);
                 return;
             }
+            var gameId = id!;
             if (message.Key is not null && message.Key != gameId)
                 reasons.Add($"key '{message.Key}' is not the gameId '{gameId}'; provider.feed is keyed by game id");
             if (!_games.TryGetValue(gameId, out var game)) _games[gameId] = game = new Game(gameId);

@@ -53,13 +53,11 @@ public static class ContractModel
     /// <summary>The sports-data provider: outside the pipeline, it signs nothing.</summary>
     public const string Provider = "provider";
 
-    private static readonly string[] FeedTypes =
-        [GameScheduled.MessageType, GameStarted.MessageType, StatUpdated.MessageType, StatCorrected.MessageType, GameEnded.MessageType];
 
     /// <summary>The unsigned topics (not in the publish-rights table): their types and who may send them.</summary>
     private static readonly Dictionary<string, (string[] Types, string[] Senders)> Unsigned = new(StringComparer.Ordinal)
     {
-        [Topics.ProviderFeed] = (FeedTypes, [Provider]),
+        [Topics.ProviderFeed] = ([.. ContestPipeline.Contracts.Feed.FeedTypes.All], [Provider]),
         [Topics.Alerts] = ([AlertRaised.MessageType], [.. Workers.All.Keys.Order(StringComparer.Ordinal), Producers.Webhooks]),
         [Topics.Canary] = ([CanaryPassed.MessageType], [Producers.Operator, .. Workers.Names]),
         [Topics.Notifications] = ([NotificationRequested.MessageType], [Producers.Operations]),

@@ -47,6 +47,11 @@ public static class ContractSchemas
             o => Range(o, 0, Stats.ValueMax))),
         ("StatCorrected.value", new("", "Corrected cumulative total of the stat for the athlete in this game.",
             o => Range(o, 0, Stats.ValueMax))),
+        ("GamePostponed.reason", new("", "Why, for people: at most 500 characters.", o => o["maxLength"] = IngestionLimits.FeedReasonLengthMax)),
+        ("GameSuspended.reason", new("", "Why, for people: at most 500 characters.", o => o["maxLength"] = IngestionLimits.FeedReasonLengthMax)),
+        ("GameCancelled.reason", new("", "Why, for people: at most 500 characters.", o => o["maxLength"] = IngestionLimits.FeedReasonLengthMax)),
+        ("ContestDefined.unfinishedGames", new("", "The rule for a covered game cancelled or not final by the slate's end (docs/topics/contests.md); null: score_as_played.",
+            o => o["enum"] = new JsonArray([.. UnfinishedGameRules.All.Order(StringComparer.Ordinal).Select(r => (JsonNode)r), null]))),
         ("=gameId", new("", "The game; equal to the key on provider.feed and games.", o => Length(o, 1, IngestionLimits.GameIdLengthMax))),
         ("=athleteId", new("", "An athlete (for a fitness challenge, a player) on the game's roster.", o => Length(o, 1, IngestionLimits.AthleteIdLengthMax))),
         ("=sequence", new("", "The provider's per-game sequence number: 1, 2, 3 ... without gaps.", o => Range(o, 1, Int64Max))),
@@ -58,7 +63,13 @@ public static class ContractSchemas
         ("Ppb", new("parts per billion", "Parts per billion: 1,000,000,000 = the whole pool.", o => Range(o, 0, PrizePlace.SharePpbWhole))),
         ("Milli", new("thousandths of a point", "Thousandths of a point: 31480 is 31.48 points; int64.", o => Range(o, Int64Min, Int64Max))),
         ("Minutes", new("minutes", "Minutes.", _ => { })),
-        ("At", new("", "ISO 8601 with an offset; writers emit UTC, e.g. 2026-11-22T18:00:00+00:00.", _ => { })),
+        ("At", new("", "ISO 8601 with an offset; writers emit UTC, e.g. 2026-11-22T18:00:00+00:00.", o =>
+        {
+            // An optional timestamp (a parameter with a default) reaches here without its type.
+            if (o["type"] is not null) return;
+            o["type"] = new JsonArray("string", "null");
+            o["format"] = "date-time";
+        })),
         ("Id", new("", "An id: at least one character.", o => o["minLength"] = 1)),
         ("Ids", new("", "Ids: each at least one character.", o => o["minLength"] = 1)),
     ];

@@ -7,7 +7,11 @@ using ContestPipeline.Rules;
 namespace ContestPipeline.Rules.Contests;
 
 /// <summary>A game the feed has already scheduled: when it starts and who is on its roster.</summary>
-public sealed record GameInfo(DateTimeOffset StartsAt, IReadOnlySet<string> AthleteIds);
+/// <summary>
+/// A game the feed has already scheduled: when it starts and who is on its roster; whether it
+/// was cancelled, or postponed with no new start time (then <see cref="StartsAt"/> is the old one).
+/// </summary>
+public sealed record GameInfo(DateTimeOffset StartsAt, IReadOnlySet<string> AthleteIds, bool Cancelled = false, bool PostponedWithoutDate = false);
 
 /// <summary>
 /// Decides whether a contest definition may be scheduled. It lists every reason it may not,
@@ -19,7 +23,7 @@ public sealed record GameInfo(DateTimeOffset StartsAt, IReadOnlySet<string> Athl
 /// Reasons come in a fixed order: the fields in the order <see cref="ContestDefined"/>
 /// declares them (contestId, title, kind, currency, entryFeeMinor, minEntries, maxEntries,
 /// maxEntriesPerPlayer, lockAt, gameIds, scoringRules, lineupSize, prizeTable, pool,
-/// platformFeeBp, statCorrectionWindowMinutes). Within a list, elements are checked in
+/// platformFeeBp, statCorrectionWindowMinutes, unfinishedGames, slateEndsAt). Within a list, elements are checked in
 /// index order and each element's checks in the order the code lists them. Two checks that
 /// span fields are reported with the later field: "lockAt is after game X starts" with each
 /// game of gameIds, "the games' rosters are smaller than the lineup" with lineupSize, and a
@@ -59,6 +63,7 @@ public static class ContestValidator
             reasons.Add($"platformFeeBp {Show.N(def.PlatformFeeBp)} bp is out of range; it must be 0 to {Show.N(PlatformFeeBpMax)} bp");
         if (def.StatCorrectionWindowMinutes is < 0 or > StatCorrectionWindowMinutesMax)
             reasons.Add($"statCorrectionWindowMinutes {Show.N(def.StatCorrectionWindowMinutes)} is out of range; it must be 0 to {Show.N(StatCorrectionWindowMinutesMax)} (7 days)");
+        UnfinishedGames(def, knownGames, reasons);
         return reasons;
     }
 
@@ -75,7 +80,10 @@ public static class ContestValidator
     /// </summary>
     public const int ReasonsListedMax = 20;
 
-    /// <summary>Every reason on one line, in order, for a dead letter or an alert (the first <see cref="ReasonsListedMax"/> of a longer list, then how many more).</summary>
+    /// <summary>
+    /// Every reason on one line, in order, for a dead letter or an alert (the first <see cref="ReasonsListedMax"/> of a
+    /// longer list, then how many more).
+    /// </summary>
     public static string Join(IReadOnlyList<string> reasons)
     {
         ArgumentNullException.ThrowIfNull(reasons);
@@ -195,12 +203,46 @@ public static class ContestValidator
                 reasons.Add($"gameIds[{i}] {Show.Quote(id)} is not a game the feed has scheduled");
                 continue;
             }
+            if (game.Cancelled)
+            {
+                reasons.Add($"gameIds[{i}] {Show.Quote(id)} is cancelled; a contest cannot cover it");
+                continue;
+            }
+            if (game.PostponedWithoutDate)
+            {
+                reasons.Add($"gameIds[{i}] {Show.Quote(id)} is postponed with no new start time; define the contest once the provider gives one");
+                continue;
+            }
             // Entries must close before any covered game starts, or a player could pick
             // athletes whose first stats are already known.
             if (def.LockAt > game.StartsAt)
                 reasons.Add($"lockAt {Show.Time(def.LockAt)} is after game {id} starts at {Show.Time(game.StartsAt)}");
         }
         return ok;
+    }
+
+    /// <summary>
+    /// The rule for games that do not finish, and the slate's end: after lockAt and every known
+    /// covered game's scheduled start (a game due after it could never be final by it), and at
+    /// most <see cref="UnfinishedGameRules.SlateLengthMax"/> after lockAt.
+    /// </summary>
+    private static void UnfinishedGames(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, List<string> reasons)
+    {
+        if (def.UnfinishedGames is { } rule && !UnfinishedGameRules.All.Contains(rule))
+            reasons.Add($"unfinishedGames {Show.Quote(rule)} is not '{UnfinishedGameRules.ScoreAsPlayed}' or '{UnfinishedGameRules.CancelAndRefund}'");
+        if (def.SlateEndsAt is not { } end) return;
+        if (end <= def.LockAt)
+        {
+            reasons.Add($"slateEndsAt {Show.Time(end)} is not after lockAt {Show.Time(def.LockAt)}");
+            return;
+        }
+        if (end - def.LockAt > UnfinishedGameRules.SlateLengthMax)
+            reasons.Add($"slateEndsAt {Show.Time(end)} is more than {Show.N((long)UnfinishedGameRules.SlateLengthMax.TotalDays)} days after lockAt {Show.Time(def.LockAt)}");
+        foreach (var id in (def.GameIds ?? []).Where(g => g is not null).Distinct(StringComparer.Ordinal))
+        {
+            if (knownGames.TryGetValue(id, out var game) && game.StartsAt >= end)
+                reasons.Add($"slateEndsAt {Show.Time(end)} is not after game {id} starts at {Show.Time(game.StartsAt)}");
+        }
     }
 
     private static void ScoringRules(IReadOnlyList<ScoringRule?>? rules, List<string> reasons)
@@ -265,7 +307,9 @@ public static class ContestValidator
             reasons.Add($"lineupSize {Show.N(def.LineupSize)} is more than the {Show.N(athletes.Count)} athletes on the rosters of gameIds");
     }
 
-    /// <summary>The total of a fixed_amounts table's rows, for the pool to be checked against; null when there is none to tell.</summary>
+    /// <summary>
+    /// The total of a fixed_amounts table's rows, for the pool to be checked against; null when there is none to tell.
+    /// </summary>
     private static Int128? PrizeTable(ContestDefined def, List<string> reasons)
     {
         var table = def.PrizeTable;
@@ -385,7 +429,10 @@ public static class ContestValidator
         return true;
     }
 
-    /// <summary>False when the list is missing or too long to examine; otherwise <paramref name="total"/> is Σ places × amountMinor.</summary>
+    /// <summary>
+    /// False when the list is missing or too long to examine; otherwise <paramref name="total"/> is Σ places ×
+    /// amountMinor.
+    /// </summary>
     private static bool Amounts(IReadOnlyList<PrizeAmount?>? amounts, List<string> reasons, out Int128? total)
     {
         total = null;
@@ -421,7 +468,9 @@ public static class ContestValidator
         return true;
     }
 
-    /// <summary>A row's places: from ≤ to, the first row from place 1, each row right after the one before (no gap, no overlap).</summary>
+    /// <summary>
+    /// A row's places: from ≤ to, the first row from place 1, each row right after the one before (no gap, no overlap).
+    /// </summary>
     private static void RowRange(string list, int i, int from, int to, int? previousTo, List<string> reasons)
     {
         if (from > to)
@@ -453,7 +502,8 @@ public static class ContestValidator
                     reasons.Add($"pool.rakeBp {Show.N(pool.RakeBp)} bp is out of range; a rake pool takes 0 to {Show.N(RakeBpMax)} bp");
                 if (pool.GuaranteedMinor != 0)
                     reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} must be 0 for a rake pool");
-                // Fixed amounts are a promise of exact money, which only a guarantee can keep: a rake pool's size is not known until the contest locks.
+                // Fixed amounts are a promise of exact money, which only a guarantee can keep: a rake pool's size is
+                // not known until the contest locks.
                 if (def.PrizeTable?.Kind == PrizeTableKinds.FixedAmounts)
                     reasons.Add($"pool.mode '{PoolModes.Rake}' cannot pay a '{PrizeTableKinds.FixedAmounts}' prizeTable; fixed amounts need a '{PoolModes.Guaranteed}' pool");
                 break;

@@ -5,22 +5,10 @@ namespace ContestPipeline.Rules.Feed;
 
 /// <summary>
 /// What every reader of the provider's feed takes from an event before the sequencer sees it:
-/// its game and sequence, whether its game id can be one, and the hash that tells a re-send
-/// from a conflicting one. Ingestion and <c>cpctl contracts check</c> both read the feed so.
+/// whether its game id can be one, and the hash that tells a re-send from a conflicting one. Ingestion and <c>cpctl contracts check</c> both read the feed so.
 /// </summary>
 public static class FeedEvents
 {
-    /// <summary>The five feed event types: <c>provider.feed</c> carries these and nothing else.</summary>
-    public static (string GameId, long Sequence) GameAndSequence(object body) => body switch
-    {
-        GameScheduled e => (e.GameId, e.Sequence),
-        GameStarted e => (e.GameId, e.Sequence),
-        StatUpdated e => (e.GameId, e.Sequence),
-        StatCorrected e => (e.GameId, e.Sequence),
-        GameEnded e => (e.GameId, e.Sequence),
-        _ => throw new ArgumentException($"{body?.GetType().Name ?? "null"} is not a provider feed event", nameof(body)),
-    };
-
     /// <summary>
     /// Why the event's game id cannot be one (missing, or too long to become a row), checked
     /// before the game is looked up; null when it can.

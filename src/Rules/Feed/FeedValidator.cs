@@ -12,14 +12,22 @@ public enum GamePhase
 {
     Unknown,
     Scheduled,
+    /// <summary>Will not start when scheduled; may start later, or be cancelled.</summary>
+    Postponed,
     Started,
+    /// <summary>Started, and play stopped; may resume, be declared final, or be cancelled.</summary>
+    Suspended,
     Ended,
+    /// <summary>Final without a result, before or after it started.</summary>
+    Cancelled,
 }
 
 /// <summary>
 /// One game as the ordered, valid feed has described it. <see cref="AthleteIds"/> is the
 /// roster in ordinal order (so membership is a binary search and two rosters compare as
-/// lists); it is empty until the game is scheduled.
+/// lists); it is empty until the game is scheduled. <see cref="StartsAt"/> is when it is due,
+/// moved by a postponement that gives a new time (<see cref="StartUnknown"/> while one gave none);
+/// <see cref="StartedAt"/> is its first start, kept whatever happens after.
 /// </summary>
 public sealed record GameState(
     string GameId,
@@ -27,16 +35,23 @@ public sealed record GameState(
     DateTimeOffset? StartsAt,
     ImmutableArray<string> AthleteIds,
     DateTimeOffset? StartedAt,
-    DateTimeOffset? EndedAt)
+    DateTimeOffset? EndedAt,
+    DateTimeOffset? SuspendedAt = null,
+    DateTimeOffset? CancelledAt = null,
+    bool StartUnknown = false)
 {
     public static GameState Unknown(string gameId) => new(gameId, GamePhase.Unknown, null, [], null, null);
 
     public bool HasAthlete(string athleteId) => AthleteIds.BinarySearch(athleteId, StringComparer.Ordinal) >= 0;
 
+    /// <summary>Whether play ever began (a cancelled game may have started before it was cancelled).</summary>
+    public bool HasStarted => StartedAt is not null;
+
     /// <summary>What the contest validator needs of a scheduled game; null while it is unknown.</summary>
     public GameInfo? Info() => Phase == GamePhase.Unknown || StartsAt is null
         ? null
-        : new GameInfo(StartsAt.Value, AthleteIds.ToHashSet(StringComparer.Ordinal));
+        : new GameInfo(StartsAt.Value, AthleteIds.ToHashSet(StringComparer.Ordinal), Phase == GamePhase.Cancelled,
+            Phase == GamePhase.Postponed && StartUnknown);
 }
 
 /// <summary>
@@ -45,38 +60,49 @@ public sealed record GameState(
 /// it changes nothing.
 /// </summary>
 /// <remarks>
-/// Each event type's checks run in the order below; the first that fails is the reason.
+/// <para>Each event type's checks run in the order below; the first that fails is the reason.
 /// Every event: gameId present and at most <see cref="GameIdLengthMax"/> characters,
 /// sequence 1 or more. GameScheduled: for a known game, the same startsAt and roster as
 /// scheduled before (a repeat is valid and changes nothing); for a new game, startsAt
 /// present, athleteIds non-empty, within bound, each present, within bound and distinct.
-/// GameStarted: game scheduled, not started before, startedAt present. StatUpdated: game
-/// scheduled, started, not ended; athleteId on the roster; stat known; value 0 to
-/// <see cref="Stats.ValueMax"/>. StatCorrected: as StatUpdated, but allowed after the end
-/// (that is what corrections are for). GameEnded: game scheduled, started, not ended
-/// before; endedAt present and not before startedAt.
+/// StatUpdated: game started and in play (not suspended, ended or cancelled); athleteId on the
+/// roster; stat known; value 0 to <see cref="Stats.ValueMax"/>. StatCorrected: as StatUpdated,
+/// but also while suspended and after the end or a cancellation of a game that had started
+/// (that is what corrections are for).</para>
+/// <para>The game's phases (<see cref="GamePhase"/>), each event with its time present and not
+/// before the phase it leaves: GamePostponed from scheduled or postponed (newStartsAt, when
+/// given, after postponedAt); GameStarted from scheduled or postponed; GameSuspended from started;
+/// GameResumed from suspended; GameEnded from started or suspended (endedAt not before
+/// startedAt); GameCancelled from any phase but ended and cancelled. A reason, when given, is at
+/// most <see cref="FeedReasonLengthMax"/> characters.</para>
 /// </remarks>
 public static class FeedValidator
 {
-    /// <summary>Null when <paramref name="feedEvent"/> may be applied to <paramref name="state"/>; otherwise why not, naming game, sequence, field and value.</summary>
+    /// <summary>
+    /// Null when <paramref name="feedEvent"/> may be applied to <paramref name="state"/>; otherwise why not, naming
+    /// game, sequence, field and value.
+    /// </summary>
     public static string? Validate(GameState state, object feedEvent)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var (type, gameId, sequence) = Identify(feedEvent);
-        var at = $"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: ";
-        if (string.IsNullOrWhiteSpace(gameId)) return $"{type} at sequence {Show.N(sequence)}: gameId is missing";
-        if (gameId.Length > GameIdLengthMax) return at + $"gameId is {Show.N(gameId.Length)} characters; at most {Show.N(GameIdLengthMax)} are allowed";
+        var (type, id, sequence) = Identify(feedEvent);
+        if (FeedEvents.GameIdProblem(type, id, sequence) is { } idProblem) return idProblem;
+        var gameId = id!;
         if (gameId != state.GameId)
             throw new ArgumentException($"{type} for game {gameId} was validated against the state of game {state.GameId}", nameof(state));
-        at = $"{type} for game {gameId} at sequence {Show.N(sequence)}: ";
+        var at = $"{type} for game {gameId} at sequence {Show.N(sequence)}: ";
         if (sequence < 1) return at + "sequence must be 1 or more";
         var problem = feedEvent switch
         {
             GameScheduled e => Scheduled(state, e),
-            GameStarted e => Started(state, e),
+            GamePostponed e => GamePhases.Postponed(state, e),
+            GameStarted e => GamePhases.Started(state, e),
             StatUpdated e => Stat(state, e.AthleteId, e.Stat, e.Value, correction: false),
             StatCorrected e => Stat(state, e.AthleteId, e.Stat, e.Value, correction: true),
-            GameEnded e => Ended(state, e),
+            GameSuspended e => GamePhases.Suspended(state, e),
+            GameResumed e => GamePhases.Resumed(state, e),
+            GameEnded e => GamePhases.Ended(state, e),
+            GameCancelled e => GamePhases.Cancelled(state, e),
             _ => throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event", nameof(feedEvent)),
         };
         return problem is null ? null : at + problem;
@@ -95,20 +121,32 @@ public static class FeedValidator
                 StartsAt = e.StartsAt,
                 AthleteIds = [.. e.AthleteIds.Order(StringComparer.Ordinal)],
             },
-            GameStarted e => state with { Phase = GamePhase.Started, StartedAt = e.StartedAt },
-            GameEnded e => state with { Phase = GamePhase.Ended, EndedAt = e.EndedAt },
+            GamePostponed e => state with
+            {
+                Phase = GamePhase.Postponed, StartsAt = e.NewStartsAt ?? state.StartsAt, StartUnknown = e.NewStartsAt is null,
+            },
+            GameStarted e => state with { Phase = GamePhase.Started, StartedAt = e.StartedAt, StartUnknown = false },
+            GameSuspended e => state with { Phase = GamePhase.Suspended, SuspendedAt = e.SuspendedAt },
+            GameResumed => state with { Phase = GamePhase.Started, SuspendedAt = null },
+            GameEnded e => state with { Phase = GamePhase.Ended, EndedAt = e.EndedAt, SuspendedAt = null },
+            GameCancelled e => state with { Phase = GamePhase.Cancelled, CancelledAt = e.CancelledAt, SuspendedAt = null },
             // A repeated schedule changes nothing; stat values are Scoring's to keep.
             _ => state,
         };
     }
 
-    private static (string Type, string? GameId, long Sequence) Identify(object feedEvent) => feedEvent switch
+    /// <summary>The type, game and sequence of a provider event.</summary>
+    public static (string Type, string? GameId, long Sequence) Identify(object feedEvent) => feedEvent switch
     {
         GameScheduled e => (GameScheduled.MessageType, e.GameId, e.Sequence),
+        GamePostponed e => (GamePostponed.MessageType, e.GameId, e.Sequence),
         GameStarted e => (GameStarted.MessageType, e.GameId, e.Sequence),
         StatUpdated e => (StatUpdated.MessageType, e.GameId, e.Sequence),
         StatCorrected e => (StatCorrected.MessageType, e.GameId, e.Sequence),
+        GameSuspended e => (GameSuspended.MessageType, e.GameId, e.Sequence),
+        GameResumed e => (GameResumed.MessageType, e.GameId, e.Sequence),
         GameEnded e => (GameEnded.MessageType, e.GameId, e.Sequence),
+        GameCancelled e => (GameCancelled.MessageType, e.GameId, e.Sequence),
         null => throw new ArgumentNullException(nameof(feedEvent)),
         _ => throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event", nameof(feedEvent)),
     };
@@ -146,25 +184,9 @@ public static class FeedValidator
         return null;
     }
 
-    private static string? Started(GameState state, GameStarted e) => state.Phase switch
-    {
-        GamePhase.Unknown => "the game is not scheduled",
-        GamePhase.Started or GamePhase.Ended => $"the game already started at {Show.Time(state.StartedAt!.Value)}",
-        _ when e.StartedAt == default => "startedAt is missing",
-        _ => null,
-    };
-
     private static string? Stat(GameState state, string? athleteId, string? stat, long value, bool correction)
     {
-        switch (state.Phase)
-        {
-            case GamePhase.Unknown:
-                return "the game is not scheduled";
-            case GamePhase.Scheduled:
-                return correction ? "the game has not started; there is nothing to correct" : "the game has not started";
-            case GamePhase.Ended when !correction:
-                return $"the game ended at {Show.Time(state.EndedAt!.Value)}; after the end only StatCorrected is accepted";
-        }
+        if (GamePhases.StatNotAccepted(state, correction) is { } phase) return phase;
         if (string.IsNullOrWhiteSpace(athleteId)) return "athleteId is missing";
         if (!state.HasAthlete(athleteId)) return $"athleteId {Show.Quote(athleteId)} is not on the game's roster";
         if (string.IsNullOrEmpty(stat)) return "stat is missing";
@@ -174,14 +196,4 @@ public static class FeedValidator
             return $"value {Show.N(value)} of {stat} for {athleteId} is more than {Show.N(Stats.ValueMax)}, the largest plausible total";
         return null;
     }
-
-    private static string? Ended(GameState state, GameEnded e) => state.Phase switch
-    {
-        GamePhase.Unknown => "the game is not scheduled",
-        GamePhase.Scheduled => "the game has not started",
-        GamePhase.Ended => $"the game already ended at {Show.Time(state.EndedAt!.Value)}",
-        _ when e.EndedAt == default => "endedAt is missing",
-        _ when e.EndedAt < state.StartedAt => $"endedAt {Show.Time(e.EndedAt)} is before startedAt {Show.Time(state.StartedAt!.Value)}",
-        _ => null,
-    };
 }

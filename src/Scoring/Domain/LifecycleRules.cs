@@ -3,7 +3,14 @@ using ContestPipeline.Contracts.Lifecycle;
 namespace ContestPipeline.Scoring.Domain;
 
 /// <summary>What the referee knows about a contest when it decides whether it moves on.</summary>
-/// <param name="CompletesAt">When every covered game has ended: the last end plus the contest's correction window; null before.</param>
+/// <param name="CompletesAt">
+/// When every covered game is decided under the contest's rule for unfinished games (<see cref="SlateRules"/>): the
+/// last decision plus the correction window; null before.
+/// </param>
+/// <param name="SlateCancel">
+/// Why the contest's games cancel it (a game cancelled under the cancel-and-refund rule, or no game played); null when
+/// they do not.
+/// </param>
 public sealed record ContestFacts(
     ContestState State,
     int EntryCount,
@@ -11,7 +18,8 @@ public sealed record ContestFacts(
     int MinEntries,
     bool CancelRequested,
     string? StartedGameId,
-    DateTimeOffset? CompletesAt = null);
+    DateTimeOffset? CompletesAt = null,
+    string? SlateCancel = null);
 
 /// <summary>
 /// The referee's rules for the transitions it owns, in the order they are checked: the first
@@ -29,7 +37,9 @@ public static class LifecycleRules
         ContestState.Scheduled when f.EntriesClosedCount is { } closed && f.EntryCount == closed =>
             (ContestState.Locked, $"entries closed with {closed} entries"),
         ContestState.Locked when f.CancelRequested => (ContestState.Cancelled, "cancelled by an operator"),
+        ContestState.Locked when f.SlateCancel is { } why => (ContestState.Cancelled, why),
         ContestState.Locked when f.StartedGameId is not null => (ContestState.Live, $"game {f.StartedGameId} started"),
+        ContestState.Live when f.SlateCancel is { } why => (ContestState.Cancelled, why),
         ContestState.Live when f.CompletesAt is { } at && at <= now => (ContestState.Complete, "every covered game ended and the correction window passed"),
         _ => null,
     };

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Deployment;
+using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
@@ -51,7 +52,12 @@ public static class ScoringWorker
             new ConsumerDefinition(Shape.Group("games"), sp =>
             {
                 var boards = sp.GetRequiredService<ScoringState>();
-                return [new GameScheduledHandler(), new GameStartedHandler(), new StatUpdatedHandler(boards), new StatCorrectedHandler(boards), new GameEndedHandler()];
+                return
+                [
+                    new GameScheduledHandler(), new GamePhaseHandler<GamePostponed>(), new GamePhaseHandler<GameStarted>(), new StatUpdatedHandler(boards),
+                    new GamePhaseHandler<GameSuspended>(), new GamePhaseHandler<GameResumed>(), new StatCorrectedHandler(boards),
+                    new GamePhaseHandler<GameEnded>(), new GamePhaseHandler<GameCancelled>(),
+                ];
             }),
         ])
     {

@@ -19,7 +19,7 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
         var contest = await ScoringStore.ContestForEntryAsync(context, request.ContestId)
             ?? throw new MessageRejectedException($"cancel of contest {request.ContestId}, which the referee has not seen scheduled");
         if (contest.State == ContestState.Cancelled) return;
-        if (!ContestLifecycle.CanTransition(contest.State, ContestState.Cancelled))
+        if (contest.State is not (ContestState.Scheduled or ContestState.Locked))
             throw new MessageRejectedException(
                 $"cancel of contest {request.ContestId} refused: the referee has it {ContestLifecycle.Name(contest.State)}; only a SCHEDULED or LOCKED contest can be cancelled",
                 contest.State == ContestState.Live ? AlertSeverities.Warning : AlertSeverities.Critical);

@@ -44,9 +44,10 @@ public abstract class StatsHandler<T> : BatchMessageHandler<T> where T : class, 
     private static async Task RecordCorrectionsAfterCompleteAsync(HandlerContext context, List<StatFact> rows)
     {
         var completed = await ScoringStore.CompleteContestsOfGamesAsync(context, rows.Select(r => r.GameId));
-        foreach (var (contestId, gameId) in completed)
+        foreach (var (contestId, gameId, cutoff) in completed)
         {
-            foreach (var r in rows.Where(r => r.GameId == gameId))
+            // Play after a game stopped counting for the contest is not a correction of its result.
+            foreach (var r in rows.Where(r => r.GameId == gameId && (cutoff is null || r.Sequence < cutoff)))
             {
                 var previous = await ScoringStore.StatValueAsync(context, r.GameId, r.AthleteId, r.Stat);
                 if (previous == r.Value) continue;

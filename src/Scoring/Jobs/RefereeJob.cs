@@ -1,8 +1,10 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Extensions;
 using ContestPipeline.Scoring.Store;
 
 namespace ContestPipeline.Scoring.Jobs;
@@ -32,25 +34,46 @@ public sealed class RefereeJob(ScoringState boards) : IJob
     {
         var now = context.Clock.GetUtcNow();
         var cause = Cause.Clock(Name, contestId);
-        var facts = await ScoringStore.FactsAsync(context, contestId);
+        var (facts, slate, games) = await ScoringStore.FactsAsync(context, contestId, now);
         while (LifecycleRules.Next(facts, now) is var (to, reason))
         {
-            if (to == ContestState.Complete) reason = await CompleteAsync(context, contestId, cause, ct);
+            if (to == ContestState.Complete) reason = await CompleteAsync(context, contestId, cause, games, ct);
             await ScoringStore.MoveAsync(context, contestId, facts.State, to);
             context.Publish(cause, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, to),
                 new ContestStateChanged(contestId, ContestLifecycle.Name(facts.State), ContestLifecycle.Name(to), reason, now));
             context.OnCommitted(() => boards.SetState(contestId, to));
             facts = facts with { State = to };
         }
-        // At rest: look again when the correction window of a finished contest passes, or when a fact arrives.
-        await ScoringStore.SetReviewDueAsync(context, contestId, facts.State == ContestState.Live ? facts.CompletesAt : null);
+        if (facts.State == ContestState.Live && slate.HeldBy.Count > 0 && await ScoringStore.MarkHeldAlertedAsync(context, contestId))
+            AlertHeld(context, contestId, slate.HeldBy);
+        // At rest: look again when a finished contest's correction window passes or its slate ends, or when a fact
+        // arrives.
+        await ScoringStore.SetReviewDueAsync(context, contestId, facts.State switch
+        {
+            ContestState.Live => Earliest(facts.CompletesAt, slate.LookAgainAt),
+            ContestState.Locked => slate.LookAgainAt,
+            _ => null,
+        });
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
+
+    /// <summary>A contest LIVE past its slate's end because a game is still in play by the feed: an operator must hear of it.</summary>
+    private static void AlertHeld(TransactionContext context, string contestId, IReadOnlyList<GameOutcome> heldBy)
+    {
+        var games = string.Join("; ", heldBy.Select(g => $"game {g.GameId} is {g.Why}"));
+        context.RaiseAlert(ScoringWorker.Name, AlertSeverities.Critical, "contest_held_live", contestId,
+            $"contest {contestId} is still LIVE after its slate's end: {games}. It completes when the provider sends "
+            + "GameEnded, GameSuspended or GameCancelled for it; or an operator cancels the contest", contestId);
     }
 
     /// <summary>
     /// The final result is a function of what is committed, never of the in-memory board, which
     /// trails each commit by a moment: the board is rebuilt from the database.
     /// </summary>
-    private static async Task<string> CompleteAsync(TransactionContext context, string contestId, Cause cause, CancellationToken ct)
+    private static async Task<string> CompleteAsync(
+        TransactionContext context, string contestId, Cause cause, IReadOnlyList<GameOutcome> games, CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
         var board = await ScoringStore.LoadBoardAsync(context, contestId);
@@ -66,6 +89,8 @@ public sealed class RefereeJob(ScoringState boards) : IJob
                 new FinalStandingsPublished(contestId, i, chunks.Count, chunks[i]));
         context.Publish(cause, Topics.ContestLifecycle, contestId, ContestCompleted.MessageIdFor(contestId),
             new ContestCompleted(contestId, rows.Count, chunks.Count, standingsHash, inputsHash, now));
-        return $"every covered game ended; {rows.Count} entries ranked";
+        var unfinished = SlateRules.Describe(games);
+        var stopped = unfinished.Length == 0 ? "" : " or stopped counting (" + unfinished + ")";
+        return $"every covered game ended{stopped}; {rows.Count} entries ranked";
     }
 }

@@ -34,7 +34,10 @@ public static class ScoringStore
 
     // ---- contests and entries ------------------------------------------------------------------
 
-    /// <summary>A contest the referee has not seen, SCHEDULED, with the partition of <c>contest.lifecycle</c> its timeline is on (its board's owner's).</summary>
+    /// <summary>
+    /// A contest the referee has not seen, SCHEDULED, with the partition of <c>contest.lifecycle</c> its timeline is on
+    /// (its board's owner's).
+    /// </summary>
     public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition, int? lifecyclePartition) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
@@ -84,35 +87,102 @@ public static class ScoringStore
             ON CONFLICT (game_id) DO UPDATE SET starts_at = excluded.starts_at
             """, g, context.Transaction);
 
-    /// <summary>A game started: its contests are due for review (LOCKED goes LIVE).</summary>
-    public static Task RecordGameStartedAsync(TransactionContext context, GameStarted g) =>
+    /// <summary>
+    /// A fact of a game's life (started, postponed, suspended, resumed, ended, cancelled), kept on
+    /// its timeline; the contests covering it that are not done are due for review at once: the
+    /// referee applies their rule to the timeline (a start makes a LOCKED contest LIVE, an end may
+    /// complete it, a cancellation may cancel it).
+    /// </summary>
+    public static Task RecordGamePhaseAsync(TransactionContext context, string gameId, GamePhaseFact fact) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO scoring.games (game_id, started_at) VALUES (@GameId, @StartedAt)
-            ON CONFLICT (game_id) DO UPDATE SET started_at = COALESCE(scoring.games.started_at, excluded.started_at);
+            INSERT INTO scoring.game_phases (game_id, sequence, kind, at, new_starts_at)
+            VALUES (@gameId, @Sequence, @Kind, @At, @NewStartsAt)
+            ON CONFLICT DO NOTHING;
+            INSERT INTO scoring.games (game_id, started_at, ended_at)
+            VALUES (@gameId, CASE WHEN @Kind = 'started' THEN @At END, CASE WHEN @Kind = 'ended' THEN @At END)
+            ON CONFLICT (game_id) DO UPDATE SET started_at = COALESCE(scoring.games.started_at, excluded.started_at),
+                                                ended_at = COALESCE(scoring.games.ended_at, excluded.ended_at);
             UPDATE scoring.contests SET review_due_at = @now
-            WHERE contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @GameId) AND state = ANY(@live);
-            """, new { g.GameId, g.StartedAt, now = context.Clock.GetUtcNow(), live = LiveStates }, context.Transaction);
+            WHERE contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @gameId) AND state = ANY(@live);
+            """, new { gameId, fact.Sequence, fact.Kind, fact.At, fact.NewStartsAt, now = context.Clock.GetUtcNow(), live = LiveStates },
+            context.Transaction);
+
+    /// <summary>Every phase fact of the games, in sequence order per game.</summary>
+    public static async Task<IReadOnlyDictionary<string, List<GamePhaseFact>>> GamePhasesAsync(
+        TransactionContext context, IReadOnlyCollection<string> gameIds)
+    {
+        var rows = await context.Connection.QueryAsync<(string GameId, long Sequence, string Kind, DateTime At, DateTime? NewStartsAt)>("""
+            SELECT game_id, sequence, kind, at, new_starts_at FROM scoring.game_phases
+            WHERE game_id = ANY(@ids) ORDER BY game_id, sequence
+            """, new { ids = gameIds.ToArray() }, context.Transaction);
+        var facts = gameIds.Distinct(StringComparer.Ordinal)
+            .ToDictionary(g => g, _ => new List<GamePhaseFact>(), StringComparer.Ordinal);
+        foreach (var r in rows)
+            facts[r.GameId].Add(new GamePhaseFact(r.Sequence, r.Kind, Utc(r.At), r.NewStartsAt is { } n ? Utc(n) : null));
+        return facts;
+    }
 
     /// <summary>
-    /// A game ended. A contest whose covered games have all ended starts its correction window
-    /// and is due for review when it passes.
+    /// A game came back into play after it stopped counting for a contest: stats from
+    /// <paramref name="cutoffSequence"/> on are not the contest's. A contest not done yet keeps the
+    /// values the game had (its final standings use them); one done only stops counting later
+    /// stats as corrections of its result.
     /// </summary>
-    public static Task RecordGameEndedAsync(TransactionContext context, GameEnded g) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO scoring.games (game_id, ended_at) VALUES (@GameId, @EndedAt)
-            ON CONFLICT (game_id) DO UPDATE SET ended_at = COALESCE(scoring.games.ended_at, excluded.ended_at);
-            UPDATE scoring.contests c SET all_games_ended_at =
-                   (SELECT max(g.ended_at) FROM scoring.contest_games cg JOIN scoring.games g USING (game_id) WHERE cg.contest_id = c.contest_id)
-            WHERE c.contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @GameId)
-              AND c.all_games_ended_at IS NULL
-              AND NOT EXISTS (SELECT 1 FROM scoring.contest_games cg LEFT JOIN scoring.games g USING (game_id)
-                              WHERE cg.contest_id = c.contest_id AND g.ended_at IS NULL);
-            UPDATE scoring.contests c SET review_due_at = c.all_games_ended_at + make_interval(mins => (c.definition ->> 'statCorrectionWindowMinutes')::int)
-            WHERE c.contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @GameId)
-              AND c.all_games_ended_at IS NOT NULL AND c.state = ANY(@live);
-            """, new { g.GameId, g.EndedAt, live = LiveStates }, context.Transaction);
+    public static Task FreezeGameAsync(
+        TransactionContext context, string contestId, string gameId, long cutoffSequence, bool snapshot) =>
+        context.Connection.ExecuteAsync($"""
+            INSERT INTO scoring.contest_game_freezes (contest_id, game_id, cutoff_sequence, snapshot, recorded_at)
+            VALUES (@contestId, @gameId, @cutoffSequence, @snapshot, @now) ON CONFLICT DO NOTHING;
+            {(snapshot ? """
+                INSERT INTO scoring.frozen_stat_values (contest_id, game_id, athlete_id, stat, value)
+                SELECT @contestId, game_id, athlete_id, stat, value FROM scoring.stat_values WHERE game_id = @gameId
+                ON CONFLICT DO NOTHING;
+                """ : "")}
+            """, new { contestId, gameId, cutoffSequence, snapshot, now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    /// <summary>Writes the latest value of each stat (the highest sequence wins); returns the values that changed.</summary>
+    /// <summary>
+    /// The contests covering a game, with their definitions and states (for the freeze check when it comes back into
+    /// play).
+    /// </summary>
+    public static async Task<IReadOnlyList<(string ContestId, ContestDefined Definition, ContestState State)>> ContestsOfGameAsync(
+        TransactionContext context, string gameId) =>
+        [.. (await context.Connection.QueryAsync<(string ContestId, string Definition, string State)>("""
+            SELECT c.contest_id, c.definition::text, c.state
+            FROM scoring.contests c JOIN scoring.contest_games cg USING (contest_id)
+            WHERE cg.game_id = @gameId
+              AND NOT EXISTS (SELECT 1 FROM scoring.contest_game_freezes f WHERE f.contest_id = c.contest_id AND f.game_id = @gameId)
+            ORDER BY c.contest_id
+            """, new { gameId }, context.Transaction))
+            .Select(r => (r.ContestId, JsonSerializer.Deserialize<ContestDefined>(r.Definition, OutgoingMessage.Json)!,
+                Parse(r.ContestId, r.State)))];
+
+    /// <summary>
+    /// The slate's end of a contest: as its definition has it (Ingestion writes the default in
+    /// when it schedules it), or, for a contest scheduled before it did, the default from the
+    /// covered games' scheduled starts.
+    /// </summary>
+    public static async Task<DateTimeOffset> SlateEndAsync(TransactionContext context, ContestDefined definition)
+    {
+        if (definition.SlateEndsAt is { } end) return end;
+        var last = await context.Connection.ExecuteScalarAsync<DateTime?>(
+            "SELECT max(starts_at) FROM scoring.games WHERE game_id = ANY(@ids)", new { ids = definition.GameIds.ToArray() },
+            context.Transaction);
+        return UnfinishedGameRules.SlateEnd(definition, last is { } l ? Utc(l) : definition.LockAt);
+    }
+
+    private static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+
+    /// <summary>
+    /// Records, once, that the referee alerted on a contest held LIVE past its slate's end; false when it had.
+    /// </summary>
+    public static async Task<bool> MarkHeldAlertedAsync(TransactionContext context, string contestId) =>
+        await context.Connection.ExecuteAsync(
+            "UPDATE scoring.contests SET held_alerted_at = @now WHERE contest_id = @contestId AND held_alerted_at IS NULL",
+            new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+
+    /// <summary>
+    /// Writes the latest value of each stat (the highest sequence wins); returns the values that changed.
+    /// </summary>
     public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(TransactionContext context, IReadOnlyList<StatFact> rows) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             INSERT INTO scoring.stat_values AS s (game_id, athlete_id, stat, value, sequence)
@@ -127,10 +197,18 @@ public static class ScoringStore
             sequences = rows.Select(r => r.Sequence).ToArray(),
         }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
 
-    /// <summary>The COMPLETE contests covering any of these games: a stat for them is a correction after the result.</summary>
-    public static async Task<IReadOnlyList<(string ContestId, string GameId)>> CompleteContestsOfGamesAsync(TransactionContext context, IEnumerable<string> gameIds) =>
-        [.. await context.Connection.QueryAsync<(string, string)>("""
-            SELECT cg.contest_id, cg.game_id FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
+    /// <summary>
+    /// The COMPLETE contests covering any of these games: a stat for them is a correction after the result.
+    /// </summary>
+    /// <summary>
+    /// With, for a game that stopped counting for the contest, the sequence from which its stats are not the contest's.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string ContestId, string GameId, long? CutoffSequence)>> CompleteContestsOfGamesAsync(
+        TransactionContext context, IEnumerable<string> gameIds) =>
+        [.. await context.Connection.QueryAsync<(string, string, long?)>("""
+            SELECT cg.contest_id, cg.game_id, f.cutoff_sequence
+            FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
+            LEFT JOIN scoring.contest_game_freezes f ON f.contest_id = cg.contest_id AND f.game_id = cg.game_id
             WHERE cg.game_id = ANY(@games) AND c.state = @complete
             """, new { games = gameIds.Distinct().ToArray(), complete = Name(ContestState.Complete) }, context.Transaction)];
 
@@ -154,22 +232,32 @@ public static class ScoringStore
             ORDER BY review_due_at, contest_id LIMIT 1 FOR UPDATE SKIP LOCKED
             """, new { now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    public static async Task<ContestFacts> FactsAsync(TransactionContext context, string contestId)
+    /// <summary>
+    /// What the referee knows of a contest at <paramref name="now"/>: its facts, and what its covered games come to
+    /// under its rule.
+    /// </summary>
+    public static async Task<(ContestFacts Facts, SlateDecision Slate, IReadOnlyList<GameOutcome> Games)> FactsAsync(
+        TransactionContext context, string contestId, DateTimeOffset now)
     {
-        var row = await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount, int MinEntries, bool CancelRequested,
-            string? StartedGame, DateTime? CompletesAt)>("""
+        var row = await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount, bool CancelRequested, string? StartedGame,
+            string Definition)>("""
             SELECT c.state,
                    (SELECT count(*)::int FROM scoring.entries e WHERE e.contest_id = c.contest_id),
                    c.entries_closed_count,
-                   (c.definition ->> 'minEntries')::int,
                    c.cancel_requested,
                    (SELECT min(g.game_id) FROM scoring.contest_games cg JOIN scoring.games g USING (game_id)
                      WHERE cg.contest_id = c.contest_id AND g.started_at IS NOT NULL),
-                   c.all_games_ended_at + make_interval(mins => (c.definition ->> 'statCorrectionWindowMinutes')::int)
+                   c.definition::text
             FROM scoring.contests c WHERE c.contest_id = @contestId
             """, new { contestId }, context.Transaction);
-        return new ContestFacts(Parse(contestId, row.State), row.EntryCount, row.ClosedCount, row.MinEntries, row.CancelRequested, row.StartedGame,
-            row.CompletesAt is { } at ? new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)) : null);
+        var definition = JsonSerializer.Deserialize<ContestDefined>(row.Definition, OutgoingMessage.Json)!;
+        var slateEnd = await SlateEndAsync(context, definition);
+        var phases = await GamePhasesAsync(context, definition.GameIds);
+        var games = phases.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => SlateRules.Outcome(p.Key, p.Value, slateEnd, now)).ToList();
+        var slate = SlateRules.Decide(UnfinishedGameRules.Of(definition), games, slateEnd, now, TimeSpan.FromMinutes(definition.StatCorrectionWindowMinutes));
+        var facts = new ContestFacts(Parse(contestId, row.State), row.EntryCount, row.ClosedCount, definition.MinEntries, row.CancelRequested, row.StartedGame,
+            slate.CompletesAt, slate.CancelReason);
+        return (facts, slate, games);
     }
 
     /// <summary>When the referee should look again (null: only when a fact arrives).</summary>
@@ -177,7 +265,9 @@ public static class ScoringStore
         context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @at WHERE contest_id = @contestId",
             new { contestId, at }, context.Transaction);
 
-    /// <summary>Moves a contest along its lifecycle: an illegal move, or a row not in <paramref name="from"/>, is a bug.</summary>
+    /// <summary>
+    /// Moves a contest along its lifecycle: an illegal move, or a row not in <paramref name="from"/>, is a bug.
+    /// </summary>
     public static async Task MoveAsync(TransactionContext context, string contestId, ContestState from, ContestState to)
     {
         if (!ContestLifecycle.CanTransition(from, to))
@@ -186,10 +276,13 @@ public static class ScoringStore
             "UPDATE scoring.contests SET state = @to, state_changed_at = @now WHERE contest_id = @contestId AND state = @from",
             new { contestId, from = Name(from), to = Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to {Name(to)} ({changed} rows changed)");        context.OnCommitted(() => PipelineTelemetry.ContestEntered("scoring", Name(to)));
+            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to {Name(to)} ({changed} rows changed)");
+        context.OnCommitted(() => PipelineTelemetry.ContestEntered("scoring", Name(to)));
     }
 
-    /// <summary>A contest's board as the database has it: its definition, entries and the latest value of every covered stat.</summary>
+    /// <summary>
+    /// A contest's board as the database has it: its definition, entries and the latest value of every covered stat.
+    /// </summary>
     public static async Task<ContestBoard> LoadBoardAsync(TransactionContext context, string contestId)
     {
         var json = await context.Connection.QueryFirstAsync<string>(
@@ -203,9 +296,13 @@ public static class ScoringStore
             while (await reader.ReadAsync())
                 board.AddEntry(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2));
         }
+        // A game that came back into play after it stopped counting for the contest scores the values it had then.
         var stats = await context.Connection.QueryAsync<(string Game, string Athlete, string Stat, long Value)>("""
             SELECT s.game_id, s.athlete_id, s.stat, s.value FROM scoring.stat_values s
             JOIN scoring.contest_games cg ON cg.game_id = s.game_id AND cg.contest_id = @contestId
+            WHERE NOT EXISTS (SELECT 1 FROM scoring.contest_game_freezes f WHERE f.contest_id = @contestId AND f.game_id = s.game_id AND f.snapshot)
+            UNION ALL
+            SELECT game_id, athlete_id, stat, value FROM scoring.frozen_stat_values WHERE contest_id = @contestId
             """, new { contestId }, context.Transaction);
         foreach (var (game, athlete, stat, value) in stats) board.ApplyStat(game, athlete, stat, value);
         return board;
@@ -236,7 +333,9 @@ public static class ScoringStore
 
     // ---- corrections after COMPLETE ----------------------------------------------------------------
 
-    /// <summary>The contest with the oldest unreported correction, locked, with all of its unreported corrections.</summary>
+    /// <summary>
+    /// The contest with the oldest unreported correction, locked, with all of its unreported corrections.
+    /// </summary>
     public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(TransactionContext context)
     {
         var contestId = await context.Connection.QueryFirstOrDefaultAsync<string>("""
@@ -310,7 +409,9 @@ public static class ScoringStore
         boards.ApplyStats(stats);
     }
 
-    /// <summary>The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).</summary>
+    /// <summary>
+    /// The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).
+    /// </summary>
     public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(TransactionContext context, string[] games, long[] after) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence
@@ -318,7 +419,9 @@ public static class ScoringStore
             ORDER BY s.game_id, s.sequence
             """, new { games, after }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
 
-    /// <summary>The lifecycle states of <paramref name="contestIds"/> as committed (any instance's referee may have moved them).</summary>
+    /// <summary>
+    /// The lifecycle states of <paramref name="contestIds"/> as committed (any instance's referee may have moved them).
+    /// </summary>
     public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(TransactionContext context, string[] contestIds) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string State)>(
             "SELECT contest_id, state FROM scoring.contests WHERE contest_id = ANY(@contestIds)", new { contestIds }, context.Transaction))

@@ -18,6 +18,8 @@ public sealed class ContestValidatorTests
         ["g1"] = new(G1Starts, Roster("a", 12)),
         ["g2"] = new(G2Starts, Roster("b", 12)),
         ["g3"] = new(G2Starts, Roster("c", 2)),
+        ["off"] = new(G2Starts, Roster("d", 12), Cancelled: true),
+        ["tbd"] = new(G2Starts, Roster("e", 12), PostponedWithoutDate: true),
     };
 
     /// <summary>A valid definition; each row changes one thing (or a few) and names what it expects.</summary>
@@ -257,6 +259,21 @@ public sealed class ContestValidatorTests
             ["statCorrectionWindowMinutes 10,081 is out of range; it must be 0 to 10,080 (7 days)"]),
         ("a negative correction window is rejected", d => d with { StatCorrectionWindowMinutes = -1 },
             ["statCorrectionWindowMinutes -1 is out of range; it must be 0 to 10,080 (7 days)"]),
+
+        ("a contest may choose to be cancelled when a game does not finish", d => d with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund }, []),
+        ("a slate may end a day after the last game starts", d => d with { SlateEndsAt = G2Starts.AddDays(1) }, []),
+        ("a slate may end up to 14 days after the lock", d => d with { SlateEndsAt = G1Starts.AddDays(14) }, []),
+        ("an unknown rule for unfinished games is rejected", d => d with { UnfinishedGames = "shrug" },
+            ["unfinishedGames 'shrug' is not 'score_as_played' or 'cancel_and_refund'"]),
+        ("a slate cannot end before a covered game starts", d => d with { SlateEndsAt = G2Starts },
+            ["slateEndsAt 2026-11-21T21:25:00.000Z is not after game g2 starts at 2026-11-21T21:25:00.000Z"]),
+        ("a slate cannot end at the lock", d => d with { SlateEndsAt = G1Starts },
+            ["slateEndsAt 2026-11-21T18:00:00.000Z is not after lockAt 2026-11-21T18:00:00.000Z"]),
+        ("a slate cannot end more than 14 days after the lock", d => d with { SlateEndsAt = G1Starts.AddDays(14).AddSeconds(1) },
+            ["slateEndsAt 2026-12-05T18:00:01.000Z is more than 14 days after lockAt 2026-11-21T18:00:00.000Z"]),
+        ("a cancelled game cannot be covered", d => d with { GameIds = ["g1", "off"] }, ["gameIds[1] 'off' is cancelled; a contest cannot cover it"]),
+        ("a game postponed without a new time cannot be covered", d => d with { GameIds = ["tbd", "g2"] },
+            ["gameIds[0] 'tbd' is postponed with no new start time; define the contest once the provider gives one"]),
 
         ("every reason is listed, in the order of the fields", d => d with
         {

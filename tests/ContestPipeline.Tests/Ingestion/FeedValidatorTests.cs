@@ -17,6 +17,12 @@ public sealed class FeedValidatorTests
     private static readonly GameState Scheduled = FeedValidator.Apply(Unknown, new GameScheduled("g1", 1, Starts, ["a3", "a1", "a2"]));
     private static readonly GameState Started = FeedValidator.Apply(Scheduled, new GameStarted("g1", 2, Kickoff));
     private static readonly GameState Ended = FeedValidator.Apply(Started, new GameEnded("g1", 50, Final));
+    private static readonly DateTimeOffset Monday = Starts.AddDays(2);
+    private static readonly GameState Postponed = FeedValidator.Apply(Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30), null, "lightning"));
+    private static readonly GameState Rescheduled = FeedValidator.Apply(Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30), Monday));
+    private static readonly GameState Suspended = FeedValidator.Apply(Started, new GameSuspended("g1", 20, Kickoff.AddMinutes(40), "power cut"));
+    private static readonly GameState CancelledBeforeStart = FeedValidator.Apply(Postponed, new GameCancelled("g1", 3, Starts.AddHours(5)));
+    private static readonly GameState CancelledInPlay = FeedValidator.Apply(Suspended, new GameCancelled("g1", 21, Kickoff.AddHours(3)));
 
     private static readonly (string Name, GameState State, object Event, string? Expected)[] Table =
     [
@@ -106,6 +112,58 @@ public sealed class FeedValidatorTests
             "GameEnded for game g1 at sequence 50: endedAt is missing"),
         ("an end before the start is rejected", Started, new GameEnded("g1", 50, Kickoff.AddSeconds(-1)),
             "GameEnded for game g1 at sequence 50: endedAt 2026-11-21T18:01:59.000Z is before startedAt 2026-11-21T18:02:00.000Z"),
+
+        ("a scheduled game may be postponed with no new time", Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30)), null),
+        ("a postponed game may be postponed again to a new time", Postponed, new GamePostponed("g1", 3, Starts, Monday), null),
+        ("a postponed game may start", Postponed, new GameStarted("g1", 3, Monday), null),
+        ("a postponement without a time is rejected", Scheduled, new GamePostponed("g1", 2, default),
+            "GamePostponed for game g1 at sequence 2: postponedAt is missing"),
+        ("a postponement to a time before it was announced is rejected", Scheduled, new GamePostponed("g1", 2, Starts, Starts.AddHours(-1)),
+            "GamePostponed for game g1 at sequence 2: newStartsAt 2026-11-21T17:00:00.000Z is not after postponedAt 2026-11-21T18:00:00.000Z"),
+        ("a postponement with an essay for a reason is rejected", Scheduled, new GamePostponed("g1", 2, Starts, null, new string('r', 501)),
+            "GamePostponed for game g1 at sequence 2: reason is 501 characters; at most 500 are allowed"),
+        ("a game in play is not postponed", Started, new GamePostponed("g1", 5, Kickoff.AddMinutes(5)),
+            "GamePostponed for game g1 at sequence 5: the game already started at 2026-11-21T18:02:00.000Z; a game in play is suspended, not postponed"),
+        ("an unknown game is not postponed", Unknown, new GamePostponed("g1", 2, Starts),
+            "GamePostponed for game g1 at sequence 2: the game is not scheduled"),
+        ("a stat of a postponed game is rejected", Postponed, new StatUpdated("g1", 3, "a1", "passing_yards", 10),
+            "StatUpdated for game g1 at sequence 3: the game has not started"),
+
+        ("a game in play may be suspended", Started, new GameSuspended("g1", 20, Kickoff.AddMinutes(40)), null),
+        ("a suspended game may resume", Suspended, new GameResumed("g1", 21, Kickoff.AddHours(1)), null),
+        ("a suspended game may be declared final as it stands", Suspended, new GameEnded("g1", 21, Kickoff.AddHours(1)), null),
+        ("a suspended game takes corrections", Suspended, new StatCorrected("g1", 21, "a1", "passing_yards", 12), null),
+        ("a suspended game takes no stat updates", Suspended, new StatUpdated("g1", 21, "a1", "passing_yards", 12),
+            "StatUpdated for game g1 at sequence 21: the game is suspended since 2026-11-21T18:42:00.000Z; stats go on after GameResumed (StatCorrected is accepted)"),
+        ("a suspended game is not suspended again", Suspended, new GameSuspended("g1", 21, Kickoff.AddHours(1)),
+            "GameSuspended for game g1 at sequence 21: the game is already suspended since 2026-11-21T18:42:00.000Z"),
+        ("a game not started is not suspended", Scheduled, new GameSuspended("g1", 2, Starts),
+            "GameSuspended for game g1 at sequence 2: the game has not started"),
+        ("a suspension before the start is rejected", Started, new GameSuspended("g1", 20, Kickoff.AddMinutes(-1)),
+            "GameSuspended for game g1 at sequence 20: suspendedAt 2026-11-21T18:01:00.000Z is before startedAt 2026-11-21T18:02:00.000Z"),
+        ("a game in play does not resume", Started, new GameResumed("g1", 20, Kickoff.AddMinutes(5)),
+            "GameResumed for game g1 at sequence 20: the game is not suspended"),
+        ("a resumption before the suspension is rejected", Suspended, new GameResumed("g1", 21, Kickoff),
+            "GameResumed for game g1 at sequence 21: resumedAt 2026-11-21T18:02:00.000Z is before suspendedAt 2026-11-21T18:42:00.000Z"),
+        ("a resumption without a time is rejected", Suspended, new GameResumed("g1", 21, default),
+            "GameResumed for game g1 at sequence 21: resumedAt is missing"),
+
+        ("a postponed game may be cancelled", Postponed, new GameCancelled("g1", 3, Starts.AddHours(5), "stadium closed"), null),
+        ("a suspended game may be cancelled", Suspended, new GameCancelled("g1", 21, Kickoff.AddHours(3)), null),
+        ("a game in play may be cancelled", Started, new GameCancelled("g1", 21, Kickoff.AddHours(3)), null),
+        ("an ended game is not cancelled", Ended, new GameCancelled("g1", 51, Final.AddHours(1)),
+            "GameCancelled for game g1 at sequence 51: the game already ended at 2026-11-21T21:00:00.000Z"),
+        ("a game is not cancelled twice", CancelledInPlay, new GameCancelled("g1", 22, Final),
+            "GameCancelled for game g1 at sequence 22: the game was cancelled at 2026-11-21T21:02:00.000Z"),
+        ("a cancellation before the start is rejected", Started, new GameCancelled("g1", 21, Kickoff.AddMinutes(-1)),
+            "GameCancelled for game g1 at sequence 21: cancelledAt 2026-11-21T18:01:00.000Z is before startedAt 2026-11-21T18:02:00.000Z"),
+        ("a cancelled game does not start", CancelledBeforeStart, new GameStarted("g1", 4, Monday),
+            "GameStarted for game g1 at sequence 4: the game was cancelled at 2026-11-21T23:00:00.000Z"),
+        ("a game cancelled in play takes corrections", CancelledInPlay, new StatCorrected("g1", 22, "a1", "passing_yards", 12), null),
+        ("a game cancelled in play takes no stat updates", CancelledInPlay, new StatUpdated("g1", 22, "a1", "passing_yards", 12),
+            "StatUpdated for game g1 at sequence 22: the game was cancelled at 2026-11-21T21:02:00.000Z; after that only StatCorrected is accepted"),
+        ("a game cancelled before it started has nothing to correct", CancelledBeforeStart, new StatCorrected("g1", 4, "a1", "passing_yards", 12),
+            "StatCorrected for game g1 at sequence 4: the game was cancelled at 2026-11-21T23:00:00.000Z before it started; there is nothing to score"),
     ];
 
     public static TheoryData<string> Cases => [.. Table.Select(row => row.Name)];
@@ -130,6 +188,21 @@ public sealed class FeedValidatorTests
         Assert.Equal(Starts, Scheduled.StartsAt);
         Assert.Equal((GamePhase.Started, (DateTimeOffset?)Kickoff), (Started.Phase, Started.StartedAt));
         Assert.Equal((GamePhase.Ended, (DateTimeOffset?)Final), (Ended.Phase, Ended.EndedAt));
+        Assert.Equal((GamePhase.Postponed, true, (DateTimeOffset?)Starts), (Postponed.Phase, Postponed.StartUnknown, Postponed.StartsAt));
+        Assert.Equal((GamePhase.Postponed, false, (DateTimeOffset?)Monday), (Rescheduled.Phase, Rescheduled.StartUnknown, Rescheduled.StartsAt));
+        Assert.Equal((GamePhase.Suspended, true), (Suspended.Phase, Suspended.HasStarted));
+        var resumed = FeedValidator.Apply(Suspended, new GameResumed("g1", 21, Kickoff.AddHours(1)));
+        Assert.Equal((GamePhase.Started, (DateTimeOffset?)null, (DateTimeOffset?)Kickoff), (resumed.Phase, resumed.SuspendedAt, resumed.StartedAt));
+        Assert.Equal((GamePhase.Cancelled, false), (CancelledBeforeStart.Phase, CancelledBeforeStart.HasStarted));
+        Assert.Equal((GamePhase.Cancelled, true), (CancelledInPlay.Phase, CancelledInPlay.HasStarted));
+    }
+
+    [Fact]
+    public void A_cancelled_game_or_one_postponed_without_a_time_tells_the_contest_validator_so()
+    {
+        Assert.Equal((true, false), (CancelledBeforeStart.Info()!.Cancelled, CancelledBeforeStart.Info()!.PostponedWithoutDate));
+        Assert.Equal((false, true), (Postponed.Info()!.Cancelled, Postponed.Info()!.PostponedWithoutDate));
+        Assert.Equal((false, false, Monday), (Rescheduled.Info()!.Cancelled, Rescheduled.Info()!.PostponedWithoutDate, Rescheduled.Info()!.StartsAt));
     }
 
     [Fact]

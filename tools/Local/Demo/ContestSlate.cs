@@ -19,9 +19,11 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Local.Demo;
 
 /// <summary>
-/// The demo's slate: a fantasy contest (with a declined payment, a duplicate submission,
-/// one over the per-player limit and a late entry), a fitness challenge with a correction
-/// before COMPLETE, and an under-filled contest that is cancelled at lock and refunded.
+/// The demo's slate: a fantasy contest over three games, one of them postponed past the
+/// slate's end (its athletes score zero, and the contest completes when the other two have
+/// ended), with a declined payment, a duplicate submission, one over the per-player limit and
+/// a late entry; a fitness challenge with a correction before COMPLETE; and an under-filled
+/// contest that is cancelled at lock and refunded.
 /// Every player but one has a payout account; that one wins the fitness challenge and
 /// onboards after it settles. Prizes above the review threshold are released by the
 /// operator command. Runs it through the workers to PAID, prints the contests' timelines,
@@ -29,7 +31,9 @@ namespace ContestPipeline.Local.Demo;
 /// </summary>
 public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, PipelineSettings settings)
 {
-    /// <summary>What the operator tool needs to reach this stack: it reads as the operations role, as in production.</summary>
+    /// <summary>
+    /// What the operator tool needs to reach this stack: it reads as the operations role, as in production.
+    /// </summary>
     private IReadOnlyDictionary<string, string?> OperatorEnvironment => new Dictionary<string, string?>
     {
         [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(settings.PostgresConnectionString, "operations"),
@@ -40,7 +44,9 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
     /// <summary>The demo's review threshold: sunday-main's first prize is above it.</summary>
     public const long ReviewThresholdMinor = 6_000;
 
-    /// <summary>What the payout worker needs for this slate: the demo's review threshold, and a prompt recheck of accounts.</summary>
+    /// <summary>
+    /// What the payout worker needs for this slate: the demo's review threshold, and a prompt recheck of accounts.
+    /// </summary>
     public static IReadOnlyDictionary<string, string?> PayoutEnvironment { get; } = new Dictionary<string, string?>
     {
         [PayoutOptions.Settings.ReviewThresholdMinor] = ReviewThresholdMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -63,6 +69,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
     private const long Fee = 1_000;
     private static readonly string[] Game1 = ["qb1", "rb1", "wr1", "te1", "k1", "d1"];
     private static readonly string[] Game2 = ["qb2", "rb2", "wr2", "te2", "k2", "d2"];
+    /// <summary>The game postponed to next week, past the slate's end.</summary>
+    private static readonly string[] Game3 = ["qb3", "rb3", "wr3", "te3", "k3", "d3"];
     private static readonly string[] Walkers = ["ann", "ben", "cat", "dan", "eve", "fay"];
     private static readonly IReadOnlyList<ScoringRule> Football =
     [
@@ -81,8 +89,9 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         var gamesStartAt = DateTimeOffset.UtcNow.AddMinutes(10);
         world.Schedule("nfl-1", 1, gamesStartAt, Game1);
         world.Schedule("nfl-2", 1, gamesStartAt, Game2);
+        world.Schedule("nfl-3", 1, gamesStartAt, Game3);
         world.Schedule("steps-nov", 1, gamesStartAt, Walkers);
-        await WaitAsync("the feed to schedule the slate's games", "SELECT count(*) = 3 FROM ingestion.games WHERE status = 'scheduled'", ct);
+        await WaitAsync("the feed to schedule the slate's games", "SELECT count(*) = 4 FROM ingestion.games WHERE status = 'scheduled'", ct);
 
         var players = Enumerable.Range(1, 26).Select(i => $"player{i:00}").Concat(Walkers.Where(w => w != LateOnboarder)).ToList();
         foreach (var player in players) await world.SignUpForPayoutsAsync(player);
@@ -93,12 +102,12 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         // start nor the sign-ups are taken from the time the definitions and entries need.
         var lockAt = DateTimeOffset.UtcNow + LockMargin;
 
-        var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000, 1, lockAt, ["nfl-1", "nfl-2"],
-            Football, 2, new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 3, 1_400), new(4, 5, 800), new(6, 10, 100)]),
+        var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000, 1, lockAt, ["nfl-1", "nfl-2", "nfl-3"],
+            Football, 3, new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 3, 1_400), new(4, 5, 800), new(6, 10, 100)]),
             new PoolRule(PoolModes.Rake, 1_000), 300);
         var fitness = new ContestDefined("steps-nov", "November step challenge", ContestKinds.Fitness, "USD", Fee, 2, 100, 1, lockAt, ["steps-nov"],
             [new("steps", 1), new("active_minutes", 100)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
-        var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5, GameIds = ["nfl-1"] };
+        var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5, GameIds = ["nfl-1"], LineupSize = 2 };
         foreach (var c in new[] { fantasy, fitness, tiny }) world.Define(c);
         await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
         Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), tiny (needs 5 entries)");
@@ -106,21 +115,27 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         for (var i = 1; i <= 24; i++)
         {
             var player = $"player{i:00}";
-            var lineup = new[] { Game1[random.Next(6)], Game2[random.Next(6)] };
+            // The third pick, from the game that will be postponed, draws nothing from the seed: the other picks stay
+            // as they were.
+            var lineup = new[] { Game1[random.Next(6)], Game2[random.Next(6)], Game3[i % Game3.Length] };
             var payment = world.Pay("sunday-main", player, Fee);
             _fantasyEntries[EntrySubmitted.EntryIdFor(payment)] = (player, lineup);
             world.Submit(new EntrySubmitted($"sm-{i}", "sunday-main", player, payment, lineup));
             if (i == 3) world.Submit(new EntrySubmitted("sm-3-again", "sunday-main", player, payment, lineup));   // the same payment twice: one entry
         }
-        world.Submit(new EntrySubmitted("sm-declined", "sunday-main", "player25", world.Pay("sunday-main", "player25", Fee, status: "requires_payment_method"), ["qb1", "qb2"]));
-        world.Submit(new EntrySubmitted("sm-second", "sunday-main", "player01", world.Pay("sunday-main", "player01", Fee), ["rb1", "rb2"]));  // over the per-player limit
+        world.Submit(new EntrySubmitted("sm-declined", "sunday-main", "player25", world.Pay("sunday-main", "player25", Fee, status: "requires_payment_method"), ["qb1", "qb2", "qb3"]));
+        world.Submit(new EntrySubmitted("sm-second", "sunday-main", "player01", world.Pay("sunday-main", "player01", Fee), ["rb1", "rb2", "rb3"]));  // over the per-player limit
         foreach (var w in Walkers) world.Submit(new EntrySubmitted($"walk-{w}", "steps-nov", w, world.Pay("steps-nov", w, Fee), null));
         world.Submit(new EntrySubmitted("tiny-1", "tiny", "player01", world.Pay("tiny", "player01", Fee), ["qb1", "rb1"]));
         Step("entries submitted: 27 to sunday-main (one declined, one duplicate, one over the limit), 6 to steps-nov, 1 to tiny");
 
         await WaitForStatesAsync(new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
-        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee), ["qb1", "qb2"]));
+        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee), ["qb1", "qb2", "qb3"]));
         Step("a late entry submitted after lock");
+        // Weather: nfl-3 moves to three days later, past sunday-main's slate end (a day after its games' scheduled
+        // start).
+        world.Postpone("nfl-3", 2, gamesStartAt.AddDays(3), "stadium roof damage: moved to Wednesday");
+        Step("nfl-3 postponed by three days, past sunday-main's slate end: its athletes will score zero");
 
         PlayGame("nfl-1", Game1, random);
         PlayGame("nfl-2", Game2, random);
@@ -328,6 +343,9 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
         foreach (var (entryId, (player, lineup)) in _fantasyEntries) board.AddEntry(entryId, player, lineup);
         foreach (var ((game, athlete, stat), value) in _finalStats) board.ApplyStat(game, athlete, stat, value);
         var (standingsHash, inputsHash) = await conn.QueryFirstAsync<(string, string)>("SELECT standings_hash, inputs_hash FROM scoring.contests WHERE contest_id = 'sunday-main'");
+        var completed = timeline.Single(m => m.Key == "sunday-main" && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "COMPLETE");
+        Check(completed.Body.GetProperty("reason").GetString()!.Contains("game nfl-3 postponed", StringComparison.Ordinal),
+            "sunday-main completed when nfl-1 and nfl-2 had ended, nfl-3's athletes scoring zero (postponed past the slate's end), as its rule says");
         Check(standingsHash == board.StandingsHash() && inputsHash == board.InputsHash(),
             $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation ({standingsHash[..16]}…)");
         var deadLetters = world.Read(Topics.DeadLetter(Topics.Contests)).Count + world.Read(Topics.DeadLetter(Topics.Entries)).Count

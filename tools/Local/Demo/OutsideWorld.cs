@@ -37,7 +37,10 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// <summary>The keys it signs with.</summary>
     public SigningKeys Keys { get; } = keys ?? LocalSigningKeys.Keys;
 
-    /// <summary>Publishes signed as the first producer the table allows for the type on the topic; unsigned on a topic that is not internal.</summary>
+    /// <summary>
+    /// Publishes signed as the first producer the table allows for the type on the topic; unsigned on a topic that is
+    /// not internal.
+    /// </summary>
     public void Publish<T>(string topic, string key, string type, string messageId, T body) =>
         PublishAs(PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault(), topic, key, type, messageId, body);
 
@@ -76,12 +79,21 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
 
     public void Schedule(string game, long seq, DateTimeOffset startsAt, params string[] athletes) =>
         Feed(game, seq, GameScheduled.MessageType, new GameScheduled(game, seq, startsAt, athletes));
-    public void Start(string game, long seq) => Feed(game, seq, GameStarted.MessageType, new GameStarted(game, seq, DateTimeOffset.UtcNow));
+    public void Start(string game, long seq, DateTimeOffset? at = null) =>
+        Feed(game, seq, GameStarted.MessageType, new GameStarted(game, seq, at ?? DateTimeOffset.UtcNow));
+    public void Postpone(string game, long seq, DateTimeOffset? newStartsAt, string? reason = null, DateTimeOffset? at = null) =>
+        Feed(game, seq, GamePostponed.MessageType, new GamePostponed(game, seq, at ?? DateTimeOffset.UtcNow, newStartsAt, reason));
+    public void Suspend(string game, long seq, string? reason = null, DateTimeOffset? at = null) =>
+        Feed(game, seq, GameSuspended.MessageType, new GameSuspended(game, seq, at ?? DateTimeOffset.UtcNow, reason));
+    public void Resume(string game, long seq, DateTimeOffset? at = null) =>
+        Feed(game, seq, GameResumed.MessageType, new GameResumed(game, seq, at ?? DateTimeOffset.UtcNow));
+    public void CancelGame(string game, long seq, string? reason = null, DateTimeOffset? at = null) =>
+        Feed(game, seq, GameCancelled.MessageType, new GameCancelled(game, seq, at ?? DateTimeOffset.UtcNow, reason));
     public void Stat(string game, long seq, string athlete, string stat, long value) =>
         Feed(game, seq, StatUpdated.MessageType, new StatUpdated(game, seq, athlete, stat, value));
     public void Correct(string game, long seq, string athlete, string stat, long value) =>
         Feed(game, seq, StatCorrected.MessageType, new StatCorrected(game, seq, athlete, stat, value));
-    public void End(string game, long seq) => Feed(game, seq, GameEnded.MessageType, new GameEnded(game, seq, DateTimeOffset.UtcNow));
+    public void End(string game, long seq, DateTimeOffset? at = null) => Feed(game, seq, GameEnded.MessageType, new GameEnded(game, seq, at ?? DateTimeOffset.UtcNow));
 
     /// <summary>
     /// A player signs up for payouts as the platform's app would do it: an Express account
@@ -102,7 +114,9 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
 
     private IStripeClient? _stripeClient;
 
-    /// <summary>A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.</summary>
+    /// <summary>
+    /// A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.
+    /// </summary>
     public string Pay(string contest, string player, long amount, string currency = "usd", string status = "succeeded") =>
         Stripe.CreatePaymentIntent(amount, currency, status, new Dictionary<string, string> { ["contest_id"] = contest, ["player_id"] = player });
 
@@ -116,7 +130,10 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
             r.Message.Value is { Length: > 0 } v ? TryParse(v) : default, headers);
     })];
 
-    /// <summary>Every record on <paramref name="topic"/> so far as it is on the wire (key, headers and body bytes), oldest first.</summary>
+    /// <summary>
+    /// Every record on <paramref name="topic"/> so far as it is on the wire (key, headers and body bytes), oldest
+    /// first.
+    /// </summary>
     public List<ConsumeResult<byte[]?, byte[]?>> ReadRecords(string topic)
     {
         var config = KafkaClients.ConsumerConfig(bootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
@@ -152,7 +169,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
             }
             catch (KafkaException e) when (!e.Error.IsFatal && attempt < 50)
             {
-                // A broker down or a leader moving (the fault campaign does both): "Unknown partition" until the metadata is fresh.
+                // A broker down or a leader moving (the fault campaign does both): "Unknown partition" until the
+                // metadata is fresh.
                 Thread.Sleep(100);
                 continue;
             }
@@ -162,10 +180,14 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         }
     }
 
-    /// <summary>Messages in <paramref name="topic"/> that consumer group <paramref name="group"/> has not committed yet.</summary>
+    /// <summary>
+    /// Messages in <paramref name="topic"/> that consumer group <paramref name="group"/> has not committed yet.
+    /// </summary>
     public long Lag(string group, string topic) => Lag(bootstrapServers, group, topic);
 
-    /// <summary>Messages in <paramref name="topic"/> that consumer group <paramref name="group"/> has not committed yet.</summary>
+    /// <summary>
+    /// Messages in <paramref name="topic"/> that consumer group <paramref name="group"/> has not committed yet.
+    /// </summary>
     public static long Lag(string bootstrapServers, string group, string topic)
     {
         var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
