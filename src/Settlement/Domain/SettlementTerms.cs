@@ -19,7 +19,7 @@ public sealed record EntryFee(string EntryId, long AmountMinor, string PaymentIn
 /// The chunked settlement (SettleContestsJob) starts here, and so does the tests' settlement of
 /// a whole contest in one piece, so the two are compared to the cent.
 /// </summary>
-public sealed record SettlementHead(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry, IReadOnlyList<PrizeAward> Awards, ContestSettled Record)
+public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry, IReadOnlyList<PrizeAward> Awards, ContestSettled Record)
 {
     public string Reason => $"{Awards.Count} prizes ordered from a pool of {Pool.Pool}";
 
@@ -42,7 +42,7 @@ public sealed record SettlementHead(PrizeDecision Decision, PoolBreakdown Pool, 
         long grossMinor, long feeMinor, long netMinor, string currency, string paymentIntentId) =>
         new(payoutId, contestId, entryId, playerId, rank, grossMinor, feeMinor, netMinor, currency, paymentIntentId);
 
-    public static SettlementHead Decide(string contestId, ContestDefined definition, int entryCount, long entryFeesMinor,
+    public static SettlementTerms Decide(string contestId, ContestDefined definition, int entryCount, long entryFeesMinor,
         IReadOnlyList<StandingRow> standings, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -70,6 +70,6 @@ public sealed record SettlementHead(PrizeDecision Decision, PoolBreakdown Pool, 
         foreach (var a in awards) (feeTotal, netTotal) = (checked(feeTotal + a.Fee.MinorUnits), checked(netTotal + a.Net.MinorUnits));
         var record = new ContestSettled(contestId, entryCount, rules.Currency.Code, pool.EntryFeesKept.MinorUnits, pool.Rake.MinorUnits,
             pool.Overlay.MinorUnits, excess.MinorUnits, pool.Pool.MinorUnits, feeTotal, netTotal, awards.Count, PrizeCalculator.PublishedRule, now);
-        return new SettlementHead(decision, pool, settle, awards, record);
+        return new SettlementTerms(decision, pool, settle, awards, record);
     }
 }
