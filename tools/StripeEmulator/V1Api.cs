@@ -43,7 +43,7 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         var requestId = state.NewRequestId();
         var headers = ctx.Response.Headers;
         headers["Request-Id"] = requestId;
-        headers["Stripe-Version"] = ctx.Request.Headers.TryGetValue("Stripe-Version", out var version) ? version : StripeClientOptions.ApiVersion;
+        headers["Stripe-Version"] = ctx.Request.Headers.TryGetValue("Stripe-Version", out var version) ? version : StripeSettings.ApiVersion;
         // Stripe ignores idempotency keys on GET: reading twice is harmless.
         var key = HttpMethods.IsPost(method) && ctx.Request.Headers.TryGetValue("Idempotency-Key", out var k) ? k.ToString() : null;
         if (key is not null) headers["Idempotency-Key"] = key;

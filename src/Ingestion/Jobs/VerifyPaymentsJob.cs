@@ -1,3 +1,5 @@
+using PaymentIntent = Stripe.PaymentIntent;
+using PaymentIntentGetOptions = Stripe.PaymentIntentGetOptions;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -14,12 +16,12 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// <see cref="IntakeOptions.FetchLease"/>, so a fetch that failed (Stripe unreachable, an answer
 /// that does not read) is tried again by a later round, and a worker that died lets its claims go.
 /// </summary>
-public sealed class VerifyPaymentsJob(IStripeClient stripe, IntakeOptions options, ILogger<VerifyPaymentsJob> logger) : IJob
+public sealed class VerifyPaymentsJob(StripeApi stripe, IntakeOptions options, ILogger<VerifyPaymentsJob> logger) : IJob
 {
     public string Name => "verify-payments";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(250);
 
-    private sealed record Answer(string PaymentIntentId, StripePaymentIntent? Intent, bool NotFound);
+    private sealed record Answer(string PaymentIntentId, PaymentIntent? Intent, bool NotFound);
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
@@ -60,15 +62,17 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IntakeOptions option
     {
         try
         {
-            var intent = await stripe.GetPaymentIntentAsync(paymentIntentId, ct);
+            // With its latest charge expanded, so a refund or dispute of it is seen in the same read.
+            var intent = await stripe.ReadAsync("GET /v1/payment_intents/{id}", (s, o, t) => s.V1.PaymentIntents.GetAsync(
+                paymentIntentId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, o, t), ct);
             // An answer about another object is not an answer about this one.
             return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false) : null;
         }
-        catch (StripeException e) when (e.HttpStatus == 404)
+        catch (StripeFailure e) when (e.HttpStatus == 404)
         {
             return new Answer(paymentIntentId, null, true);
         }
-        catch (Exception e) when (e is StripeException or HttpRequestException)
+        catch (StripeFailure e)
         {
             logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asking again after the claim lapses: {Error}", paymentIntentId, e.Message);
             return null;

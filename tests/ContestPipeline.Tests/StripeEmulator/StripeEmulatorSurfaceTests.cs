@@ -20,7 +20,7 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
     {
         var client = NewClient(secretKey: key);
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => client.GetBalanceAsync());
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => client.GetBalanceAsync());
 
         Assert.Equal((401, StripeErrorTypes.InvalidRequestError, false), (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.StartsWith("req_", error.RequestId);

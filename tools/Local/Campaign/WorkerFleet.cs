@@ -35,7 +35,7 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
 
     private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(IReadOnlyDictionary<string, string?> environment, int instances)
     {
-        var account = int.TryParse(environment.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : new StripeClientOptions { SecretKey = "-" }.AccountRequestsPerSecond;
+        var account = int.TryParse(environment.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : new StripeSettings { SecretKey = "-" }.AccountRequestsPerSecond;
         (string Name, int Weight)[] callers = [("ingestion", 2), ("payout", 3), ("settlement", 1)];
         var workers = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => (Worker: (c.Name, i), c.Weight))).ToList();
         // Split answers in the order it was asked.
