@@ -1,4 +1,5 @@
-# One image with every deployable: the four workers, the Stripe webhook receiver and cpctl
+# One image with every deployable: the workers, the Stripe webhook receiver, the console, the
+# platform's read API and cpctl
 # (the operator's tool, which also provisions topics and runs migrations). docker-compose.yml
 # picks one per service by its first argument (deploy/docker/entrypoint.sh).
 #
@@ -11,7 +12,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY . .
 # The production build: test-only hooks (crash points) cannot be armed in what it runs.
-RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks Operations:operations WebConsole:console; do \
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks Operations:operations WebConsole:console PlayerApi:player-api; do \
       project="${p%%:*}"; name="${p##*:}"; \
       dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
     done \

@@ -42,7 +42,7 @@ fi
 # each worker as its own role: it owns nothing and is granted its own schema only by the
 # migrator (here the pipeline's role above, which owns the databases it creates). They share
 # the development password, which production refuses.
-for runtime in cp_ingestion cp_scoring cp_settlement cp_payout cp_operations; do
+for runtime in cp_ingestion cp_scoring cp_settlement cp_payout cp_operations cp_player_api; do
   if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$runtime'\"")" != "1" ]; then
     psql_admin "-c \"CREATE ROLE $runtime LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '$password'\""
   fi

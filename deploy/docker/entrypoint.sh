@@ -11,6 +11,7 @@ case "$what" in
   webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
   operations) exec dotnet /app/operations/ContestPipeline.Operations.dll "$@" ;;
   console)    exec dotnet /app/console/ContestPipeline.WebConsole.dll "$@" ;;
+  player-api) exec dotnet /app/player-api/ContestPipeline.PlayerApi.dll "$@" ;;
   cpctl)      exec dotnet /app/cpctl/cpctl.dll "$@" ;;
-  *) echo "usage: ingestion|scoring|settlement|payout|webhooks|operations|console|cpctl [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ingestion|scoring|settlement|payout|webhooks|operations|console|player-api|cpctl [ARGS...]" >&2; exit 2 ;;
 esac

@@ -19,7 +19,7 @@ SQL
 }
 
 create_role cp_migrator "$(secret pg_migrator_password)"
-for worker in ingestion scoring settlement payout operations; do
+for worker in ingestion scoring settlement payout operations player_api; do
   create_role "cp_$worker" "$(secret "pg_${worker}_password")"
 done
 

@@ -31,7 +31,11 @@ public static class Workers
 
     public static WorkerShape Operations { get; } = Shape("operations",
         ("alerts", [Topics.Alerts]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),
-        ("payouts", [Topics.PayoutsDue, Topics.PayoutsStatus]), ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations]));
+        ("payouts", [Topics.PayoutsDue, Topics.PayoutsStatus]), ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
+    {
+        // The platform's read API shows players their entries and payouts: those tables, and their contests, only.
+        TableReaders = new Dictionary<string, IReadOnlyList<string>> { [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"] },
+    };
 
     private static readonly WorkerShape[] InOrder = [Ingestion, Scoring, Settlement, Payout];
 

@@ -5,8 +5,9 @@ var root = new RootCommand("""
     cpctl: the ContestPipeline operator's tool, shipped in the production image.
     Apply migrations and provision topics; print the Kafka ACLs and the topics' contracts; list and
     re-drive dead letters; replay consumer groups; define, cancel and inspect contests; acknowledge
-    alerts; release, reject, halt and resume payouts; export and verify a contest's audit trail;
-    manage the console's operators.
+    alerts; release, reject, halt and resume payouts; the balance monitor, players' earnings, the tax
+    year, make-goods and Stripe's events; export and verify a contest's audit trail; manage the
+    console's operators.
     Every command reads CONTESTPIPELINE_PG and CONTESTPIPELINE_KAFKA (default: the local Postgres and
     the local broker's state file). Local tooling (the local broker, the demo, benchmarks, the fault
     campaign, fuzzers) is the development tool's: ./run cpdev --help.
@@ -15,6 +16,10 @@ Command[] commands =
 [
     MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
     OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(), AuditVerifyCommand.Build(), ConsoleCommands.Build(),
+    MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
+    MoneyCommands.BuildStripeEvents(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
+// Piped into grep or a file, a table row stays on one line instead of wrapping at 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
 return await root.Parse(args).InvokeAsync();

@@ -48,16 +48,30 @@ public sealed class SnapshotBalanceJob(StripeApi stripe, OperationsOptions optio
         var pending = balance.PendingIn(code);
         var now = context.Clock.GetUtcNow();
         var owed = await Obligations.OwedAsync(context, options.Currency);
-        var reserve = BalanceStatus.Reserve(owed);
         var status = BalanceStatus.Of(available, owed, options);
-        var last = await Obligations.LastStatusAsync(context) ?? BalanceStatus.Healthy;
-        await Obligations.SnapshotAsync(context, now, options.Currency, available, pending, owed, reserve, status);
-        if (status == last || BalanceStatus.Rank(status) <= 0) return;
-        var severity = BalanceStatus.Rank(status) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
-        context.RaiseAlert(OperationsWorker.Name, severity, "balance_" + status, "platform balance",
-            $"platform balance {status}: available {Show.Amount(available, options.Currency)} " +
-            $"(pending {Show.Amount(pending, options.Currency)}) against obligations {Show.Amount(owed, options.Currency)} " +
-            $"and a reserve of {Show.Amount(reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts",
-            now.ToString("yyyyMMddTHHmmss", CultureInfo.InvariantCulture));
+        var readings = await Obligations.ReadingsSinceAsync(context, now - options.TrendWindow);
+        var trend = BalanceTrend.Of([.. readings, new BalanceReading(now, available)], now, options);
+        var last = await Obligations.LastAsync(context);
+        var snapshot = new BalanceSnapshot(available, pending, owed, BalanceStatus.Reserve(owed), status, trend?.ChangePerDayMinor, trend?.DaysToEmpty);
+        await Obligations.SnapshotAsync(context, now, options.Currency, snapshot);
+        var stamp = now.ToString("yyyyMMddTHHmmss", CultureInfo.InvariantCulture);
+        if (status != (last?.Status ?? BalanceStatus.Healthy) && BalanceStatus.Rank(status) > 0)
+            context.RaiseAlert(OperationsWorker.Name, Severity(status), "balance_" + status, "platform balance", LevelMessage(snapshot), stamp);
+        var runsOut = trend?.RunsOutLevel(options);
+        var lastRunsOut = BalanceTrend.RunsOutLevel(last?.DaysToEmpty, options);
+        if (runsOut is not null && runsOut != lastRunsOut)
+            context.RaiseAlert(OperationsWorker.Name, Severity(runsOut), "balance_runs_out", "platform balance", RunsOutMessage(snapshot, trend!), stamp);
     }
+
+    private static string Severity(string level) => BalanceStatus.Rank(level) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
+
+    private string LevelMessage(BalanceSnapshot s) =>
+        $"platform balance {s.Status}: available {Show.Amount(s.Available, options.Currency)} " +
+        $"(pending {Show.Amount(s.Pending, options.Currency)}) against obligations {Show.Amount(s.Obligations, options.Currency)} " +
+        $"and a reserve of {Show.Amount(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts";
+
+    private string RunsOutMessage(BalanceSnapshot s, BalanceTrend trend) =>
+        $"platform balance runs out in {trend.DaysToEmpty} days at this rate: available {Show.Amount(s.Available, options.Currency)}, " +
+        $"falling {Show.Amount(-trend.ChangePerDayMinor, options.Currency)} a day over the last {trend.Span.TotalHours:0} hours " +
+        $"({trend.Readings} snapshots); top up the platform's Stripe balance before then";
 }

@@ -1,4 +1,5 @@
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.ReadModel.Domain;
 using Dapper;
 
 namespace ContestPipeline.Operations.Store;
@@ -12,13 +13,25 @@ public static class Obligations
                  + coalesce((SELECT sum(amount_minor) FROM operations.refunds WHERE currency = @currency AND state = 'ordered'), 0)
             """, new { currency }, context.Transaction);
 
-    public static Task<string?> LastStatusAsync(HandlerContext context) =>
-        context.Connection.QueryFirstOrDefaultAsync<string?>("SELECT status FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT 1",
-            transaction: context.Transaction);
+    /// <summary>The last snapshot's level and days to empty, if there is one.</summary>
+    public static Task<(string Status, int? DaysToEmpty)?> LastAsync(HandlerContext context) =>
+        context.Connection.QueryFirstOrDefaultAsync<(string, int?)?>(
+            "SELECT status, days_to_empty FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT 1", transaction: context.Transaction);
 
-    public static Task SnapshotAsync(HandlerContext context, DateTimeOffset at, string currency, long available, long pending, long obligations, long reserve, string status) =>
+    /// <summary>The readings taken since <paramref name="since"/>, oldest first.</summary>
+    public static async Task<IReadOnlyList<BalanceReading>> ReadingsSinceAsync(HandlerContext context, DateTimeOffset since) =>
+        [.. (await context.Connection.QueryAsync<(DateTime At, long Available)>(
+            "SELECT taken_at, available_minor FROM operations.balance_snapshots WHERE taken_at > @since ORDER BY taken_at",
+            new { since }, context.Transaction))
+            .Select(r => new BalanceReading(new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Available))];
+
+    public static Task SnapshotAsync(HandlerContext context, DateTimeOffset at, string currency, BalanceSnapshot s) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
-            VALUES (@at, @currency, @available, @pending, @obligations, @reserve, @status) ON CONFLICT DO NOTHING
-            """, new { at, currency, available, pending, obligations, reserve, status }, context.Transaction);
+            INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status,
+                                                      change_per_day_minor, days_to_empty)
+            VALUES (@at, @currency, @Available, @Pending, @Obligations, @Reserve, @Status, @ChangePerDay, @DaysToEmpty) ON CONFLICT DO NOTHING
+            """, new { at, currency, s.Available, s.Pending, s.Obligations, s.Reserve, s.Status, s.ChangePerDay, s.DaysToEmpty }, context.Transaction);
 }
+
+/// <summary>One snapshot's figures, in minor units: the balance, what is owed, the level and the trend.</summary>
+public sealed record BalanceSnapshot(long Available, long Pending, long Obligations, long Reserve, string Status, long? ChangePerDay, int? DaysToEmpty);

@@ -84,6 +84,9 @@ public static class PayoutsCommand
         try
         {
             var (decisionId, hold, version) = await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
+            // In the audit trail like the console's decisions: who decided what, and why.
+            await using (var tool = await OperatorTool.OpenAsync("payouts " + decision))
+                if (tool is not null) await tool.AuditAsync(@operator, decisionId, "payout-" + decision, payoutId, reason, $"{decision} of {hold} published", ct);
             Console.WriteLine($"{decision} of payout {payoutId} ({hold} at version {version}) sent as decision {decisionId}; follow it with: cpctl payouts list");
             return 0;
         }

@@ -36,13 +36,19 @@ public sealed record Migration(string Id, string Sql)
 /// and write its own schema's tables, never change or empty the append-only ones, and never
 /// create anything; the operations role reads every worker's schema and writes nothing.
 /// </summary>
-public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables, string? ReadOnlyRole = DatabaseRoles.Operations);
+public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables, string? ReadOnlyRole = DatabaseRoles.Operations)
+{
+    /// <summary>Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+}
 
 /// <summary>The pipeline's Postgres roles (build/postgres.sh and deploy/postgres/init-roles.sh create them).</summary>
 public static class DatabaseRoles
 {
     public const string Operations = "cp_operations";
     public const string Migrator = "cp_migrator";
+    /// <summary>The platform's read API: reads a player's entries, payouts and their contests in the read model, nothing else.</summary>
+    public const string PlayerApi = "cp_player_api";
 
     /// <summary>The role a worker runs as: cp_ and its name (cp_ingestion, cp_settlement ...).</summary>
     public static string Runtime(string worker) => "cp_" + SqlNames.Identifier(worker);
@@ -113,7 +119,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     /// </summary>
     private async Task GrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SchemaGrants g)
     {
-        var roles = new[] { g.RuntimeRole, g.ReadOnlyRole }.OfType<string>().ToArray();
+        var roles = new[] { g.RuntimeRole, g.ReadOnlyRole }.OfType<string>().Concat(g.TableReaders.Keys).ToArray();
         var missing = roles.Except(await conn.QueryAsync<string>("SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
@@ -134,6 +140,12 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
         {
             var r = SqlNames.Identifier(reader);
             sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\nGRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
+        }
+        foreach (var (role, tables) in g.TableReaders)
+        {
+            var r = SqlNames.Identifier(role);
+            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
+            foreach (var table in tables) sql.Append($"GRANT SELECT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
         }
         await conn.ExecuteAsync(sql.ToString(), transaction: tx);
     }

@@ -84,7 +84,8 @@ public sealed record AlertRow
     public string? ResolveNote { get; init; }
 }
 
-public sealed record SnapshotRow(DateTimeOffset TakenAt, string Currency, long AvailableMinor, long PendingMinor, long ObligationsMinor, long ReserveMinor, string Status);
+public sealed record SnapshotRow(DateTimeOffset TakenAt, string Currency, long AvailableMinor, long PendingMinor, long ObligationsMinor, long ReserveMinor,
+    string Status, long? ChangePerDayMinor, int? DaysToEmpty);
 
 public sealed record EarningsRow(string PlayerId, string ContestId, string Currency, long WonMinor, long FeesMinor, long PaidMinor, long PendingMinor, int? Year);
 
@@ -263,7 +264,8 @@ public sealed class ReadQueries(NpgsqlDataSource db)
 
     public Task<List<SnapshotRow>> SnapshotsAsync(int limit) =>
         ListAsync<SnapshotRow>("""
-            SELECT * FROM (SELECT taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status
+            SELECT * FROM (SELECT taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status,
+                                  change_per_day_minor, days_to_empty
                            FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT @limit) s ORDER BY taken_at
             """, new { limit });
 
@@ -313,6 +315,27 @@ public sealed class ReadQueries(NpgsqlDataSource db)
                    min(extract(year FROM paid_at AT TIME ZONE 'UTC'))::int AS year
             FROM operations.payouts WHERE player_id = @playerId GROUP BY player_id, contest_id, currency ORDER BY contest_id
             """, new { playerId });
+
+    /// <summary>A player's entries, prizes and payouts, and totals, for the platform's app (its read API's one query).</summary>
+    public async Task<Domain.PlayerStatement> PlayerStatementAsync(string playerId)
+    {
+        await using var conn = await db.OpenConnectionAsync();
+        var entries = (await conn.QueryAsync<Domain.StatementEntry>("""
+            SELECT e.entry_id, e.contest_id, c.title AS contest_title, coalesce(c.state, 'SCHEDULED') AS contest_state, e.amount_minor AS fee_minor,
+                   e.currency, e.accepted_at
+            FROM operations.entries e LEFT JOIN operations.contests c USING (contest_id)
+            WHERE e.player_id = @playerId ORDER BY e.accepted_at, e.entry_id
+            """, new { playerId })).ToList();
+        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string Kind, int Rank, long Gross, long Fee, long Net, string Currency,
+            string State, long Reversed, DateTimeOffset OrderedAt, DateTimeOffset? PaidAt)>("""
+            SELECT payout_id, contest_id, kind, rank, gross_minor, fee_minor, net_minor, currency, state, reversed_minor, ordered_at, paid_at
+            FROM operations.payouts WHERE player_id = @playerId ORDER BY ordered_at, payout_id
+            """, new { playerId })).ToList();
+        var prizes = rows.Select(r => new Domain.StatementPrize(r.PayoutId, r.ContestId, r.Kind, r.Rank, r.Gross, r.Fee, r.Net, r.Currency,
+            Domain.PlayerStatement.PlayerStatus(r.State, r.Reversed), r.OrderedAt, r.PaidAt)).ToList();
+        return new Domain.PlayerStatement(playerId, entries, prizes,
+            Domain.PlayerStatement.Total(prizes, rows.ToDictionary(r => r.PayoutId, r => r.Reversed, StringComparer.Ordinal)));
+    }
 
     /// <summary>Each recipient's prizes paid in a calendar year (UTC), the figure reported for tax.</summary>
     public Task<List<TaxRow>> TaxYearAsync(int year) =>

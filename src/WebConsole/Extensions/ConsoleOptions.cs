@@ -3,6 +3,7 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.WebConsole.Domain;
 using Microsoft.Extensions.Configuration;
 using ContestPipeline.Deployment;
+using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.WebConsole.Extensions;
 
@@ -17,14 +18,14 @@ public sealed record ConsoleOptions(Operators Operators, string Url, long Second
     {
         public const string Operators = "CONTESTPIPELINE_CONSOLE_OPERATORS";
         public const string Url = "CONTESTPIPELINE_CONSOLE_URL";
-        public const string TaxReportingThresholdMinor = "CONTESTPIPELINE_TAX_REPORTING_THRESHOLD_MINOR";
+        public const string TaxReportingThresholdMinor = TaxReporting.ThresholdSetting;
         public const string Currency = "CONTESTPIPELINE_PLATFORM_CURRENCY";
     }
 
     public const string UrlDefault = "http://127.0.0.1:5080";
 
     /// <summary>US reporting of prize winnings starts at 600.00 a year.</summary>
-    public const long TaxReportingThresholdDefault = 600_00;
+    public const long TaxReportingThresholdDefault = TaxReporting.ThresholdDefault;
 
     public static ConsoleOptions Read(IConfiguration configuration) => new(
         Operators.Parse(Setting.Required(configuration, Settings.Operators, "the operators who may sign in (JSON; usually a file named by " + Settings.Operators + "_FILE)"),

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using static ContestPipeline.WebConsole.Domain.Html;
+using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -58,7 +59,7 @@ public static class PlayerPages
                 {Table(["Player", "Paid in year", "Fees withheld", "Payouts", "Reportable"], rows.Select(r => new[]
                 {
                     Link("/players/" + Url(r.PlayerId), r.PlayerId), Amount(r.PaidMinor, r.Currency), Amount(r.FeesMinor, r.Currency), E(r.Payouts),
-                    r.PaidMinor >= o.TaxReportingThresholdMinor ? Badge("reportable", "warning") : "",
+                    TaxReporting.Reportable(r.PaidMinor, o.TaxReportingThresholdMinor) ? Badge("reportable", "warning") : "",
                 }), "tax")}
                 """;
             return ui.Page(c, $"Tax year {y}", body);
@@ -68,18 +69,12 @@ public static class PlayerPages
         {
             var y = year ?? d.Now.Year;
             var rows = await q.TaxYearAsync(y);
-            var csv = new StringBuilder("year,player_id,currency,paid_minor,fees_minor,payouts,reportable\n");
-            foreach (var r in rows)
-                csv.Append(CultureInfo.InvariantCulture, $"{y},{Csv(r.PlayerId)},{r.Currency},{r.PaidMinor},{r.FeesMinor},{r.Payouts},{(r.PaidMinor >= o.TaxReportingThresholdMinor ? "yes" : "no")}\n");
+            var csv = TaxReporting.Csv(y, rows, o.TaxReportingThresholdMinor);
             await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "tax-export", y.ToString(CultureInfo.InvariantCulture), "", $"{rows.Count} recipients", c.RequestAborted);
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"tax-year-{y}.csv");
         });
     }
 
     /// <summary>A CSV field, quoted when it must be, and never read as a formula by a spreadsheet.</summary>
-    public static string Csv(string value)
-    {
-        if (value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal)) value = "'" + value;
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
-    }
+    public static string Csv(string value) => TaxReporting.CsvField(value);
 }

@@ -37,6 +37,9 @@ public static class RepoPaths
     /// <summary>The operations console's assembly (src/WebConsole), built with the same configuration.</summary>
     public static string ConsoleDll => Built("the console", Path.Combine("src", "WebConsole"), "ContestPipeline.WebConsole.dll");
 
+    /// <summary>The platform's read API (src/PlayerApi), built with the same configuration.</summary>
+    public static string PlayerApiDll => Built("the player read API", Path.Combine("src", "PlayerApi"), "ContestPipeline.PlayerApi.dll");
+
     private static string Built(string what, string project, string assembly)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", assembly);

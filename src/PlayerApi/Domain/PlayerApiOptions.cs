@@ -1,0 +1,50 @@
+using System.Security.Cryptography;
+using System.Text;
+using ContestPipeline.Plumbing;
+using Microsoft.Extensions.Configuration;
+
+namespace ContestPipeline.PlayerApi.Domain;
+
+/// <summary>
+/// The read API's settings: where it listens, and the platform's tokens it accepts, given as the
+/// hex SHA-256 of each (several while one is rolled), so that what the API holds cannot be
+/// presented as a token.
+/// </summary>
+public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHashes)
+{
+    public static class Settings
+    {
+        public const string Url = "CONTESTPIPELINE_PLAYER_API_URL";
+        public const string TokenHashes = "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256";
+    }
+
+    public const string UrlDefault = "http://127.0.0.1:5090";
+
+    public static PlayerApiOptions Read(IConfiguration? configuration)
+    {
+        var text = Setting.Required(configuration, Settings.TokenHashes,
+            "the hex SHA-256 of every token the platform's backend may present, comma-separated (usually a file named by " + Settings.TokenHashes + "_FILE)");
+        var hashes = new List<byte[]>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part.Length != 64 || !part.All(char.IsAsciiHexDigit))
+                throw new StartupException($"{Settings.TokenHashes}: '{part[..Math.Min(part.Length, 12)]}…' is not the 64 hex digits of a SHA-256");
+            hashes.Add(Convert.FromHexString(part));
+        }
+        return new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);
+    }
+
+    /// <summary>The hex SHA-256 of a token, as the setting lists it.</summary>
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>Whether an Authorization header carries an accepted bearer token (compared in constant time).</summary>
+    public bool Accepts(string? authorization)
+    {
+        const string scheme = "Bearer ";
+        if (authorization is null || !authorization.StartsWith(scheme, StringComparison.Ordinal)) return false;
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(authorization[scheme.Length..].Trim()));
+        var accepted = false;
+        foreach (var hash in TokenHashes) accepted |= CryptographicOperations.FixedTimeEquals(presented, hash);
+        return accepted;
+    }
+}

@@ -1,0 +1,3 @@
+using ContestPipeline.PlayerApi.Extensions;
+
+return await PlayerApiApp.RunAsync(args);

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
+using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Tests.Operations;
+
+namespace ContestPipeline.Tests.Operator;
+
+/// <summary>
+/// An operator's day with cpctl alone, never SQL, against the whole pipeline as processes: contests,
+/// alerts, the emergency stop, releases, players' earnings, the tax year with its reporting flag,
+/// the balance monitor, Stripe's events and a make-good with two different operators. Each
+/// command runs as its own process, as an operator runs it, and what it did is checked in the
+/// read model the console shows.
+/// </summary>
+[Collection(PipelineCollection.Name)]
+public sealed class OperatorToolTests
+{
+    private const string Contest = "opsday";
+
+    [Fact]
+    public async Task An_operator_runs_contests_alerts_halts_payouts_players_tax_balance_webhooks_and_make_goods_with_cpctl_alone()
+    {
+        await using var stack = await OperationsStack.StartAsync("cpctl");
+        stack.StartWorkers();
+        await stack.RunContestToSettledAsync(Contest);
+        var tool = new Cpctl(stack);
+
+        var contests = await tool.RunAsync("contests", "list");
+        Assert.Contains(contests.Lines, l => l.Contains(Contest, StringComparison.Ordinal) && l.Contains("SETTLED", StringComparison.Ordinal));
+        var timeline = await tool.RunAsync("contests", "show", Contest);
+        Assert.Contains(timeline.Lines, l => l.Contains("LOCKED", StringComparison.Ordinal));
+
+        // The held prize's alert: listed, acknowledged by name and note.
+        var held = await ReadModelReplayTests.HeldPayoutAsync(stack);
+        var alertId = await stack.ScalarAsync<string>("SELECT alert_id FROM operations.alerts WHERE code = 'payout_held_review' LIMIT 1");
+        var alerts = await tool.RunAsync("alerts", "list", "--code", "payout_held_review");
+        Assert.Contains(alerts.Lines, l => l.Contains("payout_held_review", StringComparison.Ordinal));
+        await tool.RunAsync("alerts", "ack", alertId!, "--note", "looking at the winner's history", "--operator", "ann");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT acked_by FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "ann",
+            "the alert acknowledged by ann");
+
+        // The emergency stop and its lifting, as Payout reports them back.
+        await tool.RunAsync("payouts", "halt", "--reason", "suspicious pattern", "--operator", "ann");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"), "payouts halted");
+        await tool.RunAsync("payouts", "resume", "--reason", "checked", "--operator", "bob");
+        await stack.WaitAsync(async () => !await stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"), "payouts resumed");
+
+        // Two operators release the prize above the two-person amount; the contest is paid.
+        await tool.RunAsync("payouts", "release", held, "--operator", "ann", "--reason", "reviewed");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
+            "the first approval recorded");
+        await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--reason", "agreed");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "PAID", $"{Contest} PAID", 120);
+
+        var ada = await tool.RunAsync("players", "show", "ada");
+        Assert.Contains(ada.Lines, l => l.Contains(held, StringComparison.Ordinal) && l.Contains("paid", StringComparison.Ordinal));
+        Assert.Contains(ada.Lines, l => l.Contains("26.19 USD", StringComparison.Ordinal));
+
+        await TaxYearAsync(stack, tool);
+        await BalanceAndStripeEventsAsync(tool);
+        await MakeGoodsAsync(stack, tool);
+        await PlayerStatementsAsync(stack, tool);
+
+        // Every decision is in the audit trail, by name, as cpctl made it.
+        string[] expected = ["alert-ack", "payouts-halt", "payouts-resume", "payout-release", "payout-release", "tax-export", "make-good-propose", "make-good-confirm"];
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>("SELECT count(*) FROM operations.audit WHERE tool = 'cpctl'") >= expected.Length,
+            "every cpctl action in the audit trail");
+        await using var conn = await stack.DataSource.OpenConnectionAsync();
+        var actions = (await Dapper.SqlMapper.QueryAsync<(string Action, string Operator)>(conn,
+            "SELECT action, operator FROM operations.audit WHERE tool = 'cpctl' ORDER BY at, action_id")).ToList();
+        Assert.Equal(expected, actions.Select(a => a.Action));
+        Assert.Equal(["ann", "ann", "bob", "ann", "bob", "ann", "ann", "bob"], actions.Select(a => a.Operator));
+    }
+
+    /// <summary>ada's 26.19 reaches a threshold set at 20.00 for the test; bo's 15.71 does not.</summary>
+    private static async Task TaxYearAsync(OperationsStack stack, Cpctl tool)
+    {
+        var year = DateTimeOffset.UtcNow.Year.ToString(CultureInfo.InvariantCulture);
+        var csv = Path.Combine(stack.WorkDirectory, "tax.csv");
+        var run = await tool.RunAsync("tax", "--year", year, "--out", csv, "--operator", "ann");
+        Assert.Contains(run.Lines, l => l.Contains("1 at or above the reporting threshold", StringComparison.Ordinal));
+        var rows = (await File.ReadAllLinesAsync(csv)).Skip(1).Select(l => l.Split(',')).ToDictionary(f => f[1], f => (Paid: f[3], Reportable: f[6]));
+        Assert.Equal(("2619", "yes"), rows["ada"]);
+        Assert.Equal(("1571", "no"), rows["bo"]);
+    }
+
+    private static async Task BalanceAndStripeEventsAsync(Cpctl tool)
+    {
+        var balance = await tool.RunAsync("balance");
+        Assert.Contains(balance.Lines, l => l.StartsWith("level", StringComparison.Ordinal) && l.Contains("healthy", StringComparison.Ordinal));
+        Assert.Contains(balance.Lines, l => l.StartsWith("trend", StringComparison.Ordinal));
+        var events = await tool.RunAsync("stripe-events", "--type", "transfer.created");
+        Assert.Contains(events.Lines,
+            l => l.Contains("transfer.created", StringComparison.Ordinal) && l.Contains("evt_", StringComparison.Ordinal));
+    }
+
+    /// <summary>A correction after COMPLETE owes ed and fi 17.46 each: ann proposes, ann cannot confirm, bob does.</summary>
+    private static async Task MakeGoodsAsync(OperationsStack stack, Cpctl tool)
+    {
+        stack.World.Correct(OperationsStack.Game, 8, "te1", "receptions", 100);
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>("SELECT count(*) FROM operations.make_goods WHERE contest_id = @Contest", new { Contest }) == 1,
+            "the make-goods assessed", 120);
+        var show = await tool.RunAsync("make-goods", "show", Contest);
+        Assert.Contains(show.Lines, l => l.StartsWith("report 1: 34.92 USD owed to 2 entries", StringComparison.Ordinal));
+        var proposed = await tool.RunAsync("make-goods", "propose", Contest, "--report", "1", "--reason", "te1's receptions corrected", "--operator", "ann");
+        var proposal = proposed.Lines.Single(l => l.StartsWith("proposal ", StringComparison.Ordinal)).Split(' ')[1];
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT proposed_by FROM operations.make_good_proposals WHERE proposal_id = @proposal",
+            new { proposal }) == "ann", "the proposal in the read model");
+        var self = await tool.RunAsync(1, "make-goods", "confirm", Contest, proposal, "--reason", "mine", "--operator", "ann");
+        Assert.Contains(self.Lines, l => l.Contains("a second, different operator must confirm", StringComparison.Ordinal));
+        await tool.RunAsync("make-goods", "confirm", Contest, proposal, "--reason", "agreed", "--operator", "bob");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.payouts WHERE contest_id = @Contest AND kind = 'make_good' AND state = 'paid'", new { Contest }) == 2,
+            "both make-goods paid", 120);
+    }
+
+    /// <summary>
+    /// The platform's read API, as the platform's backend calls it: only with its token, a player's
+    /// entries, prizes and payouts as the app shows them; and its role reads nothing else.
+    /// </summary>
+    private static async Task PlayerStatementsAsync(OperationsStack stack, Cpctl tool)
+    {
+        // The stack's workers ran as the schemas' owner; production's one-shot migrate also grants each role its tables.
+        await tool.RunAsync("migrate", "--worker", "operations");
+        await using var api = await LocalPlayerApi.StartAsync(stack.WorkDirectory, stack.PostgresConnectionString);
+        using var http = new HttpClient { BaseAddress = api.Url };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/players/ada/statement")).StatusCode);
+        using (var wrong = new HttpRequestMessage(HttpMethod.Get, "/players/ada/statement"))
+        {
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", api.Token + "x");
+            Assert.Equal(HttpStatusCode.Unauthorized, (await http.SendAsync(wrong)).StatusCode);
+        }
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
+        var ada = (await http.GetFromJsonAsync<PlayerStatement>("/players/ada/statement", OutgoingMessage.Json))!;
+        var entry = Assert.Single(ada.Entries);
+        Assert.Equal((Contest, "PAID", Scenarios.ContestScenarios.Fee), (entry.ContestId, entry.ContestState, entry.FeeMinor));
+        var prize = Assert.Single(ada.Prizes);
+        Assert.Equal(("prize", 1, 2_700L, 81L, 2_619L, "paid"), (prize.Kind, prize.Rank, prize.GrossMinor, prize.FeeMinor, prize.NetMinor, prize.Status));
+        Assert.Equal([new StatementTotal("USD", 2_700, 81, 2_619, 0)], ada.Totals);
+        var ed = (await http.GetFromJsonAsync<PlayerStatement>("/players/ed/statement", OutgoingMessage.Json))!;
+        Assert.Equal([("make_good", 1_746L, "paid")], ed.Prizes.Select(p => (p.Kind, p.NetMinor, p.Status)));
+        var nobody = (await http.GetFromJsonAsync<PlayerStatement>("/players/nobody/statement", OutgoingMessage.Json))!;
+        Assert.Empty(nobody.Entries);
+
+        // Least privilege: its role reads the three tables it serves, and nothing else of the read model.
+        var asApi = LocalRoles.RuntimeConnection(stack.PostgresConnectionString, "player_api");
+        await using var conn = new Npgsql.NpgsqlConnection(asApi);
+        await conn.OpenAsync();
+        Assert.True(await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "SELECT count(*) FROM operations.payouts") > 0);
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "SELECT count(*) FROM operations.alerts"));
+        Assert.Equal("42501", refused.SqlState);
+    }
+
+    /// <summary>cpctl as an operator runs it: its own process, the stack's settings, a tax threshold of 20.00.</summary>
+    private sealed class Cpctl(OperationsStack stack)
+    {
+        public sealed record Result(int ExitCode, IReadOnlyList<string> Lines);
+
+        public Task<Result> RunAsync(params string[] args) => RunAsync(0, args);
+
+        public async Task<Result> RunAsync(int expectedExitCode, params string[] args)
+        {
+            var env = new Dictionary<string, string?>(stack.Environment)
+            {
+                [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
+                [TaxReporting.ThresholdSetting] = "2000",
+            };
+            var lines = new List<string>();
+            await using var process = ChildProcess.StartDotnet("cpctl", RepoPaths.CpctlDll, args, env,
+                Path.Combine(stack.WorkDirectory, $"cpctl-{args[0]}-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
+            await process.WaitForExitAsync(new CancellationTokenSource(Eventually.Patience).Token);
+            lock (lines)
+            {
+                Assert.True(process.ExitCode == expectedExitCode, $"cpctl {string.Join(' ', args)} exited {process.ExitCode}: {string.Join(" / ", lines)}");
+                return new Result(process.ExitCode, [.. lines]);
+            }
+        }
+    }
+}
