@@ -160,7 +160,7 @@ public static class PoolModes
 }
 
 /// <summary>
-/// An operator's request to cancel a SCHEDULED or LOCKED contest (topic <c>contests</c>); every entry is refunded.
+/// An operator's request to cancel a contest not yet COMPLETE (topic <c>contests</c>); every entry is refunded.
 /// </summary>
 public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy) : IMessage
 {

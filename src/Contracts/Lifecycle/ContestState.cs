@@ -22,7 +22,8 @@ public static class ContestLifecycle
     {
         [ContestState.Scheduled] = [ContestState.Locked, ContestState.Cancelled],
         [ContestState.Locked] = [ContestState.Live, ContestState.Cancelled],
-        // A live contest is cancelled when its games' rule says so (a covered game cancelled under cancel_and_refund).
+        // A live contest is cancelled by an operator, or when its games' rule says so (a covered game cancelled under
+        // cancel_and_refund).
         [ContestState.Live] = [ContestState.Complete, ContestState.Cancelled],
         [ContestState.Complete] = [ContestState.Settled],
         [ContestState.Settled] = [ContestState.Paid],

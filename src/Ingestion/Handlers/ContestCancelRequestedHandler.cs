@@ -7,8 +7,9 @@ using ContestPipeline.Plumbing.Messaging;
 namespace ContestPipeline.Ingestion.Handlers;
 
 /// <summary>
-/// An operator's cancel of a contest that has not gone live: entries stop at once, and the
-/// request is passed on the contest's timeline for the referee to apply.
+/// An operator's cancel of a contest, live or not: entries stop at once, and the request is
+/// passed on the contest's timeline. Whether it is still in time (before COMPLETE) is the
+/// referee's to say, since only the referee knows whether the contest has completed.
 /// </summary>
 public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
 {
@@ -16,8 +17,6 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, request.ContestId)
             ?? throw new MessageRejectedException($"cannot cancel unknown contest {request.ContestId}");
-        if (await IngestionStore.HasStartedGameAsync(context, request.ContestId))
-            throw new MessageRejectedException($"cannot cancel contest {request.ContestId}: a covered game has started, so it is live");
         if (contest.State == IntakeStatus.Cancelled) return;
         await IngestionStore.MoveAsync(context, request.ContestId, contest.State, IntakeStatus.Cancelled);
         context.Publish(Topics.ContestLifecycle, request.ContestId, $"contest:{request.ContestId}:cancel-requested", request);

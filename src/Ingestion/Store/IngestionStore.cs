@@ -117,13 +117,6 @@ public static class IngestionStore
             WHERE cg.game_id = @gameId AND c.status = @open ORDER BY c.contest_id FOR UPDATE OF c
             """, new { gameId, open = IntakeStates.Name(IntakeStatus.Open) }, context.Transaction)];
 
-    /// <summary>Whether a game the contest covers has started (the contest is live).</summary>
-    public static Task<bool> HasStartedGameAsync(HandlerContext context, string contestId) =>
-        context.Connection.ExecuteScalarAsync<bool>("""
-            SELECT EXISTS (SELECT 1 FROM ingestion.contest_games cg JOIN ingestion.games g USING (game_id)
-                           WHERE cg.contest_id = @contestId AND g.state ->> 'startedAt' IS NOT NULL)
-            """, new { contestId }, context.Transaction);
-
     // ---- parked definitions ---------------------------------------------------------------------------
 
     public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);

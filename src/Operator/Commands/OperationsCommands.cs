@@ -10,6 +10,7 @@ using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 using Spectre.Console;
 using ContestPipeline.Rules.Contests;
+using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.ReadModel.Store;
 
 namespace ContestPipeline.Operator.Commands;
@@ -29,7 +30,10 @@ public static class OperationsCommands
         define.SetAction((parse, ct) => DefineAsync(parse.GetValue(file)!, parse.GetValue(by)!, ct));
         var cancelId = new Argument<string>("contest-id");
         var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
-        var cancel = new Command("cancel", "cancel a SCHEDULED or LOCKED contest; every entry is refunded") { cancelId, reason, by };
+        var cancel = new Command("cancel", "cancel a contest not yet COMPLETE (SCHEDULED, LOCKED or LIVE); every paid entry is refunded")
+        {
+            cancelId, reason, by,
+        };
         cancel.SetAction((parse, ct) => CancelAsync(parse.GetValue(cancelId)!, parse.GetValue(reason)!, parse.GetValue(by)!, ct));
         var state = new Option<string?>("--state") { Description = "only contests in this state (SCHEDULED, LIVE, PAID ...)" };
         var search = new Option<string?>("--search") { Description = "id or title contains" };
@@ -108,7 +112,7 @@ public static class OperationsCommands
         await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
         var state = await conn.QueryFirstOrDefaultAsync<string?>("SELECT state FROM operations.contests WHERE contest_id = @contestId", new { contestId });
         if (state is null) return await OperatorTool.FailAsync("contests cancel", $"no contest {contestId} in the read model");
-        if (state is not ("SCHEDULED" or "LOCKED")) return await OperatorTool.FailAsync("contests cancel", $"contest {contestId} is {state}; only a SCHEDULED or LOCKED contest can be cancelled");
+        if (!ContestCancel.Allowed(state)) return await OperatorTool.FailAsync("contests cancel", ContestCancel.Refusal(contestId, state));
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Contests, contestId, $"cancel:{contestId}:{id}", new ContestCancelRequested(contestId, reason, @operator), ct);
         await tool.AuditAsync(@operator, id, "contest-cancel", contestId, reason, "published on contests", ct);

@@ -39,6 +39,8 @@ public static class LifecycleRules
         ContestState.Locked when f.CancelRequested => (ContestState.Cancelled, "cancelled by an operator"),
         ContestState.Locked when f.SlateCancel is { } why => (ContestState.Cancelled, why),
         ContestState.Locked when f.StartedGameId is not null => (ContestState.Live, $"game {f.StartedGameId} started"),
+        // An operator's cancel comes before completion: recorded while LIVE, it wins over a COMPLETE due the same moment.
+        ContestState.Live when f.CancelRequested => (ContestState.Cancelled, "cancelled by an operator"),
         ContestState.Live when f.SlateCancel is { } why => (ContestState.Cancelled, why),
         ContestState.Live when f.CompletesAt is { } at && at <= now => (ContestState.Complete, "every covered game ended and the correction window passed"),
         _ => null,

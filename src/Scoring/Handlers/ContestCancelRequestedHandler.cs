@@ -7,10 +7,11 @@ using ContestPipeline.Scoring.Store;
 namespace ContestPipeline.Scoring.Handlers;
 
 /// <summary>
-/// An operator's cancel, passed on by Ingestion; the referee applies it if the contest is not
-/// live yet. Ingestion passes on no cancel for a live contest, so one that arrives for a contest
-/// past LOCKED is refused, not recorded: late (LIVE) with a warning, and with a critical alert
-/// once the contest is COMPLETE or beyond, where a cancel would refund fees whose prizes are owed.
+/// An operator's cancel, passed on by Ingestion; the referee applies it if the contest has not
+/// completed. The contest's row is locked here and by the referee's move, so a cancel racing
+/// COMPLETE is decided by whichever commits first: recorded before, it wins (the rules check a
+/// cancel before completion); arriving after, it is refused with a critical alert, since it would
+/// refund fees whose prizes are owed.
 /// </summary>
 public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
 {
@@ -19,10 +20,10 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
         var contest = await ScoringStore.ContestForEntryAsync(context, request.ContestId)
             ?? throw new MessageRejectedException($"cancel of contest {request.ContestId}, which the referee has not seen scheduled");
         if (contest.State == ContestState.Cancelled) return;
-        if (contest.State is not (ContestState.Scheduled or ContestState.Locked))
+        if (contest.State is not (ContestState.Scheduled or ContestState.Locked or ContestState.Live))
             throw new MessageRejectedException(
-                $"cancel of contest {request.ContestId} refused: the referee has it {ContestLifecycle.Name(contest.State)}; only a SCHEDULED or LOCKED contest can be cancelled",
-                contest.State == ContestState.Live ? AlertSeverities.Warning : AlertSeverities.Critical);
+                $"cancel of contest {request.ContestId} refused: the referee has it {ContestLifecycle.Name(contest.State)}; "
+                + "only a contest not yet COMPLETE can be cancelled", AlertSeverities.Critical);
         await ScoringStore.RecordCancelRequestAsync(context, request.ContestId);
     }
 }

@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -76,7 +77,7 @@ public static class ContestPages
             var problems = new List<string>();
             if (reason.Length == 0) problems.Add("a reason is required");
             if (contest is null) problems.Add($"no contest {id}");
-            else if (contest.State is not ("SCHEDULED" or "LOCKED")) problems.Add($"contest {id} is {contest.State}; only a SCHEDULED or LOCKED contest can be cancelled");
+            else if (!ContestCancel.Allowed(contest.State)) problems.Add(ContestCancel.Refusal(id, contest.State));
             if (problems.Count > 0) return ui.Problem(c, "Not cancelled", problems);
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Contests, id, $"cancel:{id}:{decision}", new ContestCancelRequested(id, reason, Ui.Name(c)), c.RequestAborted);

@@ -8,6 +8,7 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Operations;
+using ContestPipeline.Tests.Scenarios;
 
 namespace ContestPipeline.Tests.Operator;
 
@@ -76,6 +77,64 @@ public sealed class OperatorToolTests
             "SELECT action, operator FROM operations.audit WHERE tool = 'cpctl' ORDER BY at, action_id")).ToList();
         Assert.Equal(expected, actions.Select(a => a.Action));
         Assert.Equal(["ann", "ann", "bob", "ann", "bob", "ann", "ann", "bob"], actions.Select(a => a.Operator));
+
+        await CancelLiveContestAsync(stack, tool);
+        await LateCancelIsRefusedAsync(stack);
+    }
+
+    private const string LiveContest = "opslive";
+    private static readonly string[] LivePlayers = ["gus", "hal", "ivy"];
+
+    /// <summary>
+    /// A LIVE contest with three paid entries, cancelled with cpctl: the referee cancels it, every paid
+    /// entry is refunded on Stripe exactly once, and the audit trail names who decided and why.
+    /// </summary>
+    private static async Task CancelLiveContestAsync(OperationsStack stack, Cpctl tool)
+    {
+        const string game = "g9";
+        stack.World.Schedule(game, 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)",
+            new { game }), "the game scheduled");
+        stack.World.Define(ContestScenarios.Fantasy(LiveContest, DateTimeOffset.UtcNow.AddSeconds(10), [game]));
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "SCHEDULED", $"{LiveContest} SCHEDULED");
+        var paid = LivePlayers.ToDictionary(p => stack.World.Pay(LiveContest, p, ContestScenarios.Fee), p => p);
+        foreach (var (intent, player) in paid)
+            stack.World.Submit(ContestScenarios.Entry($"s-{LiveContest}-{player}", LiveContest, player, intent, "qb1", "rb1"));
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "LOCKED", $"{LiveContest} LOCKED");
+        stack.World.Start(game, 2);
+        stack.World.Stat(game, 3, "qb1", "passing_yards", 300);
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "LIVE", $"{LiveContest} LIVE");
+
+        await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "stadium flooded", "--operator", "ann");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "CANCELLED", $"{LiveContest} CANCELLED", 120);
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.refunds WHERE contest_id = @LiveContest AND state = 'refunded'", new { LiveContest }) == 3,
+            "three refunds made", 120);
+        // Exactly once: one refund per paid entry, and no other refund made for the contest.
+        var refunds = stack.Stripe.Ledger().Refunds.Where(r => r.Metadata.GetValueOrDefault("contest_id") == LiveContest).ToList();
+        Assert.Equal(paid.Keys.Order(), refunds.Select(r => r.PaymentIntent).Order());
+        Assert.All(refunds, r => Assert.Equal(ContestScenarios.Fee, r.Amount));
+        Assert.Equal("ann", await stack.ScalarAsync<string>(
+            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest AND reason = 'stadium flooded'",
+            new { LiveContest }));
+        // cpctl says no to a contest that is already over, before anything is published.
+        var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "bob");
+        Assert.Contains(again.Lines, l => l.Contains("only a contest not yet COMPLETE", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A cancel that reaches the referee after the contest completed (here: paid) loses to COMPLETE: refused
+    /// with a critical alert, the contest stays PAID and none of its entries is refunded.
+    /// </summary>
+    private static async Task LateCancelIsRefusedAsync(OperationsStack stack)
+    {
+        stack.World.Cancel(Contest, "too late");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE severity = 'critical' AND message LIKE @refused)",
+            new { refused = $"%cancel of contest {Contest} refused%" }), "the late cancel refused with a critical alert");
+        Assert.Equal("PAID", await stack.ReadModelStateAsync(Contest));
+        Assert.Equal(0L, await stack.ScalarAsync<long>("SELECT count(*) FROM operations.refunds WHERE contest_id = @Contest", new { Contest }));
+        Assert.DoesNotContain(stack.Stripe.Ledger().Refunds, r => r.Metadata.GetValueOrDefault("contest_id") == Contest);
     }
 
     /// <summary>ada's 26.19 reaches a threshold set at 20.00 for the test; bo's 15.71 does not.</summary>

@@ -42,11 +42,17 @@ public sealed class LifecycleRulesTests
     }
 
     [Fact]
-    public void An_operator_cancel_wins_before_live_and_changes_nothing_after()
+    public void An_operator_cancel_wins_until_complete_and_changes_nothing_after()
     {
         Assert.Equal(ContestState.Cancelled, LifecycleRules.Next(Waiting with { CancelRequested = true, EntriesClosedCount = 3 })?.To);
-        Assert.Equal(ContestState.Cancelled, LifecycleRules.Next(Waiting with { State = ContestState.Locked, CancelRequested = true, StartedGameId = "g1" })?.To);
-        Assert.Null(LifecycleRules.Next(Waiting with { State = ContestState.Live, CancelRequested = true, StartedGameId = "g1" }));
+        Assert.Equal(ContestState.Cancelled,
+            LifecycleRules.Next(Waiting with { State = ContestState.Locked, CancelRequested = true, StartedGameId = "g1" })?.To);
+        // Recorded while LIVE, the cancel wins even when completion is due at the same moment.
+        var due = DateTimeOffset.UnixEpoch.AddDays(1);
+        var live = Waiting with { State = ContestState.Live, CancelRequested = true, StartedGameId = "g1", CompletesAt = due };
+        Assert.Equal((ContestState.Cancelled, "cancelled by an operator"), LifecycleRules.Next(live, due));
+        foreach (var later in new[] { ContestState.Complete, ContestState.Settled, ContestState.Paid, ContestState.Cancelled })
+            Assert.Null(LifecycleRules.Next(live with { State = later }, due));
     }
 
     [Theory]

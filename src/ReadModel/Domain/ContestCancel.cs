@@ -1,0 +1,14 @@
+namespace ContestPipeline.ReadModel.Domain;
+
+/// <summary>
+/// Which contests an operator may cancel, as the console and cpctl check it before publishing:
+/// any not yet COMPLETE. The read model trails the referee, so this is a courtesy; the referee
+/// decides, and refuses a cancel that reaches it after COMPLETE.
+/// </summary>
+public static class ContestCancel
+{
+    public static bool Allowed(string? state) => state is "SCHEDULED" or "LOCKED" or "LIVE";
+
+    public static string Refusal(string contestId, string? state) =>
+        $"contest {contestId} is {state}; only a contest not yet COMPLETE (SCHEDULED, LOCKED or LIVE) can be cancelled";
+}
