@@ -17,8 +17,8 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, request.ContestId)
             ?? throw new MessageRejectedException($"cannot cancel unknown contest {request.ContestId}");
-        if (contest.State == IntakeStatus.Cancelled) return;
-        await IngestionStore.MoveAsync(context, request.ContestId, contest.State, IntakeStatus.Cancelled);
+        if (contest.State == EntriesStatus.Cancelled) return;
+        await IngestionStore.MoveAsync(context, request.ContestId, contest.State, EntriesStatus.Cancelled);
         context.Publish(Topics.ContestLifecycle, request.ContestId, $"contest:{request.ContestId}:cancel-requested", request);
     }
 }
