@@ -1,7 +1,7 @@
 using Balance = Stripe.Balance;
 using System.Globalization;
 using ContestPipeline.Contracts.Alerts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing;
@@ -41,7 +41,7 @@ public sealed class SnapshotBalanceJob(StripeApi stripe, OperationsOptions optio
         return false;
     }
 
-    private async Task RecordAsync(HandlerContext context, Balance balance)
+    private async Task RecordAsync(TransactionContext context, Balance balance)
     {
         var code = options.Currency.ToLowerInvariant();
         var available = balance.AvailableIn(code);
@@ -66,12 +66,12 @@ public sealed class SnapshotBalanceJob(StripeApi stripe, OperationsOptions optio
     private static string Severity(string level) => BalanceStatus.Rank(level) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
 
     private string LevelMessage(BalanceSnapshot s) =>
-        $"platform balance {s.Status}: available {Show.Amount(s.Available, options.Currency)} " +
-        $"(pending {Show.Amount(s.Pending, options.Currency)}) against obligations {Show.Amount(s.Obligations, options.Currency)} " +
-        $"and a reserve of {Show.Amount(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts";
+        $"platform balance {s.Status}: available {Money.Format(s.Available, options.Currency)} " +
+        $"(pending {Money.Format(s.Pending, options.Currency)}) against obligations {Money.Format(s.Obligations, options.Currency)} " +
+        $"and a reserve of {Money.Format(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts";
 
     private string RunsOutMessage(BalanceSnapshot s, BalanceTrend trend) =>
-        $"platform balance runs out in {trend.DaysToEmpty} days at this rate: available {Show.Amount(s.Available, options.Currency)}, " +
-        $"falling {Show.Amount(-trend.ChangePerDayMinor, options.Currency)} a day over the last {trend.Span.TotalHours:0} hours " +
+        $"platform balance runs out in {trend.DaysToEmpty} days at this rate: available {Money.Format(s.Available, options.Currency)}, " +
+        $"falling {Money.Format(-trend.ChangePerDayMinor, options.Currency)} a day over the last {trend.Span.TotalHours:0} hours " +
         $"({trend.Readings} snapshots); top up the platform's Stripe balance before then";
 }

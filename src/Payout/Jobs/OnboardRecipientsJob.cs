@@ -74,7 +74,7 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
         }
     }
 
-    private async Task RecordAsync(HandlerContext context, string playerId, string contestId, Onboarded outcome)
+    private async Task RecordAsync(TransactionContext context, string playerId, string contestId, Onboarded outcome)
     {
         if (outcome is not { Account: { } account, Url: { } url })
         {

@@ -78,7 +78,7 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
         }
     }
 
-    private async Task RecordAsync(HandlerContext context, RefundRow refund, Refunded outcome)
+    private async Task RecordAsync(TransactionContext context, RefundRow refund, Refunded outcome)
     {
         if (outcome.Failure is { } failure)
         {
@@ -91,7 +91,7 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
                 refund.Currency, outcome.StripeRefundId, outcome.Note, context.Clock.GetUtcNow()));
     }
 
-    private async Task RecordFailureAsync(HandlerContext context, RefundRow refund, StripeFailure e)
+    private async Task RecordFailureAsync(TransactionContext context, RefundRow refund, StripeFailure e)
     {
         var now = context.Clock.GetUtcNow();
         var rounds = refund.Rounds + 1;
