@@ -1,37 +1,66 @@
+using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
+using Stripe;
 
 namespace ContestPipeline.Stripe;
 
 /// <summary>
-/// How every consumer of <c>stripe.events</c> reads an event: the webhook receiver forwards
-/// every signed event whatever its shape, so the shape is checked here, once. An event that does
-/// not read as Stripe's (a field missing or of the wrong type, named in the reason) is rejected
-/// (dead-lettered), and so, critically, is an event of the other mode: a test-mode event in
-/// production, a live one anywhere else.
+/// How every reader of Stripe's events reads one (the webhook receiver, and every consumer of
+/// <c>stripe.events</c>): as Stripe.net's <see cref="Event"/>, whatever API version it was sent in
+/// (Stripe sends an endpoint's events in the version the endpoint was made with, and events of an
+/// older one may wait on the topic or in its dead letters), with its data.object typed by its
+/// "object" (a <see cref="Transfer"/>, an <see cref="global::Stripe.Account"/>, ...). Stripe.net reads
+/// leniently, so the envelope the pipeline relies on is checked first: an event without an id, a
+/// type, a created time, its mode or a data.object is unreadable, naming the field, and so is one
+/// Stripe.net cannot read. A consumer rejects (dead-letters) such an event, and, critically, one of
+/// the other mode: a test-mode event in production, a live one anywhere else.
 /// </summary>
 public static class StripeEventReader
 {
     /// <summary>The event the message carries, or a rejection naming what could not be read.</summary>
-    public static StripeEvent Read(IncomingMessage message)
+    public static Event Read(IncomingMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
+        return TryParse(message.Value ?? [], out var e, out var problem)
+            ? e
+            : throw new MessageRejectedException($"not a readable Stripe event: {problem}");
+    }
+
+    /// <summary>The event, or false with one line naming what could not be read and where.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> body, out Event e, out string problem)
+    {
+        e = null!;
+        string json;
         try
         {
-            return StripeEvent.Parse(message.Value ?? []);
+            json = new UTF8Encoding(false, true).GetString(body);
+            using var document = JsonDocument.Parse(json);
+            if (EnvelopeProblem(document.RootElement) is { } missing) return Fail(missing, out problem);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or DecoderFallbackException)
         {
-            throw new MessageRejectedException($"not a readable Stripe event: {StripeJson.Problem(ex)}");
+            return Fail("not JSON: " + ex.Message, out problem);
         }
+        try
+        {
+            // An event keeps the API version it was sent in; Stripe.net reads it whatever that is.
+            e = EventUtility.ParseEvent(json, throwOnApiVersionMismatch: false);
+        }
+        catch (Exception ex) when (ex is JsonException or StripeException or FormatException or InvalidOperationException)
+        {
+            return Fail("Stripe.net cannot read it: " + ex.Message, out problem);
+        }
+        problem = "";
+        return true;
     }
 
     /// <summary>
     /// Test money never meets live money: an event of the other mode is rejected with a critical alert.
     /// </summary>
-    public static void CheckMode(StripeEvent e, DeploymentEnvironment environment)
+    public static void CheckMode(Event e, DeploymentEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (e.Livemode == environment.IsLive()) return;
@@ -40,16 +69,44 @@ public static class StripeEventReader
             $"{DeploymentEnvironments.Name(environment)}: test money never meets live money", AlertSeverities.Critical);
     }
 
-    /// <summary>
-    /// A whole number field, or null when absent or not a whole number (never an exception: the event's shape is not
-    /// trusted).
-    /// </summary>
-    public static long? Long(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number
-        && v.TryGetInt64(out var n) ? n : null;
+    /// <summary>The id of the object the event is about (data.object.id), whatever its type; null when it has none.</summary>
+    public static string? ObjectId(Event e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        if (e.Data?.Object is IHasId { Id: { Length: > 0 } id }) return id;
+        return e.Data?.Object is StripeEntity { RawJsonElement: { } raw } ? Text(raw, "id") : null;
+    }
 
-    /// <summary>A string field, or null when absent or not a string.</summary>
-    public static string? Text(JsonElement obj, string name) =>
+    /// <summary>data.object as <typeparamref name="T"/>, or a rejection naming the event when it is some other object.</summary>
+    public static T Object<T>(Event e) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.Data?.Object as T ?? throw new MessageRejectedException(
+            $"event {e.Id} ({e.Type}): data.object is not a {typeof(T).Name} but {e.Data?.Object?.GetType().Name ?? "nothing readable"}");
+    }
+
+    /// <summary>The envelope's fields the pipeline relies on, each of its JSON kind; the first one missing, or null.</summary>
+    private static string? EnvelopeProblem(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object) return "$: not a JSON object";
+        if (Text(root, "id") is null) return "$.id: missing or not a string";
+        if (Text(root, "type") is null) return "$.type: missing or not a string";
+        if (!root.TryGetProperty("created", out var created) || created.ValueKind != JsonValueKind.Number || !created.TryGetInt64(out _)) return "$.created: missing or not a whole number";
+        if (!root.TryGetProperty("livemode", out var mode) || mode.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            return "$.livemode: missing or not true/false";
+        if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+            || !data.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object)
+            return "$.data.object: missing or not an object";
+        return null;
+    }
+
+    private static string? Text(JsonElement obj, string name) =>
         obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
-            ? v.GetString() : null;
+        && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
+
+    private static bool Fail(string why, out string problem)
+    {
+        problem = why;
+        return false;
+    }
 }

@@ -31,22 +31,22 @@ public static class StripeServices
     public const int RequestsPerSecondMax = 1_000;
 
     /// <summary>The client's options from the settings; a missing or wrong one is a start-up error naming it.</summary>
-    public static StripeClientOptions Read(IConfiguration configuration) => Read(configuration, new StripeClientOptions { SecretKey = "-" }.RequestsPerSecond);
+    public static StripeSettings Read(IConfiguration configuration) => Read(configuration, new StripeSettings { SecretKey = "-" }.RequestsPerSecond);
 
     /// <summary>
     /// The client's options, with <paramref name="defaultRequestsPerSecond"/> as this kind of
     /// process's share when <see cref="RateVariable"/> is not set.
     /// </summary>
-    public static StripeClientOptions Read(IConfiguration configuration, int defaultRequestsPerSecond)
+    public static StripeSettings Read(IConfiguration configuration, int defaultRequestsPerSecond)
     {
         var key = Setting.Required(configuration, KeyVariable, $"the platform's Stripe secret key (and {UrlVariable} for a server other than api.stripe.com)");
         var url = Setting.Url(configuration, UrlVariable);
-        var defaults = new StripeClientOptions { SecretKey = key };
+        var defaults = new StripeSettings { SecretKey = key };
         var rate = Setting.Int(configuration, RateVariable, defaultRequestsPerSecond, 1, RequestsPerSecondMax);
-        return new StripeClientOptions
+        return new StripeSettings
         {
             SecretKey = key,
-            BaseAddress = url is null ? StripeClientOptions.ProductionBaseAddress : new Uri(url.ToString().TrimEnd('/') + "/"),
+            BaseAddress = url is null ? StripeSettings.ProductionBaseAddress : new Uri(url.ToString().TrimEnd('/') + "/"),
             RequestsPerSecond = rate,
             RequestBurst = Setting.Int(configuration, BurstVariable, Math.Min(defaults.RequestBurst, rate), 1, RequestsPerSecondMax),
             AccountRequestsPerSecond = Setting.Int(configuration, AccountRateVariable, defaults.AccountRequestsPerSecond, 1, RequestsPerSecondMax),
@@ -54,7 +54,7 @@ public static class StripeServices
     }
 
     /// <summary>What is wrong with these options in <paramref name="environment"/>, each naming its setting.</summary>
-    public static IEnumerable<string> Problems(StripeClientOptions options, DeploymentEnvironment environment)
+    public static IEnumerable<string> Problems(StripeSettings options, DeploymentEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(options);
         var live = options.SecretKey.StartsWith("sk_live_", StringComparison.Ordinal) || options.SecretKey.StartsWith("rk_live_", StringComparison.Ordinal);
@@ -83,12 +83,8 @@ public static class StripeServices
     public static IServiceCollection AddStripeClient(this IServiceCollection services, int defaultRequestsPerSecond = 20)
     {
         services.AddSettings(c => Read(c, defaultRequestsPerSecond), (o, configuration) => Problems(o, DeploymentEnvironments.Read(configuration)));
-        services.AddSingleton<IStripeClient>(sp =>
-        {
-            var options = sp.GetRequiredService<StripeClientOptions>();
-            var http = new HttpClient { Timeout = options.AttemptTimeout * (options.AttemptsMax + 1) };
-            return new StripeClient(http, options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StripeClient>>());
-        });
+        services.AddSingleton(sp => new StripeApi(sp.GetRequiredService<StripeSettings>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<StripeApi>>()));
         return services;
     }
 }

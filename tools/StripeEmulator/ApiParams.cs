@@ -27,16 +27,44 @@ internal sealed class ApiParams
     /// <summary>The parameters in one canonical text, to tell whether a reused idempotency key came with the same request.</summary>
     public string Canonical => string.Join("&", _values.Select(kv => kv.Key + "=" + kv.Value));
 
-    /// <summary>Refuses any parameter not named; "metadata" admits every metadata[...] key.</summary>
+    /// <summary>
+    /// Refuses any parameter not named; "metadata" admits every metadata[...] key, and a list parameter
+    /// (expand) is named without its index: Stripe.net sends expand[0]=..., other clients expand[]=....
+    /// </summary>
     public ApiParams Expect(params string[] names)
     {
         foreach (var key in _values.Keys)
         {
             if (names.Contains(key)) continue;
             if (key.StartsWith("metadata[", StringComparison.Ordinal) && key.EndsWith(']') && names.Contains("metadata")) continue;
+            if (ListName(key) is { } list && names.Contains(list)) continue;
             throw ApiError.Parameter(StripeErrorCodes.ParameterUnknown, key, $"Received unknown parameter: {key}");
         }
         return this;
+    }
+
+    /// <summary>
+    /// The values of a list parameter, in index order: name[0]=a&amp;name[1]=b (Stripe.net), name[]=a&amp;name[]=b, or one
+    /// name[]=a,b.
+    /// </summary>
+    public IReadOnlyList<string> List(string name) => [.. _values
+        .Where(kv => ListName(kv.Key) == name)
+        .OrderBy(kv => ListIndex(kv.Key))
+        .SelectMany(kv => kv.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
+
+    /// <summary>"expand" for expand[] and expand[3]; null for anything else.</summary>
+    private static string? ListName(string key)
+    {
+        var open = key.IndexOf('[', StringComparison.Ordinal);
+        if (open <= 0 || !key.EndsWith(']')) return null;
+        var index = key[(open + 1)..^1];
+        return index.Length == 0 || index.All(char.IsAsciiDigit) ? key[..open] : null;
+    }
+
+    private static int ListIndex(string key)
+    {
+        var index = key[(key.IndexOf('[', StringComparison.Ordinal) + 1)..^1];
+        return index.Length == 0 ? -1 : int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue;
     }
 
     public string? Text(string name) => _values.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
@@ -68,9 +96,9 @@ internal sealed class ApiParams
     public int Limit()
     {
         if (Text("limit") is not { } text) return 10;
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > StripeClient.ListLimitMax)
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit is < 1 or > StripeApi.ListLimitMax)
             throw ApiError.Parameter(StripeErrorCodes.ParameterInvalidInteger, "limit",
-                $"This value must be between 1 and {StripeClient.ListLimitMax}.");
+                $"This value must be between 1 and {StripeApi.ListLimitMax}.");
         return limit;
     }
 

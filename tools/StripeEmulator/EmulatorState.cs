@@ -111,9 +111,9 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
     private Reply? Admit(string apiKey, string method, string path, string? key, ApiParams parameters)
     {
         if (key is null) return null;
-        if (key.Length > StripeClient.IdempotencyKeyLengthMax)
+        if (key.Length > StripeApi.IdempotencyKeyLengthMax)
             return ErrorReply(ApiError.Parameter("idempotency_key_too_long", "Idempotency-Key",
-                $"Idempotency keys are at most {StripeClient.IdempotencyKeyLengthMax} characters."));
+                $"Idempotency keys are at most {StripeApi.IdempotencyKeyLengthMax} characters."));
         if (_inFlight.Contains((apiKey, key))) return KeyInFlight(key);
         var now = options.Clock.GetUtcNow();
         if (_idempotency.TryGetValue((apiKey, key), out var saved) && now - saved.At < options.IdempotencyKeyRetention)
@@ -152,10 +152,10 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
 
     public JsonObject GetPaymentIntent(string id, ApiCall call)
     {
-        var p = call.Params.Expect("expand[]");
+        var p = call.Params.Expect("expand");
         var intent = Find(_paymentIntents, id, "payment_intent", "intent");
         var json = intent.ToJson();
-        foreach (var field in (p.Text("expand[]") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var field in p.List("expand"))
         {
             if (field != "latest_charge")
                 throw ApiError.Parameter("parameter_invalid_string", "expand", $"This property cannot be expanded ({field}).");
@@ -522,7 +522,7 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
         var created = Now;
         var json = new JsonObject { ["id"] = id, ["object"] = "event" };
         if (account is not null) json["account"] = account;
-        json["api_version"] = StripeClientOptions.ApiVersion;
+        json["api_version"] = StripeSettings.ApiVersion;
         json["created"] = created;
         json["data"] = data;
         json["livemode"] = false;

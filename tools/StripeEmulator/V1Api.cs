@@ -43,11 +43,15 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         var requestId = state.NewRequestId();
         var headers = ctx.Response.Headers;
         headers["Request-Id"] = requestId;
-        headers["Stripe-Version"] = ctx.Request.Headers.TryGetValue("Stripe-Version", out var version) ? version : StripeClientOptions.ApiVersion;
+        headers["Stripe-Version"] = ctx.Request.Headers.TryGetValue("Stripe-Version", out var version) ? version : StripeSettings.ApiVersion;
         // Stripe ignores idempotency keys on GET: reading twice is harmless.
         var key = HttpMethods.IsPost(method) && ctx.Request.Headers.TryGetValue("Idempotency-Key", out var k) ? k.ToString() : null;
         if (key is not null) headers["Idempotency-Key"] = key;
 
+        var requested = ctx.Request.Headers.TryGetValue("Stripe-Version", out var asked) ? asked.ToString() : null;
+        var parameters = await ReadParamsAsync(ctx);
+        RecordedRequest Recorded(int status, bool replayed, StripeFaultKind? kind) =>
+            new(requestId, method, path, key, status, replayed, kind, parameters.Canonical, requested);
         StripeFault? fault = null;
         Reply reply;
         if (Authenticate(ctx) is not { } apiKey)
@@ -73,7 +77,7 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
             if (fault is { Kind: StripeFaultKind.Latency } && !await Wait(fault.Delay!.Value, ctx.RequestAborted))
             {
                 // The client gave up while the request was still on its way in: nothing was applied.
-                state.Record(new RecordedRequest(requestId, method, path, key, 0, false, fault.Kind));
+                state.Record(Recorded(0, false, fault.Kind));
                 return;
             }
             reply = fault?.Kind switch
@@ -85,12 +89,12 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
                 StripeFaultKind.ServiceUnavailable => EmulatorState.ErrorReply(new ApiError(503, StripeErrorTypes.ApiError,
                     "Stripe is temporarily unavailable (injected).")),
                 StripeFaultKind.KeyInFlight => EmulatorState.KeyInFlight(key),
-                StripeFaultKind.SlowExecution => await state.ExecuteSlowlyAsync(apiKey, method, path, key, await ReadParamsAsync(ctx), requestId,
+                StripeFaultKind.SlowExecution => await state.ExecuteSlowlyAsync(apiKey, method, path, key, parameters, requestId,
                     operation, fault.Delay!.Value),
-                _ => state.Execute(apiKey, method, path, key, await ReadParamsAsync(ctx), requestId, operation),
+                _ => state.Execute(apiKey, method, path, key, parameters, requestId, operation),
             };
         }
-        state.Record(new RecordedRequest(requestId, method, path, key, reply.Status, reply.Replayed, fault?.Kind));
+        state.Record(Recorded(reply.Status, reply.Replayed, fault?.Kind));
 
         switch (fault?.Kind)
         {

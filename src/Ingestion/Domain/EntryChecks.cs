@@ -1,3 +1,4 @@
+using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
@@ -97,7 +98,7 @@ public static class EntryChecks
     /// (<paramref name="reachedBrokerAt"/>, when known) no later than lockAt + <paramref name="lockSkew"/>.
     /// When Ingestion gets to it does not matter.
     /// </summary>
-    public static EntryDecision Check(EntrySubmitted submission, StripePaymentIntent? payment, EntryContext context, DateTimeOffset submittedAt,
+    public static EntryDecision Check(EntrySubmitted submission, PaymentIntent? payment, EntryContext context, DateTimeOffset submittedAt,
         DateTimeOffset? reachedBrokerAt = null, TimeSpan lockSkew = default)
     {
         var now = submittedAt;
@@ -143,17 +144,17 @@ public static class EntryChecks
         _ => false,
     };
 
-    private static bool IsVerifiedPayment(EntrySubmitted submission, StripePaymentIntent? payment) =>
+    private static bool IsVerifiedPayment(EntrySubmitted submission, PaymentIntent? payment) =>
         payment is not null
-        && payment.Status == StripePaymentIntent.StatusSucceeded
+        && payment.Status == StripeStatuses.Succeeded
         && Metadata(payment, MetadataContestId) == submission.ContestId
         && Metadata(payment, MetadataPlayerId) == submission.PlayerId
         && payment.AmountReceived > 0;
 
-    private static string? Metadata(StripePaymentIntent payment, string key) =>
+    private static string? Metadata(PaymentIntent payment, string key) =>
         payment.Metadata is not null && payment.Metadata.TryGetValue(key, out var value) ? value : null;
 
-    private static (EntryOutcome, string) Decide(EntrySubmitted s, StripePaymentIntent? payment, EntryContext context, DateTimeOffset now,
+    private static (EntryOutcome, string) Decide(EntrySubmitted s, PaymentIntent? payment, EntryContext context, DateTimeOffset now,
         DateTimeOffset? reachedBrokerAt, TimeSpan lockSkew)
     {
         var pi = s.PaymentIntentId;
@@ -180,8 +181,8 @@ public static class EntryChecks
 
         if (payment is null)
             return (EntryOutcome.PaymentNotFound, $"PaymentIntent {Show.Quote(pi)} was not found at Stripe");
-        if (payment.Status != StripePaymentIntent.StatusSucceeded)
-            return (EntryOutcome.PaymentNotSucceeded, $"PaymentIntent {pi} status is {Show.Quote(payment.Status)}, not '{StripePaymentIntent.StatusSucceeded}'");
+        if (payment.Status != StripeStatuses.Succeeded)
+            return (EntryOutcome.PaymentNotSucceeded, $"PaymentIntent {pi} status is {Show.Quote(payment.Status)}, not '{StripeStatuses.Succeeded}'");
         var paidContest = Metadata(payment, MetadataContestId);
         if (paidContest != s.ContestId)
             return (EntryOutcome.PaymentForAnotherContest, paidContest is null
@@ -194,8 +195,8 @@ public static class EntryChecks
                 : $"PaymentIntent {pi} metadata {MetadataPlayerId} is {Show.Quote(paidPlayer)}, not {Show.Quote(s.PlayerId)}");
         // amount_received says what was collected, not what stayed: a refund or a dispute of
         // the charge takes it back, so the charge is read with the intent and checked too.
-        if (payment.Charge is not { } charge)
-            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi} has no charge that could be read with it (latest_charge {Show.Quote(payment.LatestCharge?.Id)})");
+        if (payment.LatestCharge is not { } charge)
+            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi} has no charge that could be read with it (latest_charge {Show.Quote(payment.LatestChargeId)})");
         if (charge.Disputed)
             return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi}'s charge {charge.Id} is disputed");
         if (charge.Refunded || charge.AmountRefunded > 0)

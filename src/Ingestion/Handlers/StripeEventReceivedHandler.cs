@@ -1,4 +1,7 @@
-using System.Text.Json;
+using Charge = Stripe.Charge;
+using Dispute = Stripe.Dispute;
+using Event = Stripe.Event;
+using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing;
@@ -45,27 +48,27 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
         var isDispute = type.StartsWith("charge.dispute.", StringComparison.Ordinal);
         if (!isIntent && !isRefund && !isDispute) return;
         StripeEventReader.CheckMode(e, environment);
-        var o = e.Data.Object;
         if (isIntent)
         {
-            StripePaymentIntent intent;
-            try
-            {
-                intent = o.Deserialize<StripePaymentIntent>(StripeJson.Options) ?? throw new JsonException("data.object is null");
-            }
-            catch (JsonException ex)
-            {
-                throw new MessageRejectedException(
-                    $"event {e.Id} ({type}): data.object is not a readable payment_intent: {StripeJson.Problem(ex)}");
-            }
+            var intent = StripeEventReader.Object<PaymentIntent>(e);
+            // Stripe.net reads a missing field as its default: an intent without its amounts, status or metadata is not one.
+            if (StripeAnswers.Problem(intent) is { } field)
+                throw new MessageRejectedException($"event {e.Id} ({type}): data.object is not a readable payment_intent: {field} missing");
             facts.Intent(intent);
             return;
         }
-        var paymentIntentId = StripeEventReader.Text(o, "payment_intent")
-            ?? throw new MessageRejectedException($"event {e.Id} ({type}): data.object names no payment_intent");
         if (isRefund)
-            facts.Charge(paymentIntentId, StripeEventReader.Text(o, "id"), StripeEventReader.Long(o, "amount_refunded") ?? 0,
-                disputed: false);
-        else facts.Charge(paymentIntentId, StripeEventReader.Text(o, "charge"), 0, disputed: true);
+        {
+            var charge = StripeEventReader.Object<Charge>(e);
+            facts.Charge(charge.PaymentIntentId ?? throw NoPaymentIntent(e), charge.Id, charge.AmountRefunded, disputed: false);
+        }
+        else
+        {
+            var dispute = StripeEventReader.Object<Dispute>(e);
+            facts.Charge(dispute.PaymentIntentId ?? throw NoPaymentIntent(e), dispute.ChargeId, 0, disputed: true);
+        }
     }
+
+    private static MessageRejectedException NoPaymentIntent(Event e) =>
+        new($"event {e.Id} ({e.Type}): data.object names no payment_intent");
 }

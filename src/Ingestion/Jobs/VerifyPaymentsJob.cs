@@ -1,3 +1,5 @@
+using PaymentIntent = Stripe.PaymentIntent;
+using PaymentIntentGetOptions = Stripe.PaymentIntentGetOptions;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Ingestion.Extensions;
@@ -18,7 +20,7 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// A lookup Stripe cannot answer decides nothing: its submission waits (and with it the contest's
 /// EntriesClosed), and an alert says so, at most once an hour per contest; it is never refused for it.
 /// </summary>
-public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions options, ILogger<VerifyPaymentsJob> logger)
+public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options, ILogger<VerifyPaymentsJob> logger)
     : IJob
 {
     public const string UnansweredAlert = "payment_lookup_unanswered";
@@ -26,7 +28,7 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
     public string Name => "verify-payments";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(250);
 
-    private sealed record Answer(string PaymentIntentId, StripePaymentIntent? Intent, bool NotFound, string? Error);
+    private sealed record Answer(string PaymentIntentId, PaymentIntent? Intent, bool NotFound, string? Error);
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
@@ -88,17 +90,19 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
     {
         try
         {
-            var intent = await stripe.GetPaymentIntentAsync(paymentIntentId, ct);
+            // With its latest charge expanded, so a refund or dispute of it is seen in the same read.
+            var intent = await stripe.ReadAsync("GET /v1/payment_intents/{id}", (s, o, t) => s.V1.PaymentIntents.GetAsync(
+                paymentIntentId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, o, t), ct);
             // An answer about another object is not an answer about this one.
             return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false, null)
                 : new Answer(paymentIntentId, null, false, $"Stripe answered with PaymentIntent {intent.Id}");
         }
-        catch (StripeException e) when (e.HttpStatus == 404)
+        catch (StripeFailure e) when (e.HttpStatus == 404)
         {
             return new Answer(paymentIntentId, null, true, null);
         }
-        catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException
-            && !ct.IsCancellationRequested)
+        // StripeApi reports every failure to get an answer (none, 5xx, 429, unreadable) as a StripeFailure.
+        catch (StripeFailure e)
         {
             logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asked again after the claim lapses: {Error}",
                 paymentIntentId, e.Message);

@@ -1,3 +1,5 @@
+using Charge = Stripe.Charge;
+using PaymentIntent = Stripe.PaymentIntent;
 using System.Text.Json;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
@@ -86,19 +88,25 @@ public static class SubmissionStore
         public EntrySubmitted Submission => new(SubmissionId, ContestId, PlayerId, PaymentIntentId, Lineup, SubmittedAt);
 
         /// <summary>Succeeded by Stripe's word, or answered by a GET made for this submission: its payment decides.</summary>
-        public bool PaymentReady => (Known == true && Status == StripePaymentIntent.StatusSucceeded) || Fetched;
+        public bool PaymentReady => (Known == true && Status == StripeStatuses.Succeeded) || Fetched;
 
         /// <summary>The PaymentIntent as the facts tell it, or null when Stripe does not have it (or nothing is known).</summary>
-        public StripePaymentIntent? Payment()
+        public PaymentIntent? Payment()
         {
             if (Known != true || Found == false) return null;
             var metadata = Metadata is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(Metadata) ?? [];
             var amount = Amount ?? 0;
-            var charge = ChargeId is null ? null
-                : new StripeCharge(ChargeId, amount, AmountRefunded ?? 0, (AmountRefunded ?? 0) >= amount && amount > 0, Disputed ?? false,
-                    Currency ?? "", PaymentIntentId, "succeeded", metadata);
-            return new StripePaymentIntent(PaymentIntentId, amount, AmountReceived ?? 0, Currency ?? "", Status ?? "",
-                ChargeId is null ? null : new StripeExpandable<StripeCharge>(ChargeId, charge), 0, false, metadata);
+            var charge = ChargeId is null ? null : new Charge
+            {
+                Id = ChargeId, Amount = amount, AmountRefunded = AmountRefunded ?? 0, Disputed = Disputed ?? false,
+                Refunded = (AmountRefunded ?? 0) >= amount && amount > 0, Currency = Currency ?? "", PaymentIntentId = PaymentIntentId,
+                Status = "succeeded", Metadata = metadata,
+            };
+            return new PaymentIntent
+            {
+                Id = PaymentIntentId, Amount = amount, AmountReceived = AmountReceived ?? 0, Currency = Currency ?? "",
+                Status = Status ?? "", LatestCharge = charge, Metadata = metadata,
+            };
         }
     }
 
@@ -295,9 +303,9 @@ public static class SubmissionStore
                 amounts = intents.Select(i => i.Amount).ToArray(), receiveds = intents.Select(i => i.AmountReceived).ToArray(),
                 currencies = intents.Select(i => i.Currency).ToArray(),
                 metadatas = intents.Select(i => JsonSerializer.Serialize(i.Metadata)).ToArray(),
-                charges = intents.Select(i => i.LatestCharge?.Id).ToArray(),
-                refundeds = intents.Select(i => i.Charge?.AmountRefunded ?? 0).ToArray(),
-                disputeds = intents.Select(i => i.Charge?.Disputed ?? false).ToArray(),
+                charges = intents.Select(i => i.LatestChargeId).ToArray(),
+                refundeds = intents.Select(i => i.LatestCharge?.AmountRefunded ?? 0).ToArray(),
+                disputeds = intents.Select(i => i.LatestCharge?.Disputed ?? false).ToArray(),
             }, context.Transaction);
         }
         if (facts.Charges.Count > 0)
@@ -419,13 +427,13 @@ public static class SubmissionStore
 /// </summary>
 public sealed class PaymentFacts
 {
-    public Dictionary<string, StripePaymentIntent> Intents { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, PaymentIntent> Intents { get; } = new(StringComparer.Ordinal);
     public Dictionary<string, (string? ChargeId, long AmountRefunded, bool Disputed)> Charges { get; } = new(StringComparer.Ordinal);
 
-    public void Intent(StripePaymentIntent intent)
+    public void Intent(PaymentIntent intent)
     {
         ArgumentNullException.ThrowIfNull(intent);
-        if (Intents.TryGetValue(intent.Id, out var seen) && seen.Status == StripePaymentIntent.StatusSucceeded) return;
+        if (Intents.TryGetValue(intent.Id, out var seen) && seen.Status == StripeStatuses.Succeeded) return;
         Intents[intent.Id] = intent;
     }
 

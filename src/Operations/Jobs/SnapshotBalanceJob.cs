@@ -1,3 +1,4 @@
+using Balance = Stripe.Balance;
 using System.Globalization;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts;
@@ -17,7 +18,7 @@ namespace ContestPipeline.Operations.Jobs;
 /// owes (prizes and refunds not yet paid), kept as a snapshot; crossing into warning, critical or
 /// depleted raises an alert (which pages the operators when critical).
 /// </summary>
-public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions options, CrashPoints crash,
+public sealed class SnapshotBalanceJob(StripeApi stripe, OperationsOptions options, CrashPoints crash,
     ILogger<SnapshotBalanceJob> logger) : IJob
 {
     public string Name => "snapshot-balance";
@@ -25,14 +26,14 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        await ClaimedCalls.RunAsync(job, new ClaimedCall<string, StripeBalance>
+        await ClaimedCalls.RunAsync(job, new ClaimedCall<string, Balance>
         {
             What = "balance snapshot",
             // One read a round and nothing to claim: a read moves no money, so a second instance reading too is
             // harmless.
             ClaimAsync = _ => Task.FromResult<IReadOnlyList<string>>([Name]),
             IdOf = name => name,
-            CallAsync = (_, token) => stripe.GetBalanceAsync(token),
+            CallAsync = (_, token) => stripe.ReadAsync("GET /v1/balance", (s, o, t) => s.V1.Balance.GetAsync(o, t), token),
             RecordAsync = (context, _, balance) => RecordAsync(context, balance),
             Lease = options.SnapshotInterval,
             RenewAsync = (_, _, _) => Task.FromResult(0),
@@ -40,11 +41,11 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
         return false;
     }
 
-    private async Task RecordAsync(TransactionContext context, StripeBalance balance)
+    private async Task RecordAsync(TransactionContext context, Balance balance)
     {
         var code = options.Currency.ToLowerInvariant();
         var available = balance.AvailableIn(code);
-        var pending = balance.Pending.Where(b => b.Currency == code).Sum(b => b.Amount);
+        var pending = balance.PendingIn(code);
         var now = context.Clock.GetUtcNow();
         var owed = await Obligations.OwedAsync(context, options.Currency);
         var status = BalanceStatus.Of(available, owed, options);

@@ -1,6 +1,6 @@
+using Account = Stripe.Account;
 using System.Globalization;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Payout.Domain;
 
@@ -165,16 +165,16 @@ public static class Freezes
 public static class Recipients
 {
     /// <summary>An account can receive prize transfers once its transfers capability is active.</summary>
-    public static bool CanReceive(StripeAccount account)
+    public static bool CanReceive(Account account)
     {
         ArgumentNullException.ThrowIfNull(account);
-        return account.Capabilities?.Transfers == StripeAccountCapabilities.Active;
+        return account.Capabilities?.Transfers == "active";
     }
 
     /// <summary>The account as Payout keeps it for its player.</summary>
-    public static RecipientView Of(StripeAccount account)
+    public static RecipientView Of(Account account)
     {
         ArgumentNullException.ThrowIfNull(account);
-        return new RecipientView(account.Id, CanReceive(account), DateTimeOffset.FromUnixTimeSeconds(account.Created));
+        return new RecipientView(account.Id, CanReceive(account), new DateTimeOffset(DateTime.SpecifyKind(account.Created, DateTimeKind.Utc)));
     }
 }

@@ -35,8 +35,9 @@ public sealed class StripeEventReceivedHandler : IMessageHandler
     {
         var stripeEvent = StripeEventReader.Read(message);
         StripeEventReader.CheckMode(stripeEvent, _environment);
-        var seen = new StripeEventSeen(stripeEvent.Id, stripeEvent.Type, stripeEvent.Account, stripeEvent.Created);
-        var objectId = StripeEventReader.Text(stripeEvent.Data.Object, "id");
+        var seen = new StripeEventSeen(stripeEvent.Id, stripeEvent.Type, stripeEvent.Account,
+            new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)).ToUnixTimeSeconds());
+        var objectId = StripeEventReader.ObjectId(stripeEvent);
         if (!_byType.TryGetValue(stripeEvent.Type, out var family))
         {
             // Not one Payout acts on: kept as seen, whatever its object looks like.

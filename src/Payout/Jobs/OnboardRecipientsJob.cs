@@ -1,3 +1,7 @@
+using AccountCapabilitiesOptions = Stripe.AccountCapabilitiesOptions;
+using AccountCapabilitiesTransfersOptions = Stripe.AccountCapabilitiesTransfersOptions;
+using AccountCreateOptions = Stripe.AccountCreateOptions;
+using AccountLinkCreateOptions = Stripe.AccountLinkCreateOptions;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
@@ -16,7 +20,7 @@ namespace ContestPipeline.Payout.Jobs;
 /// claimed for a lease, so a second Payout process does not onboard them at the same time.
 /// Their payouts wait until account.updated says the account can receive.
 /// </summary>
-public sealed class OnboardRecipientsJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash,
+public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<OnboardRecipientsJob> logger) : IJob
 {
     /// <summary>How long a player whose onboarding failed waits before it is tried again.</summary>
@@ -42,20 +46,29 @@ public sealed class OnboardRecipientsJob(IStripeClient stripe, PayoutOptions opt
     }
 
     /// <summary>The account made and its link, or Stripe's refusal.</summary>
-    private sealed record Onboarded(RecipientView? Account, string? Url, DateTimeOffset LinkExpiresAt, StripeException? Failure);
+    private sealed record Onboarded(RecipientView? Account, string? Url, DateTimeOffset LinkExpiresAt, StripeFailure? Failure);
 
     private async Task<Onboarded> OnboardAsync(string playerId, CancellationToken ct)
     {
         try
         {
-            var account = await stripe.CreateAccountAsync(new AccountCreate(options.OnboardingCountry, null,
-                new Dictionary<string, string> { ["player_id"] = playerId }), $"account:{playerId}", ct);
-            var link = await stripe.CreateAccountLinkAsync(
-                new AccountLinkCreate(account.Id, options.OnboardingRefreshUrl, options.OnboardingReturnUrl),
-                $"onboarding:{playerId}:{account.Id}", ct);
-            return new Onboarded(Recipients.Of(account), link.Url, DateTimeOffset.FromUnixTimeSeconds(link.ExpiresAt), null);
+            // An Express account requesting the transfers capability, keyed per player so it is made once.
+            var account = await stripe.WriteAsync("POST /v1/accounts", $"account:{playerId}", (s, o, t) => s.V1.Accounts.CreateAsync(
+                new AccountCreateOptions
+                {
+                    Type = "express", Country = options.OnboardingCountry,
+                    Capabilities = new AccountCapabilitiesOptions { Transfers = new AccountCapabilitiesTransfersOptions { Requested = true } },
+                    Metadata = new Dictionary<string, string> { ["player_id"] = playerId },
+                }, o, t), ct);
+            var link = await stripe.WriteAsync("POST /v1/account_links", $"onboarding:{playerId}:{account.Id}", (s, o, t) =>
+                s.V1.AccountLinks.CreateAsync(new AccountLinkCreateOptions
+                {
+                    Account = account.Id, RefreshUrl = options.OnboardingRefreshUrl, ReturnUrl = options.OnboardingReturnUrl,
+                    Type = "account_onboarding",
+                }, o, t), ct);
+            return new Onboarded(Recipients.Of(account), link.Url, new DateTimeOffset(DateTime.SpecifyKind(link.ExpiresAt, DateTimeKind.Utc)), null);
         }
-        catch (StripeException e)
+        catch (StripeFailure e)
         {
             return new Onboarded(null, null, default, e);
         }

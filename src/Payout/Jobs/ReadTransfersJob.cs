@@ -20,7 +20,7 @@ namespace ContestPipeline.Payout.Jobs;
 /// the read of the transfer decides, so a reversal that arrives before the transfer was recorded
 /// is not lost.
 /// </summary>
-public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash, ILogger<ReadTransfersJob> logger)
+public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash, ILogger<ReadTransfersJob> logger)
     : IJob
 {
     public string Name => "read-transfers";
@@ -47,17 +47,18 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
     {
         try
         {
-            return new Read(SendTransfersJob.Seen(await stripe.GetTransferAsync(read.ObjectId, ct)), null);
+            return new Read(SendTransfersJob.Seen(await stripe.ReadAsync("GET /v1/transfers/{id}", (s, o, t) =>
+                s.V1.Transfers.GetAsync(read.ObjectId, null, o, t), ct)), null);
         }
-        catch (StripeException e) when (e.Code == StripeErrorCodes.ResourceMissing)
+        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ResourceMissing)
         {
             return new Read(null, null);
         }
-        catch (StripeException e) when (e.IsRetryable)
+        catch (StripeFailure e) when (e.IsRetryable)
         {
             throw new TransientDependencyException("Stripe", e);
         }
-        catch (StripeException e) when (e.IsUnreadableAnswer)
+        catch (StripeFailure e) when (e.IsUnreadableAnswer)
         {
             return new Read(null, e.Message);
         }

@@ -15,7 +15,7 @@ namespace ContestPipeline.Payout.Jobs;
 /// (<see cref="ClaimedCalls"/>); when a player's account can receive, that player's payouts
 /// waiting for an account go.
 /// </summary>
-public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash,
+public sealed class RefreshAccountsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<RefreshAccountsJob> logger) : IJob
 {
     public string Name => "refresh-accounts";
@@ -43,18 +43,18 @@ public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions optio
     {
         try
         {
-            var account = await stripe.GetAccountAsync(read.ObjectId, ct);
-            return new Read(Recipients.Of(account), account.Metadata.GetValueOrDefault("player_id"), null);
+            var account = await stripe.ReadAsync("GET /v1/accounts/{id}", (s, o, t) => s.V1.Accounts.GetAsync(read.ObjectId, null, o, t), ct);
+            return new Read(Recipients.Of(account), account.Metadata?.GetValueOrDefault("player_id"), null);
         }
-        catch (StripeException e) when (e.Code == StripeErrorCodes.ResourceMissing)
+        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ResourceMissing)
         {
             return new Read(null, null, null);
         }
-        catch (StripeException e) when (e.IsRetryable)
+        catch (StripeFailure e) when (e.IsRetryable)
         {
             throw new TransientDependencyException("Stripe", e);
         }
-        catch (StripeException e) when (e.IsUnreadableAnswer)
+        catch (StripeFailure e) when (e.IsUnreadableAnswer)
         {
             return new Read(null, null, e.Message);
         }

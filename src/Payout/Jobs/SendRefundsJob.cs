@@ -1,3 +1,4 @@
+using RefundCreateOptions = Stripe.RefundCreateOptions;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
@@ -19,7 +20,7 @@ namespace ContestPipeline.Payout.Jobs;
 /// refunds once. The emergency stop is read in the claim's own transaction: once a halt commits,
 /// nothing new is claimed.
 /// </summary>
-public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash, ILogger<SendRefundsJob> logger)
+public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash, ILogger<SendRefundsJob> logger)
     : IJob
 {
     public string Name => "send-refunds";
@@ -41,33 +42,37 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
         }, crash, logger, ct) > 0;
 
     /// <summary>What became of a refund's call: made (with Stripe's id when known, and a note), or refused.</summary>
-    private sealed record Refunded(string? StripeRefundId, string Note, StripeException? Failure);
+    private sealed record Refunded(string? StripeRefundId, string Note, StripeFailure? Failure);
 
     private async Task<Refunded> RefundAsync(RefundRow refund, CancellationToken ct)
     {
         try
         {
-            var created = await stripe.CreateRefundAsync(new RefundCreate(refund.PaymentIntentId, refund.AmountMinor,
-                new Dictionary<string, string>
+            var created = await stripe.WriteAsync("POST /v1/refunds", refund.RefundId, (s, o, t) => s.V1.Refunds.CreateAsync(
+                new RefundCreateOptions
                 {
-                    ["refund_id"] = refund.RefundId, ["contest_id"] = refund.ContestId, ["player_id"] = refund.PlayerId,
-                }), refund.RefundId, ct);
+                    PaymentIntent = refund.PaymentIntentId, Amount = refund.AmountMinor,
+                    Metadata = new Dictionary<string, string>
+                    {
+                        ["refund_id"] = refund.RefundId, ["contest_id"] = refund.ContestId, ["player_id"] = refund.PlayerId,
+                    },
+                }, o, t), ct);
             return new Refunded(created.Id, refund.Reason, null);
         }
-        catch (StripeException e) when (e.IsUnreadableAnswer)
+        catch (StripeFailure e) when (e.IsUnreadableAnswer)
         {
             // Stripe answered 2xx: the refund was made, and only its id is unknown. Recording
             // it as made keeps the ledger true; an operator reads the id from Stripe.
             return new Refunded(null,
                 $"{refund.Reason} (Stripe made the refund; its answer could not be read at {e.Param}: {e.Message})", null);
         }
-        catch (StripeException e) when (e.Code == StripeErrorCodes.ChargeAlreadyRefunded)
+        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ChargeAlreadyRefunded)
         {
             // Stripe has the charge fully refunded already: by this pipeline under a key it has
             // since forgotten, or from outside. Either way the money went back exactly once.
             return new Refunded(null, $"{refund.Reason} (Stripe: {e.Message})", null);
         }
-        catch (StripeException e)
+        catch (StripeFailure e)
         {
             return new Refunded(null, "", e);
         }
@@ -86,7 +91,7 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
                 refund.Currency, outcome.StripeRefundId, outcome.Note, context.Clock.GetUtcNow()));
     }
 
-    private async Task RecordFailureAsync(TransactionContext context, RefundRow refund, StripeException e)
+    private async Task RecordFailureAsync(TransactionContext context, RefundRow refund, StripeFailure e)
     {
         var now = context.Clock.GetUtcNow();
         var rounds = refund.Rounds + 1;

@@ -1,3 +1,6 @@
+using Balance = Stripe.Balance;
+using Transfer = Stripe.Transfer;
+using TransferCreateOptions = Stripe.TransferCreateOptions;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
@@ -19,11 +22,11 @@ namespace ContestPipeline.Payout.Jobs;
 /// the same key, so Stripe transfers once; an attempt first sent more than
 /// <see cref="PayoutOptions.LookupAfter"/> ago is looked up on Stripe first (Stripe forgets keys
 /// after 24 hours). The key changes only after a refusal with Stripe's final answer
-/// (<see cref="StripeException.IsFinalRefusal"/>); a 409 (the key still in flight), a timeout, a
+/// (<see cref="StripeFailure.IsFinalRefusal"/>); a 409 (the key still in flight), a timeout, a
 /// 5xx or an answer that could not be read is retried, or failed for an operator, under the same
 /// key, so a release can never send a second transfer beside the first.
 /// </summary>
-public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options, CrashPoints crash,
+public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<SendTransfersJob> logger) : IJob
 {
     public string Name => "send-transfers";
@@ -56,12 +59,12 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     /// </summary>
     private async Task<Dictionary<string, long>> BalanceAsync(JobContext job, IReadOnlyList<string> currencies, CancellationToken ct)
     {
-        StripeBalance? balance = null;
+        Balance? balance = null;
         try
         {
-            balance = await stripe.GetBalanceAsync(ct);
+            balance = await stripe.ReadAsync("GET /v1/balance", (s, o, t) => s.V1.Balance.GetAsync(o, t), ct);
         }
-        catch (StripeException e) when (e.IsUnreadableAnswer)
+        catch (StripeFailure e) when (e.IsUnreadableAnswer)
         {
             // Not a reason to stop (and restart into the same answer): nothing is sent
             // while the balance cannot be read, and an operator is told.
@@ -155,7 +158,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     /// refusal; <see cref="RestartedAt"/> when an attempt older than Stripe's memory of keys was
     /// looked up, found nothing and was sent afresh (its key's 24 hours start then).
     /// </summary>
-    private sealed record Sent(TransferSeen? Transfer, string How, StripeException? Failure, DateTimeOffset? RestartedAt);
+    private sealed record Sent(TransferSeen? Transfer, string How, StripeFailure? Failure, DateTimeOffset? RestartedAt);
 
     private async Task<Sent> SendAsync(TimeProvider clock, PayoutRow payout, CancellationToken ct)
     {
@@ -170,16 +173,11 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
                 // result is recorded, the next round looks it up again.
                 restarted = clock.GetUtcNow();
             }
-            var transfer = await stripe.CreateTransferAsync(new TransferCreate(payout.AmountMinor, payout.Currency.ToLowerInvariant(),
-                payout.AccountId!, payout.ContestId, $"Prize {payout.PayoutId} for entry {payout.EntryId}",
-                new Dictionary<string, string>
-                {
-                    ["payout_id"] = payout.PayoutId, ["contest_id"] = payout.ContestId, ["entry_id"] = payout.EntryId,
-                    ["player_id"] = payout.PlayerId,
-                }), payout.AttemptKey!, ct);
+            var transfer = await stripe.WriteAsync("POST /v1/transfers", payout.AttemptKey!, (s, o, t) => s.V1.Transfers.CreateAsync(
+                TransferFor(payout), o, t), ct);
             return new Sent(Seen(transfer), "transfer created", null, restarted);
         }
-        catch (StripeException e)
+        catch (StripeFailure e)
         {
             return new Sent(null, "", e, restarted);
         }
@@ -189,19 +187,34 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How)
         : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
 
+    /// <summary>
+    /// The prize's transfer: to the winner's account, in the contest's transfer group (how it is found again once
+    /// Stripe forgot its key), with the payout, contest, entry and player in its metadata.
+    /// </summary>
+    private static TransferCreateOptions TransferFor(PayoutRow payout) => new()
+    {
+        Amount = payout.AmountMinor, Currency = payout.Currency.ToLowerInvariant(), Destination = payout.AccountId!,
+        TransferGroup = payout.ContestId, Description = $"Prize {payout.PayoutId} for entry {payout.EntryId}",
+        Metadata = new Dictionary<string, string>
+        {
+            ["payout_id"] = payout.PayoutId, ["contest_id"] = payout.ContestId, ["entry_id"] = payout.EntryId,
+            ["player_id"] = payout.PlayerId,
+        },
+    };
+
     /// <summary>What Payout needs of a transfer.</summary>
-    public static TransferSeen Seen(StripeTransfer t) =>
-        new(t.Id, t.Amount, t.Currency, t.Destination, t.AmountReversed, t.Metadata.GetValueOrDefault("payout_id"));
+    public static TransferSeen Seen(Transfer t) =>
+        new(t.Id, t.Amount, t.Currency, t.DestinationId, t.AmountReversed, t.Metadata?.GetValueOrDefault("payout_id"));
 
     private async Task<TransferSeen?> FindTransferAsync(PayoutRow payout, CancellationToken ct)
     {
-        await foreach (var t in stripe.ListAllTransfersAsync(payout.ContestId, ct: ct))
-            if (t.Metadata.TryGetValue("payout_id", out var id) && id == payout.PayoutId)
+        await foreach (var t in stripe.TransfersInGroupAsync(payout.ContestId, ct: ct))
+            if (t.Metadata is { } metadata && metadata.TryGetValue("payout_id", out var id) && id == payout.PayoutId)
                 return Seen(t);
         return null;
     }
 
-    private async Task<bool> RecordFailureAsync(TransactionContext context, PayoutRow sent, StripeException e, DateTimeOffset? restartedAt)
+    private async Task<bool> RecordFailureAsync(TransactionContext context, PayoutRow sent, StripeFailure e, DateTimeOffset? restartedAt)
     {
         var payout = await PayoutStore.FindAsync(context, sent.PayoutId);
         // Resolved meanwhile (a transfer event's read recorded it): nothing to do.
@@ -259,7 +272,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     /// could not be read). Then the key is kept, so a release re-sends it and Stripe answers with
     /// whatever it made under it: never a second transfer.
     /// </summary>
-    private static async Task FailAsync(TransactionContext context, PayoutRow payout, StripeException e, int rounds, PayoutRow nextKey)
+    private static async Task FailAsync(TransactionContext context, PayoutRow payout, StripeFailure e, int rounds, PayoutRow nextKey)
     {
         var why = e.IsFinalRefusal ? "Stripe refused it: "
             : e.IsRetryable ? $"gave up after {rounds} rounds (key {payout.AttemptKey} kept): "

@@ -1,3 +1,4 @@
+using Event = Stripe.Event;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -14,9 +15,9 @@ public sealed class AccountEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } = ["account.updated"];
 
-    public async Task<string> ApplyAsync(StripeEvent e, HandlerContext context)
+    public async Task<string> ApplyAsync(Event e, HandlerContext context)
     {
-        await ReadRequestStore.Accounts.RequestAsync(context, StripeEventReader.Text(e.Data.Object, "id")!, e.Id);
+        await ReadRequestStore.Accounts.RequestAsync(context, StripeEventReader.ObjectId(e)!, e.Id);
         return "account read requested";
     }
 }

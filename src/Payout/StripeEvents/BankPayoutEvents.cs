@@ -1,3 +1,4 @@
+using Event = Stripe.Event;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
@@ -14,15 +15,14 @@ public sealed class BankPayoutEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } = ["payout.paid", "payout.failed"];
 
-    public async Task<string> ApplyAsync(StripeEvent e, HandlerContext context)
+    public async Task<string> ApplyAsync(Event e, HandlerContext context)
     {
-        var bankPayout = e.Data.Object;
-        var id = StripeEventReader.Text(bankPayout, "id")!;
+        var bankPayout = StripeEventReader.Object<global::Stripe.Payout>(e);
+        var id = bankPayout.Id;
         var account = e.Account ?? "";
         var status = e.Type == "payout.paid" ? "paid" : "failed";
-        var failureCode = StripeEventReader.Text(bankPayout, "failure_code");
-        await StripeEventStore.UpsertBankPayoutAsync(context, id, account, StripeEventReader.Long(bankPayout, "amount") ?? 0L,
-            StripeEventReader.Text(bankPayout, "currency") ?? "", status, failureCode);
+        var failureCode = bankPayout.FailureCode;
+        await StripeEventStore.UpsertBankPayoutAsync(context, id, account, bankPayout.Amount, bankPayout.Currency ?? "", status, failureCode);
         if (status == "failed")
         {
             var player = await RecipientStore.PlayerOfAccountAsync(context, account);

@@ -1,4 +1,6 @@
-using System.Text.Json;
+using Charge = Stripe.Charge;
+using Dispute = Stripe.Dispute;
+using Event = Stripe.Event;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
@@ -21,31 +23,31 @@ public sealed class ChargeEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } = ["charge.refunded", "charge.dispute.created", "charge.dispute.closed"];
 
-    public Task<string> ApplyAsync(StripeEvent e, HandlerContext context) => e.Type switch
+    public Task<string> ApplyAsync(Event e, HandlerContext context) => e.Type switch
     {
-        "charge.refunded" => RefundedAsync(context, e, e.Data.Object),
-        "charge.dispute.created" => DisputeCreatedAsync(context, e, e.Data.Object),
-        _ => DisputeClosedAsync(context, e, e.Data.Object),
+        "charge.refunded" => RefundedAsync(context, e, StripeEventReader.Object<Charge>(e)),
+        "charge.dispute.created" => DisputeCreatedAsync(context, StripeEventReader.Object<Dispute>(e)),
+        _ => DisputeClosedAsync(context, StripeEventReader.Object<Dispute>(e)),
     };
 
-    private static async Task<string> RefundedAsync(HandlerContext context, StripeEvent e, JsonElement charge)
+    private static async Task<string> RefundedAsync(HandlerContext context, Event e, Charge charge)
     {
-        var paymentIntent = StripeEventReader.Text(charge, "payment_intent");
+        var paymentIntent = charge.PaymentIntentId;
         if (paymentIntent is null) return "charge without a payment intent";
         if (await RefundStore.ExistsForPaymentAsync(context, paymentIntent)) return "a refund this pipeline made";
-        var refunded = StripeEventReader.Long(charge, "amount_refunded") ?? 0L;
-        if (refunded <= 0) throw new MessageRejectedException($"event {e.Id} (charge.refunded): charge {StripeEventReader.Text(charge, "id")} has no amount_refunded");
+        var refunded = charge.AmountRefunded;
+        if (refunded <= 0) throw new MessageRejectedException($"event {e.Id} (charge.refunded): charge {charge.Id} has no amount_refunded");
         return await FreezeAsync(context, paymentIntent, Freezes.OfRefund(refunded), Freezes.Refunded,
             $"the entry fee {paymentIntent} was refunded outside the pipeline ({refunded} of it; the ledger does not show it): its prize waits for an operator");
     }
 
-    private static async Task<string> DisputeCreatedAsync(HandlerContext context, StripeEvent e, JsonElement dispute)
+    private static async Task<string> DisputeCreatedAsync(HandlerContext context, Dispute dispute)
     {
-        var paymentIntent = StripeEventReader.Text(dispute, "payment_intent");
+        var paymentIntent = dispute.PaymentIntentId;
         if (paymentIntent is null) return "dispute without a payment intent";
-        var disputeId = StripeEventReader.Text(dispute, "id")!;
+        var disputeId = dispute.Id;
         return await FreezeAsync(context, paymentIntent, disputeId, Freezes.Disputed,
-            $"the entry fee {paymentIntent} is disputed ({disputeId}, {StripeEventReader.Text(dispute, "reason")}): its prize waits until the dispute closes");
+            $"the entry fee {paymentIntent} is disputed ({disputeId}, {dispute.Reason}): its prize waits until the dispute closes");
     }
 
     /// <summary>
@@ -73,11 +75,11 @@ public sealed class ChargeEvents : IStripeEventFamily
         return $"frozen: {freezeId} ({held} payouts held)";
     }
 
-    private static async Task<string> DisputeClosedAsync(HandlerContext context, StripeEvent e, JsonElement dispute)
+    private static async Task<string> DisputeClosedAsync(HandlerContext context, Dispute dispute)
     {
-        var paymentIntent = StripeEventReader.Text(dispute, "payment_intent");
-        var disputeId = StripeEventReader.Text(dispute, "id")!;
-        var status = StripeEventReader.Text(dispute, "status");
+        var paymentIntent = dispute.PaymentIntentId;
+        var disputeId = dispute.Id;
+        var status = dispute.Status;
         if (paymentIntent is null) return "dispute without a payment intent";
         var won = status == "won";
         if (!await FreezeStore.CloseDisputeAsync(context, paymentIntent, disputeId, won)) return $"dispute {disputeId} closed already";

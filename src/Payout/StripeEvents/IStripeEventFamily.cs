@@ -1,6 +1,6 @@
+using Event = Stripe.Event;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Payout.StripeEvents;
 
@@ -14,5 +14,5 @@ public interface IStripeEventFamily
     IReadOnlyCollection<string> Types { get; }
 
     /// <summary>Applies the event; returns what was made of it, kept in payout.stripe_events.</summary>
-    Task<string> ApplyAsync(StripeEvent e, HandlerContext context);
+    Task<string> ApplyAsync(Event e, HandlerContext context);
 }

@@ -1,3 +1,5 @@
+using Event = Stripe.Event;
+using Transfer = Stripe.Transfer;
 using System.Text.Json;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -23,23 +25,27 @@ public sealed class TransferEvents : IStripeEventFamily
 
     public IReadOnlyCollection<string> Types { get; } = ["transfer.created", "transfer.updated", "transfer.paid", Reversed, LegacyFailed];
 
-    public async Task<string> ApplyAsync(StripeEvent e, HandlerContext context)
+    public async Task<string> ApplyAsync(Event e, HandlerContext context)
     {
-        var transferId = StripeEventReader.Text(e.Data.Object, "id")!;
+        var transferId = StripeEventReader.ObjectId(e)!;
         if (!transferId.StartsWith("tr_", StringComparison.Ordinal))
             throw new MessageRejectedException($"event {e.Id} ({e.Type}): data.object.id '{transferId}' is not a transfer id");
-        if (e.Type is not (Reversed or LegacyFailed) && await RecordedWithNothingBackAsync(e.Data.Object, transferId, context))
+        if (e.Type is not (Reversed or LegacyFailed) && e.Data.Object is Transfer transfer
+            && await RecordedWithNothingBackAsync(transfer, transferId, context))
             return "already recorded as its payout's payment, nothing reversed: not read";
         await ReadRequestStore.Transfers.RequestAsync(context, transferId, e.Id, e.Type == LegacyFailed);
         return "transfer read requested";
     }
 
-    private static async Task<bool> RecordedWithNothingBackAsync(JsonElement transfer, string transferId, HandlerContext context)
+    /// <summary>
+    /// Only what the event's body shows as sent: Stripe.net reads a missing field as 0 or false, so an
+    /// amount_reversed or reversed that is not there does not count as nothing reversed.
+    /// </summary>
+    private static async Task<bool> RecordedWithNothingBackAsync(Transfer transfer, string transferId, HandlerContext context)
     {
-        if (StripeEventReader.Long(transfer, "amount_reversed") != 0) return false;
-        if (!transfer.TryGetProperty("reversed", out var reversed) || reversed.ValueKind != JsonValueKind.False) return false;
-        if (!transfer.TryGetProperty("metadata", out var metadata)
-            || StripeEventReader.Text(metadata, "payout_id") is not { } payoutId) return false;
+        if (!StripeAnswers.Has(transfer, "amount_reversed", JsonValueKind.Number) || transfer.AmountReversed != 0) return false;
+        if (!StripeAnswers.Has(transfer, "reversed", JsonValueKind.False)) return false;
+        if (transfer.Metadata?.GetValueOrDefault("payout_id") is not { } payoutId) return false;
         return await PayoutStore.FindAsync(context, payoutId, forUpdate: false) is { } payout && payout.TransferId == transferId;
     }
 }

@@ -1,3 +1,4 @@
+using Balance = Stripe.Balance;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
@@ -18,7 +19,7 @@ namespace ContestPipeline.Settlement.Jobs;
 /// know of: payments not entered yet, which the reconciliation refunds, or money moved in from
 /// outside the pipeline). A reading Stripe does not answer is tried at the next check.
 /// </summary>
-public sealed class CheckStripeBalanceJob(IStripeClient stripe, SettlementOptions options, ILogger<CheckStripeBalanceJob> logger) : IJob
+public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions options, ILogger<CheckStripeBalanceJob> logger) : IJob
 {
     public string Name => "check-stripe-balance";
     public TimeSpan Interval => options.BalanceCheckInterval;
@@ -28,25 +29,25 @@ public sealed class CheckStripeBalanceJob(IStripeClient stripe, SettlementOption
         // The ledger first: what moves between the two readings shows as a drift once, and the
         // next check, finding the ledger or Stripe moved, does not report it.
         var ledger = await job.InTransactionAsync("read the ledger's Stripe balance", BalanceCheckStore.LedgerAsync, ct);
-        StripeBalance balance;
+        Balance balance;
         try
         {
-            balance = await stripe.GetBalanceAsync(ct);
+            balance = await stripe.ReadAsync("GET /v1/balance", (s, o, t) => s.V1.Balance.GetAsync(o, t), ct);
         }
-        catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        catch (StripeFailure e)
         {
             logger.LogWarning("The Stripe balance could not be read; the ledger is checked against it at the next check: {Error}", e.Message);
             return false;
         }
         var readings = ledger.ToDictionary(r => r.Currency, StringComparer.Ordinal);
-        foreach (var currency in balance.Available.Concat(balance.Pending).Select(b => b.Currency.ToUpperInvariant()).Distinct())
+        foreach (var currency in balance.Currencies().Select(c => c.ToUpperInvariant()).Distinct())
             readings.TryAdd(currency, new BalanceCheckStore.LedgerReading(currency, 0, 0));
         await job.InTransactionAsync(Name, async context =>
         {
             foreach (var reading in readings.Values.OrderBy(r => r.Currency, StringComparer.Ordinal))
             {
                 var code = reading.Currency.ToLowerInvariant();
-                var onStripe = balance.AvailableIn(code) + balance.Pending.Where(b => b.Currency == code).Sum(b => b.Amount);
+                var onStripe = balance.AvailableIn(code) + balance.PendingIn(code);
                 var check = new BalanceCheckStore.Check(reading.Currency, reading.BalanceMinor, reading.Postings, onStripe, onStripe - reading.BalanceMinor);
                 var last = await BalanceCheckStore.LastAsync(context, reading.Currency);
                 await BalanceCheckStore.RecordAsync(context, check);

@@ -16,7 +16,12 @@ public sealed class RecordingWebhookEndpoint : IAsyncDisposable
 {
     public sealed record Delivery(string? Signature, byte[] Body)
     {
-        public StripeEvent Event => StripeEvent.Parse(Body);
+        /// <summary>The event as Stripe.net reads it (through the pipeline's reader).</summary>
+        public global::Stripe.Event Event => StripeEventReader.TryParse(Body, out var e, out var problem)
+            ? e : throw new InvalidOperationException("an event Stripe.net cannot read: " + problem);
+
+        /// <summary>The event's JSON as sent.</summary>
+        public System.Text.Json.JsonElement Json => System.Text.Json.JsonDocument.Parse(Body).RootElement.Clone();
     }
 
     private readonly WebApplication _app;

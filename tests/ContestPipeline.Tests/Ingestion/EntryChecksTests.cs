@@ -1,3 +1,5 @@
+using Charge = Stripe.Charge;
+using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
@@ -27,22 +29,46 @@ public sealed class EntryChecksTests
 
     private static readonly EntrySubmitted Submission = new("s1", "c1", "p1", "pi_1", ["a1", "a2", "b1"]);
 
-    private static readonly StripeCharge Charge = new("ch_1", 1_000, 0, false, false, "usd", "pi_1", "succeeded", new Dictionary<string, string>());
+    /// <summary>A charge as the table varies it; Stripe.net's own objects are built from it for each check.</summary>
+    private sealed record TestCharge(string Id, long Amount, long AmountRefunded, bool Refunded, bool Disputed)
+    {
+        public Charge ToStripe() => new()
+        {
+            Id = Id, Amount = Amount, AmountRefunded = AmountRefunded, Refunded = Refunded, Disputed = Disputed, Currency = "usd",
+            PaymentIntentId = "pi_1", Status = "succeeded", Metadata = [],
+        };
+    }
 
-    private static readonly StripePaymentIntent Payment = new(
-        "pi_1", 1_000, 1_000, "usd", StripePaymentIntent.StatusSucceeded, new StripeExpandable<StripeCharge>("ch_1", Charge), 1_790_000_000, false,
+    /// <summary>A PaymentIntent as the table varies it: its latest charge by id, and read with it when <see cref="LatestCharge"/> is set.</summary>
+    private sealed record TestIntent(string Id, long Amount, long AmountReceived, string Currency, string Status, TestCharge? LatestCharge,
+        Dictionary<string, string> Metadata)
+    {
+        public PaymentIntent ToStripe()
+        {
+            var intent = new PaymentIntent
+            {
+                Id = Id, Amount = Amount, AmountReceived = AmountReceived, Currency = Currency, Status = Status, Metadata = Metadata,
+                LatestChargeId = "ch_1",
+            };
+            if (LatestCharge is not null) intent.LatestCharge = LatestCharge.ToStripe();
+            return intent;
+        }
+    }
+
+    private static readonly TestCharge Charge = new("ch_1", 1_000, 0, false, false);
+
+    private static readonly TestIntent Payment = new("pi_1", 1_000, 1_000, "usd", StripeStatuses.Succeeded, Charge,
         new Dictionary<string, string> { ["contest_id"] = "c1", ["player_id"] = "p1" });
 
-    private static StripePaymentIntent WithCharge(StripeCharge? charge) =>
-        Payment with { LatestCharge = charge is null ? "ch_1" : new StripeExpandable<StripeCharge>(charge.Id, charge) };
+    private static TestIntent WithCharge(TestCharge? charge) => Payment with { LatestCharge = charge };
 
     private static readonly EntryContext Open = new(Fantasy, false, false, Games, 0, 0);
 
-    private sealed record Case(EntrySubmitted Submission, StripePaymentIntent? Payment, EntryContext Context, DateTimeOffset Now);
+    private sealed record Case(EntrySubmitted Submission, TestIntent? Payment, EntryContext Context, DateTimeOffset Now);
 
     private static readonly Case Base = new(Submission, Payment, Open, BeforeLock);
 
-    private static StripePaymentIntent Meta(string? contest, string? player)
+    private static TestIntent Meta(string? contest, string? player)
     {
         var metadata = new Dictionary<string, string>();
         if (contest is not null) metadata["contest_id"] = contest;
@@ -105,7 +131,7 @@ public sealed class EntryChecksTests
             EntryOutcome.PaymentRefundedOrDisputed, "PaymentIntent pi_1's charge ch_1 was refunded (1,000 of 1,000)", null),
         ("a payment read without its charge cannot be verified", c => c with { Payment = WithCharge(null) },
             EntryOutcome.PaymentRefundedOrDisputed, "PaymentIntent pi_1 has no charge that could be read with it (latest_charge 'ch_1')", null),
-        ("another player is named before a dispute", c => c with { Payment = Meta("c1", "p2") with { LatestCharge = new StripeExpandable<StripeCharge>("ch_1", Charge with { Disputed = true }) } },
+        ("another player is named before a dispute", c => c with { Payment = Meta("c1", "p2") with { LatestCharge = Charge with { Disputed = true } } },
             EntryOutcome.PaymentForAnotherPlayer, "PaymentIntent pi_1 metadata player_id is 'p2', not 'p1'", null),
         ("a payment of the wrong amount is refunded in full", c => c with { Payment = Payment with { Amount = 500, AmountReceived = 500 } },
             EntryOutcome.PaymentAmountMismatch, "PaymentIntent pi_1 amount_received 500 is not contest c1's entryFeeMinor 1,000", (500, "USD")),
@@ -160,7 +186,7 @@ public sealed class EntryChecksTests
         var row = Table.Single(r => r.Name == name);
         var c = row.Change(Base);
 
-        var decision = EntryChecks.Check(c.Submission, c.Payment, c.Context, c.Now);
+        var decision = EntryChecks.Check(c.Submission, c.Payment?.ToStripe(), c.Context, c.Now);
 
         Assert.Equal(row.Outcome, decision.Outcome);
         Assert.Equal(row.Reason, decision.Reason);
@@ -214,8 +240,8 @@ public sealed class EntryChecksTests
     [Fact]
     public void The_refund_id_is_one_per_payment_whatever_the_reason()
     {
-        var late = EntryChecks.Check(Submission, Payment, Open, LockAt);
-        var full = EntryChecks.Check(Submission, Payment, Open with { ContestAcceptedEntries = 3 }, BeforeLock);
+        var late = EntryChecks.Check(Submission, Payment.ToStripe(), Open, LockAt);
+        var full = EntryChecks.Check(Submission, Payment.ToStripe(), Open with { ContestAcceptedEntries = 3 }, BeforeLock);
         Assert.Equal(RefundOrdered.RefundIdFor("pi_1"), late.Refund!.RefundId);
         Assert.Equal(late.Refund.RefundId, full.Refund!.RefundId);
     }
@@ -223,7 +249,7 @@ public sealed class EntryChecksTests
     [Fact]
     public void A_payment_fetched_for_another_submission_is_a_bug()
     {
-        var ex = Assert.Throws<ArgumentException>(() => EntryChecks.Check(Submission, Payment with { Id = "pi_2" }, Open, BeforeLock));
+        var ex = Assert.Throws<ArgumentException>(() => EntryChecks.Check(Submission, (Payment with { Id = "pi_2" }).ToStripe(), Open, BeforeLock));
         Assert.StartsWith("PaymentIntent pi_2 was fetched for a submission naming pi_1", ex.Message);
     }
 }

@@ -75,8 +75,8 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
     {
         await using var conn = await db.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM operations.outbox");
-        var client = new StripeClient(new HttpClient(), new StripeClientOptions { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl }, clock,
-            NullLogger<StripeClient>.Instance);
+        using var client = new StripeApi(new StripeSettings { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl }, clock,
+            NullLogger<StripeApi>.Instance);
         var job = new SnapshotBalanceJob(client, new OperationsOptions(), new CrashPoints(null), NullLogger<SnapshotBalanceJob>.Instance);
         await job.RunAsync(new JobContext(db, new Outbox(OperationsWorker.Name), clock), CancellationToken.None);
         var payloads = await conn.QueryAsync<byte[]>(

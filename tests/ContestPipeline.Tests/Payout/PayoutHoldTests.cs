@@ -1,3 +1,4 @@
+using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;

@@ -1,3 +1,4 @@
+using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Stripe;

@@ -1,3 +1,4 @@
+using ContestPipeline.Tests.Stripe;
 using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;

@@ -1,3 +1,4 @@
+using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;

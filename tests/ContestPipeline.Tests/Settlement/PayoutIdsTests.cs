@@ -19,7 +19,7 @@ public sealed class PayoutIdsTests
     {
         var id = PayoutIds.For(new string('c', 100), new string('e', 10_000));
         Assert.Equal(PayoutIds.Length, id.Length);
-        Assert.True(id.Length <= StripeClient.IdempotencyKeyLengthMax);
+        Assert.True(id.Length <= StripeApi.IdempotencyKeyLengthMax);
     }
 
     [Fact]

@@ -6,16 +6,16 @@ using Xunit;
 namespace ContestPipeline.Tests.Stripe;
 
 /// <summary>
-/// One emulator per test on 127.0.0.1, and StripeClients that reach it over real HTTP.
+/// One emulator per test on 127.0.0.1, and Stripe.net clients (under the pipeline's StripeApi) that reach it over real HTTP.
 /// Clients keep the production rate limit (20/s, burst 5), which also keeps them under the
 /// emulator's Stripe-like 25/s; only their retry waits are shortened.
 /// </summary>
 public abstract class StripeEmulatorTest : IAsyncLifetime
 {
-    private readonly List<HttpClient> _httpClients = [];
+    private readonly List<IDisposable> _clients = [];
 
     protected StripeEmulator Stripe { get; private set; } = null!;
-    protected StripeClient Client { get; private set; } = null!;
+    protected StripeApi Client { get; private set; } = null!;
 
     protected virtual StripeEmulatorOptions EmulatorOptions() => new();
 
@@ -27,16 +27,14 @@ public abstract class StripeEmulatorTest : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        foreach (var http in _httpClients) http.Dispose();
+        foreach (var client in _clients) client.Dispose();
         await Stripe.DisposeAsync();
     }
 
-    protected StripeClient NewClient(int attemptsMax = 4, TimeSpan? attemptTimeout = null, TimeProvider? clock = null,
+    protected StripeApi NewClient(int attemptsMax = 4, TimeSpan? attemptTimeout = null, TimeProvider? clock = null,
         int requestsPerSecond = 20, int burst = 5, string? secretKey = null)
     {
-        var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        _httpClients.Add(http);
-        return new StripeClient(http, new StripeClientOptions
+        var client = new StripeApi(new StripeSettings
         {
             BaseAddress = Stripe.BaseUrl,
             SecretKey = secretKey ?? Stripe.ApiKey,
@@ -46,13 +44,15 @@ public abstract class StripeEmulatorTest : IAsyncLifetime
             AttemptTimeout = attemptTimeout ?? TimeSpan.FromSeconds(10),
             RequestsPerSecond = requestsPerSecond,
             RequestBurst = burst,
-        }, clock ?? TimeProvider.System, NullLogger<StripeClient>.Instance);
+        }, clock ?? TimeProvider.System, NullLogger<StripeApi>.Instance);
+        _clients.Add(client);
+        return client;
     }
 
     protected HttpClient RawHttp()
     {
         var http = new HttpClient { BaseAddress = Stripe.BaseUrl };
-        _httpClients.Add(http);
+        _clients.Add(http);
         return http;
     }
 

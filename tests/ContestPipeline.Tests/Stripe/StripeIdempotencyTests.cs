@@ -45,7 +45,7 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
             _ => original with { TransferGroup = "contest-2" },
         };
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(reused, "payout:po-1"));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(reused, "payout:po-1"));
 
         Assert.Equal((400, StripeErrorTypes.IdempotencyError, false), (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.Single(Stripe.Ledger().Transfers);
@@ -57,9 +57,8 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
     {
         var clock = new ManualClock();
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Clock = clock });
-        using var http = new HttpClient();
-        var client = new StripeClient(http, new StripeClientOptions { BaseAddress = stripe.BaseUrl, SecretKey = stripe.ApiKey },
-            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeClient>.Instance);
+        using var client = new StripeApi(new StripeSettings { BaseAddress = stripe.BaseUrl, SecretKey = stripe.ApiKey },
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeApi>.Instance);
         stripe.TopUp(10_000, "usd");
         var winner = await client.CreateAccountAsync(new AccountCreate("US"), "account:winner");
         stripe.EnablePayouts(winner.Id);
@@ -83,11 +82,11 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
     {
         var winner = await ReadyAccountAsync();
         var transfer = new TransferCreate(1_000, "usd", winner, "contest-1");
-        var refused = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
+        var refused = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
         Stripe.TopUp(5_000, "usd");
 
         // Stripe saves the result of a request that started running, errors included.
-        var replayed = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
+        var replayed = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
         var created = await Client.CreateTransferAsync(transfer, "payout:po-1:after-top-up");
 
         Assert.Equal(StripeErrorCodes.BalanceInsufficient, refused.Code);
@@ -102,7 +101,7 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
         Stripe.TopUp(5_000, "usd");
         var winner = await ReadyAccountAsync();
 
-        var missing = await Assert.ThrowsAsync<StripeException>(() =>
+        var missing = await Assert.ThrowsAsync<StripeFailure>(() =>
             Client.CreateTransferAsync(new TransferCreate(1_000, "usd", "acct_missing"), "payout:po-1"));
         var created = await Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "payout:po-1");
 

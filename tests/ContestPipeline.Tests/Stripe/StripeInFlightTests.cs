@@ -93,7 +93,7 @@ public sealed class StripeInFlightTests : StripeEmulatorTest
         Stripe.InjectFault(new StripeFault(StripeFaultKind.KeyInFlight, "POST", "/v1/transfers", Count: 3));
         var client = NewClient(attemptsMax: 3);
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), Key));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), Key));
         var later = await client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), Key);
 
         Assert.Equal((409, StripeErrorCodes.IdempotencyKeyInUse, true, false), (error.HttpStatus, error.Code, error.IsRetryable, error.IsFinalRefusal));
@@ -108,7 +108,7 @@ public sealed class StripeInFlightTests : StripeEmulatorTest
         var (winner, _) = await TransferFormAsync();
         await Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), Key);
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(new TransferCreate(2_000, "usd", winner), Key));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(new TransferCreate(2_000, "usd", winner), Key));
 
         Assert.Equal((400, StripeErrorTypes.IdempotencyError, false, false), (error.HttpStatus, error.Type, error.IsRetryable, error.IsFinalRefusal));
         Assert.Equal(2, RequestsTo("POST", "/v1/transfers").Count);
@@ -118,9 +118,9 @@ public sealed class StripeInFlightTests : StripeEmulatorTest
     public async Task Only_a_refusal_stripe_made_final_is_final()
     {
         var winner = await ReadyAccountAsync();
-        var refused = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "k-balance"));
+        var refused = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "k-balance"));
         Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", Count: 4));
-        var failing = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "k-500"));
+        var failing = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "k-500"));
 
         Assert.Equal((StripeErrorCodes.BalanceInsufficient, true), (refused.Code, refused.IsFinalRefusal));
         Assert.Equal((500, false), (failing.HttpStatus, failing.IsFinalRefusal));

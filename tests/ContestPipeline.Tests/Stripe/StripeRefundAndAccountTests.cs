@@ -14,11 +14,12 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
 
         var intent = await Client.GetPaymentIntentAsync(id);
         var unpaid = await Client.GetPaymentIntentAsync(failed);
-        var missing = await Assert.ThrowsAsync<StripeException>(() => Client.GetPaymentIntentAsync("pi_missing"));
+        var missing = await Assert.ThrowsAsync<StripeFailure>(() => Client.GetPaymentIntentAsync("pi_missing"));
 
-        Assert.Equal((2_500L, 2_500L, "usd", StripePaymentIntent.StatusSucceeded, "e-1"),
+        Assert.Equal((2_500L, 2_500L, "usd", StripeStatuses.Succeeded, "e-1"),
             (intent.Amount, intent.AmountReceived, intent.Currency, intent.Status, intent.Metadata["entry_id"]));
-        Assert.Equal(("requires_payment_method", 0L, null), (unpaid.Status, unpaid.AmountReceived, unpaid.LatestCharge));
+        Assert.Equal(("requires_payment_method", 0L, (string?)null), (unpaid.Status, unpaid.AmountReceived, unpaid.LatestChargeId));
+        Assert.Equal((intent.LatestChargeId, 2_500L, 0L), (intent.LatestCharge?.Id, intent.LatestCharge?.Amount, intent.LatestCharge?.AmountRefunded));
         Assert.Equal((404, StripeErrorCodes.ResourceMissing, false), (missing.HttpStatus, missing.Code, missing.IsRetryable));
         Assert.Equal(2_500, Stripe.PlatformBalance("usd").Available);
     }
@@ -33,7 +34,7 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
     {
         // Amount 0 stands for "no amount": refund whatever is left.
         var intent = Stripe.CreatePaymentIntent(1_000, "usd");
-        StripeException? error = null;
+        StripeFailure? error = null;
         for (var i = 0; i < amounts.Length; i++)
         {
             var refund = new RefundCreate(intent, amounts[i] == 0 ? null : amounts[i], Meta(("entry_id", "e-1")));
@@ -41,7 +42,7 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
             {
                 await Client.CreateRefundAsync(refund, $"refund:e-1:{i}");
             }
-            catch (StripeException e) when (i == amounts.Length - 1)
+            catch (StripeFailure e) when (i == amounts.Length - 1)
             {
                 error = e;
             }
@@ -61,7 +62,7 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
         var refund = await Client.CreateRefundAsync(new RefundCreate(intent, 300, Meta(("entry_id", "e-1"))), "refund:e-1");
         var read = await Client.GetRefundAsync(refund.Id);
 
-        Assert.Equal((300L, "usd", intent, "succeeded"), (read.Amount, read.Currency, read.PaymentIntent, read.Status));
+        Assert.Equal((300L, "usd", intent, "succeeded"), (read.Amount, read.Currency, read.PaymentIntentId, read.Status));
         var recorded = Assert.Single(Stripe.Ledger().Refunds);
         Assert.Equal((refund.Id, "refund:e-1", "e-1"), (recorded.Id, recorded.IdempotencyKey, recorded.Metadata["entry_id"]));
     }
@@ -71,7 +72,7 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd", "canceled");
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => Client.CreateRefundAsync(new RefundCreate(intent), "refund:e-1"));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateRefundAsync(new RefundCreate(intent), "refund:e-1"));
 
         Assert.Equal((400, "payment_intent"), (error.HttpStatus, error.Param));
         Assert.Empty(Stripe.Ledger().Refunds);
@@ -92,7 +93,7 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
         Assert.Equal("u-1", created.Metadata["user_id"]);
         Assert.True(link.ExpiresAt > link.Created);
         Assert.Equal((HttpStatusCode.Redirect, "https://app.example.test/done"), (visit.StatusCode, visit.Headers.Location?.ToString()));
-        Assert.Equal((true, true, StripeAccountCapabilities.Active), (onboarded.PayoutsEnabled, onboarded.DetailsSubmitted, onboarded.Capabilities?.Transfers));
+        Assert.Equal((true, true, "active"), (onboarded.PayoutsEnabled, onboarded.DetailsSubmitted, onboarded.Capabilities?.Transfers));
         Assert.Empty(onboarded.Requirements?.CurrentlyDue ?? ["missing"]);
         var updated = Assert.Single(Stripe.Events(), e => e.Type == "account.updated");
         Assert.Equal(created.Id, updated.Account);

@@ -37,7 +37,7 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         var transfer = await FundedTransferAsync();
         Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", ShouldRetry: false));
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
 
         Assert.Equal((500, StripeErrorTypes.ApiError, false), (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.Single(RequestsTo("POST", "/v1/transfers"));
@@ -82,7 +82,7 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         var client = NewClient(attemptsMax: 3);
         Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", "/v1/transfers", Count: 3));
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => client.CreateTransferAsync(transfer, "payout:po-1"));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => client.CreateTransferAsync(transfer, "payout:po-1"));
 
         Assert.Equal((0, StripeErrorTypes.ApiConnectionError, true), (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.Equal(3, RequestsTo("POST", "/v1/transfers").Count);
@@ -96,7 +96,7 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         var client = NewClient(attemptsMax: 3);
         Stripe.InjectFault(new StripeFault(StripeFaultKind.ServiceUnavailable, "POST", "/v1/transfers", Count: 10));
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => client.CreateTransferAsync(transfer, "payout:po-1"));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => client.CreateTransferAsync(transfer, "payout:po-1"));
 
         var requests = RequestsTo("POST", "/v1/transfers");
         Assert.Equal(3, requests.Count);
@@ -112,6 +112,35 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         await Client.GetBalanceAsync();
 
         Assert.Equal([429, 200], RequestsTo("GET", "/v1/balance").Select(r => r.Status));
+    }
+
+    /// <summary>
+    /// A 409 (the key still in flight) and a 429 are retried by the one retry policy, each attempt under the
+    /// same key and each through the rate budget: against a server that allows exactly the client's rate,
+    /// no attempt is refused by its limit (every 429 is the injected one).
+    /// </summary>
+    [Fact]
+    public async Task A_409_and_a_429_are_retried_under_the_same_key_within_the_rate_budget()
+    {
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = 2 });
+        using var client = new StripeApi(new StripeSettings
+        {
+            BaseAddress = stripe.BaseUrl, SecretKey = stripe.ApiKey, RequestsPerSecond = 2, RequestBurst = 1, AttemptsMax = 6,
+            RetryDelayBase = TimeSpan.FromMilliseconds(1), RetryDelayMax = TimeSpan.FromMilliseconds(5),
+        }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeApi>.Instance);
+        stripe.TopUp(10_000, "usd");
+        var winner = await client.CreateAccountAsync(new AccountCreate("US"), "account:w");
+        stripe.EnablePayouts(winner.Id);
+        stripe.InjectFault(new StripeFault(StripeFaultKind.KeyInFlight, "POST", "/v1/transfers", Count: 2));
+        stripe.InjectFault(new StripeFault(StripeFaultKind.RateLimited, "POST", "/v1/transfers", Count: 2));
+
+        var created = await client.CreateTransferAsync(new TransferCreate(2_000, "usd", winner.Id, "contest-1"), "payout:po-1");
+
+        var attempts = stripe.Requests().Where(r => r is { Method: "POST", Path: "/v1/transfers" }).ToList();
+        Assert.Equal([409, 409, 429, 429, 200], attempts.Select(r => r.Status));
+        Assert.All(attempts, r => Assert.Equal("payout:po-1", r.IdempotencyKey));
+        Assert.All(stripe.Requests().Where(r => r.Status == 429), r => Assert.Equal(StripeFaultKind.RateLimited, r.Fault));
+        Assert.Equal(created.Id, Assert.Single(stripe.Ledger().Transfers).Id);
     }
 
     [Theory]
@@ -132,6 +161,6 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     [InlineData(402, true, true)]
     public void Retryable_answers_follow_stripe_should_retry_then_the_status(int status, bool? shouldRetry, bool retryable)
     {
-        Assert.Equal(retryable, StripeClient.IsRetryable(status, shouldRetry));
+        Assert.Equal(retryable, StripeFailure.WorthRetrying(status, shouldRetry));
     }
 }

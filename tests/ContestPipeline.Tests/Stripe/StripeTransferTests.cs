@@ -12,7 +12,7 @@ public sealed class StripeTransferTests : StripeEmulatorTest
         Stripe.TopUp(50_000, "usd", pending: true);
         var winner = await ReadyAccountAsync();
 
-        var error = await Assert.ThrowsAsync<StripeException>(() =>
+        var error = await Assert.ThrowsAsync<StripeFailure>(() =>
             Client.CreateTransferAsync(new TransferCreate(1_001, "usd", winner), "payout:po-1"));
 
         Assert.Equal((400, StripeErrorTypes.InvalidRequestError, StripeErrorCodes.BalanceInsufficient, false),
@@ -35,7 +35,7 @@ public sealed class StripeTransferTests : StripeEmulatorTest
 
         Assert.StartsWith("tr_", created.Id);
         Assert.Equal((1_234L, "usd", winner, "contest-9", "Prize for entry e-1", 0L, false),
-            (read.Amount, read.Currency, read.Destination, read.TransferGroup, read.Description, read.AmountReversed, read.Reversed));
+            (read.Amount, read.Currency, read.DestinationId, read.TransferGroup, read.Description, read.AmountReversed, read.Reversed));
         Assert.Equal(Meta(("entry_id", "e-1"), ("payout_id", "po-1")), read.Metadata);
     }
 
@@ -45,7 +45,7 @@ public sealed class StripeTransferTests : StripeEmulatorTest
         Stripe.TopUp(10_000, "usd");
         var account = await Client.CreateAccountAsync(new AccountCreate("US", "new@example.test"), "account:new");
 
-        var error = await Assert.ThrowsAsync<StripeException>(() =>
+        var error = await Assert.ThrowsAsync<StripeFailure>(() =>
             Client.CreateTransferAsync(new TransferCreate(1_000, "usd", account.Id), "payout:po-1"));
         Stripe.EnablePayouts(account.Id);
         await Client.CreateTransferAsync(new TransferCreate(1_000, "usd", account.Id), "payout:po-1:retry");
@@ -68,7 +68,7 @@ public sealed class StripeTransferTests : StripeEmulatorTest
 
         var firstPage = await Client.ListTransfersAsync("contest-A", limit: 3);
         var all = new List<string>();
-        await foreach (var transfer in Client.ListAllTransfersAsync("contest-A", pageSize: 3)) all.Add(transfer.Id);
+        await foreach (var transfer in Client.TransfersInGroupAsync("contest-A", pageSize: 3)) all.Add(transfer.Id);
 
         Assert.True(firstPage.HasMore);
         Assert.Equal(Enumerable.Reverse(inGroup).Take(3), firstPage.Data.Select(t => t.Id));
@@ -84,12 +84,12 @@ public sealed class StripeTransferTests : StripeEmulatorTest
         var transfer = await Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "payout:po-1");
 
         var partial = await Client.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(400, Metadata: Meta(("reason", "correction"))), "reverse:po-1:1");
-        var tooMuch = await Assert.ThrowsAsync<StripeException>(() =>
+        var tooMuch = await Assert.ThrowsAsync<StripeFailure>(() =>
             Client.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(601), "reverse:po-1:2"));
         await Client.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(), "reverse:po-1:3");
         var after = await Client.GetTransferAsync(transfer.Id);
 
-        Assert.Equal((400L, transfer.Id), (partial.Amount, partial.Transfer));
+        Assert.Equal((400L, transfer.Id), (partial.Amount, partial.TransferId));
         Assert.Equal((StripeErrorCodes.AmountTooLarge, "amount"), (tooMuch.Code, tooMuch.Param));
         Assert.Equal((1_000L, true), (after.AmountReversed, after.Reversed));
         Assert.Equal([400L, 600L], Stripe.Ledger().Reversals.Select(r => r.Amount));

@@ -20,7 +20,7 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
     {
         var client = NewClient(secretKey: key);
 
-        var error = await Assert.ThrowsAsync<StripeException>(() => client.GetBalanceAsync());
+        var error = await Assert.ThrowsAsync<StripeFailure>(() => client.GetBalanceAsync());
 
         Assert.Equal((401, StripeErrorTypes.InvalidRequestError, false), (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.StartsWith("req_", error.RequestId);
@@ -108,5 +108,39 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         Assert.Equal([updated, Stripe.Events()[^2].Id], list.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("id").GetString()));
         Assert.True(list.GetProperty("has_more").GetBoolean());
         Assert.Equal(transfer.Id, transfersOnly.GetProperty("data")[0].GetProperty("data").GetProperty("object").GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData("expand[0]=latest_charge", null)]
+    [InlineData("expand[]=latest_charge", null)]
+    [InlineData("expand[]=latest_charge&expand[]=customer", "customer")]
+    [InlineData("expand[0]=latest_charge&expand[1]=customer", "customer")]
+    public async Task Expand_reads_the_way_every_official_client_spells_a_list(string query, string? refused)
+    {
+        var control = RawHttp();
+        control.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Stripe.ApiKey);
+        var id = Stripe.CreatePaymentIntent(2_500, "usd");
+
+        using var response = await control.GetAsync($"v1/payment_intents/{id}?{query}");
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        if (refused is null)
+            Assert.Equal(JsonValueKind.Object, body.GetProperty("latest_charge").ValueKind);
+        else
+            Assert.Contains(refused, body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stripe_nets_requests_carry_its_pinned_api_version_which_the_answers_repeat()
+    {
+        await Client.GetBalanceAsync();
+        var asOld = RawHttp();
+        asOld.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Stripe.ApiKey);
+        asOld.DefaultRequestHeaders.Add("Stripe-Version", "2024-06-20");
+        using var old = await asOld.GetAsync("v1/balance");
+
+        Assert.Equal([StripeSettings.ApiVersion, "2024-06-20"], RequestsTo("GET", "/v1/balance").Select(r => r.StripeVersion));
+        Assert.Equal("2024-06-20", old.Headers.GetValues("Stripe-Version").Single());
+        Assert.Matches(@"^\d{4}-\d{2}-\d{2}\.\w+$", StripeSettings.ApiVersion);
     }
 }

@@ -36,7 +36,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     private StripeSignatureCheck Check(RecordingWebhookEndpoint.Delivery d) =>
         StripeWebhookSignature.Verify(d.Body, d.Signature, [Stripe.WebhookSecret], DateTimeOffset.UtcNow);
 
-    private async Task<StripeTransfer> TransferAsync(string key, string group = "contest-1", int n = 0)
+    private async Task<global::Stripe.Transfer> TransferAsync(string key, string group = "contest-1", int n = 0)
     {
         return await Client.CreateTransferAsync(new TransferCreate(100, "usd", _winner!, group, null, Meta(("n", n.ToString()))), key);
     }
@@ -62,8 +62,9 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         Assert.All(deliveries, d => Assert.Equal(StripeSignatureCheck.Valid, Check(d)));
         Assert.Equal(deliveries[0].Body, deliveries[1].Body);
         var e = deliveries[1].Event;
-        Assert.Equal(("account.updated", account.Id, account.Id), (e.Type, e.Account, e.Data.Object.GetProperty("id").GetString()));
-        Assert.False(e.Data.PreviousAttributes!.Value.GetProperty("payouts_enabled").GetBoolean());
+        Assert.Equal(("account.updated", account.Id, account.Id), (e.Type, e.Account, ((global::Stripe.Account)e.Data.Object).Id));
+        Assert.Equal(StripeSettings.ApiVersion, e.ApiVersion);
+        Assert.False(deliveries[1].Json.GetProperty("data").GetProperty("previous_attributes").GetProperty("payouts_enabled").GetBoolean());
         await Eventually.UntilAsync(() => Stripe.WebhookDeliveries().Count == 2, "the second attempt's status recorded");
         Assert.Equal([(1, 500), (2, 200)], Stripe.WebhookDeliveries().Select(d => (d.Attempt, d.Status)));
     }
@@ -76,7 +77,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         var transfer = await TransferAsync("payout:po-1");
         var e = (await _receiver.NextAsync()).Event;
 
-        Assert.Equal(("transfer.created", transfer.Id, "payout:po-1"), (e.Type, e.Data.Object.GetProperty("id").GetString(), e.Request?.IdempotencyKey));
+        Assert.Equal(("transfer.created", transfer.Id, "payout:po-1"), (e.Type, StripeEventReader.ObjectId(e), e.Request?.IdempotencyKey));
         Assert.Null(e.Account);
     }
 
@@ -106,7 +107,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         Stripe.ReleaseWebhooks(WebhookOrder.Reversed);
         var delivered = await _receiver.TakeAsync(4);
 
-        Assert.Equal(Enumerable.Reverse(created), delivered.Select(d => d.Event.Data.Object.GetProperty("id").GetString()));
+        Assert.Equal(Enumerable.Reverse(created), delivered.Select(d => StripeEventReader.ObjectId(d.Event)));
     }
 
     [Fact]
@@ -119,7 +120,8 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
             for (var n = 0; n < 6; n++) await TransferAsync($"{group}:{n}", group, n);
             Stripe.ReleaseWebhooks(WebhookOrder.Shuffled, seed: 42);
             var delivered = await _receiver.TakeAsync(6);
-            return delivered.Select(d => int.Parse(d.Event.Data.Object.GetProperty("metadata").GetProperty("n").GetString()!)).ToList();
+            return delivered.Select(d => int.Parse(((global::Stripe.Transfer)d.Event.Data.Object).Metadata["n"],
+                System.Globalization.CultureInfo.InvariantCulture)).ToList();
         }
 
         var first = await ReleaseBatchAsync("contest-1");
@@ -142,8 +144,9 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         var payoutId = Stripe.CreatePayout(_winner!, 100, "usd", failureCode);
         var e = (await _receiver.NextAsync()).Event;
 
-        Assert.Equal((type, _winner, payoutId), (e.Type, e.Account, e.Data.Object.GetProperty("id").GetString()));
-        Assert.Equal(failureCode, e.Data.Object.GetProperty("failure_code").GetString());
+        var bankPayout = (global::Stripe.Payout)e.Data.Object;
+        Assert.Equal((type, _winner, payoutId), (e.Type, e.Account, bankPayout.Id));
+        Assert.Equal((failureCode, 100L, "usd"), (bankPayout.FailureCode, bankPayout.Amount, bankPayout.Currency));
         Assert.Equal(failureCode is null ? 0 : 100, Stripe.AccountBalance(_winner!, "usd"));
     }
 
@@ -156,10 +159,8 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         await Client.CreateRefundAsync(new RefundCreate(intent, 400), "refund:e-1");
         var refunded = await _receiver.NextAsync();
 
-        var charge = refunded.Event.Data.Object;
-        Assert.Equal(("charge.refunded", intent, 400L, false),
-            (refunded.Event.Type, charge.GetProperty("payment_intent").GetString(), charge.GetProperty("amount_refunded").GetInt64(),
-                charge.GetProperty("refunded").GetBoolean()));
+        var charge = (global::Stripe.Charge)refunded.Event.Data.Object;
+        Assert.Equal(("charge.refunded", intent, 400L, false), (refunded.Event.Type, charge.PaymentIntentId, charge.AmountRefunded, charge.Refunded));
     }
 
     [Fact]
@@ -178,7 +179,8 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
 
         Assert.True(opened.IsSuccessStatusCode && closed.IsSuccessStatusCode);
         Assert.Equal(["charge.dispute.created", "charge.dispute.closed"], deliveries.Select(d => d.Event.Type));
-        Assert.Equal("won", deliveries[1].Event.Data.Object.GetProperty("status").GetString());
+        var dispute = (global::Stripe.Dispute)deliveries[1].Event.Data.Object;
+        Assert.Equal(("won", intent, 1_000L), (dispute.Status, dispute.PaymentIntentId, dispute.Amount));
         Assert.Equal((0L, 1_000L), (duringDispute, Stripe.PlatformBalance("usd").Available));
     }
 
@@ -190,7 +192,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     {
         var announced = await _receiver.TakeAsync(2);
         Assert.All(announced, d => Assert.Equal(("payment_intent.succeeded", intent),
-            (d.Event.Type, d.Event.Data.Object.GetProperty("id").GetString())));
+            (d.Event.Type, ((global::Stripe.PaymentIntent)d.Event.Data.Object).Id)));
     }
 
     private static StringContent Json(object body) =>

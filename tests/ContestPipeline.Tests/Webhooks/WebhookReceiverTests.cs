@@ -417,7 +417,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
             [(events.Keys.Single(id => id != succeeded), "charge.dispute.created", dispute), (succeeded, "payment_intent.succeeded", intent), (succeeded, "payment_intent.succeeded", intent)],
             messages.Select(m => (HeaderText(m, MessageHeaders.MessageId), HeaderText(m, StripeEventReceived.EventTypeHeader), Encoding.UTF8.GetString(m.Message.Key!)))
                 .OrderBy(m => m.Item2, StringComparer.Ordinal).ThenBy(m => m.Item1, StringComparer.Ordinal));
-        Assert.All(messages, m => Assert.Equal(StripeEvent.Parse(m.Message.Value).Id, HeaderText(m, MessageHeaders.MessageId)));
+        Assert.All(messages, m => Assert.Equal(
+            StripeEventReader.TryParse(m.Message.Value, out var e, out var unread) ? e.Id : unread, HeaderText(m, MessageHeaders.MessageId)));
         // The emulator records an attempt after it has the answer, which may be just after the message is readable.
         await Eventually.UntilAsync(() => stripe.WebhookDeliveries().Count == 3, "three webhook attempts recorded");
         Assert.All(stripe.WebhookDeliveries(), d => Assert.Equal((1, 200), (d.Attempt, d.Status)));

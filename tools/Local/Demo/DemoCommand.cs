@@ -99,6 +99,8 @@ public static class DemoCommand
                 Console.WriteLine($"demo FAILED: {e.Message}; the workers' logs are in {runDir}");
                 return 1;
             }
+            WriteStripeRequests(Path.Combine(runDir, "stripe-requests.txt"), stripe.Requests());
+            Step($"every request sent to Stripe: {Path.Combine(runDir, "stripe-requests.txt")}");
             Step($"the run in the operations console: {console.Url}");
             Console.WriteLine(slateOk ? "demo OK" : "demo FAILED: see the checks above");
             return slateOk ? 0 : 1;
@@ -110,6 +112,15 @@ public static class DemoCommand
             Step("workers stopped; local broker stopping");
         }
     }
+
+    /// <summary>
+    /// Every /v1 request the pipeline sent, one a line (method, path, parameters, idempotency key, API
+    /// version, answer), so two runs, or two Stripe clients, can be compared with diff.
+    /// </summary>
+    private static void WriteStripeRequests(string path, IReadOnlyList<RecordedRequest> requests) =>
+        File.WriteAllLines(path, requests.Select(r =>
+            $"{r.Method} {r.Path} [{r.Parameters}] key={r.IdempotencyKey ?? "-"} version={r.StripeVersion ?? "-"} -> {r.Status}" +
+            (r.Replayed ? " replayed" : "")));
 
     private static async Task<bool> SendAndWatchAsync(string bootstrap, List<string> ids, List<ChildProcess> workers, TimeSpan timeout, CancellationToken ct)
     {

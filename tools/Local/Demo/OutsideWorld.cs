@@ -102,17 +102,22 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// </summary>
     public async Task<string> SignUpForPayoutsAsync(string player, bool finishOnboarding = true)
     {
-        var account = await StripeClient.CreateAccountAsync(new AccountCreate("US", $"{player}@players.invalid",
-            new Dictionary<string, string> { ["player_id"] = player }), $"signup:{player}");
+        var account = await StripeClient.WriteAsync("POST /v1/accounts", $"signup:{player}", (s, o, t) => s.V1.Accounts.CreateAsync(
+            new global::Stripe.AccountCreateOptions
+            {
+                Type = "express", Country = "US", Email = $"{player}@players.invalid",
+                Capabilities = new() { Transfers = new() { Requested = true } },
+                Metadata = new Dictionary<string, string> { ["player_id"] = player },
+            }, o, t));
         if (finishOnboarding) Stripe.EnablePayouts(account.Id);
         return account.Id;
     }
 
     /// <summary>A Stripe client on the emulator, as the platform's own app would hold one.</summary>
-    public IStripeClient StripeClient => _stripeClient ??= new StripeClient(new HttpClient(),
-        new StripeClientOptions { SecretKey = Stripe.ApiKey, BaseAddress = Stripe.BaseUrl }, TimeProvider.System, NullLogger<StripeClient>.Instance);
+    public StripeApi StripeClient => _stripeClient ??= new StripeApi(new StripeSettings { SecretKey = Stripe.ApiKey, BaseAddress = Stripe.BaseUrl },
+        TimeProvider.System, NullLogger<StripeApi>.Instance);
 
-    private IStripeClient? _stripeClient;
+    private StripeApi? _stripeClient;
 
     /// <summary>
     /// A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.
@@ -209,5 +214,9 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         catch (JsonException) { return JsonDocument.Parse("null").RootElement.Clone(); }
     }
 
-    public void Dispose() => _producer.Dispose();
+    public void Dispose()
+    {
+        _producer.Dispose();
+        _stripeClient?.Dispose();
+    }
 }

@@ -1,16 +1,18 @@
 namespace ContestPipeline.Stripe;
 
 /// <summary>
-/// How a <see cref="StripeClient"/> talks to Stripe. Defaults are the production values;
+/// How <see cref="StripeApi"/> talks to Stripe. Defaults are the production values;
 /// tests point <see cref="BaseAddress"/> at the emulator and shorten the waits.
 /// </summary>
-public sealed class StripeClientOptions
+public sealed class StripeSettings
 {
     /// <summary>
-    /// The API version every request pins, so a change of the account's default version in
-    /// Stripe's dashboard can never change the shape of what we parse.
+    /// The API version every request pins: Stripe.net's own (it sends it on every request and its
+    /// types follow it), so a change of the account's default version in Stripe's dashboard can
+    /// never change the shape of what we parse. Stripe sends webhook events in the version the
+    /// endpoint was created with: it should be this one, though older ones still read.
     /// </summary>
-    public const string ApiVersion = "2024-06-20";
+    public static string ApiVersion => global::Stripe.StripeConfiguration.ApiVersion;
 
     public static readonly Uri ProductionBaseAddress = new("https://api.stripe.com/");
 
@@ -19,7 +21,10 @@ public sealed class StripeClientOptions
     /// <summary>The platform's secret key (sk_live_... or sk_test_...), sent as Bearer auth.</summary>
     public required string SecretKey { get; init; }
 
-    /// <summary>Attempts per request including the first; only transient failures are retried.</summary>
+    /// <summary>
+    /// Attempts per request including the first; only transient failures are retried, by this
+    /// pipeline's one retry policy (Stripe.net's own retries are off).
+    /// </summary>
     public int AttemptsMax { get; init; } = 4;
 
     public TimeSpan RetryDelayBase { get; init; } = TimeSpan.FromMilliseconds(500);
@@ -28,7 +33,7 @@ public sealed class StripeClientOptions
     /// <summary>
     /// One attempt's bound. A POST that times out may still have been applied by Stripe; the
     /// retry carries the same idempotency key, so it returns the first result instead of
-    /// applying twice. Keep the HttpClient's own Timeout above AttemptsMax × this.
+    /// applying twice.
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
