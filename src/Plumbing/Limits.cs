@@ -41,4 +41,9 @@ public static class Limits
     public const int KafkaSessionTimeoutMs = 6_000;
     public const int KafkaHeartbeatIntervalMs = 1_000;
     public const int StartupProbeTimeoutMs = 10_000;
+    /// <summary>
+    /// How long the start-up probe waits for Postgres to answer: a refused connection fails at
+    /// once, but on a heavily loaded host opening a session has taken more than 10 s.
+    /// </summary>
+    public const int PostgresProbeTimeoutMs = 30_000;
 }

@@ -1,7 +1,7 @@
 namespace ContestPipeline.Rules;
 
 /// <summary>
-/// Every bound Ingestion alone enforces at the intake edge, in one place, units last (the
+/// Every bound Ingestion alone enforces at the pipeline's edge, in one place, units last (the
 /// bounds Settlement relies on too are <see cref="ContestPipeline.Contracts.Contests.ContestLimits"/>).
 /// A value outside a bound is rejected with a reason naming it; nothing is clamped or "fixed".
 /// </summary>

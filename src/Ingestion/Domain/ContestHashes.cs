@@ -6,7 +6,7 @@ using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Ingestion.Domain;
 
-/// <summary>The hashes the intake edge records and announces.</summary>
+/// <summary>The hashes Ingestion records and announces.</summary>
 public static class ContestHashes
 {
     /// <summary>SHA-256 of a definition as the pipeline writes it: the same definition sent again has the same hash.</summary>

@@ -28,7 +28,10 @@ public enum EntryOutcome
     PaymentAlreadyUsed,
     ContestUnknown,
     ContestCancelled,
-    /// <summary>At or after lockAt, or entries were closed early (a covered game started first).</summary>
+    /// <summary>
+    /// Made at or after lockAt, its record reached the broker after lockAt + the allowed skew, or
+    /// entries were closed early (a covered game started first). Never because deciding took long.
+    /// </summary>
     ContestClosed,
     /// <summary>Stripe has no PaymentIntent with this id.</summary>
     PaymentNotFound,
@@ -56,9 +59,10 @@ public enum EntryOutcome
 public sealed record PaymentUse(string ContestId, string PlayerId, IReadOnlyList<string>? Lineup, bool Refunded);
 
 /// <summary>
-/// What the worker knows when a submission arrives. <see cref="Contest"/> is null when no
+/// What the worker knows when a submission is decided. <see cref="Contest"/> is null when no
 /// contest with the submission's id was scheduled. <see cref="Games"/> holds at least the
 /// contest's games, for the lineup check. The counts are of entries accepted so far.
+/// <see cref="ClosesEarlyAt"/> is when a covered game started, when that was before lockAt.
 /// </summary>
 public sealed record EntryContext(
     ContestDefined? Contest,
@@ -67,7 +71,8 @@ public sealed record EntryContext(
     IReadOnlyDictionary<string, GameInfo> Games,
     int PlayerAcceptedEntries,
     int ContestAcceptedEntries,
-    PaymentUse? PriorUse = null);
+    PaymentUse? PriorUse = null,
+    DateTimeOffset? ClosesEarlyAt = null);
 
 /// <summary>
 /// The outcome, a reason naming what and where, and the refund to order when the payment
@@ -110,21 +115,6 @@ public static class EntryChecks
                 submission.PaymentIntentId, payment!.AmountReceived, payment.Currency.ToUpperInvariant(), reason)
             : null;
         return new EntryDecision(outcome, reason, refund);
-    }
-
-    /// <summary>
-    /// A submission still undecided when entries must close (lockAt + the undecided bound): it
-    /// is rejected as closed with <paramref name="reason"/>, and refunded if what is known of its
-    /// payment verifies it as this player's money for this contest.
-    /// </summary>
-    public static EntryDecision Undecided(EntrySubmitted submission, StripePaymentIntent? payment, string reason)
-    {
-        ArgumentNullException.ThrowIfNull(submission);
-        var refund = IsVerifiedPayment(submission, payment)
-            ? new RefundOrdered(RefundOrdered.RefundIdFor(submission.PaymentIntentId), submission.ContestId, submission.PlayerId,
-                submission.PaymentIntentId, payment!.AmountReceived, payment.Currency.ToUpperInvariant(), reason)
-            : null;
-        return new EntryDecision(EntryOutcome.ContestClosed, reason, refund);
     }
 
     /// <summary>
@@ -183,12 +173,8 @@ public static class EntryChecks
             throw new ArgumentException($"contest {contest.ContestId} was looked up for a submission to {s.ContestId}", nameof(context));
         if (context.Cancelled)
             return (EntryOutcome.ContestCancelled, $"contest {s.ContestId} is cancelled");
-        if (now >= contest.LockAt)
-            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} locked at {Show.Time(contest.LockAt)}; the submission was made at {Show.Time(now)}");
-        // The claimed time is the entry API's word; the broker's timestamp bounds it, so a record
-        // that arrived after lock (plus the allowed skew) is late whatever time it claims.
-        if (reachedBrokerAt is { } brokerAt && brokerAt > contest.LockAt + lockSkew)
-            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} locked at {Show.Time(contest.LockAt)}; the submission's record reached the broker at {Show.Time(brokerAt)}, after lockAt + {Show.N((long)lockSkew.TotalMilliseconds)} ms allowed skew, though it claims {Show.Time(now)}");
+        if (Late(s, contest, context, now, reachedBrokerAt, lockSkew) is { } late)
+            return (EntryOutcome.ContestClosed, late);
         if (context.EntriesClosed)
             return (EntryOutcome.ContestClosed, $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
 
@@ -230,6 +216,31 @@ public static class EntryChecks
         if (context.ContestAcceptedEntries >= contest.MaxEntries)
             return (EntryOutcome.ContestFull, $"contest {s.ContestId} is full: {Show.N(context.ContestAcceptedEntries)} entries of maxEntries {Show.N(contest.MaxEntries)}");
         return (EntryOutcome.Ok, $"entry {EntrySubmitted.EntryIdFor(pi)} accepted in contest {s.ContestId}");
+    }
+
+    /// <summary>
+    /// Why the submission is late, or null when it was made on time: entries close at lockAt, or
+    /// earlier when a covered game started first; made at or after that, or its record on the
+    /// broker after that + the allowed skew, it is late. When it is decided never matters.
+    /// </summary>
+    private static string? Late(EntrySubmitted s, ContestDefined contest, EntryContext context, DateTimeOffset now,
+        DateTimeOffset? reachedBrokerAt, TimeSpan lockSkew)
+    {
+        var early = context.ClosesEarlyAt is { } started && started < contest.LockAt;
+        var closesAt = early ? context.ClosesEarlyAt!.Value : contest.LockAt;
+        var closing = early
+            ? $"closed entries at {Show.Time(closesAt)}, before its lockAt {Show.Time(contest.LockAt)}, "
+                + "when a covered game started"
+            : $"locked at {Show.Time(contest.LockAt)}";
+        if (now >= closesAt)
+            return $"contest {s.ContestId} {closing}; the submission was made at {Show.Time(now)}";
+        // The claimed time is the entry API's word; the broker's timestamp bounds it, so a record
+        // that arrived after the close (plus the allowed skew) is late whatever time it claims.
+        if (reachedBrokerAt is { } brokerAt && brokerAt > closesAt + lockSkew)
+            return $"contest {s.ContestId} {closing}; the submission's record reached the broker at {Show.Time(brokerAt)}, "
+                + $"after {(early ? "that" : "lockAt")} + {Show.N((long)lockSkew.TotalMilliseconds)} ms allowed skew, "
+                + $"though it claims {Show.Time(now)}";
+        return null;
     }
 
     /// <summary>Null and empty are the same lineup (a fitness entry); otherwise order matters, as submitted.</summary>

@@ -15,7 +15,7 @@ using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Extensions;
 
-/// <summary>The intake edge's wiring: contests, entries and the provider feed in; accepted facts out.</summary>
+/// <summary>Ingestion's wiring: contests, entries and the provider feed in; accepted facts out.</summary>
 public static class IngestionWorker
 {
     public const string Name = "ingestion";
@@ -27,7 +27,7 @@ public static class IngestionWorker
         [
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Shape.Group("contests"), _ => [new ContestDefinedHandler(), new ContestCancelRequestedHandler()]),
-            new ConsumerDefinition(Shape.Group("entries"), sp => [new EntrySubmittedHandler(sp.GetRequiredService<IntakeOptions>())]),
+            new ConsumerDefinition(Shape.Group("entries"), sp => [new EntrySubmittedHandler(sp.GetRequiredService<IngestionOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [new StripeEventReceivedHandler(sp.GetRequiredService<PipelineSettings>().Environment)]),
             new ConsumerDefinition(Shape.Group("feed"), sp =>
@@ -44,8 +44,8 @@ public static class IngestionWorker
     {
         Services = (services, _) =>
         {
-            services.AddStripeClient(IntakeOptions.StripeRequestsPerSecondDefault);
-            services.AddSettings(IntakeOptions.Read);
+            services.AddStripeClient(IngestionOptions.StripeRequestsPerSecondDefault);
+            services.AddSettings(IngestionOptions.Read);
             services.AddSingleton(new FeedStore(new FeedSequencer()));
             services.AddSingleton<EntriesReadToEnd>();
             services.AddSingleton<VerifyPaymentsJob>();
@@ -55,7 +55,8 @@ public static class IngestionWorker
         Jobs = sp =>
         [
             sp.GetRequiredService<DecideEntriesJob>(), sp.GetRequiredService<VerifyPaymentsJob>(),
-            new CloseEntriesJob(sp.GetRequiredService<IntakeOptions>(), sp.GetRequiredService<EntriesReadToEnd>().AskAsync),
+            new CloseEntriesJob(sp.GetRequiredService<IngestionOptions>(),
+                sp.GetRequiredService<EntriesReadToEnd>().ReadToAsync),
             new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>()),
             sp.GetRequiredService<ReconcilePaymentsJob>(),
         ],

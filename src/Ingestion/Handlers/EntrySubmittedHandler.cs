@@ -7,14 +7,14 @@ namespace ContestPipeline.Ingestion.Handlers;
 
 /// <summary>
 /// Records a submission with the times that judge it, and nothing else: no Stripe call and no
-/// contest lock in the consume transaction, so intake keeps up with a lock-time rush.
+/// contest lock in the consume transaction, so Ingestion keeps up with a lock-time rush.
 /// <see cref="Jobs.DecideEntriesJob"/> turns it into an entry (or a rejection, with a refund
 /// where the money was verified) once its payment is known from Stripe's events, or from a GET
 /// when no event came in time (<see cref="Jobs.VerifyPaymentsJob"/>). The time it counts as made
 /// is when the entry API accepted it (<see cref="EntrySubmitted.SubmittedAt"/>, or its record's
 /// timestamp when it does not say), bounded by when its record reached the broker.
 /// </summary>
-public sealed class EntrySubmittedHandler(IntakeOptions options) : BatchMessageHandler<EntrySubmitted>
+public sealed class EntrySubmittedHandler(IngestionOptions options) : BatchMessageHandler<EntrySubmitted>
 {
     public override Task HandleAsync(EntrySubmitted submission, HandlerContext context, CancellationToken ct) =>
         SubmissionStore.RecordAsync(context, [Arrive(submission, context.Incoming!, context)], options.PaymentEventWait);

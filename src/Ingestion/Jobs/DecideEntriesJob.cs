@@ -12,11 +12,12 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// Decides recorded submissions whose payment is known (Stripe's events, or a GET's answer), a
 /// contest at a time under its row lock, by <see cref="EntryChecks"/> in its fixed precedence
 /// and in the order the submissions were made. Time is judged by when each was made (and when
-/// its record reached the broker), never by when this job got to it. Each decision is published
+/// its record reached the broker), never by when this job got to it: a submission made on time
+/// is decided on its merits however late this is. Each decision is published
 /// as the submission's own consequence (causation: the EntrySubmitted), a rejection with its
 /// reason, and a refund ordered exactly once where the payment was verified.
 /// </summary>
-public sealed class DecideEntriesJob(IntakeOptions options) : IJob
+public sealed class DecideEntriesJob(IngestionOptions options) : IJob
 {
     public const int ContestsPerRunMax = 10;
 
@@ -36,7 +37,7 @@ public sealed class DecideEntriesJob(IntakeOptions options) : IJob
     public async Task<int> DecideAsync(HandlerContext context, string contestId)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
-        var pending = await SubmissionStore.UndecidedAsync(context, contestId, options.DecideBatchSize);
+        var pending = await SubmissionStore.DecidableAsync(context, contestId, options.DecideBatchSize);
         if (pending.Count == 0) return 0;
         var definition = contest?.Parse();
         var uses = await SubmissionStore.PriorUsesAsync(context, [.. pending.Select(p => p.PaymentIntentId)]);
@@ -55,7 +56,8 @@ public sealed class DecideEntriesJob(IntakeOptions options) : IJob
             var payment = prior is null ? p.Payment() : null;
             var playerEntries = playerCounts.GetValueOrDefault(p.PlayerId);
             var decision = EntryChecks.Check(submission, payment,
-                new EntryContext(definition, status == IntakeStatus.Cancelled, status == IntakeStatus.Closed, games, playerEntries, contestCount, prior),
+                new EntryContext(definition, status == EntriesStatus.Cancelled, status == EntriesStatus.Closed, games,
+                    playerEntries, contestCount, prior, contest?.ClosesEarlyAt),
                 p.SubmittedAt, p.BrokerAt, options.LockSkew);
             d.Decided.Add((p.SubmissionId, decision.Outcome.ToString()));
             var cause = Cause.Recorded(p.CorrelationId, p.MessageId);
@@ -78,7 +80,7 @@ public sealed class DecideEntriesJob(IntakeOptions options) : IJob
     }
 
     /// <summary>Records a rejection (and its refund, once per PaymentIntent) and publishes both.</summary>
-    public static void Reject(HandlerContext context, SubmissionStore.Decisions d, Dictionary<string, PaymentUse> uses, Cause cause,
+    private static void Reject(HandlerContext context, SubmissionStore.Decisions d, Dictionary<string, PaymentUse> uses, Cause cause,
         EntrySubmitted s, EntryDecision decision)
     {
         string? refundId = null;

@@ -12,7 +12,7 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// The daily reconciliation of payments against entries and refunds. A PaymentIntent that
 /// succeeded for a contest (its metadata names it) and never became an entry — the player
 /// paid and the submission never came — is refunded once its contest can no longer take it
-/// (closed, cancelled, or never defined) and <see cref="IntakeOptions.ReconcileGrace"/> has
+/// (closed, cancelled, or never defined) and <see cref="IngestionOptions.ReconcileGrace"/> has
 /// passed since Ingestion learnt it succeeded. A contest at a time under its row lock, as a
 /// decision round takes it, so a payment cannot become an entry and be refunded; the refund is
 /// ordered through the same once-per-PaymentIntent record as every other, so a submission that
@@ -20,7 +20,7 @@ namespace ContestPipeline.Ingestion.Jobs;
 /// is; one disputed or partly refunded outside the pipeline is left for an operator, with an
 /// alert. Each payment is reconciled once and not looked at again.
 /// </summary>
-public sealed class ReconcilePaymentsJob(IntakeOptions options) : IJob
+public sealed class ReconcilePaymentsJob(IngestionOptions options) : IJob
 {
     public const int ContestsPerRun = 20;
     public const int PaymentsPerContest = 1_000;
@@ -48,7 +48,7 @@ public sealed class ReconcilePaymentsJob(IntakeOptions options) : IJob
     public async Task<(int Reconciled, int Looked)> ReconcileAsync(HandlerContext context, string contestId, DateTimeOffset succeededBefore)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
-        if (contest?.State == IntakeStatus.Open) return (0, 0);
+        if (contest?.State == EntriesStatus.Open) return (0, 0);
         var payments = await SubmissionStore.UnreconciledAsync(context, contestId, succeededBefore, PaymentsPerContest);
         var d = new SubmissionStore.Decisions();
         var outcomes = new List<(string, string)>();

@@ -1,4 +1,6 @@
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Extensions;
 using ContestPipeline.Ingestion.Store;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -8,25 +10,32 @@ namespace ContestPipeline.Ingestion.Jobs;
 
 /// <summary>
 /// The fallback when Stripe's event has not come: a submission whose payment no event told
-/// within <see cref="IntakeOptions.PaymentEventWait"/> is verified with a GET. Never inside a
+/// within <see cref="IngestionOptions.PaymentEventWait"/> is verified with a GET. Never inside a
 /// consume transaction: claimed in one transaction, fetched (several at once, each within the
 /// Stripe client's rate budget), recorded in another. A claim lapses after
-/// <see cref="IntakeOptions.FetchLease"/>, so a fetch that failed (Stripe unreachable, an answer
+/// <see cref="IngestionOptions.FetchLease"/>, so a fetch that failed (Stripe unreachable, an answer
 /// that does not read) is tried again by a later round, and a worker that died lets its claims go.
+/// A lookup Stripe cannot answer decides nothing: its submission waits (and with it the contest's
+/// EntriesClosed), and an alert says so, at most once an hour per contest; it is never refused for it.
 /// </summary>
-public sealed class VerifyPaymentsJob(IStripeClient stripe, IntakeOptions options, ILogger<VerifyPaymentsJob> logger) : IJob
+public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions options, ILogger<VerifyPaymentsJob> logger)
+    : IJob
 {
+    public const string UnansweredAlert = "payment_lookup_unanswered";
+
     public string Name => "verify-payments";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(250);
 
-    private sealed record Answer(string PaymentIntentId, StripePaymentIntent? Intent, bool NotFound);
+    private sealed record Answer(string PaymentIntentId, StripePaymentIntent? Intent, bool NotFound, string? Error);
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var claimed = await job.InTransactionAsync(Name + " claim", c => SubmissionStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease), ct);
+        var claimed = await job.InTransactionAsync(Name + " claim",
+            c => SubmissionStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease), ct);
         if (claimed.Count == 0) return false;
         using var slots = new SemaphoreSlim(options.FetchConcurrency);
-        var answers = await Task.WhenAll(claimed.Select(c => c.PaymentIntentId).Distinct(StringComparer.Ordinal).Select(async pi =>
+        var paymentIntents = claimed.Select(c => c.PaymentIntentId).Distinct(StringComparer.Ordinal);
+        var answers = await Task.WhenAll(paymentIntents.Select(async pi =>
         {
             await slots.WaitAsync(ct);
             try
@@ -38,8 +47,9 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IntakeOptions option
                 slots.Release();
             }
         }));
-        var known = answers.OfType<Answer>().ToDictionary(a => a.PaymentIntentId, StringComparer.Ordinal);
-        if (known.Count == 0) return claimed.Count >= options.FetchBatchSize;
+        var known = answers.Where(a => a.Error is null).ToDictionary(a => a.PaymentIntentId, StringComparer.Ordinal);
+        var unanswered = answers.Where(a => a.Error is not null)
+            .ToDictionary(a => a.PaymentIntentId, a => a.Error!, StringComparer.Ordinal);
         await job.InTransactionAsync(Name + " record", async c =>
         {
             var facts = new PaymentFacts();
@@ -49,29 +59,50 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IntakeOptions option
                 else facts.Intent(a.Intent!);
             }
             await SubmissionStore.RecordFactsAsync(c, facts, source: "get");
-            await SubmissionStore.MarkFetchedAsync(c, [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
+            await SubmissionStore.MarkFetchedAsync(c,
+                [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
+            var waiting = claimed.Where(x => unanswered.ContainsKey(x.PaymentIntentId));
+            foreach (var contest in waiting.GroupBy(x => x.ContestId))
+                AlertUnanswered(c, contest.Key, [.. contest.Select(x => x.PaymentIntentId).Distinct()], unanswered);
             return true;
         }, ct);
         return claimed.Count >= options.FetchBatchSize;
     }
 
-    /// <summary>Stripe's answer, or null when there is none to record yet (the claim lapses and a later round asks again).</summary>
-    private async Task<Answer?> FetchAsync(string paymentIntentId, CancellationToken ct)
+    private void AlertUnanswered(HandlerContext context, string contestId, IReadOnlyList<string> paymentIntents,
+        IReadOnlyDictionary<string, string> errors)
+    {
+        var now = context.Clock.GetUtcNow();
+        context.Cause = Cause.Clock(Name, contestId);
+        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, UnansweredAlert, "contest " + contestId,
+            $"contest {contestId}: Stripe did not answer the lookup of {paymentIntents.Count} PaymentIntent(s) "
+            + $"whose event has not come (first {paymentIntents[0]}: {errors[paymentIntents[0]]}); their submissions "
+            + $"wait and are looked up again every {(long)options.FetchLease.TotalSeconds} s, and the contest's entries "
+            + "stay open for them; none is refused for it",
+            $"{contestId}:{now:yyyyMMddHH}");
+        context.Cause = null;
+    }
+
+    /// <summary>Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks again).</summary>
+    private async Task<Answer> FetchAsync(string paymentIntentId, CancellationToken ct)
     {
         try
         {
             var intent = await stripe.GetPaymentIntentAsync(paymentIntentId, ct);
             // An answer about another object is not an answer about this one.
-            return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false) : null;
+            return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false, null)
+                : new Answer(paymentIntentId, null, false, $"Stripe answered with PaymentIntent {intent.Id}");
         }
         catch (StripeException e) when (e.HttpStatus == 404)
         {
-            return new Answer(paymentIntentId, null, true);
+            return new Answer(paymentIntentId, null, true, null);
         }
-        catch (Exception e) when (e is StripeException or HttpRequestException)
+        catch (Exception e) when (e is StripeException or HttpRequestException or TaskCanceledException
+            && !ct.IsCancellationRequested)
         {
-            logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asking again after the claim lapses: {Error}", paymentIntentId, e.Message);
-            return null;
+            logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asked again after the claim lapses: {Error}",
+                paymentIntentId, e.Message);
+            return new Answer(paymentIntentId, null, false, e.Message);
         }
     }
 }

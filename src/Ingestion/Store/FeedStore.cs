@@ -136,9 +136,12 @@ public sealed class FeedStore(FeedSequencer sequencer)
             JsonSerializer.SerializeToUtf8Bytes(e.Body, e.Body.GetType(), OutgoingMessage.Json), OutgoingMessage.EnvelopeHeaders(envelope)));
         if (!wasStarted && game.State.HasStarted)
         {
-            // A covered game starting closes entries even before the lock time: nobody may enter a contest already in play.
-            foreach (var contestId in await IngestionStore.OpenContestsOfGameAsync(context, e.GameId))
-                await IngestionStore.CloseEntriesAsync(context, new Cause(contestId, e.MessageId), contestId);
+            // A covered game starting closes entries even before the lock time: nobody may enter
+            // a contest already in play. As of the start (never later than Ingestion learnt it),
+            // and, as at lock, once every submission made before then is decided.
+            var now = context.Clock.GetUtcNow();
+            var startedAt = e.Body is GameStarted started && started.StartedAt < now ? started.StartedAt : now;
+            await IngestionStore.CloseEarlyAsync(context, e.GameId, startedAt);
         }
     }
 

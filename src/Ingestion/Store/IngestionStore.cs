@@ -13,25 +13,31 @@ using ContestPipeline.Rules.Feed;
 namespace ContestPipeline.Ingestion.Store;
 
 /// <summary>
-/// Every read and write of the intake's contest and game tables (submissions and entries are
+/// Every read and write of Ingestion's contest and game tables (submissions and entries are
 /// SubmissionStore's, the feed's held and
 /// released events are <see cref="FeedStore"/>'s), with the announcement that goes with a
-/// state change in the same transaction. A contest's intake status changes only through
+/// state change in the same transaction. Whether a contest takes entries changes only through
 /// <see cref="MoveAsync"/>, which checks the transition and that exactly one row changed.
 /// </summary>
 public static class IngestionStore
 {
     // ---- contests ---------------------------------------------------------------------------------
 
-    public sealed record ContestRow(string ContestId, string Definition, string Status, int EntryCount)
+    public sealed record ContestRow(
+        string ContestId, string Definition, string Status, int EntryCount, DateTime? ClosesEarlyAtUtc)
     {
         public ContestDefined Parse() => JsonSerializer.Deserialize<ContestDefined>(Definition, OutgoingMessage.Json)!;
-        public IntakeStatus State => IntakeStates.Parse(ContestId, Status);
+        public EntriesStatus State => EntriesStates.Parse(ContestId, Status);
+
+        /// <summary>When a covered game started before lockAt, closing entries as of then; null otherwise.</summary>
+        public DateTimeOffset? ClosesEarlyAt =>
+            ClosesEarlyAtUtc is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
     }
 
     public static Task<ContestRow?> ContestForUpdateAsync(HandlerContext context, string contestId) =>
         context.Connection.QueryFirstOrDefaultAsync<ContestRow>("""
-            SELECT contest_id AS ContestId, definition::text AS Definition, status AS Status, entry_count AS EntryCount
+            SELECT contest_id AS ContestId, definition::text AS Definition, status AS Status, entry_count AS EntryCount,
+                   closes_early_at AS ClosesEarlyAtUtc
             FROM ingestion.contests WHERE contest_id = @contestId FOR UPDATE
             """, new { contestId }, context.Transaction);
 
@@ -63,24 +69,24 @@ public static class IngestionStore
             INSERT INTO ingestion.contest_games (contest_id, game_id) SELECT @ContestId, unnest(@GameIds);
             """,
             new { definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), hash, definition.LockAt,
-                definition.EntryFeeMinor, definition.Currency, open = IntakeStates.Name(IntakeStatus.Open), now,
+                definition.EntryFeeMinor, definition.Currency, open = EntriesStates.Name(EntriesStatus.Open), now,
                 GameIds = definition.GameIds.ToArray() /* validated non-empty */ },
             context.Transaction);
         context.Publish(cause, Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageIdFor(definition.ContestId), new ContestScheduled(definition));
     }
 
     /// <summary>
-    /// Moves a contest's intake status: an illegal move, or a row not in <paramref name="from"/>, is a bug.
+    /// Moves whether a contest takes entries: an illegal move, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(HandlerContext context, string contestId, IntakeStatus from, IntakeStatus to)
+    public static async Task MoveAsync(HandlerContext context, string contestId, EntriesStatus from, EntriesStatus to)
     {
-        IntakeStates.AssertTransition(contestId, from, to);
+        EntriesStates.AssertTransition(contestId, from, to);
         var changed = await context.Connection.ExecuteAsync($"""
-            UPDATE ingestion.contests SET status = @to{(to == IntakeStatus.Closed ? ", closed_at = @now" : "")}
+            UPDATE ingestion.contests SET status = @to{(to == EntriesStatus.Closed ? ", closed_at = @now" : "")}
             WHERE contest_id = @contestId AND status = @from
-            """, new { contestId, from = IntakeStates.Name(from), to = IntakeStates.Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new { contestId, from = EntriesStates.Name(from), to = EntriesStates.Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {IntakeStates.Name(from)} when moving it to {IntakeStates.Name(to)} ({changed} rows changed)");
+            throw new InvariantViolatedException($"contest {contestId} was not {EntriesStates.Name(from)} when moving it to {EntriesStates.Name(to)} ({changed} rows changed)");
     }
 
     /// <summary>
@@ -94,28 +100,36 @@ public static class IngestionStore
         var entryIds = (await context.Connection.QueryAsync<string>(
             "SELECT entry_id FROM ingestion.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",
             new { contestId }, context.Transaction)).ToList();
-        await MoveAsync(context, contestId, IntakeStatus.Open, IntakeStatus.Closed);
+        await MoveAsync(context, contestId, EntriesStatus.Open, EntriesStatus.Closed);
         context.Publish(cause, Topics.ContestLifecycle, contestId, EntriesClosed.MessageIdFor(contestId),
             new EntriesClosed(contestId, entryIds.Count, ContestHashes.Entries(entryIds), now));
     }
 
     /// <summary>
-    /// Open contests whose lock time plus the allowed skew has passed (a record may reach the
-    /// broker that late and still count); when <paramref name="locked"/>, locked, others closing
-    /// them skipped.
+    /// Open contests whose closing time (lockAt, or the earlier start of a covered game) plus the
+    /// allowed skew has passed (a record may reach the broker that late and still count), with
+    /// that closing time; when <paramref name="locked"/>, locked, others closing them skipped.
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, DateTime LockAtUtc)>> ContestsDueToCloseAsync(HandlerContext context, int limit, TimeSpan skew, bool locked) =>
+    public static async Task<IReadOnlyList<(string ContestId, DateTime ClosesAtUtc)>> ContestsDueToCloseAsync(
+        HandlerContext context, int limit, TimeSpan skew, bool locked) =>
         [.. await context.Connection.QueryAsync<(string, DateTime)>($"""
-            SELECT contest_id, lock_at FROM ingestion.contests WHERE status = @open AND lock_at <= @cutoff
-            ORDER BY lock_at, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
-            """, new { open = IntakeStates.Name(IntakeStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit }, context.Transaction)];
+            SELECT contest_id, coalesce(closes_early_at, lock_at) AS closes_at FROM ingestion.contests
+            WHERE status = @open AND coalesce(closes_early_at, lock_at) <= @cutoff
+            ORDER BY 2, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
+            """, new { open = EntriesStates.Name(EntriesStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit },
+            context.Transaction)];
 
-    /// <summary>Open contests covering a game, locked.</summary>
-    public static async Task<IReadOnlyList<string>> OpenContestsOfGameAsync(HandlerContext context, string gameId) =>
-        [.. await context.Connection.QueryAsync<string>("""
-            SELECT c.contest_id FROM ingestion.contests c JOIN ingestion.contest_games cg USING (contest_id)
-            WHERE cg.game_id = @gameId AND c.status = @open ORDER BY c.contest_id FOR UPDATE OF c
-            """, new { gameId, open = IntakeStates.Name(IntakeStatus.Open) }, context.Transaction)];
+    /// <summary>
+    /// A covered game started at <paramref name="startedAt"/>: the open contests it covers whose
+    /// lockAt is later close their entries as of then (the close itself waits, as at lock, for
+    /// every submission made before it to be decided). Returns how many contests it closes early.
+    /// </summary>
+    public static Task<int> CloseEarlyAsync(HandlerContext context, string gameId, DateTimeOffset startedAt) =>
+        context.Connection.ExecuteAsync("""
+            UPDATE ingestion.contests c SET closes_early_at = least(coalesce(c.closes_early_at, @startedAt), @startedAt)
+            FROM ingestion.contest_games cg
+            WHERE cg.contest_id = c.contest_id AND cg.game_id = @gameId AND c.status = @open AND c.lock_at > @startedAt
+            """, new { gameId, startedAt, open = EntriesStates.Name(EntriesStatus.Open) }, context.Transaction);
 
     /// <summary>Records an operator's cancel of a contest (once per operator); every request so far, first first.</summary>
     public static async Task<IReadOnlyList<(string Operator, string Reason)>> AddCancelApprovalAsync(HandlerContext context, ContestCancelRequested request)

@@ -51,12 +51,9 @@ public static class SubmissionStore
 
     /// <summary>Contests with undecided submissions that can be decided now: their payment is known, or was used already.</summary>
     public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(HandlerContext context, int limit) =>
-        [.. await context.Connection.QueryAsync<string>("""
+        [.. await context.Connection.QueryAsync<string>($"""
             SELECT s.contest_id FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
-            WHERE s.decided_at IS NULL AND (
-                (p.known AND p.status = 'succeeded') OR s.fetched_at IS NOT NULL
-                OR EXISTS (SELECT 1 FROM ingestion.entries e WHERE e.payment_intent_id = s.payment_intent_id)
-                OR EXISTS (SELECT 1 FROM ingestion.refund_orders r WHERE r.payment_intent_id = s.payment_intent_id))
+            WHERE s.decided_at IS NULL AND ({Decidable})
             GROUP BY s.contest_id ORDER BY min(s.submitted_at) LIMIT @limit
             """, new { limit }, context.Transaction)];
 
@@ -111,21 +108,57 @@ public static class SubmissionStore
         p.charge_id, p.amount_refunded, p.disputed
         """;
 
-    /// <summary>A contest's undecided submissions in the order they were made, locked.</summary>
-    public static async Task<IReadOnlyList<Pending>> UndecidedAsync(HandlerContext context, string contestId, int limit) =>
+    /// <summary>
+    /// A contest's undecided submissions that can be decided now (their payment known, or used
+    /// already), in the order they were made, locked. Those still waiting for their payment are
+    /// passed over, so a run of them at the head never holds back the ones behind.
+    /// </summary>
+    public static async Task<IReadOnlyList<Pending>> DecidableAsync(HandlerContext context, string contestId, int limit)
+        =>
         [.. await context.Connection.QueryAsync<Pending>($"""
             SELECT {PendingColumns}
             FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
-            WHERE s.contest_id = @contestId AND s.decided_at IS NULL
+            WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND ({Decidable})
             ORDER BY s.submitted_at, s.submission_id LIMIT @limit FOR UPDATE OF s SKIP LOCKED
             """, new { contestId, limit }, context.Transaction)];
 
-    /// <summary>Undecided submissions that count as made on time (before lockAt, on the broker by lockAt + skew).</summary>
-    public static Task<long> UndecidedOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset lockAt, TimeSpan skew) =>
+    /// <summary>
+    /// A submission <c>s</c> (with its payment <c>p</c>) whose payment decides it now: known to
+    /// have succeeded, answered by a GET, or used already.
+    /// </summary>
+    private const string Decidable = """
+        (p.known AND p.status = 'succeeded') OR s.fetched_at IS NOT NULL
+        OR EXISTS (SELECT 1 FROM ingestion.entries e WHERE e.payment_intent_id = s.payment_intent_id)
+        OR EXISTS (SELECT 1 FROM ingestion.refund_orders r WHERE r.payment_intent_id = s.payment_intent_id)
+        """;
+
+    /// <summary>Undecided submissions that count as made on time (before the close, on the broker by the close + skew).</summary>
+    public static Task<long> UndecidedOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt,
+        TimeSpan skew) =>
         context.Connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM ingestion.submissions
-            WHERE contest_id = @contestId AND decided_at IS NULL AND submitted_at < @lockAt AND broker_at <= @latest
-            """, new { contestId, lockAt, latest = lockAt + skew }, context.Transaction);
+            WHERE contest_id = @contestId AND decided_at IS NULL AND submitted_at < @closesAt AND broker_at <= @latest
+            """, new { contestId, closesAt, latest = closesAt + skew }, context.Transaction);
+
+    /// <summary>
+    /// What a contest's on-time undecided submissions wait for: all of them; those whose payment
+    /// is not known yet (no event said it succeeded, no GET answered); and of those, the ones a
+    /// GET was tried for and Stripe did not answer.
+    /// </summary>
+    public sealed record Waiting(long Undecided, long PaymentUnknown, long LookupUnanswered);
+
+    public static Task<Waiting> WaitingOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt,
+        TimeSpan skew) =>
+        context.Connection.QueryFirstAsync<Waiting>("""
+            SELECT count(*) AS undecided,
+                   count(*) FILTER (WHERE NOT ready) AS paymentunknown,
+                   count(*) FILTER (WHERE NOT ready AND fetch_attempts > 0) AS lookupunanswered
+            FROM (SELECT s.fetch_attempts,
+                         (coalesce(p.known AND p.status = 'succeeded', false) OR s.fetched_at IS NOT NULL) AS ready
+                  FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
+                  WHERE s.contest_id = @contestId AND s.decided_at IS NULL
+                    AND s.submitted_at < @closesAt AND s.broker_at <= @latest) w
+            """, new { contestId, closesAt, latest = closesAt + skew }, context.Transaction);
 
     /// <summary>What this worker did with these PaymentIntents already: entries, and refunds ordered.</summary>
     public static async Task<Dictionary<string, PaymentUse>> PriorUsesAsync(HandlerContext context, IReadOnlyCollection<string> paymentIntentIds)
@@ -357,10 +390,11 @@ public static class SubmissionStore
     /// Claims undecided submissions whose payment no event has told by their fetch time, so one
     /// round of one worker fetches each; returns their PaymentIntents.
     /// </summary>
-    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId)>> ClaimFetchesAsync(HandlerContext context, int limit, TimeSpan lease)
+    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>> ClaimFetchesAsync(
+        HandlerContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
-        return [.. await context.Connection.QueryAsync<(string, string)>("""
+        return [.. await context.Connection.QueryAsync<(string, string, string)>("""
             UPDATE ingestion.submissions s SET fetch_claimed_until = @until, fetch_attempts = s.fetch_attempts + 1
             WHERE s.submission_id IN (
                 SELECT s2.submission_id FROM ingestion.submissions s2 LEFT JOIN ingestion.payments p USING (payment_intent_id)
@@ -368,7 +402,7 @@ public static class SubmissionStore
                   AND (s2.fetch_claimed_until IS NULL OR s2.fetch_claimed_until < @now)
                   AND NOT coalesce(p.known AND p.status = 'succeeded', false)
                 ORDER BY s2.fetch_after LIMIT @limit FOR UPDATE OF s2 SKIP LOCKED)
-            RETURNING s.submission_id, s.payment_intent_id
+            RETURNING s.submission_id, s.payment_intent_id, s.contest_id
             """, new { now, until = now + lease, limit }, context.Transaction)];
     }
 

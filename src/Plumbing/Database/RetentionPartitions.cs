@@ -47,7 +47,8 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
                 foreach (var (table, action, partition) in await ApplyAsync(null, ct))
                     logger.LogInformation("Retention {Schema}.{Table}: {Action} {Partition}", _schema, table, action, partition);
             }
-            catch (Exception e) when (e is NpgsqlException && !ct.IsCancellationRequested)
+            catch (Exception e) when ((e is NpgsqlException || Messaging.ErrorPolicy.IsTransient(e))
+                && !ct.IsCancellationRequested)
             {
                 logger.LogWarning("Retention {Schema}: partitions not maintained this round, tried again in {Minutes} min: {Error}",
                     _schema, Interval.TotalMinutes, e.Message);

@@ -198,6 +198,7 @@ public static class PipelineWorker
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(configuration);
         services.AddSingleton(CrashPoints.FromSettings(configuration, settings.Environment));
+        services.AddSingleton(Throttles.FromSettings(configuration, settings.Environment));
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddHostedService<WorkerService>();
         // Ready once the database and a broker answer and every consume loop has joined its group.
@@ -214,14 +215,34 @@ public static class PipelineWorker
     public static async Task CheckPostgresAsync(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
+        // Npgsql's own connect timeout (15 s unless set) would cut the probe short on a busy host.
+        var probe = new NpgsqlConnectionStringBuilder(connectionString)
+            { Timeout = Limits.PostgresProbeTimeoutMs / 1000 }.ConnectionString;
+        using var cts = new CancellationTokenSource(Limits.PostgresProbeTimeoutMs);
+        PostgresException? restarting = null;
         try
         {
-            await using var conn = new NpgsqlConnection(connectionString);
-            using var cts = new CancellationTokenSource(Limits.StartupProbeTimeoutMs);
-            await conn.OpenAsync(cts.Token);
+            while (true)
+            {
+                try
+                {
+                    await using var conn = new NpgsqlConnection(probe);
+                    await conn.OpenAsync(cts.Token);
+                    return;
+                }
+                // Postgres answered that it is shutting down or starting up (a restart): it is
+                // there, so the probe waits for it, within its timeout, rather than fail the start.
+                catch (PostgresException e) when ((e.SqlState is PostgresErrorCodes.CannotConnectNow
+                    or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown) && !cts.IsCancellationRequested)
+                {
+                    restarting = e;
+                    await Task.Delay(250, cts.Token);
+                }
+            }
         }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
+        catch (Exception caught) when (caught is NpgsqlException or OperationCanceledException or TimeoutException)
         {
+            var e = caught is OperationCanceledException && restarting is not null ? restarting : caught;
             var why = e is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : (e.InnerException ?? e).Message;
             throw new StartupException($"Postgres unreachable at {csb.Host}:{csb.Port} (database {csb.Database}, user {csb.Username}): {why}", e);
         }
@@ -229,6 +250,7 @@ public static class PipelineWorker
 
     private sealed class WorkerService(
         WorkerDefinition worker, PipelineSettings settings, NpgsqlDataSource dataSource, CrashPoints crashPoints,
+        Throttles throttles,
         TimeProvider clock, IServiceProvider services, IHostApplicationLifetime lifetime, ILoggerFactory loggers,
         MessageSigner signer, MessageVerifier verifier, WorkerReadiness readiness) : BackgroundService
     {
@@ -239,8 +261,9 @@ public static class PipelineWorker
             OutboxRelay? relay = null;
             try
             {
-                await MigrateAsync(logger, stoppingToken);
-                if (worker.Warmup is not null) await worker.Warmup(services, stoppingToken);
+                await WaitOutOutagesAsync("migrations", ct => MigrateAsync(logger, ct), logger, stoppingToken);
+                if (worker.Warmup is { } warmup)
+                    await WaitOutOutagesAsync("warm-up", ct => warmup(services, ct), logger, stoppingToken);
                 using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay", settings.KafkaSecurity), logger);
                 relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax, Signer = signer },
                     crashPoints, loggers.CreateLogger<OutboxRelay>());
@@ -249,6 +272,7 @@ public static class PipelineWorker
                     {
                         Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier, Security = settings.KafkaSecurity,
                         PartitionOwner = c.PartitionOwner?.Invoke(services),
+                        BatchDelay = throttles.BeforeBatch(c.Consumer),
                     },
                     crashPoints, clock, loggers.CreateLogger("ContestPipeline.Consumer." + c.Consumer))).ToList();
                 readiness.Consumers = () =>
@@ -279,6 +303,9 @@ public static class PipelineWorker
                     throw new WorkerStoppedException("a worker loop stopped unexpectedly", new InvalidOperationException("loop returned"));
                 }
                 await Task.WhenAll(tasks);
+                // A normal stop delivers what the loops committed last, for a bounded time, rather
+                // than leave it to the next start: the relay's poll may not have come round yet.
+                await DrainAsync(runningRelay, logger);
                 producer.Flush(TimeSpan.FromSeconds(10));
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -287,6 +314,35 @@ public static class PipelineWorker
                 if (relay is not null) await DrainAsync(relay, logger);
                 Environment.ExitCode = ExitStopped;
                 lifetime.StopApplication();
+            }
+        }
+
+        /// <summary>
+        /// Start-up work on the database, retried while Postgres is unavailable (restarting as the
+        /// worker starts): waited out like any outage, up to the outage tolerance; never a bug.
+        /// </summary>
+        private async Task WaitOutOutagesAsync(string what, Func<CancellationToken, Task> work, ILogger logger,
+            CancellationToken ct)
+        {
+            var started = clock.GetUtcNow();
+            for (var failures = 1; ; failures++)
+            {
+                try
+                {
+                    await work(ct);
+                    return;
+                }
+                catch (Exception e) when (ErrorPolicy.IsTransient(e) && !ct.IsCancellationRequested)
+                {
+                    var down = clock.GetUtcNow() - started;
+                    if (down > TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs))
+                        throw new WorkerStoppedException(
+                            $"{worker.Name}: {what}: the database was unavailable for {down.TotalSeconds:F0} s: {e.Message}", e);
+                    var wait = Backoff.Exponential(failures, 200, Limits.DatabaseRetryBackoffMsMax);
+                    logger.LogWarning("Worker {Worker}: {What} could not run ({Failures} in a row), retry in {DelayMs} ms: {Error}",
+                        worker.Name, what, failures, (int)wait.TotalMilliseconds, e.Message);
+                    await Task.Delay(wait, clock, ct);
+                }
             }
         }
 

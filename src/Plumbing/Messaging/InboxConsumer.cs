@@ -36,6 +36,9 @@ public sealed class InboxConsumerOptions
 
     /// <summary>Told which partitions this member of the group gained and lost, before any message of a gained one is handled.</summary>
     public IPartitionOwner? PartitionOwner { get; init; }
+
+    /// <summary>A pause before each batch, to slow this loop on purpose (test-only, <see cref="Throttles"/>); zero in production.</summary>
+    public TimeSpan BatchDelay { get; init; }
 }
 
 /// <summary>
@@ -43,7 +46,10 @@ public sealed class InboxConsumerOptions
 /// partition of <c>contest.lifecycle</c> their contest hashes to): with several instances behind
 /// one consumer group, each keeps what its partitions own. Called on the consume loop's thread,
 /// so no message of a gained partition is handled before <see cref="Assigned"/> returns, and
-/// none of a lost one after <see cref="Revoked"/> is called. An exception stops the worker (a bug).
+/// none of a lost one after <see cref="Revoked"/> is called. An outage met while loading (the
+/// database restarting during a rebalance) is waited out: the loop asks again, so
+/// <see cref="Assigned"/> may be called more than once for a partition and must load it afresh
+/// each time. Any other exception stops the worker (a bug).
 /// </summary>
 public interface IPartitionOwner
 {
@@ -133,7 +139,11 @@ public sealed class InboxConsumer
             })
             .SetPartitionsAssignedHandler((_, parts) =>
             {
-                _options.PartitionOwner?.Assigned([.. parts.Select(p => (p.Topic, p.Partition.Value))]);
+                // Never thrown out of the callback: librdkafka would be left without the
+                // assignment. Partitions the owner could not load yet are loaded by the loop,
+                // waiting out an outage, before any of their messages is handled.
+                lock (_unloaded) _unloaded.UnionWith(parts.Select(p => (p.Topic, p.Partition.Value)));
+                TryLoadPartitions();
                 Volatile.Write(ref _joined, true);
                 _logger.LogInformation("Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
@@ -144,7 +154,15 @@ public sealed class InboxConsumer
                 var revoked = parts.Select(p => p.TopicPartition).ToHashSet();
                 _batch.RemoveAll(r => revoked.Contains(r.TopicPartition));
                 lock (_lag) foreach (var p in revoked) _lag.Remove((p.Topic, p.Partition.Value));
-                _options.PartitionOwner?.Revoked([.. revoked.Select(p => (p.Topic, p.Partition.Value))]);
+                lock (_unloaded) foreach (var p in revoked) _unloaded.Remove((p.Topic, p.Partition.Value));
+                try
+                {
+                    _options.PartitionOwner?.Revoked([.. revoked.Select(p => (p.Topic, p.Partition.Value))]);
+                }
+                catch (Exception e)
+                {
+                    _partitionOwnerBug ??= e;
+                }
                 _logger.LogInformation("Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
             .Build();
@@ -158,16 +176,15 @@ public sealed class InboxConsumer
                 _batch.Clear();
                 var filled = Fill(consumer, ct);
                 UpdateLag(consumer);
-                if (!filled) continue;
+                if (!await LoadPartitionsAsync(ct)) return;
+                if (!filled || _batch.Count == 0) continue;
                 await ProcessBatchAsync(consumer, [.. _batch], ct);
             }
         }
         finally
         {
             Volatile.Write(ref _joined, false);
-            // Close commits the offsets stored so far and leaves the group at once, so the
-            // partitions move to another member without waiting for the session timeout.
-            consumer.Close();
+            Close(consumer);
             _logger.LogInformation("Consumer {Consumer} stopped: received {Received}, applied {Applied}, duplicates skipped {Duplicates}, dead-lettered {DeadLettered}",
                 _options.Consumer, Stats.Received, Stats.Applied, Stats.Duplicates, Stats.DeadLettered);
         }
@@ -217,6 +234,90 @@ public sealed class InboxConsumer
         if (n > 0) PipelineTelemetry.ConsumerMessages.Add(n, new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("outcome", outcome));
     }
 
+    /// <summary>
+    /// Close commits the offsets stored so far and leaves the group at once, so the partitions
+    /// move to another member without waiting for the session timeout. A broker that is away
+    /// cannot take the commit: the offsets stay where they were, and the next member reads those
+    /// messages again, which the inbox makes a no-op.
+    /// </summary>
+    private void Close(IConsumer<byte[]?, byte[]?> consumer)
+    {
+        try
+        {
+            consumer.Close();
+        }
+        catch (KafkaException e) when (!e.Error.IsFatal)
+        {
+            _logger.LogWarning("Consumer {Consumer} left its group without committing its last offsets: {Reason}",
+                _options.Consumer, e.Error.Reason);
+        }
+    }
+
+    /// <summary>Partitions assigned whose owner has not loaded them yet (<see cref="IPartitionOwner"/>).</summary>
+    private readonly HashSet<(string Topic, int Partition)> _unloaded = [];
+    private Exception? _partitionOwnerBug;
+    private Exception? _partitionOwnerOutage;
+
+    /// <summary>Asks the owner to load every partition not loaded yet; an outage leaves them for the loop, a bug stops it.</summary>
+    private void TryLoadPartitions()
+    {
+        List<(string Topic, int Partition)> pending;
+        lock (_unloaded) pending = [.. _unloaded];
+        if (pending.Count == 0) return;
+        if (_options.PartitionOwner is not { } owner)
+        {
+            lock (_unloaded) _unloaded.Clear();
+            return;
+        }
+        try
+        {
+            owner.Assigned(pending);
+            lock (_unloaded) _unloaded.ExceptWith(pending);
+            _partitionOwnerOutage = null;
+        }
+        catch (Exception e) when (ErrorPolicy.IsTransient(e))
+        {
+            _partitionOwnerOutage = e;
+            _logger.LogWarning("Consumer {Consumer}: partitions {Partitions} not loaded yet, the database is unavailable: {Error}",
+                _options.Consumer, string.Join(", ", pending), e.Message);
+        }
+        catch (Exception e)
+        {
+            _partitionOwnerBug ??= e;
+        }
+    }
+
+    /// <summary>
+    /// Loads the partitions assigned while the database was away, waiting the outage out, before
+    /// any of their messages is handled; false when the loop is cancelled meanwhile. A bug in the
+    /// owner stops the loop loudly.
+    /// </summary>
+    private async Task<bool> LoadPartitionsAsync(CancellationToken ct)
+    {
+        var outageStarted = (DateTimeOffset?)null;
+        while (true)
+        {
+            if (_partitionOwnerBug is { } bug)
+            {
+                var message = $"consumer {_options.Consumer}: loading or dropping its partitions' state hit a bug: "
+                    + $"{bug.GetType().Name}: {bug.Message}; the worker stopped. Fix the cause and restart it.";
+                var dedupeKey = _options.Consumer + ":partitions:" + DeadLetters.Fingerprint(bug.Message);
+                await RaiseStopAlertAsync(null, "partitions", dedupeKey, message, bug);
+                throw new WorkerStoppedException(message, bug);
+            }
+            bool pending;
+            lock (_unloaded) pending = _unloaded.Count > 0;
+            if (!pending) return true;
+            if (_partitionOwnerOutage is { } outage)
+            {
+                outageStarted ??= _clock.GetUtcNow();
+                await WaitOutOutageAsync(outage, outageStarted.Value, ct);
+                if (ct.IsCancellationRequested) return false;
+            }
+            TryLoadPartitions();
+        }
+    }
+
     private bool Fill(IConsumer<byte[]?, byte[]?> consumer, CancellationToken ct)
     {
         var timeout = _options.PollTimeout;
@@ -227,8 +328,9 @@ public sealed class InboxConsumer
             {
                 result = consumer.Consume(timeout);
             }
-            catch (ConsumeException e) when (!e.Error.IsFatal)
+            catch (KafkaException e) when (!e.Error.IsFatal)
             {
+                // The broker away, a request that timed out: what was read so far is handled; the next poll tries again.
                 _logger.LogWarning("Consumer {Consumer} could not consume: {Reason}", _options.Consumer, e.Error.Reason);
                 break;
             }
@@ -242,6 +344,8 @@ public sealed class InboxConsumer
 
     private async Task ProcessBatchAsync(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> results, CancellationToken ct)
     {
+        if (_options.BatchDelay > TimeSpan.Zero) await DelayAsync(_options.BatchDelay, ct);
+        if (ct.IsCancellationRequested) return;
         var items = results.Select(Classify).ToList();
         Stats.AddReceived(items.Count);
         Item? failed = null;
@@ -293,6 +397,19 @@ public sealed class InboxConsumer
     private async Task ApplyAsync(IReadOnlyList<Item> items, CancellationToken ct)
     {
         await using var conn = await _dataSource.OpenConnectionAsync(CancellationToken.None);
+        try
+        {
+            await ApplyOnAsync(conn, items, ct);
+        }
+        catch (Exception e) when (ErrorPolicy.ConnectionLost(conn, e))
+        {
+            // Postgres went away under the batch: nothing committed, and the failure is the outage's.
+            throw new DatabaseConnectionLostException(e is HandlerFailedException ? e.InnerException! : e);
+        }
+    }
+
+    private async Task ApplyOnAsync(NpgsqlConnection conn, IReadOnlyList<Item> items, CancellationToken ct)
+    {
         await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
         var context = new HandlerContext(conn, tx, _clock);
         var fresh = await ClaimAsync(conn, tx, items);
@@ -436,15 +553,20 @@ public sealed class InboxConsumer
     }
 
     /// <summary>One critical alert per message the loop stopped on, however often the worker restarts into it.</summary>
-    private async Task RaiseStopAlertAsync(Item item, string message, Exception error)
+    private Task RaiseStopAlertAsync(Item item, string message, Exception error) =>
+        RaiseStopAlertAsync(item.Message, item.Where, item.InboxId, message, error);
+
+    private async Task RaiseStopAlertAsync(IncomingMessage? cause, string subject, string dedupeKey, string message,
+        Exception error)
     {
         _logger.LogCritical(error, "Consumer {Consumer}: {Message}", _options.Consumer, message);
         try
         {
             await UnitOfWork.RunAsync(_dataSource, _outbox, _clock, "bug alert", context =>
             {
-                context.Cause = item.Message is null ? null : Cause.Of(item.Message.Envelope);
-                context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", item.Where, message, item.InboxId);
+                context.Cause = cause is null ? null : Cause.Of(cause.Envelope);
+                context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", subject, message,
+                    dedupeKey);
                 return Task.FromResult(true);
             }, CancellationToken.None);
         }
@@ -492,9 +614,10 @@ public sealed class InboxConsumer
         var outageStarted = (DateTimeOffset?)null;
         while (!ct.IsCancellationRequested)
         {
+            NpgsqlConnection? conn = null;
             try
             {
-                await using var conn = await _dataSource.OpenConnectionAsync(CancellationToken.None);
+                conn = await _dataSource.OpenConnectionAsync(CancellationToken.None);
                 await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
                 var context = new HandlerContext(conn, tx, _clock);
                 var rejected = item with { Rejection = reason };
@@ -508,10 +631,14 @@ public sealed class InboxConsumer
                 item.Done = true;
                 return;
             }
-            catch (Exception e) when (ErrorPolicy.IsTransient(e))
+            catch (Exception e) when (ErrorPolicy.IsTransient(e) || ErrorPolicy.ConnectionLost(conn, e))
             {
                 outageStarted ??= _clock.GetUtcNow();
                 await WaitOutOutageAsync(e, outageStarted.Value, ct);
+            }
+            finally
+            {
+                if (conn is not null) await conn.DisposeAsync();
             }
         }
     }

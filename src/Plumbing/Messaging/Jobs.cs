@@ -128,11 +128,20 @@ public static class UnitOfWork
         ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(work);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var context = new HandlerContext(conn, tx, clock);
-        var result = await work(context);
-        await outbox.AddAsync(conn, tx, context.Outgoing, ct);
-        await tx.CommitAsync(ct);
+        HandlerContext context;
+        T result;
+        try
+        {
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            context = new HandlerContext(conn, tx, clock);
+            result = await work(context);
+            await outbox.AddAsync(conn, tx, context.Outgoing, ct);
+            await tx.CommitAsync(ct);
+        }
+        catch (Exception e) when (ErrorPolicy.ConnectionLost(conn, e))
+        {
+            throw new DatabaseConnectionLostException(e);
+        }
         try
         {
             context.RunCommitted();

@@ -68,7 +68,7 @@ public sealed class OutboxRelay(
             {
                 return;
             }
-            catch (Exception e) when (e is NpgsqlException or KafkaException or OutboxDeliveryException)
+            catch (Exception e) when (e is OutboxDeliveryException || ErrorPolicy.IsTransient(e))
             {
                 failures++;
                 var delay = Backoff.Exponential(failures, Limits.OutboxFailureBackoffMs, Limits.OutboxFailureBackoffMsMax);
@@ -99,7 +99,7 @@ public sealed class OutboxRelay(
             Volatile.Write(ref _backlog, reader.GetInt64(0));
             Volatile.Write(ref _oldestUnsentAgeSeconds, reader.GetDouble(1));
         }
-        catch (NpgsqlException)
+        catch (Exception e) when (ErrorPolicy.IsTransient(e) || e is InvalidOperationException)
         {
             // The relay's own loop reports an unreachable database; the gauge keeps its last value.
         }
@@ -112,6 +112,19 @@ public sealed class OutboxRelay(
     public async Task<int> PublishBatchAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            return await PublishBatchOnAsync(conn, ct);
+        }
+        catch (Exception e) when (ErrorPolicy.ConnectionLost(conn, e))
+        {
+            // Postgres went away mid-batch: nothing is marked sent, and the rows go out again.
+            throw new DatabaseConnectionLostException(e);
+        }
+    }
+
+    private async Task<int> PublishBatchOnAsync(NpgsqlConnection conn, CancellationToken ct)
+    {
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var lockCmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx))
         {

@@ -57,11 +57,37 @@ public static class ScoringStore
         return row is { } r ? (Parse(contestId, r.State), r.ClosedCount) : null;
     }
 
-    public static async Task<bool> InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
-        await context.Connection.ExecuteAsync("""
-            INSERT INTO scoring.entries (entry_id, contest_id, player_id, lineup) VALUES (@EntryId, @ContestId, @PlayerId, @lineup)
+    /// <summary>
+    /// The contests of a run of entries, locked in id order; a contest the referee never saw is absent.
+    /// </summary>
+    public static async Task<Dictionary<string, (ContestState State, int? ClosedCount)>> ContestsForEntriesAsync(
+        HandlerContext context, IReadOnlyCollection<string> contestIds) =>
+        (await context.Connection.QueryAsync<(string ContestId, string State, int? ClosedCount)>("""
+            SELECT contest_id, state, entries_closed_count FROM scoring.contests
+            WHERE contest_id = ANY(@ids) ORDER BY contest_id FOR UPDATE
+            """, new { ids = contestIds.ToArray() }, context.Transaction))
+        .ToDictionary(r => r.ContestId, r => (Parse(r.ContestId, r.State), r.ClosedCount), StringComparer.Ordinal);
+
+    /// <summary>
+    /// Inserts a run of entries in one statement; returns the ids of the new ones (one seen before stays as it was).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> InsertEntriesAsync(
+        HandlerContext context, IReadOnlyList<EntryAccepted> entries) =>
+        entries.Count == 0 ? [] : [.. await context.Connection.QueryAsync<string>("""
+            INSERT INTO scoring.entries (entry_id, contest_id, player_id, lineup)
+            SELECT u.id, u.contest, u.player,
+                   CASE WHEN u.lineup IS NULL THEN NULL
+                        ELSE ARRAY(SELECT a.id FROM jsonb_array_elements_text(u.lineup::jsonb)
+                                   WITH ORDINALITY AS a(id, n) ORDER BY a.n) END
+            FROM unnest(@ids, @contests, @players, @lineups) AS u(id, contest, player, lineup)
             ON CONFLICT (entry_id) DO NOTHING
-            """, new { entry.EntryId, entry.ContestId, entry.PlayerId, lineup = entry.Lineup?.ToArray() }, context.Transaction) == 1;
+            RETURNING entry_id
+            """, new
+        {
+            ids = entries.Select(e => e.EntryId).ToArray(), contests = entries.Select(e => e.ContestId).ToArray(),
+            players = entries.Select(e => e.PlayerId).ToArray(),
+            lineups = entries.Select(e => e.Lineup is null ? null : JsonSerializer.Serialize(e.Lineup)).ToArray(),
+        }, context.Transaction)];
 
     /// <summary>Records how many entries Ingestion accepted; false when the referee never saw the contest.</summary>
     public static async Task<bool> RecordEntriesClosedAsync(HandlerContext context, EntriesClosed closed) =>

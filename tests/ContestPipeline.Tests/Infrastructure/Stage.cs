@@ -44,12 +44,13 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
         return new OutboxRelay(fixture.DataSource, _producer, options, crashPoints ?? new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
     }
 
-    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int batchSizeMax = Limits.ConsumerBatchSizeMax) =>
+    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int batchSizeMax = Limits.ConsumerBatchSizeMax,
+        IPartitionOwner? partitionOwner = null) =>
         new(fixture.DataSource, fixture.BootstrapServers, [Effects],
             new InboxConsumerOptions
             {
                 Consumer = name ?? Schema + ".consumer", Schema = Schema, Topics = [Topic],
-                ConflictBackoffMs = 20, ConflictBackoffMsMax = 100, BatchSizeMax = batchSizeMax,
+                ConflictBackoffMs = 20, ConflictBackoffMsMax = 100, BatchSizeMax = batchSizeMax, PartitionOwner = partitionOwner,
             },
             crashPoints ?? new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
 

@@ -20,6 +20,11 @@ public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
     public const string AfterCommitBug = "after-commit-bug";
     /// <summary>On its first attempt waits for the worker to stop (as a Stripe call does when cancelled), then applies normally.</summary>
     public const string SlowOnce = "slow-once";
+    /// <summary>
+    /// On its first attempt Postgres ends the handler's session (57P01, as a restart does), and
+    /// the handler's next command meets the dead connection ("Connection is not open"); then applies normally.
+    /// </summary>
+    public const string LosesConnectionOnce = "loses-connection-once";
 
     public static OutgoingMessage Message(string topic, TestEvent body, string? messageId = null)
     {
@@ -56,6 +61,7 @@ public class TestEffects(string schema) : IMessageHandler
         if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new ConcurrencyConflictException("flaky first attempt");
         if (body.Behaviour == TestEvent.Bug && !BugFixed) throw new InvalidOperationException($"bug on {body.Key}/{body.Seq}");
         if (body.Behaviour == TestEvent.AfterCommitBug) context.OnCommitted(() => throw new InvalidOperationException($"memory of {body.Key}/{body.Seq} broke"));
+        if (body.Behaviour == TestEvent.LosesConnectionOnce && attempt == 1) await LoseConnectionAsync(context);
         if (body.Behaviour == TestEvent.SlowOnce && attempt == 1)
         {
             SlowStarted.TrySetResult();
@@ -65,7 +71,26 @@ public class TestEffects(string schema) : IMessageHandler
             new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
     }
 
+    /// <summary>Postgres ends this session under the transaction; what the work does next fails on the dead connection.</summary>
+    public static async Task LoseConnectionAsync(HandlerContext context)
+    {
+        try
+        {
+            await using var terminate = new Npgsql.NpgsqlCommand("SELECT pg_terminate_backend(pg_backend_pid())", context.Connection, context.Transaction);
+            await terminate.ExecuteNonQueryAsync();
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.AdminShutdown)
+        {
+            // The 57P01 itself is an outage by its code; what follows on the dead connection is not, by its type.
+        }
+        await using var next = new Npgsql.NpgsqlCommand("SELECT 1", context.Connection, context.Transaction);
+        await next.ExecuteNonQueryAsync();
+    }
+
     public int AttemptsOf(string messageId) => _attempts.GetValueOrDefault(messageId);
+
+    /// <summary>Attempts at every message so far.</summary>
+    public int Attempts => _attempts.Values.Sum();
 
     /// <summary>Set to deploy the fix: a message that hit the bug applies when it is read again.</summary>
     public bool BugFixed { get; set; }

@@ -23,7 +23,7 @@ namespace ContestPipeline.Tests.Ingestion;
 public sealed class LockTimeTests(PipelineFixture fixture)
 {
     private static readonly DateTimeOffset LockAt = new(2031, 3, 9, 18, 0, 0, TimeSpan.Zero);
-    private static readonly IntakeOptions Options = new();
+    private static readonly IngestionOptions Options = new();
 
     [Fact]
     public async Task Entries_close_exactly_at_lock_time_on_the_injected_clock_and_only_once()

@@ -29,4 +29,27 @@ public sealed class ErrorPolicyTests
         Assert.Equal(FailureKind.Bug, ErrorPolicy.Classify(e));
         Assert.Equal(FailureKind.Bug, ErrorPolicy.Classify(new ObjectDisposedException("board")));
     }
+
+    [Theory]
+    [InlineData("57P01", FailureKind.Transient)] // terminating connection due to administrator command (a restart)
+    [InlineData("57P02", FailureKind.Transient)] // crash shutdown
+    [InlineData("57P03", FailureKind.Transient)] // the database system is shutting down, or starting up
+    [InlineData("08006", FailureKind.Transient)] // connection failure
+    [InlineData("08001", FailureKind.Transient)] // unable to establish a connection
+    [InlineData("53300", FailureKind.Transient)] // too many connections
+    [InlineData("40001", FailureKind.Conflict)]
+    [InlineData("40P01", FailureKind.Conflict)]
+    [InlineData("23505", FailureKind.Bug)]       // a unique violation nobody expected
+    [InlineData("42P01", FailureKind.Bug)]       // a table that does not exist
+    public void Postgres_saying_it_is_unavailable_is_an_outage_and_saying_the_request_is_wrong_is_a_bug(string sqlState, FailureKind kind) =>
+        Assert.Equal(kind, ErrorPolicy.Classify(new PostgresException("m", "FATAL", "FATAL", sqlState)));
+
+    [Fact]
+    public void A_lost_connection_and_outages_met_together_are_outages_and_a_bug_among_them_is_a_bug()
+    {
+        var outage = new PostgresException("m", "FATAL", "FATAL", "57P01");
+        Assert.Equal(FailureKind.Transient, ErrorPolicy.Classify(new DatabaseConnectionLostException(new InvalidOperationException("Connection is not open"))));
+        Assert.Equal(FailureKind.Transient, ErrorPolicy.Classify(new AggregateException(outage, new DatabaseConnectionLostException(outage))));
+        Assert.Equal(FailureKind.Bug, ErrorPolicy.Classify(new AggregateException(outage, new InvalidOperationException("ours"))));
+    }
 }

@@ -12,7 +12,7 @@ using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
-/// Intake and referee end to end, as separate worker processes on a real database and
+/// Entries and referee end to end, as separate worker processes on a real database and
 /// broker, with payments verified over HTTP against the Stripe-compatible server.
 /// </summary>
 [Collection(PipelineCollection.Name)]

@@ -30,7 +30,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// Settlement worker against Postgres and the local broker, with tied entries straddling range
 /// boundaries. Settlement is fed directly, as Ingestion and Scoring would have fed it
 /// (ContestScheduled, EntryAccepted, the final standings in chunks, ContestCompleted), so the
-/// test spends its time on settling rather than on intake.
+/// test spends its time on settling rather than on entries.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
 public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHelper output)

@@ -27,10 +27,9 @@ public sealed class PaymentReconciliationTests(PipelineFixture fixture)
         await using var receiver = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
         run.StartWorker("ingestion", env: new Dictionary<string, string?>
         {
-            [IntakeOptions.Settings.LockSkewMs] = "1000",
-            [IntakeOptions.Settings.UndecidedBoundMs] = "5000",
-            [IntakeOptions.Settings.ReconcileIntervalMs] = "500",
-            [IntakeOptions.Settings.ReconcileGraceMs] = ((long)Grace.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [IngestionOptions.Settings.LockSkewMs] = "1000",
+            [IngestionOptions.Settings.ReconcileIntervalMs] = "500",
+            [IngestionOptions.Settings.ReconcileGraceMs] = ((long)Grace.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var world = run.World;
         // Room before the lock for the payments, their events, the entry and a grace period.

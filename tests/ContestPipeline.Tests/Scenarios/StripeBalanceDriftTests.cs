@@ -21,7 +21,7 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
     public async Task A_drift_that_stays_while_nothing_moves_alerts_a_payment_not_yet_booked_warns_and_a_dispute_is_critical()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
-        run.StartWorker("ingestion", env: new Dictionary<string, string?> { [IntakeOptions.Settings.PaymentEventWaitMs] = "200" });
+        run.StartWorker("ingestion", env: new Dictionary<string, string?> { [IngestionOptions.Settings.PaymentEventWaitMs] = "200" });
         run.StartWorker("settlement", env: new Dictionary<string, string?> { [SettlementOptions.Settings.BalanceCheckIntervalMs] = "700" });
         var world = run.World;
         var lockAt = await run.LockTimeAsync(messagesBeforeLock: 60);

@@ -52,7 +52,7 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
             [StripeServices.AccountRateVariable] = AccountLimit.ToString(CultureInfo.InvariantCulture),
             [StripeServices.RateVariable] = share.RequestsPerSecond.ToString(CultureInfo.InvariantCulture),
             [StripeServices.BurstVariable] = share.Burst.ToString(CultureInfo.InvariantCulture),
-            [IntakeOptions.Settings.PaymentEventWaitMs] = "0",
+            [IngestionOptions.Settings.PaymentEventWaitMs] = "0",
         };
         run.StartWorker("ingestion", env: Env(shares[0]));
         // The second instance: same worker, same consumer groups, its own process and share.

@@ -14,7 +14,7 @@ using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 namespace ContestPipeline.Tests.Settlement;
 
 /// <summary>
-/// From SETTLED to PAID through the real workers: contests run through intake, referee and
+/// From SETTLED to PAID through the real workers: contests run through ingestion, referee and
 /// settlement, then the test publishes on <c>payouts.status</c> what Payout would, and checks
 /// the ledger, the payouts and the timeline.
 /// </summary>

@@ -38,10 +38,10 @@ public static class BenchCommand
 
     private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
 
-    public static async Task<int> RunAsync(int messages, int baselineRows, int outboxTransactionSize, bool signed, CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int messages, int baselineRows, int outboxTransactionSize, bool signed, CancellationToken ct)
     {
         var pg = await ToolStartup.PostgresAsync("bench");
-        if (pg is null) return PipelineWorker.ExitStartupFailed;
+        if (pg is null) return null;
         var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
@@ -73,7 +73,15 @@ public static class BenchCommand
             await PrintStorageAsync(dataSource, schema, ct);
             var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0 && pipeline.DeadLettered == 0;
             if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
-            return ok ? 0 : 1;
+            var report = new BenchReport();
+            report.Add("(a) raw Kafka msgs/s", $"{messages / kafka.TotalSeconds:N0}");
+            report.Add("(b) raw Postgres msgs/s", $"{baselineRows / postgres.TotalSeconds:N0}");
+            report.Add("pipeline msgs/s", $"{rate:N0}");
+            report.Add("vs raw Kafka (≥ 10 %)", $"{vsKafka:P1}");
+            report.Add("vs raw Postgres (≥ 5×)", $"{vsPostgres:F1}×");
+            report.Add("applied once, lost", $"{pipeline.Applied:N0}, {messages - pipeline.Applied:N0}");
+            report.Check(ok, $"applied {pipeline.Applied:N0} of {messages:N0} exactly once (inbox {pipeline.InboxRows:N0}, unsent {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0})");
+            return report;
         }
         finally
         {

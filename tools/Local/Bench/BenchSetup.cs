@@ -18,6 +18,9 @@ public static class BenchSetup
     {
         var adminPg = await ToolStartup.PostgresAsync("bench");
         if (adminPg is null) return null;
+        // A second pass in the same process must not be handed a pooled connection to the database
+        // dropped below (its session ended: 57P01 on first use).
+        NpgsqlConnection.ClearAllPools();
         await using (var admin = new NpgsqlConnection(adminPg))
         {
             await admin.OpenAsync(ct);

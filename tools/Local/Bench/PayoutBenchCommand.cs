@@ -31,12 +31,12 @@ public static class PayoutBenchCommand
     private const long Net = 1_000;
     private const int Players = 100;
 
-    public static async Task<int> RunAsync(int transfers, int stripeRps, CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int transfers, int stripeRps, CancellationToken ct)
     {
         var contests = (transfers + Players - 1) / Players;
         Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); Stripe limit {stripeRps}/s, all of it Payout's (burst {Math.Max(1, stripeRps / 4)})");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
@@ -154,7 +154,15 @@ public static class PayoutBenchCommand
             string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}")));
         Console.WriteLine($"payouts recorded paid:     {paid:N0}{(allPaid is { } a ? $" (the last {(a - published).TotalSeconds:F1} s after the orders were out)" : "")}");
         Console.WriteLine($"logs: {runDir}");
-        return madeOnce == transfers && twice == 0 && paid == transfers ? 0 : 1;
+        var report = new BenchReport();
+        report.Add("transfers/s", $"{rate:N1} over {seconds:F1} s");
+        report.Add("share of the limit (≥ 95 %)", $"{rate / stripeRps:P1} of {stripeRps}/s");
+        report.Add("429s (0)", $"{refused:N0}");
+        report.Add("requests per transfer", $"{requests.Count / (double)Math.Max(1, transfers):F2}");
+        report.Add("each payout once / twice", $"{madeOnce:N0} / {twice:N0}");
+        report.Check(madeOnce == transfers && twice == 0 && paid == transfers,
+            $"every payout transferred once and recorded paid: once {madeOnce:N0}, more than once {twice:N0}, paid {paid:N0} of {transfers:N0}");
+        return report;
     }
 
     /// <summary>The path without the object id: /v1/transfers/tr_x → /v1/transfers/{id}.</summary>

@@ -40,12 +40,12 @@ public static class ScoringBenchCommand
     /// </summary>
     private const int EntryChunk = 5_000;
 
-    public static async Task<int> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1)
+    public static async Task<BenchReport?> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1)
     {
         Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
         var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:00}").ToArray();
         var perContest = entries / contests;
-        if (await BenchSetup.PrepareAsync("scoring", "contestpipeline_bench", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        if (await BenchSetup.PrepareAsync("scoring", "contestpipeline_bench", ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         var env = new Dictionary<string, string?>
@@ -105,6 +105,8 @@ public static class ScoringBenchCommand
             Produce(producer, Topics.ProviderFeed, g, GameStarted.MessageType, $"feed:{g}:2", new GameStarted(g, 2, now));
         await WaitForStateAsync(pg, "LIVE", contests, TimeSpan.FromMinutes(5), ct);
         Console.WriteLine($"setup: {perContest * contests:N0} entries loaded and {(contests == 1 ? "contest" : $"{contests} contests")} LIVE in {setup.Elapsed.TotalSeconds:F1} s");
+        var report = new BenchReport();
+        report.Add("setup (entries in, LIVE)", $"{setup.Elapsed.TotalSeconds:F1} s");
 
         // Latency: a stat's publication time, then the first standings whose asOf covers its
         // sequence; with several contests, the time the last of them covers it.
@@ -182,10 +184,12 @@ public static class ScoringBenchCommand
 
         var samples = latenciesUs.ToArray();
         var sorted = samples.Select(s => s.Us).Order().ToArray();
+        report.Add("stats in standings", $"{sorted.Length:N0} of {statEvents:N0}");
+        report.Check(sorted.Length == statEvents, $"only {sorted.Length:N0} of {statEvents:N0} stat events reached published standings");
         if (sorted.Length < statEvents)
         {
             Console.WriteLine($"bench FAILED: only {sorted.Length:N0} of {statEvents:N0} stat events reached published standings; logs in {runDir}");
-            return 1;
+            return report;
         }
         var seconds = (endTicks - start) / (double)Stopwatch.Frequency;
         long P(double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
@@ -196,7 +200,11 @@ public static class ScoringBenchCommand
         var perSecond = samples.GroupBy(s => (s.PublishedAt - start) / Stopwatch.Frequency).OrderBy(g => g.Key)
             .Select(g => { var b = g.Select(s => s.Us).Order().ToArray(); return (b[Math.Min(b.Length - 1, (int)(0.99 * b.Length))] / 1000).ToString(CultureInfo.InvariantCulture); });
         Console.WriteLine($"p99 ms by second sent: {string.Join(" ", perSecond)}");
-        return 0;
+        report.Add("stat events/s (≥ 5,000)", $"{statEvents / seconds:N0} of {rate:N0} offered");
+        report.Add("p50 latency", $"{P(0.50) / 1000.0:F0} ms");
+        report.Add("p99 latency (< 1,000 ms)", $"{P(0.99) / 1000.0:F0} ms");
+        report.Add("max latency", $"{sorted[^1] / 1000.0:F0} ms");
+        return report;
     }
 
     private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type, string id, T body, bool flush = true)

@@ -34,7 +34,7 @@ public static class SettlementBenchCommand
 {
     private const string ContestId = "bench-settle";
 
-    public static async Task<int> RunAsync(int entries, int paid, int seed, CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int entries, int paid, int seed, CancellationToken ct)
     {
         Console.WriteLine($"bench settlement: {entries:N0} entries, {paid:N0} paid places (ranked table in ppb, ties), seed {seed}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
@@ -55,8 +55,10 @@ public static class SettlementBenchCommand
         var awards = decision!.Settlement?.Awards.Count ?? 0;
         decision = null;
         Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 ({awards:N0} prizes)   (target ≤ 1,000 ms)");
+        var report = new BenchReport();
+        report.Add("calculator best/worst (≤ 1,000 ms)", $"{calc.Min():N0} / {calc.Max():N0} ms");
 
-        if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared) return PipelineWorker.ExitStartupFailed;
+        if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         // Seeding a million entries is long work on a busy machine: no command timeout for the bench's own connection.
@@ -123,16 +125,22 @@ public static class SettlementBenchCommand
                 FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id) WHERE contest_id = @ContestId
                 """, new { ContestId });
             if (inWorker is { } w) Console.WriteLine($"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
+            if (inWorker is { } worked) report.Add("in the worker", $"{worked:F1} s");
         }
+        report.Check(allOrdered is not null, $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");
         if (allOrdered is null)
         {
             Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited}); logs in {runDir}");
-            return 1;
+            return report;
         }
         Console.WriteLine($"COMPLETE → every order on payouts.due: {allOrdered.Value.TotalSeconds:F1} s for {awards:N0} orders   (target ≤ 60 s)");
         Console.WriteLine($"settlement peak memory (VmHWM): {peakKb / 1024.0:N0} MiB   (target ≤ 1,024 MiB)");
         Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due (the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
-        return 0;
+        report.Add("setup", $"{setup.Elapsed.TotalSeconds:F1} s");
+        report.Add("COMPLETE → orders (≤ 60 s)", $"{allOrdered.Value.TotalSeconds:F1} s");
+        report.Add("peak memory (≤ 1,024 MiB)", $"{peakKb / 1024.0:N0} MiB");
+        report.Add("orders acknowledged", $"{awards:N0} of {awards:N0}");
+        return report;
     }
 
     private static int Count(HashSet<string> seen)

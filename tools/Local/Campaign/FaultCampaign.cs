@@ -57,6 +57,10 @@ public sealed record CampaignResult(
     public int ForgedPaid { get; init; }
     /// <summary>Processes of each worker the run kept up.</summary>
     public int Instances { get; init; } = 1;
+    /// <summary>
+    /// Worker processes that stopped by themselves (exit code 1: a bug; an outage is waited out): any fails the run.
+    /// </summary>
+    public int StoppedOnBug { get; init; }
 
     public bool Passed => Problems.Count == 0;
 
@@ -68,7 +72,8 @@ public sealed record CampaignResult(
         $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
         $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
-        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · unfinished {Unfinished} · " +
+        $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · workers stopped on a bug {StoppedOnBug} · " +
+        $"unfinished {Unfinished} · " +
         $"{Elapsed.TotalSeconds:0} s · seed {Seed}");
 }
 
@@ -110,6 +115,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     private readonly Dictionary<string, List<string>> _entries = [];
     private readonly Dictionary<(string Game, string Athlete, string Stat), long> _stats = [];
     private int _brokerFaults, _stripeFaults, _postgresRestarts, _entryCount, _submissions;
+    private readonly PostgresCluster _postgres = new(o.AdminConnectionString);
 
     public async Task<CampaignResult> RunAsync(CancellationToken ct)
     {
@@ -152,7 +158,21 @@ public sealed class FaultCampaign(CampaignOptions o)
         // before its lock time, and how long a killed worker takes to come back on a busy
         // machine is not what the campaign is about. Entries, play, settlement and payouts run
         // under fire.
-        var lockAt = await DefineSlateAsync(world, db, players, ct);
+        // Meanwhile a worker that could not start (Postgres slow to answer on a busy machine) is started again.
+        DateTimeOffset lockAt;
+        using (var settingUp = new CancellationTokenSource())
+        {
+            var keepUp = Task.Run(() => KeepUpAsync(fleet, settingUp.Token), CancellationToken.None);
+            try
+            {
+                lockAt = await DefineSlateAsync(world, db, players, ct);
+            }
+            finally
+            {
+                await settingUp.CancelAsync();
+                await keepUp;
+            }
+        }
         using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players, new Random(o.Seed + 3));
         using var chaos = new CancellationTokenSource();
         var faults = Task.Run(() => ChaosAsync(fleet, broker, stripe, chaos.Token), CancellationToken.None);
@@ -202,7 +222,7 @@ public sealed class FaultCampaign(CampaignOptions o)
 
         // Time to verify every payment under fire; entries that miss the lock are refunded, which
         // the checks cover too. Half a second an entry for a small slate; a large one grows by a
-        // twentieth of a second an entry past two minutes (intake decides thousands a second from
+        // twentieth of a second an entry past two minutes (Ingestion decides thousands a second from
         // Stripe's events: 10,000 entries lock after about six minutes, not eighty-four).
         var entries = o.Contests * o.EntriesPerContest;
         var lockAt = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(25 + Math.Min(entries / 2, 120 + entries / 50));
@@ -344,6 +364,33 @@ public sealed class FaultCampaign(CampaignOptions o)
         throw new TimeoutException("timed out waiting for " + what);
     }
 
+    /// <summary>Starts again whatever worker is down, until cancelled (before the faults, which then do it).</summary>
+    private static async Task KeepUpAsync(WorkerFleet fleet, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            await fleet.ReviveAsync();
+            try { await Task.Delay(200, ct); } catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>How often a worker's log says its lifecycle consumer was assigned partitions.</summary>
+    private static int AssignmentsIn(string log)
+    {
+        try
+        {
+            using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd();
+            const string assigned = "Consumer scoring.lifecycle assigned";
+            return text.Split('\n').Count(l => l.Contains(assigned, StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     // ---- faults ----------------------------------------------------------------------------
 
     private async Task ChaosAsync(WorkerFleet fleet, LocalBrokerProcess broker, StripeEmulator stripe, CancellationToken ct)
@@ -377,7 +424,12 @@ public sealed class FaultCampaign(CampaignOptions o)
                 if (o.RestartPostgres && _postgresRestarts == 0 && now >= postgresAt)
                 {
                     o.Log("[chaos] restarting PostgreSQL");
-                    await RestartPostgresAsync();
+                    await _postgres.RestartAsync();
+                    _postgresRestarts++;
+                }
+                if (o.RestartPostgres && _postgresRestarts == 1 && now >= postgresAt * 2)
+                {
+                    await RestartDuringRebalanceAsync(fleet, random, ct);
                     _postgresRestarts++;
                 }
                 await Task.Delay(100, ct);
@@ -458,19 +510,37 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
     }
 
-    private static async Task RestartPostgresAsync()
+    /// <summary>
+    /// PostgreSQL goes away while a consumer group rebalances: it is stopped, a Scoring process
+    /// (whose partitions carry in-memory boards loaded from the database when they are assigned)
+    /// is SIGKILLed, and Postgres starts again only once the group has handed its partitions to
+    /// the other (its log says so; the dead member's session times out in 6 s), so that the
+    /// assignment meets the database away. With one instance the revived process starts into the
+    /// outage instead (9 s), and every other worker waits it out.
+    /// </summary>
+    private async Task RestartDuringRebalanceAsync(WorkerFleet fleet, Random random, CancellationToken ct)
     {
-        var cluster = await ShellAsync("pg_lsclusters --no-header | awk 'NR==1 {print $1\" \"$2}'");
-        await ShellAsync($"pg_ctlcluster {cluster.Trim()} restart");
-    }
-
-    private static async Task<string> ShellAsync(string command)
-    {
-        using var process = Process.Start(new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"'{command}' failed: {await process.StandardError.ReadToEndAsync()}");
-        return output;
+        var killed = 1 + random.Next(o.Instances);
+        var survivor = o.Instances > 1 ? fleet.LogOf("scoring", killed == 1 ? 2 : 1) : null;
+        var seen = survivor is null ? 0 : AssignmentsIn(survivor);
+        o.Log("[chaos] PostgreSQL stopped for a rebalance");
+        await _postgres.StopAsync();
+        try
+        {
+            o.Log($"[chaos] SIGKILL {await fleet.KillAsync("scoring", killed)} while PostgreSQL is down");
+            var until = Stopwatch.StartNew();
+            while (until.Elapsed < TimeSpan.FromSeconds(survivor is null ? 9 : 45)
+                   && (survivor is null || AssignmentsIn(survivor) <= seen))
+                await Task.Delay(200, ct);
+            if (survivor is not null)
+                o.Log($"[chaos] the other Scoring process was {(AssignmentsIn(survivor) > seen ? "" : "not ")}"
+                    + "assigned partitions while PostgreSQL was down");
+        }
+        finally
+        {
+            await _postgres.StartAsync();
+            o.Log("[chaos] PostgreSQL started again");
+        }
     }
 
     // ---- the invariants --------------------------------------------------------------------
@@ -548,6 +618,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
         {
             Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid, Instances = o.Instances,
+            StoppedOnBug = fleet.StoppedOnBug.Count,
         };
     }
 

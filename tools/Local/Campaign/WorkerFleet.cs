@@ -92,10 +92,19 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
         lock (_gate) _running[worker] = ChildProcess.StartDotnet(Label(worker), RepoPaths.WorkerDll(name), [], env, log);
     }
 
-    /// <summary>SIGKILLs a random worker instance.</summary>
-    public async Task<string> KillRandomAsync()
+    /// <summary>The log of the process now running as that instance, if any.</summary>
+    public string? LogOf(string name, int instance)
     {
-        var worker = (Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
+        lock (_gate) return _running.TryGetValue((name, instance), out var p) && !p.HasExited ? p.LogPath : null;
+    }
+
+    /// <summary>SIGKILLs a random worker instance.</summary>
+    public Task<string> KillRandomAsync() => KillAsync(Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
+
+    /// <summary>SIGKILLs one instance of a worker (started again by <see cref="ReviveAsync"/>).</summary>
+    public async Task<string> KillAsync(string name, int instance)
+    {
+        var worker = (name, instance);
         ChildProcess? process;
         lock (_gate) _running.TryGetValue(worker, out process);
         if (process is null || process.HasExited) return Label(worker) + " (already down)";

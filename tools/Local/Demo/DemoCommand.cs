@@ -19,7 +19,7 @@ namespace ContestPipeline.Local.Demo;
 /// cpdev demo: starts the local broker, the Stripe-compatible server and every worker as
 /// separate processes on a fresh database; sends canaries through ingestion → scoring →
 /// settlement → payout (each hop: inbox, effect and outbox in one transaction, then the
-/// relay to Kafka); then runs a slate of contests through intake and referee
+/// relay to Kafka); then runs a slate of contests through ingestion and referee
 /// (ContestSlate). Exits non-zero if a canary does not complete, a hop was applied twice,
 /// or any of the slate's checks fails.
 /// </summary>

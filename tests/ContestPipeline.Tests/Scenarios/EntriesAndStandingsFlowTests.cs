@@ -16,7 +16,7 @@ using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
-/// The intake edge and the live referee through one deployment (ingestion, scoring and payout
+/// Entries and the live referee through one deployment (ingestion, scoring and payout
 /// as processes, the broker over TCP, Postgres, the Stripe-compatible server over HTTP): a
 /// cancelled contest and a full one turn paid submissions away and refund them once however
 /// often they come back; a game's feed arrives out of order and with re-sends while a contest
@@ -24,7 +24,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// one promise on what the pipeline published and stored.
 /// </summary>
 [Collection(PipelineCollection.Name)]
-public sealed class IntakeAndStandingsFlowTests(PipelineFixture fixture)
+public sealed class EntriesAndStandingsFlowTests(PipelineFixture fixture)
 {
     private const string Main = "main", Gone = "gone";
     private static readonly object Gate = new();
@@ -85,7 +85,7 @@ public sealed class IntakeAndStandingsFlowTests(PipelineFixture fixture)
         world.Submit(Entry("s-dave-again", Main, "dave", pay.Dave, "qb1", "rb1"));      // the refunded payment once more
 
         world.Cancel(Gone, "venue closed");
-        await WaitForAsync(run, "gone cancelled at intake", "SELECT EXISTS (SELECT 1 FROM ingestion.contests WHERE contest_id = 'gone' AND status = 'cancelled')");
+        await WaitForAsync(run, "gone cancelled in ingestion", "SELECT EXISTS (SELECT 1 FROM ingestion.contests WHERE contest_id = 'gone' AND status = 'cancelled')");
         var erin = Entry("s-erin", Gone, "erin", pay.Erin, "qb3", "rb3");
         world.Submit(erin);
         world.Submit(erin);                                                               // the same message re-delivered

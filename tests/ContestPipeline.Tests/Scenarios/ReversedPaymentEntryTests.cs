@@ -14,7 +14,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// money the player paid in, so it makes no entry, and it is not refunded again.
 /// </summary>
 [Collection(PipelineCollection.Name)]
-public sealed class ReversedPaymentIntakeTests(PipelineFixture fixture)
+public sealed class ReversedPaymentEntryTests(PipelineFixture fixture)
 {
     [Fact]
     public async Task A_payment_whose_charge_was_refunded_or_disputed_makes_no_entry_and_no_refund()
