@@ -66,6 +66,13 @@ public readonly record struct Money(long MinorUnits, Currency Currency)
         return string.Create(CultureInfo.InvariantCulture, $"{sign}{abs / 100}.{abs % 100:00} {Currency}");
     }
 
+    /// <summary>
+    /// An amount as summaries and pages show it, from a currency code read off a message or a
+    /// row: "12.50 USD", or its minor units and code when the code is not one the pipeline knows.
+    /// </summary>
+    public static string Format(long minorUnits, string? currencyCode) =>
+        Currency.TryParse(currencyCode, out var currency) ? new Money(minorUnits, currency).ToString() : $"{minorUnits} {currencyCode}";
+
     private static void SameCurrency(Money a, Money b)
     {
         if (a.Currency != b.Currency)

@@ -4,6 +4,7 @@ using ContestPipeline.Local.Bench;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Campaign;
 using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.EntryApi;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
@@ -14,7 +15,7 @@ namespace ContestPipeline.Local;
 /// <summary>The development tool's command line: one short builder per command.</summary>
 public static class DevCommands
 {
-    public static IEnumerable<Command> All() => [Broker(), Topics(), Up(), Demo(), Bench(), Campaign(), Fuzz()];
+    public static IEnumerable<Command> All() => [Broker(), Topics(), Up(), Enter(), Demo(), Bench(), Campaign(), Fuzz()];
 
     private static Command Broker()
     {
@@ -64,6 +65,32 @@ public static class DevCommands
             { consolePort };
         up.SetAction((parse, ct) => UpCommand.RunAsync(parse.GetValue(consolePort), ct));
         return up;
+    }
+
+    /// <summary>The entry API, played by hand against the stack up keeps up: pay, then submit a signed entry.</summary>
+    private static Command Enter()
+    {
+        var contest = new Option<string>("--contest") { Description = "the contest to enter (SCHEDULED)", Required = true };
+        var player = new Option<string>("--player") { Description = "the player entering", Required = true };
+        var lineup = new Option<string?>("--lineup") { Description = "athlete ids, comma-separated (a fantasy contest's lineup)" };
+        var amount = new Option<long?>("--amount") { Description = "minor units to pay (default: the contest's entry fee)" };
+        var currency = new Option<string?>("--currency") { Description = "the payment's currency (default: the contest's)" };
+        var stackFile = new Option<string>("--stack-file")
+        {
+            Description = "where up describes the stack it keeps up", DefaultValueFactory = _ => LocalStack.FileDefault,
+        };
+        var wait = new Option<int>("--wait-s") { Description = "how long to wait for Ingestion's decision", DefaultValueFactory = _ => 60 };
+        var enter = new Command("enter",
+            "as the entry API: pay a contest's fee in the Stripe-compatible server of the stack up keeps up, submit the entry signed as " +
+            "entry-api, and print Ingestion's decision (exit 0 accepted, 1 rejected or undecided)")
+            { contest, player, lineup, amount, currency, stackFile, wait };
+        enter.SetAction((parse, ct) =>
+        {
+            var athletes = parse.GetValue(lineup)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var request = new EntryRequest(parse.GetValue(contest)!, parse.GetValue(player)!, athletes, parse.GetValue(amount), parse.GetValue(currency));
+            return EnterCommand.RunAsync(parse.GetValue(stackFile)!, request, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
+        });
+        return enter;
     }
 
     private static Command Demo()

@@ -60,7 +60,7 @@ public sealed class CloseEntriesJob(
     }
 
     /// <summary>Tells an operator why a contest's entries are still open past their closing time; nothing is refused.</summary>
-    private async Task AlertWaitingAsync(HandlerContext context, string contestId, DateTimeOffset closesAt, bool recorded)
+    private async Task AlertWaitingAsync(TransactionContext context, string contestId, DateTimeOffset closesAt, bool recorded)
     {
         var w = await SubmissionStore.WaitingOnTimeAsync(context, contestId, closesAt, options.LockSkew);
         var why = new List<string>();

@@ -34,7 +34,7 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     }, ct);
 
     /// <summary>Decides what can be decided of one contest's undecided submissions; returns how many were looked at.</summary>
-    public async Task<int> DecideAsync(HandlerContext context, string contestId)
+    public async Task<int> DecideAsync(TransactionContext context, string contestId)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
         var pending = await SubmissionStore.DecidableAsync(context, contestId, options.DecideBatchSize);
@@ -80,7 +80,7 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     }
 
     /// <summary>Records a rejection (and its refund, once per PaymentIntent) and publishes both.</summary>
-    private static void Reject(HandlerContext context, SubmissionStore.Decisions d, Dictionary<string, PaymentUse> uses, Cause cause,
+    private static void Reject(TransactionContext context, SubmissionStore.Decisions d, Dictionary<string, PaymentUse> uses, Cause cause,
         EntrySubmitted s, EntryDecision decision)
     {
         string? refundId = null;

@@ -66,7 +66,7 @@ public sealed class DecideParkedContestsJob : IJob
     }, ct);
 
     /// <summary>A parked definition refused: dead-lettered as the message it arrived as, and alerted.</summary>
-    private static void Refuse(HandlerContext context, IngestionStore.ParkedRow p, string reason)
+    private static void Refuse(TransactionContext context, IngestionStore.ParkedRow p, string reason)
     {
         context.Cause = new Cause(p.MessageId, p.MessageId);
         context.Publish(DeadLetters.Create(IngestionWorker.Name + ".contests", p.MessageId, p.Topic, p.Partition, p.Offset,

@@ -45,7 +45,7 @@ public sealed class ReconcilePaymentsJob(IngestionOptions options) : IJob
     }
 
     /// <summary>Reconciles one contest's payments; returns how many were settled and how many looked at.</summary>
-    public async Task<(int Reconciled, int Looked)> ReconcileAsync(HandlerContext context, string contestId, DateTimeOffset succeededBefore)
+    public async Task<(int Reconciled, int Looked)> ReconcileAsync(TransactionContext context, string contestId, DateTimeOffset succeededBefore)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
         if (contest?.State == EntriesStatus.Open) return (0, 0);

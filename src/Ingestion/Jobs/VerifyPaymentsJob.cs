@@ -69,7 +69,7 @@ public sealed class VerifyPaymentsJob(IStripeClient stripe, IngestionOptions opt
         return claimed.Count >= options.FetchBatchSize;
     }
 
-    private void AlertUnanswered(HandlerContext context, string contestId, IReadOnlyList<string> paymentIntents,
+    private void AlertUnanswered(TransactionContext context, string contestId, IReadOnlyList<string> paymentIntents,
         IReadOnlyDictionary<string, string> errors)
     {
         var now = context.Clock.GetUtcNow();

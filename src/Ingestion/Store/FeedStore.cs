@@ -25,7 +25,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
 
     public FeedSequencer Sequencer => sequencer;
 
-    public async Task OfferAsync(HandlerContext context, IReadOnlyList<FeedEvent> events)
+    public async Task OfferAsync(TransactionContext context, IReadOnlyList<FeedEvent> events)
     {
         var games = await IngestionStore.GamesForUpdateAsync(context, events.Select(e => e.GameId));
         var now = context.Clock.GetUtcNow();
@@ -43,7 +43,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
     }
 
     /// <summary>Gives up the game's gaps whose hold time has passed, releasing what waited behind them.</summary>
-    public async Task TickAsync(HandlerContext context, IngestionStore.GameRow game)
+    public async Task TickAsync(TransactionContext context, IngestionStore.GameRow game)
     {
         var step = sequencer.Tick(game.Sequencing, context.Clock.GetUtcNow());
         var released = new ReleasedEvents();
@@ -52,7 +52,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
         await IngestionStore.SaveGamesAsync(context, [game], sequencer);
     }
 
-    private async Task ApplyStepAsync(HandlerContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current, ReleasedEvents released)
+    private async Task ApplyStepAsync(TransactionContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current, ReleasedEvents released)
     {
         game.Sequencing = step.State;
         foreach (var dropped in step.Dropped)
@@ -71,7 +71,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
                 _ => "stat_rejected",
             };
             if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current, FeedDrops.Reason(current, drop), code);
+                DeadLetter(context, current, FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
             else
                 context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, game.GameId, $"game {game.GameId}: {drop.Detail}",
                     $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
@@ -98,14 +98,14 @@ public sealed class FeedStore(FeedSequencer sequencer)
 
         public void Add(FeedEvent e) => _pending.TryAdd((e.GameId, e.Sequence), (e.MessageId, e.Item.ContentHash));
 
-        public async Task<string?> HashAsync(HandlerContext context, string gameId, long sequence) =>
+        public async Task<string?> HashAsync(TransactionContext context, string gameId, long sequence) =>
             _pending.TryGetValue((gameId, sequence), out var p)
                 ? p.Hash
                 : await context.Connection.QueryFirstOrDefaultAsync<string>(
                     "SELECT content_hash FROM ingestion.released_events WHERE game_id = @gameId AND sequence = @sequence",
                     new { gameId, sequence }, context.Transaction);
 
-        public Task SaveAsync(HandlerContext context) => _pending.Count == 0
+        public Task SaveAsync(TransactionContext context) => _pending.Count == 0
             ? Task.CompletedTask
             : context.Connection.ExecuteAsync("""
                 INSERT INTO ingestion.released_events (game_id, sequence, message_id, content_hash)
@@ -120,7 +120,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
             }, context.Transaction);
     }
 
-    private static async Task ReleaseAsync(HandlerContext context, IngestionStore.GameRow game, FeedEvent e)
+    private static async Task ReleaseAsync(TransactionContext context, IngestionStore.GameRow game, FeedEvent e)
     {
         if (FeedValidator.Validate(game.State, e.Body) is { } reason)
         {
@@ -149,14 +149,14 @@ public sealed class FeedStore(FeedSequencer sequencer)
     /// A refused event leaves through the outbox rather than by throwing: it was consumed in
     /// sequence order, and the sequence must move past it.
     /// </summary>
-    private static void DeadLetter(HandlerContext context, FeedEvent e, string reason, string alertCode)
+    private static void DeadLetter(TransactionContext context, FeedEvent e, string reason, string alertCode)
     {
         context.Publish(DeadLetters.Create(Consumer, e.MessageId, e.Topic, e.Partition, e.Offset, Encoding.UTF8.GetBytes(e.GameId),
             e.Payload, e.Headers, e.MessageType, reason));
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, alertCode, e.GameId, reason, $"{e.MessageId}:{e.Offset}");
     }
 
-    private static Task HoldAsync(HandlerContext context, FeedEvent e) =>
+    private static Task HoldAsync(TransactionContext context, FeedEvent e) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.held_events (game_id, sequence, message_id, message_type, payload, headers, kafka_topic, kafka_partition, kafka_offset)
             VALUES (@GameId, @Sequence, @MessageId, @MessageType, @Payload, @headers::jsonb, @Topic, @Partition, @Offset)
@@ -164,7 +164,7 @@ public sealed class FeedStore(FeedSequencer sequencer)
             """, new { e.GameId, e.Sequence, e.MessageId, e.MessageType, e.Payload, headers = HeaderJson.Write(e.Headers), e.Topic, e.Partition, e.Offset },
             context.Transaction);
 
-    private static async Task<FeedEvent> TakeHeldAsync(HandlerContext context, string gameId, long sequence)
+    private static async Task<FeedEvent> TakeHeldAsync(TransactionContext context, string gameId, long sequence)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string MessageId, string MessageType, byte[] Payload, string Headers, string Topic, int Partition, long Offset)>("""
             DELETE FROM ingestion.held_events WHERE game_id = @gameId AND sequence = @sequence

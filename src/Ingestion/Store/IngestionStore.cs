@@ -34,7 +34,7 @@ public static class IngestionStore
             ClosesEarlyAtUtc is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
     }
 
-    public static Task<ContestRow?> ContestForUpdateAsync(HandlerContext context, string contestId) =>
+    public static Task<ContestRow?> ContestForUpdateAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstOrDefaultAsync<ContestRow>("""
             SELECT contest_id AS ContestId, definition::text AS Definition, status AS Status, entry_count AS EntryCount,
                    closes_early_at AS ClosesEarlyAtUtc
@@ -42,7 +42,7 @@ public static class IngestionStore
             """, new { contestId }, context.Transaction);
 
     /// <summary>The hash of the definition already accepted or parked under this id, if any.</summary>
-    public static Task<string?> DefinitionHashAsync(HandlerContext context, string contestId) =>
+    public static Task<string?> DefinitionHashAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>("""
             SELECT definition_hash FROM ingestion.contests WHERE contest_id = @contestId
             UNION ALL SELECT definition_hash FROM ingestion.parked_contests WHERE contest_id = @contestId
@@ -54,7 +54,7 @@ public static class IngestionStore
     /// (the defaults, from its games' scheduled starts, when it gave none), so every worker reads
     /// the same rule whatever the games do later.
     /// </summary>
-    public static async Task ScheduleContestAsync(HandlerContext context, Cause cause, ContestDefined definition, string hash,
+    public static async Task ScheduleContestAsync(TransactionContext context, Cause cause, ContestDefined definition, string hash,
         IReadOnlyDictionary<string, GameInfo> games)
     {
         definition = definition with
@@ -78,7 +78,7 @@ public static class IngestionStore
     /// <summary>
     /// Moves whether a contest takes entries: an illegal move, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(HandlerContext context, string contestId, EntriesStatus from, EntriesStatus to)
+    public static async Task MoveAsync(TransactionContext context, string contestId, EntriesStatus from, EntriesStatus to)
     {
         EntriesStates.AssertTransition(contestId, from, to);
         var changed = await context.Connection.ExecuteAsync($"""
@@ -94,7 +94,7 @@ public static class IngestionStore
     /// list. EntriesClosed follows every EntryAccepted of the contest through the same outbox,
     /// so the referee that sees it has seen them all.
     /// </summary>
-    public static async Task CloseEntriesAsync(HandlerContext context, Cause cause, string contestId)
+    public static async Task CloseEntriesAsync(TransactionContext context, Cause cause, string contestId)
     {
         var now = context.Clock.GetUtcNow();
         var entryIds = (await context.Connection.QueryAsync<string>(
@@ -111,7 +111,7 @@ public static class IngestionStore
     /// that closing time; when <paramref name="locked"/>, locked, others closing them skipped.
     /// </summary>
     public static async Task<IReadOnlyList<(string ContestId, DateTime ClosesAtUtc)>> ContestsDueToCloseAsync(
-        HandlerContext context, int limit, TimeSpan skew, bool locked) =>
+        TransactionContext context, int limit, TimeSpan skew, bool locked) =>
         [.. await context.Connection.QueryAsync<(string, DateTime)>($"""
             SELECT contest_id, coalesce(closes_early_at, lock_at) AS closes_at FROM ingestion.contests
             WHERE status = @open AND coalesce(closes_early_at, lock_at) <= @cutoff
@@ -124,7 +124,7 @@ public static class IngestionStore
     /// lockAt is later close their entries as of then (the close itself waits, as at lock, for
     /// every submission made before it to be decided). Returns how many contests it closes early.
     /// </summary>
-    public static Task<int> CloseEarlyAsync(HandlerContext context, string gameId, DateTimeOffset startedAt) =>
+    public static Task<int> CloseEarlyAsync(TransactionContext context, string gameId, DateTimeOffset startedAt) =>
         context.Connection.ExecuteAsync("""
             UPDATE ingestion.contests c SET closes_early_at = least(coalesce(c.closes_early_at, @startedAt), @startedAt)
             FROM ingestion.contest_games cg
@@ -147,21 +147,21 @@ public static class IngestionStore
 
     public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);
 
-    public static Task ParkAsync(HandlerContext context, ContestDefined definition, string hash, IncomingMessage message) =>
+    public static Task ParkAsync(TransactionContext context, ContestDefined definition, string hash, IncomingMessage message) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers, kafka_topic, kafka_partition, kafka_offset, parked_at)
             VALUES (@ContestId, @hash, @MessageId, @payload, @headers::jsonb, @Topic, @Partition, @Offset, @now)
             """, new { definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value, headers = HeaderJson.Write(message.Headers),
                 message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    public static async Task<IReadOnlyList<ParkedRow>> ParkedContestsAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<ParkedRow>> ParkedContestsAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<ParkedRow>("""
             SELECT contest_id, definition_hash AS hash, message_id, payload, headers::text AS headers,
                    kafka_topic AS topic, kafka_partition AS partition, kafka_offset AS "offset", parked_at
             FROM ingestion.parked_contests ORDER BY parked_at LIMIT @limit FOR UPDATE SKIP LOCKED
             """, new { limit }, context.Transaction)];
 
-    public static Task UnparkAsync(HandlerContext context, string contestId) =>
+    public static Task UnparkAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
 
     // ---- entries ----------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ public static class IngestionStore
     public static string PhaseName(GamePhase phase) => phase.ToString().ToLowerInvariant();
 
     /// <summary>The games among <paramref name="gameIds"/> that the feed has scheduled.</summary>
-    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(HandlerContext context, IEnumerable<string?> gameIds)
+    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(TransactionContext context, IEnumerable<string?> gameIds)
     {
         var states = await context.Connection.QueryAsync<string>(
             "SELECT state::text FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> @unknown",
@@ -196,7 +196,7 @@ public static class IngestionStore
     }
 
     /// <summary>Locks and loads the games (new ones start unknown, expecting sequence 1).</summary>
-    public static async Task<Dictionary<string, GameRow>> GamesForUpdateAsync(HandlerContext context, IEnumerable<string> gameIds)
+    public static async Task<Dictionary<string, GameRow>> GamesForUpdateAsync(TransactionContext context, IEnumerable<string> gameIds)
     {
         var ids = gameIds.Distinct().Order(StringComparer.Ordinal).ToArray();
         var rows = await context.Connection.QueryAsync<(string GameId, string State, string Sequencing)>(
@@ -211,12 +211,12 @@ public static class IngestionStore
     }
 
     /// <summary>Games whose held gap is due to be given up, locked.</summary>
-    public static async Task<IReadOnlyList<string>> GamesWithGapsDueAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<string>> GamesWithGapsDueAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<string>(
             "SELECT game_id FROM ingestion.games WHERE gap_due_at <= @now ORDER BY gap_due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
             new { now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
 
-    public static async Task SaveGamesAsync(HandlerContext context, IEnumerable<GameRow> games, FeedSequencer sequencer)
+    public static async Task SaveGamesAsync(TransactionContext context, IEnumerable<GameRow> games, FeedSequencer sequencer)
     {
         var list = games.ToList();
         if (list.Count == 0) return;

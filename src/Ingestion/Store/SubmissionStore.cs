@@ -22,7 +22,7 @@ public static class SubmissionStore
     public sealed record Arrival(EntrySubmitted Submission, DateTimeOffset SubmittedAt, DateTimeOffset BrokerAt, string MessageId, string CorrelationId);
 
     /// <summary>Records submissions (a submission id seen before is left as it was).</summary>
-    public static Task RecordAsync(HandlerContext context, IReadOnlyList<Arrival> arrivals, TimeSpan paymentEventWait)
+    public static Task RecordAsync(TransactionContext context, IReadOnlyList<Arrival> arrivals, TimeSpan paymentEventWait)
     {
         var now = context.Clock.GetUtcNow();
         return context.Connection.ExecuteAsync("""
@@ -50,7 +50,7 @@ public static class SubmissionStore
     }
 
     /// <summary>Contests with undecided submissions that can be decided now: their payment is known, or was used already.</summary>
-    public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<string>($"""
             SELECT s.contest_id FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
             WHERE s.decided_at IS NULL AND ({Decidable})
@@ -113,7 +113,7 @@ public static class SubmissionStore
     /// already), in the order they were made, locked. Those still waiting for their payment are
     /// passed over, so a run of them at the head never holds back the ones behind.
     /// </summary>
-    public static async Task<IReadOnlyList<Pending>> DecidableAsync(HandlerContext context, string contestId, int limit)
+    public static async Task<IReadOnlyList<Pending>> DecidableAsync(TransactionContext context, string contestId, int limit)
         =>
         [.. await context.Connection.QueryAsync<Pending>($"""
             SELECT {PendingColumns}
@@ -133,7 +133,7 @@ public static class SubmissionStore
         """;
 
     /// <summary>Undecided submissions that count as made on time (before the close, on the broker by the close + skew).</summary>
-    public static Task<long> UndecidedOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt,
+    public static Task<long> UndecidedOnTimeAsync(TransactionContext context, string contestId, DateTimeOffset closesAt,
         TimeSpan skew) =>
         context.Connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM ingestion.submissions
@@ -147,7 +147,7 @@ public static class SubmissionStore
     /// </summary>
     public sealed record Waiting(long Undecided, long PaymentUnknown, long LookupUnanswered);
 
-    public static Task<Waiting> WaitingOnTimeAsync(HandlerContext context, string contestId, DateTimeOffset closesAt,
+    public static Task<Waiting> WaitingOnTimeAsync(TransactionContext context, string contestId, DateTimeOffset closesAt,
         TimeSpan skew) =>
         context.Connection.QueryFirstAsync<Waiting>("""
             SELECT count(*) AS undecided,
@@ -161,7 +161,7 @@ public static class SubmissionStore
             """, new { contestId, closesAt, latest = closesAt + skew }, context.Transaction);
 
     /// <summary>What this worker did with these PaymentIntents already: entries, and refunds ordered.</summary>
-    public static async Task<Dictionary<string, PaymentUse>> PriorUsesAsync(HandlerContext context, IReadOnlyCollection<string> paymentIntentIds)
+    public static async Task<Dictionary<string, PaymentUse>> PriorUsesAsync(TransactionContext context, IReadOnlyCollection<string> paymentIntentIds)
     {
         var ids = paymentIntentIds.Distinct().ToArray();
         var uses = new Dictionary<string, PaymentUse>(StringComparer.Ordinal);
@@ -174,7 +174,7 @@ public static class SubmissionStore
         return uses;
     }
 
-    public static async Task<Dictionary<string, int>> PlayerEntryCountsAsync(HandlerContext context, string contestId, IReadOnlyCollection<string> playerIds) =>
+    public static async Task<Dictionary<string, int>> PlayerEntryCountsAsync(TransactionContext context, string contestId, IReadOnlyCollection<string> playerIds) =>
         (await context.Connection.QueryAsync<(string Player, int Count)>(
             "SELECT player_id, count(*)::int FROM ingestion.entries WHERE contest_id = @contestId AND player_id = ANY(@players) GROUP BY player_id",
             new { contestId, players = playerIds.Distinct().ToArray() }, context.Transaction))
@@ -189,7 +189,7 @@ public static class SubmissionStore
         public List<(string SubmissionId, string Outcome)> Decided { get; } = [];
     }
 
-    public static async Task SaveAsync(HandlerContext context, string contestId, Decisions d, bool contestExists)
+    public static async Task SaveAsync(TransactionContext context, string contestId, Decisions d, bool contestExists)
     {
         var now = context.Clock.GetUtcNow();
         if (d.Entries.Count > 0)
@@ -264,7 +264,7 @@ public static class SubmissionStore
     /// A succeeded intent stays succeeded whatever older description arrives after; refunds and
     /// disputes only add, whatever order they come in.
     /// </summary>
-    public static async Task RecordFactsAsync(HandlerContext context, PaymentFacts facts, string source = "event")
+    public static async Task RecordFactsAsync(TransactionContext context, PaymentFacts facts, string source = "event")
     {
         var now = context.Clock.GetUtcNow();
         if (facts.Intents.Count > 0)
@@ -320,7 +320,7 @@ public static class SubmissionStore
     }
 
     /// <summary>A GET found no such PaymentIntent (an event for it may still correct that).</summary>
-    public static Task RecordNotFoundAsync(HandlerContext context, string paymentIntentId) =>
+    public static Task RecordNotFoundAsync(TransactionContext context, string paymentIntentId) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, source, updated_at)
             VALUES (@paymentIntentId, false, false, 'get', @now)
@@ -334,7 +334,7 @@ public static class SubmissionStore
     /// that the contest can no longer take: it is closed, cancelled, or not defined (nor waiting
     /// for its games). Payments that name no contest are not a contest's to reconcile.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> ContestsToReconcileAsync(HandlerContext context, DateTimeOffset succeededBefore, int limit) =>
+    public static async Task<IReadOnlyList<string>> ContestsToReconcileAsync(TransactionContext context, DateTimeOffset succeededBefore, int limit) =>
         [.. await context.Connection.QueryAsync<string>("""
             SELECT p.metadata->>'contest_id' AS contest_id FROM ingestion.payments p
             WHERE p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL AND p.succeeded_at <= @succeededBefore AND p.metadata->>'contest_id' IS NOT NULL
@@ -364,7 +364,7 @@ public static class SubmissionStore
     /// One contest's payments to reconcile, locked. The caller holds the contest's row lock (as a
     /// decision round does), so no submission of this contest becomes an entry meanwhile.
     /// </summary>
-    public static async Task<IReadOnlyList<Unreconciled>> UnreconciledAsync(HandlerContext context, string contestId, DateTimeOffset succeededBefore, int limit) =>
+    public static async Task<IReadOnlyList<Unreconciled>> UnreconciledAsync(TransactionContext context, string contestId, DateTimeOffset succeededBefore, int limit) =>
         [.. await context.Connection.QueryAsync<Unreconciled>("""
             SELECT p.payment_intent_id, p.metadata->>'player_id' AS player_id, coalesce(p.amount_received, 0) AS amount_received,
                    p.amount_refunded, p.disputed, coalesce(p.currency, '') AS currency, p.succeeded_at AS succeeded_at_utc,
@@ -377,7 +377,7 @@ public static class SubmissionStore
             """, new { contestId, succeededBefore, limit }, context.Transaction)];
 
     /// <summary>Records what the reconciliation made of each payment (one statement).</summary>
-    public static Task MarkReconciledAsync(HandlerContext context, IReadOnlyList<(string PaymentIntentId, string How)> outcomes) =>
+    public static Task MarkReconciledAsync(TransactionContext context, IReadOnlyList<(string PaymentIntentId, string How)> outcomes) =>
         context.Connection.ExecuteAsync("""
             UPDATE ingestion.payments p SET reconciled_at = @now, reconciliation = u.how
             FROM unnest(@ids, @hows) AS u(id, how) WHERE p.payment_intent_id = u.id
@@ -391,7 +391,7 @@ public static class SubmissionStore
     /// round of one worker fetches each; returns their PaymentIntents.
     /// </summary>
     public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>> ClaimFetchesAsync(
-        HandlerContext context, int limit, TimeSpan lease)
+        TransactionContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
         return [.. await context.Connection.QueryAsync<(string, string, string)>("""
@@ -407,7 +407,7 @@ public static class SubmissionStore
     }
 
     /// <summary>The GET for these submissions was answered (and its facts recorded): their payment decides now.</summary>
-    public static Task MarkFetchedAsync(HandlerContext context, IReadOnlyCollection<string> submissionIds) =>
+    public static Task MarkFetchedAsync(TransactionContext context, IReadOnlyCollection<string> submissionIds) =>
         context.Connection.ExecuteAsync(
             "UPDATE ingestion.submissions SET fetched_at = @now, fetch_claimed_until = NULL WHERE submission_id = ANY(@ids) AND decided_at IS NULL",
             new { ids = submissionIds.ToArray(), now = context.Clock.GetUtcNow() }, context.Transaction);

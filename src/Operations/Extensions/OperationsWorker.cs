@@ -4,7 +4,6 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Operations.Domain;
 using ContestPipeline.Operations.Handlers;
 using ContestPipeline.Operations.Jobs;
 using ContestPipeline.Plumbing;

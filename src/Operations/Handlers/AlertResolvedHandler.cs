@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Operations.Domain;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -7,9 +8,9 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>An operator resolved an alert, with a note.</summary>
 public sealed class AlertResolvedHandler : MessageHandler<AlertResolved>
 {
-    public override async Task HandleAsync(AlertResolved d, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(AlertResolved resolved, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.AlertActionAsync(context, d.AlertId, "resolve", d.Operator, d.Note, d.DecidedAt);
-        await ReadModelStore.DecisionAsync(context, "alert-resolve", d.Operator, d.AlertId, d.Note, d.DecidedAt);
+        await AlertStore.ActedAsync(context, resolved.AlertId, AlertAction.Resolve, resolved.Operator, resolved.Note, resolved.DecidedAt);
+        await OperatorStore.DecisionAsync(context, "alert-resolve", resolved.Operator, resolved.AlertId, resolved.Note, resolved.DecidedAt);
     }
 }

@@ -7,6 +7,6 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>An operator's cancel, as Ingestion passed it on the timeline.</summary>
 public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
 {
-    public override Task HandleAsync(ContestCancelRequested c, HandlerContext context, CancellationToken ct) =>
-        ReadModelStore.TimelineAsync(context, c.ContestId, "cancel_requested", $"cancel requested by {c.RequestedBy}: {c.Reason}");
+    public override Task HandleAsync(ContestCancelRequested request, HandlerContext context, CancellationToken ct) =>
+        ContestStore.TimelineAsync(context, request.ContestId, "cancel_requested", $"cancel requested by {request.RequestedBy}: {request.Reason}");
 }

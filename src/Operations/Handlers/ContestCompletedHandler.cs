@@ -7,11 +7,11 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>COMPLETE: the final standings' and inputs' hashes.</summary>
 public sealed class ContestCompletedHandler : MessageHandler<ContestCompleted>
 {
-    public override async Task HandleAsync(ContestCompleted c, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(ContestCompleted completed, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.TimelineAsync(context, c.ContestId, "completed",
-            $"final standings of {c.EntryCount} entries in {c.StandingsChunks} chunks; standings hash {c.StandingsHash}, inputs hash {c.InputsHash}");
-        await ReadModelStore.ExecuteAsync(context,
-            "UPDATE operations.contests SET standings_hash = @StandingsHash, inputs_hash = @InputsHash WHERE contest_id = @ContestId", c);
+        await ContestStore.TimelineAsync(context, completed.ContestId, "completed",
+            $"final standings of {completed.EntryCount} entries in {completed.StandingsChunks} chunks; " +
+            $"standings hash {completed.StandingsHash}, inputs hash {completed.InputsHash}");
+        await ContestStore.CompletedAsync(context, completed);
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,11 +8,11 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>PAID: what stayed transferred and what was withheld.</summary>
 public sealed class ContestPaidHandler : MessageHandler<ContestPaid>
 {
-    public override async Task HandleAsync(ContestPaid p, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(ContestPaid paid, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.TimelineAsync(context, p.ContestId, "paid",
-            $"PAID: {p.PaidCount} of {p.PayoutCount} payouts paid ({Show.Amount(p.PaidMinor, p.Currency)}), {p.RejectedCount} rejected ({Show.Amount(p.WithheldMinor, p.Currency)} withheld)");
-        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET paid = @paid::jsonb WHERE contest_id = @ContestId",
-            new { paid = ReadModelStore.Json(p), p.ContestId });
+        await ContestStore.TimelineAsync(context, paid.ContestId, "paid",
+            $"PAID: {paid.PaidCount} of {paid.PayoutCount} payouts paid ({Money.Format(paid.PaidMinor, paid.Currency)}), " +
+            $"{paid.RejectedCount} rejected ({Money.Format(paid.WithheldMinor, paid.Currency)} withheld)");
+        await ContestStore.PaidAsync(context, paid);
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,7 +8,8 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>What Settlement authorized Payout to pay for a contest (at settling, and once per make-good): on the contest's timeline.</summary>
 public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayoutsAuthorized>
 {
-    public override Task HandleAsync(ContestPayoutsAuthorized a, HandlerContext context, CancellationToken ct) =>
-        ReadModelStore.TimelineAsync(context, a.ContestId, "payouts_authorized",
-            $"payouts authorized ({a.AuthorizationId}): {a.Payouts} payout(s), {Show.Amount(a.NetTotalMinor, a.Currency)} net at most");
+    public override Task HandleAsync(ContestPayoutsAuthorized authorization, HandlerContext context, CancellationToken ct) =>
+        ContestStore.TimelineAsync(context, authorization.ContestId, "payouts_authorized",
+            $"payouts authorized ({authorization.AuthorizationId}): {authorization.Payouts} payout(s), " +
+            $"{Money.Format(authorization.NetTotalMinor, authorization.Currency)} net at most");
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,12 +8,12 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>The settlement record: fees, rake, pool, prizes, fees on prizes.</summary>
 public sealed class ContestSettledHandler : MessageHandler<ContestSettled>
 {
-    public override async Task HandleAsync(ContestSettled s, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(ContestSettled settled, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.TimelineAsync(context, s.ContestId, "settled",
-            $"settled: fees {Show.Amount(s.EntryFeesMinor, s.Currency)}, rake {Show.Amount(s.RakeMinor, s.Currency)}, pool {Show.Amount(s.PoolMinor, s.Currency)}, " +
-            $"{s.Payouts} prizes {Show.Amount(s.PrizesNetMinor, s.Currency)} net, fees on prizes {Show.Amount(s.PlatformFeesMinor, s.Currency)}");
-        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET settled = @settled::jsonb WHERE contest_id = @ContestId",
-            new { settled = ReadModelStore.Json(s), s.ContestId });
+        string Amount(long minor) => Money.Format(minor, settled.Currency);
+        await ContestStore.TimelineAsync(context, settled.ContestId, "settled",
+            $"settled: fees {Amount(settled.EntryFeesMinor)}, rake {Amount(settled.RakeMinor)}, pool {Amount(settled.PoolMinor)}, " +
+            $"{settled.Payouts} prizes {Amount(settled.PrizesNetMinor)} net, fees on prizes {Amount(settled.PlatformFeesMinor)}");
+        await ContestStore.SettledAsync(context, settled);
     }
 }

@@ -7,9 +7,10 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>Entries closed: how many, and the hash of their ids.</summary>
 public sealed class EntriesClosedHandler : MessageHandler<EntriesClosed>
 {
-    public override async Task HandleAsync(EntriesClosed c, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(EntriesClosed closed, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.TimelineAsync(context, c.ContestId, "entries_closed", $"entries closed: {c.EntryCount} entries, entries hash {c.EntriesHash}");
-        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.contests SET entries_hash = @EntriesHash WHERE contest_id = @ContestId", c);
+        await ContestStore.TimelineAsync(context, closed.ContestId, "entries_closed",
+            $"entries closed: {closed.EntryCount} entries, entries hash {closed.EntriesHash}");
+        await ContestStore.EntriesClosedAsync(context, closed);
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,11 +8,13 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>A make-good booked as a platform expense and ordered for payment.</summary>
 public sealed class MakeGoodBookedHandler : MessageHandler<MakeGoodBooked>
 {
-    public override async Task HandleAsync(MakeGoodBooked b, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(MakeGoodBooked booked, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.TimelineAsync(context, b.ContestId, "make_good_booked",
-            $"make-good {b.PayoutId} of {Show.Amount(b.AmountMinor, b.Currency)} for entry {b.EntryId} ({b.PlayerId}) booked; proposed by {b.ProposedBy}, confirmed by {b.ConfirmedBy}");
-        await ReadModelStore.HistoryAsync(context, b.PayoutId, b.ContestId, "make_good_booked", $"proposed by {b.ProposedBy}, confirmed by {b.ConfirmedBy}",
-            @operator: b.ConfirmedBy, amountMinor: b.AmountMinor, currency: b.Currency);
+        await ContestStore.TimelineAsync(context, booked.ContestId, "make_good_booked",
+            $"make-good {booked.PayoutId} of {Money.Format(booked.AmountMinor, booked.Currency)} for entry {booked.EntryId} " +
+            $"({booked.PlayerId}) booked; proposed by {booked.ProposedBy}, confirmed by {booked.ConfirmedBy}");
+        await MoneyStore.HistoryAsync(context, booked.PayoutId, booked.ContestId, "make_good_booked",
+            $"proposed by {booked.ProposedBy}, confirmed by {booked.ConfirmedBy}", @operator: booked.ConfirmedBy,
+            amountMinor: booked.AmountMinor, currency: booked.Currency);
     }
 }

@@ -7,6 +7,7 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>An operator's rejection, applied: the prize is withheld.</summary>
 public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
 {
-    public override Task HandleAsync(PayoutRejected r, HandlerContext context, CancellationToken ct) =>
-        ReadModelStore.HistoryAsync(context, r.PayoutId, r.ContestId, "rejected", r.Reason, @operator: r.Operator, amountMinor: r.AmountMinor, currency: r.Currency);
+    public override Task HandleAsync(PayoutRejected rejected, HandlerContext context, CancellationToken ct) =>
+        MoneyStore.HistoryAsync(context, rejected.PayoutId, rejected.ContestId, "rejected", rejected.Reason, @operator: rejected.Operator,
+            amountMinor: rejected.AmountMinor, currency: rejected.Currency);
 }

@@ -7,9 +7,11 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>An operator's release or reject, as published (what Payout made of it follows on payouts.status).</summary>
 public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDecided>
 {
-    public override async Task HandleAsync(PayoutReviewDecided d, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PayoutReviewDecided decision, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.DecisionAsync(context, "payout-" + d.Decision, d.Operator, d.PayoutId, d.Reason, d.DecidedAt);
-        await ReadModelStore.HistoryAsync(context, d.PayoutId, d.ContestId, d.Decision + "_decided", d.Reason, @operator: d.Operator);
+        await OperatorStore.DecisionAsync(context, "payout-" + decision.Decision, decision.Operator, decision.PayoutId, decision.Reason,
+            decision.DecidedAt);
+        await MoneyStore.HistoryAsync(context, decision.PayoutId, decision.ContestId, decision.Decision + "_decided", decision.Reason,
+            @operator: decision.Operator);
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -11,25 +11,17 @@ namespace ContestPipeline.Operations.Handlers;
 /// </summary>
 public sealed class PayoutStatusChangedHandler : MessageHandler<PayoutStatusChanged>
 {
-    public override async Task HandleAsync(PayoutStatusChanged s, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PayoutStatusChanged status, HandlerContext context, CancellationToken ct)
     {
-        // The order may not have arrived yet (another topic): a row to be filled in by it.
-        await ReadModelStore.ExecuteAsync(context, """
-            INSERT INTO operations.payouts (payout_id, contest_id, entry_id, player_id, kind, rank, gross_minor, fee_minor, net_minor, currency, ordered_at, state, reason)
-            VALUES (@PayoutId, @ContestId, '', @PlayerId, CASE WHEN @PayoutId LIKE 'makegood\_%' THEN 'make_good' ELSE 'prize' END, 0, @AmountMinor, 0, @AmountMinor,
-                    @Currency, @At, 'ordered', 'ordered') ON CONFLICT DO NOTHING
-            """, s);
-        await ReadModelStore.ExecuteAsync(context, """
-            UPDATE operations.payouts SET state = @To, hold_kind = @HoldKind, reason = @Reason, version = @Version,
-                approvals = CASE WHEN @To = 'held' THEN approvals ELSE 0 END, approved_by = CASE WHEN @To = 'held' THEN approved_by END
-            WHERE payout_id = @PayoutId AND version < @Version
-            """, s);
-        await ReadModelStore.HistoryAsync(context, s.PayoutId, s.ContestId, "status", s.Reason, s.To, s.HoldKind, amountMinor: s.AmountMinor, currency: s.Currency);
-        if (s.To == PayoutStates.Held)
-            ReadModelStore.NotifyPlayer(context, s.PlayerId, "payout_held", $"Your prize of {Show.Amount(s.AmountMinor, s.Currency)} is being reviewed",
-                $"Payout {s.PayoutId} is held ({s.HoldKind}): {s.Reason}");
-        else if (s.To == PayoutStates.Failed)
-            ReadModelStore.NotifyPlayer(context, s.PlayerId, "payout_failed", $"Your prize of {Show.Amount(s.AmountMinor, s.Currency)} could not be sent",
-                $"Payout {s.PayoutId}: {s.Reason}. We are looking into it.");
+        await MoneyStore.PayoutStatusAsync(context, status);
+        await MoneyStore.HistoryAsync(context, status.PayoutId, status.ContestId, "status", status.Reason, status.To, status.HoldKind,
+            amountMinor: status.AmountMinor, currency: status.Currency);
+        var prize = Money.Format(status.AmountMinor, status.Currency);
+        if (status.To == PayoutStates.Held)
+            ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_held", $"Your prize of {prize} is being reviewed",
+                $"Payout {status.PayoutId} is held ({status.HoldKind}): {status.Reason}");
+        else if (status.To == PayoutStates.Failed)
+            ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_failed", $"Your prize of {prize} could not be sent",
+                $"Payout {status.PayoutId}: {status.Reason}. We are looking into it.");
     }
 }

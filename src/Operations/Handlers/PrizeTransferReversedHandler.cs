@@ -7,10 +7,10 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>Money came back from a prize transfer.</summary>
 public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferReversed>
 {
-    public override async Task HandleAsync(PrizeTransferReversed r, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PrizeTransferReversed reversal, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.ExecuteAsync(context,
-            "UPDATE operations.payouts SET reversed_minor = greatest(reversed_minor, @ReversedTotalMinor) WHERE payout_id = @PayoutId", r);
-        await ReadModelStore.HistoryAsync(context, r.PayoutId, r.ContestId, "reversed", r.Reason, amountMinor: r.AmountMinor, currency: r.Currency);
+        await MoneyStore.PayoutReversedAsync(context, reversal);
+        await MoneyStore.HistoryAsync(context, reversal.PayoutId, reversal.ContestId, "reversed", reversal.Reason,
+            amountMinor: reversal.AmountMinor, currency: reversal.Currency);
     }
 }

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,13 +8,12 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>A prize's transfer exists on Stripe; the winner is told.</summary>
 public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
 {
-    public override async Task HandleAsync(PrizeTransferred t, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PrizeTransferred transfer, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.ExecuteAsync(context,
-            "UPDATE operations.payouts SET transfer_id = @TransferId, paid_at = @TransferredAt WHERE payout_id = @PayoutId", t);
-        await ReadModelStore.HistoryAsync(context, t.PayoutId, t.ContestId, "transferred", $"transfer {t.TransferId} to {t.AccountId}",
-            amountMinor: t.AmountMinor, currency: t.Currency);
-        ReadModelStore.NotifyPlayer(context, t.PlayerId, "payout_sent", $"{Show.Amount(t.AmountMinor, t.Currency)} is on its way",
-            $"Your prize from {t.ContestId} was sent to your account ({t.TransferId}).");
+        await MoneyStore.PayoutTransferredAsync(context, transfer);
+        await MoneyStore.HistoryAsync(context, transfer.PayoutId, transfer.ContestId, "transferred",
+            $"transfer {transfer.TransferId} to {transfer.AccountId}", amountMinor: transfer.AmountMinor, currency: transfer.Currency);
+        ReadModelStore.NotifyPlayer(context, transfer.PlayerId, "payout_sent", $"{Money.Format(transfer.AmountMinor, transfer.Currency)} is on its way",
+            $"Your prize from {transfer.ContestId} was sent to your account ({transfer.TransferId}).");
     }
 }

@@ -7,13 +7,10 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>Stripe refused a refund for good.</summary>
 public sealed class RefundFailedHandler : MessageHandler<RefundFailed>
 {
-    public override async Task HandleAsync(RefundFailed r, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(RefundFailed failure, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.ExecuteAsync(context, """
-            INSERT INTO operations.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency, reason, ordered_at, state)
-            VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @At, 'failed') ON CONFLICT DO NOTHING
-            """, r);
-        await ReadModelStore.ExecuteAsync(context, "UPDATE operations.refunds SET state = 'failed', resolved_at = @At WHERE refund_id = @RefundId", r);
-        await ReadModelStore.HistoryAsync(context, r.RefundId, r.ContestId, "refund_failed", r.Reason, "failed", amountMinor: r.AmountMinor, currency: r.Currency);
+        await MoneyStore.RefundFailedAsync(context, failure);
+        await MoneyStore.HistoryAsync(context, failure.RefundId, failure.ContestId, "refund_failed", failure.Reason, "failed",
+            amountMinor: failure.AmountMinor, currency: failure.Currency);
     }
 }

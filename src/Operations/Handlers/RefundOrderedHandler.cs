@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -8,14 +8,12 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>A refund of an entry fee ordered.</summary>
 public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
 {
-    public override async Task HandleAsync(RefundOrdered r, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(RefundOrdered order, HandlerContext context, CancellationToken ct)
     {
-        await ReadModelStore.ExecuteAsync(context, """
-            INSERT INTO operations.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency, reason, ordered_at, state)
-            VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @at, 'ordered') ON CONFLICT DO NOTHING
-            """, new { r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor, r.Currency, r.Reason, at = ReadModelStore.At(context) });
-        await ReadModelStore.HistoryAsync(context, r.RefundId, r.ContestId, "refund_ordered", r.Reason, amountMinor: r.AmountMinor, currency: r.Currency);
-        await ReadModelStore.TimelineAsync(context, r.ContestId, "refund_ordered",
-            $"refund {r.RefundId} of {Show.Amount(r.AmountMinor, r.Currency)} to {r.PlayerId} ordered: {r.Reason}");
+        await MoneyStore.RefundOrderedAsync(context, order);
+        await MoneyStore.HistoryAsync(context, order.RefundId, order.ContestId, "refund_ordered", order.Reason, amountMinor: order.AmountMinor,
+            currency: order.Currency);
+        await ContestStore.TimelineAsync(context, order.ContestId, "refund_ordered",
+            $"refund {order.RefundId} of {Money.Format(order.AmountMinor, order.Currency)} to {order.PlayerId} ordered: {order.Reason}");
     }
 }

@@ -7,9 +7,13 @@ namespace ContestPipeline.Operations.Handlers;
 /// <summary>A correction after COMPLETE: on the timeline with what it would have changed.</summary>
 public sealed class StandingsCorrectionReportedHandler : MessageHandler<StandingsCorrectionReported>
 {
-    public override Task HandleAsync(StandingsCorrectionReported r, HandlerContext context, CancellationToken ct) =>
-        ReadModelStore.TimelineAsync(context, r.ContestId, "correction_reported",
-            $"correction {r.CorrectionsSoFar} after COMPLETE ({r.Correction.GameId} #{r.Correction.Sequence}: {r.Correction.AthleteId} {r.Correction.Stat} " +
-            $"{r.Correction.PreviousValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} → {r.Correction.CorrectedValue}); the result stands; " +
-            $"{r.ChangedCount} entries would change; corrected standings hash {r.CorrectedStandingsHash}");
+    public override Task HandleAsync(StandingsCorrectionReported report, HandlerContext context, CancellationToken ct)
+    {
+        var c = report.Correction;
+        var previous = c.PreviousValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
+        return ContestStore.TimelineAsync(context, report.ContestId, "correction_reported",
+            $"correction {report.CorrectionsSoFar} after COMPLETE ({c.GameId} #{c.Sequence}: {c.AthleteId} {c.Stat} {previous} → " +
+            $"{c.CorrectedValue}); the result stands; {report.ChangedCount} entries would change; " +
+            $"corrected standings hash {report.CorrectedStandingsHash}");
+    }
 }

@@ -33,9 +33,7 @@ public sealed class StripeEventReceivedHandler : IMessageHandler
         {
             // Recorded by its headers; Payout dead-letters it with the reason.
         }
-        return ReadModelStore.ExecuteAsync(context, """
-            INSERT INTO operations.stripe_events (event_id, type, object_id, account, received_at) VALUES (@id, @type, @objectId, @account, @at)
-            ON CONFLICT (event_id) DO UPDATE SET type = excluded.type, object_id = excluded.object_id, received_at = excluded.received_at
-            """, new { id = message.Envelope.MessageId, type, objectId, account = Header(StripeEventReceived.AccountHeader), at = message.Envelope.OccurredAt });
+        return StripeEventStore.ReceivedAsync(context, message.Envelope.MessageId, type, objectId, Header(StripeEventReceived.AccountHeader),
+            message.Envelope.OccurredAt);
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using ContestPipeline.Contracts.Alerts;
-using ContestPipeline.Operations.Domain;
+using ContestPipeline.Contracts;
 using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing;
@@ -40,7 +40,7 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
         return false;
     }
 
-    private async Task RecordAsync(HandlerContext context, StripeBalance balance)
+    private async Task RecordAsync(TransactionContext context, StripeBalance balance)
     {
         var code = options.Currency.ToLowerInvariant();
         var available = balance.AvailableIn(code);
@@ -65,12 +65,12 @@ public sealed class SnapshotBalanceJob(IStripeClient stripe, OperationsOptions o
     private static string Severity(string level) => BalanceStatus.Rank(level) >= 2 ? AlertSeverities.Critical : AlertSeverities.Warning;
 
     private string LevelMessage(BalanceSnapshot s) =>
-        $"platform balance {s.Status}: available {Show.Amount(s.Available, options.Currency)} " +
-        $"(pending {Show.Amount(s.Pending, options.Currency)}) against obligations {Show.Amount(s.Obligations, options.Currency)} " +
-        $"and a reserve of {Show.Amount(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts";
+        $"platform balance {s.Status}: available {Money.Format(s.Available, options.Currency)} " +
+        $"(pending {Money.Format(s.Pending, options.Currency)}) against obligations {Money.Format(s.Obligations, options.Currency)} " +
+        $"and a reserve of {Money.Format(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts";
 
     private string RunsOutMessage(BalanceSnapshot s, BalanceTrend trend) =>
-        $"platform balance runs out in {trend.DaysToEmpty} days at this rate: available {Show.Amount(s.Available, options.Currency)}, " +
-        $"falling {Show.Amount(-trend.ChangePerDayMinor, options.Currency)} a day over the last {trend.Span.TotalHours:0} hours " +
+        $"platform balance runs out in {trend.DaysToEmpty} days at this rate: available {Money.Format(s.Available, options.Currency)}, " +
+        $"falling {Money.Format(-trend.ChangePerDayMinor, options.Currency)} a day over the last {trend.Span.TotalHours:0} hours " +
         $"({trend.Readings} snapshots); top up the platform's Stripe balance before then";
 }

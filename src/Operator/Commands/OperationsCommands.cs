@@ -7,7 +7,6 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
-using Dapper;
 using Spectre.Console;
 using ContestPipeline.Rules.Contests;
 using ContestPipeline.ReadModel.Domain;
@@ -71,7 +70,7 @@ public static class OperationsCommands
 
     private static Option<int> PageOption() => new("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
 
-    public const int PageSize = 50;
+    private const int PageSize = ReadQueries.PageSize;
 
     // ---- contests -----------------------------------------------------------------------------------
 
@@ -109,8 +108,7 @@ public static class OperationsCommands
         await using var tool = await OperatorTool.OpenAsync("contests cancel");
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync("contests cancel", "--reason is required");
-        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-        var state = await conn.QueryFirstOrDefaultAsync<string?>("SELECT state FROM operations.contests WHERE contest_id = @contestId", new { contestId });
+        var state = (await tool.Queries.ContestAsync(contestId))?.State;
         if (state is null) return await OperatorTool.FailAsync("contests cancel", $"no contest {contestId} in the read model");
         if (!ContestCancel.Allowed(state)) return await OperatorTool.FailAsync("contests cancel", ContestCancel.Refusal(contestId, state));
         var id = OperatorTool.NewId();
@@ -124,16 +122,11 @@ public static class OperationsCommands
     {
         await using var tool = await OperatorTool.OpenAsync("contests list");
         if (tool is null) return 2;
-        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<(string Id, string? Title, string State, int Entries, DateTimeOffset? LockAt, string? Reason)>("""
-            SELECT contest_id, title, state, entry_count, lock_at, state_reason FROM operations.contests
-            WHERE (@state::text IS NULL OR state = @state) AND (@search::text IS NULL OR contest_id ILIKE '%' || @search || '%' OR title ILIKE '%' || @search || '%')
-            ORDER BY lock_at DESC NULLS LAST, contest_id LIMIT @limit OFFSET @offset
-            """, new { state, search, limit = PageSize, offset = page * PageSize })).ToList();
+        var rows = await tool.Queries.ContestsAsync(state, search, page);
         var table = new Table().AddColumns("contest", "title", "state", "entries", "locks at", "why");
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.Id), Markup.Escape(r.Title ?? ""), Markup.Escape(r.State), r.Entries.ToString(CultureInfo.InvariantCulture),
-                r.LockAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "", Markup.Escape(r.Reason ?? ""));
+            table.AddRow(Markup.Escape(r.ContestId), Markup.Escape(r.Title ?? ""), Markup.Escape(r.State), r.EntryCount.ToString(CultureInfo.InvariantCulture),
+                r.LockAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "", Markup.Escape(r.StateReason ?? ""));
         AnsiConsole.Write(table);
         Console.WriteLine($"page {page + 1}: {rows.Count} contests{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
         return 0;
@@ -143,15 +136,12 @@ public static class OperationsCommands
     {
         await using var tool = await OperatorTool.OpenAsync("contests show");
         if (tool is null) return 2;
-        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-        var c = await conn.QueryFirstOrDefaultAsync<(string? Title, string State, string? StandingsHash, string? InputsHash, string? EntriesHash)?>(
-            "SELECT title, state, standings_hash, inputs_hash, entries_hash FROM operations.contests WHERE contest_id = @contestId", new { contestId });
-        if (c is not { } contest) return await OperatorTool.FailAsync("contests show", $"no contest {contestId} in the read model");
+        var contest = await tool.Queries.ContestAsync(contestId);
+        if (contest is null) return await OperatorTool.FailAsync("contests show", $"no contest {contestId} in the read model");
         Console.WriteLine($"{contestId}  {contest.Title}  {contest.State}");
         Console.WriteLine($"  entries hash {contest.EntriesHash}; standings hash {contest.StandingsHash}; inputs hash {contest.InputsHash}");
         var table = new Table().AddColumns("at", "what", "");
-        foreach (var e in await conn.QueryAsync<(DateTimeOffset At, string Kind, string Summary)>(
-            "SELECT at, kind, summary FROM operations.contest_events WHERE contest_id = @contestId ORDER BY at, message_id", new { contestId }))
+        foreach (var e in await tool.Queries.TimelineAsync(contestId))
             table.AddRow(e.At.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture), Markup.Escape(e.Kind), Markup.Escape(e.Summary));
         AnsiConsole.Write(table);
         return 0;
@@ -163,16 +153,11 @@ public static class OperationsCommands
     {
         await using var tool = await OperatorTool.OpenAsync("alerts list");
         if (tool is null) return 2;
-        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-        var rows = (await conn.QueryAsync<(string Id, DateTimeOffset At, string Severity, string Code, string Subject, string State, string Message)>("""
-            SELECT alert_id, raised_at, severity, code, subject, state, message FROM operations.alerts
-            WHERE (@state::text IS NULL OR state = @state) AND (@severity::text IS NULL OR severity = @severity) AND (@code::text IS NULL OR code = @code)
-            ORDER BY raised_at DESC, alert_id LIMIT @limit OFFSET @offset
-            """, new { state, severity, code, limit = PageSize, offset = page * PageSize })).ToList();
+        var rows = await tool.Queries.AlertsAsync(state, severity, code, page);
         var table = new Table().AddColumns("raised", "severity", "code", "state", "alert id", "message");
         foreach (var r in rows)
-            table.AddRow(r.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(r.Severity), Markup.Escape(r.Code),
-                Markup.Escape(r.State), Markup.Escape(r.Id), Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
+            table.AddRow(r.RaisedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(r.Severity), Markup.Escape(r.Code),
+                Markup.Escape(r.State), Markup.Escape(r.AlertId), Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
         AnsiConsole.Write(table);
         Console.WriteLine($"page {page + 1}: {rows.Count} alerts{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
         return 0;
@@ -184,8 +169,7 @@ public static class OperationsCommands
         await using var tool = await OperatorTool.OpenAsync(command);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(note)) return await OperatorTool.FailAsync(command, "--note is required");
-        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-        var state = await conn.QueryFirstOrDefaultAsync<string?>("SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId });
+        var state = (await tool.Queries.AlertAsync(alertId))?.State;
         if (state is null) return await OperatorTool.FailAsync(command, $"no alert {alertId}");
         if (state == "resolved") return await OperatorTool.FailAsync(command, $"alert {alertId} is resolved already");
         var id = OperatorTool.NewId();

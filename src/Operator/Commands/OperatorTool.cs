@@ -5,6 +5,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Operations;
 using Microsoft.Extensions.Logging.Abstractions;
+using ContestPipeline.ReadModel.Store;
 using Npgsql;
 
 namespace ContestPipeline.Operator.Commands;
@@ -20,6 +21,9 @@ public sealed class OperatorTool : IAsyncDisposable
 
     public PipelineSettings Settings { get; }
     public NpgsqlDataSource ReadModel { get; }
+
+    /// <summary>What the tool reads: the operations read model, as the console reads it.</summary>
+    public ReadQueries Queries => new(ReadModel);
     private DecisionPublisher? _publisher;
 
     private OperatorTool(PipelineSettings settings)

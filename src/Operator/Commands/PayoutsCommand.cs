@@ -7,7 +7,7 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
-using Dapper;
+using ContestPipeline.Operator.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -63,14 +63,10 @@ public static class PayoutsCommand
         if (settings is null) return await Fail("payouts", error!);
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var rows = (await conn.QueryAsync<(string PayoutId, string ContestId, string PlayerId, long Amount, string Currency, string State, string? Hold, int Version, string Reason)>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason FROM payout.payouts
-            WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state) AND (@contest::text IS NULL OR contest_id = @contest)
-            ORDER BY contest_id, payout_id
-            """, new { state, contest })).ToList();
+        var rows = await PayoutQueries.ListAsync(conn, state, contest);
         Console.WriteLine($"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} {"version",7} reason");
         foreach (var r in rows)
-            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} {(Currency.TryParse(r.Currency, out var c) ? new Money(r.Amount, c).ToString() : r.Amount + " " + r.Currency),12} {r.State + (r.Hold is null ? "" : ":" + r.Hold),-22} {r.Version,7} {r.Reason}");
+            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} {Money.Format(r.AmountMinor, r.Currency),12} {r.State + (r.HoldKind is null ? "" : ":" + r.HoldKind),-22} {r.Version,7} {r.Reason}");
         Console.WriteLine($"{rows.Count} payouts");
         return 0;
     }
@@ -106,9 +102,7 @@ public static class PayoutsCommand
     {
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var payout = await conn.QueryFirstOrDefaultAsync<(string ContestId, string State, string? HoldKind, int Version)?>(
-            "SELECT contest_id, state, hold_kind, version FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
-        if (payout is not { } p) throw new InvalidOperationException($"no payout {payoutId}");
+        var p = await PayoutQueries.FindAsync(conn, payoutId) ?? throw new InvalidOperationException($"no payout {payoutId}");
         if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Submitting)
             throw new InvalidOperationException($"payout {payoutId} is {p.State}: there is nothing to {decision}");
         var decisionId = Guid.NewGuid().ToString("N");

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -55,6 +54,7 @@ public static class ContractCheck
             if (message is not null) CheckBody(topic, message, number, feed, reasons);
             results.Add(new CheckedLine(number, message?.Type, reasons));
         }
+        feed?.Finish();
         return results;
     }
 
@@ -203,47 +203,99 @@ public static class ContractCheck
     private static string Where(string? path) => string.IsNullOrEmpty(path) || path == "#/" ? "the body" : path.StartsWith("#/", StringComparison.Ordinal) ? path[2..] : path;
 
     /// <summary>
-    /// The feed as Ingestion takes it, one game at a time in the file's order: the key is the game
-    /// id, sequences run 1, 2, 3 ..., the same sequence again is a duplicate only with the same
-    /// content, and each event is validated against what the game's earlier events said.
+    /// The feed as Ingestion takes it, one game at a time in the file's order, through the same
+    /// rules: the key is the game id, <see cref="FeedSequencer"/> orders each game's events (a
+    /// duplicate, a conflict, an event too far ahead, a gap), and <see cref="FeedValidator"/>
+    /// checks each event it releases against what the game's earlier events said. A file has no
+    /// time, so no gap is given up while it is read; at its end, the gaps still open are, as the
+    /// pipeline gives them up once their hold time passes, and what waited behind them is checked.
     /// </summary>
     private sealed class FeedCheck
     {
-        private readonly Dictionary<string, (GameState State, long Next, Dictionary<long, (int Line, string Hash)> Seen)> _games = new(StringComparer.Ordinal);
+        private static readonly FeedSequencer Sequencer = new();
+        private static readonly DateTimeOffset Read = DateTimeOffset.UnixEpoch;
+        private readonly Dictionary<string, Game> _games = new(StringComparer.Ordinal);
+
+        private sealed class Game(string gameId)
+        {
+            public GameSequence Sequencing { get; set; } = GameSequence.Start;
+            public GameState State { get; set; } = GameState.Unknown(gameId);
+            public Dictionary<long, FeedItem> Released { get; } = [];
+            public Dictionary<string, (object Body, string Type, List<string> Reasons)> Waiting { get; } = new(StringComparer.Ordinal);
+        }
 
         public void Check(object body, Message message, int number, List<string> reasons)
         {
-            var (_, gameId, sequence) = FeedValidator.Identify(body);
-            if (string.IsNullOrWhiteSpace(gameId) || gameId.Length > IngestionLimits.GameIdLengthMax)
+            var (_, id, sequence) = FeedValidator.Identify(body);
+            if (FeedEvents.GameIdProblem(message.Type, id, sequence) is { } problem)
             {
-                reasons.Add(FeedValidator.Validate(GameState.Unknown(gameId ?? ""), body) ?? "gameId is missing");
+                reasons.Add(problem);
                 return;
             }
+            var gameId = id!;
             if (message.Key is not null && message.Key != gameId)
                 reasons.Add($"key '{message.Key}' is not the gameId '{gameId}'; provider.feed is keyed by game id");
-            if (!_games.TryGetValue(gameId, out var game)) game = (GameState.Unknown(gameId), 1, []);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(message.Body)));
-            if (game.Seen.TryGetValue(sequence, out var earlier))
+            if (!_games.TryGetValue(gameId, out var game)) _games[gameId] = game = new Game(gameId);
+            var item = new FeedItem(sequence, "line " + number.ToString(CultureInfo.InvariantCulture),
+                FeedEvents.ContentHash(Encoding.UTF8.GetBytes(message.Body)));
+            game.Waiting[item.MessageId] = (body, message.Type, reasons);
+            var before = game.Sequencing;
+            var step = Sequencer.Offer(before, item, Read);
+            if (step.State.Held.ContainsKey(sequence) && !before.Held.ContainsKey(sequence))
+                reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: {Missing(step.State, sequence)} missing before it; the pipeline " +
+                    $"holds this event for them up to {Sequencer.GapHoldTime.TotalSeconds:0} s, then gives them up with a feed_gap alert");
+            Apply(game, step);
+        }
+
+        /// <summary>The end of the file: every gap still open is given up, and what waited behind it is checked.</summary>
+        public void Finish()
+        {
+            foreach (var game in _games.Values)
+                Apply(game, Sequencer.Tick(game.Sequencing, Read + Sequencer.GapHoldTime));
+        }
+
+        private static void Apply(Game game, SequencerStep step)
+        {
+            game.Sequencing = step.State;
+            foreach (var dropped in step.Dropped)
             {
-                if (earlier.Hash != hash)
-                    reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: line {earlier.Line} already sent sequence {sequence} with other content; the first is kept and this one is dead-lettered (feed_conflict): send a new value under a new sequence");
-                return;
+                var drop = dropped.Reason == FeedDropReason.Duplicate
+                    ? FeedDrops.ConflictWithReleased(dropped, game.Released.GetValueOrDefault(dropped.Item.Sequence)?.ContentHash)
+                    : dropped;
+                var (_, type, reasons) = game.Waiting[dropped.Item.MessageId];
+                game.Waiting.Remove(dropped.Item.MessageId);
+                // A re-send of what was taken is dropped quietly, as the pipeline drops it.
+                if (drop is not null) reasons.Add(FeedDrops.Reason(type, game.State.GameId, dropped.Item.Sequence, drop) + Taken(game, drop));
             }
-            if (sequence - game.Next > IngestionLimits.FeedSequenceAheadMax)
+            foreach (var item in step.Released)
             {
-                reasons.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{message.Type} for game {gameId} at sequence {sequence}: more than {IngestionLimits.FeedSequenceAheadMax:N0} ahead of the next expected ({game.Next}); the pipeline dead-letters it as corrupt"));
-                return;
+                var (body, _, reasons) = game.Waiting[item.MessageId];
+                game.Waiting.Remove(item.MessageId);
+                game.Released[item.Sequence] = item;
+                if (FeedValidator.Validate(game.State, body) is { } problem) reasons.Add(problem);
+                else game.State = FeedValidator.Apply(game.State, body);
             }
-            if (sequence < game.Next && sequence >= 1)
-                reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: it comes after sequence {game.Next - 1} in this file; write each game's events in sequence order (a sequence the pipeline gave up waiting for is never applied)");
-            else if (sequence > game.Next)
-                reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: {(sequence - 1 == game.Next ? $"sequence {game.Next} is" : $"sequences {game.Next} to {sequence - 1} are")} missing; the pipeline holds this event for them, then gives them up with a feed_gap alert");
-            if (FeedValidator.Validate(game.State, body) is { } problem) reasons.Add(problem);
-            else game.State = FeedValidator.Apply(game.State, body);
-            game.Seen[sequence] = (number, hash);
-            game.Next = Math.Max(game.Next, sequence + 1);
-            _games[gameId] = game;
+        }
+
+        /// <summary>Which earlier line a conflicting event's sequence was taken from.</summary>
+        private static string Taken(Game game, FeedDrop drop) =>
+            drop.Reason == FeedDropReason.Conflict && game.Released.TryGetValue(drop.Item.Sequence, out var taken)
+                ? $" ({taken.MessageId} took sequence {drop.Item.Sequence})"
+                : "";
+
+        /// <summary>"sequences 5 to 6 are", "sequence 8 is": what is below <paramref name="sequence"/> and neither taken nor held.</summary>
+        private static string Missing(GameSequence state, long sequence)
+        {
+            var missing = new List<(long First, long Last)>();
+            for (var s = state.NextSequence; s < sequence; s++)
+            {
+                if (state.Held.ContainsKey(s)) continue;
+                if (missing.Count > 0 && missing[^1].Last == s - 1) missing[^1] = (missing[^1].First, s);
+                else missing.Add((s, s));
+            }
+            var count = missing.Sum(r => r.Last - r.First + 1);
+            var ranges = string.Join(", ", missing.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First} to {r.Last}"));
+            return count == 1 ? $"sequence {ranges} is" : $"sequences {ranges} are";
         }
     }
 }

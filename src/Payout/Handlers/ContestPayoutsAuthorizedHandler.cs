@@ -12,15 +12,15 @@ namespace ContestPipeline.Payout.Handlers;
 /// </summary>
 public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayoutsAuthorized>
 {
-    public override async Task HandleAsync(ContestPayoutsAuthorized a, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(ContestPayoutsAuthorized authorization, HandlerContext context, CancellationToken ct)
     {
-        if (!Currency.TryParse(a.Currency, out _))
-            throw new MessageRejectedException($"payout authorization {a.AuthorizationId}: unsupported currency '{a.Currency}'", AlertSeverities.Critical);
-        if (a.Payouts < 0 || a.NetTotalMinor < 0 || (a.Payouts == 0) != (a.NetTotalMinor == 0))
+        if (!Currency.TryParse(authorization.Currency, out _))
+            throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: unsupported currency '{authorization.Currency}'", AlertSeverities.Critical);
+        if (authorization.Payouts < 0 || authorization.NetTotalMinor < 0 || (authorization.Payouts == 0) != (authorization.NetTotalMinor == 0))
             throw new MessageRejectedException(
-                $"payout authorization {a.AuthorizationId}: {a.Payouts} payouts for {a.NetTotalMinor} minor units is not an authorization", AlertSeverities.Critical);
-        if (context.Incoming!.Key != a.ContestId)
-            throw new MessageRejectedException($"payout authorization {a.AuthorizationId}: keyed '{context.Incoming.Key}', not its contest {a.ContestId}", AlertSeverities.Critical);
-        await AuthorizationStore.RecordAsync(context, a, context.Incoming.Envelope.MessageId);
+                $"payout authorization {authorization.AuthorizationId}: {authorization.Payouts} payouts for {authorization.NetTotalMinor} minor units is not an authorization", AlertSeverities.Critical);
+        if (context.Incoming!.Key != authorization.ContestId)
+            throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: keyed '{context.Incoming.Key}', not its contest {authorization.ContestId}", AlertSeverities.Critical);
+        await AuthorizationStore.RecordAsync(context, authorization, context.Incoming.Envelope.MessageId);
     }
 }

@@ -12,16 +12,16 @@ namespace ContestPipeline.Payout.Handlers;
 /// </summary>
 public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatchDecided>
 {
-    public override async Task HandleAsync(PayoutDispatchDecided d, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PayoutDispatchDecided decision, HandlerContext context, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(d.Operator) || string.IsNullOrWhiteSpace(d.Reason))
-            throw new MessageRejectedException($"dispatch decision {d.DecisionId}: it must name its operator and reason");
-        var halted = d.Action switch
+        if (string.IsNullOrWhiteSpace(decision.Operator) || string.IsNullOrWhiteSpace(decision.Reason))
+            throw new MessageRejectedException($"dispatch decision {decision.DecisionId}: it must name its operator and reason");
+        var halted = decision.Action switch
         {
             PayoutDispatchDecided.Halt => true,
             PayoutDispatchDecided.Resume => false,
-            _ => throw new MessageRejectedException($"dispatch decision {d.DecisionId}: action '{d.Action}' is neither halt nor resume"),
+            _ => throw new MessageRejectedException($"dispatch decision {decision.DecisionId}: action '{decision.Action}' is neither halt nor resume"),
         };
-        if (await DispatchStore.SetAsync(context, d, halted)) DispatchStore.PublishChanged(context, d, halted);
+        if (await DispatchStore.SetAsync(context, decision, halted)) DispatchStore.PublishChanged(context, decision, halted);
     }
 }

@@ -18,26 +18,26 @@ namespace ContestPipeline.Payout.Handlers;
 /// </summary>
 public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageHandler<PayoutReviewDecided>
 {
-    public override async Task HandleAsync(PayoutReviewDecided d, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PayoutReviewDecided decision, HandlerContext context, CancellationToken ct)
     {
-        if (d.Decision is not (PayoutReviewDecided.Release or PayoutReviewDecided.Reject))
-            throw Refused(d, $"decision '{d.Decision}' is neither release nor reject");
-        var payout = await PayoutStore.FindAsync(context, d.PayoutId) ?? throw Refused(d, $"unknown payout {d.PayoutId}");
-        if (d.HoldKind is null || d.PayoutVersion is null)
-            throw Refused(d, "it names no hold and version; send it with cpctl payouts release|reject, which names the hold it decides");
+        if (decision.Decision is not (PayoutReviewDecided.Release or PayoutReviewDecided.Reject))
+            throw Refused(decision, $"decision '{decision.Decision}' is neither release nor reject");
+        var payout = await PayoutStore.FindAsync(context, decision.PayoutId) ?? throw Refused(decision, $"unknown payout {decision.PayoutId}");
+        if (decision.HoldKind is null || decision.PayoutVersion is null)
+            throw Refused(decision, "it names no hold and version; send it with cpctl payouts release|reject, which names the hold it decides");
         var current = Hold(payout);
-        if (current != d.HoldKind || payout.Version != d.PayoutVersion)
-            throw Refused(d, $"stale: it decides payout {payout.PayoutId} {d.HoldKind} at version {d.PayoutVersion}, and the payout is {current} " +
+        if (current != decision.HoldKind || payout.Version != decision.PayoutVersion)
+            throw Refused(decision, $"stale: it decides payout {payout.PayoutId} {decision.HoldKind} at version {decision.PayoutVersion}, and the payout is {current} " +
                 $"at version {payout.Version} now (decided or changed since); look again with cpctl payouts list and decide anew");
 
         var now = context.Clock.GetUtcNow();
-        var by = $"{d.Decision} by {d.Operator}: {d.Reason}";
-        switch (d.Decision)
+        var by = $"{decision.Decision} by {decision.Operator}: {decision.Reason}";
+        switch (decision.Decision)
         {
             case PayoutReviewDecided.Release when payout.State == PayoutState.Failed && payout.ReversedMinor > 0:
-                throw Refused(d, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
+                throw Refused(decision, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
             case PayoutReviewDecided.Release when payout.State is PayoutState.Held or PayoutState.Failed or PayoutState.AwaitingAccount:
-                if (!await EnoughApprovalsAsync(context, d, payout)) break;
+                if (!await EnoughApprovalsAsync(context, decision, payout)) break;
                 // A release waives the gate of the hold it released, never the account or the balance.
                 var waived = payout.State == PayoutState.Held
                     ? Waivers.ForRelease(payout.HoldKind!, await FreezeStore.InForceAsync(context, payout.PaymentIntentId))
@@ -54,10 +54,10 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
                 // What is withheld is what the winner is still owed: all of it, or what a reversal took back.
                 var withheld = payout.TransferId is null ? payout.AmountMinor : payout.ReversedMinor;
                 PayoutStore.PublishFact(context, payout, PayoutRejected.MessageIdFor(payout.PayoutId),
-                    new PayoutRejected(payout.PayoutId, payout.ContestId, payout.PlayerId, withheld, payout.Currency, d.Operator, d.Reason, now));
+                    new PayoutRejected(payout.PayoutId, payout.ContestId, payout.PlayerId, withheld, payout.Currency, decision.Operator, decision.Reason, now));
                 break;
             default:
-                throw Refused(d, $"the payout is {PayoutLifecycle.Name(payout.State)}: there is nothing to {d.Decision}");
+                throw Refused(decision, $"the payout is {PayoutLifecycle.Name(payout.State)}: there is nothing to {decision.Decision}");
         }
     }
 
@@ -74,19 +74,19 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
     /// (PayoutReleaseApproved on payouts.status) and changes nothing else. True when the release
     /// may be applied now; the approvals it spends are marked used.
     /// </summary>
-    private async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutReviewDecided d, PayoutRow payout)
+    private async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutReviewDecided decision, PayoutRow payout)
     {
         if (payout.AmountMinor <= options.SecondApprovalAboveMinor) return true;
-        var approvers = await ApprovalStore.AddAsync(context, d);
+        var approvers = await ApprovalStore.AddAsync(context, decision);
         var count = Math.Min(approvers.Count, TwoPersonRule.ApprovalsNeeded);
-        PayoutStore.PublishFact(context, payout, PayoutReleaseApproved.MessageIdFor(payout.PayoutId, d.DecisionId),
-            new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, d.DecisionId, d.Operator, d.Reason, count,
+        PayoutStore.PublishFact(context, payout, PayoutReleaseApproved.MessageIdFor(payout.PayoutId, decision.DecisionId),
+            new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, decision.DecisionId, decision.Operator, decision.Reason, count,
                 TwoPersonRule.ApprovalsNeeded, context.Clock.GetUtcNow()));
         if (approvers.Count < TwoPersonRule.ApprovalsNeeded) return false;
         await ApprovalStore.UseAsync(context, payout.PayoutId);
         return true;
     }
 
-    private static MessageRejectedException Refused(PayoutReviewDecided d, string why) =>
-        new($"{d.Decision} of payout {d.PayoutId} by {d.Operator} (decision {d.DecisionId}) refused: {why}");
+    private static MessageRejectedException Refused(PayoutReviewDecided decision, string why) =>
+        new($"{decision.Decision} of payout {decision.PayoutId} by {decision.Operator} (decision {decision.DecisionId}) refused: {why}");
 }

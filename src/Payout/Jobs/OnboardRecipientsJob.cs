@@ -61,7 +61,7 @@ public sealed class OnboardRecipientsJob(IStripeClient stripe, PayoutOptions opt
         }
     }
 
-    private async Task RecordAsync(HandlerContext context, string playerId, string contestId, Onboarded outcome)
+    private async Task RecordAsync(TransactionContext context, string playerId, string contestId, Onboarded outcome)
     {
         if (outcome is not { Account: { } account, Url: { } url })
         {

@@ -63,7 +63,7 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
         }
     }
 
-    private static async Task RecordAsync(HandlerContext context, ReadRequest read, Read outcome)
+    private static async Task RecordAsync(TransactionContext context, ReadRequest read, Read outcome)
     {
         context.Cause = Cause.Recorded(read.ObjectId, read.EventId);
         var what = outcome.Unreadable is { } problem ? Unreadable(context, read, problem)
@@ -73,7 +73,7 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
         await ReadRequestStore.Transfers.CompleteAsync(context, read);
     }
 
-    private static async Task<string> ApplyAsync(HandlerContext context, TransferSeen transfer, bool legacyFailed)
+    private static async Task<string> ApplyAsync(TransactionContext context, TransferSeen transfer, bool legacyFailed)
     {
         if (transfer.PayoutId is not { } payoutId) return "read: not a prize transfer";
         var payout = await PayoutStore.FindAsync(context, payoutId, forUpdate: false);
@@ -96,7 +96,7 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
     /// its key would only replay the reversed transfer. Totals are compared, so a read that
     /// finds nothing new adds nothing. Null when nothing new came back.
     /// </summary>
-    private static async Task<string?> ReversedAsync(HandlerContext context, string payoutId, TransferSeen transfer, long total,
+    private static async Task<string?> ReversedAsync(TransactionContext context, string payoutId, TransferSeen transfer, long total,
         string what)
     {
         var payout = (await PayoutStore.FindAsync(context, payoutId))!;
@@ -119,14 +119,14 @@ public sealed class ReadTransfersJob(IStripeClient stripe, PayoutOptions options
         return $"read: reversed {delta}";
     }
 
-    private static string NotFound(HandlerContext context, ReadRequest read)
+    private static string NotFound(TransactionContext context, ReadRequest read)
     {
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "transfer_not_on_stripe", read.ObjectId,
             $"event {read.EventId} named transfer {read.ObjectId}, which Stripe does not know; nothing recorded", read.EventId);
         return "read: no such transfer on Stripe";
     }
 
-    private static string Unreadable(HandlerContext context, ReadRequest read, string problem)
+    private static string Unreadable(TransactionContext context, ReadRequest read, string problem)
     {
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_transfer_unreadable", read.ObjectId,
             $"transfer {read.ObjectId} (event {read.EventId}) could not be read from Stripe: {problem}; nothing recorded", read.EventId);

@@ -60,7 +60,7 @@ public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions optio
         }
     }
 
-    private static async Task RecordAsync(HandlerContext context, ReadRequest read, Read outcome)
+    private static async Task RecordAsync(TransactionContext context, ReadRequest read, Read outcome)
     {
         context.Cause = Cause.Recorded(read.ObjectId, read.EventId);
         if (outcome.Unreadable is { } problem)
@@ -77,7 +77,7 @@ public sealed class RefreshAccountsJob(IStripeClient stripe, PayoutOptions optio
         await ReadRequestStore.Accounts.CompleteAsync(context, read);
     }
 
-    private static async Task ApplyAsync(HandlerContext context, string playerId, RecipientView account)
+    private static async Task ApplyAsync(TransactionContext context, string playerId, RecipientView account)
     {
         if (await RecipientStore.FindAsync(context, playerId, forUpdate: true) is { } current
             && current.AccountId != account.AccountId && (current.CanReceive || !account.CanReceive))

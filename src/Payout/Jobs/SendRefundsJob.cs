@@ -73,7 +73,7 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
         }
     }
 
-    private async Task RecordAsync(HandlerContext context, RefundRow refund, Refunded outcome)
+    private async Task RecordAsync(TransactionContext context, RefundRow refund, Refunded outcome)
     {
         if (outcome.Failure is { } failure)
         {
@@ -86,7 +86,7 @@ public sealed class SendRefundsJob(IStripeClient stripe, PayoutOptions options, 
                 refund.Currency, outcome.StripeRefundId, outcome.Note, context.Clock.GetUtcNow()));
     }
 
-    private async Task RecordFailureAsync(HandlerContext context, RefundRow refund, StripeException e)
+    private async Task RecordFailureAsync(TransactionContext context, RefundRow refund, StripeException e)
     {
         var now = context.Clock.GetUtcNow();
         var rounds = refund.Rounds + 1;

@@ -79,7 +79,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     /// <summary>
     /// The claim: every due payout through the gates; those that may go become submitting with their key.
     /// </summary>
-    private async Task<IReadOnlyList<PayoutRow>> ClaimAsync(HandlerContext context, Dictionary<string, long> budget)
+    private async Task<IReadOnlyList<PayoutRow>> ClaimAsync(TransactionContext context, Dictionary<string, long> budget)
     {
         var toSend = new List<PayoutRow>();
         // Checked again in the claim itself: a halt that committed since the check above stops this claim.
@@ -92,7 +92,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     }
 
     /// <summary>One due payout: claimed to be sent (returned), or held or left waiting for an account (null).</summary>
-    private async Task<PayoutRow?> DecideAsync(HandlerContext context, PayoutRow payout, Dictionary<string, long> budget)
+    private async Task<PayoutRow?> DecideAsync(TransactionContext context, PayoutRow payout, Dictionary<string, long> budget)
     {
         var now = context.Clock.GetUtcNow();
         // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
@@ -133,7 +133,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         }
     }
 
-    private static void RaiseHoldAlert(HandlerContext context, PayoutRow payout, GateDecision.Hold hold)
+    private static void RaiseHoldAlert(TransactionContext context, PayoutRow payout, GateDecision.Hold hold)
     {
         var (severity, action) = hold.Kind switch
         {
@@ -185,7 +185,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         }
     }
 
-    private Task RecordAsync(HandlerContext context, PayoutRow payout, Sent outcome) => outcome.Transfer is { } transfer
+    private Task RecordAsync(TransactionContext context, PayoutRow payout, Sent outcome) => outcome.Transfer is { } transfer
         ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How)
         : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
 
@@ -201,7 +201,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
         return null;
     }
 
-    private async Task<bool> RecordFailureAsync(HandlerContext context, PayoutRow sent, StripeException e, DateTimeOffset? restartedAt)
+    private async Task<bool> RecordFailureAsync(TransactionContext context, PayoutRow sent, StripeException e, DateTimeOffset? restartedAt)
     {
         var payout = await PayoutStore.FindAsync(context, sent.PayoutId);
         // Resolved meanwhile (a transfer event's read recorded it): nothing to do.
@@ -259,7 +259,7 @@ public sealed class SendTransfersJob(IStripeClient stripe, PayoutOptions options
     /// could not be read). Then the key is kept, so a release re-sends it and Stripe answers with
     /// whatever it made under it: never a second transfer.
     /// </summary>
-    private static async Task FailAsync(HandlerContext context, PayoutRow payout, StripeException e, int rounds, PayoutRow nextKey)
+    private static async Task FailAsync(TransactionContext context, PayoutRow payout, StripeException e, int rounds, PayoutRow nextKey)
     {
         var why = e.IsFinalRefusal ? "Stripe refused it: "
             : e.IsRetryable ? $"gave up after {rounds} rounds (key {payout.AttemptKey} kept): "

@@ -13,7 +13,7 @@ public static class ApprovalStore
     /// Records one approval (a decision seen again is one approval); returns the distinct operators approving since the
     /// last release.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> AddAsync(HandlerContext context, PayoutReviewDecided d)
+    public static async Task<IReadOnlyList<string>> AddAsync(TransactionContext context, PayoutReviewDecided d)
     {
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.release_approvals (payout_id, operator, decision_id, reason, approved_at)
@@ -26,7 +26,7 @@ public static class ApprovalStore
     }
 
     /// <summary>The open approvals were spent on a release: the next release needs two again.</summary>
-    public static Task UseAsync(HandlerContext context, string payoutId) =>
+    public static Task UseAsync(TransactionContext context, string payoutId) =>
         context.Connection.ExecuteAsync("UPDATE payout.release_approvals SET used_at = @now WHERE payout_id = @payoutId AND used_at IS NULL",
             new { payoutId, now = context.Clock.GetUtcNow() }, context.Transaction);
 }

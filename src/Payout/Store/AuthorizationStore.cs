@@ -16,7 +16,7 @@ public static class AuthorizationStore
     /// Records an authorization once (its id is the key) and adds it to its contest's budget.
     /// The same id with other content is refused: the first stands.
     /// </summary>
-    public static async Task RecordAsync(HandlerContext context, ContestPayoutsAuthorized a, string authorizedBy)
+    public static async Task RecordAsync(TransactionContext context, ContestPayoutsAuthorized a, string authorizedBy)
     {
         var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.payout_authorizations (authorization_id, contest_id, payouts, net_total_minor, currency, authorized_at, authorized_by, recorded_at)
@@ -53,7 +53,7 @@ public static class AuthorizationStore
     /// Takes one payout of <paramref name="netMinor"/> from the contest's budget, or refuses the
     /// order (critical: it tried to move money nobody authorized) saying which limit it passed.
     /// </summary>
-    public static async Task TakeAsync(HandlerContext context, PrizePayoutOrdered order)
+    public static async Task TakeAsync(TransactionContext context, PrizePayoutOrdered order)
     {
         var taken = await context.Connection.ExecuteAsync("""
             UPDATE payout.contest_payout_budgets

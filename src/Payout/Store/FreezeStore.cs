@@ -11,7 +11,7 @@ namespace ContestPipeline.Payout.Store;
 public static class FreezeStore
 {
     /// <summary>The ids of the freezes in force on a payment (open, or a dispute lost), in id order.</summary>
-    public static async Task<IReadOnlyList<string>> InForceAsync(HandlerContext context, string? paymentIntentId) =>
+    public static async Task<IReadOnlyList<string>> InForceAsync(TransactionContext context, string? paymentIntentId) =>
         paymentIntentId is null ? [] : [.. await context.Connection.QueryAsync<string>(
             "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> 'won' ORDER BY freeze_id",
             new { paymentIntentId }, context.Transaction)];
@@ -19,7 +19,7 @@ public static class FreezeStore
     /// <summary>
     /// Records a freeze in force; false when it is known already (in force, or a dispute already closed).
     /// </summary>
-    public static async Task<bool> FreezeAsync(HandlerContext context, string paymentIntentId, string freezeId, string cause) =>
+    public static async Task<bool> FreezeAsync(TransactionContext context, string paymentIntentId, string freezeId, string cause) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
             VALUES (@paymentIntentId, @freezeId, @cause, 'open', @now, @now) ON CONFLICT DO NOTHING
@@ -30,7 +30,7 @@ public static class FreezeStore
     /// even if its charge.dispute.created has not arrived yet (that one then finds it closed).
     /// A closed dispute stays as it closed. False when it was closed already.
     /// </summary>
-    public static async Task<bool> CloseDisputeAsync(HandlerContext context, string paymentIntentId, string disputeId, bool won) =>
+    public static async Task<bool> CloseDisputeAsync(TransactionContext context, string paymentIntentId, string disputeId, bool won) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
             VALUES (@paymentIntentId, @disputeId, @disputed, @status, @now, @now)

@@ -74,13 +74,13 @@ public static class PayoutStore
         AND (state = ANY(@dispatched) OR (state = @held AND hold_kind = ANY(@resuming)))
         """;
 
-    public static Task<PayoutRow?> FindAsync(HandlerContext context, string payoutId, bool forUpdate = true) =>
+    public static Task<PayoutRow?> FindAsync(TransactionContext context, string payoutId, bool forUpdate = true) =>
         context.Connection.QueryFirstOrDefaultAsync<PayoutRow>(
             $"SELECT {Columns} FROM payout.payouts WHERE payout_id = @payoutId {(forUpdate ? "FOR UPDATE" : "")}",
             new { payoutId }, context.Transaction);
 
     /// <summary>Inserts a new order; false when the payout id is already known (a redelivered order).</summary>
-    public static async Task<bool> InsertAsync(HandlerContext context, PayoutRow row)
+    public static async Task<bool> InsertAsync(TransactionContext context, PayoutRow row)
     {
         var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency,
@@ -98,7 +98,7 @@ public static class PayoutStore
     /// <summary>
     /// Writes <paramref name="after"/> over <paramref name="before"/>; returns the row as stored (version advanced).
     /// </summary>
-    public static async Task<PayoutRow> SaveAsync(HandlerContext context, PayoutRow before, PayoutRow after)
+    public static async Task<PayoutRow> SaveAsync(TransactionContext context, PayoutRow before, PayoutRow after)
     {
         if (before.State != after.State) PayoutLifecycle.AssertTransition(before.PayoutId, before.State, after.State);
         if ((after.State == PayoutState.Held) != (after.HoldKind is not null))
@@ -126,7 +126,7 @@ public static class PayoutStore
     }
 
     /// <summary>Payouts the transfer job should look at now, locked (another job instance skips them).</summary>
-    public static async Task<IReadOnlyList<PayoutRow>> DueAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<PayoutRow>> DueAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<PayoutRow>($"""
             SELECT {Columns} FROM payout.payouts WHERE {DueCondition}
             ORDER BY next_attempt_at, payout_id LIMIT @limit FOR UPDATE SKIP LOCKED
@@ -135,12 +135,12 @@ public static class PayoutStore
     /// <summary>
     /// The currencies of due payouts that will ask for the platform's balance (not those sent already).
     /// </summary>
-    public static async Task<IReadOnlyList<string>> DueCurrenciesAsync(HandlerContext context) =>
+    public static async Task<IReadOnlyList<string>> DueCurrenciesAsync(TransactionContext context) =>
         [.. await context.Connection.QueryAsync<string>(
             $"SELECT DISTINCT currency FROM payout.payouts WHERE {DueCondition} AND state <> @submitting",
             DueParameters(context).With(new { submitting = PayoutLifecycle.Name(PayoutState.Submitting) }), context.Transaction)];
 
-    private static DynamicParameters DueParameters(HandlerContext context) => new(new
+    private static DynamicParameters DueParameters(TransactionContext context) => new(new
     {
         now = context.Clock.GetUtcNow(),
         dispatched = Names(PayoutLifecycle.Dispatched),
@@ -152,7 +152,7 @@ public static class PayoutStore
     /// The recipient's other payouts sent or being sent: in the rolling 24 hours, this calendar
     /// month (UTC) and ever, and when the last one went.
     /// </summary>
-    public static async Task<RecipientActivity> ActivityAsync(HandlerContext context, PayoutRow payout, DateTimeOffset now)
+    public static async Task<RecipientActivity> ActivityAsync(TransactionContext context, PayoutRow payout, DateTimeOffset now)
     {
         var dayStart = now - TimeSpan.FromHours(24);
         var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
@@ -172,7 +172,7 @@ public static class PayoutStore
     /// <summary>
     /// The prize (not a make-good) already ordered for the entry, if any: at most one prize per entry.
     /// </summary>
-    public static Task<string?> PrizeOfEntryAsync(HandlerContext context, string entryId) =>
+    public static Task<string?> PrizeOfEntryAsync(TransactionContext context, string entryId) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>(
             "SELECT payout_id FROM payout.payouts WHERE entry_id = @entryId AND payout_id NOT LIKE @makeGoods",
             new { entryId, makeGoods = PrizePayoutOrdered.MakeGoodIdPrefix + "%" }, context.Transaction);
@@ -182,7 +182,7 @@ public static class PayoutStore
     /// their Stripe calls run. Rows recorded meanwhile (lease cleared) are left alone. Not a
     /// change of state: the version stays.
     /// </summary>
-    public static Task<int> RenewLeasesAsync(HandlerContext context, IReadOnlyCollection<string> payoutIds, DateTimeOffset until) =>
+    public static Task<int> RenewLeasesAsync(TransactionContext context, IReadOnlyCollection<string> payoutIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync("""
             UPDATE payout.payouts SET lease_until = @until
             WHERE payout_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
@@ -190,13 +190,13 @@ public static class PayoutStore
             context.Transaction);
 
     /// <summary>Payouts of one player in one state, locked, in payout id order.</summary>
-    public static async Task<IReadOnlyList<PayoutRow>> OfPlayerAsync(HandlerContext context, string playerId, PayoutState state) =>
+    public static async Task<IReadOnlyList<PayoutRow>> OfPlayerAsync(TransactionContext context, string playerId, PayoutState state) =>
         [.. await context.Connection.QueryAsync<PayoutRow>(
             $"SELECT {Columns} FROM payout.payouts WHERE player_id = @playerId AND state = @state ORDER BY payout_id FOR UPDATE",
             new { playerId, state = PayoutLifecycle.Name(state) }, context.Transaction)];
 
     /// <summary>Payouts of prizes won with one entry fee payment, in the given states, locked.</summary>
-    public static async Task<IReadOnlyList<PayoutRow>> OfPaymentAsync(HandlerContext context, string paymentIntentId,
+    public static async Task<IReadOnlyList<PayoutRow>> OfPaymentAsync(TransactionContext context, string paymentIntentId,
         IReadOnlyCollection<PayoutState> states, string? holdKind = null) =>
         [.. await context.Connection.QueryAsync<PayoutRow>($"""
             SELECT {Columns} FROM payout.payouts WHERE payment_intent_id = @paymentIntentId AND state = ANY(@states)
@@ -208,7 +208,7 @@ public static class PayoutStore
     /// whichever of the transfer job, a lookup or a transfer event sees it first. A transfer
     /// that does not match the order is never recorded as its payment.
     /// </summary>
-    public static async Task<bool> MarkPaidAsync(HandlerContext context, string payoutId, TransferSeen transfer, string how)
+    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how)
     {
         var payout = await FindAsync(context, payoutId);
         if (payout is null) return false;
@@ -232,7 +232,7 @@ public static class PayoutStore
     /// <summary>
     /// Why a transfer is not recorded as the payout's payment (a critical alert), or false when it may be.
     /// </summary>
-    private static bool RefusalToMarkPaid(HandlerContext context, PayoutRow payout, TransferSeen transfer, string? account)
+    private static bool RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer, string? account)
     {
         var (payoutId, id) = (payout.PayoutId, transfer.Id);
         var refusal = payout.State == PayoutState.Paid
@@ -257,10 +257,10 @@ public static class PayoutStore
     /// A payouts.status money fact about a payout (keyed by contest), caused by what is being handled or by the
     /// payout's order.
     /// </summary>
-    public static void PublishFact<T>(HandlerContext context, PayoutRow payout, string messageId, T body) where T : IMessage =>
+    public static void PublishFact<T>(TransactionContext context, PayoutRow payout, string messageId, T body) where T : IMessage =>
         context.Publish(context.Cause ?? payout.Cause, Topics.PayoutsStatus, payout.ContestId, messageId, body);
 
-    private static void PublishStatus(HandlerContext context, PayoutRow row, string from, PayoutRow to) =>
+    private static void PublishStatus(TransactionContext context, PayoutRow row, string from, PayoutRow to) =>
         PublishFact(context, row, PayoutStatusChanged.MessageIdFor(row.PayoutId, to.Version),
             new PayoutStatusChanged(row.PayoutId, row.ContestId, row.PlayerId, row.AmountMinor, row.Currency, from,
                 PayoutLifecycle.Name(to.State), to.HoldKind, to.Reason, to.Version, context.Clock.GetUtcNow()));

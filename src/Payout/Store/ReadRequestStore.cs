@@ -30,7 +30,7 @@ public sealed class ReadRequestStore
     public static ReadRequestStore Transfers { get; } = new("transfer_reads", "transfer_id", "legacy_failed");
 
     /// <summary>Asks for a read; a flag once set stays set until the read is done.</summary>
-    public Task RequestAsync(HandlerContext context, string objectId, string eventId, bool flagged = false)
+    public Task RequestAsync(TransactionContext context, string objectId, string eventId, bool flagged = false)
     {
         if (flagged && _flag is null) throw new ArgumentException($"{_table} keeps no flag", nameof(flagged));
         var (column, value, update) = _flag is null ? ("", "", "")
@@ -43,7 +43,7 @@ public sealed class ReadRequestStore
     }
 
     /// <summary>Claims requests, oldest first, for <paramref name="lease"/>.</summary>
-    public async Task<IReadOnlyList<ReadRequest>> ClaimAsync(HandlerContext context, int limit, TimeSpan lease)
+    public async Task<IReadOnlyList<ReadRequest>> ClaimAsync(TransactionContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
         return [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime)>($"""
@@ -60,14 +60,14 @@ public sealed class ReadRequestStore
     /// <summary>
     /// Keeps the claims of reads still being made (a newer request, which cleared its claim, is left alone).
     /// </summary>
-    public Task<int> RenewAsync(HandlerContext context, IReadOnlyCollection<string> objectIds, DateTimeOffset until) =>
+    public Task<int> RenewAsync(TransactionContext context, IReadOnlyCollection<string> objectIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync($"""
             UPDATE payout.{_table} SET claimed_until = @until
             WHERE {_id} = ANY(@ids) AND claimed_until IS NOT NULL AND claimed_until < @until
             """, new { ids = objectIds.ToArray(), until }, context.Transaction);
 
     /// <summary>Done with a read, unless another event asked again after it was made (then it is read again).</summary>
-    public Task CompleteAsync(HandlerContext context, ReadRequest read) =>
+    public Task CompleteAsync(TransactionContext context, ReadRequest read) =>
         context.Connection.ExecuteAsync($"DELETE FROM payout.{_table} WHERE {_id} = @ObjectId AND requested_at <= @RequestedAt",
             new { read.ObjectId, read.RequestedAt }, context.Transaction);
 }

@@ -10,19 +10,19 @@ namespace ContestPipeline.Payout.Store;
 /// </summary>
 public static class RecipientStore
 {
-    public static Task<RecipientView?> FindAsync(HandlerContext context, string playerId, bool forUpdate = false) =>
+    public static Task<RecipientView?> FindAsync(TransactionContext context, string playerId, bool forUpdate = false) =>
         context.Connection.QueryFirstOrDefaultAsync<RecipientView?>(
             $"""
             SELECT account_id, can_receive, account_created_at FROM payout.recipients WHERE player_id = @playerId
             {(forUpdate ? "FOR UPDATE" : "")}
             """, new { playerId }, context.Transaction);
 
-    public static Task<string?> PlayerOfAccountAsync(HandlerContext context, string accountId) =>
+    public static Task<string?> PlayerOfAccountAsync(TransactionContext context, string accountId) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>(
             "SELECT player_id FROM payout.recipients WHERE account_id = @accountId", new { accountId }, context.Transaction);
 
     /// <summary>Records an account made for a player; false when the player has one already.</summary>
-    public static async Task<bool> InsertAsync(HandlerContext context, string playerId, RecipientView account, string onboardingUrl) =>
+    public static async Task<bool> InsertAsync(TransactionContext context, string playerId, RecipientView account, string onboardingUrl) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, onboarding_url, updated_at)
             VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @onboardingUrl, @now) ON CONFLICT (player_id) DO NOTHING
@@ -30,7 +30,7 @@ public static class RecipientStore
             context.Transaction) == 1;
 
     /// <summary>The player's account as Stripe has it now.</summary>
-    public static Task UpsertAsync(HandlerContext context, string playerId, RecipientView account) =>
+    public static Task UpsertAsync(TransactionContext context, string playerId, RecipientView account) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, updated_at)
             VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @now)
@@ -38,7 +38,7 @@ public static class RecipientStore
                 account_created_at = excluded.account_created_at, updated_at = excluded.updated_at
             """, new DynamicParameters(account).With(new { playerId, now = context.Clock.GetUtcNow() }), context.Transaction);
 
-    public static Task MarkCannotReceiveAsync(HandlerContext context, string playerId) =>
+    public static Task MarkCannotReceiveAsync(TransactionContext context, string playerId) =>
         context.Connection.ExecuteAsync(
             "UPDATE payout.recipients SET can_receive = false, updated_at = @now WHERE player_id = @playerId",
             new { playerId, now = context.Clock.GetUtcNow() }, context.Transaction);
@@ -48,7 +48,7 @@ public static class RecipientStore
     /// Payout process does not onboard them meanwhile. Returns each with a contest to name.
     /// </summary>
     public static async Task<IReadOnlyList<(string PlayerId, string ContestId)>> ClaimPlayersWithoutAccountAsync(
-        HandlerContext context, int limit, TimeSpan lease)
+        TransactionContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
         return [.. await context.Connection.QueryAsync<(string, string)>("""
@@ -69,14 +69,14 @@ public static class RecipientStore
     }
 
     /// <summary>Keeps the onboarding claims of players whose accounts are still being made.</summary>
-    public static Task<int> RenewOnboardingClaimsAsync(HandlerContext context, IReadOnlyCollection<string> playerIds,
+    public static Task<int> RenewOnboardingClaimsAsync(TransactionContext context, IReadOnlyCollection<string> playerIds,
         DateTimeOffset until) =>
         context.Connection.ExecuteAsync(
             "UPDATE payout.onboarding_claims SET claimed_until = @until WHERE player_id = ANY(@ids) AND claimed_until < @until",
             new { ids = playerIds.ToArray(), until }, context.Transaction);
 
     /// <summary>Onboarding the player failed: no process tries again before <paramref name="retryAt"/>.</summary>
-    public static Task DeferOnboardingAsync(HandlerContext context, string playerId, DateTimeOffset retryAt) =>
+    public static Task DeferOnboardingAsync(TransactionContext context, string playerId, DateTimeOffset retryAt) =>
         context.Connection.ExecuteAsync("UPDATE payout.onboarding_claims SET claimed_until = @retryAt WHERE player_id = @playerId",
             new { playerId, retryAt }, context.Transaction);
 }

@@ -19,7 +19,7 @@ public sealed record RefundRow(string RefundId, string ContestId, string PlayerI
 /// </summary>
 public static class RefundStore
 {
-    public static async Task<bool> InsertAsync(HandlerContext context, RefundOrdered order, string orderedBy) =>
+    public static async Task<bool> InsertAsync(TransactionContext context, RefundOrdered order, string orderedBy) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency, reason, state,
                 next_attempt_at, ordered_at, updated_at, ordered_by)
@@ -31,7 +31,7 @@ public static class RefundStore
     /// <summary>
     /// Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).
     /// </summary>
-    public static Task<bool> ExistsForPaymentAsync(HandlerContext context, string paymentIntentId) =>
+    public static Task<bool> ExistsForPaymentAsync(TransactionContext context, string paymentIntentId) =>
         context.Connection.ExecuteScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntentId)", new { paymentIntentId }, context.Transaction);
 
@@ -39,7 +39,7 @@ public static class RefundStore
     /// Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call
     /// runs.
     /// </summary>
-    public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(HandlerContext context, TimeSpan lease, int limit)
+    public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(TransactionContext context, TimeSpan lease, int limit)
     {
         var now = context.Clock.GetUtcNow();
         return [.. await context.Connection.QueryAsync<RefundRow>("""
@@ -59,7 +59,7 @@ public static class RefundStore
     /// <summary>
     /// Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).
     /// </summary>
-    public static Task<int> RenewLeasesAsync(HandlerContext context, IReadOnlyCollection<string> refundIds, DateTimeOffset until) =>
+    public static Task<int> RenewLeasesAsync(TransactionContext context, IReadOnlyCollection<string> refundIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync("""
             UPDATE payout.refunds SET lease_until = @until
             WHERE refund_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
@@ -69,7 +69,7 @@ public static class RefundStore
     /// Records the refund made; false when it was recorded already (two attempts of the same
     /// refund, under the same idempotency key, both got Stripe's one refund back).
     /// </summary>
-    public static async Task<bool> MarkRefundedAsync(HandlerContext context, string refundId, string? stripeRefundId)
+    public static async Task<bool> MarkRefundedAsync(TransactionContext context, string refundId, string? stripeRefundId)
     {
         RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, RefundState.Refunded);
         var now = context.Clock.GetUtcNow();
@@ -88,7 +88,7 @@ public static class RefundStore
     /// Records a failed attempt: retried at <paramref name="nextAttemptAt"/>, or failed for
     /// good. A refund another attempt resolved meanwhile stays resolved (false).
     /// </summary>
-    public static async Task<bool> RecordFailureAsync(HandlerContext context, string refundId, bool permanent, int rounds, string error, DateTimeOffset nextAttemptAt)
+    public static async Task<bool> RecordFailureAsync(TransactionContext context, string refundId, bool permanent, int rounds, string error, DateTimeOffset nextAttemptAt)
     {
         var to = permanent ? RefundState.Failed : RefundState.Submitting;
         RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, to);

@@ -14,7 +14,7 @@ public static class StripeEventStore
     /// <summary>
     /// Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).
     /// </summary>
-    public static async Task RecordAsync(HandlerContext context, StripeEventSeen e, string objectId, string outcome)
+    public static async Task RecordAsync(TransactionContext context, StripeEventSeen e, string objectId, string outcome)
     {
         var now = context.Clock.GetUtcNow();
         var inserted = await context.Connection.ExecuteAsync("""
@@ -27,11 +27,11 @@ public static class StripeEventStore
     }
 
     /// <summary>Adds what a later read made of an event to its record.</summary>
-    public static Task AddOutcomeAsync(HandlerContext context, string eventId, string outcome) =>
+    public static Task AddOutcomeAsync(TransactionContext context, string eventId, string outcome) =>
         context.Connection.ExecuteAsync("UPDATE payout.stripe_events SET outcome = outcome || '; ' || @outcome WHERE event_id = @eventId",
             new { eventId, outcome }, context.Transaction);
 
-    public static Task UpsertBankPayoutAsync(HandlerContext context, string stripePayoutId, string accountId, long amountMinor,
+    public static Task UpsertBankPayoutAsync(TransactionContext context, string stripePayoutId, string accountId, long amountMinor,
         string currency, string status, string? failureCode) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO payout.bank_payouts (stripe_payout_id, account_id, amount_minor, currency, status, failure_code, updated_at)

@@ -12,7 +12,7 @@ public static class Alerts
     /// characters: an alert quoting a hostile input's every reason must still be a message the
     /// relay can deliver. It is caused by what the context is handling, if anything.
     /// </summary>
-    public static void RaiseAlert(this HandlerContext context, string source, string severity, string code, string subject, string message, string dedupeKey)
+    public static void RaiseAlert(this TransactionContext context, string source, string severity, string code, string subject, string message, string dedupeKey)
     {
         ArgumentNullException.ThrowIfNull(context);
         message = DeadLetters.Cut(message);

@@ -17,7 +17,7 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// One transaction that claims due rows for <see cref="Lease"/> and records on each what its call
     /// needs (a submitting state, its idempotency key): it commits before any call is made.
     /// </summary>
-    public required Func<HandlerContext, Task<IReadOnlyList<TClaim>>> ClaimAsync { get; init; }
+    public required Func<TransactionContext, Task<IReadOnlyList<TClaim>>> ClaimAsync { get; init; }
 
     public required Func<TClaim, string> IdOf { get; init; }
 
@@ -25,7 +25,7 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     public required Func<TClaim, CancellationToken, Task<TOutcome>> CallAsync { get; init; }
 
     /// <summary>One transaction that records the outcome of one row's call and lets go of its claim.</summary>
-    public required Func<HandlerContext, TClaim, TOutcome, Task> RecordAsync { get; init; }
+    public required Func<TransactionContext, TClaim, TOutcome, Task> RecordAsync { get; init; }
 
     public required TimeSpan Lease { get; init; }
 
@@ -33,7 +33,7 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// Moves the claims of rows whose calls are not recorded yet to the given time (see
     /// <see cref="LeaseKeeper"/>); returns how many moved.
     /// </summary>
-    public required Func<HandlerContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> RenewAsync { get; init; }
+    public required Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> RenewAsync { get; init; }
 
     /// <summary>Where a test may stop the process: after the claim committed, before a row's call.</summary>
     public string? CrashAfterClaim { get; init; }

@@ -13,13 +13,10 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// Every message on an internal topic is signed here with the operator producer's key
 /// (<paramref name="signer"/>), never in the decision records themselves.
 /// </summary>
-public sealed class DecisionPublisher(string bootstrapServers, string producerName, MessageSigner signer, ILogger logger) : IDisposable
+public sealed class DecisionPublisher(string bootstrapServers, string clientId, MessageSigner signer, ILogger logger) : IDisposable
 {
     private readonly IProducer<byte[]?, byte[]?> _producer =
-        KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, producerName), logger);
-
-    /// <summary>Which tool publishes through this path (e.g. <c>console</c>, <c>cpctl</c>): its Kafka client id; it signs as <see cref="MessageSigner.Producer"/>.</summary>
-    public string ProducerName => producerName;
+        KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, clientId), logger);
 
     public async Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at, CancellationToken ct) where T : IMessage
     {

@@ -79,7 +79,12 @@ public readonly record struct Cause(string CorrelationId, string CausationId)
     public static Cause Recorded(string correlationId, string messageId) => new(correlationId, messageId);
 }
 
-public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
+/// <summary>
+/// One transaction on a worker's schema: its connection, what it publishes (written to the
+/// outbox just before it commits) and what runs once it has committed. A store's methods take
+/// one, whether a handler or a job opened it.
+/// </summary>
+public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
 {
     private readonly List<OutgoingMessage> _outgoing = [];
     private List<Action>? _onCommitted;
@@ -88,12 +93,9 @@ public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransactio
     public NpgsqlTransaction Transaction { get; } = transaction;
     public TimeProvider Clock { get; } = clock;
 
-    /// <summary>The message being handled, set by the consume loop for single-message handlers; null in jobs and batch runs.</summary>
-    public IncomingMessage? Incoming { get; internal set; }
-
     /// <summary>
-    /// The cause of what is published without one named: the message being handled. A job or
-    /// a batch handler names each cause itself; publishing without one is a bug.
+    /// The cause of what is published without one named: in a handler, the message being
+    /// handled. A job or a batch handler names each cause itself; publishing without one is a bug.
     /// </summary>
     public Cause? Cause { get; set; }
 
@@ -140,4 +142,12 @@ public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransactio
     }
 
     internal IReadOnlyList<OutgoingMessage> Outgoing => _outgoing;
+}
+
+/// <summary>The transaction the consume loop applies a message in, and the message it applies.</summary>
+public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
+    : TransactionContext(connection, transaction, clock)
+{
+    /// <summary>The message being handled, set by the consume loop for single-message handlers; null in batch runs.</summary>
+    public IncomingMessage? Incoming { get; internal set; }
 }

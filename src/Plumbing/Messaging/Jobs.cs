@@ -30,7 +30,7 @@ public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeP
     public TimeProvider Clock => clock;
 
     /// <summary>One transaction; what it publishes goes out through the outbox with it. The job names each message's cause.</summary>
-    public Task<T> InTransactionAsync<T>(string what, Func<HandlerContext, Task<T>> work, CancellationToken ct) =>
+    public Task<T> InTransactionAsync<T>(string what, Func<TransactionContext, Task<T>> work, CancellationToken ct) =>
         UnitOfWork.RunAsync(dataSource, outbox, clock, what, work, ct);
 }
 
@@ -122,18 +122,18 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
 public static class UnitOfWork
 {
     public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider clock, string what,
-        Func<HandlerContext, Task<T>> work, CancellationToken ct)
+        Func<TransactionContext, Task<T>> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(outbox);
         ArgumentNullException.ThrowIfNull(work);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        HandlerContext context;
+        TransactionContext context;
         T result;
         try
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
-            context = new HandlerContext(conn, tx, clock);
+            context = new TransactionContext(conn, tx, clock);
             result = await work(context);
             await outbox.AddAsync(conn, tx, context.Outgoing, ct);
             await tx.CommitAsync(ct);

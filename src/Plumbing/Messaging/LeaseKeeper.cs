@@ -18,7 +18,7 @@ public sealed class LeaseKeeper : IAsyncDisposable
     private readonly Task _loop;
 
     private LeaseKeeper(JobContext job, IEnumerable<string> ids, TimeSpan lease,
-        Func<HandlerContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
+        Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
     {
         _ids = new HashSet<string>(ids, StringComparer.Ordinal);
         _loop = Task.Run(() => RenewAsync(job, lease, renew, logger));
@@ -28,7 +28,7 @@ public sealed class LeaseKeeper : IAsyncDisposable
     /// Starts renewing the leases of <paramref name="ids"/> until each is <see cref="Done"/> or the keeper is disposed.
     /// </summary>
     public static LeaseKeeper Start(JobContext job, IEnumerable<string> ids, TimeSpan lease,
-        Func<HandlerContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
+        Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(renew);
@@ -41,7 +41,7 @@ public sealed class LeaseKeeper : IAsyncDisposable
         lock (_gate) _ids.Remove(id);
     }
 
-    private async Task RenewAsync(JobContext job, TimeSpan lease, Func<HandlerContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew,
+    private async Task RenewAsync(JobContext job, TimeSpan lease, Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew,
         ILogger logger)
     {
         var every = lease / 3;

@@ -91,7 +91,6 @@ public sealed class MessageSigner(SigningKey key, PublishRights rights)
 
     public string Producer => key.Producer;
     public string KeyId => key.KeyId;
-    public PublishRights Rights => rights;
 
     /// <summary>Whether a message on <paramref name="topic"/> is signed.</summary>
     public bool Signs(string topic) => rights.Covers(topic);

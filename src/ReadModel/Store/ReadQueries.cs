@@ -176,11 +176,6 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             ORDER BY chunk_index, position LIMIT @limit
             """, new { contestId, limit });
 
-    public Task<List<StandingView>> AllStandingsAsync(string contestId) =>
-        ListAsync<StandingView>("""
-            SELECT rank, entry_id, player_id, score_milli FROM operations.final_standings WHERE contest_id = @contestId ORDER BY chunk_index, position
-            """, new { contestId });
-
     public Task<List<RejectionRow>> RejectionsAsync(string contestId) =>
         ListAsync<RejectionRow>("""
             SELECT submission_id, player_id, payment_intent_id, reason, refund_id, at FROM operations.rejections WHERE contest_id = @contestId ORDER BY at, submission_id
@@ -191,6 +186,17 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             SELECT refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency, reason, state, ordered_at, resolved_at
             FROM operations.refunds WHERE contest_id = @contestId ORDER BY ordered_at, refund_id
             """, new { contestId });
+
+    /// <summary>
+    /// What became of a paid submission, by its PaymentIntent: the entry it made, or why it was
+    /// rejected; neither while Ingestion has not decided it (or the read model not heard yet).
+    /// </summary>
+    public Task<(string? EntryId, string? Rejection)> SubmissionOutcomeAsync(string contestId, string paymentIntentId) =>
+        OneAsync<(string?, string?)>("""
+            SELECT (SELECT entry_id FROM operations.entries WHERE contest_id = @contestId AND payment_intent_id = @paymentIntentId),
+                   (SELECT reason FROM operations.rejections WHERE contest_id = @contestId AND payment_intent_id = @paymentIntentId
+                    ORDER BY at DESC LIMIT 1)
+            """, new { contestId, paymentIntentId });
 
     public Task<(long Count, long Fees)> EntryTotalsAsync(string contestId) =>
         OneAsync<(long, long)>("SELECT count(*), coalesce(sum(amount_minor), 0)::bigint FROM operations.entries WHERE contest_id = @contestId", new { contestId });
@@ -232,12 +238,6 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             SELECT message_id, subject_id, at, event, state, hold_kind, operator, reason, amount_minor, currency
             FROM operations.money_history WHERE subject_id = @subjectId ORDER BY at, message_id
             """, new { subjectId });
-
-    public Task<List<HistoryRow>> ContestMoneyHistoryAsync(string contestId) =>
-        ListAsync<HistoryRow>("""
-            SELECT message_id, subject_id, at, event, state, hold_kind, operator, reason, amount_minor, currency
-            FROM operations.money_history WHERE contest_id = @contestId ORDER BY at, message_id
-            """, new { contestId });
 
     public Task<DispatchRow?> DispatchAsync() =>
         OneAsync<DispatchRow>("SELECT halted, decision_id, operator, reason, changed_at FROM operations.dispatch");

@@ -85,13 +85,12 @@ public static class FeedValidator
     public static string? Validate(GameState state, object feedEvent)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var (type, gameId, sequence) = Identify(feedEvent);
-        var at = $"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: ";
-        if (string.IsNullOrWhiteSpace(gameId)) return $"{type} at sequence {Show.N(sequence)}: gameId is missing";
-        if (gameId.Length > GameIdLengthMax) return at + $"gameId is {Show.N(gameId.Length)} characters; at most {Show.N(GameIdLengthMax)} are allowed";
+        var (type, id, sequence) = Identify(feedEvent);
+        if (FeedEvents.GameIdProblem(type, id, sequence) is { } idProblem) return idProblem;
+        var gameId = id!;
         if (gameId != state.GameId)
             throw new ArgumentException($"{type} for game {gameId} was validated against the state of game {state.GameId}", nameof(state));
-        at = $"{type} for game {gameId} at sequence {Show.N(sequence)}: ";
+        var at = $"{type} for game {gameId} at sequence {Show.N(sequence)}: ";
         if (sequence < 1) return at + "sequence must be 1 or more";
         var problem = feedEvent switch
         {

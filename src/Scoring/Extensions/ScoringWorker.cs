@@ -35,10 +35,10 @@ public static class ScoringWorker
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Shape.Group("lifecycle"), sp =>
             {
-                var memory = sp.GetRequiredService<ScoringState>();
+                var boards = sp.GetRequiredService<ScoringState>();
                 return
                 [
-                    new ContestScheduledHandler(memory), new EntryAcceptedHandler(memory), new EntriesClosedHandler(), new ContestCancelRequestedHandler(),
+                    new ContestScheduledHandler(boards), new EntryAcceptedHandler(boards), new EntriesClosedHandler(), new ContestCancelRequestedHandler(),
                     // The rest of the timeline is other workers' business, or the referee's own output.
                     IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(), IgnoredMessage.Of<ContestCompleted>(),
                     IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
@@ -51,11 +51,11 @@ public static class ScoringWorker
             },
             new ConsumerDefinition(Shape.Group("games"), sp =>
             {
-                var memory = sp.GetRequiredService<ScoringState>();
+                var boards = sp.GetRequiredService<ScoringState>();
                 return
                 [
-                    new GameScheduledHandler(), new GamePhaseHandler<GamePostponed>(), new GamePhaseHandler<GameStarted>(), new StatUpdatedHandler(memory),
-                    new GamePhaseHandler<GameSuspended>(), new GamePhaseHandler<GameResumed>(), new StatCorrectedHandler(memory),
+                    new GameScheduledHandler(), new GamePhaseHandler<GamePostponed>(), new GamePhaseHandler<GameStarted>(), new StatUpdatedHandler(boards),
+                    new GamePhaseHandler<GameSuspended>(), new GamePhaseHandler<GameResumed>(), new StatCorrectedHandler(boards),
                     new GamePhaseHandler<GameEnded>(), new GamePhaseHandler<GameCancelled>(),
                 ];
             }),

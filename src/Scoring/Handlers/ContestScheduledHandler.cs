@@ -9,13 +9,13 @@ namespace ContestPipeline.Scoring.Handlers;
 /// A contest Ingestion accepted: the referee starts keeping it (SCHEDULED), and this instance
 /// its board, as the owner of the partition of <c>contest.lifecycle</c> it arrived on.
 /// </summary>
-public sealed class ContestScheduledHandler(ScoringState memory) : MessageHandler<ContestScheduled>
+public sealed class ContestScheduledHandler(ScoringState boards) : MessageHandler<ContestScheduled>
 {
     public override async Task HandleAsync(ContestScheduled message, HandlerContext context, CancellationToken ct)
     {
         var definition = message.Definition;
         var partition = context.Incoming?.Partition;
         if (await ScoringStore.InsertContestAsync(context, definition, partition))
-            context.OnCommitted(() => memory.AddContest(definition, ContestState.Scheduled, partition));
+            context.OnCommitted(() => boards.AddContest(definition, ContestState.Scheduled, partition));
     }
 }

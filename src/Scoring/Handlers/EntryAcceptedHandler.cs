@@ -13,7 +13,7 @@ namespace ContestPipeline.Scoring.Handlers;
 /// rush is 100,000 of them in a row) is applied in a few statements: their contests locked at
 /// once, the entries inserted at once, so the referee holds them all soon after Ingestion decided them.
 /// </summary>
-public sealed class EntryAcceptedHandler(ScoringState memory) : BatchMessageHandler<EntryAccepted>
+public sealed class EntryAcceptedHandler(ScoringState boards) : BatchMessageHandler<EntryAccepted>
 {
     public override Task HandleAsync(EntryAccepted entry, HandlerContext context, CancellationToken ct) =>
         ApplyAsync([entry], context);
@@ -52,7 +52,7 @@ public sealed class EntryAcceptedHandler(ScoringState memory) : BatchMessageHand
         if (added.Count > 0)
             context.OnCommitted(() =>
             {
-                foreach (var e in added) memory.AddEntry(e.ContestId, e.EntryId, e.PlayerId, e.Lineup);
+                foreach (var e in added) boards.AddEntry(e.ContestId, e.EntryId, e.PlayerId, e.Lineup);
             });
         // Only an entry arriving after the close can complete the frozen list; reviewing the
         // contest on every entry would make a large contest quadratic.

@@ -4,7 +4,7 @@ using ContestPipeline.Scoring.Domain;
 namespace ContestPipeline.Scoring.Handlers;
 
 /// <summary>A stat's new cumulative value during a game, applied to every live board covering the game.</summary>
-public sealed class StatUpdatedHandler(ScoringState memory) : StatsHandler<StatUpdated>(memory)
+public sealed class StatUpdatedHandler(ScoringState boards) : StatsHandler<StatUpdated>(boards)
 {
     protected override StatFact Read(StatUpdated s) => new(s.GameId, s.AthleteId, s.Stat, s.Value, s.Sequence);
 }

@@ -16,9 +16,9 @@ namespace ContestPipeline.Scoring.Handlers;
 /// </summary>
 public abstract class StatsHandler<T> : BatchMessageHandler<T> where T : class, IMessage
 {
-    private readonly ScoringState _memory;
+    private readonly ScoringState _boards;
 
-    protected StatsHandler(ScoringState memory) => _memory = memory;
+    protected StatsHandler(ScoringState boards) => _boards = boards;
 
     /// <summary>The stat a message carries.</summary>
     protected abstract StatFact Read(T message);
@@ -38,7 +38,7 @@ public abstract class StatsHandler<T> : BatchMessageHandler<T> where T : class, 
         var rows = latest.Values.ToList();
         await RecordCorrectionsAfterCompleteAsync(context, rows);
         var applied = await ScoringStore.ApplyStatsAsync(context, rows);
-        context.OnCommitted(() => _memory.ApplyStats(applied));
+        context.OnCommitted(() => _boards.ApplyStats(applied));
     }
 
     private static async Task RecordCorrectionsAfterCompleteAsync(HandlerContext context, List<StatFact> rows)

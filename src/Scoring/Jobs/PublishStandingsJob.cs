@@ -12,7 +12,7 @@ namespace ContestPipeline.Scoring.Jobs;
 /// 100,000-entry contest bounded however fast stats arrive, and the interval bounds how
 /// stale published standings can be.
 /// </summary>
-public sealed class PublishStandingsJob(ScoringState memory) : IJob
+public sealed class PublishStandingsJob(ScoringState boards) : IJob
 {
     public string Name => "publish-standings";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
@@ -20,9 +20,9 @@ public sealed class PublishStandingsJob(ScoringState memory) : IJob
     public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, context =>
     {
         var now = context.Clock.GetUtcNow();
-        var due = memory.Read(contests => contests.Values
+        var due = boards.Read(contests => contests.Values
             .Where(c => c.State is ContestState.Locked or ContestState.Live && c.Board.Version != c.PublishedVersion)
-            .Select(c => (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax), AsOf: memory.AsOf(c.Definition)))
+            .Select(c => (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax), AsOf: boards.AsOf(c.Definition)))
             .ToList());
         foreach (var (contest, version, entryCount, leaders, asOf) in due)
         {

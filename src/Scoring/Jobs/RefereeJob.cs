@@ -17,7 +17,7 @@ namespace ContestPipeline.Scoring.Jobs;
 /// and published in chunks on <c>standings</c>) with the hash of those standings and of every
 /// input behind them; the board is then dropped, and a later correction is recorded, not applied.
 /// </summary>
-public sealed class RefereeJob(ScoringState memory) : IJob
+public sealed class RefereeJob(ScoringState boards) : IJob
 {
     public string Name => "referee";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
@@ -30,7 +30,7 @@ public sealed class RefereeJob(ScoringState memory) : IJob
         return true;
     }, ct);
 
-    private async Task AdvanceAsync(HandlerContext context, string contestId, CancellationToken ct)
+    private async Task AdvanceAsync(TransactionContext context, string contestId, CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
         var cause = Cause.Clock(Name, contestId);
@@ -41,7 +41,7 @@ public sealed class RefereeJob(ScoringState memory) : IJob
             await ScoringStore.MoveAsync(context, contestId, facts.State, to);
             context.Publish(cause, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, to),
                 new ContestStateChanged(contestId, ContestLifecycle.Name(facts.State), ContestLifecycle.Name(to), reason, now));
-            context.OnCommitted(() => memory.SetState(contestId, to));
+            context.OnCommitted(() => boards.SetState(contestId, to));
             facts = facts with { State = to };
         }
         if (facts.State == ContestState.Live && slate.HeldBy.Count > 0 && await ScoringStore.MarkHeldAlertedAsync(context, contestId))
@@ -60,7 +60,7 @@ public sealed class RefereeJob(ScoringState memory) : IJob
         a is null ? b : b is null ? a : a < b ? a : b;
 
     /// <summary>A contest LIVE past its slate's end because a game is still in play by the feed: an operator must hear of it.</summary>
-    private static void AlertHeld(HandlerContext context, string contestId, IReadOnlyList<GameOutcome> heldBy)
+    private static void AlertHeld(TransactionContext context, string contestId, IReadOnlyList<GameOutcome> heldBy)
     {
         var games = string.Join("; ", heldBy.Select(g => $"game {g.GameId} is {g.Why}"));
         context.RaiseAlert(ScoringWorker.Name, AlertSeverities.Critical, "contest_held_live", contestId,
@@ -73,7 +73,7 @@ public sealed class RefereeJob(ScoringState memory) : IJob
     /// trails each commit by a moment: the board is rebuilt from the database.
     /// </summary>
     private static async Task<string> CompleteAsync(
-        HandlerContext context, string contestId, Cause cause, IReadOnlyList<GameOutcome> games, CancellationToken ct)
+        TransactionContext context, string contestId, Cause cause, IReadOnlyList<GameOutcome> games, CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
         var board = await ScoringStore.LoadBoardAsync(context, contestId);

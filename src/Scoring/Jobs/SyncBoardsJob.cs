@@ -12,18 +12,18 @@ namespace ContestPipeline.Scoring.Jobs;
 /// with one instance this reads back only what it applied itself. The interval bounds how much
 /// later than its own stats a board shows another instance's.
 /// </summary>
-public sealed class SyncBoardsJob(ScoringState memory) : IJob
+public sealed class SyncBoardsJob(ScoringState boards) : IJob
 {
     public string Name => "sync-boards";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
 
     public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, async context =>
     {
-        var contests = memory.ContestIds();
+        var contests = boards.ContestIds();
         if (contests.Length == 0) return false;
-        foreach (var (contestId, state) in await ScoringStore.StatesAsync(context, contests)) memory.SetState(contestId, state);
-        var cursor = memory.GamesToSync();
-        if (cursor.Games.Length > 0) memory.ApplySynced(cursor, await ScoringStore.StatsAfterAsync(context, cursor.Games, cursor.After));
+        foreach (var (contestId, state) in await ScoringStore.StatesAsync(context, contests)) boards.SetState(contestId, state);
+        var cursor = boards.GamesToSync();
+        if (cursor.Games.Length > 0) boards.ApplySynced(cursor, await ScoringStore.StatsAfterAsync(context, cursor.Games, cursor.After));
         // The interval is the pacing: what commits meanwhile is read next time.
         return false;
     }, ct);

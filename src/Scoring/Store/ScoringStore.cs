@@ -29,7 +29,7 @@ public static class ScoringStore
             ? state
             : throw new InvariantViolatedException($"contest {contestId} has unknown state '{name}'");
 
-    /// <summary>The states whose boards are live (kept in memory).</summary>
+    /// <summary>The states whose boards are live (kept in boards).</summary>
     private static string[] LiveStates => [Name(ContestState.Scheduled), Name(ContestState.Locked), Name(ContestState.Live)];
 
     // ---- contests and entries ------------------------------------------------------------------
@@ -38,7 +38,7 @@ public static class ScoringStore
     /// A contest the referee has not seen, SCHEDULED, with the partition of <c>contest.lifecycle</c> its timeline is on
     /// (its board's owner's).
     /// </summary>
-    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition, int? lifecyclePartition) =>
+    public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition, int? lifecyclePartition) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
             VALUES (@id, @definition::jsonb, @scheduled, @now, @lifecyclePartition) ON CONFLICT (contest_id) DO NOTHING;
@@ -50,7 +50,7 @@ public static class ScoringStore
         }, context.Transaction) > 0;
 
     /// <summary>The contest's state and the entry count Ingestion announced at close (null before), locked.</summary>
-    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(HandlerContext context, string contestId)
+    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(TransactionContext context, string contestId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, int? ClosedCount)?>(
             "SELECT state, entries_closed_count FROM scoring.contests WHERE contest_id = @contestId FOR UPDATE", new { contestId }, context.Transaction);
@@ -61,7 +61,7 @@ public static class ScoringStore
     /// The contests of a run of entries, locked in id order; a contest the referee never saw is absent.
     /// </summary>
     public static async Task<Dictionary<string, (ContestState State, int? ClosedCount)>> ContestsForEntriesAsync(
-        HandlerContext context, IReadOnlyCollection<string> contestIds) =>
+        TransactionContext context, IReadOnlyCollection<string> contestIds) =>
         (await context.Connection.QueryAsync<(string ContestId, string State, int? ClosedCount)>("""
             SELECT contest_id, state, entries_closed_count FROM scoring.contests
             WHERE contest_id = ANY(@ids) ORDER BY contest_id FOR UPDATE
@@ -72,7 +72,7 @@ public static class ScoringStore
     /// Inserts a run of entries in one statement; returns the ids of the new ones (one seen before stays as it was).
     /// </summary>
     public static async Task<IReadOnlyList<string>> InsertEntriesAsync(
-        HandlerContext context, IReadOnlyList<EntryAccepted> entries) =>
+        TransactionContext context, IReadOnlyList<EntryAccepted> entries) =>
         entries.Count == 0 ? [] : [.. await context.Connection.QueryAsync<string>("""
             INSERT INTO scoring.entries (entry_id, contest_id, player_id, lineup)
             SELECT u.id, u.contest, u.player,
@@ -90,24 +90,24 @@ public static class ScoringStore
         }, context.Transaction)];
 
     /// <summary>Records how many entries Ingestion accepted; false when the referee never saw the contest.</summary>
-    public static async Task<bool> RecordEntriesClosedAsync(HandlerContext context, EntriesClosed closed) =>
+    public static async Task<bool> RecordEntriesClosedAsync(TransactionContext context, EntriesClosed closed) =>
         await context.Connection.ExecuteAsync(
             "UPDATE scoring.contests SET entries_closed_count = @EntryCount, review_due_at = @now WHERE contest_id = @ContestId",
             new { closed.EntryCount, closed.ContestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
-    public static async Task<bool> RecordCancelRequestAsync(HandlerContext context, string contestId) =>
+    public static async Task<bool> RecordCancelRequestAsync(TransactionContext context, string contestId) =>
         await context.Connection.ExecuteAsync(
             "UPDATE scoring.contests SET cancel_requested = true, review_due_at = @now WHERE contest_id = @contestId",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
     /// <summary>The referee looks at the contest again at once.</summary>
-    public static Task MarkDueAsync(HandlerContext context, string contestId) =>
+    public static Task MarkDueAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @now WHERE contest_id = @contestId",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction);
 
     // ---- games and stats ------------------------------------------------------------------------
 
-    public static Task RecordGameScheduledAsync(HandlerContext context, GameScheduled g) =>
+    public static Task RecordGameScheduledAsync(TransactionContext context, GameScheduled g) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.games (game_id, starts_at) VALUES (@GameId, @StartsAt)
             ON CONFLICT (game_id) DO UPDATE SET starts_at = excluded.starts_at
@@ -119,7 +119,7 @@ public static class ScoringStore
     /// referee applies their rule to the timeline (a start makes a LOCKED contest LIVE, an end may
     /// complete it, a cancellation may cancel it).
     /// </summary>
-    public static Task RecordGamePhaseAsync(HandlerContext context, string gameId, GamePhaseFact fact) =>
+    public static Task RecordGamePhaseAsync(TransactionContext context, string gameId, GamePhaseFact fact) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.game_phases (game_id, sequence, kind, at, new_starts_at)
             VALUES (@gameId, @Sequence, @Kind, @At, @NewStartsAt)
@@ -135,7 +135,7 @@ public static class ScoringStore
 
     /// <summary>Every phase fact of the games, in sequence order per game.</summary>
     public static async Task<IReadOnlyDictionary<string, List<GamePhaseFact>>> GamePhasesAsync(
-        HandlerContext context, IReadOnlyCollection<string> gameIds)
+        TransactionContext context, IReadOnlyCollection<string> gameIds)
     {
         var rows = await context.Connection.QueryAsync<(string GameId, long Sequence, string Kind, DateTime At, DateTime? NewStartsAt)>("""
             SELECT game_id, sequence, kind, at, new_starts_at FROM scoring.game_phases
@@ -155,7 +155,7 @@ public static class ScoringStore
     /// stats as corrections of its result.
     /// </summary>
     public static Task FreezeGameAsync(
-        HandlerContext context, string contestId, string gameId, long cutoffSequence, bool snapshot) =>
+        TransactionContext context, string contestId, string gameId, long cutoffSequence, bool snapshot) =>
         context.Connection.ExecuteAsync($"""
             INSERT INTO scoring.contest_game_freezes (contest_id, game_id, cutoff_sequence, snapshot, recorded_at)
             VALUES (@contestId, @gameId, @cutoffSequence, @snapshot, @now) ON CONFLICT DO NOTHING;
@@ -171,7 +171,7 @@ public static class ScoringStore
     /// play).
     /// </summary>
     public static async Task<IReadOnlyList<(string ContestId, ContestDefined Definition, ContestState State)>> ContestsOfGameAsync(
-        HandlerContext context, string gameId) =>
+        TransactionContext context, string gameId) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string Definition, string State)>("""
             SELECT c.contest_id, c.definition::text, c.state
             FROM scoring.contests c JOIN scoring.contest_games cg USING (contest_id)
@@ -187,7 +187,7 @@ public static class ScoringStore
     /// when it schedules it), or, for a contest scheduled before it did, the default from the
     /// covered games' scheduled starts.
     /// </summary>
-    public static async Task<DateTimeOffset> SlateEndAsync(HandlerContext context, ContestDefined definition)
+    public static async Task<DateTimeOffset> SlateEndAsync(TransactionContext context, ContestDefined definition)
     {
         if (definition.SlateEndsAt is { } end) return end;
         var last = await context.Connection.ExecuteScalarAsync<DateTime?>(
@@ -201,7 +201,7 @@ public static class ScoringStore
     /// <summary>
     /// Records, once, that the referee alerted on a contest held LIVE past its slate's end; false when it had.
     /// </summary>
-    public static async Task<bool> MarkHeldAlertedAsync(HandlerContext context, string contestId) =>
+    public static async Task<bool> MarkHeldAlertedAsync(TransactionContext context, string contestId) =>
         await context.Connection.ExecuteAsync(
             "UPDATE scoring.contests SET held_alerted_at = @now WHERE contest_id = @contestId AND held_alerted_at IS NULL",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
@@ -209,7 +209,7 @@ public static class ScoringStore
     /// <summary>
     /// Writes the latest value of each stat (the highest sequence wins); returns the values that changed.
     /// </summary>
-    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(HandlerContext context, IReadOnlyList<StatFact> rows) =>
+    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(TransactionContext context, IReadOnlyList<StatFact> rows) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             INSERT INTO scoring.stat_values AS s (game_id, athlete_id, stat, value, sequence)
             SELECT * FROM unnest(@games, @athletes, @stats, @values, @sequences)
@@ -230,7 +230,7 @@ public static class ScoringStore
     /// With, for a game that stopped counting for the contest, the sequence from which its stats are not the contest's.
     /// </summary>
     public static async Task<IReadOnlyList<(string ContestId, string GameId, long? CutoffSequence)>> CompleteContestsOfGamesAsync(
-        HandlerContext context, IEnumerable<string> gameIds) =>
+        TransactionContext context, IEnumerable<string> gameIds) =>
         [.. await context.Connection.QueryAsync<(string, string, long?)>("""
             SELECT cg.contest_id, cg.game_id, f.cutoff_sequence
             FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
@@ -238,12 +238,12 @@ public static class ScoringStore
             WHERE cg.game_id = ANY(@games) AND c.state = @complete
             """, new { games = gameIds.Distinct().ToArray(), complete = Name(ContestState.Complete) }, context.Transaction)];
 
-    public static Task<long?> StatValueAsync(HandlerContext context, string gameId, string athleteId, string stat) =>
+    public static Task<long?> StatValueAsync(TransactionContext context, string gameId, string athleteId, string stat) =>
         context.Connection.QueryFirstOrDefaultAsync<long?>(
             "SELECT value FROM scoring.stat_values WHERE game_id = @gameId AND athlete_id = @athleteId AND stat = @stat",
             new { gameId, athleteId, stat }, context.Transaction);
 
-    public static Task RecordCorrectionAfterCompleteAsync(HandlerContext context, string contestId, StatFact r, long? previous) =>
+    public static Task RecordCorrectionAfterCompleteAsync(TransactionContext context, string contestId, StatFact r, long? previous) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO scoring.corrections_after_complete (contest_id, game_id, athlete_id, stat, sequence, previous_value, corrected_value, recorded_at)
             VALUES (@contestId, @GameId, @AthleteId, @Stat, @Sequence, @previous, @Value, @now) ON CONFLICT DO NOTHING
@@ -252,7 +252,7 @@ public static class ScoringStore
     // ---- the referee ----------------------------------------------------------------------------
 
     /// <summary>A contest due for review, locked (another referee skips it), or null.</summary>
-    public static Task<string?> NextDueContestAsync(HandlerContext context) =>
+    public static Task<string?> NextDueContestAsync(TransactionContext context) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>("""
             SELECT contest_id FROM scoring.contests WHERE review_due_at <= @now
             ORDER BY review_due_at, contest_id LIMIT 1 FOR UPDATE SKIP LOCKED
@@ -263,7 +263,7 @@ public static class ScoringStore
     /// under its rule.
     /// </summary>
     public static async Task<(ContestFacts Facts, SlateDecision Slate, IReadOnlyList<GameOutcome> Games)> FactsAsync(
-        HandlerContext context, string contestId, DateTimeOffset now)
+        TransactionContext context, string contestId, DateTimeOffset now)
     {
         var row = await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount, bool CancelRequested, string? StartedGame,
             string Definition)>("""
@@ -287,14 +287,14 @@ public static class ScoringStore
     }
 
     /// <summary>When the referee should look again (null: only when a fact arrives).</summary>
-    public static Task SetReviewDueAsync(HandlerContext context, string contestId, DateTimeOffset? at) =>
+    public static Task SetReviewDueAsync(TransactionContext context, string contestId, DateTimeOffset? at) =>
         context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @at WHERE contest_id = @contestId",
             new { contestId, at }, context.Transaction);
 
     /// <summary>
     /// Moves a contest along its lifecycle: an illegal move, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(HandlerContext context, string contestId, ContestState from, ContestState to)
+    public static async Task MoveAsync(TransactionContext context, string contestId, ContestState from, ContestState to)
     {
         if (!ContestLifecycle.CanTransition(from, to))
             throw new InvariantViolatedException($"illegal transition of contest {contestId}: {Name(from)} -> {Name(to)}");
@@ -309,7 +309,7 @@ public static class ScoringStore
     /// <summary>
     /// A contest's board as the database has it: its definition, entries and the latest value of every covered stat.
     /// </summary>
-    public static async Task<ContestBoard> LoadBoardAsync(HandlerContext context, string contestId)
+    public static async Task<ContestBoard> LoadBoardAsync(TransactionContext context, string contestId)
     {
         var json = await context.Connection.QueryFirstAsync<string>(
             "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
@@ -335,7 +335,7 @@ public static class ScoringStore
     }
 
     /// <summary>A COMPLETE contest's final standings and the hashes of them and of every input behind them.</summary>
-    public static async Task WriteFinalStandingsAsync(HandlerContext context, string contestId, IReadOnlyList<StandingRow> rows, string standingsHash,
+    public static async Task WriteFinalStandingsAsync(TransactionContext context, string contestId, IReadOnlyList<StandingRow> rows, string standingsHash,
         string inputsHash, CancellationToken ct)
     {
         await using (var writer = await context.Connection.BeginBinaryImportAsync(
@@ -362,7 +362,7 @@ public static class ScoringStore
     /// <summary>
     /// The contest with the oldest unreported correction, locked, with all of its unreported corrections.
     /// </summary>
-    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(HandlerContext context)
+    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(TransactionContext context)
     {
         var contestId = await context.Connection.QueryFirstOrDefaultAsync<string>("""
             SELECT contest_id FROM scoring.corrections_after_complete WHERE reported_at IS NULL
@@ -380,7 +380,7 @@ public static class ScoringStore
         return (contestId, rows, before);
     }
 
-    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(HandlerContext context, string contestId)
+    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(TransactionContext context, string contestId)
     {
         var rows = (await context.Connection.QueryAsync<StandingRow>("""
             SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings
@@ -391,7 +391,7 @@ public static class ScoringStore
         return (rows, hash);
     }
 
-    public static Task MarkCorrectionsReportedAsync(HandlerContext context, string contestId) =>
+    public static Task MarkCorrectionsReportedAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync(
             "UPDATE scoring.corrections_after_complete SET reported_at = @now WHERE contest_id = @contestId AND reported_at IS NULL",
             new { now = context.Clock.GetUtcNow(), contestId }, context.Transaction);
@@ -403,7 +403,7 @@ public static class ScoringStore
     /// <c>contest.lifecycle</c> (when this instance is given them), or, with null, of the
     /// contests recorded before their partition was kept (at start-up, by every instance).
     /// </summary>
-    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState memory, IReadOnlyCollection<int>? partitions, CancellationToken ct)
+    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState boards, IReadOnlyCollection<int>? partitions, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // One snapshot: the contests, their entries and the stats of their games as of one moment.
@@ -414,7 +414,7 @@ public static class ScoringStore
             $"SELECT c.contest_id, c.definition::text, c.state, c.lifecycle_partition FROM scoring.contests c WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
         if (contests.Count == 0) return;
         foreach (var (contestId, json, state, partition) in contests)
-            memory.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state), partition);
+            boards.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state), partition);
         await using (var cmd = new NpgsqlCommand($"""
             SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
             JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live) AND {mine}
@@ -424,7 +424,7 @@ public static class ScoringStore
             cmd.Parameters.AddWithValue("partitions", partitions?.ToArray() ?? []);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                memory.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
+                boards.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
         }
         var stats = (await conn.QueryAsync<(string, string, string, long, long)>($"""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
@@ -432,13 +432,13 @@ public static class ScoringStore
                           WHERE cg.game_id = s.game_id AND c.state = ANY(@live) AND {mine})
             ORDER BY s.game_id, s.athlete_id, s.stat
             """, args, tx)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5)).ToList();
-        memory.ApplyStats(stats);
+        boards.ApplyStats(stats);
     }
 
     /// <summary>
     /// The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).
     /// </summary>
-    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(HandlerContext context, string[] games, long[] after) =>
+    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(TransactionContext context, string[] games, long[] after) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence
             FROM unnest(@games, @after) AS g(game_id, after) JOIN scoring.stat_values s ON s.game_id = g.game_id AND s.sequence > g.after
@@ -448,7 +448,7 @@ public static class ScoringStore
     /// <summary>
     /// The lifecycle states of <paramref name="contestIds"/> as committed (any instance's referee may have moved them).
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(HandlerContext context, string[] contestIds) =>
+    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(TransactionContext context, string[] contestIds) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string State)>(
             "SELECT contest_id, state FROM scoring.contests WHERE contest_id = ANY(@contestIds)", new { contestIds }, context.Transaction))
             .Select(r => (r.ContestId, Parse(r.ContestId, r.State)))];

@@ -11,45 +11,32 @@ namespace ContestPipeline.Settlement.Domain;
 public sealed record EntryFee(string EntryId, long AmountMinor, string PaymentIntentId);
 
 /// <summary>
-/// Everything settling a contest writes, decided before anything is written: the prizes (by
-/// <see cref="PrizeCalculator"/>), the journal entries that move the fees kept into the pool
-/// and the pool into winners' payables and fees, one payout order per winning entry, what Payout
-/// is authorized to pay for them, and the settlement record. Pure: the same contest, entries and standings give the same plan.
+/// Everything settling a contest writes, decided before anything is written: the terms (the
+/// prizes by <see cref="PrizeCalculator"/>, the settlement entry, the record, what Payout may pay),
+/// the journal entries that move the pool into winners' payables and fees, and one payout order
+/// per winning entry. Pure: the same contest, entries and standings give the same plan. The
+/// chunked settlement (SettleContestsJob) writes the same, from the same terms.
 /// </summary>
-public sealed record SettlementPlan(
-    PrizeDecision Decision,
-    PoolBreakdown Pool,
-    IReadOnlyList<JournalEntry> Journal,
-    IReadOnlyList<PrizeAward> Awards,
-    IReadOnlyList<PrizePayoutOrdered> Orders,
-    ContestSettled Record)
+public sealed record SettlementPlan(SettlementTerms Terms, IReadOnlyList<JournalEntry> Journal, IReadOnlyList<PrizePayoutOrdered> Orders)
 {
-    /// <summary>
-    /// What Payout may pay for the contest: the orders with something to transfer and their
-    /// net total. Published before the orders, in the same transaction.
-    /// </summary>
-    public ContestPayoutsAuthorized Authorization => new(
-        ContestPayoutsAuthorized.SettlementIdFor(Record.ContestId), Record.ContestId,
-        Orders.Count(o => o.NetMinor > 0), Orders.Sum(o => o.NetMinor), Record.Currency, Record.SettledAt);
-
     public static SettlementPlan For(string contestId, ContestDefined definition, IReadOnlyList<EntryFee> entries,
         IReadOnlyList<StandingRow> standings, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(entries);
-        var head = SettlementHead.Decide(contestId, definition, entries.Count,
+        var terms = SettlementTerms.Decide(contestId, definition, entries.Count,
             entries.Aggregate(0L, (sum, e) => checked(sum + e.AmountMinor)), standings, now);
         // The winning entry's payment goes with its order, so Payout can freeze the prize if
         // that payment is refunded or disputed.
         var payments = entries.ToDictionary(e => e.EntryId, e => e.PaymentIntentId, StringComparer.Ordinal);
-        var journal = new List<JournalEntry>(head.Awards.Count + 1) { head.SettleEntry };
-        var orders = new List<PrizePayoutOrdered>(head.Awards.Count);
-        foreach (var award in head.Awards)
+        var journal = new List<JournalEntry>(terms.Awards.Count + 1) { terms.SettleEntry };
+        var orders = new List<PrizePayoutOrdered>(terms.Awards.Count);
+        foreach (var award in terms.Awards)
         {
             journal.Add(PrizeEntry(contestId, award.PayoutId, award.EntryId, award.PlayerId, award.Rank, award.Gross, award.Fee, award.Net));
             orders.Add(Order(contestId, award.PayoutId, award.EntryId, award.PlayerId, award.Rank,
-                award.Gross.MinorUnits, award.Fee.MinorUnits, award.Net.MinorUnits, head.Record.Currency, payments[award.EntryId]));
+                award.Gross.MinorUnits, award.Fee.MinorUnits, award.Net.MinorUnits, terms.Record.Currency, payments[award.EntryId]));
         }
-        return new SettlementPlan(head.Decision, head.Pool, journal, head.Awards, orders, head.Record);
+        return new SettlementPlan(terms, journal, orders);
     }
 
     /// <summary>Each prize leaves the pool: the winner is owed the net, the platform keeps the fee.</summary>
@@ -65,8 +52,6 @@ public sealed record SettlementPlan(
     public static PrizePayoutOrdered Order(string contestId, string payoutId, string entryId, string playerId, int rank,
         long grossMinor, long feeMinor, long netMinor, string currency, string paymentIntentId) =>
         new(payoutId, contestId, entryId, playerId, rank, grossMinor, feeMinor, netMinor, currency, paymentIntentId);
-
-    public string Reason => $"{Awards.Count} prizes ordered from a pool of {Pool.Pool}";
 }
 
 /// <summary>
@@ -77,7 +62,8 @@ public sealed record SettlementPlan(
 /// <see cref="SettlementPlan.For"/> and the chunked settlement (SettleContestsJob) both start
 /// here, so the two give the same prizes, postings, orders and record.
 /// </summary>
-public sealed record SettlementHead(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry, IReadOnlyList<PrizeAward> Awards, ContestSettled Record)
+public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry, IReadOnlyList<PrizeAward> Awards,
+    ContestSettled Record)
 {
     public string Reason => $"{Awards.Count} prizes ordered from a pool of {Pool.Pool}";
 
@@ -86,7 +72,7 @@ public sealed record SettlementHead(PrizeDecision Decision, PoolBreakdown Pool, 
         ContestPayoutsAuthorized.SettlementIdFor(Record.ContestId), Record.ContestId,
         Awards.Count(a => a.Net.MinorUnits > 0), Awards.Sum(a => a.Net.MinorUnits), Record.Currency, Record.SettledAt);
 
-    public static SettlementHead Decide(string contestId, ContestDefined definition, int entryCount, long entryFeesMinor,
+    public static SettlementTerms Decide(string contestId, ContestDefined definition, int entryCount, long entryFeesMinor,
         IReadOnlyList<StandingRow> standings, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(definition);
@@ -114,6 +100,6 @@ public sealed record SettlementHead(PrizeDecision Decision, PoolBreakdown Pool, 
         foreach (var a in awards) (feeTotal, netTotal) = (checked(feeTotal + a.Fee.MinorUnits), checked(netTotal + a.Net.MinorUnits));
         var record = new ContestSettled(contestId, entryCount, rules.Currency.Code, pool.EntryFeesKept.MinorUnits, pool.Rake.MinorUnits,
             pool.Overlay.MinorUnits, excess.MinorUnits, pool.Pool.MinorUnits, feeTotal, netTotal, awards.Count, PrizeCalculator.PublishedRule, now);
-        return new SettlementHead(decision, pool, settle, awards, record);
+        return new SettlementTerms(decision, pool, settle, awards, record);
     }
 }

@@ -20,44 +20,44 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
 {
-    public override async Task HandleAsync(EntryFeeRefunded r, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(EntryFeeRefunded refund, HandlerContext context, CancellationToken ct)
     {
         const string type = EntryFeeRefunded.MessageType;
-        var expectedId = RefundOrdered.RefundIdFor(r.PaymentIntentId);
-        if (r.RefundId != expectedId)
-            throw new MessageRejectedException($"{type} {r.RefundId}: the refund id of PaymentIntent {r.PaymentIntentId} is {expectedId}");
-        if (!Currency.TryParse(r.Currency, out var currency))
-            throw new MessageRejectedException($"{type} {r.RefundId}: currency '{r.Currency}' is not one the ledger keeps");
-        if (r.AmountMinor <= 0)
-            throw new MessageRejectedException($"{type} {r.RefundId}: amountMinor {r.AmountMinor} is not a refund");
-        var amount = new Money(r.AmountMinor, currency);
-        var stripe = r.StripeRefundId ?? "refunded outside the pipeline";
+        var expectedId = RefundOrdered.RefundIdFor(refund.PaymentIntentId);
+        if (refund.RefundId != expectedId)
+            throw new MessageRejectedException($"{type} {refund.RefundId}: the refund id of PaymentIntent {refund.PaymentIntentId} is {expectedId}");
+        if (!Currency.TryParse(refund.Currency, out var currency))
+            throw new MessageRejectedException($"{type} {refund.RefundId}: currency '{refund.Currency}' is not one the ledger keeps");
+        if (refund.AmountMinor <= 0)
+            throw new MessageRejectedException($"{type} {refund.RefundId}: amountMinor {refund.AmountMinor} is not a refund");
+        var amount = new Money(refund.AmountMinor, currency);
+        var stripe = refund.StripeRefundId ?? "refunded outside the pipeline";
 
-        var e = await SettlementStore.EntryByPaymentAsync(context, r.PaymentIntentId);
-        if (e is null)
+        var entry = await SettlementStore.EntryByPaymentAsync(context, refund.PaymentIntentId);
+        if (entry is null)
         {
-            if (!await Journal.PostAsync(context, new JournalEntry($"unapplied:{r.RefundId}", r.ContestId, "payment_unapplied",
-                    $"payment {r.PaymentIntentId} of {r.PlayerId} for contest {r.ContestId} made no entry ({r.Reason})",
+            if (!await Journal.PostAsync(context, new JournalEntry($"unapplied:{refund.RefundId}", refund.ContestId, "payment_unapplied",
+                    $"payment {refund.PaymentIntentId} of {refund.PlayerId} for contest {refund.ContestId} made no entry ({refund.Reason})",
                     [Posting.Debit(Accounts.StripeBalance, amount), Posting.Credit(Accounts.UnappliedPayments, amount)])))
                 return;
-            await Journal.PostAsync(context, new JournalEntry($"refund:{r.RefundId}", r.ContestId, "refund", $"payment {r.PaymentIntentId} refunded ({stripe})",
+            await Journal.PostAsync(context, new JournalEntry($"refund:{refund.RefundId}", refund.ContestId, "refund", $"payment {refund.PaymentIntentId} refunded ({stripe})",
                 [Posting.Debit(Accounts.UnappliedPayments, amount), Posting.Credit(Accounts.StripeBalance, amount)]));
             return;
         }
 
-        Recorded.Expect($"{type} {r.RefundId} of entry {e.EntryId}",
-            ("contestId", r.ContestId, "entry's contest", e.ContestId), ("playerId", r.PlayerId, "entry's player", e.PlayerId),
-            ("amountMinor", r.AmountMinor, "entry fee", e.AmountMinor), ("currency", r.Currency, "entry's currency", e.Currency));
-        if (!await Journal.PostAsync(context, new JournalEntry($"refund:{r.RefundId}", e.ContestId, "refund", $"entry fee of {e.EntryId} refunded ({stripe}): {r.Reason}",
-                [Posting.Debit(Accounts.EntryFees(e.ContestId), amount), Posting.Credit(Accounts.StripeBalance, amount)])))
+        Recorded.RejectIfDifferent($"{type} {refund.RefundId} of entry {entry.EntryId}",
+            ("contestId", refund.ContestId, "entry's contest", entry.ContestId), ("playerId", refund.PlayerId, "entry's player", entry.PlayerId),
+            ("amountMinor", refund.AmountMinor, "entry fee", entry.AmountMinor), ("currency", refund.Currency, "entry's currency", entry.Currency));
+        if (!await Journal.PostAsync(context, new JournalEntry($"refund:{refund.RefundId}", entry.ContestId, "refund", $"entry fee of {entry.EntryId} refunded ({stripe}): {refund.Reason}",
+                [Posting.Debit(Accounts.EntryFees(entry.ContestId), amount), Posting.Credit(Accounts.StripeBalance, amount)])))
             return;
-        await SettlementStore.RecordRefundAsync(context, r.RefundId, r.RefundedAt, r.StripeRefundId);
+        await SettlementStore.RecordRefundAsync(context, refund.RefundId, refund.RefundedAt, refund.StripeRefundId);
         // Only a cancelled contest's entries are refunded by order; the fee of any other was
         // kept for its pool, so its contest's entry-fee account is now open by the refund.
-        if (e.ContestState != ContestStatus.Cancelled)
-            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "entry_fee_refunded_not_cancelled", $"entry {e.EntryId}",
-                $"the entry fee of {e.EntryId} ({r.PaymentIntentId}, {amount}) was refunded ({stripe}) while contest {e.ContestId} is {ContestStates.Name(e.ContestState)}; "
+        if (entry.ContestState != ContestStatus.Cancelled)
+            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "entry_fee_refunded_not_cancelled", $"entry {entry.EntryId}",
+                $"the entry fee of {entry.EntryId} ({refund.PaymentIntentId}, {amount}) was refunded ({stripe}) while contest {entry.ContestId} is {ContestStates.Name(entry.ContestState)}; "
                 + $"its entry-fee account is open by {amount}",
-                r.RefundId);
+                refund.RefundId);
     }
 }

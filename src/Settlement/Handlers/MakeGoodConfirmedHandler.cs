@@ -18,18 +18,18 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class MakeGoodConfirmedHandler : MessageHandler<MakeGoodConfirmed>
 {
-    public override async Task HandleAsync(MakeGoodConfirmed c, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(MakeGoodConfirmed confirmation, HandlerContext context, CancellationToken ct)
     {
-        var proposal = await MakeGoodStore.ProposalForUpdateAsync(context, c.ProposalId)
-            ?? throw new MessageRejectedException($"make-good confirmation {c.DecisionId}: no proposal {c.ProposalId}");
-        if (proposal.ContestId != c.ContestId)
-            throw new MessageRejectedException($"make-good confirmation {c.DecisionId}: proposal {c.ProposalId} is for contest {proposal.ContestId}, not {c.ContestId}");
-        if (string.Equals(proposal.ProposedBy, c.Operator, StringComparison.OrdinalIgnoreCase))
-            throw new MessageRejectedException($"make-good confirmation {c.DecisionId}: {c.Operator} proposed it; a second, different approver must confirm");
+        var proposal = await MakeGoodStore.ProposalForUpdateAsync(context, confirmation.ProposalId)
+            ?? throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: no proposal {confirmation.ProposalId}");
+        if (proposal.ContestId != confirmation.ContestId)
+            throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: proposal {confirmation.ProposalId} is for contest {proposal.ContestId}, not {confirmation.ContestId}");
+        if (string.Equals(proposal.ProposedBy, confirmation.Operator, StringComparison.OrdinalIgnoreCase))
+            throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: {confirmation.Operator} proposed it; a second, different approver must confirm");
         if (proposal.ConfirmedBy is not null) return;
         var assessed = await MakeGoodStore.AssessmentAsync(context, proposal.ContestId, proposal.CorrectionsSoFar)
             ?? throw new InvariantViolatedException($"make-good proposal {proposal.ProposalId} was recorded without its assessment");
-        await MakeGoodStore.ConfirmAsync(context, c);
+        await MakeGoodStore.ConfirmAsync(context, confirmation);
         var booked = await MakeGoodStore.BookedAsync(context, proposal.ContestId);
         var currency = Currency.Parse(assessed.Currency);
         var now = context.Clock.GetUtcNow();
@@ -41,7 +41,7 @@ public sealed class MakeGoodConfirmedHandler : MessageHandler<MakeGoodConfirmed>
             if (!await MakeGoodStore.InsertPayoutAsync(context, payoutId, proposal.ContestId, item, amount, currency.Code, proposal.CorrectionsSoFar)) continue;
             var money = new Money(amount, currency);
             await Journal.PostAsync(context, new JournalEntry($"makegood:{payoutId}", proposal.ContestId, "make_good",
-                $"make-good for entry {item.EntryId} after correction report {proposal.CorrectionsSoFar}, proposed by {proposal.ProposedBy}, confirmed by {c.Operator}",
+                $"make-good for entry {item.EntryId} after correction report {proposal.CorrectionsSoFar}, proposed by {proposal.ProposedBy}, confirmed by {confirmation.Operator}",
                 [Posting.Debit(MakeGoods.ExpenseAccount, money), Posting.Credit(Accounts.PrizesPayable(item.PlayerId), money)]));
             // Payout pays no more than Settlement authorized: the make-good is authorized for exactly its amount.
             var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(payoutId), proposal.ContestId, 1, amount, currency.Code, now);
@@ -49,7 +49,7 @@ public sealed class MakeGoodConfirmedHandler : MessageHandler<MakeGoodConfirmed>
             context.Publish(Topics.PayoutsDue, proposal.ContestId, payoutId, new PrizePayoutOrdered(payoutId, proposal.ContestId, item.EntryId, item.PlayerId,
                 item.CorrectedRank, amount, 0, amount, currency.Code, await MakeGoodStore.PaymentIntentOfAsync(context, item.EntryId)));
             context.Publish(Topics.ContestLifecycle, proposal.ContestId, MakeGoodBooked.MessageIdFor(payoutId), new MakeGoodBooked(payoutId,
-                proposal.ContestId, item.EntryId, item.PlayerId, proposal.CorrectionsSoFar, amount, currency.Code, proposal.ProposedBy, c.Operator, now));
+                proposal.ContestId, item.EntryId, item.PlayerId, proposal.CorrectionsSoFar, amount, currency.Code, proposal.ProposedBy, confirmation.Operator, now));
         }
     }
 }

@@ -11,17 +11,17 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
 {
-    public override async Task HandleAsync(MakeGoodProposed p, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(MakeGoodProposed proposal, HandlerContext context, CancellationToken ct)
     {
-        if (string.IsNullOrWhiteSpace(p.Operator) || string.IsNullOrWhiteSpace(p.Reason))
-            throw new MessageRejectedException($"make-good proposal {p.DecisionId}: it must name its operator and reason");
-        var assessed = await MakeGoodStore.AssessmentAsync(context, p.ContestId, p.CorrectionsSoFar)
-            ?? throw new MessageRejectedException($"make-good proposal {p.DecisionId}: contest {p.ContestId} has no assessed correction report {p.CorrectionsSoFar}");
+        if (string.IsNullOrWhiteSpace(proposal.Operator) || string.IsNullOrWhiteSpace(proposal.Reason))
+            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: it must name its operator and reason");
+        var assessed = await MakeGoodStore.AssessmentAsync(context, proposal.ContestId, proposal.CorrectionsSoFar)
+            ?? throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: contest {proposal.ContestId} has no assessed correction report {proposal.CorrectionsSoFar}");
         if (!assessed.Complete || assessed.Items.Count == 0)
-            throw new MessageRejectedException($"make-good proposal {p.DecisionId}: nothing can be proposed for report {p.CorrectionsSoFar} of {p.ContestId}: {assessed.Note}");
-        if (assessed.TotalMinor != p.TotalMinor || assessed.Currency != p.Currency)
+            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: nothing can be proposed for report {proposal.CorrectionsSoFar} of {proposal.ContestId}: {assessed.Note}");
+        if (assessed.TotalMinor != proposal.TotalMinor || assessed.Currency != proposal.Currency)
             throw new MessageRejectedException(
-                $"make-good proposal {p.DecisionId}: it proposes {p.TotalMinor} {p.Currency}, but the assessment is {assessed.TotalMinor} {assessed.Currency}");
-        await MakeGoodStore.InsertProposalAsync(context, p);
+                $"make-good proposal {proposal.DecisionId}: it proposes {proposal.TotalMinor} {proposal.Currency}, but the assessment is {assessed.TotalMinor} {assessed.Currency}");
+        await MakeGoodStore.InsertProposalAsync(context, proposal);
     }
 }

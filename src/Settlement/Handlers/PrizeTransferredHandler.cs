@@ -14,24 +14,24 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
 {
-    public override async Task HandleAsync(PrizeTransferred t, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PrizeTransferred transfer, HandlerContext context, CancellationToken ct)
     {
-        var payout = await SettlementStore.PayoutForUpdateAsync(context, PrizeTransferred.MessageType, t.PayoutId);
-        Recorded.Expect($"{PrizeTransferred.MessageType} for payout {t.PayoutId}",
-            ("contestId", t.ContestId, "contest", payout.ContestId), ("entryId", t.EntryId, "winning entry", payout.EntryId),
-            ("playerId", t.PlayerId, "winner", payout.PlayerId), ("amountMinor", t.AmountMinor, "net prize ordered", payout.NetMinor),
-            ("currency", t.Currency, "currency ordered", payout.Currency));
+        var payout = await SettlementStore.PayoutForUpdateAsync(context, PrizeTransferred.MessageType, transfer.PayoutId);
+        Recorded.RejectIfDifferent($"{PrizeTransferred.MessageType} for payout {transfer.PayoutId}",
+            ("contestId", transfer.ContestId, "contest", payout.ContestId), ("entryId", transfer.EntryId, "winning entry", payout.EntryId),
+            ("playerId", transfer.PlayerId, "winner", payout.PlayerId), ("amountMinor", transfer.AmountMinor, "net prize ordered", payout.NetMinor),
+            ("currency", transfer.Currency, "currency ordered", payout.Currency));
         var net = payout.Amount(payout.NetMinor);
-        if (!await Journal.PostAsync(context, new JournalEntry($"transfer:{t.PayoutId}", payout.ContestId, "transfer_sent",
-                $"prize of entry {t.EntryId} transferred to {t.AccountId} ({t.TransferId})",
+        if (!await Journal.PostAsync(context, new JournalEntry($"transfer:{transfer.PayoutId}", payout.ContestId, "transfer_sent",
+                $"prize of entry {transfer.EntryId} transferred to {transfer.AccountId} ({transfer.TransferId})",
                 [Posting.Debit(Accounts.PrizesPayable(payout.PlayerId), net), Posting.Credit(Accounts.StripeBalance, net)])))
             return;
-        await SettlementStore.RecordTransferAsync(context, t.PayoutId, t.TransferId, t.TransferredAt);
+        await SettlementStore.RecordTransferAsync(context, transfer.PayoutId, transfer.TransferId, transfer.TransferredAt);
         // Money moved, so the ledger records it whatever the payout's state; a prize paid after
         // it was withheld has now been given twice over, which only an operator can settle.
         if (payout.Rejected)
-            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "transfer_after_rejection", $"payout {t.PayoutId}",
-                $"payout {t.PayoutId} of contest {payout.ContestId} was transferred ({t.TransferId}, {net}) after an operator rejected it and its prize was withheld",
-                t.PayoutId);
+            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "transfer_after_rejection", $"payout {transfer.PayoutId}",
+                $"payout {transfer.PayoutId} of contest {payout.ContestId} was transferred ({transfer.TransferId}, {net}) after an operator rejected it and its prize was withheld",
+                transfer.PayoutId);
     }
 }

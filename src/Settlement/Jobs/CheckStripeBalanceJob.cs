@@ -60,7 +60,7 @@ public sealed class CheckStripeBalanceJob(IStripeClient stripe, SettlementOption
         return false;
     }
 
-    private static void Report(HandlerContext context, BalanceCheckStore.Check c)
+    private static void Report(TransactionContext context, BalanceCheckStore.Check c)
     {
         var figures = $"the ledger's Stripe balance is {c.LedgerMinor} {c.Currency} ({c.LedgerPostings} postings), Stripe's {c.StripeMinor}, " +
             "unchanged since the last check";

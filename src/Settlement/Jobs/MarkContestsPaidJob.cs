@@ -26,7 +26,7 @@ public sealed class MarkContestsPaidJob : IJob
         return due.Count >= ContestsPerRunMax;
     }, ct);
 
-    private async Task MarkPaidAsync(HandlerContext context, string contestId)
+    private async Task MarkPaidAsync(TransactionContext context, string contestId)
     {
         var contest = await SettlementStore.ContestAsync(context, contestId, forUpdate: true)
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID and is gone");

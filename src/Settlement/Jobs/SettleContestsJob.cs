@@ -15,7 +15,7 @@ namespace ContestPipeline.Settlement.Jobs;
 /// committed, so no two transactions race to be the last). A contest is settled in chunks,
 /// each its own transaction with the contest's row locked (another settler skips it, and
 /// settles another contest meanwhile). Every chunk decides the prizes from the standings and
-/// the entries' count and fee total (<see cref="SettlementHead"/>: the same facts give the same
+/// the entries' count and fee total (<see cref="SettlementTerms"/>: the same facts give the same
 /// prizes), and writes, posts and orders its own <see cref="AwardsPerChunk"/> of them, never
 /// reading back what an earlier chunk wrote:
 /// <list type="number">
@@ -51,7 +51,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         return due.Count > 0;
     }, ct);
 
-    private async Task SettleChunkAsync(HandlerContext context, string contestId)
+    private async Task SettleChunkAsync(TransactionContext context, string contestId)
     {
         var contest = await SettlementStore.ContestAsync(context, contestId, forUpdate: true)
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to settle and is gone");
@@ -59,15 +59,15 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
 
         var (entryCount, feesMinor) = await SettlementStore.EntryTotalsAsync(context, contestId);
         var standings = await SettlementStore.FinalStandingsStreamedAsync(context, contestId, contest.Completed?.EntryCount ?? 0);
-        var head = SettlementHead.Decide(contestId, contest.Definition, entryCount, feesMinor, standings, context.Clock.GetUtcNow());
+        var terms = SettlementTerms.Decide(contestId, contest.Definition, entryCount, feesMinor, standings, context.Clock.GetUtcNow());
         standings = null;   // the rows are not needed past the decision
 
-        var run = await SettlementStore.SettleRunAsync(context, contestId) ?? await StartAsync(context, head);
-        if (head.Record with { SettledAt = run.Record.SettledAt } != run.Record || head.Awards.Count != run.Awards)
+        var run = await SettlementStore.SettleRunAsync(context, contestId) ?? await StartAsync(context, terms);
+        if (terms.Record with { SettledAt = run.Record.SettledAt } != run.Record || terms.Awards.Count != run.Awards)
             throw new InvariantViolatedException(
                 $"contest {contestId}: a settlement in progress at {run.Posted} of {run.Awards} prizes decides other totals now");
-        var chunk = head.Awards.Skip(run.Posted).Take(awardsPerChunk).ToList();
-        await PostAndOrderAsync(context, contestId, run.Posted, chunk, head.Record.Currency);
+        var chunk = terms.Awards.Skip(run.Posted).Take(awardsPerChunk).ToList();
+        await PostAndOrderAsync(context, contestId, run.Posted, chunk, terms.Record.Currency);
         await SettlementStore.AdvanceSettleRunAsync(context, contestId, run.Posted, run.Posted + chunk.Count);
         crash.Reach(CrashPoints.SettlementMidChunk);
         if (run.Posted + chunk.Count < run.Awards) return;
@@ -75,21 +75,21 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     }
 
     /// <summary>The first chunk's own work: the settlement entry, the run and the authorization.</summary>
-    private static async Task<SettlementStore.SettleRun> StartAsync(HandlerContext context, SettlementHead head)
+    private static async Task<SettlementStore.SettleRun> StartAsync(TransactionContext context, SettlementTerms terms)
     {
-        var contestId = head.Record.ContestId;
-        await Journal.PostAsync(context, head.SettleEntry);
-        await SettlementStore.StartSettleRunAsync(context, contestId, head.Awards.Count, head.Record, head.Reason);
+        var contestId = terms.Record.ContestId;
+        await Journal.PostAsync(context, terms.SettleEntry);
+        await SettlementStore.StartSettleRunAsync(context, contestId, terms.Awards.Count, terms.Record, terms.Reason);
         // The authorization goes first, on the orders' topic and key: Payout never sees an order before it.
-        var authorization = head.Authorization;
+        var authorization = terms.Authorization;
         context.Publish(Topics.PayoutsDue, contestId, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
-        return new SettlementStore.SettleRun(contestId, head.Awards.Count, 0, head.Record, head.Reason);
+        return new SettlementStore.SettleRun(contestId, terms.Awards.Count, 0, terms.Record, terms.Reason);
     }
 
     /// <summary>
     /// One chunk of prizes, from award position <paramref name="from"/>: payout rows, prize entries and orders.
     /// </summary>
-    private static async Task PostAndOrderAsync(HandlerContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
+    private static async Task PostAndOrderAsync(TransactionContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
         string currency)
     {
         await SettlementStore.InsertPayoutsAsync(context, contestId, from, awards, currency);
@@ -107,7 +107,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     }
 
     /// <summary>The last chunk: the pool paid out to the cent and the fees fully allocated, then SETTLED.</summary>
-    private static async Task FinishAsync(HandlerContext context, SettlementStore.SettleRun run)
+    private static async Task FinishAsync(TransactionContext context, SettlementStore.SettleRun run)
     {
         var contestId = run.ContestId;
         var open = await SettlementStore.OpenContestAccountsAsync(context, contestId);

@@ -14,7 +14,7 @@ namespace ContestPipeline.Settlement.Store;
 /// </summary>
 public static class Journal
 {
-    public static async Task<bool> PostAsync(HandlerContext context, JournalEntry entry)
+    public static async Task<bool> PostAsync(TransactionContext context, JournalEntry entry)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(entry);
@@ -49,7 +49,7 @@ public static class Journal
     /// the same transaction, so a chunk is never appended twice. An id already recorded is a
     /// bug here, and the key refuses it. Each entry is checked to balance, as PostAsync does.
     /// </summary>
-    public static async Task AppendNewAsync(HandlerContext context, IReadOnlyList<JournalEntry> entries)
+    public static async Task AppendNewAsync(TransactionContext context, IReadOnlyList<JournalEntry> entries)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(entries);
@@ -93,7 +93,7 @@ public static class Journal
         }
     }
 
-    private static async Task ExpectSameAsync(HandlerContext context, JournalEntry entry, IReadOnlyList<Posting> lines)
+    private static async Task ExpectSameAsync(TransactionContext context, JournalEntry entry, IReadOnlyList<Posting> lines)
     {
         var head = await context.Connection.QueryFirstAsync<(string? ContestId, string Kind)>(
             "SELECT contest_id, kind FROM settlement.journal WHERE journal_id = @JournalId", entry, context.Transaction);

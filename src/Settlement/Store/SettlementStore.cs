@@ -52,7 +52,7 @@ public static class SettlementStore
     // ---- contests ---------------------------------------------------------------------------
 
     /// <summary>A contest Settlement has not seen, OPEN; false when it has.</summary>
-    public static async Task<bool> InsertContestAsync(HandlerContext context, ContestDefined definition) =>
+    public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, @open) ON CONFLICT DO NOTHING
             """, new
@@ -61,7 +61,7 @@ public static class SettlementStore
             open = ContestStates.Name(ContestStatus.Open),
         }, context.Transaction) == 1;
 
-    public static async Task<ContestRow?> ContestAsync(HandlerContext context, string contestId, bool forUpdate)
+    public static async Task<ContestRow?> ContestAsync(TransactionContext context, string contestId, bool forUpdate)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, string Definition, string? Completed, string? CompletedBy)?>($"""
             SELECT state, definition::text, completed::text, completed_by FROM settlement.contests WHERE contest_id = @contestId {(forUpdate ? "FOR UPDATE" : "")}
@@ -77,7 +77,7 @@ public static class SettlementStore
     /// column that records when (<c>settled_at</c>, <c>paid_at</c>) or what (<c>completed</c>).
     /// An illegal transition, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(HandlerContext context, string contestId, ContestStatus from, ContestStatus to,
+    public static async Task MoveAsync(TransactionContext context, string contestId, ContestStatus from, ContestStatus to,
         ContestCompleted? completed = null, string? completedBy = null)
     {
         ContestStates.AssertTransition(contestId, from, to);
@@ -103,7 +103,7 @@ public static class SettlementStore
     /// COMPLETE contests being settled, or whose every standings chunk and entry has arrived, locked;
     /// those another transaction is settling are skipped.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> ContestsReadyToSettleAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<string>> ContestsReadyToSettleAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<string>("""
             SELECT c.contest_id FROM settlement.contests c
             WHERE c.state = @complete
@@ -114,7 +114,7 @@ public static class SettlementStore
             """, new { complete = ContestStates.Name(ContestStatus.Complete), limit }, context.Transaction)];
 
     /// <summary>SETTLED contests whose every payout is paid (transfer made, nothing reversed) or rejected, locked.</summary>
-    public static async Task<IReadOnlyList<string>> ContestsReadyToMarkPaidAsync(HandlerContext context, int limit) =>
+    public static async Task<IReadOnlyList<string>> ContestsReadyToMarkPaidAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<string>("""
             SELECT c.contest_id FROM settlement.contests c
             WHERE c.state = @settled
@@ -124,25 +124,25 @@ public static class SettlementStore
             """, new { settled = ContestStates.Name(ContestStatus.Settled), limit }, context.Transaction)];
 
     /// <summary>The contest's own entry-fee and prize-pool accounts that are not zero (after settling, none may be).</summary>
-    public static async Task<IReadOnlyList<(string Account, long Balance)>> OpenContestAccountsAsync(HandlerContext context, string contestId) =>
+    public static async Task<IReadOnlyList<(string Account, long Balance)>> OpenContestAccountsAsync(TransactionContext context, string contestId) =>
         [.. await context.Connection.QueryAsync<(string Account, long Balance)>("""
             SELECT account, sum(amount_minor)::bigint FROM settlement.postings WHERE account IN (@pool, @fees) GROUP BY account HAVING sum(amount_minor) <> 0
             """, new { pool = Accounts.PrizePool(contestId), fees = Accounts.EntryFees(contestId) }, context.Transaction)];
 
     // ---- entries and standings ----------------------------------------------------------------
 
-    public static async Task<bool> InsertEntryAsync(HandlerContext context, EntryAccepted entry) =>
+    public static async Task<bool> InsertEntryAsync(TransactionContext context, EntryAccepted entry) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency)
             VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency) ON CONFLICT DO NOTHING
             """, entry, context.Transaction) == 1;
 
-    public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(HandlerContext context, string contestId) =>
+    public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(TransactionContext context, string contestId) =>
         [.. await context.Connection.QueryAsync<EntryFee>(
             "SELECT entry_id, amount_minor, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",
             new { contestId }, context.Transaction)];
 
-    public static async Task<EntryRecord?> EntryByPaymentAsync(HandlerContext context, string paymentIntentId)
+    public static async Task<EntryRecord?> EntryByPaymentAsync(TransactionContext context, string paymentIntentId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string EntryId, string ContestId, string PlayerId, long Amount, string Currency, string State)?>("""
             SELECT e.entry_id, e.contest_id, e.player_id, e.amount_minor, e.currency, c.state
@@ -151,14 +151,14 @@ public static class SettlementStore
         return row is { } r ? new EntryRecord(r.EntryId, r.ContestId, r.PlayerId, r.Amount, r.Currency, ContestStates.Parse(r.ContestId, r.State)) : null;
     }
 
-    public static async Task InsertStandingsChunkAsync(HandlerContext context, FinalStandingsPublished chunk) =>
+    public static async Task InsertStandingsChunkAsync(TransactionContext context, FinalStandingsPublished chunk) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) VALUES (@ContestId, @ChunkIndex, @ChunkCount, @rows::jsonb)
             ON CONFLICT DO NOTHING
             """, new { chunk.ContestId, chunk.ChunkIndex, chunk.ChunkCount, rows = JsonSerializer.Serialize(chunk.Rows, OutgoingMessage.Json) },
             context.Transaction);
 
-    public static async Task<IReadOnlyList<StandingRow>> FinalStandingsAsync(HandlerContext context, string contestId) =>
+    public static async Task<IReadOnlyList<StandingRow>> FinalStandingsAsync(TransactionContext context, string contestId) =>
         [.. (await context.Connection.QueryAsync<string>(
             "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
             new { contestId }, context.Transaction)).SelectMany(c => JsonSerializer.Deserialize<List<StandingRow>>(c, OutgoingMessage.Json)!)];
@@ -167,7 +167,7 @@ public static class SettlementStore
     /// The final standings, read chunk by chunk: each chunk's JSON is parsed and dropped before
     /// the next is read, so a contest's rows are held once (a million rows are about 200 MB).
     /// </summary>
-    public static async Task<List<StandingRow>> FinalStandingsStreamedAsync(HandlerContext context, string contestId, int expectedRows)
+    public static async Task<List<StandingRow>> FinalStandingsStreamedAsync(TransactionContext context, string contestId, int expectedRows)
     {
         var rows = new List<StandingRow>(expectedRows);
         await using var cmd = new NpgsqlCommand(
@@ -180,7 +180,7 @@ public static class SettlementStore
     }
 
     /// <summary>How many entries a contest has and the sum of their fees, without reading them.</summary>
-    public static Task<(int Count, long FeesMinor)> EntryTotalsAsync(HandlerContext context, string contestId) =>
+    public static Task<(int Count, long FeesMinor)> EntryTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<(int Count, long FeesMinor)>(
             "SELECT count(*)::int, coalesce(sum(amount_minor), 0)::bigint FROM settlement.entries WHERE contest_id = @contestId",
             new { contestId }, context.Transaction);
@@ -190,7 +190,7 @@ public static class SettlementStore
     /// <summary>A contest being settled in chunks: how many prizes, how many posted and ordered so far, and what the last chunk publishes.</summary>
     public sealed record SettleRun(string ContestId, int Awards, int Posted, ContestSettled Record, string Reason);
 
-    public static async Task<SettleRun?> SettleRunAsync(HandlerContext context, string contestId)
+    public static async Task<SettleRun?> SettleRunAsync(TransactionContext context, string contestId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(int Awards, int Posted, string Record, string Reason)?>(
             "SELECT awards, posted, record::text, reason FROM settlement.settle_runs WHERE contest_id = @contestId", new { contestId }, context.Transaction);
@@ -199,21 +199,21 @@ public static class SettlementStore
             : null;
     }
 
-    public static async Task StartSettleRunAsync(HandlerContext context, string contestId, int awards, ContestSettled record, string reason) =>
+    public static async Task StartSettleRunAsync(TransactionContext context, string contestId, int awards, ContestSettled record, string reason) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO settlement.settle_runs (contest_id, awards, record, reason, started_at) VALUES (@contestId, @awards, @record::jsonb, @reason, @now)
             """, new { contestId, awards, record = JsonSerializer.Serialize(record, OutgoingMessage.Json), reason, now = context.Clock.GetUtcNow() },
             context.Transaction);
 
     /// <summary>The payments of the given entries, by entry id (an entry not recorded is absent).</summary>
-    public static async Task<IReadOnlyDictionary<string, string?>> PaymentsOfEntriesAsync(HandlerContext context,
+    public static async Task<IReadOnlyDictionary<string, string?>> PaymentsOfEntriesAsync(TransactionContext context,
         IEnumerable<string> entryIds) =>
         (await context.Connection.QueryAsync<(string EntryId, string? PaymentIntentId)>(
             "SELECT entry_id, payment_intent_id FROM settlement.entries WHERE entry_id = ANY(@ids)",
             new { ids = entryIds.ToArray() }, context.Transaction)).ToDictionary(e => e.EntryId, e => e.PaymentIntentId, StringComparer.Ordinal);
 
     /// <summary>Moves a settle run's cursor from <paramref name="from"/> to <paramref name="to"/>; any other cursor is a bug (two settlers, or a lost chunk).</summary>
-    public static Task AdvanceSettleRunAsync(HandlerContext context, string contestId, int from, int to) =>
+    public static Task AdvanceSettleRunAsync(TransactionContext context, string contestId, int from, int to) =>
         ExpectOneAsync(context, "UPDATE settlement.settle_runs SET posted = @to WHERE contest_id = @contestId AND posted = @from",
             new { contestId, from, to }, $"settle run of contest {contestId} was not at {from} when moving it to {to}");
 
@@ -224,7 +224,7 @@ public static class SettlementStore
     /// <paramref name="from"/> (<c>award_seq</c>, the settle run's cursor walks it), in one binary
     /// COPY: 200,000 rows in a second or two.
     /// </summary>
-    public static async Task InsertPayoutsAsync(HandlerContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
+    public static async Task InsertPayoutsAsync(TransactionContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
         string currency)
     {
         var now = context.Clock.GetUtcNow();
@@ -252,7 +252,7 @@ public static class SettlementStore
     }
 
     /// <summary>The payout, locked for the rest of the transaction; unknown is a rejection of the message that names it.</summary>
-    public static async Task<PayoutRecord> PayoutForUpdateAsync(HandlerContext context, string messageType, string payoutId)
+    public static async Task<PayoutRecord> PayoutForUpdateAsync(TransactionContext context, string messageType, string payoutId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId, string PlayerId, long NetMinor,
             string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State)?>("""
@@ -266,19 +266,19 @@ public static class SettlementStore
             ContestStates.Parse(r.ContestId, r.State));
     }
 
-    public static Task RecordTransferAsync(HandlerContext context, string payoutId, string transferId, DateTimeOffset at) =>
+    public static Task RecordTransferAsync(TransactionContext context, string payoutId, string transferId, DateTimeOffset at) =>
         ExpectOneAsync(context, "UPDATE settlement.payouts SET transfer_id = @transferId, paid_at = @at WHERE payout_id = @payoutId AND transfer_id IS NULL",
             new { payoutId, transferId, at }, $"payout {payoutId} already has a transfer recorded");
 
-    public static Task RecordReversalAsync(HandlerContext context, string payoutId, long reversedTotalMinor) =>
+    public static Task RecordReversalAsync(TransactionContext context, string payoutId, long reversedTotalMinor) =>
         ExpectOneAsync(context, "UPDATE settlement.payouts SET reversed_minor = @reversedTotalMinor WHERE payout_id = @payoutId AND reversed_minor < @reversedTotalMinor",
             new { payoutId, reversedTotalMinor }, $"payout {payoutId} has {reversedTotalMinor} or more reversed already");
 
-    public static Task RecordRejectionAsync(HandlerContext context, string payoutId, DateTimeOffset at, long withheldMinor) =>
+    public static Task RecordRejectionAsync(TransactionContext context, string payoutId, DateTimeOffset at, long withheldMinor) =>
         ExpectOneAsync(context, "UPDATE settlement.payouts SET rejected_at = @at, withheld_minor = @withheldMinor WHERE payout_id = @payoutId AND rejected_at IS NULL",
             new { payoutId, at, withheldMinor }, $"payout {payoutId} is rejected already");
 
-    public static Task<PayoutTotals> PayoutTotalsAsync(HandlerContext context, string contestId) =>
+    public static Task<PayoutTotals> PayoutTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<PayoutTotals>("""
             SELECT count(*)::int AS count,
                    count(*) FILTER (WHERE transfer_id IS NOT NULL AND reversed_minor = 0)::int AS paid,
@@ -297,7 +297,7 @@ public static class SettlementStore
     /// Orders the refund of every entry of a cancelled contest that has none yet (one refund id
     /// per PaymentIntent, forever); returns those ordered now, in entry id order.
     /// </summary>
-    public static async Task<IReadOnlyList<RefundToOrder>> OrderRefundsAsync(HandlerContext context, string contestId, string reason)
+    public static async Task<IReadOnlyList<RefundToOrder>> OrderRefundsAsync(TransactionContext context, string contestId, string reason)
     {
         var entries = (await context.Connection.QueryAsync<(string EntryId, string PlayerId, string PaymentIntentId, long Amount, string Currency)>("""
             SELECT entry_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE "C"
@@ -319,12 +319,12 @@ public static class SettlementStore
         return [.. entries.Where(e => ordered.Contains(e.RefundId))];
     }
 
-    public static async Task RecordRefundAsync(HandlerContext context, string refundId, DateTimeOffset refundedAt, string? stripeRefundId) =>
+    public static async Task RecordRefundAsync(TransactionContext context, string refundId, DateTimeOffset refundedAt, string? stripeRefundId) =>
         await context.Connection.ExecuteAsync(
             "UPDATE settlement.refund_orders SET refunded_at = @refundedAt, stripe_refund_id = @stripeRefundId WHERE refund_id = @refundId",
             new { refundId, refundedAt, stripeRefundId }, context.Transaction);
 
-    private static async Task ExpectOneAsync(HandlerContext context, string sql, object parameters, string otherwise)
+    private static async Task ExpectOneAsync(TransactionContext context, string sql, object parameters, string otherwise)
     {
         var changed = await context.Connection.ExecuteAsync(sql, parameters, context.Transaction);
         if (changed != 1) throw new InvariantViolatedException($"{otherwise} ({changed} rows changed)");

@@ -4,8 +4,9 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Extensions;
 using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -157,9 +158,9 @@ public static class ConsoleApp
     {
         var returnUrl = c.Request.Query["ReturnUrl"].ToString();
         return ui.Page(c, "Sign in", $"""
-            {(error is null ? "" : $"<p class=\"error\" id=\"signin-error\">{Html.E(error)}</p>")}
+            {(error is null ? "" : $"<p class=\"error\" id=\"signin-error\">{Html.Encode(error)}</p>")}
             <form method="post" action="/signin" id="signin">{ui.Token(c)}
-              <input type="hidden" name="returnUrl" value="{Html.E(returnUrl)}">
+              <input type="hidden" name="returnUrl" value="{Html.Encode(returnUrl)}">
               <p><label>Operator <input name="name" id="name" autocomplete="username" required></label></p>
               <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label></p>
               <p><button id="signin-button">Sign in</button></p>

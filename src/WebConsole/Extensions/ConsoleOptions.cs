@@ -1,6 +1,8 @@
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
-using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using Microsoft.Extensions.Configuration;
 using ContestPipeline.Deployment;
 using ContestPipeline.ReadModel.Domain;

@@ -1,12 +1,13 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -20,7 +21,7 @@ public static class AlertPages
             var p = Math.Max(0, page ?? 0);
             var rows = await q.AlertsAsync(ContestPages.Blank(state), ContestPages.Blank(severity), ContestPages.Blank(code), p);
             var codes = await q.AlertCodesAsync();
-            string Opt(string[] values, string? current) => "<option value=\"\">any</option>" + string.Concat(values.Select(v => $"<option{(v == current ? " selected" : "")}>{E(v)}</option>"));
+            string Opt(string[] values, string? current) => "<option value=\"\">any</option>" + string.Concat(values.Select(v => $"<option{(v == current ? " selected" : "")}>{Encode(v)}</option>"));
             var filters = $"""
                 <form method="get" class="filters">State <select name="state">{Opt(["open", "acknowledged", "resolved"], state)}</select>
                 Severity <select name="severity">{Opt(["critical", "warning", "info"], severity)}</select>
@@ -28,8 +29,8 @@ public static class AlertPages
                 """;
             var table = Table(["Raised", "Severity", "Code", "Subject", "Message", "State", "Who", "Act"], rows.Select(a => new[]
             {
-                Time(a.RaisedAt), Badge(a.Severity), E(a.Code), E(a.Subject), E(a.Message), Badge(a.State),
-                (a.AckedBy is null ? "" : $"ack {E(a.AckedBy)} {Time(a.AckedAt)}: {E(a.AckNote)}<br>") + (a.ResolvedBy is null ? "" : $"resolved {E(a.ResolvedBy)} {Time(a.ResolvedAt)}: {E(a.ResolveNote)}"),
+                Time(a.RaisedAt), Badge(a.Severity), Encode(a.Code), Encode(a.Subject), Encode(a.Message), Badge(a.State),
+                (a.AckedBy is null ? "" : $"ack {Encode(a.AckedBy)} {Time(a.AckedAt)}: {Encode(a.AckNote)}<br>") + (a.ResolvedBy is null ? "" : $"resolved {Encode(a.ResolvedBy)} {Time(a.ResolvedAt)}: {Encode(a.ResolveNote)}"),
                 Act(c, ui, a),
             }), "alerts");
             return ui.Page(c, "Alerts", filters + table + ContestPages.Pager(c, p, rows.Count));
@@ -42,7 +43,7 @@ public static class AlertPages
     private static string Act(HttpContext c, Ui ui, AlertRow a)
     {
         if (a.State == "resolved" || !Ui.Can(c, OperatorRoles.Approver)) return "";
-        var fields = $"<input type=\"hidden\" name=\"alertId\" value=\"{E(a.AlertId)}\"><input name=\"note\" placeholder=\"note (required)\" required>";
+        var fields = $"<input type=\"hidden\" name=\"alertId\" value=\"{Encode(a.AlertId)}\"><input name=\"note\" placeholder=\"note (required)\" required>";
         return (a.State == "open" ? ui.Form(c, "/alerts/ack", fields, "Acknowledge") : "") + ui.Form(c, "/alerts/resolve", fields, "Resolve");
     }
 

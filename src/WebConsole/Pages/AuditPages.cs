@@ -1,9 +1,11 @@
-using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -16,7 +18,7 @@ public static class AuditPages
         var rows = await q.AuditAsync(p);
         return ui.Page(c, "Audit log", Table(["At", "Operator", "Role", "Tool", "Action", "Subject", "Why", "Outcome"], rows.Select(a => new[]
         {
-            Time(a.At), E(a.Operator), E(a.Role), E(a.Tool), E(a.Action), E(a.Subject), E(a.Reason), E(a.Outcome),
+            Time(a.At), Encode(a.Operator), Encode(a.Role), Encode(a.Tool), Encode(a.Action), Encode(a.Subject), Encode(a.Reason), Encode(a.Outcome),
         }), "audit") + ContestPages.Pager(c, p, rows.Count));
     });
 }

@@ -1,10 +1,11 @@
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.WebConsole.Pages;
@@ -53,7 +54,7 @@ public static class BalancePage
     private static string Trend(SnapshotRow s) => s.ChangePerDayMinor switch
     {
         null => "<span class=\"muted\">not enough snapshots yet</span>",
-        < 0 and var d => $"falling {Amount(-d, s.Currency)} a day" + (s.DaysToEmpty is { } days ? $": empty in {E(days)} days" : ""),
+        < 0 and var d => $"falling {Amount(-d, s.Currency)} a day" + (s.DaysToEmpty is { } days ? $": empty in {Number(days)} days" : ""),
         var d => $"rising {Amount(d.Value, s.Currency)} a day",
     };
 }

@@ -6,15 +6,16 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Npgsql;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -31,11 +32,11 @@ public static class ContestPages
             var rows = await q.ContestsAsync(Blank(state), Blank(q2), p);
             var filters = $"""
                 <form method="get" class="filters">State <select name="state"><option value="">any</option>{string.Concat(States.Select(s => $"<option{(s == state ? " selected" : "")}>{s}</option>"))}</select>
-                Search <input name="q2" value="{E(q2)}"> <button>Filter</button></form>
+                Search <input name="q2" value="{Encode(q2)}"> <button>Filter</button></form>
                 """;
             var table = Table(["Contest", "Title", "Kind", "State", "Entries", "Entry fee", "Locks at", "Since"], rows.Select(r => new[]
             {
-                Link("/contests/" + Url(r.ContestId), r.ContestId), E(r.Title), E(r.Kind), Badge(r.State), E(r.EntryCount),
+                Link("/contests/" + Url(r.ContestId), r.ContestId), Encode(r.Title), Encode(r.Kind), Badge(r.State), Number(r.EntryCount),
                 r.EntryFeeMinor is { } fee ? Amount(fee, r.Currency) : "", Time(r.LockAt), Time(r.StateAt),
             }), "contests");
             var define = Ui.Can(c, OperatorRoles.Admin) ? "<p><a href=\"/contests/new\">Define a contest</a></p>" : "";
@@ -52,7 +53,7 @@ public static class ContestPages
             var (definition, reasons) = ContestForm.Read(form, d.Now);
             if (definition is null || reasons.Count > 0)
                 return ui.Page(c, "Define a contest", "<div class=\"error\"><p>The contest was not defined:</p><ul id=\"reasons\">" +
-                    string.Concat(reasons.Select(r => $"<li>{E(r)}</li>")) + "</ul></div>" + DefineForm(c, ui, form), StatusCodes.Status400BadRequest);
+                    string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>" + DefineForm(c, ui, form), StatusCodes.Status400BadRequest);
             var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)))[..12];
             await d.PublishAsync(Topics.Contests, definition.ContestId, $"def:{definition.ContestId}:{hash}", definition, c.RequestAborted);
             var id = Decisions.DecisionId(form);
@@ -64,7 +65,7 @@ public static class ContestPages
         app.MapGet("/contests/{id}", async (HttpContext c, Ui ui, ReadQueries q, string id) =>
         {
             var contest = await q.ContestAsync(id);
-            if (contest is null) return ui.Page(c, "No such contest", $"<p class=\"error\">No contest {E(id)} in the read model.</p>", StatusCodes.Status404NotFound);
+            if (contest is null) return ui.Page(c, "No such contest", $"<p class=\"error\">No contest {Encode(id)} in the read model.</p>", StatusCodes.Status404NotFound);
             return ui.Page(c, $"Contest {id}", await ContestBodyAsync(c, ui, q, contest));
         });
 
@@ -143,10 +144,10 @@ public static class ContestPages
         var paidOnStripe = payouts.Where(p => p.State == "paid").Sum(p => p.NetMinor - p.ReversedMinor);
         var money = Table(["", "Amount"],
         [
-            ["Entries", E(entryCount)], ["Entry fees", Amount(settled?.EntryFeesMinor ?? fees, cur)], ["Rake", settled is null ? "" : Amount(settled.RakeMinor, cur)],
+            ["Entries", Number(entryCount)], ["Entry fees", Amount(settled?.EntryFeesMinor ?? fees, cur)], ["Rake", settled is null ? "" : Amount(settled.RakeMinor, cur)],
             ["Overlay (platform)", settled is null ? "" : Amount(settled.OverlayMinor, cur)], ["House take", settled is null ? "" : Amount(settled.HouseTakeMinor, cur)],
             ["Pool", settled is null ? "" : Amount(settled.PoolMinor, cur)], ["Prizes (net)", settled is null ? "" : Amount(settled.PrizesNetMinor, cur)],
-            ["Fees on prizes", settled is null ? "" : Amount(settled.PlatformFeesMinor, cur)], ["Payouts", E(payouts.Count)],
+            ["Fees on prizes", settled is null ? "" : Amount(settled.PlatformFeesMinor, cur)], ["Payouts", Number(payouts.Count)],
             ["Paid on Stripe", Amount(paidOnStripe, cur)],
             ["Refunded", Amount(refunds.Where(r => r.State == "refunded").Sum(r => r.AmountMinor), cur)],
         ], "money-table");
@@ -155,19 +156,19 @@ public static class ContestPages
             actions = "<h2>Cancel</h2>" + ui.Form(c, $"/contests/{Url(id)}/cancel", "<input name=\"reason\" placeholder=\"why cancel (required)\" size=\"50\" required>",
                 "Cancel contest (every entry refunded)");
         return $"""
-            <p>{Badge(contest.State)} {E(contest.Title)} · {E(contest.Kind)} · locks {Time(contest.LockAt)} · {E(contest.StateReason)}
+            <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)} · {Encode(contest.StateReason)}
             · <a href="/contests/{Url(id)}/audit.jsonl" id="audit-export">Audit export (JSON lines)</a> · <a href="/payouts?contest={Url(id)}">Payouts</a></p>
-            <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", E(contest.EntriesHash)], ["Final standings", E(contest.StandingsHash)], ["Inputs", E(contest.InputsHash)]], "hashes")}
+            <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)], ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
             <div class="grid2"><div><h2>Money</h2>{money}</div>
-            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[] { E(s.Rank), E(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId), E((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)) }), "standings")}</div></div>
-            <h2>Timeline</h2>{Table(["At", "What", ""], timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), E(t.Summary) }), "timeline")}
+            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[] { Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId), Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)) }), "standings")}</div></div>
+            <h2>Timeline</h2>{Table(["At", "What", ""], timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), Encode(t.Summary) }), "timeline")}
             <h2>Payouts</h2>{Table(["Payout", "Kind", "Rank", "Player", "Gross", "Fee", "Net", "State", "Why"], payouts.Select(p => new[]
             {
-                Link("/payouts/" + Url(p.PayoutId), p.PayoutId), E(p.Kind), E(p.Rank), E(p.PlayerId), Amount(p.GrossMinor, p.Currency), Amount(p.FeeMinor, p.Currency),
-                Amount(p.NetMinor, p.Currency), Badge(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind), p.State), E(p.Reason),
+                Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.Kind), Number(p.Rank), Encode(p.PlayerId), Amount(p.GrossMinor, p.Currency), Amount(p.FeeMinor, p.Currency),
+                Amount(p.NetMinor, p.Currency), Badge(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind), p.State), Encode(p.Reason),
             }), "payouts")}
-            <h2>Rejections</h2>{Table(["At", "Submission", "Player", "Payment", "Reason", "Refund"], rejections.Select(r => new[] { Time(r.At), E(r.SubmissionId), E(r.PlayerId), E(r.PaymentIntentId), E(r.Reason), E(r.RefundId) }), "rejections")}
-            <h2>Refunds</h2>{Table(["Refund", "Player", "Amount", "State", "Reason", "Ordered", "Resolved"], refunds.Select(r => new[] { Link("/payouts/" + Url(r.RefundId), r.RefundId), E(r.PlayerId), Amount(r.AmountMinor, r.Currency), Badge(r.State), E(r.Reason), Time(r.OrderedAt), Time(r.ResolvedAt) }), "refunds")}
+            <h2>Rejections</h2>{Table(["At", "Submission", "Player", "Payment", "Reason", "Refund"], rejections.Select(r => new[] { Time(r.At), Encode(r.SubmissionId), Encode(r.PlayerId), Encode(r.PaymentIntentId), Encode(r.Reason), Encode(r.RefundId) }), "rejections")}
+            <h2>Refunds</h2>{Table(["Refund", "Player", "Amount", "State", "Reason", "Ordered", "Resolved"], refunds.Select(r => new[] { Link("/payouts/" + Url(r.RefundId), r.RefundId), Encode(r.PlayerId), Amount(r.AmountMinor, r.Currency), Badge(r.State), Encode(r.Reason), Time(r.OrderedAt), Time(r.ResolvedAt) }), "refunds")}
             {MakeGoodsSection(c, ui, id, makeGoods)}
             {actions}
             """;
@@ -180,12 +181,12 @@ public static class ContestPages
         foreach (var group in rows.GroupBy(r => r.CorrectionsSoFar))
         {
             var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(group.First().Assessment, OutgoingMessage.Json)!;
-            html += $"<h3>Correction report {a.CorrectionsSoFar}: {E(a.Note)}</h3>" + Table(["Entry", "Player", "Official rank", "Corrected rank", "Official net", "Corrected net", "Make-good"],
-                a.Items.Select(i => new[] { E(i.EntryId), E(i.PlayerId), E(i.OfficialRank), E(i.CorrectedRank), Amount(i.OfficialNetMinor, a.Currency), Amount(i.CorrectedNetMinor, a.Currency), Amount(i.MakeGoodMinor, a.Currency) }));
+            html += $"<h3>Correction report {a.CorrectionsSoFar}: {Encode(a.Note)}</h3>" + Table(["Entry", "Player", "Official rank", "Corrected rank", "Official net", "Corrected net", "Make-good"],
+                a.Items.Select(i => new[] { Encode(i.EntryId), Encode(i.PlayerId), Number(i.OfficialRank), Number(i.CorrectedRank), Amount(i.OfficialNetMinor, a.Currency), Amount(i.CorrectedNetMinor, a.Currency), Amount(i.MakeGoodMinor, a.Currency) }));
             var proposals = group.Where(g => g.ProposalId is not null).ToList();
             foreach (var p in proposals)
             {
-                html += $"<p>Proposed by {E(p.ProposedBy)}: {E(p.ProposalReason)}. " + (p.ConfirmedBy is not null ? $"Confirmed by {E(p.ConfirmedBy)}.</p>" : "Awaiting a second approver.</p>");
+                html += $"<p>Proposed by {Encode(p.ProposedBy)}: {Encode(p.ProposalReason)}. " + (p.ConfirmedBy is not null ? $"Confirmed by {Encode(p.ConfirmedBy)}.</p>" : "Awaiting a second approver.</p>");
                 if (p.ConfirmedBy is null && Ui.Can(c, OperatorRoles.Approver) && !string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase))
                     html += ui.Form(c, $"/contests/{Url(id)}/make-goods/confirm/{Url(p.ProposalId!)}", "<input name=\"reason\" placeholder=\"why (required)\" required>", "Confirm make-goods");
             }
@@ -204,25 +205,25 @@ public static class ContestPages
             <p class="muted">Fill in the form, or paste a whole definition as JSON (it then takes precedence). Ingestion validates it again and schedules it or refuses it with every reason.</p>
             <form method="post" action="/contests/new" id="define">{ui.Token(c)}<input type="hidden" name="decisionId" value="{Guid.NewGuid():N}">
             <div class="grid2"><div>
-            <p><label>Contest id <input name="contestId" value="{E(V("contestId"))}"></label></p>
-            <p><label>Title <input name="title" size="40" value="{E(V("title"))}"></label></p>
+            <p><label>Contest id <input name="contestId" value="{Encode(V("contestId"))}"></label></p>
+            <p><label>Title <input name="title" size="40" value="{Encode(V("title"))}"></label></p>
             <p><label>Kind <select name="kind"><option{Sel(V("kind"), "fantasy")}>fantasy</option><option{Sel(V("kind"), "fitness")}>fitness</option></select></label>
-               <label>Currency <input name="currency" size="4" value="{E(V("currency", "USD"))}"></label></p>
-            <p><label>Entry fee (minor units) <input name="entryFeeMinor" value="{E(V("entryFeeMinor", "1000"))}"></label></p>
-            <p><label>Entries min <input name="minEntries" size="5" value="{E(V("minEntries", "2"))}"></label> <label>max <input name="maxEntries" size="6" value="{E(V("maxEntries", "100"))}"></label>
-               <label>per player <input name="maxEntriesPerPlayer" size="3" value="{E(V("maxEntriesPerPlayer", "1"))}"></label></p>
-            <p><label>Locks at (UTC, ISO 8601) <input name="lockAt" value="{E(V("lockAt", DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)))}"></label></p>
-            <p><label>Games (comma-separated ids) <input name="gameIds" size="40" value="{E(V("gameIds"))}"></label></p>
-            <p><label>Scoring rules (one "stat=points per unit in thousandths" a line)<br><textarea name="scoringRules" rows="3">{E(V("scoringRules", "yards=40\ntouchdowns=6000"))}</textarea></label></p>
-            <p><label>Lineup size <input name="lineupSize" size="3" value="{E(V("lineupSize", "2"))}"></label></p>
+               <label>Currency <input name="currency" size="4" value="{Encode(V("currency", "USD"))}"></label></p>
+            <p><label>Entry fee (minor units) <input name="entryFeeMinor" value="{Encode(V("entryFeeMinor", "1000"))}"></label></p>
+            <p><label>Entries min <input name="minEntries" size="5" value="{Encode(V("minEntries", "2"))}"></label> <label>max <input name="maxEntries" size="6" value="{Encode(V("maxEntries", "100"))}"></label>
+               <label>per player <input name="maxEntriesPerPlayer" size="3" value="{Encode(V("maxEntriesPerPlayer", "1"))}"></label></p>
+            <p><label>Locks at (UTC, ISO 8601) <input name="lockAt" value="{Encode(V("lockAt", DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)))}"></label></p>
+            <p><label>Games (comma-separated ids) <input name="gameIds" size="40" value="{Encode(V("gameIds"))}"></label></p>
+            <p><label>Scoring rules (one "stat=points per unit in thousandths" a line)<br><textarea name="scoringRules" rows="3">{Encode(V("scoringRules", "yards=40\ntouchdowns=6000"))}</textarea></label></p>
+            <p><label>Lineup size <input name="lineupSize" size="3" value="{Encode(V("lineupSize", "2"))}"></label></p>
             <p><label>Prize table <select name="prizeTable">{string.Concat(PrizeTableKinds.All.Order(StringComparer.Ordinal).Select(k => $"<option{Sel(V("prizeTable", "top_three_weighted"), k)}>{k}</option>"))}</select></label>
-               <label>percentages (bp, comma-separated, custom only) <input name="percentagesBp" value="{E(V("percentagesBp"))}"></label></p>
+               <label>percentages (bp, comma-separated, custom only) <input name="percentagesBp" value="{Encode(V("percentagesBp"))}"></label></p>
             <p><label>Pool <select name="poolMode"><option{Sel(V("poolMode"), "rake")}>rake</option><option{Sel(V("poolMode"), "guaranteed")}>guaranteed</option></select></label>
-               <label>rake bp <input name="rakeBp" size="5" value="{E(V("rakeBp", "1000"))}"></label> <label>guaranteed (minor) <input name="guaranteedMinor" size="8" value="{E(V("guaranteedMinor", "0"))}"></label></p>
-            <p><label>Platform fee on prizes (bp) <input name="platformFeeBp" size="5" value="{E(V("platformFeeBp", "300"))}"></label>
-               <label>Correction window (minutes) <input name="statCorrectionWindowMinutes" size="5" value="{E(V("statCorrectionWindowMinutes", "0"))}"></label></p>
+               <label>rake bp <input name="rakeBp" size="5" value="{Encode(V("rakeBp", "1000"))}"></label> <label>guaranteed (minor) <input name="guaranteedMinor" size="8" value="{Encode(V("guaranteedMinor", "0"))}"></label></p>
+            <p><label>Platform fee on prizes (bp) <input name="platformFeeBp" size="5" value="{Encode(V("platformFeeBp", "300"))}"></label>
+               <label>Correction window (minutes) <input name="statCorrectionWindowMinutes" size="5" value="{Encode(V("statCorrectionWindowMinutes", "0"))}"></label></p>
             </div><div>
-            <p><label>Or paste a definition (JSON, as on the contests topic)<br><textarea name="json" id="json" rows="28" placeholder="{E(example)}">{E(V("json"))}</textarea></label></p>
+            <p><label>Or paste a definition (JSON, as on the contests topic)<br><textarea name="json" id="json" rows="28" placeholder="{Encode(example)}">{Encode(V("json"))}</textarea></label></p>
             </div></div><p><button id="define-button">Define contest</button></p></form>
             """;
     }

@@ -1,11 +1,12 @@
 using ContestPipeline.Contracts.Operations;
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -21,13 +22,13 @@ public static class DashboardPage
         var snapshot = (await q.SnapshotsAsync(1)).LastOrDefault();
         var obligations = await q.ObligationsAsync(o.Currency);
         var dispatch = await q.DispatchAsync();
-        string Card(string label, string value, string? id = null) => $"<div class=\"card\"{(id is null ? "" : $" id=\"{id}\"")}>{E(label)}<b>{value}</b></div>";
+        string Card(string label, string value, string? id = null) => $"<div class=\"card\"{(id is null ? "" : $" id=\"{id}\"")}>{Encode(label)}<b>{value}</b></div>";
         var body = $"""
-            <h2>Contests by state</h2><div class="cards" id="contests-by-state">{string.Concat(states.Select(s => Card(s.State, $"<a href=\"/contests?state={Url(s.State)}\">{E(s.Count)}</a>")))}{(states.Count == 0 ? "<p class=\"muted\">no contests yet</p>" : "")}</div>
-            <h2>Money in flight ({E(o.Currency)})</h2><div class="cards" id="money">
+            <h2>Contests by state</h2><div class="cards" id="contests-by-state">{string.Concat(states.Select(s => Card(s.State, $"<a href=\"/contests?state={Url(s.State)}\">{Number(s.Count)}</a>")))}{(states.Count == 0 ? "<p class=\"muted\">no contests yet</p>" : "")}</div>
+            <h2>Money in flight ({Encode(o.Currency)})</h2><div class="cards" id="money">
               {Card("Entry fees collected (contests not yet paid)", Amount(money.Collected, o.Currency))}{Card("Prize pools settled, not yet paid", Amount(money.Pools, o.Currency))}
               {Card("Payable (prizes not yet paid)", Amount(money.Payable, o.Currency))}{Card("Paid today (UTC)", Amount(money.PaidToday, o.Currency))}</div>
-            <h2>Open alerts</h2><div class="cards" id="open-alerts">{string.Concat(alerts.Select(a => Card(a.Severity, $"<a href=\"/alerts?state=open&severity={Url(a.Severity)}\">{E(a.Count)}</a>")))}{(alerts.Count == 0 ? "<p class=\"muted\">none open</p>" : "")}</div>
+            <h2>Open alerts</h2><div class="cards" id="open-alerts">{string.Concat(alerts.Select(a => Card(a.Severity, $"<a href=\"/alerts?state=open&severity={Url(a.Severity)}\">{Number(a.Count)}</a>")))}{(alerts.Count == 0 ? "<p class=\"muted\">none open</p>" : "")}</div>
             <h2>Balance against obligations</h2><div class="cards" id="balance">
               {Card("Available on Stripe", snapshot is null ? "no snapshot yet" : Amount(snapshot.AvailableMinor, snapshot.Currency))}
               {Card("Obligations (payables and refunds in flight)", Amount(obligations, o.Currency))}
@@ -41,8 +42,8 @@ public static class DashboardPage
     {
         var halted = dispatch?.Halted == true;
         var state = halted
-            ? $"{Badge("halted")} by {E(dispatch!.Operator)} at {Time(dispatch.ChangedAt)}: {E(dispatch.Reason)}"
-            : Badge("running") + (dispatch?.ChangedAt is null ? "" : $" (resumed by {E(dispatch.Operator)} at {Time(dispatch.ChangedAt)})");
+            ? $"{Badge("halted")} by {Encode(dispatch!.Operator)} at {Time(dispatch.ChangedAt)}: {Encode(dispatch.Reason)}"
+            : Badge("running") + (dispatch?.ChangedAt is null ? "" : $" (resumed by {Encode(dispatch.Operator)} at {Time(dispatch.ChangedAt)})");
         var action = !Ui.Can(c, OperatorRoles.Admin)
             ? "<p class=\"muted\">Only an admin can halt or resume automated payouts.</p>"
             : halted

@@ -1,13 +1,14 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -25,20 +26,20 @@ public static class PayoutPages
             var held = await q.HeldAsync();
             var p = Math.Max(0, page ?? 0);
             var all = await q.PayoutsAsync(ContestPages.Blank(state), ContestPages.Blank(hold), ContestPages.Blank(contest), ContestPages.Blank(player), p);
-            var queue = string.Concat(held.GroupBy(h => h.HoldKind ?? h.State).Select(g => $"<h3>{E(g.Key)} ({g.Count()})</h3>" + Table(
+            var queue = string.Concat(held.GroupBy(h => h.HoldKind ?? h.State).Select(g => $"<h3>{Encode(g.Key)} ({g.Count()})</h3>" + Table(
                 ["Payout", "Contest", "Player", "Amount", "Why", "Approvals", "Decide"], g.Select(h => new[]
                 {
-                    Link("/payouts/" + Url(h.PayoutId), h.PayoutId), Link("/contests/" + Url(h.ContestId), h.ContestId), E(h.PlayerId), Amount(h.NetMinor, h.Currency),
-                    E(h.Reason), Approvals(h, o), Decide(c, ui, h, o),
+                    Link("/payouts/" + Url(h.PayoutId), h.PayoutId), Link("/contests/" + Url(h.ContestId), h.ContestId), Encode(h.PlayerId), Amount(h.NetMinor, h.Currency),
+                    Encode(h.Reason), Approvals(h, o), Decide(c, ui, h, o),
                 }), "queue-" + (g.Key ?? "failed"))));
             var filters = $"""
-                <form method="get" class="filters">State <input name="state" size="10" value="{E(state)}"> Hold <input name="hold" size="10" value="{E(hold)}">
-                Contest <input name="contest" value="{E(contest)}"> Player <input name="player" value="{E(player)}"> <button>Filter</button></form>
+                <form method="get" class="filters">State <input name="state" size="10" value="{Encode(state)}"> Hold <input name="hold" size="10" value="{Encode(hold)}">
+                Contest <input name="contest" value="{Encode(contest)}"> Player <input name="player" value="{Encode(player)}"> <button>Filter</button></form>
                 """;
             var list = Table(["Payout", "Kind", "Contest", "Player", "Net", "State", "Why", "Paid"], all.Select(r => new[]
             {
-                Link("/payouts/" + Url(r.PayoutId), r.PayoutId), E(r.Kind), E(r.ContestId), E(r.PlayerId), Amount(r.NetMinor, r.Currency),
-                Badge(r.State + (r.HoldKind is null ? "" : ":" + r.HoldKind), r.State), E(r.Reason), Time(r.PaidAt),
+                Link("/payouts/" + Url(r.PayoutId), r.PayoutId), Encode(r.Kind), Encode(r.ContestId), Encode(r.PlayerId), Amount(r.NetMinor, r.Currency),
+                Badge(r.State + (r.HoldKind is null ? "" : ":" + r.HoldKind), r.State), Encode(r.Reason), Time(r.PaidAt),
             }), "payouts");
             var body = $"""
                 <h2>Emergency stop</h2>{DashboardPage.DispatchPanel(c, ui, await q.DispatchAsync())}
@@ -53,17 +54,17 @@ public static class PayoutPages
         {
             var payout = await q.PayoutAsync(id);
             var history = await q.HistoryAsync(id);
-            if (payout is null && history.Count == 0) return ui.Page(c, "No such payout", $"<p class=\"error\">No payout or refund {E(id)}.</p>", 404);
+            if (payout is null && history.Count == 0) return ui.Page(c, "No such payout", $"<p class=\"error\">No payout or refund {Encode(id)}.</p>", 404);
             var head = payout is null ? "" : Table(["", ""],
             [
-                ["Contest", Link("/contests/" + Url(payout.ContestId), payout.ContestId)], ["Entry", E(payout.EntryId)], ["Player", Link("/players/" + Url(payout.PlayerId), payout.PlayerId)],
-                ["Kind", E(payout.Kind)], ["Rank", E(payout.Rank)], ["Gross / fee / net", $"{Amount(payout.GrossMinor, payout.Currency)} / {Amount(payout.FeeMinor, payout.Currency)} / {Amount(payout.NetMinor, payout.Currency)}"],
-                ["State", Badge(payout.State + (payout.HoldKind is null ? "" : ":" + payout.HoldKind), payout.State) + " " + E(payout.Reason)],
-                ["Transfer", E(payout.TransferId)], ["Approvals", Approvals(payout, o)], ["Decide", Decide(c, ui, payout, o)],
+                ["Contest", Link("/contests/" + Url(payout.ContestId), payout.ContestId)], ["Entry", Encode(payout.EntryId)], ["Player", Link("/players/" + Url(payout.PlayerId), payout.PlayerId)],
+                ["Kind", Encode(payout.Kind)], ["Rank", Number(payout.Rank)], ["Gross / fee / net", $"{Amount(payout.GrossMinor, payout.Currency)} / {Amount(payout.FeeMinor, payout.Currency)} / {Amount(payout.NetMinor, payout.Currency)}"],
+                ["State", Badge(payout.State + (payout.HoldKind is null ? "" : ":" + payout.HoldKind), payout.State) + " " + Encode(payout.Reason)],
+                ["Transfer", Encode(payout.TransferId)], ["Approvals", Approvals(payout, o)], ["Decide", Decide(c, ui, payout, o)],
             ], "payout");
             var table = Table(["At", "Event", "State", "Hold", "Operator", "Amount", "Why"], history.Select(h => new[]
             {
-                Time(h.At), E(h.Event), E(h.State), E(h.HoldKind), E(h.Operator), h.AmountMinor is { } a ? Amount(a, h.Currency) : "", E(h.Reason),
+                Time(h.At), Encode(h.Event), Encode(h.State), Encode(h.HoldKind), Encode(h.Operator), h.AmountMinor is { } a ? Amount(a, h.Currency) : "", Encode(h.Reason),
             }), "history");
             return ui.Page(c, $"Payout {id}", head + "<h2>History (every step, append-only)</h2>" + table);
         });
@@ -78,7 +79,7 @@ public static class PayoutPages
 
     private static string Approvals(PayoutView p, ConsoleOptions o) =>
         p.NetMinor <= o.SecondApprovalAboveMinor ? "one approver" :
-        p.Approvals == 0 ? "needs 2 approvers" : $"1 of 2: approved by {E(p.ApprovedBy)}; needs a second approver";
+        p.Approvals == 0 ? "needs 2 approvers" : $"1 of 2: approved by {Encode(p.ApprovedBy)}; needs a second approver";
 
     /// <summary>What a decision names as the hold it decides, as Payout reads it: the hold kind of a held payout, otherwise its state.</summary>
     private static string Hold(PayoutView p) => p.State == PayoutStates.Held ? p.HoldKind ?? "" : p.State;
@@ -94,7 +95,7 @@ public static class PayoutPages
         if (!Ui.Can(c, OperatorRoles.Approver)) return "<span class=\"muted\">approvers decide</span>";
         // The decision names the hold and version the operator sees here; Payout refuses it if the payout moved on since.
         var reason = "<input name=\"reason\" placeholder=\"reason (required)\" required>"
-            + $"<input type=\"hidden\" name=\"hold\" value=\"{E(Hold(p))}\"><input type=\"hidden\" name=\"version\" value=\"{p.Version}\">";
+            + $"<input type=\"hidden\" name=\"hold\" value=\"{Encode(Hold(p))}\"><input type=\"hidden\" name=\"version\" value=\"{p.Version}\">";
         var mine = p.Approvals > 0 && string.Equals(p.ApprovedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase);
         var release = mine ? "<span class=\"muted\">you approved; a second approver must release</span>"
             : ui.Form(c, $"/payouts/{Url(p.PayoutId)}/release", reason, p.NetMinor > o.SecondApprovalAboveMinor && p.Approvals == 0 ? "Approve release (1 of 2)" : "Release");

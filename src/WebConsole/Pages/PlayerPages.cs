@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.WebConsole.Pages;
@@ -20,8 +21,8 @@ public static class PlayerPages
         {
             var p = Math.Max(0, page ?? 0);
             var rows = await q.PlayersAsync(ContestPages.Blank(search), p);
-            return ui.Page(c, "Players", $"<form method=\"get\" class=\"filters\">Player <input name=\"search\" value=\"{E(search)}\"> <button>Find</button></form>" +
-                Table(["Player", "Entries", "Payouts"], rows.Select(r => new[] { Link("/players/" + Url(r.PlayerId), r.PlayerId), E(r.Entries), E(r.Payouts) }), "players") +
+            return ui.Page(c, "Players", $"<form method=\"get\" class=\"filters\">Player <input name=\"search\" value=\"{Encode(search)}\"> <button>Find</button></form>" +
+                Table(["Player", "Entries", "Payouts"], rows.Select(r => new[] { Link("/players/" + Url(r.PlayerId), r.PlayerId), Number(r.Entries), Number(r.Payouts) }), "players") +
                 ContestPages.Pager(c, p, rows.Count));
         });
 
@@ -42,7 +43,7 @@ public static class PlayerPages
                 }), "earnings-by-year")}
                 <h2>Payouts</h2>{Table(["Payout", "Contest", "Kind", "Net", "State", "Paid"], payouts.Select(p => new[]
                 {
-                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), E(p.ContestId), E(p.Kind), Amount(p.NetMinor, p.Currency), Badge(p.State), Time(p.PaidAt),
+                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.ContestId), Encode(p.Kind), Amount(p.NetMinor, p.Currency), Badge(p.State), Time(p.PaidAt),
                 }), "player-payouts")}
                 """;
             return ui.Page(c, $"Player {id}", body);
@@ -58,7 +59,7 @@ public static class PlayerPages
                 <p class="muted">Prizes paid in {y} (UTC) per recipient; flagged at or above the reporting threshold of {Amount(o.TaxReportingThresholdMinor, o.Currency)}.</p>
                 {Table(["Player", "Paid in year", "Fees withheld", "Payouts", "Reportable"], rows.Select(r => new[]
                 {
-                    Link("/players/" + Url(r.PlayerId), r.PlayerId), Amount(r.PaidMinor, r.Currency), Amount(r.FeesMinor, r.Currency), E(r.Payouts),
+                    Link("/players/" + Url(r.PlayerId), r.PlayerId), Amount(r.PaidMinor, r.Currency), Amount(r.FeesMinor, r.Currency), Number(r.Payouts),
                     TaxReporting.Reportable(r.PaidMinor, o.TaxReportingThresholdMinor) ? Badge("reportable", "warning") : "",
                 }), "tax")}
                 """;

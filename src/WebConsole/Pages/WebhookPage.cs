@@ -1,9 +1,11 @@
-using ContestPipeline.WebConsole.Domain;
+using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.WebConsole.Pages;
+using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
@@ -20,15 +22,15 @@ public static class WebhookPage
             <p>Last event received: {(types.Count == 0 ? "none yet" : Time(types.Max(t => t.LastReceived)))}</p>
             <h2>By type</h2>{Table(["Type", "Received", "Acted on", "Not handled", "Last received"], types.Select(t => new[]
             {
-                Link("/webhooks?type=" + Url(t.Type), t.Type), E(t.Received), E(t.Handled), E(t.NotHandled), Time(t.LastReceived),
+                Link("/webhooks?type=" + Url(t.Type), t.Type), Number(t.Received), Number(t.Handled), Number(t.NotHandled), Time(t.LastReceived),
             }), "webhook-types")}
-            <h2>Events{(type is null ? "" : " of type " + E(type))}</h2>{Table(["Received", "Event", "Type", "Object", "Account", "Outcome"], events.Select(e => new[]
+            <h2>Events{(type is null ? "" : " of type " + Encode(type))}</h2>{Table(["Received", "Event", "Type", "Object", "Account", "Outcome"], events.Select(e => new[]
             {
-                Time(e.ReceivedAt), E(e.EventId), E(e.Type), E(e.ObjectId), E(e.Account), E(e.Outcome ?? "(not yet handled)"),
+                Time(e.ReceivedAt), Encode(e.EventId), Encode(e.Type), Encode(e.ObjectId), Encode(e.Account), Encode(e.Outcome ?? "(not yet handled)"),
             }), "webhook-events")}{ContestPages.Pager(c, p, events.Count)}
             <h2>Failures (dead letters and alerts about stripe.events)</h2>{Table(["Raised", "Severity", "Code", "Message", "State"], failures.Select(a => new[]
             {
-                Time(a.RaisedAt), Badge(a.Severity), E(a.Code), E(a.Message), Badge(a.State),
+                Time(a.RaisedAt), Badge(a.Severity), Encode(a.Code), Encode(a.Message), Badge(a.State),
             }), "webhook-failures")}
             """;
         return ui.Page(c, "Webhooks", body);

@@ -72,7 +72,7 @@ public class TestEffects(string schema) : IMessageHandler
     }
 
     /// <summary>Postgres ends this session under the transaction; what the work does next fails on the dead connection.</summary>
-    public static async Task LoseConnectionAsync(HandlerContext context)
+    public static async Task LoseConnectionAsync(TransactionContext context)
     {
         try
         {

@@ -60,7 +60,7 @@ public sealed class FeedEventTests
         var e = FeedEvent.From(Message("g|1"u8.ToArray(), StatUpdated.MessageType, Stat("g|1")));
         var late = new FeedDrop(e.Item, FeedDropReason.Late, "sequence 3 arrived after it was skipped at 2026-11-22T19:40:42.000Z");
         Assert.Equal("StatUpdated for game 'g\\u007C1' at sequence 3: sequence 3 arrived after it was skipped at 2026-11-22T19:40:42.000Z",
-            FeedDrops.Reason(e, late));
+            FeedDrops.Reason(e.MessageType, e.GameId, e.Sequence, late));
     }
 
     [Fact]

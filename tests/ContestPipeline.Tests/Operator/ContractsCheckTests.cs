@@ -51,7 +51,8 @@ public sealed class ContractsCheckTests
         // kcat -J form: the key must be the game id.
         Assert.Contains("key 'g2' is not the gameId 'g1'", byLine[9], StringComparison.Ordinal);
         // Line 10 repeats line 3 exactly: a duplicate, dropped quietly. Line 11 changes it: a conflict.
-        Assert.Contains("line 3 already sent sequence 3 with other content", byLine[11], StringComparison.Ordinal);
+        Assert.Contains("differs from the event already taken under it", byLine[11], StringComparison.Ordinal);
+        Assert.Contains("(line 3 took sequence 3)", byLine[11], StringComparison.Ordinal);
         Assert.Contains("type 'ContestDefined' is not carried by provider.feed", byLine[12], StringComparison.Ordinal);
         Assert.Contains("line 13: not JSON", byLine[13], StringComparison.Ordinal);
         Assert.Contains("startsAt: missing; it is required", byLine[14], StringComparison.Ordinal);
@@ -79,7 +80,7 @@ public sealed class ContractsCheckTests
         Assert.Contains("line 2: GameStarted: key is not a string", output, StringComparison.Ordinal);
         Assert.Contains("line 3: StatUpdated: empty body for StatUpdated", output, StringComparison.Ordinal);
         Assert.Contains("line 4: GameScheduled: schema GameScheduled.v1.json: the body: not an object", output, StringComparison.Ordinal);
-        Assert.Contains("more than 100,000 ahead of the next expected", output, StringComparison.Ordinal);
+        Assert.Contains("is more than 100,000 beyond the next expected 1", output, StringComparison.Ordinal);
         Assert.Contains("line 9: GameStarted: schema-version 2: GameStarted is at version 1", output, StringComparison.Ordinal);
         Assert.Contains("9 messages for provider.feed, 0 good, 9 bad", output, StringComparison.Ordinal);
     }

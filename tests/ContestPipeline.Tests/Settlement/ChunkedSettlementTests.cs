@@ -37,7 +37,7 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         var standings = SettlementSlate.Standings("chunky", 90, seed: 7);
         Assert.Contains(standings.Take(40), r => standings.Count(o => o.Rank == r.Rank) > 1);   // ties among the paid places
         var plan = SettlementPlan.For("chunky", contest, SettlementSlate.Fees("chunky", standings), standings, Now);
-        Assert.True(plan.Awards.Count > 14);   // more than two chunks of 7
+        Assert.True(plan.Terms.Awards.Count > 14);   // more than two chunks of 7
 
         await using var db = await DatabaseAsync();
         await using (var conn = await db.DataSource.OpenConnectionAsync())
@@ -78,17 +78,17 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
             "SELECT message_id, topic, message_type, payload FROM settlement.outbox ORDER BY id")).ToList();
         Assert.Equal(outbox.Count, outbox.Select(m => m.MessageId).Distinct().Count());
         Assert.Equal(ContestPayoutsAuthorized.MessageType, outbox[0].Type);
-        Assert.Equal(plan.Authorization, Body<ContestPayoutsAuthorized>(outbox[0].Payload));
+        Assert.Equal(plan.Terms.Authorization, Body<ContestPayoutsAuthorized>(outbox[0].Payload));
         var orders = outbox.Where(m => m.Type == PrizePayoutOrdered.MessageType).ToList();
         Assert.Equal(plan.Orders, orders.Select(m => Body<PrizePayoutOrdered>(m.Payload)));
         Assert.Equal(plan.Orders.Select(o => o.PayoutId), orders.Select(m => m.MessageId));
         Assert.Equal(Hash(plan.Orders.Select(o => JsonSerializer.SerializeToUtf8Bytes(o, OutgoingMessage.Json))), Hash(orders.Select(m => m.Payload)));
         Assert.Equal([ContestSettled.MessageType, ContestStateChanged.MessageType], outbox.Skip(1 + orders.Count).Select(m => m.Type));
-        Assert.Equal(plan.Record, Body<ContestSettled>(outbox[^2].Payload));
-        Assert.Equal(plan.Reason, Body<ContestStateChanged>(outbox[^1].Payload).Reason);
+        Assert.Equal(plan.Terms.Record, Body<ContestSettled>(outbox[^2].Payload));
+        Assert.Equal(plan.Terms.Reason, Body<ContestStateChanged>(outbox[^1].Payload).Reason);
 
         // The payouts table holds each prize once, as the plan awarded it.
-        Assert.Equal(plan.Awards.Select(a => (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)),
+        Assert.Equal(plan.Terms.Awards.Select(a => (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)),
             await read.QueryAsync<(string, string, int, long, long, long)>(
                 "SELECT payout_id, entry_id, rank, gross_minor, fee_minor, net_minor FROM settlement.payouts WHERE contest_id = 'chunky' ORDER BY award_seq"));
 

@@ -1,6 +1,5 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operations.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
@@ -53,52 +52,74 @@ public static class UpCommand
             foreach (var name in Workers.All.Keys)
                 workers.Add(ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, Path.Combine(runDir, name + ".log")));
             await using var console = await LocalConsole.StartAsync(runDir, env, consolePort, ct: ct);
-            var signIns = string.Join("\n                       ", console.SignIns.Select(s => $"{s.Name} / {s.Password}  ({s.Role})"));
-            var postgres = new NpgsqlConnectionStringBuilder(pg) { Password = null }.ConnectionString;
-            Console.WriteLine($$"""
-
-                ContestPipeline is up (logs in {{runDir}}); Ctrl-C stops everything.
-
-                  console              {{console.Url}}
-                  sign in as           {{signIns}}
-                  bootstrap servers    {{broker.BootstrapServers}}   (state file {{brokerFile}})
-                  Stripe-compatible    {{stripe.BaseUrl}}  (key {{stripe.ApiKey}}; platform balance topped up with 1,000,000.00 USD)
-                  webhook receiver     {{webhooks.Url}}
-                  Postgres             {{postgres}}
-                  workers              {{string.Join(", ", Workers.All.Keys)}}
-
-                Publish the feed with your own tools, e.g.:
-                  kcat -P -b {{broker.BootstrapServers}} -t {{Topics.ProviderFeed}} -k g1 -H message-id=feed:g1:1 -H type=GameScheduled -H schema-version=1 <<< '{"gameId":"g1","sequence":1,"startsAt":"2030-01-01T18:00:00Z","athleteIds":["a1","a2"]}'
-                and watch contests move in the console; ./run cpctl contests list | alerts list | payouts list work against this stack too.
-                """);
-            try
-            {
-                while (!ct.IsCancellationRequested)
-                {
-                    var dead = workers.FirstOrDefault(w => w.HasExited);
-                    if (dead is not null)
-                    {
-                        Console.Error.WriteLine($"worker {dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
-                        return 1;
-                    }
-                    if (console.Process.HasExited)
-                    {
-                        Console.Error.WriteLine($"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
-                        return 1;
-                    }
-                    await Task.Delay(1000, ct);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C: stop everything below.
-            }
-            Console.WriteLine("stopping ...");
-            return 0;
+            var stack = new LocalStack(stripe.BaseUrl, stripe.ApiKey, broker.BootstrapServers, pg, console.Url);
+            stack.Write(LocalStack.FileDefault);
+            using var removeStackFile = new StackFileRemoval(LocalStack.FileDefault);
+            PrintWhereItIs(stack, runDir, brokerFile, console, webhooks.Url);
+            return await KeepUpAsync(workers, console, ct);
         }
         finally
         {
             foreach (var w in workers) await w.DisposeAsync();
         }
+    }
+
+    private static void PrintWhereItIs(LocalStack stack, string runDir, string brokerFile, LocalConsole console, Uri webhooks)
+    {
+        var signIns = string.Join("\n                       ", console.SignIns.Select(s => $"{s.Name} / {s.Password}  ({s.Role})"));
+        var postgres = new NpgsqlConnectionStringBuilder(stack.Postgres) { Password = null }.ConnectionString;
+        Console.WriteLine($$"""
+
+            ContestPipeline is up (logs in {{runDir}}); Ctrl-C stops everything.
+
+              console              {{console.Url}}
+              sign in as           {{signIns}}
+              bootstrap servers    {{stack.BootstrapServers}}   (state file {{brokerFile}})
+              Stripe-compatible    {{stack.StripeUrl}}  (key {{stack.StripeKey}}; platform balance topped up with 1,000,000.00 USD)
+              webhook receiver     {{webhooks}}
+              Postgres             {{postgres}}
+              workers              {{string.Join(", ", Workers.All.Keys)}}
+
+            Define a contest in the console, and publish the feed with your own tools, e.g.:
+              kcat -P -b {{stack.BootstrapServers}} -t {{Topics.ProviderFeed}} -k g1 -H message-id=feed:g1:1 -H type=GameScheduled -H schema-version=1 <<< '{"gameId":"g1","sequence":1,"startsAt":"2030-01-01T18:00:00Z","athleteIds":["a1","a2"]}'
+            Enter a scheduled contest as a player, paying its fee in the Stripe-compatible server:
+              ./run cpdev enter --contest CONTEST --player PLAYER [--lineup a1,a2,...]
+            and watch contests move in the console; ./run cpctl contests list | alerts list | payouts list work against this stack too.
+            """);
+    }
+
+    /// <summary>Until Ctrl-C (0), or until a worker or the console exits by itself (1: the stack is no longer whole).</summary>
+    private static async Task<int> KeepUpAsync(List<ChildProcess> workers, LocalConsole console, CancellationToken ct)
+    {
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var dead = workers.FirstOrDefault(w => w.HasExited);
+                if (dead is not null)
+                {
+                    Console.Error.WriteLine($"worker {dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
+                    return 1;
+                }
+                if (console.Process.HasExited)
+                {
+                    Console.Error.WriteLine($"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
+                    return 1;
+                }
+                await Task.Delay(1000, ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C: stop everything.
+        }
+        Console.WriteLine("stopping ...");
+        return 0;
+    }
+
+    /// <summary>Removes the stack's description when up stops, so no tool finds a stack that is gone.</summary>
+    private sealed class StackFileRemoval(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
     }
 }

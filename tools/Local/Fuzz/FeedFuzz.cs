@@ -572,7 +572,7 @@ public static partial class FeedFuzz
                     Log.Add($"{gameId}:{d.Item.Sequence} {d.Item.MessageId} dropped: {d.Detail}");
                 }
                 else if (current is { } c && d.Item.MessageId == c.Event.MessageId)
-                    Reject(c.Raw, FeedDrops.Reason(c.Event, d), c.Event);
+                    Reject(c.Raw, FeedDrops.Reason(c.Event.MessageType, c.Event.GameId, c.Event.Sequence, d), c.Event);
                 else
                     Log.Add($"{gameId}:{d.Item.Sequence} alerted: {d.Detail}");
             }

@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing;
-using ContestPipeline.WebConsole.Domain;
 using ContestPipeline.WebConsole.Extensions;
 using ContestPipeline.Deployment;
 

@@ -3,22 +3,22 @@ using System.Net;
 using System.Text;
 using ContestPipeline.Contracts;
 
-namespace ContestPipeline.WebConsole.Domain;
+namespace ContestPipeline.WebConsole.Rendering;
 
 /// <summary>
-/// Server-rendered HTML, written by hand: every value goes through <see cref="E"/> (HTML
+/// Server-rendered HTML, written by hand: every value goes through <see cref="Encode"/> (HTML
 /// encoding), forms carry the anti-forgery token, and the pages need no script.
 /// </summary>
 public static class Html
 {
-    public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+    public static string Encode(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    public static string E(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+    /// <summary>A count with thousands separators (digits and commas: nothing to encode).</summary>
+    public static string Number(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
 
-    public static string Amount(long minor, string? currency) =>
-        E(currency is not null && Currency.TryParse(currency, out var c) ? new Money(minor, c).ToString() : $"{minor} {currency}");
+    public static string Amount(long minor, string? currency) => Encode(Money.Format(minor, currency));
 
-    public static string Time(DateTimeOffset? at) => at is { } t ? E(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z") : "";
+    public static string Time(DateTimeOffset? at) => at is { } t ? Encode(t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z") : "";
 
     public static string Url(string text) => Uri.EscapeDataString(text);
 
@@ -26,7 +26,7 @@ public static class Html
     {
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"<table{(id is null ? "" : $" id=\"{id}\"")}><thead><tr>");
-        foreach (var h in headers) b.Append("<th>").Append(E(h)).Append("</th>");
+        foreach (var h in headers) b.Append("<th>").Append(Encode(h)).Append("</th>");
         b.Append("</tr></thead><tbody>");
         var any = false;
         foreach (var row in rows)
@@ -40,9 +40,9 @@ public static class Html
         return b.Append("</tbody></table>").ToString();
     }
 
-    public static string Badge(string text, string? kind = null) => $"<span class=\"badge {E(kind ?? text)}\">{E(text)}</span>";
+    public static string Badge(string text, string? kind = null) => $"<span class=\"badge {Encode(kind ?? text)}\">{Encode(text)}</span>";
 
-    public static string Link(string href, string text) => $"<a href=\"{E(href)}\">{E(text)}</a>";
+    public static string Link(string href, string text) => $"<a href=\"{Encode(href)}\">{Encode(text)}</a>";
 
     public const string Style = """
         body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1d232a;background:#f6f7f9}
@@ -70,12 +70,12 @@ public static class Html
         var nav = user is null ? "" : $"""
             <a href="/">Dashboard</a><a href="/contests">Contests</a><a href="/payouts">Payouts</a><a href="/alerts">Alerts</a>
             <a href="/balance">Balance</a><a href="/webhooks">Webhooks</a><a href="/players">Players</a><a href="/tax">Tax year</a><a href="/audit">Audit log</a>
-            <span class="who">{E(user)} ({E(role)}) <form method="post" action="/signout">{antiforgery}<button>Sign out</button></form></span>
+            <span class="who">{Encode(user)} ({Encode(role)}) <form method="post" action="/signout">{antiforgery}<button>Sign out</button></form></span>
             """;
         return $"""
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{E(title)} · ContestPipeline operations</title>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{Encode(title)} · ContestPipeline operations</title>
             <meta name="viewport" content="width=device-width,initial-scale=1"><style>{Style}</style></head>
-            <body><header><strong>ContestPipeline operations</strong>{nav}</header><main><h1>{E(title)}</h1>{body}</main></body></html>
+            <body><header><strong>ContestPipeline operations</strong>{nav}</header><main><h1>{Encode(title)}</h1>{body}</main></body></html>
             """;
     }
 
@@ -98,7 +98,7 @@ public static class Html
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" role=\"img\" aria-label=\"available balance trend\" style=\"background:#fff;border:1px solid #dde2e8\">");
         foreach (var (label, value, color) in levels)
-            b.Append(CultureInfo.InvariantCulture, $"<line x1=\"{pad}\" x2=\"{width - pad}\" y1=\"{Y(value)}\" y2=\"{Y(value)}\" stroke=\"{color}\" stroke-dasharray=\"5,4\"/><text x=\"{width - pad + 2}\" y=\"{Y(value)}\" font-size=\"10\" fill=\"{color}\">{E(label)}</text>");
+            b.Append(CultureInfo.InvariantCulture, $"<line x1=\"{pad}\" x2=\"{width - pad}\" y1=\"{Y(value)}\" y2=\"{Y(value)}\" stroke=\"{color}\" stroke-dasharray=\"5,4\"/><text x=\"{width - pad + 2}\" y=\"{Y(value)}\" font-size=\"10\" fill=\"{color}\">{Encode(label)}</text>");
         var path = string.Join(" ", points.Select(p => $"{X(p.At)},{Y(p.Value)}"));
         b.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"#1f6feb\" stroke-width=\"2\" points=\"{path}\"/>");
         foreach (var p in points) b.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(p.At)}\" cy=\"{Y(p.Value)}\" r=\"2.5\" fill=\"#1f6feb\"><title>{Time(p.At)}: {Amount(p.Value, currency)}</title></circle>");

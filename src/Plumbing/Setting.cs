@@ -60,18 +60,6 @@ public static class Setting
         TimeSpan.FromSeconds(Long(configuration, name, checked((long)fallback.TotalSeconds),
             checked((long)min.TotalSeconds), checked((long)max.TotalSeconds)));
 
-    public static bool Flag(IConfiguration? configuration, string name, bool fallback)
-    {
-        var text = Text(configuration, name);
-        return text switch
-        {
-            null => fallback,
-            "true" or "1" => true,
-            "false" or "0" => false,
-            _ => throw new StartupException($"{name}: '{text}' is not true or false"),
-        };
-    }
-
     /// <summary>A comma-separated list, empty entries dropped.</summary>
     public static IReadOnlyList<string> List(IConfiguration? configuration, string name) =>
         (Text(configuration, name) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

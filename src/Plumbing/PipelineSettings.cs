@@ -171,13 +171,22 @@ public static class DeploymentEnvironments
 /// <summary>What the local broker writes to its state file.</summary>
 public sealed record BrokerState(string BootstrapServers, string ControlUrl, int ProcessId, int Brokers)
 {
+    public static BrokerState? TryRead(string path) => StateFile.TryRead<BrokerState>(path);
+
+    public void Write(string path) => StateFile.Write(path, this);
+}
+
+/// <summary>A small JSON file a local process writes for other local tools to find it by.</summary>
+public static class StateFile
+{
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static BrokerState? TryRead(string path)
+    /// <summary>The state, or null when the file is absent or unreadable (its writer stopped, or is writing it).</summary>
+    public static T? TryRead<T>(string path) where T : class
     {
         try
         {
-            return File.Exists(path) ? JsonSerializer.Deserialize<BrokerState>(File.ReadAllText(path), Json) : null;
+            return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : null;
         }
         catch (Exception e) when (e is IOException or JsonException)
         {
@@ -186,11 +195,11 @@ public sealed record BrokerState(string BootstrapServers, string ControlUrl, int
     }
 
     /// <summary>Written to a temporary file and renamed, so a reader never sees half of it.</summary>
-    public void Write(string path)
+    public static void Write<T>(string path, T state)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(tmp, JsonSerializer.Serialize(state, Json));
         File.Move(tmp, path, overwrite: true);
     }
 }

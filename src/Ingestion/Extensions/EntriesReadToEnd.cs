@@ -1,11 +1,10 @@
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
-using ContestPipeline.Ingestion.Extensions;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace ContestPipeline.Ingestion.Jobs;
+namespace ContestPipeline.Ingestion.Extensions;
 
 /// <summary>
 /// Up to when the entries consumer group has recorded every record that reached the broker.

@@ -1,9 +1,10 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.WebConsole.Rendering;
 using Microsoft.AspNetCore.Http;
 
-namespace ContestPipeline.WebConsole.Domain;
+namespace ContestPipeline.WebConsole.Extensions;
 
 /// <summary>
 /// How the console acts: it publishes an operator's decision (through the one publish path the

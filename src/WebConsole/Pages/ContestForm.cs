@@ -5,7 +5,7 @@ using ContestPipeline.Plumbing.Messaging;
 using Microsoft.AspNetCore.Http;
 using ContestPipeline.Rules.Contests;
 
-namespace ContestPipeline.WebConsole.Domain;
+namespace ContestPipeline.WebConsole.Pages;
 
 /// <summary>
 /// A contest definition from the console's form or pasted JSON, with every reason it cannot be

@@ -2,9 +2,9 @@ using System.Security.Claims;
 using ContestPipeline.Contracts.Operations;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
-using static ContestPipeline.WebConsole.Domain.Html;
+using static ContestPipeline.WebConsole.Rendering.Html;
 
-namespace ContestPipeline.WebConsole.Domain;
+namespace ContestPipeline.WebConsole.Rendering;
 
 /// <summary>Who is signed in, and how a page and a form are written for them.</summary>
 public sealed class Ui(IAntiforgery antiforgery)
@@ -19,7 +19,7 @@ public sealed class Ui(IAntiforgery antiforgery)
     public string Token(HttpContext c)
     {
         var t = antiforgery.GetAndStoreTokens(c);
-        return $"<input type=\"hidden\" name=\"{E(t.FormFieldName)}\" value=\"{E(t.RequestToken)}\">";
+        return $"<input type=\"hidden\" name=\"{Encode(t.FormFieldName)}\" value=\"{Encode(t.RequestToken)}\">";
     }
 
     public IResult Page(HttpContext c, string title, string body, int status = 200) =>
@@ -31,15 +31,15 @@ public sealed class Ui(IAntiforgery antiforgery)
     /// so the same form submitted twice is the same decision (one message id).
     /// </summary>
     public string Form(HttpContext c, string action, string fields, string button, string? cssClass = "inline") =>
-        $"<form method=\"post\" action=\"{E(action)}\" class=\"{cssClass}\">{Token(c)}<input type=\"hidden\" name=\"decisionId\" value=\"{Guid.NewGuid():N}\">{fields}<button>{E(button)}</button></form>";
+        $"<form method=\"post\" action=\"{Encode(action)}\" class=\"{cssClass}\">{Token(c)}<input type=\"hidden\" name=\"decisionId\" value=\"{Guid.NewGuid():N}\">{fields}<button>{Encode(button)}</button></form>";
 
     public IResult Forbidden(HttpContext c, string needed) =>
-        Page(c, "Not allowed", $"<p class=\"error\">Your role ({E(Role(c))}) cannot do this; it needs {E(needed)}.</p>", StatusCodes.Status403Forbidden);
+        Page(c, "Not allowed", $"<p class=\"error\">Your role ({Encode(Role(c))}) cannot do this; it needs {Encode(needed)}.</p>", StatusCodes.Status403Forbidden);
 
     public IResult Problem(HttpContext c, string title, IEnumerable<string> reasons, int status = StatusCodes.Status400BadRequest) =>
-        Page(c, title, "<div class=\"error\"><ul id=\"reasons\">" + string.Concat(reasons.Select(r => $"<li>{E(r)}</li>")) + "</ul></div>"
+        Page(c, title, "<div class=\"error\"><ul id=\"reasons\">" + string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>"
             + "<p><a href=\"javascript:history.back()\">Back</a></p>", status);
 
     public IResult Done(HttpContext c, string title, string message, string back) =>
-        Page(c, title, $"<p class=\"ok\" id=\"done\">{E(message)}</p><p>{Link(back, "Back")}</p>");
+        Page(c, title, $"<p class=\"ok\" id=\"done\">{Encode(message)}</p><p>{Link(back, "Back")}</p>");
 }

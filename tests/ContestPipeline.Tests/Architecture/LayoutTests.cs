@@ -1,0 +1,157 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+using Mono.Cecil;
+using NetArchTest.Rules;
+using Npgsql;
+
+namespace ContestPipeline.Tests.Architecture;
+
+/// <summary>
+/// The layout's rules, checked on the project files, the sources and the built assemblies
+/// rather than left to goodwill: what ships reaches no tooling; the contracts do no I/O; a
+/// worker's Handlers/ holds handlers and its Jobs/ jobs; SQL lives in Store/ (and Migrations/).
+/// Folders are namespaces (checked first), so a rule about a namespace is a rule about a folder.
+/// </summary>
+public sealed partial class LayoutTests
+{
+    [Fact]
+    public void The_production_projects_are_found()
+    {
+        // A rule that finds nothing to check passes for the wrong reason.
+        Assert.Contains(Codebase.Production, p => p.AssemblyName == "ContestPipeline.Contracts");
+        Assert.Contains(Codebase.Tooling, p => p.AssemblyName == "cpdev");
+        Assert.Contains(Codebase.Tooling, p => p.AssemblyName == "ContestPipeline.StripeEmulator");
+        Assert.Equal(5, Codebase.Workers.Count);
+    }
+
+    [Fact]
+    public void No_production_project_reaches_tooling_even_through_another_project()
+    {
+        var tooling = Codebase.Tooling.Select(p => p.File).ToHashSet();
+        var reaching = Codebase.Production
+            .SelectMany(p => Codebase.Reached(p).Where(r => tooling.Contains(r.File)).Select(r => $"{p.RelativeDirectory} reaches {r.RelativeDirectory}"))
+            .ToList();
+        Assert.True(reaching.Count == 0, string.Join("\n", reaching));
+
+        // The same on what was built: no production assembly loads a tooling assembly, however indirectly.
+        var toolingNames = Codebase.Tooling.Select(p => p.AssemblyName).ToHashSet();
+        var loading = Codebase.ProductionAssemblies
+            .SelectMany(a => ReferencedClosure(a).Where(toolingNames.Contains).Select(t => $"{a.GetName().Name} loads {t}"))
+            .ToList();
+        Assert.True(loading.Count == 0, string.Join("\n", loading));
+    }
+
+    [Fact]
+    public void The_contracts_do_no_io()
+    {
+        var contracts = typeof(ContestPipeline.Contracts.IMessage).Assembly;
+        var result = Types.InAssembly(contracts).ShouldNot().HaveDependencyOnAny(
+                "System.IO.File", "System.IO.Directory", "System.IO.FileStream", "System.IO.Pipes", "System.Net", "System.Data",
+                "System.Diagnostics.Process", "Npgsql", "Dapper", "Confluent.Kafka", "Microsoft.Extensions", "System.Console")
+            .GetResult();
+        Assert.True(result.IsSuccessful, "types of src/Contracts doing I/O: " + string.Join(", ", result.FailingTypeNames ?? []));
+        var references = contracts.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n is not ("System.Runtime" or "netstandard")
+            && !n.StartsWith("System.", StringComparison.Ordinal)).ToList();
+        Assert.True(references.Count == 0, "src/Contracts references " + string.Join(", ", references));
+    }
+
+    [Fact]
+    public void Every_type_in_a_workers_Handlers_folder_is_a_message_handler()
+    {
+        var strays = Codebase.Workers.SelectMany(w => Strays(w, ".Handlers", typeof(IMessageHandler))).ToList();
+        Assert.True(strays.Count == 0, "in Handlers/ but not a message handler: " + string.Join(", ", strays));
+    }
+
+    [Fact]
+    public void Every_type_in_a_workers_Jobs_folder_is_a_job()
+    {
+        var strays = Codebase.Workers.SelectMany(w => Strays(w, ".Jobs", typeof(IJob))).ToList();
+        Assert.True(strays.Count == 0, "in Jobs/ but not a job: " + string.Join(", ", strays));
+    }
+
+    /// <summary>
+    /// Every production source file's namespace is its project's root namespace and its folder
+    /// path, so what the rules below say about a namespace holds for the folder a reader sees.
+    /// </summary>
+    [Fact]
+    public void Every_namespace_is_its_folder()
+    {
+        var misplaced = new List<string>();
+        foreach (var project in Codebase.Production)
+        foreach (var file in Directory.EnumerateFiles(project.Directory, "*.cs", SearchOption.AllDirectories))
+        {
+            var folder = Path.GetRelativePath(project.Directory, Path.GetDirectoryName(file)!);
+            if (folder.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
+            var expected = folder == "." ? project.RootNamespace : project.RootNamespace + "." + folder.Replace(Path.DirectorySeparatorChar, '.');
+            var declared = NamespaceDeclaration().Match(File.ReadAllText(file));
+            if (declared.Success && declared.Groups[1].Value != expected)
+                misplaced.Add($"{Path.GetRelativePath(Local.Processes.RepoPaths.Root, file)} declares {declared.Groups[1].Value}, its folder is {expected}");
+        }
+        Assert.True(misplaced.Count == 0, string.Join("\n", misplaced));
+    }
+
+    /// <summary>
+    /// SQL, as text or as a call that runs it, only in a Store or Migrations namespace of every
+    /// production assembly. The messaging core (src/Plumbing) is exempt as a whole: it is the
+    /// store of the tables every worker's schema shares (outbox, inbox, canary hops, migrations).
+    /// </summary>
+    [Fact]
+    public void SQL_is_only_in_Store_and_Migrations()
+    {
+        var outside = Codebase.ProductionAssemblies
+            .Where(a => a.GetName().Name != "ContestPipeline.Plumbing")
+            .SelectMany(a => SqlFinder.In(a.Location))
+            .Where(u => !IsStore(u.Namespace))
+            .Select(u => u.ToString()).Distinct().ToList();
+        Assert.True(outside.Count == 0, $"SQL outside Store/ and Migrations/ ({outside.Count}):\n" + string.Join("\n", outside));
+    }
+
+    [Fact]
+    public void The_SQL_finder_finds_SQL_text_and_the_calls_that_run_it()
+    {
+        var found = SqlFinder.In(typeof(Samples.HandlerWithSql).Assembly.Location)
+            .Where(u => u.Namespace == typeof(Samples.HandlerWithSql).Namespace).ToList();
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.CountAsync) && u.What.StartsWith("SQL text 'SELECT count(*) FROM", StringComparison.Ordinal));
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.CountAsync) && u.What == "calls SqlMapper.ExecuteScalarAsync");
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.Touch) && u.What.StartsWith("SQL text 'UPDATE ", StringComparison.Ordinal));
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.Command) && u.What == "calls NpgsqlCommand..ctor");
+        Assert.DoesNotContain(found, u => u.Method == nameof(Samples.HandlerWithSql.Reason));
+        Assert.False(SqlFinder.LooksLikeSql("the selected contest is updated from the feed"));
+    }
+
+    private static bool IsStore(string ns) => ns.Split('.').Any(part => part is "Store" or "Migrations");
+
+    /// <summary>Top-level types written in <paramref name="suffix"/> namespaces of <paramref name="worker"/> that are not <paramref name="kind"/>.</summary>
+    private static IEnumerable<string> Strays(Assembly worker, string suffix, Type kind)
+    {
+        var result = Types.InAssembly(worker).That().ResideInNamespaceEndingWith(suffix).And().AreNotNested()
+            .And().DoNotHaveNameStartingWith("<")
+            .Should().MeetCustomRule(new AssignableTo(worker, kind)).GetResult();
+        return result.FailingTypeNames ?? [];
+    }
+
+    /// <summary>Assembly names <paramref name="assembly"/> references, directly or through the pipeline's own assemblies.</summary>
+    private static HashSet<string> ReferencedClosure(Assembly assembly)
+    {
+        var seen = new HashSet<string>();
+        var queue = new Queue<AssemblyName>(assembly.GetReferencedAssemblies());
+        while (queue.TryDequeue(out var name))
+        {
+            if (!seen.Add(name.Name!) || !(name.Name!.StartsWith("ContestPipeline.", StringComparison.Ordinal) || name.Name is "cpctl" or "cpdev")) continue;
+            foreach (var next in Assembly.Load(name).GetReferencedAssemblies()) queue.Enqueue(next);
+        }
+        return seen;
+    }
+
+    [GeneratedRegex(@"^namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]
+    private static partial Regex NamespaceDeclaration();
+
+    /// <summary>A NetArchTest rule: the type, loaded from its assembly, is a <paramref name="kind"/>.</summary>
+    private sealed class AssignableTo(Assembly assembly, Type kind) : ICustomRule
+    {
+        public bool MeetsRule(TypeDefinition type) =>
+            assembly.GetType(type.FullName.Replace('/', '+')) is { } loaded && kind.IsAssignableFrom(loaded);
+    }
+}

@@ -1,0 +1,18 @@
+using ContestPipeline.Plumbing;
+
+namespace ContestPipeline.Local.Demo;
+
+/// <summary>
+/// Where the stack <c>cpdev up</c> keeps up is reached: written beside the local broker's state
+/// file while it runs and removed when it stops, so that other local tools (<c>cpdev enter</c>)
+/// find the Stripe-compatible server, the broker and the database without being told.
+/// </summary>
+public sealed record LocalStack(Uri StripeUrl, string StripeKey, string BootstrapServers, string Postgres, Uri ConsoleUrl)
+{
+    /// <summary>Beside the broker's state file (<see cref="PipelineSettings.BrokerFile"/>), so both follow the same settings.</summary>
+    public static string FileDefault => Path.Combine(Path.GetDirectoryName(PipelineSettings.BrokerFile())!, "up.json");
+
+    public static LocalStack? TryRead(string path) => StateFile.TryRead<LocalStack>(path);
+
+    public void Write(string path) => StateFile.Write(path, this);
+}
