@@ -89,7 +89,8 @@ public sealed class OperatorToolTests
     private static readonly string[] LivePlayers = ["gus", "hal", "ivy"];
 
     /// <summary>
-    /// A LIVE contest with three paid entries, cancelled with cpctl: the referee cancels it, every paid
+    /// A LIVE contest with three paid entries, cancelled with cpctl under the two-person rule: ann's
+    /// request (twice) is recorded and announced, bob's applies it; the referee cancels it, every paid
     /// entry is refunded on Stripe exactly once, and the audit trail names who decided and why.
     /// </summary>
     private static async Task CancelLiveContestAsync(OperationsStack stack, Cpctl tool)
@@ -109,7 +110,19 @@ public sealed class OperatorToolTests
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "LIVE", $"{LiveContest} LIVE");
 
         await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "stadium flooded", "--operator", "ann");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE code = 'cancel_awaits_second_operator' AND subject = @LiveContest)",
+            new { LiveContest }), "ann's cancel announced, awaiting a second operator");
+        Assert.Equal("LIVE", await stack.ReadModelStateAsync(LiveContest));
+        // The same operator twice is still one: on the contest's partition this arrives before bob's.
+        await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "stadium flooded", "--operator", "ann");
+        await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "agreed", "--operator", "bob");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "CANCELLED", $"{LiveContest} CANCELLED", 120);
+        const string requested = "SELECT summary FROM operations.contest_events WHERE contest_id = @LiveContest AND kind = 'cancel_requested'";
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>(requested, new { LiveContest }) is not null, "the cancel on the timeline");
+        await using (var read = await stack.DataSource.OpenConnectionAsync())
+            Assert.Equal(["cancel requested by ann and bob: stadium flooded"],
+                await Dapper.SqlMapper.QueryAsync<string>(read, requested, new { LiveContest }));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.refunds WHERE contest_id = @LiveContest AND state = 'refunded'", new { LiveContest }) == 3,
             "three refunds made", 120);
@@ -117,11 +130,12 @@ public sealed class OperatorToolTests
         var refunds = stack.Stripe.Ledger().Refunds.Where(r => r.Metadata.GetValueOrDefault("contest_id") == LiveContest).ToList();
         Assert.Equal(paid.Keys.Order(), refunds.Select(r => r.PaymentIntent).Order());
         Assert.All(refunds, r => Assert.Equal(ContestScenarios.Fee, r.Amount));
-        Assert.Equal("ann", await stack.ScalarAsync<string>(
-            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest AND reason = 'stadium flooded'",
-            new { LiveContest }));
+        await using var conn = await stack.DataSource.OpenConnectionAsync();
+        var decided = await Dapper.SqlMapper.QueryAsync<string>(conn,
+            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest ORDER BY at", new { LiveContest });
+        Assert.Equal(["ann", "ann", "bob"], decided);
         // cpctl says no to a contest that is already over, before anything is published.
-        var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "bob");
+        var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "cy");
         Assert.Contains(again.Lines, l => l.Contains("only a contest not yet COMPLETE", StringComparison.Ordinal));
     }
 
@@ -131,7 +145,8 @@ public sealed class OperatorToolTests
     /// </summary>
     private static async Task LateCancelIsRefusedAsync(OperationsStack stack)
     {
-        stack.World.Cancel(Contest, "too late");
+        stack.World.CancelAs(Contest, "too late", "ann");
+        stack.World.CancelAs(Contest, "too late", "bob");
         await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE severity = 'critical' AND message LIKE @refused)",
             new { refused = $"%cancel of contest {Contest} refused%" }), "the late cancel refused with a critical alert");

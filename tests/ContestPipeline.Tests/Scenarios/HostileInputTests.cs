@@ -326,6 +326,9 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         a.Code == s.Case.Expect.Alert && a.Id.EndsWith(":" + s.Offset.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         && a.Id.Contains(s.MessageId ?? $"{s.Topic}/{s.Partition}@{s.Offset}", StringComparison.Ordinal));
 
+    /// <summary>A first operator's cancel of a paid contest: announced, applied by nobody alone.</summary>
+    private const string CancelAwaits = "cancel_awaits_second_operator";
+
     private static bool Pending(Sent s, Observed o)
     {
         var e = s.Case.Expect;
@@ -334,6 +337,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         if (e.Accepted && s.Sequence is { } seq && o.Fact(s.GameId, seq) is null) return true;
         if (e.Recorded is not null && !o.StripeOutcomes.ContainsKey(s.EventId!)) return true;
         if (e.Alert is "transfer_not_on_stripe" && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
+        if (e.Alert is CancelAwaits && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
         return false;
     }
 
@@ -392,6 +396,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 yield return $"dlq-omitted is '{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOmitted)}'";
         }
         else if (dead is not null) yield return $"dead-lettered ('{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason)}') although it should not be";
+        if (e.Alert is CancelAwaits && !o.Alerts.Any(a => a.Code == e.Alert && a.Subject == Fill(s.Case.Key!)))
+            yield return $"no alert {e.Alert} for {Fill(s.Case.Key!)}";
 
         if (e.EntryRejected is not null)
         {
