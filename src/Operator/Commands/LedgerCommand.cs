@@ -1,6 +1,5 @@
 using System.CommandLine;
 using ContestPipeline.ReadModel.Store;
-using Dapper;
 
 namespace ContestPipeline.Operator.Commands;
 
@@ -34,7 +33,7 @@ public static class LedgerCommand
         var checkedContests = contests.Count > 0 ? contests : await LedgerChecks.ClosedContestsAsync(conn);
         var problems = new List<string>(await LedgerChecks.BookAsync(conn));
         foreach (var contest in checkedContests) problems.AddRange(await LedgerChecks.ContestAsync(conn, contest));
-        var entries = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal");
+        var entries = await LedgerChecks.JournalEntryCountAsync(conn);
         foreach (var problem in problems) await output.WriteLineAsync("problem: " + problem);
         await output.WriteLineAsync(problems.Count == 0
             ? $"ledger holds: {entries} journal entries, each balanced; the book sums to zero; " +

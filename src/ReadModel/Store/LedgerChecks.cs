@@ -15,6 +15,10 @@ public sealed record AccountBalance(string Account, string Currency, long Balanc
 /// </summary>
 public static class LedgerChecks
 {
+    /// <summary>How many journal entries the book holds, to say what a check covered.</summary>
+    public static Task<long> JournalEntryCountAsync(NpgsqlConnection connection) =>
+        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal");
+
     /// <summary>The whole book: every journal entry balances, and the book sums to zero, in each currency.</summary>
     public static async Task<IReadOnlyList<string>> BookAsync(NpgsqlConnection connection)
     {

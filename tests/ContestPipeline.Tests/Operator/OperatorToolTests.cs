@@ -61,6 +61,9 @@ public sealed class OperatorToolTests
             "the first approval recorded");
         await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--reason", "agreed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "PAID", $"{Contest} PAID", 120);
+        // PAID can reach the read model before the payout's own status does: wait for the prize.
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT state FROM operations.payouts WHERE payout_id = @held",
+            new { held }) == "paid", $"{held} paid in the read model");
 
         var ada = await tool.RunAsync("players", "show", "ada");
         Assert.Contains(ada.Lines, l => l.Contains(held, StringComparison.Ordinal) && l.Contains("paid", StringComparison.Ordinal));
