@@ -30,31 +30,55 @@ public sealed class LocalWebhooks : IAsyncDisposable
     public static async Task<LocalWebhooks> StartAsync(LocalSwaps swaps, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(swaps);
-        var spec = LocalServices.Prepare(Services.Webhooks, swaps);
-        var url = new Uri(spec.Environment[WebhookReceiverHost.ListenUrlVariable]!.TrimEnd('/')
-            + WebhookReceiverExtensions.Path);
-        var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"webhooks-{Guid.NewGuid():N}.log"),
-            line =>
+        // The port is chosen free here and bound by the child a moment later; on a busy machine
+        // another process can take it in between, so a bind lost that way is tried on a new port.
+        for (var attempt = 1; ; attempt++)
         {
-            // It says where it listens once it does (and Kafka answered its probe).
-            if (line.StartsWith("Stripe webhooks (", StringComparison.Ordinal)) listening.TrySetResult();
-        });
+            var spec = LocalServices.Prepare(Services.Webhooks, swaps);
+            var url = new Uri(spec.Environment[WebhookReceiverHost.ListenUrlVariable]!.TrimEnd('/')
+                + WebhookReceiverExtensions.Path);
+            var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var portTaken = false;
+            var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"webhooks-{Guid.NewGuid():N}.log"),
+                line =>
+            {
+                // It says where it listens once it does (and Kafka answered its probe).
+                if (line.StartsWith("Stripe webhooks (", StringComparison.Ordinal)) listening.TrySetResult();
+                if (line.Contains("Address already in use", StringComparison.Ordinal)) portTaken = true;
+            });
+            if (await ListensAsync(process, listening.Task, () => attempt < 5 && portTaken, ct))
+            {
+                swaps.Stripe.WebhookEndpoint = url;
+                return new LocalWebhooks(process, url, swaps);
+            }
+            await process.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// True once the receiver listens; false when it exited and <paramref name="retry"/> says to
+    /// try again (its port was taken); throws when it exited otherwise or did not listen in 60 s.
+    /// </summary>
+    private static async Task<bool> ListensAsync(ChildProcess process, Task listening, Func<bool> retry, CancellationToken ct)
+    {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!listening.Task.IsCompleted)
+        while (!listening.IsCompleted)
         {
             if (process.HasExited)
+            {
+                await process.WaitForExitAsync(ct);   // and its output read to the end
+                if (retry()) return false;
                 throw new InvalidOperationException(
                     $"the webhook receiver exited with code {process.ExitCode}; see {process.LogPath}");
+            }
             if (DateTime.UtcNow >= deadline)
             {
                 await process.DisposeAsync();
                 throw new TimeoutException($"the webhook receiver did not listen within 60 s; see {process.LogPath}");
             }
-            await Task.WhenAny(listening.Task, Task.Delay(100, ct));
+            await Task.WhenAny(listening, Task.Delay(100, ct));
         }
-        swaps.Stripe.WebhookEndpoint = url;
-        return new LocalWebhooks(process, url, swaps);
+        return true;
     }
 
     public async ValueTask DisposeAsync()
