@@ -107,6 +107,7 @@ public static class ScoringBenchCommand
         // Latency: a stat's publication time, then the first standings whose asOf covers its
         // sequence; with several contests, the time the last of them covers it.
         var published = new ConcurrentDictionary<(string Game, long Seq), long>();
+        var publishedAt = new Dictionary<(string Game, long Seq), DateTimeOffset>();
         var pending = new Dictionary<(string Game, long Seq), int>();
         var latenciesUs = new ConcurrentBag<(long PublishedAt, long Us)>();
         var covered = contestIds.ToDictionary(c => c, _ => gameIds.ToDictionary(g => g, _ => 2L));
@@ -168,6 +169,7 @@ public static class ScoringBenchCommand
             totals[(athlete, stat)] = total;
             var seq = ++sequences[g];
             published[(g, seq)] = Stopwatch.GetTimestamp();
+            publishedAt[(g, seq)] = DateTimeOffset.UtcNow;
             Produce(producer, Topics.ProviderFeed, g, StatUpdated.MessageType, $"feed:{g}:{seq}", new StatUpdated(g, seq, athlete, stat, total), flush: false);
         }
         producer.Flush(ct);
@@ -200,6 +202,7 @@ public static class ScoringBenchCommand
         report.Add("p50 latency", $"{P(0.50) / 1000.0:F0} ms");
         report.Add("p99 latency (< 1,000 ms)", $"{P(0.99) / 1000.0:F0} ms");
         report.Add("max latency", $"{sorted[^1] / 1000.0:F0} ms");
+        await ScoringStages.PrintAsync(pg, publishedAt, report, ct);
         return report;
     }
 

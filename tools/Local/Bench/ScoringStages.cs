@@ -1,0 +1,64 @@
+using System.Globalization;
+using Dapper;
+using Npgsql;
+
+namespace ContestPipeline.Local.Bench;
+
+/// <summary>
+/// Where a stat's time goes, read from the pipeline's own records after the scoring bench: when
+/// the bench published it, when Ingestion's transaction that took it in began (its inbox row),
+/// when the relay sent the game fact on (Ingestion's outbox), and when Scoring's transaction that
+/// applied it began (Scoring's inbox row); the rest, to the standings, is the publisher's interval
+/// and the broker. A stage whose time grows through the run is the one that bounds throughput;
+/// the transactions and their sizes say whether it is bound per transaction or per message.
+/// </summary>
+public static class ScoringStages
+{
+    public static async Task PrintAsync(string pg, IReadOnlyDictionary<(string Game, long Seq), DateTimeOffset> published,
+        BenchReport report, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var rows = (await conn.QueryAsync<(string Id, DateTime Ingested, DateTime? Sent, DateTime? Scored)>(new CommandDefinition("""
+            SELECT i.message_id, i.processed_at, o.sent_at, s.processed_at
+            FROM ingestion.inbox i
+            LEFT JOIN ingestion.outbox o ON o.message_id = 'game:' || substr(i.message_id, 6) AND o.topic = 'games'
+            LEFT JOIN scoring.inbox s ON s.message_id = o.message_id
+            WHERE i.message_id LIKE 'feed:%'
+            """, cancellationToken: ct))).ToList();
+        var feed = new List<double>();
+        var relay = new List<double>();
+        var scoring = new List<double>();
+        foreach (var (id, ingested, sent, scored) in rows)
+        {
+            var parts = id.Split(':');
+            if (!published.TryGetValue((parts[1], long.Parse(parts[2], CultureInfo.InvariantCulture)), out var at)) continue;
+            feed.Add((new DateTimeOffset(ingested, TimeSpan.Zero) - at).TotalMilliseconds);
+            if (sent is { } s) relay.Add((s - ingested).TotalMilliseconds);
+            if (sent is { } s2 && scored is { } sc) scoring.Add((sc - s2).TotalMilliseconds);
+        }
+        Console.WriteLine("where the time goes (p50 / p99 ms): "
+            + $"published → Ingestion's transaction {Percentiles(feed)}; → relayed on games {Percentiles(relay)}; "
+            + $"→ Scoring's transaction {Percentiles(scoring)}");
+        report.Add("published → Ingestion tx (p50 / p99)", Percentiles(feed));
+        report.Add("Ingestion tx → games sent (p50 / p99)", Percentiles(relay));
+        report.Add("games sent → Scoring tx (p50 / p99)", Percentiles(scoring));
+        foreach (var (schema, like) in new[] { ("ingestion", "feed:%"), ("scoring", "game:%") })
+        {
+            var (transactions, largest) = await conn.QueryFirstAsync<(long, long)>(new CommandDefinition($"""
+                SELECT count(*), coalesce(max(n), 0) FROM (
+                    SELECT count(*) AS n FROM {schema}.inbox WHERE message_id LIKE @like GROUP BY consumer, processed_at) t
+                """, new { like }, cancellationToken: ct));
+            Console.WriteLine($"{schema}: {rows.Count:N0} stats in {transactions:N0} transactions, at most {largest:N0} in one");
+            report.Add($"{schema} transactions (largest)", $"{transactions:N0} ({largest:N0})");
+        }
+    }
+
+    private static string Percentiles(List<double> values)
+    {
+        if (values.Count == 0) return "none";
+        values.Sort();
+        double At(double q) => values[Math.Min(values.Count - 1, (int)(q * values.Count))];
+        return string.Create(CultureInfo.InvariantCulture, $"{At(0.50):F0} / {At(0.99):F0}");
+    }
+}
