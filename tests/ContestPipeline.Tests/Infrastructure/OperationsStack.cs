@@ -34,14 +34,14 @@ public sealed class OperationsStack : IAsyncDisposable
     public string WorkDirectory { get; }
     public string PostgresConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
-    public LocalBrokerProcess Broker { get; }
+    public TestBroker Broker { get; }
     public StripeEmulator Stripe { get; }
     public WebhookReceiver Webhooks { get; }
     public OutsideWorld World { get; }
     public LocalConsole? Console { get; private set; }
     public IReadOnlyDictionary<string, string?> Environment { get; }
 
-    private OperationsStack(string adminPg, string database, string workDirectory, string pg, LocalBrokerProcess broker, StripeEmulator stripe, WebhookReceiver webhooks)
+    private OperationsStack(string adminPg, string database, string workDirectory, string pg, TestBroker broker, StripeEmulator stripe, WebhookReceiver webhooks)
     {
         _adminPg = adminPg;
         _database = database;
@@ -80,7 +80,7 @@ public sealed class OperationsStack : IAsyncDisposable
         var work = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + System.Environment.ProcessId, database);
         Directory.CreateDirectory(work);
         var pg = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
-        var broker = await LocalBrokerProcess.StartAsync(Path.Combine(work, "broker.json"), Path.Combine(work, "broker.log"));
+        var broker = await TestBroker.StartAsync(Path.Combine(work, "broker.json"), Path.Combine(work, "broker.log"));
         var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 31 });
         stripe.TopUp(100_000_00, "usd");
         var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe);
