@@ -1,22 +1,22 @@
-# One image with every deployable: the workers, the Stripe webhook receiver, the console, the
-# platform's read API and cpctl
-# (the operator's tool, which also provisions topics and runs migrations). docker-compose.yml
-# picks one per service by its first argument (deploy/docker/entrypoint.sh).
+# One image with every production deployable and nothing else (src/Deployment/Deployables.cs;
+# a test checks this list and the entry point against it): the four workers, the read model, the
+# console, the Stripe webhook receiver, the platform's read API and cpctl (the operator's tool, which also provisions
+# topics and runs migrations). Nothing under tools/ (the development tool, the Stripe-compatible
+# server) is built. docker-compose.yml picks one per service by its first argument
+# (deploy/docker/entrypoint.sh).
 #
 #   docker build -t contestpipeline .
 #
 # The .NET 10 images are Ubuntu 24.04: OpenSSL's runtime package is libssl3t64 there.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 ARG CONTESTPIPELINE_PRODUCTION=true
-RUN apt-get update \
 WORKDIR /src
 COPY . .
 # The production build: test-only hooks (crash points) cannot be armed in what it runs.
-RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Webhooks:webhooks Operations:operations WebConsole:console PlayerApi:player-api; do \
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Operations:operations WebConsole:console Webhooks:webhooks PlayerApi:player-api Operator:cpctl; do \
       project="${p%%:*}"; name="${p##*:}"; \
       dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
-    done \
- && dotnet publish src/Operator/ContestPipeline.Operator.csproj -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o /app/cpctl
+    done
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # librdkafka comes with each deployable (librdkafka.redist, TLS and SCRAM inside); curl for

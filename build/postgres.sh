@@ -23,9 +23,11 @@ if [ -z "$cluster" ]; then
 fi
 read -r pg_version pg_name <<<"$cluster"
 status="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $4}')"
+started_here=""
 if [ "$status" != "online" ]; then
   echo "starting PostgreSQL $pg_version/$pg_name ..." >&2
   pg_ctlcluster "$pg_version" "$pg_name" start 3>&-   # the server must not hold the caller's pipe open
+  started_here=1
 fi
 port="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $3}')"
 
@@ -35,18 +37,23 @@ for _ in $(seq 1 30); do
 done
 
 psql_admin() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -X -p $port $*"; }
+# Every process of a local stack holds its own connections, and the tests run several stacks side
+# by side: 100 (the default) runs out. The setting applies from the next start; a cluster started
+# just now is restarted at once (nobody uses it yet), one already running is left alone.
+if [ "$(psql_admin "-tAc \"SHOW max_connections\"")" -lt 400 ]; then
+  psql_admin "-c \"ALTER SYSTEM SET max_connections = 400\""
+  if [ -n "$started_here" ]; then
+    pg_ctlcluster "$pg_version" "$pg_name" restart 3>&-
+    for _ in $(seq 1 30); do su postgres -c "pg_isready -q -p $port" && break; sleep 1; done
+  fi
+fi
 if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$role'\"")" != "1" ]; then
   psql_admin "-c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'\""
 fi
-# The same roles as production (deploy/postgres/init-roles.sh), so every test and the demo run
-# each worker as its own role: it owns nothing and is granted its own schema only by the
-# migrator (here the pipeline's role above, which owns the databases it creates). They share
-# the development password, which production refuses.
-for runtime in cp_ingestion cp_scoring cp_settlement cp_payout cp_operations cp_player_api; do
-  if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$runtime'\"")" != "1" ]; then
-    psql_admin "-c \"CREATE ROLE $runtime LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT PASSWORD '$password'\""
-  fi
-done
+# The services' roles are created from their one definition (src/Deployment/Services.cs) by the
+# development tool, as compose's postgres service creates them from the same definition
+# (deploy/postgres/init-roles.sh): the pipeline's role may create roles for that.
+psql_admin "-c \"ALTER ROLE $role CREATEDB CREATEROLE\""
 # Tests and the demo drop their own databases WITH (FORCE); an autovacuum worker busy in one
 # has no role, and only members of pg_signal_backend may end it.
 psql_admin "-c \"GRANT pg_signal_backend TO $role\"" 2>/dev/null || true

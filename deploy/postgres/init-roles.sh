@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Run once by the postgres image when it initialises an empty data directory
-# (/docker-entrypoint-initdb.d). Creates the pipeline's roles, each with the password in its
-# compose secret: the migrator owns the database and every schema in it and runs the
-# migrations; each worker's role owns nothing and is granted, by the migrator, use of its own
-# schema only; the operations role reads every worker's schema and writes nothing.
-# build/postgres.sh creates the same roles on a development machine.
+# (/docker-entrypoint-initdb.d), before 20-database.sql. Creates one role per password secret it
+# is given, /run/secrets/pg_<name>_password -> cp_<name> (docker-compose.yml gives it exactly the
+# roles some service connects as, from src/Deployment/Services.cs), and makes the migrator the
+# database's owner: the migrator owns every schema and runs the migrations; every other role owns
+# nothing and is granted, by the migrator, its own schema (or, the read-only role, SELECT on all).
+# The development tool creates the same roles from the same definition on a development machine.
 set -euo pipefail
-
-secret() { tr -d '\n' < "/run/secrets/$1"; }
 
 create_role() {
   local role="$1" password="$2"
@@ -18,14 +17,13 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
 SQL
 }
 
-create_role cp_migrator "$(secret pg_migrator_password)"
-for worker in ingestion scoring settlement payout operations player_api; do
-  create_role "cp_$worker" "$(secret "pg_${worker}_password")"
+for file in /run/secrets/pg_*_password; do
+  name="$(basename "$file")"
+  name="${name#pg_}"
+  name="${name%_password}"
+  [ "$name" = superuser ] && continue
+  create_role "cp_$name" "$(tr -d '\n' < "$file")"
 done
 
-psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
-ALTER DATABASE "$POSTGRES_DB" OWNER TO cp_migrator;
--- Nobody but the migrator creates anything: not in public, not a temporary table.
-REVOKE CREATE ON SCHEMA public FROM PUBLIC;
-REVOKE TEMPORARY ON DATABASE "$POSTGRES_DB" FROM PUBLIC;
-SQL
+psql -v ON_ERROR_STOP=1 -q --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+  -c "ALTER DATABASE \"$POSTGRES_DB\" OWNER TO cp_migrator"

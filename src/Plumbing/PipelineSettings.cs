@@ -21,26 +21,17 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public const string EnvironmentVariable = "CONTESTPIPELINE_ENVIRONMENT";
 
     /// <summary>
-    /// A connection string used only to apply migrations at start (the migrator role, which owns
-    /// the schemas); when unset, the worker only checks that its schema's migrations were applied
-    /// (cpctl migrate) and never changes the schema itself.
-    /// </summary>
-    public const string PostgresMigratorVariable = "CONTESTPIPELINE_PG_MIGRATOR";
-
-    /// <summary>
     /// The password of <see cref="PostgresVariable"/>'s role, kept apart from the connection string
     /// so that it can be a secret file (CONTESTPIPELINE_PG_PASSWORD_FILE) shared with whatever
     /// creates the role; it replaces any password in the connection string.
     /// </summary>
     public const string PostgresPasswordVariable = "CONTESTPIPELINE_PG_PASSWORD";
-    public const string PostgresMigratorPasswordVariable = "CONTESTPIPELINE_PG_MIGRATOR_PASSWORD";
 
     /// <summary>The development password, known to everyone who has read the repository: refused in production.</summary>
     public const string DevelopmentPassword = "contestpipeline";
 
     public int ConsumerBatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
     public KafkaSecurity KafkaSecurity { get; init; } = KafkaSecurity.Plaintext;
-    public string? PostgresMigratorConnectionString { get; init; }
     public int OutboxBatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
     public DeploymentEnvironment Environment { get; init; } = DeploymentEnvironment.Development;
 
@@ -73,7 +64,7 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public static PipelineSettings Resolve(IConfiguration? configuration = null)
     {
         var environment = DeploymentEnvironments.Read(configuration);
-        var (pg, migrator) = ResolvePostgres(configuration, environment);
+        var pg = ResolvePostgres(configuration, environment);
         var kafka = Setting.Text(configuration, KafkaVariable);
         if (kafka is null)
         {
@@ -88,28 +79,23 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
             OutboxBatchSizeMax = Setting.Int(configuration, OutboxBatchVariable, Limits.OutboxBatchSizeMax, 1, 50_000),
             Environment = environment,
             KafkaSecurity = KafkaSecurity.Read(configuration),
-            PostgresMigratorConnectionString = migrator,
         };
     }
 
     /// <summary>
     /// The process's database connection (its password from <see cref="PostgresPasswordVariable"/>
-    /// when set) and the migrator's, if any. Production has no default and refuses the
-    /// development password.
+    /// when set). Production has no default and refuses the development password.
     /// </summary>
-    public static (string Postgres, string? Migrator) ResolvePostgres(IConfiguration? configuration, DeploymentEnvironment environment)
+    public static string ResolvePostgres(IConfiguration? configuration, DeploymentEnvironment environment)
     {
         var pg = WithPassword(Setting.Text(configuration, PostgresVariable), Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
-        var migrator = WithPassword(Setting.Text(configuration, PostgresMigratorVariable), Setting.Text(configuration, PostgresMigratorPasswordVariable),
-            PostgresMigratorVariable);
         if (environment.IsLive())
         {
             if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
-            foreach (var (name, value) in new[] { (PostgresVariable, pg), (PostgresMigratorVariable, migrator) })
-                if (value is not null && IsDevelopmentPassword(value))
-                    throw new StartupException($"{name}: the development password in production; give each role its own (a {name}{Setting.FileSuffix} secret)");
+            if (IsDevelopmentPassword(pg))
+                throw new StartupException($"{PostgresVariable}: the development password in production; give each role its own (a {PostgresPasswordVariable}{Setting.FileSuffix} secret)");
         }
-        return (pg ?? PostgresDefault, migrator);
+        return pg ?? PostgresDefault;
     }
 
     private static string? WithPassword(string? connectionString, string? password, string name)

@@ -38,6 +38,9 @@ public sealed class StripeEmulator : IAsyncDisposable
     public Uri BaseUrl { get; private set; } = null!;
 
     public string ApiKey => _options.ApiKey;
+
+    /// <summary>The restricted key that may only read the balance.</summary>
+    public string BalanceReadKey => _options.BalanceReadKey;
     public string WebhookSecret => _options.WebhookSecret;
 
     /// <summary>Where events go from now on; null stops sending (events are still recorded).</summary>

@@ -8,6 +8,12 @@ public sealed class StripeEmulatorOptions
     /// <summary>The only secret key the emulator accepts (Authorization: Bearer ...).</summary>
     public string ApiKey { get; init; } = "sk_test_emulator";
 
+    /// <summary>
+    /// A restricted key with one permission, Balance: Read, as the platform makes for the processes
+    /// that only read the balance: it may GET /v1/balance and nothing else (403 otherwise, as Stripe answers).
+    /// </summary>
+    public string BalanceReadKey { get; init; } = "rk_test_emulator_balance";
+
     /// <summary>The webhook endpoint's signing secret.</summary>
     public string WebhookSecret { get; init; } = "whsec_emulator";
 
@@ -52,6 +58,8 @@ public sealed class StripeEmulatorOptions
     {
         if (!ApiKey.StartsWith("sk_test_", StringComparison.Ordinal))
             throw new ArgumentException("the emulator is test mode only: its API key starts with sk_test_", nameof(ApiKey));
+        if (!BalanceReadKey.StartsWith("rk_test_", StringComparison.Ordinal))
+            throw new ArgumentException("a test-mode restricted key starts with rk_test_", nameof(BalanceReadKey));
         if (!WebhookSecret.StartsWith("whsec_", StringComparison.Ordinal))
             throw new ArgumentException("webhook secrets start with whsec_", nameof(WebhookSecret));
         if (WebhookConcurrencyMax < 1) throw new ArgumentOutOfRangeException(nameof(WebhookConcurrencyMax), WebhookConcurrencyMax, "at least 1");

@@ -58,6 +58,12 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         {
             reply = Unauthorized(ctx);
         }
+        else if (apiKey == options.BalanceReadKey && !(HttpMethods.IsGet(method) && path == "/v1/balance"))
+        {
+            // A restricted key outside its permissions: Stripe refuses before doing anything.
+            reply = EmulatorState.ErrorReply(new ApiError(403, StripeErrorTypes.InvalidRequestError,
+                $"The provided key '{Redact(apiKey)}' does not have the required permissions for this endpoint. Having the 'rak_balance_read' permission would allow this request to continue."));
+        }
         else if (_limiter is not null && !_limiter.TryTake(out _))
         {
             reply = EmulatorState.ErrorReply(new ApiError(429, StripeErrorTypes.InvalidRequestError,
@@ -114,7 +120,7 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         var header = ctx.Request.Headers.Authorization.ToString();
         const string bearer = "Bearer ";
         var key = header.StartsWith(bearer, StringComparison.Ordinal) ? header[bearer.Length..].Trim() : null;
-        return key == options.ApiKey ? key : null;
+        return key == options.ApiKey || key == options.BalanceReadKey ? key : null;
     }
 
     private static Reply Unauthorized(HttpContext ctx)

@@ -131,6 +131,18 @@ public static class IngestionStore
             WHERE cg.contest_id = c.contest_id AND cg.game_id = @gameId AND c.status = @open AND c.lock_at > @startedAt
             """, new { gameId, startedAt, open = EntriesStates.Name(EntriesStatus.Open) }, context.Transaction);
 
+    /// <summary>Records an operator's cancel of a contest (once per operator); every request so far, first first.</summary>
+    public static async Task<IReadOnlyList<(string Operator, string Reason)>> AddCancelApprovalAsync(HandlerContext context, ContestCancelRequested request)
+    {
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.cancel_approvals (contest_id, operator, reason, requested_at)
+            VALUES (@ContestId, @RequestedBy, @Reason, @now) ON CONFLICT DO NOTHING
+            """, new { request.ContestId, request.RequestedBy, request.Reason, now = context.Clock.GetUtcNow() }, context.Transaction);
+        return [.. await context.Connection.QueryAsync<(string, string)>(
+            "SELECT operator, reason FROM ingestion.cancel_approvals WHERE contest_id = @ContestId ORDER BY requested_at, operator",
+            new { request.ContestId }, context.Transaction)];
+    }
+
     // ---- parked definitions ---------------------------------------------------------------------------
 
     public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);

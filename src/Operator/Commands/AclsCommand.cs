@@ -30,8 +30,10 @@ public static class AclsCommand
 
     public const string Source = "the publish-rights table (`src/Contracts/Authentication/PublishRights.cs`)";
 
-    public static string Page() =>
-        KafkaAcls.Markdown(KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal]), Source);
+    /// <summary>Every ACL of every principal, as the topics job applies them.</summary>
+    public static IReadOnlyList<KafkaAcl> Acls() => KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal]);
+
+    public static string Page() => KafkaAcls.Markdown(Acls(), Source);
 
     public static int Print(TextWriter output)
     {
@@ -46,11 +48,17 @@ public static class AclsCommand
     {
         private const string Any = "*";
 
-        private static string PrincipalOf(string producer) => producer == Contracts.Authentication.Producers.Operator ? OperatorPrincipal : producer;
+        /// <summary>
+        /// The principals that publish as <paramref name="producer"/>: every service whose key
+        /// material signs as it (the operator's: the console and cpctl), else the producer's own
+        /// name (a producer outside the stack, such as the entry API).
+        /// </summary>
+        private static IReadOnlyList<string> PrincipalsOf(string producer) =>
+            Services.PrincipalsSigningAs(producer) is { Count: > 0 } principals ? principals : [producer];
 
         public IReadOnlyList<ProducerGrant> Grants { get; } =
         [
-            .. rights.Rows.SelectMany(r => r.Producers.Select(p => new ProducerGrant(PrincipalOf(p), r.Topic, r.MessageType))),
+            .. rights.Rows.SelectMany(r => r.Producers.SelectMany(PrincipalsOf).Select(p => new ProducerGrant(p, r.Topic, r.MessageType))),
             // Unsigned: every worker's canary, and the provider's feed.
             .. Workers.All.Keys.Select(w => new ProducerGrant(w, Topics.Canary, Any)),
             new(OperatorPrincipal, Topics.Canary, Any),

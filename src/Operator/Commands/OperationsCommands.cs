@@ -114,7 +114,7 @@ public static class OperationsCommands
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Contests, contestId, $"cancel:{contestId}:{id}", new ContestCancelRequested(contestId, reason, @operator), ct);
         await tool.AuditAsync(@operator, id, "contest-cancel", contestId, reason, "published on contests", ct);
-        Console.WriteLine($"cancel of {contestId} sent; every entry is refunded once the referee cancels it");
+        Console.WriteLine($"cancel of {contestId} sent. {ContestCancel.TwoPersons}");
         return 0;
     }
 

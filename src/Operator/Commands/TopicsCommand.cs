@@ -4,6 +4,7 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using Confluent.Kafka;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Operator.Commands;
 
@@ -18,21 +19,26 @@ public static class TopicsCommand
     public static Command Build()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be created; create nothing" };
+        var acls = new Option<bool>("--acls")
+        {
+            Description = "then create every service's principal (SCRAM-SHA-512, from its password file in /run/secrets) and the ACLs cpctl acls prints",
+        };
         var apply = new Command("apply",
             "create the topics of the topic list that are missing and report those that differ from it (partitions, replication, configs); idempotent")
-            { dryRun };
-        apply.SetAction((parse, ct) => ApplyAsync(parse.GetValue(dryRun), Console.Out, Console.Error, ct));
+            { dryRun, acls };
+        apply.SetAction((parse, ct) => ApplyAsync(parse.GetValue(dryRun), Console.Out, Console.Error, ct, parse.GetValue(acls)));
         var list = new Command("list", "print the topic list as production provisions it");
         list.SetAction(_ => List(Console.Out));
         return new Command("topics", "the pipeline's topics, provisioned from one declarative list (src/Contracts/TopicCatalog.cs)") { apply, list };
     }
 
-    public static async Task<int> ApplyAsync(bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
+    public static async Task<int> ApplyAsync(bool dryRun, TextWriter output, TextWriter error, CancellationToken ct, bool acls = false)
     {
         ITopicAdmin admin;
+        PipelineSettings settings;
         try
         {
-            var settings = PipelineSettings.Resolve();
+            settings = PipelineSettings.Resolve();
             KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), security: settings.KafkaSecurity);
             admin = new KafkaTopicAdmin(settings.KafkaBootstrapServers, settings.KafkaSecurity);
         }
@@ -41,7 +47,9 @@ public static class TopicsCommand
             await error.WriteLineAsync("topics: " + e.Message);
             return PipelineWorker.ExitStartupFailed;
         }
-        return await TopicProvisioner.RunAsync(admin, TopicCatalog.All, dryRun, output, error, ct);
+        var code = await TopicProvisioner.RunAsync(admin, TopicCatalog.All, dryRun, output, error, ct);
+        if (code != 0 || !acls || dryRun) return code;
+        return await KafkaAccess.ApplyAsync(settings.KafkaBootstrapServers, settings.KafkaSecurity, SecretFile.Directory, output, error, ct);
     }
 
     /// <summary>Prints the list as it is provisioned in production.</summary>

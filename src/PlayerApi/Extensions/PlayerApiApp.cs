@@ -38,7 +38,7 @@ public static class PlayerApiApp
         try
         {
             environment = DeploymentEnvironments.Read(builder.Configuration);
-            postgres = PipelineSettings.ResolvePostgres(builder.Configuration, environment).Postgres;
+            postgres = PipelineSettings.ResolvePostgres(builder.Configuration, environment);
             options = PlayerApiOptions.Read(builder.Configuration);
             await PipelineWorker.CheckPostgresAsync(postgres);
         }

@@ -34,21 +34,38 @@ public sealed record Migration(string Id, string Sql)
 /// Who may do what in a worker's schema. The migrator (the role that runs the migrations)
 /// owns the schema and everything in it; the worker's runtime role owns nothing and may read
 /// and write its own schema's tables, never change or empty the append-only ones, and never
-/// create anything; the operations role reads every worker's schema and writes nothing.
+/// create anything; the read-only role (the console's and cpctl's) reads every schema and
+/// writes nothing. The two are different roles: granting one read-only would take the other's
+/// writes away.
 /// </summary>
-public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables, string? ReadOnlyRole = DatabaseRoles.Operations)
+public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables,
+    string? ReadOnlyRole = DatabaseRoles.Reader)
 {
-    /// <summary>Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    public IReadOnlyList<string> Roles =>
+        [RuntimeRole, .. ReadOnlyRole is null ? Array.Empty<string>() : [ReadOnlyRole], .. TableReaders.Keys];
+
+    /// <summary>
+    /// Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
 }
 
-/// <summary>The pipeline's Postgres roles (build/postgres.sh and deploy/postgres/init-roles.sh create them).</summary>
+/// <summary>
+/// The pipeline's Postgres roles. Which process runs as which is the deployment's definition
+/// (ContestPipeline.Deployment.Services); the roles are created from it (deploy/postgres/init-roles.sh
+/// with compose, the development tool locally).
+/// </summary>
 public static class DatabaseRoles
 {
+    /// <summary>The operations read model's runtime role: it writes its own schema, <c>operations</c>, and reads no other.</summary>
     public const string Operations = "cp_operations";
     public const string Migrator = "cp_migrator";
     /// <summary>The platform's read API: reads a player's entries, payouts and their contests in the read model, nothing else.</summary>
     public const string PlayerApi = "cp_player_api";
+
+    /// <summary>The console's and cpctl's read commands: reads every schema, writes nothing.</summary>
+    public const string Reader = "cp_reader";
 
     /// <summary>The role a worker runs as: cp_ and its name (cp_ingestion, cp_settlement ...).</summary>
     public static string Runtime(string worker) => "cp_" + SqlNames.Identifier(worker);
@@ -119,11 +136,13 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     /// </summary>
     private async Task GrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SchemaGrants g)
     {
-        var roles = new[] { g.RuntimeRole, g.ReadOnlyRole }.OfType<string>().Concat(g.TableReaders.Keys).ToArray();
+        if (g.ReadOnlyRole == g.RuntimeRole)
+            throw new InvalidOperationException($"schema {_schema}: {g.RuntimeRole} cannot be both the runtime role and the read-only role (the read-only grant would take its writes away)");
+        var roles = g.Roles.ToArray();
         var missing = roles.Except(await conn.QueryAsync<string>("SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
-                $"schema {_schema}: role(s) {string.Join(", ", missing)} do not exist: create the pipeline's roles (build/postgres.sh locally, deploy/postgres/init-roles.sh with compose)");
+                $"schema {_schema}: role(s) {string.Join(", ", missing)} do not exist: create the pipeline's roles (deploy/postgres/init-roles.sh with compose; the development tool creates them locally)");
         var runtime = SqlNames.Identifier(g.RuntimeRole);
         var sql = new System.Text.StringBuilder($"""
             REVOKE ALL ON SCHEMA {_schema} FROM PUBLIC;

@@ -111,7 +111,7 @@ public sealed record WorkerDefinition
 
 /// <summary>
 /// Runs a worker process: reads and checks its settings and probes Postgres and Kafka (one
-/// clear line and exit code 2 if anything is wrong), applies the schema's migrations, then
+/// clear line and exit code 2 if anything is wrong), checks that its schema is migrated, then
 /// runs the outbox relay, every consume loop and every job until stopped. If any of them
 /// stops by itself (a bug, an outage past its tolerance) the worker stops loudly: the others
 /// are stopped, the relay delivers what is committed (the bug's alert among it), and the
@@ -145,6 +145,12 @@ public static class PipelineWorker
         {
             await Console.Error.WriteLineAsync($"{worker.Name}: {problem}");
             return ExitStartupFailed;
+        }
+        catch (OperationCanceledException) when (Environment.ExitCode == ExitStopped)
+        {
+            // The worker stopped on a failure (logged and alerted) while the host was still
+            // starting its other services, which were cancelled with it: the same stop, not a crash.
+            return ExitStopped;
         }
         await host.WaitForShutdownAsync();
         return Environment.ExitCode;
@@ -211,7 +217,11 @@ public static class PipelineWorker
         return services;
     }
 
-    /// <summary>Opens one connection; failure is one line naming the server and database.</summary>
+    /// <summary>
+    /// Opens one connection; failure is one line naming the server and database. A server that is
+    /// there but slow to answer (a busy machine) is asked again, a bounded number of times; one
+    /// that refuses or rejects the role fails at once.
+    /// </summary>
     public static async Task CheckPostgresAsync(string connectionString)
     {
         var csb = new NpgsqlConnectionStringBuilder(connectionString);
@@ -347,23 +357,13 @@ public static class PipelineWorker
         }
 
         /// <summary>
-        /// With a migrator connection, applies the schema's migrations through it (then closes
-        /// it: the worker runs as its runtime role). Without one, production and staging only
-        /// check that cpctl migrate has applied them; a development or test worker applies them
-        /// through its own connection, which is the schemas' owner there.
+        /// Checks that the migrate job (cpctl migrate, as the migrator role) has applied every
+        /// migration of the worker's schema, unchanged. A worker never changes a schema: its role
+        /// owns nothing, in every environment, as in production. Postgres unavailable is waited
+        /// out by the caller (<see cref="WaitOutOutagesAsync"/>).
         /// </summary>
-        private async Task MigrateAsync(ILogger logger, CancellationToken ct)
-        {
-            if (settings.PostgresMigratorConnectionString is { } migrator)
-            {
-                await using var migratorSource = NpgsqlDataSource.Create(migrator);
-                await new Migrator(migratorSource, worker.Name, worker.AllMigrations, logger, worker.Grants).ApplyAsync(ct);
-                return;
-            }
-            var migrations = new Migrator(dataSource, worker.Name, worker.AllMigrations, logger);
-            if (settings.Environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging) await migrations.VerifyAsync(ct);
-            else await migrations.ApplyAsync(ct);
-        }
+        private Task MigrateAsync(ILogger logger, CancellationToken ct) =>
+            new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).VerifyAsync(ct);
 
         /// <summary>Delivers what is committed in the outbox (a bug's alert among it), for a bounded time.</summary>
         private static async Task DrainAsync(OutboxRelay relay, ILogger logger)

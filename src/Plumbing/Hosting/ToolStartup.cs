@@ -12,7 +12,7 @@ public static class ToolStartup
     {
         try
         {
-            var pg = PipelineSettings.ResolvePostgres(null, DeploymentEnvironments.Read(null)).Postgres;
+            var pg = PipelineSettings.ResolvePostgres(null, DeploymentEnvironments.Read(null));
             await PipelineWorker.CheckPostgresAsync(pg);
             return pg;
         }

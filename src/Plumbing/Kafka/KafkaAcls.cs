@@ -1,4 +1,6 @@
 using System.Text;
+using Confluent.Kafka;
+using Confluent.Kafka.Admin;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Hosting;
 
@@ -24,6 +26,21 @@ public sealed record KafkaAcl(string Principal, string Operation, string Resourc
         "Topic" => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --topic {Resource}",
         "Group" => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --group {Resource}",
         _ => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --cluster",
+    };
+
+    /// <summary>The same ACL as the Kafka admin API creates it: allowed, from any host, on the literal resource.</summary>
+    public AclBinding ToBinding() => new()
+    {
+        Pattern = new ResourcePattern
+        {
+            // librdkafka's resource type for the cluster is BROKER (Kafka's CLUSTER, 4).
+            Type = ResourceType == "Cluster" ? Confluent.Kafka.Admin.ResourceType.Broker : Enum.Parse<Confluent.Kafka.Admin.ResourceType>(ResourceType),
+            Name = Resource, ResourcePatternType = ResourcePatternType.Literal,
+        },
+        Entry = new AccessControlEntry
+        {
+            Principal = Principal, Host = "*", Operation = Enum.Parse<AclOperation>(Operation), PermissionType = AclPermissionType.Allow,
+        },
     };
 }
 

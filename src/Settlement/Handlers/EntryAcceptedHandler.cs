@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Messaging;

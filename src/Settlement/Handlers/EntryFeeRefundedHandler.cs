@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;

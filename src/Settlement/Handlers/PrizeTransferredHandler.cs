@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;

@@ -31,7 +31,7 @@ namespace ContestPipeline.Settlement.Jobs;
 /// A contest of up to <see cref="AwardsPerChunk"/> prizes, every contest but the largest, is
 /// settled in one transaction. A worker killed between chunks resumes at the cursor: nothing is
 /// posted or ordered twice, nothing skipped. The prizes, postings, orders and record are those of
-/// <see cref="SettlementPlan.For"/>, which settles the same contest in one piece. What it
+/// the tests' settlement of the same contest in one piece (SettlementPlan, in the tests). What it
 /// publishes is caused by the contest's <c>ContestCompleted</c>.
 /// </summary>
 public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = SettleContestsJob.AwardsPerChunk) : IJob
@@ -97,10 +97,10 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         var journal = new List<JournalEntry>(awards.Count);
         foreach (var a in awards)
         {
-            journal.Add(SettlementPlan.PrizeEntry(contestId, a.PayoutId, a.EntryId, a.PlayerId, a.Rank, a.Gross, a.Fee, a.Net));
+            journal.Add(SettlementTerms.PrizeEntry(contestId, a.PayoutId, a.EntryId, a.PlayerId, a.Rank, a.Gross, a.Fee, a.Net));
             var payment = payments.GetValueOrDefault(a.EntryId)
                 ?? throw new InvariantViolatedException($"contest {contestId}: winning entry {a.EntryId} has no accepted entry recorded");
-            context.Publish(Topics.PayoutsDue, contestId, a.PayoutId, SettlementPlan.Order(contestId, a.PayoutId, a.EntryId, a.PlayerId,
+            context.Publish(Topics.PayoutsDue, contestId, a.PayoutId, SettlementTerms.Order(contestId, a.PayoutId, a.EntryId, a.PlayerId,
                 a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits, currency, payment));
         }
         await Journal.AppendNewAsync(context, journal);

@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
 using Dapper;

@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;

@@ -83,7 +83,7 @@ public static class ContestPages
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Contests, id, $"cancel:{id}:{decision}", new ContestCancelRequested(id, reason, Ui.Name(c)), c.RequestAborted);
             await d.AuditAsync(c, decision, "contest-cancel", id, reason, "published on contests", c.RequestAborted);
-            return ui.Done(c, "Cancel requested", $"Cancel of {id} sent; every entry is refunded once the referee cancels it.", "/contests/" + Url(id));
+            return ui.Done(c, "Cancel requested", $"Cancel of {id} sent. {ContestCancel.TwoPersons}", "/contests/" + Url(id));
         });
 
         app.Action("/contests/{id}/make-goods/{report:int}/propose", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id, int report) =>

@@ -24,9 +24,9 @@ public sealed class EnterCommandTests(PipelineFixture fixture)
     public async Task Enter_pays_the_fee_and_the_signed_entry_is_accepted_a_wrong_amount_is_rejected_an_unknown_contest_pays_nothing()
     {
         await using var run = await ContestRun.StartAsync(fixture, workers: ["ingestion"]);
-        // The read model as up runs it: on the pipeline's own connection.
-        run.StartWorker("operations", env: new Dictionary<string, string?> { [PipelineSettings.PostgresVariable] = run.Iso.PostgresConnectionString });
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        // The read model as up runs it: with its own identity, as the writer of the read model.
+        run.StartWorker("operations");
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         var lockAt = (await run.LockTimeAsync()).AddMinutes(5);
         run.World.Schedule("walk", 1, lockAt.AddHours(1), "ivy", "jon");
         run.Define(Fitness("steps", lockAt, "walk"));

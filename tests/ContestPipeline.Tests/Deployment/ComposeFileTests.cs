@@ -1,17 +1,68 @@
 using System.Diagnostics;
 using System.Text.Json;
 using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Local.Processes;
 
 namespace ContestPipeline.Tests.Deployment;
 
 /// <summary>
-/// docker-compose.yml cannot be started here (no Docker engine), so its shape is checked as a
-/// platform engineer would read it: Debian's docker-compose validates it and resolves its
-/// anchors (docker-compose config), and the resolved file is read as data.
+/// docker-compose.yml cannot be started here (no image can be pulled), so its shape is checked as
+/// a platform engineer would read it: it is what the services' definition generates, Debian's
+/// docker-compose validates it (docker-compose config), and the resolved file is read as data.
 /// </summary>
 public sealed class ComposeFileTests
 {
+    [Fact]
+    public void The_compose_file_is_generated_from_the_services_definition()
+    {
+        var file = File.ReadAllText(ComposeFile);
+        Assert.True(file == ContestPipeline.Deployment.ComposeFile.Render(),
+            "docker-compose.yml differs from the services' definition (src/Deployment/Services.cs): regenerate it (./run cpctl compose > docker-compose.yml)");
+    }
+
+    [Fact]
+    public void Each_service_mounts_its_own_signing_keys_and_nothing_else()
+    {
+        foreach (var service in Services.EnumerateObject())
+        {
+            var volumes = service.Value.TryGetProperty("volumes", out var v) ? v.EnumerateArray().Select(Volume).ToList() : [];
+            Assert.DoesNotContain(volumes, m => m.Source.TrimEnd('/').EndsWith("signing-keys", StringComparison.Ordinal));
+            var keys = volumes.Where(m => m.Target == KeyMaterial.MountPath).ToList();
+            var identity = ContestPipeline.Deployment.Services.All.FirstOrDefault(s => s.Name == service.Name);
+            if (identity?.Keys is null)
+            {
+                Assert.Empty(keys);
+                continue;
+            }
+            var mount = Assert.Single(keys);
+            Assert.Equal(Path.GetFullPath(Path.Combine(RepoPaths.Root, KeyMaterial.HostPath(service.Name))), Path.GetFullPath(mount.Source));
+            Assert.Equal(KeyMaterial.MountPath, Env(service.Value.GetProperty("environment"), "CONTESTPIPELINE_SIGNING_KEYS_DIR"));
+        }
+        // The console and the webhook receiver, the two with published ports, hold only the key they sign with.
+        Assert.Empty(ContestPipeline.Deployment.Services.Console.Keys!.Verifies);
+        Assert.Empty(ContestPipeline.Deployment.Services.Webhooks.Keys!.Verifies);
+    }
+
+    [Fact]
+    public void Each_service_connects_to_Kafka_as_its_own_principal_with_its_own_password_file()
+    {
+        foreach (var identity in ContestPipeline.Deployment.Services.All.Where(s => s.KafkaPrincipal is not null && s != ContestPipeline.Deployment.Services.Topics))
+        {
+            var env = Services.GetProperty(identity.Name).GetProperty("environment");
+            Assert.Equal("sasl_ssl", Env(env, "CONTESTPIPELINE_KAFKA_SECURITY_PROTOCOL"));
+            Assert.Equal(identity.KafkaPrincipal, Env(env, "CONTESTPIPELINE_KAFKA_SASL_USERNAME"));
+            Assert.Equal("/run/secrets/kafka_" + identity.KafkaPrincipal + "_password", Env(env, "CONTESTPIPELINE_KAFKA_SASL_PASSWORD_FILE"));
+        }
+        // The topics job creates those principals, so it is the administrator with a client certificate, and holds every principal's password file.
+        var topics = Services.GetProperty("topics");
+        Assert.Equal("ssl", Env(topics.GetProperty("environment"), "CONTESTPIPELINE_KAFKA_SECURITY_PROTOCOL"));
+        Assert.Equal("/run/secrets/kafka_admin_certificate", Env(topics.GetProperty("environment"), "CONTESTPIPELINE_KAFKA_SSL_CERTIFICATE_LOCATION"));
+        foreach (var principal in ContestPipeline.Deployment.Services.ServicePrincipals())
+            Assert.Contains($"kafka_{principal}_password", topics.GetProperty("secrets").EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetProperty("source").GetString()));
+        var principals = ContestPipeline.Deployment.Services.All.Select(s => s.KafkaPrincipal).OfType<string>().ToList();
+        Assert.Equal(principals.Count, principals.Distinct().Count());
+    }
     private static readonly string[] Workers = ["ingestion", "scoring", "settlement", "payout"];
     private static readonly Lazy<JsonElement> Resolved = new(Resolve);
 
@@ -39,9 +90,14 @@ public sealed class ComposeFileTests
             Assert.Equal("3", Env(env, "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"));
             Assert.Equal("false", Env(env, "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"));
             Assert.Equal("false", Env(env, "KAFKA_AUTO_CREATE_TOPICS_ENABLE"));
-            var (source, target) = Volume(Assert.Single(broker.Value.GetProperty("volumes").EnumerateArray()));
+            var (source, target) = broker.Value.GetProperty("volumes").EnumerateArray().Select(Volume).Single(m => m.Target == Env(env, "KAFKA_LOG_DIRS"));
             Assert.True(Resolved.Value.GetProperty("volumes").TryGetProperty(source, out _), $"{broker.Name}: {source} is not a named volume");
             Assert.Equal(Env(env, "KAFKA_LOG_DIRS"), target);
+            // Services authenticate (SCRAM over TLS) and are authorized by ACLs, denied by default.
+            Assert.StartsWith("SASL_SSL://", Env(env, "KAFKA_ADVERTISED_LISTENERS"), StringComparison.Ordinal);
+            Assert.Equal("SCRAM-SHA-512", Env(env, "KAFKA_SASL_ENABLED_MECHANISMS"));
+            Assert.Equal("org.apache.kafka.metadata.authorizer.StandardAuthorizer", Env(env, "KAFKA_AUTHORIZER_CLASS_NAME"));
+            Assert.Equal("false", Env(env, "KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"));
         }
         var data = Services.GetProperty("postgres").GetProperty("volumes").EnumerateArray().Select(Volume).Single(v => v.Target == "/var/lib/postgresql/data");
         Assert.True(Resolved.Value.GetProperty("volumes").TryGetProperty(data.Source, out _));
@@ -50,7 +106,7 @@ public sealed class ComposeFileTests
     [Fact]
     public void Topics_are_provisioned_and_migrations_applied_by_one_shot_jobs_before_any_worker_starts()
     {
-        Assert.Equal(["cpctl", "topics", "apply"], Command(Services.GetProperty("topics")));
+        Assert.Equal(["cpctl", "topics", "apply", "--acls"], Command(Services.GetProperty("topics")));
         Assert.Equal(["cpctl", "migrate", "--worker", "all"], Command(Services.GetProperty("migrate")));
         foreach (var name in Workers.Append("webhooks"))
         {
@@ -62,7 +118,9 @@ public sealed class ComposeFileTests
         // The migrator is the only role that changes a schema; each worker runs as its own role.
         Assert.Equal("cp_migrator", PgUser(Services.GetProperty("migrate")));
         foreach (var name in Workers) Assert.Equal("cp_" + name, PgUser(Services.GetProperty(name)));
-        Assert.Equal("cp_operations", PgUser(Services.GetProperty("cpctl")));
+        Assert.Equal("cp_operations", PgUser(Services.GetProperty("operations")));
+        Assert.Equal("cp_reader", PgUser(Services.GetProperty("console")));
+        Assert.Equal("cp_reader", PgUser(Services.GetProperty("cpctl")));
         Assert.False(Services.GetProperty("webhooks").GetProperty("environment").TryGetProperty("CONTESTPIPELINE_PG", out _));
     }
 

@@ -3,6 +3,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
@@ -11,10 +12,12 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
-/// A deployment of the pipeline for one test: its own database and broker, the
-/// Stripe-compatible server over HTTP, and the workers it names (ingestion and scoring by
-/// default) as real processes. Publishes as the outside world does (operators, the provider, the entry API)
-/// and reads what the pipeline published.
+/// A deployment of the pipeline for one test: its own database (migrated by the migrate job, as
+/// compose runs it) and broker, the Stripe-compatible server over HTTP, and the workers it names
+/// (ingestion and scoring by default) as real processes, each with its identity from the
+/// deployment's definition (<see cref="Services"/>, through <see cref="LocalServices"/>).
+/// Publishes as the outside world does (operators, the provider, the entry API) and reads what
+/// the pipeline published.
 /// </summary>
 public sealed class ContestRun : IAsyncDisposable
 {
@@ -23,6 +26,9 @@ public sealed class ContestRun : IAsyncDisposable
 
     public Isolated Iso { get; }
     public StripeEmulator Stripe { get; }
+
+    /// <summary>What this machine runs instead of compose's Kafka, Postgres and Stripe, for every process the test starts.</summary>
+    public LocalSwaps Swaps { get; }
 
     /// <summary>Operators, the entry API and the provider: how the test publishes and reads.</summary>
     public OutsideWorld World { get; }
@@ -33,23 +39,33 @@ public sealed class ContestRun : IAsyncDisposable
         Iso = iso;
         Stripe = stripe;
         World = new OutsideWorld(iso.Broker.BootstrapServers, stripe);
+        Swaps = iso.Broker.Swaps(Path.Combine(fixture.WorkDirectory, "run-" + Guid.NewGuid().ToString("N")[..10]),
+            iso.PostgresConnectionString, stripe);
     }
 
     public static async Task<ContestRun> StartAsync(PipelineFixture fixture, int stripeSeed = 7, params string[] workers)
     {
-        var iso = await fixture.IsolatedAsync();
-        var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = stripeSeed });
-        var run = new ContestRun(fixture, iso, stripe);
+        var run = await StartEmptyAsync(fixture, stripeSeed);
         foreach (var w in workers.Length == 0 ? ["ingestion", "scoring"] : workers) run.StartWorker(w);
         return run;
     }
 
-    /// <summary>The deployment with no worker started yet: the test starts the ones it needs, with their own settings.</summary>
+    /// <summary>The deployment, migrated, with no worker started yet: the test starts the ones it needs, with their own settings.</summary>
     public static async Task<ContestRun> StartEmptyAsync(PipelineFixture fixture, int stripeSeed = 7)
     {
         var iso = await fixture.IsolatedAsync();
         var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = stripeSeed });
-        return new ContestRun(fixture, iso, stripe);
+        var run = new ContestRun(fixture, iso, stripe);
+        try
+        {
+            await LocalServices.MigrateAsync(run.Swaps);
+        }
+        catch
+        {
+            await run.DisposeAsync();
+            throw;
+        }
+        return run;
     }
 
     public bool WorkerExited(string name) => _workers[name].HasExited;
@@ -60,23 +76,39 @@ public sealed class ContestRun : IAsyncDisposable
     /// </summary>
     public ChildProcess StartWorker(string name, string? crashAt = null, IReadOnlyDictionary<string, string?>? env = null, int instance = 1)
     {
-        var variables = new Dictionary<string, string?>
-        {
-            [PipelineSettings.PostgresVariable] = Iso.PostgresConnectionString,
-            [PipelineSettings.KafkaVariable] = Iso.Broker.BootstrapServers,
-            [StripeServices.UrlVariable] = Stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = Stripe.ApiKey,
-            [CrashPoints.Variable] = crashAt,
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-        };
-        // Each worker as its own database role, as in production; the database's owner migrates.
-        foreach (var (k, v) in LocalRoles.WorkerEnvironment(Iso.PostgresConnectionString, name)) variables[k] = v;
+        // The worker's identity as compose gives it; the test's own settings on top.
+        var variables = new Dictionary<string, string?> { [CrashPoints.Variable] = crashAt };
         foreach (var (k, v) in env ?? new Dictionary<string, string?>()) variables[k] = v;
         var key = instance == 1 ? name : $"{name}#{instance}";
-        var process = ChildProcess.StartDotnet(key, RepoPaths.WorkerDll(name), [], variables,
-            Path.Combine(_fixture.WorkDirectory, $"{name}-{instance}-{Guid.NewGuid():N}.log"));
-        _workers[key] = process;
-        return process;
+        ChildProcess Start() => LocalServices.Start(Services.Of(name), Swaps,
+            Path.Combine(_fixture.WorkDirectory, $"{name}-{instance}-{Guid.NewGuid():N}.log"), variables, label: key);
+        _restarts[key] = (Start, 0);
+        return _workers[key] = Start();
+    }
+
+    /// <summary>How to start each worker again, and how often it was, for <see cref="ReviveRefusedStarts"/>.</summary>
+    private readonly Dictionary<string, (Func<ChildProcess> Start, int Count)> _restarts = new();
+
+    private const int RefusedStartsMax = 3;
+
+    /// <summary>
+    /// Starts again, as compose's restart policy would, a worker that exited at start because
+    /// Postgres or the broker did not answer in time (a busy machine); any other exit stays.
+    /// </summary>
+    private void ReviveRefusedStarts()
+    {
+        foreach (var (key, process) in _workers.Where(w => w.Value.HasExited && w.Value.ExitCode == PipelineWorker.ExitStartupFailed).ToList())
+        {
+            var (start, count) = _restarts[key];
+            var last = File.Exists(process.LogPath) ? File.ReadLines(process.LogPath).LastOrDefault() ?? "" : "";
+            if (count >= RefusedStartsMax || !(last.Contains("Postgres unreachable", StringComparison.Ordinal)
+                    || last.Contains("Kafka broker unreachable", StringComparison.Ordinal)))
+                continue;
+            _restarts[key] = (start, count + 1);
+            // It has exited: disposing it only releases its handle and log.
+            process.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _workers[key] = start();
+        }
     }
 
     /// <summary>SIGTERM: the worker finishes its batch, commits its offsets, leaves its groups and logs what its consumers did.</summary>
@@ -156,7 +188,12 @@ public sealed class ContestRun : IAsyncDisposable
 
     /// <summary>Waits until every running worker's consumers hold their partitions, as each worker's log says.</summary>
     public Task ReadyAsync() =>
-        Eventually.UntilAsync(() => _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath)).ToList(),
+        Eventually.UntilAsync(() =>
+            {
+                ReviveRefusedStarts();
+                return _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath))
+                    .ToList();
+            },
             notReady => notReady.Count == 0, $"every worker's consumers to hold their partitions (logs in {_fixture.WorkDirectory})");
 
     /// <summary>

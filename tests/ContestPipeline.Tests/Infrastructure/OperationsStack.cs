@@ -18,8 +18,9 @@ namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
 /// The whole pipeline with its operations read model (and, when asked, the console) on a
-/// database and broker of its own: every worker as a process, the Stripe-compatible server
-/// with a funded balance, and the real webhook receiver. Used by the read model's replay test
+/// database and broker of its own, migrated by the migrate job: every worker as a process with
+/// its identity from the deployment's definition, the Stripe-compatible server with a funded
+/// balance, and the real webhook receiver. Used by the read model's replay test
 /// and the console's browser tests.
 /// </summary>
 public sealed class OperationsStack : IAsyncDisposable
@@ -36,13 +37,19 @@ public sealed class OperationsStack : IAsyncDisposable
     public NpgsqlDataSource DataSource { get; }
     public TestBroker Broker { get; }
     public StripeEmulator Stripe { get; }
-    public WebhookReceiver Webhooks { get; }
+    public LocalWebhooks Webhooks { get; }
+
+    /// <summary>What this machine runs instead of compose's Kafka, Postgres and Stripe.</summary>
+    public LocalSwaps Swaps { get; }
     public OutsideWorld World { get; }
     public LocalConsole? Console { get; private set; }
+    /// <summary>The tests' own settings, on top of each process's identity.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; }
 
-    private OperationsStack(string adminPg, string database, string workDirectory, string pg, TestBroker broker, StripeEmulator stripe, WebhookReceiver webhooks)
+    private OperationsStack(string adminPg, string database, string workDirectory, string pg, TestBroker broker,
+        StripeEmulator stripe, LocalWebhooks webhooks, LocalSwaps swaps)
     {
+        Swaps = swaps;
         _adminPg = adminPg;
         _database = database;
         WorkDirectory = workDirectory;
@@ -54,10 +61,6 @@ public sealed class OperationsStack : IAsyncDisposable
         World = new OutsideWorld(broker.BootstrapServers, stripe);
         Environment = new Dictionary<string, string?>
         {
-            [PipelineSettings.PostgresVariable] = pg,
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = stripe.ApiKey,
             [PayoutOptions.Settings.ReviewThresholdMinor] = ReviewAboveMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [TwoPersonRule.Setting] = ReviewAboveMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [PayoutOptions.Settings.AccountRecheckMs] = "500",
@@ -72,25 +75,24 @@ public sealed class OperationsStack : IAsyncDisposable
         var admin = Setting.Text(null, PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
         await PipelineWorker.CheckPostgresAsync(admin);
         var database = $"contestpipeline_{name}_{Guid.NewGuid().ToString("N")[..8]}";
-        await using (var conn = new NpgsqlConnection(admin))
-        {
-            await conn.OpenAsync();
-            await conn.ExecuteAsync($"CREATE DATABASE {database}");
-        }
+        var pg = await LocalPostgres.CreateDatabaseAsync(admin, database);
         var work = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + System.Environment.ProcessId, database);
         Directory.CreateDirectory(work);
-        var pg = new NpgsqlConnectionStringBuilder(admin) { Database = database }.ConnectionString;
         var broker = await TestBroker.StartAsync(Path.Combine(work, "broker.json"), Path.Combine(work, "broker.log"));
         var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 31 });
         stripe.TopUp(100_000_00, "usd");
-        var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe);
-        return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks);
+        var swaps = broker.Swaps(work, pg, stripe);
+        // The migrate job, as compose runs it before any service starts.
+        await LocalServices.MigrateAsync(swaps);
+        var webhooks = await LocalWebhooks.StartAsync(swaps);
+        return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks, swaps);
     }
 
+    /// <summary>Starts the workers (every one by default), each with its identity from the deployment's definition.</summary>
     public void StartWorkers(params string[] names)
     {
         foreach (var name in names.Length == 0 ? [.. Workers.All.Keys] : names)
-            _workers[name] = ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], Environment, Path.Combine(WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
+            _workers[name] = LocalServices.Start(Services.Of(name), Swaps, Path.Combine(WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"), Environment);
     }
 
     public async Task StopWorkerAsync(string name)
@@ -102,7 +104,7 @@ public sealed class OperationsStack : IAsyncDisposable
     }
 
     public async Task<LocalConsole> StartConsoleAsync(IReadOnlyList<(string Name, string Role, string Password)> signIns) =>
-        Console = await LocalConsole.StartAsync(WorkDirectory, Environment, signIns: signIns);
+        Console = await LocalConsole.StartAsync(Swaps, signIns: signIns, overrides: Environment);
 
     public async Task<T?> ScalarAsync<T>(string sql, object? args = null)
     {

@@ -90,15 +90,17 @@ public sealed class PipelineFixture : IAsyncLifetime
 
     /// <summary>
     /// A private database and broker for tests that run real worker processes, whose
-    /// schemas and consumer groups have fixed names that other tests must not share.
+    /// schemas and consumer groups have fixed names that other tests must not share. The
+    /// database is made as compose's postgres service makes its own (owned by the migrator,
+    /// nobody else may create in it); the test's own connection, the pipeline's role, is a
+    /// member of the migrator and reads and writes everything.
     /// </summary>
     public async Task<Isolated> IsolatedAsync()
     {
         var name = "contestpipeline_iso_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var conn = await DataSource.OpenConnectionAsync())
-            await conn.ExecuteAsync($"CREATE DATABASE {name}");
-        var csb = new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name };
-        var broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"), Path.Combine(WorkDirectory, name + ".broker.log"));
+        var csb = new NpgsqlConnectionStringBuilder(await LocalPostgres.CreateDatabaseAsync(PostgresConnectionString, name));
+        var broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"),
+            Path.Combine(WorkDirectory, name + ".broker.log"));
         return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString), () => DropDatabaseAsync(name));
     }
 

@@ -2,6 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.StripeEmulation;
 using Testcontainers.Kafka;
 
 namespace ContestPipeline.Tests.Infrastructure;
@@ -32,6 +33,13 @@ public sealed class TestBroker : IAsyncDisposable
     }
 
     public string BootstrapServers { get; }
+
+    /// <summary>
+    /// The swaps of a run on this broker: the same for both kinds, except that the topics job provisions the local
+    /// broker through its control endpoint and a container through the Kafka admin API.
+    /// </summary>
+    public LocalSwaps Swaps(string runDirectory, string postgres, StripeEmulator stripe) =>
+        LocalSwaps.For(runDirectory, BootstrapServers, _local?.StateFile, postgres, stripe);
 
     /// <summary>Whether this run's tests talk to a Kafka container (the switch is set), not the local broker.</summary>
     public static bool UsesContainer => Kind(Environment.GetEnvironmentVariable(Variable)) == "container";

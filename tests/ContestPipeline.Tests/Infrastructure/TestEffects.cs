@@ -71,7 +71,7 @@ public class TestEffects(string schema) : IMessageHandler
             new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
     }
 
-    /// <summary>Postgres ends this session under the transaction; what the work does next fails on the dead connection.</summary>
+    /// <summary>Postgres ends the backend session under the transaction; what the work does next fails on the dead connection.</summary>
     public static async Task LoseConnectionAsync(TransactionContext context)
     {
         try

@@ -5,6 +5,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
 using ContestPipeline.Operator.Commands;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using ContestPipeline.ReadModel.Store;
@@ -55,6 +56,8 @@ public sealed class ReadModelReplayTests
         await stack.StopWorkerAsync(OperationsWorker.Name);
         await using (var conn = await stack.DataSource.OpenConnectionAsync())
             await conn.ExecuteAsync("DROP SCHEMA operations CASCADE");
+        // The migrate job makes the schema again, as in production: the read model never changes a schema itself.
+        await LocalServices.MigrateAsync(stack.Swaps);
         var groups = OperationsWorker.Definition.Consumers.Select(c => new ReplayCommand.Group(c.Consumer, OperationsWorker.Name, c.Topics)).ToList();
         using var output = new StringWriter();
         Assert.Equal(0, ReplayCommand.Execute(stack.Broker.BootstrapServers, groups, ReplayCommand.Target.Beginning, new ReplayCommand.Options(), output, output,

@@ -41,4 +41,21 @@ public sealed class AclsTests
         Assert.Equal(["User:webhooks"], acls.Where(a => a is { Operation: "Write", Resource: Topics.StripeEvents } && a.Principal != "User:cpctl").Select(a => a.Principal));
         Assert.DoesNotContain(acls, a => a.Principal == "User:webhooks" && a.Operation == "Read");
     }
+
+    [Fact]
+    public void Every_principal_is_a_services_own_from_the_definition_and_every_acl_is_one_the_admin_api_creates()
+    {
+        var acls = AclsCommand.Acls();
+        var services = Services.All.Select(s => s.KafkaPrincipal).OfType<string>().Where(p => p != Services.KafkaAdmin).Select(KafkaAcls.Principal).ToHashSet();
+        // Producers outside the stack keep principals of their own: the entry API and the sports-data provider.
+        var outside = new[] { "User:entry-api", "User:provider" };
+        Assert.Empty(acls.Select(a => a.Principal).Distinct().Except(services).Except(outside));
+        // The console writes only what an operator publishes, and reads nothing.
+        Assert.DoesNotContain(acls, a => a is { Principal: "User:console", Operation: "Read" });
+        Assert.Equal([Topics.Contests, Topics.Operations, Topics.PayoutsDue],
+            acls.Where(a => a is { Principal: "User:console", Operation: "Write" }).Select(a => a.Resource).Order(StringComparer.Ordinal));
+        var bindings = acls.Select(a => a.ToBinding()).ToList();
+        Assert.Equal(acls.Count, bindings.Select(b => (b.Entry.Principal, b.Entry.Operation, b.Pattern.Type, b.Pattern.Name)).Distinct().Count());
+        Assert.All(bindings, b => Assert.Equal(Confluent.Kafka.Admin.AclPermissionType.Allow, b.Entry.PermissionType));
+    }
 }

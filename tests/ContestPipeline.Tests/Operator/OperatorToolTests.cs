@@ -1,3 +1,6 @@
+using ContestPipeline.Deployment;
+using ContestPipeline.PlayerApi.Domain;
+using ContestPipeline.Plumbing.Database;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -58,6 +61,9 @@ public sealed class OperatorToolTests
             "the first approval recorded");
         await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--reason", "agreed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "PAID", $"{Contest} PAID", 120);
+        // PAID can reach the read model before the payout's own status does: wait for the prize.
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT state FROM operations.payouts WHERE payout_id = @held",
+            new { held }) == "paid", $"{held} paid in the read model");
 
         var ada = await tool.RunAsync("players", "show", "ada");
         Assert.Contains(ada.Lines, l => l.Contains(held, StringComparison.Ordinal) && l.Contains("paid", StringComparison.Ordinal));
@@ -86,7 +92,8 @@ public sealed class OperatorToolTests
     private static readonly string[] LivePlayers = ["gus", "hal", "ivy"];
 
     /// <summary>
-    /// A LIVE contest with three paid entries, cancelled with cpctl: the referee cancels it, every paid
+    /// A LIVE contest with three paid entries, cancelled with cpctl under the two-person rule: ann's
+    /// request (twice) is recorded and announced, bob's applies it; the referee cancels it, every paid
     /// entry is refunded on Stripe exactly once, and the audit trail names who decided and why.
     /// </summary>
     private static async Task CancelLiveContestAsync(OperationsStack stack, Cpctl tool)
@@ -106,7 +113,19 @@ public sealed class OperatorToolTests
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "LIVE", $"{LiveContest} LIVE");
 
         await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "stadium flooded", "--operator", "ann");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE code = 'cancel_awaits_second_operator' AND subject = @LiveContest)",
+            new { LiveContest }), "ann's cancel announced, awaiting a second operator");
+        Assert.Equal("LIVE", await stack.ReadModelStateAsync(LiveContest));
+        // The same operator twice is still one: on the contest's partition this arrives before bob's.
+        await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "stadium flooded", "--operator", "ann");
+        await tool.RunAsync("contests", "cancel", LiveContest, "--reason", "agreed", "--operator", "bob");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "CANCELLED", $"{LiveContest} CANCELLED", 120);
+        const string requested = "SELECT summary FROM operations.contest_events WHERE contest_id = @LiveContest AND kind = 'cancel_requested'";
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>(requested, new { LiveContest }) is not null, "the cancel on the timeline");
+        await using (var read = await stack.DataSource.OpenConnectionAsync())
+            Assert.Equal(["cancel requested by ann and bob: stadium flooded"],
+                await Dapper.SqlMapper.QueryAsync<string>(read, requested, new { LiveContest }));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.refunds WHERE contest_id = @LiveContest AND state = 'refunded'", new { LiveContest }) == 3,
             "three refunds made", 120);
@@ -114,11 +133,12 @@ public sealed class OperatorToolTests
         var refunds = stack.Stripe.Ledger().Refunds.Where(r => r.Metadata.GetValueOrDefault("contest_id") == LiveContest).ToList();
         Assert.Equal(paid.Keys.Order(), refunds.Select(r => r.PaymentIntent).Order());
         Assert.All(refunds, r => Assert.Equal(ContestScenarios.Fee, r.Amount));
-        Assert.Equal("ann", await stack.ScalarAsync<string>(
-            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest AND reason = 'stadium flooded'",
-            new { LiveContest }));
+        await using var conn = await stack.DataSource.OpenConnectionAsync();
+        var decided = await Dapper.SqlMapper.QueryAsync<string>(conn,
+            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest ORDER BY at", new { LiveContest });
+        Assert.Equal(["ann", "ann", "bob"], decided);
         // cpctl says no to a contest that is already over, before anything is published.
-        var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "bob");
+        var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "cy");
         Assert.Contains(again.Lines, l => l.Contains("only a contest not yet COMPLETE", StringComparison.Ordinal));
     }
 
@@ -128,7 +148,8 @@ public sealed class OperatorToolTests
     /// </summary>
     private static async Task LateCancelIsRefusedAsync(OperationsStack stack)
     {
-        stack.World.Cancel(Contest, "too late");
+        stack.World.CancelAs(Contest, "too late", "ann");
+        stack.World.CancelAs(Contest, "too late", "bob");
         await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE severity = 'critical' AND message LIKE @refused)",
             new { refused = $"%cancel of contest {Contest} refused%" }), "the late cancel refused with a critical alert");
@@ -185,9 +206,8 @@ public sealed class OperatorToolTests
     /// </summary>
     private static async Task PlayerStatementsAsync(OperationsStack stack, Cpctl tool)
     {
-        // The stack's workers ran as the schemas' owner; production's one-shot migrate also grants each role its tables.
-        await tool.RunAsync("migrate", "--worker", "operations");
-        await using var api = await LocalPlayerApi.StartAsync(stack.WorkDirectory, stack.PostgresConnectionString);
+        // The migrate job ran before the stack, as in production: it granted the read API its three tables.
+        await using var api = await LocalPlayerApi.StartAsync(stack.Swaps);
         using var http = new HttpClient { BaseAddress = api.Url };
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/players/ada/statement")).StatusCode);
         using (var wrong = new HttpRequestMessage(HttpMethod.Get, "/players/ada/statement"))
@@ -208,8 +228,14 @@ public sealed class OperatorToolTests
         Assert.Empty(nobody.Entries);
 
         // Least privilege: its role reads the three tables it serves, and nothing else of the read model.
-        var asApi = LocalRoles.RuntimeConnection(stack.PostgresConnectionString, "player_api");
-        await using var conn = new Npgsql.NpgsqlConnection(asApi);
+        var env = LocalServices.Prepare(Services.PlayerApi, stack.Swaps with { PlayerApiTokens = PlayerApiOptions.Hash("t") },
+            label: "player-api-role").Environment;
+        var asApi = new Npgsql.NpgsqlConnectionStringBuilder(env[PipelineSettings.PostgresVariable])
+        {
+            Password = (await File.ReadAllTextAsync(env[PipelineSettings.PostgresPasswordVariable + Setting.FileSuffix]!)).Trim(),
+        };
+        Assert.Equal(DatabaseRoles.PlayerApi, asApi.Username);
+        await using var conn = new Npgsql.NpgsqlConnection(asApi.ConnectionString);
         await conn.OpenAsync();
         Assert.True(await Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "SELECT count(*) FROM operations.payouts") > 0);
         var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => Dapper.SqlMapper.ExecuteScalarAsync<long>(conn, "SELECT count(*) FROM operations.alerts"));
@@ -225,13 +251,12 @@ public sealed class OperatorToolTests
 
         public async Task<Result> RunAsync(int expectedExitCode, params string[] args)
         {
-            var env = new Dictionary<string, string?>(stack.Environment)
-            {
-                [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-                [TaxReporting.ThresholdSetting] = "2000",
-            };
+            // As compose's cpctl service runs it: the read-only role and the operator's key.
+            var overrides = new Dictionary<string, string?>(stack.Environment) { [TaxReporting.ThresholdSetting] = "2000" };
+            var spec = LocalServices.Prepare(Services.Cpctl, stack.Swaps, overrides, label: $"cpctl-{Guid.NewGuid():N}")
+                with { Arguments = args };
             var lines = new List<string>();
-            await using var process = ChildProcess.StartDotnet("cpctl", RepoPaths.CpctlDll, args, env,
+            await using var process = LocalServices.Start(spec,
                 Path.Combine(stack.WorkDirectory, $"cpctl-{args[0]}-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
             await process.WaitForExitAsync(new CancellationTokenSource(Eventually.Patience).Token);
             lock (lines)

@@ -137,7 +137,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
     public async Task Replaying_every_topic_from_the_beginning_moves_no_money_and_changes_no_standing_or_settlement()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture, 7);
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         var bootstrap = run.Iso.Broker.BootstrapServers;
         run.Stripe.TopUp(1_000_000, "usd");
         string[] workers = ["ingestion", "scoring", "settlement", "payout"];

@@ -56,7 +56,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
     public async Task Orders_beyond_the_authorized_count_or_total_or_without_an_authorization_are_refused_and_a_later_authorization_lets_one_through()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture, 21);
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         run.Stripe.TopUp(1_000_000, "usd");
         foreach (var p in new[] { "ann", "ben", "cat" }) await run.World.SignUpForPayoutsAsync(p);
         run.StartWorker("payout", env: Settings);
@@ -93,7 +93,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         // The report this closes: a PrizePayoutOrdered of 485.00 for a player with a payout
         // account, published by a plain Kafka producer with no key of the pipeline's, was paid.
         await using var run = await ContestRun.StartEmptyAsync(fixture, 22);
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         run.Stripe.TopUp(1_000_000, "usd");
         await run.World.SignUpForPayoutsAsync("eve");
         run.StartWorker("payout", env: Settings);

@@ -34,7 +34,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     private sealed class PayoutRun : IAsyncDisposable
     {
         public required ContestRun Run { get; init; }
-        public required WebhookReceiver Webhooks { get; init; }
+        public required LocalWebhooks Webhooks { get; init; }
         public OutsideWorld World => Run.World;
         public StripeEmulator Stripe => Run.Stripe;
 
@@ -48,7 +48,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     private async Task<PayoutRun> StartAsync(string? crashAt = null, long balance = 1_000_000)
     {
         var run = await ContestRun.StartEmptyAsync(fixture, 11);
-        var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         if (balance > 0) run.Stripe.TopUp(balance, "usd");
         run.StartWorker("payout", crashAt, FastRetries);
         return new PayoutRun { Run = run, Webhooks = webhooks };

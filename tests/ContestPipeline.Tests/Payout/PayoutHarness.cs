@@ -40,7 +40,7 @@ public sealed class PayoutHarness : IAsyncDisposable
     private readonly List<ChildProcess> _replaced = [];
     private ChildProcess? _current;
 
-    private PayoutHarness(ContestRun run, WebhookReceiver webhooks, Dictionary<string, string?> env)
+    private PayoutHarness(ContestRun run, LocalWebhooks webhooks, Dictionary<string, string?> env)
     {
         Run = run;
         Webhooks = webhooks;
@@ -48,7 +48,7 @@ public sealed class PayoutHarness : IAsyncDisposable
     }
 
     public ContestRun Run { get; }
-    public WebhookReceiver Webhooks { get; }
+    public LocalWebhooks Webhooks { get; }
     public OutsideWorld World => Run.World;
     public StripeEmulator Stripe => Run.Stripe;
 
@@ -57,7 +57,7 @@ public sealed class PayoutHarness : IAsyncDisposable
         long balance = 10_000_000, string? crashAt = null, bool startWorker = true)
     {
         var run = await ContestRun.StartEmptyAsync(fixture, 11);
-        var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         if (balance > 0) run.Stripe.TopUp(balance, "usd");
         var env = new Dictionary<string, string?>(Open);
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) env[k] = v;

@@ -192,7 +192,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
             .ToDictionary(m => m.Headers[MessageHeaders.MessageId], m => m.Headers[MessageHeaders.DeadLetterReason]);
         Assert.Contains("livemode", reasons["evt_no_mode"], StringComparison.Ordinal);
         Assert.Contains("data.object has no id", reasons["evt_no_object_id"], StringComparison.Ordinal);
-        Assert.Contains("live-mode and this worker runs in development", reasons["evt_live"], StringComparison.Ordinal);
+        Assert.Contains("live-mode and this worker runs in staging", reasons["evt_live"], StringComparison.Ordinal);
         Assert.Contains(h.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == "dead_letter"
             && m.Body.GetProperty("severity").GetString() == "critical" && m.Body.GetProperty("message").GetString()!.Contains("evt_live", StringComparison.Ordinal));
     }

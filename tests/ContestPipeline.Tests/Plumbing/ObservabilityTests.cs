@@ -52,7 +52,7 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         ActivitySource.AddActivityListener(tracing);
 
         await using var run = await ContestRun.StartEmptyAsync(fixture, 21);
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         run.Stripe.TopUp(1_000_000, "usd");
         var hosts = new List<IHost>();
         try
@@ -130,24 +130,19 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
     [Fact]
     public async Task Readiness_turns_false_while_Postgres_is_unreachable_and_true_when_it_is_back_and_json_logs_carry_the_message()
     {
-        await using var iso = await fixture.IsolatedAsync();
+        await using var run = await ContestRun.StartEmptyAsync(fixture);
+        var iso = run.Iso;
         var target = new Npgsql.NpgsqlConnectionStringBuilder(iso.PostgresConnectionString);
         await using var proxy = TcpProxy.Start(target.Host!, target.Port);
-        var viaProxy = new Npgsql.NpgsqlConnectionStringBuilder(iso.PostgresConnectionString) { Host = "127.0.0.1", Port = proxy.Port, Timeout = 3 };
+        var viaProxy = new Npgsql.NpgsqlConnectionStringBuilder(iso.PostgresConnectionString) { Host = "127.0.0.1", Port = proxy.Port };
         var lines = new ConcurrentQueue<string>();
-        await using var worker = ChildProcess.StartDotnet("settlement", RepoPaths.WorkerDll("settlement"), [],
-            new Dictionary<string, string?>
-            {
-                [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(viaProxy.ConnectionString, "settlement"),
-                [PipelineSettings.PostgresMigratorVariable] = viaProxy.ConnectionString,
-                [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
-                // Its balance check reads Stripe once an hour; unreachable here, and only logged.
-                [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
-                [StripeServices.KeyVariable] = "sk_test_unused",
-                [Observability.HealthPortVariable] = "0",
-                [Observability.LogFormatVariable] = "json",
-            },
-            Path.Combine(fixture.WorkDirectory, $"health-{Guid.NewGuid():N}.log"), lines.Enqueue);
+        // Settlement as compose has it (its health port, JSON logs), through the proxy, noticing a lost database within 3 s.
+        var spec = LocalServices.Prepare(Services.Settlement, run.Swaps with { Postgres = viaProxy.ConnectionString });
+        var env = new Dictionary<string, string?>(spec.Environment)
+        {
+            [PipelineSettings.PostgresVariable] = new Npgsql.NpgsqlConnectionStringBuilder(spec.Environment[PipelineSettings.PostgresVariable]) { Timeout = 3 }.ConnectionString,
+        };
+        await using var worker = LocalServices.Start(spec with { Environment = env }, Path.Combine(fixture.WorkDirectory, $"health-{Guid.NewGuid():N}.log"), lines.Enqueue);
         Uri? url = null;
         await Eventually.UntilAsync(() =>
         {
@@ -223,14 +218,13 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         return d;
     }
 
-    /// <summary>The settings each in-process worker reads, as command-line configuration (this process's environment is shared).</summary>
+    /// <summary>
+    /// The settings each in-process worker reads, its identity as compose gives it, as command-line
+    /// configuration (this process's environment is shared).
+    /// </summary>
     private static string[] Arguments(ContestRun run, string worker) =>
     [
-        $"--{PipelineSettings.PostgresVariable}={LocalRoles.RuntimeConnection(run.Iso.PostgresConnectionString, worker)}",
-        $"--{PipelineSettings.PostgresMigratorVariable}={run.Iso.PostgresConnectionString}",
-        $"--{PipelineSettings.KafkaVariable}={run.Iso.Broker.BootstrapServers}",
-        $"--{StripeServices.UrlVariable}={run.Stripe.BaseUrl}",
-        $"--{StripeServices.KeyVariable}={run.Stripe.ApiKey}",
+        .. LocalServices.Prepare(Services.Of(worker), run.Swaps).Environment.Where(e => e.Value is not null).Select(e => $"--{e.Key}={e.Value}"),
         "--CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS=200",
         "--CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS=500",
         "--Logging:LogLevel:Default=Warning",

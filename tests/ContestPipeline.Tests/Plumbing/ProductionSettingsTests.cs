@@ -29,7 +29,7 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
 
     private static readonly string[] Masked =
     [
-        PipelineSettings.PostgresVariable, PipelineSettings.PostgresMigratorVariable, PipelineSettings.EnvironmentVariable,
+        PipelineSettings.PostgresVariable, PipelineSettings.PostgresPasswordVariable, PipelineSettings.EnvironmentVariable,
         PipelineSettings.KafkaVariable, StripeServices.KeyVariable,
     ];
 
@@ -77,16 +77,18 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     }
 
     [Theory]
-    [InlineData(PipelineSettings.PostgresVariable)]
-    [InlineData(PipelineSettings.PostgresMigratorVariable)]
-    public void Production_refuses_the_development_database_password(string variable)
+    [InlineData("in the connection string")]
+    [InlineData("in the password file")]
+    public void Production_refuses_the_development_database_password(string where)
     {
-        var real = "Host=db;Username=cp_scoring;Password=a-real-one;Database=contestpipeline";
-        var config = Config((PipelineSettings.EnvironmentVariable, "production"), (PipelineSettings.KafkaVariable, "kafka:9092"),
-            (PipelineSettings.PostgresVariable, variable == PipelineSettings.PostgresVariable ? PipelineSettings.PostgresDefault : real),
-            (PipelineSettings.PostgresMigratorVariable, variable == PipelineSettings.PostgresMigratorVariable ? PipelineSettings.PostgresDefault : real));
+        var config = where == "in the connection string"
+            ? Config((PipelineSettings.EnvironmentVariable, "production"), (PipelineSettings.KafkaVariable, "kafka:9092"),
+                (PipelineSettings.PostgresVariable, PipelineSettings.PostgresDefault))
+            : Config((PipelineSettings.EnvironmentVariable, "production"), (PipelineSettings.KafkaVariable, "kafka:9092"),
+                (PipelineSettings.PostgresVariable, "Host=db;Username=cp_scoring;Database=contestpipeline"),
+                (PipelineSettings.PostgresPasswordVariable + "_FILE", SecretFile(PipelineSettings.DevelopmentPassword + "\n")));
         var e = Assert.Throws<StartupException>(() => PipelineSettings.Resolve(config));
-        Assert.Equal($"{variable}: the development password in production; give each role its own (a {variable}_FILE secret)", e.Message);
+        Assert.Equal("CONTESTPIPELINE_PG: the development password in production; give each role its own (a CONTESTPIPELINE_PG_PASSWORD_FILE secret)", e.Message);
         // Anywhere else it is the local default.
         Assert.Equal(PipelineSettings.PostgresDefault, PipelineSettings.Resolve(Config((PipelineSettings.KafkaVariable, "kafka:9092"))).PostgresConnectionString);
     }
@@ -137,7 +139,7 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     public async Task A_worker_started_in_production_with_the_development_password_prints_one_line_and_exits()
     {
         var lines = new List<string>();
-        await using var worker = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [],
+        await using var worker = ChildProcess.StartDotnet("scoring", RepoPaths.DeployableDll("scoring"), [],
             new Dictionary<string, string?>
             {
                 [PipelineSettings.EnvironmentVariable] = "production",
@@ -149,7 +151,7 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
         await worker.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         await Task.Delay(200);
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
-        Assert.Equal("scoring: CONTESTPIPELINE_PG: the development password in production; give each role its own (a CONTESTPIPELINE_PG_FILE secret)",
+        Assert.Equal("scoring: CONTESTPIPELINE_PG: the development password in production; give each role its own (a CONTESTPIPELINE_PG_PASSWORD_FILE secret)",
             Assert.Single(lines, l => l.Length > 0));
     }
 }

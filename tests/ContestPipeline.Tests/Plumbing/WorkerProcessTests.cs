@@ -29,9 +29,10 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [Fact]
     public async Task Worker_killed_after_its_database_commit_before_its_offset_commit_applies_the_redelivery_as_a_no_op()
     {
-        await using var iso = await fixture.IsolatedAsync();
+        await using var run = await ContestRun.StartEmptyAsync(fixture);
+        var iso = run.Iso;
         var ids = await SendCanariesAsync(iso, 20);
-        await using (var crashing = StartWorker(iso, "ingestion", CrashPoints.ConsumerAfterCommit))
+        await using (var crashing = StartWorker(run, "ingestion", CrashPoints.ConsumerAfterCommit))
         {
             await crashing.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
             Assert.Equal(137, crashing.ExitCode);
@@ -39,7 +40,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         var beforeRestart = await HopsAsync(iso, "ingestion", ids);
         Assert.InRange(beforeRestart, 1, ids.Count);
 
-        await using (var restarted = StartWorker(iso, "ingestion"))
+        await using (var restarted = StartWorker(run, "ingestion"))
         {
             await Eventually.UntilAsync(async () => await HopsAsync(iso, "ingestion", ids) == ids.Count
                 && PipelineFixture.Lag(iso.Broker.BootstrapServers, "ingestion.canary", Topics.Canary) == 0,
@@ -57,9 +58,10 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [Fact]
     public async Task Worker_relay_killed_after_producing_before_marking_sent_republishes_and_the_next_stage_applies_once()
     {
-        await using var iso = await fixture.IsolatedAsync();
+        await using var run = await ContestRun.StartEmptyAsync(fixture);
+        var iso = run.Iso;
         var ids = await SendCanariesAsync(iso, 20);
-        await using (var crashing = StartWorker(iso, "ingestion", CrashPoints.RelayAfterProduce))
+        await using (var crashing = StartWorker(run, "ingestion", CrashPoints.RelayAfterProduce))
         {
             await crashing.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
             Assert.Equal(137, crashing.ExitCode);
@@ -69,8 +71,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         Assert.True(producedBeforeCrash > 0, "the relay produced before it was killed");
         Assert.True(await OutboxUnsentAsync(iso, "ingestion") >= producedBeforeCrash, "the killed relay left produced rows unmarked");
 
-        await using var ingestion = StartWorker(iso, "ingestion");
-        await using var scoring = StartWorker(iso, "scoring");
+        await using var ingestion = StartWorker(run, "ingestion");
+        await using var scoring = StartWorker(run, "scoring");
         // Scoring can record every hop from the copies produced before the crash, before the
         // restarted relay has produced them again: wait for that too (its rows marked sent).
         await Eventually.UntilAsync(async () => await HopsAsync(iso, "scoring", ids) == ids.Count && await OutboxUnsentAsync(iso, "ingestion") == 0,
@@ -185,7 +187,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         if (missing == "librdkafka-unloadable") await File.WriteAllTextAsync(lib, "not a shared library\n");
         if (missing == "batch") env[PipelineSettings.ConsumerBatchVariable] = "0";
         var lines = new List<string>();
-        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], env,
+        await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.DeployableDll("ingestion"), [], env,
             Path.Combine(fixture.WorkDirectory, $"startup-{missing}.log"), line => { lock (lines) lines.Add(line); });
         // Waits for the process to exit and for its output to reach its end, every line handed to the callback.
         await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
@@ -201,20 +203,10 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
         else Assert.StartsWith(expected, line);
     }
 
-    private ChildProcess StartWorker(Isolated iso, string name, string? crashAt = null) =>
-        ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [],
-            new Dictionary<string, string?>
-            {
-                [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(iso.PostgresConnectionString, name),
-                [PipelineSettings.PostgresMigratorVariable] = iso.PostgresConnectionString,
-                [PipelineSettings.KafkaVariable] = iso.Broker.BootstrapServers,
-                // Canaries never reach Stripe; ingestion only needs its settings to start.
-                [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
-                [StripeServices.KeyVariable] = "sk_test_unused",
-                [CrashPoints.Variable] = crashAt,
-                [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-            },
-            Path.Combine(fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"));
+    /// <summary>A worker process of the run, with its identity from the deployment's definition, outside the run's own bookkeeping.</summary>
+    private ChildProcess StartWorker(ContestRun run, string name, string? crashAt = null) =>
+        LocalServices.Start(Services.Of(name), run.Swaps, Path.Combine(fixture.WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"),
+            new Dictionary<string, string?> { [CrashPoints.Variable] = crashAt });
 
     private static async Task<List<string>> SendCanariesAsync(Isolated iso, int count)
     {

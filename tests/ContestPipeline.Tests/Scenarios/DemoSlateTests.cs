@@ -22,10 +22,10 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
     public async Task The_demo_slate_runs_from_feed_to_PAID_with_every_check_holding()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture, 1121);
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         foreach (var worker in new[] { "ingestion", "scoring", "settlement", "payout" }) run.StartWorker(worker, env: ContestSlate.PayoutEnvironment);
         await run.ReadyAsync();
-        var slate = new ContestSlate(run.World, run.Iso.DataSource, new PipelineSettings(run.Iso.PostgresConnectionString, run.Iso.Broker.BootstrapServers));
+        var slate = new ContestSlate(run.World, run.Iso.DataSource, run.Swaps);
 
         var ok = await slate.RunAsync(CancellationToken.None);
 

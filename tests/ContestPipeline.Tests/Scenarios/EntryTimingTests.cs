@@ -33,20 +33,11 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
     };
 
     private static string Ms(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
-    private static async Task<WebhookReceiver> ReceiverAsync(ContestRun run) =>
-        await WebhookReceiver.StartAsync(new WebhookReceiverOptions
-        {
-            BootstrapServers = run.Iso.Broker.BootstrapServers,
-            SigningSecrets = [run.Stripe.WebhookSecret],
-            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
-        });
-
     [Fact]
     public async Task Made_before_lock_but_read_after_it_is_accepted_made_after_it_or_arriving_past_the_skew_is_refused()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
-        await using var receiver = await ReceiverAsync(run);
-        run.Stripe.WebhookEndpoint = receiver.Url;
+        await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         // Events only: a GET would come after a minute, long after this test is over.
         var settings = Settings(TimeSpan.FromMinutes(1));
         run.StartWorker("ingestion", env: settings);
@@ -135,8 +126,7 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
     public async Task With_ingestion_throttled_every_submission_made_before_lock_is_accepted_however_late_it_is_decided()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
-        await using var receiver = await ReceiverAsync(run);
-        run.Stripe.WebhookEndpoint = receiver.Url;
+        await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         // Tiny batches everywhere, a payment-event consumer that waits 300 ms before each one,
         // one decision per round, and no GET to step in: every payment is known late, from its event.
         var settings = new Dictionary<string, string?>(Settings(TimeSpan.FromMinutes(5)))

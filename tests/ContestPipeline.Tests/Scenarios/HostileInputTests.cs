@@ -21,7 +21,6 @@ using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using WebhookLimits = ContestPipeline.Webhooks.Domain.WebhookLimits;
-using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Scenarios;
@@ -56,7 +55,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     {
         var corpus = HostileCorpus.Load();
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "payout");
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "hostile"), NullLogger.Instance);
 
@@ -165,7 +164,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
 
     // ---- sending ------------------------------------------------------------------------------
 
-    private static async Task<Sent> SendAsync(ContestRun run, WebhookReceiver webhooks, HttpClient http, IProducer<byte[]?, byte[]?> producer,
+    private static async Task<Sent> SendAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http, IProducer<byte[]?, byte[]?> producer,
         HostileCorpus.Case c, Dictionary<string, object> values, Dictionary<string, long> next, List<Sent> sent)
     {
         if (c.Edge.StartsWith("POST ", StringComparison.Ordinal)) return await PostAsync(run, webhooks, http, c, values);
@@ -252,7 +251,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         _ => throw new InvalidOperationException($"no generator for {c.Name}: {c.Generate}"),
     };
 
-    private static async Task<Sent> PostAsync(ContestRun run, WebhookReceiver webhooks, HttpClient http, HostileCorpus.Case c, Dictionary<string, object> values)
+    private static async Task<Sent> PostAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http, HostileCorpus.Case c, Dictionary<string, object> values)
     {
         var now = DateTimeOffset.UtcNow;
         var caseValues = new Dictionary<string, object>(values) { ["created"] = now.ToUnixTimeSeconds() - 2 };
@@ -327,6 +326,9 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         a.Code == s.Case.Expect.Alert && a.Id.EndsWith(":" + s.Offset.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         && a.Id.Contains(s.MessageId ?? $"{s.Topic}/{s.Partition}@{s.Offset}", StringComparison.Ordinal));
 
+    /// <summary>A first operator's cancel of a paid contest: announced, applied by nobody alone.</summary>
+    private const string CancelAwaits = "cancel_awaits_second_operator";
+
     private static bool Pending(Sent s, Observed o)
     {
         var e = s.Case.Expect;
@@ -335,6 +337,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         if (e.Accepted && s.Sequence is { } seq && o.Fact(s.GameId, seq) is null) return true;
         if (e.Recorded is not null && !o.StripeOutcomes.ContainsKey(s.EventId!)) return true;
         if (e.Alert is "transfer_not_on_stripe" && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
+        if (e.Alert is CancelAwaits && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
         return false;
     }
 
@@ -393,6 +396,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 yield return $"dlq-omitted is '{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOmitted)}'";
         }
         else if (dead is not null) yield return $"dead-lettered ('{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason)}') although it should not be";
+        if (e.Alert is CancelAwaits && !o.Alerts.Any(a => a.Code == e.Alert && a.Subject == Fill(s.Case.Key!)))
+            yield return $"no alert {e.Alert} for {Fill(s.Case.Key!)}";
 
         if (e.EntryRejected is not null)
         {

@@ -58,7 +58,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
     {
         var corpus = InsiderCorpus.Load();
         await using var run = await ContestRun.StartEmptyAsync(fixture, 31);
-        await using var webhooks = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         run.Stripe.TopUp(1_000_000, "usd");
         foreach (var player in new[] { "ann", "ben", "cat", "dan", "eve" }) await run.World.SignUpForPayoutsAsync(player);
         foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) run.StartWorker(worker);

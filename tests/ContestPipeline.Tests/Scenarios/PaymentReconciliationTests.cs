@@ -24,7 +24,7 @@ public sealed class PaymentReconciliationTests(PipelineFixture fixture)
     public async Task A_payment_that_never_became_an_entry_is_refunded_once_after_its_contest_closes_and_the_grace()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
-        await using var receiver = await LocalWebhooks.StartAsync(run.Iso.Broker.BootstrapServers, run.Stripe);
+        await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         run.StartWorker("ingestion", env: new Dictionary<string, string?>
         {
             [IngestionOptions.Settings.LockSkewMs] = "1000",

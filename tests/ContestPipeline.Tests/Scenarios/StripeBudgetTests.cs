@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
@@ -56,17 +57,8 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
         };
         run.StartWorker("ingestion", env: Env(shares[0]));
         // The second instance: same worker, same consumer groups, its own process and share.
-        var variables = new Dictionary<string, string?>
-        {
-            [PipelineSettings.PostgresVariable] = run.Iso.PostgresConnectionString,
-            [PipelineSettings.KafkaVariable] = run.Iso.Broker.BootstrapServers,
-            [StripeServices.KeyVariable] = stripe.ApiKey,
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-        };
-        foreach (var (k, v) in LocalRoles.WorkerEnvironment(run.Iso.PostgresConnectionString, "ingestion")) variables[k] = v;
-        foreach (var (k, v) in Env(shares[1])) variables[k] = v;
-        await using var second = ChildProcess.StartDotnet("ingestion-2", RepoPaths.WorkerDll("ingestion"), [], variables,
-            Path.Combine(fixture.WorkDirectory, $"ingestion-2-{Guid.NewGuid():N}.log"));
+        await using var second = LocalServices.Start(Services.Ingestion, run.Swaps with { Stripe = stripe },
+            Path.Combine(fixture.WorkDirectory, $"ingestion-2-{Guid.NewGuid():N}.log"), Env(shares[1]), label: "ingestion#2");
 
         using var world = new OutsideWorld(run.Iso.Broker.BootstrapServers, stripe);
         var lockAt = DateTimeOffset.UtcNow.AddHours(1);

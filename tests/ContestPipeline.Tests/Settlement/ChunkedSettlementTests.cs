@@ -1,3 +1,4 @@
+using ContestPipeline.ReadModel.Store;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

@@ -1,3 +1,5 @@
+using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;

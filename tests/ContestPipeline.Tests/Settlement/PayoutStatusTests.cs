@@ -1,3 +1,5 @@
+using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Rules.Ledger;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;

@@ -11,25 +11,18 @@ namespace ContestPipeline.Local.Bench;
 public static class BenchSetup
 {
     /// <summary>
-    /// Postgres (started if need be) with a fresh <paramref name="database"/>, and a new run
+    /// Postgres (started if need be) with a fresh <paramref name="database"/> (made as compose's
+    /// postgres service makes its own; the migrate job runs once the broker is up), and a new run
     /// directory <c>bench-{name}-{time}</c> for the logs; null when Postgres cannot be had (said already).
     /// </summary>
     public static async Task<(string Pg, string RunDirectory)?> PrepareAsync(string name, string database, CancellationToken ct)
     {
         var adminPg = await ToolStartup.PostgresAsync("bench");
         if (adminPg is null) return null;
-        // A second pass in the same process must not be handed a pooled connection to the database
-        // dropped below (its session ended: 57P01 on first use).
-        NpgsqlConnection.ClearAllPools();
-        await using (var admin = new NpgsqlConnection(adminPg))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        }
+        var pg = await LocalPostgres.CreateDatabaseAsync(adminPg, database, dropFirst: true, ct);
         var runDir = Path.Combine(RepoPaths.RunDirectory, $"bench-{name}-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
-        return (new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString, runDir);
+        return (pg, runDir);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using ContestPipeline.Deployment;
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
@@ -43,22 +44,18 @@ public static class EntriesBenchCommand
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
-        await using var receiver = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+        var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
+        await using var receiver = await LocalWebhooks.StartAsync(swaps, ct);
 
-        var env = new Dictionary<string, string?>
+        // Each worker with its identity; ingestion is the only process calling Stripe here: the whole account budget is its own.
+        var budget = new Dictionary<string, string?>
         {
-            [PipelineSettings.PostgresVariable] = pg,
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = stripe.ApiKey,
-            // Ingestion is the only process calling Stripe here: the whole account budget is its own.
             [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
             [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
-        Dictionary<string, string?> As(string worker) => new(env.Concat(LocalRoles.WorkerEnvironment(pg, worker)).GroupBy(e => e.Key).Select(g => g.Last()));
-        await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], As("ingestion"), Path.Combine(runDir, "ingestion.log"));
-        await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], As("scoring"), Path.Combine(runDir, "scoring.log"));
+        await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"), budget);
+        await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.entries"), NullLogger.Instance);
 

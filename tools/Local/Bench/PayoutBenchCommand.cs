@@ -1,3 +1,4 @@
+using ContestPipeline.Deployment;
 using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
@@ -40,26 +41,23 @@ public static class PayoutBenchCommand
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
-        await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+        var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
+        await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
         stripe.TopUp(2 * Net * transfers, "usd");
 
+        // Payout with its identity; all of the account's Stripe budget is its own here.
         var env = new Dictionary<string, string?>
         {
-            [PipelineSettings.PostgresVariable] = pg,
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = stripe.ApiKey,
             [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
             [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
             // Its burst too (a quarter of the limit, within the budget's rule: Σ burst ≤ the limit):
             // the tokens earned while a round is claimed are spent when its sends start.
             [StripeServices.BurstVariable] = Math.Max(1, stripeRps / 4).ToString(CultureInfo.InvariantCulture),
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
         // A rate benchmark, not a limits one.
         foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
-        await using var payout = ChildProcess.StartDotnet("payout", RepoPaths.WorkerDll("payout"), [],
-            new Dictionary<string, string?>(env.Concat(LocalRoles.WorkerEnvironment(pg, "payout")).GroupBy(e => e.Key).Select(g => g.Last())), Path.Combine(runDir, "payout.log"));
+        await using var payout = LocalServices.Start(Services.Payout, swaps, Path.Combine(runDir, "payout.log"), env);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start", TimeSpan.FromMinutes(3), ct);
 

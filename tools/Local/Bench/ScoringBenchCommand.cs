@@ -1,3 +1,5 @@
+using ContestPipeline.StripeEmulation;
+using ContestPipeline.Deployment;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -48,18 +50,12 @@ public static class ScoringBenchCommand
         if (await BenchSetup.PrepareAsync("scoring", "contestpipeline_bench", ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
-        var env = new Dictionary<string, string?>
-        {
-            [PipelineSettings.PostgresVariable] = pg,
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            // No entry is submitted through Stripe here: entries are published as accepted.
-            [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
-            [StripeServices.KeyVariable] = "sk_test_unused",
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-        };
-        Dictionary<string, string?> As(string worker) => new(env.Concat(LocalRoles.WorkerEnvironment(pg, worker)).GroupBy(e => e.Key).Select(g => g.Last()));
-        await using var ingestion = ChildProcess.StartDotnet("ingestion", RepoPaths.WorkerDll("ingestion"), [], As("ingestion"), Path.Combine(runDir, "ingestion.log"));
-        await using var scoring = ChildProcess.StartDotnet("scoring", RepoPaths.WorkerDll("scoring"), [], As("scoring"), Path.Combine(runDir, "scoring.log"));
+        // No entry is submitted through Stripe here (entries are published as accepted); the server is there as ingestion's identity names one.
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions(), ct);
+        var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
+        await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"));
+        await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.scoring"), NullLogger.Instance);
         var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;

@@ -1,3 +1,5 @@
+using ContestPipeline.StripeEmulation;
+using ContestPipeline.Deployment;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -64,7 +66,10 @@ public static class SettlementBenchCommand
         // Seeding a million entries is long work on a busy machine: no command timeout for the bench's own connection.
         await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pg) { CommandTimeout = 0 }.ConnectionString);
         var worker = SettlementWorker.Definition;
-        await new Migrator(dataSource, worker.Name, worker.AllMigrations, NullLogger.Instance, worker.Grants).ApplyAsync(ct);
+        // Settlement's balance check reads Stripe once an hour: the server is there as its identity names one.
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions(), ct);
+        var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
 
         // Every fact but the last standings chunk: the clock starts when that one is committed,
         // the moment the COMPLETE contest is settleable.
@@ -75,14 +80,7 @@ public static class SettlementBenchCommand
             await SettlementSlate.SeedAsync(conn, contest, standings, ct, holdLastChunk: held);
         Console.WriteLine($"setup: {entries:N0} entries, their fees journalled and {(entries + chunkRows - 1) / chunkRows} standings chunks written in {setup.Elapsed.TotalSeconds:F1} s");
 
-        var env = new Dictionary<string, string?>(LocalRoles.WorkerEnvironment(pg, worker.Name))
-        {
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [StripeServices.UrlVariable] = "http://127.0.0.1:9/",
-            [StripeServices.KeyVariable] = "sk_test_unused",
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-        };
-        await using var settlement = ChildProcess.StartDotnet("settlement", RepoPaths.WorkerDll("settlement"), [], env, Path.Combine(runDir, "settlement.log"));
+        await using var settlement = LocalServices.Start(Services.Settlement, swaps, Path.Combine(runDir, "settlement.log"));
         await WaitForRunningAsync(dataSource, worker.Name, settlement, ct);
 
         // Orders seen on the topic, as Payout would read them (a check beside the outbox's acknowledgements).

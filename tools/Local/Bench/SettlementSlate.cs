@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using System.Globalization;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
@@ -80,7 +81,7 @@ public static class SettlementSlate
 
     public static string PaymentIntentId(string contestId, int i) => string.Create(CultureInfo.InvariantCulture, $"pi_{contestId}_{i}");
 
-    /// <summary>The entries' fees as <see cref="SettlementPlan.For"/> takes them (for a test's expectations).</summary>
+    /// <summary>The entries' fees as the tests' one-piece settlement takes them (for a test's expectations).</summary>
     public static List<EntryFee> Fees(string contestId, StandingRow[] standings) =>
         [.. standings.Select((r, i) => new EntryFee(r.EntryId, EntryFeeMinor, PaymentIntentId(contestId, i)))];
 

@@ -1,3 +1,4 @@
+using ContestPipeline.ReadModel.Store;
 using System.Diagnostics;
 using System.Globalization;
 using ContestPipeline.Contracts.Contests;
@@ -121,32 +122,24 @@ public sealed class FaultCampaign(CampaignOptions o)
     {
         var watch = Stopwatch.StartNew();
         Directory.CreateDirectory(o.RunDirectory);
-        await using (var admin = new NpgsqlConnection(o.AdminConnectionString))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {o.Database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {o.Database}");
-        }
-        var pg = new NpgsqlConnectionStringBuilder(o.AdminConnectionString) { Database = o.Database }.ConnectionString;
+        var pg = await LocalPostgres.CreateDatabaseAsync(o.AdminConnectionString, o.Database, dropFirst: true, ct);
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(o.RunDirectory, "broker.json"), Path.Combine(o.RunDirectory, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = o.Seed }, ct);
-        await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+        // Every process with its identity from the deployment's definition, after the migrate job, as compose runs them.
+        var swaps = LocalSwaps.For(o.RunDirectory, broker, pg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
+        await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         await using var db = NpgsqlDataSource.Create(pg);
         var env = new Dictionary<string, string?>
         {
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [PipelineSettings.PostgresVariable] = pg,
-            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = stripe.ApiKey,
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
             [PayoutOptions.Settings.RetryDelayBaseMs] = "300",
             [PayoutOptions.Settings.LeaseMs] = "3000",
             [PayoutOptions.Settings.AccountRecheckMs] = "1000",
         };
         // The campaign is about faults, not limits: no prize waits for an operator.
         foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
-        await using var fleet = new WorkerFleet(env, Path.Combine(o.RunDirectory, "workers"), new Random(o.Seed + 1), o.Instances);
+        await using var fleet = new WorkerFleet(swaps, env, Path.Combine(o.RunDirectory, "workers"), new Random(o.Seed + 1), o.Instances);
         fleet.StartAll();
         o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries, {o.Instances} instance(s) of each worker; broker {broker.BootstrapServers}, Stripe {stripe.BaseUrl}; logs in {o.RunDirectory}");
 

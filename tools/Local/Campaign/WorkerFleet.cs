@@ -8,12 +8,14 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Local.Campaign;
 
 /// <summary>
-/// The four workers as OS processes, <paramref name="instances"/> of each behind the same
-/// consumer groups (as production scales them), kept running: one that dies (killed, or at a
-/// crash point) is started again after a short pause, sometimes armed with a test-only crash
-/// point so that it dies again at a moment random kills rarely hit.
+/// The four workers as OS processes, each with its identity from the deployment's definition,
+/// <paramref name="instances"/> of each behind the same consumer groups (as production scales
+/// them), kept running: one that dies (killed, or at a crash point) is started again after a
+/// short pause, sometimes armed with a test-only crash point so that it dies again at a moment
+/// random kills rarely hit. <paramref name="settings"/> are the campaign's own, on top.
 /// </summary>
-public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment, string logDirectory, Random random, int instances = 1) : IAsyncDisposable
+public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, string?> settings, string logDirectory, Random random, int instances = 1)
+    : IAsyncDisposable
 {
     /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
     private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce];
@@ -31,11 +33,11 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     /// them (<see cref="StripeBudget.Split"/>, four fifths of the limit for headroom): with two
     /// instances each, the processes' defaults would add up to twice the server's limit.
     /// </summary>
-    private readonly Dictionary<(string Name, int Instance), StripeBudget.Share> _stripeShares = SplitStripe(environment, instances);
+    private readonly Dictionary<(string Name, int Instance), StripeBudget.Share> _stripeShares = SplitStripe(settings, instances);
 
-    private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(IReadOnlyDictionary<string, string?> environment, int instances)
+    private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(IReadOnlyDictionary<string, string?> settings, int instances)
     {
-        var account = int.TryParse(environment.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : new StripeSettings { SecretKey = "-" }.AccountRequestsPerSecond;
+        var account = int.TryParse(settings.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : Services.StripeAccountRequestsPerSecond;
         (string Name, int Weight)[] callers = [("ingestion", 2), ("payout", 3), ("settlement", 1)];
         var workers = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => (Worker: (c.Name, i), c.Weight))).ToList();
         // Split answers in the order it was asked.
@@ -79,17 +81,14 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
     private void Start((string Name, int Instance) worker, string? crashAt)
     {
         var name = worker.Name;
-        var env = new Dictionary<string, string?>(environment) { [CrashPoints.Variable] = crashAt };
-        // Each worker as its own role, as in production; the database's owner migrates.
-        if (environment.GetValueOrDefault(PipelineSettings.PostgresVariable) is { } owner)
-            foreach (var (k, v) in LocalRoles.WorkerEnvironment(owner, name)) env[k] = v;
+        var env = new Dictionary<string, string?>(settings) { [CrashPoints.Variable] = crashAt };
         if (_stripeShares.TryGetValue(worker, out var share))
         {
             env[StripeServices.RateVariable] = share.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
             env[StripeServices.BurstVariable] = share.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
         var log = Path.Combine(logDirectory, $"{Label(worker).Replace('#', '-')}-{Interlocked.Increment(ref _generation):000}.log");
-        lock (_gate) _running[worker] = ChildProcess.StartDotnet(Label(worker), RepoPaths.WorkerDll(name), [], env, log);
+        lock (_gate) _running[worker] = LocalServices.Start(Services.Of(name), swaps, log, env, label: Label(worker));
     }
 
     /// <summary>The log of the process now running as that instance, if any.</summary>
@@ -172,7 +171,10 @@ public sealed class WorkerFleet(IReadOnlyDictionary<string, string?> environment
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var reader = new StreamReader(stream);
-            return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "(no output)";
+            var lines = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            // JSON logs (compose's format) end with the host's shutdown lines: the critical line says why.
+            return lines.LastOrDefault(l => l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal))
+                ?? lines.LastOrDefault() ?? "(no output)";
         }
         catch (IOException e)
         {

@@ -1,3 +1,4 @@
+using ContestPipeline.ReadModel.Store;
 using System.Diagnostics;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
@@ -29,17 +30,11 @@ namespace ContestPipeline.Local.Demo;
 /// operator command. Runs it through the workers to PAID, prints the contests' timelines,
 /// standings and money, and checks the invariants against Stripe's records and the ledger.
 /// </summary>
-public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, PipelineSettings settings)
+public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalSwaps swaps)
 {
-    /// <summary>
-    /// What the operator tool needs to reach this stack: it reads as the operations role, as in production.
-    /// </summary>
-    private IReadOnlyDictionary<string, string?> OperatorEnvironment => new Dictionary<string, string?>
-    {
-        [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(settings.PostgresConnectionString, "operations"),
-        [PipelineSettings.KafkaVariable] = settings.KafkaBootstrapServers,
-        [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-    };
+    /// <summary>The operator's tool as compose's cpctl service has it: the read-only role and the operator's key.</summary>
+    private LocalProcessSpec Cpctl(params string[] arguments) =>
+        LocalServices.Prepare(Services.Cpctl, swaps, label: "cpctl-" + Guid.NewGuid().ToString("N")[..8]) with { Arguments = arguments };
 
     /// <summary>The demo's review threshold: sunday-main's first prize is above it.</summary>
     public const long ReviewThresholdMinor = 6_000;
@@ -183,8 +178,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, Pipeli
             // As an operator would: the operator tool, run as its own process against this stack.
             string[] release = ["payouts", "release", p.PayoutId, "--operator", "demo-operator", "--reason", "checked the winner"];
             var output = new List<string>();
-            await using (var cpctl = ChildProcess.StartDotnet("cpctl", RepoPaths.CpctlDll, release, OperatorEnvironment,
-                Path.Combine(RepoPaths.RunDirectory, "cpctl-release.log"), line => { lock (output) output.Add(line); }))
+            await using (var cpctl = LocalServices.Start(Cpctl(release), Path.Combine(swaps.RunDirectory, "cpctl-release.log"), line => { lock (output) output.Add(line); }))
             {
                 await cpctl.WaitForExitAsync(ct);
                 Check(cpctl.ExitCode == 0, $"cpctl payouts release {p.PayoutId} exited {cpctl.ExitCode}: {string.Join(" / ", output)}");

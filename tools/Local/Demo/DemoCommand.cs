@@ -12,6 +12,7 @@ using ContestPipeline.StripeEmulation;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Local.Demo;
 
@@ -29,15 +30,8 @@ public static class DemoCommand
     {
         var adminPg = await ToolStartup.PostgresAsync("demo");
         if (adminPg is null) return PipelineWorker.ExitStartupFailed;
-        // Every demo starts from an empty database, so it shows the same thing each time.
-        const string database = "contestpipeline_demo";
-        await using (var admin = new NpgsqlConnection(adminPg))
-        {
-            await admin.OpenAsync(ct);
-            await admin.ExecuteAsync($"DROP DATABASE IF EXISTS {database} WITH (FORCE)");
-            await admin.ExecuteAsync($"CREATE DATABASE {database}");
-        }
-        var settingsPg = new NpgsqlConnectionStringBuilder(adminPg) { Database = database }.ConnectionString;
+        // Every demo starts from an empty database, made as compose's postgres service makes its own, so it shows the same thing each time.
+        var settingsPg = await LocalPostgres.CreateDatabaseAsync(adminPg, "contestpipeline_demo", dropFirst: true, ct);
 
         var runDir = Path.Combine(RepoPaths.RunDirectory, "demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
@@ -46,41 +40,30 @@ public static class DemoCommand
         Step($"local broker up: {broker.BootstrapServers}");
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 1121 }, ct);
         Step($"Stripe-compatible server up: {stripe.BaseUrl}");
+        // Every process from its identity in the deployment's definition, as docker-compose.yml has it.
+        var swaps = LocalSwaps.For(runDir, broker, settingsPg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
+        Step($"migrate job done: every schema migrated and granted as {Services.Migrate.DatabaseRole}");
 
-        await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
+        await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
         Step($"Stripe webhook receiver up: {webhooks.Url} -> {webhooks.Topic}");
-
-        var env = new Dictionary<string, string?>
-        {
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [PipelineSettings.PostgresVariable] = settingsPg,
-            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = stripe.ApiKey,
-            // Every worker signs what it publishes, and checks what it reads, with the local keys.
-            [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
-        };
-        Step($"message signing keys: {LocalSigningKeys.Keys.Source} ({string.Join(", ", LocalSigningKeys.Keys.ProducerNames)})");
-        // Prizes above 60.00 wait for an operator, so the demo shows a release.
-        foreach (var (name, value) in ContestSlate.PayoutEnvironment) env[name] = value;
+        Step($"message signing keys: each process holds its own material, laid out from {LocalSigningKeys.Keys.Source}");
         var workers = new List<ChildProcess>();
         try
         {
-            foreach (var name in CanaryPassed.Route)
+            foreach (var name in CanaryPassed.Route.Append(Operations.Extensions.OperationsWorker.Name))
             {
-                // Each worker as its own role, as in production; the database's owner migrates.
-                var workerEnv = new Dictionary<string, string?>(env);
-                foreach (var (k, v) in LocalRoles.WorkerEnvironment(settingsPg, name)) workerEnv[k] = v;
-                workers.Add(ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], workerEnv, Path.Combine(runDir, name + ".log")));
-                Step($"worker {name} started (pid {workers[^1].Id})");
+                // Prizes above 60.00 wait for an operator, so the demo shows a release.
+                var service = Services.Of(name);
+                workers.Add(LocalServices.Start(service, swaps, Path.Combine(runDir, name + ".log"),
+                    name == Services.Payout.Name ? ContestSlate.PayoutEnvironment : null));
+                Step($"{name} started as {service.DatabaseRole} (pid {workers[^1].Id})");
             }
 
             // The operations read model and console watch the whole run: open the URL while it runs.
-            workers.Add(ChildProcess.StartDotnet(Operations.Extensions.OperationsWorker.Name, RepoPaths.WorkerDll(Operations.Extensions.OperationsWorker.Name), [], env,
-                Path.Combine(runDir, "operations.log")));
-            Step($"worker operations started (pid {workers[^1].Id})");
-            await using var console = await LocalConsole.StartAsync(runDir, env, ct: ct);
+            await using var console = await LocalConsole.StartAsync(swaps, ct: ct);
             var signIn = console.SignIns[0];
-            Step($"operations console: {console.Url} (sign in as {signIn.Name} / {signIn.Password}; operators in {console.OperatorsFile})");
+            Step($"operations console: {console.Url} as {Services.Console.DatabaseRole} (sign in as {signIn.Name} / {signIn.Password}; operators in {console.OperatorsFile})");
 
             var runId = DateTime.UtcNow.ToString("HHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
             var ids = Enumerable.Range(1, canaries).Select(i => $"demo-{runId}-{i}").ToList();
@@ -109,7 +92,7 @@ public static class DemoCommand
             bool slateOk;
             try
             {
-                slateOk = await new ContestSlate(world, dataSource, new PipelineSettings(settingsPg, broker.BootstrapServers)).RunAsync(ct);
+                slateOk = await new ContestSlate(world, dataSource, swaps).RunAsync(ct);
             }
             catch (TimeoutException e)
             {
@@ -124,7 +107,8 @@ public static class DemoCommand
         }
         finally
         {
-            foreach (var w in workers) await w.DisposeAsync();
+            // Every worker at once, each given its grace (SIGTERM, then SIGKILL).
+            await Task.WhenAll(workers.Select(w => w.DisposeAsync().AsTask()));
             Step("workers stopped; local broker stopping");
         }
     }

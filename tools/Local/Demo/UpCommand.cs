@@ -12,24 +12,24 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Local.Demo;
 
 /// <summary>
-/// cpdev up (./run up): the whole stack for people to use by hand, until stopped: the local
-/// broker (its state file where every tool looks, so cpctl and kcat find it), the
-/// Stripe-compatible server with a funded platform balance, the webhook receiver, every worker
-/// and the operations console, on the pipeline's database with its schemas emptied first (the
-/// broker keeps nothing across runs, so neither does the database). Prints the URLs, the
-/// bootstrap servers and the sign-ins.
+/// cpdev up (./run up): the whole stack for people to use by hand, until stopped (Ctrl-C or
+/// SIGTERM): the local broker (its state file where every tool looks, so cpctl and kcat find it),
+/// the Stripe-compatible server with a funded platform balance, the migrate job, the webhook
+/// receiver, every worker and the operations console, each with its identity from the
+/// deployment's definition, on the pipeline's database made afresh as compose's postgres
+/// service makes its own (the broker keeps nothing across runs, so neither does the database).
+/// Prints the URLs, the bootstrap servers and the sign-ins.
 /// </summary>
 public static class UpCommand
 {
     public static async Task<int> RunAsync(int consolePort, CancellationToken ct)
     {
-        var pg = await ToolStartup.PostgresAsync("up");
-        if (pg is null) return PipelineWorker.ExitStartupFailed;
-        await using (var conn = new NpgsqlConnection(pg))
-        {
-            await conn.OpenAsync(ct);
-            foreach (var schema in Workers.All.Keys) await conn.ExecuteAsync($"DROP SCHEMA IF EXISTS {schema} CASCADE");
-        }
+        var admin = await ToolStartup.PostgresAsync("up");
+        if (admin is null) return PipelineWorker.ExitStartupFailed;
+        var database = new NpgsqlConnectionStringBuilder(admin).Database!;
+        var server = new NpgsqlConnectionStringBuilder(admin) { Database = "postgres" }.ConnectionString;
+        var pg = await LocalPostgres.CreateDatabaseAsync(server, database,
+            dropFirst: true, ct);
         var runDir = Path.Combine(RepoPaths.RunDirectory, "up");
         Directory.CreateDirectory(runDir);
         var brokerFile = PipelineSettings.BrokerFile();
@@ -37,21 +37,17 @@ public static class UpCommand
         await using var broker = await LocalBrokerProcess.StartAsync(brokerFile, Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 2026 }, ct);
         stripe.TopUp(1_000_000_00, "usd");
-        await using var webhooks = await LocalWebhooks.StartAsync(broker.BootstrapServers, stripe, ct: ct);
-        var env = new Dictionary<string, string?>
-        {
-            [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-            [PipelineSettings.PostgresVariable] = pg,
-            [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
-            [StripeServices.KeyVariable] = stripe.ApiKey,
-            [OperationsOptions.Settings.SnapshotIntervalSeconds] = "300",
-        };
+        var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
+        await LocalServices.MigrateAsync(swaps, ct);
+        await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
+        var settings = new Dictionary<string, string?> { [OperationsOptions.Settings.SnapshotIntervalSeconds] = "300" };
         var workers = new List<ChildProcess>();
         try
         {
             foreach (var name in Workers.All.Keys)
-                workers.Add(ChildProcess.StartDotnet(name, RepoPaths.WorkerDll(name), [], env, Path.Combine(runDir, name + ".log")));
-            await using var console = await LocalConsole.StartAsync(runDir, env, consolePort, ct: ct);
+                workers.Add(LocalServices.Start(Services.Of(name), swaps, Path.Combine(runDir, name + ".log"),
+                    settings));
+            await using var console = await LocalConsole.StartAsync(swaps, consolePort, ct: ct);
             var stack = new LocalStack(stripe.BaseUrl, stripe.ApiKey, broker.BootstrapServers, pg, console.Url);
             stack.Write(LocalStack.FileDefault);
             using var removeStackFile = new StackFileRemoval(LocalStack.FileDefault);
@@ -60,7 +56,8 @@ public static class UpCommand
         }
         finally
         {
-            foreach (var w in workers) await w.DisposeAsync();
+            // Every worker at once, each given its grace (SIGTERM, then SIGKILL).
+            await Task.WhenAll(workers.Select(w => w.DisposeAsync().AsTask()));
         }
     }
 
@@ -70,7 +67,7 @@ public static class UpCommand
         var postgres = new NpgsqlConnectionStringBuilder(stack.Postgres) { Password = null }.ConnectionString;
         Console.WriteLine($$"""
 
-            ContestPipeline is up (logs in {{runDir}}); Ctrl-C stops everything.
+            ContestPipeline is up (logs in {{runDir}}); Ctrl-C or SIGTERM stops everything.
 
               console              {{console.Url}}
               sign in as           {{signIns}}
@@ -78,7 +75,8 @@ public static class UpCommand
               Stripe-compatible    {{stack.StripeUrl}}  (key {{stack.StripeKey}}; platform balance topped up with 1,000,000.00 USD)
               webhook receiver     {{webhooks}}
               Postgres             {{postgres}}
-              workers              {{string.Join(", ", Workers.All.Keys)}}
+              services             {{string.Join(", ", Services.Stack.Where(s => s.LongRunning)
+                  .Select(s => $"{s.Name} ({s.DatabaseRole ?? "no database"})"))}}
 
             Define a contest in the console, and publish the feed with your own tools, e.g.:
               kcat -P -b {{stack.BootstrapServers}} -t {{Topics.ProviderFeed}} -k g1 -H message-id=feed:g1:1 -H type=GameScheduled -H schema-version=1 <<< '{"gameId":"g1","sequence":1,"startsAt":"2030-01-01T18:00:00Z","athleteIds":["a1","a2"]}'
@@ -88,7 +86,10 @@ public static class UpCommand
             """);
     }
 
-    /// <summary>Until Ctrl-C (0), or until a worker or the console exits by itself (1: the stack is no longer whole).</summary>
+    /// <summary>
+    /// Until Ctrl-C or SIGTERM (0), or until a worker or the console exits by itself (1: the stack
+    /// is no longer whole).
+    /// </summary>
     private static async Task<int> KeepUpAsync(List<ChildProcess> workers, LocalConsole console, CancellationToken ct)
     {
         try
@@ -98,12 +99,13 @@ public static class UpCommand
                 var dead = workers.FirstOrDefault(w => w.HasExited);
                 if (dead is not null)
                 {
-                    Console.Error.WriteLine($"worker {dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
+                    Console.Error.WriteLine($"{dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
                     return 1;
                 }
                 if (console.Process.HasExited)
                 {
-                    Console.Error.WriteLine($"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
+                    Console.Error.WriteLine(
+                        $"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
                     return 1;
                 }
                 await Task.Delay(1000, ct);
@@ -111,7 +113,7 @@ public static class UpCommand
         }
         catch (OperationCanceledException)
         {
-            // Ctrl-C: stop everything.
+            // Ctrl-C or SIGTERM: everything stops below.
         }
         Console.WriteLine("stopping ...");
         return 0;

@@ -44,7 +44,12 @@ public sealed partial class ChildProcess : IAsyncDisposable
         };
         info.ArgumentList.Add(assemblyPath);
         foreach (var a in args) info.ArgumentList.Add(a);
-        foreach (var (k, v) in environment) info.Environment[k] = v;
+        // A null value unsets the variable: the child does not inherit it.
+        foreach (var (k, v) in environment)
+        {
+            if (v is null) info.Environment.Remove(k);
+            else info.Environment[k] = v;
+        }
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
         return new ChildProcess(name, process, logPath, onLine);

@@ -11,6 +11,9 @@ public sealed class LocalBrokerProcess : IAsyncDisposable
     public required BrokerState State { get; init; }
     public required BrokerControlClient Control { get; init; }
 
+    /// <summary>Where it wrote its bootstrap servers and control endpoint.</summary>
+    public required string StateFile { get; init; }
+
     public string BootstrapServers => State.BootstrapServers;
 
     /// <summary>Starts the broker with every topic of the topic list, or with none (<paramref name="empty"/>).</summary>
@@ -27,7 +30,7 @@ public sealed class LocalBrokerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"local broker exited with code {process.ExitCode}; see {logPath}");
             var state = BrokerState.TryRead(stateFile);
             if (state is not null && state.ProcessId == process.Id)
-                return new LocalBrokerProcess { Process = process, State = state, Control = new BrokerControlClient(state.ControlUrl) };
+                return new LocalBrokerProcess { Process = process, State = state, Control = new BrokerControlClient(state.ControlUrl), StateFile = stateFile };
             await Task.Delay(50);
         }
         await process.KillAsync();

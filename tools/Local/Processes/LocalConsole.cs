@@ -7,7 +7,7 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Local.Processes;
 
 /// <summary>
-/// The operations console as a process of its own (as it is deployed), with an operators file
+/// The operations console as a process of its own, with its identity, and an operators file
 /// made for the run: an admin and a second approver with random passwords, and a viewer.
 /// </summary>
 public sealed class LocalConsole : IAsyncDisposable
@@ -26,28 +26,30 @@ public sealed class LocalConsole : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts the console on <paramref name="port"/> (0: a free one) with <paramref name="environment"/>
-    /// (Postgres and Kafka), and waits until it answers.
+    /// Starts the console with its identity (<see cref="Services.Console"/>: the read-only role,
+    /// the operator's key, the operators file as its secret) on <paramref name="port"/> (0: a free
+    /// one), and waits until it answers.
     /// </summary>
-    public static async Task<LocalConsole> StartAsync(string runDirectory, IReadOnlyDictionary<string, string?> environment, int port = 0,
-        IReadOnlyList<(string Name, string Role, string Password)>? signIns = null, CancellationToken ct = default)
+    public static async Task<LocalConsole> StartAsync(LocalSwaps swaps, int port = 0,
+        IReadOnlyList<(string Name, string Role, string Password)>? signIns = null, CancellationToken ct = default,
+        IReadOnlyDictionary<string, string?>? overrides = null)
     {
+        ArgumentNullException.ThrowIfNull(swaps);
         signIns ??=
         [
             ("admin", OperatorRoles.Admin, NewPassword()), ("approver", OperatorRoles.Approver, NewPassword()), ("viewer", OperatorRoles.Viewer, NewPassword()),
         ];
-        var file = Path.Combine(runDirectory, "operators.json");
         string? json = null;
         foreach (var (name, role, password) in signIns) json = Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password)));
-        await File.WriteAllTextAsync(file, json, ct);
         if (port == 0) port = FreePort();
         var url = new Uri($"http://127.0.0.1:{port}");
-        var env = new Dictionary<string, string?>(environment)
+        var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>())
         {
-            [ConsoleOptions.Settings.Operators + Setting.FileSuffix] = file,
             [ConsoleOptions.Settings.Url] = url.ToString().TrimEnd('/'),
         };
-        var process = ChildProcess.StartDotnet("console", RepoPaths.ConsoleDll, [], env, Path.Combine(runDirectory, "console.log"));
+        var spec = LocalServices.Prepare(Services.Console, swaps with { ConsoleOperators = json }, settings);
+        var file = spec.Environment[ConsoleOptions.Settings.Operators + Setting.FileSuffix]!;
+        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, "console.log"));
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)

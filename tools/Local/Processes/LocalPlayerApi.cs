@@ -1,11 +1,12 @@
+using ContestPipeline.Deployment;
 using ContestPipeline.PlayerApi.Domain;
-using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Local.Processes;
 
 /// <summary>
-/// The platform's read API as a process of its own (as it is deployed): reading as its own
-/// database role, accepting one token made for the run, which the platform's backend would hold.
+/// The platform's read API as a process of its own, with its identity (<see cref="Services.PlayerApi"/>:
+/// its own database role, its tokens file as its secret), accepting one token made for the run,
+/// which the platform's backend would hold.
 /// </summary>
 public sealed class LocalPlayerApi : IAsyncDisposable
 {
@@ -20,23 +21,24 @@ public sealed class LocalPlayerApi : IAsyncDisposable
         Token = token;
     }
 
-    /// <summary>Starts it on a free port against the database of <paramref name="ownerConnectionString"/>, and waits until it answers.</summary>
-    public static async Task<LocalPlayerApi> StartAsync(string runDirectory, string ownerConnectionString, CancellationToken ct = default)
+    /// <summary>Starts it on a free port against the run's database, and waits until it answers.</summary>
+    public static async Task<LocalPlayerApi> StartAsync(LocalSwaps swaps, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(swaps);
         var token = LocalConsole.NewPassword() + LocalConsole.NewPassword();
-        var url = new Uri($"http://127.0.0.1:{LocalConsole.FreePort()}");
-        var env = new Dictionary<string, string?>
-        {
-            [PipelineSettings.PostgresVariable] = LocalRoles.RuntimeConnection(ownerConnectionString, "player_api"),
-            [PlayerApiOptions.Settings.TokenHashes] = PlayerApiOptions.Hash(token),
-            [PlayerApiOptions.Settings.Url] = url.ToString().TrimEnd('/'),
-        };
-        var process = ChildProcess.StartDotnet("player-api", RepoPaths.PlayerApiDll, [], env, Path.Combine(runDirectory, "player-api.log"));
+        var spec = LocalServices.Prepare(Services.PlayerApi, swaps with { PlayerApiTokens = PlayerApiOptions.Hash(token) });
+        var url = new Uri(spec.Environment[PlayerApiOptions.Settings.Url]!);
+        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"player-api-{Guid.NewGuid():N}.log"));
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (true)
         {
-            if (process.HasExited) throw new InvalidOperationException($"the player read API exited with code {process.ExitCode}; see {process.LogPath}");
+            if (process.HasExited)
+            {
+                await process.DisposeAsync();
+                throw new InvalidOperationException(
+                    $"the player read API exited with code {process.ExitCode}; see {process.LogPath}");
+            }
             try
             {
                 if ((await http.GetAsync(new Uri(url, "/healthz"), ct)).IsSuccessStatusCode) break;
@@ -45,7 +47,11 @@ public sealed class LocalPlayerApi : IAsyncDisposable
             {
                 // Not listening yet.
             }
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"the player read API did not answer at {url} within 60 s; see {process.LogPath}");
+            if (DateTime.UtcNow >= deadline)
+            {
+                await process.DisposeAsync();
+                throw new TimeoutException($"the player read API did not answer at {url} within 60 s; see {process.LogPath}");
+            }
             await Task.Delay(100, ct);
         }
         return new LocalPlayerApi(process, url, token);

@@ -1,3 +1,5 @@
+using ContestPipeline.Deployment;
+
 namespace ContestPipeline.Local.Processes;
 
 /// <summary>Where the built pipeline assemblies are, relative to this tool's own build output.</summary>
@@ -25,20 +27,12 @@ public static class RepoPaths
         }
     }
 
-    public static string WorkerDll(string worker)
+    /// <summary>A deployable of the production image (<see cref="Deployables"/>), from this clone's build output: what a local run starts instead of the image.</summary>
+    public static string DeployableDll(string name)
     {
-        var project = char.ToUpperInvariant(worker[0]) + worker[1..];
-        var path = Path.Combine(Root, "src", project, "bin", Configuration, "net10.0", $"ContestPipeline.{project}.dll");
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"worker {worker} is not built at {path}: run `dotnet build -c {Configuration}` first", path);
-        return path;
+        var deployable = Deployables.Of(name);
+        return Built(name, Path.Combine("src", deployable.Project), deployable.Assembly);
     }
-
-    /// <summary>The operations console's assembly (src/WebConsole), built with the same configuration.</summary>
-    public static string ConsoleDll => Built("the console", Path.Combine("src", "WebConsole"), "ContestPipeline.WebConsole.dll");
-
-    /// <summary>The platform's read API (src/PlayerApi), built with the same configuration.</summary>
-    public static string PlayerApiDll => Built("the player read API", Path.Combine("src", "PlayerApi"), "ContestPipeline.PlayerApi.dll");
 
     private static string Built(string what, string project, string assembly)
     {

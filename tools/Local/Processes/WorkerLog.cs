@@ -43,7 +43,8 @@ public static partial class WorkerLog
     }
 
     // A consumer with no partition (a second instance, of a topic with one partition) is
-    // assigned nothing, and has joined its group all the same.
-    [GeneratedRegex(@"Consumer (?<consumer>\S+) (?<what>assigned|revoked)( \S+ \[\[|\s*$)")]
+    // assigned nothing, and has joined its group all the same. The line is plain text, or a JSON
+    // object (compose's log format) whose message comes first.
+    [GeneratedRegex(@"Consumer (?<consumer>[^\s""]+) (?<what>assigned|revoked)( \S+ \[\[|\s*$|\s*"")")]
     private static partial Regex AssignmentLine();
 }

@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
@@ -11,33 +12,21 @@ namespace ContestPipeline.Settlement.Domain;
 public sealed record EntryFee(string EntryId, long AmountMinor, string PaymentIntentId);
 
 /// <summary>
-/// Everything settling a contest writes, decided before anything is written: the terms (the
-/// prizes by <see cref="PrizeCalculator"/>, the settlement entry, the record, what Payout may pay),
-/// the journal entries that move the pool into winners' payables and fees, and one payout order
-/// per winning entry. Pure: the same contest, entries and standings give the same plan. The
-/// chunked settlement (SettleContestsJob) writes the same, from the same terms.
+/// What settling a contest decides before any prize is posted or ordered: the prizes, the
+/// journal entry that moves the fees kept into the pool (and the rake, excess and overlay
+/// where they go), and the settlement record. It needs only the entries' count and fee total,
+/// never each entry, so a contest of a million entries is decided from its standings alone.
+/// The chunked settlement (SettleContestsJob) starts here, and so does the tests' settlement of
+/// a whole contest in one piece, so the two are compared to the cent.
 /// </summary>
-public sealed record SettlementPlan(SettlementTerms Terms, IReadOnlyList<JournalEntry> Journal, IReadOnlyList<PrizePayoutOrdered> Orders)
+public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry, IReadOnlyList<PrizeAward> Awards, ContestSettled Record)
 {
-    public static SettlementPlan For(string contestId, ContestDefined definition, IReadOnlyList<EntryFee> entries,
-        IReadOnlyList<StandingRow> standings, DateTimeOffset now)
-    {
-        ArgumentNullException.ThrowIfNull(entries);
-        var terms = SettlementTerms.Decide(contestId, definition, entries.Count,
-            entries.Aggregate(0L, (sum, e) => checked(sum + e.AmountMinor)), standings, now);
-        // The winning entry's payment goes with its order, so Payout can freeze the prize if
-        // that payment is refunded or disputed.
-        var payments = entries.ToDictionary(e => e.EntryId, e => e.PaymentIntentId, StringComparer.Ordinal);
-        var journal = new List<JournalEntry>(terms.Awards.Count + 1) { terms.SettleEntry };
-        var orders = new List<PrizePayoutOrdered>(terms.Awards.Count);
-        foreach (var award in terms.Awards)
-        {
-            journal.Add(PrizeEntry(contestId, award.PayoutId, award.EntryId, award.PlayerId, award.Rank, award.Gross, award.Fee, award.Net));
-            orders.Add(Order(contestId, award.PayoutId, award.EntryId, award.PlayerId, award.Rank,
-                award.Gross.MinorUnits, award.Fee.MinorUnits, award.Net.MinorUnits, terms.Record.Currency, payments[award.EntryId]));
-        }
-        return new SettlementPlan(terms, journal, orders);
-    }
+    public string Reason => $"{Awards.Count} prizes ordered from a pool of {Pool.Pool}";
+
+    /// <summary>What Payout may pay for the contest: the prizes with something to transfer and their net total.</summary>
+    public ContestPayoutsAuthorized Authorization => new(
+        ContestPayoutsAuthorized.SettlementIdFor(Record.ContestId), Record.ContestId,
+        Awards.Count(a => a.Net.MinorUnits > 0), Awards.Sum(a => a.Net.MinorUnits), Record.Currency, Record.SettledAt);
 
     /// <summary>Each prize leaves the pool: the winner is owed the net, the platform keeps the fee.</summary>
     public static JournalEntry PrizeEntry(string contestId, string payoutId, string entryId, string playerId, int rank, Money gross, Money fee, Money net) =>
@@ -52,25 +41,6 @@ public sealed record SettlementPlan(SettlementTerms Terms, IReadOnlyList<Journal
     public static PrizePayoutOrdered Order(string contestId, string payoutId, string entryId, string playerId, int rank,
         long grossMinor, long feeMinor, long netMinor, string currency, string paymentIntentId) =>
         new(payoutId, contestId, entryId, playerId, rank, grossMinor, feeMinor, netMinor, currency, paymentIntentId);
-}
-
-/// <summary>
-/// What settling a contest decides before any prize is posted or ordered: the prizes, the
-/// journal entry that moves the fees kept into the pool (and the rake, excess and overlay
-/// where they go), and the settlement record. It needs only the entries' count and fee total,
-/// never each entry, so a contest of a million entries is decided from its standings alone.
-/// <see cref="SettlementPlan.For"/> and the chunked settlement (SettleContestsJob) both start
-/// here, so the two give the same prizes, postings, orders and record.
-/// </summary>
-public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry, IReadOnlyList<PrizeAward> Awards,
-    ContestSettled Record)
-{
-    public string Reason => $"{Awards.Count} prizes ordered from a pool of {Pool.Pool}";
-
-    /// <summary>What Payout may pay for the contest: the prizes with something to transfer and their net total.</summary>
-    public ContestPayoutsAuthorized Authorization => new(
-        ContestPayoutsAuthorized.SettlementIdFor(Record.ContestId), Record.ContestId,
-        Awards.Count(a => a.Net.MinorUnits > 0), Awards.Sum(a => a.Net.MinorUnits), Record.Currency, Record.SettledAt);
 
     public static SettlementTerms Decide(string contestId, ContestDefined definition, int entryCount, long entryFeesMinor,
         IReadOnlyList<StandingRow> standings, DateTimeOffset now)

@@ -1,20 +1,24 @@
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Rules.Ledger;
 using Dapper;
 using Npgsql;
-using ContestPipeline.Rules.Prizes;
 
-namespace ContestPipeline.Settlement.Store;
+namespace ContestPipeline.ReadModel.Store;
 
 /// <summary>A balance in minor units of <see cref="Currency"/>: debits positive, credits negative.</summary>
 public sealed record AccountBalance(string Account, string Currency, long BalanceMinor);
 
 /// <summary>
-/// The ledger's promises, checked from its tables at any moment: by tests after any crash or
-/// replay, by the demo, by an operator. Each check returns what is wrong, one line per
-/// problem naming the journal entry or account and its amount; none means the promise holds.
+/// The ledger's promises, checked from Settlement's tables at any moment, reading only (the
+/// read-only role may): by an operator (cpctl ledger check), by the demo and the fault campaign,
+/// by tests after any crash or replay. Each check returns what is wrong, one line per problem
+/// naming the journal entry or account and its amount; none means the promise holds.
 /// </summary>
 public static class LedgerChecks
 {
+    /// <summary>How many journal entries the book holds, to say what a check covered.</summary>
+    public static Task<long> JournalEntryCountAsync(NpgsqlConnection connection) =>
+        connection.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal");
+
     /// <summary>The whole book: every journal entry balances, and the book sums to zero, in each currency.</summary>
     public static async Task<IReadOnlyList<string>> BookAsync(NpgsqlConnection connection)
     {
@@ -52,15 +56,16 @@ public static class LedgerChecks
         var stateName = await connection.QueryFirstOrDefaultAsync<string>(
             "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId });
         if (stateName is null) return [$"contest {contestId} is not known to settlement"];
-        var state = ContestStates.Parse(contestId, stateName);
+        // Settlement's states as it stores them (OPEN, COMPLETE, SETTLED, PAID, CANCELLED).
+        var (settled, paid, cancelled) = (stateName == "SETTLED", stateName == "PAID", stateName == "CANCELLED");
         var balances = await ContestBalancesAsync(connection, contestId);
         var expected = new Dictionary<string, long>(StringComparer.Ordinal);
-        if (state is ContestStatus.Settled or ContestStatus.Paid or ContestStatus.Cancelled) expected[Accounts.EntryFees(contestId)] = 0;
-        if (state is ContestStatus.Settled or ContestStatus.Paid) expected[Accounts.PrizePool(contestId)] = 0;
-        if (state == ContestStatus.Paid)
+        if (settled || paid || cancelled) expected[Accounts.EntryFees(contestId)] = 0;
+        if (settled || paid) expected[Accounts.PrizePool(contestId)] = 0;
+        if (paid)
             foreach (var player in await connection.QueryAsync<string>("SELECT DISTINCT player_id FROM settlement.payouts WHERE contest_id = @contestId", new { contestId }))
                 expected[Accounts.PrizesPayable(player)] = 0;
-        if (state == ContestStatus.Cancelled)
+        if (cancelled)
             expected[Accounts.EntryFees(contestId)] = -await connection.ExecuteScalarAsync<long>("""
                 SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM settlement.entries e
                 WHERE e.contest_id = @contestId
@@ -74,4 +79,9 @@ public static class LedgerChecks
                 .Select(x => $"contest {contestId} ({stateName}): {x.Account} is {x.Actual}, expected {x.Expected}"),
         ];
     }
+
+    /// <summary>The contests whose accounts a state closes (SETTLED, PAID, CANCELLED), in ordinal order.</summary>
+    public static async Task<IReadOnlyList<string>> ClosedContestsAsync(NpgsqlConnection connection) =>
+        [.. await connection.QueryAsync<string>(
+            "SELECT contest_id FROM settlement.contests WHERE state IN ('SETTLED', 'PAID', 'CANCELLED') ORDER BY contest_id COLLATE \"C\"")];
 }

@@ -1,0 +1,54 @@
+using ContestPipeline.Plumbing;
+
+namespace ContestPipeline.Deployment;
+
+/// <summary>
+/// Lays out a service's signing-keys folder (the one compose mounts at <see cref="KeyMaterial.MountPath"/>)
+/// from a folder holding every producer's keys: a copy of each producer's folder its material
+/// names, and nothing else. Local runs give each process its own folder made this way; an
+/// operator makes deploy/secrets/signing-keys/&lt;service&gt; with <c>cpctl compose keys</c>.
+/// </summary>
+public static class KeyMaterialFiles
+{
+    public static void Write(KeyMaterial keys, string source, string target)
+    {
+        ArgumentNullException.ThrowIfNull(keys);
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        Create(target);
+        foreach (var producer in keys.Producers)
+        {
+            var from = Path.Combine(source, producer);
+            if (!Directory.Exists(from))
+                throw new StartupException(
+                    $"{SigningKeys.DirectoryVariable}: no keys for producer '{producer}' in {source}");
+            var to = Path.Combine(target, producer);
+            Create(to);
+            foreach (var file in Directory.EnumerateFiles(from).Where(IsKeyFile))
+            {
+                var copy = Path.Combine(to, Path.GetFileName(file));
+                File.Copy(file, copy);
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(copy,
+                    UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+    }
+
+    /// <summary>Every service's folder under <paramref name="target"/>, one per service with key material.</summary>
+    public static IReadOnlyList<string> WriteAll(string source, string target) =>
+        [.. Services.All.Where(s => s.Keys is not null).Select(s =>
+        {
+            Write(s.Keys!, source, Path.Combine(target, s.Name));
+            return s.Name;
+        })];
+
+    private static bool IsKeyFile(string path) =>
+        path.EndsWith(SigningKeys.KeyFileExtension, StringComparison.Ordinal)
+            || Path.GetFileName(path) == SigningKeys.SigningKeyFile;
+
+    private static void Create(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory,
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}

@@ -1,0 +1,24 @@
+namespace ContestPipeline.Rules.Ledger;
+
+/// <summary>
+/// The ledger's accounts, named so a contest's can be found and summed: Settlement books to
+/// them, and the ledger checks (an operator's, cpctl ledger check) read them.
+/// </summary>
+public static class Accounts
+{
+    public const string StripeBalance = "platform:stripe_balance";
+    public const string RakeRevenue = "platform:rake_revenue";
+    public const string FeeRevenue = "platform:fee_revenue";
+    public const string HouseTake = "platform:house_take";
+    public const string OverlayExpense = "platform:overlay_expense";
+    /// <summary>Prizes an operator rejected: never sent, kept by the platform.</summary>
+    public const string WithheldPrizes = "platform:withheld_prizes";
+    /// <summary>
+    /// Payments that never became an entry (late, over a limit, refused), passing through on their way back to the
+    /// player.
+    /// </summary>
+    public const string UnappliedPayments = "platform:unapplied_payments";
+    public static string EntryFees(string contestId) => $"contest:{contestId}:entry_fees";
+    public static string PrizePool(string contestId) => $"contest:{contestId}:prize_pool";
+    public static string PrizesPayable(string playerId) => $"player:{playerId}:prizes_payable";
+}

@@ -1,0 +1,136 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using ContestPipeline.Deployment;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Stripe;
+using ContestPipeline.StripeEmulation;
+
+namespace ContestPipeline.Tests.Deployment;
+
+/// <summary>
+/// The one definition of each deployable's identity, and how a local run applies it: every
+/// setting it names is one a process reads, the image carries exactly its deployables, and a
+/// process started here gets what compose gives it with only the named swaps, so a wrong grant,
+/// a missing mount or a secret given to the wrong service fails here as it would in production.
+/// </summary>
+public sealed partial class ServiceIdentityTests
+{
+    /// <summary>Every CONTESTPIPELINE_* setting some deployable's code declares.</summary>
+    private static readonly Lazy<HashSet<string>> Declared = new(() =>
+    [
+        .. new[]
+            {
+                typeof(PipelineSettings), typeof(StripeServices),
+                    typeof(ContestPipeline.WebConsole.Extensions.ConsoleOptions),
+                typeof(ContestPipeline.Webhooks.Extensions.WebhookReceiverHost),
+                    typeof(ContestPipeline.ReadModel.Domain.OperationsOptions),
+                typeof(ContestPipeline.PlayerApi.Domain.PlayerApiOptions),
+            }
+            .Select(t => t.Assembly).Distinct()
+            .SelectMany(a => a.GetTypes())
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Where(v => v.StartsWith("CONTESTPIPELINE_", StringComparison.Ordinal)),
+    ]);
+
+    [Fact]
+    public void Every_setting_in_the_definition_is_one_a_process_reads()
+    {
+        foreach (var service in Services.All)
+            foreach (var (name, _) in service.Environment.Where(e => e.Key.StartsWith("CONTESTPIPELINE_",
+                StringComparison.Ordinal)))
+            {
+                var setting = name.EndsWith(Setting.FileSuffix, StringComparison.Ordinal)
+                    ? name[..^Setting.FileSuffix.Length] : name;
+                Assert.True(Declared.Value.Contains(setting),
+                    $"{service.Name}: {name} is no setting any process reads");
+            }
+    }
+
+    [Fact]
+    public void The_image_carries_exactly_the_deployables_and_the_stack_runs_each_of_them()
+    {
+        var dockerfile = File.ReadAllText(Path.Combine(RepoPaths.Root, "Dockerfile"));
+        var built = DockerfileLoop().Match(dockerfile).Groups["list"].Value.Split(' ',
+            StringSplitOptions.RemoveEmptyEntries)
+            .Select(p => (Project: p.Split(':')[0], Name: p.Split(':')[1])).ToList();
+        Assert.Equal(Deployables.All.Select(d => (d.Project, d.Name)), built);
+        var entrypoint = File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "docker", "entrypoint.sh"));
+        var cases = EntrypointCase().Matches(entrypoint).Select(m => (m.Groups["name"].Value, m.Groups["path"].Value))
+            .ToList();
+        Assert.Equal(Deployables.All.Select(d => (d.Name, d.ImagePath)), cases);
+        // Every deployable is some service's, and every service runs a deployable.
+        Assert.Equal(Deployables.All.Select(d => d.Name).Order(StringComparer.Ordinal),
+            Services.All.Select(s => s.Deployable).Distinct().Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_local_process_gets_its_services_settings_secrets_and_keys_with_only_the_named_swaps()
+    {
+        await using var stripe = await StripeEmulator.StartAsync();
+        var run = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId, "identity-"
+            + Guid.NewGuid().ToString("N")[..8]);
+        var swaps = new LocalSwaps
+        {
+            BootstrapServers = "127.0.0.1:9092", BrokerFile = Path.Combine(run, "broker.json"), RunDirectory = run,
+                Stripe = stripe,
+            Postgres = "Host=127.0.0.1;Port=5432;Database=some_run", ConsoleOperators = "{}",
+            PlayerApiTokens = ContestPipeline.PlayerApi.Domain.PlayerApiOptions.Hash("token"),
+        };
+        foreach (var service in Services.All)
+        {
+            var local = LocalServices.Prepare(service, swaps).Environment.Where(e => e.Value is not null)
+                .ToDictionary(e => e.Key, e => e.Value!);
+            var compose = service.Environment.ToDictionary(e => e.Key, e => e.Value);
+            // The Kafka swap drops the principal's settings; the Stripe swap adds the server's URL; the topics job
+            // finds the local broker.
+            var expected = compose.Keys.Where(k => !LocalSwaps.KafkaSecuritySettings.Contains(k))
+                .Concat(service.Secrets.Any(s => s.Secret.StartsWith("stripe_", StringComparison.Ordinal)
+                    && s.Secret != Services.StripeWebhookSecrets)
+                    ? [StripeServices.UrlVariable] : [])
+                .Concat(service == Services.Topics ? [PipelineSettings.BrokerFileVariable] : [])
+                .Where(k => !(compose.GetValueOrDefault(k) ?? "").StartsWith("${", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal);
+            Assert.Equal(expected, local.Keys.Where(k => k.StartsWith("CONTESTPIPELINE_", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal));
+            if (service.DatabaseRole is { } role)
+                Assert.Equal(role,
+                    new Npgsql.NpgsqlConnectionStringBuilder(local[PipelineSettings.PostgresVariable]).Username);
+            // Each secret file it is given is its own, named as compose names it; nothing else is in its folder.
+            var secrets = Path.Combine(run, "identity", service.Name, "secrets");
+            var given = Directory.Exists(secrets) ? Directory.GetFiles(secrets).Select(Path.GetFileName)
+                .Order(StringComparer.Ordinal).ToList() : [];
+            Assert.Equal(service.Secrets.Select(s => s.Secret).Where(s => swaps.SecretValue(s) is not null).Distinct()
+                .Order(StringComparer.Ordinal), given);
+            // Its keys: a folder per producer its material names, and no other.
+            if (service.Keys is { } keys)
+                Assert.Equal(keys.Producers, Directory.GetDirectories(local[SigningKeys.DirectoryVariable])
+                    .Select(Path.GetFileName).Order(StringComparer.Ordinal));
+            else Assert.False(local.ContainsKey(SigningKeys.DirectoryVariable));
+        }
+        Directory.Delete(run, recursive: true);
+    }
+
+    [Fact]
+    public void Only_Ingestion_and_Payout_hold_the_Stripe_secret_key_and_the_read_only_role_is_nobodys_runtime_role()
+    {
+        Assert.Equal(["ingestion", "payout"], Services.All.Where(s => s.Secrets.Any(x =>
+            x.Secret == Services.StripeSecretKey)).Select(s => s.Name));
+        Assert.Equal(["operations", "settlement"],
+            Services.All.Where(s => s.Secrets.Any(x => x.Secret == Services.StripeBalanceReadKey)).Select(s => s.Name)
+                .Order(StringComparer.Ordinal));
+        foreach (var worker in Workers.All.Values)
+            Assert.NotEqual(worker.Grants.ReadOnlyRole, worker.Grants.RuntimeRole);
+        Assert.Equal(["console", "cpctl"], Services.All.Where(s =>
+            s.DatabaseRole == ContestPipeline.Plumbing.Database.DatabaseRoles.Reader).Select(s => s.Name));
+    }
+
+    [GeneratedRegex(@"for p in (?<list>[A-Za-z:\s-]+); do")]
+    private static partial Regex DockerfileLoop();
+
+    [GeneratedRegex(@"^\s*(?<name>[a-z-]+)\)\s+exec dotnet (?<path>\S+)", RegexOptions.Multiline)]
+    private static partial Regex EntrypointCase();
+}
