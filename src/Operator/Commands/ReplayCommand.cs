@@ -143,75 +143,34 @@ public static class ReplayCommand
     public static int Execute(string bootstrapServers, IReadOnlyList<Group> groups, Target target, Options options,
         TextWriter output, TextWriter error, CancellationToken ct)
     {
-        var partitions = new Dictionary<string, List<TopicPartition>>(StringComparer.Ordinal);
-        using (var admin = KafkaClients.Admin(bootstrapServers))
-        {
-            var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
-            foreach (var topic in groups.SelectMany(g => g.Topics).Distinct())
-            {
-                var t = metadata.Topics.FirstOrDefault(m => m.Topic == topic && m.Error.Code == ErrorCode.NoError);
-                if (t is null || t.Partitions.Count == 0) return Fail(error, $"topic {topic} does not exist on the broker");
-                partitions[topic] = [.. t.Partitions.Select(p => new TopicPartition(topic, new Partition(p.PartitionId))).OrderBy(p => p.Partition.Value)];
-            }
-        }
+        var partitions = PartitionsOf(bootstrapServers, groups, out var missing);
+        if (partitions is null) return Fail(error, $"topic {missing} does not exist on the broker");
 
         var members = groups.Select(g => new Member(bootstrapServers, g, [.. g.Topics.SelectMany(t => partitions[t])])).ToList();
         try
         {
             output.WriteLine($"joining {members.Count} consumer group(s) to rewind them to {target} ...");
-            var deadline = DateTime.UtcNow + options.JoinTimeout;
-            while (members.Any(m => !m.Settled(options.Settle)))
-            {
-                ct.ThrowIfCancellationRequested();
-                if (DateTime.UtcNow > deadline)
-                    return Fail(error, $"no settled assignment within {options.JoinTimeout.TotalSeconds:0} s for group(s) "
-                        + string.Join(", ", members.Where(m => !m.Settled(options.Settle)).Select(m => m.Group.Name))
-                        + (members.Select(m => m.LastError).FirstOrDefault(e => e is not null) is { } why ? $" ({why})" : "")
-                        + "; nothing was rewound");
-                foreach (var m in members) m.Poll();
-            }
-
-            var live = members.Where(m => m.Assigned.Count < m.Partitions.Count).ToList();
-            if (live.Count > 0 && !options.Force)
-                return Fail(error, "refused: other members are live in group(s) "
-                    + string.Join(", ", live.Select(m => $"{m.Group.Name}{(m.Group.Worker is null ? "" : $" ({m.Group.Worker})")}"
-                                                        + $" [{m.Assigned.Count} of {m.Partitions.Count} partitions given to this command]"))
-                    + ": stop their workers first, or pass --force; nothing was rewound");
+            if (JoinAll(members, options, ct) is { } unsettled) return Fail(error, unsettled);
+            if (LiveMembersRefusal(members, options) is { } refusal) return Fail(error, refusal);
 
             var failed = 0;
             long total = 0, rewound = 0;
             foreach (var m in members)
             {
                 ct.ThrowIfCancellationRequested();
-                var plan = m.Plan(target);
-                output.WriteLine($"group {m.Group.Name}{(m.Group.Worker is null ? "" : $" ({m.Group.Worker})")}: {string.Join(", ", m.Group.Topics)}");
-                if (m.Assigned.Count < m.Partitions.Count)
-                    output.WriteLine($"  warning: other members are live and hold {m.Partitions.Count - m.Assigned.Count} of {m.Partitions.Count} partitions (--force):"
-                                     + " they read from the new offsets when this command leaves the group, unless they commit their own progress first");
-                foreach (var p in plan)
-                    output.WriteLine($"  {p.Partition.Topic + "/" + p.Partition.Partition.Value,-24} {p.Describe(),-44} replays {p.Replays,9:N0}");
-                var changes = plan.Where(p => p.Changed).Select(p => new TopicPartitionOffset(p.Partition, p.NewOffset!.Value)).ToList();
-                var groupTotal = plan.Sum(p => p.Replays);
-                if (!options.DryRun && changes.Count > 0)
+                if (Rewind(m, target, options, output, error) is not { } done)
                 {
-                    try
-                    {
-                        m.Consumer.Commit(changes);
-                    }
-                    catch (KafkaException e)
-                    {
-                        error.WriteLine($"replay: group {m.Group.Name}: the broker refused the new offsets ({e.Error.Reason}): it was not rewound; run the command again");
-                        failed++;
-                        continue;
-                    }
+                    failed++;
+                    continue;
                 }
-                rewound += changes.Count;
-                total += groupTotal;
-                output.WriteLine($"  {m.Group.Name}: {changes.Count} partition(s) {(options.DryRun ? "would be " : "")}moved back, {groupTotal:N0} message(s) to replay");
+                rewound += done.Moved;
+                total += done.Replays;
             }
             output.WriteLine(options.DryRun
-                ? $"dry run: {rewound} partition(s) in {members.Count} group(s) would be moved back to {target}; {total:N0} message(s) would be replayed; nothing was committed"
-                : $"rewound {members.Count - failed} group(s) ({rewound} partition(s) moved back) to {target}; {total:N0} message(s) will be replayed when their consumers run");
+                ? $"dry run: {rewound} partition(s) in {members.Count} group(s) would be moved back to {target}; "
+                  + $"{total:N0} message(s) would be replayed; nothing was committed"
+                : $"rewound {members.Count - failed} group(s) ({rewound} partition(s) moved back) to {target}; "
+                  + $"{total:N0} message(s) will be replayed when their consumers run");
             return failed == 0 ? 0 : 1;
         }
         finally
@@ -221,6 +180,100 @@ public static class ReplayCommand
             foreach (var m in members) m.Dispose();
         }
     }
+
+    /// <summary>Every partition of every topic the groups read, in order; null (and the topic) if one does not exist.</summary>
+    private static Dictionary<string, List<TopicPartition>>? PartitionsOf(string bootstrapServers,
+        IReadOnlyList<Group> groups, out string? missing)
+    {
+        missing = null;
+        var partitions = new Dictionary<string, List<TopicPartition>>(StringComparer.Ordinal);
+        using var admin = KafkaClients.Admin(bootstrapServers);
+        var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
+        foreach (var topic in groups.SelectMany(g => g.Topics).Distinct())
+        {
+            var t = metadata.Topics.FirstOrDefault(m => m.Topic == topic && m.Error.Code == ErrorCode.NoError);
+            if (t is null || t.Partitions.Count == 0)
+            {
+                missing = topic;
+                return null;
+            }
+            partitions[topic] = [.. t.Partitions
+                .Select(p => new TopicPartition(topic, new Partition(p.PartitionId)))
+                .OrderBy(p => p.Partition.Value)];
+        }
+        return partitions;
+    }
+
+    /// <summary>Polls every member until each group has settled; the problem if one has not in time.</summary>
+    private static string? JoinAll(List<Member> members, Options options, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + options.JoinTimeout;
+        while (members.Any(m => !m.Settled(options.Settle)))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline)
+                return $"no settled assignment within {options.JoinTimeout.TotalSeconds:0} s for group(s) "
+                    + string.Join(", ", members.Where(m => !m.Settled(options.Settle)).Select(m => m.Group.Name))
+                    + (members.Select(m => m.LastError).FirstOrDefault(e => e is not null) is { } why ? $" ({why})" : "")
+                    + "; nothing was rewound";
+            foreach (var m in members) m.Poll();
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// A group where this command was not given every partition has other live members: refused
+    /// unless forced, since they could commit over the rewind.
+    /// </summary>
+    private static string? LiveMembersRefusal(List<Member> members, Options options)
+    {
+        var live = members.Where(m => m.Assigned.Count < m.Partitions.Count).ToList();
+        if (live.Count == 0 || options.Force) return null;
+        return "refused: other members are live in group(s) "
+            + string.Join(", ", live.Select(m => $"{Name(m.Group)}"
+                + $" [{m.Assigned.Count} of {m.Partitions.Count} partitions given to this command]"))
+            + ": stop their workers first, or pass --force; nothing was rewound";
+    }
+
+    /// <summary>
+    /// Prints one group's plan and commits it (unless a dry run); the partitions moved back and
+    /// the messages to replay, or null if the broker refused the new offsets.
+    /// </summary>
+    private static (int Moved, long Replays)? Rewind(Member m, Target target, Options options,
+        TextWriter output, TextWriter error)
+    {
+        var plan = m.Plan(target);
+        output.WriteLine($"group {Name(m.Group)}: {string.Join(", ", m.Group.Topics)}");
+        if (m.Assigned.Count < m.Partitions.Count)
+            output.WriteLine($"  warning: other members are live and hold {m.Partitions.Count - m.Assigned.Count} "
+                             + $"of {m.Partitions.Count} partitions (--force): they read from the new offsets when "
+                             + "this command leaves the group, unless they commit their own progress first");
+        foreach (var p in plan)
+            output.WriteLine($"  {p.Partition.Topic + "/" + p.Partition.Partition.Value,-24} {p.Describe(),-44} "
+                             + $"replays {p.Replays,9:N0}");
+        var changes = plan.Where(p => p.Changed)
+            .Select(p => new TopicPartitionOffset(p.Partition, p.NewOffset!.Value)).ToList();
+        var groupTotal = plan.Sum(p => p.Replays);
+        if (!options.DryRun && changes.Count > 0)
+        {
+            try
+            {
+                m.Consumer.Commit(changes);
+            }
+            catch (KafkaException e)
+            {
+                error.WriteLine($"replay: group {m.Group.Name}: the broker refused the new offsets ({e.Error.Reason}): "
+                                + "it was not rewound; run the command again");
+                return null;
+            }
+        }
+        output.WriteLine($"  {m.Group.Name}: {changes.Count} partition(s) {(options.DryRun ? "would be " : "")}moved back, "
+                         + $"{groupTotal:N0} message(s) to replay");
+        return (changes.Count, groupTotal);
+    }
+
+    /// <summary>A group's name, with its worker's when it is one of the pipeline's.</summary>
+    private static string Name(Group group) => group.Name + (group.Worker is null ? "" : $" ({group.Worker})");
 
     private static int Fail(TextWriter error, string message)
     {

@@ -412,6 +412,35 @@ public sealed class InboxConsumer
     {
         await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
         var context = new HandlerContext(conn, tx, _clock);
+        var (toApply, rejected) = await ClaimFreshAsync(conn, tx, context, items);
+        // Consecutive messages for the same batch-capable handler are applied in one call;
+        // the order of messages, and so per-key order, is kept.
+        for (var start = 0; start < toApply.Count;)
+        {
+            var handler = toApply[start].Handler!;
+            var end = start + 1;
+            if (handler is IBatchMessageHandler)
+                while (end < toApply.Count && ReferenceEquals(toApply[end].Handler, handler)) end++;
+            await ApplyRunAsync(handler, toApply, start, end, context, ct);
+            start = end;
+        }
+        var applied = toApply.Count;
+        (context.Incoming, context.Cause) = (null, null);
+        await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
+        await tx.CommitAsync(CancellationToken.None);
+        await RunCommittedAsync(context, items);
+        CountOutcomes(applied, rejected, duplicates: items.Count - applied - rejected);
+        _crashPoints.Reach(CrashPoints.ConsumerAfterCommit);
+        foreach (var item in items) item.Done = true;
+    }
+
+    /// <summary>
+    /// Claims the inbox rows of the batch: what was seen before is skipped as a duplicate, a
+    /// message refused on reading is dead-lettered here, and the rest is returned to apply, in order.
+    /// </summary>
+    private async Task<(List<Item> ToApply, int Rejected)> ClaimFreshAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, HandlerContext context, IReadOnlyList<Item> items)
+    {
         var fresh = await ClaimAsync(conn, tx, items);
         var toApply = new List<Item>(items.Count);
         var rejected = 0;
@@ -426,64 +455,60 @@ public sealed class InboxConsumer
             AddDeadLetter(context, item, item.Rejection, item.RejectionSeverity, attempts: 0, code: item.AlertCode);
             rejected++;
         }
-        // Consecutive messages for the same batch-capable handler are applied in one call;
-        // the order of messages, and so per-key order, is kept.
-        for (var start = 0; start < toApply.Count;)
+        return (toApply, rejected);
+    }
+
+    /// <summary>Applies toApply[start..end], all for one handler: in one batch call, or one message with its log scope.</summary>
+    private async Task ApplyRunAsync(IMessageHandler handler, List<Item> toApply, int start, int end,
+        HandlerContext context, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var spans = StartSpans(toApply, start, end);
+        try
         {
-            var handler = toApply[start].Handler!;
-            var end = start + 1;
-            if (handler is IBatchMessageHandler)
-                while (end < toApply.Count && ReferenceEquals(toApply[end].Handler, handler)) end++;
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            var spans = StartSpans(toApply, start, end);
-            try
+            if (end - start > 1)
             {
-                if (end - start > 1)
-                {
-                    (context.Incoming, context.Cause) = (null, null);
-                    await ((IBatchMessageHandler)handler).HandleBatchAsync([.. toApply[start..end].Select(i => i.Message!)], context, ct);
-                }
-                else
-                {
-                    var message = toApply[start].Message!;
-                    (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
-                    // Every line logged while the message is handled carries where it came from.
-                    using var scope = _logger.BeginScope(MessageScope(toApply[start]));
-                    await handler.HandleAsync(message, context, ct);
-                }
-                EndSpans(spans, null);
+                (context.Incoming, context.Cause) = (null, null);
+                await ((IBatchMessageHandler)handler).HandleBatchAsync(
+                    [.. toApply[start..end].Select(i => i.Message!)], context, ct);
             }
-            catch (Exception e) when (e is not SimulatedCrashException && ErrorPolicy.Classify(e) is not FailureKind.Transient)
+            else
             {
-                EndSpans(spans, e);
-                // A failed run cannot say which message failed; the one-at-a-time pass will.
-                throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
+                var message = toApply[start].Message!;
+                (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
+                // Every line logged while the message is handled carries where it came from.
+                using var scope = _logger.BeginScope(MessageScope(toApply[start]));
+                await handler.HandleAsync(message, context, ct);
             }
-            catch (Exception e)
-            {
-                EndSpans(spans, e);
-                throw;
-            }
-            finally
-            {
-                PipelineTelemetry.HandlerDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
-                    new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("message_type", handler.MessageType));
-            }
-            start = end;
+            EndSpans(spans, null);
         }
-        var applied = toApply.Count;
-        (context.Incoming, context.Cause) = (null, null);
-        await _outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
-        await tx.CommitAsync(CancellationToken.None);
-        await RunCommittedAsync(context, items);
+        catch (Exception e) when (e is not SimulatedCrashException && ErrorPolicy.Classify(e) is not FailureKind.Transient)
+        {
+            EndSpans(spans, e);
+            // A failed run cannot say which message failed; the one-at-a-time pass will.
+            throw new HandlerFailedException(end - start == 1 ? toApply[start] : null, e);
+        }
+        catch (Exception e)
+        {
+            EndSpans(spans, e);
+            throw;
+        }
+        finally
+        {
+            PipelineTelemetry.HandlerDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds,
+                new KeyValuePair<string, object?>("consumer", _options.Consumer),
+                new KeyValuePair<string, object?>("message_type", handler.MessageType));
+        }
+    }
+
+    private void CountOutcomes(int applied, int rejected, int duplicates)
+    {
         Stats.AddApplied(applied);
         Stats.AddDeadLettered(rejected);
-        Stats.AddDuplicates(items.Count - applied - rejected);
+        Stats.AddDuplicates(duplicates);
         Count("applied", applied);
         Count("dead_lettered", rejected);
-        Count("duplicate", items.Count - applied - rejected);
-        _crashPoints.Reach(CrashPoints.ConsumerAfterCommit);
-        foreach (var item in items) item.Done = true;
+        Count("duplicate", duplicates);
     }
 
     /// <summary>

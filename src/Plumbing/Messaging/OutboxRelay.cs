@@ -126,84 +126,115 @@ public sealed class OutboxRelay(
     private async Task<int> PublishBatchOnAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx))
-        {
-            lockCmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
-            if (!(bool)(await lockCmd.ExecuteScalarAsync(ct))!) return 0;
-        }
-
-        // The right plan is always the walk of outbox_unsent in id order, stopping after one
-        // batch. A young table has no statistics yet, and on a guess of a few unsent rows the
-        // planner would instead fetch every unsent row and sort it, once per batch: with a
-        // backlog of 100,000 rows, 300 ms a batch instead of 10. The settings travel with the
-        // read, in one round trip.
-        var rows = new List<Row>(options.BatchSizeMax);
-        await using (var select = new NpgsqlCommand($"""
-            SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
-            SELECT id, topic, message_key, payload, headers::text, extract(epoch FROM clock_timestamp() - created_at)::float8
-            FROM {_table} WHERE sent_at IS NULL ORDER BY id LIMIT @n FOR UPDATE
-            """, conn, tx))
-        {
-            select.Parameters.AddWithValue("n", options.BatchSizeMax);
-            await using var reader = await select.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                rows.Add(new Row(
-                    reader.GetInt64(0), reader.GetString(1),
-                    reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
-                    reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                    reader.GetString(4), reader.GetDouble(5)));
-            }
-        }
+        if (!await TryLockRelayAsync(conn, tx, ct)) return 0;
+        var rows = await ReadUnsentAsync(conn, tx, ct);
         if (rows.Count == 0) return 0;
         var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var errors = await ProduceAllAsync(rows, ct);
         crashPoints.Reach(CrashPoints.RelayAfterProduce);
 
-        // A row counts as sent only if every earlier row with the same key in this batch was
-        // sent too; otherwise a later retry of the earlier one would overtake it.
-        var sent = new List<long>(rows.Count);
-        var failed = new List<long>();
-        var blockedKeys = new HashSet<string>(StringComparer.Ordinal);
-        string? firstError = null;
-        for (var i = 0; i < rows.Count; i++)
-        {
-            var keyId = rows[i].Topic + "\0" + (rows[i].Key is null ? "" : Convert.ToBase64String(rows[i].Key!));
-            if (errors[i] is null && !blockedKeys.Contains(keyId))
-            {
-                sent.Add(rows[i].Id);
-                continue;
-            }
-            blockedKeys.Add(keyId);
-            failed.Add(rows[i].Id);
-            firstError ??= errors[i] ?? "an earlier message with the same key was not delivered";
-        }
+        var outcome = Outcome.Of(rows, errors);
+        await MarkAsync(conn, tx, outcome, ct);
+        await tx.CommitAsync(ct);
+        RecordLatency(rows, outcome.Sent, readAt);
 
-        await using (var mark = new NpgsqlCommand($"""
+        if (outcome.Failed.Count > 0)
+            throw new OutboxDeliveryException(
+                $"{outcome.Failed.Count} of {rows.Count} outbox messages not delivered: {outcome.FirstError}");
+        return outcome.Sent.Count;
+    }
+
+    /// <summary>One relay per outbox at a time: a second one skips the batch rather than wait and send it twice.</summary>
+    private async Task<bool> TryLockRelayAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var lockCmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx);
+        lockCmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
+        return (bool)(await lockCmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The oldest unsent rows, at most one batch, locked until the batch commits.</summary>
+    private async Task<List<Row>> ReadUnsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        // The right plan is always the walk of outbox_unsent in id order, stopping after one
+        // batch. A young table has no statistics yet, and on a guess of a few unsent rows the
+        // planner would instead fetch every unsent row and sort it, once per batch: with a
+        // backlog of 100,000 rows, 300 ms a batch instead of 10. The settings travel with the
+        // read, in one round trip.
+        var rows = new List<Row>(options.BatchSizeMax);
+        await using var select = new NpgsqlCommand($"""
+            SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
+            SELECT id, topic, message_key, payload, headers::text,
+                   extract(epoch FROM clock_timestamp() - created_at)::float8
+            FROM {_table} WHERE sent_at IS NULL ORDER BY id LIMIT @n FOR UPDATE
+            """, conn, tx);
+        select.Parameters.AddWithValue("n", options.BatchSizeMax);
+        await using var reader = await select.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            rows.Add(new Row(
+                reader.GetInt64(0), reader.GetString(1),
+                reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
+                reader.GetString(4), reader.GetDouble(5)));
+        }
+        return rows;
+    }
+
+    private async Task MarkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Outcome outcome, CancellationToken ct)
+    {
+        await using var mark = new NpgsqlCommand($"""
             UPDATE {_table} SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(@sent);
             UPDATE {_table} SET attempts = attempts + 1, last_error = @error WHERE id = ANY(@failed);
-            """, conn, tx))
+            """, conn, tx);
+        mark.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
         {
-            mark.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = sent.ToArray() });
-            mark.Parameters.Add(new NpgsqlParameter("failed", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = failed.ToArray() });
-            mark.Parameters.AddWithValue("error", (object?)firstError ?? DBNull.Value);
-            await mark.ExecuteNonQueryAsync(ct);
-        }
-        await tx.CommitAsync(ct);
-        if (PipelineTelemetry.RelayLatency.Enabled)
+            Value = outcome.Sent.ToArray(),
+        });
+        mark.Parameters.Add(new NpgsqlParameter("failed", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
         {
-            // Age when read (the database's clock) plus the time since: no clock skew between hosts.
-            var since = System.Diagnostics.Stopwatch.GetElapsedTime(readAt).TotalSeconds;
-            var schema = new KeyValuePair<string, object?>("schema", options.Schema);
-            var sentIds = sent.ToHashSet();
-            foreach (var row in rows)
-                if (sentIds.Contains(row.Id)) PipelineTelemetry.RelayLatency.Record(row.AgeSeconds + since, schema);
-        }
+            Value = outcome.Failed.ToArray(),
+        });
+        mark.Parameters.AddWithValue("error", (object?)outcome.FirstError ?? DBNull.Value);
+        await mark.ExecuteNonQueryAsync(ct);
+    }
 
-        if (failed.Count > 0)
-            throw new OutboxDeliveryException($"{failed.Count} of {rows.Count} outbox messages not delivered: {firstError}");
-        return sent.Count;
+    private void RecordLatency(List<Row> rows, List<long> sent, long readAt)
+    {
+        if (!PipelineTelemetry.RelayLatency.Enabled) return;
+        // Age when read (the database's clock) plus the time since: no clock skew between hosts.
+        var since = System.Diagnostics.Stopwatch.GetElapsedTime(readAt).TotalSeconds;
+        var schema = new KeyValuePair<string, object?>("schema", options.Schema);
+        var sentIds = sent.ToHashSet();
+        foreach (var row in rows)
+            if (sentIds.Contains(row.Id)) PipelineTelemetry.RelayLatency.Record(row.AgeSeconds + since, schema);
+    }
+
+    /// <summary>Which rows of a batch count as sent, which failed, and the first reason.</summary>
+    private sealed record Outcome(List<long> Sent, List<long> Failed, string? FirstError)
+    {
+        public static Outcome Of(List<Row> rows, string?[] errors)
+        {
+            // A row counts as sent only if every earlier row with the same key in this batch was
+            // sent too; otherwise a later retry of the earlier one would overtake it.
+            var sent = new List<long>(rows.Count);
+            var failed = new List<long>();
+            var blockedKeys = new HashSet<string>(StringComparer.Ordinal);
+            string? firstError = null;
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var keyId = rows[i].Topic + "\0" + (rows[i].Key is null ? "" : Convert.ToBase64String(rows[i].Key!));
+                if (errors[i] is null && !blockedKeys.Contains(keyId))
+                {
+                    sent.Add(rows[i].Id);
+                    continue;
+                }
+                blockedKeys.Add(keyId);
+                failed.Add(rows[i].Id);
+                firstError ??= errors[i] ?? "an earlier message with the same key was not delivered";
+            }
+            return new Outcome(sent, failed, firstError);
+        }
     }
 
     private async Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct)

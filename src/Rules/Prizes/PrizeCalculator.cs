@@ -150,19 +150,50 @@ public static class PrizeCalculator
 
         var currency = rules.Currency;
         var placesPaid = Math.Min(table.Places, rows.Length);
-        var paidRuns = table.Through(placesPaid);
-        PlaceRun[] amounts;
-        if (table.Pay == PlacePay.FixedAmounts)
-        {
-            // The places no entry reached are not paid: the pool is what the filled places are paid.
-            var unfilled = checked(rules.Pool.GuaranteedMinor - (long)PlaceTable.Total(paidRuns));
-            pool = PrizePool.Compute(rules.Pool, entryFeesKept, new Money(unfilled, currency));
-            amounts = [.. paidRuns];
-        }
-        else amounts = PrizeSplit.RunsByWeights(pool.Pool.MinorUnits, paidRuns);
+        var amounts = PaidPlaceAmounts(rules, entryFeesKept, table, placesPaid, ref pool);
+        var totals = new Totals();
+        var awards = Awards(contestId, rows, placesPaid, amounts, feeRate, currency, totals);
+        var (grossTotal, feeTotal, netTotal) = (totals.Gross, totals.Fee, totals.Net);
 
+        if (grossTotal != pool.Pool.MinorUnits || checked(feeTotal + netTotal) != grossTotal)
+            throw new InvalidOperationException(
+                $"contest {contestId}: prizes {grossTotal} (fees {feeTotal} + net {netTotal}) do not sum to the pool {pool.Pool.MinorUnits}");
+
+        var settlement = new PrizeSettlement(
+            contestId, pool, rows.Length, table.Places,
+            amounts.Select(a => new PlaceRange(a.From, a.To, new Money(a.Value, currency))).ToList(), awards, feeRate,
+            new Money(grossTotal, currency), new Money(feeTotal, currency), new Money(netTotal, currency), PublishedRule);
+        var unpaid = pool.Unfilled.MinorUnits == 0 ? "" : $" ({pool.Unfilled} of unfilled places not paid)";
+        return new PrizeDecision(PrizeOutcome.Settled,
+            $"contest {contestId}: {rows.Length} entries, {placesPaid} of {table.Places} places paid, {awards.Count} winners share {pool.Pool}{unpaid}",
+            settlement);
+    }
+
+    /// <summary>
+    /// What each paid place is paid. A fixed_amounts table pays its published amounts, and the
+    /// places no entry reached are not paid: the pool becomes what the filled places are paid.
+    /// </summary>
+    private static PlaceRun[] PaidPlaceAmounts(PrizeRules rules, Money entryFeesKept, PlaceTable table, int placesPaid,
+        ref PoolBreakdown pool)
+    {
+        var paidRuns = table.Through(placesPaid);
+        if (table.Pay != PlacePay.FixedAmounts) return PrizeSplit.RunsByWeights(pool.Pool.MinorUnits, paidRuns);
+        var unfilled = checked(rules.Pool.GuaranteedMinor - (long)PlaceTable.Total(paidRuns));
+        pool = PrizePool.Compute(rules.Pool, entryFeesKept, new Money(unfilled, rules.Currency));
+        return [.. paidRuns];
+    }
+
+    /// <summary>The sums of the awards, kept checked as they are added.</summary>
+    private sealed class Totals
+    {
+        public long Gross, Fee, Net;
+    }
+
+    /// <summary>Every entry with a non-zero share of the places it spans, its fee and what it receives.</summary>
+    private static List<PrizeAward> Awards(string contestId, StandingRow[] rows, int placesPaid, PlaceRun[] amounts,
+        BasisPoints feeRate, Currency currency, Totals totals)
+    {
         var awards = new List<PrizeAward>();
-        long grossTotal = 0, feeTotal = 0, netTotal = 0;
         var places = new PlaceCursor(amounts);
         // Rows are in rank order and a group of k tied rows at rank r starts at index r − 1; a
         // group that starts past the last paid place spans no paid place, nor does any after it.
@@ -184,29 +215,18 @@ public static class PrizeCalculator
                 var fee = feeRate.ApplyHalfUp(gross);
                 var net = checked(gross - fee);
                 if (fee < 0 || net < 0)
-                    throw new InvalidOperationException($"fee {fee} on prize {gross} of entry {row.EntryId} is not between 0 and the prize");
+                    throw new InvalidOperationException(
+                        $"fee {fee} on prize {gross} of entry {row.EntryId} is not between 0 and the prize");
                 awards.Add(new PrizeAward(
                     PayoutIds.For(contestId, row.EntryId), row.EntryId, row.PlayerId, row.Rank, tied, start + 1, lastPlace,
                     new Money(gross, currency), new Money(fee, currency), new Money(net, currency)));
-                grossTotal = checked(grossTotal + gross);
-                feeTotal = checked(feeTotal + fee);
-                netTotal = checked(netTotal + net);
+                totals.Gross = checked(totals.Gross + gross);
+                totals.Fee = checked(totals.Fee + fee);
+                totals.Net = checked(totals.Net + net);
             }
             start = end;
         }
-
-        if (grossTotal != pool.Pool.MinorUnits || checked(feeTotal + netTotal) != grossTotal)
-            throw new InvalidOperationException(
-                $"contest {contestId}: prizes {grossTotal} (fees {feeTotal} + net {netTotal}) do not sum to the pool {pool.Pool.MinorUnits}");
-
-        var settlement = new PrizeSettlement(
-            contestId, pool, rows.Length, table.Places,
-            amounts.Select(a => new PlaceRange(a.From, a.To, new Money(a.Value, currency))).ToList(), awards, feeRate,
-            new Money(grossTotal, currency), new Money(feeTotal, currency), new Money(netTotal, currency), PublishedRule);
-        var unpaid = pool.Unfilled.MinorUnits == 0 ? "" : $" ({pool.Unfilled} of unfilled places not paid)";
-        return new PrizeDecision(PrizeOutcome.Settled,
-            $"contest {contestId}: {rows.Length} entries, {placesPaid} of {table.Places} places paid, {awards.Count} winners share {pool.Pool}{unpaid}",
-            settlement);
+        return awards;
     }
 
     /// <summary>

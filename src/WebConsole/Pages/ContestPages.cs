@@ -26,6 +26,17 @@ public static class ContestPages
 
     public static void Map(RouteGroupBuilder app)
     {
+        MapList(app);
+        MapDefine(app);
+        MapContest(app);
+        MapCancel(app);
+        MapMakeGoods(app);
+        MapAuditExport(app);
+    }
+
+    /// <summary>The contests, filtered by state or a search, a page at a time.</summary>
+    private static void MapList(RouteGroupBuilder app)
+    {
         app.MapGet("/contests", async (HttpContext c, Ui ui, ReadQueries q, string? state, string? q2, int? page) =>
         {
             var p = Math.Max(0, page ?? 0);
@@ -42,7 +53,11 @@ public static class ContestPages
             var define = Ui.Can(c, OperatorRoles.Admin) ? "<p><a href=\"/contests/new\">Define a contest</a></p>" : "";
             return ui.Page(c, "Contests", define + filters + table + Pager(c, p, rows.Count));
         });
+    }
 
+    /// <summary>Defining a contest (admins): the form, and publishing what it defines.</summary>
+    private static void MapDefine(RouteGroupBuilder app)
+    {
         app.MapGet("/contests/new", (HttpContext c, Ui ui) =>
             Ui.Can(c, OperatorRoles.Admin) ? ui.Page(c, "Define a contest", DefineForm(c, ui, null)) : ui.Forbidden(c, OperatorRoles.Admin));
 
@@ -61,14 +76,22 @@ public static class ContestPages
             return ui.Done(c, "Contest defined", $"Contest {definition.ContestId} was sent to Ingestion, which schedules it or refuses it with every reason (an alert).",
                 "/contests/" + Url(definition.ContestId));
         });
+    }
 
+    /// <summary>A contest's page.</summary>
+    private static void MapContest(RouteGroupBuilder app)
+    {
         app.MapGet("/contests/{id}", async (HttpContext c, Ui ui, ReadQueries q, string id) =>
         {
             var contest = await q.ContestAsync(id);
             if (contest is null) return ui.Page(c, "No such contest", $"<p class=\"error\">No contest {Encode(id)} in the read model.</p>", StatusCodes.Status404NotFound);
             return ui.Page(c, $"Contest {id}", await ContestBodyAsync(c, ui, q, contest));
         });
+    }
 
+    /// <summary>Cancelling a contest not yet live (admins).</summary>
+    private static void MapCancel(RouteGroupBuilder app)
+    {
         app.Action("/contests/{id}/cancel", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id) =>
         {
             if (!Ui.Can(c, OperatorRoles.Admin)) return ui.Forbidden(c, OperatorRoles.Admin);
@@ -85,7 +108,11 @@ public static class ContestPages
             await d.AuditAsync(c, decision, "contest-cancel", id, reason, "published on contests", c.RequestAborted);
             return ui.Done(c, "Cancel requested", $"Cancel of {id} sent. {ContestCancel.TwoPersons}", "/contests/" + Url(id));
         });
+    }
 
+    /// <summary>Make-goods: one approver proposes, a second, different one confirms.</summary>
+    private static void MapMakeGoods(RouteGroupBuilder app)
+    {
         app.Action("/contests/{id}/make-goods/{report:int}/propose", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id, int report) =>
         {
             if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
@@ -118,7 +145,11 @@ public static class ContestPages
             await d.AuditAsync(c, decision, "make-good-confirm", id, reason, $"confirmed proposal {proposal}", c.RequestAborted);
             return ui.Done(c, "Make-goods confirmed", "Confirmed; Settlement books each make-good once and Payout pays it like a prize.", "/contests/" + Url(id));
         });
+    }
 
+    /// <summary>A contest's audit trail as JSON lines, the export itself audited.</summary>
+    private static void MapAuditExport(RouteGroupBuilder app)
+    {
         app.MapGet("/contests/{id}/audit.jsonl", async (HttpContext c, NpgsqlDataSource db, Decisions d, string id) =>
         {
             await using var conn = await db.OpenConnectionAsync(c.RequestAborted);
