@@ -61,6 +61,9 @@ public sealed record LocalSwaps
     /// </summary>
     public string? PlayerApiTokens { get; init; }
 
+    /// <summary>The secret the notification sender signs the platform's webhooks with, here.</summary>
+    public string PlatformWebhookSecret { get; init; } = "local-platform-webhook-secret";
+
     /// <summary>
     /// The swaps of a run: its Kafka (<paramref name="brokerFile"/> when it is the local broker, null for a real
     /// cluster), its database, its Stripe-compatible server, its directory.
@@ -97,6 +100,9 @@ public sealed record LocalSwaps
             "LocalSwaps.ConsoleOperators"),
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
+        Services.PlatformWebhookSecret => PlatformWebhookSecret,
+        // The local SMTP server asks for no password; the file is there as compose gives it.
+        Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
         _ when secret.StartsWith("kafka_", StringComparison.Ordinal) => null,
         _ when secret.StartsWith("pg_", StringComparison.Ordinal) => PipelineSettings.DevelopmentPassword,
