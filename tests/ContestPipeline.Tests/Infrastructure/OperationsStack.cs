@@ -13,6 +13,7 @@ using Npgsql;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Deployment;
+using ContestPipeline.Notifier.Domain;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
@@ -43,13 +44,21 @@ public sealed class OperationsStack : IAsyncDisposable
     public LocalSwaps Swaps { get; }
     public OutsideWorld World { get; }
     public LocalConsole? Console { get; private set; }
+
+    /// <summary>Debian's SMTP server the notification sender sends operators' email to.</summary>
+    public LocalSmtpServer Smtp { get; }
+
+    /// <summary>The platform's endpoint for players' notifications.</summary>
+    public RecordingPlatformEndpoint Platform { get; }
     /// <summary>The tests' own settings, on top of each process's identity.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; }
 
     private OperationsStack(string adminPg, string database, string workDirectory, string pg, LocalBrokerProcess broker, StripeEmulator stripe,
-        LocalWebhooks webhooks, LocalSwaps swaps)
+        LocalWebhooks webhooks, LocalSwaps swaps, LocalSmtpServer smtp, RecordingPlatformEndpoint platform)
     {
         Swaps = swaps;
+        Smtp = smtp;
+        Platform = platform;
         _adminPg = adminPg;
         _database = database;
         WorkDirectory = workDirectory;
@@ -67,6 +76,12 @@ public sealed class OperationsStack : IAsyncDisposable
             [PayoutOptions.Settings.BalanceRecheckMs] = "300",
             // Balance snapshots are the moment's readings; these tests do not wait for a second one.
             [OperationsOptions.Settings.SnapshotIntervalSeconds] = "3600",
+            [NotifierOptions.Settings.SmtpHost] = "127.0.0.1",
+            [NotifierOptions.Settings.SmtpPort] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [NotifierOptions.Settings.SmtpSecurity] = "none",
+            [NotifierOptions.Settings.OperatorsEmail] = OperatorsEmail,
+            [NotifierOptions.Settings.PlatformWebhookUrl] = platform.Url.ToString(),
+            [NotifierOptions.Settings.IntervalMs] = "200",
         };
     }
 
@@ -85,7 +100,9 @@ public sealed class OperationsStack : IAsyncDisposable
         // The migrate job, as compose runs it before any service starts.
         await LocalServices.MigrateAsync(swaps);
         var webhooks = await LocalWebhooks.StartAsync(swaps);
-        return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks, swaps);
+        var smtp = await LocalSmtpServer.StartAsync(work);
+        var platform = await RecordingPlatformEndpoint.StartAsync();
+        return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks, swaps, smtp, platform);
     }
 
     /// <summary>Starts the workers (every one by default), each with its identity from the deployment's definition.</summary>
@@ -122,6 +139,8 @@ public sealed class OperationsStack : IAsyncDisposable
 
     public Task WaitAsync(Func<Task<bool>> condition, string what, int seconds = 90) =>
         Eventually.UntilAsync(condition, $"{what} (logs in {WorkDirectory})", TimeSpan.FromSeconds(seconds));
+
+    public const string OperatorsEmail = "ops@example.test";
 
     public const string Game = "g1";
     public static readonly string[] Players = ["ada", "bo", "cy", "di", "ed", "fi"];
@@ -162,6 +181,8 @@ public sealed class OperationsStack : IAsyncDisposable
         foreach (var w in _workers.Values) await w.DisposeAsync();
         World.Dispose();
         await Webhooks.DisposeAsync();
+        await Smtp.DisposeAsync();
+        await Platform.DisposeAsync();
         await Stripe.DisposeAsync();
         await Broker.DisposeAsync();
         await DataSource.DisposeAsync();

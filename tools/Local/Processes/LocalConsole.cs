@@ -41,31 +41,17 @@ public sealed class LocalConsole : IAsyncDisposable
         ];
         string? json = null;
         foreach (var (name, role, password) in signIns) json = Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password)));
-        if (port == 0) port = FreePort();
-        var url = new Uri($"http://127.0.0.1:{port}");
-        var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>())
+        var portChosenHere = port == 0;
+        var (process, url, file) = await LocalListener.StartAsync(() =>
         {
-            [ConsoleOptions.Settings.Url] = url.ToString().TrimEnd('/'),
-        };
-        var spec = LocalServices.Prepare(Services.Console, swaps with { ConsoleOperators = json }, settings);
-        var file = spec.Environment[ConsoleOptions.Settings.Operators + Setting.FileSuffix]!;
-        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, "console.log"));
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            if (process.HasExited) throw new InvalidOperationException($"the console exited with code {process.ExitCode}; see {process.LogPath}");
-            try
+            var listen = new Uri($"http://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
+            var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>())
             {
-                if ((await http.GetAsync(new Uri(url, "/healthz"), ct)).IsSuccessStatusCode) break;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
-            if (DateTime.UtcNow >= deadline) throw new TimeoutException($"the console did not answer at {url} within 60 s; see {process.LogPath}");
-            await Task.Delay(100, ct);
-        }
+                [ConsoleOptions.Settings.Url] = listen.ToString().TrimEnd('/'),
+            };
+            var spec = LocalServices.Prepare(Services.Console, swaps with { ConsoleOperators = json }, settings);
+            return (spec, listen, spec.Environment[ConsoleOptions.Settings.Operators + Setting.FileSuffix]!);
+        }, "the console", Path.Combine(swaps.RunDirectory, "console.log"), portChosenHere, ct);
         return new LocalConsole(process, url, signIns, file);
     }
 

@@ -26,34 +26,12 @@ public sealed class LocalPlayerApi : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(swaps);
         var token = LocalConsole.NewPassword() + LocalConsole.NewPassword();
-        var spec = LocalServices.Prepare(Services.PlayerApi, swaps with { PlayerApiTokens = PlayerApiOptions.Hash(token) });
-        var url = new Uri(spec.Environment[PlayerApiOptions.Settings.Url]!);
-        var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"player-api-{Guid.NewGuid():N}.log"));
-        using var http = new HttpClient();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
+        var (process, url, _) = await LocalListener.StartAsync(() =>
         {
-            if (process.HasExited)
-            {
-                await process.DisposeAsync();
-                throw new InvalidOperationException(
-                    $"the player read API exited with code {process.ExitCode}; see {process.LogPath}");
-            }
-            try
-            {
-                if ((await http.GetAsync(new Uri(url, "/healthz"), ct)).IsSuccessStatusCode) break;
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
-            if (DateTime.UtcNow >= deadline)
-            {
-                await process.DisposeAsync();
-                throw new TimeoutException($"the player read API did not answer at {url} within 60 s; see {process.LogPath}");
-            }
-            await Task.Delay(100, ct);
-        }
+            var spec = LocalServices.Prepare(Services.PlayerApi, swaps with { PlayerApiTokens = PlayerApiOptions.Hash(token) });
+            return (spec, new Uri(spec.Environment[PlayerApiOptions.Settings.Url]!), 0);
+        }, "the player read API", Path.Combine(swaps.RunDirectory, $"player-api-{Guid.NewGuid():N}.log"),
+            portChosenHere: true, ct);
         return new LocalPlayerApi(process, url, token);
     }
 

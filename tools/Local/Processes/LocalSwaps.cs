@@ -54,6 +54,9 @@ public sealed record LocalSwaps
     /// </summary>
     public string? PlayerApiTokens { get; init; }
 
+    /// <summary>The secret the notification sender signs the platform's webhooks with, here.</summary>
+    public string PlatformWebhookSecret { get; init; } = "local-platform-webhook-secret";
+
     /// <summary>The swaps of a run: its broker, its database, its Stripe-compatible server, its directory.</summary>
     public static LocalSwaps For(string runDirectory, LocalBrokerProcess broker, string postgres,
         StripeEmulator stripe) => new()
@@ -83,6 +86,9 @@ public sealed record LocalSwaps
             "LocalSwaps.ConsoleOperators"),
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
+        Services.PlatformWebhookSecret => PlatformWebhookSecret,
+        // The local SMTP server asks for no password; the file is there as compose gives it.
+        Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
         _ when secret.StartsWith("kafka_", StringComparison.Ordinal) => null,
         _ when secret.StartsWith("pg_", StringComparison.Ordinal) => PipelineSettings.DevelopmentPassword,
