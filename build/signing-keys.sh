@@ -9,7 +9,7 @@ exec 3>&1 1>&2
 cache_root="${CONTESTPIPELINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/contestpipeline}"
 dir="${CONTESTPIPELINE_SIGNING_KEYS_DIR:-$cache_root/signing-keys}"
 # The producers of src/Contracts/Authentication/Producers.cs.
-producers=(ingestion scoring settlement payout webhooks entry-api operator operations)
+producers=(ingestion scoring settlement payout webhooks entry-api operator operations notifier)
 
 umask 077
 for producer in "${producers[@]}"; do

@@ -13,6 +13,7 @@ case "$what" in
   console)    exec dotnet /app/console/ContestPipeline.WebConsole.dll "$@" ;;
   webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
   player-api) exec dotnet /app/player-api/ContestPipeline.PlayerApi.dll "$@" ;;
+  notifier)   exec dotnet /app/notifier/ContestPipeline.Notifier.dll "$@" ;;
   cpctl)      exec dotnet /app/cpctl/cpctl.dll "$@" ;;
-  *) echo "usage: ingestion|scoring|settlement|payout|operations|console|webhooks|player-api|cpctl [ARGS...]" >&2; exit 2 ;;
+  *) echo "usage: ingestion|scoring|settlement|payout|operations|console|webhooks|player-api|notifier|cpctl [ARGS...]" >&2; exit 2 ;;
 esac

@@ -14,7 +14,7 @@ public sealed record Deployable(string Name, string Project, string Assembly)
 
 /// <summary>
 /// What the production image carries, and nothing else: the four workers, the read model, the
-/// console, the webhook receiver, the platform's read API and the operator's tool (which also runs the topics and
+/// console, the webhook receiver, the platform's read API, the notification sender and the operator's tool (which also runs the topics and
 /// migrate jobs). The Dockerfile and the image's entry point list exactly these (a test
 /// checks), and the production-shape run starts exactly these.
 /// </summary>
@@ -30,6 +30,7 @@ public static class Deployables
         new("console", "WebConsole", "ContestPipeline.WebConsole.dll"),
         new("webhooks", "Webhooks", "ContestPipeline.Webhooks.dll"),
         new("player-api", "PlayerApi", "ContestPipeline.PlayerApi.dll"),
+        new("notifier", "Notifier", "ContestPipeline.Notifier.dll"),
         new("cpctl", "Operator", "cpctl.dll"),
     ];
 

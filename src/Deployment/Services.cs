@@ -34,6 +34,8 @@ public static class Services
     public const string StripeWebhookSecrets = "stripe_webhook_secrets";
     public const string ConsoleOperators = "console_operators";
     public const string PlayerApiTokens = "player_api_tokens";
+    public const string SmtpPassword = "smtp_password";
+    public const string PlatformWebhookSecret = "platform_webhook_secret";
     public const string PostgresSuperuserPassword = "pg_superuser_password";
 
     /// <summary>
@@ -90,6 +92,25 @@ public static class Services
         "The operations read model: writes its own schema (operations) from the topics, reads no other; reads " +
             "Stripe's balance for the dashboard with the balance-read key.",
         Stripe(StripeBalanceReadKey, 1, 1));
+
+    public static ServiceIdentity Notifier { get; } = Worker(Workers.Notifier,
+        "The notification sender: operators' notifications by email through the SMTP server, players' to the " +
+            "platform's webhook endpoint, signed with the secret they share; retried for days, then dead-lettered.",
+        settings:
+        [
+            new("CONTESTPIPELINE_SMTP_HOST", "${SMTP_HOST:-smtp}"), new("CONTESTPIPELINE_SMTP_PORT", "${SMTP_PORT:-587}"),
+            new("CONTESTPIPELINE_SMTP_SECURITY", "${SMTP_SECURITY:-starttls}"),
+            new("CONTESTPIPELINE_SMTP_USER", "${SMTP_USER:-}"),
+            new("CONTESTPIPELINE_NOTIFY_FROM", "${NOTIFY_FROM:-contestpipeline@localhost}"),
+            new("CONTESTPIPELINE_NOTIFY_OPERATORS_EMAIL", "${NOTIFY_OPERATORS_EMAIL:-operators@localhost}"),
+            new("CONTESTPIPELINE_PLATFORM_WEBHOOK_URL",
+                "${PLATFORM_WEBHOOK_URL:-http://platform:8080/contestpipeline/notifications}"),
+        ],
+        secrets:
+        [
+            new(SmtpPassword, "CONTESTPIPELINE_SMTP_PASSWORD"),
+            new(PlatformWebhookSecret, "CONTESTPIPELINE_PLATFORM_WEBHOOK_SECRET"),
+        ]);
 
     public static ServiceIdentity Console { get; } = new()
     {
@@ -208,7 +229,7 @@ public static class Services
 
     /// <summary>Every service, in the order compose lists them (jobs first).</summary>
     public static IReadOnlyList<ServiceIdentity> All { get; } =
-        [Topics, Migrate, Ingestion, Scoring, Settlement, Payout, Operations, Console, Webhooks, PlayerApi, Cpctl];
+        [Topics, Migrate, Ingestion, Scoring, Settlement, Payout, Operations, Notifier, Console, Webhooks, PlayerApi, Cpctl];
 
     /// <summary>What runs in a deployment: every service but cpctl, which an operator runs by hand.</summary>
     public static IReadOnlyList<ServiceIdentity> Stack { get; } = [.. All.Where(s => s.Kind != ServiceKind.Tool)];
@@ -228,7 +249,7 @@ public static class Services
     /// </summary>
     public static IReadOnlyList<string> ServicePrincipals() =>
         [.. new[] { Workers.Ingestion, Workers.Scoring, Workers.Settlement, Workers.Payout,
-            Workers.Operations }.Select(w => w.Name)
+            Workers.Operations, Workers.Notifier }.Select(w => w.Name)
             .Concat(["console", "webhooks", "cpctl"])];
 
     /// <summary>
@@ -239,7 +260,8 @@ public static class Services
         [.. All.Where(s => s.KafkaPrincipal is not null && s.Keys is { } k && k.SignsAs.Contains(producer,
             StringComparer.Ordinal)).Select(s => s.KafkaPrincipal!).Distinct()];
 
-    private static ServiceIdentity Worker(WorkerShape shape, string purpose, StripeAccess? stripe = null) => new()
+    private static ServiceIdentity Worker(WorkerShape shape, string purpose, StripeAccess? stripe = null,
+        IEnumerable<KeyValuePair<string, string>>? settings = null, IEnumerable<SecretFile>? secrets = null) => new()
     {
         Name = shape.Name,
         Kind = ServiceKind.Worker,
@@ -249,9 +271,9 @@ public static class Services
         KafkaPrincipal = shape.Name,
         Keys = new KeyMaterial([shape.Name], VerifiedProducers(shape)),
         Settings = [.. Common(shape.Name, health: true, keys: true), Postgres(DatabaseRoles.Runtime(shape.Name)),
-            .. stripe?.Settings ?? []],
+            .. stripe?.Settings ?? [], .. settings ?? []],
         Secrets = [.. PostgresSecrets(DatabaseRoles.Runtime(shape.Name)), .. KafkaSecrets(shape.Name), .. stripe is null
-            ? [] : new[] { stripe.Key }],
+            ? [] : new[] { stripe.Key }, .. secrets ?? []],
         HealthUrl = $"http://127.0.0.1:{HealthPort}{Observability.ReadyPath}",
         After = ["topics", "migrate"],
     };

@@ -6,7 +6,7 @@ namespace ContestPipeline.Deployment;
 
 /// <summary>
 /// Every worker's shape, by name: the four that move a contest and its money
-/// (<see cref="Names"/>, in pipeline order), and the operations read model beside them (in
+/// (<see cref="Names"/>, in pipeline order), and the operations read model and the notification sender beside them (in
 /// <see cref="All"/>, so that migrate, replay, the ACLs and the contracts know it).
 /// </summary>
 public static class Workers
@@ -37,9 +37,13 @@ public static class Workers
         TableReaders = new Dictionary<string, IReadOnlyList<string>> { [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"] },
     };
 
+    /// <summary>The notification sender: notifications in, email and the platform's webhooks out.</summary>
+    public static WorkerShape Notifier { get; } = Shape("notifier", ("notifications", [Topics.Notifications]));
+
     private static readonly WorkerShape[] InOrder = [Ingestion, Scoring, Settlement, Payout];
 
-    public static IReadOnlyDictionary<string, WorkerShape> All { get; } = InOrder.Append(Operations).ToDictionary(w => w.Name);
+    public static IReadOnlyDictionary<string, WorkerShape> All { get; } =
+        InOrder.Append(Operations).Append(Notifier).ToDictionary(w => w.Name);
 
     /// <summary>The money-moving workers' names in pipeline order (a fixed order, so a seeded choice among them repeats).</summary>
     public static IReadOnlyList<string> Names { get; } = [.. InOrder.Select(w => w.Name)];

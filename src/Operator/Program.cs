@@ -6,8 +6,8 @@ var root = new RootCommand("""
     Apply migrations and provision topics; print the compose file, the Kafka ACLs and the topics' contracts; list and
     re-drive dead letters; replay consumer groups; define, cancel and inspect contests; acknowledge
     alerts; release, reject, halt and resume payouts; the balance monitor, players' earnings, the tax
-    year, make-goods and Stripe's events; check the ledger; export and verify a contest's audit
-    trail; manage the console's operators.
+    year, make-goods, Stripe's events and the notifications delivered; check the ledger; export and
+    verify a contest's audit trail; manage the console's operators.
     Every command reads CONTESTPIPELINE_PG and CONTESTPIPELINE_KAFKA (default: the local Postgres and
     the local broker's state file). Local tooling (the local broker, the demo, benchmarks, the fault
     campaign, fuzzers) is the development tool's: ./run cpdev --help.
@@ -17,7 +17,7 @@ Command[] commands =
     MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ComposeCommand.Build(), LedgerCommand.Build(), ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
     OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(), AuditVerifyCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
-    MoneyCommands.BuildStripeEvents(),
+    MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 // Piped into grep or a file, a table row stays on one line instead of wrapping at 80 columns.

@@ -32,28 +32,20 @@ public static class DevCommands
         return broker;
     }
 
-    /// <summary>
-    /// The topic list on the local broker, which has no CreateTopics: the same provisioner as
-    /// cpctl topics apply, through the broker's control endpoint.
-    /// </summary>
+    /// <summary>The topic list on the local broker or, with --admin-api, on any real cluster (<see cref="TopicsCommand"/>).</summary>
     private static Command Topics()
     {
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be created; create nothing" };
-        var apply = new Command("apply", "create the topics of the topic list that are missing on the local broker the settings name") { dryRun };
-        apply.SetAction(async (parse, ct) =>
+        var adminApi = new Option<bool>("--admin-api")
         {
-            var settings = PipelineSettings.Resolve();
-            var local = BrokerState.TryRead(PipelineSettings.BrokerFile());
-            if (local is null || local.BootstrapServers != settings.KafkaBootstrapServers)
-            {
-                await Console.Error.WriteLineAsync(
-                    $"topics: no local broker at {settings.KafkaBootstrapServers} (its state file {PipelineSettings.BrokerFile()} names {local?.BootstrapServers ?? "none"})");
-                return PipelineWorker.ExitStartupFailed;
-            }
-            return await TopicProvisioner.RunAsync(new LocalTopicAdmin(local.BootstrapServers, local.ControlUrl), TopicCatalog.ForLocalBroker(local.Brokers),
-                parse.GetValue(dryRun), Console.Out, Console.Error, ct);
-        });
-        return new Command("topics", "the topic list on the local broker") { apply };
+            Description = "create them through the Kafka admin API of the cluster the settings name (any real Kafka), " +
+                "not the local broker's control endpoint",
+        };
+        var apply = new Command("apply",
+            "create the topics of the topic list that are missing on the local broker (or, with --admin-api, the " +
+            "cluster) the settings name") { dryRun, adminApi };
+        apply.SetAction((parse, ct) => TopicsCommand.RunAsync(parse.GetValue(adminApi), parse.GetValue(dryRun), ct));
+        return new Command("topics", "the topic list on the local broker or a development cluster") { apply };
     }
 
     private static Command Up()

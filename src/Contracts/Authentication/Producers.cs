@@ -29,5 +29,9 @@ public static class Producers
     /// </summary>
     public const string Operations = "operations";
 
-    public static IReadOnlyList<string> All { get; } = [Ingestion, Scoring, Settlement, Payout, Webhooks, EntryApi, Operator, Operations];
+    /// <summary>The notification sender: it publishes only alerts, which are not signed, but it runs as a worker.</summary>
+    public const string Notifier = "notifier";
+
+    public static IReadOnlyList<string> All { get; } =
+        [Ingestion, Scoring, Settlement, Payout, Webhooks, EntryApi, Operator, Operations, Notifier];
 }

@@ -22,7 +22,7 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, request.ContestId)
             ?? throw new MessageRejectedException($"cannot cancel unknown contest {request.ContestId}");
-        if (contest.State == EntriesStatus.Cancelled) return;
+        if (contest.State == EntriesState.Cancelled) return;
         var requests = await IngestionStore.AddCancelApprovalAsync(context, request);
         if (!CancelApprovals.Applies(contest.EntryCount, [.. requests.Select(r => r.Operator)]))
         {
@@ -30,7 +30,7 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
                 CancelApprovals.Awaiting(request, contest.EntryCount), $"{request.ContestId}:{request.RequestedBy}");
             return;
         }
-        await IngestionStore.MoveAsync(context, request.ContestId, contest.State, EntriesStatus.Cancelled);
+        await IngestionStore.MoveAsync(context, request.ContestId, contest.State, EntriesState.Cancelled);
         // The first operator's reason is the decision's; the others agreed to it.
         var applied = request with { RequestedBy = string.Join(" and ", requests.Select(r => r.Operator)), Reason = requests[0].Reason };
         context.Publish(Topics.ContestLifecycle, request.ContestId, $"contest:{request.ContestId}:cancel-requested", applied);

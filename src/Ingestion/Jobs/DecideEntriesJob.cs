@@ -56,7 +56,7 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             var payment = prior is null ? p.Payment() : null;
             var playerEntries = playerCounts.GetValueOrDefault(p.PlayerId);
             var decision = EntryChecks.Check(submission, payment,
-                new EntryContext(definition, status == EntriesStatus.Cancelled, status == EntriesStatus.Closed, games,
+                new EntryContext(definition, status == EntriesState.Cancelled, status == EntriesState.Closed, games,
                     playerEntries, contestCount, prior, contest?.ClosesEarlyAt),
                 p.SubmittedAt, p.BrokerAt, options.LockSkew);
             d.Decided.Add((p.SubmissionId, decision.Outcome.ToString()));

@@ -48,7 +48,7 @@ public sealed class ReconcilePaymentsJob(IngestionOptions options) : IJob
     public async Task<(int Reconciled, int Looked)> ReconcileAsync(TransactionContext context, string contestId, DateTimeOffset succeededBefore)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
-        if (contest?.State == EntriesStatus.Open) return (0, 0);
+        if (contest?.State == EntriesState.Open) return (0, 0);
         var payments = await SubmissionStore.UnreconciledAsync(context, contestId, succeededBefore, PaymentsPerContest);
         var d = new SubmissionStore.Decisions();
         var outcomes = new List<(string, string)>();

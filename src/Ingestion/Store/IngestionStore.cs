@@ -27,7 +27,7 @@ public static class IngestionStore
         string ContestId, string Definition, string Status, int EntryCount, DateTime? ClosesEarlyAtUtc)
     {
         public ContestDefined Parse() => JsonSerializer.Deserialize<ContestDefined>(Definition, OutgoingMessage.Json)!;
-        public EntriesStatus State => EntriesStates.Parse(ContestId, Status);
+        public EntriesState State => EntriesLifecycle.Parse(ContestId, Status);
 
         /// <summary>When a covered game started before lockAt, closing entries as of then; null otherwise.</summary>
         public DateTimeOffset? ClosesEarlyAt =>
@@ -69,7 +69,7 @@ public static class IngestionStore
             INSERT INTO ingestion.contest_games (contest_id, game_id) SELECT @ContestId, unnest(@GameIds);
             """,
             new { definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), hash, definition.LockAt,
-                definition.EntryFeeMinor, definition.Currency, open = EntriesStates.Name(EntriesStatus.Open), now,
+                definition.EntryFeeMinor, definition.Currency, open = EntriesLifecycle.Name(EntriesState.Open), now,
                 GameIds = definition.GameIds.ToArray() /* validated non-empty */ },
             context.Transaction);
         context.Publish(cause, Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageIdFor(definition.ContestId), new ContestScheduled(definition));
@@ -78,15 +78,15 @@ public static class IngestionStore
     /// <summary>
     /// Moves whether a contest takes entries: an illegal move, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(TransactionContext context, string contestId, EntriesStatus from, EntriesStatus to)
+    public static async Task MoveAsync(TransactionContext context, string contestId, EntriesState from, EntriesState to)
     {
-        EntriesStates.AssertTransition(contestId, from, to);
+        EntriesLifecycle.AssertTransition(contestId, from, to);
         var changed = await context.Connection.ExecuteAsync($"""
-            UPDATE ingestion.contests SET status = @to{(to == EntriesStatus.Closed ? ", closed_at = @now" : "")}
+            UPDATE ingestion.contests SET status = @to{(to == EntriesState.Closed ? ", closed_at = @now" : "")}
             WHERE contest_id = @contestId AND status = @from
-            """, new { contestId, from = EntriesStates.Name(from), to = EntriesStates.Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new { contestId, from = EntriesLifecycle.Name(from), to = EntriesLifecycle.Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {EntriesStates.Name(from)} when moving it to {EntriesStates.Name(to)} ({changed} rows changed)");
+            throw new InvariantViolatedException($"contest {contestId} was not {EntriesLifecycle.Name(from)} when moving it to {EntriesLifecycle.Name(to)} ({changed} rows changed)");
     }
 
     /// <summary>
@@ -100,7 +100,7 @@ public static class IngestionStore
         var entryIds = (await context.Connection.QueryAsync<string>(
             "SELECT entry_id FROM ingestion.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",
             new { contestId }, context.Transaction)).ToList();
-        await MoveAsync(context, contestId, EntriesStatus.Open, EntriesStatus.Closed);
+        await MoveAsync(context, contestId, EntriesState.Open, EntriesState.Closed);
         context.Publish(cause, Topics.ContestLifecycle, contestId, EntriesClosed.MessageIdFor(contestId),
             new EntriesClosed(contestId, entryIds.Count, ContestHashes.Entries(entryIds), now));
     }
@@ -116,7 +116,7 @@ public static class IngestionStore
             SELECT contest_id, coalesce(closes_early_at, lock_at) AS closes_at FROM ingestion.contests
             WHERE status = @open AND coalesce(closes_early_at, lock_at) <= @cutoff
             ORDER BY 2, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
-            """, new { open = EntriesStates.Name(EntriesStatus.Open), cutoff = context.Clock.GetUtcNow() - skew, limit },
+            """, new { open = EntriesLifecycle.Name(EntriesState.Open), cutoff = context.Clock.GetUtcNow() - skew, limit },
             context.Transaction)];
 
     /// <summary>
@@ -129,7 +129,7 @@ public static class IngestionStore
             UPDATE ingestion.contests c SET closes_early_at = least(coalesce(c.closes_early_at, @startedAt), @startedAt)
             FROM ingestion.contest_games cg
             WHERE cg.contest_id = c.contest_id AND cg.game_id = @gameId AND c.status = @open AND c.lock_at > @startedAt
-            """, new { gameId, startedAt, open = EntriesStates.Name(EntriesStatus.Open) }, context.Transaction);
+            """, new { gameId, startedAt, open = EntriesLifecycle.Name(EntriesState.Open) }, context.Transaction);
 
     /// <summary>Records an operator's cancel of a contest (once per operator); every request so far, first first.</summary>
     public static async Task<IReadOnlyList<(string Operator, string Reason)>> AddCancelApprovalAsync(HandlerContext context, ContestCancelRequested request)

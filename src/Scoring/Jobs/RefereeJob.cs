@@ -12,7 +12,7 @@ namespace ContestPipeline.Scoring.Jobs;
 /// <summary>
 /// The referee: every lifecycle transition Scoring owns is made here, one contest per
 /// transaction. Handlers record facts and mark a contest due for review; this job applies
-/// <see cref="LifecycleRules"/> to it until it rests, never skipping a state, publishing each
+/// <see cref="RefereeRules"/> to it until it rests, never skipping a state, publishing each
 /// transition on <c>contest.lifecycle</c>. COMPLETE also fixes the final standings (stored,
 /// and published in chunks on <c>standings</c>) with the hash of those standings and of every
 /// input behind them; the board is then dropped, and a later correction is recorded, not applied.
@@ -35,7 +35,7 @@ public sealed class RefereeJob(ScoringState boards) : IJob
         var now = context.Clock.GetUtcNow();
         var cause = Cause.Clock(Name, contestId);
         var (facts, slate, games) = await ScoringStore.FactsAsync(context, contestId, now);
-        while (LifecycleRules.Next(facts, now) is var (to, reason))
+        while (RefereeRules.Next(facts, now) is var (to, reason))
         {
             if (to == ContestState.Complete) reason = await CompleteAsync(context, contestId, cause, games, ct);
             await ScoringStore.MoveAsync(context, contestId, facts.State, to);

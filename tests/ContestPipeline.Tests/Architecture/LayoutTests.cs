@@ -23,7 +23,7 @@ public sealed partial class LayoutTests
         Assert.Contains(Codebase.Production, p => p.AssemblyName == "ContestPipeline.Contracts");
         Assert.Contains(Codebase.Tooling, p => p.AssemblyName == "cpdev");
         Assert.Contains(Codebase.Tooling, p => p.AssemblyName == "ContestPipeline.StripeEmulator");
-        Assert.Equal(5, Codebase.Workers.Count);
+        Assert.Equal(6, Codebase.Workers.Count);
     }
 
     [Fact]

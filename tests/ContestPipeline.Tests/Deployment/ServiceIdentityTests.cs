@@ -27,6 +27,7 @@ public sealed partial class ServiceIdentityTests
                 typeof(ContestPipeline.Webhooks.Extensions.WebhookReceiverHost),
                     typeof(ContestPipeline.ReadModel.Domain.OperationsOptions),
                 typeof(ContestPipeline.PlayerApi.Domain.PlayerApiOptions),
+                typeof(ContestPipeline.Notifier.Domain.NotifierOptions),
             }
             .Select(t => t.Assembly).Distinct()
             .SelectMany(a => a.GetTypes())
@@ -92,7 +93,9 @@ public sealed partial class ServiceIdentityTests
                     && s.Secret != Services.StripeWebhookSecrets)
                     ? [StripeServices.UrlVariable] : [])
                 .Concat(service == Services.Topics ? [PipelineSettings.BrokerFileVariable] : [])
-                .Where(k => !(compose.GetValueOrDefault(k) ?? "").StartsWith("${", StringComparison.Ordinal))
+                // An interpolation takes its default here, as compose does; one without a default is unset.
+                .Where(k => !(compose.GetValueOrDefault(k) ?? "").StartsWith("${", StringComparison.Ordinal)
+                    || !(compose.GetValueOrDefault(k) ?? "").EndsWith(":-}", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal);
             Assert.Equal(expected, local.Keys.Where(k => k.StartsWith("CONTESTPIPELINE_", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal));

@@ -39,7 +39,8 @@ public sealed class ContestRun : IAsyncDisposable
         Iso = iso;
         Stripe = stripe;
         World = new OutsideWorld(iso.Broker.BootstrapServers, stripe);
-        Swaps = LocalSwaps.For(Path.Combine(fixture.WorkDirectory, "run-" + Guid.NewGuid().ToString("N")[..10]), iso.Broker, iso.PostgresConnectionString, stripe);
+        Swaps = iso.Broker.Swaps(Path.Combine(fixture.WorkDirectory, "run-" + Guid.NewGuid().ToString("N")[..10]),
+            iso.PostgresConnectionString, stripe);
     }
 
     public static async Task<ContestRun> StartAsync(PipelineFixture fixture, int stripeSeed = 7, params string[] workers)

@@ -13,6 +13,7 @@ using Npgsql;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Deployment;
+using ContestPipeline.Notifier.Domain;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
@@ -35,7 +36,7 @@ public sealed class OperationsStack : IAsyncDisposable
     public string WorkDirectory { get; }
     public string PostgresConnectionString { get; }
     public NpgsqlDataSource DataSource { get; }
-    public LocalBrokerProcess Broker { get; }
+    public TestBroker Broker { get; }
     public StripeEmulator Stripe { get; }
     public LocalWebhooks Webhooks { get; }
 
@@ -43,13 +44,22 @@ public sealed class OperationsStack : IAsyncDisposable
     public LocalSwaps Swaps { get; }
     public OutsideWorld World { get; }
     public LocalConsole? Console { get; private set; }
+
+    /// <summary>Debian's SMTP server the notification sender sends operators' email to.</summary>
+    public LocalSmtpServer Smtp { get; }
+
+    /// <summary>The platform's endpoint for players' notifications.</summary>
+    public RecordingPlatformEndpoint Platform { get; }
     /// <summary>The tests' own settings, on top of each process's identity.</summary>
     public IReadOnlyDictionary<string, string?> Environment { get; }
 
-    private OperationsStack(string adminPg, string database, string workDirectory, string pg, LocalBrokerProcess broker, StripeEmulator stripe,
-        LocalWebhooks webhooks, LocalSwaps swaps)
+    private OperationsStack(string adminPg, string database, string workDirectory, string pg, TestBroker broker,
+        StripeEmulator stripe, LocalWebhooks webhooks, LocalSwaps swaps, LocalSmtpServer smtp,
+        RecordingPlatformEndpoint platform)
     {
         Swaps = swaps;
+        Smtp = smtp;
+        Platform = platform;
         _adminPg = adminPg;
         _database = database;
         WorkDirectory = workDirectory;
@@ -67,6 +77,12 @@ public sealed class OperationsStack : IAsyncDisposable
             [PayoutOptions.Settings.BalanceRecheckMs] = "300",
             // Balance snapshots are the moment's readings; these tests do not wait for a second one.
             [OperationsOptions.Settings.SnapshotIntervalSeconds] = "3600",
+            [NotifierOptions.Settings.SmtpHost] = "127.0.0.1",
+            [NotifierOptions.Settings.SmtpPort] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [NotifierOptions.Settings.SmtpSecurity] = "none",
+            [NotifierOptions.Settings.OperatorsEmail] = OperatorsEmail,
+            [NotifierOptions.Settings.PlatformWebhookUrl] = platform.Url.ToString(),
+            [NotifierOptions.Settings.IntervalMs] = "200",
         };
     }
 
@@ -78,14 +94,16 @@ public sealed class OperationsStack : IAsyncDisposable
         var pg = await LocalPostgres.CreateDatabaseAsync(admin, database);
         var work = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + System.Environment.ProcessId, database);
         Directory.CreateDirectory(work);
-        var broker = await LocalBrokerProcess.StartAsync(Path.Combine(work, "broker.json"), Path.Combine(work, "broker.log"));
+        var broker = await TestBroker.StartAsync(Path.Combine(work, "broker.json"), Path.Combine(work, "broker.log"));
         var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 31 });
         stripe.TopUp(100_000_00, "usd");
-        var swaps = LocalSwaps.For(work, broker, pg, stripe);
+        var swaps = broker.Swaps(work, pg, stripe);
         // The migrate job, as compose runs it before any service starts.
         await LocalServices.MigrateAsync(swaps);
         var webhooks = await LocalWebhooks.StartAsync(swaps);
-        return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks, swaps);
+        var smtp = await LocalSmtpServer.StartAsync(work);
+        var platform = await RecordingPlatformEndpoint.StartAsync();
+        return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks, swaps, smtp, platform);
     }
 
     /// <summary>Starts the workers (every one by default), each with its identity from the deployment's definition.</summary>
@@ -122,6 +140,8 @@ public sealed class OperationsStack : IAsyncDisposable
 
     public Task WaitAsync(Func<Task<bool>> condition, string what, int seconds = 90) =>
         Eventually.UntilAsync(condition, $"{what} (logs in {WorkDirectory})", TimeSpan.FromSeconds(seconds));
+
+    public const string OperatorsEmail = "ops@example.test";
 
     public const string Game = "g1";
     public static readonly string[] Players = ["ada", "bo", "cy", "di", "ed", "fi"];
@@ -162,6 +182,8 @@ public sealed class OperationsStack : IAsyncDisposable
         foreach (var w in _workers.Values) await w.DisposeAsync();
         World.Dispose();
         await Webhooks.DisposeAsync();
+        await Smtp.DisposeAsync();
+        await Platform.DisposeAsync();
         await Stripe.DisposeAsync();
         await Broker.DisposeAsync();
         await DataSource.DisposeAsync();

@@ -13,8 +13,8 @@ namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
 /// The real components every integration test talks to: a private Postgres database
-/// (dropped and created at start) and the local Kafka-protocol broker in its own
-/// process, reached over TCP.
+/// (dropped and created at start) and Kafka reached over TCP: the local Kafka-protocol broker in its
+/// own process, or a Kafka container where one is asked for (<see cref="TestBroker"/>).
 /// </summary>
 public sealed class PipelineFixture : IAsyncLifetime
 {
@@ -33,7 +33,7 @@ public sealed class PipelineFixture : IAsyncLifetime
     /// <summary>The cluster's connection for the pipeline's role, on its default database: for tests that make databases of their own.</summary>
     public string AdminConnectionString => _adminConnectionString;
     public NpgsqlDataSource DataSource { get; private set; } = null!;
-    public LocalBrokerProcess Broker { get; private set; } = null!;
+    public TestBroker Broker { get; private set; } = null!;
     public string BootstrapServers => Broker.BootstrapServers;
     public string WorkDirectory => Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId, _instance.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
@@ -53,8 +53,7 @@ public sealed class PipelineFixture : IAsyncLifetime
         admin.Database = DatabaseName;
         PostgresConnectionString = admin.ConnectionString;
         DataSource = NpgsqlDataSource.Create(PostgresConnectionString);
-        Broker = await LocalBrokerProcess.StartAsync(
-            Path.Combine(WorkDirectory, "broker.json"), Path.Combine(WorkDirectory, "broker.log"));
+        Broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, "broker.json"), Path.Combine(WorkDirectory, "broker.log"));
     }
 
     public async Task DisposeAsync()
@@ -100,7 +99,8 @@ public sealed class PipelineFixture : IAsyncLifetime
     {
         var name = "contestpipeline_iso_" + Guid.NewGuid().ToString("N")[..10];
         var csb = new NpgsqlConnectionStringBuilder(await LocalPostgres.CreateDatabaseAsync(PostgresConnectionString, name));
-        var broker = await LocalBrokerProcess.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"), Path.Combine(WorkDirectory, name + ".broker.log"));
+        var broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"),
+            Path.Combine(WorkDirectory, name + ".broker.log"));
         return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString), () => DropDatabaseAsync(name));
     }
 
@@ -115,12 +115,12 @@ public sealed class PipelineFixture : IAsyncLifetime
         return schema;
     }
 
-    /// <summary>A fresh topic (and its dead-letter topic) on the local broker.</summary>
+    /// <summary>A fresh topic (and its dead-letter topic).</summary>
     public async Task<string> NewTopicAsync(int partitions = 4)
     {
         var topic = "t." + Guid.NewGuid().ToString("N")[..12];
-        await Broker.Control.CreateTopicAsync(topic, partitions);
-        await Broker.Control.CreateTopicAsync(topic + ".dlq", partitions);
+        await Broker.CreateTopicAsync(topic, partitions);
+        await Broker.CreateTopicAsync(topic + ".dlq", partitions);
         return topic;
     }
 
@@ -180,7 +180,7 @@ public sealed class PipelineCollectionB : ICollectionFixture<PipelineFixture>
     public const string Name = "pipeline-b";
 }
 
-public sealed record Isolated(string PostgresConnectionString, LocalBrokerProcess Broker, NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
+public sealed record Isolated(string PostgresConnectionString, TestBroker Broker, NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {

@@ -105,6 +105,29 @@ public sealed class TopicsTests(PipelineFixture fixture)
             Assert.True(TopicCatalog.For(longKept).RetentionMs >= 30 * TopicCatalog.DayMs, longKept);
     }
 
+    [Fact]
+    public async Task The_topics_job_provisions_the_local_broker_through_its_endpoint_and_any_other_cluster_through_the_admin_API()
+    {
+        await using var broker = await EmptyBrokerAsync("job");
+        await using var stripe = await ContestPipeline.StripeEmulation.StripeEmulator.StartAsync();
+        var run = Path.Combine(fixture.WorkDirectory, $"topics-job-{Guid.NewGuid():N}");
+        var local = LocalSwaps.For(run, broker, fixture.PostgresConnectionString, stripe);
+        // The same cluster named only by its bootstrap servers, as a Kafka container is: no control endpoint is used.
+        var cluster = LocalSwaps.For(run, broker.BootstrapServers, null, fixture.PostgresConnectionString, stripe);
+
+        // The local broker has no CreateTopics nor DescribeConfigs, so the admin API's refusal shows which way was taken.
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalServices.RunJobAsync(
+            ContestPipeline.Deployment.Services.Topics, cluster, Path.Combine(run, "topics-admin-api.log")));
+        Assert.Contains($"via the Kafka admin API at {broker.BootstrapServers}", refused.Message);
+        using (var admin = KafkaClients.Admin(broker.BootstrapServers))
+            Assert.DoesNotContain(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics, t => t.Topic == Topics.Entries);
+
+        await LocalServices.RunJobAsync(ContestPipeline.Deployment.Services.Topics, local,
+            Path.Combine(run, "topics-local.log"));
+        using (var admin = KafkaClients.Admin(broker.BootstrapServers))
+            Assert.Contains(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics, t => t.Topic == Topics.Entries);
+    }
+
     private async Task<LocalBrokerProcess> EmptyBrokerAsync(string name)
     {
         var id = $"topics-{name}-{Guid.NewGuid():N}";

@@ -421,7 +421,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         context.Publish(big with { Payload = new byte[1_000] });
     }
 
-    [Fact]
+    [LocalBrokerFact("it takes a broker down and brings it back")]
     public async Task Broker_down_for_seconds_and_back_loses_nothing_and_applies_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture);
@@ -526,7 +526,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Equal(sent.Count, first.Stats.Applied + second.Stats.Applied);
     }
 
-    [Fact]
+    [LocalBrokerFact("it injects request errors and moves partition leaders")]
     public async Task Request_errors_and_a_leader_change_mid_stream_lose_nothing_and_apply_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 2);

@@ -20,7 +20,7 @@ public sealed class TransitionTableTests
     [Fact]
     public void A_stored_state_the_table_does_not_know_is_a_bug_never_a_default()
     {
-        var error = Assert.Throws<InvariantViolatedException>(() => EntriesStates.Parse("c1", "paused"));
+        var error = Assert.Throws<InvariantViolatedException>(() => EntriesLifecycle.Parse("c1", "paused"));
         Assert.Equal("contest c1 has unknown entries state 'paused'", error.Message);
         Assert.Throws<InvariantViolatedException>(() => ContestStates.Parse("c1", null));
     }
@@ -47,13 +47,13 @@ public sealed class TransitionTableTests
         Assert.Equal(legal, ContestStates.CanTransition(from, to));
 
     [Theory]
-    [InlineData(EntriesStatus.Open, EntriesStatus.Closed, true)]
-    [InlineData(EntriesStatus.Open, EntriesStatus.Cancelled, true)]
-    [InlineData(EntriesStatus.Closed, EntriesStatus.Cancelled, true)]
-    [InlineData(EntriesStatus.Closed, EntriesStatus.Open, false)]
-    [InlineData(EntriesStatus.Cancelled, EntriesStatus.Open, false)]
-    public void Entries_never_reopen_for_a_contest(EntriesStatus from, EntriesStatus to, bool legal) =>
-        Assert.Equal(legal, EntriesStates.CanTransition(from, to));
+    [InlineData(EntriesState.Open, EntriesState.Closed, true)]
+    [InlineData(EntriesState.Open, EntriesState.Cancelled, true)]
+    [InlineData(EntriesState.Closed, EntriesState.Cancelled, true)]
+    [InlineData(EntriesState.Closed, EntriesState.Open, false)]
+    [InlineData(EntriesState.Cancelled, EntriesState.Open, false)]
+    public void Entries_never_reopen_for_a_contest(EntriesState from, EntriesState to, bool legal) =>
+        Assert.Equal(legal, EntriesLifecycle.CanTransition(from, to));
 
     [Theory]
     [InlineData(PayoutState.Waiting, PayoutState.Submitting, true)]

@@ -15,7 +15,7 @@ namespace ContestPipeline.Tests.Scenarios;
 [Collection(PipelineCollectionB.Name)]
 public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelper output)
 {
-    [Fact]
+    [LocalBrokerFact("the campaign takes brokers down and moves leaders on local brokers of its own")]
     public async Task A_short_campaign_under_kills_and_broker_and_Stripe_faults_keeps_every_invariant()
     {
         var result = await RunAsync(new CampaignOptions
@@ -35,7 +35,7 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
     /// run at once (they claim contests, payouts and refunds with FOR UPDATE SKIP LOCKED or
     /// leases, so neither acts twice). Every invariant must hold as with one.
     /// </summary>
-    [Fact]
+    [LocalBrokerFact("the campaign takes brokers down and moves leaders on local brokers of its own")]
     public async Task Two_instances_of_every_worker_under_kills_and_faults_keep_every_invariant()
     {
         var result = await RunAsync(new CampaignOptions

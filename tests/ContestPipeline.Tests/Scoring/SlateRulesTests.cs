@@ -119,9 +119,9 @@ public sealed class SlateRulesTests
     public void The_referee_cancels_a_live_contest_its_games_cancel_and_completes_it_otherwise()
     {
         var live = new ContestFacts(ContestState.Live, 3, 3, 2, false, "g1", CompletesAt: Before);
-        Assert.Equal((ContestState.Cancelled, "game g2 cancelled"), LifecycleRules.Next(live with { SlateCancel = "game g2 cancelled" }, After));
-        Assert.Equal(ContestState.Complete, LifecycleRules.Next(live, After)?.To);
-        Assert.Equal(ContestState.Cancelled, LifecycleRules.Next(live with { State = ContestState.Locked, StartedGameId = null, SlateCancel = "no covered game was played" }, After)?.To);
+        Assert.Equal((ContestState.Cancelled, "game g2 cancelled"), RefereeRules.Next(live with { SlateCancel = "game g2 cancelled" }, After));
+        Assert.Equal(ContestState.Complete, RefereeRules.Next(live, After)?.To);
+        Assert.Equal(ContestState.Cancelled, RefereeRules.Next(live with { State = ContestState.Locked, StartedGameId = null, SlateCancel = "no covered game was played" }, After)?.To);
         Assert.True(ContestLifecycle.CanTransition(ContestState.Live, ContestState.Cancelled));
     }
 }

@@ -54,9 +54,12 @@ public static partial class LocalServices
             env[PipelineSettings.EnvironmentVariable] = DeploymentEnvironments.Name(DeploymentEnvironment.Test);
         if (service == Services.Topics)
         {
-            // The local broker has no CreateTopics, principals or ACLs: the development tool provisions its topics.
+            // Neither the local broker nor a plaintext test cluster has principals or ACLs, and the local broker has
+            // no CreateTopics: the development tool provisions the topics, through the local broker's control
+            // endpoint or, on a real cluster, the Kafka admin API.
             env[PipelineSettings.BrokerFileVariable] = swaps.BrokerFile;
-            return new LocalProcessSpec(service, label, RepoPaths.CpdevDll, ["topics", "apply"], env);
+            return new LocalProcessSpec(service, label, RepoPaths.CpdevDll,
+                swaps.BrokerFile is null ? ["topics", "apply", "--admin-api"] : ["topics", "apply"], env);
         }
         return new LocalProcessSpec(service, label, RepoPaths.DeployableDll(service.Deployable),
             [.. service.Command.Skip(1)], env);

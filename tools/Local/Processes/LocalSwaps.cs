@@ -24,10 +24,17 @@ namespace ContestPipeline.Local.Processes;
 /// </summary>
 public sealed record LocalSwaps
 {
-    /// <summary>The local broker, for the three brokers.</summary>
+    /// <summary>
+    /// The Kafka the run talks to instead of the three brokers: the local broker, or any real cluster reachable in
+    /// plaintext (e.g. a single-broker Apache Kafka container).
+    /// </summary>
     public required string BootstrapServers { get; init; }
 
-    /// <summary>The local broker's state file (its control endpoint), for the topics job.</summary>
+    /// <summary>
+    /// The local broker's state file (its control endpoint), when <see cref="BootstrapServers"/> is the local broker:
+    /// its topics are provisioned through that endpoint. Null for a real cluster, whose topics the job creates
+    /// through the Kafka admin API.
+    /// </summary>
     public string? BrokerFile { get; init; }
 
     /// <summary>Any connection string to the run's database: its host, port and database replace compose's.</summary>
@@ -54,13 +61,23 @@ public sealed record LocalSwaps
     /// </summary>
     public string? PlayerApiTokens { get; init; }
 
-    /// <summary>The swaps of a run: its broker, its database, its Stripe-compatible server, its directory.</summary>
-    public static LocalSwaps For(string runDirectory, LocalBrokerProcess broker, string postgres,
+    /// <summary>The secret the notification sender signs the platform's webhooks with, here.</summary>
+    public string PlatformWebhookSecret { get; init; } = "local-platform-webhook-secret";
+
+    /// <summary>
+    /// The swaps of a run: its Kafka (<paramref name="brokerFile"/> when it is the local broker, null for a real
+    /// cluster), its database, its Stripe-compatible server, its directory.
+    /// </summary>
+    public static LocalSwaps For(string runDirectory, string bootstrapServers, string? brokerFile, string postgres,
         StripeEmulator stripe) => new()
     {
-        RunDirectory = runDirectory, BootstrapServers = broker.BootstrapServers, BrokerFile = broker.StateFile,
+        RunDirectory = runDirectory, BootstrapServers = bootstrapServers, BrokerFile = brokerFile,
             Postgres = postgres, Stripe = stripe,
     };
+
+    /// <summary>The swaps of a run on the local broker.</summary>
+    public static LocalSwaps For(string runDirectory, LocalBrokerProcess broker, string postgres,
+        StripeEmulator stripe) => For(runDirectory, broker.BootstrapServers, broker.StateFile, postgres, stripe);
 
     /// <summary>The Kafka settings the local broker has no use for: it authenticates nobody.</summary>
     public static IReadOnlySet<string> KafkaSecuritySettings { get; } = new HashSet<string>(StringComparer.Ordinal)
@@ -83,6 +100,9 @@ public sealed record LocalSwaps
             "LocalSwaps.ConsoleOperators"),
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
+        Services.PlatformWebhookSecret => PlatformWebhookSecret,
+        // The local SMTP server asks for no password; the file is there as compose gives it.
+        Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
         _ when secret.StartsWith("kafka_", StringComparison.Ordinal) => null,
         _ when secret.StartsWith("pg_", StringComparison.Ordinal) => PipelineSettings.DevelopmentPassword,

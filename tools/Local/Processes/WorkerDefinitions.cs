@@ -12,5 +12,6 @@ public static class WorkerDefinitions
         Settlement.Extensions.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,
+        Notifier.Extensions.NotifierWorker.Definition,
     }.ToDictionary(w => w.Name);
 }

@@ -26,7 +26,7 @@ public sealed record ContestFacts(
 /// that applies is the move. Legality is the lifecycle table's (ContestLifecycle); these say
 /// when. Pure: the referee job gathers the facts and makes the move.
 /// </summary>
-public static class LifecycleRules
+public static class RefereeRules
 {
     public static (ContestState To, string Reason)? Next(ContestFacts f, DateTimeOffset now = default) => f.State switch
     {

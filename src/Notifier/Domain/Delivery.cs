@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ContestPipeline.Contracts.Notifications;
+
+namespace ContestPipeline.Notifier.Domain;
+
+/// <summary>How a notification reaches its audience: operators by email, players through the platform.</summary>
+public static class DeliveryChannels
+{
+    public const string Email = "email";
+    public const string Webhook = "webhook";
+
+    public static string For(NotificationRequested n) =>
+        n?.Audience == NotificationRequested.Operators ? Email : Webhook;
+}
+
+/// <summary>A delivery's state in the log: pending (due or waiting to be retried), delivered, or dead-lettered.</summary>
+public static class DeliveryStates
+{
+    public const string Pending = "pending";
+    public const string Delivered = "delivered";
+    public const string DeadLettered = "dead_lettered";
+}
+
+/// <summary>One notification to send on one channel, as the delivery job claims it.</summary>
+public sealed record Delivery(string DeliveryId, string Channel, string Recipient, string Kind, string Severity,
+    string Subject, string Body, int Attempts)
+{
+    /// <summary>
+    /// The delivery's id: stable for the notification and channel, so a replay finds the same row and
+    /// the receiver dedupes a repeated delivery on it.
+    /// </summary>
+    public static string IdFor(string channel, string notificationId) => $"delivery:{channel}:{notificationId}";
+}
+
+/// <summary>What came of one attempt: delivered, or why not.</summary>
+public sealed record AttemptOutcome(bool Delivered, string Detail);
+
+/// <summary>The JSON the platform receives for a player's notification (the body that is signed).</summary>
+public sealed record PlatformNotification(
+    string DeliveryId,
+    string NotificationId,
+    string PlayerId,
+    string Kind,
+    string Severity,
+    string Subject,
+    string Text,
+    string AboutMessageId,
+    DateTimeOffset At)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static PlatformNotification Of(string deliveryId, NotificationRequested n)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        return new(deliveryId, n.NotificationId, n.Recipient, n.Kind, n.Severity, n.Subject, n.Text, n.AboutMessageId, n.At);
+    }
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    public static PlatformNotification? FromJson(string json) => JsonSerializer.Deserialize<PlatformNotification>(json, Json);
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Notifications;
+using ContestPipeline.Deployment;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Tests.WebConsole;
+
+namespace ContestPipeline.Tests.Notifier;
+
+/// <summary>
+/// The notification sender as a process in the console's stack (a contest settled and paid
+/// through every worker): players' notifications reach the platform's endpoint signed, once per
+/// delivery id; a critical alert reaches the operators' mailbox on Debian's SMTP server.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class NotificationFlowTests(ConsoleFixture fixture)
+{
+    private OperationsStack Stack => fixture.Stack;
+
+    [Fact]
+    public async Task Every_players_notification_reaches_the_platform_signed_and_once()
+    {
+        var asked = Stack.World.Read(Topics.Notifications)
+            .Select(m => m.Body.Deserialize<NotificationRequested>(JsonSerializerOptions.Web)!)
+            .Where(n => n.Audience == NotificationRequested.Player).ToList();
+        Assert.Contains(asked, n => n.Kind == "entry_accepted" && n.Recipient == "ada");
+        var expected = asked.Select(n => Delivery.IdFor(DeliveryChannels.Webhook, n.NotificationId)).ToHashSet();
+        await Stack.WaitAsync(() => Task.FromResult(expected.IsSubsetOf(Stack.Platform.Requests.Select(r => r.DeliveryId))),
+            $"{expected.Count} players' notifications at the platform");
+
+        var received = Stack.Platform.Requests.Where(r => expected.Contains(r.DeliveryId)).ToList();
+        // The endpoint answered 200 every time: nothing is sent twice.
+        Assert.Equal(expected.Count, received.Count);
+        Assert.All(received, r => Assert.True(WebhookSignature.Verify(Stack.Swaps.PlatformWebhookSecret, r.Signature, r.Body, r.At),
+            $"{r.DeliveryId}'s signature checks with the shared secret"));
+        Assert.All(received, r => Assert.Equal(r.DeliveryId, r.Notification.DeliveryId));
+        var ada = received.Select(r => r.Notification).Where(n => n.PlayerId == "ada").Select(n => n.Kind).ToHashSet();
+        Assert.Contains("entry_accepted", ada);
+        await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM notifier.deliveries WHERE delivery_id = ANY(@ids) AND state = 'delivered'",
+            new { ids = expected.ToArray() }) == expected.Count, "the delivery log says delivered");
+    }
+
+    [Fact]
+    public async Task A_critical_alert_reaches_the_operators_mailbox()
+    {
+        var id = "alert:test:payouts_stuck:" + Guid.NewGuid().ToString("N")[..8];
+        Stack.World.PublishAs(null, Topics.Alerts, "test", AlertRaised.MessageType, id,
+            new AlertRaised(id, "test", AlertSeverities.Critical, "payouts_stuck", "payouts", "No payout has moved for an hour.",
+                DateTimeOffset.UtcNow));
+        var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
+                (m.TextBody ?? "").Contains("No payout has moved for an hour.", StringComparison.Ordinal)), m => m is not null,
+            "the critical alert's email on the SMTP server", TimeSpan.FromSeconds(90));
+        Assert.Equal([OperationsStack.OperatorsEmail], mail!.To.Mailboxes.Select(m => m.Address));
+        Assert.Contains("payouts_stuck", mail.Subject, StringComparison.Ordinal);
+        var deliveryId = mail.Headers["X-ContestPipeline-Delivery-Id"];
+        Assert.Equal(Delivery.IdFor(DeliveryChannels.Email, NotificationRequested.MessageIdFor("critical_alert", id)), deliveryId);
+        await Stack.WaitAsync(async () => await Stack.ScalarAsync<string>(
+            "SELECT state FROM notifier.deliveries WHERE delivery_id = @deliveryId", new { deliveryId }) == "delivered",
+            "the email delivery logged as delivered");
+    }
+
+    [Fact]
+    public async Task Cpctl_notifications_shows_what_was_delivered_and_refuses_an_unknown_state()
+    {
+        var deliveryId = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
+                "SELECT delivery_id FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' LIMIT 1"),
+            id => id is not null, "a delivered webhook in the log");
+        var (code, lines) = await CpctlAsync("notifications", "--state", "delivered");
+        Assert.Equal(0, code);
+        Assert.Contains(lines, l => l.Contains(deliveryId!, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("webhook", StringComparison.Ordinal) && l.Contains("delivered", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("pending", StringComparison.Ordinal) && l.Contains(deliveryId!, StringComparison.Ordinal));
+        var (refused, why) = await CpctlAsync("notifications", "--state", "lost");
+        Assert.Equal(2, refused);
+        Assert.Contains(why, l => l.Contains("'lost' is not one of pending, delivered, dead_lettered", StringComparison.Ordinal));
+    }
+
+    /// <summary>cpctl as compose's cpctl service runs it: the read-only role, its own process.</summary>
+    private async Task<(int ExitCode, List<string> Lines)> CpctlAsync(params string[] args)
+    {
+        var spec = LocalServices.Prepare(Services.Cpctl, Stack.Swaps, Stack.Environment, label: $"cpctl-{Guid.NewGuid():N}")
+            with { Arguments = args };
+        var lines = new List<string>();
+        await using var process = LocalServices.Start(spec, Path.Combine(Stack.WorkDirectory, $"cpctl-{Guid.NewGuid():N}.log"),
+            line => { lock (lines) lines.Add(line); });
+        using var patience = new CancellationTokenSource(Eventually.Patience);
+        await process.WaitForExitAsync(patience.Token);
+        lock (lines) return (process.ExitCode, [.. lines]);
+    }
+}

@@ -1,0 +1,53 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Kafka;
+
+namespace ContestPipeline.Local.Broker;
+
+/// <summary>
+/// The topic list on the Kafka a local run talks to: the same provisioner as cpctl topics apply, with replication
+/// capped by the cluster's brokers. The local broker has no CreateTopics, so its topics go through its control
+/// endpoint (found through its state file); any real cluster (e.g. a single-broker Apache Kafka container) is
+/// asked through the Kafka admin API. Which one is chosen by the caller, never guessed: a missing local broker is
+/// an error, not a reason to try the other way.
+/// </summary>
+public static class TopicsCommand
+{
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(bool adminApi, bool dryRun, CancellationToken ct)
+    {
+        var settings = PipelineSettings.Resolve();
+        if (adminApi) return await ViaAdminApiAsync(settings.KafkaBootstrapServers, dryRun, ct);
+        var local = BrokerState.TryRead(PipelineSettings.BrokerFile());
+        if (local is null || local.BootstrapServers != settings.KafkaBootstrapServers)
+        {
+            await Console.Error.WriteLineAsync(
+                $"topics: no local broker at {settings.KafkaBootstrapServers} (its state file " +
+                $"{PipelineSettings.BrokerFile()} names {local?.BootstrapServers ?? "none"}); for any other " +
+                "cluster, pass --admin-api");
+            return PipelineWorker.ExitStartupFailed;
+        }
+        return await TopicProvisioner.RunAsync(new LocalTopicAdmin(local.BootstrapServers, local.ControlUrl),
+            TopicCatalog.ForLocalBroker(local.Brokers), dryRun, Console.Out, Console.Error, ct);
+    }
+
+    private static async Task<int> ViaAdminApiAsync(string bootstrapServers, bool dryRun, CancellationToken ct)
+    {
+        int brokers;
+        try
+        {
+            using var admin = KafkaClients.Admin(bootstrapServers);
+            brokers = admin.GetMetadata(MetadataTimeout).Brokers.Count;
+        }
+        catch (Confluent.Kafka.KafkaException e)
+        {
+            await Console.Error.WriteLineAsync(
+                $"topics: no Kafka answered at {bootstrapServers} within {MetadataTimeout.TotalSeconds:0} s: {e.Message}");
+            return PipelineWorker.ExitStartupFailed;
+        }
+        return await TopicProvisioner.RunAsync(new KafkaTopicAdmin(bootstrapServers),
+            TopicCatalog.ForLocalBroker(Math.Max(1, brokers)), dryRun, Console.Out, Console.Error, ct);
+    }
+}
