@@ -16,10 +16,25 @@ if ! command -v pg_ctlcluster >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
 fi
 
-cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
-if [ -z "$cluster" ]; then
-  pg_createcluster 15 main >&2
-  cluster="15 main"
+# CONTESTPIPELINE_PG_CLUSTER=NAME (optionally CONTESTPIPELINE_PG_PORT, default 5499) uses a
+# private cluster of that name instead, created on first use: one a fault campaign may restart
+# without touching the cluster other test runs share.
+private_cluster="${CONTESTPIPELINE_PG_CLUSTER:-}"
+if [ -n "$private_cluster" ]; then
+  cluster="$(pg_lsclusters --no-header | awk -v n="$private_cluster" '$2==n {print $1" "$2}')"
+  if [ -z "$cluster" ]; then
+    pg_version="$(pg_lsclusters --no-header | awk 'NR==1 {print $1}')"
+    pg_version="${pg_version:-15}"
+    echo "creating PostgreSQL cluster $pg_version/$private_cluster on port ${CONTESTPIPELINE_PG_PORT:-5499} ..." >&2
+    pg_createcluster "$pg_version" "$private_cluster" --port "${CONTESTPIPELINE_PG_PORT:-5499}" >&2
+    cluster="$pg_version $private_cluster"
+  fi
+else
+  cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
+  if [ -z "$cluster" ]; then
+    pg_createcluster 15 main >&2
+    cluster="15 main"
+  fi
 fi
 read -r pg_version pg_name <<<"$cluster"
 status="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $4}')"
