@@ -384,6 +384,28 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
     }
 
+    /// <summary>
+    /// Whether a worker's log says its lifecycle consumer holds partitions now: its last
+    /// assignment is not followed by a revocation.
+    /// </summary>
+    private static bool HoldsPartitions(string? log)
+    {
+        if (log is null) return false;
+        try
+        {
+            using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var reader = new StreamReader(stream);
+            var last = reader.ReadToEnd().Split('\n').LastOrDefault(l =>
+                l.Contains("Consumer scoring.lifecycle assigned", StringComparison.Ordinal)
+                || l.Contains("Consumer scoring.lifecycle revoked", StringComparison.Ordinal));
+            return last?.Contains("Consumer scoring.lifecycle assigned", StringComparison.Ordinal) == true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     // ---- faults ----------------------------------------------------------------------------
 
     private async Task ChaosAsync(WorkerFleet fleet, LocalBrokerProcess broker, StripeEmulator stripe, CancellationToken ct)
@@ -505,8 +527,8 @@ public sealed class FaultCampaign(CampaignOptions o)
 
     /// <summary>
     /// PostgreSQL goes away while a consumer group rebalances: it is stopped, a Scoring process
-    /// (whose partitions carry in-memory boards loaded from the database when they are assigned)
-    /// is SIGKILLed, and Postgres starts again only once the group has handed its partitions to
+    /// that holds partitions (which carry in-memory boards loaded from the database when they are
+    /// assigned) is SIGKILLed, and Postgres starts again only once the group has handed its partitions to
     /// the other (its log says so; the dead member's session times out in 6 s), so that the
     /// assignment meets the database away. With one instance the revived process starts into the
     /// outage instead (9 s), and every other worker waits it out.
@@ -514,6 +536,18 @@ public sealed class FaultCampaign(CampaignOptions o)
     private async Task RestartDuringRebalanceAsync(WorkerFleet fleet, Random random, CancellationToken ct)
     {
         var killed = 1 + random.Next(o.Instances);
+        if (o.Instances > 1)
+        {
+            // Only killing a process that holds partitions moves any: one just revived (a random
+            // kill's) may not have been given its share yet, and killing it rebalances nothing.
+            var wait = Stopwatch.StartNew();
+            while (!HoldsPartitions(fleet.LogOf("scoring", killed)) && wait.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                var holder = Enumerable.Range(1, o.Instances).FirstOrDefault(i => HoldsPartitions(fleet.LogOf("scoring", i)));
+                if (holder > 0) killed = holder;
+                else await Task.Delay(200, ct);
+            }
+        }
         var survivor = o.Instances > 1 ? fleet.LogOf("scoring", killed == 1 ? 2 : 1) : null;
         var seen = survivor is null ? 0 : AssignmentsIn(survivor);
         o.Log("[chaos] PostgreSQL stopped for a rebalance");
