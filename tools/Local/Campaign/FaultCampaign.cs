@@ -538,14 +538,21 @@ public sealed class FaultCampaign(CampaignOptions o)
         var killed = 1 + random.Next(o.Instances);
         if (o.Instances > 1)
         {
-            // Only killing a process that holds partitions moves any: one just revived (a random
-            // kill's) may not have been given its share yet, and killing it rebalances nothing.
+            // Only killing a process that holds partitions moves any, and only to a process in the
+            // group: one just revived (a random kill's) may hold none yet, or still be starting
+            // (it needs the database to start, and would join only after the outage). So first
+            // every instance is up and holds partitions (at most 30 s).
             var wait = Stopwatch.StartNew();
-            while (!HoldsPartitions(fleet.LogOf("scoring", killed)) && wait.Elapsed < TimeSpan.FromSeconds(30))
+            while (!Enumerable.Range(1, o.Instances).All(i => HoldsPartitions(fleet.LogOf("scoring", i)))
+                   && wait.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                await fleet.ReviveAsync();
+                await Task.Delay(200, ct);
+            }
+            if (!HoldsPartitions(fleet.LogOf("scoring", killed)))
             {
                 var holder = Enumerable.Range(1, o.Instances).FirstOrDefault(i => HoldsPartitions(fleet.LogOf("scoring", i)));
                 if (holder > 0) killed = holder;
-                else await Task.Delay(200, ct);
             }
         }
         var survivor = o.Instances > 1 ? fleet.LogOf("scoring", killed == 1 ? 2 : 1) : null;
