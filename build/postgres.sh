@@ -18,7 +18,9 @@ fi
 
 # CONTESTPIPELINE_PG_CLUSTER=NAME (optionally CONTESTPIPELINE_PG_PORT, default 5499) uses a
 # private cluster of that name instead, created on first use: one a fault campaign may restart
-# without touching the cluster other test runs share.
+# without touching the cluster other test runs share. Drop it when done
+# (pg_dropcluster VERSION NAME --stop): copies of this script before it chose "main" by name
+# take the first cluster listed, and "campaign" sorts before "main".
 private_cluster="${CONTESTPIPELINE_PG_CLUSTER:-}"
 if [ -n "$private_cluster" ]; then
   cluster="$(pg_lsclusters --no-header | awk -v n="$private_cluster" '$2==n {print $1" "$2}')"
@@ -30,7 +32,10 @@ if [ -n "$private_cluster" ]; then
     cluster="$pg_version $private_cluster"
   fi
 else
-  cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
+  # The shared cluster is "main" when there is one (a private cluster must never be picked
+  # just for sorting first); otherwise the first.
+  cluster="$(pg_lsclusters --no-header | awk '$2=="main" {print $1" "$2; exit}')"
+  [ -n "$cluster" ] || cluster="$(pg_lsclusters --no-header | awk 'NR==1 {print $1" "$2}')"
   if [ -z "$cluster" ]; then
     pg_createcluster 15 main >&2
     cluster="15 main"
