@@ -133,6 +133,21 @@ public static class PayoutStore
             """, DueParameters(context).With(new { limit }), context.Transaction)];
 
     /// <summary>
+    /// Locks the recipients of a claim for the rest of its transaction (a transaction-scoped
+    /// advisory lock per player, taken in player order so that two claims never wait on each
+    /// other in a circle): a claim by another Payout instance that decides a payout of one of
+    /// them waits until this claim commits, and then reads the recipient's activity with what
+    /// this one claimed in it. Without it each claim would check the limits, and the spacing,
+    /// against activity that leaves out the other's payout (its rows are skipped, not waited
+    /// for), and N instances could pass a limit N times.
+    /// </summary>
+    public static Task LockRecipientsAsync(TransactionContext context, IEnumerable<string> playerIds) =>
+        context.Connection.ExecuteAsync("""
+            SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
+            FROM (SELECT DISTINCT 'payout.recipient/' || p AS k FROM unnest(@players) AS x(p) ORDER BY 1) keys
+            """, new { players = playerIds.ToArray() }, context.Transaction);
+
+    /// <summary>
     /// The currencies of due payouts that will ask for the platform's balance (not those sent already).
     /// </summary>
     public static async Task<IReadOnlyList<string>> DueCurrenciesAsync(TransactionContext context) =>
