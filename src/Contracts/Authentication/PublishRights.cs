@@ -103,6 +103,7 @@ public sealed class PublishRights
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType, PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType, StripeEventHandled.MessageType,
+                     PrizeTransferQuarantined.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 

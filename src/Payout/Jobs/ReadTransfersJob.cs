@@ -84,6 +84,15 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 $"transfer {transfer.Id} names payout {payoutId}, which Payout never ordered", transfer.Id);
             return "read: unknown payout " + payoutId;
         }
+        // Quarantined for a transfer that was not the one ordered: what Stripe says of it now is
+        // for the operator reconciling it by hand (the alert), never a change to the payout.
+        if (payout.State == PayoutState.Quarantined)
+        {
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "quarantined_transfer_read", payout.PayoutId,
+                $"transfer {transfer.Id} ({transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"}, " +
+                $"{transfer.ReversedMinor} reversed) names quarantined payout {payoutId}: reconcile it by hand", $"{transfer.Id}:{transfer.ReversedMinor}");
+            return "read: payout quarantined, not applied";
+        }
         var recorded = payout.TransferId == transfer.Id
             || await PayoutStore.MarkPaidAsync(context, payoutId, transfer, "transfer read on Stripe");
         if (!recorded) return "read: not recorded as its payment";

@@ -232,7 +232,12 @@ public static class PayoutStore
         // The destination must be the winner's account in every case: the one the payout was
         // sent to, or (a transfer this worker did not send) the one the winner has.
         var account = payout.AccountId ?? (await RecipientStore.FindAsync(context, payout.PlayerId))?.AccountId;
-        if (RefusalToMarkPaid(context, payout, transfer, account)) return false;
+        if (RefusalToMarkPaid(context, payout, transfer, account) is { } refusal)
+        {
+            if (refusal == TransferMismatch && PayoutLifecycle.CanTransition(payout.State, PayoutState.Quarantined))
+                await QuarantineAsync(context, payout, transfer, how);
+            return false;
+        }
         var now = context.Clock.GetUtcNow();
         await SaveAsync(context, payout, payout with
         {
@@ -244,10 +249,33 @@ public static class PayoutStore
         return true;
     }
 
+    private const string TransferMismatch = "transfer_mismatch";
+
     /// <summary>
-    /// Why a transfer is not recorded as the payout's payment (a critical alert), or false when it may be.
+    /// A transfer for another amount, currency or destination names the payout: money may have
+    /// left, and not as ordered. The payout is quarantined, for good: the transfer job never
+    /// sends it again (under this key or any other), no decision moves it, and the ledger books
+    /// what the transfer moved as in question (<see cref="PrizeTransferQuarantined"/>).
     /// </summary>
-    private static bool RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer, string? account)
+    private static async Task QuarantineAsync(TransactionContext context, PayoutRow payout, TransferSeen transfer, string how)
+    {
+        var reason = $"{how}: transfer {transfer.Id} of {transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"} " +
+            $"is not the {payout.AmountMinor} {payout.Currency} ordered; quarantined: reconcile it on Stripe by hand";
+        await SaveAsync(context, payout, payout with
+        {
+            State = PayoutState.Quarantined, HoldKind = null, Reason = reason, TransferId = transfer.Id, LeaseUntil = null,
+        });
+        PublishFact(context, payout, PrizeTransferQuarantined.MessageIdFor(payout.PayoutId), new PrizeTransferQuarantined(payout.PayoutId,
+            payout.ContestId, payout.PlayerId, transfer.Id, transfer.Destination, transfer.AmountMinor, transfer.Currency.ToUpperInvariant(),
+            reason, context.Clock.GetUtcNow()));
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_quarantined", payout.PayoutId,
+            $"payout {payout.PayoutId} to player {payout.PlayerId}: {reason}; it is never sent again", transfer.Id);
+    }
+
+    /// <summary>
+    /// Why a transfer is not recorded as the payout's payment (a critical alert), or null when it may be.
+    /// </summary>
+    private static string? RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer, string? account)
     {
         var (payoutId, id) = (payout.PayoutId, transfer.Id);
         var refusal = payout.State == PayoutState.Paid
@@ -255,7 +283,7 @@ public static class PayoutStore
                 $"payout {payoutId} was paid by {payout.TransferId}, and transfer {id} also names it: investigate and reverse one")
             : transfer.AmountMinor != payout.AmountMinor || account is null || transfer.Destination != account
                 || !string.Equals(transfer.Currency, payout.Currency, StringComparison.OrdinalIgnoreCase)
-            ? ("transfer_mismatch",
+            ? (TransferMismatch,
                 $"transfer {id} ({transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"}) names " +
                 $"payout {payoutId} ({payout.AmountMinor} {payout.Currency} to {account ?? "a winner with no account"}) but does " +
                 "not match it; not recorded as its payment")
@@ -263,9 +291,9 @@ public static class PayoutStore
             ? ("transfer_for_rejected_payout",
                 $"transfer {id} exists for payout {payoutId}, which an operator rejected: reverse it or reconcile by hand")
             : ((string, string)?)null;
-        if (refusal is not { } r) return false;
+        if (refusal is not { } r) return null;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, r.Item1, payoutId, r.Item2, id);
-        return true;
+        return r.Item1;
     }
 
     /// <summary>
