@@ -42,22 +42,22 @@ public enum PayoutState
 /// an operator's release). submitting → paid · held (balance refused) · awaiting_account
 /// (capability refused) · failed (refused, or retries ran out) · submitting (a retry).
 /// failed → waiting (released) · rejected · paid (a transfer that existed after all).
-/// paid → failed (its transfer reversed). Any state before paid → quarantined (a transfer for
-/// another amount, currency or destination names it). rejected and quarantined are final.
+/// paid → failed (its transfer reversed). submitting → quarantined (Stripe answered with a
+/// transfer for another amount, currency or destination). rejected and quarantined are final.
 /// </remarks>
 public static class PayoutLifecycle
 {
     public static TransitionTable<PayoutState> Table { get; } = new("payout", new Dictionary<PayoutState, PayoutState[]>
     {
         [PayoutState.Waiting] =
-            [PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held, PayoutState.Rejected, PayoutState.Paid, PayoutState.Quarantined],
+            [PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.AwaitingAccount] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount,
-            PayoutState.Held, PayoutState.Rejected, PayoutState.Paid, PayoutState.Quarantined],
+            PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.Held] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held,
-            PayoutState.Rejected, PayoutState.Paid, PayoutState.Quarantined],
+            PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.Submitting] =
             [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed, PayoutState.Quarantined],
-        [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed, PayoutState.Quarantined],
+        [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
         [PayoutState.Paid] = [PayoutState.Failed],
         [PayoutState.Rejected] = [],
         [PayoutState.Quarantined] = [],

@@ -188,7 +188,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     }
 
     private Task RecordAsync(TransactionContext context, PayoutRow payout, Sent outcome) => outcome.Transfer is { } transfer
-        ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How)
+        ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How, answer: true)
         : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
 
     /// <summary>

@@ -223,7 +223,12 @@ public static class PayoutStore
     /// whichever of the transfer job, a lookup or a transfer event sees it first. A transfer
     /// that does not match the order is never recorded as its payment.
     /// </summary>
-    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how)
+    /// <param name="answer">
+    /// The transfer is Stripe's answer to this payout's own request (created under its key, or
+    /// found by its lookup): one that does not match quarantines the payout. A transfer read
+    /// after an event may be anybody's: it is alerted and not recorded, and the payout stays.
+    /// </param>
+    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how, bool answer = false)
     {
         var payout = await FindAsync(context, payoutId);
         if (payout is null) return false;
@@ -234,7 +239,7 @@ public static class PayoutStore
         var account = payout.AccountId ?? (await RecipientStore.FindAsync(context, payout.PlayerId))?.AccountId;
         if (RefusalToMarkPaid(context, payout, transfer, account) is { } refusal)
         {
-            if (refusal == TransferMismatch && PayoutLifecycle.CanTransition(payout.State, PayoutState.Quarantined))
+            if (answer && refusal == TransferMismatch && payout.State == PayoutState.Submitting)
                 await QuarantineAsync(context, payout, transfer, how);
             return false;
         }
