@@ -20,7 +20,10 @@ public static class Topics
     public const string Standings = "standings";
     /// <summary>Payout orders; key: contest id.</summary>
     public const string PayoutsDue = "payouts.due";
-    /// <summary>The emergency stop (halt and resume of automated payouts), apart from the orders so that nothing queues it behind them; key: <c>payouts:dispatch</c>, one partition.</summary>
+    /// <summary>
+    /// The emergency stop (halt and resume of automated payouts), apart from the orders so that
+    /// nothing queues it behind them; key: <c>payouts:dispatch</c>, one partition.
+    /// </summary>
     public const string PayoutsControl = "payouts.control";
     /// <summary>Payout state changes; key: contest id.</summary>
     public const string PayoutsStatus = "payouts.status";

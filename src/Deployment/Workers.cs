@@ -27,7 +27,8 @@ public static class Workers
     };
 
     public static WorkerShape Payout { get; } = Shape("payout",
-        ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("control", [Topics.PayoutsControl]), ("stripe", [Topics.StripeEvents]));
+        ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("control", [Topics.PayoutsControl]),
+        ("stripe", [Topics.StripeEvents]));
 
     public static WorkerShape Operations { get; } = Shape("operations",
         ("alerts", [Topics.Alerts]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),

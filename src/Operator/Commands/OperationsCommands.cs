@@ -190,7 +190,8 @@ public static class OperationsCommands
     /// unless <paramref name="halt"/> names one), on payouts.control: Payout applies a resume
     /// only to the halt in force, so one sent twice, or after another halt, ends nothing.
     /// </summary>
-    public static async Task<int> DispatchAsync(string action, string reason, string @operator, string? halt, CancellationToken ct)
+    public static async Task<int> DispatchAsync(string action, string reason, string @operator, string? halt,
+        CancellationToken ct)
     {
         var command = "payouts " + action;
         await using var tool = await OperatorTool.OpenAsync(command);
@@ -204,16 +205,21 @@ public static class OperationsCommands
             var (halted, inForce) = await PayoutQueries.DispatchAsync(conn);
             if (!halted) return await OperatorTool.FailAsync(command, "payouts are not halted: nothing to resume");
             if (halt is not null && halt != inForce)
-                return await OperatorTool.FailAsync(command, $"halt {halt} is not the halt in force ({inForce}): look again, and resume that one if it should end");
+                return await OperatorTool.FailAsync(command,
+                    $"halt {halt} is not the halt in force ({inForce}): look again, and resume that one if it should end");
             ends = inForce;
         }
         var id = OperatorTool.NewId();
-        await tool.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageIdFor(id),
+        await tool.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key,
+            PayoutDispatchDecided.MessageIdFor(id),
             new PayoutDispatchDecided(id, action, @operator, reason, DateTimeOffset.UtcNow, ends), ct);
-        await tool.AuditAsync(@operator, id, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason, action + " published", ct);
+        await tool.AuditAsync(@operator, id, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason,
+            action + " published", ct);
         Console.WriteLine(action == PayoutDispatchDecided.Halt
-            ? $"halt {id} sent: Payout starts no new transfer or refund within seconds (a call in flight completes) and says so on payouts.status"
-            : $"resume of halt {ends} sent: Payout resumes automated transfers and refunds if that halt is still the one in force");
+            ? $"halt {id} sent: Payout starts no new transfer or refund within seconds (a call in flight completes) " +
+                "and says so on payouts.status"
+            : $"resume of halt {ends} sent: Payout resumes automated transfers and refunds " +
+                "if that halt is still the one in force");
         return 0;
     }
 

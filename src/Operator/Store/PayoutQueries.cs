@@ -21,7 +21,9 @@ public static class PayoutQueries
             ORDER BY contest_id, payout_id
             """, new { state, contest })];
 
-    /// <summary>The emergency stop as Payout has it: halted or not, and the halt in force (its id) while halted.</summary>
+    /// <summary>
+    /// The emergency stop as Payout has it: halted or not, and the halt in force (its id) while halted.
+    /// </summary>
     public static Task<(bool Halted, string? DecisionId)> DispatchAsync(NpgsqlConnection connection) =>
         connection.QuerySingleAsync<(bool, string?)>("SELECT halted, decision_id FROM payout.dispatch");
 

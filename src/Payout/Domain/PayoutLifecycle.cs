@@ -56,7 +56,8 @@ public static class PayoutLifecycle
         [PayoutState.Held] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held,
             PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.Submitting] =
-            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed, PayoutState.Quarantined],
+            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed,
+                PayoutState.Quarantined],
         [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
         [PayoutState.Paid] = [PayoutState.Failed],
         [PayoutState.Rejected] = [],
@@ -80,7 +81,8 @@ public static class PayoutLifecycle
     /// <summary>
     /// A payout in one of these states has money on its way or gone: it counts against the recipient's limits.
     /// </summary>
-    public static IReadOnlyList<PayoutState> Sent { get; } = [PayoutState.Submitting, PayoutState.Paid, PayoutState.Quarantined];
+    public static IReadOnlyList<PayoutState> Sent { get; } =
+        [PayoutState.Submitting, PayoutState.Paid, PayoutState.Quarantined];
 
     public static bool CanTransition(PayoutState from, PayoutState to) => Table.CanTransition(from, to);
 

@@ -15,7 +15,8 @@ namespace ContestPipeline.Payout.Extensions;
 
 /// <summary>
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
-/// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events; the jobs that make the Stripe calls
+/// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
+/// the jobs that make the Stripe calls
 /// (refunds, onboarding, account and transfer reads, prize transfers), each between two transactions; what
 /// became of each order out on payouts.status.
 /// </summary>

@@ -36,18 +36,23 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
                 break;
             case PayoutDispatchDecided.Resume:
                 if (topic != Topics.PayoutsControl)
-                    throw Refused(decision, $"a resume on {topic} is no longer applied (it may arrive long after it was decided, and names no halt); " +
-                        $"resume with cpctl payouts resume or the console, which name the halt in force on {Topics.PayoutsControl}");
+                    throw Refused(decision, $"a resume on {topic} is no longer applied " +
+                        "(it may arrive long after it was decided, and names no halt); resume with cpctl payouts resume " +
+                        $"or the console, which name the halt in force on {Topics.PayoutsControl}");
                 if (string.IsNullOrWhiteSpace(decision.Ends))
-                    throw Refused(decision, "the resume names no halt it ends; resume with cpctl payouts resume or the console, which name the halt in force");
+                    throw Refused(decision, "the resume names no halt it ends; " +
+                        "resume with cpctl payouts resume or the console, which name the halt in force");
                 var (halted, inForce) = await DispatchStore.CurrentAsync(context);
                 if (!halted)
-                    throw Refused(decision, $"it ends halt {decision.Ends}, and payouts are not halted (resumed by {inForce ?? "nobody"}): nothing to resume");
+                    throw Refused(decision,
+                        $"it ends halt {decision.Ends}, and payouts are not halted (resumed by {inForce ?? "nobody"}): nothing to resume");
                 if (inForce != decision.Ends)
                 {
                     var named = await DispatchStore.HaltAsync(context, decision.Ends);
-                    var what = named is null ? "which was never applied" : named.Value.EndedBy is { } by ? $"which {by} ended" : "which a later halt superseded";
-                    throw Refused(decision, $"it ends halt {decision.Ends}, {what}; the halt in force is {inForce}: look again and resume that one if it should end");
+                    var what = named is null ? "which was never applied"
+                        : named.Value.EndedBy is { } by ? $"which {by} ended" : "which a later halt superseded";
+                    throw Refused(decision, $"it ends halt {decision.Ends}, {what}; the halt in force is {inForce}: " +
+                        "look again and resume that one if it should end");
                 }
                 await DispatchStore.EndHaltAsync(context, decision.Ends, decision.DecisionId);
                 await DispatchStore.SetAsync(context, decision, halted: false);

@@ -26,9 +26,12 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
         // What payout.payouts checks (amount_minor > 0) is checked here first, with the reason: a
         // violation reaching the table would be a bug and stop the worker on every restart.
         if (order.GrossMinor < 0)
-            throw new MessageRejectedException($"payout {order.PayoutId}: gross {order.GrossMinor} is negative", AlertSeverities.Critical);
+            throw new MessageRejectedException($"payout {order.PayoutId}: gross {order.GrossMinor} is negative",
+                AlertSeverities.Critical);
         if (order.FeeMinor < 0 || order.FeeMinor > order.GrossMinor)
-            throw new MessageRejectedException($"payout {order.PayoutId}: fee {order.FeeMinor} is not between 0 and the gross {order.GrossMinor}", AlertSeverities.Critical);
+            throw new MessageRejectedException(
+                $"payout {order.PayoutId}: fee {order.FeeMinor} is not between 0 and the gross {order.GrossMinor}",
+                AlertSeverities.Critical);
         if (order.NetMinor != order.GrossMinor - order.FeeMinor)
             throw new MessageRejectedException($"payout {order.PayoutId}: net {order.NetMinor} is not gross {order.GrossMinor} less fee {order.FeeMinor}");
         // A prize of nothing, or eaten whole by the platform fee, has nothing to transfer; Settlement counts it paid.

@@ -89,9 +89,12 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         // for the operator reconciling it by hand (the alert), never a change to the payout.
         if (payout.State == PayoutState.Quarantined)
         {
-            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "quarantined_transfer_read", payout.PayoutId,
-                $"transfer {transfer.Id} ({transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"}, " +
-                $"{transfer.ReversedMinor} reversed) names quarantined payout {payoutId}: reconcile it by hand", $"{transfer.Id}:{transfer.ReversedMinor}");
+            var to = transfer.Destination ?? "no destination";
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "quarantined_transfer_read",
+                payout.PayoutId,
+                $"transfer {transfer.Id} ({transfer.AmountMinor} {transfer.Currency} to {to}, " +
+                $"{transfer.ReversedMinor} reversed) names quarantined payout {payoutId}: reconcile it by hand",
+                $"{transfer.Id}:{transfer.ReversedMinor}");
             return "read: payout quarantined, not applied";
         }
         var recorded = payout.TransferId == transfer.Id
@@ -104,9 +107,11 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         if (reversed is null && legacyFailed && transfer.ReversedMinor < transfer.AmountMinor)
         {
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_failed_unconfirmed", payoutId,
-                $"a legacy transfer.failed names {transfer.Id} of payout {payoutId}, and Stripe shows {transfer.ReversedMinor} of " +
-                $"{transfer.AmountMinor} {transfer.Currency} reversed: nothing more is booked back; check the transfer on Stripe", transfer.Id);
-            return $"read: transfer.failed, but Stripe shows {transfer.ReversedMinor} of {transfer.AmountMinor} reversed: nothing booked";
+                $"a legacy transfer.failed names {transfer.Id} of payout {payoutId}, and Stripe shows " +
+                $"{transfer.ReversedMinor} of {transfer.AmountMinor} {transfer.Currency} reversed: " +
+                "nothing more is booked back; check the transfer on Stripe", transfer.Id);
+            return $"read: transfer.failed, but Stripe shows {transfer.ReversedMinor} of {transfer.AmountMinor} reversed: " +
+                "nothing booked";
         }
         return reversed ?? (payout.TransferId == transfer.Id ? "read: already recorded" : "read: recorded paid");
     }

@@ -91,7 +91,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var due = await PayoutStore.DueAsync(context, options.BatchSize);
         // One claim at a time per recipient across every Payout instance: the limits and the
         // spacing are read below with every payout another claim made for the recipient.
-        await PayoutStore.LockRecipientsAsync(context, due.Where(p => p.State != PayoutState.Submitting).Select(p => p.PlayerId));
+        await PayoutStore.LockRecipientsAsync(context,
+            due.Where(p => p.State != PayoutState.Submitting).Select(p => p.PlayerId));
         foreach (var payout in due)
         {
             if (await DecideAsync(context, payout, budget) is { } claimed) toSend.Add(claimed);

@@ -228,7 +228,8 @@ public static class PayoutStore
     /// found by its lookup): one that does not match quarantines the payout. A transfer read
     /// after an event may be anybody's: it is alerted and not recorded, and the payout stays.
     /// </param>
-    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how, bool answer = false)
+    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how,
+        bool answer = false)
     {
         var payout = await FindAsync(context, payoutId);
         if (payout is null) return false;
@@ -262,16 +263,20 @@ public static class PayoutStore
     /// sends it again (under this key or any other), no decision moves it, and the ledger books
     /// what the transfer moved as in question (<see cref="PrizeTransferQuarantined"/>).
     /// </summary>
-    private static async Task QuarantineAsync(TransactionContext context, PayoutRow payout, TransferSeen transfer, string how)
+    private static async Task QuarantineAsync(TransactionContext context, PayoutRow payout, TransferSeen transfer,
+        string how)
     {
-        var reason = $"{how}: transfer {transfer.Id} of {transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"} " +
+        var to = transfer.Destination ?? "no destination";
+        var reason = $"{how}: transfer {transfer.Id} of {transfer.AmountMinor} {transfer.Currency} to {to} " +
             $"is not the {payout.AmountMinor} {payout.Currency} ordered; quarantined: reconcile it on Stripe by hand";
         await SaveAsync(context, payout, payout with
         {
-            State = PayoutState.Quarantined, HoldKind = null, Reason = reason, TransferId = transfer.Id, LeaseUntil = null,
+            State = PayoutState.Quarantined, HoldKind = null, Reason = reason, TransferId = transfer.Id,
+            LeaseUntil = null,
         });
-        PublishFact(context, payout, PrizeTransferQuarantined.MessageIdFor(payout.PayoutId), new PrizeTransferQuarantined(payout.PayoutId,
-            payout.ContestId, payout.PlayerId, transfer.Id, transfer.Destination, transfer.AmountMinor, transfer.Currency.ToUpperInvariant(),
+        PublishFact(context, payout, PrizeTransferQuarantined.MessageIdFor(payout.PayoutId),
+            new PrizeTransferQuarantined(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id, transfer.Destination,
+            transfer.AmountMinor, transfer.Currency.ToUpperInvariant(),
             reason, context.Clock.GetUtcNow()));
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_quarantined", payout.PayoutId,
             $"payout {payout.PayoutId} to player {payout.PlayerId}: {reason}; it is never sent again", transfer.Id);
@@ -280,7 +285,8 @@ public static class PayoutStore
     /// <summary>
     /// Why a transfer is not recorded as the payout's payment (a critical alert), or null when it may be.
     /// </summary>
-    private static string? RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer, string? account)
+    private static string? RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer,
+        string? account)
     {
         var (payoutId, id) = (payout.PayoutId, transfer.Id);
         var refusal = payout.State == PayoutState.Paid

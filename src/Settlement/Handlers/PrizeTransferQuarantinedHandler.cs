@@ -17,24 +17,33 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class PrizeTransferQuarantinedHandler : MessageHandler<PrizeTransferQuarantined>
 {
-    public override async Task HandleAsync(PrizeTransferQuarantined quarantine, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(PrizeTransferQuarantined quarantine, HandlerContext context,
+        CancellationToken ct)
     {
-        var payout = await SettlementStore.PayoutForUpdateAsync(context, PrizeTransferQuarantined.MessageType, quarantine.PayoutId);
+        var payout = await SettlementStore.PayoutForUpdateAsync(context, PrizeTransferQuarantined.MessageType,
+            quarantine.PayoutId);
         var subject = $"{PrizeTransferQuarantined.MessageType} for payout {quarantine.PayoutId}";
         Recorded.RejectIfDifferent(subject, ("contestId", quarantine.ContestId, "contest", payout.ContestId),
             ("playerId", quarantine.PlayerId, "winner", payout.PlayerId));
         if (quarantine.AmountMinor <= 0)
-            throw new MessageRejectedException($"{subject}: amountMinor {quarantine.AmountMinor} is not positive", AlertSeverities.Critical);
+            throw new MessageRejectedException($"{subject}: amountMinor {quarantine.AmountMinor} is not positive",
+                AlertSeverities.Critical);
         if (!Currency.TryParse(quarantine.Currency, out var currency))
-            throw new MessageRejectedException($"{subject}: unsupported currency '{quarantine.Currency}'", AlertSeverities.Critical);
+            throw new MessageRejectedException($"{subject}: unsupported currency '{quarantine.Currency}'",
+                AlertSeverities.Critical);
         var sent = new Money(quarantine.AmountMinor, currency);
-        if (!await Journal.PostAsync(context, new JournalEntry($"quarantine:{quarantine.PayoutId}", payout.ContestId, "transfer_quarantined",
-                $"transfer {quarantine.TransferId} naming payout {quarantine.PayoutId} moved {sent} to {quarantine.Destination ?? "no destination"}, " +
+        var to = quarantine.Destination ?? "no destination";
+        if (!await Journal.PostAsync(context, new JournalEntry($"quarantine:{quarantine.PayoutId}", payout.ContestId,
+                "transfer_quarantined",
+                $"transfer {quarantine.TransferId} naming payout {quarantine.PayoutId} moved {sent} to {to}, " +
                 $"not the prize ordered ({quarantine.Reason})",
                 [Posting.Debit(Accounts.TransfersInQuestion, sent), Posting.Credit(Accounts.StripeBalance, sent)])))
             return;
-        context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "transfer_in_question", $"payout {quarantine.PayoutId}",
-            $"transfer {quarantine.TransferId} moved {sent} for payout {quarantine.PayoutId} of contest {payout.ContestId}, not the prize ordered: " +
-            $"booked to {Accounts.TransfersInQuestion}; the prize stays payable to {payout.PlayerId} until reconciled", quarantine.PayoutId);
+        context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "transfer_in_question",
+            $"payout {quarantine.PayoutId}",
+            $"transfer {quarantine.TransferId} moved {sent} for payout {quarantine.PayoutId} " +
+            $"of contest {payout.ContestId}, " +
+            $"not the prize ordered: booked to {Accounts.TransfersInQuestion}; " +
+            $"the prize stays payable to {payout.PlayerId} until reconciled", quarantine.PayoutId);
     }
 }

@@ -90,7 +90,10 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
         Decide(h, Topics.PayoutsControl, "r3", PayoutDispatchDecided.Resume, ends: "h3");
         await WaitForDispatchAsync(h, halted: false, "r3");
         Assert.True(h.Alerted("dead_letter"), "a refused resume is alerted");
-        Assert.Equal(["h1", "r1", "h2", "h3", "r3"], h.World.Read(Topics.PayoutsStatus)
-            .Where(m => m.Type == PayoutDispatchChanged.MessageType).Select(m => m.Body.GetProperty("decisionId").GetString()!));
+        // What Payout said, in order (its outbox relays the last one a moment after it committed).
+        List<string> Changes() => [.. h.World.Read(Topics.PayoutsStatus)
+            .Where(m => m.Type == PayoutDispatchChanged.MessageType).Select(m => m.Body.GetProperty("decisionId").GetString()!)];
+        await Eventually.UntilAsync(() => Task.FromResult(Changes().Contains("r3")), "PayoutDispatchChanged of r3", TimeSpan.FromSeconds(30));
+        Assert.Equal(["h1", "r1", "h2", "h3", "r3"], Changes());
     }
 }
