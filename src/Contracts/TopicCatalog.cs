@@ -88,6 +88,8 @@ public static class TopicCatalog
             (Topics.ContestLifecycle, 12, MoneyRetentionMs),
             (Topics.Standings, 12, StreamRetentionMs),
             (Topics.PayoutsDue, 6, MoneyRetentionMs),
+            // One key, one partition: every halt and resume in the order they were decided.
+            (Topics.PayoutsControl, 1, MoneyRetentionMs),
             (Topics.PayoutsStatus, 6, MoneyRetentionMs),
             (Topics.StripeEvents, 6, MoneyRetentionMs),
             (Topics.Alerts, 3, StreamRetentionMs),

@@ -20,6 +20,11 @@ public static class Topics
     public const string Standings = "standings";
     /// <summary>Payout orders; key: contest id.</summary>
     public const string PayoutsDue = "payouts.due";
+    /// <summary>
+    /// The emergency stop (halt and resume of automated payouts), apart from the orders so that
+    /// nothing queues it behind them; key: <c>payouts:dispatch</c>, one partition.
+    /// </summary>
+    public const string PayoutsControl = "payouts.control";
     /// <summary>Payout state changes; key: contest id.</summary>
     public const string PayoutsStatus = "payouts.status";
     /// <summary>Stripe webhook events; key: the Stripe object id.</summary>
@@ -49,7 +54,7 @@ public static class Topics
         string[] main =
         [
             ProviderFeed, Contests, Entries, Games, ContestLifecycle, Standings,
-            PayoutsDue, PayoutsStatus, StripeEvents, Alerts, Canary, Operations, Notifications,
+            PayoutsDue, PayoutsControl, PayoutsStatus, StripeEvents, Alerts, Canary, Operations, Notifications,
         ];
         return [.. main, .. main.Select(DeadLetter)];
     }

@@ -27,11 +27,12 @@ public static class Workers
     };
 
     public static WorkerShape Payout { get; } = Shape("payout",
-        ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("stripe", [Topics.StripeEvents]));
+        ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("control", [Topics.PayoutsControl]),
+        ("stripe", [Topics.StripeEvents]));
 
     public static WorkerShape Operations { get; } = Shape("operations",
         ("alerts", [Topics.Alerts]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),
-        ("payouts", [Topics.PayoutsDue, Topics.PayoutsStatus]), ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
+        ("payouts", [Topics.PayoutsDue, Topics.PayoutsControl, Topics.PayoutsStatus]), ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
     {
         // The platform's read API shows players their entries and payouts: those tables, and their contests, only.
         TableReaders = new Dictionary<string, IReadOnlyList<string>> { [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"] },

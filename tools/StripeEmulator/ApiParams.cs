@@ -67,6 +67,15 @@ internal sealed class ApiParams
         return index.Length == 0 ? -1 : int.TryParse(index, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue;
     }
 
+    /// <summary>These parameters with <paramref name="name"/> set to <paramref name="value"/>.</summary>
+    public ApiParams With(string name, string value)
+    {
+        var p = new ApiParams();
+        foreach (var (k, v) in _values) p._values[k] = v;
+        p._values[name] = value;
+        return p;
+    }
+
     public string? Text(string name) => _values.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
 
     public string RequiredText(string name) =>

@@ -22,6 +22,11 @@ public enum StripeFaultKind
     SlowExecution,
     /// <summary>409 idempotency_key_in_use, as Stripe answers while another request with the same key is in flight; nothing is applied.</summary>
     KeyInFlight,
+    /// <summary>
+    /// The request is applied with its <c>amount</c> one minor unit more than was asked (and
+    /// saved under its key so): a server that made something other than what was asked for.
+    /// </summary>
+    AppliedWithOtherAmount,
 }
 
 /// <summary>

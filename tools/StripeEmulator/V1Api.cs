@@ -91,6 +91,10 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
                 StripeFaultKind.KeyInFlight => EmulatorState.KeyInFlight(key),
                 StripeFaultKind.SlowExecution => await state.ExecuteSlowlyAsync(apiKey, method, path, key, parameters, requestId,
                     operation, fault.Delay!.Value),
+                StripeFaultKind.AppliedWithOtherAmount when parameters.Text("amount") is { } amount
+                    && long.TryParse(amount, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var askedAmount) =>
+                    state.Execute(apiKey, method, path, key, parameters.With("amount", (askedAmount + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        requestId, operation),
                 _ => state.Execute(apiKey, method, path, key, parameters, requestId, operation),
             };
         }

@@ -85,7 +85,10 @@ public sealed class PublishRights
         yield return Row(Contracts.Topics.PayoutsDue, ContestPayoutsAuthorized.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, PrizePayoutOrdered.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, PayoutReviewDecided.MessageType, Producers.Operator);
+        // The emergency stop travels on its own topic; the payouts.due row stays for halts and
+        // resumes published there before (Payout applies such a halt, and refuses such a resume).
         yield return Row(Contracts.Topics.PayoutsDue, PayoutDispatchDecided.MessageType, Producers.Operator);
+        yield return Row(Contracts.Topics.PayoutsControl, PayoutDispatchDecided.MessageType, Producers.Operator);
 
         // Operators' decisions besides payouts: Settlement books make-goods from two of them.
         foreach (var type in new[]
@@ -100,6 +103,7 @@ public sealed class PublishRights
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType, PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType, StripeEventHandled.MessageType,
+                     PrizeTransferQuarantined.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 

@@ -1,12 +1,18 @@
 namespace ContestPipeline.Contracts.Payouts;
 
 /// <summary>
-/// The emergency stop (topic <c>payouts.due</c>, key: <see cref="Key"/>): an admin halts every
+/// The emergency stop (topic <c>payouts.control</c>, key: <see cref="Key"/>): an admin halts every
 /// automated transfer and refund, or resumes them. Payout applies it through its inbox within
-/// seconds: no new Stripe call starts while halted (a call already in flight completes), and
-/// Payout says so with <see cref="PayoutDispatchChanged"/> on <c>payouts.status</c>.
+/// seconds, whatever <c>payouts.due</c> is doing: no new Stripe call starts while halted (a
+/// call already in flight completes), and Payout says so with <see cref="PayoutDispatchChanged"/>
+/// on <c>payouts.status</c>. A halt always applies, however late; a resume names the halt it
+/// ends (<see cref="Ends"/>, that halt's <see cref="DecisionId"/>; added in schema 1 as
+/// optional) and is refused unless that halt is the one in force. Published on
+/// <c>payouts.due</c> before <c>payouts.control</c> existed: a halt from there still applies, a
+/// resume from there is refused.
 /// </summary>
-public sealed record PayoutDispatchDecided(string DecisionId, string Action, string Operator, string Reason, DateTimeOffset DecidedAt) : IMessage
+public sealed record PayoutDispatchDecided(string DecisionId, string Action, string Operator, string Reason, DateTimeOffset DecidedAt,
+    string? Ends = null) : IMessage
 {
     public const string MessageType = "PayoutDispatchDecided";
     public const int SchemaVersion = 1;

@@ -23,6 +23,11 @@ public static class PayoutStates
     public const string Failed = "failed";
     /// <summary>An operator rejected it: it is never sent.</summary>
     public const string Rejected = "rejected";
+    /// <summary>
+    /// Stripe answered with a transfer for another amount, currency or destination: money may
+    /// have left. Final: never sent again under any key, never released; reconciled by hand.
+    /// </summary>
+    public const string Quarantined = "quarantined";
 }
 
 /// <summary>Why a payout is held, and whether it resumes by itself.</summary>
@@ -184,4 +189,29 @@ public sealed record RecipientOnboardingRequested(
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string playerId, string accountId) => $"recipient:{playerId}:onboarding:{accountId}";
+}
+
+/// <summary>
+/// A transfer that names a payout but is not the one ordered (another amount, currency or
+/// destination) came back from Stripe for it: the payout is quarantined (final, never sent
+/// again, never released) and money may have left. Ledger: what the transfer moved leaves the
+/// platform's Stripe balance into transfers in question, until an operator reconciles it; the
+/// prize stays payable. <see cref="Destination"/> is null when the transfer names none.
+/// </summary>
+public sealed record PrizeTransferQuarantined(
+    string PayoutId,
+    string ContestId,
+    string PlayerId,
+    string TransferId,
+    string? Destination,
+    long AmountMinor,
+    string Currency,
+    string Reason,
+    DateTimeOffset At) : IMessage
+{
+    public const string MessageType = "PrizeTransferQuarantined";
+    public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
+    public static string MessageIdFor(string payoutId) => $"payout:{payoutId}:quarantined";
 }

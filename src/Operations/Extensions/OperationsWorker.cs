@@ -47,6 +47,9 @@ public static class OperationsWorker
                 new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(), new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
+                // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;
+                // the money is Settlement's to book.
+                IgnoredMessage.Of<ContestPipeline.Contracts.Payouts.PrizeTransferQuarantined>(),
             ]),
             new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
             new ConsumerDefinition(Shape.Group("operations"), _ =>

@@ -6,7 +6,9 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Operator.Store;
 using ContestPipeline.Plumbing.Messaging;
+using Npgsql;
 using Spectre.Console;
 using ContestPipeline.Rules.Contests;
 using ContestPipeline.ReadModel.Domain;
@@ -183,19 +185,41 @@ public static class OperationsCommands
 
     // ---- payouts halt and resume --------------------------------------------------------------------
 
-    public static async Task<int> DispatchAsync(string action, string reason, string @operator, CancellationToken ct)
+    /// <summary>
+    /// Publishes a halt, or a resume naming the halt it ends (the one in force as Payout has it,
+    /// unless <paramref name="halt"/> names one), on payouts.control: Payout applies a resume
+    /// only to the halt in force, so one sent twice, or after another halt, ends nothing.
+    /// </summary>
+    public static async Task<int> DispatchAsync(string action, string reason, string @operator, string? halt,
+        CancellationToken ct)
     {
         var command = "payouts " + action;
         await using var tool = await OperatorTool.OpenAsync(command);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync(command, "--reason is required");
+        string? ends = null;
+        if (action == PayoutDispatchDecided.Resume)
+        {
+            await using var conn = new NpgsqlConnection(tool.Settings.PostgresConnectionString);
+            await conn.OpenAsync(ct);
+            var (halted, inForce) = await PayoutQueries.DispatchAsync(conn);
+            if (!halted) return await OperatorTool.FailAsync(command, "payouts are not halted: nothing to resume");
+            if (halt is not null && halt != inForce)
+                return await OperatorTool.FailAsync(command,
+                    $"halt {halt} is not the halt in force ({inForce}): look again, and resume that one if it should end");
+            ends = inForce;
+        }
         var id = OperatorTool.NewId();
-        await tool.PublishAsync(Topics.PayoutsDue, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageIdFor(id),
-            new PayoutDispatchDecided(id, action, @operator, reason, DateTimeOffset.UtcNow), ct);
-        await tool.AuditAsync(@operator, id, "payouts-" + action, "payouts", reason, action + " published", ct);
+        await tool.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key,
+            PayoutDispatchDecided.MessageIdFor(id),
+            new PayoutDispatchDecided(id, action, @operator, reason, DateTimeOffset.UtcNow, ends), ct);
+        await tool.AuditAsync(@operator, id, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason,
+            action + " published", ct);
         Console.WriteLine(action == PayoutDispatchDecided.Halt
-            ? "halt sent: Payout starts no new transfer or refund within seconds (a call in flight completes) and says so on payouts.status"
-            : "resume sent: Payout resumes automated transfers and refunds");
+            ? $"halt {id} sent: Payout starts no new transfer or refund within seconds (a call in flight completes) " +
+                "and says so on payouts.status"
+            : $"resume of halt {ends} sent: Payout resumes automated transfers and refunds " +
+                "if that halt is still the one in force");
         return 0;
     }
 

@@ -51,7 +51,14 @@ public static class PayoutsCommand
             var why = new Option<string>("--reason") { Description = "why (required)", Required = true };
             var by = new Option<string>("--operator") { Description = "who acts (recorded in the audit trail)", Required = true };
             var command = new Command(name, help) { why, by };
-            command.SetAction((parse, ct) => OperationsCommands.DispatchAsync(name, parse.GetValue(why)!, parse.GetValue(by)!, ct));
+            var halt = new Option<string?>("--halt")
+            {
+                Description = "the halt this resume ends (default: the halt in force, read from Payout)",
+            };
+            if (name == "resume") command.Options.Add(halt);
+            command.SetAction((parse, ct) => OperationsCommands.DispatchAsync(name, parse.GetValue(why)!,
+                parse.GetValue(by)!,
+                name == "resume" ? parse.GetValue(halt) : null, ct));
             payouts.Subcommands.Add(command);
         }
         return payouts;

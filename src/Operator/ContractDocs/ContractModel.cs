@@ -42,6 +42,7 @@ public static class ContractModel
         [Topics.ContestLifecycle] = "contest id",
         [Topics.Standings] = "contest id",
         [Topics.PayoutsDue] = "contest id (PayoutDispatchDecided: payouts:dispatch)",
+        [Topics.PayoutsControl] = "payouts:dispatch",
         [Topics.PayoutsStatus] = "contest id (StripeEventHandled: the Stripe object id; PayoutDispatchChanged: payouts:dispatch)",
         [Topics.StripeEvents] = "the Stripe object id",
         [Topics.Alerts] = "the source worker",

@@ -21,6 +21,12 @@ public static class PayoutQueries
             ORDER BY contest_id, payout_id
             """, new { state, contest })];
 
+    /// <summary>
+    /// The emergency stop as Payout has it: halted or not, and the halt in force (its id) while halted.
+    /// </summary>
+    public static Task<(bool Halted, string? DecisionId)> DispatchAsync(NpgsqlConnection connection) =>
+        connection.QuerySingleAsync<(bool, string?)>("SELECT halted, decision_id FROM payout.dispatch");
+
     public static Task<PayoutLine?> FindAsync(NpgsqlConnection connection, string payoutId) =>
         connection.QueryFirstOrDefaultAsync<PayoutLine?>("""
             SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason FROM payout.payouts

@@ -24,6 +24,11 @@ public enum PayoutState
     Failed,
     /// <summary>An operator rejected it: it is never sent.</summary>
     Rejected,
+    /// <summary>
+    /// Stripe returned a transfer for another amount, currency or destination: money may have
+    /// left. Final: never sent again under any key, never released.
+    /// </summary>
+    Quarantined,
 }
 
 /// <summary>
@@ -37,7 +42,8 @@ public enum PayoutState
 /// an operator's release). submitting → paid · held (balance refused) · awaiting_account
 /// (capability refused) · failed (refused, or retries ran out) · submitting (a retry).
 /// failed → waiting (released) · rejected · paid (a transfer that existed after all).
-/// paid → failed (its transfer reversed). rejected is final.
+/// paid → failed (its transfer reversed). submitting → quarantined (Stripe answered with a
+/// transfer for another amount, currency or destination). rejected and quarantined are final.
 /// </remarks>
 public static class PayoutLifecycle
 {
@@ -50,10 +56,12 @@ public static class PayoutLifecycle
         [PayoutState.Held] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held,
             PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.Submitting] =
-            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed],
+            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed,
+                PayoutState.Quarantined],
         [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
         [PayoutState.Paid] = [PayoutState.Failed],
         [PayoutState.Rejected] = [],
+        [PayoutState.Quarantined] = [],
     }, WireName);
 
     /// <summary>Every state a payout can be in.</summary>
@@ -73,7 +81,8 @@ public static class PayoutLifecycle
     /// <summary>
     /// A payout in one of these states has money on its way or gone: it counts against the recipient's limits.
     /// </summary>
-    public static IReadOnlyList<PayoutState> Sent { get; } = [PayoutState.Submitting, PayoutState.Paid];
+    public static IReadOnlyList<PayoutState> Sent { get; } =
+        [PayoutState.Submitting, PayoutState.Paid, PayoutState.Quarantined];
 
     public static bool CanTransition(PayoutState from, PayoutState to) => Table.CanTransition(from, to);
 
@@ -94,6 +103,7 @@ public static class PayoutLifecycle
         PayoutState.Paid => PayoutStates.Paid,
         PayoutState.Failed => PayoutStates.Failed,
         PayoutState.Rejected => PayoutStates.Rejected,
+        PayoutState.Quarantined => PayoutStates.Quarantined,
         _ => throw new ArgumentOutOfRangeException(nameof(state), state, "not a payout state"),
     };
 }

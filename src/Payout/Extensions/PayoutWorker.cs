@@ -15,7 +15,8 @@ namespace ContestPipeline.Payout.Extensions;
 
 /// <summary>
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
-/// payouts.due, Stripe's events in from stripe.events; the jobs that make the Stripe calls
+/// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
+/// the jobs that make the Stripe calls
 /// (refunds, onboarding, account and transfer reads, prize transfers), each between two transactions; what
 /// became of each order out on payouts.status.
 /// </summary>
@@ -32,8 +33,11 @@ public static class PayoutWorker
             new ConsumerDefinition(Shape.Group("orders"), sp =>
             [
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),
+                // Halts and resumes published here before payouts.control existed: a halt applies, a resume is refused.
                 new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()), new PayoutDispatchDecidedHandler(),
             ]),
+            // The emergency stop on its own topic and consumer: applied while the orders are behind or stopped.
+            new ConsumerDefinition(Shape.Group("control"), _ => [new PayoutDispatchDecidedHandler()]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
         ])

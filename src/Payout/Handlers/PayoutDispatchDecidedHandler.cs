@@ -1,3 +1,5 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -6,22 +8,61 @@ namespace ContestPipeline.Payout.Handlers;
 
 /// <summary>
 /// The emergency stop: an operator halts every automated transfer and refund, or resumes them.
-/// The jobs see it at their next claim (within their dispatch interval); what is already
-/// being sent completes. A halt of a halted dispatch (or a resume of a running one) changes
-/// nothing and publishes nothing.
+/// It comes on <c>payouts.control</c>, its own topic with its own consumer, so a
+/// <c>payouts.due</c> that is behind or stopped on a message does not hold it back. The jobs see
+/// it at their next claim (within their dispatch interval); what is already being sent
+/// completes. A halt always applies, however late it arrives, and becomes the halt in force
+/// (a halt already applied once, replayed or re-driven, changes nothing). A resume names the
+/// halt it ends and applies only while that halt is the one in force; otherwise it is refused
+/// with its reason (dead-lettered, alerted), so a resume re-driven or replayed after a later
+/// halt never lifts that halt. From <c>payouts.due</c>, where halts and resumes travelled
+/// before: a halt applies as any halt, a resume is refused (it names no halt, and it may be
+/// arriving long after it was decided).
 /// </summary>
 public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatchDecided>
 {
     public override async Task HandleAsync(PayoutDispatchDecided decision, HandlerContext context, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(decision.Operator) || string.IsNullOrWhiteSpace(decision.Reason))
-            throw new MessageRejectedException($"dispatch decision {decision.DecisionId}: it must name its operator and reason");
-        var halted = decision.Action switch
+            throw Refused(decision, "it must name its operator and reason");
+        var topic = context.Incoming!.Topic;
+        switch (decision.Action)
         {
-            PayoutDispatchDecided.Halt => true,
-            PayoutDispatchDecided.Resume => false,
-            _ => throw new MessageRejectedException($"dispatch decision {decision.DecisionId}: action '{decision.Action}' is neither halt nor resume"),
-        };
-        if (await DispatchStore.SetAsync(context, decision, halted)) DispatchStore.PublishChanged(context, decision, halted);
+            case PayoutDispatchDecided.Halt:
+                if (!await DispatchStore.RecordHaltAsync(context, decision, topic)) return;
+                // A halt while halted by another becomes the halt in force: a resume must name it.
+                await DispatchStore.SetAsync(context, decision, halted: true);
+                DispatchStore.PublishChanged(context, decision, halted: true);
+                break;
+            case PayoutDispatchDecided.Resume:
+                if (topic != Topics.PayoutsControl)
+                    throw Refused(decision, $"a resume on {topic} is no longer applied " +
+                        "(it may arrive long after it was decided, and names no halt); resume with cpctl payouts resume " +
+                        $"or the console, which name the halt in force on {Topics.PayoutsControl}");
+                if (string.IsNullOrWhiteSpace(decision.Ends))
+                    throw Refused(decision, "the resume names no halt it ends; " +
+                        "resume with cpctl payouts resume or the console, which name the halt in force");
+                var (halted, inForce) = await DispatchStore.CurrentAsync(context);
+                if (!halted)
+                    throw Refused(decision,
+                        $"it ends halt {decision.Ends}, and payouts are not halted (resumed by {inForce ?? "nobody"}): nothing to resume");
+                if (inForce != decision.Ends)
+                {
+                    var named = await DispatchStore.HaltAsync(context, decision.Ends);
+                    var what = named is null ? "which was never applied"
+                        : named.Value.EndedBy is { } by ? $"which {by} ended" : "which a later halt superseded";
+                    throw Refused(decision, $"it ends halt {decision.Ends}, {what}; the halt in force is {inForce}: " +
+                        "look again and resume that one if it should end");
+                }
+                await DispatchStore.EndHaltAsync(context, decision.Ends, decision.DecisionId);
+                await DispatchStore.SetAsync(context, decision, halted: false);
+                DispatchStore.PublishChanged(context, decision, halted: false);
+                break;
+            default:
+                throw Refused(decision, $"action '{decision.Action}' is neither halt nor resume");
+        }
     }
+
+    private static MessageRejectedException Refused(PayoutDispatchDecided d, string why) =>
+        new($"dispatch decision {d.DecisionId} ({d.Action} by {d.Operator}) refused: {why}", AlertSeverities.Warning);
 }

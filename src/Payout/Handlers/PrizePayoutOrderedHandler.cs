@@ -23,9 +23,18 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
     {
         if (!Currency.TryParse(order.Currency, out _))
             throw new MessageRejectedException($"payout {order.PayoutId}: unsupported currency '{order.Currency}'");
-        if (order.FeeMinor < 0 || order.NetMinor != order.GrossMinor - order.FeeMinor)
+        // What payout.payouts checks (amount_minor > 0) is checked here first, with the reason: a
+        // violation reaching the table would be a bug and stop the worker on every restart.
+        if (order.GrossMinor < 0)
+            throw new MessageRejectedException($"payout {order.PayoutId}: gross {order.GrossMinor} is negative",
+                AlertSeverities.Critical);
+        if (order.FeeMinor < 0 || order.FeeMinor > order.GrossMinor)
+            throw new MessageRejectedException(
+                $"payout {order.PayoutId}: fee {order.FeeMinor} is not between 0 and the gross {order.GrossMinor}",
+                AlertSeverities.Critical);
+        if (order.NetMinor != order.GrossMinor - order.FeeMinor)
             throw new MessageRejectedException($"payout {order.PayoutId}: net {order.NetMinor} is not gross {order.GrossMinor} less fee {order.FeeMinor}");
-        // A prize eaten whole by the platform fee has nothing to transfer; Settlement counts it paid.
+        // A prize of nothing, or eaten whole by the platform fee, has nothing to transfer; Settlement counts it paid.
         if (order.NetMinor == 0) return;
         var existing = await PayoutStore.FindAsync(context, order.PayoutId, forUpdate: false);
         if (existing is not null)

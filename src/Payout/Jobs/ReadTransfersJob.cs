@@ -15,7 +15,8 @@ namespace ContestPipeline.Payout.Jobs;
 /// claim → lease → call → record (<see cref="ClaimedCalls"/>), and records what it finds: a prize
 /// transfer not yet recorded is recorded paid (when its amount, currency and destination, the
 /// winner's account, match the payout), and money that came back since the last read
-/// (amount_reversed, or the whole amount for a legacy transfer.failed) is published and fails the
+/// (amount_reversed as read, also after a legacy transfer.failed, whose type alone books nothing:
+/// one for a transfer Stripe shows unreversed is alerted) is published and fails the
 /// payout for an operator. Whichever order the events and the transfer job's own answer come in,
 /// the read of the transfer decides, so a reversal that arrives before the transfer was recorded
 /// is not lost.
@@ -84,12 +85,35 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 $"transfer {transfer.Id} names payout {payoutId}, which Payout never ordered", transfer.Id);
             return "read: unknown payout " + payoutId;
         }
+        // Quarantined for a transfer that was not the one ordered: what Stripe says of it now is
+        // for the operator reconciling it by hand (the alert), never a change to the payout.
+        if (payout.State == PayoutState.Quarantined)
+        {
+            var to = transfer.Destination ?? "no destination";
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "quarantined_transfer_read",
+                payout.PayoutId,
+                $"transfer {transfer.Id} ({transfer.AmountMinor} {transfer.Currency} to {to}, " +
+                $"{transfer.ReversedMinor} reversed) names quarantined payout {payoutId}: reconcile it by hand",
+                $"{transfer.Id}:{transfer.ReversedMinor}");
+            return "read: payout quarantined, not applied";
+        }
         var recorded = payout.TransferId == transfer.Id
             || await PayoutStore.MarkPaidAsync(context, payoutId, transfer, "transfer read on Stripe");
         if (!recorded) return "read: not recorded as its payment";
-        var back = legacyFailed ? transfer.AmountMinor : transfer.ReversedMinor;
-        return await ReversedAsync(context, payoutId, transfer, back, legacyFailed ? "transfer failed (legacy event)" : "transfer reversed")
-            ?? (payout.TransferId == transfer.Id ? "read: already recorded" : "read: recorded paid");
+        // What came back is what Stripe says of the transfer now (amount_reversed), also after a
+        // legacy transfer.failed: the event's type alone books nothing.
+        var reversed = await ReversedAsync(context, payoutId, transfer, transfer.ReversedMinor,
+            legacyFailed ? "transfer failed (legacy event), read on Stripe" : "transfer reversed");
+        if (reversed is null && legacyFailed && transfer.ReversedMinor < transfer.AmountMinor)
+        {
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_failed_unconfirmed", payoutId,
+                $"a legacy transfer.failed names {transfer.Id} of payout {payoutId}, and Stripe shows " +
+                $"{transfer.ReversedMinor} of {transfer.AmountMinor} {transfer.Currency} reversed: " +
+                "nothing more is booked back; check the transfer on Stripe", transfer.Id);
+            return $"read: transfer.failed, but Stripe shows {transfer.ReversedMinor} of {transfer.AmountMinor} reversed: " +
+                "nothing booked";
+        }
+        return reversed ?? (payout.TransferId == transfer.Id ? "read: already recorded" : "read: recorded paid");
     }
 
     /// <summary>

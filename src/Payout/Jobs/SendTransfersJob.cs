@@ -88,7 +88,12 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var toSend = new List<PayoutRow>();
         // Checked again in the claim itself: a halt that committed since the check above stops this claim.
         if (await DispatchStore.HaltedAsync(context)) return toSend;
-        foreach (var payout in await PayoutStore.DueAsync(context, options.BatchSize))
+        var due = await PayoutStore.DueAsync(context, options.BatchSize);
+        // One claim at a time per recipient across every Payout instance: the limits and the
+        // spacing are read below with every payout another claim made for the recipient.
+        await PayoutStore.LockRecipientsAsync(context,
+            due.Where(p => p.State != PayoutState.Submitting).Select(p => p.PlayerId));
+        foreach (var payout in due)
         {
             if (await DecideAsync(context, payout, budget) is { } claimed) toSend.Add(claimed);
         }
@@ -185,7 +190,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     }
 
     private Task RecordAsync(TransactionContext context, PayoutRow payout, Sent outcome) => outcome.Transfer is { } transfer
-        ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How)
+        ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How, answer: true)
         : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
 
     /// <summary>

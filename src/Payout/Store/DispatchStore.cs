@@ -5,7 +5,7 @@ using Dapper;
 
 namespace ContestPipeline.Payout.Store;
 
-/// <summary>payout.dispatch: the emergency stop's state.</summary>
+/// <summary>payout.dispatch and payout.halts: the emergency stop's state and every halt applied.</summary>
 public static class DispatchStore
 {
     /// <summary>
@@ -16,12 +16,39 @@ public static class DispatchStore
     public static Task<bool> HaltedAsync(TransactionContext context) =>
         context.Connection.ExecuteScalarAsync<bool>("SELECT halted FROM payout.dispatch FOR SHARE", transaction: context.Transaction);
 
-    /// <summary>Applies a halt or resume; false when dispatch is already in that state (nothing changes).</summary>
-    public static async Task<bool> SetAsync(TransactionContext context, PayoutDispatchDecided d, bool halted) =>
+    /// <summary>
+    /// The stop as it stands, locked: halted or not, and the decision that made it so (the halt in force while halted).
+    /// </summary>
+    public static Task<(bool Halted, string? DecisionId)> CurrentAsync(TransactionContext context) =>
+        context.Connection.QuerySingleAsync<(bool, string?)>(
+            "SELECT halted, decision_id FROM payout.dispatch FOR UPDATE",
+            transaction: context.Transaction);
+
+    /// <summary>Records a halt; false when it is known already (applied before: a replay or a re-drive).</summary>
+    public static async Task<bool> RecordHaltAsync(TransactionContext context, PayoutDispatchDecided d, string topic) =>
         await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.halts (halt_id, operator, reason, topic, decided_at, applied_at)
+            VALUES (@DecisionId, @Operator, @Reason, @topic, @DecidedAt, @now) ON CONFLICT (halt_id) DO NOTHING
+            """, new { d.DecisionId, d.Operator, d.Reason, topic, d.DecidedAt, now = context.Clock.GetUtcNow() },
+            context.Transaction) == 1;
+
+    /// <summary>Whether a halt of this id was ever applied, and by which decision it ended.</summary>
+    public static Task<(string HaltId, string? EndedBy)?> HaltAsync(TransactionContext context, string haltId) =>
+        context.Connection.QueryFirstOrDefaultAsync<(string, string?)?>(
+            "SELECT halt_id, ended_by FROM payout.halts WHERE halt_id = @haltId", new { haltId }, context.Transaction);
+
+    /// <summary>Ends the halt in force with a resume.</summary>
+    public static Task EndHaltAsync(TransactionContext context, string haltId, string resumeId) =>
+        context.Connection.ExecuteAsync(
+            "UPDATE payout.halts SET ended_by = @resumeId, ended_at = @now WHERE halt_id = @haltId",
+            new { haltId, resumeId, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    /// <summary>Sets the stop to a decision: halted by a halt (the halt in force), or running after a resume.</summary>
+    public static Task SetAsync(TransactionContext context, PayoutDispatchDecided d, bool halted) =>
+        context.Connection.ExecuteAsync("""
             UPDATE payout.dispatch SET halted = @halted, decision_id = @DecisionId, operator = @Operator, reason = @Reason, changed_at = @now
-            WHERE halted <> @halted
-            """, new { halted, d.DecisionId, d.Operator, d.Reason, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+            """, new { halted, d.DecisionId, d.Operator, d.Reason, now = context.Clock.GetUtcNow() },
+            context.Transaction);
 
     public static void PublishChanged(TransactionContext context, PayoutDispatchDecided d, bool halted) =>
         context.Publish(Topics.PayoutsStatus, PayoutDispatchDecided.Key, PayoutDispatchChanged.MessageIdFor(d.DecisionId),

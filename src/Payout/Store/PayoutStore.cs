@@ -133,6 +133,21 @@ public static class PayoutStore
             """, DueParameters(context).With(new { limit }), context.Transaction)];
 
     /// <summary>
+    /// Locks the recipients of a claim for the rest of its transaction (a transaction-scoped
+    /// advisory lock per player, taken in player order so that two claims never wait on each
+    /// other in a circle): a claim by another Payout instance that decides a payout of one of
+    /// them waits until this claim commits, and then reads the recipient's activity with what
+    /// this one claimed in it. Without it each claim would check the limits, and the spacing,
+    /// against activity that leaves out the other's payout (its rows are skipped, not waited
+    /// for), and N instances could pass a limit N times.
+    /// </summary>
+    public static Task LockRecipientsAsync(TransactionContext context, IEnumerable<string> playerIds) =>
+        context.Connection.ExecuteAsync("""
+            SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
+            FROM (SELECT DISTINCT 'payout.recipient/' || p AS k FROM unnest(@players) AS x(p) ORDER BY 1) keys
+            """, new { players = playerIds.ToArray() }, context.Transaction);
+
+    /// <summary>
     /// The currencies of due payouts that will ask for the platform's balance (not those sent already).
     /// </summary>
     public static async Task<IReadOnlyList<string>> DueCurrenciesAsync(TransactionContext context) =>
@@ -208,7 +223,13 @@ public static class PayoutStore
     /// whichever of the transfer job, a lookup or a transfer event sees it first. A transfer
     /// that does not match the order is never recorded as its payment.
     /// </summary>
-    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how)
+    /// <param name="answer">
+    /// The transfer is Stripe's answer to this payout's own request (created under its key, or
+    /// found by its lookup): one that does not match quarantines the payout. A transfer read
+    /// after an event may be anybody's: it is alerted and not recorded, and the payout stays.
+    /// </param>
+    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how,
+        bool answer = false)
     {
         var payout = await FindAsync(context, payoutId);
         if (payout is null) return false;
@@ -217,7 +238,12 @@ public static class PayoutStore
         // The destination must be the winner's account in every case: the one the payout was
         // sent to, or (a transfer this worker did not send) the one the winner has.
         var account = payout.AccountId ?? (await RecipientStore.FindAsync(context, payout.PlayerId))?.AccountId;
-        if (RefusalToMarkPaid(context, payout, transfer, account)) return false;
+        if (RefusalToMarkPaid(context, payout, transfer, account) is { } refusal)
+        {
+            if (answer && refusal == TransferMismatch && payout.State == PayoutState.Submitting)
+                await QuarantineAsync(context, payout, transfer, how);
+            return false;
+        }
         var now = context.Clock.GetUtcNow();
         await SaveAsync(context, payout, payout with
         {
@@ -229,10 +255,38 @@ public static class PayoutStore
         return true;
     }
 
+    private const string TransferMismatch = "transfer_mismatch";
+
     /// <summary>
-    /// Why a transfer is not recorded as the payout's payment (a critical alert), or false when it may be.
+    /// A transfer for another amount, currency or destination names the payout: money may have
+    /// left, and not as ordered. The payout is quarantined, for good: the transfer job never
+    /// sends it again (under this key or any other), no decision moves it, and the ledger books
+    /// what the transfer moved as in question (<see cref="PrizeTransferQuarantined"/>).
     /// </summary>
-    private static bool RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer, string? account)
+    private static async Task QuarantineAsync(TransactionContext context, PayoutRow payout, TransferSeen transfer,
+        string how)
+    {
+        var to = transfer.Destination ?? "no destination";
+        var reason = $"{how}: transfer {transfer.Id} of {transfer.AmountMinor} {transfer.Currency} to {to} " +
+            $"is not the {payout.AmountMinor} {payout.Currency} ordered; quarantined: reconcile it on Stripe by hand";
+        await SaveAsync(context, payout, payout with
+        {
+            State = PayoutState.Quarantined, HoldKind = null, Reason = reason, TransferId = transfer.Id,
+            LeaseUntil = null,
+        });
+        PublishFact(context, payout, PrizeTransferQuarantined.MessageIdFor(payout.PayoutId),
+            new PrizeTransferQuarantined(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id, transfer.Destination,
+            transfer.AmountMinor, transfer.Currency.ToUpperInvariant(),
+            reason, context.Clock.GetUtcNow()));
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_quarantined", payout.PayoutId,
+            $"payout {payout.PayoutId} to player {payout.PlayerId}: {reason}; it is never sent again", transfer.Id);
+    }
+
+    /// <summary>
+    /// Why a transfer is not recorded as the payout's payment (a critical alert), or null when it may be.
+    /// </summary>
+    private static string? RefusalToMarkPaid(TransactionContext context, PayoutRow payout, TransferSeen transfer,
+        string? account)
     {
         var (payoutId, id) = (payout.PayoutId, transfer.Id);
         var refusal = payout.State == PayoutState.Paid
@@ -240,7 +294,7 @@ public static class PayoutStore
                 $"payout {payoutId} was paid by {payout.TransferId}, and transfer {id} also names it: investigate and reverse one")
             : transfer.AmountMinor != payout.AmountMinor || account is null || transfer.Destination != account
                 || !string.Equals(transfer.Currency, payout.Currency, StringComparison.OrdinalIgnoreCase)
-            ? ("transfer_mismatch",
+            ? (TransferMismatch,
                 $"transfer {id} ({transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"}) names " +
                 $"payout {payoutId} ({payout.AmountMinor} {payout.Currency} to {account ?? "a winner with no account"}) but does " +
                 "not match it; not recorded as its payment")
@@ -248,9 +302,9 @@ public static class PayoutStore
             ? ("transfer_for_rejected_payout",
                 $"transfer {id} exists for payout {payoutId}, which an operator rejected: reverse it or reconcile by hand")
             : ((string, string)?)null;
-        if (refusal is not { } r) return false;
+        if (refusal is not { } r) return null;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, r.Item1, payoutId, r.Item2, id);
-        return true;
+        return r.Item1;
     }
 
     /// <summary>

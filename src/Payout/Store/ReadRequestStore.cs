@@ -5,7 +5,7 @@ namespace ContestPipeline.Payout.Store;
 
 /// <summary>
 /// An object a Stripe event asked to be read from Stripe as it is now, as the event that asked
-/// left it (<see cref="Flagged"/>: a legacy transfer.failed, which means the whole amount came back).
+/// left it (<see cref="Flagged"/>: a legacy transfer.failed, alerted if the read shows nothing came back).
 /// </summary>
 public sealed record ReadRequest(string ObjectId, string EventId, bool Flagged, DateTimeOffset RequestedAt);
 

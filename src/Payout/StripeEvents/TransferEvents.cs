@@ -12,7 +12,7 @@ namespace ContestPipeline.Payout.StripeEvents;
 /// asks for its transfer to be read; <see cref="Jobs.ReadTransfersJob"/> GETs it from Stripe
 /// outside any consume transaction and records what Stripe says, never what the event's body
 /// said (events come late, out of order, and only their signature vouches for them). A legacy
-/// transfer.failed is remembered with the request: it means the whole amount came back.
+/// transfer.failed is remembered with the request, and books only what the read shows came back.
 /// One read is skipped: a transfer Payout has already recorded as its payout's payment, named
 /// by an event that is not a reversal and whose body shows nothing reversed, has nothing new to
 /// tell (money coming back always comes with its own transfer.reversed, which is read). Every

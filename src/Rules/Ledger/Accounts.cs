@@ -18,6 +18,11 @@ public static class Accounts
     /// player.
     /// </summary>
     public const string UnappliedPayments = "platform:unapplied_payments";
+    /// <summary>
+    /// Money a transfer moved that was not the prize ordered (a quarantined payout): out of the Stripe balance, not yet
+    /// to anybody's account as far as the ledger knows, until an operator reconciles it.
+    /// </summary>
+    public const string TransfersInQuestion = "platform:transfers_in_question";
     public static string EntryFees(string contestId) => $"contest:{contestId}:entry_fees";
     public static string PrizePool(string contestId) => $"contest:{contestId}:prize_pool";
     public static string PrizesPayable(string playerId) => $"player:{playerId}:prizes_payable";

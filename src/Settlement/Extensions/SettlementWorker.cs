@@ -46,6 +46,7 @@ public static class SettlementWorker
             new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(), new EntryFeeRefundedHandler(),
+                new PrizeTransferQuarantinedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
                 IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(), IgnoredMessage.Of<RecipientOnboardingRequested>(),
                 IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(), IgnoredMessage.Of<StripeEventHandled>(),

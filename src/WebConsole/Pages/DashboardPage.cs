@@ -47,7 +47,9 @@ public static class DashboardPage
         var action = !Ui.Can(c, OperatorRoles.Admin)
             ? "<p class=\"muted\">Only an admin can halt or resume automated payouts.</p>"
             : halted
-                ? ui.Form(c, "/payouts/resume", "<input name=\"reason\" placeholder=\"why resume\" required>", "Resume payouts")
+                // The resume names the halt shown here: Payout ends that halt only if it is still the one in force.
+                ? ui.Form(c, "/payouts/resume", $"<input type=\"hidden\" name=\"halt\" value=\"{Encode(dispatch!.DecisionId ?? "")}\">" +
+                    "<input name=\"reason\" placeholder=\"why resume\" required>", "Resume payouts")
                 : ui.Form(c, "/payouts/halt", "<input name=\"reason\" placeholder=\"why halt\" required>", "Emergency stop: halt all payouts");
         return $"<p id=\"dispatch\">{state}</p>{action}";
     }

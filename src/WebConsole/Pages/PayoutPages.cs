@@ -134,13 +134,20 @@ public static class PayoutPages
         var form = await c.Request.ReadFormAsync();
         var reason = form["reason"].ToString().Trim();
         if (reason.Length == 0) return ui.Problem(c, "Not sent", ["a reason is required"]);
+        // A resume ends the halt the operator saw in force, and only that one (Payout refuses it otherwise).
+        var ends = action == PayoutDispatchDecided.Resume ? form["halt"].ToString().Trim() : null;
+        if (ends is "")
+            return ui.Problem(c, "Not sent", ["the resume names no halt: reload the page and resume the halt in force"]);
         var decisionId = Decisions.DecisionId(form);
-        await d.PublishAsync(Topics.PayoutsDue, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageIdFor(decisionId),
-            new PayoutDispatchDecided(decisionId, action, Ui.Name(c), reason, d.Now), c.RequestAborted);
-        await d.AuditAsync(c, decisionId, "payouts-" + action, "payouts", reason, action + " published", c.RequestAborted);
+        await d.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key,
+            PayoutDispatchDecided.MessageIdFor(decisionId),
+            new PayoutDispatchDecided(decisionId, action, Ui.Name(c), reason, d.Now, ends), c.RequestAborted);
+        await d.AuditAsync(c, decisionId, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason,
+            action + " published", c.RequestAborted);
         return ui.Done(c, action == PayoutDispatchDecided.Halt ? "Halt sent" : "Resume sent",
             action == PayoutDispatchDecided.Halt
                 ? "Payout stops starting transfers and refunds within seconds (a call in flight completes) and says so on payouts.status."
-                : "Payout resumes automated transfers and refunds.", "/payouts");
+                : $"Payout resumes automated transfers and refunds if halt {ends} is still the one in force.",
+            "/payouts");
     }
 }

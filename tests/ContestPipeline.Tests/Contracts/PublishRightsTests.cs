@@ -15,13 +15,14 @@ public sealed class PublishRightsTests
         Assert.Equal([Producers.Settlement], PublishRights.Pipeline.ProducersOf(Topics.PayoutsDue, ContestPayoutsAuthorized.MessageType));
         Assert.Equal([Producers.Ingestion, Producers.Settlement], PublishRights.Pipeline.ProducersOf(Topics.PayoutsDue, RefundOrdered.MessageType));
         Assert.Equal([Producers.Operator], PublishRights.Pipeline.ProducersOf(Topics.PayoutsDue, PayoutReviewDecided.MessageType));
+        Assert.Equal([Producers.Operator], PublishRights.Pipeline.ProducersOf(Topics.PayoutsControl, PayoutDispatchDecided.MessageType));
     }
 
     [Fact]
     public void Every_internal_topic_is_covered_and_the_provider_feed_alerts_notifications_dead_letters_and_canaries_are_not()
     {
         Assert.Equal(
-            [Topics.ContestLifecycle, Topics.Contests, Topics.Entries, Topics.Games, Topics.Operations, Topics.PayoutsDue, Topics.PayoutsStatus, Topics.Standings, Topics.StripeEvents],
+            [Topics.ContestLifecycle, Topics.Contests, Topics.Entries, Topics.Games, Topics.Operations, Topics.PayoutsControl, Topics.PayoutsDue, Topics.PayoutsStatus, Topics.Standings, Topics.StripeEvents],
             PublishRights.Pipeline.Topics.Order(StringComparer.Ordinal));
         Assert.All(new[] { Topics.ProviderFeed, Topics.Alerts, Topics.Notifications, Topics.Canary, Topics.DeadLetter(Topics.PayoutsDue) },
             t => Assert.False(PublishRights.Pipeline.Covers(t), t));

@@ -52,7 +52,7 @@ public sealed class AclsTests
         Assert.Empty(acls.Select(a => a.Principal).Distinct().Except(services).Except(outside));
         // The console writes only what an operator publishes, and reads nothing.
         Assert.DoesNotContain(acls, a => a is { Principal: "User:console", Operation: "Read" });
-        Assert.Equal([Topics.Contests, Topics.Operations, Topics.PayoutsDue],
+        Assert.Equal([Topics.Contests, Topics.Operations, Topics.PayoutsControl, Topics.PayoutsDue],
             acls.Where(a => a is { Principal: "User:console", Operation: "Write" }).Select(a => a.Resource).Order(StringComparer.Ordinal));
         var bindings = acls.Select(a => a.ToBinding()).ToList();
         Assert.Equal(acls.Count, bindings.Select(b => (b.Entry.Principal, b.Entry.Operation, b.Pattern.Type, b.Pattern.Name)).Distinct().Count());

@@ -142,7 +142,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task The_legacy_transfer_paid_records_the_payment_and_transfer_failed_books_all_of_it_back()
+    public async Task The_legacy_transfer_paid_records_the_payment_and_transfer_failed_books_back_only_what_Stripe_says_came_back()
     {
         await using var h = await PayoutHarness.StartAsync(fixture, crashAt: CrashPoints.PayoutAfterStripeCall);
         await h.World.SignUpForPayoutsAsync("lou");
@@ -162,13 +162,21 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
         h.Stripe.ClearFaults();
 
+        // The event alone books nothing: Stripe, read again, shows nothing reversed.
         var failed = h.Stripe.EmitEvent("transfer.failed", transfer.Id);
-        Assert.Contains("read: reversed 2200", await h.OutcomeOfAsync(failed, "read:"), StringComparison.Ordinal);
+        Assert.Contains("read: transfer.failed, but Stripe shows 0 of 2200 reversed: nothing booked", await h.OutcomeOfAsync(failed, "read:"), StringComparison.Ordinal);
+        await h.WaitForAlertAsync("transfer_failed_unconfirmed", "critical");
+        Assert.Equal(PayoutStates.Paid, await h.StateAsync(order.PayoutId));
+        Assert.DoesNotContain(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferReversed.MessageType);
+
+        // Once Stripe shows money back (its transfer.reversed may be read first), a transfer.failed books that and no more.
+        await h.World.StripeClient.CreateTransferReversalAsync(transfer.Id, new(800), "reverse-lou");
+        var failedAgain = h.Stripe.EmitEvent("transfer.failed", transfer.Id);
+        Assert.Matches("read: (reversed 800|transfer.failed, but Stripe shows 800 of 2200 reversed)", await h.OutcomeOfAsync(failedAgain, "read:"));
         await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed);
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferReversed.MessageType)), "PrizeTransferReversed", TimeSpan.FromSeconds(30));
         var back = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferReversed.MessageType);
-        Assert.Equal((2_200L, 2_200L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
-        Assert.Contains("legacy", back.Body.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal((800L, 800L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
         Assert.Single(h.TransfersOf(order.PayoutId));
     }
 
