@@ -20,7 +20,8 @@ public static class KeyMaterialFiles
             var from = Path.Combine(source, producer, consumer);
             if (!Directory.Exists(from))
                 throw new StartupException(
-                    $"{SigningKeys.DirectoryVariable}: no keys for the pair {producer} -> {consumer} in {source} (expected {from})");
+                    $"{SigningKeys.DirectoryVariable}: no keys for the pair {producer} -> {consumer} in {source} " +
+                    $"(expected {from})");
             Create(Path.Combine(target, producer));
             var to = Path.Combine(target, producer, consumer);
             Create(to);

@@ -14,7 +14,9 @@ public static class KeyPairs
         [.. Workers.All.Values.Where(w => w.Consumers.Any(c => c.Topics.Contains(topic, StringComparer.Ordinal)))
             .Select(w => w.Name).Order(StringComparer.Ordinal)];
 
-    /// <summary>The services <paramref name="producer"/> signs for: the readers of every topic it may publish on.</summary>
+    /// <summary>
+    /// The services <paramref name="producer"/> signs for: the readers of every topic it may publish on.
+    /// </summary>
     public static IReadOnlyList<string> ConsumersOf(string producer) =>
         [.. PublishRights.Pipeline.Rows.Where(r => r.Producers.Contains(producer, StringComparer.Ordinal))
             .Select(r => r.Topic).Distinct().SelectMany(ReadersOf).Distinct().Order(StringComparer.Ordinal)];

@@ -50,7 +50,8 @@ public sealed record KeyMaterial(IReadOnlyList<string> SignsAs, IReadOnlyList<st
     public IReadOnlyList<(string Producer, string Consumer)> Pairs =>
     [
         .. SignsAs.SelectMany(p => KeyPairs.ConsumersOf(p).Select(c => (p, c)))
-            .Concat(Verifies.Select(p => (p, Consumer ?? throw new InvalidOperationException("a service that verifies names itself as the consumer"))))
+            .Concat(Verifies.Select(p => (p, Consumer ?? throw new InvalidOperationException(
+                "a service that verifies names itself as the consumer"))))
             .Distinct().OrderBy(x => x.p, StringComparer.Ordinal).ThenBy(x => x.Item2, StringComparer.Ordinal),
     ];
 }

@@ -41,7 +41,8 @@ public sealed partial class SigningKeys
     private readonly Dictionary<(string Producer, string Consumer, string KeyId), byte[]> _keys;
     private readonly Dictionary<(string Producer, string Consumer), string> _signingKeyIds;
 
-    private SigningKeys(string source, IEnumerable<SigningKey> keys, IReadOnlyDictionary<(string, string), string> signingKeyIds)
+    private SigningKeys(string source, IEnumerable<SigningKey> keys,
+        IReadOnlyDictionary<(string, string), string> signingKeyIds)
     {
         Source = source;
         _keys = keys.ToDictionary(k => (k.Producer, k.Consumer, k.KeyId), k => k.Secret);
@@ -60,7 +61,8 @@ public sealed partial class SigningKeys
     public static SigningKeys None { get; } = new("no keys", [], new Dictionary<(string, string), string>());
 
     /// <summary>Keys held in memory (a benchmark's, a test's attacker's).</summary>
-    public static SigningKeys Of(params SigningKey[] keys) => new("memory", keys, new Dictionary<(string, string), string>());
+    public static SigningKeys Of(params SigningKey[] keys) =>
+        new("memory", keys, new Dictionary<(string, string), string>());
 
     public static SigningKey Generate(string producer, string consumer, string keyId = LocalKeyId) =>
         new(producer, consumer, keyId, RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin));
@@ -68,14 +70,18 @@ public sealed partial class SigningKeys
     public bool TryGetSecret(string producer, string consumer, string keyId, out byte[] secret) =>
         _keys.TryGetValue((producer, consumer, keyId), out secret!);
 
-    /// <summary>The key <paramref name="producer"/> signs with for <paramref name="consumer"/>; a start-up error naming the setting when there is none.</summary>
+    /// <summary>
+    /// The key <paramref name="producer"/> signs with for <paramref name="consumer"/>; a start-up error naming
+    /// the setting when there is none.
+    /// </summary>
     public SigningKey SigningKeyOf(string producer, string consumer)
     {
         var ids = _keys.Keys.Where(k => k.Producer == producer && k.Consumer == consumer).Select(k => k.KeyId)
             .Order(StringComparer.Ordinal).ToList();
         var folder = Path.Combine(Source, producer, consumer);
         if (ids.Count == 0)
-            throw new StartupException($"no signing key for producer '{producer}' to consumer '{consumer}' in {Source} ({DirectoryVariable}): expected {Path.Combine(folder, "<key id>" + KeyFileExtension)}");
+            throw new StartupException($"no signing key for producer '{producer}' to consumer '{consumer}' in " +
+                $"{Source} ({DirectoryVariable}): expected {Path.Combine(folder, "<key id>" + KeyFileExtension)}");
         string id;
         if (_signingKeyIds.TryGetValue((producer, consumer), out var named))
         {
@@ -98,15 +104,21 @@ public sealed partial class SigningKeys
     public MessageSigner SignerFor(string producer, PublishRights? rights = null)
     {
         rights ??= PublishRights.Pipeline;
-        var consumers = _keys.Keys.Where(k => k.Producer == producer).Select(k => k.Consumer).Distinct().Order(StringComparer.Ordinal).ToList();
+        var consumers = _keys.Keys.Where(k => k.Producer == producer).Select(k => k.Consumer).Distinct()
+            .Order(StringComparer.Ordinal).ToList();
         if (consumers.Count == 0 && rights.Rows.Any(r => r.Producers.Contains(producer, StringComparer.Ordinal)))
             throw new StartupException(
-                $"no signing key for producer '{producer}' in {Source} ({DirectoryVariable}): expected {Path.Combine(Source, producer, "<consumer>", "<key id>" + KeyFileExtension)} for each consumer of what it publishes");
+                $"no signing key for producer '{producer}' in {Source} ({DirectoryVariable}): expected " +
+                $"{Path.Combine(Source, producer, "<consumer>", "<key id>" + KeyFileExtension)} for each consumer of what it publishes");
         return new MessageSigner(producer, consumers.Select(c => SigningKeyOf(producer, c)), rights);
     }
 
-    /// <summary>A verifier for messages consumed by <paramref name="consumer"/> (a service's name): it checks their signature for it only.</summary>
-    public MessageVerifier Verifier(string consumer, PublishRights? rights = null) => new(this, rights ?? PublishRights.Pipeline, consumer);
+    /// <summary>
+    /// A verifier for messages consumed by <paramref name="consumer"/> (a service's name): it checks their
+    /// signature for it only.
+    /// </summary>
+    public MessageVerifier Verifier(string consumer, PublishRights? rights = null) =>
+        new(this, rights ?? PublishRights.Pipeline, consumer);
 
     /// <summary>
     /// The keys named by <see cref="DirectoryVariable"/>. Production and staging must set it;
@@ -146,9 +158,12 @@ public sealed partial class SigningKeys
             {
                 var producer = Path.GetFileName(folder);
                 if (!Name().IsMatch(producer)) continue;
-                if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Order(StringComparer.Ordinal).FirstOrDefault() is { } old)
+                if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Order(StringComparer.Ordinal)
+                        .FirstOrDefault() is { } old)
                     throw new StartupException(
-                        $"{DirectoryVariable}: {old} is a producer key of the old layout; keys are pair keys now, {Path.Combine(directory, producer, "<consumer>", "<key id>" + KeyFileExtension)} (docs/operations.md, \"Pair keys: cut-over\")");
+                        $"{DirectoryVariable}: {old} is a producer key of the old layout; keys are pair keys now, " +
+                        $"{Path.Combine(directory, producer, "<consumer>", "<key id>" + KeyFileExtension)} " +
+                        "(docs/operations.md, \"Pair keys: cut-over\")");
                 foreach (var pair in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
                 {
                     var consumer = Path.GetFileName(pair);
@@ -204,8 +219,9 @@ public sealed partial class SigningKeys
             Directory.CreateDirectory(folder);
             if (!OperatingSystem.IsWindows())
             {
-                File.SetUnixFileMode(Path.Combine(directory, producer), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-                File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+                File.SetUnixFileMode(Path.Combine(directory, producer), owner);
+                File.SetUnixFileMode(folder, owner);
             }
             if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Any()) continue;
             var temporary = Path.Combine(folder, $".{LocalKeyId}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");

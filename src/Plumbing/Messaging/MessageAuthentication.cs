@@ -43,11 +43,15 @@ public static class MessageSignature
     /// The signature for <paramref name="consumer"/>, under the pair key <paramref name="keyId"/>, of a message
     /// whose signed headers are <paramref name="signed"/> (in <see cref="SignedHeaders"/> order, null where absent).
     /// </summary>
-    public static string Compute(byte[] secret, string consumer, string keyId, string topic, byte[]? key, ReadOnlySpan<byte[]?> signed, byte[]? body) =>
+    public static string Compute(byte[] secret, string consumer, string keyId, string topic, byte[]? key,
+        ReadOnlySpan<byte[]?> signed, byte[]? body) =>
         ComputeAll([new SigningKey("", consumer, keyId, secret)], topic, key, signed, body)[0];
 
-    /// <summary>One signature per key, in their order: the message is encoded once, the consumer and key id last.</summary>
-    public static string[] ComputeAll(IReadOnlyList<SigningKey> keys, string topic, byte[]? key, ReadOnlySpan<byte[]?> signed, byte[]? body)
+    /// <summary>
+    /// One signature per key, in their order: the message is encoded once, the consumer and key id last.
+    /// </summary>
+    public static string[] ComputeAll(IReadOnlyList<SigningKey> keys, string topic, byte[]? key,
+        ReadOnlySpan<byte[]?> signed, byte[]? body)
     {
         ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(topic);
@@ -55,7 +59,8 @@ public static class MessageSignature
         var length = Label.Length + 4 + topicLength + 4 + (key?.Length ?? 0) + 4 + (body?.Length ?? 0);
         foreach (var value in signed) length = checked(length + 4 + (value?.Length ?? 0));
         var tail = 0;
-        foreach (var k in keys) tail = Math.Max(tail, 8 + Encoding.UTF8.GetByteCount(k.Consumer) + Encoding.UTF8.GetByteCount(k.KeyId));
+        foreach (var k in keys)
+            tail = Math.Max(tail, 8 + Encoding.UTF8.GetByteCount(k.Consumer) + Encoding.UTF8.GetByteCount(k.KeyId));
         var buffer = ArrayPool<byte>.Shared.Rent(checked(length + tail));
         try
         {
@@ -103,7 +108,8 @@ public static class MessageSignature
     /// the two a message signed the old way (v1) carried.
     /// </summary>
     public static bool IsAuthenticationHeader(string name) =>
-        name is MessageHeaders.Producer or MessageHeaders.Signatures or MessageHeaders.KeyId or MessageHeaders.Signature;
+        name is MessageHeaders.Producer or MessageHeaders.Signatures
+            or MessageHeaders.KeyId or MessageHeaders.Signature;
 }
 
 /// <summary>
@@ -122,7 +128,9 @@ public sealed class MessageSigner
     private readonly PublishRights _rights;
 
     /// <param name="producer">Who signs.</param>
-    /// <param name="keys">The signing key of each pair (<paramref name="producer"/>, consumer): one per consumer.</param>
+    /// <param name="keys">
+    /// The signing key of each pair (<paramref name="producer"/>, consumer): one per consumer.
+    /// </param>
     /// <param name="rights">Which topics are signed.</param>
     public MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights)
     {
@@ -132,7 +140,8 @@ public sealed class MessageSigner
         _producer = Encoding.UTF8.GetBytes(producer);
         _keys = [.. keys.OrderBy(k => k.Consumer, StringComparer.Ordinal)];
         foreach (var k in _keys)
-            if (k.Producer != producer) throw new ArgumentException($"key {k.KeyId} is {k.Producer}'s, not {producer}'s", nameof(keys));
+            if (k.Producer != producer)
+                throw new ArgumentException($"key {k.KeyId} is {k.Producer}'s, not {producer}'s", nameof(keys));
         if (_keys.Select(k => k.Consumer).Distinct(StringComparer.Ordinal).Count() != _keys.Length)
             throw new ArgumentException($"{producer} signs with one key per consumer", nameof(keys));
         _rights = rights;
@@ -141,7 +150,8 @@ public sealed class MessageSigner
     public string Producer { get; }
 
     /// <summary>Each consumer it signs for with the key id it signs with (<c>consumer:key id</c>), for logs.</summary>
-    public IReadOnlyList<string> PairKeys => [.. _keys.Select(k => k.Consumer + MessageSignature.FieldSeparator + k.KeyId)];
+    public IReadOnlyList<string> PairKeys =>
+        [.. _keys.Select(k => k.Consumer + MessageSignature.FieldSeparator + k.KeyId)];
 
     /// <summary>The consumers it signs for, in ordinal order.</summary>
     public IReadOnlyList<string> Consumers => [.. _keys.Select(k => k.Consumer)];
@@ -158,7 +168,8 @@ public sealed class MessageSigner
     {
         ArgumentNullException.ThrowIfNull(headers);
         if (_keys.Length == 0)
-            throw new InvalidOperationException($"producer {Producer} holds no pair key (a key shared with a consumer); it cannot sign for {topic}");
+            throw new InvalidOperationException(
+                $"producer {Producer} holds no pair key (a key shared with a consumer); it cannot sign for {topic}");
         var kept = new List<Header>(headers.Count + 2);
         foreach (var h in headers)
             if (!MessageSignature.IsAuthenticationHeader(h.Name)) kept.Add(h);
@@ -228,7 +239,9 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
         }
         if (signatures is null)
             return old
-                ? $"{Refused}: signed the old way (one {MessageHeaders.Signature} under the producer's own key, {MessageHeaders.KeyId}); every message on {topic} must carry {MessageHeaders.Signatures}, one per consumer (docs/operations.md, \"Pair keys: cut-over\")"
+                ? $"{Refused}: signed the old way (one {MessageHeaders.Signature} under the producer's own key, " +
+                    $"{MessageHeaders.KeyId}); every message on {topic} must carry {MessageHeaders.Signatures}, " +
+                    "one per consumer (docs/operations.md, \"Pair keys: cut-over\")"
                 : $"{Refused}: not signed (no {MessageHeaders.Signatures} header); every message on {topic} must be";
         var producer = Text(signed[Index(MessageHeaders.Producer)]);
         var type = Text(signed[Index(MessageHeaders.Type)]);
@@ -242,19 +255,25 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
         var mine = Mine(signatures, out var problem);
         if (problem is not null) return $"{Refused}: {problem}";
         if (mine is not { } found)
-            return $"{Refused}: not signed for {consumer} ({MessageHeaders.Signatures} has no '{consumer}{MessageSignature.FieldSeparator}…'): {producer} did not sign it for this consumer";
+            return $"{Refused}: not signed for {consumer} ({MessageHeaders.Signatures} has no " +
+                $"'{consumer}{MessageSignature.FieldSeparator}…'): {producer} did not sign it for this consumer";
         var (keyId, mac) = found;
         if (!keys.TryGetSecret(producer, consumer, keyId, out var secret))
             return $"{Refused}: unknown key {Show(keyId)} of producer {producer} for {consumer}";
         if (mac.Length != MessageSignature.SignatureHexLength)
             return $"{Refused}: the signature for {consumer} is not {MessageSignature.SignatureHexLength} hex digits";
-        var expected = Encoding.ASCII.GetBytes(MessageSignature.Compute(secret, consumer, keyId, topic, messageKey, signed, body));
+        var expected = Encoding.ASCII.GetBytes(
+            MessageSignature.Compute(secret, consumer, keyId, topic, messageKey, signed, body));
         return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac))
             ? null
-            : $"{Refused}: signature does not match (producer {producer}, for {consumer}, key {keyId}): altered, signed with another key, or moved from another topic or key";
+            : $"{Refused}: signature does not match (producer {producer}, for {consumer}, key {keyId}): " +
+                "altered, signed with another key, or moved from another topic or key";
     }
 
-    /// <summary>This consumer's (key id, HMAC) in the <c>signatures</c> header; null when absent; a problem when malformed or given twice.</summary>
+    /// <summary>
+    /// This consumer's (key id, HMAC) in the <c>signatures</c> header; null when absent; a problem when
+    /// malformed or given twice.
+    /// </summary>
     private (string KeyId, string Mac)? Mine(byte[] value, out string? problem)
     {
         problem = null;
@@ -270,7 +289,8 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             var fields = entry.Split(MessageSignature.FieldSeparator);
             if (fields.Length != 3 || fields[0].Length == 0 || fields[1].Length == 0)
             {
-                problem = $"{MessageHeaders.Signatures} is not a list of '<consumer>{MessageSignature.FieldSeparator}<key id>{MessageSignature.FieldSeparator}<hex>'";
+                const char f = MessageSignature.FieldSeparator;
+                problem = $"{MessageHeaders.Signatures} is not a list of '<consumer>{f}<key id>{f}<hex>'";
                 return null;
             }
             if (fields[0] != consumer) continue;
