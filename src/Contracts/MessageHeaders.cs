@@ -16,9 +16,15 @@ public static class MessageHeaders
 
     /// <summary>Who signed the message: a name from <c>Authentication.Producers</c>.</summary>
     public const string Producer = "producer";
-    /// <summary>Which of the producer's keys signed it (several are accepted while a key is rolled).</summary>
+    /// <summary>
+    /// One signature per consuming service: comma-separated <c>&lt;consumer&gt;:&lt;key id&gt;:&lt;hex&gt;</c>, each
+    /// HMAC-SHA256 of the message's canonical encoding under the key the producer shares with that
+    /// consumer, 64 lower-case hex digits (docs/topics/README.md, "Authentication").
+    /// </summary>
+    public const string Signatures = "signatures";
+    /// <summary>Before pairwise keys: which of the producer's own keys signed it. No longer written; refused.</summary>
     public const string KeyId = "key-id";
-    /// <summary>HMAC-SHA256 of the message's canonical encoding under that key, 64 lower-case hex digits (docs/topics/README.md).</summary>
+    /// <summary>Before pairwise keys: the one signature under the producer's own key. No longer written; refused.</summary>
     public const string Signature = "signature";
 
     /// <summary>What every dead-letter header's name starts with; a re-drive leaves them all off.</summary>

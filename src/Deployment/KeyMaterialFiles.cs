@@ -4,8 +4,8 @@ namespace ContestPipeline.Deployment;
 
 /// <summary>
 /// Lays out a service's signing-keys folder (the one compose mounts at <see cref="KeyMaterial.MountPath"/>)
-/// from a folder holding every producer's keys: a copy of each producer's folder its material
-/// names, and nothing else. Local runs give each process its own folder made this way; an
+/// from a folder holding every pair's keys: a copy of each pair's folder (<c>&lt;producer&gt;/&lt;consumer&gt;</c>) its
+/// material names, and nothing else. Local runs give each process its own folder made this way; an
 /// operator makes deploy/secrets/signing-keys/&lt;service&gt; with <c>cpctl compose keys</c>.
 /// </summary>
 public static class KeyMaterialFiles
@@ -15,13 +15,15 @@ public static class KeyMaterialFiles
         ArgumentNullException.ThrowIfNull(keys);
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
         Create(target);
-        foreach (var producer in keys.Producers)
+        foreach (var (producer, consumer) in keys.Pairs)
         {
-            var from = Path.Combine(source, producer);
+            var from = Path.Combine(source, producer, consumer);
             if (!Directory.Exists(from))
                 throw new StartupException(
-                    $"{SigningKeys.DirectoryVariable}: no keys for producer '{producer}' in {source}");
-            var to = Path.Combine(target, producer);
+                    $"{SigningKeys.DirectoryVariable}: no keys for the pair {producer} -> {consumer} in {source} " +
+                    $"(expected {from})");
+            Create(Path.Combine(target, producer));
+            var to = Path.Combine(target, producer, consumer);
             Create(to);
             foreach (var file in Directory.EnumerateFiles(from).Where(IsKeyFile))
             {

@@ -33,20 +33,27 @@ public sealed record SecretFile(string Secret, string? Variable = null, bool IsP
 
 /// <summary>
 /// The message-signing key material a service mounts (read-only, at <see cref="MountPath"/>):
-/// the keys of the producers it signs as, and of those whose messages it verifies. Nothing
-/// else: a service never holds a key it does not use (<see cref="KeyMaterialFiles"/> lays the
-/// folder out).
+/// pair keys only. As a producer (<see cref="SignsAs"/>) it holds (producer, c) for every consuming
+/// service c of a topic that producer may publish on; as the consumer <see cref="Consumer"/> it holds
+/// (p, itself) for every producer p in <see cref="Verifies"/>. Nothing else: a service never holds a
+/// key it does not use, and no key that makes a message some other consumer would accept
+/// (<see cref="KeyMaterialFiles"/> lays the folder out).
 /// </summary>
-public sealed record KeyMaterial(IReadOnlyList<string> SignsAs, IReadOnlyList<string> Verifies)
+public sealed record KeyMaterial(IReadOnlyList<string> SignsAs, IReadOnlyList<string> Verifies, string? Consumer = null)
 {
     public const string MountPath = "/run/signing-keys";
 
     /// <summary>Where the service's folder is beside the compose file (never committed).</summary>
     public static string HostPath(string service) => "./deploy/secrets/signing-keys/" + service;
 
-    /// <summary>Every producer whose key the folder holds, in ordinal order.</summary>
-    public IReadOnlyList<string> Producers => [.. SignsAs.Union(Verifies, StringComparer.Ordinal)
-        .Order(StringComparer.Ordinal)];
+    /// <summary>Every (producer, consumer) pair whose keys the folder holds, in ordinal order.</summary>
+    public IReadOnlyList<(string Producer, string Consumer)> Pairs =>
+    [
+        .. SignsAs.SelectMany(p => KeyPairs.ConsumersOf(p).Select(c => (p, c)))
+            .Concat(Verifies.Select(p => (p, Consumer ?? throw new InvalidOperationException(
+                "a service that verifies names itself as the consumer"))))
+            .Distinct().OrderBy(x => x.p, StringComparer.Ordinal).ThenBy(x => x.Item2, StringComparer.Ordinal),
+    ];
 }
 
 /// <summary>

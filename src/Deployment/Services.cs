@@ -253,8 +253,8 @@ public static class Services
             .Concat(["console", "webhooks", "cpctl"])];
 
     /// <summary>
-    /// The services whose key material signs as <paramref name="producer"/> and that hold a Kafka principal: who may
-    /// write what that producer publishes.
+    /// The services whose key material signs as <paramref name="producer"/> (they hold its pair keys) and that hold a
+    /// Kafka principal: who may write what that producer publishes.
     /// </summary>
     public static IReadOnlyList<string> PrincipalsSigningAs(string producer) =>
         [.. All.Where(s => s.KafkaPrincipal is not null && s.Keys is { } k && k.SignsAs.Contains(producer,
@@ -269,7 +269,7 @@ public static class Services
         Command = [shape.Name],
         DatabaseRole = DatabaseRoles.Runtime(shape.Name),
         KafkaPrincipal = shape.Name,
-        Keys = new KeyMaterial([shape.Name], VerifiedProducers(shape)),
+        Keys = new KeyMaterial([shape.Name], VerifiedProducers(shape), shape.Name),
         Settings = [.. Common(shape.Name, health: true, keys: true), Postgres(DatabaseRoles.Runtime(shape.Name)),
             .. stripe?.Settings ?? [], .. settings ?? []],
         Secrets = [.. PostgresSecrets(DatabaseRoles.Runtime(shape.Name)), .. KafkaSecrets(shape.Name), .. stripe is null

@@ -7,81 +7,118 @@ using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.Plumbing;
 
-/// <summary>One producer's key: the secret its messages are signed with, named by its key id.</summary>
-public sealed record SigningKey(string Producer, string KeyId, byte[] Secret)
+/// <summary>
+/// One pair key: the secret <see cref="Producer"/> signs its messages for <see cref="Consumer"/> with,
+/// named by its key id. Only those two hold it.
+/// </summary>
+public sealed record SigningKey(string Producer, string Consumer, string KeyId, byte[] Secret)
 {
     public const int SecretBytesMin = 32;
 }
 
 /// <summary>
-/// The message-signing keys a process holds: every key of every producer it verifies, and
-/// its own (a producer's key signs and verifies alike: HMAC-SHA256). Read at start from a
-/// directory, <see cref="DirectoryVariable"/>, laid out as <c>&lt;producer&gt;/&lt;key id&gt;.key</c>,
-/// each file holding the base64 of a random secret of at least 32 bytes. Every key of a
-/// producer is accepted, so a key is rolled by adding the new one everywhere first; a producer
-/// signs with its only key, or, while it has several, with the one its
-/// <c>&lt;producer&gt;/signing-key</c> file names. A process is given only the producers it
-/// needs: its own to sign, those it consumes from to verify.
+/// The message-signing keys a process holds: pair keys, one per (producer, consuming service).
+/// As a producer it holds (itself, c) for every consumer c of what it may publish, and signs each
+/// message once per consumer; as a consumer it holds (p, itself) for every producer p it verifies,
+/// and checks only its own signature. A process that can verify a producer therefore cannot sign
+/// as that producer for anyone else (HMAC-SHA256 is symmetric: a shared key would let it).
+/// Read at start from a directory, <see cref="DirectoryVariable"/>, laid out as
+/// <c>&lt;producer&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>, each file holding the base64 of a random secret of
+/// at least 32 bytes. Every key of a pair is accepted, so a key is rolled by adding the new one to
+/// the consumer first; a producer signs with a pair's only key, or, while it has several, with the
+/// one its <c>&lt;producer&gt;/&lt;consumer&gt;/signing-key</c> file names. The folder a service is given holds
+/// exactly its pairs (src/Deployment/Services.cs, <c>cpctl compose keys</c>).
 /// </summary>
 public sealed partial class SigningKeys
 {
     public const string DirectoryVariable = "CONTESTPIPELINE_SIGNING_KEYS_DIR";
     public const string KeyFileExtension = ".key";
-    /// <summary>In a producer's folder: names the key id it signs with while it holds several.</summary>
+    /// <summary>In a pair's folder: names the key id the producer signs with while the pair has several.</summary>
     public const string SigningKeyFile = "signing-key";
     /// <summary>What local set-up names the keys it generates.</summary>
     public const string LocalKeyId = "local-1";
 
-    private readonly Dictionary<(string Producer, string KeyId), byte[]> _keys;
-    private readonly Dictionary<string, string> _signingKeyIds;
+    private readonly Dictionary<(string Producer, string Consumer, string KeyId), byte[]> _keys;
+    private readonly Dictionary<(string Producer, string Consumer), string> _signingKeyIds;
 
-    private SigningKeys(string source, IEnumerable<SigningKey> keys, IReadOnlyDictionary<string, string> signingKeyIds)
+    private SigningKeys(string source, IEnumerable<SigningKey> keys,
+        IReadOnlyDictionary<(string, string), string> signingKeyIds)
     {
         Source = source;
-        _keys = keys.ToDictionary(k => (k.Producer, k.KeyId), k => k.Secret);
-        _signingKeyIds = new Dictionary<string, string>(signingKeyIds, StringComparer.Ordinal);
+        _keys = keys.ToDictionary(k => (k.Producer, k.Consumer, k.KeyId), k => k.Secret);
+        _signingKeyIds = new Dictionary<(string, string), string>(signingKeyIds);
     }
 
     /// <summary>Where the keys were read from (a directory), for messages.</summary>
     public string Source { get; }
 
-    /// <summary>Producers with at least one key.</summary>
-    public IEnumerable<string> ProducerNames => _keys.Keys.Select(k => k.Producer).Distinct(StringComparer.Ordinal);
+    /// <summary>Every pair with at least one key, in ordinal order.</summary>
+    public IReadOnlyList<(string Producer, string Consumer)> Pairs =>
+        [.. _keys.Keys.Select(k => (k.Producer, k.Consumer)).Distinct().OrderBy(p => p.Producer, StringComparer.Ordinal)
+            .ThenBy(p => p.Consumer, StringComparer.Ordinal)];
 
     /// <summary>No keys at all: a verifier with these refuses every message on an internal topic.</summary>
-    public static SigningKeys None { get; } = new("no keys", [], new Dictionary<string, string>());
+    public static SigningKeys None { get; } = new("no keys", [], new Dictionary<(string, string), string>());
 
     /// <summary>Keys held in memory (a benchmark's, a test's attacker's).</summary>
-    public static SigningKeys Of(params SigningKey[] keys) => new("memory", keys, new Dictionary<string, string>());
+    public static SigningKeys Of(params SigningKey[] keys) =>
+        new("memory", keys, new Dictionary<(string, string), string>());
 
-    public static SigningKey Generate(string producer, string keyId = LocalKeyId) => new(producer, keyId, RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin));
+    public static SigningKey Generate(string producer, string consumer, string keyId = LocalKeyId) =>
+        new(producer, consumer, keyId, RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin));
 
-    public bool TryGetSecret(string producer, string keyId, out byte[] secret) => _keys.TryGetValue((producer, keyId), out secret!);
+    public bool TryGetSecret(string producer, string consumer, string keyId, out byte[] secret) =>
+        _keys.TryGetValue((producer, consumer, keyId), out secret!);
 
-    /// <summary>The key <paramref name="producer"/> signs with; a start-up error naming the setting when there is none.</summary>
-    public SigningKey SigningKeyOf(string producer)
+    /// <summary>
+    /// The key <paramref name="producer"/> signs with for <paramref name="consumer"/>; a start-up error naming
+    /// the setting when there is none.
+    /// </summary>
+    public SigningKey SigningKeyOf(string producer, string consumer)
     {
-        var ids = _keys.Keys.Where(k => k.Producer == producer).Select(k => k.KeyId).Order(StringComparer.Ordinal).ToList();
+        var ids = _keys.Keys.Where(k => k.Producer == producer && k.Consumer == consumer).Select(k => k.KeyId)
+            .Order(StringComparer.Ordinal).ToList();
+        var folder = Path.Combine(Source, producer, consumer);
         if (ids.Count == 0)
-            throw new StartupException($"no signing key for producer '{producer}' in {Source} ({DirectoryVariable}): expected {Path.Combine(Source, producer, "<key id>" + KeyFileExtension)}");
+            throw new StartupException($"no signing key for producer '{producer}' to consumer '{consumer}' in " +
+                $"{Source} ({DirectoryVariable}): expected {Path.Combine(folder, "<key id>" + KeyFileExtension)}");
         string id;
-        if (_signingKeyIds.TryGetValue(producer, out var named))
+        if (_signingKeyIds.TryGetValue((producer, consumer), out var named))
         {
             id = ids.Contains(named, StringComparer.Ordinal)
                 ? named
-                : throw new StartupException($"{DirectoryVariable}: {Path.Combine(Source, producer, SigningKeyFile)} names key '{named}', which is not among {string.Join(", ", ids)}");
+                : throw new StartupException($"{DirectoryVariable}: {Path.Combine(folder, SigningKeyFile)} names key '{named}', which is not among {string.Join(", ", ids)}");
         }
         else if (ids.Count == 1) id = ids[0];
         else
             throw new StartupException(
-                $"{DirectoryVariable}: producer '{producer}' has keys {string.Join(", ", ids)} in {Source}; write the one it signs with into {Path.Combine(Source, producer, SigningKeyFile)}");
-        return new SigningKey(producer, id, _keys[(producer, id)]);
+                $"{DirectoryVariable}: pair {producer} -> {consumer} has keys {string.Join(", ", ids)} in {Source}; write the one it signs with into {Path.Combine(folder, SigningKeyFile)}");
+        return new SigningKey(producer, consumer, id, _keys[(producer, consumer, id)]);
     }
 
-    /// <summary>A signer for <paramref name="producer"/>'s messages on the internal topics of <paramref name="rights"/>.</summary>
-    public MessageSigner SignerFor(string producer, PublishRights? rights = null) => new(SigningKeyOf(producer), rights ?? PublishRights.Pipeline);
+    /// <summary>
+    /// A signer for <paramref name="producer"/>'s messages on the internal topics of
+    /// <paramref name="rights"/>: one signature for every consumer it holds a pair key for. A
+    /// producer the table lets publish something must hold at least one (a start-up error otherwise).
+    /// </summary>
+    public MessageSigner SignerFor(string producer, PublishRights? rights = null)
+    {
+        rights ??= PublishRights.Pipeline;
+        var consumers = _keys.Keys.Where(k => k.Producer == producer).Select(k => k.Consumer).Distinct()
+            .Order(StringComparer.Ordinal).ToList();
+        if (consumers.Count == 0 && rights.Rows.Any(r => r.Producers.Contains(producer, StringComparer.Ordinal)))
+            throw new StartupException(
+                $"no signing key for producer '{producer}' in {Source} ({DirectoryVariable}): expected " +
+                $"{Path.Combine(Source, producer, "<consumer>", "<key id>" + KeyFileExtension)} for each consumer of what it publishes");
+        return new MessageSigner(producer, consumers.Select(c => SigningKeyOf(producer, c)), rights);
+    }
 
-    public MessageVerifier Verifier(PublishRights? rights = null) => new(this, rights ?? PublishRights.Pipeline);
+    /// <summary>
+    /// A verifier for messages consumed by <paramref name="consumer"/> (a service's name): it checks their
+    /// signature for it only.
+    /// </summary>
+    public MessageVerifier Verifier(string consumer, PublishRights? rights = null) =>
+        new(this, rights ?? PublishRights.Pipeline, consumer);
 
     /// <summary>
     /// The keys named by <see cref="DirectoryVariable"/>. Production and staging must set it;
@@ -93,7 +130,7 @@ public sealed partial class SigningKeys
         if (directory is null)
         {
             if (environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging)
-                throw new StartupException($"{DirectoryVariable} is not set: every process signs what it publishes with its producer key, read from there");
+                throw new StartupException($"{DirectoryVariable} is not set: every process signs what it publishes and verifies what it consumes with its pair keys, read from there");
             directory = LocalDirectoryDefault;
         }
         return Load(directory);
@@ -105,28 +142,42 @@ public sealed partial class SigningKeys
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Name();
 
-    /// <summary>Reads every key under <paramref name="directory"/>; any unreadable or malformed key is a start-up error naming its file.</summary>
+    /// <summary>
+    /// Reads every pair key under <paramref name="directory"/>; any unreadable or malformed key is a start-up error
+    /// naming its file, and so is a key of the old per-producer layout (<c>&lt;producer&gt;/&lt;key id&gt;.key</c>).
+    /// </summary>
     public static SigningKeys Load(string directory)
     {
         if (!Directory.Exists(directory))
             throw new StartupException($"{DirectoryVariable}: {directory} is not a directory (./run generates local keys; production mounts them)");
         var keys = new List<SigningKey>();
-        var signing = new Dictionary<string, string>(StringComparer.Ordinal);
+        var signing = new Dictionary<(string, string), string>();
         try
         {
             foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
             {
                 var producer = Path.GetFileName(folder);
                 if (!Name().IsMatch(producer)) continue;
-                foreach (var file in Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Order(StringComparer.Ordinal))
+                if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Order(StringComparer.Ordinal)
+                        .FirstOrDefault() is { } old)
+                    throw new StartupException(
+                        $"{DirectoryVariable}: {old} is a producer key of the old layout; keys are pair keys now, " +
+                        $"{Path.Combine(directory, producer, "<consumer>", "<key id>" + KeyFileExtension)} " +
+                        "(docs/operations.md, \"Pair keys: cut-over\")");
+                foreach (var pair in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
                 {
-                    var keyId = Path.GetFileNameWithoutExtension(file);
-                    if (!Name().IsMatch(keyId))
-                        throw new StartupException($"{DirectoryVariable}: {file}: a key id is 1 to 64 letters, digits, '.', '_' or '-'");
-                    keys.Add(new SigningKey(producer, keyId, ReadSecret(file)));
+                    var consumer = Path.GetFileName(pair);
+                    if (!Name().IsMatch(consumer)) continue;
+                    foreach (var file in Directory.EnumerateFiles(pair, "*" + KeyFileExtension).Order(StringComparer.Ordinal))
+                    {
+                        var keyId = Path.GetFileNameWithoutExtension(file);
+                        if (!Name().IsMatch(keyId))
+                            throw new StartupException($"{DirectoryVariable}: {file}: a key id is 1 to 64 letters, digits, '.', '_' or '-'");
+                        keys.Add(new SigningKey(producer, consumer, keyId, ReadSecret(file)));
+                    }
+                    var named = Path.Combine(pair, SigningKeyFile);
+                    if (File.Exists(named)) signing[(producer, consumer)] = File.ReadAllText(named).Trim();
                 }
-                var named = Path.Combine(folder, SigningKeyFile);
-                if (File.Exists(named)) signing[producer] = File.ReadAllText(named).Trim();
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -153,20 +204,25 @@ public sealed partial class SigningKeys
     }
 
     /// <summary>
-    /// Writes a new random key <see cref="LocalKeyId"/> for every producer in
-    /// <paramref name="producers"/> that has none under <paramref name="directory"/>; keys that
-    /// exist are kept. Safe when several processes run it at once: a key file appears whole
-    /// (written aside, then moved into place) and the first one written stays. For local
-    /// set-up and tests; production keys come from the operator's secret store.
+    /// Writes a new random key <see cref="LocalKeyId"/> for every pair in <paramref name="pairs"/>
+    /// that has none under <paramref name="directory"/>; keys that exist are kept. Safe when several
+    /// processes run it at once: a key file appears whole (written aside, then moved into place) and
+    /// the first one written stays. For local set-up and tests; production keys come from the
+    /// operator's secret store.
     /// </summary>
-    public static void CreateMissing(string directory, IEnumerable<string> producers)
+    public static void CreateMissing(string directory, IEnumerable<(string Producer, string Consumer)> pairs)
     {
-        ArgumentNullException.ThrowIfNull(producers);
-        foreach (var producer in producers)
+        ArgumentNullException.ThrowIfNull(pairs);
+        foreach (var (producer, consumer) in pairs)
         {
-            var folder = Path.Combine(directory, producer);
+            var folder = Path.Combine(directory, producer, consumer);
             Directory.CreateDirectory(folder);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows())
+            {
+                const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+                File.SetUnixFileMode(Path.Combine(directory, producer), owner);
+                File.SetUnixFileMode(folder, owner);
+            }
             if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Any()) continue;
             var temporary = Path.Combine(folder, $".{LocalKeyId}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
             File.WriteAllText(temporary, Convert.ToBase64String(RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin)) + "\n");

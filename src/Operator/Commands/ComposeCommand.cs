@@ -28,14 +28,14 @@ public static class ComposeCommand
     {
         var from = new Option<string>("--from")
         {
-            Description = "a folder with every producer's keys (<producer>/<key id>.key)", Required = true,
+            Description = "a folder with every pair's keys (<producer>/<consumer>/<key id>.key)", Required = true,
         };
         var to = new Option<string>("--to")
         {
             Description = "where each service's folder goes", DefaultValueFactory = _ => "deploy/secrets/signing-keys",
         };
         var keys = new Command("keys",
-            "lay out each service's signing-keys folder (the one compose mounts) from every producer's keys: " +
+            "lay out each service's signing-keys folder (the one compose mounts) from every pair's keys: " +
             "each gets only its own material")
             { from, to };
         keys.SetAction(parse =>
@@ -45,8 +45,8 @@ public static class ComposeCommand
             {
                 foreach (var service in KeyMaterialFiles.WriteAll(parse.GetValue(from)!, target))
                 {
-                    var producers = Services.Of(service).Keys!.Producers.Count;
-                    Console.WriteLine($"{service}: {producers} producer(s) -> {Path.Combine(target, service)}");
+                    var pairs = Services.Of(service).Keys!.Pairs.Count;
+                    Console.WriteLine($"{service}: {pairs} pair key folder(s) -> {Path.Combine(target, service)}");
                 }
                 return 0;
             }

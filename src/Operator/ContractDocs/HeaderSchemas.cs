@@ -24,11 +24,17 @@ public static class HeaderSchemas
         (MessageHeaders.OccurredAt, false, Pattern("When the fact happened, UTC, yyyy-MM-ddTHH:mm:ss.fffZ; the Kafka timestamp is used when it is missing.", OccurredAtPattern)),
     ];
 
+    /// <summary>One consumer's entry in <c>signatures</c>: consumer, key id, HMAC.</summary>
+    private const string SignatureEntry = "[A-Za-z0-9][A-Za-z0-9._-]*:[A-Za-z0-9][A-Za-z0-9._-]*:[0-9a-f]{64}";
+
     private static readonly (string Name, bool Required, JsonObject Schema)[] AuthenticationHeaders =
     [
         (MessageHeaders.Producer, true, Enum("Who signed it (src/Contracts/Authentication/Producers.cs).", Producers.All)),
-        (MessageHeaders.KeyId, true, Text("Which of the producer's keys signed it.", 1, null)),
-        (MessageHeaders.Signature, true, Pattern("HMAC-SHA256 of the message's canonical encoding under that key, lower-case hex (docs/topics/README.md, \"Authentication\").", "^[0-9a-f]{64}$")),
+        (MessageHeaders.Signatures, true, Pattern(
+            "One signature per consuming service, comma-separated, each <consumer>:<key id>:<HMAC-SHA256 of the " +
+            "message's canonical encoding for that consumer under the key the producer shares with it, lower-case hex> " +
+            "(docs/topics/README.md, \"Authentication\").",
+            $"^{SignatureEntry}(,{SignatureEntry})*$")),
     ];
 
     private static readonly (string Name, bool Required, JsonObject Schema)[] DeadLetterHeaders =

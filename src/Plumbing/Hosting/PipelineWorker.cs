@@ -176,7 +176,7 @@ public static class PipelineWorker
         // A worker signs everything it publishes on an internal topic: without its key it does not start.
         var keys = SigningKeys.Resolve(builder.Configuration, settings.Environment);
         builder.Services.AddSingleton(keys.SignerFor(worker.Name));
-        builder.Services.AddSingleton(keys.Verifier());
+        builder.Services.AddSingleton(keys.Verifier(worker.Name));
         configure?.Invoke(builder.Services);
         await CheckPostgresAsync(settings.PostgresConnectionString);
         KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
@@ -292,8 +292,8 @@ public static class PipelineWorker
                 };
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
                     new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
-                logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} with key {KeyId}, consumers {Consumers}, jobs {Jobs}",
-                    worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name, signer.Producer, signer.KeyId,
+                logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} for {PairKeys}, consumers {Consumers}, jobs {Jobs}",
+                    worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name, signer.Producer, signer.PairKeys.Count == 0 ? "nobody" : string.Join(", ", signer.PairKeys),
                     string.Join(", ", worker.Consumers.Select(c => c.Consumer)), string.Join(", ", jobs.Select(j => j.Name)));
 
                 var runningRelay = relay;

@@ -8,46 +8,63 @@ using ContestPipeline.Contracts.Authentication;
 namespace ContestPipeline.Plumbing.Messaging;
 
 /// <summary>
-/// What a message's signature covers, and how it is computed: HMAC-SHA256, under the
-/// producer's key, of the message's canonical encoding. The encoding is a fixed label and
-/// then eleven fields in this order, each written as a 4-byte big-endian length followed by
-/// that many bytes, or as <c>FF FF FF FF</c> when the field is absent: the topic (UTF-8), the
-/// key, the values of the headers <c>message-id</c>, <c>type</c>, <c>schema-version</c>,
-/// <c>correlation-id</c>, <c>causation-id</c>, <c>occurred-at</c>, <c>producer</c> and
-/// <c>key-id</c> (their bytes as on the wire), and the body. The label is the ASCII bytes
-/// <c>contestpipeline.message.v1</c> and a newline. The <c>signature</c> header carries the
-/// HMAC as 64 lower-case hex digits. Documented for producers in other languages in
-/// docs/topics/README.md.
+/// What a message's signatures cover, and how each is computed: HMAC-SHA256, under the key the
+/// producer shares with one consuming service (a pair key), of the message's canonical encoding
+/// for that consumer. The encoding is a fixed label and then eleven fields in this order, each
+/// written as a 4-byte big-endian length followed by that many bytes, or as <c>FF FF FF FF</c>
+/// when the field is absent: the topic (UTF-8), the key, the values of the headers
+/// <c>message-id</c>, <c>type</c>, <c>schema-version</c>, <c>correlation-id</c>,
+/// <c>causation-id</c>, <c>occurred-at</c> and <c>producer</c> (their bytes as on the wire), the
+/// body, then the consumer's name and the key id (UTF-8). The label is the ASCII bytes
+/// <c>contestpipeline.message.v2</c> and a newline (v1 was one signature under a key every
+/// consumer of the producer held). The <c>signatures</c> header carries one
+/// <c>&lt;consumer&gt;:&lt;key id&gt;:&lt;hex&gt;</c> per consuming service, comma-separated, each HMAC as 64
+/// lower-case hex digits. Documented for producers in other languages in docs/topics/README.md.
 /// </summary>
 public static class MessageSignature
 {
-    public static ReadOnlySpan<byte> Label => "contestpipeline.message.v1\n"u8;
+    public static ReadOnlySpan<byte> Label => "contestpipeline.message.v2\n"u8;
 
     /// <summary>The headers whose values are signed, in the order they are encoded.</summary>
     public static IReadOnlyList<string> SignedHeaders { get; } =
     [
         MessageHeaders.MessageId, MessageHeaders.Type, MessageHeaders.SchemaVersion, MessageHeaders.CorrelationId,
-        MessageHeaders.CausationId, MessageHeaders.OccurredAt, MessageHeaders.Producer, MessageHeaders.KeyId,
+        MessageHeaders.CausationId, MessageHeaders.OccurredAt, MessageHeaders.Producer,
     ];
 
     private const int Absent = -1;
     public const int SignatureHexLength = 64;
+    /// <summary>Between one consumer's signature and the next in <c>signatures</c>.</summary>
+    public const char Separator = ',';
+    /// <summary>Between a signature's consumer, key id and HMAC.</summary>
+    public const char FieldSeparator = ':';
 
     /// <summary>
-    /// The signature of a message whose signed headers are <paramref name="signed"/> (in
-    /// <see cref="SignedHeaders"/> order, null where absent).
+    /// The signature for <paramref name="consumer"/>, under the pair key <paramref name="keyId"/>, of a message
+    /// whose signed headers are <paramref name="signed"/> (in <see cref="SignedHeaders"/> order, null where absent).
     /// </summary>
-    public static string Compute(byte[] secret, string topic, byte[]? key, ReadOnlySpan<byte[]?> signed, byte[]? body)
+    public static string Compute(byte[] secret, string consumer, string keyId, string topic, byte[]? key,
+        ReadOnlySpan<byte[]?> signed, byte[]? body) =>
+        ComputeAll([new SigningKey("", consumer, keyId, secret)], topic, key, signed, body)[0];
+
+    /// <summary>
+    /// One signature per key, in their order: the message is encoded once, the consumer and key id last.
+    /// </summary>
+    public static string[] ComputeAll(IReadOnlyList<SigningKey> keys, string topic, byte[]? key,
+        ReadOnlySpan<byte[]?> signed, byte[]? body)
     {
-        ArgumentNullException.ThrowIfNull(secret);
+        ArgumentNullException.ThrowIfNull(keys);
         ArgumentNullException.ThrowIfNull(topic);
         var topicLength = Encoding.UTF8.GetByteCount(topic);
         var length = Label.Length + 4 + topicLength + 4 + (key?.Length ?? 0) + 4 + (body?.Length ?? 0);
         foreach (var value in signed) length = checked(length + 4 + (value?.Length ?? 0));
-        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        var tail = 0;
+        foreach (var k in keys)
+            tail = Math.Max(tail, 8 + Encoding.UTF8.GetByteCount(k.Consumer) + Encoding.UTF8.GetByteCount(k.KeyId));
+        var buffer = ArrayPool<byte>.Shared.Rent(checked(length + tail));
         try
         {
-            var span = buffer.AsSpan(0, length);
+            var span = buffer.AsSpan(0, length + tail);
             Label.CopyTo(span);
             var at = Label.Length;
             BinaryPrimitives.WriteInt32BigEndian(span[at..], topicLength);
@@ -55,9 +72,16 @@ public static class MessageSignature
             at = Write(span, at, key);
             foreach (var value in signed) at = Write(span, at, value);
             at = Write(span, at, body);
+            var result = new string[keys.Count];
             Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(secret, span[..at], mac);
-            return Convert.ToHexStringLower(mac);
+            for (var i = 0; i < keys.Count; i++)
+            {
+                var end = WriteText(span, at, keys[i].Consumer);
+                end = WriteText(span, end, keys[i].KeyId);
+                HMACSHA256.HashData(keys[i].Secret, span[..end], mac);
+                result[i] = Convert.ToHexStringLower(mac);
+            }
+            return result;
         }
         finally
         {
@@ -72,42 +96,84 @@ public static class MessageSignature
         return at + 4 + (value?.Length ?? 0);
     }
 
-    /// <summary>True for the headers a producer adds when it signs (and removes before signing again).</summary>
+    private static int WriteText(Span<byte> span, int at, string value)
+    {
+        var n = Encoding.UTF8.GetBytes(value, span[(at + 4)..]);
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], n);
+        return at + 4 + n;
+    }
+
+    /// <summary>
+    /// True for the headers a producer adds when it signs (and removes before signing again), and for
+    /// the two a message signed the old way (v1) carried.
+    /// </summary>
     public static bool IsAuthenticationHeader(string name) =>
-        name is MessageHeaders.Producer or MessageHeaders.KeyId or MessageHeaders.Signature;
+        name is MessageHeaders.Producer or MessageHeaders.Signatures
+            or MessageHeaders.KeyId or MessageHeaders.Signature;
 }
 
 /// <summary>
 /// Signs one producer's messages on the internal topics of a <see cref="PublishRights"/>
-/// table: adds <c>producer</c>, <c>key-id</c> and <c>signature</c> to the headers. Used by the
-/// outbox relay (every row it publishes on an internal topic), the webhook receiver and the
-/// operator tools. Messages on other topics (alerts, dead letters, canaries) are not signed:
-/// a dead letter keeps its original's signature, so a re-drive still verifies.
+/// table: adds <c>producer</c> and <c>signatures</c> to the headers, one signature per consuming
+/// service it shares a pair key with (its key folder holds exactly the pairs for the consumers of
+/// what it may publish: src/Deployment/Services.cs). Used by the outbox relay (every row it
+/// publishes on an internal topic), the webhook receiver and the operator tools. Messages on other
+/// topics (alerts, dead letters, canaries) are not signed: a dead letter keeps its original's
+/// signatures, so a re-drive still verifies.
 /// </summary>
-public sealed class MessageSigner(SigningKey key, PublishRights rights)
+public sealed class MessageSigner
 {
-    private readonly byte[] _producer = Encoding.UTF8.GetBytes(key.Producer);
-    private readonly byte[] _keyId = Encoding.UTF8.GetBytes(key.KeyId);
+    private readonly byte[] _producer;
+    private readonly SigningKey[] _keys;
+    private readonly PublishRights _rights;
 
-    public string Producer => key.Producer;
-    public string KeyId => key.KeyId;
+    /// <param name="producer">Who signs.</param>
+    /// <param name="keys">
+    /// The signing key of each pair (<paramref name="producer"/>, consumer): one per consumer.
+    /// </param>
+    /// <param name="rights">Which topics are signed.</param>
+    public MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights)
+    {
+        ArgumentNullException.ThrowIfNull(producer);
+        ArgumentNullException.ThrowIfNull(keys);
+        Producer = producer;
+        _producer = Encoding.UTF8.GetBytes(producer);
+        _keys = [.. keys.OrderBy(k => k.Consumer, StringComparer.Ordinal)];
+        foreach (var k in _keys)
+            if (k.Producer != producer)
+                throw new ArgumentException($"key {k.KeyId} is {k.Producer}'s, not {producer}'s", nameof(keys));
+        if (_keys.Select(k => k.Consumer).Distinct(StringComparer.Ordinal).Count() != _keys.Length)
+            throw new ArgumentException($"{producer} signs with one key per consumer", nameof(keys));
+        _rights = rights;
+    }
+
+    public string Producer { get; }
+
+    /// <summary>Each consumer it signs for with the key id it signs with (<c>consumer:key id</c>), for logs.</summary>
+    public IReadOnlyList<string> PairKeys =>
+        [.. _keys.Select(k => k.Consumer + MessageSignature.FieldSeparator + k.KeyId)];
+
+    /// <summary>The consumers it signs for, in ordinal order.</summary>
+    public IReadOnlyList<string> Consumers => [.. _keys.Select(k => k.Consumer)];
 
     /// <summary>Whether a message on <paramref name="topic"/> is signed.</summary>
-    public bool Signs(string topic) => rights.Covers(topic);
+    public bool Signs(string topic) => _rights.Covers(topic);
 
     /// <summary>
-    /// The headers with this producer's signature added (any earlier <c>producer</c>,
-    /// <c>key-id</c> or <c>signature</c> replaced). A signed header that appears twice is a bug
-    /// in the caller: a consumer would refuse the message.
+    /// The headers with this producer's signatures added (any earlier <c>producer</c>,
+    /// <c>signatures</c>, or old <c>key-id</c> and <c>signature</c>, removed). A signed header that
+    /// appears twice is a bug in the caller: a consumer would refuse the message.
     /// </summary>
     public List<Header> Sign(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        var kept = new List<Header>(headers.Count + 3);
+        if (_keys.Length == 0)
+            throw new InvalidOperationException(
+                $"producer {Producer} holds no pair key (a key shared with a consumer); it cannot sign for {topic}");
+        var kept = new List<Header>(headers.Count + 2);
         foreach (var h in headers)
             if (!MessageSignature.IsAuthenticationHeader(h.Name)) kept.Add(h);
         kept.Add(new Header(MessageHeaders.Producer, _producer));
-        kept.Add(new Header(MessageHeaders.KeyId, _keyId));
         var signed = new byte[]?[MessageSignature.SignedHeaders.Count];
         for (var i = 0; i < signed.Length; i++)
         {
@@ -118,25 +184,39 @@ public sealed class MessageSigner(SigningKey key, PublishRights rights)
                 signed[i] = h.Value;
             }
         }
-        kept.Add(Header.Text(MessageHeaders.Signature, MessageSignature.Compute(key.Secret, topic, messageKey, signed, body)));
+        var macs = MessageSignature.ComputeAll(_keys, topic, messageKey, signed, body);
+        var value = new StringBuilder(_keys.Length * (MessageSignature.SignatureHexLength + 24));
+        for (var i = 0; i < _keys.Length; i++)
+        {
+            if (i > 0) value.Append(MessageSignature.Separator);
+            value.Append(_keys[i].Consumer).Append(MessageSignature.FieldSeparator).Append(_keys[i].KeyId)
+                .Append(MessageSignature.FieldSeparator).Append(macs[i]);
+        }
+        kept.Add(Header.Text(MessageHeaders.Signatures, value.ToString()));
         return kept;
     }
 }
 
 /// <summary>
-/// Checks, before any handler runs, that a message on an internal topic was signed by a
-/// producer the table allows for its type there, with a key of that producer this process
-/// holds, over exactly its topic, key, signed headers and body. Anything else is refused with
-/// a reason starting <c>unauthenticated</c>: unsigned, a signed header given twice, a producer
-/// not allowed for the type, an unknown key, or a signature that does not match (altered, signed
-/// with another key, or moved to another topic or key). Messages on other topics pass unchecked.
+/// Checks, before any handler runs, that a message on an internal topic was signed for this
+/// consuming service (<c>consumer</c>) by a producer the table allows for its type there, with a
+/// key of the pair (producer, this consumer) that this process holds, over exactly its topic, key,
+/// signed headers and body. Anything else is refused with a reason starting
+/// <c>unauthenticated</c>: unsigned, signed the old way, not signed for this consumer, a signed
+/// header given twice, a producer not allowed for the type, an unknown key, or a signature that
+/// does not match (altered, signed with another key, or moved to another topic or key). Messages on
+/// other topics pass unchecked. A process holds only the pair keys that name it as the consumer, so
+/// it can make messages only it accepts.
 /// </summary>
-public sealed class MessageVerifier(SigningKeys keys, PublishRights rights)
+public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, string consumer)
 {
     public const string Refused = "unauthenticated";
 
     /// <summary>Holds no key: refuses every message on an internal topic (a consumer not given keys).</summary>
-    public static MessageVerifier NoKeys { get; } = new(SigningKeys.None, PublishRights.Pipeline);
+    public static MessageVerifier NoKeys { get; } = new(SigningKeys.None, PublishRights.Pipeline, "nobody");
+
+    /// <summary>The consuming service whose signature it checks.</summary>
+    public string Consumer => consumer;
 
     public bool Checks(string topic) => rights.Covers(topic);
 
@@ -146,34 +226,82 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights)
         ArgumentNullException.ThrowIfNull(headers);
         if (!rights.Covers(topic)) return null;
         var signed = new byte[]?[MessageSignature.SignedHeaders.Count];
-        byte[]? signature = null;
+        byte[]? signatures = null;
+        var old = false;
         foreach (var h in headers)
         {
+            if (h.Name is MessageHeaders.Signature or MessageHeaders.KeyId) old = true;
             var i = Index(h.Name);
-            if (i < 0 && h.Name != MessageHeaders.Signature) continue;
-            ref var slot = ref i < 0 ? ref signature : ref signed[i];
+            if (i < 0 && h.Name != MessageHeaders.Signatures) continue;
+            ref var slot = ref i < 0 ? ref signatures : ref signed[i];
             if (slot is not null) return $"{Refused}: header {h.Name} appears more than once";
             slot = h.Value;
         }
-        if (signature is null) return $"{Refused}: not signed (no {MessageHeaders.Signature} header); every message on {topic} must be";
+        if (signatures is null)
+            return old
+                ? $"{Refused}: signed the old way (one {MessageHeaders.Signature} under the producer's own key, " +
+                    $"{MessageHeaders.KeyId}); every message on {topic} must carry {MessageHeaders.Signatures}, " +
+                    "one per consumer (docs/operations.md, \"Pair keys: cut-over\")"
+                : $"{Refused}: not signed (no {MessageHeaders.Signatures} header); every message on {topic} must be";
         var producer = Text(signed[Index(MessageHeaders.Producer)]);
-        var keyId = Text(signed[Index(MessageHeaders.KeyId)]);
         var type = Text(signed[Index(MessageHeaders.Type)]);
-        if (producer is null || keyId is null) return $"{Refused}: signed without a readable {MessageHeaders.Producer} and {MessageHeaders.KeyId}";
+        if (producer is null) return $"{Refused}: signed without a readable {MessageHeaders.Producer}";
         if (type is null) return $"{Refused}: no readable {MessageHeaders.Type} header";
         var allowed = rights.ProducersOf(topic, type);
         if (!allowed.Contains(producer, StringComparer.Ordinal))
             return allowed.Count == 0
                 ? $"{Refused}: no producer may publish {Show(type)} on {topic}"
                 : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} (only {string.Join(", ", allowed)})";
-        if (!keys.TryGetSecret(producer, keyId, out var secret))
-            return $"{Refused}: unknown key {Show(keyId)} of producer {producer}";
-        if (signature.Length != MessageSignature.SignatureHexLength)
-            return $"{Refused}: {MessageHeaders.Signature} is not {MessageSignature.SignatureHexLength} hex digits";
-        var expected = Encoding.ASCII.GetBytes(MessageSignature.Compute(secret, topic, messageKey, signed, body));
-        return CryptographicOperations.FixedTimeEquals(expected, signature)
+        var mine = Mine(signatures, out var problem);
+        if (problem is not null) return $"{Refused}: {problem}";
+        if (mine is not { } found)
+            return $"{Refused}: not signed for {consumer} ({MessageHeaders.Signatures} has no " +
+                $"'{consumer}{MessageSignature.FieldSeparator}…'): {producer} did not sign it for this consumer";
+        var (keyId, mac) = found;
+        if (!keys.TryGetSecret(producer, consumer, keyId, out var secret))
+            return $"{Refused}: unknown key {Show(keyId)} of producer {producer} for {consumer}";
+        if (mac.Length != MessageSignature.SignatureHexLength)
+            return $"{Refused}: the signature for {consumer} is not {MessageSignature.SignatureHexLength} hex digits";
+        var expected = Encoding.ASCII.GetBytes(
+            MessageSignature.Compute(secret, consumer, keyId, topic, messageKey, signed, body));
+        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac))
             ? null
-            : $"{Refused}: signature does not match (producer {producer}, key {keyId}): altered, signed with another key, or moved from another topic or key";
+            : $"{Refused}: signature does not match (producer {producer}, for {consumer}, key {keyId}): " +
+                "altered, signed with another key, or moved from another topic or key";
+    }
+
+    /// <summary>
+    /// This consumer's (key id, HMAC) in the <c>signatures</c> header; null when absent; a problem when
+    /// malformed or given twice.
+    /// </summary>
+    private (string KeyId, string Mac)? Mine(byte[] value, out string? problem)
+    {
+        problem = null;
+        var text = value.Length is > 0 and <= 16_384 ? Text(value, int.MaxValue) : null;
+        if (text is null)
+        {
+            problem = $"{MessageHeaders.Signatures} is not readable text";
+            return null;
+        }
+        (string, string)? found = null;
+        foreach (var entry in text.Split(MessageSignature.Separator))
+        {
+            var fields = entry.Split(MessageSignature.FieldSeparator);
+            if (fields.Length != 3 || fields[0].Length == 0 || fields[1].Length == 0)
+            {
+                const char f = MessageSignature.FieldSeparator;
+                problem = $"{MessageHeaders.Signatures} is not a list of '<consumer>{f}<key id>{f}<hex>'";
+                return null;
+            }
+            if (fields[0] != consumer) continue;
+            if (found is not null)
+            {
+                problem = $"{MessageHeaders.Signatures} names {consumer} more than once";
+                return null;
+            }
+            found = (fields[1], fields[2]);
+        }
+        return found;
     }
 
     private static int Index(string name)
@@ -184,9 +312,9 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights)
         return -1;
     }
 
-    private static string? Text(byte[]? value)
+    private static string? Text(byte[]? value, int limit = 200)
     {
-        if (value is null || value.Length == 0 || value.Length > 200) return null;
+        if (value is null || value.Length == 0 || value.Length > limit) return null;
         try { return new UTF8Encoding(false, true).GetString(value); }
         catch (DecoderFallbackException) { return null; }
     }

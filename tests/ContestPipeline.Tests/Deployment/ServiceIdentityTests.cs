@@ -38,6 +38,23 @@ public sealed partial class ServiceIdentityTests
     ]);
 
     [Fact]
+    public void A_service_holds_a_pair_key_for_another_consumer_only_as_the_producer_it_signs_as()
+    {
+        // A key (p, c) makes messages c accepts as p's: only p itself and c may hold it.
+        foreach (var service in Services.All.Where(s => s.Keys is not null))
+            foreach (var (producer, consumer) in service.Keys!.Pairs)
+                Assert.True(consumer == service.Name || service.Keys.SignsAs.Contains(producer, StringComparer.Ordinal),
+                    $"{service.Name} holds ({producer}, {consumer}): it could sign as {producer} for {consumer}");
+        // So the read model holds only keys it alone accepts, and the console and cpctl only the operator's.
+        Assert.All(Services.Operations.Keys!.Pairs, p => Assert.Equal("operations", p.Consumer));
+        Assert.All(Services.Console.Keys!.Pairs.Concat(Services.Cpctl.Keys!.Pairs), p => Assert.Equal("operator", p.Producer));
+        // Settlement signs its orders for the two consumers of payouts.due (and its other topics' readers); Payout alone
+        // holds (settlement, payout).
+        Assert.Contains(("settlement", "payout"), Services.Settlement.Keys!.Pairs);
+        Assert.Equal(["payout", "settlement"], Services.All.Where(s => s.Keys?.Pairs.Contains(("settlement", "payout")) == true).Select(s => s.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Every_setting_in_the_definition_is_one_a_process_reads()
     {
         foreach (var service in Services.All)
@@ -108,10 +125,11 @@ public sealed partial class ServiceIdentityTests
                 .Order(StringComparer.Ordinal).ToList() : [];
             Assert.Equal(service.Secrets.Select(s => s.Secret).Where(s => swaps.SecretValue(s) is not null).Distinct()
                 .Order(StringComparer.Ordinal), given);
-            // Its keys: a folder per producer its material names, and no other.
+            // Its keys: a folder per pair its material names, and no other.
             if (service.Keys is { } keys)
-                Assert.Equal(keys.Producers, Directory.GetDirectories(local[SigningKeys.DirectoryVariable])
-                    .Select(Path.GetFileName).Order(StringComparer.Ordinal));
+                Assert.Equal(keys.Pairs.Select(p => p.Producer + "/" + p.Consumer), Directory.GetDirectories(local[SigningKeys.DirectoryVariable])
+                    .SelectMany(p => Directory.GetDirectories(p).Select(c => Path.GetFileName(p) + "/" + Path.GetFileName(c)))
+                    .Order(StringComparer.Ordinal));
             else Assert.False(local.ContainsKey(SigningKeys.DirectoryVariable));
         }
         Directory.Delete(run, recursive: true);

@@ -147,8 +147,8 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     [InlineData("librdkafka", "ingestion: librdkafka not found at {lib} (from CONTESTPIPELINE_LIBRDKAFKA): unset it to use the packaged 2.16.0")]
     [InlineData("librdkafka-unloadable", "ingestion: librdkafka at {lib} (from CONTESTPIPELINE_LIBRDKAFKA) could not be loaded: ")]
     [InlineData("batch", "ingestion: CONTESTPIPELINE_CONSUMER_BATCH_MAX: '0' is not a whole number from 1 to 10,000")]
-    [InlineData("signing-key", "ingestion: no signing key for producer 'ingestion' in {keys} (CONTESTPIPELINE_SIGNING_KEYS_DIR): expected {keys}/ingestion/<key id>.key")]
-    [InlineData("signing-keys-in-production", "ingestion: CONTESTPIPELINE_SIGNING_KEYS_DIR is not set: every process signs what it publishes with its producer key, read from there")]
+    [InlineData("signing-key", "ingestion: no signing key for producer 'ingestion' in {keys} (CONTESTPIPELINE_SIGNING_KEYS_DIR): expected {keys}/ingestion/<consumer>/<key id>.key for each consumer of what it publishes")]
+    [InlineData("signing-keys-in-production", "ingestion: CONTESTPIPELINE_SIGNING_KEYS_DIR is not set: every process signs what it publishes and verifies what it consumes with its pair keys, read from there")]
     public async Task Worker_started_without_its_database_or_broker_prints_one_clear_line_and_exits(string missing, string expected)
     {
         // Nothing listens on port 1, whichever port the test cluster itself uses.
@@ -163,11 +163,11 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
             [StripeServices.KeyVariable] = missing switch { "stripe" => null, "stripe-live" => "sk_live_unused", _ => "sk_test_unused" },
             [SigningKeys.DirectoryVariable] = LocalSigningKeys.Directory,
         };
-        // Another producer's key is there, its own is not.
+        // Another producer's pair key is there, none of its own.
         var keys = Path.Combine(fixture.WorkDirectory, $"startup-{missing}-keys");
         if (missing == "signing-key")
         {
-            SigningKeys.CreateMissing(keys, [Producers.Scoring]);
+            SigningKeys.CreateMissing(keys, [(Producers.Scoring, Producers.Settlement)]);
             env[SigningKeys.DirectoryVariable] = keys;
         }
         if (missing == "signing-keys-in-production")

@@ -3,6 +3,7 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
@@ -42,6 +43,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         ("scoring.lifecycle", Topics.ContestLifecycle), ("scoring.games", Topics.Games),
         ("settlement.lifecycle", Topics.ContestLifecycle), ("settlement.standings", Topics.Standings), ("settlement.payouts", Topics.PayoutsStatus),
         ("payout.orders", Topics.PayoutsDue), ("payout.stripe", Topics.StripeEvents), ("ingestion.stripe", Topics.StripeEvents),
+        ("settlement.operations", Topics.Operations),
     ];
 
     private sealed record Sent(InsiderCorpus.Case Case, string Topic, int Partition, long Offset, string? MessageId)
@@ -56,7 +58,9 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
     [Fact]
     public async Task Every_message_not_from_its_producer_or_beyond_its_rights_is_refused_and_the_accepted_money_and_data_are_unchanged()
     {
-        var corpus = InsiderCorpus.Load();
+        // The checked-in cases, and every compromised service's forgeries with exactly the keys it is given.
+        var corpus = InsiderCorpus.Load().Concat(InsiderCorpus.KeysOfEveryService(Consumers)).ToList();
+        var keysRun = Path.Combine(fixture.WorkDirectory, "insider-keys-" + Guid.NewGuid().ToString("N"));
         await using var run = await ContestRun.StartEmptyAsync(fixture, 31);
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         run.Stripe.TopUp(1_000_000, "usd");
@@ -121,7 +125,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         };
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "insider"), NullLogger.Instance);
         var sent = new List<Sent>();
-        foreach (var c in corpus) sent.Add(await SendAsync(run, producer, c, values));
+        foreach (var c in corpus) sent.Add(await SendAsync(run, producer, c, values, keysRun));
 
         var pending = new List<string>();
         try
@@ -151,7 +155,8 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
 
     // ---- sending ------------------------------------------------------------------------------
 
-    private static async Task<Sent> SendAsync(ContestRun run, IProducer<byte[]?, byte[]?> producer, InsiderCorpus.Case c, Dictionary<string, object> values)
+    private static async Task<Sent> SendAsync(ContestRun run, IProducer<byte[]?, byte[]?> producer, InsiderCorpus.Case c, Dictionary<string, object> values,
+        string keysRun)
     {
         var caseValues = new Dictionary<string, object>(values) { ["case"] = c.ShortName };
         var key = Encoding.UTF8.GetBytes(HostileCorpus.Fill(c.Key, caseValues));
@@ -163,7 +168,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
             var wantedKey = replay.Key is null ? null : HostileCorpus.Fill(replay.Key, caseValues);
             var genuine = run.World.ReadRecords(replay.Topic).Last(r =>
                 Header(r.Message.Headers, MessageHeaders.Type) == replay.Type && (wantedKey is null || Encoding.UTF8.GetString(r.Message.Key ?? []) == wantedKey)
-                && run.World.Keys.Verifier().Refusal(replay.Topic, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
+                && run.World.Keys.Verifier(KeyPairs.ReadersOf(replay.Topic)[0]).Refusal(replay.Topic, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
             (body, headers) = (genuine.Message.Value, IncomingMessage.HeadersOf(genuine.Message.Headers));
         }
         else
@@ -178,14 +183,27 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
                 "none" => headers,
                 // A real producer's own key, used for what it may not publish (or may, and asks too much).
                 "as" => run.World.Sign(parts[1], c.Topic, key, body, headers),
-                // The producer's name and key id with a secret that is not its key.
-                "forged" => SigningKeys.Of(SigningKeys.Generate(parts[1])).SignerFor(parts[1]).Sign(c.Topic, key, headers, body),
-                "key-id" => SigningKeys.Of(SigningKeys.Generate(parts[1], parts[2])).SignerFor(parts[1]).Sign(c.Topic, key, headers, body),
+                // The producer's name and key ids with secrets that are not its pair keys.
+                "forged" => Forged(parts[1], SigningKeys.LocalKeyId).Sign(c.Topic, key, headers, body),
+                "key-id" => Forged(parts[1], parts[2]).Sign(c.Topic, key, headers, body),
+                // A compromised service: exactly the key folder its identity gives it, laid out as every local process's is.
+                "keys-of" when parts[2].Length == 0 => headers,
+                "keys-of" => KeysOf(parts[1], keysRun).SignerFor(parts[2]).Sign(c.Topic, key, headers, body),
                 _ => throw new InvalidOperationException($"{c.Name}: unknown signing '{sign}'"),
             };
         }
         var r = await producer.ProduceAsync(c.Topic, new Message<byte[]?, byte[]?> { Key = key, Value = body, Headers = KafkaClients.Headers(headers) });
         return new Sent(c, c.Topic, r.Partition.Value, r.Offset.Value, headers.LastOrDefault(h => h.Name == MessageHeaders.MessageId).Value is { } v ? Encoding.UTF8.GetString(v) : null);
+    }
+
+    private static MessageSigner Forged(string producer, string keyId) =>
+        SigningKeys.Of([.. KeyPairs.ConsumersOf(producer).Select(c => SigningKeys.Generate(producer, c, keyId))]).SignerFor(producer);
+
+    private static SigningKeys KeysOf(string service, string keysRun)
+    {
+        var folder = Path.Combine(keysRun, service);
+        if (!Directory.Exists(folder)) KeyMaterialFiles.Write(Services.Of(service).Keys!, LocalSigningKeys.Directory, folder);
+        return SigningKeys.Load(folder);
     }
 
     // ---- judging ------------------------------------------------------------------------------
@@ -213,10 +231,12 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
     private static IEnumerable<string> Judge(Sent s, Dictionary<string, object> values, List<Letter> letters, List<Alert> alerts)
     {
         var e = s.Case.Expect;
-        var reason = HostileCorpus.Fill(e.Reason, new Dictionary<string, object>(values) { ["case"] = s.Case.ShortName });
         var mine = letters.Where(l => l.Where == s.Where).ToList();
         foreach (var consumer in e.RefusedBy)
         {
+            // A signature is checked by the consuming service (the group's worker): reasons name it as ${consumer}.
+            var reason = HostileCorpus.Fill(e.Reason, new Dictionary<string, object>(values)
+                { ["case"] = s.Case.ShortName, ["consumer"] = consumer[..consumer.IndexOf('.', StringComparison.Ordinal)] });
             var letter = mine.FirstOrDefault(l => l.Consumer == consumer);
             if (letter is null)
             {

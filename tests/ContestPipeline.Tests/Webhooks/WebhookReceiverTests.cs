@@ -142,15 +142,18 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
                 (StripeEventReceived.EventTypeHeader, "payout.paid"),
                 (StripeEventReceived.AccountHeader, "acct_winner"),
                 (MessageHeaders.Producer, Producers.Webhooks),
-                (MessageHeaders.KeyId, SigningKeys.LocalKeyId),
             ],
-            m.Message.Headers.Where(h => h.Key != MessageHeaders.Signature).Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
-        // Signed as the webhooks producer over this topic, key, headers and body: Payout would take it.
+            m.Message.Headers.Where(h => h.Key != MessageHeaders.Signatures).Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
+        // Signed as the webhooks producer, once for each consumer of stripe.events, over this topic, key, headers and
+        // body: Payout would take it, and so would Ingestion and the read model, each checking its own signature.
+        Assert.Matches("^ingestion:local-1:[0-9a-f]{64},operations:local-1:[0-9a-f]{64},payout:local-1:[0-9a-f]{64}$",
+            Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes(MessageHeaders.Signatures)));
         var rights = PublishRights.Pipeline.With(new PublishRight(topic, StripeEventReceived.MessageType, [Producers.Webhooks]));
         var headers = IncomingMessage.HeadersOf(m.Message.Headers);
-        Assert.Null(LocalSigningKeys.Keys.Verifier(rights).Refusal(topic, m.Message.Key, headers, m.Message.Value));
+        foreach (var consumer in new[] { "ingestion", "operations", "payout" })
+            Assert.Null(LocalSigningKeys.Keys.Verifier(consumer, rights).Refusal(topic, m.Message.Key, headers, m.Message.Value));
         Assert.StartsWith("unauthenticated: signature does not match",
-            LocalSigningKeys.Keys.Verifier(rights).Refusal(topic, "po_2"u8.ToArray(), headers, m.Message.Value));
+            LocalSigningKeys.Keys.Verifier("payout", rights).Refusal(topic, "po_2"u8.ToArray(), headers, m.Message.Value));
     }
 
     [Theory]

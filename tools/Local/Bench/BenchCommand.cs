@@ -196,12 +196,15 @@ public static class BenchCommand
         // The bench's topic is internal for this run: one producer may publish its one type there.
         const string producerName = "bench";
         var rights = PublishRights.Pipeline.With(new PublishRight(topic, BenchEffect.Type, [producerName]));
-        var keys = SigningKeys.Of(SigningKeys.Generate(producerName));
+        // Signed as the pipeline signs its busiest internal topics: one signature for each of three consumers
+        // (contest.lifecycle and stripe.events have three), this consumer checking its own.
+        var keys = SigningKeys.Of(SigningKeys.Generate(producerName, "bench"), SigningKeys.Generate(producerName, "bench-2"),
+            SigningKeys.Generate(producerName, "bench-3"));
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.relay"), NullLogger.Instance);
         var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = schema, Signer = signed ? keys.SignerFor(producerName, rights) : null },
             new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
         var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
-            new InboxConsumerOptions { Consumer = "bench.consumer", Schema = schema, Topics = [topic], Verifier = signed ? keys.Verifier(rights) : null },
+            new InboxConsumerOptions { Consumer = "bench.consumer", Schema = schema, Topics = [topic], Verifier = signed ? keys.Verifier("bench", rights) : null },
             new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
         var outbox = new Outbox(schema);
         var payload = new byte[PayloadBytes];

@@ -5,7 +5,9 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Deployment;
 using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
@@ -26,14 +28,28 @@ namespace ContestPipeline.Local.Campaign;
 public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IReadOnlyList<string> contests, IReadOnlyList<string> players, Random random)
     : IDisposable
 {
-    public static IReadOnlyList<string> Kinds { get; } = ["unsigned", "wrong key", "wrong producer", "replayed onto another contest"];
+    public static IReadOnlyList<string> Kinds { get; } =
+        ["unsigned", "wrong key", "wrong producer", "replayed onto another contest", "signed with the read model's keys"];
 
     private readonly IProducer<byte[]?, byte[]?> _producer =
         KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "forger"), NullLogger.Instance);
-    private readonly SigningKeys _attacker = SigningKeys.Of(SigningKeys.Generate(Producers.Settlement));
+    private readonly SigningKeys _attacker = SigningKeys.Of(SigningKeys.Generate(Producers.Settlement, Workers.Payout.Name));
     private readonly List<Forgery> _sent = [];
     private readonly Lock _gate = new();
     private int _next;
+
+    private SigningKeys? _readModel;
+
+    /// <summary>The key folder the read model's identity gives it (src/Deployment/Services.cs), laid out as a local process's is.</summary>
+    private SigningKeys ReadModelKeys()
+    {
+        if (_readModel is not null) return _readModel;
+        var folder = Path.Combine(Path.GetTempPath(), "cp-forger-keys-" + Guid.NewGuid().ToString("N"));
+        KeyMaterialFiles.Write(Services.Operations.Keys!, LocalSigningKeys.Directory, folder);
+        _readModel = SigningKeys.Load(folder);
+        Directory.Delete(folder, recursive: true);
+        return _readModel;
+    }
 
     private sealed record Forgery(string Kind, int Partition, long Offset, string PayoutId, bool Replayed);
 
@@ -82,6 +98,11 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
             case "wrong key":
                 headers = _attacker.SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
                 break;
+            case "signed with the read model's keys":
+                // A compromised read model: it verifies Settlement's orders, so it holds (settlement, operations), and
+                // exactly what its identity gives it besides. It signs as Settlement; Payout must refuse it.
+                headers = ReadModelKeys().SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
+                break;
             case "wrong producer":
                 headers = world.Sign(Producers.Ingestion, Topics.PayoutsDue, key, body, headers);
                 break;
@@ -99,7 +120,7 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
                 }
                 var genuine = records.LastOrDefault(r =>
                     r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t) && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
-                    && world.Keys.Verifier().Refusal(Topics.PayoutsDue, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
+                    && world.Keys.Verifier(Workers.Payout.Name).Refusal(Topics.PayoutsDue, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
                 if (genuine is null) return await SendAsync("unsigned", ct);
                 var from = Encoding.UTF8.GetString(genuine.Message.Key ?? []);
                 contest = contests.FirstOrDefault(c => c != from) ?? from + "-elsewhere";

@@ -48,8 +48,8 @@ public sealed record LocalSwaps
     /// <summary>Where the run keeps each process's secret files and key folder.</summary>
     public required string RunDirectory { get; init; }
 
-    /// <summary>Every producer's keys, from which each process's folder is laid out.</summary>
-    public string KeysSource { get; init; } = LocalSigningKeys.Directory;
+    /// <summary>Every pair's keys (generated first where missing), from which each process's folder is laid out.</summary>
+    public string KeysSource { get; init; } = LocalSigningKeys.Setting.Value!;
 
     /// <summary>
     /// The operators who may sign in to the console (the operators file's text), when a console runs.
