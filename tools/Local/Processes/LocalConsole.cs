@@ -44,7 +44,7 @@ public sealed class LocalConsole : IAsyncDisposable
         var portChosenHere = port == 0;
         var (process, url, file) = await LocalListener.StartAsync(() =>
         {
-            var listen = new Uri($"http://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
+            var listen = new Uri($"{(swaps.ConsoleTls is null ? "http" : "https")}://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
             var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>())
             {
                 [ConsoleOptions.Settings.Url] = listen.ToString().TrimEnd('/'),

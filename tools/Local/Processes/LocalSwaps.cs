@@ -56,6 +56,9 @@ public sealed record LocalSwaps
     /// </summary>
     public string? ConsoleOperators { get; init; }
 
+    /// <summary>The console's certificate and key (PEM) when it serves https here; null: plain HTTP on loopback.</summary>
+    public (string CertificatePem, string KeyPem)? ConsoleTls { get; init; }
+
     /// <summary>
     /// The hex SHA-256 of each token the platform's read API accepts (its tokens file's text), when it runs.
     /// </summary>
@@ -101,6 +104,8 @@ public sealed record LocalSwaps
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
         Services.PlatformWebhookSecret => PlatformWebhookSecret,
+        Services.ConsoleTlsCertificate => ConsoleTls?.CertificatePem,
+        Services.ConsoleTlsKey => ConsoleTls?.KeyPem,
         // The local SMTP server asks for no password; the file is there as compose gives it.
         Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
