@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Domain;
@@ -24,16 +25,42 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     public string Name => "decide-entries";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// How long a contest whose decidable submissions all wait for earlier ones (<see cref="DecisionOrder"/>)
+    /// is left out of the rounds, so it cannot hold the contests after it in the queue.
+    /// </summary>
+    public static readonly TimeSpan RestWhenAllWait = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<string, DateTimeOffset> _resting = new(StringComparer.Ordinal);
+
     public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, async context =>
     {
-        var contests = await SubmissionStore.ContestsWithDecidableAsync(context, ContestsPerRunMax);
+        var now = context.Clock.GetUtcNow();
+        string[] resting;
+        lock (_resting)
+        {
+            foreach (var (id, until) in _resting.ToList())
+                if (until <= now) _resting.Remove(id);
+            resting = [.. _resting.Keys];
+        }
+        var contests = await SubmissionStore.ContestsWithDecidableAsync(context, ContestsPerRunMax, resting);
         var full = false;
+        var decidedAny = false;
         foreach (var contestId in contests)
-            full |= await DecideAsync(context, contestId) >= options.DecideBatchSize;
-        return full || contests.Count >= ContestsPerRunMax;
+        {
+            var decided = await DecideAsync(context, contestId);
+            full |= decided >= options.DecideBatchSize;
+            decidedAny |= decided > 0;
+            if (decided == 0)
+                lock (_resting) _resting[contestId] = now + RestWhenAllWait;
+        }
+        return full || (decidedAny && contests.Count >= ContestsPerRunMax);
     }, ct);
 
-    /// <summary>Decides what can be decided of one contest's undecided submissions; returns how many were looked at.</summary>
+    /// <summary>
+    /// Decides what can be decided of one contest's undecided submissions; returns how many were
+    /// decided (so a round whose submissions all wait for earlier ones is not run again at once).
+    /// </summary>
     public async Task<int> DecideAsync(TransactionContext context, string contestId)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
@@ -45,6 +72,9 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
         var games = definition is null ? new Dictionary<string, GameInfo>() : await IngestionStore.KnownGamesAsync(context, definition.GameIds);
         var contestCount = contest?.EntryCount ?? 0;
         var status = contest?.State;
+        var order = definition is null || status != EntriesState.Open
+            ? DecisionOrder.None
+            : await OrderAsync(context, contestId, definition, pending, contestCount);
         var now = context.Clock.GetUtcNow();
         var d = new SubmissionStore.Decisions();
 
@@ -52,9 +82,10 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
         {
             uses.TryGetValue(p.PaymentIntentId, out var prior);
             if (prior is null && !p.PaymentReady) continue;
+            var playerEntries = playerCounts.GetValueOrDefault(p.PlayerId);
+            if (prior is null && order.MustWait(p.PlayerId, p.SubmittedAt, playerEntries, contestCount)) continue;
             var submission = p.Submission;
             var payment = prior is null ? p.Payment() : null;
-            var playerEntries = playerCounts.GetValueOrDefault(p.PlayerId);
             var decision = EntryChecks.Check(submission, payment,
                 new EntryContext(definition, status == EntriesState.Cancelled, status == EntriesState.Closed, games,
                     playerEntries, contestCount, prior, contest?.ClosesEarlyAt),
@@ -76,8 +107,26 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             Reject(context, d, uses, cause, submission, decision);
         }
         await SubmissionStore.SaveAsync(context, contestId, d, contest is not null);
-        return pending.Count;
+        return d.Decided.Count;
     }
+
+    /// <summary>
+    /// What the decidable submissions must wait for (<see cref="DecisionOrder"/>): the waiting
+    /// submissions of their players made before them, and every waiting one when the contest could
+    /// fill up before the last of them (more undecided submissions than places left).
+    /// </summary>
+    private static async Task<DecisionOrder> OrderAsync(TransactionContext context, string contestId, ContestDefined definition,
+        IReadOnlyList<SubmissionStore.Pending> pending, int contestCount)
+    {
+        var room = Math.Max(0, definition.MaxEntries - contestCount);
+        var couldFill = await SubmissionStore.UndecidedUpToAsync(context, contestId, room + 1) > room;
+        var waiting = await SubmissionStore.WaitingAsync(context, contestId, pending[^1].SubmittedAt,
+            [.. pending.Select(p => p.PlayerId)], everyPlayer: couldFill, limit: couldFill ? Math.Max(room, 1) : WaitingPerRoundMax);
+        return new DecisionOrder(waiting, definition.MaxEntries, definition.MaxEntriesPerPlayer);
+    }
+
+    /// <summary>Bounds the waiting submissions of a round's players read at once (a few each, in practice).</summary>
+    private const int WaitingPerRoundMax = 10_000;
 
     /// <summary>Records a rejection (and its refund, once per PaymentIntent) and publishes both.</summary>
     private static void Reject(TransactionContext context, SubmissionStore.Decisions d, Dictionary<string, PaymentUse> uses, Cause cause,

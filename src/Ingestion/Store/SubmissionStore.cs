@@ -52,12 +52,13 @@ public static class SubmissionStore
     }
 
     /// <summary>Contests with undecided submissions that can be decided now: their payment is known, or was used already.</summary>
-    public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(TransactionContext context, int limit) =>
+    public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(TransactionContext context, int limit,
+        IReadOnlyCollection<string> resting) =>
         [.. await context.Connection.QueryAsync<string>($"""
             SELECT s.contest_id FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
-            WHERE s.decided_at IS NULL AND ({Decidable})
+            WHERE s.decided_at IS NULL AND ({Decidable}) AND NOT (s.contest_id = ANY(@resting))
             GROUP BY s.contest_id ORDER BY min(s.submitted_at) LIMIT @limit
-            """, new { limit }, context.Transaction)];
+            """, new { limit, resting = resting.ToArray() }, context.Transaction)];
 
     /// <summary>An undecided submission with what is known of its payment.</summary>
     public sealed class Pending
@@ -129,6 +130,30 @@ public static class SubmissionStore
             WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND ({Decidable})
             ORDER BY s.submitted_at, s.submission_id LIMIT @limit FOR UPDATE OF s SKIP LOCKED
             """, new { contestId, limit }, context.Transaction)];
+
+    /// <summary>
+    /// A contest's undecided submissions still waiting for their payment, made no later than
+    /// <paramref name="until"/>, in the order they were made: every player's when
+    /// <paramref name="everyPlayer"/> (at most <paramref name="limit"/>), else only those of
+    /// <paramref name="players"/> (<see cref="DecisionOrder"/>).
+    /// </summary>
+    public static async Task<IReadOnlyList<WaitingSubmission>> WaitingAsync(TransactionContext context, string contestId,
+        DateTimeOffset until, IReadOnlyCollection<string> players, bool everyPlayer, int limit) =>
+        [.. (await context.Connection.QueryAsync<(string Id, string Player, DateTime At)>($"""
+            SELECT s.submission_id, s.player_id, s.submitted_at
+            FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
+            WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND s.submitted_at <= @until
+              AND NOT coalesce(({Decidable}), false) AND (@everyPlayer OR s.player_id = ANY(@players))
+            ORDER BY s.submitted_at, s.submission_id LIMIT @limit
+            """, new { contestId, until, players = players.Distinct().ToArray(), everyPlayer, limit }, context.Transaction))
+            .Select(r => new WaitingSubmission(r.Id, r.Player, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc))))];
+
+    /// <summary>How many of a contest's submissions are undecided, counted up to <paramref name="cap"/> at most.</summary>
+    public static Task<long> UndecidedUpToAsync(TransactionContext context, string contestId, int cap) =>
+        context.Connection.ExecuteScalarAsync<long>("""
+            SELECT count(*) FROM (SELECT 1 FROM ingestion.submissions
+                                  WHERE contest_id = @contestId AND decided_at IS NULL LIMIT @cap) undecided
+            """, new { contestId, cap }, context.Transaction);
 
     /// <summary>
     /// A submission <c>s</c> (with its payment <c>p</c>) whose payment decides it now: known to

@@ -53,6 +53,13 @@ public sealed record PayoutOptions
     public int BatchSize { get; init; } = 100;
 
     /// <summary>
+    /// Stripe calls of a round in flight at once (each its own key and its own record). One at a
+    /// time, every transfer waits for the previous one's commit, and a busy database leaves the
+    /// rate budget idle; the token bucket still paces them all.
+    /// </summary>
+    public int CallsInFlight { get; init; } = 4;
+
+    /// <summary>
     /// How long a claim keeps other dispatchers off a row. The claiming worker renews it every
     /// third of this while the row's Stripe call (retries included) runs, so another instance
     /// never takes a payout that is mid-call; a worker that dies lets its rows go after this long.

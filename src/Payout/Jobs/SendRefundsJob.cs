@@ -36,6 +36,7 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
             CallAsync = RefundAsync,
             RecordAsync = RecordAsync,
             Lease = options.Lease,
+            InFlight = options.CallsInFlight,
             RenewAsync = RefundStore.RenewLeasesAsync,
             CrashAfterClaim = CrashPoints.PayoutAfterSubmitting,
             CrashAfterCall = CrashPoints.PayoutAfterStripeCall,

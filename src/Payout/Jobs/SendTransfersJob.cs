@@ -48,6 +48,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
             RecordAsync = RecordAsync,
             Lease = options.Lease,
+            InFlight = options.CallsInFlight,
             RenewAsync = PayoutStore.RenewLeasesAsync,
             CrashAfterClaim = CrashPoints.PayoutAfterSubmitting,
             CrashAfterCall = CrashPoints.PayoutAfterStripeCall,

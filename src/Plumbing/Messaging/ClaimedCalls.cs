@@ -30,6 +30,13 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     public required TimeSpan Lease { get; init; }
 
     /// <summary>
+    /// How many of the round's calls may be in flight at once. Each row has its own key and its own
+    /// record, so their order does not matter; several in flight keep a rate budget busy while
+    /// earlier outcomes are being recorded (one at a time, a round waits on a commit between calls).
+    /// </summary>
+    public int InFlight { get; init; } = 1;
+
+    /// <summary>
     /// Moves the claims of rows whose calls are not recorded yet to the given time (see
     /// <see cref="LeaseKeeper"/>); returns how many moved.
     /// </summary>
@@ -66,17 +73,27 @@ public static class ClaimedCalls
         var claimed = await job.InTransactionAsync("claim " + call.What, call.ClaimAsync, ct);
         if (claimed.Count == 0) return 0;
         await using var leases = LeaseKeeper.Start(job, claimed.Select(call.IdOf), call.Lease, call.RenewAsync, logger);
-        foreach (var row in claimed)
+        async ValueTask CallAndRecordAsync(TClaim row, CancellationToken token)
         {
             if (call.CrashAfterClaim is { } claimedPoint) crash.Reach(claimedPoint);
-            var outcome = await call.CallAsync(row, ct);
+            var outcome = await call.CallAsync(row, token);
             if (call.CrashAfterCall is { } calledPoint) crash.Reach(calledPoint);
             await job.InTransactionAsync("record " + call.What, async context =>
             {
                 await call.RecordAsync(context, row, outcome);
                 return true;
-            }, ct);
+            }, token);
             leases.Done(call.IdOf(row));
+        }
+        if (call.InFlight <= 1)
+        {
+            foreach (var row in claimed) await CallAndRecordAsync(row, ct);
+        }
+        else
+        {
+            // The first failure stops the round's other calls; rows not recorded keep their claim and key.
+            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = call.InFlight, CancellationToken = ct },
+                CallAndRecordAsync);
         }
         return claimed.Count;
     }

@@ -81,6 +81,7 @@ public static class ConsoleApp
         services.AddSingleton<SignInThrottle>();
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddSingleton<ReadQueries>();
+        services.AddSingleton<DeliveryQueries>();
         // The console signs its decisions as the operator producer: without the key it does not start.
         var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
         services.AddSingleton(sp => new DecisionPublisher(settings.KafkaBootstrapServers, Decisions.Tool, signer, sp.GetRequiredService<ILogger<DecisionPublisher>>()));
@@ -165,6 +166,7 @@ public static class ConsoleApp
         AlertPages.Map(pages);
         BalancePage.Map(pages);
         WebhookPage.Map(pages);
+        NotificationPage.Map(pages);
         PlayerPages.Map(pages);
         AuditPages.Map(pages);
     }

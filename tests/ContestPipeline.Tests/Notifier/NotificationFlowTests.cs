@@ -79,6 +79,22 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         Assert.Contains(why, l => l.Contains("'lost' is not one of pending, delivered, dead_lettered", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task The_console_shows_the_delivery_log_by_state()
+    {
+        var recipient = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
+                "SELECT recipient FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' LIMIT 1"),
+            r => r is not null, "a delivered webhook in the log");
+        var ann = await fixture.SignInAsync(ConsoleFixture.Ann);
+        var response = await ann.GotoAsync("/notifications?state=delivered");
+        Assert.Equal(200, response!.Status);
+        await fixture.ShotAsync(ann, "notifications");
+        Assert.Contains("delivered", await ann.Locator("#delivery-counts").InnerTextAsync(), StringComparison.Ordinal);
+        var rows = await ann.Locator("#deliveries").InnerTextAsync();
+        Assert.Contains(recipient!, rows, StringComparison.Ordinal);
+        Assert.DoesNotContain("pending", rows, StringComparison.Ordinal);
+    }
+
     /// <summary>cpctl as compose's cpctl service runs it: the read-only role, its own process.</summary>
     private async Task<(int ExitCode, List<string> Lines)> CpctlAsync(params string[] args)
     {

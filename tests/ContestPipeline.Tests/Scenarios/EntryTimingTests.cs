@@ -163,6 +163,47 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_players_limit_and_a_full_contests_last_places_go_by_when_submissions_were_made_not_when_payments_were_heard_of()
+    {
+        await using var run = await ContestRun.StartEmptyAsync(fixture);
+        await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
+        run.StartWorker("ingestion", env: Settings(TimeSpan.FromMinutes(5)));
+        var world = run.World;
+        var lockAt = await run.LockTimeAsync();
+        world.Schedule("walk", 1, lockAt.AddHours(1), "ann", "ben", "cat", "dan");
+        run.Define(Fitness("one-each", lockAt, "walk"));
+        run.Define(Fitness("two-places", lockAt, "walk") with { MaxEntries = 2 });
+
+        // Every payment is heard of in the reverse of the order the submissions were made in.
+        run.Stripe.HoldWebhooks();
+        var first = world.Pay("one-each", "ann", Fee);
+        var second = world.Pay("one-each", "ann", Fee);
+        world.Submit(Entry("ann-1", "one-each", "ann", first) with { SubmittedAt = DateTimeOffset.UtcNow });
+        world.Submit(Entry("ann-2", "one-each", "ann", second) with { SubmittedAt = DateTimeOffset.UtcNow.AddMilliseconds(1) });
+        var places = new[] { "ben", "cat", "dan" }.Select((player, i) =>
+        {
+            var pi = world.Pay("two-places", player, Fee);
+            world.Submit(Entry("tp-" + player, "two-places", player, pi) with { SubmittedAt = DateTimeOffset.UtcNow.AddMilliseconds(10 + i) });
+            return pi;
+        }).ToList();
+        await Eventually.UntilAsync(() => run.Stripe.Events().Count(e => e.Type == "payment_intent.succeeded"), n => n == 5,
+            "five payments made", TimeSpan.FromSeconds(30));
+        run.Stripe.ReleaseWebhooks(WebhookOrder.Reversed);
+
+        await Eventually.UntilAsync(() => Task.FromResult(world.Read(Topics.ContestLifecycle).Count(m =>
+            m.Type is EntryAccepted.MessageType or EntryRejected.MessageType)), n => n == 5, "five submissions decided", TimeSpan.FromSeconds(60));
+        var lifecycle = world.Read(Topics.ContestLifecycle);
+        string[] Accepted(string contest) => [.. lifecycle.Where(m => m.Type == EntryAccepted.MessageType && m.Key == contest)
+            .Select(m => m.Body.GetProperty("paymentIntentId").GetString()!).Order(StringComparer.Ordinal)];
+        var refused = lifecycle.Where(m => m.Type == EntryRejected.MessageType)
+            .ToDictionary(m => m.Body.GetProperty("paymentIntentId").GetString()!, m => m.Body.GetProperty("reason").GetString()!);
+        Assert.Equal([first], Accepted("one-each"));
+        Assert.Contains("already has 1 entry", refused[second], StringComparison.Ordinal);
+        Assert.Equal(places.Take(2).Order(StringComparer.Ordinal), Accepted("two-places"));
+        Assert.Contains("is full", refused[places[2]], StringComparison.Ordinal);
+    }
+
     private static Local.Demo.OutsideWorld.Published? Alert(Local.Demo.OutsideWorld world, string code) =>
         world.Read(Topics.Alerts).Cast<Local.Demo.OutsideWorld.Published?>().FirstOrDefault(m => m!.Body.GetProperty("code").GetString() == code);
 

@@ -1,0 +1,125 @@
+using ContestPipeline.Local.Processes;
+using Mono.Cecil;
+using Mono.Cecil.Cil;
+
+namespace ContestPipeline.Tests.Architecture;
+
+/// <summary>
+/// Sizes a reader can hold in their head: no production method longer than
+/// <see cref="MethodLinesMax"/> lines, and no line in <c>src/</c> wider than <see cref="ColumnsMax"/>
+/// columns. A method's length is read from its compiled debug information (first to last line its
+/// body's sequence points cover, lambdas inside it included), so an async method or an iterator is
+/// measured as written, not as the compiler rewrote it. Constructors are left out (their debug lines are
+/// the type's initializers, wherever they stand), and so are generated sources.
+/// </summary>
+public sealed class SizeTests
+{
+    public const int MethodLinesMax = 70;
+    public const int ColumnsMax = 120;
+
+    /// <summary>
+    /// Files of <c>src/</c> written before the column rule, with how many of their lines were wider
+    /// then. A file may have fewer, never more, and a file not listed has none: the list only shrinks
+    /// (lower a number when a file is rewrapped, and drop it at zero).
+    /// </summary>
+    private static readonly string WideLinesFile = Path.Combine(RepoPaths.Root, "tests", "ContestPipeline.Tests", "Architecture",
+        "Samples", "wide-lines.txt");
+
+    [Fact]
+    public void No_production_method_is_longer_than_70_lines()
+    {
+        var tooLong = Codebase.Production.SelectMany(p => MethodLengths(Codebase.Load(p).Location))
+            .Where(m => m.Lines > MethodLinesMax)
+            .Select(m => $"{m.Method} ({m.File}:{m.FirstLine}) is {m.Lines} lines")
+            .ToList();
+        Assert.True(tooLong.Count == 0, $"methods over {MethodLinesMax} lines: split them into named steps\n" + string.Join("\n", tooLong));
+    }
+
+    [Fact]
+    public void The_method_measure_sees_a_long_method()
+    {
+        // This test's own assembly holds a method of known length (below): the measure must find it.
+        var measured = MethodLengths(typeof(SizeTests).Assembly.Location).Single(m => m.Method.EndsWith("::AMethodOfElevenLines", StringComparison.Ordinal));
+        Assert.Equal(11, measured.Lines);
+    }
+
+    [Fact]
+    public void No_line_in_src_is_wider_than_120_columns_beyond_the_files_that_shrink_to_it()
+    {
+        var allowed = File.ReadAllLines(WideLinesFile)
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .Select(l => l.Split(' ', 2))
+            .ToDictionary(p => p[1], p => int.Parse(p[0], System.Globalization.CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (var (file, wide) in WideLines())
+        {
+            var allowance = allowed.GetValueOrDefault(file);
+            if (wide.Count > allowance)
+                problems.Add($"{file}: {wide.Count} lines over {ColumnsMax} columns (allowed {allowance}), e.g. line {wide[0]}");
+        }
+        Assert.True(problems.Count == 0, "lines too wide:\n" + string.Join("\n", problems));
+        var total = WideLines().Sum(f => f.Wide.Count);
+        Assert.True(total <= allowed.Values.Sum(), $"{total} wide lines in src/, more than the list's {allowed.Values.Sum()}");
+    }
+
+    private static IEnumerable<(string File, List<int> Wide)> WideLines()
+    {
+        var src = Path.Combine(RepoPaths.Root, "src");
+        foreach (var path in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var relative = Path.GetRelativePath(RepoPaths.Root, path).Replace('\\', '/');
+            if (relative.Contains("/bin/", StringComparison.Ordinal) || relative.Contains("/obj/", StringComparison.Ordinal)) continue;
+            var wide = File.ReadAllLines(path).Select((line, i) => (line, i)).Where(x => x.line.Length > ColumnsMax).Select(x => x.i + 1).ToList();
+            if (wide.Count > 0) yield return (relative, wide);
+        }
+    }
+
+    private sealed record MethodLength(string Method, string File, int FirstLine, int Lines);
+
+    private static IEnumerable<MethodLength> MethodLengths(string assemblyPath)
+    {
+        using var module = ModuleDefinition.ReadModule(assemblyPath, new ReaderParameters { ReadSymbols = true });
+        var found = new List<MethodLength>();
+        foreach (var type in module.GetTypes())
+        {
+            // A constructor's debug lines are every field and property initializer of its type, wherever they
+            // stand: its span is the type's, not a method's.
+            foreach (var method in type.Methods.Where(m => m.HasBody && m.DebugInformation.HasSequencePoints && !m.IsConstructor))
+            {
+                var points = method.DebugInformation.SequencePoints.Where(p => !p.IsHidden).ToList();
+                // Generated sources (the regex generator's, say) are not in the repository.
+                var source = points.Count == 0 ? "" : points[0].Document.Url.Replace('\\', '/');
+                if (!source.StartsWith(RepoPaths.Root, StringComparison.Ordinal) || source.Contains("/obj/", StringComparison.Ordinal)) continue;
+                var first = points.Min(p => p.StartLine);
+                var last = points.Max(p => p.EndLine);
+                var name = Readable(method);
+                found.Add(new MethodLength(name, Path.GetFileName(points[0].Document.Url), first, last - first + 1));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>An async method or iterator by the name it was written with, not its state machine's.</summary>
+    private static string Readable(MethodDefinition method)
+    {
+        var type = method.DeclaringType;
+        if (method.Name == "MoveNext" && type.Name.StartsWith('<') && type.DeclaringType is { } outer)
+            return $"{outer.FullName}::{type.Name[1..type.Name.IndexOf('>', StringComparison.Ordinal)]}";
+        return $"{type.FullName}::{method.Name}";
+    }
+
+#pragma warning disable IDE0051, CA1822 // measured by The_method_measure_sees_a_long_method
+    private int AMethodOfElevenLines(int x)
+    {
+        var a = x + 1;
+        var b = a * 2;
+        var c = b - 3;
+        var d = c / 4;
+        var e = d % 5;
+        var f = e + 6;
+        var g = f * 7;
+        var h = g - 8;
+        return h;
+    }
+#pragma warning restore IDE0051, CA1822
+}
