@@ -33,10 +33,6 @@ public static class Services
     public const string StripeBalanceReadKey = "stripe_balance_read_key";
     public const string StripeWebhookSecrets = "stripe_webhook_secrets";
     public const string ConsoleOperators = "console_operators";
-
-    /// <summary>The console's TLS certificate and its private key (PEM): it serves https only.</summary>
-    public const string ConsoleTlsCertificate = "console_tls_certificate";
-    public const string ConsoleTlsKey = "console_tls_key";
     public const string PlayerApiTokens = "player_api_tokens";
     public const string SmtpPassword = "smtp_password";
     public const string PlatformWebhookSecret = "platform_webhook_secret";
@@ -127,12 +123,11 @@ public static class Services
         KafkaPrincipal = "console",
         Keys = new KeyMaterial([Producers.Operator], []),
         Settings = [.. Common("console", health: false, keys: true), Postgres(DatabaseRoles.Reader),
-            new("CONTESTPIPELINE_CONSOLE_URL", "https://0.0.0.0:5080")],
+            new("CONTESTPIPELINE_CONSOLE_URL", "http://0.0.0.0:5080")],
         Secrets = [.. PostgresSecrets(DatabaseRoles.Reader), .. KafkaSecrets("console"), new(ConsoleOperators,
-            "CONTESTPIPELINE_CONSOLE_OPERATORS"), new(ConsoleTlsCertificate, "CONTESTPIPELINE_CONSOLE_TLS_CERTIFICATE", IsPath: true),
-            new(ConsoleTlsKey, "CONTESTPIPELINE_CONSOLE_TLS_KEY", IsPath: true)],
+            "CONTESTPIPELINE_CONSOLE_OPERATORS")],
         Port = 5080,
-        HealthUrl = "https://127.0.0.1:5080/healthz",
+        HealthUrl = "http://127.0.0.1:5080/healthz",
         After = ["topics", "migrate"],
     };
 

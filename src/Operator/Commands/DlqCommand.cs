@@ -27,7 +27,8 @@ public static class DlqCommand
         var list = new Command("list", "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, attempts and reason")
             { topic };
         list.SetAction((parse, ct) => ListAsync(parse.GetValue(topic), ct));
-        var of = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (contests or contests.dlq; a signed topic: an unsigned one such as provider.feed is re-sent by its producer)" };
+        var of = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (contests or contests.dlq; "
+            + "a signed topic: an unsigned one such as provider.feed is re-sent by its producer)" };
         var partition = new Option<int?>("--partition") { Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it" };
         var offset = new Option<long?>("--offset") { Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it" };
         var all = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
@@ -89,7 +90,8 @@ public static class DlqCommand
     public static string? UnsignedRefusal(string originalTopic) =>
         !Topics.All.Contains(originalTopic) || PublishRights.Pipeline.Covers(originalTopic) ? null
         : $"{originalTopic} is not signed, so an operator does not re-drive its dead letters: "
-          + (originalTopic == Topics.ProviderFeed ? "the provider re-sends its feed" : "its producer publishes it again");
+          + (originalTopic == Topics.ProviderFeed
+              ? "the provider re-sends its feed" : "its producer publishes it again");
 
     private static string OriginalTopicOf(string deadLetterTopic) =>
         deadLetterTopic.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal)

@@ -29,15 +29,19 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
         if (await SettlementStore.EntryAsync(context, entry.EntryId) is { } recorded)
         {
             // The same entry again (a redelivery under another message id) is already booked.
-            if (recorded == (entry.ContestId, entry.PlayerId, entry.PaymentIntentId, entry.AmountMinor, entry.Currency)) return;
-            throw Refused(entry, $"entry {entry.EntryId} is already recorded with other facts (contest {recorded.ContestId}, "
-                + $"player {recorded.PlayerId}, payment {recorded.PaymentIntentId}, {Money.Format(recorded.AmountMinor, recorded.Currency)})");
+            var same = (entry.ContestId, entry.PlayerId, entry.PaymentIntentId, entry.AmountMinor, entry.Currency);
+            if (recorded == same) return;
+            throw Refused(entry, $"entry {entry.EntryId} is already recorded with other facts "
+                + $"(contest {recorded.ContestId}, player {recorded.PlayerId}, payment {recorded.PaymentIntentId}, "
+                + $"{Money.Format(recorded.AmountMinor, recorded.Currency)})");
         }
         if (contest.State != ContestStatus.Open)
-            throw Refused(entry, $"contest {entry.ContestId} is {ContestStates.Name(contest.State)} in Settlement and takes no entries");
+            throw Refused(entry,
+                $"contest {entry.ContestId} is {ContestStates.Name(contest.State)} in Settlement and takes no entries");
         if (!Currency.TryParse(contest.Definition.Currency, out var contestCurrency) || contestCurrency != currency
             || entry.AmountMinor != contest.Definition.EntryFeeMinor)
-            throw Refused(entry, $"amount {Money.Format(entry.AmountMinor, entry.Currency)} is not contest {entry.ContestId}'s fee "
+            throw Refused(entry,
+                $"amount {Money.Format(entry.AmountMinor, entry.Currency)} is not contest {entry.ContestId}'s fee "
                 + Money.Format(contest.Definition.EntryFeeMinor, contest.Definition.Currency));
 
         if (!await SettlementStore.InsertEntryAsync(context, entry)) return;
@@ -48,6 +52,7 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
     }
 
     private static MessageRejectedException Refused(EntryAccepted entry, string why) => new(
-        $"entry {entry.EntryId} of player {entry.PlayerId} (payment {entry.PaymentIntentId}) refused: {why}; nothing is booked or refunded",
+        $"entry {entry.EntryId} of player {entry.PlayerId} (payment {entry.PaymentIntentId}) refused: {why}; "
+        + "nothing is booked or refunded",
         AlertSeverities.Critical);
 }

@@ -139,10 +139,13 @@ public static class SettlementStore
             """, entry, context.Transaction) == 1;
 
     /// <summary>An entry as Settlement recorded it, or null.</summary>
-    public static async Task<(string ContestId, string PlayerId, string PaymentIntentId, long AmountMinor, string Currency)?> EntryAsync(
-        TransactionContext context, string entryId) =>
+    public static async Task<(string ContestId, string PlayerId, string PaymentIntentId, long AmountMinor,
+        string Currency)?> EntryAsync(TransactionContext context, string entryId) =>
         await context.Connection.QueryFirstOrDefaultAsync<(string, string, string, long, string)?>(
-            "SELECT contest_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries WHERE entry_id = @entryId",
+            """
+            SELECT contest_id, player_id, payment_intent_id, amount_minor, currency
+            FROM settlement.entries WHERE entry_id = @entryId
+            """,
             new { entryId }, context.Transaction);
 
     public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(TransactionContext context, string contestId) =>

@@ -55,7 +55,8 @@ public static class ConsoleApp
             return PipelineWorker.ExitStartupFailed;
         }
         builder.WebHost.UseUrls(options.Url);
-        if (certificate is not null) builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+        if (certificate is not null)
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         AddServices(builder.Services, options, settings);
         // Metrics, traces and the health port as every worker has them; ready while the read model answers.
         builder.Services.AddPipelineObservability(Name, builder.Configuration, settings.Environment);
@@ -72,10 +73,12 @@ public static class ConsoleApp
     public static void AddServices(IServiceCollection services, ConsoleOptions options, PipelineSettings settings)
     {
         // Over TLS the cookies are Secure; a plain-HTTP console (development, tests) is refused in production at start.
-        var secure = options.Url.StartsWith("https:", StringComparison.OrdinalIgnoreCase) ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
+        var secure = options.Url.StartsWith("https:", StringComparison.OrdinalIgnoreCase)
+            ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         DapperDefaults.Apply();
         services.AddSingleton(options);
-        services.AddSingleton(sp => new OperatorDirectory(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), options.Operators));
+        services.AddSingleton(sp =>
+            new OperatorDirectory(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), options.Operators));
         services.AddTransient(sp => sp.GetRequiredService<OperatorDirectory>().Current());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SignInThrottle>();
@@ -104,11 +107,13 @@ public static class ConsoleApp
             o.AccessDeniedPath = "/signin";
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
-            // The cookie says who signed in; the operators file says, on every request, whether they still may and as what.
+            // The cookie says who signed in; the operators file says, on every request, whether they
+            // still may and as what.
             o.Events.OnValidatePrincipal = ctx =>
             {
                 var name = ctx.Principal?.Identity?.Name;
-                var account = name is null ? null : ctx.HttpContext.RequestServices.GetRequiredService<Operators>().Find(name);
+                var operators = ctx.HttpContext.RequestServices.GetRequiredService<Operators>();
+                var account = name is null ? null : operators.Find(name);
                 if (account is null)
                 {
                     ctx.RejectPrincipal();
@@ -134,13 +139,15 @@ public static class ConsoleApp
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapGet("/signin", (HttpContext c) => SignInPage(ui, c, null)).AllowAnonymous();
-        app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions, SignInThrottle throttle) =>
+        app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions,
+            SignInThrottle throttle) =>
         {
             var form = await c.Request.ReadFormAsync();
             var name = form["name"].ToString();
             var address = c.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             if (throttle.RefusedUntil(name, address) is { } until)
-                return SignInPage(ui, c, $"Too many failed sign-ins for this operator or from this address; try again after {until:HH:mm} UTC.",
+                return SignInPage(ui, c,
+                    $"Too many failed sign-ins for this operator or from this address; try again after {until:HH:mm} UTC.",
                     StatusCodes.Status429TooManyRequests);
             var account = operators.Verify(name, form["password"]);
             if (account is null)
@@ -172,7 +179,8 @@ public static class ConsoleApp
     }
 
     private static ClaimsPrincipal Principal(OperatorAccount account) => new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)], CookieAuthenticationDefaults.AuthenticationScheme));
+        [new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)],
+        CookieAuthenticationDefaults.AuthenticationScheme));
 
     /// <summary>Every POST carries the anti-forgery token of a form this console served to this operator, or is refused.</summary>
     public static async ValueTask<object?> CheckAntiforgery(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

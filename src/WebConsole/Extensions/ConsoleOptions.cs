@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.WebConsole.Extensions;
@@ -16,7 +18,9 @@ namespace ContestPipeline.WebConsole.Extensions;
 /// </summary>
 public sealed record ConsoleOptions(Operators Operators, string Url, long SecondApprovalAboveMinor, long TaxReportingThresholdMinor, string Currency)
 {
-    /// <summary>The PEM certificate and key an https <see cref="Url"/> serves (paths; compose mounts them as secrets).</summary>
+    /// <summary>
+    /// The PEM certificate and key an https <see cref="Url"/> serves (paths; compose mounts them as secrets).
+    /// </summary>
     public string? TlsCertificatePath { get; init; }
 
     public string? TlsKeyPath { get; init; }
@@ -52,21 +56,25 @@ public sealed record ConsoleOptions(Operators Operators, string Url, long Second
     /// The certificate an https console serves; null for plain HTTP, which production refuses (its cookies
     /// and passwords would cross the network in clear).
     /// </summary>
-    public System.Security.Cryptography.X509Certificates.X509Certificate2? TlsCertificate(DeploymentEnvironment environment)
+    public X509Certificate2? TlsCertificate(DeploymentEnvironment environment)
     {
         if (!Url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
             return environment == DeploymentEnvironment.Production
-                ? throw new StartupException($"{Settings.Url}: '{Url}' is plain HTTP; in production the console serves https ({Settings.TlsCertificate}, {Settings.TlsKey})")
+                ? throw new StartupException($"{Settings.Url}: '{Url}' is plain HTTP; in production the console serves "
+                    + $"https ({Settings.TlsCertificate}, {Settings.TlsKey})")
                 : null;
         if (TlsCertificatePath is null || TlsKeyPath is null)
-            throw new StartupException($"{Settings.Url} is https: set {Settings.TlsCertificate} and {Settings.TlsKey} (PEM files)");
+            throw new StartupException(
+                $"{Settings.Url} is https: set {Settings.TlsCertificate} and {Settings.TlsKey} (PEM files)");
         try
         {
-            return System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(TlsCertificatePath, TlsKeyPath);
+            return X509Certificate2.CreateFromPemFile(TlsCertificatePath, TlsKeyPath);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw new StartupException($"{Settings.TlsCertificate}/{Settings.TlsKey}: cannot load {TlsCertificatePath} with {TlsKeyPath}: {e.Message}", e);
+            throw new StartupException(
+                $"{Settings.TlsCertificate}/{Settings.TlsKey}: cannot load {TlsCertificatePath} with {TlsKeyPath}: "
+                + e.Message, e);
         }
     }
 }

@@ -18,21 +18,29 @@ public sealed class SignInThrottle(TimeProvider clock)
     public const int FailuresPerAccountMax = 5;
     public const int FailuresPerAddressMax = 20;
 
-    /// <summary>Names and addresses counted at once; when full, expired windows are dropped, and a key that finds no room counts as refused.</summary>
+    /// <summary>
+    /// Names and addresses counted at once; when full, expired windows are dropped, and a key that
+    /// finds no room counts as refused.
+    /// </summary>
     public const int KeysMax = 100_000;
 
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(WindowMinutes);
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (DateTimeOffset Opened, int Failures)> _failures = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (DateTimeOffset Opened, int Failures)> _failures =
+        new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>When sign-ins for <paramref name="name"/> from <paramref name="address"/> open again, or null when they are open.</summary>
+    /// <summary>
+    /// When sign-ins for <paramref name="name"/> from <paramref name="address"/> open again, or null
+    /// when they are open.
+    /// </summary>
     public DateTimeOffset? RefusedUntil(string name, string address)
     {
         var now = clock.GetUtcNow();
         lock (_gate)
         {
             DateTimeOffset? until = null;
-            foreach (var (key, max) in new[] { ("name:" + name, FailuresPerAccountMax), ("addr:" + address, FailuresPerAddressMax) })
+            var limits = new[] { ("name:" + name, FailuresPerAccountMax), ("addr:" + address, FailuresPerAddressMax) };
+            foreach (var (key, max) in limits)
             {
                 if (!_failures.TryGetValue(key, out var w) || now - w.Opened >= Window)
                 {
@@ -52,8 +60,10 @@ public sealed class SignInThrottle(TimeProvider clock)
         {
             foreach (var key in new[] { "name:" + name, "addr:" + address })
             {
-                if (_failures.TryGetValue(key, out var w) && now - w.Opened < Window) _failures[key] = (w.Opened, w.Failures + 1);
-                else if (_failures.Count < KeysMax || _failures.ContainsKey(key) || Prune(now)) _failures[key] = (now, 1);
+                if (_failures.TryGetValue(key, out var w) && now - w.Opened < Window)
+                    _failures[key] = (w.Opened, w.Failures + 1);
+                else if (_failures.Count < KeysMax || _failures.ContainsKey(key) || Prune(now))
+                    _failures[key] = (now, 1);
             }
         }
     }
@@ -61,7 +71,8 @@ public sealed class SignInThrottle(TimeProvider clock)
     /// <summary>Drops the windows that have ended; true when that made room.</summary>
     private bool Prune(DateTimeOffset now)
     {
-        foreach (var key in _failures.Where(kv => now - kv.Value.Opened >= Window).Select(kv => kv.Key).ToList()) _failures.Remove(key);
+        var ended = _failures.Where(kv => now - kv.Value.Opened >= Window).Select(kv => kv.Key).ToList();
+        foreach (var key in ended) _failures.Remove(key);
         return _failures.Count < KeysMax;
     }
 }
@@ -96,5 +107,6 @@ public static class LocalPath
     /// </summary>
     public static bool IsLocal(string? path) =>
         !string.IsNullOrEmpty(path) && path[0] == '/' && (path.Length == 1 || path[1] is not ('/' or '\\'))
-        && !path.Contains('\\', StringComparison.Ordinal) && !path.Any(char.IsControl) && !path.Contains("://", StringComparison.Ordinal);
+        && !path.Contains('\\', StringComparison.Ordinal) && !path.Any(char.IsControl)
+        && !path.Contains("://", StringComparison.Ordinal);
 }

@@ -36,13 +36,16 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IReadOnlyDictionary<ContestPipeline.Webhooks.Domain.WebhookOutcome, long> Rejections =>
         _app.Services.GetRequiredService<StripeEventForwarder>().Rejections;
 
-    /// <summary>Requests being handled now (at most <see cref="WebhookReceiverOptions.ConcurrentRequestsMax"/>).</summary>
+    /// <summary>
+    /// Requests being handled now (at most <see cref="WebhookReceiverOptions.ConcurrentRequestsMax"/>).
+    /// </summary>
     public long InFlight
     {
         get
         {
             var limiter = _app.Services.GetRequiredService<System.Threading.RateLimiting.ConcurrencyLimiter>();
-            return _app.Services.GetRequiredService<WebhookReceiverOptions>().ConcurrentRequestsMax - limiter.GetStatistics()!.CurrentAvailablePermits;
+            var max = _app.Services.GetRequiredService<WebhookReceiverOptions>().ConcurrentRequestsMax;
+            return max - limiter.GetStatistics()!.CurrentAvailablePermits;
         }
     }
 

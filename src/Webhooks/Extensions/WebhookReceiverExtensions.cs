@@ -38,7 +38,8 @@ public static class WebhookReceiverExtensions
         // Bounded at once, never queued: a request over the bound is answered 503 before its body is read.
         builder.Services.AddSingleton(_ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
-            PermitLimit = options.ConcurrentRequestsMax, QueueLimit = 0, QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            PermitLimit = options.ConcurrentRequestsMax, QueueLimit = 0,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         }));
         if (options.Observability)
         {
@@ -56,12 +57,14 @@ public static class WebhookReceiverExtensions
 
     public static WebApplication MapStripeWebhooks(this WebApplication app)
     {
-        app.MapPost(Path, async (HttpContext http, StripeEventForwarder forwarder, WebhookReceiverOptions options, ConcurrencyLimiter limiter) =>
+        app.MapPost(Path, async (HttpContext http, StripeEventForwarder forwarder, WebhookReceiverOptions options,
+            ConcurrencyLimiter limiter) =>
         {
             using var permit = limiter.AttemptAcquire();
             if (!permit.IsAcquired)
             {
-                var busy = forwarder.Reject(WebhookOutcome.Busy, $"{options.ConcurrentRequestsMax} requests already in flight");
+                var busy = forwarder.Reject(WebhookOutcome.Busy,
+                    $"{options.ConcurrentRequestsMax} requests already in flight");
                 http.Response.Headers.RetryAfter = "1";
                 return Results.Text(busy.Detail, "text/plain", statusCode: busy.StatusCode);
             }

@@ -104,8 +104,6 @@ public sealed record LocalSwaps
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
         Services.PlatformWebhookSecret => PlatformWebhookSecret,
-        Services.ConsoleTlsCertificate => ConsoleTls?.CertificatePem,
-        Services.ConsoleTlsKey => ConsoleTls?.KeyPem,
         // The local SMTP server asks for no password; the file is there as compose gives it.
         Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
