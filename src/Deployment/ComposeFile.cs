@@ -90,7 +90,11 @@ public static class ComposeFile
                 ["The signing keys it holds, and no other: " + Describe(s.Keys)]));
         entries.Add(new("depends_on", new Map([.. DependsOn(s)])));
         entries.Add(new("healthcheck", s.HealthUrl is null ? new Map([new("disable", new Bare("true"))])
-            : Health(["CMD", "curl", "-fsS", s.HealthUrl], "60s", 6)));
+            // Liveness only: over https the check does not verify the certificate (made for the
+            // console's public name, not 127.0.0.1).
+            : Health(["CMD", "curl", s.HealthUrl.StartsWith("https:", StringComparison.Ordinal) ? "-fsSk" : "-fsS",
+                s.HealthUrl],
+                "60s", 6)));
         if (s.Port is { } port) entries.Add(new("ports", Of($"{port}:{port}")));
         return new Entry(s.Name, new Map(entries), ["", .. Wrap(s.Purpose)]);
     }

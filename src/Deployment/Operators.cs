@@ -50,6 +50,9 @@ public sealed class Operators
         return new Operators(accounts);
     }
 
+    /// <summary>The operator of that name, or null.</summary>
+    public OperatorAccount? Find(string name) => _byName.GetValueOrDefault(name);
+
     /// <summary>The operator when the name and password match; null otherwise (the same answer whichever was wrong).</summary>
     public OperatorAccount? Verify(string? name, string? password)
     {

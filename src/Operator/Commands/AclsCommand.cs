@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 
@@ -24,7 +25,7 @@ public static class AclsCommand
     /// The producers table: every row of <see cref="PublishRights.Pipeline"/>, the table every
     /// consumer verifies signatures against (the operator producer's rows go to the operator's
     /// principal), plus what that table does not cover because it is not signed: canaries, the
-    /// sports provider's feed, and the operator's re-drives of dead letters.
+    /// sports provider's feed, and the operator's re-drives of dead letters (to internal topics only).
     /// </summary>
     public static IProducerTable Producers { get; } = new PublishRightsTable(PublishRights.Pipeline);
 
@@ -63,8 +64,14 @@ public static class AclsCommand
             .. Workers.All.Keys.Select(w => new ProducerGrant(w, Topics.Canary, Any)),
             new(OperatorPrincipal, Topics.Canary, Any),
             new("provider", Topics.ProviderFeed, Any),
-            // Re-drives of dead letters to the topic they came from (the message keeps its producer's signature).
-            .. Topics.All.Where(t => !t.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal)).Select(t => new ProducerGrant(OperatorPrincipal, t, "redrive")),
+            // Not signed either: what Operations asks the notification sender to send.
+            new(Contracts.Authentication.Producers.Operations, Topics.Notifications, NotificationRequested.MessageType),
+            // Re-drives of dead letters to the internal topic they came from: the message keeps its producer's
+            // signature, which every consumer verifies, so the operator's credential replays what a producer
+            // signed and can forge nothing. An unsigned topic (the provider's feed, alerts) is not re-driven:
+            // there a write would be believed as the provider's or a worker's own (a feed sequence number
+            // taken ahead of the provider, say).
+            .. Topics.All.Where(rights.Covers).Select(t => new ProducerGrant(OperatorPrincipal, t, "redrive")),
         ];
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
@@ -26,7 +27,8 @@ public static class DlqCommand
         var list = new Command("list", "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, attempts and reason")
             { topic };
         list.SetAction((parse, ct) => ListAsync(parse.GetValue(topic), ct));
-        var of = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (provider.feed or provider.feed.dlq)" };
+        var of = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (contests or contests.dlq; "
+            + "a signed topic: an unsigned one such as provider.feed is re-sent by its producer)" };
         var partition = new Option<int?>("--partition") { Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it" };
         var offset = new Option<long?>("--offset") { Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it" };
         var all = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
@@ -79,6 +81,18 @@ public static class DlqCommand
     public static string DeadLetterTopicOf(string topic) =>
         topic.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal) ? topic : Topics.DeadLetter(topic);
 
+    /// <summary>
+    /// Why dead letters of <paramref name="originalTopic"/> are not re-driven, or null. Only a signed message is
+    /// re-driven: it still verifies as its producer's. On an unsigned topic a re-drive would be believed as the
+    /// producer's own (a feed sequence number taken ahead of the provider), so the operator's credential may not
+    /// write there (docs/kafka-acls.md).
+    /// </summary>
+    public static string? UnsignedRefusal(string originalTopic) =>
+        !Topics.All.Contains(originalTopic) || PublishRights.Pipeline.Covers(originalTopic) ? null
+        : $"{originalTopic} is not signed, so an operator does not re-drive its dead letters: "
+          + (originalTopic == Topics.ProviderFeed
+              ? "the provider re-sends its feed" : "its producer publishes it again");
+
     private static string OriginalTopicOf(string deadLetterTopic) =>
         deadLetterTopic.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal)
             ? deadLetterTopic[..^Topics.DeadLetterSuffix.Length] : deadLetterTopic;
@@ -114,6 +128,7 @@ public static class DlqCommand
     {
         if (all == (partition is not null || offset is not null) || (!all && (partition is null || offset is null)))
             return Fail(error, "redrive", "name one dead letter with --partition P --offset N (as dlq list prints them), or every one with --all");
+        if (UnsignedRefusal(OriginalTopicOf(topic)) is { } refused) return Fail(error, "redrive", refused);
         var topics = DeadLetterTopics(bootstrapServers, topic, out var problem);
         if (topics is null) return Fail(error, "redrive", problem!);
         var dlq = topics.Keys.Single();
@@ -137,6 +152,8 @@ public static class DlqCommand
         var partitionCounts = PartitionCounts(bootstrapServers);
         var gone = chosen.Select(d => d.OriginalTopic).Distinct().FirstOrDefault(t => !partitionCounts.ContainsKey(t));
         if (gone is not null) return Fail(error, "redrive", $"the original topic {gone} does not exist on the broker");
+        if (chosen.Select(d => UnsignedRefusal(d.OriginalTopic)).FirstOrDefault(r => r is not null) is { } unsigned)
+            return Fail(error, "redrive", unsigned);
 
         using var producer = dryRun ? null : KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "cpctl.dlq"), NullLogger.Instance);
         foreach (var d in chosen)

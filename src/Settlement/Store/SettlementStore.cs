@@ -138,6 +138,16 @@ public static class SettlementStore
             VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency) ON CONFLICT DO NOTHING
             """, entry, context.Transaction) == 1;
 
+    /// <summary>An entry as Settlement recorded it, or null.</summary>
+    public static async Task<(string ContestId, string PlayerId, string PaymentIntentId, long AmountMinor,
+        string Currency)?> EntryAsync(TransactionContext context, string entryId) =>
+        await context.Connection.QueryFirstOrDefaultAsync<(string, string, string, long, string)?>(
+            """
+            SELECT contest_id, player_id, payment_intent_id, amount_minor, currency
+            FROM settlement.entries WHERE entry_id = @entryId
+            """,
+            new { entryId }, context.Transaction);
+
     public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(TransactionContext context, string contestId) =>
         [.. await context.Connection.QueryAsync<EntryFee>(
             "SELECT entry_id, amount_minor, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",

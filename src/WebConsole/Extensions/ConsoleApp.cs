@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -40,10 +41,12 @@ public static class ConsoleApp
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         ConsoleOptions options;
         PipelineSettings settings;
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
         try
         {
             settings = PipelineSettings.Resolve(builder.Configuration);
             options = ConsoleOptions.Read(builder.Configuration);
+            certificate = options.TlsCertificate(settings.Environment);
             await PipelineWorker.CheckPostgresAsync(settings.PostgresConnectionString);
         }
         catch (StartupException e)
@@ -52,6 +55,8 @@ public static class ConsoleApp
             return PipelineWorker.ExitStartupFailed;
         }
         builder.WebHost.UseUrls(options.Url);
+        if (certificate is not null)
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         AddServices(builder.Services, options, settings);
         // Metrics, traces and the health port as every worker has them; ready while the read model answers.
         builder.Services.AddPipelineObservability(Name, builder.Configuration, settings.Environment);
@@ -67,10 +72,16 @@ public static class ConsoleApp
 
     public static void AddServices(IServiceCollection services, ConsoleOptions options, PipelineSettings settings)
     {
+        // Over TLS the cookies are Secure; a plain-HTTP console (development, tests) is refused in production at start.
+        var secure = options.Url.StartsWith("https:", StringComparison.OrdinalIgnoreCase)
+            ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
         DapperDefaults.Apply();
         services.AddSingleton(options);
-        services.AddSingleton(options.Operators);
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+            new OperatorDirectory(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), options.Operators));
+        services.AddTransient(sp => sp.GetRequiredService<OperatorDirectory>().Current());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<SignInThrottle>();
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddSingleton<ReadQueries>();
         services.AddSingleton<DeliveryQueries>();
@@ -83,6 +94,7 @@ public static class ConsoleApp
         {
             o.Cookie.Name = "cp-console-af";
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secure;
             o.FormFieldName = "__csrf";
         });
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(o =>
@@ -90,10 +102,30 @@ public static class ConsoleApp
             o.Cookie.Name = "cp-console";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = secure;
             o.LoginPath = "/signin";
             o.AccessDeniedPath = "/signin";
             o.ExpireTimeSpan = TimeSpan.FromHours(8);
             o.SlidingExpiration = true;
+            // The cookie says who signed in; the operators file says, on every request, whether they
+            // still may and as what.
+            o.Events.OnValidatePrincipal = ctx =>
+            {
+                var name = ctx.Principal?.Identity?.Name;
+                var operators = ctx.HttpContext.RequestServices.GetRequiredService<Operators>();
+                var account = name is null ? null : operators.Find(name);
+                if (account is null)
+                {
+                    ctx.RejectPrincipal();
+                    return ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                }
+                if (ctx.Principal!.FindFirstValue(ClaimTypes.Role) != account.Role)
+                {
+                    ctx.ReplacePrincipal(Principal(account));
+                    ctx.ShouldRenew = true;
+                }
+                return Task.CompletedTask;
+            };
         });
         // No page or action without sign-in: the fallback policy covers every endpoint that does not say otherwise.
         services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
@@ -107,17 +139,26 @@ public static class ConsoleApp
 
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapGet("/signin", (HttpContext c) => SignInPage(ui, c, null)).AllowAnonymous();
-        app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions) =>
+        app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions,
+            SignInThrottle throttle) =>
         {
             var form = await c.Request.ReadFormAsync();
-            var account = operators.Verify(form["name"], form["password"]);
-            if (account is null) return SignInPage(ui, c, "Unknown name or wrong password.", StatusCodes.Status401Unauthorized);
-            var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)],
-                CookieAuthenticationDefaults.AuthenticationScheme);
-            await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+            var name = form["name"].ToString();
+            var address = c.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            if (throttle.RefusedUntil(name, address) is { } until)
+                return SignInPage(ui, c,
+                    $"Too many failed sign-ins for this operator or from this address; try again after {until:HH:mm} UTC.",
+                    StatusCodes.Status429TooManyRequests);
+            var account = operators.Verify(name, form["password"]);
+            if (account is null)
+            {
+                throttle.Failed(name, address);
+                return SignInPage(ui, c, "Unknown name or wrong password.", StatusCodes.Status401Unauthorized);
+            }
+            await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(account));
             await decisions.AuditAsync(account.Name, account.Role, Guid.NewGuid().ToString("N"), "sign-in", account.Name, "", "signed in", c.RequestAborted);
             var back = form["returnUrl"].ToString();
-            return Results.Redirect(back.StartsWith('/') && !back.StartsWith("//", StringComparison.Ordinal) ? back : "/");
+            return Results.Redirect(LocalPath.IsLocal(back) ? back : "/");
         }).AllowAnonymous().AddEndpointFilter(CheckAntiforgery);
         app.MapPost("/signout", async (HttpContext c) =>
         {
@@ -136,6 +177,10 @@ public static class ConsoleApp
         PlayerPages.Map(pages);
         AuditPages.Map(pages);
     }
+
+    private static ClaimsPrincipal Principal(OperatorAccount account) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)],
+        CookieAuthenticationDefaults.AuthenticationScheme));
 
     /// <summary>Every POST carries the anti-forgery token of a form this console served to this operator, or is refused.</summary>
     public static async ValueTask<object?> CheckAntiforgery(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

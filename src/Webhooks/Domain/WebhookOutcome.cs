@@ -24,6 +24,11 @@ public enum WebhookOutcome
     LivemodeMismatch,
     /// <summary>Kafka did not acknowledge in time or refused: 503, and Stripe retries.</summary>
     KafkaUnavailable,
+    /// <summary>
+    /// <see cref="WebhookReceiverOptions.ConcurrentRequestsMax"/> requests already in flight: 503 at once,
+    /// before the body is read, and Stripe retries. Checked first, so a flood costs no more than its count.
+    /// </summary>
+    Busy,
 }
 
 public readonly record struct WebhookAnswer(WebhookOutcome Outcome, string Detail)
@@ -32,7 +37,7 @@ public readonly record struct WebhookAnswer(WebhookOutcome Outcome, string Detai
     {
         WebhookOutcome.Forwarded => 200,
         WebhookOutcome.BodyTooLarge => 413,
-        WebhookOutcome.KafkaUnavailable => 503,
+        WebhookOutcome.KafkaUnavailable or WebhookOutcome.Busy => 503,
         _ => 400,
     };
 }
@@ -53,6 +58,14 @@ public static class WebhookLimits
     /// Well under Stripe's own webhook timeout, so Stripe hears the 503 and retries.
     /// </summary>
     public const int DeliveryTimeoutMs = 10_000;
+
+    /// <summary>
+    /// Requests handled at once; the next is answered 503 (Stripe retries it later). Stripe sends an
+    /// endpoint a few at a time; far more at once is a flood, which must not hold the process's memory
+    /// (up to <see cref="BodyBytesMax"/> each) or its producer queue. Kestrel's minimum body data rate
+    /// frees a permit held by a client that sends its body too slowly.
+    /// </summary>
+    public const int ConcurrentRequestsMax = 64;
 
     /// <summary>
     /// At most one log line per this interval about refused requests (each line counts those

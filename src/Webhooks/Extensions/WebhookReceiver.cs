@@ -36,6 +36,19 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IReadOnlyDictionary<ContestPipeline.Webhooks.Domain.WebhookOutcome, long> Rejections =>
         _app.Services.GetRequiredService<StripeEventForwarder>().Rejections;
 
+    /// <summary>
+    /// Requests being handled now (at most <see cref="WebhookReceiverOptions.ConcurrentRequestsMax"/>).
+    /// </summary>
+    public long InFlight
+    {
+        get
+        {
+            var limiter = _app.Services.GetRequiredService<System.Threading.RateLimiting.ConcurrencyLimiter>();
+            var max = _app.Services.GetRequiredService<WebhookReceiverOptions>().ConcurrentRequestsMax;
+            return max - limiter.GetStatistics()!.CurrentAvailablePermits;
+        }
+    }
+
     /// <summary>True when the receiver stopped itself after a fatal Kafka producer error.</summary>
     public bool FailedFatally => _app.Services.GetRequiredService<StripeEventForwarder>().FailedFatally;
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Threading.RateLimiting;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
@@ -34,6 +35,12 @@ public static class WebhookReceiverExtensions
         // Kestrel refuses a larger body too; the endpoint's own bounded read below answers 413 first.
         builder.Services.Configure<KestrelServerOptions>(k => k.Limits.MaxRequestBodySize = options.BodyBytesMax);
         builder.Services.AddSingleton(options);
+        // Bounded at once, never queued: a request over the bound is answered 503 before its body is read.
+        builder.Services.AddSingleton(_ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = options.ConcurrentRequestsMax, QueueLimit = 0,
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        }));
         if (options.Observability)
         {
             builder.Services.AddPipelineObservability("webhooks", null, options.Environment);
@@ -50,8 +57,17 @@ public static class WebhookReceiverExtensions
 
     public static WebApplication MapStripeWebhooks(this WebApplication app)
     {
-        app.MapPost(Path, async (HttpContext http, StripeEventForwarder forwarder, WebhookReceiverOptions options) =>
+        app.MapPost(Path, async (HttpContext http, StripeEventForwarder forwarder, WebhookReceiverOptions options,
+            ConcurrencyLimiter limiter) =>
         {
+            using var permit = limiter.AttemptAcquire();
+            if (!permit.IsAcquired)
+            {
+                var busy = forwarder.Reject(WebhookOutcome.Busy,
+                    $"{options.ConcurrentRequestsMax} requests already in flight");
+                http.Response.Headers.RetryAfter = "1";
+                return Results.Text(busy.Detail, "text/plain", statusCode: busy.StatusCode);
+            }
             var body = await ReadBodyAsync(http.Request, options.BodyBytesMax, http.RequestAborted);
             var answer = body is null
                 ? new WebhookAnswer(WebhookOutcome.BodyTooLarge, $"body larger than {options.BodyBytesMax} bytes")

@@ -50,6 +50,8 @@ public sealed class WebhookReceiverOptions
 
     public int BodyBytesMax { get; init; } = WebhookLimits.BodyBytesMax;
 
+    public int ConcurrentRequestsMax { get; init; } = WebhookLimits.ConcurrentRequestsMax;
+
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
     /// <summary>
@@ -68,6 +70,8 @@ public sealed class WebhookReceiverOptions
         if (Tolerance <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "must be positive");
         if (DeliveryTimeout <= TimeSpan.Zero || DeliveryTimeout > TimeSpan.FromMinutes(1))
             throw new ArgumentOutOfRangeException(nameof(DeliveryTimeout), DeliveryTimeout, "between 0 and 1 minute");
+        if (ConcurrentRequestsMax <= 0)
+            throw new ArgumentOutOfRangeException(nameof(ConcurrentRequestsMax), ConcurrentRequestsMax, "positive");
         if (BodyBytesMax <= 0) throw new ArgumentOutOfRangeException(nameof(BodyBytesMax), BodyBytesMax, "must be positive");
         if (string.IsNullOrWhiteSpace(Topic)) throw new ArgumentException("no topic", nameof(Topic));
         if (string.IsNullOrWhiteSpace(AlertsTopic)) throw new ArgumentException("no alerts topic", nameof(AlertsTopic));

@@ -143,7 +143,7 @@ public sealed class StripeEventForwarder : IDisposable
     }
 
     /// <summary>Counted always; logged only at a bounded rate (see <see cref="WebhookRejections"/>).</summary>
-    private WebhookAnswer Reject(WebhookOutcome outcome, string detail)
+    public WebhookAnswer Reject(WebhookOutcome outcome, string detail)
     {
         if (_rejections.Count(outcome, detail) is { } line) _logger.LogWarning("{Line}", line);
         return new WebhookAnswer(outcome, detail);

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Kafka;
@@ -40,6 +41,23 @@ public sealed class AclsTests
         Assert.Equal(["User:payout"], acls.Where(a => a is { Operation: "Write", Resource: Topics.PayoutsStatus } && a.Principal != "User:cpctl").Select(a => a.Principal));
         Assert.Equal(["User:webhooks"], acls.Where(a => a is { Operation: "Write", Resource: Topics.StripeEvents } && a.Principal != "User:cpctl").Select(a => a.Principal));
         Assert.DoesNotContain(acls, a => a.Principal == "User:webhooks" && a.Operation == "Read");
+    }
+
+    [Fact]
+    public void An_operators_credential_writes_no_unsigned_topic_a_producer_owns()
+    {
+        var acls = Acls();
+        // The provider's sequence numbers are its own: only the provider writes its feed.
+        Assert.Equal(["User:provider"], acls.Where(a => a is { Operation: "Write", Resource: Topics.ProviderFeed }).Select(a => a.Principal));
+        // The operator's principals (cpctl, the console) write only topics whose every message is signed and verified
+        // (what they write there verifies as its producer's or is refused), and the canary, which moves no money.
+        var operators = Services.PrincipalsSigningAs(Producers.Operator).Append(AclsCommand.OperatorPrincipal).Select(KafkaAcls.Principal).ToHashSet();
+        Assert.Contains("User:cpctl", operators);
+        Assert.All(acls.Where(a => operators.Contains(a.Principal) && a is { Operation: "Write", ResourceType: "Topic" }),
+            a => Assert.True(PublishRights.Pipeline.Covers(a.Resource) || a.Resource == Topics.Canary, $"{a.Principal} may write unsigned {a.Resource}"));
+        Assert.DoesNotContain(acls, a => operators.Contains(a.Principal) && a is { Operation: "Write", Resource: Topics.Alerts });
+        // Players' notifications are asked for by Operations alone.
+        Assert.Equal(["User:operations"], acls.Where(a => a is { Operation: "Write", Resource: Topics.Notifications }).Select(a => a.Principal));
     }
 
     [Fact]

@@ -95,6 +95,10 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, 5, false, false, w.Out, w.Err, CancellationToken.None));
         Assert.Equal(1, code);
         Assert.StartsWith($"dlq redrive: no dead letter at {topic}.dlq/0@5", error);
+        // The provider's feed is not signed: a re-drive would be believed as the provider's, so cpctl has no write there.
+        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, Topics.ProviderFeed, null, null, true, false, w.Out, w.Err, CancellationToken.None));
+        Assert.Equal((1, $"dlq redrive: provider.feed is not signed, so an operator does not re-drive its dead letters: the provider re-sends its feed{Environment.NewLine}"),
+            (code, error));
         (code, _, error) = Run(w => DlqCommand.List(bootstrap, "no.such.topic", w.Out, w.Err, CancellationToken.None));
         Assert.Equal((1, $"dlq list: no dead-letter topic no.such.topic.dlq on the broker{Environment.NewLine}"), (code, error));
     }

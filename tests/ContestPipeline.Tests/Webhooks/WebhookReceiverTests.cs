@@ -93,9 +93,12 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
 
     private string Sign(byte[] body, string secret = Secret) => StripeWebhookSignature.Sign(body, secret, _clock.GetUtcNow());
 
-    private async Task<(HttpStatusCode Status, string Text)> PostAsync(Uri url, byte[] body, string? signature)
+    private Task<(HttpStatusCode Status, string Text)> PostAsync(Uri url, byte[] body, string? signature) =>
+        PostAsync(url, new ByteArrayContent(body), signature);
+
+    private async Task<(HttpStatusCode Status, string Text)> PostAsync(Uri url, HttpContent content, string? signature)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (signature is not null) request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, signature);
         using var response = await _http.SendAsync(request);
@@ -346,6 +349,79 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, status);
         Assert.Equal(0, MessagesOn(topic));
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_concurrency_bound_are_refused_with_503_and_a_refused_event_retried_later_arrives_once()
+    {
+        var topic = await fixture.NewTopicAsync();
+        await using var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
+        {
+            BootstrapServers = fixture.BootstrapServers,
+            SigningSecrets = [Secret],
+            Signer = LocalSigningKeys.Keys.SignerFor(Producers.Webhooks),
+            Clock = _clock,
+            Topic = topic,
+            ConcurrentRequestsMax = 2,
+        });
+
+        // Two deliveries whose bodies are still arriving hold both permits.
+        using var release = new CancellationTokenSource();
+        var held = new[] { "evt_held_1", "evt_held_2" }.Select(id =>
+        {
+            var body = TrickledContent.Padded(Event(id, objectId: "tr_" + id));
+            return PostAsync(receiver.Url, new TrickledContent(body, release.Token), Sign(body));
+        }).ToList();
+        await Eventually.UntilAsync(() => receiver.InFlight == 2, "both held deliveries in flight");
+
+        // Every request beyond them is refused at once, before its body is read: Stripe retries a 503.
+        var late = Event("evt_late", objectId: "tr_late");
+        for (var i = 0; i < 3; i++)
+        {
+            var (status, text) = await PostAsync(receiver.Url, late, Sign(late));
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "2 requests already in flight"), (status, text));
+        }
+        Assert.Equal(3, receiver.Rejections[WebhookOutcome.Busy]);
+        Assert.Equal(0, MessagesOn(topic));
+
+        // The held ones finish and are forwarded; the refused event, retried, arrives once.
+        await release.CancelAsync();
+        Assert.All(await Task.WhenAll(held), r => Assert.Equal(HttpStatusCode.OK, r.Status));
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(receiver.Url, late, Sign(late))).Status);
+        Assert.Equal(["evt_held_1", "evt_held_2", "evt_late"],
+            fixture.ReadAll(topic, 3).Select(m => HeaderText(m, MessageHeaders.MessageId)).Order(StringComparer.Ordinal));
+        Assert.Equal(3, MessagesOn(topic));
+        Assert.Equal(0, receiver.InFlight);
+    }
+
+    /// <summary>
+    /// A body that keeps arriving until released: 128 KiB of leading whitespace (part of the signed
+    /// JSON) in small pieces, well above Kestrel's minimum body data rate, its last piece only once
+    /// released.
+    /// </summary>
+    private sealed class TrickledContent(byte[] body, CancellationToken release) : HttpContent
+    {
+        public static byte[] Padded(byte[] body) => [.. Enumerable.Repeat((byte)' ', 128 * 1024), .. body];
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            const int piece = 1024;
+            var sent = 0;
+            for (; sent < body.Length - piece && !release.IsCancellationRequested; sent += piece)
+            {
+                await stream.WriteAsync(body.AsMemory(sent, piece));
+                await stream.FlushAsync();
+                try { await Task.Delay(100, release); } catch (OperationCanceledException) { }
+            }
+            try { await Task.Delay(Timeout.Infinite, release); } catch (OperationCanceledException) { }
+            await stream.WriteAsync(body.AsMemory(sent));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
     }
 
     [Fact]

@@ -44,11 +44,22 @@ public sealed class LocalConsole : IAsyncDisposable
         var portChosenHere = port == 0;
         var (process, url, file) = await LocalListener.StartAsync(() =>
         {
-            var listen = new Uri($"http://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
+            var listen = new Uri($"{(swaps.ConsoleTls is null ? "http" : "https")}://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
             var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>())
             {
                 [ConsoleOptions.Settings.Url] = listen.ToString().TrimEnd('/'),
             };
+            if (swaps.ConsoleTls is { } tls)
+            {
+                // The certificate and key made for the run, as files the console reads at start.
+                Directory.CreateDirectory(swaps.RunDirectory);
+                var certificate = Path.Combine(swaps.RunDirectory, "console-tls.crt");
+                var key = Path.Combine(swaps.RunDirectory, "console-tls.key");
+                File.WriteAllText(certificate, tls.CertificatePem);
+                File.WriteAllText(key, tls.KeyPem);
+                settings[ConsoleOptions.Settings.TlsCertificate] = certificate;
+                settings[ConsoleOptions.Settings.TlsKey] = key;
+            }
             var spec = LocalServices.Prepare(Services.Console, swaps with { ConsoleOperators = json }, settings);
             return (spec, listen, spec.Environment[ConsoleOptions.Settings.Operators + Setting.FileSuffix]!);
         }, "the console", Path.Combine(swaps.RunDirectory, "console.log"), portChosenHere, ct);

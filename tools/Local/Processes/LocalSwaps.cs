@@ -56,6 +56,9 @@ public sealed record LocalSwaps
     /// </summary>
     public string? ConsoleOperators { get; init; }
 
+    /// <summary>The console's certificate and key (PEM) when it serves https here; null: plain HTTP on loopback.</summary>
+    public (string CertificatePem, string KeyPem)? ConsoleTls { get; init; }
+
     /// <summary>
     /// The hex SHA-256 of each token the platform's read API accepts (its tokens file's text), when it runs.
     /// </summary>
