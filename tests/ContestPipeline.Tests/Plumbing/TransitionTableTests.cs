@@ -72,7 +72,8 @@ public sealed class TransitionTableTests
     public void Every_payout_state_is_stored_and_published_by_its_wire_name()
     {
         Assert.Equal([PayoutStates.Waiting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Submitting,
-            PayoutStates.Paid, PayoutStates.Failed, PayoutStates.Rejected], Enum.GetValues<PayoutState>().Select(PayoutLifecycle.Name));
+            PayoutStates.Paid, PayoutStates.Failed, PayoutStates.Rejected, PayoutStates.Quarantined],
+            Enum.GetValues<PayoutState>().Select(PayoutLifecycle.Name));
         Assert.All(Enum.GetValues<PayoutState>(), s => Assert.Equal(s, PayoutLifecycle.Parse("p", PayoutLifecycle.Name(s))));
         Assert.Equal(["waiting", "submitting", "refunded", "failed"], Enum.GetValues<RefundState>().Select(RefundLifecycle.Name));
     }
