@@ -110,6 +110,11 @@ public sealed class MakeGoodTests
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.payouts WHERE contest_id = 'mg' AND kind = 'make_good' AND state = 'paid'") == 2, "both make-goods paid", 120);
 
+        // The read model and Settlement read payouts.status each at its own pace: wait for Settlement's
+        // bookings of both transfers before reading its journal.
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+            "SELECT count(*) FROM settlement.journal WHERE kind = 'transfer_sent' AND journal_id LIKE 'transfer:makegood_%'") == 2,
+            "Settlement booked both make-good transfers", 60);
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         var journal = (await conn.QueryAsync<(string Account, long Amount)>("""
             SELECT p.account, sum(p.amount_minor)::bigint FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
