@@ -176,7 +176,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         // Both events ask for a read of the transfer; a request not yet read is taken over by the one
         // delivered after it, so the read answers whichever of the two Stripe delivered last (webhooks
         // may arrive in either order). Whichever it answered, it booked the 800 and no more.
-        var outcomes = await Eventually.UntilAsync(() => h.ScalarAsync<string?>(
+        var outcomes = await Eventually.UntilAsync<string?>(() => h.ScalarAsync<string?>(
                 "SELECT string_agg(outcome, ' | ') FROM payout.stripe_events WHERE event_id = ANY(@ids) AND outcome LIKE '%read:%'",
                 new { ids = new[] { reversedEvent, failedAgain } }), o => o is not null, "a read of the transfer after both events",
             TimeSpan.FromSeconds(60));
