@@ -29,17 +29,27 @@ public sealed class ReadRequestStore
     /// <summary>Transfers transfer.* asked about; the flag is a legacy transfer.failed, kept until the read.</summary>
     public static ReadRequestStore Transfers { get; } = new("transfer_reads", "transfer_id", "legacy_failed");
 
-    /// <summary>Asks for a read; a flag once set stays set until the read is done.</summary>
-    public Task RequestAsync(TransactionContext context, string objectId, string eventId, bool flagged = false)
+    /// <summary>
+    /// Asks for a read; a flag once set stays set until the read is done. A request not yet being
+    /// read is taken over by this event (one read answers both): the earlier event's outcome says so,
+    /// so no event is left without one.
+    /// </summary>
+    public async Task RequestAsync(TransactionContext context, string objectId, string eventId, bool flagged = false)
     {
         if (flagged && _flag is null) throw new ArgumentException($"{_table} keeps no flag", nameof(flagged));
         var (column, value, update) = _flag is null ? ("", "", "")
             : ($", {_flag}", ", @flagged", $", {_flag} = r.{_flag} OR excluded.{_flag}");
-        return context.Connection.ExecuteAsync($"""
+        var now = context.Clock.GetUtcNow();
+        var takenOver = await context.Connection.ExecuteScalarAsync<string?>($"""
+            WITH waiting AS (SELECT event_id FROM payout.{_table}
+                             WHERE {_id} = @objectId AND (claimed_until IS NULL OR claimed_until <= @now) FOR UPDATE)
             INSERT INTO payout.{_table} AS r ({_id}, event_id, requested_at{column}) VALUES (@objectId, @eventId, @now{value})
             ON CONFLICT ({_id}) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at,
                 claimed_until = NULL{update}
-            """, new { objectId, eventId, flagged, now = context.Clock.GetUtcNow() }, context.Transaction);
+            RETURNING (SELECT event_id FROM waiting)
+            """, new { objectId, eventId, flagged, now }, context.Transaction);
+        if (takenOver is not null && takenOver != eventId)
+            await StripeEventStore.AddOutcomeAsync(context, takenOver, $"its read was asked again by {eventId}, whose outcome is the read's");
     }
 
     /// <summary>Claims requests, oldest first, for <paramref name="lease"/>.</summary>
