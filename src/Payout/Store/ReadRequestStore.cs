@@ -42,8 +42,10 @@ public sealed class ReadRequestStore
         var now = context.Clock.GetUtcNow();
         var takenOver = await context.Connection.ExecuteScalarAsync<string?>($"""
             WITH waiting AS (SELECT event_id FROM payout.{_table}
-                             WHERE {_id} = @objectId AND (claimed_until IS NULL OR claimed_until <= @now) FOR UPDATE)
-            INSERT INTO payout.{_table} AS r ({_id}, event_id, requested_at{column}) VALUES (@objectId, @eventId, @now{value})
+                             WHERE {_id} = @objectId AND (claimed_until IS NULL OR claimed_until <= @now)
+                             FOR UPDATE)
+            INSERT INTO payout.{_table} AS r ({_id}, event_id, requested_at{column})
+            VALUES (@objectId, @eventId, @now{value})
             ON CONFLICT ({_id}) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at,
                 claimed_until = NULL{update}
             RETURNING (SELECT event_id FROM waiting)
