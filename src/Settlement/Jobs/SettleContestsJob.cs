@@ -41,6 +41,8 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     /// </summary>
     public const int AwardsPerChunk = 10_000;
 
+    private (string ContestId, int Entries, long FeesMinor, SettlementTerms Terms)? _decided;
+
     public string Name => "settle-contests";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(200);
 
@@ -57,11 +59,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to settle and is gone");
         context.Cause = Cause.Recorded(contestId, contest.CompletedBy ?? Cause.Clock("settle-contests", contestId).CausationId);
 
-        var (entryCount, feesMinor) = await SettlementStore.EntryTotalsAsync(context, contestId);
-        var standings = await SettlementStore.FinalStandingsStreamedAsync(context, contestId, contest.Completed?.EntryCount ?? 0);
-        var terms = SettlementTerms.Decide(contestId, contest.Definition, entryCount, feesMinor, standings, context.Clock.GetUtcNow());
-        standings = null;   // the rows are not needed past the decision
-
+        var terms = await DecideAsync(context, contestId, contest);
         var run = await SettlementStore.SettleRunAsync(context, contestId) ?? await StartAsync(context, terms);
         if (terms.Record with { SettledAt = run.Record.SettledAt } != run.Record || terms.Awards.Count != run.Awards)
             throw new InvariantViolatedException(
@@ -72,6 +70,30 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         crash.Reach(CrashPoints.SettlementMidChunk);
         if (run.Posted + chunk.Count < run.Awards) return;
         await FinishAsync(context, run);
+        context.OnCommitted(() => _decided = null);
+    }
+
+    /// <summary>
+    /// The contest's terms, decided from its standings and its entries' count and fee total.
+    /// A contest of many chunks is decided once per process, not once per chunk: reading a
+    /// million standings back for each of twenty chunks was most of its settlement's time. The
+    /// terms kept are reused only for the same contest with the same entry count and fee total;
+    /// its standings cannot change once COMPLETE (chunks are insert-only) nor its entries
+    /// (Settlement refuses an entry for a contest no longer open). A restarted worker decides
+    /// again, and the run's record is checked against that decision, as every chunk's was.
+    /// </summary>
+    private async Task<SettlementTerms> DecideAsync(TransactionContext context, string contestId,
+        ContestRow contest)
+    {
+        var (entryCount, feesMinor) = await SettlementStore.EntryTotalsAsync(context, contestId);
+        if (_decided is { } kept && (kept.ContestId, kept.Entries, kept.FeesMinor) == (contestId, entryCount, feesMinor))
+            return kept.Terms;
+        var standings = await SettlementStore.FinalStandingsStreamedAsync(
+            context, contestId, contest.Completed?.EntryCount ?? 0);
+        var terms = SettlementTerms.Decide(
+            contestId, contest.Definition, entryCount, feesMinor, standings, context.Clock.GetUtcNow());
+        _decided = (contestId, entryCount, feesMinor, terms);
+        return terms;
     }
 
     /// <summary>The first chunk's own work: the settlement entry, the run and the authorization.</summary>
