@@ -32,6 +32,8 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
         {
             case PayoutDispatchDecided.Halt:
                 if (!await DispatchStore.RecordHaltAsync(context, decision, topic)) return;
+                // Over an automatic halt it keeps that halt's two-person rule: superseding is no way around it.
+                await DisputeRuleStore.KeepApprovalsNeededAsync(context, decision.DecisionId);
                 // A halt while halted by another becomes the halt in force: a resume must name it.
                 await DispatchStore.SetAsync(context, decision, halted: true);
                 DispatchStore.PublishChanged(context, decision, halted: true);

@@ -59,6 +59,22 @@ public static class DisputeRuleStore
             "SELECT coalesce((SELECT approvals_needed FROM payout.halts WHERE halt_id = @haltId), 1)", new { haltId },
             context.Transaction);
 
+    /// <summary>
+    /// A halt about to supersede the halt in force needs as many operators' resumes as that one did (at least). The
+    /// stop's row is locked first, so an automatic halt committed meanwhile is the one read.
+    /// </summary>
+    public static async Task KeepApprovalsNeededAsync(TransactionContext context, string haltId)
+    {
+        await context.Connection.ExecuteAsync("SELECT 1 FROM payout.dispatch FOR UPDATE",
+            transaction: context.Transaction);
+        await context.Connection.ExecuteAsync("""
+            UPDATE payout.halts SET approvals_needed = greatest(approvals_needed, coalesce(
+                (SELECT h.approvals_needed FROM payout.dispatch d JOIN payout.halts h ON h.halt_id = d.decision_id
+                 WHERE d.halted AND h.halt_id <> @haltId), 1))
+            WHERE halt_id = @haltId
+            """, new { haltId }, context.Transaction);
+    }
+
     /// <summary>The halt ends only when two different operators have resumed it.</summary>
     public static Task RequireTwoApprovalsAsync(TransactionContext context, string haltId) =>
         context.Connection.ExecuteAsync("UPDATE payout.halts SET approvals_needed = 2 WHERE halt_id = @haltId",

@@ -123,11 +123,19 @@ public sealed class DisputeRuleTests(PipelineFixture fixture)
         Assert.True(await h.ScalarAsync<bool>("SELECT halted AND decision_id = @halt FROM payout.dispatch", new { halt }));
         Assert.Empty(h.TransfersOf(pat.PayoutId));
 
+        // Nor is halting over it and resuming that a way around: the operator's halt keeps the rule.
+        Decide(h, "ann-halt", PayoutDispatchDecided.Halt, "ann");
+        await WaitForDispatchAsync(h, halted: true, "ann-halt");
+        Decide(h, "ann-3", PayoutDispatchDecided.Resume, "ann", ends: "ann-halt");
+        await Eventually.UntilAsync(() => Task.FromResult(Alerts(h, "payouts_resume_needs_second_operator").Count == 3),
+            "ann's resume of her own halt refused", TimeSpan.FromSeconds(30));
+        Assert.True(await h.ScalarAsync<bool>("SELECT halted AND decision_id = 'ann-halt' FROM payout.dispatch"));
+
         // A second operator's resume ends it; the prize ordered meanwhile goes.
-        Decide(h, "bob-1", PayoutDispatchDecided.Resume, "bob", ends: halt);
+        Decide(h, "bob-1", PayoutDispatchDecided.Resume, "bob", ends: "ann-halt");
         await WaitForDispatchAsync(h, halted: false, "bob-1");
         await h.WaitForStateAsync(pat.PayoutId, PayoutStates.Paid);
-        Assert.Equal("bob-1", await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = @halt", new { halt }));
+        Assert.Equal("bob-1", await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
         Assert.Empty(h.World.Read(Topics.DeadLetter(Topics.PayoutsControl)));
         Assert.Equal(PayoutStates.Held, (await h.RowAsync(kim.PayoutId)).State);
     }
