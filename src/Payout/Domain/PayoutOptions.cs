@@ -10,7 +10,8 @@ namespace ContestPipeline.Payout.Domain;
 /// 24 hours, $100,000 per calendar month, $1,000 for accounts younger than 30 days; its
 /// suspicious patterns held for review (a 5th payout in 24 hours, a payout above 80 % of
 /// the recipient's lifetime winnings, a first payout above $2,000); and at least 5 minutes
-/// between two payouts to one recipient.
+/// between two payouts to one recipient. Its refund and dispute rules: review of payouts to a recipient with a
+/// dispute or outside refund in the last 30 days, and every payout halted after 3 disputes within 24 hours.
 /// Each can be set by its setting in <see cref="Settings"/>, e.g.
 /// CONTESTPIPELINE_PAYOUT_REVIEW_THRESHOLD_MINOR=50000.
 /// </summary>

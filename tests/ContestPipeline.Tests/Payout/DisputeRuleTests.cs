@@ -85,6 +85,12 @@ public sealed class DisputeRuleTests(PipelineFixture fixture)
             (await h.RowAsync(lou.PayoutId)).Reason, StringComparison.Ordinal);
         Assert.Empty(h.TransfersOf(kim.PayoutId));
         await h.WaitForAlertAsync("payout_held_" + HoldKinds.Review);
+        // The reason travels with the hold on payouts.status, which the console and cpctl payouts list show.
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m =>
+                m.Type == PayoutStatusChanged.MessageType && m.Body.GetProperty("payoutId").GetString() == kim.PayoutId
+                && m.Body.GetProperty("holdKind").GetString() == HoldKinds.Review
+                && m.Body.GetProperty("reason").GetString()!.Contains(kimDispute, StringComparison.Ordinal))),
+            "kim's review hold with its reason on payouts.status", TimeSpan.FromSeconds(30));
 
         // kim's dispute delivered again, as Stripe retries a webhook and as a new event of the same dispute: with ned's
         // too old to count, two more sightings of one dispute would make three. It is counted once.
