@@ -8,7 +8,8 @@ namespace ContestPipeline.Payout.Domain;
 /// What the gates know about one payout at dispatch time. <see cref="Waived"/> is what
 /// operators' releases waived (<see cref="Waivers"/>); <see cref="Freezes"/> the freezes in
 /// force on the entry fee behind the prize (a dispute's id, or a refund made outside the
-/// pipeline).
+/// pipeline). <see cref="Chargebacks"/> are the recipient's disputes and refunds made outside the pipeline on any of
+/// their entry fees (<see cref="DisputeRules"/>), <see cref="PaymentIntentId"/> the entry fee behind this prize.
 /// </summary>
 public sealed record GateInput(
     long AmountMinor,
@@ -16,7 +17,9 @@ public sealed record GateInput(
     IReadOnlyList<string> Freezes,
     RecipientView? Recipient,
     RecipientActivity Activity,
-    long? BalanceLeftMinor);
+    long? BalanceLeftMinor,
+    IReadOnlyList<Chargeback>? Chargebacks = null,
+    string? PaymentIntentId = null);
 
 /// <summary>The winner's connected account as Payout knows it.</summary>
 public sealed record RecipientView(string AccountId, bool CanReceive, DateTimeOffset AccountCreatedAt);
@@ -68,7 +71,7 @@ public static class Waivers
 /// <summary>
 /// The checks a payout passes before its transfer is sent, in order: a freeze on the entry
 /// fee, an account that can receive, then (each unless an operator's release waived it) the
-/// maximum single payout, review (the review threshold and the suspicious patterns), the
+/// maximum single payout, review (the review threshold, the suspicious patterns and a recent dispute or refund), the
 /// new-account cap, the monthly amount, the daily count and amount and the spacing between
 /// two payouts to one recipient; last the platform balance. Pure: the dispatcher gathers the
 /// input and acts on the decision.
@@ -91,7 +94,9 @@ public static class PayoutGates
         var a = p.Activity;
         if (!p.Waived.Contains(HoldKinds.Limit) && p.AmountMinor > o.SingleAmountMaxMinor)
             return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of {o.SingleAmountMaxMinor}", null);
-        if (!p.Waived.Contains(HoldKinds.Review) && ReviewReasons(p.AmountMinor, a, o) is { Count: > 0 } review)
+        var chargebacks = DisputeRules.ReviewReasons(p.Chargebacks ?? [], p.PaymentIntentId, o, now);
+        if (!p.Waived.Contains(HoldKinds.Review)
+            && ReviewReasons(p.AmountMinor, a, o).Concat(chargebacks).ToList() is { Count: > 0 } review)
             return new GateDecision.Hold(HoldKinds.Review, string.Join("; ", review), null);
         var ageEnds = p.Recipient.AccountCreatedAt + o.NewAccountAge;
         if (!p.Waived.Contains(HoldKinds.NewAccount) && p.AmountMinor > o.NewAccountAmountMaxMinor && now < ageEnds)

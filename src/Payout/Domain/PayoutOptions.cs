@@ -10,7 +10,8 @@ namespace ContestPipeline.Payout.Domain;
 /// 24 hours, $100,000 per calendar month, $1,000 for accounts younger than 30 days; its
 /// suspicious patterns held for review (a 5th payout in 24 hours, a payout above 80 % of
 /// the recipient's lifetime winnings, a first payout above $2,000); and at least 5 minutes
-/// between two payouts to one recipient.
+/// between two payouts to one recipient. Its refund and dispute rules: review of payouts to a recipient with a
+/// dispute or outside refund in the last 30 days, and every payout halted after 3 disputes within 24 hours.
 /// Each can be set by its setting in <see cref="Settings"/>, e.g.
 /// CONTESTPIPELINE_PAYOUT_REVIEW_THRESHOLD_MINOR=50000.
 /// </summary>
@@ -38,6 +39,19 @@ public sealed record PayoutOptions
 
     /// <summary>The least time between two payouts to one recipient; a payout sooner waits (a velocity hold that resumes by itself).</summary>
     public TimeSpan RecipientPayoutSpacing { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A payout to a recipient who had a dispute, or a refund made outside the pipeline, on another of their entry
+    /// fees this recently is held for review (<see cref="DisputeRules"/>). Zero turns it off.
+    /// </summary>
+    public TimeSpan RecentChargebackWindow { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// This many disputes (any players', each counted once by its id) within <see cref="DisputeHaltWindow"/> halt
+    /// every payout automatically, a halt only two different operators' resumes end. Zero turns it off.
+    /// </summary>
+    public int DisputeHaltCount { get; init; } = 3;
+    public TimeSpan DisputeHaltWindow { get; init; } = TimeSpan.FromHours(24);
 
     /// <summary>A release of more than this needs two different approvers (<see cref="Contracts.Payouts.TwoPersonRule"/>).</summary>
     public long SecondApprovalAboveMinor { get; init; } = Contracts.Payouts.TwoPersonRule.AboveMinorDefault;
@@ -104,6 +118,9 @@ public sealed record PayoutOptions
         public const string SuspiciousLifetimeShareBp = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_LIFETIME_SHARE_BP";
         public const string SuspiciousFirstPayoutMinor = "CONTESTPIPELINE_PAYOUT_SUSPICIOUS_FIRST_PAYOUT_MINOR";
         public const string RecipientPayoutSpacingSeconds = "CONTESTPIPELINE_PAYOUT_RECIPIENT_PAYOUT_SPACING_SECONDS";
+        public const string RecentChargebackDays = "CONTESTPIPELINE_PAYOUT_RECENT_DISPUTE_REVIEW_DAYS";
+        public const string DisputeHaltCount = "CONTESTPIPELINE_PAYOUT_DISPUTE_HALT_COUNT";
+        public const string DisputeHaltWindowSeconds = "CONTESTPIPELINE_PAYOUT_DISPUTE_HALT_WINDOW_SECONDS";
         public const string RoundsMax = "CONTESTPIPELINE_PAYOUT_ROUNDS_MAX";
         public const string RetryDelayBaseMs = "CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS";
         public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
@@ -132,6 +149,11 @@ public sealed record PayoutOptions
             SuspiciousLifetimeShareBp = Setting.Int(configuration, Settings.SuspiciousLifetimeShareBp, o.SuspiciousLifetimeShareBp, 1, 10_000),
             SuspiciousFirstPayoutMinor = Setting.Long(configuration, Settings.SuspiciousFirstPayoutMinor, o.SuspiciousFirstPayoutMinor, 0, AmountSettingMaxMinor),
             RecipientPayoutSpacing = Setting.Seconds(configuration, Settings.RecipientPayoutSpacingSeconds, o.RecipientPayoutSpacing, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            RecentChargebackWindow = TimeSpan.FromDays(Setting.Int(configuration, Settings.RecentChargebackDays,
+                (int)o.RecentChargebackWindow.TotalDays, 0, 3_650)),
+            DisputeHaltCount = Setting.Int(configuration, Settings.DisputeHaltCount, o.DisputeHaltCount, 0, 1_000_000),
+            DisputeHaltWindow = Setting.Seconds(configuration, Settings.DisputeHaltWindowSeconds, o.DisputeHaltWindow,
+                TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
             RoundsMax = Setting.Int(configuration, Settings.RoundsMax, o.RoundsMax, 1, 100),
             RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),

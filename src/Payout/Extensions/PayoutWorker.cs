@@ -39,7 +39,8 @@ public static class PayoutWorker
             // The emergency stop on its own topic and consumer: applied while the orders are behind or stopped.
             new ConsumerDefinition(Shape.Group("control"), _ => [new PayoutDispatchDecidedHandler()]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
-                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
+                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment,
+                    sp.GetRequiredService<PayoutOptions>())]),
         ])
     {
         Services = (services, _) =>

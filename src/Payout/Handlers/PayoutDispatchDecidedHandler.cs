@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -17,7 +18,8 @@ namespace ContestPipeline.Payout.Handlers;
 /// with its reason (dead-lettered, alerted), so a resume re-driven or replayed after a later
 /// halt never lifts that halt. From <c>payouts.due</c>, where halts and resumes travelled
 /// before: a halt applies as any halt, a resume is refused (it names no halt, and it may be
-/// arriving long after it was decided).
+/// arriving long after it was decided). A halt made automatically after repeated disputes ends only when two
+/// different operators have resumed it.
 /// </summary>
 public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatchDecided>
 {
@@ -30,6 +32,8 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
         {
             case PayoutDispatchDecided.Halt:
                 if (!await DispatchStore.RecordHaltAsync(context, decision, topic)) return;
+                // Over an automatic halt it keeps that halt's two-person rule: superseding is no way around it.
+                await DisputeRuleStore.KeepApprovalsNeededAsync(context, decision.DecisionId);
                 // A halt while halted by another becomes the halt in force: a resume must name it.
                 await DispatchStore.SetAsync(context, decision, halted: true);
                 DispatchStore.PublishChanged(context, decision, halted: true);
@@ -54,6 +58,7 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
                     throw Refused(decision, $"it ends halt {decision.Ends}, {what}; the halt in force is {inForce}: " +
                         "look again and resume that one if it should end");
                 }
+                if (!await EnoughApprovalsAsync(context, decision)) break;
                 await DispatchStore.EndHaltAsync(context, decision.Ends, decision.DecisionId);
                 await DispatchStore.SetAsync(context, decision, halted: false);
                 DispatchStore.PublishChanged(context, decision, halted: false);
@@ -61,6 +66,34 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
             default:
                 throw Refused(decision, $"action '{decision.Action}' is neither halt nor resume");
         }
+    }
+
+    /// <summary>
+    /// The two-person rule for a halt made automatically (after repeated disputes): a resume ends it only when two
+    /// different operators have resumed it, their resumes counted as the approvals of a release are
+    /// (<see cref="ApprovalStore"/>, under the halt's subject). A resume short of that is recorded as an approval
+    /// and refused with its reason in a warning alert; the halt stays in force. True when the resume may apply.
+    /// </summary>
+    private static async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutDispatchDecided decision)
+    {
+        var haltId = decision.Ends!;
+        var needed = await DisputeRuleStore.ApprovalsNeededAsync(context, haltId);
+        if (needed < 2) return true;
+        var subject = DisputeRuleStore.ApprovalSubject(haltId);
+        var approvers = await ApprovalStore.AddAsync(context, new PayoutReviewDecided(decision.DecisionId, subject, "",
+            PayoutReviewDecided.Release, decision.Operator, decision.Reason, decision.DecidedAt,
+            DisputeRuleStore.ApprovalHoldKind));
+        if (approvers.Count >= needed)
+        {
+            await ApprovalStore.UseAsync(context, subject);
+            return true;
+        }
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "payouts_resume_needs_second_operator", haltId,
+            $"dispatch decision {decision.DecisionId} (resume by {decision.Operator}) not applied: " +
+            $"halt {haltId} was made automatically and ends only when {needed} different operators resume it; " +
+            $"approved by {string.Join(", ", approvers)} so far ({approvers.Count} of {needed}): payouts stay halted",
+            decision.DecisionId);
+        return false;
     }
 
     private static MessageRejectedException Refused(PayoutDispatchDecided d, string why) =>

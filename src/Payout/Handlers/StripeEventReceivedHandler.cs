@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Plumbing;
@@ -10,7 +11,7 @@ namespace ContestPipeline.Payout.Handlers;
 /// <summary>
 /// Stripe's events from <c>stripe.events</c>, each applied once (the inbox keys them by event
 /// id) and in any order, by the family its type belongs to (<see cref="IStripeEventFamily"/>):
-/// transfers, accounts, charges (refunds and disputes of entry fees), winners' bank payouts. A
+/// transfers, accounts, charges (entry fees: whose they are, their refunds and disputes), winners' bank payouts. A
 /// type no family takes is recorded as not handled. What was made of each event is kept in
 /// payout.stripe_events. An event that does not read, or of the other mode, is rejected
 /// (<see cref="StripeEventReader"/>).
@@ -49,6 +50,8 @@ public sealed class StripeEventReceivedHandler : IMessageHandler
         await StripeEventStore.RecordAsync(context, seen, objectId, await family.ApplyAsync(stripeEvent, context));
     }
 
-    public static StripeEventReceivedHandler WithEveryFamily(DeploymentEnvironment environment) =>
-        new([new TransferEvents(), new AccountEvents(), new ChargeEvents(), new BankPayoutEvents()], environment);
+    public static StripeEventReceivedHandler WithEveryFamily(DeploymentEnvironment environment,
+        PayoutOptions options) =>
+        new([new TransferEvents(), new AccountEvents(), new ChargeEvents(options), new BankPayoutEvents()],
+            environment);
 }

@@ -111,7 +111,12 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
         var activity = await PayoutStore.ActivityAsync(context, payout, now);
         var left = budget.TryGetValue(payout.Currency, out var l) ? l : (long?)null;
-        switch (PayoutGates.Evaluate(new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left), options, now))
+        var chargebacks = options.RecentChargebackWindow > TimeSpan.Zero
+            ? await DisputeRuleStore.OfPlayerAsync(context, payout.PlayerId, now - options.RecentChargebackWindow)
+            : [];
+        var input = new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left, chargebacks,
+            payout.PaymentIntentId);
+        switch (PayoutGates.Evaluate(input, options, now))
         {
             case GateDecision.Submit submit:
                 if (left is { } before) budget[payout.Currency] = before - payout.AmountMinor;

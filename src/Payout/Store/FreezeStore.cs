@@ -17,27 +17,41 @@ public static class FreezeStore
             new { paymentIntentId }, context.Transaction)];
 
     /// <summary>
-    /// Records a freeze in force; false when it is known already (in force, or a dispute already closed).
+    /// Records a freeze in force, dated when it happened as Stripe dates it; false when it is known already (in
+    /// force, or a dispute already closed).
     /// </summary>
-    public static async Task<bool> FreezeAsync(TransactionContext context, string paymentIntentId, string freezeId, string cause) =>
+    public static async Task<bool> FreezeAsync(TransactionContext context, string paymentIntentId, string freezeId,
+        string cause, DateTimeOffset occurredAt) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
-            VALUES (@paymentIntentId, @freezeId, @cause, 'open', @now, @now) ON CONFLICT DO NOTHING
-            """, new { paymentIntentId, freezeId, cause, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at, occurred_at)
+            VALUES (@paymentIntentId, @freezeId, @cause, 'open', @now, @now, @occurredAt) ON CONFLICT DO NOTHING
+            """, new { paymentIntentId, freezeId, cause, now = context.Clock.GetUtcNow(), occurredAt },
+            context.Transaction) == 1;
+
+    /// <summary>Whether a freeze of this id on the payment is recorded, in force or closed.</summary>
+    public static Task<bool> KnownAsync(TransactionContext context, string paymentIntentId, string freezeId) =>
+        context.Connection.ExecuteScalarAsync<bool>(
+            """
+            SELECT EXISTS (SELECT 1 FROM payout.freezes
+                           WHERE payment_intent_id = @paymentIntentId AND freeze_id = @freezeId)
+            """,
+            new { paymentIntentId, freezeId }, context.Transaction);
 
     /// <summary>
     /// A dispute closed, won or lost, in whichever order its events arrive: recorded closed
     /// even if its charge.dispute.created has not arrived yet (that one then finds it closed).
     /// A closed dispute stays as it closed. False when it was closed already.
     /// </summary>
-    public static async Task<bool> CloseDisputeAsync(TransactionContext context, string paymentIntentId, string disputeId, bool won) =>
+    public static async Task<bool> CloseDisputeAsync(TransactionContext context, string paymentIntentId, string disputeId,
+        bool won, DateTimeOffset occurredAt) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at)
-            VALUES (@paymentIntentId, @disputeId, @disputed, @status, @now, @now)
+            INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at, occurred_at)
+            VALUES (@paymentIntentId, @disputeId, @disputed, @status, @now, @now, @occurredAt)
             ON CONFLICT (payment_intent_id, freeze_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
             WHERE freezes.status = 'open'
             """, new
         {
             paymentIntentId, disputeId, disputed = Freezes.Disputed, status = won ? "won" : "lost", now = context.Clock.GetUtcNow(),
+            occurredAt,
         }, context.Transaction) == 1;
 }
