@@ -131,7 +131,9 @@ public static class SettlementBenchCommand
             Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited}); logs in {runDir}");
             return report;
         }
-        Console.WriteLine($"COMPLETE → every order on payouts.due: {allOrdered.Value.TotalSeconds:F1} s for {awards:N0} orders   (target ≤ 60 s)");
+        var seconds = allOrdered.Value.TotalSeconds;
+        Console.WriteLine($"COMPLETE → every order on payouts.due: {seconds:F1} s for {awards:N0} orders   "
+            + $"(target ≤ {TargetSeconds} s for a million entries on a quiet machine: {seconds / TargetSeconds:F1}× it)");
         Console.WriteLine($"settlement peak memory (VmHWM): {peakKb / 1024.0:N0} MiB   (target ≤ 1,024 MiB)");
         Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due (the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
         report.Add("setup", $"{setup.Elapsed.TotalSeconds:F1} s");
@@ -164,6 +166,9 @@ public static class SettlementBenchCommand
     }
 
     /// <summary>Waits until the worker runs its jobs: its role holds a connection.</summary>
+    /// <summary>COMPLETE → every order of a million entries and 200,000 paid places, on a quiet machine.</summary>
+    private const int TargetSeconds = 15;
+
     private static async Task WaitForRunningAsync(NpgsqlDataSource dataSource, string worker, ChildProcess process, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
