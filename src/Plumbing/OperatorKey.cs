@@ -145,8 +145,8 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
 public static class OperatorKeys
 {
     /// <summary>
-    /// Development and test only: the folder of the local operators' keys (<c>&lt;name&gt;.operator-key</c>), which
-    /// local runs give cpctl, since a child process does not see the development tool's cache setting.
+    /// Never in production: the folder of the local operators' keys (<c>&lt;name&gt;.operator-key</c>), which local
+    /// runs give cpctl, since a child process does not see the development tool's cache setting.
     /// </summary>
     public const string LocalDirectoryVariable = "CONTESTPIPELINE_LOCAL_OPERATOR_KEYS_DIR";
 
@@ -159,15 +159,18 @@ public static class OperatorKeys
         Path.Combine(LocalDirectoryDefault, @operator + OperatorKey.FileExtension);
 
     /// <summary>
-    /// The key named by <see cref="OperatorKey.FileVariable"/> (cpctl's <c>--operator-key</c> sets it); in
-    /// development and test only, failing that, the local key of <paramref name="claimed"/> (the name given with
-    /// <c>--operator</c>). Anywhere else without a key it is an error saying how to get one.
+    /// The key named by <see cref="OperatorKey.FileVariable"/> (cpctl's <c>--operator-key</c> sets it); failing
+    /// that, never in production, the local key of <paramref name="claimed"/> (the name given with
+    /// <c>--operator</c>): in development and test, or where a local run names the local operators' folder
+    /// (<see cref="LocalDirectoryVariable"/>; local runs play staging). Otherwise an error saying how to get one.
     /// </summary>
     public static OperatorKey Resolve(DeploymentEnvironment environment, string? claimed)
     {
         if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is { Length: > 0 } file)
             return OperatorKey.Read(file);
-        var local = environment is DeploymentEnvironment.Development or DeploymentEnvironment.Test;
+        var local = environment is DeploymentEnvironment.Development or DeploymentEnvironment.Test
+            || (environment != DeploymentEnvironment.Production
+                && Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 });
         if (local && OperatorKey.IsName(claimed) && File.Exists(LocalFile(claimed)))
             return OperatorKey.Read(LocalFile(claimed));
         throw new StartupException(
