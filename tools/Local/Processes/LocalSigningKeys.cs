@@ -27,8 +27,8 @@ public static class LocalSigningKeys
     /// </summary>
     public static IReadOnlyList<string> Operators { get; } =
     [
-        "ann", "bob", "cy", "admin", "approver", "viewer", "root", "vic", "operator", "test-operator", "demo-operator",
-        "staging-operator",
+        "ann", "bob", "cy", "cat", "admin", "approver", "viewer", "root", "vic", "operator", "test-operator", "test-admin",
+        "demo-operator", "staging-operator",
     ];
 
     /// <summary>Who signs an operator's message that names nobody (a contest definition from the harness).</summary>
