@@ -12,7 +12,8 @@ public sealed record ReleaseApproval(string Operator, string DecisionId, string?
 /// hold now. An approval counts only for the hold kind and the payout version it was given for, and only
 /// until it expires (<see cref="PayoutOptions.ApprovalLifetime"/> after it was given): one given for a
 /// review hold is no approval of a later frozen (dispute) hold, and one given yesterday is none today.
-/// Operators are told apart by their verified name, so one operator approving twice is one approval.
+/// Operators are told apart by their verified name, ignoring case as the console's sign-in does, so one
+/// operator approving twice is one approval.
 /// </summary>
 public static class ReleaseApprovals
 {
@@ -26,7 +27,7 @@ public static class ReleaseApprovals
             .. approvals
                 .Where(a => a.HoldKind == holdKind && a.PayoutVersion == version && !Expired(a, now, lifetime))
                 .OrderBy(a => a.ApprovedAt).ThenBy(a => a.Operator, StringComparer.Ordinal)
-                .Select(a => a.Operator).Distinct(StringComparer.Ordinal),
+                .Select(a => a.Operator).Distinct(StringComparer.OrdinalIgnoreCase),
         ];
     }
 

@@ -11,7 +11,8 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// producer and awaited until Kafka acknowledged it, so a tool says "sent" only when it is.
 /// An operator's decision is an origin message: its correlation id is its own message id.
 /// Every message on an internal topic is signed here with the operator producer's key
-/// (<paramref name="signer"/>), never in the decision records themselves.
+/// (<paramref name="signer"/>) and, given one, with the deciding operator's own key, never in the
+/// decision records themselves.
 /// </summary>
 public sealed class DecisionPublisher(string bootstrapServers, string clientId, MessageSigner signer, ILogger logger) : IDisposable
 {

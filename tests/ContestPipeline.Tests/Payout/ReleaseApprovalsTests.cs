@@ -18,6 +18,7 @@ public sealed class ReleaseApprovalsTests
     {
         { "two operators, this hold and version", [A("ann"), A("bob")], ["ann", "bob"] },
         { "one operator twice is one", [A("ann"), A("ann", hoursAgo: 0.5)], ["ann"] },
+        { "a name differing only in case is the same operator", [A("ann"), A("ANN", hoursAgo: 0.5)], ["ann"] },
         { "an approval of the review hold is none of the frozen hold", [A("ann", kind: "frozen"), A("bob")], ["bob"] },
         { "an approval of an earlier version is none of this one", [A("ann", version: 3), A("bob")], ["bob"] },
         { "an expired approval counts no more", [A("ann", hoursAgo: 24), A("bob")], ["bob"] },
