@@ -22,6 +22,16 @@ public static class MessageHeaders
     /// consumer, 64 lower-case hex digits (docs/topics/README.md, "Authentication").
     /// </summary>
     public const string Signatures = "signatures";
+    /// <summary>
+    /// On a message produced as <c>operator</c>: the operator who decided it, a name whose own key signed it
+    /// (<see cref="OperatorSignatures"/>). A consumer takes the operator from the key that verifies, never from a body.
+    /// </summary>
+    public const string Operator = "operator";
+    /// <summary>
+    /// The operator's own signatures, one per consuming service, in the form of <see cref="Signatures"/>:
+    /// each under the key that operator's key gives that consumer alone (docs/trust-boundary.md, "Operator keys").
+    /// </summary>
+    public const string OperatorSignatures = "operator-signatures";
     /// <summary>Before pairwise keys: which of the producer's own keys signed it. No longer written; refused.</summary>
     public const string KeyId = "key-id";
     /// <summary>Before pairwise keys: the one signature under the producer's own key. No longer written; refused.</summary>

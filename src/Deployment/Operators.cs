@@ -5,8 +5,12 @@ using Microsoft.AspNetCore.Identity;
 
 namespace ContestPipeline.Deployment;
 
-/// <summary>One operator who may sign in: a name, a role, and a salted password hash (ASP.NET Core's PasswordHasher, PBKDF2).</summary>
-public sealed record OperatorAccount(string Name, string Role, string PasswordHash);
+/// <summary>
+/// One operator who may sign in: a name, a role, a salted password hash (ASP.NET Core's PasswordHasher, PBKDF2),
+/// and their own operator's key sealed under their password (<see cref="SealedOperatorKey"/>), without which
+/// they cannot sign in: every decision and every audit record is signed with it.
+/// </summary>
+public sealed record OperatorAccount(string Name, string Role, string PasswordHash, SealedOperatorKey? Key = null);
 
 /// <summary>
 /// The operators who may sign in, from the operators file: JSON

@@ -17,9 +17,19 @@ Command[] commands =
     MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ComposeCommand.Build(), LedgerCommand.Build(), ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
     OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(), AuditVerifyCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
-    MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(),
+    MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(), OperatorKeyCommand.Build(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
+// The operator's own key signs every decision; the option stands for the setting, for this run.
+var operatorKey = new Option<string?>("--operator-key")
+{
+    Description = $"the file of your own operator's key (or {ContestPipeline.Plumbing.OperatorKey.FileVariable})",
+    Recursive = true,
+};
+root.Options.Add(operatorKey);
 // Piped into grep or a file, a table row stays on one line instead of wrapping at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+if (parse.GetValue(operatorKey) is { Length: > 0 } keyFile)
+    Environment.SetEnvironmentVariable(ContestPipeline.Plumbing.OperatorKey.FileVariable, Path.GetFullPath(keyFile));
+return await parse.InvokeAsync();

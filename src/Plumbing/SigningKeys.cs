@@ -40,13 +40,15 @@ public sealed partial class SigningKeys
 
     private readonly Dictionary<(string Producer, string Consumer, string KeyId), byte[]> _keys;
     private readonly Dictionary<(string Producer, string Consumer), string> _signingKeyIds;
+    private readonly Dictionary<(string Operator, string Consumer, string KeyId), byte[]> _operatorKeys;
 
     private SigningKeys(string source, IEnumerable<SigningKey> keys,
-        IReadOnlyDictionary<(string, string), string> signingKeyIds)
+        IReadOnlyDictionary<(string, string), string> signingKeyIds, IEnumerable<SigningKey>? operatorKeys = null)
     {
         Source = source;
         _keys = keys.ToDictionary(k => (k.Producer, k.Consumer, k.KeyId), k => k.Secret);
         _signingKeyIds = new Dictionary<(string, string), string>(signingKeyIds);
+        _operatorKeys = (operatorKeys ?? []).ToDictionary(k => (k.Producer, k.Consumer, k.KeyId), k => k.Secret);
     }
 
     /// <summary>Where the keys were read from (a directory), for messages.</summary>
@@ -63,6 +65,26 @@ public sealed partial class SigningKeys
     /// <summary>Keys held in memory (a benchmark's, a test's attacker's).</summary>
     public static SigningKeys Of(params SigningKey[] keys) =>
         new("memory", keys, new Dictionary<(string, string), string>());
+
+    /// <summary>
+    /// These keys and, for checking operators' own signatures, the keys <paramref name="operators"/> give
+    /// <paramref name="consumer"/> (a test's).
+    /// </summary>
+    public SigningKeys WithOperators(string consumer, params OperatorKey[] operators) =>
+        new(Source, _keys.Select(k => new SigningKey(k.Key.Producer, k.Key.Consumer, k.Key.KeyId, k.Value)),
+            _signingKeyIds, [.. _operatorKeys.Select(k => new SigningKey(k.Key.Operator, k.Key.Consumer, k.Key.KeyId, k.Value)),
+                .. operators.Select(o => new SigningKey(o.Operator, consumer, o.KeyId, o.ConsumerSecret(consumer)))]);
+
+    /// <summary>
+    /// The key that checks <paramref name="operator"/>'s own signatures for <paramref name="consumer"/>
+    /// (<c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>); false for an operator not issued to it.
+    /// </summary>
+    public bool TryGetOperatorSecret(string @operator, string consumer, string keyId, out byte[] secret) =>
+        _operatorKeys.TryGetValue((@operator, consumer, keyId), out secret!);
+
+    /// <summary>The operators whose signatures these keys check, in ordinal order.</summary>
+    public IReadOnlyList<string> Operators =>
+        [.. _operatorKeys.Keys.Select(k => k.Operator).Distinct().Order(StringComparer.Ordinal)];
 
     public static SigningKey Generate(string producer, string consumer, string keyId = LocalKeyId) =>
         new(producer, consumer, keyId, RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin));
@@ -157,7 +179,7 @@ public sealed partial class SigningKeys
             foreach (var folder in Directory.EnumerateDirectories(directory).Order(StringComparer.Ordinal))
             {
                 var producer = Path.GetFileName(folder);
-                if (!Name().IsMatch(producer)) continue;
+                if (!Name().IsMatch(producer) || producer == OperatorKey.ConsumerKeysFolder) continue;
                 if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Order(StringComparer.Ordinal)
                         .FirstOrDefault() is { } old)
                     throw new StartupException(
@@ -168,13 +190,7 @@ public sealed partial class SigningKeys
                 {
                     var consumer = Path.GetFileName(pair);
                     if (!Name().IsMatch(consumer)) continue;
-                    foreach (var file in Directory.EnumerateFiles(pair, "*" + KeyFileExtension).Order(StringComparer.Ordinal))
-                    {
-                        var keyId = Path.GetFileNameWithoutExtension(file);
-                        if (!Name().IsMatch(keyId))
-                            throw new StartupException($"{DirectoryVariable}: {file}: a key id is 1 to 64 letters, digits, '.', '_' or '-'");
-                        keys.Add(new SigningKey(producer, consumer, keyId, ReadSecret(file)));
-                    }
+                    keys.AddRange(ReadPair(pair, producer, consumer));
                     var named = Path.Combine(pair, SigningKeyFile);
                     if (File.Exists(named)) signing[(producer, consumer)] = File.ReadAllText(named).Trim();
                 }
@@ -184,7 +200,50 @@ public sealed partial class SigningKeys
         {
             throw new StartupException($"{DirectoryVariable}: cannot read {directory}: {e.Message}", e);
         }
-        return new SigningKeys(directory, keys, signing);
+        return new SigningKeys(directory, keys, signing, LoadOperatorKeys(directory));
+    }
+
+    /// <summary>
+    /// The keys that check operators' own signatures:
+    /// <c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>, read as a pair key is (the operator in
+    /// the producer's place).
+    /// </summary>
+    private static List<SigningKey> LoadOperatorKeys(string directory)
+    {
+        var keys = new List<SigningKey>();
+        var root = Path.Combine(directory, OperatorKey.ConsumerKeysFolder);
+        if (!Directory.Exists(root)) return keys;
+        try
+        {
+            foreach (var folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileName(folder);
+                if (!Name().IsMatch(name)) continue;
+                foreach (var pair in Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal))
+                {
+                    var consumer = Path.GetFileName(pair);
+                    if (!Name().IsMatch(consumer)) continue;
+                    keys.AddRange(ReadPair(pair, name, consumer));
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{DirectoryVariable}: cannot read {root}: {e.Message}", e);
+        }
+        return keys;
+    }
+
+    /// <summary>Every key in one pair's folder, by key id.</summary>
+    private static IEnumerable<SigningKey> ReadPair(string pair, string producer, string consumer)
+    {
+        foreach (var file in Directory.EnumerateFiles(pair, "*" + KeyFileExtension).Order(StringComparer.Ordinal))
+        {
+            var keyId = Path.GetFileNameWithoutExtension(file);
+            if (!Name().IsMatch(keyId))
+                throw new StartupException($"{DirectoryVariable}: {file}: a key id is 1 to 64 letters, digits, '.', '_' or '-'");
+            yield return new SigningKey(producer, consumer, keyId, ReadSecret(file));
+        }
     }
 
     private static byte[] ReadSecret(string file)

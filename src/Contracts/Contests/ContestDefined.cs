@@ -1,3 +1,5 @@
+using ContestPipeline.Contracts.Operations;
+
 namespace ContestPipeline.Contracts.Contests;
 
 /// <summary>
@@ -162,8 +164,10 @@ public static class PoolModes
 /// <summary>
 /// An operator's request to cancel a contest not yet COMPLETE (topic <c>contests</c>); every entry is refunded.
 /// </summary>
-public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy) : IMessage
+public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy)
+    : IMessage, IOperatorDecision
 {
+    string IOperatorDecision.Operator => RequestedBy;
     public const string MessageType = "ContestCancelRequested";
     public const int SchemaVersion = 1;
     static string IMessage.Type => MessageType;

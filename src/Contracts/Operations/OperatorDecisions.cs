@@ -9,7 +9,8 @@ namespace ContestPipeline.Contracts.Operations;
 // may publish it is the transport's business (signing adds it to the publish path, not here).
 
 /// <summary>An operator has seen an alert and is on it (topic <c>operations</c>, key: the alert id).</summary>
-public sealed record AlertAcknowledged(string DecisionId, string AlertId, string Operator, string Note, DateTimeOffset DecidedAt) : IMessage
+public sealed record AlertAcknowledged(string DecisionId, string AlertId, string Operator, string Note, DateTimeOffset DecidedAt)
+    : IMessage, IOperatorDecision
 {
     public const string MessageType = "AlertAcknowledged";
     public const int SchemaVersion = 1;
@@ -19,7 +20,8 @@ public sealed record AlertAcknowledged(string DecisionId, string AlertId, string
 }
 
 /// <summary>An operator closed an alert, saying how (topic <c>operations</c>, key: the alert id).</summary>
-public sealed record AlertResolved(string DecisionId, string AlertId, string Operator, string Note, DateTimeOffset DecidedAt) : IMessage
+public sealed record AlertResolved(string DecisionId, string AlertId, string Operator, string Note, DateTimeOffset DecidedAt)
+    : IMessage, IOperatorDecision
 {
     public const string MessageType = "AlertResolved";
     public const int SchemaVersion = 1;
@@ -44,7 +46,7 @@ public sealed record OperatorActed(
     string Reason,
     string Outcome,
     string Tool,
-    DateTimeOffset At) : IMessage
+    DateTimeOffset At) : IMessage, IOperatorDecision
 {
     public const string MessageType = "OperatorActed";
     public const int SchemaVersion = 1;
@@ -67,7 +69,7 @@ public sealed record MakeGoodProposed(
     string Currency,
     string Operator,
     string Reason,
-    DateTimeOffset DecidedAt) : IMessage
+    DateTimeOffset DecidedAt) : IMessage, IOperatorDecision
 {
     public const string MessageType = "MakeGoodProposed";
     public const int SchemaVersion = 1;
@@ -87,7 +89,7 @@ public sealed record MakeGoodConfirmed(
     string ProposalId,
     string Operator,
     string Reason,
-    DateTimeOffset DecidedAt) : IMessage
+    DateTimeOffset DecidedAt) : IMessage, IOperatorDecision
 {
     public const string MessageType = "MakeGoodConfirmed";
     public const int SchemaVersion = 1;

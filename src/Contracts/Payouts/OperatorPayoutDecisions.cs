@@ -1,3 +1,5 @@
+using ContestPipeline.Contracts.Operations;
+
 namespace ContestPipeline.Contracts.Payouts;
 
 /// <summary>
@@ -12,7 +14,7 @@ namespace ContestPipeline.Contracts.Payouts;
 /// resume from there is refused.
 /// </summary>
 public sealed record PayoutDispatchDecided(string DecisionId, string Action, string Operator, string Reason, DateTimeOffset DecidedAt,
-    string? Ends = null) : IMessage
+    string? Ends = null) : IMessage, IOperatorDecision
 {
     public const string MessageType = "PayoutDispatchDecided";
     public const int SchemaVersion = 1;

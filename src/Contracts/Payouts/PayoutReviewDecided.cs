@@ -1,3 +1,5 @@
+using ContestPipeline.Contracts.Operations;
+
 namespace ContestPipeline.Contracts.Payouts;
 
 /// <summary>
@@ -19,7 +21,7 @@ public sealed record PayoutReviewDecided(
     string Reason,
     DateTimeOffset DecidedAt,
     string? HoldKind = null,
-    int? PayoutVersion = null) : IMessage
+    int? PayoutVersion = null) : IMessage, IOperatorDecision
 {
     public const string MessageType = "PayoutReviewDecided";
     public const int SchemaVersion = 1;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Security.Cryptography;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Deployment;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Operator.Commands;
 
@@ -28,9 +29,29 @@ public static class ConsoleCommands
         }
         var generated = password is null;
         password ??= NewPassword();
+        // The operator's own key (--operator-key), sealed under their password: without it they cannot sign in.
+        OperatorKey? key;
+        try
+        {
+            key = Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is { Length: > 0 } keyFile
+                ? OperatorKey.Read(keyFile) : null;
+        }
+        catch (StartupException e)
+        {
+            Console.Error.WriteLine($"console operator add: {e.Message}");
+            return 1;
+        }
+        if (key is not null && key.Operator != name)
+        {
+            Console.Error.WriteLine($"console operator add: the key given is {key.Operator}'s, not {name}'s");
+            return 1;
+        }
         var json = File.Exists(file) ? File.ReadAllText(file) : null;
-        File.WriteAllText(file, Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password))));
-        Console.WriteLine($"operator {name} ({role}) written to {file}" + (generated ? $"; password: {password}" : ""));
+        File.WriteAllText(file, Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password),
+            key is null ? null : SealedOperatorKey.Seal(key, password))));
+        const string keyless = "; no operator's key given (--operator-key FILE): they cannot sign in until one is";
+        Console.WriteLine($"operator {name} ({role}) written to {file}"
+            + (generated ? $"; password: {password}" : "") + (key is null ? keyless : ""));
         return 0;
     }
 

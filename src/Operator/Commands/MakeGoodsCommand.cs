@@ -70,7 +70,7 @@ public static class MakeGoodsCommand
 
     public static async Task<int> ProposeAsync(string contestId, int report, string reason, string @operator, CancellationToken ct)
     {
-        await using var tool = await OperatorTool.OpenAsync("make-goods propose");
+        await using var tool = await OperatorTool.OpenAsync("make-goods propose", @operator);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync("make-goods propose", "--reason is required");
         var assessed = (await new ReadQueries(tool.ReadModel).MakeGoodsAsync(contestId)).FirstOrDefault(m => m.CorrectionsSoFar == report);
@@ -87,7 +87,7 @@ public static class MakeGoodsCommand
 
     public static async Task<int> ConfirmAsync(string contestId, string proposalId, string reason, string @operator, CancellationToken ct)
     {
-        await using var tool = await OperatorTool.OpenAsync("make-goods confirm");
+        await using var tool = await OperatorTool.OpenAsync("make-goods confirm", @operator);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync("make-goods confirm", "--reason is required");
         var p = (await new ReadQueries(tool.ReadModel).MakeGoodsAsync(contestId)).FirstOrDefault(m => m.ProposalId == proposalId);

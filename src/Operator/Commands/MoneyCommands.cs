@@ -150,7 +150,7 @@ public static class MoneyCommands
 
     public static async Task<int> TaxAsync(int? year, string? output, string @operator, CancellationToken ct)
     {
-        await using var tool = await OperatorTool.OpenAsync("tax");
+        await using var tool = await OperatorTool.OpenAsync("tax", @operator);
         if (tool is null) return 2;
         var y = year ?? DateTimeOffset.UtcNow.Year;
         var threshold = Setting.Long(null, TaxReporting.ThresholdSetting, TaxReporting.ThresholdDefault, 0, 10_000_000_000);

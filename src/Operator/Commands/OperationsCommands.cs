@@ -78,7 +78,7 @@ public static class OperationsCommands
 
     public static async Task<int> DefineAsync(string file, string @operator, CancellationToken ct)
     {
-        await using var tool = await OperatorTool.OpenAsync("contests define");
+        await using var tool = await OperatorTool.OpenAsync("contests define", @operator);
         if (tool is null) return 2;
         ContestDefined? d;
         try
@@ -107,7 +107,7 @@ public static class OperationsCommands
 
     public static async Task<int> CancelAsync(string contestId, string reason, string @operator, CancellationToken ct)
     {
-        await using var tool = await OperatorTool.OpenAsync("contests cancel");
+        await using var tool = await OperatorTool.OpenAsync("contests cancel", @operator);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync("contests cancel", "--reason is required");
         var state = (await tool.Queries.ContestAsync(contestId))?.State;
@@ -168,7 +168,7 @@ public static class OperationsCommands
     public static async Task<int> DecideAlertAsync(string alertId, string action, string note, string @operator, CancellationToken ct)
     {
         var command = "alerts " + action;
-        await using var tool = await OperatorTool.OpenAsync(command);
+        await using var tool = await OperatorTool.OpenAsync(command, @operator);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(note)) return await OperatorTool.FailAsync(command, "--note is required");
         var state = (await tool.Queries.AlertAsync(alertId))?.State;
@@ -194,7 +194,7 @@ public static class OperationsCommands
         CancellationToken ct)
     {
         var command = "payouts " + action;
-        await using var tool = await OperatorTool.OpenAsync(command);
+        await using var tool = await OperatorTool.OpenAsync(command, @operator);
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync(command, "--reason is required");
         string? ends = null;

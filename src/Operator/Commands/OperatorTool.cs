@@ -47,15 +47,56 @@ public sealed class OperatorTool : IAsyncDisposable
         }
     }
 
-    public DecisionPublisher Publisher => _publisher ??= new DecisionPublisher(Settings.KafkaBootstrapServers, Producer,
-        SigningKeys.Resolve(null, Settings.Environment).SignerFor(Producers.Operator), NullLogger.Instance);
+    /// <summary>
+    /// The operator the command names (<c>--operator</c>): in development and test, whose local key signs when
+    /// no key is given (<see cref="OperatorKeys.Resolve"/>).
+    /// </summary>
+    public string? Claimed { get; set; }
 
-    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage =>
+    /// <summary>
+    /// Signs as the operator producer and with the operator's own key: without that key nothing is published,
+    /// and a decision that names another operator than the key's is refused by every consumer.
+    /// </summary>
+    /// <summary>
+    /// The tool for a command that acts as <paramref name="operator"/>, with the operator's key found before
+    /// anything is read or published; or null after one line on stderr (no settings, or no key).
+    /// </summary>
+    public static async Task<OperatorTool?> OpenAsync(string command, string @operator)
+    {
+        var tool = await OpenAsync(command);
+        if (tool is null) return null;
+        tool.Claimed = @operator;
+        try
+        {
+            _ = tool.Publisher;
+            return tool;
+        }
+        catch (StartupException e)
+        {
+            await tool.DisposeAsync();
+            await Console.Error.WriteLineAsync($"{command}: {e.Message}");
+            return null;
+        }
+    }
+
+    public DecisionPublisher Publisher => _publisher ??= new DecisionPublisher(Settings.KafkaBootstrapServers, Producer,
+        Signer(Settings, Claimed), NullLogger.Instance);
+
+    /// <summary>The operator producer's signer, also signing with the operator's own key.</summary>
+    public static MessageSigner Signer(PipelineSettings settings, string? claimed) =>
+        SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator)
+            .As(OperatorKeys.Resolve(settings.Environment, claimed));
+
+    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage
+    {
+        if (body is IOperatorDecision decision) Claimed ??= decision.Operator;
         await Publisher.PublishAsync(topic, key, messageId, body, DateTimeOffset.UtcNow, ct);
+    }
 
     /// <summary>Records the action in the audit trail; cpctl has no sign-in, so the role is the tool's own.</summary>
     public Task AuditAsync(string @operator, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct)
     {
+        Claimed ??= @operator;
         var body = new OperatorActed(actionId, @operator, "cli", action, subject, reason, outcome, Producer, DateTimeOffset.UtcNow);
         return Publisher.PublishAsync(Topics.Operations, @operator, OperatorActed.MessageIdFor(actionId), body, body.At, ct);
     }

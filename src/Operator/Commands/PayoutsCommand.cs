@@ -88,7 +88,7 @@ public static class PayoutsCommand
         {
             var (decisionId, hold, version) = await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
             // In the audit trail like the console's decisions: who decided what, and why.
-            await using (var tool = await OperatorTool.OpenAsync("payouts " + decision))
+            await using (var tool = await OperatorTool.OpenAsync("payouts " + decision, @operator))
                 if (tool is not null) await tool.AuditAsync(@operator, decisionId, "payout-" + decision, payoutId, reason, $"{decision} of {hold} published", ct);
             Console.WriteLine($"{decision} of payout {payoutId} ({hold} at version {version}) sent as decision {decisionId}; follow it with: cpctl payouts list");
             return 0;
@@ -118,8 +118,8 @@ public static class PayoutsCommand
         var id = PayoutReviewDecided.MessageIdFor(decisionId);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
             new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null, body.DecidedAt), body);
-        // Signed with the operator key: Payout applies no decision that is not.
-        var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
+        // Signed with the operator producer's key and the operator's own: Payout applies no decision that is not.
+        var signer = OperatorTool.Signer(settings, @operator);
         message = message with { Headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload) };
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
         await producer.ProduceAsync(Topics.PayoutsDue, KafkaClients.Message(message), ct);

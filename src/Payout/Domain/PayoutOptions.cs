@@ -56,6 +56,12 @@ public sealed record PayoutOptions
     /// <summary>A release of more than this needs two different approvers (<see cref="Contracts.Payouts.TwoPersonRule"/>).</summary>
     public long SecondApprovalAboveMinor { get; init; } = Contracts.Payouts.TwoPersonRule.AboveMinorDefault;
 
+    /// <summary>
+    /// How long an approval of a release that needs two counts, from when it was given: an approval older than
+    /// this is no approval (the hold needs it again).
+    /// </summary>
+    public TimeSpan ApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -126,6 +132,7 @@ public sealed record PayoutOptions
         public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
         public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
+        public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
     }
 
     /// <summary>Amounts above this are refused as settings: 100,000,000.00 in a two-digit currency.</summary>
@@ -144,6 +151,8 @@ public sealed record PayoutOptions
             MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
             NewAccountAmountMaxMinor = Setting.Long(configuration, Settings.NewAccountAmountMaxMinor, o.NewAccountAmountMaxMinor, 0, AmountSettingMaxMinor),
             SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting, o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
+            ApprovalLifetime = Setting.Seconds(configuration, Settings.ApprovalLifetimeSeconds, o.ApprovalLifetime,
+                TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
             NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
             SuspiciousDayCountMin = Setting.Int(configuration, Settings.SuspiciousDayCountMin, o.SuspiciousDayCountMin, 1, 1_000_000),
             SuspiciousLifetimeShareBp = Setting.Int(configuration, Settings.SuspiciousLifetimeShareBp, o.SuspiciousLifetimeShareBp, 1, 10_000),

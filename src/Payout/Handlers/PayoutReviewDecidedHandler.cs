@@ -70,14 +70,22 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
     /// <summary>
     /// The two-person rule, enforced here rather than only in the console: a release of a payout
     /// above <see cref="PayoutOptions.SecondApprovalAboveMinor"/> is applied only when two
-    /// different operators have approved it. A single release is recorded as the first approval
+    /// different operators, told apart by their own keys, have approved the hold it is in at its
+    /// current version, each within <see cref="PayoutOptions.ApprovalLifetime"/> (<see cref="ReleaseApprovals"/>).
+    /// A single release is recorded as the first approval
     /// (PayoutReleaseApproved on payouts.status) and changes nothing else. True when the release
     /// may be applied now; the approvals it spends are marked used.
     /// </summary>
     private async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutReviewDecided decision, PayoutRow payout)
     {
         if (payout.AmountMinor <= options.SecondApprovalAboveMinor) return true;
-        var approvers = await ApprovalStore.AddAsync(context, decision);
+        // The approver is the operator whose own key signed the decision (the consume loop verified it, and
+        // refused a decision naming anyone else); a decision that reached here unverified is a bug.
+        var approver = context.Incoming?.Operator ?? throw new InvariantViolatedException(
+            $"release of payout {payout.PayoutId} (decision {decision.DecisionId}) came without a verified operator");
+        var open = await ApprovalStore.AddAsync(context, decision, approver);
+        var approvers = ReleaseApprovals.Counted(open, Hold(payout), payout.Version, context.Clock.GetUtcNow(),
+            options.ApprovalLifetime);
         var count = Math.Min(approvers.Count, TwoPersonRule.ApprovalsNeeded);
         PayoutStore.PublishFact(context, payout, PayoutReleaseApproved.MessageIdFor(payout.PayoutId, decision.DecisionId),
             new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, decision.DecisionId, decision.Operator, decision.Reason, count,

@@ -11,17 +11,25 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// producer and awaited until Kafka acknowledged it, so a tool says "sent" only when it is.
 /// An operator's decision is an origin message: its correlation id is its own message id.
 /// Every message on an internal topic is signed here with the operator producer's key
-/// (<paramref name="signer"/>), never in the decision records themselves.
+/// (<paramref name="signer"/>) and, given one, with the deciding operator's own key, never in the
+/// decision records themselves.
 /// </summary>
 public sealed class DecisionPublisher(string bootstrapServers, string clientId, MessageSigner signer, ILogger logger) : IDisposable
 {
     private readonly IProducer<byte[]?, byte[]?> _producer =
         KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, clientId), logger);
 
-    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at, CancellationToken ct) where T : IMessage
+    public Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at, CancellationToken ct)
+        where T : IMessage =>
+        PublishAsync(topic, key, messageId, body, at, null, ct);
+
+    /// <summary>Publishes also signed with <paramref name="operator"/>'s own key (the console's signed-in operator).</summary>
+    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at,
+        OperatorKey? @operator, CancellationToken ct) where T : IMessage
     {
         var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, T.Type, T.Version, messageId, null, at), body);
-        var headers = signer.Signs(topic) ? signer.Sign(topic, message.Key, message.Headers, message.Payload) : message.Headers;
+        var by = @operator is null ? signer : signer.As(@operator);
+        var headers = by.Signs(topic) ? by.Sign(topic, message.Key, message.Headers, message.Payload) : message.Headers;
         await _producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) }, ct);
     }
 

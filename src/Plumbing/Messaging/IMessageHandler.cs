@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Operations;
 using Npgsql;
 
 namespace ContestPipeline.Plumbing.Messaging;
@@ -43,8 +44,27 @@ public abstract class MessageHandler<T> : IMessageHandler where T : class, IMess
     public string MessageType => T.Type;
     public int SchemaVersionMax => T.Version;
 
-    Task IMessageHandler.HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
-        HandleAsync(message.Body<T>(), context, ct);
+    Task IMessageHandler.HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
+    {
+        var body = message.Body<T>();
+        if (OperatorMismatch(message, body) is { } why) throw new MessageRejectedException(why);
+        return HandleAsync(body, context, ct);
+    }
+
+    /// <summary>
+    /// Null unless the decision names an operator other than the one whose own key signed it: an operator
+    /// decides only under their own name, so one key cannot stand for two approvers.
+    /// </summary>
+    public static string? OperatorMismatch(IncomingMessage message, T body)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Operator is not { } signer || body is not IOperatorDecision decision) return null;
+        return decision.Operator == signer
+            ? null
+            : $"operator mismatch: {T.Type} {message.Envelope.MessageId} names operator " +
+                $"'{IncomingMessage.OneLine(decision.Operator)}' and is signed by operator {signer}'s own key; " +
+                "an operator decides only under their own name";
+    }
 
     public abstract Task HandleAsync(T message, HandlerContext context, CancellationToken ct);
 }

@@ -787,7 +787,8 @@ public sealed class InboxConsumer
         // Nothing of a message that is not authentic is trusted, its message id included: it
         // is dead-lettered under its coordinates, so it can neither claim nor shadow the inbox
         // row of a genuine message with the same id, and is refused again wherever it is read.
-        var refusal = (_options.Verifier ?? MessageVerifier.NoKeys).Refusal(r.Topic, r.Message.Key, headers, r.Message.Value);
+        var refusal = (_options.Verifier ?? MessageVerifier.NoKeys).Refusal(r.Topic, r.Message.Key, headers, r.Message.Value,
+            out var signedBy);
         if (refusal is not null)
         {
             var claimed = IncomingMessage.ParseEnvelope(headers, r.Message.Timestamp.UtcDateTime, out _);
@@ -807,6 +808,7 @@ public sealed class InboxConsumer
         {
             Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
             RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = envelope,
+            Operator = signedBy,
             KafkaTimestamp = r.Message.Timestamp.Type == TimestampType.NotAvailable ? null : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero),
         };
         // Not read at all: nothing the pipeline writes is this large, and what it would make of it could not be published.

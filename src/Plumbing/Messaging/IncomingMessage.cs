@@ -26,6 +26,12 @@ public sealed class IncomingMessage
     /// </summary>
     public DateTimeOffset? KafkaTimestamp { get; init; }
 
+    /// <summary>
+    /// For a message produced as <c>operator</c>: the operator whose own key signed it, as the consume loop
+    /// verified it (never what the message says); null for every other message.
+    /// </summary>
+    public string? Operator { get; init; }
+
     public string? Key => RawKey is null ? null : Encoding.UTF8.GetString(RawKey);
 
     public T Body<T>() where T : class

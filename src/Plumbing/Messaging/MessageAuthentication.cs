@@ -109,7 +109,8 @@ public static class MessageSignature
     /// </summary>
     public static bool IsAuthenticationHeader(string name) =>
         name is MessageHeaders.Producer or MessageHeaders.Signatures
-            or MessageHeaders.KeyId or MessageHeaders.Signature;
+            or MessageHeaders.KeyId or MessageHeaders.Signature
+            or MessageHeaders.Operator or MessageHeaders.OperatorSignatures;
 }
 
 /// <summary>
@@ -126,6 +127,7 @@ public sealed class MessageSigner
     private readonly byte[] _producer;
     private readonly SigningKey[] _keys;
     private readonly PublishRights _rights;
+    private readonly OperatorKey? _operator;
 
     /// <param name="producer">Who signs.</param>
     /// <param name="keys">
@@ -133,6 +135,11 @@ public sealed class MessageSigner
     /// </param>
     /// <param name="rights">Which topics are signed.</param>
     public MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights)
+        : this(producer, keys, rights, null)
+    {
+    }
+
+    private MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights, OperatorKey? @operator)
     {
         ArgumentNullException.ThrowIfNull(producer);
         ArgumentNullException.ThrowIfNull(keys);
@@ -145,9 +152,19 @@ public sealed class MessageSigner
         if (_keys.Select(k => k.Consumer).Distinct(StringComparer.Ordinal).Count() != _keys.Length)
             throw new ArgumentException($"{producer} signs with one key per consumer", nameof(keys));
         _rights = rights;
+        _operator = @operator;
     }
 
     public string Producer { get; }
+
+    /// <summary>
+    /// This signer, also signing every message as <paramref name="operator"/>: the operator tools' signer for
+    /// the operator signed in (the console) or named by the key given (cpctl).
+    /// </summary>
+    public MessageSigner As(OperatorKey @operator) => new(Producer, _keys, _rights, @operator);
+
+    /// <summary>The operator whose own key signs too; null when none does.</summary>
+    public string? Operator => _operator?.Operator;
 
     /// <summary>Each consumer it signs for with the key id it signs with (<c>consumer:key id</c>), for logs.</summary>
     public IReadOnlyList<string> PairKeys =>
@@ -193,7 +210,26 @@ public sealed class MessageSigner
                 .Append(MessageSignature.FieldSeparator).Append(macs[i]);
         }
         kept.Add(Header.Text(MessageHeaders.Signatures, value.ToString()));
+        if (_operator is not null) kept.AddRange(OperatorHeaders(_operator, topic, messageKey, signed, body));
         return kept;
+    }
+
+    /// <summary>
+    /// The operator's own signatures: for each consumer, the HMAC of the same encoding under the key the
+    /// operator's key gives that consumer, with <c>&lt;operator&gt;/&lt;key id&gt;</c> in the key id's place.
+    /// </summary>
+    private Header[] OperatorHeaders(OperatorKey key, string topic, byte[]? messageKey, byte[]?[] signed, byte[]? body)
+    {
+        var keys = _keys.Select(k => new SigningKey(key.Operator, k.Consumer,
+            OperatorKey.SignedKeyId(key.Operator, key.KeyId), key.ConsumerSecret(k.Consumer))).ToList();
+        var macs = MessageSignature.ComputeAll(keys, topic, messageKey, signed, body);
+        var value = string.Join(MessageSignature.Separator, keys.Select((k, i) =>
+            $"{k.Consumer}{MessageSignature.FieldSeparator}{key.KeyId}{MessageSignature.FieldSeparator}{macs[i]}"));
+        return
+        [
+            Header.Text(MessageHeaders.Operator, key.Operator),
+            Header.Text(MessageHeaders.OperatorSignatures, value),
+        ];
     }
 }
 
@@ -221,19 +257,32 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
     public bool Checks(string topic) => rights.Covers(topic);
 
     /// <summary>Null when the message is authentic or its topic is not checked; otherwise why not, starting with <see cref="Refused"/>.</summary>
-    public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body)
+    public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body) =>
+        Refusal(topic, messageKey, headers, body, out _);
+
+    /// <summary>
+    /// As <see cref="Refusal(string, byte[], IReadOnlyList{Header}, byte[])"/>; a message produced as <c>operator</c>
+    /// must also carry its operator's own signature for this consumer, and <paramref name="operator"/> is then
+    /// that operator, as the key that verified it names them (null for every other message).
+    /// </summary>
+    public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body,
+        out string? @operator)
     {
         ArgumentNullException.ThrowIfNull(headers);
+        @operator = null;
         if (!rights.Covers(topic)) return null;
         var signed = new byte[]?[MessageSignature.SignedHeaders.Count];
-        byte[]? signatures = null;
+        byte[]? signatures = null, operatorName = null, operatorSignatures = null;
         var old = false;
         foreach (var h in headers)
         {
             if (h.Name is MessageHeaders.Signature or MessageHeaders.KeyId) old = true;
             var i = Index(h.Name);
-            if (i < 0 && h.Name != MessageHeaders.Signatures) continue;
-            ref var slot = ref i < 0 ? ref signatures : ref signed[i];
+            ref var slot = ref signatures;
+            if (i >= 0) slot = ref signed[i];
+            else if (h.Name == MessageHeaders.Operator) slot = ref operatorName;
+            else if (h.Name == MessageHeaders.OperatorSignatures) slot = ref operatorSignatures;
+            else if (h.Name != MessageHeaders.Signatures) continue;
             if (slot is not null) return $"{Refused}: header {h.Name} appears more than once";
             slot = h.Value;
         }
@@ -252,7 +301,7 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             return allowed.Count == 0
                 ? $"{Refused}: no producer may publish {Show(type)} on {topic}"
                 : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} (only {string.Join(", ", allowed)})";
-        var mine = Mine(signatures, out var problem);
+        var mine = Mine(signatures, MessageHeaders.Signatures, out var problem);
         if (problem is not null) return $"{Refused}: {problem}";
         if (mine is not { } found)
             return $"{Refused}: not signed for {consumer} ({MessageHeaders.Signatures} has no " +
@@ -264,23 +313,58 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             return $"{Refused}: the signature for {consumer} is not {MessageSignature.SignatureHexLength} hex digits";
         var expected = Encoding.ASCII.GetBytes(
             MessageSignature.Compute(secret, consumer, keyId, topic, messageKey, signed, body));
-        return CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac))
-            ? null
-            : $"{Refused}: signature does not match (producer {producer}, for {consumer}, key {keyId}): " +
+        if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac)))
+            return $"{Refused}: signature does not match (producer {producer}, for {consumer}, key {keyId}): " +
                 "altered, signed with another key, or moved from another topic or key";
+        return producer == Producers.Operator
+            ? OperatorRefusal(topic, messageKey, signed, body, operatorName, operatorSignatures, out @operator)
+            : null;
+    }
+
+    /// <summary>
+    /// Null when an operator's decision carries, for this consumer, a valid signature under the key the
+    /// <c>operator</c> header's operator was issued for it (and <paramref name="operator"/> is then that operator);
+    /// otherwise why not. The shared <c>operator</c> pair key says only that an operator tool sent it; this says who.
+    /// </summary>
+    private string? OperatorRefusal(string topic, byte[]? messageKey, byte[]?[] signed, byte[]? body,
+        byte[]? name, byte[]? signatures, out string? @operator)
+    {
+        @operator = null;
+        const string how = "every operator's decision carries its operator's own signature " +
+            "(docs/trust-boundary.md, \"Operator keys\")";
+        if (signatures is null) return $"{Refused}: no {MessageHeaders.OperatorSignatures} header: {how}";
+        var claimed = Text(name);
+        if (!OperatorKey.IsName(claimed)) return $"{Refused}: no readable {MessageHeaders.Operator} header: {how}";
+        var mine = Mine(signatures, MessageHeaders.OperatorSignatures, out var problem);
+        if (problem is not null) return $"{Refused}: {problem}";
+        if (mine is not { } found)
+            return $"{Refused}: operator {claimed} did not sign it for {consumer} " +
+                $"({MessageHeaders.OperatorSignatures} has no '{consumer}{MessageSignature.FieldSeparator}…')";
+        var (keyId, mac) = found;
+        if (!keys.TryGetOperatorSecret(claimed, consumer, keyId, out var secret))
+            return $"{Refused}: unknown key {Show(keyId)} of operator {claimed} for {consumer}: no such operator, " +
+                $"or their key was not issued to {consumer}";
+        var expected = Encoding.ASCII.GetBytes(MessageSignature.Compute(secret, consumer,
+            OperatorKey.SignedKeyId(claimed, keyId), topic, messageKey, signed, body));
+        if (mac.Length != MessageSignature.SignatureHexLength
+            || !CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac)))
+            return $"{Refused}: operator signature does not match (operator {claimed}, for {consumer}, key {keyId}): " +
+                "signed with another operator's key, altered, or moved from another topic or key";
+        @operator = claimed;
+        return null;
     }
 
     /// <summary>
     /// This consumer's (key id, HMAC) in the <c>signatures</c> header; null when absent; a problem when
     /// malformed or given twice.
     /// </summary>
-    private (string KeyId, string Mac)? Mine(byte[] value, out string? problem)
+    private (string KeyId, string Mac)? Mine(byte[] value, string header, out string? problem)
     {
         problem = null;
         var text = value.Length is > 0 and <= 16_384 ? Text(value, int.MaxValue) : null;
         if (text is null)
         {
-            problem = $"{MessageHeaders.Signatures} is not readable text";
+            problem = $"{header} is not readable text";
             return null;
         }
         (string, string)? found = null;
@@ -290,13 +374,13 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             if (fields.Length != 3 || fields[0].Length == 0 || fields[1].Length == 0)
             {
                 const char f = MessageSignature.FieldSeparator;
-                problem = $"{MessageHeaders.Signatures} is not a list of '<consumer>{f}<key id>{f}<hex>'";
+                problem = $"{header} is not a list of '<consumer>{f}<key id>{f}<hex>'";
                 return null;
             }
             if (fields[0] != consumer) continue;
             if (found is not null)
             {
-                problem = $"{MessageHeaders.Signatures} names {consumer} more than once";
+                problem = $"{header} names {consumer} more than once";
                 return null;
             }
             found = (fields[1], fields[2]);

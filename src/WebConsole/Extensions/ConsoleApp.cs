@@ -82,6 +82,8 @@ public static class ConsoleApp
         services.AddTransient(sp => sp.GetRequiredService<OperatorDirectory>().Current());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<OperatorSessions>();
+        services.AddHttpContextAccessor();
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
         services.AddSingleton<ReadQueries>();
         services.AddSingleton<DeliveryQueries>();
@@ -114,14 +116,17 @@ public static class ConsoleApp
                 var name = ctx.Principal?.Identity?.Name;
                 var operators = ctx.HttpContext.RequestServices.GetRequiredService<Operators>();
                 var account = name is null ? null : operators.Find(name);
-                if (account is null)
+                // The session's key is in memory only: after a restart of the console, everyone signs in again.
+                var session = ctx.Principal?.FindFirstValue(OperatorSessions.Claim);
+                var sessions = ctx.HttpContext.RequestServices.GetRequiredService<OperatorSessions>();
+                if (account is null || sessions.Find(session) is null)
                 {
                     ctx.RejectPrincipal();
                     return ctx.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 }
                 if (ctx.Principal!.FindFirstValue(ClaimTypes.Role) != account.Role)
                 {
-                    ctx.ReplacePrincipal(Principal(account));
+                    ctx.ReplacePrincipal(Principal(account, session!));
                     ctx.ShouldRenew = true;
                 }
                 return Task.CompletedTask;
@@ -140,7 +145,7 @@ public static class ConsoleApp
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapGet("/signin", (HttpContext c) => SignInPage(ui, c, null)).AllowAnonymous();
         app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions,
-            SignInThrottle throttle) =>
+            SignInThrottle throttle, OperatorSessions sessions) =>
         {
             var form = await c.Request.ReadFormAsync();
             var name = form["name"].ToString();
@@ -155,13 +160,21 @@ public static class ConsoleApp
                 throttle.Failed(name, address);
                 return SignInPage(ui, c, "Unknown name or wrong password.", StatusCodes.Status401Unauthorized);
             }
-            await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(account));
-            await decisions.AuditAsync(account.Name, account.Role, Guid.NewGuid().ToString("N"), "sign-in", account.Name, "", "signed in", c.RequestAborted);
+            // The operator's own key opens with their password only, and lives in memory for this session alone.
+            if (account.Key?.Open(account.Name, form["password"].ToString()) is not { } key)
+                return SignInPage(ui, c, $"No operator's key is on file for {account.Name} (or it was sealed under " +
+                    "another password): ask an admin to issue one (docs/operations.md, \"Operator keys\").",
+                    StatusCodes.Status403Forbidden);
+            var session = sessions.Open(key);
+            await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(account, session));
+            await decisions.AuditAsync(key, account.Role, Guid.NewGuid().ToString("N"), "sign-in", account.Name, "",
+                "signed in", c.RequestAborted);
             var back = form["returnUrl"].ToString();
             return Results.Redirect(LocalPath.IsLocal(back) ? back : "/");
         }).AllowAnonymous().AddEndpointFilter(CheckAntiforgery);
-        app.MapPost("/signout", async (HttpContext c) =>
+        app.MapPost("/signout", async (HttpContext c, OperatorSessions sessions) =>
         {
+            sessions.Close(c.User.FindFirstValue(OperatorSessions.Claim));
             await c.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             return Results.Redirect("/signin");
         }).AddEndpointFilter(CheckAntiforgery);
@@ -178,8 +191,11 @@ public static class ConsoleApp
         AuditPages.Map(pages);
     }
 
-    private static ClaimsPrincipal Principal(OperatorAccount account) => new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role)],
+    private static ClaimsPrincipal Principal(OperatorAccount account, string session) => new(new ClaimsIdentity(
+        [
+            new Claim(ClaimTypes.Name, account.Name), new Claim(ClaimTypes.Role, account.Role),
+            new Claim(OperatorSessions.Claim, session),
+        ],
         CookieAuthenticationDefaults.AuthenticationScheme));
 
     /// <summary>Every POST carries the anti-forgery token of a form this console served to this operator, or is refused.</summary>

@@ -1,5 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
+using System.Security.Claims;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.WebConsole.Rendering;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +14,8 @@ namespace ContestPipeline.WebConsole.Extensions;
 /// trail (OperatorActed on <c>operations</c>) with who, role, when, why and the outcome. It never
 /// writes a worker's table.
 /// </summary>
-public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock)
+public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock, IHttpContextAccessor http,
+    OperatorSessions sessions)
 {
     public const string Tool = "console";
 
@@ -26,15 +29,26 @@ public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock)
     }
 
     public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage =>
-        await publisher.PublishAsync(topic, key, messageId, body, Now, ct);
+        await publisher.PublishAsync(topic, key, messageId, body, Now, SignedIn(), ct);
+
+    /// <summary>
+    /// The own key of the operator signed in to the request being served, which signs what they decide; a bug
+    /// without one (every action needs a session that holds it).
+    /// </summary>
+    private OperatorKey SignedIn() =>
+        sessions.Find(http.HttpContext?.User.FindFirstValue(OperatorSessions.Claim))
+            ?? throw new InvalidOperationException("no operator's key for this session; sign in again");
 
     /// <summary>The audit record of one action; its id follows the decision's, so a repeated form is one record.</summary>
     public Task AuditAsync(HttpContext c, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct) =>
-        AuditAsync(Ui.Name(c), Ui.Role(c), actionId, action, subject, reason, outcome, ct);
+        AuditAsync(SignedIn(), Ui.Role(c), actionId, action, subject, reason, outcome, ct);
 
-    public async Task AuditAsync(string @operator, string role, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct)
+    /// <summary>The audit record of an action by the operator whose key is <paramref name="by"/>.</summary>
+    public async Task AuditAsync(OperatorKey by, string role, string actionId, string action, string subject,
+        string reason, string outcome, CancellationToken ct)
     {
-        var body = new OperatorActed(actionId, @operator, role, action, subject, reason, outcome, Tool, Now);
-        await publisher.PublishAsync(Topics.Operations, @operator, OperatorActed.MessageIdFor(actionId), body, body.At, ct);
+        var body = new OperatorActed(actionId, by.Operator, role, action, subject, reason, outcome, Tool, Now);
+        await publisher.PublishAsync(Topics.Operations, by.Operator, OperatorActed.MessageIdFor(actionId), body,
+            body.At, by, ct);
     }
 }

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Deployment;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
@@ -110,6 +111,7 @@ public sealed partial class ServiceIdentityTests
                     && s.Secret != Services.StripeWebhookSecrets)
                     ? [StripeServices.UrlVariable] : [])
                 .Concat(service == Services.Topics ? [PipelineSettings.BrokerFileVariable] : [])
+                .Concat(service == Services.Cpctl ? [OperatorKeys.LocalDirectoryVariable] : [])
                 // An interpolation takes its default here, as compose does; one without a default is unset.
                 .Where(k => !(compose.GetValueOrDefault(k) ?? "").StartsWith("${", StringComparison.Ordinal)
                     || !(compose.GetValueOrDefault(k) ?? "").EndsWith(":-}", StringComparison.Ordinal))
@@ -127,9 +129,19 @@ public sealed partial class ServiceIdentityTests
                 .Order(StringComparer.Ordinal), given);
             // Its keys: a folder per pair its material names, and no other.
             if (service.Keys is { } keys)
-                Assert.Equal(keys.Pairs.Select(p => p.Producer + "/" + p.Consumer), Directory.GetDirectories(local[SigningKeys.DirectoryVariable])
+            {
+                var folder = local[SigningKeys.DirectoryVariable];
+                Assert.Equal(keys.Pairs.Select(p => p.Producer + "/" + p.Consumer), Directory.GetDirectories(folder)
+                    .Where(p => Path.GetFileName(p) != OperatorKey.ConsumerKeysFolder)
                     .SelectMany(p => Directory.GetDirectories(p).Select(c => Path.GetFileName(p) + "/" + Path.GetFileName(c)))
                     .Order(StringComparer.Ordinal));
+                // Operators' keys: only where it verifies operators' decisions, and only those made for it.
+                var operators = Path.Combine(folder, OperatorKey.ConsumerKeysFolder);
+                Assert.Equal(keys.Verifies.Contains(Producers.Operator), Directory.Exists(operators));
+                if (Directory.Exists(operators))
+                    Assert.All(Directory.GetDirectories(operators).SelectMany(Directory.GetDirectories),
+                        c => Assert.Equal(keys.Consumer, Path.GetFileName(c)));
+            }
             else Assert.False(local.ContainsKey(SigningKeys.DirectoryVariable));
         }
         Directory.Delete(run, recursive: true);

@@ -59,6 +59,11 @@ public sealed class OperatorToolTests
         await tool.RunAsync("payouts", "release", held, "--operator", "ann", "--reason", "reviewed");
         await stack.WaitAsync(async () => await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
             "the first approval recorded");
+        // ann's own key cannot approve a second time under bob's name: refused where it would count, still one approval.
+        await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--operator-key", OperatorKeys.LocalFile("ann"),
+            "--reason", "as bob");
+        await MismatchRefusedAsync(stack, "PayoutReviewDecided");
+        Assert.Equal(1, await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }));
         await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--reason", "agreed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "PAID", $"{Contest} PAID", 120);
         // PAID can reach the read model before the payout's own status does: wait for the prize.
@@ -87,6 +92,12 @@ public sealed class OperatorToolTests
         await CancelLiveContestAsync(stack, tool);
         await LateCancelIsRefusedAsync(stack);
     }
+
+    /// <summary>A decision of <paramref name="type"/> signed by one operator's key and naming another, refused with an alert.</summary>
+    private static Task MismatchRefusedAsync(OperationsStack stack, string type) =>
+        stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE message LIKE @like)", new { like = $"%{type}%operator mismatch%" }),
+            $"the {type} signed by ann's key as bob refused");
 
     private const string LiveContest = "opslive";
     private static readonly string[] LivePlayers = ["gus", "hal", "ivy"];
@@ -194,6 +205,12 @@ public sealed class OperatorToolTests
             new { proposal }) == "ann", "the proposal in the read model");
         var self = await tool.RunAsync(1, "make-goods", "confirm", Contest, proposal, "--reason", "mine", "--operator", "ann");
         Assert.Contains(self.Lines, l => l.Contains("a second, different operator must confirm", StringComparison.Ordinal));
+        // ann's own key confirming under bob's name is refused by Settlement, which books nothing for it.
+        await tool.RunAsync("make-goods", "confirm", Contest, proposal, "--reason", "as bob", "--operator", "bob",
+            "--operator-key", OperatorKeys.LocalFile("ann"));
+        await MismatchRefusedAsync(stack, "MakeGoodConfirmed");
+        Assert.Equal(0L, await stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.payouts WHERE contest_id = @Contest AND kind = 'make_good'", new { Contest }));
         await tool.RunAsync("make-goods", "confirm", Contest, proposal, "--reason", "agreed", "--operator", "bob");
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.payouts WHERE contest_id = @Contest AND kind = 'make_good' AND state = 'paid'", new { Contest }) == 2,

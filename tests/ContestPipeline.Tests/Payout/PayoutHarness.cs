@@ -1,7 +1,9 @@
 using System.Net.Http.Headers;
 using System.Text;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout.Domain;
@@ -167,6 +169,26 @@ public sealed class PayoutHarness : IAsyncDisposable
     }
 
     public Task<string> ReleaseAsync(PrizePayoutOrdered o, string id) => DecideAsync(o, PayoutReviewDecided.Release, id);
+
+    /// <summary>
+    /// A release naming <paramref name="operator"/>, of the hold and version the payout is at now, decided at
+    /// <paramref name="decidedAt"/> (now by default) and signed, as the operator tools sign, with the own key of
+    /// <paramref name="signedBy"/> (by default the operator it names). Returns the message id.
+    /// </summary>
+    public async Task<string> ReleaseAsAsync(PrizePayoutOrdered o, string id, string @operator, string? signedBy = null,
+        DateTimeOffset? decidedAt = null)
+    {
+        var row = await RowAsync(o.PayoutId);
+        var messageId = PayoutReviewDecided.MessageIdFor(id);
+        var body = new PayoutReviewDecided(id, o.PayoutId, o.ContestId, PayoutReviewDecided.Release, @operator, "checked",
+            decidedAt ?? DateTimeOffset.UtcNow, row.State == PayoutStates.Held ? row.HoldKind : row.State, row.Version);
+        var message = OutgoingMessage.Create(Topics.PayoutsDue, o.ContestId,
+            new Envelope(messageId, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, messageId, null,
+                DateTimeOffset.UtcNow), body);
+        World.PublishRaw(Topics.PayoutsDue, o.ContestId, message.Payload, World.Sign(Producers.Operator, Topics.PayoutsDue,
+            message.Key, message.Payload, message.Headers, signedBy ?? @operator));
+        return messageId;
+    }
 
     /// <summary>Dead letters of payouts.due so far, each with its reason.</summary>
     public List<(string MessageId, string Reason)> DeadLetters() =>

@@ -7,6 +7,7 @@ using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
@@ -48,13 +49,24 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     public void PublishAs<T>(string? producer, string topic, string key, string type, string messageId, T body)
     {
         var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
-        var headers = producer is null ? message.Headers : Sign(producer, topic, message.Key, message.Payload, message.Headers);
+        var headers = producer is null ? message.Headers
+            : Sign(producer, topic, message.Key, message.Payload, message.Headers, (body as IOperatorDecision)?.Operator);
         PublishRaw(topic, key, message.Payload, headers);
     }
 
-    /// <summary>The headers with <paramref name="producer"/>'s signature, as its own process would sign them.</summary>
-    public IReadOnlyList<Header> Sign(string producer, string topic, byte[]? key, byte[]? value, IReadOnlyList<Header> headers) =>
-        Keys.SignerFor(producer).Sign(topic, key, headers, value);
+    /// <summary>
+    /// The headers with <paramref name="producer"/>'s signature, as its own process would sign them; as an operator's
+    /// tool does, also with the own key of <paramref name="operator"/> (a local operator; by default
+    /// <see cref="LocalSigningKeys.DefaultOperator"/>).
+    /// </summary>
+    public IReadOnlyList<Header> Sign(string producer, string topic, byte[]? key, byte[]? value, IReadOnlyList<Header> headers,
+        string? @operator = null)
+    {
+        var signer = Keys.SignerFor(producer);
+        if (producer == Producers.Operator)
+            signer = signer.As(LocalSigningKeys.Operator(@operator ?? LocalSigningKeys.DefaultOperator));
+        return signer.Sign(topic, key, headers, value);
+    }
 
     public void PublishRaw(string topic, string? key, byte[]? value, IEnumerable<Header> headers)
     {

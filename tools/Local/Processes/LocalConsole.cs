@@ -40,7 +40,10 @@ public sealed class LocalConsole : IAsyncDisposable
             ("admin", OperatorRoles.Admin, NewPassword()), ("approver", OperatorRoles.Approver, NewPassword()), ("viewer", OperatorRoles.Viewer, NewPassword()),
         ];
         string? json = null;
-        foreach (var (name, role, password) in signIns) json = Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password)));
+        // Each with their own local key, sealed under their password, as cpctl console operator add does.
+        foreach (var (name, role, password) in signIns)
+            json = Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password),
+                SealedOperatorKey.Seal(LocalSigningKeys.Operator(name), password)));
         var portChosenHere = port == 0;
         var (process, url, file) = await LocalListener.StartAsync(() =>
         {

@@ -46,6 +46,8 @@ public static partial class LocalServices
             KeyMaterialFiles.Write(keys, swaps.KeysSource, folder);
             env[SigningKeys.DirectoryVariable] = folder;
         }
+        // An operator's tool finds the local operators' own keys by name (local runs only, never production).
+        if (service == Services.Cpctl) env[OperatorKeys.LocalDirectoryVariable] = OperatorKeys.LocalDirectoryDefault;
         if (service.Secrets.Any(s => s.Secret is Services.StripeSecretKey or Services.StripeBalanceReadKey))
             env[StripeServices.UrlVariable] = swaps.Stripe.BaseUrl.ToString();
         foreach (var (name, value) in overrides ?? new Dictionary<string, string?>()) env[name] = value;

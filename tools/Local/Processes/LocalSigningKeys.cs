@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 
@@ -16,8 +17,64 @@ public static class LocalSigningKeys
     {
         RemoveOldLayout(Directory);
         SigningKeys.CreateMissing(Directory, KeyPairs.All);
+        IssueOperatorKeys();
         return SigningKeys.Load(Directory);
     });
+
+    /// <summary>
+    /// The operators of local runs, each with a key of their own: the tests' and the console's sign-ins, the
+    /// demo's and staging's operators, and <c>operator</c>, who cancels for the tests' harness.
+    /// </summary>
+    public static IReadOnlyList<string> Operators { get; } =
+    [
+        "ann", "bob", "cy", "cat", "admin", "approver", "viewer", "root", "vic", "operator", "test-operator", "test-admin",
+        "demo-operator", "staging-operator",
+    ];
+
+    /// <summary>Who signs an operator's message that names nobody (a contest definition from the harness).</summary>
+    public const string DefaultOperator = "ann";
+
+    /// <summary>
+    /// Each local operator's own key, generated once into <see cref="OperatorKeys.LocalDirectoryDefault"/> (where
+    /// cpctl finds it by <c>--operator</c> in development and test), and the key it gives every service that
+    /// verifies operators' decisions, written into the pair keys' folder (rewritten each time: derived, so the same).
+    /// </summary>
+    private static void IssueOperatorKeys()
+    {
+        foreach (var name in Operators) Issue(name);
+    }
+
+    private static OperatorKey Issue(string name)
+    {
+        System.IO.Directory.CreateDirectory(OperatorKeys.LocalDirectoryDefault);
+        var file = OperatorKeys.LocalFile(name);
+        if (!File.Exists(file))
+        {
+            // Written aside, then moved into place: when several processes race, the first key stays.
+            var aside = $"{file}.{Environment.ProcessId}.{Guid.NewGuid():N}";
+            OperatorKey.Generate(name, SigningKeys.LocalKeyId).WriteTo(aside);
+            try
+            {
+                File.Move(aside, file, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(file))
+            {
+                File.Delete(aside);
+            }
+        }
+        var key = OperatorKey.Read(file);
+        key.IssueTo(Directory, KeyPairs.ConsumersOf(Producers.Operator));
+        return key;
+    }
+
+    /// <summary>
+    /// A local operator's own key (generated first where missing; the services started from then on verify it).
+    /// </summary>
+    public static OperatorKey Operator(string name)
+    {
+        _ = Keys;
+        return Issue(name);
+    }
 
     public static string Directory =>
         Environment.GetEnvironmentVariable(SigningKeys.DirectoryVariable) is { Length: > 0 } set ? set : SigningKeys.LocalDirectoryDefault;

@@ -1,0 +1,180 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace ContestPipeline.Plumbing;
+
+/// <summary>
+/// One operator's own key: the secret only that operator holds (a file given to cpctl, or sealed under
+/// their password in the console's operators file). Every decision the operator tools publish as
+/// <c>operator</c> also carries that operator's signature for each consuming service, under a key
+/// derived from this secret for that service alone (HKDF-SHA256, <see cref="ConsumerSecret"/>): a
+/// service holds only the derived key made for it, so a copy of it cannot sign as the operator to
+/// anyone else, nor give the operator's secret back. A consumer takes the operator's name from the key
+/// that verifies, never from what a message says (docs/trust-boundary.md, "Operator keys").
+/// </summary>
+public sealed partial record OperatorKey(string Operator, string KeyId, byte[] Secret)
+{
+    /// <summary>The setting (cpctl) naming the file of the operator's key; <c>--operator-key</c> wins.</summary>
+    public const string FileVariable = "CONTESTPIPELINE_OPERATOR_KEY";
+    /// <summary>
+    /// In a signing-keys folder, the consumers' keys:
+    /// <c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>.
+    /// </summary>
+    public const string ConsumerKeysFolder = "operators";
+    public const string FileExtension = ".operator-key";
+
+    /// <summary>The HKDF info's label; the operator, the consumer and the key id follow, each after "\n".</summary>
+    public const string DerivationLabel = "contestpipeline.operator.v1";
+
+    /// <summary>
+    /// The key the consuming service <paramref name="consumer"/> holds to check this operator's signatures:
+    /// HKDF-SHA256 of the secret, no salt, 32 bytes, info
+    /// <c>contestpipeline.operator.v1\n&lt;operator&gt;\n&lt;consumer&gt;\n&lt;key id&gt;</c> (UTF-8).
+    /// </summary>
+    public byte[] ConsumerSecret(string consumer) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, Secret, SigningKey.SecretBytesMin, [],
+            Encoding.UTF8.GetBytes($"{DerivationLabel}\n{Operator}\n{consumer}\n{KeyId}"));
+
+    /// <summary>
+    /// What the MAC for a consumer binds besides the message: the operator and the key id, in the key id field
+    /// of the message encoding (<c>&lt;operator&gt;/&lt;key id&gt;</c>).
+    /// </summary>
+    public static string SignedKeyId(string @operator, string keyId) => @operator + "/" + keyId;
+
+    public static OperatorKey Generate(string @operator, string keyId) =>
+        new(Checked(@operator, "an operator's name"), Checked(keyId, "a key id"),
+            RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin));
+
+    /// <summary>Whether it can name an operator or a key: 1 to 64 letters, digits, '.', '_' or '-'.</summary>
+    public static bool IsName([NotNullWhen(true)] string? name) => name is not null && Name().IsMatch(name);
+
+    private static string Checked(string name, string what) =>
+        IsName(name) ? name
+            : throw new StartupException($"'{name}' is not {what}: 1 to 64 letters, digits, '.', '_' or '-'");
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Name();
+
+    /// <summary>The file's text: JSON <c>{"operator":"ann","keyId":"2026-11","secret":"&lt;base64&gt;"}</c>.</summary>
+    public string ToFileText() =>
+        JsonSerializer.Serialize(new File(Operator, KeyId, Convert.ToBase64String(Secret)), Json) + "\n";
+
+    /// <summary>Reads an operator's key file; anything unreadable is an error naming the file.</summary>
+    public static OperatorKey Read(string path)
+    {
+        string text;
+        try
+        {
+            text = System.IO.File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"operator key {path}: cannot read it: {e.Message}", e);
+        }
+        return Parse(text, path);
+    }
+
+    public static OperatorKey Parse(string text, string where)
+    {
+        File? file;
+        try
+        {
+            file = JsonSerializer.Deserialize<File>(text, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new StartupException($"operator key {where}: not an operator's key file: {e.Message}");
+        }
+        if (file is null || !IsName(file.Operator) || !IsName(file.KeyId) || file.Secret is null)
+            throw new StartupException($"operator key {where}: it needs an operator, a keyId and a secret");
+        byte[] secret;
+        try
+        {
+            secret = Convert.FromBase64String(file.Secret);
+        }
+        catch (FormatException)
+        {
+            throw new StartupException($"operator key {where}: the secret is not base64");
+        }
+        return secret.Length >= SigningKey.SecretBytesMin
+            ? new OperatorKey(file.Operator!, file.KeyId!, secret)
+            : throw new StartupException(
+                $"operator key {where}: {secret.Length} bytes; a key is at least {SigningKey.SecretBytesMin}");
+    }
+
+    /// <summary>Writes the key to <paramref name="path"/>, readable by its owner only (written aside, moved).</summary>
+    public void WriteTo(string path)
+    {
+        var temporary = path + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        System.IO.File.WriteAllText(temporary, ToFileText());
+        if (!OperatingSystem.IsWindows()) System.IO.File.SetUnixFileMode(temporary, OwnerOnly);
+        System.IO.File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>
+    /// Writes the key each of <paramref name="consumers"/> checks this operator's signatures with into a
+    /// signing-keys folder (<c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>), from which each
+    /// service's own folder takes only its own.
+    /// </summary>
+    public void IssueTo(string signingKeysDirectory, IEnumerable<string> consumers)
+    {
+        ArgumentNullException.ThrowIfNull(consumers);
+        foreach (var consumer in consumers)
+        {
+            var folder = Path.Combine(signingKeysDirectory, ConsumerKeysFolder, Operator, consumer);
+            Directory.CreateDirectory(folder);
+            var file = Path.Combine(folder, KeyId + SigningKeys.KeyFileExtension);
+            var temporary = file + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            System.IO.File.WriteAllText(temporary, Convert.ToBase64String(ConsumerSecret(consumer)) + "\n");
+            if (!OperatingSystem.IsWindows()) System.IO.File.SetUnixFileMode(temporary, OwnerOnly);
+            System.IO.File.Move(temporary, file, overwrite: true);
+        }
+    }
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private sealed record File(string? Operator, string? KeyId, string? Secret);
+}
+
+/// <summary>Where an operator tool finds the key of the operator it acts for.</summary>
+public static class OperatorKeys
+{
+    /// <summary>
+    /// Never in production: the folder of the local operators' keys (<c>&lt;name&gt;.operator-key</c>), which local
+    /// runs give cpctl, since a child process does not see the development tool's cache setting.
+    /// </summary>
+    public const string LocalDirectoryVariable = "CONTESTPIPELINE_LOCAL_OPERATOR_KEYS_DIR";
+
+    /// <summary>Where local set-up keeps each local operator's key: in the local cache, outside the clone.</summary>
+    public static string LocalDirectoryDefault =>
+        Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 } set
+            ? set : Path.Combine(PipelineSettings.LocalCacheDirectory, "operator-keys");
+
+    public static string LocalFile(string @operator) =>
+        Path.Combine(LocalDirectoryDefault, @operator + OperatorKey.FileExtension);
+
+    /// <summary>
+    /// The key named by <see cref="OperatorKey.FileVariable"/> (cpctl's <c>--operator-key</c> sets it); failing
+    /// that, never in production, the local key of <paramref name="claimed"/> (the name given with
+    /// <c>--operator</c>): in development and test, or where a local run names the local operators' folder
+    /// (<see cref="LocalDirectoryVariable"/>; local runs play staging). Otherwise an error saying how to get one.
+    /// </summary>
+    public static OperatorKey Resolve(DeploymentEnvironment environment, string? claimed)
+    {
+        if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is { Length: > 0 } file)
+            return OperatorKey.Read(file);
+        var local = environment is DeploymentEnvironment.Development or DeploymentEnvironment.Test
+            || (environment != DeploymentEnvironment.Production
+                && Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 });
+        if (local && OperatorKey.IsName(claimed) && File.Exists(LocalFile(claimed)))
+            return OperatorKey.Read(LocalFile(claimed));
+        throw new StartupException(
+            $"no operator key: give your own with --operator-key FILE or {OperatorKey.FileVariable} " +
+            "(docs/operations.md, \"Operator keys\"); every operator's decision is signed with its operator's own key");
+    }
+}

@@ -1,0 +1,69 @@
+using ContestPipeline.Tests.Stripe;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
+using ContestPipeline.Stripe;
+using ContestPipeline.Tests.Infrastructure;
+
+namespace ContestPipeline.Tests.Payout;
+
+/// <summary>
+/// Operators are principals at Payout, against the payout worker as a real process (one deployment for every
+/// attack): a release above the two-person amount needs two operators told apart by their own keys, each
+/// approving the hold the payout is in at its version, within the approval lifetime. One operator's key
+/// naming another operator is refused; approvals of another hold, or expired ones, count for nothing; two
+/// operators' keys release it.
+/// </summary>
+[Collection(PipelineCollectionB.Name)]
+public sealed class OperatorApprovalTests(PipelineFixture fixture)
+{
+    [Fact]
+    public async Task A_held_payout_is_released_by_two_verified_operators_approving_its_hold_and_version_in_time_only()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [PayoutOptions.Settings.ReviewThresholdMinor] = "50000",
+            [TwoPersonRule.Setting] = "10000",
+        });
+        await h.World.SignUpForPayoutsAsync("ola");
+        await h.WaitForRecipientAsync("ola");
+        var payment = h.World.Pay("h9", "ola", 1_000);
+        var order = PayoutHarness.Order("h9", "ola", 60_000, paymentIntent: payment);
+        h.Publish(order);
+        await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Review);
+
+        // One operator's key naming a second operator is refused, and approving twice is still one approval.
+        var forged = await h.ReleaseAsAsync(order, "ann-as-bob", "bob", signedBy: "ann");
+        Assert.Contains("operator mismatch", await h.DeadLetterReasonAsync(forged), StringComparison.Ordinal);
+        await h.ReleaseAsAsync(order, "ann-1", "ann");
+        await h.ReleaseAsAsync(order, "ann-2", "ann");
+        await ApprovalRecordedAsync(h, "ann-2");
+        var row = await h.RowAsync(order.PayoutId);
+        Assert.Equal((PayoutStates.Held, HoldKinds.Review), (row.State, row.HoldKind));
+
+        // The fee is refunded outside the pipeline: the prize is frozen, and ann's approvals of the review hold are
+        // none of this one. bob's approval of the freeze is one; ann's dated a day ago has expired.
+        await h.World.StripeClient.CreateRefundAsync(new RefundCreate(payment, 100), "outside-refund-h9");
+        await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Frozen);
+        await h.ReleaseAsAsync(order, "bob-frozen", "bob");
+        await ApprovalRecordedAsync(h, "bob-frozen");
+        await h.ReleaseAsAsync(order, "ann-yesterday", "ann", decidedAt: DateTimeOffset.UtcNow.AddHours(-25));
+        await ApprovalRecordedAsync(h, "ann-yesterday");
+        Assert.Equal(HoldKinds.Frozen, (await h.RowAsync(order.PayoutId)).HoldKind);
+        Assert.Empty(h.TransfersOf(order.PayoutId));
+
+        // Two operators' own keys, each approving the hold as it is now: released, then the review that still
+        // holds it released by both anew, and paid once.
+        await h.ReleaseAsAsync(order, "ann-frozen", "ann");
+        await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Review);
+        await h.ReleaseAsAsync(order, "bob-review", "bob");
+        await ApprovalRecordedAsync(h, "bob-review");
+        await h.ReleaseAsAsync(order, "ann-review", "ann");
+        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        Assert.Single(h.TransfersOf(order.PayoutId));
+        Assert.Equal(["ann-as-bob"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
+    }
+
+    private static Task ApprovalRecordedAsync(PayoutHarness h, string decisionId) =>
+        h.WaitForAsync($"approval {decisionId} recorded",
+            "SELECT EXISTS (SELECT 1 FROM payout.release_approvals WHERE decision_id = @decisionId)", new { decisionId });
+}

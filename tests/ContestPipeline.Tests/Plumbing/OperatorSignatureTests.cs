@@ -1,0 +1,160 @@
+using System.Security.Cryptography;
+using System.Text;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Deployment;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Tests.Plumbing;
+
+/// <summary>
+/// Operators are principals: a decision produced as <c>operator</c> carries its operator's own signature
+/// for each consumer, under a key derived for that consumer alone, and the consumer takes the operator's
+/// name from the key that verifies. Every refusal has its reason; the end-to-end refusals through the real
+/// workers are in the payout and cpctl scenarios.
+/// </summary>
+public sealed class OperatorSignatureTests
+{
+    private const string Payout = "payout";
+    private const string Settlement = "settlement";
+    private static readonly SigningKey OperatorToPayout = SigningKeys.Generate(Producers.Operator, Payout);
+    private static readonly SigningKey OperatorToSettlement = SigningKeys.Generate(Producers.Operator, Settlement);
+    private static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1");
+    private static readonly OperatorKey Bob = OperatorKey.Generate("bob", "k1");
+    private static readonly byte[] Body = "{\"payoutId\":\"p1\"}"u8.ToArray();
+    private static readonly byte[] MessageKey = "c1"u8.ToArray();
+
+    private static SigningKeys KeysOf(string consumer) =>
+        SigningKeys.Of(consumer == Payout ? OperatorToPayout : OperatorToSettlement).WithOperators(consumer, Ann, Bob);
+
+    private static MessageSigner Signer => new(Producers.Operator, [OperatorToPayout, OperatorToSettlement], PublishRights.Pipeline);
+
+    private static List<Header> Envelope() =>
+    [
+        Header.Text(MessageHeaders.MessageId, "m1"),
+        Header.Text(MessageHeaders.Type, PayoutReviewDecided.MessageType),
+        Header.Text(MessageHeaders.SchemaVersion, "1"),
+        Header.Text(MessageHeaders.CorrelationId, "m1"),
+        Header.Text(MessageHeaders.OccurredAt, "2026-11-22T18:00:00.000Z"),
+    ];
+
+    private static List<Header> Signed(MessageSigner signer) => signer.Sign(Topics.PayoutsDue, MessageKey, Envelope(), Body);
+
+    private static string? Check(IReadOnlyList<Header> headers, out string? signedBy, string consumer = Payout) =>
+        KeysOf(consumer).Verifier(consumer).Refusal(Topics.PayoutsDue, MessageKey, headers, Body, out signedBy);
+
+    private static List<Header> With(List<Header> headers, string name, string value) =>
+        [.. headers.Where(h => h.Name != name), Header.Text(name, value)];
+
+    [Fact]
+    public void A_decision_signed_with_an_operators_own_key_names_that_operator_for_every_consumer()
+    {
+        var headers = Signed(Signer.As(Ann));
+
+        Assert.Null(Check(headers, out var atPayout));
+        Assert.Equal("ann", atPayout);
+        Assert.Null(Check(headers, out var atSettlement, Settlement));
+        Assert.Equal("ann", atSettlement);
+    }
+
+    [Fact]
+    public void Each_consumers_key_is_derived_one_way_from_the_operators_secret_for_that_consumer_alone()
+    {
+        var expected = HKDF.DeriveKey(HashAlgorithmName.SHA256, Ann.Secret, 32, [],
+            Encoding.UTF8.GetBytes("contestpipeline.operator.v1\nann\npayout\nk1"));
+
+        Assert.Equal(expected, Ann.ConsumerSecret(Payout));
+        Assert.NotEqual(Ann.ConsumerSecret(Payout), Ann.ConsumerSecret(Settlement));
+        Assert.NotEqual(Ann.ConsumerSecret(Payout), Bob.ConsumerSecret(Payout));
+    }
+
+    public static TheoryData<string, string> Refusals => new()
+    {
+        { "unsigned by an operator", "no operator-signatures header" },
+        { "signed by ann, named bob", "operator signature does not match (operator bob" },
+        { "an operator nobody issued", "unknown key 'k1' of operator mallory for payout" },
+        { "payout's copy of ann's key signing for settlement", "operator signature does not match (operator ann, for settlement" },
+        { "the operator header twice", "header operator appears more than once" },
+        { "not signed for this consumer", "operator ann did not sign it for payout" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Refusals))]
+    public void A_decision_without_its_operators_valid_signature_is_refused_with_the_reason(string attack, string reason)
+    {
+        var consumer = Payout;
+        var headers = attack switch
+        {
+            "unsigned by an operator" => Signed(Signer),
+            "signed by ann, named bob" => With(Signed(Signer.As(Ann)), MessageHeaders.Operator, "bob"),
+            "an operator nobody issued" => Signed(Signer.As(OperatorKey.Generate("mallory", "k1"))),
+            "payout's copy of ann's key signing for settlement" => ForgedWithConsumersCopy(out consumer),
+            "the operator header twice" => [.. Signed(Signer.As(Ann)), Header.Text(MessageHeaders.Operator, "ann")],
+            "not signed for this consumer" => With(Signed(Signer.As(Ann)), MessageHeaders.OperatorSignatures,
+                "settlement:k1:" + new string('0', 64)),
+            _ => throw new ArgumentOutOfRangeException(nameof(attack)),
+        };
+
+        var refusal = Check(headers, out var signedBy, consumer);
+
+        Assert.NotNull(refusal);
+        Assert.StartsWith(MessageVerifier.Refused + ":", refusal, StringComparison.Ordinal);
+        Assert.Contains(reason, refusal, StringComparison.Ordinal);
+        Assert.Null(signedBy);
+    }
+
+    /// <summary>
+    /// Payout holds the key ann's key gives Payout; signing for Settlement with it (as if it were ann's) fails
+    /// there, since Settlement checks with the key ann's gives Settlement.
+    /// </summary>
+    private static List<Header> ForgedWithConsumersCopy(out string consumer)
+    {
+        consumer = Settlement;
+        var copy = new OperatorKey("ann", "k1", Ann.ConsumerSecret(Payout));
+        return Signed(Signer.As(copy));
+    }
+
+    [Fact]
+    public void A_decision_naming_another_operator_than_its_signer_is_refused_by_its_handler()
+    {
+        var decision = new PayoutReviewDecided("d1", "p1", "c1", PayoutReviewDecided.Release, "bob", "checked",
+            DateTimeOffset.UnixEpoch, "review", 3);
+        var message = new IncomingMessage
+        {
+            Topic = Topics.PayoutsDue, Partition = 0, Offset = 1, RawKey = MessageKey, Value = Body, Headers = [],
+            Envelope = new Envelope("m1", PayoutReviewDecided.MessageType, 1, "m1", null, DateTimeOffset.UnixEpoch),
+            Operator = "ann",
+        };
+
+        var mismatch = MessageHandler<PayoutReviewDecided>.OperatorMismatch(message, decision);
+
+        Assert.NotNull(mismatch);
+        Assert.StartsWith("operator mismatch:", mismatch, StringComparison.Ordinal);
+        Assert.Contains("names operator 'bob' and is signed by operator ann's own key", mismatch, StringComparison.Ordinal);
+        Assert.Null(MessageHandler<PayoutReviewDecided>.OperatorMismatch(message, decision with { Operator = "ann" }));
+    }
+
+    [Fact]
+    public void An_operators_key_sealed_under_their_password_opens_with_that_password_and_name_only()
+    {
+        var sealedKey = SealedOperatorKey.Seal(Ann, "correct horse");
+
+        Assert.Equal(Ann.Secret, sealedKey.Open("ann", "correct horse")!.Secret);
+        Assert.Null(sealedKey.Open("ann", "wrong"));
+        Assert.Null(sealedKey.Open("bob", "correct horse"));
+        Assert.DoesNotContain(Convert.ToBase64String(Ann.Secret), sealedKey.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_operators_key_file_reads_back_as_written()
+    {
+        var read = OperatorKey.Parse(Ann.ToFileText(), "test");
+
+        Assert.Equal((Ann.Operator, Ann.KeyId), (read.Operator, read.KeyId));
+        Assert.Equal(Ann.Secret, read.Secret);
+        Assert.Contains("not an operator's key file", Assert.Throws<StartupException>(() => OperatorKey.Parse("{", "f")).Message,
+            StringComparison.Ordinal);
+    }
+}
