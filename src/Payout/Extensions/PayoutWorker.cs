@@ -34,10 +34,12 @@ public static class PayoutWorker
             [
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),
                 // Halts and resumes published here before payouts.control existed: a halt applies, a resume is refused.
-                new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()), new PayoutDispatchDecidedHandler(),
+                new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()),
+                new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>()),
             ]),
             // The emergency stop on its own topic and consumer: applied while the orders are behind or stopped.
-            new ConsumerDefinition(Shape.Group("control"), _ => [new PayoutDispatchDecidedHandler()]),
+            new ConsumerDefinition(Shape.Group("control"),
+                sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment,
                     sp.GetRequiredService<PayoutOptions>())]),

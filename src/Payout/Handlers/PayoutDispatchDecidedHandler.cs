@@ -1,8 +1,10 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
+using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Payout.Handlers;
@@ -21,7 +23,7 @@ namespace ContestPipeline.Payout.Handlers;
 /// arriving long after it was decided). A halt made automatically after repeated disputes ends only when two
 /// different operators have resumed it.
 /// </summary>
-public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatchDecided>
+public sealed class PayoutDispatchDecidedHandler(PayoutOptions options) : MessageHandler<PayoutDispatchDecided>
 {
     public override async Task HandleAsync(PayoutDispatchDecided decision, HandlerContext context, CancellationToken ct)
     {
@@ -74,15 +76,20 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
     /// (<see cref="ApprovalStore"/>, under the halt's subject). A resume short of that is recorded as an approval
     /// and refused with its reason in a warning alert; the halt stays in force. True when the resume may apply.
     /// </summary>
-    private static async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutDispatchDecided decision)
+    private async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutDispatchDecided decision)
     {
         var haltId = decision.Ends!;
         var needed = await DisputeRuleStore.ApprovalsNeededAsync(context, haltId);
         if (needed < 2) return true;
+        // The approver is the operator whose own key signed the resume (the consume loop verified it).
+        var approver = context.Incoming?.Operator ?? throw new InvariantViolatedException(
+            $"resume {decision.DecisionId} of halt {haltId} came without a verified operator");
         var subject = DisputeRuleStore.ApprovalSubject(haltId);
-        var approvers = await ApprovalStore.AddAsync(context, new PayoutReviewDecided(decision.DecisionId, subject, "",
+        var open = await ApprovalStore.AddAsync(context, new PayoutReviewDecided(decision.DecisionId, subject, "",
             PayoutReviewDecided.Release, decision.Operator, decision.Reason, decision.DecidedAt,
-            DisputeRuleStore.ApprovalHoldKind));
+            DisputeRuleStore.ApprovalHoldKind, HaltVersion), approver);
+        var approvers = ReleaseApprovals.Counted(open, DisputeRuleStore.ApprovalHoldKind, HaltVersion,
+            context.Clock.GetUtcNow(), options.ApprovalLifetime);
         if (approvers.Count >= needed)
         {
             await ApprovalStore.UseAsync(context, subject);
@@ -95,6 +102,9 @@ public sealed class PayoutDispatchDecidedHandler : MessageHandler<PayoutDispatch
             decision.DecisionId);
         return false;
     }
+
+    /// <summary>A halt has no versions: its resumes are approvals of version 0 of its subject.</summary>
+    private const int HaltVersion = 0;
 
     private static MessageRejectedException Refused(PayoutDispatchDecided d, string why) =>
         new($"dispatch decision {d.DecisionId} ({d.Action} by {d.Operator}) refused: {why}", AlertSeverities.Warning);
