@@ -153,7 +153,8 @@ public static class Services
         Name = "player-api",
         Kind = ServiceKind.Web,
         Purpose = "The platform's read API: a player's entries, winnings and payouts for the platform's backend. " +
-            "Reads three tables of the read model as its own role; no Kafka, no signing key, no Stripe key.",
+            "Reads three tables of the read model as its own role, and asks Payout for fresh onboarding links " +
+            "through one table of Payout's; no Kafka, no signing key, no Stripe key.",
         Command = ["player-api"],
         DatabaseRole = DatabaseRoles.PlayerApi,
         Settings = [.. Common(null, health: false, keys: false), Postgres(DatabaseRoles.PlayerApi),

@@ -28,7 +28,15 @@ public static class Workers
 
     public static WorkerShape Payout { get; } = Shape("payout",
         ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("control", [Topics.PayoutsControl]),
-        ("stripe", [Topics.StripeEvents]));
+        ("stripe", [Topics.StripeEvents])) with
+    {
+        // The platform's read API asks for fresh onboarding links here and reads Payout's answers;
+        // nothing else of Payout's.
+        TableInserters = new Dictionary<string, IReadOnlyList<string>>
+        {
+            [DatabaseRoles.PlayerApi] = ["onboarding_link_requests"],
+        },
+    };
 
     public static WorkerShape Operations { get; } = Shape("operations",
         ("alerts", [Topics.Alerts]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),

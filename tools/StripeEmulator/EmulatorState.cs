@@ -236,12 +236,14 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
         if (p.RequiredText("type") != "account_onboarding")
             throw ApiError.Parameter("parameter_invalid_string", "type", "Only type=account_onboarding is emulated.");
         var created = Now;
+        // Each link is a new one, as Stripe's are: a link made again is never the one made before.
+        var link = NewId("al_");
         return new JsonObject
         {
             ["object"] = "account_link",
             ["created"] = created,
             ["expires_at"] = created + AccountLinkLifetimeSeconds,
-            ["url"] = new Uri(BaseUrl, $"_emulator/onboarding/{account.Id}?return_url={Uri.EscapeDataString(returnUrl)}").ToString(),
+            ["url"] = new Uri(BaseUrl, $"_emulator/onboarding/{account.Id}?link={link}&return_url={Uri.EscapeDataString(returnUrl)}").ToString(),
         };
     }
 

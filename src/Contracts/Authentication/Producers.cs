@@ -24,8 +24,7 @@ public static class Producers
     public const string Operator = "operator";
 
     /// <summary>
-    /// The operations read model. It publishes only on <c>notifications</c>, which is not signed,
-    /// but it runs as a worker, and every worker holds a key of its own.
+    /// The operations read model: it publishes only on <c>notifications</c>, signed for the notification sender.
     /// </summary>
     public const string Operations = "operations";
 

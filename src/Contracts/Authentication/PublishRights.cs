@@ -2,6 +2,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
@@ -102,11 +103,15 @@ public sealed class PublishRights
                  {
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType, PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
+                     RecipientOnboardingNeeded.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType, StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 
         yield return Row(Contracts.Topics.StripeEvents, StripeEventReceived.MessageType, Producers.Webhooks);
+
+        // Players' notices go to the platform: a forged one would reach players as the product's own.
+        yield return Row(Contracts.Topics.Notifications, NotificationRequested.MessageType, Producers.Operations);
     }
 }

@@ -176,7 +176,11 @@ public sealed record RefundFailed(
     public static string MessageIdFor(string refundId) => $"refund:{refundId}:failed";
 }
 
-/// <summary>A winner needs a connected account: one was created for them, and this link onboards them.</summary>
+/// <summary>
+/// Published before onboarding links were kept off the topics: a winner needs a connected account, and this
+/// link onboards them. Payout no longer publishes it (<see cref="RecipientOnboardingNeeded"/> replaced it); it is
+/// read for what is already on the topic, and its link is not passed on.
+/// </summary>
 public sealed record RecipientOnboardingRequested(
     string PlayerId,
     string ContestId,
@@ -189,6 +193,31 @@ public sealed record RecipientOnboardingRequested(
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string playerId, string accountId) => $"recipient:{playerId}:onboarding:{accountId}";
+}
+
+/// <summary>
+/// A winner needs a connected account: one was created for them. No link travels here (a Stripe account link is a
+/// bearer secret that expires within minutes): the winner is sent to <see cref="OnboardingPath"/> on the
+/// platform's read API, which asks Payout for a fresh link each time.
+/// </summary>
+public sealed record RecipientOnboardingNeeded(
+    string PlayerId,
+    string ContestId,
+    string AccountId,
+    string OnboardingPath,
+    DateTimeOffset At) : IMessage
+{
+    public const string MessageType = "RecipientOnboardingNeeded";
+    public const int SchemaVersion = 1;
+    static string IMessage.Type => MessageType;
+    static int IMessage.Version => SchemaVersion;
+    public static string MessageIdFor(string playerId, string accountId) =>
+        $"recipient:{playerId}:onboarding-needed:{accountId}";
+
+    /// <summary>
+    /// The read API's path that mints a fresh onboarding link for <paramref name="playerId"/> (no secret in it).
+    /// </summary>
+    public static string PathFor(string playerId) => $"/recipients/{Uri.EscapeDataString(playerId)}/onboarding-link";
 }
 
 /// <summary>

@@ -45,7 +45,8 @@ public static class OperationsWorker
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler(),
                 new PayoutDispatchDecidedHandler(),
                 new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
-                new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(), new PayoutDispatchChangedHandler(),
+                new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(),
+                new RecipientOnboardingNeededHandler(), new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
                 // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;
                 // the money is Settlement's to book.

@@ -4,13 +4,33 @@ using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Operations.Handlers;
 
-/// <summary>A winner must verify an account before they can be paid: they are told, with the link.</summary>
+/// <summary>
+/// A winner must verify an account before they can be paid (the older message, which carried Stripe's link): they
+/// are told to go to the platform's onboarding page, never the link itself, which has long expired by a replay.
+/// </summary>
 public sealed class RecipientOnboardingRequestedHandler : MessageHandler<RecipientOnboardingRequested>
 {
     public override Task HandleAsync(RecipientOnboardingRequested request, HandlerContext context, CancellationToken ct)
     {
-        ReadModelStore.NotifyPlayer(context, request.PlayerId, "verification_needed", "Verify your account to receive your prize",
-            $"Finish setting up payouts: {request.OnboardingUrl} (the link expires {request.ExpiresAt.UtcDateTime:yyyy-MM-dd HH:mm}Z)");
+        RecipientOnboardingNeededHandler.Notify(context, request.PlayerId);
         return Task.CompletedTask;
     }
+}
+
+/// <summary>
+/// A winner must verify an account before they can be paid: they are told where on the platform to get an
+/// onboarding link (the read API's path naming them, no secret in it), since a link itself expires within minutes.
+/// </summary>
+public sealed class RecipientOnboardingNeededHandler : MessageHandler<RecipientOnboardingNeeded>
+{
+    public override Task HandleAsync(RecipientOnboardingNeeded request, HandlerContext context, CancellationToken ct)
+    {
+        Notify(context, request.PlayerId);
+        return Task.CompletedTask;
+    }
+
+    public static void Notify(HandlerContext context, string playerId) =>
+        ReadModelStore.NotifyPlayer(context, playerId, "verification_needed", "Verify your account to receive your prize",
+            "Finish setting up payouts on the platform's onboarding page, which gives you a fresh link each time: "
+                + RecipientOnboardingNeeded.PathFor(playerId));
 }

@@ -3,7 +3,6 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Operator.ContractDocs;
@@ -61,7 +60,6 @@ public static class ContractModel
         [Topics.ProviderFeed] = ([.. ContestPipeline.Contracts.Feed.FeedTypes.All], [Provider]),
         [Topics.Alerts] = ([AlertRaised.MessageType], [.. Workers.All.Keys.Order(StringComparer.Ordinal), Producers.Webhooks]),
         [Topics.Canary] = ([CanaryPassed.MessageType], [Producers.Operator, .. Workers.Names]),
-        [Topics.Notifications] = ([NotificationRequested.MessageType], [Producers.Operations]),
     };
 
     /// <summary>Every message type with a record in src/Contracts, by name.</summary>

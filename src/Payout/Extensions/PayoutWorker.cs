@@ -51,6 +51,7 @@ public static class PayoutWorker
             services.AddSettings(PayoutOptions.Read);
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
+            services.AddSingleton<AnswerOnboardingLinksJob>();
             services.AddSingleton<RefreshAccountsJob>();
             services.AddSingleton<ReadTransfersJob>();
             services.AddSingleton<SendTransfersJob>();
@@ -58,6 +59,7 @@ public static class PayoutWorker
         Jobs = sp =>
         [
             sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
+            sp.GetRequiredService<AnswerOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(), sp.GetRequiredService<SendTransfersJob>(),
         ],
     };

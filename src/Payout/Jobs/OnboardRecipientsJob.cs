@@ -15,8 +15,9 @@ namespace ContestPipeline.Payout.Jobs;
 
 /// <summary>
 /// A winner with no connected account gets one (an Express account requesting transfers,
-/// keyed per player so it is made once) and an onboarding link, published for the app to
-/// show, by the core's claim → lease → call → record (<see cref="ClaimedCalls"/>): a player is
+/// keyed per player so it is made once) and an onboarding link, kept in Payout's table (never on a topic: the
+/// topic says only that the winner must onboard and where the platform gets them a link), by the core's
+/// claim → lease → call → record (<see cref="ClaimedCalls"/>): a player is
 /// claimed for a lease, so a second Payout process does not onboard them at the same time.
 /// Their payouts wait until account.updated says the account can receive.
 /// </summary>
@@ -84,8 +85,11 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
             return;
         }
         if (!await RecipientStore.InsertAsync(context, playerId, account, url)) return;
+        // The link is a bearer secret that expires within minutes: it stays in Payout's own table, and the
+        // topic says only where the winner gets one.
         context.Publish(Cause.Clock(Name, contestId), Topics.PayoutsStatus, contestId,
-            RecipientOnboardingRequested.MessageIdFor(playerId, account.AccountId),
-            new RecipientOnboardingRequested(playerId, contestId, account.AccountId, url, outcome.LinkExpiresAt));
+            RecipientOnboardingNeeded.MessageIdFor(playerId, account.AccountId),
+            new RecipientOnboardingNeeded(playerId, contestId, account.AccountId,
+                RecipientOnboardingNeeded.PathFor(playerId), context.Clock.GetUtcNow()));
     }
 }

@@ -20,6 +20,9 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
 
     public const string UrlDefault = "http://127.0.0.1:5090";
 
+    /// <summary>How long a request for a fresh onboarding link waits for Payout's answer.</summary>
+    public TimeSpan OnboardingLinkWait { get; init; } = TimeSpan.FromSeconds(15);
+
     public static PlayerApiOptions Read(IConfiguration? configuration)
     {
         var text = Setting.Required(configuration, Settings.TokenHashes,

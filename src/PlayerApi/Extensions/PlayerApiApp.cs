@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ContestPipeline.PlayerApi.Domain;
+using ContestPipeline.PlayerApi.Store;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
@@ -19,7 +20,9 @@ namespace ContestPipeline.PlayerApi.Extensions;
 /// and where each payout stands, for the platform's backend to show in its app. Every request
 /// carries a bearer token the platform holds and this API knows only by its hash. It reads as the
 /// role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
-/// payouts and contests by the read model's migrator, and nothing else. Settings are checked at
+/// payouts and contests by the read model's migrator, and to add and read payout.onboarding_link_requests by
+/// Payout's (<c>POST /recipients/{playerId}/onboarding-link</c>, <see cref="OnboardingLinkEndpoint"/>), and nothing
+/// else. Settings are checked at
 /// start (one line and exit code 2 when wrong, as a worker).
 /// </summary>
 public static class PlayerApiApp
@@ -52,6 +55,8 @@ public static class PlayerApiApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<ReadQueries>();
+        builder.Services.AddSingleton<OnboardingLinkRequests>();
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
         await using var app = builder.Build();
@@ -74,5 +79,6 @@ public static class PlayerApiApp
             if (playerId.Length is 0 or > 200) return Results.Json(new { error = "playerId is 1 to 200 characters" }, statusCode: StatusCodes.Status400BadRequest);
             return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
         });
+        app.MapPost("/recipients/{playerId}/onboarding-link", OnboardingLinkEndpoint.HandleAsync);
     }
 }

@@ -42,12 +42,20 @@ public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> Appe
     string? ReadOnlyRole = DatabaseRoles.Reader)
 {
     public IReadOnlyList<string> Roles =>
-        [RuntimeRole, .. ReadOnlyRole is null ? Array.Empty<string>() : [ReadOnlyRole], .. TableReaders.Keys];
+        [RuntimeRole, .. ReadOnlyRole is null ? Array.Empty<string>() : [ReadOnlyRole], .. TableReaders.Keys,
+            .. TableInserters.Keys.Except(TableReaders.Keys)];
 
     /// <summary>
     /// Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
+    /// Roles that may add rows to some tables of the schema and read them, and nothing else there (a read API adds
+    /// requests the worker answers): no UPDATE or DELETE.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableInserters { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>();
 }
 
@@ -165,6 +173,15 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
             var r = SqlNames.Identifier(role);
             sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
             foreach (var table in tables) sql.Append($"GRANT SELECT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
+        }
+        foreach (var (role, tables) in g.TableInserters)
+        {
+            var r = SqlNames.Identifier(role);
+            if (!g.TableReaders.ContainsKey(role))
+                sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n")
+                    .Append($"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
+            foreach (var table in tables)
+                sql.Append($"GRANT SELECT, INSERT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
         }
         await conn.ExecuteAsync(sql.ToString(), transaction: tx);
     }

@@ -41,13 +41,24 @@ public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consu
     /// <summary>Roles that may read some of the worker's tables and nothing else (see <see cref="SchemaGrants.TableReaders"/>).</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
 
+    /// <summary>
+    /// Roles that may add rows to some of the worker's tables and read them
+    /// (see <see cref="SchemaGrants.TableInserters"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableInserters { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>The consumer group named <c>&lt;worker&gt;.<paramref name="suffix"/></c>.</summary>
     public ConsumerGroup Group(string suffix) =>
         Consumers.SingleOrDefault(c => c.Consumer == Name + "." + suffix)
         ?? throw new InvalidOperationException($"worker {Name} has no consumer group {Name}.{suffix}");
 
     /// <summary>What the migrator grants in the worker's schema, to its runtime role and the operations role.</summary>
-    public SchemaGrants Grants => new(DatabaseRoles.Runtime(Name), AppendOnlyTables) { TableReaders = TableReaders };
+    public SchemaGrants Grants =>
+        new(DatabaseRoles.Runtime(Name), AppendOnlyTables)
+        {
+            TableReaders = TableReaders, TableInserters = TableInserters,
+        };
 
     /// <summary>
     /// The topics the worker cannot run without: those it consumes, their dead-letter topics and

@@ -49,6 +49,7 @@ public static class SettlementWorker
                 new PrizeTransferQuarantinedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
                 IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(), IgnoredMessage.Of<RecipientOnboardingRequested>(),
+                IgnoredMessage.Of<RecipientOnboardingNeeded>(),
                 IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(), IgnoredMessage.Of<StripeEventHandled>(),
             ]),
             // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's confirmation.

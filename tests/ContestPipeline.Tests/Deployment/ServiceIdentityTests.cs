@@ -46,8 +46,10 @@ public sealed partial class ServiceIdentityTests
             foreach (var (producer, consumer) in service.Keys!.Pairs)
                 Assert.True(consumer == service.Name || service.Keys.SignsAs.Contains(producer, StringComparer.Ordinal),
                     $"{service.Name} holds ({producer}, {consumer}): it could sign as {producer} for {consumer}");
-        // So the read model holds only keys it alone accepts, and the console and cpctl only the operator's.
-        Assert.All(Services.Operations.Keys!.Pairs, p => Assert.Equal("operations", p.Consumer));
+        // So the read model holds keys it alone accepts and the one it signs notifications with for the sender, and the
+        // console and cpctl only the operator's.
+        Assert.All(Services.Operations.Keys!.Pairs, p => Assert.True(p.Consumer == "operations" || p == ("operations", "notifier"), $"{p}"));
+        Assert.Contains(("operations", "notifier"), Services.Notifier.Keys!.Pairs);
         Assert.All(Services.Console.Keys!.Pairs.Concat(Services.Cpctl.Keys!.Pairs), p => Assert.Equal("operator", p.Producer));
         // Settlement signs its orders for the two consumers of payouts.due (and its other topics' readers); Payout alone
         // holds (settlement, payout).

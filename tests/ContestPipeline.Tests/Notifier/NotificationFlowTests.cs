@@ -1,10 +1,13 @@
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Deployment;
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.WebConsole;
 
@@ -23,7 +26,9 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     [Fact]
     public async Task Every_players_notification_reaches_the_platform_signed_and_once()
     {
+        // What the read model asked for: a forged notice on the topic (another test's) is refused, never delivered.
         var asked = Stack.World.Read(Topics.Notifications)
+            .Where(m => m.Headers.GetValueOrDefault(MessageHeaders.Producer) == Producers.Operations)
             .Select(m => m.Body.Deserialize<NotificationRequested>(JsonSerializerOptions.Web)!)
             .Where(n => n.Audience == NotificationRequested.Player).ToList();
         Assert.Contains(asked, n => n.Kind == "entry_accepted" && n.Recipient == "ada");
@@ -42,6 +47,21 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
             "SELECT count(*) FROM notifier.deliveries WHERE delivery_id = ANY(@ids) AND state = 'delivered'",
             new { ids = expected.ToArray() }) == expected.Count, "the delivery log says delivered");
+    }
+
+    [Fact]
+    public async Task A_notification_the_read_model_did_not_sign_is_refused_and_never_reaches_the_platform()
+    {
+        var id = "notify:payout_sent:forged:" + Guid.NewGuid().ToString("N")[..8];
+        Stack.World.PublishAs(null, Topics.Notifications, "ada", NotificationRequested.MessageType, id,
+            new NotificationRequested(id, NotificationRequested.Player, "ada", "payout_sent", "info", "Claim your prize",
+                "Sign in at https://prize.example to claim it.", id, DateTimeOffset.UtcNow));
+        var dead = await Eventually.UntilAsync<OutsideWorld.Published?>(() => Stack.World.Read(Topics.DeadLetter(Topics.Notifications))
+                .FirstOrDefault(m => m.Body.GetProperty("notificationId").GetString() == id), m => m is not null,
+            "the forged notification dead-lettered by the sender", TimeSpan.FromSeconds(60));
+        Assert.StartsWith(MessageVerifier.Refused, dead!.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
+        Assert.Equal(0, await Stack.ScalarAsync<long>("SELECT count(*) FROM notifier.deliveries WHERE notification_id = @id", new { id }));
+        Assert.DoesNotContain(Stack.Platform.Requests, r => r.DeliveryId == Delivery.IdFor(DeliveryChannels.Webhook, id));
     }
 
     [Fact]

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts;
@@ -280,23 +284,64 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         }, $"{player}'s account to be known as able to receive");
 
     [Fact]
-    public async Task A_winner_without_an_account_is_sent_an_onboarding_link_and_paid_by_itself_once_onboarded()
+    public async Task A_winner_without_an_account_is_told_to_onboard_with_no_link_on_any_topic_and_paid_once_onboarded()
     {
         await using var r = await StartAsync();
+        r.Run.StartWorker("operations");
         var order = Order("c3", "cy", 524);
         Publish(r.World, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.AwaitingAccount);
-        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingRequested.MessageType),
-            "an onboarding link on payouts.status");
-        var link = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == RecipientOnboardingRequested.MessageType);
-        var account = link.Body.GetProperty("accountId").GetString()!;
+        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingNeeded.MessageType),
+            "the onboarding notice on payouts.status");
+        var needed = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == RecipientOnboardingNeeded.MessageType);
+        var account = needed.Body.GetProperty("accountId").GetString()!;
+        Assert.Equal("/recipients/cy/onboarding-link", needed.Body.GetProperty("onboardingPath").GetString());
         Assert.Empty(TransfersOf(r, order.PayoutId));
+
+        // The link Stripe made stays in Payout's table: neither payouts.status nor the winner's notice carries it.
+        string url;
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            url = await conn.ExecuteScalarAsync<string>("SELECT onboarding_url FROM payout.recipients WHERE player_id = 'cy'") ?? "";
+        Assert.StartsWith("http", url, StringComparison.Ordinal);
+        var notice = await Eventually.UntilAsync<OutsideWorld.Published?>(() => r.World.Read(Topics.Notifications)
+            .FirstOrDefault(m => m.Key == "cy" && m.Body.GetProperty("kind").GetString() == "verification_needed"),
+            m => m is not null, "the winner's verification_needed notice");
+        Assert.Contains("/recipients/cy/onboarding-link", notice!.Body.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("operations", notice.Headers[MessageHeaders.Producer]);
+
+        // The platform asks its read API for a fresh link: Payout mints a new one; nobody unknown gets one.
+        await using var api = await LocalPlayerApi.StartAsync(r.Run.Swaps);
+        using var platform = new HttpClient { BaseAddress = api.Url };
+        platform.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
+        var (status, fresh) = await AskForLinkAsync(platform, needed.Body.GetProperty("onboardingPath").GetString()!);
+        Assert.Equal(HttpStatusCode.OK, status);
+        var freshUrl = fresh.GetProperty("url").GetString()!;
+        Assert.Contains(account, freshUrl, StringComparison.Ordinal);
+        Assert.NotEqual(url, freshUrl);
+        var (unknown, why) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("nobody"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown);
+        Assert.Contains("no connected account is being onboarded", why.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.All(r.World.Read(Topics.PayoutsStatus).Concat(r.World.Read(Topics.Notifications)), m =>
+        {
+            Assert.DoesNotContain("_emulator/onboarding", m.Body.GetRawText(), StringComparison.Ordinal);
+            Assert.DoesNotContain(account + "?", m.Body.GetRawText(), StringComparison.Ordinal);
+        });
+        url = freshUrl;
 
         // The winner follows the link and finishes onboarding: Stripe sends account.updated.
         using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
-            await http.GetAsync(link.Body.GetProperty("onboardingUrl").GetString());
+            await http.GetAsync(url);
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
         Assert.Equal(account, Assert.Single(TransfersOf(r, order.PayoutId)).Destination);
+        var (onboarded, refusal) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("cy"));
+        Assert.Equal(HttpStatusCode.Conflict, onboarded);
+        Assert.Contains("finished onboarding", refusal.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> AskForLinkAsync(HttpClient platform, string path)
+    {
+        using var response = await platform.PostAsync(path, null);
+        return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
     [Fact]

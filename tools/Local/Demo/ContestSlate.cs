@@ -186,10 +186,11 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             Step($"operator: cpctl payouts release {p.PayoutId} --operator demo-operator --reason \"checked the winner\"   ({string.Join(" ", output)})");
         }
 
-        var link = await WaitForTopicAsync(Topics.PayoutsStatus, m => m.Type == RecipientOnboardingRequested.MessageType
-            && m.Body.GetProperty("playerId").GetString() == LateOnboarder, "the onboarding link for " + LateOnboarder, ct);
-        var url = link.Body.GetProperty("onboardingUrl").GetString()!;
-        Step($"{LateOnboarder} won without a payout account; onboarding link published: {url}");
+        var needed = await WaitForTopicAsync(Topics.PayoutsStatus, m => m.Type == RecipientOnboardingNeeded.MessageType
+            && m.Body.GetProperty("playerId").GetString() == LateOnboarder, "the onboarding notice for " + LateOnboarder, ct);
+        var path = needed.Body.GetProperty("onboardingPath").GetString()!;
+        var url = await FreshOnboardingLinkAsync(path, ct);
+        Step($"{LateOnboarder} won without a payout account; the platform asked its read API (POST {path}) for a link: {url}");
         using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
             await http.GetAsync(url, ct);
         Step($"{LateOnboarder} followed the link and finished onboarding; Stripe sends account.updated");
@@ -211,6 +212,19 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var deliveries = world.Stripe.WebhookDeliveries().Count(d => d.EventId == again.Id && d.Status == 200);
         var handled = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", again);
         Check(deliveries == 2 && handled == 1, $"webhook {again.Id} ({again.Type}) delivered {deliveries} times, applied {handled} time(s)");
+    }
+
+    /// <summary>As the platform's onboarding page gets a winner's link: from its read API, which asks Payout for a new one.</summary>
+    private async Task<string> FreshOnboardingLinkAsync(string path, CancellationToken ct)
+    {
+        await using var api = await LocalPlayerApi.StartAsync(swaps, ct);
+        using var platform = new HttpClient { BaseAddress = api.Url };
+        platform.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", api.Token);
+        using var response = await platform.PostAsync(path, null, ct);
+        var body = await response.Content.ReadAsStringAsync(ct);
+        Check(response.IsSuccessStatusCode, $"POST {path} answered {(int)response.StatusCode}: {body}");
+        using var answer = System.Text.Json.JsonDocument.Parse(body);
+        return answer.RootElement.GetProperty("url").GetString()!;
     }
 
     private async Task<OutsideWorld.Published> WaitForTopicAsync(string topic, Func<OutsideWorld.Published, bool> match, string what, CancellationToken ct)
