@@ -39,8 +39,7 @@ public static class PayoutWorker
             // The emergency stop on its own topic and consumer: applied while the orders are behind or stopped.
             new ConsumerDefinition(Shape.Group("control"), _ => [new PayoutDispatchDecidedHandler()]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
-                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment,
-                    sp.GetRequiredService<PayoutOptions>())]),
+                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
         ])
     {
         Services = (services, _) =>
@@ -51,12 +50,14 @@ public static class PayoutWorker
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<RefreshAccountsJob>();
             services.AddSingleton<ReadTransfersJob>();
+            services.AddSingleton<ReadDisputesJob>();
             services.AddSingleton<SendTransfersJob>();
         },
         Jobs = sp =>
         [
             sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
-            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
+            sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
         ],
     };
 }
