@@ -416,6 +416,13 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
         }
     }
 
+    /// <summary>A dispute as it stands now (GET /v1/disputes/{id}): its status moves only by <see cref="CloseDispute"/>.</summary>
+    public JsonObject GetDispute(string id, ApiCall call)
+    {
+        call.Params.Expect();
+        return Find(_disputes, id, "dispute").ToJson();
+    }
+
     public void CloseDispute(string disputeId, bool won)
     {
         lock (_gate)

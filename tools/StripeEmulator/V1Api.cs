@@ -30,6 +30,7 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         app.MapGet("/v1/transfers", (HttpContext c) => Serve(c, state.ListTransfers));
         app.MapGet("/v1/transfers/{id}", (HttpContext c, string id) => Serve(c, call => state.GetTransfer(id, call)));
         app.MapPost("/v1/transfers/{id}/reversals", (HttpContext c, string id) => Serve(c, call => state.CreateTransferReversal(id, call)));
+        app.MapGet("/v1/disputes/{id}", (HttpContext c, string id) => Serve(c, call => state.GetDispute(id, call)));
         app.MapGet("/v1/balance", (HttpContext c) => Serve(c, state.GetBalance));
         app.MapGet("/v1/events", (HttpContext c) => Serve(c, state.ListEvents));
         app.Map("/v1/{**rest}", (HttpContext c) => Serve(c, _ => throw new ApiError(404, StripeErrorTypes.InvalidRequestError,

@@ -41,8 +41,7 @@ public static class PayoutWorker
             new ConsumerDefinition(Shape.Group("control"),
                 sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
-                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment,
-                    sp.GetRequiredService<PayoutOptions>())]),
+                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
         ])
     {
         Services = (services, _) =>
@@ -54,13 +53,15 @@ public static class PayoutWorker
             services.AddSingleton<AnswerOnboardingLinksJob>();
             services.AddSingleton<RefreshAccountsJob>();
             services.AddSingleton<ReadTransfersJob>();
+            services.AddSingleton<ReadDisputesJob>();
             services.AddSingleton<SendTransfersJob>();
         },
         Jobs = sp =>
         [
             sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
             sp.GetRequiredService<AnswerOnboardingLinksJob>(),
-            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
+            sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
         ],
     };
 }

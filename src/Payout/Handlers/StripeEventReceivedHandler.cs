@@ -50,8 +50,6 @@ public sealed class StripeEventReceivedHandler : IMessageHandler
         await StripeEventStore.RecordAsync(context, seen, objectId, await family.ApplyAsync(stripeEvent, context));
     }
 
-    public static StripeEventReceivedHandler WithEveryFamily(DeploymentEnvironment environment,
-        PayoutOptions options) =>
-        new([new TransferEvents(), new AccountEvents(), new ChargeEvents(options), new BankPayoutEvents()],
-            environment);
+    public static StripeEventReceivedHandler WithEveryFamily(DeploymentEnvironment environment) =>
+        new([new TransferEvents(), new AccountEvents(), new ChargeEvents(), new BankPayoutEvents()], environment);
 }

@@ -5,13 +5,15 @@ namespace ContestPipeline.Payout.Store;
 
 /// <summary>
 /// An object a Stripe event asked to be read from Stripe as it is now, as the event that asked
-/// left it (<see cref="Flagged"/>: a legacy transfer.failed, alerted if the read shows nothing came back).
+/// left it (<see cref="Flagged"/>: a legacy transfer.failed, alerted if the read shows nothing came back;
+/// <see cref="Claimed"/>: what the body of a dispute's event said of it, compared with the read).
 /// </summary>
-public sealed record ReadRequest(string ObjectId, string EventId, bool Flagged, DateTimeOffset RequestedAt);
+public sealed record ReadRequest(string ObjectId, string EventId, bool Flagged, DateTimeOffset RequestedAt,
+    string? Claimed = null);
 
 /// <summary>
-/// payout.account_refreshes and payout.transfer_reads: the accounts and transfers Stripe's
-/// events asked to be read. A request is claimed for a lease, so a second Payout process does
+/// payout.account_refreshes, payout.transfer_reads and payout.dispute_reads: the accounts, transfers
+/// and disputes Stripe's events asked to be read. A request is claimed for a lease, so a second Payout process does
 /// not make the same read; a new request for one frees its claim (it is read again); one not
 /// completed (Stripe unavailable, the process killed) is read again when its lease lapses.
 /// </summary>
@@ -20,8 +22,10 @@ public sealed class ReadRequestStore
     private readonly string _table;
     private readonly string _id;
     private readonly string? _flag;
+    private readonly string? _claim;
 
-    private ReadRequestStore(string table, string id, string? flag) => (_table, _id, _flag) = (table, id, flag);
+    private ReadRequestStore(string table, string id, string? flag, string? claim = null) =>
+        (_table, _id, _flag, _claim) = (table, id, flag, claim);
 
     /// <summary>Accounts account.updated asked about.</summary>
     public static ReadRequestStore Accounts { get; } = new("account_refreshes", "account_id", null);
@@ -29,27 +33,36 @@ public sealed class ReadRequestStore
     /// <summary>Transfers transfer.* asked about; the flag is a legacy transfer.failed, kept until the read.</summary>
     public static ReadRequestStore Transfers { get; } = new("transfer_reads", "transfer_id", "legacy_failed");
 
+    /// <summary>Disputes charge.dispute.* asked about; the claim is what the latest asking event's body said.</summary>
+    public static ReadRequestStore Disputes { get; } = new("dispute_reads", "dispute_id", null, "claimed");
+
     /// <summary>
     /// Asks for a read; a flag once set stays set until the read is done. A request not yet being
     /// read is taken over by this event (one read answers both): the earlier event's outcome says so,
     /// so no event is left without one.
     /// </summary>
-    public async Task RequestAsync(TransactionContext context, string objectId, string eventId, bool flagged = false)
+    public async Task RequestAsync(TransactionContext context, string objectId, string eventId, bool flagged = false,
+        string? claimed = null)
     {
         if (flagged && _flag is null) throw new ArgumentException($"{_table} keeps no flag", nameof(flagged));
         var (column, value, update) = _flag is null ? ("", "", "")
             : ($", {_flag}", ", @flagged", $", {_flag} = r.{_flag} OR excluded.{_flag}");
+        if (_claim is not null)
+            (column, value, update) = ($", {_claim}", ", @claimed", $", {_claim} = excluded.{_claim}");
         var now = context.Clock.GetUtcNow();
+        // The waiting request, locked, read on its own: a FOR UPDATE in the upsert's own WITH skips the row the
+        // upsert itself changes, so it never saw the request it took over.
         var takenOver = await context.Connection.ExecuteScalarAsync<string?>($"""
-            WITH waiting AS (SELECT event_id FROM payout.{_table}
-                             WHERE {_id} = @objectId AND (claimed_until IS NULL OR claimed_until <= @now)
-                             FOR UPDATE)
+            SELECT event_id FROM payout.{_table}
+            WHERE {_id} = @objectId AND (claimed_until IS NULL OR claimed_until <= @now)
+            FOR UPDATE
+            """, new { objectId, now }, context.Transaction);
+        await context.Connection.ExecuteAsync($"""
             INSERT INTO payout.{_table} AS r ({_id}, event_id, requested_at{column})
             VALUES (@objectId, @eventId, @now{value})
             ON CONFLICT ({_id}) DO UPDATE SET event_id = excluded.event_id, requested_at = excluded.requested_at,
                 claimed_until = NULL{update}
-            RETURNING (SELECT event_id FROM waiting)
-            """, new { objectId, eventId, flagged, now }, context.Transaction);
+            """, new { objectId, eventId, flagged, claimed, now }, context.Transaction);
         if (takenOver is not null && takenOver != eventId)
             await StripeEventStore.AddOutcomeAsync(context, takenOver, $"its read was asked again by {eventId}, whose outcome is the read's");
     }
@@ -58,14 +71,15 @@ public sealed class ReadRequestStore
     public async Task<IReadOnlyList<ReadRequest>> ClaimAsync(TransactionContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
-        return [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime)>($"""
+        return [.. (await context.Connection.QueryAsync<(string, string, bool, DateTime, string?)>($"""
             UPDATE payout.{_table} r SET claimed_until = @until
             WHERE r.{_id} IN (
                 SELECT {_id} FROM payout.{_table} WHERE claimed_until IS NULL OR claimed_until <= @now
                 ORDER BY requested_at, {_id} LIMIT @limit FOR UPDATE SKIP LOCKED)
-            RETURNING r.{_id}, r.event_id, {(_flag is null ? "false" : "r." + _flag)}, r.requested_at
+            RETURNING r.{_id}, r.event_id, {(_flag is null ? "false" : "r." + _flag)}, r.requested_at,
+                {(_claim is null ? "NULL::text" : "r." + _claim)}
             """, new { limit, now, until = now + lease }, context.Transaction))
-            .Select(r => new ReadRequest(r.Item1, r.Item2, r.Item3, PayoutStore.Utc(r.Item4)!.Value))
+            .Select(r => new ReadRequest(r.Item1, r.Item2, r.Item3, PayoutStore.Utc(r.Item4)!.Value, r.Item5))
             .OrderBy(r => r.RequestedAt).ThenBy(r => r.ObjectId, StringComparer.Ordinal)];
     }
 

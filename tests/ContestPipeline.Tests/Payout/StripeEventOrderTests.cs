@@ -15,8 +15,9 @@ namespace ContestPipeline.Tests.Payout;
 
 /// <summary>
 /// Stripe's events in any order and any shape, through the webhook receiver to the payout
-/// worker as a real process: transfer events are read back from Stripe before anything is
-/// recorded; disputes and reversals that arrive out of order; the legacy transfer events;
+/// worker as a real process: transfer and dispute events are read back from Stripe before anything
+/// is recorded (a body saying a dispute was won releases nothing Stripe does not show won);
+/// disputes and reversals that arrive out of order; the legacy transfer events;
 /// and events whose shape or mode the worker cannot accept, dead-lettered with the reason.
 /// </summary>
 [Collection(PipelineCollection.Name)]
@@ -92,12 +93,28 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         h.Stripe.CloseDispute(wonDispute, won: true);
         var lostDispute = h.Stripe.CreateDispute(lostPayment);
         h.Stripe.CloseDispute(lostDispute, won: false);
-        // Closed first, created last: as Stripe may deliver them.
+        // Closed first, created last: as Stripe may deliver them. Each asks for its dispute to be read (or leaves
+        // the read to a later event of the same dispute); the created event delivered last reopens nothing.
         h.Stripe.ReleaseWebhooks(WebhookOrder.Reversed);
-        foreach (var e in h.Stripe.Events().Where(e => e.Type.StartsWith("charge.dispute.", StringComparison.Ordinal)))
-            await h.OutcomeOfAsync(e.Id);
-        Assert.Contains("known already", await h.OutcomeOfAsync(h.Stripe.Events().Single(e => e.Type == "charge.dispute.created" && e.ObjectId == wonDispute).Id),
-            StringComparison.Ordinal);
+        var disputeEvents = h.Stripe.Events().Where(e => e.Type.StartsWith("charge.dispute.", StringComparison.Ordinal))
+            .Select(e => e.Id).ToArray();
+        try
+        {
+            await h.WaitForAsync("every dispute event read", "SELECT count(*) = @n FROM payout.stripe_events WHERE " +
+                "event_id = ANY(@disputeEvents) AND (outcome LIKE '%read: %' OR outcome LIKE '%asked again%')",
+                new { n = (long)disputeEvents.Length, disputeEvents });
+        }
+        catch (Xunit.Sdk.XunitException)
+        {
+            throw new TimeoutException("dispute events not all read: " + await h.ScalarAsync<string>(
+                "SELECT string_agg(event_id || ' ' || type || ' ' || object_id || ': ' || outcome, ' | ') " +
+                "FROM payout.stripe_events") + " || reads: " + await h.ScalarAsync<string?>(
+                "SELECT string_agg(dispute_id || ' ' || event_id || ' ' || requested_at || ' ' || " +
+                "coalesce(claimed_until::text, '-'), ' | ') FROM payout.dispute_reads"));
+        }
+        var wonCreated = h.Stripe.Events().Single(e => e.Type == "charge.dispute.created" && e.ObjectId == wonDispute).Id;
+        Assert.DoesNotContain("frozen:", await h.OutcomeOfAsync(wonCreated), StringComparison.Ordinal);
+        Assert.Contains(h.Stripe.Requests(), q => q.Method == "GET" && q.Path == "/v1/disputes/" + wonDispute);
 
         var wonOrder = PayoutHarness.Order("e2", "won", 800, paymentIntent: wonPayment);
         var lostOrder = PayoutHarness.Order("e2", "lost", 600, rank: 2, paymentIntent: lostPayment);
@@ -107,6 +124,71 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         await h.WaitForStateAsync(lostOrder.PayoutId, "held:" + HoldKinds.Frozen);
         Assert.Equal(["lost", "won"], (await h.ScalarAsync<string[]>("SELECT array_agg(status ORDER BY status) FROM payout.freezes")));
         await h.WaitForAlertAsync("dispute_lost", "critical");
+    }
+
+    private static string DisputeEvent(string eventId, string type, string disputeId, string paymentIntent, long amount,
+        string status) =>
+        new System.Text.Json.Nodes.JsonObject
+        {
+            ["id"] = eventId, ["object"] = "event", ["api_version"] = "2024-06-20", ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+            ["livemode"] = false, ["type"] = type,
+            ["data"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["object"] = new System.Text.Json.Nodes.JsonObject
+                {
+                    ["id"] = disputeId, ["object"] = "dispute", ["amount"] = amount, ["currency"] = "usd",
+                    ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["livemode"] = false, ["payment_intent"] = paymentIntent,
+                    ["reason"] = "fraudulent", ["status"] = status, ["metadata"] = new System.Text.Json.Nodes.JsonObject(),
+                },
+            },
+            ["request"] = new System.Text.Json.Nodes.JsonObject { ["id"] = null, ["idempotency_key"] = null },
+        }.ToJsonString();
+
+    [Fact]
+    public async Task A_dispute_is_booked_as_Stripe_answers_it_and_a_body_saying_won_releases_nothing()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        await h.World.SignUpForPayoutsAsync("una");
+        await h.World.SignUpForPayoutsAsync("val");
+        await h.WaitForRecipientAsync("una");
+        await h.WaitForRecipientAsync("val");
+        var unaPayment = h.World.Pay("e6", "una", 1_000);
+        var valPayment = h.World.Pay("e6", "val", 1_000);
+        var unaDispute = h.Stripe.CreateDispute(unaPayment);
+        var valDispute = h.Stripe.CreateDispute(valPayment);
+        await h.WaitForAsync("both disputes frozen", "SELECT count(*) = 2 FROM payout.freezes WHERE status = 'open'");
+        var una = PayoutHarness.Order("e6", "una", 800, paymentIntent: unaPayment);
+        var val = PayoutHarness.Order("e6", "val", 600, rank: 2, paymentIntent: valPayment);
+        h.Publish(una);
+        h.Publish(val);
+        await h.WaitForStateAsync(una.PayoutId, "held:" + HoldKinds.Frozen);
+        await h.WaitForStateAsync(val.PayoutId, "held:" + HoldKinds.Frozen);
+
+        // Signed as Stripe signs, naming the real dispute and payment, and saying the dispute was won: Stripe has it
+        // open. Stripe's answer is booked; the disagreement is recorded and alerted.
+        await h.DeliverSignedAsync(DisputeEvent("evt_body_won", "charge.dispute.closed", unaDispute, unaPayment, 1_000, "won"));
+        Assert.Contains("the event's body disagrees with Stripe (status won, Stripe says needs_response)",
+            await h.OutcomeOfAsync("evt_body_won", "read:"), StringComparison.Ordinal);
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.Alerts).Any(m =>
+                m.Body.GetProperty("code").GetString() == "dispute_body_mismatch"
+                && m.Body.GetProperty("severity").GetString() == "warning"
+                && m.Body.GetProperty("message").GetString()!.Contains("evt_body_won", StringComparison.Ordinal))),
+            "the body's disagreement alerted", TimeSpan.FromSeconds(30));
+        Assert.Equal("held:" + HoldKinds.Frozen, await h.StateAsync(una.PayoutId));
+
+        // Stripe closes it lost; the same body replayed under a new event id releases nothing either.
+        h.Stripe.CloseDispute(unaDispute, won: false);
+        await h.WaitForAsync("una's dispute lost", "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE freeze_id = @unaDispute " +
+            "AND status = 'lost')", new { unaDispute });
+        await h.DeliverSignedAsync(DisputeEvent("evt_body_won_again", "charge.dispute.closed", unaDispute, unaPayment, 1_000, "won"));
+        Assert.Contains("status won, Stripe says lost", await h.OutcomeOfAsync("evt_body_won_again", "read:"), StringComparison.Ordinal);
+
+        // val's dispute won on Stripe: the genuine outcome releases the prize.
+        h.Stripe.CloseDispute(valDispute, won: true);
+        await h.WaitForStateAsync(val.PayoutId, PayoutStates.Paid);
+        Assert.Equal("held:" + HoldKinds.Frozen, await h.StateAsync(una.PayoutId));
+        Assert.Empty(h.TransfersOf(una.PayoutId));
+        Assert.Contains(h.Stripe.Requests(), q => q.Method == "GET" && q.Path == "/v1/disputes/" + valDispute);
     }
 
     [Fact]
