@@ -189,8 +189,9 @@ public sealed class MessageAuthenticationTests
 
             var missing = Assert.Throws<StartupException>(() => keys.SignerFor(Producers.Settlement));
             Assert.Equal($"no signing key for producer 'settlement' in {dir} (CONTESTPIPELINE_SIGNING_KEYS_DIR): expected {dir}/settlement/<consumer>/<key id>.key for each consumer of what it publishes", missing.Message);
-            // A producer that may publish nothing signed (the read model) needs no key to start.
-            Assert.Empty(keys.SignerFor(Producers.Operations).Consumers);
+            // The read model signs what it publishes (notifications), so it too needs its keys to start.
+            Assert.Contains("no signing key for producer 'operations'",
+                Assert.Throws<StartupException>(() => keys.SignerFor(Producers.Operations)).Message, StringComparison.Ordinal);
             File.WriteAllText(Path.Combine(dir, Producers.Operator, Payout, "short.key"), Convert.ToBase64String(new byte[16]));
             Assert.Contains("holds 16 bytes; a key is at least 32", Assert.Throws<StartupException>(() => SigningKeys.Load(dir)).Message, StringComparison.Ordinal);
             File.Delete(Path.Combine(dir, Producers.Operator, Payout, "short.key"));
