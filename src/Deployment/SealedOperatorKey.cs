@@ -8,8 +8,8 @@ namespace ContestPipeline.Deployment;
 /// An operator's own key as the console's operators file keeps it: sealed (AES-256-GCM) under a key derived
 /// from the operator's password (PBKDF2-HMAC-SHA256, <see cref="Iterations"/>, its own random salt), with the
 /// operator's name and the key id as associated data, so a sealed key opens only for that operator and only
-/// with their password. The console opens it when the operator signs in and holds it in memory for the
-/// session alone: a copy of the console's disk and settings can sign no decision.
+/// with their password. The console opens it when the operator signs in and holds it in memory only
+/// while they stay signed in: a copy of the console's disk and settings can sign no decision.
 /// </summary>
 public sealed record SealedOperatorKey(string KeyId, int Iterations, string Salt, string Nonce, string Ciphertext,
     string Tag)

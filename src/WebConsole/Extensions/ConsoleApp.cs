@@ -160,7 +160,7 @@ public static class ConsoleApp
                 throttle.Failed(name, address);
                 return SignInPage(ui, c, "Unknown name or wrong password.", StatusCodes.Status401Unauthorized);
             }
-            // The operator's own key opens with their password only, and lives in memory for this session alone.
+            // The operator's own key opens with their password only; it lives in memory while they stay signed in.
             if (account.Key?.Open(account.Name, form["password"].ToString()) is not { } key)
                 return SignInPage(ui, c, $"No operator's key is on file for {account.Name} (or it was sealed under " +
                     "another password): ask an admin to issue one (docs/operations.md, \"Operator keys\").",

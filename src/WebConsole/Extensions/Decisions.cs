@@ -37,7 +37,7 @@ public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock, I
     /// </summary>
     private OperatorKey SignedIn() =>
         sessions.Find(http.HttpContext?.User.FindFirstValue(OperatorSessions.Claim))
-            ?? throw new InvalidOperationException("no operator's key for this session; sign in again");
+            ?? throw new InvalidOperationException("no operator's key for this sign-in; sign in again");
 
     /// <summary>The audit record of one action; its id follows the decision's, so a repeated form is one record.</summary>
     public Task AuditAsync(HttpContext c, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct) =>
