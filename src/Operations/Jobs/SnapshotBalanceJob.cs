@@ -71,16 +71,14 @@ public sealed class SnapshotBalanceJob(StripeApi stripe, OperationsOptions optio
         : AlertSeverities.Warning;
 
     private string LevelMessage(BalanceSnapshot s) =>
-        $"platform balance {s.Status}: available {Money.Format(s.Available, options.Currency)} " +
-        $"(pending {Money.Format(s.Pending, options.Currency)}) against obligations " +
-        $"{Money.Format(s.Obligations, options.Currency)} " +
-        $"and a reserve of {Money.Format(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold " +
-        "non-urgent payouts";
+        $"platform balance {s.Status}: available {Money.Format(s.Available, options.Currency)} (pending " +
+        $"{Money.Format(s.Pending, options.Currency)}) against obligations " +
+        $"{Money.Format(s.Obligations, options.Currency)} and a reserve of " +
+        $"{Money.Format(s.Reserve, options.Currency)}; top up the platform's Stripe balance or hold non-urgent payouts";
 
     private string RunsOutMessage(BalanceSnapshot s, BalanceTrend trend) =>
         $"platform balance runs out in {trend.DaysToEmpty} days at this rate: available " +
-        $"{Money.Format(s.Available, options.Currency)}, " +
-        $"falling {Money.Format(-trend.ChangePerDayMinor, options.Currency)} a day over the last " +
-        $"{trend.Span.TotalHours:0} hours " +
-        $"({trend.Readings} snapshots); top up the platform's Stripe balance before then";
+        $"{Money.Format(s.Available, options.Currency)}, falling " +
+        $"{Money.Format(-trend.ChangePerDayMinor, options.Currency)} a day over the last {trend.Span.TotalHours:0} " +
+        $"hours ({trend.Readings} snapshots); top up the platform's Stripe balance before then";
 }

@@ -19,8 +19,7 @@ public static class FeedEvents
         if (string.IsNullOrWhiteSpace(gameId)) return $"{type} at sequence {Show.N(sequence)}: gameId is missing";
         if (gameId.Length > IngestionLimits.GameIdLengthMax)
             return $"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: gameId is " +
-                $"{Show.N(gameId.Length)} characters; " +
-                $"at most {Show.N(IngestionLimits.GameIdLengthMax)} are allowed";
+                $"{Show.N(gameId.Length)} characters; at most {Show.N(IngestionLimits.GameIdLengthMax)} are allowed";
         return null;
     }
 
@@ -46,9 +45,8 @@ public static class FeedDrops
         {
             Reason = FeedDropReason.Conflict,
             Detail = $"sequence {Show.N(duplicate.Item.Sequence)} (hash {duplicate.Item.ContentHash}) differs from " +
-                "the event already taken " +
-                $"under it (hash {releasedHash}); the first received is kept: send the intended value as a new event " +
-                "with a new sequence",
+                $"the event already taken under it (hash {releasedHash}); the first received is kept: send the " +
+                "intended value as a new event with a new sequence",
         };
     }
 

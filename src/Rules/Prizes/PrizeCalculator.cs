@@ -120,25 +120,17 @@ public static class PrizeCalculator
     /// </summary>
     public const string PublishedRule =
         "Places: a table of percentages or shares pays each paid place floor(pool x place weight / sum of paid " +
-        "weights); " +
-        "the leftover cents, fewer than the number of paid places, go one each to the best places first. " +
-        "A fixed_amounts table pays each paid place its published amount. " +
-        "Fewer entries than paid places: only places 1 to the number of entries are paid. A table of percentages or " +
-        "shares " +
-        "splits the pool over their weights, so the unfilled places' share goes to the filled ones in proportion to " +
-        "their weights. " +
-        "A fixed_amounts table pays the filled places their published amounts and the unfilled places' amounts are " +
-        "not paid: " +
-        "the pool is the filled places' amounts, and the guarantee less the pool is never put in. " +
-        "Ties: k entries tied at rank r share the amounts of places r to r+k-1 (a place beyond the paid ones adds " +
-        "0); " +
-        "each receives floor(sum / k) and the leftover cents, fewer than k, go one each to the tied entries in entry " +
-        "id order (ordinal). " +
-        "An entry whose share is 0 (a worse place than the paid ones, or a pool smaller than the places) has no " +
-        "payout. " +
+        "weights); the leftover cents, fewer than the number of paid places, go one each to the best places first. A " +
+        "fixed_amounts table pays each paid place its published amount. Fewer entries than paid places: only places " +
+        "1 to the number of entries are paid. A table of percentages or shares splits the pool over their weights, " +
+        "so the unfilled places' share goes to the filled ones in proportion to their weights. A fixed_amounts table " +
+        "pays the filled places their published amounts and the unfilled places' amounts are not paid: the pool is " +
+        "the filled places' amounts, and the guarantee less the pool is never put in. Ties: k entries tied at rank r " +
+        "share the amounts of places r to r+k-1 (a place beyond the paid ones adds 0); each receives floor(sum / k) " +
+        "and the leftover cents, fewer than k, go one each to the tied entries in entry id order (ordinal). An entry " +
+        "whose share is 0 (a worse place than the paid ones, or a pool smaller than the places) has no payout. " +
         "Platform fee: each prize x fee rate, rounded half-up per prize; the winner receives the prize minus the " +
-        "fee. " +
-        "The prizes of a contest always sum exactly to its pool.";
+        "fee. The prizes of a contest always sum exactly to its pool.";
 
     /// <summary>
     /// Settles a contest's prizes. <paramref name="entryFeesKept"/> is the sum of the entry fees

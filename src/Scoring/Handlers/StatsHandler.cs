@@ -55,10 +55,9 @@ public abstract class StatsHandler<T> : BatchMessageHandler<T> where T : class, 
                 if (previous == r.Value) continue;
                 await ScoringStore.RecordCorrectionAfterCompleteAsync(context, contestId, r, previous);
                 context.RaiseAlert(ScoringWorker.Name, AlertSeverities.Warning, "correction_after_complete", contestId,
-                    $"contest {contestId} is COMPLETE; its result stands. Correction recorded: game {gameId} athlete " +
-                    $"{r.AthleteId} {r.Stat} "
-                    + $"{previous?.ToString(CultureInfo.InvariantCulture) ?? "none"} -> {r.Value} (sequence " +
-                    $"{r.Sequence})",
+                    $"contest {contestId} is COMPLETE; its result stands. Correction recorded: game {gameId} athlete "
+                    + $"{r.AthleteId} {r.Stat} {previous?.ToString(CultureInfo.InvariantCulture) ?? "none"} -> "
+                    + $"{r.Value} (sequence {r.Sequence})",
                     $"{contestId}:{gameId}:{r.Sequence}");
             }
         }

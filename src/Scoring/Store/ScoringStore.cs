@@ -185,9 +185,8 @@ public static class ScoringStore
     /// The contests covering a game, with their definitions and states (for the freeze check when it comes back into
     /// play).
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, ContestDefined Definition,
-        ContestState State)>> ContestsOfGameAsync(
-        TransactionContext context, string gameId) =>
+    public static async Task<IReadOnlyList<(string ContestId, ContestDefined Definition, ContestState State)>>
+        ContestsOfGameAsync(TransactionContext context, string gameId) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string Definition, string State)>("""
             SELECT c.contest_id, c.definition::text, c.state
             FROM scoring.contests c JOIN scoring.contest_games cg USING (contest_id)
@@ -249,9 +248,8 @@ public static class ScoringStore
     /// <summary>
     /// With, for a game that stopped counting for the contest, the sequence from which its stats are not the contest's.
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, string GameId,
-        long? CutoffSequence)>> CompleteContestsOfGamesAsync(
-        TransactionContext context, IEnumerable<string> gameIds) =>
+    public static async Task<IReadOnlyList<(string ContestId, string GameId, long? CutoffSequence)>>
+        CompleteContestsOfGamesAsync(TransactionContext context, IEnumerable<string> gameIds) =>
         [.. await context.Connection.QueryAsync<(string, string, long?)>("""
             SELECT cg.contest_id, cg.game_id, f.cutoff_sequence
             FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
