@@ -34,7 +34,9 @@ public static class MessageHeaders
     public const string OperatorSignatures = "operator-signatures";
     /// <summary>Before pairwise keys: which of the producer's own keys signed it. No longer written; refused.</summary>
     public const string KeyId = "key-id";
-    /// <summary>Before pairwise keys: the one signature under the producer's own key. No longer written; refused.</summary>
+    /// <summary>
+    /// Before pairwise keys: the one signature under the producer's own key. No longer written; refused.
+    /// </summary>
     public const string Signature = "signature";
 
     /// <summary>What every dead-letter header's name starts with; a re-drive leaves them all off.</summary>
@@ -46,6 +48,9 @@ public static class MessageHeaders
     public const string DeadLetterOriginalTopic = "dlq-original-topic";
     public const string DeadLetterOriginalPartition = "dlq-original-partition";
     public const string DeadLetterOriginalOffset = "dlq-original-offset";
-    /// <summary>What of the original a dead letter leaves out because it would not fit in a message (a body, a header, a key), and where the original is.</summary>
+    /// <summary>
+    /// What of the original a dead letter leaves out because it would not fit in a message (a body, a header, a key),
+    /// and where the original is.
+    /// </summary>
     public const string DeadLetterOmitted = "dlq-omitted";
 }

@@ -71,7 +71,8 @@ public readonly record struct Money(long MinorUnits, Currency Currency)
     /// row: "12.50 USD", or its minor units and code when the code is not one the pipeline knows.
     /// </summary>
     public static string Format(long minorUnits, string? currencyCode) =>
-        Currency.TryParse(currencyCode, out var currency) ? new Money(minorUnits, currency).ToString() : $"{minorUnits} {currencyCode}";
+        Currency.TryParse(currencyCode, out var currency) ? new Money(minorUnits, currency).ToString()
+            : $"{minorUnits} {currencyCode}";
 
     private static void SameCurrency(Money a, Money b)
     {

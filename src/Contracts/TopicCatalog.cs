@@ -5,7 +5,8 @@ namespace ContestPipeline.Contracts;
 /// and its cleanup policy. The topics are provisioned from this list (cpctl topics apply), never
 /// auto-created, and the inboxes keep a message's id at least as long as its topic keeps it.
 /// </summary>
-public sealed record TopicSpec(string Name, int Partitions, short ReplicationFactor, int MinInsyncReplicas, long RetentionMs, string CleanupPolicy)
+public sealed record TopicSpec(string Name, int Partitions, short ReplicationFactor, int MinInsyncReplicas,
+    long RetentionMs, string CleanupPolicy)
 {
     public const string CreateTime = "CreateTime";
     public const string LogAppendTime = "LogAppendTime";
@@ -36,11 +37,15 @@ public static class TopicCatalog
 {
     public const long DayMs = 24L * 60 * 60 * 1000;
 
-    /// <summary>Three brokers, two in sync: a write acknowledged with acks=all survives the loss of any one broker.</summary>
+    /// <summary>
+    /// Three brokers, two in sync: a write acknowledged with acks=all survives the loss of any one broker.
+    /// </summary>
     public const short ReplicationFactor = 3;
     public const int MinInsyncReplicas = 2;
 
-    /// <summary>Ordinary streams: a week, long enough to re-read after any incident the on-call engineer can see.</summary>
+    /// <summary>
+    /// Ordinary streams: a week, long enough to re-read after any incident the on-call engineer can see.
+    /// </summary>
     public const long StreamRetentionMs = 7 * DayMs;
 
     /// <summary>
@@ -62,12 +67,15 @@ public static class TopicCatalog
     /// partitions (the local tooling reads partitions 0-3) and replication capped by its brokers.
     /// </summary>
     public static IReadOnlyList<TopicSpec> ForLocalBroker(int brokers, int partitions = Topics.PartitionCountDefault) =>
-        [.. All.Select(t => t with { Partitions = partitions, ReplicationFactor = (short)Math.Min(t.ReplicationFactor, brokers),
+        [
+            .. All.Select(t =>
+                t with { Partitions = partitions, ReplicationFactor = (short)Math.Min(t.ReplicationFactor, brokers),
             MinInsyncReplicas = Math.Min(t.MinInsyncReplicas, brokers) })];
 
     /// <summary>The spec of a topic of the list; an unknown name is a bug in the caller.</summary>
     public static TopicSpec For(string topic) =>
-        All.FirstOrDefault(t => t.Name == topic) ?? throw new KeyNotFoundException($"topic {topic} is not in the topic list");
+        All.FirstOrDefault(t => t.Name == topic)
+            ?? throw new KeyNotFoundException($"topic {topic} is not in the topic list");
 
     /// <summary>
     /// How long a consumer of <paramref name="topics"/> can be handed one of their messages again:
@@ -75,7 +83,8 @@ public static class TopicCatalog
     /// re-driven for as long as its dead-letter topic keeps it).
     /// </summary>
     public static long LongestRetentionMs(IEnumerable<string> topics) =>
-        topics.SelectMany(t => new[] { t, Topics.DeadLetter(t) }).Select(t => All.FirstOrDefault(s => s.Name == t)?.RetentionMs ?? DeadLetterRetentionMs).Max();
+        topics.SelectMany(t => new[] { t, Topics.DeadLetter(t) })
+            .Select(t => All.FirstOrDefault(s => s.Name == t)?.RetentionMs ?? DeadLetterRetentionMs).Max();
 
     private static TopicSpec[] Build()
     {
@@ -98,13 +107,17 @@ public static class TopicCatalog
             (Topics.Operations, 6, MoneyRetentionMs),
             (Topics.Notifications, 3, StreamRetentionMs),
         ];
-        var specs = main.Select(t => new TopicSpec(t.Name, t.Partitions, ReplicationFactor, MinInsyncReplicas, t.RetentionMs, Delete)
+        var specs = main.Select(t =>
+            new TopicSpec(t.Name, t.Partitions, ReplicationFactor, MinInsyncReplicas, t.RetentionMs, Delete)
         {
             // Ingestion judges a submission late by when its record reached the broker: the
             // broker's own clock says so, not the timestamp a producer chose to write.
             MessageTimestampType = t.Name == Topics.Entries ? TopicSpec.LogAppendTime : TopicSpec.CreateTime,
         }).ToList();
-        specs.AddRange(main.Select(t => new TopicSpec(Topics.DeadLetter(t.Name), 3, ReplicationFactor, MinInsyncReplicas, DeadLetterRetentionMs, Delete)));
+        specs.AddRange(
+            main.Select(t =>
+                new TopicSpec(Topics.DeadLetter(t.Name), 3, ReplicationFactor, MinInsyncReplicas, DeadLetterRetentionMs,
+                    Delete)));
         return [.. specs];
     }
 }

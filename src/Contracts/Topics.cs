@@ -33,9 +33,15 @@ public static class Topics
     public const string Alerts = "alerts";
     /// <summary>End-to-end health probe through every worker; key: canary id.</summary>
     public const string Canary = "pipeline.canary";
-    /// <summary>Operators' own decisions that are not orders to a worker (alert acknowledgements, make-good proposals, the audit trail); key: the subject (alert id, contest id, operator).</summary>
+    /// <summary>
+    /// Operators' own decisions that are not orders to a worker (alert acknowledgements, make-good proposals, the audit
+    /// trail); key: the subject (alert id, contest id, operator).
+    /// </summary>
     public const string Operations = "operations";
-    /// <summary>Messages for people (operators paged for critical alerts, players told about their entries and prizes), for an email/SMS/pager sender; key: the recipient.</summary>
+    /// <summary>
+    /// Messages for people (operators paged for critical alerts, players told about their entries and prizes), for an
+    /// email/SMS/pager sender; key: the recipient.
+    /// </summary>
     public const string Notifications = "notifications";
 
     public const string DeadLetterSuffix = ".dlq";

@@ -24,7 +24,8 @@ public static class Show
     /// <see cref="Quote"/> does when it is long or has a control character or '|' in it.
     /// </summary>
     public static string Name(string? text) =>
-        text is not null && text.Length <= IngestionLimits.ReasonValueLengthMax && !text.Any(c => char.IsControl(c) || c == '|')
+        text is not null && text.Length <= IngestionLimits.ReasonValueLengthMax
+            && !text.Any(c => char.IsControl(c) || c == '|')
             ? text
             : Quote(text);
 

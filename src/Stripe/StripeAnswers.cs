@@ -28,23 +28,30 @@ public static class StripeAnswers
 
     private static readonly (string Name, Kind Kind)[] RefundFields = [("id", Kind.Text), ("amount", Kind.Number)];
 
-    private static readonly (string Name, Kind Kind)[] BalanceFields = [("available", Kind.List), ("pending", Kind.List)];
+    private static readonly (string Name, Kind Kind)[] BalanceFields = [("available", Kind.List),
+        ("pending", Kind.List)];
 
-    private static readonly (string Name, Kind Kind)[] AccountLinkFields = [("url", Kind.Text), ("expires_at", Kind.Number)];
+    private static readonly (string Name, Kind Kind)[] AccountLinkFields = [("url", Kind.Text),
+        ("expires_at", Kind.Number)];
 
     private static readonly (string Name, Kind Kind)[] ReversalFields =
         [("id", Kind.Text), ("amount", Kind.Number), ("transfer", Kind.Text)];
 
-    /// <summary>Throws an unreadable <see cref="StripeFailure"/> naming the first field missing from the answer.</summary>
+    /// <summary>
+    /// Throws an unreadable <see cref="StripeFailure"/> naming the first field missing from the answer.
+    /// </summary>
     public static void Check<T>(T answer, string operation)
     {
         if (Problem(answer) is not { } field) return;
         throw new StripeFailure(200, StripeErrorTypes.UnreadableResponse, null, null, field,
-            $"Stripe's answer to {operation} lacks {field} or has it of the wrong kind", (answer as IStripeEntity)?.StripeResponse?.RequestId,
+            $"Stripe's answer to {operation} lacks {field} or has it of the wrong kind",
+            (answer as IStripeEntity)?.StripeResponse?.RequestId,
             isRetryable: false);
     }
 
-    /// <summary>The path of the first field the pipeline relies on that this answer lacks; null when it has them all.</summary>
+    /// <summary>
+    /// The path of the first field the pipeline relies on that this answer lacks; null when it has them all.
+    /// </summary>
     public static string? Problem(object? answer) => answer switch
     {
         null => "$",
@@ -56,15 +63,20 @@ public static class StripeAnswers
         AccountLink l => Missing(l, AccountLinkFields),
         TransferReversal r => Missing(r, ReversalFields),
         StripeList<Transfer> list => list.Data is null ? "$.data"
-            : list.Data.Select((t, i) => Missing(t, TransferFields) is { } f ? $"$.data[{i}]{f[1..]}" : null).FirstOrDefault(f => f is not null),
+            : list.Data.Select((t, i) => Missing(t, TransferFields) is { } f ? $"$.data[{i}]{f[1..]}" : null)
+                .FirstOrDefault(f => f is not null),
         _ => null,
     };
 
-    /// <summary>Whether the object as Stripe sent it has <paramref name="field"/> with a value of JSON kind <paramref name="kind"/>.</summary>
+    /// <summary>
+    /// Whether the object as Stripe sent it has <paramref name="field"/> with a value of JSON kind
+    /// <paramref name="kind"/>.
+    /// </summary>
     public static bool Has(StripeEntity entity, string field, JsonValueKind kind)
     {
         ArgumentNullException.ThrowIfNull(entity);
-        return entity.RawJsonElement is { ValueKind: JsonValueKind.Object } raw && raw.TryGetProperty(field, out var value)
+        return entity.RawJsonElement is { ValueKind: JsonValueKind.Object } raw
+            && raw.TryGetProperty(field, out var value)
             && value.ValueKind == kind;
     }
 
@@ -116,6 +128,7 @@ public static class StripeBalances
     public static IEnumerable<string> Currencies(this Balance balance)
     {
         ArgumentNullException.ThrowIfNull(balance);
-        return (balance.Available ?? []).Select(a => a.Currency).Concat((balance.Pending ?? []).Select(p => p.Currency)).Distinct();
+        return (balance.Available ?? []).Select(a => a.Currency).Concat((balance.Pending ?? []).Select(p => p.Currency))
+            .Distinct();
     }
 }

@@ -35,12 +35,14 @@ public sealed class StripeApi : IDisposable
     private readonly int _attemptsMax;
 
     /// <param name="transport">What sends the requests (tests answer from memory); sockets when null.</param>
-    public StripeApi(StripeSettings settings, TimeProvider clock, ILogger<StripeApi> logger, HttpMessageHandler? transport = null)
+    public StripeApi(StripeSettings settings, TimeProvider clock, ILogger<StripeApi> logger,
+        HttpMessageHandler? transport = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         _attemptsMax = settings.AttemptsMax;
-        var budget = new StripeRateBudgetHandler(new TokenBucket(settings.RequestsPerSecond, settings.RequestBurst, clock))
+        var budget = new StripeRateBudgetHandler(
+            new TokenBucket(settings.RequestsPerSecond, settings.RequestBurst, clock))
         {
             InnerHandler = transport ?? new SocketsHttpHandler(),
         };
@@ -65,7 +67,8 @@ public sealed class StripeApi : IDisposable
     /// <paramref name="operation"/> names the call in logs and failures ("GET /v1/balance").
     /// </summary>
     public Task<T> ReadAsync<T>(string operation,
-        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call, CancellationToken ct = default) =>
+        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call,
+        CancellationToken ct = default) =>
         RunAsync(operation, null, call, ct);
 
     /// <summary>
@@ -73,11 +76,13 @@ public sealed class StripeApi : IDisposable
     /// from the fact acted on: the payout id, the refund id), which every retry carries.
     /// </summary>
     public Task<T> WriteAsync<T>(string operation, string idempotencyKey,
-        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call, CancellationToken ct = default)
+        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call,
+        CancellationToken ct = default)
     {
         // A POST is only ever retried under its idempotency key, so it must have one.
         ArgumentException.ThrowIfNullOrWhiteSpace(idempotencyKey);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(idempotencyKey.Length, IdempotencyKeyLengthMax, nameof(idempotencyKey));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(idempotencyKey.Length, IdempotencyKeyLengthMax,
+            nameof(idempotencyKey));
         return RunAsync(operation, idempotencyKey, call, ct);
     }
 
@@ -86,7 +91,8 @@ public sealed class StripeApi : IDisposable
     /// retry policy). This is how a payout whose idempotency key Stripe may have forgotten (older
     /// than 24 hours) is looked up before anything is sent again.
     /// </summary>
-    public async IAsyncEnumerable<global::Stripe.Transfer> TransfersInGroupAsync(string transferGroup, int pageSize = ListLimitMax,
+    public async IAsyncEnumerable<global::Stripe.Transfer> TransfersInGroupAsync(string transferGroup,
+        int pageSize = ListLimitMax,
         [EnumeratorCancellation] CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
@@ -94,7 +100,8 @@ public sealed class StripeApi : IDisposable
         string? after = null;
         for (var page = 0; page < ListPagesMax; page++)
         {
-            var list = await ReadAsync("GET /v1/transfers", (s, o, t) => s.V1.Transfers.ListAsync(new global::Stripe.TransferListOptions
+            var list = await ReadAsync("GET /v1/transfers", (s, o, t) =>
+                s.V1.Transfers.ListAsync(new global::Stripe.TransferListOptions
             {
                 TransferGroup = transferGroup, Limit = pageSize, StartingAfter = after,
             }, o, t), ct);
@@ -102,15 +109,18 @@ public sealed class StripeApi : IDisposable
             if (!list.HasMore || list.Data.Count == 0) yield break;
             after = list.Data[^1].Id;
         }
-        throw new InvalidOperationException($"transfer group {transferGroup} has more than {ListPagesMax} pages of transfers");
+        throw new InvalidOperationException($"transfer group {transferGroup} has more than {ListPagesMax} pages of " +
+            "transfers");
     }
 
     private async Task<T> RunAsync<T>(string operation, string? idempotencyKey,
-        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call, CancellationToken ct)
+        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call,
+        CancellationToken ct)
     {
         var options = new global::Stripe.RequestOptions { IdempotencyKey = idempotencyKey };
         var context = ResilienceContextPool.Shared.Get(ct);
-        context.Properties.Set(OperationKey, idempotencyKey is null ? operation : $"{operation} [Idempotency-Key {idempotencyKey}]");
+        context.Properties.Set(OperationKey, idempotencyKey is null ? operation
+            : $"{operation} [Idempotency-Key {idempotencyKey}]");
         try
         {
             var answer = await _pipeline.ExecuteAsync(static async (ctx, state) =>
@@ -118,11 +128,13 @@ public sealed class StripeApi : IDisposable
             StripeAnswers.Check(answer, operation);
             return answer;
         }
-        catch (Exception e) when (StripeFailure.Classify(e, operation, ct) is { } failure && !ReferenceEquals(failure, e))
+        catch (Exception e) when (StripeFailure.Classify(e, operation, ct) is { } failure
+            && !ReferenceEquals(failure, e))
         {
             throw failure.HttpStatus == 0 && failure.IsRetryable
                 ? new StripeFailure(0, StripeErrorTypes.ApiConnectionError, null, null, null,
-                    $"no answer from Stripe for {operation} after {_attemptsMax} attempts: {e.Message}", null, isRetryable: true, e)
+                    $"no answer from Stripe for {operation} after {_attemptsMax} attempts: {e.Message}", null,
+                    isRetryable: true, e)
                 : failure;
         }
         finally
@@ -131,7 +143,9 @@ public sealed class StripeApi : IDisposable
         }
     }
 
-    /// <summary>The one retry policy: retryable failures again under the same key, each attempt under its timeout.</summary>
+    /// <summary>
+    /// The one retry policy: retryable failures again under the same key, each attempt under its timeout.
+    /// </summary>
     private static ResiliencePipeline Pipeline(StripeSettings settings, TimeProvider clock, ILogger logger)
     {
         var pipeline = new ResiliencePipelineBuilder { TimeProvider = clock };
@@ -149,9 +163,11 @@ public sealed class StripeApi : IDisposable
                 OnRetry = args =>
                 {
                     var failure = StripeFailure.Classify(args.Outcome.Exception!, "", args.Context.CancellationToken);
-                    logger.LogWarning("Stripe {Operation} attempt {Attempt} failed ({Failure}); retrying in {DelayMs} ms",
+                    logger.LogWarning("Stripe {Operation} attempt {Attempt} failed ({Failure}); retrying in " +
+                        "{DelayMs} ms",
                         args.Context.Properties.GetValue(OperationKey, "?"), args.AttemptNumber + 1,
-                        failure is { HttpStatus: > 0 } ? $"HTTP {failure.HttpStatus}, request {failure.RequestId}" : args.Outcome.Exception!.Message,
+                        failure is { HttpStatus: > 0 } ? $"HTTP {failure.HttpStatus}, request {failure.RequestId}"
+                            : args.Outcome.Exception!.Message,
                         (long)args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
                 },

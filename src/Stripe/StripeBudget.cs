@@ -15,7 +15,10 @@ public static class StripeBudget
     /// <summary>One process's share: its steady rate and its burst.</summary>
     public sealed record Share(string Process, int RequestsPerSecond, int Burst);
 
-    /// <summary>What is wrong with these shares of an account allowing <paramref name="accountRequestsPerSecond"/>; empty when they add up.</summary>
+    /// <summary>
+    /// What is wrong with these shares of an account allowing <paramref name="accountRequestsPerSecond"/>; empty when
+    /// they add up.
+    /// </summary>
     public static IReadOnlyList<string> Problems(int accountRequestsPerSecond, IReadOnlyCollection<Share> shares)
     {
         ArgumentNullException.ThrowIfNull(shares);
@@ -24,9 +27,11 @@ public static class StripeBudget
         var burst = shares.Sum(s => (long)s.Burst);
         var each = string.Join(", ", shares.Select(s => $"{s.Process} {s.RequestsPerSecond}/s burst {s.Burst}"));
         if (rate > accountRequestsPerSecond)
-            problems.Add($"the processes' Stripe rates add up to {rate}/s, above the account's limit of {accountRequestsPerSecond}/s ({each})");
+            problems.Add($"the processes' Stripe rates add up to {rate}/s, above the account's limit of " +
+                $"{accountRequestsPerSecond}/s ({each})");
         if (burst > accountRequestsPerSecond)
-            problems.Add($"the processes' Stripe bursts add up to {burst}, above the account's limit of {accountRequestsPerSecond} a second ({each})");
+            problems.Add($"the processes' Stripe bursts add up to {burst}, above the account's limit of " +
+                $"{accountRequestsPerSecond} a second ({each})");
         return problems;
     }
 
@@ -35,12 +40,14 @@ public static class StripeBudget
     /// down (never over), each at least 1/s; bursts split the same way. Throws when there are more
     /// processes than requests per second.
     /// </summary>
-    public static IReadOnlyList<Share> Split(int accountRequestsPerSecond, IReadOnlyList<(string Process, int Weight)> processes)
+    public static IReadOnlyList<Share> Split(int accountRequestsPerSecond,
+        IReadOnlyList<(string Process, int Weight)> processes)
     {
         ArgumentNullException.ThrowIfNull(processes);
         if (processes.Count == 0) return [];
         if (processes.Count > accountRequestsPerSecond)
-            throw new ArgumentException($"{processes.Count} processes cannot share {accountRequestsPerSecond} requests/s at 1/s each", nameof(processes));
+            throw new ArgumentException($"{processes.Count} processes cannot share {accountRequestsPerSecond} " +
+                "requests/s at 1/s each", nameof(processes));
         var total = processes.Sum(p => (long)Math.Max(1, p.Weight));
         var burstBudget = Math.Max(processes.Count, accountRequestsPerSecond / 5);
         return [.. processes.Select(p =>

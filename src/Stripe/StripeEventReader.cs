@@ -49,7 +49,8 @@ public static class StripeEventReader
             // An event keeps the API version it was sent in; Stripe.net reads it whatever that is.
             e = EventUtility.ParseEvent(json, throwOnApiVersionMismatch: false);
         }
-        catch (Exception ex) when (ex is JsonException or StripeException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (
+            ex is JsonException or StripeException or FormatException or InvalidOperationException)
         {
             return Fail("Stripe.net cannot read it: " + ex.Message, out problem);
         }
@@ -69,7 +70,9 @@ public static class StripeEventReader
             $"{DeploymentEnvironments.Name(environment)}: test money never meets live money", AlertSeverities.Critical);
     }
 
-    /// <summary>The id of the object the event is about (data.object.id), whatever its type; null when it has none.</summary>
+    /// <summary>
+    /// The id of the object the event is about (data.object.id), whatever its type; null when it has none.
+    /// </summary>
     public static string? ObjectId(Event e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -77,22 +80,29 @@ public static class StripeEventReader
         return e.Data?.Object is StripeEntity { RawJsonElement: { } raw } ? Text(raw, "id") : null;
     }
 
-    /// <summary>data.object as <typeparamref name="T"/>, or a rejection naming the event when it is some other object.</summary>
+    /// <summary>
+    /// data.object as <typeparamref name="T"/>, or a rejection naming the event when it is some other object.
+    /// </summary>
     public static T Object<T>(Event e) where T : class
     {
         ArgumentNullException.ThrowIfNull(e);
         return e.Data?.Object as T ?? throw new MessageRejectedException(
-            $"event {e.Id} ({e.Type}): data.object is not a {typeof(T).Name} but {e.Data?.Object?.GetType().Name ?? "nothing readable"}");
+            $"event {e.Id} ({e.Type}): data.object is not a {typeof(T).Name} but " +
+            $"{e.Data?.Object?.GetType().Name ?? "nothing readable"}");
     }
 
-    /// <summary>The envelope's fields the pipeline relies on, each of its JSON kind; the first one missing, or null.</summary>
+    /// <summary>
+    /// The envelope's fields the pipeline relies on, each of its JSON kind; the first one missing, or null.
+    /// </summary>
     private static string? EnvelopeProblem(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object) return "$: not a JSON object";
         if (Text(root, "id") is null) return "$.id: missing or not a string";
         if (Text(root, "type") is null) return "$.type: missing or not a string";
-        if (!root.TryGetProperty("created", out var created) || created.ValueKind != JsonValueKind.Number || !created.TryGetInt64(out _)) return "$.created: missing or not a whole number";
-        if (!root.TryGetProperty("livemode", out var mode) || mode.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        if (!root.TryGetProperty("created", out var created) || created.ValueKind != JsonValueKind.Number
+            || !created.TryGetInt64(out _)) return "$.created: missing or not a whole number";
+        if (!root.TryGetProperty("livemode", out var mode)
+            || mode.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
             return "$.livemode: missing or not true/false";
         if (!root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
             || !data.TryGetProperty("object", out var obj) || obj.ValueKind != JsonValueKind.Object)
@@ -101,7 +111,8 @@ public static class StripeEventReader
     }
 
     private static string? Text(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v)
+            && v.ValueKind == JsonValueKind.String
         && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
 
     private static bool Fail(string why, out string problem)

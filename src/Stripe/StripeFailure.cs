@@ -4,7 +4,9 @@ using Polly.Timeout;
 
 namespace ContestPipeline.Stripe;
 
-/// <summary>Stripe's error types (the "type" of an error body), plus the pipeline's own for no answer and an unreadable one.</summary>
+/// <summary>
+/// Stripe's error types (the "type" of an error body), plus the pipeline's own for no answer and an unreadable one.
+/// </summary>
 public static class StripeErrorTypes
 {
     public const string ApiError = "api_error";
@@ -12,7 +14,9 @@ public static class StripeErrorTypes
     public const string IdempotencyError = "idempotency_error";
     public const string InvalidRequestError = "invalid_request_error";
 
-    /// <summary>No response came back (connection failure or attempt timeout): the request may or may not have been applied.</summary>
+    /// <summary>
+    /// No response came back (connection failure or attempt timeout): the request may or may not have been applied.
+    /// </summary>
     public const string ApiConnectionError = "api_connection_error";
 
     /// <summary>
@@ -36,7 +40,9 @@ public static class StripeErrorCodes
     public const string ParameterUnknown = "parameter_unknown";
     public const string ParameterInvalidInteger = "parameter_invalid_integer";
 
-    /// <summary>409: another request with the same Idempotency-Key is still being processed. Retried under the same key.</summary>
+    /// <summary>
+    /// 409: another request with the same Idempotency-Key is still being processed. Retried under the same key.
+    /// </summary>
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
 }
 
@@ -72,7 +78,9 @@ public sealed class StripeFailure : Exception, IClassifiedFailure
     /// </summary>
     public bool IsFinalRefusal => HttpStatus is 400 or 402 or 404 && Type != StripeErrorTypes.IdempotencyError;
 
-    /// <summary>Stripe answered 2xx with a body that could not be read: it acted, and the field is in <see cref="Param"/>.</summary>
+    /// <summary>
+    /// Stripe answered 2xx with a body that could not be read: it acted, and the field is in <see cref="Param"/>.
+    /// </summary>
     public bool IsUnreadableAnswer => Type == StripeErrorTypes.UnreadableResponse;
 
     public StripeFailure(int httpStatus, string type, string? code, string? declineCode, string? param,
@@ -113,7 +121,8 @@ public sealed class StripeFailure : Exception, IClassifiedFailure
     };
 
     private static StripeFailure NoAnswer(Exception e, string operation) =>
-        new(0, StripeErrorTypes.ApiConnectionError, null, null, null, $"no answer from Stripe for {operation}: {e.Message}",
+        new(0, StripeErrorTypes.ApiConnectionError, null, null, null,
+            $"no answer from Stripe for {operation}: {e.Message}",
             null, isRetryable: true, e);
 
     /// <summary>
@@ -132,8 +141,10 @@ public sealed class StripeFailure : Exception, IClassifiedFailure
             return NoAnswer(e, operation);
         var error = e.StripeError;
         var shouldRetry = ShouldRetryHeader(response?.Headers);
-        return new StripeFailure(status, error?.Type ?? StripeErrorTypes.ApiError, error?.Code, error?.DeclineCode, error?.Param,
-            error?.Message ?? $"Stripe answered HTTP {status} to {operation}", requestId, WorthRetrying(status, shouldRetry), e);
+        return new StripeFailure(status, error?.Type ?? StripeErrorTypes.ApiError, error?.Code, error?.DeclineCode,
+            error?.Param,
+            error?.Message ?? $"Stripe answered HTTP {status} to {operation}", requestId,
+            WorthRetrying(status, shouldRetry), e);
     }
 
     /// <summary>

@@ -16,10 +16,12 @@ public sealed class StripeRateBudgetHandler(TokenBucket bucket) : DelegatingHand
     {
         await bucket.TakeAsync(ct);
         var endpoint = Endpoint(request.RequestUri?.AbsolutePath ?? "/");
-        using var span = PipelineTelemetry.ActivitySource.StartActivity($"stripe {request.Method.Method} {endpoint}", ActivityKind.Client);
+        using var span = PipelineTelemetry.ActivitySource.StartActivity($"stripe {request.Method.Method} {endpoint}",
+            ActivityKind.Client);
         span?.SetTag("http.request.method", request.Method.Method);
         span?.SetTag("url.template", endpoint);
-        if (request.Headers.TryGetValues("Idempotency-Key", out var keys)) span?.SetTag("stripe.idempotency_key", keys.FirstOrDefault());
+        if (request.Headers.TryGetValues("Idempotency-Key", out var keys))
+            span?.SetTag("stripe.idempotency_key", keys.FirstOrDefault());
         HttpResponseMessage response;
         try
         {
@@ -34,13 +36,15 @@ public sealed class StripeRateBudgetHandler(TokenBucket bucket) : DelegatingHand
         var status = (int)response.StatusCode;
         Count(request.Method, endpoint, status);
         span?.SetTag("http.response.status_code", status);
-        if (response.Headers.TryGetValues("Request-Id", out var ids)) span?.SetTag("stripe.request_id", ids.FirstOrDefault());
+        if (response.Headers.TryGetValues("Request-Id", out var ids))
+            span?.SetTag("stripe.request_id", ids.FirstOrDefault());
         if (status is not (>= 200 and < 300)) span?.SetStatus(ActivityStatusCode.Error, $"HTTP {status}");
         return response;
     }
 
     private static void Count(HttpMethod method, string endpoint, int status) =>
-        PipelineTelemetry.StripeRequests.Add(1, new KeyValuePair<string, object?>("endpoint", $"{method.Method} {endpoint}"),
+        PipelineTelemetry.StripeRequests.Add(1,
+            new KeyValuePair<string, object?>("endpoint", $"{method.Method} {endpoint}"),
             new KeyValuePair<string, object?>("status", status));
 
     /// <summary>

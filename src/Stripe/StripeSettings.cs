@@ -55,11 +55,15 @@ public sealed class StripeSettings
 
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(SecretKey)) throw new ArgumentException("a Stripe secret key is required", nameof(SecretKey));
+        if (string.IsNullOrWhiteSpace(SecretKey))
+            throw new ArgumentException("a Stripe secret key is required", nameof(SecretKey));
         if (!BaseAddress.IsAbsoluteUri || !BaseAddress.AbsolutePath.EndsWith('/'))
-            throw new ArgumentException($"base address must be absolute and end with '/': {BaseAddress}", nameof(BaseAddress));
-        if (AttemptsMax < 1) throw new ArgumentOutOfRangeException(nameof(AttemptsMax), AttemptsMax, "at least one attempt");
-        if (RequestsPerSecond < 1) throw new ArgumentOutOfRangeException(nameof(RequestsPerSecond), RequestsPerSecond, "at least 1/s");
+            throw new ArgumentException($"base address must be absolute and end with '/': {BaseAddress}",
+                nameof(BaseAddress));
+        if (AttemptsMax < 1)
+            throw new ArgumentOutOfRangeException(nameof(AttemptsMax), AttemptsMax, "at least one attempt");
+        if (RequestsPerSecond < 1)
+            throw new ArgumentOutOfRangeException(nameof(RequestsPerSecond), RequestsPerSecond, "at least 1/s");
         if (RequestBurst < 1) throw new ArgumentOutOfRangeException(nameof(RequestBurst), RequestBurst, "at least 1");
     }
 }

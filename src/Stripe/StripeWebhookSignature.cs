@@ -32,7 +32,9 @@ public static class StripeWebhookSignature
     public const string HeaderName = "Stripe-Signature";
     public static readonly TimeSpan ToleranceDefault = TimeSpan.FromSeconds(300);
 
-    /// <summary>A tolerance no real signature is outside of: a signature that passes with it matches, whatever its time.</summary>
+    /// <summary>
+    /// A tolerance no real signature is outside of: a signature that passes with it matches, whatever its time.
+    /// </summary>
     private const long AnyTimeSeconds = 200L * 365 * 24 * 3600;
 
     public static StripeSignatureCheck Verify(string payload, string? header, IReadOnlyList<string> secrets,
@@ -55,7 +57,8 @@ public static class StripeWebhookSignature
             if (Validates(json, header, secret, seconds, utcNow)) return StripeSignatureCheck.Valid;
             signedOutsideTolerance |= Validates(json, header, secret, AnyTimeSeconds, utcNow);
         }
-        return signedOutsideTolerance ? StripeSignatureCheck.TimestampOutsideTolerance : StripeSignatureCheck.NoMatchingSignature;
+        return signedOutsideTolerance ? StripeSignatureCheck.TimestampOutsideTolerance
+            : StripeSignatureCheck.NoMatchingSignature;
     }
 
     private static bool Validates(string json, string header, string secret, long toleranceSeconds, long utcNow)
@@ -87,7 +90,8 @@ public static class StripeWebhookSignature
             var (key, value) = (part[..eq], part[(eq + 1)..]);
             if (key == "t")
             {
-                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t) || t > int.MaxValue) return false;
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var t)
+                    || t > int.MaxValue) return false;
                 timestamp = t;
             }
             anyV1 |= key == "v1";
@@ -99,7 +103,8 @@ public static class StripeWebhookSignature
     public static string Sign(ReadOnlySpan<byte> payload, string secret, DateTimeOffset timestamp)
     {
         var t = timestamp.ToUnixTimeSeconds();
-        return string.Create(CultureInfo.InvariantCulture, $"t={t},v1={Convert.ToHexStringLower(Hmac(payload, secret, t))}");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"t={t},v1={Convert.ToHexStringLower(Hmac(payload, secret, t))}");
     }
 
     public static string Sign(string payload, string secret, DateTimeOffset timestamp) =>

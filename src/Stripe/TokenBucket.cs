@@ -52,7 +52,9 @@ public sealed class TokenBucket
         }
     }
 
-    /// <summary>Waits for a token. Each turn waits until the next token is due, so it ends once one is won or when cancelled.</summary>
+    /// <summary>
+    /// Waits for a token. Each turn waits until the next token is due, so it ends once one is won or when cancelled.
+    /// </summary>
     public async ValueTask TakeAsync(CancellationToken ct)
     {
         while (!TryTake(out var wait))

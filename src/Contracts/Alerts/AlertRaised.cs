@@ -6,7 +6,8 @@ namespace ContestPipeline.Contracts.Alerts;
 /// contest_rejected, correction_after_complete, ...); <see cref="Subject"/> names the
 /// contest, game or entry concerned.
 /// </summary>
-public sealed record AlertRaised(string AlertId, string Source, string Severity, string Code, string Subject, string Message, DateTimeOffset RaisedAt) : IMessage
+public sealed record AlertRaised(string AlertId, string Source, string Severity, string Code, string Subject,
+    string Message, DateTimeOffset RaisedAt) : IMessage
 {
     public const string MessageType = "AlertRaised";
     public const int SchemaVersion = 1;

@@ -20,7 +20,9 @@ public static class Producers
     /// <summary>The entry API: players' paid submissions on <c>entries</c>.</summary>
     public const string EntryApi = "entry-api";
 
-    /// <summary>Operators' tools (cpctl, the web console): contest definitions and cancels, decisions on held payouts.</summary>
+    /// <summary>
+    /// Operators' tools (cpctl, the web console): contest definitions and cancels, decisions on held payouts.
+    /// </summary>
     public const string Operator = "operator";
 
     /// <summary>
@@ -28,7 +30,9 @@ public static class Producers
     /// </summary>
     public const string Operations = "operations";
 
-    /// <summary>The notification sender: it publishes only alerts, which are not signed, but it runs as a worker.</summary>
+    /// <summary>
+    /// The notification sender: it publishes only alerts, which are not signed, but it runs as a worker.
+    /// </summary>
     public const string Notifier = "notifier";
 
     public static IReadOnlyList<string> All { get; } =

@@ -44,7 +44,8 @@ public sealed class PublishRights
     public IReadOnlyList<string> ProducersOf(string topic, string type) =>
         _rows.TryGetValue((topic, type), out var row) ? row.Producers : [];
 
-    public bool Allows(string topic, string type, string producer) => ProducersOf(topic, type).Contains(producer, StringComparer.Ordinal);
+    public bool Allows(string topic, string type, string producer) =>
+        ProducersOf(topic, type).Contains(producer, StringComparer.Ordinal);
 
     /// <summary>This table and more rows (a benchmark's own topic, say).</summary>
     public PublishRights With(params PublishRight[] more) => new([.. Rows, .. more]);
@@ -69,7 +70,8 @@ public sealed class PublishRights
         yield return Row(Contracts.Topics.ContestLifecycle, EntriesClosed.MessageType, Producers.Ingestion);
         yield return Row(Contracts.Topics.ContestLifecycle, ContestCancelRequested.MessageType, Producers.Ingestion);
         // The referee makes every transition up to COMPLETE (and CANCELLED); Settlement makes SETTLED and PAID.
-        yield return Row(Contracts.Topics.ContestLifecycle, ContestStateChanged.MessageType, Producers.Scoring, Producers.Settlement);
+        yield return Row(Contracts.Topics.ContestLifecycle, ContestStateChanged.MessageType, Producers.Scoring,
+            Producers.Settlement);
         yield return Row(Contracts.Topics.ContestLifecycle, ContestCompleted.MessageType, Producers.Scoring);
         yield return Row(Contracts.Topics.ContestLifecycle, ContestSettled.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.ContestLifecycle, ContestPaid.MessageType, Producers.Settlement);
@@ -82,7 +84,8 @@ public sealed class PublishRights
 
         // Refunds come from Ingestion (payments that made no entry) and Settlement (a cancelled
         // contest's entries); prizes and their authorization only from Settlement.
-        yield return Row(Contracts.Topics.PayoutsDue, RefundOrdered.MessageType, Producers.Ingestion, Producers.Settlement);
+        yield return Row(Contracts.Topics.PayoutsDue, RefundOrdered.MessageType, Producers.Ingestion,
+            Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, ContestPayoutsAuthorized.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, PrizePayoutOrdered.MessageType, Producers.Settlement);
         yield return Row(Contracts.Topics.PayoutsDue, PayoutReviewDecided.MessageType, Producers.Operator);
@@ -94,17 +97,20 @@ public sealed class PublishRights
         // Operators' decisions besides payouts: Settlement books make-goods from two of them.
         foreach (var type in new[]
                  {
-                     AlertAcknowledged.MessageType, AlertResolved.MessageType, OperatorActed.MessageType, MakeGoodProposed.MessageType,
+                     AlertAcknowledged.MessageType, AlertResolved.MessageType, OperatorActed.MessageType,
+                     MakeGoodProposed.MessageType,
                      MakeGoodConfirmed.MessageType,
                  })
             yield return Row(Contracts.Topics.Operations, type, Producers.Operator);
 
         foreach (var type in new[]
                  {
-                     PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType, PayoutRejected.MessageType,
+                     PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType,
+                     PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
                      RecipientOnboardingNeeded.MessageType,
-                     PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType, StripeEventHandled.MessageType,
+                     PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
+                     StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);

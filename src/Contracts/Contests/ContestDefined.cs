@@ -48,7 +48,8 @@ public static class UnfinishedGameRules
     public const string ScoreAsPlayed = "score_as_played";
     public const string CancelAndRefund = "cancel_and_refund";
 
-    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal) { ScoreAsPlayed, CancelAndRefund };
+    public static IReadOnlySet<string> All { get; } =
+        new HashSet<string>(StringComparer.Ordinal) { ScoreAsPlayed, CancelAndRefund };
 
     /// <summary>
     /// The slate's end when a definition gives none: this long after its last game's scheduled start.

@@ -9,7 +9,8 @@ namespace ContestPipeline.Contracts.Feed;
 /// the latest sequence always wins. For a fitness challenge the "game" is the challenge's
 /// activity window and the athletes are the participating players.
 /// </summary>
-public sealed record GameScheduled(string GameId, long Sequence, DateTimeOffset StartsAt, IReadOnlyList<string> AthleteIds) : IMessage
+public sealed record GameScheduled(string GameId, long Sequence, DateTimeOffset StartsAt,
+    IReadOnlyList<string> AthleteIds) : IMessage
 {
     public const string MessageType = "GameScheduled";
     public const int SchemaVersion = 1;
@@ -57,7 +58,8 @@ public sealed record GameEnded(string GameId, long Sequence, DateTimeOffset Ende
 /// It may be postponed again, and it may still start (a <see cref="GameStarted"/>) or be
 /// cancelled. A contest covering it applies its unfinished-games rule (see <c>ContestDefined</c>).
 /// </summary>
-public sealed record GamePostponed(string GameId, long Sequence, DateTimeOffset PostponedAt, DateTimeOffset? NewStartsAt = null, string? Reason = null) : IMessage
+public sealed record GamePostponed(string GameId, long Sequence, DateTimeOffset PostponedAt,
+    DateTimeOffset? NewStartsAt = null, string? Reason = null) : IMessage
 {
     public const string MessageType = "GamePostponed";
     public const int SchemaVersion = 1;
@@ -70,7 +72,8 @@ public sealed record GamePostponed(string GameId, long Sequence, DateTimeOffset 
 /// suspended (corrections are accepted); a <see cref="GameResumed"/> continues it, and it may
 /// also be declared final (<see cref="GameEnded"/>) or cancelled as it stands.
 /// </summary>
-public sealed record GameSuspended(string GameId, long Sequence, DateTimeOffset SuspendedAt, string? Reason = null) : IMessage
+public sealed record GameSuspended(string GameId, long Sequence, DateTimeOffset SuspendedAt, string? Reason = null)
+    : IMessage
 {
     public const string MessageType = "GameSuspended";
     public const int SchemaVersion = 1;
@@ -91,7 +94,8 @@ public sealed record GameResumed(string GameId, long Sequence, DateTimeOffset Re
 /// The game will not be played, or not finished: final, like <see cref="GameEnded"/>, but without
 /// a result. Before it started, or after (its stats so far stand, and may still be corrected).
 /// </summary>
-public sealed record GameCancelled(string GameId, long Sequence, DateTimeOffset CancelledAt, string? Reason = null) : IMessage
+public sealed record GameCancelled(string GameId, long Sequence, DateTimeOffset CancelledAt, string? Reason = null)
+    : IMessage
 {
     public const string MessageType = "GameCancelled";
     public const int SchemaVersion = 1;
@@ -104,7 +108,8 @@ public static class FeedTypes
 {
     public static IReadOnlyList<string> All { get; } =
     [
-        GameScheduled.MessageType, GamePostponed.MessageType, GameStarted.MessageType, StatUpdated.MessageType, GameSuspended.MessageType,
+        GameScheduled.MessageType, GamePostponed.MessageType, GameStarted.MessageType, StatUpdated.MessageType,
+        GameSuspended.MessageType,
         GameResumed.MessageType, StatCorrected.MessageType, GameEnded.MessageType, GameCancelled.MessageType,
     ];
 }

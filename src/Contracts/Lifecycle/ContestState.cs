@@ -18,7 +18,8 @@ public enum ContestState
 /// <summary>The one transition table, and the one place that says whether a transition is legal.</summary>
 public static class ContestLifecycle
 {
-    private static readonly IReadOnlyDictionary<ContestState, ContestState[]> Next = new Dictionary<ContestState, ContestState[]>
+    private static readonly IReadOnlyDictionary<ContestState, ContestState[]> Next =
+        new Dictionary<ContestState, ContestState[]>
     {
         [ContestState.Scheduled] = [ContestState.Locked, ContestState.Cancelled],
         [ContestState.Locked] = [ContestState.Live, ContestState.Cancelled],

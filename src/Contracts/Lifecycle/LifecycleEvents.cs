@@ -59,7 +59,8 @@ public sealed record EntryRejected(
 /// Published after every EntryAccepted of the contest, so a consumer that has seen this has
 /// seen them all: exactly <see cref="EntryCount"/> entries, whose sorted ids hash to <see cref="EntriesHash"/>.
 /// </summary>
-public sealed record EntriesClosed(string ContestId, int EntryCount, string EntriesHash, DateTimeOffset ClosedAt) : IMessage
+public sealed record EntriesClosed(string ContestId, int EntryCount, string EntriesHash, DateTimeOffset ClosedAt)
+    : IMessage
 {
     public const string MessageType = "EntriesClosed";
     public const int SchemaVersion = 1;
@@ -69,13 +70,15 @@ public sealed record EntriesClosed(string ContestId, int EntryCount, string Entr
 }
 
 /// <summary>A lifecycle transition. <see cref="From"/> and <see cref="To"/> are upper-case state names.</summary>
-public sealed record ContestStateChanged(string ContestId, string From, string To, string Reason, DateTimeOffset ChangedAt) : IMessage
+public sealed record ContestStateChanged(string ContestId, string From, string To, string Reason,
+    DateTimeOffset ChangedAt) : IMessage
 {
     public const string MessageType = "ContestStateChanged";
     public const int SchemaVersion = 1;
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
-    public static string MessageIdFor(string contestId, ContestState to) => $"contest:{contestId}:{ContestLifecycle.Name(to)}";
+    public static string MessageIdFor(string contestId, ContestState to) =>
+        $"contest:{contestId}:{ContestLifecycle.Name(to)}";
 }
 
 /// <summary>

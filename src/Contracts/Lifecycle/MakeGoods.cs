@@ -23,11 +23,13 @@ public sealed record MakeGoodsAssessed(
     public const int SchemaVersion = 1;
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
-    public static string MessageIdFor(string contestId, int correctionsSoFar) => $"contest:{contestId}:make-goods-assessed:{correctionsSoFar}";
+    public static string MessageIdFor(string contestId, int correctionsSoFar) =>
+        $"contest:{contestId}:make-goods-assessed:{correctionsSoFar}";
 }
 
 /// <summary>One entry's make-good: net prizes official and corrected, and what it is owed now.</summary>
-public sealed record MakeGoodItem(string EntryId, string PlayerId, int OfficialRank, int CorrectedRank, long OfficialNetMinor, long CorrectedNetMinor, long MakeGoodMinor);
+public sealed record MakeGoodItem(string EntryId, string PlayerId, int OfficialRank, int CorrectedRank,
+    long OfficialNetMinor, long CorrectedNetMinor, long MakeGoodMinor);
 
 /// <summary>
 /// A make-good booked by Settlement as a platform expense and ordered on <c>payouts.due</c>

@@ -9,7 +9,8 @@ namespace ContestPipeline.Contracts.Operations;
 // may publish it is the transport's business (signing adds it to the publish path, not here).
 
 /// <summary>An operator has seen an alert and is on it (topic <c>operations</c>, key: the alert id).</summary>
-public sealed record AlertAcknowledged(string DecisionId, string AlertId, string Operator, string Note, DateTimeOffset DecidedAt)
+public sealed record AlertAcknowledged(string DecisionId, string AlertId, string Operator, string Note,
+    DateTimeOffset DecidedAt)
     : IMessage, IOperatorDecision
 {
     public const string MessageType = "AlertAcknowledged";
@@ -20,7 +21,8 @@ public sealed record AlertAcknowledged(string DecisionId, string AlertId, string
 }
 
 /// <summary>An operator closed an alert, saying how (topic <c>operations</c>, key: the alert id).</summary>
-public sealed record AlertResolved(string DecisionId, string AlertId, string Operator, string Note, DateTimeOffset DecidedAt)
+public sealed record AlertResolved(string DecisionId, string AlertId, string Operator, string Note,
+    DateTimeOffset DecidedAt)
     : IMessage, IOperatorDecision
 {
     public const string MessageType = "AlertResolved";
@@ -103,7 +105,9 @@ public static class OperatorRoles
 {
     /// <summary>Sees every page; acts on nothing.</summary>
     public const string Viewer = "viewer";
-    /// <summary>Also acknowledges and resolves alerts, releases and rejects payouts, proposes and confirms make-goods.</summary>
+    /// <summary>
+    /// Also acknowledges and resolves alerts, releases and rejects payouts, proposes and confirms make-goods.
+    /// </summary>
     public const string Approver = "approver";
     /// <summary>Also defines and cancels contests and halts and resumes payouts.</summary>
     public const string Admin = "admin";

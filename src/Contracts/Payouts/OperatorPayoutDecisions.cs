@@ -13,7 +13,8 @@ namespace ContestPipeline.Contracts.Payouts;
 /// <c>payouts.due</c> before <c>payouts.control</c> existed: a halt from there still applies, a
 /// resume from there is refused.
 /// </summary>
-public sealed record PayoutDispatchDecided(string DecisionId, string Action, string Operator, string Reason, DateTimeOffset DecidedAt,
+public sealed record PayoutDispatchDecided(string DecisionId, string Action, string Operator, string Reason,
+    DateTimeOffset DecidedAt,
     string? Ends = null) : IMessage, IOperatorDecision
 {
     public const string MessageType = "PayoutDispatchDecided";
@@ -31,7 +32,8 @@ public sealed record PayoutDispatchDecided(string DecisionId, string Action, str
 /// Payout halted or resumed its automated transfers and refunds (topic <c>payouts.status</c>,
 /// key: <see cref="PayoutDispatchDecided.Key"/>), naming the decision that did it.
 /// </summary>
-public sealed record PayoutDispatchChanged(string DecisionId, bool Halted, string Operator, string Reason, DateTimeOffset At) : IMessage
+public sealed record PayoutDispatchChanged(string DecisionId, bool Halted, string Operator, string Reason,
+    DateTimeOffset At) : IMessage
 {
     public const string MessageType = "PayoutDispatchChanged";
     public const int SchemaVersion = 1;
@@ -66,7 +68,8 @@ public sealed record PayoutReleaseApproved(
 /// What Payout made of one Stripe event (topic <c>payouts.status</c>, key: the Stripe object
 /// id): the outcome it keeps in its own table, published so operators see webhooks' fate.
 /// </summary>
-public sealed record StripeEventHandled(string EventId, string EventType, string ObjectId, string? Account, string Outcome, DateTimeOffset At) : IMessage
+public sealed record StripeEventHandled(string EventId, string EventType, string ObjectId, string? Account,
+    string Outcome, DateTimeOffset At) : IMessage
 {
     public const string MessageType = "StripeEventHandled";
     public const int SchemaVersion = 1;

@@ -37,13 +37,19 @@ public static class HoldKinds
     public const string Review = "review";
     /// <summary>Above the maximum single payout or the recipient's monthly amount: an operator decides.</summary>
     public const string Limit = "limit";
-    /// <summary>Above the cap for accounts younger than the new-account age: resumes when the account is old enough, or an operator releases it.</summary>
+    /// <summary>
+    /// Above the cap for accounts younger than the new-account age: resumes when the account is old enough, or an
+    /// operator releases it.
+    /// </summary>
     public const string NewAccount = "new_account";
     /// <summary>Over the per-recipient daily count or amount: resumes when the rolling 24 hours allow it.</summary>
     public const string Velocity = "velocity";
     /// <summary>The platform's available balance cannot cover it: resumes when it can.</summary>
     public const string Balance = "balance";
-    /// <summary>The entry fee behind the prize was refunded or disputed: resumes when a dispute is won, else an operator decides.</summary>
+    /// <summary>
+    /// The entry fee behind the prize was refunded or disputed: resumes when a dispute is won, else an operator
+    /// decides.
+    /// </summary>
     public const string Frozen = "frozen";
 
     public static IReadOnlyList<string> All { get; } = [Review, Limit, NewAccount, Velocity, Balance, Frozen];
@@ -114,7 +120,8 @@ public sealed record PrizeTransferReversed(
     public const int SchemaVersion = 1;
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
-    public static string MessageIdFor(string payoutId, long reversedTotalMinor) => $"payout:{payoutId}:reversed:{reversedTotalMinor}";
+    public static string MessageIdFor(string payoutId, long reversedTotalMinor) =>
+        $"payout:{payoutId}:reversed:{reversedTotalMinor}";
 }
 
 /// <summary>An operator rejected a held or failed payout: it is never sent. Ledger: the prize is withheld.</summary>
@@ -192,7 +199,8 @@ public sealed record RecipientOnboardingRequested(
     public const int SchemaVersion = 1;
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
-    public static string MessageIdFor(string playerId, string accountId) => $"recipient:{playerId}:onboarding:{accountId}";
+    public static string MessageIdFor(string playerId, string accountId) =>
+        $"recipient:{playerId}:onboarding:{accountId}";
 }
 
 /// <summary>

@@ -6,9 +6,13 @@ namespace ContestPipeline.Contracts.Standings;
 /// </summary>
 public sealed record StandingRow(int Rank, string EntryId, string PlayerId, long ScoreMilli);
 
-/// <summary>Live standings (topic <c>standings</c>, key: contest id): the leaders as of <see cref="ComputedAt"/>. <see cref="Version"/> grows while a worker runs and may restart after a restart; order by ComputedAt.</summary>
+/// <summary>
+/// Live standings (topic <c>standings</c>, key: contest id): the leaders as of <see cref="ComputedAt"/>.
+/// <see cref="Version"/> grows while a worker runs and may restart after a restart; order by ComputedAt.
+/// </summary>
 /// <see cref="AsOf"/> names, per covered game, the highest provider sequence these standings include.
-public sealed record StandingsUpdated(string ContestId, long Version, int EntryCount, IReadOnlyList<StandingRow> Leaders, DateTimeOffset ComputedAt,
+public sealed record StandingsUpdated(string ContestId, long Version, int EntryCount,
+    IReadOnlyList<StandingRow> Leaders, DateTimeOffset ComputedAt,
     IReadOnlyDictionary<string, long>? AsOf = null) : IMessage
 {
     public const string MessageType = "StandingsUpdated";
@@ -19,7 +23,8 @@ public sealed record StandingsUpdated(string ContestId, long Version, int EntryC
 }
 
 /// <summary>One chunk of a contest's final standings, best first; chunks are numbered from 0.</summary>
-public sealed record FinalStandingsPublished(string ContestId, int ChunkIndex, int ChunkCount, IReadOnlyList<StandingRow> Rows) : IMessage
+public sealed record FinalStandingsPublished(string ContestId, int ChunkIndex, int ChunkCount,
+    IReadOnlyList<StandingRow> Rows) : IMessage
 {
     public const string MessageType = "FinalStandingsPublished";
     public const int SchemaVersion = 1;
@@ -51,11 +56,17 @@ public sealed record StandingsCorrectionReported(
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
     public const int ChangesMax = 100;
-    public static string MessageIdFor(string contestId, string gameId, long sequence) => $"standings:{contestId}:correction:{gameId}:{sequence}";
+    public static string MessageIdFor(string contestId, string gameId, long sequence) =>
+        $"standings:{contestId}:correction:{gameId}:{sequence}";
 }
 
-/// <summary>A stat correction that arrived after the contest was COMPLETE; <see cref="PreviousValue"/> is null for a stat first seen then.</summary>
-public sealed record StatCorrectionRecorded(string GameId, long Sequence, string AthleteId, string Stat, long? PreviousValue, long CorrectedValue);
+/// <summary>
+/// A stat correction that arrived after the contest was COMPLETE; <see cref="PreviousValue"/> is null for a stat first
+/// seen then.
+/// </summary>
+public sealed record StatCorrectionRecorded(string GameId, long Sequence, string AthleteId, string Stat,
+    long? PreviousValue, long CorrectedValue);
 
 /// <summary>One entry whose rank or score the corrections would change: official, then corrected.</summary>
-public sealed record StandingChange(string EntryId, string PlayerId, int FinalRank, long FinalScoreMilli, int CorrectedRank, long CorrectedScoreMilli);
+public sealed record StandingChange(string EntryId, string PlayerId, int FinalRank, long FinalScoreMilli,
+    int CorrectedRank, long CorrectedScoreMilli);

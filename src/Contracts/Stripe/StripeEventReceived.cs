@@ -13,9 +13,13 @@ public static class StripeEventReceived
     public const string MessageType = "StripeEventReceived";
     public const int SchemaVersion = 1;
 
-    /// <summary>Header: Stripe's event type (transfer.created, payout.paid, ...), so consumers can filter without parsing.</summary>
+    /// <summary>
+    /// Header: Stripe's event type (transfer.created, payout.paid, ...), so consumers can filter without parsing.
+    /// </summary>
     public const string EventTypeHeader = "stripe-event-type";
 
-    /// <summary>Header: the connected account (acct_...) of a Connect event; absent for the platform's own events.</summary>
+    /// <summary>
+    /// Header: the connected account (acct_...) of a Connect event; absent for the platform's own events.
+    /// </summary>
     public const string AccountHeader = "stripe-account";
 }

@@ -33,7 +33,8 @@ public sealed class EmailSender(NotifierOptions options)
             or CommandException or MailKit.Security.AuthenticationException or TimeoutException
             || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return new AttemptOutcome(false, $"SMTP {options.SmtpHost}:{options.SmtpPort}: {e.GetType().Name}: {e.Message}");
+            return new AttemptOutcome(false,
+                $"SMTP {options.SmtpHost}:{options.SmtpPort}: {e.GetType().Name}: {e.Message}");
         }
     }
 

@@ -31,9 +31,11 @@ public sealed class WebhookSender(NotifierOptions options, HttpClient http, Time
             return new AttemptOutcome(response.IsSuccessStatusCode,
                 $"{options.PlatformWebhookUrl.GetLeftPart(UriPartial.Path)} answered {status}");
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException
+            || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            return new AttemptOutcome(false, $"{options.PlatformWebhookUrl.GetLeftPart(UriPartial.Path)}: {e.GetType().Name}: {e.Message}");
+            return new AttemptOutcome(false,
+                $"{options.PlatformWebhookUrl.GetLeftPart(UriPartial.Path)}: {e.GetType().Name}: {e.Message}");
         }
     }
 }

@@ -14,7 +14,9 @@ public static class DeliveryChannels
         n?.Audience == NotificationRequested.Operators ? Email : Webhook;
 }
 
-/// <summary>A delivery's state in the log: pending (due or waiting to be retried), delivered, or dead-lettered.</summary>
+/// <summary>
+/// A delivery's state in the log: pending (due or waiting to be retried), delivered, or dead-lettered.
+/// </summary>
 public static class DeliveryStates
 {
     public const string Pending = "pending";
@@ -56,10 +58,12 @@ public sealed record PlatformNotification(
     public static PlatformNotification Of(string deliveryId, NotificationRequested n)
     {
         ArgumentNullException.ThrowIfNull(n);
-        return new(deliveryId, n.NotificationId, n.Recipient, n.Kind, n.Severity, n.Subject, n.Text, n.AboutMessageId, n.At);
+        return new(deliveryId, n.NotificationId, n.Recipient, n.Kind, n.Severity, n.Subject, n.Text, n.AboutMessageId,
+            n.At);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    public static PlatformNotification? FromJson(string json) => JsonSerializer.Deserialize<PlatformNotification>(json, Json);
+    public static PlatformNotification? FromJson(string json) =>
+        JsonSerializer.Deserialize<PlatformNotification>(json, Json);
 }

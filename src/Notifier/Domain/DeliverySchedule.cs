@@ -7,7 +7,9 @@ namespace ContestPipeline.Notifier.Domain;
 /// </summary>
 public static class DeliverySchedule
 {
-    /// <summary>The wait after each failed attempt, by attempt number (1-based); one attempt more than delays.</summary>
+    /// <summary>
+    /// The wait after each failed attempt, by attempt number (1-based); one attempt more than delays.
+    /// </summary>
     public static IReadOnlyList<TimeSpan> Delays { get; } =
     [
         TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(1),

@@ -29,7 +29,9 @@ public sealed record NotifierOptions
     /// <summary>How long a claim keeps another sender off a delivery (renewed while it is sent).</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long one attempt (an SMTP session, a webhook request) may take before it counts as failed.</summary>
+    /// <summary>
+    /// How long one attempt (an SMTP session, a webhook request) may take before it counts as failed.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     public int BatchSize { get; init; } = 20;
@@ -54,10 +56,12 @@ public sealed record NotifierOptions
     {
         var operators = Setting.List(configuration, Settings.OperatorsEmail);
         if (operators.Count == 0)
-            throw new StartupException($"{Settings.OperatorsEmail} is not set: the operators' email addresses, comma-separated");
+            throw new StartupException($"{Settings.OperatorsEmail} is not set: the operators' email addresses, " +
+                "comma-separated");
         return new NotifierOptions
         {
-            SmtpHost = Setting.Required(configuration, Settings.SmtpHost, "the SMTP server operators' email goes through"),
+            SmtpHost = Setting.Required(configuration, Settings.SmtpHost,
+                "the SMTP server operators' email goes through"),
             SmtpPort = Setting.Int(configuration, Settings.SmtpPort, 587, 1, 65_535),
             SmtpSecurity = Security(Setting.Text(configuration, Settings.SmtpSecurity) ?? "starttls"),
             SmtpUser = Setting.Text(configuration, Settings.SmtpUser),
@@ -65,7 +69,8 @@ public sealed record NotifierOptions
             From = Setting.Required(configuration, Settings.From, "the address operators' email comes from"),
             OperatorsEmail = operators,
             PlatformWebhookUrl = Setting.Url(configuration, Settings.PlatformWebhookUrl)
-                ?? throw new StartupException($"{Settings.PlatformWebhookUrl} is not set: where players' notifications go"),
+                ?? throw new StartupException($"{Settings.PlatformWebhookUrl} is not set: where players' " +
+                    "notifications go"),
             PlatformWebhookSecret = Setting.Required(configuration, Settings.PlatformWebhookSecret,
                 "the secret the platform checks the webhooks' signatures with"),
             Interval = Setting.Milliseconds(configuration, Settings.IntervalMs, TimeSpan.FromSeconds(1),

@@ -25,7 +25,9 @@ public static class WebhookSignature
         return $"t={t},v1={Mac(secret, t, body)}";
     }
 
-    /// <summary>Whether <paramref name="header"/> signs <paramref name="body"/> with the secret, recently enough.</summary>
+    /// <summary>
+    /// Whether <paramref name="header"/> signs <paramref name="body"/> with the secret, recently enough.
+    /// </summary>
     public static bool Verify(string secret, string header, string body, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(header);
@@ -38,12 +40,14 @@ public static class WebhookSignature
             if (kv[0] == "t") t = kv[1];
             else if (kv[0] == "v1") macs.Add(kv[1]);
         }
-        if (t is null || !long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)) return false;
+        if (t is null || !long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
+            return false;
         if ((now - DateTimeOffset.FromUnixTimeSeconds(seconds)).Duration() > Tolerance) return false;
         var expected = Encoding.ASCII.GetBytes(Mac(secret, t, body));
         return macs.Any(m => CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(m), expected));
     }
 
     private static string Mac(string secret, string t, string body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(t + "." + body)));
+        Convert.ToHexStringLower(
+            HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(t + "." + body)));
 }

@@ -11,7 +11,8 @@ public static class DeliveryStore
     public static async Task<bool> InsertAsync(TransactionContext context, string deliveryId, string notificationId,
         string channel, string audience, string recipient, string kind, string severity, string subject, string body) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO notifier.deliveries (delivery_id, notification_id, channel, audience, recipient, kind, severity, subject,
+            INSERT INTO notifier.deliveries (delivery_id, notification_id, channel, audience, recipient, kind, severity,
+                subject,
                 body, state, next_attempt_at, requested_at)
             VALUES (@deliveryId, @notificationId, @channel, @audience, @recipient, @kind, @severity, @subject, @body,
                 @pending, @now, @now)
@@ -23,13 +24,15 @@ public static class DeliveryStore
             }, context.Transaction) == 1;
 
     /// <summary>Claims pending deliveries that are due, oldest first, for <paramref name="lease"/>.</summary>
-    public static async Task<IReadOnlyList<Delivery>> ClaimDueAsync(TransactionContext context, int limit, TimeSpan lease)
+    public static async Task<IReadOnlyList<Delivery>> ClaimDueAsync(TransactionContext context, int limit,
+        TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
         return [.. await context.Connection.QueryAsync<Delivery>("""
             UPDATE notifier.deliveries d SET claimed_until = @until
             FROM (SELECT delivery_id FROM notifier.deliveries
-                  WHERE state = @pending AND next_attempt_at <= @now AND (claimed_until IS NULL OR claimed_until <= @now)
+                  WHERE state = @pending AND next_attempt_at <= @now
+                      AND (claimed_until IS NULL OR claimed_until <= @now)
                   ORDER BY next_attempt_at, delivery_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
             WHERE d.delivery_id = due.delivery_id
             RETURNING d.delivery_id, d.channel, d.recipient, d.kind, d.severity, d.subject, d.body, d.attempts
@@ -39,7 +42,8 @@ public static class DeliveryStore
     public static Task<int> RenewClaimsAsync(TransactionContext context, IReadOnlyCollection<string> ids,
         DateTimeOffset until) =>
         context.Connection.ExecuteAsync(
-            "UPDATE notifier.deliveries SET claimed_until = @until WHERE delivery_id = ANY(@ids) AND claimed_until < @until",
+            "UPDATE notifier.deliveries SET claimed_until = @until WHERE delivery_id = ANY(@ids) " +
+            "AND claimed_until < @until",
             new { ids = ids.ToArray(), until }, context.Transaction);
 
     /// <summary>

@@ -34,17 +34,22 @@ public static class OperationsWorker
             new ConsumerDefinition(Shape.Group("alerts"), _ => [new AlertRaisedHandler()]),
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
-                new ContestScheduledHandler(), new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
-                new ContestStateChangedHandler(), new ContestCompletedHandler(), new ContestSettledHandler(), new ContestPaidHandler(),
+                new ContestScheduledHandler(), new EntryAcceptedHandler(), new EntryRejectedHandler(),
+                new EntriesClosedHandler(),
+                new ContestStateChangedHandler(), new ContestCompletedHandler(), new ContestSettledHandler(),
+                new ContestPaidHandler(),
                 new ContestCancelRequestedHandler(), new MakeGoodsAssessedHandler(), new MakeGoodBookedHandler(),
             ]),
             new ConsumerDefinition(Shape.Group("standings"), _ =>
-                [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(), IgnoredMessage.Of<StandingsUpdated>()]),
+                [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(),
+                    IgnoredMessage.Of<StandingsUpdated>()]),
             new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
-                new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(), new PayoutReviewDecidedHandler(),
+                new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),
+                new PayoutReviewDecidedHandler(),
                 new PayoutDispatchDecidedHandler(),
-                new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
+                new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(),
+                new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(),
                 new RecipientOnboardingNeededHandler(), new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
@@ -55,7 +60,8 @@ public static class OperationsWorker
             new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
             new ConsumerDefinition(Shape.Group("operations"), _ =>
             [
-                new AlertAcknowledgedHandler(), new AlertResolvedHandler(), new OperatorActedHandler(), new MakeGoodProposedHandler(),
+                new AlertAcknowledgedHandler(), new AlertResolvedHandler(), new OperatorActedHandler(),
+                new MakeGoodProposedHandler(),
                 new MakeGoodConfirmedHandler(),
             ]),
         ])
@@ -69,10 +75,14 @@ public static class OperationsWorker
         Jobs = sp => [sp.GetRequiredService<SnapshotBalanceJob>()],
     };
 
-    /// <summary>The read model's tables a replay rebuilds (every one but the moment's balance snapshots and the messaging core's own).</summary>
+    /// <summary>
+    /// The read model's tables a replay rebuilds (every one but the moment's balance snapshots and the messaging core's
+    /// own).
+    /// </summary>
     public static IReadOnlyList<string> ReplayedTables { get; } =
     [
-        "alerts", "alert_actions", "contests", "contest_events", "entries", "rejections", "final_standings", "payouts", "refunds", "money_history",
+        "alerts", "alert_actions", "contests", "contest_events", "entries", "rejections", "final_standings", "payouts",
+        "refunds", "money_history",
         "stripe_events", "dispatch", "decisions", "audit", "make_goods", "make_good_proposals",
     ];
 }

@@ -5,14 +5,18 @@ using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Operations.Handlers;
 
-/// <summary>An operator acknowledged an alert (it may arrive before the alert itself: it applies when the alert does).</summary>
+/// <summary>
+/// An operator acknowledged an alert (it may arrive before the alert itself: it applies when the alert does).
+/// </summary>
 public sealed class AlertAcknowledgedHandler : MessageHandler<AlertAcknowledged>
 {
     public override async Task HandleAsync(AlertAcknowledged acknowledged, HandlerContext context, CancellationToken ct)
     {
-        await AlertStore.ActedAsync(context, acknowledged.AlertId, AlertAction.Acknowledge, acknowledged.Operator, acknowledged.Note,
+        await AlertStore.ActedAsync(context, acknowledged.AlertId, AlertAction.Acknowledge, acknowledged.Operator,
+            acknowledged.Note,
             acknowledged.DecidedAt);
-        await OperatorStore.DecisionAsync(context, "alert-ack", acknowledged.Operator, acknowledged.AlertId, acknowledged.Note,
+        await OperatorStore.DecisionAsync(context, "alert-ack", acknowledged.Operator, acknowledged.AlertId,
+            acknowledged.Note,
             acknowledged.DecidedAt);
     }
 }

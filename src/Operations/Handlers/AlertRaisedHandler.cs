@@ -12,7 +12,8 @@ public sealed class AlertRaisedHandler : MessageHandler<AlertRaised>
     {
         if (!await AlertStore.RaisedAsync(context, alert)) return;
         if (alert.Severity == AlertSeverities.Critical)
-            ReadModelStore.Notify(context, NotificationRequested.Operators, NotificationRequested.Operators, "critical_alert",
+            ReadModelStore.Notify(context, NotificationRequested.Operators, NotificationRequested.Operators,
+                "critical_alert",
                 $"[CRITICAL] {alert.Code}: {alert.Subject}", alert.Message, AlertSeverities.Critical);
     }
 }

@@ -10,7 +10,9 @@ public sealed class AlertResolvedHandler : MessageHandler<AlertResolved>
 {
     public override async Task HandleAsync(AlertResolved resolved, HandlerContext context, CancellationToken ct)
     {
-        await AlertStore.ActedAsync(context, resolved.AlertId, AlertAction.Resolve, resolved.Operator, resolved.Note, resolved.DecidedAt);
-        await OperatorStore.DecisionAsync(context, "alert-resolve", resolved.Operator, resolved.AlertId, resolved.Note, resolved.DecidedAt);
+        await AlertStore.ActedAsync(context, resolved.AlertId, AlertAction.Resolve, resolved.Operator, resolved.Note,
+            resolved.DecidedAt);
+        await OperatorStore.DecisionAsync(context, "alert-resolve", resolved.Operator, resolved.AlertId, resolved.Note,
+            resolved.DecidedAt);
     }
 }

@@ -8,5 +8,6 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
 {
     public override Task HandleAsync(ContestCancelRequested request, HandlerContext context, CancellationToken ct) =>
-        ContestStore.TimelineAsync(context, request.ContestId, "cancel_requested", $"cancel requested by {request.RequestedBy}: {request.Reason}");
+        ContestStore.TimelineAsync(context, request.ContestId, "cancel_requested",
+            $"cancel requested by {request.RequestedBy}: {request.Reason}");
 }

@@ -14,7 +14,7 @@ public sealed class ContestScheduledHandler : MessageHandler<ContestScheduled>
         await ContestStore.ScheduledAsync(context, d);
         await ContestStore.TimelineAsync(context, d.ContestId, "scheduled",
             $"defined and SCHEDULED: {d.Title} ({d.Kind}), entry fee {Money.Format(d.EntryFeeMinor, d.Currency)}, " +
-            $"{d.MinEntries}-{d.MaxEntries} entries, locks {d.LockAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, prize table {d.PrizeTable.Kind}, " +
-            $"pool {d.Pool.Mode}");
+            $"{d.MinEntries}-{d.MaxEntries} entries, locks {d.LockAt.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z, prize table " +
+            $"{d.PrizeTable.Kind}, pool {d.Pool.Mode}");
     }
 }

@@ -12,8 +12,9 @@ public sealed class ContestSettledHandler : MessageHandler<ContestSettled>
     {
         string Amount(long minor) => Money.Format(minor, settled.Currency);
         await ContestStore.TimelineAsync(context, settled.ContestId, "settled",
-            $"settled: fees {Amount(settled.EntryFeesMinor)}, rake {Amount(settled.RakeMinor)}, pool {Amount(settled.PoolMinor)}, " +
-            $"{settled.Payouts} prizes {Amount(settled.PrizesNetMinor)} net, fees on prizes {Amount(settled.PlatformFeesMinor)}");
+            $"settled: fees {Amount(settled.EntryFeesMinor)}, rake {Amount(settled.RakeMinor)}, pool " +
+            $"{Amount(settled.PoolMinor)}, {settled.Payouts} prizes {Amount(settled.PrizesNetMinor)} net, fees on " +
+            $"prizes {Amount(settled.PlatformFeesMinor)}");
         await ContestStore.SettledAsync(context, settled);
     }
 }

@@ -9,7 +9,8 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
 {
     public override async Task HandleAsync(ContestStateChanged change, HandlerContext context, CancellationToken ct)
     {
-        await ContestStore.TimelineAsync(context, change.ContestId, "state", $"{change.From} → {change.To}: {change.Reason}");
+        await ContestStore.TimelineAsync(context, change.ContestId, "state",
+            $"{change.From} → {change.To}: {change.Reason}");
         await ContestStore.StateChangedAsync(context, change);
     }
 }

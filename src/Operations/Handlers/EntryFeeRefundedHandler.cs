@@ -13,9 +13,11 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
         var amount = Money.Format(refund.AmountMinor, refund.Currency);
         await MoneyStore.RefundMadeAsync(context, refund);
         await MoneyStore.HistoryAsync(context, refund.RefundId, refund.ContestId, "refunded",
-            $"{refund.Reason} ({refund.StripeRefundId ?? "refunded outside the pipeline"})", "refunded", amountMinor: refund.AmountMinor,
+            $"{refund.Reason} ({refund.StripeRefundId ?? "refunded outside the pipeline"})", "refunded",
+            amountMinor: refund.AmountMinor,
             currency: refund.Currency);
-        await ContestStore.TimelineAsync(context, refund.ContestId, "refunded", $"refund {refund.RefundId} of {amount} to {refund.PlayerId} made");
+        await ContestStore.TimelineAsync(context, refund.ContestId, "refunded",
+            $"refund {refund.RefundId} of {amount} to {refund.PlayerId} made");
         ReadModelStore.NotifyPlayer(context, refund.PlayerId, "entry_refunded", $"{amount} refunded",
             $"Your entry fee for {refund.ContestId} was refunded: {refund.Reason}");
     }

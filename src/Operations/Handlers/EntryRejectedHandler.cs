@@ -13,7 +13,8 @@ public sealed class EntryRejectedHandler : MessageHandler<EntryRejected>
             $"submission {rejected.SubmissionId} of {rejected.PlayerId} rejected: {rejected.Reason}" +
             (rejected.RefundId is null ? "" : $" (refund {rejected.RefundId} ordered)"));
         if (await ContestStore.EntryRejectedAsync(context, rejected))
-            ReadModelStore.NotifyPlayer(context, rejected.PlayerId, "entry_rejected", $"Your entry in {rejected.ContestId} was not accepted",
+            ReadModelStore.NotifyPlayer(context, rejected.PlayerId, "entry_rejected",
+                $"Your entry in {rejected.ContestId} was not accepted",
                 rejected.Reason + (rejected.RefundId is null ? "" : " Your payment will be refunded."));
     }
 }

@@ -4,7 +4,9 @@ using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Operations.Handlers;
 
-/// <summary>Every chunk of the final standings: the contest page shows the top, the audit export carries them all.</summary>
+/// <summary>
+/// Every chunk of the final standings: the contest page shows the top, the audit export carries them all.
+/// </summary>
 public sealed class FinalStandingsPublishedHandler : MessageHandler<FinalStandingsPublished>
 {
     public override Task HandleAsync(FinalStandingsPublished chunk, HandlerContext context, CancellationToken ct) =>

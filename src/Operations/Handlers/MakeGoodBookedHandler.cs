@@ -11,7 +11,8 @@ public sealed class MakeGoodBookedHandler : MessageHandler<MakeGoodBooked>
     public override async Task HandleAsync(MakeGoodBooked booked, HandlerContext context, CancellationToken ct)
     {
         await ContestStore.TimelineAsync(context, booked.ContestId, "make_good_booked",
-            $"make-good {booked.PayoutId} of {Money.Format(booked.AmountMinor, booked.Currency)} for entry {booked.EntryId} " +
+            $"make-good {booked.PayoutId} of {Money.Format(booked.AmountMinor, booked.Currency)} for entry " +
+            $"{booked.EntryId} " +
             $"({booked.PlayerId}) booked; proposed by {booked.ProposedBy}, confirmed by {booked.ConfirmedBy}");
         await MoneyStore.HistoryAsync(context, booked.PayoutId, booked.ContestId, "make_good_booked",
             $"proposed by {booked.ProposedBy}, confirmed by {booked.ConfirmedBy}", @operator: booked.ConfirmedBy,

@@ -10,7 +10,8 @@ public sealed class MakeGoodConfirmedHandler : MessageHandler<MakeGoodConfirmed>
     public override async Task HandleAsync(MakeGoodConfirmed confirmed, HandlerContext context, CancellationToken ct)
     {
         await ContestStore.MakeGoodConfirmedAsync(context, confirmed);
-        await OperatorStore.DecisionAsync(context, "make-good-confirm", confirmed.Operator, confirmed.ContestId, confirmed.Reason,
+        await OperatorStore.DecisionAsync(context, "make-good-confirm", confirmed.Operator, confirmed.ContestId,
+            confirmed.Reason,
             confirmed.DecidedAt);
         await ContestStore.TimelineAsync(context, confirmed.ContestId, "make_good_confirmed",
             $"{confirmed.Operator} confirmed make-good proposal {confirmed.ProposalId}: {confirmed.Reason}");

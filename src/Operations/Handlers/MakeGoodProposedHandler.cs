@@ -11,7 +11,8 @@ public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
     public override async Task HandleAsync(MakeGoodProposed proposed, HandlerContext context, CancellationToken ct)
     {
         await ContestStore.MakeGoodProposedAsync(context, proposed);
-        await OperatorStore.DecisionAsync(context, "make-good-propose", proposed.Operator, proposed.ContestId, proposed.Reason,
+        await OperatorStore.DecisionAsync(context, "make-good-propose", proposed.Operator, proposed.ContestId,
+            proposed.Reason,
             proposed.DecidedAt);
         await ContestStore.TimelineAsync(context, proposed.ContestId, "make_good_proposed",
             $"{proposed.Operator} proposed the make-goods of correction report {proposed.CorrectionsSoFar} " +

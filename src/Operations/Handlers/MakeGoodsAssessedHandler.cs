@@ -5,7 +5,9 @@ using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Operations.Handlers;
 
-/// <summary>Settlement's assessment of a correction reported after COMPLETE: what make-goods an approver may propose.</summary>
+/// <summary>
+/// Settlement's assessment of a correction reported after COMPLETE: what make-goods an approver may propose.
+/// </summary>
 public sealed class MakeGoodsAssessedHandler : MessageHandler<MakeGoodsAssessed>
 {
     public override async Task HandleAsync(MakeGoodsAssessed assessed, HandlerContext context, CancellationToken ct)

@@ -8,6 +8,7 @@ namespace ContestPipeline.Operations.Handlers;
 public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
 {
     public override Task HandleAsync(PayoutRejected rejected, HandlerContext context, CancellationToken ct) =>
-        MoneyStore.HistoryAsync(context, rejected.PayoutId, rejected.ContestId, "rejected", rejected.Reason, @operator: rejected.Operator,
+        MoneyStore.HistoryAsync(context, rejected.PayoutId, rejected.ContestId, "rejected", rejected.Reason,
+            @operator: rejected.Operator,
             amountMinor: rejected.AmountMinor, currency: rejected.Currency);
 }

@@ -9,9 +9,11 @@ public sealed class PayoutReviewDecidedHandler : MessageHandler<PayoutReviewDeci
 {
     public override async Task HandleAsync(PayoutReviewDecided decision, HandlerContext context, CancellationToken ct)
     {
-        await OperatorStore.DecisionAsync(context, "payout-" + decision.Decision, decision.Operator, decision.PayoutId, decision.Reason,
+        await OperatorStore.DecisionAsync(context, "payout-" + decision.Decision, decision.Operator, decision.PayoutId,
+            decision.Reason,
             decision.DecidedAt);
-        await MoneyStore.HistoryAsync(context, decision.PayoutId, decision.ContestId, decision.Decision + "_decided", decision.Reason,
+        await MoneyStore.HistoryAsync(context, decision.PayoutId, decision.ContestId, decision.Decision + "_decided",
+            decision.Reason,
             @operator: decision.Operator);
     }
 }

@@ -14,14 +14,17 @@ public sealed class PayoutStatusChangedHandler : MessageHandler<PayoutStatusChan
     public override async Task HandleAsync(PayoutStatusChanged status, HandlerContext context, CancellationToken ct)
     {
         await MoneyStore.PayoutStatusAsync(context, status);
-        await MoneyStore.HistoryAsync(context, status.PayoutId, status.ContestId, "status", status.Reason, status.To, status.HoldKind,
+        await MoneyStore.HistoryAsync(context, status.PayoutId, status.ContestId, "status", status.Reason, status.To,
+            status.HoldKind,
             amountMinor: status.AmountMinor, currency: status.Currency);
         var prize = Money.Format(status.AmountMinor, status.Currency);
         if (status.To == PayoutStates.Held)
-            ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_held", $"Your prize of {prize} is being reviewed",
+            ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_held",
+                $"Your prize of {prize} is being reviewed",
                 $"Payout {status.PayoutId} is held ({status.HoldKind}): {status.Reason}");
         else if (status.To == PayoutStates.Failed)
-            ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_failed", $"Your prize of {prize} could not be sent",
+            ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_failed",
+                $"Your prize of {prize} could not be sent",
                 $"Payout {status.PayoutId}: {status.Reason}. We are looking into it.");
     }
 }

@@ -15,10 +15,13 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
         var inserted = await MoneyStore.PayoutOrderedAsync(context, order);
         var what = PayoutKinds.Of(order.PayoutId) == PayoutKinds.Prize ? "prize" : "make-good";
         await MoneyStore.HistoryAsync(context, order.PayoutId, order.ContestId, "ordered",
-            $"rank {order.Rank} {what}: gross {Amount(order.GrossMinor)}, fee {Amount(order.FeeMinor)}, net {Amount(order.NetMinor)}",
+            $"rank {order.Rank} {what}: gross {Amount(order.GrossMinor)}, fee {Amount(order.FeeMinor)}, net " +
+            $"{Amount(order.NetMinor)}",
             amountMinor: order.NetMinor, currency: order.Currency);
         if (inserted && order.NetMinor > 0)
-            ReadModelStore.NotifyPlayer(context, order.PlayerId, "prize_won", $"You won {Amount(order.NetMinor)} in {order.ContestId}",
-                $"Rank {order.Rank}: {Amount(order.GrossMinor)}, less a platform fee of {Amount(order.FeeMinor)}, is on its way.");
+            ReadModelStore.NotifyPlayer(context, order.PlayerId, "prize_won",
+                $"You won {Amount(order.NetMinor)} in {order.ContestId}",
+                $"Rank {order.Rank}: {Amount(order.GrossMinor)}, less a platform fee of {Amount(order.FeeMinor)}, is " +
+                "on its way.");
     }
 }

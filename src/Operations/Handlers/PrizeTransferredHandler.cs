@@ -12,8 +12,10 @@ public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
     {
         await MoneyStore.PayoutTransferredAsync(context, transfer);
         await MoneyStore.HistoryAsync(context, transfer.PayoutId, transfer.ContestId, "transferred",
-            $"transfer {transfer.TransferId} to {transfer.AccountId}", amountMinor: transfer.AmountMinor, currency: transfer.Currency);
-        ReadModelStore.NotifyPlayer(context, transfer.PlayerId, "payout_sent", $"{Money.Format(transfer.AmountMinor, transfer.Currency)} is on its way",
+            $"transfer {transfer.TransferId} to {transfer.AccountId}", amountMinor: transfer.AmountMinor,
+            currency: transfer.Currency);
+        ReadModelStore.NotifyPlayer(context, transfer.PlayerId, "payout_sent",
+            $"{Money.Format(transfer.AmountMinor, transfer.Currency)} is on its way",
             $"Your prize from {transfer.ContestId} was sent to your account ({transfer.TransferId}).");
     }
 }

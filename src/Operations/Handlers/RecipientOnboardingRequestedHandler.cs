@@ -30,7 +30,8 @@ public sealed class RecipientOnboardingNeededHandler : MessageHandler<RecipientO
     }
 
     public static void Notify(HandlerContext context, string playerId) =>
-        ReadModelStore.NotifyPlayer(context, playerId, "verification_needed", "Verify your account to receive your prize",
+        ReadModelStore.NotifyPlayer(context, playerId, "verification_needed",
+            "Verify your account to receive your prize",
             "Finish setting up payouts on the platform's onboarding page, which gives you a fresh link each time: "
                 + RecipientOnboardingNeeded.PathFor(playerId));
 }

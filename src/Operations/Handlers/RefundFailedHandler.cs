@@ -10,7 +10,8 @@ public sealed class RefundFailedHandler : MessageHandler<RefundFailed>
     public override async Task HandleAsync(RefundFailed failure, HandlerContext context, CancellationToken ct)
     {
         await MoneyStore.RefundFailedAsync(context, failure);
-        await MoneyStore.HistoryAsync(context, failure.RefundId, failure.ContestId, "refund_failed", failure.Reason, "failed",
+        await MoneyStore.HistoryAsync(context, failure.RefundId, failure.ContestId, "refund_failed", failure.Reason,
+            "failed",
             amountMinor: failure.AmountMinor, currency: failure.Currency);
     }
 }

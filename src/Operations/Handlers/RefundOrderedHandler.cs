@@ -11,9 +11,11 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
     public override async Task HandleAsync(RefundOrdered order, HandlerContext context, CancellationToken ct)
     {
         await MoneyStore.RefundOrderedAsync(context, order);
-        await MoneyStore.HistoryAsync(context, order.RefundId, order.ContestId, "refund_ordered", order.Reason, amountMinor: order.AmountMinor,
+        await MoneyStore.HistoryAsync(context, order.RefundId, order.ContestId, "refund_ordered", order.Reason,
+            amountMinor: order.AmountMinor,
             currency: order.Currency);
         await ContestStore.TimelineAsync(context, order.ContestId, "refund_ordered",
-            $"refund {order.RefundId} of {Money.Format(order.AmountMinor, order.Currency)} to {order.PlayerId} ordered: {order.Reason}");
+            $"refund {order.RefundId} of {Money.Format(order.AmountMinor, order.Currency)} to {order.PlayerId} " +
+            $"ordered: {order.Reason}");
     }
 }

@@ -12,8 +12,8 @@ public sealed class StandingsCorrectionReportedHandler : MessageHandler<Standing
         var c = report.Correction;
         var previous = c.PreviousValue?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none";
         return ContestStore.TimelineAsync(context, report.ContestId, "correction_reported",
-            $"correction {report.CorrectionsSoFar} after COMPLETE ({c.GameId} #{c.Sequence}: {c.AthleteId} {c.Stat} {previous} → " +
-            $"{c.CorrectedValue}); the result stands; {report.ChangedCount} entries would change; " +
+            $"correction {report.CorrectionsSoFar} after COMPLETE ({c.GameId} #{c.Sequence}: {c.AthleteId} {c.Stat} " +
+            $"{previous} → {c.CorrectedValue}); the result stands; {report.ChangedCount} entries would change; " +
             $"corrected standings hash {report.CorrectedStandingsHash}");
     }
 }

@@ -18,14 +18,17 @@ public sealed class StripeEventReceivedHandler : IMessageHandler
 
     public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
     {
-        string? Header(string name) => message.Headers.LastOrDefault(h => h.Name == name) is { Value: { } v } ? Encoding.UTF8.GetString(v) : null;
+        string? Header(string name) => message.Headers.LastOrDefault(h => h.Name == name) is { Value: { } v }
+            ? Encoding.UTF8.GetString(v) : null;
         var type = Header(StripeEventReceived.EventTypeHeader) ?? "unknown";
         string? objectId = null;
         try
         {
             using var doc = JsonDocument.Parse(message.Value ?? []);
-            if (doc.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String) type = t.GetString()!;
-            if (doc.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("object", out var obj) && obj.ValueKind == JsonValueKind.Object
+            if (doc.RootElement.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String)
+                type = t.GetString()!;
+            if (doc.RootElement.TryGetProperty("data", out var data) && data.TryGetProperty("object", out var obj)
+                && obj.ValueKind == JsonValueKind.Object
                 && obj.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String)
                 objectId = id.GetString();
         }
@@ -33,7 +36,8 @@ public sealed class StripeEventReceivedHandler : IMessageHandler
         {
             // Recorded by its headers; Payout dead-letters it with the reason.
         }
-        return StripeEventStore.ReceivedAsync(context, message.Envelope.MessageId, type, objectId, Header(StripeEventReceived.AccountHeader),
+        return StripeEventStore.ReceivedAsync(context, message.Envelope.MessageId, type, objectId,
+            Header(StripeEventReceived.AccountHeader),
             message.Envelope.OccurredAt);
     }
 }

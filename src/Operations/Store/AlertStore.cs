@@ -13,7 +13,9 @@ namespace ContestPipeline.Operations.Store;
 /// </summary>
 public static class AlertStore
 {
-    /// <summary>The alert, open or as the actions already recorded make it; false when it was recorded already.</summary>
+    /// <summary>
+    /// The alert, open or as the actions already recorded make it; false when it was recorded already.
+    /// </summary>
     public static async Task<bool> RaisedAsync(HandlerContext context, AlertRaised alert)
     {
         await LockAsync(context, alert.AlertId);
@@ -26,7 +28,8 @@ public static class AlertStore
         return true;
     }
 
-    public static async Task ActedAsync(HandlerContext context, string alertId, AlertAction action, string @operator, string note, DateTimeOffset at)
+    public static async Task ActedAsync(HandlerContext context, string alertId, AlertAction action, string @operator,
+        string note, DateTimeOffset at)
     {
         await LockAsync(context, alertId);
         await ExecuteAsync(context, """
@@ -41,7 +44,8 @@ public static class AlertStore
     /// it, each could settle the alert's state before the other committed, and an action be lost.
     /// </summary>
     private static Task LockAsync(HandlerContext context, string alertId) =>
-        ExecuteAsync(context, "SELECT pg_advisory_xact_lock(hashtextextended('operations.alert:' || @alertId, 0))", new { alertId });
+        ExecuteAsync(context, "SELECT pg_advisory_xact_lock(hashtextextended('operations.alert:' || @alertId, 0))",
+            new { alertId });
 
     /// <summary>
     /// The alert's state from every action recorded, through the table (a move it forbids is a
@@ -55,23 +59,31 @@ public static class AlertStore
         if (stored is null) return;
         var from = AlertLifecycle.Parse(alertId, stored);
         var actions = await context.Connection.QueryAsync<string>(
-            "SELECT action FROM operations.alert_actions WHERE alert_id = @alertId ORDER BY at, message_id", new { alertId }, context.Transaction);
+            "SELECT action FROM operations.alert_actions WHERE alert_id = @alertId ORDER BY at, message_id",
+            new { alertId }, context.Transaction);
         var to = AlertLifecycle.After(actions.Select(a => AlertLifecycle.ParseAction(alertId, a)));
         if (to != from)
         {
             AlertLifecycle.Table.AssertTransition("alert " + alertId, from, to);
-            var changed = await ExecuteAsync(context, "UPDATE operations.alerts SET state = @to WHERE alert_id = @alertId AND state = @from",
+            var changed = await ExecuteAsync(context,
+                "UPDATE operations.alerts SET state = @to WHERE alert_id = @alertId AND state = @from",
                 new { alertId, from = AlertLifecycle.Name(from), to = AlertLifecycle.Name(to) });
-            if (changed != 1) throw new InvariantViolatedException($"alert {alertId} changed under its lock: {changed} rows moved from {stored}");
+            if (changed != 1)
+                throw new InvariantViolatedException($"alert {alertId} changed under its lock: {changed} rows moved " +
+                    $"from {stored}");
         }
         await ExecuteAsync(context, """
-            WITH ack AS (SELECT operator, at, note FROM operations.alert_actions WHERE alert_id = @alertId AND action = 'ack'
+            WITH ack AS (SELECT operator, at, note FROM operations.alert_actions WHERE alert_id = @alertId
+                AND action = 'ack'
                          ORDER BY at, message_id LIMIT 1),
-                 res AS (SELECT operator, at, note FROM operations.alert_actions WHERE alert_id = @alertId AND action = 'resolve'
+                 res AS (SELECT operator, at, note FROM operations.alert_actions WHERE alert_id = @alertId
+                     AND action = 'resolve'
                          ORDER BY at, message_id LIMIT 1)
             UPDATE operations.alerts SET
-                acked_by = (SELECT operator FROM ack), acked_at = (SELECT at FROM ack), ack_note = (SELECT note FROM ack),
-                resolved_by = (SELECT operator FROM res), resolved_at = (SELECT at FROM res), resolve_note = (SELECT note FROM res)
+                acked_by = (SELECT operator FROM ack), acked_at = (SELECT at FROM ack),
+                    ack_note = (SELECT note FROM ack),
+                resolved_by = (SELECT operator FROM res), resolved_at = (SELECT at FROM res),
+                    resolve_note = (SELECT note FROM res)
             WHERE alert_id = @alertId
             """, new { alertId });
     }

@@ -13,9 +13,12 @@ namespace ContestPipeline.Operations.Store;
 /// </summary>
 public static class ContestStore
 {
-    /// <summary>A contest seen before its definition (topics are not ordered against each other) gets a placeholder row.</summary>
+    /// <summary>
+    /// A contest seen before its definition (topics are not ordered against each other) gets a placeholder row.
+    /// </summary>
     public static Task EnsureAsync(HandlerContext context, string contestId) =>
-        ExecuteAsync(context, "INSERT INTO operations.contests (contest_id, state) VALUES (@contestId, 'UNKNOWN') ON CONFLICT DO NOTHING",
+        ExecuteAsync(context,
+            "INSERT INTO operations.contests (contest_id, state) VALUES (@contestId, 'UNKNOWN') ON CONFLICT DO NOTHING",
             new { contestId });
 
     /// <summary>One fact on a contest's timeline.</summary>
@@ -33,7 +36,8 @@ public static class ContestStore
     {
         await EnsureAsync(context, definition.ContestId);
         await ExecuteAsync(context, """
-            UPDATE operations.contests SET title = @Title, kind = @Kind, currency = @Currency, entry_fee_minor = @EntryFeeMinor,
+            UPDATE operations.contests SET title = @Title, kind = @Kind, currency = @Currency,
+                entry_fee_minor = @EntryFeeMinor,
                 lock_at = @LockAt, definition = @definition::jsonb,
                 state = CASE WHEN state = 'UNKNOWN' THEN 'SCHEDULED' ELSE state END,
                 state_at = CASE WHEN state = 'UNKNOWN' THEN @at ELSE state_at END
@@ -47,14 +51,17 @@ public static class ContestStore
 
     public static Task StateChangedAsync(HandlerContext context, ContestStateChanged change) =>
         ExecuteAsync(context,
-            "UPDATE operations.contests SET state = @To, state_reason = @Reason, state_at = @ChangedAt WHERE contest_id = @ContestId", change);
+            "UPDATE operations.contests SET state = @To, state_reason = @Reason, state_at = @ChangedAt " +
+            "WHERE contest_id = @ContestId", change);
 
     public static Task EntriesClosedAsync(HandlerContext context, EntriesClosed closed) =>
-        ExecuteAsync(context, "UPDATE operations.contests SET entries_hash = @EntriesHash WHERE contest_id = @ContestId", closed);
+        ExecuteAsync(context,
+            "UPDATE operations.contests SET entries_hash = @EntriesHash WHERE contest_id = @ContestId", closed);
 
     public static Task CompletedAsync(HandlerContext context, ContestCompleted completed) =>
         ExecuteAsync(context,
-            "UPDATE operations.contests SET standings_hash = @StandingsHash, inputs_hash = @InputsHash WHERE contest_id = @ContestId", completed);
+            "UPDATE operations.contests SET standings_hash = @StandingsHash, inputs_hash = @InputsHash " +
+            "WHERE contest_id = @ContestId", completed);
 
     public static Task SettledAsync(HandlerContext context, ContestSettled settled) =>
         ExecuteAsync(context, "UPDATE operations.contests SET settled = @record::jsonb WHERE contest_id = @ContestId",
@@ -68,22 +75,28 @@ public static class ContestStore
     public static async Task<bool> EntryAcceptedAsync(HandlerContext context, EntryAccepted entry)
     {
         var inserted = await ExecuteAsync(context, """
-            INSERT INTO operations.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency, accepted_at)
-            VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @AcceptedAt) ON CONFLICT DO NOTHING
+            INSERT INTO operations.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
+                accepted_at)
+            VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @AcceptedAt)
+            ON CONFLICT DO NOTHING
             """, entry);
         if (inserted == 0) return false;
-        await ExecuteAsync(context, "UPDATE operations.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId", entry);
+        await ExecuteAsync(context,
+            "UPDATE operations.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId", entry);
         return true;
     }
 
     /// <summary>A rejected submission; false when it was recorded already.</summary>
     public static async Task<bool> EntryRejectedAsync(HandlerContext context, EntryRejected rejected) =>
         await ExecuteAsync(context, """
-            INSERT INTO operations.rejections (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, at)
-            VALUES (@SubmissionId, @ContestId, @PlayerId, @PaymentIntentId, @Reason, @RefundId, @at) ON CONFLICT DO NOTHING
+            INSERT INTO operations.rejections (submission_id, contest_id, player_id, payment_intent_id, reason,
+                refund_id, at)
+            VALUES (@SubmissionId, @ContestId, @PlayerId, @PaymentIntentId, @Reason, @RefundId, @at)
+            ON CONFLICT DO NOTHING
             """, new
         {
-            rejected.SubmissionId, rejected.ContestId, rejected.PlayerId, rejected.PaymentIntentId, rejected.Reason, rejected.RefundId,
+            rejected.SubmissionId, rejected.ContestId, rejected.PlayerId, rejected.PaymentIntentId, rejected.Reason,
+            rejected.RefundId,
             at = At(context),
         }) == 1;
 
@@ -92,12 +105,15 @@ public static class ContestStore
         var rows = chunk.Rows;
         await EnsureAsync(context, chunk.ContestId);
         await ExecuteAsync(context, """
-            INSERT INTO operations.final_standings (contest_id, chunk_index, position, rank, entry_id, player_id, score_milli)
-            SELECT @contestId, @chunk, p, r, e, pl, s FROM unnest(@positions, @ranks, @entries, @players, @scores) AS u(p, r, e, pl, s)
+            INSERT INTO operations.final_standings (contest_id, chunk_index, position, rank, entry_id, player_id,
+                score_milli)
+            SELECT @contestId, @chunk, p, r, e, pl, s
+            FROM unnest(@positions, @ranks, @entries, @players, @scores) AS u(p, r, e, pl, s)
             ON CONFLICT DO NOTHING
             """, new
         {
-            contestId = chunk.ContestId, chunk = chunk.ChunkIndex, positions = Enumerable.Range(0, rows.Count).ToArray(),
+            contestId = chunk.ContestId, chunk = chunk.ChunkIndex,
+            positions = Enumerable.Range(0, rows.Count).ToArray(),
             ranks = rows.Select(r => r.Rank).ToArray(), entries = rows.Select(r => r.EntryId).ToArray(),
             players = rows.Select(r => r.PlayerId).ToArray(), scores = rows.Select(r => r.ScoreMilli).ToArray(),
         });
@@ -107,16 +123,21 @@ public static class ContestStore
         ExecuteAsync(context, """
             INSERT INTO operations.make_goods (contest_id, corrections_so_far, assessment, assessed_at)
             VALUES (@ContestId, @CorrectionsSoFar, @assessment::jsonb, @AssessedAt) ON CONFLICT DO NOTHING
-            """, new { assessed.ContestId, assessed.CorrectionsSoFar, assessment = Json(assessed), assessed.AssessedAt });
+            """,
+            new { assessed.ContestId, assessed.CorrectionsSoFar, assessment = Json(assessed), assessed.AssessedAt });
 
     public static Task MakeGoodProposedAsync(HandlerContext context, MakeGoodProposed proposed) =>
         ExecuteAsync(context, """
-            INSERT INTO operations.make_good_proposals (proposal_id, contest_id, corrections_so_far, total_minor, currency, proposed_by, reason,
+            INSERT INTO operations.make_good_proposals (proposal_id, contest_id, corrections_so_far, total_minor,
+                currency, proposed_by, reason,
                 proposed_at)
-            VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @TotalMinor, @Currency, @Operator, @Reason, @DecidedAt) ON CONFLICT DO NOTHING
+            VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @TotalMinor, @Currency, @Operator, @Reason, @DecidedAt)
+            ON CONFLICT DO NOTHING
             """, proposed);
 
-    /// <summary>Confirmed by a second approver only: a proposer confirming their own proposal changes nothing here either.</summary>
+    /// <summary>
+    /// Confirmed by a second approver only: a proposer confirming their own proposal changes nothing here either.
+    /// </summary>
     public static Task MakeGoodConfirmedAsync(HandlerContext context, MakeGoodConfirmed confirmed) =>
         ExecuteAsync(context, """
             UPDATE operations.make_good_proposals SET confirmed_by = @Operator, confirmed_at = @DecidedAt

@@ -4,34 +4,48 @@ using Dapper;
 
 namespace ContestPipeline.Operations.Store;
 
-/// <summary>What the platform owes and has not yet paid: prizes ordered and not paid or rejected, refunds ordered and not made.</summary>
+/// <summary>
+/// What the platform owes and has not yet paid: prizes ordered and not paid or rejected, refunds ordered and not made.
+/// </summary>
 public static class Obligations
 {
     public static Task<long> OwedAsync(TransactionContext context, string currency) =>
         context.Connection.ExecuteScalarAsync<long>("""
-            SELECT coalesce((SELECT sum(net_minor) FROM operations.payouts WHERE currency = @currency AND state NOT IN ('paid', 'rejected')), 0)
-                 + coalesce((SELECT sum(amount_minor) FROM operations.refunds WHERE currency = @currency AND state = 'ordered'), 0)
+            SELECT coalesce((SELECT sum(net_minor) FROM operations.payouts
+                             WHERE currency = @currency AND state NOT IN ('paid', 'rejected')), 0)
+                 + coalesce((SELECT sum(amount_minor) FROM operations.refunds
+                             WHERE currency = @currency AND state = 'ordered'), 0)
             """, new { currency }, context.Transaction);
 
     /// <summary>The last snapshot's level and days to empty, if there is one.</summary>
     public static Task<(string Status, int? DaysToEmpty)?> LastAsync(TransactionContext context) =>
         context.Connection.QueryFirstOrDefaultAsync<(string, int?)?>(
-            "SELECT status, days_to_empty FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT 1", transaction: context.Transaction);
+            "SELECT status, days_to_empty FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT 1",
+            transaction: context.Transaction);
 
     /// <summary>The readings taken since <paramref name="since"/>, oldest first.</summary>
-    public static async Task<IReadOnlyList<BalanceReading>> ReadingsSinceAsync(TransactionContext context, DateTimeOffset since) =>
+    public static async Task<IReadOnlyList<BalanceReading>> ReadingsSinceAsync(TransactionContext context,
+        DateTimeOffset since) =>
         [.. (await context.Connection.QueryAsync<(DateTime At, long Available)>(
-            "SELECT taken_at, available_minor FROM operations.balance_snapshots WHERE taken_at > @since ORDER BY taken_at",
+            "SELECT taken_at, available_minor FROM operations.balance_snapshots WHERE taken_at > @since " +
+            "ORDER BY taken_at",
             new { since }, context.Transaction))
-            .Select(r => new BalanceReading(new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Available))];
+            .Select(r =>
+                new BalanceReading(new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Available))];
 
-    public static Task SnapshotAsync(TransactionContext context, DateTimeOffset at, string currency, BalanceSnapshot s) =>
+    public static Task SnapshotAsync(TransactionContext context, DateTimeOffset at, string currency,
+        BalanceSnapshot s) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status,
+            INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor,
+                obligations_minor, reserve_minor, status,
                                                       change_per_day_minor, days_to_empty)
-            VALUES (@at, @currency, @Available, @Pending, @Obligations, @Reserve, @Status, @ChangePerDay, @DaysToEmpty) ON CONFLICT DO NOTHING
-            """, new { at, currency, s.Available, s.Pending, s.Obligations, s.Reserve, s.Status, s.ChangePerDay, s.DaysToEmpty }, context.Transaction);
+            VALUES (@at, @currency, @Available, @Pending, @Obligations, @Reserve, @Status, @ChangePerDay, @DaysToEmpty)
+            ON CONFLICT DO NOTHING
+            """,
+            new { at, currency, s.Available, s.Pending, s.Obligations, s.Reserve, s.Status, s.ChangePerDay,
+                s.DaysToEmpty }, context.Transaction);
 }
 
 /// <summary>One snapshot's figures, in minor units: the balance, what is owed, the level and the trend.</summary>
-public sealed record BalanceSnapshot(long Available, long Pending, long Obligations, long Reserve, string Status, long? ChangePerDay, int? DaysToEmpty);
+public sealed record BalanceSnapshot(long Available, long Pending, long Obligations, long Reserve, string Status,
+    long? ChangePerDay, int? DaysToEmpty);

@@ -29,7 +29,8 @@ public static class ReadModelStore
     /// derived from that fact, so a replay asks again under the same id (the sender's inbox keeps
     /// it once).
     /// </summary>
-    public static void Notify(HandlerContext context, string audience, string recipient, string kind, string subject, string text,
+    public static void Notify(HandlerContext context, string audience, string recipient, string kind, string subject,
+        string text,
         string severity = AlertSeverities.Info)
     {
         var about = MessageId(context);
@@ -38,6 +39,7 @@ public static class ReadModelStore
             new NotificationRequested(id, audience, recipient, kind, severity, subject, text, about, At(context)));
     }
 
-    public static void NotifyPlayer(HandlerContext context, string playerId, string kind, string subject, string text) =>
+    public static void NotifyPlayer(HandlerContext context, string playerId, string kind, string subject,
+        string text) =>
         Notify(context, NotificationRequested.Player, playerId, kind, subject, text);
 }

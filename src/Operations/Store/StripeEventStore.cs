@@ -7,10 +7,13 @@ namespace ContestPipeline.Operations.Store;
 /// <summary>Stripe's events as they arrived, and what Payout made of each: either fact may come first.</summary>
 public static class StripeEventStore
 {
-    public static Task ReceivedAsync(HandlerContext context, string eventId, string type, string? objectId, string? account, DateTimeOffset at) =>
+    public static Task ReceivedAsync(HandlerContext context, string eventId, string type, string? objectId,
+        string? account, DateTimeOffset at) =>
         ExecuteAsync(context, """
-            INSERT INTO operations.stripe_events (event_id, type, object_id, account, received_at) VALUES (@eventId, @type, @objectId, @account, @at)
-            ON CONFLICT (event_id) DO UPDATE SET type = excluded.type, object_id = excluded.object_id, received_at = excluded.received_at
+            INSERT INTO operations.stripe_events (event_id, type, object_id, account, received_at)
+            VALUES (@eventId, @type, @objectId, @account, @at)
+            ON CONFLICT (event_id) DO UPDATE SET type = excluded.type, object_id = excluded.object_id,
+                received_at = excluded.received_at
             """, new { eventId, type, objectId, account, at });
 
     public static Task HandledAsync(HandlerContext context, StripeEventHandled handled) =>

@@ -19,7 +19,9 @@ public sealed record OperationsOptions
     public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromHours(1);
     /// <summary>How far back the trend looks.</summary>
     public TimeSpan TrendWindow { get; init; } = TimeSpan.FromDays(7);
-    /// <summary>The shortest span of snapshots a trend is drawn from: a rate from two close readings is noise.</summary>
+    /// <summary>
+    /// The shortest span of snapshots a trend is drawn from: a rate from two close readings is noise.
+    /// </summary>
     public TimeSpan TrendSpanMin { get; init; } = TimeSpan.FromHours(6);
     public int RunsOutWarningDays { get; init; } = 7;
     public int RunsOutCriticalDays { get; init; } = 2;
@@ -42,19 +44,28 @@ public sealed record OperationsOptions
         var o = new OperationsOptions();
         var currency = Setting.Text(configuration, Settings.Currency) ?? o.Currency;
         if (!Contracts.Currency.TryParse(currency, out _))
-            throw new StartupException($"{Settings.Currency}: '{currency}' is not a supported currency ({string.Join(", ", Contracts.Currency.Supported)})");
+            throw new StartupException($"{Settings.Currency}: '{currency}' is not a supported currency " +
+                $"({string.Join(", ", Contracts.Currency.Supported)})");
         return o with
         {
             Currency = currency,
-            CriticalBelowMinor = Setting.Long(configuration, Settings.CriticalBelowMinor, o.CriticalBelowMinor, 0, 10_000_000_000),
-            WarningBelowMinor = Setting.Long(configuration, Settings.WarningBelowMinor, o.WarningBelowMinor, 0, 10_000_000_000),
-            HealthyFromMinor = Setting.Long(configuration, Settings.HealthyFromMinor, o.HealthyFromMinor, 0, 10_000_000_000),
-            SnapshotInterval = Setting.Seconds(configuration, Settings.SnapshotIntervalSeconds, o.SnapshotInterval, TimeSpan.FromSeconds(1),
+            CriticalBelowMinor = Setting.Long(configuration, Settings.CriticalBelowMinor, o.CriticalBelowMinor, 0,
+                10_000_000_000),
+            WarningBelowMinor = Setting.Long(configuration, Settings.WarningBelowMinor, o.WarningBelowMinor, 0,
+                10_000_000_000),
+            HealthyFromMinor = Setting.Long(configuration, Settings.HealthyFromMinor, o.HealthyFromMinor, 0,
+                10_000_000_000),
+            SnapshotInterval = Setting.Seconds(configuration, Settings.SnapshotIntervalSeconds, o.SnapshotInterval,
+                TimeSpan.FromSeconds(1),
                 TimeSpan.FromDays(1)),
-            TrendWindow = TimeSpan.FromHours(Setting.Long(configuration, Settings.TrendWindowHours, (long)o.TrendWindow.TotalHours, 1, 24 * 90)),
-            TrendSpanMin = Setting.Seconds(configuration, Settings.TrendSpanMinSeconds, o.TrendSpanMin, TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
-            RunsOutWarningDays = (int)Setting.Long(configuration, Settings.RunsOutWarningDays, o.RunsOutWarningDays, 0, 365),
-            RunsOutCriticalDays = (int)Setting.Long(configuration, Settings.RunsOutCriticalDays, o.RunsOutCriticalDays, 0, 365),
+            TrendWindow = TimeSpan.FromHours(
+                Setting.Long(configuration, Settings.TrendWindowHours, (long)o.TrendWindow.TotalHours, 1, 24 * 90)),
+            TrendSpanMin = Setting.Seconds(configuration, Settings.TrendSpanMinSeconds, o.TrendSpanMin,
+                TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
+            RunsOutWarningDays = (int)Setting.Long(configuration, Settings.RunsOutWarningDays, o.RunsOutWarningDays, 0,
+                365),
+            RunsOutCriticalDays = (int)Setting.Long(configuration, Settings.RunsOutCriticalDays, o.RunsOutCriticalDays,
+                0, 365),
         };
     }
 }
@@ -107,7 +118,8 @@ public sealed record BalanceTrend(long ChangePerDayMinor, int? DaysToEmpty, int 
 {
     public const long SecondsPerDay = 86_400;
 
-    public static BalanceTrend? Of(IReadOnlyList<BalanceReading> readings, DateTimeOffset now, OperationsOptions options)
+    public static BalanceTrend? Of(IReadOnlyList<BalanceReading> readings, DateTimeOffset now,
+        OperationsOptions options)
     {
         ArgumentNullException.ThrowIfNull(readings);
         ArgumentNullException.ThrowIfNull(options);
@@ -135,7 +147,9 @@ public sealed record BalanceTrend(long ChangePerDayMinor, int? DaysToEmpty, int 
     /// <summary>The alert level of a trend that runs out soon: critical, warning, or null.</summary>
     public string? RunsOutLevel(OperationsOptions options) => RunsOutLevel(DaysToEmpty, options);
 
-    /// <summary>The alert level of running out in <paramref name="daysToEmpty"/> days: critical, warning, or null.</summary>
+    /// <summary>
+    /// The alert level of running out in <paramref name="daysToEmpty"/> days: critical, warning, or null.
+    /// </summary>
     public static string? RunsOutLevel(int? daysToEmpty, OperationsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -167,7 +181,8 @@ public static class TaxReporting
         var csv = new System.Text.StringBuilder("year,player_id,currency,paid_minor,fees_minor,payouts,reportable\n");
         foreach (var r in rows)
             csv.Append(System.Globalization.CultureInfo.InvariantCulture,
-                $"{year},{CsvField(r.PlayerId)},{r.Currency},{r.PaidMinor},{r.FeesMinor},{r.Payouts},{(Reportable(r.PaidMinor, thresholdMinor) ? "yes" : "no")}\n");
+                $"{year},{CsvField(r.PlayerId)},{r.Currency},{r.PaidMinor},{r.FeesMinor},{r.Payouts}," +
+                $"{(Reportable(r.PaidMinor, thresholdMinor) ? "yes" : "no")}\n");
         return csv.ToString();
     }
 
@@ -176,6 +191,7 @@ public static class TaxReporting
     {
         ArgumentNullException.ThrowIfNull(value);
         if (value.Length > 0 && "=+-@".Contains(value[0], StringComparison.Ordinal)) value = "'" + value;
-        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+        return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" +
+            value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 }

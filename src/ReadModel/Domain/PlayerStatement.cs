@@ -3,21 +3,26 @@ using ContestPipeline.Contracts.Payouts;
 namespace ContestPipeline.ReadModel.Domain;
 
 /// <summary>One entry of a player, as the platform's app shows it.</summary>
-public sealed record StatementEntry(string EntryId, string ContestId, string? ContestTitle, string ContestState, long FeeMinor, string Currency,
+public sealed record StatementEntry(string EntryId, string ContestId, string? ContestTitle, string ContestState,
+    long FeeMinor, string Currency,
     DateTimeOffset AcceptedAt);
 
 /// <summary>One prize (or make-good) of a player and where its payout stands, for the app.</summary>
-public sealed record StatementPrize(string PayoutId, string ContestId, string Kind, int Rank, long GrossMinor, long FeeMinor, long NetMinor, string Currency,
+public sealed record StatementPrize(string PayoutId, string ContestId, string Kind, int Rank, long GrossMinor,
+    long FeeMinor, long NetMinor, string Currency,
     string Status, DateTimeOffset OrderedAt, DateTimeOffset? PaidAt);
 
-/// <summary>A player's totals in one currency: won (gross), fees withheld, paid (net, less reversals) and still to come.</summary>
+/// <summary>
+/// A player's totals in one currency: won (gross), fees withheld, paid (net, less reversals) and still to come.
+/// </summary>
 public sealed record StatementTotal(string Currency, long WonMinor, long FeesMinor, long PaidMinor, long PendingMinor);
 
 /// <summary>
 /// What the platform's backend shows a player: their entries, their winnings and where each
 /// payout stands, and totals per currency. Amounts are integer minor units of their currency.
 /// </summary>
-public sealed record PlayerStatement(string PlayerId, IReadOnlyList<StatementEntry> Entries, IReadOnlyList<StatementPrize> Prizes,
+public sealed record PlayerStatement(string PlayerId, IReadOnlyList<StatementEntry> Entries,
+    IReadOnlyList<StatementPrize> Prizes,
     IReadOnlyList<StatementTotal> Totals)
 {
     /// <summary>
@@ -37,9 +42,12 @@ public sealed record PlayerStatement(string PlayerId, IReadOnlyList<StatementEnt
         _ => "on_its_way",
     };
 
-    public static IReadOnlyList<StatementTotal> Total(IEnumerable<StatementPrize> prizes, IReadOnlyDictionary<string, long> reversedByPayout) =>
-        [.. prizes.GroupBy(p => p.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new StatementTotal(g.Key,
+    public static IReadOnlyList<StatementTotal> Total(IEnumerable<StatementPrize> prizes,
+        IReadOnlyDictionary<string, long> reversedByPayout) =>
+        [.. prizes.GroupBy(p => p.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new StatementTotal(g.Key,
             g.Sum(p => p.GrossMinor), g.Sum(p => p.FeeMinor),
-            g.Where(p => p.Status is "paid" or "reversed").Sum(p => p.NetMinor - reversedByPayout.GetValueOrDefault(p.PayoutId)),
+            g.Where(p => p.Status is "paid" or "reversed")
+                .Sum(p => p.NetMinor - reversedByPayout.GetValueOrDefault(p.PayoutId)),
             g.Where(p => p.Status is not ("paid" or "reversed" or "withheld")).Sum(p => p.NetMinor)))];
 }

@@ -5,7 +5,8 @@ namespace ContestPipeline.ReadModel.Store;
 
 /// <summary>One delivery of a notification, as the notification sender's log has it.</summary>
 public sealed record DeliveryRow(string DeliveryId, string Channel, string Recipient, string Kind, string State,
-    int Attempts, DateTimeOffset RequestedAt, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt, string? LastError);
+    int Attempts, DateTimeOffset RequestedAt, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt,
+    string? LastError);
 
 /// <summary>
 /// The notification sender's delivery log (schema <c>notifier</c>), for cpctl and the console: the
@@ -20,7 +21,8 @@ public sealed class DeliveryQueries(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync();
         return [.. await conn.QueryAsync<(string, string, long)>(
-            "SELECT channel, state, count(*) FROM notifier.deliveries GROUP BY channel, state ORDER BY channel, state")];
+            "SELECT channel, state, count(*) FROM notifier.deliveries GROUP BY channel, state " +
+            "ORDER BY channel, state")];
     }
 
     /// <summary>The latest deliveries, newest first; only those in <paramref name="state"/> when it is named.</summary>

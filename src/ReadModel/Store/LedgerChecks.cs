@@ -27,7 +27,8 @@ public static class LedgerChecks
             GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0 ORDER BY journal_id
             """);
         var book = await connection.QueryAsync<(string Currency, long Sum)>(
-            "SELECT currency, sum(amount_minor)::bigint FROM settlement.postings GROUP BY currency HAVING sum(amount_minor) <> 0 ORDER BY currency");
+            "SELECT currency, sum(amount_minor)::bigint FROM settlement.postings " +
+            "GROUP BY currency HAVING sum(amount_minor) <> 0 ORDER BY currency");
         return
         [
             .. unbalanced.Select(u => $"journal entry {u.JournalId} does not balance in {u.Currency}: {u.Sum}"),
@@ -35,8 +36,11 @@ public static class LedgerChecks
         ];
     }
 
-    /// <summary>A contest's balances by account, over the journal entries recorded for it, accounts in ordinal order.</summary>
-    public static async Task<IReadOnlyList<AccountBalance>> ContestBalancesAsync(NpgsqlConnection connection, string contestId) =>
+    /// <summary>
+    /// A contest's balances by account, over the journal entries recorded for it, accounts in ordinal order.
+    /// </summary>
+    public static async Task<IReadOnlyList<AccountBalance>> ContestBalancesAsync(NpgsqlConnection connection,
+        string contestId) =>
         [.. await connection.QueryAsync<AccountBalance>("""
             SELECT p.account AS Account, p.currency AS Currency, sum(p.amount_minor)::bigint AS BalanceMinor
             FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
@@ -63,18 +67,22 @@ public static class LedgerChecks
         if (settled || paid || cancelled) expected[Accounts.EntryFees(contestId)] = 0;
         if (settled || paid) expected[Accounts.PrizePool(contestId)] = 0;
         if (paid)
-            foreach (var player in await connection.QueryAsync<string>("SELECT DISTINCT player_id FROM settlement.payouts WHERE contest_id = @contestId", new { contestId }))
+            foreach (var player in await connection.QueryAsync<string>("SELECT DISTINCT player_id " +
+                "FROM settlement.payouts WHERE contest_id = @contestId", new { contestId }))
                 expected[Accounts.PrizesPayable(player)] = 0;
         if (cancelled)
             expected[Accounts.EntryFees(contestId)] = -await connection.ExecuteScalarAsync<long>("""
                 SELECT coalesce(sum(e.amount_minor), 0)::bigint FROM settlement.entries e
                 WHERE e.contest_id = @contestId
-                  AND NOT EXISTS (SELECT 1 FROM settlement.refund_orders r WHERE r.entry_id = e.entry_id AND r.refunded_at IS NOT NULL)
+                  AND NOT EXISTS (SELECT 1 FROM settlement.refund_orders r WHERE r.entry_id = e.entry_id
+                      AND r.refunded_at IS NOT NULL)
                 """, new { contestId });
         // A contest's own accounts and its winners' payables move only in its currency.
         return
         [
-            .. expected.Select(x => (Account: x.Key, Expected: x.Value, Actual: balances.Where(b => b.Account == x.Key).Sum(b => b.BalanceMinor)))
+            .. expected.Select(x =>
+                (Account: x.Key, Expected: x.Value,
+                    Actual: balances.Where(b => b.Account == x.Key).Sum(b => b.BalanceMinor)))
                 .Where(x => x.Actual != x.Expected)
                 .Select(x => $"contest {contestId} ({stateName}): {x.Account} is {x.Actual}, expected {x.Expected}"),
         ];
@@ -83,5 +91,6 @@ public static class LedgerChecks
     /// <summary>The contests whose accounts a state closes (SETTLED, PAID, CANCELLED), in ordinal order.</summary>
     public static async Task<IReadOnlyList<string>> ClosedContestsAsync(NpgsqlConnection connection) =>
         [.. await connection.QueryAsync<string>(
-            "SELECT contest_id FROM settlement.contests WHERE state IN ('SETTLED', 'PAID', 'CANCELLED') ORDER BY contest_id COLLATE \"C\"")];
+            "SELECT contest_id FROM settlement.contests WHERE state IN ('SETTLED', 'PAID', 'CANCELLED') " +
+            "ORDER BY contest_id COLLATE \"C\"")];
 }

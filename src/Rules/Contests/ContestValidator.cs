@@ -11,7 +11,8 @@ namespace ContestPipeline.Rules.Contests;
 /// A game the feed has already scheduled: when it starts and who is on its roster; whether it
 /// was cancelled, or postponed with no new start time (then <see cref="StartsAt"/> is the old one).
 /// </summary>
-public sealed record GameInfo(DateTimeOffset StartsAt, IReadOnlySet<string> AthleteIds, bool Cancelled = false, bool PostponedWithoutDate = false);
+public sealed record GameInfo(DateTimeOffset StartsAt, IReadOnlySet<string> AthleteIds, bool Cancelled = false,
+    bool PostponedWithoutDate = false);
 
 /// <summary>
 /// Decides whether a contest definition may be scheduled. It lists every reason it may not,
@@ -41,7 +42,8 @@ public static class ContestValidator
     /// that need it (its start against lockAt, its roster against lineupSize) wait for it, so
     /// empty then means the definition may wait for its games rather than be refused now.
     /// </summary>
-    public static IReadOnlyList<string> Validate(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, DateTimeOffset now,
+    public static IReadOnlyList<string> Validate(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames,
+        DateTimeOffset now,
         IReadOnlySet<string>? awaitedGames = null)
     {
         ArgumentNullException.ThrowIfNull(def);
@@ -53,16 +55,19 @@ public static class ContestValidator
         CurrencyCode(def.Currency, reasons);
         Entries(def, reasons);
         if (def.LockAt <= now)
-            reasons.Add($"lockAt {Show.Time(def.LockAt)} is not after now ({Show.Time(now)}); a contest must take entries before it locks");
+            reasons.Add($"lockAt {Show.Time(def.LockAt)} is not after now ({Show.Time(now)}); a contest must take " +
+                "entries before it locks");
         var allGamesKnown = Games(def, knownGames, awaitedGames, reasons);
         ScoringRules(def.ScoringRules, reasons);
         LineupSize(def, knownGames, allGamesKnown, reasons);
         var amountsTotal = PrizeTable(def, reasons);
         Pool(def, amountsTotal, reasons);
         if (def.PlatformFeeBp is < 0 or > PlatformFeeBpMax)
-            reasons.Add($"platformFeeBp {Show.N(def.PlatformFeeBp)} bp is out of range; it must be 0 to {Show.N(PlatformFeeBpMax)} bp");
+            reasons.Add($"platformFeeBp {Show.N(def.PlatformFeeBp)} bp is out of range; it must be 0 to " +
+                $"{Show.N(PlatformFeeBpMax)} bp");
         if (def.StatCorrectionWindowMinutes is < 0 or > StatCorrectionWindowMinutesMax)
-            reasons.Add($"statCorrectionWindowMinutes {Show.N(def.StatCorrectionWindowMinutes)} is out of range; it must be 0 to {Show.N(StatCorrectionWindowMinutesMax)} (7 days)");
+            reasons.Add($"statCorrectionWindowMinutes {Show.N(def.StatCorrectionWindowMinutes)} is out of range; it " +
+                $"must be 0 to {Show.N(StatCorrectionWindowMinutesMax)} (7 days)");
         UnfinishedGames(def, knownGames, reasons);
         return reasons;
     }
@@ -89,7 +94,8 @@ public static class ContestValidator
         ArgumentNullException.ThrowIfNull(reasons);
         return reasons.Count <= ReasonsListedMax
             ? string.Join(ReasonSeparator, reasons)
-            : string.Join(ReasonSeparator, reasons.Take(ReasonsListedMax)) + ReasonSeparator + $"and {Show.N(reasons.Count - ReasonsListedMax)} more reasons";
+            : string.Join(ReasonSeparator, reasons.Take(ReasonsListedMax)) + ReasonSeparator
+                + $"and {Show.N(reasons.Count - ReasonsListedMax)} more reasons";
     }
 
     /// <summary>How many places a table pays, or null when it cannot be told (unknown kind, missing list).</summary>
@@ -111,13 +117,15 @@ public static class ContestValidator
             return;
         }
         if (id.Length > ContestIdLengthMax)
-            reasons.Add($"contestId is {Show.N(id.Length)} characters; at most {Show.N(ContestIdLengthMax)} are allowed");
+            reasons.Add($"contestId is {Show.N(id.Length)} characters; at most {Show.N(ContestIdLengthMax)} are " +
+                "allowed");
         // Contest ids become parts of message ids, keys and refund ids, so they are kept to
         // characters that need no escaping anywhere.
         for (var i = 0; i < id.Length; i++)
         {
             if (IsIdChar(id[i])) continue;
-            reasons.Add($"contestId {Show.Quote(id)} has {Show.Quote(id[i].ToString())} at index {i}; only A-Z, a-z, 0-9, '_', '.', ':' and '-' are allowed");
+            reasons.Add($"contestId {Show.Quote(id)} has {Show.Quote(id[i].ToString())} at index {i}; only A-Z, a-z, " +
+                "0-9, '_', '.', ':' and '-' are allowed");
             break;
         }
     }
@@ -142,15 +150,18 @@ public static class ContestValidator
     {
         if (code is null) reasons.Add("currency is missing");
         else if (!Currency.TryParse(code, out _))
-            reasons.Add($"currency {Show.Quote(code)} is not supported; supported: {string.Join(", ", Currency.Supported.Order(StringComparer.Ordinal))}");
+            reasons.Add($"currency {Show.Quote(code)} is not supported; supported: " +
+                $"{string.Join(", ", Currency.Supported.Order(StringComparer.Ordinal))}");
     }
 
     private static void Entries(ContestDefined def, List<string> reasons)
     {
         if (def.EntryFeeMinor is < EntryFeeMinorMin or > EntryFeeMinorMax)
-            reasons.Add($"entryFeeMinor {Show.N(def.EntryFeeMinor)} is out of range; it must be {Show.N(EntryFeeMinorMin)} to {Show.N(EntryFeeMinorMax)} minor units");
+            reasons.Add($"entryFeeMinor {Show.N(def.EntryFeeMinor)} is out of range; it must be " +
+                $"{Show.N(EntryFeeMinorMin)} to {Show.N(EntryFeeMinorMax)} minor units");
         if (def.MinEntries < MinEntriesMin)
-            reasons.Add($"minEntries {Show.N(def.MinEntries)} is less than {MinEntriesMin}; a contest needs someone to beat");
+            reasons.Add($"minEntries {Show.N(def.MinEntries)} is less than {MinEntriesMin}; a contest needs someone " +
+                "to beat");
         if (def.MaxEntries < def.MinEntries)
             reasons.Add($"maxEntries {Show.N(def.MaxEntries)} is less than minEntries {Show.N(def.MinEntries)}");
         else if (def.MaxEntries < MinEntriesMin)
@@ -160,13 +171,16 @@ public static class ContestValidator
         if (def.MaxEntriesPerPlayer < 1)
             reasons.Add($"maxEntriesPerPlayer {Show.N(def.MaxEntriesPerPlayer)} is less than 1");
         if (def.MaxEntriesPerPlayer > EntriesPerPlayerMax)
-            reasons.Add($"maxEntriesPerPlayer {Show.N(def.MaxEntriesPerPlayer)} is more than {Show.N(EntriesPerPlayerMax)}");
+            reasons.Add($"maxEntriesPerPlayer {Show.N(def.MaxEntriesPerPlayer)} is more than " +
+                $"{Show.N(EntriesPerPlayerMax)}");
         if (def.MaxEntriesPerPlayer > def.MaxEntries && def.MaxEntries >= 1)
-            reasons.Add($"maxEntriesPerPlayer {Show.N(def.MaxEntriesPerPlayer)} is more than maxEntries {Show.N(def.MaxEntries)}");
+            reasons.Add($"maxEntriesPerPlayer {Show.N(def.MaxEntriesPerPlayer)} is more than maxEntries " +
+                $"{Show.N(def.MaxEntries)}");
     }
 
     /// <summary>True when gameIds is a valid list of distinct games that are all known.</summary>
-    private static bool Games(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, IReadOnlySet<string>? awaitedGames, List<string> reasons)
+    private static bool Games(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames,
+        IReadOnlySet<string>? awaitedGames, List<string> reasons)
     {
         var ids = def.GameIds;
         if (ids is null || ids.Count == 0)
@@ -210,7 +224,8 @@ public static class ContestValidator
             }
             if (game.PostponedWithoutDate)
             {
-                reasons.Add($"gameIds[{i}] {Show.Quote(id)} is postponed with no new start time; define the contest once the provider gives one");
+                reasons.Add($"gameIds[{i}] {Show.Quote(id)} is postponed with no new start time; define the contest " +
+                    "once the provider gives one");
                 continue;
             }
             // Entries must close before any covered game starts, or a player could pick
@@ -226,10 +241,12 @@ public static class ContestValidator
     /// covered game's scheduled start (a game due after it could never be final by it), and at
     /// most <see cref="UnfinishedGameRules.SlateLengthMax"/> after lockAt.
     /// </summary>
-    private static void UnfinishedGames(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, List<string> reasons)
+    private static void UnfinishedGames(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames,
+        List<string> reasons)
     {
         if (def.UnfinishedGames is { } rule && !UnfinishedGameRules.All.Contains(rule))
-            reasons.Add($"unfinishedGames {Show.Quote(rule)} is not '{UnfinishedGameRules.ScoreAsPlayed}' or '{UnfinishedGameRules.CancelAndRefund}'");
+            reasons.Add($"unfinishedGames {Show.Quote(rule)} is not '{UnfinishedGameRules.ScoreAsPlayed}' or " +
+                $"'{UnfinishedGameRules.CancelAndRefund}'");
         if (def.SlateEndsAt is not { } end) return;
         if (end <= def.LockAt)
         {
@@ -237,11 +254,14 @@ public static class ContestValidator
             return;
         }
         if (end - def.LockAt > UnfinishedGameRules.SlateLengthMax)
-            reasons.Add($"slateEndsAt {Show.Time(end)} is more than {Show.N((long)UnfinishedGameRules.SlateLengthMax.TotalDays)} days after lockAt {Show.Time(def.LockAt)}");
+            reasons.Add($"slateEndsAt {Show.Time(end)} is more than " +
+                $"{Show.N((long)UnfinishedGameRules.SlateLengthMax.TotalDays)} days after lockAt " +
+                $"{Show.Time(def.LockAt)}");
         foreach (var id in (def.GameIds ?? []).Where(g => g is not null).Distinct(StringComparer.Ordinal))
         {
             if (knownGames.TryGetValue(id, out var game) && game.StartsAt >= end)
-                reasons.Add($"slateEndsAt {Show.Time(end)} is not after game {id} starts at {Show.Time(game.StartsAt)}");
+                reasons.Add($"slateEndsAt {Show.Time(end)} is not after game {id} starts at " +
+                    $"{Show.Time(game.StartsAt)}");
         }
     }
 
@@ -254,7 +274,8 @@ public static class ContestValidator
         }
         if (rules.Count > ScoringRulesMax)
         {
-            reasons.Add($"scoringRules lists {Show.N(rules.Count)} rules; at most {Show.N(ScoringRulesMax)} are allowed");
+            reasons.Add($"scoringRules lists {Show.N(rules.Count)} rules; at most {Show.N(ScoringRulesMax)} are " +
+                "allowed");
             return;
         }
         var firstIndex = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -274,10 +295,13 @@ public static class ContestValidator
             else if (!Stats.Known.Contains(rule.Stat))
                 reasons.Add($"scoringRules[{i}].stat {Show.Quote(rule.Stat)} is not a known stat");
             else if (!firstIndex.TryAdd(rule.Stat, i))
-                reasons.Add($"scoringRules[{i}].stat {Show.Quote(rule.Stat)} repeats scoringRules[{firstIndex[rule.Stat]}]");
+                reasons.Add($"scoringRules[{i}].stat {Show.Quote(rule.Stat)} repeats " +
+                    $"scoringRules[{firstIndex[rule.Stat]}]");
             // Written as two comparisons: Math.Abs(long.MinValue) would throw.
-            if (rule.PointsPerUnitMilli < -PointsPerUnitMilliAbsMax || rule.PointsPerUnitMilli > PointsPerUnitMilliAbsMax)
-                reasons.Add($"scoringRules[{i}].pointsPerUnitMilli {Show.N(rule.PointsPerUnitMilli)} is outside ±{Show.N(PointsPerUnitMilliAbsMax)} thousandths of a point");
+            if (rule.PointsPerUnitMilli < -PointsPerUnitMilliAbsMax
+                || rule.PointsPerUnitMilli > PointsPerUnitMilliAbsMax)
+                reasons.Add($"scoringRules[{i}].pointsPerUnitMilli {Show.N(rule.PointsPerUnitMilli)} is outside " +
+                    $"±{Show.N(PointsPerUnitMilliAbsMax)} thousandths of a point");
             if (rule.PointsPerUnitMilli != 0) anyScores = true;
         }
         // A contest in which every entry scores zero is decided by the tie rule alone.
@@ -285,18 +309,21 @@ public static class ContestValidator
             reasons.Add("every scoringRules[].pointsPerUnitMilli is 0; at least one rule must score");
     }
 
-    private static void LineupSize(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames, bool allGamesKnown, List<string> reasons)
+    private static void LineupSize(ContestDefined def, IReadOnlyDictionary<string, GameInfo> knownGames,
+        bool allGamesKnown, List<string> reasons)
     {
         if (def.Kind == ContestKinds.Fitness)
         {
             if (def.LineupSize != 0)
-                reasons.Add($"lineupSize {Show.N(def.LineupSize)} must be 0 for a fitness challenge; players score their own stats");
+                reasons.Add($"lineupSize {Show.N(def.LineupSize)} must be 0 for a fitness challenge; players score " +
+                    "their own stats");
             return;
         }
         if (def.Kind != ContestKinds.Fantasy) return;
         if (def.LineupSize is < FantasyLineupSizeMin or > FantasyLineupSizeMax)
         {
-            reasons.Add($"lineupSize {Show.N(def.LineupSize)} is out of range; a fantasy lineup has {FantasyLineupSizeMin} to {FantasyLineupSizeMax} athletes");
+            reasons.Add($"lineupSize {Show.N(def.LineupSize)} is out of range; a fantasy lineup has " +
+                $"{FantasyLineupSizeMin} to {FantasyLineupSizeMax} athletes");
             return;
         }
         if (!allGamesKnown) return;
@@ -304,7 +331,8 @@ public static class ContestValidator
         var athletes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var id in def.GameIds) athletes.UnionWith(knownGames[id].AthleteIds);
         if (athletes.Count < def.LineupSize)
-            reasons.Add($"lineupSize {Show.N(def.LineupSize)} is more than the {Show.N(athletes.Count)} athletes on the rosters of gameIds");
+            reasons.Add($"lineupSize {Show.N(def.LineupSize)} is more than the {Show.N(athletes.Count)} athletes on " +
+                "the rosters of gameIds");
     }
 
     /// <summary>
@@ -325,7 +353,8 @@ public static class ContestValidator
         }
         if (!PrizeTableKinds.All.Contains(table.Kind))
         {
-            reasons.Add($"prizeTable.kind {Show.Quote(table.Kind)} is not one of {string.Join(", ", PrizeTableKinds.All.Order(StringComparer.Ordinal))}");
+            reasons.Add($"prizeTable.kind {Show.Quote(table.Kind)} is not one of " +
+                $"{string.Join(", ", PrizeTableKinds.All.Order(StringComparer.Ordinal))}");
             return null;
         }
         // A list the kind does not use is not ignored: it means the author expected it to count.
@@ -364,7 +393,8 @@ public static class ContestValidator
         // Each place gets at least 1 bp, so no valid list is longer than 10,000 places.
         if (percentages.Count > BasisPoints.Whole)
         {
-            reasons.Add($"prizeTable.percentagesBp lists {Show.N(percentages.Count)} places; at most {Show.N(BasisPoints.Whole)} can each get 1 bp or more");
+            reasons.Add($"prizeTable.percentagesBp lists {Show.N(percentages.Count)} places; at most " +
+                $"{Show.N(BasisPoints.Whole)} can each get 1 bp or more");
             return false;
         }
         long total = 0;
@@ -375,10 +405,12 @@ public static class ContestValidator
             if (p <= 0)
                 reasons.Add($"prizeTable.percentagesBp[{i}] is {Show.N(p)} bp; every paid place gets more than 0");
             if (i > 0 && p > percentages[i - 1])
-                reasons.Add($"prizeTable.percentagesBp[{i}] {Show.N(p)} bp is more than percentagesBp[{i - 1}] {Show.N(percentages[i - 1])} bp; a better place never gets less");
+                reasons.Add($"prizeTable.percentagesBp[{i}] {Show.N(p)} bp is more than percentagesBp[{i - 1}] " +
+                    $"{Show.N(percentages[i - 1])} bp; a better place never gets less");
         }
         if (total != BasisPoints.Whole)
-            reasons.Add($"prizeTable.percentagesBp totals {Show.N(total)} bp; it must total {Show.N(BasisPoints.Whole)}");
+            reasons.Add($"prizeTable.percentagesBp totals {Show.N(total)} bp; it must total " +
+                $"{Show.N(BasisPoints.Whole)}");
         return true;
     }
 
@@ -396,12 +428,14 @@ public static class ContestValidator
         }
         if (places.Count > PrizeTableRowsMax)
         {
-            reasons.Add($"prizeTable.places lists {Show.N(places.Count)} rows; at most {Show.N(PrizeTableRowsMax)} are allowed");
+            reasons.Add($"prizeTable.places lists {Show.N(places.Count)} rows; at most {Show.N(PrizeTableRowsMax)} " +
+                "are allowed");
             return false;
         }
         var inPpb = false;
         foreach (var place in places) inPpb |= place is { SharePpb: not 0 };
-        var (field, unit, whole) = inPpb ? ("sharePpb", "ppb", (long)PrizePlace.SharePpbWhole) : ("shareBp", "bp", BasisPoints.Whole);
+        var (field, unit, whole) = inPpb ? ("sharePpb", "ppb", (long)PrizePlace.SharePpbWhole)
+            : ("shareBp", "bp", BasisPoints.Whole);
         // Int128: (to - from + 1) × share can reach 2^63 for one absurd row.
         Int128 total = 0;
         for (var i = 0; i < places.Count; i++)
@@ -415,17 +449,22 @@ public static class ContestValidator
             var previous = i > 0 ? places[i - 1] : null;
             RowRange("places", i, place.From, place.To, previous is null ? null : previous.To, reasons);
             if (inPpb && place.ShareBp != 0)
-                reasons.Add($"prizeTable.places[{i}].shareBp is {Show.N(place.ShareBp)} bp in a table of sharePpb rows; a table gives every share in one unit, with shareBp 0 beside sharePpb");
+                reasons.Add($"prizeTable.places[{i}].shareBp is {Show.N(place.ShareBp)} bp in a table of sharePpb " +
+                    "rows; a table gives every share in one unit, with shareBp 0 beside sharePpb");
             var share = inPpb ? place.SharePpb : place.ShareBp;
             if (share <= 0)
-                reasons.Add($"prizeTable.places[{i}].{field} is {Show.N(share)} {unit}; every paid place gets more than 0");
+                reasons.Add($"prizeTable.places[{i}].{field} is {Show.N(share)} {unit}; every paid place gets more " +
+                    "than 0");
             if (previous is not null && share > (inPpb ? previous.SharePpb : previous.ShareBp))
-                reasons.Add($"prizeTable.places[{i}].{field} {Show.N(share)} {unit} is more than places[{i - 1}].{field} {Show.N(inPpb ? previous.SharePpb : previous.ShareBp)} {unit}; a better place never gets less");
+                reasons.Add($"prizeTable.places[{i}].{field} {Show.N(share)} {unit} is more than " +
+                    $"places[{i - 1}].{field} {Show.N(inPpb ? previous.SharePpb : previous.ShareBp)} {unit}; a " +
+                    "better place never gets less");
             if (place.To >= place.From)
                 total += ((Int128)place.To - place.From + 1) * share;
         }
         if (total != whole)
-            reasons.Add($"prizeTable.places total {Show.N(total)} {unit} (each row's {field} times its number of places); it must total {Show.N(whole)}");
+            reasons.Add($"prizeTable.places total {Show.N(total)} {unit} (each row's {field} times its number of " +
+                $"places); it must total {Show.N(whole)}");
         return true;
     }
 
@@ -438,12 +477,14 @@ public static class ContestValidator
         total = null;
         if (amounts is null || amounts.Count == 0)
         {
-            reasons.Add("prizeTable.amounts is empty; fixed_amounts lists place ranges and the amount each of their places receives");
+            reasons.Add("prizeTable.amounts is empty; fixed_amounts lists place ranges and the amount each of their " +
+                "places receives");
             return false;
         }
         if (amounts.Count > PrizeTableRowsMax)
         {
-            reasons.Add($"prizeTable.amounts lists {Show.N(amounts.Count)} rows; at most {Show.N(PrizeTableRowsMax)} are allowed");
+            reasons.Add($"prizeTable.amounts lists {Show.N(amounts.Count)} rows; at most {Show.N(PrizeTableRowsMax)} " +
+                "are allowed");
             return false;
         }
         Int128 sum = 0;
@@ -458,9 +499,11 @@ public static class ContestValidator
             var previous = i > 0 ? amounts[i - 1] : null;
             RowRange("amounts", i, row.From, row.To, previous is null ? null : previous.To, reasons);
             if (row.AmountMinor <= 0)
-                reasons.Add($"prizeTable.amounts[{i}].amountMinor is {Show.N(row.AmountMinor)}; every paid place gets more than 0");
+                reasons.Add($"prizeTable.amounts[{i}].amountMinor is {Show.N(row.AmountMinor)}; every paid place " +
+                    "gets more than 0");
             if (previous is not null && row.AmountMinor > previous.AmountMinor)
-                reasons.Add($"prizeTable.amounts[{i}].amountMinor {Show.N(row.AmountMinor)} is more than amounts[{i - 1}].amountMinor {Show.N(previous.AmountMinor)}; a better place never gets less");
+                reasons.Add($"prizeTable.amounts[{i}].amountMinor {Show.N(row.AmountMinor)} is more than " +
+                    $"amounts[{i - 1}].amountMinor {Show.N(previous.AmountMinor)}; a better place never gets less");
             if (row.To >= row.From)
                 sum += ((Int128)row.To - row.From + 1) * row.AmountMinor;
         }
@@ -481,10 +524,13 @@ public static class ContestValidator
         var expected = (long)end + 1;
         if (from > expected)
             reasons.Add(from == expected + 1
-                ? $"prizeTable.{list}[{i}] starts at place {Show.N(from)} but {list}[{i - 1}] ends at place {Show.N(end)}; place {Show.N(expected)} is not covered"
-                : $"prizeTable.{list}[{i}] starts at place {Show.N(from)} but {list}[{i - 1}] ends at place {Show.N(end)}; places {Show.N(expected)} to {Show.N(from - 1L)} are not covered");
+                ? $"prizeTable.{list}[{i}] starts at place {Show.N(from)} but {list}[{i - 1}] ends at place " +
+                    $"{Show.N(end)}; place {Show.N(expected)} is not covered"
+                : $"prizeTable.{list}[{i}] starts at place {Show.N(from)} but {list}[{i - 1}] ends at place " +
+                    $"{Show.N(end)}; places {Show.N(expected)} to {Show.N(from - 1L)} are not covered");
         else if (from < expected)
-            reasons.Add($"prizeTable.{list}[{i}] starts at place {Show.N(from)}, overlapping {list}[{i - 1}] which ends at place {Show.N(end)}");
+            reasons.Add($"prizeTable.{list}[{i}] starts at place {Show.N(from)}, overlapping {list}[{i - 1}] which " +
+                $"ends at place {Show.N(end)}");
     }
 
     private static void Pool(ContestDefined def, Int128? amountsTotal, List<string> reasons)
@@ -499,21 +545,26 @@ public static class ContestValidator
         {
             case PoolModes.Rake:
                 if (pool.RakeBp is < 0 or > RakeBpMax)
-                    reasons.Add($"pool.rakeBp {Show.N(pool.RakeBp)} bp is out of range; a rake pool takes 0 to {Show.N(RakeBpMax)} bp");
+                    reasons.Add($"pool.rakeBp {Show.N(pool.RakeBp)} bp is out of range; a rake pool takes 0 to " +
+                        $"{Show.N(RakeBpMax)} bp");
                 if (pool.GuaranteedMinor != 0)
                     reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} must be 0 for a rake pool");
                 // Fixed amounts are a promise of exact money, which only a guarantee can keep: a rake pool's size is
                 // not known until the contest locks.
                 if (def.PrizeTable?.Kind == PrizeTableKinds.FixedAmounts)
-                    reasons.Add($"pool.mode '{PoolModes.Rake}' cannot pay a '{PrizeTableKinds.FixedAmounts}' prizeTable; fixed amounts need a '{PoolModes.Guaranteed}' pool");
+                    reasons.Add($"pool.mode '{PoolModes.Rake}' cannot pay a '{PrizeTableKinds.FixedAmounts}' " +
+                        $"prizeTable; fixed amounts need a '{PoolModes.Guaranteed}' pool");
                 break;
             case PoolModes.Guaranteed:
                 if (pool.GuaranteedMinor is < GuaranteedPoolMinorMin or > GuaranteedPoolMinorMax)
-                    reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} is out of range; it must be {Show.N(GuaranteedPoolMinorMin)} to {Show.N(GuaranteedPoolMinorMax)} minor units");
+                    reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} is out of range; it must be " +
+                        $"{Show.N(GuaranteedPoolMinorMin)} to {Show.N(GuaranteedPoolMinorMax)} minor units");
                 if (pool.RakeBp != 0)
                     reasons.Add($"pool.rakeBp {Show.N(pool.RakeBp)} bp must be 0 for a guaranteed pool");
                 if (amountsTotal is { } total && total != pool.GuaranteedMinor)
-                    reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} is not the {Show.N(total)} that prizeTable.amounts total (each row's amountMinor times its number of places); a fixed_amounts table pays exactly its guarantee");
+                    reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} is not the {Show.N(total)} " +
+                        "that prizeTable.amounts total (each row's amountMinor times its number of places); a " +
+                        "fixed_amounts table pays exactly its guarantee");
                 break;
             case null:
                 reasons.Add("pool.mode is missing");

@@ -5,7 +5,8 @@ namespace ContestPipeline.Rules.Feed;
 
 /// <summary>
 /// What every reader of the provider's feed takes from an event before the sequencer sees it:
-/// whether its game id can be one, and the hash that tells a re-send from a conflicting one. Ingestion and <c>cpctl contracts check</c> both read the feed so.
+/// whether its game id can be one, and the hash that tells a re-send from a conflicting one. Ingestion and
+/// <c>cpctl contracts check</c> both read the feed so.
 /// </summary>
 public static class FeedEvents
 {
@@ -17,8 +18,8 @@ public static class FeedEvents
     {
         if (string.IsNullOrWhiteSpace(gameId)) return $"{type} at sequence {Show.N(sequence)}: gameId is missing";
         if (gameId.Length > IngestionLimits.GameIdLengthMax)
-            return $"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: gameId is {Show.N(gameId.Length)} characters; " +
-                $"at most {Show.N(IngestionLimits.GameIdLengthMax)} are allowed";
+            return $"{type} for game {Show.Quote(gameId)} at sequence {Show.N(sequence)}: gameId is " +
+                $"{Show.N(gameId.Length)} characters; at most {Show.N(IngestionLimits.GameIdLengthMax)} are allowed";
         return null;
     }
 
@@ -38,12 +39,14 @@ public static class FeedDrops
     public static FeedDrop? ConflictWithReleased(FeedDrop duplicate, string? releasedHash)
     {
         ArgumentNullException.ThrowIfNull(duplicate);
-        if (duplicate.Reason != FeedDropReason.Duplicate || releasedHash is null || releasedHash == duplicate.Item.ContentHash) return null;
+        if (duplicate.Reason != FeedDropReason.Duplicate || releasedHash is null
+            || releasedHash == duplicate.Item.ContentHash) return null;
         return duplicate with
         {
             Reason = FeedDropReason.Conflict,
-            Detail = $"sequence {Show.N(duplicate.Item.Sequence)} (hash {duplicate.Item.ContentHash}) differs from the event already taken " +
-                $"under it (hash {releasedHash}); the first received is kept: send the intended value as a new event with a new sequence",
+            Detail = $"sequence {Show.N(duplicate.Item.Sequence)} (hash {duplicate.Item.ContentHash}) differs from " +
+                $"the event already taken under it (hash {releasedHash}); the first received is kept: send the " +
+                "intended value as a new event with a new sequence",
         };
     }
 

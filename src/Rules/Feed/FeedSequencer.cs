@@ -13,7 +13,9 @@ public sealed record FeedItem(long Sequence, string MessageId, string ContentHas
 /// <summary>An event waiting for the gap below it to fill, and when it arrived.</summary>
 public sealed record HeldItem(FeedItem Item, DateTimeOffset ReceivedAt);
 
-/// <summary>Sequences <see cref="First"/> to <see cref="Last"/> (inclusive) were given up at <see cref="SkippedAt"/>.</summary>
+/// <summary>
+/// Sequences <see cref="First"/> to <see cref="Last"/> (inclusive) were given up at <see cref="SkippedAt"/>.
+/// </summary>
 public sealed record SkippedRange(long First, long Last, DateTimeOffset SkippedAt)
 {
     public bool Contains(long sequence) => sequence >= First && sequence <= Last;
@@ -45,7 +47,10 @@ public enum FeedDropReason
     Duplicate,
     /// <summary>Same sequence as a held event but other content: the held one stays; alert.</summary>
     Conflict,
-    /// <summary>Its sequence was skipped after its gap expired. Not applied: a late, older cumulative total must never overwrite a newer one.</summary>
+    /// <summary>
+    /// Its sequence was skipped after its gap expired. Not applied: a late, older cumulative total must never overwrite
+    /// a newer one.
+    /// </summary>
     Late,
     /// <summary>Sequence below 1.</summary>
     SequenceInvalid,
@@ -63,15 +68,20 @@ public enum GapSkipCause
     HeldBoundReached,
 }
 
-/// <summary>A gap given up: sequences <see cref="First"/> to <see cref="Last"/> will never be applied. An operator must hear of it.</summary>
-public sealed record FeedGap(long First, long Last, DateTimeOffset FirstSeenAt, DateTimeOffset SkippedAt, GapSkipCause Cause)
+/// <summary>
+/// A gap given up: sequences <see cref="First"/> to <see cref="Last"/> will never be applied. An operator must hear of
+/// it.
+/// </summary>
+public sealed record FeedGap(long First, long Last, DateTimeOffset FirstSeenAt, DateTimeOffset SkippedAt,
+    GapSkipCause Cause)
 {
     public string Describe(string gameId)
     {
         var which = First == Last ? $"sequence {Show.N(First)}" : $"sequences {Show.N(First)} to {Show.N(Last)}";
         var why = Cause == GapSkipCause.HoldTimeExpired
             ? $"did not arrive between {Show.Time(FirstSeenAt)} and {Show.Time(SkippedAt)}"
-            : $"were given up at {Show.Time(SkippedAt)}, missing since {Show.Time(FirstSeenAt)}, because too many later events were held";
+            : $"were given up at {Show.Time(SkippedAt)}, missing since {Show.Time(FirstSeenAt)}, because too many " +
+                "later events were held";
         return $"game {gameId}: {which} {why}; skipped to sequence {Show.N(Last + 1)}";
     }
 }
@@ -102,22 +112,30 @@ public sealed record SequencerStep(
 /// </remarks>
 public sealed class FeedSequencer
 {
-    public TimeSpan GapHoldTime { get; init => field = value >= TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(GapHoldTime)); }
+    public TimeSpan GapHoldTime { get; init => field = value >= TimeSpan.Zero ? value
+        : throw new ArgumentOutOfRangeException(nameof(GapHoldTime)); }
         = TimeSpan.FromMilliseconds(IngestionLimits.FeedGapHoldMs);
 
-    public int HeldEventsMax { get; init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(HeldEventsMax)); }
+    public int HeldEventsMax { get; init => field = value >= 1 ? value
+        : throw new ArgumentOutOfRangeException(nameof(HeldEventsMax)); }
         = IngestionLimits.FeedHeldEventsMax;
 
-    public long SequenceAheadMax { get; init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(SequenceAheadMax)); }
+    public long SequenceAheadMax { get; init => field = value >= 1 ? value
+        : throw new ArgumentOutOfRangeException(nameof(SequenceAheadMax)); }
         = IngestionLimits.FeedSequenceAheadMax;
 
-    public int SkippedRangesMax { get; init => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(SkippedRangesMax)); }
+    public int SkippedRangesMax { get; init => field = value >= 1 ? value
+        : throw new ArgumentOutOfRangeException(nameof(SkippedRangesMax)); }
         = IngestionLimits.FeedSkippedRangesMax;
 
-    /// <summary>When the current gap expires and <see cref="Tick"/> should be called; null when there is no gap.</summary>
+    /// <summary>
+    /// When the current gap expires and <see cref="Tick"/> should be called; null when there is no gap.
+    /// </summary>
     public DateTimeOffset? TickDueAt(GameSequence state) => state.GapSince + GapHoldTime;
 
-    /// <summary>Takes one event: releases it (and what it unblocks), holds it, or drops it; then gives up any expired gap.</summary>
+    /// <summary>
+    /// Takes one event: releases it (and what it unblocks), holds it, or drops it; then gives up any expired gap.
+    /// </summary>
     public SequencerStep Offer(GameSequence state, FeedItem item, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(item);
@@ -141,7 +159,8 @@ public sealed class FeedSequencer
         var seq = item.Sequence;
         if (seq < 1)
         {
-            step.Drop(item, FeedDropReason.SequenceInvalid, $"sequence {Show.N(seq)} is below 1; the provider numbers each game's events from 1");
+            step.Drop(item, FeedDropReason.SequenceInvalid,
+                $"sequence {Show.N(seq)} is below 1; the provider numbers each game's events from 1");
             return;
         }
         if (seq < s.NextSequence)
@@ -149,7 +168,8 @@ public sealed class FeedSequencer
             var skipped = s.Skipped.FindLast(r => r.Contains(seq));
             if (skipped is not null)
                 step.Drop(item, FeedDropReason.Late,
-                    $"sequence {Show.N(seq)} arrived after it was skipped at {Show.Time(skipped.SkippedAt)}; a late cumulative total must not overwrite a newer one");
+                    $"sequence {Show.N(seq)} arrived after it was skipped at {Show.Time(skipped.SkippedAt)}; a late " +
+                    "cumulative total must not overwrite a newer one");
             else
                 step.Drop(item, FeedDropReason.Duplicate, $"sequence {Show.N(seq)} was already applied");
             return;
@@ -160,13 +180,15 @@ public sealed class FeedSequencer
                 step.Drop(item, FeedDropReason.Duplicate, $"sequence {Show.N(seq)} is already held");
             else
                 step.Drop(item, FeedDropReason.Conflict,
-                    $"sequence {Show.N(seq)} ({item.MessageId}, hash {item.ContentHash}) differs from the held {held.Item.MessageId} (hash {held.Item.ContentHash}); the first received is kept");
+                    $"sequence {Show.N(seq)} ({item.MessageId}, hash {item.ContentHash}) differs from the held " +
+                    $"{held.Item.MessageId} (hash {held.Item.ContentHash}); the first received is kept");
             return;
         }
         if (seq - s.NextSequence > SequenceAheadMax)
         {
             step.Drop(item, FeedDropReason.TooFarAhead,
-                $"sequence {Show.N(seq)} is more than {Show.N(SequenceAheadMax)} beyond the next expected {Show.N(s.NextSequence)}");
+                $"sequence {Show.N(seq)} is more than {Show.N(SequenceAheadMax)} beyond the next expected " +
+                $"{Show.N(s.NextSequence)}");
             return;
         }
         if (seq == s.NextSequence)
@@ -197,7 +219,9 @@ public sealed class FeedSequencer
             SkipTo(step, step.State.LowestHeld!.Value, now, GapSkipCause.HoldTimeExpired);
     }
 
-    /// <summary>Skips from the next expected sequence to <paramref name="target"/> and releases the run held from there.</summary>
+    /// <summary>
+    /// Skips from the next expected sequence to <paramref name="target"/> and releases the run held from there.
+    /// </summary>
     private void SkipTo(Step step, long target, DateTimeOffset now, GapSkipCause cause)
     {
         var s = step.State;
@@ -236,7 +260,8 @@ public sealed class FeedSequencer
             || s.Held.IsEmpty != (s.GapSince is null)
             || (!s.Held.IsEmpty && s.Held.Keys.First() <= s.NextSequence))
             throw new InvalidOperationException(
-                $"inconsistent feed sequence state: next {s.NextSequence}, {s.Held?.Count} held from {(s.Held is { IsEmpty: false } h ? h.Keys.First() : null)}, gap since {s.GapSince}");
+                $"inconsistent feed sequence state: next {s.NextSequence}, {s.Held?.Count} held from " +
+                $"{(s.Held is { IsEmpty: false } h ? h.Keys.First() : null)}, gap since {s.GapSince}");
         return s;
     }
 
@@ -247,7 +272,8 @@ public sealed class FeedSequencer
         public List<FeedDrop> Dropped { get; } = [];
         public List<FeedGap> Gaps { get; } = [];
 
-        public void Drop(FeedItem item, FeedDropReason reason, string detail) => Dropped.Add(new FeedDrop(item, reason, detail));
+        public void Drop(FeedItem item, FeedDropReason reason, string detail) =>
+            Dropped.Add(new FeedDrop(item, reason, detail));
 
         public SequencerStep Result() => new(State, Released, Dropped, Gaps);
     }

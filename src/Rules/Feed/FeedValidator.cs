@@ -89,7 +89,8 @@ public static class FeedValidator
         if (FeedEvents.GameIdProblem(type, id, sequence) is { } idProblem) return idProblem;
         var gameId = id!;
         if (gameId != state.GameId)
-            throw new ArgumentException($"{type} for game {gameId} was validated against the state of game {state.GameId}", nameof(state));
+            throw new ArgumentException($"{type} for game {gameId} was validated against the state of game " +
+                $"{state.GameId}", nameof(state));
         var at = $"{type} for game {gameId} at sequence {Show.N(sequence)}: ";
         if (sequence < 1) return at + "sequence must be 1 or more";
         var problem = feedEvent switch
@@ -103,7 +104,9 @@ public static class FeedValidator
             GameResumed e => GamePhases.Resumed(state, e),
             GameEnded e => GamePhases.Ended(state, e),
             GameCancelled e => GamePhases.Cancelled(state, e),
-            _ => throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event", nameof(feedEvent)),
+            _ =>
+                throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event",
+                    nameof(feedEvent)),
         };
         return problem is null ? null : at + problem;
     }
@@ -123,13 +126,15 @@ public static class FeedValidator
             },
             GamePostponed e => state with
             {
-                Phase = GamePhase.Postponed, StartsAt = e.NewStartsAt ?? state.StartsAt, StartUnknown = e.NewStartsAt is null,
+                Phase = GamePhase.Postponed, StartsAt = e.NewStartsAt ?? state.StartsAt,
+                StartUnknown = e.NewStartsAt is null,
             },
             GameStarted e => state with { Phase = GamePhase.Started, StartedAt = e.StartedAt, StartUnknown = false },
             GameSuspended e => state with { Phase = GamePhase.Suspended, SuspendedAt = e.SuspendedAt },
             GameResumed => state with { Phase = GamePhase.Started, SuspendedAt = null },
             GameEnded e => state with { Phase = GamePhase.Ended, EndedAt = e.EndedAt, SuspendedAt = null },
-            GameCancelled e => state with { Phase = GamePhase.Cancelled, CancelledAt = e.CancelledAt, SuspendedAt = null },
+            GameCancelled e =>
+                state with { Phase = GamePhase.Cancelled, CancelledAt = e.CancelledAt, SuspendedAt = null },
             // A repeated schedule changes nothing; stat values are Scoring's to keep.
             _ => state,
         };
@@ -157,29 +162,35 @@ public static class FeedValidator
         {
             // A provider may announce a game again; only a different announcement is a conflict.
             if (e.StartsAt != state.StartsAt)
-                return $"startsAt {Show.Time(e.StartsAt)} differs from {Show.Time(state.StartsAt!.Value)} scheduled earlier";
+                return $"startsAt {Show.Time(e.StartsAt)} differs from {Show.Time(state.StartsAt!.Value)} scheduled " +
+                    "earlier";
             var roster = e.AthleteIds?.Order(StringComparer.Ordinal).ToArray() ?? [];
             if (!roster.SequenceEqual(state.AthleteIds, StringComparer.Ordinal))
             {
                 var added = roster.Except(state.AthleteIds, StringComparer.Ordinal).FirstOrDefault();
                 var removed = state.AthleteIds.Except(roster, StringComparer.Ordinal).FirstOrDefault();
-                var example = added is not null ? $"{Show.Quote(added)} is new" : removed is not null ? $"{Show.Quote(removed)} is missing" : "an athlete is repeated";
-                return $"athleteIds ({Show.N(roster.Length)}) differ from the {Show.N(state.AthleteIds.Length)} athletes scheduled earlier: {example}";
+                var example = added is not null ? $"{Show.Quote(added)} is new" : removed is not null
+                    ? $"{Show.Quote(removed)} is missing" : "an athlete is repeated";
+                return $"athleteIds ({Show.N(roster.Length)}) differ from the {Show.N(state.AthleteIds.Length)} " +
+                    $"athletes scheduled earlier: {example}";
             }
             return null;
         }
         if (e.StartsAt == default) return "startsAt is missing";
         if (e.AthleteIds is null || e.AthleteIds.Count == 0) return "athleteIds is empty; a game needs a roster";
         if (e.AthleteIds.Count > GameRosterAthletesMax)
-            return $"athleteIds lists {Show.N(e.AthleteIds.Count)} athletes; at most {Show.N(GameRosterAthletesMax)} are allowed";
+            return $"athleteIds lists {Show.N(e.AthleteIds.Count)} athletes; at most {Show.N(GameRosterAthletesMax)} " +
+                "are allowed";
         var firstIndex = new Dictionary<string, int>(e.AthleteIds.Count, StringComparer.Ordinal);
         for (var i = 0; i < e.AthleteIds.Count; i++)
         {
             var id = e.AthleteIds[i];
             if (string.IsNullOrWhiteSpace(id)) return $"athleteIds[{i}] is missing";
             if (id.Length > AthleteIdLengthMax)
-                return $"athleteIds[{i}] is {Show.N(id.Length)} characters; at most {Show.N(AthleteIdLengthMax)} are allowed";
-            if (!firstIndex.TryAdd(id, i)) return $"athleteIds[{i}] {Show.Quote(id)} repeats athleteIds[{firstIndex[id]}]";
+                return $"athleteIds[{i}] is {Show.N(id.Length)} characters; at most {Show.N(AthleteIdLengthMax)} are " +
+                    "allowed";
+            if (!firstIndex.TryAdd(id, i))
+                return $"athleteIds[{i}] {Show.Quote(id)} repeats athleteIds[{firstIndex[id]}]";
         }
         return null;
     }
@@ -191,9 +202,11 @@ public static class FeedValidator
         if (!state.HasAthlete(athleteId)) return $"athleteId {Show.Quote(athleteId)} is not on the game's roster";
         if (string.IsNullOrEmpty(stat)) return "stat is missing";
         if (!Stats.Known.Contains(stat)) return $"stat {Show.Quote(stat)} is not a known stat";
-        if (value < 0) return $"value {Show.N(value)} of {stat} for {athleteId} is negative; values are cumulative totals";
+        if (value < 0)
+            return $"value {Show.N(value)} of {stat} for {athleteId} is negative; values are cumulative totals";
         if (value > Stats.ValueMax)
-            return $"value {Show.N(value)} of {stat} for {athleteId} is more than {Show.N(Stats.ValueMax)}, the largest plausible total";
+            return $"value {Show.N(value)} of {stat} for {athleteId} is more than {Show.N(Stats.ValueMax)}, the " +
+                "largest plausible total";
         return null;
     }
 }

@@ -23,7 +23,8 @@ public enum PrizeOutcome
 /// <param name="PayoutId">See <see cref="PayoutIds"/>: the Stripe Idempotency-Key of the transfer.</param>
 /// <param name="Rank">The entry's competition rank; <paramref name="TiedEntries"/> entries share it.</param>
 /// <param name="PlacesFrom">The first paid place this prize shares in (its rank).</param>
-/// <param name="PlacesTo">The last paid place it shares in: rank + tied entries − 1, or the last paid place if that is lower.</param>
+/// <param name="PlacesTo">The last paid place it shares in: rank + tied entries − 1, or the last paid place if that is
+/// lower.</param>
 /// <param name="Gross">The prize.</param>
 /// <param name="Fee">The platform fee withheld: gross × fee rate, rounded half-up.</param>
 /// <param name="Net">What the winner receives: gross − fee.</param>
@@ -61,7 +62,9 @@ public sealed record PrizeSettlement(
     Money NetTotal,
     string Rule)
 {
-    /// <summary>One amount per paid place, best first, read from <see cref="PlaceRanges"/> without a copy per place.</summary>
+    /// <summary>
+    /// One amount per paid place, best first, read from <see cref="PlaceRanges"/> without a copy per place.
+    /// </summary>
     public IReadOnlyList<Money> PlaceAmounts => new PlaceAmountList(PlaceRanges);
 
     private sealed class PlaceAmountList(IReadOnlyList<PlaceRange> ranges) : IReadOnlyList<Money>
@@ -112,33 +115,37 @@ public sealed record PrizeDecision(PrizeOutcome Outcome, string Reason, PrizeSet
 /// </remarks>
 public static class PrizeCalculator
 {
-    /// <summary>The published rule for places, ties and leftover cents, for the settlement record and the contest page.</summary>
+    /// <summary>
+    /// The published rule for places, ties and leftover cents, for the settlement record and the contest page.
+    /// </summary>
     public const string PublishedRule =
-        "Places: a table of percentages or shares pays each paid place floor(pool x place weight / sum of paid weights); " +
-        "the leftover cents, fewer than the number of paid places, go one each to the best places first. " +
-        "A fixed_amounts table pays each paid place its published amount. " +
-        "Fewer entries than paid places: only places 1 to the number of entries are paid. A table of percentages or shares " +
-        "splits the pool over their weights, so the unfilled places' share goes to the filled ones in proportion to their weights. " +
-        "A fixed_amounts table pays the filled places their published amounts and the unfilled places' amounts are not paid: " +
-        "the pool is the filled places' amounts, and the guarantee less the pool is never put in. " +
-        "Ties: k entries tied at rank r share the amounts of places r to r+k-1 (a place beyond the paid ones adds 0); " +
-        "each receives floor(sum / k) and the leftover cents, fewer than k, go one each to the tied entries in entry id order (ordinal). " +
-        "An entry whose share is 0 (a worse place than the paid ones, or a pool smaller than the places) has no payout. " +
-        "Platform fee: each prize x fee rate, rounded half-up per prize; the winner receives the prize minus the fee. " +
-        "The prizes of a contest always sum exactly to its pool.";
+        "Places: a table of percentages or shares pays each paid place floor(pool x place weight / sum of paid " +
+        "weights); the leftover cents, fewer than the number of paid places, go one each to the best places first. A " +
+        "fixed_amounts table pays each paid place its published amount. Fewer entries than paid places: only places " +
+        "1 to the number of entries are paid. A table of percentages or shares splits the pool over their weights, " +
+        "so the unfilled places' share goes to the filled ones in proportion to their weights. A fixed_amounts table " +
+        "pays the filled places their published amounts and the unfilled places' amounts are not paid: the pool is " +
+        "the filled places' amounts, and the guarantee less the pool is never put in. Ties: k entries tied at rank r " +
+        "share the amounts of places r to r+k-1 (a place beyond the paid ones adds 0); each receives floor(sum / k) " +
+        "and the leftover cents, fewer than k, go one each to the tied entries in entry id order (ordinal). An entry " +
+        "whose share is 0 (a worse place than the paid ones, or a pool smaller than the places) has no payout. " +
+        "Platform fee: each prize x fee rate, rounded half-up per prize; the winner receives the prize minus the " +
+        "fee. The prizes of a contest always sum exactly to its pool.";
 
     /// <summary>
     /// Settles a contest's prizes. <paramref name="entryFeesKept"/> is the sum of the entry fees
     /// collected and not refunded; <paramref name="finalStandings"/> are every entry's final row,
     /// in any order.
     /// </summary>
-    public static PrizeDecision Calculate(string contestId, PrizeRules rules, Money entryFeesKept, IReadOnlyList<StandingRow> finalStandings)
+    public static PrizeDecision Calculate(string contestId, PrizeRules rules, Money entryFeesKept,
+        IReadOnlyList<StandingRow> finalStandings)
     {
         ArgumentException.ThrowIfNullOrEmpty(contestId);
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(finalStandings);
         if (entryFeesKept.Currency != rules.Currency)
-            throw new ArgumentException($"entry fees are in {entryFeesKept.Currency}, the contest settles in {rules.Currency}", nameof(entryFeesKept));
+            throw new ArgumentException($"entry fees are in {entryFeesKept.Currency}, the contest settles in " +
+                $"{rules.Currency}", nameof(entryFeesKept));
 
         var table = rules.Places();
         var feeRate = rules.PlatformFee();
@@ -146,7 +153,8 @@ public static class PrizeCalculator
         var rows = Ordered(finalStandings);
 
         if (rows.Length == 0)
-            return new PrizeDecision(PrizeOutcome.NothingToSettle, $"contest {contestId} has no entries: nothing to pay", null);
+            return new PrizeDecision(PrizeOutcome.NothingToSettle,
+                $"contest {contestId} has no entries: nothing to pay", null);
 
         var currency = rules.Currency;
         var placesPaid = Math.Min(table.Places, rows.Length);
@@ -157,15 +165,18 @@ public static class PrizeCalculator
 
         if (grossTotal != pool.Pool.MinorUnits || checked(feeTotal + netTotal) != grossTotal)
             throw new InvalidOperationException(
-                $"contest {contestId}: prizes {grossTotal} (fees {feeTotal} + net {netTotal}) do not sum to the pool {pool.Pool.MinorUnits}");
+                $"contest {contestId}: prizes {grossTotal} (fees {feeTotal} + net {netTotal}) do not sum to the pool " +
+                $"{pool.Pool.MinorUnits}");
 
         var settlement = new PrizeSettlement(
             contestId, pool, rows.Length, table.Places,
             amounts.Select(a => new PlaceRange(a.From, a.To, new Money(a.Value, currency))).ToList(), awards, feeRate,
-            new Money(grossTotal, currency), new Money(feeTotal, currency), new Money(netTotal, currency), PublishedRule);
+            new Money(grossTotal, currency), new Money(feeTotal, currency), new Money(netTotal, currency),
+            PublishedRule);
         var unpaid = pool.Unfilled.MinorUnits == 0 ? "" : $" ({pool.Unfilled} of unfilled places not paid)";
         return new PrizeDecision(PrizeOutcome.Settled,
-            $"contest {contestId}: {rows.Length} entries, {placesPaid} of {table.Places} places paid, {awards.Count} winners share {pool.Pool}{unpaid}",
+            $"contest {contestId}: {rows.Length} entries, {placesPaid} of {table.Places} places paid, {awards.Count} " +
+            $"winners share {pool.Pool}{unpaid}",
             settlement);
     }
 
@@ -218,7 +229,8 @@ public static class PrizeCalculator
                     throw new InvalidOperationException(
                         $"fee {fee} on prize {gross} of entry {row.EntryId} is not between 0 and the prize");
                 awards.Add(new PrizeAward(
-                    PayoutIds.For(contestId, row.EntryId), row.EntryId, row.PlayerId, row.Rank, tied, start + 1, lastPlace,
+                    PayoutIds.For(contestId, row.EntryId), row.EntryId, row.PlayerId, row.Rank, tied, start + 1,
+                    lastPlace,
                     new Money(gross, currency), new Money(fee, currency), new Money(net, currency)));
                 totals.Gross = checked(totals.Gross + gross);
                 totals.Fee = checked(totals.Fee + fee);
@@ -264,22 +276,27 @@ public static class PrizeCalculator
         {
             ArgumentNullException.ThrowIfNull(row, nameof(standings));
             if (string.IsNullOrEmpty(row.EntryId) || string.IsNullOrEmpty(row.PlayerId))
-                throw new ArgumentException($"standing row at rank {row.Rank} lacks an entry or player id", nameof(standings));
+                throw new ArgumentException($"standing row at rank {row.Rank} lacks an entry or player id",
+                    nameof(standings));
             if (!seen.Add(row.EntryId))
                 throw new ArgumentException($"entry {row.EntryId} appears twice in the standings", nameof(standings));
         }
 
-        Array.Sort(rows, (a, b) => a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank) : string.CompareOrdinal(a.EntryId, b.EntryId));
+        Array.Sort(rows, (a, b) => a.Rank != b.Rank ? a.Rank.CompareTo(b.Rank)
+            : string.CompareOrdinal(a.EntryId, b.EntryId));
         for (var i = 0; i < rows.Length; i++)
         {
             var row = rows[i];
             var tiedWithPrevious = i > 0 && row.Rank == rows[i - 1].Rank;
             if (!tiedWithPrevious && row.Rank != i + 1)
-                throw new ArgumentException($"entry {row.EntryId} has rank {row.Rank} where competition ranking gives {i + 1}", nameof(standings));
+                throw new ArgumentException($"entry {row.EntryId} has rank {row.Rank} where competition ranking " +
+                    $"gives {i + 1}", nameof(standings));
             if (tiedWithPrevious && row.ScoreMilli != rows[i - 1].ScoreMilli)
-                throw new ArgumentException($"entries {rows[i - 1].EntryId} and {row.EntryId} share rank {row.Rank} with different scores", nameof(standings));
+                throw new ArgumentException($"entries {rows[i - 1].EntryId} and {row.EntryId} share rank {row.Rank} " +
+                    "with different scores", nameof(standings));
             if (i > 0 && !tiedWithPrevious && row.ScoreMilli >= rows[i - 1].ScoreMilli)
-                throw new ArgumentException($"entry {row.EntryId} at rank {row.Rank} scores {row.ScoreMilli}, not below {rows[i - 1].ScoreMilli} at rank {rows[i - 1].Rank}", nameof(standings));
+                throw new ArgumentException($"entry {row.EntryId} at rank {row.Rank} scores {row.ScoreMilli}, not " +
+                    $"below {rows[i - 1].ScoreMilli} at rank {rows[i - 1].Rank}", nameof(standings));
         }
         return rows;
     }

@@ -3,7 +3,9 @@ using ContestPipeline.Contracts.Contests;
 
 namespace ContestPipeline.Rules.Prizes;
 
-/// <summary>Consecutive places <see cref="From"/> to <see cref="To"/> (1-based, inclusive) that each have <see cref="Value"/>.</summary>
+/// <summary>
+/// Consecutive places <see cref="From"/> to <see cref="To"/> (1-based, inclusive) that each have <see cref="Value"/>.
+/// </summary>
 public readonly record struct PlaceRun(int From, int To, long Value)
 {
     public int Places => To - From + 1;
@@ -28,7 +30,9 @@ public sealed record PlaceTable(PlacePay Pay, IReadOnlyList<PlaceRun> Runs)
     /// <summary>How many places the table pays.</summary>
     public int Places => Runs[^1].To;
 
-    /// <summary>The runs of places 1 to <paramref name="lastPlace"/> (the last run cut short if it goes beyond).</summary>
+    /// <summary>
+    /// The runs of places 1 to <paramref name="lastPlace"/> (the last run cut short if it goes beyond).
+    /// </summary>
     public IReadOnlyList<PlaceRun> Through(int lastPlace)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(lastPlace);
@@ -65,7 +69,8 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
     public static PrizeRules From(ContestDefined contest)
     {
         ArgumentNullException.ThrowIfNull(contest);
-        return new PrizeRules(Currency.Parse(contest.Currency), contest.PrizeTable, contest.Pool, contest.PlatformFeeBp);
+        return new PrizeRules(Currency.Parse(contest.Currency), contest.PrizeTable, contest.Pool,
+            contest.PlatformFeeBp);
     }
 
     /// <summary>
@@ -85,7 +90,8 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
         {
             PrizeTableKinds.WinnerTakesAll => new PlaceTable(PlacePay.ByWeight, [new(1, 1, 1)]),
             PrizeTableKinds.TopThreeEqual => new PlaceTable(PlacePay.ByWeight, [new(1, 3, 1)]),
-            PrizeTableKinds.TopThreeWeighted => new PlaceTable(PlacePay.ByWeight, [new(1, 1, 5_000), new(2, 2, 3_000), new(3, 3, 2_000)]),
+            PrizeTableKinds.TopThreeWeighted =>
+                new PlaceTable(PlacePay.ByWeight, [new(1, 1, 5_000), new(2, 2, 3_000), new(3, 3, 2_000)]),
             PrizeTableKinds.CustomPercentages => Percentages(Table.PercentagesBp),
             PrizeTableKinds.Ranked => Shares(Table.Places),
             PrizeTableKinds.FixedAmounts => Amounts(Table.Amounts),
@@ -98,12 +104,14 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
         if (percentages is null || percentages.Count == 0)
             throw new ArgumentException("custom_percentages lacks its list", nameof(Table));
         if (percentages.Count > BasisPoints.Whole)
-            throw new ArgumentException($"custom_percentages lists {percentages.Count} places; at most {BasisPoints.Whole} can each get 1 bp", nameof(Table));
+            throw new ArgumentException($"custom_percentages lists {percentages.Count} places; at most " +
+                $"{BasisPoints.Whole} can each get 1 bp", nameof(Table));
         var runs = new PlaceRun[percentages.Count];
         for (var i = 0; i < runs.Length; i++) runs[i] = new PlaceRun(i + 1, i + 1, percentages[i]);
         CheckRuns(runs);
         if (PlaceTable.Total(runs) != BasisPoints.Whole)
-            throw new ArgumentException($"custom_percentages totals {PlaceTable.Total(runs)} bp, not {BasisPoints.Whole}", nameof(Table));
+            throw new ArgumentException($"custom_percentages totals {PlaceTable.Total(runs)} bp, not " +
+                $"{BasisPoints.Whole}", nameof(Table));
         return new PlaceTable(PlacePay.ByWeight, runs);
     }
 
@@ -117,7 +125,8 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
         CheckRuns(runs);
         var whole = inPpb ? PrizePlace.SharePpbWhole : BasisPoints.Whole;
         if (PlaceTable.Total(runs) != whole)
-            throw new ArgumentException($"ranked rows total {PlaceTable.Total(runs)} {(inPpb ? "ppb" : "bp")}, not {whole}", nameof(Table));
+            throw new ArgumentException($"ranked rows total {PlaceTable.Total(runs)} {(inPpb ? "ppb" : "bp")}, not " +
+                $"{whole}", nameof(Table));
         return new PlaceTable(PlacePay.ByWeight, runs);
     }
 
@@ -127,25 +136,34 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
             throw new ArgumentException("fixed_amounts lists percentages or shares it does not use", nameof(Table));
         ArgumentNullException.ThrowIfNull(Pool);
         if (Pool.Mode != PoolModes.Guaranteed)
-            throw new ArgumentException($"fixed_amounts on a '{Pool.Mode}' pool; fixed amounts need a guaranteed pool", nameof(Pool));
+            throw new ArgumentException($"fixed_amounts on a '{Pool.Mode}' pool; fixed amounts need a guaranteed pool",
+                nameof(Pool));
         var runs = Sorted(rows, r => r.From).Select(r => new PlaceRun(r.From, r.To, r.AmountMinor)).ToArray();
         CheckRuns(runs);
         if (PlaceTable.Total(runs) != Pool.GuaranteedMinor)
-            throw new ArgumentException($"fixed_amounts total {PlaceTable.Total(runs)}, not the guarantee {Pool.GuaranteedMinor}", nameof(Table));
+            throw new ArgumentException($"fixed_amounts total {PlaceTable.Total(runs)}, not the guarantee " +
+                $"{Pool.GuaranteedMinor}", nameof(Table));
         return new PlaceTable(PlacePay.FixedAmounts, runs);
     }
 
-    /// <summary>Rows by first place: Ingestion requires them in order, and sorting first lets the run checks name a gap or an overlap rather than an order.</summary>
+    /// <summary>
+    /// Rows by first place: Ingestion requires them in order, and sorting first lets the run checks name a gap or an
+    /// overlap rather than an order.
+    /// </summary>
     private static T[] Sorted<T>(IReadOnlyList<T>? rows, Func<T, int> from) where T : class
     {
-        if (rows is null || rows.Count == 0) throw new ArgumentException("the prize table lacks its rows", nameof(Table));
+        if (rows is null || rows.Count == 0)
+            throw new ArgumentException("the prize table lacks its rows", nameof(Table));
         if (rows.Count > ContestLimits.PrizeTableRowsMax)
-            throw new ArgumentException($"the prize table lists {rows.Count} rows; at most {ContestLimits.PrizeTableRowsMax}", nameof(Table));
+            throw new ArgumentException($"the prize table lists {rows.Count} rows; at most " +
+                $"{ContestLimits.PrizeTableRowsMax}", nameof(Table));
         if (rows.Any(r => r is null)) throw new ArgumentException("the prize table has a missing row", nameof(Table));
         return [.. rows.OrderBy(from)];
     }
 
-    /// <summary>From place 1, contiguous, within <see cref="ContestLimits.PaidPlacesMax"/>, values above 0 and never rising.</summary>
+    /// <summary>
+    /// From place 1, contiguous, within <see cref="ContestLimits.PaidPlacesMax"/>, values above 0 and never rising.
+    /// </summary>
     private static void CheckRuns(IReadOnlyList<PlaceRun> runs)
     {
         long next = 1;
@@ -153,13 +171,17 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
         {
             var run = runs[i];
             if (run.From != next || run.To < run.From)
-                throw new ArgumentException($"prize table rows {run.From}-{run.To} do not start at place {next} or end before they start", nameof(Table));
+                throw new ArgumentException($"prize table rows {run.From}-{run.To} do not start at place {next} or " +
+                    "end before they start", nameof(Table));
             if (run.To > ContestLimits.PaidPlacesMax)
-                throw new ArgumentException($"prize table pays {run.To} places; at most {ContestLimits.PaidPlacesMax}", nameof(Table));
+                throw new ArgumentException($"prize table pays {run.To} places; at most {ContestLimits.PaidPlacesMax}",
+                    nameof(Table));
             if (run.Value <= 0)
-                throw new ArgumentException($"prize table gives places {run.From}-{run.To} {run.Value}; every paid place needs more than 0", nameof(Table));
+                throw new ArgumentException($"prize table gives places {run.From}-{run.To} {run.Value}; every paid " +
+                    "place needs more than 0", nameof(Table));
             if (i > 0 && run.Value > runs[i - 1].Value)
-                throw new ArgumentException($"prize table gives places {run.From}-{run.To} more ({run.Value}) than place {run.From - 1} ({runs[i - 1].Value})", nameof(Table));
+                throw new ArgumentException($"prize table gives places {run.From}-{run.To} more ({run.Value}) than " +
+                    $"place {run.From - 1} ({runs[i - 1].Value})", nameof(Table));
             next = (long)run.To + 1;
         }
     }
@@ -169,7 +191,8 @@ public sealed record PrizeRules(Currency Currency, PrizeTable Table, PoolRule Po
     {
         var fee = new BasisPoints(PlatformFeeBp);
         if (!fee.IsValidRate)
-            throw new ArgumentException($"platform fee {PlatformFeeBp} bp is not between 0 and {BasisPoints.Whole}", nameof(PlatformFeeBp));
+            throw new ArgumentException($"platform fee {PlatformFeeBp} bp is not between 0 and {BasisPoints.Whole}",
+                nameof(PlatformFeeBp));
         return fee;
     }
 }

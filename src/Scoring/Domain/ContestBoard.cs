@@ -79,7 +79,9 @@ public sealed class ContestBoard
         {
             ContestKinds.Fitness => true,
             ContestKinds.Fantasy => false,
-            _ => throw new ArgumentException($"contest {definition.ContestId}: unknown kind '{definition.Kind}'", nameof(definition)),
+            _ =>
+                throw new ArgumentException($"contest {definition.ContestId}: unknown kind '{definition.Kind}'",
+                    nameof(definition)),
         };
 
         Definition = definition;
@@ -115,7 +117,8 @@ public sealed class ContestBoard
     /// </summary>
     /// <exception cref="InvalidOperationException">An entry with this id exists with other content.</exception>
     /// <exception cref="ArgumentException">A lineup on a fitness contest, or none on a fantasy contest.</exception>
-    /// <exception cref="OverflowException">The entry's score from the stats already held would not fit in a long.</exception>
+    /// <exception cref="OverflowException">The entry's score from the stats already held would not fit in a
+    /// long.</exception>
     public bool AddEntry(string entryId, string playerId, IReadOnlyList<string>? lineup)
     {
         var entry = new ScoringEntry(entryId, playerId, lineup);
@@ -126,9 +129,11 @@ public sealed class ContestBoard
                 $"contest {ContestId}: entry {entryId} already exists as {_entries[existing]}, not {entry}");
         }
         if (_isFitness && lineup is not null)
-            throw new ArgumentException($"contest {ContestId} is a fitness challenge: entry {entryId} must not have a lineup", nameof(lineup));
+            throw new ArgumentException($"contest {ContestId} is a fitness challenge: entry {entryId} must not have " +
+                "a lineup", nameof(lineup));
         if (!_isFitness && lineup is null)
-            throw new ArgumentException($"contest {ContestId} is a fantasy contest: entry {entryId} needs a lineup", nameof(lineup));
+            throw new ArgumentException($"contest {ContestId} is a fantasy contest: entry {entryId} needs a lineup",
+                nameof(lineup));
 
         var athletes = entry.ScoredAthletes;
         // Checked before the entry exists. Interning its athletes first is harmless: an interned
@@ -141,7 +146,8 @@ public sealed class ContestBoard
             score += _athletePointsMilli[indices[i]];
         }
         if (score < long.MinValue || score > long.MaxValue)
-            throw new OverflowException($"contest {ContestId}: entry {entryId} would score {score} milli, which does not fit in a long");
+            throw new OverflowException($"contest {ContestId}: entry {entryId} would score {score} milli, which does " +
+                "not fit in a long");
 
         var e = _entries.Count;
         EnsureCapacity(ref _entryIds, e + 1);
@@ -174,7 +180,8 @@ public sealed class ContestBoard
     /// changed: false for an ignored stat, an unchanged value, a change worth no points, or an
     /// athlete nobody picked (whose value is still held, for entries added later).
     /// </summary>
-    /// <exception cref="OverflowException">The athlete's points or an entry's score would not fit in a long; nothing changed.</exception>
+    /// <exception cref="OverflowException">The athlete's points or an entry's score would not fit in a long; nothing
+    /// changed.</exception>
     public bool ApplyStat(string gameId, string athleteId, string stat, long value)
     {
         ArgumentNullException.ThrowIfNull(gameId);
@@ -195,7 +202,8 @@ public sealed class ContestBoard
         var current = _athletePointsMilli[a];
         var updated = (Int128)current - oldPointsMilli + newPointsMilli;
         if (updated < long.MinValue || updated > long.MaxValue)
-            throw new OverflowException($"contest {ContestId}: athlete {athleteId} would have {updated} milli after {gameId}/{stat}={value}, which does not fit in a long");
+            throw new OverflowException($"contest {ContestId}: athlete {athleteId} would have {updated} milli after " +
+                $"{gameId}/{stat}={value}, which does not fit in a long");
         var updatedMilli = (long)updated;
         var scoresMove = updatedMilli != current && _athletePickCount[a] > 0;
         if (scoresMove) EnsureEntryScoresFit(a, updatedMilli, gameId, stat, value);
@@ -239,7 +247,9 @@ public sealed class ContestBoard
             for (var slot = 0; slot < values.Length; slot++)
             {
                 if (!present[slot]) continue;
-                list.Add(new StatValue(_gameIds[slot / _statSlots], _athleteIds[a], _rules.Stats[slot % _statSlots], values[slot]));
+                list.Add(
+                    new StatValue(_gameIds[slot / _statSlots], _athleteIds[a], _rules.Stats[slot % _statSlots],
+                        values[slot]));
             }
         }
         list.Sort(StatValue.OrdinalOrder);
@@ -338,7 +348,8 @@ public sealed class ContestBoard
                 score += picked == athlete ? pointsMilli : _athletePointsMilli[picked];
             }
             if (picksAthlete && (score < long.MinValue || score > long.MaxValue))
-                throw new OverflowException($"contest {ContestId}: entry {_entryIds[e]} would score {score} milli after {gameId}/{_athleteIds[athlete]}/{stat}={value}, which does not fit in a long");
+                throw new OverflowException($"contest {ContestId}: entry {_entryIds[e]} would score {score} milli " +
+                    $"after {gameId}/{_athleteIds[athlete]}/{stat}={value}, which does not fit in a long");
         }
     }
 

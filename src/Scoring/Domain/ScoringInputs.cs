@@ -18,7 +18,8 @@ public sealed class ScoringEntry
             // A copy, so that a caller reusing its list cannot change an entry after the fact.
             var copy = new string[lineup.Count];
             for (var i = 0; i < copy.Length; i++)
-                copy[i] = lineup[i] ?? throw new ArgumentException($"entry {entryId}: lineup slot {i} is null", nameof(lineup));
+                copy[i] = lineup[i]
+                    ?? throw new ArgumentException($"entry {entryId}: lineup slot {i} is null", nameof(lineup));
             Lineup = copy;
         }
     }

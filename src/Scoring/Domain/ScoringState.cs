@@ -26,7 +26,10 @@ public sealed class ScoringState
     private readonly Dictionary<string, List<ContestRuntime>> _byGame = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _gameSequence = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Game, string Athlete, string Stat), (long Value, long Sequence)> _latest = [];
-    /// <summary>Per covered game, the highest sequence <see cref="Jobs.SyncBoardsJob"/> has read back, and since which coverage of the game.</summary>
+    /// <summary>
+    /// Per covered game, the highest sequence <see cref="Jobs.SyncBoardsJob"/> has read back, and since which coverage
+    /// of the game.
+    /// </summary>
     private readonly Dictionary<string, (long Through, long Generation)> _synced = new(StringComparer.Ordinal);
     private long _generation;
 
@@ -34,7 +37,10 @@ public sealed class ScoringState
     {
         public ContestDefined Definition { get; } = definition;
         public ContestBoard Board { get; } = new(definition);
-        /// <summary>The partition of <c>contest.lifecycle</c> the contest's timeline is on; null for a contest recorded before it was kept.</summary>
+        /// <summary>
+        /// The partition of <c>contest.lifecycle</c> the contest's timeline is on; null for a contest recorded before
+        /// it was kept.
+        /// </summary>
         public int? Partition { get; } = partition;
         public long PublishedVersion { get; set; } = -1;
         public ContestState State { get; set; } = ContestState.Scheduled;
@@ -102,9 +108,12 @@ public sealed class ScoringState
         }
     }
 
-    /// <summary>Per covered game, the highest fact sequence applied to the boards. Call under <see cref="Read{T}"/>.</summary>
+    /// <summary>
+    /// Per covered game, the highest fact sequence applied to the boards. Call under <see cref="Read{T}"/>.
+    /// </summary>
     public IReadOnlyDictionary<string, long> AsOf(ContestDefined definition) =>
-        definition.GameIds.Where(_gameSequence.ContainsKey).ToDictionary(g => g, g => _gameSequence[g], StringComparer.Ordinal);
+        definition.GameIds.Where(_gameSequence.ContainsKey)
+            .ToDictionary(g => g, g => _gameSequence[g], StringComparer.Ordinal);
 
     /// <summary>
     /// The games of the boards held, each with the highest sequence read back so far: a game's
@@ -116,11 +125,15 @@ public sealed class ScoringState
         lock (_gate)
         {
             var games = _synced.Keys.Order(StringComparer.Ordinal).ToArray();
-            return new SyncCursor(games, [.. games.Select(g => _synced[g].Through)], [.. games.Select(g => _synced[g].Generation)]);
+            return new SyncCursor(games, [.. games.Select(g => _synced[g].Through)],
+                [.. games.Select(g => _synced[g].Generation)]);
         }
     }
 
-    /// <summary>Applies what was read back after <paramref name="cursor"/>, and moves each game's cursor to the highest sequence read.</summary>
+    /// <summary>
+    /// Applies what was read back after <paramref name="cursor"/>, and moves each game's cursor to the highest sequence
+    /// read.
+    /// </summary>
     public void ApplySynced(SyncCursor cursor, IReadOnlyList<StatFact> stats)
     {
         ApplyStats(stats);
@@ -131,7 +144,8 @@ public sealed class ScoringState
                 var game = cursor.Games[i];
                 // A game dropped and covered again meanwhile starts over from its first stat.
                 if (!_synced.TryGetValue(game, out var now) || now.Generation != cursor.Generations[i]) continue;
-                var through = stats.Where(s => s.GameId == game).Select(s => s.Sequence).DefaultIfEmpty(now.Through).Max();
+                var through = stats.Where(s => s.GameId == game).Select(s => s.Sequence).DefaultIfEmpty(now.Through)
+                    .Max();
                 if (through > now.Through) _synced[game] = (through, now.Generation);
             }
         }
@@ -154,12 +168,15 @@ public sealed class ScoringState
         }
     }
 
-    /// <summary>Drops the boards of contests on partitions this instance no longer consumes: their new owner loads them.</summary>
+    /// <summary>
+    /// Drops the boards of contests on partitions this instance no longer consumes: their new owner loads them.
+    /// </summary>
     public void DropPartitions(IReadOnlyCollection<int> partitions)
     {
         lock (_gate)
         {
-            foreach (var c in _contests.Values.Where(c => c.Partition is { } p && partitions.Contains(p)).ToList()) Remove(c);
+            foreach (var c in _contests.Values.Where(c => c.Partition is { } p && partitions.Contains(p)).ToList())
+                Remove(c);
         }
     }
 

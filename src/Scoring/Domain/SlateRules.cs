@@ -142,7 +142,8 @@ public static class SlateRules
 
     /// <summary>The contest's decision from its games' outcomes, its rule and its correction window.</summary>
     public static SlateDecision Decide(
-        string rule, IReadOnlyList<GameOutcome> games, DateTimeOffset slateEnd, DateTimeOffset now, TimeSpan correctionWindow)
+        string rule, IReadOnlyList<GameOutcome> games, DateTimeOffset slateEnd, DateTimeOffset now,
+        TimeSpan correctionWindow)
     {
         ArgumentNullException.ThrowIfNull(games);
         var lookAgain = now < slateEnd ? slateEnd : (DateTimeOffset?)null;

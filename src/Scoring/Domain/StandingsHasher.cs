@@ -26,7 +26,8 @@ namespace ContestPipeline.Scoring.Domain;
 /// </remarks>
 public static class StandingsHasher
 {
-    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false,
+        throwOnInvalidBytes: true);
 
     /// <summary>
     /// The hash of standings rows, in the order given (callers pass all rows, best first). The
@@ -67,8 +68,10 @@ public static class StandingsHasher
     /// same hash. Only the definition fields that change scores are included: id, kind, games and
     /// rules (not fees, prizes or times).
     /// </summary>
-    /// <exception cref="ArgumentException">Two entries share an id with different content, or two used values share a (game, athlete, stat) with different values.</exception>
-    public static string InputsHash(ContestDefined definition, IEnumerable<ScoringEntry> entries, IEnumerable<StatValue> statValues)
+    /// <exception cref="ArgumentException">Two entries share an id with different content, or two used values share a
+    /// (game, athlete, stat) with different values.</exception>
+    public static string InputsHash(ContestDefined definition, IEnumerable<ScoringEntry> entries,
+        IEnumerable<StatValue> statValues)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(entries);
@@ -96,7 +99,8 @@ public static class StandingsHasher
         var used = new List<StatValue>();
         foreach (var value in statValues)
         {
-            if (coveredGames.Contains(value.GameId) && ruledStats.Contains(value.Stat) && scoredAthletes.Contains(value.AthleteId))
+            if (coveredGames.Contains(value.GameId) && ruledStats.Contains(value.Stat)
+                && scoredAthletes.Contains(value.AthleteId))
                 used.Add(value);
         }
         // Sorting by key then value puts repeats of one key side by side: equal ones are
@@ -125,9 +129,11 @@ public static class StandingsHasher
             if (i > 0 && SameKey(used[i - 1], value))
             {
                 if (used[i - 1].Value == value.Value) continue;
-                throw new ArgumentException($"{value.GameId}/{value.AthleteId}/{value.Stat} appears with values {used[i - 1].Value} and {value.Value}", nameof(statValues));
+                throw new ArgumentException($"{value.GameId}/{value.AthleteId}/{value.Stat} appears with values " +
+                    $"{used[i - 1].Value} and {value.Value}", nameof(statValues));
             }
-            text.Field("stat").Field(value.GameId).Field(value.AthleteId).Field(value.Stat).Number(value.Value).EndLine();
+            text.Field("stat").Field(value.GameId).Field(value.AthleteId).Field(value.Stat).Number(value.Value)
+                .EndLine();
         }
         return text.Hash();
     }

@@ -13,7 +13,8 @@ namespace ContestPipeline.Scoring.Extensions;
 /// loaded from the database before any of its messages is handled; a partition lost is
 /// dropped (its new owner loads it). One instance holds every partition, and so every board.
 /// </summary>
-public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState boards, ILogger<ScoringPartitions> logger) : IPartitionOwner
+public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState boards,
+    ILogger<ScoringPartitions> logger) : IPartitionOwner
 {
     /// <summary>How long a partition's boards may take to load before the worker gives up (and is restarted).</summary>
     private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(5);
@@ -22,10 +23,12 @@ public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState 
     {
         var mine = partitions.Where(p => p.Topic == Topics.ContestLifecycle).Select(p => p.Partition).ToList();
         if (mine.Count == 0) return;
-        // On the consume loop's thread, on purpose: no message of these partitions is handled before their boards are in.
+        // On the consume loop's thread, on purpose: no message of these partitions is handled before their boards are
+        // in.
         using var timeout = new CancellationTokenSource(LoadTimeout);
         ScoringStore.LoadLiveBoardsAsync(dataSource, boards, mine, timeout.Token).GetAwaiter().GetResult();
-        logger.LogInformation("Live boards of contest.lifecycle partitions {Partitions} loaded", string.Join(", ", mine));
+        logger.LogInformation("Live boards of contest.lifecycle partitions {Partitions} loaded",
+            string.Join(", ", mine));
     }
 
     public void Revoked(IReadOnlyList<(string Topic, int Partition)> partitions)
@@ -33,6 +36,7 @@ public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState 
         var lost = partitions.Where(p => p.Topic == Topics.ContestLifecycle).Select(p => p.Partition).ToHashSet();
         if (lost.Count == 0) return;
         boards.DropPartitions(lost);
-        logger.LogInformation("Live boards of contest.lifecycle partitions {Partitions} dropped", string.Join(", ", lost));
+        logger.LogInformation("Live boards of contest.lifecycle partitions {Partitions} dropped",
+            string.Join(", ", lost));
     }
 }

@@ -38,9 +38,11 @@ public static class ScoringWorker
                 var boards = sp.GetRequiredService<ScoringState>();
                 return
                 [
-                    new ContestScheduledHandler(boards), new EntryAcceptedHandler(boards), new EntriesClosedHandler(), new ContestCancelRequestedHandler(),
+                    new ContestScheduledHandler(boards), new EntryAcceptedHandler(boards), new EntriesClosedHandler(),
+                    new ContestCancelRequestedHandler(),
                     // The rest of the timeline is other workers' business, or the referee's own output.
-                    IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(), IgnoredMessage.Of<ContestCompleted>(),
+                    IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(),
+                    IgnoredMessage.Of<ContestCompleted>(),
                     IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
                     IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
                 ];
@@ -54,8 +56,10 @@ public static class ScoringWorker
                 var boards = sp.GetRequiredService<ScoringState>();
                 return
                 [
-                    new GameScheduledHandler(), new GamePhaseHandler<GamePostponed>(), new GamePhaseHandler<GameStarted>(), new StatUpdatedHandler(boards),
-                    new GamePhaseHandler<GameSuspended>(), new GamePhaseHandler<GameResumed>(), new StatCorrectedHandler(boards),
+                    new GameScheduledHandler(), new GamePhaseHandler<GamePostponed>(),
+                    new GamePhaseHandler<GameStarted>(), new StatUpdatedHandler(boards),
+                    new GamePhaseHandler<GameSuspended>(), new GamePhaseHandler<GameResumed>(),
+                    new StatCorrectedHandler(boards),
                     new GamePhaseHandler<GameEnded>(), new GamePhaseHandler<GameCancelled>(),
                 ];
             }),
@@ -63,7 +67,9 @@ public static class ScoringWorker
     {
         Services = (services, _) => services.AddSingleton<ScoringState>().AddSingleton<ScoringPartitions>(),
         // Contests recorded before their partition was kept; the rest load as partitions are assigned.
-        Warmup = (sp, ct) => ScoringStore.LoadLiveBoardsAsync(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<ScoringState>(), null, ct),
+        Warmup = (sp, ct) =>
+            ScoringStore.LoadLiveBoardsAsync(sp.GetRequiredService<NpgsqlDataSource>(),
+                sp.GetRequiredService<ScoringState>(), null, ct),
         Jobs = sp =>
         [
             new RefereeJob(sp.GetRequiredService<ScoringState>()),

@@ -18,11 +18,13 @@ public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancel
     public override async Task HandleAsync(ContestCancelRequested request, HandlerContext context, CancellationToken ct)
     {
         var contest = await ScoringStore.ContestForEntryAsync(context, request.ContestId)
-            ?? throw new MessageRejectedException($"cancel of contest {request.ContestId}, which the referee has not seen scheduled");
+            ?? throw new MessageRejectedException($"cancel of contest {request.ContestId}, which the referee has not " +
+                "seen scheduled");
         if (contest.State == ContestState.Cancelled) return;
         if (contest.State is not (ContestState.Scheduled or ContestState.Locked or ContestState.Live))
             throw new MessageRejectedException(
-                $"cancel of contest {request.ContestId} refused: the referee has it {ContestLifecycle.Name(contest.State)}; "
+                $"cancel of contest {request.ContestId} refused: the referee has it " +
+                $"{ContestLifecycle.Name(contest.State)}; "
                 + "only a contest not yet COMPLETE can be cancelled", AlertSeverities.Critical);
         await ScoringStore.RecordCancelRequestAsync(context, request.ContestId);
     }

@@ -23,9 +23,11 @@ public abstract class StatsHandler<T> : BatchMessageHandler<T> where T : class, 
     /// <summary>The stat a message carries.</summary>
     protected abstract StatFact Read(T message);
 
-    public override Task HandleAsync(T message, HandlerContext context, CancellationToken ct) => ApplyAsync(context, [Read(message)]);
+    public override Task HandleAsync(T message, HandlerContext context, CancellationToken ct) =>
+        ApplyAsync(context, [Read(message)]);
 
-    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct) =>
+    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct) =>
         ApplyAsync(context, [.. messages.Select(m => Read(m.Body<T>()))]);
 
     private async Task ApplyAsync(HandlerContext context, IReadOnlyList<StatFact> stats)
@@ -53,8 +55,9 @@ public abstract class StatsHandler<T> : BatchMessageHandler<T> where T : class, 
                 if (previous == r.Value) continue;
                 await ScoringStore.RecordCorrectionAfterCompleteAsync(context, contestId, r, previous);
                 context.RaiseAlert(ScoringWorker.Name, AlertSeverities.Warning, "correction_after_complete", contestId,
-                    $"contest {contestId} is COMPLETE; its result stands. Correction recorded: game {gameId} athlete {r.AthleteId} {r.Stat} "
-                    + $"{previous?.ToString(CultureInfo.InvariantCulture) ?? "none"} -> {r.Value} (sequence {r.Sequence})",
+                    $"contest {contestId} is COMPLETE; its result stands. Correction recorded: game {gameId} athlete "
+                    + $"{r.AthleteId} {r.Stat} {previous?.ToString(CultureInfo.InvariantCulture) ?? "none"} -> "
+                    + $"{r.Value} (sequence {r.Sequence})",
                     $"{contestId}:{gameId}:{r.Sequence}");
             }
         }

@@ -22,14 +22,17 @@ public sealed class PublishStandingsJob(ScoringState boards) : IJob
         var now = context.Clock.GetUtcNow();
         var due = boards.Read(contests => contests.Values
             .Where(c => c.State is ContestState.Locked or ContestState.Live && c.Board.Version != c.PublishedVersion)
-            .Select(c => (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax), AsOf: boards.AsOf(c.Definition)))
+            .Select(c =>
+                (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax),
+                    AsOf: boards.AsOf(c.Definition)))
             .ToList());
         foreach (var (contest, version, entryCount, leaders, asOf) in due)
         {
             var contestId = contest.Definition.ContestId;
             // Live standings are a view, not a fact with a natural id, and a board's version
             // restarts with the worker: the publication time keeps ids unique.
-            context.Publish(Cause.Clock(Name, contestId), Topics.Standings, contestId, $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{version}",
+            context.Publish(Cause.Clock(Name, contestId), Topics.Standings, contestId,
+                $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{version}",
                 new StandingsUpdated(contestId, version, entryCount, leaders, now, asOf));
             context.OnCommitted(() => contest.PublishedVersion = version);
         }

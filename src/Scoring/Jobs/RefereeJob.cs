@@ -40,11 +40,13 @@ public sealed class RefereeJob(ScoringState boards) : IJob
             if (to == ContestState.Complete) reason = await CompleteAsync(context, contestId, cause, games, ct);
             await ScoringStore.MoveAsync(context, contestId, facts.State, to);
             context.Publish(cause, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, to),
-                new ContestStateChanged(contestId, ContestLifecycle.Name(facts.State), ContestLifecycle.Name(to), reason, now));
+                new ContestStateChanged(contestId, ContestLifecycle.Name(facts.State), ContestLifecycle.Name(to),
+                    reason, now));
             context.OnCommitted(() => boards.SetState(contestId, to));
             facts = facts with { State = to };
         }
-        if (facts.State == ContestState.Live && slate.HeldBy.Count > 0 && await ScoringStore.MarkHeldAlertedAsync(context, contestId))
+        if (facts.State == ContestState.Live && slate.HeldBy.Count > 0
+            && await ScoringStore.MarkHeldAlertedAsync(context, contestId))
             AlertHeld(context, contestId, slate.HeldBy);
         // At rest: look again when a finished contest's correction window passes or its slate ends, or when a fact
         // arrives.
@@ -59,7 +61,9 @@ public sealed class RefereeJob(ScoringState boards) : IJob
     private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
         a is null ? b : b is null ? a : a < b ? a : b;
 
-    /// <summary>A contest LIVE past its slate's end because a game is still in play by the feed: an operator must hear of it.</summary>
+    /// <summary>
+    /// A contest LIVE past its slate's end because a game is still in play by the feed: an operator must hear of it.
+    /// </summary>
     private static void AlertHeld(TransactionContext context, string contestId, IReadOnlyList<GameOutcome> heldBy)
     {
         var games = string.Join("; ", heldBy.Select(g => $"game {g.GameId} is {g.Why}"));
@@ -73,7 +77,8 @@ public sealed class RefereeJob(ScoringState boards) : IJob
     /// trails each commit by a moment: the board is rebuilt from the database.
     /// </summary>
     private static async Task<string> CompleteAsync(
-        TransactionContext context, string contestId, Cause cause, IReadOnlyList<GameOutcome> games, CancellationToken ct)
+        TransactionContext context, string contestId, Cause cause, IReadOnlyList<GameOutcome> games,
+        CancellationToken ct)
     {
         var now = context.Clock.GetUtcNow();
         var board = await ScoringStore.LoadBoardAsync(context, contestId);

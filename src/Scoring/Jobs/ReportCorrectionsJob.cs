@@ -21,7 +21,8 @@ public sealed class ReportCorrectionsJob : IJob
     {
         // One contest per run, all its unreported corrections at once: rebuilding a large
         // contest's board is the expensive part, and it is the same board for each of them.
-        if (await ScoringStore.UnreportedCorrectionsAsync(context) is not var (contestId, rows, reportedBefore)) return false;
+        if (await ScoringStore.UnreportedCorrectionsAsync(context) is not var (contestId, rows, reportedBefore))
+            return false;
         var board = await ScoringStore.LoadBoardAsync(context, contestId);
         var (final, finalHash) = await ScoringStore.OfficialStandingsAsync(context, contestId);
         var changes = StandingsDiff.Of(final, board.FinalStandings());
@@ -32,10 +33,13 @@ public sealed class ReportCorrectionsJob : IJob
         for (var i = 0; i < rows.Count; i++)
         {
             var row = rows[i];
-            context.Publish(cause, Topics.Standings, contestId, StandingsCorrectionReported.MessageIdFor(contestId, row.GameId, row.Sequence),
+            context.Publish(cause, Topics.Standings, contestId,
+                StandingsCorrectionReported.MessageIdFor(contestId, row.GameId, row.Sequence),
                 new StandingsCorrectionReported(contestId,
-                    new StatCorrectionRecorded(row.GameId, row.Sequence, row.AthleteId, row.Stat, row.PreviousValue, row.CorrectedValue),
-                    reportedBefore + i + 1, finalHash, correctedHash, changes.Count, [.. changes.Take(StandingsCorrectionReported.ChangesMax)], now));
+                    new StatCorrectionRecorded(row.GameId, row.Sequence, row.AthleteId, row.Stat, row.PreviousValue,
+                        row.CorrectedValue),
+                    reportedBefore + i + 1, finalHash, correctedHash, changes.Count,
+                    [.. changes.Take(StandingsCorrectionReported.ChangesMax)], now));
         }
         await ScoringStore.MarkCorrectionsReportedAsync(context, contestId);
         return true;

@@ -21,9 +21,11 @@ public sealed class SyncBoardsJob(ScoringState boards) : IJob
     {
         var contests = boards.ContestIds();
         if (contests.Length == 0) return false;
-        foreach (var (contestId, state) in await ScoringStore.StatesAsync(context, contests)) boards.SetState(contestId, state);
+        foreach (var (contestId, state) in await ScoringStore.StatesAsync(context, contests))
+            boards.SetState(contestId, state);
         var cursor = boards.GamesToSync();
-        if (cursor.Games.Length > 0) boards.ApplySynced(cursor, await ScoringStore.StatsAfterAsync(context, cursor.Games, cursor.After));
+        if (cursor.Games.Length > 0)
+            boards.ApplySynced(cursor, await ScoringStore.StatsAfterAsync(context, cursor.Games, cursor.After));
         // The interval is the pacing: what commits meanwhile is read next time.
         return false;
     }, ct);

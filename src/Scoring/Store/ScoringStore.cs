@@ -13,7 +13,8 @@ using NpgsqlTypes;
 namespace ContestPipeline.Scoring.Store;
 
 /// <summary>A stat correction recorded after its contest was COMPLETE.</summary>
-public sealed record CorrectionRow(string ContestId, string GameId, long Sequence, string AthleteId, string Stat, long? PreviousValue, long CorrectedValue);
+public sealed record CorrectionRow(string ContestId, string GameId, long Sequence, string AthleteId, string Stat,
+    long? PreviousValue, long CorrectedValue);
 
 /// <summary>
 /// Every read and write of the referee's tables. A contest's state changes only through
@@ -30,7 +31,8 @@ public static class ScoringStore
             : throw new InvariantViolatedException($"contest {contestId} has unknown state '{name}'");
 
     /// <summary>The states whose boards are live (kept in boards).</summary>
-    private static string[] LiveStates => [Name(ContestState.Scheduled), Name(ContestState.Locked), Name(ContestState.Live)];
+    private static string[] LiveStates =>
+        [Name(ContestState.Scheduled), Name(ContestState.Locked), Name(ContestState.Live)];
 
     // ---- contests and entries ------------------------------------------------------------------
 
@@ -38,22 +40,26 @@ public static class ScoringStore
     /// A contest the referee has not seen, SCHEDULED, with the partition of <c>contest.lifecycle</c> its timeline is on
     /// (its board's owner's).
     /// </summary>
-    public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition, int? lifecyclePartition) =>
+    public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition,
+        int? lifecyclePartition) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
             VALUES (@id, @definition::jsonb, @scheduled, @now, @lifecyclePartition) ON CONFLICT (contest_id) DO NOTHING;
             INSERT INTO scoring.contest_games (contest_id, game_id) SELECT @id, unnest(@games) ON CONFLICT DO NOTHING;
             """, new
         {
-            id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), scheduled = Name(ContestState.Scheduled),
+            id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json),
+            scheduled = Name(ContestState.Scheduled),
             now = context.Clock.GetUtcNow(), games = definition.GameIds.ToArray(), lifecyclePartition,
         }, context.Transaction) > 0;
 
     /// <summary>The contest's state and the entry count Ingestion announced at close (null before), locked.</summary>
-    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(TransactionContext context, string contestId)
+    public static async Task<(ContestState State, int? ClosedCount)?> ContestForEntryAsync(TransactionContext context,
+        string contestId)
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, int? ClosedCount)?>(
-            "SELECT state, entries_closed_count FROM scoring.contests WHERE contest_id = @contestId FOR UPDATE", new { contestId }, context.Transaction);
+            "SELECT state, entries_closed_count FROM scoring.contests WHERE contest_id = @contestId FOR UPDATE",
+            new { contestId }, context.Transaction);
         return row is { } r ? (Parse(contestId, r.State), r.ClosedCount) : null;
     }
 
@@ -92,7 +98,8 @@ public static class ScoringStore
     /// <summary>Records how many entries Ingestion accepted; false when the referee never saw the contest.</summary>
     public static async Task<bool> RecordEntriesClosedAsync(TransactionContext context, EntriesClosed closed) =>
         await context.Connection.ExecuteAsync(
-            "UPDATE scoring.contests SET entries_closed_count = @EntryCount, review_due_at = @now WHERE contest_id = @ContestId",
+            "UPDATE scoring.contests SET entries_closed_count = @EntryCount, review_due_at = @now " +
+            "WHERE contest_id = @ContestId",
             new { closed.EntryCount, closed.ContestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
     public static async Task<bool> RecordCancelRequestAsync(TransactionContext context, string contestId) =>
@@ -102,7 +109,8 @@ public static class ScoringStore
 
     /// <summary>The referee looks at the contest again at once.</summary>
     public static Task MarkDueAsync(TransactionContext context, string contestId) =>
-        context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @now WHERE contest_id = @contestId",
+        context.Connection.ExecuteAsync("UPDATE scoring.contests SET review_due_at = @now " +
+            "WHERE contest_id = @contestId",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction);
 
     // ---- games and stats ------------------------------------------------------------------------
@@ -129,22 +137,28 @@ public static class ScoringStore
             ON CONFLICT (game_id) DO UPDATE SET started_at = COALESCE(scoring.games.started_at, excluded.started_at),
                                                 ended_at = COALESCE(scoring.games.ended_at, excluded.ended_at);
             UPDATE scoring.contests SET review_due_at = @now
-            WHERE contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @gameId) AND state = ANY(@live);
-            """, new { gameId, fact.Sequence, fact.Kind, fact.At, fact.NewStartsAt, now = context.Clock.GetUtcNow(), live = LiveStates },
+            WHERE contest_id IN (SELECT contest_id FROM scoring.contest_games WHERE game_id = @gameId)
+                AND state = ANY(@live);
+            """,
+            new { gameId, fact.Sequence, fact.Kind, fact.At, fact.NewStartsAt, now = context.Clock.GetUtcNow(),
+                live = LiveStates },
             context.Transaction);
 
     /// <summary>Every phase fact of the games, in sequence order per game.</summary>
     public static async Task<IReadOnlyDictionary<string, List<GamePhaseFact>>> GamePhasesAsync(
         TransactionContext context, IReadOnlyCollection<string> gameIds)
     {
-        var rows = await context.Connection.QueryAsync<(string GameId, long Sequence, string Kind, DateTime At, DateTime? NewStartsAt)>("""
+        var rows =
+            await context.Connection.QueryAsync<(string GameId, long Sequence, string Kind, DateTime At,
+                DateTime? NewStartsAt)>("""
             SELECT game_id, sequence, kind, at, new_starts_at FROM scoring.game_phases
             WHERE game_id = ANY(@ids) ORDER BY game_id, sequence
             """, new { ids = gameIds.ToArray() }, context.Transaction);
         var facts = gameIds.Distinct(StringComparer.Ordinal)
             .ToDictionary(g => g, _ => new List<GamePhaseFact>(), StringComparer.Ordinal);
         foreach (var r in rows)
-            facts[r.GameId].Add(new GamePhaseFact(r.Sequence, r.Kind, Utc(r.At), r.NewStartsAt is { } n ? Utc(n) : null));
+            facts[r.GameId]
+                .Add(new GamePhaseFact(r.Sequence, r.Kind, Utc(r.At), r.NewStartsAt is { } n ? Utc(n) : null));
         return facts;
     }
 
@@ -164,19 +178,21 @@ public static class ScoringStore
                 SELECT @contestId, game_id, athlete_id, stat, value FROM scoring.stat_values WHERE game_id = @gameId
                 ON CONFLICT DO NOTHING;
                 """ : "")}
-            """, new { contestId, gameId, cutoffSequence, snapshot, now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new { contestId, gameId, cutoffSequence, snapshot, now = context.Clock.GetUtcNow() },
+            context.Transaction);
 
     /// <summary>
     /// The contests covering a game, with their definitions and states (for the freeze check when it comes back into
     /// play).
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, ContestDefined Definition, ContestState State)>> ContestsOfGameAsync(
-        TransactionContext context, string gameId) =>
+    public static async Task<IReadOnlyList<(string ContestId, ContestDefined Definition, ContestState State)>>
+        ContestsOfGameAsync(TransactionContext context, string gameId) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string Definition, string State)>("""
             SELECT c.contest_id, c.definition::text, c.state
             FROM scoring.contests c JOIN scoring.contest_games cg USING (contest_id)
             WHERE cg.game_id = @gameId
-              AND NOT EXISTS (SELECT 1 FROM scoring.contest_game_freezes f WHERE f.contest_id = c.contest_id AND f.game_id = @gameId)
+              AND NOT EXISTS (SELECT 1 FROM scoring.contest_game_freezes f WHERE f.contest_id = c.contest_id
+                  AND f.game_id = @gameId)
             ORDER BY c.contest_id
             """, new { gameId }, context.Transaction))
             .Select(r => (r.ContestId, JsonSerializer.Deserialize<ContestDefined>(r.Definition, OutgoingMessage.Json)!,
@@ -191,7 +207,8 @@ public static class ScoringStore
     {
         if (definition.SlateEndsAt is { } end) return end;
         var last = await context.Connection.ExecuteScalarAsync<DateTime?>(
-            "SELECT max(starts_at) FROM scoring.games WHERE game_id = ANY(@ids)", new { ids = definition.GameIds.ToArray() },
+            "SELECT max(starts_at) FROM scoring.games WHERE game_id = ANY(@ids)",
+            new { ids = definition.GameIds.ToArray() },
             context.Transaction);
         return UnfinishedGameRules.SlateEnd(definition, last is { } l ? Utc(l) : definition.LockAt);
     }
@@ -203,13 +220,15 @@ public static class ScoringStore
     /// </summary>
     public static async Task<bool> MarkHeldAlertedAsync(TransactionContext context, string contestId) =>
         await context.Connection.ExecuteAsync(
-            "UPDATE scoring.contests SET held_alerted_at = @now WHERE contest_id = @contestId AND held_alerted_at IS NULL",
+            "UPDATE scoring.contests SET held_alerted_at = @now WHERE contest_id = @contestId " +
+            "AND held_alerted_at IS NULL",
             new { contestId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
 
     /// <summary>
     /// Writes the latest value of each stat (the highest sequence wins); returns the values that changed.
     /// </summary>
-    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(TransactionContext context, IReadOnlyList<StatFact> rows) =>
+    public static async Task<IReadOnlyList<StatFact>> ApplyStatsAsync(TransactionContext context,
+        IReadOnlyList<StatFact> rows) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             INSERT INTO scoring.stat_values AS s (game_id, athlete_id, stat, value, sequence)
             SELECT * FROM unnest(@games, @athletes, @stats, @values, @sequences)
@@ -229,25 +248,32 @@ public static class ScoringStore
     /// <summary>
     /// With, for a game that stopped counting for the contest, the sequence from which its stats are not the contest's.
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, string GameId, long? CutoffSequence)>> CompleteContestsOfGamesAsync(
-        TransactionContext context, IEnumerable<string> gameIds) =>
+    public static async Task<IReadOnlyList<(string ContestId, string GameId, long? CutoffSequence)>>
+        CompleteContestsOfGamesAsync(TransactionContext context, IEnumerable<string> gameIds) =>
         [.. await context.Connection.QueryAsync<(string, string, long?)>("""
             SELECT cg.contest_id, cg.game_id, f.cutoff_sequence
             FROM scoring.contest_games cg JOIN scoring.contests c USING (contest_id)
             LEFT JOIN scoring.contest_game_freezes f ON f.contest_id = cg.contest_id AND f.game_id = cg.game_id
             WHERE cg.game_id = ANY(@games) AND c.state = @complete
-            """, new { games = gameIds.Distinct().ToArray(), complete = Name(ContestState.Complete) }, context.Transaction)];
+            """, new { games = gameIds.Distinct().ToArray(), complete = Name(ContestState.Complete) },
+            context.Transaction)];
 
-    public static Task<long?> StatValueAsync(TransactionContext context, string gameId, string athleteId, string stat) =>
+    public static Task<long?> StatValueAsync(TransactionContext context, string gameId, string athleteId,
+        string stat) =>
         context.Connection.QueryFirstOrDefaultAsync<long?>(
-            "SELECT value FROM scoring.stat_values WHERE game_id = @gameId AND athlete_id = @athleteId AND stat = @stat",
+            "SELECT value FROM scoring.stat_values WHERE game_id = @gameId AND athlete_id = @athleteId " +
+            "AND stat = @stat",
             new { gameId, athleteId, stat }, context.Transaction);
 
-    public static Task RecordCorrectionAfterCompleteAsync(TransactionContext context, string contestId, StatFact r, long? previous) =>
+    public static Task RecordCorrectionAfterCompleteAsync(TransactionContext context, string contestId, StatFact r,
+        long? previous) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO scoring.corrections_after_complete (contest_id, game_id, athlete_id, stat, sequence, previous_value, corrected_value, recorded_at)
+            INSERT INTO scoring.corrections_after_complete (contest_id, game_id, athlete_id, stat, sequence,
+                previous_value, corrected_value, recorded_at)
             VALUES (@contestId, @GameId, @AthleteId, @Stat, @Sequence, @previous, @Value, @now) ON CONFLICT DO NOTHING
-            """, new { contestId, r.GameId, r.AthleteId, r.Stat, r.Sequence, previous, r.Value, now = context.Clock.GetUtcNow() }, context.Transaction);
+            """,
+            new { contestId, r.GameId, r.AthleteId, r.Stat, r.Sequence, previous, r.Value,
+                now = context.Clock.GetUtcNow() }, context.Transaction);
 
     // ---- the referee ----------------------------------------------------------------------------
 
@@ -265,7 +291,9 @@ public static class ScoringStore
     public static async Task<(ContestFacts Facts, SlateDecision Slate, IReadOnlyList<GameOutcome> Games)> FactsAsync(
         TransactionContext context, string contestId, DateTimeOffset now)
     {
-        var row = await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount, bool CancelRequested, string? StartedGame,
+        var row =
+            await context.Connection.QueryFirstAsync<(string State, int EntryCount, int? ClosedCount,
+                bool CancelRequested, string? StartedGame,
             string Definition)>("""
             SELECT c.state,
                    (SELECT count(*)::int FROM scoring.entries e WHERE e.contest_id = c.contest_id),
@@ -279,9 +307,12 @@ public static class ScoringStore
         var definition = JsonSerializer.Deserialize<ContestDefined>(row.Definition, OutgoingMessage.Json)!;
         var slateEnd = await SlateEndAsync(context, definition);
         var phases = await GamePhasesAsync(context, definition.GameIds);
-        var games = phases.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => SlateRules.Outcome(p.Key, p.Value, slateEnd, now)).ToList();
-        var slate = SlateRules.Decide(UnfinishedGameRules.Of(definition), games, slateEnd, now, TimeSpan.FromMinutes(definition.StatCorrectionWindowMinutes));
-        var facts = new ContestFacts(Parse(contestId, row.State), row.EntryCount, row.ClosedCount, definition.MinEntries, row.CancelRequested, row.StartedGame,
+        var games = phases.OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => SlateRules.Outcome(p.Key, p.Value, slateEnd, now)).ToList();
+        var slate = SlateRules.Decide(UnfinishedGameRules.Of(definition), games, slateEnd, now,
+            TimeSpan.FromMinutes(definition.StatCorrectionWindowMinutes));
+        var facts = new ContestFacts(Parse(contestId, row.State), row.EntryCount, row.ClosedCount,
+            definition.MinEntries, row.CancelRequested, row.StartedGame,
             slate.CompletesAt, slate.CancelReason);
         return (facts, slate, games);
     }
@@ -297,12 +328,15 @@ public static class ScoringStore
     public static async Task MoveAsync(TransactionContext context, string contestId, ContestState from, ContestState to)
     {
         if (!ContestLifecycle.CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal transition of contest {contestId}: {Name(from)} -> {Name(to)}");
+            throw new InvariantViolatedException($"illegal transition of contest {contestId}: {Name(from)} -> " +
+                $"{Name(to)}");
         var changed = await context.Connection.ExecuteAsync(
-            "UPDATE scoring.contests SET state = @to, state_changed_at = @now WHERE contest_id = @contestId AND state = @from",
+            "UPDATE scoring.contests SET state = @to, state_changed_at = @now WHERE contest_id = @contestId " +
+            "AND state = @from",
             new { contestId, from = Name(from), to = Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to {Name(to)} ({changed} rows changed)");
+            throw new InvariantViolatedException($"contest {contestId} was not {Name(from)} when moving it to " +
+                $"{Name(to)} ({changed} rows changed)");
         context.OnCommitted(() => PipelineTelemetry.ContestEntered("scoring", Name(to)));
     }
 
@@ -312,21 +346,25 @@ public static class ScoringStore
     public static async Task<ContestBoard> LoadBoardAsync(TransactionContext context, string contestId)
     {
         var json = await context.Connection.QueryFirstAsync<string>(
-            "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+            "SELECT definition::text FROM scoring.contests WHERE contest_id = @contestId", new { contestId },
+            context.Transaction);
         var board = new ContestBoard(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!);
         await using (var cmd = new NpgsqlCommand(
-            "SELECT entry_id, player_id, lineup FROM scoring.entries WHERE contest_id = @contestId", context.Connection, context.Transaction))
+            "SELECT entry_id, player_id, lineup FROM scoring.entries WHERE contest_id = @contestId", context.Connection,
+            context.Transaction))
         {
             cmd.Parameters.AddWithValue("contestId", contestId);
             await using var reader = await cmd.ExecuteReaderAsync();
             while (await reader.ReadAsync())
-                board.AddEntry(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetFieldValue<string[]>(2));
+                board.AddEntry(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null
+                    : reader.GetFieldValue<string[]>(2));
         }
         // A game that came back into play after it stopped counting for the contest scores the values it had then.
         var stats = await context.Connection.QueryAsync<(string Game, string Athlete, string Stat, long Value)>("""
             SELECT s.game_id, s.athlete_id, s.stat, s.value FROM scoring.stat_values s
             JOIN scoring.contest_games cg ON cg.game_id = s.game_id AND cg.contest_id = @contestId
-            WHERE NOT EXISTS (SELECT 1 FROM scoring.contest_game_freezes f WHERE f.contest_id = @contestId AND f.game_id = s.game_id AND f.snapshot)
+            WHERE NOT EXISTS (SELECT 1 FROM scoring.contest_game_freezes f WHERE f.contest_id = @contestId
+                AND f.game_id = s.game_id AND f.snapshot)
             UNION ALL
             SELECT game_id, athlete_id, stat, value FROM scoring.frozen_stat_values WHERE contest_id = @contestId
             """, new { contestId }, context.Transaction);
@@ -335,11 +373,13 @@ public static class ScoringStore
     }
 
     /// <summary>A COMPLETE contest's final standings and the hashes of them and of every input behind them.</summary>
-    public static async Task WriteFinalStandingsAsync(TransactionContext context, string contestId, IReadOnlyList<StandingRow> rows, string standingsHash,
+    public static async Task WriteFinalStandingsAsync(TransactionContext context, string contestId,
+        IReadOnlyList<StandingRow> rows, string standingsHash,
         string inputsHash, CancellationToken ct)
     {
         await using (var writer = await context.Connection.BeginBinaryImportAsync(
-            "COPY scoring.final_standings (contest_id, rank, entry_id, player_id, score_milli) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY scoring.final_standings (contest_id, rank, entry_id, player_id, score_milli) " +
+            "FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var r in rows)
             {
@@ -353,7 +393,8 @@ public static class ScoringStore
             await writer.CompleteAsync(ct);
         }
         await context.Connection.ExecuteAsync(
-            "UPDATE scoring.contests SET standings_hash = @standingsHash, inputs_hash = @inputsHash WHERE contest_id = @contestId",
+            "UPDATE scoring.contests SET standings_hash = @standingsHash, inputs_hash = @inputsHash " +
+            "WHERE contest_id = @contestId",
             new { standingsHash, inputsHash, contestId }, context.Transaction);
     }
 
@@ -362,7 +403,8 @@ public static class ScoringStore
     /// <summary>
     /// The contest with the oldest unreported correction, locked, with all of its unreported corrections.
     /// </summary>
-    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows, int ReportedBefore)?> UnreportedCorrectionsAsync(TransactionContext context)
+    public static async Task<(string ContestId, IReadOnlyList<CorrectionRow> Rows,
+        int ReportedBefore)?> UnreportedCorrectionsAsync(TransactionContext context)
     {
         var contestId = await context.Connection.QueryFirstOrDefaultAsync<string>("""
             SELECT contest_id FROM scoring.corrections_after_complete WHERE reported_at IS NULL
@@ -375,25 +417,29 @@ public static class ScoringStore
             ORDER BY recorded_at, game_id, sequence FOR UPDATE
             """, new { contestId }, context.Transaction)).ToList();
         var before = await context.Connection.ExecuteScalarAsync<int>(
-            "SELECT count(*) FROM scoring.corrections_after_complete WHERE contest_id = @contestId AND reported_at IS NOT NULL",
+            "SELECT count(*) FROM scoring.corrections_after_complete WHERE contest_id = @contestId " +
+            "AND reported_at IS NOT NULL",
             new { contestId }, context.Transaction);
         return (contestId, rows, before);
     }
 
-    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(TransactionContext context, string contestId)
+    public static async Task<(IReadOnlyList<StandingRow> Rows, string StandingsHash)> OfficialStandingsAsync(
+        TransactionContext context, string contestId)
     {
         var rows = (await context.Connection.QueryAsync<StandingRow>("""
             SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings
             WHERE contest_id = @contestId ORDER BY rank, entry_id COLLATE "C"
             """, new { contestId }, context.Transaction)).ToList();
         var hash = await context.Connection.QueryFirstAsync<string>(
-            "SELECT standings_hash FROM scoring.contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+            "SELECT standings_hash FROM scoring.contests WHERE contest_id = @contestId", new { contestId },
+            context.Transaction);
         return (rows, hash);
     }
 
     public static Task MarkCorrectionsReportedAsync(TransactionContext context, string contestId) =>
         context.Connection.ExecuteAsync(
-            "UPDATE scoring.corrections_after_complete SET reported_at = @now WHERE contest_id = @contestId AND reported_at IS NULL",
+            "UPDATE scoring.corrections_after_complete SET reported_at = @now WHERE contest_id = @contestId " +
+            "AND reported_at IS NULL",
             new { now = context.Clock.GetUtcNow(), contestId }, context.Transaction);
 
     // ---- warm-up ----------------------------------------------------------------------------------
@@ -403,7 +449,8 @@ public static class ScoringStore
     /// <c>contest.lifecycle</c> (when this instance is given them), or, with null, of the
     /// contests recorded before their partition was kept (at start-up, by every instance).
     /// </summary>
-    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState boards, IReadOnlyCollection<int>? partitions, CancellationToken ct)
+    public static async Task LoadLiveBoardsAsync(NpgsqlDataSource dataSource, ScoringState boards,
+        IReadOnlyCollection<int>? partitions, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // One snapshot: the contests, their entries and the stats of their games as of one moment.
@@ -411,10 +458,12 @@ public static class ScoringStore
         var mine = partitions is null ? "c.lifecycle_partition IS NULL" : "c.lifecycle_partition = ANY(@partitions)";
         var args = new { live = LiveStates, partitions = partitions?.ToArray() ?? [] };
         var contests = (await conn.QueryAsync<(string ContestId, string Definition, string State, int? Partition)>(
-            $"SELECT c.contest_id, c.definition::text, c.state, c.lifecycle_partition FROM scoring.contests c WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
+            "SELECT c.contest_id, c.definition::text, c.state, c.lifecycle_partition FROM scoring.contests c " +
+            $"WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
         if (contests.Count == 0) return;
         foreach (var (contestId, json, state, partition) in contests)
-            boards.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!, Parse(contestId, state), partition);
+            boards.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!,
+                Parse(contestId, state), partition);
         await using (var cmd = new NpgsqlCommand($"""
             SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
             JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live) AND {mine}
@@ -424,7 +473,8 @@ public static class ScoringStore
             cmd.Parameters.AddWithValue("partitions", partitions?.ToArray() ?? []);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                boards.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3));
+                boards.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null
+                    : reader.GetFieldValue<string[]>(3));
         }
         var stats = (await conn.QueryAsync<(string, string, string, long, long)>($"""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
@@ -438,18 +488,23 @@ public static class ScoringStore
     /// <summary>
     /// The stats of <paramref name="games"/> recorded after the sequence given for each (by any instance).
     /// </summary>
-    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(TransactionContext context, string[] games, long[] after) =>
+    public static async Task<IReadOnlyList<StatFact>> StatsAfterAsync(TransactionContext context, string[] games,
+        long[] after) =>
         [.. (await context.Connection.QueryAsync<(string, string, string, long, long)>("""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence
-            FROM unnest(@games, @after) AS g(game_id, after) JOIN scoring.stat_values s ON s.game_id = g.game_id AND s.sequence > g.after
+            FROM unnest(@games, @after) AS g(game_id, after) JOIN scoring.stat_values s ON s.game_id = g.game_id
+                AND s.sequence > g.after
             ORDER BY s.game_id, s.sequence
-            """, new { games, after }, context.Transaction)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
+            """, new { games, after }, context.Transaction))
+                .Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5))];
 
     /// <summary>
     /// The lifecycle states of <paramref name="contestIds"/> as committed (any instance's referee may have moved them).
     /// </summary>
-    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(TransactionContext context, string[] contestIds) =>
+    public static async Task<IReadOnlyList<(string ContestId, ContestState State)>> StatesAsync(
+        TransactionContext context, string[] contestIds) =>
         [.. (await context.Connection.QueryAsync<(string ContestId, string State)>(
-            "SELECT contest_id, state FROM scoring.contests WHERE contest_id = ANY(@contestIds)", new { contestIds }, context.Transaction))
+            "SELECT contest_id, state FROM scoring.contests WHERE contest_id = ANY(@contestIds)", new { contestIds },
+            context.Transaction))
             .Select(r => (r.ContestId, Parse(r.ContestId, r.State)))];
 }

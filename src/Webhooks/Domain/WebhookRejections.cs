@@ -12,8 +12,10 @@ namespace ContestPipeline.Webhooks.Domain;
 public sealed class WebhookRejections(TimeProvider clock)
 {
     private static readonly Meter Meter = new(Plumbing.Hosting.PipelineTelemetry.WebhooksMeterName);
-    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("contestpipeline.webhooks.rejected", "{request}",
-        "Webhook requests refused, by outcome (forged, expired or malformed signatures, unreadable events, livemode mismatches)");
+    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("contestpipeline.webhooks.rejected",
+        "{request}",
+        "Webhook requests refused, by outcome (forged, expired or malformed signatures, unreadable events, livemode " +
+        "mismatches)");
 
     private readonly Lock _gate = new();
     private readonly Dictionary<WebhookOutcome, long> _total = [];
@@ -29,7 +31,9 @@ public sealed class WebhookRejections(TimeProvider clock)
         }
     }
 
-    /// <summary>Counts one refusal; returns the line to log for it, or null when a line was logged too recently.</summary>
+    /// <summary>
+    /// Counts one refusal; returns the line to log for it, or null when a line was logged too recently.
+    /// </summary>
     public string? Count(WebhookOutcome outcome, string detail)
     {
         Rejected.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
@@ -38,7 +42,8 @@ public sealed class WebhookRejections(TimeProvider clock)
         {
             _total[outcome] = _total.GetValueOrDefault(outcome) + 1;
             _unlogged[outcome] = _unlogged.GetValueOrDefault(outcome) + 1;
-            if (_lastLine is { } last && now - last < TimeSpan.FromMilliseconds(WebhookLimits.RejectionLogIntervalMs)) return null;
+            if (_lastLine is { } last && now - last < TimeSpan.FromMilliseconds(WebhookLimits.RejectionLogIntervalMs))
+                return null;
             var line = $"Stripe webhook refused: {outcome} ({detail}); {Summary(since: _lastLine)}";
             _unlogged.Clear();
             _lastLine = now;
@@ -63,6 +68,7 @@ public sealed class WebhookRejections(TimeProvider clock)
         var n = _unlogged.Values.Sum();
         var by = string.Join(", ", _unlogged.OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {kv.Value:N0}"));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{n:N0} refused {(since is { } s ? $"since {s:HH:mm:ss.fff}" : "so far")} ({by}); {_total.Values.Sum():N0} in all");
+            $"{n:N0} refused {(since is { } s ? $"since {s:HH:mm:ss.fff}" : "so far")} ({by}); " +
+            $"{_total.Values.Sum():N0} in all");
     }
 }

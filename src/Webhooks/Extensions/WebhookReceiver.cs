@@ -32,7 +32,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     public ContestPipeline.Plumbing.DeploymentEnvironment Environment { get; }
 
-    /// <summary>Every request refused so far (forged, expired or malformed signatures, unreadable events, livemode mismatches), by outcome.</summary>
+    /// <summary>
+    /// Every request refused so far (forged, expired or malformed signatures, unreadable events, livemode mismatches),
+    /// by outcome.
+    /// </summary>
     public IReadOnlyDictionary<ContestPipeline.Webhooks.Domain.WebhookOutcome, long> Rejections =>
         _app.Services.GetRequiredService<StripeEventForwarder>().Rejections;
 
@@ -67,7 +70,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address = app.Services.GetRequiredService<IServer>()
+            .Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new WebhookReceiver(app, new Uri(address.TrimEnd('/') + WebhookReceiverExtensions.Path), options);
     }
 

@@ -26,7 +26,8 @@ public static class WebhookReceiverExtensions
 {
     public const string Path = "/stripe/webhooks";
 
-    public static WebApplicationBuilder AddStripeWebhookReceiver(this WebApplicationBuilder builder, WebhookReceiverOptions options)
+    public static WebApplicationBuilder AddStripeWebhookReceiver(this WebApplicationBuilder builder,
+        WebhookReceiverOptions options)
     {
         options.Validate();
         builder.Logging.ClearProviders();
@@ -71,7 +72,8 @@ public static class WebhookReceiverExtensions
             var body = await ReadBodyAsync(http.Request, options.BodyBytesMax, http.RequestAborted);
             var answer = body is null
                 ? new WebhookAnswer(WebhookOutcome.BodyTooLarge, $"body larger than {options.BodyBytesMax} bytes")
-                : await forwarder.ForwardAsync(body, http.Request.Headers[StripeWebhookSignature.HeaderName].ToString(), http.RequestAborted);
+                : await forwarder.ForwardAsync(body, http.Request.Headers[StripeWebhookSignature.HeaderName].ToString(),
+                    http.RequestAborted);
             return Results.Text(answer.Detail, "text/plain", statusCode: answer.StatusCode);
         });
         return app;
@@ -92,7 +94,8 @@ public static class WebhookReceiverExtensions
                 if (buffer.WrittenCount > bytesMax) return null;
             }
         }
-        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (
+            e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return null;
         }
@@ -113,10 +116,13 @@ public static class WebhookReceiverHost
 
     public const int ExitFailed = 1;
 
-    public static WebhookReceiverOptions OptionsFromEnvironment(string? listenUrl, ILoggerFactory loggerFactory, IConfiguration? configuration = null)
+    public static WebhookReceiverOptions OptionsFromEnvironment(string? listenUrl, ILoggerFactory loggerFactory,
+        IConfiguration? configuration = null)
     {
         var secrets = Setting.List(configuration, SecretsVariable);
-        if (secrets.Count == 0) throw new StartupException($"no webhook signing secrets: set {SecretsVariable} (whsec_..., comma-separated)");
+        if (secrets.Count == 0)
+            throw new StartupException($"no webhook signing secrets: set {SecretsVariable} (whsec_..., " +
+                "comma-separated)");
         if (secrets.Any(s => !s.StartsWith("whsec_", StringComparison.Ordinal)))
             throw new StartupException($"{SecretsVariable}: every secret starts with whsec_ (is an API key there?)");
         var settings = PipelineSettings.Resolve(configuration);
@@ -156,7 +162,8 @@ public static class WebhookReceiverHost
         try
         {
             var options = OptionsFromEnvironment(listenUrl, loggerFactory);
-            KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs), [options.Topic]);
+            KafkaClients.ProbeBroker(options.BootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
+                [options.Topic]);
             receiver = await WebhookReceiver.StartAsync(options, ct);
         }
         catch (StartupException e)
@@ -166,10 +173,13 @@ public static class WebhookReceiverHost
         }
         await using (receiver)
         {
-            Console.WriteLine($"Stripe webhooks ({DeploymentEnvironments.Name(receiver.Environment)}): {receiver.Url} -> {receiver.Topic}   stop with Ctrl-C or SIGTERM");
+            Console.WriteLine($"Stripe webhooks ({DeploymentEnvironments.Name(receiver.Environment)}): " +
+                $"{receiver.Url} -> {receiver.Topic}   stop with Ctrl-C or SIGTERM");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+                { c.Cancel = true; stop.Cancel(); });
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c =>
+                { c.Cancel = true; stop.Cancel(); });
             await receiver.WaitForShutdownAsync(stop.Token);
             if (receiver.FailedFatally)
             {

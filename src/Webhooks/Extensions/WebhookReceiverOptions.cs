@@ -62,17 +62,21 @@ public sealed class WebhookReceiverOptions
 
     internal void Validate()
     {
-        if (string.IsNullOrWhiteSpace(BootstrapServers)) throw new ArgumentException("no Kafka bootstrap servers", nameof(BootstrapServers));
-        if (SigningSecrets.Count == 0) throw new ArgumentException("at least one webhook signing secret", nameof(SigningSecrets));
+        if (string.IsNullOrWhiteSpace(BootstrapServers))
+            throw new ArgumentException("no Kafka bootstrap servers", nameof(BootstrapServers));
+        if (SigningSecrets.Count == 0)
+            throw new ArgumentException("at least one webhook signing secret", nameof(SigningSecrets));
         // An API key pasted where the signing secret belongs would reject every event; say so at start.
         if (SigningSecrets.Any(s => !s.StartsWith("whsec_", StringComparison.Ordinal) || s.Length <= "whsec_".Length))
             throw new ArgumentException("webhook signing secrets start with whsec_", nameof(SigningSecrets));
-        if (Tolerance <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "must be positive");
+        if (Tolerance <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(Tolerance), Tolerance, "must be positive");
         if (DeliveryTimeout <= TimeSpan.Zero || DeliveryTimeout > TimeSpan.FromMinutes(1))
             throw new ArgumentOutOfRangeException(nameof(DeliveryTimeout), DeliveryTimeout, "between 0 and 1 minute");
         if (ConcurrentRequestsMax <= 0)
             throw new ArgumentOutOfRangeException(nameof(ConcurrentRequestsMax), ConcurrentRequestsMax, "positive");
-        if (BodyBytesMax <= 0) throw new ArgumentOutOfRangeException(nameof(BodyBytesMax), BodyBytesMax, "must be positive");
+        if (BodyBytesMax <= 0)
+            throw new ArgumentOutOfRangeException(nameof(BodyBytesMax), BodyBytesMax, "must be positive");
         if (string.IsNullOrWhiteSpace(Topic)) throw new ArgumentException("no topic", nameof(Topic));
         if (string.IsNullOrWhiteSpace(AlertsTopic)) throw new ArgumentException("no alerts topic", nameof(AlertsTopic));
     }

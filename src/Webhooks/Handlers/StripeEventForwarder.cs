@@ -58,7 +58,8 @@ public sealed class StripeEventForwarder : IDisposable
 
     public async Task<WebhookAnswer> ForwardAsync(byte[] body, string? signature, CancellationToken ct)
     {
-        var check = StripeWebhookSignature.Verify(body, signature, _options.SigningSecrets, _options.Clock.GetUtcNow(), _options.Tolerance);
+        var check = StripeWebhookSignature.Verify(body, signature, _options.SigningSecrets, _options.Clock.GetUtcNow(),
+            _options.Tolerance);
         var rejected = check switch
         {
             StripeSignatureCheck.Valid => (WebhookOutcome?)null,
@@ -70,13 +71,15 @@ public sealed class StripeEventForwarder : IDisposable
         };
         if (rejected is { } outcome) return Reject(outcome, "signature: " + check);
 
-        if (!TryRead(body, out var e, out var problem)) return Reject(WebhookOutcome.EventMalformed, "event: " + problem);
+        if (!TryRead(body, out var e, out var problem))
+            return Reject(WebhookOutcome.EventMalformed, "event: " + problem);
         if (e.Livemode is { } live && live != _options.Environment.IsLive())
             return await RefuseOtherModeAsync(e, live, ct);
 
         var envelope = new Envelope(e.Id, StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion,
             e.Id, null, e.OccurredAt);
-        var headers = new List<Header>(OutgoingMessage.EnvelopeHeaders(envelope)) { Header.Text(StripeEventReceived.EventTypeHeader, e.Type) };
+        var headers = new List<Header>(
+            OutgoingMessage.EnvelopeHeaders(envelope)) { Header.Text(StripeEventReceived.EventTypeHeader, e.Type) };
         if (e.Account is not null) headers.Add(Header.Text(StripeEventReceived.AccountHeader, e.Account));
         var key = Encoding.UTF8.GetBytes(e.Key);
         var signed = _options.Signer.Sign(_options.Topic, key, headers, body);
@@ -99,7 +102,8 @@ public sealed class StripeEventForwarder : IDisposable
     private async Task<WebhookAnswer> RefuseOtherModeAsync(ReadEvent e, bool live, CancellationToken ct)
     {
         var environment = DeploymentEnvironments.Name(_options.Environment);
-        var detail = $"event {e.Id} ({e.Type}) is {(live ? "live" : "test")}-mode and this receiver runs in {environment}: test money never meets live money";
+        var detail = $"event {e.Id} ({e.Type}) is {(live ? "live" : "test")}-mode and this receiver runs in " +
+            $"{environment}: test money never meets live money";
         var id = $"alert:{Source}:livemode_mismatch:{e.Id}";
         var now = _options.Clock.GetUtcNow();
         var alert = OutgoingMessage.Create(_options.AlertsTopic, Source,
@@ -111,7 +115,8 @@ public sealed class StripeEventForwarder : IDisposable
     }
 
     /// <summary>Produces and waits for the acknowledgement; null when Kafka took it, else the 503 to answer.</summary>
-    private async Task<WebhookAnswer?> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, string eventId, CancellationToken ct)
+    private async Task<WebhookAnswer?> ProduceAsync(string topic, Message<byte[]?, byte[]?> message, string eventId,
+        CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(_options.DeliveryTimeout);
@@ -126,7 +131,8 @@ public sealed class StripeEventForwarder : IDisposable
             {
                 // A fatal idempotent-producer error leaves this producer unusable: stop, so a
                 // fresh process takes over, instead of answering 503 forever.
-                _logger.LogCritical("Kafka producer failed fatally on Stripe event {EventId}: {Reason}; stopping", eventId, x.Error.Reason);
+                _logger.LogCritical("Kafka producer failed fatally on Stripe event {EventId}: {Reason}; stopping",
+                    eventId, x.Error.Reason);
                 FailedFatally = true;
                 _onFatal();
             }
@@ -161,7 +167,8 @@ public sealed class StripeEventForwarder : IDisposable
     /// the object it is about, else the event's own id), the connected account, when it was
     /// created (else now) and its mode. Nothing else is looked at: the rest is the consumers'.
     /// </summary>
-    private sealed record ReadEvent(string Id, string Type, string Key, string? Account, DateTimeOffset OccurredAt, bool? Livemode);
+    private sealed record ReadEvent(string Id, string Type, string Key, string? Account, DateTimeOffset OccurredAt,
+        bool? Livemode);
 
     private bool TryRead(byte[] body, out ReadEvent e, out string problem)
     {
@@ -200,10 +207,12 @@ public sealed class StripeEventForwarder : IDisposable
             if (Text(root, "type") is not { } type) return Fail("no type", out problem);
             var objectId = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
                 && data.TryGetProperty("object", out var obj) ? Text(obj, "id") : null;
-            var occurredAt = root.TryGetProperty("created", out var created) && created.ValueKind == JsonValueKind.Number && created.TryGetInt64(out var unix)
+            var occurredAt = root.TryGetProperty("created", out var created)
+                && created.ValueKind == JsonValueKind.Number && created.TryGetInt64(out var unix)
                 && unix >= 0 && unix <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
                 ? DateTimeOffset.FromUnixTimeSeconds(unix) : _options.Clock.GetUtcNow();
-            bool? livemode = root.TryGetProperty("livemode", out var mode) && mode.ValueKind is JsonValueKind.True or JsonValueKind.False
+            bool? livemode = root.TryGetProperty("livemode", out var mode)
+                && mode.ValueKind is JsonValueKind.True or JsonValueKind.False
                 ? mode.GetBoolean() : null;
             e = new ReadEvent(id, type, objectId ?? id, Text(root, "account"), occurredAt, livemode);
             return true;
@@ -211,7 +220,8 @@ public sealed class StripeEventForwarder : IDisposable
     }
 
     private static string? Text(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v)
+            && v.ValueKind == JsonValueKind.String
         && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
 
     private static bool Fail(string why, out string problem)
