@@ -16,6 +16,7 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     {
         public const string Url = "CONTESTPIPELINE_PLAYER_API_URL";
         public const string TokenHashes = "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256";
+        public const string OnboardingLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WAIT_MS";
     }
 
     public const string UrlDefault = "http://127.0.0.1:5090";
@@ -34,7 +35,12 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
                 throw new StartupException($"{Settings.TokenHashes}: '{part[..Math.Min(part.Length, 12)]}…' is not the 64 hex digits of a SHA-256");
             hashes.Add(Convert.FromHexString(part));
         }
-        return new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);
+        var o = new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);
+        return o with
+        {
+            OnboardingLinkWait = Setting.Milliseconds(configuration, Settings.OnboardingLinkWaitMs,
+                o.OnboardingLinkWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
+        };
     }
 
     /// <summary>The hex SHA-256 of a token, as the setting lists it.</summary>
