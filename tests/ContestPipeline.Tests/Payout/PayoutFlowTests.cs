@@ -345,6 +345,24 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var (unknown, why) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("nobody"));
         Assert.Equal(HttpStatusCode.NotFound, unknown);
         Assert.Contains("no connected account is being onboarded", why.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // At most five requests per player per ten minutes, counted in Postgres across both instances of the API:
+        // the sixth for one player is answered 429 with Retry-After (about the window) and adds no request; another
+        // player (cy, four so far) is not held back by it.
+        for (var i = 1; i < PlayerApiOptions.OnboardingLinkLimitDefault; i++)
+            Assert.Equal(HttpStatusCode.NotFound, (await AskForLinkAsync(i % 2 == 0 ? platform : impatient,
+                RecipientOnboardingNeeded.PathFor("nobody"))).Status);
+        using (var sixth = await platform.PostAsync(RecipientOnboardingNeeded.PathFor("nobody"), null))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
+            var retryAfter = sixth.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
+            Assert.InRange(retryAfter, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+            Assert.Contains("at most 5 onboarding links per player per 600 s",
+                (await sixth.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            Assert.Equal(5L, await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM payout.onboarding_link_requests WHERE player_id = 'nobody'"));
         Assert.All(r.World.Read(Topics.PayoutsStatus).Concat(r.World.Read(Topics.Notifications)), m =>
         {
             Assert.DoesNotContain("_emulator/onboarding", m.Body.GetRawText(), StringComparison.Ordinal);
