@@ -9,6 +9,8 @@ public enum StripeFaultKind
     ServerError,
     /// <summary>503 api_error, before anything is applied.</summary>
     ServiceUnavailable,
+    /// <summary>400 invalid_request_error, before anything is applied: Stripe refuses the request as made (no retry helps).</summary>
+    Refused,
     /// <summary>The request is applied (and its idempotent result saved), then the connection is dropped without a response.</summary>
     AppliedThenDropped,
     /// <summary>The request is applied, then the response is held back for <see cref="StripeFault.Delay"/>: past the client's timeout.</summary>

@@ -44,6 +44,12 @@ public sealed record IngestionOptions
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromDays(1);
     public TimeSpan ReconcileGrace { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long an operator's request to cancel a contest with paid entries counts (<see cref="CancelApprovals"/>):
+    /// a second operator's cancel applies only while the first's is younger than this.
+    /// </summary>
+    public TimeSpan CancelApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
+
     public static class Settings
     {
         public const string LockSkewMs = "CONTESTPIPELINE_INGESTION_LOCK_SKEW_MS";
@@ -54,6 +60,7 @@ public sealed record IngestionOptions
         public const string DecideBatchMax = "CONTESTPIPELINE_INGESTION_DECIDE_BATCH_MAX";
         public const string ReconcileIntervalMs = "CONTESTPIPELINE_INGESTION_RECONCILE_INTERVAL_MS";
         public const string ReconcileGraceMs = "CONTESTPIPELINE_INGESTION_RECONCILE_GRACE_MS";
+        public const string CancelApprovalLifetimeMs = "CONTESTPIPELINE_INGESTION_CANCEL_APPROVAL_LIFETIME_MS";
     }
 
     public static IngestionOptions Read(IConfiguration? configuration)
@@ -72,6 +79,8 @@ public sealed record IngestionOptions
             ReconcileInterval = Ms(Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100),
                 TimeSpan.FromDays(7)),
             ReconcileGrace = Ms(Settings.ReconcileGraceMs, o.ReconcileGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
+            CancelApprovalLifetime = Ms(Settings.CancelApprovalLifetimeMs, o.CancelApprovalLifetime,
+                TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
         };
     }
 }

@@ -26,7 +26,8 @@ public static class IngestionWorker
         Shape,
         [
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Shape.Group("contests"), _ => [new ContestDefinedHandler(), new ContestCancelRequestedHandler()]),
+            new ConsumerDefinition(Shape.Group("contests"), sp =>
+                [new ContestDefinedHandler(), new ContestCancelRequestedHandler(sp.GetRequiredService<IngestionOptions>())]),
             new ConsumerDefinition(Shape.Group("entries"), sp => [new EntrySubmittedHandler(sp.GetRequiredService<IngestionOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [new StripeEventReceivedHandler(sp.GetRequiredService<PipelineSettings>().Environment)]),

@@ -10,29 +10,40 @@ namespace ContestPipeline.Ingestion.Handlers;
 
 /// <summary>
 /// An operator's cancel of a contest, live or not. A contest without entries is cancelled on one
-/// request; one with paid entries takes two different operators (<see cref="CancelApprovals"/>):
-/// the first request is recorded and announced as an alert, and entries are still taken. Once
-/// the cancel applies, entries stop at once and the request is passed on the contest's timeline.
+/// request; one with paid entries takes two different operators whose requests both still count
+/// (<see cref="CancelApprovals"/>: each for <see cref="IngestionOptions.CancelApprovalLifetime"/>, on the
+/// injected clock): until then a request is recorded and announced as an alert, and entries are still taken.
+/// Once the cancel applies, entries stop at once and the request is passed on the contest's timeline.
 /// Whether it is still in time (before COMPLETE) is the referee's to say, since only the referee
 /// knows whether the contest has completed.
 /// </summary>
-public sealed class ContestCancelRequestedHandler : MessageHandler<ContestCancelRequested>
+public sealed class ContestCancelRequestedHandler(IngestionOptions options) : MessageHandler<ContestCancelRequested>
 {
     public override async Task HandleAsync(ContestCancelRequested request, HandlerContext context, CancellationToken ct)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, request.ContestId)
             ?? throw new MessageRejectedException($"cannot cancel unknown contest {request.ContestId}");
         if (contest.State == EntriesState.Cancelled) return;
-        var requests = await IngestionStore.AddCancelApprovalAsync(context, request);
-        if (!CancelApprovals.Applies(contest.EntryCount, [.. requests.Select(r => r.Operator)]))
+        var lifetime = options.CancelApprovalLifetime;
+        var now = context.Clock.GetUtcNow();
+        var requests = await IngestionStore.AddCancelApprovalAsync(context, request, lifetime);
+        var live = CancelApprovals.Live(requests, now, lifetime);
+        if (!CancelApprovals.Applies(contest.EntryCount, [.. live.Select(r => r.Operator)]))
         {
-            context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, "cancel_awaits_second_operator", request.ContestId,
-                CancelApprovals.Awaiting(request, contest.EntryCount), $"{request.ContestId}:{request.RequestedBy}");
+            // Keyed by the request's recorded time: one made anew after its predecessor expired is announced anew.
+            var since = live.First(r => r.Operator == request.RequestedBy).RequestedAt.ToUnixTimeMilliseconds();
+            context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, "cancel_awaits_second_operator",
+                request.ContestId, CancelApprovals.Awaiting(request, contest.EntryCount, requests, now, lifetime),
+                $"{request.ContestId}:{request.RequestedBy}:{since}");
             return;
         }
         await IngestionStore.MoveAsync(context, request.ContestId, contest.State, EntriesState.Cancelled);
         // The first operator's reason is the decision's; the others agreed to it.
-        var applied = request with { RequestedBy = string.Join(" and ", requests.Select(r => r.Operator)), Reason = requests[0].Reason };
-        context.Publish(Topics.ContestLifecycle, request.ContestId, $"contest:{request.ContestId}:cancel-requested", applied);
+        var applied = request with
+        {
+            RequestedBy = string.Join(" and ", live.Select(r => r.Operator)), Reason = live[0].Reason,
+        };
+        context.Publish(Topics.ContestLifecycle, request.ContestId, $"contest:{request.ContestId}:cancel-requested",
+            applied);
     }
 }

@@ -131,16 +131,28 @@ public static class IngestionStore
             WHERE cg.contest_id = c.contest_id AND cg.game_id = @gameId AND c.status = @open AND c.lock_at > @startedAt
             """, new { gameId, startedAt, open = EntriesLifecycle.Name(EntriesState.Open) }, context.Transaction);
 
-    /// <summary>Records an operator's cancel of a contest (once per operator); every request so far, first first.</summary>
-    public static async Task<IReadOnlyList<(string Operator, string Reason)>> AddCancelApprovalAsync(HandlerContext context, ContestCancelRequested request)
+    /// <summary>
+    /// Records an operator's cancel of a contest: once per operator while their request counts, anew (with this
+    /// reason and time) once it is older than <paramref name="lifetime"/>. Every request so far, first first, the
+    /// expired ones of other operators included (the rule, <see cref="CancelApprovals"/>, tells which still count).
+    /// </summary>
+    public static async Task<IReadOnlyList<CancelApprovals.Request>> AddCancelApprovalAsync(HandlerContext context,
+        ContestCancelRequested request, TimeSpan lifetime)
     {
+        var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.cancel_approvals (contest_id, operator, reason, requested_at)
-            VALUES (@ContestId, @RequestedBy, @Reason, @now) ON CONFLICT DO NOTHING
-            """, new { request.ContestId, request.RequestedBy, request.Reason, now = context.Clock.GetUtcNow() }, context.Transaction);
-        return [.. await context.Connection.QueryAsync<(string, string)>(
-            "SELECT operator, reason FROM ingestion.cancel_approvals WHERE contest_id = @ContestId ORDER BY requested_at, operator",
-            new { request.ContestId }, context.Transaction)];
+            VALUES (@ContestId, @RequestedBy, @Reason, @now)
+            ON CONFLICT (contest_id, operator) DO UPDATE SET reason = excluded.reason, requested_at = excluded.requested_at
+            WHERE cancel_approvals.requested_at <= @expiredAt
+            """, new { request.ContestId, request.RequestedBy, request.Reason, now, expiredAt = now - lifetime },
+            context.Transaction);
+        var rows = await context.Connection.QueryAsync<(string, string, DateTime)>("""
+            SELECT operator, reason, requested_at FROM ingestion.cancel_approvals
+            WHERE contest_id = @ContestId ORDER BY requested_at, operator
+            """, new { request.ContestId }, context.Transaction);
+        return [.. rows.Select(r => new CancelApprovals.Request(r.Item1, r.Item2,
+            new DateTimeOffset(DateTime.SpecifyKind(r.Item3, DateTimeKind.Utc))))];
     }
 
     // ---- parked definitions ---------------------------------------------------------------------------

@@ -62,6 +62,16 @@ public sealed record PayoutOptions
     /// </summary>
     public TimeSpan ApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long a request for an onboarding link is kept (payout.onboarding_link_requests), answered or not, from when
+    /// it was made; older ones are deleted. At least a day: the read API's per-player limit counts requests of a
+    /// window of at most a day.
+    /// </summary>
+    public TimeSpan OnboardingLinkRetention { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often requests past <see cref="OnboardingLinkRetention"/> are looked for.</summary>
+    public TimeSpan OnboardingLinkPurgeInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -133,6 +143,7 @@ public sealed record PayoutOptions
         public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
         public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
+        public const string OnboardingLinkRetentionSeconds = "CONTESTPIPELINE_PAYOUT_ONBOARDING_LINK_RETENTION_SECONDS";
     }
 
     /// <summary>Amounts above this are refused as settings: 100,000,000.00 in a two-digit currency.</summary>
@@ -151,6 +162,8 @@ public sealed record PayoutOptions
             MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
             NewAccountAmountMaxMinor = Setting.Long(configuration, Settings.NewAccountAmountMaxMinor, o.NewAccountAmountMaxMinor, 0, AmountSettingMaxMinor),
             SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting, o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
+            OnboardingLinkRetention = Setting.Seconds(configuration, Settings.OnboardingLinkRetentionSeconds,
+                o.OnboardingLinkRetention, TimeSpan.FromDays(1), TimeSpan.FromDays(3_650)),
             ApprovalLifetime = Setting.Seconds(configuration, Settings.ApprovalLifetimeSeconds, o.ApprovalLifetime,
                 TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
             NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),

@@ -51,6 +51,7 @@ public static class PayoutWorker
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
+            services.AddSingleton<PurgeOnboardingLinksJob>();
             services.AddSingleton<RefreshAccountsJob>();
             services.AddSingleton<ReadTransfersJob>();
             services.AddSingleton<ReadDisputesJob>();
@@ -59,7 +60,7 @@ public static class PayoutWorker
         Jobs = sp =>
         [
             sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
-            sp.GetRequiredService<AnswerOnboardingLinksJob>(),
+            sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
         ],

@@ -62,6 +62,17 @@ public static class OnboardingLinkStore
             new DynamicParameters(request).With(new { url, now }), context.Transaction);
     }
 
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> requests made before <paramref name="before"/>, answered or not (nobody
+    /// waits for one that old); how many it deleted.
+    /// </summary>
+    public static Task<int> PurgeAsync(TransactionContext context, DateTimeOffset before, int limit) =>
+        context.Connection.ExecuteAsync("""
+            DELETE FROM payout.onboarding_link_requests WHERE request_id IN (
+                SELECT request_id FROM payout.onboarding_link_requests WHERE requested_at < @before
+                ORDER BY requested_at LIMIT @limit FOR UPDATE SKIP LOCKED)
+            """, new { before, limit }, context.Transaction);
+
     /// <summary>Stripe refused the link: the platform is told why, and may ask again.</summary>
     public static Task RefuseAsync(TransactionContext context, string requestId, string reason) =>
         context.Connection.ExecuteAsync("""

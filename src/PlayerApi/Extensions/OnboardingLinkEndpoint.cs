@@ -1,3 +1,4 @@
+using System.Globalization;
 using ContestPipeline.PlayerApi.Domain;
 using ContestPipeline.PlayerApi.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -10,7 +11,8 @@ namespace ContestPipeline.PlayerApi.Extensions;
 /// still onboarding, for the platform to send them to at once (a link expires within minutes, and none travels on
 /// a topic). This API makes no Stripe call: it adds a request Payout answers (Payout alone calls Stripe for payouts,
 /// within its rate budget) and waits for the answer. 200 with the link; 404 when no account is being onboarded for
-/// the player; 409 when the account can already receive; 502 when Stripe refused; 504 when Payout did not answer in
+/// the player; 409 when the account can already receive; 429 with Retry-After past the per-player limit
+/// (<see cref="PlayerApiOptions.OnboardingLinkLimit"/>); 502 when Stripe refused; 504 when Payout did not answer in
 /// time (ask again).
 /// </summary>
 public static class OnboardingLinkEndpoint
@@ -25,7 +27,14 @@ public static class OnboardingLinkEndpoint
         if (playerId.Length is 0 or > 200)
             return Error(StatusCodes.Status400BadRequest, "playerId is 1 to 200 characters");
         var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
-        await requests.AddAsync(requestId, playerId, clock.GetUtcNow());
+        if (await requests.TryAddAsync(requestId, playerId, clock.GetUtcNow(), o.OnboardingLinkLimit,
+                o.OnboardingLinkWindow) is { } wait)
+        {
+            var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+            c.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status429TooManyRequests, $"at most {o.OnboardingLinkLimit} onboarding links per "
+                + $"player per {(long)o.OnboardingLinkWindow.TotalSeconds} s; ask again in {seconds} s");
+        }
         var until = clock.GetUtcNow() + o.OnboardingLinkWait;
         while (true)
         {

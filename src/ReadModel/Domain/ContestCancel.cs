@@ -9,8 +9,9 @@ public static class ContestCancel
 {
     /// <summary>What happens next, as both tools say it (Ingestion enforces the rule).</summary>
     public const string TwoPersons =
-        "A contest with paid entries is cancelled once a second, different operator cancels it too (until then an "
-        + "alert says it waits); every paid entry is then refunded once the referee cancels it.";
+        "A contest with paid entries is cancelled once a second, different operator cancels it too, while the first "
+        + "request still counts (24 h by default; until then an alert says it waits, and nothing is refunded); every "
+        + "paid entry is then refunded once the referee cancels it.";
 
     public static bool Allowed(string? state) => state is "SCHEDULED" or "LOCKED" or "LIVE";
 

@@ -297,6 +297,14 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             FROM operations.alerts WHERE alert_id = @alertId
             """, new { alertId });
 
+    /// <summary>A subject's alerts of one code, newest first (e.g. a contest's cancel awaiting a second one).</summary>
+    public Task<List<AlertRow>> SubjectAlertsAsync(string subject, string code) =>
+        ListAsync<AlertRow>("""
+            SELECT alert_id, source, severity, code, subject, message, raised_at, state, acked_by, acked_at, ack_note,
+                   resolved_by, resolved_at, resolve_note
+            FROM operations.alerts WHERE subject = @subject AND code = @code ORDER BY raised_at DESC, alert_id
+            """, new { subject, code });
+
     public Task<List<string>> AlertCodesAsync() =>
         ListAsync<string>("SELECT DISTINCT code FROM operations.alerts ORDER BY code");
 
@@ -404,6 +412,13 @@ public sealed class ReadQueries(NpgsqlDataSource db)
             """,
             new { from = new DateTimeOffset(year, 1, 1, 0, 0, 0, TimeSpan.Zero),
                 to = new DateTimeOffset(year + 1, 1, 1, 0, 0, 0, TimeSpan.Zero) });
+
+    /// <summary>Operators' actions of one kind on a subject (e.g. each cancel of a contest), oldest first.</summary>
+    public Task<List<AuditRow>> SubjectAuditAsync(string subject, string action) =>
+        ListAsync<AuditRow>("""
+            SELECT action_id, operator, role, action, subject, reason, outcome, tool, at FROM operations.audit
+            WHERE subject = @subject AND action = @action ORDER BY at, action_id
+            """, new { subject, action });
 
     public Task<List<AuditRow>> AuditAsync(int page) =>
         ListAsync<AuditRow>("""

@@ -89,7 +89,11 @@ public static class ContestPages
         });
     }
 
-    /// <summary>Cancelling a contest not yet live (admins).</summary>
+    /// <summary>
+    /// Cancelling a contest not yet COMPLETE, live or not (admins). One with paid entries is cancelled by a second,
+    /// different admin's cancel while the first one's still counts (Ingestion's two-person rule): the page says who
+    /// has asked and what Ingestion waits for.
+    /// </summary>
     private static void MapCancel(RouteGroupBuilder app)
     {
         app.Action("/contests/{id}/cancel", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id) =>
@@ -106,7 +110,11 @@ public static class ContestPages
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Contests, id, $"cancel:{id}:{decision}", new ContestCancelRequested(id, reason, Ui.Name(c)), c.RequestAborted);
             await d.AuditAsync(c, decision, "contest-cancel", id, reason, "published on contests", c.RequestAborted);
-            return ui.Done(c, "Cancel requested", $"Cancel of {id} sent. {ContestCancel.TwoPersons}", "/contests/" + Url(id));
+            var next = contest!.EntryCount > 0
+                ? $"It has {contest.EntryCount} paid entries: nothing is refunded until a second, different operator "
+                    + "cancels it too. " + ContestCancel.TwoPersons
+                : ContestCancel.TwoPersons;
+            return ui.Done(c, "Cancel requested", $"Cancel of {id} sent. {next}", "/contests/" + Url(id));
         });
     }
 
@@ -182,10 +190,7 @@ public static class ContestPages
             ["Paid on Stripe", Amount(paidOnStripe, cur)],
             ["Refunded", Amount(refunds.Where(r => r.State == "refunded").Sum(r => r.AmountMinor), cur)],
         ], "money-table");
-        var actions = "";
-        if (Ui.Can(c, OperatorRoles.Admin) && contest.State is "SCHEDULED" or "LOCKED")
-            actions = "<h2>Cancel</h2>" + ui.Form(c, $"/contests/{Url(id)}/cancel", "<input name=\"reason\" placeholder=\"why cancel (required)\" size=\"50\" required>",
-                "Cancel contest (every entry refunded)");
+        var actions = await CancelSectionAsync(c, ui, q, contest);
         return $"""
             <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)} · {Encode(contest.StateReason)}
             · <a href="/contests/{Url(id)}/audit.jsonl" id="audit-export">Audit export (JSON lines)</a> · <a href="/payouts?contest={Url(id)}">Payouts</a></p>
@@ -203,6 +208,30 @@ public static class ContestPages
             {MakeGoodsSection(c, ui, id, makeGoods)}
             {actions}
             """;
+    }
+
+    /// <summary>
+    /// Who has asked to cancel the contest and what Ingestion says it waits for (a second operator, or a request that
+    /// expired), and the cancel form for an admin while the contest can still be cancelled.
+    /// </summary>
+    private static async Task<string> CancelSectionAsync(HttpContext c, Ui ui, ReadQueries q, ContestRow contest)
+    {
+        var id = contest.ContestId;
+        var asked = await q.SubjectAuditAsync(id, "contest-cancel");
+        var waiting = contest.State == "CANCELLED" ? []
+            : await q.SubjectAlertsAsync(id, "cancel_awaits_second_operator");
+        var html = asked.Count == 0 ? "" : "<h2>Cancel requests</h2><ul id=\"cancel-requests\">"
+            + string.Concat(asked.Select(a =>
+                $"<li>{Time(a.At)} {Encode(a.Operator)} ({Encode(a.Tool)}): {Encode(a.Reason)}</li>"))
+            + "</ul>";
+        if (waiting.Count > 0)
+            html += "<div id=\"cancel-awaits\" class=\"warning\">"
+                + string.Concat(waiting.Select(w => $"<p>{Encode(w.Message)}</p>")) + "</div>";
+        if (Ui.Can(c, OperatorRoles.Admin) && ContestCancel.Allowed(contest.State))
+            html += "<h2>Cancel</h2>" + ui.Form(c, $"/contests/{Url(id)}/cancel",
+                "<input name=\"reason\" placeholder=\"why cancel (required)\" size=\"50\" required>",
+                "Cancel contest (every entry refunded)");
+        return html;
     }
 
     private static string MakeGoodsSection(HttpContext c, Ui ui, string id, List<MakeGoodView> rows)

@@ -14,6 +14,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
 {
     public const string Contest = "sunday";
     public static readonly (string Name, string Role, string Password) Admin = ("root", OperatorRoles.Admin, "admin-pass-1");
+    /// <summary>A second admin: cancelling a contest with paid entries takes two.</summary>
+    public static readonly (string Name, string Role, string Password) Cat = ("cat", OperatorRoles.Admin, "cat-pass-1");
     public static readonly (string Name, string Role, string Password) Ann = ("ann", OperatorRoles.Approver, "ann-pass-1");
     public static readonly (string Name, string Role, string Password) Bob = ("bob", OperatorRoles.Approver, "bob-pass-1");
     public static readonly (string Name, string Role, string Password) Vic = ("vic", OperatorRoles.Viewer, "vic-pass-1");
@@ -38,7 +40,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
             throw new InvalidOperationException($"Chromium is not at {chromium}: the browser tests drive Debian's chromium package (./run test installs it: build/chromium.sh)");
         Stack = await OperationsStack.StartAsync("console");
         Stack.StartWorkers();
-        Console = await Stack.StartConsoleAsync([Admin, Ann, Bob, Vic]);
+        Console = await Stack.StartConsoleAsync([Admin, Cat, Ann, Bob, Vic]);
         await Stack.RunContestToSettledAsync(Contest);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ChromiumArgs });

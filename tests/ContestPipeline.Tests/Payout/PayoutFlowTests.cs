@@ -8,6 +8,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout.Domain;
+using ContestPipeline.PlayerApi.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
@@ -309,11 +310,34 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Assert.Contains("/recipients/cy/onboarding-link", notice!.Body.GetProperty("text").GetString(), StringComparison.Ordinal);
         Assert.Equal("operations", notice.Headers[MessageHeaders.Producer]);
 
-        // The platform asks its read API for a fresh link: Payout mints a new one; nobody unknown gets one.
+        // Stripe refuses the next account link: the platform hears 502 with Stripe's reason, and may ask again.
         await using var api = await LocalPlayerApi.StartAsync(r.Run.Swaps);
         using var platform = new HttpClient { BaseAddress = api.Url };
         platform.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
-        var (status, fresh) = await AskForLinkAsync(platform, needed.Body.GetProperty("onboardingPath").GetString()!);
+        var path = needed.Body.GetProperty("onboardingPath").GetString()!;
+        r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Refused, "POST", "/v1/account_links"));
+        var (refused, stripeSaid) = await AskForLinkAsync(platform, path);
+        Assert.Equal(HttpStatusCode.BadGateway, refused);
+        Assert.Contains("Stripe refused a new onboarding link", stripeSaid.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // Stripe slower than a second instance of the API waits (1 s): 504, ask again; Payout still answers the request later.
+        await using var hurried = await LocalPlayerApi.StartAsync(r.Run.Swaps,
+            overrides: new Dictionary<string, string?> { [PlayerApiOptions.Settings.OnboardingLinkWaitMs] = "1000" });
+        using var impatient = new HttpClient { BaseAddress = hurried.Url };
+        impatient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", hurried.Token);
+        r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Latency, "POST", "/v1/account_links", Delay: TimeSpan.FromSeconds(4)));
+        var (late, lateWhy) = await AskForLinkAsync(impatient, path);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, late);
+        Assert.Contains("did not answer in time", lateWhy.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM payout.onboarding_link_requests WHERE player_id = 'cy' AND outcome IS NULL") == 0;
+        }, "the request the platform stopped waiting for answered all the same");
+
+        // The platform asks for a fresh link: Payout mints a new one; nobody unknown gets one.
+        var (status, fresh) = await AskForLinkAsync(platform, path);
         Assert.Equal(HttpStatusCode.OK, status);
         var freshUrl = fresh.GetProperty("url").GetString()!;
         Assert.Contains(account, freshUrl, StringComparison.Ordinal);
@@ -321,6 +345,24 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var (unknown, why) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("nobody"));
         Assert.Equal(HttpStatusCode.NotFound, unknown);
         Assert.Contains("no connected account is being onboarded", why.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        // At most five requests per player per ten minutes, counted in Postgres across both instances of the API:
+        // the sixth for one player is answered 429 with Retry-After (about the window) and adds no request; another
+        // player (cy, four so far) is not held back by it.
+        for (var i = 1; i < PlayerApiOptions.OnboardingLinkLimitDefault; i++)
+            Assert.Equal(HttpStatusCode.NotFound, (await AskForLinkAsync(i % 2 == 0 ? platform : impatient,
+                RecipientOnboardingNeeded.PathFor("nobody"))).Status);
+        using (var sixth = await platform.PostAsync(RecipientOnboardingNeeded.PathFor("nobody"), null))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
+            var retryAfter = sixth.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
+            Assert.InRange(retryAfter, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+            Assert.Contains("at most 5 onboarding links per player per 600 s",
+                (await sixth.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
+            Assert.Equal(5L, await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM payout.onboarding_link_requests WHERE player_id = 'nobody'"));
         Assert.All(r.World.Read(Topics.PayoutsStatus).Concat(r.World.Read(Topics.Notifications)), m =>
         {
             Assert.DoesNotContain("_emulator/onboarding", m.Body.GetRawText(), StringComparison.Ordinal);

@@ -21,14 +21,16 @@ public sealed class LocalPlayerApi : IAsyncDisposable
         Token = token;
     }
 
-    /// <summary>Starts it on a free port against the run's database, and waits until it answers.</summary>
-    public static async Task<LocalPlayerApi> StartAsync(LocalSwaps swaps, CancellationToken ct = default)
+    /// <summary>Starts it on a free port against the run's database (with any settings overridden), and waits until it answers.</summary>
+    public static async Task<LocalPlayerApi> StartAsync(LocalSwaps swaps, CancellationToken ct = default,
+        IReadOnlyDictionary<string, string?>? overrides = null)
     {
         ArgumentNullException.ThrowIfNull(swaps);
         var token = LocalConsole.NewPassword() + LocalConsole.NewPassword();
         var (process, url, _) = await LocalListener.StartAsync(() =>
         {
-            var spec = LocalServices.Prepare(Services.PlayerApi, swaps with { PlayerApiTokens = PlayerApiOptions.Hash(token) });
+            var spec = LocalServices.Prepare(Services.PlayerApi, swaps with { PlayerApiTokens = PlayerApiOptions.Hash(token) },
+                overrides);
             return (spec, new Uri(spec.Environment[PlayerApiOptions.Settings.Url]!), 0);
         }, "the player read API", Path.Combine(swaps.RunDirectory, $"player-api-{Guid.NewGuid():N}.log"),
             portChosenHere: true, ct);
