@@ -94,9 +94,12 @@ public static class MakeGoodsCommand
         if (p is null) return await OperatorTool.FailAsync("make-goods confirm", $"no proposal {proposalId} for {contestId}");
         if (string.Equals(p.ProposedBy, @operator, StringComparison.OrdinalIgnoreCase))
             return await OperatorTool.FailAsync("make-goods confirm", "you proposed it: a second, different operator must confirm");
+        var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(p.Assessment, OutgoingMessage.Json)!;
+        // Bound to what this operator confirms: the proposal's report, total, recipients and amounts as read here.
+        var terms = MakeGoodTerms.Of(proposalId, contestId, a.CorrectionsSoFar, a.TotalMinor, a.Currency, a.Items);
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Operations, contestId, MakeGoodConfirmed.MessageIdFor(id),
-            new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, DateTimeOffset.UtcNow), ct);
+            new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, DateTimeOffset.UtcNow, a.TotalMinor, a.Currency, terms), ct);
         await tool.AuditAsync(@operator, id, "make-good-confirm", contestId, reason, $"confirmed proposal {proposalId}", ct);
         Console.WriteLine($"confirmation of {proposalId} sent; Settlement books each make-good once and Payout pays it like a prize");
         return 0;
