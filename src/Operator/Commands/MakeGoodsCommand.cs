@@ -27,14 +27,14 @@ public static class MakeGoodsCommand
         var proposeId = new Argument<string>("contest-id");
         var report = new Option<int>("--report") { Description = "the assessment's corrections-so-far number (see show)", Required = true };
         var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
-        var by = new Option<string>("--operator") { Description = "who proposes (recorded in the audit trail)", Required = true };
+        var by = OperatorTool.OperatorOption("who proposes (recorded in the audit trail)");
         var propose = new Command("propose", "propose paying an assessment's make-goods (platform-funded); a second operator confirms") { proposeId, report, reason, by };
         propose.SetAction((parse, ct) => ProposeAsync(parse.GetValue(proposeId)!, parse.GetValue(report), parse.GetValue(reason)!, parse.GetValue(by)!, ct));
 
         var confirmId = new Argument<string>("contest-id");
         var proposal = new Argument<string>("proposal-id");
         var confirmReason = new Option<string>("--reason") { Description = "why (required)", Required = true };
-        var confirmBy = new Option<string>("--operator") { Description = "who confirms: not the proposer", Required = true };
+        var confirmBy = OperatorTool.OperatorOption("who confirms: not the proposer");
         var confirm = new Command("confirm", "confirm another operator's proposal: Settlement books each make-good once") { confirmId, proposal, confirmReason, confirmBy };
         confirm.SetAction((parse, ct) =>
             ConfirmAsync(parse.GetValue(confirmId)!, parse.GetValue(proposal)!, parse.GetValue(confirmReason)!, parse.GetValue(confirmBy)!, ct));
