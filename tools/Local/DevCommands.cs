@@ -192,12 +192,16 @@ public static class DevCommands
     {
         var transfers = new Option<int>("--transfers") { Description = "prize transfers to make", DefaultValueFactory = _ => 10_000 };
         var stripeRps = StripeRps();
+        var instances = new Option<int>("--instances")
+        {
+            Description = "Payout processes sharing the budget (each a share of the limit)", DefaultValueFactory = _ => 1,
+        };
         var busy = BusyCoreOption();
         var command = new Command("payouts",
             "prize transfers through the payout worker at the Stripe-compatible server's rate limit: share of the limit, 429s, each transfer once")
-            { transfers, stripeRps, busy };
+            { transfers, stripeRps, instances, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("payouts", parse.GetValue(busy),
-            c => PayoutBenchCommand.RunAsync(parse.GetValue(transfers), parse.GetValue(stripeRps), c), ct));
+            c => PayoutBenchCommand.RunAsync(parse.GetValue(transfers), parse.GetValue(stripeRps), Math.Max(1, parse.GetValue(instances)), c), ct));
         return command;
     }
 

@@ -18,7 +18,8 @@ public sealed class Outbox(string schema)
     /// "already added" and skipped. The same id with other content is a bug in the caller
     /// (a deterministic id must name one fact) and throws.
     /// </summary>
-    public async Task AddAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
+    public async Task AddAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
     {
         if (messages.Count == 0) return;
         var ids = new string[messages.Count];
@@ -26,12 +27,13 @@ public sealed class Outbox(string schema)
         var keys = new byte[]?[messages.Count];
         var types = new string[messages.Count];
         var payloads = new byte[]?[messages.Count];
-        var headers = new string[messages.Count];
+        var headers = new byte[]?[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
             var m = messages[i];
             (ids[i], topics[i], keys[i], types[i], payloads[i], headers[i]) =
-                (m.OutboxId, m.Topic, m.Key, m.MessageType, m.Payload, HeaderJson.Write(m.Headers));
+                (m.OutboxId, m.Topic, m.Key, m.MessageType, m.Payload,
+                    OutboxHeaders.Write(m.Headers, m.OutboxId, m.MessageType));
         }
 
         // The outbox is partitioned by week (plumbing/0003), its message ids unique within a
@@ -40,13 +42,15 @@ public sealed class Outbox(string schema)
         // Rows are written in the given order, which is the relay's.
         await using var cmd = new NpgsqlCommand($"""
             WITH input AS (
-                SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers) WITH ORDINALITY AS u(id, topic, k, type, payload, headers, ord)
+                SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers)
+                    WITH ORDINALITY AS u(id, topic, k, type, payload, headers, ord)
             ), earlier AS (
                 SELECT message_id FROM {_table}
                 WHERE message_id = ANY(@ids) AND bucket < (date_trunc('week', now() AT TIME ZONE 'UTC'))::date
             )
-            INSERT INTO {_table} (message_id, topic, message_key, message_type, payload, headers)
-            SELECT id, topic, k, type, payload, headers FROM input WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
+            INSERT INTO {_table} (message_id, topic, message_key, message_type, payload, header_bytes)
+            SELECT id, topic, k, type, payload, headers FROM input
+            WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
             ON CONFLICT (message_id, bucket) DO NOTHING
             RETURNING message_id
             """, conn, tx);
@@ -54,8 +58,11 @@ public sealed class Outbox(string schema)
         cmd.Parameters.Add(new NpgsqlParameter("topics", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = topics });
         cmd.Parameters.Add(new NpgsqlParameter("keys", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = keys });
         cmd.Parameters.Add(new NpgsqlParameter("types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = types });
-        cmd.Parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = payloads });
-        cmd.Parameters.Add(new NpgsqlParameter("headers", NpgsqlDbType.Array | NpgsqlDbType.Jsonb) { Value = headers });
+        cmd.Parameters.Add(new NpgsqlParameter("payloads", NpgsqlDbType.Array | NpgsqlDbType.Bytea)
+        {
+            Value = payloads,
+        });
+        cmd.Parameters.Add(new NpgsqlParameter("headers", NpgsqlDbType.Array | NpgsqlDbType.Bytea) { Value = headers });
 
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
@@ -68,14 +75,16 @@ public sealed class Outbox(string schema)
         if (skipped.Count == 0) return;
         var existing = (await conn.QueryAsync<(string MessageId, string Topic, byte[]? Payload)>(
             $"SELECT message_id, topic, payload FROM {_table} WHERE message_id = ANY(@ids)",
-            new { ids = skipped.Select(m => m.OutboxId).ToArray() }, tx)).GroupBy(r => r.MessageId).ToDictionary(g => g.Key, g => g.First());
+            new { ids = skipped.Select(m => m.OutboxId).ToArray() }, tx))
+            .GroupBy(r => r.MessageId).ToDictionary(g => g.Key, g => g.First());
         foreach (var m in skipped)
         {
             // A message skipped because it appears twice in this call must also be identical.
             var found = existing[m.OutboxId];
             if (found.Topic != m.Topic || !(found.Payload ?? []).AsSpan().SequenceEqual(m.Payload ?? []))
                 throw new OutboxConflictException(
-                    $"outbox message {m.OutboxId} already exists with different content (topic {found.Topic}, now {m.Topic})");
+                    $"outbox message {m.OutboxId} already exists with different content "
+                    + $"(topic {found.Topic}, now {m.Topic})");
         }
     }
 }

@@ -164,7 +164,7 @@ public sealed class OutboxRelay(
         var rows = new List<Row>(options.BatchSizeMax);
         await using var select = new NpgsqlCommand($"""
             SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
-            SELECT id, topic, message_key, payload, headers::text,
+            SELECT id, topic, message_key, payload, headers::text, header_bytes, message_id, message_type,
                    extract(epoch FROM clock_timestamp() - created_at)::float8
             FROM {_table} WHERE sent_at IS NULL ORDER BY id LIMIT @n FOR UPDATE
             """, conn, tx);
@@ -176,7 +176,10 @@ public sealed class OutboxRelay(
                 reader.GetInt64(0), reader.GetString(1),
                 reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
                 reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                reader.GetString(4), reader.GetDouble(5)));
+                reader.IsDBNull(5)
+                    ? HeaderJson.Read(reader.GetString(4))
+                    : OutboxHeaders.Read(reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7)),
+                reader.GetDouble(8)));
         }
         return rows;
     }
@@ -247,7 +250,7 @@ public sealed class OutboxRelay(
             if (i == rows.Count / 2) crashPoints.Reach(CrashPoints.RelayMidProduce);
             var index = i;
             var row = rows[i];
-            IReadOnlyList<Header> written = HeaderJson.Read(row.HeadersJson);
+            IReadOnlyList<Header> written = row.Headers;
             if (options.Signer is { } signer && signer.Signs(row.Topic)) written = signer.Sign(row.Topic, row.Key, written, row.Payload);
             var headers = KafkaClients.Headers(written);
             try
@@ -284,7 +287,7 @@ public sealed class OutboxRelay(
         catch (OperationCanceledException) { }
     }
 
-    private sealed record Row(long Id, string Topic, byte[]? Key, byte[]? Payload, string HeadersJson, double AgeSeconds);
+    private sealed record Row(long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
 }
 
 public sealed class OutboxDeliveryException(string message) : Exception(message);

@@ -83,8 +83,9 @@ public sealed record OutgoingMessage(
 }
 
 /// <summary>
-/// Headers as stored in the outbox's jsonb column: readable text where the bytes are
-/// UTF-8, base64 where they are not (a dead letter keeps a hostile producer's bytes).
+/// Headers as jsonb: readable text where the bytes are UTF-8, base64 where they are not (a dead
+/// letter keeps a hostile producer's bytes). Ingestion keeps feed and contest rows' headers so;
+/// the outbox did until its compact form (<see cref="OutboxHeaders"/>), and reads older rows so.
 /// </summary>
 public static class HeaderJson
 {

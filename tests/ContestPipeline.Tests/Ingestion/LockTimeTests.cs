@@ -76,9 +76,11 @@ public sealed class LockTimeTests(PipelineFixture fixture)
         await using var conn = await dataSource.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM ingestion.outbox");
         await new CloseEntriesJob(Options).RunAsync(new JobContext(dataSource, new Outbox(IngestionWorker.Name), clock), CancellationToken.None);
-        var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload, string Headers)>(
-            "SELECT message_id, topic, message_key, message_type, payload, headers::text FROM ingestion.outbox WHERE id > @before ORDER BY id", new { before });
-        return [.. rows.Select(r => new OutgoingMessage(r.MessageId, r.Topic, r.Key, r.Type, r.Payload, HeaderJson.Read(r.Headers)))];
+        var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload, byte[] Headers)>(
+            "SELECT message_id, topic, message_key, message_type, payload, header_bytes FROM ingestion.outbox WHERE id > @before ORDER BY id",
+            new { before });
+        return [.. rows.Select(r => new OutgoingMessage(
+            r.MessageId, r.Topic, r.Key, r.Type, r.Payload, OutboxHeaders.Read(r.Headers, r.MessageId, r.Type)))];
     }
 
     private static async Task<List<string>> StatusesAsync(NpgsqlDataSource dataSource)

@@ -60,7 +60,9 @@ public static class BenchCommand
             Print("(a) raw Kafka produce + consume", messages, kafka);
             var postgres = await RawPostgresAsync(dataSource, schema, baselineRows, ct);
             Print("(b) raw Postgres insert + commit", baselineRows, postgres);
+            var walBefore = await WalPositionAsync(dataSource, ct);
             var pipeline = await PipelineAsync(broker, dataSource, schema, messages, outboxTransactionSize, signed, ct);
+            var walBytes = await WalPositionAsync(dataSource, ct) - walBefore;
             Print(signed ? "pipeline outbox → Kafka → inbox" : "pipeline, unsigned", messages, pipeline.Elapsed);
 
             var rate = messages / pipeline.Elapsed.TotalSeconds;
@@ -71,6 +73,8 @@ public static class BenchCommand
             Console.WriteLine($"ratio vs (b) raw Postgres: {vsPostgres:F1}x   (target ≥ 5x)");
             Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, inbox rows {pipeline.InboxRows:N0}, duplicates skipped {pipeline.Duplicates:N0}, unsent outbox rows {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0}");
             await PrintStorageAsync(dataSource, schema, ct);
+            Console.WriteLine($"WAL: {walBytes:N0} bytes during the pipeline's run = {walBytes / messages:N0} bytes per message "
+                + "(the whole database cluster's: other writers count too)");
             var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0 && pipeline.DeadLettered == 0;
             if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
             var report = new BenchReport();
@@ -170,7 +174,19 @@ public static class BenchCommand
             if (rows == 0) continue;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"storage: {table,-6} {rows:N0} rows in {bytes / 1048576.0:F1} MiB = {bytes * 100_000.0 / rows / 1048576.0:F1} MiB per 100,000 rows"));
+            // The row itself (its tuple, without indexes), for a body of PayloadBytes.
+            var rowBytes = await conn.ExecuteScalarAsync<double>($"SELECT avg(pg_column_size(t.*))::float8 FROM {schema}.{table} t");
+            var target = table == "outbox" ? "   (target ≤ 300)" : "";
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"         {table,-6} row {rowBytes:F0} bytes on average for a {PayloadBytes}-byte body{target}"));
         }
+    }
+
+    /// <summary>Where the database cluster's write-ahead log is, in bytes from its start.</summary>
+    private static async Task<long> WalPositionAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        return await conn.ExecuteScalarAsync<long>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
     }
 
     private static async Task<TimeSpan> RawPostgresAsync(NpgsqlDataSource dataSource, string schema, int rows, CancellationToken ct)

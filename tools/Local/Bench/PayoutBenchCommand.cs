@@ -32,10 +32,14 @@ public static class PayoutBenchCommand
     private const long Net = 1_000;
     private const int Players = 100;
 
-    public static async Task<BenchReport?> RunAsync(int transfers, int stripeRps, CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int transfers, int stripeRps, int instances, CancellationToken ct)
     {
         var contests = (transfers + Players - 1) / Players;
-        Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); Stripe limit {stripeRps}/s, all of it Payout's (burst {Math.Max(1, stripeRps / 4)})");
+        var shares = StripeBudget.Split(stripeRps, [.. Enumerable.Range(1, instances).Select(i => ($"payout-{i}", 1))])
+            .Select(s => s.RequestsPerSecond).ToList();
+        Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); "
+            + $"Stripe limit {stripeRps}/s, all of it Payout's: {instances} instance(s), shares {string.Join(" + ", shares)}/s, "
+            + $"each with a burst of a quarter of its share");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
@@ -46,18 +50,24 @@ public static class PayoutBenchCommand
         await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
         stripe.TopUp(2 * Net * transfers, "usd");
 
-        // Payout with its identity; all of the account's Stripe budget is its own here.
-        var env = new Dictionary<string, string?>
+        // Payout with its identity; all of the account's Stripe budget is Payout's here, split
+        // between its instances as the budget splits it (StripeBudget.Split).
+        var payouts = new List<IAsyncDisposable>(instances);
+        for (var i = 0; i < instances; i++)
         {
-            [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
-            [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
-            // Its burst too (a quarter of the limit, within the budget's rule: Σ burst ≤ the limit):
-            // the tokens earned while a round is claimed are spent when its sends start.
-            [StripeServices.BurstVariable] = Math.Max(1, stripeRps / 4).ToString(CultureInfo.InvariantCulture),
-        };
-        // A rate benchmark, not a limits one.
-        foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
-        await using var payout = LocalServices.Start(Services.Payout, swaps, Path.Combine(runDir, "payout.log"), env);
+            var env = new Dictionary<string, string?>
+            {
+                [StripeServices.RateVariable] = shares[i].ToString(CultureInfo.InvariantCulture),
+                [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+                // Its burst too (a quarter of its share, within the budget's rule: Σ burst ≤ the limit):
+                // the tokens earned while a round is claimed are spent when its sends start.
+                [StripeServices.BurstVariable] = Math.Max(1, shares[i] / 4).ToString(CultureInfo.InvariantCulture),
+            };
+            // A rate benchmark, not a limits one.
+            foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
+            payouts.Add(LocalServices.Start(Services.Payout, swaps, Path.Combine(runDir, $"payout-{i + 1}.log"), env));
+        }
+        await using var stopPayouts = new AsyncDisposables(payouts);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start", TimeSpan.FromMinutes(3), ct);
 
@@ -146,7 +156,8 @@ public static class PayoutBenchCommand
 
         Console.WriteLine();
         Console.WriteLine($"transfers made:            {ledger.Transfers.Count:N0} for {transfers:N0} orders; each payout once: {madeOnce:N0}; more than once: {twice:N0}   (target: every one once)");
-        Console.WriteLine($"achieved transfer rate:    {rate:N1}/s over {seconds:F1} s = {rate / stripeRps:P1} of the {stripeRps}/s limit   (target ≥ 95%)");
+        Console.WriteLine($"achieved transfer rate:    {rate:N1}/s over {seconds:F1} s = {rate / stripeRps:P1} of the {stripeRps}/s limit   "
+            + $"(target ≥ {(instances > 1 ? 99 : 95)}%, ratio {rate / stripeRps / (instances > 1 ? 0.99 : 0.95):F2})");
         Console.WriteLine($"429s received:             {refused:N0}   (target 0)");
         Console.WriteLine($"Stripe requests:           {requests.Count:N0} = {requests.Count / (double)Math.Max(1, transfers):F2} per transfer: " +
             string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}")));
@@ -154,13 +165,22 @@ public static class PayoutBenchCommand
         Console.WriteLine($"logs: {runDir}");
         var report = new BenchReport();
         report.Add("transfers/s", $"{rate:N1} over {seconds:F1} s");
-        report.Add("share of the limit (≥ 95 %)", $"{rate / stripeRps:P1} of {stripeRps}/s");
+        report.Add($"share of the limit (≥ {(instances > 1 ? 99 : 95)} %)", $"{rate / stripeRps:P1} of {stripeRps}/s, {instances} instance(s)");
         report.Add("429s (0)", $"{refused:N0}");
         report.Add("requests per transfer", $"{requests.Count / (double)Math.Max(1, transfers):F2}");
         report.Add("each payout once / twice", $"{madeOnce:N0} / {twice:N0}");
         report.Check(madeOnce == transfers && twice == 0 && paid == transfers,
             $"every payout transferred once and recorded paid: once {madeOnce:N0}, more than once {twice:N0}, paid {paid:N0} of {transfers:N0}");
         return report;
+    }
+
+    /// <summary>Stops every payout instance when the bench ends.</summary>
+    private sealed class AsyncDisposables(List<IAsyncDisposable> items) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var item in items) await item.DisposeAsync();
+        }
     }
 
     /// <summary>The path without the object id: /v1/transfers/tr_x → /v1/transfers/{id}.</summary>
