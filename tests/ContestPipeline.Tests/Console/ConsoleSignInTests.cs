@@ -94,9 +94,12 @@ public sealed partial class ConsoleSignInTests
         var missing = await SignInAsync(bob, Bob.Name, Bob.Password);
         Assert.Equal(HttpStatusCode.Unauthorized, missing.Status);
         Assert.DoesNotContain(missing.Cookies, c => c.StartsWith("cp-console=", StringComparison.Ordinal));
-        var right = await console.CodeAsync(Bob.Name);
-        var wrong = ((int.Parse(right, CultureInfo.InvariantCulture) + 1) % 1_000_000).ToString("D6", CultureInfo.InvariantCulture);
+        // A six-digit code that is none of the steps the console accepts now (nor in the next minute).
+        var wrong = Enumerable.Range(0, 10).Select(i => (i * 111_111).ToString("D6", CultureInfo.InvariantCulture))
+            .First(c => Enumerable.Range(0, 4).All(s =>
+                OperatorTotp.Match(console.TotpSecrets[Bob.Name], c, DateTimeOffset.UtcNow.AddSeconds(s * 30)) is null));
         Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(bob, Bob.Name, Bob.Password, code: wrong)).Status);
+        var right = await console.CodeAsync(Bob.Name);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(bob, Bob.Name, "not-bobs", code: right)).Status);
         var signedIn = await SignInAsync(bob, Bob.Name, Bob.Password, code: right);
         Assert.Equal(HttpStatusCode.Redirect, signedIn.Status);

@@ -47,9 +47,9 @@ public sealed class LocalConsole : IAsyncDisposable
             long step;
             lock (_stepsUsed)
             {
-                // The step before is still good until this one ends: used first when that is more than a few seconds off.
+                // The step before is still good until this one ends: used first when that is 20 s off or more.
                 var current = OperatorTotp.Step(now);
-                var previousGood = (current + 1) * OperatorTotp.StepSeconds - now.ToUnixTimeSeconds() > 5;
+                var previousGood = (current + 1) * OperatorTotp.StepSeconds - now.ToUnixTimeSeconds() >= 20;
                 step = Math.Max(previousGood ? current - 1 : current, _stepsUsed.GetValueOrDefault(@operator, long.MinValue) + 1);
                 if (step <= OperatorTotp.Step(now) + 1)
                 {
