@@ -20,11 +20,14 @@ public sealed class InboxConsumerOptions
     public required IReadOnlyList<string> Topics { get; init; }
     public int BatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
     public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.ConsumerPollTimeoutMs);
-    /// <summary>Retries of a message whose transaction keeps conflicting with another before it counts as a bug.</summary>
+    /// <summary>
+    /// Retries of a message whose transaction keeps conflicting with another before it counts as a bug.
+    /// </summary>
     public int ConflictRetriesMax { get; init; } = Limits.ConflictRetriesMax;
     public int ConflictBackoffMs { get; init; } = Limits.ConflictBackoffMs;
     public int ConflictBackoffMsMax { get; init; } = Limits.ConflictBackoffMsMax;
-    public TimeSpan DatabaseOutageTolerance { get; init; } = TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
+    public TimeSpan DatabaseOutageTolerance { get; init; } =
+        TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
     /// <summary>
     /// Checks every message on an internal topic before any handler sees it. Without one the
     /// consumer holds no key, and refuses every message on an internal topic.
@@ -34,10 +37,15 @@ public sealed class InboxConsumerOptions
     /// <summary>How to reach a secured cluster; null: the process's environment's settings.</summary>
     public KafkaSecurity? Security { get; init; }
 
-    /// <summary>Told which partitions this member of the group gained and lost, before any message of a gained one is handled.</summary>
+    /// <summary>
+    /// Told which partitions this member of the group gained and lost, before any message of a gained one is handled.
+    /// </summary>
     public IPartitionOwner? PartitionOwner { get; init; }
 
-    /// <summary>A pause before each batch, to slow this loop on purpose (test-only, <see cref="Throttles"/>); zero in production.</summary>
+    /// <summary>
+    /// A pause before each batch, to slow this loop on purpose (test-only, <see cref="Throttles"/>); zero in
+    /// production.
+    /// </summary>
     public TimeSpan BatchDelay { get; init; }
 }
 
@@ -121,7 +129,10 @@ public sealed class InboxConsumer
     /// <summary>The consumer's name: its group and its key in the inbox.</summary>
     public string Name => _options.Consumer;
 
-    /// <summary>True once the group has given this consumer its partitions (none, when there are more members than partitions), until it leaves.</summary>
+    /// <summary>
+    /// True once the group has given this consumer its partitions (none, when there are more members than partitions),
+    /// until it leaves.
+    /// </summary>
     public bool Joined => Volatile.Read(ref _joined);
 
     private bool _joined;
@@ -134,8 +145,12 @@ public sealed class InboxConsumer
         using var consumer = KafkaClients.ConsumerBuilder(_config, _logger)
             .SetErrorHandler((_, e) =>
             {
-                if (e.IsFatal) _logger.LogCritical("Kafka consumer {Consumer} fatal error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
-                else _logger.LogWarning("Kafka consumer {Consumer} error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
+                if (e.IsFatal)
+                    _logger.LogCritical(
+                        "Kafka consumer {Consumer} fatal error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
+                else
+                    _logger.LogWarning(
+                        "Kafka consumer {Consumer} error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
             })
             .SetPartitionsAssignedHandler((_, parts) =>
             {
@@ -145,7 +160,8 @@ public sealed class InboxConsumer
                 lock (_unloaded) _unloaded.UnionWith(parts.Select(p => (p.Topic, p.Partition.Value)));
                 TryLoadPartitions();
                 Volatile.Write(ref _joined, true);
-                _logger.LogInformation("Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts));
+                _logger.LogInformation(
+                    "Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
             .SetPartitionsRevokedHandler((_, parts) =>
             {
@@ -163,7 +179,8 @@ public sealed class InboxConsumer
                 {
                     _partitionOwnerBug ??= e;
                 }
-                _logger.LogInformation("Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
+                _logger.LogInformation(
+                    "Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
             .Build();
         consumer.Subscribe(_options.Topics);
@@ -185,7 +202,9 @@ public sealed class InboxConsumer
         {
             Volatile.Write(ref _joined, false);
             Close(consumer);
-            _logger.LogInformation("Consumer {Consumer} stopped: received {Received}, applied {Applied}, duplicates skipped {Duplicates}, dead-lettered {DeadLettered}",
+            _logger.LogInformation(
+                "Consumer {Consumer} stopped: received {Received}, applied {Applied}, duplicates skipped {Duplicates}, "
+                + "dead-lettered {DeadLettered}",
                 _options.Consumer, Stats.Received, Stats.Applied, Stats.Duplicates, Stats.DeadLettered);
         }
     }
@@ -216,7 +235,8 @@ public sealed class InboxConsumer
                 var high = consumer.GetWatermarkOffsets(tp).High;
                 var position = consumer.Position(tp);
                 if (high == Offset.Unset) continue;
-                _lag[(tp.Topic, tp.Partition.Value)] = Math.Max(0, high.Value - (position == Offset.Unset ? 0 : position.Value));
+                _lag[(tp.Topic, tp.Partition.Value)] =
+                    Math.Max(0, high.Value - (position == Offset.Unset ? 0 : position.Value));
             }
         }
     }
@@ -225,13 +245,17 @@ public sealed class InboxConsumer
     {
         lock (_lag)
             return [.. _lag.Select(l => new System.Diagnostics.Metrics.Measurement<long>(l.Value,
-                new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("topic", l.Key.Topic),
+                new KeyValuePair<string, object?>("consumer", _options.Consumer),
+                new KeyValuePair<string, object?>("topic", l.Key.Topic),
                 new KeyValuePair<string, object?>("partition", l.Key.Partition)))];
     }
 
     private void Count(string outcome, long n)
     {
-        if (n > 0) PipelineTelemetry.ConsumerMessages.Add(n, new KeyValuePair<string, object?>("consumer", _options.Consumer), new KeyValuePair<string, object?>("outcome", outcome));
+        if (n > 0)
+            PipelineTelemetry.ConsumerMessages.Add(n,
+                new KeyValuePair<string, object?>("consumer", _options.Consumer),
+                new KeyValuePair<string, object?>("outcome", outcome));
     }
 
     /// <summary>
@@ -258,7 +282,9 @@ public sealed class InboxConsumer
     private Exception? _partitionOwnerBug;
     private Exception? _partitionOwnerOutage;
 
-    /// <summary>Asks the owner to load every partition not loaded yet; an outage leaves them for the loop, a bug stops it.</summary>
+    /// <summary>
+    /// Asks the owner to load every partition not loaded yet; an outage leaves them for the loop, a bug stops it.
+    /// </summary>
     private void TryLoadPartitions()
     {
         List<(string Topic, int Partition)> pending;
@@ -278,7 +304,8 @@ public sealed class InboxConsumer
         catch (Exception e) when (ErrorPolicy.IsTransient(e))
         {
             _partitionOwnerOutage = e;
-            _logger.LogWarning("Consumer {Consumer}: partitions {Partitions} not loaded yet, the database is unavailable: {Error}",
+            _logger.LogWarning(
+                "Consumer {Consumer}: partitions {Partitions} not loaded yet, the database is unavailable: {Error}",
                 _options.Consumer, string.Join(", ", pending), e.Message);
         }
         catch (Exception e)
@@ -330,8 +357,10 @@ public sealed class InboxConsumer
             }
             catch (KafkaException e) when (!e.Error.IsFatal)
             {
-                // The broker away, a request that timed out: what was read so far is handled; the next poll tries again.
-                _logger.LogWarning("Consumer {Consumer} could not consume: {Reason}", _options.Consumer, e.Error.Reason);
+                // The broker away, a request that timed out: what was read so far is handled; the next poll tries
+                // again.
+                _logger.LogWarning(
+                    "Consumer {Consumer} could not consume: {Reason}", _options.Consumer, e.Error.Reason);
                 break;
             }
             if (result is null) break;
@@ -342,7 +371,8 @@ public sealed class InboxConsumer
         return _batch.Count > 0;
     }
 
-    private async Task ProcessBatchAsync(IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> results, CancellationToken ct)
+    private async Task ProcessBatchAsync(
+        IConsumer<byte[]?, byte[]?> consumer, List<ConsumeResult<byte[]?, byte[]?>> results, CancellationToken ct)
     {
         if (_options.BatchDelay > TimeSpan.Zero) await DelayAsync(_options.BatchDelay, ct);
         if (ct.IsCancellationRequested) return;
@@ -378,7 +408,8 @@ public sealed class InboxConsumer
                     // before it.
                     failed = (e as HandlerFailedException)?.Item;
                     failedError = e.InnerException ?? e;
-                    _logger.LogInformation("Consumer {Consumer}: batch of {Count} rolled back ({Error}); applying one at a time",
+                    _logger.LogInformation(
+                        "Consumer {Consumer}: batch of {Count} rolled back ({Error}); applying one at a time",
                         _options.Consumer, items.Count, (e.InnerException ?? e).Message);
                     break;
                 }
@@ -458,7 +489,9 @@ public sealed class InboxConsumer
         return (toApply, rejected);
     }
 
-    /// <summary>Applies toApply[start..end], all for one handler: in one batch call, or one message with its log scope.</summary>
+    /// <summary>
+    /// Applies toApply[start..end], all for one handler: in one batch call, or one message with its log scope.
+    /// </summary>
     private async Task ApplyRunAsync(IMessageHandler handler, List<Item> toApply, int start, int end,
         HandlerContext context, CancellationToken ct)
     {
@@ -482,7 +515,8 @@ public sealed class InboxConsumer
             }
             EndSpans(spans, null);
         }
-        catch (Exception e) when (e is not SimulatedCrashException && ErrorPolicy.Classify(e) is not FailureKind.Transient)
+        catch (Exception e)
+            when (e is not SimulatedCrashException && ErrorPolicy.Classify(e) is not FailureKind.Transient)
         {
             EndSpans(spans, e);
             // A failed run cannot say which message failed; the one-at-a-time pass will.
@@ -543,16 +577,21 @@ public sealed class InboxConsumer
             switch (ErrorPolicy.Classify(error))
             {
                 case FailureKind.Rejected:
-                    await DeadLetterAsync(item, ((MessageRejectedException)error).Reason, ((MessageRejectedException)error).Severity, ct);
+                    var rejected = (MessageRejectedException)error;
+                    await DeadLetterAsync(item, rejected.Reason, rejected.Severity, ct);
                     return;
                 case FailureKind.Transient:
                     outageStarted ??= _clock.GetUtcNow();
                     await WaitOutOutageAsync(error, outageStarted.Value, ct);
                     continue;
                 case FailureKind.Conflict when ++conflicts <= _options.ConflictRetriesMax:
-                    _logger.LogInformation("Consumer {Consumer}: {Type} {MessageId} at {Where} conflicted with another transaction (retry {Retry} of {RetriesMax}): {Error}",
-                        _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, conflicts, _options.ConflictRetriesMax, error.Message);
-                    await DelayAsync(Backoff.Exponential(conflicts, _options.ConflictBackoffMs, _options.ConflictBackoffMsMax), ct);
+                    _logger.LogInformation(
+                        "Consumer {Consumer}: {Type} {MessageId} at {Where} conflicted with another transaction "
+                        + "(retry {Retry} of {RetriesMax}): {Error}",
+                        _options.Consumer, item.Message?.Envelope.Type, item.InboxId, item.Where, conflicts,
+                        _options.ConflictRetriesMax, error.Message);
+                    await DelayAsync(
+                        Backoff.Exponential(conflicts, _options.ConflictBackoffMs, _options.ConflictBackoffMsMax), ct);
                     continue;
                 default:
                     await StopOnBugAsync(item, error, conflicts);
@@ -571,13 +610,16 @@ public sealed class InboxConsumer
         var what = conflicts > _options.ConflictRetriesMax
             ? $"kept conflicting with other transactions after {_options.ConflictRetriesMax} retries"
             : "hit a bug";
-        var message = $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} at {item.Where} {what}: {error.GetType().Name}: {error.Message}; "
-            + $"consumer {_options.Consumer} stopped with it uncommitted. Fix the cause and restart the worker; the message is applied then.";
+        var message = $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} at {item.Where} {what}: "
+            + $"{error.GetType().Name}: {error.Message}; consumer {_options.Consumer} stopped with it uncommitted. "
+            + "Fix the cause and restart the worker; the message is applied then.";
         await RaiseStopAlertAsync(item, message, error);
         throw new WorkerStoppedException(message, error);
     }
 
-    /// <summary>One critical alert per message the loop stopped on, however often the worker restarts into it.</summary>
+    /// <summary>
+    /// One critical alert per message the loop stopped on, however often the worker restarts into it.
+    /// </summary>
     private Task RaiseStopAlertAsync(Item item, string message, Exception error) =>
         RaiseStopAlertAsync(item.Message, item.Where, item.InboxId, message, error);
 
@@ -590,14 +632,15 @@ public sealed class InboxConsumer
             await UnitOfWork.RunAsync(_dataSource, _outbox, _clock, "bug alert", context =>
             {
                 context.Cause = cause is null ? null : Cause.Of(cause.Envelope);
-                context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", subject, message,
-                    dedupeKey);
+                context.RaiseAlert(
+                    _options.Consumer, AlertSeverities.Critical, "worker_stopped_on_bug", subject, message, dedupeKey);
                 return Task.FromResult(true);
             }, CancellationToken.None);
         }
         catch (Exception alertError)
         {
-            _logger.LogCritical(alertError, "Consumer {Consumer}: the alert could not be written either", _options.Consumer);
+            _logger.LogCritical(
+                alertError, "Consumer {Consumer}: the alert could not be written either", _options.Consumer);
         }
     }
 
@@ -606,7 +649,8 @@ public sealed class InboxConsumer
     /// of the message's, which stays uncommitted and is read again by whoever consumes next.
     /// </summary>
     private static bool ShuttingDown(Exception e, CancellationToken ct) =>
-        ct.IsCancellationRequested && (e is OperationCanceledException || e.InnerException is OperationCanceledException);
+        ct.IsCancellationRequested
+        && (e is OperationCanceledException || e.InnerException is OperationCanceledException);
 
     private static async Task DelayAsync(TimeSpan delay, CancellationToken ct)
     {
@@ -627,8 +671,9 @@ public sealed class InboxConsumer
         catch (Exception e)
         {
             var first = items[0];
-            var message = $"an after-commit action failed for {items.Count} message(s) from {first.Where}: {e.GetType().Name}: {e.Message}; "
-                + $"consumer {_options.Consumer} stopped: its memory no longer matches the database, and is rebuilt when the worker starts again.";
+            var message = $"an after-commit action failed for {items.Count} message(s) from {first.Where}: "
+                + $"{e.GetType().Name}: {e.Message}; consumer {_options.Consumer} stopped: "
+                + "its memory no longer matches the database, and is rebuilt when the worker starts again.";
             await RaiseStopAlertAsync(first, message, e);
             throw new WorkerStoppedException(message, e);
         }
@@ -673,7 +718,8 @@ public sealed class InboxConsumer
     /// left by an earlier dead-lettering is claimed again: a message that was never
     /// applied may be re-driven, or replayed after a fix, and then applies once.
     /// </summary>
-    private async Task<HashSet<string>> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Item> items)
+    private async Task<HashSet<string>> ClaimAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<Item> items)
     {
         var distinct = items.DistinctBy(i => i.InboxId).ToList();
         // The inbox is partitioned by month (plumbing/0003), its key unique within a month: this
@@ -683,22 +729,29 @@ public sealed class InboxConsumer
         // rebalance claim a message one after the other even across a month's turn.
         await using var cmd = new NpgsqlCommand($"""
             SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
-            FROM (SELECT DISTINCT @consumer || '/' || t || '/' || p AS k FROM unnest(@topics, @parts) AS x(t, p) ORDER BY 1) keys;
+            FROM (SELECT DISTINCT @consumer || '/' || t || '/' || p AS k
+                  FROM unnest(@topics, @parts) AS x(t, p) ORDER BY 1) keys;
             WITH input AS (
-                SELECT * FROM unnest(@ids, @topics, @parts, @offs, @outcomes) WITH ORDINALITY AS u(id, topic, part, off, outcome, ord)
+                SELECT * FROM unnest(@ids, @topics, @parts, @offs, @outcomes)
+                    WITH ORDINALITY AS u(id, topic, part, off, outcome, ord)
             ), earlier AS (
                 SELECT message_id, outcome FROM {_inbox}
-                WHERE consumer = @consumer AND message_id = ANY(@ids) AND bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date
+                WHERE consumer = @consumer AND message_id = ANY(@ids)
+                  AND bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date
             ), again AS (
                 UPDATE {_inbox} i
-                SET outcome = u.outcome, topic = u.topic, kafka_partition = u.part, kafka_offset = u.off, processed_at = now(), bucket = DEFAULT,
+                SET outcome = u.outcome, topic = u.topic, kafka_partition = u.part, kafka_offset = u.off,
+                    processed_at = now(), bucket = DEFAULT,
                     dead_letter_count = i.dead_letter_count + CASE WHEN u.outcome = 'dead_lettered' THEN 1 ELSE 0 END
                 FROM input u
-                WHERE i.consumer = @consumer AND i.message_id = ANY(ARRAY(SELECT message_id FROM earlier WHERE outcome = 'dead_lettered'))
-                  AND i.bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date AND i.outcome = 'dead_lettered' AND u.id = i.message_id
+                WHERE i.consumer = @consumer
+                  AND i.message_id = ANY(ARRAY(SELECT message_id FROM earlier WHERE outcome = 'dead_lettered'))
+                  AND i.bucket < (date_trunc('month', now() AT TIME ZONE 'UTC'))::date
+                  AND i.outcome = 'dead_lettered' AND u.id = i.message_id
                 RETURNING i.message_id
             ), fresh AS (
-                INSERT INTO {_inbox} AS i (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
+                INSERT INTO {_inbox} AS i
+                    (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count)
                 SELECT @consumer, id, topic, part, off, outcome, CASE WHEN outcome = 'dead_lettered' THEN 1 ELSE 0 END
                 FROM input WHERE id NOT IN (SELECT message_id FROM earlier) ORDER BY ord
                 ON CONFLICT (consumer, message_id, bucket) DO UPDATE
@@ -711,11 +764,14 @@ public sealed class InboxConsumer
             SELECT message_id FROM again UNION ALL SELECT message_id FROM fresh
             """, conn, tx);
         cmd.Parameters.AddWithValue("consumer", _options.Consumer);
-        cmd.Parameters.Add(new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.InboxId).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter("topics", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.Result.Topic).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter("parts", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = distinct.Select(i => i.Result.Partition.Value).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter("offs", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = distinct.Select(i => i.Result.Offset.Value).ToArray() });
-        cmd.Parameters.Add(new NpgsqlParameter("outcomes", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = distinct.Select(i => i.Rejection is null ? "applied" : "dead_lettered").ToArray() });
+        void AddArray(string name, NpgsqlDbType type, Array values) =>
+            cmd.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | type) { Value = values });
+        AddArray("ids", NpgsqlDbType.Text, distinct.Select(i => i.InboxId).ToArray());
+        AddArray("topics", NpgsqlDbType.Text, distinct.Select(i => i.Result.Topic).ToArray());
+        AddArray("parts", NpgsqlDbType.Integer, distinct.Select(i => i.Result.Partition.Value).ToArray());
+        AddArray("offs", NpgsqlDbType.Bigint, distinct.Select(i => i.Result.Offset.Value).ToArray());
+        AddArray("outcomes", NpgsqlDbType.Text,
+            distinct.Select(i => i.Rejection is null ? "applied" : "dead_lettered").ToArray());
         var fresh = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(CancellationToken.None);
         await reader.NextResultAsync(CancellationToken.None);
@@ -723,7 +779,9 @@ public sealed class InboxConsumer
         return fresh;
     }
 
-    /// <summary>A message's coordinates for the log lines written while it is handled (JSON logs carry them as fields).</summary>
+    /// <summary>
+    /// A message's coordinates for the log lines written while it is handled (JSON logs carry them as fields).
+    /// </summary>
     private static Dictionary<string, object?> MessageScope(Item item) => new(StringComparer.Ordinal)
     {
         ["MessageId"] = item.InboxId,
@@ -742,8 +800,9 @@ public sealed class InboxConsumer
         for (var i = start; i < end; i++)
         {
             var m = items[i].Message!;
-            spans[i - start] = PipelineTelemetry.StartMessageActivity(_options.Consumer, m.Envelope.Type, m.Envelope.MessageId,
-                m.Envelope.CorrelationId, m.Envelope.CausationId, m.Topic, m.Partition, m.Offset);
+            spans[i - start] = PipelineTelemetry.StartMessageActivity(
+                _options.Consumer, m.Envelope.Type, m.Envelope.MessageId, m.Envelope.CorrelationId,
+                m.Envelope.CausationId, m.Topic, m.Partition, m.Offset);
             // A run of messages handled at once: each span stands alone in its own trace, none nested in another.
             if (end - start > 1) System.Diagnostics.Activity.Current = null;
         }
@@ -761,7 +820,9 @@ public sealed class InboxConsumer
         }
     }
 
-    private void AddDeadLetter(HandlerContext context, Item item, string reason, string severity, int attempts = 1, string code = "dead_letter")
+    private void AddDeadLetter(
+        HandlerContext context, Item item, string reason, string severity, int attempts = 1,
+        string code = "dead_letter")
     {
         var r = item.Result;
         using var scope = _logger.BeginScope(MessageScope(item));
@@ -770,7 +831,8 @@ public sealed class InboxConsumer
             r.Message.Key, r.Message.Value, item.Headers, item.Message?.Envelope.Type, reason, attempts));
         // Bad input is dead-lettered and alerted in one transaction: an operator hears of it once.
         context.RaiseAlert(_options.Consumer, severity, code, $"{r.Topic}/{item.InboxId}",
-            $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",
+            $"{item.Message?.Envelope.Type ?? "message"} {item.InboxId} from {item.Where} "
+            + $"dead-lettered to {Topics.DeadLetter(r.Topic)}: {reason}",
             $"{item.InboxId}:{r.Offset.Value}");
         context.Cause = null;
         _logger.LogError("Consumer {Consumer}: dead-lettered {MessageId} from {Where} to {DeadLetterTopic}: {Reason}",
@@ -787,15 +849,16 @@ public sealed class InboxConsumer
         // Nothing of a message that is not authentic is trusted, its message id included: it
         // is dead-lettered under its coordinates, so it can neither claim nor shadow the inbox
         // row of a genuine message with the same id, and is refused again wherever it is read.
-        var refusal = (_options.Verifier ?? MessageVerifier.NoKeys).Refusal(r.Topic, r.Message.Key, headers, r.Message.Value,
-            out var signedBy);
+        var refusal = (_options.Verifier ?? MessageVerifier.NoKeys)
+            .Refusal(r.Topic, r.Message.Key, headers, r.Message.Value, out var signedBy);
         if (refusal is not null)
         {
             var claimed = IncomingMessage.ParseEnvelope(headers, r.Message.Timestamp.UtcDateTime, out _);
             var shown = claimed is null ? null : new IncomingMessage
             {
                 Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
-                RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = claimed with { MessageId = fallbackId, CorrelationId = fallbackId, CausationId = null },
+                RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers,
+                Envelope = claimed with { MessageId = fallbackId, CorrelationId = fallbackId, CausationId = null },
             };
             return new Item(r, headers, fallbackId, where, shown, null, refusal)
             {
@@ -809,24 +872,31 @@ public sealed class InboxConsumer
             Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
             RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = envelope,
             Operator = signedBy,
-            KafkaTimestamp = r.Message.Timestamp.Type == TimestampType.NotAvailable ? null : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero),
+            KafkaTimestamp = r.Message.Timestamp.Type == TimestampType.NotAvailable
+                ? null : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero),
         };
-        // Not read at all: nothing the pipeline writes is this large, and what it would make of it could not be published.
+        // Not read at all: nothing the pipeline writes is this large, and what it would make of it
+        // could not be published.
         var size = OutgoingMessage.WireBytesOf(r.Message.Key, r.Message.Value, headers);
         if (size > Limits.MessageBytesMax)
             return new Item(r, headers, envelope.MessageId, where, message, null,
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"message of {size:N0} bytes; at most {Limits.MessageBytesMax:N0} are read"));
+                string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"message of {size:N0} bytes; at most {Limits.MessageBytesMax:N0} are read"));
         if (!_handlers.TryGetValue(envelope.Type, out var handler))
-            return new Item(r, headers, envelope.MessageId, where, message, null, $"unknown message type '{envelope.Type}' on {r.Topic}");
+            return new Item(r, headers, envelope.MessageId, where, message, null,
+                $"unknown message type '{envelope.Type}' on {r.Topic}");
         if (envelope.SchemaVersion > handler.SchemaVersionMax)
             return new Item(r, headers, envelope.MessageId, where, message, null,
-                $"schema version {envelope.SchemaVersion} of {envelope.Type} is newer than this consumer reads (at most {handler.SchemaVersionMax})");
+                $"schema version {envelope.SchemaVersion} of {envelope.Type} is newer than this consumer reads "
+                + $"(at most {handler.SchemaVersionMax})");
         return new Item(r, headers, envelope.MessageId, where, message, handler, null);
     }
 
     private void StoreOffsets(IConsumer<byte[]?, byte[]?> consumer, IEnumerable<Item> items)
     {
-        foreach (var last in items.Where(i => i.Done).GroupBy(i => i.Result.TopicPartition).Select(g => g.MaxBy(i => i.Result.Offset.Value)!))
+        var lastDone = items.Where(i => i.Done).GroupBy(i => i.Result.TopicPartition)
+            .Select(g => g.MaxBy(i => i.Result.Offset.Value)!);
+        foreach (var last in lastDone)
         {
             try
             {
@@ -847,9 +917,13 @@ public sealed class InboxConsumer
         var down = _clock.GetUtcNow() - since;
         if (down > _options.DatabaseOutageTolerance)
             throw new WorkerStoppedException(
-                $"consumer {_options.Consumer}: database or dependency unavailable for {down.TotalSeconds:F0} s, giving up: {e.Message}", e);
-        var delay = Backoff.Exponential((int)Math.Min(20, down.TotalSeconds + 1), 200, Limits.DatabaseRetryBackoffMsMax);
-        _logger.LogWarning("Consumer {Consumer}: database or dependency unavailable for {DownSeconds:F0} s, retrying in {DelayMs} ms: {Error}",
+                $"consumer {_options.Consumer}: database or dependency unavailable for {down.TotalSeconds:F0} s, "
+                + $"giving up: {e.Message}", e);
+        var delay = Backoff.Exponential(
+            (int)Math.Min(20, down.TotalSeconds + 1), 200, Limits.DatabaseRetryBackoffMsMax);
+        _logger.LogWarning(
+            "Consumer {Consumer}: database or dependency unavailable for {DownSeconds:F0} s, "
+            + "retrying in {DelayMs} ms: {Error}",
             _options.Consumer, down.TotalSeconds, (int)delay.TotalMilliseconds, e.Message);
         try { await Task.Delay(delay, ct); } catch (OperationCanceledException) { }
     }
@@ -869,7 +943,9 @@ public sealed class InboxConsumer
         string? Rejection)
     {
         public bool Done { get; set; }
-        /// <summary>The alert a refusal raises: a warning for bad input, critical for a message that is not authentic.</summary>
+        /// <summary>
+        /// The alert a refusal raises: a warning for bad input, critical for a message that is not authentic.
+        /// </summary>
         public string RejectionSeverity { get; init; } = AlertSeverities.Warning;
         public string AlertCode { get; init; } = "dead_letter";
     }

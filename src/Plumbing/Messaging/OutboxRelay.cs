@@ -49,7 +49,8 @@ public sealed class OutboxRelay(
         var backlogRead = false;
         using var gauge = PipelineTelemetry.ObserveBacklog(
             () => [new(Volatile.Read(ref _backlog), new KeyValuePair<string, object?>("schema", options.Schema))],
-            () => [new(Volatile.Read(ref _oldestUnsentAgeSeconds), new KeyValuePair<string, object?>("schema", options.Schema))]);
+            () => [new(Volatile.Read(ref _oldestUnsentAgeSeconds),
+                new KeyValuePair<string, object?>("schema", options.Schema))]);
         while (!ct.IsCancellationRequested)
         {
             if (!backlogRead || sinceBacklog.Elapsed > BacklogReadInterval)
@@ -71,8 +72,10 @@ public sealed class OutboxRelay(
             catch (Exception e) when (e is OutboxDeliveryException || ErrorPolicy.IsTransient(e))
             {
                 failures++;
-                var delay = Backoff.Exponential(failures, Limits.OutboxFailureBackoffMs, Limits.OutboxFailureBackoffMsMax);
-                logger.LogWarning("Outbox relay for {Schema} failed ({Failures} in a row), retrying in {DelayMs} ms: {Error}",
+                var delay = Backoff.Exponential(
+                    failures, Limits.OutboxFailureBackoffMs, Limits.OutboxFailureBackoffMsMax);
+                logger.LogWarning(
+                    "Outbox relay for {Schema} failed ({Failures} in a row), retrying in {DelayMs} ms: {Error}",
                     options.Schema, failures, (int)delay.TotalMilliseconds, e.Message);
                 await Delay(delay, ct);
                 continue;
@@ -86,14 +89,17 @@ public sealed class OutboxRelay(
     private long _backlog;
     private double _oldestUnsentAgeSeconds;
 
-    /// <summary>Rows not yet acknowledged and the oldest one's age, for the backlog gauges (read every 10 s, not per batch).</summary>
+    /// <summary>
+    /// Rows not yet acknowledged and the oldest one's age, for the backlog gauges (read every 10 s, not per batch).
+    /// </summary>
     private async Task ReadBacklogAsync(CancellationToken ct)
     {
         try
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var cmd = new NpgsqlCommand(
-                $"SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 FROM {_table} WHERE sent_at IS NULL", conn);
+                $"SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 "
+                + $"FROM {_table} WHERE sent_at IS NULL", conn);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return;
             Volatile.Write(ref _backlog, reader.GetInt64(0));
@@ -145,10 +151,13 @@ public sealed class OutboxRelay(
         return outcome.Sent.Count;
     }
 
-    /// <summary>One relay per outbox at a time: a second one skips the batch rather than wait and send it twice.</summary>
+    /// <summary>
+    /// One relay per outbox at a time: a second one skips the batch rather than wait and send it twice.
+    /// </summary>
     private async Task<bool> TryLockRelayAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using var lockCmd = new NpgsqlCommand("SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx);
+        await using var lockCmd = new NpgsqlCommand(
+            "SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx);
         lockCmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
         return (bool)(await lockCmd.ExecuteScalarAsync(ct))!;
     }
@@ -251,11 +260,16 @@ public sealed class OutboxRelay(
             var index = i;
             var row = rows[i];
             IReadOnlyList<Header> written = row.Headers;
-            if (options.Signer is { } signer && signer.Signs(row.Topic)) written = signer.Sign(row.Topic, row.Key, written, row.Payload);
+            if (options.Signer is { } signer && signer.Signs(row.Topic))
+                written = signer.Sign(row.Topic, row.Key, written, row.Payload);
             var headers = KafkaClients.Headers(written);
             try
             {
-                producer.Produce(row.Topic, new Message<byte[]?, byte[]?> { Key = row.Key, Value = row.Payload, Headers = headers }, report =>
+                var kafkaMessage = new Message<byte[]?, byte[]?>
+                {
+                    Key = row.Key, Value = row.Payload, Headers = headers,
+                };
+                producer.Produce(row.Topic, kafkaMessage, report =>
                 {
                     if (report.Error.IsError) errors[index] = report.Error.Reason;
                     if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
@@ -287,7 +301,8 @@ public sealed class OutboxRelay(
         catch (OperationCanceledException) { }
     }
 
-    private sealed record Row(long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
+    private sealed record Row(
+        long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
 }
 
 public sealed class OutboxDeliveryException(string message) : Exception(message);

@@ -66,6 +66,31 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Rows_written_with_jsonb_headers_before_the_compact_form_are_sent_with_the_same_headers()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var messages = Events(stage.Topic, keys: 4, perKey: 5);
+        await stage.EnqueueAsync(messages);
+        // Every other row as a release before the compact form wrote it: its headers as jsonb.
+        await using (var conn = await fixture.DataSource.OpenConnectionAsync())
+        {
+            foreach (var m in messages.Where((_, i) => i % 2 == 0))
+                await conn.ExecuteAsync(
+                    $"UPDATE {stage.Schema}.outbox SET header_bytes = NULL, headers = @json::jsonb WHERE message_id = @id",
+                    new { json = HeaderJson.Write(m.Headers), id = m.OutboxId });
+            Assert.Equal(messages.Count / 2,
+                await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE headers IS NOT NULL"));
+        }
+
+        stage.Start(stage.Relay().RunAsync);
+        stage.Start(stage.Consumer().RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "20 messages applied");
+        // Applied means the consumer read each message's envelope from its headers (id, type, schema version).
+        Assert.Equal(messages.Select(m => m.OutboxId).Order(), (await stage.AppliedAsync()).Select(a => a.MessageId).Order());
+        Assert.Equal(0, await stage.UnsentAsync());
+    }
+
+    [Fact]
     public async Task Relay_killed_mid_batch_republishes_and_nothing_is_applied_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture);
