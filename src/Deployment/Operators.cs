@@ -8,9 +8,11 @@ namespace ContestPipeline.Deployment;
 /// <summary>
 /// One operator who may sign in: a name, a role, a salted password hash (ASP.NET Core's PasswordHasher, PBKDF2),
 /// and their own operator's key sealed under their password (<see cref="SealedOperatorKey"/>), without which
-/// they cannot sign in: every decision and every audit record is signed with it.
+/// they cannot sign in: every decision and every audit record is signed with it. Approvers and admins also have
+/// a TOTP secret sealed the same way (<see cref="OperatorTotp"/>), without which they cannot sign in either.
 /// </summary>
-public sealed record OperatorAccount(string Name, string Role, string PasswordHash, SealedOperatorKey? Key = null);
+public sealed record OperatorAccount(string Name, string Role, string PasswordHash, SealedOperatorKey? Key = null,
+    SealedTotpSecret? Totp = null);
 
 /// <summary>
 /// The operators who may sign in, from the operators file: JSON

@@ -33,6 +33,8 @@ public static class Services
     public const string StripeBalanceReadKey = "stripe_balance_read_key";
     public const string StripeWebhookSecrets = "stripe_webhook_secrets";
     public const string ConsoleOperators = "console_operators";
+    public const string ConsoleTlsCertificate = "console_tls_certificate";
+    public const string ConsoleTlsKey = "console_tls_key";
     public const string PlayerApiTokens = "player_api_tokens";
     public const string SmtpPassword = "smtp_password";
     public const string PlatformWebhookSecret = "platform_webhook_secret";
@@ -117,17 +119,20 @@ public static class Services
         Name = "console",
         Kind = ServiceKind.Web,
         Purpose = "The operations console: reads every schema as the read-only role, acts only by publishing signed " +
-            "decisions. Operators who may sign in (salted hashes) come from a file: cpctl console operator add.",
+            "decisions. Operators who may sign in (salted hashes) come from a file: cpctl console operator add. " +
+            "It serves https only, with its certificate and key from two secret files (deploy/secrets/README.md).",
         Command = ["console"],
         DatabaseRole = DatabaseRoles.Reader,
         KafkaPrincipal = "console",
         Keys = new KeyMaterial([Producers.Operator], []),
         Settings = [.. Common("console", health: false, keys: true), Postgres(DatabaseRoles.Reader),
-            new("CONTESTPIPELINE_CONSOLE_URL", "http://0.0.0.0:5080")],
+            new("CONTESTPIPELINE_CONSOLE_URL", "https://0.0.0.0:5080")],
         Secrets = [.. PostgresSecrets(DatabaseRoles.Reader), .. KafkaSecrets("console"), new(ConsoleOperators,
-            "CONTESTPIPELINE_CONSOLE_OPERATORS")],
+            "CONTESTPIPELINE_CONSOLE_OPERATORS"),
+            new(ConsoleTlsCertificate, "CONTESTPIPELINE_CONSOLE_TLS_CERTIFICATE", IsPath: true),
+            new(ConsoleTlsKey, "CONTESTPIPELINE_CONSOLE_TLS_KEY", IsPath: true)],
         Port = 5080,
-        HealthUrl = "http://127.0.0.1:5080/healthz",
+        HealthUrl = "https://127.0.0.1:5080/healthz",
         After = ["topics", "migrate"],
     };
 

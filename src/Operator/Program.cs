@@ -29,7 +29,7 @@ var operatorKey = new Option<string?>("--operator-key")
 root.Options.Add(operatorKey);
 // Piped into grep or a file, a table row stays on one line instead of wrapping at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
-var parse = root.Parse(args);
-if (parse.GetValue(operatorKey) is { Length: > 0 } keyFile)
+if (root.Parse(args).GetValue(operatorKey) is { Length: > 0 } keyFile)
     Environment.SetEnvironmentVariable(ContestPipeline.Plumbing.OperatorKey.FileVariable, Path.GetFullPath(keyFile));
-return await parse.InvokeAsync();
+// Parsed again with the key in place: --operator's default is the key's operator.
+return await root.Parse(args).InvokeAsync();

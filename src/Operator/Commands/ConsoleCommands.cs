@@ -6,7 +6,10 @@ using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Operator.Commands;
 
-/// <summary>cpctl console operator add: an operator in the console's operators file, with a salted password hash (never the password).</summary>
+/// <summary>
+/// cpctl console operator add: an operator in the console's operators file, with a salted password hash (never the
+/// password), and for approvers and admins a new TOTP secret for their authenticator (printed once as an otpauth URI).
+/// </summary>
 public static class ConsoleCommands
 {
     public static Command Build()
@@ -46,12 +49,19 @@ public static class ConsoleCommands
             Console.Error.WriteLine($"console operator add: the key given is {key.Operator}'s, not {name}'s");
             return 1;
         }
+        // Approvers and admins sign in with a code too: a new TOTP secret, sealed under the password like the key,
+        // shown here once for their authenticator app and never again.
+        var totp = OperatorTotp.Required(role) ? OperatorTotp.NewSecret() : null;
         var json = File.Exists(file) ? File.ReadAllText(file) : null;
         File.WriteAllText(file, Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password),
-            key is null ? null : SealedOperatorKey.Seal(key, password))));
+            key is null ? null : SealedOperatorKey.Seal(key, password),
+            totp is null ? null : SealedTotpSecret.Seal(name, totp, password))));
         const string keyless = "; no operator's key given (--operator-key FILE): they cannot sign in until one is";
         Console.WriteLine($"operator {name} ({role}) written to {file}"
             + (generated ? $"; password: {password}" : "") + (key is null ? keyless : ""));
+        if (totp is not null)
+            Console.WriteLine($"authenticator (shown once; add it to {name}'s authenticator app, then keep no copy): " +
+                OperatorTotp.Uri(name, totp));
         return 0;
     }
 

@@ -27,14 +27,14 @@ public static class MakeGoodsCommand
         var proposeId = new Argument<string>("contest-id");
         var report = new Option<int>("--report") { Description = "the assessment's corrections-so-far number (see show)", Required = true };
         var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
-        var by = new Option<string>("--operator") { Description = "who proposes (recorded in the audit trail)", Required = true };
+        var by = OperatorTool.OperatorOption("who proposes (recorded in the audit trail)");
         var propose = new Command("propose", "propose paying an assessment's make-goods (platform-funded); a second operator confirms") { proposeId, report, reason, by };
         propose.SetAction((parse, ct) => ProposeAsync(parse.GetValue(proposeId)!, parse.GetValue(report), parse.GetValue(reason)!, parse.GetValue(by)!, ct));
 
         var confirmId = new Argument<string>("contest-id");
         var proposal = new Argument<string>("proposal-id");
         var confirmReason = new Option<string>("--reason") { Description = "why (required)", Required = true };
-        var confirmBy = new Option<string>("--operator") { Description = "who confirms: not the proposer", Required = true };
+        var confirmBy = OperatorTool.OperatorOption("who confirms: not the proposer");
         var confirm = new Command("confirm", "confirm another operator's proposal: Settlement books each make-good once") { confirmId, proposal, confirmReason, confirmBy };
         confirm.SetAction((parse, ct) =>
             ConfirmAsync(parse.GetValue(confirmId)!, parse.GetValue(proposal)!, parse.GetValue(confirmReason)!, parse.GetValue(confirmBy)!, ct));
@@ -94,9 +94,12 @@ public static class MakeGoodsCommand
         if (p is null) return await OperatorTool.FailAsync("make-goods confirm", $"no proposal {proposalId} for {contestId}");
         if (string.Equals(p.ProposedBy, @operator, StringComparison.OrdinalIgnoreCase))
             return await OperatorTool.FailAsync("make-goods confirm", "you proposed it: a second, different operator must confirm");
+        var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(p.Assessment, OutgoingMessage.Json)!;
+        // Bound to what this operator confirms: the proposal's report, total, recipients and amounts as read here.
+        var terms = MakeGoodTerms.Of(proposalId, contestId, a.CorrectionsSoFar, a.TotalMinor, a.Currency, a.Items);
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Operations, contestId, MakeGoodConfirmed.MessageIdFor(id),
-            new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, DateTimeOffset.UtcNow), ct);
+            new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, DateTimeOffset.UtcNow, a.TotalMinor, a.Currency, terms), ct);
         await tool.AuditAsync(@operator, id, "make-good-confirm", contestId, reason, $"confirmed proposal {proposalId}", ct);
         Console.WriteLine($"confirmation of {proposalId} sent; Settlement books each make-good once and Payout pays it like a prize");
         return 0;

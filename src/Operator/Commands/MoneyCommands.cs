@@ -40,7 +40,7 @@ public static class MoneyCommands
     {
         var year = new Option<int?>("--year") { Description = "calendar year (UTC); default: this year" };
         var output = new Option<string?>("--out") { Description = "CSV file to write (default tax-year-<year>.csv)" };
-        var by = new Option<string>("--operator") { Description = "who exports (recorded in the audit trail)", Required = true };
+        var by = OperatorTool.OperatorOption("who exports (recorded in the audit trail)");
         var tax = new Command("tax", "prizes paid per recipient in a tax year, as CSV, flagged at the reporting threshold") { year, output, by };
         tax.SetAction((parse, ct) => TaxAsync(parse.GetValue(year), parse.GetValue(output), parse.GetValue(by)!, ct));
         return tax;

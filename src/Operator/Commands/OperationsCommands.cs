@@ -68,7 +68,7 @@ public static class OperationsCommands
         return alerts;
     }
 
-    private static Option<string> OperatorOption() => new("--operator") { Description = "who acts (recorded in the audit trail)", Required = true };
+    private static Option<string> OperatorOption() => OperatorTool.OperatorOption("who acts (recorded in the audit trail)");
 
     private static Option<int> PageOption() => new("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
@@ -63,6 +64,11 @@ public sealed class OperatorTool : IAsyncDisposable
     /// </summary>
     public static async Task<OperatorTool?> OpenAsync(string command, string @operator)
     {
+        if (OperatorRefusal(@operator, KeyOperator()) is { } refusal)
+        {
+            await Console.Error.WriteLineAsync($"{command}: {refusal}");
+            return null;
+        }
         var tool = await OpenAsync(command);
         if (tool is null) return null;
         tool.Claimed = @operator;
@@ -78,6 +84,47 @@ public sealed class OperatorTool : IAsyncDisposable
             return null;
         }
     }
+
+    /// <summary>
+    /// <c>--operator</c> of a command that acts as an operator: optional, since the operator is the one whose key
+    /// is given (<c>--operator-key</c>); without a key (development and test) it names whose local key signs.
+    /// </summary>
+    public static Option<string> OperatorOption(string description) => new("--operator")
+    {
+        Description = description
+            + "; default: the operator of your key (--operator-key), and if given it must be that operator",
+        DefaultValueFactory = _ => KeyOperator() ?? "",
+    };
+
+    /// <summary>
+    /// The operator of the key given with <c>--operator-key</c> (or its setting); null when none is given or it cannot
+    /// be read.
+    /// </summary>
+    public static string? KeyOperator()
+    {
+        if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is not { Length: > 0 } file) return null;
+        try
+        {
+            return OperatorKey.Read(file).Operator;
+        }
+        catch (StartupException)
+        {
+            return null; // said when the key is used to sign, with what is wrong with it
+        }
+    }
+
+    /// <summary>
+    /// Why <paramref name="given"/> (<c>--operator</c>) cannot stand with the key's operator: a name other than the
+    /// key's (the decision would name one operator and be signed by another), or no name at all without a key.
+    /// </summary>
+    public static string? OperatorRefusal(string? given, string? keyOperator) =>
+        keyOperator is not null && !string.IsNullOrEmpty(given)
+            && !string.Equals(given, keyOperator, StringComparison.Ordinal)
+            ? $"--operator {given} is not the operator of the key given ({keyOperator}); nothing was sent: "
+                + "leave --operator out or give your own key"
+            : keyOperator is null && string.IsNullOrWhiteSpace(given)
+                ? "--operator NAME is required when no --operator-key FILE is given"
+                : null;
 
     public DecisionPublisher Publisher => _publisher ??= new DecisionPublisher(Settings.KafkaBootstrapServers, Producer,
         Signer(Settings, Claimed), NullLogger.Instance);

@@ -36,7 +36,7 @@ public static class PayoutsCommand
                  })
         {
             var payoutId = new Argument<string>("payout-id") { Description = "the payout (prize_...)" };
-            var by = new Option<string>("--operator") { Description = "who decides", Required = true };
+            var by = OperatorTool.OperatorOption("who decides");
             var why = new Option<string>("--reason") { Description = "why", Required = true };
             var decide = new Command(name, help) { payoutId, by, why };
             decide.SetAction((parse, ct) => DecideAsync(parse.GetValue(payoutId)!, name, parse.GetValue(by)!, parse.GetValue(why)!, ct));
@@ -49,7 +49,7 @@ public static class PayoutsCommand
                  })
         {
             var why = new Option<string>("--reason") { Description = "why (required)", Required = true };
-            var by = new Option<string>("--operator") { Description = "who acts (recorded in the audit trail)", Required = true };
+            var by = OperatorTool.OperatorOption("who acts (recorded in the audit trail)");
             var command = new Command(name, help) { why, by };
             var halt = new Option<string?>("--halt")
             {
@@ -82,6 +82,7 @@ public static class PayoutsCommand
     {
         var settings = Settings(out var error);
         if (settings is null) return await Fail(decision, error!);
+        if (OperatorTool.OperatorRefusal(@operator, OperatorTool.KeyOperator()) is { } refusal) return await Fail(decision, refusal);
         if (string.IsNullOrWhiteSpace(@operator) || string.IsNullOrWhiteSpace(reason))
             return await Fail(decision, "--operator and --reason are required: every decision says who made it and why");
         try

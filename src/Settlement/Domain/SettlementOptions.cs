@@ -3,7 +3,10 @@ using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.Settlement.Domain;
 
-/// <summary>Settlement's settings: how often the ledger's Stripe balance is checked against Stripe's.</summary>
+/// <summary>
+/// Settlement's settings: how often the ledger's Stripe balance is checked against Stripe's, and how long
+/// a make-good proposal waits for its second approver.
+/// </summary>
 public sealed record SettlementOptions
 {
     /// <summary>
@@ -14,9 +17,16 @@ public sealed record SettlementOptions
 
     public TimeSpan BalanceCheckInterval { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How long a make-good proposal can be confirmed, from when it was made: as long as Payout's release
+    /// approvals count. A proposal older than this is expired and needs proposing again.
+    /// </summary>
+    public TimeSpan ApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
+
     public static class Settings
     {
         public const string BalanceCheckIntervalMs = "CONTESTPIPELINE_SETTLEMENT_BALANCE_CHECK_INTERVAL_MS";
+        public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_SETTLEMENT_APPROVAL_LIFETIME_SECONDS";
     }
 
     public static SettlementOptions Read(IConfiguration? configuration)
@@ -26,6 +36,8 @@ public sealed record SettlementOptions
         {
             BalanceCheckInterval = Setting.Milliseconds(configuration, Settings.BalanceCheckIntervalMs, o.BalanceCheckInterval,
                 TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
+            ApprovalLifetime = Setting.Seconds(configuration, Settings.ApprovalLifetimeSeconds, o.ApprovalLifetime,
+                TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
         };
     }
 }

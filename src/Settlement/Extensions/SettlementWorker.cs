@@ -53,9 +53,9 @@ public static class SettlementWorker
                 IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(), IgnoredMessage.Of<StripeEventHandled>(),
             ]),
             // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's confirmation.
-            new ConsumerDefinition(Shape.Group("operations"), _ =>
+            new ConsumerDefinition(Shape.Group("operations"), sp =>
             [
-                new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(),
+                new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(sp.GetRequiredService<SettlementOptions>()),
                 IgnoredMessage.Of<AlertAcknowledged>(), IgnoredMessage.Of<AlertResolved>(), IgnoredMessage.Of<OperatorActed>(),
             ]),
         ])

@@ -11,25 +11,32 @@ namespace ContestPipeline.Settlement.Handlers;
 
 /// <summary>
 /// A second approver's confirmation of a make-good proposal. The two-person rule is checked
-/// here, where the money is booked: the confirmer must not be the proposer. Each make-good is
+/// here, where the money is booked (<see cref="MakeGoodConfirmations"/>): the confirmer must not
+/// be the proposer, must confirm exactly the terms Settlement recorded for the proposal (report,
+/// total, recipients and amounts), and the proposal must be the contest's latest and not expired
+/// (<see cref="SettlementOptions.ApprovalLifetime"/>, on the injected clock); otherwise the
+/// confirmation is dead-lettered with its reason. Each make-good is
 /// booked once as a platform expense (its own journal entry) owed to the winner, and ordered on
 /// payouts.due like a prize, with a payout id derived from contest, entry and report, so it is
 /// paid exactly once. Amounts are taken from the assessment less what was booked for the entry
 /// since (an earlier report's make-good), never below zero: credit only.
 /// </summary>
-public sealed class MakeGoodConfirmedHandler : MessageHandler<MakeGoodConfirmed>
+public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : MessageHandler<MakeGoodConfirmed>
 {
     public override async Task HandleAsync(MakeGoodConfirmed confirmation, HandlerContext context, CancellationToken ct)
     {
         var proposal = await MakeGoodStore.ProposalForUpdateAsync(context, confirmation.ProposalId)
             ?? throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: no proposal {confirmation.ProposalId}");
-        if (proposal.ContestId != confirmation.ContestId)
-            throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: proposal {confirmation.ProposalId} is for contest {proposal.ContestId}, not {confirmation.ContestId}");
-        if (string.Equals(proposal.ProposedBy, confirmation.Operator, StringComparison.OrdinalIgnoreCase))
-            throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: {confirmation.Operator} proposed it; a second, different approver must confirm");
-        if (proposal.ConfirmedBy is not null) return;
         var assessed = await MakeGoodStore.AssessmentAsync(context, proposal.ContestId, proposal.CorrectionsSoFar)
             ?? throw new InvariantViolatedException($"make-good proposal {proposal.ProposalId} was recorded without its assessment");
+        var terms = MakeGoodTerms.Of(proposal.ProposalId, proposal.ContestId, proposal.CorrectionsSoFar, proposal.TotalMinor,
+            assessed.Currency, assessed.Items);
+        var supersededBy = await MakeGoodStore.SupersededByAsync(context, proposal);
+        var refusal = MakeGoodConfirmations.Refusal(proposal, confirmation, terms, supersededBy, context.Clock.GetUtcNow(),
+            options.ApprovalLifetime);
+        if (refusal is not null)
+            throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: {refusal}");
+        if (proposal.ConfirmedBy is not null) return;
         await MakeGoodStore.ConfirmAsync(context, confirmation);
         var booked = await MakeGoodStore.BookedAsync(context, proposal.ContestId);
         var currency = Currency.Parse(assessed.Currency);

@@ -8,10 +8,6 @@ using Dapper;
 
 namespace ContestPipeline.Settlement.Store;
 
-/// <summary>A make-good proposal as recorded, and whether it was confirmed.</summary>
-public sealed record MakeGoodProposal(string ProposalId, string ContestId, int CorrectionsSoFar, string ProposedBy, string Reason, long TotalMinor,
-    string? ConfirmedBy);
-
 /// <summary>Settlement's make-good tables: correction reports, their assessments, proposals, and booked make-goods.</summary>
 public static class MakeGoodStore
 {
@@ -52,16 +48,34 @@ public static class MakeGoodStore
 
     public static Task<bool> InsertProposalAsync(TransactionContext context, MakeGoodProposed p) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.make_good_proposals (proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, proposed_at)
-            VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @Operator, @Reason, @TotalMinor, @now) ON CONFLICT DO NOTHING
-            """, new { p.DecisionId, p.ContestId, p.CorrectionsSoFar, p.Operator, p.Reason, p.TotalMinor, now = context.Clock.GetUtcNow() },
+            INSERT INTO settlement.make_good_proposals
+                (proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, proposed_at, decided_at)
+            VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @Operator, @Reason, @TotalMinor, @now, @DecidedAt)
+            ON CONFLICT DO NOTHING
+            """, new
+            {
+                p.DecisionId, p.ContestId, p.CorrectionsSoFar, p.Operator, p.Reason, p.TotalMinor, p.DecidedAt,
+                now = context.Clock.GetUtcNow(),
+            },
             context.Transaction).ContinueWith(t => t.Result == 1, TaskScheduler.Default);
 
     public static Task<MakeGoodProposal?> ProposalForUpdateAsync(TransactionContext context, string proposalId) =>
         context.Connection.QueryFirstOrDefaultAsync<MakeGoodProposal?>("""
-            SELECT proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, confirmed_by
+            SELECT proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, confirmed_by,
+                   decided_at, proposed_at
             FROM settlement.make_good_proposals WHERE proposal_id = @proposalId FOR UPDATE
             """, new { proposalId }, context.Transaction);
+
+    /// <summary>
+    /// The latest proposal of the same contest recorded after <paramref name="p"/> for its report or a later one, if any.
+    /// </summary>
+    public static Task<string?> SupersededByAsync(TransactionContext context, MakeGoodProposal p) =>
+        context.Connection.QueryFirstOrDefaultAsync<string?>("""
+            SELECT proposal_id FROM settlement.make_good_proposals
+            WHERE contest_id = @ContestId AND corrections_so_far >= @CorrectionsSoFar
+              AND (proposed_at, proposal_id) > (@ProposedAt, @ProposalId)
+            ORDER BY proposed_at DESC, proposal_id DESC LIMIT 1
+            """, new { p.ContestId, p.CorrectionsSoFar, p.ProposedAt, p.ProposalId }, context.Transaction);
 
     public static Task ConfirmAsync(TransactionContext context, MakeGoodConfirmed c) =>
         context.Connection.ExecuteAsync("""

@@ -82,6 +82,7 @@ public static class ConsoleApp
         services.AddTransient(sp => sp.GetRequiredService<OperatorDirectory>().Current());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SignInThrottle>();
+        services.AddSingleton<TotpSteps>();
         services.AddSingleton<OperatorSessions>();
         services.AddHttpContextAccessor();
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
@@ -145,7 +146,7 @@ public static class ConsoleApp
         app.MapGet("/healthz", () => Results.Text("ok")).AllowAnonymous();
         app.MapGet("/signin", (HttpContext c) => SignInPage(ui, c, null)).AllowAnonymous();
         app.MapPost("/signin", async (HttpContext c, Operators operators, Decisions decisions,
-            SignInThrottle throttle, OperatorSessions sessions) =>
+            SignInThrottle throttle, OperatorSessions sessions, TotpSteps steps, TimeProvider clock) =>
         {
             var form = await c.Request.ReadFormAsync();
             var name = form["name"].ToString();
@@ -165,6 +166,11 @@ public static class ConsoleApp
                 return SignInPage(ui, c, $"No operator's key is on file for {account.Name} (or it was sealed under " +
                     "another password): ask an admin to issue one (docs/operations.md, \"Operator keys\").",
                     StatusCodes.Status403Forbidden);
+            if (SecondFactorRefusal(account, form, steps, clock) is { } refusal)
+            {
+                if (refusal.Status == StatusCodes.Status401Unauthorized) throttle.Failed(name, address);
+                return SignInPage(ui, c, refusal.Message, refusal.Status);
+            }
             var session = sessions.Open(key);
             await c.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(account, session));
             await decisions.AuditAsync(key, account.Role, Guid.NewGuid().ToString("N"), "sign-in", account.Name, "",
@@ -189,6 +195,25 @@ public static class ConsoleApp
         NotificationPage.Map(pages);
         PlayerPages.Map(pages);
         AuditPages.Map(pages);
+    }
+
+    /// <summary>
+    /// Approvers and admins sign in with a six-digit code from their authenticator too (<see cref="OperatorTotp"/>):
+    /// checked on the injected clock, one step either side, each step once; a wrong, missing or used code counts as a
+    /// failed sign-in. Null when no code is needed or the code is good.
+    /// </summary>
+    private static (string Message, int Status)? SecondFactorRefusal(OperatorAccount account, IFormCollection form,
+        TotpSteps steps, TimeProvider clock)
+    {
+        if (!OperatorTotp.Required(account.Role)) return null;
+        if (account.Totp?.Open(account.Name, form["password"].ToString()) is not { } secret)
+            return ($"No authenticator is enrolled for {account.Name} (an {account.Role} signs in with a code too): " +
+                "ask an admin to enrol one with cpctl console operator add (docs/operations-console.md, \"Second factor\").",
+                StatusCodes.Status403Forbidden);
+        if (OperatorTotp.Match(secret, form["code"].ToString().Trim(), clock.GetUtcNow()) is not { } step)
+            return ("Missing or wrong authenticator code.", StatusCodes.Status401Unauthorized);
+        return steps.TryUse(account.Name, step) ? null
+            : ("That authenticator code was used already; wait for the next one.", StatusCodes.Status401Unauthorized);
     }
 
     private static ClaimsPrincipal Principal(OperatorAccount account, string session) => new(new ClaimsIdentity(
@@ -226,6 +251,8 @@ public static class ConsoleApp
               <input type="hidden" name="returnUrl" value="{Html.Encode(returnUrl)}">
               <p><label>Operator <input name="name" id="name" autocomplete="username" required></label></p>
               <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label></p>
+              <p><label>Authenticator code <input name="code" id="code" inputmode="numeric" autocomplete="one-time-code"
+                maxlength="6" size="8"></label> <span class="muted">(approvers and admins)</span></p>
               <p><button id="signin-button">Sign in</button></p>
             </form>
             <p class="muted">Operators are listed in the operators file (CONTESTPIPELINE_CONSOLE_OPERATORS_FILE); add one with <code>cpctl console operator add</code>.</p>

@@ -146,10 +146,18 @@ public static class ContestPages
             if (reason.Length == 0) problems.Add("a reason is required");
             if (p is null) problems.Add($"no proposal {proposal} for {id}");
             else if (string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase)) problems.Add("you proposed it: a second, different approver must confirm");
+            var a = p is null ? null
+                : JsonSerializer.Deserialize<MakeGoodsAssessed>(p.Assessment, OutgoingMessage.Json)!;
+            var terms = a is null ? null : TermsOf(proposal, id, a);
+            // What the page showed is what is confirmed: a proposal changed since is confirmed from a fresh page.
+            if (terms is not null && form["terms"].ToString() is { Length: > 0 } shown && shown != terms)
+                problems.Add($"proposal {proposal} changed since the page was shown: reload it and check it");
             if (problems.Count > 0) return ui.Problem(c, "Not confirmed", problems);
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Operations, id, MakeGoodConfirmed.MessageIdFor(decision),
-                new MakeGoodConfirmed(decision, id, proposal, Ui.Name(c), reason, d.Now), c.RequestAborted);
+                new MakeGoodConfirmed(decision, id, proposal, Ui.Name(c), reason, d.Now, a!.TotalMinor, a.Currency,
+                    terms),
+                c.RequestAborted);
             await d.AuditAsync(c, decision, "make-good-confirm", id, reason, $"confirmed proposal {proposal}", c.RequestAborted);
             return ui.Done(c, "Make-goods confirmed", "Confirmed; Settlement books each make-good once and Payout pays it like a prize.", "/contests/" + Url(id));
         });
@@ -248,7 +256,9 @@ public static class ContestPages
             {
                 html += $"<p>Proposed by {Encode(p.ProposedBy)}: {Encode(p.ProposalReason)}. " + (p.ConfirmedBy is not null ? $"Confirmed by {Encode(p.ConfirmedBy)}.</p>" : "Awaiting a second approver.</p>");
                 if (p.ConfirmedBy is null && Ui.Can(c, OperatorRoles.Approver) && !string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase))
-                    html += ui.Form(c, $"/contests/{Url(id)}/make-goods/confirm/{Url(p.ProposalId!)}", "<input name=\"reason\" placeholder=\"why (required)\" required>", "Confirm make-goods");
+                    html += ui.Form(c, $"/contests/{Url(id)}/make-goods/confirm/{Url(p.ProposalId!)}",
+                        $"<input type=\"hidden\" name=\"terms\" value=\"{Encode(TermsOf(p.ProposalId!, id, a))}\">" +
+                        "<input name=\"reason\" placeholder=\"why (required)\" required>", "Confirm make-goods");
             }
             if (proposals.Count == 0 && a.Complete && a.Items.Count > 0 && Ui.Can(c, OperatorRoles.Approver))
                 html += ui.Form(c, $"/contests/{Url(id)}/make-goods/{a.CorrectionsSoFar}/propose", "<input name=\"reason\" placeholder=\"why (required)\" required>",
@@ -256,6 +266,9 @@ public static class ContestPages
         }
         return html;
     }
+
+    private static string TermsOf(string proposalId, string contestId, MakeGoodsAssessed a) =>
+        MakeGoodTerms.Of(proposalId, contestId, a.CorrectionsSoFar, a.TotalMinor, a.Currency, a.Items);
 
     private static string DefineForm(HttpContext c, Ui ui, IFormCollection? form)
     {

@@ -63,6 +63,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await page.GotoAsync("/signin");
         await page.FillAsync("#name", who.Name);
         await page.FillAsync("#password", who.Password);
+        await page.FillAsync("#code", await Console.CodeAsync(who.Name));
         await page.ClickAsync("#signin-button");
         await page.WaitForURLAsync(u => !u.Contains("/signin", StringComparison.Ordinal));
         return page;

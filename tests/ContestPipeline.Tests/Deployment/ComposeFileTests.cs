@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using System.Diagnostics;
 using System.Text.Json;
 using ContestPipeline.Contracts;
@@ -63,6 +64,36 @@ public sealed class ComposeFileTests
         var principals = ContestPipeline.Deployment.Services.All.Select(s => s.KafkaPrincipal).OfType<string>().ToList();
         Assert.Equal(principals.Count, principals.Distinct().Count());
     }
+    [Fact]
+    public void The_console_serves_https_with_its_certificate_and_key_from_two_secret_files()
+    {
+        var console = Services.GetProperty("console");
+        var env = console.GetProperty("environment");
+        Assert.StartsWith("https://", Env(env, "CONTESTPIPELINE_CONSOLE_URL"), StringComparison.Ordinal);
+        Assert.Equal("/run/secrets/console_tls_certificate", Env(env, "CONTESTPIPELINE_CONSOLE_TLS_CERTIFICATE"));
+        Assert.Equal("/run/secrets/console_tls_key", Env(env, "CONTESTPIPELINE_CONSOLE_TLS_KEY"));
+        var secrets = console.GetProperty("secrets").EnumerateArray()
+            .Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetProperty("source").GetString()).ToList();
+        Assert.Contains("console_tls_certificate", secrets);
+        Assert.Contains("console_tls_key", secrets);
+        var files = Resolved.Value.GetProperty("secrets");
+        foreach (var name in new[] { "console_tls_certificate", "console_tls_key" })
+        {
+            Assert.EndsWith("deploy/secrets/" + name, files.GetProperty(name).GetProperty("file").GetString(), StringComparison.Ordinal);
+            Assert.Contains($"`{name}`", File.ReadAllText(Path.Combine(RepoPaths.Root, "deploy", "secrets", "README.md")), StringComparison.Ordinal);
+        }
+        Assert.Contains("https://127.0.0.1:5080/healthz", console.GetProperty("healthcheck").GetProperty("test").EnumerateArray().Select(t => t.GetString()));
+        // What compose gives the console starts in production; plain HTTP there is refused at start.
+        var options = ContestPipeline.WebConsole.Extensions.ConsoleOptions.Read(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["CONTESTPIPELINE_CONSOLE_URL"] = "http://0.0.0.0:5080",
+                ["CONTESTPIPELINE_CONSOLE_OPERATORS"] = """{"operators":[{"name":"ann","role":"admin","passwordHash":"x"}]}""",
+            }).Build());
+        var refused = Assert.Throws<ContestPipeline.Plumbing.StartupException>(() => options.TlsCertificate(ContestPipeline.Plumbing.DeploymentEnvironment.Production));
+        Assert.Contains("plain HTTP", refused.Message, StringComparison.Ordinal);
+    }
+
     private static readonly string[] Workers = ["ingestion", "scoring", "settlement", "payout"];
     private static readonly Lazy<JsonElement> Resolved = new(Resolve);
 
@@ -156,7 +187,8 @@ public sealed class ComposeFileTests
             {
                 var value = v.Value.ValueKind == JsonValueKind.String ? v.Value.GetString()! : v.Value.GetRawText();
                 Assert.DoesNotContain("Password=", value, StringComparison.OrdinalIgnoreCase);
-                if (v.Name.EndsWith("_FILE", StringComparison.Ordinal))
+                // A setting that names a secret's file (_FILE, or a path such as the console's TLS key) is a file.
+                if (v.Name.EndsWith("_FILE", StringComparison.Ordinal) || value.StartsWith("/run/secrets/", StringComparison.Ordinal))
                 {
                     Assert.StartsWith("/run/secrets/", value, StringComparison.Ordinal);
                     Assert.Contains(value["/run/secrets/".Length..], secrets);

@@ -7,6 +7,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Tests.Infrastructure;
@@ -59,12 +60,13 @@ public sealed class OperatorToolTests
         await tool.RunAsync("payouts", "release", held, "--operator", "ann", "--reason", "reviewed");
         await stack.WaitAsync(async () => await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
             "the first approval recorded");
-        // ann's own key cannot approve a second time under bob's name: refused where it would count, still one approval.
-        await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--operator-key", OperatorKeys.LocalFile("ann"),
+        // ann's own key cannot approve a second time under bob's name: cpctl refuses before sending anything, still one approval.
+        var asBob = await tool.RunAsync(1, "payouts", "release", held, "--operator", "bob", "--operator-key", OperatorKeys.LocalFile("ann"),
             "--reason", "as bob");
-        await MismatchRefusedAsync(stack, "PayoutReviewDecided");
+        Assert.Contains(asBob.Lines, l => l.Contains("--operator bob is not the operator of the key given (ann); nothing was sent", StringComparison.Ordinal));
         Assert.Equal(1, await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }));
-        await tool.RunAsync("payouts", "release", held, "--operator", "bob", "--reason", "agreed");
+        // The operator is the key's: bob's key alone, without --operator, approves as bob.
+        await tool.RunAsync("payouts", "release", held, "--operator-key", OperatorKeys.LocalFile("bob"), "--reason", "agreed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "PAID", $"{Contest} PAID", 120);
         // PAID can reach the read model before the payout's own status does: wait for the prize.
         await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT state FROM operations.payouts WHERE payout_id = @held",
@@ -93,11 +95,17 @@ public sealed class OperatorToolTests
         await LateCancelIsRefusedAsync(stack);
     }
 
-    /// <summary>A decision of <paramref name="type"/> signed by one operator's key and naming another, refused with an alert.</summary>
-    private static Task MismatchRefusedAsync(OperationsStack stack, string type) =>
-        stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE message LIKE @like)", new { like = $"%{type}%operator mismatch%" }),
-            $"the {type} signed by ann's key as bob refused");
+    [Fact]
+    public void The_operator_is_the_keys_and_another_name_is_refused()
+    {
+        Assert.Null(OperatorTool.OperatorRefusal("ann", "ann"));
+        Assert.Null(OperatorTool.OperatorRefusal("ann", null));
+        Assert.Null(OperatorTool.OperatorRefusal("", "ann"));
+        Assert.Equal("--operator bob is not the operator of the key given (ann); nothing was sent: leave --operator out or give your own key",
+            OperatorTool.OperatorRefusal("bob", "ann"));
+        Assert.Contains("not the operator of the key", OperatorTool.OperatorRefusal("Ann", "ann"), StringComparison.Ordinal);
+        Assert.Equal("--operator NAME is required when no --operator-key FILE is given", OperatorTool.OperatorRefusal("", null));
+    }
 
     private const string LiveContest = "opslive";
     private static readonly string[] LivePlayers = ["gus", "hal", "ivy"];
@@ -205,13 +213,14 @@ public sealed class OperatorToolTests
             new { proposal }) == "ann", "the proposal in the read model");
         var self = await tool.RunAsync(1, "make-goods", "confirm", Contest, proposal, "--reason", "mine", "--operator", "ann");
         Assert.Contains(self.Lines, l => l.Contains("a second, different operator must confirm", StringComparison.Ordinal));
-        // ann's own key confirming under bob's name is refused by Settlement, which books nothing for it.
-        await tool.RunAsync("make-goods", "confirm", Contest, proposal, "--reason", "as bob", "--operator", "bob",
+        // ann's own key confirming under bob's name is refused by cpctl, which sends nothing.
+        var asBob = await tool.RunAsync(2, "make-goods", "confirm", Contest, proposal, "--reason", "as bob", "--operator", "bob",
             "--operator-key", OperatorKeys.LocalFile("ann"));
-        await MismatchRefusedAsync(stack, "MakeGoodConfirmed");
+        Assert.Contains(asBob.Lines, l => l == "make-goods confirm: --operator bob is not the operator of the key given (ann); nothing was sent: " +
+            "leave --operator out or give your own key");
         Assert.Equal(0L, await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.payouts WHERE contest_id = @Contest AND kind = 'make_good'", new { Contest }));
-        await tool.RunAsync("make-goods", "confirm", Contest, proposal, "--reason", "agreed", "--operator", "bob");
+            "SELECT count(*) FROM operations.make_good_proposals WHERE contest_id = @Contest AND confirmed_by IS NOT NULL", new { Contest }));
+        await tool.RunAsync("make-goods", "confirm", Contest, proposal, "--reason", "agreed", "--operator-key", OperatorKeys.LocalFile("bob"));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.payouts WHERE contest_id = @Contest AND kind = 'make_good' AND state = 'paid'", new { Contest }) == 2,
             "both make-goods paid", 120);

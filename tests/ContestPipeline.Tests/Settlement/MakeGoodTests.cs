@@ -10,6 +10,8 @@ using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Settlement.Store;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
+using System.Text.Json;
+using ContestPipeline.Plumbing.Messaging;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
 namespace ContestPipeline.Tests.Settlement;
@@ -67,6 +69,52 @@ public sealed class MakeGoodTests
         Assert.Contains("1 of 200", a.Note);
     }
 
+    private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(30);
+
+    private static MakeGoodProposal Proposal(DateTimeOffset decidedAt, DateTimeOffset proposedAt) =>
+        new("p1", "mg", 1, "ann", "corrected", 3_492, null, decidedAt, proposedAt);
+
+    private static readonly MakeGoodItem[] Items = [new("e-ed", "ed", 5, 1, 0, 1_746, 1_746), new("e-fi", "fi", 5, 1, 0, 1_746, 1_746)];
+
+    private static MakeGoodConfirmed Confirmation(string who, string? terms) =>
+        new("c1", "mg", "p1", who, "agreed", Now, 3_492, "USD", terms);
+
+    [Fact]
+    public void A_confirmation_counts_only_for_the_terms_proposed_by_another_operator_while_the_proposal_is_current()
+    {
+        var terms = MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", Items);
+        var day = TimeSpan.FromHours(24);
+        var fresh = Proposal(Now.AddHours(-1), Now.AddHours(-1));
+        Assert.Null(MakeGoodConfirmations.Refusal(fresh, Confirmation("bob", terms), terms, null, Now, day));
+        Assert.Contains("a second, different approver", MakeGoodConfirmations.Refusal(fresh, Confirmation("ANN", terms), terms, null, Now, day));
+        Assert.Contains("names no terms", MakeGoodConfirmations.Refusal(fresh, Confirmation("bob", null), terms, null, Now, day));
+        Assert.Contains("superseded by proposal p2", MakeGoodConfirmations.Refusal(fresh, Confirmation("bob", terms), terms, "p2", Now, day));
+        // Another recipient, amount, total, report or proposal is other terms.
+        foreach (var other in new[]
+        {
+            MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", [Items[0], Items[1] with { PlayerId = "mallory" }]),
+            MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", [Items[0], Items[1] with { MakeGoodMinor = 1_745 }]),
+            MakeGoodTerms.Of("p1", "mg", 1, 3_491, "USD", Items), MakeGoodTerms.Of("p1", "mg", 2, 3_492, "USD", Items),
+            MakeGoodTerms.Of("p2", "mg", 1, 3_492, "USD", Items), MakeGoodTerms.Of("p1", "mg", 1, 3_492, "EUR", Items),
+        })
+            Assert.Contains("confirms other terms", MakeGoodConfirmations.Refusal(fresh, Confirmation("bob", other), terms, null, Now, day));
+    }
+
+    [Fact]
+    public void A_proposal_expires_a_lifetime_after_it_was_made_never_later_than_it_was_recorded()
+    {
+        var terms = MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", Items);
+        var day = TimeSpan.FromHours(24);
+        var almost = Proposal(Now - day + TimeSpan.FromSeconds(1), Now - day + TimeSpan.FromSeconds(1));
+        Assert.Null(MakeGoodConfirmations.Refusal(almost, Confirmation("bob", terms), terms, null, Now, day));
+        var expired = Proposal(Now - day, Now - day);
+        Assert.Contains("proposal p1 expired unconfirmed at", MakeGoodConfirmations.Refusal(expired, Confirmation("bob", terms), terms, null, Now, day));
+        // Decided a day ago and recorded only now: expired all the same. Dated in the future: counted from when it was recorded.
+        Assert.True(MakeGoodConfirmations.Expired(Proposal(Now - day, Now), Now, day));
+        Assert.Equal(Now + day, MakeGoodConfirmations.ExpiresAt(Proposal(Now.AddDays(5), Now), day));
+        Assert.Equal(TimeSpan.FromHours(24), SettlementOptions.Read(null).ApprovalLifetime);
+    }
+
     [Fact]
     public void A_make_goods_payout_id_is_fixed_by_contest_entry_and_report()
     {
@@ -94,19 +142,44 @@ public sealed class MakeGoodTests
             && await stack.ScalarAsync<long>("SELECT count(*) FROM operations.make_goods WHERE contest_id = 'mg'") == 1, "the make-goods assessed", 120);
         Assert.Equal(3_492, await stack.ScalarAsync<long>("SELECT (assessment ->> 'totalMinor')::bigint FROM operations.make_goods WHERE contest_id = 'mg'"));
 
+        var assessed = JsonSerializer.Deserialize<MakeGoodsAssessed>(
+            (await stack.ScalarAsync<string>("SELECT assessment::text FROM operations.make_goods WHERE contest_id = 'mg'"))!, OutgoingMessage.Json)!;
+        string TermsOf(string proposal) => MakeGoodTerms.Of(proposal, "mg", 1, 3_492, "USD", assessed.Items);
+        MakeGoodConfirmed Confirm(string id, string proposal, string who, string? terms = null) =>
+            new(id, "mg", proposal, who, "agreed", DateTimeOffset.UtcNow, 3_492, "USD", terms ?? TermsOf(proposal));
+        void Publish(MakeGoodConfirmed c) => stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor(c.DecisionId), c);
+        async Task<string> RefusedAsync(string decisionId)
+        {
+            string? reason = null;
+            await stack.WaitAsync(() => Task.FromResult((reason = stack.World.Read(Topics.DeadLetter(Topics.Operations))
+                .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault(r => r.Contains($"confirmation {decisionId}:", StringComparison.Ordinal))) is not null),
+                $"confirmation {decisionId} dead-lettered");
+            return reason!;
+        }
+
+        // A proposal made 25 hours ago and never confirmed has expired: its confirmation books nothing.
+        stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p0"),
+            new MakeGoodProposed("p0", "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", DateTimeOffset.UtcNow.AddHours(-25)));
+        Publish(Confirm("c-late", "p0", "bob"));
+        Assert.Contains("proposal p0 expired unconfirmed", await RefusedAsync("c-late"), StringComparison.Ordinal);
+
         stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p1"),
             new MakeGoodProposed("p1", "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", DateTimeOffset.UtcNow));
         // The proposer cannot confirm her own proposal: refused, nothing booked.
-        stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor("c0"),
-            new MakeGoodConfirmed("c0", "mg", "p1", "ann", "confirming my own", DateTimeOffset.UtcNow));
-        await stack.WaitAsync(() => Task.FromResult(stack.World.Read(Topics.DeadLetter(Topics.Operations)).Count == 1), "the self-confirmation dead-lettered");
-        Assert.Contains("a second, different approver must confirm", stack.World.Read(Topics.DeadLetter(Topics.Operations))[0].Headers[MessageHeaders.DeadLetterReason]);
+        Publish(Confirm("c0", "p1", "ann"));
+        Assert.Contains("a second, different approver must confirm", await RefusedAsync("c0"), StringComparison.Ordinal);
+        // A confirmation of other terms than the proposal's (another total or recipients), or of none, confirms nothing;
+        // nor does one of the proposal p1 superseded.
+        Publish(Confirm("c-other", "p1", "bob", MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", assessed.Items.Take(1))));
+        Assert.Contains("it confirms other terms", await RefusedAsync("c-other"), StringComparison.Ordinal);
+        Publish(new MakeGoodConfirmed("c-bare", "mg", "p1", "bob", "agreed", DateTimeOffset.UtcNow));
+        Assert.Contains("it names no terms of proposal p1", await RefusedAsync("c-bare"), StringComparison.Ordinal);
+        Publish(Confirm("c-old", "p0", "cat"));
+        Assert.Contains("proposal p0 was superseded by proposal p1", await RefusedAsync("c-old"), StringComparison.Ordinal);
         Assert.Equal(0, await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
 
-        stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor("c1"),
-            new MakeGoodConfirmed("c1", "mg", "p1", "bob", "agreed", DateTimeOffset.UtcNow));
-        stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor("c2"),
-            new MakeGoodConfirmed("c2", "mg", "p1", "cat", "agreed too", DateTimeOffset.UtcNow));
+        Publish(Confirm("c1", "p1", "bob"));
+        Publish(Confirm("c2", "p1", "cat"));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.payouts WHERE contest_id = 'mg' AND kind = 'make_good' AND state = 'paid'") == 2, "both make-goods paid", 120);
 

@@ -63,7 +63,8 @@ public static class DemoCommand
             // The operations read model and console watch the whole run: open the URL while it runs.
             await using var console = await LocalConsole.StartAsync(swaps, ct: ct);
             var signIn = console.SignIns[0];
-            Step($"operations console: {console.Url} as {Services.Console.DatabaseRole} (sign in as {signIn.Name} / {signIn.Password}; operators in {console.OperatorsFile})");
+            Step($"operations console: {console.Url} as {Services.Console.DatabaseRole} (sign in as {signIn.Name} / {signIn.Password}, " +
+                $"codes from {console.AuthenticatorUri(signIn.Name)}; operators in {console.OperatorsFile})");
 
             var runId = DateTime.UtcNow.ToString("HHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
             var ids = Enumerable.Range(1, canaries).Select(i => $"demo-{runId}-{i}").ToList();

@@ -104,6 +104,9 @@ public sealed record LocalSwaps
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
         Services.PlatformWebhookSecret => PlatformWebhookSecret,
+        // Over plain HTTP (development, tests, staging here) the console is given no certificate.
+        Services.ConsoleTlsCertificate => ConsoleTls?.CertificatePem,
+        Services.ConsoleTlsKey => ConsoleTls?.KeyPem,
         // The local SMTP server asks for no password; the file is there as compose gives it.
         Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
