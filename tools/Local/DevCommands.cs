@@ -15,7 +15,29 @@ namespace ContestPipeline.Local;
 /// <summary>The development tool's command line: one short builder per command.</summary>
 public static class DevCommands
 {
-    public static IEnumerable<Command> All() => [Broker(), Topics(), Up(), Enter(), Demo(), Staging(), Bench(), Campaign(), Fuzz()];
+    public static IEnumerable<Command> All() =>
+        [Broker(), Topics(), Up(), Enter(), Code(), Demo(), Staging(), Bench(), Campaign(), Fuzz()];
+
+    /// <summary>
+    /// The six-digit code an authenticator app would show now for an <c>otpauth://</c> URI that <c>./run up</c>
+    /// printed: for signing in to a local console without a phone.
+    /// </summary>
+    private static Command Code()
+    {
+        var uri = new Argument<string>("otpauth-uri") { Description = "the URI ./run up printed for the operator" };
+        var code = new Command("code", "the current sign-in code for an otpauth:// URI (local consoles)") { uri };
+        code.SetAction(parse =>
+        {
+            if (AuthenticatorCode.Now(parse.GetValue(uri)!, DateTimeOffset.UtcNow, out var result))
+            {
+                Console.WriteLine(result);
+                return 0;
+            }
+            Console.Error.WriteLine($"code: {result}");
+            return 2;
+        });
+        return code;
+    }
 
     private static Command Broker()
     {

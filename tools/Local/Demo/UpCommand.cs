@@ -64,7 +64,8 @@ public static class UpCommand
     private static void PrintWhereItIs(LocalStack stack, string runDir, string brokerFile, LocalConsole console, Uri webhooks)
     {
         var signIns = string.Join("\n                       ", console.SignIns.Select(s =>
-            $"{s.Name} / {s.Password}  ({s.Role})" + (console.AuthenticatorUri(s.Name) is { } uri ? $"  code from {uri}" : "")));
+            $"{s.Name} / {s.Password}  ({s.Role})"
+            + (console.AuthenticatorUri(s.Name) is { } uri ? $"  code: ./run cpdev code '{uri}'" : "")));
         var postgres = new NpgsqlConnectionStringBuilder(stack.Postgres) { Password = null }.ConnectionString;
         Console.WriteLine($$"""
 
