@@ -48,7 +48,12 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
             await restarted.StopAsync(TimeSpan.FromSeconds(20));
             Assert.Equal(0, restarted.ExitCode);
             var stopped = File.ReadLines(restarted.LogPath).Last(l => l.Contains("Consumer ingestion.canary stopped", StringComparison.Ordinal));
-            Assert.Contains($"duplicates skipped {beforeRestart}", stopped);
+            // Every message applied before the kill came again and was skipped: at least once each, more often when a
+            // rebalance on a busy machine hands the partitions over again before their offsets are committed.
+            var skipped = System.Text.RegularExpressions.Regex.Match(stopped, @"duplicates skipped (\d+)");
+            Assert.True(skipped.Success, stopped);
+            Assert.True(int.Parse(skipped.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= beforeRestart,
+                $"{beforeRestart} messages were applied before the kill, but the restarted worker skipped fewer: {stopped}");
         }
         Assert.Equal(ids.Count, await InboxRowsAsync(iso, "ingestion", ids.Select(id => CanaryPassed.MessageIdFor(id, "origin"))));
         Assert.Equal(0, await OutboxUnsentAsync(iso, "ingestion"));
