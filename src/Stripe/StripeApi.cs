@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
@@ -70,6 +71,34 @@ public sealed class StripeApi : IDisposable
         Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call,
         CancellationToken ct = default) =>
         RunAsync(operation, null, call, ct);
+
+    /// <summary>
+    /// A read of one object that may not exist: what Stripe has (<see cref="StripeLookup{T}.Found"/>), nothing when
+    /// Stripe does not know it (<c>resource_missing</c>), or why its answer could not be read. A failure worth trying
+    /// again (<see cref="StripeFailure.IsRetryable"/>) is thrown as a transient dependency failure, and any other as
+    /// it is.
+    /// </summary>
+    public async Task<StripeLookup<T>> LookUpAsync<T>(string operation,
+        Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call,
+        CancellationToken ct = default) where T : class
+    {
+        try
+        {
+            return new StripeLookup<T>(await ReadAsync(operation, call, ct), null);
+        }
+        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ResourceMissing)
+        {
+            return new StripeLookup<T>(null, null);
+        }
+        catch (StripeFailure e) when (e.IsRetryable)
+        {
+            throw new TransientDependencyException("Stripe", e);
+        }
+        catch (StripeFailure e) when (e.IsUnreadableAnswer)
+        {
+            return new StripeLookup<T>(null, e.Message);
+        }
+    }
 
     /// <summary>
     /// A call that changes something, under <paramref name="idempotencyKey"/> (derived by the caller
@@ -178,3 +207,9 @@ public sealed class StripeApi : IDisposable
 
     public void Dispose() => _http.Dispose();
 }
+
+/// <summary>
+/// What <see cref="StripeApi.LookUpAsync{T}"/> found: the object, or neither it nor a problem (Stripe does not know
+/// it), or why Stripe's answer could not be read.
+/// </summary>
+public sealed record StripeLookup<T>(T? Found, string? Unreadable) where T : class;

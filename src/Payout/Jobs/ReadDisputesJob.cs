@@ -42,23 +42,9 @@ public sealed class ReadDisputesJob(StripeApi stripe, PayoutOptions options, Cra
 
     private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)
     {
-        try
-        {
-            return new Read(DisputeSeen.Of(await stripe.ReadAsync("GET /v1/disputes/{id}", (s, o, t) =>
-                s.V1.Disputes.GetAsync(read.ObjectId, null, o, t), ct)), null);
-        }
-        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ResourceMissing)
-        {
-            return new Read(null, null);
-        }
-        catch (StripeFailure e) when (e.IsRetryable)
-        {
-            throw new TransientDependencyException("Stripe", e);
-        }
-        catch (StripeFailure e) when (e.IsUnreadableAnswer)
-        {
-            return new Read(null, e.Message);
-        }
+        var lookup = await stripe.LookUpAsync("GET /v1/disputes/{id}", (s, o, t) =>
+            s.V1.Disputes.GetAsync(read.ObjectId, null, o, t), ct);
+        return new Read(lookup.Found is { } dispute ? DisputeSeen.Of(dispute) : null, lookup.Unreadable);
     }
 
     private async Task RecordAsync(TransactionContext context, ReadRequest read, Read outcome)

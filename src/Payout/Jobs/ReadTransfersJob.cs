@@ -46,23 +46,9 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
 
     private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)
     {
-        try
-        {
-            return new Read(SendTransfersJob.Seen(await stripe.ReadAsync("GET /v1/transfers/{id}", (s, o, t) =>
-                s.V1.Transfers.GetAsync(read.ObjectId, null, o, t), ct)), null);
-        }
-        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ResourceMissing)
-        {
-            return new Read(null, null);
-        }
-        catch (StripeFailure e) when (e.IsRetryable)
-        {
-            throw new TransientDependencyException("Stripe", e);
-        }
-        catch (StripeFailure e) when (e.IsUnreadableAnswer)
-        {
-            return new Read(null, e.Message);
-        }
+        var lookup = await stripe.LookUpAsync("GET /v1/transfers/{id}", (s, o, t) =>
+            s.V1.Transfers.GetAsync(read.ObjectId, null, o, t), ct);
+        return new Read(lookup.Found is { } transfer ? SendTransfersJob.Seen(transfer) : null, lookup.Unreadable);
     }
 
     private static async Task RecordAsync(TransactionContext context, ReadRequest read, Read outcome)

@@ -41,23 +41,11 @@ public sealed class RefreshAccountsJob(StripeApi stripe, PayoutOptions options, 
 
     private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)
     {
-        try
-        {
-            var account = await stripe.ReadAsync("GET /v1/accounts/{id}", (s, o, t) => s.V1.Accounts.GetAsync(read.ObjectId, null, o, t), ct);
-            return new Read(Recipients.Of(account), account.Metadata?.GetValueOrDefault("player_id"), null);
-        }
-        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ResourceMissing)
-        {
-            return new Read(null, null, null);
-        }
-        catch (StripeFailure e) when (e.IsRetryable)
-        {
-            throw new TransientDependencyException("Stripe", e);
-        }
-        catch (StripeFailure e) when (e.IsUnreadableAnswer)
-        {
-            return new Read(null, null, e.Message);
-        }
+        var lookup = await stripe.LookUpAsync("GET /v1/accounts/{id}", (s, o, t) =>
+            s.V1.Accounts.GetAsync(read.ObjectId, null, o, t), ct);
+        return lookup.Found is { } account
+            ? new Read(Recipients.Of(account), account.Metadata?.GetValueOrDefault("player_id"), null)
+            : new Read(null, null, lookup.Unreadable);
     }
 
     private static async Task RecordAsync(TransactionContext context, ReadRequest read, Read outcome)
