@@ -55,12 +55,10 @@ public sealed class OperatorTool : IAsyncDisposable
     public string? Claimed { get; set; }
 
     /// <summary>
-    /// Signs as the operator producer and with the operator's own key: without that key nothing is published,
-    /// and a decision that names another operator than the key's is refused by every consumer.
-    /// </summary>
-    /// <summary>
     /// The tool for a command that acts as <paramref name="operator"/>, with the operator's key found before
-    /// anything is read or published; or null after one line on stderr (no settings, or no key).
+    /// anything is read or published; or null after one line on stderr (no settings, or no key). It signs as the
+    /// operator producer and with the operator's own key: a decision that names another operator than the key's is
+    /// refused by every consumer.
     /// </summary>
     public static async Task<OperatorTool?> OpenAsync(string command, string @operator)
     {
