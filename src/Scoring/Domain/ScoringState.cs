@@ -32,6 +32,15 @@ public sealed class ScoringState
     /// </summary>
     private readonly Dictionary<string, (long Through, long Generation)> _synced = new(StringComparer.Ordinal);
     private long _generation;
+    /// <summary>
+    /// Covered games whose values held may miss stats another instance committed, each with the mark it was set
+    /// under: a game newly covered, or any game after this instance is given partitions of game facts (it consumes
+    /// after what the previous owner committed, which may not have been read back yet). A board with such a game is
+    /// not published: its content would not be the stats up to the sequences its asOf names. The next read-back
+    /// that starts after the mark clears it.
+    /// </summary>
+    private readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
+    private long _mark;
 
     public sealed class ContestRuntime(ContestDefined definition, int? partition)
     {
@@ -55,23 +64,29 @@ public sealed class ScoringState
     /// <summary>A contest's board (once), with every stat value held for its games applied.</summary>
     public void AddContest(ContestDefined definition, ContestState state, int? partition = null)
     {
-        lock (_gate)
+        lock (_gate) AddContestHeld(definition, state, partition);
+    }
+
+    private void AddContestHeld(ContestDefined definition, ContestState state, int? partition)
+    {
+        if (_contests.ContainsKey(definition.ContestId)) return;
+        var runtime = new ContestRuntime(definition, partition) { State = state };
+        _contests.Add(definition.ContestId, runtime);
+        foreach (var game in definition.GameIds)
         {
-            if (_contests.ContainsKey(definition.ContestId)) return;
-            var runtime = new ContestRuntime(definition, partition) { State = state };
-            _contests.Add(definition.ContestId, runtime);
-            foreach (var game in definition.GameIds)
+            if (!_byGame.TryGetValue(game, out var list)) _byGame[game] = list = [];
+            // A game newly covered is read back from its first stat: values this instance
+            // did not keep while no board covered it are in the database only.
+            if (list.Count == 0)
             {
-                if (!_byGame.TryGetValue(game, out var list)) _byGame[game] = list = [];
-                // A game newly covered is read back from its first stat: values this instance
-                // did not keep while no board covered it are in the database only.
-                if (list.Count == 0) _synced[game] = (0, ++_generation);
-                list.Add(runtime);
+                _synced[game] = (0, ++_generation);
+                _pending[game] = ++_mark;
             }
-            var games = definition.GameIds.ToHashSet(StringComparer.Ordinal);
-            foreach (var ((game, athlete, stat), (value, _)) in _latest)
-                if (games.Contains(game)) runtime.Board.ApplyStat(game, athlete, stat, value);
+            list.Add(runtime);
         }
+        var games = definition.GameIds.ToHashSet(StringComparer.Ordinal);
+        foreach (var ((game, athlete, stat), (value, _)) in _latest)
+            if (games.Contains(game)) runtime.Board.ApplyStat(game, athlete, stat, value);
     }
 
     public void AddEntry(string contestId, string entryId, string playerId, IReadOnlyList<string>? lineup)
@@ -81,6 +96,42 @@ public sealed class ScoringState
             if (_contests.TryGetValue(contestId, out var c)) c.Board.AddEntry(entryId, playerId, lineup);
         }
     }
+
+    /// <summary>
+    /// Contests read from one database snapshot, with their entries and the stats of their games, added as one
+    /// change: no reader sees a board without all its entries, or its entries without the stats.
+    /// </summary>
+    public void Load(IReadOnlyList<(ContestDefined Definition, ContestState State, int? Partition)> contests,
+        IReadOnlyList<(string ContestId, string EntryId, string PlayerId, string[]? Lineup)> entries,
+        IReadOnlyList<StatFact> stats)
+    {
+        lock (_gate)
+        {
+            foreach (var (definition, state, partition) in contests) AddContestHeld(definition, state, partition);
+            foreach (var (contestId, entryId, playerId, lineup) in entries)
+                if (_contests.TryGetValue(contestId, out var c)) c.Board.AddEntry(entryId, playerId, lineup);
+            ApplyStats(stats);
+        }
+    }
+
+    /// <summary>
+    /// This instance was given partitions of game facts: it goes on from what their previous owner committed, so
+    /// until the next read-back every covered game's values may miss some of it.
+    /// </summary>
+    public void GamesReassigned()
+    {
+        lock (_gate)
+        {
+            var mark = ++_mark;
+            foreach (var game in _byGame.Keys) _pending[game] = mark;
+        }
+    }
+
+    /// <summary>
+    /// Whether the board holds exactly the stats up to the sequences <see cref="AsOf"/> names, so it may be
+    /// published. Call under <see cref="Read{T}"/>.
+    /// </summary>
+    public bool IsCurrent(ContestDefined definition) => !definition.GameIds.Any(_pending.ContainsKey);
 
     /// <summary>
     /// Applies stats to the boards of their games, each only if its sequence is newer than the
@@ -126,7 +177,7 @@ public sealed class ScoringState
         {
             var games = _synced.Keys.Order(StringComparer.Ordinal).ToArray();
             return new SyncCursor(games, [.. games.Select(g => _synced[g].Through)],
-                [.. games.Select(g => _synced[g].Generation)]);
+                [.. games.Select(g => _synced[g].Generation)], _mark);
         }
     }
 
@@ -136,14 +187,16 @@ public sealed class ScoringState
     /// </summary>
     public void ApplySynced(SyncCursor cursor, IReadOnlyList<StatFact> stats)
     {
-        ApplyStats(stats);
         lock (_gate)
         {
+            ApplyStats(stats);
             for (var i = 0; i < cursor.Games.Length; i++)
             {
                 var game = cursor.Games[i];
                 // A game dropped and covered again meanwhile starts over from its first stat.
                 if (!_synced.TryGetValue(game, out var now) || now.Generation != cursor.Generations[i]) continue;
+                // Read after the mark was set: everything committed before it is held now.
+                if (_pending.TryGetValue(game, out var mark) && mark <= cursor.Mark) _pending.Remove(game);
                 var through = stats.Where(s => s.GameId == game).Select(s => s.Sequence).DefaultIfEmpty(now.Through)
                     .Max();
                 if (through > now.Through) _synced[game] = (through, now.Generation);
@@ -191,13 +244,18 @@ public sealed class ScoringState
             // No board covers the game any more: its values are read again from the database if one ever does.
             _byGame.Remove(game);
             _synced.Remove(game);
+            _pending.Remove(game);
+            _gameSequence.Remove(game);
             foreach (var key in _latest.Keys.Where(k => k.Game == game).ToList()) _latest.Remove(key);
         }
     }
 }
 
-/// <summary>Where <see cref="Jobs.SyncBoardsJob"/> reads each covered game's stats back from.</summary>
-public sealed record SyncCursor(string[] Games, long[] After, long[] Generations);
+/// <summary>
+/// Where <see cref="Jobs.SyncBoardsJob"/> reads each covered game's stats back from, and the latest pending mark
+/// when it was taken.
+/// </summary>
+public sealed record SyncCursor(string[] Games, long[] After, long[] Generations, long Mark);
 
 /// <summary>A stat's latest cumulative value for an athlete in a game, and the feed sequence that set it.</summary>
 public readonly record struct StatFact(string GameId, string AthleteId, string Stat, long Value, long Sequence);

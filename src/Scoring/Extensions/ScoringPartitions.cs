@@ -11,7 +11,8 @@ namespace ContestPipeline.Scoring.Extensions;
 /// Which live boards this instance keeps: those of the contests whose timeline is on a
 /// partition of <c>contest.lifecycle</c> its lifecycle consumer holds. A partition gained is
 /// loaded from the database before any of its messages is handled; a partition lost is
-/// dropped (its new owner loads it). One instance holds every partition, and so every board.
+/// dropped (its new owner loads it). One instance holds every partition, and so every board. Partitions of
+/// <c>games</c> gained make the boards wait for the next read-back before they publish again.
 /// </summary>
 public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState boards,
     ILogger<ScoringPartitions> logger) : IPartitionOwner
@@ -21,6 +22,8 @@ public sealed class ScoringPartitions(NpgsqlDataSource dataSource, ScoringState 
 
     public void Assigned(IReadOnlyList<(string Topic, int Partition)> partitions)
     {
+        // Game facts go on from what the partitions' previous owner committed: read back before boards publish.
+        if (partitions.Any(p => p.Topic == Topics.Games)) boards.GamesReassigned();
         var mine = partitions.Where(p => p.Topic == Topics.ContestLifecycle).Select(p => p.Partition).ToList();
         if (mine.Count == 0) return;
         // On the consume loop's thread, on purpose: no message of these partitions is handled before their boards are

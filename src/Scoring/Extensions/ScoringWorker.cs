@@ -62,7 +62,11 @@ public static class ScoringWorker
                     new StatCorrectedHandler(boards),
                     new GamePhaseHandler<GameEnded>(), new GamePhaseHandler<GameCancelled>(),
                 ];
-            }),
+            })
+            {
+                // Told of the game partitions it is given (see ScoringState.GamesReassigned).
+                PartitionOwner = sp => sp.GetRequiredService<ScoringPartitions>(),
+            },
         ])
     {
         Services = (services, _) => services.AddSingleton<ScoringState>().AddSingleton<ScoringPartitions>(),

@@ -21,7 +21,9 @@ public sealed class PublishStandingsJob(ScoringState boards) : IJob
     {
         var now = context.Clock.GetUtcNow();
         var due = boards.Read(contests => contests.Values
-            .Where(c => c.State is ContestState.Locked or ContestState.Live && c.Board.Version != c.PublishedVersion)
+            .Where(c => c.State is ContestState.Locked or ContestState.Live && c.Board.Version != c.PublishedVersion
+                // A board that may miss another instance's stats waits for the next read-back (100 ms).
+                && boards.IsCurrent(c.Definition))
             .Select(c =>
                 (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax),
                     AsOf: boards.AsOf(c.Definition)))

@@ -461,9 +461,7 @@ public static class ScoringStore
             "SELECT c.contest_id, c.definition::text, c.state, c.lifecycle_partition FROM scoring.contests c " +
             $"WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
         if (contests.Count == 0) return;
-        foreach (var (contestId, json, state, partition) in contests)
-            boards.AddContest(JsonSerializer.Deserialize<ContestDefined>(json, OutgoingMessage.Json)!,
-                Parse(contestId, state), partition);
+        var entries = new List<(string, string, string, string[]?)>();
         await using (var cmd = new NpgsqlCommand($"""
             SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
             JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live) AND {mine}
@@ -473,8 +471,8 @@ public static class ScoringStore
             cmd.Parameters.AddWithValue("partitions", partitions?.ToArray() ?? []);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                boards.AddEntry(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null
-                    : reader.GetFieldValue<string[]>(3));
+                entries.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null
+                    : reader.GetFieldValue<string[]>(3)));
         }
         var stats = (await conn.QueryAsync<(string, string, string, long, long)>($"""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s
@@ -482,7 +480,9 @@ public static class ScoringStore
                           WHERE cg.game_id = s.game_id AND c.state = ANY(@live) AND {mine})
             ORDER BY s.game_id, s.athlete_id, s.stat
             """, args, tx)).Select(r => new StatFact(r.Item1, r.Item2, r.Item3, r.Item4, r.Item5)).ToList();
-        boards.ApplyStats(stats);
+        // Added as one change: a board is never seen with part of its entries, or its entries without the stats.
+        boards.Load([.. contests.Select(c => (JsonSerializer.Deserialize<ContestDefined>(c.Definition,
+            OutgoingMessage.Json)!, Parse(c.ContestId, c.State), c.Partition))], entries, stats);
     }
 
     /// <summary>
