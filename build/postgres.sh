@@ -5,6 +5,11 @@ set -euo pipefail
 # Only the connection string goes to stdout (the caller captures it); everything the tools
 # print (pg_ctlcluster says "removed stale pid file." after an unclean stop) goes to stderr.
 exec 3>&1 1>&2
+# Two set-ups started together (two checkouts, a test run beside a demo) would otherwise race in
+# the catalog ("tuple concurrently updated"): one at a time. The server must not inherit the lock's
+# descriptor (9>&- below), or it would hold the lock for as long as it runs.
+exec 9>"${TMPDIR:-/tmp}/contestpipeline-postgres.lock"
+flock 9
 
 role="${CONTESTPIPELINE_PG_USER:-contestpipeline}"
 password="${CONTESTPIPELINE_PG_PASSWORD:-contestpipeline}"
@@ -12,8 +17,8 @@ database="${CONTESTPIPELINE_PG_DATABASE:-contestpipeline}"
 
 if ! command -v pg_ctlcluster >/dev/null; then
   echo "installing postgresql ..." >&2
-  apt-get update -qq >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  apt-get update -qq >&2 9>&-
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 9>&-
 fi
 
 # CONTESTPIPELINE_PG_CLUSTER=NAME (optionally CONTESTPIPELINE_PG_PORT, default 5499) uses a
@@ -46,7 +51,7 @@ status="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1
 started_here=""
 if [ "$status" != "online" ]; then
   echo "starting PostgreSQL $pg_version/$pg_name ..." >&2
-  pg_ctlcluster "$pg_version" "$pg_name" start 3>&-   # the server must not hold the caller's pipe open
+  pg_ctlcluster "$pg_version" "$pg_name" start 3>&- 9>&-   # the server must not hold the caller's pipe open
   started_here=1
 fi
 port="$(pg_lsclusters --no-header | awk -v v="$pg_version" -v n="$pg_name" '$1==v && $2==n {print $3}')"
@@ -63,7 +68,7 @@ psql_admin() { su postgres -c "psql -v ON_ERROR_STOP=1 -q -X -p $port $*"; }
 if [ "$(psql_admin "-tAc \"SHOW max_connections\"")" -lt 400 ]; then
   psql_admin "-c \"ALTER SYSTEM SET max_connections = 400\""
   if [ -n "$started_here" ]; then
-    pg_ctlcluster "$pg_version" "$pg_name" restart 3>&-
+    pg_ctlcluster "$pg_version" "$pg_name" restart 3>&- 9>&-
     for _ in $(seq 1 30); do su postgres -c "pg_isready -q -p $port" && break; sleep 1; done
   fi
 fi
