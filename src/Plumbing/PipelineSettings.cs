@@ -17,7 +17,10 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public const string ConsumerBatchVariable = "CONTESTPIPELINE_CONSUMER_BATCH_MAX";
     /// <summary>Most outbox rows the relay publishes in one batch (tuning; results never depend on it).</summary>
     public const string OutboxBatchVariable = "CONTESTPIPELINE_OUTBOX_BATCH_MAX";
-    /// <summary>production, staging, development (the default) or test; see <see cref="DeploymentEnvironment"/>.</summary>
+    /// <summary>
+    /// production, staging, development (the default) or test; see
+    /// <see cref="DeploymentEnvironment"/>.
+    /// </summary>
     public const string EnvironmentVariable = "CONTESTPIPELINE_ENVIRONMENT";
 
     /// <summary>
@@ -27,7 +30,10 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     /// </summary>
     public const string PostgresPasswordVariable = "CONTESTPIPELINE_PG_PASSWORD";
 
-    /// <summary>The development password, known to everyone who has read the repository: refused in production.</summary>
+    /// <summary>
+    /// The development password, known to everyone who has read the repository: refused in
+    /// production.
+    /// </summary>
     public const string DevelopmentPassword = "contestpipeline";
 
     public int ConsumerBatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
@@ -167,7 +173,10 @@ public static class StateFile
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>The state, or null when the file is absent or unreadable (its writer stopped, or is writing it).</summary>
+    /// <summary>
+    /// The state, or null when the file is absent or unreadable (its writer stopped, or is writing
+    /// it).
+    /// </summary>
     public static T? TryRead<T>(string path) where T : class
     {
         try

@@ -14,7 +14,8 @@ public sealed class TransitionTable<TState> where TState : notnull
     private readonly Func<TState, string> _name;
 
     /// <param name="machine">What the states are of, for messages: "settlement", "payout" ...</param>
-    /// <param name="next">Every state with the states it may move to (itself included where staying is a change).</param>
+    /// <param name="next">Every state with the states it may move to (itself included where staying
+    /// is a change).</param>
     /// <param name="name">How a state is stored and shown.</param>
     public TransitionTable(string machine, IReadOnlyDictionary<TState, TState[]> next, Func<TState, string> name)
     {
@@ -39,7 +40,10 @@ public sealed class TransitionTable<TState> where TState : notnull
 
     public string Name(TState state) => _name(state);
 
-    /// <summary>A stored state; a name the table does not know is a bug (the column's check constraint agrees).</summary>
+    /// <summary>
+    /// A stored state; a name the table does not know is a bug (the column's check constraint
+    /// agrees).
+    /// </summary>
     public TState Parse(string subject, string? name)
     {
         foreach (var state in _next.Keys)

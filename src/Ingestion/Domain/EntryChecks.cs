@@ -23,9 +23,15 @@ namespace ContestPipeline.Ingestion.Domain;
 /// </remarks>
 public enum EntryOutcome
 {
-    /// <summary>This PaymentIntent is already this very entry (same contest, player and lineup): a replay, nothing to do.</summary>
+    /// <summary>
+    /// This PaymentIntent is already this very entry (same contest, player and lineup): a replay,
+    /// nothing to do.
+    /// </summary>
     AlreadyEntered,
-    /// <summary>This PaymentIntent is already another entry, or was already refunded: it cannot pay for a second one.</summary>
+    /// <summary>
+    /// This PaymentIntent is already another entry, or was already refunded: it cannot pay for a
+    /// second one.
+    /// </summary>
     PaymentAlreadyUsed,
     ContestUnknown,
     ContestCancelled,
@@ -41,7 +47,10 @@ public enum EntryOutcome
     PaymentForAnotherContest,
     /// <summary>The PaymentIntent's metadata player_id names another player, or none.</summary>
     PaymentForAnotherPlayer,
-    /// <summary>The charge that collected the payment was refunded (any of it) or is disputed, or could not be read with it.</summary>
+    /// <summary>
+    /// The charge that collected the payment was refunded (any of it) or is disputed, or could not
+    /// be read with it.
+    /// </summary>
     PaymentRefundedOrDisputed,
     PaymentAmountMismatch,
     PaymentCurrencyMismatch,
@@ -84,7 +93,10 @@ public sealed record EntryDecision(EntryOutcome Outcome, string Reason, RefundOr
     public bool Accepted => Outcome == EntryOutcome.Ok;
 }
 
-/// <summary>Pure checks for an entry submission; the worker fetches the PaymentIntent and counts entries, then asks.</summary>
+/// <summary>
+/// Pure checks for an entry submission; the worker fetches the PaymentIntent and counts entries,
+/// then asks.
+/// </summary>
 public static class EntryChecks
 {
     public const string MetadataContestId = "contest_id";

@@ -7,7 +7,10 @@ using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Domain;
 
-/// <summary>One provider event with where it came from, kept whole so a held or refused event can be dead-lettered as it arrived.</summary>
+/// <summary>
+/// One provider event with where it came from, kept whole so a held or refused event can be
+/// dead-lettered as it arrived.
+/// </summary>
 public sealed record FeedEvent(
     string GameId, long Sequence, string MessageId, string MessageType, object Body,
     byte[] Payload, IReadOnlyList<Header> Headers, string Topic, int Partition, long Offset)

@@ -24,14 +24,20 @@ public sealed record IngestionOptions
     public TimeSpan LockSkew { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan PaymentEventWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long after their closing time entries may stay open, waiting for decisions, before an operator is told.</summary>
+    /// <summary>
+    /// How long after their closing time entries may stay open, waiting for decisions, before an
+    /// operator is told.
+    /// </summary>
     public TimeSpan CloseWaitAlertAfter { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>PaymentIntents fetched per round of the fallback, and how many at once.</summary>
     public int FetchBatchSize { get; init; } = 100;
     public int FetchConcurrency { get; init; } = 8;
 
-    /// <summary>How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a dead worker) lets go after it.</summary>
+    /// <summary>
+    /// How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a dead
+    /// worker) lets go after it.
+    /// </summary>
     public TimeSpan FetchLease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Submissions decided per contest per transaction.</summary>

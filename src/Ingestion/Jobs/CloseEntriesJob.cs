@@ -24,7 +24,10 @@ public sealed class CloseEntriesJob(
     public const int ContestsPerRunMax = 100;
     public const string WaitingAlert = "entries_close_waiting";
 
-    /// <summary>Contests this process raised the waiting alert for (the alert's id keeps it one alert anyway).</summary>
+    /// <summary>
+    /// Contests this process raised the waiting alert for (the alert's id keeps it one alert
+    /// anyway).
+    /// </summary>
     private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
 
     public string Name => "close-entries";
@@ -59,7 +62,10 @@ public sealed class CloseEntriesJob(
         }, ct);
     }
 
-    /// <summary>Tells an operator why a contest's entries are still open past their closing time; nothing is refused.</summary>
+    /// <summary>
+    /// Tells an operator why a contest's entries are still open past their closing time; nothing is
+    /// refused.
+    /// </summary>
     private async Task AlertWaitingAsync(TransactionContext context, string contestId, DateTimeOffset closesAt, bool recorded)
     {
         var w = await SubmissionStore.WaitingOnTimeAsync(context, contestId, closesAt, options.LockSkew);

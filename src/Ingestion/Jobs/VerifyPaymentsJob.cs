@@ -85,7 +85,10 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
         context.Cause = null;
     }
 
-    /// <summary>Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks again).</summary>
+    /// <summary>
+    /// Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks
+    /// again).
+    /// </summary>
     private async Task<Answer> FetchAsync(string paymentIntentId, CancellationToken ct)
     {
         try

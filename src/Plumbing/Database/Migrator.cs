@@ -46,7 +46,8 @@ public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> Appe
             .. TableInserters.Keys.Except(TableReaders.Keys)];
 
     /// <summary>
-    /// Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).
+    /// Roles that may read some tables of the schema and nothing else (a read API reads three
+    /// tables of the read model).
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>();
@@ -66,10 +67,16 @@ public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> Appe
 /// </summary>
 public static class DatabaseRoles
 {
-    /// <summary>The operations read model's runtime role: it writes its own schema, <c>operations</c>, and reads no other.</summary>
+    /// <summary>
+    /// The operations read model's runtime role: it writes its own schema, <c>operations</c>, and
+    /// reads no other.
+    /// </summary>
     public const string Operations = "cp_operations";
     public const string Migrator = "cp_migrator";
-    /// <summary>The platform's read API: reads a player's entries, payouts and their contests in the read model, nothing else.</summary>
+    /// <summary>
+    /// The platform's read API: reads a player's entries, payouts and their contests in the read
+    /// model, nothing else.
+    /// </summary>
     public const string PlayerApi = "cp_player_api";
 
     /// <summary>The console's and cpctl's read commands: reads every schema, writes nothing.</summary>

@@ -15,12 +15,18 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
 {
     public static readonly TimeSpan OutboxKeep = TimeSpan.FromHours(Limits.OutboxSentRetentionHours);
 
-    /// <summary>How often a worker looks: partitions are a month (inbox) or a week (outbox) wide, and the next one always exists.</summary>
+    /// <summary>
+    /// How often a worker looks: partitions are a month (inbox) or a week (outbox) wide, and the
+    /// next one always exists.
+    /// </summary>
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     private readonly string _schema = SqlNames.Identifier(schema);
 
-    /// <summary>One round for both tables; returns what was done (action, partition). <paramref name="now"/>: the database's clock when null.</summary>
+    /// <summary>
+    /// One round for both tables; returns what was done (action, partition).
+    /// <paramref name="now"/>: the database's clock when null.
+    /// </summary>
     public async Task<IReadOnlyList<(string Table, string Action, string Partition)>> ApplyAsync(DateTimeOffset? now, CancellationToken ct)
     {
         var done = new List<(string, string, string)>();
@@ -37,7 +43,10 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
         return done;
     }
 
-    /// <summary>Every <see cref="Interval"/> until cancelled; a failed round (a lock not granted in time, an outage) is logged and tried again.</summary>
+    /// <summary>
+    /// Every <see cref="Interval"/> until cancelled; a failed round (a lock not granted in time, an
+    /// outage) is logged and tried again.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)

@@ -28,7 +28,10 @@ public sealed record KafkaAcl(string Principal, string Operation, string Resourc
         _ => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --cluster",
     };
 
-    /// <summary>The same ACL as the Kafka admin API creates it: allowed, from any host, on the literal resource.</summary>
+    /// <summary>
+    /// The same ACL as the Kafka admin API creates it: allowed, from any host, on the literal
+    /// resource.
+    /// </summary>
     public AclBinding ToBinding() => new()
     {
         Pattern = new ResourcePattern

@@ -45,7 +45,10 @@ public sealed record KafkaSecurity
 
     private static readonly Lazy<KafkaSecurity> FromEnvironment = new(() => Read(null));
 
-    /// <summary>The process's settings from its environment, read once (what a client made without explicit settings uses).</summary>
+    /// <summary>
+    /// The process's settings from its environment, read once (what a client made without explicit
+    /// settings uses).
+    /// </summary>
     public static KafkaSecurity Environment => FromEnvironment.Value;
 
     /// <summary>Reads and checks the settings; a wrong or incomplete one is a start-up error naming it.</summary>

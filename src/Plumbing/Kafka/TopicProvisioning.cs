@@ -36,7 +36,10 @@ public sealed record TopicReport(IReadOnlyList<string> Created, IReadOnlyList<st
 /// </summary>
 public static class TopicProvisioner
 {
-    /// <summary>Applies the list and prints the report: exit code 0, or 1 with one line naming the cluster when it could not be applied.</summary>
+    /// <summary>
+    /// Applies the list and prints the report: exit code 0, or 1 with one line naming the cluster
+    /// when it could not be applied.
+    /// </summary>
     public static async Task<int> RunAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
     {
         try

@@ -76,7 +76,10 @@ public static class DeadLetters
         return new OutgoingMessage(outboxId, Topics.DeadLetter(topic), key, messageType ?? "unknown", value, [.. kept, .. added]) { FirstWins = true };
     }
 
-    /// <summary>A reason or exception message cut to <see cref="Limits.ReasonLengthMax"/> characters, saying how much was cut.</summary>
+    /// <summary>
+    /// A reason or exception message cut to <see cref="Limits.ReasonLengthMax"/> characters, saying
+    /// how much was cut.
+    /// </summary>
     public static string Cut(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -85,7 +88,10 @@ public static class DeadLetters
             : string.Create(CultureInfo.InvariantCulture, $"{text.AsSpan(0, Limits.ReasonLengthMax)}… ({text.Length - Limits.ReasonLengthMax:N0} more characters)");
     }
 
-    /// <summary>A short, stable fingerprint of a text (the first 12 hex digits of its SHA-256), for alert ids.</summary>
+    /// <summary>
+    /// A short, stable fingerprint of a text (the first 12 hex digits of its SHA-256), for alert
+    /// ids.
+    /// </summary>
     public static string Fingerprint(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 

@@ -23,7 +23,10 @@ public sealed class DecisionPublisher(string bootstrapServers, string clientId, 
         where T : IMessage =>
         PublishAsync(topic, key, messageId, body, at, null, ct);
 
-    /// <summary>Publishes also signed with <paramref name="operator"/>'s own key (the console's signed-in operator).</summary>
+    /// <summary>
+    /// Publishes also signed with <paramref name="operator"/>'s own key (the console's signed-in
+    /// operator).
+    /// </summary>
     public async Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at,
         OperatorKey? @operator, CancellationToken ct) where T : IMessage
     {

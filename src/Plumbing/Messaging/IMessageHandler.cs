@@ -168,6 +168,9 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
 public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
     : TransactionContext(connection, transaction, clock)
 {
-    /// <summary>The message being handled, set by the consume loop for single-message handlers; null in batch runs.</summary>
+    /// <summary>
+    /// The message being handled, set by the consume loop for single-message handlers; null in
+    /// batch runs.
+    /// </summary>
     public IncomingMessage? Incoming { get; internal set; }
 }

@@ -14,7 +14,10 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// </summary>
 public interface IJob
 {
-    /// <summary>A verb phrase naming the work, e.g. <c>close-entries</c>; also the cause of what it publishes.</summary>
+    /// <summary>
+    /// A verb phrase naming the work, e.g. <c>close-entries</c>; also the cause of what it
+    /// publishes.
+    /// </summary>
     string Name { get; }
 
     /// <summary>How long to wait after a run that found nothing to do.</summary>
@@ -29,7 +32,10 @@ public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeP
 {
     public TimeProvider Clock => clock;
 
-    /// <summary>One transaction; what it publishes goes out through the outbox with it. The job names each message's cause.</summary>
+    /// <summary>
+    /// One transaction; what it publishes goes out through the outbox with it. The job names each
+    /// message's cause.
+    /// </summary>
     public Task<T> InTransactionAsync<T>(string what, Func<TransactionContext, Task<T>> work, CancellationToken ct) =>
         UnitOfWork.RunAsync(dataSource, outbox, clock, what, work, ct);
 }

@@ -256,7 +256,10 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
 
     public bool Checks(string topic) => rights.Covers(topic);
 
-    /// <summary>Null when the message is authentic or its topic is not checked; otherwise why not, starting with <see cref="Refused"/>.</summary>
+    /// <summary>
+    /// Null when the message is authentic or its topic is not checked; otherwise why not, starting
+    /// with <see cref="Refused"/>.
+    /// </summary>
     public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body) =>
         Refusal(topic, messageKey, headers, body, out _);
 
