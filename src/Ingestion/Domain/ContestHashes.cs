@@ -14,12 +14,14 @@ public static class ContestHashes
     /// same hash.
     /// </summary>
     public static string Definition(ContestDefined definition) =>
-        Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)));
+        Convert.ToHexStringLower(
+            SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)));
 
     /// <summary>
     /// SHA-256 over the entry ids sorted ordinally, one per line: the frozen entry list
     /// EntriesClosed announces.
     /// </summary>
     public static string Entries(IEnumerable<string> entryIds) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Concat(entryIds.Order(StringComparer.Ordinal).Select(e => e + "\n")))));
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            string.Concat(entryIds.Order(StringComparer.Ordinal).Select(e => e + "\n")))));
 }

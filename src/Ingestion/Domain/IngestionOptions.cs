@@ -77,10 +77,13 @@ public sealed record IngestionOptions
         return o with
         {
             LockSkew = Ms(Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
-            PaymentEventWait = Ms(Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero, TimeSpan.FromMinutes(10)),
-            CloseWaitAlertAfter = Ms(Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            PaymentEventWait = Ms(Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero,
+                TimeSpan.FromMinutes(10)),
+            CloseWaitAlertAfter = Ms(Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero,
+                TimeSpan.FromDays(1)),
             FetchConcurrency = Setting.Int(configuration, Settings.FetchConcurrency, o.FetchConcurrency, 1, 64),
-            FetchLease = Ms(Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            FetchLease = Ms(Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100),
+                TimeSpan.FromMinutes(10)),
             DecideBatchSize = Setting.Int(configuration, Settings.DecideBatchMax, o.DecideBatchSize, 1, 10_000),
             ReconcileInterval = Ms(Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100),
                 TimeSpan.FromDays(7)),
