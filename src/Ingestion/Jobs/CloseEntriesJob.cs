@@ -44,12 +44,14 @@ public sealed class CloseEntriesJob(
         {
             var now = context.Clock.GetUtcNow();
             var closed = 0;
-            var claimed = await IngestionStore.ContestsDueToCloseAsync(context, ContestsPerRunMax, options.LockSkew, locked: true);
+            var claimed = await IngestionStore.ContestsDueToCloseAsync(context, ContestsPerRunMax, options.LockSkew,
+                locked: true);
             foreach (var (contestId, closesAtUtc) in claimed)
             {
                 var closesAt = new DateTimeOffset(DateTime.SpecifyKind(closesAtUtc, DateTimeKind.Utc));
                 var recorded = closesAt + options.LockSkew <= readTo;
-                if (recorded && await SubmissionStore.UndecidedOnTimeAsync(context, contestId, closesAt, options.LockSkew) is 0)
+                if (recorded
+                    && await SubmissionStore.UndecidedOnTimeAsync(context, contestId, closesAt, options.LockSkew) is 0)
                 {
                     await IngestionStore.CloseEntriesAsync(context, Cause.Clock(Name, contestId), contestId);
                     closed++;
@@ -66,7 +68,8 @@ public sealed class CloseEntriesJob(
     /// Tells an operator why a contest's entries are still open past their closing time; nothing is
     /// refused.
     /// </summary>
-    private async Task AlertWaitingAsync(TransactionContext context, string contestId, DateTimeOffset closesAt, bool recorded)
+    private async Task AlertWaitingAsync(TransactionContext context, string contestId, DateTimeOffset closesAt,
+        bool recorded)
     {
         var w = await SubmissionStore.WaitingOnTimeAsync(context, contestId, closesAt, options.LockSkew);
         var why = new List<string>();
