@@ -27,7 +27,8 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
     /// One round for both tables; returns what was done (action, partition).
     /// <paramref name="now"/>: the database's clock when null.
     /// </summary>
-    public async Task<IReadOnlyList<(string Table, string Action, string Partition)>> ApplyAsync(DateTimeOffset? now, CancellationToken ct)
+    public async Task<IReadOnlyList<(string Table, string Action, string Partition)>> ApplyAsync(DateTimeOffset? now,
+        CancellationToken ct)
     {
         var done = new List<(string, string, string)>();
         foreach (var (table, keep) in new[] { ("inbox", inboxKeep), ("outbox", OutboxKeep) })
@@ -35,7 +36,8 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var rows = await conn.QueryAsync<(string Action, string Partition)>(
-                $"SELECT action, partition_name FROM {_schema}.retention_partitions(@table, @keep, coalesce(@now, now()))",
+                "SELECT action, partition_name "
+                + $"FROM {_schema}.retention_partitions(@table, @keep, coalesce(@now, now()))",
                 new { table, keep, now }, tx);
             await tx.CommitAsync(ct);
             done.AddRange(rows.Select(r => (table, r.Action, r.Partition)));
@@ -54,12 +56,14 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
             try
             {
                 foreach (var (table, action, partition) in await ApplyAsync(null, ct))
-                    logger.LogInformation("Retention {Schema}.{Table}: {Action} {Partition}", _schema, table, action, partition);
+                    logger.LogInformation("Retention {Schema}.{Table}: {Action} {Partition}", _schema, table, action,
+                        partition);
             }
             catch (Exception e) when ((e is NpgsqlException || Messaging.ErrorPolicy.IsTransient(e))
                 && !ct.IsCancellationRequested)
             {
-                logger.LogWarning("Retention {Schema}: partitions not maintained this round, tried again in {Minutes} min: {Error}",
+                logger.LogWarning(
+                    "Retention {Schema}: partitions not maintained this round, tried again in {Minutes} min: {Error}",
                     _schema, Interval.TotalMinutes, e.Message);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
