@@ -197,7 +197,9 @@ public sealed class MessageSigner
             foreach (var h in kept)
             {
                 if (h.Name != MessageSignature.SignedHeaders[i]) continue;
-                if (signed[i] is not null) throw new InvalidOperationException($"header {h.Name} appears twice in a message for {topic}; it cannot be signed");
+                if (signed[i] is not null)
+                    throw new InvalidOperationException(
+                        $"header {h.Name} appears twice in a message for {topic}; it cannot be signed");
                 signed[i] = h.Value;
             }
         }
@@ -303,7 +305,8 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
         if (!allowed.Contains(producer, StringComparer.Ordinal))
             return allowed.Count == 0
                 ? $"{Refused}: no producer may publish {Show(type)} on {topic}"
-                : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} (only {string.Join(", ", allowed)})";
+                : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} "
+                    + $"(only {string.Join(", ", allowed)})";
         var mine = Mine(signatures, MessageHeaders.Signatures, out var problem);
         if (problem is not null) return $"{Refused}: {problem}";
         if (mine is not { } found)
@@ -407,5 +410,6 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
     }
 
     /// <summary>A hostile producer's text, quoted as one bounded line.</summary>
-    private static string Show(string text) => "'" + IncomingMessage.OneLine(text.Length > 64 ? text[..64] + "…" : text) + "'";
+    private static string Show(string text) =>
+        "'" + IncomingMessage.OneLine(text.Length > 64 ? text[..64] + "…" : text) + "'";
 }
