@@ -49,7 +49,8 @@ public sealed class CrashPoints
     /// The crash point armed by <see cref="Variable"/>, if any and if this build and environment
     /// allow it.
     /// </summary>
-    public static CrashPoints FromSettings(Microsoft.Extensions.Configuration.IConfiguration? configuration, DeploymentEnvironment environment)
+    public static CrashPoints FromSettings(Microsoft.Extensions.Configuration.IConfiguration? configuration,
+        DeploymentEnvironment environment)
     {
         var spec = Setting.Text(configuration, Variable);
         if (spec is null) return new CrashPoints(null);
@@ -57,7 +58,8 @@ public sealed class CrashPoints
         throw new StartupException($"{Variable}: crash points cannot be armed in a production build");
 #else
         if (environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging)
-            throw new StartupException($"{Variable}: crash points cannot be armed in {DeploymentEnvironments.Name(environment)}");
+            throw new StartupException(
+                $"{Variable}: crash points cannot be armed in {DeploymentEnvironments.Name(environment)}");
         return new CrashPoints(spec);
 #endif
     }

@@ -77,11 +77,13 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
             var file = BrokerFile(configuration);
             kafka = BrokerState.TryRead(file)?.BootstrapServers
                 ?? throw new StartupException(
-                    $"Kafka: no bootstrap servers: set {KafkaVariable}, or start the local broker (cpdev broker) which writes {file}");
+                    $"Kafka: no bootstrap servers: set {KafkaVariable}, "
+                    + $"or start the local broker (cpdev broker) which writes {file}");
         }
         return new PipelineSettings(pg, kafka)
         {
-            ConsumerBatchSizeMax = Setting.Int(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, 1, 10_000),
+            ConsumerBatchSizeMax =
+                Setting.Int(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, 1, 10_000),
             OutboxBatchSizeMax = Setting.Int(configuration, OutboxBatchVariable, Limits.OutboxBatchSizeMax, 1, 50_000),
             Environment = environment,
             KafkaSecurity = KafkaSecurity.Read(configuration),
@@ -94,12 +96,15 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     /// </summary>
     public static string ResolvePostgres(IConfiguration? configuration, DeploymentEnvironment environment)
     {
-        var pg = WithPassword(Setting.Text(configuration, PostgresVariable), Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
+        var pg = WithPassword(Setting.Text(configuration, PostgresVariable),
+            Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
         if (environment.IsLive())
         {
-            if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
+            if (pg is null)
+                throw new StartupException($"{PostgresVariable} is not set: production has no default database");
             if (IsDevelopmentPassword(pg))
-                throw new StartupException($"{PostgresVariable}: the development password in production; give each role its own (a {PostgresPasswordVariable}{Setting.FileSuffix} secret)");
+                throw new StartupException($"{PostgresVariable}: the development password in production; "
+                    + $"give each role its own (a {PostgresPasswordVariable}{Setting.FileSuffix} secret)");
         }
         return pg ?? PostgresDefault;
     }
@@ -153,11 +158,13 @@ public static class DeploymentEnvironments
         if (text is null) return DeploymentEnvironment.Development;
         foreach (var e in Enum.GetValues<DeploymentEnvironment>())
             if (Name(e) == text) return e;
-        throw new StartupException($"{PipelineSettings.EnvironmentVariable}: '{text}' is not one of production, staging, development, test");
+        throw new StartupException($"{PipelineSettings.EnvironmentVariable}: '{text}' "
+            + "is not one of production, staging, development, test");
     }
 
     /// <summary>Only production moves live money.</summary>
-    public static bool IsLive(this DeploymentEnvironment environment) => environment == DeploymentEnvironment.Production;
+    public static bool IsLive(this DeploymentEnvironment environment) =>
+        environment == DeploymentEnvironment.Production;
 }
 
 /// <summary>What the local broker writes to its state file.</summary>

@@ -23,7 +23,9 @@ public sealed class TransitionTable<TState> where TState : notnull
         ArgumentNullException.ThrowIfNull(name);
         foreach (var (state, targets) in next)
             foreach (var target in targets.Where(t => !next.ContainsKey(t)))
-                throw new ArgumentException($"{machine}: {name(state)} moves to {name(target)}, which is not a state of the table", nameof(next));
+                throw new ArgumentException(
+                    $"{machine}: {name(state)} moves to {name(target)}, which is not a state of the table",
+                    nameof(next));
         (_machine, _next, _name) = (machine, next, name);
     }
 
@@ -35,7 +37,8 @@ public sealed class TransitionTable<TState> where TState : notnull
     public void AssertTransition(string subject, TState from, TState to)
     {
         if (!CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal {_machine} transition of {subject}: {Name(from)} -> {Name(to)}");
+            throw new InvariantViolatedException(
+                $"illegal {_machine} transition of {subject}: {Name(from)} -> {Name(to)}");
     }
 
     public string Name(TState state) => _name(state);
