@@ -23,7 +23,10 @@ public sealed class CrashPoints
     public const string PayoutAfterStripeCall = "payout.after-stripe-call";
     /// <summary>Payout: the payout is recorded as submitting; Stripe has not been called yet.</summary>
     public const string PayoutAfterSubmitting = "payout.after-submitting";
-    /// <summary>Settlement: a chunk of a contest's prizes is posted and ordered, its transaction not committed yet.</summary>
+    /// <summary>
+    /// Settlement: a chunk of a contest's prizes is posted and ordered, its transaction not
+    /// committed yet.
+    /// </summary>
     public const string SettlementMidChunk = "settlement.mid-chunk";
 
     private readonly string? _name;
@@ -42,8 +45,12 @@ public sealed class CrashPoints
         _nth = parts.Length == 2 && int.TryParse(parts[1], out var n) && n > 0 ? n : 1;
     }
 
-    /// <summary>The crash point armed by <see cref="Variable"/>, if any and if this build and environment allow it.</summary>
-    public static CrashPoints FromSettings(Microsoft.Extensions.Configuration.IConfiguration? configuration, DeploymentEnvironment environment)
+    /// <summary>
+    /// The crash point armed by <see cref="Variable"/>, if any and if this build and environment
+    /// allow it.
+    /// </summary>
+    public static CrashPoints FromSettings(Microsoft.Extensions.Configuration.IConfiguration? configuration,
+        DeploymentEnvironment environment)
     {
         var spec = Setting.Text(configuration, Variable);
         if (spec is null) return new CrashPoints(null);
@@ -51,7 +58,8 @@ public sealed class CrashPoints
         throw new StartupException($"{Variable}: crash points cannot be armed in a production build");
 #else
         if (environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging)
-            throw new StartupException($"{Variable}: crash points cannot be armed in {DeploymentEnvironments.Name(environment)}");
+            throw new StartupException(
+                $"{Variable}: crash points cannot be armed in {DeploymentEnvironments.Name(environment)}");
         return new CrashPoints(spec);
 #endif
     }

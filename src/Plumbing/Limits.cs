@@ -15,12 +15,18 @@ public static class Limits
 
     public const int ConsumerBatchSizeMax = 500;
     public const int ConsumerPollTimeoutMs = 100;
-    /// <summary>Retries of a transaction that keeps losing to a concurrent one before it counts as a bug (ErrorPolicy).</summary>
+    /// <summary>
+    /// Retries of a transaction that keeps losing to a concurrent one before it counts as a bug
+    /// (ErrorPolicy).
+    /// </summary>
     public const int ConflictRetriesMax = 10;
     public const int ConflictBackoffMs = 20;
     public const int ConflictBackoffMsMax = 2_000;
 
-    /// <summary>After a bug stops a worker, how long its relay may take to deliver what is committed (the bug's alert among it).</summary>
+    /// <summary>
+    /// After a bug stops a worker, how long its relay may take to deliver what is committed (the
+    /// bug's alert among it).
+    /// </summary>
     public const int StopDrainTimeoutMs = 5_000;
 
     /// <summary>How long a worker waits out an unreachable database before it stops (and is restarted).</summary>
@@ -35,7 +41,10 @@ public static class Limits
     /// </summary>
     public const int MessageBytesMax = 1_000_000;
 
-    /// <summary>A dlq-reason, dlq-exception or alert message is cut to this many characters: they are for people.</summary>
+    /// <summary>
+    /// A dlq-reason, dlq-exception or alert message is cut to this many characters: they are for
+    /// people.
+    /// </summary>
     public const int ReasonLengthMax = 4_000;
 
     public const int KafkaSessionTimeoutMs = 6_000;

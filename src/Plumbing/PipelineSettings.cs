@@ -17,7 +17,10 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     public const string ConsumerBatchVariable = "CONTESTPIPELINE_CONSUMER_BATCH_MAX";
     /// <summary>Most outbox rows the relay publishes in one batch (tuning; results never depend on it).</summary>
     public const string OutboxBatchVariable = "CONTESTPIPELINE_OUTBOX_BATCH_MAX";
-    /// <summary>production, staging, development (the default) or test; see <see cref="DeploymentEnvironment"/>.</summary>
+    /// <summary>
+    /// production, staging, development (the default) or test; see
+    /// <see cref="DeploymentEnvironment"/>.
+    /// </summary>
     public const string EnvironmentVariable = "CONTESTPIPELINE_ENVIRONMENT";
 
     /// <summary>
@@ -27,7 +30,10 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     /// </summary>
     public const string PostgresPasswordVariable = "CONTESTPIPELINE_PG_PASSWORD";
 
-    /// <summary>The development password, known to everyone who has read the repository: refused in production.</summary>
+    /// <summary>
+    /// The development password, known to everyone who has read the repository: refused in
+    /// production.
+    /// </summary>
     public const string DevelopmentPassword = "contestpipeline";
 
     public int ConsumerBatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
@@ -71,11 +77,13 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
             var file = BrokerFile(configuration);
             kafka = BrokerState.TryRead(file)?.BootstrapServers
                 ?? throw new StartupException(
-                    $"Kafka: no bootstrap servers: set {KafkaVariable}, or start the local broker (cpdev broker) which writes {file}");
+                    $"Kafka: no bootstrap servers: set {KafkaVariable}, "
+                    + $"or start the local broker (cpdev broker) which writes {file}");
         }
         return new PipelineSettings(pg, kafka)
         {
-            ConsumerBatchSizeMax = Setting.Int(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, 1, 10_000),
+            ConsumerBatchSizeMax =
+                Setting.Int(configuration, ConsumerBatchVariable, Limits.ConsumerBatchSizeMax, 1, 10_000),
             OutboxBatchSizeMax = Setting.Int(configuration, OutboxBatchVariable, Limits.OutboxBatchSizeMax, 1, 50_000),
             Environment = environment,
             KafkaSecurity = KafkaSecurity.Read(configuration),
@@ -88,12 +96,15 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     /// </summary>
     public static string ResolvePostgres(IConfiguration? configuration, DeploymentEnvironment environment)
     {
-        var pg = WithPassword(Setting.Text(configuration, PostgresVariable), Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
+        var pg = WithPassword(Setting.Text(configuration, PostgresVariable),
+            Setting.Text(configuration, PostgresPasswordVariable), PostgresVariable);
         if (environment.IsLive())
         {
-            if (pg is null) throw new StartupException($"{PostgresVariable} is not set: production has no default database");
+            if (pg is null)
+                throw new StartupException($"{PostgresVariable} is not set: production has no default database");
             if (IsDevelopmentPassword(pg))
-                throw new StartupException($"{PostgresVariable}: the development password in production; give each role its own (a {PostgresPasswordVariable}{Setting.FileSuffix} secret)");
+                throw new StartupException($"{PostgresVariable}: the development password in production; "
+                    + $"give each role its own (a {PostgresPasswordVariable}{Setting.FileSuffix} secret)");
         }
         return pg ?? PostgresDefault;
     }
@@ -147,11 +158,13 @@ public static class DeploymentEnvironments
         if (text is null) return DeploymentEnvironment.Development;
         foreach (var e in Enum.GetValues<DeploymentEnvironment>())
             if (Name(e) == text) return e;
-        throw new StartupException($"{PipelineSettings.EnvironmentVariable}: '{text}' is not one of production, staging, development, test");
+        throw new StartupException($"{PipelineSettings.EnvironmentVariable}: '{text}' "
+            + "is not one of production, staging, development, test");
     }
 
     /// <summary>Only production moves live money.</summary>
-    public static bool IsLive(this DeploymentEnvironment environment) => environment == DeploymentEnvironment.Production;
+    public static bool IsLive(this DeploymentEnvironment environment) =>
+        environment == DeploymentEnvironment.Production;
 }
 
 /// <summary>What the local broker writes to its state file.</summary>
@@ -167,7 +180,10 @@ public static class StateFile
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    /// <summary>The state, or null when the file is absent or unreadable (its writer stopped, or is writing it).</summary>
+    /// <summary>
+    /// The state, or null when the file is absent or unreadable (its writer stopped, or is writing
+    /// it).
+    /// </summary>
     public static T? TryRead<T>(string path) where T : class
     {
         try

@@ -42,27 +42,32 @@ public static class Setting
     {
         var text = Text(configuration, name);
         if (text is null) return fallback;
-        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            && value >= min && value <= max
             ? value
-            : throw new StartupException(string.Create(CultureInfo.InvariantCulture, $"{name}: '{text}' is not a whole number from {min:N0} to {max:N0}"));
+            : throw new StartupException(string.Create(CultureInfo.InvariantCulture,
+                $"{name}: '{text}' is not a whole number from {min:N0} to {max:N0}"));
     }
 
     public static int Int(IConfiguration? configuration, string name, int fallback, int min, int max) =>
         checked((int)Long(configuration, name, fallback, min, max));
 
     /// <summary>A duration given in whole milliseconds.</summary>
-    public static TimeSpan Milliseconds(IConfiguration? configuration, string name, TimeSpan fallback, TimeSpan min, TimeSpan max) =>
+    public static TimeSpan Milliseconds(IConfiguration? configuration, string name, TimeSpan fallback, TimeSpan min,
+        TimeSpan max) =>
         TimeSpan.FromMilliseconds(Long(configuration, name, checked((long)fallback.TotalMilliseconds),
             checked((long)min.TotalMilliseconds), checked((long)max.TotalMilliseconds)));
 
     /// <summary>A duration given in whole seconds.</summary>
-    public static TimeSpan Seconds(IConfiguration? configuration, string name, TimeSpan fallback, TimeSpan min, TimeSpan max) =>
+    public static TimeSpan Seconds(IConfiguration? configuration, string name, TimeSpan fallback, TimeSpan min,
+        TimeSpan max) =>
         TimeSpan.FromSeconds(Long(configuration, name, checked((long)fallback.TotalSeconds),
             checked((long)min.TotalSeconds), checked((long)max.TotalSeconds)));
 
     /// <summary>A comma-separated list, empty entries dropped.</summary>
     public static IReadOnlyList<string> List(IConfiguration? configuration, string name) =>
-        (Text(configuration, name) ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        (Text(configuration, name) ?? "")
+            .Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     public static Uri? Url(IConfiguration? configuration, string name)
     {
@@ -90,7 +95,8 @@ public static class Setting
     {
         services.AddSingleton<IConfigureOptions<Holder<T>>>(sp =>
             new ConfigureOptions<Holder<T>>(h => h.Value = read(sp.GetRequiredService<IConfiguration>())));
-        services.AddSingleton<IValidateOptions<Holder<T>>>(sp => new Validator<T>(validate, sp.GetRequiredService<IConfiguration>()));
+        services.AddSingleton<IValidateOptions<Holder<T>>>(sp =>
+            new Validator<T>(validate, sp.GetRequiredService<IConfiguration>()));
         services.AddOptions<Holder<T>>().ValidateOnStart();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<Holder<T>>>().Value.Value!);
         return services;
@@ -102,7 +108,8 @@ public static class Setting
         public T? Value { get; set; }
     }
 
-    private sealed class Validator<T>(Func<T, IConfiguration, IEnumerable<string>>? validate, IConfiguration configuration)
+    private sealed class Validator<T>(Func<T, IConfiguration, IEnumerable<string>>? validate,
+        IConfiguration configuration)
         : IValidateOptions<Holder<T>> where T : class
     {
         public ValidateOptionsResult Validate(string? name, Holder<T> options)

@@ -72,8 +72,11 @@ public sealed partial class SigningKeys
     /// </summary>
     public SigningKeys WithOperators(string consumer, params OperatorKey[] operators) =>
         new(Source, _keys.Select(k => new SigningKey(k.Key.Producer, k.Key.Consumer, k.Key.KeyId, k.Value)),
-            _signingKeyIds, [.. _operatorKeys.Select(k => new SigningKey(k.Key.Operator, k.Key.Consumer, k.Key.KeyId, k.Value)),
-                .. operators.Select(o => new SigningKey(o.Operator, consumer, o.KeyId, o.ConsumerSecret(consumer)))]);
+            _signingKeyIds,
+            [
+                .. _operatorKeys.Select(k => new SigningKey(k.Key.Operator, k.Key.Consumer, k.Key.KeyId, k.Value)),
+                .. operators.Select(o => new SigningKey(o.Operator, consumer, o.KeyId, o.ConsumerSecret(consumer))),
+            ]);
 
     /// <summary>
     /// The key that checks <paramref name="operator"/>'s own signatures for <paramref name="consumer"/>
@@ -109,12 +112,14 @@ public sealed partial class SigningKeys
         {
             id = ids.Contains(named, StringComparer.Ordinal)
                 ? named
-                : throw new StartupException($"{DirectoryVariable}: {Path.Combine(folder, SigningKeyFile)} names key '{named}', which is not among {string.Join(", ", ids)}");
+                : throw new StartupException($"{DirectoryVariable}: {Path.Combine(folder, SigningKeyFile)} "
+                    + $"names key '{named}', which is not among {string.Join(", ", ids)}");
         }
         else if (ids.Count == 1) id = ids[0];
         else
             throw new StartupException(
-                $"{DirectoryVariable}: pair {producer} -> {consumer} has keys {string.Join(", ", ids)} in {Source}; write the one it signs with into {Path.Combine(folder, SigningKeyFile)}");
+                $"{DirectoryVariable}: pair {producer} -> {consumer} has keys {string.Join(", ", ids)} in {Source}; "
+                + $"write the one it signs with into {Path.Combine(folder, SigningKeyFile)}");
         return new SigningKey(producer, consumer, id, _keys[(producer, consumer, id)]);
     }
 
@@ -131,7 +136,8 @@ public sealed partial class SigningKeys
         if (consumers.Count == 0 && rights.Rows.Any(r => r.Producers.Contains(producer, StringComparer.Ordinal)))
             throw new StartupException(
                 $"no signing key for producer '{producer}' in {Source} ({DirectoryVariable}): expected " +
-                $"{Path.Combine(Source, producer, "<consumer>", "<key id>" + KeyFileExtension)} for each consumer of what it publishes");
+                $"{Path.Combine(Source, producer, "<consumer>", "<key id>" + KeyFileExtension)} " +
+                "for each consumer of what it publishes");
         return new MessageSigner(producer, consumers.Select(c => SigningKeyOf(producer, c)), rights);
     }
 
@@ -152,7 +158,8 @@ public sealed partial class SigningKeys
         if (directory is null)
         {
             if (environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging)
-                throw new StartupException($"{DirectoryVariable} is not set: every process signs what it publishes and verifies what it consumes with its pair keys, read from there");
+                throw new StartupException($"{DirectoryVariable} is not set: every process signs what it publishes "
+                    + "and verifies what it consumes with its pair keys, read from there");
             directory = LocalDirectoryDefault;
         }
         return Load(directory);
@@ -171,7 +178,8 @@ public sealed partial class SigningKeys
     public static SigningKeys Load(string directory)
     {
         if (!Directory.Exists(directory))
-            throw new StartupException($"{DirectoryVariable}: {directory} is not a directory (./run generates local keys; production mounts them)");
+            throw new StartupException($"{DirectoryVariable}: {directory} is not a directory "
+                + "(./run generates local keys; production mounts them)");
         var keys = new List<SigningKey>();
         var signing = new Dictionary<(string, string), string>();
         try
@@ -241,7 +249,8 @@ public sealed partial class SigningKeys
         {
             var keyId = Path.GetFileNameWithoutExtension(file);
             if (!Name().IsMatch(keyId))
-                throw new StartupException($"{DirectoryVariable}: {file}: a key id is 1 to 64 letters, digits, '.', '_' or '-'");
+                throw new StartupException(
+                    $"{DirectoryVariable}: {file}: a key id is 1 to 64 letters, digits, '.', '_' or '-'");
             yield return new SigningKey(producer, consumer, keyId, ReadSecret(file));
         }
     }
@@ -259,7 +268,8 @@ public sealed partial class SigningKeys
         }
         return secret.Length >= SigningKey.SecretBytesMin
             ? secret
-            : throw new StartupException($"{DirectoryVariable}: {file} holds {secret.Length} bytes; a key is at least {SigningKey.SecretBytesMin}");
+            : throw new StartupException($"{DirectoryVariable}: {file} holds {secret.Length} bytes; "
+                + $"a key is at least {SigningKey.SecretBytesMin}");
     }
 
     /// <summary>
@@ -284,8 +294,10 @@ public sealed partial class SigningKeys
             }
             if (Directory.EnumerateFiles(folder, "*" + KeyFileExtension).Any()) continue;
             var temporary = Path.Combine(folder, $".{LocalKeyId}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
-            File.WriteAllText(temporary, Convert.ToBase64String(RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin)) + "\n");
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.WriteAllText(temporary,
+                Convert.ToBase64String(RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin)) + "\n");
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
             try
             {
                 File.Move(temporary, Path.Combine(folder, LocalKeyId + KeyFileExtension), overwrite: false);

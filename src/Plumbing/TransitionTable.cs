@@ -14,7 +14,8 @@ public sealed class TransitionTable<TState> where TState : notnull
     private readonly Func<TState, string> _name;
 
     /// <param name="machine">What the states are of, for messages: "settlement", "payout" ...</param>
-    /// <param name="next">Every state with the states it may move to (itself included where staying is a change).</param>
+    /// <param name="next">Every state with the states it may move to (itself included where staying
+    /// is a change).</param>
     /// <param name="name">How a state is stored and shown.</param>
     public TransitionTable(string machine, IReadOnlyDictionary<TState, TState[]> next, Func<TState, string> name)
     {
@@ -22,7 +23,9 @@ public sealed class TransitionTable<TState> where TState : notnull
         ArgumentNullException.ThrowIfNull(name);
         foreach (var (state, targets) in next)
             foreach (var target in targets.Where(t => !next.ContainsKey(t)))
-                throw new ArgumentException($"{machine}: {name(state)} moves to {name(target)}, which is not a state of the table", nameof(next));
+                throw new ArgumentException(
+                    $"{machine}: {name(state)} moves to {name(target)}, which is not a state of the table",
+                    nameof(next));
         (_machine, _next, _name) = (machine, next, name);
     }
 
@@ -34,12 +37,16 @@ public sealed class TransitionTable<TState> where TState : notnull
     public void AssertTransition(string subject, TState from, TState to)
     {
         if (!CanTransition(from, to))
-            throw new InvariantViolatedException($"illegal {_machine} transition of {subject}: {Name(from)} -> {Name(to)}");
+            throw new InvariantViolatedException(
+                $"illegal {_machine} transition of {subject}: {Name(from)} -> {Name(to)}");
     }
 
     public string Name(TState state) => _name(state);
 
-    /// <summary>A stored state; a name the table does not know is a bug (the column's check constraint agrees).</summary>
+    /// <summary>
+    /// A stored state; a name the table does not know is a bug (the column's check constraint
+    /// agrees).
+    /// </summary>
     public TState Parse(string subject, string? name)
     {
         foreach (var state in _next.Keys)

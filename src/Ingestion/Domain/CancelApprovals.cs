@@ -22,7 +22,10 @@ public static class CancelApprovals
     public static bool Applies(int entryCount, IReadOnlyCollection<string> operators) =>
         operators.Count >= (entryCount > 0 ? OperatorsNeeded : 1);
 
-    /// <summary>Whether a request made at <paramref name="requestedAt"/> still counts at <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Whether a request made at <paramref name="requestedAt"/> still counts at
+    /// <paramref name="now"/>.
+    /// </summary>
     public static bool Live(DateTimeOffset requestedAt, DateTimeOffset now, TimeSpan lifetime) =>
         now - requestedAt < lifetime;
 

@@ -31,7 +31,10 @@ public sealed class DecisionOrder
         _maxPerPlayer = maxEntriesPerPlayer;
     }
 
-    /// <summary>Nothing waits: for a contest whose outcomes depend on no count (none scheduled, closed, cancelled).</summary>
+    /// <summary>
+    /// Nothing waits: for a contest whose outcomes depend on no count (none scheduled, closed,
+    /// cancelled).
+    /// </summary>
     public static DecisionOrder None { get; } = new([], int.MaxValue, int.MaxValue);
 
     /// <summary>

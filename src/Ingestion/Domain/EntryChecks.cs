@@ -23,9 +23,15 @@ namespace ContestPipeline.Ingestion.Domain;
 /// </remarks>
 public enum EntryOutcome
 {
-    /// <summary>This PaymentIntent is already this very entry (same contest, player and lineup): a replay, nothing to do.</summary>
+    /// <summary>
+    /// This PaymentIntent is already this very entry (same contest, player and lineup): a replay,
+    /// nothing to do.
+    /// </summary>
     AlreadyEntered,
-    /// <summary>This PaymentIntent is already another entry, or was already refunded: it cannot pay for a second one.</summary>
+    /// <summary>
+    /// This PaymentIntent is already another entry, or was already refunded: it cannot pay for a
+    /// second one.
+    /// </summary>
     PaymentAlreadyUsed,
     ContestUnknown,
     ContestCancelled,
@@ -41,7 +47,10 @@ public enum EntryOutcome
     PaymentForAnotherContest,
     /// <summary>The PaymentIntent's metadata player_id names another player, or none.</summary>
     PaymentForAnotherPlayer,
-    /// <summary>The charge that collected the payment was refunded (any of it) or is disputed, or could not be read with it.</summary>
+    /// <summary>
+    /// The charge that collected the payment was refunded (any of it) or is disputed, or could not
+    /// be read with it.
+    /// </summary>
     PaymentRefundedOrDisputed,
     PaymentAmountMismatch,
     PaymentCurrencyMismatch,
@@ -84,7 +93,10 @@ public sealed record EntryDecision(EntryOutcome Outcome, string Reason, RefundOr
     public bool Accepted => Outcome == EntryOutcome.Ok;
 }
 
-/// <summary>Pure checks for an entry submission; the worker fetches the PaymentIntent and counts entries, then asks.</summary>
+/// <summary>
+/// Pure checks for an entry submission; the worker fetches the PaymentIntent and counts entries,
+/// then asks.
+/// </summary>
 public static class EntryChecks
 {
     public const string MetadataContestId = "contest_id";
@@ -98,14 +110,17 @@ public static class EntryChecks
     /// (<paramref name="reachedBrokerAt"/>, when known) no later than lockAt + <paramref name="lockSkew"/>.
     /// When Ingestion gets to it does not matter.
     /// </summary>
-    public static EntryDecision Check(EntrySubmitted submission, PaymentIntent? payment, EntryContext context, DateTimeOffset submittedAt,
+    public static EntryDecision Check(EntrySubmitted submission, PaymentIntent? payment, EntryContext context,
+        DateTimeOffset submittedAt,
         DateTimeOffset? reachedBrokerAt = null, TimeSpan lockSkew = default)
     {
         var now = submittedAt;
         ArgumentNullException.ThrowIfNull(submission);
         ArgumentNullException.ThrowIfNull(context);
         if (payment is not null && payment.Id != submission.PaymentIntentId)
-            throw new ArgumentException($"PaymentIntent {payment.Id} was fetched for a submission naming {submission.PaymentIntentId}", nameof(payment));
+            throw new ArgumentException(
+                $"PaymentIntent {payment.Id} was fetched for a submission naming {submission.PaymentIntentId}",
+                nameof(payment));
         if (context.PlayerAcceptedEntries < 0 || context.ContestAcceptedEntries < 0)
             throw new ArgumentException("entry counts cannot be negative", nameof(context));
 
@@ -154,71 +169,106 @@ public static class EntryChecks
     private static string? Metadata(PaymentIntent payment, string key) =>
         payment.Metadata is not null && payment.Metadata.TryGetValue(key, out var value) ? value : null;
 
-    private static (EntryOutcome, string) Decide(EntrySubmitted s, PaymentIntent? payment, EntryContext context, DateTimeOffset now,
-        DateTimeOffset? reachedBrokerAt, TimeSpan lockSkew)
+    private static (EntryOutcome, string) Decide(EntrySubmitted s, PaymentIntent? payment, EntryContext context,
+        DateTimeOffset now, DateTimeOffset? reachedBrokerAt, TimeSpan lockSkew)
     {
         var pi = s.PaymentIntentId;
         if (context.PriorUse is { } prior)
         {
-            if (!prior.Refunded && prior.ContestId == s.ContestId && prior.PlayerId == s.PlayerId && SameLineup(prior.Lineup, s.Lineup))
-                return (EntryOutcome.AlreadyEntered, $"PaymentIntent {pi} is already entry {EntrySubmitted.EntryIdFor(pi)} in contest {s.ContestId}");
+            var sameContestAndPlayer = prior.ContestId == s.ContestId && prior.PlayerId == s.PlayerId;
+            if (!prior.Refunded && sameContestAndPlayer && SameLineup(prior.Lineup, s.Lineup))
+                return (EntryOutcome.AlreadyEntered,
+                    $"PaymentIntent {pi} is already entry {EntrySubmitted.EntryIdFor(pi)} in contest {s.ContestId}");
             return (EntryOutcome.PaymentAlreadyUsed, prior.Refunded
                 ? $"PaymentIntent {pi} was already refunded for an earlier submission to contest {prior.ContestId}"
-                : $"PaymentIntent {pi} already pays for entry {EntrySubmitted.EntryIdFor(pi)} in contest {prior.ContestId} for player {prior.PlayerId}{(prior.ContestId == s.ContestId && prior.PlayerId == s.PlayerId ? " with another lineup" : "")}");
+                : $"PaymentIntent {pi} already pays for entry {EntrySubmitted.EntryIdFor(pi)} "
+                    + $"in contest {prior.ContestId} for player {prior.PlayerId}"
+                    + $"{(sameContestAndPlayer ? " with another lineup" : "")}");
         }
 
         var contest = context.Contest;
         if (contest is null)
             return (EntryOutcome.ContestUnknown, $"contest {Show.Quote(s.ContestId)} is not a scheduled contest");
         if (contest.ContestId != s.ContestId)
-            throw new ArgumentException($"contest {contest.ContestId} was looked up for a submission to {s.ContestId}", nameof(context));
+            throw new ArgumentException(
+                $"contest {contest.ContestId} was looked up for a submission to {s.ContestId}", nameof(context));
         if (context.Cancelled)
             return (EntryOutcome.ContestCancelled, $"contest {s.ContestId} is cancelled");
         if (Late(s, contest, context, now, reachedBrokerAt, lockSkew) is { } late)
             return (EntryOutcome.ContestClosed, late);
         if (context.EntriesClosed)
-            return (EntryOutcome.ContestClosed, $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
+            return (EntryOutcome.ContestClosed,
+                $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
 
+        if (PaymentProblem(s, payment, contest) is { } paymentProblem)
+            return paymentProblem;
+
+        var lineupProblems = LineupProblems(s.Lineup, contest, context.Games);
+        if (lineupProblems.Count > 0)
+            return (EntryOutcome.LineupInvalid,
+                "lineup is invalid: " + string.Join(ContestValidator.ReasonSeparator, lineupProblems));
+
+        if (context.PlayerAcceptedEntries >= contest.MaxEntriesPerPlayer)
+            return (EntryOutcome.PlayerEntryLimitReached,
+                $"player {s.PlayerId} already has {Show.Count(context.PlayerAcceptedEntries, "entry", "entries")} "
+                + $"in contest {s.ContestId}; maxEntriesPerPlayer is {Show.N(contest.MaxEntriesPerPlayer)}");
+        if (context.ContestAcceptedEntries >= contest.MaxEntries)
+            return (EntryOutcome.ContestFull,
+                $"contest {s.ContestId} is full: {Show.N(context.ContestAcceptedEntries)} entries "
+                + $"of maxEntries {Show.N(contest.MaxEntries)}");
+        return (EntryOutcome.Ok, $"entry {EntrySubmitted.EntryIdFor(pi)} accepted in contest {s.ContestId}");
+    }
+
+    /// <summary>
+    /// What is wrong with the payment for this submission to this contest, or null when it pays
+    /// for it: found, succeeded, its metadata naming this contest and player, its charge neither
+    /// refunded nor disputed, the entry fee received in the contest's currency.
+    /// </summary>
+    private static (EntryOutcome, string)? PaymentProblem(EntrySubmitted s, PaymentIntent? payment,
+        ContestDefined contest)
+    {
+        var pi = s.PaymentIntentId;
         if (payment is null)
             return (EntryOutcome.PaymentNotFound, $"PaymentIntent {Show.Quote(pi)} was not found at Stripe");
         if (payment.Status != StripeStatuses.Succeeded)
-            return (EntryOutcome.PaymentNotSucceeded, $"PaymentIntent {pi} status is {Show.Quote(payment.Status)}, not '{StripeStatuses.Succeeded}'");
+            return (EntryOutcome.PaymentNotSucceeded,
+                $"PaymentIntent {pi} status is {Show.Quote(payment.Status)}, not '{StripeStatuses.Succeeded}'");
         var paidContest = Metadata(payment, MetadataContestId);
         if (paidContest != s.ContestId)
             return (EntryOutcome.PaymentForAnotherContest, paidContest is null
                 ? $"PaymentIntent {pi} metadata has no {MetadataContestId}; expected {Show.Quote(s.ContestId)}"
-                : $"PaymentIntent {pi} metadata {MetadataContestId} is {Show.Quote(paidContest)}, not {Show.Quote(s.ContestId)}");
+                : $"PaymentIntent {pi} metadata {MetadataContestId} is {Show.Quote(paidContest)}, "
+                    + $"not {Show.Quote(s.ContestId)}");
         var paidPlayer = Metadata(payment, MetadataPlayerId);
         if (paidPlayer != s.PlayerId)
             return (EntryOutcome.PaymentForAnotherPlayer, paidPlayer is null
                 ? $"PaymentIntent {pi} metadata has no {MetadataPlayerId}; expected {Show.Quote(s.PlayerId)}"
-                : $"PaymentIntent {pi} metadata {MetadataPlayerId} is {Show.Quote(paidPlayer)}, not {Show.Quote(s.PlayerId)}");
+                : $"PaymentIntent {pi} metadata {MetadataPlayerId} is {Show.Quote(paidPlayer)}, "
+                    + $"not {Show.Quote(s.PlayerId)}");
         // amount_received says what was collected, not what stayed: a refund or a dispute of
         // the charge takes it back, so the charge is read with the intent and checked too.
         if (payment.LatestCharge is not { } charge)
-            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi} has no charge that could be read with it (latest_charge {Show.Quote(payment.LatestChargeId)})");
+            return (EntryOutcome.PaymentRefundedOrDisputed,
+                $"PaymentIntent {pi} has no charge that could be read with it "
+                + $"(latest_charge {Show.Quote(payment.LatestChargeId)})");
         if (charge.Disputed)
             return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi}'s charge {charge.Id} is disputed");
         if (charge.Refunded || charge.AmountRefunded > 0)
-            return (EntryOutcome.PaymentRefundedOrDisputed, $"PaymentIntent {pi}'s charge {charge.Id} was refunded ({Show.N(charge.AmountRefunded)} of {Show.N(charge.Amount)})");
+            return (EntryOutcome.PaymentRefundedOrDisputed,
+                $"PaymentIntent {pi}'s charge {charge.Id} was refunded "
+                + $"({Show.N(charge.AmountRefunded)} of {Show.N(charge.Amount)})");
         // amount_received, not amount: it is what was actually collected.
         if (payment.AmountReceived != contest.EntryFeeMinor)
-            return (EntryOutcome.PaymentAmountMismatch, $"PaymentIntent {pi} amount_received {Show.N(payment.AmountReceived)} is not contest {s.ContestId}'s entryFeeMinor {Show.N(contest.EntryFeeMinor)}");
+            return (EntryOutcome.PaymentAmountMismatch,
+                $"PaymentIntent {pi} amount_received {Show.N(payment.AmountReceived)} "
+                + $"is not contest {s.ContestId}'s entryFeeMinor {Show.N(contest.EntryFeeMinor)}");
         // Stripe writes currencies in lower case, contests in upper case.
         if (!string.Equals(payment.Currency, contest.Currency, StringComparison.OrdinalIgnoreCase))
-            return (EntryOutcome.PaymentCurrencyMismatch, $"PaymentIntent {pi} currency {Show.Quote(payment.Currency)} is not contest {s.ContestId}'s currency {contest.Currency}");
-
-        var lineupProblems = LineupProblems(s.Lineup, contest, context.Games);
-        if (lineupProblems.Count > 0)
-            return (EntryOutcome.LineupInvalid, "lineup is invalid: " + string.Join(ContestValidator.ReasonSeparator, lineupProblems));
-
-        if (context.PlayerAcceptedEntries >= contest.MaxEntriesPerPlayer)
-            return (EntryOutcome.PlayerEntryLimitReached, $"player {s.PlayerId} already has {Show.Count(context.PlayerAcceptedEntries, "entry", "entries")} in contest {s.ContestId}; maxEntriesPerPlayer is {Show.N(contest.MaxEntriesPerPlayer)}");
-        if (context.ContestAcceptedEntries >= contest.MaxEntries)
-            return (EntryOutcome.ContestFull, $"contest {s.ContestId} is full: {Show.N(context.ContestAcceptedEntries)} entries of maxEntries {Show.N(contest.MaxEntries)}");
-        return (EntryOutcome.Ok, $"entry {EntrySubmitted.EntryIdFor(pi)} accepted in contest {s.ContestId}");
+            return (EntryOutcome.PaymentCurrencyMismatch,
+                $"PaymentIntent {pi} currency {Show.Quote(payment.Currency)} "
+                + $"is not contest {s.ContestId}'s currency {contest.Currency}");
+        return null;
     }
-
     /// <summary>
     /// Why the submission is late, or null when it was made on time: entries close at lockAt, or
     /// earlier when a covered game started first; made at or after that, or its record on the
@@ -238,7 +288,8 @@ public static class EntryChecks
         // The claimed time is the entry API's word; the broker's timestamp bounds it, so a record
         // that arrived after the close (plus the allowed skew) is late whatever time it claims.
         if (reachedBrokerAt is { } brokerAt && brokerAt > closesAt + lockSkew)
-            return $"contest {s.ContestId} {closing}; the submission's record reached the broker at {Show.Time(brokerAt)}, "
+            return $"contest {s.ContestId} {closing}; "
+                + $"the submission's record reached the broker at {Show.Time(brokerAt)}, "
                 + $"after {(early ? "that" : "lockAt")} + {Show.N((long)lockSkew.TotalMilliseconds)} ms allowed skew, "
                 + $"though it claims {Show.Time(now)}";
         return null;
@@ -249,22 +300,26 @@ public static class EntryChecks
         (a ?? []).SequenceEqual(b ?? [], StringComparer.Ordinal);
 
     /// <summary>Every problem with the lineup, in index order, each naming the position and athlete.</summary>
-    public static IReadOnlyList<string> LineupProblems(IReadOnlyList<string?>? lineup, ContestDefined contest, IReadOnlyDictionary<string, GameInfo> games)
+    public static IReadOnlyList<string> LineupProblems(IReadOnlyList<string?>? lineup, ContestDefined contest,
+        IReadOnlyDictionary<string, GameInfo> games)
     {
         var problems = new List<string>();
         if (contest.Kind == ContestKinds.Fitness)
         {
             if (lineup is { Count: > 0 })
-                problems.Add($"lineup lists {Show.Count(lineup.Count, "athlete", "athletes")}; a fitness challenge takes none, players score their own stats");
+                problems.Add($"lineup lists {Show.Count(lineup.Count, "athlete", "athletes")}; "
+                    + "a fitness challenge takes none, players score their own stats");
             return problems;
         }
         if (lineup is null || lineup.Count == 0)
         {
-            problems.Add($"lineup is empty; contest {contest.ContestId} needs exactly {Show.Count(contest.LineupSize, "athlete", "athletes")}");
+            problems.Add($"lineup is empty; contest {contest.ContestId} needs exactly "
+                + $"{Show.Count(contest.LineupSize, "athlete", "athletes")}");
             return problems;
         }
         if (lineup.Count != contest.LineupSize)
-            problems.Add($"lineup has {Show.Count(lineup.Count, "athlete", "athletes")}; contest {contest.ContestId} needs exactly {Show.N(contest.LineupSize)}");
+            problems.Add($"lineup has {Show.Count(lineup.Count, "athlete", "athletes")}; "
+                + $"contest {contest.ContestId} needs exactly {Show.N(contest.LineupSize)}");
         // Bounded by the check above only when the sizes match, so stop at a sane length
         // rather than describe a hostile list of a million names.
         var examined = Math.Min(lineup.Count, IngestionLimits.FantasyLineupSizeMax * 2);
@@ -292,7 +347,8 @@ public static class EntryChecks
                 }
             }
             if (!onRoster)
-                problems.Add($"lineup[{i}] {Show.Quote(athlete)} is not on the roster of any game of contest {contest.ContestId} ({string.Join(", ", contest.GameIds)})");
+                problems.Add($"lineup[{i}] {Show.Quote(athlete)} is not on the roster of any game "
+                    + $"of contest {contest.ContestId} ({string.Join(", ", contest.GameIds)})");
         }
         return problems;
     }

@@ -7,7 +7,10 @@ using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Ingestion.Domain;
 
-/// <summary>One provider event with where it came from, kept whole so a held or refused event can be dead-lettered as it arrived.</summary>
+/// <summary>
+/// One provider event with where it came from, kept whole so a held or refused event can be
+/// dead-lettered as it arrived.
+/// </summary>
 public sealed record FeedEvent(
     string GameId, long Sequence, string MessageId, string MessageType, object Body,
     byte[] Payload, IReadOnlyList<Header> Headers, string Topic, int Partition, long Offset)
@@ -39,7 +42,10 @@ public sealed record FeedEvent(
         // not UTF-8 decodes to replacement characters a game id could also contain.
         if (m.RawKey is null || !m.RawKey.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(gameId)))
             throw new MessageRejectedException(
-                $"{type} for game {Show.Name(gameId)} at sequence {Show.N(sequence)} arrived with key {(m.RawKey is null ? "null" : Show.Quote(m.Key))}; provider.feed is keyed by game id");
-        return new FeedEvent(gameId, sequence, m.Envelope.MessageId, type, body, m.Value!, m.Headers, m.Topic, m.Partition, m.Offset);
+                $"{type} for game {Show.Name(gameId)} at sequence {Show.N(sequence)} "
+                + $"arrived with key {(m.RawKey is null ? "null" : Show.Quote(m.Key))}; "
+                + "provider.feed is keyed by game id");
+        return new FeedEvent(gameId, sequence, m.Envelope.MessageId, type, body, m.Value!, m.Headers, m.Topic,
+            m.Partition, m.Offset);
     }
 }

@@ -24,14 +24,20 @@ public sealed record IngestionOptions
     public TimeSpan LockSkew { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan PaymentEventWait { get; init; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long after their closing time entries may stay open, waiting for decisions, before an operator is told.</summary>
+    /// <summary>
+    /// How long after their closing time entries may stay open, waiting for decisions, before an
+    /// operator is told.
+    /// </summary>
     public TimeSpan CloseWaitAlertAfter { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>PaymentIntents fetched per round of the fallback, and how many at once.</summary>
     public int FetchBatchSize { get; init; } = 100;
     public int FetchConcurrency { get; init; } = 8;
 
-    /// <summary>How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a dead worker) lets go after it.</summary>
+    /// <summary>
+    /// How long a claimed fetch keeps other rounds off a submission; a failed fetch (or a dead
+    /// worker) lets go after it.
+    /// </summary>
     public TimeSpan FetchLease { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Submissions decided per contest per transaction.</summary>
@@ -71,10 +77,13 @@ public sealed record IngestionOptions
         return o with
         {
             LockSkew = Ms(Settings.LockSkewMs, o.LockSkew, TimeSpan.Zero, TimeSpan.FromMinutes(1)),
-            PaymentEventWait = Ms(Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero, TimeSpan.FromMinutes(10)),
-            CloseWaitAlertAfter = Ms(Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            PaymentEventWait = Ms(Settings.PaymentEventWaitMs, o.PaymentEventWait, TimeSpan.Zero,
+                TimeSpan.FromMinutes(10)),
+            CloseWaitAlertAfter = Ms(Settings.CloseWaitAlertMs, o.CloseWaitAlertAfter, TimeSpan.Zero,
+                TimeSpan.FromDays(1)),
             FetchConcurrency = Setting.Int(configuration, Settings.FetchConcurrency, o.FetchConcurrency, 1, 64),
-            FetchLease = Ms(Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            FetchLease = Ms(Settings.FetchLeaseMs, o.FetchLease, TimeSpan.FromMilliseconds(100),
+                TimeSpan.FromMinutes(10)),
             DecideBatchSize = Setting.Int(configuration, Settings.DecideBatchMax, o.DecideBatchSize, 1, 10_000),
             ReconcileInterval = Ms(Settings.ReconcileIntervalMs, o.ReconcileInterval, TimeSpan.FromMilliseconds(100),
                 TimeSpan.FromDays(7)),

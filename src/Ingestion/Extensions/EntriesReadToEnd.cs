@@ -27,7 +27,10 @@ public sealed class EntriesReadToEnd(PipelineSettings settings, TimeProvider clo
     private (DateTimeOffset At, Dictionary<int, long> High)? _mark;
     private DateTimeOffset _readTo = DateTimeOffset.MinValue;
 
-    /// <summary>The latest moment before which every record on <c>entries</c> is known to be a recorded submission.</summary>
+    /// <summary>
+    /// The latest moment before which every record on <c>entries</c> is known to be a recorded
+    /// submission.
+    /// </summary>
     public Task<DateTimeOffset> ReadToAsync(CancellationToken ct) => Task.Run(() =>
     {
         lock (_gate)

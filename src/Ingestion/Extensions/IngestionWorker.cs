@@ -27,8 +27,12 @@ public static class IngestionWorker
         [
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Shape.Group("contests"), sp =>
-                [new ContestDefinedHandler(), new ContestCancelRequestedHandler(sp.GetRequiredService<IngestionOptions>())]),
-            new ConsumerDefinition(Shape.Group("entries"), sp => [new EntrySubmittedHandler(sp.GetRequiredService<IngestionOptions>())]),
+                [
+                    new ContestDefinedHandler(),
+                    new ContestCancelRequestedHandler(sp.GetRequiredService<IngestionOptions>()),
+                ]),
+            new ConsumerDefinition(Shape.Group("entries"), sp =>
+                [new EntrySubmittedHandler(sp.GetRequiredService<IngestionOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [new StripeEventReceivedHandler(sp.GetRequiredService<PipelineSettings>().Environment)]),
             new ConsumerDefinition(Shape.Group("feed"), sp =>
@@ -36,9 +40,12 @@ public static class IngestionWorker
                 var feed = sp.GetRequiredService<FeedStore>();
                 return
                 [
-                    new ProviderFeedHandler<GameScheduled>(feed), new ProviderFeedHandler<GamePostponed>(feed), new ProviderFeedHandler<GameStarted>(feed),
-                    new ProviderFeedHandler<StatUpdated>(feed), new ProviderFeedHandler<StatCorrected>(feed), new ProviderFeedHandler<GameSuspended>(feed),
-                    new ProviderFeedHandler<GameResumed>(feed), new ProviderFeedHandler<GameEnded>(feed), new ProviderFeedHandler<GameCancelled>(feed),
+                    new ProviderFeedHandler<GameScheduled>(feed), new ProviderFeedHandler<GamePostponed>(feed),
+                    new ProviderFeedHandler<GameStarted>(feed),
+                    new ProviderFeedHandler<StatUpdated>(feed), new ProviderFeedHandler<StatCorrected>(feed),
+                    new ProviderFeedHandler<GameSuspended>(feed),
+                    new ProviderFeedHandler<GameResumed>(feed), new ProviderFeedHandler<GameEnded>(feed),
+                    new ProviderFeedHandler<GameCancelled>(feed),
                 ];
             }),
         ])

@@ -21,18 +21,22 @@ public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
     {
         var message = context.Incoming!;
         if (message.Key != definition.ContestId)
-            throw new MessageRejectedException($"message key {Show.Quote(message.Key)} is not the contest id {Show.Quote(definition.ContestId)}");
+            throw new MessageRejectedException(
+                $"message key {Show.Quote(message.Key)} is not the contest id {Show.Quote(definition.ContestId)}");
         var hash = ContestHashes.Definition(definition);
         var existing = await IngestionStore.DefinitionHashAsync(context, definition.ContestId);
         if (existing == hash) return;
         if (existing is not null)
-            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} is already defined with different content; a definition cannot change");
+            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} is already defined "
+                + "with different content; a definition cannot change");
 
         var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds ?? []);
         var now = context.Clock.GetUtcNow();
         // Parked only when its games not scheduled yet are all that stands in its way: a
         // definition wrong in any other respect is refused now, every reason listed.
-        var awaited = (definition.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g) && !games.ContainsKey(g)).ToHashSet(StringComparer.Ordinal);
+        var awaited = (definition.GameIds ?? [])
+            .Where(g => !string.IsNullOrWhiteSpace(g) && !games.ContainsKey(g))
+            .ToHashSet(StringComparer.Ordinal);
         if (awaited.Count > 0 && ContestValidator.Validate(definition, games, now, awaited).Count == 0)
         {
             await IngestionStore.ParkAsync(context, definition, hash, message);
@@ -40,7 +44,8 @@ public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
         }
         var reasons = ContestValidator.Validate(definition, games, now);
         if (reasons.Count > 0)
-            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} rejected: {ContestValidator.Join(reasons)}");
+            throw new MessageRejectedException(
+                $"contest {Show.Name(definition.ContestId)} rejected: {ContestValidator.Join(reasons)}");
         await IngestionStore.ScheduleContestAsync(context, context.Cause!.Value, definition, hash, games);
     }
 }

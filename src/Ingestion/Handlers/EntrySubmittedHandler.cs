@@ -17,12 +17,16 @@ namespace ContestPipeline.Ingestion.Handlers;
 public sealed class EntrySubmittedHandler(IngestionOptions options) : BatchMessageHandler<EntrySubmitted>
 {
     public override Task HandleAsync(EntrySubmitted submission, HandlerContext context, CancellationToken ct) =>
-        SubmissionStore.RecordAsync(context, [Arrive(submission, context.Incoming!, context)], options.PaymentEventWait);
+        SubmissionStore.RecordAsync(context, [Arrive(submission, context.Incoming!, context)],
+            options.PaymentEventWait);
 
-    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct) =>
-        SubmissionStore.RecordAsync(context, [.. messages.Select(m => Arrive(m.Body<EntrySubmitted>(), m, context))], options.PaymentEventWait);
+    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct) =>
+        SubmissionStore.RecordAsync(context, [.. messages.Select(m => Arrive(m.Body<EntrySubmitted>(), m, context))],
+            options.PaymentEventWait);
 
-    private static SubmissionStore.Arrival Arrive(EntrySubmitted submission, IncomingMessage message, HandlerContext context)
+    private static SubmissionStore.Arrival Arrive(EntrySubmitted submission, IncomingMessage message,
+        HandlerContext context)
     {
         RequireShape(submission);
         // The record's timestamp as this consumer sees it: when it reached the broker. Without
@@ -40,6 +44,7 @@ public sealed class EntrySubmittedHandler(IngestionOptions options) : BatchMessa
         if (string.IsNullOrWhiteSpace(s.ContestId)) missing.Add("contestId");
         if (string.IsNullOrWhiteSpace(s.PlayerId)) missing.Add("playerId");
         if (string.IsNullOrWhiteSpace(s.PaymentIntentId)) missing.Add("paymentIntentId");
-        if (missing.Count > 0) throw new MessageRejectedException($"entry submission is missing {string.Join(", ", missing)}");
+        if (missing.Count > 0)
+            throw new MessageRejectedException($"entry submission is missing {string.Join(", ", missing)}");
     }
 }

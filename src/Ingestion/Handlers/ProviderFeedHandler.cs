@@ -16,6 +16,7 @@ public sealed class ProviderFeedHandler<T>(FeedStore feed) : BatchMessageHandler
     public override Task HandleAsync(T message, HandlerContext context, CancellationToken ct) =>
         feed.OfferAsync(context, [FeedEvent.From(context.Incoming!)]);
 
-    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct) =>
+    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct) =>
         feed.OfferAsync(context, [.. messages.Select(FeedEvent.From)]);
 }

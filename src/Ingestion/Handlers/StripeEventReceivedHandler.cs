@@ -32,7 +32,8 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
     /// facts merged first (a statement may change a row once). An event that does not read
     /// throws, and the consume loop applies the run one at a time, dead-lettering just that one.
     /// </summary>
-    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct)
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct)
     {
         var facts = new PaymentFacts();
         foreach (var message in messages) Read(message, facts);
@@ -51,16 +52,19 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
         if (isIntent)
         {
             var intent = StripeEventReader.Object<PaymentIntent>(e);
-            // Stripe.net reads a missing field as its default: an intent without its amounts, status or metadata is not one.
+            // Stripe.net reads a missing field as its default: an intent without its amounts,
+            // status or metadata is not one.
             if (StripeAnswers.Problem(intent) is { } field)
-                throw new MessageRejectedException($"event {e.Id} ({type}): data.object is not a readable payment_intent: {field} missing");
+                throw new MessageRejectedException(
+                    $"event {e.Id} ({type}): data.object is not a readable payment_intent: {field} missing");
             facts.Intent(intent);
             return;
         }
         if (isRefund)
         {
             var charge = StripeEventReader.Object<Charge>(e);
-            facts.Charge(charge.PaymentIntentId ?? throw NoPaymentIntent(e), charge.Id, charge.AmountRefunded, disputed: false);
+            facts.Charge(charge.PaymentIntentId ?? throw NoPaymentIntent(e), charge.Id, charge.AmountRefunded,
+                disputed: false);
         }
         else
         {

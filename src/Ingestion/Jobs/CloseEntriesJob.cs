@@ -24,7 +24,10 @@ public sealed class CloseEntriesJob(
     public const int ContestsPerRunMax = 100;
     public const string WaitingAlert = "entries_close_waiting";
 
-    /// <summary>Contests this process raised the waiting alert for (the alert's id keeps it one alert anyway).</summary>
+    /// <summary>
+    /// Contests this process raised the waiting alert for (the alert's id keeps it one alert
+    /// anyway).
+    /// </summary>
     private readonly HashSet<string> _alerted = new(StringComparer.Ordinal);
 
     public string Name => "close-entries";
@@ -41,12 +44,14 @@ public sealed class CloseEntriesJob(
         {
             var now = context.Clock.GetUtcNow();
             var closed = 0;
-            var claimed = await IngestionStore.ContestsDueToCloseAsync(context, ContestsPerRunMax, options.LockSkew, locked: true);
+            var claimed = await IngestionStore.ContestsDueToCloseAsync(context, ContestsPerRunMax, options.LockSkew,
+                locked: true);
             foreach (var (contestId, closesAtUtc) in claimed)
             {
                 var closesAt = new DateTimeOffset(DateTime.SpecifyKind(closesAtUtc, DateTimeKind.Utc));
                 var recorded = closesAt + options.LockSkew <= readTo;
-                if (recorded && await SubmissionStore.UndecidedOnTimeAsync(context, contestId, closesAt, options.LockSkew) is 0)
+                if (recorded
+                    && await SubmissionStore.UndecidedOnTimeAsync(context, contestId, closesAt, options.LockSkew) is 0)
                 {
                     await IngestionStore.CloseEntriesAsync(context, Cause.Clock(Name, contestId), contestId);
                     closed++;
@@ -59,8 +64,12 @@ public sealed class CloseEntriesJob(
         }, ct);
     }
 
-    /// <summary>Tells an operator why a contest's entries are still open past their closing time; nothing is refused.</summary>
-    private async Task AlertWaitingAsync(TransactionContext context, string contestId, DateTimeOffset closesAt, bool recorded)
+    /// <summary>
+    /// Tells an operator why a contest's entries are still open past their closing time; nothing is
+    /// refused.
+    /// </summary>
+    private async Task AlertWaitingAsync(TransactionContext context, string contestId, DateTimeOffset closesAt,
+        bool recorded)
     {
         var w = await SubmissionStore.WaitingOnTimeAsync(context, contestId, closesAt, options.LockSkew);
         var why = new List<string>();

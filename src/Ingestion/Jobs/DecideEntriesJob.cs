@@ -68,8 +68,12 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
         if (pending.Count == 0) return 0;
         var definition = contest?.Parse();
         var uses = await SubmissionStore.PriorUsesAsync(context, [.. pending.Select(p => p.PaymentIntentId)]);
-        var playerCounts = contest is null ? [] : await SubmissionStore.PlayerEntryCountsAsync(context, contestId, [.. pending.Select(p => p.PlayerId)]);
-        var games = definition is null ? new Dictionary<string, GameInfo>() : await IngestionStore.KnownGamesAsync(context, definition.GameIds);
+        var playerCounts = contest is null
+            ? []
+            : await SubmissionStore.PlayerEntryCountsAsync(context, contestId, [.. pending.Select(p => p.PlayerId)]);
+        var games = definition is null
+            ? new Dictionary<string, GameInfo>()
+            : await IngestionStore.KnownGamesAsync(context, definition.GameIds);
         var contestCount = contest?.EntryCount ?? 0;
         var status = contest?.State;
         var order = definition is null || status != EntriesState.Open
@@ -95,13 +99,15 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             if (decision.Outcome == EntryOutcome.AlreadyEntered) continue;
             if (decision.Accepted)
             {
-                var entry = new EntryAccepted(EntrySubmitted.EntryIdFor(p.PaymentIntentId), contestId, p.PlayerId, p.PaymentIntentId,
+                var entry = new EntryAccepted(EntrySubmitted.EntryIdFor(p.PaymentIntentId), contestId, p.PlayerId,
+                    p.PaymentIntentId,
                     payment!.AmountReceived, definition!.Currency, p.Lineup, now);
                 d.Entries.Add(entry);
                 uses[p.PaymentIntentId] = new PaymentUse(contestId, p.PlayerId, p.Lineup, Refunded: false);
                 playerCounts[p.PlayerId] = playerEntries + 1;
                 contestCount++;
-                context.Publish(cause, Topics.ContestLifecycle, contestId, EntryAccepted.MessageIdFor(entry.EntryId), entry);
+                context.Publish(cause, Topics.ContestLifecycle, contestId, EntryAccepted.MessageIdFor(entry.EntryId),
+                    entry);
                 continue;
             }
             Reject(context, d, uses, cause, submission, decision);
@@ -115,13 +121,15 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     /// submissions of their players made before them, and every waiting one when the contest could
     /// fill up before the last of them (more undecided submissions than places left).
     /// </summary>
-    private static async Task<DecisionOrder> OrderAsync(TransactionContext context, string contestId, ContestDefined definition,
+    private static async Task<DecisionOrder> OrderAsync(TransactionContext context, string contestId,
+        ContestDefined definition,
         IReadOnlyList<SubmissionStore.Pending> pending, int contestCount)
     {
         var room = Math.Max(0, definition.MaxEntries - contestCount);
         var couldFill = await SubmissionStore.UndecidedUpToAsync(context, contestId, room + 1) > room;
         var waiting = await SubmissionStore.WaitingAsync(context, contestId, pending[^1].SubmittedAt,
-            [.. pending.Select(p => p.PlayerId)], everyPlayer: couldFill, limit: couldFill ? Math.Max(room, 1) : WaitingPerRoundMax);
+            [.. pending.Select(p => p.PlayerId)], everyPlayer: couldFill,
+            limit: couldFill ? Math.Max(room, 1) : WaitingPerRoundMax);
         return new DecisionOrder(waiting, definition.MaxEntries, definition.MaxEntriesPerPlayer);
     }
 
@@ -129,7 +137,8 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     private const int WaitingPerRoundMax = 10_000;
 
     /// <summary>Records a rejection (and its refund, once per PaymentIntent) and publishes both.</summary>
-    private static void Reject(TransactionContext context, SubmissionStore.Decisions d, Dictionary<string, PaymentUse> uses, Cause cause,
+    private static void Reject(TransactionContext context, SubmissionStore.Decisions d,
+        Dictionary<string, PaymentUse> uses, Cause cause,
         EntrySubmitted s, EntryDecision decision)
     {
         string? refundId = null;

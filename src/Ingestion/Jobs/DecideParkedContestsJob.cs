@@ -45,7 +45,8 @@ public sealed class DecideParkedContestsJob : IJob
             if (definition is null)
             {
                 await IngestionStore.UnparkAsync(context, p.ContestId);
-                Refuse(context, p, $"contest {Show.Name(p.ContestId)} rejected: its parked definition is no longer readable: {unreadable ?? "JSON null"}");
+                Refuse(context, p, $"contest {Show.Name(p.ContestId)} rejected: "
+                    + $"its parked definition is no longer readable: {unreadable ?? "JSON null"}");
                 continue;
             }
             var games = await IngestionStore.KnownGamesAsync(context, definition.GameIds);
@@ -57,10 +58,13 @@ public sealed class DecideParkedContestsJob : IJob
             if (reasons.Count == 0)
             {
                 // Caused by the definition, as if it had been accepted when it arrived.
-                await IngestionStore.ScheduleContestAsync(context, new Cause(p.MessageId, p.MessageId), definition, p.Hash, games);
+                await IngestionStore.ScheduleContestAsync(context, new Cause(p.MessageId, p.MessageId), definition,
+                    p.Hash, games);
                 continue;
             }
-            Refuse(context, p, $"contest {Show.Name(definition.ContestId)} rejected{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}: {ContestValidator.Join(reasons)}");
+            Refuse(context, p, $"contest {Show.Name(definition.ContestId)} rejected"
+                + $"{(expired ? $" after waiting {ParkedForMax.TotalMinutes:F0} min for its games" : "")}"
+                + $": {ContestValidator.Join(reasons)}");
         }
         return false;
     }, ct);
@@ -69,9 +73,11 @@ public sealed class DecideParkedContestsJob : IJob
     private static void Refuse(TransactionContext context, IngestionStore.ParkedRow p, string reason)
     {
         context.Cause = new Cause(p.MessageId, p.MessageId);
-        context.Publish(DeadLetters.Create(IngestionWorker.Name + ".contests", p.MessageId, p.Topic, p.Partition, p.Offset,
-            Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers), ContestDefined.MessageType, reason));
-        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}", reason, $"{p.MessageId}:{p.Offset}");
+        context.Publish(DeadLetters.Create(IngestionWorker.Name + ".contests", p.MessageId, p.Topic, p.Partition,
+            p.Offset, Encoding.UTF8.GetBytes(p.ContestId), p.Payload, HeaderJson.Read(p.Headers),
+            ContestDefined.MessageType, reason));
+        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, "dead_letter", $"{p.Topic}/{p.MessageId}",
+            reason, $"{p.MessageId}:{p.Offset}");
         context.Cause = null;
     }
 }

@@ -31,7 +31,8 @@ public sealed class ReconcilePaymentsJob(IngestionOptions options) : IJob
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
         var before = job.Clock.GetUtcNow() - options.ReconcileGrace;
-        var contests = await job.InTransactionAsync("find payments to reconcile", c => SubmissionStore.ContestsToReconcileAsync(c, before, ContestsPerRun), ct);
+        var contests = await job.InTransactionAsync("find payments to reconcile",
+            c => SubmissionStore.ContestsToReconcileAsync(c, before, ContestsPerRun), ct);
         var reconciled = 0;
         var full = false;
         foreach (var contestId in contests)
@@ -40,12 +41,14 @@ public sealed class ReconcilePaymentsJob(IngestionOptions options) : IJob
             reconciled += done;
             full |= looked >= PaymentsPerContest;
         }
-        // Payments whose submission is still waiting stay unreconciled: go again at once only when this run settled some.
+        // Payments whose submission is still waiting stay unreconciled: go again at once only when
+        // this run settled some.
         return reconciled > 0 && (full || contests.Count >= ContestsPerRun);
     }
 
     /// <summary>Reconciles one contest's payments; returns how many were settled and how many looked at.</summary>
-    public async Task<(int Reconciled, int Looked)> ReconcileAsync(TransactionContext context, string contestId, DateTimeOffset succeededBefore)
+    public async Task<(int Reconciled, int Looked)> ReconcileAsync(TransactionContext context, string contestId,
+        DateTimeOffset succeededBefore)
     {
         var contest = await IngestionStore.ContestForUpdateAsync(context, contestId);
         if (contest?.State == EntriesState.Open) return (0, 0);
@@ -61,18 +64,24 @@ public sealed class ReconcilePaymentsJob(IngestionOptions options) : IJob
             else if (p.AmountRefunded >= p.AmountReceived && !p.Disputed) outcomes.Add((pi, "refunded on Stripe"));
             else if (p.Disputed || p.AmountRefunded > 0 || p.PlayerId is null)
             {
-                var why = p.Disputed ? "is disputed" : p.AmountRefunded > 0 ? $"was partly refunded outside the pipeline ({p.AmountRefunded} of {p.AmountReceived})"
+                var why = p.Disputed ? "is disputed"
+                    : p.AmountRefunded > 0
+                        ? $"was partly refunded outside the pipeline ({p.AmountRefunded} of {p.AmountReceived})"
                     : "names no player";
                 context.Cause = Cause.Clock(Name, contestId);
-                context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, "payment_not_entered_left_for_operator", pi,
-                    $"PaymentIntent {pi} ({p.AmountReceived} {p.Currency}) paid for contest {contestId} and never became an entry, but {why}: " +
+                context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning,
+                    "payment_not_entered_left_for_operator", pi,
+                    $"PaymentIntent {pi} ({p.AmountReceived} {p.Currency}) paid for contest {contestId} "
+                    + $"and never became an entry, but {why}: " +
                     "not refunded automatically; settle it on Stripe by hand", pi);
                 outcomes.Add((pi, "left for an operator: " + why));
             }
             else
             {
-                var refund = new RefundOrdered(RefundOrdered.RefundIdFor(pi), contestId, p.PlayerId, pi, p.AmountReceived, p.Currency.ToUpperInvariant(),
-                    $"paid for contest {contestId} at {p.SucceededAt:yyyy-MM-dd'T'HH:mm:ss'Z'} and never became an entry (found by reconciliation)");
+                var refund = new RefundOrdered(RefundOrdered.RefundIdFor(pi), contestId, p.PlayerId, pi,
+                    p.AmountReceived, p.Currency.ToUpperInvariant(),
+                    $"paid for contest {contestId} at {p.SucceededAt:yyyy-MM-dd'T'HH:mm:ss'Z'} "
+                    + "and never became an entry (found by reconciliation)");
                 d.Refunds.Add(refund);
                 context.Publish(Cause.Clock(Name, contestId), Topics.PayoutsDue, contestId, refund.RefundId, refund);
                 outcomes.Add((pi, "refunded: never entered"));

@@ -78,21 +78,26 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
         context.Cause = Cause.Clock(Name, contestId);
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, UnansweredAlert, "contest " + contestId,
             $"contest {contestId}: Stripe did not answer the lookup of {paymentIntents.Count} PaymentIntent(s) "
-            + $"whose event has not come (first {paymentIntents[0]}: {errors[paymentIntents[0]]}); their submissions "
-            + $"wait and are looked up again every {(long)options.FetchLease.TotalSeconds} s, and the contest's entries "
+            + $"whose event has not come (first {paymentIntents[0]}: {errors[paymentIntents[0]]}); "
+            + $"their submissions wait and are looked up again every {(long)options.FetchLease.TotalSeconds} s, "
+            + "and the contest's entries "
             + "stay open for them; none is refused for it",
             $"{contestId}:{now:yyyyMMddHH}");
         context.Cause = null;
     }
 
-    /// <summary>Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks again).</summary>
+    /// <summary>
+    /// Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks
+    /// again).
+    /// </summary>
     private async Task<Answer> FetchAsync(string paymentIntentId, CancellationToken ct)
     {
         try
         {
             // With its latest charge expanded, so a refund or dispute of it is seen in the same read.
-            var intent = await stripe.ReadAsync("GET /v1/payment_intents/{id}", (s, o, t) => s.V1.PaymentIntents.GetAsync(
-                paymentIntentId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, o, t), ct);
+            var intent = await stripe.ReadAsync("GET /v1/payment_intents/{id}",
+                (s, o, t) => s.V1.PaymentIntents.GetAsync(
+                    paymentIntentId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, o, t), ct);
             // An answer about another object is not an answer about this one.
             return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false, null)
                 : new Answer(paymentIntentId, null, false, $"Stripe answered with PaymentIntent {intent.Id}");
@@ -104,7 +109,9 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
         // StripeApi reports every failure to get an answer (none, 5xx, 429, unreadable) as a StripeFailure.
         catch (StripeFailure e)
         {
-            logger.LogWarning("PaymentIntent {PaymentIntentId} could not be read from Stripe; asked again after the claim lapses: {Error}",
+            logger.LogWarning(
+                "PaymentIntent {PaymentIntentId} could not be read from Stripe; "
+                + "asked again after the claim lapses: {Error}",
                 paymentIntentId, e.Message);
             return new Answer(paymentIntentId, null, false, e.Message);
         }

@@ -52,7 +52,8 @@ public sealed class FeedStore(FeedSequencer sequencer)
         await IngestionStore.SaveGamesAsync(context, [game], sequencer);
     }
 
-    private async Task ApplyStepAsync(TransactionContext context, IngestionStore.GameRow game, SequencerStep step, FeedEvent? current, ReleasedEvents released)
+    private async Task ApplyStepAsync(TransactionContext context, IngestionStore.GameRow game, SequencerStep step,
+        FeedEvent? current, ReleasedEvents released)
     {
         game.Sequencing = step.State;
         foreach (var dropped in step.Dropped)
@@ -71,13 +72,16 @@ public sealed class FeedStore(FeedSequencer sequencer)
                 _ => "stat_rejected",
             };
             if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current, FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
+                DeadLetter(context, current,
+                    FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
             else
-                context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, game.GameId, $"game {game.GameId}: {drop.Detail}",
+                context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, game.GameId,
+                    $"game {game.GameId}: {drop.Detail}",
                     $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
         }
         foreach (var gap in step.Gaps)
-            context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Critical, "feed_gap", game.GameId, gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
+            context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Critical, "feed_gap", game.GameId,
+                gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
         foreach (var item in step.Released)
         {
             var e = current is not null && item.MessageId == current.MessageId && item.Sequence == current.Sequence
@@ -102,7 +106,8 @@ public sealed class FeedStore(FeedSequencer sequencer)
             _pending.TryGetValue((gameId, sequence), out var p)
                 ? p.Hash
                 : await context.Connection.QueryFirstOrDefaultAsync<string>(
-                    "SELECT content_hash FROM ingestion.released_events WHERE game_id = @gameId AND sequence = @sequence",
+                    "SELECT content_hash FROM ingestion.released_events "
+                    + "WHERE game_id = @gameId AND sequence = @sequence",
                     new { gameId, sequence }, context.Transaction);
 
         public Task SaveAsync(TransactionContext context) => _pending.Count == 0
@@ -133,7 +138,8 @@ public sealed class FeedStore(FeedSequencer sequencer)
         var id = FeedMessageIds.GameFact(e.GameId, e.Sequence);
         var envelope = new Envelope(id, e.MessageType, 1, e.MessageId, e.MessageId, context.Clock.GetUtcNow());
         context.Publish(new OutgoingMessage(id, Topics.Games, Encoding.UTF8.GetBytes(e.GameId), e.MessageType,
-            JsonSerializer.SerializeToUtf8Bytes(e.Body, e.Body.GetType(), OutgoingMessage.Json), OutgoingMessage.EnvelopeHeaders(envelope)));
+            JsonSerializer.SerializeToUtf8Bytes(e.Body, e.Body.GetType(), OutgoingMessage.Json),
+            OutgoingMessage.EnvelopeHeaders(envelope)));
         if (!wasStarted && game.State.HasStarted)
         {
             // A covered game starting closes entries even before the lock time: nobody may enter
@@ -151,31 +157,42 @@ public sealed class FeedStore(FeedSequencer sequencer)
     /// </summary>
     private static void DeadLetter(TransactionContext context, FeedEvent e, string reason, string alertCode)
     {
-        context.Publish(DeadLetters.Create(Consumer, e.MessageId, e.Topic, e.Partition, e.Offset, Encoding.UTF8.GetBytes(e.GameId),
-            e.Payload, e.Headers, e.MessageType, reason));
-        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, alertCode, e.GameId, reason, $"{e.MessageId}:{e.Offset}");
+        context.Publish(DeadLetters.Create(Consumer, e.MessageId, e.Topic, e.Partition, e.Offset,
+            Encoding.UTF8.GetBytes(e.GameId), e.Payload, e.Headers, e.MessageType, reason));
+        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, alertCode, e.GameId, reason,
+            $"{e.MessageId}:{e.Offset}");
     }
 
     private static Task HoldAsync(TransactionContext context, FeedEvent e) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.held_events (game_id, sequence, message_id, message_type, payload, headers, kafka_topic, kafka_partition, kafka_offset)
-            VALUES (@GameId, @Sequence, @MessageId, @MessageType, @Payload, @headers::jsonb, @Topic, @Partition, @Offset)
+            INSERT INTO ingestion.held_events (game_id, sequence, message_id, message_type, payload, headers,
+                kafka_topic, kafka_partition, kafka_offset)
+            VALUES (@GameId, @Sequence, @MessageId, @MessageType, @Payload, @headers::jsonb, @Topic, @Partition,
+                    @Offset)
             ON CONFLICT (game_id, sequence) DO NOTHING
-            """, new { e.GameId, e.Sequence, e.MessageId, e.MessageType, e.Payload, headers = HeaderJson.Write(e.Headers), e.Topic, e.Partition, e.Offset },
+            """, new
+            {
+                e.GameId, e.Sequence, e.MessageId, e.MessageType, e.Payload, headers = HeaderJson.Write(e.Headers),
+                e.Topic, e.Partition, e.Offset,
+            },
             context.Transaction);
 
     private static async Task<FeedEvent> TakeHeldAsync(TransactionContext context, string gameId, long sequence)
     {
-        var row = await context.Connection.QueryFirstOrDefaultAsync<(string MessageId, string MessageType, byte[] Payload, string Headers, string Topic, int Partition, long Offset)>("""
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string MessageId, string MessageType,
+            byte[] Payload, string Headers, string Topic, int Partition, long Offset)>("""
             DELETE FROM ingestion.held_events WHERE game_id = @gameId AND sequence = @sequence
             RETURNING message_id, message_type, payload, headers::text, kafka_topic, kafka_partition, kafka_offset
             """, new { gameId, sequence }, context.Transaction);
-        if (row.MessageId is null) throw new InvariantViolatedException($"game {gameId}: the sequencer released held sequence {sequence}, which is not stored");
+        if (row.MessageId is null)
+            throw new InvariantViolatedException(
+                $"game {gameId}: the sequencer released held sequence {sequence}, which is not stored");
         var headers = HeaderJson.Read(row.Headers);
         var message = new IncomingMessage
         {
-            Topic = row.Topic, Partition = row.Partition, Offset = row.Offset, RawKey = Encoding.UTF8.GetBytes(gameId), Value = row.Payload,
-            Headers = headers, Envelope = new Envelope(row.MessageId, row.MessageType, 1, row.MessageId, null, context.Clock.GetUtcNow()),
+            Topic = row.Topic, Partition = row.Partition, Offset = row.Offset, RawKey = Encoding.UTF8.GetBytes(gameId),
+            Value = row.Payload, Headers = headers,
+            Envelope = new Envelope(row.MessageId, row.MessageType, 1, row.MessageId, null, context.Clock.GetUtcNow()),
         };
         return FeedEvent.From(message);
     }

@@ -36,7 +36,8 @@ public static class IngestionStore
 
     public static Task<ContestRow?> ContestForUpdateAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstOrDefaultAsync<ContestRow>("""
-            SELECT contest_id AS ContestId, definition::text AS Definition, status AS Status, entry_count AS EntryCount,
+            SELECT contest_id AS ContestId, definition::text AS Definition, status AS Status,
+                   entry_count AS EntryCount,
                    closes_early_at AS ClosesEarlyAtUtc
             FROM ingestion.contests WHERE contest_id = @contestId FOR UPDATE
             """, new { contestId }, context.Transaction);
@@ -54,7 +55,8 @@ public static class IngestionStore
     /// (the defaults, from its games' scheduled starts, when it gave none), so every worker reads
     /// the same rule whatever the games do later.
     /// </summary>
-    public static async Task ScheduleContestAsync(TransactionContext context, Cause cause, ContestDefined definition, string hash,
+    public static async Task ScheduleContestAsync(TransactionContext context, Cause cause, ContestDefined definition,
+        string hash,
         IReadOnlyDictionary<string, GameInfo> games)
     {
         definition = definition with
@@ -64,29 +66,41 @@ public static class IngestionStore
         };
         var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
+            INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency,
+                status, accepted_at)
             VALUES (@ContestId, @definition::jsonb, @hash, @LockAt, @EntryFeeMinor, @Currency, @open, @now);
             INSERT INTO ingestion.contest_games (contest_id, game_id) SELECT @ContestId, unnest(@GameIds);
             """,
-            new { definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), hash, definition.LockAt,
-                definition.EntryFeeMinor, definition.Currency, open = EntriesLifecycle.Name(EntriesState.Open), now,
-                GameIds = definition.GameIds.ToArray() /* validated non-empty */ },
+            new
+            {
+                definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json), hash,
+                definition.LockAt, definition.EntryFeeMinor, definition.Currency,
+                open = EntriesLifecycle.Name(EntriesState.Open), now,
+                GameIds = definition.GameIds.ToArray() /* validated non-empty */
+            },
             context.Transaction);
-        context.Publish(cause, Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageIdFor(definition.ContestId), new ContestScheduled(definition));
+        context.Publish(cause, Topics.ContestLifecycle, definition.ContestId,
+            ContestScheduled.MessageIdFor(definition.ContestId), new ContestScheduled(definition));
     }
 
     /// <summary>
     /// Moves whether a contest takes entries: an illegal move, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(TransactionContext context, string contestId, EntriesState from, EntriesState to)
+    public static async Task MoveAsync(TransactionContext context, string contestId, EntriesState from,
+        EntriesState to)
     {
         EntriesLifecycle.AssertTransition(contestId, from, to);
         var changed = await context.Connection.ExecuteAsync($"""
             UPDATE ingestion.contests SET status = @to{(to == EntriesState.Closed ? ", closed_at = @now" : "")}
             WHERE contest_id = @contestId AND status = @from
-            """, new { contestId, from = EntriesLifecycle.Name(from), to = EntriesLifecycle.Name(to), now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new
+            {
+                contestId, from = EntriesLifecycle.Name(from), to = EntriesLifecycle.Name(to),
+                now = context.Clock.GetUtcNow(),
+            }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {EntriesLifecycle.Name(from)} when moving it to {EntriesLifecycle.Name(to)} ({changed} rows changed)");
+            throw new InvariantViolatedException($"contest {contestId} was not {EntriesLifecycle.Name(from)} "
+                + $"when moving it to {EntriesLifecycle.Name(to)} ({changed} rows changed)");
     }
 
     /// <summary>
@@ -116,7 +130,10 @@ public static class IngestionStore
             SELECT contest_id, coalesce(closes_early_at, lock_at) AS closes_at FROM ingestion.contests
             WHERE status = @open AND coalesce(closes_early_at, lock_at) <= @cutoff
             ORDER BY 2, contest_id LIMIT @limit {(locked ? "FOR UPDATE SKIP LOCKED" : "")}
-            """, new { open = EntriesLifecycle.Name(EntriesState.Open), cutoff = context.Clock.GetUtcNow() - skew, limit },
+            """, new
+            {
+                open = EntriesLifecycle.Name(EntriesState.Open), cutoff = context.Clock.GetUtcNow() - skew, limit,
+            },
             context.Transaction)];
 
     /// <summary>
@@ -126,7 +143,8 @@ public static class IngestionStore
     /// </summary>
     public static Task<int> CloseEarlyAsync(TransactionContext context, string gameId, DateTimeOffset startedAt) =>
         context.Connection.ExecuteAsync("""
-            UPDATE ingestion.contests c SET closes_early_at = least(coalesce(c.closes_early_at, @startedAt), @startedAt)
+            UPDATE ingestion.contests c
+            SET closes_early_at = least(coalesce(c.closes_early_at, @startedAt), @startedAt)
             FROM ingestion.contest_games cg
             WHERE cg.contest_id = c.contest_id AND cg.game_id = @gameId AND c.status = @open AND c.lock_at > @startedAt
             """, new { gameId, startedAt, open = EntriesLifecycle.Name(EntriesState.Open) }, context.Transaction);
@@ -143,7 +161,8 @@ public static class IngestionStore
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.cancel_approvals (contest_id, operator, reason, requested_at)
             VALUES (@ContestId, @RequestedBy, @Reason, @now)
-            ON CONFLICT (contest_id, operator) DO UPDATE SET reason = excluded.reason, requested_at = excluded.requested_at
+            ON CONFLICT (contest_id, operator)
+            DO UPDATE SET reason = excluded.reason, requested_at = excluded.requested_at
             WHERE cancel_approvals.requested_at <= @expiredAt
             """, new { request.ContestId, request.RequestedBy, request.Reason, now, expiredAt = now - lifetime },
             context.Transaction);
@@ -157,14 +176,21 @@ public static class IngestionStore
 
     // ---- parked definitions ---------------------------------------------------------------------------
 
-    public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers, string Topic, int Partition, long Offset, DateTime ParkedAt);
+    public sealed record ParkedRow(string ContestId, string Hash, string MessageId, byte[] Payload, string Headers,
+        string Topic, int Partition, long Offset, DateTime ParkedAt);
 
-    public static Task ParkAsync(TransactionContext context, ContestDefined definition, string hash, IncomingMessage message) =>
+    public static Task ParkAsync(TransactionContext context, ContestDefined definition, string hash,
+        IncomingMessage message) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers, kafka_topic, kafka_partition, kafka_offset, parked_at)
+            INSERT INTO ingestion.parked_contests (contest_id, definition_hash, message_id, payload, headers,
+                kafka_topic, kafka_partition, kafka_offset, parked_at)
             VALUES (@ContestId, @hash, @MessageId, @payload, @headers::jsonb, @Topic, @Partition, @Offset, @now)
-            """, new { definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value, headers = HeaderJson.Write(message.Headers),
-                message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new
+            {
+                definition.ContestId, hash, message.Envelope.MessageId, payload = message.Value,
+                headers = HeaderJson.Write(message.Headers),
+                message.Topic, message.Partition, message.Offset, now = context.Clock.GetUtcNow(),
+            }, context.Transaction);
 
     public static async Task<IReadOnlyList<ParkedRow>> ParkedContestsAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<ParkedRow>("""
@@ -174,7 +200,8 @@ public static class IngestionStore
             """, new { limit }, context.Transaction)];
 
     public static Task UnparkAsync(TransactionContext context, string contestId) =>
-        context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+        context.Connection.ExecuteAsync("DELETE FROM ingestion.parked_contests WHERE contest_id = @contestId",
+            new { contestId }, context.Transaction);
 
     // ---- entries ----------------------------------------------------------------------------------
     // Submissions, their payments and the entries, rejections and refunds decided from them are
@@ -189,11 +216,16 @@ public static class IngestionStore
     public static string PhaseName(GamePhase phase) => phase.ToString().ToLowerInvariant();
 
     /// <summary>The games among <paramref name="gameIds"/> that the feed has scheduled.</summary>
-    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(TransactionContext context, IEnumerable<string?> gameIds)
+    public static async Task<IReadOnlyDictionary<string, GameInfo>> KnownGamesAsync(TransactionContext context,
+        IEnumerable<string?> gameIds)
     {
         var states = await context.Connection.QueryAsync<string>(
             "SELECT state::text FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> @unknown",
-            new { ids = gameIds.Where(g => g is not null).Distinct().ToArray(), unknown = PhaseName(GamePhase.Unknown) }, context.Transaction);
+            new
+            {
+                ids = gameIds.Where(g => g is not null).Distinct().ToArray(),
+                unknown = PhaseName(GamePhase.Unknown),
+            }, context.Transaction);
         return states.Select(s => JsonSerializer.Deserialize<GameState>(s, OutgoingMessage.Json)!)
             .Where(g => g.Info() is not null)
             .ToDictionary(g => g.GameId, g => g.Info()!, StringComparer.Ordinal);
@@ -208,11 +240,13 @@ public static class IngestionStore
     }
 
     /// <summary>Locks and loads the games (new ones start unknown, expecting sequence 1).</summary>
-    public static async Task<Dictionary<string, GameRow>> GamesForUpdateAsync(TransactionContext context, IEnumerable<string> gameIds)
+    public static async Task<Dictionary<string, GameRow>> GamesForUpdateAsync(TransactionContext context,
+        IEnumerable<string> gameIds)
     {
         var ids = gameIds.Distinct().Order(StringComparer.Ordinal).ToArray();
         var rows = await context.Connection.QueryAsync<(string GameId, string State, string Sequencing)>(
-            "SELECT game_id, state::text, sequencing::text FROM ingestion.games WHERE game_id = ANY(@ids) ORDER BY game_id FOR UPDATE",
+            "SELECT game_id, state::text, sequencing::text FROM ingestion.games "
+            + "WHERE game_id = ANY(@ids) ORDER BY game_id FOR UPDATE",
             new { ids }, context.Transaction);
         var games = rows.ToDictionary(r => r.GameId, r => new GameRow(r.GameId,
             JsonSerializer.Deserialize<GameState>(r.State, OutgoingMessage.Json)!,
@@ -225,17 +259,21 @@ public static class IngestionStore
     /// <summary>Games whose held gap is due to be given up, locked.</summary>
     public static async Task<IReadOnlyList<string>> GamesWithGapsDueAsync(TransactionContext context, int limit) =>
         [.. await context.Connection.QueryAsync<string>(
-            "SELECT game_id FROM ingestion.games WHERE gap_due_at <= @now ORDER BY gap_due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
+            "SELECT game_id FROM ingestion.games "
+            + "WHERE gap_due_at <= @now ORDER BY gap_due_at LIMIT @limit FOR UPDATE SKIP LOCKED",
             new { now = context.Clock.GetUtcNow(), limit }, context.Transaction)];
 
-    public static async Task SaveGamesAsync(TransactionContext context, IEnumerable<GameRow> games, FeedSequencer sequencer)
+    public static async Task SaveGamesAsync(TransactionContext context, IEnumerable<GameRow> games,
+        FeedSequencer sequencer)
     {
         var list = games.ToList();
         if (list.Count == 0) return;
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.games (game_id, status, state, sequencing, gap_due_at, updated_at)
-            SELECT g, s, st::jsonb, sq::jsonb, due, @now FROM unnest(@ids, @statuses, @states, @sequencings, @dues) AS u(g, s, st, sq, due)
-            ON CONFLICT (game_id) DO UPDATE SET status = excluded.status, state = excluded.state, sequencing = excluded.sequencing,
+            SELECT g, s, st::jsonb, sq::jsonb, due, @now
+            FROM unnest(@ids, @statuses, @states, @sequencings, @dues) AS u(g, s, st, sq, due)
+            ON CONFLICT (game_id) DO UPDATE SET status = excluded.status, state = excluded.state,
+                sequencing = excluded.sequencing,
                 gap_due_at = excluded.gap_due_at, updated_at = excluded.updated_at
             """, new
         {

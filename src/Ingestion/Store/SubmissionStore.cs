@@ -21,16 +21,21 @@ public static class SubmissionStore
     // ---- submissions ------------------------------------------------------------------------------
 
     /// <summary>A submission as it arrived, with the times that judge it.</summary>
-    public sealed record Arrival(EntrySubmitted Submission, DateTimeOffset SubmittedAt, DateTimeOffset BrokerAt, string MessageId, string CorrelationId);
+    public sealed record Arrival(EntrySubmitted Submission, DateTimeOffset SubmittedAt, DateTimeOffset BrokerAt,
+        string MessageId, string CorrelationId);
 
     /// <summary>Records submissions (a submission id seen before is left as it was).</summary>
-    public static Task RecordAsync(TransactionContext context, IReadOnlyList<Arrival> arrivals, TimeSpan paymentEventWait)
+    public static Task RecordAsync(TransactionContext context, IReadOnlyList<Arrival> arrivals,
+        TimeSpan paymentEventWait)
     {
         var now = context.Clock.GetUtcNow();
         return context.Connection.ExecuteAsync("""
-            INSERT INTO ingestion.submissions (submission_id, contest_id, player_id, payment_intent_id, lineup, submitted_at, broker_at,
+            INSERT INTO ingestion.submissions (submission_id, contest_id, player_id, payment_intent_id, lineup,
+                submitted_at, broker_at,
                 received_at, message_id, correlation_id, fetch_after)
-            SELECT u.id, u.contest, u.player, u.pi, CASE WHEN u.lineup IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END,
+            SELECT u.id, u.contest, u.player, u.pi,
+                   CASE WHEN u.lineup IS NULL THEN NULL
+                        ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END,
                    u.submitted, u.broker, @now, u.mid, u.cid, @fetchAfter
             FROM unnest(@ids, @contests, @players, @pis, @lineups, @submitted, @broker, @mids, @cids)
                 AS u(id, contest, player, pi, lineup, submitted, broker, mid, cid)
@@ -41,7 +46,9 @@ public static class SubmissionStore
             contests = arrivals.Select(a => a.Submission.ContestId).ToArray(),
             players = arrivals.Select(a => a.Submission.PlayerId).ToArray(),
             pis = arrivals.Select(a => a.Submission.PaymentIntentId).ToArray(),
-            lineups = arrivals.Select(a => a.Submission.Lineup is null ? null : JsonSerializer.Serialize(a.Submission.Lineup)).ToArray(),
+            lineups = arrivals
+                .Select(a => a.Submission.Lineup is null ? null : JsonSerializer.Serialize(a.Submission.Lineup))
+                .ToArray(),
             submitted = arrivals.Select(a => a.SubmittedAt).ToArray(),
             broker = arrivals.Select(a => a.BrokerAt).ToArray(),
             mids = arrivals.Select(a => a.MessageId).ToArray(),
@@ -51,7 +58,10 @@ public static class SubmissionStore
         }, context.Transaction);
     }
 
-    /// <summary>Contests with undecided submissions that can be decided now: their payment is known, or was used already.</summary>
+    /// <summary>
+    /// Contests with undecided submissions that can be decided now: their payment is known, or was
+    /// used already.
+    /// </summary>
     public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(TransactionContext context, int limit,
         IReadOnlyCollection<string> resting) =>
         [.. await context.Connection.QueryAsync<string>($"""
@@ -86,21 +96,31 @@ public static class SubmissionStore
 
         public DateTimeOffset SubmittedAt => new(DateTime.SpecifyKind(SubmittedAtUtc, DateTimeKind.Utc));
         public DateTimeOffset BrokerAt => new(DateTime.SpecifyKind(BrokerAtUtc, DateTimeKind.Utc));
-        public EntrySubmitted Submission => new(SubmissionId, ContestId, PlayerId, PaymentIntentId, Lineup, SubmittedAt);
+        public EntrySubmitted Submission =>
+            new(SubmissionId, ContestId, PlayerId, PaymentIntentId, Lineup, SubmittedAt);
 
-        /// <summary>Succeeded by Stripe's word, or answered by a GET made for this submission: its payment decides.</summary>
+        /// <summary>
+        /// Succeeded by Stripe's word, or answered by a GET made for this submission: its payment
+        /// decides.
+        /// </summary>
         public bool PaymentReady => (Known == true && Status == StripeStatuses.Succeeded) || Fetched;
 
-        /// <summary>The PaymentIntent as the facts tell it, or null when Stripe does not have it (or nothing is known).</summary>
+        /// <summary>
+        /// The PaymentIntent as the facts tell it, or null when Stripe does not have it (or nothing
+        /// is known).
+        /// </summary>
         public PaymentIntent? Payment()
         {
             if (Known != true || Found == false) return null;
-            var metadata = Metadata is null ? new Dictionary<string, string>() : JsonSerializer.Deserialize<Dictionary<string, string>>(Metadata) ?? [];
+            var metadata = Metadata is null
+                ? new Dictionary<string, string>()
+                : JsonSerializer.Deserialize<Dictionary<string, string>>(Metadata) ?? [];
             var amount = Amount ?? 0;
             var charge = ChargeId is null ? null : new Charge
             {
                 Id = ChargeId, Amount = amount, AmountRefunded = AmountRefunded ?? 0, Disputed = Disputed ?? false,
-                Refunded = (AmountRefunded ?? 0) >= amount && amount > 0, Currency = Currency ?? "", PaymentIntentId = PaymentIntentId,
+                Refunded = (AmountRefunded ?? 0) >= amount && amount > 0, Currency = Currency ?? "",
+                PaymentIntentId = PaymentIntentId,
                 Status = "succeeded", Metadata = metadata,
             };
             return new PaymentIntent
@@ -112,8 +132,10 @@ public static class SubmissionStore
     }
 
     private const string PendingColumns = """
-        s.submission_id, s.contest_id, s.player_id, s.payment_intent_id, s.lineup, s.submitted_at AS submitted_at_utc, s.broker_at AS broker_at_utc, s.message_id, s.correlation_id,
-        s.fetched_at IS NOT NULL AS fetched, p.known, p.found, p.status, p.amount, p.amount_received, p.currency, p.metadata::text AS metadata,
+        s.submission_id, s.contest_id, s.player_id, s.payment_intent_id, s.lineup,
+        s.submitted_at AS submitted_at_utc, s.broker_at AS broker_at_utc, s.message_id, s.correlation_id,
+        s.fetched_at IS NOT NULL AS fetched, p.known, p.found, p.status, p.amount, p.amount_received, p.currency,
+        p.metadata::text AS metadata,
         p.charge_id, p.amount_refunded, p.disputed
         """;
 
@@ -122,8 +144,8 @@ public static class SubmissionStore
     /// already), in the order they were made, locked. Those still waiting for their payment are
     /// passed over, so a run of them at the head never holds back the ones behind.
     /// </summary>
-    public static async Task<IReadOnlyList<Pending>> DecidableAsync(TransactionContext context, string contestId, int limit)
-        =>
+    public static async Task<IReadOnlyList<Pending>> DecidableAsync(TransactionContext context, string contestId,
+        int limit) =>
         [.. await context.Connection.QueryAsync<Pending>($"""
             SELECT {PendingColumns}
             FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
@@ -137,18 +159,23 @@ public static class SubmissionStore
     /// <paramref name="everyPlayer"/> (at most <paramref name="limit"/>), else only those of
     /// <paramref name="players"/> (<see cref="DecisionOrder"/>).
     /// </summary>
-    public static async Task<IReadOnlyList<WaitingSubmission>> WaitingAsync(TransactionContext context, string contestId,
-        DateTimeOffset until, IReadOnlyCollection<string> players, bool everyPlayer, int limit) =>
+    public static async Task<IReadOnlyList<WaitingSubmission>> WaitingAsync(TransactionContext context,
+        string contestId, DateTimeOffset until, IReadOnlyCollection<string> players, bool everyPlayer, int limit) =>
         [.. (await context.Connection.QueryAsync<(string Id, string Player, DateTime At)>($"""
             SELECT s.submission_id, s.player_id, s.submitted_at
             FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
             WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND s.submitted_at <= @until
               AND NOT coalesce(({Decidable}), false) AND (@everyPlayer OR s.player_id = ANY(@players))
             ORDER BY s.submitted_at, s.submission_id LIMIT @limit
-            """, new { contestId, until, players = players.Distinct().ToArray(), everyPlayer, limit }, context.Transaction))
-            .Select(r => new WaitingSubmission(r.Id, r.Player, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc))))];
+            """, new { contestId, until, players = players.Distinct().ToArray(), everyPlayer, limit },
+            context.Transaction))
+            .Select(r => new WaitingSubmission(r.Id, r.Player,
+                new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc))))];
 
-    /// <summary>How many of a contest's submissions are undecided, counted up to <paramref name="cap"/> at most.</summary>
+    /// <summary>
+    /// How many of a contest's submissions are undecided, counted up to <paramref name="cap"/> at
+    /// most.
+    /// </summary>
     public static Task<long> UndecidedUpToAsync(TransactionContext context, string contestId, int cap) =>
         context.Connection.ExecuteScalarAsync<long>("""
             SELECT count(*) FROM (SELECT 1 FROM ingestion.submissions
@@ -165,7 +192,10 @@ public static class SubmissionStore
         OR EXISTS (SELECT 1 FROM ingestion.refund_orders r WHERE r.payment_intent_id = s.payment_intent_id)
         """;
 
-    /// <summary>Undecided submissions that count as made on time (before the close, on the broker by the close + skew).</summary>
+    /// <summary>
+    /// Undecided submissions that count as made on time (before the close, on the broker by the
+    /// close + skew).
+    /// </summary>
     public static Task<long> UndecidedOnTimeAsync(TransactionContext context, string contestId, DateTimeOffset closesAt,
         TimeSpan skew) =>
         context.Connection.ExecuteScalarAsync<long>("""
@@ -180,8 +210,8 @@ public static class SubmissionStore
     /// </summary>
     public sealed record Waiting(long Undecided, long PaymentUnknown, long LookupUnanswered);
 
-    public static Task<Waiting> WaitingOnTimeAsync(TransactionContext context, string contestId, DateTimeOffset closesAt,
-        TimeSpan skew) =>
+    public static Task<Waiting> WaitingOnTimeAsync(TransactionContext context, string contestId,
+        DateTimeOffset closesAt, TimeSpan skew) =>
         context.Connection.QueryFirstAsync<Waiting>("""
             SELECT count(*) AS undecided,
                    count(*) FILTER (WHERE NOT ready) AS paymentunknown,
@@ -194,22 +224,28 @@ public static class SubmissionStore
             """, new { contestId, closesAt, latest = closesAt + skew }, context.Transaction);
 
     /// <summary>What this worker did with these PaymentIntents already: entries, and refunds ordered.</summary>
-    public static async Task<Dictionary<string, PaymentUse>> PriorUsesAsync(TransactionContext context, IReadOnlyCollection<string> paymentIntentIds)
+    public static async Task<Dictionary<string, PaymentUse>> PriorUsesAsync(TransactionContext context,
+        IReadOnlyCollection<string> paymentIntentIds)
     {
         var ids = paymentIntentIds.Distinct().ToArray();
         var uses = new Dictionary<string, PaymentUse>(StringComparer.Ordinal);
         foreach (var r in await context.Connection.QueryAsync<(string Pi, string ContestId, string PlayerId)>(
-            "SELECT payment_intent_id, contest_id, player_id FROM ingestion.refund_orders WHERE payment_intent_id = ANY(@ids)", new { ids }, context.Transaction))
+            "SELECT payment_intent_id, contest_id, player_id FROM ingestion.refund_orders "
+            + "WHERE payment_intent_id = ANY(@ids)", new { ids }, context.Transaction))
             uses[r.Pi] = new PaymentUse(r.ContestId, r.PlayerId, null, Refunded: true);
-        foreach (var e in await context.Connection.QueryAsync<(string Pi, string ContestId, string PlayerId, string[]? Lineup)>(
-            "SELECT payment_intent_id, contest_id, player_id, lineup FROM ingestion.entries WHERE payment_intent_id = ANY(@ids)", new { ids }, context.Transaction))
+        foreach (var e in await context.Connection
+            .QueryAsync<(string Pi, string ContestId, string PlayerId, string[]? Lineup)>(
+            "SELECT payment_intent_id, contest_id, player_id, lineup FROM ingestion.entries "
+            + "WHERE payment_intent_id = ANY(@ids)", new { ids }, context.Transaction))
             uses[e.Pi] = new PaymentUse(e.ContestId, e.PlayerId, e.Lineup, Refunded: false);
         return uses;
     }
 
-    public static async Task<Dictionary<string, int>> PlayerEntryCountsAsync(TransactionContext context, string contestId, IReadOnlyCollection<string> playerIds) =>
+    public static async Task<Dictionary<string, int>> PlayerEntryCountsAsync(TransactionContext context,
+        string contestId, IReadOnlyCollection<string> playerIds) =>
         (await context.Connection.QueryAsync<(string Player, int Count)>(
-            "SELECT player_id, count(*)::int FROM ingestion.entries WHERE contest_id = @contestId AND player_id = ANY(@players) GROUP BY player_id",
+            "SELECT player_id, count(*)::int FROM ingestion.entries "
+            + "WHERE contest_id = @contestId AND player_id = ANY(@players) GROUP BY player_id",
             new { contestId, players = playerIds.Distinct().ToArray() }, context.Transaction))
         .ToDictionary(r => r.Player, r => r.Count, StringComparer.Ordinal);
 
@@ -226,67 +262,105 @@ public static class SubmissionStore
     {
         var now = context.Clock.GetUtcNow();
         if (d.Entries.Count > 0)
-        {
-            await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.entries (entry_id, payment_intent_id, contest_id, player_id, amount_minor, currency, lineup, accepted_at)
-                SELECT u.id, u.pi, @contestId, u.player, u.amount, u.currency,
-                       CASE WHEN u.lineup IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END, @now
-                FROM unnest(@ids, @pis, @players, @amounts, @currencies, @lineups) AS u(id, pi, player, amount, currency, lineup)
-                """, new
-            {
-                contestId, now,
-                ids = d.Entries.Select(e => e.EntryId).ToArray(), pis = d.Entries.Select(e => e.PaymentIntentId).ToArray(),
-                players = d.Entries.Select(e => e.PlayerId).ToArray(), amounts = d.Entries.Select(e => e.AmountMinor).ToArray(),
-                currencies = d.Entries.Select(e => e.Currency).ToArray(),
-                lineups = d.Entries.Select(e => e.Lineup is null ? null : JsonSerializer.Serialize(e.Lineup)).ToArray(),
-            }, context.Transaction);
-            if (!contestExists) throw new InvariantViolatedException($"entries accepted for contest {contestId}, which is not scheduled");
-            var changed = await context.Connection.ExecuteAsync("UPDATE ingestion.contests SET entry_count = entry_count + @n WHERE contest_id = @contestId",
-                new { contestId, n = d.Entries.Count }, context.Transaction);
-            if (changed != 1) throw new InvariantViolatedException($"contest {contestId}: entry count not updated ({changed} rows)");
-        }
+            await SaveEntriesAsync(context, contestId, d, contestExists, now);
         if (d.Refunds.Count > 0)
-        {
-            var ordered = await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, player_id, amount_minor, currency, reason, ordered_at)
-                SELECT * , @now FROM unnest(@pis, @ids, @contests, @players, @amounts, @currencies, @reasons)
-                ON CONFLICT (payment_intent_id) DO NOTHING
-                """, new
-            {
-                now,
-                pis = d.Refunds.Select(r => r.PaymentIntentId).ToArray(), ids = d.Refunds.Select(r => r.RefundId).ToArray(),
-                contests = d.Refunds.Select(r => r.ContestId).ToArray(), players = d.Refunds.Select(r => r.PlayerId).ToArray(),
-                amounts = d.Refunds.Select(r => r.AmountMinor).ToArray(), currencies = d.Refunds.Select(r => r.Currency).ToArray(),
-                reasons = d.Refunds.Select(r => r.Reason).ToArray(),
-            }, context.Transaction);
-            // The round read every prior refund under the submissions' locks; one ordered meanwhile is a bug.
-            if (ordered != d.Refunds.Count)
-                throw new ConcurrencyConflictException($"contest {contestId}: {d.Refunds.Count - ordered} refunds were ordered by another round meanwhile");
-        }
+            await SaveRefundsAsync(context, contestId, d, now);
         if (d.Rejections.Count > 0)
-        {
-            await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.rejected_submissions (submission_id, contest_id, player_id, payment_intent_id, reason, refund_id, rejected_at)
-                SELECT *, @now FROM unnest(@ids, @contests, @players, @pis, @reasons, @refunds)
-                ON CONFLICT (submission_id) DO NOTHING
-                """, new
-            {
-                now,
-                ids = d.Rejections.Select(r => r.Submission.SubmissionId).ToArray(), contests = d.Rejections.Select(r => r.Submission.ContestId).ToArray(),
-                players = d.Rejections.Select(r => r.Submission.PlayerId).ToArray(), pis = d.Rejections.Select(r => r.Submission.PaymentIntentId).ToArray(),
-                reasons = d.Rejections.Select(r => r.Reason).ToArray(), refunds = d.Rejections.Select(r => r.RefundId).ToArray(),
-            }, context.Transaction);
-        }
+            await SaveRejectionsAsync(context, d, now);
         if (d.Decided.Count > 0)
+            await SaveDecidedAsync(context, contestId, d, now);
+    }
+
+    private static async Task SaveEntriesAsync(TransactionContext context, string contestId, Decisions d,
+        bool contestExists, DateTimeOffset now)
+    {
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.entries (entry_id, payment_intent_id, contest_id, player_id, amount_minor, currency,
+                lineup, accepted_at)
+            SELECT u.id, u.pi, @contestId, u.player, u.amount, u.currency,
+                   CASE WHEN u.lineup IS NULL THEN NULL
+                        ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END,
+                   @now
+            FROM unnest(@ids, @pis, @players, @amounts, @currencies, @lineups)
+                AS u(id, pi, player, amount, currency, lineup)
+            """, new
         {
-            var changed = await context.Connection.ExecuteAsync("""
-                UPDATE ingestion.submissions s SET decided_at = @now, outcome = u.outcome
-                FROM unnest(@ids, @outcomes) AS u(id, outcome) WHERE s.submission_id = u.id AND s.decided_at IS NULL
-                """, new { now, ids = d.Decided.Select(x => x.SubmissionId).ToArray(), outcomes = d.Decided.Select(x => x.Outcome).ToArray() },
-                context.Transaction);
-            if (changed != d.Decided.Count)
-                throw new InvariantViolatedException($"contest {contestId}: {d.Decided.Count} submissions decided but {changed} were undecided");
-        }
+            contestId, now,
+            ids = d.Entries.Select(e => e.EntryId).ToArray(),
+            pis = d.Entries.Select(e => e.PaymentIntentId).ToArray(),
+            players = d.Entries.Select(e => e.PlayerId).ToArray(),
+            amounts = d.Entries.Select(e => e.AmountMinor).ToArray(),
+            currencies = d.Entries.Select(e => e.Currency).ToArray(),
+            lineups = d.Entries.Select(e => e.Lineup is null ? null : JsonSerializer.Serialize(e.Lineup)).ToArray(),
+        }, context.Transaction);
+        if (!contestExists)
+            throw new InvariantViolatedException($"entries accepted for contest {contestId}, which is not scheduled");
+        var changed = await context.Connection.ExecuteAsync(
+            "UPDATE ingestion.contests SET entry_count = entry_count + @n WHERE contest_id = @contestId",
+            new { contestId, n = d.Entries.Count }, context.Transaction);
+        if (changed != 1)
+            throw new InvariantViolatedException($"contest {contestId}: entry count not updated ({changed} rows)");
+    }
+
+    private static async Task SaveRefundsAsync(TransactionContext context, string contestId, Decisions d,
+        DateTimeOffset now)
+    {
+        var ordered = await context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.refund_orders (payment_intent_id, refund_id, contest_id, player_id, amount_minor,
+                currency, reason, ordered_at)
+            SELECT * , @now FROM unnest(@pis, @ids, @contests, @players, @amounts, @currencies, @reasons)
+            ON CONFLICT (payment_intent_id) DO NOTHING
+            """, new
+        {
+            now,
+            pis = d.Refunds.Select(r => r.PaymentIntentId).ToArray(),
+            ids = d.Refunds.Select(r => r.RefundId).ToArray(),
+            contests = d.Refunds.Select(r => r.ContestId).ToArray(),
+            players = d.Refunds.Select(r => r.PlayerId).ToArray(),
+            amounts = d.Refunds.Select(r => r.AmountMinor).ToArray(),
+            currencies = d.Refunds.Select(r => r.Currency).ToArray(),
+            reasons = d.Refunds.Select(r => r.Reason).ToArray(),
+        }, context.Transaction);
+        // The round read every prior refund under the submissions' locks; one ordered meanwhile is a bug.
+        if (ordered != d.Refunds.Count)
+            throw new ConcurrencyConflictException(
+                $"contest {contestId}: {d.Refunds.Count - ordered} refunds were ordered by another round meanwhile");
+    }
+
+    private static async Task SaveRejectionsAsync(TransactionContext context, Decisions d, DateTimeOffset now)
+    {
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO ingestion.rejected_submissions (submission_id, contest_id, player_id, payment_intent_id, reason,
+                refund_id, rejected_at)
+            SELECT *, @now FROM unnest(@ids, @contests, @players, @pis, @reasons, @refunds)
+            ON CONFLICT (submission_id) DO NOTHING
+            """, new
+        {
+            now,
+            ids = d.Rejections.Select(r => r.Submission.SubmissionId).ToArray(),
+            contests = d.Rejections.Select(r => r.Submission.ContestId).ToArray(),
+            players = d.Rejections.Select(r => r.Submission.PlayerId).ToArray(),
+            pis = d.Rejections.Select(r => r.Submission.PaymentIntentId).ToArray(),
+            reasons = d.Rejections.Select(r => r.Reason).ToArray(),
+            refunds = d.Rejections.Select(r => r.RefundId).ToArray(),
+        }, context.Transaction);
+    }
+
+    private static async Task SaveDecidedAsync(TransactionContext context, string contestId, Decisions d,
+        DateTimeOffset now)
+    {
+        var changed = await context.Connection.ExecuteAsync("""
+            UPDATE ingestion.submissions s SET decided_at = @now, outcome = u.outcome
+            FROM unnest(@ids, @outcomes) AS u(id, outcome) WHERE s.submission_id = u.id AND s.decided_at IS NULL
+            """, new
+        {
+            now,
+            ids = d.Decided.Select(x => x.SubmissionId).ToArray(),
+            outcomes = d.Decided.Select(x => x.Outcome).ToArray(),
+        }, context.Transaction);
+        if (changed != d.Decided.Count)
+            throw new InvariantViolatedException(
+                $"contest {contestId}: {d.Decided.Count} submissions decided but {changed} were undecided");
     }
 
     // ---- payments ----------------------------------------------------------------------------------
@@ -304,18 +378,22 @@ public static class SubmissionStore
         {
             var intents = facts.Intents.Values.ToList();
             await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received, currency, metadata, charge_id,
+                INSERT INTO ingestion.payments AS p (payment_intent_id, known, found, status, amount, amount_received,
+                    currency, metadata, charge_id,
                     amount_refunded, disputed, source, updated_at, succeeded_at)
-                SELECT u.id, true, true, u.status, u.amount, u.received, u.currency, u.metadata::jsonb, u.charge, u.refunded, u.disputed, @source, @now,
+                SELECT u.id, true, true, u.status, u.amount, u.received, u.currency, u.metadata::jsonb, u.charge,
+                    u.refunded, u.disputed, @source, @now,
                     CASE WHEN u.status = 'succeeded' THEN @now END
-                FROM unnest(@ids, @statuses, @amounts, @receiveds, @currencies, @metadatas, @charges, @refundeds, @disputeds)
+                FROM unnest(@ids, @statuses, @amounts, @receiveds, @currencies, @metadatas, @charges, @refundeds,
+                            @disputeds)
                     AS u(id, status, amount, received, currency, metadata, charge, refunded, disputed)
                 ON CONFLICT (payment_intent_id) DO UPDATE SET
                     known = true, found = true,
                     status = CASE WHEN p.known AND p.status = 'succeeded' THEN p.status ELSE excluded.status END,
                     succeeded_at = coalesce(p.succeeded_at, excluded.succeeded_at),
                     amount = excluded.amount,
-                    amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received ELSE excluded.amount_received END,
+                    amount_received = CASE WHEN p.known AND p.status = 'succeeded' THEN p.amount_received
+                        ELSE excluded.amount_received END,
                     currency = excluded.currency, metadata = excluded.metadata,
                     charge_id = coalesce(excluded.charge_id, p.charge_id),
                     amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
@@ -325,7 +403,8 @@ public static class SubmissionStore
             {
                 now, source,
                 ids = intents.Select(i => i.Id).ToArray(), statuses = intents.Select(i => i.Status).ToArray(),
-                amounts = intents.Select(i => i.Amount).ToArray(), receiveds = intents.Select(i => i.AmountReceived).ToArray(),
+                amounts = intents.Select(i => i.Amount).ToArray(),
+                receiveds = intents.Select(i => i.AmountReceived).ToArray(),
                 currencies = intents.Select(i => i.Currency).ToArray(),
                 metadatas = intents.Select(i => JsonSerializer.Serialize(i.Metadata)).ToArray(),
                 charges = intents.Select(i => i.LatestChargeId).ToArray(),
@@ -337,8 +416,10 @@ public static class SubmissionStore
         {
             var charges = facts.Charges.ToList();
             await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source, updated_at)
-                SELECT u.id, u.charge, u.refunded, u.disputed, 'event', @now FROM unnest(@ids, @charges, @refundeds, @disputeds) AS u(id, charge, refunded, disputed)
+                INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source,
+                    updated_at)
+                SELECT u.id, u.charge, u.refunded, u.disputed, 'event', @now
+                FROM unnest(@ids, @charges, @refundeds, @disputeds) AS u(id, charge, refunded, disputed)
                 ON CONFLICT (payment_intent_id) DO UPDATE SET
                     charge_id = coalesce(p.charge_id, excluded.charge_id),
                     amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
@@ -347,7 +428,8 @@ public static class SubmissionStore
             {
                 now,
                 ids = charges.Select(c => c.Key).ToArray(), charges = charges.Select(c => c.Value.ChargeId).ToArray(),
-                refundeds = charges.Select(c => c.Value.AmountRefunded).ToArray(), disputeds = charges.Select(c => c.Value.Disputed).ToArray(),
+                refundeds = charges.Select(c => c.Value.AmountRefunded).ToArray(),
+                disputeds = charges.Select(c => c.Value.Disputed).ToArray(),
             }, context.Transaction);
         }
     }
@@ -367,11 +449,14 @@ public static class SubmissionStore
     /// that the contest can no longer take: it is closed, cancelled, or not defined (nor waiting
     /// for its games). Payments that name no contest are not a contest's to reconcile.
     /// </summary>
-    public static async Task<IReadOnlyList<string>> ContestsToReconcileAsync(TransactionContext context, DateTimeOffset succeededBefore, int limit) =>
+    public static async Task<IReadOnlyList<string>> ContestsToReconcileAsync(TransactionContext context,
+        DateTimeOffset succeededBefore, int limit) =>
         [.. await context.Connection.QueryAsync<string>("""
             SELECT p.metadata->>'contest_id' AS contest_id FROM ingestion.payments p
-            WHERE p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL AND p.succeeded_at <= @succeededBefore AND p.metadata->>'contest_id' IS NOT NULL
-              AND NOT EXISTS (SELECT 1 FROM ingestion.contests c WHERE c.contest_id = p.metadata->>'contest_id' AND c.status = 'open')
+            WHERE p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL AND p.succeeded_at <= @succeededBefore
+              AND p.metadata->>'contest_id' IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM ingestion.contests c
+                              WHERE c.contest_id = p.metadata->>'contest_id' AND c.status = 'open')
               AND NOT EXISTS (SELECT 1 FROM ingestion.parked_contests k WHERE k.contest_id = p.metadata->>'contest_id')
             GROUP BY 1 ORDER BY min(p.succeeded_at), 1 LIMIT @limit
             """, new { succeededBefore, limit }, context.Transaction)];
@@ -397,25 +482,38 @@ public static class SubmissionStore
     /// One contest's payments to reconcile, locked. The caller holds the contest's row lock (as a
     /// decision round does), so no submission of this contest becomes an entry meanwhile.
     /// </summary>
-    public static async Task<IReadOnlyList<Unreconciled>> UnreconciledAsync(TransactionContext context, string contestId, DateTimeOffset succeededBefore, int limit) =>
+    public static async Task<IReadOnlyList<Unreconciled>> UnreconciledAsync(TransactionContext context,
+        string contestId, DateTimeOffset succeededBefore, int limit) =>
         [.. await context.Connection.QueryAsync<Unreconciled>("""
-            SELECT p.payment_intent_id, p.metadata->>'player_id' AS player_id, coalesce(p.amount_received, 0) AS amount_received,
-                   p.amount_refunded, p.disputed, coalesce(p.currency, '') AS currency, p.succeeded_at AS succeeded_at_utc,
-                   EXISTS (SELECT 1 FROM ingestion.entries e WHERE e.payment_intent_id = p.payment_intent_id) AS entered,
-                   EXISTS (SELECT 1 FROM ingestion.refund_orders r WHERE r.payment_intent_id = p.payment_intent_id) AS refund_ordered,
-                   EXISTS (SELECT 1 FROM ingestion.submissions s WHERE s.payment_intent_id = p.payment_intent_id AND s.decided_at IS NULL) AS submission_waiting
+            SELECT p.payment_intent_id, p.metadata->>'player_id' AS player_id,
+                   coalesce(p.amount_received, 0) AS amount_received,
+                   p.amount_refunded, p.disputed, coalesce(p.currency, '') AS currency,
+                   p.succeeded_at AS succeeded_at_utc,
+                   EXISTS (SELECT 1 FROM ingestion.entries e
+                           WHERE e.payment_intent_id = p.payment_intent_id) AS entered,
+                   EXISTS (SELECT 1 FROM ingestion.refund_orders r
+                           WHERE r.payment_intent_id = p.payment_intent_id) AS refund_ordered,
+                   EXISTS (SELECT 1 FROM ingestion.submissions s
+                           WHERE s.payment_intent_id = p.payment_intent_id AND s.decided_at IS NULL)
+                       AS submission_waiting
             FROM ingestion.payments p
-            WHERE p.metadata->>'contest_id' = @contestId AND p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL AND p.succeeded_at <= @succeededBefore
+            WHERE p.metadata->>'contest_id' = @contestId AND p.succeeded_at IS NOT NULL AND p.reconciled_at IS NULL
+              AND p.succeeded_at <= @succeededBefore
             ORDER BY p.succeeded_at, p.payment_intent_id LIMIT @limit FOR UPDATE OF p
             """, new { contestId, succeededBefore, limit }, context.Transaction)];
 
     /// <summary>Records what the reconciliation made of each payment (one statement).</summary>
-    public static Task MarkReconciledAsync(TransactionContext context, IReadOnlyList<(string PaymentIntentId, string How)> outcomes) =>
+    public static Task MarkReconciledAsync(TransactionContext context,
+        IReadOnlyList<(string PaymentIntentId, string How)> outcomes) =>
         context.Connection.ExecuteAsync("""
             UPDATE ingestion.payments p SET reconciled_at = @now, reconciliation = u.how
             FROM unnest(@ids, @hows) AS u(id, how) WHERE p.payment_intent_id = u.id
-            """, new { now = context.Clock.GetUtcNow(), ids = outcomes.Select(o => o.PaymentIntentId).ToArray(), hows = outcomes.Select(o => o.How).ToArray() },
-            context.Transaction);
+            """, new
+            {
+                now = context.Clock.GetUtcNow(),
+                ids = outcomes.Select(o => o.PaymentIntentId).ToArray(),
+                hows = outcomes.Select(o => o.How).ToArray(),
+            }, context.Transaction);
 
     // ---- the GET fallback --------------------------------------------------------------------------
 
@@ -423,14 +521,15 @@ public static class SubmissionStore
     /// Claims undecided submissions whose payment no event has told by their fetch time, so one
     /// round of one worker fetches each; returns their PaymentIntents.
     /// </summary>
-    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>> ClaimFetchesAsync(
-        TransactionContext context, int limit, TimeSpan lease)
+    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>>
+        ClaimFetchesAsync(TransactionContext context, int limit, TimeSpan lease)
     {
         var now = context.Clock.GetUtcNow();
         return [.. await context.Connection.QueryAsync<(string, string, string)>("""
             UPDATE ingestion.submissions s SET fetch_claimed_until = @until, fetch_attempts = s.fetch_attempts + 1
             WHERE s.submission_id IN (
-                SELECT s2.submission_id FROM ingestion.submissions s2 LEFT JOIN ingestion.payments p USING (payment_intent_id)
+                SELECT s2.submission_id
+                FROM ingestion.submissions s2 LEFT JOIN ingestion.payments p USING (payment_intent_id)
                 WHERE s2.decided_at IS NULL AND s2.fetched_at IS NULL AND s2.fetch_after <= @now
                   AND (s2.fetch_claimed_until IS NULL OR s2.fetch_claimed_until < @now)
                   AND NOT coalesce(p.known AND p.status = 'succeeded', false)
@@ -439,10 +538,14 @@ public static class SubmissionStore
             """, new { now, until = now + lease, limit }, context.Transaction)];
     }
 
-    /// <summary>The GET for these submissions was answered (and its facts recorded): their payment decides now.</summary>
+    /// <summary>
+    /// The GET for these submissions was answered (and its facts recorded): their payment decides
+    /// now.
+    /// </summary>
     public static Task MarkFetchedAsync(TransactionContext context, IReadOnlyCollection<string> submissionIds) =>
         context.Connection.ExecuteAsync(
-            "UPDATE ingestion.submissions SET fetched_at = @now, fetch_claimed_until = NULL WHERE submission_id = ANY(@ids) AND decided_at IS NULL",
+            "UPDATE ingestion.submissions SET fetched_at = @now, fetch_claimed_until = NULL "
+            + "WHERE submission_id = ANY(@ids) AND decided_at IS NULL",
             new { ids = submissionIds.ToArray(), now = context.Clock.GetUtcNow() }, context.Transaction);
 }
 
@@ -453,7 +556,8 @@ public static class SubmissionStore
 public sealed class PaymentFacts
 {
     public Dictionary<string, PaymentIntent> Intents { get; } = new(StringComparer.Ordinal);
-    public Dictionary<string, (string? ChargeId, long AmountRefunded, bool Disputed)> Charges { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, (string? ChargeId, long AmountRefunded, bool Disputed)> Charges { get; } =
+        new(StringComparer.Ordinal);
 
     public void Intent(PaymentIntent intent)
     {

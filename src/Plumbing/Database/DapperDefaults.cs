@@ -29,6 +29,7 @@ public static class DapperDefaults
             _ => throw new DataException($"cannot read {value.GetType().Name} as a timestamp"),
         };
 
-        public override void SetValue(IDbDataParameter parameter, DateTimeOffset value) => parameter.Value = value.ToUniversalTime();
+        public override void SetValue(IDbDataParameter parameter, DateTimeOffset value) =>
+            parameter.Value = value.ToUniversalTime();
     }
 }

@@ -19,7 +19,10 @@ public sealed record Migration(string Id, string Sql)
     public static IReadOnlyList<Migration> FromAssembly(Assembly assembly, string prefix)
     {
         var list = new List<Migration>();
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        var resources = assembly.GetManifestResourceNames()
+            .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal);
+        foreach (var name in resources)
         {
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -46,7 +49,8 @@ public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> Appe
             .. TableInserters.Keys.Except(TableReaders.Keys)];
 
     /// <summary>
-    /// Roles that may read some tables of the schema and nothing else (a read API reads three tables of the read model).
+    /// Roles that may read some tables of the schema and nothing else (a read API reads three
+    /// tables of the read model).
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>();
@@ -66,10 +70,16 @@ public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> Appe
 /// </summary>
 public static class DatabaseRoles
 {
-    /// <summary>The operations read model's runtime role: it writes its own schema, <c>operations</c>, and reads no other.</summary>
+    /// <summary>
+    /// The operations read model's runtime role: it writes its own schema, <c>operations</c>, and
+    /// reads no other.
+    /// </summary>
     public const string Operations = "cp_operations";
     public const string Migrator = "cp_migrator";
-    /// <summary>The platform's read API: reads a player's entries, payouts and their contests in the read model, nothing else.</summary>
+    /// <summary>
+    /// The platform's read API: reads a player's entries, payouts and their contests in the read
+    /// model, nothing else.
+    /// </summary>
     public const string PlayerApi = "cp_player_api";
 
     /// <summary>The console's and cpctl's read commands: reads every schema, writes nothing.</summary>
@@ -84,7 +94,8 @@ public static class DatabaseRoles
 /// transaction-scoped advisory lock on the schema, so concurrent starts of several
 /// processes apply each script exactly once and a failed script leaves nothing behind.
 /// </summary>
-public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOnlyList<Migration> migrations, ILogger logger, SchemaGrants? grants = null)
+public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOnlyList<Migration> migrations,
+    ILogger logger, SchemaGrants? grants = null)
 {
     private readonly string _schema = SqlNames.Identifier(schema);
 
@@ -112,7 +123,8 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
                 applied_at timestamptz NOT NULL DEFAULT now());
             """, transaction: tx);
         var applied = (await conn.QueryAsync<(string Id, string Checksum)>(
-            $"SELECT id, checksum FROM {_schema}.schema_migrations", transaction: tx)).ToDictionary(r => r.Id, r => r.Checksum);
+            $"SELECT id, checksum FROM {_schema}.schema_migrations", transaction: tx))
+            .ToDictionary(r => r.Id, r => r.Checksum);
 
         var count = 0;
         foreach (var m in migrations)
@@ -121,12 +133,14 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
             {
                 if (checksum != m.Checksum)
                     throw new InvalidOperationException(
-                        $"migration {m.Id} in schema {_schema} was changed after it was applied (checksum {checksum} in the database, {m.Checksum} now)");
+                        $"migration {m.Id} in schema {_schema} was changed after it was applied "
+                        + $"(checksum {checksum} in the database, {m.Checksum} now)");
                 continue;
             }
             await conn.ExecuteAsync($"SET LOCAL search_path TO {_schema}", transaction: tx);
             await conn.ExecuteAsync(m.Sql, transaction: tx);
-            await conn.ExecuteAsync($"INSERT INTO {_schema}.schema_migrations (id, checksum) VALUES (@Id, @Checksum)", m, tx);
+            await conn.ExecuteAsync(
+                $"INSERT INTO {_schema}.schema_migrations (id, checksum) VALUES (@Id, @Checksum)", m, tx);
             logger.LogInformation("Applied migration {MigrationId} to schema {Schema}", m.Id, _schema);
             count++;
         }
@@ -145,12 +159,15 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     private async Task GrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SchemaGrants g)
     {
         if (g.ReadOnlyRole == g.RuntimeRole)
-            throw new InvalidOperationException($"schema {_schema}: {g.RuntimeRole} cannot be both the runtime role and the read-only role (the read-only grant would take its writes away)");
+            throw new InvalidOperationException($"schema {_schema}: {g.RuntimeRole} cannot be both the runtime role "
+                + "and the read-only role (the read-only grant would take its writes away)");
         var roles = g.Roles.ToArray();
-        var missing = roles.Except(await conn.QueryAsync<string>("SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
+        var missing = roles.Except(await conn.QueryAsync<string>(
+            "SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
         if (missing.Count > 0)
             throw new InvalidOperationException(
-                $"schema {_schema}: role(s) {string.Join(", ", missing)} do not exist: create the pipeline's roles (deploy/postgres/init-roles.sh with compose; the development tool creates them locally)");
+                $"schema {_schema}: role(s) {string.Join(", ", missing)} do not exist: create the pipeline's roles "
+                + "(deploy/postgres/init-roles.sh with compose; the development tool creates them locally)");
         var runtime = SqlNames.Identifier(g.RuntimeRole);
         var sql = new System.Text.StringBuilder($"""
             REVOKE ALL ON SCHEMA {_schema} FROM PUBLIC;
@@ -166,13 +183,17 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
         if (g.ReadOnlyRole is { } reader)
         {
             var r = SqlNames.Identifier(reader);
-            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\nGRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
+            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n"
+                + $"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n"
+                + $"GRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
         }
         foreach (var (role, tables) in g.TableReaders)
         {
             var r = SqlNames.Identifier(role);
-            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\nREVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
-            foreach (var table in tables) sql.Append($"GRANT SELECT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
+            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n"
+                + $"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
+            foreach (var table in tables)
+                sql.Append($"GRANT SELECT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
         }
         foreach (var (role, tables) in g.TableInserters)
         {
@@ -193,15 +214,21 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     public async Task<int> VerifyAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@t) IS NOT NULL", new { t = _schema + ".schema_migrations" });
+        var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@t) IS NOT NULL",
+            new { t = _schema + ".schema_migrations" });
         var applied = exists
-            ? (await conn.QueryAsync<(string Id, string Checksum)>($"SELECT id, checksum FROM {_schema}.schema_migrations")).ToDictionary(r => r.Id, r => r.Checksum)
+            ? (await conn.QueryAsync<(string Id, string Checksum)>(
+                    $"SELECT id, checksum FROM {_schema}.schema_migrations"))
+                .ToDictionary(r => r.Id, r => r.Checksum)
             : [];
         var missing = migrations.Where(m => !applied.ContainsKey(m.Id)).Select(m => m.Id).ToList();
-        var changed = migrations.Where(m => applied.TryGetValue(m.Id, out var c) && c != m.Checksum).Select(m => m.Id).ToList();
+        var changed = migrations.Where(m => applied.TryGetValue(m.Id, out var c) && c != m.Checksum)
+            .Select(m => m.Id).ToList();
         if (missing.Count > 0 || changed.Count > 0)
-            throw new StartupException($"schema {_schema} is not migrated for this build (missing: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; "
-                + $"changed since applied: {(changed.Count == 0 ? "none" : string.Join(", ", changed))}): run cpctl migrate as the migrator role first");
+            throw new StartupException($"schema {_schema} is not migrated for this build "
+                + $"(missing: {(missing.Count == 0 ? "none" : string.Join(", ", missing))}; "
+                + $"changed since applied: {(changed.Count == 0 ? "none" : string.Join(", ", changed))}): "
+                + "run cpctl migrate as the migrator role first");
         return migrations.Count;
     }
 }

@@ -15,13 +15,20 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
 {
     public static readonly TimeSpan OutboxKeep = TimeSpan.FromHours(Limits.OutboxSentRetentionHours);
 
-    /// <summary>How often a worker looks: partitions are a month (inbox) or a week (outbox) wide, and the next one always exists.</summary>
+    /// <summary>
+    /// How often a worker looks: partitions are a month (inbox) or a week (outbox) wide, and the
+    /// next one always exists.
+    /// </summary>
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     private readonly string _schema = SqlNames.Identifier(schema);
 
-    /// <summary>One round for both tables; returns what was done (action, partition). <paramref name="now"/>: the database's clock when null.</summary>
-    public async Task<IReadOnlyList<(string Table, string Action, string Partition)>> ApplyAsync(DateTimeOffset? now, CancellationToken ct)
+    /// <summary>
+    /// One round for both tables; returns what was done (action, partition).
+    /// <paramref name="now"/>: the database's clock when null.
+    /// </summary>
+    public async Task<IReadOnlyList<(string Table, string Action, string Partition)>> ApplyAsync(DateTimeOffset? now,
+        CancellationToken ct)
     {
         var done = new List<(string, string, string)>();
         foreach (var (table, keep) in new[] { ("inbox", inboxKeep), ("outbox", OutboxKeep) })
@@ -29,7 +36,8 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
             var rows = await conn.QueryAsync<(string Action, string Partition)>(
-                $"SELECT action, partition_name FROM {_schema}.retention_partitions(@table, @keep, coalesce(@now, now()))",
+                "SELECT action, partition_name "
+                + $"FROM {_schema}.retention_partitions(@table, @keep, coalesce(@now, now()))",
                 new { table, keep, now }, tx);
             await tx.CommitAsync(ct);
             done.AddRange(rows.Select(r => (table, r.Action, r.Partition)));
@@ -37,7 +45,10 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
         return done;
     }
 
-    /// <summary>Every <see cref="Interval"/> until cancelled; a failed round (a lock not granted in time, an outage) is logged and tried again.</summary>
+    /// <summary>
+    /// Every <see cref="Interval"/> until cancelled; a failed round (a lock not granted in time, an
+    /// outage) is logged and tried again.
+    /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -45,12 +56,14 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
             try
             {
                 foreach (var (table, action, partition) in await ApplyAsync(null, ct))
-                    logger.LogInformation("Retention {Schema}.{Table}: {Action} {Partition}", _schema, table, action, partition);
+                    logger.LogInformation("Retention {Schema}.{Table}: {Action} {Partition}", _schema, table, action,
+                        partition);
             }
             catch (Exception e) when ((e is NpgsqlException || Messaging.ErrorPolicy.IsTransient(e))
                 && !ct.IsCancellationRequested)
             {
-                logger.LogWarning("Retention {Schema}: partitions not maintained this round, tried again in {Minutes} min: {Error}",
+                logger.LogWarning(
+                    "Retention {Schema}: partitions not maintained this round, tried again in {Minutes} min: {Error}",
                     _schema, Interval.TotalMinutes, e.Message);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)

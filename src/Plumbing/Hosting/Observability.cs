@@ -27,13 +27,19 @@ namespace ContestPipeline.Plumbing.Hosting;
 /// </summary>
 public static class Observability
 {
-    /// <summary>Where to send metrics and traces (OTLP over gRPC, e.g. http://otel-collector:4317); unset: nothing is exported.</summary>
+    /// <summary>
+    /// Where to send metrics and traces (OTLP over gRPC, e.g. http://otel-collector:4317); unset:
+    /// nothing is exported.
+    /// </summary>
     public const string OtlpEndpointVariable = "CONTESTPIPELINE_OTLP_ENDPOINT";
 
     /// <summary>json or plain; json by default in production and staging, plain elsewhere.</summary>
     public const string LogFormatVariable = "CONTESTPIPELINE_LOG_FORMAT";
 
-    /// <summary>The health endpoint's port: unset for none (the local default), 0 for any free one (its URL is logged).</summary>
+    /// <summary>
+    /// The health endpoint's port: unset for none (the local default), 0 for any free one (its URL
+    /// is logged).
+    /// </summary>
     public const string HealthPortVariable = "CONTESTPIPELINE_HEALTH_PORT";
 
     public const string LivePath = "/health/live";
@@ -49,7 +55,8 @@ public static class Observability
         };
 
     /// <summary>The process's console log: one JSON object per line with scopes, or the plain single line.</summary>
-    public static void ConfigureLogging(ILoggingBuilder logging, IConfiguration? configuration, DeploymentEnvironment environment)
+    public static void ConfigureLogging(ILoggingBuilder logging, IConfiguration? configuration,
+        DeploymentEnvironment environment)
     {
         logging.ClearProviders();
         if (JsonLogs(configuration, environment))
@@ -88,10 +95,12 @@ public static class Observability
         var otlp = Setting.Url(configuration, OtlpEndpointVariable);
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(service, serviceNamespace: "contestpipeline").AddAttributes(
-                [new KeyValuePair<string, object>("deployment.environment.name", DeploymentEnvironments.Name(environment))]))
+                [new KeyValuePair<string, object>("deployment.environment.name",
+                    DeploymentEnvironments.Name(environment))]))
             .WithMetrics(metrics =>
             {
-                metrics.AddMeter(PipelineTelemetry.MeterName, PipelineTelemetry.WebhooksMeterName).AddPrometheusExporter();
+                metrics.AddMeter(PipelineTelemetry.MeterName, PipelineTelemetry.WebhooksMeterName)
+                    .AddPrometheusExporter();
                 if (otlp is not null) metrics.AddOtlpExporter(o => o.Endpoint = otlp);
             })
             .WithTracing(tracing =>
@@ -101,8 +110,9 @@ public static class Observability
             });
         services.AddHealthChecks();
         if (HealthPort(configuration) is { } port)
-            services.AddHostedService(sp => new HealthEndpoint(port, environment, sp.GetRequiredService<HealthCheckService>(),
-                sp.GetRequiredService<MeterProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.Health")));
+            services.AddHostedService(sp => new HealthEndpoint(port, environment,
+                sp.GetRequiredService<HealthCheckService>(), sp.GetRequiredService<MeterProvider>(),
+                sp.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.Health")));
         return services;
     }
 
@@ -114,7 +124,8 @@ public static class Observability
 public static class PipelineHealthChecks
 {
     /// <summary>The database answers a query within two seconds.</summary>
-    public static IHealthChecksBuilder AddDatabase(this IHealthChecksBuilder checks, Func<IServiceProvider, NpgsqlDataSource> dataSource) =>
+    public static IHealthChecksBuilder AddDatabase(this IHealthChecksBuilder checks,
+        Func<IServiceProvider, NpgsqlDataSource> dataSource) =>
         checks.Add(new HealthCheckRegistration("postgres", sp => new Probe(async ct =>
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -133,9 +144,11 @@ public static class PipelineHealthChecks
         }), HealthStatus.Unhealthy, null));
 
     /// <summary>A broker answers a metadata request within two seconds (one admin client, kept).</summary>
-    public static IHealthChecksBuilder AddBroker(this IHealthChecksBuilder checks, string bootstrapServers, KafkaSecurity? security)
+    public static IHealthChecksBuilder AddBroker(this IHealthChecksBuilder checks, string bootstrapServers,
+        KafkaSecurity? security)
     {
-        var admin = new Lazy<Confluent.Kafka.IAdminClient>(() => KafkaClients.Admin(bootstrapServers, security: security));
+        var admin = new Lazy<Confluent.Kafka.IAdminClient>(
+            () => KafkaClients.Admin(bootstrapServers, security: security));
         return checks.Add(new HealthCheckRegistration("kafka", _ => new Probe(_ => Task.Run(() =>
         {
             try
@@ -150,13 +163,18 @@ public static class PipelineHealthChecks
     }
 
     /// <summary>A check from a function that returns null when healthy, else why not (one line).</summary>
-    public static IHealthChecksBuilder AddProbe(this IHealthChecksBuilder checks, string name, Func<IServiceProvider, CancellationToken, Task<string?>> probe) =>
-        checks.Add(new HealthCheckRegistration(name, sp => new Probe(ct => probe(sp, ct)), HealthStatus.Unhealthy, null));
+    public static IHealthChecksBuilder AddProbe(this IHealthChecksBuilder checks, string name,
+        Func<IServiceProvider, CancellationToken, Task<string?>> probe) =>
+        checks.Add(new HealthCheckRegistration(name, sp => new Probe(ct => probe(sp, ct)), HealthStatus.Unhealthy,
+            null));
 
     private sealed class Probe(Func<CancellationToken, Task<string?>> probe) : IHealthCheck
     {
-        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            await probe(cancellationToken) is { } problem ? HealthCheckResult.Unhealthy(problem) : HealthCheckResult.Healthy();
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context,
+            CancellationToken cancellationToken = default) =>
+            await probe(cancellationToken) is { } problem
+                ? HealthCheckResult.Unhealthy(problem)
+                : HealthCheckResult.Healthy();
     }
 }
 
@@ -168,8 +186,8 @@ public static class PipelineHealthChecks
 /// worker is doing. Listens on every address in production and staging (an orchestrator probes
 /// from outside), on 127.0.0.1 elsewhere.
 /// </summary>
-public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, HealthCheckService checks, MeterProvider meters,
-    ILogger logger) : IHostedService
+public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, HealthCheckService checks,
+    MeterProvider meters, ILogger logger) : IHostedService
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(1);
     private readonly Lock _gate = new();
@@ -182,7 +200,9 @@ public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, 
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        var host = environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging ? IPAddress.Any : IPAddress.Loopback;
+        var host = environment is DeploymentEnvironment.Production or DeploymentEnvironment.Staging
+            ? IPAddress.Any
+            : IPAddress.Loopback;
         builder.WebHost.ConfigureKestrel(k => k.Listen(host, port));
         var app = builder.Build();
         app.MapGet(Observability.LivePath, () => Results.Text("live\n"));
@@ -190,18 +210,24 @@ public sealed class HealthEndpoint(int port, DeploymentEnvironment environment, 
         {
             var report = await ReadyAsync(ct);
             var problems = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy)
-                .Select(e => $"{e.Key}: {e.Value.Description ?? e.Value.Exception?.Message ?? e.Value.Status.ToString()}").ToList();
+                .Select(e =>
+                    $"{e.Key}: {e.Value.Description ?? e.Value.Exception?.Message ?? e.Value.Status.ToString()}")
+                .ToList();
             if (report.Entries.Count == 0) problems.Add("starting: nothing running yet");
             return problems.Count == 0
                 ? Results.Text("ready\n")
-                : Results.Text("not ready: " + string.Join("; ", problems) + "\n", statusCode: StatusCodes.Status503ServiceUnavailable);
+                : Results.Text("not ready: " + string.Join("; ", problems) + "\n",
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
         });
         app.MapPrometheusScrapingEndpoint(Observability.MetricsPath, meters, null, null);
         await app.StartAsync(cancellationToken);
         _app = app;
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
-        logger.LogInformation("Health endpoint {Url}health/live and {Url}health/ready, metrics {Url}metrics", Url, Url, Url);
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
+            .Addresses.First();
+        Url = new Uri(address.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)
+            .Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        logger.LogInformation("Health endpoint {Url}health/live and {Url}health/ready, metrics {Url}metrics",
+            Url, Url, Url);
     }
 
     private async Task<HealthReport> ReadyAsync(CancellationToken ct)

@@ -23,49 +23,62 @@ public static class PipelineTelemetry
     public static readonly Meter Meter = new(MeterName, "1.0");
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName, "1.0");
 
-    /// <summary>Messages a consumer finished with, by outcome: applied, duplicate (skipped by the inbox) or dead_lettered.</summary>
+    /// <summary>
+    /// Messages a consumer finished with, by outcome: applied, duplicate (skipped by the inbox) or
+    /// dead_lettered.
+    /// </summary>
     public static readonly Counter<long> ConsumerMessages = Meter.CreateCounter<long>(
-        "contestpipeline.consumer.messages", "{message}", "Messages a consumer finished with, by outcome (applied, duplicate, dead_lettered)");
+        "contestpipeline.consumer.messages", "{message}",
+        "Messages a consumer finished with, by outcome (applied, duplicate, dead_lettered)");
 
     public static readonly Histogram<double> HandlerDuration = Meter.CreateHistogram<double>(
-        "contestpipeline.handler.duration", "s", "Time a handler took for a message (or a run of messages a batch handler applied at once)");
+        "contestpipeline.handler.duration", "s",
+        "Time a handler took for a message (or a run of messages a batch handler applied at once)");
 
     public static readonly Histogram<double> RelayLatency = Meter.CreateHistogram<double>(
         "contestpipeline.outbox.relay_latency", "s", "From a message's outbox commit to Kafka's acknowledgement");
 
     public static readonly Counter<long> StripeRequests = Meter.CreateCounter<long>(
-        "contestpipeline.stripe.requests", "{request}", "Stripe API requests by endpoint and HTTP status (0: no answer); 429s are Stripe's rate limit");
+        "contestpipeline.stripe.requests", "{request}",
+        "Stripe API requests by endpoint and HTTP status (0: no answer); 429s are Stripe's rate limit");
 
     public static readonly Counter<long> Payouts = Meter.CreateCounter<long>(
         "contestpipeline.payouts", "{payout}", "Payouts that entered a state");
 
     public static readonly Counter<long> PayoutAmount = Meter.CreateCounter<long>(
-        "contestpipeline.payouts.amount", "{minor_unit}", "Amounts of the payouts that entered a state, in minor units of their currency");
+        "contestpipeline.payouts.amount", "{minor_unit}",
+        "Amounts of the payouts that entered a state, in minor units of their currency");
 
     public static readonly Counter<long> Alerts = Meter.CreateCounter<long>(
         "contestpipeline.alerts", "{alert}", "Alerts raised, by code and severity");
 
     public static readonly Counter<long> Contests = Meter.CreateCounter<long>(
-        "contestpipeline.contests", "{contest}", "Contests that entered a lifecycle state, by the worker that moved them");
+        "contestpipeline.contests", "{contest}",
+        "Contests that entered a lifecycle state, by the worker that moved them");
 
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<long>>>> LagSources = new();
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<long>>>> BacklogSources = new();
-    private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<double>>>> BacklogAgeSources = new();
+    private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<double>>>> BacklogAgeSources =
+        new();
 
     static PipelineTelemetry()
     {
-        Meter.CreateObservableGauge("contestpipeline.consumer.lag", () => LagSources.Values.SelectMany(f => f()), "{message}",
+        Meter.CreateObservableGauge("contestpipeline.consumer.lag", () => LagSources.Values.SelectMany(f => f()),
+            "{message}",
             "Messages in a partition after a consumer's position (high watermark - position)");
-        Meter.CreateObservableGauge("contestpipeline.outbox.backlog", () => BacklogSources.Values.SelectMany(f => f()), "{message}",
+        Meter.CreateObservableGauge("contestpipeline.outbox.backlog", () => BacklogSources.Values.SelectMany(f => f()),
+            "{message}",
             "Outbox rows not yet acknowledged by Kafka");
-        Meter.CreateObservableGauge("contestpipeline.outbox.oldest_unsent_age", () => BacklogAgeSources.Values.SelectMany(f => f()), "s",
+        Meter.CreateObservableGauge("contestpipeline.outbox.oldest_unsent_age",
+            () => BacklogAgeSources.Values.SelectMany(f => f()), "s",
             "Age of the oldest outbox row not yet acknowledged by Kafka");
     }
 
     /// <summary>Adds a source of consumer-lag measurements until the returned handle is disposed.</summary>
     public static IDisposable ObserveLag(Func<IEnumerable<Measurement<long>>> source) => Register(LagSources, source);
 
-    public static IDisposable ObserveBacklog(Func<IEnumerable<Measurement<long>>> rows, Func<IEnumerable<Measurement<double>>> oldestAge)
+    public static IDisposable ObserveBacklog(Func<IEnumerable<Measurement<long>>> rows,
+        Func<IEnumerable<Measurement<double>>> oldestAge)
     {
         var a = Register(BacklogSources, rows);
         var b = Register(BacklogAgeSources, oldestAge);
@@ -90,11 +103,13 @@ public static class PipelineTelemetry
     /// through every worker) falls in one trace without any header added to the wire; its parent
     /// is derived from the causation id. Null when nothing listens.
     /// </summary>
-    public static Activity? StartMessageActivity(string consumer, string messageType, string messageId, string correlationId, string? causationId,
+    public static Activity? StartMessageActivity(string consumer, string messageType, string messageId,
+        string correlationId, string? causationId,
         string topic, int partition, long offset)
     {
         if (!ActivitySource.HasListeners()) return null;
-        var parent = new ActivityContext(TraceIdFor(correlationId), SpanIdFor(causationId ?? correlationId), ActivityTraceFlags.Recorded, isRemote: true);
+        var parent = new ActivityContext(TraceIdFor(correlationId), SpanIdFor(causationId ?? correlationId),
+            ActivityTraceFlags.Recorded, isRemote: true);
         var activity = ActivitySource.StartActivity($"{consumer} {messageType}", ActivityKind.Consumer, parent);
         if (activity is null) return null;
         activity.SetTag("messaging.system", "kafka");
@@ -117,7 +132,8 @@ public static class PipelineTelemetry
         ActivitySpanId.CreateFromBytes(SHA256.HashData(Encoding.UTF8.GetBytes("span:" + messageId)).AsSpan(0, 8));
 
     public static void ContestEntered(string worker, string state) =>
-        Contests.Add(1, new KeyValuePair<string, object?>("worker", worker), new KeyValuePair<string, object?>("state", state));
+        Contests.Add(1, new KeyValuePair<string, object?>("worker", worker),
+            new KeyValuePair<string, object?>("state", state));
 
     public static void PayoutEntered(string state, string currency, long amountMinor)
     {

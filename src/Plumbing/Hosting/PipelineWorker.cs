@@ -15,14 +15,18 @@ namespace ContestPipeline.Plumbing.Hosting;
 public sealed record ConsumerGroup(string Consumer, IReadOnlyList<string> Topics);
 
 /// <summary>One consume loop of a worker: its group and topics, and the handlers of what it reads.</summary>
-public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers)
+public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> Topics,
+    Func<IServiceProvider, IReadOnlyList<IMessageHandler>> Handlers)
 {
     public ConsumerDefinition(ConsumerGroup group, Func<IServiceProvider, IReadOnlyList<IMessageHandler>> handlers)
         : this(group.Consumer, group.Topics, handlers)
     {
     }
 
-    /// <summary>What keeps in-memory state per partition of this loop, told of every rebalance (<see cref="IPartitionOwner"/>).</summary>
+    /// <summary>
+    /// What keeps in-memory state per partition of this loop, told of every rebalance
+    /// (<see cref="IPartitionOwner"/>).
+    /// </summary>
     public Func<IServiceProvider, IPartitionOwner>? PartitionOwner { get; init; }
 }
 
@@ -33,13 +37,21 @@ public sealed record ConsumerDefinition(string Consumer, IReadOnlyList<string> T
 /// is ContestPipeline.Deployment, which the operator's tool reads; a worker's
 /// <see cref="WorkerDefinition"/> adds its code to its shape.
 /// </summary>
-public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consumers, IReadOnlyList<Migration> Migrations)
+public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consumers,
+    IReadOnlyList<Migration> Migrations)
 {
-    /// <summary>Tables the worker's runtime role may only insert into and read (a ledger): no UPDATE, DELETE or TRUNCATE.</summary>
+    /// <summary>
+    /// Tables the worker's runtime role may only insert into and read (a ledger): no UPDATE, DELETE
+    /// or TRUNCATE.
+    /// </summary>
     public IReadOnlyList<string> AppendOnlyTables { get; init; } = [];
 
-    /// <summary>Roles that may read some of the worker's tables and nothing else (see <see cref="SchemaGrants.TableReaders"/>).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } = new Dictionary<string, IReadOnlyList<string>>();
+    /// <summary>
+    /// Roles that may read some of the worker's tables and nothing else (see
+    /// <see cref="SchemaGrants.TableReaders"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>
     /// Roles that may add rows to some of the worker's tables and read them
@@ -65,7 +77,10 @@ public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consu
     /// alerts. It refuses to start when one is missing (topics are provisioned, never auto-created).
     /// </summary>
     public IReadOnlyList<string> RequiredTopics =>
-        [.. Consumers.SelectMany(c => c.Topics).SelectMany(t => new[] { t, Contracts.Topics.DeadLetter(t) }).Append(Contracts.Topics.Alerts).Distinct()];
+        [.. Consumers.SelectMany(c => c.Topics)
+            .SelectMany(t => new[] { t, Contracts.Topics.DeadLetter(t) })
+            .Append(Contracts.Topics.Alerts)
+            .Distinct()];
 
     /// <summary>
     /// How long the worker's inbox keeps a message id: as long as Kafka keeps any topic its
@@ -73,7 +88,9 @@ public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consu
     /// replay or a re-drive of anything the broker still holds is a no-op.
     /// </summary>
     public TimeSpan InboxRetention =>
-        TimeSpan.FromMilliseconds(Consumers.Count == 0 ? 0 : Contracts.TopicCatalog.LongestRetentionMs(Consumers.SelectMany(c => c.Topics)));
+        TimeSpan.FromMilliseconds(Consumers.Count == 0
+            ? 0
+            : Contracts.TopicCatalog.LongestRetentionMs(Consumers.SelectMany(c => c.Topics)));
 
     /// <summary>The schema's migrations: the messaging core's first, then the worker's own.</summary>
     public IReadOnlyList<Migration> AllMigrations => [.. Migration.Plumbing, .. Migrations];
@@ -91,7 +108,8 @@ public sealed record WorkerDefinition
         var defined = consumers.Select(c => (c.Consumer, string.Join(",", c.Topics))).ToHashSet();
         if (!declared.SetEquals(defined))
             throw new InvalidOperationException(
-                $"worker {shape.Name}: its consume loops ({string.Join("; ", defined)}) are not the consumer groups of its shape ({string.Join("; ", declared)})");
+                $"worker {shape.Name}: its consume loops ({string.Join("; ", defined)}) "
+                + $"are not the consumer groups of its shape ({string.Join("; ", declared)})");
         Shape = shape;
         Consumers = consumers;
     }
@@ -105,10 +123,16 @@ public sealed record WorkerDefinition
     /// <summary>Work driven by the clock, each run by a <see cref="JobRunner"/> beside the consume loops.</summary>
     public Func<IServiceProvider, IReadOnlyList<IJob>>? Jobs { get; init; }
 
-    /// <summary>Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>), read and checked at start.</summary>
+    /// <summary>
+    /// Registers the worker's own services and settings (<see cref="Setting.AddSettings{T}"/>),
+    /// read and checked at start.
+    /// </summary>
     public Action<IServiceCollection, IConfiguration>? Services { get; init; }
 
-    /// <summary>Runs after migrations and before any loop starts: e.g. loads in-memory state from the database.</summary>
+    /// <summary>
+    /// Runs after migrations and before any loop starts: e.g. loads in-memory state from the
+    /// database.
+    /// </summary>
     public Func<IServiceProvider, CancellationToken, Task>? Warmup { get; init; }
 
     public SchemaGrants Grants => Shape.Grants;
@@ -133,7 +157,8 @@ public static class PipelineWorker
     public const int ExitStartupFailed = 2;
     public const int ExitStopped = 1;
 
-    public static async Task<int> RunAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
+    public static async Task<int> RunAsync(string[] args, WorkerDefinition worker,
+        Action<IServiceCollection>? configure = null)
     {
         IHost built;
         try
@@ -172,7 +197,8 @@ public static class PipelineWorker
     /// naming what is wrong otherwise), not started: RunAsync runs it as a process; tests may run
     /// several in one process (settings as "--NAME=value" arguments).
     /// </summary>
-    public static async Task<IHost> BuildAsync(string[] args, WorkerDefinition worker, Action<IServiceCollection>? configure = null)
+    public static async Task<IHost> BuildAsync(string[] args, WorkerDefinition worker,
+        Action<IServiceCollection>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(worker);
         var builder = Host.CreateApplicationBuilder(args);
@@ -190,7 +216,8 @@ public static class PipelineWorker
         builder.Services.AddSingleton(keys.Verifier(worker.Name));
         configure?.Invoke(builder.Services);
         await CheckPostgresAsync(settings.PostgresConnectionString);
-        KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
+        KafkaClients.ProbeBroker(settings.KafkaBootstrapServers,
+            TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs),
             worker.RequiredTopics, settings.KafkaSecurity);
         return builder.Build();
     }
@@ -200,13 +227,14 @@ public static class PipelineWorker
     {
         StartupException s => s.Message,
         OptionsValidationException v => string.Join("; ", v.Failures),
-        AggregateException a when a.InnerExceptions.Count > 0 && a.InnerExceptions.All(i => StartupProblem(i) is not null) =>
+        AggregateException a
+            when a.InnerExceptions.Count > 0 && a.InnerExceptions.All(i => StartupProblem(i) is not null) =>
             string.Join("; ", a.InnerExceptions.Select(i => StartupProblem(i))),
         _ => null,
     };
 
-    public static IServiceCollection AddPipelineWorker(this IServiceCollection services, WorkerDefinition worker, PipelineSettings settings,
-        IConfiguration configuration)
+    public static IServiceCollection AddPipelineWorker(this IServiceCollection services, WorkerDefinition worker,
+        PipelineSettings settings, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(worker);
         DapperDefaults.Apply();
@@ -254,7 +282,8 @@ public static class PipelineWorker
                 // Postgres answered that it is shutting down or starting up (a restart): it is
                 // there, so the probe waits for it, within its timeout, rather than fail the start.
                 catch (PostgresException e) when ((e.SqlState is PostgresErrorCodes.CannotConnectNow
-                    or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown) && !cts.IsCancellationRequested)
+                    or PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown)
+                    && !cts.IsCancellationRequested)
                 {
                     restarting = e;
                     await Task.Delay(250, cts.Token);
@@ -265,7 +294,9 @@ public static class PipelineWorker
         {
             var e = caught is OperationCanceledException && restarting is not null ? restarting : caught;
             var why = e is PostgresException pg ? $"{pg.SqlState} {pg.MessageText}" : (e.InnerException ?? e).Message;
-            throw new StartupException($"Postgres unreachable at {csb.Host}:{csb.Port} (database {csb.Database}, user {csb.Username}): {why}", e);
+            throw new StartupException(
+                $"Postgres unreachable at {csb.Host}:{csb.Port} (database {csb.Database}, user {csb.Username}): {why}",
+                e);
         }
     }
 
@@ -285,13 +316,18 @@ public static class PipelineWorker
                 await WaitOutOutagesAsync("migrations", ct => MigrateAsync(logger, ct), logger, stoppingToken);
                 if (worker.Warmup is { } warmup)
                     await WaitOutOutagesAsync("warm-up", ct => warmup(services, ct), logger, stoppingToken);
-                using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, worker.Name + ".relay", settings.KafkaSecurity), logger);
-                relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax, Signer = signer },
-                    crashPoints, loggers.CreateLogger<OutboxRelay>());
-                var consumers = worker.Consumers.Select(c => new InboxConsumer(dataSource, settings.KafkaBootstrapServers, c.Handlers(services),
-                    new InboxConsumerOptions
+                using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers,
+                    worker.Name + ".relay", settings.KafkaSecurity), logger);
+                var relayOptions = new OutboxRelayOptions
+                    { Schema = worker.Name, BatchSizeMax = settings.OutboxBatchSizeMax, Signer = signer };
+                relay = new OutboxRelay(dataSource, producer, relayOptions, crashPoints,
+                    loggers.CreateLogger<OutboxRelay>());
+                var consumers = worker.Consumers.Select(c => new InboxConsumer(dataSource,
+                    settings.KafkaBootstrapServers, c.Handlers(services), new InboxConsumerOptions
                     {
-                        Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics, BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier, Security = settings.KafkaSecurity,
+                        Consumer = c.Consumer, Schema = worker.Name, Topics = c.Topics,
+                        BatchSizeMax = settings.ConsumerBatchSizeMax, Verifier = verifier,
+                        Security = settings.KafkaSecurity,
                         PartitionOwner = c.PartitionOwner?.Invoke(services),
                         BatchDelay = throttles.BeforeBatch(c.Consumer),
                     },
@@ -301,14 +337,13 @@ public static class PipelineWorker
                     var waiting = consumers.Where(c => !c.Joined).Select(c => c.Name).ToList();
                     return waiting.Count == 0 ? null : "not joined yet: " + string.Join(", ", waiting);
                 };
-                var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j =>
-                    new JobRunner(dataSource, worker.Name, j, clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
-                logger.LogInformation("Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} for {PairKeys}, consumers {Consumers}, jobs {Jobs}",
-                    worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name, signer.Producer, signer.PairKeys.Count == 0 ? "nobody" : string.Join(", ", signer.PairKeys),
-                    string.Join(", ", worker.Consumers.Select(c => c.Consumer)), string.Join(", ", jobs.Select(j => j.Name)));
+                var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j => new JobRunner(dataSource, worker.Name, j,
+                    clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
+                LogRunning(logger, jobs);
 
                 var runningRelay = relay;
-                var retention = new RetentionPartitions(dataSource, worker.Name, worker.InboxRetention, loggers.CreateLogger("ContestPipeline.Retention"));
+                var retention = new RetentionPartitions(dataSource, worker.Name, worker.InboxRetention,
+                    loggers.CreateLogger("ContestPipeline.Retention"));
                 var tasks = consumers.Select(c => Task.Run(() => c.RunAsync(loops.Token), CancellationToken.None))
                     .Append(Task.Run(() => retention.RunAsync(loops.Token), CancellationToken.None))
                     .Concat(jobs.Select(j => Task.Run(() => j.RunAsync(loops.Token), CancellationToken.None)))
@@ -321,7 +356,8 @@ public static class PipelineWorker
                     await loops.CancelAsync();
                     await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
                     await first;
-                    throw new WorkerStoppedException("a worker loop stopped unexpectedly", new InvalidOperationException("loop returned"));
+                    throw new WorkerStoppedException("a worker loop stopped unexpectedly",
+                        new InvalidOperationException("loop returned"));
                 }
                 await Task.WhenAll(tasks);
                 // A normal stop delivers what the loops committed last, for a bounded time, rather
@@ -337,6 +373,15 @@ public static class PipelineWorker
                 lifetime.StopApplication();
             }
         }
+
+        private void LogRunning(ILogger logger, List<JobRunner> jobs) =>
+            logger.LogInformation(
+                "Worker {Worker} running ({Environment}): relay for schema {Schema} signing as {Producer} "
+                + "for {PairKeys}, consumers {Consumers}, jobs {Jobs}",
+                worker.Name, DeploymentEnvironments.Name(settings.Environment), worker.Name, signer.Producer,
+                signer.PairKeys.Count == 0 ? "nobody" : string.Join(", ", signer.PairKeys),
+                string.Join(", ", worker.Consumers.Select(c => c.Consumer)),
+                string.Join(", ", jobs.Select(j => j.Name)));
 
         /// <summary>
         /// Start-up work on the database, retried while Postgres is unavailable (restarting as the
@@ -358,9 +403,11 @@ public static class PipelineWorker
                     var down = clock.GetUtcNow() - started;
                     if (down > TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs))
                         throw new WorkerStoppedException(
-                            $"{worker.Name}: {what}: the database was unavailable for {down.TotalSeconds:F0} s: {e.Message}", e);
+                            $"{worker.Name}: {what}: the database was unavailable for {down.TotalSeconds:F0} s: "
+                            + $"{e.Message}", e);
                     var wait = Backoff.Exponential(failures, 200, Limits.DatabaseRetryBackoffMsMax);
-                    logger.LogWarning("Worker {Worker}: {What} could not run ({Failures} in a row), retry in {DelayMs} ms: {Error}",
+                    logger.LogWarning(
+                        "Worker {Worker}: {What} could not run ({Failures} in a row), retry in {DelayMs} ms: {Error}",
                         worker.Name, what, failures, (int)wait.TotalMilliseconds, e.Message);
                     await Task.Delay(wait, clock, ct);
                 }
@@ -392,7 +439,10 @@ public static class PipelineWorker
     }
 }
 
-/// <summary>Whether the worker's consume loops run and have joined their groups: the "consumers" health check.</summary>
+/// <summary>
+/// Whether the worker's consume loops run and have joined their groups: the "consumers" health
+/// check.
+/// </summary>
 public sealed class WorkerReadiness
 {
     /// <summary>Set once the loops are made: null when every one has joined, else which have not.</summary>

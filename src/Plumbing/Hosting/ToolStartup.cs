@@ -1,6 +1,9 @@
 namespace ContestPipeline.Plumbing.Hosting;
 
-/// <summary>How a command-line tool (cpctl's commands, the demo, the benchmarks) starts: as a worker does, one line and exit code 2 when what it needs is missing.</summary>
+/// <summary>
+/// How a command-line tool (cpctl's commands, the demo, the benchmarks) starts: as a worker does,
+/// one line and exit code 2 when what it needs is missing.
+/// </summary>
 public static class ToolStartup
 {
     /// <summary>

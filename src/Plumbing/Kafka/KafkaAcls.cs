@@ -28,18 +28,24 @@ public sealed record KafkaAcl(string Principal, string Operation, string Resourc
         _ => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --cluster",
     };
 
-    /// <summary>The same ACL as the Kafka admin API creates it: allowed, from any host, on the literal resource.</summary>
+    /// <summary>
+    /// The same ACL as the Kafka admin API creates it: allowed, from any host, on the literal
+    /// resource.
+    /// </summary>
     public AclBinding ToBinding() => new()
     {
         Pattern = new ResourcePattern
         {
             // librdkafka's resource type for the cluster is BROKER (Kafka's CLUSTER, 4).
-            Type = ResourceType == "Cluster" ? Confluent.Kafka.Admin.ResourceType.Broker : Enum.Parse<Confluent.Kafka.Admin.ResourceType>(ResourceType),
+            Type = ResourceType == "Cluster"
+                ? Confluent.Kafka.Admin.ResourceType.Broker
+                : Enum.Parse<Confluent.Kafka.Admin.ResourceType>(ResourceType),
             Name = Resource, ResourcePatternType = ResourcePatternType.Literal,
         },
         Entry = new AccessControlEntry
         {
-            Principal = Principal, Host = "*", Operation = Enum.Parse<AclOperation>(Operation), PermissionType = AclPermissionType.Allow,
+            Principal = Principal, Host = "*", Operation = Enum.Parse<AclOperation>(Operation),
+            PermissionType = AclPermissionType.Allow,
         },
     };
 }
@@ -55,7 +61,8 @@ public static class KafkaAcls
 {
     public static string Principal(string service) => "User:" + service;
 
-    public static IReadOnlyList<KafkaAcl> For(IEnumerable<WorkerShape> workers, IProducerTable producers, IEnumerable<string> operatorPrincipals)
+    public static IReadOnlyList<KafkaAcl> For(IEnumerable<WorkerShape> workers, IProducerTable producers,
+        IEnumerable<string> operatorPrincipals)
     {
         var acls = new List<KafkaAcl>();
         foreach (var worker in workers)
@@ -92,13 +99,15 @@ public static class KafkaAcls
             {
                 acls.Add(new KafkaAcl(p, "Describe", "Topic", topic.Name));
                 acls.Add(new KafkaAcl(p, "DescribeConfigs", "Topic", topic.Name));
-                // Dead letters are read to list them; other topics to find a replay's offsets by time and to join the groups it rewinds.
+                // Dead letters are read to list them; other topics to find a replay's offsets by time
+                // and to join the groups it rewinds.
                 acls.Add(new KafkaAcl(p, "Read", "Topic", topic.Name));
             }
             foreach (var consumer in workers.SelectMany(w => w.Consumers))
                 acls.Add(new KafkaAcl(p, "Read", "Group", consumer.Consumer));
         }
-        return [.. acls.Distinct().OrderBy(a => a.Principal, StringComparer.Ordinal).ThenBy(a => a.ResourceType, StringComparer.Ordinal)
+        return [.. acls.Distinct()
+            .OrderBy(a => a.Principal, StringComparer.Ordinal).ThenBy(a => a.ResourceType, StringComparer.Ordinal)
             .ThenBy(a => a.Resource, StringComparer.Ordinal).ThenBy(a => a.Operation, StringComparer.Ordinal)];
     }
 
@@ -111,16 +120,20 @@ public static class KafkaAcls
             .Append(": do not edit by hand (a test fails when this page and the generator disagree). Deny by default ")
             .Append("(`allow.everyone.if.no.acl.found=false`); each service authenticates as its own principal ")
             .Append("(SASL/SCRAM-SHA-512 user, or the CN of its client certificate with mutual TLS). ")
-            .Append("Kafka grants writes per topic, not per message type: which type a producer may publish on a topic it can write ")
+            .Append("Kafka grants writes per topic, not per message type: which type a producer may publish "
+                + "on a topic it can write ")
             .Append("is enforced by the message signatures the consumers verify against the same table.\n\n");
         foreach (var principal in acls.GroupBy(a => a.Principal))
         {
             md.Append("## ").Append(principal.Key).Append("\n\n| Operation | Resource |\n|---|---|\n");
-            foreach (var acl in principal) md.Append("| ").Append(acl.Operation).Append(" | ").Append(acl.ResourceType).Append(' ').Append(acl.Resource).Append(" |\n");
+            foreach (var acl in principal)
+                md.Append("| ").Append(acl.Operation).Append(" | ").Append(acl.ResourceType).Append(' ')
+                    .Append(acl.Resource).Append(" |\n");
             md.Append('\n');
         }
         md.Append("## Commands\n\n```sh\n");
-        foreach (var acl in acls) md.Append(acl.Command).Append(" --bootstrap-server \"$KAFKA\" --command-config admin.properties\n");
+        foreach (var acl in acls)
+            md.Append(acl.Command).Append(" --bootstrap-server \"$KAFKA\" --command-config admin.properties\n");
         md.Append("```\n");
         return md.ToString();
     }

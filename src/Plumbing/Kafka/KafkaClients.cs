@@ -22,7 +22,8 @@ public static class KafkaClients
     }
 
     /// <summary>Idempotent producer, acks=all: no duplicates or reordering from producer retries.</summary>
-    public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId, KafkaSecurity? security = null) => Secure(new ProducerConfig
+    public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId,
+        KafkaSecurity? security = null) => Secure(new ProducerConfig
     {
         BootstrapServers = bootstrapServers,
         ClientId = clientId,
@@ -41,7 +42,8 @@ public static class KafkaClients
     /// (enable.auto.offset.store=false); the background commit then only ever commits
     /// offsets of messages whose effects are durable.
     /// </summary>
-    public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId, KafkaSecurity? security = null) => Secure(new ConsumerConfig
+    public static ConsumerConfig ConsumerConfig(string bootstrapServers, string groupId,
+        KafkaSecurity? security = null) => Secure(new ConsumerConfig
     {
         BootstrapServers = bootstrapServers,
         GroupId = groupId,
@@ -69,7 +71,8 @@ public static class KafkaClients
         KafkaNative.EnsureLoaded();
         return new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler((_, m) => Log(logger, m))
-            .SetErrorHandler((_, e) => logger.LogWarning("Kafka producer error {Code}: {Reason} (fatal: {Fatal})", e.Code, e.Reason, e.IsFatal))
+            .SetErrorHandler((_, e) => logger.LogWarning("Kafka producer error {Code}: {Reason} (fatal: {Fatal})",
+                e.Code, e.Reason, e.IsFatal))
             .Build();
     }
 
@@ -95,7 +98,8 @@ public static class KafkaClients
     /// apply), never auto-created by a worker's first use. The request lists every topic, which
     /// never creates one.
     /// </summary>
-    public static void ProbeBroker(string bootstrapServers, TimeSpan timeout, IEnumerable<string>? requiredTopics = null, KafkaSecurity? security = null)
+    public static void ProbeBroker(string bootstrapServers, TimeSpan timeout,
+        IEnumerable<string>? requiredTopics = null, KafkaSecurity? security = null)
     {
         KafkaNative.RequireFeatures((security ?? KafkaSecurity.Environment).NativeFeatures());
         Metadata metadata;
@@ -109,11 +113,14 @@ public static class KafkaClients
         {
             throw new StartupException($"Kafka broker unreachable at {bootstrapServers}: {e.Error.Reason}", e);
         }
-        var present = metadata.Topics.Where(t => !t.Error.IsError).Select(t => t.Topic).ToHashSet(StringComparer.Ordinal);
-        var missing = (requiredTopics ?? []).Distinct().Where(t => !present.Contains(t)).Order(StringComparer.Ordinal).ToList();
+        var present = metadata.Topics.Where(t => !t.Error.IsError).Select(t => t.Topic)
+            .ToHashSet(StringComparer.Ordinal);
+        var missing = (requiredTopics ?? []).Distinct().Where(t => !present.Contains(t))
+            .Order(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
             throw new StartupException(
-                $"Kafka topics missing at {bootstrapServers}: {string.Join(", ", missing)}; topics are provisioned from the topic list: run cpctl topics apply");
+                $"Kafka topics missing at {bootstrapServers}: {string.Join(", ", missing)}; "
+                + "topics are provisioned from the topic list: run cpctl topics apply");
     }
 
     private static void Log(ILogger logger, LogMessage m)

@@ -40,7 +40,8 @@ public static class KafkaNative
         lock (Gate)
         {
             if (ResolvedAssemblies.Add(alsoFor))
-                NativeLibrary.SetDllImportResolver(alsoFor, (name, _, _) => name.StartsWith("librdkafka", StringComparison.Ordinal) ? _handle : 0);
+                NativeLibrary.SetDllImportResolver(alsoFor,
+                    (name, _, _) => name.StartsWith("librdkafka", StringComparison.Ordinal) ? _handle : 0);
         }
     }
 
@@ -67,14 +68,16 @@ public static class KafkaNative
         if (!string.IsNullOrEmpty(path))
         {
             if (!File.Exists(path))
-                throw new StartupException($"librdkafka not found at {path} (from {PathVariable}): unset it to use the packaged {Version}");
+                throw new StartupException(
+                    $"librdkafka not found at {path} (from {PathVariable}): unset it to use the packaged {Version}");
             try
             {
                 return NativeLibrary.Load(path);
             }
             catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
             {
-                throw new StartupException($"librdkafka at {path} (from {PathVariable}) could not be loaded: {LoaderReason(e)}", e);
+                throw new StartupException(
+                    $"librdkafka at {path} (from {PathVariable}) could not be loaded: {LoaderReason(e)}", e);
             }
         }
         var reasons = new List<string>();
@@ -85,7 +88,9 @@ public static class KafkaNative
             reasons.Add($"{Path.GetFileName(candidate)}: does not load here");
         }
         throw new StartupException(
-            $"librdkafka {Version} could not be loaded from {Path.GetDirectoryName(PackagedPaths[0])} ({string.Join("; ", reasons)}): restore the librdkafka.redist package, or set {PathVariable} to the library");
+            $"librdkafka {Version} could not be loaded from {Path.GetDirectoryName(PackagedPaths[0])} "
+            + $"({string.Join("; ", reasons)}): restore the librdkafka.redist package, "
+            + $"or set {PathVariable} to the library");
     }
 
     /// <summary>
@@ -101,24 +106,31 @@ public static class KafkaNative
         var missing = needed.Where(f => !built.Contains(f)).ToList();
         if (missing.Count > 0)
             throw new StartupException(
-                $"librdkafka {Version} was built without {string.Join(", ", missing)} (it has {string.Join(",", built.Order(StringComparer.Ordinal))}): use a build with OpenSSL and SCRAM (librdkafka.redist has both)");
+                $"librdkafka {Version} was built without {string.Join(", ", missing)} "
+                + $"(it has {string.Join(",", built.Order(StringComparer.Ordinal))}): "
+                + "use a build with OpenSSL and SCRAM (librdkafka.redist has both)");
     }
 
     /// <summary>What the loaded librdkafka was built with (its builtin.features property).</summary>
     public static IReadOnlySet<string> BuiltinFeatures()
     {
         EnsureLoadedCore();
-        var confNew = Marshal.GetDelegateForFunctionPointer<ConfNew>(NativeLibrary.GetExport(_handle, "rd_kafka_conf_new"));
-        var confGet = Marshal.GetDelegateForFunctionPointer<ConfGet>(NativeLibrary.GetExport(_handle, "rd_kafka_conf_get"));
-        var confDestroy = Marshal.GetDelegateForFunctionPointer<ConfDestroy>(NativeLibrary.GetExport(_handle, "rd_kafka_conf_destroy"));
+        var confNew = Marshal.GetDelegateForFunctionPointer<ConfNew>(
+            NativeLibrary.GetExport(_handle, "rd_kafka_conf_new"));
+        var confGet = Marshal.GetDelegateForFunctionPointer<ConfGet>(
+            NativeLibrary.GetExport(_handle, "rd_kafka_conf_get"));
+        var confDestroy = Marshal.GetDelegateForFunctionPointer<ConfDestroy>(
+            NativeLibrary.GetExport(_handle, "rd_kafka_conf_destroy"));
         var conf = confNew();
         try
         {
             var buffer = new byte[1024];
             var size = (nuint)buffer.Length;
-            if (confGet(conf, "builtin.features"u8.ToArray().Append((byte)0).ToArray(), buffer, ref size) != 0) return new HashSet<string>();
+            if (confGet(conf, "builtin.features"u8.ToArray().Append((byte)0).ToArray(), buffer, ref size) != 0)
+                return new HashSet<string>();
             var text = System.Text.Encoding.ASCII.GetString(buffer, 0, Math.Max(0, Array.IndexOf(buffer, (byte)0)));
-            return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+            return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .ToHashSet(StringComparer.Ordinal);
         }
         finally
         {
@@ -140,5 +152,6 @@ public static class KafkaNative
     /// which .NET puts on the last line of a message that otherwise only says where to look.
     /// </summary>
     private static string LoaderReason(Exception e) =>
-        e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? e.GetType().Name;
+        e.Message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault()
+        ?? e.GetType().Name;
 }

@@ -45,7 +45,10 @@ public sealed record KafkaSecurity
 
     private static readonly Lazy<KafkaSecurity> FromEnvironment = new(() => Read(null));
 
-    /// <summary>The process's settings from its environment, read once (what a client made without explicit settings uses).</summary>
+    /// <summary>
+    /// The process's settings from its environment, read once (what a client made without explicit
+    /// settings uses).
+    /// </summary>
     public static KafkaSecurity Environment => FromEnvironment.Value;
 
     /// <summary>Reads and checks the settings; a wrong or incomplete one is a start-up error naming it.</summary>
@@ -57,12 +60,14 @@ public sealed record KafkaSecurity
             null or "plaintext" => SecurityProtocol.Plaintext,
             "ssl" => SecurityProtocol.Ssl,
             "sasl_ssl" => SecurityProtocol.SaslSsl,
-            _ => throw new StartupException($"{ProtocolVariable}: '{protocolText}' is not one of plaintext, ssl, sasl_ssl (SASL without TLS would send the password in the clear)"),
+            _ => throw new StartupException($"{ProtocolVariable}: '{protocolText}' is not one of plaintext, ssl, "
+                + "sasl_ssl (SASL without TLS would send the password in the clear)"),
         };
         var security = new KafkaSecurity
         {
             Protocol = protocol,
-            SaslMechanism = Setting.Text(configuration, SaslMechanismVariable) ?? (protocol == SecurityProtocol.SaslSsl ? ScramSha512 : null),
+            SaslMechanism = Setting.Text(configuration, SaslMechanismVariable)
+                ?? (protocol == SecurityProtocol.SaslSsl ? ScramSha512 : null),
             SaslUsername = Setting.Text(configuration, SaslUsernameVariable),
             SaslPassword = Setting.Text(configuration, SaslPasswordVariable),
             CaLocation = File(configuration, CaVariable),
@@ -80,23 +85,29 @@ public sealed record KafkaSecurity
         {
             if (SaslMechanism is not (ScramSha512 or "SCRAM-SHA-256"))
                 yield return $"{SaslMechanismVariable}: '{SaslMechanism}' is not SCRAM-SHA-512 or SCRAM-SHA-256";
-            if (SaslUsername is null) yield return $"{SaslUsernameVariable} is not set: sasl_ssl needs the service's principal";
-            if (SaslPassword is null) yield return $"{SaslPasswordVariable} (or {SaslPasswordVariable}{Setting.FileSuffix}) is not set: sasl_ssl needs the principal's password";
+            if (SaslUsername is null)
+                yield return $"{SaslUsernameVariable} is not set: sasl_ssl needs the service's principal";
+            if (SaslPassword is null)
+                yield return $"{SaslPasswordVariable} (or {SaslPasswordVariable}{Setting.FileSuffix}) is not set: "
+                    + "sasl_ssl needs the principal's password";
         }
         else if (SaslUsername is not null || SaslPassword is not null)
         {
-            yield return $"{SaslUsernameVariable}/{SaslPasswordVariable} are set but {ProtocolVariable} is not sasl_ssl";
+            yield return
+                $"{SaslUsernameVariable}/{SaslPasswordVariable} are set but {ProtocolVariable} is not sasl_ssl";
         }
         if (!UsesTls && (CaLocation ?? CertificateLocation ?? KeyLocation) is not null)
             yield return $"TLS files are set but {ProtocolVariable} is {Protocol.ToString().ToLowerInvariant()}";
         if ((CertificateLocation is null) != (KeyLocation is null))
-            yield return $"{CertificateVariable} and {KeyVariable} go together (mutual TLS needs both the certificate and its key)";
+            yield return $"{CertificateVariable} and {KeyVariable} go together "
+                + "(mutual TLS needs both the certificate and its key)";
     }
 
     private static string? File(IConfiguration? configuration, string name)
     {
         var path = Setting.Text(configuration, name);
-        if (path is not null && !System.IO.File.Exists(path)) throw new StartupException($"{name}: {path} does not exist");
+        if (path is not null && !System.IO.File.Exists(path))
+            throw new StartupException($"{name}: {path} does not exist");
         return path;
     }
 
@@ -106,7 +117,9 @@ public sealed record KafkaSecurity
         config.SecurityProtocol = Protocol;
         if (Protocol == SecurityProtocol.SaslSsl)
         {
-            config.SaslMechanism = SaslMechanism == ScramSha512 ? Confluent.Kafka.SaslMechanism.ScramSha512 : Confluent.Kafka.SaslMechanism.ScramSha256;
+            config.SaslMechanism = SaslMechanism == ScramSha512
+                ? Confluent.Kafka.SaslMechanism.ScramSha512
+                : Confluent.Kafka.SaslMechanism.ScramSha256;
             config.SaslUsername = SaslUsername;
             config.SaslPassword = SaslPassword;
         }

@@ -6,7 +6,8 @@ using ContestPipeline.Contracts;
 namespace ContestPipeline.Plumbing.Kafka;
 
 /// <summary>A topic as the cluster has it; <see cref="Configs"/> is null when the cluster cannot say.</summary>
-public sealed record ExistingTopic(string Name, int Partitions, int ReplicationFactor, IReadOnlyDictionary<string, string>? Configs);
+public sealed record ExistingTopic(string Name, int Partitions, int ReplicationFactor,
+    IReadOnlyDictionary<string, string>? Configs);
 
 /// <summary>Where topics are read and created: Kafka's admin API, or the local broker's control endpoint.</summary>
 public interface ITopicAdmin
@@ -23,7 +24,8 @@ public interface ITopicAdmin
 }
 
 /// <summary>What <see cref="TopicProvisioner.ApplyAsync"/> found and did, one line per topic.</summary>
-public sealed record TopicReport(IReadOnlyList<string> Created, IReadOnlyList<string> Unchanged, IReadOnlyList<string> Differences, IReadOnlyList<string> Lines)
+public sealed record TopicReport(IReadOnlyList<string> Created, IReadOnlyList<string> Unchanged,
+    IReadOnlyList<string> Differences, IReadOnlyList<string> Lines)
 {
     public bool Changed => Created.Count > 0;
 }
@@ -36,8 +38,12 @@ public sealed record TopicReport(IReadOnlyList<string> Created, IReadOnlyList<st
 /// </summary>
 public static class TopicProvisioner
 {
-    /// <summary>Applies the list and prints the report: exit code 0, or 1 with one line naming the cluster when it could not be applied.</summary>
-    public static async Task<int> RunAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary>
+    /// Applies the list and prints the report: exit code 0, or 1 with one line naming the cluster
+    /// when it could not be applied.
+    /// </summary>
+    public static async Task<int> RunAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun,
+        TextWriter output, TextWriter error, CancellationToken ct)
     {
         try
         {
@@ -45,20 +51,26 @@ public static class TopicProvisioner
             foreach (var line in report.Lines) await output.WriteLineAsync(line);
             return 0;
         }
-        catch (Exception e) when (e is Confluent.Kafka.KafkaException or InvalidOperationException or HttpRequestException)
+        catch (Exception e)
+            when (e is Confluent.Kafka.KafkaException or InvalidOperationException or HttpRequestException)
         {
             await error.WriteLineAsync($"topics: could not apply the topic list via {admin.Description}: {e.Message}");
             return 1;
         }
     }
 
-    public static async Task<TopicReport> ApplyAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun, CancellationToken ct)
+    public static async Task<TopicReport> ApplyAsync(ITopicAdmin admin, IReadOnlyList<TopicSpec> specs, bool dryRun,
+        CancellationToken ct)
     {
         var existing = await admin.DescribeAsync([.. specs.Select(s => s.Name)], ct);
         var created = new List<string>();
         var unchanged = new List<string>();
         var differences = new List<string>();
-        var lines = new List<string> { $"topics: {specs.Count} in the list, via {admin.Description}{(dryRun ? " (dry run: nothing created)" : "")}" };
+        var lines = new List<string>
+        {
+            $"topics: {specs.Count} in the list, via {admin.Description}"
+            + $"{(dryRun ? " (dry run: nothing created)" : "")}",
+        };
         foreach (var spec in specs)
         {
             if (!existing.TryGetValue(spec.Name, out var topic))
@@ -80,12 +92,15 @@ public static class TopicProvisioner
         }
         if (admin.Limitation is { } limitation) lines.Add("note: " + limitation);
         var differing = specs.Count - created.Count - unchanged.Count;
-        lines.Add($"{created.Count} {(dryRun ? "to create" : "created")}, {unchanged.Count} as listed, {differing} differing (reported, not changed: see docs/operations.md)");
+        lines.Add($"{created.Count} {(dryRun ? "to create" : "created")}, {unchanged.Count} as listed, "
+            + $"{differing} differing (reported, not changed: see docs/operations.md)");
         return new TopicReport(created, unchanged, differences, lines);
     }
 
     public static string Describe(TopicSpec spec) => string.Create(CultureInfo.InvariantCulture,
-        $"partitions {spec.Partitions}, replication {spec.ReplicationFactor}, min.insync.replicas {spec.MinInsyncReplicas}, retention {spec.RetentionMs / TopicCatalog.DayMs} d, cleanup {spec.CleanupPolicy}");
+        $"partitions {spec.Partitions}, replication {spec.ReplicationFactor}, "
+        + $"min.insync.replicas {spec.MinInsyncReplicas}, retention {spec.RetentionMs / TopicCatalog.DayMs} d, "
+        + $"cleanup {spec.CleanupPolicy}");
 
     private static IEnumerable<string> Compare(TopicSpec spec, ExistingTopic topic)
     {
@@ -110,7 +125,8 @@ public sealed class KafkaTopicAdmin(string bootstrapServers, KafkaSecurity? secu
     public string Description => $"the Kafka admin API at {bootstrapServers}";
     public string? Limitation => null;
 
-    public async Task<IReadOnlyDictionary<string, ExistingTopic>> DescribeAsync(IReadOnlyList<string> topics, CancellationToken ct)
+    public async Task<IReadOnlyDictionary<string, ExistingTopic>> DescribeAsync(IReadOnlyList<string> topics,
+        CancellationToken ct)
     {
         using var admin = KafkaClients.Admin(bootstrapServers, security: security);
         var metadata = admin.GetMetadata(Timeout);
@@ -119,12 +135,15 @@ public sealed class KafkaTopicAdmin(string bootstrapServers, KafkaSecurity? secu
         var configs = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
         if (present.Count > 0)
         {
-            var described = await admin.DescribeConfigsAsync(present.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t.Topic }));
+            var described = await admin.DescribeConfigsAsync(
+                present.Select(t => new ConfigResource { Type = ResourceType.Topic, Name = t.Topic }));
             foreach (var r in described)
-                configs[r.ConfigResource.Name] = r.Entries.Where(e => e.Value.Value is not null).ToDictionary(e => e.Key, e => e.Value.Value, StringComparer.Ordinal);
+                configs[r.ConfigResource.Name] = r.Entries.Where(e => e.Value.Value is not null)
+                    .ToDictionary(e => e.Key, e => e.Value.Value, StringComparer.Ordinal);
         }
         return present.ToDictionary(t => t.Topic, t => new ExistingTopic(t.Topic, t.Partitions.Count,
-            t.Partitions.Count == 0 ? 0 : t.Partitions.Min(p => p.Replicas.Length), configs.GetValueOrDefault(t.Topic)), StringComparer.Ordinal);
+            t.Partitions.Count == 0 ? 0 : t.Partitions.Min(p => p.Replicas.Length), configs.GetValueOrDefault(t.Topic)),
+            StringComparer.Ordinal);
     }
 
     public async Task CreateAsync(TopicSpec spec, CancellationToken ct)

@@ -12,16 +12,21 @@ public static class Alerts
     /// characters: an alert quoting a hostile input's every reason must still be a message the
     /// relay can deliver. It is caused by what the context is handling, if anything.
     /// </summary>
-    public static void RaiseAlert(this TransactionContext context, string source, string severity, string code, string subject, string message, string dedupeKey)
+    public static void RaiseAlert(this TransactionContext context, string source, string severity, string code,
+        string subject, string message, string dedupeKey)
     {
         ArgumentNullException.ThrowIfNull(context);
         message = DeadLetters.Cut(message);
         var id = $"alert:{source}:{code}:{dedupeKey}";
         var cause = context.Cause ?? new Cause(id, id);
-        var envelope = new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, cause.CorrelationId, cause.CausationId, context.Clock.GetUtcNow());
+        var envelope = new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, cause.CorrelationId,
+            cause.CausationId, context.Clock.GetUtcNow());
         context.Publish(OutgoingMessage.Create(Topics.Alerts, source, envelope,
-            new AlertRaised(id, source, severity, code, subject, message, envelope.OccurredAt)) with { FirstWins = true });
-        context.OnCommitted(() => Hosting.PipelineTelemetry.Alerts.Add(1, new KeyValuePair<string, object?>("code", code),
-            new KeyValuePair<string, object?>("severity", severity), new KeyValuePair<string, object?>("source", source)));
+            new AlertRaised(id, source, severity, code, subject, message, envelope.OccurredAt))
+            with { FirstWins = true });
+        context.OnCommitted(() => Hosting.PipelineTelemetry.Alerts.Add(1,
+            new KeyValuePair<string, object?>("code", code),
+            new KeyValuePair<string, object?>("severity", severity),
+            new KeyValuePair<string, object?>("source", source)));
     }
 }

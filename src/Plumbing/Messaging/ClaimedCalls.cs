@@ -40,7 +40,10 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// Moves the claims of rows whose calls are not recorded yet to the given time (see
     /// <see cref="LeaseKeeper"/>); returns how many moved.
     /// </summary>
-    public required Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> RenewAsync { get; init; }
+    public required Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> RenewAsync
+    {
+        get; init;
+    }
 
     /// <summary>Where a test may stop the process: after the claim committed, before a row's call.</summary>
     public string? CrashAfterClaim { get; init; }
@@ -92,8 +95,8 @@ public static class ClaimedCalls
         else
         {
             // The first failure stops the round's other calls; rows not recorded keep their claim and key.
-            await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = call.InFlight, CancellationToken = ct },
-                CallAndRecordAsync);
+            var options = new ParallelOptions { MaxDegreeOfParallelism = call.InFlight, CancellationToken = ct };
+            await Parallel.ForEachAsync(claimed, options, CallAndRecordAsync);
         }
         return claimed.Count;
     }

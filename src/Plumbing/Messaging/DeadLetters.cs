@@ -22,7 +22,8 @@ public static class DeadLetters
 {
     public static OutgoingMessage Create(
         string consumer, string messageId, string topic, int partition, long offset,
-        byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType, string reason, int attempts = 1)
+        byte[]? key, byte[]? value, IReadOnlyList<Header> originalHeaders, string? messageType, string reason,
+        int attempts = 1)
     {
         // Only bad input is dead-lettered (ErrorPolicy): refused before any attempt (0) or by the
         // consumer's rules on its first (1). A bug stops the worker instead.
@@ -67,30 +68,42 @@ public static class DeadLetters
         }
         if (omitted.Count > 0)
             added.Add(Header.Text(MessageHeaders.DeadLetterOmitted,
-                $"{string.Join("; ", omitted)}: too large for a message of at most {Limits.MessageBytesMax:N0} bytes; the original is at {topic}/{partition}@{offset}"));
+                $"{string.Join("; ", omitted)}: too large for a message of at most {Limits.MessageBytesMax:N0} bytes; "
+                + $"the original is at {topic}/{partition}@{offset}"));
 
         // One dead letter per consumer and message at one place in its topic: the same message
         // read there again (a redelivery after a crash, a replay) and refused again adds no second
         // copy, while a re-driven message, which sits at a new offset, gets its own.
-        var outboxId = string.Create(CultureInfo.InvariantCulture, $"dlq:{consumer}:{messageId}:{topic}/{partition}@{offset}");
-        return new OutgoingMessage(outboxId, Topics.DeadLetter(topic), key, messageType ?? "unknown", value, [.. kept, .. added]) { FirstWins = true };
+        var outboxId = string.Create(CultureInfo.InvariantCulture,
+            $"dlq:{consumer}:{messageId}:{topic}/{partition}@{offset}");
+        return new OutgoingMessage(outboxId, Topics.DeadLetter(topic), key, messageType ?? "unknown", value,
+            [.. kept, .. added]) { FirstWins = true };
     }
 
-    /// <summary>A reason or exception message cut to <see cref="Limits.ReasonLengthMax"/> characters, saying how much was cut.</summary>
+    /// <summary>
+    /// A reason or exception message cut to <see cref="Limits.ReasonLengthMax"/> characters, saying
+    /// how much was cut.
+    /// </summary>
     public static string Cut(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         return text.Length <= Limits.ReasonLengthMax
             ? text
-            : string.Create(CultureInfo.InvariantCulture, $"{text.AsSpan(0, Limits.ReasonLengthMax)}… ({text.Length - Limits.ReasonLengthMax:N0} more characters)");
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{text.AsSpan(0, Limits.ReasonLengthMax)}… "
+                + $"({text.Length - Limits.ReasonLengthMax:N0} more characters)");
     }
 
-    /// <summary>A short, stable fingerprint of a text (the first 12 hex digits of its SHA-256), for alert ids.</summary>
+    /// <summary>
+    /// A short, stable fingerprint of a text (the first 12 hex digits of its SHA-256), for alert
+    /// ids.
+    /// </summary>
     public static string Fingerprint(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
 
     private static string Describe(byte[] bytes) =>
-        string.Create(CultureInfo.InvariantCulture, $"{bytes.Length:N0} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(bytes))}");
+        string.Create(CultureInfo.InvariantCulture,
+            $"{bytes.Length:N0} bytes, sha256 {Convert.ToHexStringLower(SHA256.HashData(bytes))}");
 
     private static string Show(string name) => name.Length <= 64 ? name : name[..64] + "…";
 }

@@ -14,23 +14,32 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// (<paramref name="signer"/>) and, given one, with the deciding operator's own key, never in the
 /// decision records themselves.
 /// </summary>
-public sealed class DecisionPublisher(string bootstrapServers, string clientId, MessageSigner signer, ILogger logger) : IDisposable
+public sealed class DecisionPublisher(string bootstrapServers, string clientId, MessageSigner signer, ILogger logger)
+    : IDisposable
 {
     private readonly IProducer<byte[]?, byte[]?> _producer =
         KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, clientId), logger);
 
-    public Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at, CancellationToken ct)
+    public Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at,
+        CancellationToken ct)
         where T : IMessage =>
         PublishAsync(topic, key, messageId, body, at, null, ct);
 
-    /// <summary>Publishes also signed with <paramref name="operator"/>'s own key (the console's signed-in operator).</summary>
+    /// <summary>
+    /// Publishes also signed with <paramref name="operator"/>'s own key (the console's signed-in
+    /// operator).
+    /// </summary>
     public async Task PublishAsync<T>(string topic, string key, string messageId, T body, DateTimeOffset at,
         OperatorKey? @operator, CancellationToken ct) where T : IMessage
     {
-        var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, T.Type, T.Version, messageId, null, at), body);
+        var message = OutgoingMessage.Create(topic, key,
+            new Envelope(messageId, T.Type, T.Version, messageId, null, at), body);
         var by = @operator is null ? signer : signer.As(@operator);
         var headers = by.Signs(topic) ? by.Sign(topic, message.Key, message.Headers, message.Payload) : message.Headers;
-        await _producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) }, ct);
+        await _producer.ProduceAsync(topic, new Message<byte[]?, byte[]?>
+        {
+            Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers),
+        }, ct);
     }
 
     public void Dispose()

@@ -40,7 +40,8 @@ public enum FailureKind
 /// alert of <see cref="Severity"/> is raised (a warning; critical for input that tried to move
 /// money it must not).
 /// </summary>
-public sealed class MessageRejectedException(string reason, string severity = ContestPipeline.Contracts.Alerts.AlertSeverities.Warning) : Exception(reason)
+public sealed class MessageRejectedException(
+    string reason, string severity = ContestPipeline.Contracts.Alerts.AlertSeverities.Warning) : Exception(reason)
 {
     public string Reason => Message;
     public string Severity { get; } = severity;
@@ -88,14 +89,16 @@ public static class ErrorPolicy
         MessageRejectedException => FailureKind.Rejected,
         ConcurrencyConflictException => FailureKind.Conflict,
         // Serialization failures and deadlocks are Postgres's own optimistic concurrency.
-        PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected } => FailureKind.Conflict,
+        PostgresException { SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected }
+            => FailureKind.Conflict,
         TransientDependencyException or DatabaseConnectionLostException => FailureKind.Transient,
         // Postgres saying it is unavailable, whatever Npgsql's own list says: shutting down or
         // starting up (57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now), any
         // connection exception (class 08), or out of connection slots (53300).
         PostgresException p when DatabaseUnavailable(p.SqlState) => FailureKind.Transient,
         NpgsqlException { IsTransient: true } => FailureKind.Transient,
-        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException } => FailureKind.Transient,
+        NpgsqlException { InnerException: System.Net.Sockets.SocketException or IOException or TimeoutException }
+            => FailureKind.Transient,
         KafkaException { Error.IsFatal: false } => FailureKind.Transient,
         // Npgsql reports some losses of a connection as ObjectDisposedException from its own code:
         // when Postgres terminates a backend (57P01, a restart) a pooled connector can be broken
@@ -115,7 +118,8 @@ public static class ErrorPolicy
             or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections;
 
     private static bool ThrownByNpgsql(Exception e) =>
-        new System.Diagnostics.StackTrace(e, false).GetFrames().Any(f => f.GetMethod()?.Module.Assembly == typeof(NpgsqlConnection).Assembly);
+        new System.Diagnostics.StackTrace(e, false).GetFrames()
+            .Any(f => f.GetMethod()?.Module.Assembly == typeof(NpgsqlConnection).Assembly);
 
     public static bool IsTransient(Exception e) => Classify(e) == FailureKind.Transient;
 

@@ -72,7 +72,8 @@ public abstract class MessageHandler<T> : IMessageHandler where T : class, IMess
 /// <summary>A <see cref="MessageHandler{T}"/> that can also apply a run of its messages at once.</summary>
 public abstract class BatchMessageHandler<T> : MessageHandler<T>, IBatchMessageHandler where T : class, IMessage
 {
-    public abstract Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct);
+    public abstract Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct);
 }
 
 /// <summary>
@@ -131,14 +132,16 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
         var size = message.WireBytes;
         if (size > Limits.MessageBytesMax)
             throw new MessageRejectedException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"it would publish {message.MessageType} {message.OutboxId} on {message.Topic} of {size:N0} bytes; a message is at most {Limits.MessageBytesMax:N0}"));
+                $"it would publish {message.MessageType} {message.OutboxId} on {message.Topic} of {size:N0} bytes; "
+                + $"a message is at most {Limits.MessageBytesMax:N0}"));
         _outgoing.Add(message);
     }
 
     /// <summary>Publishes a contract message caused by the message being handled (<see cref="Cause"/>).</summary>
     public void Publish<T>(string topic, string key, string messageId, T body) where T : IMessage =>
         Publish(Cause ?? throw new InvariantViolatedException(
-            $"{T.Type} {messageId} published with no cause: a job or batch handler must name the cause of what it publishes"), topic, key, messageId, body);
+            $"{T.Type} {messageId} published with no cause: "
+            + "a job or batch handler must name the cause of what it publishes"), topic, key, messageId, body);
 
     /// <summary>
     /// The one publish path: a contract message with the envelope headers (type and schema
@@ -146,7 +149,8 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
     /// </summary>
     public void Publish<T>(Cause cause, string topic, string key, string messageId, T body) where T : IMessage =>
         Publish(OutgoingMessage.Create(topic, key,
-            new Envelope(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, Clock.GetUtcNow()), body));
+            new Envelope(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, Clock.GetUtcNow()),
+            body));
 
     /// <summary>
     /// Runs <paramref name="action"/> after the transaction committed, never if it rolled back:
@@ -168,6 +172,9 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
 public sealed class HandlerContext(NpgsqlConnection connection, NpgsqlTransaction transaction, TimeProvider clock)
     : TransactionContext(connection, transaction, clock)
 {
-    /// <summary>The message being handled, set by the consume loop for single-message handlers; null in batch runs.</summary>
+    /// <summary>
+    /// The message being handled, set by the consume loop for single-message handlers; null in
+    /// batch runs.
+    /// </summary>
     public IncomingMessage? Incoming { get; internal set; }
 }

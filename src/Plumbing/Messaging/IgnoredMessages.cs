@@ -12,9 +12,11 @@ public sealed class IgnoredMessage(string messageType, int schemaVersionMax = in
     public string MessageType => messageType;
     public int SchemaVersionMax => schemaVersionMax;
 
-    public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) => Task.CompletedTask;
+    public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
+        Task.CompletedTask;
 
     public static IMessageHandler Of<T>() where T : IMessage => new IgnoredMessage(T.Type);
 
-    public static IEnumerable<IMessageHandler> Of(params string[] messageTypes) => messageTypes.Select(t => new IgnoredMessage(t));
+    public static IEnumerable<IMessageHandler> Of(params string[] messageTypes) =>
+        messageTypes.Select(t => new IgnoredMessage(t));
 }

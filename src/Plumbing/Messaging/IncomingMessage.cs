@@ -79,7 +79,8 @@ public sealed class IncomingMessage
     /// Parses the envelope headers. Returns null with <paramref name="reason"/> naming the
     /// first missing or malformed header.
     /// </summary>
-    public static Envelope? ParseEnvelope(IReadOnlyList<Header> headers, DateTimeOffset kafkaTimestamp, out string? reason)
+    public static Envelope? ParseEnvelope(IReadOnlyList<Header> headers, DateTimeOffset kafkaTimestamp,
+        out string? reason)
     {
         reason = null;
         string? Get(string name)
@@ -95,7 +96,11 @@ public sealed class IncomingMessage
 
         var id = Get(MessageHeaders.MessageId);
         if (string.IsNullOrWhiteSpace(id)) { reason = $"missing header {MessageHeaders.MessageId}"; return null; }
-        if (id.Length > 200 || id.Contains('\uFFFD')) { reason = $"header {MessageHeaders.MessageId} is not a readable id of at most 200 characters"; return null; }
+        if (id.Length > 200 || id.Contains('\uFFFD'))
+        {
+            reason = $"header {MessageHeaders.MessageId} is not a readable id of at most 200 characters";
+            return null;
+        }
         var type = Get(MessageHeaders.Type);
         if (string.IsNullOrWhiteSpace(type)) { reason = $"missing header {MessageHeaders.Type}"; return null; }
         var versionText = Get(MessageHeaders.SchemaVersion);
@@ -105,7 +110,10 @@ public sealed class IncomingMessage
         var occurredText = Get(MessageHeaders.OccurredAt);
         var occurredAt = kafkaTimestamp;
         if (occurredText is not null && !Envelope.TryParseTimestamp(occurredText, out occurredAt))
-        { reason = $"header {MessageHeaders.OccurredAt} '{occurredText}' is not {Envelope.TimestampFormat}"; return null; }
+        {
+            reason = $"header {MessageHeaders.OccurredAt} '{occurredText}' is not {Envelope.TimestampFormat}";
+            return null;
+        }
         var correlation = Get(MessageHeaders.CorrelationId);
         return new Envelope(id, type, version, string.IsNullOrWhiteSpace(correlation) ? id : correlation,
             Get(MessageHeaders.CausationId), occurredAt);

@@ -14,7 +14,10 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// </summary>
 public interface IJob
 {
-    /// <summary>A verb phrase naming the work, e.g. <c>close-entries</c>; also the cause of what it publishes.</summary>
+    /// <summary>
+    /// A verb phrase naming the work, e.g. <c>close-entries</c>; also the cause of what it
+    /// publishes.
+    /// </summary>
     string Name { get; }
 
     /// <summary>How long to wait after a run that found nothing to do.</summary>
@@ -29,7 +32,10 @@ public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeP
 {
     public TimeProvider Clock => clock;
 
-    /// <summary>One transaction; what it publishes goes out through the outbox with it. The job names each message's cause.</summary>
+    /// <summary>
+    /// One transaction; what it publishes goes out through the outbox with it. The job names each
+    /// message's cause.
+    /// </summary>
     public Task<T> InTransactionAsync<T>(string what, Func<TransactionContext, Task<T>> work, CancellationToken ct) =>
         UnitOfWork.RunAsync(dataSource, outbox, clock, what, work, ct);
 }
@@ -72,16 +78,21 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
                 {
                     case FailureKind.Transient:
                         outageStarted ??= clock.GetUtcNow();
-                        if (clock.GetUtcNow() - outageStarted > TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs))
-                            throw new WorkerStoppedException($"job {job.Name}: a dependency was unavailable for too long: {e.Message}", e);
+                        if (clock.GetUtcNow() - outageStarted
+                            > TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs))
+                            throw new WorkerStoppedException(
+                                $"job {job.Name}: a dependency was unavailable for too long: {e.Message}", e);
                         failures++;
                         wait = Backoff.Exponential(failures, 200, Limits.DatabaseRetryBackoffMsMax);
-                        logger.LogWarning("Job {Job} could not run ({Failures} in a row), retrying in {DelayMs} ms: {Error}",
+                        logger.LogWarning(
+                            "Job {Job} could not run ({Failures} in a row), retrying in {DelayMs} ms: {Error}",
                             job.Name, failures, (int)wait.TotalMilliseconds, e.Message);
                         break;
                     case FailureKind.Conflict when ++conflicts <= Limits.ConflictRetriesMax:
                         wait = Backoff.Exponential(conflicts, Limits.ConflictBackoffMs, Limits.ConflictBackoffMsMax);
-                        logger.LogInformation("Job {Job} conflicted with another transaction (retry {Retry}): {Error}", job.Name, conflicts, e.Message);
+                        logger.LogInformation(
+                            "Job {Job} conflicted with another transaction (retry {Retry}): {Error}",
+                            job.Name, conflicts, e.Message);
                         break;
                     default:
                         await StopOnBugAsync(context, e, ct);
@@ -95,7 +106,8 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
 
     private async Task StopOnBugAsync(JobContext context, Exception error, CancellationToken ct)
     {
-        var message = $"job {job.Name} of {schema} hit a bug: {error.GetType().Name}: {error.Message}; the worker stopped. Fix the cause and restart it.";
+        var message = $"job {job.Name} of {schema} hit a bug: {error.GetType().Name}: {error.Message}; "
+            + "the worker stopped. Fix the cause and restart it.";
         logger.LogCritical(error, "{Message}", message);
         try
         {

@@ -41,8 +41,8 @@ public sealed class LeaseKeeper : IAsyncDisposable
         lock (_gate) _ids.Remove(id);
     }
 
-    private async Task RenewAsync(JobContext job, TimeSpan lease, Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew,
-        ILogger logger)
+    private async Task RenewAsync(JobContext job, TimeSpan lease,
+        Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
     {
         var every = lease / 3;
         while (!_stop.IsCancellationRequested)
@@ -53,7 +53,8 @@ public sealed class LeaseKeeper : IAsyncDisposable
                 string[] ids;
                 lock (_gate) ids = [.. _ids];
                 if (ids.Length == 0) continue;
-                await job.InTransactionAsync("renew leases", c => renew(c, ids, c.Clock.GetUtcNow() + lease), _stop.Token);
+                await job.InTransactionAsync("renew leases", c => renew(c, ids, c.Clock.GetUtcNow() + lease),
+                    _stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {

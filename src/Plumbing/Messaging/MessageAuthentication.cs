@@ -197,7 +197,9 @@ public sealed class MessageSigner
             foreach (var h in kept)
             {
                 if (h.Name != MessageSignature.SignedHeaders[i]) continue;
-                if (signed[i] is not null) throw new InvalidOperationException($"header {h.Name} appears twice in a message for {topic}; it cannot be signed");
+                if (signed[i] is not null)
+                    throw new InvalidOperationException(
+                        $"header {h.Name} appears twice in a message for {topic}; it cannot be signed");
                 signed[i] = h.Value;
             }
         }
@@ -256,7 +258,10 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
 
     public bool Checks(string topic) => rights.Covers(topic);
 
-    /// <summary>Null when the message is authentic or its topic is not checked; otherwise why not, starting with <see cref="Refused"/>.</summary>
+    /// <summary>
+    /// Null when the message is authentic or its topic is not checked; otherwise why not, starting
+    /// with <see cref="Refused"/>.
+    /// </summary>
     public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body) =>
         Refusal(topic, messageKey, headers, body, out _);
 
@@ -300,7 +305,8 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
         if (!allowed.Contains(producer, StringComparer.Ordinal))
             return allowed.Count == 0
                 ? $"{Refused}: no producer may publish {Show(type)} on {topic}"
-                : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} (only {string.Join(", ", allowed)})";
+                : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} "
+                    + $"(only {string.Join(", ", allowed)})";
         var mine = Mine(signatures, MessageHeaders.Signatures, out var problem);
         if (problem is not null) return $"{Refused}: {problem}";
         if (mine is not { } found)
@@ -404,5 +410,6 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
     }
 
     /// <summary>A hostile producer's text, quoted as one bounded line.</summary>
-    private static string Show(string text) => "'" + IncomingMessage.OneLine(text.Length > 64 ? text[..64] + "…" : text) + "'";
+    private static string Show(string text) =>
+        "'" + IncomingMessage.OneLine(text.Length > 64 ? text[..64] + "…" : text) + "'";
 }

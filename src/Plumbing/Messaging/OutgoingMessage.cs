@@ -157,13 +157,17 @@ public sealed partial class OffsetTimestampConverter : JsonConverter<DateTimeOff
 
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        if (reader.TokenType != JsonTokenType.String) throw new JsonException($"a timestamp is a string, not {reader.TokenType}");
+        if (reader.TokenType != JsonTokenType.String)
+            throw new JsonException($"a timestamp is a string, not {reader.TokenType}");
         // Unescaped first: System.Text.Json's own writer escapes '+' as \u002B.
         var text = reader.GetString();
-        if (text is null || text.Length > 64 || !Iso8601WithOffset().IsMatch(text) || !reader.TryGetDateTimeOffset(out var value))
-            throw new JsonException("a timestamp is ISO 8601 with a date, a time and an offset (Z or +hh:mm), e.g. 2026-11-22T18:00:00+00:00");
+        if (text is null || text.Length > 64 || !Iso8601WithOffset().IsMatch(text)
+            || !reader.TryGetDateTimeOffset(out var value))
+            throw new JsonException("a timestamp is ISO 8601 with a date, a time and an offset (Z or +hh:mm), "
+                + "e.g. 2026-11-22T18:00:00+00:00");
         return value;
     }
 
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value);
 }
