@@ -58,7 +58,10 @@ public static class Workers
     public static IReadOnlyList<string> Names { get; } = [.. InOrder.Select(w => w.Name)];
 
     private static WorkerShape Shape(string name, params (string Suffix, string[] Topics)[] groups) =>
-        new(name, [.. groups.Select(g => new ConsumerGroup(name + "." + g.Suffix, g.Topics))], Migrations(name));
+        new(name, [.. groups.Select(g => new ConsumerGroup(name + "." + g.Suffix, g.Topics))], Migrations(name))
+        {
+            ReadersOf = KeyPairs.ReadersOf,
+        };
 
     /// <summary>The worker's own migrations, embedded from its Migrations/ folder as "&lt;worker&gt;.&lt;file&gt;.sql".</summary>
     private static IReadOnlyList<Migration> Migrations(string worker)

@@ -125,10 +125,12 @@ public sealed partial class SigningKeys
 
     /// <summary>
     /// A signer for <paramref name="producer"/>'s messages on the internal topics of
-    /// <paramref name="rights"/>: one signature for every consumer it holds a pair key for. A
-    /// producer the table lets publish something must hold at least one (a start-up error otherwise).
+    /// <paramref name="rights"/>: one signature for every consumer it holds a pair key for that reads the topic
+    /// (<paramref name="readersOf"/>; null: for every consumer it holds a pair key for). A producer the table lets
+    /// publish something must hold at least one (a start-up error otherwise).
     /// </summary>
-    public MessageSigner SignerFor(string producer, PublishRights? rights = null)
+    public MessageSigner SignerFor(string producer, PublishRights? rights = null,
+        Func<string, IReadOnlyList<string>>? readersOf = null)
     {
         rights ??= PublishRights.Pipeline;
         var consumers = _keys.Keys.Where(k => k.Producer == producer).Select(k => k.Consumer).Distinct()
@@ -138,7 +140,7 @@ public sealed partial class SigningKeys
                 $"no signing key for producer '{producer}' in {Source} ({DirectoryVariable}): expected " +
                 $"{Path.Combine(Source, producer, "<consumer>", "<key id>" + KeyFileExtension)} " +
                 "for each consumer of what it publishes");
-        return new MessageSigner(producer, consumers.Select(c => SigningKeyOf(producer, c)), rights);
+        return new MessageSigner(producer, consumers.Select(c => SigningKeyOf(producer, c)), rights, readersOf);
     }
 
     /// <summary>

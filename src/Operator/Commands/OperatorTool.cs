@@ -1,3 +1,4 @@
+using ContestPipeline.Deployment;
 using System.CommandLine;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
@@ -129,7 +130,7 @@ public sealed class OperatorTool : IAsyncDisposable
 
     /// <summary>The operator producer's signer, also signing with the operator's own key.</summary>
     public static MessageSigner Signer(PipelineSettings settings, string? claimed) =>
-        SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator)
+        SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf)
             .As(OperatorKeys.Resolve(settings.Environment, claimed));
 
     public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage

@@ -47,6 +47,12 @@ public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consu
     public IReadOnlyList<string> AppendOnlyTables { get; init; } = [];
 
     /// <summary>
+    /// The services that consume a topic (from every worker's shape): what the worker signs each message for.
+    /// Null: it signs for every consumer it holds a pair key for.
+    /// </summary>
+    public Func<string, IReadOnlyList<string>>? ReadersOf { get; init; }
+
+    /// <summary>
     /// Roles that may read some of the worker's tables and nothing else (see
     /// <see cref="SchemaGrants.TableReaders"/>).
     /// </summary>
@@ -212,7 +218,7 @@ public static class PipelineWorker
         builder.Services.AddPipelineObservability(worker.Name, builder.Configuration, settings.Environment);
         // A worker signs everything it publishes on an internal topic: without its key it does not start.
         var keys = SigningKeys.Resolve(builder.Configuration, settings.Environment);
-        builder.Services.AddSingleton(keys.SignerFor(worker.Name));
+        builder.Services.AddSingleton(keys.SignerFor(worker.Name, readersOf: worker.Shape.ReadersOf));
         builder.Services.AddSingleton(keys.Verifier(worker.Name));
         configure?.Invoke(builder.Services);
         await CheckPostgresAsync(settings.PostgresConnectionString);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
@@ -128,18 +129,26 @@ public sealed class MessageSigner
     private readonly SigningKey[] _keys;
     private readonly PublishRights _rights;
     private readonly OperatorKey? _operator;
+    private readonly Func<string, IReadOnlyList<string>>? _readersOf;
+    private readonly ConcurrentDictionary<string, SigningKey[]> _keysByTopic = new(StringComparer.Ordinal);
 
     /// <param name="producer">Who signs.</param>
     /// <param name="keys">
     /// The signing key of each pair (<paramref name="producer"/>, consumer): one per consumer.
     /// </param>
     /// <param name="rights">Which topics are signed.</param>
-    public MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights)
-        : this(producer, keys, rights, null)
+    /// <param name="readersOf">
+    /// The services that consume a topic: a message is signed only for those of them it holds a key for (null:
+    /// for every consumer it holds a key for).
+    /// </param>
+    public MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights,
+        Func<string, IReadOnlyList<string>>? readersOf = null)
+        : this(producer, keys, rights, null, readersOf)
     {
     }
 
-    private MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights, OperatorKey? @operator)
+    private MessageSigner(string producer, IEnumerable<SigningKey> keys, PublishRights rights, OperatorKey? @operator,
+        Func<string, IReadOnlyList<string>>? readersOf)
     {
         ArgumentNullException.ThrowIfNull(producer);
         ArgumentNullException.ThrowIfNull(keys);
@@ -153,6 +162,7 @@ public sealed class MessageSigner
             throw new ArgumentException($"{producer} signs with one key per consumer", nameof(keys));
         _rights = rights;
         _operator = @operator;
+        _readersOf = readersOf;
     }
 
     public string Producer { get; }
@@ -161,7 +171,7 @@ public sealed class MessageSigner
     /// This signer, also signing every message as <paramref name="operator"/>: the operator tools' signer for
     /// the operator signed in (the console) or named by the key given (cpctl).
     /// </summary>
-    public MessageSigner As(OperatorKey @operator) => new(Producer, _keys, _rights, @operator);
+    public MessageSigner As(OperatorKey @operator) => new(Producer, _keys, _rights, @operator, _readersOf);
 
     /// <summary>The operator whose own key signs too; null when none does.</summary>
     public string? Operator => _operator?.Operator;
@@ -175,6 +185,22 @@ public sealed class MessageSigner
 
     /// <summary>Whether a message on <paramref name="topic"/> is signed.</summary>
     public bool Signs(string topic) => _rights.Covers(topic);
+
+    /// <summary>
+    /// The consumers a message on <paramref name="topic"/> is signed for: those that read it, of those this signer
+    /// holds a key for. A signature for a service that never reads the topic would only cost an HMAC and bytes on
+    /// every message. When none of its readers is known here, every key signs, as without a table of readers.
+    /// </summary>
+    public IReadOnlyList<string> ConsumersOf(string topic) => [.. KeysFor(topic).Select(k => k.Consumer)];
+
+    private SigningKey[] KeysFor(string topic) => _readersOf is null
+        ? _keys
+        : _keysByTopic.GetOrAdd(topic, t =>
+        {
+            var readers = _readersOf(t);
+            var keys = _keys.Where(k => readers.Contains(k.Consumer, StringComparer.Ordinal)).ToArray();
+            return keys.Length > 0 ? keys : _keys;
+        });
 
     /// <summary>
     /// The headers with this producer's signatures added (any earlier <c>producer</c>,
@@ -203,16 +229,17 @@ public sealed class MessageSigner
                 signed[i] = h.Value;
             }
         }
-        var macs = MessageSignature.ComputeAll(_keys, topic, messageKey, signed, body);
-        var value = new StringBuilder(_keys.Length * (MessageSignature.SignatureHexLength + 24));
-        for (var i = 0; i < _keys.Length; i++)
+        var keys = KeysFor(topic);
+        var macs = MessageSignature.ComputeAll(keys, topic, messageKey, signed, body);
+        var value = new StringBuilder(keys.Length * (MessageSignature.SignatureHexLength + 24));
+        for (var i = 0; i < keys.Length; i++)
         {
             if (i > 0) value.Append(MessageSignature.Separator);
-            value.Append(_keys[i].Consumer).Append(MessageSignature.FieldSeparator).Append(_keys[i].KeyId)
+            value.Append(keys[i].Consumer).Append(MessageSignature.FieldSeparator).Append(keys[i].KeyId)
                 .Append(MessageSignature.FieldSeparator).Append(macs[i]);
         }
         kept.Add(Header.Text(MessageHeaders.Signatures, value.ToString()));
-        if (_operator is not null) kept.AddRange(OperatorHeaders(_operator, topic, messageKey, signed, body));
+        if (_operator is not null) kept.AddRange(OperatorHeaders(_operator, keys, topic, messageKey, signed, body));
         return kept;
     }
 
@@ -220,9 +247,10 @@ public sealed class MessageSigner
     /// The operator's own signatures: for each consumer, the HMAC of the same encoding under the key the
     /// operator's key gives that consumer, with <c>&lt;operator&gt;/&lt;key id&gt;</c> in the key id's place.
     /// </summary>
-    private Header[] OperatorHeaders(OperatorKey key, string topic, byte[]? messageKey, byte[]?[] signed, byte[]? body)
+    private static Header[] OperatorHeaders(OperatorKey key, SigningKey[] pairKeys, string topic, byte[]? messageKey,
+        byte[]?[] signed, byte[]? body)
     {
-        var keys = _keys.Select(k => new SigningKey(key.Operator, k.Consumer,
+        var keys = pairKeys.Select(k => new SigningKey(key.Operator, k.Consumer,
             OperatorKey.SignedKeyId(key.Operator, key.KeyId), key.ConsumerSecret(k.Consumer))).ToList();
         var macs = MessageSignature.ComputeAll(keys, topic, messageKey, signed, body);
         var value = string.Join(MessageSignature.Separator, keys.Select((k, i) =>

@@ -89,7 +89,8 @@ public static class ConsoleApp
         services.AddSingleton<ReadQueries>();
         services.AddSingleton<DeliveryQueries>();
         // The console signs its decisions as the operator producer: without the key it does not start.
-        var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
+        var signer = SigningKeys.Resolve(null, settings.Environment)
+            .SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf);
         services.AddSingleton(sp => new DecisionPublisher(settings.KafkaBootstrapServers, Decisions.Tool, signer, sp.GetRequiredService<ILogger<DecisionPublisher>>()));
         services.AddSingleton<Decisions>();
         services.AddSingleton<Ui>();

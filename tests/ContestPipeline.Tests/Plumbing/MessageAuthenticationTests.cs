@@ -47,6 +47,24 @@ public sealed class MessageAuthenticationTests
     private static string Text(List<Header> headers, string name) => Encoding.UTF8.GetString(headers.Single(h => h.Name == name).Value);
 
     [Fact]
+    public void A_message_is_signed_only_for_the_services_that_read_its_topic()
+    {
+        // Settlement holds keys for payout and the read model; only payout reads this topic here.
+        IReadOnlyList<string> ReadersOf(string topic) => topic == Topics.PayoutsDue ? [Payout] : ["scoring"];
+        var signer = new MessageSigner(Producers.Settlement, [SettlementToPayout, SettlementToReadModel],
+            PublishRights.Pipeline, ReadersOf);
+        var headers = signer.Sign(Topics.PayoutsDue, "c1"u8.ToArray(), Envelope(), Body);
+
+        Assert.Equal([Payout], signer.ConsumersOf(Topics.PayoutsDue));
+        Assert.StartsWith("payout:k1:", Text(headers, MessageHeaders.Signatures));
+        Assert.DoesNotContain(MessageSignature.Separator, Text(headers, MessageHeaders.Signatures));
+        Assert.Null(Check(headers));
+        Assert.StartsWith("unauthenticated", Check(headers, consumer: ReadModel));
+        // No reader it holds a key for: every key signs, as without the table.
+        Assert.Equal([ReadModel, Payout], signer.ConsumersOf(Topics.ContestLifecycle));
+    }
+
+    [Fact]
     public void Each_signature_is_HMAC_SHA256_of_the_documented_encoding_under_the_pair_key()
     {
         // Computed with Python's hmac over the encoding docs/topics/README.md describes (label v2,
