@@ -17,8 +17,14 @@ public static class MigrateCommand
 {
     public static Command Build()
     {
-        var worker = new Option<string>("--worker") { Description = "worker whose migrations to apply, or all", DefaultValueFactory = _ => "all" };
-        var schema = new Option<string?>("--schema") { Description = "apply into this schema instead of the worker's own (single worker only)" };
+        var worker = new Option<string>("--worker")
+        {
+            Description = "worker whose migrations to apply, or all", DefaultValueFactory = _ => "all",
+        };
+        var schema = new Option<string?>("--schema")
+        {
+            Description = "apply into this schema instead of the worker's own (single worker only)",
+        };
         var migrate = new Command("migrate", "apply workers' database migrations (idempotent; safe to run concurrently)") { worker, schema };
         migrate.SetAction((parse, ct) => RunAsync(parse.GetValue(worker)!, parse.GetValue(schema), ct));
         return migrate;

@@ -15,8 +15,14 @@ public static class NotificationsCommand
 
     public static Command Build()
     {
-        var state = new Option<string?>("--state") { Description = "only deliveries in this state: " + string.Join(", ", States) };
-        var page = new Option<int>("--page") { Description = "page of 50 deliveries (from 0)", DefaultValueFactory = _ => 0 };
+        var state = new Option<string?>("--state")
+        {
+            Description = "only deliveries in this state: " + string.Join(", ", States),
+        };
+        var page = new Option<int>("--page")
+        {
+            Description = "page of 50 deliveries (from 0)", DefaultValueFactory = _ => 0,
+        };
         var command = new Command("notifications",
             "notifications delivered, being retried and dead-lettered: operators' email, players' webhooks") { state, page };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(state), parse.GetValue(page), ct));

@@ -24,7 +24,10 @@ public static class PayoutsCommand
 {
     public static Command Build()
     {
-        var state = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
+        var state = new Option<string?>("--state")
+        {
+            Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)",
+        };
         var contest = new Option<string?>("--contest") { Description = "only this contest's payouts" };
         var list = new Command("list", "list payouts with their state and why") { state, contest };
         list.SetAction((parse, ct) => ListAsync(parse.GetValue(state), parse.GetValue(contest), ct));

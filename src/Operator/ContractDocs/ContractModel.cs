@@ -7,7 +7,9 @@ using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Operator.ContractDocs;
 
-/// <summary>One message type of the contract: its wire name, schema version and record (null for a body we do not shape).</summary>
+/// <summary>
+/// One message type of the contract: its wire name, schema version and record (null for a body we do not shape).
+/// </summary>
 public sealed record MessageContract(string Type, int Version, Type? Record)
 {
     /// <summary>The schema file's name under docs/contracts/schemas.</summary>

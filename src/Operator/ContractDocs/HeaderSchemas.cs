@@ -11,7 +11,9 @@ namespace ContestPipeline.Operator.ContractDocs;
 /// </summary>
 public static class HeaderSchemas
 {
-    /// <summary>occurred-at's one format: yyyy-MM-ddTHH:mm:ss.fffZ, exactly three fraction digits (Envelope.TimestampFormat).</summary>
+    /// <summary>
+    /// occurred-at's one format: yyyy-MM-ddTHH:mm:ss.fffZ, exactly three fraction digits (Envelope.TimestampFormat).
+    /// </summary>
     public const string OccurredAtPattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z$";
 
     private static readonly (string Name, bool Required, JsonObject Schema)[] EnvelopeHeaders =
