@@ -258,7 +258,8 @@ public static class OperationsCommands
             if (!halted) return await OperatorTool.FailAsync(command, "payouts are not halted: nothing to resume");
             if (halt is not null && halt != inForce)
                 return await OperatorTool.FailAsync(command,
-                    $"halt {halt} is not the halt in force ({inForce}): look again, and resume that one if it should end");
+                    $"halt {halt} is not the halt in force ({inForce}): " +
+                    "look again, and resume that one if it should end");
             ends = inForce;
         }
         var id = OperatorTool.NewId();
@@ -287,7 +288,8 @@ public static class OperationsCommands
             await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
             lines = await AuditExport.LinesAsync(conn, contestId, ct);
         });
-        if (lines.Count == 0) return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
+        if (lines.Count == 0)
+            return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
         var path = output ?? $"audit-{contestId}.jsonl";
         await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n", ct);
         Console.WriteLine($"{lines.Count} lines written to {path}; check it with: cpctl audit verify {path}");

@@ -80,5 +80,6 @@ public static class ContractFiles
         return null;
     }
 
-    private static string Show(string? line) => line is null ? "(end of file)" : "'" + (line.Length > 160 ? line[..160] + "…" : line) + "'";
+    private static string Show(string? line) =>
+        line is null ? "(end of file)" : "'" + (line.Length > 160 ? line[..160] + "…" : line) + "'";
 }
