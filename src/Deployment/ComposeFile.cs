@@ -202,7 +202,8 @@ public static class ComposeFile
                 $"./deploy/secrets/{name}:{KafkaSecretsDirectory}:ro")),
             new("healthcheck", Health(["CMD-SHELL",
                 "/opt/kafka/bin/kafka-broker-api-versions.sh " +
-                    $"--bootstrap-server localhost:{Services.KafkaInternalPort} --command-config {KafkaSecretsDirectory}/client-ssl.properties >/dev/null 2>&1"],
+                    $"--bootstrap-server localhost:{Services.KafkaInternalPort} " +
+                    $"--command-config {KafkaSecretsDirectory}/client-ssl.properties >/dev/null 2>&1"],
                 "30s", 30)),
         ]), n == 1 ? ["", "Kafka: three KRaft nodes, each broker and controller."] : null);
     }

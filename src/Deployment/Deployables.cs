@@ -14,9 +14,10 @@ public sealed record Deployable(string Name, string Project, string Assembly)
 
 /// <summary>
 /// What the production image carries, and nothing else: the four workers, the read model, the
-/// console, the webhook receiver, the platform's read API, the notification sender and the operator's tool (which also runs the topics and
-/// migrate jobs). The Dockerfile and the image's entry point list exactly these (a test
-/// checks), and the production-shape run starts exactly these.
+/// console, the webhook receiver, the platform's read API, the notification sender and the
+/// operator's tool (which also runs the topics and migrate jobs). The Dockerfile and the image's
+/// entry point list exactly these (a test checks), and the production-shape run starts exactly
+/// these.
 /// </summary>
 public static class Deployables
 {

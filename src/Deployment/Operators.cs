@@ -49,7 +49,8 @@ public sealed class Operators
             if (string.IsNullOrWhiteSpace(a.Name) || string.IsNullOrWhiteSpace(a.PasswordHash))
                 throw new StartupException($"{where}: every operator needs a name and a passwordHash");
             if (OperatorRoles.Rank(a.Role) < 0)
-                throw new StartupException($"{where}: operator {a.Name} has role '{a.Role}'; roles are {string.Join(", ", OperatorRoles.All)}");
+                throw new StartupException($"{where}: operator {a.Name} has role '{a.Role}'; " +
+                    $"roles are {string.Join(", ", OperatorRoles.All)}");
         }
         var twice = accounts.GroupBy(a => a.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1);
         if (twice is not null) throw new StartupException($"{where}: operator {twice.Key} is listed twice");
@@ -59,7 +60,9 @@ public sealed class Operators
     /// <summary>The operator of that name, or null.</summary>
     public OperatorAccount? Find(string name) => _byName.GetValueOrDefault(name);
 
-    /// <summary>The operator when the name and password match; null otherwise (the same answer whichever was wrong).</summary>
+    /// <summary>
+    /// The operator when the name and password match; null otherwise (the same answer whichever was wrong).
+    /// </summary>
     public OperatorAccount? Verify(string? name, string? password)
     {
         if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(password)) return null;
@@ -69,7 +72,9 @@ public sealed class Operators
             Hasher.VerifyHashedPassword(new OperatorAccount("", "", ""), DummyHash, password);
             return null;
         }
-        return Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed ? null : account;
+        return Hasher.VerifyHashedPassword(account, account.PasswordHash, password) == PasswordVerificationResult.Failed
+            ? null
+            : account;
     }
 
     public static string Hash(string password) => Hasher.HashPassword(new OperatorAccount("", "", ""), password);
@@ -79,8 +84,11 @@ public sealed class Operators
     /// <summary>The file's text with <paramref name="account"/> added (or replaced).</summary>
     public static string WithAccount(string? json, OperatorAccount account)
     {
-        var accounts = string.IsNullOrWhiteSpace(json) ? [] : JsonSerializer.Deserialize<File>(json, Json)?.Operators ?? [];
-        accounts = [.. accounts.Where(a => !string.Equals(a.Name, account.Name, StringComparison.OrdinalIgnoreCase)), account];
+        var accounts = string.IsNullOrWhiteSpace(json)
+            ? []
+            : JsonSerializer.Deserialize<File>(json, Json)?.Operators ?? [];
+        accounts =
+            [.. accounts.Where(a => !string.Equals(a.Name, account.Name, StringComparison.OrdinalIgnoreCase)), account];
         return JsonSerializer.Serialize(new File(accounts), Json);
     }
 

@@ -8,8 +8,8 @@ namespace ContestPipeline.Deployment;
 
 /// <summary>
 /// Every deployable's identity, defined once: the four workers, the read model, the console, the
-/// webhook receiver, the platform's read API, the topics and migrate jobs, and cpctl inside the stack. docker-compose.yml
-/// is generated from these (cpctl compose; a test fails when the file and the definition differ),
+/// webhook receiver, the platform's read API, the topics and migrate jobs, and cpctl inside the stack.
+/// docker-compose.yml is generated from these (cpctl compose; a test fails when the file and the definition differ),
 /// and every local run (the demo, ./run up, the campaign, the benchmarks and every test that
 /// starts a process) starts each process from its identity here. Setting names are the
 /// processes' own constants (a test checks that each is one a process reads).
@@ -100,7 +100,8 @@ public static class Services
             "platform's webhook endpoint, signed with the secret they share; retried for days, then dead-lettered.",
         settings:
         [
-            new("CONTESTPIPELINE_SMTP_HOST", "${SMTP_HOST:-smtp}"), new("CONTESTPIPELINE_SMTP_PORT", "${SMTP_PORT:-587}"),
+            new("CONTESTPIPELINE_SMTP_HOST", "${SMTP_HOST:-smtp}"),
+            new("CONTESTPIPELINE_SMTP_PORT", "${SMTP_PORT:-587}"),
             new("CONTESTPIPELINE_SMTP_SECURITY", "${SMTP_SECURITY:-starttls}"),
             new("CONTESTPIPELINE_SMTP_USER", "${SMTP_USER:-}"),
             new("CONTESTPIPELINE_NOTIFY_FROM", "${NOTIFY_FROM:-contestpipeline@localhost}"),
@@ -235,7 +236,8 @@ public static class Services
 
     /// <summary>Every service, in the order compose lists them (jobs first).</summary>
     public static IReadOnlyList<ServiceIdentity> All { get; } =
-        [Topics, Migrate, Ingestion, Scoring, Settlement, Payout, Operations, Notifier, Console, Webhooks, PlayerApi, Cpctl];
+        [Topics, Migrate, Ingestion, Scoring, Settlement, Payout, Operations, Notifier, Console, Webhooks, PlayerApi,
+            Cpctl];
 
     /// <summary>What runs in a deployment: every service but cpctl, which an operator runs by hand.</summary>
     public static IReadOnlyList<ServiceIdentity> Stack { get; } = [.. All.Where(s => s.Kind != ServiceKind.Tool)];

@@ -40,10 +40,14 @@ public static class Workers
 
     public static WorkerShape Operations { get; } = Shape("operations",
         ("alerts", [Topics.Alerts]), ("lifecycle", [Topics.ContestLifecycle]), ("standings", [Topics.Standings]),
-        ("payouts", [Topics.PayoutsDue, Topics.PayoutsControl, Topics.PayoutsStatus]), ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
+        ("payouts", [Topics.PayoutsDue, Topics.PayoutsControl, Topics.PayoutsStatus]),
+        ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
     {
         // The platform's read API shows players their entries and payouts: those tables, and their contests, only.
-        TableReaders = new Dictionary<string, IReadOnlyList<string>> { [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"] },
+        TableReaders = new Dictionary<string, IReadOnlyList<string>>
+        {
+            [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"],
+        },
     };
 
     /// <summary>The notification sender: notifications in, email and the platform's webhooks out.</summary>
@@ -54,7 +58,9 @@ public static class Workers
     public static IReadOnlyDictionary<string, WorkerShape> All { get; } =
         InOrder.Append(Operations).Append(Notifier).ToDictionary(w => w.Name);
 
-    /// <summary>The money-moving workers' names in pipeline order (a fixed order, so a seeded choice among them repeats).</summary>
+    /// <summary>
+    /// The money-moving workers' names in pipeline order (a fixed order, so a seeded choice among them repeats).
+    /// </summary>
     public static IReadOnlyList<string> Names { get; } = [.. InOrder.Select(w => w.Name)];
 
     private static WorkerShape Shape(string name, params (string Suffix, string[] Topics)[] groups) =>
@@ -63,12 +69,15 @@ public static class Workers
             ReadersOf = KeyPairs.ReadersOf,
         };
 
-    /// <summary>The worker's own migrations, embedded from its Migrations/ folder as "&lt;worker&gt;.&lt;file&gt;.sql".</summary>
+    /// <summary>
+    /// The worker's own migrations, embedded from its Migrations/ folder as "&lt;worker&gt;.&lt;file&gt;.sql".
+    /// </summary>
     private static IReadOnlyList<Migration> Migrations(string worker)
     {
         var assembly = typeof(Workers).Assembly;
         var list = new List<Migration>();
-        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith(worker + ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        foreach (var resource in assembly.GetManifestResourceNames()
+            .Where(n => n.StartsWith(worker + ".", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var reader = new StreamReader(stream);

@@ -14,8 +14,10 @@ var root = new RootCommand("""
     """);
 Command[] commands =
 [
-    MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ComposeCommand.Build(), LedgerCommand.Build(), ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
-    OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(), AuditVerifyCommand.Build(), ConsoleCommands.Build(),
+    MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ComposeCommand.Build(), LedgerCommand.Build(),
+    ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
+    OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(),
+    AuditVerifyCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
     MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(), OperatorKeyCommand.Build(),
 ];

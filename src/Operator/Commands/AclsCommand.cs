@@ -13,7 +13,8 @@ public static class AclsCommand
     public static Command Build()
     {
         var acls = new Command("acls",
-            "print the Kafka ACLs each service's principal needs, generated from the workers' consumers and the producers table (docs/kafka-acls.md)");
+            "print the Kafka ACLs each service's principal needs, generated from the workers' consumers " +
+            "and the producers table (docs/kafka-acls.md)");
         acls.SetAction(_ => Print(Console.Out));
         return acls;
     }
@@ -32,7 +33,8 @@ public static class AclsCommand
     public const string Source = "the publish-rights table (`src/Contracts/Authentication/PublishRights.cs`)";
 
     /// <summary>Every ACL of every principal, as the topics job applies them.</summary>
-    public static IReadOnlyList<KafkaAcl> Acls() => KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal]);
+    public static IReadOnlyList<KafkaAcl> Acls() =>
+        KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal]);
 
     public static string Page() => KafkaAcls.Markdown(Acls(), Source);
 
@@ -59,7 +61,8 @@ public static class AclsCommand
 
         public IReadOnlyList<ProducerGrant> Grants { get; } =
         [
-            .. rights.Rows.SelectMany(r => r.Producers.SelectMany(PrincipalsOf).Select(p => new ProducerGrant(p, r.Topic, r.MessageType))),
+            .. rights.Rows.SelectMany(r =>
+                r.Producers.SelectMany(PrincipalsOf).Select(p => new ProducerGrant(p, r.Topic, r.MessageType))),
             // Unsigned: every worker's canary, and the provider's feed.
             .. Workers.All.Keys.Select(w => new ProducerGrant(w, Topics.Canary, Any)),
             new(OperatorPrincipal, Topics.Canary, Any),

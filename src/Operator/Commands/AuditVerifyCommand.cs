@@ -24,10 +24,17 @@ public static class AuditVerifyCommand
     {
         var contest = new Argument<string>("contest-id");
         var output = new Option<string?>("--out") { Description = "file to write (default audit-<contest>.jsonl)" };
-        var export = new Command("export", "every money event of a contest in order as hash-chained JSON lines") { contest, output };
-        export.SetAction((parse, ct) => OperationsCommands.ExportAsync(parse.GetValue(contest)!, parse.GetValue(output), ct));
+        var export = new Command("export", "every money event of a contest in order as hash-chained JSON lines")
+        {
+            contest, output,
+        };
+        export.SetAction((parse, ct) =>
+            OperationsCommands.ExportAsync(parse.GetValue(contest)!, parse.GetValue(output), ct));
         var file = new Argument<string>("file");
-        var verify = new Command("verify", "check an export's hash chain and recompute its settlement from its inputs") { file };
+        var verify = new Command("verify", "check an export's hash chain and recompute its settlement from its inputs")
+        {
+            file,
+        };
         verify.SetAction((parse, ct) => RunAsync(parse.GetValue(file)!, ct));
         return new Command("audit", "export a contest's money events and verify an export") { export, verify };
     }
@@ -46,7 +53,9 @@ public static class AuditVerifyCommand
         var problems = Verify(lines, out var summary);
         Console.WriteLine(summary);
         foreach (var p in problems) Console.WriteLine("  FAIL " + p);
-        Console.WriteLine(problems.Count == 0 ? "audit OK: the chain holds and the settlement recomputes to the cent" : $"audit FAILED: {problems.Count} problems");
+        Console.WriteLine(problems.Count == 0
+            ? "audit OK: the chain holds and the settlement recomputes to the cent"
+            : $"audit FAILED: {problems.Count} problems");
         return problems.Count == 0 ? 0 : 1;
     }
 
@@ -83,7 +92,8 @@ public static class AuditVerifyCommand
                 case "contest": contest = data; break;
                 case "entry": fees.Add((long)data!["amountMinor"]!); break;
                 case "standing":
-                    standings.Add(new StandingRow((int)data!["rank"]!, (string)data["entryId"]!, (string)data["playerId"]!, (long)data["scoreMilli"]!));
+                    standings.Add(new StandingRow((int)data!["rank"]!, (string)data["entryId"]!,
+                        (string)data["playerId"]!, (long)data["scoreMilli"]!));
                     break;
                 case "payout_order" when (string?)data!["kind"] == "prize": orders.Add(data); break;
             }
@@ -95,7 +105,8 @@ public static class AuditVerifyCommand
         }
         var definition = contest["definition"].Deserialize<ContestDefined>(OutgoingMessage.Json)!;
         var settled = contest["settled"]?.Deserialize<ContestSettled>(OutgoingMessage.Json);
-        summary += $"; contest {definition.ContestId}: {fees.Count} entries, {standings.Count} standings rows, {orders.Count} prize orders";
+        summary += $"; contest {definition.ContestId}: {fees.Count} entries, {standings.Count} standings rows, " +
+            $"{orders.Count} prize orders";
         if (settled is null)
         {
             summary += "; not settled, so there is no settlement to recompute";
@@ -104,9 +115,10 @@ public static class AuditVerifyCommand
         var rules = PrizeRules.From(definition);
         var decision = PrizeCalculator.Calculate(definition.ContestId, rules, new Money(fees.Sum(), rules.Currency), standings);
         var awards = decision.Settlement?.Awards ?? [];
-        var recomputed = AuditExport.ResultHash(awards.Select(a => (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)));
-        var exported = AuditExport.ResultHash(orders.Select(o => ((string)o["payoutId"]!, (string)o["entryId"]!, (int)o["rank"]!, (long)o["grossMinor"]!,
-            (long)o["feeMinor"]!, (long)o["netMinor"]!)));
+        var recomputed = AuditExport.ResultHash(awards.Select(a =>
+            (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)));
+        var exported = AuditExport.ResultHash(orders.Select(o => ((string)o["payoutId"]!, (string)o["entryId"]!,
+            (int)o["rank"]!, (long)o["grossMinor"]!, (long)o["feeMinor"]!, (long)o["netMinor"]!)));
         if (recomputed != exported) problems.Add($"the prize orders in the export ({exported}) are not what the settlement recomputes to ({recomputed})");
         if (recomputed != resultHash) problems.Add($"the export's resultHash {resultHash} is not the recomputed {recomputed}");
         var pool = decision.Settlement?.Pool;

@@ -14,20 +14,34 @@ public static class ConsoleCommands
 {
     public static Command Build()
     {
-        var file = new Option<string>("--file") { Description = "the operators file (JSON) to add to; created if missing", Required = true };
+        var file = new Option<string>("--file")
+        {
+            Description = "the operators file (JSON) to add to; created if missing", Required = true,
+        };
         var name = new Option<string>("--name") { Description = "the operator's sign-in name", Required = true };
         var role = new Option<string>("--role") { Description = "viewer, approver or admin", Required = true };
-        var password = new Option<string?>("--password") { Description = "the password (a random one is made and printed if not given)" };
-        var add = new Command("add", "add (or replace) an operator with a salted password hash") { file, name, role, password };
-        add.SetAction(parse => AddOperator(parse.GetValue(file)!, parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(password)));
-        return new Command("console", "the operations console's operators") { new Command("operator", "operators who may sign in") { add } };
+        var password = new Option<string?>("--password")
+        {
+            Description = "the password (a random one is made and printed if not given)",
+        };
+        var add = new Command("add", "add (or replace) an operator with a salted password hash")
+        {
+            file, name, role, password,
+        };
+        add.SetAction(parse =>
+            AddOperator(parse.GetValue(file)!, parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(password)));
+        return new Command("console", "the operations console's operators")
+        {
+            new Command("operator", "operators who may sign in") { add },
+        };
     }
 
     public static int AddOperator(string file, string name, string role, string? password)
     {
         if (OperatorRoles.Rank(role) < 0)
         {
-            Console.Error.WriteLine($"console operator add: role '{role}' is not one of {string.Join(", ", OperatorRoles.All)}");
+            Console.Error.WriteLine(
+                $"console operator add: role '{role}' is not one of {string.Join(", ", OperatorRoles.All)}");
             return 1;
         }
         var generated = password is null;
@@ -65,5 +79,6 @@ public static class ConsoleCommands
         return 0;
     }
 
-    public static string NewPassword() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
+    public static string NewPassword() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
 }

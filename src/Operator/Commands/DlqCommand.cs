@@ -23,22 +23,36 @@ public static class DlqCommand
 {
     public static Command Build()
     {
-        var topic = new Option<string?>("--topic") { Description = "only this topic's dead letters (provider.feed or provider.feed.dlq)" };
-        var list = new Command("list", "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, attempts and reason")
+        var topic = new Option<string?>("--topic")
+        {
+            Description = "only this topic's dead letters (provider.feed or provider.feed.dlq)",
+        };
+        var list = new Command("list",
+            "print every dead letter in <topic>.dlq (all of them by default) with its origin, message id, type, " +
+            "attempts and reason")
             { topic };
         list.SetAction((parse, ct) => ListAsync(parse.GetValue(topic), ct));
-        var of = new Argument<string>("topic") { Description = "the topic whose dead letters to re-drive (contests or contests.dlq; "
-            + "a signed topic: an unsigned one such as provider.feed is re-sent by its producer)" };
-        var partition = new Option<int?>("--partition") { Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it" };
-        var offset = new Option<long?>("--offset") { Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it" };
+        var of = new Argument<string>("topic")
+        {
+            Description = "the topic whose dead letters to re-drive (contests or contests.dlq; " +
+                "a signed topic: an unsigned one such as provider.feed is re-sent by its producer)",
+        };
+        var partition = new Option<int?>("--partition")
+        {
+            Description = "partition of the dead letter in <topic>.dlq, as dlq list prints it",
+        };
+        var offset = new Option<long?>("--offset")
+        {
+            Description = "offset of the dead letter in <topic>.dlq, as dlq list prints it",
+        };
         var all = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be re-driven; publish nothing" };
         var redrive = new Command("redrive",
             "publish dead letters again to their original topic with their original key, body and envelope headers; " +
             "the consumer's inbox applies each message at most once")
             { of, partition, offset, all, dryRun };
-        redrive.SetAction((parse, ct) => RedriveAsync(parse.GetValue(of)!, parse.GetValue(partition), parse.GetValue(offset),
-            parse.GetValue(all), parse.GetValue(dryRun), ct));
+        redrive.SetAction((parse, ct) => RedriveAsync(parse.GetValue(of)!, parse.GetValue(partition),
+            parse.GetValue(offset), parse.GetValue(all), parse.GetValue(dryRun), ct));
         return new Command("dlq", "inspect dead letters and re-drive them once their cause is fixed") { list, redrive };
     }
 
@@ -49,7 +63,8 @@ public static class DlqCommand
 
     /// <summary>One dead letter as it sits in its dead-letter topic, with what its headers say.</summary>
     public sealed record DeadLetter(
-        string Topic, int Partition, long Offset, DateTime Timestamp, byte[]? Key, byte[]? Value, IReadOnlyList<Header> Headers)
+        string Topic, int Partition, long Offset, DateTime Timestamp, byte[]? Key, byte[]? Value,
+        IReadOnlyList<Header> Headers)
     {
         public string Where => $"{Topic}/{Partition}@{Offset}";
         public string? MessageId => Header(MessageHeaders.MessageId);
@@ -58,9 +73,15 @@ public static class DlqCommand
         public string? Consumer => Header(MessageHeaders.DeadLetterConsumer);
         public string? Attempts => Header(MessageHeaders.DeadLetterAttempts);
         public string OriginalTopic => Header(MessageHeaders.DeadLetterOriginalTopic) ?? OriginalTopicOf(Topic);
-        public int? OriginalPartition => int.TryParse(Header(MessageHeaders.DeadLetterOriginalPartition), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : null;
-        public long? OriginalOffset => long.TryParse(Header(MessageHeaders.DeadLetterOriginalOffset), NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o : null;
-        public string OriginalWhere => $"{OriginalTopic}/{OriginalPartition?.ToString(CultureInfo.InvariantCulture) ?? "?"}@{OriginalOffset?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
+        public int? OriginalPartition =>
+            int.TryParse(Header(MessageHeaders.DeadLetterOriginalPartition), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var p) ? p : null;
+        public long? OriginalOffset =>
+            long.TryParse(Header(MessageHeaders.DeadLetterOriginalOffset), NumberStyles.None,
+                CultureInfo.InvariantCulture, out var o) ? o : null;
+        public string OriginalWhere =>
+            $"{OriginalTopic}/{OriginalPartition?.ToString(CultureInfo.InvariantCulture) ?? "?"}" +
+            $"@{OriginalOffset?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
 
         /// <summary>The headers the original message carried: every header but the dead-letter ones.</summary>
         public IEnumerable<Header> OriginalHeaders =>
@@ -69,7 +90,9 @@ public static class DlqCommand
         /// <summary>What makes two dead letters the same message: its id, or where it was when it had none.</summary>
         public string Identity => OriginalTopic + "\n" + (MessageId ?? "kafka:" + OriginalWhere);
 
-        /// <summary>The last value of a header (a dead letter's own headers follow the original ones), as text.</summary>
+        /// <summary>
+        /// The last value of a header (a dead letter's own headers follow the original ones), as text.
+        /// </summary>
         public string? Header(string name)
         {
             for (var i = Headers.Count - 1; i >= 0; i--)
@@ -100,18 +123,25 @@ public static class DlqCommand
     public static Task<int> ListAsync(string? topic, CancellationToken ct) =>
         WithBrokerAsync("list", bootstrap => List(bootstrap, topic, Console.Out, Console.Error, ct));
 
-    public static Task<int> RedriveAsync(string topic, int? partition, long? offset, bool all, bool dryRun, CancellationToken ct) =>
-        WithBrokerAsync("redrive", bootstrap => Redrive(bootstrap, topic, partition, offset, all, dryRun, Console.Out, Console.Error, ct));
+    public static Task<int> RedriveAsync(
+        string topic, int? partition, long? offset, bool all, bool dryRun, CancellationToken ct) =>
+        WithBrokerAsync("redrive", bootstrap =>
+            Redrive(bootstrap, topic, partition, offset, all, dryRun, Console.Out, Console.Error, ct));
 
-    /// <summary>Prints every dead letter of one <c>.dlq</c> topic (or of all of them), then a count per topic.</summary>
-    public static int List(string bootstrapServers, string? topic, TextWriter output, TextWriter error, CancellationToken ct)
+    /// <summary>
+    /// Prints every dead letter of one <c>.dlq</c> topic (or of all of them), then a count per topic.
+    /// </summary>
+    public static int List(
+        string bootstrapServers, string? topic, TextWriter output, TextWriter error, CancellationToken ct)
     {
         var topics = DeadLetterTopics(bootstrapServers, topic, out var problem);
         if (topics is null) return Fail(error, "list", problem!);
         var letters = Read(bootstrapServers, topics.Keys, ct);
-        output.WriteLine($"{"dead letter",-28} {"original",-28} {"message id",-40} {"type",-24} {"attempts",8} {"consumer",-22} reason");
+        output.WriteLine($"{"dead letter",-28} {"original",-28} {"message id",-40} {"type",-24} " +
+            $"{"attempts",8} {"consumer",-22} reason");
         foreach (var d in letters)
-            output.WriteLine($"{d.Where,-28} {d.OriginalWhere,-28} {d.MessageId ?? "(none)",-40} {d.Type ?? "(none)",-24} {d.Attempts ?? "?",8} {d.Consumer ?? "?",-22} {d.Reason}");
+            output.WriteLine($"{d.Where,-28} {d.OriginalWhere,-28} {d.MessageId ?? "(none)",-40} " +
+                $"{d.Type ?? "(none)",-24} {d.Attempts ?? "?",8} {d.Consumer ?? "?",-22} {d.Reason}");
         foreach (var t in topics.Keys)
             output.WriteLine($"{t}: {letters.Count(d => d.Topic == t)} dead letter(s)");
         output.WriteLine($"{letters.Count} dead letter(s) in {topics.Count} topic(s)");
@@ -123,11 +153,13 @@ public static class DlqCommand
     /// <c>&lt;topic&gt;.dlq</c>, or every one with <paramref name="all"/> (each message once,
     /// however often it was dead-lettered), to its original topic and partition.
     /// </summary>
-    public static int Redrive(string bootstrapServers, string topic, int? partition, long? offset, bool all, bool dryRun,
-        TextWriter output, TextWriter error, CancellationToken ct)
+    public static int Redrive(string bootstrapServers, string topic, int? partition, long? offset, bool all,
+        bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
     {
         if (all == (partition is not null || offset is not null) || (!all && (partition is null || offset is null)))
-            return Fail(error, "redrive", "name one dead letter with --partition P --offset N (as dlq list prints them), or every one with --all");
+            return Fail(error, "redrive",
+                "name one dead letter with --partition P --offset N (as dlq list prints them), " +
+                "or every one with --all");
         if (UnsignedRefusal(OriginalTopicOf(topic)) is { } refused) return Fail(error, "redrive", refused);
         var topics = DeadLetterTopics(bootstrapServers, topic, out var problem);
         if (topics is null) return Fail(error, "redrive", problem!);
@@ -145,7 +177,8 @@ public static class DlqCommand
         {
             var one = letters.FirstOrDefault(d => d.Partition == partition && d.Offset == offset);
             if (one is null)
-                return Fail(error, "redrive", $"no dead letter at {dlq}/{partition}@{offset} (list them with: cpctl dlq list --topic {OriginalTopicOf(dlq)})");
+                return Fail(error, "redrive", $"no dead letter at {dlq}/{partition}@{offset} " +
+                    $"(list them with: cpctl dlq list --topic {OriginalTopicOf(dlq)})");
             chosen = [one];
         }
 
@@ -155,7 +188,8 @@ public static class DlqCommand
         if (chosen.Select(d => UnsignedRefusal(d.OriginalTopic)).FirstOrDefault(r => r is not null) is { } unsigned)
             return Fail(error, "redrive", unsigned);
 
-        using var producer = dryRun ? null : KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "cpctl.dlq"), NullLogger.Instance);
+        using var producer = dryRun ? null
+            : KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "cpctl.dlq"), NullLogger.Instance);
         foreach (var d in chosen)
         {
             ct.ThrowIfCancellationRequested();
@@ -167,27 +201,33 @@ public static class DlqCommand
             var what = $"{d.Where} ({d.MessageId ?? "no message id"}, {d.Type ?? "no type"})";
             if (dryRun)
             {
-                output.WriteLine($"would re-drive {what} to {target.Topic}" + (target.Partition == Partition.Any ? "" : $"/{target.Partition.Value}"));
+                output.WriteLine($"would re-drive {what} to {target.Topic}" +
+                    (target.Partition == Partition.Any ? "" : $"/{target.Partition.Value}"));
                 continue;
             }
             DeliveryResult<byte[]?, byte[]?> delivered;
             try
             {
-                delivered = producer!.ProduceAsync(target, new Message<byte[]?, byte[]?> { Key = d.Key, Value = d.Value, Headers = KafkaClients.Headers(d.OriginalHeaders) }, ct)
+                delivered = producer!.ProduceAsync(target, new Message<byte[]?, byte[]?>
+                    { Key = d.Key, Value = d.Value, Headers = KafkaClients.Headers(d.OriginalHeaders) }, ct)
                     .GetAwaiter().GetResult();
             }
             catch (ProduceException<byte[]?, byte[]?> e)
             {
                 return Fail(error, "redrive", $"{what} could not be published to {d.OriginalTopic}: {e.Error.Reason}");
             }
-            output.WriteLine($"re-drove {what} to {delivered.Topic}/{delivered.Partition.Value}@{delivered.Offset.Value}");
+            output.WriteLine(
+                $"re-drove {what} to {delivered.Topic}/{delivered.Partition.Value}@{delivered.Offset.Value}");
         }
         output.WriteLine($"{(dryRun ? "would re-drive" : "re-drove")} {chosen.Count} dead letter(s) from {dlq}"
                          + (repeats > 0 ? $"; {repeats} repeat(s) of the same message(s) skipped" : ""));
         return 0;
     }
 
-    /// <summary>Every dead letter in <paramref name="topics"/> from the oldest the broker still holds, in topic, partition and offset order.</summary>
+    /// <summary>
+    /// Every dead letter in <paramref name="topics"/> from the oldest the broker still holds, in topic,
+    /// partition and offset order.
+    /// </summary>
     public static List<DeadLetter> Read(string bootstrapServers, IEnumerable<string> topics, CancellationToken ct)
     {
         var config = KafkaClients.ConsumerConfig(bootstrapServers, "cpctl.dlq." + Guid.NewGuid().ToString("N"));
@@ -213,27 +253,34 @@ public static class DlqCommand
             var r = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (r is null) continue;
             if (!r.IsPartitionEOF)
-                letters.Add(new DeadLetter(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UtcDateTime, r.Message.Key, r.Message.Value,
-                    IncomingMessage.HeadersOf(r.Message.Headers)));
+                letters.Add(new DeadLetter(r.Topic, r.Partition.Value, r.Offset.Value, r.Message.Timestamp.UtcDateTime,
+                    r.Message.Key, r.Message.Value, IncomingMessage.HeadersOf(r.Message.Headers)));
             if (r.IsPartitionEOF || r.Offset.Value + 1 >= ends[r.TopicPartition]) pending.Remove(r.TopicPartition);
         }
         consumer.Close();
         if (pending.Count > 0)
-            throw new TimeoutException($"could not read {string.Join(", ", pending)} to its end within {ReadTimeout.TotalSeconds} s");
-        return [.. letters.OrderBy(d => d.Topic, StringComparer.Ordinal).ThenBy(d => d.Partition).ThenBy(d => d.Offset)];
+            throw new TimeoutException(
+                $"could not read {string.Join(", ", pending)} to its end within {ReadTimeout.TotalSeconds} s");
+        return [.. letters.OrderBy(d => d.Topic, StringComparer.Ordinal)
+            .ThenBy(d => d.Partition).ThenBy(d => d.Offset)];
     }
 
-    /// <summary>The dead-letter topics on the broker (or the one of <paramref name="topic"/>), with their partition counts.</summary>
-    private static SortedDictionary<string, int>? DeadLetterTopics(string bootstrapServers, string? topic, out string? problem)
+    /// <summary>
+    /// The dead-letter topics on the broker (or the one of <paramref name="topic"/>), with their partition counts.
+    /// </summary>
+    private static SortedDictionary<string, int>? DeadLetterTopics(
+        string bootstrapServers, string? topic, out string? problem)
     {
         problem = null;
         using var admin = KafkaClients.Admin(bootstrapServers);
         var all = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics
-            .Where(t => t.Error.Code == ErrorCode.NoError && t.Topic.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal))
+            .Where(t => t.Error.Code == ErrorCode.NoError &&
+                t.Topic.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal))
             .ToDictionary(t => t.Topic, t => t.Partitions.Count, StringComparer.Ordinal);
         if (topic is null) return new SortedDictionary<string, int>(all, StringComparer.Ordinal);
         var dlq = DeadLetterTopicOf(topic);
-        if (all.TryGetValue(dlq, out var count)) return new SortedDictionary<string, int>(StringComparer.Ordinal) { [dlq] = count };
+        if (all.TryGetValue(dlq, out var count))
+            return new SortedDictionary<string, int>(StringComparer.Ordinal) { [dlq] = count };
         problem = $"no dead-letter topic {dlq} on the broker";
         return null;
     }
@@ -253,7 +300,8 @@ public static class DlqCommand
         try
         {
             var settings = PipelineSettings.Resolve();
-            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers, TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
+            KafkaClients.ProbeBroker(settings.KafkaBootstrapServers,
+                TimeSpan.FromMilliseconds(Limits.StartupProbeTimeoutMs));
             return await Task.Run(() => run(settings.KafkaBootstrapServers));
         }
         catch (StartupException e)

@@ -17,9 +17,19 @@ public static class MigrateCommand
 {
     public static Command Build()
     {
-        var worker = new Option<string>("--worker") { Description = "worker whose migrations to apply, or all", DefaultValueFactory = _ => "all" };
-        var schema = new Option<string?>("--schema") { Description = "apply into this schema instead of the worker's own (single worker only)" };
-        var migrate = new Command("migrate", "apply workers' database migrations (idempotent; safe to run concurrently)") { worker, schema };
+        var worker = new Option<string>("--worker")
+        {
+            Description = "worker whose migrations to apply, or all", DefaultValueFactory = _ => "all",
+        };
+        var schema = new Option<string?>("--schema")
+        {
+            Description = "apply into this schema instead of the worker's own (single worker only)",
+        };
+        var migrate = new Command("migrate",
+            "apply workers' database migrations (idempotent; safe to run concurrently)")
+        {
+            worker, schema,
+        };
         migrate.SetAction((parse, ct) => RunAsync(parse.GetValue(worker)!, parse.GetValue(schema), ct));
         return migrate;
     }
@@ -33,7 +43,8 @@ public static class MigrateCommand
             : null;
         if (targets is null)
         {
-            await Console.Error.WriteLineAsync($"migrate: unknown worker '{worker}' (one of: all, {string.Join(", ", Workers.All.Keys)})");
+            await Console.Error.WriteLineAsync(
+                $"migrate: unknown worker '{worker}' (one of: all, {string.Join(", ", Workers.All.Keys)})");
             return 1;
         }
         if (schema is not null && targets.Count != 1)
@@ -45,8 +56,10 @@ public static class MigrateCommand
         foreach (var target in targets)
         {
             var name = schema ?? target.Name;
-            var applied = await new Migrator(dataSource, name, target.AllMigrations, NullLogger.Instance, target.Grants).ApplyAsync(ct);
-            Console.WriteLine($"{name}: {applied} migration(s) applied, {target.AllMigrations.Count - applied} already present");
+            var applied = await new Migrator(dataSource, name, target.AllMigrations, NullLogger.Instance, target.Grants)
+                .ApplyAsync(ct);
+            Console.WriteLine(
+                $"{name}: {applied} migration(s) applied, {target.AllMigrations.Count - applied} already present");
         }
         return 0;
     }

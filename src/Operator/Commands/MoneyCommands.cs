@@ -18,8 +18,15 @@ public static class MoneyCommands
 {
     public static Command BuildBalance()
     {
-        var count = new Option<int>("--snapshots") { Description = "how many of the latest snapshots to list", DefaultValueFactory = _ => 24 };
-        var balance = new Command("balance", "the platform's Stripe balance against obligations: level, reserve, trend, latest snapshots") { count };
+        var count = new Option<int>("--snapshots")
+        {
+            Description = "how many of the latest snapshots to list", DefaultValueFactory = _ => 24,
+        };
+        var balance = new Command("balance",
+            "the platform's Stripe balance against obligations: level, reserve, trend, latest snapshots")
+        {
+            count,
+        };
         balance.SetAction((parse, ct) => BalanceAsync(parse.GetValue(count), ct));
         return balance;
     }
@@ -41,7 +48,11 @@ public static class MoneyCommands
         var year = new Option<int?>("--year") { Description = "calendar year (UTC); default: this year" };
         var output = new Option<string?>("--out") { Description = "CSV file to write (default tax-year-<year>.csv)" };
         var by = OperatorTool.OperatorOption("who exports (recorded in the audit trail)");
-        var tax = new Command("tax", "prizes paid per recipient in a tax year, as CSV, flagged at the reporting threshold") { year, output, by };
+        var tax = new Command("tax",
+            "prizes paid per recipient in a tax year, as CSV, flagged at the reporting threshold")
+        {
+            year, output, by,
+        };
         tax.SetAction((parse, ct) => TaxAsync(parse.GetValue(year), parse.GetValue(output), parse.GetValue(by)!, ct));
         return tax;
     }
@@ -50,8 +61,12 @@ public static class MoneyCommands
     public static Command BuildStripeEvents()
     {
         var type = new Option<string?>("--type") { Description = "only events of this type (e.g. transfer.created)" };
-        var page = new Option<int>("--page") { Description = "page of 50 events (from 0)", DefaultValueFactory = _ => 0 };
-        var events = new Command("stripe-events", "Stripe's events per type, what Payout made of them, failures, the last received")
+        var page = new Option<int>("--page")
+        {
+            Description = "page of 50 events (from 0)", DefaultValueFactory = _ => 0,
+        };
+        var events = new Command("stripe-events",
+            "Stripe's events per type, what Payout made of them, failures, the last received")
         {
             type, page,
         };
@@ -72,31 +87,42 @@ public static class MoneyCommands
         var last = snapshots.LastOrDefault();
         if (last is null)
         {
-            Console.WriteLine("no balance snapshot yet: the operations worker takes one at start and every snapshot interval");
+            Console.WriteLine(
+                "no balance snapshot yet: the operations worker takes one at start and every snapshot interval");
             return 0;
         }
-        var trend = BalanceTrend.Of([.. snapshots.Select(s => new BalanceReading(s.TakenAt, s.AvailableMinor))], last.TakenAt, options);
+        var trend = BalanceTrend.Of([.. snapshots.Select(s => new BalanceReading(s.TakenAt, s.AvailableMinor))],
+            last.TakenAt, options);
         Console.WriteLine($"level      {last.Status} (at {Stamp(last.TakenAt)})");
-        Console.WriteLine($"available  {Amount(last.AvailableMinor, last.Currency)}   pending {Amount(last.PendingMinor, last.Currency)}");
-        Console.WriteLine($"owed now   {Amount(obligations, options.Currency)}   reserve (1.2x) {Amount(BalanceStatus.Reserve(obligations), options.Currency)}");
+        Console.WriteLine($"available  {Amount(last.AvailableMinor, last.Currency)}   " +
+            $"pending {Amount(last.PendingMinor, last.Currency)}");
+        Console.WriteLine($"owed now   {Amount(obligations, options.Currency)}   " +
+            $"reserve (1.2x) {Amount(BalanceStatus.Reserve(obligations), options.Currency)}");
         Console.WriteLine("trend      " + Describe(trend, last.Currency));
-        Console.WriteLine($"levels     depleted <= 0; critical < {Amount(options.CriticalBelowMinor, options.Currency)} or 50% of the reserve; " +
-            $"warning < {Amount(options.WarningBelowMinor, options.Currency)} or 80%; healthy >= {Amount(options.HealthyFromMinor, options.Currency)} and 100%; " +
+        Console.WriteLine($"levels     depleted <= 0; " +
+            $"critical < {Amount(options.CriticalBelowMinor, options.Currency)} or 50% of the reserve; " +
+            $"warning < {Amount(options.WarningBelowMinor, options.Currency)} or 80%; " +
+            $"healthy >= {Amount(options.HealthyFromMinor, options.Currency)} and 100%; " +
             "low in between");
-        var table = new Table().AddColumns("taken", "available", "pending", "obligations", "reserve", "level", "change/day", "days to empty");
+        var table = new Table().AddColumns(
+            "taken", "available", "pending", "obligations", "reserve", "level", "change/day", "days to empty");
         foreach (var s in snapshots.AsEnumerable().Reverse().Take(count))
-            table.AddRow(Stamp(s.TakenAt), Amount(s.AvailableMinor, s.Currency), Amount(s.PendingMinor, s.Currency), Amount(s.ObligationsMinor, s.Currency),
+            table.AddRow(Stamp(s.TakenAt), Amount(s.AvailableMinor, s.Currency), Amount(s.PendingMinor, s.Currency),
+                Amount(s.ObligationsMinor, s.Currency),
                 Amount(s.ReserveMinor, s.Currency), s.Status, s.ChangePerDayMinor is { } d ? Amount(d, s.Currency) : "",
                 s.DaysToEmpty?.ToString(CultureInfo.InvariantCulture) ?? "");
         AnsiConsole.Write(table);
         return 0;
     }
 
-    /// <summary>"falling 1,200.00 USD a day: empty in 6 days (41 snapshots over 168 hours)", or why there is none.</summary>
+    /// <summary>
+    /// "falling 1,200.00 USD a day: empty in 6 days (41 snapshots over 168 hours)", or why there is none.
+    /// </summary>
     public static string Describe(BalanceTrend? trend, string currency) => trend switch
     {
         null => "not enough snapshots yet",
-        { ChangePerDayMinor: < 0 } t => $"falling {Amount(-t.ChangePerDayMinor, currency)} a day: empty in {t.DaysToEmpty} days " + Over(t),
+        { ChangePerDayMinor: < 0 } t =>
+            $"falling {Amount(-t.ChangePerDayMinor, currency)} a day: empty in {t.DaysToEmpty} days " + Over(t),
         var t => $"rising {Amount(t.ChangePerDayMinor, currency)} a day " + Over(t),
     };
 
@@ -109,12 +135,15 @@ public static class MoneyCommands
     {
         await using var tool = await OperatorTool.OpenAsync("players list");
         if (tool is null) return 2;
-        var rows = await new ReadQueries(tool.ReadModel).PlayersAsync(string.IsNullOrWhiteSpace(search) ? null : search, page);
+        var rows = await new ReadQueries(tool.ReadModel)
+            .PlayersAsync(string.IsNullOrWhiteSpace(search) ? null : search, page);
         var table = new Table().AddColumns("player", "entries", "payouts");
         foreach (var (player, entries, payouts) in rows)
-            table.AddRow(Markup.Escape(player), entries.ToString(CultureInfo.InvariantCulture), payouts.ToString(CultureInfo.InvariantCulture));
+            table.AddRow(Markup.Escape(player), entries.ToString(CultureInfo.InvariantCulture),
+                payouts.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        Console.WriteLine($"page {page + 1}: {rows.Count} players{(rows.Count == ReadQueries.PageSize ? $" (more: --page {page + 1})" : "")}");
+        Console.WriteLine($"page {page + 1}: {rows.Count} players" +
+            $"{(rows.Count == ReadQueries.PageSize ? $" (more: --page {page + 1})" : "")}");
         return 0;
     }
 
@@ -125,23 +154,26 @@ public static class MoneyCommands
         var q = new ReadQueries(tool.ReadModel);
         var earnings = await q.EarningsAsync(playerId);
         var payouts = await q.PayoutsAsync(null, null, null, playerId, 0);
-        if (earnings.Count == 0 && payouts.Count == 0 && (await q.PlayersAsync(playerId, 0)).All(p => p.PlayerId != playerId))
+        if (earnings.Count == 0 && payouts.Count == 0 &&
+            (await q.PlayersAsync(playerId, 0)).All(p => p.PlayerId != playerId))
             return await OperatorTool.FailAsync("players show", $"no player {playerId} in the read model");
         Console.WriteLine($"player {playerId}");
         var perContest = new Table().AddColumns("contest", "won", "fees withheld", "paid", "pending");
         foreach (var e in earnings)
-            perContest.AddRow(Markup.Escape(e.ContestId), Amount(e.WonMinor, e.Currency), Amount(e.FeesMinor, e.Currency), Amount(e.PaidMinor, e.Currency),
-                Amount(e.PendingMinor, e.Currency));
+            perContest.AddRow(Markup.Escape(e.ContestId), Amount(e.WonMinor, e.Currency),
+                Amount(e.FeesMinor, e.Currency), Amount(e.PaidMinor, e.Currency), Amount(e.PendingMinor, e.Currency));
         AnsiConsole.Write(perContest);
         var perYear = new Table().AddColumns("year (by when paid)", "won", "fees withheld", "paid", "pending");
         foreach (var g in earnings.GroupBy(e => (e.Year, e.Currency)).OrderBy(g => g.Key.Year))
-            perYear.AddRow(g.Key.Year?.ToString(CultureInfo.InvariantCulture) ?? "not yet paid", Amount(g.Sum(e => e.WonMinor), g.Key.Currency),
-                Amount(g.Sum(e => e.FeesMinor), g.Key.Currency), Amount(g.Sum(e => e.PaidMinor), g.Key.Currency), Amount(g.Sum(e => e.PendingMinor), g.Key.Currency));
+            perYear.AddRow(g.Key.Year?.ToString(CultureInfo.InvariantCulture) ?? "not yet paid",
+                Amount(g.Sum(e => e.WonMinor), g.Key.Currency), Amount(g.Sum(e => e.FeesMinor), g.Key.Currency),
+                Amount(g.Sum(e => e.PaidMinor), g.Key.Currency), Amount(g.Sum(e => e.PendingMinor), g.Key.Currency));
         AnsiConsole.Write(perYear);
         var table = new Table().AddColumns("payout", "contest", "kind", "net", "state", "paid at");
         foreach (var p in payouts)
-            table.AddRow(Markup.Escape(p.PayoutId), Markup.Escape(p.ContestId), Markup.Escape(p.Kind), Amount(p.NetMinor, p.Currency),
-                Markup.Escape(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind)), p.PaidAt is { } at ? Stamp(at) : "");
+            table.AddRow(Markup.Escape(p.PayoutId), Markup.Escape(p.ContestId), Markup.Escape(p.Kind),
+                Amount(p.NetMinor, p.Currency), Markup.Escape(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind)),
+                p.PaidAt is { } at ? Stamp(at) : "");
         AnsiConsole.Write(table);
         return 0;
     }
@@ -153,13 +185,16 @@ public static class MoneyCommands
         await using var tool = await OperatorTool.OpenAsync("tax", @operator);
         if (tool is null) return 2;
         var y = year ?? DateTimeOffset.UtcNow.Year;
-        var threshold = Setting.Long(null, TaxReporting.ThresholdSetting, TaxReporting.ThresholdDefault, 0, 10_000_000_000);
+        var threshold = Setting.Long(null, TaxReporting.ThresholdSetting, TaxReporting.ThresholdDefault,
+            0, 10_000_000_000);
         var rows = await new ReadQueries(tool.ReadModel).TaxYearAsync(y);
         var path = output ?? $"tax-year-{y}.csv";
         await File.WriteAllTextAsync(path, TaxReporting.Csv(y, rows, threshold), ct);
         var reportable = rows.Count(r => TaxReporting.Reportable(r.PaidMinor, threshold));
-        await tool.AuditAsync(@operator, OperatorTool.NewId(), "tax-export", y.ToString(CultureInfo.InvariantCulture), "", $"{rows.Count} recipients", ct);
-        Console.WriteLine($"{rows.Count} recipients paid in {y}, {reportable} at or above the reporting threshold of {threshold} minor units; written to {path}");
+        await tool.AuditAsync(@operator, OperatorTool.NewId(), "tax-export", y.ToString(CultureInfo.InvariantCulture),
+            "", $"{rows.Count} recipients", ct);
+        Console.WriteLine($"{rows.Count} recipients paid in {y}, {reportable} at or above the reporting threshold " +
+            $"of {threshold} minor units; written to {path}");
         return 0;
     }
 
@@ -171,7 +206,8 @@ public static class MoneyCommands
         if (tool is null) return 2;
         var q = new ReadQueries(tool.ReadModel);
         var types = await q.WebhookTypesAsync();
-        Console.WriteLine("last event received: " + (types.Count == 0 ? "none yet" : Stamp(types.Max(t => t.LastReceived))));
+        Console.WriteLine("last event received: " +
+            (types.Count == 0 ? "none yet" : Stamp(types.Max(t => t.LastReceived))));
         var byType = new Table().AddColumns("type", "received", "acted on", "not handled", "last received");
         foreach (var t in types)
             byType.AddRow(Markup.Escape(t.Type), N(t.Received), N(t.Handled), N(t.NotHandled), Stamp(t.LastReceived));
@@ -179,13 +215,16 @@ public static class MoneyCommands
         var events = await q.StripeEventsAsync(string.IsNullOrWhiteSpace(type) ? null : type, page);
         var list = new Table().AddColumns("received", "event", "type", "object", "account", "outcome");
         foreach (var e in events)
-            list.AddRow(Stamp(e.ReceivedAt), Markup.Escape(e.EventId), Markup.Escape(e.Type), Markup.Escape(e.ObjectId ?? ""), Markup.Escape(e.Account ?? ""),
+            list.AddRow(Stamp(e.ReceivedAt), Markup.Escape(e.EventId), Markup.Escape(e.Type),
+                Markup.Escape(e.ObjectId ?? ""), Markup.Escape(e.Account ?? ""),
                 Markup.Escape(e.Outcome ?? "(not yet handled)"));
         AnsiConsole.Write(list);
-        Console.WriteLine($"page {page + 1}: {events.Count} events{(events.Count == ReadQueries.PageSize ? $" (more: --page {page + 1})" : "")}");
+        Console.WriteLine($"page {page + 1}: {events.Count} events" +
+            $"{(events.Count == ReadQueries.PageSize ? $" (more: --page {page + 1})" : "")}");
         var failures = await q.WebhookFailuresAsync();
         Console.WriteLine($"failures (dead letters and alerts about stripe.events): {failures.Count}");
-        foreach (var a in failures) Console.WriteLine($"  {Stamp(a.RaisedAt)} {a.Severity} {a.Code} {a.State}: {a.Message}");
+        foreach (var a in failures)
+            Console.WriteLine($"  {Stamp(a.RaisedAt)} {a.Severity} {a.Code} {a.State}: {a.Message}");
         return 0;
     }
 
@@ -195,7 +234,8 @@ public static class MoneyCommands
     public static string Amount(long minor, string currency) =>
         Currency.TryParse(currency, out var c) ? new Money(minor, c).ToString() : $"{minor} {currency}";
 
-    private static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";
+    private static string Stamp(DateTimeOffset at) =>
+        at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) + "Z";
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 }

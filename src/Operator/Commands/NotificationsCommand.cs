@@ -15,10 +15,19 @@ public static class NotificationsCommand
 
     public static Command Build()
     {
-        var state = new Option<string?>("--state") { Description = "only deliveries in this state: " + string.Join(", ", States) };
-        var page = new Option<int>("--page") { Description = "page of 50 deliveries (from 0)", DefaultValueFactory = _ => 0 };
+        var state = new Option<string?>("--state")
+        {
+            Description = "only deliveries in this state: " + string.Join(", ", States),
+        };
+        var page = new Option<int>("--page")
+        {
+            Description = "page of 50 deliveries (from 0)", DefaultValueFactory = _ => 0,
+        };
         var command = new Command("notifications",
-            "notifications delivered, being retried and dead-lettered: operators' email, players' webhooks") { state, page };
+            "notifications delivered, being retried and dead-lettered: operators' email, players' webhooks")
+        {
+            state, page,
+        };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(state), parse.GetValue(page), ct));
         return command;
     }
@@ -27,7 +36,8 @@ public static class NotificationsCommand
     {
         if (state is not null && !States.Contains(state, StringComparer.Ordinal))
         {
-            await Console.Error.WriteLineAsync($"notifications: --state '{state}' is not one of {string.Join(", ", States)}");
+            await Console.Error.WriteLineAsync(
+                $"notifications: --state '{state}' is not one of {string.Join(", ", States)}");
             return 2;
         }
         await using var tool = await OperatorTool.OpenAsync("notifications");

@@ -26,21 +26,36 @@ public static class OperationsCommands
     public static Command BuildContests()
     {
         var by = OperatorOption();
-        var file = new Argument<string>("file") { Description = "a contest definition as JSON (docs/topics/contests.md)" };
-        var define = new Command("define", "validate a definition (every reason listed) and publish it on contests") { file, by };
+        var file = new Argument<string>("file")
+        {
+            Description = "a contest definition as JSON (docs/topics/contests.md)",
+        };
+        var define = new Command("define", "validate a definition (every reason listed) and publish it on contests")
+        {
+            file, by,
+        };
         define.SetAction((parse, ct) => DefineAsync(parse.GetValue(file)!, parse.GetValue(by)!, ct));
         var cancelId = new Argument<string>("contest-id");
         var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
-        var cancel = new Command("cancel", "cancel a contest not yet COMPLETE (SCHEDULED, LOCKED or LIVE); every paid entry is refunded")
+        var cancel = new Command("cancel",
+            "cancel a contest not yet COMPLETE (SCHEDULED, LOCKED or LIVE); every paid entry is refunded")
         {
             cancelId, reason, by,
         };
-        cancel.SetAction((parse, ct) => CancelAsync(parse.GetValue(cancelId)!, parse.GetValue(reason)!, parse.GetValue(by)!, ct));
-        var state = new Option<string?>("--state") { Description = "only contests in this state (SCHEDULED, LIVE, PAID ...)" };
+        cancel.SetAction((parse, ct) =>
+            CancelAsync(parse.GetValue(cancelId)!, parse.GetValue(reason)!, parse.GetValue(by)!, ct));
+        var state = new Option<string?>("--state")
+        {
+            Description = "only contests in this state (SCHEDULED, LIVE, PAID ...)",
+        };
         var search = new Option<string?>("--search") { Description = "id or title contains" };
         var page = PageOption();
-        var list = new Command("list", "contests from the operations read model, newest lock first") { state, search, page };
-        list.SetAction((parse, ct) => ListContestsAsync(parse.GetValue(state), parse.GetValue(search), parse.GetValue(page), ct));
+        var list = new Command("list", "contests from the operations read model, newest lock first")
+        {
+            state, search, page,
+        };
+        list.SetAction((parse, ct) =>
+            ListContestsAsync(parse.GetValue(state), parse.GetValue(search), parse.GetValue(page), ct));
         var showId = new Argument<string>("contest-id");
         var show = new Command("show", "a contest's hashes and full timeline") { showId };
         show.SetAction((parse, ct) => ShowContestAsync(parse.GetValue(showId)!, ct));
@@ -53,24 +68,38 @@ public static class OperationsCommands
         var severity = new Option<string?>("--severity") { Description = "info, warning or critical" };
         var code = new Option<string?>("--code") { Description = "only this alert code" };
         var page = PageOption();
-        var list = new Command("list", "alerts from the operations read model, newest first") { state, severity, code, page };
-        list.SetAction((parse, ct) => ListAlertsAsync(parse.GetValue(state), parse.GetValue(severity), parse.GetValue(code), parse.GetValue(page), ct));
+        var list = new Command("list", "alerts from the operations read model, newest first")
+        {
+            state, severity, code, page,
+        };
+        list.SetAction((parse, ct) => ListAlertsAsync(
+            parse.GetValue(state), parse.GetValue(severity), parse.GetValue(code), parse.GetValue(page), ct));
         var alerts = new Command("alerts", "list, acknowledge and resolve alerts") { list };
         foreach (var action in new[] { "ack", "resolve" })
         {
             var alertId = new Argument<string>("alert-id");
-            var note = new Option<string>("--note") { Description = "what you are doing about it (required)", Required = true };
+            var note = new Option<string>("--note")
+            {
+                Description = "what you are doing about it (required)", Required = true,
+            };
             var by = OperatorOption();
-            var command = new Command(action, action == "ack" ? "acknowledge an alert with a note" : "resolve an alert with a note") { alertId, note, by };
-            command.SetAction((parse, ct) => DecideAlertAsync(parse.GetValue(alertId)!, action, parse.GetValue(note)!, parse.GetValue(by)!, ct));
+            var command = new Command(action,
+                action == "ack" ? "acknowledge an alert with a note" : "resolve an alert with a note")
+            {
+                alertId, note, by,
+            };
+            command.SetAction((parse, ct) =>
+                DecideAlertAsync(parse.GetValue(alertId)!, action, parse.GetValue(note)!, parse.GetValue(by)!, ct));
             alerts.Subcommands.Add(command);
         }
         return alerts;
     }
 
-    private static Option<string> OperatorOption() => OperatorTool.OperatorOption("who acts (recorded in the audit trail)");
+    private static Option<string> OperatorOption() =>
+        OperatorTool.OperatorOption("who acts (recorded in the audit trail)");
 
-    private static Option<int> PageOption() => new("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
+    private static Option<int> PageOption() =>
+        new("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
 
     private const int PageSize = ReadQueries.PageSize;
 
@@ -87,21 +116,26 @@ public static class OperationsCommands
         }
         catch (Exception e) when (e is JsonException or IOException)
         {
-            return await OperatorTool.FailAsync("contests define", $"{file}: not a contest definition: {IncomingMessage.OneLine(e.Message)}");
+            return await OperatorTool.FailAsync("contests define",
+                $"{file}: not a contest definition: {IncomingMessage.OneLine(e.Message)}");
         }
         if (d is null) return await OperatorTool.FailAsync("contests define", $"{file}: JSON null");
         var reasons = ContestValidator.Validate(d, new Dictionary<string, GameInfo>(), DateTimeOffset.UtcNow,
             (d.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToHashSet(StringComparer.Ordinal));
         if (reasons.Count > 0)
         {
-            await Console.Error.WriteLineAsync($"contests define: contest {d.ContestId} not defined ({reasons.Count} reasons):");
+            await Console.Error.WriteLineAsync(
+                $"contests define: contest {d.ContestId} not defined ({reasons.Count} reasons):");
             foreach (var r in reasons) await Console.Error.WriteLineAsync("  - " + r);
             return 1;
         }
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
+        var hash = Convert.ToHexStringLower(
+            SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
         await tool.PublishAsync(Topics.Contests, d.ContestId, $"def:{d.ContestId}:{hash}", d, ct);
-        await tool.AuditAsync(@operator, OperatorTool.NewId(), "contest-define", d.ContestId, d.Title, "published on contests", ct);
-        Console.WriteLine($"contest {d.ContestId} sent; Ingestion schedules it or refuses it with every reason (an alert). Follow it: cpctl contests show {d.ContestId}");
+        await tool.AuditAsync(@operator, OperatorTool.NewId(), "contest-define", d.ContestId, d.Title,
+            "published on contests", ct);
+        Console.WriteLine($"contest {d.ContestId} sent; Ingestion schedules it or refuses it with every reason " +
+            $"(an alert). Follow it: cpctl contests show {d.ContestId}");
         return 0;
     }
 
@@ -109,12 +143,16 @@ public static class OperationsCommands
     {
         await using var tool = await OperatorTool.OpenAsync("contests cancel", @operator);
         if (tool is null) return 2;
-        if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync("contests cancel", "--reason is required");
+        if (string.IsNullOrWhiteSpace(reason))
+            return await OperatorTool.FailAsync("contests cancel", "--reason is required");
         var state = (await tool.Queries.ContestAsync(contestId))?.State;
-        if (state is null) return await OperatorTool.FailAsync("contests cancel", $"no contest {contestId} in the read model");
-        if (!ContestCancel.Allowed(state)) return await OperatorTool.FailAsync("contests cancel", ContestCancel.Refusal(contestId, state));
+        if (state is null)
+            return await OperatorTool.FailAsync("contests cancel", $"no contest {contestId} in the read model");
+        if (!ContestCancel.Allowed(state))
+            return await OperatorTool.FailAsync("contests cancel", ContestCancel.Refusal(contestId, state));
         var id = OperatorTool.NewId();
-        await tool.PublishAsync(Topics.Contests, contestId, $"cancel:{contestId}:{id}", new ContestCancelRequested(contestId, reason, @operator), ct);
+        await tool.PublishAsync(Topics.Contests, contestId, $"cancel:{contestId}:{id}",
+            new ContestCancelRequested(contestId, reason, @operator), ct);
         await tool.AuditAsync(@operator, id, "contest-cancel", contestId, reason, "published on contests", ct);
         Console.WriteLine($"cancel of {contestId} sent. {ContestCancel.TwoPersons}");
         return 0;
@@ -127,10 +165,13 @@ public static class OperationsCommands
         var rows = await tool.Queries.ContestsAsync(state, search, page);
         var table = new Table().AddColumns("contest", "title", "state", "entries", "locks at", "why");
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.ContestId), Markup.Escape(r.Title ?? ""), Markup.Escape(r.State), r.EntryCount.ToString(CultureInfo.InvariantCulture),
-                r.LockAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "", Markup.Escape(r.StateReason ?? ""));
+            table.AddRow(Markup.Escape(r.ContestId), Markup.Escape(r.Title ?? ""), Markup.Escape(r.State),
+                r.EntryCount.ToString(CultureInfo.InvariantCulture),
+                r.LockAt?.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) ?? "",
+                Markup.Escape(r.StateReason ?? ""));
         AnsiConsole.Write(table);
-        Console.WriteLine($"page {page + 1}: {rows.Count} contests{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
+        Console.WriteLine(
+            $"page {page + 1}: {rows.Count} contests{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
         return 0;
     }
 
@@ -139,33 +180,40 @@ public static class OperationsCommands
         await using var tool = await OperatorTool.OpenAsync("contests show");
         if (tool is null) return 2;
         var contest = await tool.Queries.ContestAsync(contestId);
-        if (contest is null) return await OperatorTool.FailAsync("contests show", $"no contest {contestId} in the read model");
+        if (contest is null)
+            return await OperatorTool.FailAsync("contests show", $"no contest {contestId} in the read model");
         Console.WriteLine($"{contestId}  {contest.Title}  {contest.State}");
-        Console.WriteLine($"  entries hash {contest.EntriesHash}; standings hash {contest.StandingsHash}; inputs hash {contest.InputsHash}");
+        Console.WriteLine($"  entries hash {contest.EntriesHash}; standings hash {contest.StandingsHash}; " +
+            $"inputs hash {contest.InputsHash}");
         var table = new Table().AddColumns("at", "what", "");
         foreach (var e in await tool.Queries.TimelineAsync(contestId))
-            table.AddRow(e.At.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture), Markup.Escape(e.Kind), Markup.Escape(e.Summary));
+            table.AddRow(e.At.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),
+                Markup.Escape(e.Kind), Markup.Escape(e.Summary));
         AnsiConsole.Write(table);
         return 0;
     }
 
     // ---- alerts -------------------------------------------------------------------------------------
 
-    public static async Task<int> ListAlertsAsync(string? state, string? severity, string? code, int page, CancellationToken ct)
+    public static async Task<int> ListAlertsAsync(
+        string? state, string? severity, string? code, int page, CancellationToken ct)
     {
         await using var tool = await OperatorTool.OpenAsync("alerts list");
         if (tool is null) return 2;
         var rows = await tool.Queries.AlertsAsync(state, severity, code, page);
         var table = new Table().AddColumns("raised", "severity", "code", "state", "alert id", "message");
         foreach (var r in rows)
-            table.AddRow(r.RaisedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture), Markup.Escape(r.Severity), Markup.Escape(r.Code),
-                Markup.Escape(r.State), Markup.Escape(r.AlertId), Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
+            table.AddRow(r.RaisedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                Markup.Escape(r.Severity), Markup.Escape(r.Code), Markup.Escape(r.State), Markup.Escape(r.AlertId),
+                Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
         AnsiConsole.Write(table);
-        Console.WriteLine($"page {page + 1}: {rows.Count} alerts{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
+        Console.WriteLine(
+            $"page {page + 1}: {rows.Count} alerts{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
         return 0;
     }
 
-    public static async Task<int> DecideAlertAsync(string alertId, string action, string note, string @operator, CancellationToken ct)
+    public static async Task<int> DecideAlertAsync(
+        string alertId, string action, string note, string @operator, CancellationToken ct)
     {
         var command = "alerts " + action;
         await using var tool = await OperatorTool.OpenAsync(command, @operator);
@@ -176,8 +224,12 @@ public static class OperationsCommands
         if (state == "resolved") return await OperatorTool.FailAsync(command, $"alert {alertId} is resolved already");
         var id = OperatorTool.NewId();
         var now = DateTimeOffset.UtcNow;
-        if (action == "ack") await tool.PublishAsync(Topics.Operations, alertId, AlertAcknowledged.MessageIdFor(id), new AlertAcknowledged(id, alertId, @operator, note, now), ct);
-        else await tool.PublishAsync(Topics.Operations, alertId, AlertResolved.MessageIdFor(id), new AlertResolved(id, alertId, @operator, note, now), ct);
+        if (action == "ack")
+            await tool.PublishAsync(Topics.Operations, alertId, AlertAcknowledged.MessageIdFor(id),
+                new AlertAcknowledged(id, alertId, @operator, note, now), ct);
+        else
+            await tool.PublishAsync(Topics.Operations, alertId, AlertResolved.MessageIdFor(id),
+                new AlertResolved(id, alertId, @operator, note, now), ct);
         await tool.AuditAsync(@operator, id, "alert-" + action, alertId, note, action + " published", ct);
         Console.WriteLine($"alert {alertId}: {action} sent");
         return 0;
@@ -206,7 +258,8 @@ public static class OperationsCommands
             if (!halted) return await OperatorTool.FailAsync(command, "payouts are not halted: nothing to resume");
             if (halt is not null && halt != inForce)
                 return await OperatorTool.FailAsync(command,
-                    $"halt {halt} is not the halt in force ({inForce}): look again, and resume that one if it should end");
+                    $"halt {halt} is not the halt in force ({inForce}): " +
+                    "look again, and resume that one if it should end");
             ends = inForce;
         }
         var id = OperatorTool.NewId();
@@ -235,7 +288,8 @@ public static class OperationsCommands
             await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
             lines = await AuditExport.LinesAsync(conn, contestId, ct);
         });
-        if (lines.Count == 0) return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
+        if (lines.Count == 0)
+            return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
         var path = output ?? $"audit-{contestId}.jsonl";
         await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n", ct);
         Console.WriteLine($"{lines.Count} lines written to {path}; check it with: cpctl audit verify {path}");

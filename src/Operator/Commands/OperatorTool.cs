@@ -133,18 +133,22 @@ public sealed class OperatorTool : IAsyncDisposable
         SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf)
             .As(OperatorKeys.Resolve(settings.Environment, claimed));
 
-    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage
+    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct)
+        where T : IMessage
     {
         if (body is IOperatorDecision decision) Claimed ??= decision.Operator;
         await Publisher.PublishAsync(topic, key, messageId, body, DateTimeOffset.UtcNow, ct);
     }
 
     /// <summary>Records the action in the audit trail; cpctl has no sign-in, so the role is the tool's own.</summary>
-    public Task AuditAsync(string @operator, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct)
+    public Task AuditAsync(string @operator, string actionId, string action, string subject, string reason,
+        string outcome, CancellationToken ct)
     {
         Claimed ??= @operator;
-        var body = new OperatorActed(actionId, @operator, "cli", action, subject, reason, outcome, Producer, DateTimeOffset.UtcNow);
-        return Publisher.PublishAsync(Topics.Operations, @operator, OperatorActed.MessageIdFor(actionId), body, body.At, ct);
+        var body = new OperatorActed(actionId, @operator, "cli", action, subject, reason, outcome, Producer,
+            DateTimeOffset.UtcNow);
+        return Publisher.PublishAsync(Topics.Operations, @operator, OperatorActed.MessageIdFor(actionId), body,
+            body.At, ct);
     }
 
     public static string NewId() => Guid.NewGuid().ToString("N");

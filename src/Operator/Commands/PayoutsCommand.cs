@@ -24,14 +24,22 @@ public static class PayoutsCommand
 {
     public static Command Build()
     {
-        var state = new Option<string?>("--state") { Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)" };
+        var state = new Option<string?>("--state")
+        {
+            Description = "only payouts in this state (e.g. held, held:review, failed, awaiting_account)",
+        };
         var contest = new Option<string?>("--contest") { Description = "only this contest's payouts" };
         var list = new Command("list", "list payouts with their state and why") { state, contest };
         list.SetAction((parse, ct) => ListAsync(parse.GetValue(state), parse.GetValue(contest), ct));
-        var payouts = new Command("payouts", "inspect payouts; release or reject held ones (never change an amount or recipient); halt and resume") { list };
+        var payouts = new Command("payouts",
+            "inspect payouts; release or reject held ones (never change an amount or recipient); halt and resume")
+        {
+            list,
+        };
         foreach (var (name, help) in new[]
                  {
-                     ("release", "let a held or failed payout go (it skips the review and limit checks, never the account or balance)"),
+                     ("release", "let a held or failed payout go " +
+                         "(it skips the review and limit checks, never the account or balance)"),
                      ("reject", "never send a held or failed payout; the prize is withheld in the ledger"),
                  })
         {
@@ -39,7 +47,8 @@ public static class PayoutsCommand
             var by = OperatorTool.OperatorOption("who decides");
             var why = new Option<string>("--reason") { Description = "why", Required = true };
             var decide = new Command(name, help) { payoutId, by, why };
-            decide.SetAction((parse, ct) => DecideAsync(parse.GetValue(payoutId)!, name, parse.GetValue(by)!, parse.GetValue(why)!, ct));
+            decide.SetAction((parse, ct) =>
+                DecideAsync(parse.GetValue(payoutId)!, name, parse.GetValue(by)!, parse.GetValue(why)!, ct));
             payouts.Subcommands.Add(decide);
         }
         foreach (var (name, help) in new[]
@@ -71,27 +80,37 @@ public static class PayoutsCommand
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
         var rows = await PayoutQueries.ListAsync(conn, state, contest);
-        Console.WriteLine($"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} {"version",7} reason");
+        Console.WriteLine(
+            $"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} {"version",7} reason");
         foreach (var r in rows)
-            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} {Money.Format(r.AmountMinor, r.Currency),12} {r.State + (r.HoldKind is null ? "" : ":" + r.HoldKind),-22} {r.Version,7} {r.Reason}");
+            Console.WriteLine($"{r.PayoutId,-42} {r.ContestId,-14} {r.PlayerId,-12} " +
+                $"{Money.Format(r.AmountMinor, r.Currency),12} " +
+                $"{r.State + (r.HoldKind is null ? "" : ":" + r.HoldKind),-22} {r.Version,7} {r.Reason}");
         Console.WriteLine($"{rows.Count} payouts");
         return 0;
     }
 
-    public static async Task<int> DecideAsync(string payoutId, string decision, string @operator, string reason, CancellationToken ct)
+    public static async Task<int> DecideAsync(
+        string payoutId, string decision, string @operator, string reason, CancellationToken ct)
     {
         var settings = Settings(out var error);
         if (settings is null) return await Fail(decision, error!);
-        if (OperatorTool.OperatorRefusal(@operator, OperatorTool.KeyOperator()) is { } refusal) return await Fail(decision, refusal);
+        if (OperatorTool.OperatorRefusal(@operator, OperatorTool.KeyOperator()) is { } refusal)
+            return await Fail(decision, refusal);
         if (string.IsNullOrWhiteSpace(@operator) || string.IsNullOrWhiteSpace(reason))
-            return await Fail(decision, "--operator and --reason are required: every decision says who made it and why");
+            return await Fail(decision,
+                "--operator and --reason are required: every decision says who made it and why");
         try
         {
-            var (decisionId, hold, version) = await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
+            var (decisionId, hold, version) =
+                await SendDecisionAsync(settings, payoutId, decision, @operator, reason, ct);
             // In the audit trail like the console's decisions: who decided what, and why.
             await using (var tool = await OperatorTool.OpenAsync("payouts " + decision, @operator))
-                if (tool is not null) await tool.AuditAsync(@operator, decisionId, "payout-" + decision, payoutId, reason, $"{decision} of {hold} published", ct);
-            Console.WriteLine($"{decision} of payout {payoutId} ({hold} at version {version}) sent as decision {decisionId}; follow it with: cpctl payouts list");
+                if (tool is not null)
+                    await tool.AuditAsync(@operator, decisionId, "payout-" + decision, payoutId, reason,
+                        $"{decision} of {hold} published", ct);
+            Console.WriteLine($"{decision} of payout {payoutId} ({hold} at version {version}) " +
+                $"sent as decision {decisionId}; follow it with: cpctl payouts list");
             return 0;
         }
         catch (Exception e) when (e is InvalidOperationException or StartupException)
@@ -105,24 +124,32 @@ public static class PayoutsCommand
     /// move), naming the hold it decides and the payout's version as read now, so Payout
     /// applies it to that hold only; returns its id, and the hold and version it names.
     /// </summary>
-    public static async Task<(string DecisionId, string Hold, int Version)> SendDecisionAsync(PipelineSettings settings, string payoutId, string decision,
-        string @operator, string reason, CancellationToken ct)
+    public static async Task<(string DecisionId, string Hold, int Version)> SendDecisionAsync(
+        PipelineSettings settings, string payoutId, string decision, string @operator, string reason,
+        CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var p = await PayoutQueries.FindAsync(conn, payoutId) ?? throw new InvalidOperationException($"no payout {payoutId}");
+        var p = await PayoutQueries.FindAsync(conn, payoutId)
+            ?? throw new InvalidOperationException($"no payout {payoutId}");
         if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Submitting)
             throw new InvalidOperationException($"payout {payoutId} is {p.State}: there is nothing to {decision}");
         var decisionId = Guid.NewGuid().ToString("N");
         var hold = p.State == PayoutStates.Held && p.HoldKind is not null ? p.HoldKind : p.State;
-        var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason, DateTimeOffset.UtcNow, hold, p.Version);
+        var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason,
+            DateTimeOffset.UtcNow, hold, p.Version);
         var id = PayoutReviewDecided.MessageIdFor(decisionId);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
-            new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null, body.DecidedAt), body);
+            new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null,
+                body.DecidedAt), body);
         // Signed with the operator producer's key and the operator's own: Payout applies no decision that is not.
         var signer = OperatorTool.Signer(settings, @operator);
-        message = message with { Headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload) };
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
+        message = message with
+        {
+            Headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload),
+        };
+        using var producer = KafkaClients.Producer(
+            KafkaClients.ProducerConfig(settings.KafkaBootstrapServers, "cpctl.payouts"), NullLogger.Instance);
         await producer.ProduceAsync(Topics.PayoutsDue, KafkaClients.Message(message), ct);
         return (decisionId, hold, p.Version);
     }

@@ -24,20 +24,35 @@ public static class ReplayCommand
 {
     public static Command Build()
     {
-        var group = new Option<string?>("--group") { Description = "the consumer group to rewind (a worker's, e.g. scoring.games, or any with --topic)" };
+        var group = new Option<string?>("--group")
+        {
+            Description = "the consumer group to rewind (a worker's, e.g. scoring.games, or any with --topic)",
+        };
         var allWorkers = new Option<bool>("--all-workers") { Description = "every consumer group of every worker" };
         var topic = new Option<string?>("--topic") { Description = "only this topic of the group(s)" };
-        var toBeginning = new Option<bool>("--to-beginning") { Description = "from the oldest message the broker still holds" };
+        var toBeginning = new Option<bool>("--to-beginning")
+        {
+            Description = "from the oldest message the broker still holds",
+        };
         var toOffset = new Option<long?>("--to-offset") { Description = "from this offset in every partition" };
-        var toTime = new Option<string?>("--to-time") { Description = "from the first message at or after this time (ISO 8601, e.g. 2026-11-22T18:00:00Z)" };
-        var force = new Option<bool>("--force") { Description = "rewind even though other members of a group are live (see docs/operations.md for what that can and cannot do)" };
+        var toTime = new Option<string?>("--to-time")
+        {
+            Description = "from the first message at or after this time (ISO 8601, e.g. 2026-11-22T18:00:00Z)",
+        };
+        var force = new Option<bool>("--force")
+        {
+            Description = "rewind even though other members of a group are live " +
+                "(see docs/operations.md for what that can and cannot do)",
+        };
         var dryRun = new Option<bool>("--dry-run") { Description = "show what would be replayed; commit nothing" };
         var replay = new Command("replay",
-            "move consumer groups back so their workers read messages again; inboxes make it a no-op for what was applied. " +
+            "move consumer groups back so their workers read messages again; " +
+            "inboxes make it a no-op for what was applied. " +
             "Refuses while a group has live members")
             { group, allWorkers, topic, toBeginning, toOffset, toTime, force, dryRun };
-        replay.SetAction((parse, ct) => RunAsync(parse.GetValue(group), parse.GetValue(topic), parse.GetValue(allWorkers),
-            parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime), parse.GetValue(force), parse.GetValue(dryRun), ct));
+        replay.SetAction((parse, ct) => RunAsync(parse.GetValue(group), parse.GetValue(topic),
+            parse.GetValue(allWorkers), parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime),
+            parse.GetValue(force), parse.GetValue(dryRun), ct));
         return replay;
     }
 
@@ -58,7 +73,9 @@ public static class ReplayCommand
         };
     }
 
-    /// <summary>A consumer group, the worker it belongs to (if one of the pipeline's) and the topics to rewind.</summary>
+    /// <summary>
+    /// A consumer group, the worker it belongs to (if one of the pipeline's) and the topics to rewind.
+    /// </summary>
     public sealed record Group(string Name, string? Worker, IReadOnlyList<string> Topics);
 
     public sealed record Options
@@ -75,8 +92,8 @@ public static class ReplayCommand
     public static IReadOnlyList<Group> AllWorkerGroups() =>
         [.. Workers.All.Values.SelectMany(w => w.Consumers.Select(c => new Group(c.Consumer, w.Name, c.Topics)))];
 
-    public static async Task<int> RunAsync(string? group, string? topic, bool allWorkers, bool toBeginning, long? toOffset, string? toTime,
-        bool force, bool dryRun, CancellationToken ct)
+    public static async Task<int> RunAsync(string? group, string? topic, bool allWorkers, bool toBeginning,
+        long? toOffset, string? toTime, bool force, bool dryRun, CancellationToken ct)
     {
         var target = ParseTarget(toBeginning, toOffset, toTime, out var problem);
         var groups = target is null ? null : Groups(group, topic, allWorkers, out problem);
@@ -86,7 +103,8 @@ public static class ReplayCommand
             return 1;
         }
         return await DlqCommand.WithBrokerAsync("", bootstrap =>
-            Execute(bootstrap, groups, target!, new Options { Force = force, DryRun = dryRun }, Console.Out, Console.Error, ct), "replay");
+            Execute(bootstrap, groups, target!, new Options { Force = force, DryRun = dryRun },
+                Console.Out, Console.Error, ct), "replay");
     }
 
     public static Target? ParseTarget(bool toBeginning, long? toOffset, string? toTime, out string? problem)
@@ -104,13 +122,17 @@ public static class ReplayCommand
             problem = $"--to-offset {offset} is negative";
             return null;
         }
-        if (DateTimeOffset.TryParse(toTime, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        if (DateTimeOffset.TryParse(toTime, CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
             return Target.ToTime(time);
         problem = $"--to-time '{toTime}' is not an ISO 8601 time such as 2026-11-22T18:00:00Z";
         return null;
     }
 
-    /// <summary>The groups to rewind: one (<paramref name="group"/>) or every worker's, narrowed to <paramref name="topic"/> if given.</summary>
+    /// <summary>
+    /// The groups to rewind: one (<paramref name="group"/>) or every worker's, narrowed to <paramref name="topic"/> if
+    /// given.
+    /// </summary>
     public static IReadOnlyList<Group>? Groups(string? group, string? topic, bool allWorkers, out string? problem)
     {
         problem = null;
@@ -122,7 +144,9 @@ public static class ReplayCommand
         var known = AllWorkerGroups();
         if (allWorkers)
         {
-            var groups = topic is null ? known : [.. known.Where(g => g.Topics.Contains(topic)).Select(g => g with { Topics = [topic] })];
+            var groups = topic is null
+                ? known
+                : [.. known.Where(g => g.Topics.Contains(topic)).Select(g => g with { Topics = [topic] })];
             if (groups.Count == 0) problem = $"no worker's consumer group reads {topic}";
             return groups.Count == 0 ? null : groups;
         }
@@ -130,7 +154,8 @@ public static class ReplayCommand
         if (found is null)
         {
             if (topic is not null) return [new Group(group!, null, [topic])];
-            problem = $"'{group}' is not a worker's consumer group ({string.Join(", ", known.Select(g => g.Name))}): name its topic with --topic";
+            problem = $"'{group}' is not a worker's consumer group " +
+                $"({string.Join(", ", known.Select(g => g.Name))}): name its topic with --topic";
             return null;
         }
         if (topic is null) return [found];
@@ -139,14 +164,18 @@ public static class ReplayCommand
         return null;
     }
 
-    /// <summary>Rewinds <paramref name="groups"/> to <paramref name="target"/>, all or none unless forced; returns the exit code.</summary>
+    /// <summary>
+    /// Rewinds <paramref name="groups"/> to <paramref name="target"/>, all or none unless forced; returns the exit
+    /// code.
+    /// </summary>
     public static int Execute(string bootstrapServers, IReadOnlyList<Group> groups, Target target, Options options,
         TextWriter output, TextWriter error, CancellationToken ct)
     {
         var partitions = PartitionsOf(bootstrapServers, groups, out var missing);
         if (partitions is null) return Fail(error, $"topic {missing} does not exist on the broker");
 
-        var members = groups.Select(g => new Member(bootstrapServers, g, [.. g.Topics.SelectMany(t => partitions[t])])).ToList();
+        var members = groups
+            .Select(g => new Member(bootstrapServers, g, [.. g.Topics.SelectMany(t => partitions[t])])).ToList();
         try
         {
             output.WriteLine($"joining {members.Count} consumer group(s) to rewind them to {target} ...");
@@ -181,7 +210,9 @@ public static class ReplayCommand
         }
     }
 
-    /// <summary>Every partition of every topic the groups read, in order; null (and the topic) if one does not exist.</summary>
+    /// <summary>
+    /// Every partition of every topic the groups read, in order; null (and the topic) if one does not exist.
+    /// </summary>
     private static Dictionary<string, List<TopicPartition>>? PartitionsOf(string bootstrapServers,
         IReadOnlyList<Group> groups, out string? missing)
     {
@@ -214,7 +245,9 @@ public static class ReplayCommand
             if (DateTime.UtcNow > deadline)
                 return $"no settled assignment within {options.JoinTimeout.TotalSeconds:0} s for group(s) "
                     + string.Join(", ", members.Where(m => !m.Settled(options.Settle)).Select(m => m.Group.Name))
-                    + (members.Select(m => m.LastError).FirstOrDefault(e => e is not null) is { } why ? $" ({why})" : "")
+                    + (members.Select(m => m.LastError).FirstOrDefault(e => e is not null) is { } why
+                        ? $" ({why})"
+                        : "")
                     + "; nothing was rewound";
             foreach (var m in members) m.Poll();
         }
@@ -267,7 +300,8 @@ public static class ReplayCommand
                 return null;
             }
         }
-        output.WriteLine($"  {m.Group.Name}: {changes.Count} partition(s) {(options.DryRun ? "would be " : "")}moved back, "
+        output.WriteLine($"  {m.Group.Name}: {changes.Count} partition(s) "
+                         + $"{(options.DryRun ? "would be " : "")}moved back, "
                          + $"{groupTotal:N0} message(s) to replay");
         return (changes.Count, groupTotal);
     }
@@ -281,11 +315,15 @@ public static class ReplayCommand
         return 1;
     }
 
-    /// <summary>What happens to one partition: committed offset, the new one, and how many messages are read again.</summary>
+    /// <summary>
+    /// What happens to one partition: committed offset, the new one, and how many messages are read again.
+    /// </summary>
     private sealed record PartitionPlan(TopicPartition Partition, long Low, long High, long? Committed, long? NewOffset)
     {
         public bool Changed => NewOffset is { } n && n != Committed;
-        /// <summary>Messages the group will read from the new offset (or its committed one) to the high watermark.</summary>
+        /// <summary>
+        /// Messages the group will read from the new offset (or its committed one) to the high watermark.
+        /// </summary>
         public long Replays => High - (NewOffset ?? Committed ?? Low);
 
         public string Describe() => Committed is null
@@ -293,7 +331,9 @@ public static class ReplayCommand
             : Changed ? $"offset {Committed} -> {NewOffset}" : $"offset {Committed} (unchanged)";
     }
 
-    /// <summary>This command as one member of a group: joins, waits for its assignment, and commits as a member.</summary>
+    /// <summary>
+    /// This command as one member of a group: joins, waits for its assignment, and commits as a member.
+    /// </summary>
     private sealed class Member : IDisposable
     {
         private readonly HashSet<TopicPartition> _assigned = [];
@@ -340,7 +380,9 @@ public static class ReplayCommand
             _lastChange = DateTime.UtcNow;
         }
 
-        /// <summary>Assigned, and unchanged for <paramref name="settle"/>: the group has finished rebalancing.</summary>
+        /// <summary>
+        /// Assigned, and unchanged for <paramref name="settle"/>: the group has finished rebalancing.
+        /// </summary>
         public bool Settled(TimeSpan settle) => _hasAssignment && DateTime.UtcNow - _lastChange >= settle;
 
         /// <summary>Serves the group protocol's callbacks; any message fetched is ignored.</summary>
@@ -359,9 +401,11 @@ public static class ReplayCommand
         public List<PartitionPlan> Plan(Target target)
         {
             var timeout = TimeSpan.FromSeconds(10);
-            var committed = Consumer.Committed(Partitions, timeout).ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
+            var committed = Consumer.Committed(Partitions, timeout)
+                .ToDictionary(c => c.TopicPartition, c => c.Offset.Value);
             var byTime = target.Kind == TargetKind.Time
-                ? Consumer.OffsetsForTimes(Partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(target.Time))), timeout)
+                ? Consumer.OffsetsForTimes(
+                        Partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(target.Time))), timeout)
                     .ToDictionary(o => o.TopicPartition, o => o.Offset.Value)
                 : null;
             var plan = new List<PartitionPlan>(Partitions.Count);
@@ -375,7 +419,9 @@ public static class ReplayCommand
                     TargetKind.Offset => target.Offset,
                     // The local broker has no time index (it answers "none" to every lookup
                     // by time), so a "none" for a partition holding messages is checked by reading it.
-                    _ => byTime![p] is var o && o >= 0 ? o : high > low ? ScanForTime(_bootstrapServers, p, target.Time, low, high) : high,
+                    _ => byTime![p] is var o && o >= 0 ? o
+                        : high > low ? ScanForTime(_bootstrapServers, p, target.Time, low, high)
+                        : high,
                 };
                 wanted = Math.Clamp(wanted, low, high);
                 long? current = committed.TryGetValue(p, out var c) && c >= 0 ? c : null;
@@ -392,7 +438,8 @@ public static class ReplayCommand
         /// the partition (<paramref name="high"/> if there is none): the last message first, and
         /// from the oldest only if that one is not older than the time.
         /// </summary>
-        private static long ScanForTime(string bootstrapServers, TopicPartition partition, DateTimeOffset time, long low, long high)
+        private static long ScanForTime(
+            string bootstrapServers, TopicPartition partition, DateTimeOffset time, long low, long high)
         {
             var config = KafkaClients.ConsumerConfig(bootstrapServers, "cpctl.replay.scan");
             config.EnableAutoCommit = false;
@@ -407,7 +454,8 @@ public static class ReplayCommand
             return high;
         }
 
-        private static ConsumeResult<byte[]?, byte[]?>? Next(IConsumer<byte[]?, byte[]?> reader, TopicPartition partition)
+        private static ConsumeResult<byte[]?, byte[]?>? Next(
+            IConsumer<byte[]?, byte[]?> reader, TopicPartition partition)
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
             while (DateTime.UtcNow < deadline)

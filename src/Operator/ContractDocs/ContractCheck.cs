@@ -38,7 +38,8 @@ public static class ContractCheck
     /// Checks each line; <paramref name="domainRules"/> off checks each body alone (schema and
     /// strict reading), as for examples that are not one feed in order.
     /// </summary>
-    public static IReadOnlyList<CheckedLine> Check(TopicContract topic, IEnumerable<string> lines, string? type = null, bool domainRules = true)
+    public static IReadOnlyList<CheckedLine> Check(
+        TopicContract topic, IEnumerable<string> lines, string? type = null, bool domainRules = true)
     {
         ArgumentNullException.ThrowIfNull(topic);
         ArgumentNullException.ThrowIfNull(lines);
@@ -60,8 +61,13 @@ public static class ContractCheck
 
     private sealed record Message(string Type, int? Version, string? Key, string Body);
 
-    /// <summary>Which form the line is in, and so its type, key and body; null (with a reason) when it cannot tell.</summary>
-    /// <remarks>Read with JsonDocument, which keeps a property written twice, so a body's own faults are left for the checks below to name.</remarks>
+    /// <summary>
+    /// Which form the line is in, and so its type, key and body; null (with a reason) when it cannot tell.
+    /// </summary>
+    /// <remarks>
+    /// Read with JsonDocument, which keeps a property written twice, so a body's own faults are left for the
+    /// checks below to name.
+    /// </remarks>
     private static Message? Read(TopicContract topic, string line, string? givenType, List<string> reasons)
     {
         JsonDocument doc;
@@ -80,7 +86,8 @@ public static class ContractCheck
             if (message is null) return null;
             if (!topic.Types.Contains(message.Type, StringComparer.Ordinal))
             {
-                reasons.Add($"type '{message.Type}' is not carried by {topic.Spec.Name} (it carries {string.Join(", ", topic.Types)})");
+                reasons.Add($"type '{message.Type}' is not carried by {topic.Spec.Name} " +
+                    $"(it carries {string.Join(", ", topic.Types)})");
                 return null;
             }
             var contract = ContractModel.Message(message.Type);
@@ -90,7 +97,8 @@ public static class ContractCheck
         }
     }
 
-    private static Message? Form(TopicContract topic, JsonElement root, string line, string? givenType, List<string> reasons)
+    private static Message? Form(
+        TopicContract topic, JsonElement root, string line, string? givenType, List<string> reasons)
     {
         var names = root.ValueKind == JsonValueKind.Object ? root.EnumerateObject().Select(p => p.Name).ToList() : [];
         string? Text(string name, string what)
@@ -101,10 +109,12 @@ public static class ContractCheck
             reasons.Add($"{what} is not a string");
             return null;
         }
-        if (names.Contains("payload") && root.TryGetProperty("headers", out var headers) && headers.ValueKind == JsonValueKind.Array)
+        if (names.Contains("payload") && root.TryGetProperty("headers", out var headers) &&
+            headers.ValueKind == JsonValueKind.Array)
         {
             // kcat -J: headers are a flat list of name, value, name, value ...
-            var list = headers.EnumerateArray().Select(h => h.ValueKind == JsonValueKind.String ? h.GetString() : null).ToList();
+            var list = headers.EnumerateArray()
+                .Select(h => h.ValueKind == JsonValueKind.String ? h.GetString() : null).ToList();
             string? Header(string name)
             {
                 for (var i = 0; i + 1 < list.Count; i += 2)
@@ -112,15 +122,19 @@ public static class ContractCheck
                 return null;
             }
             var versionText = Header(MessageHeaders.SchemaVersion);
-            int? parsed = int.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : null;
-            if (versionText is not null && parsed is null) reasons.Add($"header schema-version '{versionText}' is not a positive decimal integer");
+            int? parsed = int.TryParse(versionText, NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : null;
+            if (versionText is not null && parsed is null)
+                reasons.Add($"header schema-version '{versionText}' is not a positive decimal integer");
             var type = Header(MessageHeaders.Type) ?? givenType;
             if (type is null) reasons.Add("no type header");
             var key = Text("key", "key");
             var payload = Text("payload", "payload") ?? "";
             return type is null ? null : new Message(type, parsed, key, payload);
         }
-        if (names.Count > 0 && names.Contains("type") && names.Contains("body") && names.All(n => n is "type" or "body" or "key")
+        if (names.Count > 0 && names.Contains("type") && names.Contains("body")
+            && names.All(n => n is "type" or "body" or "key")
             && root.GetProperty("type").ValueKind == JsonValueKind.String)
         {
             var key = Text("key", "key");
@@ -129,13 +143,15 @@ public static class ContractCheck
         var bare = givenType ?? (topic.Types.Count == 1 ? topic.Types[0] : null);
         if (bare is null)
         {
-            reasons.Add($"which type is this? {topic.Spec.Name} carries {string.Join(", ", topic.Types)}: give --type, or write the line as {{\"type\": ..., \"body\": ...}}");
+            reasons.Add($"which type is this? {topic.Spec.Name} carries {string.Join(", ", topic.Types)}: " +
+                $"give --type, or write the line as {{\"type\": ..., \"body\": ...}}");
             return null;
         }
         return new Message(bare, null, null, line);
     }
 
-    private static void CheckBody(TopicContract topic, Message message, int number, FeedCheck? feed, List<string> reasons)
+    private static void CheckBody(
+        TopicContract topic, Message message, int number, FeedCheck? feed, List<string> reasons)
     {
         var contract = ContractModel.Message(message.Type);
         if (string.IsNullOrWhiteSpace(message.Body))
@@ -143,12 +159,14 @@ public static class ContractCheck
             reasons.Add($"empty body for {message.Type}");
             return;
         }
-        var schema = Schemas.GetOrAdd(contract.SchemaFile, _ => JsonSchema.FromJsonAsync(ContractSchemas.Text(ContractSchemas.For(contract))).GetAwaiter().GetResult());
+        var schema = Schemas.GetOrAdd(contract.SchemaFile, _ =>
+            JsonSchema.FromJsonAsync(ContractSchemas.Text(ContractSchemas.For(contract))).GetAwaiter().GetResult());
         try
         {
             var errors = schema.Validate(message.Body).OrderBy(e => e.Path, StringComparer.Ordinal).ToList();
             // A body that is not an object is missing every field too; saying so once is enough.
-            if (errors.FirstOrDefault(e => e.Kind == NJsonSchema.Validation.ValidationErrorKind.ObjectExpected && Where(e.Path) == "the body") is { } notObject)
+            if (errors.FirstOrDefault(e => e.Kind == NJsonSchema.Validation.ValidationErrorKind.ObjectExpected &&
+                    Where(e.Path) == "the body") is { } notObject)
                 errors = [notObject];
             foreach (var error in errors)
                 reasons.Add($"schema {contract.SchemaFile}: {Where(error.Path)}: {Describe(error)}");
@@ -193,14 +211,19 @@ public static class ContractCheck
             NJsonSchema.Validation.ValidationErrorKind.TooFewItems => $"fewer than {s?.MinItems} items",
             NJsonSchema.Validation.ValidationErrorKind.TooManyItems => $"more than {s?.MaxItems} items",
             NJsonSchema.Validation.ValidationErrorKind.ItemsNotUnique => "an item is repeated",
-            var kind when kind.ToString().EndsWith("Expected", StringComparison.Ordinal) => "not " + Article(kind.ToString()[..^"Expected".Length].ToLowerInvariant()),
+            var kind when kind.ToString().EndsWith("Expected", StringComparison.Ordinal) =>
+                "not " + Article(kind.ToString()[..^"Expected".Length].ToLowerInvariant()),
             var kind => kind.ToString(),
         };
     }
 
-    private static string Article(string word) => ("aeiou".Contains(word[0], StringComparison.Ordinal) ? "an " : "a ") + word;
+    private static string Article(string word) =>
+        ("aeiou".Contains(word[0], StringComparison.Ordinal) ? "an " : "a ") + word;
 
-    private static string Where(string? path) => string.IsNullOrEmpty(path) || path == "#/" ? "the body" : path.StartsWith("#/", StringComparison.Ordinal) ? path[2..] : path;
+    private static string Where(string? path) =>
+        string.IsNullOrEmpty(path) || path == "#/" ? "the body"
+        : path.StartsWith("#/", StringComparison.Ordinal) ? path[2..]
+        : path;
 
     /// <summary>
     /// The feed as Ingestion takes it, one game at a time in the file's order, through the same
@@ -221,7 +244,8 @@ public static class ContractCheck
             public GameSequence Sequencing { get; set; } = GameSequence.Start;
             public GameState State { get; set; } = GameState.Unknown(gameId);
             public Dictionary<long, FeedItem> Released { get; } = [];
-            public Dictionary<string, (object Body, string Type, List<string> Reasons)> Waiting { get; } = new(StringComparer.Ordinal);
+            public Dictionary<string, (object Body, string Type, List<string> Reasons)> Waiting { get; } =
+                new(StringComparer.Ordinal);
         }
 
         public void Check(object body, Message message, int number, List<string> reasons)
@@ -242,12 +266,16 @@ public static class ContractCheck
             var before = game.Sequencing;
             var step = Sequencer.Offer(before, item, Read);
             if (step.State.Held.ContainsKey(sequence) && !before.Held.ContainsKey(sequence))
-                reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: {Missing(step.State, sequence)} missing before it; the pipeline " +
-                    $"holds this event for them up to {Sequencer.GapHoldTime.TotalSeconds:0} s, then gives them up with a feed_gap alert");
+                reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: " +
+                    $"{Missing(step.State, sequence)} missing before it; the pipeline " +
+                    $"holds this event for them up to {Sequencer.GapHoldTime.TotalSeconds:0} s, " +
+                    "then gives them up with a feed_gap alert");
             Apply(game, step);
         }
 
-        /// <summary>The end of the file: every gap still open is given up, and what waited behind it is checked.</summary>
+        /// <summary>
+        /// The end of the file: every gap still open is given up, and what waited behind it is checked.
+        /// </summary>
         public void Finish()
         {
             foreach (var game in _games.Values)
@@ -260,12 +288,15 @@ public static class ContractCheck
             foreach (var dropped in step.Dropped)
             {
                 var drop = dropped.Reason == FeedDropReason.Duplicate
-                    ? FeedDrops.ConflictWithReleased(dropped, game.Released.GetValueOrDefault(dropped.Item.Sequence)?.ContentHash)
+                    ? FeedDrops.ConflictWithReleased(dropped,
+                        game.Released.GetValueOrDefault(dropped.Item.Sequence)?.ContentHash)
                     : dropped;
                 var (_, type, reasons) = game.Waiting[dropped.Item.MessageId];
                 game.Waiting.Remove(dropped.Item.MessageId);
                 // A re-send of what was taken is dropped quietly, as the pipeline drops it.
-                if (drop is not null) reasons.Add(FeedDrops.Reason(type, game.State.GameId, dropped.Item.Sequence, drop) + Taken(game, drop));
+                if (drop is not null)
+                    reasons.Add(FeedDrops.Reason(type, game.State.GameId, dropped.Item.Sequence, drop) +
+                        Taken(game, drop));
             }
             foreach (var item in step.Released)
             {
@@ -283,7 +314,10 @@ public static class ContractCheck
                 ? $" ({taken.MessageId} took sequence {drop.Item.Sequence})"
                 : "";
 
-        /// <summary>"sequences 5 to 6 are", "sequence 8 is": what is below <paramref name="sequence"/> and neither taken nor held.</summary>
+        /// <summary>
+        /// "sequences 5 to 6 are", "sequence 8 is": what is below <paramref name="sequence"/> and neither taken nor
+        /// held.
+        /// </summary>
         private static string Missing(GameSequence state, long sequence)
         {
             var missing = new List<(long First, long Last)>();
@@ -294,7 +328,8 @@ public static class ContractCheck
                 else missing.Add((s, s));
             }
             var count = missing.Sum(r => r.Last - r.First + 1);
-            var ranges = string.Join(", ", missing.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First} to {r.Last}"));
+            var ranges = string.Join(", ",
+                missing.Select(r => r.First == r.Last ? $"{r.First}" : $"{r.First} to {r.Last}"));
             return count == 1 ? $"sequence {ranges} is" : $"sequences {ranges} are";
         }
     }

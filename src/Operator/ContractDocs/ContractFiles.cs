@@ -22,7 +22,9 @@ public static class ContractFiles
         return files;
     }
 
-    /// <summary>Writes every file and deletes schema files no type generates any more (a stale schema is a lie).</summary>
+    /// <summary>
+    /// Writes every file and deletes schema files no type generates any more (a stale schema is a lie).
+    /// </summary>
     public static void Write(string dir, IReadOnlyDictionary<string, string> files)
     {
         ArgumentNullException.ThrowIfNull(files);
@@ -59,7 +61,9 @@ public static class ContractFiles
         return problems;
     }
 
-    /// <summary>The first line where <paramref name="actual"/> differs from <paramref name="expected"/>, or null.</summary>
+    /// <summary>
+    /// The first line where <paramref name="actual"/> differs from <paramref name="expected"/>, or null.
+    /// </summary>
     public static string? FirstDifference(string expected, string actual)
     {
         ArgumentNullException.ThrowIfNull(expected);
@@ -76,5 +80,6 @@ public static class ContractFiles
         return null;
     }
 
-    private static string Show(string? line) => line is null ? "(end of file)" : "'" + (line.Length > 160 ? line[..160] + "…" : line) + "'";
+    private static string Show(string? line) =>
+        line is null ? "(end of file)" : "'" + (line.Length > 160 ? line[..160] + "…" : line) + "'";
 }

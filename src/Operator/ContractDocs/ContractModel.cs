@@ -7,7 +7,9 @@ using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Operator.ContractDocs;
 
-/// <summary>One message type of the contract: its wire name, schema version and record (null for a body we do not shape).</summary>
+/// <summary>
+/// One message type of the contract: its wire name, schema version and record (null for a body we do not shape).
+/// </summary>
 public sealed record MessageContract(string Type, int Version, Type? Record)
 {
     /// <summary>The schema file's name under docs/contracts/schemas.</summary>
@@ -42,7 +44,8 @@ public static class ContractModel
         [Topics.Standings] = "contest id",
         [Topics.PayoutsDue] = "contest id (PayoutDispatchDecided: payouts:dispatch)",
         [Topics.PayoutsControl] = "payouts:dispatch",
-        [Topics.PayoutsStatus] = "contest id (StripeEventHandled: the Stripe object id; PayoutDispatchChanged: payouts:dispatch)",
+        [Topics.PayoutsStatus] =
+            "contest id (StripeEventHandled: the Stripe object id; PayoutDispatchChanged: payouts:dispatch)",
         [Topics.StripeEvents] = "the Stripe object id",
         [Topics.Alerts] = "the source worker",
         [Topics.Canary] = "canary id",
@@ -55,10 +58,12 @@ public static class ContractModel
 
 
     /// <summary>The unsigned topics (not in the publish-rights table): their types and who may send them.</summary>
-    private static readonly Dictionary<string, (string[] Types, string[] Senders)> Unsigned = new(StringComparer.Ordinal)
+    private static readonly Dictionary<string, (string[] Types, string[] Senders)> Unsigned =
+        new(StringComparer.Ordinal)
     {
         [Topics.ProviderFeed] = ([.. ContestPipeline.Contracts.Feed.FeedTypes.All], [Provider]),
-        [Topics.Alerts] = ([AlertRaised.MessageType], [.. Workers.All.Keys.Order(StringComparer.Ordinal), Producers.Webhooks]),
+        [Topics.Alerts] =
+            ([AlertRaised.MessageType], [.. Workers.All.Keys.Order(StringComparer.Ordinal), Producers.Webhooks]),
         [Topics.Canary] = ([CanaryPassed.MessageType], [Producers.Operator, .. Workers.Names]),
     };
 
@@ -68,7 +73,8 @@ public static class ContractModel
     public static IReadOnlyList<TopicContract> AllTopics { get; } = [.. TopicCatalog.All.Select(Describe)];
 
     public static MessageContract Message(string type) =>
-        Messages.FirstOrDefault(m => m.Type == type) ?? throw new KeyNotFoundException($"no message type {type} in src/Contracts");
+        Messages.FirstOrDefault(m => m.Type == type)
+            ?? throw new KeyNotFoundException($"no message type {type} in src/Contracts");
 
     public static TopicContract? Topic(string name) => AllTopics.FirstOrDefault(t => t.Spec.Name == name);
 
@@ -83,25 +89,33 @@ public static class ContractModel
     ];
 
     private static object? Literal(Type t, string name) =>
-        t.GetField(name, BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } f ? f.GetRawConstantValue() : null;
+        t.GetField(name, BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true } f
+            ? f.GetRawConstantValue()
+            : null;
 
     private static TopicContract Describe(TopicSpec spec)
     {
         var name = spec.Name;
-        var original = name.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal) ? name[..^Topics.DeadLetterSuffix.Length] : null;
+        var original = name.EndsWith(Topics.DeadLetterSuffix, StringComparison.Ordinal)
+            ? name[..^Topics.DeadLetterSuffix.Length]
+            : null;
         var source = original ?? name;
         var signed = PublishRights.Pipeline.Covers(source);
         var types = signed
             ? PublishRights.Pipeline.Rows.Where(r => r.Topic == source).Select(r => r.MessageType).Distinct().ToArray()
-            : Unsigned.TryGetValue(source, out var u) ? u.Types : throw new InvalidOperationException($"topic {source} is neither signed nor listed as unsigned");
+            : Unsigned.TryGetValue(source, out var u) ? u.Types
+            : throw new InvalidOperationException($"topic {source} is neither signed nor listed as unsigned");
         var consumers = ConsumersOf(source);
-        var key = Keys.TryGetValue(source, out var k) ? k : throw new InvalidOperationException($"topic {source} has no key in the contract model");
+        var key = Keys.TryGetValue(source, out var k)
+            ? k
+            : throw new InvalidOperationException($"topic {source} has no key in the contract model");
         Dictionary<string, IReadOnlyList<string>> senders;
         IReadOnlyList<string> receivers;
         if (original is null)
         {
-            senders = types.ToDictionary(t => t, t => (IReadOnlyList<string>)[.. (signed ? PublishRights.Pipeline.ProducersOf(source, t) : Unsigned[source].Senders)
-                .Order(StringComparer.Ordinal)], StringComparer.Ordinal);
+            senders = types.ToDictionary(t => t, t => (IReadOnlyList<string>)
+                [.. (signed ? PublishRights.Pipeline.ProducersOf(source, t) : Unsigned[source].Senders)
+                    .Order(StringComparer.Ordinal)], StringComparer.Ordinal);
             receivers = consumers;
         }
         else
@@ -110,10 +124,11 @@ public static class ContractModel
             senders = types.ToDictionary(t => t, _ => consumers, StringComparer.Ordinal);
             receivers = [Producers.Operator];
         }
-        return new TopicContract(spec, original is null ? key : key + " (the original's key)", original is null && signed,
-            [.. types.Order(StringComparer.Ordinal)], senders, receivers);
+        return new TopicContract(spec, original is null ? key : key + " (the original's key)",
+            original is null && signed, [.. types.Order(StringComparer.Ordinal)], senders, receivers);
     }
 
     private static IReadOnlyList<string> ConsumersOf(string topic) =>
-        [.. Workers.All.Values.Where(w => w.Consumers.Any(c => c.Topics.Contains(topic))).Select(w => w.Name).Order(StringComparer.Ordinal)];
+        [.. Workers.All.Values.Where(w => w.Consumers.Any(c => c.Topics.Contains(topic))).Select(w => w.Name)
+            .Order(StringComparer.Ordinal)];
 }

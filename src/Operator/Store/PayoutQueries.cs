@@ -4,11 +4,16 @@ using Npgsql;
 
 namespace ContestPipeline.Operator.Store;
 
-/// <summary>A payout as cpctl lists it and as a decision names it: read from Payout's own table, the one source of its version.</summary>
-public sealed record PayoutLine(string PayoutId, string ContestId, string PlayerId, long AmountMinor, string Currency, string State,
-    string? HoldKind, int Version, string Reason);
+/// <summary>
+/// A payout as cpctl lists it and as a decision names it: read from Payout's own table, the one source of its
+/// version.
+/// </summary>
+public sealed record PayoutLine(string PayoutId, string ContestId, string PlayerId, long AmountMinor, string Currency,
+    string State, string? HoldKind, int Version, string Reason);
 
-/// <summary>What cpctl payouts reads from Payout's schema (as the operations role, which may read every schema).</summary>
+/// <summary>
+/// What cpctl payouts reads from Payout's schema (as the operations role, which may read every schema).
+/// </summary>
 public static class PayoutQueries
 {
     static PayoutQueries() => DapperDefaults.Apply();

@@ -38,12 +38,14 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     public static PlayerApiOptions Read(IConfiguration? configuration)
     {
         var text = Setting.Required(configuration, Settings.TokenHashes,
-            "the hex SHA-256 of every token the platform's backend may present, comma-separated (usually a file named by " + Settings.TokenHashes + "_FILE)");
+            "the hex SHA-256 of every token the platform's backend may present, comma-separated " +
+            "(usually a file named by " + Settings.TokenHashes + "_FILE)");
         var hashes = new List<byte[]>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             if (part.Length != 64 || !part.All(char.IsAsciiHexDigit))
-                throw new StartupException($"{Settings.TokenHashes}: '{part[..Math.Min(part.Length, 12)]}…' is not the 64 hex digits of a SHA-256");
+                throw new StartupException($"{Settings.TokenHashes}: '{part[..Math.Min(part.Length, 12)]}…' " +
+                    "is not the 64 hex digits of a SHA-256");
             hashes.Add(Convert.FromHexString(part));
         }
         var o = new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);

@@ -63,7 +63,8 @@ public static class PlayerApiApp
         Map(app);
         await app.StartAsync();
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.PlayerApi")
-            .LogInformation("Player read API listening on {Urls} ({Tokens} tokens accepted)", string.Join(", ", app.Urls), options.TokenHashes.Count);
+            .LogInformation("Player read API listening on {Urls} ({Tokens} tokens accepted)",
+                string.Join(", ", app.Urls), options.TokenHashes.Count);
         await app.WaitForShutdownAsync();
         return 0;
     }
@@ -72,11 +73,15 @@ public static class PlayerApiApp
     {
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/players/{playerId}/statement", async (HttpContext c, PlayerApiOptions o, ReadQueries q, string playerId) =>
+        app.MapGet("/players/{playerId}/statement", async (
+            HttpContext c, PlayerApiOptions o, ReadQueries q, string playerId) =>
         {
             if (!o.Accepts(c.Request.Headers.Authorization.ToString()))
-                return Results.Json(new { error = "a bearer token the platform was given is required" }, statusCode: StatusCodes.Status401Unauthorized);
-            if (playerId.Length is 0 or > 200) return Results.Json(new { error = "playerId is 1 to 200 characters" }, statusCode: StatusCodes.Status400BadRequest);
+                return Results.Json(new { error = "a bearer token the platform was given is required" },
+                    statusCode: StatusCodes.Status401Unauthorized);
+            if (playerId.Length is 0 or > 200)
+                return Results.Json(new { error = "playerId is 1 to 200 characters" },
+                    statusCode: StatusCodes.Status400BadRequest);
             return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
         });
         app.MapPost("/recipients/{playerId}/onboarding-link", OnboardingLinkEndpoint.HandleAsync);
