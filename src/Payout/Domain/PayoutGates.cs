@@ -58,7 +58,9 @@ public static class Waivers
 {
     public static string Freeze(string freezeId) => "freeze:" + freezeId;
 
-    /// <summary>What releasing a hold of <paramref name="kind"/> waives, given the freezes in force when it was released.</summary>
+    /// <summary>
+    /// What releasing a hold of <paramref name="kind"/> waives, given the freezes in force when it was released.
+    /// </summary>
     public static IReadOnlyList<string> ForRelease(string kind, IReadOnlyList<string> freezesInForce) => kind switch
     {
         HoldKinds.Frozen => [.. freezesInForce.Select(Freeze)],
@@ -85,15 +87,18 @@ public static class PayoutGates
         var frozen = p.Freezes.Where(f => !p.Waived.Contains(Waivers.Freeze(f))).ToList();
         if (frozen.Count > 0)
             return new GateDecision.Hold(HoldKinds.Frozen,
-                $"the entry fee behind this prize was refunded or disputed ({string.Join(", ", frozen.Select(Describe))})", null);
+                "the entry fee behind this prize was refunded or disputed " +
+                $"({string.Join(", ", frozen.Select(Describe))})", null);
         if (p.Recipient is null)
             return new GateDecision.AwaitAccount("the winner has no connected account yet");
         if (!p.Recipient.CanReceive)
-            return new GateDecision.AwaitAccount($"account {p.Recipient.AccountId} cannot receive transfers yet (onboarding not finished)");
+            return new GateDecision.AwaitAccount($"account {p.Recipient.AccountId} cannot receive transfers yet " +
+                "(onboarding not finished)");
 
         var a = p.Activity;
         if (!p.Waived.Contains(HoldKinds.Limit) && p.AmountMinor > o.SingleAmountMaxMinor)
-            return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of {o.SingleAmountMaxMinor}", null);
+            return new GateDecision.Hold(HoldKinds.Limit, $"{p.AmountMinor} is above the maximum single payout of " +
+                $"{o.SingleAmountMaxMinor}", null);
         var chargebacks = DisputeRules.ReviewReasons(p.Chargebacks ?? [], p.PaymentIntentId, o, now);
         if (!p.Waived.Contains(HoldKinds.Review)
             && ReviewReasons(p.AmountMinor, a, o).Concat(chargebacks).ToList() is { Count: > 0 } review)
@@ -101,16 +106,20 @@ public static class PayoutGates
         var ageEnds = p.Recipient.AccountCreatedAt + o.NewAccountAge;
         if (!p.Waived.Contains(HoldKinds.NewAccount) && p.AmountMinor > o.NewAccountAmountMaxMinor && now < ageEnds)
             return new GateDecision.Hold(HoldKinds.NewAccount,
-                $"{p.AmountMinor} is above the cap of {o.NewAccountAmountMaxMinor} for accounts younger than {o.NewAccountAge.TotalDays.ToString("0", CultureInfo.InvariantCulture)} days", ageEnds);
-        if (!p.Waived.Contains(HoldKinds.Limit) && checked(a.MonthAmountMinor + p.AmountMinor) > o.MonthlyAmountMaxMinor)
+                $"{p.AmountMinor} is above the cap of {o.NewAccountAmountMaxMinor} for accounts younger than " +
+                $"{o.NewAccountAge.TotalDays.ToString("0", CultureInfo.InvariantCulture)} days", ageEnds);
+        if (!p.Waived.Contains(HoldKinds.Limit)
+            && checked(a.MonthAmountMinor + p.AmountMinor) > o.MonthlyAmountMaxMinor)
             return new GateDecision.Hold(HoldKinds.Limit,
-                $"the recipient's payouts this month would reach {a.MonthAmountMinor + p.AmountMinor}, above {o.MonthlyAmountMaxMinor}", null);
+                $"the recipient's payouts this month would reach {a.MonthAmountMinor + p.AmountMinor}, above " +
+                $"{o.MonthlyAmountMaxMinor}", null);
         if (!p.Waived.Contains(HoldKinds.Velocity) && Velocity(p.AmountMinor, a, o, now) is { } velocity)
             return velocity;
 
         if (p.BalanceLeftMinor is { } left && left < p.AmountMinor)
             return new GateDecision.Hold(HoldKinds.Balance,
-                $"the platform's available balance ({left} after this round's other payouts) cannot cover {p.AmountMinor}", now + o.BalanceRecheck);
+                $"the platform's available balance ({left} after this round's other payouts) cannot cover " +
+                $"{p.AmountMinor}", now + o.BalanceRecheck);
         return new GateDecision.Submit(p.Recipient.AccountId);
     }
 
@@ -126,17 +135,22 @@ public static class PayoutGates
         if (amountMinor > o.ReviewThresholdMinor)
             reasons.Add($"{amountMinor} is above the review threshold of {o.ReviewThresholdMinor}");
         if (a.DayCount + 1 >= o.SuspiciousDayCountMin)
-            reasons.Add($"suspicious: it would be the recipient's payout number {a.DayCount + 1} in 24 hours (review from {o.SuspiciousDayCountMin})");
+            reasons.Add($"suspicious: it would be the recipient's payout number {a.DayCount + 1} in 24 hours (review " +
+                $"from {o.SuspiciousDayCountMin})");
         if (a.LifetimeCount == 0 && amountMinor > o.SuspiciousFirstPayoutMinor)
             reasons.Add($"suspicious: a first payout of {amountMinor}, above {o.SuspiciousFirstPayoutMinor}");
         var lifetime = checked(a.LifetimeAmountMinor + amountMinor);
         if (a.LifetimeCount > 0 && checked(amountMinor * 10_000) > checked(lifetime * o.SuspiciousLifetimeShareBp))
-            reasons.Add($"suspicious: {amountMinor} is more than {o.SuspiciousLifetimeShareBp / 100} % of the recipient's lifetime winnings of {lifetime}");
+            reasons.Add($"suspicious: {amountMinor} is more than {o.SuspiciousLifetimeShareBp / 100} % of the " +
+                $"recipient's lifetime winnings of {lifetime}");
         return reasons;
     }
 
-    /// <summary>The daily count and amount, then the spacing since the last payout: each holds until the time it frees up.</summary>
-    private static GateDecision.Hold? Velocity(long amountMinor, RecipientActivity a, PayoutOptions o, DateTimeOffset now)
+    /// <summary>
+    /// The daily count and amount, then the spacing since the last payout: each holds until the time it frees up.
+    /// </summary>
+    private static GateDecision.Hold? Velocity(long amountMinor, RecipientActivity a,
+        PayoutOptions o, DateTimeOffset now)
     {
         var windowFrees = (a.DayOldestAt ?? now) + TimeSpan.FromHours(24);
         if (a.DayCount >= o.DailyCountMax)
@@ -144,26 +158,34 @@ public static class PayoutGates
                 $"the recipient already has {a.DayCount} payouts in 24 hours (at most {o.DailyCountMax})", windowFrees);
         if (checked(a.DayAmountMinor + amountMinor) > o.DailyAmountMaxMinor)
             return new GateDecision.Hold(HoldKinds.Velocity,
-                $"the recipient's payouts in 24 hours would reach {a.DayAmountMinor + amountMinor}, above {o.DailyAmountMaxMinor}", windowFrees);
+                $"the recipient's payouts in 24 hours would reach {a.DayAmountMinor + amountMinor}, above " +
+                $"{o.DailyAmountMaxMinor}", windowFrees);
         if (a.LastAt is { } last && now < last + o.RecipientPayoutSpacing)
             return new GateDecision.Hold(HoldKinds.Velocity,
-                $"the recipient was paid at {last.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}; payouts to one recipient are at least {o.RecipientPayoutSpacing.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s apart",
+                $"the recipient was paid at {last.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}; " +
+                "payouts to one recipient are at least " +
+                $"{o.RecipientPayoutSpacing.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s apart",
                 last + o.RecipientPayoutSpacing);
         return null;
     }
 
     private static string Describe(string freezeId) =>
-        freezeId.StartsWith(Freezes.RefundedPrefix, StringComparison.Ordinal) ? "refunded outside the pipeline" : "dispute " + freezeId;
+        freezeId.StartsWith(Freezes.RefundedPrefix, StringComparison.Ordinal)
+        ? "refunded outside the pipeline" : "dispute " + freezeId;
 }
 
-/// <summary>How a freeze on an entry fee is named: a dispute by its id, a refund made outside the pipeline by the charge's refunded total.</summary>
+/// <summary>
+/// How a freeze on an entry fee is named: a dispute by its id, a refund made outside the pipeline by the charge's
+/// refunded total.
+/// </summary>
 public static class Freezes
 {
     public const string RefundedPrefix = "refunded:";
     public const string Disputed = "disputed";
     public const string Refunded = "refunded";
 
-    public static string OfRefund(long amountRefundedMinor) => RefundedPrefix + amountRefundedMinor.ToString(CultureInfo.InvariantCulture);
+    public static string OfRefund(long amountRefundedMinor) =>
+        RefundedPrefix + amountRefundedMinor.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>What a connected account can do, as Payout needs it.</summary>
@@ -180,6 +202,7 @@ public static class Recipients
     public static RecipientView Of(Account account)
     {
         ArgumentNullException.ThrowIfNull(account);
-        return new RecipientView(account.Id, CanReceive(account), new DateTimeOffset(DateTime.SpecifyKind(account.Created, DateTimeKind.Utc)));
+        return new RecipientView(account.Id, CanReceive(account),
+            new DateTimeOffset(DateTime.SpecifyKind(account.Created, DateTimeKind.Utc)));
     }
 }

@@ -50,14 +50,15 @@ public static class PayoutLifecycle
     public static TransitionTable<PayoutState> Table { get; } = new("payout", new Dictionary<PayoutState, PayoutState[]>
     {
         [PayoutState.Waiting] =
-            [PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
+            [PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held,
+                PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.AwaitingAccount] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount,
             PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
-        [PayoutState.Held] = [PayoutState.Waiting, PayoutState.Submitting, PayoutState.AwaitingAccount, PayoutState.Held,
-            PayoutState.Rejected, PayoutState.Paid],
+        [PayoutState.Held] = [PayoutState.Waiting, PayoutState.Submitting,
+            PayoutState.AwaitingAccount, PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.Submitting] =
-            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Failed,
-                PayoutState.Quarantined],
+            [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held,
+                PayoutState.AwaitingAccount, PayoutState.Failed, PayoutState.Quarantined],
         [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
         [PayoutState.Paid] = [PayoutState.Failed],
         [PayoutState.Rejected] = [],
@@ -76,7 +77,8 @@ public static class PayoutLifecycle
     /// <summary>
     /// Holds the transfer job looks at again when they are due; the others wait for an operator or a Stripe event.
     /// </summary>
-    public static IReadOnlyList<string> SelfResumingHolds { get; } = [.. HoldKinds.All.Where(HoldKinds.ResumesByItself)];
+    public static IReadOnlyList<string> SelfResumingHolds { get; } =
+        [.. HoldKinds.All.Where(HoldKinds.ResumesByItself)];
 
     /// <summary>
     /// A payout in one of these states has money on its way or gone: it counts against the recipient's limits.

@@ -25,7 +25,9 @@ public sealed record PayoutOptions
     public long NewAccountAmountMaxMinor { get; init; } = 1_000_00;
     public TimeSpan NewAccountAge { get; init; } = TimeSpan.FromDays(30);
 
-    /// <summary>A payout that would be the recipient's n-th in the rolling 24 hours, n at least this, is held for review.</summary>
+    /// <summary>
+    /// A payout that would be the recipient's n-th in the rolling 24 hours, n at least this, is held for review.
+    /// </summary>
     public int SuspiciousDayCountMin { get; init; } = 5;
 
     /// <summary>
@@ -37,7 +39,10 @@ public sealed record PayoutOptions
     /// <summary>A recipient's first payout above this is held for review.</summary>
     public long SuspiciousFirstPayoutMinor { get; init; } = 2_000_00;
 
-    /// <summary>The least time between two payouts to one recipient; a payout sooner waits (a velocity hold that resumes by itself).</summary>
+    /// <summary>
+    /// The least time between two payouts to one recipient; a payout sooner waits (a velocity hold that resumes by
+    /// itself).
+    /// </summary>
     public TimeSpan RecipientPayoutSpacing { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -53,7 +58,9 @@ public sealed record PayoutOptions
     public int DisputeHaltCount { get; init; } = 3;
     public TimeSpan DisputeHaltWindow { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>A release of more than this needs two different approvers (<see cref="Contracts.Payouts.TwoPersonRule"/>).</summary>
+    /// <summary>
+    /// A release of more than this needs two different approvers (<see cref="Contracts.Payouts.TwoPersonRule"/>).
+    /// </summary>
     public long SecondApprovalAboveMinor { get; init; } = Contracts.Payouts.TwoPersonRule.AboveMinorDefault;
 
     /// <summary>
@@ -96,7 +103,10 @@ public sealed record PayoutOptions
     /// </summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Rounds of retryable failures (each after the client's own bounded retries) before a payout fails for an operator.</summary>
+    /// <summary>
+    /// Rounds of retryable failures (each after the client's own bounded retries) before a payout fails for an
+    /// operator.
+    /// </summary>
     public int RoundsMax { get; init; } = 8;
     public TimeSpan RetryDelayBase { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan RetryDelayMax { get; init; } = TimeSpan.FromMinutes(10);
@@ -104,7 +114,9 @@ public sealed record PayoutOptions
     /// <summary>How often held-for-balance payouts look at the balance again.</summary>
     public TimeSpan BalanceRecheck { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How often a payout waiting for an account looks at the recipient again (account.updated resumes it sooner).</summary>
+    /// <summary>
+    /// How often a payout waiting for an account looks at the recipient again (account.updated resumes it sooner).
+    /// </summary>
     public TimeSpan AccountRecheck { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
@@ -155,32 +167,47 @@ public sealed record PayoutOptions
         var o = new PayoutOptions();
         return o with
         {
-            SingleAmountMaxMinor = Setting.Long(configuration, Settings.SingleAmountMaxMinor, o.SingleAmountMaxMinor, 1, AmountSettingMaxMinor),
-            ReviewThresholdMinor = Setting.Long(configuration, Settings.ReviewThresholdMinor, o.ReviewThresholdMinor, 0, AmountSettingMaxMinor),
+            SingleAmountMaxMinor = Setting.Long(configuration, Settings.SingleAmountMaxMinor, o.SingleAmountMaxMinor,
+                1, AmountSettingMaxMinor),
+            ReviewThresholdMinor = Setting.Long(configuration, Settings.ReviewThresholdMinor, o.ReviewThresholdMinor,
+                0, AmountSettingMaxMinor),
             DailyCountMax = Setting.Int(configuration, Settings.DailyCountMax, o.DailyCountMax, 1, 1_000_000),
-            DailyAmountMaxMinor = Setting.Long(configuration, Settings.DailyAmountMaxMinor, o.DailyAmountMaxMinor, 1, AmountSettingMaxMinor),
-            MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor, 1, AmountSettingMaxMinor),
-            NewAccountAmountMaxMinor = Setting.Long(configuration, Settings.NewAccountAmountMaxMinor, o.NewAccountAmountMaxMinor, 0, AmountSettingMaxMinor),
-            SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting, o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
+            DailyAmountMaxMinor = Setting.Long(configuration, Settings.DailyAmountMaxMinor, o.DailyAmountMaxMinor,
+                1, AmountSettingMaxMinor),
+            MonthlyAmountMaxMinor = Setting.Long(configuration, Settings.MonthlyAmountMaxMinor, o.MonthlyAmountMaxMinor,
+                1, AmountSettingMaxMinor),
+            NewAccountAmountMaxMinor = Setting.Long(configuration, Settings.NewAccountAmountMaxMinor,
+                o.NewAccountAmountMaxMinor, 0, AmountSettingMaxMinor),
+            SecondApprovalAboveMinor = Setting.Long(configuration, Contracts.Payouts.TwoPersonRule.Setting,
+                o.SecondApprovalAboveMinor, 0, AmountSettingMaxMinor),
             OnboardingLinkRetention = Setting.Seconds(configuration, Settings.OnboardingLinkRetentionSeconds,
                 o.OnboardingLinkRetention, TimeSpan.FromDays(1), TimeSpan.FromDays(3_650)),
             ApprovalLifetime = Setting.Seconds(configuration, Settings.ApprovalLifetimeSeconds, o.ApprovalLifetime,
                 TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
-            NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge, TimeSpan.Zero, TimeSpan.FromDays(3_650)),
-            SuspiciousDayCountMin = Setting.Int(configuration, Settings.SuspiciousDayCountMin, o.SuspiciousDayCountMin, 1, 1_000_000),
-            SuspiciousLifetimeShareBp = Setting.Int(configuration, Settings.SuspiciousLifetimeShareBp, o.SuspiciousLifetimeShareBp, 1, 10_000),
-            SuspiciousFirstPayoutMinor = Setting.Long(configuration, Settings.SuspiciousFirstPayoutMinor, o.SuspiciousFirstPayoutMinor, 0, AmountSettingMaxMinor),
-            RecipientPayoutSpacing = Setting.Seconds(configuration, Settings.RecipientPayoutSpacingSeconds, o.RecipientPayoutSpacing, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            NewAccountAge = Setting.Seconds(configuration, Settings.NewAccountAgeSeconds, o.NewAccountAge,
+                TimeSpan.Zero, TimeSpan.FromDays(3_650)),
+            SuspiciousDayCountMin = Setting.Int(configuration, Settings.SuspiciousDayCountMin,
+                o.SuspiciousDayCountMin, 1, 1_000_000),
+            SuspiciousLifetimeShareBp = Setting.Int(configuration, Settings.SuspiciousLifetimeShareBp,
+                o.SuspiciousLifetimeShareBp, 1, 10_000),
+            SuspiciousFirstPayoutMinor = Setting.Long(configuration, Settings.SuspiciousFirstPayoutMinor,
+                o.SuspiciousFirstPayoutMinor, 0, AmountSettingMaxMinor),
+            RecipientPayoutSpacing = Setting.Seconds(configuration, Settings.RecipientPayoutSpacingSeconds,
+                o.RecipientPayoutSpacing, TimeSpan.Zero, TimeSpan.FromDays(1)),
             RecentChargebackWindow = TimeSpan.FromDays(Setting.Int(configuration, Settings.RecentChargebackDays,
                 (int)o.RecentChargebackWindow.TotalDays, 0, 3_650)),
             DisputeHaltCount = Setting.Int(configuration, Settings.DisputeHaltCount, o.DisputeHaltCount, 0, 1_000_000),
             DisputeHaltWindow = Setting.Seconds(configuration, Settings.DisputeHaltWindowSeconds, o.DisputeHaltWindow,
                 TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
             RoundsMax = Setting.Int(configuration, Settings.RoundsMax, o.RoundsMax, 1, 100),
-            RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-            BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-            AccountRecheck = Setting.Milliseconds(configuration, Settings.AccountRecheckMs, o.AccountRecheck, TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
-            Lease = Setting.Milliseconds(configuration, Settings.LeaseMs, o.Lease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase,
+                TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck,
+                TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            AccountRecheck = Setting.Milliseconds(configuration, Settings.AccountRecheckMs, o.AccountRecheck,
+                TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            Lease = Setting.Milliseconds(configuration, Settings.LeaseMs, o.Lease,
+                TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
         };
     }
 }

@@ -12,15 +12,20 @@ namespace ContestPipeline.Payout.Handlers;
 /// </summary>
 public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayoutsAuthorized>
 {
-    public override async Task HandleAsync(ContestPayoutsAuthorized authorization, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(ContestPayoutsAuthorized authorization,
+        HandlerContext context, CancellationToken ct)
     {
         if (!Currency.TryParse(authorization.Currency, out _))
-            throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: unsupported currency '{authorization.Currency}'", AlertSeverities.Critical);
-        if (authorization.Payouts < 0 || authorization.NetTotalMinor < 0 || (authorization.Payouts == 0) != (authorization.NetTotalMinor == 0))
+            throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: unsupported " +
+                $"currency '{authorization.Currency}'", AlertSeverities.Critical);
+        if (authorization.Payouts < 0 || authorization.NetTotalMinor < 0
+            || (authorization.Payouts == 0) != (authorization.NetTotalMinor == 0))
             throw new MessageRejectedException(
-                $"payout authorization {authorization.AuthorizationId}: {authorization.Payouts} payouts for {authorization.NetTotalMinor} minor units is not an authorization", AlertSeverities.Critical);
+                $"payout authorization {authorization.AuthorizationId}: {authorization.Payouts} payouts for " +
+                $"{authorization.NetTotalMinor} minor units is not an authorization", AlertSeverities.Critical);
         if (context.Incoming!.Key != authorization.ContestId)
-            throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: keyed '{context.Incoming.Key}', not its contest {authorization.ContestId}", AlertSeverities.Critical);
+            throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: keyed " +
+                $"'{context.Incoming.Key}', not its contest {authorization.ContestId}", AlertSeverities.Critical);
         await AuthorizationStore.RecordAsync(context, authorization, context.Incoming.Envelope.MessageId);
     }
 }

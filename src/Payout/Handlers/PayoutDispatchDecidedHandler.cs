@@ -43,7 +43,8 @@ public sealed class PayoutDispatchDecidedHandler(PayoutOptions options) : Messag
             case PayoutDispatchDecided.Resume:
                 if (topic != Topics.PayoutsControl)
                     throw Refused(decision, $"a resume on {topic} is no longer applied " +
-                        "(it may arrive long after it was decided, and names no halt); resume with cpctl payouts resume " +
+                        "(it may arrive long after it was decided, and names no halt); resume with " +
+                        "cpctl payouts resume " +
                         $"or the console, which name the halt in force on {Topics.PayoutsControl}");
                 if (string.IsNullOrWhiteSpace(decision.Ends))
                     throw Refused(decision, "the resume names no halt it ends; " +
@@ -51,7 +52,8 @@ public sealed class PayoutDispatchDecidedHandler(PayoutOptions options) : Messag
                 var (halted, inForce) = await DispatchStore.CurrentAsync(context);
                 if (!halted)
                     throw Refused(decision,
-                        $"it ends halt {decision.Ends}, and payouts are not halted (resumed by {inForce ?? "nobody"}): nothing to resume");
+                        $"it ends halt {decision.Ends}, and payouts are not halted (resumed by " +
+                        $"{inForce ?? "nobody"}): nothing to resume");
                 if (inForce != decision.Ends)
                 {
                     var named = await DispatchStore.HaltAsync(context, decision.Ends);

@@ -22,25 +22,32 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
     {
         if (decision.Decision is not (PayoutReviewDecided.Release or PayoutReviewDecided.Reject))
             throw Refused(decision, $"decision '{decision.Decision}' is neither release nor reject");
-        var payout = await PayoutStore.FindAsync(context, decision.PayoutId) ?? throw Refused(decision, $"unknown payout {decision.PayoutId}");
+        var payout = await PayoutStore.FindAsync(context, decision.PayoutId)
+            ?? throw Refused(decision, $"unknown payout {decision.PayoutId}");
         if (decision.HoldKind is null || decision.PayoutVersion is null)
-            throw Refused(decision, "it names no hold and version; send it with cpctl payouts release|reject, which names the hold it decides");
+            throw Refused(decision, "it names no hold and version; send it with cpctl payouts release|reject, which " +
+                "names the hold it decides");
         var current = Hold(payout);
         if (current != decision.HoldKind || payout.Version != decision.PayoutVersion)
-            throw Refused(decision, $"stale: it decides payout {payout.PayoutId} {decision.HoldKind} at version {decision.PayoutVersion}, and the payout is {current} " +
-                $"at version {payout.Version} now (decided or changed since); look again with cpctl payouts list and decide anew");
+            throw Refused(decision, $"stale: it decides payout {payout.PayoutId} {decision.HoldKind} at version " +
+                $"{decision.PayoutVersion}, and the payout is {current} " +
+                $"at version {payout.Version} now (decided or changed since); look again with cpctl " +
+                "payouts list and decide anew");
 
         var now = context.Clock.GetUtcNow();
         var by = $"{decision.Decision} by {decision.Operator}: {decision.Reason}";
         switch (decision.Decision)
         {
             case PayoutReviewDecided.Release when payout.State == PayoutState.Failed && payout.ReversedMinor > 0:
-                throw Refused(decision, "its transfer was reversed; reject it (the prize is withheld) and order the payment anew");
-            case PayoutReviewDecided.Release when payout.State is PayoutState.Held or PayoutState.Failed or PayoutState.AwaitingAccount:
+                throw Refused(decision, "its transfer was reversed; reject it (the prize is withheld) and " +
+                    "order the payment anew");
+            case PayoutReviewDecided.Release
+                when payout.State is PayoutState.Held or PayoutState.Failed or PayoutState.AwaitingAccount:
                 if (!await EnoughApprovalsAsync(context, decision, payout)) break;
                 // A release waives the gate of the hold it released, never the account or the balance.
                 var waived = payout.State == PayoutState.Held
-                    ? Waivers.ForRelease(payout.HoldKind!, await FreezeStore.InForceAsync(context, payout.PaymentIntentId))
+                    ? Waivers.ForRelease(payout.HoldKind!,
+                        await FreezeStore.InForceAsync(context, payout.PaymentIntentId))
                     : [];
                 await PayoutStore.SaveAsync(context, payout, payout with
                 {
@@ -48,16 +55,20 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
                     Waived = [.. payout.Waived.Union(waived, StringComparer.Ordinal)], Rounds = 0, NextAttemptAt = now,
                 });
                 break;
-            case PayoutReviewDecided.Reject when payout.State is PayoutState.Waiting or PayoutState.Held or PayoutState.Failed
+            case PayoutReviewDecided.Reject
+                when payout.State is PayoutState.Waiting or PayoutState.Held or PayoutState.Failed
                 or PayoutState.AwaitingAccount:
-                await PayoutStore.SaveAsync(context, payout, payout with { State = PayoutState.Rejected, HoldKind = null, Reason = by });
+                await PayoutStore.SaveAsync(context, payout,
+                    payout with { State = PayoutState.Rejected, HoldKind = null, Reason = by });
                 // What is withheld is what the winner is still owed: all of it, or what a reversal took back.
                 var withheld = payout.TransferId is null ? payout.AmountMinor : payout.ReversedMinor;
                 PayoutStore.PublishFact(context, payout, PayoutRejected.MessageIdFor(payout.PayoutId),
-                    new PayoutRejected(payout.PayoutId, payout.ContestId, payout.PlayerId, withheld, payout.Currency, decision.Operator, decision.Reason, now));
+                    new PayoutRejected(payout.PayoutId, payout.ContestId, payout.PlayerId, withheld, payout.Currency,
+                        decision.Operator, decision.Reason, now));
                 break;
             default:
-                throw Refused(decision, $"the payout is {PayoutLifecycle.Name(payout.State)}: there is nothing to {decision.Decision}");
+                throw Refused(decision, $"the payout is {PayoutLifecycle.Name(payout.State)}: there is nothing " +
+                    $"to {decision.Decision}");
         }
     }
 
@@ -76,7 +87,8 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
     /// (PayoutReleaseApproved on payouts.status) and changes nothing else. True when the release
     /// may be applied now; the approvals it spends are marked used.
     /// </summary>
-    private async Task<bool> EnoughApprovalsAsync(HandlerContext context, PayoutReviewDecided decision, PayoutRow payout)
+    private async Task<bool> EnoughApprovalsAsync(HandlerContext context,
+        PayoutReviewDecided decision, PayoutRow payout)
     {
         if (payout.AmountMinor <= options.SecondApprovalAboveMinor) return true;
         // The approver is the operator whose own key signed the decision (the consume loop verified it, and
@@ -87,14 +99,16 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
         var approvers = ReleaseApprovals.Counted(open, Hold(payout), payout.Version, context.Clock.GetUtcNow(),
             options.ApprovalLifetime);
         var count = Math.Min(approvers.Count, TwoPersonRule.ApprovalsNeeded);
-        PayoutStore.PublishFact(context, payout, PayoutReleaseApproved.MessageIdFor(payout.PayoutId, decision.DecisionId),
-            new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, decision.DecisionId, decision.Operator, decision.Reason, count,
-                TwoPersonRule.ApprovalsNeeded, context.Clock.GetUtcNow()));
+        PayoutStore.PublishFact(context, payout,
+            PayoutReleaseApproved.MessageIdFor(payout.PayoutId, decision.DecisionId),
+            new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, decision.DecisionId,
+                decision.Operator, decision.Reason, count, TwoPersonRule.ApprovalsNeeded, context.Clock.GetUtcNow()));
         if (approvers.Count < TwoPersonRule.ApprovalsNeeded) return false;
         await ApprovalStore.UseAsync(context, payout.PayoutId);
         return true;
     }
 
     private static MessageRejectedException Refused(PayoutReviewDecided decision, string why) =>
-        new($"{decision.Decision} of payout {decision.PayoutId} by {decision.Operator} (decision {decision.DecisionId}) refused: {why}");
+        new($"{decision.Decision} of payout {decision.PayoutId} by {decision.Operator} (decision " +
+            $"{decision.DecisionId}) refused: {why}");
 }

@@ -8,14 +8,13 @@ using ContestPipeline.Plumbing.Messaging;
 namespace ContestPipeline.Payout.Handlers;
 
 /// <summary>
-/// A prize order from Settlement: recorded once (the payout id is the key), waiting for the
-/// transfer job, and only within what Settlement authorized for its contest
-/// (<see cref="ContestPayoutsAuthorized"/>); beyond that it is refused with a critical alert. Nothing is sent to Stripe here: the consume transaction stays short, and the
-/// Stripe call happens between two recorded states. It is applied only while it is still
-/// valid, however late it comes (a re-drive, a replay): not a second prize for an entry that
-/// has one under another id (a make-good beside it is no second prize), and not for an entry whose fee this pipeline refunded; those are
-/// dead-lettered with a critical alert. Everything else about whether it may be paid is for
-/// the gates to decide when it is due (freezes, limits, review).
+/// A prize order from Settlement: recorded once (the payout id is the key), waiting for the transfer job, and only
+/// within what Settlement authorized for its contest (<see cref="ContestPayoutsAuthorized"/>); beyond that it is
+/// refused with a critical alert. Nothing is sent to Stripe here: the consume transaction stays short, and the Stripe
+/// call happens between two recorded states. It is applied only while it is still valid, however late it comes (a
+/// re-drive, a replay): not a second prize for an entry that has one under another id (a make-good beside it is no
+/// second prize), and not for an entry whose fee this pipeline refunded; those are dead-lettered with a critical alert.
+/// Everything else about whether it may be paid is for the gates to decide when it is due (freezes, limits, review).
 /// </summary>
 public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdered>
 {
@@ -33,32 +32,38 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
                 $"payout {order.PayoutId}: fee {order.FeeMinor} is not between 0 and the gross {order.GrossMinor}",
                 AlertSeverities.Critical);
         if (order.NetMinor != order.GrossMinor - order.FeeMinor)
-            throw new MessageRejectedException($"payout {order.PayoutId}: net {order.NetMinor} is not gross {order.GrossMinor} less fee {order.FeeMinor}");
+            throw new MessageRejectedException($"payout {order.PayoutId}: net {order.NetMinor} is not gross " +
+                $"{order.GrossMinor} less fee {order.FeeMinor}");
         // A prize of nothing, or eaten whole by the platform fee, has nothing to transfer; Settlement counts it paid.
         if (order.NetMinor == 0) return;
         var existing = await PayoutStore.FindAsync(context, order.PayoutId, forUpdate: false);
         if (existing is not null)
         {
-            if (existing.AmountMinor != order.NetMinor || existing.PlayerId != order.PlayerId || existing.EntryId != order.EntryId)
+            if (existing.AmountMinor != order.NetMinor || existing.PlayerId != order.PlayerId
+                || existing.EntryId != order.EntryId)
                 throw new MessageRejectedException(
-                    $"payout {order.PayoutId}: ordered again with other content (amount {order.NetMinor} vs {existing.AmountMinor}, " +
+                    $"payout {order.PayoutId}: ordered again with other content (amount {order.NetMinor} vs " +
+                    $"{existing.AmountMinor}, " +
                     $"player {order.PlayerId} vs {existing.PlayerId}); the first order stands");
             return;
         }
-        if (!PrizePayoutOrdered.IsMakeGoodId(order.PayoutId) && await PayoutStore.PrizeOfEntryAsync(context, order.EntryId) is { } other)
-            throw new MessageRejectedException($"payout {order.PayoutId}: entry {order.EntryId} already has prize {other}; one prize per entry",
-                AlertSeverities.Critical);
-        if (order.PaymentIntentId is not null && await RefundStore.ExistsForPaymentAsync(context, order.PaymentIntentId))
+        if (!PrizePayoutOrdered.IsMakeGoodId(order.PayoutId)
+            && await PayoutStore.PrizeOfEntryAsync(context, order.EntryId) is { } other)
+            throw new MessageRejectedException($"payout {order.PayoutId}: entry {order.EntryId} already has prize " +
+                $"{other}; one prize per entry", AlertSeverities.Critical);
+        if (order.PaymentIntentId is not null
+            && await RefundStore.ExistsForPaymentAsync(context, order.PaymentIntentId))
             throw new MessageRejectedException(
-                $"payout {order.PayoutId}: the entry fee {order.PaymentIntentId} of entry {order.EntryId} was refunded by this pipeline; its prize is not paid",
-                AlertSeverities.Critical);
+                $"payout {order.PayoutId}: the entry fee {order.PaymentIntentId} of entry {order.EntryId} was " +
+                "refunded by this pipeline; its prize is not paid", AlertSeverities.Critical);
         // Only within what Settlement authorized for the contest: count and net total, never beyond.
         await AuthorizationStore.TakeAsync(context, order);
         var now = context.Clock.GetUtcNow();
         await PayoutStore.InsertAsync(context, new PayoutRow
         {
             PayoutId = order.PayoutId, ContestId = order.ContestId, EntryId = order.EntryId, PlayerId = order.PlayerId,
-            PaymentIntentId = order.PaymentIntentId, AmountMinor = order.NetMinor, Currency = order.Currency, State = PayoutState.Waiting,
+            PaymentIntentId = order.PaymentIntentId, AmountMinor = order.NetMinor, Currency = order.Currency,
+            State = PayoutState.Waiting,
             Reason = $"rank {order.Rank} prize ordered", Version = 1, NextAttemptAt = now, OrderedAt = now,
             OrderedBy = context.Incoming!.Envelope.MessageId,
         });

@@ -20,12 +20,14 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
         if (order.AmountMinor <= 0)
             throw new MessageRejectedException($"refund {order.RefundId}: amount {order.AmountMinor} is not positive");
         if (order.RefundId != RefundOrdered.RefundIdFor(order.PaymentIntentId))
-            throw new MessageRejectedException($"refund {order.RefundId}: id is not the one of payment {order.PaymentIntentId}");
+            throw new MessageRejectedException($"refund {order.RefundId}: id is not the one of payment " +
+                $"{order.PaymentIntentId}");
         var prizes = await PayoutStore.OfPaymentAsync(context, order.PaymentIntentId,
             [.. PayoutLifecycle.States.Where(s => s != PayoutState.Rejected)]);
         if (prizes.Count > 0)
             throw new MessageRejectedException(
-                $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for an entry that won prize {prizes[0].PayoutId} ({PayoutLifecycle.Name(prizes[0].State)}); " +
+                $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for an entry that won prize " +
+                $"{prizes[0].PayoutId} ({PayoutLifecycle.Name(prizes[0].State)}); " +
                 "a prize's entry fee is refunded only once the prize is rejected", AlertSeverities.Critical);
         await RefundStore.InsertAsync(context, order, context.Incoming!.Envelope.MessageId);
     }

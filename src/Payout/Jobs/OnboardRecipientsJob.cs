@@ -35,7 +35,8 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
         await ClaimedCalls.RunAsync(job, new ClaimedCall<(string PlayerId, string ContestId), Onboarded>
         {
             What = "onboarding",
-            ClaimAsync = context => RecipientStore.ClaimPlayersWithoutAccountAsync(context, options.BatchSize, options.Lease),
+            ClaimAsync = context =>
+                RecipientStore.ClaimPlayersWithoutAccountAsync(context, options.BatchSize, options.Lease),
             IdOf = p => p.PlayerId,
             CallAsync = (p, token) => OnboardAsync(p.PlayerId, token),
             RecordAsync = (context, p, outcome) => RecordAsync(context, p.PlayerId, p.ContestId, outcome),
@@ -47,27 +48,34 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
     }
 
     /// <summary>The account made and its link, or Stripe's refusal.</summary>
-    private sealed record Onboarded(RecipientView? Account, string? Url, DateTimeOffset LinkExpiresAt, StripeFailure? Failure);
+    private sealed record Onboarded(RecipientView? Account, string? Url,
+        DateTimeOffset LinkExpiresAt, StripeFailure? Failure);
 
     private async Task<Onboarded> OnboardAsync(string playerId, CancellationToken ct)
     {
         try
         {
             // An Express account requesting the transfers capability, keyed per player so it is made once.
-            var account = await stripe.WriteAsync("POST /v1/accounts", $"account:{playerId}", (s, o, t) => s.V1.Accounts.CreateAsync(
+            var account = await stripe.WriteAsync("POST /v1/accounts", $"account:{playerId}", (s, o, t) =>
+                s.V1.Accounts.CreateAsync(
                 new AccountCreateOptions
                 {
                     Type = "express", Country = options.OnboardingCountry,
-                    Capabilities = new AccountCapabilitiesOptions { Transfers = new AccountCapabilitiesTransfersOptions { Requested = true } },
+                    Capabilities = new AccountCapabilitiesOptions
+                    {
+                        Transfers = new AccountCapabilitiesTransfersOptions { Requested = true }
+                    },
                     Metadata = new Dictionary<string, string> { ["player_id"] = playerId },
                 }, o, t), ct);
-            var link = await stripe.WriteAsync("POST /v1/account_links", $"onboarding:{playerId}:{account.Id}", (s, o, t) =>
+            var link = await stripe.WriteAsync("POST /v1/account_links",
+                $"onboarding:{playerId}:{account.Id}", (s, o, t) =>
                 s.V1.AccountLinks.CreateAsync(new AccountLinkCreateOptions
                 {
-                    Account = account.Id, RefreshUrl = options.OnboardingRefreshUrl, ReturnUrl = options.OnboardingReturnUrl,
-                    Type = "account_onboarding",
+                    Account = account.Id, RefreshUrl = options.OnboardingRefreshUrl,
+                    ReturnUrl = options.OnboardingReturnUrl, Type = "account_onboarding",
                 }, o, t), ct);
-            return new Onboarded(Recipients.Of(account), link.Url, new DateTimeOffset(DateTime.SpecifyKind(link.ExpiresAt, DateTimeKind.Utc)), null);
+            return new Onboarded(Recipients.Of(account), link.Url,
+                new DateTimeOffset(DateTime.SpecifyKind(link.ExpiresAt, DateTimeKind.Utc)), null);
         }
         catch (StripeFailure e)
         {

@@ -21,7 +21,8 @@ namespace ContestPipeline.Payout.Jobs;
 /// the read of the transfer decides, so a reversal that arrives before the transfer was recorded
 /// is not lost.
 /// </summary>
-public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash, ILogger<ReadTransfersJob> logger)
+public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
+    ILogger<ReadTransfersJob> logger)
     : IJob
 {
     public string Name => "read-transfers";
@@ -96,7 +97,8 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 $"a legacy transfer.failed names {transfer.Id} of payout {payoutId}, and Stripe shows " +
                 $"{transfer.ReversedMinor} of {transfer.AmountMinor} {transfer.Currency} reversed: " +
                 "nothing more is booked back; check the transfer on Stripe", transfer.Id);
-            return $"read: transfer.failed, but Stripe shows {transfer.ReversedMinor} of {transfer.AmountMinor} reversed: " +
+            return $"read: transfer.failed, but Stripe shows {transfer.ReversedMinor} of " +
+                $"{transfer.AmountMinor} reversed: " +
                 "nothing booked";
         }
         return reversed ?? (payout.TransferId == transfer.Id ? "read: already recorded" : "read: recorded paid");
@@ -107,8 +109,8 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     /// its key would only replay the reversed transfer. Totals are compared, so a read that
     /// finds nothing new adds nothing. Null when nothing new came back.
     /// </summary>
-    private static async Task<string?> ReversedAsync(TransactionContext context, string payoutId, TransferSeen transfer, long total,
-        string what)
+    private static async Task<string?> ReversedAsync(TransactionContext context, string payoutId,
+        TransferSeen transfer, long total, string what)
     {
         var payout = (await PayoutStore.FindAsync(context, payoutId))!;
         var delta = total - payout.ReversedMinor;
@@ -121,10 +123,11 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             ReversedMinor = total, Reason = $"{what}: {total} of {transfer.AmountMinor} came back",
         });
         PayoutStore.PublishFact(context, payout, PrizeTransferReversed.MessageIdFor(payout.PayoutId, total),
-            new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id, delta, total, payout.Currency,
-                what, now));
+            new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id,
+                delta, total, payout.Currency, what, now));
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_reversed", payout.PayoutId,
-            $"{what}: {transfer.Id} for payout {payout.PayoutId} ({total} of {transfer.AmountMinor} {payout.Currency} back); " +
+            $"{what}: {transfer.Id} for payout {payout.PayoutId} ({total} of {transfer.AmountMinor} " +
+            $"{payout.Currency} back); " +
             "the prize is owed again: " +
             $"reject it to withhold it (cpctl payouts reject {payout.PayoutId})", $"{transfer.Id}:{total}");
         return $"read: reversed {delta}";
@@ -133,14 +136,16 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     private static string NotFound(TransactionContext context, ReadRequest read)
     {
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "transfer_not_on_stripe", read.ObjectId,
-            $"event {read.EventId} named transfer {read.ObjectId}, which Stripe does not know; nothing recorded", read.EventId);
+            $"event {read.EventId} named transfer {read.ObjectId}, which Stripe does not know; nothing " +
+            "recorded", read.EventId);
         return "read: no such transfer on Stripe";
     }
 
     private static string Unreadable(TransactionContext context, ReadRequest read, string problem)
     {
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_transfer_unreadable", read.ObjectId,
-            $"transfer {read.ObjectId} (event {read.EventId}) could not be read from Stripe: {problem}; nothing recorded", read.EventId);
+            $"transfer {read.ObjectId} (event {read.EventId}) could not be read from Stripe: {problem}; nothing " +
+            "recorded", read.EventId);
         return "read: unreadable";
     }
 }

@@ -76,7 +76,8 @@ public sealed class RefreshAccountsJob(StripeApi stripe, PayoutOptions options, 
         foreach (var payout in await PayoutStore.OfPlayerAsync(context, playerId, PayoutState.AwaitingAccount))
             await PayoutStore.SaveAsync(context, payout, payout with
             {
-                State = PayoutState.Waiting, Reason = $"account {account.AccountId} can receive transfers", NextAttemptAt = now,
+                State = PayoutState.Waiting, Reason = $"account {account.AccountId} can receive transfers",
+                NextAttemptAt = now,
             });
     }
 }

@@ -20,7 +20,8 @@ namespace ContestPipeline.Payout.Jobs;
 /// refunds once. The emergency stop is read in the claim's own transaction: once a halt commits,
 /// nothing new is claimed.
 /// </summary>
-public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash, ILogger<SendRefundsJob> logger)
+public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
+    ILogger<SendRefundsJob> logger)
     : IJob
 {
     public string Name => "send-refunds";
@@ -49,13 +50,15 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
     {
         try
         {
-            var created = await stripe.WriteAsync("POST /v1/refunds", refund.RefundId, (s, o, t) => s.V1.Refunds.CreateAsync(
+            var created = await stripe.WriteAsync("POST /v1/refunds", refund.RefundId, (s, o, t) =>
+                s.V1.Refunds.CreateAsync(
                 new RefundCreateOptions
                 {
                     PaymentIntent = refund.PaymentIntentId, Amount = refund.AmountMinor,
                     Metadata = new Dictionary<string, string>
                     {
-                        ["refund_id"] = refund.RefundId, ["contest_id"] = refund.ContestId, ["player_id"] = refund.PlayerId,
+                        ["refund_id"] = refund.RefundId, ["contest_id"] = refund.ContestId,
+                        ["player_id"] = refund.PlayerId,
                     },
                 }, o, t), ct);
             return new Refunded(created.Id, refund.Reason, null);
@@ -65,7 +68,8 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
             // Stripe answered 2xx: the refund was made, and only its id is unknown. Recording
             // it as made keeps the ledger true; an operator reads the id from Stripe.
             return new Refunded(null,
-                $"{refund.Reason} (Stripe made the refund; its answer could not be read at {e.Param}: {e.Message})", null);
+                $"{refund.Reason} (Stripe made the refund; its answer could not be read at {e.Param}: {e.Message})",
+                null);
         }
         catch (StripeFailure e) when (e.Code == StripeErrorCodes.ChargeAlreadyRefunded)
         {
@@ -87,8 +91,10 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
             return;
         }
         if (!await RefundStore.MarkRefundedAsync(context, refund.RefundId, outcome.StripeRefundId)) return;
-        context.Publish(refund.Cause, Topics.PayoutsStatus, refund.ContestId, EntryFeeRefunded.MessageIdFor(refund.RefundId),
-            new EntryFeeRefunded(refund.RefundId, refund.ContestId, refund.PlayerId, refund.PaymentIntentId, refund.AmountMinor,
+        context.Publish(refund.Cause, Topics.PayoutsStatus, refund.ContestId,
+            EntryFeeRefunded.MessageIdFor(refund.RefundId),
+            new EntryFeeRefunded(refund.RefundId, refund.ContestId, refund.PlayerId,
+                refund.PaymentIntentId, refund.AmountMinor,
                 refund.Currency, outcome.StripeRefundId, outcome.Note, context.Clock.GetUtcNow()));
     }
 
@@ -102,15 +108,17 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
         if (!await RefundStore.RecordFailureAsync(context, refund.RefundId, permanent, rounds, e.Summary, next)) return;
         if (!permanent)
         {
-            logger.LogWarning("Refund {Refund} will be retried (round {Round}): {Error}", refund.RefundId, rounds, e.Summary);
+            logger.LogWarning("Refund {Refund} will be retried (round {Round}): {Error}",
+                refund.RefundId, rounds, e.Summary);
             return;
         }
-        context.Publish(refund.Cause, Topics.PayoutsStatus, refund.ContestId, RefundFailed.MessageIdFor(refund.RefundId),
-            new RefundFailed(refund.RefundId, refund.ContestId, refund.PlayerId, refund.PaymentIntentId, refund.AmountMinor,
-                refund.Currency, e.Summary, now));
+        context.Publish(refund.Cause, Topics.PayoutsStatus, refund.ContestId,
+            RefundFailed.MessageIdFor(refund.RefundId),
+            new RefundFailed(refund.RefundId, refund.ContestId, refund.PlayerId,
+                refund.PaymentIntentId, refund.AmountMinor, refund.Currency, e.Summary, now));
         context.Cause = refund.Cause;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "refund_failed", refund.RefundId,
-            $"refund {refund.RefundId} of {refund.AmountMinor} {refund.Currency} on {refund.PaymentIntentId} failed: {e.Summary}",
-            refund.RefundId);
+            $"refund {refund.RefundId} of {refund.AmountMinor} {refund.Currency} on " +
+            $"{refund.PaymentIntentId} failed: {e.Summary}", refund.RefundId);
     }
 }

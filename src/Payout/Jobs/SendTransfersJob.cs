@@ -58,7 +58,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     /// <summary>
     /// The platform's available balance in each currency; none (so nothing is sent) when it cannot be read.
     /// </summary>
-    private async Task<Dictionary<string, long>> BalanceAsync(JobContext job, IReadOnlyList<string> currencies, CancellationToken ct)
+    private async Task<Dictionary<string, long>> BalanceAsync(JobContext job,
+        IReadOnlyList<string> currencies, CancellationToken ct)
     {
         Balance? balance = null;
         try
@@ -73,11 +74,13 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             {
                 context.Cause = Cause.Clock(Name, "balance");
                 context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "stripe_balance_unreadable", "balance",
-                    $"the platform's balance could not be read ({e.Message}); no prize is sent until it can be", e.Param ?? "$");
+                    $"the platform's balance could not be read ({e.Message}); no prize is sent until it " +
+                    "can be", e.Param ?? "$");
                 return Task.FromResult(true);
             }, ct);
         }
-        return currencies.ToDictionary(c => c, c => balance?.AvailableIn(c.ToLowerInvariant()) ?? 0, StringComparer.Ordinal);
+        return currencies.ToDictionary(c => c, c => balance?.AvailableIn(c.ToLowerInvariant()) ?? 0,
+            StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -101,7 +104,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     }
 
     /// <summary>One due payout: claimed to be sent (returned), or held or left waiting for an account (null).</summary>
-    private async Task<PayoutRow?> DecideAsync(TransactionContext context, PayoutRow payout, Dictionary<string, long> budget)
+    private async Task<PayoutRow?> DecideAsync(TransactionContext context, PayoutRow payout,
+        Dictionary<string, long> budget)
     {
         var now = context.Clock.GetUtcNow();
         // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
@@ -123,7 +127,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 return await PayoutStore.SaveAsync(context, payout, payout with
                 {
                     State = PayoutState.Submitting, HoldKind = null, Reason = $"sending transfer to {submit.AccountId}",
-                    AccountId = submit.AccountId, AttemptKey = payout.AttemptKey ?? AttemptKey(payout.PayoutId, payout.KeyGeneration),
+                    AccountId = submit.AccountId,
+                    AttemptKey = payout.AttemptKey ?? AttemptKey(payout.PayoutId, payout.KeyGeneration),
                     SubmittedAt = payout.SubmittedAt ?? now, LeaseUntil = now + options.Lease,
                 });
             case GateDecision.AwaitAccount wait:
@@ -138,12 +143,14 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 var first = payout.State != PayoutState.Held || payout.HoldKind != hold.Kind;
                 var held = await PayoutStore.SaveAsync(context, payout, payout with
                 {
-                    State = PayoutState.Held, HoldKind = hold.Kind, Reason = hold.Reason, NextAttemptAt = hold.ResumeAt ?? now,
+                    State = PayoutState.Held, HoldKind = hold.Kind, Reason = hold.Reason,
+                    NextAttemptAt = hold.ResumeAt ?? now,
                 });
                 if (first) RaiseHoldAlert(context, held, hold);
                 return null;
             case var other:
-                throw new InvariantViolatedException($"payout {payout.PayoutId}: the gates decided {other}, which no claim handles");
+                throw new InvariantViolatedException($"payout {payout.PayoutId}: the gates decided {other}, " +
+                    "which no claim handles");
         }
     }
 
@@ -154,13 +161,14 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             HoldKinds.Balance => (AlertSeverities.Critical, "top up the platform balance; it resumes by itself"),
             HoldKinds.Review or HoldKinds.Limit =>
                 (AlertSeverities.Warning, $"release or reject it: cpctl payouts release|reject {payout.PayoutId}"),
-            HoldKinds.Frozen => (AlertSeverities.Warning, "it resumes when the dispute is won; otherwise release or reject it"),
+            HoldKinds.Frozen =>
+                (AlertSeverities.Warning, "it resumes when the dispute is won; otherwise release or reject it"),
             _ => (AlertSeverities.Info, "it resumes by itself"),
         };
         context.Cause = payout.Cause;
         context.RaiseAlert(PayoutWorker.Name, severity, "payout_held_" + hold.Kind, payout.PayoutId,
-            $"payout {payout.PayoutId} of {payout.AmountMinor} {payout.Currency} to player {payout.PlayerId} held: {hold.Reason}; {action}",
-            $"{payout.PayoutId}:{payout.Version}");
+            $"payout {payout.PayoutId} of {payout.AmountMinor} {payout.Currency} to player {payout.PlayerId} held: " +
+            $"{hold.Reason}; {action}", $"{payout.PayoutId}:{payout.Version}");
         context.Cause = null;
     }
 
@@ -179,12 +187,14 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             if (payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter)
             {
                 // Stripe may have forgotten this key: find the transfer before sending anything.
-                if (await FindTransferAsync(payout, ct) is { } existing) return new Sent(existing, "found on Stripe", null, null);
+                if (await FindTransferAsync(payout, ct) is { } existing) return new Sent(existing,
+                    "found on Stripe", null, null);
                 // None exists: a fresh send is the only one. Should the process die before its
                 // result is recorded, the next round looks it up again.
                 restarted = clock.GetUtcNow();
             }
-            var transfer = await stripe.WriteAsync("POST /v1/transfers", payout.AttemptKey!, (s, o, t) => s.V1.Transfers.CreateAsync(
+            var transfer = await stripe.WriteAsync("POST /v1/transfers", payout.AttemptKey!, (s, o, t) =>
+                s.V1.Transfers.CreateAsync(
                 TransferFor(payout), o, t), ct);
             return new Sent(Seen(transfer), "transfer created", null, restarted);
         }
@@ -194,7 +204,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         }
     }
 
-    private Task RecordAsync(TransactionContext context, PayoutRow payout, Sent outcome) => outcome.Transfer is { } transfer
+    private Task RecordAsync(TransactionContext context, PayoutRow payout, Sent outcome) =>
+        outcome.Transfer is { } transfer
         ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How, answer: true)
         : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
 
@@ -225,18 +236,21 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         return null;
     }
 
-    private async Task<bool> RecordFailureAsync(TransactionContext context, PayoutRow sent, StripeFailure e, DateTimeOffset? restartedAt)
+    private async Task<bool> RecordFailureAsync(TransactionContext context, PayoutRow sent, StripeFailure e,
+        DateTimeOffset? restartedAt)
     {
         var payout = await PayoutStore.FindAsync(context, sent.PayoutId);
         // Resolved meanwhile (a transfer event's read recorded it): nothing to do.
-        if (payout is null || payout.State != PayoutState.Submitting || payout.AttemptKey != sent.AttemptKey) return false;
+        if (payout is null || payout.State != PayoutState.Submitting
+            || payout.AttemptKey != sent.AttemptKey) return false;
         payout = payout with { SubmittedAt = restartedAt ?? payout.SubmittedAt };
         var now = context.Clock.GetUtcNow();
         // A refusal with Stripe's final answer in hand means nothing was made under this key,
         // and Stripe will replay the refusal for it: the next attempt needs a new one.
         var nextKey = payout with
         {
-            AttemptKey = null, SubmittedAt = null, KeyGeneration = payout.KeyGeneration + 1, LeaseUntil = null, Rounds = 0,
+            AttemptKey = null, SubmittedAt = null, KeyGeneration = payout.KeyGeneration + 1,
+            LeaseUntil = null, Rounds = 0,
         };
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.BalanceInsufficient)
         {
@@ -245,7 +259,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 State = PayoutState.Held, HoldKind = HoldKinds.Balance, Reason = "Stripe: " + e.Message,
                 NextAttemptAt = now + options.BalanceRecheck,
             });
-            RaiseHoldAlert(context, held, new GateDecision.Hold(HoldKinds.Balance, "Stripe refused it for insufficient balance", null));
+            RaiseHoldAlert(context, held, new GateDecision.Hold(HoldKinds.Balance, "Stripe refused it for " +
+                "insufficient balance", null));
             return true;
         }
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.InsufficientCapabilitiesForTransfer)
@@ -268,7 +283,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             await PayoutStore.SaveAsync(context, payout, payout with
             {
                 Rounds = rounds, Reason = "retrying: " + e.Summary, LeaseUntil = null,
-                NextAttemptAt = now + Backoff.Exponential(rounds, checked((int)options.RetryDelayBase.TotalMilliseconds),
+                NextAttemptAt = now + Backoff.Exponential(rounds,
+                    checked((int)options.RetryDelayBase.TotalMilliseconds),
                     checked((int)options.RetryDelayMax.TotalMilliseconds)),
             });
             return true;
@@ -283,7 +299,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     /// could not be read). Then the key is kept, so a release re-sends it and Stripe answers with
     /// whatever it made under it: never a second transfer.
     /// </summary>
-    private static async Task FailAsync(TransactionContext context, PayoutRow payout, StripeFailure e, int rounds, PayoutRow nextKey)
+    private static async Task FailAsync(TransactionContext context, PayoutRow payout, StripeFailure e,
+        int rounds, PayoutRow nextKey)
     {
         var why = e.IsFinalRefusal ? "Stripe refused it: "
             : e.IsRetryable ? $"gave up after {rounds} rounds (key {payout.AttemptKey} kept): "
@@ -297,12 +314,15 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             });
         context.Cause = payout.Cause;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_failed", payout.PayoutId,
-            $"payout {payout.PayoutId} of {payout.AmountMinor} {payout.Currency} to player {payout.PlayerId} failed: {failed.Reason}; " +
-            $"release (retry) or reject it: cpctl payouts release|reject {payout.PayoutId}", $"{payout.PayoutId}:{failed.Version}");
+            $"payout {payout.PayoutId} of {payout.AmountMinor} {payout.Currency} to player {payout.PlayerId} " +
+            $"failed: {failed.Reason}; " +
+            $"release (retry) or reject it: cpctl payouts release|reject {payout.PayoutId}",
+            $"{payout.PayoutId}:{failed.Version}");
     }
 
     /// <summary>
     /// The Idempotency-Key of a payout's attempts: the payout id, then a numbered one per refused attempt.
     /// </summary>
-    public static string AttemptKey(string payoutId, int generation) => generation == 0 ? payoutId : $"{payoutId}:{generation}";
+    public static string AttemptKey(string payoutId, int generation) =>
+        generation == 0 ? payoutId : $"{payoutId}:{generation}";
 }

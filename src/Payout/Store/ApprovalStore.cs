@@ -23,13 +23,14 @@ public static class ApprovalStore
             INSERT INTO payout.release_approvals
                 (payout_id, operator, decision_id, reason, approved_at, hold_kind, payout_version)
             VALUES (@PayoutId, @approver, @DecisionId, @Reason, @at, @HoldKind, @PayoutVersion) ON CONFLICT DO NOTHING
-            """, new { d.PayoutId, approver, d.DecisionId, d.Reason, at = ReleaseApprovals.GivenAt(d.DecidedAt, now), d.HoldKind,
-                d.PayoutVersion }, context.Transaction);
+            """, new { d.PayoutId, approver, d.DecisionId, d.Reason, at = ReleaseApprovals.GivenAt(d.DecidedAt, now),
+                d.HoldKind, d.PayoutVersion }, context.Transaction);
         var rows = await context.Connection.QueryAsync<Row>("""
             SELECT operator, decision_id, hold_kind, payout_version, approved_at FROM payout.release_approvals
             WHERE payout_id = @PayoutId AND used_at IS NULL ORDER BY approved_at, decision_id
             """, new { d.PayoutId }, context.Transaction);
-        return [.. rows.Select(r => new ReleaseApproval(r.Operator, r.DecisionId, r.HoldKind, r.PayoutVersion, r.ApprovedAt))];
+        return [.. rows.Select(r =>
+            new ReleaseApproval(r.Operator, r.DecisionId, r.HoldKind, r.PayoutVersion, r.ApprovedAt))];
     }
 
     private sealed class Row

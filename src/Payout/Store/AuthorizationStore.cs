@@ -19,24 +19,31 @@ public static class AuthorizationStore
     public static async Task RecordAsync(TransactionContext context, ContestPayoutsAuthorized a, string authorizedBy)
     {
         var inserted = await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.payout_authorizations (authorization_id, contest_id, payouts, net_total_minor, currency, authorized_at, authorized_by, recorded_at)
-            VALUES (@AuthorizationId, @ContestId, @Payouts, @NetTotalMinor, @Currency, @AuthorizedAt, @authorizedBy, @now)
+            INSERT INTO payout.payout_authorizations (authorization_id, contest_id, payouts, net_total_minor, currency,
+                authorized_at, authorized_by, recorded_at)
+            VALUES (@AuthorizationId, @ContestId, @Payouts, @NetTotalMinor, @Currency, @AuthorizedAt, @authorizedBy,
+                @now)
             ON CONFLICT (authorization_id) DO NOTHING
-            """, new { a.AuthorizationId, a.ContestId, a.Payouts, a.NetTotalMinor, a.Currency, a.AuthorizedAt, authorizedBy, now = context.Clock.GetUtcNow() },
+            """, new { a.AuthorizationId, a.ContestId, a.Payouts, a.NetTotalMinor, a.Currency, a.AuthorizedAt,
+                authorizedBy, now = context.Clock.GetUtcNow() },
             context.Transaction) == 1;
         if (!inserted)
         {
-            var first = await context.Connection.QuerySingleAsync<(string ContestId, int Payouts, long NetTotalMinor, string Currency)>(
-                "SELECT contest_id, payouts, net_total_minor, currency FROM payout.payout_authorizations WHERE authorization_id = @AuthorizationId",
-                new { a.AuthorizationId }, context.Transaction);
+            var first = await context.Connection.QuerySingleAsync<(string ContestId, int Payouts,
+                long NetTotalMinor, string Currency)>(
+                "SELECT contest_id, payouts, net_total_minor, currency FROM payout.payout_authorizations WHERE " +
+                "authorization_id = @AuthorizationId", new { a.AuthorizationId }, context.Transaction);
             if (first != (a.ContestId, a.Payouts, a.NetTotalMinor, a.Currency))
                 throw new MessageRejectedException(
-                    $"payout authorization {a.AuthorizationId}: published again with other content ({a.Payouts} payouts, {a.NetTotalMinor} {a.Currency} for {a.ContestId}; " +
-                    $"first {first.Payouts} payouts, {first.NetTotalMinor} {first.Currency} for {first.ContestId}); the first stands", AlertSeverities.Critical);
+                    $"payout authorization {a.AuthorizationId}: published again with other content ({a.Payouts} " +
+                    $"payouts, {a.NetTotalMinor} {a.Currency} for {a.ContestId}; " +
+                    $"first {first.Payouts} payouts, {first.NetTotalMinor} {first.Currency} for {first.ContestId}); " +
+                    "the first stands", AlertSeverities.Critical);
             return;
         }
         var currency = await context.Connection.QueryFirstOrDefaultAsync<string?>("""
-            INSERT INTO payout.contest_payout_budgets AS b (contest_id, currency, authorized_payouts, authorized_net_minor)
+            INSERT INTO payout.contest_payout_budgets AS b (contest_id, currency, authorized_payouts,
+                authorized_net_minor)
             VALUES (@ContestId, @Currency, @Payouts, @NetTotalMinor)
             ON CONFLICT (contest_id) DO UPDATE
                 SET authorized_payouts = b.authorized_payouts + excluded.authorized_payouts,
@@ -46,7 +53,8 @@ public static class AuthorizationStore
             """, new { a.ContestId, a.Currency, a.Payouts, a.NetTotalMinor }, context.Transaction);
         if (currency is null)
             throw new MessageRejectedException(
-                $"payout authorization {a.AuthorizationId}: contest {a.ContestId} is authorized in another currency than {a.Currency}", AlertSeverities.Critical);
+                $"payout authorization {a.AuthorizationId}: contest {a.ContestId} is authorized in another currency " +
+                $"than {a.Currency}", AlertSeverities.Critical);
     }
 
     /// <summary>
@@ -62,18 +70,24 @@ public static class AuthorizationStore
               AND ordered_payouts + 1 <= authorized_payouts AND ordered_net_minor + @NetMinor <= authorized_net_minor
             """, new { order.ContestId, order.Currency, order.NetMinor }, context.Transaction);
         if (taken == 1) return;
-        var budget = await context.Connection.QueryFirstOrDefaultAsync<(string Currency, int Authorized, long AuthorizedNet, int Ordered, long OrderedNet)?>("""
+        var budget = await context.Connection.QueryFirstOrDefaultAsync<(string Currency, int Authorized,
+            long AuthorizedNet, int Ordered, long OrderedNet)?>("""
             SELECT currency, authorized_payouts, authorized_net_minor, ordered_payouts, ordered_net_minor
             FROM payout.contest_payout_budgets WHERE contest_id = @ContestId
             """, new { order.ContestId }, context.Transaction);
         var why = budget switch
         {
-            null => $"Settlement authorized no payouts for contest {order.ContestId} (no settlement of it is known here)",
-            { } b when b.Currency != order.Currency => $"contest {order.ContestId} is authorized in {b.Currency}, the order is in {order.Currency}",
-            { } b when b.Ordered + 1 > b.Authorized => $"contest {order.ContestId} is authorized {b.Authorized} payouts and {b.Ordered} are ordered already",
-            { } b => $"contest {order.ContestId} is authorized {b.AuthorizedNet} {b.Currency} net; {b.OrderedNet} is ordered already, and {order.NetMinor} more would pass it",
+            null => $"Settlement authorized no payouts for contest {order.ContestId} (no " +
+                "settlement of it is known here)",
+            { } b when b.Currency != order.Currency =>
+                $"contest {order.ContestId} is authorized in {b.Currency}, the order is in {order.Currency}",
+            { } b when b.Ordered + 1 > b.Authorized =>
+                $"contest {order.ContestId} is authorized {b.Authorized} payouts and {b.Ordered} are ordered already",
+            { } b => $"contest {order.ContestId} is authorized {b.AuthorizedNet} {b.Currency} net; " +
+                $"{b.OrderedNet} is ordered already, and {order.NetMinor} more would pass it",
         };
         throw new MessageRejectedException(
-            $"payout {order.PayoutId} of {order.NetMinor} {order.Currency} to {order.PlayerId} refused: {why}", AlertSeverities.Critical);
+            $"payout {order.PayoutId} of {order.NetMinor} {order.Currency} to {order.PlayerId} refused: {why}",
+            AlertSeverities.Critical);
     }
 }

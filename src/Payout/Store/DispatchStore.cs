@@ -14,7 +14,8 @@ public static class DispatchStore
     /// halt committed sees it.
     /// </summary>
     public static Task<bool> HaltedAsync(TransactionContext context) =>
-        context.Connection.ExecuteScalarAsync<bool>("SELECT halted FROM payout.dispatch FOR SHARE", transaction: context.Transaction);
+        context.Connection.ExecuteScalarAsync<bool>("SELECT halted FROM payout.dispatch FOR SHARE",
+            transaction: context.Transaction);
 
     /// <summary>
     /// The stop as it stands, locked: halted or not, and the decision that made it so (the halt in force while halted).
@@ -46,11 +47,13 @@ public static class DispatchStore
     /// <summary>Sets the stop to a decision: halted by a halt (the halt in force), or running after a resume.</summary>
     public static Task SetAsync(TransactionContext context, PayoutDispatchDecided d, bool halted) =>
         context.Connection.ExecuteAsync("""
-            UPDATE payout.dispatch SET halted = @halted, decision_id = @DecisionId, operator = @Operator, reason = @Reason, changed_at = @now
+            UPDATE payout.dispatch SET halted = @halted, decision_id = @DecisionId, operator = @Operator,
+                reason = @Reason, changed_at = @now
             """, new { halted, d.DecisionId, d.Operator, d.Reason, now = context.Clock.GetUtcNow() },
             context.Transaction);
 
     public static void PublishChanged(TransactionContext context, PayoutDispatchDecided d, bool halted) =>
-        context.Publish(Topics.PayoutsStatus, PayoutDispatchDecided.Key, PayoutDispatchChanged.MessageIdFor(d.DecisionId),
+        context.Publish(Topics.PayoutsStatus, PayoutDispatchDecided.Key,
+            PayoutDispatchChanged.MessageIdFor(d.DecisionId),
             new PayoutDispatchChanged(d.DecisionId, halted, d.Operator, d.Reason, context.Clock.GetUtcNow()));
 }

@@ -13,8 +13,8 @@ public static class FreezeStore
     /// <summary>The ids of the freezes in force on a payment (open, or a dispute lost), in id order.</summary>
     public static async Task<IReadOnlyList<string>> InForceAsync(TransactionContext context, string? paymentIntentId) =>
         paymentIntentId is null ? [] : [.. await context.Connection.QueryAsync<string>(
-            "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> 'won' ORDER BY freeze_id",
-            new { paymentIntentId }, context.Transaction)];
+            "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> " +
+            "'won' ORDER BY freeze_id", new { paymentIntentId }, context.Transaction)];
 
     /// <summary>
     /// Records a freeze in force, dated when it happened as Stripe dates it; false when it is known already (in
@@ -42,16 +42,18 @@ public static class FreezeStore
     /// even if its charge.dispute.created has not arrived yet (that one then finds it closed).
     /// A closed dispute stays as it closed. False when it was closed already.
     /// </summary>
-    public static async Task<bool> CloseDisputeAsync(TransactionContext context, string paymentIntentId, string disputeId,
-        bool won, DateTimeOffset occurredAt) =>
+    public static async Task<bool> CloseDisputeAsync(TransactionContext context,
+        string paymentIntentId, string disputeId, bool won, DateTimeOffset occurredAt) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.freezes (payment_intent_id, freeze_id, cause, status, since, updated_at, occurred_at)
             VALUES (@paymentIntentId, @disputeId, @disputed, @status, @now, @now, @occurredAt)
-            ON CONFLICT (payment_intent_id, freeze_id) DO UPDATE SET status = excluded.status, updated_at = excluded.updated_at
+            ON CONFLICT (payment_intent_id, freeze_id) DO UPDATE
+            SET status = excluded.status, updated_at = excluded.updated_at
             WHERE freezes.status = 'open'
             """, new
         {
-            paymentIntentId, disputeId, disputed = Freezes.Disputed, status = won ? "won" : "lost", now = context.Clock.GetUtcNow(),
+            paymentIntentId, disputeId, disputed = Freezes.Disputed, status = won ? "won" : "lost",
+            now = context.Clock.GetUtcNow(),
             occurredAt,
         }, context.Transaction) == 1;
 }

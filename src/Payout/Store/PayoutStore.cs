@@ -42,7 +42,8 @@ public sealed record PayoutRow
     public string? OrderedBy { get; init; }
 
     /// <summary>How Dapper reads the stored state (its wire name) into <see cref="State"/>.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0051", Justification = "Dapper sets it from the state column")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0051",
+        Justification = "Dapper sets it from the state column")]
     private string StoredState
     {
         init => State = PayoutLifecycle.Parse("(read)", value);
@@ -61,7 +62,8 @@ public static class PayoutStore
 {
     private const string Columns = """
         payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency, state AS stored_state,
-        hold_kind, reason, version, released, waived, attempt_key, key_generation, submitted_at, rounds, next_attempt_at,
+        hold_kind, reason, version, released, waived, attempt_key, key_generation, submitted_at, rounds,
+            next_attempt_at,
         lease_until, account_id, transfer_id, reversed_minor, ordered_at, paid_at, ordered_by
         """;
 
@@ -83,15 +85,19 @@ public static class PayoutStore
     public static async Task<bool> InsertAsync(TransactionContext context, PayoutRow row)
     {
         var inserted = await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency,
+            INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor,
+                currency,
                 state, reason, version, next_attempt_at, ordered_at, updated_at, ordered_by)
-            VALUES (@PayoutId, @ContestId, @EntryId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @stateName, @Reason,
+            VALUES (@PayoutId, @ContestId, @EntryId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @stateName,
+                @Reason,
                 @Version, @NextAttemptAt, @OrderedAt, @OrderedAt, @OrderedBy)
             ON CONFLICT (payout_id) DO NOTHING
-            """, new DynamicParameters(row).With(new { stateName = PayoutLifecycle.Name(row.State) }), context.Transaction);
+            """, new DynamicParameters(row).With(new { stateName = PayoutLifecycle.Name(row.State) }),
+            context.Transaction);
         if (inserted != 1) return false;
         PublishStatus(context, row, "", row);
-        context.OnCommitted(() => PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(row.State), row.Currency, row.AmountMinor));
+        context.OnCommitted(() =>
+            PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(row.State), row.Currency, row.AmountMinor));
         return true;
     }
 
@@ -102,12 +108,14 @@ public static class PayoutStore
     {
         if (before.State != after.State) PayoutLifecycle.AssertTransition(before.PayoutId, before.State, after.State);
         if ((after.State == PayoutState.Held) != (after.HoldKind is not null))
-            throw new InvariantViolatedException($"payout {before.PayoutId}: state {after.State} with hold kind '{after.HoldKind}'");
+            throw new InvariantViolatedException($"payout {before.PayoutId}: state {after.State} with hold " +
+                $"kind '{after.HoldKind}'");
         var stored = after with { Version = before.Version + 1 };
         var updated = await context.Connection.ExecuteAsync("""
             UPDATE payout.payouts SET state = @stateName, hold_kind = @HoldKind, reason = @Reason, version = @Version,
                 released = @Released, waived = @Waived, attempt_key = @AttemptKey, key_generation = @KeyGeneration,
-                submitted_at = @SubmittedAt, rounds = @Rounds, next_attempt_at = @NextAttemptAt, lease_until = @LeaseUntil,
+                submitted_at = @SubmittedAt, rounds = @Rounds, next_attempt_at = @NextAttemptAt,
+                    lease_until = @LeaseUntil,
                 account_id = @AccountId, transfer_id = @TransferId, reversed_minor = @ReversedMinor, paid_at = @PaidAt,
                 updated_at = @now
             WHERE payout_id = @PayoutId AND version = @expected
@@ -116,12 +124,14 @@ public static class PayoutStore
             stateName = PayoutLifecycle.Name(stored.State), expected = before.Version, now = context.Clock.GetUtcNow(),
         }), context.Transaction);
         if (updated != 1)
-            throw new ConcurrencyConflictException($"payout {before.PayoutId} changed concurrently (expected version {before.Version})");
+            throw new ConcurrencyConflictException($"payout {before.PayoutId} changed concurrently (expected " +
+                $"version {before.Version})");
         if (before.State != stored.State || before.HoldKind != stored.HoldKind)
             PublishStatus(context, stored, PayoutLifecycle.Name(before.State), stored);
         if (before.State != stored.State)
             context.OnCommitted(() =>
-                PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(stored.State), stored.Currency, stored.AmountMinor));
+                PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(stored.State),
+                    stored.Currency, stored.AmountMinor));
         return stored;
     }
 
@@ -153,7 +163,8 @@ public static class PayoutStore
     public static async Task<IReadOnlyList<string>> DueCurrenciesAsync(TransactionContext context) =>
         [.. await context.Connection.QueryAsync<string>(
             $"SELECT DISTINCT currency FROM payout.payouts WHERE {DueCondition} AND state <> @submitting",
-            DueParameters(context).With(new { submitting = PayoutLifecycle.Name(PayoutState.Submitting) }), context.Transaction)];
+            DueParameters(context).With(new { submitting = PayoutLifecycle.Name(PayoutState.Submitting) }),
+            context.Transaction)];
 
     private static DynamicParameters DueParameters(TransactionContext context) => new(new
     {
@@ -167,18 +178,23 @@ public static class PayoutStore
     /// The recipient's other payouts sent or being sent: in the rolling 24 hours, this calendar
     /// month (UTC) and ever, and when the last one went.
     /// </summary>
-    public static async Task<RecipientActivity> ActivityAsync(TransactionContext context, PayoutRow payout, DateTimeOffset now)
+    public static async Task<RecipientActivity> ActivityAsync(TransactionContext context,
+        PayoutRow payout, DateTimeOffset now)
     {
         var dayStart = now - TimeSpan.FromHours(24);
         var monthStart = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        var a = await context.Connection.QueryFirstAsync<(long DayCount, long DayAmount, DateTime? DayOldest, long MonthAmount,
-            long Count, long Amount, DateTime? Last)>("""
-            SELECT count(*) FILTER (WHERE at >= @dayStart), coalesce(sum(amount_minor) FILTER (WHERE at >= @dayStart), 0),
-                   min(at) FILTER (WHERE at >= @dayStart), coalesce(sum(amount_minor) FILTER (WHERE at >= @monthStart), 0),
+        var a = await context.Connection.QueryFirstAsync<(long DayCount, long DayAmount,
+            DateTime? DayOldest, long MonthAmount, long Count, long Amount, DateTime? Last)>("""
+            SELECT count(*) FILTER (WHERE at >= @dayStart),
+                   coalesce(sum(amount_minor) FILTER (WHERE at >= @dayStart), 0),
+                   min(at) FILTER (WHERE at >= @dayStart),
+                   coalesce(sum(amount_minor) FILTER (WHERE at >= @monthStart), 0),
                    count(*), coalesce(sum(amount_minor), 0), max(at)
             FROM (SELECT amount_minor, coalesce(paid_at, submitted_at) AS at FROM payout.payouts
-                  WHERE player_id = @PlayerId AND currency = @Currency AND payout_id <> @PayoutId AND state = ANY(@sent)) sent
-            """, new { payout.PlayerId, payout.Currency, payout.PayoutId, dayStart, monthStart, sent = Names(PayoutLifecycle.Sent) },
+                  WHERE player_id = @PlayerId AND currency = @Currency AND payout_id <> @PayoutId
+                  AND state = ANY(@sent)) sent
+            """, new { payout.PlayerId, payout.Currency, payout.PayoutId, dayStart, monthStart,
+                sent = Names(PayoutLifecycle.Sent) },
             context.Transaction);
         return new RecipientActivity(checked((int)a.DayCount), a.DayAmount, Utc(a.DayOldest), a.MonthAmount,
             checked((int)a.Count), a.Amount, Utc(a.Last));
@@ -197,7 +213,8 @@ public static class PayoutStore
     /// their Stripe calls run. Rows recorded meanwhile (lease cleared) are left alone. Not a
     /// change of state: the version stays.
     /// </summary>
-    public static Task<int> RenewLeasesAsync(TransactionContext context, IReadOnlyCollection<string> payoutIds, DateTimeOffset until) =>
+    public static Task<int> RenewLeasesAsync(TransactionContext context,
+        IReadOnlyCollection<string> payoutIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync("""
             UPDATE payout.payouts SET lease_until = @until
             WHERE payout_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
@@ -205,14 +222,16 @@ public static class PayoutStore
             context.Transaction);
 
     /// <summary>Payouts of one player in one state, locked, in payout id order.</summary>
-    public static async Task<IReadOnlyList<PayoutRow>> OfPlayerAsync(TransactionContext context, string playerId, PayoutState state) =>
+    public static async Task<IReadOnlyList<PayoutRow>> OfPlayerAsync(TransactionContext context,
+        string playerId, PayoutState state) =>
         [.. await context.Connection.QueryAsync<PayoutRow>(
-            $"SELECT {Columns} FROM payout.payouts WHERE player_id = @playerId AND state = @state ORDER BY payout_id FOR UPDATE",
+            $"SELECT {Columns} FROM payout.payouts WHERE player_id = @playerId AND state = @state " +
+            "ORDER BY payout_id FOR UPDATE",
             new { playerId, state = PayoutLifecycle.Name(state) }, context.Transaction)];
 
     /// <summary>Payouts of prizes won with one entry fee payment, in the given states, locked.</summary>
-    public static async Task<IReadOnlyList<PayoutRow>> OfPaymentAsync(TransactionContext context, string paymentIntentId,
-        IReadOnlyCollection<PayoutState> states, string? holdKind = null) =>
+    public static async Task<IReadOnlyList<PayoutRow>> OfPaymentAsync(TransactionContext context,
+        string paymentIntentId, IReadOnlyCollection<PayoutState> states, string? holdKind = null) =>
         [.. await context.Connection.QueryAsync<PayoutRow>($"""
             SELECT {Columns} FROM payout.payouts WHERE payment_intent_id = @paymentIntentId AND state = ANY(@states)
               AND (@holdKind::text IS NULL OR hold_kind = @holdKind) ORDER BY payout_id FOR UPDATE
@@ -228,8 +247,8 @@ public static class PayoutStore
     /// found by its lookup): one that does not match quarantines the payout. A transfer read
     /// after an event may be anybody's: it is alerted and not recorded, and the payout stays.
     /// </param>
-    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId, TransferSeen transfer, string how,
-        bool answer = false)
+    public static async Task<bool> MarkPaidAsync(TransactionContext context, string payoutId,
+        TransferSeen transfer, string how, bool answer = false)
     {
         var payout = await FindAsync(context, payoutId);
         if (payout is null) return false;
@@ -250,7 +269,8 @@ public static class PayoutStore
             State = PayoutState.Paid, HoldKind = null, Reason = $"{how}: {transfer.Id}", TransferId = transfer.Id,
             AccountId = account, PaidAt = now, LeaseUntil = null,
         });
-        PublishFact(context, payout, PrizeTransferred.MessageIdFor(payoutId), new PrizeTransferred(payoutId, payout.ContestId,
+        PublishFact(context, payout, PrizeTransferred.MessageIdFor(payoutId),
+            new PrizeTransferred(payoutId, payout.ContestId,
             payout.EntryId, payout.PlayerId, account!, transfer.Id, transfer.AmountMinor, payout.Currency, now));
         return true;
     }
@@ -275,7 +295,8 @@ public static class PayoutStore
             LeaseUntil = null,
         });
         PublishFact(context, payout, PrizeTransferQuarantined.MessageIdFor(payout.PayoutId),
-            new PrizeTransferQuarantined(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id, transfer.Destination,
+            new PrizeTransferQuarantined(payout.PayoutId, payout.ContestId, payout.PlayerId,
+                transfer.Id, transfer.Destination,
             transfer.AmountMinor, transfer.Currency.ToUpperInvariant(),
             reason, context.Clock.GetUtcNow()));
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "payout_quarantined", payout.PayoutId,
@@ -291,16 +312,20 @@ public static class PayoutStore
         var (payoutId, id) = (payout.PayoutId, transfer.Id);
         var refusal = payout.State == PayoutState.Paid
             ? ("second_transfer",
-                $"payout {payoutId} was paid by {payout.TransferId}, and transfer {id} also names it: investigate and reverse one")
+                $"payout {payoutId} was paid by {payout.TransferId}, and transfer {id} also names it: " +
+                "investigate and reverse one")
             : transfer.AmountMinor != payout.AmountMinor || account is null || transfer.Destination != account
                 || !string.Equals(transfer.Currency, payout.Currency, StringComparison.OrdinalIgnoreCase)
             ? (TransferMismatch,
-                $"transfer {id} ({transfer.AmountMinor} {transfer.Currency} to {transfer.Destination ?? "no destination"}) names " +
-                $"payout {payoutId} ({payout.AmountMinor} {payout.Currency} to {account ?? "a winner with no account"}) but does " +
+                $"transfer {id} ({transfer.AmountMinor} {transfer.Currency} to " +
+                $"{transfer.Destination ?? "no destination"}) names " +
+                $"payout {payoutId} ({payout.AmountMinor} {payout.Currency} to " +
+                $"{account ?? "a winner with no account"}) but does " +
                 "not match it; not recorded as its payment")
             : payout.State == PayoutState.Rejected
             ? ("transfer_for_rejected_payout",
-                $"transfer {id} exists for payout {payoutId}, which an operator rejected: reverse it or reconcile by hand")
+                $"transfer {id} exists for payout {payoutId}, which an operator rejected: reverse " +
+                "it or reconcile by hand")
             : ((string, string)?)null;
         if (refusal is not { } r) return null;
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, r.Item1, payoutId, r.Item2, id);
@@ -311,7 +336,8 @@ public static class PayoutStore
     /// A payouts.status money fact about a payout (keyed by contest), caused by what is being handled or by the
     /// payout's order.
     /// </summary>
-    public static void PublishFact<T>(TransactionContext context, PayoutRow payout, string messageId, T body) where T : IMessage =>
+    public static void PublishFact<T>(TransactionContext context, PayoutRow payout, string messageId,
+        T body) where T : IMessage =>
         context.Publish(context.Cause ?? payout.Cause, Topics.PayoutsStatus, payout.ContestId, messageId, body);
 
     private static void PublishStatus(TransactionContext context, PayoutRow row, string from, PayoutRow to) =>

@@ -64,7 +64,8 @@ public sealed class ReadRequestStore
                 claimed_until = NULL{update}
             """, new { objectId, eventId, flagged, claimed, now }, context.Transaction);
         if (takenOver is not null && takenOver != eventId)
-            await StripeEventStore.AddOutcomeAsync(context, takenOver, $"its read was asked again by {eventId}, whose outcome is the read's");
+            await StripeEventStore.AddOutcomeAsync(context, takenOver, $"its read was asked again by {eventId}, " +
+                "whose outcome is the read's");
     }
 
     /// <summary>Claims requests, oldest first, for <paramref name="lease"/>.</summary>
@@ -86,7 +87,8 @@ public sealed class ReadRequestStore
     /// <summary>
     /// Keeps the claims of reads still being made (a newer request, which cleared its claim, is left alone).
     /// </summary>
-    public Task<int> RenewAsync(TransactionContext context, IReadOnlyCollection<string> objectIds, DateTimeOffset until) =>
+    public Task<int> RenewAsync(TransactionContext context,
+        IReadOnlyCollection<string> objectIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync($"""
             UPDATE payout.{_table} SET claimed_until = @until
             WHERE {_id} = ANY(@ids) AND claimed_until IS NOT NULL AND claimed_until < @until
@@ -94,6 +96,6 @@ public sealed class ReadRequestStore
 
     /// <summary>Done with a read, unless another event asked again after it was made (then it is read again).</summary>
     public Task CompleteAsync(TransactionContext context, ReadRequest read) =>
-        context.Connection.ExecuteAsync($"DELETE FROM payout.{_table} WHERE {_id} = @ObjectId AND requested_at <= @RequestedAt",
-            new { read.ObjectId, read.RequestedAt }, context.Transaction);
+        context.Connection.ExecuteAsync($"DELETE FROM payout.{_table} WHERE {_id} = @ObjectId AND " +
+            "requested_at <= @RequestedAt", new { read.ObjectId, read.RequestedAt }, context.Transaction);
 }

@@ -19,13 +19,17 @@ public static class RecipientStore
 
     public static Task<string?> PlayerOfAccountAsync(TransactionContext context, string accountId) =>
         context.Connection.QueryFirstOrDefaultAsync<string?>(
-            "SELECT player_id FROM payout.recipients WHERE account_id = @accountId", new { accountId }, context.Transaction);
+            "SELECT player_id FROM payout.recipients WHERE account_id = @accountId",
+            new { accountId }, context.Transaction);
 
     /// <summary>Records an account made for a player; false when the player has one already.</summary>
-    public static async Task<bool> InsertAsync(TransactionContext context, string playerId, RecipientView account, string onboardingUrl) =>
+    public static async Task<bool> InsertAsync(TransactionContext context, string playerId,
+        RecipientView account, string onboardingUrl) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, onboarding_url, updated_at)
-            VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @onboardingUrl, @now) ON CONFLICT (player_id) DO NOTHING
+            INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, onboarding_url,
+                updated_at)
+            VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @onboardingUrl, @now)
+            ON CONFLICT (player_id) DO NOTHING
             """, new DynamicParameters(account).With(new { playerId, onboardingUrl, now = context.Clock.GetUtcNow() }),
             context.Transaction) == 1;
 
@@ -36,7 +40,8 @@ public static class RecipientStore
             VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @now)
             ON CONFLICT (player_id) DO UPDATE SET account_id = excluded.account_id, can_receive = excluded.can_receive,
                 account_created_at = excluded.account_created_at, updated_at = excluded.updated_at
-            """, new DynamicParameters(account).With(new { playerId, now = context.Clock.GetUtcNow() }), context.Transaction);
+            """, new DynamicParameters(account).With(new { playerId, now = context.Clock.GetUtcNow() }),
+            context.Transaction);
 
     public static Task MarkCannotReceiveAsync(TransactionContext context, string playerId) =>
         context.Connection.ExecuteAsync(
@@ -54,7 +59,8 @@ public static class RecipientStore
         return [.. await context.Connection.QueryAsync<(string, string)>("""
             WITH wanting AS (
                 SELECT p.player_id, min(p.contest_id) AS contest_id FROM payout.payouts p
-                WHERE p.state = @awaiting AND NOT EXISTS (SELECT 1 FROM payout.recipients r WHERE r.player_id = p.player_id)
+                WHERE p.state = @awaiting AND NOT EXISTS (SELECT 1 FROM payout.recipients r
+                    WHERE r.player_id = p.player_id)
                   AND NOT EXISTS (SELECT 1 FROM payout.onboarding_claims c
                                   WHERE c.player_id = p.player_id AND c.claimed_until > @now)
                 GROUP BY p.player_id ORDER BY p.player_id LIMIT @limit),
@@ -69,14 +75,14 @@ public static class RecipientStore
     }
 
     /// <summary>Keeps the onboarding claims of players whose accounts are still being made.</summary>
-    public static Task<int> RenewOnboardingClaimsAsync(TransactionContext context, IReadOnlyCollection<string> playerIds,
-        DateTimeOffset until) =>
+    public static Task<int> RenewOnboardingClaimsAsync(TransactionContext context,
+        IReadOnlyCollection<string> playerIds, DateTimeOffset until) =>
         context.Connection.ExecuteAsync(
-            "UPDATE payout.onboarding_claims SET claimed_until = @until WHERE player_id = ANY(@ids) AND claimed_until < @until",
-            new { ids = playerIds.ToArray(), until }, context.Transaction);
+            "UPDATE payout.onboarding_claims SET claimed_until = @until WHERE player_id = ANY(@ids) AND " +
+            "claimed_until < @until", new { ids = playerIds.ToArray(), until }, context.Transaction);
 
     /// <summary>Onboarding the player failed: no process tries again before <paramref name="retryAt"/>.</summary>
     public static Task DeferOnboardingAsync(TransactionContext context, string playerId, DateTimeOffset retryAt) =>
-        context.Connection.ExecuteAsync("UPDATE payout.onboarding_claims SET claimed_until = @retryAt WHERE player_id = @playerId",
-            new { playerId, retryAt }, context.Transaction);
+        context.Connection.ExecuteAsync("UPDATE payout.onboarding_claims SET claimed_until = @retryAt " +
+            "WHERE player_id = @playerId", new { playerId, retryAt }, context.Transaction);
 }

@@ -28,17 +28,19 @@ public static class StripeEventStore
 
     /// <summary>Adds what a later read made of an event to its record.</summary>
     public static Task AddOutcomeAsync(TransactionContext context, string eventId, string outcome) =>
-        context.Connection.ExecuteAsync("UPDATE payout.stripe_events SET outcome = outcome || '; ' || @outcome WHERE event_id = @eventId",
-            new { eventId, outcome }, context.Transaction);
+        context.Connection.ExecuteAsync("UPDATE payout.stripe_events SET outcome = outcome || '; ' || @outcome " +
+            "WHERE event_id = @eventId", new { eventId, outcome }, context.Transaction);
 
-    public static Task UpsertBankPayoutAsync(TransactionContext context, string stripePayoutId, string accountId, long amountMinor,
-        string currency, string status, string? failureCode) =>
+    public static Task UpsertBankPayoutAsync(TransactionContext context, string stripePayoutId,
+        string accountId, long amountMinor, string currency, string status, string? failureCode) =>
         context.Connection.ExecuteAsync("""
-            INSERT INTO payout.bank_payouts (stripe_payout_id, account_id, amount_minor, currency, status, failure_code, updated_at)
+            INSERT INTO payout.bank_payouts (stripe_payout_id, account_id, amount_minor, currency, status, failure_code,
+                updated_at)
             VALUES (@stripePayoutId, @accountId, @amountMinor, @currency, @status, @failureCode, @now)
             ON CONFLICT (stripe_payout_id) DO UPDATE SET status = excluded.status, failure_code = excluded.failure_code,
                 updated_at = excluded.updated_at
-            """, new { stripePayoutId, accountId, amountMinor, currency, status, failureCode, now = context.Clock.GetUtcNow() },
+            """, new { stripePayoutId, accountId, amountMinor, currency, status, failureCode,
+                now = context.Clock.GetUtcNow() },
             context.Transaction);
 }
 

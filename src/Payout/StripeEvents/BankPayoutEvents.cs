@@ -22,7 +22,8 @@ public sealed class BankPayoutEvents : IStripeEventFamily
         var account = e.Account ?? "";
         var status = e.Type == "payout.paid" ? "paid" : "failed";
         var failureCode = bankPayout.FailureCode;
-        await StripeEventStore.UpsertBankPayoutAsync(context, id, account, bankPayout.Amount, bankPayout.Currency ?? "", status, failureCode);
+        await StripeEventStore.UpsertBankPayoutAsync(context, id, account, bankPayout.Amount,
+            bankPayout.Currency ?? "", status, failureCode);
         if (status == "failed")
         {
             var player = await RecipientStore.PlayerOfAccountAsync(context, account);

@@ -23,13 +23,15 @@ public sealed class TransferEvents : IStripeEventFamily
     public const string LegacyFailed = "transfer.failed";
     public const string Reversed = "transfer.reversed";
 
-    public IReadOnlyCollection<string> Types { get; } = ["transfer.created", "transfer.updated", "transfer.paid", Reversed, LegacyFailed];
+    public IReadOnlyCollection<string> Types { get; } = ["transfer.created", "transfer.updated",
+        "transfer.paid", Reversed, LegacyFailed];
 
     public async Task<string> ApplyAsync(Event e, HandlerContext context)
     {
         var transferId = StripeEventReader.ObjectId(e)!;
         if (!transferId.StartsWith("tr_", StringComparison.Ordinal))
-            throw new MessageRejectedException($"event {e.Id} ({e.Type}): data.object.id '{transferId}' is not a transfer id");
+            throw new MessageRejectedException($"event {e.Id} ({e.Type}): data.object.id " +
+                $"'{transferId}' is not a transfer id");
         if (e.Type is not (Reversed or LegacyFailed) && e.Data.Object is Transfer transfer
             && await RecordedWithNothingBackAsync(transfer, transferId, context))
             return "already recorded as its payout's payment, nothing reversed: not read";
@@ -41,11 +43,14 @@ public sealed class TransferEvents : IStripeEventFamily
     /// Only what the event's body shows as sent: Stripe.net reads a missing field as 0 or false, so an
     /// amount_reversed or reversed that is not there does not count as nothing reversed.
     /// </summary>
-    private static async Task<bool> RecordedWithNothingBackAsync(Transfer transfer, string transferId, HandlerContext context)
+    private static async Task<bool> RecordedWithNothingBackAsync(Transfer transfer,
+        string transferId, HandlerContext context)
     {
-        if (!StripeAnswers.Has(transfer, "amount_reversed", JsonValueKind.Number) || transfer.AmountReversed != 0) return false;
+        if (!StripeAnswers.Has(transfer, "amount_reversed", JsonValueKind.Number)
+            || transfer.AmountReversed != 0) return false;
         if (!StripeAnswers.Has(transfer, "reversed", JsonValueKind.False)) return false;
         if (transfer.Metadata?.GetValueOrDefault("payout_id") is not { } payoutId) return false;
-        return await PayoutStore.FindAsync(context, payoutId, forUpdate: false) is { } payout && payout.TransferId == transferId;
+        return await PayoutStore.FindAsync(context, payoutId, forUpdate: false) is { } payout
+            && payout.TransferId == transferId;
     }
 }

@@ -19,7 +19,8 @@ public enum ContestStatus
 /// <summary>Settlement's transition table: OPEN → COMPLETE → SETTLED → PAID, and OPEN → CANCELLED.</summary>
 public static class ContestStates
 {
-    public static TransitionTable<ContestStatus> Table { get; } = new("settlement", new Dictionary<ContestStatus, ContestStatus[]>
+    public static TransitionTable<ContestStatus> Table { get; } = new("settlement",
+        new Dictionary<ContestStatus, ContestStatus[]>
     {
         [ContestStatus.Open] = [ContestStatus.Complete, ContestStatus.Cancelled],
         [ContestStatus.Complete] = [ContestStatus.Settled],
@@ -30,7 +31,8 @@ public static class ContestStates
 
     public static bool CanTransition(ContestStatus from, ContestStatus to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string contestId, ContestStatus from, ContestStatus to) => Table.AssertTransition("contest " + contestId, from, to);
+    public static void AssertTransition(string contestId, ContestStatus from, ContestStatus to) =>
+        Table.AssertTransition("contest " + contestId, from, to);
 
     /// <summary>Upper-case name as stored: OPEN, COMPLETE ...</summary>
     public static string Name(ContestStatus state) => Table.Name(state);

@@ -23,19 +23,23 @@ public static class MakeGoods
     /// official ones with every changed entry's corrected rank and score: the report lists every
     /// entry whose rank or score changed, so the others stand as they were.
     /// </summary>
-    public static MakeGoodsAssessed Assess(StandingsCorrectionReported report, ContestDefined definition, IReadOnlyList<EntryFee> entries,
+    public static MakeGoodsAssessed Assess(StandingsCorrectionReported report, ContestDefined definition,
+        IReadOnlyList<EntryFee> entries,
         IReadOnlyList<StandingRow> official, IReadOnlyDictionary<string, long> bookedMinor, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(definition);
         var rules = PrizeRules.From(definition);
         if (report.Changes.Count < report.ChangedCount)
-            return new MakeGoodsAssessed(report.ContestId, report.CorrectionsSoFar, report.CorrectedStandingsHash, rules.Currency.Code, [], 0, false,
-                $"the report lists {report.Changes.Count} of {report.ChangedCount} changed entries; make-goods need every change, so they are decided by hand",
-                now);
+            return new MakeGoodsAssessed(report.ContestId, report.CorrectionsSoFar, report.CorrectedStandingsHash,
+                rules.Currency.Code, [], 0, false,
+                $"the report lists {report.Changes.Count} of {report.ChangedCount} changed entries; make-goods need " +
+                "every change, so they are decided by hand", now);
         var fees = new Money(entries.Aggregate(0L, (sum, e) => checked(sum + e.AmountMinor)), rules.Currency);
         var changes = report.Changes.ToDictionary(c => c.EntryId, StringComparer.Ordinal);
-        var corrected = official.Select(r => changes.TryGetValue(r.EntryId, out var c) ? new StandingRow(c.CorrectedRank, r.EntryId, r.PlayerId, c.CorrectedScoreMilli) : r)
+        var corrected = official.Select(r =>
+            changes.TryGetValue(r.EntryId, out var c)
+            ? new StandingRow(c.CorrectedRank, r.EntryId, r.PlayerId, c.CorrectedScoreMilli) : r)
             .ToList();
         var before = NetByEntry(PrizeCalculator.Calculate(report.ContestId, rules, fees, official));
         var after = NetByEntry(PrizeCalculator.Calculate(report.ContestId, rules, fees, corrected));
@@ -47,11 +51,14 @@ public static class MakeGoods
             var now2 = after.GetValueOrDefault(row.EntryId);
             var owed = checked(now2 - was - bookedMinor.GetValueOrDefault(row.EntryId));
             if (owed <= 0) continue;
-            items.Add(new MakeGoodItem(row.EntryId, row.PlayerId, officialRank[row.EntryId], row.Rank, was, now2, owed));
+            items.Add(new MakeGoodItem(row.EntryId, row.PlayerId, officialRank[row.EntryId],
+                row.Rank, was, now2, owed));
         }
         var total = items.Aggregate(0L, (sum, i) => checked(sum + i.MakeGoodMinor));
-        var note = items.Count == 0 ? "no entry's corrected standing pays more than it was paid" : $"{items.Count} entries are owed {new Money(total, rules.Currency)}";
-        return new MakeGoodsAssessed(report.ContestId, report.CorrectionsSoFar, report.CorrectedStandingsHash, rules.Currency.Code, items, total, true, note, now);
+        var note = items.Count == 0 ? "no entry's corrected standing pays more than it was paid" : $"{items.Count} " +
+            $"entries are owed {new Money(total, rules.Currency)}";
+        return new MakeGoodsAssessed(report.ContestId, report.CorrectionsSoFar, report.CorrectedStandingsHash,
+            rules.Currency.Code, items, total, true, note, now);
     }
 
     private static Dictionary<string, long> NetByEntry(PrizeDecision decision) =>
@@ -65,7 +72,8 @@ public static class MakeGoods
     public static string PayoutIdFor(string contestId, string entryId, int correctionsSoFar)
     {
         var preimage = $"{Encoding.UTF8.GetByteCount(contestId)}:{contestId}:{entryId}:{correctionsSoFar}";
-        return PrizePayoutOrdered.MakeGoodIdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(preimage)), 0, 16);
+        return PrizePayoutOrdered.MakeGoodIdPrefix + Convert.ToHexStringLower(
+            SHA256.HashData(Encoding.UTF8.GetBytes(preimage)), 0, 16);
     }
 
     /// <summary>The ledger account make-goods are expensed to.</summary>

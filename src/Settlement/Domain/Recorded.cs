@@ -9,7 +9,8 @@ namespace ContestPipeline.Settlement.Domain;
 /// </summary>
 public static class Recorded
 {
-    public static void RejectIfDifferent(string subject, params (string Field, object? Reported, string Recorded, object? Value)[] fields)
+    public static void RejectIfDifferent(string subject, params (string Field, object? Reported,
+        string Recorded, object? Value)[] fields)
     {
         var differences = fields.Where(f => !Equals(f.Reported, f.Value))
             .Select(f => $"{f.Field} {Show(f.Reported)} differs from the {f.Recorded} {Show(f.Value)}").ToList();

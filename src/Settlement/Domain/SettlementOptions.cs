@@ -34,7 +34,8 @@ public sealed record SettlementOptions
         var o = new SettlementOptions();
         return o with
         {
-            BalanceCheckInterval = Setting.Milliseconds(configuration, Settings.BalanceCheckIntervalMs, o.BalanceCheckInterval,
+            BalanceCheckInterval = Setting.Milliseconds(configuration,
+                Settings.BalanceCheckIntervalMs, o.BalanceCheckInterval,
                 TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)),
             ApprovalLifetime = Setting.Seconds(configuration, Settings.ApprovalLifetimeSeconds, o.ApprovalLifetime,
                 TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),

@@ -35,28 +35,35 @@ public static class SettlementWorker
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
-                new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(), new ContestStateChangedHandler(),
+                new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(),
+                new ContestStateChangedHandler(),
                 // The rest of the timeline is other workers' business, or Settlement's own output.
-                IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<EntriesClosed>(), IgnoredMessage.Of<ContestCancelRequested>(),
+                IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<EntriesClosed>(),
+                    IgnoredMessage.Of<ContestCancelRequested>(),
                 IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
                 IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
             ]),
             new ConsumerDefinition(Shape.Group("standings"), _ =>
-                [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(), new StandingsCorrectionReportedHandler()]),
+                [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(),
+                    new StandingsCorrectionReportedHandler()]),
             new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
-                new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(), new EntryFeeRefundedHandler(),
-                new PrizeTransferQuarantinedHandler(),
+                new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
+                new EntryFeeRefundedHandler(), new PrizeTransferQuarantinedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
-                IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(), IgnoredMessage.Of<RecipientOnboardingRequested>(),
+                IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(),
+                    IgnoredMessage.Of<RecipientOnboardingRequested>(),
                 IgnoredMessage.Of<RecipientOnboardingNeeded>(),
-                IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(), IgnoredMessage.Of<StripeEventHandled>(),
+                IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(),
+                IgnoredMessage.Of<StripeEventHandled>(),
             ]),
-            // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's confirmation.
+            // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's
+            // confirmation.
             new ConsumerDefinition(Shape.Group("operations"), sp =>
             [
                 new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(sp.GetRequiredService<SettlementOptions>()),
-                IgnoredMessage.Of<AlertAcknowledged>(), IgnoredMessage.Of<AlertResolved>(), IgnoredMessage.Of<OperatorActed>(),
+                IgnoredMessage.Of<AlertAcknowledged>(), IgnoredMessage.Of<AlertResolved>(),
+                IgnoredMessage.Of<OperatorActed>(),
             ]),
         ])
     {
@@ -69,8 +76,8 @@ public static class SettlementWorker
         },
         Jobs = sp =>
         [
-            new SettleContestsJob(sp.GetRequiredService<CrashPoints>()), new MarkContestsPaidJob(), new AssessMakeGoodsJob(),
-            sp.GetRequiredService<CheckStripeBalanceJob>(),
+            new SettleContestsJob(sp.GetRequiredService<CrashPoints>()), new MarkContestsPaidJob(),
+            new AssessMakeGoodsJob(), sp.GetRequiredService<CheckStripeBalanceJob>(),
         ],
     };
 }

@@ -14,16 +14,18 @@ public sealed class ContestCompletedHandler : MessageHandler<ContestCompleted>
     public override async Task HandleAsync(ContestCompleted completed, HandlerContext context, CancellationToken ct)
     {
         var contest = await SettlementStore.ContestAsync(context, completed.ContestId, forUpdate: true)
-            ?? throw new MessageRejectedException($"contest {completed.ContestId} completed, but Settlement never saw it scheduled");
+            ?? throw new MessageRejectedException($"contest {completed.ContestId} completed, but Settlement " +
+                "never saw it scheduled");
         if (contest.State != ContestStatus.Open)
         {
             // Already complete (the same fact under another message id) or past it: nothing to do.
             // A cancelled contest completing is another worker's broken promise.
             if (contest.State == ContestStatus.Cancelled)
-                throw new MessageRejectedException($"contest {completed.ContestId} completed, but it is CANCELLED and its entries refunded");
+                throw new MessageRejectedException($"contest {completed.ContestId} completed, but it is CANCELLED " +
+                    "and its entries refunded");
             return;
         }
-        await SettlementStore.MoveAsync(context, completed.ContestId, ContestStatus.Open, ContestStatus.Complete, completed,
-            context.Incoming!.Envelope.MessageId);
+        await SettlementStore.MoveAsync(context, completed.ContestId, ContestStatus.Open,
+            ContestStatus.Complete, completed, context.Incoming!.Envelope.MessageId);
     }
 }

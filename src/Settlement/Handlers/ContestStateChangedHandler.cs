@@ -21,15 +21,17 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
     {
         if (change.To != ContestLifecycle.Name(ContestState.Cancelled)) return;
         var contest = await SettlementStore.ContestAsync(context, change.ContestId, forUpdate: true)
-            ?? throw new MessageRejectedException($"contest {change.ContestId} cancelled, but Settlement never saw it scheduled");
+            ?? throw new MessageRejectedException($"contest {change.ContestId} cancelled, but Settlement " +
+                "never saw it scheduled");
         if (contest.State == ContestStatus.Cancelled) return;
         if (!ContestStates.CanTransition(contest.State, ContestStatus.Cancelled))
             throw new MessageRejectedException(
-                $"contest {change.ContestId} cannot be cancelled: Settlement has it {ContestStates.Name(contest.State)}; no entry is refunded",
-                AlertSeverities.Critical);
+                $"contest {change.ContestId} cannot be cancelled: Settlement has it " +
+                $"{ContestStates.Name(contest.State)}; no entry is refunded", AlertSeverities.Critical);
         await SettlementStore.MoveAsync(context, change.ContestId, contest.State, ContestStatus.Cancelled);
         foreach (var r in await SettlementStore.OrderRefundsAsync(context, change.ContestId, change.Reason))
             context.Publish(Topics.PayoutsDue, change.ContestId, r.RefundId,
-                new RefundOrdered(r.RefundId, change.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor, r.Currency, $"contest cancelled: {change.Reason}"));
+                new RefundOrdered(r.RefundId, change.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor,
+                    r.Currency, $"contest cancelled: {change.Reason}"));
     }
 }

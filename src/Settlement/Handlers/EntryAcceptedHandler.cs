@@ -46,8 +46,8 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
 
         if (!await SettlementStore.InsertEntryAsync(context, entry)) return;
         var fee = new Money(entry.AmountMinor, currency);
-        await Journal.PostAsync(context, new JournalEntry($"fee:{entry.EntryId}", entry.ContestId, "entry_fee_collected",
-            $"entry fee of {entry.EntryId} ({entry.PaymentIntentId})",
+        await Journal.PostAsync(context, new JournalEntry($"fee:{entry.EntryId}",
+            entry.ContestId, "entry_fee_collected", $"entry fee of {entry.EntryId} ({entry.PaymentIntentId})",
             [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(entry.ContestId), fee)]));
     }
 

@@ -26,38 +26,51 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
         const string type = EntryFeeRefunded.MessageType;
         var expectedId = RefundOrdered.RefundIdFor(refund.PaymentIntentId);
         if (refund.RefundId != expectedId)
-            throw new MessageRejectedException($"{type} {refund.RefundId}: the refund id of PaymentIntent {refund.PaymentIntentId} is {expectedId}");
+            throw new MessageRejectedException($"{type} {refund.RefundId}: the refund id of PaymentIntent " +
+                $"{refund.PaymentIntentId} is {expectedId}");
         if (!Currency.TryParse(refund.Currency, out var currency))
-            throw new MessageRejectedException($"{type} {refund.RefundId}: currency '{refund.Currency}' is not one the ledger keeps");
+            throw new MessageRejectedException($"{type} {refund.RefundId}: currency '{refund.Currency}' is " +
+                "not one the ledger keeps");
         if (refund.AmountMinor <= 0)
-            throw new MessageRejectedException($"{type} {refund.RefundId}: amountMinor {refund.AmountMinor} is not a refund");
+            throw new MessageRejectedException($"{type} {refund.RefundId}: amountMinor " +
+                $"{refund.AmountMinor} is not a refund");
         var amount = new Money(refund.AmountMinor, currency);
         var stripe = refund.StripeRefundId ?? "refunded outside the pipeline";
 
         var entry = await SettlementStore.EntryByPaymentAsync(context, refund.PaymentIntentId);
         if (entry is null)
         {
-            if (!await Journal.PostAsync(context, new JournalEntry($"unapplied:{refund.RefundId}", refund.ContestId, "payment_unapplied",
-                    $"payment {refund.PaymentIntentId} of {refund.PlayerId} for contest {refund.ContestId} made no entry ({refund.Reason})",
-                    [Posting.Debit(Accounts.StripeBalance, amount), Posting.Credit(Accounts.UnappliedPayments, amount)])))
+            if (!await Journal.PostAsync(context, new JournalEntry($"unapplied:{refund.RefundId}",
+                refund.ContestId, "payment_unapplied",
+                    $"payment {refund.PaymentIntentId} of {refund.PlayerId} for contest {refund.ContestId} made no " +
+                    $"entry ({refund.Reason})",
+                    [Posting.Debit(Accounts.StripeBalance, amount),
+                        Posting.Credit(Accounts.UnappliedPayments, amount)])))
                 return;
-            await Journal.PostAsync(context, new JournalEntry($"refund:{refund.RefundId}", refund.ContestId, "refund", $"payment {refund.PaymentIntentId} refunded ({stripe})",
+            await Journal.PostAsync(context, new JournalEntry($"refund:{refund.RefundId}", refund.ContestId, "refund",
+                $"payment {refund.PaymentIntentId} refunded ({stripe})",
                 [Posting.Debit(Accounts.UnappliedPayments, amount), Posting.Credit(Accounts.StripeBalance, amount)]));
             return;
         }
 
         Recorded.RejectIfDifferent($"{type} {refund.RefundId} of entry {entry.EntryId}",
-            ("contestId", refund.ContestId, "entry's contest", entry.ContestId), ("playerId", refund.PlayerId, "entry's player", entry.PlayerId),
-            ("amountMinor", refund.AmountMinor, "entry fee", entry.AmountMinor), ("currency", refund.Currency, "entry's currency", entry.Currency));
-        if (!await Journal.PostAsync(context, new JournalEntry($"refund:{refund.RefundId}", entry.ContestId, "refund", $"entry fee of {entry.EntryId} refunded ({stripe}): {refund.Reason}",
-                [Posting.Debit(Accounts.EntryFees(entry.ContestId), amount), Posting.Credit(Accounts.StripeBalance, amount)])))
+            ("contestId", refund.ContestId, "entry's contest", entry.ContestId),
+            ("playerId", refund.PlayerId, "entry's player", entry.PlayerId),
+            ("amountMinor", refund.AmountMinor, "entry fee", entry.AmountMinor),
+            ("currency", refund.Currency, "entry's currency", entry.Currency));
+        if (!await Journal.PostAsync(context, new JournalEntry($"refund:{refund.RefundId}", entry.ContestId, "refund",
+            $"entry fee of {entry.EntryId} refunded ({stripe}): {refund.Reason}",
+                [Posting.Debit(Accounts.EntryFees(entry.ContestId), amount),
+                    Posting.Credit(Accounts.StripeBalance, amount)])))
             return;
         await SettlementStore.RecordRefundAsync(context, refund.RefundId, refund.RefundedAt, refund.StripeRefundId);
         // Only a cancelled contest's entries are refunded by order; the fee of any other was
         // kept for its pool, so its contest's entry-fee account is now open by the refund.
         if (entry.ContestState != ContestStatus.Cancelled)
-            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "entry_fee_refunded_not_cancelled", $"entry {entry.EntryId}",
-                $"the entry fee of {entry.EntryId} ({refund.PaymentIntentId}, {amount}) was refunded ({stripe}) while contest {entry.ContestId} is {ContestStates.Name(entry.ContestState)}; "
+            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "entry_fee_refunded_not_cancelled",
+                $"entry {entry.EntryId}",
+                $"the entry fee of {entry.EntryId} ({refund.PaymentIntentId}, {amount}) was refunded ({stripe}) " +
+                $"while contest {entry.ContestId} is {ContestStates.Name(entry.ContestState)}; "
                 + $"its entry-fee account is open by {amount}",
                 refund.RefundId);
     }

@@ -26,14 +26,16 @@ public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : Messag
     public override async Task HandleAsync(MakeGoodConfirmed confirmation, HandlerContext context, CancellationToken ct)
     {
         var proposal = await MakeGoodStore.ProposalForUpdateAsync(context, confirmation.ProposalId)
-            ?? throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: no proposal {confirmation.ProposalId}");
+            ?? throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: no proposal " +
+                $"{confirmation.ProposalId}");
         var assessed = await MakeGoodStore.AssessmentAsync(context, proposal.ContestId, proposal.CorrectionsSoFar)
-            ?? throw new InvariantViolatedException($"make-good proposal {proposal.ProposalId} was recorded without its assessment");
-        var terms = MakeGoodTerms.Of(proposal.ProposalId, proposal.ContestId, proposal.CorrectionsSoFar, proposal.TotalMinor,
-            assessed.Currency, assessed.Items);
+            ?? throw new InvariantViolatedException($"make-good proposal {proposal.ProposalId} was recorded " +
+                "without its assessment");
+        var terms = MakeGoodTerms.Of(proposal.ProposalId, proposal.ContestId,
+            proposal.CorrectionsSoFar, proposal.TotalMinor, assessed.Currency, assessed.Items);
         var supersededBy = await MakeGoodStore.SupersededByAsync(context, proposal);
-        var refusal = MakeGoodConfirmations.Refusal(proposal, confirmation, terms, supersededBy, context.Clock.GetUtcNow(),
-            options.ApprovalLifetime);
+        var refusal = MakeGoodConfirmations.Refusal(proposal, confirmation, terms, supersededBy,
+            context.Clock.GetUtcNow(), options.ApprovalLifetime);
         if (refusal is not null)
             throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: {refusal}");
         if (proposal.ConfirmedBy is not null) return;
@@ -43,21 +45,31 @@ public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : Messag
         var now = context.Clock.GetUtcNow();
         foreach (var item in assessed.Items)
         {
-            var amount = checked(item.CorrectedNetMinor - item.OfficialNetMinor - booked.GetValueOrDefault(item.EntryId));
+            var amount = checked(
+                item.CorrectedNetMinor - item.OfficialNetMinor - booked.GetValueOrDefault(item.EntryId));
             if (amount <= 0) continue;
             var payoutId = MakeGoods.PayoutIdFor(proposal.ContestId, item.EntryId, proposal.CorrectionsSoFar);
-            if (!await MakeGoodStore.InsertPayoutAsync(context, payoutId, proposal.ContestId, item, amount, currency.Code, proposal.CorrectionsSoFar)) continue;
+            if (!await MakeGoodStore.InsertPayoutAsync(context, payoutId, proposal.ContestId, item, amount,
+                currency.Code, proposal.CorrectionsSoFar)) continue;
             var money = new Money(amount, currency);
             await Journal.PostAsync(context, new JournalEntry($"makegood:{payoutId}", proposal.ContestId, "make_good",
-                $"make-good for entry {item.EntryId} after correction report {proposal.CorrectionsSoFar}, proposed by {proposal.ProposedBy}, confirmed by {confirmation.Operator}",
-                [Posting.Debit(MakeGoods.ExpenseAccount, money), Posting.Credit(Accounts.PrizesPayable(item.PlayerId), money)]));
+                $"make-good for entry {item.EntryId} after correction report {proposal.CorrectionsSoFar}, proposed " +
+                $"by {proposal.ProposedBy}, confirmed by {confirmation.Operator}",
+                [Posting.Debit(MakeGoods.ExpenseAccount, money),
+                    Posting.Credit(Accounts.PrizesPayable(item.PlayerId), money)]));
             // Payout pays no more than Settlement authorized: the make-good is authorized for exactly its amount.
-            var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(payoutId), proposal.ContestId, 1, amount, currency.Code, now);
-            context.Publish(Topics.PayoutsDue, proposal.ContestId, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
-            context.Publish(Topics.PayoutsDue, proposal.ContestId, payoutId, new PrizePayoutOrdered(payoutId, proposal.ContestId, item.EntryId, item.PlayerId,
-                item.CorrectedRank, amount, 0, amount, currency.Code, await MakeGoodStore.PaymentIntentOfAsync(context, item.EntryId)));
-            context.Publish(Topics.ContestLifecycle, proposal.ContestId, MakeGoodBooked.MessageIdFor(payoutId), new MakeGoodBooked(payoutId,
-                proposal.ContestId, item.EntryId, item.PlayerId, proposal.CorrectionsSoFar, amount, currency.Code, proposal.ProposedBy, confirmation.Operator, now));
+            var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(payoutId),
+                proposal.ContestId, 1, amount, currency.Code, now);
+            context.Publish(Topics.PayoutsDue, proposal.ContestId,
+                ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+            context.Publish(Topics.PayoutsDue, proposal.ContestId, payoutId,
+                new PrizePayoutOrdered(payoutId, proposal.ContestId, item.EntryId, item.PlayerId,
+                item.CorrectedRank, amount, 0, amount, currency.Code,
+                await MakeGoodStore.PaymentIntentOfAsync(context, item.EntryId)));
+            context.Publish(Topics.ContestLifecycle, proposal.ContestId, MakeGoodBooked.MessageIdFor(payoutId),
+                new MakeGoodBooked(payoutId,
+                proposal.ContestId, item.EntryId, item.PlayerId, proposal.CorrectionsSoFar, amount, currency.Code,
+                proposal.ProposedBy, confirmation.Operator, now));
         }
     }
 }

@@ -14,14 +14,18 @@ public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
     public override async Task HandleAsync(MakeGoodProposed proposal, HandlerContext context, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(proposal.Operator) || string.IsNullOrWhiteSpace(proposal.Reason))
-            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: it must name its operator and reason");
+            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: it must name " +
+                "its operator and reason");
         var assessed = await MakeGoodStore.AssessmentAsync(context, proposal.ContestId, proposal.CorrectionsSoFar)
-            ?? throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: contest {proposal.ContestId} has no assessed correction report {proposal.CorrectionsSoFar}");
+            ?? throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: contest " +
+                $"{proposal.ContestId} has no assessed correction report {proposal.CorrectionsSoFar}");
         if (!assessed.Complete || assessed.Items.Count == 0)
-            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: nothing can be proposed for report {proposal.CorrectionsSoFar} of {proposal.ContestId}: {assessed.Note}");
+            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: nothing can be proposed " +
+                $"for report {proposal.CorrectionsSoFar} of {proposal.ContestId}: {assessed.Note}");
         if (assessed.TotalMinor != proposal.TotalMinor || assessed.Currency != proposal.Currency)
             throw new MessageRejectedException(
-                $"make-good proposal {proposal.DecisionId}: it proposes {proposal.TotalMinor} {proposal.Currency}, but the assessment is {assessed.TotalMinor} {assessed.Currency}");
+                $"make-good proposal {proposal.DecisionId}: it proposes {proposal.TotalMinor} {proposal.Currency}, " +
+                $"but the assessment is {assessed.TotalMinor} {assessed.Currency}");
         await MakeGoodStore.InsertProposalAsync(context, proposal);
     }
 }

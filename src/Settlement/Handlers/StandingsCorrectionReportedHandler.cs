@@ -10,6 +10,7 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class StandingsCorrectionReportedHandler : MessageHandler<StandingsCorrectionReported>
 {
-    public override Task HandleAsync(StandingsCorrectionReported report, HandlerContext context, CancellationToken ct) =>
+    public override Task HandleAsync(StandingsCorrectionReported report,
+        HandlerContext context, CancellationToken ct) =>
         MakeGoodStore.RecordReportAsync(context, report, context.Incoming!.Envelope.MessageId);
 }

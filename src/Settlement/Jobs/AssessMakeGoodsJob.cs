@@ -24,9 +24,12 @@ public sealed class AssessMakeGoodsJob : IJob
         foreach (var (report, receivedBy) in due)
         {
             var contest = await SettlementStore.ContestAsync(context, report.ContestId, forUpdate: false)
-                ?? throw new InvariantViolatedException($"correction report for contest {report.ContestId}, which Settlement does not know");
-            var assessment = MakeGoods.Assess(report, contest.Definition, await SettlementStore.EntryFeesAsync(context, report.ContestId),
-                await SettlementStore.FinalStandingsAsync(context, report.ContestId), await MakeGoodStore.BookedAsync(context, report.ContestId),
+                ?? throw new InvariantViolatedException($"correction report for contest {report.ContestId}, which " +
+                    "Settlement does not know");
+            var assessment = MakeGoods.Assess(report, contest.Definition,
+                await SettlementStore.EntryFeesAsync(context, report.ContestId),
+                await SettlementStore.FinalStandingsAsync(context, report.ContestId),
+                await MakeGoodStore.BookedAsync(context, report.ContestId),
                 context.Clock.GetUtcNow());
             await MakeGoodStore.SaveAssessmentAsync(context, assessment);
             context.Publish(Cause.Recorded(report.ContestId, receivedBy), Topics.ContestLifecycle, report.ContestId,

@@ -19,7 +19,8 @@ namespace ContestPipeline.Settlement.Jobs;
 /// know of: payments not entered yet, which the reconciliation refunds, or money moved in from
 /// outside the pipeline). A reading Stripe does not answer is tried at the next check.
 /// </summary>
-public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions options, ILogger<CheckStripeBalanceJob> logger) : IJob
+public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions options,
+    ILogger<CheckStripeBalanceJob> logger) : IJob
 {
     public string Name => "check-stripe-balance";
     public TimeSpan Interval => options.BalanceCheckInterval;
@@ -28,7 +29,8 @@ public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions op
     {
         // The ledger first: what moves between the two readings shows as a drift once, and the
         // next check, finding the ledger or Stripe moved, does not report it.
-        var ledger = await job.InTransactionAsync("read the ledger's Stripe balance", BalanceCheckStore.LedgerAsync, ct);
+        var ledger = await job.InTransactionAsync("read the ledger's Stripe balance",
+            BalanceCheckStore.LedgerAsync, ct);
         Balance balance;
         try
         {
@@ -36,7 +38,8 @@ public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions op
         }
         catch (StripeFailure e)
         {
-            logger.LogWarning("The Stripe balance could not be read; the ledger is checked against it at the next check: {Error}", e.Message);
+            logger.LogWarning("The Stripe balance could not be read; the ledger is checked against it at the next " +
+                "check: {Error}", e.Message);
             return false;
         }
         var readings = ledger.ToDictionary(r => r.Currency, StringComparer.Ordinal);
@@ -48,7 +51,8 @@ public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions op
             {
                 var code = reading.Currency.ToLowerInvariant();
                 var onStripe = balance.AvailableIn(code) + balance.PendingIn(code);
-                var check = new BalanceCheckStore.Check(reading.Currency, reading.BalanceMinor, reading.Postings, onStripe, onStripe - reading.BalanceMinor);
+                var check = new BalanceCheckStore.Check(reading.Currency, reading.BalanceMinor, reading.Postings,
+                    onStripe, onStripe - reading.BalanceMinor);
                 var last = await BalanceCheckStore.LastAsync(context, reading.Currency);
                 await BalanceCheckStore.RecordAsync(context, check);
                 if (check.DriftMinor == 0 || last is null || last.LedgerPostings != check.LedgerPostings
@@ -63,14 +67,19 @@ public sealed class CheckStripeBalanceJob(StripeApi stripe, SettlementOptions op
 
     private static void Report(TransactionContext context, BalanceCheckStore.Check c)
     {
-        var figures = $"the ledger's Stripe balance is {c.LedgerMinor} {c.Currency} ({c.LedgerPostings} postings), Stripe's {c.StripeMinor}, " +
+        var figures = $"the ledger's Stripe balance is {c.LedgerMinor} {c.Currency} ({c.LedgerPostings} postings), " +
+            $"Stripe's {c.StripeMinor}, " +
             "unchanged since the last check";
         var (severity, message) = c.DriftMinor < 0
-            ? (AlertSeverities.Critical, $"Stripe holds {-c.DriftMinor} {c.Currency} less than the ledger books: {figures}. Money the ledger counts on is not on Stripe: " +
-                "find the movement made outside the pipeline (a refund or transfer from the dashboard, a dispute's withdrawal, Stripe's fees) before paying more")
-            : (AlertSeverities.Warning, $"Stripe holds {c.DriftMinor} {c.Currency} more than the ledger books: {figures}. Payments Stripe took that the ledger has not " +
-                "booked (paid and not entered: the reconciliation refunds those after its grace), or money added outside the pipeline");
-        context.RaiseAlert(SettlementWorker.Name, severity, "stripe_balance_drift", $"Stripe balance {c.Currency}", message,
-            $"{c.Currency}:{c.DriftMinor}:{c.LedgerPostings}");
+            ? (AlertSeverities.Critical, $"Stripe holds {-c.DriftMinor} {c.Currency} less than the ledger books: " +
+                $"{figures}. Money the ledger counts on is not on Stripe: " +
+                "find the movement made outside the pipeline (a refund or transfer from the dashboard, a dispute's " +
+                "withdrawal, Stripe's fees) before paying more")
+            : (AlertSeverities.Warning, $"Stripe holds {c.DriftMinor} {c.Currency} more than the ledger books: " +
+                $"{figures}. Payments Stripe took that the ledger has not " +
+                "booked (paid and not entered: the reconciliation refunds those after its grace), or money " +
+                "added outside the pipeline");
+        context.RaiseAlert(SettlementWorker.Name, severity, "stripe_balance_drift",
+            $"Stripe balance {c.Currency}", message, $"{c.Currency}:{c.DriftMinor}:{c.LedgerPostings}");
     }
 }

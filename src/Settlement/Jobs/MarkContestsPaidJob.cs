@@ -32,19 +32,23 @@ public sealed class MarkContestsPaidJob : IJob
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID and is gone");
         var payouts = await SettlementStore.PayoutTotalsAsync(context, contestId);
         if (!payouts.AllResolved)
-            throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID with {payouts.Count - payouts.Paid - payouts.Rejected} payouts unresolved");
+            throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID with " +
+                $"{payouts.Count - payouts.Paid - payouts.Rejected} payouts unresolved");
         var now = context.Clock.GetUtcNow();
         await SettlementStore.MoveAsync(context, contestId, ContestStatus.Settled, ContestStatus.Paid);
 
         var currency = Currency.Parse(contest.Definition.Currency);
         var cause = Cause.Clock(Name, contestId);
         context.Publish(cause, Topics.ContestLifecycle, contestId, ContestPaid.MessageIdFor(contestId),
-            new ContestPaid(contestId, payouts.Count, payouts.Paid, payouts.Rejected, payouts.PaidMinor, payouts.WithheldMinor, currency.Code, now));
+            new ContestPaid(contestId, payouts.Count, payouts.Paid, payouts.Rejected, payouts.PaidMinor,
+                payouts.WithheldMinor, currency.Code, now));
         var reason = payouts.Count == 0
             ? "no prizes to pay"
             : $"{payouts.Paid} of {payouts.Count} payouts paid ({new Money(payouts.PaidMinor, currency)}), "
               + $"{payouts.Rejected} rejected ({new Money(payouts.WithheldMinor, currency)} withheld)";
-        context.Publish(cause, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, ContestState.Paid),
-            new ContestStateChanged(contestId, ContestLifecycle.Name(ContestState.Settled), ContestLifecycle.Name(ContestState.Paid), reason, now));
+        context.Publish(cause, Topics.ContestLifecycle, contestId,
+            ContestStateChanged.MessageIdFor(contestId, ContestState.Paid),
+            new ContestStateChanged(contestId, ContestLifecycle.Name(ContestState.Settled),
+                ContestLifecycle.Name(ContestState.Paid), reason, now));
     }
 }

@@ -57,13 +57,15 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     {
         var contest = await SettlementStore.ContestAsync(context, contestId, forUpdate: true)
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to settle and is gone");
-        context.Cause = Cause.Recorded(contestId, contest.CompletedBy ?? Cause.Clock("settle-contests", contestId).CausationId);
+        context.Cause = Cause.Recorded(contestId,
+            contest.CompletedBy ?? Cause.Clock("settle-contests", contestId).CausationId);
 
         var terms = await DecideAsync(context, contestId, contest);
         var run = await SettlementStore.SettleRunAsync(context, contestId) ?? await StartAsync(context, terms);
         if (terms.Record with { SettledAt = run.Record.SettledAt } != run.Record || terms.Awards.Count != run.Awards)
             throw new InvariantViolatedException(
-                $"contest {contestId}: a settlement in progress at {run.Posted} of {run.Awards} prizes decides other totals now");
+                $"contest {contestId}: a settlement in progress at {run.Posted} of {run.Awards} prizes " +
+                "decides other totals now");
         var chunk = terms.Awards.Skip(run.Posted).Take(awardsPerChunk).ToList();
         await PostAndOrderAsync(context, contestId, run.Posted, chunk, terms.Record.Currency);
         await SettlementStore.AdvanceSettleRunAsync(context, contestId, run.Posted, run.Posted + chunk.Count);
@@ -86,7 +88,8 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         ContestRow contest)
     {
         var (entryCount, feesMinor) = await SettlementStore.EntryTotalsAsync(context, contestId);
-        if (_decided is { } kept && (kept.ContestId, kept.Entries, kept.FeesMinor) == (contestId, entryCount, feesMinor))
+        if (_decided is { } kept
+            && (kept.ContestId, kept.Entries, kept.FeesMinor) == (contestId, entryCount, feesMinor))
             return kept.Terms;
         var standings = await SettlementStore.FinalStandingsStreamedAsync(
             context, contestId, contest.Completed?.EntryCount ?? 0);
@@ -104,25 +107,29 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         await SettlementStore.StartSettleRunAsync(context, contestId, terms.Awards.Count, terms.Record, terms.Reason);
         // The authorization goes first, on the orders' topic and key: Payout never sees an order before it.
         var authorization = terms.Authorization;
-        context.Publish(Topics.PayoutsDue, contestId, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+        context.Publish(Topics.PayoutsDue, contestId,
+            ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         return new SettlementStore.SettleRun(contestId, terms.Awards.Count, 0, terms.Record, terms.Reason);
     }
 
     /// <summary>
     /// One chunk of prizes, from award position <paramref name="from"/>: payout rows, prize entries and orders.
     /// </summary>
-    private static async Task PostAndOrderAsync(TransactionContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
-        string currency)
+    private static async Task PostAndOrderAsync(TransactionContext context, string contestId, int from,
+        IReadOnlyList<PrizeAward> awards, string currency)
     {
         await SettlementStore.InsertPayoutsAsync(context, contestId, from, awards, currency);
         var payments = await SettlementStore.PaymentsOfEntriesAsync(context, awards.Select(a => a.EntryId));
         var journal = new List<JournalEntry>(awards.Count);
         foreach (var a in awards)
         {
-            journal.Add(SettlementTerms.PrizeEntry(contestId, a.PayoutId, a.EntryId, a.PlayerId, a.Rank, a.Gross, a.Fee, a.Net));
+            journal.Add(SettlementTerms.PrizeEntry(contestId, a.PayoutId, a.EntryId, a.PlayerId,
+                a.Rank, a.Gross, a.Fee, a.Net));
             var payment = payments.GetValueOrDefault(a.EntryId)
-                ?? throw new InvariantViolatedException($"contest {contestId}: winning entry {a.EntryId} has no accepted entry recorded");
-            context.Publish(Topics.PayoutsDue, contestId, a.PayoutId, SettlementTerms.Order(contestId, a.PayoutId, a.EntryId, a.PlayerId,
+                ?? throw new InvariantViolatedException($"contest {contestId}: winning entry {a.EntryId} has no " +
+                    "accepted entry recorded");
+            context.Publish(Topics.PayoutsDue, contestId, a.PayoutId,
+                SettlementTerms.Order(contestId, a.PayoutId, a.EntryId, a.PlayerId,
                 a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits, currency, payment));
         }
         await Journal.AppendNewAsync(context, journal);
@@ -134,11 +141,14 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         var contestId = run.ContestId;
         var open = await SettlementStore.OpenContestAccountsAsync(context, contestId);
         if (open.Count > 0)
-            throw new InvariantViolatedException($"contest {contestId} settled with open accounts: {string.Join(", ", open.Select(o => $"{o.Account} {o.Balance}"))}");
+            throw new InvariantViolatedException($"contest {contestId} settled with open accounts: " +
+                $"{string.Join(", ", open.Select(o => $"{o.Account} {o.Balance}"))}");
 
         await SettlementStore.MoveAsync(context, contestId, ContestStatus.Complete, ContestStatus.Settled);
         context.Publish(Topics.ContestLifecycle, contestId, ContestSettled.MessageIdFor(contestId), run.Record);
-        context.Publish(Topics.ContestLifecycle, contestId, ContestStateChanged.MessageIdFor(contestId, ContestState.Settled),
-            new ContestStateChanged(contestId, ContestLifecycle.Name(ContestState.Complete), ContestLifecycle.Name(ContestState.Settled), run.Reason, run.Record.SettledAt));
+        context.Publish(Topics.ContestLifecycle, contestId,
+            ContestStateChanged.MessageIdFor(contestId, ContestState.Settled),
+            new ContestStateChanged(contestId, ContestLifecycle.Name(ContestState.Complete),
+                ContestLifecycle.Name(ContestState.Settled), run.Reason, run.Record.SettledAt));
     }
 }

@@ -22,7 +22,8 @@ public static class Journal
         var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO settlement.journal (journal_id, contest_id, kind, description, recorded_at)
             VALUES (@JournalId, @ContestId, @Kind, @Description, @now) ON CONFLICT (journal_id) DO NOTHING
-            """, new { entry.JournalId, entry.ContestId, entry.Kind, entry.Description, now = context.Clock.GetUtcNow() }, context.Transaction);
+            """, new { entry.JournalId, entry.ContestId, entry.Kind, entry.Description,
+                now = context.Clock.GetUtcNow() }, context.Transaction);
         if (inserted == 0)
         {
             await ExpectSameAsync(context, entry, lines);
@@ -57,7 +58,8 @@ public static class Journal
         var now = context.Clock.GetUtcNow();
         var lines = new IReadOnlyList<Posting>[entries.Count];
         await using (var writer = await context.Connection.BeginBinaryImportAsync(
-            "COPY settlement.journal (journal_id, contest_id, kind, description, recorded_at) FROM STDIN (FORMAT BINARY)"))
+            "COPY settlement.journal (journal_id, contest_id, kind, description, recorded_at) FROM " +
+            "STDIN (FORMAT BINARY)"))
         {
             for (var i = 0; i < entries.Count; i++)
             {
@@ -93,17 +95,22 @@ public static class Journal
         }
     }
 
-    private static async Task ExpectSameAsync(TransactionContext context, JournalEntry entry, IReadOnlyList<Posting> lines)
+    private static async Task ExpectSameAsync(TransactionContext context, JournalEntry entry,
+        IReadOnlyList<Posting> lines)
     {
         var head = await context.Connection.QueryFirstAsync<(string? ContestId, string Kind)>(
-            "SELECT contest_id, kind FROM settlement.journal WHERE journal_id = @JournalId", entry, context.Transaction);
+            "SELECT contest_id, kind FROM settlement.journal WHERE journal_id = @JournalId",
+            entry, context.Transaction);
         var recorded = (await context.Connection.QueryAsync<(string Account, long Amount, string Currency)>(
-            "SELECT account, amount_minor, currency FROM settlement.postings WHERE journal_id = @JournalId ORDER BY line", entry, context.Transaction)).ToList();
+            "SELECT account, amount_minor, currency FROM settlement.postings WHERE journal_id = @JournalId " +
+            "ORDER BY line", entry, context.Transaction)).ToList();
         var now = lines.Select(p => (p.Account, p.Amount.MinorUnits, p.Amount.Currency.Code)).ToList();
         if (head.ContestId == entry.ContestId && head.Kind == entry.Kind && recorded.SequenceEqual(now)) return;
         throw new InvariantViolatedException(
-            $"journal entry {entry.JournalId} is already recorded with other content ({head.Kind}, contest {head.ContestId}, " +
-            $"{string.Join(" ", recorded.Select(r => $"{r.Account} {r.Amount} {r.Currency}"))}); now {entry.Kind}, contest {entry.ContestId}, " +
+            $"journal entry {entry.JournalId} is already recorded with other content ({head.Kind}, " +
+            $"contest {head.ContestId}, " +
+            $"{string.Join(" ", recorded.Select(r => $"{r.Account} {r.Amount} {r.Currency}"))}); now {entry.Kind}, " +
+            $"contest {entry.ContestId}, " +
             $"{string.Join(" ", now.Select(r => $"{r.Account} {r.MinorUnits} {r.Code}"))}");
     }
 }

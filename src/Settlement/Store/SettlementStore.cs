@@ -16,7 +16,8 @@ using ContestPipeline.Rules.Prizes;
 namespace ContestPipeline.Settlement.Store;
 
 /// <summary>A contest as Settlement recorded it.</summary>
-public sealed record ContestRow(string ContestId, ContestStatus State, ContestDefined Definition, ContestCompleted? Completed, string? CompletedBy);
+public sealed record ContestRow(string ContestId, ContestStatus State, ContestDefined Definition,
+    ContestCompleted? Completed, string? CompletedBy);
 
 /// <summary>A payout as Settlement ordered it, and what Payout has reported of it so far.</summary>
 public sealed record PayoutRecord(
@@ -35,7 +36,8 @@ public sealed record PayoutRecord(
 }
 
 /// <summary>An entry with its contest's state, as a refund of its fee needs it.</summary>
-public sealed record EntryRecord(string EntryId, string ContestId, string PlayerId, long AmountMinor, string Currency, ContestStatus ContestState);
+public sealed record EntryRecord(string EntryId, string ContestId, string PlayerId, long AmountMinor, string Currency,
+    ContestStatus ContestState);
 
 /// <summary>What a SETTLED contest's payouts have come to.</summary>
 public sealed record PayoutTotals(int Count, int Paid, int Rejected, long PaidMinor, long WithheldMinor)
@@ -55,7 +57,8 @@ public static class SettlementStore
     /// <summary>A contest Settlement has not seen, OPEN; false when it has.</summary>
     public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, @open) ON CONFLICT DO NOTHING
+            INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, @open)
+            ON CONFLICT DO NOTHING
             """, new
         {
             id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json),
@@ -64,13 +67,16 @@ public static class SettlementStore
 
     public static async Task<ContestRow?> ContestAsync(TransactionContext context, string contestId, bool forUpdate)
     {
-        var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, string Definition, string? Completed, string? CompletedBy)?>($"""
-            SELECT state, definition::text, completed::text, completed_by FROM settlement.contests WHERE contest_id = @contestId {(forUpdate ? "FOR UPDATE" : "")}
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string State, string Definition, string? Completed,
+            string? CompletedBy)?>($"""
+            SELECT state, definition::text, completed::text, completed_by FROM settlement.contests
+            WHERE contest_id = @contestId {(forUpdate ? "FOR UPDATE" : "")}
             """, new { contestId }, context.Transaction);
         if (row is not { } r) return null;
         return new ContestRow(contestId, ContestStates.Parse(contestId, r.State),
             JsonSerializer.Deserialize<ContestDefined>(r.Definition, OutgoingMessage.Json)!,
-            r.Completed is null ? null : JsonSerializer.Deserialize<ContestCompleted>(r.Completed, OutgoingMessage.Json), r.CompletedBy);
+            r.Completed is null ? null : JsonSerializer.Deserialize<ContestCompleted>(r.Completed,
+                OutgoingMessage.Json), r.CompletedBy);
     }
 
     /// <summary>
@@ -78,8 +84,8 @@ public static class SettlementStore
     /// column that records when (<c>settled_at</c>, <c>paid_at</c>) or what (<c>completed</c>).
     /// An illegal transition, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
-    public static async Task MoveAsync(TransactionContext context, string contestId, ContestStatus from, ContestStatus to,
-        ContestCompleted? completed = null, string? completedBy = null)
+    public static async Task MoveAsync(TransactionContext context, string contestId,
+        ContestStatus from, ContestStatus to, ContestCompleted? completed = null, string? completedBy = null)
     {
         ContestStates.AssertTransition(contestId, from, to);
         var set = to switch
@@ -93,11 +99,15 @@ public static class SettlementStore
             $"UPDATE settlement.contests SET state = @to{set} WHERE contest_id = @contestId AND state = @from",
             new
             {
-                contestId, from = ContestStates.Name(from), to = ContestStates.Name(to), now = context.Clock.GetUtcNow(),
-                completed = completed is null ? null : JsonSerializer.Serialize(completed, OutgoingMessage.Json), completedBy,
+                contestId, from = ContestStates.Name(from), to = ContestStates.Name(to),
+                now = context.Clock.GetUtcNow(),
+                completed = completed is null ? null : JsonSerializer.Serialize(completed, OutgoingMessage.Json),
+                completedBy,
             }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {ContestStates.Name(from)} when moving it to {ContestStates.Name(to)} ({changed} rows changed)");        context.OnCommitted(() => PipelineTelemetry.ContestEntered("settlement", ContestStates.Name(to)));
+            throw new InvariantViolatedException($"contest {contestId} was not {ContestStates.Name(from)} when " +
+                $"moving it to {ContestStates.Name(to)} ({changed} rows changed)");
+        context.OnCommitted(() => PipelineTelemetry.ContestEntered("settlement", ContestStates.Name(to)));
     }
 
     /// <summary>
@@ -109,13 +119,18 @@ public static class SettlementStore
             SELECT c.contest_id FROM settlement.contests c
             WHERE c.state = @complete
               AND (EXISTS (SELECT 1 FROM settlement.settle_runs r WHERE r.contest_id = c.contest_id)
-                   OR ((SELECT count(*) FROM settlement.standings_chunks s WHERE s.contest_id = c.contest_id) >= (c.completed ->> 'standingsChunks')::int
-                       AND (SELECT count(*) FROM settlement.entries e WHERE e.contest_id = c.contest_id) >= (c.completed ->> 'entryCount')::int))
+                   OR ((SELECT count(*) FROM settlement.standings_chunks s
+                       WHERE s.contest_id = c.contest_id) >= (c.completed ->> 'standingsChunks')::int
+                       AND (SELECT count(*) FROM settlement.entries e
+                           WHERE e.contest_id = c.contest_id) >= (c.completed ->> 'entryCount')::int))
             ORDER BY c.contest_id LIMIT @limit FOR UPDATE OF c SKIP LOCKED
             """, new { complete = ContestStates.Name(ContestStatus.Complete), limit }, context.Transaction)];
 
-    /// <summary>SETTLED contests whose every payout is paid (transfer made, nothing reversed) or rejected, locked.</summary>
-    public static async Task<IReadOnlyList<string>> ContestsReadyToMarkPaidAsync(TransactionContext context, int limit) =>
+    /// <summary>
+    /// SETTLED contests whose every payout is paid (transfer made, nothing reversed) or rejected, locked.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> ContestsReadyToMarkPaidAsync(TransactionContext context,
+        int limit) =>
         [.. await context.Connection.QueryAsync<string>("""
             SELECT c.contest_id FROM settlement.contests c
             WHERE c.state = @settled
@@ -124,11 +139,16 @@ public static class SettlementStore
             ORDER BY c.contest_id LIMIT @limit FOR UPDATE OF c SKIP LOCKED
             """, new { settled = ContestStates.Name(ContestStatus.Settled), limit }, context.Transaction)];
 
-    /// <summary>The contest's own entry-fee and prize-pool accounts that are not zero (after settling, none may be).</summary>
-    public static async Task<IReadOnlyList<(string Account, long Balance)>> OpenContestAccountsAsync(TransactionContext context, string contestId) =>
+    /// <summary>
+    /// The contest's own entry-fee and prize-pool accounts that are not zero (after settling, none may be).
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Account, long Balance)>> OpenContestAccountsAsync(
+        TransactionContext context, string contestId) =>
         [.. await context.Connection.QueryAsync<(string Account, long Balance)>("""
-            SELECT account, sum(amount_minor)::bigint FROM settlement.postings WHERE account IN (@pool, @fees) GROUP BY account HAVING sum(amount_minor) <> 0
-            """, new { pool = Accounts.PrizePool(contestId), fees = Accounts.EntryFees(contestId) }, context.Transaction)];
+            SELECT account, sum(amount_minor)::bigint FROM settlement.postings WHERE account IN (@pool, @fees)
+            GROUP BY account HAVING sum(amount_minor) <> 0
+            """, new { pool = Accounts.PrizePool(contestId), fees = Accounts.EntryFees(contestId) },
+            context.Transaction)];
 
     // ---- entries and standings ----------------------------------------------------------------
 
@@ -150,39 +170,48 @@ public static class SettlementStore
 
     public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(TransactionContext context, string contestId) =>
         [.. await context.Connection.QueryAsync<EntryFee>(
-            "SELECT entry_id, amount_minor, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE \"C\"",
-            new { contestId }, context.Transaction)];
+            "SELECT entry_id, amount_minor, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId " +
+            "ORDER BY entry_id COLLATE \"C\"", new { contestId }, context.Transaction)];
 
     public static async Task<EntryRecord?> EntryByPaymentAsync(TransactionContext context, string paymentIntentId)
     {
-        var row = await context.Connection.QueryFirstOrDefaultAsync<(string EntryId, string ContestId, string PlayerId, long Amount, string Currency, string State)?>("""
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string EntryId, string ContestId, string PlayerId,
+            long Amount, string Currency, string State)?>("""
             SELECT e.entry_id, e.contest_id, e.player_id, e.amount_minor, e.currency, c.state
-            FROM settlement.entries e JOIN settlement.contests c USING (contest_id) WHERE e.payment_intent_id = @paymentIntentId
+            FROM settlement.entries e JOIN settlement.contests c USING (contest_id)
+            WHERE e.payment_intent_id = @paymentIntentId
             """, new { paymentIntentId }, context.Transaction);
-        return row is { } r ? new EntryRecord(r.EntryId, r.ContestId, r.PlayerId, r.Amount, r.Currency, ContestStates.Parse(r.ContestId, r.State)) : null;
+        return row is { } r ? new EntryRecord(r.EntryId, r.ContestId, r.PlayerId, r.Amount, r.Currency,
+            ContestStates.Parse(r.ContestId, r.State)) : null;
     }
 
     public static async Task InsertStandingsChunkAsync(TransactionContext context, FinalStandingsPublished chunk) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) VALUES (@ContestId, @ChunkIndex, @ChunkCount, @rows::jsonb)
+            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows)
+            VALUES (@ContestId, @ChunkIndex, @ChunkCount, @rows::jsonb)
             ON CONFLICT DO NOTHING
-            """, new { chunk.ContestId, chunk.ChunkIndex, chunk.ChunkCount, rows = JsonSerializer.Serialize(chunk.Rows, OutgoingMessage.Json) },
+            """, new { chunk.ContestId, chunk.ChunkIndex, chunk.ChunkCount,
+                rows = JsonSerializer.Serialize(chunk.Rows, OutgoingMessage.Json) },
             context.Transaction);
 
-    public static async Task<IReadOnlyList<StandingRow>> FinalStandingsAsync(TransactionContext context, string contestId) =>
+    public static async Task<IReadOnlyList<StandingRow>> FinalStandingsAsync(TransactionContext context,
+        string contestId) =>
         [.. (await context.Connection.QueryAsync<string>(
             "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
-            new { contestId }, context.Transaction)).SelectMany(c => JsonSerializer.Deserialize<List<StandingRow>>(c, OutgoingMessage.Json)!)];
+            new { contestId }, context.Transaction)).SelectMany(c => JsonSerializer.Deserialize<List<StandingRow>>(c,
+            OutgoingMessage.Json)!)];
 
     /// <summary>
     /// The final standings, read chunk by chunk: each chunk's JSON is parsed and dropped before
     /// the next is read, so a contest's rows are held once (a million rows are about 200 MB).
     /// </summary>
-    public static async Task<List<StandingRow>> FinalStandingsStreamedAsync(TransactionContext context, string contestId, int expectedRows)
+    public static async Task<List<StandingRow>> FinalStandingsStreamedAsync(TransactionContext context,
+        string contestId, int expectedRows)
     {
         var rows = new List<StandingRow>(expectedRows);
         await using var cmd = new NpgsqlCommand(
-            "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index", context.Connection, context.Transaction);
+            "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
+            context.Connection, context.Transaction);
         cmd.Parameters.AddWithValue("contestId", contestId);
         await using var reader = await cmd.ExecuteReaderAsync();
         while (await reader.ReadAsync())
@@ -193,27 +222,36 @@ public static class SettlementStore
     /// <summary>How many entries a contest has and the sum of their fees, without reading them.</summary>
     public static Task<(int Count, long FeesMinor)> EntryTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<(int Count, long FeesMinor)>(
-            "SELECT count(*)::int, coalesce(sum(amount_minor), 0)::bigint FROM settlement.entries WHERE contest_id = @contestId",
-            new { contestId }, context.Transaction);
+            "SELECT count(*)::int, coalesce(sum(amount_minor), 0)::bigint FROM settlement.entries WHERE " +
+            "contest_id = @contestId", new { contestId }, context.Transaction);
 
     // ---- settlement in chunks -----------------------------------------------------------------
 
-    /// <summary>A contest being settled in chunks: how many prizes, how many posted and ordered so far, and what the last chunk publishes.</summary>
+    /// <summary>
+    /// A contest being settled in chunks: how many prizes, how many posted and ordered so far, and what the last chunk
+    /// publishes.
+    /// </summary>
     public sealed record SettleRun(string ContestId, int Awards, int Posted, ContestSettled Record, string Reason);
 
     public static async Task<SettleRun?> SettleRunAsync(TransactionContext context, string contestId)
     {
-        var row = await context.Connection.QueryFirstOrDefaultAsync<(int Awards, int Posted, string Record, string Reason)?>(
-            "SELECT awards, posted, record::text, reason FROM settlement.settle_runs WHERE contest_id = @contestId", new { contestId }, context.Transaction);
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(int Awards, int Posted,
+            string Record, string Reason)?>(
+            "SELECT awards, posted, record::text, reason FROM settlement.settle_runs WHERE contest_id = @contestId",
+            new { contestId }, context.Transaction);
         return row is { } r
-            ? new SettleRun(contestId, r.Awards, r.Posted, JsonSerializer.Deserialize<ContestSettled>(r.Record, OutgoingMessage.Json)!, r.Reason)
+            ? new SettleRun(contestId, r.Awards, r.Posted, JsonSerializer.Deserialize<ContestSettled>(r.Record,
+                OutgoingMessage.Json)!, r.Reason)
             : null;
     }
 
-    public static async Task StartSettleRunAsync(TransactionContext context, string contestId, int awards, ContestSettled record, string reason) =>
+    public static async Task StartSettleRunAsync(TransactionContext context, string contestId, int awards,
+        ContestSettled record, string reason) =>
         await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.settle_runs (contest_id, awards, record, reason, started_at) VALUES (@contestId, @awards, @record::jsonb, @reason, @now)
-            """, new { contestId, awards, record = JsonSerializer.Serialize(record, OutgoingMessage.Json), reason, now = context.Clock.GetUtcNow() },
+            INSERT INTO settlement.settle_runs (contest_id, awards, record, reason, started_at)
+            VALUES (@contestId, @awards, @record::jsonb, @reason, @now)
+            """, new { contestId, awards, record = JsonSerializer.Serialize(record, OutgoingMessage.Json), reason,
+                now = context.Clock.GetUtcNow() },
             context.Transaction);
 
     /// <summary>The payments of the given entries, by entry id (an entry not recorded is absent).</summary>
@@ -221,11 +259,16 @@ public static class SettlementStore
         IEnumerable<string> entryIds) =>
         (await context.Connection.QueryAsync<(string EntryId, string? PaymentIntentId)>(
             "SELECT entry_id, payment_intent_id FROM settlement.entries WHERE entry_id = ANY(@ids)",
-            new { ids = entryIds.ToArray() }, context.Transaction)).ToDictionary(e => e.EntryId, e => e.PaymentIntentId, StringComparer.Ordinal);
+            new { ids = entryIds.ToArray() }, context.Transaction)).ToDictionary(e => e.EntryId,
+            e => e.PaymentIntentId, StringComparer.Ordinal);
 
-    /// <summary>Moves a settle run's cursor from <paramref name="from"/> to <paramref name="to"/>; any other cursor is a bug (two settlers, or a lost chunk).</summary>
+    /// <summary>
+    /// Moves a settle run's cursor from <paramref name="from"/> to <paramref name="to"/>; any other cursor is a bug
+    /// (two settlers, or a lost chunk).
+    /// </summary>
     public static Task AdvanceSettleRunAsync(TransactionContext context, string contestId, int from, int to) =>
-        ExpectOneAsync(context, "UPDATE settlement.settle_runs SET posted = @to WHERE contest_id = @contestId AND posted = @from",
+        ExpectOneAsync(context, "UPDATE settlement.settle_runs SET posted = @to " +
+            "WHERE contest_id = @contestId AND posted = @from",
             new { contestId, from, to }, $"settle run of contest {contestId} was not at {from} when moving it to {to}");
 
     // ---- payouts ------------------------------------------------------------------------------
@@ -235,12 +278,13 @@ public static class SettlementStore
     /// <paramref name="from"/> (<c>award_seq</c>, the settle run's cursor walks it), in one binary
     /// COPY: 200,000 rows in a second or two.
     /// </summary>
-    public static async Task InsertPayoutsAsync(TransactionContext context, string contestId, int from, IReadOnlyList<PrizeAward> awards,
-        string currency)
+    public static async Task InsertPayoutsAsync(TransactionContext context, string contestId, int from,
+        IReadOnlyList<PrizeAward> awards, string currency)
     {
         var now = context.Clock.GetUtcNow();
         await using var writer = await context.Connection.BeginBinaryImportAsync("""
-            COPY settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at, award_seq)
+            COPY settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor,
+                net_minor, currency, ordered_at, award_seq)
             FROM STDIN (FORMAT BINARY)
             """);
         for (var i = 0; i < awards.Count; i++)
@@ -262,39 +306,54 @@ public static class SettlementStore
         await writer.CompleteAsync();
     }
 
-    /// <summary>The payout, locked for the rest of the transaction; unknown is a rejection of the message that names it.</summary>
-    public static async Task<PayoutRecord> PayoutForUpdateAsync(TransactionContext context, string messageType, string payoutId)
+    /// <summary>
+    /// The payout, locked for the rest of the transaction; unknown is a rejection of the message that names it.
+    /// </summary>
+    public static async Task<PayoutRecord> PayoutForUpdateAsync(TransactionContext context,
+        string messageType, string payoutId)
     {
-        var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId, string PlayerId, long NetMinor,
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId,
+            string PlayerId, long NetMinor,
             string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State)?>("""
-            SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.net_minor, p.currency, p.transfer_id, p.reversed_minor,
+            SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.net_minor, p.currency, p.transfer_id,
+                p.reversed_minor,
                    p.rejected_at IS NOT NULL, c.state
-            FROM settlement.payouts p JOIN settlement.contests c USING (contest_id) WHERE p.payout_id = @payoutId FOR UPDATE OF p
+            FROM settlement.payouts p JOIN settlement.contests c USING (contest_id)
+            WHERE p.payout_id = @payoutId FOR UPDATE OF p
             """, new { payoutId }, context.Transaction);
         if (row is not { } r)
-            throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement ordered no such payout");
-        return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId, r.ReversedMinor, r.Rejected,
-            ContestStates.Parse(r.ContestId, r.State));
+            throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement " +
+                "ordered no such payout");
+        return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId,
+            r.ReversedMinor, r.Rejected, ContestStates.Parse(r.ContestId, r.State));
     }
 
-    public static Task RecordTransferAsync(TransactionContext context, string payoutId, string transferId, DateTimeOffset at) =>
-        ExpectOneAsync(context, "UPDATE settlement.payouts SET transfer_id = @transferId, paid_at = @at WHERE payout_id = @payoutId AND transfer_id IS NULL",
+    public static Task RecordTransferAsync(TransactionContext context, string payoutId,
+        string transferId, DateTimeOffset at) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET transfer_id = @transferId, paid_at = @at WHERE " +
+            "payout_id = @payoutId AND transfer_id IS NULL",
             new { payoutId, transferId, at }, $"payout {payoutId} already has a transfer recorded");
 
     public static Task RecordReversalAsync(TransactionContext context, string payoutId, long reversedTotalMinor) =>
-        ExpectOneAsync(context, "UPDATE settlement.payouts SET reversed_minor = @reversedTotalMinor WHERE payout_id = @payoutId AND reversed_minor < @reversedTotalMinor",
-            new { payoutId, reversedTotalMinor }, $"payout {payoutId} has {reversedTotalMinor} or more reversed already");
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET reversed_minor = @reversedTotalMinor " +
+            "WHERE payout_id = @payoutId AND reversed_minor < @reversedTotalMinor",
+            new { payoutId, reversedTotalMinor }, $"payout {payoutId} has {reversedTotalMinor} or " +
+            "more reversed already");
 
-    public static Task RecordRejectionAsync(TransactionContext context, string payoutId, DateTimeOffset at, long withheldMinor) =>
-        ExpectOneAsync(context, "UPDATE settlement.payouts SET rejected_at = @at, withheld_minor = @withheldMinor WHERE payout_id = @payoutId AND rejected_at IS NULL",
+    public static Task RecordRejectionAsync(TransactionContext context, string payoutId,
+        DateTimeOffset at, long withheldMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET rejected_at = @at, withheld_minor = @withheldMinor " +
+            "WHERE payout_id = @payoutId AND rejected_at IS NULL",
             new { payoutId, at, withheldMinor }, $"payout {payoutId} is rejected already");
 
     public static Task<PayoutTotals> PayoutTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<PayoutTotals>("""
             SELECT count(*)::int AS count,
                    count(*) FILTER (WHERE transfer_id IS NOT NULL AND reversed_minor = 0)::int AS paid,
-                   count(*) FILTER (WHERE rejected_at IS NOT NULL AND NOT (transfer_id IS NOT NULL AND reversed_minor = 0))::int AS rejected,
-                   coalesce(sum(net_minor - reversed_minor) FILTER (WHERE transfer_id IS NOT NULL), 0)::bigint AS paid_minor,
+                   count(*) FILTER (WHERE rejected_at IS NOT NULL AND NOT (transfer_id IS NOT NULL
+                       AND reversed_minor = 0))::int AS rejected,
+                   coalesce(sum(net_minor - reversed_minor) FILTER (WHERE transfer_id IS NOT NULL),
+                       0)::bigint AS paid_minor,
                    coalesce(sum(withheld_minor), 0)::bigint AS withheld_minor
             FROM settlement.payouts WHERE contest_id = @contestId
             """, new { contestId }, context.Transaction);
@@ -302,40 +361,50 @@ public static class SettlementStore
     // ---- refunds ------------------------------------------------------------------------------
 
     /// <summary>A refund Settlement orders for a cancelled contest's entry.</summary>
-    public sealed record RefundToOrder(string RefundId, string EntryId, string PlayerId, string PaymentIntentId, long AmountMinor, string Currency);
+    public sealed record RefundToOrder(string RefundId, string EntryId, string PlayerId, string PaymentIntentId,
+        long AmountMinor, string Currency);
 
     /// <summary>
     /// Orders the refund of every entry of a cancelled contest that has none yet (one refund id
     /// per PaymentIntent, forever); returns those ordered now, in entry id order.
     /// </summary>
-    public static async Task<IReadOnlyList<RefundToOrder>> OrderRefundsAsync(TransactionContext context, string contestId, string reason)
+    public static async Task<IReadOnlyList<RefundToOrder>> OrderRefundsAsync(TransactionContext context,
+        string contestId, string reason)
     {
-        var entries = (await context.Connection.QueryAsync<(string EntryId, string PlayerId, string PaymentIntentId, long Amount, string Currency)>("""
-            SELECT entry_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries WHERE contest_id = @contestId ORDER BY entry_id COLLATE "C"
+        var entries = (await context.Connection.QueryAsync<(string EntryId, string PlayerId, string PaymentIntentId,
+            long Amount, string Currency)>("""
+            SELECT entry_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries
+            WHERE contest_id = @contestId ORDER BY entry_id COLLATE "C"
             """, new { contestId }, context.Transaction))
-            .Select(e => new RefundToOrder(RefundOrdered.RefundIdFor(e.PaymentIntentId), e.EntryId, e.PlayerId, e.PaymentIntentId, e.Amount, e.Currency))
+            .Select(e => new RefundToOrder(RefundOrdered.RefundIdFor(e.PaymentIntentId), e.EntryId, e.PlayerId,
+                e.PaymentIntentId, e.Amount, e.Currency))
             .ToList();
         if (entries.Count == 0) return [];
         var ordered = (await context.Connection.QueryAsync<string>("""
-            INSERT INTO settlement.refund_orders (refund_id, contest_id, entry_id, payment_intent_id, amount_minor, currency, reason, ordered_at)
-            SELECT r, @contestId, e, pi, a, cur, @reason, @now FROM unnest(@refunds, @entries, @payments, @amounts, @currencies) AS u(r, e, pi, a, cur)
+            INSERT INTO settlement.refund_orders (refund_id, contest_id, entry_id, payment_intent_id, amount_minor,
+                currency, reason, ordered_at)
+            SELECT r, @contestId, e, pi, a, cur, @reason, @now FROM unnest(@refunds, @entries, @payments, @amounts,
+                @currencies) AS u(r, e, pi, a, cur)
             ON CONFLICT DO NOTHING RETURNING refund_id
             """, new
         {
             contestId, reason, now = context.Clock.GetUtcNow(),
             refunds = entries.Select(e => e.RefundId).ToArray(), entries = entries.Select(e => e.EntryId).ToArray(),
-            payments = entries.Select(e => e.PaymentIntentId).ToArray(), amounts = entries.Select(e => e.AmountMinor).ToArray(),
+            payments = entries.Select(e => e.PaymentIntentId).ToArray(),
+            amounts = entries.Select(e => e.AmountMinor).ToArray(),
             currencies = entries.Select(e => e.Currency).ToArray(),
         }, context.Transaction)).ToHashSet(StringComparer.Ordinal);
         return [.. entries.Where(e => ordered.Contains(e.RefundId))];
     }
 
-    public static async Task RecordRefundAsync(TransactionContext context, string refundId, DateTimeOffset refundedAt, string? stripeRefundId) =>
+    public static async Task RecordRefundAsync(TransactionContext context, string refundId, DateTimeOffset refundedAt,
+        string? stripeRefundId) =>
         await context.Connection.ExecuteAsync(
-            "UPDATE settlement.refund_orders SET refunded_at = @refundedAt, stripe_refund_id = @stripeRefundId WHERE refund_id = @refundId",
-            new { refundId, refundedAt, stripeRefundId }, context.Transaction);
+            "UPDATE settlement.refund_orders SET refunded_at = @refundedAt, stripe_refund_id = @stripeRefundId " +
+            "WHERE refund_id = @refundId", new { refundId, refundedAt, stripeRefundId }, context.Transaction);
 
-    private static async Task ExpectOneAsync(TransactionContext context, string sql, object parameters, string otherwise)
+    private static async Task ExpectOneAsync(TransactionContext context, string sql,
+        object parameters, string otherwise)
     {
         var changed = await context.Connection.ExecuteAsync(sql, parameters, context.Transaction);
         if (changed != 1) throw new InvariantViolatedException($"{otherwise} ({changed} rows changed)");
