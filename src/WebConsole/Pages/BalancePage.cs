@@ -48,11 +48,13 @@ public static class BalancePage
             low in between. Entering warning or worse raises an alert (critical ones page the operators), and so does a trend that empties the balance within
             {levels.RunsOutWarningDays} days.</p>
             <h2>Available balance, last {snapshots.Count} snapshots</h2>{chart}
-            <h2>Snapshots</h2>{Table(["Taken", "Available", "Pending", "Obligations", "Reserve", "Status", "Trend"], snapshots.AsEnumerable().Reverse().Take(48).Select(s => new[]
-            {
-                Time(s.TakenAt), Amount(s.AvailableMinor, s.Currency), Amount(s.PendingMinor, s.Currency),
-                Amount(s.ObligationsMinor, s.Currency), Amount(s.ReserveMinor, s.Currency), Badge(s.Status), Trend(s),
-            }), "snapshots")}
+            <h2>Snapshots</h2>{Table(["Taken", "Available", "Pending", "Obligations", "Reserve", "Status", "Trend"],
+                snapshots.AsEnumerable().Reverse().Take(48).Select(s => new[]
+                {
+                    Time(s.TakenAt), Amount(s.AvailableMinor, s.Currency), Amount(s.PendingMinor, s.Currency),
+                    Amount(s.ObligationsMinor, s.Currency), Amount(s.ReserveMinor, s.Currency), Badge(s.Status),
+                    Trend(s),
+                }), "snapshots")}
             """;
         return ui.Page(c, "Balance monitor", body);
     });

@@ -240,18 +240,36 @@ public static class ContestPages
         return $"""
             <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)} · {Encode(contest.StateReason)}
             · <a href="/contests/{Url(id)}/audit.jsonl" id="audit-export">Audit export (JSON lines)</a> · <a href="/payouts?contest={Url(id)}">Payouts</a></p>
-            <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)], ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
+            <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)],
+                ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
             <div class="grid2"><div><h2>Money</h2>{money}</div>
-            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[] { Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId), Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)) }), "standings")}</div></div>
-            <h2>Timeline</h2>{Table(["At", "What", ""], timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), Encode(t.Summary) }), "timeline")}
-            <h2>Payouts</h2>{Table(["Payout", "Kind", "Rank", "Player", "Gross", "Fee", "Net", "State", "Why"], payouts.Select(p => new[]
+            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[]
             {
-                Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.Kind), Number(p.Rank), Encode(p.PlayerId),
-                Amount(p.GrossMinor, p.Currency), Amount(p.FeeMinor, p.Currency), Amount(p.NetMinor, p.Currency),
-                Badge(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind), p.State), Encode(p.Reason),
-            }), "payouts")}
-            <h2>Rejections</h2>{Table(["At", "Submission", "Player", "Payment", "Reason", "Refund"], rejections.Select(r => new[] { Time(r.At), Encode(r.SubmissionId), Encode(r.PlayerId), Encode(r.PaymentIntentId), Encode(r.Reason), Encode(r.RefundId) }), "rejections")}
-            <h2>Refunds</h2>{Table(["Refund", "Player", "Amount", "State", "Reason", "Ordered", "Resolved"], refunds.Select(r => new[] { Link("/payouts/" + Url(r.RefundId), r.RefundId), Encode(r.PlayerId), Amount(r.AmountMinor, r.Currency), Badge(r.State), Encode(r.Reason), Time(r.OrderedAt), Time(r.ResolvedAt) }), "refunds")}
+                Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId),
+                Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)),
+            }), "standings")}</div></div>
+            <h2>Timeline</h2>{Table(["At", "What", ""],
+                timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), Encode(t.Summary) }), "timeline")}
+            <h2>Payouts</h2>{Table(["Payout", "Kind", "Rank", "Player", "Gross", "Fee", "Net", "State", "Why"],
+                payouts.Select(p => new[]
+                {
+                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.Kind), Number(p.Rank), Encode(p.PlayerId),
+                    Amount(p.GrossMinor, p.Currency), Amount(p.FeeMinor, p.Currency), Amount(p.NetMinor, p.Currency),
+                    Badge(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind), p.State), Encode(p.Reason),
+                }), "payouts")}
+            <h2>Rejections</h2>{Table(["At", "Submission", "Player", "Payment", "Reason", "Refund"],
+                rejections.Select(r => new[]
+                {
+                    Time(r.At), Encode(r.SubmissionId), Encode(r.PlayerId), Encode(r.PaymentIntentId), Encode(r.Reason),
+                    Encode(r.RefundId),
+                }), "rejections")}
+            <h2>Refunds</h2>{Table(["Refund", "Player", "Amount", "State", "Reason", "Ordered", "Resolved"],
+                refunds.Select(r => new[]
+                {
+                    Link("/payouts/" + Url(r.RefundId), r.RefundId), Encode(r.PlayerId),
+                    Amount(r.AmountMinor, r.Currency), Badge(r.State), Encode(r.Reason), Time(r.OrderedAt),
+                    Time(r.ResolvedAt),
+                }), "refunds")}
             {MakeGoodsSection(c, ui, id, makeGoods)}
             {actions}
             """;
