@@ -158,7 +158,8 @@ public static class ConsoleApp
             var address = c.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             if (throttle.RefusedUntil(name, address) is { } until)
                 return SignInPage(ui, c,
-                    $"Too many failed sign-ins for this operator or from this address; try again after {until:HH:mm} UTC.",
+                    "Too many failed sign-ins for this operator or from this address; "
+                        + $"try again after {until:HH:mm} UTC.",
                     StatusCodes.Status429TooManyRequests);
             var account = operators.Verify(name, form["password"]);
             if (account is null)
