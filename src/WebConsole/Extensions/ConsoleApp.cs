@@ -65,7 +65,8 @@ public static class ConsoleApp
         Map(app);
         await app.StartAsync();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.Console");
-        logger.LogInformation("Console listening on {Urls} ({Operators} operators may sign in)", string.Join(", ", app.Urls), options.Operators.All.Count);
+        logger.LogInformation("Console listening on {Urls} ({Operators} operators may sign in)",
+            string.Join(", ", app.Urls), options.Operators.All.Count);
         await app.WaitForShutdownAsync();
         return 0;
     }
@@ -78,7 +79,8 @@ public static class ConsoleApp
         DapperDefaults.Apply();
         services.AddSingleton(options);
         services.AddSingleton(sp =>
-            new OperatorDirectory(sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), options.Operators));
+            new OperatorDirectory(
+                sp.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>(), options.Operators));
         services.AddTransient(sp => sp.GetRequiredService<OperatorDirectory>().Current());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<SignInThrottle>();
@@ -89,9 +91,16 @@ public static class ConsoleApp
         services.AddSingleton<ReadQueries>();
         services.AddSingleton<DeliveryQueries>();
         // The console signs its decisions as the operator producer: without the key it does not start.
+<<<<<<< HEAD
         var signer = SigningKeys.Resolve(null, settings.Environment)
             .SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf);
         services.AddSingleton(sp => new DecisionPublisher(settings.KafkaBootstrapServers, Decisions.Tool, signer, sp.GetRequiredService<ILogger<DecisionPublisher>>()));
+=======
+        var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
+        services.AddSingleton(sp => new DecisionPublisher(
+            settings.KafkaBootstrapServers, Decisions.Tool, signer,
+            sp.GetRequiredService<ILogger<DecisionPublisher>>()));
+>>>>>>> wrapweb
         services.AddSingleton<Decisions>();
         services.AddSingleton<Ui>();
         services.AddAntiforgery(o =>
@@ -135,7 +144,8 @@ public static class ConsoleApp
             };
         });
         // No page or action without sign-in: the fallback policy covers every endpoint that does not say otherwise.
-        services.AddAuthorizationBuilder().SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
     }
 
     public static void Map(WebApplication app)
@@ -154,7 +164,8 @@ public static class ConsoleApp
             var address = c.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             if (throttle.RefusedUntil(name, address) is { } until)
                 return SignInPage(ui, c,
-                    $"Too many failed sign-ins for this operator or from this address; try again after {until:HH:mm} UTC.",
+                    "Too many failed sign-ins for this operator or from this address; "
+                        + $"try again after {until:HH:mm} UTC.",
                     StatusCodes.Status429TooManyRequests);
             var account = operators.Verify(name, form["password"]);
             if (account is null)
@@ -209,7 +220,8 @@ public static class ConsoleApp
         if (!OperatorTotp.Required(account.Role)) return null;
         if (account.Totp?.Open(account.Name, form["password"].ToString()) is not { } secret)
             return ($"No authenticator is enrolled for {account.Name} (an {account.Role} signs in with a code too): " +
-                "ask an admin to enrol one with cpctl console operator add (docs/operations-console.md, \"Second factor\").",
+                "ask an admin to enrol one with cpctl console operator add " +
+                "(docs/operations-console.md, \"Second factor\").",
                 StatusCodes.Status403Forbidden);
         if (OperatorTotp.Match(secret, form["code"].ToString().Trim(), clock.GetUtcNow()) is not { } step)
             return ("Missing or wrong authenticator code.", StatusCodes.Status401Unauthorized);
@@ -224,8 +236,11 @@ public static class ConsoleApp
         ],
         CookieAuthenticationDefaults.AuthenticationScheme));
 
-    /// <summary>Every POST carries the anti-forgery token of a form this console served to this operator, or is refused.</summary>
-    public static async ValueTask<object?> CheckAntiforgery(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    /// <summary>
+    /// Every POST carries the anti-forgery token of a form this console served to this operator, or is refused.
+    /// </summary>
+    public static async ValueTask<object?> CheckAntiforgery(
+        EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var c = context.HttpContext;
         try
@@ -234,7 +249,8 @@ public static class ConsoleApp
         }
         catch (AntiforgeryValidationException)
         {
-            return c.RequestServices.GetRequiredService<Ui>().Problem(c, "Refused", ["The form's anti-forgery token is missing or invalid; reload the page and try again."]);
+            return c.RequestServices.GetRequiredService<Ui>().Problem(c, "Refused",
+                ["The form's anti-forgery token is missing or invalid; reload the page and try again."]);
         }
         return await next(context);
     }
@@ -251,7 +267,8 @@ public static class ConsoleApp
             <form method="post" action="/signin" id="signin">{ui.Token(c)}
               <input type="hidden" name="returnUrl" value="{Html.Encode(returnUrl)}">
               <p><label>Operator <input name="name" id="name" autocomplete="username" required></label></p>
-              <p><label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label></p>
+              <p><label>Password <input name="password" id="password" type="password"
+                autocomplete="current-password" required></label></p>
               <p><label>Authenticator code <input name="code" id="code" inputmode="numeric" autocomplete="one-time-code"
                 maxlength="6" size="8"></label> <span class="muted">(approvers and admins)</span></p>
               <p><button id="signin-button">Sign in</button></p>

@@ -16,7 +16,8 @@ namespace ContestPipeline.WebConsole.Extensions;
 /// <c>CONTESTPIPELINE_CONSOLE_OPERATORS_FILE</c>), where it listens, the two-person amount (the
 /// same setting Payout enforces), the tax reporting threshold, and the platform's currency.
 /// </summary>
-public sealed record ConsoleOptions(Operators Operators, string Url, long SecondApprovalAboveMinor, long TaxReportingThresholdMinor, string Currency)
+public sealed record ConsoleOptions(
+    Operators Operators, string Url, long SecondApprovalAboveMinor, long TaxReportingThresholdMinor, string Currency)
 {
     /// <summary>
     /// The PEM certificate and key an https <see cref="Url"/> serves (paths; compose mounts them as secrets).
@@ -41,11 +42,14 @@ public sealed record ConsoleOptions(Operators Operators, string Url, long Second
     public const long TaxReportingThresholdDefault = TaxReporting.ThresholdDefault;
 
     public static ConsoleOptions Read(IConfiguration configuration) => new(
-        Operators.Parse(Setting.Required(configuration, Settings.Operators, "the operators who may sign in (JSON; usually a file named by " + Settings.Operators + "_FILE)"),
+        Operators.Parse(
+            Setting.Required(configuration, Settings.Operators,
+                "the operators who may sign in (JSON; usually a file named by " + Settings.Operators + "_FILE)"),
             Settings.Operators),
         Setting.Text(configuration, Settings.Url) ?? UrlDefault,
         Setting.Long(configuration, TwoPersonRule.Setting, TwoPersonRule.AboveMinorDefault, 0, 10_000_000_000),
-        Setting.Long(configuration, Settings.TaxReportingThresholdMinor, TaxReportingThresholdDefault, 0, 10_000_000_000),
+        Setting.Long(
+            configuration, Settings.TaxReportingThresholdMinor, TaxReportingThresholdDefault, 0, 10_000_000_000),
         Setting.Text(configuration, Settings.Currency) ?? "USD")
     {
         TlsCertificatePath = Setting.Text(configuration, Settings.TlsCertificate),

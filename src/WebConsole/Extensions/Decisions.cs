@@ -21,14 +21,18 @@ public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock, I
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    /// <summary>A decision id from a form: 32 hex digits, else a new one (a form that was tampered with still makes one decision).</summary>
+    /// <summary>
+    /// A decision id from a form: 32 hex digits, else a new one (a form that was tampered with still makes one
+    /// decision).
+    /// </summary>
     public static string DecisionId(IFormCollection form)
     {
         var id = form["decisionId"].ToString();
         return id.Length == 32 && id.All(Uri.IsHexDigit) ? id.ToLowerInvariant() : Guid.NewGuid().ToString("N");
     }
 
-    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct) where T : IMessage =>
+    public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct)
+        where T : IMessage =>
         await publisher.PublishAsync(topic, key, messageId, body, Now, SignedIn(), ct);
 
     /// <summary>
@@ -39,8 +43,12 @@ public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock, I
         sessions.Find(http.HttpContext?.User.FindFirstValue(OperatorSessions.Claim))
             ?? throw new InvalidOperationException("no operator's key for this sign-in; sign in again");
 
-    /// <summary>The audit record of one action; its id follows the decision's, so a repeated form is one record.</summary>
-    public Task AuditAsync(HttpContext c, string actionId, string action, string subject, string reason, string outcome, CancellationToken ct) =>
+    /// <summary>
+    /// The audit record of one action; its id follows the decision's, so a repeated form is one record.
+    /// </summary>
+    public Task AuditAsync(
+        HttpContext c, string actionId, string action, string subject, string reason, string outcome,
+        CancellationToken ct) =>
         AuditAsync(SignedIn(), Ui.Role(c), actionId, action, subject, reason, outcome, ct);
 
     /// <summary>The audit record of an action by the operator whose key is <paramref name="by"/>.</summary>

@@ -9,16 +9,23 @@ using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
-/// <summary>The audit log: every operator action, console and cpctl, with who, role, when, why and what came of it.</summary>
+/// <summary>
+/// The audit log: every operator action, console and cpctl, with who, role, when, why and what came of it.
+/// </summary>
 public static class AuditPages
 {
-    public static void Map(RouteGroupBuilder app) => app.MapGet("/audit", async (HttpContext c, Ui ui, ReadQueries q, int? page) =>
-    {
-        var p = Math.Max(0, page ?? 0);
-        var rows = await q.AuditAsync(p);
-        return ui.Page(c, "Audit log", Table(["At", "Operator", "Role", "Tool", "Action", "Subject", "Why", "Outcome"], rows.Select(a => new[]
+    public static void Map(RouteGroupBuilder app) =>
+        app.MapGet("/audit", async (HttpContext c, Ui ui, ReadQueries q, int? page) =>
         {
-            Time(a.At), Encode(a.Operator), Encode(a.Role), Encode(a.Tool), Encode(a.Action), Encode(a.Subject), Encode(a.Reason), Encode(a.Outcome),
-        }), "audit") + ContestPages.Pager(c, p, rows.Count));
-    });
+            var p = Math.Max(0, page ?? 0);
+            var rows = await q.AuditAsync(p);
+            return ui.Page(c, "Audit log",
+                Table(["At", "Operator", "Role", "Tool", "Action", "Subject", "Why", "Outcome"],
+                    rows.Select(a => new[]
+                    {
+                        Time(a.At), Encode(a.Operator), Encode(a.Role), Encode(a.Tool), Encode(a.Action),
+                        Encode(a.Subject), Encode(a.Reason), Encode(a.Outcome),
+                    }), "audit")
+                + ContestPages.Pager(c, p, rows.Count));
+        });
 }

@@ -15,7 +15,8 @@ namespace ContestPipeline.WebConsole.Pages;
 /// </summary>
 public static class ContestForm
 {
-    public static (ContestDefined? Definition, IReadOnlyList<string> Reasons) Read(IFormCollection form, DateTimeOffset now)
+    public static (ContestDefined? Definition, IReadOnlyList<string> Reasons) Read(
+        IFormCollection form, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(form);
         var reasons = new List<string>();
@@ -38,7 +39,8 @@ public static class ContestForm
             definition = FromFields(form, reasons);
         }
         if (definition is null) return (null, reasons);
-        var games = (definition.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToHashSet(StringComparer.Ordinal);
+        var games = (definition.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g))
+            .ToHashSet(StringComparer.Ordinal);
         reasons.AddRange(ContestValidator.Validate(definition, new Dictionary<string, GameInfo>(), now, games));
         return (definition, reasons);
     }
@@ -48,18 +50,23 @@ public static class ContestForm
         string T(string name) => form[name].ToString().Trim();
         long L(string name)
         {
-            if (long.TryParse(T(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v)) return v;
+            if (long.TryParse(T(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v))
+                return v;
             reasons.Add($"{name} '{T(name)}' is not a whole number");
             return 0;
         }
         int I(string name) => (int)Math.Clamp(L(name), int.MinValue, int.MaxValue);
-        if (!DateTimeOffset.TryParse(T("lockAt"), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var lockAt))
+        if (!DateTimeOffset.TryParse(T("lockAt"), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var lockAt))
             reasons.Add($"lockAt '{T("lockAt")}' is not a time (ISO 8601, e.g. 2026-12-01T18:00:00Z)");
         var rules = new List<ScoringRule>();
-        foreach (var line in T("scoringRules").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var line in T("scoringRules")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var parts = line.Split('=', 2, StringSplitOptions.TrimEntries);
-            if (parts.Length == 2 && long.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var points)) rules.Add(new ScoringRule(parts[0], points));
+            if (parts.Length == 2
+                && long.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var points))
+                rules.Add(new ScoringRule(parts[0], points));
             else reasons.Add($"scoring rule '{line}' is not stat=points");
         }
         var table = T("prizeTable");
@@ -67,19 +74,24 @@ public static class ContestForm
         if (table == PrizeTableKinds.CustomPercentages)
         {
             percentages = [];
-            foreach (var p in T("percentagesBp").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var p in T("percentagesBp")
+                .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (int.TryParse(p, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var bp)) percentages.Add(bp);
+                if (int.TryParse(p, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var bp))
+                    percentages.Add(bp);
                 else reasons.Add($"percentage '{p}' is not a whole number of basis points");
             }
         }
-        return new ContestDefined(T("contestId"), T("title"), T("kind"), T("currency").ToUpperInvariant(), L("entryFeeMinor"), I("minEntries"), I("maxEntries"),
-            I("maxEntriesPerPlayer"), lockAt, [.. T("gameIds").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], rules,
-            I("lineupSize"), new PrizeTable(table, percentages), new PoolRule(T("poolMode"), I("rakeBp"), L("guaranteedMinor")), I("platformFeeBp"),
+        return new ContestDefined(T("contestId"), T("title"), T("kind"), T("currency").ToUpperInvariant(),
+            L("entryFeeMinor"), I("minEntries"), I("maxEntries"), I("maxEntriesPerPlayer"), lockAt,
+            [.. T("gameIds").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], rules,
+            I("lineupSize"), new PrizeTable(table, percentages),
+            new PoolRule(T("poolMode"), I("rakeBp"), L("guaranteedMinor")), I("platformFeeBp"),
             I("statCorrectionWindowMinutes"));
     }
 
-    public static ContestDefined Example(DateTimeOffset now) => new("nfl-sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", 20_00, 2, 1000, 1,
+    public static ContestDefined Example(DateTimeOffset now) => new(
+        "nfl-sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", 20_00, 2, 1000, 1,
         now.AddDays(1), ["g1", "g2"], [new ScoringRule("yards", 40), new ScoringRule("touchdowns", 6_000)], 2,
         new PrizeTable(PrizeTableKinds.TopThreeWeighted), new PoolRule(PoolModes.Rake, 1_000), 300);
 }

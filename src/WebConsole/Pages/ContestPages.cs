@@ -19,10 +19,14 @@ using static ContestPipeline.WebConsole.Rendering.Html;
 
 namespace ContestPipeline.WebConsole.Pages;
 
-/// <summary>Contests: the list with filters, a contest's page (timeline, standings, money, rejections and refunds, hashes, make-goods), define, cancel, and the audit export.</summary>
+/// <summary>
+/// Contests: the list with filters, a contest's page (timeline, standings, money, rejections and refunds, hashes,
+/// make-goods), define, cancel, and the audit export.
+/// </summary>
 public static class ContestPages
 {
-    public static readonly string[] States = ["SCHEDULED", "LOCKED", "LIVE", "COMPLETE", "SETTLED", "PAID", "CANCELLED"];
+    public static readonly string[] States =
+        ["SCHEDULED", "LOCKED", "LIVE", "COMPLETE", "SETTLED", "PAID", "CANCELLED"];
 
     public static void Map(RouteGroupBuilder app)
     {
@@ -45,11 +49,13 @@ public static class ContestPages
                 <form method="get" class="filters">State <select name="state"><option value="">any</option>{string.Concat(States.Select(s => $"<option{(s == state ? " selected" : "")}>{s}</option>"))}</select>
                 Search <input name="q2" value="{Encode(q2)}"> <button>Filter</button></form>
                 """;
-            var table = Table(["Contest", "Title", "Kind", "State", "Entries", "Entry fee", "Locks at", "Since"], rows.Select(r => new[]
-            {
-                Link("/contests/" + Url(r.ContestId), r.ContestId), Encode(r.Title), Encode(r.Kind), Badge(r.State), Number(r.EntryCount),
-                r.EntryFeeMinor is { } fee ? Amount(fee, r.Currency) : "", Time(r.LockAt), Time(r.StateAt),
-            }), "contests");
+            var table = Table(["Contest", "Title", "Kind", "State", "Entries", "Entry fee", "Locks at", "Since"],
+                rows.Select(r => new[]
+                {
+                    Link("/contests/" + Url(r.ContestId), r.ContestId), Encode(r.Title), Encode(r.Kind), Badge(r.State),
+                    Number(r.EntryCount), r.EntryFeeMinor is { } fee ? Amount(fee, r.Currency) : "", Time(r.LockAt),
+                    Time(r.StateAt),
+                }), "contests");
             var define = Ui.Can(c, OperatorRoles.Admin) ? "<p><a href=\"/contests/new\">Define a contest</a></p>" : "";
             return ui.Page(c, "Contests", define + filters + table + Pager(c, p, rows.Count));
         });
@@ -59,7 +65,9 @@ public static class ContestPages
     private static void MapDefine(RouteGroupBuilder app)
     {
         app.MapGet("/contests/new", (HttpContext c, Ui ui) =>
-            Ui.Can(c, OperatorRoles.Admin) ? ui.Page(c, "Define a contest", DefineForm(c, ui, null)) : ui.Forbidden(c, OperatorRoles.Admin));
+            Ui.Can(c, OperatorRoles.Admin)
+                ? ui.Page(c, "Define a contest", DefineForm(c, ui, null))
+                : ui.Forbidden(c, OperatorRoles.Admin));
 
         app.Action("/contests/new", async (HttpContext c, Ui ui, Decisions d) =>
         {
@@ -67,13 +75,21 @@ public static class ContestPages
             var form = await c.Request.ReadFormAsync();
             var (definition, reasons) = ContestForm.Read(form, d.Now);
             if (definition is null || reasons.Count > 0)
-                return ui.Page(c, "Define a contest", "<div class=\"error\"><p>The contest was not defined:</p><ul id=\"reasons\">" +
-                    string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>" + DefineForm(c, ui, form), StatusCodes.Status400BadRequest);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)))[..12];
-            await d.PublishAsync(Topics.Contests, definition.ContestId, $"def:{definition.ContestId}:{hash}", definition, c.RequestAborted);
+                return ui.Page(c, "Define a contest",
+                    "<div class=\"error\"><p>The contest was not defined:</p><ul id=\"reasons\">" +
+                    string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>" +
+                    DefineForm(c, ui, form),
+                    StatusCodes.Status400BadRequest);
+            var hash = Convert.ToHexStringLower(
+                SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)))[..12];
+            await d.PublishAsync(Topics.Contests, definition.ContestId, $"def:{definition.ContestId}:{hash}",
+                definition, c.RequestAborted);
             var id = Decisions.DecisionId(form);
-            await d.AuditAsync(c, id, "contest-define", definition.ContestId, definition.Title, "published on contests", c.RequestAborted);
-            return ui.Done(c, "Contest defined", $"Contest {definition.ContestId} was sent to Ingestion, which schedules it or refuses it with every reason (an alert).",
+            await d.AuditAsync(c, id, "contest-define", definition.ContestId, definition.Title, "published on contests",
+                c.RequestAborted);
+            return ui.Done(c, "Contest defined",
+                $"Contest {definition.ContestId} was sent to Ingestion, which schedules it or refuses it with every "
+                    + "reason (an alert).",
                 "/contests/" + Url(definition.ContestId));
         });
     }
@@ -84,7 +100,10 @@ public static class ContestPages
         app.MapGet("/contests/{id}", async (HttpContext c, Ui ui, ReadQueries q, string id) =>
         {
             var contest = await q.ContestAsync(id);
-            if (contest is null) return ui.Page(c, "No such contest", $"<p class=\"error\">No contest {Encode(id)} in the read model.</p>", StatusCodes.Status404NotFound);
+            if (contest is null)
+                return ui.Page(c, "No such contest",
+                    $"<p class=\"error\">No contest {Encode(id)} in the read model.</p>",
+                    StatusCodes.Status404NotFound);
             return ui.Page(c, $"Contest {id}", await ContestBodyAsync(c, ui, q, contest));
         });
     }
@@ -108,7 +127,8 @@ public static class ContestPages
             else if (!ContestCancel.Allowed(contest.State)) problems.Add(ContestCancel.Refusal(id, contest.State));
             if (problems.Count > 0) return ui.Problem(c, "Not cancelled", problems);
             var decision = Decisions.DecisionId(form);
-            await d.PublishAsync(Topics.Contests, id, $"cancel:{id}:{decision}", new ContestCancelRequested(id, reason, Ui.Name(c)), c.RequestAborted);
+            await d.PublishAsync(Topics.Contests, id, $"cancel:{id}:{decision}",
+                new ContestCancelRequested(id, reason, Ui.Name(c)), c.RequestAborted);
             await d.AuditAsync(c, decision, "contest-cancel", id, reason, "published on contests", c.RequestAborted);
             var next = contest!.EntryCount > 0
                 ? $"It has {contest.EntryCount} paid entries: nothing is refunded until a second, different operator "
@@ -121,22 +141,29 @@ public static class ContestPages
     /// <summary>Make-goods: one approver proposes, a second, different one confirms.</summary>
     private static void MapMakeGoods(RouteGroupBuilder app)
     {
-        app.Action("/contests/{id}/make-goods/{report:int}/propose", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id, int report) =>
+        app.Action("/contests/{id}/make-goods/{report:int}/propose", async (HttpContext c, Ui ui, ReadQueries q,
+            Decisions d, string id, int report) =>
         {
             if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
             var form = await c.Request.ReadFormAsync();
             var reason = form["reason"].ToString().Trim();
             var assessed = (await q.MakeGoodsAsync(id)).FirstOrDefault(m => m.CorrectionsSoFar == report);
-            if (reason.Length == 0 || assessed is null) return ui.Problem(c, "Not proposed", [reason.Length == 0 ? "a reason is required" : $"no assessment {report} for {id}"]);
+            if (reason.Length == 0 || assessed is null)
+                return ui.Problem(c, "Not proposed",
+                    [reason.Length == 0 ? "a reason is required" : $"no assessment {report} for {id}"]);
             var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(assessed.Assessment, OutgoingMessage.Json)!;
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Operations, id, MakeGoodProposed.MessageIdFor(decision),
-                new MakeGoodProposed(decision, id, report, a.TotalMinor, a.Currency, Ui.Name(c), reason, d.Now), c.RequestAborted);
-            await d.AuditAsync(c, decision, "make-good-propose", id, reason, $"proposed {a.TotalMinor} {a.Currency} for report {report}", c.RequestAborted);
-            return ui.Done(c, "Make-goods proposed", "Proposed; a second approver must confirm before anything is booked.", "/contests/" + Url(id));
+                new MakeGoodProposed(decision, id, report, a.TotalMinor, a.Currency, Ui.Name(c), reason, d.Now),
+                c.RequestAborted);
+            await d.AuditAsync(c, decision, "make-good-propose", id, reason,
+                $"proposed {a.TotalMinor} {a.Currency} for report {report}", c.RequestAborted);
+            return ui.Done(c, "Make-goods proposed",
+                "Proposed; a second approver must confirm before anything is booked.", "/contests/" + Url(id));
         });
 
-        app.Action("/contests/{id}/make-goods/confirm/{proposal}", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id, string proposal) =>
+        app.Action("/contests/{id}/make-goods/confirm/{proposal}", async (HttpContext c, Ui ui, ReadQueries q,
+            Decisions d, string id, string proposal) =>
         {
             if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
             var form = await c.Request.ReadFormAsync();
@@ -145,7 +172,8 @@ public static class ContestPages
             var problems = new List<string>();
             if (reason.Length == 0) problems.Add("a reason is required");
             if (p is null) problems.Add($"no proposal {proposal} for {id}");
-            else if (string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase)) problems.Add("you proposed it: a second, different approver must confirm");
+            else if (string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase))
+                problems.Add("you proposed it: a second, different approver must confirm");
             var a = p is null ? null
                 : JsonSerializer.Deserialize<MakeGoodsAssessed>(p.Assessment, OutgoingMessage.Json)!;
             var terms = a is null ? null : TermsOf(proposal, id, a);
@@ -158,8 +186,11 @@ public static class ContestPages
                 new MakeGoodConfirmed(decision, id, proposal, Ui.Name(c), reason, d.Now, a!.TotalMinor, a.Currency,
                     terms),
                 c.RequestAborted);
-            await d.AuditAsync(c, decision, "make-good-confirm", id, reason, $"confirmed proposal {proposal}", c.RequestAborted);
-            return ui.Done(c, "Make-goods confirmed", "Confirmed; Settlement books each make-good once and Payout pays it like a prize.", "/contests/" + Url(id));
+            await d.AuditAsync(c, decision, "make-good-confirm", id, reason, $"confirmed proposal {proposal}",
+                c.RequestAborted);
+            return ui.Done(c, "Make-goods confirmed",
+                "Confirmed; Settlement books each make-good once and Payout pays it like a prize.",
+                "/contests/" + Url(id));
         });
     }
 
@@ -171,8 +202,10 @@ public static class ContestPages
             await using var conn = await db.OpenConnectionAsync(c.RequestAborted);
             var lines = await AuditExport.LinesAsync(conn, id, c.RequestAborted);
             if (lines.Count == 0) return Results.NotFound($"no contest {id}");
-            await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "audit-export", id, "", $"{lines.Count} lines", c.RequestAborted);
-            return Results.File(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"), "application/x-ndjson", $"audit-{id}.jsonl");
+            await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "audit-export", id, "", $"{lines.Count} lines",
+                c.RequestAborted);
+            return Results.File(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"),
+                "application/x-ndjson", $"audit-{id}.jsonl");
         });
     }
 
@@ -187,14 +220,19 @@ public static class ContestPages
         var makeGoods = await q.MakeGoodsAsync(id);
         var (entryCount, fees) = await q.EntryTotalsAsync(id);
         var cur = contest.Currency;
-        var settled = contest.Settled is null ? null : JsonSerializer.Deserialize<ContestSettled>(contest.Settled, OutgoingMessage.Json);
+        var settled = contest.Settled is null ? null
+            : JsonSerializer.Deserialize<ContestSettled>(contest.Settled, OutgoingMessage.Json);
         var paidOnStripe = payouts.Where(p => p.State == "paid").Sum(p => p.NetMinor - p.ReversedMinor);
         var money = Table(["", "Amount"],
         [
-            ["Entries", Number(entryCount)], ["Entry fees", Amount(settled?.EntryFeesMinor ?? fees, cur)], ["Rake", settled is null ? "" : Amount(settled.RakeMinor, cur)],
-            ["Overlay (platform)", settled is null ? "" : Amount(settled.OverlayMinor, cur)], ["House take", settled is null ? "" : Amount(settled.HouseTakeMinor, cur)],
-            ["Pool", settled is null ? "" : Amount(settled.PoolMinor, cur)], ["Prizes (net)", settled is null ? "" : Amount(settled.PrizesNetMinor, cur)],
-            ["Fees on prizes", settled is null ? "" : Amount(settled.PlatformFeesMinor, cur)], ["Payouts", Number(payouts.Count)],
+            ["Entries", Number(entryCount)], ["Entry fees", Amount(settled?.EntryFeesMinor ?? fees, cur)],
+            ["Rake", settled is null ? "" : Amount(settled.RakeMinor, cur)],
+            ["Overlay (platform)", settled is null ? "" : Amount(settled.OverlayMinor, cur)],
+            ["House take", settled is null ? "" : Amount(settled.HouseTakeMinor, cur)],
+            ["Pool", settled is null ? "" : Amount(settled.PoolMinor, cur)],
+            ["Prizes (net)", settled is null ? "" : Amount(settled.PrizesNetMinor, cur)],
+            ["Fees on prizes", settled is null ? "" : Amount(settled.PlatformFeesMinor, cur)],
+            ["Payouts", Number(payouts.Count)],
             ["Paid on Stripe", Amount(paidOnStripe, cur)],
             ["Refunded", Amount(refunds.Where(r => r.State == "refunded").Sum(r => r.AmountMinor), cur)],
         ], "money-table");
@@ -202,17 +240,36 @@ public static class ContestPages
         return $"""
             <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)} · {Encode(contest.StateReason)}
             · <a href="/contests/{Url(id)}/audit.jsonl" id="audit-export">Audit export (JSON lines)</a> · <a href="/payouts?contest={Url(id)}">Payouts</a></p>
-            <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)], ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
+            <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)],
+                ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
             <div class="grid2"><div><h2>Money</h2>{money}</div>
-            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[] { Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId), Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)) }), "standings")}</div></div>
-            <h2>Timeline</h2>{Table(["At", "What", ""], timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), Encode(t.Summary) }), "timeline")}
-            <h2>Payouts</h2>{Table(["Payout", "Kind", "Rank", "Player", "Gross", "Fee", "Net", "State", "Why"], payouts.Select(p => new[]
+            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[]
             {
-                Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.Kind), Number(p.Rank), Encode(p.PlayerId), Amount(p.GrossMinor, p.Currency), Amount(p.FeeMinor, p.Currency),
-                Amount(p.NetMinor, p.Currency), Badge(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind), p.State), Encode(p.Reason),
-            }), "payouts")}
-            <h2>Rejections</h2>{Table(["At", "Submission", "Player", "Payment", "Reason", "Refund"], rejections.Select(r => new[] { Time(r.At), Encode(r.SubmissionId), Encode(r.PlayerId), Encode(r.PaymentIntentId), Encode(r.Reason), Encode(r.RefundId) }), "rejections")}
-            <h2>Refunds</h2>{Table(["Refund", "Player", "Amount", "State", "Reason", "Ordered", "Resolved"], refunds.Select(r => new[] { Link("/payouts/" + Url(r.RefundId), r.RefundId), Encode(r.PlayerId), Amount(r.AmountMinor, r.Currency), Badge(r.State), Encode(r.Reason), Time(r.OrderedAt), Time(r.ResolvedAt) }), "refunds")}
+                Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId),
+                Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)),
+            }), "standings")}</div></div>
+            <h2>Timeline</h2>{Table(["At", "What", ""],
+                timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), Encode(t.Summary) }), "timeline")}
+            <h2>Payouts</h2>{Table(["Payout", "Kind", "Rank", "Player", "Gross", "Fee", "Net", "State", "Why"],
+                payouts.Select(p => new[]
+                {
+                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.Kind), Number(p.Rank), Encode(p.PlayerId),
+                    Amount(p.GrossMinor, p.Currency), Amount(p.FeeMinor, p.Currency), Amount(p.NetMinor, p.Currency),
+                    Badge(p.State + (p.HoldKind is null ? "" : ":" + p.HoldKind), p.State), Encode(p.Reason),
+                }), "payouts")}
+            <h2>Rejections</h2>{Table(["At", "Submission", "Player", "Payment", "Reason", "Refund"],
+                rejections.Select(r => new[]
+                {
+                    Time(r.At), Encode(r.SubmissionId), Encode(r.PlayerId), Encode(r.PaymentIntentId), Encode(r.Reason),
+                    Encode(r.RefundId),
+                }), "rejections")}
+            <h2>Refunds</h2>{Table(["Refund", "Player", "Amount", "State", "Reason", "Ordered", "Resolved"],
+                refunds.Select(r => new[]
+                {
+                    Link("/payouts/" + Url(r.RefundId), r.RefundId), Encode(r.PlayerId),
+                    Amount(r.AmountMinor, r.Currency), Badge(r.State), Encode(r.Reason), Time(r.OrderedAt),
+                    Time(r.ResolvedAt),
+                }), "refunds")}
             {MakeGoodsSection(c, ui, id, makeGoods)}
             {actions}
             """;
@@ -249,20 +306,31 @@ public static class ContestPages
         foreach (var group in rows.GroupBy(r => r.CorrectionsSoFar))
         {
             var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(group.First().Assessment, OutgoingMessage.Json)!;
-            html += $"<h3>Correction report {a.CorrectionsSoFar}: {Encode(a.Note)}</h3>" + Table(["Entry", "Player", "Official rank", "Corrected rank", "Official net", "Corrected net", "Make-good"],
-                a.Items.Select(i => new[] { Encode(i.EntryId), Encode(i.PlayerId), Number(i.OfficialRank), Number(i.CorrectedRank), Amount(i.OfficialNetMinor, a.Currency), Amount(i.CorrectedNetMinor, a.Currency), Amount(i.MakeGoodMinor, a.Currency) }));
+            html += $"<h3>Correction report {a.CorrectionsSoFar}: {Encode(a.Note)}</h3>" + Table(
+                ["Entry", "Player", "Official rank", "Corrected rank", "Official net", "Corrected net", "Make-good"],
+                a.Items.Select(i => new[]
+                {
+                    Encode(i.EntryId), Encode(i.PlayerId), Number(i.OfficialRank), Number(i.CorrectedRank),
+                    Amount(i.OfficialNetMinor, a.Currency), Amount(i.CorrectedNetMinor, a.Currency),
+                    Amount(i.MakeGoodMinor, a.Currency),
+                }));
             var proposals = group.Where(g => g.ProposalId is not null).ToList();
             foreach (var p in proposals)
             {
-                html += $"<p>Proposed by {Encode(p.ProposedBy)}: {Encode(p.ProposalReason)}. " + (p.ConfirmedBy is not null ? $"Confirmed by {Encode(p.ConfirmedBy)}.</p>" : "Awaiting a second approver.</p>");
-                if (p.ConfirmedBy is null && Ui.Can(c, OperatorRoles.Approver) && !string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase))
+                html += $"<p>Proposed by {Encode(p.ProposedBy)}: {Encode(p.ProposalReason)}. "
+                    + (p.ConfirmedBy is not null ? $"Confirmed by {Encode(p.ConfirmedBy)}.</p>"
+                        : "Awaiting a second approver.</p>");
+                if (p.ConfirmedBy is null && Ui.Can(c, OperatorRoles.Approver)
+                    && !string.Equals(p.ProposedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase))
                     html += ui.Form(c, $"/contests/{Url(id)}/make-goods/confirm/{Url(p.ProposalId!)}",
                         $"<input type=\"hidden\" name=\"terms\" value=\"{Encode(TermsOf(p.ProposalId!, id, a))}\">" +
                         "<input name=\"reason\" placeholder=\"why (required)\" required>", "Confirm make-goods");
             }
             if (proposals.Count == 0 && a.Complete && a.Items.Count > 0 && Ui.Can(c, OperatorRoles.Approver))
-                html += ui.Form(c, $"/contests/{Url(id)}/make-goods/{a.CorrectionsSoFar}/propose", "<input name=\"reason\" placeholder=\"why (required)\" required>",
-                    $"Propose these make-goods ({new Money(a.TotalMinor, Currency.Parse(a.Currency))}, platform-funded)");
+                html += ui.Form(c, $"/contests/{Url(id)}/make-goods/{a.CorrectionsSoFar}/propose",
+                    "<input name=\"reason\" placeholder=\"why (required)\" required>",
+                    $"Propose these make-goods ({new Money(a.TotalMinor, Currency.Parse(a.Currency))}, "
+                        + "platform-funded)");
         }
         return html;
     }
@@ -273,7 +341,8 @@ public static class ContestPages
     private static string DefineForm(HttpContext c, Ui ui, IFormCollection? form)
     {
         string V(string name, string fallback = "") => form?[name].ToString() is { Length: > 0 } v ? v : fallback;
-        var example = JsonSerializer.Serialize(ContestForm.Example(DateTimeOffset.UtcNow), new JsonSerializerOptions(OutgoingMessage.Json) { WriteIndented = true });
+        var example = JsonSerializer.Serialize(ContestForm.Example(DateTimeOffset.UtcNow),
+            new JsonSerializerOptions(OutgoingMessage.Json) { WriteIndented = true });
         return $"""
             <p class="muted">Fill in the form, or paste a whole definition as JSON (it then takes precedence). Ingestion validates it again and schedules it or refuses it with every reason.</p>
             <form method="post" action="/contests/new" id="define">{ui.Token(c)}<input type="hidden" name="decisionId" value="{Guid.NewGuid():N}">
@@ -309,7 +378,8 @@ public static class ContestPages
     {
         string To(int p)
         {
-            var query = c.Request.Query.Where(kv => kv.Key != "page").Select(kv => $"{Url(kv.Key)}={Url(kv.Value.ToString())}").Append($"page={p}");
+            var query = c.Request.Query.Where(kv => kv.Key != "page")
+                .Select(kv => $"{Url(kv.Key)}={Url(kv.Value.ToString())}").Append($"page={p}");
             return c.Request.Path + "?" + string.Join("&", query);
         }
         return "<p class=\"muted\">" + (page > 0 ? Link(To(page - 1), "← previous") + " " : "") + $"page {page + 1}" +

@@ -12,7 +12,10 @@ using ContestPipeline.ReadModel.Domain;
 
 namespace ContestPipeline.WebConsole.Pages;
 
-/// <summary>Players: earnings (won, fees withheld, paid, pending) per contest and per year, payout history; the tax year view and its CSV.</summary>
+/// <summary>
+/// Players: earnings (won, fees withheld, paid, pending) per contest and per year, payout history; the tax year
+/// view and its CSV.
+/// </summary>
 public static class PlayerPages
 {
     public static void Map(RouteGroupBuilder app)
@@ -21,8 +24,12 @@ public static class PlayerPages
         {
             var p = Math.Max(0, page ?? 0);
             var rows = await q.PlayersAsync(ContestPages.Blank(search), p);
-            return ui.Page(c, "Players", $"<form method=\"get\" class=\"filters\">Player <input name=\"search\" value=\"{Encode(search)}\"> <button>Find</button></form>" +
-                Table(["Player", "Entries", "Payouts"], rows.Select(r => new[] { Link("/players/" + Url(r.PlayerId), r.PlayerId), Number(r.Entries), Number(r.Payouts) }), "players") +
+            return ui.Page(c, "Players", "<form method=\"get\" class=\"filters\">Player <input name=\"search\" " +
+                $"value=\"{Encode(search)}\"> <button>Find</button></form>" +
+                Table(["Player", "Entries", "Payouts"], rows.Select(r => new[]
+                {
+                    Link("/players/" + Url(r.PlayerId), r.PlayerId), Number(r.Entries), Number(r.Payouts),
+                }), "players") +
                 ContestPages.Pager(c, p, rows.Count));
         });
 
@@ -34,16 +41,20 @@ public static class PlayerPages
             var body = $"""
                 <h2>Earnings per contest</h2>{Table(["Contest", "Won", "Fees withheld", "Paid", "Pending"], earnings.Select(e => new[]
                 {
-                    Link("/contests/" + Url(e.ContestId), e.ContestId), Amount(e.WonMinor, e.Currency), Amount(e.FeesMinor, e.Currency), Amount(e.PaidMinor, e.Currency), Amount(e.PendingMinor, e.Currency),
+                    Link("/contests/" + Url(e.ContestId), e.ContestId), Amount(e.WonMinor, e.Currency),
+                    Amount(e.FeesMinor, e.Currency), Amount(e.PaidMinor, e.Currency),
+                    Amount(e.PendingMinor, e.Currency),
                 }), "earnings")}
                 <h2>Per calendar year (by when paid)</h2>{Table(["Year", "Won", "Fees withheld", "Paid", "Pending"], years.Select(g => new[]
                 {
-                    g.Key.Year?.ToString(CultureInfo.InvariantCulture) ?? "not yet paid", Amount(g.Sum(e => e.WonMinor), g.Key.Currency), Amount(g.Sum(e => e.FeesMinor), g.Key.Currency),
+                    g.Key.Year?.ToString(CultureInfo.InvariantCulture) ?? "not yet paid",
+                    Amount(g.Sum(e => e.WonMinor), g.Key.Currency), Amount(g.Sum(e => e.FeesMinor), g.Key.Currency),
                     Amount(g.Sum(e => e.PaidMinor), g.Key.Currency), Amount(g.Sum(e => e.PendingMinor), g.Key.Currency),
                 }), "earnings-by-year")}
                 <h2>Payouts</h2>{Table(["Payout", "Contest", "Kind", "Net", "State", "Paid"], payouts.Select(p => new[]
                 {
-                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.ContestId), Encode(p.Kind), Amount(p.NetMinor, p.Currency), Badge(p.State), Time(p.PaidAt),
+                    Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.ContestId), Encode(p.Kind),
+                    Amount(p.NetMinor, p.Currency), Badge(p.State), Time(p.PaidAt),
                 }), "player-payouts")}
                 """;
             return ui.Page(c, $"Player {id}", body);
@@ -59,7 +70,8 @@ public static class PlayerPages
                 <p class="muted">Prizes paid in {y} (UTC) per recipient; flagged at or above the reporting threshold of {Amount(o.TaxReportingThresholdMinor, o.Currency)}.</p>
                 {Table(["Player", "Paid in year", "Fees withheld", "Payouts", "Reportable"], rows.Select(r => new[]
                 {
-                    Link("/players/" + Url(r.PlayerId), r.PlayerId), Amount(r.PaidMinor, r.Currency), Amount(r.FeesMinor, r.Currency), Number(r.Payouts),
+                    Link("/players/" + Url(r.PlayerId), r.PlayerId), Amount(r.PaidMinor, r.Currency),
+                    Amount(r.FeesMinor, r.Currency), Number(r.Payouts),
                     TaxReporting.Reportable(r.PaidMinor, o.TaxReportingThresholdMinor) ? Badge("reportable", "warning") : "",
                 }), "tax")}
                 """;
@@ -71,7 +83,8 @@ public static class PlayerPages
             var y = year ?? d.Now.Year;
             var rows = await q.TaxYearAsync(y);
             var csv = TaxReporting.Csv(y, rows, o.TaxReportingThresholdMinor);
-            await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "tax-export", y.ToString(CultureInfo.InvariantCulture), "", $"{rows.Count} recipients", c.RequestAborted);
+            await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "tax-export", y.ToString(CultureInfo.InvariantCulture),
+                "", $"{rows.Count} recipients", c.RequestAborted);
             return Results.File(Encoding.UTF8.GetBytes(csv.ToString()), "text/csv", $"tax-year-{y}.csv");
         });
     }

@@ -23,7 +23,8 @@ public sealed class Ui(IAntiforgery antiforgery)
     }
 
     public IResult Page(HttpContext c, string title, string body, int status = 200) =>
-        Results.Content(Html.Page(title, body, c.User.Identity?.IsAuthenticated == true ? Name(c) : null, Role(c), Token(c)),
+        Results.Content(
+            Html.Page(title, body, c.User.Identity?.IsAuthenticated == true ? Name(c) : null, Role(c), Token(c)),
             "text/html; charset=utf-8", null, status);
 
     /// <summary>
@@ -31,13 +32,19 @@ public sealed class Ui(IAntiforgery antiforgery)
     /// so the same form submitted twice is the same decision (one message id).
     /// </summary>
     public string Form(HttpContext c, string action, string fields, string button, string? cssClass = "inline") =>
-        $"<form method=\"post\" action=\"{Encode(action)}\" class=\"{cssClass}\">{Token(c)}<input type=\"hidden\" name=\"decisionId\" value=\"{Guid.NewGuid():N}\">{fields}<button>{Encode(button)}</button></form>";
+        $"<form method=\"post\" action=\"{Encode(action)}\" class=\"{cssClass}\">{Token(c)}"
+            + $"<input type=\"hidden\" name=\"decisionId\" value=\"{Guid.NewGuid():N}\">{fields}"
+            + $"<button>{Encode(button)}</button></form>";
 
     public IResult Forbidden(HttpContext c, string needed) =>
-        Page(c, "Not allowed", $"<p class=\"error\">Your role ({Encode(Role(c))}) cannot do this; it needs {Encode(needed)}.</p>", StatusCodes.Status403Forbidden);
+        Page(c, "Not allowed",
+            $"<p class=\"error\">Your role ({Encode(Role(c))}) cannot do this; it needs {Encode(needed)}.</p>",
+            StatusCodes.Status403Forbidden);
 
-    public IResult Problem(HttpContext c, string title, IEnumerable<string> reasons, int status = StatusCodes.Status400BadRequest) =>
-        Page(c, title, "<div class=\"error\"><ul id=\"reasons\">" + string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>"
+    public IResult Problem(
+        HttpContext c, string title, IEnumerable<string> reasons, int status = StatusCodes.Status400BadRequest) =>
+        Page(c, title, "<div class=\"error\"><ul id=\"reasons\">"
+            + string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>"
             + "<p><a href=\"javascript:history.back()\">Back</a></p>", status);
 
     public IResult Done(HttpContext c, string title, string message, string back) =>
