@@ -91,16 +91,11 @@ public static class ConsoleApp
         services.AddSingleton<ReadQueries>();
         services.AddSingleton<DeliveryQueries>();
         // The console signs its decisions as the operator producer: without the key it does not start.
-<<<<<<< HEAD
         var signer = SigningKeys.Resolve(null, settings.Environment)
             .SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf);
-        services.AddSingleton(sp => new DecisionPublisher(settings.KafkaBootstrapServers, Decisions.Tool, signer, sp.GetRequiredService<ILogger<DecisionPublisher>>()));
-=======
-        var signer = SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator);
         services.AddSingleton(sp => new DecisionPublisher(
             settings.KafkaBootstrapServers, Decisions.Tool, signer,
             sp.GetRequiredService<ILogger<DecisionPublisher>>()));
->>>>>>> wrapweb
         services.AddSingleton<Decisions>();
         services.AddSingleton<Ui>();
         services.AddAntiforgery(o =>
