@@ -102,7 +102,7 @@ public static class MakeGoodsCommand
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Operations, contestId, MakeGoodProposed.MessageIdFor(id),
             new MakeGoodProposed(id, contestId, report, a.TotalMinor, a.Currency, @operator, reason,
-                DateTimeOffset.UtcNow), ct);
+                OperatorTool.Clock.GetUtcNow()), ct);
         await tool.AuditAsync(@operator, id, "make-good-propose", contestId, reason,
             $"proposed {a.TotalMinor} {a.Currency} for report {report}", ct);
         Console.WriteLine($"proposal {id} sent: {MoneyCommands.Amount(a.TotalMinor, a.Currency)}; " +
@@ -130,8 +130,8 @@ public static class MakeGoodsCommand
         var terms = MakeGoodTerms.Of(proposalId, contestId, a.CorrectionsSoFar, a.TotalMinor, a.Currency, a.Items);
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Operations, contestId, MakeGoodConfirmed.MessageIdFor(id),
-            new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, DateTimeOffset.UtcNow, a.TotalMinor,
-                a.Currency, terms), ct);
+            new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, OperatorTool.Clock.GetUtcNow(),
+                a.TotalMinor, a.Currency, terms), ct);
         await tool.AuditAsync(@operator, id, "make-good-confirm", contestId, reason,
             $"confirmed proposal {proposalId}", ct);
         Console.WriteLine($"confirmation of {proposalId} sent; " +

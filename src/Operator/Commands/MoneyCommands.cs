@@ -184,7 +184,7 @@ public static class MoneyCommands
     {
         await using var tool = await OperatorTool.OpenAsync("tax", @operator);
         if (tool is null) return 2;
-        var y = year ?? DateTimeOffset.UtcNow.Year;
+        var y = year ?? OperatorTool.Clock.GetUtcNow().Year;
         var threshold = Setting.Long(null, TaxReporting.ThresholdSetting, TaxReporting.ThresholdDefault,
             0, 10_000_000_000);
         var rows = await new ReadQueries(tool.ReadModel).TaxYearAsync(y);

@@ -120,7 +120,7 @@ public static class OperationsCommands
                 $"{file}: not a contest definition: {IncomingMessage.OneLine(e.Message)}");
         }
         if (d is null) return await OperatorTool.FailAsync("contests define", $"{file}: JSON null");
-        var reasons = ContestValidator.Validate(d, new Dictionary<string, GameInfo>(), DateTimeOffset.UtcNow,
+        var reasons = ContestValidator.Validate(d, new Dictionary<string, GameInfo>(), OperatorTool.Clock.GetUtcNow(),
             (d.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToHashSet(StringComparer.Ordinal));
         if (reasons.Count > 0)
         {
@@ -223,7 +223,7 @@ public static class OperationsCommands
         if (state is null) return await OperatorTool.FailAsync(command, $"no alert {alertId}");
         if (state == "resolved") return await OperatorTool.FailAsync(command, $"alert {alertId} is resolved already");
         var id = OperatorTool.NewId();
-        var now = DateTimeOffset.UtcNow;
+        var now = OperatorTool.Clock.GetUtcNow();
         if (action == "ack")
             await tool.PublishAsync(Topics.Operations, alertId, AlertAcknowledged.MessageIdFor(id),
                 new AlertAcknowledged(id, alertId, @operator, note, now), ct);
@@ -265,7 +265,7 @@ public static class OperationsCommands
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key,
             PayoutDispatchDecided.MessageIdFor(id),
-            new PayoutDispatchDecided(id, action, @operator, reason, DateTimeOffset.UtcNow, ends), ct);
+            new PayoutDispatchDecided(id, action, @operator, reason, OperatorTool.Clock.GetUtcNow(), ends), ct);
         await tool.AuditAsync(@operator, id, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason,
             action + " published", ct);
         Console.WriteLine(action == PayoutDispatchDecided.Halt

@@ -37,7 +37,7 @@ public static class OperatorKeyCommand
         {
             if (File.Exists(output))
                 throw new StartupException($"{output} exists; an operator's key is never overwritten");
-            var key = OperatorKey.Generate(name, keyId ?? DateTimeOffset.UtcNow.ToString("yyyy-MM-dd",
+            var key = OperatorKey.Generate(name, keyId ?? OperatorTool.Clock.GetUtcNow().ToString("yyyy-MM-dd",
                 System.Globalization.CultureInfo.InvariantCulture));
             var consumers = KeyPairs.ConsumersOf(Producers.Operator);
             key.IssueTo(keysDirectory, consumers);

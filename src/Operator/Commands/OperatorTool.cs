@@ -21,6 +21,12 @@ public sealed class OperatorTool : IAsyncDisposable
 {
     public const string Producer = "cpctl";
 
+    /// <summary>
+    /// The tool's one clock: every time a command stamps on a decision, an audit record or a message, and "now"
+    /// for checks and defaults.
+    /// </summary>
+    public static TimeProvider Clock { get; set; } = TimeProvider.System;
+
     public PipelineSettings Settings { get; }
     public NpgsqlDataSource ReadModel { get; }
 
@@ -137,7 +143,7 @@ public sealed class OperatorTool : IAsyncDisposable
         where T : IMessage
     {
         if (body is IOperatorDecision decision) Claimed ??= decision.Operator;
-        await Publisher.PublishAsync(topic, key, messageId, body, DateTimeOffset.UtcNow, ct);
+        await Publisher.PublishAsync(topic, key, messageId, body, Clock.GetUtcNow(), ct);
     }
 
     /// <summary>Records the action in the audit trail; cpctl has no sign-in, so the role is the tool's own.</summary>
@@ -146,7 +152,7 @@ public sealed class OperatorTool : IAsyncDisposable
     {
         Claimed ??= @operator;
         var body = new OperatorActed(actionId, @operator, "cli", action, subject, reason, outcome, Producer,
-            DateTimeOffset.UtcNow);
+            Clock.GetUtcNow());
         return Publisher.PublishAsync(Topics.Operations, @operator, OperatorActed.MessageIdFor(actionId), body,
             body.At, ct);
     }

@@ -137,7 +137,7 @@ public static class PayoutsCommand
         var decisionId = Guid.NewGuid().ToString("N");
         var hold = p.State == PayoutStates.Held && p.HoldKind is not null ? p.HoldKind : p.State;
         var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason,
-            DateTimeOffset.UtcNow, hold, p.Version);
+            OperatorTool.Clock.GetUtcNow(), hold, p.Version);
         var id = PayoutReviewDecided.MessageIdFor(decisionId);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, p.ContestId,
             new Envelope(id, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, id, null,

@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.WebConsole.Extensions;
 using ContestPipeline.WebConsole.Pages;
+using Microsoft.Extensions.DependencyInjection;
 using ContestPipeline.WebConsole.Rendering;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.ReadModel.Store;
@@ -341,7 +342,8 @@ public static class ContestPages
     private static string DefineForm(HttpContext c, Ui ui, IFormCollection? form)
     {
         string V(string name, string fallback = "") => form?[name].ToString() is { Length: > 0 } v ? v : fallback;
-        var example = JsonSerializer.Serialize(ContestForm.Example(DateTimeOffset.UtcNow),
+        var now = c.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
+        var example = JsonSerializer.Serialize(ContestForm.Example(now),
             new JsonSerializerOptions(OutgoingMessage.Json) { WriteIndented = true });
         return $"""
             <p class="muted">Fill in the form, or paste a whole definition as JSON (it then takes precedence). Ingestion validates it again and schedules it or refuses it with every reason.</p>
@@ -354,7 +356,7 @@ public static class ContestPages
             <p><label>Entry fee (minor units) <input name="entryFeeMinor" value="{Encode(V("entryFeeMinor", "1000"))}"></label></p>
             <p><label>Entries min <input name="minEntries" size="5" value="{Encode(V("minEntries", "2"))}"></label> <label>max <input name="maxEntries" size="6" value="{Encode(V("maxEntries", "100"))}"></label>
                <label>per player <input name="maxEntriesPerPlayer" size="3" value="{Encode(V("maxEntriesPerPlayer", "1"))}"></label></p>
-            <p><label>Locks at (UTC, ISO 8601) <input name="lockAt" value="{Encode(V("lockAt", DateTimeOffset.UtcNow.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)))}"></label></p>
+            <p><label>Locks at (UTC, ISO 8601) <input name="lockAt" value="{Encode(V("lockAt", now.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)))}"></label></p>
             <p><label>Games (comma-separated ids) <input name="gameIds" size="40" value="{Encode(V("gameIds"))}"></label></p>
             <p><label>Scoring rules (one "stat=points per unit in thousandths" a line)<br><textarea name="scoringRules" rows="3">{Encode(V("scoringRules", "yards=40\ntouchdowns=6000"))}</textarea></label></p>
             <p><label>Lineup size <input name="lineupSize" size="3" value="{Encode(V("lineupSize", "2"))}"></label></p>
