@@ -65,7 +65,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
         await page.FillAsync("#password", who.Password);
         await page.FillAsync("#code", await Console.CodeAsync(who.Name));
         await page.ClickAsync("#signin-button");
-        await page.WaitForURLAsync(u => !u.Contains("/signin", StringComparison.Ordinal));
+        // Waits for the signed-in page's "who" line, not for the redirect's "load" event: on a busy
+        // machine that wait once timed out after the page had arrived (the log showed "networkidle").
+        await page.WaitForURLAsync(u => !u.Contains("/signin", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("span.who").WaitForAsync();
         return page;
     }
 

@@ -22,7 +22,7 @@ namespace ContestPipeline.Tests.Payout;
 /// local broker and Postgres, with Stripe's events coming back through the real webhook
 /// receiver. Orders are published as Settlement publishes them.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class PayoutFlowTests(PipelineFixture fixture)
 {
     private static readonly Dictionary<string, string?> FastRetries = new()

@@ -12,7 +12,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// Postgres is not restarted here (the suite's own connections share the cluster); the
 /// command does restart it.
 /// </summary>
-[Collection(PipelineCollectionB.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelper output)
 {
     [LocalBrokerFact("the campaign takes brokers down and moves leaders on local brokers of its own")]

@@ -20,7 +20,7 @@ namespace ContestPipeline.Tests.Settlement;
 /// settlement, then the test publishes on <c>payouts.status</c> what Payout would, and checks
 /// the ledger, the payouts and the timeline.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class PayoutStatusTests(PipelineFixture fixture)
 {
     [Fact]
