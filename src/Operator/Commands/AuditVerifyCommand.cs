@@ -82,10 +82,13 @@ public static class AuditVerifyCommand
                 return problems;
             }
             if ((int?)line["seq"] != i + 1) problems.Add($"line {i + 1}: seq is {line["seq"]}, expected {i + 1}");
-            if ((string?)line["prev"] != prev) problems.Add($"line {i + 1}: prev {line["prev"]} is not the hash of line {i} ({prev}): the chain is broken");
+            if ((string?)line["prev"] != prev)
+                problems.Add(
+                    $"line {i + 1}: prev {line["prev"]} is not the hash of line {i} ({prev}): the chain is broken");
             prev = AuditExport.Sha256(lines[i]);
             resultHash ??= (string?)line["resultHash"];
-            if ((string?)line["resultHash"] != resultHash) problems.Add($"line {i + 1}: resultHash differs from the first line's");
+            if ((string?)line["resultHash"] != resultHash)
+                problems.Add($"line {i + 1}: resultHash differs from the first line's");
             var data = line["data"]?.AsObject();
             switch ((string?)line["kind"])
             {
@@ -112,21 +115,48 @@ public static class AuditVerifyCommand
             summary += "; not settled, so there is no settlement to recompute";
             return problems;
         }
+        summary += Recompute(definition, settled, fees, standings, orders, resultHash, problems);
+        return problems;
+    }
+
+    /// <summary>
+    /// The settlement recomputed from the export's own entries and standings, against its prize orders, its result
+    /// hash and the settlement record: a problem for each that differs; returns what was recomputed, for the summary.
+    /// </summary>
+    private static string Recompute(ContestDefined definition, ContestSettled settled, List<long> fees,
+        List<StandingRow> standings, List<JsonObject> orders, string? resultHash, List<string> problems)
+    {
         var rules = PrizeRules.From(definition);
-        var decision = PrizeCalculator.Calculate(definition.ContestId, rules, new Money(fees.Sum(), rules.Currency), standings);
+        var decision = PrizeCalculator.Calculate(definition.ContestId, rules, new Money(fees.Sum(), rules.Currency),
+            standings);
         var awards = decision.Settlement?.Awards ?? [];
         var recomputed = AuditExport.ResultHash(awards.Select(a =>
             (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)));
         var exported = AuditExport.ResultHash(orders.Select(o => ((string)o["payoutId"]!, (string)o["entryId"]!,
             (int)o["rank"]!, (long)o["grossMinor"]!, (long)o["feeMinor"]!, (long)o["netMinor"]!)));
-        if (recomputed != exported) problems.Add($"the prize orders in the export ({exported}) are not what the settlement recomputes to ({recomputed})");
-        if (recomputed != resultHash) problems.Add($"the export's resultHash {resultHash} is not the recomputed {recomputed}");
+        if (recomputed != exported)
+            problems.Add($"the prize orders in the export ({exported}) are not what the settlement recomputes to " +
+                $"({recomputed})");
+        if (recomputed != resultHash)
+            problems.Add($"the export's resultHash {resultHash} is not the recomputed {recomputed}");
         var pool = decision.Settlement?.Pool;
-        if (pool is not null && pool.Pool.MinorUnits != settled.PoolMinor) problems.Add($"pool recomputes to {pool.Pool.MinorUnits}, the record says {settled.PoolMinor}");
-        if (awards.Sum(a => a.Net.MinorUnits) != settled.PrizesNetMinor) problems.Add($"net prizes recompute to {awards.Sum(a => a.Net.MinorUnits)}, the record says {settled.PrizesNetMinor}");
-        if (awards.Sum(a => a.Fee.MinorUnits) != settled.PlatformFeesMinor) problems.Add($"fees on prizes recompute to {awards.Sum(a => a.Fee.MinorUnits)}, the record says {settled.PlatformFeesMinor}");
-        if (fees.Sum() != settled.EntryFeesMinor) problems.Add($"entry fees add up to {fees.Sum()}, the record says {settled.EntryFeesMinor}");
-        summary += $"; recomputed {awards.Count} prizes, pool {pool?.Pool}, result hash {recomputed}";
-        return problems;
+        CompareTotals(problems, settled, pool, awards, fees.Sum());
+        return $"; recomputed {awards.Count} prizes, pool {pool?.Pool}, result hash {recomputed}";
+    }
+
+    /// <summary>The settlement record's totals against the recomputed ones: a problem for each that differs.</summary>
+    private static void CompareTotals(List<string> problems, ContestSettled settled, PoolBreakdown? pool,
+        IReadOnlyList<PrizeAward> awards, long entryFees)
+    {
+        if (pool is not null && pool.Pool.MinorUnits != settled.PoolMinor)
+            problems.Add($"pool recomputes to {pool.Pool.MinorUnits}, the record says {settled.PoolMinor}");
+        var net = awards.Sum(a => a.Net.MinorUnits);
+        if (net != settled.PrizesNetMinor)
+            problems.Add($"net prizes recompute to {net}, the record says {settled.PrizesNetMinor}");
+        var fees = awards.Sum(a => a.Fee.MinorUnits);
+        if (fees != settled.PlatformFeesMinor)
+            problems.Add($"fees on prizes recompute to {fees}, the record says {settled.PlatformFeesMinor}");
+        if (entryFees != settled.EntryFeesMinor)
+            problems.Add($"entry fees add up to {entryFees}, the record says {settled.EntryFeesMinor}");
     }
 }

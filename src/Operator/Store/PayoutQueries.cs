@@ -21,8 +21,10 @@ public static class PayoutQueries
     /// <summary>Payouts by state (<c>held</c>, or a hold as <c>held:review</c>) and contest, both optional.</summary>
     public static async Task<List<PayoutLine>> ListAsync(NpgsqlConnection connection, string? state, string? contest) =>
         [.. await connection.QueryAsync<PayoutLine>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason FROM payout.payouts
-            WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state) AND (@contest::text IS NULL OR contest_id = @contest)
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason
+            FROM payout.payouts
+            WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state)
+              AND (@contest::text IS NULL OR contest_id = @contest)
             ORDER BY contest_id, payout_id
             """, new { state, contest })];
 
@@ -34,7 +36,8 @@ public static class PayoutQueries
 
     public static Task<PayoutLine?> FindAsync(NpgsqlConnection connection, string payoutId) =>
         connection.QueryFirstOrDefaultAsync<PayoutLine?>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason FROM payout.payouts
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason
+            FROM payout.payouts
             WHERE payout_id = @payoutId
             """, new { payoutId });
 }

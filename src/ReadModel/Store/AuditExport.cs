@@ -32,12 +32,9 @@ public static class AuditExport
             "SELECT definition::text, entries_hash, standings_hash, inputs_hash, settled::text, paid::text, state " +
             "FROM operations.contests WHERE contest_id = @contestId", new { contestId });
         if (contest is not { } c || c.Definition is null) return [];
-        var orders = (await conn.QueryAsync<(string PayoutId, string Kind, string EntryId, string PlayerId, int Rank,
-            long Gross, long Fee, long Net, string Currency, DateTimeOffset OrderedAt)>("""
-            SELECT payout_id, kind, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at
-            FROM operations.payouts WHERE contest_id = @contestId ORDER BY ordered_at, payout_id
-            """, new { contestId })).ToList();
-        var result = ResultHash(orders.Where(o => o.Kind == "prize").Select(o => (o.PayoutId, o.EntryId, o.Rank, o.Gross, o.Fee, o.Net)));
+        var orders = await OrdersAsync(conn, contestId);
+        var result = ResultHash(orders.Where(o => o.Kind == "prize")
+            .Select(o => (o.PayoutId, o.EntryId, o.Rank, o.Gross, o.Fee, o.Net)));
         var lines = new List<string>();
         var prev = Genesis;
         void Add(string kind, DateTimeOffset? at, JsonNode data)
@@ -55,7 +52,8 @@ public static class AuditExport
         {
             ["contestId"] = contestId, ["state"] = c.State, ["definition"] = JsonNode.Parse(c.Definition),
             ["entriesHash"] = c.EntriesHash, ["standingsHash"] = c.StandingsHash,
-            ["settled"] = c.Settled is null ? null : JsonNode.Parse(c.Settled), ["paid"] = c.Paid is null ? null : JsonNode.Parse(c.Paid),
+            ["settled"] = c.Settled is null ? null : JsonNode.Parse(c.Settled),
+            ["paid"] = c.Paid is null ? null : JsonNode.Parse(c.Paid),
         });
         foreach (var e in await conn.QueryAsync<(string EntryId, string PlayerId, string Pi, long Amount,
             string Currency, DateTimeOffset At)>("SELECT entry_id, player_id, payment_intent_id, amount_minor, " +
@@ -95,6 +93,16 @@ public static class AuditExport
         ct.ThrowIfCancellationRequested();
         return lines;
     }
+
+    /// <summary>The contest's payout orders (prizes and make-goods), in the order they were made.</summary>
+    private static async Task<List<(string PayoutId, string Kind, string EntryId, string PlayerId, int Rank, long Gross,
+        long Fee, long Net, string Currency, DateTimeOffset OrderedAt)>> OrdersAsync(NpgsqlConnection conn,
+        string contestId) =>
+        (await conn.QueryAsync<(string PayoutId, string Kind, string EntryId, string PlayerId, int Rank,
+            long Gross, long Fee, long Net, string Currency, DateTimeOffset OrderedAt)>("""
+            SELECT payout_id, kind, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at
+            FROM operations.payouts WHERE contest_id = @contestId ORDER BY ordered_at, payout_id
+            """, new { contestId })).ToList();
 
     /// <summary>
     /// SHA-256 (hex) over the prize orders sorted by payout id, one "payoutId:entryId:rank:gross:fee:net" line each.

@@ -268,7 +268,8 @@ public static class ConsoleApp
                 maxlength="6" size="8"></label> <span class="muted">(approvers and admins)</span></p>
               <p><button id="signin-button">Sign in</button></p>
             </form>
-            <p class="muted">Operators are listed in the operators file (CONTESTPIPELINE_CONSOLE_OPERATORS_FILE); add one with <code>cpctl console operator add</code>.</p>
+            <p class="muted">Operators are listed in the operators file (CONTESTPIPELINE_CONSOLE_OPERATORS_FILE);
+              add one with <code>cpctl console operator add</code>.</p>
             """, status);
     }
 }

@@ -28,7 +28,8 @@ public static class AlertPages
             string Opt(string[] values, string? current) => "<option value=\"\">any</option>"
                 + string.Concat(values.Select(v => $"<option{(v == current ? " selected" : "")}>{Encode(v)}</option>"));
             var filters = $"""
-                <form method="get" class="filters">State <select name="state">{Opt(["open", "acknowledged", "resolved"], state)}</select>
+                <form method="get" class="filters">State
+                <select name="state">{Opt(["open", "acknowledged", "resolved"], state)}</select>
                 Severity <select name="severity">{Opt(["critical", "warning", "info"], severity)}</select>
                 Code <select name="code">{Opt([.. codes], code)}</select> <button>Filter</button></form>
                 """;

@@ -42,11 +42,13 @@ public static class BalancePage
             o.Currency);
         var body = $"""
             {now}
-            <p>Obligations now: {Amount(obligations, o.Currency)} (prizes ordered and not paid or rejected, refunds ordered and not made); reserve {Amount(reserve, o.Currency)}.
-            Levels: depleted at or below zero; critical below {Amount(levels.CriticalBelowMinor, o.Currency)} or 50 % of the reserve; warning below
-            {Amount(levels.WarningBelowMinor, o.Currency)} or 80 % of the reserve; healthy from {Amount(levels.HealthyFromMinor, o.Currency)} and 100 % of the reserve;
-            low in between. Entering warning or worse raises an alert (critical ones page the operators), and so does a trend that empties the balance within
-            {levels.RunsOutWarningDays} days.</p>
+            <p>Obligations now: {Amount(obligations, o.Currency)} (prizes ordered and not paid or rejected, refunds
+            ordered and not made); reserve {Amount(reserve, o.Currency)}.
+            Levels: depleted at or below zero; critical below {Amount(levels.CriticalBelowMinor, o.Currency)} or 50 %
+            of the reserve; warning below {Amount(levels.WarningBelowMinor, o.Currency)} or 80 % of the reserve;
+            healthy from {Amount(levels.HealthyFromMinor, o.Currency)} and 100 % of the reserve;
+            low in between. Entering warning or worse raises an alert (critical ones page the operators), and so does
+            a trend that empties the balance within {levels.RunsOutWarningDays} days.</p>
             <h2>Available balance, last {snapshots.Count} snapshots</h2>{chart}
             <h2>Snapshots</h2>{Table(["Taken", "Available", "Pending", "Obligations", "Reserve", "Status", "Trend"],
                 snapshots.AsEnumerable().Reverse().Take(48).Select(s => new[]

@@ -46,8 +46,10 @@ public static class ContestPages
         {
             var p = Math.Max(0, page ?? 0);
             var rows = await q.ContestsAsync(Blank(state), Blank(q2), p);
+            var options = string.Concat(States.Select(s => $"<option{(s == state ? " selected" : "")}>{s}</option>"));
             var filters = $"""
-                <form method="get" class="filters">State <select name="state"><option value="">any</option>{string.Concat(States.Select(s => $"<option{(s == state ? " selected" : "")}>{s}</option>"))}</select>
+                <form method="get" class="filters">State
+                <select name="state"><option value="">any</option>{options}</select>
                 Search <input name="q2" value="{Encode(q2)}"> <button>Filter</button></form>
                 """;
             var table = Table(["Contest", "Title", "Kind", "State", "Entries", "Entry fee", "Locks at", "Since"],
@@ -239,8 +241,10 @@ public static class ContestPages
         ], "money-table");
         var actions = await CancelSectionAsync(c, ui, q, contest);
         return $"""
-            <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)} · {Encode(contest.StateReason)}
-            · <a href="/contests/{Url(id)}/audit.jsonl" id="audit-export">Audit export (JSON lines)</a> · <a href="/payouts?contest={Url(id)}">Payouts</a></p>
+            <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)}
+            · {Encode(contest.StateReason)}
+            · <a href="/contests/{Url(id)}/audit.jsonl" id="audit-export">Audit export (JSON lines)</a>
+            · <a href="/payouts?contest={Url(id)}">Payouts</a></p>
             <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)],
                 ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
             <div class="grid2"><div><h2>Money</h2>{money}</div>
@@ -345,29 +349,47 @@ public static class ContestPages
         var now = c.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
         var example = JsonSerializer.Serialize(ContestForm.Example(now),
             new JsonSerializerOptions(OutgoingMessage.Json) { WriteIndented = true });
+        var lockAt = now.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        var prizeTables = string.Concat(PrizeTableKinds.All.Order(StringComparer.Ordinal)
+            .Select(k => $"<option{Sel(V("prizeTable", "top_three_weighted"), k)}>{k}</option>"));
         return $"""
-            <p class="muted">Fill in the form, or paste a whole definition as JSON (it then takes precedence). Ingestion validates it again and schedules it or refuses it with every reason.</p>
-            <form method="post" action="/contests/new" id="define">{ui.Token(c)}<input type="hidden" name="decisionId" value="{Guid.NewGuid():N}">
+            <p class="muted">Fill in the form, or paste a whole definition as JSON (it then takes precedence).
+            Ingestion validates it again and schedules it or refuses it with every reason.</p>
+            <form method="post" action="/contests/new" id="define">{ui.Token(c)}<input type="hidden" name="decisionId"
+              value="{Guid.NewGuid():N}">
             <div class="grid2"><div>
             <p><label>Contest id <input name="contestId" value="{Encode(V("contestId"))}"></label></p>
             <p><label>Title <input name="title" size="40" value="{Encode(V("title"))}"></label></p>
-            <p><label>Kind <select name="kind"><option{Sel(V("kind"), "fantasy")}>fantasy</option><option{Sel(V("kind"), "fitness")}>fitness</option></select></label>
+            <p><label>Kind <select name="kind"><option{Sel(V("kind"), "fantasy")}>fantasy</option>
+              <option{Sel(V("kind"), "fitness")}>fitness</option></select></label>
                <label>Currency <input name="currency" size="4" value="{Encode(V("currency", "USD"))}"></label></p>
-            <p><label>Entry fee (minor units) <input name="entryFeeMinor" value="{Encode(V("entryFeeMinor", "1000"))}"></label></p>
-            <p><label>Entries min <input name="minEntries" size="5" value="{Encode(V("minEntries", "2"))}"></label> <label>max <input name="maxEntries" size="6" value="{Encode(V("maxEntries", "100"))}"></label>
-               <label>per player <input name="maxEntriesPerPlayer" size="3" value="{Encode(V("maxEntriesPerPlayer", "1"))}"></label></p>
-            <p><label>Locks at (UTC, ISO 8601) <input name="lockAt" value="{Encode(V("lockAt", now.AddDays(1).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)))}"></label></p>
-            <p><label>Games (comma-separated ids) <input name="gameIds" size="40" value="{Encode(V("gameIds"))}"></label></p>
-            <p><label>Scoring rules (one "stat=points per unit in thousandths" a line)<br><textarea name="scoringRules" rows="3">{Encode(V("scoringRules", "yards=40\ntouchdowns=6000"))}</textarea></label></p>
+            <p><label>Entry fee (minor units) <input name="entryFeeMinor"
+              value="{Encode(V("entryFeeMinor", "1000"))}"></label></p>
+            <p><label>Entries min <input name="minEntries" size="5" value="{Encode(V("minEntries", "2"))}"></label>
+               <label>max <input name="maxEntries" size="6" value="{Encode(V("maxEntries", "100"))}"></label>
+               <label>per player <input name="maxEntriesPerPlayer" size="3"
+                 value="{Encode(V("maxEntriesPerPlayer", "1"))}"></label></p>
+            <p><label>Locks at (UTC, ISO 8601) <input name="lockAt" value="{Encode(V("lockAt", lockAt))}"></label></p>
+            <p><label>Games (comma-separated ids) <input name="gameIds" size="40"
+              value="{Encode(V("gameIds"))}"></label></p>
+            <p><label>Scoring rules (one "stat=points per unit in thousandths" a line)<br><textarea name="scoringRules"
+              rows="3">{Encode(V("scoringRules", "yards=40\ntouchdowns=6000"))}</textarea></label></p>
             <p><label>Lineup size <input name="lineupSize" size="3" value="{Encode(V("lineupSize", "2"))}"></label></p>
-            <p><label>Prize table <select name="prizeTable">{string.Concat(PrizeTableKinds.All.Order(StringComparer.Ordinal).Select(k => $"<option{Sel(V("prizeTable", "top_three_weighted"), k)}>{k}</option>"))}</select></label>
-               <label>percentages (bp, comma-separated, custom only) <input name="percentagesBp" value="{Encode(V("percentagesBp"))}"></label></p>
-            <p><label>Pool <select name="poolMode"><option{Sel(V("poolMode"), "rake")}>rake</option><option{Sel(V("poolMode"), "guaranteed")}>guaranteed</option></select></label>
-               <label>rake bp <input name="rakeBp" size="5" value="{Encode(V("rakeBp", "1000"))}"></label> <label>guaranteed (minor) <input name="guaranteedMinor" size="8" value="{Encode(V("guaranteedMinor", "0"))}"></label></p>
-            <p><label>Platform fee on prizes (bp) <input name="platformFeeBp" size="5" value="{Encode(V("platformFeeBp", "300"))}"></label>
-               <label>Correction window (minutes) <input name="statCorrectionWindowMinutes" size="5" value="{Encode(V("statCorrectionWindowMinutes", "0"))}"></label></p>
+            <p><label>Prize table <select name="prizeTable">{prizeTables}</select></label>
+               <label>percentages (bp, comma-separated, custom only) <input name="percentagesBp"
+                 value="{Encode(V("percentagesBp"))}"></label></p>
+            <p><label>Pool <select name="poolMode"><option{Sel(V("poolMode"), "rake")}>rake</option>
+              <option{Sel(V("poolMode"), "guaranteed")}>guaranteed</option></select></label>
+               <label>rake bp <input name="rakeBp" size="5" value="{Encode(V("rakeBp", "1000"))}"></label>
+               <label>guaranteed (minor) <input name="guaranteedMinor" size="8"
+                 value="{Encode(V("guaranteedMinor", "0"))}"></label></p>
+            <p><label>Platform fee on prizes (bp) <input name="platformFeeBp" size="5"
+              value="{Encode(V("platformFeeBp", "300"))}"></label>
+               <label>Correction window (minutes) <input name="statCorrectionWindowMinutes" size="5"
+                 value="{Encode(V("statCorrectionWindowMinutes", "0"))}"></label></p>
             </div><div>
-            <p><label>Or paste a definition (JSON, as on the contests topic)<br><textarea name="json" id="json" rows="28" placeholder="{Encode(example)}">{Encode(V("json"))}</textarea></label></p>
+            <p><label>Or paste a definition (JSON, as on the contests topic)<br><textarea name="json" id="json"
+              rows="28" placeholder="{Encode(example)}">{Encode(V("json"))}</textarea></label></p>
             </div></div><p><button id="define-button">Define contest</button></p></form>
             """;
     }

@@ -33,8 +33,10 @@ public static class DashboardPage
                 Card(s.State, $"<a href=\"/contests?state={Url(s.State)}\">{Number(s.Count)}</a>")))}{(states.Count == 0
                 ? "<p class=\"muted\">no contests yet</p>" : "")}</div>
             <h2>Money in flight ({Encode(o.Currency)})</h2><div class="cards" id="money">
-              {Card("Entry fees collected (contests not yet paid)", Amount(money.Collected, o.Currency))}{Card("Prize pools settled, not yet paid", Amount(money.Pools, o.Currency))}
-              {Card("Payable (prizes not yet paid)", Amount(money.Payable, o.Currency))}{Card("Paid today (UTC)", Amount(money.PaidToday, o.Currency))}</div>
+              {Card("Entry fees collected (contests not yet paid)", Amount(money.Collected, o.Currency))}{Card(
+                  "Prize pools settled, not yet paid", Amount(money.Pools, o.Currency))}
+              {Card("Payable (prizes not yet paid)", Amount(money.Payable, o.Currency))}{Card(
+                  "Paid today (UTC)", Amount(money.PaidToday, o.Currency))}</div>
             <h2>Open alerts</h2><div class="cards" id="open-alerts">{string.Concat(alerts.Select(a => Card(a.Severity,
                 $"<a href=\"/alerts?state=open&severity={Url(a.Severity)}\">{Number(a.Count)}</a>")))}{(
                 alerts.Count == 0 ? "<p class=\"muted\">none open</p>" : "")}</div>

@@ -28,7 +28,8 @@ public static class PayoutPages
             var p = Math.Max(0, page ?? 0);
             var all = await q.PayoutsAsync(ContestPages.Blank(state), ContestPages.Blank(hold),
                 ContestPages.Blank(contest), ContestPages.Blank(player), p);
-            var queue = string.Concat(held.GroupBy(h => h.HoldKind ?? h.State).Select(g => $"<h3>{Encode(g.Key)} ({g.Count()})</h3>" + Table(
+            var queue = string.Concat(held.GroupBy(h => h.HoldKind ?? h.State).Select(g =>
+                $"<h3>{Encode(g.Key)} ({g.Count()})</h3>" + Table(
                 ["Payout", "Contest", "Player", "Amount", "Why", "Approvals", "Decide"], g.Select(h => new[]
                 {
                     Link("/payouts/" + Url(h.PayoutId), h.PayoutId), Link("/contests/" + Url(h.ContestId), h.ContestId),
@@ -36,8 +37,11 @@ public static class PayoutPages
                     Encode(h.Reason), Approvals(h, o), Decide(c, ui, h, o),
                 }), "queue-" + (g.Key ?? "failed"))));
             var filters = $"""
-                <form method="get" class="filters">State <input name="state" size="10" value="{Encode(state)}"> Hold <input name="hold" size="10" value="{Encode(hold)}">
-                Contest <input name="contest" value="{Encode(contest)}"> Player <input name="player" value="{Encode(player)}"> <button>Filter</button></form>
+                <form method="get" class="filters">State <input name="state" size="10" value="{Encode(state)}">
+                Hold <input name="hold" size="10" value="{Encode(hold)}">
+                Contest <input name="contest" value="{Encode(contest)}">
+                Player <input name="player" value="{Encode(player)}">
+                <button>Filter</button></form>
                 """;
             var list = Table(["Payout", "Kind", "Contest", "Player", "Net", "State", "Why", "Paid"],
                 all.Select(r => new[]
@@ -49,37 +53,16 @@ public static class PayoutPages
                 }), "payouts");
             var body = $"""
                 <h2>Emergency stop</h2>{DashboardPage.DispatchPanel(c, ui, await q.DispatchAsync())}
-                <h2>Approval queue</h2><p class="muted">A release above {Amount(o.SecondApprovalAboveMinor, o.Currency)} needs two different approvers. A reason is required for every decision.</p>
+                <h2>Approval queue</h2><p class="muted">A release above {Amount(o.SecondApprovalAboveMinor, o.Currency)}
+                needs two different approvers. A reason is required for every decision.</p>
                 {(held.Count == 0 ? "<p class=\"muted\" id=\"queue-empty\">nothing held</p>" : queue)}
                 <h2>All payouts</h2>{filters}{list}{ContestPages.Pager(c, p, all.Count)}
                 """;
             return ui.Page(c, "Payouts", body);
         });
 
-        app.MapGet("/payouts/{id}", async (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, string id) =>
-        {
-            var payout = await q.PayoutAsync(id);
-            var history = await q.HistoryAsync(id);
-            if (payout is null && history.Count == 0)
-                return ui.Page(c, "No such payout", $"<p class=\"error\">No payout or refund {Encode(id)}.</p>", 404);
-            var head = payout is null ? "" : Table(["", ""],
-            [
-                ["Contest", Link("/contests/" + Url(payout.ContestId), payout.ContestId)], ["Entry", Encode(payout.EntryId)], ["Player", Link("/players/" + Url(payout.PlayerId), payout.PlayerId)],
-                ["Kind", Encode(payout.Kind)], ["Rank", Number(payout.Rank)],
-                ["Gross / fee / net", $"{Amount(payout.GrossMinor, payout.Currency)} / "
-                    + $"{Amount(payout.FeeMinor, payout.Currency)} / {Amount(payout.NetMinor, payout.Currency)}"],
-                ["State", Badge(payout.State + (payout.HoldKind is null ? "" : ":" + payout.HoldKind), payout.State) + " " + Encode(payout.Reason)],
-                ["Transfer", Encode(payout.TransferId)], ["Approvals", Approvals(payout, o)],
-                ["Decide", Decide(c, ui, payout, o)],
-            ], "payout");
-            var table = Table(["At", "Event", "State", "Hold", "Operator", "Amount", "Why"], history.Select(h => new[]
-            {
-                Time(h.At), Encode(h.Event), Encode(h.State), Encode(h.HoldKind), Encode(h.Operator),
-                h.AmountMinor is { } a ? Amount(a, h.Currency) : "", Encode(h.Reason),
-            }), "history");
-            return ui.Page(c, $"Payout {id}", head + "<h2>History (every step, append-only)</h2>" + table);
-        });
-
+        app.MapGet("/payouts/{id}", (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, string id) =>
+            PayoutPageAsync(c, ui, q, o, id));
         app.Action("/payouts/{id}/release", (HttpContext c, Ui ui, ReadQueries q, Decisions d, ConsoleOptions o,
             string id) => DecideAsync(c, ui, q, d, o, id, PayoutReviewDecided.Release));
         app.Action("/payouts/{id}/reject", (HttpContext c, Ui ui, ReadQueries q, Decisions d, ConsoleOptions o,
@@ -88,6 +71,34 @@ public static class PayoutPages
             DispatchAsync(c, ui, d, PayoutDispatchDecided.Halt));
         app.Action("/payouts/resume", (HttpContext c, Ui ui, Decisions d) =>
             DispatchAsync(c, ui, d, PayoutDispatchDecided.Resume));
+    }
+
+    /// <summary>One payout or refund: what it is, where it stands, who decided, every step of its history.</summary>
+    private static async Task<IResult> PayoutPageAsync(HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, string id)
+    {
+        var payout = await q.PayoutAsync(id);
+        var history = await q.HistoryAsync(id);
+        if (payout is null && history.Count == 0)
+            return ui.Page(c, "No such payout", $"<p class=\"error\">No payout or refund {Encode(id)}.</p>", 404);
+        var head = payout is null ? "" : Table(["", ""],
+        [
+            ["Contest", Link("/contests/" + Url(payout.ContestId), payout.ContestId)],
+            ["Entry", Encode(payout.EntryId)],
+            ["Player", Link("/players/" + Url(payout.PlayerId), payout.PlayerId)],
+            ["Kind", Encode(payout.Kind)], ["Rank", Number(payout.Rank)],
+            ["Gross / fee / net", $"{Amount(payout.GrossMinor, payout.Currency)} / "
+                + $"{Amount(payout.FeeMinor, payout.Currency)} / {Amount(payout.NetMinor, payout.Currency)}"],
+            ["State", Badge(payout.State + (payout.HoldKind is null ? "" : ":" + payout.HoldKind), payout.State)
+                + " " + Encode(payout.Reason)],
+            ["Transfer", Encode(payout.TransferId)], ["Approvals", Approvals(payout, o)],
+            ["Decide", Decide(c, ui, payout, o)],
+        ], "payout");
+        var table = Table(["At", "Event", "State", "Hold", "Operator", "Amount", "Why"], history.Select(h => new[]
+        {
+            Time(h.At), Encode(h.Event), Encode(h.State), Encode(h.HoldKind), Encode(h.Operator),
+            h.AmountMinor is { } a ? Amount(a, h.Currency) : "", Encode(h.Reason),
+        }), "history");
+        return ui.Page(c, $"Payout {id}", head + "<h2>History (every step, append-only)</h2>" + table);
     }
 
     private static string Approvals(PayoutView p, ConsoleOptions o) =>

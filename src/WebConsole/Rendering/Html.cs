@@ -75,14 +75,19 @@ public static class Html
     public static string Page(string title, string body, string? user, string? role, string? antiforgery)
     {
         var nav = user is null ? "" : $"""
-            <a href="/">Dashboard</a><a href="/contests">Contests</a><a href="/payouts">Payouts</a><a href="/alerts">Alerts</a>
-            <a href="/balance">Balance</a><a href="/webhooks">Webhooks</a><a href="/notifications">Notifications</a><a href="/players">Players</a><a href="/tax">Tax year</a><a href="/audit">Audit log</a>
-            <span class="who">{Encode(user)} ({Encode(role)}) <form method="post" action="/signout">{antiforgery}<button>Sign out</button></form></span>
+            <a href="/">Dashboard</a><a href="/contests">Contests</a><a href="/payouts">Payouts</a>
+            <a href="/alerts">Alerts</a>
+            <a href="/balance">Balance</a><a href="/webhooks">Webhooks</a><a href="/notifications">Notifications</a>
+            <a href="/players">Players</a><a href="/tax">Tax year</a><a href="/audit">Audit log</a>
+            <span class="who">{Encode(user)} ({Encode(role)}) <form method="post"
+              action="/signout">{antiforgery}<button>Sign out</button></form></span>
             """;
         return $"""
-            <!doctype html><html lang="en"><head><meta charset="utf-8"><title>{Encode(title)} · ContestPipeline operations</title>
+            <!doctype html><html lang="en"><head>
+            <meta charset="utf-8"><title>{Encode(title)} · ContestPipeline operations</title>
             <meta name="viewport" content="width=device-width,initial-scale=1"><style>{Style}</style></head>
-            <body><header><strong>ContestPipeline operations</strong>{nav}</header><main><h1>{Encode(title)}</h1>{body}</main></body></html>
+            <body><header><strong>ContestPipeline operations</strong>{nav}</header>
+            <main><h1>{Encode(title)}</h1>{body}</main></body></html>
             """;
     }
 
