@@ -127,8 +127,7 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     {
         var room = Math.Max(0, definition.MaxEntries - contestCount);
         var couldFill = await SubmissionStore.UndecidedUpToAsync(context, contestId, room + 1) > room;
-        var waiting = await SubmissionStore.WaitingAsync(context, contestId, pending[^1].SubmittedAt,
-            [.. pending.Select(p => p.PlayerId)], everyPlayer: couldFill,
+        var waiting = await SubmissionStore.WaitingAsync(context, contestId, pending, everyPlayer: couldFill,
             limit: couldFill ? Math.Max(room, 1) : WaitingPerRoundMax);
         return new DecisionOrder(waiting, definition.MaxEntries, definition.MaxEntriesPerPlayer);
     }

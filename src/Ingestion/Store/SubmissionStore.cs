@@ -154,21 +154,33 @@ public static class SubmissionStore
             """, new { contestId, limit }, context.Transaction)];
 
     /// <summary>
-    /// A contest's undecided submissions still waiting for their payment, made no later than
-    /// <paramref name="until"/>, in the order they were made: every player's when
-    /// <paramref name="everyPlayer"/> (at most <paramref name="limit"/>), else only those of
-    /// <paramref name="players"/> (<see cref="DecisionOrder"/>).
+    /// A contest's undecided submissions that the round's <paramref name="pending"/> (from
+    /// <see cref="DecidableAsync"/>, in the order they were made) must count as waiting, in the order they were
+    /// made: every one ordered before the last pending that is not itself pending, and those made at the same
+    /// instant or earlier still waiting for their payment; every player's when <paramref name="everyPlayer"/> (at
+    /// most <paramref name="limit"/>), else only the pending players' (<see cref="DecisionOrder"/>).
     /// </summary>
+    /// <remarks>
+    /// Not "those whose payment is unknown": this statement reads a later snapshot than the one that chose the
+    /// pending, so a payment that became known in between, or a submission skipped because another transaction
+    /// held it, would be in neither list, and a later submission could take the place it was owed.
+    /// </remarks>
     public static async Task<IReadOnlyList<WaitingSubmission>> WaitingAsync(TransactionContext context,
-        string contestId, DateTimeOffset until, IReadOnlyCollection<string> players, bool everyPlayer, int limit) =>
+        string contestId, IReadOnlyList<Pending> pending, bool everyPlayer, int limit) =>
         [.. (await context.Connection.QueryAsync<(string Id, string Player, DateTime At)>($"""
             SELECT s.submission_id, s.player_id, s.submitted_at
             FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
             WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND s.submitted_at <= @until
-              AND NOT coalesce(({Decidable}), false) AND (@everyPlayer OR s.player_id = ANY(@players))
+              AND s.submission_id <> ALL(@pendingIds)
+              AND ((s.submitted_at, s.submission_id) < (@until, @lastId) OR NOT coalesce(({Decidable}), false))
+              AND (@everyPlayer OR s.player_id = ANY(@players))
             ORDER BY s.submitted_at, s.submission_id LIMIT @limit
-            """, new { contestId, until, players = players.Distinct().ToArray(), everyPlayer, limit },
-            context.Transaction))
+            """, new
+            {
+                contestId, until = pending[^1].SubmittedAt, lastId = pending[^1].SubmissionId,
+                pendingIds = pending.Select(p => p.SubmissionId).ToArray(),
+                players = pending.Select(p => p.PlayerId).Distinct().ToArray(), everyPlayer, limit,
+            }, context.Transaction))
             .Select(r => new WaitingSubmission(r.Id, r.Player,
                 new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc))))];
 
