@@ -42,8 +42,10 @@ public sealed class StripeApi : IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         settings.Validate();
         _attemptsMax = settings.AttemptsMax;
-        var budget = new StripeRateBudgetHandler(
-            new TokenBucket(settings.RequestsPerSecond, settings.RequestBurst, clock))
+        // Pooled, the bucket earns nothing until the pool has counted this instance (StripeBudget.PooledRate).
+        Budget = new TokenBucket(settings.PoolRequestsPerSecond is null ? settings.RequestsPerSecond : 0,
+            settings.RequestBurst, clock);
+        var budget = new StripeRateBudgetHandler(Budget)
         {
             InnerHandler = transport ?? new SocketsHttpHandler(),
         };
@@ -59,6 +61,9 @@ public sealed class StripeApi : IDisposable
         });
         _pipeline = Pipeline(settings, clock, logger);
     }
+
+    /// <summary>This process's share of the account's rate: every attempt takes a token from it.</summary>
+    public TokenBucket Budget { get; }
 
     /// <summary>Stripe.net's client: the services every call goes through (<c>Client.V1.Transfers</c>, ...).</summary>
     public global::Stripe.StripeClient Client { get; }

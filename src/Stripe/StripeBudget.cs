@@ -58,4 +58,15 @@ public static class StripeBudget
             return new Share(p.Process, rate, burst);
         })];
     }
+
+    /// <summary>
+    /// A pooled instance's rate: the pool (<see cref="StripeSettings.PoolRequestsPerSecond"/>) shared
+    /// equally by the <paramref name="wanting"/> instances that have calls to make, this one
+    /// included, rounding down. An instance spends only once it is <paramref name="settled"/>: seen
+    /// wanting for long enough that every other instance has counted it (a view older than that
+    /// earns nothing), so the rates never add up above the pool; until then, and while it has nothing
+    /// to send, it earns nothing and has only its burst.
+    /// </summary>
+    public static int PooledRate(int poolRequestsPerSecond, int wanting, bool settled) =>
+        settled && wanting > 0 ? poolRequestsPerSecond / wanting : 0;
 }

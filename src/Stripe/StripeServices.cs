@@ -31,6 +31,12 @@ public static class StripeServices
     /// </summary>
     public const string AccountRateVariable = "CONTESTPIPELINE_STRIPE_ACCOUNT_RPS";
 
+    /// <summary>
+    /// The rate every instance of this kind of process shares (<see cref="StripeSettings.PoolRequestsPerSecond"/>);
+    /// Payout only. Unset, each instance keeps its fixed share.
+    /// </summary>
+    public const string PoolRateVariable = "CONTESTPIPELINE_STRIPE_POOL_RPS";
+
     public const int RequestsPerSecondMax = 1_000;
 
     /// <summary>The client's options from the settings; a missing or wrong one is a start-up error naming it.</summary>
@@ -58,6 +64,8 @@ public static class StripeServices
                 RequestsPerSecondMax),
             AccountRequestsPerSecond = Setting.Int(configuration, AccountRateVariable,
                 defaults.AccountRequestsPerSecond, 1, RequestsPerSecondMax),
+            PoolRequestsPerSecond = Setting.Text(configuration, PoolRateVariable) is null ? null
+                : Setting.Int(configuration, PoolRateVariable, 0, 1, RequestsPerSecondMax),
         };
     }
 
@@ -81,6 +89,9 @@ public static class StripeServices
             yield return $"{RateVariable}: {options.RequestsPerSecond}/s is above the account's limit of " +
                 $"{options.AccountRequestsPerSecond}/s ({AccountRateVariable}), which every process calling Stripe " +
                 "shares";
+        if (options.PoolRequestsPerSecond > options.AccountRequestsPerSecond)
+            yield return $"{PoolRateVariable}: {options.PoolRequestsPerSecond}/s is above the account's limit of " +
+                $"{options.AccountRequestsPerSecond}/s ({AccountRateVariable})";
         if (options.RequestBurst > options.AccountRequestsPerSecond)
             yield return $"{BurstVariable}: {options.RequestBurst} is above the account's limit of " +
                 $"{options.AccountRequestsPerSecond}/s ({AccountRateVariable})";
@@ -97,10 +108,13 @@ public static class StripeServices
     /// which asks only when an event is late) add up to Stripe's test-mode 25/s.
     /// </remarks>
     public static IServiceCollection AddStripeClient(this IServiceCollection services,
-        int defaultRequestsPerSecond = 20)
+        int defaultRequestsPerSecond = 20, bool pooled = false)
     {
         services.AddSettings(c => Read(c, defaultRequestsPerSecond), (o, configuration) =>
-            Problems(o, DeploymentEnvironments.Read(configuration)));
+            Problems(o, DeploymentEnvironments.Read(configuration)).Concat(
+                pooled || o.PoolRequestsPerSecond is null ? []
+                    : [$"{PoolRateVariable}: only Payout's instances pool their Stripe budget; " +
+                        $"this process keeps its fixed share ({RateVariable})"]));
         services.AddSingleton(sp =>
             new StripeApi(sp.GetRequiredService<StripeSettings>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<StripeApi>>()));

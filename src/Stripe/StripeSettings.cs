@@ -53,6 +53,13 @@ public sealed class StripeSettings
     /// </summary>
     public int AccountRequestsPerSecond { get; init; } = 25;
 
+    /// <summary>
+    /// Set on each instance of a process that runs as several (Payout): the rate its instances share, divided
+    /// while it runs between those that have calls to make (<see cref="StripeBudget.PooledRate"/>), instead of
+    /// each holding a fixed <see cref="RequestsPerSecond"/>. The bucket starts earning nothing; the pool sets it.
+    /// </summary>
+    public int? PoolRequestsPerSecond { get; init; }
+
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(SecretKey))

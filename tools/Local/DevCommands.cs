@@ -216,14 +216,19 @@ public static class DevCommands
         var stripeRps = StripeRps();
         var instances = new Option<int>("--instances")
         {
-            Description = "Payout processes sharing the budget (each a share of the limit)", DefaultValueFactory = _ => 1,
+            Description = "Payout processes sharing the budget (pooled, unless --fixed-shares)", DefaultValueFactory = _ => 1,
+        };
+        var fixedShares = new Option<bool>("--fixed-shares")
+        {
+            Description = "each instance keeps a fixed share of the limit instead of pooling it (the set-up before the pool)",
         };
         var busy = BusyCoreOption();
         var command = new Command("payouts",
             "prize transfers through the payout worker at the Stripe-compatible server's rate limit: share of the limit, 429s, each transfer once")
-            { transfers, stripeRps, instances, busy };
+            { transfers, stripeRps, instances, fixedShares, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("payouts", parse.GetValue(busy),
-            c => PayoutBenchCommand.RunAsync(parse.GetValue(transfers), parse.GetValue(stripeRps), Math.Max(1, parse.GetValue(instances)), c), ct));
+            c => PayoutBenchCommand.RunAsync(parse.GetValue(transfers), parse.GetValue(stripeRps), Math.Max(1, parse.GetValue(instances)),
+                !parse.GetValue(fixedShares), c), ct));
         return command;
     }
 

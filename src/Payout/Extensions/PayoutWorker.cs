@@ -8,8 +8,10 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Payout.Extensions;
 
@@ -46,7 +48,8 @@ public static class PayoutWorker
     {
         Services = (services, _) =>
         {
-            services.AddStripeClient();
+            // Its instances may pool their Stripe budget (CONTESTPIPELINE_STRIPE_POOL_RPS): ShareStripeBudgetJob.
+            services.AddStripeClient(pooled: true);
             services.AddSettings(PayoutOptions.Read);
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
@@ -63,6 +66,13 @@ public static class PayoutWorker
             sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            .. PoolJob(sp),
         ],
     };
+
+    private static IEnumerable<IJob> PoolJob(IServiceProvider sp) =>
+        sp.GetRequiredService<StripeSettings>().PoolRequestsPerSecond is { } pool
+            ? [new ShareStripeBudgetJob(sp.GetRequiredService<StripeApi>(), pool,
+                ShareStripeBudgetJob.NewInstanceName(), sp.GetRequiredService<ILogger<ShareStripeBudgetJob>>())]
+            : [];
 }

@@ -79,4 +79,62 @@ public sealed class TokenBucketTests : StripeEmulatorTest
         Assert.Equal((2, 2), beforeTheClockMoved);
         Assert.Equal(3, RequestsTo("GET", "/v1/balance").Count);
     }
+
+    [Fact]
+    public void A_rate_set_while_running_holds_for_its_validity_then_the_bucket_earns_nothing()
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(0, 1, clock);
+        Assert.True(bucket.TryTake(out _));                       // the burst, whatever the rate
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(bucket.TryTake(out var paused));             // rate 0: nothing earned in 5 s
+        Assert.Equal(TokenBucket.PausedWait, paused);
+
+        bucket.SetRate(10, TimeSpan.FromSeconds(1));
+        Assert.Equal(10, bucket.Rate);
+        Assert.Equal(10, TakenOver(bucket, clock, TimeSpan.FromSeconds(3)));   // 10/s for the one second it is valid
+        Assert.Equal(0, bucket.Rate);
+
+        // Set again after it lapsed: the lapsed time earns nothing, the new rate counts from now.
+        bucket.SetRate(20, TimeSpan.FromSeconds(1));
+        Assert.Equal(20, TakenOver(bucket, clock, TimeSpan.FromSeconds(1)));
+    }
+
+    [Fact]
+    public void A_rate_change_keeps_the_progress_towards_the_next_token_scaled_never_earning_more()
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(10, 1, clock);
+        Assert.True(bucket.TryTake(out _));
+        clock.Advance(TimeSpan.FromMilliseconds(75));             // three quarters of a token at 10/s
+        bucket.SetRate(20, Timeout.InfiniteTimeSpan);             // three quarters of one at 20/s: 37.5 ms
+
+        Assert.False(bucket.TryTake(out var wait));
+        Assert.InRange(wait, TimeSpan.FromMilliseconds(12), TimeSpan.FromMilliseconds(13));
+        clock.Advance(wait);
+        Assert.True(bucket.TryTake(out _));
+    }
+
+    [Fact]
+    public void Every_take_is_demand_granted_or_not()
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(0, 1, clock);
+        Assert.Equal(long.MinValue, bucket.LastDemand);
+        bucket.TryTake(out _);
+        clock.Advance(TimeSpan.FromSeconds(1));
+        bucket.TryTake(out _);                                    // refused: still demand
+        Assert.Equal(clock.GetTimestamp(), bucket.LastDemand);
+    }
+
+    private static int TakenOver(TokenBucket bucket, ManualClock clock, TimeSpan period)
+    {
+        var taken = 0;
+        for (var ms = 0; ms < period.TotalMilliseconds; ms++)
+        {
+            clock.Advance(TimeSpan.FromMilliseconds(1));
+            while (bucket.TryTake(out _)) taken++;
+        }
+        return taken;
+    }
 }

@@ -32,14 +32,17 @@ public static class PayoutBenchCommand
     private const long Net = 1_000;
     private const int Players = 100;
 
-    public static async Task<BenchReport?> RunAsync(int transfers, int stripeRps, int instances, CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int transfers, int stripeRps, int instances, bool pooled,
+        CancellationToken ct)
     {
+        pooled &= instances > 1;
         var contests = (transfers + Players - 1) / Players;
         var shares = StripeBudget.Split(stripeRps, [.. Enumerable.Range(1, instances).Select(i => ($"payout-{i}", 1))])
             .Select(s => s.RequestsPerSecond).ToList();
         Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); "
-            + $"Stripe limit {stripeRps}/s, all of it Payout's: {instances} instance(s), shares {string.Join(" + ", shares)}/s, "
-            + $"each with a burst of a quarter of its share");
+            + $"Stripe limit {stripeRps}/s, all of it Payout's: {instances} instance(s), "
+            + (pooled ? $"pooling it ({StripeServices.PoolRateVariable}), " : $"shares {string.Join(" + ", shares)}/s, ")
+            + $"each with a burst of a quarter of {string.Join(" + ", shares)}/s");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
@@ -63,6 +66,8 @@ public static class PayoutBenchCommand
                 // the tokens earned while a round is claimed are spent when its sends start.
                 [StripeServices.BurstVariable] = Math.Max(1, shares[i] / 4).ToString(CultureInfo.InvariantCulture),
             };
+            // Pooled, the instances divide the whole limit between those with transfers to make (ShareStripeBudgetJob).
+            if (pooled) env[StripeServices.PoolRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture);
             // A rate benchmark, not a limits one.
             foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
             payouts.Add(LocalServices.Start(Services.Payout, swaps, Path.Combine(runDir, $"payout-{i + 1}.log"), env));
@@ -158,6 +163,11 @@ public static class PayoutBenchCommand
         Console.WriteLine($"transfers made:            {ledger.Transfers.Count:N0} for {transfers:N0} orders; each payout once: {madeOnce:N0}; more than once: {twice:N0}   (target: every one once)");
         Console.WriteLine($"achieved transfer rate:    {rate:N1}/s over {seconds:F1} s = {rate / stripeRps:P1} of the {stripeRps}/s limit   "
             + $"(target ≥ {(instances > 1 ? 99 : 95)}%, ratio {rate / stripeRps / (instances > 1 ? 0.99 : 0.95):F2})");
+        // Every request counts against the limit, also the balance and transfer reads between transfers: a rate of
+        // transfers can reach at most the limit over the requests per transfer.
+        var budgetUsed = seconds > 0 ? requests.Count / seconds : double.NaN;
+        Console.WriteLine($"budget used:               {budgetUsed:N1} requests/s = {budgetUsed / stripeRps:P1} of the limit "
+            + "(every request after set-up, over the transfers' window)");
         Console.WriteLine($"429s received:             {refused:N0}   (target 0)");
         Console.WriteLine($"Stripe requests:           {requests.Count:N0} = {requests.Count / (double)Math.Max(1, transfers):F2} per transfer: " +
             string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}")));
@@ -165,7 +175,9 @@ public static class PayoutBenchCommand
         Console.WriteLine($"logs: {runDir}");
         var report = new BenchReport();
         report.Add("transfers/s", $"{rate:N1} over {seconds:F1} s");
-        report.Add($"share of the limit (≥ {(instances > 1 ? 99 : 95)} %)", $"{rate / stripeRps:P1} of {stripeRps}/s, {instances} instance(s)");
+        report.Add($"share of the limit (≥ {(instances > 1 ? 99 : 95)} %)",
+            $"{rate / stripeRps:P1} of {stripeRps}/s, {instances} instance(s){(pooled ? ", pooled" : instances > 1 ? ", fixed shares" : "")}");
+        report.Add("budget used", $"{budgetUsed / stripeRps:P1} of the limit");
         report.Add("429s (0)", $"{refused:N0}");
         report.Add("requests per transfer", $"{requests.Count / (double)Math.Max(1, transfers):F2}");
         report.Add("each payout once / twice", $"{madeOnce:N0} / {twice:N0}");
