@@ -7,7 +7,7 @@ namespace ContestPipeline.Payout.Jobs;
 
 /// <summary>
 /// With <see cref="StripeServices.PoolRateVariable"/> set, Payout's instances share one Stripe rate instead of
-/// each holding a fixed share, so an instance whose partitions ran dry lends its part to those still sending.
+/// each holding a fixed share, so an instance that stopped, or has nothing to send, leaves its part to the others.
 /// Every <see cref="Tick"/> an instance says whether it has calls to make (a take from its bucket within
 /// <see cref="WantWindow"/>) and counts the instances that do (<see cref="StripeBudgetPoolStore"/>):
 /// <list type="bullet">
