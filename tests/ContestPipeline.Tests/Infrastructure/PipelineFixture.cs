@@ -89,6 +89,30 @@ public sealed class PipelineFixture : IAsyncLifetime
     }
 
     /// <summary>
+    /// A private database with one worker's schema migrated, dropped when disposed: for running a worker's store or
+    /// job against its real schema without sharing rows with other tests.
+    /// </summary>
+    public async Task<WorkerDatabase> WorkerDatabaseAsync(string worker, IReadOnlyList<Migration> migrations)
+    {
+        var name = $"contestpipeline_{worker}_" + Guid.NewGuid().ToString("N")[..10];
+        await using (var admin = await DataSource.OpenConnectionAsync())
+            await admin.ExecuteAsync($"CREATE DATABASE {name}");
+        var dataSource = NpgsqlDataSource.Create(
+            new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name }.ConnectionString);
+        var database = new WorkerDatabase(dataSource, () => DropDatabaseAsync(name));
+        try
+        {
+            await new Migrator(dataSource, worker, migrations, NullLogger.Instance).ApplyAsync(CancellationToken.None);
+        }
+        catch
+        {
+            await database.DisposeAsync();
+            throw;
+        }
+        return database;
+    }
+
+    /// <summary>
     /// A private database and broker for tests that run real worker processes, whose
     /// schemas and consumer groups have fixed names that other tests must not share. The
     /// database is made as compose's postgres service makes its own (owned by the migrator,
@@ -194,6 +218,16 @@ public sealed record Isolated(string PostgresConnectionString, TestBroker Broker
     {
         await DataSource.DisposeAsync();
         await Broker.DisposeAsync();
+        await Drop();
+    }
+}
+
+/// <summary>A test's private database (<see cref="PipelineFixture.WorkerDatabaseAsync"/>), dropped when disposed.</summary>
+public sealed record WorkerDatabase(NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await DataSource.DisposeAsync();
         await Drop();
     }
 }

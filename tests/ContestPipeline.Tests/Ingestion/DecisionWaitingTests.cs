@@ -22,44 +22,32 @@ public sealed class DecisionWaitingTests(PipelineFixture fixture)
     [Fact]
     public async Task A_submission_whose_payment_became_known_after_the_round_was_chosen_still_counts_as_waiting()
     {
-        var name = "contestpipeline_decidewait_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var admin = await fixture.DataSource.OpenConnectionAsync())
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
-        try
-        {
-            await using var db = NpgsqlDataSource.Create(
-                new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = name }.ConnectionString);
-            await new Migrator(db, IngestionWorker.Name, IngestionWorker.Definition.AllMigrations, NullLogger.Instance)
-                .ApplyAsync(CancellationToken.None);
-            await using var conn = await db.OpenConnectionAsync();
-            // ben, cat and dan submitted in that order for the last two places; dan's payment was known when the
-            // round chose its pending (dan alone), cat's became known just after, ben's is still unknown. A
-            // submission made at dan's instant with a later id and a known payment is the next round's.
-            foreach (var (player, ms) in new[] { ("ben", 10), ("cat", 11), ("dan", 12), ("eve", 12) })
-                await conn.ExecuteAsync("""
-                    INSERT INTO ingestion.submissions (submission_id, contest_id, player_id, payment_intent_id,
-                        submitted_at, broker_at, received_at, message_id, correlation_id, fetch_after)
-                    VALUES (@id, 'two-places', @player, @pi, @at, @at, @at, @id, @id, @at)
-                    """, new { id = "tp-" + player, player, pi = "pi_" + player, at = T0.AddMilliseconds(ms) });
-            foreach (var player in new[] { "cat", "dan", "eve" })
-                await conn.ExecuteAsync("""
-                    INSERT INTO ingestion.payments (payment_intent_id, known, status, source, updated_at)
-                    VALUES (@pi, true, 'succeeded', 'event', @at)
-                    """, new { pi = "pi_" + player, at = T0 });
-            var pending = new[] { Pending("dan", 12) };
+        await using var database = await fixture.WorkerDatabaseAsync(IngestionWorker.Name, IngestionWorker.Definition.AllMigrations);
+        var db = database.DataSource;
+        await using var conn = await db.OpenConnectionAsync();
+        // ben, cat and dan submitted in that order for the last two places; dan's payment was known when the
+        // round chose its pending (dan alone), cat's became known just after, ben's is still unknown. A
+        // submission made at dan's instant with a later id and a known payment is the next round's.
+        foreach (var (player, ms) in new[] { ("ben", 10), ("cat", 11), ("dan", 12), ("eve", 12) })
+            await conn.ExecuteAsync("""
+                INSERT INTO ingestion.submissions (submission_id, contest_id, player_id, payment_intent_id,
+                    submitted_at, broker_at, received_at, message_id, correlation_id, fetch_after)
+                VALUES (@id, 'two-places', @player, @pi, @at, @at, @at, @id, @id, @at)
+                """, new { id = "tp-" + player, player, pi = "pi_" + player, at = T0.AddMilliseconds(ms) });
+        foreach (var player in new[] { "cat", "dan", "eve" })
+            await conn.ExecuteAsync("""
+                INSERT INTO ingestion.payments (payment_intent_id, known, status, source, updated_at)
+                VALUES (@pi, true, 'succeeded', 'event', @at)
+                """, new { pi = "pi_" + player, at = T0 });
+        var pending = new[] { Pending("dan", 12) };
 
-            await using var tx = await conn.BeginTransactionAsync();
-            var context = new TransactionContext(conn, tx, new ManualClock(T0));
-            var everyone = await SubmissionStore.WaitingAsync(context, "two-places", pending, everyPlayer: true, limit: 10);
-            var dansOwn = await SubmissionStore.WaitingAsync(context, "two-places", pending, everyPlayer: false, limit: 10);
+        await using var tx = await conn.BeginTransactionAsync();
+        var context = new TransactionContext(conn, tx, new ManualClock(T0));
+        var everyone = await SubmissionStore.WaitingAsync(context, "two-places", pending, everyPlayer: true, limit: 10);
+        var dansOwn = await SubmissionStore.WaitingAsync(context, "two-places", pending, everyPlayer: false, limit: 10);
 
-            Assert.Equal(["tp-ben", "tp-cat"], everyone.Select(w => w.SubmissionId));
-            Assert.Empty(dansOwn);
-        }
-        finally
-        {
-            await fixture.DropDatabaseAsync(name);
-        }
+        Assert.Equal(["tp-ben", "tp-cat"], everyone.Select(w => w.SubmissionId));
+        Assert.Empty(dansOwn);
     }
 
     private static SubmissionStore.Pending Pending(string player, int ms) => new()

@@ -28,46 +28,36 @@ public sealed class LockTimeTests(PipelineFixture fixture)
     [Fact]
     public async Task Entries_close_exactly_at_lock_time_on_the_injected_clock_and_only_once()
     {
-        var name = "contestpipeline_lock_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var admin = await fixture.DataSource.OpenConnectionAsync())
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
-        try
+        await using var database = await fixture.WorkerDatabaseAsync(IngestionWorker.Name, IngestionWorker.Definition.AllMigrations);
+        var dataSource = database.DataSource;
+        await using (var conn = await dataSource.OpenConnectionAsync())
         {
-            await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = name }.ConnectionString);
-            await new Migrator(dataSource, IngestionWorker.Name, IngestionWorker.Definition.AllMigrations, NullLogger.Instance).ApplyAsync(CancellationToken.None);
-            await using (var conn = await dataSource.OpenConnectionAsync())
-            {
-                await conn.ExecuteAsync("""
-                    INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
-                    VALUES ('early', '{}', 'h1', @lockAt, 500, 'USD', 'open', @accepted),
-                           ('later', '{}', 'h2', @later, 500, 'USD', 'open', @accepted)
-                    """, new { lockAt = LockAt, later = LockAt.AddHours(1), accepted = LockAt.AddDays(-1) });
-            }
-
-            // The machine's clock is years before lock time; only the injected one counts. Entries
-            // close at lockAt + the allowed skew (a record may reach the broker that late and count).
-            var clock = new ManualClock(LockAt + Options.LockSkew - TimeSpan.FromTicks(1));
-            Assert.Empty(await RunJobAsync(dataSource, clock));
-            Assert.Equal(["open", "open"], await StatusesAsync(dataSource));
-
-            clock.Advance(TimeSpan.FromTicks(1));
-            var published = await RunJobAsync(dataSource, clock);
-            var message = Assert.Single(published);
-            Assert.Equal(Topics.ContestLifecycle, message.Topic);
-            Assert.Equal(EntriesClosed.MessageType, message.MessageType);
-            var closed = JsonSerializer.Deserialize<EntriesClosed>(message.Payload!, OutgoingMessage.Json)!;
-            Assert.Equal(("early", 0, LockAt + Options.LockSkew), (closed.ContestId, closed.EntryCount, closed.ClosedAt));
-            Assert.Equal(["closed", "open"], await StatusesAsync(dataSource));
-
-            // Run again at the same instant: nothing is closed twice.
-            Assert.Empty(await RunJobAsync(dataSource, clock));
-            clock.Advance(TimeSpan.FromHours(1));
-            Assert.Equal("later", JsonSerializer.Deserialize<EntriesClosed>(Assert.Single(await RunJobAsync(dataSource, clock)).Payload!, OutgoingMessage.Json)!.ContestId);
+            await conn.ExecuteAsync("""
+                INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
+                VALUES ('early', '{}', 'h1', @lockAt, 500, 'USD', 'open', @accepted),
+                       ('later', '{}', 'h2', @later, 500, 'USD', 'open', @accepted)
+                """, new { lockAt = LockAt, later = LockAt.AddHours(1), accepted = LockAt.AddDays(-1) });
         }
-        finally
-        {
-            await fixture.DropDatabaseAsync(name);
-        }
+
+        // The machine's clock is years before lock time; only the injected one counts. Entries
+        // close at lockAt + the allowed skew (a record may reach the broker that late and count).
+        var clock = new ManualClock(LockAt + Options.LockSkew - TimeSpan.FromTicks(1));
+        Assert.Empty(await RunJobAsync(dataSource, clock));
+        Assert.Equal(["open", "open"], await StatusesAsync(dataSource));
+
+        clock.Advance(TimeSpan.FromTicks(1));
+        var published = await RunJobAsync(dataSource, clock);
+        var message = Assert.Single(published);
+        Assert.Equal(Topics.ContestLifecycle, message.Topic);
+        Assert.Equal(EntriesClosed.MessageType, message.MessageType);
+        var closed = JsonSerializer.Deserialize<EntriesClosed>(message.Payload!, OutgoingMessage.Json)!;
+        Assert.Equal(("early", 0, LockAt + Options.LockSkew), (closed.ContestId, closed.EntryCount, closed.ClosedAt));
+        Assert.Equal(["closed", "open"], await StatusesAsync(dataSource));
+
+        // Run again at the same instant: nothing is closed twice.
+        Assert.Empty(await RunJobAsync(dataSource, clock));
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Equal("later", JsonSerializer.Deserialize<EntriesClosed>(Assert.Single(await RunJobAsync(dataSource, clock)).Payload!, OutgoingMessage.Json)!.ContestId);
     }
 
     /// <summary>Runs the job once, as its runner would, and returns what it put in the outbox.</summary>

@@ -28,46 +28,36 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
     [Fact]
     public async Task A_snapshot_keeps_its_level_and_trend_and_alerts_once_on_warning_and_on_running_out_within_a_week()
     {
-        var name = "contestpipeline_balance_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var admin = await fixture.DataSource.OpenConnectionAsync())
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
+        await using var database = await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations);
+        var db = database.DataSource;
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 5 });
-        try
-        {
-            await using var db = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = name }.ConnectionString);
-            await new Migrator(db, OperationsWorker.Name, OperationsWorker.Definition.AllMigrations, NullLogger.Instance).ApplyAsync(CancellationToken.None);
-            // The last three days' snapshots: 7,000.00, 6,000.00 and 5,000.00, nothing owed.
-            await using (var conn = await db.OpenConnectionAsync())
-                foreach (var (days, balance, level) in new[] { (3, 7_000_00L, "low"), (2, 6_000_00L, "low"), (1, 5_000_00L, "low") })
-                    await conn.ExecuteAsync("""
-                        INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
-                        VALUES (@at, 'USD', @balance, 0, 0, 0, @level)
-                        """, new { at = Now.AddDays(-days), balance, level });
-            stripe.TopUp(4_000_00, "usd");
-            var clock = new ManualClock(Now);
+        // The last three days' snapshots: 7,000.00, 6,000.00 and 5,000.00, nothing owed.
+        await using (var conn = await db.OpenConnectionAsync())
+            foreach (var (days, balance, level) in new[] { (3, 7_000_00L, "low"), (2, 6_000_00L, "low"), (1, 5_000_00L, "low") })
+                await conn.ExecuteAsync("""
+                    INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
+                    VALUES (@at, 'USD', @balance, 0, 0, 0, @level)
+                    """, new { at = Now.AddDays(-days), balance, level });
+        stripe.TopUp(4_000_00, "usd");
+        var clock = new ManualClock(Now);
 
-            var first = await SnapshotAsync(db, stripe, clock);
-            Assert.Equal([("balance_warning", AlertSeverities.Warning), ("balance_runs_out", AlertSeverities.Warning)], first.Select(a => (a.Code, a.Severity)));
-            Assert.Contains("runs out in 4 days at this rate", first[1].Message, StringComparison.Ordinal);
-            Assert.Contains("falling 1000.00 USD a day", first[1].Message, StringComparison.Ordinal);
-            Assert.Equal(("warning", -1_000_00L, (int?)4), await LatestAsync(db));
+        var first = await SnapshotAsync(db, stripe, clock);
+        Assert.Equal([("balance_warning", AlertSeverities.Warning), ("balance_runs_out", AlertSeverities.Warning)], first.Select(a => (a.Code, a.Severity)));
+        Assert.Contains("runs out in 4 days at this rate", first[1].Message, StringComparison.Ordinal);
+        Assert.Contains("falling 1000.00 USD a day", first[1].Message, StringComparison.Ordinal);
+        Assert.Equal(("warning", -1_000_00L, (int?)4), await LatestAsync(db));
 
-            // An hour later, nothing new: the same level and the same band are not alerted again.
-            clock.Advance(TimeSpan.FromHours(1));
-            Assert.Empty(await SnapshotAsync(db, stripe, clock));
-            Assert.Equal(5, await CountAsync(db));
+        // An hour later, nothing new: the same level and the same band are not alerted again.
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await SnapshotAsync(db, stripe, clock));
+        Assert.Equal(5, await CountAsync(db));
 
-            // A top-up to 12,000.00: healthy, and rising; nothing to alert.
-            stripe.TopUp(8_000_00, "usd");
-            clock.Advance(TimeSpan.FromHours(1));
-            Assert.Empty(await SnapshotAsync(db, stripe, clock));
-            var latest = await LatestAsync(db);
-            Assert.Equal(("healthy", (int?)null), (latest.Status, latest.DaysToEmpty));
-        }
-        finally
-        {
-            await fixture.DropDatabaseAsync(name);
-        }
+        // A top-up to 12,000.00: healthy, and rising; nothing to alert.
+        stripe.TopUp(8_000_00, "usd");
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await SnapshotAsync(db, stripe, clock));
+        var latest = await LatestAsync(db);
+        Assert.Equal(("healthy", (int?)null), (latest.Status, latest.DaysToEmpty));
     }
 
     /// <summary>Runs the job once at the clock's time and returns the alerts it put in the outbox.</summary>

@@ -25,45 +25,33 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
     [Fact]
     public async Task Onboarding_link_requests_older_than_the_retention_are_deleted_answered_or_not_and_younger_ones_kept()
     {
-        var name = "contestpipeline_onbpurge_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var admin = await fixture.DataSource.OpenConnectionAsync())
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
-        try
-        {
-            await using var db = NpgsqlDataSource.Create(
-                new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = name }.ConnectionString);
-            await new Migrator(db, PayoutWorker.Name, PayoutWorker.Definition.AllMigrations, NullLogger.Instance)
-                .ApplyAsync(CancellationToken.None);
-            await AddAsync(db, "old-link", TimeSpan.FromDays(8), answered: true);
-            await AddAsync(db, "old-waiting", TimeSpan.FromDays(8), answered: false);
-            await AddAsync(db, "six-days", TimeSpan.FromDays(6), answered: true);
-            await AddAsync(db, "just-seven", TimeSpan.FromDays(7), answered: true);   // exactly the retention: kept
-            await AddAsync(db, "fresh", TimeSpan.FromMinutes(1), answered: false);
-            var clock = new ManualClock(Now);
-            var job = new PurgeOnboardingLinksJob(new PayoutOptions());
+        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations);
+        var db = database.DataSource;
+        await AddAsync(db, "old-link", TimeSpan.FromDays(8), answered: true);
+        await AddAsync(db, "old-waiting", TimeSpan.FromDays(8), answered: false);
+        await AddAsync(db, "six-days", TimeSpan.FromDays(6), answered: true);
+        await AddAsync(db, "just-seven", TimeSpan.FromDays(7), answered: true);   // exactly the retention: kept
+        await AddAsync(db, "fresh", TimeSpan.FromMinutes(1), answered: false);
+        var clock = new ManualClock(Now);
+        var job = new PurgeOnboardingLinksJob(new PayoutOptions());
 
-            Assert.False(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
-            Assert.Equal(["fresh", "just-seven", "six-days"], await RemainingAsync(db));
+        Assert.False(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.Equal(["fresh", "just-seven", "six-days"], await RemainingAsync(db));
 
-            // A day and a second later, the six-day-old and the seven-day-old ones are past it too.
-            clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
-            await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None);
-            Assert.Equal(["fresh"], await RemainingAsync(db));
+        // A day and a second later, the six-day-old and the seven-day-old ones are past it too.
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+        await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None);
+        Assert.Equal(["fresh"], await RemainingAsync(db));
 
-            // A backlog larger than a batch: the first run says there is more, the next one finishes it.
-            await using (var conn = await db.OpenConnectionAsync())
-                await conn.ExecuteAsync("""
-                    INSERT INTO payout.onboarding_link_requests (request_id, player_id, requested_at)
-                    SELECT 'backlog-' || i, 'p' || (i % 50), @at FROM generate_series(1, @n) i
-                    """, new { at = clock.GetUtcNow() - TimeSpan.FromDays(30), n = PurgeOnboardingLinksJob.BatchSize + 200 });
-            Assert.True(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
-            Assert.False(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
-            Assert.Equal(["fresh"], await RemainingAsync(db));
-        }
-        finally
-        {
-            await fixture.DropDatabaseAsync(name);
-        }
+        // A backlog larger than a batch: the first run says there is more, the next one finishes it.
+        await using (var conn = await db.OpenConnectionAsync())
+            await conn.ExecuteAsync("""
+                INSERT INTO payout.onboarding_link_requests (request_id, player_id, requested_at)
+                SELECT 'backlog-' || i, 'p' || (i % 50), @at FROM generate_series(1, @n) i
+                """, new { at = clock.GetUtcNow() - TimeSpan.FromDays(30), n = PurgeOnboardingLinksJob.BatchSize + 200 });
+        Assert.True(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.False(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.Equal(["fresh"], await RemainingAsync(db));
     }
 
     [Fact]

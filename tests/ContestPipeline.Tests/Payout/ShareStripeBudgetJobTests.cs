@@ -50,59 +50,47 @@ public sealed class ShareStripeBudgetJobTests(PipelineFixture fixture)
     [Fact]
     public async Task Two_instances_share_the_pool_by_who_has_calls_to_make_and_never_add_up_above_it()
     {
-        var name = "contestpipeline_stripepool_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var admin = await fixture.DataSource.OpenConnectionAsync())
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
-        try
+        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations);
+        var db = database.DataSource;
+        var clock = new ManualClock();
+        using var a = Instance(clock);
+        using var b = Instance(clock);
+        var jobA = new ShareStripeBudgetJob(a, Pool, "payout-a", NullLogger.Instance, Fresh);
+        var jobB = new ShareStripeBudgetJob(b, Pool, "payout-b", NullLogger.Instance, Fresh);
+        var context = new JobContext(db, new Outbox(PayoutWorker.Name), clock);
+        async Task<(int A, int B)> Tick(bool aWants, bool bWants, params ShareStripeBudgetJob[] jobs)
         {
-            await using var db = NpgsqlDataSource.Create(
-                new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = name }.ConnectionString);
-            await new Migrator(db, PayoutWorker.Name, PayoutWorker.Definition.AllMigrations, NullLogger.Instance)
-                .ApplyAsync(CancellationToken.None);
-            var clock = new ManualClock();
-            using var a = Instance(clock);
-            using var b = Instance(clock);
-            var jobA = new ShareStripeBudgetJob(a, Pool, "payout-a", NullLogger.Instance, Fresh);
-            var jobB = new ShareStripeBudgetJob(b, Pool, "payout-b", NullLogger.Instance, Fresh);
-            var context = new JobContext(db, new Outbox(PayoutWorker.Name), clock);
-            async Task<(int A, int B)> Tick(bool aWants, bool bWants, params ShareStripeBudgetJob[] jobs)
-            {
-                if (aWants) a.Budget.TryTake(out _);
-                if (bWants) b.Budget.TryTake(out _);
-                foreach (var job in jobs) Assert.False(await job.RunAsync(context, CancellationToken.None));
-                var rates = (a.Budget.Rate, b.Budget.Rate);
-                Assert.InRange(rates.Item1 + rates.Item2, 0, Pool);
-                return rates;
-            }
-
-            // Neither has anything to send: both earn nothing.
-            Assert.Equal((0, 0), await Tick(false, false, jobA, jobB));
-            // A has transfers to make: counted at once, spending once settled, then the whole pool.
-            Assert.Equal((0, 0), await Tick(true, false, jobA, jobB));
-            clock.Advance(Fresh);
-            Assert.Equal((Pool, 0), await Tick(true, false, jobA, jobB));
-
-            // B gets work: A halves at its next count, while B waits to be settled.
-            Assert.Equal((Pool, 0), await Tick(true, true, jobB));
-            Assert.Equal((Pool / 2, 0), await Tick(true, true, jobA));
-            clock.Advance(Fresh / 2);
-            Assert.Equal((Pool / 2, 0), await Tick(true, true, jobA, jobB));
-            clock.Advance(Fresh / 2);
-            Assert.Equal((Pool / 2, Pool / 2), await Tick(true, true, jobA, jobB));
-
-            // B runs dry: it stops when it says so, and A takes the whole pool at its next count.
-            clock.Advance(ShareStripeBudgetJob.WantWindow);
-            Assert.Equal((Pool / 2, 0), await Tick(true, false, jobB));
-            Assert.Equal((Pool, 0), await Tick(true, false, jobA));
-
-            // A's count not renewed (the database out of reach): its rate lapses.
-            clock.Advance(Fresh);
-            Assert.Equal((0, 0), (a.Budget.Rate, b.Budget.Rate));
+            if (aWants) a.Budget.TryTake(out _);
+            if (bWants) b.Budget.TryTake(out _);
+            foreach (var job in jobs) Assert.False(await job.RunAsync(context, CancellationToken.None));
+            var rates = (a.Budget.Rate, b.Budget.Rate);
+            Assert.InRange(rates.Item1 + rates.Item2, 0, Pool);
+            return rates;
         }
-        finally
-        {
-            await fixture.DropDatabaseAsync(name);
-        }
+
+        // Neither has anything to send: both earn nothing.
+        Assert.Equal((0, 0), await Tick(false, false, jobA, jobB));
+        // A has transfers to make: counted at once, spending once settled, then the whole pool.
+        Assert.Equal((0, 0), await Tick(true, false, jobA, jobB));
+        clock.Advance(Fresh);
+        Assert.Equal((Pool, 0), await Tick(true, false, jobA, jobB));
+
+        // B gets work: A halves at its next count, while B waits to be settled.
+        Assert.Equal((Pool, 0), await Tick(true, true, jobB));
+        Assert.Equal((Pool / 2, 0), await Tick(true, true, jobA));
+        clock.Advance(Fresh / 2);
+        Assert.Equal((Pool / 2, 0), await Tick(true, true, jobA, jobB));
+        clock.Advance(Fresh / 2);
+        Assert.Equal((Pool / 2, Pool / 2), await Tick(true, true, jobA, jobB));
+
+        // B runs dry: it stops when it says so, and A takes the whole pool at its next count.
+        clock.Advance(ShareStripeBudgetJob.WantWindow);
+        Assert.Equal((Pool / 2, 0), await Tick(true, false, jobB));
+        Assert.Equal((Pool, 0), await Tick(true, false, jobA));
+
+        // A's count not renewed (the database out of reach): its rate lapses.
+        clock.Advance(Fresh);
+        Assert.Equal((0, 0), (a.Budget.Rate, b.Budget.Rate));
     }
 
     private static StripeApi Instance(ManualClock clock) => new(new StripeSettings

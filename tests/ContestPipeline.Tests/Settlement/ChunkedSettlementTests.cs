@@ -145,28 +145,12 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private static async Task<T> ScalarAsync<T>(PrivateDatabase db, string sql)
+    private static async Task<T> ScalarAsync<T>(WorkerDatabase db, string sql)
     {
         await using var conn = await db.DataSource.OpenConnectionAsync();
         return (await conn.ExecuteScalarAsync<T>(sql))!;
     }
 
-    private async Task<PrivateDatabase> DatabaseAsync()
-    {
-        var name = "contestpipeline_settle_" + Guid.NewGuid().ToString("N")[..10];
-        await using (var admin = await fixture.DataSource.OpenConnectionAsync())
-            await admin.ExecuteAsync($"CREATE DATABASE {name}");
-        var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(fixture.PostgresConnectionString) { Database = name }.ConnectionString);
-        await new Migrator(dataSource, SettlementWorker.Name, SettlementWorker.Definition.AllMigrations, NullLogger.Instance).ApplyAsync(CancellationToken.None);
-        return new PrivateDatabase(dataSource, () => fixture.DropDatabaseAsync(name));
-    }
-
-    private sealed record PrivateDatabase(NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await DataSource.DisposeAsync();
-            await Drop();
-        }
-    }
+    private Task<WorkerDatabase> DatabaseAsync() =>
+        fixture.WorkerDatabaseAsync(SettlementWorker.Name, SettlementWorker.Definition.AllMigrations);
 }
