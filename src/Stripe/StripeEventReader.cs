@@ -92,6 +92,48 @@ public static class StripeEventReader
     }
 
     /// <summary>
+    /// What an event's envelope says, read leniently for those that pass Stripe's bytes on without judging
+    /// them (the webhook receiver) or only record that they came (the read model): its id and type
+    /// (required), data.object.id, the connected account, when it was created and its mode, each null when
+    /// absent or not of its JSON kind. Whether the event is usable is <see cref="TryParse"/>'s to say.
+    /// </summary>
+    public sealed record Envelope(string Id, string Type, string? ObjectId, string? Account, DateTimeOffset? Created,
+        bool? Livemode);
+
+    /// <summary>The event's envelope, or false with one line naming what is missing.</summary>
+    public static bool TryReadEnvelope(ReadOnlySpan<byte> body, out Envelope envelope, out string problem)
+    {
+        envelope = null!;
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.ToArray());
+        }
+        catch (JsonException x)
+        {
+            return Fail("not JSON: " + x.Message, out problem);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return Fail("not a JSON object", out problem);
+            if (Text(root, "id") is not { } id) return Fail("no id", out problem);
+            if (Text(root, "type") is not { } type) return Fail("no type", out problem);
+            var objectId = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
+                && data.TryGetProperty("object", out var obj) ? Text(obj, "id") : null;
+            DateTimeOffset? created = root.TryGetProperty("created", out var time)
+                && time.ValueKind == JsonValueKind.Number && time.TryGetInt64(out var unix)
+                && unix >= 0 && unix <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+                ? DateTimeOffset.FromUnixTimeSeconds(unix) : null;
+            bool? livemode = root.TryGetProperty("livemode", out var mode)
+                && mode.ValueKind is JsonValueKind.True or JsonValueKind.False ? mode.GetBoolean() : null;
+            envelope = new Envelope(id, type, objectId, Text(root, "account"), created, livemode);
+            problem = "";
+            return true;
+        }
+    }
+
+    /// <summary>
     /// The envelope's fields the pipeline relies on, each of its JSON kind; the first one missing, or null.
     /// </summary>
     private static string? EnvelopeProblem(JsonElement root)

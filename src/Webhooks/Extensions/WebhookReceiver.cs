@@ -1,4 +1,4 @@
-using ContestPipeline.Webhooks.Handlers;
+using ContestPipeline.Webhooks.Forwarding;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;

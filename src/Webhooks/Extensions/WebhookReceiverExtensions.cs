@@ -17,7 +17,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 using ContestPipeline.Webhooks.Domain;
-using ContestPipeline.Webhooks.Handlers;
+using ContestPipeline.Webhooks.Forwarding;
 
 namespace ContestPipeline.Webhooks.Extensions;
 

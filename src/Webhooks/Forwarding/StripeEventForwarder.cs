@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
@@ -14,7 +13,7 @@ using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Webhooks.Extensions;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
-namespace ContestPipeline.Webhooks.Handlers;
+namespace ContestPipeline.Webhooks.Forwarding;
 
 /// <summary>
 /// Turns one verified webhook body into one message on <c>stripe.events</c>. Nothing else
@@ -182,52 +181,14 @@ public sealed class StripeEventForwarder : IDisposable
         }
         // Not an event Stripe.net reads: forwarded all the same when it has an id and a type, for its
         // consumers to dead-letter with the reason (refusing it would only have Stripe retry it).
-        return TryReadLeniently(body, out e, out problem);
-    }
-
-    private bool TryReadLeniently(byte[] body, out ReadEvent e, out string problem)
-    {
-        e = null!;
-        problem = "";
-        JsonDocument document;
-        try
+        if (!StripeEventReader.TryReadEnvelope(body, out var envelope, out problem))
         {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException x)
-        {
-            problem = "not JSON: " + x.Message;
+            e = null!;
             return false;
         }
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return Fail("not a JSON object", out problem);
-            if (Text(root, "id") is not { } id) return Fail("no id", out problem);
-            if (Text(root, "type") is not { } type) return Fail("no type", out problem);
-            var objectId = root.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object
-                && data.TryGetProperty("object", out var obj) ? Text(obj, "id") : null;
-            var occurredAt = root.TryGetProperty("created", out var created)
-                && created.ValueKind == JsonValueKind.Number && created.TryGetInt64(out var unix)
-                && unix >= 0 && unix <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
-                ? DateTimeOffset.FromUnixTimeSeconds(unix) : _options.Clock.GetUtcNow();
-            bool? livemode = root.TryGetProperty("livemode", out var mode)
-                && mode.ValueKind is JsonValueKind.True or JsonValueKind.False
-                ? mode.GetBoolean() : null;
-            e = new ReadEvent(id, type, objectId ?? id, Text(root, "account"), occurredAt, livemode);
-            return true;
-        }
-    }
-
-    private static string? Text(JsonElement obj, string name) =>
-        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(name, out var v)
-            && v.ValueKind == JsonValueKind.String
-        && !string.IsNullOrWhiteSpace(v.GetString()) ? v.GetString() : null;
-
-    private static bool Fail(string why, out string problem)
-    {
-        problem = why;
-        return false;
+        e = new ReadEvent(envelope.Id, envelope.Type, envelope.ObjectId ?? envelope.Id, envelope.Account,
+            envelope.Created ?? _options.Clock.GetUtcNow(), envelope.Livemode);
+        return true;
     }
 
     public void Dispose()

@@ -16,7 +16,7 @@ using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Webhooks.Extensions;
-using ContestPipeline.Webhooks.Handlers;
+using ContestPipeline.Webhooks.Forwarding;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
