@@ -75,7 +75,7 @@ public static class Services
     public const int StripeAccountRequestsPerSecond = 25;
 
     public static ServiceIdentity Ingestion { get; } = Worker(Workers.Ingestion,
-        "The intake edge: the provider's feed, contest definitions, paid entries (verified with Stripe).",
+        "The edge: the provider's feed, contest definitions, paid entries (verified with Stripe).",
         Stripe(StripeSecretKey, 5, 5));
 
     public static ServiceIdentity Scoring { get; } = Worker(Workers.Scoring,

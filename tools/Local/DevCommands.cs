@@ -203,8 +203,6 @@ public static class DevCommands
         var command = new Command("entries",
             "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee")
             { submissions, window, stripeRps, busy };
-        // Its first name, kept so that what was run before still runs.
-        command.Aliases.Add("intake");
         command.SetAction((parse, ct) => BusyCore.RunAsync("entries", parse.GetValue(busy),
             c => EntriesBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), c), ct));
         return command;

@@ -10,18 +10,8 @@ public static class DeliveryChannels
     public const string Email = "email";
     public const string Webhook = "webhook";
 
-    public static string For(NotificationRequested n) =>
-        n?.Audience == NotificationRequested.Operators ? Email : Webhook;
-}
-
-/// <summary>
-/// A delivery's state in the log: pending (due or waiting to be retried), delivered, or dead-lettered.
-/// </summary>
-public static class DeliveryStates
-{
-    public const string Pending = "pending";
-    public const string Delivered = "delivered";
-    public const string DeadLettered = "dead_lettered";
+    public static string For(NotificationRequested request) =>
+        request?.Audience == NotificationRequested.Operators ? Email : Webhook;
 }
 
 /// <summary>One notification to send on one channel, as the delivery job claims it.</summary>
@@ -55,11 +45,11 @@ public sealed record PlatformNotification(
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static PlatformNotification Of(string deliveryId, NotificationRequested n)
+    public static PlatformNotification Of(string deliveryId, NotificationRequested request)
     {
-        ArgumentNullException.ThrowIfNull(n);
-        return new(deliveryId, n.NotificationId, n.Recipient, n.Kind, n.Severity, n.Subject, n.Text, n.AboutMessageId,
-            n.At);
+        ArgumentNullException.ThrowIfNull(request);
+        return new(deliveryId, request.NotificationId, request.Recipient, request.Kind, request.Severity,
+            request.Subject, request.Text, request.AboutMessageId, request.At);
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

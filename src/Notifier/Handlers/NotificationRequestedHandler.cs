@@ -12,17 +12,19 @@ namespace ContestPipeline.Notifier.Handlers;
 /// </summary>
 public sealed class NotificationRequestedHandler : MessageHandler<NotificationRequested>
 {
-    public override async Task HandleAsync(NotificationRequested n, HandlerContext context, CancellationToken ct)
+    public override async Task HandleAsync(NotificationRequested request, HandlerContext context, CancellationToken ct)
     {
-        if (n.Audience is not (NotificationRequested.Operators or NotificationRequested.Player))
-            throw new MessageRejectedException($"audience '{n.Audience}' is neither operators nor player");
-        var channel = DeliveryChannels.For(n);
-        var id = Delivery.IdFor(channel, n.NotificationId);
-        var body = channel == DeliveryChannels.Email ? EmailBody(n) : PlatformNotification.Of(id, n).ToJson();
-        await DeliveryStore.InsertAsync(context, id, n.NotificationId, channel, n.Audience, n.Recipient, n.Kind,
-            n.Severity, n.Subject, body);
+        if (request.Audience is not (NotificationRequested.Operators or NotificationRequested.Player))
+            throw new MessageRejectedException($"audience '{request.Audience}' is neither operators nor player");
+        var channel = DeliveryChannels.For(request);
+        var id = Delivery.IdFor(channel, request.NotificationId);
+        var body = channel == DeliveryChannels.Email
+            ? EmailBody(request) : PlatformNotification.Of(id, request).ToJson();
+        await DeliveryStore.InsertAsync(context, id, request.NotificationId, channel, request.Audience,
+            request.Recipient, request.Kind, request.Severity, request.Subject, body);
     }
 
-    private static string EmailBody(NotificationRequested n) =>
-        $"{n.Text}\n\nKind: {n.Kind}\nAt: {n.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z\nAbout: {n.AboutMessageId}\n";
+    private static string EmailBody(NotificationRequested request) =>
+        $"{request.Text}\n\nKind: {request.Kind}\nAt: {request.At.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z\n"
+        + $"About: {request.AboutMessageId}\n";
 }

@@ -42,13 +42,13 @@ public sealed class DeliverNotificationsJob(NotifierOptions options, EmailSender
         var now = context.Clock.GetUtcNow();
         var next = outcome.Delivered ? null : DeliverySchedule.NextAttemptAfterFailure(attempt, now);
         var state = await DeliveryStore.RecordAttemptAsync(context, delivery.DeliveryId, attempt, outcome, next);
-        if (state == DeliveryStates.Delivered)
+        if (state == DeliveryState.Delivered)
         {
             logger.LogInformation("Delivered {DeliveryId} by {Channel} (attempt {Attempt})", delivery.DeliveryId,
                 delivery.Channel, attempt);
             return;
         }
-        if (state == DeliveryStates.Pending)
+        if (state == DeliveryState.Pending)
         {
             logger.LogWarning("Delivery {DeliveryId} by {Channel} failed (attempt {Attempt}), next at {Next}: {Error}",
                 delivery.DeliveryId, delivery.Channel, attempt, next, outcome.Detail);

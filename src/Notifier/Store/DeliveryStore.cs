@@ -7,6 +7,8 @@ namespace ContestPipeline.Notifier.Store;
 /// <summary>notifier.deliveries (the delivery log) and notifier.delivery_attempts (every attempt made).</summary>
 public static class DeliveryStore
 {
+    private static readonly string Pending = DeliveryLifecycle.Name(DeliveryState.Pending);
+
     /// <summary>Records a delivery to make now; false when it is in the log already (a replay).</summary>
     public static async Task<bool> InsertAsync(TransactionContext context, string deliveryId, string notificationId,
         string channel, string audience, string recipient, string kind, string severity, string subject, string body) =>
@@ -20,7 +22,7 @@ public static class DeliveryStore
             """, new
             {
                 deliveryId, notificationId, channel, audience, recipient, kind, severity, subject, body,
-                pending = DeliveryStates.Pending, now = context.Clock.GetUtcNow(),
+                pending = Pending, now = context.Clock.GetUtcNow(),
             }, context.Transaction) == 1;
 
     /// <summary>Claims pending deliveries that are due, oldest first, for <paramref name="lease"/>.</summary>
@@ -36,7 +38,7 @@ public static class DeliveryStore
                   ORDER BY next_attempt_at, delivery_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
             WHERE d.delivery_id = due.delivery_id
             RETURNING d.delivery_id, d.channel, d.recipient, d.kind, d.severity, d.subject, d.body, d.attempts
-            """, new { pending = DeliveryStates.Pending, now, until = now + lease, limit }, context.Transaction)];
+            """, new { pending = Pending, now, until = now + lease, limit }, context.Transaction)];
     }
 
     public static Task<int> RenewClaimsAsync(TransactionContext context, IReadOnlyCollection<string> ids,
@@ -50,12 +52,12 @@ public static class DeliveryStore
     /// Records attempt <paramref name="attempt"/> and what follows it: delivered, tried again at
     /// <paramref name="nextAttemptAt"/>, or dead-lettered (no next attempt). Returns the state it leaves.
     /// </summary>
-    public static async Task<string> RecordAttemptAsync(TransactionContext context, string deliveryId, int attempt,
-        AttemptOutcome outcome, DateTimeOffset? nextAttemptAt)
+    public static async Task<DeliveryState> RecordAttemptAsync(TransactionContext context, string deliveryId,
+        int attempt, AttemptOutcome outcome, DateTimeOffset? nextAttemptAt)
     {
         var now = context.Clock.GetUtcNow();
-        var state = outcome.Delivered ? DeliveryStates.Delivered
-            : nextAttemptAt is null ? DeliveryStates.DeadLettered : DeliveryStates.Pending;
+        var state = DeliveryLifecycle.After(outcome.Delivered, nextAttemptAt);
+        DeliveryLifecycle.Table.AssertTransition("delivery " + deliveryId, DeliveryState.Pending, state);
         await context.Connection.ExecuteAsync("""
             INSERT INTO notifier.delivery_attempts (delivery_id, attempt, at, succeeded, detail)
             VALUES (@deliveryId, @attempt, @now, @succeeded, @detail);
@@ -66,8 +68,9 @@ public static class DeliveryStore
             WHERE delivery_id = @deliveryId AND state = @pending
             """, new
             {
-                deliveryId, attempt, now, succeeded = outcome.Delivered, detail = outcome.Detail, state, nextAttemptAt,
-                pending = DeliveryStates.Pending,
+                deliveryId, attempt, now, succeeded = outcome.Delivered, detail = outcome.Detail,
+                state = DeliveryLifecycle.Name(state), nextAttemptAt,
+                pending = Pending,
             }, context.Transaction);
         return state;
     }

@@ -15,9 +15,9 @@ public sealed class AccountEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } = ["account.updated"];
 
-    public async Task<string> ApplyAsync(Event e, HandlerContext context)
+    public async Task<string> ApplyAsync(Event stripeEvent, HandlerContext context)
     {
-        await ReadRequestStore.Accounts.RequestAsync(context, StripeEventReader.ObjectId(e)!, e.Id);
+        await ReadRequestStore.Accounts.RequestAsync(context, StripeEventReader.ObjectId(stripeEvent)!, stripeEvent.Id);
         return "account read requested";
     }
 }

@@ -15,12 +15,12 @@ public sealed class BankPayoutEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } = ["payout.paid", "payout.failed"];
 
-    public async Task<string> ApplyAsync(Event e, HandlerContext context)
+    public async Task<string> ApplyAsync(Event stripeEvent, HandlerContext context)
     {
-        var bankPayout = StripeEventReader.Object<global::Stripe.Payout>(e);
+        var bankPayout = StripeEventReader.Object<global::Stripe.Payout>(stripeEvent);
         var id = bankPayout.Id;
-        var account = e.Account ?? "";
-        var status = e.Type == "payout.paid" ? "paid" : "failed";
+        var account = stripeEvent.Account ?? "";
+        var status = stripeEvent.Type == "payout.paid" ? "paid" : "failed";
         var failureCode = bankPayout.FailureCode;
         await StripeEventStore.UpsertBankPayoutAsync(context, id, account, bankPayout.Amount,
             bankPayout.Currency ?? "", status, failureCode);

@@ -26,11 +26,11 @@ public sealed class ChargeEvents : IStripeEventFamily
         "charge.dispute.closed", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
     ];
 
-    public Task<string> ApplyAsync(Event e, HandlerContext context) => e.Type switch
+    public Task<string> ApplyAsync(Event stripeEvent, HandlerContext context) => stripeEvent.Type switch
     {
-        "charge.refunded" => RefundedAsync(context, e, StripeEventReader.Object<Charge>(e)),
-        "payment_intent.succeeded" => PaidAsync(context, StripeEventReader.Object<PaymentIntent>(e)),
-        _ => DisputeReadAsync(context, e),
+        "charge.refunded" => RefundedAsync(context, stripeEvent, StripeEventReader.Object<Charge>(stripeEvent)),
+        "payment_intent.succeeded" => PaidAsync(context, StripeEventReader.Object<PaymentIntent>(stripeEvent)),
+        _ => DisputeReadAsync(context, stripeEvent),
     };
 
     /// <summary>Whose entry fee the payment is, from its metadata (as Ingestion matches it to the entry).</summary>
@@ -45,7 +45,7 @@ public sealed class ChargeEvents : IStripeEventFamily
     /// <summary>The metadata key the platform names a payment's player with.</summary>
     public const string MetadataPlayerId = "player_id";
 
-    private static async Task<string> RefundedAsync(HandlerContext context, Event e, Charge charge)
+    private static async Task<string> RefundedAsync(HandlerContext context, Event stripeEvent, Charge charge)
     {
         var paymentIntent = charge.PaymentIntentId;
         if (paymentIntent is null) return "charge without a payment intent";
@@ -53,9 +53,9 @@ public sealed class ChargeEvents : IStripeEventFamily
         var refunded = charge.AmountRefunded;
         if (refunded <= 0)
             throw new MessageRejectedException(
-                $"event {e.Id} (charge.refunded): charge {charge.Id} has no amount_refunded");
+                $"event {stripeEvent.Id} (charge.refunded): charge {charge.Id} has no amount_refunded");
         return await FreezeBookings.FreezeAsync(context, paymentIntent, Freezes.OfRefund(refunded), Freezes.Refunded,
-            new DateTimeOffset(DateTime.SpecifyKind(e.Created, DateTimeKind.Utc)),
+            new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)),
             $"the entry fee {paymentIntent} was refunded outside the pipeline ({refunded} of it; the ledger does not " +
             "show it): its prize waits for an operator");
     }
@@ -64,15 +64,15 @@ public sealed class ChargeEvents : IStripeEventFamily
     /// Any dispute event asks for the dispute to be read, whatever its body says (a body that is not a dispute at
     /// all claims nothing), and books nothing itself.
     /// </summary>
-    private static async Task<string> DisputeReadAsync(HandlerContext context, Event e)
+    private static async Task<string> DisputeReadAsync(HandlerContext context, Event stripeEvent)
     {
-        var disputeId = StripeEventReader.ObjectId(e)!;
+        var disputeId = StripeEventReader.ObjectId(stripeEvent)!;
         string[] prefixes = ["dp_", "du_"];
         if (!prefixes.Any(p => disputeId.StartsWith(p, StringComparison.Ordinal)))
             throw new MessageRejectedException(
-                $"event {e.Id} ({e.Type}): data.object.id '{disputeId}' is not a dispute id");
-        var claimed = e.Data.Object is Dispute body ? DisputeSeen.Of(body).Claim : null;
-        await ReadRequestStore.Disputes.RequestAsync(context, disputeId, e.Id, claimed: claimed);
+                $"event {stripeEvent.Id} ({stripeEvent.Type}): data.object.id '{disputeId}' is not a dispute id");
+        var claimed = stripeEvent.Data.Object is Dispute body ? DisputeSeen.Of(body).Claim : null;
+        await ReadRequestStore.Disputes.RequestAsync(context, disputeId, stripeEvent.Id, claimed: claimed);
         return "dispute read requested";
     }
 }

@@ -14,5 +14,5 @@ public interface IStripeEventFamily
     IReadOnlyCollection<string> Types { get; }
 
     /// <summary>Applies the event; returns what was made of it, kept in payout.stripe_events.</summary>
-    Task<string> ApplyAsync(Event e, HandlerContext context);
+    Task<string> ApplyAsync(Event stripeEvent, HandlerContext context);
 }

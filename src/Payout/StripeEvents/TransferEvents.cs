@@ -26,16 +26,17 @@ public sealed class TransferEvents : IStripeEventFamily
     public IReadOnlyCollection<string> Types { get; } = ["transfer.created", "transfer.updated",
         "transfer.paid", Reversed, LegacyFailed];
 
-    public async Task<string> ApplyAsync(Event e, HandlerContext context)
+    public async Task<string> ApplyAsync(Event stripeEvent, HandlerContext context)
     {
-        var transferId = StripeEventReader.ObjectId(e)!;
+        var transferId = StripeEventReader.ObjectId(stripeEvent)!;
         if (!transferId.StartsWith("tr_", StringComparison.Ordinal))
-            throw new MessageRejectedException($"event {e.Id} ({e.Type}): data.object.id " +
+            throw new MessageRejectedException($"event {stripeEvent.Id} ({stripeEvent.Type}): data.object.id " +
                 $"'{transferId}' is not a transfer id");
-        if (e.Type is not (Reversed or LegacyFailed) && e.Data.Object is Transfer transfer
+        if (stripeEvent.Type is not (Reversed or LegacyFailed) && stripeEvent.Data.Object is Transfer transfer
             && await RecordedWithNothingBackAsync(transfer, transferId, context))
             return "already recorded as its payout's payment, nothing reversed: not read";
-        await ReadRequestStore.Transfers.RequestAsync(context, transferId, e.Id, e.Type == LegacyFailed);
+        await ReadRequestStore.Transfers.RequestAsync(context, transferId, stripeEvent.Id,
+            stripeEvent.Type == LegacyFailed);
         return "transfer read requested";
     }
 

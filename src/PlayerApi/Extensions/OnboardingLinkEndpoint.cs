@@ -19,23 +19,24 @@ public static class OnboardingLinkEndpoint
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
-    public static async Task<IResult> HandleAsync(HttpContext c, PlayerApiOptions o, OnboardingLinkRequests requests,
-        TimeProvider clock, string playerId)
+    public static async Task<IResult> HandleAsync(HttpContext http, PlayerApiOptions options,
+        OnboardingLinkRequests requests, TimeProvider clock, string playerId)
     {
-        if (!o.Accepts(c.Request.Headers.Authorization.ToString()))
+        if (!options.Accepts(http.Request.Headers.Authorization.ToString()))
             return Error(StatusCodes.Status401Unauthorized, "a bearer token the platform was given is required");
         if (playerId.Length is 0 or > 200)
             return Error(StatusCodes.Status400BadRequest, "playerId is 1 to 200 characters");
         var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
-        if (await requests.TryAddAsync(requestId, playerId, clock.GetUtcNow(), o.OnboardingLinkLimit,
-                o.OnboardingLinkWindow) is { } wait)
+        if (await requests.TryAddAsync(requestId, playerId, clock.GetUtcNow(), options.OnboardingLinkLimit,
+                options.OnboardingLinkWindow) is { } wait)
         {
             var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
-            c.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-            return Error(StatusCodes.Status429TooManyRequests, $"at most {o.OnboardingLinkLimit} onboarding links per "
-                + $"player per {(long)o.OnboardingLinkWindow.TotalSeconds} s; ask again in {seconds} s");
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status429TooManyRequests,
+                $"at most {options.OnboardingLinkLimit} onboarding links per player per "
+                + $"{(long)options.OnboardingLinkWindow.TotalSeconds} s; ask again in {seconds} s");
         }
-        var until = clock.GetUtcNow() + o.OnboardingLinkWait;
+        var until = clock.GetUtcNow() + options.OnboardingLinkWait;
         while (true)
         {
             var answer = await requests.AnswerAsync(requestId);
@@ -50,7 +51,7 @@ public static class OnboardingLinkEndpoint
             }
             if (clock.GetUtcNow() >= until)
                 return Error(StatusCodes.Status504GatewayTimeout, "Payout did not answer in time; ask again");
-            await Task.Delay(Poll, clock, c.RequestAborted);
+            await Task.Delay(Poll, clock, http.RequestAborted);
         }
     }
 

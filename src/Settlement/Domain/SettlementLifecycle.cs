@@ -7,7 +7,7 @@ namespace ContestPipeline.Settlement.Domain;
 /// (Settlement has nothing to do until the result is final); then COMPLETE, SETTLED, PAID, or
 /// CANCELLED from OPEN.
 /// </summary>
-public enum ContestStatus
+public enum SettlementState
 {
     Open,
     Complete,
@@ -17,25 +17,25 @@ public enum ContestStatus
 }
 
 /// <summary>Settlement's transition table: OPEN → COMPLETE → SETTLED → PAID, and OPEN → CANCELLED.</summary>
-public static class ContestStates
+public static class SettlementLifecycle
 {
-    public static TransitionTable<ContestStatus> Table { get; } = new("settlement",
-        new Dictionary<ContestStatus, ContestStatus[]>
+    public static TransitionTable<SettlementState> Table { get; } = new("settlement",
+        new Dictionary<SettlementState, SettlementState[]>
     {
-        [ContestStatus.Open] = [ContestStatus.Complete, ContestStatus.Cancelled],
-        [ContestStatus.Complete] = [ContestStatus.Settled],
-        [ContestStatus.Settled] = [ContestStatus.Paid],
-        [ContestStatus.Paid] = [],
-        [ContestStatus.Cancelled] = [],
+        [SettlementState.Open] = [SettlementState.Complete, SettlementState.Cancelled],
+        [SettlementState.Complete] = [SettlementState.Settled],
+        [SettlementState.Settled] = [SettlementState.Paid],
+        [SettlementState.Paid] = [],
+        [SettlementState.Cancelled] = [],
     }, s => s.ToString().ToUpperInvariant());
 
-    public static bool CanTransition(ContestStatus from, ContestStatus to) => Table.CanTransition(from, to);
+    public static bool CanTransition(SettlementState from, SettlementState to) => Table.CanTransition(from, to);
 
-    public static void AssertTransition(string contestId, ContestStatus from, ContestStatus to) =>
+    public static void AssertTransition(string contestId, SettlementState from, SettlementState to) =>
         Table.AssertTransition("contest " + contestId, from, to);
 
     /// <summary>Upper-case name as stored: OPEN, COMPLETE ...</summary>
-    public static string Name(ContestStatus state) => Table.Name(state);
+    public static string Name(SettlementState state) => Table.Name(state);
 
-    public static ContestStatus Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
+    public static SettlementState Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
 }

@@ -16,16 +16,16 @@ public sealed class ContestCompletedHandler : MessageHandler<ContestCompleted>
         var contest = await SettlementStore.ContestAsync(context, completed.ContestId, forUpdate: true)
             ?? throw new MessageRejectedException($"contest {completed.ContestId} completed, but Settlement " +
                 "never saw it scheduled");
-        if (contest.State != ContestStatus.Open)
+        if (contest.State != SettlementState.Open)
         {
             // Already complete (the same fact under another message id) or past it: nothing to do.
             // A cancelled contest completing is another worker's broken promise.
-            if (contest.State == ContestStatus.Cancelled)
+            if (contest.State == SettlementState.Cancelled)
                 throw new MessageRejectedException($"contest {completed.ContestId} completed, but it is CANCELLED " +
                     "and its entries refunded");
             return;
         }
-        await SettlementStore.MoveAsync(context, completed.ContestId, ContestStatus.Open,
-            ContestStatus.Complete, completed, context.Incoming!.Envelope.MessageId);
+        await SettlementStore.MoveAsync(context, completed.ContestId, SettlementState.Open,
+            SettlementState.Complete, completed, context.Incoming!.Envelope.MessageId);
     }
 }

@@ -23,12 +23,12 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
         var contest = await SettlementStore.ContestAsync(context, change.ContestId, forUpdate: true)
             ?? throw new MessageRejectedException($"contest {change.ContestId} cancelled, but Settlement " +
                 "never saw it scheduled");
-        if (contest.State == ContestStatus.Cancelled) return;
-        if (!ContestStates.CanTransition(contest.State, ContestStatus.Cancelled))
+        if (contest.State == SettlementState.Cancelled) return;
+        if (!SettlementLifecycle.CanTransition(contest.State, SettlementState.Cancelled))
             throw new MessageRejectedException(
                 $"contest {change.ContestId} cannot be cancelled: Settlement has it " +
-                $"{ContestStates.Name(contest.State)}; no entry is refunded", AlertSeverities.Critical);
-        await SettlementStore.MoveAsync(context, change.ContestId, contest.State, ContestStatus.Cancelled);
+                $"{SettlementLifecycle.Name(contest.State)}; no entry is refunded", AlertSeverities.Critical);
+        await SettlementStore.MoveAsync(context, change.ContestId, contest.State, SettlementState.Cancelled);
         foreach (var r in await SettlementStore.OrderRefundsAsync(context, change.ContestId, change.Reason))
             context.Publish(Topics.PayoutsDue, change.ContestId, r.RefundId,
                 new RefundOrdered(r.RefundId, change.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor,

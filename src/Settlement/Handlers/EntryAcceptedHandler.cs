@@ -35,9 +35,10 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
                 + $"(contest {recorded.ContestId}, player {recorded.PlayerId}, payment {recorded.PaymentIntentId}, "
                 + $"{Money.Format(recorded.AmountMinor, recorded.Currency)})");
         }
-        if (contest.State != ContestStatus.Open)
+        if (contest.State != SettlementState.Open)
             throw Refused(entry,
-                $"contest {entry.ContestId} is {ContestStates.Name(contest.State)} in Settlement and takes no entries");
+                $"contest {entry.ContestId} is {SettlementLifecycle.Name(contest.State)} in Settlement "
+                + "and takes no entries");
         if (!Currency.TryParse(contest.Definition.Currency, out var contestCurrency) || contestCurrency != currency
             || entry.AmountMinor != contest.Definition.EntryFeeMinor)
             throw Refused(entry,

@@ -66,11 +66,11 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
         await SettlementStore.RecordRefundAsync(context, refund.RefundId, refund.RefundedAt, refund.StripeRefundId);
         // Only a cancelled contest's entries are refunded by order; the fee of any other was
         // kept for its pool, so its contest's entry-fee account is now open by the refund.
-        if (entry.ContestState != ContestStatus.Cancelled)
+        if (entry.ContestState != SettlementState.Cancelled)
             context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "entry_fee_refunded_not_cancelled",
                 $"entry {entry.EntryId}",
                 $"the entry fee of {entry.EntryId} ({refund.PaymentIntentId}, {amount}) was refunded ({stripe}) " +
-                $"while contest {entry.ContestId} is {ContestStates.Name(entry.ContestState)}; "
+                $"while contest {entry.ContestId} is {SettlementLifecycle.Name(entry.ContestState)}; "
                 + $"its entry-fee account is open by {amount}",
                 refund.RefundId);
     }

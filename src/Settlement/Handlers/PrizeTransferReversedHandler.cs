@@ -42,7 +42,7 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
             [Posting.Debit(Accounts.StripeBalance, amount),
                 Posting.Credit(Accounts.PrizesPayable(payout.PlayerId), amount)]));
         await SettlementStore.RecordReversalAsync(context, reversal.PayoutId, reversal.ReversedTotalMinor);
-        if (payout.ContestState == ContestStatus.Paid)
+        if (payout.ContestState == SettlementState.Paid)
             context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "reversal_after_paid",
                 $"payout {reversal.PayoutId}",
                 $"transfer {reversal.TransferId} of payout {reversal.PayoutId} was reversed by {amount} " +

@@ -35,7 +35,7 @@ public sealed class MarkContestsPaidJob : IJob
             throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID with " +
                 $"{payouts.Count - payouts.Paid - payouts.Rejected} payouts unresolved");
         var now = context.Clock.GetUtcNow();
-        await SettlementStore.MoveAsync(context, contestId, ContestStatus.Settled, ContestStatus.Paid);
+        await SettlementStore.MoveAsync(context, contestId, SettlementState.Settled, SettlementState.Paid);
 
         var currency = Currency.Parse(contest.Definition.Currency);
         var cause = Cause.Clock(Name, contestId);

@@ -144,7 +144,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
             throw new InvariantViolatedException($"contest {contestId} settled with open accounts: " +
                 $"{string.Join(", ", open.Select(o => $"{o.Account} {o.Balance}"))}");
 
-        await SettlementStore.MoveAsync(context, contestId, ContestStatus.Complete, ContestStatus.Settled);
+        await SettlementStore.MoveAsync(context, contestId, SettlementState.Complete, SettlementState.Settled);
         context.Publish(Topics.ContestLifecycle, contestId, ContestSettled.MessageIdFor(contestId), run.Record);
         context.Publish(Topics.ContestLifecycle, contestId,
             ContestStateChanged.MessageIdFor(contestId, ContestState.Settled),

@@ -16,7 +16,7 @@ using ContestPipeline.Rules.Prizes;
 namespace ContestPipeline.Settlement.Store;
 
 /// <summary>A contest as Settlement recorded it.</summary>
-public sealed record ContestRow(string ContestId, ContestStatus State, ContestDefined Definition,
+public sealed record ContestRow(string ContestId, SettlementState State, ContestDefined Definition,
     ContestCompleted? Completed, string? CompletedBy);
 
 /// <summary>A payout as Settlement ordered it, and what Payout has reported of it so far.</summary>
@@ -30,14 +30,14 @@ public sealed record PayoutRecord(
     string? TransferId,
     long ReversedMinor,
     bool Rejected,
-    ContestStatus ContestState)
+    SettlementState ContestState)
 {
     public Money Amount(long minor) => new(minor, Contracts.Currency.Parse(Currency));
 }
 
 /// <summary>An entry with its contest's state, as a refund of its fee needs it.</summary>
 public sealed record EntryRecord(string EntryId, string ContestId, string PlayerId, long AmountMinor, string Currency,
-    ContestStatus ContestState);
+    SettlementState ContestState);
 
 /// <summary>What a SETTLED contest's payouts have come to.</summary>
 public sealed record PayoutTotals(int Count, int Paid, int Rejected, long PaidMinor, long WithheldMinor)
@@ -48,7 +48,7 @@ public sealed record PayoutTotals(int Count, int Paid, int Rejected, long PaidMi
 /// <summary>
 /// Every read and write of Settlement's tables (the ledger's are in <see cref="Journal"/>). A
 /// contest's state changes only through <see cref="MoveAsync"/>, which checks the transition
-/// against <see cref="ContestStates"/> and that exactly one row changed; anything else is a bug.
+/// against <see cref="SettlementLifecycle"/> and that exactly one row changed; anything else is a bug.
 /// </summary>
 public static class SettlementStore
 {
@@ -62,7 +62,7 @@ public static class SettlementStore
             """, new
         {
             id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json),
-            open = ContestStates.Name(ContestStatus.Open),
+            open = SettlementLifecycle.Name(SettlementState.Open),
         }, context.Transaction) == 1;
 
     public static async Task<ContestRow?> ContestAsync(TransactionContext context, string contestId, bool forUpdate)
@@ -73,7 +73,7 @@ public static class SettlementStore
             WHERE contest_id = @contestId {(forUpdate ? "FOR UPDATE" : "")}
             """, new { contestId }, context.Transaction);
         if (row is not { } r) return null;
-        return new ContestRow(contestId, ContestStates.Parse(contestId, r.State),
+        return new ContestRow(contestId, SettlementLifecycle.Parse(contestId, r.State),
             JsonSerializer.Deserialize<ContestDefined>(r.Definition, OutgoingMessage.Json)!,
             r.Completed is null ? null : JsonSerializer.Deserialize<ContestCompleted>(r.Completed,
                 OutgoingMessage.Json), r.CompletedBy);
@@ -85,29 +85,29 @@ public static class SettlementStore
     /// An illegal transition, or a row not in <paramref name="from"/>, is a bug.
     /// </summary>
     public static async Task MoveAsync(TransactionContext context, string contestId,
-        ContestStatus from, ContestStatus to, ContestCompleted? completed = null, string? completedBy = null)
+        SettlementState from, SettlementState to, ContestCompleted? completed = null, string? completedBy = null)
     {
-        ContestStates.AssertTransition(contestId, from, to);
+        SettlementLifecycle.AssertTransition(contestId, from, to);
         var set = to switch
         {
-            ContestStatus.Complete => ", completed = @completed::jsonb, completed_by = @completedBy",
-            ContestStatus.Settled => ", settled_at = @now",
-            ContestStatus.Paid => ", paid_at = @now",
+            SettlementState.Complete => ", completed = @completed::jsonb, completed_by = @completedBy",
+            SettlementState.Settled => ", settled_at = @now",
+            SettlementState.Paid => ", paid_at = @now",
             _ => "",
         };
         var changed = await context.Connection.ExecuteAsync(
             $"UPDATE settlement.contests SET state = @to{set} WHERE contest_id = @contestId AND state = @from",
             new
             {
-                contestId, from = ContestStates.Name(from), to = ContestStates.Name(to),
+                contestId, from = SettlementLifecycle.Name(from), to = SettlementLifecycle.Name(to),
                 now = context.Clock.GetUtcNow(),
                 completed = completed is null ? null : JsonSerializer.Serialize(completed, OutgoingMessage.Json),
                 completedBy,
             }, context.Transaction);
         if (changed != 1)
-            throw new InvariantViolatedException($"contest {contestId} was not {ContestStates.Name(from)} when " +
-                $"moving it to {ContestStates.Name(to)} ({changed} rows changed)");
-        context.OnCommitted(() => PipelineTelemetry.ContestEntered("settlement", ContestStates.Name(to)));
+            throw new InvariantViolatedException($"contest {contestId} was not {SettlementLifecycle.Name(from)} when " +
+                $"moving it to {SettlementLifecycle.Name(to)} ({changed} rows changed)");
+        context.OnCommitted(() => PipelineTelemetry.ContestEntered("settlement", SettlementLifecycle.Name(to)));
     }
 
     /// <summary>
@@ -124,7 +124,7 @@ public static class SettlementStore
                        AND (SELECT count(*) FROM settlement.entries e
                            WHERE e.contest_id = c.contest_id) >= (c.completed ->> 'entryCount')::int))
             ORDER BY c.contest_id LIMIT @limit FOR UPDATE OF c SKIP LOCKED
-            """, new { complete = ContestStates.Name(ContestStatus.Complete), limit }, context.Transaction)];
+            """, new { complete = SettlementLifecycle.Name(SettlementState.Complete), limit }, context.Transaction)];
 
     /// <summary>
     /// SETTLED contests whose every payout is paid (transfer made, nothing reversed) or rejected, locked.
@@ -137,7 +137,7 @@ public static class SettlementStore
               AND NOT EXISTS (SELECT 1 FROM settlement.payouts p WHERE p.contest_id = c.contest_id
                               AND NOT (p.transfer_id IS NOT NULL AND p.reversed_minor = 0) AND p.rejected_at IS NULL)
             ORDER BY c.contest_id LIMIT @limit FOR UPDATE OF c SKIP LOCKED
-            """, new { settled = ContestStates.Name(ContestStatus.Settled), limit }, context.Transaction)];
+            """, new { settled = SettlementLifecycle.Name(SettlementState.Settled), limit }, context.Transaction)];
 
     /// <summary>
     /// The contest's own entry-fee and prize-pool accounts that are not zero (after settling, none may be).
@@ -182,7 +182,7 @@ public static class SettlementStore
             WHERE e.payment_intent_id = @paymentIntentId
             """, new { paymentIntentId }, context.Transaction);
         return row is { } r ? new EntryRecord(r.EntryId, r.ContestId, r.PlayerId, r.Amount, r.Currency,
-            ContestStates.Parse(r.ContestId, r.State)) : null;
+            SettlementLifecycle.Parse(r.ContestId, r.State)) : null;
     }
 
     public static async Task InsertStandingsChunkAsync(TransactionContext context, FinalStandingsPublished chunk) =>
@@ -325,7 +325,7 @@ public static class SettlementStore
             throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement " +
                 "ordered no such payout");
         return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId,
-            r.ReversedMinor, r.Rejected, ContestStates.Parse(r.ContestId, r.State));
+            r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State));
     }
 
     public static Task RecordTransferAsync(TransactionContext context, string payoutId,

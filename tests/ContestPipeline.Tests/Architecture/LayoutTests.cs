@@ -11,7 +11,7 @@ namespace ContestPipeline.Tests.Architecture;
 /// <summary>
 /// The layout's rules, checked on the project files, the sources and the built assemblies
 /// rather than left to goodwill: what ships reaches no tooling; the contracts do no I/O; a
-/// worker's Handlers/ holds handlers and its Jobs/ jobs; SQL lives in Store/ (and Migrations/).
+/// Handlers/ folder holds handlers and a Jobs/ folder jobs; SQL lives in Store/ (and Migrations/).
 /// Folders are namespaces (checked first), so a rule about a namespace is a rule about a folder.
 /// </summary>
 public sealed partial class LayoutTests
@@ -43,6 +43,25 @@ public sealed partial class LayoutTests
         Assert.True(loading.Count == 0, string.Join("\n", loading));
     }
 
+    /// <summary>
+    /// One naming scheme for every state machine: its states an enum named <c>XState</c>, its transition
+    /// table a static <c>XLifecycle</c> class, so a reader finds each machine by name in any worker.
+    /// </summary>
+    [Fact]
+    public void Every_transition_table_is_an_XLifecycle_of_XState()
+    {
+        var tables = Codebase.ProductionAssemblies.SelectMany(a => a.GetTypes())
+            .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Static)
+                .Where(p => p.PropertyType.IsGenericType
+                    && p.PropertyType.GetGenericTypeDefinition() == typeof(Plumbing.TransitionTable<>))
+                .Select(p => (Holder: t, States: p.PropertyType.GetGenericArguments()[0]))).ToList();
+        Assert.True(tables.Count >= 6, $"only {tables.Count} transition tables found");
+        var misnamed = tables.Where(x => !x.Holder.Name.EndsWith("Lifecycle", StringComparison.Ordinal)
+                || !x.States.IsEnum || !x.States.Name.EndsWith("State", StringComparison.Ordinal))
+            .Select(x => $"{x.Holder.FullName} holds a table of {x.States.FullName}").ToList();
+        Assert.True(misnamed.Count == 0, "not XLifecycle of XState:\n" + string.Join("\n", misnamed));
+    }
+
     [Fact]
     public void The_contracts_do_no_io()
     {
@@ -58,16 +77,16 @@ public sealed partial class LayoutTests
     }
 
     [Fact]
-    public void Every_type_in_a_workers_Handlers_folder_is_a_message_handler()
+    public void Every_type_in_a_Handlers_folder_is_a_message_handler()
     {
-        var strays = Codebase.Workers.SelectMany(w => Strays(w, ".Handlers", typeof(IMessageHandler))).ToList();
+        var strays = Codebase.ProductionAssemblies.SelectMany(w => Strays(w, ".Handlers", typeof(IMessageHandler))).ToList();
         Assert.True(strays.Count == 0, "in Handlers/ but not a message handler: " + string.Join(", ", strays));
     }
 
     [Fact]
-    public void Every_type_in_a_workers_Jobs_folder_is_a_job()
+    public void Every_type_in_a_Jobs_folder_is_a_job()
     {
-        var strays = Codebase.Workers.SelectMany(w => Strays(w, ".Jobs", typeof(IJob))).ToList();
+        var strays = Codebase.ProductionAssemblies.SelectMany(w => Strays(w, ".Jobs", typeof(IJob))).ToList();
         Assert.True(strays.Count == 0, "in Jobs/ but not a job: " + string.Join(", ", strays));
     }
 

@@ -59,7 +59,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         Assert.Equal((started + DeliverySchedule.Span).ToUnixTimeSeconds(), SignedAt(requests[^1]));
         Assert.All(requests, r => Assert.True(WebhookSignature.Verify(Secret, r.Signature, r.Body,
             DateTimeOffset.FromUnixTimeSeconds(SignedAt(r)))));
-        Assert.Equal((DeliveryStates.DeadLettered, DeliverySchedule.AttemptsMax), await rig.StateAsync("delivery:webhook:n1"));
+        Assert.Equal((DeliveryLifecycle.Name(DeliveryState.DeadLettered), DeliverySchedule.AttemptsMax), await rig.StateAsync("delivery:webhook:n1"));
         Assert.Equal(1, await rig.ScalarAsync<int>(
             "SELECT count(*) FROM notifier.outbox WHERE topic = 'alerts' AND message_id LIKE '%notification_dead_lettered%'"));
     }
@@ -82,7 +82,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         Assert.All(platform.Requests, r => Assert.Equal("delivery:webhook:n2", r.DeliveryId));
         var sent = platform.Requests[1].Notification;
         Assert.Equal(("delivery:webhook:n2", "ada", "payout_sent"), (sent.DeliveryId, sent.PlayerId, sent.Kind));
-        Assert.Equal((DeliveryStates.Delivered, 2), await rig.StateAsync("delivery:webhook:n2"));
+        Assert.Equal((DeliveryLifecycle.Name(DeliveryState.Delivered), 2), await rig.StateAsync("delivery:webhook:n2"));
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
             "alert:payout:halt:1", rig.Clock.GetUtcNow()));
         // No SMTP server yet: the attempt fails and waits its minute.
         Assert.True(await rig.RunAsync());
-        Assert.Equal((DeliveryStates.Pending, 1), await rig.StateAsync("delivery:email:n3"));
+        Assert.Equal((DeliveryLifecycle.Name(DeliveryState.Pending), 1), await rig.StateAsync("delivery:email:n3"));
         await using var smtp = await LocalSmtpServer.StartAsync(fixture.WorkDirectory, port);
         rig.Clock.Advance(TimeSpan.FromMinutes(1));
         Assert.True(await rig.RunAsync());
@@ -106,7 +106,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         Assert.Equal(["ops@example.test", "oncall@example.test"], mail.To.Mailboxes.Select(m => m.Address));
         Assert.Contains("3 disputes in 24 hours", mail.TextBody, StringComparison.Ordinal);
         Assert.Equal("delivery:email:n3", mail.Headers["X-ContestPipeline-Delivery-Id"]);
-        Assert.Equal((DeliveryStates.Delivered, 2), await rig.StateAsync("delivery:email:n3"));
+        Assert.Equal((DeliveryLifecycle.Name(DeliveryState.Delivered), 2), await rig.StateAsync("delivery:email:n3"));
         Assert.Empty(platform.Requests);
     }
 

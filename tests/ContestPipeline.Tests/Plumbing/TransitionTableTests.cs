@@ -13,7 +13,7 @@ public sealed class TransitionTableTests
     [Fact]
     public void A_transition_the_table_forbids_is_a_bug_naming_the_machine_the_subject_and_the_move()
     {
-        var error = Assert.Throws<InvariantViolatedException>(() => ContestStates.AssertTransition("c1", ContestStatus.Paid, ContestStatus.Cancelled));
+        var error = Assert.Throws<InvariantViolatedException>(() => SettlementLifecycle.AssertTransition("c1", SettlementState.Paid, SettlementState.Cancelled));
         Assert.Equal("illegal settlement transition of contest c1: PAID -> CANCELLED", error.Message);
     }
 
@@ -22,7 +22,7 @@ public sealed class TransitionTableTests
     {
         var error = Assert.Throws<InvariantViolatedException>(() => EntriesLifecycle.Parse("c1", "paused"));
         Assert.Equal("contest c1 has unknown entries state 'paused'", error.Message);
-        Assert.Throws<InvariantViolatedException>(() => ContestStates.Parse("c1", null));
+        Assert.Throws<InvariantViolatedException>(() => SettlementLifecycle.Parse("c1", null));
     }
 
     [Fact]
@@ -34,17 +34,17 @@ public sealed class TransitionTableTests
     }
 
     [Theory]
-    [InlineData(ContestStatus.Open, ContestStatus.Complete, true)]
-    [InlineData(ContestStatus.Open, ContestStatus.Cancelled, true)]
-    [InlineData(ContestStatus.Complete, ContestStatus.Settled, true)]
-    [InlineData(ContestStatus.Settled, ContestStatus.Paid, true)]
-    [InlineData(ContestStatus.Complete, ContestStatus.Cancelled, false)]
-    [InlineData(ContestStatus.Settled, ContestStatus.Cancelled, false)]
-    [InlineData(ContestStatus.Paid, ContestStatus.Cancelled, false)]
-    [InlineData(ContestStatus.Open, ContestStatus.Settled, false)]
-    [InlineData(ContestStatus.Paid, ContestStatus.Settled, false)]
-    public void Settlement_contests_move_only_forward_and_are_cancelled_only_while_open(ContestStatus from, ContestStatus to, bool legal) =>
-        Assert.Equal(legal, ContestStates.CanTransition(from, to));
+    [InlineData(SettlementState.Open, SettlementState.Complete, true)]
+    [InlineData(SettlementState.Open, SettlementState.Cancelled, true)]
+    [InlineData(SettlementState.Complete, SettlementState.Settled, true)]
+    [InlineData(SettlementState.Settled, SettlementState.Paid, true)]
+    [InlineData(SettlementState.Complete, SettlementState.Cancelled, false)]
+    [InlineData(SettlementState.Settled, SettlementState.Cancelled, false)]
+    [InlineData(SettlementState.Paid, SettlementState.Cancelled, false)]
+    [InlineData(SettlementState.Open, SettlementState.Settled, false)]
+    [InlineData(SettlementState.Paid, SettlementState.Settled, false)]
+    public void Settlement_contests_move_only_forward_and_are_cancelled_only_while_open(SettlementState from, SettlementState to, bool legal) =>
+        Assert.Equal(legal, SettlementLifecycle.CanTransition(from, to));
 
     [Theory]
     [InlineData(EntriesState.Open, EntriesState.Closed, true)]

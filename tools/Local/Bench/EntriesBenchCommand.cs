@@ -23,7 +23,7 @@ using Npgsql;
 namespace ContestPipeline.Local.Bench;
 
 /// <summary>
-/// cpdev bench entries (also <c>bench intake</c>): a lock-time rush through the real workers (ingestion and scoring as
+/// cpdev bench entries: a lock-time rush through the real workers (ingestion and scoring as
 /// processes), the local broker, the Stripe-compatible server enforcing a request limit, and the
 /// webhook receiver forwarding Stripe's signed events. N paid submissions for one contest are
 /// offered evenly over the last W seconds before lock (each a PaymentIntent that succeeded just
