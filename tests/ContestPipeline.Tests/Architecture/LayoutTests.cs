@@ -53,7 +53,7 @@ public sealed partial class LayoutTests
         var tables = Codebase.ProductionAssemblies.SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Static)
                 .Where(p => p.PropertyType.IsGenericType
-                    && p.PropertyType.GetGenericTypeDefinition() == typeof(Plumbing.TransitionTable<>))
+                    && p.PropertyType.GetGenericTypeDefinition() == typeof(global::ContestPipeline.Plumbing.TransitionTable<>))
                 .Select(p => (Holder: t, States: p.PropertyType.GetGenericArguments()[0]))).ToList();
         Assert.True(tables.Count >= 6, $"only {tables.Count} transition tables found");
         var misnamed = tables.Where(x => !x.Holder.Name.EndsWith("Lifecycle", StringComparison.Ordinal)
