@@ -12,7 +12,7 @@ namespace ContestPipeline.Tests.WebConsole;
 /// cancelling again changes nothing; a second admin's cancel after the first request expired (its recorded time
 /// moved back past the 24 h lifetime) changes nothing either, and the page says which request expired; once both
 /// requests count, the contest is CANCELLED and every paid entry refunded exactly once, on Stripe and in the read
-/// model, and the trail names both admins.
+/// model, its accounts close in the ledger, and the trail names both admins.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class ConsoleCancelTests(ConsoleFixture f)
@@ -66,6 +66,8 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
             "SELECT count(*) FROM operations.refunds WHERE payment_intent_id = ANY(@paid)", new { paid }));
         Assert.Equal(paid.Length, await stack.ScalarAsync<long>(
             "SELECT count(*) FROM payout.refunds WHERE payment_intent_id = ANY(@paid)", new { paid }));
+        // In the ledger: the contest's accounts closed (every fee refunded), and the book balanced.
+        Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(Contest));
 
         await cat.GotoAsync("/contests/" + Contest);
         Assert.Contains("CANCELLED", await cat.Locator("main p").First.InnerTextAsync());

@@ -14,6 +14,8 @@ using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Deployment;
 using ContestPipeline.Notifier.Domain;
+using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Rules.Ledger;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
@@ -140,6 +142,31 @@ public sealed class OperationsStack : IAsyncDisposable
 
     public Task WaitAsync(Func<Task<bool>> condition, string what, int seconds = 90) =>
         Eventually.UntilAsync(condition, $"{what} (logs in {WorkDirectory})", TimeSpan.FromSeconds(seconds));
+
+    /// <summary>
+    /// Waits until Settlement has closed the contest's accounts (SETTLED or PAID: its fees and pool
+    /// paid out; CANCELLED: every fee refunded), as the ledger checks read them; then the whole book
+    /// must balance. Returns Settlement's state of the contest.
+    /// </summary>
+    public async Task<string> LedgerClosedAsync(string contestId)
+    {
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var conn = await DataSource.OpenConnectionAsync();
+            var state = await conn.ExecuteScalarAsync<string?>(
+                "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId });
+            var open = (await LedgerChecks.ContestBalancesAsync(conn, contestId)).Where(b => b.BalanceMinor != 0
+                && (b.Account == Accounts.EntryFees(contestId) || b.Account == Accounts.PrizePool(contestId)));
+            var found = new List<string>(await LedgerChecks.ContestAsync(conn, contestId));
+            if (state is not ("SETTLED" or "PAID" or "CANCELLED")) found.Add($"settlement's state is {state ?? "none"}");
+            found.AddRange(open.Select(b => $"{b.Account} is {b.BalanceMinor}"));
+            return found;
+        }, p => p.Count == 0, $"{contestId}'s accounts closed (logs in {WorkDirectory})", TimeSpan.FromSeconds(120));
+        await using var read = await DataSource.OpenConnectionAsync();
+        Assert.Empty(await LedgerChecks.BookAsync(read));
+        return (await read.ExecuteScalarAsync<string>(
+            "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }))!;
+    }
 
     public const string OperatorsEmail = "ops@example.test";
 

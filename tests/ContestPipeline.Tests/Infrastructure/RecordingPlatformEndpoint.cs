@@ -12,7 +12,8 @@ namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
 /// The platform's notification endpoint as a real HTTP server on 127.0.0.1: records every request
-/// (signature, delivery id, body), answers the first ones with scripted statuses, then 200.
+/// (signature, delivery id, body), answers the first ones with scripted statuses, then 200; a delivery
+/// it is told to refuse, with its status every time.
 /// </summary>
 public sealed class RecordingPlatformEndpoint : IAsyncDisposable
 {
@@ -27,6 +28,7 @@ public sealed class RecordingPlatformEndpoint : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<Request> _requests = new();
     private readonly Queue<int> _statuses;
+    private readonly ConcurrentDictionary<string, int> _byDelivery = new();
 
     private RecordingPlatformEndpoint(WebApplication app, IEnumerable<int> statuses)
     {
@@ -55,7 +57,10 @@ public sealed class RecordingPlatformEndpoint : IAsyncDisposable
                 headers[WebhookSignature.DeliveryIdHeader].ToString(), headers[WebhookSignature.AttemptHeader].ToString(),
                 body, DateTimeOffset.UtcNow));
             int status;
-            lock (endpoint._statuses) status = endpoint._statuses.Count > 0 ? endpoint._statuses.Dequeue() : 200;
+            if (endpoint._byDelivery.TryGetValue(headers[WebhookSignature.DeliveryIdHeader].ToString(), out var refused))
+                status = refused;
+            else
+                lock (endpoint._statuses) status = endpoint._statuses.Count > 0 ? endpoint._statuses.Dequeue() : 200;
             ctx.Response.StatusCode = status;
         });
         await app.StartAsync();
@@ -73,6 +78,12 @@ public sealed class RecordingPlatformEndpoint : IAsyncDisposable
             for (var i = 0; i < times; i++) _statuses.Enqueue(status);
         }
     }
+
+    /// <summary>Answers every request for <paramref name="deliveryId"/> with <paramref name="status"/>.</summary>
+    public void Refuse(string deliveryId, int status) => _byDelivery[deliveryId] = status;
+
+    /// <summary>The deliveries it was told to refuse.</summary>
+    public IReadOnlyCollection<string> Refused => [.. _byDelivery.Keys];
 
     public async ValueTask DisposeAsync()
     {

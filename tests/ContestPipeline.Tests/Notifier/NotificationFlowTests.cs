@@ -32,7 +32,8 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             .Select(m => m.Body.Deserialize<NotificationRequested>(JsonSerializerOptions.Web)!)
             .Where(n => n.Audience == NotificationRequested.Player).ToList();
         Assert.Contains(asked, n => n.Kind == "entry_accepted" && n.Recipient == "ada");
-        var expected = asked.Select(n => Delivery.IdFor(DeliveryChannels.Webhook, n.NotificationId)).ToHashSet();
+        // Less those the platform was told to refuse (the console's view of a failing delivery).
+        var expected = asked.Select(n => Delivery.IdFor(DeliveryChannels.Webhook, n.NotificationId)).Except(Stack.Platform.Refused).ToHashSet();
         await Stack.WaitAsync(() => Task.FromResult(expected.IsSubsetOf(Stack.Platform.Requests.Select(r => r.DeliveryId))),
             $"{expected.Count} players' notifications at the platform");
 
@@ -102,6 +103,17 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     [Fact]
     public async Task The_console_shows_the_delivery_log_by_state()
     {
+        // A player's notification the platform refuses every time: still pending, to be tried again, its last error kept.
+        var id = NotificationRequested.MessageIdFor("payout_sent", "refused-" + Guid.NewGuid().ToString("N")[..8]);
+        var refused = Delivery.IdFor(DeliveryChannels.Webhook, id);
+        Stack.Platform.Refuse(refused, 503);
+        Stack.World.Publish(Topics.Notifications, "zoe", NotificationRequested.MessageType, id,
+            new NotificationRequested(id, NotificationRequested.Player, "zoe", "payout_sent", "info", "Your prize is on its way",
+                "Your prize was sent to your Stripe account.", id, DateTimeOffset.UtcNow));
+        await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM notifier.deliveries WHERE delivery_id = @refused AND state = 'pending' AND attempts >= 1",
+            new { refused }) == 1, "the refused delivery tried once and pending");
+
         var recipient = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
                 "SELECT recipient FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' LIMIT 1"),
             r => r is not null, "a delivered webhook in the log");
@@ -113,6 +125,16 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         var rows = await ann.Locator("#deliveries").InnerTextAsync();
         Assert.Contains(recipient!, rows, StringComparison.Ordinal);
         Assert.DoesNotContain("pending", rows, StringComparison.Ordinal);
+        Assert.DoesNotContain("zoe", rows, StringComparison.Ordinal);
+
+        Assert.Equal(200, (await ann.GotoAsync("/notifications?state=pending"))!.Status);
+        await fixture.ShotAsync(ann, "notifications-pending");
+        Assert.Contains("pending", await ann.Locator("#delivery-counts").InnerTextAsync(), StringComparison.Ordinal);
+        var zoe = await ann.Locator("#deliveries tr", new() { HasText = "zoe" }).InnerTextAsync();
+        Assert.Contains("payout_sent", zoe, StringComparison.Ordinal);
+        Assert.Contains("pending", zoe, StringComparison.Ordinal);
+        Assert.Contains($"{RecordingPlatformEndpoint.Path} answered 503", zoe, StringComparison.Ordinal);
+        Assert.DoesNotContain("delivered", await ann.Locator("#deliveries").InnerTextAsync(), StringComparison.Ordinal);
     }
 
     /// <summary>cpctl as compose's cpctl service runs it: the read-only role, its own process.</summary>

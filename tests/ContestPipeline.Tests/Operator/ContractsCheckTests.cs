@@ -32,9 +32,7 @@ public sealed class ContractsCheckTests
     {
         var (exit, output) = Check(Feed, type: "GameScheduled");
         Assert.Equal(1, exit);
-        var byLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal))
-            .GroupBy(l => int.Parse(l[5..l.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture))
-            .ToDictionary(g => g.Key, g => string.Join("\n", g));
+        var byLine = ByLine(output);
 
         // Lines 1-3 are good; line 4 is blank.
         Assert.Equal([5, 6, 7, 8, 9, 11, 12, 13, 14], byLine.Keys.Order());
@@ -57,6 +55,52 @@ public sealed class ContractsCheckTests
         Assert.Contains("line 13: not JSON", byLine[13], StringComparison.Ordinal);
         Assert.Contains("startsAt: missing; it is required", byLine[14], StringComparison.Ordinal);
         Assert.Contains(": 13 messages for provider.feed, 4 good, 9 bad", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A game postponed, started, suspended, resumed and cancelled, with bad lines of each of those events between.
+    /// </summary>
+    private static readonly string Phases = $$$"""
+        {"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1","a2"]}
+        {"type":"GamePostponed","body":{"gameId":"g1","sequence":2,"postponedAt":"2026-11-22T17:00:00Z","newStartsAt":"2026-11-25T18:00:00Z","reason":"weather"}}
+        {"type":"GamePostponed","body":{"gameId":"g1","sequence":3,"postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-22T17:00:00Z"}}
+        {"type":"GameStarted","body":{"gameId":"g1","sequence":4,"startedAt":"2026-11-25T18:01:00Z"}}
+        {"type":"GameSuspended","body":{"gameId":"g1","sequence":5,"suspendedAt":"2026-11-25T17:00:00Z"}}
+        {"type":"GameSuspended","body":{"gameId":"g1","sequence":6,"suspendedAt":"2026-11-25T19:00:00Z","reason":"lightning"}}
+        {"type":"GamePostponed","body":{"gameId":"g1","sequence":7,"postponedAt":"2026-11-25T19:10:00Z"}}
+        {"type":"GameResumed","body":{"gameId":"g1","sequence":8,"resumedAt":"2026-11-25T18:30:00Z"}}
+        {"type":"GameResumed","body":{"gameId":"g1","sequence":9,"resumedAt":"2026-11-25T20:00:00Z"}}
+        {"type":"GameResumed","body":{"gameId":"g1","sequence":10,"resumedAt":"2026-11-25T20:05:00Z"}}
+        {"type":"GameSuspended","body":{"gameId":"g1","sequence":11,"suspendedAt":"2026-11-25T20:06:00Z","reason":"{{{new string('x', 501)}}}"}}
+        {"type":"GameCancelled","body":{"gameId":"g1","sequence":12,"cancelledAt":"2026-11-25T20:10:00Z","reason":"power cut"}}
+        {"type":"GameCancelled","body":{"gameId":"g1","sequence":13,"cancelledAt":"2026-11-25T20:20:00Z"}}
+        {"type":"GameCancelled","body":{"gameId":"g2","sequence":1,"cancelledAt":"2026-11-22T18:00:00Z"}}
+        {"type":"GameResumed","body":{"gameId":"g3","sequence":1}}
+        """;
+
+    [Fact]
+    public void A_games_postponement_suspension_resumption_and_cancellation_are_checked_line_by_line()
+    {
+        var (exit, output) = Check(Phases, type: "GameScheduled");
+        Assert.Equal(1, exit);
+        var byLine = ByLine(output);
+        // The good lines (schedule, postpone, start, suspend, resume, cancel) print nothing.
+        Assert.Equal([3, 5, 7, 8, 10, 11, 13, 14, 15], byLine.Keys.Order());
+        Assert.Contains("line 3: GamePostponed: GamePostponed for game g1 at sequence 3: newStartsAt", byLine[3], StringComparison.Ordinal);
+        Assert.Contains("is not after postponedAt", byLine[3], StringComparison.Ordinal);
+        Assert.Contains("line 5: GameSuspended: GameSuspended for game g1 at sequence 5: suspendedAt", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("is before startedAt", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("line 7: GamePostponed: ", byLine[7], StringComparison.Ordinal);
+        Assert.Contains("a game in play is suspended, not postponed", byLine[7], StringComparison.Ordinal);
+        Assert.Contains("line 8: GameResumed: GameResumed for game g1 at sequence 8: resumedAt", byLine[8], StringComparison.Ordinal);
+        Assert.Contains("is before suspendedAt", byLine[8], StringComparison.Ordinal);
+        Assert.Contains("line 10: GameResumed: GameResumed for game g1 at sequence 10: the game is not suspended", byLine[10], StringComparison.Ordinal);
+        Assert.Contains("line 11: GameSuspended: schema GameSuspended.v1.json: reason:", byLine[11], StringComparison.Ordinal);
+        Assert.Contains("reason is 501 characters; at most 500 are allowed", byLine[11], StringComparison.Ordinal);
+        Assert.Contains("line 13: GameCancelled: GameCancelled for game g1 at sequence 13: the game was cancelled at", byLine[13], StringComparison.Ordinal);
+        Assert.Contains("line 14: GameCancelled: GameCancelled for game g2 at sequence 1: the game is not scheduled", byLine[14], StringComparison.Ordinal);
+        Assert.Contains("line 15: GameResumed: schema GameResumed.v1.json: resumedAt: missing; it is required", byLine[15], StringComparison.Ordinal);
+        Assert.Contains(": 15 messages for provider.feed, 6 good, 9 bad", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -110,6 +154,12 @@ public sealed class ContractsCheckTests
         Assert.True(exit == 0, output);
         Assert.Equal(2, ContractsCommand.Check("provider.fed", null, "/nonexistent", TextWriter.Null, TextWriter.Null));
     }
+
+    /// <summary>The check's report of each bad line, by line number.</summary>
+    private static Dictionary<int, string> ByLine(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal))
+            .GroupBy(l => int.Parse(l[5..l.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture))
+            .ToDictionary(g => g.Key, g => string.Join("\n", g));
 
     private static (int Exit, string Output) Check(string lines, string? type, string topic = "provider.feed")
     {

@@ -13,12 +13,15 @@ using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Operations;
 using ContestPipeline.Tests.Scenarios;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using System.Text.Json;
 
 namespace ContestPipeline.Tests.Operator;
 
 /// <summary>
-/// An operator's day with cpctl alone, never SQL, against the whole pipeline as processes: contests,
-/// alerts, the emergency stop, releases, players' earnings, the tax year with its reporting flag,
+/// An operator's day with cpctl alone, never SQL, against the whole pipeline as processes: contests
+/// defined, listed and cancelled, alerts acknowledged and resolved, the emergency stop, releases, players' earnings, the tax year with its reporting flag,
 /// the balance monitor, Stripe's events and a make-good with two different operators. Each
 /// command runs as its own process, as an operator runs it, and what it did is checked in the
 /// read model the console shows.
@@ -49,6 +52,15 @@ public sealed class OperatorToolTests
         await tool.RunAsync("alerts", "ack", alertId!, "--note", "looking at the winner's history", "--operator", "ann");
         await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT acked_by FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "ann",
             "the alert acknowledged by ann");
+        // bob resolves it with his note; a second resolve is refused before anything is sent.
+        await tool.RunAsync("alerts", "resolve", alertId!, "--note", "winner's history checked", "--operator", "bob");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "resolved",
+            "the alert resolved by bob");
+        await using (var read = await stack.DataSource.OpenConnectionAsync())
+            Assert.Equal(("ann", "bob", "winner's history checked"), await Dapper.SqlMapper.QuerySingleAsync<(string, string, string)>(read,
+                "SELECT acked_by, resolved_by, resolve_note FROM operations.alerts WHERE alert_id = @alertId", new { alertId }));
+        var resolvedAgain = await tool.RunAsync(1, "alerts", "resolve", alertId!, "--note", "twice", "--operator", "ann");
+        Assert.Contains(resolvedAgain.Lines, l => l.Contains($"alert {alertId} is resolved already", StringComparison.Ordinal));
 
         // The emergency stop and its lifting, as Payout reports them back.
         await tool.RunAsync("payouts", "halt", "--reason", "suspicious pattern", "--operator", "ann");
@@ -79,17 +91,18 @@ public sealed class OperatorToolTests
         await TaxYearAsync(stack, tool);
         await BalanceAndStripeEventsAsync(tool);
         await MakeGoodsAsync(stack, tool);
+        await PlayersListAsync(tool);
         await PlayerStatementsAsync(stack, tool);
 
         // Every decision is in the audit trail, by name, as cpctl made it.
-        string[] expected = ["alert-ack", "payouts-halt", "payouts-resume", "payout-release", "payout-release", "tax-export", "make-good-propose", "make-good-confirm"];
+        string[] expected = ["alert-ack", "alert-resolve", "payouts-halt", "payouts-resume", "payout-release", "payout-release", "tax-export", "make-good-propose", "make-good-confirm"];
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>("SELECT count(*) FROM operations.audit WHERE tool = 'cpctl'") >= expected.Length,
             "every cpctl action in the audit trail");
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         var actions = (await Dapper.SqlMapper.QueryAsync<(string Action, string Operator)>(conn,
             "SELECT action, operator FROM operations.audit WHERE tool = 'cpctl' ORDER BY at, action_id")).ToList();
         Assert.Equal(expected, actions.Select(a => a.Action));
-        Assert.Equal(["ann", "ann", "bob", "ann", "bob", "ann", "ann", "bob"], actions.Select(a => a.Operator));
+        Assert.Equal(["ann", "bob", "ann", "bob", "ann", "bob", "ann", "ann", "bob"], actions.Select(a => a.Operator));
 
         await CancelLiveContestAsync(stack, tool);
         await LateCancelIsRefusedAsync(stack);
@@ -111,9 +124,10 @@ public sealed class OperatorToolTests
     private static readonly string[] LivePlayers = ["gus", "hal", "ivy"];
 
     /// <summary>
-    /// A LIVE contest with three paid entries, cancelled with cpctl under the two-person rule: ann's
+    /// A LIVE contest with three paid entries, defined with cpctl, cancelled with cpctl under the two-person rule: ann's
     /// request (twice) is recorded and announced, bob's applies it; the referee cancels it, every paid
-    /// entry is refunded on Stripe exactly once, and the audit trail names who decided and why.
+    /// entry is refunded on Stripe exactly once, its accounts close in the ledger (cpctl ledger check agrees), and
+    /// the audit trail names who decided and why.
     /// </summary>
     private static async Task CancelLiveContestAsync(OperationsStack stack, Cpctl tool)
     {
@@ -121,8 +135,7 @@ public sealed class OperatorToolTests
         stack.World.Schedule(game, 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1");
         await stack.WaitAsync(async () => await stack.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)",
             new { game }), "the game scheduled");
-        stack.World.Define(ContestScenarios.Fantasy(LiveContest, DateTimeOffset.UtcNow.AddSeconds(10), [game]));
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "SCHEDULED", $"{LiveContest} SCHEDULED");
+        await DefineLiveContestAsync(stack, tool, game);
         var paid = LivePlayers.ToDictionary(p => stack.World.Pay(LiveContest, p, ContestScenarios.Fee), p => p);
         foreach (var (intent, player) in paid)
             stack.World.Submit(ContestScenarios.Entry($"s-{LiveContest}-{player}", LiveContest, player, intent, "qb1", "rb1"));
@@ -152,6 +165,13 @@ public sealed class OperatorToolTests
         var refunds = stack.Stripe.Ledger().Refunds.Where(r => r.Metadata.GetValueOrDefault("contest_id") == LiveContest).ToList();
         Assert.Equal(paid.Keys.Order(), refunds.Select(r => r.PaymentIntent).Order());
         Assert.All(refunds, r => Assert.Equal(ContestScenarios.Fee, r.Amount));
+        // The ledger is closed for it (every fee refunded, the book balanced), and cpctl's check of every closed contest
+        // (this one and the paid one) says so.
+        Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(LiveContest));
+        var ledger = await tool.RunAsync("ledger", "check");
+        Assert.Contains(ledger.Lines, l => l.StartsWith("ledger holds: ", StringComparison.Ordinal)
+            && l.EndsWith("; 2 closed contest(s) with their accounts closed", StringComparison.Ordinal));
+        Assert.DoesNotContain(ledger.Lines, l => l.StartsWith("problem: ", StringComparison.Ordinal));
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         var decided = await Dapper.SqlMapper.QueryAsync<string>(conn,
             "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest ORDER BY at", new { LiveContest });
@@ -160,6 +180,52 @@ public sealed class OperatorToolTests
         var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "cy");
         Assert.Contains(again.Lines, l => l.Contains("only a contest not yet COMPLETE", StringComparison.Ordinal));
     }
+
+    /// <summary>
+    /// The live contest defined with cpctl: a definition with two faults is refused with both reasons and nothing sent;
+    /// the corrected one is sent, audited as ann's, and scheduled.
+    /// </summary>
+    private static async Task DefineLiveContestAsync(OperationsStack stack, Cpctl tool, string game)
+    {
+        var definition = ContestScenarios.Fantasy(LiveContest, DateTimeOffset.UtcNow.AddSeconds(15), [game]);
+        var file = Path.Combine(stack.WorkDirectory, $"{LiveContest}.json");
+        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(definition with { MinEntries = 0, GameIds = [] },
+            OutgoingMessage.Json));
+        var refused = await tool.RunAsync(1, "contests", "define", file, "--operator", "ann");
+        Assert.Contains(refused.Lines, l => l == $"contests define: contest {LiveContest} not defined (2 reasons):");
+        Assert.Contains(refused.Lines, l => l.StartsWith("  - minEntries 0 is less than", StringComparison.Ordinal));
+        Assert.Contains(refused.Lines, l => l == "  - gameIds is empty; a contest covers at least one game");
+
+        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(definition, OutgoingMessage.Json));
+        var sent = await tool.RunAsync("contests", "define", file, "--operator", "ann");
+        Assert.Contains(sent.Lines, l => l.StartsWith($"contest {LiveContest} sent; ", StringComparison.Ordinal));
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "SCHEDULED", $"{LiveContest} SCHEDULED");
+        // The refused definition was never sent: the one on contests is the corrected one, as written.
+        var defined = Assert.Single(stack.World.Read(Topics.Contests), m => m.Key == LiveContest && m.Type == ContestDefined.MessageType);
+        Assert.Equivalent(definition, defined.Body.Deserialize<ContestDefined>(OutgoingMessage.Json), strict: true);
+        Assert.Equal("ann", await stack.ScalarAsync<string>(
+            "SELECT operator FROM operations.audit WHERE action = 'contest-define' AND subject = @LiveContest", new { LiveContest }));
+    }
+
+    /// <summary>Every player with an entry or a payout, with their counts; and a search by part of the id.</summary>
+    private static async Task PlayersListAsync(Cpctl tool)
+    {
+        var all = await tool.RunAsync("players", "list");
+        Assert.Contains(all.Lines, l => l.StartsWith("page 1: 6 players", StringComparison.Ordinal));
+        var rows = all.Lines.Select(Cells).Where(c => c.Length == 3).ToDictionary(c => c[0], c => (c[1], c[2]));
+        Assert.Equal(OperationsStack.Players, rows.Keys.Where(OperationsStack.Players.Contains).Order(StringComparer.Ordinal));
+        // ada's prize; ed's make-good; each has the one entry.
+        Assert.Equal(("1", "1"), rows["ada"]);
+        Assert.Equal(("1", "1"), rows["ed"]);
+        var some = await tool.RunAsync("players", "list", "--search", "d");
+        Assert.Contains(some.Lines, l => l.StartsWith("page 1: 3 players", StringComparison.Ordinal));
+        Assert.Equal(["ada", "di", "ed"], some.Lines.Select(Cells).Where(c => c.Length == 3 && OperationsStack.Players.Contains(c[0]))
+            .Select(c => c[0]));
+    }
+
+    /// <summary>The cells of a row of a table as cpctl prints it.</summary>
+    private static string[] Cells(string line) =>
+        [.. line.Split('│', '|').Select(c => c.Trim()).Where(c => c.Length > 0)];
 
     /// <summary>
     /// A cancel that reaches the referee after the contest completed (here: paid) loses to COMPLETE: refused

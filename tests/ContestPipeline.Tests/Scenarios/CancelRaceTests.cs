@@ -11,6 +11,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// the lock, with entries still arriving, and COMPLETE, with the last game ending. Whichever wins,
 /// exactly one outcome holds and the money follows it: a cancelled contest refunds every payment it
 /// took exactly once and orders no prize; a completed one refunds nothing and refuses the cancel.
+/// Either way the contest's accounts close in the ledger and the book balances.
 /// Both races run on one stack of every worker as processes (the two-person cancel as two operators'
 /// signed requests, as cpctl and the console send them).
 /// </summary>
@@ -60,6 +61,7 @@ public sealed class CancelRaceTests
         await RefundedOnceAsync(stack, contest, paid);
         Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue), m => m.Key == contest && m.Type == PrizePayoutOrdered.MessageType);
         Assert.DoesNotContain(Transitions(stack, contest), to => to == "COMPLETE");
+        Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(contest));
     }
 
     /// <summary>
@@ -96,6 +98,7 @@ public sealed class CancelRaceTests
             Assert.DoesNotContain("COMPLETE", transitions);
             await RefundedOnceAsync(stack, contest, paid);
             Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue), m => m.Key == contest && m.Type == PrizePayoutOrdered.MessageType);
+            Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(contest));
         }
         else
         {
@@ -105,6 +108,7 @@ public sealed class CancelRaceTests
                 new { refused = $"%cancel of contest {contest} refused%" }), "the cancel that lost refused with a critical alert");
             Assert.DoesNotContain(stack.Stripe.Ledger().Refunds, r => paid.Contains(r.PaymentIntent));
             Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue), m => m.Key == contest && m.Type == RefundOrdered.MessageType);
+            Assert.Contains(await stack.LedgerClosedAsync(contest), new[] { "SETTLED", "PAID" });
         }
     }
 

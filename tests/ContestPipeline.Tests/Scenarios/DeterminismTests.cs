@@ -31,7 +31,9 @@ public sealed class DeterminismTests(PipelineFixture fixture)
 
     /// <summary>
     /// A fixed slate: 24 fantasy entries on two games of 60 facts each including cumulative
-    /// rewrites and a correction; and a fitness challenge riding along, its eight walkers
+    /// rewrites and a correction, g2 postponed (to a time before the slate's end) before it starts,
+    /// suspended and resumed in play, and cancelled at the end instead of ending (its athletes score
+    /// what they had, by the contest's rule); and a fitness challenge riding along, its eight walkers
     /// entered and scored on their own stats from a third "game" of 40 facts.
     /// </summary>
     private static Slate MakeSlate()
@@ -44,6 +46,8 @@ public sealed class DeterminismTests(PipelineFixture fixture)
         {
             var seq = 2L;
             var at = DateTimeOffset.UnixEpoch;
+            if (game == "g2")
+                feed.Add((game, seq, GamePostponed.MessageType, new GamePostponed(game, seq++, at, at.AddHours(1), "rain")));
             feed.Add((game, seq, GameStarted.MessageType, new GameStarted(game, seq++, at)));
             var totals = new Dictionary<(string, string), long>();
             for (var i = 0; i < facts; i++)
@@ -52,11 +56,18 @@ public sealed class DeterminismTests(PipelineFixture fixture)
                 var stat = stats[random.Next(stats.Length)];
                 var total = totals.GetValueOrDefault((athlete, stat)) + random.Next(0, step);
                 totals[(athlete, stat)] = total;
+                if (game == "g2" && i == facts / 2)
+                {
+                    feed.Add((game, seq, GameSuspended.MessageType, new GameSuspended(game, seq++, at, "lightning")));
+                    feed.Add((game, seq, GameResumed.MessageType, new GameResumed(game, seq++, at)));
+                }
                 feed.Add(i == facts - 7
                     ? (game, seq, StatCorrected.MessageType, new StatCorrected(game, seq++, athlete, stat, total))
                     : (game, seq, StatUpdated.MessageType, new StatUpdated(game, seq++, athlete, stat, total)));
             }
-            feed.Add((game, seq, GameEnded.MessageType, new GameEnded(game, seq, at)));
+            feed.Add(game == "g2"
+                ? (game, seq, GameCancelled.MessageType, new GameCancelled(game, seq, at, "floodlight failure"))
+                : (game, seq, GameEnded.MessageType, new GameEnded(game, seq, at)));
         }
         return new Slate(entries, feed);
     }

@@ -2,6 +2,8 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
@@ -10,7 +12,8 @@ namespace ContestPipeline.Tests.Scenarios;
 /// <summary>
 /// A slate's bad days through the real workers: a game postponed past the slate's end, two
 /// suspended at it and resumed after (one's resumption arriving before its contest completes,
-/// the other's after), one still in play after it, under both rules for unfinished games. Times
+/// the other's after), one still in play after it, two cancelled (one in play, one before it
+/// started), under both rules for unfinished games. Times
 /// in the feed are the provider's, set by the test, so the rule sees the same facts whenever
 /// they arrive.
 /// </summary>
@@ -24,24 +27,29 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "payout");
         var world = run.World;
-        var lockAt = await run.LockTimeAsync(messagesBeforeLock: 21);
+        var lockAt = await run.LockTimeAsync(messagesBeforeLock: 30);
         var slateEnd = lockAt + SlateLength;
         world.Schedule("g1", 1, lockAt, "qb1", "rb1");
         world.Schedule("g2", 1, lockAt, "qb2", "rb2");
         world.Schedule("g3", 1, lockAt, "qb3", "rb3");
         world.Schedule("g4", 1, lockAt, "qb4", "rb4");
         world.Schedule("g5", 1, lockAt, "qb5", "rb5");
+        world.Schedule("g6", 1, lockAt, "qb6", "rb6");
+        world.Schedule("g7", 1, lockAt, "qb7", "rb7");
         // pp and pp-cancel keep the default slate end (a day after the games' start); the others end it soon.
         run.Define(Fantasy("pp", lockAt, ["g1", "g2"]));
         run.Define(Fantasy("pp-cancel", lockAt, ["g1", "g2"]) with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
         run.Define(Fantasy("susp-a", lockAt, ["g1", "g3"]) with { SlateEndsAt = slateEnd });
         run.Define(Fantasy("susp-b", lockAt, ["g1", "g5"]) with { SlateEndsAt = slateEnd });
         run.Define(Fantasy("held", lockAt, ["g1", "g4"]) with { SlateEndsAt = slateEnd });
+        // g6 is cancelled in play and g7 before it starts: canc scores them as played, canc-refund cancels.
+        run.Define(Fantasy("canc", lockAt, ["g1", "g6", "g7"]));
+        run.Define(Fantasy("canc-refund", lockAt, ["g1", "g6"]) with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
         var refunded = new List<string>();
         void Enter(string contest, string player, params string[] lineup)
         {
             var payment = world.Pay(contest, player, Fee);
-            if (contest == "pp-cancel") refunded.Add(payment);
+            if (contest is "pp-cancel" or "canc-refund") refunded.Add(payment);
             world.Submit(Entry("s-" + contest + "-" + player, contest, player, payment, lineup));
         }
         Enter("pp", "alice", "qb1", "qb2");
@@ -54,7 +62,13 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         Enter("susp-b", "fay", "rb1", "rb5");
         Enter("held", "gus", "qb1", "qb4");
         Enter("held", "hal", "rb1", "rb4");
-        foreach (var c in new[] { "pp", "pp-cancel", "susp-a", "susp-b", "held" }) await run.WaitForStateAsync(c, "LOCKED");
+        Enter("canc", "kim", "qb6", "rb7");
+        Enter("canc", "lee", "qb1", "rb6");
+        Enter("canc", "mia", "qb7", "rb1");
+        Enter("canc-refund", "ned", "qb1", "qb6");
+        Enter("canc-refund", "oli", "rb1", "rb6");
+        foreach (var c in new[] { "pp", "pp-cancel", "susp-a", "susp-b", "held", "canc", "canc-refund" })
+            await run.WaitForStateAsync(c, "LOCKED");
 
         world.Start("g1", 2, lockAt.AddSeconds(1));
         world.Stat("g1", 3, "qb1", "passing_yards", 250);   // 10.000
@@ -67,7 +81,11 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         world.Stat("g5", 4, "rb5", "rushing_yards", 100);   // 10.000
         world.Start("g4", 2, lockAt.AddSeconds(1));
         world.Stat("g4", 3, "qb4", "passing_yards", 50);    // 2.000
+        world.Start("g6", 2, lockAt.AddSeconds(1));
+        world.Stat("g6", 3, "qb6", "passing_yards", 200);   // 8.000
+        world.Stat("g6", 4, "rb6", "rushing_yards", 30);    // 3.000
         await run.WaitForStateAsync("pp-cancel", "LIVE");
+        await run.WaitForStateAsync("canc-refund", "LIVE");
 
         // Weather: g2 moves to three days later, past both contests' slate end.
         world.Postpone("g2", 2, lockAt.AddDays(3), "stadium roof damage");
@@ -78,6 +96,11 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         world.Resume("g5", 6, slateEnd.AddHours(1));
         world.Stat("g5", 7, "qb5", "passing_yards", 1_000);
         world.End("g5", 8, slateEnd.AddHours(2));
+        // g6 is called off in play, g7 before it started: canc-refund is cancelled at once; canc waits for g1.
+        world.CancelGame("g6", 5, "floodlight failure", lockAt.AddSeconds(6));
+        world.CancelGame("g7", 2, "team travel disrupted", lockAt.AddSeconds(7));
+        await run.WaitForStateAsync("canc-refund", "CANCELLED");
+        Assert.Equal("LIVE", await run.StateAsync("canc"));
         world.End("g1", 5, lockAt.AddSeconds(10));
 
         // The default rule: g2's athletes score zero and pp completes once g1 has ended.
@@ -88,6 +111,18 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         Assert.Contains("its athletes score zero", Reason(run, "pp", "COMPLETE"), StringComparison.Ordinal);
         Assert.Contains("cancel_and_refund", Reason(run, "pp-cancel", "CANCELLED"), StringComparison.Ordinal);
         Assert.Equal("LIVE", From(run, "pp-cancel", "CANCELLED"));
+        Assert.Contains("game g6 cancelled at", Reason(run, "canc-refund", "CANCELLED"), StringComparison.Ordinal);
+        Assert.Contains("cancel_and_refund", Reason(run, "canc-refund", "CANCELLED"), StringComparison.Ordinal);
+
+        // The default rule on cancelled games: g6's athletes keep what they had, g7's score zero, and canc completes
+        // once g1 has ended.
+        await run.WaitForStateAsync("canc", "COMPLETE");
+        Assert.Equal([("lee", 13_000L), ("kim", 8_000L), ("mia", 5_000L)], Scores(await run.FinalStandingsAsync("canc")));
+        await WaitForTransitionAsync(run, "canc", "COMPLETE");
+        Assert.Contains("game g6 cancelled at", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
+        Assert.Contains("its athletes score what they had", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
+        Assert.Contains("game g7 cancelled at", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
+        Assert.Contains("its athletes score zero", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
         // g2 is played on its new date: nothing of it is pp's, and none of it is a correction of pp's result.
         world.Start("g2", 3, lockAt.AddDays(3));
         world.Stat("g2", 4, "qb2", "passing_yards", 500);
@@ -113,13 +148,25 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         await run.WaitForStateAsync("held", "COMPLETE");
         Assert.Equal([("gus", 12_000L), ("hal", 5_000L)], Scores(await run.FinalStandingsAsync("held")));
 
-        // pp-cancel's entries are refunded at Stripe, each exactly once.
-        await Eventually.UntilAsync(() => refunded.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)), "pp-cancel's refunds at Stripe");
+        // pp-cancel's and canc-refund's entries are refunded at Stripe, each exactly once.
+        await Eventually.UntilAsync(() => refunded.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
+            "pp-cancel's and canc-refund's refunds at Stripe");
         await run.ReadToEndAsync();
         Assert.Equal(refunded.Order(StringComparer.Ordinal),
             run.Stripe.Ledger().Refunds.Where(r => refunded.Contains(r.PaymentIntent)).Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
-        Assert.Equal(refunded.Order(StringComparer.Ordinal), world.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType && m.Key == "pp-cancel")
+        Assert.Equal(refunded.Order(StringComparer.Ordinal), world.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType && m.Key is "pp-cancel" or "canc-refund")
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()!).Order(StringComparer.Ordinal));
+        // Their ledger is closed: every fee taken went back, and the book balances.
+        await using (var conn = await run.Iso.DataSource.OpenConnectionAsync())
+        {
+            foreach (var contest in new[] { "pp-cancel", "canc-refund" })
+            {
+                Assert.Equal("CANCELLED", await run.SettlementStateAsync(contest));
+                Assert.Empty(await LedgerChecks.ContestAsync(conn, contest));
+                Assert.Equal(0, (await LedgerChecks.ContestBalancesAsync(conn, contest)).Single(b => b.Account == Accounts.EntryFees(contest)).BalanceMinor);
+            }
+            Assert.Empty(await LedgerChecks.BookAsync(conn));
+        }
         // Each path was taken: susp-b kept g5's values when its resumption came before the result; pp's and susp-a's
         // results were fixed first.
         await using (var conn = await run.Iso.DataSource.OpenConnectionAsync())
@@ -127,7 +174,7 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
                 "SELECT contest_id, game_id, snapshot FROM scoring.contest_game_freezes ORDER BY contest_id")).ToList());
         var alerts = world.Read(Topics.Alerts);
         Assert.DoesNotContain(alerts, a => a.Body.GetProperty("code").GetString() == "correction_after_complete"
-            && a.Body.GetProperty("subject").GetString() is "pp" or "susp-a" or "susp-b");
+            && a.Body.GetProperty("subject").GetString() is "pp" or "susp-a" or "susp-b" or "canc");
         Assert.Empty(world.Read(Topics.DeadLetter(Topics.ProviderFeed)));
         Assert.Empty(world.Read(Topics.DeadLetter(Topics.Games)));
     }
