@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace ContestPipeline.Stripe;
@@ -99,23 +98,15 @@ public static class StripeWebhookSignature
         return timestamp is not null && anyV1;
     }
 
-    /// <summary>The header value Stripe would send for this payload, secret and time.</summary>
-    public static string Sign(ReadOnlySpan<byte> payload, string secret, DateTimeOffset timestamp)
-    {
-        var t = timestamp.ToUnixTimeSeconds();
-        return string.Create(CultureInfo.InvariantCulture,
-            $"t={t},v1={Convert.ToHexStringLower(Hmac(payload, secret, t))}");
-    }
+    /// <summary>
+    /// The header value Stripe would send for this payload, secret and time, made by Stripe.net's own
+    /// <c>EventUtility.GenerateSignatureHeader</c>. It signs the payload as text (UTF-8), the form
+    /// <see cref="Verify(ReadOnlySpan{byte}, string?, IReadOnlyList{string}, DateTimeOffset, TimeSpan?)"/> checks.
+    /// </summary>
+    public static string Sign(ReadOnlySpan<byte> payload, string secret, DateTimeOffset timestamp) =>
+        Sign(Encoding.UTF8.GetString(payload), secret, timestamp);
 
     public static string Sign(string payload, string secret, DateTimeOffset timestamp) =>
-        Sign(Encoding.UTF8.GetBytes(payload), secret, timestamp);
-
-    private static byte[] Hmac(ReadOnlySpan<byte> payload, string secret, long timestamp)
-    {
-        var prefix = Encoding.UTF8.GetBytes(timestamp.ToString(CultureInfo.InvariantCulture) + ".");
-        var signed = new byte[prefix.Length + payload.Length];
-        prefix.CopyTo(signed, 0);
-        payload.CopyTo(signed.AsSpan(prefix.Length));
-        return HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed);
-    }
+        global::Stripe.EventUtility.GenerateSignatureHeader(
+            payload: payload, secret: secret, timestamp: timestamp.ToUnixTimeSeconds());
 }

@@ -117,30 +117,66 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     /// <summary>
     /// A 409 (the key still in flight) and a 429 are retried by the one retry policy, each attempt under the
     /// same key and each through the rate budget: against a server that allows exactly the client's rate,
-    /// no attempt is refused by its limit (every 429 is the injected one).
+    /// no attempt is refused by its limit (every 429 is the injected one). The client runs on a clock that
+    /// moves only when the test moves it, so every backoff and every wait for a token is shown to be taken
+    /// on the injected clock: nothing is sent again until the clock is moved past it.
     /// </summary>
     [Fact]
     public async Task A_409_and_a_429_are_retried_under_the_same_key_within_the_rate_budget()
     {
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = 2 });
-        using var client = new StripeApi(new StripeSettings
+        var clock = new ManualClock();
+        var settings = new StripeSettings
         {
             BaseAddress = stripe.BaseUrl, SecretKey = stripe.ApiKey, RequestsPerSecond = 2, RequestBurst = 1, AttemptsMax = 6,
-            RetryDelayBase = TimeSpan.FromMilliseconds(1), RetryDelayMax = TimeSpan.FromMilliseconds(5),
-        }, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeApi>.Instance);
+            RetryDelayBase = TimeSpan.FromMilliseconds(50), RetryDelayMax = TimeSpan.FromMilliseconds(150),
+        };
+        using var client = new StripeApi(settings, clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<StripeApi>.Instance);
         stripe.TopUp(10_000, "usd");
         var winner = await client.CreateAccountAsync(new AccountCreate("US"), "account:w");
         stripe.EnablePayouts(winner.Id);
         stripe.InjectFault(new StripeFault(StripeFaultKind.KeyInFlight, "POST", "/v1/transfers", Count: 2));
         stripe.InjectFault(new StripeFault(StripeFaultKind.RateLimited, "POST", "/v1/transfers", Count: 2));
+        var start = clock.GetUtcNow();
 
-        var created = await client.CreateTransferAsync(new TransferCreate(2_000, "usd", winner.Id, "contest-1"), "payout:po-1");
+        var (created, waits) = await OnTheClockAsync(clock,
+            client.CreateTransferAsync(new TransferCreate(2_000, "usd", winner.Id, "contest-1"), "payout:po-1"));
 
         var attempts = stripe.Requests().Where(r => r is { Method: "POST", Path: "/v1/transfers" }).ToList();
         Assert.Equal([409, 409, 429, 429, 200], attempts.Select(r => r.Status));
         Assert.All(attempts, r => Assert.Equal("payout:po-1", r.IdempotencyKey));
         Assert.All(stripe.Requests().Where(r => r.Status == 429), r => Assert.Equal(StripeFaultKind.RateLimited, r.Fault));
         Assert.Equal(created.Id, Assert.Single(stripe.Ledger().Transfers).Id);
+        // The retry policy's four backoffs (shorter than a token's wait; jitter may shorten one to none, so three
+        // at least), and five attempts paid for at two a second: all taken on the injected clock.
+        Assert.True(waits.Count(w => w <= settings.RetryDelayMax) >= 3, $"moved the clock by {string.Join(", ", waits)}");
+        Assert.Equal(TimeSpan.FromSeconds(2.5), clock.GetUtcNow() - start);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> to its end, moving <paramref name="clock"/> to each short wait the client
+    /// takes on it (a backoff, a wait for a token; not an attempt's own timeout), and says which it moved to.
+    /// The server's limit runs on real time, so a wait for a token is also waited in real time first.
+    /// </summary>
+    private static async Task<(T Result, List<TimeSpan> Waits)> OnTheClockAsync<T>(ManualClock clock, Task<T> call)
+    {
+        var waits = new List<TimeSpan>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!call.IsCompleted)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the call is still waiting after moving the clock by {string.Join(", ", waits)}");
+            var next = clock.PendingTimers().Where(t => t > TimeSpan.Zero && t < TimeSpan.FromSeconds(5)).ToList();
+            if (next.Count == 0)
+            {
+                await Task.WhenAny(call, Task.Delay(10));
+                continue;
+            }
+            if (next[0] > TimeSpan.FromMilliseconds(100)) await Task.Delay(next[0]);
+            waits.Add(next[0]);
+            clock.Advance(next[0]);
+        }
+        return (await call, waits);
     }
 
     [Theory]
