@@ -34,10 +34,14 @@ public static class LedgerCommand
         var problems = new List<string>(await LedgerChecks.BookAsync(conn));
         foreach (var contest in checkedContests) problems.AddRange(await LedgerChecks.ContestAsync(conn, contest));
         var entries = await LedgerChecks.JournalEntryCountAsync(conn);
+        var refunding = await LedgerChecks.RefundsPendingAsync(conn, checkedContests);
         foreach (var problem in problems) await output.WriteLineAsync("problem: " + problem);
         await output.WriteLineAsync(problems.Count == 0
-            ? $"ledger holds: {entries} journal entries, each balanced; the book sums to zero; " +
-                $"{checkedContests.Count} closed contest(s) with their accounts closed"
+            ? $"ledger holds: {entries} journal entries, each balanced; the book sums to zero; "
+                + (refunding.Count == 0
+                    ? $"{checkedContests.Count} closed contest(s) with their accounts closed"
+                    : $"{checkedContests.Count} closed contest(s) whose accounts hold what their state says, "
+                        + $"{refunding.Count} cancelled with refunds still to record ({string.Join(", ", refunding)})")
             : $"ledger: {problems.Count} problem(s) in {entries} journal entries and " +
                 $"{checkedContests.Count} contest(s)");
         return problems.Count == 0 ? 0 : 1;

@@ -88,6 +88,20 @@ public static class LedgerChecks
         ];
     }
 
+    /// <summary>
+    /// Of <paramref name="contestIds"/>, the CANCELLED ones with an entry fee whose refund is not recorded yet:
+    /// their entry-fee account still holds those fees, as it should, but is not closed.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RefundsPendingAsync(NpgsqlConnection connection,
+        IReadOnlyList<string> contestIds) =>
+        [.. await connection.QueryAsync<string>("""
+            SELECT DISTINCT c.contest_id FROM settlement.contests c JOIN settlement.entries e USING (contest_id)
+            WHERE c.state = 'CANCELLED' AND c.contest_id = ANY(@contestIds)
+              AND NOT EXISTS (SELECT 1 FROM settlement.refund_orders r WHERE r.entry_id = e.entry_id
+                  AND r.refunded_at IS NOT NULL)
+            ORDER BY c.contest_id COLLATE "C"
+            """, new { contestIds = contestIds.ToArray() })];
+
     /// <summary>The contests whose accounts a state closes (SETTLED, PAID, CANCELLED), in ordinal order.</summary>
     public static async Task<IReadOnlyList<string>> ClosedContestsAsync(NpgsqlConnection connection) =>
         [.. await connection.QueryAsync<string>(
