@@ -152,11 +152,27 @@ public static class SettlementStore
 
     // ---- entries and standings ----------------------------------------------------------------
 
-    public static async Task<bool> InsertEntryAsync(TransactionContext context, EntryAccepted entry) =>
-        await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency)
-            VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency) ON CONFLICT DO NOTHING
-            """, entry, context.Transaction) == 1;
+    /// <summary>
+    /// Books an entry the handler has checked against the recorded ones. Another transaction booking
+    /// the same entry or payment first (two contests are two partitions) is a conflict, retried, so the
+    /// handler's checks then see that row and decide; nothing is absorbed by the unique keys.
+    /// </summary>
+    public static async Task InsertEntryAsync(TransactionContext context, EntryAccepted entry)
+    {
+        try
+        {
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor,
+                    currency)
+                VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency)
+                """, entry, context.Transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ConcurrencyConflictException(
+                $"entry {entry.EntryId} (payment {entry.PaymentIntentId}) was booked meanwhile: {e.ConstraintName}");
+        }
+    }
 
     /// <summary>An entry as Settlement recorded it, or null.</summary>
     public static async Task<(string ContestId, string PlayerId, string PaymentIntentId, long AmountMinor,
