@@ -32,6 +32,13 @@ public static class RefundStore
                 waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy },
                 context.Transaction) == 1;
 
+    /// <summary>A recorded refund order's facts (its contest, player, amount and currency), or null.</summary>
+    public static Task<(string ContestId, string PlayerId, long AmountMinor, string Currency)?> OrderedAsync(
+        TransactionContext context, string refundId) =>
+        context.Connection.QueryFirstOrDefaultAsync<(string, string, long, string)?>(
+            "SELECT contest_id, player_id, amount_minor, currency FROM payout.refunds WHERE refund_id = @refundId",
+            new { refundId }, context.Transaction);
+
     /// <summary>
     /// Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).
     /// </summary>

@@ -16,6 +16,8 @@ namespace ContestPipeline.Settlement.Handlers;
 /// would stall a settlement in progress (its fee leaves the contest's accounts open), reopen a
 /// settled contest's accounts, or inflate the pool. It is refused with a critical alert and
 /// changes nothing; nothing is refunded by itself (its payment is for an operator to look at).
+/// So is an entry on a payment that already paid for another entry. The same entry again (a
+/// redelivery) changes nothing.
 /// </summary>
 public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
 {
@@ -35,6 +37,11 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
                 + $"(contest {recorded.ContestId}, player {recorded.PlayerId}, payment {recorded.PaymentIntentId}, "
                 + $"{Money.Format(recorded.AmountMinor, recorded.Currency)})");
         }
+        // One payment pays for one entry: another entry on a booked payment would be a second seat (and
+        // a second refund) for one fee.
+        if (await SettlementStore.EntryByPaymentAsync(context, entry.PaymentIntentId) is { } paid)
+            throw Refused(entry, $"payment {entry.PaymentIntentId} already paid for entry {paid.EntryId} "
+                + $"(contest {paid.ContestId}, player {paid.PlayerId}), not for entry {entry.EntryId}");
         if (contest.State != SettlementState.Open)
             throw Refused(entry,
                 $"contest {entry.ContestId} is {SettlementLifecycle.Name(contest.State)} in Settlement "
@@ -45,7 +52,7 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
                 $"amount {Money.Format(entry.AmountMinor, entry.Currency)} is not contest {entry.ContestId}'s fee "
                 + Money.Format(contest.Definition.EntryFeeMinor, contest.Definition.Currency));
 
-        if (!await SettlementStore.InsertEntryAsync(context, entry)) return;
+        await SettlementStore.InsertEntryAsync(context, entry);
         var fee = new Money(entry.AmountMinor, currency);
         await Journal.PostAsync(context, new JournalEntry($"fee:{entry.EntryId}",
             entry.ContestId, "entry_fee_collected", $"entry fee of {entry.EntryId} ({entry.PaymentIntentId})",

@@ -13,11 +13,22 @@ namespace ContestPipeline.Settlement.Store;
 /// </summary>
 public static class MakeGoodStore
 {
-    public static Task RecordReportAsync(TransactionContext context,
+    /// <summary>
+    /// Keeps a correction report, or finds the same one kept (a redelivery, or Scoring's rebuild reporting it
+    /// again at another time); false when another report is kept under its contest and count.
+    /// </summary>
+    public static Task<bool> RecordReportAsync(TransactionContext context,
         StandingsCorrectionReported report, string messageId) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.correction_reports (contest_id, corrections_so_far, report, received_at, received_by)
-            VALUES (@ContestId, @CorrectionsSoFar, @report::jsonb, @now, @messageId) ON CONFLICT DO NOTHING
+        context.Connection.ExecuteScalarAsync<bool>("""
+            WITH inserted AS (
+                INSERT INTO settlement.correction_reports (contest_id, corrections_so_far, report, received_at,
+                    received_by)
+                VALUES (@ContestId, @CorrectionsSoFar, @report::jsonb, @now, @messageId) ON CONFLICT DO NOTHING
+                RETURNING 1)
+            SELECT EXISTS (SELECT 1 FROM inserted)
+                OR EXISTS (SELECT 1 FROM settlement.correction_reports WHERE contest_id = @ContestId
+                    AND corrections_so_far = @CorrectionsSoFar
+                    AND report - 'reportedAt' = @report::jsonb - 'reportedAt')
             """, new { report.ContestId, report.CorrectionsSoFar, report = JsonSerializer.Serialize(report,
                 OutgoingMessage.Json), messageId,
             now = context.Clock.GetUtcNow() }, context.Transaction);

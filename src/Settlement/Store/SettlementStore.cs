@@ -55,15 +55,22 @@ public static class SettlementStore
     // ---- contests ---------------------------------------------------------------------------
 
     /// <summary>A contest Settlement has not seen, OPEN; false when it has.</summary>
+    /// <summary>
+    /// Records a contest OPEN, or finds it recorded with the same definition (a redelivery); false when it is
+    /// recorded with another.
+    /// </summary>
     public static async Task<bool> InsertContestAsync(TransactionContext context, ContestDefined definition) =>
-        await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, @open)
-            ON CONFLICT DO NOTHING
+        await context.Connection.ExecuteScalarAsync<bool>("""
+            WITH inserted AS (
+                INSERT INTO settlement.contests (contest_id, definition, state) VALUES (@id, @definition::jsonb, @open)
+                ON CONFLICT DO NOTHING RETURNING 1)
+            SELECT EXISTS (SELECT 1 FROM inserted)
+                OR EXISTS (SELECT 1 FROM settlement.contests WHERE contest_id = @id AND definition = @definition::jsonb)
             """, new
         {
             id = definition.ContestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json),
             open = SettlementLifecycle.Name(SettlementState.Open),
-        }, context.Transaction) == 1;
+        }, context.Transaction);
 
     public static async Task<ContestRow?> ContestAsync(TransactionContext context, string contestId, bool forUpdate)
     {
@@ -152,11 +159,27 @@ public static class SettlementStore
 
     // ---- entries and standings ----------------------------------------------------------------
 
-    public static async Task<bool> InsertEntryAsync(TransactionContext context, EntryAccepted entry) =>
-        await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency)
-            VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency) ON CONFLICT DO NOTHING
-            """, entry, context.Transaction) == 1;
+    /// <summary>
+    /// Books an entry the handler has checked against the recorded ones. Another transaction booking
+    /// the same entry or payment first (two contests are two partitions) is a conflict, retried, so the
+    /// handler's checks then see that row and decide; nothing is absorbed by the unique keys.
+    /// </summary>
+    public static async Task InsertEntryAsync(TransactionContext context, EntryAccepted entry)
+    {
+        try
+        {
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor,
+                    currency)
+                VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency)
+                """, entry, context.Transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ConcurrencyConflictException(
+                $"entry {entry.EntryId} (payment {entry.PaymentIntentId}) was booked meanwhile: {e.ConstraintName}");
+        }
+    }
 
     /// <summary>An entry as Settlement recorded it, or null.</summary>
     public static async Task<(string ContestId, string PlayerId, string PaymentIntentId, long AmountMinor,
@@ -185,11 +208,20 @@ public static class SettlementStore
             SettlementLifecycle.Parse(r.ContestId, r.State)) : null;
     }
 
-    public static async Task InsertStandingsChunkAsync(TransactionContext context, FinalStandingsPublished chunk) =>
-        await context.Connection.ExecuteAsync("""
-            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows)
-            VALUES (@ContestId, @ChunkIndex, @ChunkCount, @rows::jsonb)
-            ON CONFLICT DO NOTHING
+    /// <summary>
+    /// Keeps a chunk of final standings, or finds it kept with the same count and rows (a redelivery); false when
+    /// it is kept with others.
+    /// </summary>
+    public static async Task<bool> InsertStandingsChunkAsync(TransactionContext context,
+        FinalStandingsPublished chunk) =>
+        await context.Connection.ExecuteScalarAsync<bool>("""
+            WITH inserted AS (
+                INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows)
+                VALUES (@ContestId, @ChunkIndex, @ChunkCount, @rows::jsonb)
+                ON CONFLICT DO NOTHING RETURNING 1)
+            SELECT EXISTS (SELECT 1 FROM inserted)
+                OR EXISTS (SELECT 1 FROM settlement.standings_chunks WHERE contest_id = @ContestId
+                    AND chunk_index = @ChunkIndex AND chunk_count = @ChunkCount AND rows = @rows::jsonb)
             """, new { chunk.ContestId, chunk.ChunkIndex, chunk.ChunkCount,
                 rows = JsonSerializer.Serialize(chunk.Rows, OutgoingMessage.Json) },
             context.Transaction);

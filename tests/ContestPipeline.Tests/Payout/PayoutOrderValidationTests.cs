@@ -57,4 +57,22 @@ public sealed class PayoutOrderValidationTests(PipelineFixture fixture)
         Assert.False(h.Alerted("worker_stopped_on_bug"), "no handler stopped the worker");
         Assert.Equal([good.PayoutId], h.Stripe.Ledger().Transfers.Select(t => t.Metadata["payout_id"]));
     }
+
+    [Fact]
+    public async Task A_refund_ordered_again_is_a_repeat_and_one_with_other_facts_is_refused_while_the_first_stands()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        var payment = h.World.Pay("rf", "ann", 1_000);
+        var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "rf", "ann", payment, 1_000, "USD", "contest cancelled");
+        h.World.Publish(Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-first", order);
+        h.World.Publish(Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-again", order with { Reason = "ordered again" });
+        h.World.Publish(Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-more", order with { AmountMinor = 50_000 });
+
+        Assert.Equal($"refund {order.RefundId}: ordered again with other content (50000 USD to ann for rf; first 1000 USD to ann for rf); "
+            + "the first stands", await h.DeadLetterReasonAsync("refund-more"));
+        Assert.Equal(["refund-more"], h.DeadLetters().Select(d => d.MessageId));
+        await Eventually.UntilAsync(() => h.Stripe.Ledger().Refunds.Count(r => r.PaymentIntent == payment), n => n == 1, "the refund made");
+        Assert.Equal(1_000, h.Stripe.Ledger().Refunds.Single(r => r.PaymentIntent == payment).Amount);
+        Assert.True(h.Alerted("dead_letter", AlertSeverities.Critical), "the refusal raises a critical alert");
+    }
 }

@@ -1,7 +1,11 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
+using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
 namespace ContestPipeline.Tests.Scenarios;
@@ -13,7 +17,8 @@ namespace ContestPipeline.Tests.Scenarios;
 /// took exactly once and orders no prize; a completed one refunds nothing and refuses the cancel.
 /// Either way the contest's accounts close in the ledger and the book balances.
 /// Both races run on one stack of every worker as processes (the two-person cancel as two operators'
-/// signed requests, as cpctl and the console send them).
+/// signed requests, as cpctl and the console send them); on the same stack, one operator's key under two
+/// names does not make two operators.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
 public sealed class CancelRaceTests
@@ -27,6 +32,51 @@ public sealed class CancelRaceTests
         stack.StartWorkers();
         await CancelRacingTheLockAsync(stack);
         await CancelRacingCompleteAsync(stack);
+        await OneOperatorUnderTwoNamesAsync(stack);
+    }
+
+    /// <summary>
+    /// One operator's key sending the two requests under two names is one operator: the request naming another
+    /// operator is refused (the name is the key's, never the body's) and nothing is cancelled or refunded; the second
+    /// operator's own key then cancels it, and the fee is refunded once.
+    /// </summary>
+    private static async Task OneOperatorUnderTwoNamesAsync(OperationsStack stack)
+    {
+        const string contest = "two-names", game = "tn1";
+        await ScheduleAsync(stack, game);
+        stack.World.Define(Fantasy(contest, DateTimeOffset.UtcNow.AddMinutes(5), [game]));
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED", $"{contest} SCHEDULED");
+        var intent = stack.World.Pay(contest, "kim", Fee);
+        stack.World.Submit(Entry($"s-{contest}-kim", contest, "kim", intent, "qb1", "rb1"));
+        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+            "SELECT count(*) FROM ingestion.entries WHERE contest_id = @contest", new { contest }) == 1, $"{contest}'s entry accepted");
+
+        CancelSignedBy(stack, contest, "feed provider outage", "ann", signedBy: "ann");
+        var asBob = CancelSignedBy(stack, contest, "agreed", "bob", signedBy: "ann");
+        string? reason = null;
+        await stack.WaitAsync(() => Task.FromResult((reason = stack.World.Read(Topics.DeadLetter(Topics.Contests))
+            .Where(m => m.Headers[MessageHeaders.MessageId] == asBob)
+            .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault()) is not null), "ann's request as bob refused");
+        Assert.Contains("operator mismatch", reason, StringComparison.Ordinal);
+        await using (var conn = await stack.DataSource.OpenConnectionAsync())
+            Assert.Equal(["ann"], await conn.QueryAsync<string>(
+                "SELECT operator FROM ingestion.cancel_approvals WHERE contest_id = @contest", new { contest }));
+        Assert.DoesNotContain("CANCELLED", Transitions(stack, contest));
+
+        stack.World.CancelAs(contest, "agreed", "bob");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "CANCELLED", $"{contest} CANCELLED", 120);
+        await RefundedOnceAsync(stack, contest, [intent]);
+    }
+
+    /// <summary>A cancel request naming <paramref name="operator"/>, signed with <paramref name="signedBy"/>'s own key.</summary>
+    private static string CancelSignedBy(OperationsStack stack, string contest, string reason, string @operator, string signedBy)
+    {
+        var id = $"cancel:{contest}:{@operator}:signed-by-{signedBy}";
+        var message = OutgoingMessage.Create(Topics.Contests, contest, new Envelope(id, ContestCancelRequested.MessageType,
+            ContestCancelRequested.SchemaVersion, id, null, DateTimeOffset.UtcNow), new ContestCancelRequested(contest, reason, @operator));
+        stack.World.PublishRaw(Topics.Contests, contest, message.Payload,
+            stack.World.Sign(Producers.Operator, Topics.Contests, message.Key, message.Payload, message.Headers, signedBy));
+        return id;
     }
 
     /// <summary>

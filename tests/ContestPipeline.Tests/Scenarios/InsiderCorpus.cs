@@ -1,6 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Scenarios;
@@ -84,7 +87,47 @@ public static class InsiderCorpus
                     new Expectation(groups, reason, "unauthenticated"), Sign: $"keys-of:{service.Name}:{claim}",
                     Body: "{\"forgedBy\":\"" + name + "\"}"));
             }
+            cases.AddRange(UnsignedDecisions(name, service.Name, keys.SignsAs, running));
         }
         return cases;
     }
+
+    /// <summary>
+    /// Every operator decision on every topic it may go on, as a compromised operator tool (the console, cpctl) could
+    /// send it: signed with the tool's <c>operator</c> pair keys, the producer the table allows, but without an
+    /// operator's own signature. The pair key says only that an operator tool sent it, never which operator decided:
+    /// every consumer of the topic must refuse it. A release of the held prize, a halt and a resume, a cancel of the
+    /// open contest, a make-good proposal and confirmation of the settled contest: real decisions, were they signed.
+    /// </summary>
+    private static IEnumerable<Case> UnsignedDecisions(string name, string service, IReadOnlyList<string> signsAs,
+        IReadOnlyList<(string Group, string Topic)> running)
+    {
+        if (!signsAs.Contains(Producers.Operator, StringComparer.Ordinal)) yield break;
+        foreach (var row in PublishRights.Pipeline.Rows.Where(r => r.Producers.Contains(Producers.Operator, StringComparer.Ordinal)))
+        {
+            var groups = running.Where(g => g.Topic == row.Topic).Select(g => g.Group).ToList();
+            if (groups.Count == 0) continue;
+            foreach (var (what, key, input) in DecisionBodies[row.MessageType])
+                yield return new Case($"keys-of/{name}/{row.Topic}/{row.MessageType}{what}", row.Topic, row.MessageType, key,
+                    new Expectation(groups, "unauthenticated: no operator-signatures header: every operator's decision carries its operator's own signature",
+                        "unauthenticated"), Input: input, Sign: $"keys-of:{service}:{Producers.Operator}");
+        }
+    }
+
+    /// <summary>Each operator decision type: its bodies (<c>Scenarios/InsiderCorpus/</c>) and the key it goes under.</summary>
+    private static readonly Dictionary<string, (string What, string Key, string Input)[]> DecisionBodies = new()
+    {
+        [ContestDefined.MessageType] = [("", "x-new", "contests/definition.json")],
+        [ContestCancelRequested.MessageType] = [("", "${open}", "contests/cancel-open.json")],
+        [PayoutReviewDecided.MessageType] = [("", "${heldPayout}", "payouts.due/release.json")],
+        [PayoutDispatchDecided.MessageType] =
+        [
+            ("-halt", PayoutDispatchDecided.Key, "operator/halt.json"), ("-resume", PayoutDispatchDecided.Key, "operator/resume.json"),
+        ],
+        [AlertAcknowledged.MessageType] = [("", "alice", "operator/alert-acknowledged.json")],
+        [AlertResolved.MessageType] = [("", "alice", "operator/alert-resolved.json")],
+        [OperatorActed.MessageType] = [("", "alice", "operator/operator-acted.json")],
+        [MakeGoodProposed.MessageType] = [("", "${settled}", "operator/make-good-proposed.json")],
+        [MakeGoodConfirmed.MessageType] = [("", "${settled}", "operator/make-good-confirmed.json")],
+    };
 }

@@ -5,6 +5,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Notifier.Domain;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
@@ -20,7 +21,7 @@ namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
 /// The hostile-insider corpus (<see cref="InsiderCorpus"/>) against the real pipeline: the four
-/// workers as processes, the webhook receiver, the local broker, Postgres and the
+/// workers, the read model and the notifier as processes, the webhook receiver, the local broker, Postgres and the
 /// Stripe-compatible server. Accepted data is established first, money included: a contest
 /// PAID, one SETTLED with its first prize held for review, one open with an entry. Then every
 /// case is put on its internal topic as someone other than its producer would put it (unsigned,
@@ -43,7 +44,12 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         ("scoring.lifecycle", Topics.ContestLifecycle), ("scoring.games", Topics.Games),
         ("settlement.lifecycle", Topics.ContestLifecycle), ("settlement.standings", Topics.Standings), ("settlement.payouts", Topics.PayoutsStatus),
         ("payout.orders", Topics.PayoutsDue), ("payout.stripe", Topics.StripeEvents), ("ingestion.stripe", Topics.StripeEvents),
-        ("settlement.operations", Topics.Operations),
+        ("settlement.operations", Topics.Operations), ("payout.control", Topics.PayoutsControl),
+        // The read model and the notifier judge too: a forgery they took would mislead operators or reach players.
+        ("operations.lifecycle", Topics.ContestLifecycle), ("operations.standings", Topics.Standings),
+        ("operations.payouts", Topics.PayoutsDue), ("operations.payouts", Topics.PayoutsControl),
+        ("operations.payouts", Topics.PayoutsStatus), ("operations.stripe", Topics.StripeEvents),
+        ("operations.operations", Topics.Operations), ("notifier.notifications", Topics.Notifications),
     ];
 
     private sealed record Sent(InsiderCorpus.Case Case, string Topic, int Partition, long Offset, string? MessageId)
@@ -65,7 +71,14 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         run.Stripe.TopUp(1_000_000, "usd");
         foreach (var player in new[] { "ann", "ben", "cat", "dan", "eve" }) await run.World.SignUpForPayoutsAsync(player);
-        foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) run.StartWorker(worker);
+        foreach (var worker in new[] { "ingestion", "scoring", "settlement", "operations" }) run.StartWorker(worker);
+        // Players' notices go to a recording endpoint; the operators' mail server is not there (mail is retried).
+        await using var platform = await RecordingPlatformEndpoint.StartAsync();
+        run.StartWorker("notifier", env: new Dictionary<string, string?>
+        {
+            [NotifierOptions.Settings.PlatformWebhookUrl] = platform.Url.ToString(), [NotifierOptions.Settings.SmtpHost] = "127.0.0.1",
+            [NotifierOptions.Settings.SmtpPort] = "9", [NotifierOptions.Settings.SmtpSecurity] = "none",
+        });
         // The SETTLED contest's first prize (26.19) is above the review threshold, the PAID one's (17.46) below.
         run.StartWorker("payout", env: new Dictionary<string, string?>
         {
@@ -149,6 +162,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
 
         // ---- accepted data, the ledger and Stripe's records unchanged ----------------------
         var after = await SnapshotAsync(run);
+        Assert.DoesNotContain(platform.Requests, r => r.Body.Contains("forged", StringComparison.Ordinal));
         foreach (var (table, rows) in before)
             Assert.True(rows.SequenceEqual(after[table]), $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
     }
@@ -277,7 +291,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             var unsent = 0L;
-            foreach (var schema in Workers.Names) unsent += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
+            foreach (var schema in Workers.All.Keys) unsent += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
             var quiet = unsent == 0 && Consumers.All(c => PipelineFixture.Lag(run.Iso.Broker.BootstrapServers, c.Group, c.Topic) == 0);
             quietLooks = quiet ? quietLooks + 1 : 0;
             return quietLooks >= 2;
@@ -296,6 +310,10 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
             "settlement.journal", "settlement.postings",
             "payout.recipients", "payout.payouts", "payout.refunds", "payout.freezes", "payout.stripe_events",
             "payout.payout_authorizations", "payout.contest_payout_budgets",
+            // What operators' decisions change: a halt, a release, a make-good, an alert's handling, the audit trail.
+            "payout.dispatch", "payout.halts", "payout.release_approvals", "settlement.make_good_proposals",
+            "operations.alert_actions", "operations.decisions", "operations.audit", "operations.dispatch",
+            "operations.make_good_proposals", "operations.make_goods",
         ];
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var snapshot = new Dictionary<string, List<string>>();

@@ -97,6 +97,27 @@ public sealed class LateEntryTests(PipelineFixture fixture)
         Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
     }
 
+    [Fact]
+    public async Task A_second_entry_on_a_booked_payment_is_refused_and_the_same_entry_again_changes_nothing()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
+        Schedule(run, "paid");
+        Schedule(run, "other");
+        Accept(run, "paid", "e-ada", "ada", Fee);
+        Accept(run, "paid", "e-ada", "ada", Fee, messageId: "again");       // a redelivery: a no-op
+        Accept(run, "paid", "e-ada2", "ada", Fee);                           // the same payment, another entry
+        await DeadLettersAsync(run, 1);                                      // e-ada is booked: the partitions may race
+        Accept(run, "other", "e-ada3", "ada", Fee);                          // ... and in another contest
+        var refused = (await DeadLettersAsync(run, 2)).ToDictionary(d => d.Key, d => d.Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("payment pi_ada already paid for entry e-ada (contest paid, player ada), not for entry e-ada2", refused["paid"]);
+        Assert.Contains("payment pi_ada already paid for entry e-ada (contest paid, player ada), not for entry e-ada3", refused["other"]);
+        await CriticalAlertsAsync(run, ["e-ada2", "e-ada3"]);
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Equal(["e-ada"], await conn.QueryAsync<string>("SELECT entry_id FROM settlement.entries"));
+        Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
+        Assert.Single(run.World.Read(Topics.DeadLetter(Topics.ContestLifecycle)), d => d.Key == "paid");
+    }
+
     private static void Schedule(ContestRun run, string contestId) =>
         run.World.Publish(Topics.ContestLifecycle, contestId, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId),
             new ContestScheduled(Fantasy(contestId, At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) }));

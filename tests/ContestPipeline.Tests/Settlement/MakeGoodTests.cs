@@ -1,6 +1,7 @@
 using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
@@ -18,7 +19,8 @@ namespace ContestPipeline.Tests.Settlement;
 
 /// <summary>
 /// Credit-only make-goods after a correction reported after COMPLETE: assessed by Settlement,
-/// proposed by one approver, confirmed by a different one, booked once as a platform expense and
+/// proposed by one approver, confirmed by a different one (never by the proposer's key under another
+/// name), booked once as a platform expense and
 /// paid by Payout like a prize; nobody is clawed back.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
@@ -178,6 +180,21 @@ public sealed class MakeGoodTests
         Assert.Contains("proposal p0 was superseded by proposal p1", await RefusedAsync("c-old"), StringComparison.Ordinal);
         Assert.Equal(0, await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
 
+        // The proposer's own key confirming under another operator's name is one operator, not two: refused, nothing booked.
+        var annAsBob = Confirm("c-ann-as-bob", "p1", "bob");
+        var annAsBobMessage = OutgoingMessage.Create(Topics.Operations, "mg", new Envelope(MakeGoodConfirmed.MessageIdFor(annAsBob.DecisionId),
+            MakeGoodConfirmed.MessageType, MakeGoodConfirmed.SchemaVersion, annAsBob.DecisionId, null, DateTimeOffset.UtcNow), annAsBob);
+        stack.World.PublishRaw(Topics.Operations, "mg", annAsBobMessage.Payload, stack.World.Sign(Producers.Operator, Topics.Operations,
+            annAsBobMessage.Key, annAsBobMessage.Payload, annAsBobMessage.Headers, "ann"));
+        string? mismatch = null;
+        await stack.WaitAsync(() => Task.FromResult((mismatch = stack.World.Read(Topics.DeadLetter(Topics.Operations))
+            .Where(m => m.Headers[MessageHeaders.MessageId] == MakeGoodConfirmed.MessageIdFor("c-ann-as-bob"))
+            .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault()) is not null), "ann's confirmation as bob refused");
+        Assert.Contains("operator mismatch", mismatch, StringComparison.Ordinal);
+        Assert.Equal(0, await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+        Assert.Null(await stack.ScalarAsync<string>("SELECT confirmed_by FROM settlement.make_good_proposals WHERE proposal_id = 'p1'"));
+
+        // Two operators' own keys: booked.
         Publish(Confirm("c1", "p1", "bob"));
         Publish(Confirm("c2", "p1", "cat"));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(

@@ -90,7 +90,7 @@ public sealed record CampaignEvidence(
     long StripeBalanceMinor,
     IReadOnlyList<(string PayoutId, string ContestId, long NetMinor)> PrizesOrdered,
     IReadOnlyList<string> RefundsOrdered,
-    IReadOnlyDictionary<string, string> SettlementLifecycle,
+    IReadOnlyDictionary<string, string> ContestStates,
     IReadOnlyList<(string JournalId, string Account, long AmountMinor, string Currency)> Postings,
     IReadOnlyList<OutsideWorld.Published> Settled,
     int HashesCompared);

@@ -21,7 +21,9 @@ namespace ContestPipeline.Local.Campaign;
 /// Forged prize orders put straight onto <c>payouts.due</c> while the campaign runs, each naming
 /// a player who can receive money: unsigned (an outsider with a plain producer), signed with a
 /// key that is not Settlement's, signed by a real producer that may not order prizes
-/// (Ingestion), or a genuine order of one contest replayed onto another. Every one must be
+/// (Ingestion), a genuine order of one contest replayed onto another, signed with exactly the keys
+/// the read model's, the console's or the webhook receiver's identity gives it, or a release signed
+/// with the console's pair key but no operator's own signature. Every one must be
 /// dead-lettered as unauthenticated and none paid; both are read from the topic's dead
 /// letters and the Stripe server's own transfers.
 /// </summary>
@@ -29,7 +31,9 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
     : IDisposable
 {
     public static IReadOnlyList<string> Kinds { get; } =
-        ["unsigned", "wrong key", "wrong producer", "replayed onto another contest", "signed with the read model's keys"];
+        ["unsigned", "wrong key", "wrong producer", "replayed onto another contest", "signed with the read model's keys",
+            "signed with the console's keys", "signed with the webhook receiver's keys",
+            "a release without an operator's signature"];
 
     private readonly IProducer<byte[]?, byte[]?> _producer =
         KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "forger"), NullLogger.Instance);
@@ -38,17 +42,17 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
     private readonly Lock _gate = new();
     private int _next;
 
-    private SigningKeys? _readModel;
+    private readonly Dictionary<string, SigningKeys> _keysOf = [];
 
-    /// <summary>The key folder the read model's identity gives it (src/Deployment/Services.cs), laid out as a local process's is.</summary>
-    private SigningKeys ReadModelKeys()
+    /// <summary>The key folder a service's identity gives it (src/Deployment/Services.cs), laid out as a local process's is.</summary>
+    private SigningKeys KeysOf(ServiceIdentity service)
     {
-        if (_readModel is not null) return _readModel;
+        if (_keysOf.TryGetValue(service.Name, out var keys)) return keys;
         var folder = Path.Combine(Path.GetTempPath(), "cp-forger-keys-" + Guid.NewGuid().ToString("N"));
-        KeyMaterialFiles.Write(Services.Operations.Keys!, LocalSigningKeys.Directory, folder);
-        _readModel = SigningKeys.Load(folder);
+        KeyMaterialFiles.Write(service.Keys!, LocalSigningKeys.Directory, folder);
+        keys = SigningKeys.Load(folder);
         Directory.Delete(folder, recursive: true);
-        return _readModel;
+        return _keysOf[service.Name] = keys;
     }
 
     private sealed record Forgery(string Kind, int Partition, long Offset, string PayoutId, bool Replayed);
@@ -101,7 +105,25 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
             case "signed with the read model's keys":
                 // A compromised read model: it verifies Settlement's orders, so it holds (settlement, operations), and
                 // exactly what its identity gives it besides. It signs as Settlement; Payout must refuse it.
-                headers = ReadModelKeys().SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
+                headers = KeysOf(Services.Operations).SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
+                break;
+            case "signed with the console's keys":
+                // A compromised console: it holds the operator tools' pair keys, and operators may not order prizes.
+                headers = KeysOf(Services.Console).SignerFor(Producers.Operator).Sign(Topics.PayoutsDue, key, headers, body);
+                break;
+            case "signed with the webhook receiver's keys":
+                headers = KeysOf(Services.Webhooks).SignerFor(Producers.Webhooks).Sign(Topics.PayoutsDue, key, headers, body);
+                break;
+            case "a release without an operator's signature":
+                // The console's pair key says an operator tool sent it, not which operator decided: Payout must refuse
+                // it. It releases the forged payout; the decision is recorded under its own id, which no transfer has.
+                var release = new PayoutReviewDecided("forged_release_" + payoutId, payoutId, contest, PayoutReviewDecided.Release,
+                    "mallory", "forged", DateTimeOffset.UtcNow);
+                var decision = OutgoingMessage.Create(Topics.PayoutsDue, contest, new Envelope(release.DecisionId,
+                    PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, release.DecisionId, null, DateTimeOffset.UtcNow), release);
+                (key, body) = (decision.Key, decision.Payload);
+                headers = KeysOf(Services.Console).SignerFor(Producers.Operator).Sign(Topics.PayoutsDue, key, decision.Headers, body);
+                payoutId = release.DecisionId;
                 break;
             case "wrong producer":
                 headers = world.Sign(Producers.Ingestion, Topics.PayoutsDue, key, body, headers);
