@@ -95,10 +95,11 @@ public static class LedgerChecks
     public static async Task<IReadOnlyList<string>> RefundsPendingAsync(NpgsqlConnection connection,
         IReadOnlyList<string> contestIds) =>
         [.. await connection.QueryAsync<string>("""
-            SELECT DISTINCT c.contest_id FROM settlement.contests c JOIN settlement.entries e USING (contest_id)
+            SELECT c.contest_id FROM settlement.contests c
             WHERE c.state = 'CANCELLED' AND c.contest_id = ANY(@contestIds)
-              AND NOT EXISTS (SELECT 1 FROM settlement.refund_orders r WHERE r.entry_id = e.entry_id
-                  AND r.refunded_at IS NOT NULL)
+              AND EXISTS (SELECT 1 FROM settlement.entries e WHERE e.contest_id = c.contest_id
+                  AND NOT EXISTS (SELECT 1 FROM settlement.refund_orders r WHERE r.entry_id = e.entry_id
+                      AND r.refunded_at IS NOT NULL))
             ORDER BY c.contest_id COLLATE "C"
             """, new { contestIds = contestIds.ToArray() })];
 
