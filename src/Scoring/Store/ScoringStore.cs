@@ -462,6 +462,9 @@ public static class ScoringStore
             $"WHERE c.state = ANY(@live) AND {mine}", args, tx)).ToList();
         if (contests.Count == 0) return;
         var entries = new List<(string, string, string, string[]?)>();
+        // A slate's millions of rows repeat a few hundred contest and athlete ids: the list keeps one copy of each.
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        string Intern(string name) => names.TryGetValue(name, out var held) ? held : names[name] = name;
         await using (var cmd = new NpgsqlCommand($"""
             SELECT e.contest_id, e.entry_id, e.player_id, e.lineup FROM scoring.entries e
             JOIN scoring.contests c USING (contest_id) WHERE c.state = ANY(@live) AND {mine}
@@ -471,8 +474,11 @@ public static class ScoringStore
             cmd.Parameters.AddWithValue("partitions", partitions?.ToArray() ?? []);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
-                entries.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null
-                    : reader.GetFieldValue<string[]>(3)));
+            {
+                var lineup = reader.IsDBNull(3) ? null : reader.GetFieldValue<string[]>(3);
+                for (var i = 0; lineup is not null && i < lineup.Length; i++) lineup[i] = Intern(lineup[i]);
+                entries.Add((Intern(reader.GetString(0)), reader.GetString(1), reader.GetString(2), lineup));
+            }
         }
         var stats = (await conn.QueryAsync<(string, string, string, long, long)>($"""
             SELECT s.game_id, s.athlete_id, s.stat, s.value, s.sequence FROM scoring.stat_values s

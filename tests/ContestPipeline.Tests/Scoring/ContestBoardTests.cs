@@ -7,6 +7,23 @@ public sealed class ContestBoardTests
 {
     private static ContestBoard FootballBoard() => new(ScoringContests.Fantasy(["g1", "g2"], ScoringContests.Football));
 
+    [Fact]
+    public void Lineups_keep_one_copy_of_each_athlete_id_however_many_entries_name_it()
+    {
+        var board = FootballBoard();
+        // Distinct string instances, as each message or row read brings its own.
+        board.AddEntry("e1", "p1", [new string("qb".AsSpan()), new string("rb".AsSpan())]);
+        board.AddEntry("e2", "p2", [new string("rb".AsSpan())]);
+        board.ApplyStat("g1", "rb", "rushing_yards", 100);
+
+        var (first, second) = (board.Entries[0].Lineup!, board.Entries[1].Lineup!);
+        Assert.Equal(["qb", "rb"], first);
+        Assert.Same(first[1], second[0]);
+        Assert.Equal(board.EntryScoreMilli("e1"), board.EntryScoreMilli("e2"));
+        // The same entry again, from another copy of its strings, is still a redelivery.
+        Assert.False(board.AddEntry("e2", "p2", [new string("rb".AsSpan())]));
+    }
+
     [Theory]
     [InlineData("100", 4_000)]
     [InlineData("100,250", 10_000)]            // the latest cumulative value replaces, it is not added
