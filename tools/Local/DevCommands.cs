@@ -168,14 +168,15 @@ public static class DevCommands
         var rate = new Option<int>("--rate") { Description = "stat events offered per second", DefaultValueFactory = _ => 6_000 };
         var seed = Seed();
         var contests = new Option<int>("--contests") { Description = "contests the entries are split across (all over the same slate)", DefaultValueFactory = _ => 1 };
+        var instances = new Option<int>("--instances") { Description = "Scoring processes sharing the contests", DefaultValueFactory = _ => 1 };
         var busy = BusyCoreOption();
         var command = new Command("scoring",
             "stat events/s through ingestion → scoring → standings for a 100,000-entry contest (or --entries across --contests), with latency")
-            { entries, games, athletes, statEvents, rate, seed, contests, busy };
+            { entries, games, athletes, statEvents, rate, seed, contests, instances, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("scoring", parse.GetValue(busy),
             c => ScoringBenchCommand.RunAsync(parse.GetValue(entries), parse.GetValue(games), parse.GetValue(athletes),
                 parse.GetValue(statEvents), parse.GetValue(rate), parse.GetValue(seed), c,
-                parse.GetValue(contests)), ct));
+                parse.GetValue(contests), parse.GetValue(instances)), ct));
         return command;
     }
 

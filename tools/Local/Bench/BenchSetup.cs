@@ -57,4 +57,71 @@ public static class BenchSetup
         }
         throw new TimeoutException($"timed out after {timeout.TotalMinutes} min waiting for {what}");
     }
+
+    /// <summary>CPU time a process has used so far (user + system), 0 once it is gone.</summary>
+    public static TimeSpan CpuTime(int pid)
+    {
+        try
+        {
+            // Fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second), after the parenthesised name.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromMilliseconds(ticks * 10);
+        }
+        catch (IOException) { return TimeSpan.Zero; }
+    }
+
+    /// <summary>
+    /// CPU time used so far by each Postgres process serving <paramref name="database"/> (its backends, whose title
+    /// names the database), by pid.
+    /// </summary>
+    public static Dictionary<int, TimeSpan> PostgresCpu(string database)
+    {
+        var found = new Dictionary<int, TimeSpan>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var title = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (title.StartsWith("postgres:", StringComparison.Ordinal) && title.Contains($" {database} ", StringComparison.Ordinal))
+                    found[pid] = CpuTime(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    /// <summary>CPU time every core of the machine has spent busy so far (all but idle and iowait).</summary>
+    public static TimeSpan MachineBusyTime()
+    {
+        var cpu = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1..]
+            .Select(f => long.Parse(f, CultureInfo.InvariantCulture)).ToArray();
+        // user nice system idle iowait irq softirq steal: guest time is already counted in user.
+        return TimeSpan.FromMilliseconds((cpu[..8].Sum() - cpu[3] - cpu[4]) * 10);
+    }
+
+    /// <summary>The process's peak resident set (VmHWM, kB), 0 once it is gone.</summary>
+    public static long PeakRssKb(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { }
+        return 0;
+    }
+}
+
+/// <summary>Stops every instance of a service a benchmark started, when the bench ends.</summary>
+public sealed class AsyncDisposables(List<IAsyncDisposable> items) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var item in items) await item.DisposeAsync();
+    }
 }

@@ -186,15 +186,6 @@ public static class PayoutBenchCommand
         return report;
     }
 
-    /// <summary>Stops every payout instance when the bench ends.</summary>
-    private sealed class AsyncDisposables(List<IAsyncDisposable> items) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            foreach (var item in items) await item.DisposeAsync();
-        }
-    }
-
     /// <summary>The path without the object id: /v1/transfers/tr_x → /v1/transfers/{id}.</summary>
     private static string Kind(string path)
     {

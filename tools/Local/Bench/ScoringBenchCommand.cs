@@ -34,20 +34,16 @@ namespace ContestPipeline.Local.Bench;
 /// </summary>
 public static class ScoringBenchCommand
 {
+    private const string Database = "contestpipeline_bench";
+
     private static readonly string[] Rules = ["passing_yards", "rushing_yards", "receiving_yards", "receptions", "passing_touchdowns", "interceptions"];
 
-    /// <summary>
-    /// The local broker keeps at most 5 MiB per partition, and a contest's entries share one
-    /// partition (its key), so entries go out in chunks the referee has taken in.
-    /// </summary>
-    private const int EntryChunk = 5_000;
-
-    public static async Task<BenchReport?> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1)
+    public static async Task<BenchReport?> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1, int instances = 1)
     {
-        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, seed {seed}");
-        var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:00}").ToArray();
+        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, {instances} Scoring instance(s), seed {seed}");
+        var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:000}").ToArray();
         var perContest = entries / contests;
-        if (await BenchSetup.PrepareAsync("scoring", "contestpipeline_bench", ct) is not { } prepared) return null;
+        if (await BenchSetup.PrepareAsync("scoring", Database, ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         // No entry is submitted through Stripe here (entries are published as accepted); the server is there as ingestion's identity names one.
@@ -55,7 +51,6 @@ public static class ScoringBenchCommand
         var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
         await LocalServices.MigrateAsync(swaps, ct);
         await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"));
-        await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.scoring"), NullLogger.Instance);
         var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;
@@ -65,42 +60,29 @@ public static class ScoringBenchCommand
         foreach (var g in gameIds)
             Produce(producer, Topics.ProviderFeed, g, GameScheduled.MessageType, $"feed:{g}:1", new GameScheduled(g, 1, now.AddMinutes(1), athletes[g]));
 
-        foreach (var contestId in contestIds)
-        {
-            var definition = new ContestDefined(contestId, "Benchmark slate", ContestKinds.Fantasy, "USD", 1_000, 2, perContest, 1, now.AddMinutes(1),
-                gameIds, [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
-                new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
-            Produce(producer, Topics.ContestLifecycle, contestId, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(definition));
-        }
+        var definitions = contestIds.Select(contestId => new ContestDefined(contestId, "Benchmark slate", ContestKinds.Fantasy, "USD", 1_000, 2,
+            perContest, 1, now.AddMinutes(1), gameIds, [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
+            new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300)).ToArray();
         var setup = Stopwatch.StartNew();
-        var all = athletes.Values.SelectMany(a => a).ToArray();
-        for (var i = 0; i < perContest * contests; i++)
-        {
-            // Round robin over the contests: each chunk the referee takes in spreads over their partitions.
-            var contestId = contestIds[i % contests];
-            var entryId = contests == 1 ? $"entry_bench_{i:000000}" : $"entry_{contestId}_{i:0000000}";
-            var lineup = new List<string>(8);
-            while (lineup.Count < 8)
-            {
-                var pick = all[random.Next(all.Length)];
-                if (!lineup.Contains(pick)) lineup.Add(pick);
-            }
-            Produce(producer, Topics.ContestLifecycle, contestId, EntryAccepted.MessageType, EntryAccepted.MessageIdFor(entryId),
-                new EntryAccepted(entryId, contestId, $"player{i:0000000}", $"pi_bench_{i}", 1_000, "USD", lineup, now), flush: false);
-            if ((i + 1) % EntryChunk == 0)
-            {
-                producer.Flush(ct);
-                await WaitForEntriesAsync(pg, i + 1, ct);
-            }
-        }
+        await LoadEntriesAsync(pg, producer, definitions, [.. athletes.Values.SelectMany(a => a)], perContest, random, ct);
+        Console.WriteLine($"setup: {perContest * contests:N0} entries written into Scoring's tables in {setup.Elapsed.TotalSeconds:F1} s");
+
+        // Scoring starts on them as after a restart: each instance loads the boards of the contest.lifecycle
+        // partitions it is given. Started together, the instances share the group's first assignment (a real
+        // broker waits 3 s for a new group's members; the local one waits for none unless told).
+        if (instances > 1) await broker.Control.SetInitialRebalanceDelayAsync(3_000);
+        var scorings = Enumerable.Range(1, instances).Select(i => LocalServices.Start(Services.Scoring, swaps,
+            Path.Combine(runDir, $"scoring-{i}.log"), label: instances == 1 ? null : $"scoring-{i}")).ToList();
+        await using var stopScorings = new AsyncDisposables([.. scorings]);
         foreach (var contestId in contestIds)
             Produce(producer, Topics.ContestLifecycle, contestId, EntriesClosed.MessageType, EntriesClosed.MessageIdFor(contestId),
-                new EntriesClosed(contestId, perContest, "", now));
+                new EntriesClosed(contestId, perContest, "", now), flush: false);
         producer.Flush(ct);
         foreach (var g in gameIds)
             Produce(producer, Topics.ProviderFeed, g, GameStarted.MessageType, $"feed:{g}:2", new GameStarted(g, 2, now));
-        await WaitForStateAsync(pg, "LIVE", contests, TimeSpan.FromMinutes(5), ct);
-        Console.WriteLine($"setup: {perContest * contests:N0} entries loaded and {(contests == 1 ? "contest" : $"{contests} contests")} LIVE in {setup.Elapsed.TotalSeconds:F1} s");
+        await WaitForStateAsync(pg, "LIVE", contests, TimeSpan.FromMinutes(10), ct);
+        Console.WriteLine($"setup: {perContest * contests:N0} entries loaded by {instances} Scoring instance(s) and "
+            + $"{(contests == 1 ? "contest" : $"{contests} contests")} LIVE in {setup.Elapsed.TotalSeconds:F1} s");
         var report = new BenchReport();
         report.Add("setup (entries in, LIVE)", $"{setup.Elapsed.TotalSeconds:F1} s");
 
@@ -124,7 +106,8 @@ public static class ScoringBenchCommand
                 var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
                 if (r?.Message?.Value is null) continue;
                 var arrived = Stopwatch.GetTimestamp();
-                var s = JsonSerializer.Deserialize<StandingsUpdated>(r.Message.Value, OutgoingMessage.Json);
+                // Only what coverage needs: with hundreds of contests the leaders are most of the bytes.
+                var s = JsonSerializer.Deserialize<StandingsCoverage>(r.Message.Value, OutgoingMessage.Json);
                 if (s?.AsOf is null || !covered.TryGetValue(s.ContestId, out var ofContest)) continue;
                 foreach (var (g, seq) in s.AsOf)
                 {
@@ -148,6 +131,12 @@ public static class ScoringBenchCommand
         }, CancellationToken.None);
         await Task.Delay(2_000, ct);
 
+        var processes = new List<(string Name, int Pid)> { ("ingestion", ingestion.Id), ("broker", broker.Process.Id),
+            ("bench (feed, watcher)", Environment.ProcessId) };
+        processes.AddRange(scorings.Select((p, i) => (instances == 1 ? "scoring" : $"scoring-{i + 1}", p.Id)));
+        var cpuBefore = processes.Select(p => BenchSetup.CpuTime(p.Pid)).ToArray();
+        var busyBefore = BenchSetup.MachineBusyTime();
+        var postgresBefore = BenchSetup.PostgresCpu(Database);
         var sequences = gameIds.ToDictionary(g => g, _ => 2L);
         var totals = new Dictionary<(string, string), long>();
         var start = Stopwatch.GetTimestamp();
@@ -177,6 +166,7 @@ public static class ScoringBenchCommand
         var deadline = Stopwatch.StartNew();
         while (latenciesUs.Count < statEvents && deadline.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100, ct);
         var endTicks = Interlocked.Read(ref lastCoveredTicks);
+        PrintCpu(processes, cpuBefore, postgresBefore, busyBefore, Stopwatch.GetElapsedTime(start), report);
         await stop.CancelAsync();
         await watcher;
 
@@ -203,16 +193,17 @@ public static class ScoringBenchCommand
         report.Add("p99 latency (< 1,000 ms)", $"{P(0.99) / 1000.0:F0} ms");
         report.Add("max latency", $"{sorted[^1] / 1000.0:F0} ms");
         await ScoringStages.PrintAsync(pg, publishedAt, report, ct);
+        // Read while the instances still run: the peak of each over the whole run, loading its boards included.
+        var peaks = scorings.Select(p => BenchSetup.PeakRssKb(p.Id) / 1024).ToArray();
+        Console.WriteLine($"Scoring peak memory (VmHWM) per instance: {string.Join(", ", peaks.Select(m => $"{m:N0} MiB"))}"
+            + "   (Sunday slate target ≤ 2,048 MiB each)");
+        report.Add("Scoring peak memory", string.Join(", ", peaks.Select(m => $"{m:N0} MiB")));
         return report;
     }
 
     private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type, string id, T body, bool flush = true)
     {
-        var message = OutgoingMessage.Create(topic, key, new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
-        // What goes straight onto contest.lifecycle stands in for Ingestion, and is signed as it would be.
-        if (PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault() is { } signer)
-            message = message with { Headers = LocalSigningKeys.Keys.SignerFor(signer).Sign(topic, message.Key, message.Headers, message.Payload) };
-        var kafka = KafkaClients.Message(message);
+        var kafka = Message(topic, key, type, id, body);
         while (true)
         {
             try
@@ -228,18 +219,57 @@ public static class ScoringBenchCommand
         if (flush) producer.Flush(TimeSpan.FromSeconds(30));
     }
 
-    private static async Task WaitForEntriesAsync(string pg, int count, CancellationToken ct)
+    private static Message<byte[]?, byte[]?> Message<T>(string topic, string key, string type, string id, T body)
+    {
+        var message = OutgoingMessage.Create(topic, key, new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
+        // What goes straight onto contest.lifecycle stands in for Ingestion, and is signed as it would be.
+        if (PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault() is { } signer)
+            message = message with { Headers = LocalSigningKeys.Keys.SignerFor(signer).Sign(topic, message.Key, message.Headers, message.Payload) };
+        return KafkaClients.Message(message);
+    }
+
+    /// <summary>
+    /// The contests go onto <c>contest.lifecycle</c> as Ingestion announces them; they and their entries are written
+    /// into Scoring's tables as its handlers would have written them from that topic (the entries by binary COPY),
+    /// before any Scoring instance starts. Publishing millions of entries through the topic would take most of an
+    /// hour of set-up on two cores for a run whose point is the stats.
+    /// </summary>
+    private static async Task LoadEntriesAsync(string pg, IProducer<byte[]?, byte[]?> producer, ContestDefined[] definitions,
+        string[] athletes, int perContest, Random random, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromMinutes(5))
+        foreach (var definition in definitions)
         {
-            if (await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.entries') IS NOT NULL")
-                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scoring.entries") >= count) return;
-            await Task.Delay(100, ct);
+            var contestId = definition.ContestId;
+            var delivered = await producer.ProduceAsync(Topics.ContestLifecycle, Message(Topics.ContestLifecycle, contestId,
+                ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(definition)), ct);
+            await conn.ExecuteAsync("""
+                INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
+                VALUES (@contestId, @definition::jsonb, 'SCHEDULED', now(), @partition);
+                INSERT INTO scoring.contest_games (contest_id, game_id) SELECT @contestId, unnest(@games);
+                """, new { contestId, definition = JsonSerializer.Serialize(definition, OutgoingMessage.Json),
+                    partition = delivered.Partition.Value, games = definition.GameIds.ToArray() });
         }
-        throw new TimeoutException($"the referee did not take in {count:N0} entries within 5 min");
+        await using var writer = await conn.BeginBinaryImportAsync(
+            "COPY scoring.entries (entry_id, contest_id, player_id, lineup) FROM STDIN (FORMAT BINARY)", ct);
+        var lineup = new string[8];
+        for (var i = 0; i < perContest * definitions.Length; i++)
+        {
+            var contestId = definitions[i % definitions.Length].ContestId;
+            var picked = 0;
+            while (picked < lineup.Length)
+            {
+                var pick = athletes[random.Next(athletes.Length)];
+                if (Array.IndexOf(lineup, pick, 0, picked) < 0) lineup[picked++] = pick;
+            }
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(definitions.Length == 1 ? $"entry_bench_{i:000000}" : $"entry_{contestId}_{i:0000000}", NpgsqlTypes.NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(contestId, NpgsqlTypes.NpgsqlDbType.Text, ct);
+            await writer.WriteAsync($"player{i:0000000}", NpgsqlTypes.NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(lineup, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, ct);
+        }
+        await writer.CompleteAsync(ct);
     }
 
     private static async Task WaitForStateAsync(string pg, string state, int contests, TimeSpan timeout, CancellationToken ct)
@@ -255,4 +285,26 @@ public static class ScoringBenchCommand
         }
         throw new TimeoutException($"not every contest reached {state} within {timeout.TotalMinutes} min");
     }
+
+    /// <summary>
+    /// Where the two cores went while the stats were offered and applied: each process of the run, and the rest
+    /// (Postgres's backends and everything else on the machine).
+    /// </summary>
+    private static void PrintCpu(List<(string Name, int Pid)> processes, TimeSpan[] before,
+        Dictionary<int, TimeSpan> postgresBefore, TimeSpan busyBefore, TimeSpan elapsed, BenchReport report)
+    {
+        var used = processes.Select((p, i) => (p.Name, Seconds: (BenchSetup.CpuTime(p.Pid) - before[i]).TotalSeconds)).ToList();
+        var busy = (BenchSetup.MachineBusyTime() - busyBefore).TotalSeconds;
+        // Backends that exited meanwhile are in "the rest"; the pipeline's pooled connections stay.
+        used.Add(("Postgres (the run's backends)", BenchSetup.PostgresCpu(Database)
+            .Sum(p => (p.Value - postgresBefore.GetValueOrDefault(p.Key)).TotalSeconds)));
+        used.Add(("the rest (Postgres's own processes, the machine's other work)", busy - used.Sum(u => u.Seconds)));
+        var line = string.Join(", ", used.Select(u => $"{u.Name} {u.Seconds:F1}"));
+        Console.WriteLine($"CPU while the stats ran ({elapsed.TotalSeconds:F1} s × {Environment.ProcessorCount} cores = "
+            + $"{elapsed.TotalSeconds * Environment.ProcessorCount:F1} core-s, {busy:F1} busy): {line}");
+        report.Add("CPU core-s (stats phase)", line);
+    }
+
+    /// <summary>The part of <see cref="StandingsUpdated"/> the latency watcher reads.</summary>
+    private sealed record StandingsCoverage(string ContestId, IReadOnlyDictionary<string, long>? AsOf);
 }

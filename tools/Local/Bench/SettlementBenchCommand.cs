@@ -99,7 +99,7 @@ public static class SettlementBenchCommand
         var timeout = TimeSpan.FromMinutes(Math.Max(5, entries / 50_000));
         while (clock.Elapsed < timeout && !settlement.HasExited)
         {
-            peakKb = Math.Max(peakKb, PeakRssKb(settlement.Id));
+            peakKb = Math.Max(peakKb, BenchSetup.PeakRssKb(settlement.Id));
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             var (ordered, unsent) = await conn.QueryFirstAsync<(long, long)>(
                 "SELECT count(*), count(*) FILTER (WHERE sent_at IS NULL) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
@@ -110,7 +110,7 @@ public static class SettlementBenchCommand
             }
             await Task.Delay(100, ct);
         }
-        peakKb = Math.Max(peakKb, PeakRssKb(settlement.Id));
+        peakKb = Math.Max(peakKb, BenchSetup.PeakRssKb(settlement.Id));
         var drain = Stopwatch.StartNew();
         while (allOrdered is not null && Count(seen) < awards && drain.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100, ct);
         await stop.CancelAsync();
@@ -181,18 +181,5 @@ public static class SettlementBenchCommand
             await Task.Delay(200, ct);
         }
         throw new InvalidOperationException($"settlement did not connect within 2 min; see {process.LogPath}");
-    }
-
-    /// <summary>The process's peak resident set (VmHWM, kB), 0 once it is gone.</summary>
-    private static long PeakRssKb(int pid)
-    {
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
-        }
-        catch (IOException) { }
-        return 0;
     }
 }

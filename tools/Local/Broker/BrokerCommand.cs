@@ -63,6 +63,7 @@ public static class BrokerCommand
         app.MapPost("/brokers/{id:int}/up", (int id) => Do(() => broker.SetBrokerUp(id)));
         app.MapPost("/topics/{topic}/partitions/{partition:int}/leader", (string topic, int partition, [FromQuery(Name = "broker")] int brokerId) =>
             Do(() => broker.SetPartitionLeader(topic, partition, brokerId)));
+        app.MapPost("/groups/initial-rebalance-delay", (int ms) => Do(() => broker.SetInitialRebalanceDelay(ms)));
         app.MapPost("/errors/{apiKey:int}", (short apiKey, string codes) =>
             Do(() => broker.PushRequestErrors(apiKey, codes.Split(',').Select(int.Parse).ToArray())));
         await app.StartAsync(ct);

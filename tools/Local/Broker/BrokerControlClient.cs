@@ -13,6 +13,7 @@ public sealed class BrokerControlClient(string controlUrl) : IDisposable
     public Task BrokerUpAsync(int brokerId) => PostAsync($"brokers/{brokerId}/up");
     public Task SetLeaderAsync(string topic, int partition, int brokerId) =>
         PostAsync($"topics/{Uri.EscapeDataString(topic)}/partitions/{partition}/leader?broker={brokerId}");
+    public Task SetInitialRebalanceDelayAsync(int ms) => PostAsync($"groups/initial-rebalance-delay?ms={ms}");
     public Task PushRequestErrorsAsync(short apiKey, params int[] errorCodes) =>
         PostAsync($"errors/{apiKey}?codes={string.Join(',', errorCodes)}");
 

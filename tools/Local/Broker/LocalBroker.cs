@@ -48,6 +48,13 @@ public sealed class LocalBroker : IDisposable
             $"create topic {topic}");
     }
 
+    /// <summary>
+    /// How long a new consumer group's first rebalance waits for more members to join (a real broker's default is
+    /// 3 s; the local one starts at 0).
+    /// </summary>
+    public void SetInitialRebalanceDelay(int delayMs) =>
+        MockClusterNative.rd_kafka_mock_group_initial_rebalance_delay_ms(Cluster, delayMs);
+
     /// <summary>Disconnects a broker and refuses new connections (-1: all). No leader change.</summary>
     public void SetBrokerDown(int brokerId) =>
         Check(MockClusterNative.rd_kafka_mock_broker_set_down(Cluster, brokerId), $"broker {brokerId} down");
