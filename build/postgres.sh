@@ -72,6 +72,18 @@ if [ "$(psql_admin "-tAc \"SHOW max_connections\"")" -lt 400 ]; then
     for _ in $(seq 1 30); do su postgres -c "pg_isready -q -p $port" && break; sleep 1; done
   fi
 fi
+# The settings of src/Deployment/PostgresSettings.cs, which the compose file's postgres service
+# starts with too (a test compares the two lists): each takes effect on a reload, so a cluster
+# already running picks them up at once.
+settings_changed=""
+for setting in max_wal_size=4GB checkpoint_timeout=15min wal_compression=lz4; do
+  name="${setting%%=*}" value="${setting#*=}"
+  if [ "$(psql_admin "-tAc \"SHOW $name\"")" != "$value" ]; then
+    psql_admin "-c \"ALTER SYSTEM SET $name = '$value'\""
+    settings_changed=1
+  fi
+done
+[ -z "$settings_changed" ] || psql_admin "-tAc \"SELECT pg_reload_conf()\"" >/dev/null
 if [ "$(psql_admin "-tAc \"SELECT 1 FROM pg_roles WHERE rolname = '$role'\"")" != "1" ]; then
   psql_admin "-c \"CREATE ROLE $role LOGIN CREATEDB PASSWORD '$password'\""
 fi

@@ -122,10 +122,15 @@ public static class ComposeFile
             new("retries", retries),
     ]);
 
+    /// <summary>The postgres image's server with <see cref="PostgresSettings"/>, as -c options.</summary>
+    private static IEnumerable<string> PostgresCommand() =>
+        PostgresSettings.All.SelectMany(s => (string[])["-c", $"{s.Name}={s.Value}"]).Prepend("postgres");
+
     private static Entry Postgres() => new("postgres", new Map(
     [
         new("image", PostgresImage),
         new("restart", "unless-stopped"),
+        new("command", Of([.. PostgresCommand()])),
         new("environment", new Map(
         [
             new("POSTGRES_USER", "postgres"),
@@ -138,7 +143,8 @@ public static class ComposeFile
         new("secrets", Of([.. PostgresSecrets()])),
         new("healthcheck", Health(["CMD-SHELL", $"pg_isready -U postgres -d {Services.Database}"], "10s", 30)),
     ]), ["", "Its first start creates one role per pg_<role>_password secret it is given (every role a service",
-        "connects as) and makes the migrator the database's owner (deploy/postgres/init-roles.sh)."]);
+        "connects as) and makes the migrator the database's owner (deploy/postgres/init-roles.sh). It runs",
+        "with the settings of src/Deployment/PostgresSettings.cs, as the local cluster does (build/postgres.sh)."]);
 
     private static Entry Broker(int n)
     {

@@ -346,6 +346,7 @@ public static class PipelineWorker
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j => new JobRunner(dataSource, worker.Name, j,
                     clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
                 LogRunning(logger, jobs);
+                ReserveThreads(consumers.Count + jobs.Count + 2);
 
                 var runningRelay = relay;
                 var retention = new RetentionPartitions(dataSource, worker.Name, worker.InboxRetention,
@@ -378,6 +379,19 @@ public static class PipelineWorker
                 Environment.ExitCode = ExitStopped;
                 lifetime.StopApplication();
             }
+        }
+
+        /// <summary>
+        /// Each consume loop blocks a pool thread in librdkafka's poll (100 ms at a time). The pool
+        /// starts with one thread per core and adds one about every half second when starved: on
+        /// two cores the loops took every thread, and the jobs' and the relay's continuations
+        /// waited seconds behind them (a settlement started 4 s after its worker did). The pool
+        /// keeps a thread for every loop, with the rest of the minimum as it was.
+        /// </summary>
+        private static void ReserveThreads(int loops)
+        {
+            ThreadPool.GetMinThreads(out var workers, out var io);
+            ThreadPool.SetMinThreads(workers + loops, io);
         }
 
         private void LogRunning(ILogger logger, List<JobRunner> jobs) =>

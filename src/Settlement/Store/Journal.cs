@@ -10,7 +10,8 @@ namespace ContestPipeline.Settlement.Store;
 /// same fact again is "already recorded" (false), never a second entry; the same id with other
 /// money in it (another contest, kind, account or amount) is a bug, as the outbox treats a
 /// message id with other content. A journal entry that does not balance is a bug too, and the
-/// database refuses it at commit as well.
+/// database refuses it as well, at the end of the statement that inserts its postings (each
+/// entry's postings go in one statement: settlement/0009).
 /// </summary>
 public static class Journal
 {

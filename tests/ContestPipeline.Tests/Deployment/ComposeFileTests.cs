@@ -100,6 +100,20 @@ public sealed class ComposeFileTests
     private static JsonElement Services => Resolved.Value.GetProperty("services");
 
     [Fact]
+    public void Postgres_runs_with_the_same_settings_in_compose_and_on_the_local_cluster()
+    {
+        var command = Services.GetProperty("postgres").GetProperty("command").EnumerateArray()
+            .Select(c => c.GetString()).ToList();
+        var script = File.ReadAllText(Path.Combine(RepoPaths.Root, "build", "postgres.sh"));
+        var local = script.Split('\n').Single(l => l.StartsWith("for setting in ", StringComparison.Ordinal))
+            ["for setting in ".Length..].Split("; do")[0].Split(' ');
+        var settings = PostgresSettings.All.Select(s => $"{s.Name}={s.Value}").ToList();
+        Assert.NotEmpty(settings);
+        Assert.Equal(["postgres", .. settings.SelectMany(s => (string?[])["-c", s])], command);
+        Assert.Equal(settings, local);
+    }
+
+    [Fact]
     public void The_compose_file_is_valid_for_docker_compose()
     {
         var (code, output) = Run("docker-compose", "-f", ComposeFile, "config", "-q");
