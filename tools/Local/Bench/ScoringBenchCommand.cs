@@ -68,9 +68,12 @@ public static class ScoringBenchCommand
         Console.WriteLine($"setup: {perContest * contests:N0} entries written into Scoring's tables in {setup.Elapsed.TotalSeconds:F1} s");
 
         // Scoring starts on them as after a restart: each instance loads the boards of the contest.lifecycle
-        // partitions it is given. Started together, the instances share the group's first assignment (a real
-        // broker waits 3 s for a new group's members; the local one waits for none unless told).
-        if (instances > 1) await broker.Control.SetInitialRebalanceDelayAsync(3_000);
+        // partitions it is given, inside the rebalance. Started together, the instances share the group's first
+        // assignment if every one has joined before it is made: a real broker waits 3 s for a new group's members
+        // (the local one waits for none unless told). Two processes starting on two busy cores can be further apart,
+        // and a member joining while another loads millions of entries starts the rebalance over: 5 s, under the
+        // 6 s session timeout a member's join request is bounded by (at 10 s no member was ever given a partition).
+        if (instances > 1) await broker.Control.SetInitialRebalanceDelayAsync(5_000);
         var scorings = Enumerable.Range(1, instances).Select(i => LocalServices.Start(Services.Scoring, swaps,
             Path.Combine(runDir, $"scoring-{i}.log"), label: instances == 1 ? null : $"scoring-{i}")).ToList();
         await using var stopScorings = new AsyncDisposables([.. scorings]);
@@ -95,6 +98,7 @@ public static class ScoringBenchCommand
         var covered = contestIds.ToDictionary(c => c, _ => gameIds.ToDictionary(g => g, _ => 2L));
         var lastCoveredTicks = 0L;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watcher = Task.Run(() =>
         {
             var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, "bench.standings." + Guid.NewGuid().ToString("N"));
@@ -104,6 +108,7 @@ public static class ScoringBenchCommand
             while (!stop.IsCancellationRequested)
             {
                 var r = consumer.Consume(TimeSpan.FromMilliseconds(50));
+                if (consumer.Assignment.Count > 0) watching.TrySetResult();
                 if (r?.Message?.Value is null) continue;
                 var arrived = Stopwatch.GetTimestamp();
                 // Only what coverage needs: with hundreds of contests the leaders are most of the bytes.
@@ -123,13 +128,57 @@ public static class ScoringBenchCommand
                         pending.Remove((g, q));
                         if (published.TryRemove((g, q), out var at)) latenciesUs.Add((at, (arrived - at) * 1_000_000 / Stopwatch.Frequency));
                     }
-                    if (seq > from) ofContest[g] = seq;
+                    if (seq > from) lock (covered) ofContest[g] = seq;
                 }
                 Interlocked.Exchange(ref lastCoveredTicks, arrived);
             }
             consumer.Close();
         }, CancellationToken.None);
-        await Task.Delay(2_000, ct);
+        // Reading from the end of the topic: nothing is offered before the watcher holds its partitions (with several
+        // instances the broker holds a new group's first assignment back, the watcher's own group too).
+        await watching.Task.WaitAsync(TimeSpan.FromMinutes(1), ct);
+        await Task.Delay(500, ct);
+
+        var sequences = gameIds.ToDictionary(g => g, _ => 2L);
+        var totals = new Dictionary<(string, string), long>();
+        long Offer(int count, bool measured)
+        {
+            var from = Stopwatch.GetTimestamp();
+            for (var i = 0; i < count; i++)
+            {
+                // Offered at a steady rate, as a provider's feed arrives: latency is only meaningful
+                // below saturation. Paced by sleeping, not spinning: a spinning producer would take
+                // a core from the pipeline it measures. Each stat's latency runs from its own send.
+                var due = from + (long)(i * (double)Stopwatch.Frequency / rate);
+                while (Stopwatch.GetTimestamp() < due)
+                {
+                    producer.Poll(TimeSpan.Zero);
+                    Thread.Sleep(1);
+                }
+                var g = gameIds[i % games];
+                var athlete = athletes[g][random.Next(athletesPerGame)];
+                var stat = Rules[random.Next(Rules.Length)];
+                var total = totals.GetValueOrDefault((athlete, stat)) + 1 + random.Next(20);
+                totals[(athlete, stat)] = total;
+                var seq = ++sequences[g];
+                if (measured)
+                {
+                    published[(g, seq)] = Stopwatch.GetTimestamp();
+                    publishedAt[(g, seq)] = DateTimeOffset.UtcNow;
+                }
+                Produce(producer, Topics.ProviderFeed, g, StatUpdated.MessageType, $"feed:{g}:{seq}", new StatUpdated(g, seq, athlete, stat, total), flush: false);
+            }
+            producer.Flush(ct);
+            return from;
+        }
+
+        // A warm-up, not measured: the first seconds of stats through freshly started processes (code not yet
+        // compiled, pools not yet grown) are not what a slate's pipeline, warm since the entries came in, does.
+        var warmup = Math.Min(statEvents, rate * 2);
+        Offer(warmup, measured: false);
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromMinutes(2) && !Covers(covered, sequences)) await Task.Delay(50, ct);
+        Console.WriteLine($"warm-up: {warmup:N0} stat events, in every contest's standings after {warm.Elapsed.TotalSeconds:F1} s");
 
         var processes = new List<(string Name, int Pid)> { ("ingestion", ingestion.Id), ("broker", broker.Process.Id),
             ("bench (feed, watcher)", Environment.ProcessId) };
@@ -137,31 +186,7 @@ public static class ScoringBenchCommand
         var cpuBefore = processes.Select(p => BenchSetup.CpuTime(p.Pid)).ToArray();
         var busyBefore = BenchSetup.MachineBusyTime();
         var postgresBefore = BenchSetup.PostgresCpu(Database);
-        var sequences = gameIds.ToDictionary(g => g, _ => 2L);
-        var totals = new Dictionary<(string, string), long>();
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < statEvents; i++)
-        {
-            // Offered at a steady rate, as a provider's feed arrives: latency is only meaningful
-            // below saturation. Paced by sleeping, not spinning: a spinning producer would take
-            // a core from the pipeline it measures. Each stat's latency runs from its own send.
-            var due = start + (long)(i * (double)Stopwatch.Frequency / rate);
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                producer.Poll(TimeSpan.Zero);
-                Thread.Sleep(1);
-            }
-            var g = gameIds[i % games];
-            var athlete = athletes[g][random.Next(athletesPerGame)];
-            var stat = Rules[random.Next(Rules.Length)];
-            var total = totals.GetValueOrDefault((athlete, stat)) + 1 + random.Next(20);
-            totals[(athlete, stat)] = total;
-            var seq = ++sequences[g];
-            published[(g, seq)] = Stopwatch.GetTimestamp();
-            publishedAt[(g, seq)] = DateTimeOffset.UtcNow;
-            Produce(producer, Topics.ProviderFeed, g, StatUpdated.MessageType, $"feed:{g}:{seq}", new StatUpdated(g, seq, athlete, stat, total), flush: false);
-        }
-        producer.Flush(ct);
+        var start = Offer(statEvents, measured: true);
         var producedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var deadline = Stopwatch.StartNew();
         while (latenciesUs.Count < statEvents && deadline.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100, ct);
@@ -303,6 +328,12 @@ public static class ScoringBenchCommand
         Console.WriteLine($"CPU while the stats ran ({elapsed.TotalSeconds:F1} s × {Environment.ProcessorCount} cores = "
             + $"{elapsed.TotalSeconds * Environment.ProcessorCount:F1} core-s, {busy:F1} busy): {line}");
         report.Add("CPU core-s (stats phase)", line);
+    }
+
+    /// <summary>Whether every contest's published standings cover every game up to the sequence last offered.</summary>
+    private static bool Covers(Dictionary<string, Dictionary<string, long>> covered, Dictionary<string, long> sequences)
+    {
+        lock (covered) return covered.Values.All(ofContest => sequences.All(s => ofContest[s.Key] >= s.Value));
     }
 
     /// <summary>The part of <see cref="StandingsUpdated"/> the latency watcher reads.</summary>
