@@ -165,7 +165,8 @@ public sealed class ContestBoard
         _lineupLengthMax = Math.Max(_lineupLengthMax, indices.Length);
         // The entry keeps the board's one copy of each athlete id: a slate's millions of lineups name a few hundred
         // athletes, and a lineup read from a message or a row brings its own copy of each name.
-        if (!_isFitness) entry = new ScoringEntry(entry.EntryId, entry.PlayerId, [.. indices.Select(i => _athleteIds[i])]);
+        if (!_isFitness)
+            entry = new ScoringEntry(entry.EntryId, entry.PlayerId, [.. indices.Select(i => _athleteIds[i])]);
         _entryIds[e] = entry.EntryId;
         _entryPlayerIds[e] = entry.PlayerId;
         _entryIndexById[entry.EntryId] = e;
