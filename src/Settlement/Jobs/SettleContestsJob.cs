@@ -41,7 +41,7 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     /// </summary>
     public const int AwardsPerChunk = 10_000;
 
-    private (string ContestId, int Entries, long FeesMinor, SettlementTerms Terms)? _decided;
+    private (string ContestId, SettlementTerms Terms)? _decided;
 
     public string Name => "settle-contests";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(200);
@@ -78,24 +78,24 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     /// <summary>
     /// The contest's terms, decided from its standings and its entries' count and fee total.
     /// A contest of many chunks is decided once per process, not once per chunk: reading a
-    /// million standings back for each of twenty chunks was most of its settlement's time. The
-    /// terms kept are reused only for the same contest with the same entry count and fee total;
-    /// its standings cannot change once COMPLETE (chunks are insert-only) nor its entries
-    /// (Settlement refuses an entry for a contest no longer open). A restarted worker decides
-    /// again, and the run's record is checked against that decision, as every chunk's was.
+    /// million standings back for each of twenty chunks was most of its settlement's time, and
+    /// re-counting its million entries a fifth of each later chunk. What the terms are decided
+    /// from cannot change once the contest is COMPLETE: its standings chunks are insert-only, and
+    /// an entry is booked only under the contest's row lock, which every chunk takes too, and only
+    /// while the contest is OPEN (EntryAcceptedHandler). Were a fee booked all the same, the last
+    /// chunk's open-accounts check refuses to settle. A restarted worker decides again, and the
+    /// run's record is checked against that decision, as every chunk's was.
     /// </summary>
     private async Task<SettlementTerms> DecideAsync(TransactionContext context, string contestId,
         ContestRow contest)
     {
+        if (_decided is { } kept && kept.ContestId == contestId) return kept.Terms;
         var (entryCount, feesMinor) = await SettlementStore.EntryTotalsAsync(context, contestId);
-        if (_decided is { } kept
-            && (kept.ContestId, kept.Entries, kept.FeesMinor) == (contestId, entryCount, feesMinor))
-            return kept.Terms;
         var standings = await SettlementStore.FinalStandingsStreamedAsync(
             context, contestId, contest.Completed?.EntryCount ?? 0);
         var terms = SettlementTerms.Decide(
             contestId, contest.Definition, entryCount, feesMinor, standings, context.Clock.GetUtcNow());
-        _decided = (contestId, entryCount, feesMinor, terms);
+        _decided = (contestId, terms);
         return terms;
     }
 
