@@ -63,6 +63,15 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         // The ledger refuses to be rewritten.
         var refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync("UPDATE settlement.postings SET amount_minor = 1 WHERE line = 1"));
         Assert.Contains("append-only", refused.MessageText);
+        refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync("TRUNCATE settlement.postings"));
+        Assert.Contains("append-only", refused.MessageText);
+        // Nor does it take postings of an entry it has no record of, or an entry that does not balance.
+        refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync(
+            "INSERT INTO settlement.postings VALUES ('nowhere', 1, 'a', 5, 'USD'), ('nowhere', 2, 'b', -5, 'USD')"));
+        Assert.Contains("postings of journal entry nowhere, which is not recorded", refused.MessageText);
+        refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync(
+            "INSERT INTO settlement.postings SELECT journal_id, 99, 'a', 5, 'USD' FROM settlement.journal LIMIT 1"));
+        Assert.Contains("does not balance", refused.MessageText);
     }
 
     [Fact]
