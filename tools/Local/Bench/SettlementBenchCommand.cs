@@ -124,7 +124,8 @@ public static class SettlementBenchCommand
                 """, new { ContestId });
             if (inWorker is { } w) Console.WriteLine($"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
             if (inWorker is { } worked) report.Add("in the worker", $"{worked:F1} s");
-            // The relay beside the chunks: how fast it sent the orders, and how far behind the last chunk it finished.
+            // The relay beside the chunks: how fast it sent the orders, and how long after the last chunk's transaction
+            // began (the outbox's created_at) it sent the last.
             var relay = await conn.QueryFirstAsync<(double? Span, double? Tail, long Sent)>("""
                 SELECT extract(epoch FROM max(sent_at) - min(sent_at))::float8,
                        extract(epoch FROM max(sent_at) - max(created_at))::float8, count(sent_at)
@@ -132,7 +133,7 @@ public static class SettlementBenchCommand
                 """, new { t = PrizePayoutOrdered.MessageType });
             if (relay is { Span: > 0 and var span, Tail: { } tail })
                 Console.WriteLine($"relay: {relay.Sent:N0} orders sent in {span:F1} s ({relay.Sent / span:N0}/s), the " +
-                    $"last {tail:F1} s after the last chunk wrote its orders");
+                    $"last {tail:F1} s after the last chunk began");
         }
         report.Check(allOrdered is not null, $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");
         if (allOrdered is null)
