@@ -346,7 +346,7 @@ public static class PipelineWorker
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j => new JobRunner(dataSource, worker.Name, j,
                     clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
                 LogRunning(logger, jobs);
-                ReserveThreads(consumers.Count + jobs.Count + 2);
+                using var reserved = ThreadReservation.Take(consumers.Count + jobs.Count + 2);
 
                 var runningRelay = relay;
                 var retention = new RetentionPartitions(dataSource, worker.Name, worker.InboxRetention,
@@ -386,12 +386,30 @@ public static class PipelineWorker
         /// starts with one thread per core and adds one about every half second when starved: on
         /// two cores the loops took every thread, and the jobs' and the relay's continuations
         /// waited seconds behind them (a settlement started 4 s after its worker did). The pool
-        /// keeps a thread for every loop, with the rest of the minimum as it was.
+        /// keeps a thread for every loop while the worker runs, and gives them back when it stops:
+        /// a process that starts and stops workers many times (the tests) keeps the minimum it had.
         /// </summary>
-        private static void ReserveThreads(int loops)
+        private sealed class ThreadReservation(int threads) : IDisposable
         {
-            ThreadPool.GetMinThreads(out var workers, out var io);
-            ThreadPool.SetMinThreads(workers + loops, io);
+            private static readonly Lock Gate = new();
+            private int _threads = threads;
+
+            public static ThreadReservation Take(int threads)
+            {
+                Adjust(threads);
+                return new ThreadReservation(threads);
+            }
+
+            public void Dispose() => Adjust(-Interlocked.Exchange(ref _threads, 0));
+
+            private static void Adjust(int by)
+            {
+                lock (Gate)
+                {
+                    ThreadPool.GetMinThreads(out var workers, out var io);
+                    ThreadPool.SetMinThreads(Math.Max(1, workers + by), io);
+                }
+            }
         }
 
         private void LogRunning(ILogger logger, List<JobRunner> jobs) =>
