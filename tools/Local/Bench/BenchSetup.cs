@@ -58,6 +58,55 @@ public static class BenchSetup
         throw new TimeoutException($"timed out after {timeout.TotalMinutes} min waiting for {what}");
     }
 
+    /// <summary>
+    /// Waits until the instances whose logs are given share one assignment of <paramref name="consumer"/>'s group:
+    /// the last thing each log says of that consumer is that it was assigned partitions, and no partition is named
+    /// twice (an instance still holding an older assignment would). Read from the workers' own log lines, so a run
+    /// starts its clock on a group that is not about to move its partitions.
+    /// </summary>
+    public static async Task WaitForAssignmentAsync(IReadOnlyList<string> logs, string consumer, TimeSpan timeout,
+        CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < timeout)
+        {
+            var held = logs.Select(log => LastAssignment(log, consumer)).ToList();
+            if (held.All(h => h is { Count: > 0 }) && held.Sum(h => h!.Count) == held.SelectMany(h => h!).Distinct().Count())
+                return;
+            await Task.Delay(200, ct);
+        }
+        throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for every instance's {consumer} to be assigned partitions");
+    }
+
+    // The partitions the log's last assignment of the consumer gave it; empty after a revoke, null before any.
+    private static List<string>? LastAssignment(string log, string consumer)
+    {
+        if (!File.Exists(log)) return null;
+        using var stream = new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        List<string>? last = null;
+        var assigned = $"Consumer {consumer} assigned ";
+        var revoked = $"Consumer {consumer} revoked ";
+        while (reader.ReadLine() is { } line)
+        {
+            if (!line.Contains(consumer, StringComparison.Ordinal)) continue;
+            string? message;
+            try
+            {
+                message = System.Text.Json.JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString();
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                continue; // a line still being written
+            }
+            if (message is null) continue;
+            if (message.StartsWith(assigned, StringComparison.Ordinal))
+                last = [.. message[assigned.Length..].Split(", ", StringSplitOptions.RemoveEmptyEntries)];
+            else if (message.StartsWith(revoked, StringComparison.Ordinal)) last = [];
+        }
+        return last;
+    }
+
     /// <summary>CPU time a process has used so far (user + system), 0 once it is gone.</summary>
     public static TimeSpan CpuTime(int pid)
     {

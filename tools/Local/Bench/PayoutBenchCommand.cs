@@ -55,6 +55,10 @@ public static class PayoutBenchCommand
 
         // Payout with its identity; all of the account's Stripe budget is Payout's here, split
         // between its instances as the budget splits it (StripeBudget.Split).
+        // Started together, the instances share the orders group's first assignment only if each has joined before
+        // it is made (a real broker waits 3 s for a new group; the local one waits for none unless told). Without
+        // it, a second instance joining late revokes what the first was given, twice, while the orders are out.
+        if (instances > 1) await broker.Control.SetInitialRebalanceDelayAsync(5_000);
         var payouts = new List<IAsyncDisposable>(instances);
         for (var i = 0; i < instances; i++)
         {
@@ -81,6 +85,9 @@ public static class PayoutBenchCommand
         foreach (var p in players) await world.SignUpForPayoutsAsync(p);
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players, "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
         var setupRequests = stripe.Requests().Count;
+        // The orders go out to a group that has settled: each instance holding its part of payouts.due.
+        await BenchSetup.WaitForAssignmentAsync([.. Enumerable.Range(1, instances).Select(i => Path.Combine(runDir, $"payout-{i}.log"))],
+            "payout.orders", TimeSpan.FromMinutes(1), ct);
 
         // The orders, as Settlement publishes them (signed as Settlement): each contest's
         // authorization, then its prizes, all produced before the clock starts, so what is
