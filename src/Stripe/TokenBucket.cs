@@ -23,6 +23,7 @@ public sealed class TokenBucket
     private long _tokens;
     private long _refilledAt;
     private long _demandAt = long.MinValue;
+    private int _wanting;
 
     /// <param name="tokensPerSecond">The rate; 0 earns nothing until <see cref="SetRate"/> says otherwise.</param>
     public TokenBucket(int tokensPerSecond, int capacity, TimeProvider clock)
@@ -40,10 +41,13 @@ public sealed class TokenBucket
     /// <summary>How long a refused take waits before looking again while the bucket earns nothing.</summary>
     public static readonly TimeSpan PausedWait = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>When a take last found the bucket (a clock timestamp), token or not: this process's demand.</summary>
+    /// <summary>
+    /// When a take last found the bucket (a clock timestamp), token or not, or now while a <see cref="Wanting"/>
+    /// scope is held: this process's demand.
+    /// </summary>
     public long LastDemand
     {
-        get { lock (_gate) return _demandAt; }
+        get { lock (_gate) return _wanting > 0 ? _clock.GetTimestamp() : _demandAt; }
     }
 
     /// <summary>What the bucket earns a second now: its rate, or 0 once the rate lapsed.</summary>
@@ -74,6 +78,32 @@ public sealed class TokenBucket
             _rate = tokensPerSecond;
             _validUntil = validFor == Timeout.InfiniteTimeSpan ? long.MaxValue
                 : now + (long)(validFor.TotalSeconds * _clock.TimestampFrequency);
+        }
+    }
+
+    /// <summary>
+    /// Demand without a take: while the returned scope is held the process has calls to make and is getting them
+    /// ready (reading, claiming), and <see cref="LastDemand"/> reads as now, so a claim that takes longer than a
+    /// pool's window does not read as having nothing to send.
+    /// </summary>
+    public IDisposable Wanting()
+    {
+        lock (_gate) _wanting++;
+        return new WantingScope(this);
+    }
+
+    private sealed class WantingScope(TokenBucket bucket) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+            lock (bucket._gate)
+            {
+                bucket._wanting--;
+                bucket._demandAt = bucket._clock.GetTimestamp();
+            }
         }
     }
 

@@ -38,6 +38,9 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var currencies = await job.InTransactionAsync("find due currencies", async context =>
             await DispatchStore.HaltedAsync(context) ? null : await PayoutStore.DueCurrenciesAsync(context), ct);
         if (currencies is null) return false;
+        // Payouts are due: this instance has calls to make for the whole round, while it reads the balance and
+        // claims too, not only while it sends, so a slow claim does not hand its part of a pooled budget back.
+        using var wanting = currencies.Count > 0 ? stripe.Budget.Wanting() : null;
         // The balance is read once per round, before the claim, and spent down as payouts are claimed.
         var budget = currencies.Count == 0 ? [] : await BalanceAsync(job, currencies, ct);
         return await ClaimedCalls.RunAsync(job, new ClaimedCall<PayoutRow, Sent>

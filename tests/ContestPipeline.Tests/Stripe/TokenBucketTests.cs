@@ -33,6 +33,25 @@ public sealed class TokenBucketTests : StripeEmulatorTest
     }
 
     [Fact]
+    public void Wanting_is_demand_for_as_long_as_it_is_held_and_spends_no_token()
+    {
+        var clock = new ManualClock();
+        var bucket = new TokenBucket(1, 1, clock);
+        Assert.Equal(long.MinValue, bucket.LastDemand);
+
+        var wanting = bucket.Wanting();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        Assert.Equal(clock.GetTimestamp(), bucket.LastDemand);
+        wanting.Dispose();
+        var released = clock.GetTimestamp();
+        clock.Advance(TimeSpan.FromSeconds(5));
+        wanting.Dispose();
+
+        Assert.Equal(released, bucket.LastDemand);
+        Assert.True(bucket.TryTake(out _));
+    }
+
+    [Fact]
     public void A_refused_take_says_how_long_until_the_next_token()
     {
         var clock = new ManualClock();
