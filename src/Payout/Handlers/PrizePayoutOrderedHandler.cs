@@ -16,24 +16,11 @@ namespace ContestPipeline.Payout.Handlers;
 /// second prize), and not for an entry whose fee this pipeline refunded; those are dead-lettered with a critical alert.
 /// Everything else about whether it may be paid is for the gates to decide when it is due (freezes, limits, review).
 /// </summary>
-public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdered>
+public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutOrdered>
 {
     public override async Task HandleAsync(PrizePayoutOrdered order, HandlerContext context, CancellationToken ct)
     {
-        if (!Currency.TryParse(order.Currency, out _))
-            throw new MessageRejectedException($"payout {order.PayoutId}: unsupported currency '{order.Currency}'");
-        // What payout.payouts checks (amount_minor > 0) is checked here first, with the reason: a
-        // violation reaching the table would be a bug and stop the worker on every restart.
-        if (order.GrossMinor < 0)
-            throw new MessageRejectedException($"payout {order.PayoutId}: gross {order.GrossMinor} is negative",
-                AlertSeverities.Critical);
-        if (order.FeeMinor < 0 || order.FeeMinor > order.GrossMinor)
-            throw new MessageRejectedException(
-                $"payout {order.PayoutId}: fee {order.FeeMinor} is not between 0 and the gross {order.GrossMinor}",
-                AlertSeverities.Critical);
-        if (order.NetMinor != order.GrossMinor - order.FeeMinor)
-            throw new MessageRejectedException($"payout {order.PayoutId}: net {order.NetMinor} is not gross " +
-                $"{order.GrossMinor} less fee {order.FeeMinor}");
+        Check(order);
         // A prize of nothing, or eaten whole by the platform fee, has nothing to transfer; Settlement counts it paid.
         if (order.NetMinor == 0) return;
         var existing = await PayoutStore.FindAsync(context, order.PayoutId, forUpdate: false);
@@ -58,14 +45,71 @@ public sealed class PrizePayoutOrderedHandler : MessageHandler<PrizePayoutOrdere
                 "refunded by this pipeline; its prize is not paid", AlertSeverities.Critical);
         // Only within what Settlement authorized for the contest: count and net total, never beyond.
         await AuthorizationStore.TakeAsync(context, order);
+        await PayoutStore.InsertAsync(context, NewPayout(order, context.Incoming!.Envelope.MessageId, context));
+    }
+
+    /// <summary>
+    /// A contest's prizes arrive as a run of orders: new ones, each for an entry without a prize, within the
+    /// authorization, are recorded in a few statements. Anything else in the run (a repeat, a second prize for an
+    /// entry, a refunded fee, a budget passed) throws, so the loop applies the run one order at a time and the
+    /// one-at-a-time path above says what is wrong with which order.
+    /// </summary>
+    public override async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct)
+    {
+        var orders = new List<(PrizePayoutOrdered Order, string MessageId)>(messages.Count);
+        foreach (var message in messages)
+        {
+            var order = message.Body<PrizePayoutOrdered>();
+            Check(order);
+            if (order.NetMinor != 0) orders.Add((order, message.Envelope.MessageId));
+        }
+        if (orders.Count == 0) return;
+        var prizes = orders.Where(o => !PrizePayoutOrdered.IsMakeGoodId(o.Order.PayoutId)).ToList();
+        if (orders.DistinctBy(o => o.Order.PayoutId).Count() != orders.Count
+            || prizes.DistinctBy(o => o.Order.EntryId).Count() != prizes.Count)
+            throw new MessageRejectedException("a run of prize orders names a payout or an entry twice");
+        if (await PayoutStore.AnyKnownAsync(context, [.. orders.Select(o => o.Order.PayoutId)],
+                [.. prizes.Select(o => o.Order.EntryId)]))
+            throw new MessageRejectedException(
+                "a run of prize orders has one known already, or one for an entry with a prize");
+        var payments = orders.Select(o => o.Order.PaymentIntentId).OfType<string>().ToArray();
+        if (payments.Length > 0 && await RefundStore.AnyForPaymentsAsync(context, payments))
+            throw new MessageRejectedException("a run of prize orders has one whose entry fee was refunded");
+        if (!await AuthorizationStore.TakeAllAsync(context, [.. orders.Select(o => o.Order)]))
+            throw new MessageRejectedException("a run of prize orders passes what its contest was authorized");
+        await PayoutStore.InsertNewAsync(context, [.. orders.Select(o => NewPayout(o.Order, o.MessageId, context))]);
+    }
+
+    private static PayoutRow NewPayout(PrizePayoutOrdered order, string messageId, HandlerContext context)
+    {
         var now = context.Clock.GetUtcNow();
-        await PayoutStore.InsertAsync(context, new PayoutRow
+        return new PayoutRow
         {
             PayoutId = order.PayoutId, ContestId = order.ContestId, EntryId = order.EntryId, PlayerId = order.PlayerId,
             PaymentIntentId = order.PaymentIntentId, AmountMinor = order.NetMinor, Currency = order.Currency,
             State = PayoutState.Waiting,
             Reason = $"rank {order.Rank} prize ordered", Version = 1, NextAttemptAt = now, OrderedAt = now,
-            OrderedBy = context.Incoming!.Envelope.MessageId,
-        });
+            OrderedBy = messageId,
+        };
+    }
+
+    /// <summary>What an order must be on its own, whatever is recorded.</summary>
+    private static void Check(PrizePayoutOrdered order)
+    {
+        if (!Currency.TryParse(order.Currency, out _))
+            throw new MessageRejectedException($"payout {order.PayoutId}: unsupported currency '{order.Currency}'");
+        // What payout.payouts checks (amount_minor > 0) is checked here first, with the reason: a
+        // violation reaching the table would be a bug and stop the worker on every restart.
+        if (order.GrossMinor < 0)
+            throw new MessageRejectedException($"payout {order.PayoutId}: gross {order.GrossMinor} is negative",
+                AlertSeverities.Critical);
+        if (order.FeeMinor < 0 || order.FeeMinor > order.GrossMinor)
+            throw new MessageRejectedException(
+                $"payout {order.PayoutId}: fee {order.FeeMinor} is not between 0 and the gross {order.GrossMinor}",
+                AlertSeverities.Critical);
+        if (order.NetMinor != order.GrossMinor - order.FeeMinor)
+            throw new MessageRejectedException($"payout {order.PayoutId}: net {order.NetMinor} is not gross " +
+                $"{order.GrossMinor} less fee {order.FeeMinor}");
     }
 }

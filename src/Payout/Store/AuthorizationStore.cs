@@ -58,6 +58,30 @@ public static class AuthorizationStore
     }
 
     /// <summary>
+    /// Takes a run of orders from their contests' budgets at once, each contest's count and total in one step:
+    /// false when any contest's would pass what was authorized (or none was); the caller then rolls back.
+    /// </summary>
+    public static async Task<bool> TakeAllAsync(TransactionContext context, IReadOnlyList<PrizePayoutOrdered> orders)
+    {
+        var takes = orders.GroupBy(o => (o.ContestId, o.Currency))
+            .Select(g => (g.Key.ContestId, g.Key.Currency, Count: g.Count(), Net: g.Sum(o => o.NetMinor))).ToList();
+        var taken = await context.Connection.ExecuteAsync("""
+            UPDATE payout.contest_payout_budgets b
+            SET ordered_payouts = b.ordered_payouts + t.n, ordered_net_minor = b.ordered_net_minor + t.net
+            FROM unnest(@contests, @currencies, @counts, @nets) AS t(contest_id, currency, n, net)
+            WHERE b.contest_id = t.contest_id AND b.currency = t.currency
+              AND b.ordered_payouts + t.n <= b.authorized_payouts
+              AND b.ordered_net_minor + t.net <= b.authorized_net_minor
+            """, new
+            {
+                contests = takes.Select(t => t.ContestId).ToArray(),
+                currencies = takes.Select(t => t.Currency).ToArray(),
+                counts = takes.Select(t => t.Count).ToArray(), nets = takes.Select(t => t.Net).ToArray(),
+            }, context.Transaction);
+        return taken == takes.Count;
+    }
+
+    /// <summary>
     /// Takes one payout of <paramref name="netMinor"/> from the contest's budget, or refuses the
     /// order (critical: it tried to move money nobody authorized) saying which limit it passed.
     /// </summary>

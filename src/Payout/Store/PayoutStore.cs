@@ -102,6 +102,56 @@ public static class PayoutStore
     }
 
     /// <summary>
+    /// Inserts a run of new orders in one statement, each publishing its status as <see cref="InsertAsync"/> does.
+    /// Throws when one is recorded already: the caller checked they are new (<see cref="AnyKnownAsync"/>).
+    /// </summary>
+    public static async Task InsertNewAsync(TransactionContext context, IReadOnlyList<PayoutRow> rows)
+    {
+        var inserted = await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor,
+                currency, state, reason, version, next_attempt_at, ordered_at, updated_at, ordered_by)
+            SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.payment_intent_id, p.amount_minor,
+                p.currency, p.state, p.reason, p.version, p.next_attempt_at, p.ordered_at, p.ordered_at, p.ordered_by
+            FROM unnest(@ids, @contests, @entries, @players, @payments, @amounts, @currencies, @states, @reasons,
+                @versions, @nexts, @ordered, @orderedBy)
+                AS p(payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency, state,
+                    reason, version, next_attempt_at, ordered_at, ordered_by)
+            ON CONFLICT (payout_id) DO NOTHING
+            """, new
+            {
+                ids = rows.Select(r => r.PayoutId).ToArray(), contests = rows.Select(r => r.ContestId).ToArray(),
+                entries = rows.Select(r => r.EntryId).ToArray(), players = rows.Select(r => r.PlayerId).ToArray(),
+                payments = rows.Select(r => r.PaymentIntentId).ToArray(),
+                amounts = rows.Select(r => r.AmountMinor).ToArray(),
+                currencies = rows.Select(r => r.Currency).ToArray(),
+                states = rows.Select(r => PayoutLifecycle.Name(r.State)).ToArray(),
+                reasons = rows.Select(r => r.Reason).ToArray(), versions = rows.Select(r => r.Version).ToArray(),
+                nexts = rows.Select(r => r.NextAttemptAt).ToArray(),
+                ordered = rows.Select(r => r.OrderedAt).ToArray(), orderedBy = rows.Select(r => r.OrderedBy).ToArray(),
+            }, context.Transaction);
+        if (inserted != rows.Count)
+            throw new ConcurrencyConflictException($"{rows.Count - inserted} of a run of {rows.Count} payouts " +
+                "were recorded meanwhile");
+        foreach (var row in rows)
+        {
+            PublishStatus(context, row, "", row);
+            context.OnCommitted(() =>
+                PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(row.State), row.Currency, row.AmountMinor));
+        }
+    }
+
+    /// <summary>
+    /// Whether any of these payouts is recorded, or any of these entries has a prize (make-goods aside).
+    /// </summary>
+    public static Task<bool> AnyKnownAsync(TransactionContext context, string[] payoutIds, string[] prizeEntryIds) =>
+        context.Connection.ExecuteScalarAsync<bool>("""
+            SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE payout_id = ANY(@payoutIds))
+                OR EXISTS (SELECT 1 FROM payout.payouts
+                    WHERE entry_id = ANY(@prizeEntryIds) AND payout_id NOT LIKE @makeGoods)
+            """, new { payoutIds, prizeEntryIds, makeGoods = PrizePayoutOrdered.MakeGoodIdPrefix + "%" },
+            context.Transaction);
+
+    /// <summary>
     /// Writes <paramref name="after"/> over <paramref name="before"/>; returns the row as stored (version advanced).
     /// </summary>
     public static async Task<PayoutRow> SaveAsync(TransactionContext context, PayoutRow before, PayoutRow after)

@@ -47,6 +47,12 @@ public static class RefundStore
             "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntentId)",
             new { paymentIntentId }, context.Transaction);
 
+    /// <summary>Whether this pipeline refunded any of these entry fees.</summary>
+    public static Task<bool> AnyForPaymentsAsync(TransactionContext context, string[] paymentIntentIds) =>
+        context.Connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = ANY(@paymentIntentIds))",
+            new { paymentIntentIds }, context.Transaction);
+
     /// <summary>
     /// Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call
     /// runs.

@@ -1,0 +1,133 @@
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Deployment;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Payout.Handlers;
+using ContestPipeline.Payout.Store;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace ContestPipeline.Tests.Payout;
+
+/// <summary>
+/// A contest's prizes come as a run of orders, recorded in a few statements (<see cref="PrizePayoutOrderedHandler"/>):
+/// the handler on Payout's schema in a database of its own. A run it cannot record whole must throw, so the consume
+/// loop rolls it back and applies its orders one at a time (whose refusals the payout flow tests read).
+/// </summary>
+[Collection(PipelineCollectionB.Name)]
+public sealed class PrizeOrderRunTests(PipelineFixture fixture)
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 18, 0, 0, TimeSpan.Zero);
+
+    private static PrizePayoutOrdered Order(string player, long net, int rank, string contest = "c1") =>
+        new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net, 0, net, "USD");
+
+    private static IncomingMessage Message(PrizePayoutOrdered order, long offset) => new()
+    {
+        Topic = Topics.PayoutsDue, Partition = 0, Offset = offset, RawKey = System.Text.Encoding.UTF8.GetBytes(order.ContestId),
+        Value = JsonSerializer.SerializeToUtf8Bytes(order, OutgoingMessage.Json), Headers = [],
+        Envelope = new Envelope("m_" + order.PayoutId, PrizePayoutOrdered.MessageType, 1, "settle:" + order.ContestId, null, Now),
+    };
+
+    [Fact]
+    public async Task A_run_of_new_orders_within_the_authorization_is_recorded_at_once_with_each_status_published()
+    {
+        await using var rig = await Rig.StartAsync(fixture);
+        await rig.AuthorizeAsync("c1", payouts: 3, net: 1_000);
+        var orders = new[] { Order("ann", 600, 1), Order("ben", 300, 2), Order("cat", 0, 3) };
+
+        var published = await rig.ApplyRunAsync(orders);
+
+        Assert.Equal(["prize_c1_ann|600|waiting|rank 1 prize ordered|m_prize_c1_ann", "prize_c1_ben|300|waiting|rank 2 prize ordered|m_prize_c1_ben"],
+            await rig.RowsAsync("SELECT payout_id || '|' || amount_minor || '|' || state || '|' || reason || '|' || ordered_by FROM payout.payouts ORDER BY payout_id"));
+        // The prize of nothing (cat's) has nothing to transfer and takes nothing from the budget.
+        Assert.Equal(["2|900"], await rig.RowsAsync("SELECT ordered_payouts || '|' || ordered_net_minor FROM payout.contest_payout_budgets"));
+        Assert.Equal([PayoutStatusChanged.MessageIdFor("prize_c1_ann", 1), PayoutStatusChanged.MessageIdFor("prize_c1_ben", 1)],
+            published.Where(m => m.Topic == Topics.PayoutsStatus).Select(m => m.OutboxId));
+    }
+
+    public static TheoryData<string> Unrecordable => new() { "past the count", "past the total", "no authorization", "known already", "entry twice" };
+
+    [Theory]
+    [MemberData(nameof(Unrecordable))]
+    public async Task A_run_that_cannot_be_recorded_whole_throws_so_the_loop_applies_it_one_at_a_time(string what)
+    {
+        await using var rig = await Rig.StartAsync(fixture);
+        await rig.AuthorizeAsync("c1", payouts: 2, net: 1_000);
+        var (ann, ben) = (Order("ann", 600, 1), Order("ben", 300, 2));
+        PrizePayoutOrdered[] run = what switch
+        {
+            "past the count" => [ann, ben, Order("cat", 1, 3)],
+            "past the total" => [ann, Order("ben", 401, 2)],
+            "no authorization" => [Order("ann", 600, 1, contest: "c2")],
+            "known already" => [ann, ben],
+            "entry twice" => [ann, ann with { PayoutId = "prize_c1_ann_again" }],
+            _ => throw new ArgumentOutOfRangeException(nameof(what)),
+        };
+        if (what == "known already") await rig.ApplyRunAsync([ben]);
+
+        await Assert.ThrowsAsync<MessageRejectedException>(() => rig.ApplyRunAsync(run));
+        // Rolled back, as the loop does: nothing of the run is recorded and nothing of its budget is taken.
+        Assert.Equal(what == "known already" ? ["prize_c1_ben"] : [], await rig.RowsAsync("SELECT payout_id FROM payout.payouts"));
+    }
+
+    /// <summary>Payout's schema in a database of the rig's own, and the handler applying runs in a transaction each.</summary>
+    private sealed class Rig : IAsyncDisposable
+    {
+        private readonly NpgsqlDataSource _data;
+        private readonly Func<Task> _drop;
+        private readonly ManualClock _clock = new(Now);
+
+        private Rig(NpgsqlDataSource data, Func<Task> drop) => (_data, _drop) = (data, drop);
+
+        public static async Task<Rig> StartAsync(PipelineFixture fixture)
+        {
+            var name = "contestpipeline_orders_" + Guid.NewGuid().ToString("N")[..10];
+            var cs = await LocalPostgres.CreateDatabaseAsync(fixture.PostgresConnectionString, name);
+            var data = NpgsqlDataSource.Create(cs);
+            await new Migrator(data, Workers.Payout.Name, Workers.Payout.AllMigrations, NullLogger.Instance)
+                .ApplyAsync(CancellationToken.None);
+            DapperDefaults.Apply();
+            return new Rig(data, () => fixture.DropDatabaseAsync(name));
+        }
+
+        public async Task AuthorizeAsync(string contest, int payouts, long net)
+        {
+            await using var conn = await _data.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            var a = new ContestPayoutsAuthorized("settle:" + contest, contest, payouts, net, "USD", Now);
+            await AuthorizationStore.RecordAsync(new HandlerContext(conn, tx, _clock), a, "m_settle_" + contest);
+            await tx.CommitAsync();
+        }
+
+        /// <summary>Applies a run in one transaction, committed only if the handler returns; what it published.</summary>
+        public async Task<IReadOnlyList<OutgoingMessage>> ApplyRunAsync(IReadOnlyList<PrizePayoutOrdered> orders)
+        {
+            await using var conn = await _data.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            var context = new HandlerContext(conn, tx, _clock);
+            await new PrizePayoutOrderedHandler().HandleBatchAsync([.. orders.Select((o, i) => Message(o, i))], context,
+                CancellationToken.None);
+            await tx.CommitAsync();
+            return context.Outgoing;
+        }
+
+        public async Task<List<string>> RowsAsync(string sql)
+        {
+            await using var conn = await _data.OpenConnectionAsync();
+            return [.. await conn.QueryAsync<string>(sql)];
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _data.DisposeAsync();
+            await _drop();
+        }
+    }
+}
