@@ -26,11 +26,12 @@ public static class BenchSetup
     }
 
     /// <summary>
-    /// Polls <paramref name="sql"/> (a count) every 100 ms until <paramref name="done"/>; returns when.
-    /// A table a worker has not created yet counts as not there. <paramref name="progress"/> prints the count every 5 s.
+    /// Polls <paramref name="sql"/> (a count) every 100 ms (or <paramref name="every"/>) until <paramref name="done"/>;
+    /// returns when. A table a worker has not created yet counts as not there. <paramref name="progress"/> prints the
+    /// count every 5 s. A count over a large table is work for the database the bench measures: poll it seldom.
     /// </summary>
     public static async Task<DateTimeOffset> WaitAsync(string pg, string sql, Func<long, bool> done, string what, TimeSpan timeout, CancellationToken ct,
-        bool progress = false)
+        bool progress = false, TimeSpan? every = null)
     {
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
@@ -53,7 +54,7 @@ public static class BenchSetup
                 lastPrint = watch.Elapsed;
                 Console.WriteLine($"  waiting for {what}: {n:N0} so far");
             }
-            await Task.Delay(100, ct);
+            await Task.Delay(every ?? TimeSpan.FromMilliseconds(100), ct);
         }
         throw new TimeoutException($"timed out after {timeout.TotalMinutes} min waiting for {what}");
     }
