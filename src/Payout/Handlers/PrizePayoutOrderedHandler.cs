@@ -57,12 +57,12 @@ public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutO
     public override async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
         CancellationToken ct)
     {
-        var orders = new List<(PrizePayoutOrdered Order, string MessageId)>(messages.Count);
+        var orders = new List<(PrizePayoutOrdered Order, Envelope Envelope)>(messages.Count);
         foreach (var message in messages)
         {
             var order = message.Body<PrizePayoutOrdered>();
             Check(order);
-            if (order.NetMinor != 0) orders.Add((order, message.Envelope.MessageId));
+            if (order.NetMinor != 0) orders.Add((order, message.Envelope));
         }
         if (orders.Count == 0) return;
         var prizes = orders.Where(o => !PrizePayoutOrdered.IsMakeGoodId(o.Order.PayoutId)).ToList();
@@ -78,7 +78,9 @@ public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutO
             throw new MessageRejectedException("a run of prize orders has one whose entry fee was refunded");
         if (!await AuthorizationStore.TakeAllAsync(context, [.. orders.Select(o => o.Order)]))
             throw new MessageRejectedException("a run of prize orders passes what its contest was authorized");
-        await PayoutStore.InsertNewAsync(context, [.. orders.Select(o => NewPayout(o.Order, o.MessageId, context))]);
+        await PayoutStore.InsertNewAsync(context,
+            [.. orders.Select(o => NewPayout(o.Order, o.Envelope.MessageId, context))],
+            [.. orders.Select(o => Cause.Of(o.Envelope))]);
     }
 
     private static PayoutRow NewPayout(PrizePayoutOrdered order, string messageId, HandlerContext context)

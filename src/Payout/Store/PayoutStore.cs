@@ -102,11 +102,15 @@ public static class PayoutStore
     }
 
     /// <summary>
-    /// Inserts a run of new orders in one statement, each publishing its status as <see cref="InsertAsync"/> does.
-    /// Throws when one is recorded already: the caller checked they are new (<see cref="AnyKnownAsync"/>).
+    /// Inserts a run of new orders in one statement, each publishing its status as <see cref="InsertAsync"/> does,
+    /// caused by its own order (<paramref name="causes"/>, one per row). Throws when one is recorded already: the
+    /// caller checked they are new (<see cref="AnyKnownAsync"/>).
     /// </summary>
-    public static async Task InsertNewAsync(TransactionContext context, IReadOnlyList<PayoutRow> rows)
+    public static async Task InsertNewAsync(TransactionContext context, IReadOnlyList<PayoutRow> rows,
+        IReadOnlyList<Cause> causes)
     {
+        if (causes.Count != rows.Count)
+            throw new ArgumentException($"{causes.Count} causes for {rows.Count} payouts", nameof(causes));
         var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor,
                 currency, state, reason, version, next_attempt_at, ordered_at, updated_at, ordered_by)
@@ -132,12 +136,16 @@ public static class PayoutStore
         if (inserted != rows.Count)
             throw new ConcurrencyConflictException($"{rows.Count - inserted} of a run of {rows.Count} payouts " +
                 "were recorded meanwhile");
-        foreach (var row in rows)
+        var before = context.Cause;
+        for (var i = 0; i < rows.Count; i++)
         {
+            var row = rows[i];
+            context.Cause = causes[i];
             PublishStatus(context, row, "", row);
             context.OnCommitted(() =>
                 PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(row.State), row.Currency, row.AmountMinor));
         }
+        context.Cause = before;
     }
 
     /// <summary>

@@ -48,9 +48,16 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
             await rig.RowsAsync("SELECT payout_id || '|' || amount_minor || '|' || state || '|' || reason || '|' || ordered_by FROM payout.payouts ORDER BY payout_id"));
         // The prize of nothing (cat's) has nothing to transfer and takes nothing from the budget.
         Assert.Equal(["2|900"], await rig.RowsAsync("SELECT ordered_payouts || '|' || ordered_net_minor FROM payout.contest_payout_budgets"));
+        // Each status is caused by its own order, as when the order is applied on its own.
+        var statuses = published.Where(m => m.Topic == Topics.PayoutsStatus).ToList();
         Assert.Equal([PayoutStatusChanged.MessageIdFor("prize_c1_ann", 1), PayoutStatusChanged.MessageIdFor("prize_c1_ben", 1)],
-            published.Where(m => m.Topic == Topics.PayoutsStatus).Select(m => m.OutboxId));
+            statuses.Select(m => m.OutboxId));
+        Assert.Equal(["settle:c1|m_prize_c1_ann", "settle:c1|m_prize_c1_ben"],
+            statuses.Select(m => $"{Header(m, MessageHeaders.CorrelationId)}|{Header(m, MessageHeaders.CausationId)}"));
     }
+
+    private static string Header(OutgoingMessage m, string name) =>
+        System.Text.Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == name).Value);
 
     public static TheoryData<string> Unrecordable => new() { "past the count", "past the total", "no authorization", "known already", "entry twice" };
 
