@@ -83,9 +83,9 @@ public sealed record PayoutOptions
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// Most payouts (and refunds) claimed per round. The transfer job reads the balance once per
-    /// round, so at Stripe's rate a round of 100 spends 1 % of the requests on it (a second of
-    /// sending at 100/s; the claim's lease is renewed while it runs).
+    /// Most payouts (and refunds) claimed per round (a second of sending at 100/s; the claim's lease is renewed
+    /// while it runs). The transfer job reads the balance at most every <see cref="BalanceReuse"/>, not every round:
+    /// once a round of 100 was 1 % of the requests.
     /// </summary>
     public int BatchSize { get; init; } = 100;
 
@@ -110,6 +110,13 @@ public sealed record PayoutOptions
     public int RoundsMax { get; init; } = 8;
     public TimeSpan RetryDelayBase { get; init; } = TimeSpan.FromSeconds(2);
     public TimeSpan RetryDelayMax { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// How long the transfer job sends on a balance it read, spent down by what it claimed since, before it reads
+    /// the balance again. Sooner when it would hold a payout for balance on that figure (a top-up is seen at once)
+    /// or Stripe refused a transfer for balance; what other processes spent meanwhile Stripe's refusal tells.
+    /// </summary>
+    public TimeSpan BalanceReuse { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How often held-for-balance payouts look at the balance again.</summary>
     public TimeSpan BalanceRecheck { get; init; } = TimeSpan.FromSeconds(5);
@@ -152,6 +159,7 @@ public sealed record PayoutOptions
         public const string RoundsMax = "CONTESTPIPELINE_PAYOUT_ROUNDS_MAX";
         public const string RetryDelayBaseMs = "CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS";
         public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
+        public const string BalanceReuseMs = "CONTESTPIPELINE_PAYOUT_BALANCE_REUSE_MS";
         public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
         public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
@@ -204,6 +212,8 @@ public sealed record PayoutOptions
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck,
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            BalanceReuse = Setting.Milliseconds(configuration, Settings.BalanceReuseMs, o.BalanceReuse,
+                TimeSpan.Zero, TimeSpan.FromHours(1)),
             AccountRecheck = Setting.Milliseconds(configuration, Settings.AccountRecheckMs, o.AccountRecheck,
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             Lease = Setting.Milliseconds(configuration, Settings.LeaseMs, o.Lease,

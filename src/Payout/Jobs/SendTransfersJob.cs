@@ -29,6 +29,10 @@ namespace ContestPipeline.Payout.Jobs;
 public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<SendTransfersJob> logger) : IJob
 {
+    // The balance as last read, spent down by what this job claimed since, and when it was read (null: read it).
+    private Dictionary<string, long>? _balance;
+    private long _balanceReadAt;
+
     public string Name => "send-transfers";
     public TimeSpan Interval => options.DispatchInterval;
 
@@ -41,12 +45,13 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         // Payouts are due: this instance has calls to make for the whole round, while it reads the balance and
         // claims too, not only while it sends, so a slow claim does not hand its part of a pooled budget back.
         using var wanting = currencies.Count > 0 ? stripe.Budget.Wanting() : null;
-        // The balance is read once per round, before the claim, and spent down as payouts are claimed.
-        var budget = currencies.Count == 0 ? [] : await BalanceAsync(job, currencies, ct);
+        // The balance, read before the claim (or kept from a read less than BalanceReuse ago), spent down as payouts
+        // are claimed.
+        var (budget, fresh) = currencies.Count == 0 ? ([], true) : await BudgetAsync(job, currencies, ct);
         return await ClaimedCalls.RunAsync(job, new ClaimedCall<PayoutRow, Sent>
         {
             What = "transfer",
-            ClaimAsync = context => ClaimAsync(context, budget),
+            ClaimAsync = context => ClaimAsync(context, budget, fresh),
             IdOf = p => p.PayoutId,
             CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
             RecordAsync = RecordAsync,
@@ -58,10 +63,23 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         }, crash, logger, ct) > 0;
     }
 
+    /// <summary>The balance kept from the last read while it is recent enough; otherwise a fresh read.</summary>
+    private async Task<(Dictionary<string, long> Budget, bool Fresh)> BudgetAsync(JobContext job,
+        IReadOnlyList<string> currencies, CancellationToken ct)
+    {
+        if (_balance is { } kept && job.Clock.GetElapsedTime(_balanceReadAt) < options.BalanceReuse
+            && currencies.All(kept.ContainsKey)) return (kept, false);
+        _balance = null;
+        var readAt = job.Clock.GetTimestamp();
+        var (read, readable) = await BalanceAsync(job, currencies, ct);
+        if (readable) (_balance, _balanceReadAt) = (read, readAt);
+        return (read, true);
+    }
+
     /// <summary>
     /// The platform's available balance in each currency; none (so nothing is sent) when it cannot be read.
     /// </summary>
-    private async Task<Dictionary<string, long>> BalanceAsync(JobContext job,
+    private async Task<(Dictionary<string, long> Balance, bool Readable)> BalanceAsync(JobContext job,
         IReadOnlyList<string> currencies, CancellationToken ct)
     {
         Balance? balance = null;
@@ -82,14 +100,15 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 return Task.FromResult(true);
             }, ct);
         }
-        return currencies.ToDictionary(c => c, c => balance?.AvailableIn(c.ToLowerInvariant()) ?? 0,
-            StringComparer.Ordinal);
+        return (currencies.ToDictionary(c => c, c => balance?.AvailableIn(c.ToLowerInvariant()) ?? 0,
+            StringComparer.Ordinal), balance is not null);
     }
 
     /// <summary>
     /// The claim: every due payout through the gates; those that may go become submitting with their key.
     /// </summary>
-    private async Task<IReadOnlyList<PayoutRow>> ClaimAsync(TransactionContext context, Dictionary<string, long> budget)
+    private async Task<IReadOnlyList<PayoutRow>> ClaimAsync(TransactionContext context, Dictionary<string, long> budget,
+        bool fresh)
     {
         var toSend = new List<PayoutRow>();
         // Checked again in the claim itself: a halt that committed since the check above stops this claim.
@@ -101,14 +120,14 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             due.Where(p => p.State != PayoutState.Submitting).Select(p => p.PlayerId));
         foreach (var payout in due)
         {
-            if (await DecideAsync(context, payout, budget) is { } claimed) toSend.Add(claimed);
+            if (await DecideAsync(context, payout, budget, fresh) is { } claimed) toSend.Add(claimed);
         }
         return toSend;
     }
 
     /// <summary>One due payout: claimed to be sent (returned), or held or left waiting for an account (null).</summary>
     private async Task<PayoutRow?> DecideAsync(TransactionContext context, PayoutRow payout,
-        Dictionary<string, long> budget)
+        Dictionary<string, long> budget, bool fresh)
     {
         var now = context.Clock.GetUtcNow();
         // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
@@ -141,6 +160,10 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                     State = PayoutState.AwaitingAccount, HoldKind = null, Reason = wait.Reason,
                     NextAttemptAt = now + options.AccountRecheck,
                 });
+                return null;
+            case GateDecision.Hold { Kind: HoldKinds.Balance } when !fresh:
+                // Short on a balance kept from an earlier read: the next round reads it again before holding anything.
+                _balance = null;
                 return null;
             case GateDecision.Hold hold:
                 var first = payout.State != PayoutState.Held || payout.HoldKind != hold.Kind;
@@ -257,6 +280,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         };
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.BalanceInsufficient)
         {
+            _balance = null; // less than this job counted on: read it again
             var held = await PayoutStore.SaveAsync(context, payout, nextKey with
             {
                 State = PayoutState.Held, HoldKind = HoldKinds.Balance, Reason = "Stripe: " + e.Message,

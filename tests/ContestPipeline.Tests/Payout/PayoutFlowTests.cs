@@ -50,12 +50,15 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         }
     }
 
-    private async Task<PayoutRun> StartAsync(string? crashAt = null, long balance = 1_000_000)
+    private async Task<PayoutRun> StartAsync(string? crashAt = null, long balance = 1_000_000,
+        Dictionary<string, string?>? settings = null)
     {
         var run = await ContestRun.StartEmptyAsync(fixture, 11);
         var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         if (balance > 0) run.Stripe.TopUp(balance, "usd");
-        run.StartWorker("payout", crashAt, FastRetries);
+        var env = new Dictionary<string, string?>(FastRetries);
+        foreach (var (k, v) in settings ?? []) env[k] = v;
+        run.StartWorker("payout", crashAt, env);
         return new PayoutRun { Run = run, Webhooks = webhooks };
     }
 
@@ -423,6 +426,25 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Stripe.TopUp(10_000, "usd");
         await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
+    }
+
+    [Fact]
+    public async Task A_balance_kept_between_rounds_is_read_again_before_it_holds_a_payout_so_a_top_up_is_seen_at_once()
+    {
+        // The transfer job keeps the balance it read for an hour here: only reading it again when it would hold a
+        // payout for balance pays the second prize, which the kept figure (spent down by the first) cannot cover.
+        await using var r = await StartAsync(balance: 6_000, settings: new() { [PayoutOptions.Settings.BalanceReuseMs] = "3600000" });
+        await r.World.SignUpForPayoutsAsync("hal");
+        var first = Order("c9", "hal", 5_000);
+        Publish(r.World, first);
+        await WaitForStateAsync(r, first.PayoutId, PayoutStates.Paid);
+        r.Stripe.TopUp(10_000, "usd");
+        var second = Order("c10", "hal", 4_000);
+        Publish(r.World, second);
+        await WaitForStateAsync(r, second.PayoutId, PayoutStates.Paid);
+        Assert.Single(TransfersOf(r, second.PayoutId));
+        Assert.False(r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"),
+            "no payout was held for balance: the kept figure was read again, not trusted");
     }
 
     [Fact]
