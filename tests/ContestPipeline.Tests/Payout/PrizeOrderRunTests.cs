@@ -1,16 +1,12 @@
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Deployment;
-using ContestPipeline.Local.Processes;
+using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Handlers;
 using ContestPipeline.Payout.Store;
-using ContestPipeline.Plumbing;
-using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace ContestPipeline.Tests.Payout;
@@ -87,22 +83,14 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
     /// <summary>Payout's schema in a database of the rig's own, and the handler applying runs in a transaction each.</summary>
     private sealed class Rig : IAsyncDisposable
     {
+        private readonly WorkerDatabase _database;
         private readonly NpgsqlDataSource _data;
-        private readonly Func<Task> _drop;
         private readonly ManualClock _clock = new(Now);
 
-        private Rig(NpgsqlDataSource data, Func<Task> drop) => (_data, _drop) = (data, drop);
+        private Rig(WorkerDatabase database) => (_database, _data) = (database, database.DataSource);
 
-        public static async Task<Rig> StartAsync(PipelineFixture fixture)
-        {
-            var name = "contestpipeline_orders_" + Guid.NewGuid().ToString("N")[..10];
-            var cs = await LocalPostgres.CreateDatabaseAsync(fixture.PostgresConnectionString, name);
-            var data = NpgsqlDataSource.Create(cs);
-            await new Migrator(data, Workers.Payout.Name, Workers.Payout.AllMigrations, NullLogger.Instance)
-                .ApplyAsync(CancellationToken.None);
-            DapperDefaults.Apply();
-            return new Rig(data, () => fixture.DropDatabaseAsync(name));
-        }
+        public static async Task<Rig> StartAsync(PipelineFixture fixture) =>
+            new(await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations));
 
         public async Task AuthorizeAsync(string contest, int payouts, long net)
         {
@@ -131,10 +119,6 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
             return [.. await conn.QueryAsync<string>(sql)];
         }
 
-        public async ValueTask DisposeAsync()
-        {
-            await _data.DisposeAsync();
-            await _drop();
-        }
+        public ValueTask DisposeAsync() => _database.DisposeAsync();
     }
 }
