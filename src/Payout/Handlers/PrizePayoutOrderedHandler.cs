@@ -45,7 +45,9 @@ public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutO
                 "refunded by this pipeline; its prize is not paid", AlertSeverities.Critical);
         // Only within what Settlement authorized for the contest: count and net total, never beyond.
         await AuthorizationStore.TakeAsync(context, order);
-        await PayoutStore.InsertAsync(context, NewPayout(order, context.Incoming!.Envelope.MessageId, context));
+        var envelope = context.Incoming!.Envelope;
+        await PayoutStore.InsertAsync(context, [NewPayout(order, envelope.MessageId, context)],
+            [Cause.Of(envelope)]);
     }
 
     /// <summary>
@@ -78,7 +80,7 @@ public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutO
             throw new MessageRejectedException("a run of prize orders has one whose entry fee was refunded");
         if (!await AuthorizationStore.TakeAllAsync(context, [.. orders.Select(o => o.Order)]))
             throw new MessageRejectedException("a run of prize orders passes what its contest was authorized");
-        await PayoutStore.InsertNewAsync(context,
+        await PayoutStore.InsertAsync(context,
             [.. orders.Select(o => NewPayout(o.Order, o.Envelope.MessageId, context))],
             [.. orders.Select(o => Cause.Of(o.Envelope))]);
     }

@@ -81,32 +81,12 @@ public static class PayoutStore
             $"SELECT {Columns} FROM payout.payouts WHERE payout_id = @payoutId {(forUpdate ? "FOR UPDATE" : "")}",
             new { payoutId }, context.Transaction);
 
-    /// <summary>Inserts a new order; false when the payout id is already known (a redelivered order).</summary>
-    public static async Task<bool> InsertAsync(TransactionContext context, PayoutRow row)
-    {
-        var inserted = await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor,
-                currency,
-                state, reason, version, next_attempt_at, ordered_at, updated_at, ordered_by)
-            VALUES (@PayoutId, @ContestId, @EntryId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @stateName,
-                @Reason,
-                @Version, @NextAttemptAt, @OrderedAt, @OrderedAt, @OrderedBy)
-            ON CONFLICT (payout_id) DO NOTHING
-            """, new DynamicParameters(row).With(new { stateName = PayoutLifecycle.Name(row.State) }),
-            context.Transaction);
-        if (inserted != 1) return false;
-        PublishStatus(context, row, "", row);
-        context.OnCommitted(() =>
-            PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(row.State), row.Currency, row.AmountMinor));
-        return true;
-    }
-
     /// <summary>
-    /// Inserts a run of new orders in one statement, each publishing its status as <see cref="InsertAsync"/> does,
-    /// caused by its own order (<paramref name="causes"/>, one per row). Throws when one is recorded already: the
-    /// caller checked they are new (<see cref="AnyKnownAsync"/>).
+    /// Inserts new orders in one statement, each publishing its status (caused by its own order: <paramref
+    /// name="causes"/>, one per row). Throws a conflict when one was recorded meanwhile: the caller checked they are
+    /// new (<see cref="AnyKnownAsync"/>, <see cref="FindAsync"/>), and its retry finds the one recorded.
     /// </summary>
-    public static async Task InsertNewAsync(TransactionContext context, IReadOnlyList<PayoutRow> rows,
+    public static async Task InsertAsync(TransactionContext context, IReadOnlyList<PayoutRow> rows,
         IReadOnlyList<Cause> causes)
     {
         if (causes.Count != rows.Count)
