@@ -118,6 +118,13 @@ public sealed record PayoutOptions
     /// </summary>
     public TimeSpan BalanceReuse { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long the read of a transfer a transfer.created (or .updated, .paid) asked about waits for the payout it
+    /// names, still being submitted, to record it: most often it is the transfer job's own, announced before its
+    /// record committed, and that record answers the read without a request to Stripe. Past this, it is read.
+    /// </summary>
+    public TimeSpan TransferReadWait { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often held-for-balance payouts look at the balance again.</summary>
     public TimeSpan BalanceRecheck { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -160,6 +167,7 @@ public sealed record PayoutOptions
         public const string RetryDelayBaseMs = "CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS";
         public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
         public const string BalanceReuseMs = "CONTESTPIPELINE_PAYOUT_BALANCE_REUSE_MS";
+        public const string TransferReadWaitMs = "CONTESTPIPELINE_PAYOUT_TRANSFER_READ_WAIT_MS";
         public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
         public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
@@ -213,6 +221,8 @@ public sealed record PayoutOptions
             BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck,
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             BalanceReuse = Setting.Milliseconds(configuration, Settings.BalanceReuseMs, o.BalanceReuse,
+                TimeSpan.Zero, TimeSpan.FromHours(1)),
+            TransferReadWait = Setting.Milliseconds(configuration, Settings.TransferReadWaitMs, o.TransferReadWait,
                 TimeSpan.Zero, TimeSpan.FromHours(1)),
             AccountRecheck = Setting.Milliseconds(configuration, Settings.AccountRecheckMs, o.AccountRecheck,
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),

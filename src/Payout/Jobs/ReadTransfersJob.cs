@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Store;
+using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Stripe;
@@ -32,13 +33,26 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         await ClaimedCalls.RunAsync(job, new ClaimedCall<ReadRequest, Read>
         {
             What = "transfer read",
-            ClaimAsync = context => ReadRequestStore.Transfers.ClaimAsync(context, options.BatchSize, options.Lease),
+            ClaimAsync = ClaimAsync,
             IdOf = r => r.ObjectId,
             CallAsync = ReadAsync,
             RecordAsync = RecordAsync,
             Lease = options.Lease,
             RenewAsync = ReadRequestStore.Transfers.RenewAsync,
         }, crash, logger, ct) >= options.BatchSize;
+
+    /// <summary>
+    /// The reads to make: first the waiting ones that the transfer job's own record answered meanwhile are dropped
+    /// (<see cref="TransferEvents"/>), then those due are claimed, a waiting one once
+    /// <see cref="PayoutOptions.TransferReadWait"/> has passed without that record.
+    /// </summary>
+    private async Task<IReadOnlyList<ReadRequest>> ClaimAsync(TransactionContext context)
+    {
+        foreach (var eventId in await ReadRequestStore.Transfers.DropAnsweredAsync(context))
+            await StripeEventStore.AddOutcomeAsync(context, eventId, TransferEvents.RecordedMeanwhile);
+        return await ReadRequestStore.Transfers.ClaimAsync(context, options.BatchSize, options.Lease,
+            options.TransferReadWait);
+    }
 
     /// <summary>
     /// The transfer as Stripe has it; null when Stripe does not know it, or why its answer could not be read.

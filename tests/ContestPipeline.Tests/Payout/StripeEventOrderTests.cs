@@ -224,6 +224,34 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_transfer_announced_before_its_record_commits_is_answered_by_that_record_not_by_a_read()
+    {
+        // The read waits up to two minutes here, so only the record can answer it within the test.
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.TransferReadWaitMs] = "120000" });
+        await h.World.SignUpForPayoutsAsync("ray");
+        await h.WaitForRecipientAsync("ray");
+        // Stripe makes the transfer, and its transfer.created goes out, while the answer to the job's POST takes
+        // 10 s: the event arrives with the payout still submitting.
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDelayed, "POST", "/v1/transfers",
+            Delay: TimeSpan.FromSeconds(10)));
+        var order = PayoutHarness.Order("e5", "ray", 1_500);
+        h.Publish(order);
+        var created = await Eventually.UntilAsync(() => h.Stripe.Events().FirstOrDefault(e => e.Type == "transfer.created"),
+            e => e is not null, "the transfer made", TimeSpan.FromSeconds(45));
+        Assert.Contains($"after payout {order.PayoutId}'s own record",
+            await h.OutcomeOfAsync(created!.Id, "transfer read requested"), StringComparison.Ordinal);
+
+        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        Assert.Contains(ContestPipeline.Payout.StripeEvents.TransferEvents.RecordedMeanwhile,
+            await h.OutcomeOfAsync(created.Id, "not read"), StringComparison.Ordinal);
+        Assert.Equal(0L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.transfer_reads"));
+        Assert.DoesNotContain(h.Stripe.Requests(), q => q.Method == "GET" && q.Path.StartsWith("/v1/transfers/",
+            StringComparison.Ordinal));
+        Assert.Equal(created.ObjectId, Assert.Single(h.TransfersOf(order.PayoutId)).Id);
+    }
+
+    [Fact]
     public async Task The_legacy_transfer_paid_records_the_payment_and_transfer_failed_books_back_only_what_Stripe_says_came_back()
     {
         await using var h = await PayoutHarness.StartAsync(fixture, crashAt: CrashPoints.PayoutAfterStripeCall);
