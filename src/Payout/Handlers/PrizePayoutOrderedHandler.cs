@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.Payout.Handlers;
 
@@ -16,11 +17,17 @@ namespace ContestPipeline.Payout.Handlers;
 /// second prize), and not for an entry whose fee this pipeline refunded; those are dead-lettered with a critical alert.
 /// Everything else about whether it may be paid is for the gates to decide when it is due (freezes, limits, review).
 /// </summary>
-public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutOrdered>
+/// <param name="budget">
+/// This process's Stripe budget: an instance recording prize orders will have transfers to make, so it counts as
+/// wanting its part of a pooled budget while it records them (<see cref="TokenBucket.Wanting"/>), and has settled
+/// into the pool (<see cref="Jobs.ShareStripeBudgetJob"/>) by the time they are due, rather than starting then.
+/// </param>
+public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : BatchMessageHandler<PrizePayoutOrdered>
 {
     public override async Task HandleAsync(PrizePayoutOrdered order, HandlerContext context, CancellationToken ct)
     {
         Check(order);
+        using var wanting = order.NetMinor == 0 ? null : budget?.Wanting();
         // A prize of nothing, or eaten whole by the platform fee, has nothing to transfer; Settlement counts it paid.
         if (order.NetMinor == 0) return;
         var existing = await PayoutStore.FindAsync(context, order.PayoutId, forUpdate: false);
@@ -67,6 +74,7 @@ public sealed class PrizePayoutOrderedHandler : BatchMessageHandler<PrizePayoutO
             if (order.NetMinor != 0) orders.Add((order, message.Envelope));
         }
         if (orders.Count == 0) return;
+        using var wanting = budget?.Wanting();
         var prizes = orders.Where(o => !PrizePayoutOrdered.IsMakeGoodId(o.Order.PayoutId)).ToList();
         if (orders.DistinctBy(o => o.Order.PayoutId).Count() != orders.Count
             || prizes.DistinctBy(o => o.Order.EntryId).Count() != prizes.Count)

@@ -5,6 +5,7 @@ using ContestPipeline.Payout.Extensions;
 using ContestPipeline.Payout.Handlers;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Npgsql;
@@ -52,6 +53,19 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
             statuses.Select(m => $"{Header(m, MessageHeaders.CorrelationId)}|{Header(m, MessageHeaders.CausationId)}"));
     }
 
+    [Fact]
+    public async Task Recording_prizes_to_transfer_is_demand_on_the_Stripe_budget_and_a_run_with_nothing_to_transfer_is_not()
+    {
+        await using var rig = await Rig.StartAsync(fixture);
+        await rig.AuthorizeAsync("c1", payouts: 2, net: 600);
+
+        await rig.ApplyRunAsync([Order("cat", 0, 2)]);
+        Assert.Equal(long.MinValue, rig.Budget.LastDemand);
+        await rig.ApplyRunAsync([Order("ann", 600, 1)]);
+        // The instance counts as wanting its part of a pooled budget from the recording on, not from the first send.
+        Assert.Equal(rig.Timestamp, rig.Budget.LastDemand);
+    }
+
     private static string Header(OutgoingMessage m, string name) =>
         System.Text.Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == name).Value);
 
@@ -87,7 +101,13 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
         private readonly NpgsqlDataSource _data;
         private readonly ManualClock _clock = new(Now);
 
-        private Rig(WorkerDatabase database) => (_database, _data) = (database, database.DataSource);
+        /// <summary>The Stripe budget the handler marks demand on (it earns nothing here).</summary>
+        public TokenBucket Budget { get; }
+
+        public long Timestamp => _clock.GetTimestamp();
+
+        private Rig(WorkerDatabase database) =>
+            (_database, _data, Budget) = (database, database.DataSource, new TokenBucket(0, 1, _clock));
 
         public static async Task<Rig> StartAsync(PipelineFixture fixture) =>
             new(await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations));
@@ -107,7 +127,7 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
             await using var conn = await _data.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
             var context = new HandlerContext(conn, tx, _clock);
-            await new PrizePayoutOrderedHandler().HandleBatchAsync([.. orders.Select((o, i) => Message(o, i))], context,
+            await new PrizePayoutOrderedHandler(Budget).HandleBatchAsync([.. orders.Select((o, i) => Message(o, i))], context,
                 CancellationToken.None);
             await tx.CommitAsync();
             return context.Outgoing;
