@@ -113,7 +113,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var toSend = new List<PayoutRow>();
         // Checked again in the claim itself: a halt that committed since the check above stops this claim.
         if (await DispatchStore.HaltedAsync(context)) return toSend;
-        var due = await PayoutStore.DueAsync(context, options.BatchSize);
+        var due = await PayoutStore.DueAsync(context, RoundSize());
         // One claim at a time per recipient across every Payout instance: the limits and the
         // spacing are read below with every payout another claim made for the recipient.
         await PayoutStore.LockRecipientsAsync(context,
@@ -124,6 +124,18 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         }
         return toSend;
     }
+
+    /// <summary>
+    /// How many due payouts a round claims: about a second of sending at this instance's rate now, at most
+    /// <see cref="PayoutOptions.BatchSize"/>. Nothing is sent while a round is claimed (a few milliseconds a
+    /// payout), so the tokens earned meanwhile wait in the bucket's burst, which is sized to the rate too; a round
+    /// of 100 claimed at a pooled 50/s took longer than its burst holds, and the rest was lost.
+    /// </summary>
+    private int RoundSize() => RoundSize(stripe.Budget.Rate, options.BatchSize);
+
+    /// <summary>A round at <paramref name="rate"/> a second (0: none yet, a pooled instance settling): at most
+    /// <paramref name="most"/>.</summary>
+    public static int RoundSize(int rate, int most) => rate > 0 ? Math.Min(most, rate) : most;
 
     /// <summary>One due payout: claimed to be sent (returned), or held or left waiting for an account (null).</summary>
     private async Task<PayoutRow?> DecideAsync(TransactionContext context, PayoutRow payout,
