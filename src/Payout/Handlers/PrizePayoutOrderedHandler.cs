@@ -27,9 +27,9 @@ public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : Batc
     public override async Task HandleAsync(PrizePayoutOrdered order, HandlerContext context, CancellationToken ct)
     {
         Check(order);
-        using var wanting = order.NetMinor == 0 ? null : budget?.Wanting();
         // A prize of nothing, or eaten whole by the platform fee, has nothing to transfer; Settlement counts it paid.
         if (order.NetMinor == 0) return;
+        using var wanting = budget?.Wanting();
         var existing = await PayoutStore.FindAsync(context, order.PayoutId, forUpdate: false);
         if (existing is not null)
         {
