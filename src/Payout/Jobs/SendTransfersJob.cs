@@ -52,6 +52,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         {
             What = "transfer",
             ClaimAsync = context => ClaimAsync(context, budget, fresh),
+            ClaimNextAsync = context => ClaimNextAsync(job, context),
+            GoOnAsync = async context => !await DispatchStore.HaltedAsync(context),
             IdOf = p => p.PayoutId,
             CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
             RecordAsync = RecordAsync,
@@ -126,6 +128,17 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     }
 
     /// <summary>
+    /// The next round, claimed while this one sends, so that sending never waits on a claim: only on a balance kept
+    /// from a read less than <see cref="PayoutOptions.BalanceReuse"/> ago, spent down by every round claimed since.
+    /// Otherwise none, and the next run reads the balance first, with none of this job's transfers in flight (a
+    /// balance read while they are could count money that one of them is taking).
+    /// </summary>
+    private Task<IReadOnlyList<PayoutRow>> ClaimNextAsync(JobContext job, TransactionContext context) =>
+        _balance is { } kept && job.Clock.GetElapsedTime(_balanceReadAt) < options.BalanceReuse
+            ? ClaimAsync(context, kept, fresh: false)
+            : Task.FromResult<IReadOnlyList<PayoutRow>>([]);
+
+    /// <summary>
     /// How many due payouts a round claims: about a second of sending at this instance's rate now, at most
     /// <see cref="PayoutOptions.BatchSize"/>. Nothing is sent while a round is claimed (a few milliseconds a
     /// payout), so the tokens earned meanwhile wait in the bucket's burst, which is sized to the rate too; a round
@@ -145,10 +158,11 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
         if (payout.State == PayoutState.Submitting)
             return await PayoutStore.SaveAsync(context, payout, payout with { LeaseUntil = now + options.Lease });
+        // A currency whose balance this round did not read (its first payout became due since): the next round reads it.
+        if (!budget.TryGetValue(payout.Currency, out var left)) return null;
         var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
         var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
         var activity = await PayoutStore.ActivityAsync(context, payout, now);
-        var left = budget.TryGetValue(payout.Currency, out var l) ? l : (long?)null;
         var chargebacks = options.RecentChargebackWindow > TimeSpan.Zero
             ? await DisputeRuleStore.OfPlayerAsync(context, payout.PlayerId, now - options.RecentChargebackWindow)
             : [];
@@ -157,7 +171,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         switch (PayoutGates.Evaluate(input, options, now))
         {
             case GateDecision.Submit submit:
-                if (left is { } before) budget[payout.Currency] = before - payout.AmountMinor;
+                budget[payout.Currency] = left - payout.AmountMinor;
                 return await PayoutStore.SaveAsync(context, payout, payout with
                 {
                     State = PayoutState.Submitting, HoldKind = null, Reason = $"sending transfer to {submit.AccountId}",
