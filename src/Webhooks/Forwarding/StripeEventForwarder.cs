@@ -170,26 +170,18 @@ public sealed class StripeEventForwarder : IDisposable
     }
 
     /// <summary>
-    /// What the message needs from the event, read as Stripe.net reads it (<see cref="StripeEventReader"/>), else
-    /// leniently: its id and type (required), the key (the id of
-    /// the object it is about, else the event's own id), the connected account, when it was
-    /// created (else now) and its mode. Nothing else is looked at: the rest is the consumers'.
+    /// What the message needs from the event, read from its envelope alone
+    /// (<see cref="StripeEventReader.TryReadEnvelope"/>): its id and type (required), the key (the id of the object
+    /// it is about, else the event's own id), the connected account, when it was created (else now) and its mode.
+    /// Nothing else is looked at, and the event is not read as Stripe.net would read it: whether it is usable is
+    /// its consumers' to say, and they dead-letter one they cannot read with the reason (refusing it here would only
+    /// have Stripe retry it). Reading it whole here cost the receiver more than the rest of forwarding it.
     /// </summary>
     private sealed record ReadEvent(string Id, string Type, string Key, string? Account, DateTimeOffset OccurredAt,
         bool? Livemode);
 
     private bool TryRead(byte[] body, out ReadEvent e, out string problem)
     {
-        // As Stripe.net reads it, like every consumer of stripe.events does.
-        if (StripeEventReader.TryParse(body, out var parsed, out _))
-        {
-            e = new ReadEvent(parsed.Id, parsed.Type, StripeEventReader.ObjectId(parsed) ?? parsed.Id, parsed.Account,
-                new DateTimeOffset(DateTime.SpecifyKind(parsed.Created, DateTimeKind.Utc)), parsed.Livemode);
-            problem = "";
-            return true;
-        }
-        // Not an event Stripe.net reads: forwarded all the same when it has an id and a type, for its
-        // consumers to dead-letter with the reason (refusing it would only have Stripe retry it).
         if (!StripeEventReader.TryReadEnvelope(body, out var envelope, out problem))
         {
             e = null!;
