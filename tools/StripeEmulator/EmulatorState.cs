@@ -494,6 +494,12 @@ internal sealed class EmulatorState(StripeEmulatorOptions options, WebhookDispat
         }
     }
 
+    /// <summary>How many transfers were made, without copying them (a poll's cheap question).</summary>
+    public int TransferCount()
+    {
+        lock (_gate) return _transfers.Count;
+    }
+
     public IReadOnlyList<string> KeysInFlight()
     {
         lock (_gate) return [.. _inFlight.Select(k => k.Key)];

@@ -136,6 +136,9 @@ public sealed class StripeEmulator : IAsyncDisposable
     /// <summary>Every transfer, reversal and refund ever made, with idempotency keys and metadata.</summary>
     public StripeEmulatorLedger Ledger() => _state.Ledger();
 
+    /// <summary>How many transfers were made, without copying the ledger.</summary>
+    public int TransferCount() => _state.TransferCount();
+
     /// <summary>The idempotency keys of requests still executing (see <see cref="StripeFaultKind.SlowExecution"/>).</summary>
     public IReadOnlyList<string> KeysInFlight() => _state.KeysInFlight();
 
