@@ -158,7 +158,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         // Sent before, result unknown (a crash, or a retryable failure): send again, same key.
         if (payout.State == PayoutState.Submitting)
             return await PayoutStore.SaveAsync(context, payout, payout with { LeaseUntil = now + options.Lease });
-        // A currency whose balance this round did not read (its first payout became due since): the next round reads it.
+        // A currency whose balance this round did not read (its first payout became due since): the next round
+        // reads it.
         if (!budget.TryGetValue(payout.Currency, out var left)) return null;
         var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
         var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);

@@ -114,17 +114,22 @@ public static class ClaimedCalls
         return total;
     }
 
-    /// <summary>A claim that committed rows, with the keeper of their leases started; null when it claimed none.</summary>
+    /// <summary>
+    /// A claim that committed rows, with the keeper of their leases started; null when it claimed none.
+    /// </summary>
     private static async Task<Round<TClaim>?> ClaimAsync<TClaim, TOutcome>(JobContext job,
         ClaimedCall<TClaim, TOutcome> call, Func<TransactionContext, Task<IReadOnlyList<TClaim>>> claim,
         ILogger logger, CancellationToken ct)
     {
         var rows = await job.InTransactionAsync("claim " + call.What, claim, ct);
         return rows.Count == 0 ? null
-            : new Round<TClaim>(rows, LeaseKeeper.Start(job, rows.Select(call.IdOf), call.Lease, call.RenewAsync, logger));
+            : new Round<TClaim>(rows,
+                LeaseKeeper.Start(job, rows.Select(call.IdOf), call.Lease, call.RenewAsync, logger));
     }
 
-    /// <summary>Whether a round claimed ahead is called for; if not, its keeper stops and its rows wait their lease.</summary>
+    /// <summary>
+    /// Whether a round claimed ahead is called for; if not, its keeper stops and its rows wait their lease.
+    /// </summary>
     private static async Task<bool> GoOnAsync<TClaim, TOutcome>(JobContext job, ClaimedCall<TClaim, TOutcome> call,
         Round<TClaim> ahead, CancellationToken ct)
     {
