@@ -1,4 +1,3 @@
-using System.Diagnostics.Metrics;
 using System.Globalization;
 
 namespace ContestPipeline.Webhooks.Domain;
@@ -11,12 +10,6 @@ namespace ContestPipeline.Webhooks.Domain;
 /// </summary>
 public sealed class WebhookRejections(TimeProvider clock)
 {
-    private static readonly Meter Meter = new(Plumbing.Hosting.PipelineTelemetry.WebhooksMeterName);
-    private static readonly Counter<long> Rejected = Meter.CreateCounter<long>("contestpipeline.webhooks.rejected",
-        "{request}",
-        "Webhook requests refused, by outcome (forged, expired or malformed signatures, unreadable events, livemode " +
-        "mismatches)");
-
     private readonly Lock _gate = new();
     private readonly Dictionary<WebhookOutcome, long> _total = [];
     private readonly Dictionary<WebhookOutcome, long> _unlogged = [];
@@ -36,7 +29,7 @@ public sealed class WebhookRejections(TimeProvider clock)
     /// </summary>
     public string? Count(WebhookOutcome outcome, string detail)
     {
-        Rejected.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
+        WebhookTelemetry.Rejected.Add(1, new KeyValuePair<string, object?>("outcome", outcome.ToString()));
         var now = clock.GetUtcNow();
         lock (_gate)
         {

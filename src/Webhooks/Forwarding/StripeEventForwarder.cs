@@ -1,11 +1,9 @@
-using System.Diagnostics.Metrics;
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -30,10 +28,6 @@ namespace ContestPipeline.Webhooks.Forwarding;
 public sealed class StripeEventForwarder : IDisposable
 {
     private const string Source = "webhooks";
-
-    private static readonly Meter Meter = new(PipelineTelemetry.WebhooksMeterName);
-    private static readonly Counter<long> Forwarded = Meter.CreateCounter<long>("contestpipeline.webhooks.forwarded",
-        "{event}", "Stripe events verified and forwarded to stripe.events, by event type");
 
     private readonly WebhookReceiverOptions _options;
     private readonly IProducer<byte[]?, byte[]?> _producer;
@@ -94,7 +88,7 @@ public sealed class StripeEventForwarder : IDisposable
         if (failure is not null) return failure.Value;
         // Counted, and a line at Debug only: at a lock-time rush that is thousands a second, and the event itself
         // is on the topic with its id, type and key.
-        Forwarded.Add(1, new KeyValuePair<string, object?>("type", e.Type));
+        WebhookTelemetry.Forwarded.Add(1, new KeyValuePair<string, object?>("type", e.Type));
         _logger.LogDebug("Stripe event {EventId} {EventType} for {Key} (account {Account}) forwarded to {Topic}",
             e.Id, e.Type, e.Key, e.Account, _options.Topic);
         return new WebhookAnswer(WebhookOutcome.Forwarded, e.Id);
