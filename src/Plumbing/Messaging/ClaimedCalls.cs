@@ -75,7 +75,8 @@ public static class ClaimedCalls
         ArgumentNullException.ThrowIfNull(crash);
         var claimed = await job.InTransactionAsync("claim " + call.What, call.ClaimAsync, ct);
         if (claimed.Count == 0) return 0;
-        await using var leases = LeaseKeeper.Start(job, claimed.Select(call.IdOf), call.Lease, call.RenewAsync, logger);
+        await using var leases = await LeaseKeeper.StartAsync(job, [.. claimed.Select(call.IdOf)], call.Lease,
+            call.RenewAsync, logger, ct);
         async ValueTask CallAndRecordAsync(TClaim row, CancellationToken token)
         {
             if (call.CrashAfterClaim is { } claimedPoint) crash.Reach(claimedPoint);

@@ -4,6 +4,7 @@ using ContestPipeline.Payout.Domain;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
+using Dapper;
 
 namespace ContestPipeline.Tests.Payout;
 
@@ -12,7 +13,8 @@ namespace ContestPipeline.Tests.Payout;
 /// 409 (the key still in flight) is retried under the same key and never moves the payout to
 /// a new one, so an operator's release can never send a second transfer beside the first; a
 /// key used with other parameters fails the payout with its key kept; and a second payout
-/// instance never takes a payout whose Stripe call is still running.
+/// instance never takes a payout whose Stripe call is still running, even one whose claim
+/// waited on a lock for longer than its lease.
 /// </summary>
 [Collection(PipelineCollection.Name)]
 public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
@@ -126,5 +128,40 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         Assert.All(posts, q => Assert.Equal((200, false, StripeFaultKind.SlowExecution), (q.Status, q.Replayed, q.Fault)));
         Assert.Single(h.TransfersOf(first.PayoutId));
         Assert.Single(h.TransfersOf(second.PayoutId));
+    }
+
+    [Fact]
+    public async Task A_claim_that_waited_on_a_lock_longer_than_its_lease_keeps_its_payout_while_the_call_runs()
+    {
+        // The lease is one second. The claim reads the entry fee's freezes, which this test holds
+        // locked for 2.5 s: the claim commits a lease stamped before it waited, long run out.
+        // Unless it is renewed at once, the other process (polling every 250 ms, before the
+        // first renewal a third of a lease later) takes the payout and sends it again while the
+        // first call, three seconds at Stripe, runs.
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        h.StartWorker();
+        await h.World.SignUpForPayoutsAsync("fay");
+        await h.WaitForRecipientAsync("fay");
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", "/v1/transfers", Count: 1,
+            Delay: TimeSpan.FromSeconds(3)));
+        var order = PayoutHarness.Order("k5", "fay", 1_200);
+
+        await using (var holder = await h.Run.Iso.DataSource.OpenConnectionAsync())
+        {
+            await using var holding = await holder.BeginTransactionAsync();
+            await holder.ExecuteAsync("LOCK TABLE payout.freezes IN ACCESS EXCLUSIVE MODE", transaction: holding);
+            h.Publish(order);
+            await Eventually.UntilAsync(async () => await h.ScalarAsync<long>(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'payout.freezes'::regclass") == 1,
+                "the claim waiting on the freezes", TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await holding.RollbackAsync();
+        }
+
+        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        var posts = h.TransferPosts();
+        Assert.True(posts.Count == 1, string.Join("; ", posts.Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}")));
+        Assert.Equal((order.PayoutId, 200, false), (posts[0].IdempotencyKey, posts[0].Status, posts[0].Replayed));
+        Assert.Single(h.TransfersOf(order.PayoutId));
     }
 }

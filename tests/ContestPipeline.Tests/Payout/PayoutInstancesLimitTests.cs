@@ -50,8 +50,11 @@ public sealed class PayoutInstancesLimitTests(PipelineFixture fixture)
         var (_, counted) = await RaceAsync(h, PayoutHarness.Order("b1", "bo", 1_000, paymentIntent: "pi_b1"),
             PayoutHarness.Order("b2", "bo", 1_000, paymentIntent: "pi_b2"));
         Assert.Contains("payouts in 24 hours", (await h.RowAsync(counted)).Reason, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(4, h.Stripe.Ledger().Transfers.Count);
-        Assert.Equal(4, h.TransferPosts().Count);
+        var transfers = h.Stripe.Ledger().Transfers;
+        var posts = h.TransferPosts();
+        Assert.True(transfers.Count == 4 && posts.Count == 4,
+            $"transfers under {string.Join(", ", transfers.Select(t => t.IdempotencyKey))}; POSTs " +
+            string.Join("; ", posts.Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}")));
     }
 
     /// <summary>Both payouts claimed by the two processes at once; waits until one is paid and the other held.</summary>
