@@ -52,6 +52,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         {
             What = "transfer",
             ClaimAsync = context => ClaimAsync(context, budget, fresh),
+            ClaimNextAsync = context => ClaimNextAsync(job, context),
+            GoOnAsync = async context => !await DispatchStore.HaltedAsync(context),
             IdOf = p => p.PayoutId,
             CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
             RecordAsync = RecordAsync,
@@ -124,6 +126,17 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         }
         return toSend;
     }
+
+    /// <summary>
+    /// The next round, claimed while this one sends, so that sending never waits on a claim: only on a balance kept
+    /// from a read less than <see cref="PayoutOptions.BalanceReuse"/> ago, spent down by every round claimed since.
+    /// Otherwise none, and the next run reads the balance first, with none of this job's transfers in flight (a
+    /// balance read while they are could count money that one of them is taking).
+    /// </summary>
+    private Task<IReadOnlyList<PayoutRow>> ClaimNextAsync(JobContext job, TransactionContext context) =>
+        _balance is { } kept && job.Clock.GetElapsedTime(_balanceReadAt) < options.BalanceReuse
+            ? ClaimAsync(context, kept, fresh: false)
+            : Task.FromResult<IReadOnlyList<PayoutRow>>([]);
 
     /// <summary>
     /// How many due payouts a round claims: about a second of sending at this instance's rate now, at most

@@ -19,6 +19,22 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// </summary>
     public required Func<TransactionContext, Task<IReadOnlyList<TClaim>>> ClaimAsync { get; init; }
 
+    /// <summary>
+    /// The claim of the next round, made (as <see cref="ClaimAsync"/> is) while this round's calls run, so that
+    /// the calls never wait on a claim: a rate budget earns nothing back for the time a claim takes. Rounds follow
+    /// one another in one run while it claims something. Null: one round a run, its claim before its calls. The
+    /// next round's rows are claimed and leased like the first's; if this round fails, they keep their claim and
+    /// key and are taken up again one lease later, as after a crash.
+    /// </summary>
+    public Func<TransactionContext, Task<IReadOnlyList<TClaim>>>? ClaimNextAsync { get; init; }
+
+    /// <summary>
+    /// Asked in a transaction of its own before a round claimed ahead is called for (an emergency stop may have
+    /// come since its claim): false calls for none of it, and its rows keep their claim and key until their lease
+    /// runs out, as after a crash.
+    /// </summary>
+    public Func<TransactionContext, Task<bool>>? GoOnAsync { get; init; }
+
     public required Func<TClaim, string> IdOf { get; init; }
 
     /// <summary>The call, between transactions. What it throws goes to the job runner's error policy.</summary>
@@ -66,17 +82,85 @@ public sealed record ClaimedCall<TClaim, TOutcome>
 /// </summary>
 public static class ClaimedCalls
 {
-    /// <summary>One round; returns how many rows were claimed (and called for).</summary>
+    /// <summary>
+    /// One round, or with <see cref="ClaimedCall{TClaim,TOutcome}.ClaimNextAsync"/> rounds one after another, each
+    /// claimed while the one before it calls; returns how many rows were claimed (and called for).
+    /// </summary>
     public static async Task<int> RunAsync<TClaim, TOutcome>(JobContext job, ClaimedCall<TClaim, TOutcome> call,
         CrashPoints crash, ILogger logger, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(call);
         ArgumentNullException.ThrowIfNull(crash);
-        var claimed = await job.InTransactionAsync("claim " + call.What, call.ClaimAsync, ct);
-        if (claimed.Count == 0) return 0;
-        await using var leases = await LeaseKeeper.StartAsync(job, [.. claimed.Select(call.IdOf)], call.Lease,
-            call.RenewAsync, logger, ct);
+        var round = await ClaimAsync(job, call, call.ClaimAsync, logger, ct);
+        var total = 0;
+        while (round is { } claimed)
+        {
+            total += claimed.Rows.Count;
+            var next = call.ClaimNextAsync is { } claimNext ? ClaimAsync(job, call, claimNext, logger, ct) : null;
+            try
+            {
+                await using (claimed.Leases) await CallAllAsync(job, call, claimed, crash, ct);
+            }
+            catch when (next is not null)
+            {
+                // The next round's rows stay claimed with their keys; without their keeper they go one lease later.
+                if (await Quietly(next) is { } orphaned) await orphaned.Leases.DisposeAsync();
+                throw;
+            }
+            round = next is null ? null : await next;
+            if (round is { } ahead && !await GoOnAsync(job, call, ahead, ct)) break;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// A claim that committed rows, with the keeper of their leases started; null when it claimed none.
+    /// </summary>
+    private static async Task<Round<TClaim>?> ClaimAsync<TClaim, TOutcome>(JobContext job,
+        ClaimedCall<TClaim, TOutcome> call, Func<TransactionContext, Task<IReadOnlyList<TClaim>>> claim,
+        ILogger logger, CancellationToken ct)
+    {
+        var rows = await job.InTransactionAsync("claim " + call.What, claim, ct);
+        return rows.Count == 0 ? null
+            : new Round<TClaim>(rows, await LeaseKeeper.StartAsync(job, [.. rows.Select(call.IdOf)], call.Lease,
+                call.RenewAsync, logger, ct));
+    }
+
+    /// <summary>
+    /// Whether a round claimed ahead is called for; if not, its keeper stops and its rows wait their lease.
+    /// </summary>
+    private static async Task<bool> GoOnAsync<TClaim, TOutcome>(JobContext job, ClaimedCall<TClaim, TOutcome> call,
+        Round<TClaim> ahead, CancellationToken ct)
+    {
+        if (call.GoOnAsync is not { } goOn) return true;
+        var go = false;
+        try
+        {
+            return go = await job.InTransactionAsync("go on " + call.What, goOn, ct);
+        }
+        finally
+        {
+            if (!go) await ahead.Leases.DisposeAsync();
+        }
+    }
+
+    private static async Task<Round<TClaim>?> Quietly<TClaim>(Task<Round<TClaim>?> claim)
+    {
+        try
+        {
+            return await claim;
+        }
+        catch (Exception)
+        {
+            // The round's own failure is the one that is thrown; this claim's rolled back or left its rows leased.
+            return null;
+        }
+    }
+
+    private static async Task CallAllAsync<TClaim, TOutcome>(JobContext job, ClaimedCall<TClaim, TOutcome> call,
+        Round<TClaim> round, CrashPoints crash, CancellationToken ct)
+    {
         async ValueTask CallAndRecordAsync(TClaim row, CancellationToken token)
         {
             if (call.CrashAfterClaim is { } claimedPoint) crash.Reach(claimedPoint);
@@ -87,18 +171,19 @@ public static class ClaimedCalls
                 await call.RecordAsync(context, row, outcome);
                 return true;
             }, token);
-            leases.Done(call.IdOf(row));
+            round.Leases.Done(call.IdOf(row));
         }
         if (call.InFlight <= 1)
         {
-            foreach (var row in claimed) await CallAndRecordAsync(row, ct);
+            foreach (var row in round.Rows) await CallAndRecordAsync(row, ct);
         }
         else
         {
             // The first failure stops the round's other calls; rows not recorded keep their claim and key.
             var options = new ParallelOptions { MaxDegreeOfParallelism = call.InFlight, CancellationToken = ct };
-            await Parallel.ForEachAsync(claimed, options, CallAndRecordAsync);
+            await Parallel.ForEachAsync(round.Rows, options, CallAndRecordAsync);
         }
-        return claimed.Count;
     }
+
+    private sealed record Round<TClaim>(IReadOnlyList<TClaim> Rows, LeaseKeeper Leases);
 }

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using Npgsql;
 
@@ -95,5 +96,54 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
             .Where(m => m.Type == PayoutDispatchChanged.MessageType).Select(m => m.Body.GetProperty("decisionId").GetString()!)];
         await Eventually.UntilAsync(() => Task.FromResult(Changes().Contains("r3")), "PayoutDispatchChanged of r3", TimeSpan.FromSeconds(30));
         Assert.Equal(["h1", "r1", "h2", "h3", "r3"], Changes());
+    }
+
+    [Fact]
+    public async Task A_round_claimed_ahead_waits_for_the_round_sending_and_a_halt_since_its_claim_keeps_it_unsent()
+    {
+        // A round is a second at the instance's rate: at 1/s, one payout. The balance is empty at first, so the three
+        // orders are all recorded, and held for it, before the first round is claimed.
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [ContestPipeline.Stripe.StripeServices.RateVariable] = "1" }, balance: 0);
+        string[] players = ["ada", "bob", "cal"];
+        foreach (var player in players) await h.World.SignUpForPayoutsAsync(player);
+        foreach (var player in players) await h.WaitForRecipientAsync(player);
+        var orders = players.Select(p => PayoutHarness.Order("ca", p, 1_000)).ToList();
+        foreach (var order in orders) h.Publish(order);
+        await h.WaitForAsync("the three payouts held for the balance",
+            "SELECT count(*) = 3 FROM payout.payouts WHERE state = 'held' AND hold_kind = 'balance'");
+
+        // Stripe makes each transfer at once and answers 10 s later: the first round sends, and its calls are in flight.
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDelayed, "POST", "/v1/transfers", Count: 10,
+            Delay: TimeSpan.FromSeconds(10)));
+        h.Stripe.TopUp(10_000_000, "usd");
+        int Posts() => h.Stripe.Requests().Count(q => q is { Method: "POST", Path: "/v1/transfers" });
+        // The next round is claimed while the first sends, not after it, and is not sent before the first is done.
+        await Eventually.UntilAsync(() => Task.FromResult(Posts()), n => n == 1, "the first round's transfer sent",
+            TimeSpan.FromSeconds(6));
+        await h.WaitForAsync("a second payout claimed while the first one's transfer is in flight",
+            "SELECT count(*) = 2 FROM payout.payouts WHERE state = 'submitting'", seconds: 6);
+        Assert.Equal(1, Posts());
+        Assert.Equal(1, orders.Sum(o => h.TransfersOf(o.PayoutId).Count));
+
+        // An emergency stop while the first round sends: the round claimed before it is not sent, and waits for the
+        // resume with its key.
+        Decide(h, Topics.PayoutsControl, "h-ahead", PayoutDispatchDecided.Halt);
+        await WaitForDispatchAsync(h, halted: true, "h-ahead");
+        var first = orders.Single(o => h.TransfersOf(o.PayoutId).Count == 1);
+        await h.WaitForStateAsync(first.PayoutId, PayoutStates.Paid);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, Posts());
+        Assert.Equal(1L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE state = 'submitting'"));
+
+        h.Stripe.ClearFaults();
+        Decide(h, Topics.PayoutsControl, "r-ahead", PayoutDispatchDecided.Resume, ends: "h-ahead");
+        await WaitForDispatchAsync(h, halted: false, "r-ahead");
+        foreach (var order in orders)
+        {
+            await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+            Assert.Single(h.TransfersOf(order.PayoutId));
+        }
+        Assert.Equal(3, Posts());
     }
 }
