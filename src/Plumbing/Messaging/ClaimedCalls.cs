@@ -121,7 +121,14 @@ public static class ClaimedCalls
         ClaimedCall<TClaim, TOutcome> call, Func<TransactionContext, Task<IReadOnlyList<TClaim>>> claim,
         ILogger logger, CancellationToken ct)
     {
-        var rows = await job.InTransactionAsync("claim " + call.What, claim, ct);
+        var rows = await job.InTransactionAsync("claim " + call.What, async context =>
+        {
+            var claimed = await claim(context);
+            // The claim's last statement: its leases from now, not from a clock read before it waited on a lock.
+            if (claimed.Count > 0)
+                await call.RenewAsync(context, [.. claimed.Select(call.IdOf)], context.Clock.GetUtcNow() + call.Lease);
+            return claimed;
+        }, ct);
         return rows.Count == 0 ? null
             : new Round<TClaim>(rows, await LeaseKeeper.StartAsync(job, [.. rows.Select(call.IdOf)], call.Lease,
                 call.RenewAsync, logger, ct));

@@ -11,9 +11,11 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// renewing, and its rows go to another instance one lease later.
 /// <para>
 /// The first renewal is made as soon as the claim has committed, before any call: a claim stamps
-/// its lease from a clock read inside its transaction, and a claim that waited on a lock for
-/// longer than the lease commits a lease that has already run out, which the next claim (this
-/// instance's or another's) would take again.
+/// its lease from a clock read inside its transaction, and a claim that waited on a lock (or a
+/// commit that waited on a busy machine) for longer than the lease commits a lease that has
+/// already run out, which the next claim (this instance's or another's) would take again.
+/// <see cref="ClaimedCalls"/> also stamps the leases again as the claim's last statement, so only
+/// the commit itself is left between a claim and a lease that holds.
 /// </para>
 /// </summary>
 public sealed class LeaseKeeper : IAsyncDisposable
