@@ -133,12 +133,14 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
     [Fact]
     public async Task A_claim_that_waited_on_a_lock_longer_than_its_lease_keeps_its_payout_while_the_call_runs()
     {
-        // The lease is one second. The claim reads the entry fee's freezes, which this test holds
-        // locked for 2.5 s: the claim commits a lease stamped before it waited, long run out.
-        // Unless it is renewed at once, the other process (polling every 250 ms, before the
-        // first renewal a third of a lease later) takes the payout and sends it again while the
-        // first call, three seconds at Stripe, runs.
-        await using var h = await PayoutHarness.StartAsync(fixture);
+        // The lease is three seconds (renewed every second: a one-second lease can be lost on a
+        // machine busy enough to hold a renewal back). The claim reads the entry fee's freezes,
+        // which this test holds locked for 4.5 s: the claim commits a lease stamped before it
+        // waited, run out by then. Unless the lease is stamped again as the claim ends or renewed
+        // at once, a claim polling every 250 ms (the other process's, or this one's next round)
+        // takes the payout before the first renewal and sends it again while the first call,
+        // three seconds at Stripe, runs.
+        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
         h.StartWorker();
         await h.World.SignUpForPayoutsAsync("fay");
         await h.WaitForRecipientAsync("fay");
@@ -146,19 +148,26 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
             Delay: TimeSpan.FromSeconds(3)));
         var order = PayoutHarness.Order("k5", "fay", 1_200);
 
+        DateTime released;
         await using (var holder = await h.Run.Iso.DataSource.OpenConnectionAsync())
         {
             await using var holding = await holder.BeginTransactionAsync();
             await holder.ExecuteAsync("LOCK TABLE payout.freezes IN ACCESS EXCLUSIVE MODE", transaction: holding);
             h.Publish(order);
-            await Eventually.UntilAsync(async () => await h.ScalarAsync<long>(
-                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'payout.freezes'::regclass") == 1,
+            await Eventually.UntilAsync(async () => await h.ScalarAsync<long>("""
+                    SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'payout.freezes'::regclass
+                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """) == 1,
                 "the claim waiting on the freezes", TimeSpan.FromSeconds(60));
-            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await Task.Delay(TimeSpan.FromSeconds(4.5));
+            released = await holder.ExecuteScalarAsync<DateTime>("SELECT clock_timestamp()", transaction: holding);
             await holding.RollbackAsync();
         }
 
         await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        // The claim read its clock before it waited: the lease it stamped then had run out when it committed.
+        var stamped = await h.ScalarAsync<DateTime>("SELECT submitted_at FROM payout.payouts WHERE payout_id = @PayoutId", order);
+        Assert.True(released - stamped > TimeSpan.FromSeconds(3), $"claimed at {stamped:O}, the freezes released at {released:O}");
         var posts = h.TransferPosts();
         Assert.True(posts.Count == 1, string.Join("; ", posts.Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}")));
         Assert.Equal((order.PayoutId, 200, false), (posts[0].IdempotencyKey, posts[0].Status, posts[0].Replayed));
