@@ -130,8 +130,8 @@ public static class ClaimedCalls
             return claimed;
         }, ct);
         return rows.Count == 0 ? null
-            : new Round<TClaim>(rows, await LeaseKeeper.StartAsync(job, [.. rows.Select(call.IdOf)], call.Lease,
-                call.RenewAsync, logger, ct));
+            : new Round<TClaim>(rows,
+                LeaseKeeper.Start(job, rows.Select(call.IdOf), call.Lease, call.RenewAsync, logger));
     }
 
     /// <summary>

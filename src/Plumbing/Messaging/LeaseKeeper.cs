@@ -8,15 +8,10 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// can outlast any fixed lease (the client's retries, a slow Stripe, a round of a hundred calls
 /// made one after another), and a row whose lease ran out would be claimed by another instance
 /// and called for again while the first call is still in flight. A worker that dies stops
-/// renewing, and its rows go to another instance one lease later.
-/// <para>
-/// The first renewal is made as soon as the claim has committed, before any call: a claim stamps
-/// its lease from a clock read inside its transaction, and a claim that waited on a lock (or a
-/// commit that waited on a busy machine) for longer than the lease commits a lease that has
-/// already run out, which the next claim (this instance's or another's) would take again.
-/// <see cref="ClaimedCalls"/> also stamps the leases again as the claim's last statement, so only
-/// the commit itself is left between a claim and a lease that holds.
-/// </para>
+/// renewing, and its rows go to another instance one lease later. The first lease a keeper renews
+/// holds from the end of its claim: <see cref="ClaimedCalls"/> stamps the claimed rows' leases
+/// again as the claim's last statement, since a claim that waited on a lock longer than the lease
+/// would otherwise commit a lease already run out, for any claim to take before the first renewal.
 /// </summary>
 public sealed class LeaseKeeper : IAsyncDisposable
 {
@@ -33,16 +28,13 @@ public sealed class LeaseKeeper : IAsyncDisposable
     }
 
     /// <summary>
-    /// Renews the leases of <paramref name="ids"/> once, now, then keeps renewing them until each is
-    /// <see cref="Done"/> or the keeper is disposed.
+    /// Starts renewing the leases of <paramref name="ids"/> until each is <see cref="Done"/> or the keeper is disposed.
     /// </summary>
-    public static async Task<LeaseKeeper> StartAsync(JobContext job, IReadOnlyCollection<string> ids, TimeSpan lease,
-        Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger,
-        CancellationToken ct)
+    public static LeaseKeeper Start(JobContext job, IEnumerable<string> ids, TimeSpan lease,
+        Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(renew);
-        await RenewOnceAsync(job, ids, lease, renew, logger, ct);
         return new LeaseKeeper(job, ids, lease, renew, logger);
     }
 
@@ -61,34 +53,22 @@ public sealed class LeaseKeeper : IAsyncDisposable
             try
             {
                 await Task.Delay(every, job.Clock, _stop.Token);
+                string[] ids;
+                lock (_gate) ids = [.. _ids];
+                if (ids.Length == 0) continue;
+                await job.InTransactionAsync("renew leases", c => renew(c, ids, c.Clock.GetUtcNow() + lease),
+                    _stop.Token);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return;
             }
-            string[] ids;
-            lock (_gate) ids = [.. _ids];
-            if (ids.Length > 0) await RenewOnceAsync(job, ids, lease, renew, logger, _stop.Token);
-        }
-    }
-
-    private static async Task RenewOnceAsync(JobContext job, IReadOnlyCollection<string> ids, TimeSpan lease,
-        Func<TransactionContext, IReadOnlyCollection<string>, DateTimeOffset, Task<int>> renew, ILogger logger,
-        CancellationToken ct)
-    {
-        try
-        {
-            await job.InTransactionAsync("renew leases", c => renew(c, ids, c.Clock.GetUtcNow() + lease), ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // Stopping: the rows keep the lease they have, and go to another instance when it runs out.
-        }
-        catch (Exception e)
-        {
-            // The database is unreachable for now: so it is for every other instance, which
-            // cannot claim these rows either. The next renewal tries again.
-            logger.LogWarning("Could not renew the leases of rows being sent: {Error}", e.Message);
+            catch (Exception e)
+            {
+                // The database is unreachable for now: so it is for every other instance, which
+                // cannot claim these rows either. The next renewal tries again.
+                logger.LogWarning("Could not renew the leases of rows being sent: {Error}", e.Message);
+            }
         }
     }
 

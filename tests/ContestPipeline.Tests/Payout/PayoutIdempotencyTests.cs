@@ -136,10 +136,10 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         // The lease is three seconds (renewed every second: a one-second lease can be lost on a
         // machine busy enough to hold a renewal back). The claim reads the entry fee's freezes,
         // which this test holds locked for 4.5 s: the claim commits a lease stamped before it
-        // waited, run out by then. Unless the lease is stamped again as the claim ends or renewed
-        // at once, a claim polling every 250 ms (the other process's, or this one's next round)
-        // takes the payout before the first renewal and sends it again while the first call,
-        // three seconds at Stripe, runs.
+        // waited, run out by then. Unless the lease is stamped again as the claim ends, a claim
+        // polling every 250 ms (the other process's, or this one's next round) takes the payout
+        // before the first renewal and sends it again while the first call, three seconds at
+        // Stripe, runs.
         await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
         h.StartWorker();
         await h.World.SignUpForPayoutsAsync("fay");
