@@ -84,11 +84,7 @@ public static class PayoutGates
     {
         ArgumentNullException.ThrowIfNull(p);
         ArgumentNullException.ThrowIfNull(o);
-        var frozen = p.Freezes.Where(f => !p.Waived.Contains(Waivers.Freeze(f))).ToList();
-        if (frozen.Count > 0)
-            return new GateDecision.Hold(HoldKinds.Frozen,
-                "the entry fee behind this prize was refunded or disputed " +
-                $"({string.Join(", ", frozen.Select(Describe))})", null);
+        if (Frozen(p) is { } frozen) return frozen;
         if (p.Recipient is null)
             return new GateDecision.AwaitAccount("the winner has no connected account yet");
         if (!p.Recipient.CanReceive)
@@ -122,6 +118,30 @@ public static class PayoutGates
                 $"{p.AmountMinor}", now + o.BalanceRecheck);
         return new GateDecision.Submit(p.Recipient.AccountId);
     }
+
+    /// <summary>
+    /// The gates an outside event can close between a payout's claim and its transfer's POST, checked again just
+    /// before it: a freeze on its entry fee (a dispute, a refund outside the pipeline), then, unless review was
+    /// waived, a recent dispute or refund on another of the recipient's entry fees. The others were decided at the
+    /// claim, with the recipient's other payouts locked, and nothing but time changes them; the account's answer is
+    /// Stripe's own at the POST. Null: it may go.
+    /// </summary>
+    public static GateDecision.Hold? ClosedSinceClaim(GateInput p, PayoutOptions o, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        ArgumentNullException.ThrowIfNull(o);
+        if (Frozen(p) is { } frozen) return frozen;
+        return !p.Waived.Contains(HoldKinds.Review)
+            && DisputeRules.ReviewReasons(p.Chargebacks ?? [], p.PaymentIntentId, o, now) is { Count: > 0 } reasons
+            ? new GateDecision.Hold(HoldKinds.Review, string.Join("; ", reasons), null)
+            : null;
+    }
+
+    private static GateDecision.Hold? Frozen(GateInput p) =>
+        p.Freezes.Where(f => !p.Waived.Contains(Waivers.Freeze(f))).ToList() is { Count: > 0 } frozen
+            ? new GateDecision.Hold(HoldKinds.Frozen, "the entry fee behind this prize was refunded or disputed " +
+                $"({string.Join(", ", frozen.Select(Describe))})", null)
+            : null;
 
     /// <summary>
     /// Why an operator should look at this payout first: above the review threshold, or one

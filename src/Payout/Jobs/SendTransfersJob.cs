@@ -54,6 +54,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             ClaimAsync = context => ClaimAsync(context, budget, fresh),
             ClaimNextAsync = context => ClaimNextAsync(job, context),
             GoOnAsync = async context => !await DispatchStore.HaltedAsync(context),
+            StillDueAsync = StillDueAsync,
             IdOf = p => p.PayoutId,
             CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
             RecordAsync = RecordAsync,
@@ -164,11 +165,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
         var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
         var activity = await PayoutStore.ActivityAsync(context, payout, now);
-        var chargebacks = options.RecentChargebackWindow > TimeSpan.Zero
-            ? await DisputeRuleStore.OfPlayerAsync(context, payout.PlayerId, now - options.RecentChargebackWindow)
-            : [];
-        var input = new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left, chargebacks,
-            payout.PaymentIntentId);
+        var input = new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left,
+            await ChargebacksAsync(context, payout, now), payout.PaymentIntentId);
         switch (PayoutGates.Evaluate(input, options, now))
         {
             case GateDecision.Submit submit:
@@ -205,6 +203,47 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 throw new InvariantViolatedException($"payout {payout.PayoutId}: the gates decided {other}, " +
                     "which no claim handles");
         }
+    }
+
+    /// <summary>The recipient's disputes and refunds outside the pipeline within the window review looks at.</summary>
+    private async Task<IReadOnlyList<Chargeback>> ChargebacksAsync(TransactionContext context, PayoutRow payout,
+        DateTimeOffset now) =>
+        options.RecentChargebackWindow > TimeSpan.Zero
+            ? await DisputeRuleStore.OfPlayerAsync(context, payout.PlayerId, now - options.RecentChargebackWindow)
+            : [];
+
+    /// <summary>
+    /// Just before a payout's POST, in a transaction that commits before it, with the payout locked: a halt since its
+    /// claim keeps it unsent, claimed with its key, until its lease runs out and a claim after the resume takes it
+    /// up again. A key never sent is checked once more against the gates an outside event can close after a claim
+    /// (<see cref="PayoutGates.ClosedSinceClaim"/>): held with its key if one did, so a freeze or a dispute that
+    /// came while it waited for its turn holds it as it would have held it at the claim; otherwise marked sent. A
+    /// key that may have been sent goes again whatever came since: only Stripe's answer to it tells what was made.
+    /// </summary>
+    private async Task<bool> StillDueAsync(TransactionContext context, PayoutRow claimed)
+    {
+        var payout = await PayoutStore.FindAsync(context, claimed.PayoutId);
+        // Recorded or held meanwhile (a transfer event's read, a freeze), or under another key: not this call.
+        if (payout is null || payout.State != PayoutState.Submitting || payout.AttemptKey != claimed.AttemptKey)
+            return false;
+        if (await DispatchStore.HaltedNowAsync(context)) return false;
+        if (payout.CalledKey == payout.AttemptKey) return true;
+        var now = context.Clock.GetUtcNow();
+        var input = new GateInput(payout.AmountMinor, payout.Waived,
+            await FreezeStore.InForceAsync(context, payout.PaymentIntentId), null, RecipientActivity.None, null,
+            await ChargebacksAsync(context, payout, now), payout.PaymentIntentId);
+        if (PayoutGates.ClosedSinceClaim(input, options, now) is { } hold)
+        {
+            var held = await PayoutStore.SaveAsync(context, payout, payout with
+            {
+                State = PayoutState.Held, HoldKind = hold.Kind, NextAttemptAt = now, LeaseUntil = null,
+                Reason = hold.Reason + " (before its transfer was sent)",
+            });
+            RaiseHoldAlert(context, held, hold);
+            return false;
+        }
+        await PayoutStore.MarkCalledAsync(context, payout);
+        return true;
     }
 
     private static void RaiseHoldAlert(TransactionContext context, PayoutRow payout, GateDecision.Hold hold)

@@ -18,6 +18,14 @@ public static class DispatchStore
             transaction: context.Transaction);
 
     /// <summary>
+    /// Whether transfers are halted, read without a lock: just before each call, where a halt committed before the
+    /// read is seen all the same, and a lock shared by every call of every instance would cost each one a write.
+    /// </summary>
+    public static Task<bool> HaltedNowAsync(TransactionContext context) =>
+        context.Connection.ExecuteScalarAsync<bool>("SELECT halted FROM payout.dispatch",
+            transaction: context.Transaction);
+
+    /// <summary>
     /// The stop as it stands, locked: halted or not, and the decision that made it so (the halt in force while halted).
     /// </summary>
     public static Task<(bool Halted, string? DecisionId)> CurrentAsync(TransactionContext context) =>

@@ -28,6 +28,11 @@ public sealed record PayoutRow
     /// <summary>What operators' releases waived: hold kinds and freezes (<see cref="Waivers"/>).</summary>
     public string[] Waived { get; init; } = [];
     public string? AttemptKey { get; init; }
+    /// <summary>
+    /// The key a transfer may have been sent under (marked just before its POST): when it is not
+    /// <see cref="AttemptKey"/>, the payout was claimed and never sent under that key.
+    /// </summary>
+    public string? CalledKey { get; init; }
     public int KeyGeneration { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
     public int Rounds { get; init; }
@@ -62,7 +67,7 @@ public static class PayoutStore
 {
     private const string Columns = """
         payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency, state AS stored_state,
-        hold_kind, reason, version, released, waived, attempt_key, key_generation, submitted_at, rounds,
+        hold_kind, reason, version, released, waived, attempt_key, called_key, key_generation, submitted_at, rounds,
             next_attempt_at,
         lease_until, account_id, transfer_id, reversed_minor, ordered_at, paid_at, ordered_by
         """;
@@ -258,6 +263,15 @@ public static class PayoutStore
             WHERE payout_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
             """, new { ids = payoutIds.ToArray(), until, submitting = PayoutLifecycle.Name(PayoutState.Submitting) },
             context.Transaction);
+
+    /// <summary>
+    /// Marks the payout's key as sent, in a transaction that commits before its POST: from then on nothing holds it
+    /// unsent (a freeze alerts it as sent). Not a change of state: the version stays.
+    /// </summary>
+    public static Task MarkCalledAsync(TransactionContext context, PayoutRow payout) =>
+        context.Connection.ExecuteAsync("""
+            UPDATE payout.payouts SET called_key = attempt_key WHERE payout_id = @PayoutId AND attempt_key = @AttemptKey
+            """, new { payout.PayoutId, payout.AttemptKey }, context.Transaction);
 
     /// <summary>Payouts of one player in one state, locked, in payout id order.</summary>
     public static async Task<IReadOnlyList<PayoutRow>> OfPlayerAsync(TransactionContext context,

@@ -38,28 +38,31 @@ public static class FreezeBookings
     }
 
     /// <summary>
-    /// Records the freeze; the payment's prizes that are waiting or held for another reason
+    /// Records the freeze; the payment's prizes that are waiting, held for another reason, or claimed and not sent yet
     /// are held for it now (a release that came before it did not waive it), and one already
-    /// sent is a critical alert.
+    /// sent, or perhaps sent, is a critical alert.
     /// </summary>
     public static async Task<string> FreezeAsync(TransactionContext context, string paymentIntent, string freezeId,
         string cause, DateTimeOffset occurredAt, string message)
     {
         if (!await FreezeStore.FreezeAsync(context, paymentIntent, freezeId, cause, occurredAt))
             return $"{freezeId} known already";
-        var sent = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutState.Submitting, PayoutState.Paid]);
+        var payouts = await PayoutStore.OfPaymentAsync(context, paymentIntent, [PayoutState.Waiting,
+            PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Submitting, PayoutState.Paid]);
+        // Sent, or perhaps sent: paid, or submitting under a key marked just before its POST. A payout claimed and
+        // not sent yet is held like one still waiting, with its key (its transfer job finds it held, and skips it).
+        var sent = payouts.Where(p => p.State == PayoutState.Paid
+            || (p.State == PayoutState.Submitting && p.CalledKey == p.AttemptKey)).ToList();
         var late = sent.Count > 0 ? $"; prize {string.Join(", ", sent.Select(p => p.PayoutId))} was already sent" : "";
         context.RaiseAlert(PayoutWorker.Name, sent.Count > 0 ? AlertSeverities.Critical : AlertSeverities.Warning,
             "entry_fee_" + cause, paymentIntent, message + late, $"{paymentIntent}:{freezeId}");
-        var waiting = await PayoutStore.OfPaymentAsync(context, paymentIntent,
-            [PayoutState.Waiting, PayoutState.Held, PayoutState.AwaitingAccount]);
         var held = 0;
-        foreach (var payout in waiting)
+        foreach (var payout in payouts.Except(sent))
         {
             await PayoutStore.SaveAsync(context, payout, payout with
             {
                 State = PayoutState.Held, HoldKind = HoldKinds.Frozen, Reason = $"frozen: {message}",
-                NextAttemptAt = context.Clock.GetUtcNow(),
+                NextAttemptAt = context.Clock.GetUtcNow(), LeaseUntil = null,
             });
             held++;
         }

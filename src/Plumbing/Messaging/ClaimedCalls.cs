@@ -35,6 +35,14 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// </summary>
     public Func<TransactionContext, Task<bool>>? GoOnAsync { get; init; }
 
+    /// <summary>
+    /// Asked in a transaction of its own just before a row's call, which it may record as about to be made: false
+    /// calls for none (what came since its claim, an emergency stop or a gate closed by an outside event, is
+    /// recorded by it) and lets go of the row's claim here; the row's lease then runs out unless it recorded
+    /// otherwise. Null: every claimed row is called for.
+    /// </summary>
+    public Func<TransactionContext, TClaim, Task<bool>>? StillDueAsync { get; init; }
+
     public required Func<TClaim, string> IdOf { get; init; }
 
     /// <summary>The call, between transactions. What it throws goes to the job runner's error policy.</summary>
@@ -73,8 +81,10 @@ public sealed record ClaimedCall<TClaim, TOutcome>
 /// <summary>
 /// The skeleton of every job that calls an outside service for rows it owns: claim → lease →
 /// call → record, written once. The claim is one transaction and commits before any call, so
-/// what a call needs (an idempotency key) is recorded before the call is made; each call happens
-/// between transactions, never inside one; each outcome is recorded in a transaction of its own.
+/// what a call needs (an idempotency key) is recorded before the call is made; a job may look at
+/// each row once more just before its call (<see cref="ClaimedCall{TClaim,TOutcome}.StillDueAsync"/>);
+/// each call happens between transactions, never inside one; each outcome is recorded in a
+/// transaction of its own.
 /// The claims are renewed while the round's calls run (<see cref="LeaseKeeper"/>), so another
 /// instance never takes a row that is mid-call, and a process that dies lets its rows go one lease
 /// later. A crash between claim and record leaves the row claimed as it was: the next claim after
@@ -171,6 +181,12 @@ public static class ClaimedCalls
         async ValueTask CallAndRecordAsync(TClaim row, CancellationToken token)
         {
             if (call.CrashAfterClaim is { } claimedPoint) crash.Reach(claimedPoint);
+            if (call.StillDueAsync is { } stillDue
+                && !await job.InTransactionAsync("vet " + call.What, context => stillDue(context, row), token))
+            {
+                round.Leases.Done(call.IdOf(row));
+                return;
+            }
             var outcome = await call.CallAsync(row, token);
             if (call.CrashAfterCall is { } calledPoint) crash.Reach(calledPoint);
             await job.InTransactionAsync("record " + call.What, async context =>

@@ -3,6 +3,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Stripe;
+using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 
 namespace ContestPipeline.Tests.Payout;
@@ -144,5 +145,67 @@ public sealed class DisputeRuleTests(PipelineFixture fixture)
         Assert.Equal("bob-1", await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
         Assert.Empty(h.World.Read(Topics.DeadLetter(Topics.PayoutsControl)));
         Assert.Equal(PayoutStates.Held, (await h.RowAsync(kim.PayoutId)).State);
+    }
+
+    [Fact]
+    public async Task A_dispute_between_a_payouts_claim_and_its_transfer_holds_it_unsent()
+    {
+        // A round is a second at the instance's rate: at 2/s, two payouts. Payouts are halted at first, so the four
+        // orders are all recorded before the first round is claimed.
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [StripeServices.RateVariable] = "2" });
+        string[] players = ["ida", "jon", "kit", "lev"];
+        foreach (var player in players) await h.World.SignUpForPayoutsAsync(player);
+        foreach (var player in players) await h.WaitForRecipientAsync(player);
+        var fees = new Dictionary<string, string>();
+        var others = new Dictionary<string, string>();
+        foreach (var player in players)
+        {
+            fees[player] = await PaidAsync(h, "won-c", player);
+            others[player] = await PaidAsync(h, "lost-c", player);
+        }
+        Decide(h, "halt-c", PayoutDispatchDecided.Halt, "ann");
+        await WaitForDispatchAsync(h, halted: true, "halt-c");
+        var orders = players.ToDictionary(p => p, p => PayoutHarness.Order("won-c", p, 1_000, paymentIntent: fees[p]));
+        foreach (var order in orders.Values) h.Publish(order);
+        await h.WaitForAsync("the four payouts recorded",
+            "SELECT count(*) = 4 FROM payout.payouts WHERE state = 'waiting'");
+
+        // Stripe makes each transfer at once and answers 12 s later: the first round's two calls are in flight while
+        // the next round is claimed, and waits its turn, claimed with its keys and not sent.
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDelayed, "POST", "/v1/transfers", Count: 10,
+            Delay: TimeSpan.FromSeconds(12)));
+        Decide(h, "resume-c", PayoutDispatchDecided.Resume, "ann", ends: "halt-c");
+        await WaitForDispatchAsync(h, halted: false, "resume-c");
+        int Posts() => h.Stripe.Requests().Count(q => q is { Method: "POST", Path: "/v1/transfers" });
+        await Eventually.UntilAsync(() => Task.FromResult(Posts()), n => n == 2, "the first round's transfers sent",
+            TimeSpan.FromSeconds(6));
+        await h.WaitForAsync("the next round claimed while the first one's transfers are in flight",
+            "SELECT count(*) = 4 FROM payout.payouts WHERE state = 'submitting'", seconds: 6);
+        var ahead = players.Where(p => h.TransfersOf(orders[p].PayoutId).Count == 0).ToList();
+        Assert.Equal(2, ahead.Count);
+        var (frozen, reviewed) = (ahead[0], ahead[1]);
+
+        // Before the round claimed ahead is sent: one winner's own entry fee is disputed (a freeze, booked on the
+        // claimed payout at once), the other disputes a fee of a contest they lost (a review reason, which the gates
+        // find again just before that payout's transfer).
+        var freeze = await DisputedAsync(h, fees[frozen]);
+        await DisputedAsync(h, others[reviewed]);
+        await h.WaitForStateAsync(orders[frozen].PayoutId, "held:" + HoldKinds.Frozen);
+        await h.WaitForStateAsync(orders[reviewed].PayoutId, "held:" + HoldKinds.Review, seconds: 60);
+        foreach (var sent in players.Except(ahead)) await h.WaitForStateAsync(orders[sent].PayoutId, PayoutStates.Paid);
+
+        Assert.Equal(2, Posts());
+        Assert.All(ahead, p => Assert.Empty(h.TransfersOf(orders[p].PayoutId)));
+        var booked = Alerts(h, "entry_fee_disputed").Single(m => m.Contains(freeze, StringComparison.Ordinal));
+        Assert.DoesNotContain("already sent", booked, StringComparison.Ordinal);
+        Assert.True(h.Alerted("entry_fee_disputed", "warning"));
+        Assert.False(h.Alerted("entry_fee_disputed", "critical"));
+        var held = await h.RowAsync(orders[reviewed].PayoutId);
+        Assert.EndsWith("(before its transfer was sent)", held.Reason, StringComparison.Ordinal);
+        Assert.Contains(others[reviewed], held.Reason, StringComparison.Ordinal);
+        // Each keeps the key it was claimed with and never sent: a release sends under it.
+        Assert.Equal(2L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE payout_id = ANY(@ids) " +
+            "AND attempt_key IS NOT NULL AND called_key IS NULL", new { ids = ahead.Select(p => orders[p].PayoutId).ToArray() }));
     }
 }

@@ -149,4 +149,36 @@ public sealed class PayoutGatesTests
         Assert.True(HoldKinds.ResumesByItself(hold.Kind));
         Assert.False(HoldKinds.ResumesByItself(HoldKinds.Review));
     }
+
+    /// <summary>
+    /// Just before a claimed payout's transfer: only what an outside event can have changed since its claim holds it.
+    /// A large first prize to a new account over every limit was let go at its claim (by a release): nothing
+    /// decided there is decided again.
+    /// </summary>
+    [Theory]
+    [InlineData("nothing new", null)]
+    [InlineData("its fee disputed", HoldKinds.Frozen)]
+    [InlineData("its fee disputed, released", null)]
+    [InlineData("another fee disputed", HoldKinds.Review)]
+    [InlineData("another fee disputed, review released", null)]
+    [InlineData("its own fee's dispute only", HoldKinds.Frozen)]
+    public void Just_before_its_transfer_a_claimed_payout_is_held_only_by_what_came_since_its_claim(string since,
+        string? held)
+    {
+        var disputed = new Chargeback("pi_own", "dp_own", Freezes.Disputed, Now.AddMinutes(-1));
+        var elsewhere = new Chargeback("pi_other", "dp_other", Freezes.Disputed, Now.AddMinutes(-1));
+        var (freezes, chargebacks, waived) = since switch
+        {
+            "nothing new" => (Array.Empty<string>(), Array.Empty<Chargeback>(), EveryWaiver),
+            "its fee disputed" => (["dp_own"], [disputed], EveryWaiver),
+            "its fee disputed, released" => (["dp_own"], [disputed], [.. EveryWaiver, Waivers.Freeze("dp_own")]),
+            "another fee disputed" => ([], [elsewhere], [HoldKinds.Limit, HoldKinds.NewAccount, HoldKinds.Velocity]),
+            "another fee disputed, review released" => ([], [elsewhere], EveryWaiver),
+            _ => (["dp_own"], new[] { disputed }, Array.Empty<string>()),
+        };
+        var newAccount = OldAccount with { AccountCreatedAt = Now.AddDays(-1) };
+        var busy = new RecipientActivity(50, 10_000_000_00, Now.AddHours(-1), 10_000_000_00, LastAt: Now);
+        var input = new GateInput(1_000_000_00, waived, freezes, newAccount, busy, 0, chargebacks, "pi_own");
+        Assert.Equal(held, PayoutGates.ClosedSinceClaim(input, Options, Now)?.Kind);
+    }
 }
