@@ -53,7 +53,6 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             What = "transfer",
             ClaimAsync = context => ClaimAsync(context, budget, fresh),
             ClaimNextAsync = context => ClaimNextAsync(job, context),
-            GoOnAsync = async context => !await DispatchStore.HaltedAsync(context),
             StillDueAsync = StillDueAsync,
             IdOf = p => p.PayoutId,
             CallAsync = (payout, token) => SendAsync(job.Clock, payout, token),
@@ -227,7 +226,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         if (payout is null || payout.State != PayoutState.Submitting || payout.AttemptKey != claimed.AttemptKey)
             return false;
         if (await DispatchStore.HaltedNowAsync(context)) return false;
-        if (payout.CalledKey == payout.AttemptKey) return true;
+        if (payout.MaybeSent) return true;
         var now = context.Clock.GetUtcNow();
         var input = new GateInput(payout.AmountMinor, payout.Waived,
             await FreezeStore.InForceAsync(context, payout.PaymentIntentId), null, RecipientActivity.None, null,

@@ -24,16 +24,10 @@ public sealed record ClaimedCall<TClaim, TOutcome>
     /// the calls never wait on a claim: a rate budget earns nothing back for the time a claim takes. Rounds follow
     /// one another in one run while it claims something. Null: one round a run, its claim before its calls. The
     /// next round's rows are claimed and leased like the first's; if this round fails, they keep their claim and
-    /// key and are taken up again one lease later, as after a crash.
+    /// key and are taken up again one lease later, as after a crash. What came since their claim (an emergency
+    /// stop) is for <see cref="StillDueAsync"/> to find.
     /// </summary>
     public Func<TransactionContext, Task<IReadOnlyList<TClaim>>>? ClaimNextAsync { get; init; }
-
-    /// <summary>
-    /// Asked in a transaction of its own before a round claimed ahead is called for (an emergency stop may have
-    /// come since its claim): false calls for none of it, and its rows keep their claim and key until their lease
-    /// runs out, as after a crash.
-    /// </summary>
-    public Func<TransactionContext, Task<bool>>? GoOnAsync { get; init; }
 
     /// <summary>
     /// Asked in a transaction of its own just before a row's call, which it may record as about to be made: false
@@ -119,7 +113,6 @@ public static class ClaimedCalls
                 throw;
             }
             round = next is null ? null : await next;
-            if (round is { } ahead && !await GoOnAsync(job, call, ahead, ct)) break;
         }
         return total;
     }
@@ -142,24 +135,6 @@ public static class ClaimedCalls
         return rows.Count == 0 ? null
             : new Round<TClaim>(rows,
                 LeaseKeeper.Start(job, rows.Select(call.IdOf), call.Lease, call.RenewAsync, logger));
-    }
-
-    /// <summary>
-    /// Whether a round claimed ahead is called for; if not, its keeper stops and its rows wait their lease.
-    /// </summary>
-    private static async Task<bool> GoOnAsync<TClaim, TOutcome>(JobContext job, ClaimedCall<TClaim, TOutcome> call,
-        Round<TClaim> ahead, CancellationToken ct)
-    {
-        if (call.GoOnAsync is not { } goOn) return true;
-        var go = false;
-        try
-        {
-            return go = await job.InTransactionAsync("go on " + call.What, goOn, ct);
-        }
-        finally
-        {
-            if (!go) await ahead.Leases.DisposeAsync();
-        }
     }
 
     private static async Task<Round<TClaim>?> Quietly<TClaim>(Task<Round<TClaim>?> claim)
