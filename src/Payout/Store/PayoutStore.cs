@@ -33,6 +33,11 @@ public sealed record PayoutRow
     /// <see cref="AttemptKey"/>, the payout was claimed and never sent under that key.
     /// </summary>
     public string? CalledKey { get; init; }
+
+    /// <summary>
+    /// A transfer may have been sent under its key: from then on only Stripe's answer to that key tells.
+    /// </summary>
+    public bool MaybeSent => AttemptKey is not null && CalledKey == AttemptKey;
     public int KeyGeneration { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
     public int Rounds { get; init; }

@@ -51,8 +51,8 @@ public static class FreezeBookings
             PayoutState.Held, PayoutState.AwaitingAccount, PayoutState.Submitting, PayoutState.Paid]);
         // Sent, or perhaps sent: paid, or submitting under a key marked just before its POST. A payout claimed and
         // not sent yet is held like one still waiting, with its key (its transfer job finds it held, and skips it).
-        var sent = payouts.Where(p => p.State == PayoutState.Paid
-            || (p.State == PayoutState.Submitting && p.CalledKey == p.AttemptKey)).ToList();
+        var sent = payouts.Where(p => p.State == PayoutState.Paid || (p.State == PayoutState.Submitting && p.MaybeSent))
+            .ToList();
         var late = sent.Count > 0 ? $"; prize {string.Join(", ", sent.Select(p => p.PayoutId))} was already sent" : "";
         context.RaiseAlert(PayoutWorker.Name, sent.Count > 0 ? AlertSeverities.Critical : AlertSeverities.Warning,
             "entry_fee_" + cause, paymentIntent, message + late, $"{paymentIntent}:{freezeId}");
