@@ -154,6 +154,19 @@ public sealed class PayoutHarness : IAsyncDisposable
 
     public List<RecordedRequest> TransferPosts() => [.. Stripe.Requests().Where(q => q.Method == "POST" && q.Path == "/v1/transfers")];
 
+    /// <summary>Each transfer POST as a failing assert shows it: its key, status and whether Stripe replayed it.</summary>
+    public string DescribeTransferPosts() =>
+        string.Join("; ", TransferPosts().Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}"));
+
+    /// <summary>
+    /// How many lock requests in this deployment's database wait (on <paramref name="relation"/>, or on anything):
+    /// how a test holding a table knows that a claim reached it.
+    /// </summary>
+    public Task<long> LockWaitersAsync(string? relation = null) => ScalarAsync<long>("""
+        SELECT count(*) FROM pg_locks WHERE NOT granted AND (@relation::text IS NULL OR relation = @relation::regclass)
+          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+        """, new { relation });
+
     /// <summary>
     /// A decision as cpctl sends it: naming the hold it decides and the payout's version as
     /// they are now, unless the test names others (a stale decision). Returns the message id.

@@ -154,10 +154,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
             await using var holding = await holder.BeginTransactionAsync();
             await holder.ExecuteAsync("LOCK TABLE payout.freezes IN ACCESS EXCLUSIVE MODE", transaction: holding);
             h.Publish(order);
-            await Eventually.UntilAsync(async () => await h.ScalarAsync<long>("""
-                    SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'payout.freezes'::regclass
-                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                    """) == 1,
+            await Eventually.UntilAsync(async () => await h.LockWaitersAsync("payout.freezes") == 1,
                 "the claim waiting on the freezes", TimeSpan.FromSeconds(60));
             await Task.Delay(TimeSpan.FromSeconds(4.5));
             released = await holder.ExecuteScalarAsync<DateTime>("SELECT clock_timestamp()", transaction: holding);
@@ -169,7 +166,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         var stamped = await h.ScalarAsync<DateTime>("SELECT submitted_at FROM payout.payouts WHERE payout_id = @PayoutId", order);
         Assert.True(released - stamped > TimeSpan.FromSeconds(3), $"claimed at {stamped:O}, the freezes released at {released:O}");
         var posts = h.TransferPosts();
-        Assert.True(posts.Count == 1, string.Join("; ", posts.Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}")));
+        Assert.True(posts.Count == 1, h.DescribeTransferPosts());
         Assert.Equal((order.PayoutId, 200, false), (posts[0].IdempotencyKey, posts[0].Status, posts[0].Replayed));
         Assert.Single(h.TransfersOf(order.PayoutId));
     }

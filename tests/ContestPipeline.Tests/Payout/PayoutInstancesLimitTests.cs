@@ -53,8 +53,7 @@ public sealed class PayoutInstancesLimitTests(PipelineFixture fixture)
         var transfers = h.Stripe.Ledger().Transfers;
         var posts = h.TransferPosts();
         Assert.True(transfers.Count == 4 && posts.Count == 4,
-            $"transfers under {string.Join(", ", transfers.Select(t => t.IdempotencyKey))}; POSTs " +
-            string.Join("; ", posts.Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}")));
+            $"transfers under {string.Join(", ", transfers.Select(t => t.IdempotencyKey))}; POSTs {h.DescribeTransferPosts()}");
     }
 
     /// <summary>Both payouts claimed by the two processes at once; waits until one is paid and the other held.</summary>
@@ -76,15 +75,12 @@ public sealed class PayoutInstancesLimitTests(PipelineFixture fixture)
         await using var holder = await h.Run.Iso.DataSource.OpenConnectionAsync();
         await using var holding = await holder.BeginTransactionAsync();
         await holder.ExecuteAsync("LOCK TABLE payout.freezes IN ACCESS EXCLUSIVE MODE", transaction: holding);
-        const string Waiting = """
-            SELECT count(*) FROM pg_locks WHERE NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """;
         h.Publish(first);
-        await Eventually.UntilAsync(async () => await h.ScalarAsync<long>(Waiting) == 1, "one process's claim of the first payout waiting",
+        await Eventually.UntilAsync(async () => await h.LockWaitersAsync() == 1, "one process's claim of the first payout waiting",
             TimeSpan.FromSeconds(60));
         // The other process takes the second payout (the first is locked: skipped) while the first claim is open.
         h.Publish(second);
-        await Eventually.UntilAsync(async () => await h.ScalarAsync<long>(Waiting) == 2, "the other process's claim of the second payout waiting",
+        await Eventually.UntilAsync(async () => await h.LockWaitersAsync() == 2, "the other process's claim of the second payout waiting",
             TimeSpan.FromSeconds(60));
         await holding.RollbackAsync();
     }
