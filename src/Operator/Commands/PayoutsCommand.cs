@@ -40,7 +40,8 @@ public static class PayoutsCommand
                  {
                      ("release", "let a held or failed payout go " +
                          "(it skips the review and limit checks, never the account or balance)"),
-                     ("reject", "never send a held or failed payout; the prize is withheld in the ledger"),
+                     ("reject", "never send a held, failed or waiting payout, or one claimed and not yet sent; " +
+                         "the prize is withheld in the ledger"),
                  })
         {
             var payoutId = new Argument<string>("payout-id") { Description = "the payout (prize_...)" };
@@ -132,8 +133,13 @@ public static class PayoutsCommand
         await conn.OpenAsync(ct);
         var p = await PayoutQueries.FindAsync(conn, payoutId)
             ?? throw new InvalidOperationException($"no payout {payoutId}");
-        if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Submitting)
+        if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Quarantined
+            || (p.State == PayoutStates.Submitting && decision != PayoutReviewDecided.Reject))
             throw new InvalidOperationException($"payout {payoutId} is {p.State}: there is nothing to {decision}");
+        // Claimed and not yet called for, it can still be stopped; Payout checks again under the payout's lock.
+        if (p.State == PayoutStates.Submitting && p.MaybeSent)
+            throw new InvalidOperationException($"payout {payoutId} is submitting and its transfer may have been " +
+                "sent under its key: only Stripe's answer tells now; follow it with: cpctl payouts list");
         var decisionId = Guid.NewGuid().ToString("N");
         var hold = p.State == PayoutStates.Held && p.HoldKind is not null ? p.HoldKind : p.State;
         var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason,

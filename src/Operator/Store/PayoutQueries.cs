@@ -6,10 +6,10 @@ namespace ContestPipeline.Operator.Store;
 
 /// <summary>
 /// A payout as cpctl lists it and as a decision names it: read from Payout's own table, the one source of its
-/// version.
+/// version. <see cref="MaybeSent"/>: a transfer may have been sent under its key (marked just before its POST).
 /// </summary>
 public sealed record PayoutLine(string PayoutId, string ContestId, string PlayerId, long AmountMinor, string Currency,
-    string State, string? HoldKind, int Version, string Reason);
+    string State, string? HoldKind, int Version, string Reason, bool MaybeSent);
 
 /// <summary>
 /// What cpctl payouts reads from Payout's schema (as the operations role, which may read every schema).
@@ -21,7 +21,8 @@ public static class PayoutQueries
     /// <summary>Payouts by state (<c>held</c>, or a hold as <c>held:review</c>) and contest, both optional.</summary>
     public static async Task<List<PayoutLine>> ListAsync(NpgsqlConnection connection, string? state, string? contest) =>
         [.. await connection.QueryAsync<PayoutLine>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason,
+                   coalesce(called_key = attempt_key, false) AS maybe_sent
             FROM payout.payouts
             WHERE (@state::text IS NULL OR state = @state OR state || ':' || hold_kind = @state)
               AND (@contest::text IS NULL OR contest_id = @contest)
@@ -36,7 +37,8 @@ public static class PayoutQueries
 
     public static Task<PayoutLine?> FindAsync(NpgsqlConnection connection, string payoutId) =>
         connection.QueryFirstOrDefaultAsync<PayoutLine?>("""
-            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason
+            SELECT payout_id, contest_id, player_id, amount_minor, currency, state, hold_kind, version, reason,
+                   coalesce(called_key = attempt_key, false) AS maybe_sent
             FROM payout.payouts
             WHERE payout_id = @payoutId
             """, new { payoutId });

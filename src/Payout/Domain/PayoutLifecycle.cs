@@ -40,7 +40,8 @@ public enum PayoutState
 /// rejected (an operator) · paid (its transfer seen on Stripe first).
 /// awaiting_account and held → the same, and waiting (an account can receive, a dispute won,
 /// an operator's release). submitting → paid · held (balance refused) · awaiting_account
-/// (capability refused) · failed (refused, or retries ran out) · submitting (a retry).
+/// (capability refused) · failed (refused, or retries ran out) · submitting (a retry) · rejected (an
+/// operator, only while no transfer can have been sent under its key).
 /// failed → waiting (released) · rejected · paid (a transfer that existed after all).
 /// paid → failed (its transfer reversed). submitting → quarantined (Stripe answered with a
 /// transfer for another amount, currency or destination). rejected and quarantined are final.
@@ -58,7 +59,7 @@ public static class PayoutLifecycle
             PayoutState.AwaitingAccount, PayoutState.Held, PayoutState.Rejected, PayoutState.Paid],
         [PayoutState.Submitting] =
             [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held,
-                PayoutState.AwaitingAccount, PayoutState.Failed, PayoutState.Quarantined],
+                PayoutState.AwaitingAccount, PayoutState.Failed, PayoutState.Rejected, PayoutState.Quarantined],
         [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
         [PayoutState.Paid] = [PayoutState.Failed],
         [PayoutState.Rejected] = [],

@@ -14,7 +14,9 @@ namespace ContestPipeline.Payout.Handlers;
 /// refused with its reason (dead-lettered, with an alert), never applied to a hold the
 /// operator did not see. A release waives the hold it released and nothing after it: for a
 /// frozen prize, the freezes in force when it was released, so a refund or dispute that
-/// arrives later freezes the prize again.
+/// arrives later freezes the prize again. A reject also stops a payout claimed for a transfer and
+/// not yet called for; once its transfer may have been sent under its key
+/// (<see cref="PayoutRow.MaybeSent"/>), the reject is refused and Stripe's answer decides.
 /// </summary>
 public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageHandler<PayoutReviewDecided>
 {
@@ -55,11 +57,12 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
                     Waived = [.. payout.Waived.Union(waived, StringComparer.Ordinal)], Rounds = 0, NextAttemptAt = now,
                 });
                 break;
-            case PayoutReviewDecided.Reject
-                when payout.State is PayoutState.Waiting or PayoutState.Held or PayoutState.Failed
-                or PayoutState.AwaitingAccount:
+            case PayoutReviewDecided.Reject when payout.State == PayoutState.Submitting && payout.MaybeSent:
+                throw Refused(decision, "its transfer may have been sent under its key already; only Stripe's " +
+                    "answer to that key tells now (it is paid, or fails and comes back to you)");
+            case PayoutReviewDecided.Reject when payout.Rejectable:
                 await PayoutStore.SaveAsync(context, payout,
-                    payout with { State = PayoutState.Rejected, HoldKind = null, Reason = by });
+                    payout with { State = PayoutState.Rejected, HoldKind = null, Reason = by, LeaseUntil = null });
                 // What is withheld is what the winner is still owed: all of it, or what a reversal took back.
                 var withheld = payout.TransferId is null ? payout.AmountMinor : payout.ReversedMinor;
                 PayoutStore.PublishFact(context, payout, PayoutRejected.MessageIdFor(payout.PayoutId),

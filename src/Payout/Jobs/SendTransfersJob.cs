@@ -222,7 +222,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     private async Task<bool> StillDueAsync(TransactionContext context, PayoutRow claimed)
     {
         var payout = await PayoutStore.FindAsync(context, claimed.PayoutId);
-        // Recorded or held meanwhile (a transfer event's read, a freeze), or under another key: not this call.
+        // Recorded, held or rejected meanwhile (a transfer event's read, a freeze, an operator), or under another
+        // key: not this call.
         if (payout is null || payout.State != PayoutState.Submitting || payout.AttemptKey != claimed.AttemptKey)
             return false;
         if (await DispatchStore.HaltedNowAsync(context)) return false;

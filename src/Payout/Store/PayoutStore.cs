@@ -38,6 +38,19 @@ public sealed record PayoutRow
     /// A transfer may have been sent under its key: from then on only Stripe's answer to that key tells.
     /// </summary>
     public bool MaybeSent => AttemptKey is not null && CalledKey == AttemptKey;
+
+    /// <summary>
+    /// An operator's reject can apply: waiting, held, failed or awaiting an account as before, or
+    /// submitting while claimed and not yet called for (<see cref="MaybeSent"/> false). Read under the
+    /// payout's row lock, which the look just before each transfer takes too, so a reject applied
+    /// here is never followed by that transfer, and a transfer called for is never rejected.
+    /// </summary>
+    public bool Rejectable => State switch
+    {
+        PayoutState.Waiting or PayoutState.Held or PayoutState.Failed or PayoutState.AwaitingAccount => true,
+        PayoutState.Submitting => !MaybeSent,
+        _ => false,
+    };
     public int KeyGeneration { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
     public int Rounds { get; init; }
