@@ -17,8 +17,9 @@ namespace ContestPipeline.Payout.Jobs;
 /// (<see cref="ClaimedCalls"/>): the claim records each refund submitting (its idempotency key is
 /// the refund id), then Stripe is called, then the result is recorded. A crash in between leaves
 /// it submitting, and it is sent again under the same key once its lease runs out, so Stripe
-/// refunds once. The emergency stop is read in the claim's own transaction: once a halt commits,
-/// nothing new is claimed.
+/// refunds once. The emergency stop is read in the claim's own transaction, and again just before
+/// each call: once a halt commits, nothing new is claimed, and a refund claimed and not yet sent
+/// waits for the resume with its key.
 /// </summary>
 public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<SendRefundsJob> logger)
@@ -33,6 +34,7 @@ public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, Cras
             What = "refund",
             ClaimAsync = async context => await DispatchStore.HaltedAsync(context)
                 ? [] : await RefundStore.ClaimDueAsync(context, options.Lease, options.BatchSize),
+            StillDueAsync = async (context, _) => !await DispatchStore.HaltedNowAsync(context),
             IdOf = r => r.RefundId,
             CallAsync = RefundAsync,
             RecordAsync = RecordAsync,

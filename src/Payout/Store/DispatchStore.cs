@@ -18,8 +18,9 @@ public static class DispatchStore
             transaction: context.Transaction);
 
     /// <summary>
-    /// Whether transfers are halted, read without a lock: just before each call, where a halt committed before the
-    /// read is seen all the same, and a lock shared by every call of every instance would cost each one a write.
+    /// Whether transfers and refunds are halted, read without a lock: just before each call, where a halt committed
+    /// before the read is seen all the same, and a lock shared by every call of every instance would cost each one a
+    /// write.
     /// </summary>
     public static Task<bool> HaltedNowAsync(TransactionContext context) =>
         context.Connection.ExecuteScalarAsync<bool>("SELECT halted FROM payout.dispatch",

@@ -146,4 +146,46 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
         }
         Assert.Equal(3, Posts());
     }
+
+    [Fact]
+    public async Task A_halt_during_a_refund_round_keeps_its_unsent_refunds_for_the_resume()
+    {
+        // Eight entry fees to refund, ordered while halted so that one round claims them all.
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        Decide(h, Topics.PayoutsControl, "h-ref", PayoutDispatchDecided.Halt);
+        await WaitForDispatchAsync(h, halted: true, "h-ref");
+        var orders = Enumerable.Range(1, 8).Select(i =>
+        {
+            var payment = h.World.Pay("cr", $"p{i}", 1_000);
+            return new RefundOrdered(RefundOrdered.RefundIdFor(payment), "cr", $"p{i}", payment, 1_000, "USD", "contest cancelled");
+        }).ToList();
+        foreach (var order in orders)
+            h.World.Publish(Topics.PayoutsDue, "cr", RefundOrdered.MessageType, order.RefundId, order);
+        await h.WaitForAsync("the eight refunds recorded", "SELECT count(*) = 8 FROM payout.refunds WHERE state = 'waiting'");
+
+        // Stripe refunds at once and answers 8 s later: four calls are in flight and the round's other four wait.
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDelayed, "POST", "/v1/refunds", Count: 8,
+            Delay: TimeSpan.FromSeconds(8)));
+        Decide(h, Topics.PayoutsControl, "r-ref", PayoutDispatchDecided.Resume, ends: "h-ref");
+        await WaitForDispatchAsync(h, halted: false, "r-ref");
+        int Posts() => h.Stripe.Requests().Count(q => q is { Method: "POST", Path: "/v1/refunds" });
+        await Eventually.UntilAsync(() => Task.FromResult(Posts()), n => n == 4, "four refunds sent", TimeSpan.FromSeconds(6));
+        await h.WaitForAsync("the round's eight refunds claimed", "SELECT count(*) = 8 FROM payout.refunds WHERE state = 'submitting'",
+            seconds: 6);
+
+        // A halt while they are in flight: those sent are recorded, the four not sent wait for the resume.
+        Decide(h, Topics.PayoutsControl, "h-ref2", PayoutDispatchDecided.Halt);
+        await WaitForDispatchAsync(h, halted: true, "h-ref2");
+        await h.WaitForAsync("the four refunds sent recorded", "SELECT count(*) = 4 FROM payout.refunds WHERE state = 'refunded'");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(4, Posts());
+        Assert.Equal(4L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.refunds WHERE state = 'submitting'"));
+
+        h.Stripe.ClearFaults();
+        Decide(h, Topics.PayoutsControl, "r-ref2", PayoutDispatchDecided.Resume, ends: "h-ref2");
+        await WaitForDispatchAsync(h, halted: false, "r-ref2");
+        await h.WaitForAsync("every refund made", "SELECT count(*) = 8 FROM payout.refunds WHERE state = 'refunded'");
+        Assert.Equal(8, Posts());
+        Assert.Equal(orders.Select(o => o.RefundId).Order(), h.Stripe.Ledger().Refunds.Select(r => r.IdempotencyKey).Order());
+    }
 }
