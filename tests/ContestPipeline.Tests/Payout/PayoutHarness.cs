@@ -136,9 +136,15 @@ public sealed class PayoutHarness : IAsyncDisposable
         Eventually.UntilAsync(async () => await ScalarAsync<bool>("SELECT to_regclass('payout.stripe_events') IS NOT NULL")
             && await ScalarAsync<bool>(sql, args), what, TimeSpan.FromSeconds(seconds));
 
+    /// <summary>
+    /// Waits for the account onboarding made able to receive. Often the first wait after <see cref="StartAsync"/>, so it
+    /// also waits for the worker to start, migrate and join its groups, then for the account's events through the
+    /// receiver: 60 s, where a run beside other work once took more than 30.
+    /// </summary>
     public Task WaitForRecipientAsync(string player) =>
         WaitForAsync($"{player}'s account to be known as able to receive",
-            "SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)", new { player });
+            "SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)", new { player },
+            seconds: 60);
 
     /// <summary>Waits until Payout has applied an event (it is in payout.stripe_events) and returns what it made of it.</summary>
     public async Task<string> OutcomeOfAsync(string eventId, string contains = "", int seconds = 30)
