@@ -200,12 +200,17 @@ public static class DevCommands
         var submissions = new Option<int>("--submissions") { Description = "paid submissions for one contest", DefaultValueFactory = _ => 100_000 };
         var window = new Option<int>("--window-seconds") { Description = "the last seconds before lock over which they are offered", DefaultValueFactory = _ => 60 };
         var stripeRps = StripeRps();
+        var everyWorker = new Option<bool>("--every-worker")
+        {
+            Description = "settlement, payout and operations run too, reading the rush's messages on the same cores",
+        };
         var busy = BusyCoreOption();
         var command = new Command("entries",
             "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee")
-            { submissions, window, stripeRps, busy };
+            { submissions, window, stripeRps, everyWorker, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("entries", parse.GetValue(busy),
-            c => EntriesBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps), c), ct));
+            c => EntriesBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps),
+                parse.GetValue(everyWorker), c), ct));
         return command;
     }
 

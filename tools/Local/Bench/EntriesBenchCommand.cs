@@ -30,17 +30,23 @@ namespace ContestPipeline.Local.Bench;
 /// before its submission, as checkout does); prints accepted, rejected by reason, refunded for
 /// lateness (of those made before lock: always 0, however long deciding takes), sustained
 /// entries/s, how many were decided after lock, time from lock to LOCKED, and the Stripe requests made.
+/// With <c>--every-worker</c>, the other workers that read the rush's messages run beside them on the same
+/// cores, as they do in production: Settlement books every accepted entry's fee, Payout records every
+/// payment, Operations (the read model) both.
 /// </summary>
 public static class EntriesBenchCommand
 {
     private const string ContestId = "bench-rush";
+    private const string Database = "contestpipeline_bench_entries";
     private const long Fee = 1_000;
 
-    public static async Task<BenchReport?> RunAsync(int submissions, int windowSeconds, int stripeRps, CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int submissions, int windowSeconds, int stripeRps, bool everyWorker,
+        CancellationToken ct)
     {
-        Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s before lock; Stripe limit {stripeRps}/s");
+        Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s before lock; Stripe limit {stripeRps}/s; " +
+            (everyWorker ? "ingestion and scoring beside settlement, payout and operations" : "ingestion and scoring only"));
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        if (await BenchSetup.PrepareAsync("entries", "contestpipeline_bench_entries", ct) is not { } prepared) return null;
+        if (await BenchSetup.PrepareAsync("entries", Database, ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
@@ -56,6 +62,12 @@ public static class EntriesBenchCommand
         };
         await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"), budget);
         await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
+        // Null (nothing started, nothing to dispose) unless --every-worker. Payout has no payouts due: it calls Stripe for nothing.
+        ChildProcess? Beside(ServiceIdentity service) =>
+            everyWorker ? LocalServices.Start(service, swaps, Path.Combine(runDir, service.Name + ".log")) : null;
+        await using var settlement = Beside(Services.Settlement);
+        await using var payout = Beside(Services.Payout);
+        await using var operations = Beside(Services.Operations);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.entries"), NullLogger.Instance);
 
@@ -74,6 +86,14 @@ public static class EntriesBenchCommand
 
         // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the window.
         var signer = world.Keys.SignerFor(Producers.EntryApi);
+        var processes = new List<(string Name, int Pid)>
+        {
+            ("ingestion", ingestion.Id), ("scoring", scoring.Id), ("webhook receiver", receiver.Process.Id),
+            ("broker", broker.Process.Id), ("bench (driver, Stripe-compatible server)", Environment.ProcessId),
+        };
+        foreach (var (name, process) in new[] { ("settlement", settlement), ("payout", payout), ("operations", operations) })
+            if (process is not null) processes.Add((name, process.Id));
+        var cpu = CpuUse.Start(Database, processes);
         var offered = Stopwatch.StartNew();
         var produceErrors = 0L;
         for (var i = 0; i < submissions; i++)
@@ -103,6 +123,8 @@ public static class EntriesBenchCommand
         // the drain it was timing).
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.submissions WHERE decided_at IS NOT NULL", n => n >= submissions,
             "every submission to be decided", TimeSpan.FromMinutes(15), ct, progress: true, every: TimeSpan.FromSeconds(1));
+        var report = new BenchReport();
+        cpu.Print("the rush was offered and decided", report);
         DateTimeOffset? lockedAt = null;
         try
         {
@@ -156,7 +178,6 @@ public static class EntriesBenchCommand
         Console.WriteLine($"lock → {state}:            {(lockedAt is { } l ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
         Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} answered 429); webhook deliveries {stripe.WebhookDeliveries().Count:N0}");
         Console.WriteLine($"logs: {runDir}");
-        var report = new BenchReport();
         report.Add("accepted, of made before lock", $"{accepted:N0} of {madeOnTime:N0}");
         report.Add("refunded for lateness (0)", $"{lateRefunds:N0}");
         report.Add("made after lock (driver late)", $"{madeLate:N0}");

@@ -183,15 +183,13 @@ public static class ScoringBenchCommand
         var processes = new List<(string Name, int Pid)> { ("ingestion", ingestion.Id), ("broker", broker.Process.Id),
             ("bench (feed, watcher)", Environment.ProcessId) };
         processes.AddRange(scorings.Select((p, i) => (instances == 1 ? "scoring" : $"scoring-{i + 1}", p.Id)));
-        var cpuBefore = processes.Select(p => BenchSetup.CpuTime(p.Pid)).ToArray();
-        var busyBefore = BenchSetup.MachineBusyTime();
-        var postgresBefore = BenchSetup.PostgresCpu(Database);
+        var cpu = CpuUse.Start(Database, processes);
         var start = Offer(statEvents, measured: true);
         var producedSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         var deadline = Stopwatch.StartNew();
         while (latenciesUs.Count < statEvents && deadline.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(100, ct);
         var endTicks = Interlocked.Read(ref lastCoveredTicks);
-        PrintCpu(processes, cpuBefore, postgresBefore, busyBefore, Stopwatch.GetElapsedTime(start), report);
+        cpu.Print("the stats ran", report);
         await stop.CancelAsync();
         await watcher;
 
@@ -309,25 +307,6 @@ public static class ScoringBenchCommand
             await Task.Delay(250, ct);
         }
         throw new TimeoutException($"not every contest reached {state} within {timeout.TotalMinutes} min");
-    }
-
-    /// <summary>
-    /// Where the two cores went while the stats were offered and applied: each process of the run, and the rest
-    /// (Postgres's backends and everything else on the machine).
-    /// </summary>
-    private static void PrintCpu(List<(string Name, int Pid)> processes, TimeSpan[] before,
-        Dictionary<int, TimeSpan> postgresBefore, TimeSpan busyBefore, TimeSpan elapsed, BenchReport report)
-    {
-        var used = processes.Select((p, i) => (p.Name, Seconds: (BenchSetup.CpuTime(p.Pid) - before[i]).TotalSeconds)).ToList();
-        var busy = (BenchSetup.MachineBusyTime() - busyBefore).TotalSeconds;
-        // Backends that exited meanwhile are in "the rest"; the pipeline's pooled connections stay.
-        used.Add(("Postgres (the run's backends)", BenchSetup.PostgresCpu(Database)
-            .Sum(p => (p.Value - postgresBefore.GetValueOrDefault(p.Key)).TotalSeconds)));
-        used.Add(("the rest (Postgres's own processes, the machine's other work)", busy - used.Sum(u => u.Seconds)));
-        var line = string.Join(", ", used.Select(u => $"{u.Name} {u.Seconds:F1}"));
-        Console.WriteLine($"CPU while the stats ran ({elapsed.TotalSeconds:F1} s × {Environment.ProcessorCount} cores = "
-            + $"{elapsed.TotalSeconds * Environment.ProcessorCount:F1} core-s, {busy:F1} busy): {line}");
-        report.Add("CPU core-s (stats phase)", line);
     }
 
     /// <summary>Whether every contest's published standings cover every game up to the sequence last offered.</summary>
