@@ -62,7 +62,7 @@ public static class EntriesBenchCommand
         };
         await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"), budget);
         await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
-        // Null (nothing started, nothing to dispose) unless --every-worker. Payout has no payouts due: it calls Stripe for nothing.
+        // Null (nothing started, nothing to dispose) unless --every-worker. Payout has no payouts due here: it sends Stripe nothing.
         ChildProcess? Beside(ServiceIdentity service) =>
             everyWorker ? LocalServices.Start(service, swaps, Path.Combine(runDir, service.Name + ".log")) : null;
         await using var settlement = Beside(Services.Settlement);
