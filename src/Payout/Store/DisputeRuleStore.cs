@@ -17,14 +17,19 @@ public static class DisputeRuleStore
     /// <summary>What an approval of a resume names as the hold it decides.</summary>
     public const string ApprovalHoldKind = "halt";
 
-    /// <summary>Records whose entry fee a payment is; false when it is known already.</summary>
-    public static async Task<bool> RecordPaymentAsync(TransactionContext context, string paymentIntentId,
-        string playerId) =>
-        await context.Connection.ExecuteAsync("""
+    /// <summary>
+    /// Records whose entry fee each payment is (payment intent → player); the payments it recorded, without those
+    /// known already.
+    /// </summary>
+    public static async Task<HashSet<string>> RecordPaymentsAsync(TransactionContext context,
+        IReadOnlyDictionary<string, string> players) =>
+        [.. await context.Connection.QueryAsync<string>("""
             INSERT INTO payout.payments (payment_intent_id, player_id, recorded_at)
-            VALUES (@paymentIntentId, @playerId, @now)
+            SELECT p, player, @now FROM unnest(@payments, @players) AS t(p, player)
             ON CONFLICT (payment_intent_id) DO NOTHING
-            """, new { paymentIntentId, playerId, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+            RETURNING payment_intent_id
+            """, new { payments = players.Keys.ToArray(), players = players.Values.ToArray(),
+                now = context.Clock.GetUtcNow() }, context.Transaction)];
 
     /// <summary>
     /// The player's disputes and refunds made outside the pipeline since <paramref name="since"/>, on any payment

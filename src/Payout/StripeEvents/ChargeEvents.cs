@@ -1,7 +1,6 @@
 using Charge = Stripe.Charge;
 using Dispute = Stripe.Dispute;
 using Event = Stripe.Event;
-using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
@@ -15,35 +14,21 @@ namespace ContestPipeline.Payout.StripeEvents;
 /// <see cref="Jobs.ReadDisputesJob"/> GETs it from Stripe outside any consume transaction and books the freeze, or
 /// its lifting, from what Stripe answers (<see cref="FreezeBookings"/>), never from the event's body, which a forged
 /// or replayed webhook could make say "won". What the body said is kept with the request, to be compared with the
-/// read. payment_intent.succeeded tells whose entry fee a payment is, for the dispute rules
-/// (<see cref="DisputeRules"/>).
+/// read. Whose entry fee a payment is comes from payment_intent.succeeded (<see cref="EntryFeePayments"/>).
 /// </summary>
 public sealed class ChargeEvents : IStripeEventFamily
 {
     public IReadOnlyCollection<string> Types { get; } =
     [
-        "charge.refunded", "payment_intent.succeeded", "charge.dispute.created", "charge.dispute.updated",
+        "charge.refunded", "charge.dispute.created", "charge.dispute.updated",
         "charge.dispute.closed", "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
     ];
 
     public Task<string> ApplyAsync(Event stripeEvent, HandlerContext context) => stripeEvent.Type switch
     {
         "charge.refunded" => RefundedAsync(context, stripeEvent, StripeEventReader.Object<Charge>(stripeEvent)),
-        "payment_intent.succeeded" => PaidAsync(context, StripeEventReader.Object<PaymentIntent>(stripeEvent)),
         _ => DisputeReadAsync(context, stripeEvent),
     };
-
-    /// <summary>Whose entry fee the payment is, from its metadata (as Ingestion matches it to the entry).</summary>
-    private static async Task<string> PaidAsync(HandlerContext context, PaymentIntent intent)
-    {
-        if (intent.Metadata?.GetValueOrDefault(MetadataPlayerId) is not { Length: > 0 } player)
-            return "a payment naming no player";
-        return await DisputeRuleStore.RecordPaymentAsync(context, intent.Id, player)
-            ? $"entry fee of player {player}" : "payment known already";
-    }
-
-    /// <summary>The metadata key the platform names a payment's player with.</summary>
-    public const string MetadataPlayerId = "player_id";
 
     private static async Task<string> RefundedAsync(HandlerContext context, Event stripeEvent, Charge charge)
     {
