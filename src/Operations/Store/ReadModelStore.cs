@@ -31,12 +31,21 @@ public static class ReadModelStore
     /// </summary>
     public static void Notify(HandlerContext context, string audience, string recipient, string kind, string subject,
         string text,
-        string severity = AlertSeverities.Info)
+        string severity = AlertSeverities.Info) =>
+        Notify(context, context.Incoming!.Envelope, audience, recipient, kind, subject, text, severity);
+
+    /// <summary>
+    /// <see cref="Notify(HandlerContext, string, string, string, string, string, string)"/> about a message of a run
+    /// (a batch handler's), caused by it.
+    /// </summary>
+    public static void Notify(TransactionContext context, Envelope about, string audience, string recipient, string kind,
+        string subject, string text, string severity = AlertSeverities.Info)
     {
-        var about = MessageId(context);
-        var id = NotificationRequested.MessageIdFor(kind, about);
-        context.Publish(Topics.Notifications, recipient, id,
-            new NotificationRequested(id, audience, recipient, kind, severity, subject, text, about, At(context)));
+        ArgumentNullException.ThrowIfNull(about);
+        var id = NotificationRequested.MessageIdFor(kind, about.MessageId);
+        context.Publish(Cause.Of(about), Topics.Notifications, recipient, id,
+            new NotificationRequested(id, audience, recipient, kind, severity, subject, text, about.MessageId,
+                about.OccurredAt));
     }
 
     public static void NotifyPlayer(HandlerContext context, string playerId, string kind, string subject,

@@ -1,0 +1,159 @@
+using System.Text;
+using System.Text.Json;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Operations.Extensions;
+using ContestPipeline.Operations.Handlers;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Tests.Infrastructure;
+using Dapper;
+
+namespace ContestPipeline.Tests.Operations;
+
+/// <summary>
+/// The read model records what comes once for every entry a run at a time: the entry, Stripe's event for its payment
+/// and what Payout made of it. A run must leave the rows and messages its messages leave applied one at a time,
+/// whichever of an event's two facts comes first, a fact given twice included. The handlers on the read model's
+/// schema in a database of its own.
+/// </summary>
+[Collection(PipelineCollectionB.Name)]
+public sealed class ReadModelRunTests(PipelineFixture fixture)
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
+
+    private static IncomingMessage Received(string id, string type, string objectId, int second) => new()
+    {
+        Topic = Topics.StripeEvents, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(id),
+        Headers = [new Header(StripeEventReceived.EventTypeHeader, Encoding.UTF8.GetBytes(type)),
+            new Header(StripeEventReceived.AccountHeader, Encoding.UTF8.GetBytes("acct_" + id))],
+        Value = Encoding.UTF8.GetBytes(
+            $"{{\"id\":\"{id}\",\"type\":\"{type}\",\"created\":1,\"livemode\":false,\"data\":{{\"object\":{{\"id\":\"{objectId}\"}}}}}}"),
+        Envelope = new Envelope(id, StripeEventReceived.MessageType, 1, "stripe:" + id, "webhook:" + id, Now.AddSeconds(second)),
+    };
+
+    private static IncomingMessage Handled(string id, string type, string objectId, string outcome, int second)
+    {
+        var handled = new StripeEventHandled(id, type, objectId, null, outcome, Now.AddSeconds(second));
+        return new()
+        {
+            Topic = Topics.PayoutsStatus, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(objectId), Headers = [],
+            Value = JsonSerializer.SerializeToUtf8Bytes(handled, OutgoingMessage.Json),
+            Envelope = new Envelope(StripeEventHandled.MessageIdFor(id), StripeEventHandled.MessageType, 1, "stripe:" + id, id,
+                Now.AddSeconds(second)),
+        };
+    }
+
+    [Fact]
+    public async Task Runs_of_received_and_handled_events_leave_what_they_leave_one_at_a_time()
+    {
+        IncomingMessage[] received =
+        [
+            Received("evt_a", "payment_intent.succeeded", "pi_a", 1),
+            Received("evt_b", "payment_intent.succeeded", "pi_b", 2),
+            Received("evt_a", "payment_intent.succeeded", "pi_a", 5),   // given again, later: the later one stands
+            Received("evt_c", "charge.succeeded", "ch_c", 3),
+        ];
+        IncomingMessage[] handled =
+        [
+            Handled("evt_b", "payment_intent.succeeded", "pi_b", "entry fee of player b", 2),
+            Handled("evt_d", "transfer.created", "tr_d", "recorded", 4),   // before its event arrives
+            Handled("evt_b", "payment_intent.succeeded", "pi_b", "entry fee of player b, again", 6),
+        ];
+        await using var one = await Rig.StartAsync(fixture);
+        await using var run = await Rig.StartAsync(fixture);
+        var (receivedHandler, handledHandler) = (new StripeEventReceivedHandler(), new StripeEventHandledHandler());
+        foreach (var m in handled[..1]) await one.ApplyAsync(c => One(handledHandler, m, c));
+        foreach (var m in received) await one.ApplyAsync(c => One(receivedHandler, m, c));
+        foreach (var m in handled[1..]) await one.ApplyAsync(c => One(handledHandler, m, c));
+        await run.ApplyAsync(c => handledHandler.HandleBatchAsync(handled[..1], c, CancellationToken.None));
+        await run.ApplyAsync(c => receivedHandler.HandleBatchAsync(received, c, CancellationToken.None));
+        await run.ApplyAsync(c => handledHandler.HandleBatchAsync(handled[1..], c, CancellationToken.None));
+
+        const string rows = "SELECT concat_ws('|', event_id, type, object_id, account, received_at, outcome, handled_at) " +
+            "FROM operations.stripe_events ORDER BY event_id";
+        var expected = await one.RowsAsync(rows);
+        Assert.Equal(4, expected.Count);
+        Assert.Contains(expected, r => r.StartsWith("evt_a|payment_intent.succeeded|pi_a|acct_evt_a|2026-11-25 18:00:05", StringComparison.Ordinal));
+        Assert.Contains(expected, r => r.StartsWith("evt_b|", StringComparison.Ordinal) && r.Contains("|entry fee of player b, again|", StringComparison.Ordinal));
+        Assert.Equal(expected, await run.RowsAsync(rows));
+    }
+
+    private static IncomingMessage Accepted(string contest, string player, int second) => new()
+    {
+        Topic = Topics.ContestLifecycle, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(contest), Headers = [],
+        Value = JsonSerializer.SerializeToUtf8Bytes(new EntryAccepted($"e-{contest}-{player}", contest, player,
+            $"pi_{contest}_{player}", 1_000, "USD", null, Now), OutgoingMessage.Json),
+        Envelope = new Envelope($"m{second}", EntryAccepted.MessageType, 1, contest, "submission:" + player, Now.AddSeconds(second)),
+    };
+
+    [Fact]
+    public async Task A_run_of_entries_leaves_what_they_leave_one_at_a_time_each_counted_and_told_once()
+    {
+        // ann's entry twice (redelivered under another message id); contest b seen before its definition.
+        IncomingMessage[] entries = [Accepted("a", "ann", 1), Accepted("b", "ben", 2), Accepted("a", "ann", 3), Accepted("a", "cat", 4)];
+        await using var one = await Rig.StartAsync(fixture);
+        await using var run = await Rig.StartAsync(fixture);
+        var handler = new EntryAcceptedHandler();
+        await one.ApplyAsync(c => One(handler, Accepted("a", "dan", 0), c));
+        await run.ApplyAsync(c => One(handler, Accepted("a", "dan", 0), c));
+
+        var toldOne = new List<string>();
+        foreach (var m in entries) toldOne.AddRange(await one.ApplyAsync(c => One(handler, m, c)));
+        var toldRun = await run.ApplyAsync(c => handler.HandleBatchAsync(entries, c, CancellationToken.None));
+
+        const string rows = """
+            SELECT 'contest ' || concat_ws('|', contest_id, state, entry_count) FROM operations.contests
+            UNION ALL SELECT 'event ' || concat_ws('|', message_id, contest_id, at, kind, summary) FROM operations.contest_events
+            UNION ALL SELECT 'entry ' || concat_ws('|', entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
+                accepted_at) FROM operations.entries
+            ORDER BY 1
+            """;
+        var expected = await one.RowsAsync(rows);
+        Assert.Contains("contest a|UNKNOWN|3", expected);
+        Assert.Contains("contest b|UNKNOWN|1", expected);
+        Assert.Equal(5, expected.Count(r => r.StartsWith("event ", StringComparison.Ordinal)));
+        Assert.Equal(expected, await run.RowsAsync(rows));
+        Assert.Equal(["a|m1", "b|m2", "a|m4"], toldRun.Select(t => t[(t.IndexOf('|') + 1)..]));
+        Assert.Equal(toldOne, toldRun);
+    }
+
+    private static Task One(IMessageHandler handler, IncomingMessage message, HandlerContext context)
+    {
+        (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
+        return handler.HandleAsync(message, context, CancellationToken.None);
+    }
+
+    /// <summary>The read model's schema in a database of the rig's own; each apply in a transaction of its own.</summary>
+    private sealed class Rig : IAsyncDisposable
+    {
+        private readonly WorkerDatabase _database;
+
+        private Rig(WorkerDatabase database) => _database = database;
+
+        public static async Task<Rig> StartAsync(PipelineFixture fixture) =>
+            new(await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations));
+
+        /// <summary>What it published, as id|correlation|causation.</summary>
+        public async Task<List<string>> ApplyAsync(Func<HandlerContext, Task> apply)
+        {
+            await using var conn = await _database.DataSource.OpenConnectionAsync();
+            await using var tx = await conn.BeginTransactionAsync();
+            var context = new HandlerContext(conn, tx, TimeProvider.System);
+            await apply(context);
+            await tx.CommitAsync();
+            return [.. context.Outgoing.Select(m => string.Join('|', m.OutboxId,
+                Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == MessageHeaders.CorrelationId).Value),
+                Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == MessageHeaders.CausationId).Value)))];
+        }
+
+        public async Task<List<string>> RowsAsync(string sql)
+        {
+            await using var conn = await _database.DataSource.OpenConnectionAsync();
+            return [.. await conn.QueryAsync<string>(sql)];
+        }
+
+        public ValueTask DisposeAsync() => _database.DisposeAsync();
+    }
+}
