@@ -19,8 +19,46 @@ namespace ContestPipeline.Settlement.Handlers;
 /// So is an entry on a payment that already paid for another entry. The same entry again (a
 /// redelivery) changes nothing.
 /// </summary>
-public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
+public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
 {
+    /// <summary>
+    /// A run of entries (most of a contest's arrive in the minutes before its lock) checked as one at a time would check
+    /// them, and booked in a few statements: each contest locked once, in id order, the recorded entries and payments
+    /// read once, the entries written in one statement and their fees' journal entries in two COPYs. A run with
+    /// anything to refuse, or an entry given again with other facts, throws: the consume loop applies it one at a time
+    /// and the refusal is dead-lettered with its alert as above.
+    /// </summary>
+    public override async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct)
+    {
+        var entries = messages.Select(m => m.Body<EntryAccepted>()).ToList();
+        var contests = new Dictionary<string, ContestRow>(StringComparer.Ordinal);
+        foreach (var id in entries.Select(e => e.ContestId).Distinct().Order(StringComparer.Ordinal))
+            contests[id] = await SettlementStore.ContestAsync(context, id, forUpdate: true)
+                ?? throw new MessageRejectedException($"contest {id} was never scheduled in Settlement");
+        var (byEntry, byPayment) = await SettlementStore.EntriesRecordedAsync(context,
+            [.. entries.Select(e => e.EntryId)], [.. entries.Select(e => e.PaymentIntentId)]);
+        var book = new List<EntryAccepted>();
+        foreach (var entry in entries)
+        {
+            var facts = (entry.ContestId, entry.PlayerId, entry.PaymentIntentId, entry.AmountMinor, entry.Currency);
+            if (byEntry.TryGetValue(entry.EntryId, out var recorded))
+            {
+                if (recorded == facts) continue;   // the same entry again
+                throw new MessageRejectedException($"entry {entry.EntryId} is already recorded with other facts");
+            }
+            if (!byPayment.Add(entry.PaymentIntentId) || !Currency.TryParse(entry.Currency, out var currency)
+                || contests[entry.ContestId] is not { State: SettlementState.Open, Definition: var definition }
+                || !Currency.TryParse(definition.Currency, out var contestCurrency) || contestCurrency != currency
+                || definition.EntryFeeMinor != entry.AmountMinor)
+                throw new MessageRejectedException($"entry {entry.EntryId} is one to refuse on its own");
+            byEntry[entry.EntryId] = facts;
+            book.Add(entry);
+        }
+        await SettlementStore.InsertEntriesAsync(context, book);
+        await Journal.AppendNewAsync(context, [.. book.Select(Fee)]);
+    }
+
     public override async Task HandleAsync(EntryAccepted entry, HandlerContext context, CancellationToken ct)
     {
         if (!Currency.TryParse(entry.Currency, out var currency))
@@ -53,10 +91,16 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
                 + Money.Format(contest.Definition.EntryFeeMinor, contest.Definition.Currency));
 
         await SettlementStore.InsertEntryAsync(context, entry);
-        var fee = new Money(entry.AmountMinor, currency);
-        await Journal.PostAsync(context, new JournalEntry($"fee:{entry.EntryId}",
-            entry.ContestId, "entry_fee_collected", $"entry fee of {entry.EntryId} ({entry.PaymentIntentId})",
-            [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(entry.ContestId), fee)]));
+        await Journal.PostAsync(context, Fee(entry));
+    }
+
+    /// <summary>The entry's fee, collected into the platform's Stripe balance and held for its contest.</summary>
+    private static JournalEntry Fee(EntryAccepted entry)
+    {
+        var fee = new Money(entry.AmountMinor, Currency.Parse(entry.Currency));
+        return new JournalEntry($"fee:{entry.EntryId}", entry.ContestId, "entry_fee_collected",
+            $"entry fee of {entry.EntryId} ({entry.PaymentIntentId})",
+            [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(entry.ContestId), fee)]);
     }
 
     private static MessageRejectedException Refused(EntryAccepted entry, string why) => new(

@@ -191,6 +191,55 @@ public static class SettlementStore
             """,
             new { entryId }, context.Transaction);
 
+    /// <summary>
+    /// The entries recorded under any of <paramref name="entryIds"/>, by id with their facts, and which of
+    /// <paramref name="paymentIntentIds"/> paid for a recorded entry.
+    /// </summary>
+    public static async Task<(Dictionary<string, (string ContestId, string PlayerId, string PaymentIntentId,
+        long AmountMinor, string Currency)> ByEntry, HashSet<string> Payments)> EntriesRecordedAsync(
+        TransactionContext context, string[] entryIds, string[] paymentIntentIds)
+    {
+        var rows = await context.Connection.QueryAsync<(string EntryId, string ContestId, string PlayerId,
+            string PaymentIntentId, long AmountMinor, string Currency)>("""
+            SELECT entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries
+            WHERE entry_id = ANY(@entryIds) OR payment_intent_id = ANY(@paymentIntentIds)
+            """, new { entryIds, paymentIntentIds }, context.Transaction);
+        var byEntry = new Dictionary<string, (string, string, string, long, string)>(StringComparer.Ordinal);
+        var payments = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var r in rows)
+        {
+            byEntry[r.EntryId] = (r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor, r.Currency);
+            payments.Add(r.PaymentIntentId);
+        }
+        return (byEntry, payments);
+    }
+
+    /// <summary><see cref="InsertEntryAsync"/> for a run of entries, in one statement.</summary>
+    public static async Task InsertEntriesAsync(TransactionContext context, IReadOnlyList<EntryAccepted> entries)
+    {
+        if (entries.Count == 0) return;
+        try
+        {
+            await context.Connection.ExecuteAsync("""
+                INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor,
+                    currency)
+                SELECT * FROM unnest(@ids, @contests, @players, @payments, @amounts, @currencies)
+                """, new
+            {
+                ids = entries.Select(e => e.EntryId).ToArray(), contests = entries.Select(e => e.ContestId).ToArray(),
+                players = entries.Select(e => e.PlayerId).ToArray(),
+                payments = entries.Select(e => e.PaymentIntentId).ToArray(),
+                amounts = entries.Select(e => e.AmountMinor).ToArray(),
+                currencies = entries.Select(e => e.Currency).ToArray(),
+            }, context.Transaction);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            throw new ConcurrencyConflictException($"a run of {entries.Count} entries was booked meanwhile: " +
+                $"{e.ConstraintName}");
+        }
+    }
+
     public static async Task<IReadOnlyList<EntryFee>> EntryFeesAsync(TransactionContext context, string contestId) =>
         [.. await context.Connection.QueryAsync<EntryFee>(
             "SELECT entry_id, amount_minor, payment_intent_id FROM settlement.entries WHERE contest_id = @contestId " +
