@@ -10,7 +10,7 @@ public sealed class StripeEventHandledHandler : BatchMessageHandler<StripeEventH
     public override Task HandleAsync(StripeEventHandled handled, HandlerContext context, CancellationToken ct) =>
         StripeEventStore.HandledAsync(context, [handled]);
 
-    /// <summary>One for every Stripe event Payout reads (one for every entry): a run of them is one statement.</summary>
+    /// <summary>One comes for every Stripe event Payout reads (one for every entry): a run is one statement.</summary>
     public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
         CancellationToken ct) =>
         StripeEventStore.HandledAsync(context, [.. messages.Select(m => m.Body<StripeEventHandled>())]);

@@ -102,11 +102,13 @@ public static class ContestStore
         var once = run.DistinctBy(r => r.Message.MessageId, StringComparer.Ordinal).ToList();
         await ExecuteAsync(context, """
             INSERT INTO operations.contest_events (message_id, contest_id, at, kind, summary)
-            SELECT id, c, at, 'entry_accepted', summary FROM unnest(@ids, @contests, @ats, @summaries) AS t(id, c, at, summary)
+            SELECT id, c, at, 'entry_accepted', summary
+            FROM unnest(@ids, @contests, @ats, @summaries) AS t(id, c, at, summary)
             ON CONFLICT DO NOTHING
             """, new
         {
-            ids = once.Select(r => r.Message.MessageId).ToArray(), contests = once.Select(r => r.Entry.ContestId).ToArray(),
+            ids = once.Select(r => r.Message.MessageId).ToArray(),
+            contests = once.Select(r => r.Entry.ContestId).ToArray(),
             ats = once.Select(r => r.Message.OccurredAt).ToArray(), summaries = once.Select(r => r.Summary).ToArray(),
         });
         var entries = run.Select(r => r.Entry).DistinctBy(e => e.EntryId, StringComparer.Ordinal).ToList();
@@ -119,16 +121,21 @@ public static class ContestStore
             """, new
         {
             ids = entries.Select(e => e.EntryId).ToArray(), contests = entries.Select(e => e.ContestId).ToArray(),
-            players = entries.Select(e => e.PlayerId).ToArray(), payments = entries.Select(e => e.PaymentIntentId).ToArray(),
-            amounts = entries.Select(e => e.AmountMinor).ToArray(), currencies = entries.Select(e => e.Currency).ToArray(),
+            players = entries.Select(e => e.PlayerId).ToArray(),
+            payments = entries.Select(e => e.PaymentIntentId).ToArray(),
+            amounts = entries.Select(e => e.AmountMinor).ToArray(),
+            currencies = entries.Select(e => e.Currency).ToArray(),
             ats = entries.Select(e => e.AcceptedAt).ToArray(),
         }, context.Transaction)).ToList();
-        var counts = inserted.GroupBy(r => r.ContestId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .ToList();
+        var counts = inserted.GroupBy(r => r.ContestId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         await ExecuteAsync(context, """
             UPDATE operations.contests c SET entry_count = c.entry_count + t.n
             FROM unnest(@contests, @counts) AS t(contest_id, n) WHERE c.contest_id = t.contest_id
-            """, new { contests = counts.Select(g => g.Key).ToArray(), counts = counts.Select(g => g.Count()).ToArray() });
+            """, new
+        {
+            contests = counts.Select(g => g.Key).ToArray(), counts = counts.Select(g => g.Count()).ToArray(),
+        });
         return [.. inserted.Select(r => r.EntryId)];
     }
 

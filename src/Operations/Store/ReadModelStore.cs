@@ -38,8 +38,8 @@ public static class ReadModelStore
     /// <see cref="Notify(HandlerContext, string, string, string, string, string, string)"/> about a message of a run
     /// (a batch handler's), caused by it.
     /// </summary>
-    public static void Notify(TransactionContext context, Envelope about, string audience, string recipient, string kind,
-        string subject, string text, string severity = AlertSeverities.Info)
+    public static void Notify(TransactionContext context, Envelope about, string audience, string recipient,
+        string kind, string subject, string text, string severity = AlertSeverities.Info)
     {
         ArgumentNullException.ThrowIfNull(about);
         var id = NotificationRequested.MessageIdFor(kind, about.MessageId);

@@ -37,7 +37,8 @@ public static class StripeEventStore
         return ExecuteAsync(context, """
             INSERT INTO operations.stripe_events (event_id, type, object_id, account, received_at, outcome, handled_at)
             SELECT id, type, object_id, account, at, outcome, at
-            FROM unnest(@ids, @types, @objects, @accounts, @ats, @outcomes) AS t(id, type, object_id, account, at, outcome)
+            FROM unnest(@ids, @types, @objects, @accounts, @ats, @outcomes)
+                AS t(id, type, object_id, account, at, outcome)
             ON CONFLICT (event_id) DO UPDATE SET outcome = excluded.outcome, handled_at = excluded.handled_at
             """, new
         {

@@ -53,16 +53,17 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
                 new DateTimeOffset(DateTime.SpecifyKind(stripeEvent.Created, DateTimeKind.Utc)).ToUnixTimeSeconds());
             var objectId = StripeEventReader.ObjectId(stripeEvent);
             var cause = Cause.Of(message.Envelope);
-            // Not one Payout acts on: kept as seen, whatever its object looks like.
             var family = _byType.GetValueOrDefault(stripeEvent.Type);
             var paid = stripeEvent.Type == EntryFeePayments.Type;
             if (family is null && !paid)
             {
+                // Not one Payout acts on: kept as seen, whatever its object looks like.
                 run.Add((seen, objectId ?? "", null, cause));
                 continue;
             }
             if (objectId is null)
-                throw new MessageRejectedException($"event {stripeEvent.Id} ({stripeEvent.Type}): data.object has no id");
+                throw new MessageRejectedException(
+                    $"event {stripeEvent.Id} ({stripeEvent.Type}): data.object has no id");
             if (paid)
             {
                 run.Add((seen, objectId, EntryFeePayments.Read(stripeEvent), cause));
@@ -77,7 +78,7 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
         await RecordAsync(context, run);
     }
 
-    /// <summary>Records the run so far (payments first, then every event with what was made of it) and empties it.</summary>
+    /// <summary>Records the run so far (payments, then each event with what was made of it) and empties it.</summary>
     private static async Task RecordAsync(HandlerContext context,
         List<(StripeEventSeen Seen, string ObjectId, EntryFeePayments.Payment? Paid, Cause Cause)> run)
     {
@@ -85,8 +86,8 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
         var payments = run.Where(e => e.Paid is not null).Select(e => e.Paid!).ToList();
         var outcomes = new Queue<string>(await EntryFeePayments.RecordAsync(context, payments));
         await StripeEventStore.RecordRunAsync(context,
-            [.. run.Select(e => new RecordedEvent(e.Seen, e.ObjectId, e.Paid is null ? "not handled" : outcomes.Dequeue(),
-                e.Cause))]);
+            [.. run.Select(e => new RecordedEvent(e.Seen, e.ObjectId,
+                e.Paid is null ? "not handled" : outcomes.Dequeue(), e.Cause))]);
         run.Clear();
     }
 

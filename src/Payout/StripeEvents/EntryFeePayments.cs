@@ -7,18 +7,20 @@ using ContestPipeline.Stripe;
 namespace ContestPipeline.Payout.StripeEvents;
 
 /// <summary>
-/// payment_intent.succeeded tells whose entry fee a payment is, for the dispute rules (<see cref="Domain.DisputeRules"/>).
-/// One comes for every entry, most of them in the minutes before a lock, so a run of them is recorded in one
-/// statement (<see cref="DisputeRuleStore.RecordPaymentsAsync"/>) with the same outcome each would have had alone.
+/// payment_intent.succeeded tells whose entry fee a payment is, for the dispute rules
+/// (<see cref="Domain.DisputeRules"/>). One comes for every entry, most of them in the minutes before a lock, so a
+/// run of them is recorded in one statement (<see cref="DisputeRuleStore.RecordPaymentsAsync"/>) with the same
+/// outcome each would have had alone.
 /// </summary>
 public static class EntryFeePayments
 {
     public const string Type = "payment_intent.succeeded";
 
-    /// <summary>The metadata key the platform names a payment's player with (as Ingestion matches it to the entry).</summary>
+    /// <summary>The metadata key naming a payment's player (as Ingestion matches it to the entry).</summary>
     public const string MetadataPlayerId = "player_id";
 
-    /// <summary>The payment and its player (null when its metadata names none), or a rejection naming the event.</summary>
+    /// <summary>The payment and its player (null when its metadata names none), or a rejection naming the event.
+    /// </summary>
     public static Payment Read(Event stripeEvent)
     {
         var intent = StripeEventReader.Object<PaymentIntent>(stripeEvent);

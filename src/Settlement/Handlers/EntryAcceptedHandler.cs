@@ -22,11 +22,11 @@ namespace ContestPipeline.Settlement.Handlers;
 public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
 {
     /// <summary>
-    /// A run of entries (most of a contest's arrive in the minutes before its lock) checked as one at a time would check
-    /// them, and booked in a few statements: each contest locked once, in id order, the recorded entries and payments
-    /// read once, the entries written in one statement and their fees' journal entries in two COPYs. A run with
-    /// anything to refuse, or an entry given again with other facts, throws: the consume loop applies it one at a time
-    /// and the refusal is dead-lettered with its alert as above.
+    /// A run of entries (most of a contest's arrive in the minutes before its lock) checked as one at a time would
+    /// check them, and booked in a few statements: each contest locked once, in id order, the recorded entries and
+    /// payments read once, the entries written in one statement and their fees' journal entries in two COPYs. A run
+    /// with anything to refuse, or an entry given again with other facts, throws: the consume loop applies it one at
+    /// a time and the refusal is dead-lettered with its alert as above.
     /// </summary>
     public override async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
         CancellationToken ct)
