@@ -72,8 +72,9 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
             await RecordAsync(context, run);
             var before = context.Cause;
             context.Cause = cause;
-            await StripeEventStore.RecordAsync(context, seen, objectId, await family!.ApplyAsync(stripeEvent, context));
+            var outcome = await family!.ApplyAsync(stripeEvent, context);
             context.Cause = before;
+            await StripeEventStore.RecordAsync(context, [new RecordedEvent(seen, objectId, outcome, cause)]);
         }
         await RecordAsync(context, run);
     }
@@ -85,7 +86,7 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
         if (run.Count == 0) return;
         var payments = run.Where(e => e.Paid is not null).Select(e => e.Paid!).ToList();
         var outcomes = new Queue<string>(await EntryFeePayments.RecordAsync(context, payments));
-        await StripeEventStore.RecordRunAsync(context,
+        await StripeEventStore.RecordAsync(context,
             [.. run.Select(e => new RecordedEvent(e.Seen, e.ObjectId,
                 e.Paid is null ? "not handled" : outcomes.Dequeue(), e.Cause))]);
         run.Clear();

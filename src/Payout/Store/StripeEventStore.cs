@@ -12,25 +12,11 @@ namespace ContestPipeline.Payout.Store;
 public static class StripeEventStore
 {
     /// <summary>
-    /// Keeps what was made of a Stripe event, and says so on payouts.status for operators (StripeEventHandled).
+    /// Keeps what was made of a run of Stripe events in one statement, and says so on payouts.status for operators
+    /// (StripeEventHandled), each caused by its own message, in the run's order; an event already kept (or twice in
+    /// the run) is kept once.
     /// </summary>
-    public static async Task RecordAsync(TransactionContext context, StripeEventSeen e, string objectId, string outcome)
-    {
-        var now = context.Clock.GetUtcNow();
-        var inserted = await context.Connection.ExecuteAsync("""
-            INSERT INTO payout.stripe_events (event_id, type, object_id, account, created, outcome, received_at)
-            VALUES (@Id, @Type, @objectId, @Account, @Created, @outcome, @now) ON CONFLICT (event_id) DO NOTHING
-            """, new { e.Id, e.Type, objectId, e.Account, e.Created, outcome, now }, context.Transaction);
-        if (inserted == 1)
-            context.Publish(Topics.PayoutsStatus, objectId, StripeEventHandled.MessageIdFor(e.Id),
-                new StripeEventHandled(e.Id, e.Type, objectId, e.Account, outcome, now));
-    }
-
-    /// <summary>
-    /// <see cref="RecordAsync"/> for a run of events in one statement, each said on payouts.status as caused by its own
-    /// message, in the run's order; an event already kept (or twice in the run) is kept once.
-    /// </summary>
-    public static async Task RecordRunAsync(TransactionContext context, IReadOnlyList<RecordedEvent> events)
+    public static async Task RecordAsync(TransactionContext context, IReadOnlyList<RecordedEvent> events)
     {
         if (events.Count == 0) return;
         var now = context.Clock.GetUtcNow();
