@@ -73,21 +73,6 @@ public static class ContestStore
         ExecuteAsync(context, "UPDATE operations.contests SET paid = @record::jsonb WHERE contest_id = @ContestId",
             new { record = Json(paid), paid.ContestId });
 
-    /// <summary>The entry and the contest's count; false when it was recorded already.</summary>
-    public static async Task<bool> EntryAcceptedAsync(HandlerContext context, EntryAccepted entry)
-    {
-        var inserted = await ExecuteAsync(context, """
-            INSERT INTO operations.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
-                accepted_at)
-            VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @AcceptedAt)
-            ON CONFLICT DO NOTHING
-            """, entry);
-        if (inserted == 0) return false;
-        await ExecuteAsync(context,
-            "UPDATE operations.contests SET entry_count = entry_count + 1 WHERE contest_id = @ContestId", entry);
-        return true;
-    }
-
     /// <summary>
     /// A run of accepted entries, each with the message that brought it: each message on its contest's timeline, each
     /// entry recorded once and counted once; the entries it recorded (not those recorded already).
