@@ -21,63 +21,58 @@ namespace ContestPipeline.Settlement.Handlers;
 /// </summary>
 public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
 {
+    public override Task HandleAsync(EntryAccepted entry, HandlerContext context, CancellationToken ct) =>
+        BookAsync([entry], context);
+
     /// <summary>
-    /// A run of entries (most of a contest's arrive in the minutes before its lock) checked as one at a time would
-    /// check them, and booked in a few statements: each contest locked once, in id order, the recorded entries and
-    /// payments read once, the entries written in one statement and their fees' journal entries in two COPYs. A run
-    /// with anything to refuse, or an entry given again with other facts, throws: the consume loop applies it one at
-    /// a time and the refusal is dead-lettered with its alert as above.
+    /// A run of entries (most of a contest's arrive in the minutes before its lock), checked in order as one at a
+    /// time would check them, and booked in a few statements. A run with anything to refuse throws: the consume loop
+    /// then applies it one at a time, and just the refused entry is dead-lettered with its alert.
     /// </summary>
-    public override async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
-        CancellationToken ct)
+    public override Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct) =>
+        BookAsync([.. messages.Select(m => m.Body<EntryAccepted>())], context);
+
+    /// <summary>
+    /// Each contest locked once, in id order (it cannot complete or be cancelled between the checks and the
+    /// booking), the recorded entries and payments read once, the new entries written in one statement and their
+    /// fees' journal entries in two COPYs (only this handler writes them, in the transaction that books the entry).
+    /// </summary>
+    private static async Task BookAsync(IReadOnlyList<EntryAccepted> entries, HandlerContext context)
     {
-        var entries = messages.Select(m => m.Body<EntryAccepted>()).ToList();
-        var contests = new Dictionary<string, ContestRow>(StringComparer.Ordinal);
+        var contests = new Dictionary<string, ContestRow?>(StringComparer.Ordinal);
         foreach (var id in entries.Select(e => e.ContestId).Distinct().Order(StringComparer.Ordinal))
-            contests[id] = await SettlementStore.ContestAsync(context, id, forUpdate: true)
-                ?? throw new MessageRejectedException($"contest {id} was never scheduled in Settlement");
-        var (byEntry, byPayment) = await SettlementStore.EntriesRecordedAsync(context,
+            contests[id] = await SettlementStore.ContestAsync(context, id, forUpdate: true);
+        var recorded = await SettlementStore.EntriesRecordedAsync(context,
             [.. entries.Select(e => e.EntryId)], [.. entries.Select(e => e.PaymentIntentId)]);
         var book = new List<EntryAccepted>();
         foreach (var entry in entries)
         {
-            var facts = (entry.ContestId, entry.PlayerId, entry.PaymentIntentId, entry.AmountMinor, entry.Currency);
-            if (byEntry.TryGetValue(entry.EntryId, out var recorded))
-            {
-                if (recorded == facts) continue;   // the same entry again
-                throw new MessageRejectedException($"entry {entry.EntryId} is already recorded with other facts");
-            }
-            if (!byPayment.Add(entry.PaymentIntentId) || !Currency.TryParse(entry.Currency, out var currency)
-                || contests[entry.ContestId] is not { State: SettlementState.Open, Definition: var definition }
-                || !Currency.TryParse(definition.Currency, out var contestCurrency) || contestCurrency != currency
-                || definition.EntryFeeMinor != entry.AmountMinor)
-                throw new MessageRejectedException($"entry {entry.EntryId} is one to refuse on its own");
-            byEntry[entry.EntryId] = facts;
+            if (Check(entry, contests[entry.ContestId], recorded)) continue;
+            recorded.Add(BookedEntry.Of(entry));
             book.Add(entry);
         }
         await SettlementStore.InsertEntriesAsync(context, book);
         await Journal.AppendNewAsync(context, [.. book.Select(Fee)]);
     }
 
-    public override async Task HandleAsync(EntryAccepted entry, HandlerContext context, CancellationToken ct)
+    /// <summary>True for the same entry again (a redelivery under another message id: already booked); false for
+    /// one to book; a rejection saying why for one to refuse.</summary>
+    private static bool Check(EntryAccepted entry, ContestRow? contest, RecordedEntries recorded)
     {
         if (!Currency.TryParse(entry.Currency, out var currency))
             throw new MessageRejectedException($"entry {entry.EntryId}: unsupported currency '{entry.Currency}'");
-        // Locked: the contest cannot complete or be cancelled between this check and the booking.
-        var contest = await SettlementStore.ContestAsync(context, entry.ContestId, forUpdate: true)
-            ?? throw Refused(entry, $"contest {entry.ContestId} was never scheduled in Settlement");
-        if (await SettlementStore.EntryAsync(context, entry.EntryId) is { } recorded)
+        if (contest is null) throw Refused(entry, $"contest {entry.ContestId} was never scheduled in Settlement");
+        if (recorded.ByEntry.TryGetValue(entry.EntryId, out var was))
         {
-            // The same entry again (a redelivery under another message id) is already booked.
-            var same = (entry.ContestId, entry.PlayerId, entry.PaymentIntentId, entry.AmountMinor, entry.Currency);
-            if (recorded == same) return;
+            if (was == BookedEntry.Of(entry)) return true;
             throw Refused(entry, $"entry {entry.EntryId} is already recorded with other facts "
-                + $"(contest {recorded.ContestId}, player {recorded.PlayerId}, payment {recorded.PaymentIntentId}, "
-                + $"{Money.Format(recorded.AmountMinor, recorded.Currency)})");
+                + $"(contest {was.ContestId}, player {was.PlayerId}, payment {was.PaymentIntentId}, "
+                + $"{Money.Format(was.AmountMinor, was.Currency)})");
         }
         // One payment pays for one entry: another entry on a booked payment would be a second seat (and
         // a second refund) for one fee.
-        if (await SettlementStore.EntryByPaymentAsync(context, entry.PaymentIntentId) is { } paid)
+        if (recorded.ByPayment.TryGetValue(entry.PaymentIntentId, out var paid))
             throw Refused(entry, $"payment {entry.PaymentIntentId} already paid for entry {paid.EntryId} "
                 + $"(contest {paid.ContestId}, player {paid.PlayerId}), not for entry {entry.EntryId}");
         if (contest.State != SettlementState.Open)
@@ -89,9 +84,7 @@ public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
             throw Refused(entry,
                 $"amount {Money.Format(entry.AmountMinor, entry.Currency)} is not contest {entry.ContestId}'s fee "
                 + Money.Format(contest.Definition.EntryFeeMinor, contest.Definition.Currency));
-
-        await SettlementStore.InsertEntryAsync(context, entry);
-        await Journal.PostAsync(context, Fee(entry));
+        return false;
     }
 
     /// <summary>The entry's fee, collected into the platform's Stripe balance and held for its contest.</summary>

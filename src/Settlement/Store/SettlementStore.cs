@@ -36,6 +36,32 @@ public sealed record PayoutRecord(
 }
 
 /// <summary>An entry with its contest's state, as a refund of its fee needs it.</summary>
+/// <summary>An entry as Settlement books it; the same facts again are the same entry.</summary>
+public sealed record BookedEntry(string EntryId, string ContestId, string PlayerId, string PaymentIntentId,
+    long AmountMinor, string Currency)
+{
+    public static BookedEntry Of(EntryAccepted entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        return new(entry.EntryId, entry.ContestId, entry.PlayerId, entry.PaymentIntentId, entry.AmountMinor,
+            entry.Currency);
+    }
+}
+
+/// <summary>Entries as Settlement recorded them (or as a run books them), by entry and by payment.</summary>
+public sealed class RecordedEntries
+{
+    public Dictionary<string, BookedEntry> ByEntry { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, BookedEntry> ByPayment { get; } = new(StringComparer.Ordinal);
+
+    public void Add(BookedEntry entry)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ByEntry[entry.EntryId] = entry;
+        ByPayment[entry.PaymentIntentId] = entry;
+    }
+}
+
 public sealed record EntryRecord(string EntryId, string ContestId, string PlayerId, long AmountMinor, string Currency,
     SettlementState ContestState);
 
@@ -160,61 +186,26 @@ public static class SettlementStore
     // ---- entries and standings ----------------------------------------------------------------
 
     /// <summary>
-    /// Books an entry the handler has checked against the recorded ones. Another transaction booking
-    /// the same entry or payment first (two contests are two partitions) is a conflict, retried, so the
-    /// handler's checks then see that row and decide; nothing is absorbed by the unique keys.
+    /// The entries recorded under any of <paramref name="entryIds"/> or paid with any of
+    /// <paramref name="paymentIntentIds"/>.
     /// </summary>
-    public static async Task InsertEntryAsync(TransactionContext context, EntryAccepted entry)
+    public static async Task<RecordedEntries> EntriesRecordedAsync(TransactionContext context, string[] entryIds,
+        string[] paymentIntentIds)
     {
-        try
-        {
-            await context.Connection.ExecuteAsync("""
-                INSERT INTO settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor,
-                    currency)
-                VALUES (@EntryId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency)
-                """, entry, context.Transaction);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new ConcurrencyConflictException(
-                $"entry {entry.EntryId} (payment {entry.PaymentIntentId}) was booked meanwhile: {e.ConstraintName}");
-        }
+        var recorded = new RecordedEntries();
+        foreach (var e in await context.Connection.QueryAsync<(string, string, string, string, long, string)>("""
+            SELECT entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency
+            FROM settlement.entries WHERE entry_id = ANY(@entryIds) OR payment_intent_id = ANY(@paymentIntentIds)
+            """, new { entryIds, paymentIntentIds }, context.Transaction))
+            recorded.Add(new BookedEntry(e.Item1, e.Item2, e.Item3, e.Item4, e.Item5, e.Item6));
+        return recorded;
     }
-
-    /// <summary>An entry as Settlement recorded it, or null.</summary>
-    public static async Task<(string ContestId, string PlayerId, string PaymentIntentId, long AmountMinor,
-        string Currency)?> EntryAsync(TransactionContext context, string entryId) =>
-        await context.Connection.QueryFirstOrDefaultAsync<(string, string, string, long, string)?>(
-            """
-            SELECT contest_id, player_id, payment_intent_id, amount_minor, currency
-            FROM settlement.entries WHERE entry_id = @entryId
-            """,
-            new { entryId }, context.Transaction);
 
     /// <summary>
-    /// The entries recorded under any of <paramref name="entryIds"/>, by id with their facts, and which of
-    /// <paramref name="paymentIntentIds"/> paid for a recorded entry.
+    /// Books entries the handler has checked against the recorded ones, in one statement. Another transaction
+    /// booking the same entry or payment first (two contests are two partitions) is a conflict, retried, so the
+    /// handler's checks then see that row and decide; nothing is absorbed by the unique keys.
     /// </summary>
-    public static async Task<(Dictionary<string, (string ContestId, string PlayerId, string PaymentIntentId,
-        long AmountMinor, string Currency)> ByEntry, HashSet<string> Payments)> EntriesRecordedAsync(
-        TransactionContext context, string[] entryIds, string[] paymentIntentIds)
-    {
-        var rows = await context.Connection.QueryAsync<(string EntryId, string ContestId, string PlayerId,
-            string PaymentIntentId, long AmountMinor, string Currency)>("""
-            SELECT entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries
-            WHERE entry_id = ANY(@entryIds) OR payment_intent_id = ANY(@paymentIntentIds)
-            """, new { entryIds, paymentIntentIds }, context.Transaction);
-        var byEntry = new Dictionary<string, (string, string, string, long, string)>(StringComparer.Ordinal);
-        var payments = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var r in rows)
-        {
-            byEntry[r.EntryId] = (r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor, r.Currency);
-            payments.Add(r.PaymentIntentId);
-        }
-        return (byEntry, payments);
-    }
-
-    /// <summary><see cref="InsertEntryAsync"/> for a run of entries, in one statement.</summary>
     public static async Task InsertEntriesAsync(TransactionContext context, IReadOnlyList<EntryAccepted> entries)
     {
         if (entries.Count == 0) return;
@@ -235,8 +226,8 @@ public static class SettlementStore
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            throw new ConcurrencyConflictException($"a run of {entries.Count} entries was booked meanwhile: " +
-                $"{e.ConstraintName}");
+            throw new ConcurrencyConflictException($"an entry of {string.Join(", ", entries.Select(e => e.EntryId))} " +
+                $"was booked meanwhile: {e.ConstraintName}");
         }
     }
 
