@@ -8,7 +8,6 @@ using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Handlers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
-using Dapper;
 
 namespace ContestPipeline.Tests.Operations;
 
@@ -61,15 +60,15 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
             Handled("evt_d", "transfer.created", "tr_d", "recorded", 4),   // before its event arrives
             Handled("evt_b", "payment_intent.succeeded", "pi_b", "entry fee of player b, again", 6),
         ];
-        await using var one = await Rig.StartAsync(fixture);
-        await using var run = await Rig.StartAsync(fixture);
+        await using var one = await RigAsync(fixture);
+        await using var run = await RigAsync(fixture);
         var (receivedHandler, handledHandler) = (new StripeEventReceivedHandler(), new StripeEventHandledHandler());
-        foreach (var m in handled[..1]) await one.ApplyAsync(c => One(handledHandler, m, c));
-        foreach (var m in received) await one.ApplyAsync(c => One(receivedHandler, m, c));
-        foreach (var m in handled[1..]) await one.ApplyAsync(c => One(handledHandler, m, c));
-        await run.ApplyAsync(c => handledHandler.HandleBatchAsync(handled[..1], c, CancellationToken.None));
-        await run.ApplyAsync(c => receivedHandler.HandleBatchAsync(received, c, CancellationToken.None));
-        await run.ApplyAsync(c => handledHandler.HandleBatchAsync(handled[1..], c, CancellationToken.None));
+        foreach (var m in handled[..1]) await one.ApplyOneAsync(handledHandler, m);
+        foreach (var m in received) await one.ApplyOneAsync(receivedHandler, m);
+        foreach (var m in handled[1..]) await one.ApplyOneAsync(handledHandler, m);
+        await run.ApplyRunAsync(handledHandler, handled[..1]);
+        await run.ApplyRunAsync(receivedHandler, received);
+        await run.ApplyRunAsync(handledHandler, handled[1..]);
 
         const string rows = "SELECT concat_ws('|', event_id, type, object_id, account, received_at, outcome, handled_at) " +
             "FROM operations.stripe_events ORDER BY event_id";
@@ -93,15 +92,15 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
     {
         // ann's entry twice (redelivered under another message id); contest b seen before its definition.
         IncomingMessage[] entries = [Accepted("a", "ann", 1), Accepted("b", "ben", 2), Accepted("a", "ann", 3), Accepted("a", "cat", 4)];
-        await using var one = await Rig.StartAsync(fixture);
-        await using var run = await Rig.StartAsync(fixture);
+        await using var one = await RigAsync(fixture);
+        await using var run = await RigAsync(fixture);
         var handler = new EntryAcceptedHandler();
-        await one.ApplyAsync(c => One(handler, Accepted("a", "dan", 0), c));
-        await run.ApplyAsync(c => One(handler, Accepted("a", "dan", 0), c));
+        await one.ApplyOneAsync(handler, Accepted("a", "dan", 0));
+        await run.ApplyOneAsync(handler, Accepted("a", "dan", 0));
 
         var toldOne = new List<string>();
-        foreach (var m in entries) toldOne.AddRange(await one.ApplyAsync(c => One(handler, m, c)));
-        var toldRun = await run.ApplyAsync(c => handler.HandleBatchAsync(entries, c, CancellationToken.None));
+        foreach (var m in entries) toldOne.AddRange(await one.ApplyOneAsync(handler, m));
+        var toldRun = await run.ApplyRunAsync(handler, entries);
 
         const string rows = """
             SELECT 'contest ' || concat_ws('|', contest_id, state, entry_count) FROM operations.contests
@@ -119,41 +118,6 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
         Assert.Equal(toldOne, toldRun);
     }
 
-    private static Task One(IMessageHandler handler, IncomingMessage message, HandlerContext context)
-    {
-        (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
-        return handler.HandleAsync(message, context, CancellationToken.None);
-    }
-
-    /// <summary>The read model's schema in a database of the rig's own; each apply in a transaction of its own.</summary>
-    private sealed class Rig : IAsyncDisposable
-    {
-        private readonly WorkerDatabase _database;
-
-        private Rig(WorkerDatabase database) => _database = database;
-
-        public static async Task<Rig> StartAsync(PipelineFixture fixture) =>
-            new(await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations));
-
-        /// <summary>What it published, as id|correlation|causation.</summary>
-        public async Task<List<string>> ApplyAsync(Func<HandlerContext, Task> apply)
-        {
-            await using var conn = await _database.DataSource.OpenConnectionAsync();
-            await using var tx = await conn.BeginTransactionAsync();
-            var context = new HandlerContext(conn, tx, TimeProvider.System);
-            await apply(context);
-            await tx.CommitAsync();
-            return [.. context.Outgoing.Select(m => string.Join('|', m.OutboxId,
-                Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == MessageHeaders.CorrelationId).Value),
-                Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == MessageHeaders.CausationId).Value)))];
-        }
-
-        public async Task<List<string>> RowsAsync(string sql)
-        {
-            await using var conn = await _database.DataSource.OpenConnectionAsync();
-            return [.. await conn.QueryAsync<string>(sql)];
-        }
-
-        public ValueTask DisposeAsync() => _database.DisposeAsync();
-    }
+    private static Task<SchemaRig> RigAsync(PipelineFixture fixture) =>
+        SchemaRig.StartAsync(fixture, OperationsWorker.Name, OperationsWorker.Definition.AllMigrations, TimeProvider.System);
 }

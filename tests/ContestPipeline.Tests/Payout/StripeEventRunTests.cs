@@ -8,7 +8,6 @@ using ContestPipeline.Payout.Handlers;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
-using Dapper;
 
 namespace ContestPipeline.Tests.Payout;
 
@@ -63,15 +62,16 @@ public sealed class StripeEventRunTests(PipelineFixture fixture)
     [Fact]
     public async Task A_run_leaves_what_its_events_leave_one_at_a_time()
     {
-        await using var one = await Rig.StartAsync(fixture);
-        await using var run = await Rig.StartAsync(fixture);
+        await using var one = await RigAsync(fixture);
+        await using var run = await RigAsync(fixture);
+        var handler = StripeEventReceivedHandler.WithEveryFamily(DeploymentEnvironment.Test);
         // Known before either: the payment of a player seen in an earlier rush.
-        await one.ApplyRunAsync([Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
-        await run.ApplyRunAsync([Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
+        await one.ApplyRunAsync(handler, [Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
+        await run.ApplyRunAsync(handler, [Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
 
         var publishedOne = new List<string>();
-        foreach (var message in Rush()) publishedOne.AddRange(await one.ApplyOneAsync(message));
-        var publishedRun = await run.ApplyRunAsync(Rush());
+        foreach (var message in Rush()) publishedOne.AddRange(await one.ApplyOneAsync(handler, message));
+        var publishedRun = await run.ApplyRunAsync(handler, Rush());
 
         var outcomes = await run.RowsAsync("SELECT event_id || '|' || type || '|' || object_id || '|' || outcome " +
             "FROM payout.stripe_events ORDER BY event_id");
@@ -97,59 +97,16 @@ public sealed class StripeEventRunTests(PipelineFixture fixture)
     [Fact]
     public async Task A_run_with_an_event_of_the_other_mode_throws_so_the_loop_applies_it_one_at_a_time()
     {
-        await using var rig = await Rig.StartAsync(fixture);
+        await using var rig = await RigAsync(fixture);
         IncomingMessage[] run = [.. Rush()[..3], Event("evt_live", "payment_intent.succeeded", Intent("pi_live", "eve"), 10, live: true)];
 
-        await Assert.ThrowsAsync<MessageRejectedException>(() => rig.ApplyRunAsync(run));
+        await Assert.ThrowsAsync<MessageRejectedException>(() =>
+            rig.ApplyRunAsync(StripeEventReceivedHandler.WithEveryFamily(DeploymentEnvironment.Test), run));
         // Rolled back, as the loop does: nothing of the run is recorded.
         Assert.Empty(await rig.RowsAsync("SELECT event_id FROM payout.stripe_events"));
         Assert.Empty(await rig.RowsAsync("SELECT payment_intent_id FROM payout.payments"));
     }
 
-    /// <summary>Payout's schema in a database of the rig's own, and the handler applying messages in a transaction each.</summary>
-    private sealed class Rig : IAsyncDisposable
-    {
-        private readonly WorkerDatabase _database;
-        private readonly ManualClock _clock = new(Now);
-        private readonly StripeEventReceivedHandler _handler = StripeEventReceivedHandler.WithEveryFamily(DeploymentEnvironment.Test);
-
-        private Rig(WorkerDatabase database) => _database = database;
-
-        public static async Task<Rig> StartAsync(PipelineFixture fixture) =>
-            new(await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations));
-
-        /// <summary>One message as the consume loop applies it alone: the message and its cause on the context.</summary>
-        public Task<List<string>> ApplyOneAsync(IncomingMessage message) => ApplyAsync(context =>
-        {
-            (context.Incoming, context.Cause) = (message, Cause.Of(message.Envelope));
-            return _handler.HandleAsync(message, context, CancellationToken.None);
-        });
-
-        /// <summary>A run as the consume loop applies it: no message or cause on the context.</summary>
-        public Task<List<string>> ApplyRunAsync(IReadOnlyList<IncomingMessage> messages) =>
-            ApplyAsync(context => _handler.HandleBatchAsync(messages, context, CancellationToken.None));
-
-        /// <summary>Committed only if the handler returns; what it published, as id|correlation|causation.</summary>
-        private async Task<List<string>> ApplyAsync(Func<HandlerContext, Task> apply)
-        {
-            await using var conn = await _database.DataSource.OpenConnectionAsync();
-            await using var tx = await conn.BeginTransactionAsync();
-            var context = new HandlerContext(conn, tx, _clock);
-            await apply(context);
-            await tx.CommitAsync();
-            return [.. context.Outgoing.Select(m =>
-                $"{m.OutboxId}|{Header(m, MessageHeaders.CorrelationId)}|{Header(m, MessageHeaders.CausationId)}")];
-        }
-
-        private static string Header(OutgoingMessage m, string name) =>
-            Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == name).Value);
-
-        public async Task<List<string>> RowsAsync(string sql)
-        {
-            await using var conn = await _database.DataSource.OpenConnectionAsync();
-            return [.. await conn.QueryAsync<string>(sql)];
-        }
-
-        public ValueTask DisposeAsync() => _database.DisposeAsync();
-    }
+    private static Task<SchemaRig> RigAsync(PipelineFixture fixture) =>
+        SchemaRig.StartAsync(fixture, PayoutWorker.Name, PayoutWorker.Definition.AllMigrations, new ManualClock(Now));
 }

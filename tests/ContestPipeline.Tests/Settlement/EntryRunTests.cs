@@ -7,7 +7,6 @@ using ContestPipeline.Settlement.Extensions;
 using ContestPipeline.Settlement.Handlers;
 using ContestPipeline.Settlement.Store;
 using ContestPipeline.Tests.Infrastructure;
-using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
 namespace ContestPipeline.Tests.Settlement;
@@ -43,19 +42,15 @@ public sealed class EntryRunTests(PipelineFixture fixture)
     [Fact]
     public async Task A_run_books_what_its_entries_book_one_at_a_time()
     {
-        await using var one = await Rig.StartAsync(fixture);
-        await using var run = await Rig.StartAsync(fixture);
+        await using var one = await RigAsync(fixture);
+        await using var run = await RigAsync(fixture);
         var handler = new EntryAcceptedHandler();
         var rush = Rush();
-        for (var i = 0; i < rush.Length; i++)
-        {
-            var message = Message(rush[i], i);
-            await one.ApplyAsync(c => ((IMessageHandler)handler).HandleAsync(message, c, CancellationToken.None));
-        }
-        await run.ApplyAsync(c => handler.HandleBatchAsync([.. rush.Select(Message)], c, CancellationToken.None));
+        for (var i = 0; i < rush.Length; i++) await one.ApplyOneAsync(handler, Message(rush[i], i));
+        await run.ApplyRunAsync(handler, [.. rush.Select(Message)]);
 
-        var booked = await run.BookedAsync();
-        Assert.Equal(await one.BookedAsync(), booked);
+        var booked = await run.RowsAsync(Booked);
+        Assert.Equal(await one.RowsAsync(Booked), booked);
         Assert.Equal(5, booked.Count(r => r.StartsWith("entry ", StringComparison.Ordinal)));
         Assert.Contains("fee:e-a-ann entry_fee_collected a: 1 platform:stripe_balance 1000 USD, 2 contest:a:entry_fees -1000 USD", booked);
     }
@@ -67,10 +62,10 @@ public sealed class EntryRunTests(PipelineFixture fixture)
     [MemberData(nameof(Refused))]
     public async Task A_run_with_an_entry_to_refuse_throws_and_books_nothing(string what)
     {
-        await using var rig = await Rig.StartAsync(fixture);
+        await using var rig = await RigAsync(fixture);
         var handler = new EntryAcceptedHandler();
-        await rig.ApplyAsync(c => handler.HandleBatchAsync([Message(Entry("a", "zed"), 0)], c, CancellationToken.None));
-        var before = await rig.BookedAsync();
+        await rig.ApplyRunAsync(handler, [Message(Entry("a", "zed"), 0)]);
+        var before = await rig.RowsAsync(Booked);
         EntryAccepted odd = what switch
         {
             "a fee that is not the contest's" => Entry("a", "dan", fee: Fee + 1),
@@ -82,51 +77,29 @@ public sealed class EntryRunTests(PipelineFixture fixture)
         };
         EntryAccepted[] entries = [Entry("a", "ann"), odd, Entry("a", "ben")];
 
-        await Assert.ThrowsAsync<MessageRejectedException>(() =>
-            rig.ApplyAsync(c => handler.HandleBatchAsync([.. entries.Select(Message)], c, CancellationToken.None)));
-        Assert.Equal(before, await rig.BookedAsync());
+        await Assert.ThrowsAsync<MessageRejectedException>(() => rig.ApplyRunAsync(handler, [.. entries.Select(Message)]));
+        Assert.Equal(before, await rig.RowsAsync(Booked));
     }
 
     /// <summary>Settlement's schema with two OPEN contests, a and b, in a database of the rig's own.</summary>
-    private sealed class Rig : IAsyncDisposable
+    private static async Task<SchemaRig> RigAsync(PipelineFixture fixture)
     {
-        private readonly WorkerDatabase _database;
-
-        private Rig(WorkerDatabase database) => _database = database;
-
-        public static async Task<Rig> StartAsync(PipelineFixture fixture)
-        {
-            var rig = new Rig(await fixture.WorkerDatabaseAsync(SettlementWorker.Name, SettlementWorker.Definition.AllMigrations));
-            foreach (var contest in new[] { "a", "b" })
-                await rig.ApplyAsync(c => SettlementStore.InsertContestAsync(c, Fantasy(contest, At.AddHours(1), ["g1"])));
-            return rig;
-        }
-
-        /// <summary>In a transaction of its own, committed only if it returns.</summary>
-        public async Task ApplyAsync(Func<HandlerContext, Task> apply)
-        {
-            await using var conn = await _database.DataSource.OpenConnectionAsync();
-            await using var tx = await conn.BeginTransactionAsync();
-            await apply(new HandlerContext(conn, tx, new ManualClock(At)));
-            await tx.CommitAsync();
-        }
-
-        /// <summary>Every entry, journal entry and its postings, as lines.</summary>
-        public async Task<List<string>> BookedAsync()
-        {
-            await using var conn = await _database.DataSource.OpenConnectionAsync();
-            return [.. await conn.QueryAsync<string>("""
-                SELECT 'entry ' || concat_ws(' ', entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency)
-                FROM settlement.entries
-                UNION ALL
-                SELECT j.journal_id || ' ' || j.kind || ' ' || j.contest_id || ': ' || string_agg(
-                    concat_ws(' ', p.line, p.account, p.amount_minor, p.currency), ', ' ORDER BY p.line)
-                FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
-                GROUP BY j.journal_id, j.kind, j.contest_id
-                ORDER BY 1
-                """)];
-        }
-
-        public ValueTask DisposeAsync() => _database.DisposeAsync();
+        var rig = await SchemaRig.StartAsync(fixture, SettlementWorker.Name, SettlementWorker.Definition.AllMigrations,
+            new ManualClock(At));
+        foreach (var contest in new[] { "a", "b" })
+            await rig.ApplyAsync(c => SettlementStore.InsertContestAsync(c, Fantasy(contest, At.AddHours(1), ["g1"])));
+        return rig;
     }
+
+    /// <summary>Every entry, journal entry and its postings, as lines.</summary>
+    private const string Booked = """
+        SELECT 'entry ' || concat_ws(' ', entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency)
+        FROM settlement.entries
+        UNION ALL
+        SELECT j.journal_id || ' ' || j.kind || ' ' || j.contest_id || ': ' || string_agg(
+            concat_ws(' ', p.line, p.account, p.amount_minor, p.currency), ', ' ORDER BY p.line)
+        FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
+        GROUP BY j.journal_id, j.kind, j.contest_id
+        ORDER BY 1
+        """;
 }
