@@ -28,12 +28,31 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
     public string Name => "verify-payments";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// Every this many rounds, the claim reads every due submission from the first, not from where the round
+    /// before stopped (<see cref="SubmissionStore.ClaimFetchesAsync"/>): a lapsed claim is looked up again at
+    /// most this many rounds after it lapses.
+    /// </summary>
+    public const int RoundsPerFullRead = 20;
+
+    /// <summary>How far behind the clock a round's walk leaves the next one to start.</summary>
+    public static readonly TimeSpan CommitMargin = TimeSpan.FromSeconds(1);
+
     private sealed record Answer(string PaymentIntentId, PaymentIntent? Intent, bool NotFound, string? Error);
+
+    private DateTimeOffset? _readTo;
+    private int _roundsSinceFullRead;
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var claimed = await job.InTransactionAsync(Name + " claim",
-            c => SubmissionStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease), ct);
+        var full = _readTo is null || ++_roundsSinceFullRead >= RoundsPerFullRead;
+        if (full) _roundsSinceFullRead = 0;
+        var from = full ? null : _readTo;
+        var claim = await job.InTransactionAsync(Name + " claim",
+            c => SubmissionStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease, from, CommitMargin),
+            ct);
+        _readTo = claim.ReadTo;
+        var claimed = claim.Claimed;
         if (claimed.Count == 0) return false;
         using var slots = new SemaphoreSlim(options.FetchConcurrency);
         var paymentIntents = claimed.Select(c => c.PaymentIntentId).Distinct(StringComparer.Ordinal);

@@ -59,15 +59,31 @@ public static class SubmissionStore
     }
 
     /// <summary>
-    /// Contests with undecided submissions that can be decided now: their payment is known, or was
-    /// used already.
+    /// Contests with undecided submissions that can be decided now (their payment is known, or was
+    /// used already), those whose first such submission was made earliest first.
     /// </summary>
+    /// <remarks>
+    /// Walks each contest's undecided submissions in the order they were made and stops at its first decidable
+    /// one, so a rush's backlog of decidable submissions is not read whole on every poll: the contests are
+    /// found by skipping through the undecided index from one contest to the next.
+    /// </remarks>
     public static async Task<IReadOnlyList<string>> ContestsWithDecidableAsync(TransactionContext context, int limit,
         IReadOnlyCollection<string> resting) =>
         [.. await context.Connection.QueryAsync<string>($"""
-            SELECT s.contest_id FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
-            WHERE s.decided_at IS NULL AND ({Decidable}) AND NOT (s.contest_id = ANY(@resting))
-            GROUP BY s.contest_id ORDER BY min(s.submitted_at) LIMIT @limit
+            WITH RECURSIVE undecided(contest_id) AS (
+                (SELECT contest_id FROM ingestion.submissions WHERE decided_at IS NULL ORDER BY contest_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT n.contest_id FROM ingestion.submissions n
+                        WHERE n.decided_at IS NULL AND n.contest_id > u.contest_id ORDER BY n.contest_id LIMIT 1)
+                FROM undecided u WHERE u.contest_id IS NOT NULL)
+            SELECT u.contest_id FROM undecided u
+            CROSS JOIN LATERAL (
+                SELECT s.submitted_at
+                FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
+                WHERE s.contest_id = u.contest_id AND s.decided_at IS NULL AND ({Decidable})
+                ORDER BY s.submitted_at, s.submission_id LIMIT 1) first
+            WHERE u.contest_id IS NOT NULL AND NOT (u.contest_id = ANY(@resting))
+            ORDER BY first.submitted_at, u.contest_id LIMIT @limit
             """, new { limit, resting = resting.ToArray() }, context.Transaction)];
 
     /// <summary>An undecided submission with what is known of its payment.</summary>
@@ -529,25 +545,50 @@ public static class SubmissionStore
 
     // ---- the GET fallback --------------------------------------------------------------------------
 
+    /// <summary>A round's claim: the submissions to GET the payment of, and how far its walk read.</summary>
+    /// <param name="ReadTo">
+    /// Every submission due before this was looked at: the next round may start here (<see cref="ClaimFetchesAsync"/>).
+    /// </param>
+    public sealed record FetchClaim(
+        IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)> Claimed, DateTimeOffset ReadTo);
+
     /// <summary>
     /// Claims undecided submissions whose payment no event has told by their fetch time, so one
     /// round of one worker fetches each; returns their PaymentIntents.
     /// </summary>
-    public static async Task<IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)>>
-        ClaimFetchesAsync(TransactionContext context, int limit, TimeSpan lease)
+    /// <remarks>
+    /// The walk, in fetch-time order, passes over the submissions whose payment has come and that wait only to
+    /// be decided: in a rush, most of them. A round given <paramref name="from"/> (the <see cref="FetchClaim.ReadTo"/>
+    /// of the round before) starts there and does not read them again; a payment that has succeeded stays
+    /// succeeded, so none of them ever needs a GET. What it passes over that may need one later, a claim of
+    /// another round not yet lapsed or a row another transaction held, is found by a round without
+    /// <paramref name="from"/>, which reads every due submission (<c>VerifyPaymentsJob</c> runs one every few
+    /// rounds). <see cref="FetchClaim.ReadTo"/> stays <paramref name="commitMargin"/> behind the clock, so a
+    /// submission recorded by a transaction that committed after this one read is still ahead of the next round.
+    /// </remarks>
+    public static async Task<FetchClaim> ClaimFetchesAsync(TransactionContext context, int limit, TimeSpan lease,
+        DateTimeOffset? from, TimeSpan commitMargin)
     {
         var now = context.Clock.GetUtcNow();
-        return [.. await context.Connection.QueryAsync<(string, string, string)>("""
+        var claimed = (await context.Connection.QueryAsync<(string, string, string, DateTime)>("""
             UPDATE ingestion.submissions s SET fetch_claimed_until = @until, fetch_attempts = s.fetch_attempts + 1
             WHERE s.submission_id IN (
                 SELECT s2.submission_id
                 FROM ingestion.submissions s2 LEFT JOIN ingestion.payments p USING (payment_intent_id)
                 WHERE s2.decided_at IS NULL AND s2.fetched_at IS NULL AND s2.fetch_after <= @now
+                  AND s2.fetch_after >= coalesce(@from::timestamptz, '-infinity')
                   AND (s2.fetch_claimed_until IS NULL OR s2.fetch_claimed_until < @now)
                   AND NOT coalesce(p.known AND p.status = 'succeeded', false)
                 ORDER BY s2.fetch_after LIMIT @limit FOR UPDATE OF s2 SKIP LOCKED)
-            RETURNING s.submission_id, s.payment_intent_id, s.contest_id
-            """, new { now, until = now + lease, limit }, context.Transaction)];
+            RETURNING s.submission_id, s.payment_intent_id, s.contest_id, s.fetch_after
+            """, new { now, until = now + lease, limit, from }, context.Transaction)).ToList();
+        var readTo = now - commitMargin;
+        if (claimed.Count >= limit)
+        {
+            var last = new DateTimeOffset(DateTime.SpecifyKind(claimed.Max(c => c.Item4), DateTimeKind.Utc));
+            if (last < readTo) readTo = last;
+        }
+        return new FetchClaim([.. claimed.Select(c => (c.Item1, c.Item2, c.Item3))], readTo);
     }
 
     /// <summary>
