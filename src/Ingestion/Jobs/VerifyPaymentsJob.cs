@@ -98,7 +98,7 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, UnansweredAlert, "contest " + contestId,
             $"contest {contestId}: Stripe did not answer the lookup of {paymentIntents.Count} PaymentIntent(s) "
             + $"whose event has not come (first {paymentIntents[0]}: {errors[paymentIntents[0]]}); "
-            + $"their submissions wait and are looked up again every {(long)options.FetchLease.TotalSeconds} s, "
+            + $"their submissions wait and are looked up again about every {(long)options.FetchLease.TotalSeconds} s, "
             + "and the contest's entries "
             + "stay open for them; none is refused for it",
             $"{contestId}:{now:yyyyMMddHH}");
