@@ -2,6 +2,7 @@ using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Stripe;
 using ContestPipeline.Rules;
 using ContestPipeline.Rules.Contests;
@@ -99,8 +100,8 @@ public sealed record EntryDecision(EntryOutcome Outcome, string Reason, RefundOr
 /// </summary>
 public static class EntryChecks
 {
-    public const string MetadataContestId = "contest_id";
-    public const string MetadataPlayerId = "player_id";
+    public const string MetadataContestId = PaymentMetadata.ContestId;
+    public const string MetadataPlayerId = PaymentMetadata.PlayerId;
 
     /// <summary>
     /// Decides a submission. <paramref name="payment"/> is the PaymentIntent named by the

@@ -1,5 +1,6 @@
 using Event = Stripe.Event;
 using PaymentIntent = Stripe.PaymentIntent;
+using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -16,16 +17,13 @@ public static class EntryFeePayments
 {
     public const string Type = "payment_intent.succeeded";
 
-    /// <summary>The metadata key naming a payment's player (as Ingestion matches it to the entry).</summary>
-    public const string MetadataPlayerId = "player_id";
-
     /// <summary>The payment and its player (null when its metadata names none), or a rejection naming the event.
     /// </summary>
     public static Payment Read(Event stripeEvent)
     {
         var intent = StripeEventReader.Object<PaymentIntent>(stripeEvent);
         return new Payment(intent.Id,
-            intent.Metadata?.GetValueOrDefault(MetadataPlayerId) is { Length: > 0 } player ? player : null);
+            intent.Metadata?.GetValueOrDefault(PaymentMetadata.PlayerId) is { Length: > 0 } player ? player : null);
     }
 
     /// <summary>

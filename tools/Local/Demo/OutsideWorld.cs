@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
@@ -140,7 +141,7 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.
     /// </summary>
     public string Pay(string contest, string player, long amount, string currency = "usd", string status = "succeeded") =>
-        Stripe.CreatePaymentIntent(amount, currency, status, new Dictionary<string, string> { ["contest_id"] = contest, ["player_id"] = player });
+        Stripe.CreatePaymentIntent(amount, currency, status, new Dictionary<string, string> { [PaymentMetadata.ContestId] = contest, [PaymentMetadata.PlayerId] = player });
 
     public sealed record Published(string Type, string Key, JsonElement Body, IReadOnlyDictionary<string, string> Headers);
 

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Entries;
+using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
@@ -61,7 +62,7 @@ public static class EnterCommand
         var body = new
         {
             amount, currency = currency.ToLowerInvariant(), status = "succeeded",
-            metadata = new Dictionary<string, string> { ["contest_id"] = request.ContestId, ["player_id"] = request.PlayerId },
+            metadata = new Dictionary<string, string> { [PaymentMetadata.ContestId] = request.ContestId, [PaymentMetadata.PlayerId] = request.PlayerId },
         };
         using var response = await http.PostAsJsonAsync("_emulator/payment_intents", body, ct);
         response.EnsureSuccessStatusCode();
