@@ -15,6 +15,8 @@ using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Settlement.Store;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
+using Confluent.Kafka;
+using ContestPipeline.Plumbing.Kafka;
 using Dapper;
 using Npgsql;
 using ContestPipeline.Deployment;
@@ -166,7 +168,10 @@ public sealed class FaultCampaign(CampaignOptions o)
                 await keepUp;
             }
         }
-        using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players, new Random(o.Seed + 3));
+        using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players, new Random(o.Seed + 3))
+        {
+            Witness = (partition, offset) => PayoutsWitness(db, broker.BootstrapServers, partition, offset),
+        };
         using var chaos = new CancellationTokenSource();
         var faults = Task.Run(() => ChaosAsync(fleet, broker, stripe, chaos.Token), CancellationToken.None);
         var forging = Task.Run(() => forger.RunAsync(o.ForgeEvery, o.Log, chaos.Token), CancellationToken.None);
@@ -578,6 +583,28 @@ public sealed class FaultCampaign(CampaignOptions o)
     }
 
     // ---- the invariants --------------------------------------------------------------------
+
+    /// <summary>
+    /// What Payout made of the record at payouts.due/partition@offset: its inbox row for that place, the dead
+    /// letter it wrote for it and whether that went out, and how far its orders group has committed.
+    /// </summary>
+    private static string PayoutsWitness(NpgsqlDataSource db, string bootstrapServers, int partition, long offset)
+    {
+        var group = Workers.Payout.Name + ".orders";
+        using var conn = db.OpenConnection();
+        var inbox = conn.Query<(string Consumer, string MessageId, string Outcome)>(
+            "SELECT consumer, message_id, outcome FROM payout.inbox WHERE topic = @t AND kafka_partition = @p AND kafka_offset = @o",
+            new { t = Topics.PayoutsDue, p = partition, o = offset }).ToList();
+        var letters = conn.Query<(string MessageId, bool Sent)>(
+            "SELECT message_id, sent_at IS NOT NULL FROM payout.outbox WHERE message_id LIKE @pattern",
+            new { pattern = string.Create(CultureInfo.InvariantCulture, $"dlq:%:{Topics.PayoutsDue}/{partition}@{offset}") }).ToList();
+        var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
+        using var consumer = KafkaClients.ConsumerBuilder(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
+        var committed = consumer.Committed([new TopicPartition(Topics.PayoutsDue, partition)], TimeSpan.FromSeconds(10));
+        return "Payout's inbox: " + (inbox.Count == 0 ? "no row for that place" : string.Join(", ", inbox.Select(i => $"{i.Consumer} {i.MessageId} {i.Outcome}")))
+            + "; its dead letters for it: " + (letters.Count == 0 ? "none" : string.Join(", ", letters.Select(l => $"{l.MessageId} {(l.Sent ? "sent" : "unsent")}")))
+            + $"; {group} committed {Topics.PayoutsDue}/{partition} at {committed[0].Offset}";
+    }
 
     private async Task<CampaignResult> CheckAsync(OutsideWorld world, StripeEmulator stripe, NpgsqlDataSource db, WorkerFleet fleet, ForgedOrders forger,
         int unfinished, Stopwatch watch)

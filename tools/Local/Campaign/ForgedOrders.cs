@@ -188,7 +188,7 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
             foreach (var f in sent)
             {
                 var letter = letters.FirstOrDefault(l => l.Where == string.Create(CultureInfo.InvariantCulture, $"{Topics.PayoutsDue}/{f.Partition}@{f.Offset}"));
-                if (letter.Reason is null) problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered");
+                if (letter.Reason is null) problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered: {Explain(f)}");
                 else if (!letter.Reason.StartsWith(MessageVerifier.Refused, StringComparison.Ordinal)) problems.Add($"forged order ({f.Kind}) dead-lettered for '{letter.Reason}', not as unauthenticated");
                 else refused.Add(f);
             }
@@ -200,6 +200,29 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
         var paid = sent.Where(f => !f.Replayed).Sum(f => byPayout.GetValueOrDefault(f.PayoutId))
             + sent.Where(f => f.Replayed).Select(f => f.PayoutId).Distinct().Sum(id => Math.Max(0, byPayout.GetValueOrDefault(id) - 1));
         return (refused.Count, paid, problems);
+    }
+
+    /// <summary>
+    /// What the broker and Payout hold of a forgery that was not dead-lettered, so that a failed
+    /// check says where it was lost: the record at its place, Payout's inbox row and dead letter
+    /// for that place, and the orders group's committed offset.
+    /// </summary>
+    public Func<int, long, string>? Witness { get; init; }
+
+    private string Explain(Forgery f)
+    {
+        var records = world.ReadRecords(Topics.PayoutsDue).Where(r => r.Partition.Value == f.Partition && r.Offset.Value == f.Offset).ToList();
+        var held = records.Count == 0
+            ? "the broker holds no record there"
+            : $"the broker holds {Text(records[0], MessageHeaders.Type) ?? "an untyped record"} {Text(records[0], MessageHeaders.MessageId) ?? "without a message id"} there";
+        try
+        {
+            return Witness is null ? held : held + "; " + Witness(f.Partition, f.Offset);
+        }
+        catch (Exception e)
+        {
+            return held + $"; Payout's side could not be read: {e.Message}";
+        }
     }
 
     private static string? Text(ConsumeResult<byte[]?, byte[]?> r, string header) =>
