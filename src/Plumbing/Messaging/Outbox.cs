@@ -36,11 +36,14 @@ public sealed class Outbox(string schema)
                     OutboxHeaders.Write(m.Headers, m.OutboxId, m.MessageType));
         }
 
-        // The outbox is partitioned by week (plumbing/0003), its message ids unique within a
-        // week: this week's duplicates are turned away by the key, as ever, and ids written in
-        // an earlier week are looked up (only those partitions are scanned) and skipped alike.
-        // Rows are written in the given order, which is the relay's.
+        // The transaction takes its id before it takes any outbox id: the relay's gaps rely on it
+        // (RelayProgress). The outbox is partitioned by week (plumbing/0003), its message ids
+        // unique within a week: this week's duplicates are turned away by the key, as ever (each
+        // leaves an unused id, a gap the relay settles in a round or two), and ids written in an
+        // earlier week are looked up (only those partitions are scanned) and skipped alike. Rows
+        // are written in the given order, which is the relay's.
         await using var cmd = new NpgsqlCommand($"""
+            SELECT pg_current_xact_id();
             WITH input AS (
                 SELECT * FROM unnest(@ids, @topics, @keys, @types, @payloads, @headers)
                     WITH ORDINALITY AS u(id, topic, k, type, payload, headers, ord)
@@ -67,6 +70,7 @@ public sealed class Outbox(string schema)
         var inserted = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
+            await reader.NextResultAsync(ct);
             while (await reader.ReadAsync(ct)) inserted.Add(reader.GetString(0));
         }
         if (inserted.Count == messages.Count) return;

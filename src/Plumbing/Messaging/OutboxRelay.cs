@@ -23,14 +23,15 @@ public sealed class OutboxRelayOptions
 }
 
 /// <summary>
-/// Publishes a schema's outbox to Kafka. One relay per schema is active at a time (a
-/// transaction-scoped advisory lock): rows go out in id order through one idempotent
-/// producer, which keeps per-key order. A batch is read with FOR UPDATE, produced, and
-/// its rows are marked sent in the same transaction after Kafka acknowledged them. A
-/// relay killed anywhere in between leaves the rows unsent; they are published again,
-/// and the consumers' inbox drops the duplicates by message id. Rows for internal topics are
-/// signed on the way out (<see cref="OutboxRelayOptions.Signer"/>): the one place every
-/// message a worker publishes passes.
+/// Publishes a schema's outbox to Kafka. One relay per schema is active at a time (its progress row,
+/// locked for the round): rows go out in id order through one idempotent producer, which keeps
+/// per-key order. A round reads the rows above the relay's mark (and any that committed late in
+/// a gap below it), produces them, and moves the mark past them in the same transaction after
+/// Kafka acknowledged them (<see cref="RelayProgress"/>); the rows themselves are never written
+/// again. A relay killed anywhere in between leaves the mark where it was; the rows are
+/// published again, and the consumers' inbox drops the duplicates by message id. Rows for
+/// internal topics are signed on the way out (<see cref="OutboxRelayOptions.Signer"/>): the
+/// one place every message a worker publishes passes.
 /// </summary>
 public sealed class OutboxRelay(
     NpgsqlDataSource dataSource,
@@ -40,6 +41,9 @@ public sealed class OutboxRelay(
     ILogger<OutboxRelay> logger)
 {
     private readonly string _table = SqlNames.Identifier(options.Schema) + ".outbox";
+    private readonly string _progressTable = SqlNames.Identifier(options.Schema) + ".outbox_relay";
+    private readonly string _gapsTable = SqlNames.Identifier(options.Schema) + ".outbox_gaps";
+    private readonly string _unsentView = SqlNames.Identifier(options.Schema) + ".outbox_unsent";
 
     /// <summary>Publishes until cancelled; transient failures are logged and retried, never dropped.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -99,7 +103,7 @@ public sealed class OutboxRelay(
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var cmd = new NpgsqlCommand(
                 $"SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 "
-                + $"FROM {_table} WHERE sent_at IS NULL", conn);
+                + $"FROM {_unsentView}", conn);
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             if (!await reader.ReadAsync(ct)) return;
             Volatile.Write(ref _backlog, reader.GetInt64(0));
@@ -132,16 +136,19 @@ public sealed class OutboxRelay(
     private async Task<int> PublishBatchOnAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (!await TryLockRelayAsync(conn, tx, ct)) return 0;
-        var rows = await ReadUnsentAsync(conn, tx, ct);
-        if (rows.Count == 0) return 0;
+        var progress = await ReadProgressAsync(conn, tx, ct);
+        if (progress is null) return 0;
+        var (rows, horizon) = await ReadUnsentAsync(conn, tx, progress, ct);
+        if (rows.Count == 0 && progress.Gaps.Count == 0) return 0;
         var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        var errors = await ProduceAllAsync(rows, ct);
+        var errors = rows.Count == 0 ? [] : await ProduceAllAsync(rows, ct);
         crashPoints.Reach(CrashPoints.RelayAfterProduce);
 
         var outcome = Outcome.Of(rows, errors);
-        await MarkAsync(conn, tx, outcome, ct);
+        var step = RelayProgress.Next(progress.ReadThrough, progress.Gaps, [.. rows.Select(r => r.Id)],
+            outcome.Sent.ToHashSet(), progress.RunningFrom, horizon);
+        await SaveAsync(conn, tx, progress, step, outcome, ct);
         await tx.CommitAsync(ct);
         RecordLatency(rows, outcome.Sent, readAt);
 
@@ -152,31 +159,72 @@ public sealed class OutboxRelay(
     }
 
     /// <summary>
-    /// One relay per outbox at a time: a second one skips the batch rather than wait and send it twice.
+    /// The relay's progress, locked until the round commits; null while another relay of this outbox holds it
+    /// (it skips the round rather than wait and send the same rows twice).
     /// </summary>
-    private async Task<bool> TryLockRelayAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    private async Task<Progress?> ReadProgressAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        await using var lockCmd = new NpgsqlCommand(
-            "SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0))", conn, tx);
-        lockCmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
-        return (bool)(await lockCmd.ExecuteScalarAsync(ct))!;
+        // In this order, each statement with a snapshot of its own: the oldest transaction still running is read
+        // after the gaps and before the rows (ReadUnsentAsync), which a gap's settling relies on (RelayProgress).
+        await using var cmd = new NpgsqlCommand($"""
+            SELECT read_through, failures FROM {_progressTable} FOR UPDATE SKIP LOCKED;
+            SELECT from_id, to_id, horizon FROM {_gapsTable} ORDER BY from_id;
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
+            """, conn, tx);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            await reader.DisposeAsync();
+            await using var exists = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_progressTable})", conn, tx);
+            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+                throw new InvalidOperationException(
+                    $"{_progressTable} has no row: the relay cannot tell what it has sent "
+                    + "(plumbing migration 0005 writes it)");
+            return null;
+        }
+        var (readThrough, failures) = (reader.GetInt64(0), reader.GetInt32(1));
+        await reader.NextResultAsync(ct);
+        var gaps = new List<OutboxGap>();
+        while (await reader.ReadAsync(ct))
+            gaps.Add(new OutboxGap(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
+        await reader.NextResultAsync(ct);
+        await reader.ReadAsync(ct);
+        return new Progress(readThrough, failures, gaps, reader.GetInt64(0));
     }
 
-    /// <summary>The oldest unsent rows, at most one batch, locked until the batch commits.</summary>
-    private async Task<List<Row>> ReadUnsentAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    /// <summary>
+    /// The rows found in the gaps, then at most one batch above the mark, in id order, with the first transaction id
+    /// not yet handed out when they were read (the horizon of any gap this read leaves).
+    /// </summary>
+    private async Task<(List<Row> Rows, long Horizon)> ReadUnsentAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, Progress progress, CancellationToken ct)
     {
-        // The right plan is always the walk of outbox_unsent in id order, stopping after one
-        // batch. A young table has no statistics yet, and on a guess of a few unsent rows the
-        // planner would instead fetch every unsent row and sort it, once per batch: with a
-        // backlog of 100,000 rows, 300 ms a batch instead of 10. The settings travel with the
-        // read, in one round trip.
+        // The right plan above the mark is always the walk of the primary key in id order, stopping after one
+        // batch. A young table has no statistics yet, and on a guess of a few rows the planner would instead
+        // fetch every row above the mark and sort it, once per batch. The settings travel with the read, in one
+        // round trip.
         var rows = new List<Row>(options.BatchSizeMax);
+        var horizon = 0L;
         await using var select = new NpgsqlCommand($"""
             SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
             SELECT id, topic, message_key, payload, headers::text, header_bytes, message_id, message_type,
-                   extract(epoch FROM clock_timestamp() - created_at)::float8
-            FROM {_table} WHERE sent_at IS NULL ORDER BY id LIMIT @n FOR UPDATE
+                   extract(epoch FROM clock_timestamp() - created_at)::float8,
+                   (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+            FROM (
+                SELECT o.* FROM unnest(@from, @to) AS g(f, t) JOIN {_table} o ON o.id BETWEEN g.f AND g.t
+                UNION ALL
+                (SELECT * FROM {_table} WHERE id > @read_through ORDER BY id LIMIT @n)
+            ) unsent
             """, conn, tx);
+        select.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+        {
+            Value = progress.Gaps.Select(g => g.From).ToArray(),
+        });
+        select.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+        {
+            Value = progress.Gaps.Select(g => g.To).ToArray(),
+        });
+        select.Parameters.AddWithValue("read_through", progress.ReadThrough);
         select.Parameters.AddWithValue("n", options.BatchSizeMax);
         await using var reader = await select.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -189,27 +237,44 @@ public sealed class OutboxRelay(
                     ? HeaderJson.Read(reader.GetString(4))
                     : OutboxHeaders.Read(reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7)),
                 reader.GetDouble(8)));
+            horizon = reader.GetInt64(9);
         }
-        return rows;
+        // Rows go out in id order: a gap's rows before the rows above the mark.
+        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
+        return (rows, horizon);
     }
 
-    private async Task MarkAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Outcome outcome, CancellationToken ct)
+    /// <summary>The round's progress, written only when it moved or a delivery failed.</summary>
+    private async Task SaveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Progress progress,
+        RelayProgress.Step step, Outcome outcome, CancellationToken ct)
     {
-        await using var mark = new NpgsqlCommand($"""
-            UPDATE {_table} SET sent_at = now(), attempts = attempts + 1 WHERE id = ANY(@sent);
-            UPDATE {_table} SET attempts = attempts + 1, last_error = @error WHERE id = ANY(@failed);
+        var failed = outcome.Failed.Count > 0;
+        if (!step.Changes(progress.ReadThrough) && !failed && progress.Failures == 0) return;
+        await using var save = new NpgsqlCommand($"""
+            UPDATE {_progressTable} SET read_through = @read_through, updated_at = now(),
+                failures = CASE WHEN @failed THEN failures + 1 ELSE 0 END,
+                last_error = coalesce(@error, last_error),
+                last_error_at = CASE WHEN @failed THEN now() ELSE last_error_at END;
+            DELETE FROM {_gapsTable} WHERE from_id = ANY(@removed);
+            INSERT INTO {_gapsTable} (from_id, to_id, horizon)
+            SELECT * FROM unnest(@added_from, @added_to, @added_horizon);
             """, conn, tx);
-        mark.Parameters.Add(new NpgsqlParameter("sent", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+        save.Parameters.AddWithValue("read_through", step.ReadThrough);
+        save.Parameters.AddWithValue("failed", failed);
+        save.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text)
         {
-            Value = outcome.Sent.ToArray(),
+            Value = (object?)outcome.FirstError ?? DBNull.Value,
         });
-        mark.Parameters.Add(new NpgsqlParameter("failed", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
-        {
-            Value = outcome.Failed.ToArray(),
-        });
-        mark.Parameters.AddWithValue("error", (object?)outcome.FirstError ?? DBNull.Value);
-        await mark.ExecuteNonQueryAsync(ct);
+        void AddArray(string name, long[] values) =>
+            save.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = values });
+        AddArray("removed", [.. step.Removed.Select(g => g.From)]);
+        AddArray("added_from", [.. step.Added.Select(g => g.From)]);
+        AddArray("added_to", [.. step.Added.Select(g => g.To)]);
+        AddArray("added_horizon", [.. step.Added.Select(g => g.Horizon)]);
+        await save.ExecuteNonQueryAsync(ct);
     }
+
+    private sealed record Progress(long ReadThrough, int Failures, List<OutboxGap> Gaps, long RunningFrom);
 
     private void RecordLatency(List<Row> rows, List<long> sent, long readAt)
     {

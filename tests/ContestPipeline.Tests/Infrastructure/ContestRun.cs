@@ -228,7 +228,7 @@ public sealed class ContestRun : IAsyncDisposable
         var schemas = (await conn.QueryAsync<string>(
             "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' AND table_schema = ANY(@names)", new { names = Workers.Names.ToArray() })).ToList();
         if (schemas.Count == 0) return (0, 0);
-        var sql = string.Join(" UNION ALL ", schemas.Select(s => $"SELECT count(*) AS rows, count(*) FILTER (WHERE sent_at IS NULL) AS unsent FROM {s}.outbox"));
+        var sql = string.Join(" UNION ALL ", schemas.Select(s => $"SELECT (SELECT count(*) FROM {s}.outbox) AS rows, (SELECT count(*) FROM {s}.outbox_unsent) AS unsent"));
         return await conn.QueryFirstAsync<(long, long)>($"SELECT sum(rows)::bigint, sum(unsent)::bigint FROM ({sql}) o");
     }
 

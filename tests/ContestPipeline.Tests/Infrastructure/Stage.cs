@@ -95,17 +95,17 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
             $"SELECT message_id, msg_key, seq FROM {Schema}.effects ORDER BY applied_order")).ToList();
     }
 
-    /// <summary>Outbox rows the relay once failed to deliver (their last error stays after a later success).</summary>
-    public async Task<long> FailedDeliveriesAsync()
+    /// <summary>Whether the relay ever failed to deliver a round (its last error stays after a later success).</summary>
+    public async Task<bool> DeliveryFailedAsync()
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Schema}.outbox WHERE last_error IS NOT NULL");
+        return await conn.ExecuteScalarAsync<bool>($"SELECT last_error IS NOT NULL FROM {Schema}.outbox_relay");
     }
 
     public async Task<long> UnsentAsync()
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Schema}.outbox WHERE sent_at IS NULL");
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {Schema}.outbox_unsent");
     }
 
     public async ValueTask DisposeAsync()

@@ -239,7 +239,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         foreach (var s in Schemas)
         {
             inbox.Add(await Rows($"SELECT consumer || ' ' || message_id || ' ' || outcome || ' ' || dead_letter_count || ' ' || processed_at FROM {s}.inbox ORDER BY consumer, message_id COLLATE \"C\""));
-            outbox.Add(await Rows($"SELECT count(*) || ' rows, unsent ' || count(*) FILTER (WHERE sent_at IS NULL) FROM {s}.outbox"));
+            outbox.Add(await Rows($"SELECT (SELECT count(*) FROM {s}.outbox) || ' rows, unsent ' || (SELECT count(*) FROM {s}.outbox_unsent)"));
         }
         return new Snapshot(money, ledger.Transfers.Count, ledger.Refunds.Count,
             await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal"),

@@ -247,7 +247,7 @@ public sealed class WorkerProcessTests(PipelineFixture fixture)
     private static async Task<long> OutboxUnsentAsync(Isolated iso, string stage)
     {
         await using var conn = await iso.DataSource.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.outbox WHERE sent_at IS NULL");
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.outbox_unsent");
     }
 
     /// <summary>Message ids on the canary topic of canaries forwarded by <paramref name="stage"/>, duplicates included.</summary>

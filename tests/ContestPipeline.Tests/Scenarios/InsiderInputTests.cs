@@ -291,7 +291,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             var unsent = 0L;
-            foreach (var schema in Workers.All.Keys) unsent += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
+            foreach (var schema in Workers.All.Keys) unsent += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent");
             var quiet = unsent == 0 && Consumers.All(c => PipelineFixture.Lag(run.Iso.Broker.BootstrapServers, c.Group, c.Topic) == 0);
             quietLooks = quiet ? quietLooks + 1 : 0;
             return quietLooks >= 2;

@@ -60,8 +60,13 @@ public static class BenchCommand
             Print("(a) raw Kafka produce + consume", messages, kafka);
             var postgres = await RawPostgresAsync(dataSource, schema, baselineRows, ct);
             Print("(b) raw Postgres insert + commit", baselineRows, postgres);
+            var report = new BenchReport();
             var walBefore = await WalPositionAsync(dataSource, ct);
+            // Where the cores go while the pipeline runs: this process writes the outbox, relays and consumes.
+            var cpu = CpuUse.Start(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database!,
+                [("bench (writer, relay, consumer)", Environment.ProcessId), ("broker", broker.Process.Id)]);
             var pipeline = await PipelineAsync(broker, dataSource, schema, messages, outboxTransactionSize, signed, ct);
+            cpu.Print("the pipeline ran (its settling included)", report);
             var walBytes = await WalPositionAsync(dataSource, ct) - walBefore;
             Print(signed ? "pipeline outbox → Kafka → inbox" : "pipeline, unsigned", messages, pipeline.Elapsed);
 
@@ -85,7 +90,6 @@ public static class BenchCommand
                 + "(the whole database cluster's: other writers count too)");
             var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0 && pipeline.DeadLettered == 0;
             if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
-            var report = new BenchReport();
             report.Add("(a) raw Kafka msgs/s", $"{messages / kafka.TotalSeconds:N0}");
             report.Add("(b) raw Postgres msgs/s", $"{baselineRows / postgres.TotalSeconds:N0}");
             report.Add("pipeline msgs/s", $"{rate:N0}");
@@ -286,16 +290,21 @@ public static class BenchCommand
             await outbox.AddAsync(conn, tx, batch, ct);
             await tx.CommitAsync(ct);
         }
+        var written = watch.Elapsed;
+        var appliedWhenWritten = consumer.Stats.Applied;
         while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
             await Task.Delay(5, ct);
         var elapsed = watch.Elapsed;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"stages: the outbox written in {written.TotalSeconds:F2} s ({messages / written.TotalSeconds:N0} rows/s, "
+            + $"{appliedWhenWritten:N0} applied by then); the last applied {(elapsed - written).TotalSeconds:F2} s after"));
         // The relay marks a batch sent after Kafka acknowledged it, which can be after the
         // consumer applied it: give it the time to finish (not counted) before stopping it.
         await using (var waitConn = await dataSource.OpenConnectionAsync(ct))
         {
             var settle = Stopwatch.StartNew();
             while (settle.Elapsed < TimeSpan.FromSeconds(30)
-                && await waitConn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL") > 0)
+                && await waitConn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent") > 0)
                 await Task.Delay(20, ct);
         }
         await stop.CancelAsync();
@@ -305,7 +314,7 @@ public static class BenchCommand
         var applied = await check.ExecuteScalarAsync<long>($"SELECT count(DISTINCT message_id) FROM {schema}.effects");
         var rows = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects");
         var inbox = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.inbox WHERE consumer = 'bench.consumer' AND outcome = 'applied'");
-        var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
+        var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent");
         return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent, consumer.Stats.DeadLettered);
     }
 

@@ -7,7 +7,7 @@ namespace ContestPipeline.Local.Bench;
 /// <summary>
 /// Where a stat's time goes, read from the pipeline's own records after the scoring bench: when
 /// the bench published it, when Ingestion's transaction that took it in began (its inbox row),
-/// when the relay sent the game fact on (Ingestion's outbox), and when Scoring's transaction that
+/// when the relay sent the game fact on (its record's time on <c>games</c>, <see cref="SendTimes"/>), and when Scoring's transaction that
 /// applied it began (Scoring's inbox row); the rest, to the standings, is the publisher's interval
 /// and the broker. A stage whose time grows through the run is the one that bounds throughput;
 /// the transactions and their sizes say whether it is bound per transaction or per message.
@@ -15,7 +15,7 @@ namespace ContestPipeline.Local.Bench;
 public static class ScoringStages
 {
     public static async Task PrintAsync(string pg, IReadOnlyDictionary<(string Game, long Seq), DateTimeOffset> published,
-        BenchReport report, CancellationToken ct)
+        IReadOnlyDictionary<string, DateTimeOffset> gamesSent, BenchReport report, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
@@ -23,8 +23,8 @@ public static class ScoringStages
         // thousand rows to each other one by one (minutes). The bench owns its database, so it may analyze them.
         await conn.ExecuteAsync(new CommandDefinition("ANALYZE ingestion.inbox, ingestion.outbox, scoring.inbox",
             cancellationToken: ct));
-        var rows = (await conn.QueryAsync<(string Id, DateTime Ingested, DateTime? Sent, DateTime? Scored)>(new CommandDefinition("""
-            SELECT i.message_id, i.processed_at, o.sent_at, s.processed_at
+        var rows = (await conn.QueryAsync<(string Id, DateTime Ingested, string? Game, DateTime? Scored)>(new CommandDefinition("""
+            SELECT i.message_id, i.processed_at, o.message_id, s.processed_at
             FROM ingestion.inbox i
             LEFT JOIN ingestion.outbox o ON o.message_id = 'game:' || substr(i.message_id, 6) AND o.topic = 'games'
             LEFT JOIN scoring.inbox s ON s.message_id = o.message_id
@@ -33,8 +33,9 @@ public static class ScoringStages
         var feed = new List<double>();
         var relay = new List<double>();
         var scoring = new List<double>();
-        foreach (var (id, ingested, sent, scored) in rows)
+        foreach (var (id, ingested, game, scored) in rows)
         {
+            DateTimeOffset? sent = game is not null && gamesSent.TryGetValue(game, out var sentAt) ? sentAt : null;
             var parts = id.Split(':');
             if (!published.TryGetValue((parts[1], long.Parse(parts[2], CultureInfo.InvariantCulture)), out var at)) continue;
             feed.Add((new DateTimeOffset(ingested, TimeSpan.Zero) - at).TotalMilliseconds);

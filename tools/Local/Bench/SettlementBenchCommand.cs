@@ -87,6 +87,7 @@ public static class SettlementBenchCommand
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var watcher = Task.Run(() => Watch(broker.BootstrapServers, seen, stop.Token), CancellationToken.None);
+        using var ordersSent = await SendTimes.WatchAsync(broker.BootstrapServers, Topics.PayoutsDue, PrizePayoutOrdered.MessageType, ct);
 
         var clock = Stopwatch.StartNew();
         if (held)
@@ -105,7 +106,7 @@ public static class SettlementBenchCommand
             // counting the whole outbox each time took 60-100 ms of a Postgres backend, about half a core, from the run.
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             if (await conn.ExecuteScalarAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @ContestId", new { ContestId }) == "SETTLED"
-                && !await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM settlement.outbox WHERE sent_at IS NULL AND message_type = @t)", new { t = PrizePayoutOrdered.MessageType }))
+                && !await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM settlement.outbox_unsent WHERE message_type = @t)", new { t = PrizePayoutOrdered.MessageType }))
             {
                 allOrdered = clock.Elapsed;
                 ordered = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
@@ -127,16 +128,19 @@ public static class SettlementBenchCommand
                 """, new { ContestId });
             if (inWorker is { } w) Console.WriteLine($"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
             if (inWorker is { } worked) report.Add("in the worker", $"{worked:F1} s");
-            // The relay beside the chunks: how fast it sent the orders, and how long after the last chunk's transaction
-            // began (the outbox's created_at) it sent the last.
-            var relay = await conn.QueryFirstAsync<(double? Span, double? Tail, long Sent)>("""
-                SELECT extract(epoch FROM max(sent_at) - min(sent_at))::float8,
-                       extract(epoch FROM max(sent_at) - max(created_at))::float8, count(sent_at)
-                FROM settlement.outbox WHERE message_type = @t
-                """, new { t = PrizePayoutOrdered.MessageType });
-            if (relay is { Span: > 0 and var span, Tail: { } tail })
-                Console.WriteLine($"relay: {relay.Sent:N0} orders sent in {span:F1} s ({relay.Sent / span:N0}/s), the " +
-                    $"last {tail:F1} s after the last chunk began");
+            // The relay beside the chunks: how fast it sent the orders (their records' times on the topic), and how long
+            // after the last chunk's transaction began (the outbox's created_at) it sent the last.
+            var lastWritten = await conn.ExecuteScalarAsync<DateTime?>(
+                "SELECT max(created_at) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
+            var sent = ordersSent.At.Values.ToList();
+            if (sent.Count > 1 && lastWritten is { } written)
+            {
+                var span = (sent.Max() - sent.Min()).TotalSeconds;
+                var tail = (sent.Max() - new DateTimeOffset(written, TimeSpan.Zero)).TotalSeconds;
+                if (span > 0)
+                    Console.WriteLine($"relay: {sent.Count:N0} orders sent in {span:F1} s ({sent.Count / span:N0}/s), the " +
+                        $"last {tail:F1} s after the last chunk began");
+            }
         }
         report.Check(allOrdered is null || ordered == awards, $"SETTLED with {ordered:N0} orders in the outbox, {awards:N0} decided");
         report.Check(allOrdered is not null, $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");

@@ -333,7 +333,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         {
             var pending = 0L;
             foreach (var schema in Workers.Names)
-                pending += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE sent_at IS NULL");
+                pending += await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent");
             if (pending == 0) return;
             await Task.Delay(500, ct);
         }
@@ -596,7 +596,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             "SELECT consumer, message_id, outcome FROM payout.inbox WHERE topic = @t AND kafka_partition = @p AND kafka_offset = @o",
             new { t = Topics.PayoutsDue, p = partition, o = offset }).ToList();
         var letters = conn.Query<(string MessageId, bool Sent)>(
-            "SELECT message_id, sent_at IS NOT NULL FROM payout.outbox WHERE message_id LIKE @pattern",
+            "SELECT message_id, message_id NOT IN (SELECT message_id FROM payout.outbox_unsent) FROM payout.outbox WHERE message_id LIKE @pattern",
             new { pattern = string.Create(CultureInfo.InvariantCulture, $"dlq:%:{Topics.PayoutsDue}/{partition}@{offset}") }).ToList();
         var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
         using var consumer = KafkaClients.ConsumerBuilder(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();

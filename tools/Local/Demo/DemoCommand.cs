@@ -78,7 +78,7 @@ public static class DemoCommand
             {
                 var hops = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() });
                 var outbox = await conn.QueryFirstAsync<(long Total, long Sent)>(
-                    $"SELECT count(*), count(sent_at) FROM {stage}.outbox WHERE message_id LIKE @p", new { p = $"canary:demo-{runId}-%" });
+                    $"SELECT count(*), count(*) FILTER (WHERE message_id NOT IN (SELECT message_id FROM {stage}.outbox_unsent)) FROM {stage}.outbox WHERE message_id LIKE @p", new { p = $"canary:demo-{runId}-%" });
                 duplicates += (int)Math.Max(0, hops - ids.Count);
                 Console.WriteLine($"    {stage,-11} hops recorded {hops,3}   outbox {outbox.Sent}/{outbox.Total} sent");
             }

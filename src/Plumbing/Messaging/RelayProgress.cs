@@ -1,0 +1,79 @@
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// Ids at or below the relay's mark that it has not read: <see cref="From"/> to <see cref="To"/>,
+/// inclusive. A transaction whose id is below <see cref="Horizon"/> may still commit rows there;
+/// once none is running, an id the relay still cannot read was never used (a rollback, a
+/// duplicate turned away) and never will be.
+/// </summary>
+public readonly record struct OutboxGap(long From, long To, long Horizon);
+
+/// <summary>
+/// How far the relay has published an outbox, kept in the outbox's own schema
+/// (<c>outbox_relay</c>, <c>outbox_gaps</c>) instead of on every row it sends: every row above
+/// the mark is unsent; every row at or below it is sent, but for the gaps.
+/// </summary>
+/// <remarks>
+/// Ids come from one sequence, handed out in time order, but rows commit in any order: a row
+/// with a lower id can become visible after the relay sent higher ones. The relay moves its mark
+/// past such an id and keeps it as a gap, with the horizon of the read that missed it (the
+/// first transaction id not yet handed out then). A writer takes its transaction id before it
+/// takes outbox ids (<see cref="Outbox"/>), so the transaction holding a gap's id, if any, has
+/// an id below that horizon; once the oldest transaction still running is at or above it, the
+/// gap can no longer fill, and a read made after that settles it for good.
+/// </remarks>
+public static class RelayProgress
+{
+    /// <summary>What one round changes: the new mark, and the gaps to drop and to add.</summary>
+    public sealed record Step(long ReadThrough, IReadOnlyList<OutboxGap> Removed, IReadOnlyList<OutboxGap> Added)
+    {
+        public bool Changes(long readThrough) => ReadThrough != readThrough || Removed.Count > 0 || Added.Count > 0;
+    }
+
+    /// <summary>
+    /// The progress after a round that read <paramref name="read"/> (ascending ids: rows found in
+    /// gaps, then rows above the mark) and delivered <paramref name="sent"/> of them.
+    /// <paramref name="runningFrom"/> is the oldest transaction id still running when the round
+    /// began, <paramref name="horizon"/> the first transaction id not yet handed out when it read.
+    /// </summary>
+    public static Step Next(long readThrough, IReadOnlyList<OutboxGap> gaps, IReadOnlyList<long> read,
+        IReadOnlySet<long> sent, long runningFrom, long horizon)
+    {
+        var removed = new List<OutboxGap>();
+        var added = new List<OutboxGap>();
+
+        // The mark moves over the new rows delivered in order, and stops before the first that was
+        // not: it and every row after it are read again next round (a duplicate is harmless
+        // downstream, a lost message is not).
+        var mark = readThrough;
+        foreach (var id in read)
+        {
+            if (id <= readThrough) continue;
+            if (!sent.Contains(id)) break;
+            if (id > mark + 1) added.Add(new OutboxGap(mark + 1, id - 1, horizon));
+            mark = id;
+        }
+
+        foreach (var gap in gaps)
+        {
+            var found = read.Where(id => id >= gap.From && id <= gap.To).ToList();
+            var settled = gap.Horizon <= runningFrom;
+            if (found.Count == 0 && !settled) continue;
+            removed.Add(gap);
+            if (settled)
+            {
+                // Nothing more can commit here: only rows read but not delivered stay, to be read again.
+                foreach (var id in found.Where(id => !sent.Contains(id))) added.Add(new OutboxGap(id, id, gap.Horizon));
+                continue;
+            }
+            var from = gap.From;
+            foreach (var id in found.Where(sent.Contains))
+            {
+                if (id > from) added.Add(new OutboxGap(from, id - 1, gap.Horizon));
+                from = id + 1;
+            }
+            if (from <= gap.To) added.Add(new OutboxGap(from, gap.To, gap.Horizon));
+        }
+        return new Step(mark, removed, added);
+    }
+}
