@@ -74,7 +74,15 @@ public sealed class Outbox(string schema)
             while (await reader.ReadAsync(ct)) inserted.Add(reader.GetString(0));
         }
         if (inserted.Count == messages.Count) return;
+        await CheckSkippedAsync(conn, tx, messages, inserted);
+    }
 
+    /// <summary>
+    /// A message skipped as already added must be the one already there: the same id with other content is a bug.
+    /// </summary>
+    private async Task CheckSkippedAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<OutgoingMessage> messages, HashSet<string> inserted)
+    {
         var skipped = messages.Where(m => !inserted.Contains(m.OutboxId) && !m.FirstWins).ToList();
         if (skipped.Count == 0) return;
         var existing = (await conn.QueryAsync<(string MessageId, string Topic, byte[]? Payload)>(

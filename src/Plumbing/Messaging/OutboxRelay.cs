@@ -23,8 +23,8 @@ public sealed class OutboxRelayOptions
 }
 
 /// <summary>
-/// Publishes a schema's outbox to Kafka. One relay per schema is active at a time (its progress row,
-/// locked for the round): rows go out in id order through one idempotent producer, which keeps
+/// Publishes a schema's outbox to Kafka. One relay per schema is active at a time (a
+/// transaction-scoped advisory lock): rows go out in id order through one idempotent producer, which keeps
 /// per-key order. A round reads the rows above the relay's mark (and any that committed late in
 /// a gap below it), produces them, and moves the mark past them in the same transaction after
 /// Kafka acknowledged them (<see cref="RelayProgress"/>); the rows themselves are never written
@@ -159,29 +159,30 @@ public sealed class OutboxRelay(
     }
 
     /// <summary>
-    /// The relay's progress, locked until the round commits; null while another relay of this outbox holds it
-    /// (it skips the round rather than wait and send the same rows twice).
+    /// The relay's progress; null while another relay of this outbox holds the round (it skips the round rather than
+    /// wait and send the same rows twice).
     /// </summary>
     private async Task<Progress?> ReadProgressAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
     {
-        // In this order, each statement with a snapshot of its own: the oldest transaction still running is read
-        // after the gaps and before the rows (ReadUnsentAsync), which a gap's settling relies on (RelayProgress).
+        // One relay at a time by a transaction-scoped advisory lock: unlike a row lock it takes no transaction id
+        // and writes nothing, so a round that finds nothing to do costs no WAL and no commit to disk. The holder
+        // alone writes the progress, and whoever held it before committed before letting go. In this order, each
+        // statement with a snapshot of its own: the oldest transaction still running is read after the gaps and
+        // before the rows (ReadUnsentAsync), which a gap's settling relies on (RelayProgress).
         await using var cmd = new NpgsqlCommand($"""
-            SELECT read_through, failures FROM {_progressTable} FOR UPDATE SKIP LOCKED;
+            SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0));
+            SELECT read_through, failures FROM {_progressTable};
             SELECT from_id, to_id, horizon FROM {_gapsTable} ORDER BY from_id;
             SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
             """, conn, tx);
+        cmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
         await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        if (!reader.GetBoolean(0)) return null;
+        await reader.NextResultAsync(ct);
         if (!await reader.ReadAsync(ct))
-        {
-            await reader.DisposeAsync();
-            await using var exists = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_progressTable})", conn, tx);
-            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
-                throw new InvalidOperationException(
-                    $"{_progressTable} has no row: the relay cannot tell what it has sent "
-                    + "(plumbing migration 0005 writes it)");
-            return null;
-        }
+            throw new InvalidOperationException($"{_progressTable} has no row: the relay cannot tell what it "
+                + "has sent (plumbing migration 0005 writes it)");
         var (readThrough, failures) = (reader.GetInt64(0), reader.GetInt32(1));
         await reader.NextResultAsync(ct);
         var gaps = new List<OutboxGap>();
