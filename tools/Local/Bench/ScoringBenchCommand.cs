@@ -180,7 +180,6 @@ public static class ScoringBenchCommand
         while (warm.Elapsed < TimeSpan.FromMinutes(2) && !Covers(covered, sequences)) await Task.Delay(50, ct);
         Console.WriteLine($"warm-up: {warmup:N0} stat events, in every contest's standings after {warm.Elapsed.TotalSeconds:F1} s");
 
-        using var gamesSent = await SendTimes.WatchAsync(broker.BootstrapServers, Topics.Games, null, ct);
         var processes = new List<(string Name, int Pid)> { ("ingestion", ingestion.Id), ("broker", broker.Process.Id),
             ("bench (feed, watcher)", Environment.ProcessId) };
         processes.AddRange(scorings.Select((p, i) => (instances == 1 ? "scoring" : $"scoring-{i + 1}", p.Id)));
@@ -216,7 +215,7 @@ public static class ScoringBenchCommand
         report.Add("p50 latency", $"{P(0.50) / 1000.0:F0} ms");
         report.Add("p99 latency (< 1,000 ms)", $"{P(0.99) / 1000.0:F0} ms");
         report.Add("max latency", $"{sorted[^1] / 1000.0:F0} ms");
-        await ScoringStages.PrintAsync(pg, publishedAt, gamesSent.At, report, ct);
+        await ScoringStages.PrintAsync(pg, publishedAt, report, ct);
         // Read while the instances still run: the peak of each over the whole run, loading its boards included.
         var peaks = scorings.Select(p => BenchSetup.PeakRssKb(p.Id) / 1024).ToArray();
         Console.WriteLine($"Scoring peak memory (VmHWM) per instance: {string.Join(", ", peaks.Select(m => $"{m:N0} MiB"))}"

@@ -83,11 +83,11 @@ public static class SettlementBenchCommand
         await using var settlement = LocalServices.Start(Services.Settlement, swaps, Path.Combine(runDir, "settlement.log"));
         await WaitForRunningAsync(dataSource, worker.Name, settlement, ct);
 
-        // Orders seen on the topic, as Payout would read them (a check beside the outbox's acknowledgements).
+        // Orders seen on the topic, as Payout would read them (a check beside the outbox's acknowledgements), each with
+        // its record's time (stamped by the relay's producer as it sends: the outbox keeps no time of sending).
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         var watcher = Task.Run(() => Watch(broker.BootstrapServers, seen, stop.Token), CancellationToken.None);
-        using var ordersSent = await SendTimes.WatchAsync(broker.BootstrapServers, Topics.PayoutsDue, PrizePayoutOrdered.MessageType, ct);
 
         var clock = Stopwatch.StartNew();
         if (held)
@@ -132,11 +132,12 @@ public static class SettlementBenchCommand
             // after the last chunk's transaction began (the outbox's created_at) it sent the last.
             var lastWritten = await conn.ExecuteScalarAsync<DateTime?>(
                 "SELECT max(created_at) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
-            var sent = ordersSent.At.Values.ToList();
+            List<DateTime> sent;
+            lock (seen) sent = [.. seen.Values];
             if (sent.Count > 1 && lastWritten is { } written)
             {
                 var span = (sent.Max() - sent.Min()).TotalSeconds;
-                var tail = (sent.Max() - new DateTimeOffset(written, TimeSpan.Zero)).TotalSeconds;
+                var tail = (sent.Max() - written).TotalSeconds;
                 if (span > 0)
                     Console.WriteLine($"relay: {sent.Count:N0} orders sent in {span:F1} s ({sent.Count / span:N0}/s), the " +
                         $"last {tail:F1} s after the last chunk began");
@@ -161,12 +162,12 @@ public static class SettlementBenchCommand
         return report;
     }
 
-    private static int Count(HashSet<string> seen)
+    private static int Count(Dictionary<string, DateTime> seen)
     {
         lock (seen) return seen.Count;
     }
 
-    private static void Watch(string bootstrap, HashSet<string> seen, CancellationToken stop)
+    private static void Watch(string bootstrap, Dictionary<string, DateTime> seen, CancellationToken stop)
     {
         var config = KafkaClients.ConsumerConfig(bootstrap, "bench.settlement." + Guid.NewGuid().ToString("N"));
         config.AutoOffsetReset = AutoOffsetReset.Earliest;
@@ -178,7 +179,7 @@ public static class SettlementBenchCommand
             if (r?.Message?.Headers is null) continue;
             if (!r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var type) || Encoding.UTF8.GetString(type) != PrizePayoutOrdered.MessageType) continue;
             if (r.Message.Headers.TryGetLastBytes(MessageHeaders.MessageId, out var id))
-                lock (seen) seen.Add(Encoding.UTF8.GetString(id));
+                lock (seen) seen.TryAdd(Encoding.UTF8.GetString(id), r.Message.Timestamp.UtcDateTime);
         }
         consumer.Close();
     }
