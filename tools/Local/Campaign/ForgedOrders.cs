@@ -179,22 +179,26 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
         var watch = Stopwatch.StartNew();
         var refused = new HashSet<Forgery>();
         var problems = new List<string>();
+        var missing = new List<Forgery>();
         while (true)
         {
             refused.Clear();
             problems.Clear();
+            missing.Clear();
             var letters = world.ReadRecords(Topics.DeadLetter(Topics.PayoutsDue)).Select(r => (Where: Text(r, MessageHeaders.DeadLetterOriginalTopic) + "/" +
                 Text(r, MessageHeaders.DeadLetterOriginalPartition) + "@" + Text(r, MessageHeaders.DeadLetterOriginalOffset), Reason: Text(r, MessageHeaders.DeadLetterReason))).ToList();
             foreach (var f in sent)
             {
                 var letter = letters.FirstOrDefault(l => l.Where == string.Create(CultureInfo.InvariantCulture, $"{Topics.PayoutsDue}/{f.Partition}@{f.Offset}"));
-                if (letter.Reason is null) problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered: {Explain(f)}");
+                if (letter.Reason is null) missing.Add(f);
                 else if (!letter.Reason.StartsWith(MessageVerifier.Refused, StringComparison.Ordinal)) problems.Add($"forged order ({f.Kind}) dead-lettered for '{letter.Reason}', not as unauthenticated");
                 else refused.Add(f);
             }
-            if (problems.Count == 0 || watch.Elapsed > patience) break;
+            if (problems.Count + missing.Count == 0 || watch.Elapsed > patience) break;
             await Task.Delay(1_000, ct);
         }
+        foreach (var f in missing)
+            problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered: {Explain(f)}");
         var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.Count());
         // A forged id paid at all is a forged payment; a replayed genuine id paid more than once is one too.
         var paid = sent.Where(f => !f.Replayed).Sum(f => byPayout.GetValueOrDefault(f.PayoutId))
@@ -211,17 +215,19 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
 
     private string Explain(Forgery f)
     {
-        var records = world.ReadRecords(Topics.PayoutsDue).Where(r => r.Partition.Value == f.Partition && r.Offset.Value == f.Offset).ToList();
-        var held = records.Count == 0
-            ? "the broker holds no record there"
-            : $"the broker holds {Text(records[0], MessageHeaders.Type) ?? "an untyped record"} {Text(records[0], MessageHeaders.MessageId) ?? "without a message id"} there";
         try
         {
+            var records = world.ReadRecords(Topics.PayoutsDue)
+                .Where(r => r.Partition.Value == f.Partition && r.Offset.Value == f.Offset).ToList();
+            var held = records.Count == 0
+                ? "the broker holds no record there"
+                : $"the broker holds {Text(records[0], MessageHeaders.Type) ?? "an untyped record"} "
+                    + $"{Text(records[0], MessageHeaders.MessageId) ?? "without a message id"} there";
             return Witness is null ? held : held + "; " + Witness(f.Partition, f.Offset);
         }
         catch (Exception e)
         {
-            return held + $"; Payout's side could not be read: {e.Message}";
+            return $"where it was lost could not be read: {e.GetType().Name}: {e.Message}";
         }
     }
 
