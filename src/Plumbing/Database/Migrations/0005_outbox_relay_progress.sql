@@ -37,8 +37,10 @@ LOCK TABLE outbox IN SHARE MODE;
 INSERT INTO outbox_relay (read_through)
 SELECT coalesce((SELECT min(id) - 1 FROM outbox WHERE sent_at IS NULL), (SELECT max(id) FROM outbox), 0);
 
--- Every row is written once now: the index of unsent rows would hold them all.
+-- Every row is written once now: the index of unsent rows would hold them all, and what the
+-- relay wrote on a row (when it was sent, its attempts, its last error) has no writer left.
 DROP INDEX outbox_unsent;
+ALTER TABLE outbox DROP COLUMN sent_at, DROP COLUMN attempts, DROP COLUMN last_error;
 
 -- Rows the relay has not published: above its mark, or in a gap below it.
 CREATE VIEW outbox_unsent AS
