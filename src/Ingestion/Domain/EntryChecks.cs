@@ -100,9 +100,6 @@ public sealed record EntryDecision(EntryOutcome Outcome, string Reason, RefundOr
 /// </summary>
 public static class EntryChecks
 {
-    public const string MetadataContestId = PaymentMetadata.ContestId;
-    public const string MetadataPlayerId = PaymentMetadata.PlayerId;
-
     /// <summary>
     /// Decides a submission. <paramref name="payment"/> is the PaymentIntent named by the
     /// submission as Stripe returned it (or as its events told it), or null when Stripe does not
@@ -163,8 +160,8 @@ public static class EntryChecks
     private static bool IsVerifiedPayment(EntrySubmitted submission, PaymentIntent? payment) =>
         payment is not null
         && payment.Status == StripeStatuses.Succeeded
-        && Metadata(payment, MetadataContestId) == submission.ContestId
-        && Metadata(payment, MetadataPlayerId) == submission.PlayerId
+        && Metadata(payment, PaymentMetadata.ContestId) == submission.ContestId
+        && Metadata(payment, PaymentMetadata.PlayerId) == submission.PlayerId
         && payment.AmountReceived > 0;
 
     private static string? Metadata(PaymentIntent payment, string key) =>
@@ -234,17 +231,17 @@ public static class EntryChecks
         if (payment.Status != StripeStatuses.Succeeded)
             return (EntryOutcome.PaymentNotSucceeded,
                 $"PaymentIntent {pi} status is {Show.Quote(payment.Status)}, not '{StripeStatuses.Succeeded}'");
-        var paidContest = Metadata(payment, MetadataContestId);
+        var paidContest = Metadata(payment, PaymentMetadata.ContestId);
         if (paidContest != s.ContestId)
             return (EntryOutcome.PaymentForAnotherContest, paidContest is null
-                ? $"PaymentIntent {pi} metadata has no {MetadataContestId}; expected {Show.Quote(s.ContestId)}"
-                : $"PaymentIntent {pi} metadata {MetadataContestId} is {Show.Quote(paidContest)}, "
+                ? $"PaymentIntent {pi} metadata has no {PaymentMetadata.ContestId}; expected {Show.Quote(s.ContestId)}"
+                : $"PaymentIntent {pi} metadata {PaymentMetadata.ContestId} is {Show.Quote(paidContest)}, "
                     + $"not {Show.Quote(s.ContestId)}");
-        var paidPlayer = Metadata(payment, MetadataPlayerId);
+        var paidPlayer = Metadata(payment, PaymentMetadata.PlayerId);
         if (paidPlayer != s.PlayerId)
             return (EntryOutcome.PaymentForAnotherPlayer, paidPlayer is null
-                ? $"PaymentIntent {pi} metadata has no {MetadataPlayerId}; expected {Show.Quote(s.PlayerId)}"
-                : $"PaymentIntent {pi} metadata {MetadataPlayerId} is {Show.Quote(paidPlayer)}, "
+                ? $"PaymentIntent {pi} metadata has no {PaymentMetadata.PlayerId}; expected {Show.Quote(s.PlayerId)}"
+                : $"PaymentIntent {pi} metadata {PaymentMetadata.PlayerId} is {Show.Quote(paidPlayer)}, "
                     + $"not {Show.Quote(s.PlayerId)}");
         // amount_received says what was collected, not what stayed: a refund or a dispute of
         // the charge takes it back, so the charge is read with the intent and checked too.
