@@ -197,8 +197,13 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
             if (problems.Count + missing.Count == 0 || watch.Elapsed > patience) break;
             await Task.Delay(1_000, ct);
         }
-        foreach (var f in missing)
-            problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered: {Explain(f)}");
+        if (missing.Count > 0)
+        {
+            var orders = ReadOrders();
+            foreach (var f in missing)
+                problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered: "
+                    + Explain(f, orders));
+        }
         var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.Count());
         // A forged id paid at all is a forged payment; a replayed genuine id paid more than once is one too.
         var paid = sent.Where(f => !f.Replayed).Sum(f => byPayout.GetValueOrDefault(f.PayoutId))
@@ -213,16 +218,28 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
     /// </summary>
     public Func<int, long, string>? Witness { get; init; }
 
-    private string Explain(Forgery f)
+    /// <summary>What payouts.due holds now, or null when it could not be read (the explanation says so).</summary>
+    private List<ConsumeResult<byte[]?, byte[]?>>? ReadOrders()
     {
         try
         {
-            var records = world.ReadRecords(Topics.PayoutsDue)
-                .Where(r => r.Partition.Value == f.Partition && r.Offset.Value == f.Offset).ToList();
-            var held = records.Count == 0
-                ? "the broker holds no record there"
-                : $"the broker holds {Text(records[0], MessageHeaders.Type) ?? "an untyped record"} "
-                    + $"{Text(records[0], MessageHeaders.MessageId) ?? "without a message id"} there";
+            return world.ReadRecords(Topics.PayoutsDue);
+        }
+        catch (KafkaException)
+        {
+            return null;
+        }
+    }
+
+    private string Explain(Forgery f, List<ConsumeResult<byte[]?, byte[]?>>? orders)
+    {
+        try
+        {
+            var record = orders?.FirstOrDefault(r => r.Partition.Value == f.Partition && r.Offset.Value == f.Offset);
+            var held = orders is null ? "payouts.due could not be read"
+                : record is null ? "the broker holds no record there"
+                : $"the broker holds {Text(record, MessageHeaders.Type) ?? "an untyped record"} "
+                    + $"{Text(record, MessageHeaders.MessageId) ?? "without a message id"} there";
             return Witness is null ? held : held + "; " + Witness(f.Partition, f.Offset);
         }
         catch (Exception e)
