@@ -10,8 +10,8 @@ namespace ContestPipeline.Local.Bench;
 /// when Scoring's transaction that applied the game fact began (Scoring's inbox row), which
 /// includes the relay's sending it on <c>games</c> (the outbox keeps no time of sending, and reading
 /// the topic beside the run would take a core's share from it); the rest, to the standings, is the
-/// publisher's interval and the broker. A stage whose time grows through the run is the one that bounds throughput;
-/// the transactions and their sizes say whether it is bound per transaction or per message.
+/// publisher's interval and the broker. A stage whose time grows through the run is the one that bounds
+/// throughput; the transactions and their sizes say whether it is bound per transaction or per message.
 /// </summary>
 public static class ScoringStages
 {
@@ -22,13 +22,12 @@ public static class ScoringStages
         await conn.OpenAsync(ct);
         // Tables filled in the last minute may have no statistics yet: without them the planner joins a hundred
         // thousand rows to each other one by one (minutes). The bench owns its database, so it may analyze them.
-        await conn.ExecuteAsync(new CommandDefinition("ANALYZE ingestion.inbox, ingestion.outbox, scoring.inbox",
+        await conn.ExecuteAsync(new CommandDefinition("ANALYZE ingestion.inbox, scoring.inbox",
             cancellationToken: ct));
         var rows = (await conn.QueryAsync<(string Id, DateTime Ingested, DateTime? Scored)>(new CommandDefinition("""
             SELECT i.message_id, i.processed_at, s.processed_at
             FROM ingestion.inbox i
-            LEFT JOIN ingestion.outbox o ON o.message_id = 'game:' || substr(i.message_id, 6) AND o.topic = 'games'
-            LEFT JOIN scoring.inbox s ON s.message_id = o.message_id
+            LEFT JOIN scoring.inbox s ON s.message_id = 'game:' || substr(i.message_id, 6)
             WHERE i.message_id LIKE 'feed:%'
             """, cancellationToken: ct))).ToList();
         var feed = new List<double>();
