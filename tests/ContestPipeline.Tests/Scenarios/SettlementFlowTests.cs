@@ -72,6 +72,19 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync(
             "INSERT INTO settlement.postings SELECT journal_id, 99, 'a', 5, 'USD' FROM settlement.journal LIMIT 1"));
         Assert.Contains("does not balance", refused.MessageText);
+
+        // A payout names a recorded contest, checked per statement (settlement/0011), and never moves to another.
+        refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync(
+            "INSERT INTO settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor, " +
+            "net_minor, currency, ordered_at) SELECT 'stray-' || payout_id, 'nowhere', 'stray-' || entry_id, player_id, rank, " +
+            "gross_minor, fee_minor, net_minor, currency, ordered_at FROM settlement.payouts"));
+        Assert.Equal(Npgsql.PostgresErrorCodes.ForeignKeyViolation, refused.SqlState);
+        Assert.Contains("payouts of contest nowhere, which is not recorded", refused.MessageText);
+        refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync(
+            "UPDATE settlement.payouts SET contest_id = 'elsewhere' WHERE rank = 1"));
+        Assert.Contains("belongs to contest paid and cannot be moved to elsewhere", refused.MessageText);
+        Assert.Equal(4, await conn.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM settlement.payouts WHERE contest_id = 'paid'"));
     }
 
     [Fact]

@@ -58,9 +58,20 @@ public sealed class RecordedFactsTests(PipelineFixture fixture)
         Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>(
             "SELECT (definition ->> 'entryFeeMinor')::bigint FROM settlement.contests WHERE contest_id = 'kept'"));
         Assert.Equal("e-ada", await conn.ExecuteScalarAsync<string>(
-            "SELECT rows -> 0 ->> 'entryId' FROM settlement.standings_chunks WHERE contest_id = 'kept' AND chunk_index = 0"));
+            "SELECT rows::jsonb -> 0 ->> 'entryId' FROM settlement.standings_chunks WHERE contest_id = 'kept' AND chunk_index = 0"));
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
             "SELECT (report ->> 'changedCount')::int FROM settlement.correction_reports WHERE contest_id = 'kept'"));
+
+        // A chunk kept as jsonb before settlement/0011 reads back with jsonb's spacing: the same rows delivered
+        // again are still the same fact. Other rows are refused after it, in the partition's order.
+        await conn.ExecuteAsync("UPDATE settlement.standings_chunks SET rows = rows::jsonb::text WHERE contest_id = 'kept'");
+        Assert.Contains("\"rank\": 1", await conn.ExecuteScalarAsync<string>(
+            "SELECT rows FROM settlement.standings_chunks WHERE contest_id = 'kept'"));
+        Chunk(run, new FinalStandingsPublished("kept", 0, 2, rows), "respaced");
+        Chunk(run, new FinalStandingsPublished("kept", 0, 2, [rows[0]]), "shorter");
+        standings = await DeadLettersAsync(run, Topics.Standings, 3);
+        Assert.Equal(["fact:other:chunk", "fact:other:report", "fact:shorter:chunk"],
+            standings.Select(d => d.Headers[MessageHeaders.MessageId]).Order(StringComparer.Ordinal));
     }
 
     private static void Schedule(ContestRun run, ContestDefined definition, string which) =>

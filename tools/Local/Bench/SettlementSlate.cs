@@ -90,7 +90,7 @@ public static class SettlementSlate
     {
         var chunks = standings.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
         await using var cmd = new NpgsqlCommand("""
-            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) VALUES (@id, @index, @count, @rows::jsonb)
+            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) VALUES (@id, @index, @count, @rows)
             """, conn);
         cmd.Parameters.AddWithValue("id", contest.ContestId);
         cmd.Parameters.AddWithValue("index", chunks.Count - 1);
@@ -157,7 +157,7 @@ public static class SettlementSlate
                 await writer.WriteAsync(contest.ContestId, NpgsqlDbType.Text, ct);
                 await writer.WriteAsync(i, NpgsqlDbType.Integer, ct);
                 await writer.WriteAsync(chunks.Count, NpgsqlDbType.Integer, ct);
-                await writer.WriteAsync(JsonSerializer.Serialize(chunks[i], OutgoingMessage.Json), NpgsqlDbType.Jsonb, ct);
+                await writer.WriteAsync(JsonSerializer.Serialize(chunks[i], OutgoingMessage.Json), NpgsqlDbType.Text, ct);
             }
             await writer.CompleteAsync(ct);
         }
