@@ -139,18 +139,29 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
 
     /// <summary>Publishes a contract message caused by the message being handled (<see cref="Cause"/>).</summary>
     public void Publish<T>(string topic, string key, string messageId, T body) where T : IMessage =>
-        Publish(Cause ?? throw new InvariantViolatedException(
-            $"{T.Type} {messageId} published with no cause: "
-            + "a job or batch handler must name the cause of what it publishes"), topic, key, messageId, body);
+        Publish(CauseOf<T>(messageId), topic, key, messageId, body);
+
+    /// <summary>
+    /// Publishes a message that this transaction's own writes make new (<see cref="OutgoingMessage.New"/>):
+    /// written by binary COPY, never looked up; a second under its id fails the transaction.
+    /// </summary>
+    public void PublishNew<T>(string topic, string key, string messageId, T body) where T : IMessage =>
+        Publish(OutgoingMessage.Create(topic, key, EnvelopeOf<T>(CauseOf<T>(messageId), messageId), body)
+            with { New = true });
 
     /// <summary>
     /// The one publish path: a contract message with the envelope headers (type and schema
     /// version from the contract, correlation and causation from <paramref name="cause"/>).
     /// </summary>
     public void Publish<T>(Cause cause, string topic, string key, string messageId, T body) where T : IMessage =>
-        Publish(OutgoingMessage.Create(topic, key,
-            new Envelope(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, Clock.GetUtcNow()),
-            body));
+        Publish(OutgoingMessage.Create(topic, key, EnvelopeOf<T>(cause, messageId), body));
+
+    private Envelope EnvelopeOf<T>(Cause cause, string messageId) where T : IMessage =>
+        new(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, Clock.GetUtcNow());
+
+    private Cause CauseOf<T>(string messageId) where T : IMessage =>
+        Cause ?? throw new InvariantViolatedException($"{T.Type} {messageId} published with no cause: "
+            + "a job or batch handler must name the cause of what it publishes");
 
     /// <summary>
     /// Runs <paramref name="action"/> after the transaction committed, never if it rolled back:

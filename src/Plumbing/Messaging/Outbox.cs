@@ -14,11 +14,65 @@ public sealed class Outbox(string schema)
     private readonly string _table = SqlNames.Identifier(schema) + ".outbox";
 
     /// <summary>
-    /// Adds messages; one already present with the same outbox id and the same content is
-    /// "already added" and skipped. The same id with other content is a bug in the caller
-    /// (a deterministic id must name one fact) and throws.
+    /// Adds messages, in the given order, which is the relay's; one already present with the same
+    /// outbox id and the same content is "already added" and skipped. The same id with other content
+    /// is a bug in the caller (a deterministic id must name one fact) and throws. A run of messages
+    /// marked <see cref="OutgoingMessage.New"/> is written by binary COPY instead, with no lookup.
     /// </summary>
     public async Task AddAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
+    {
+        if (!messages.Any(m => m.New))
+        {
+            await AddUnlessAddedAsync(conn, tx, messages, ct);
+            return;
+        }
+        for (var start = 0; start < messages.Count;)
+        {
+            var end = start + 1;
+            while (end < messages.Count && messages[end].New == messages[start].New) end++;
+            var run = messages.Skip(start).Take(end - start).ToList();
+            if (messages[start].New) await CopyNewAsync(conn, tx, run, ct);
+            else await AddUnlessAddedAsync(conn, tx, run, ct);
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// New messages by binary COPY: no lookup of an earlier copy and no speculative insertion (10,000
+    /// of a settlement's orders: about 55 ms of a backend against 75 as an INSERT that skips the already
+    /// added). This week's duplicate is refused by the key and fails the transaction; the publisher's own
+    /// unique row is what keeps an earlier week's away.
+    /// </summary>
+    private async Task CopyNewAsync(
+        NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
+    {
+        // The transaction takes its id before it takes any outbox id: the relay's gaps rely on it (RelayProgress).
+        await using (var xid = new NpgsqlCommand("SELECT pg_current_xact_id()", conn, tx))
+            await xid.ExecuteScalarAsync(ct);
+        await using var writer = await conn.BeginBinaryImportAsync(
+            $"COPY {_table} (message_id, topic, message_key, message_type, payload, header_bytes) " +
+            "FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var m in messages)
+        {
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(m.OutboxId, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(m.Topic, NpgsqlDbType.Text, ct);
+            await WriteBytesAsync(writer, m.Key, ct);
+            await writer.WriteAsync(m.MessageType, NpgsqlDbType.Text, ct);
+            await WriteBytesAsync(writer, m.Payload, ct);
+            await writer.WriteAsync(OutboxHeaders.Write(m.Headers, m.OutboxId, m.MessageType), NpgsqlDbType.Bytea, ct);
+        }
+        await writer.CompleteAsync(ct);
+    }
+
+    private static async Task WriteBytesAsync(NpgsqlBinaryImporter writer, byte[]? bytes, CancellationToken ct)
+    {
+        if (bytes is null) await writer.WriteNullAsync(ct);
+        else await writer.WriteAsync(bytes, NpgsqlDbType.Bytea, ct);
+    }
+
+    private async Task AddUnlessAddedAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
     {
         if (messages.Count == 0) return;

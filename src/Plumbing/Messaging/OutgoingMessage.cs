@@ -33,6 +33,14 @@ public sealed record OutgoingMessage(
     public bool FirstWins { get; init; }
 
     /// <summary>
+    /// When set, the publisher's own writes in the same transaction make this id new: a row it
+    /// inserted under a unique key that names the message (a payout and its order). The outbox
+    /// then writes it by binary COPY, with no lookup of an earlier copy; one already there under
+    /// the id is a bug in that guarantee and fails the transaction (<see cref="Outbox"/>).
+    /// </summary>
+    public bool New { get; init; }
+
+    /// <summary>
     /// How every message body is written and read. Reading is strict: a missing constructor
     /// field or a null where the record says non-null is an unreadable body, never a silent
     /// default (a stat update without its value must not read as a total of zero); so is a

@@ -128,7 +128,8 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
             var payment = payments.GetValueOrDefault(a.EntryId)
                 ?? throw new InvariantViolatedException($"contest {contestId}: winning entry {a.EntryId} has no " +
                     "accepted entry recorded");
-            context.Publish(Topics.PayoutsDue, contestId, a.PayoutId,
+            // New by the payout row just written under its id (payouts_pkey): written by COPY, never looked up.
+            context.PublishNew(Topics.PayoutsDue, contestId, a.PayoutId,
                 SettlementTerms.Order(contestId, a.PayoutId, a.EntryId, a.PlayerId,
                 a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits, currency, payment));
         }

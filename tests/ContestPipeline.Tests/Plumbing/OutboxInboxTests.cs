@@ -50,6 +50,28 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task New_messages_are_copied_in_their_place_in_the_order_and_a_second_under_an_id_fails_the_transaction()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var messages = Enumerable.Range(1, 6).Select(seq => TestEvent.Message(stage.Topic, new TestEvent("k", seq)) with
+        {
+            New = seq is 2 or 3 or 5,
+        }).ToList();
+        await stage.EnqueueAsync(messages);
+        Assert.Equal(6, await stage.UnsentAsync());
+
+        var again = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => stage.EnqueueAsync([messages[1]]));
+        Assert.Equal(Npgsql.PostgresErrorCodes.UniqueViolation, again.SqlState);
+        await stage.EnqueueAsync([messages[0], messages[2] with { New = false }]);   // not new: already added, skipped
+        Assert.Equal(6, await stage.UnsentAsync());
+
+        stage.Start(stage.Relay(batchSizeMax: 4).RunAsync);
+        stage.Start(stage.Consumer(batchSizeMax: 4).RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 6, "six messages applied");
+        Assert.Equal(Enumerable.Range(1, 6), (await stage.AppliedAsync()).Select(a => a.Seq));
+    }
+
+    [Fact]
     public async Task An_alert_raised_again_under_the_same_key_is_one_alert_whatever_its_time()
     {
         await using var stage = await Stage.CreateAsync(fixture);
