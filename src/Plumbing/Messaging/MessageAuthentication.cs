@@ -79,7 +79,7 @@ public static class MessageSignature
             {
                 var end = WriteText(span, at, keys[i].Consumer);
                 end = WriteText(span, end, keys[i].KeyId);
-                HMACSHA256.HashData(keys[i].Secret, span[..end], mac);
+                Hmac(keys[i].Secret, span[..end], mac);
                 result[i] = Convert.ToHexStringLower(mac);
             }
             return result;
@@ -88,6 +88,30 @@ public static class MessageSignature
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Keyed HMAC state kept per thread and key (by reference: a secret's bytes are never changed in place), at
+    /// most <see cref="HmacsPerThreadMax"/> of them: the one-shot HMAC set up an OpenSSL context and the key's
+    /// inner and outer pads for every signature, 1.14 µs against 0.57 µs reused for 300 bytes.
+    /// </summary>
+    [ThreadStatic] private static Dictionary<byte[], IncrementalHash>? _hmacs;
+    private const int HmacsPerThreadMax = 64;
+
+    private static void Hmac(byte[] secret, ReadOnlySpan<byte> data, Span<byte> mac)
+    {
+        var hmacs = _hmacs ??= new Dictionary<byte[], IncrementalHash>(ReferenceEqualityComparer.Instance);
+        if (!hmacs.TryGetValue(secret, out var hmac))
+        {
+            if (hmacs.Count >= HmacsPerThreadMax)
+            {
+                foreach (var h in hmacs.Values) h.Dispose();
+                hmacs.Clear();
+            }
+            hmacs[secret] = hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, secret);
+        }
+        hmac.AppendData(data);
+        hmac.GetHashAndReset(mac);
     }
 
     private static int Write(Span<byte> span, int at, byte[]? value)
