@@ -2,13 +2,14 @@
 --
 -- The final standings are kept as the JSON text they were received as. As jsonb, every settlement
 -- printed them back to text: a million rows, 200 chunks and 106 MB of it, about 0.5 s of a backend
--- before the first prize could be decided. Text is sent as it is stored. The check keeps what jsonb's
--- parsing enforced (a chunk is a JSON array) at the cost of a validating parse on insert only. Rows kept
--- before this migration keep jsonb's spacing; a redelivered chunk is compared as JSON when its text
--- differs (SettlementStore.InsertStandingsChunkAsync).
+-- before the first prize could be decided. Text is sent as it is stored. The check parses a chunk as
+-- jsonb when it is kept, as the column did, so it refuses what jsonb refused (json alone accepts the
+-- escape \u0000, which would only fail later, at a winner's payout row), and keeps it a JSON array.
+-- Rows kept before this migration keep jsonb's spacing; a redelivered chunk is compared as JSON when
+-- its text differs (SettlementStore.InsertStandingsChunkAsync).
 ALTER TABLE standings_chunks ALTER COLUMN rows TYPE text USING rows::text;
 ALTER TABLE standings_chunks ADD CONSTRAINT standings_chunks_rows_are_an_array
-    CHECK (json_typeof(rows::json) = 'array');
+    CHECK (jsonb_typeof(rows::jsonb) = 'array');
 
 -- A payout's contest is checked once per statement instead of by the foreign key, whose per-row check
 -- looked up and share-locked the contest's row for each of a chunk's 10,000 payouts: about 30 ms of

@@ -85,7 +85,7 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         Assert.Contains("belongs to contest paid and cannot be moved to elsewhere", refused.MessageText);
         Assert.Equal(4, await conn.ExecuteScalarAsync<int>(
             "SELECT count(*) FROM settlement.payouts WHERE contest_id = 'paid'"));
-        // Final standings are kept as text but refused where jsonb would refuse them (settlement/0013).
+        // Final standings are kept as text but refused where jsonb would refuse them (settlement/0011).
         refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() => conn.ExecuteAsync(
             "INSERT INTO settlement.standings_chunks VALUES ('paid', 99, 100, '[{\"entryId\": \"e\\u0000\"}]')"));
         Assert.Equal(Npgsql.PostgresErrorCodes.UntranslatableCharacter, refused.SqlState);
