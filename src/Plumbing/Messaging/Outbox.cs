@@ -22,16 +22,11 @@ public sealed class Outbox(string schema)
     public async Task AddAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
     {
-        if (!messages.Any(m => m.New))
-        {
-            await AddUnlessAddedAsync(conn, tx, messages, ct);
-            return;
-        }
         for (var start = 0; start < messages.Count;)
         {
             var end = start + 1;
             while (end < messages.Count && messages[end].New == messages[start].New) end++;
-            var run = messages.Skip(start).Take(end - start).ToList();
+            var run = end - start == messages.Count ? messages : [.. messages.Skip(start).Take(end - start)];
             if (messages[start].New) await CopyNewAsync(conn, tx, run, ct);
             else await AddUnlessAddedAsync(conn, tx, run, ct);
             start = end;
@@ -75,7 +70,6 @@ public sealed class Outbox(string schema)
     private async Task AddUnlessAddedAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<OutgoingMessage> messages, CancellationToken ct)
     {
-        if (messages.Count == 0) return;
         var ids = new string[messages.Count];
         var topics = new string[messages.Count];
         var keys = new byte[]?[messages.Count];
