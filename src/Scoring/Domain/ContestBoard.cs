@@ -20,34 +20,19 @@ namespace ContestPipeline.Scoring.Domain;
 /// are exact (no partial sum can overflow in one order and not another), the standings and
 /// hashes are a function of the final inputs only, not of the order they arrived in.</para>
 /// <para>Why the layout: a stat event touches one athlete, and an athlete is picked by
-/// thousands of entries. So an event updates one athlete total (O(rules for that stat)) and
-/// marks the entry scores stale; the scores are recomputed in one pass over the flat lineup
-/// array when standings are next asked for (100,000 entries × 8 picks is about a millisecond),
+/// thousands of entries. So an event updates one athlete total (O(rules for that stat)) in the
+/// <see cref="AthleteTable"/>, once for every board sharing it, and marks the entry scores
+/// stale; the scores are recomputed in one pass over the flat lineup array when standings are
+/// next asked for (100,000 entries × 8 picks is about a millisecond),
 /// and the leaders are chosen with a bounded heap rather than a full sort.</para>
 /// </remarks>
 public sealed class ContestBoard
 {
-    private readonly ScoringRules _rules;
-    private readonly Dictionary<string, int> _gameSlotById;
-    private readonly string[] _gameIds;
-    private readonly int _statSlots;
+    private AthleteTable _athletes;
     private readonly bool _isFitness;
-
-    // Athletes, interned to dense indices in the order first seen (the order never leaks out).
-    private readonly Dictionary<string, int> _athleteIndexById = new(StringComparer.Ordinal);
-    private string[] _athleteIds = new string[64];
-    private int _athleteCount;
-    private long[] _athletePointsMilli = new long[64];
-    // How many lineup slots (or fitness entries) point at each athlete: zero means no entry's
-    // score depends on it.
+    // How many lineup slots (or fitness entries) of this board point at each athlete of the table: zero (or past the
+    // end) means no entry's score here depends on it.
     private int[] _athletePickCount = new int[64];
-    // Per athlete, the latest value per (game slot × stat slots + stat slot), allocated on its
-    // first stat; presence is kept apart because zero is a value a feed may report.
-    private long[]?[] _athleteValues = new long[]?[64];
-    private bool[]?[] _athleteValuePresent = new bool[]?[64];
-    // Never decreases: an upper bound on |points| of every athlete, which lets the common case
-    // prove that no entry sum can overflow without looking at the entries.
-    private Int128 _athletePointsAbsBoundMilli;
 
     // Entries, in the order added (only the hash and the standings order them).
     private readonly Dictionary<string, int> _entryIndexById = new(StringComparer.Ordinal);
@@ -69,7 +54,16 @@ public sealed class ContestBoard
     private (long Version, int Count, IReadOnlyList<StandingRow> Rows)? _leadersCache;
     private (long Version, IReadOnlyList<StandingRow> Rows)? _finalCache;
 
-    public ContestBoard(ContestDefined definition)
+    /// <summary>A board with its own <see cref="AthleteTable"/>.</summary>
+    public ContestBoard(ContestDefined definition) : this(definition, null)
+    {
+    }
+
+    /// <summary>
+    /// A board sharing <paramref name="athletes"/> (made for a contest with the same games and rules) with other
+    /// boards: a stat applied to the table, or through any of them, moves every one of them.
+    /// </summary>
+    public ContestBoard(ContestDefined definition, AthleteTable? athletes)
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(definition.ContestId);
@@ -83,13 +77,13 @@ public sealed class ContestBoard
                 throw new ArgumentException($"contest {definition.ContestId}: unknown kind '{definition.Kind}'",
                     nameof(definition)),
         };
+        if (athletes is not null && athletes.Key != AthleteTable.KeyOf(definition))
+            throw new ArgumentException($"contest {definition.ContestId}: its games and scoring rules are not those "
+                + "of the athlete table given", nameof(athletes));
 
         Definition = definition;
-        _rules = new ScoringRules(definition.ScoringRules);
-        _gameIds = [.. definition.GameIds.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        _gameSlotById = new Dictionary<string, int>(_gameIds.Length, StringComparer.Ordinal);
-        for (var slot = 0; slot < _gameIds.Length; slot++) _gameSlotById[_gameIds[slot]] = slot;
-        _statSlots = _rules.SlotCount;
+        _athletes = athletes ?? new AthleteTable(definition);
+        _athletes.Attach(this);
         _standingOrder = new StandingOrder(this);
     }
 
@@ -97,7 +91,12 @@ public sealed class ContestBoard
 
     public string ContestId => Definition.ContestId;
 
-    public ScoringRules Rules => _rules;
+    public ScoringRules Rules => _athletes.Rules;
+
+    /// <summary>
+    /// The athletes' values and points this board reads, shared with the contests of the same games and rules.
+    /// </summary>
+    public AthleteTable Athletes => _athletes;
 
     public int EntryCount => _entries.Count;
 
@@ -142,8 +141,8 @@ public sealed class ContestBoard
         var indices = new int[athletes.Count];
         for (var i = 0; i < indices.Length; i++)
         {
-            indices[i] = InternAthlete(athletes[i]);
-            score += _athletePointsMilli[indices[i]];
+            indices[i] = _athletes.Intern(athletes[i]);
+            score += _athletes.PointsMilli[indices[i]];
         }
         if (score < long.MinValue || score > long.MaxValue)
             throw new OverflowException($"contest {ContestId}: entry {entryId} would score {score} milli, which does " +
@@ -156,6 +155,7 @@ public sealed class ContestBoard
         EnsureCapacity(ref _pickStart, e + 2);
         var start = _pickStart[e];
         EnsureCapacity(ref _picks, start + indices.Length);
+        EnsureCapacity(ref _athletePickCount, _athletes.AthleteCount);
         for (var i = 0; i < indices.Length; i++)
         {
             _picks[start + i] = indices[i];
@@ -166,7 +166,7 @@ public sealed class ContestBoard
         // The entry keeps the board's one copy of each athlete id: a slate's millions of lineups name a few hundred
         // athletes, and a lineup read from a message or a row brings its own copy of each name.
         if (!_isFitness)
-            entry = new ScoringEntry(entry.EntryId, entry.PlayerId, [.. indices.Select(i => _athleteIds[i])]);
+            entry = new ScoringEntry(entry.EntryId, entry.PlayerId, [.. indices.Select(_athletes.AthleteId)]);
         _entryIds[e] = entry.EntryId;
         _entryPlayerIds[e] = entry.PlayerId;
         _entryIndexById[entry.EntryId] = e;
@@ -178,53 +178,19 @@ public sealed class ContestBoard
     }
 
     /// <summary>
-    /// Records the latest cumulative value of an athlete's stat in a game (it replaces the
-    /// previous value; it is not added to it). A game the contest does not cover and a stat
-    /// without a rule are ignored and not held. Returns whether any entry's score may have
-    /// changed: false for an ignored stat, an unchanged value, a change worth no points, or an
-    /// athlete nobody picked (whose value is still held, for entries added later).
+    /// Records the latest cumulative value of an athlete's stat in a game in the board's <see cref="Athletes"/> (it
+    /// replaces the previous value; it is not added to it), and so in every board sharing them. A game the contest
+    /// does not cover and a stat without a rule are ignored and not held. Returns whether any entry's score may have
+    /// changed, here or on a board sharing the table: false for an ignored stat, an unchanged value, a change worth
+    /// no points, or an athlete nobody picked (whose value is still held, for entries added later).
     /// </summary>
     /// <exception cref="OverflowException">The athlete's points or an entry's score would not fit in a long; nothing
     /// changed.</exception>
-    public bool ApplyStat(string gameId, string athleteId, string stat, long value)
-    {
-        ArgumentNullException.ThrowIfNull(gameId);
-        ArgumentNullException.ThrowIfNull(athleteId);
-        ArgumentNullException.ThrowIfNull(stat);
-        if (!_gameSlotById.TryGetValue(gameId, out var gameSlot)) return false;
-        if (!_rules.TryGetSlot(stat, out var statSlot)) return false;
-
-        var a = InternAthlete(athleteId);
-        var values = _athleteValues[a] ??= new long[_gameIds.Length * _statSlots];
-        var present = _athleteValuePresent[a] ??= new bool[values.Length];
-        var slot = gameSlot * _statSlots + statSlot;
-        if (present[slot] && values[slot] == value) return false;
-
-        // Everything that can throw happens before the first write.
-        var oldPointsMilli = present[slot] ? _rules.PointsMilli(statSlot, values[slot]) : 0;
-        var newPointsMilli = _rules.PointsMilli(statSlot, value);
-        var current = _athletePointsMilli[a];
-        var updated = (Int128)current - oldPointsMilli + newPointsMilli;
-        if (updated < long.MinValue || updated > long.MaxValue)
-            throw new OverflowException($"contest {ContestId}: athlete {athleteId} would have {updated} milli after " +
-                $"{gameId}/{stat}={value}, which does not fit in a long");
-        var updatedMilli = (long)updated;
-        var scoresMove = updatedMilli != current && _athletePickCount[a] > 0;
-        if (scoresMove) EnsureEntryScoresFit(a, updatedMilli, gameId, stat, value);
-
-        values[slot] = value;
-        present[slot] = true;
-        _athletePointsMilli[a] = updatedMilli;
-        _athletePointsAbsBoundMilli = Int128.Max(_athletePointsAbsBoundMilli, Int128.Abs(updatedMilli));
-        if (!scoresMove) return false;
-        _entryScoresStale = true;
-        Version++;
-        return true;
-    }
+    public bool ApplyStat(string gameId, string athleteId, string stat, long value) =>
+        _athletes.ApplyStat(gameId, athleteId, stat, value);
 
     /// <summary>An athlete's points over the covered games, in thousandths; zero for one never seen.</summary>
-    public long AthletePointsMilli(string athleteId) =>
-        _athleteIndexById.TryGetValue(athleteId, out var a) ? _athletePointsMilli[a] : 0;
+    public long AthletePointsMilli(string athleteId) => _athletes.AthletePointsMilli(athleteId);
 
     /// <summary>An entry's score in thousandths.</summary>
     /// <exception cref="KeyNotFoundException">No entry has this id.</exception>
@@ -240,25 +206,7 @@ public sealed class ContestBoard
     /// Every stat value held (covered games, stats with a rule), sorted by game, athlete and
     /// stat. Applying them to a fresh board with the same entries gives the same standings.
     /// </summary>
-    public IReadOnlyList<StatValue> StatValues()
-    {
-        var list = new List<StatValue>();
-        for (var a = 0; a < _athleteCount; a++)
-        {
-            var values = _athleteValues[a];
-            var present = _athleteValuePresent[a];
-            if (values is null || present is null) continue;
-            for (var slot = 0; slot < values.Length; slot++)
-            {
-                if (!present[slot]) continue;
-                list.Add(
-                    new StatValue(_gameIds[slot / _statSlots], _athleteIds[a], _rules.Stats[slot % _statSlots],
-                        values[slot]));
-            }
-        }
-        list.Sort(StatValue.OrdinalOrder);
-        return list.AsReadOnly();
-    }
+    public IReadOnlyList<StatValue> StatValues() => _athletes.StatValues();
 
     /// <summary>
     /// The best <paramref name="count"/> rows (fewer if there are fewer entries), with their true
@@ -317,28 +265,16 @@ public sealed class ContestBoard
     /// <summary>The hash of this contest's inputs: see <see cref="StandingsHasher.InputsHash"/>.</summary>
     public string InputsHash() => StandingsHasher.InputsHash(Definition, _entries, StatValues());
 
-    private int InternAthlete(string athleteId)
-    {
-        if (_athleteIndexById.TryGetValue(athleteId, out var a)) return a;
-        a = _athleteCount++;
-        EnsureCapacity(ref _athleteIds, _athleteCount);
-        EnsureCapacity(ref _athletePointsMilli, _athleteCount);
-        EnsureCapacity(ref _athletePickCount, _athleteCount);
-        EnsureCapacity(ref _athleteValues, _athleteCount);
-        EnsureCapacity(ref _athleteValuePresent, _athleteCount);
-        _athleteIds[a] = athleteId;
-        _athleteIndexById[athleteId] = a;
-        return a;
-    }
-
     /// <summary>
     /// Throws if giving athlete <paramref name="athlete"/> <paramref name="pointsMilli"/> would
-    /// push some entry's score out of a long. Usually proven at once from a bound
-    /// (|points| of any athlete × longest lineup); otherwise the entries are summed exactly.
+    /// push some entry's score out of a long. Usually proven at once: no entry here picked the
+    /// athlete, or a bound (|points| of any athlete × longest lineup) fits; otherwise the entries
+    /// are summed exactly. Called by the table before it writes.
     /// </summary>
-    private void EnsureEntryScoresFit(int athlete, long pointsMilli, string gameId, string stat, long value)
+    internal void EnsureEntryScoresFit(int athlete, long pointsMilli, string gameId, string stat, long value)
     {
-        var bound = Int128.Max(_athletePointsAbsBoundMilli, Int128.Abs(pointsMilli)) * _lineupLengthMax;
+        if (!Picks(athlete)) return;
+        var bound = Int128.Max(_athletes.PointsAbsBoundMilli, Int128.Abs(pointsMilli)) * _lineupLengthMax;
         if (bound <= long.MaxValue) return;
 
         for (var e = 0; e < EntryCount; e++)
@@ -349,25 +285,55 @@ public sealed class ContestBoard
             {
                 var picked = _picks[p];
                 picksAthlete |= picked == athlete;
-                score += picked == athlete ? pointsMilli : _athletePointsMilli[picked];
+                score += picked == athlete ? pointsMilli : _athletes.PointsMilli[picked];
             }
             if (picksAthlete && (score < long.MinValue || score > long.MaxValue))
                 throw new OverflowException($"contest {ContestId}: entry {_entryIds[e]} would score {score} milli " +
-                    $"after {gameId}/{_athleteIds[athlete]}/{stat}={value}, which does not fit in a long");
+                    $"after {gameId}/{_athletes.AthleteId(athlete)}/{stat}={value}, which does not fit in a long");
         }
     }
+
+    /// <summary>
+    /// The table changed <paramref name="athlete"/>'s points: the entry scores are stale if an entry here picked
+    /// them. Returns whether it did.
+    /// </summary>
+    internal bool AthleteMoved(int athlete)
+    {
+        if (!Picks(athlete)) return false;
+        _entryScoresStale = true;
+        Version++;
+        return true;
+    }
+
+    /// <summary>
+    /// Leaves a shared table for a copy of it as it stands (a contest whose result stands): nothing applied to the
+    /// table afterwards reaches this board.
+    /// </summary>
+    public void LeaveTable()
+    {
+        if (_athletes.BoardCount == 1) return;
+        var own = _athletes.Copy();
+        _athletes.Detach(this);
+        own.Attach(this);
+        _athletes = own;
+    }
+
+    /// <summary>
+    /// The board's pick counts may be shorter than the table's athletes: athletes added since pick nothing here.
+    /// </summary>
+    private bool Picks(int athlete) => athlete < _athletePickCount.Length && _athletePickCount[athlete] > 0;
 
     private void RefreshEntryScores()
     {
         if (!_entryScoresStale) return;
-        var points = _athletePointsMilli;
+        var points = _athletes.PointsMilli;
         var picks = _picks;
         var starts = _pickStart;
         var scores = _entryScoreMilli;
         var n = EntryCount;
         // Every entry sum was proven to fit when its inputs changed; when the bound also holds,
         // no partial sum can overflow either, so 64-bit adds suffice.
-        var boundFits = _athletePointsAbsBoundMilli * _lineupLengthMax <= long.MaxValue;
+        var boundFits = _athletes.PointsAbsBoundMilli * _lineupLengthMax <= long.MaxValue;
         for (var e = 0; e < n; e++)
         {
             if (boundFits)

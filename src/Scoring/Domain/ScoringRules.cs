@@ -40,6 +40,13 @@ public sealed class ScoringRules
         for (var slot = 0; slot < _stats.Length; slot++) _slotByStat[_stats[slot]] = slot;
     }
 
+    /// <summary>
+    /// The compiled rules as text: every stat with a rule, in slot order, and its points per unit in order. The same
+    /// rules listed in another order give the same signature.
+    /// </summary>
+    public string Signature => string.Join(";",
+        _stats.Select((stat, slot) => $"{stat.Length}:{stat}={string.Join(",", _pointsPerUnitMilli[slot])}"));
+
     /// <summary>The distinct stats that score, in slot order (ordinal order of their names).</summary>
     public IReadOnlyList<string> Stats => _stats;
 

@@ -24,6 +24,10 @@ public sealed class ScoringState
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ContestRuntime> _contests = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ContestRuntime>> _byGame = new(StringComparer.Ordinal);
+    // The boards' athlete tables by key (AthleteTable.KeyOf), and those covering each game: a stat is applied once
+    // per table, whatever the number of contests sharing it.
+    private readonly Dictionary<string, AthleteTable> _tables = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<AthleteTable>> _tablesByGame = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _gameSequence = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Game, string Athlete, string Stat), (long Value, long Sequence)> _latest = [];
     /// <summary>
@@ -42,10 +46,10 @@ public sealed class ScoringState
     private readonly Dictionary<string, long> _pending = new(StringComparer.Ordinal);
     private long _mark;
 
-    public sealed class ContestRuntime(ContestDefined definition, int? partition)
+    public sealed class ContestRuntime(ContestDefined definition, int? partition, AthleteTable athletes)
     {
         public ContestDefined Definition { get; } = definition;
-        public ContestBoard Board { get; } = new(definition);
+        public ContestBoard Board { get; } = new(definition, athletes);
         /// <summary>
         /// The partition of <c>contest.lifecycle</c> the contest's timeline is on; null for a contest recorded before
         /// it was kept.
@@ -70,7 +74,18 @@ public sealed class ScoringState
     private void AddContestHeld(ContestDefined definition, ContestState state, int? partition)
     {
         if (_contests.ContainsKey(definition.ContestId)) return;
-        var runtime = new ContestRuntime(definition, partition) { State = state };
+        var key = AthleteTable.KeyOf(definition);
+        var newTable = !_tables.TryGetValue(key, out var table);
+        if (newTable)
+        {
+            _tables[key] = table = new AthleteTable(definition);
+            foreach (var game in table.GameIds)
+            {
+                if (!_tablesByGame.TryGetValue(game, out var tables)) _tablesByGame[game] = tables = [];
+                tables.Add(table);
+            }
+        }
+        var runtime = new ContestRuntime(definition, partition, table!) { State = state };
         _contests.Add(definition.ContestId, runtime);
         foreach (var game in definition.GameIds)
         {
@@ -84,9 +99,11 @@ public sealed class ScoringState
             }
             list.Add(runtime);
         }
+        // A table already shared holds every value of its games (they are applied to it as they come).
+        if (!newTable) return;
         var games = definition.GameIds.ToHashSet(StringComparer.Ordinal);
         foreach (var ((game, athlete, stat), (value, _)) in _latest)
-            if (games.Contains(game)) runtime.Board.ApplyStat(game, athlete, stat, value);
+            if (games.Contains(game)) table!.ApplyStat(game, athlete, stat, value);
     }
 
     public void AddEntry(string contestId, string entryId, string playerId, IReadOnlyList<string>? lineup)
@@ -148,13 +165,9 @@ public sealed class ScoringState
                 if (_latest.TryGetValue(key, out var held) && held.Sequence >= s.Sequence) continue;
                 _latest[key] = (s.Value, s.Sequence);
                 if (s.Sequence > _gameSequence.GetValueOrDefault(s.GameId)) _gameSequence[s.GameId] = s.Sequence;
-                if (!_byGame.TryGetValue(s.GameId, out var contests)) continue;
-                foreach (var c in contests)
-                {
-                    // A completed contest's result stands; its board is frozen.
-                    if (c.State is ContestState.Complete or ContestState.Cancelled) continue;
-                    c.Board.ApplyStat(s.GameId, s.AthleteId, s.Stat, s.Value);
-                }
+                // A completed or cancelled contest's board has left its table (Remove): its result stands.
+                if (!_tablesByGame.TryGetValue(s.GameId, out var tables)) continue;
+                foreach (var table in tables) table.ApplyStat(s.GameId, s.AthleteId, s.Stat, s.Value);
             }
         }
     }
@@ -236,6 +249,17 @@ public sealed class ScoringState
     private void Remove(ContestRuntime c)
     {
         _contests.Remove(c.Definition.ContestId);
+        var table = c.Board.Athletes;
+        // The last board keeps its table as it stands; one of several leaves with a copy.
+        var last = table.BoardCount == 1;
+        c.Board.LeaveTable();
+        if (last)
+        {
+            _tables.Remove(table.Key);
+            foreach (var game in table.GameIds) _tablesByGame.GetValueOrDefault(game)?.Remove(table);
+            foreach (var game in table.GameIds.Where(g => _tablesByGame.GetValueOrDefault(g) is { Count: 0 }))
+                _tablesByGame.Remove(game);
+        }
         foreach (var game in c.Definition.GameIds)
         {
             var boards = _byGame.GetValueOrDefault(game);
