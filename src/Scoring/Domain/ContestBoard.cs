@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Runtime.CompilerServices;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
 
@@ -218,26 +219,31 @@ public sealed class ContestBoard
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var k = Math.Min(count, EntryCount);
         if (_leadersCache is { } cached && cached.Version == Version && cached.Count == k) return cached.Rows;
-        RefreshEntryScores();
 
         EnsureCapacity(ref _leaderHeap, k);
-        var heap = _leaderHeap;
+        var (heap, scores, ids) = (_leaderHeap, _entryScoreMilli, _entryIds);
+        var (stale, wide, points) = (_entryScoresStale, !BoundFits(), _athletes.PointsMilli);
         var size = 0;
-        // The heap keeps the best k seen so far with the worst of them at the root, so most
-        // entries cost one comparison against the root and are dropped.
-        for (var e = 0; e < EntryCount && k > 0; e++)
+        var worst = 0L;
+        // One pass: a stale score is summed again and, in the same step, compared with the worst of the best k
+        // kept so far (the heap's root), so most entries cost their sum and one comparison and are dropped.
+        for (var e = 0; e < EntryCount; e++)
         {
+            var score = stale ? scores[e] = ScoreOf(e, points, wide) : scores[e];
             if (size < k)
             {
                 heap[size] = e;
                 SiftUp(heap, size++);
+                worst = scores[heap[0]];
             }
-            else if (Precedes(e, heap[0]))
+            else if (k > 0 && (score > worst || (score == worst && string.CompareOrdinal(ids[e], ids[heap[0]]) < 0)))
             {
                 heap[0] = e;
                 SiftDown(heap, size);
+                worst = scores[heap[0]];
             }
         }
+        _entryScoresStale = false;
         Array.Sort(heap, 0, k, _standingOrder);
         var rows = BuildRows(heap, k);
         _leadersCache = (Version, k, rows);
@@ -326,30 +332,32 @@ public sealed class ContestBoard
     private void RefreshEntryScores()
     {
         if (!_entryScoresStale) return;
-        var points = _athletes.PointsMilli;
-        var picks = _picks;
-        var starts = _pickStart;
-        var scores = _entryScoreMilli;
-        var n = EntryCount;
-        // Every entry sum was proven to fit when its inputs changed; when the bound also holds,
-        // no partial sum can overflow either, so 64-bit adds suffice.
-        var boundFits = _athletes.PointsAbsBoundMilli * _lineupLengthMax <= long.MaxValue;
-        for (var e = 0; e < n; e++)
-        {
-            if (boundFits)
-            {
-                long sum = 0;
-                for (var p = starts[e]; p < starts[e + 1]; p++) sum = checked(sum + points[picks[p]]);
-                scores[e] = sum;
-            }
-            else
-            {
-                Int128 sum = 0;
-                for (var p = starts[e]; p < starts[e + 1]; p++) sum += points[picks[p]];
-                scores[e] = checked((long)sum);
-            }
-        }
+        var (points, wide) = (_athletes.PointsMilli, !BoundFits());
+        for (var e = 0; e < EntryCount; e++) _entryScoreMilli[e] = ScoreOf(e, points, wide);
         _entryScoresStale = false;
+    }
+
+    /// <summary>
+    /// Every entry sum was proven to fit when its inputs changed; when the bound also holds, no partial sum can
+    /// overflow either, so 64-bit adds suffice.
+    /// </summary>
+    private bool BoundFits() => _athletes.PointsAbsBoundMilli * _lineupLengthMax <= long.MaxValue;
+
+    /// <summary>Entry <paramref name="e"/>'s score from <paramref name="points"/>, in 128 bits when <paramref
+    /// name="wide"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long ScoreOf(int e, long[] points, bool wide)
+    {
+        var (picks, from, to) = (_picks, _pickStart[e], _pickStart[e + 1]);
+        if (!wide)
+        {
+            long sum = 0;
+            for (var p = from; p < to; p++) sum = checked(sum + points[picks[p]]);
+            return sum;
+        }
+        Int128 wideSum = 0;
+        for (var p = from; p < to; p++) wideSum += points[picks[p]];
+        return checked((long)wideSum);
     }
 
     /// <summary>Standings order: higher score first, then lower entry id by ordinal comparison.</summary>
