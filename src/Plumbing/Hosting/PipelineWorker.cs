@@ -343,8 +343,10 @@ public static class PipelineWorker
                     var waiting = consumers.Where(c => !c.Joined).Select(c => c.Name).ToList();
                     return waiting.Count == 0 ? null : "not joined yet: " + string.Join(", ", waiting);
                 };
+                // Views go out through the relay's producer, signed as the relay signs.
+                var views = new ViewPublisher(producer, signer, relayOptions.DeliveryTimeout);
                 var jobs = (worker.Jobs?.Invoke(services) ?? []).Select(j => new JobRunner(dataSource, worker.Name, j,
-                    clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name))).ToList();
+                    clock, loggers.CreateLogger("ContestPipeline.Job." + j.Name), views)).ToList();
                 LogRunning(logger, jobs);
                 using var reserved = ThreadReservation.Take(consumers.Count + jobs.Count + 2);
 

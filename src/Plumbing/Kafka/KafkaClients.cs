@@ -21,6 +21,48 @@ public static class KafkaClients
         return kafka;
     }
 
+    /// <summary>
+    /// Produces <paramref name="count"/> records in order (<paramref name="recordAt"/> makes the i-th just before it
+    /// is produced) and waits for every delivery report, at most <paramref name="timeout"/>. Returns each record's
+    /// error, null when the broker acknowledged it; one still in flight at the timeout counts as not confirmed.
+    /// </summary>
+    public static async Task<string?[]> ProduceAllAsync(IProducer<byte[]?, byte[]?> producer, int count,
+        Func<int, (string Topic, Message<byte[]?, byte[]?> Record)> recordAt, TimeSpan timeout, CancellationToken ct)
+    {
+        var errors = new string?[count];
+        var pending = count;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (count == 0) return errors;
+        for (var i = 0; i < count; i++)
+        {
+            var index = i;
+            var (topic, record) = recordAt(i);
+            try
+            {
+                producer.Produce(topic, record, report =>
+                {
+                    if (report.Error.IsError) errors[index] = report.Error.Reason;
+                    if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
+                });
+            }
+            catch (ProduceException<byte[]?, byte[]?> e)
+            {
+                errors[index] = e.Error.Reason;
+                if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
+            }
+        }
+        producer.Flush(TimeSpan.Zero);
+        try
+        {
+            await done.Task.WaitAsync(timeout, ct);
+        }
+        catch (TimeoutException)
+        {
+            for (var i = 0; i < errors.Length; i++) errors[i] ??= "delivery not confirmed in time";
+        }
+        return errors;
+    }
+
     /// <summary>Idempotent producer, acks=all: no duplicates or reordering from producer retries.</summary>
     public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId,
         KafkaSecurity? security = null) => Secure(new ProducerConfig

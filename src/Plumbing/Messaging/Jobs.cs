@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Plumbing.Database;
 using Microsoft.Extensions.Logging;
@@ -27,10 +28,32 @@ public interface IJob
     Task<bool> RunAsync(JobContext context, CancellationToken ct);
 }
 
-/// <summary>What a job's run may use: transactions on its worker's schema, and the clock.</summary>
-public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider clock)
+/// <summary>
+/// What a job's run may use: transactions on its worker's schema, the clock, and the worker's
+/// <see cref="ViewPublisher"/> for views.
+/// </summary>
+public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider clock,
+    ViewPublisher? views = null)
 {
     public TimeProvider Clock => clock;
+
+    /// <summary>
+    /// Publishes views (<see cref="ViewPublisher"/>) straight to Kafka, signed as the worker, and waits until the
+    /// broker has them. Never for a fact: that goes through a transaction's outbox.
+    /// </summary>
+    public Task PublishViewsAsync(IReadOnlyList<OutgoingMessage> messages, CancellationToken ct) =>
+        (views ?? throw new InvalidOperationException("this worker's jobs were given no view publisher"))
+        .PublishAsync(messages, ct);
+
+    /// <summary>
+    /// A view with the envelope headers, as a transaction's publish makes them: type and schema version from the
+    /// contract, correlation and causation from <paramref name="cause"/>, occurred now.
+    /// </summary>
+    public OutgoingMessage View<T>(Cause cause, string topic, string key, string messageId, T body)
+        where T : IMessage =>
+        OutgoingMessage.Create(topic, key,
+            new Envelope(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, clock.GetUtcNow()),
+            body);
 
     /// <summary>
     /// One transaction; what it publishes goes out through the outbox with it. The job names each
@@ -46,7 +69,8 @@ public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeP
 /// <see cref="Limits.DatabaseOutageToleranceMs"/>), a conflict is retried, and a bug (or bad
 /// input, which a job never expects) raises a critical alert and stops the worker.
 /// </summary>
-public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob job, TimeProvider clock, ILogger logger)
+public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob job, TimeProvider clock, ILogger logger,
+    ViewPublisher? views = null)
 {
     private readonly Outbox _outbox = new(SqlNames.Identifier(schema));
 
@@ -54,7 +78,7 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var context = new JobContext(dataSource, _outbox, clock);
+        var context = new JobContext(dataSource, _outbox, clock, views);
         var failures = 0;
         var conflicts = 0;
         DateTimeOffset? outageStarted = null;

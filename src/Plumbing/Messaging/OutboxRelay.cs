@@ -315,51 +315,21 @@ public sealed class OutboxRelay(
         }
     }
 
-    private async Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct)
-    {
-        var errors = new string?[rows.Count];
-        var pending = rows.Count;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        for (var i = 0; i < rows.Count; i++)
+    // Still in flight at the timeout: the outcome is unknown, so the rows stay unsent and go out again; a duplicate
+    // is harmless downstream, a lost message is not.
+    private Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct) =>
+        KafkaClients.ProduceAllAsync(producer, rows.Count, i =>
         {
             if (i == rows.Count / 2) crashPoints.Reach(CrashPoints.RelayMidProduce);
-            var index = i;
             var row = rows[i];
             IReadOnlyList<Header> written = row.Headers;
             if (options.Signer is { } signer && signer.Signs(row.Topic))
                 written = signer.Sign(row.Topic, row.Key, written, row.Payload);
-            var headers = KafkaClients.Headers(written);
-            try
+            return (row.Topic, new Message<byte[]?, byte[]?>
             {
-                var kafkaMessage = new Message<byte[]?, byte[]?>
-                {
-                    Key = row.Key, Value = row.Payload, Headers = headers,
-                };
-                producer.Produce(row.Topic, kafkaMessage, report =>
-                {
-                    if (report.Error.IsError) errors[index] = report.Error.Reason;
-                    if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
-                });
-            }
-            catch (ProduceException<byte[]?, byte[]?> e)
-            {
-                errors[index] = e.Error.Reason;
-                if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
-            }
-        }
-        producer.Flush(TimeSpan.Zero);
-        try
-        {
-            await done.Task.WaitAsync(options.DeliveryTimeout, ct);
-        }
-        catch (TimeoutException)
-        {
-            // Still in flight: the outcome is unknown, so the rows stay unsent and go out
-            // again; a duplicate is harmless downstream, a lost message is not.
-            for (var i = 0; i < errors.Length; i++) errors[i] ??= "delivery not confirmed in time";
-        }
-        return errors;
-    }
+                Key = row.Key, Value = row.Payload, Headers = KafkaClients.Headers(written),
+            });
+        }, options.DeliveryTimeout, ct);
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)
     {

@@ -12,14 +12,23 @@ namespace ContestPipeline.Scoring.Jobs;
 /// 100,000-entry contest bounded however fast stats arrive, and the interval bounds how
 /// stale published standings can be.
 /// </summary>
+/// <remarks>
+/// Live standings are a view of the boards, superseded by the next publication, and nothing acts
+/// on them as a fact (final standings, which settlement uses, are published by the referee through
+/// the outbox). So they go straight to Kafka (<see cref="JobContext.PublishViewsAsync"/>), signed
+/// as Scoring, rather than through the outbox: a round lost to a crash or an outage of Kafka is
+/// published again, newer, by a later round. A board counts as published only once the broker has
+/// its standings. With 200 contests that is about 500 publications of 10 KB a second, which the
+/// outbox wrote, logged and read back.
+/// </remarks>
 public sealed class PublishStandingsJob(ScoringState boards) : IJob
 {
     public string Name => "publish-standings";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(100);
 
-    public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, context =>
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var now = context.Clock.GetUtcNow();
+        var now = job.Clock.GetUtcNow();
         var due = boards.Read(contests => contests.Values
             .Where(c => c.State is ContestState.Locked or ContestState.Live && c.Board.Version != c.PublishedVersion
                 // A board that may miss another instance's stats waits for the next read-back (100 ms).
@@ -28,17 +37,18 @@ public sealed class PublishStandingsJob(ScoringState boards) : IJob
                 (c, c.Board.Version, c.Board.EntryCount, Leaders: c.Board.Leaders(StandingsUpdated.LeadersMax),
                     AsOf: boards.AsOf(c.Definition)))
             .ToList());
-        foreach (var (contest, version, entryCount, leaders, asOf) in due)
+        if (due.Count == 0) return false;
+        // A board's version restarts with the worker: the publication time keeps ids unique.
+        var views = due.Select(d =>
         {
-            var contestId = contest.Definition.ContestId;
-            // Live standings are a view, not a fact with a natural id, and a board's version
-            // restarts with the worker: the publication time keeps ids unique.
-            context.Publish(Cause.Clock(Name, contestId), Topics.Standings, contestId,
-                $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{version}",
-                new StandingsUpdated(contestId, version, entryCount, leaders, now, asOf));
-            context.OnCommitted(() => contest.PublishedVersion = version);
-        }
+            var contestId = d.c.Definition.ContestId;
+            return job.View(Cause.Clock(Name, contestId), Topics.Standings, contestId,
+                $"standings:{contestId}:live:{now.ToUnixTimeMilliseconds()}:{d.Version}",
+                new StandingsUpdated(contestId, d.Version, d.EntryCount, d.Leaders, now, d.AsOf));
+        }).ToList();
+        await job.PublishViewsAsync(views, ct);
+        foreach (var (contest, version, _, _, _) in due) contest.PublishedVersion = version;
         // Publishing again at once would find nothing new: the interval is the pacing.
-        return Task.FromResult(false);
-    }, ct);
+        return false;
+    }
 }

@@ -97,6 +97,8 @@ public static class ScoringBenchCommand
         var latenciesUs = new ConcurrentBag<(long PublishedAt, long Us)>();
         var covered = contestIds.ToDictionary(c => c, _ => gameIds.ToDictionary(g => g, _ => 2L));
         var lastCoveredTicks = 0L;
+        // What the standings cost to publish: every publication the watcher read, its bytes, and when.
+        var (standingsCount, standingsBytes, firstStandingsTicks, lastStandingsTicks) = (0L, 0L, 0L, 0L);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watcher = Task.Run(() =>
@@ -111,6 +113,8 @@ public static class ScoringBenchCommand
                 if (consumer.Assignment.Count > 0) watching.TrySetResult();
                 if (r?.Message?.Value is null) continue;
                 var arrived = Stopwatch.GetTimestamp();
+                if (standingsCount++ == 0) firstStandingsTicks = arrived;
+                (standingsBytes, lastStandingsTicks) = (standingsBytes + r.Message.Value.Length, arrived);
                 // Only what coverage needs: with hundreds of contests the leaders are most of the bytes.
                 var s = JsonSerializer.Deserialize<StandingsCoverage>(r.Message.Value, OutgoingMessage.Json);
                 if (s?.AsOf is null || !covered.TryGetValue(s.ContestId, out var ofContest)) continue;
@@ -216,6 +220,8 @@ public static class ScoringBenchCommand
         report.Add("p99 latency (< 1,000 ms)", $"{P(0.99) / 1000.0:F0} ms");
         report.Add("max latency", $"{sorted[^1] / 1000.0:F0} ms");
         await ScoringStages.PrintAsync(pg, publishedAt, report, ct);
+        ScoringStages.PrintStandings(standingsCount, standingsBytes,
+            (lastStandingsTicks - firstStandingsTicks) / (double)Stopwatch.Frequency, report);
         // Read while the instances still run: the peak of each over the whole run, loading its boards included.
         var peaks = scorings.Select(p => BenchSetup.PeakRssKb(p.Id) / 1024).ToArray();
         Console.WriteLine($"Scoring peak memory (VmHWM) per instance: {string.Join(", ", peaks.Select(m => $"{m:N0} MiB"))}"
