@@ -50,6 +50,10 @@ public sealed class ContestBoard
 
     // Reused between calls so that live standings do not allocate in proportion to entries.
     private int[] _leaderHeap = [];
+    // How many of _leaderHeap's first entries are the last leaders chosen; per entry, the selection that seeded it.
+    private int _leadersKept;
+    private int[] _seededIn = [];
+    private int _selection;
     private int[] _order = [];
     private readonly StandingOrder _standingOrder;
     private (long Version, int Count, IReadOnlyList<StandingRow> Rows)? _leadersCache;
@@ -221,14 +225,27 @@ public sealed class ContestBoard
         if (_leadersCache is { } cached && cached.Version == Version && cached.Count == k) return cached.Rows;
 
         EnsureCapacity(ref _leaderHeap, k);
+        EnsureCapacity(ref _seededIn, EntryCount);
+        if (++_selection == int.MaxValue) (_selection, _seededIn) = (1, new int[_seededIn.Length]);
         var (heap, scores, ids) = (_leaderHeap, _entryScoreMilli, _entryIds);
+        var (seededIn, selection) = (_seededIn, _selection);
         var (stale, wide, points) = (_entryScoresStale, !BoundFits(), _athletes.PointsMilli);
+        // The last leaders go into the heap first (entries are never removed, so their indices still hold):
+        // standings move little between publications, so the worst kept starts high and few entries displace it.
         var size = 0;
-        var worst = 0L;
-        // One pass: a stale score is summed again and, in the same step, compared with the worst of the best k
-        // kept so far (the heap's root), so most entries cost their sum and one comparison and are dropped.
+        for (var seeded = Math.Min(_leadersKept, k); size < seeded; size++)
+        {
+            var e = heap[size];
+            if (stale) scores[e] = ScoreOf(e, points, wide);
+            seededIn[e] = selection;
+            SiftUp(heap, size);
+        }
+        var worst = size > 0 ? scores[heap[0]] : 0L;
+        // One pass over the rest: a stale score is summed again and, in the same step, compared with the worst of
+        // the best k kept so far (the heap's root), so most entries cost their sum and one comparison.
         for (var e = 0; e < EntryCount; e++)
         {
+            if (seededIn[e] == selection) continue;
             var score = stale ? scores[e] = ScoreOf(e, points, wide) : scores[e];
             if (size < k)
             {
@@ -244,6 +261,7 @@ public sealed class ContestBoard
             }
         }
         _entryScoresStale = false;
+        _leadersKept = k;
         Array.Sort(heap, 0, k, _standingOrder);
         var rows = BuildRows(heap, k);
         _leadersCache = (Version, k, rows);
