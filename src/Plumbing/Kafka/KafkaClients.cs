@@ -13,6 +13,20 @@ public static class KafkaClients
     public static Message<byte[]?, byte[]?> Message(Messaging.OutgoingMessage message) =>
         new() { Key = message.Key, Value = message.Payload, Headers = Headers(message.Headers) };
 
+    /// <summary>
+    /// The Kafka record of an outgoing message signed by <paramref name="signer"/> when it signs for the message's
+    /// topic (internal topics), as it is otherwise.
+    /// </summary>
+    public static Message<byte[]?, byte[]?> Message(
+        Messaging.OutgoingMessage message, Messaging.MessageSigner? signer) =>
+        signer is not null && signer.Signs(message.Topic)
+            ? new()
+            {
+                Key = message.Key, Value = message.Payload,
+                Headers = Headers(signer.Sign(message.Topic, message.Key, message.Headers, message.Payload)),
+            }
+            : Message(message);
+
     /// <summary>Headers in their order, repeated names kept.</summary>
     public static Headers Headers(IEnumerable<Messaging.Header> headers)
     {
@@ -31,8 +45,8 @@ public static class KafkaClients
     {
         var errors = new string?[count];
         var pending = count;
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (count == 0) return errors;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         for (var i = 0; i < count; i++)
         {
             var index = i;

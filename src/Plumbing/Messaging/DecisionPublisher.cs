@@ -35,11 +35,7 @@ public sealed class DecisionPublisher(string bootstrapServers, string clientId, 
         var message = OutgoingMessage.Create(topic, key,
             new Envelope(messageId, T.Type, T.Version, messageId, null, at), body);
         var by = @operator is null ? signer : signer.As(@operator);
-        var headers = by.Signs(topic) ? by.Sign(topic, message.Key, message.Headers, message.Payload) : message.Headers;
-        await _producer.ProduceAsync(topic, new Message<byte[]?, byte[]?>
-        {
-            Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers),
-        }, ct);
+        await _producer.ProduceAsync(topic, KafkaClients.Message(message, by), ct);
     }
 
     public void Dispose()

@@ -98,6 +98,13 @@ public readonly record struct Cause(string CorrelationId, string CausationId)
 
     /// <summary>Caused by a message recorded earlier (e.g. a payout's order), known by its ids.</summary>
     public static Cause Recorded(string correlationId, string messageId) => new(correlationId, messageId);
+
+    /// <summary>
+    /// The envelope of a contract message this caused: type and schema version from the contract, correlation and
+    /// causation from here.
+    /// </summary>
+    public Envelope EnvelopeOf<T>(string messageId, DateTimeOffset occurredAt) where T : IMessage =>
+        new(messageId, T.Type, T.Version, CorrelationId, CausationId, occurredAt);
 }
 
 /// <summary>
@@ -146,18 +153,15 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
     /// written by binary COPY, never looked up; a second under its id fails the transaction.
     /// </summary>
     public void PublishNew<T>(string topic, string key, string messageId, T body) where T : IMessage =>
-        Publish(OutgoingMessage.Create(topic, key, EnvelopeOf<T>(CauseOf<T>(messageId), messageId), body)
-            with { New = true });
+        Publish(OutgoingMessage.Create(topic, key, CauseOf<T>(messageId).EnvelopeOf<T>(messageId, Clock.GetUtcNow()),
+            body) with { New = true });
 
     /// <summary>
     /// The one publish path: a contract message with the envelope headers (type and schema
     /// version from the contract, correlation and causation from <paramref name="cause"/>).
     /// </summary>
     public void Publish<T>(Cause cause, string topic, string key, string messageId, T body) where T : IMessage =>
-        Publish(OutgoingMessage.Create(topic, key, EnvelopeOf<T>(cause, messageId), body));
-
-    private Envelope EnvelopeOf<T>(Cause cause, string messageId) where T : IMessage =>
-        new(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, Clock.GetUtcNow());
+        Publish(OutgoingMessage.Create(topic, key, cause.EnvelopeOf<T>(messageId, Clock.GetUtcNow()), body));
 
     private Cause CauseOf<T>(string messageId) where T : IMessage =>
         Cause ?? throw new InvariantViolatedException($"{T.Type} {messageId} published with no cause: "

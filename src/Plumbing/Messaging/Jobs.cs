@@ -45,15 +45,10 @@ public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeP
         (views ?? throw new InvalidOperationException("this worker's jobs were given no view publisher"))
         .PublishAsync(messages, ct);
 
-    /// <summary>
-    /// A view with the envelope headers, as a transaction's publish makes them: type and schema version from the
-    /// contract, correlation and causation from <paramref name="cause"/>, occurred now.
-    /// </summary>
+    /// <summary>A view with the envelope headers, as a transaction's publish makes them, occurred now.</summary>
     public OutgoingMessage View<T>(Cause cause, string topic, string key, string messageId, T body)
         where T : IMessage =>
-        OutgoingMessage.Create(topic, key,
-            new Envelope(messageId, T.Type, T.Version, cause.CorrelationId, cause.CausationId, clock.GetUtcNow()),
-            body);
+        OutgoingMessage.Create(topic, key, cause.EnvelopeOf<T>(messageId, clock.GetUtcNow()), body);
 
     /// <summary>
     /// One transaction; what it publishes goes out through the outbox with it. The job names each

@@ -28,17 +28,8 @@ public sealed class ViewPublisher(IProducer<byte[]?, byte[]?> producer, MessageS
                 + $"a message is at most {Limits.MessageBytesMax:N0}"));
         if (views.Count == 0) return;
 
-        var errors = await KafkaClients.ProduceAllAsync(producer, views.Count, i =>
-        {
-            var view = views[i];
-            var headers = signer is { } s && s.Signs(view.Topic)
-                ? s.Sign(view.Topic, view.Key, view.Headers, view.Payload)
-                : view.Headers;
-            return (view.Topic, new Message<byte[]?, byte[]?>
-            {
-                Key = view.Key, Value = view.Payload, Headers = KafkaClients.Headers(headers),
-            });
-        }, timeout, ct);
+        var errors = await KafkaClients.ProduceAllAsync(producer, views.Count,
+            i => (views[i].Topic, KafkaClients.Message(views[i], signer)), timeout, ct);
         var failed = errors.Select((error, i) => (error, i)).Where(x => x.error is not null).ToList();
         if (failed.Count > 0)
             throw new TransientDependencyException("kafka", new InvalidOperationException(

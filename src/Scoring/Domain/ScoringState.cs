@@ -256,9 +256,12 @@ public sealed class ScoringState
         if (last)
         {
             _tables.Remove(table.Key);
-            foreach (var game in table.GameIds) _tablesByGame.GetValueOrDefault(game)?.Remove(table);
-            foreach (var game in table.GameIds.Where(g => _tablesByGame.GetValueOrDefault(g) is { Count: 0 }))
-                _tablesByGame.Remove(game);
+            foreach (var game in table.GameIds)
+            {
+                var tables = _tablesByGame[game];
+                tables.Remove(table);
+                if (tables.Count == 0) _tablesByGame.Remove(game);
+            }
         }
         foreach (var game in c.Definition.GameIds)
         {
