@@ -167,16 +167,9 @@ public sealed class PipelineFixture : IAsyncLifetime
         using var admin = KafkaClients.Admin(bootstrapServers);
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
             .Select(p => new TopicPartition(topic, p.PartitionId)).ToList();
-        var ends = partitions.ToDictionary(p => p.Partition.Value, p => OutsideWorld.Watermarks(consumer, p));
-        consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
-        var results = new List<ConsumeResult<byte[]?, byte[]?>>();
-        var expected = ends.Values.Sum(w => w.High.Value - w.Low.Value);
-        while (results.Count < expected)
-        {
-            var r = consumer.Consume(Eventually.Patience);
-            Assert.True(r is not null, $"timed out reading {topic} to its end ({results.Count} of {expected} messages read)");
-            if (!r.IsPartitionEOF) results.Add(r);
-        }
+        var (results, unfinished) = OutsideWorld.ReadToEnds(consumer, partitions, Eventually.Patience);
+        Assert.True(unfinished == 0,
+            $"timed out reading {topic} to its end ({results.Count} messages read, {unfinished} partitions short)");
         return results;
     }
 

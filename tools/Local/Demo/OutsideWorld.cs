@@ -163,13 +163,24 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         config.EnableAutoCommit = false;
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         var partitions = Enumerable.Range(0, Topics.PartitionCountDefault).Select(p => new TopicPartition(topic, p)).ToList();
-        // Each partition is read up to its own end as it was asked: counted over the topic, a message that
-        // arrived meanwhile on one partition stood in for one not yet read on another.
+        var (results, _) = ReadToEnds(consumer, partitions, TimeSpan.FromSeconds(30));
+        return [.. results.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Offset.Value)];
+    }
+
+    /// <summary>
+    /// Reads each of <paramref name="partitions"/> from its beginning up to the end it had when asked, within
+    /// <paramref name="patience"/>: counted over the topic, a message that arrived meanwhile on one partition would
+    /// stand in for one not yet read on another. Returns what was read, in the order read, and how many partitions
+    /// were not read to their end in time.
+    /// </summary>
+    public static (List<ConsumeResult<byte[]?, byte[]?>> Read, int Unfinished) ReadToEnds(
+        IConsumer<byte[]?, byte[]?> consumer, IReadOnlyList<TopicPartition> partitions, TimeSpan patience)
+    {
         var ends = partitions.Select(p => (p.Partition.Value, Watermarks(consumer, p)))
             .Where(e => e.Item2.High.Value > e.Item2.Low.Value).ToDictionary(e => e.Item1, e => e.Item2.High.Value);
         consumer.Assign(partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning)));
         var results = new List<ConsumeResult<byte[]?, byte[]?>>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var deadline = DateTime.UtcNow + patience;
         while (ends.Count > 0 && DateTime.UtcNow < deadline)
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
@@ -177,7 +188,7 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
             if (r.Offset.Value < end) results.Add(r);
             if (r.Offset.Value >= end - 1) ends.Remove(r.Partition.Value);
         }
-        return [.. results.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Offset.Value)];
+        return (results, ends.Count);
     }
 
     /// <summary>
