@@ -132,12 +132,31 @@ public static class KafkaClients
             .Build();
     }
 
-    public static ConsumerBuilder<byte[]?, byte[]?> ConsumerBuilder(ConsumerConfig config, ILogger logger)
+    /// <summary>
+    /// A consumer whose librdkafka logs go to <paramref name="logger"/>, each also shown to <paramref name="observe"/>
+    /// (on one of librdkafka's threads) when given.
+    /// </summary>
+    public static ConsumerBuilder<byte[]?, byte[]?> ConsumerBuilder(
+        ConsumerConfig config, ILogger logger, Action<LogMessage>? observe = null)
     {
         KafkaNative.EnsureLoaded();
         return new ConsumerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler((_, m) => Log(logger, m));
+            .SetLogHandler((_, m) =>
+            {
+                Log(logger, m);
+                observe?.Invoke(m);
+            });
     }
+
+    /// <summary>
+    /// librdkafka's line for a partition whose position it moved by <c>auto.offset.reset</c> because of an error (the
+    /// offset to read is no longer on the broker: deleted by retention before it was read), as against the first
+    /// start of a group with no committed offset, which it logs at debug level. Returns "topic [partition]: …" as
+    /// logged, or null for any other line.
+    /// </summary>
+    public static string? OffsetResetAfterError(LogMessage m) =>
+        m.Facility == "OFFSET" && m.Level <= SyslogLevel.Warning
+            && m.Message.Contains("offset reset", StringComparison.Ordinal) ? m.Message : null;
 
     /// <summary>An admin client whose librdkafka logs go to <paramref name="logger"/> (none: discarded).</summary>
     public static IAdminClient Admin(string bootstrapServers, ILogger? logger = null, KafkaSecurity? security = null)

@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
@@ -136,13 +138,14 @@ public sealed class InboxConsumer
     public bool Joined => Volatile.Read(ref _joined);
 
     private bool _joined;
+    private readonly ConcurrentQueue<string> _offsetResets = new();
     private readonly Dictionary<(string Topic, int Partition), long> _lag = [];
     private long _lagUpdatedAt;
 
     /// <summary>Consumes until cancelled, then finishes the batch in hand and leaves the group cleanly.</summary>
     public async Task RunAsync(CancellationToken ct)
     {
-        using var consumer = KafkaClients.ConsumerBuilder(_config, _logger)
+        using var consumer = KafkaClients.ConsumerBuilder(_config, _logger, ObserveLog)
             .SetErrorHandler((_, e) =>
             {
                 if (e.IsFatal)
@@ -193,6 +196,7 @@ public sealed class InboxConsumer
                 _batch.Clear();
                 var filled = Fill(consumer, ct);
                 UpdateLag(consumer);
+                if (!_offsetResets.IsEmpty) await RaiseOffsetResetAlertsAsync();
                 if (!await LoadPartitionsAsync(ct)) return;
                 if (!filled || _batch.Count == 0) continue;
                 await ProcessBatchAsync(consumer, [.. _batch], ct);
@@ -643,6 +647,51 @@ public sealed class InboxConsumer
                 alertError, "Consumer {Consumer}: the alert could not be written either", _options.Consumer);
         }
     }
+
+    /// <summary>
+    /// A partition whose next offset the broker no longer holds (deleted by retention, or by a size limit, before this
+    /// consumer read it): librdkafka moves to the oldest offset it does hold, so the messages in between are never
+    /// applied here. Never silent: one critical alert per reset, naming the topic, the partition and the offset, raised
+    /// as soon as the loop sees it; an alert that cannot be written yet is tried again on the next round.
+    /// </summary>
+    private async Task RaiseOffsetResetAlertsAsync()
+    {
+        while (_offsetResets.TryPeek(out var line))
+        {
+            _logger.LogCritical("Consumer {Consumer}: messages deleted before they were read: {Line}",
+                _options.Consumer, line);
+            var message = $"{line}. The broker no longer held the messages from that offset when consumer "
+                + $"{_options.Consumer} came to read them: they were never applied here. Treat as an incident: find "
+                + "them in the producing service's outbox (their topic, partition and time) and publish them again; "
+                + "the inbox makes anything already applied a no-op.";
+            var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(line)), 0, 8);
+            try
+            {
+                await UnitOfWork.RunAsync(_dataSource, _outbox, _clock, "offset reset alert", context =>
+                {
+                    context.RaiseAlert(_options.Consumer, AlertSeverities.Critical, OffsetResetCode,
+                        line.Split(':', 2)[0], message, key);
+                    return Task.FromResult(true);
+                }, CancellationToken.None);
+            }
+            catch (Exception e)
+            {
+                _logger.LogCritical(e, "Consumer {Consumer}: the alert for deleted messages could not be written yet",
+                    _options.Consumer);
+                return;
+            }
+            _offsetResets.TryDequeue(out _);
+        }
+    }
+
+    /// <summary>Called on one of librdkafka's threads: noted here, alerted by the loop.</summary>
+    private void ObserveLog(LogMessage m)
+    {
+        if (KafkaClients.OffsetResetAfterError(m) is { } line) _offsetResets.Enqueue(line);
+    }
+
+    /// <summary>The alert's code for messages deleted before this consumer read them.</summary>
+    public const string OffsetResetCode = "messages_deleted_unread";
 
     /// <summary>
     /// A handler cancelled because the worker is stopping (a Stripe call cut short): no failure

@@ -5,6 +5,8 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using ContestPipeline.Plumbing.Kafka;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Plumbing;
@@ -277,6 +279,40 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Consumer(group).RunAsync);
         await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 6, "every message applied after the fix");
         Assert.Equal([1, 2, 3, 4, 5, 6], (await stage.AppliedAsync()).Select(a => a.Seq));
+    }
+
+    [LocalBrokerFact("it relies on the local broker keeping at most 5 MiB of a partition")]
+    public async Task Messages_deleted_by_the_broker_before_the_group_read_them_raise_one_critical_alert_naming_where()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var first = TestEvent.Message(stage.Topic, new TestEvent("k", 1));
+        var second = TestEvent.Message(stage.Topic, new TestEvent("k", 2));
+        using var producer = fixture.Producer();
+        await Produce(producer, stage.Topic, first.Payload, first.Headers);
+        const string group = "reset-group";
+        var running = stage.Start(stage.Consumer(group).RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 1, "the first message applied");
+        await running.StopAsync();
+
+        // While the group is away, more arrives than the broker keeps of a partition (the local broker: 5 MiB), so
+        // offset 1, where the group stands, is deleted unread: 40 copies of the second message, 200 kB each.
+        var padded = second.Headers.Append(Header.Text("padding", new string('x', 200_000))).ToList();
+        for (var i = 0; i < 40; i++) await Produce(producer, stage.Topic, second.Payload, padded);
+        using (var probe = KafkaClients.ConsumerBuilder(KafkaClients.ConsumerConfig(fixture.BootstrapServers, "probe"),
+            NullLogger.Instance).Build())
+            Assert.True(probe.QueryWatermarkOffsets(new TopicPartition(stage.Topic, 0), TimeSpan.FromSeconds(10)).Low > 1);
+
+        stage.Start(stage.Consumer(group).RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2, "the second message applied");
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        var alerts = (await conn.QueryAsync<string>(
+            $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts",
+            new { alerts = Topics.Alerts })).ToList();
+        var alert = Assert.Single(alerts);
+        Assert.Contains("\"severity\":\"critical\"", alert);
+        Assert.Contains(InboxConsumer.OffsetResetCode, alert);
+        Assert.Contains($"{stage.Topic} [0]", alert);
+        Assert.Contains("never applied here", alert);
     }
 
     [Fact]

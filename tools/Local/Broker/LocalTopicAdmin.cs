@@ -7,7 +7,8 @@ namespace ContestPipeline.Local.Broker;
 /// The local broker (librdkafka's mock cluster) as a topic admin: it answers metadata, so
 /// partitions and replicas are read as from Kafka, but it has no CreateTopics (no controller)
 /// and no DescribeConfigs, so topics are created through its control endpoint and their
-/// configs cannot be compared (it keeps no retention by time at all).
+/// configs cannot be compared (it keeps no retention by time at all, but at most 5 MiB or 100,000 produce batches of
+/// a partition: older ones are deleted, read or not).
 /// </summary>
 public sealed class LocalTopicAdmin(string bootstrapServers, string controlUrl) : ITopicAdmin
 {
