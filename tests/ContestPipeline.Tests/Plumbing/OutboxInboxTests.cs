@@ -302,8 +302,10 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             NullLogger.Instance).Build())
             Assert.True(probe.QueryWatermarkOffsets(new TopicPartition(stage.Topic, 0), TimeSpan.FromSeconds(10)).Low > 1);
 
-        stage.Start(stage.Consumer(group).RunAsync);
+        var resumed = stage.Consumer(group);
+        stage.Start(resumed.RunAsync);
         await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2, "the second message applied");
+        Assert.Equal(1, resumed.Stats.OffsetResets);
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         var alerts = (await conn.QueryAsync<string>(
             $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts",

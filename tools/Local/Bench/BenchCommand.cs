@@ -292,8 +292,12 @@ public static class BenchCommand
         }
         var written = watch.Elapsed;
         var appliedWhenWritten = consumer.Stats.Applied;
-        while (consumer.Stats.Applied < messages && !ct.IsCancellationRequested && watch.Elapsed < PhaseTimeout)
+        while (consumer.Stats.Applied < messages && consumer.Stats.OffsetResets == 0 && !ct.IsCancellationRequested
+            && watch.Elapsed < PhaseTimeout)
             await Task.Delay(5, ct);
+        if (consumer.Stats.OffsetResets > 0)
+            Console.WriteLine($"the broker deleted messages before the consumer read them ({consumer.Stats.OffsetResets} "
+                + "partitions): the local broker keeps at most 5 MiB of a partition, so fewer --messages must do");
         var elapsed = watch.Elapsed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"stages: the outbox written in {written.TotalSeconds:F2} s ({messages / written.TotalSeconds:N0} rows/s, "
