@@ -204,13 +204,18 @@ public static class DevCommands
         {
             Description = "settlement, payout and operations run too, reading the rush's messages on the same cores",
         };
+        var warmUp = new Option<int>("--warm-up")
+        {
+            Description = "paid submissions for another contest, decided before the rush and not measured (0: workers cold)",
+            DefaultValueFactory = _ => 5_000,
+        };
         var busy = BusyCoreOption();
         var command = new Command("entries",
             "a lock-time rush: paid submissions in the last minute before lock through ingestion, Stripe's events and the referee")
-            { submissions, window, stripeRps, everyWorker, busy };
+            { submissions, window, stripeRps, everyWorker, warmUp, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("entries", parse.GetValue(busy),
             c => EntriesBenchCommand.RunAsync(parse.GetValue(submissions), parse.GetValue(window), parse.GetValue(stripeRps),
-                parse.GetValue(everyWorker), c), ct));
+                parse.GetValue(everyWorker), parse.GetValue(warmUp), c), ct));
         return command;
     }
 

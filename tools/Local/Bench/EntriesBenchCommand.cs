@@ -30,6 +30,8 @@ namespace ContestPipeline.Local.Bench;
 /// before its submission, as checkout does); prints accepted, rejected by reason, refunded for
 /// lateness (of those made before lock: always 0, however long deciding takes), sustained
 /// entries/s, how many were decided after lock, time from lock to LOCKED, and the Stripe requests made.
+/// Before the window, a warm-up (<c>--warm-up</c>, 5,000 by default; 0 for none) of paid submissions for another
+/// contest is decided and not measured: on a Sunday the workers have been deciding entries all week.
 /// With <c>--every-worker</c>, the other workers that read the rush's messages run beside them on the same
 /// cores, as they do in production: Settlement books every accepted entry's fee, Payout records every
 /// payment, Operations (the read model) both.
@@ -37,11 +39,12 @@ namespace ContestPipeline.Local.Bench;
 public static class EntriesBenchCommand
 {
     private const string ContestId = "bench-rush";
+    private const string WarmContestId = "bench-warm";
     private const string Database = "contestpipeline_bench_entries";
     private const long Fee = 1_000;
 
     public static async Task<BenchReport?> RunAsync(int submissions, int windowSeconds, int stripeRps, bool everyWorker,
-        CancellationToken ct)
+        int warmUp, CancellationToken ct)
     {
         Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s before lock; Stripe limit {stripeRps}/s; " +
             (everyWorker ? "ingestion and scoring beside settlement, payout and operations" : "ingestion and scoring only"));
@@ -74,18 +77,53 @@ public static class EntriesBenchCommand
         // Workers up, then the game and the contest, with time enough to be scheduled before the window opens.
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0, "ingestion to start", TimeSpan.FromMinutes(3), ct);
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start", TimeSpan.FromMinutes(3), ct);
-        var lockAt = DateTimeOffset.UtcNow.AddSeconds(20 + windowSeconds);
-        world.Schedule("bench-window", 1, lockAt.AddHours(1), "bench-athlete");
+        world.Schedule("bench-window", 1, DateTimeOffset.UtcNow.AddHours(2), "bench-athlete");
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1, "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
-        world.Define(new ContestDefined(ContestId, "Lock-time rush", ContestKinds.Fitness, "USD", Fee, 2, submissions, 1, lockAt, ["bench-window"],
-            [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300));
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1, "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+        ContestDefined Contest(string id, string name, int entriesMax, DateTimeOffset locksAt) =>
+            new(id, name, ContestKinds.Fitness, "USD", Fee, 2, entriesMax, 1, locksAt, ["bench-window"],
+                [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+        var signer = world.Keys.SignerFor(Producers.EntryApi);
+        var produceErrors = 0L;
+        // One player's payment, then the submission, as checkout does: Stripe sends payment_intent.succeeded meanwhile.
+        void Submit(string contestId, string player)
+        {
+            var pi = world.Pay(contestId, player, Fee);
+            var s = new EntrySubmitted("sub-" + player, contestId, player, pi, null, DateTimeOffset.UtcNow);
+            var message = OutgoingMessage.Create(Topics.Entries, contestId, new Envelope("sub:" + s.SubmissionId, EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
+            var headers = signer.Sign(Topics.Entries, message.Key, message.Headers, message.Payload);
+            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) },
+                r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
+        }
+
+        // A warm-up, not measured: on a Sunday the workers have been deciding entries all week, so the rush does not meet
+        // code never compiled or pools never grown. Another contest, open for hours, takes its entries before the window.
+        if (warmUp > 0)
+        {
+            world.Define(Contest(WarmContestId, "Warm-up", warmUp, DateTimeOffset.UtcNow.AddHours(1)));
+            await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1, "the warm-up contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+            var warm = Stopwatch.StartNew();
+            for (var i = 0; i < warmUp; i++)
+            {
+                Submit(WarmContestId, "warm" + i.ToString("000000", CultureInfo.InvariantCulture));
+                // Evenly over five seconds.
+                var ahead = TimeSpan.FromSeconds(5) * (i + 1) / warmUp - warm.Elapsed;
+                if (ahead > TimeSpan.FromMilliseconds(2)) await Task.Delay(ahead, ct);
+            }
+            producer.Flush(ct);
+            await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions WHERE contest_id = '{WarmContestId}' AND decided_at IS NOT NULL",
+                n => n >= warmUp, "the warm-up to be decided", TimeSpan.FromMinutes(5), ct, every: TimeSpan.FromSeconds(1));
+            Console.WriteLine($"warm-up: {warmUp:N0} paid submissions for another contest, all decided {warm.Elapsed.TotalSeconds:F1} s after the first");
+        }
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(20 + windowSeconds);
+        world.Define(Contest(ContestId, "Lock-time rush", submissions, lockAt));
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == (warmUp > 0 ? 2 : 1), "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
         var windowOpens = lockAt.AddSeconds(-windowSeconds);
         if (DateTimeOffset.UtcNow > windowOpens) Console.WriteLine("warning: set-up took longer than planned; the window opened late");
         while (DateTimeOffset.UtcNow < windowOpens) await Task.Delay(50, ct);
 
         // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the window.
-        var signer = world.Keys.SignerFor(Producers.EntryApi);
+        var requestsBefore = stripe.Requests().Count;
+        var deliveriesBefore = stripe.WebhookDeliveries().Count;
         var processes = new List<(string Name, int Pid)>
         {
             ("ingestion", ingestion.Id), ("scoring", scoring.Id), ("webhook receiver", receiver.Process.Id),
@@ -95,20 +133,13 @@ public static class EntriesBenchCommand
             if (process is not null) processes.Add((name, process.Id));
         var cpu = CpuUse.Start(Database, processes);
         var offered = Stopwatch.StartNew();
-        var produceErrors = 0L;
         for (var i = 0; i < submissions; i++)
         {
             // Evenly over the window, the last one a second before lock (a submission made at lock is late).
             var due = windowOpens + TimeSpan.FromTicks((TimeSpan.FromSeconds(windowSeconds) - TimeSpan.FromSeconds(1)).Ticks * i / submissions);
             var wait = due - DateTimeOffset.UtcNow;
             if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait, ct);
-            var player = "player" + i.ToString("000000", CultureInfo.InvariantCulture);
-            var pi = world.Pay(ContestId, player, Fee);
-            var s = new EntrySubmitted("sub-" + player, ContestId, player, pi, null, DateTimeOffset.UtcNow);
-            var message = OutgoingMessage.Create(Topics.Entries, ContestId, new Envelope("sub:" + s.SubmissionId, EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
-            var headers = signer.Sign(Topics.Entries, message.Key, message.Headers, message.Payload);
-            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) },
-                r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
+            Submit(ContestId, "player" + i.ToString("000000", CultureInfo.InvariantCulture));
         }
         producer.Flush(ct);
         var offeredIn = offered.Elapsed;
@@ -121,7 +152,7 @@ public static class EntriesBenchCommand
         // Counting every submission is a scan of all of them: once a second, and when the last was decided is read from
         // the rows afterwards, not from when a poll saw it (a count every 100 ms took a Postgres backend's time from
         // the drain it was timing).
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.submissions WHERE decided_at IS NOT NULL", n => n >= submissions,
+        await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions WHERE contest_id = '{ContestId}' AND decided_at IS NOT NULL", n => n >= submissions,
             "every submission to be decided", TimeSpan.FromMinutes(15), ct, progress: true, every: TimeSpan.FromSeconds(1));
         var report = new BenchReport();
         cpu.Print("the rush was offered and decided", report);
@@ -138,29 +169,31 @@ public static class EntriesBenchCommand
         await conn.OpenAsync(ct);
         var state = await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM scoring.contests WHERE contest_id = @ContestId", new { ContestId }) ?? "?";
         var closedAt = await conn.QueryFirstOrDefaultAsync<DateTime?>("SELECT closed_at FROM ingestion.contests WHERE contest_id = @ContestId", new { ContestId });
-        var firstSubmitted = await conn.QueryFirstAsync<DateTime>("SELECT min(received_at) FROM ingestion.submissions");
-        var lastDecided = await conn.QueryFirstAsync<DateTime>("SELECT max(decided_at) FROM ingestion.submissions");
+        var firstSubmitted = await conn.QueryFirstAsync<DateTime>("SELECT min(received_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
+        var lastDecided = await conn.QueryFirstAsync<DateTime>("SELECT max(decided_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
         var decidedAt = new DateTimeOffset(DateTime.SpecifyKind(lastDecided, DateTimeKind.Utc));
-        var outcomes = (await conn.QueryAsync<(string Outcome, long N)>("SELECT outcome, count(*) FROM ingestion.submissions GROUP BY outcome ORDER BY 2 DESC")).ToList();
-        var accepted = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.entries");
+        var outcomes = (await conn.QueryAsync<(string Outcome, long N)>("SELECT outcome, count(*) FROM ingestion.submissions WHERE contest_id = @ContestId GROUP BY outcome ORDER BY 2 DESC", new { ContestId })).ToList();
+        var accepted = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.entries WHERE contest_id = @ContestId", new { ContestId });
         // Refused as late though made before lock: what must never happen, however slow deciding was.
         var (lateRefunds, madeLate, madeLateRefunded) = await conn.QueryFirstAsync<(long, long, long)>("""
             SELECT count(*) FILTER (WHERE s.submitted_at < @lockAt AND s.outcome = @closed AND r.payment_intent_id IS NOT NULL),
                    count(*) FILTER (WHERE s.submitted_at >= @lockAt),
                    count(*) FILTER (WHERE s.submitted_at >= @lockAt AND r.payment_intent_id IS NOT NULL)
             FROM ingestion.submissions s LEFT JOIN ingestion.refund_orders r USING (payment_intent_id)
-            """, new { lockAt, closed = EntryOutcome.ContestClosed.ToString() });
+            WHERE s.contest_id = @ContestId
+            """, new { lockAt, closed = EntryOutcome.ContestClosed.ToString(), ContestId });
         var madeOnTime = submissions - madeLate;
         var decidedAfterLock = await conn.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM ingestion.submissions WHERE submitted_at < @lockAt AND decided_at > @lockAt", new { lockAt });
+            "SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt AND decided_at > @lockAt",
+            new { lockAt, ContestId });
         // The busiest 5 seconds of deciding: what Ingestion sustains when submissions queue up.
         var peak = await conn.ExecuteScalarAsync<long?>("""
             SELECT max(n) FROM (SELECT count(*) OVER (ORDER BY decided_at RANGE BETWEEN interval '5 seconds' PRECEDING AND CURRENT ROW) AS n
-                                FROM ingestion.submissions) w
-            """) ?? 0;
-        var undecidedAtLock = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.submissions WHERE submitted_at < @lockAt AND (decided_at IS NULL OR decided_at > @lockAt)",
-            new { lockAt });
-        var requests = stripe.Requests();
+                                FROM ingestion.submissions WHERE contest_id = @ContestId) w
+            """, new { ContestId }) ?? 0;
+        var undecidedAtLock = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt AND (decided_at IS NULL OR decided_at > @lockAt)",
+            new { lockAt, ContestId });
+        var requests = stripe.Requests().Skip(requestsBefore).ToList();
         var decideSeconds = (lastDecided - firstSubmitted).TotalSeconds;
 
         Console.WriteLine();
@@ -176,7 +209,7 @@ public static class EntriesBenchCommand
         Console.WriteLine($"decided all by:            lock {(decidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
         Console.WriteLine($"entries closed:            lock {(closedAt is { } c ? (new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) - lockAt).TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "never")} s");
         Console.WriteLine($"lock → {state}:            {(lockedAt is { } l ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
-        Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} answered 429); webhook deliveries {stripe.WebhookDeliveries().Count:N0}");
+        Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} answered 429); webhook deliveries {stripe.WebhookDeliveries().Count - deliveriesBefore:N0}");
         Console.WriteLine($"logs: {runDir}");
         report.Add("accepted, of made before lock", $"{accepted:N0} of {madeOnTime:N0}");
         report.Add("refunded for lateness (0)", $"{lateRefunds:N0}");
