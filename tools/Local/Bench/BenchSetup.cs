@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
+using ContestPipeline.Contracts;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 using Npgsql;
 
@@ -57,6 +59,32 @@ public static class BenchSetup
             await Task.Delay(every ?? TimeSpan.FromMilliseconds(100), ct);
         }
         throw new TimeoutException($"timed out after {timeout.TotalMinutes} min waiting for {what}");
+    }
+
+    /// <summary>
+    /// How many alerts the given workers' consumers raised for messages the broker deleted before they read them (the
+    /// local broker keeps 5 MiB of a partition): a run with any has lost messages, and its figures mean nothing. Reads
+    /// each outbox whole: call it once a run is over.
+    /// </summary>
+    public static async Task<long> DeletedUnreadAsync(string pg, IEnumerable<string> schemas, CancellationToken ct)
+    {
+        await using var conn = new NpgsqlConnection(pg);
+        await conn.OpenAsync(ct);
+        var n = 0L;
+        foreach (var schema in schemas)
+        {
+            try
+            {
+                n += await conn.ExecuteScalarAsync<long>(
+                    $"SELECT count(*) FROM {schema}.outbox WHERE topic = @topic AND position(@code in convert_from(payload, 'UTF8')) > 0",
+                    new { topic = Topics.Alerts, code = InboxConsumer.OffsetResetCode });
+            }
+            catch (PostgresException e) when (e.SqlState is "42P01" or "3F000")
+            {
+                // That worker did not run.
+            }
+        }
+        return n;
     }
 
     /// <summary>
