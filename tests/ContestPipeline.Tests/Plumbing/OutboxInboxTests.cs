@@ -1,12 +1,12 @@
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using ContestPipeline.Plumbing.Kafka;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Plumbing;
