@@ -78,10 +78,12 @@ public static class BusyCore
         Console.WriteLine($"bench {bench}: both passes ({Stamp()})");
         var names = q.Figures.Select(f => f.Name).Concat(b.Figures.Select(f => f.Name)).Distinct().ToList();
         var width = Math.Max(24, names.Count == 0 ? 0 : names.Max(n => n.Length) + 2);
-        Console.WriteLine("".PadRight(width) + $"{"as the machine is",-28}+ a busy loop on core {core}");
+        // The first pass's column as wide as its longest value (a per-process CPU line runs long), so the two never touch.
+        var column = Math.Max(28, names.Select(n => Value(q, n).Length).Append(Checks(q).Length).Max() + 3);
+        Console.WriteLine("".PadRight(width) + "as the machine is".PadRight(column) + $"+ a busy loop on core {core}");
         foreach (var name in names)
-            Console.WriteLine(name.PadRight(width) + $"{Value(q, name),-28}{Value(b, name)}");
-        Console.WriteLine("checks".PadRight(width) + $"{Checks(q),-28}{Checks(b)}");
+            Console.WriteLine(name.PadRight(width) + Value(q, name).PadRight(column) + Value(b, name));
+        Console.WriteLine("checks".PadRight(width) + Checks(q).PadRight(column) + Checks(b));
         Console.WriteLine($"load average (1, 5, 15 min) at start → end: as is {quiet.Load}; busy loop {busy.Load}");
         foreach (var failed in q.Failed) Console.WriteLine("FAILED (as the machine is): " + failed);
         foreach (var failed in b.Failed) Console.WriteLine("FAILED (busy loop): " + failed);
