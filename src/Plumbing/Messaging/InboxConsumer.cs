@@ -664,8 +664,8 @@ public sealed class InboxConsumer
             _logger.LogCritical("Consumer {Consumer}: messages deleted before they were read: {Line}",
                 _options.Consumer, line);
             var message = $"{line}. The broker no longer held the messages from that offset when consumer "
-                + $"{_options.Consumer} came to read them: they were never applied here. Treat as an incident: find "
-                + "them in the producing service's outbox (their topic, partition and time) and publish them again; "
+                + $"{_options.Consumer} came to read them: they were never applied here. Treat as an incident: the producing "
+                + "service's outbox keeps them for a week (find them by topic, partition and time) to publish again; "
                 + "the inbox makes anything already applied a no-op.";
             var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(line)), 0, 8);
             try
