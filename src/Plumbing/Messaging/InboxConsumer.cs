@@ -664,9 +664,9 @@ public sealed class InboxConsumer
             _logger.LogCritical("Consumer {Consumer}: messages deleted before they were read: {Line}",
                 _options.Consumer, line);
             var message = $"{line}. The broker no longer held the messages from that offset when consumer "
-                + $"{_options.Consumer} came to read them: they were never applied here. Treat as an incident: the producing "
-                + "service's outbox keeps them for a week (find them by topic, partition and time) to publish again; "
-                + "the inbox makes anything already applied a no-op.";
+                + $"{_options.Consumer} came to read them: they were never applied here. Treat as an incident: "
+                + "the producing service's outbox keeps them for a week (find them by topic, partition and time) "
+                + "to publish again; the inbox makes anything already applied a no-op.";
             var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(line)), 0, 8);
             try
             {
