@@ -44,6 +44,8 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             resting = [.. _resting.Keys];
         }
         var contests = await SubmissionStore.ContestsWithDecidableAsync(context, ContestsPerRunMax, resting);
+        // Once a round, for every contest's decision in it (not on rounds that find nothing to decide).
+        if (contests.Count > 0) await SubmissionStore.PlanReadsInMemoryAsync(context);
         var full = false;
         var decidedAny = false;
         foreach (var contestId in contests)

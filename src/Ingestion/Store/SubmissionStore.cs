@@ -160,29 +160,25 @@ public static class SubmissionStore
     /// already), in the order they were made, locked. Those still waiting for their payment are
     /// passed over, so a run of them at the head never holds back the ones behind.
     /// </summary>
-    /// <remarks>
-    /// The rest of the deciding transaction plans its reads as of rows in memory (<see cref="DecidingReadsInMemory"/>).
-    /// </remarks>
     public static async Task<IReadOnlyList<Pending>> DecidableAsync(TransactionContext context, string contestId,
-        int limit)
-    {
-        await context.Connection.ExecuteAsync(DecidingReadsInMemory, transaction: context.Transaction);
-        return [.. await context.Connection.QueryAsync<Pending>($"""
+        int limit) =>
+        [.. await context.Connection.QueryAsync<Pending>($"""
             SELECT {PendingColumns}
             FROM ingestion.submissions s LEFT JOIN ingestion.payments p USING (payment_intent_id)
             WHERE s.contest_id = @contestId AND s.decided_at IS NULL AND ({Decidable})
             ORDER BY s.submitted_at, s.submission_id LIMIT @limit FOR UPDATE OF s SKIP LOCKED
             """, new { contestId, limit }, context.Transaction)];
-    }
 
     /// <summary>
-    /// A decision's reads find their rows in memory, so an index probe costs about what a page read in order does.
-    /// Planned for a disk (Postgres's default random_page_cost of 4), the read of a contest's first 2,000 decidable
-    /// submissions joined, sorted (on disk) and locked every undecided one of the contest, 50,000 in a rush: 134 ms,
-    /// where walking the undecided index in order takes 9.4 ms; and the reads of prior uses by payment scanned every
-    /// entry (11 ms for 1,500 payments of 100,000 entries, 1.0 ms through the key). For this transaction only.
+    /// Plans the rest of the transaction's reads as of rows in memory, where they are: an index probe costs about
+    /// what a page read in order does. Planned for a disk (Postgres's default random_page_cost of 4), the read of a
+    /// contest's first 2,000 decidable submissions (<see cref="DecidableAsync"/>) joined, sorted (on disk) and locked
+    /// every undecided one of the contest, 50,000 in a rush: 134 ms, where walking the undecided index in order
+    /// takes 9.4 ms; and the reads of prior uses by payment scanned every entry (11 ms for 1,500 payments of 100,000
+    /// entries, 1.0 ms through the key). For this transaction only.
     /// </summary>
-    private const string DecidingReadsInMemory = "SET LOCAL random_page_cost = 1.1";
+    public static Task PlanReadsInMemoryAsync(TransactionContext context) =>
+        context.Connection.ExecuteAsync("SET LOCAL random_page_cost = 1.1", transaction: context.Transaction);
 
     /// <summary>
     /// A contest's undecided submissions that the round's <paramref name="pending"/> (from
