@@ -282,8 +282,11 @@ public static class ReplayCommand
                              + $"of {m.Partitions.Count} partitions (--force): they read from the new offsets when "
                              + "this command leaves the group, unless they commit their own progress first");
         foreach (var p in plan)
+        {
             output.WriteLine($"  {p.Partition.Topic + "/" + p.Partition.Partition.Value,-24} {p.Describe(),-44} "
                              + $"replays {p.Replays,9:N0}");
+            if (p.Warning is not null) output.WriteLine($"    warning: {p.Warning}");
+        }
         var changes = plan.Where(p => p.Changed)
             .Select(p => new TopicPartitionOffset(p.Partition, p.NewOffset!.Value)).ToList();
         var groupTotal = plan.Sum(p => p.Replays);
@@ -316,19 +319,60 @@ public static class ReplayCommand
     }
 
     /// <summary>
-    /// What happens to one partition: committed offset, the new one, and how many messages are read again.
+    /// What happens to one partition: committed offset, the new one, how many messages are read again, and what the
+    /// broker deleted that the replay cannot give back.
     /// </summary>
-    private sealed record PartitionPlan(TopicPartition Partition, long Low, long High, long? Committed, long? NewOffset)
+    public sealed record PartitionPlan(TopicPartition Partition, long Low, long High, long? Committed, long? NewOffset)
     {
         public bool Changed => NewOffset is { } n && n != Committed;
         /// <summary>
-        /// Messages the group will read from the new offset (or its committed one) to the high watermark.
+        /// Messages the group will read from the new offset (or its committed one) to the high watermark; none below
+        /// the oldest the broker holds.
         /// </summary>
-        public long Replays => High - (NewOffset ?? Committed ?? Low);
+        public long Replays => High - Math.Max(Low, NewOffset ?? Committed ?? Low);
+
+        /// <summary>Messages asked for, or never read by the group, that the broker deleted: why, or null.</summary>
+        public string? Warning { get; init; }
 
         public string Describe() => Committed is null
             ? "no committed offset (reads from the oldest)"
             : Changed ? $"offset {Committed} -> {NewOffset}" : $"offset {Committed} (unchanged)";
+
+        /// <summary>
+        /// One partition's plan from what the broker holds (<paramref name="low"/> to <paramref name="high"/>), the
+        /// group's committed offset and the first offset the target gives (<paramref name="wanted"/>, before any
+        /// clamping). Only ever back. A group standing below the oldest message held stays where it is: messages it
+        /// never read were deleted, and its worker raises <c>messages_deleted_unread</c> when it reads the
+        /// partition again; moving it up to the oldest held would hide that loss from it.
+        /// </summary>
+        public static PartitionPlan Of(
+            TopicPartition partition, long low, long high, long? committed, long wanted, TargetKind kind)
+        {
+            if (committed is { } behind && behind < low)
+                return new PartitionPlan(partition, low, high, committed, committed)
+                {
+                    Warning = $"the group stands at offset {behind}, below the oldest message held ({low}): "
+                        + $"{low - behind:N0} message(s) it never read were deleted by the broker and cannot be "
+                        + "replayed; left where it is, so that its worker raises messages_deleted_unread "
+                        + "(docs/operations.md)",
+                };
+            var next = Math.Clamp(wanted, low, high);
+            // A group with no committed offset reads from the oldest message anyway.
+            long? newOffset = committed is { } current ? Math.Min(next, current) : null;
+            return new PartitionPlan(partition, low, high, committed, newOffset) { Warning = Deleted() };
+
+            string? Deleted() => kind switch
+            {
+                TargetKind.Offset when wanted < low =>
+                    $"offset {wanted} was asked for, but the broker holds this partition from offset {low}: "
+                    + $"{low - wanted:N0} message(s) before it were deleted and are not replayed",
+                TargetKind.Beginning or TargetKind.Time when low > 0 && next == low =>
+                    $"the broker holds this partition from offset {low}: the {low:N0} message(s) before it were "
+                    + (kind == TargetKind.Beginning ? "deleted and are not replayed"
+                        : "deleted, and any of them at or after the time are not replayed"),
+                _ => null,
+            };
+        }
     }
 
     /// <summary>
@@ -423,12 +467,8 @@ public static class ReplayCommand
                         : high > low ? ScanForTime(_bootstrapServers, p, target.Time, low, high)
                         : high,
                 };
-                wanted = Math.Clamp(wanted, low, high);
                 long? current = committed.TryGetValue(p, out var c) && c >= 0 ? c : null;
-                // Only ever back: a replay never skips a message the group has not read. A
-                // group with no committed offset reads from the oldest message anyway.
-                long? next = current is { } cur ? Math.Max(low, Math.Min(wanted, cur)) : null;
-                plan.Add(new PartitionPlan(p, low, high, current, next));
+                plan.Add(PartitionPlan.Of(p, low, high, current, wanted, target.Kind));
             }
             return plan;
         }

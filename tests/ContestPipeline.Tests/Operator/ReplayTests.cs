@@ -92,6 +92,44 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public void A_plan_never_moves_a_group_forward_and_says_what_the_broker_deleted()
+    {
+        var p = new TopicPartition("games", 0);
+        ReplayCommand.PartitionPlan Plan(long low, long high, long? committed, long wanted, ReplayCommand.TargetKind kind) =>
+            ReplayCommand.PartitionPlan.Of(p, low, high, committed, wanted, kind);
+
+        // Back to what was asked, never forward, nothing deleted.
+        var back = Plan(0, 10, 10, 6, ReplayCommand.TargetKind.Time);
+        Assert.Equal((6L, 4L, true, (string?)null), (back.NewOffset!.Value, back.Replays, back.Changed, back.Warning));
+        var forward = Plan(0, 10, 6, 8, ReplayCommand.TargetKind.Offset);
+        Assert.Equal((6L, 4L, false, (string?)null), (forward.NewOffset!.Value, forward.Replays, forward.Changed, forward.Warning));
+        Assert.Null(Plan(0, 10, 3, 0, ReplayCommand.TargetKind.Beginning).Warning);
+
+        // Asked for messages the broker no longer holds: from the oldest held, and said so.
+        var gone = Plan(400, 1_000, 900, 100, ReplayCommand.TargetKind.Offset);
+        Assert.Equal((400L, 600L), (gone.NewOffset!.Value, gone.Replays));
+        Assert.Equal("offset 100 was asked for, but the broker holds this partition from offset 400: 300 message(s) before it were deleted and are not replayed", gone.Warning);
+        Assert.Equal("the broker holds this partition from offset 400: the 400 message(s) before it were deleted and are not replayed",
+            Plan(400, 1_000, 900, 400, ReplayCommand.TargetKind.Beginning).Warning);
+        Assert.EndsWith("deleted, and any of them at or after the time are not replayed", Plan(400, 1_000, 900, 400, ReplayCommand.TargetKind.Time).Warning);
+        Assert.Null(Plan(400, 1_000, 900, 401, ReplayCommand.TargetKind.Time).Warning);
+        // No committed offset: the group reads from the oldest held whatever is asked; what was asked and is gone is said.
+        var fresh = Plan(400, 1_000, null, 100, ReplayCommand.TargetKind.Offset);
+        Assert.Equal(((long?)null, 600L, false), (fresh.NewOffset, fresh.Replays, fresh.Changed));
+        Assert.StartsWith("offset 100 was asked for", fresh.Warning);
+
+        // A group below the oldest held lost messages it never read: it stays there, whatever is asked, so that its
+        // worker raises messages_deleted_unread; moving it up to the oldest held would hide the loss.
+        foreach (var kind in Enum.GetValues<ReplayCommand.TargetKind>())
+        {
+            var behind = Plan(400, 1_000, 150, kind == ReplayCommand.TargetKind.Offset ? 500 : 400, kind);
+            Assert.Equal((150L, false, 600L), (behind.NewOffset!.Value, behind.Changed, behind.Replays));
+            Assert.Equal("the group stands at offset 150, below the oldest message held (400): 250 message(s) it never read were deleted by the broker and cannot be replayed; left where it is, so that its worker raises messages_deleted_unread (docs/operations.md)",
+                behind.Warning);
+        }
+    }
+
+    [Fact]
     public async Task Replay_refuses_while_a_worker_is_running_and_rewinds_nothing_and_with_force_the_live_worker_reads_again()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion");

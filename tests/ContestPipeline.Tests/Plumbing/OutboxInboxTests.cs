@@ -1,6 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
@@ -301,6 +302,18 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         using (var probe = KafkaClients.ConsumerBuilder(KafkaClients.ConsumerConfig(fixture.BootstrapServers, "probe"),
             NullLogger.Instance).Build())
             Assert.True(probe.QueryWatermarkOffsets(new TopicPartition(stage.Topic, 0), TimeSpan.FromSeconds(10)).Low > 1);
+        // An operator's replay from the beginning says so and leaves the group below the oldest message held, where
+        // its consumer finds the loss: moved up to it, the consumer would read on without a word.
+        using (var output = new StringWriter())
+        {
+            var replayed = ReplayCommand.Execute(fixture.BootstrapServers, [new ReplayCommand.Group(group, null, [stage.Topic])],
+                ReplayCommand.Target.Beginning, new ReplayCommand.Options { Settle = TimeSpan.FromMilliseconds(800) }, output, output,
+                CancellationToken.None);
+            Assert.Equal(0, replayed);
+            Assert.Contains($"{stage.Topic}/0", output.ToString());
+            Assert.Contains("offset 1 (unchanged)", output.ToString());
+            Assert.Contains("warning: the group stands at offset 1, below the oldest message held", output.ToString());
+        }
 
         var resumed = stage.Consumer(group);
         stage.Start(resumed.RunAsync);
