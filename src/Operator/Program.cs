@@ -4,10 +4,11 @@ using ContestPipeline.Operator.Commands;
 var root = new RootCommand("""
     cpctl: the ContestPipeline operator's tool, shipped in the production image.
     Apply migrations and provision topics; print the compose file, the Kafka ACLs and the topics' contracts; list and
-    re-drive dead letters; replay consumer groups; define, cancel and inspect contests; acknowledge
-    alerts; release, reject, halt and resume payouts; the balance monitor, players' earnings, the tax
-    year, make-goods, Stripe's events and the notifications delivered; check the ledger; export and
-    verify a contest's audit trail; manage the console's operators.
+    re-drive dead letters; replay consumer groups; publish a worker's outbox again; define, cancel and
+    inspect contests; acknowledge alerts; release, reject, halt and resume payouts; the balance
+    monitor, players' earnings, the tax year, make-goods, Stripe's events and the notifications
+    delivered; check the ledger; export and verify a contest's audit trail; manage the console's
+    operators.
     Every command reads CONTESTPIPELINE_PG and CONTESTPIPELINE_KAFKA (default: the local Postgres and
     the local broker's state file). Local tooling (the local broker, the demo, benchmarks, the fault
     campaign, fuzzers) is the development tool's: ./run cpdev --help.
@@ -15,7 +16,7 @@ var root = new RootCommand("""
 Command[] commands =
 [
     MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ComposeCommand.Build(), LedgerCommand.Build(),
-    ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(),
+    ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(), OutboxCommand.Build(),
     OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(),
     AuditVerifyCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),

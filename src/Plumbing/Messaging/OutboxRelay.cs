@@ -175,7 +175,7 @@ public sealed class OutboxRelay(
             SELECT from_id, to_id, horizon FROM {_gapsTable} ORDER BY from_id;
             SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
             """, conn, tx);
-        cmd.Parameters.AddWithValue("key", "contestpipeline.relay:" + _table);
+        cmd.Parameters.AddWithValue("key", LockKey(options.Schema));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         if (!reader.GetBoolean(0)) return null;
@@ -274,6 +274,11 @@ public sealed class OutboxRelay(
         AddArray("added_horizon", [.. step.Added.Select(g => g.Horizon)]);
         await save.ExecuteNonQueryAsync(ct);
     }
+
+    /// <summary>
+    /// The advisory lock a round holds: one relay of a schema at a time, and <see cref="OutboxRewind"/> between rounds.
+    /// </summary>
+    public static string LockKey(string schema) => "contestpipeline.relay:" + SqlNames.Identifier(schema) + ".outbox";
 
     private sealed record Progress(long ReadThrough, int Failures, List<OutboxGap> Gaps, long RunningFrom);
 

@@ -318,7 +318,7 @@ public sealed partial class ReplayTests(PipelineFixture fixture)
         });
     }
 
-    private static void Commit(string bootstrap, string group, string topic, long offset)
+    internal static void Commit(string bootstrap, string group, string topic, long offset)
     {
         var config = KafkaClients.ConsumerConfig(bootstrap, group);
         config.EnableAutoCommit = false;

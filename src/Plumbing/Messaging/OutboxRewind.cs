@@ -1,0 +1,65 @@
+using ContestPipeline.Plumbing.Database;
+using Dapper;
+using Npgsql;
+
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// Moves an outbox relay's mark back to a time, so that the relay publishes again every row written since then,
+/// in id order, through its own producer and signing keys (an operator's tool holds neither). It is how messages
+/// lost on the broker (deleted by retention before a consumer read them: <c>messages_deleted_unread</c>) are sent
+/// again while the outbox still keeps them: every topic the worker publishes, from that time; consumers' inboxes
+/// skip what they applied. Only ever back: a rewind never marks an unsent row sent.
+/// </summary>
+public static class OutboxRewind
+{
+    /// <summary>What a rewind does, or would do: the mark before and after, and the rows published again.</summary>
+    public sealed record Plan(long ReadThrough, long NewReadThrough, IReadOnlyList<(string Topic, long Rows)> ByTopic,
+        DateTimeOffset? OldestKept)
+    {
+        public long Rows => ByTopic.Sum(t => t.Rows);
+        public bool Moves => NewReadThrough < ReadThrough;
+    }
+
+    /// <summary>
+    /// Rewinds <paramref name="schema"/>'s relay to the first row written at or after <paramref name="from"/> (or
+    /// only says what it would do), under the relay's own lock: a round in progress finishes first, and the next
+    /// one reads from the new mark.
+    /// </summary>
+    public static async Task<Plan> RunAsync(
+        NpgsqlDataSource dataSource, string schema, DateTimeOffset from, bool dryRun, CancellationToken ct)
+    {
+        var s = SqlNames.Identifier(schema);
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = OutboxRelay.LockKey(schema) }, tx, cancellationToken: ct));
+        var readThrough = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+            $"SELECT read_through FROM {s}.outbox_relay", transaction: tx, cancellationToken: ct));
+        // Only the partitions that can hold rows of that time or later are read (a row's bucket is its week).
+        var first = await conn.ExecuteScalarAsync<long?>(new CommandDefinition($"""
+            SELECT min(id) FROM {s}.outbox
+            WHERE created_at >= @from AND bucket >= (date_trunc('week', @from AT TIME ZONE 'UTC'))::date
+            """, new { from = from.ToUniversalTime() }, tx, cancellationToken: ct));
+        var oldest = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            $"SELECT min(created_at) FROM {s}.outbox", transaction: tx, cancellationToken: ct));
+        var newReadThrough = first is { } id ? Math.Min(readThrough, id - 1) : readThrough;
+        var byTopic = (await conn.QueryAsync<(string, long)>(new CommandDefinition(
+            $"SELECT topic, count(*) FROM {s}.outbox WHERE id > @newReadThrough AND id <= @readThrough "
+            + "GROUP BY topic ORDER BY topic",
+            new { newReadThrough, readThrough }, tx, cancellationToken: ct))).ToList();
+        var plan = new Plan(readThrough, newReadThrough, byTopic,
+            oldest is { } o ? new DateTimeOffset(DateTime.SpecifyKind(o, DateTimeKind.Utc)) : null);
+        if (dryRun || !plan.Moves) return plan;
+
+        // Gaps above the new mark are read again by the walk from it (which keeps any id still missing as a gap of
+        // its own); one reaching across it keeps its part below.
+        await conn.ExecuteAsync(new CommandDefinition($"""
+            DELETE FROM {s}.outbox_gaps WHERE from_id > @newReadThrough;
+            UPDATE {s}.outbox_gaps SET to_id = @newReadThrough WHERE to_id > @newReadThrough;
+            UPDATE {s}.outbox_relay SET read_through = @newReadThrough, updated_at = now();
+            """, new { newReadThrough }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return plan;
+    }
+}
