@@ -149,13 +149,19 @@ public static class DevCommands
         var baselineRows = new Option<int>("--baseline-rows") { Description = "single-row transactions for the Postgres baseline", DefaultValueFactory = _ => 20_000 };
         var txSize = new Option<int>("--outbox-transaction-size") { Description = "messages written to the outbox per transaction", DefaultValueFactory = _ => 1_000 };
         var unsigned = new Option<bool>("--unsigned") { Description = "run the pipeline without message authentication, to measure what signing and verifying cost" };
+        var warmUp = new Option<int>("--warm-up")
+        {
+            Description = "messages each of the pipeline and the Kafka baseline runs first, unmeasured (a tenth of it as the Postgres baseline's rows), "
+                + "so that a run measures compiled code, not the JIT; 0 measures from the first message",
+            DefaultValueFactory = _ => 10_000,
+        };
         var busy = BusyCoreOption();
         var command = new Command("messaging",
             "messages/s through outbox → Kafka → inbox (every message signed and verified) beside raw Kafka and raw Postgres baselines")
-            { messages, baselineRows, txSize, unsigned, busy };
+            { messages, baselineRows, txSize, unsigned, warmUp, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("messaging", parse.GetValue(busy),
             c => BenchCommand.RunAsync(parse.GetValue(messages), parse.GetValue(baselineRows), parse.GetValue(txSize),
-                !parse.GetValue(unsigned), c), ct));
+                !parse.GetValue(unsigned), parse.GetValue(warmUp), c), ct));
         return command;
     }
 
