@@ -68,6 +68,10 @@ public static class OutboxCommand
             return Fail(error, $"schema {schema}: {e.MessageText}: run as the worker's own role or the migrator "
                 + "(CONTESTPIPELINE_PG), on a schema the worker's migrations made; nothing was changed");
         }
+        catch (ArgumentException)
+        {
+            return Fail(error, $"schema '{schema}' is not a plain lower-case SQL identifier; nothing was changed");
+        }
         Report(output, schema, from, dryRun, plan);
         return 0;
     }
@@ -92,6 +96,10 @@ public static class OutboxCommand
               + $"{plan.Rows:N0} row(s) again ({topics}); nothing was changed"
             : $"{schema}: the relay's mark moved back from {plan.ReadThrough} to {plan.NewReadThrough}: it publishes "
               + $"{plan.Rows:N0} row(s) again ({topics}), written since {at}; consumers skip what they applied");
+        if (plan.First is { } first)
+            output.WriteLine($"the first of them: message {first.MessageId}, written "
+                + first.WrittenAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)
+                + " (a row's time is when the transaction that wrote it began, before it reached Kafka)");
     }
 
     private static int Fail(TextWriter error, string message)

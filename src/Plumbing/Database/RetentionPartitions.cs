@@ -35,6 +35,11 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
+            // Between two rounds of the relay, as a rewind of it is (Messaging.OutboxRewind): a partition found
+            // all sent is not dropped after a rewind has made its rows unsent again.
+            if (table == "outbox")
+                await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+                    new { key = Messaging.OutboxRelay.LockKey(schema) }, tx);
             var rows = await conn.QueryAsync<(string Action, string Partition)>(
                 "SELECT action, partition_name "
                 + $"FROM {_schema}.retention_partitions(@table, @keep, coalesce(@now, now()))",

@@ -13,10 +13,15 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// </summary>
 public static class OutboxRewind
 {
-    /// <summary>What a rewind does, or would do: the mark before and after, and the rows published again.</summary>
+    /// <summary>
+    /// What a rewind does, or would do: the mark before and after, the rows published again, the first of them (its
+    /// message id and when it was written) and the oldest row the outbox still keeps.
+    /// </summary>
     public sealed record Plan(long ReadThrough, long NewReadThrough, IReadOnlyList<(string Topic, long Rows)> ByTopic,
         DateTimeOffset? OldestKept)
     {
+        public (string MessageId, DateTimeOffset WrittenAt)? First { get; init; }
+
         public long Rows => ByTopic.Sum(t => t.Rows);
         public bool Moves => NewReadThrough < ReadThrough;
     }
@@ -24,7 +29,8 @@ public static class OutboxRewind
     /// <summary>
     /// Rewinds <paramref name="schema"/>'s relay to the first row written at or after <paramref name="from"/> (or
     /// only says what it would do), under the relay's own lock: a round in progress finishes first, and the next
-    /// one reads from the new mark.
+    /// one reads from the new mark; retention, which takes the same lock, drops no partition in between. A row's
+    /// time is its <c>created_at</c>: when the transaction that wrote it began, before the message reached Kafka.
     /// </summary>
     public static async Task<Plan> RunAsync(
         NpgsqlDataSource dataSource, string schema, DateTimeOffset from, bool dryRun, CancellationToken ct)
@@ -48,8 +54,10 @@ public static class OutboxRewind
             $"SELECT topic, count(*) FROM {s}.outbox WHERE id > @newReadThrough AND id <= @readThrough "
             + "GROUP BY topic ORDER BY topic",
             new { newReadThrough, readThrough }, tx, cancellationToken: ct))).ToList();
-        var plan = new Plan(readThrough, newReadThrough, byTopic,
-            oldest is { } o ? new DateTimeOffset(DateTime.SpecifyKind(o, DateTimeKind.Utc)) : null);
+        var plan = new Plan(readThrough, newReadThrough, byTopic, Utc(oldest))
+        {
+            First = await FirstAsync(conn, tx, s, newReadThrough, readThrough, ct),
+        };
         if (dryRun || !plan.Moves) return plan;
 
         // Gaps above the new mark are read again by the walk from it (which keeps any id still missing as a gap of
@@ -62,4 +70,17 @@ public static class OutboxRewind
         await tx.CommitAsync(ct);
         return plan;
     }
+
+    private static async Task<(string, DateTimeOffset)?> FirstAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        string s, long after, long through, CancellationToken ct)
+    {
+        if (after >= through) return null;
+        var row = await conn.QueryFirstOrDefaultAsync<(string MessageId, DateTime At)?>(new CommandDefinition(
+            $"SELECT message_id, created_at FROM {s}.outbox WHERE id > @after AND id <= @through ORDER BY id LIMIT 1",
+            new { after, through }, tx, cancellationToken: ct));
+        return row is { } r ? (r.MessageId, Utc(r.At)!.Value) : null;
+    }
+
+    private static DateTimeOffset? Utc(DateTime? at) =>
+        at is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
 }

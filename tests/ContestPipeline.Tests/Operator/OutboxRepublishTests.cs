@@ -44,7 +44,10 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
 
         var (code, output) = await Republish(stage, from, dryRun: true);
         Assert.Equal(0, code);
-        Assert.Equal($"dry run: {stage.Schema}'s relay would go back from {rows[3].Id} to {rows[0].Id - 1} and publish 4 row(s) again ({stage.Topic} 4); nothing was changed", output.Trim());
+        var lines = output.Trim().Split('\n');
+        Assert.Equal($"dry run: {stage.Schema}'s relay would go back from {rows[3].Id} to {rows[0].Id - 1} and publish 4 row(s) again ({stage.Topic} 4); nothing was changed", lines[0]);
+        Assert.Equal($"the first of them: message {messages[0].OutboxId}, written {rows[0].At:yyyy-MM-ddTHH:mm:ss.fffZ} (a row's time is when the transaction that wrote it began, before it reached Kafka)", lines[1]);
+        Assert.Equal(2, lines.Length);
         Assert.Equal(rows[3].Id, await conn.ExecuteScalarAsync<long>($"SELECT read_through FROM {stage.Schema}.outbox_relay"));
 
         (code, output) = await Republish(stage, from, dryRun: false);
@@ -60,13 +63,17 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
         Assert.Equal((2L, 2L), (again.Stats.Applied, again.Stats.Duplicates));
         Assert.Equal([1, 2, 3, 4], (await stage.AppliedAsync()).Select(a => a.Seq).Order());
 
-        // Never forward: rows not sent yet are not marked sent, and a time after everything moves nothing.
+        // Never forward: a time whose first row is not sent yet (the second of two unsent rows) moves nothing, and
+        // marks neither sent.
         await stage.EnqueueAsync([TestEvent.Message(stage.Topic, new TestEvent("k", 5))]);
-        var unsentAt = await conn.ExecuteScalarAsync<DateTime>($"SELECT max(created_at) FROM {stage.Schema}.outbox");
-        (code, output) = await Republish(stage, new DateTimeOffset(unsentAt, TimeSpan.Zero), dryRun: false);
+        await stage.EnqueueAsync([TestEvent.Message(stage.Topic, new TestEvent("k", 6))]);
+        var mark = await conn.ExecuteScalarAsync<long>($"SELECT read_through FROM {stage.Schema}.outbox_relay");
+        var secondUnsentAt = await conn.ExecuteScalarAsync<DateTime>($"SELECT max(created_at) FROM {stage.Schema}.outbox");
+        (code, output) = await Republish(stage, new DateTimeOffset(secondUnsentAt, TimeSpan.Zero), dryRun: false);
         Assert.Equal(0, code);
         Assert.StartsWith($"{stage.Schema}: nothing to publish again: no row written at or after ", output);
-        Assert.Equal(1, await stage.UnsentAsync());
+        Assert.Equal(mark, await conn.ExecuteScalarAsync<long>($"SELECT read_through FROM {stage.Schema}.outbox_relay"));
+        Assert.Equal(2, await stage.UnsentAsync());
 
         // Before the oldest row kept: said, and everything kept goes out again.
         (code, output) = await Republish(stage, from.AddDays(-1), dryRun: true);
@@ -87,6 +94,9 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
         error.GetStringBuilder().Clear();
         Assert.Equal(1, await OutboxCommand.RepublishAsync(fixture.DataSource, "no_such_schema", DateTimeOffset.UtcNow, true, TextWriter.Null, error, CancellationToken.None));
         Assert.StartsWith("outbox republish: schema no_such_schema: relation \"no_such_schema.outbox_relay\" does not exist", error.ToString());
+        error.GetStringBuilder().Clear();
+        Assert.Equal(1, await OutboxCommand.RepublishAsync(fixture.DataSource, "Bad-Name", DateTimeOffset.UtcNow, true, TextWriter.Null, error, CancellationToken.None));
+        Assert.Equal("outbox republish: schema 'Bad-Name' is not a plain lower-case SQL identifier; nothing was changed", error.ToString().Trim());
     }
 
     private async Task<(int Code, string Output)> Republish(Stage stage, DateTimeOffset from, bool dryRun)
