@@ -113,6 +113,22 @@ public sealed class RetentionTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Retention_waits_for_a_round_of_the_relay_or_a_rewind_before_it_judges_a_partition_sent()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        // A relay's round (or an outbox rewind) in progress holds the relay's lock until it commits.
+        await using var round = await fixture.DataSource.OpenConnectionAsync();
+        await using var tx = await round.BeginTransactionAsync();
+        await round.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key = OutboxRelay.LockKey(stage.Schema) }, tx);
+
+        var retention = new RetentionPartitions(fixture.DataSource, stage.Schema, TimeSpan.FromDays(30), NullLogger.Instance).ApplyAsync(null, CancellationToken.None);
+        await Task.WhenAny(retention, Task.Delay(TimeSpan.FromSeconds(1)));
+        Assert.False(retention.IsCompleted, "retention judged the outbox while the relay's round was open");
+        await tx.CommitAsync();
+        await retention.WaitAsync(Patience);
+    }
+
+    [Fact]
     public void The_inbox_keeps_ids_as_long_as_the_longest_retention_of_its_topics_and_their_dead_letters()
     {
         var settlement = ContestPipeline.Deployment.Workers.Settlement;
