@@ -43,6 +43,11 @@ public static class BenchCommand
     public static async Task<BenchReport?> RunAsync(int messages, int baselineRows, int outboxTransactionSize, bool signed, int warmUp,
         CancellationToken ct)
     {
+        if (warmUp < 0)
+        {
+            await Console.Error.WriteLineAsync($"bench: --warm-up {warmUp} is negative (0 runs no warm-up)");
+            return null;
+        }
         var pg = await ToolStartup.PostgresAsync("bench");
         if (pg is null) return null;
         var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
