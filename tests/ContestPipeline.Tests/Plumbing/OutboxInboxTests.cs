@@ -328,6 +328,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Contains(InboxConsumer.OffsetResetCode, alert);
         Assert.Contains($"{stage.Topic} [0]", alert);
         Assert.Contains("never applied here", alert);
+        Assert.Contains("cpctl outbox republish --worker", alert);
     }
 
     [Fact]
