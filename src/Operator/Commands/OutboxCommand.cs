@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ContestPipeline.Deployment;
+using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using Npgsql;
@@ -57,6 +58,8 @@ public static class OutboxCommand
     public static async Task<int> RepublishAsync(NpgsqlDataSource dataSource, string schema, DateTimeOffset from,
         bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
     {
+        if (!SqlNames.IsIdentifier(schema))
+            return Fail(error, $"schema '{schema}' is not a plain lower-case SQL identifier; nothing was changed");
         OutboxRewind.Plan plan;
         try
         {
@@ -67,10 +70,6 @@ public static class OutboxCommand
         {
             return Fail(error, $"schema {schema}: {e.MessageText}: run as the worker's own role or the migrator "
                 + "(CONTESTPIPELINE_PG), on a schema the worker's migrations made; nothing was changed");
-        }
-        catch (ArgumentException)
-        {
-            return Fail(error, $"schema '{schema}' is not a plain lower-case SQL identifier; nothing was changed");
         }
         Report(output, schema, from, dryRun, plan);
         return 0;

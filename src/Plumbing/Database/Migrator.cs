@@ -236,11 +236,11 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
 public static class SqlNames
 {
     /// <summary>Schema names are interpolated into SQL, so only plain lower-case identifiers pass.</summary>
-    public static string Identifier(string name)
-    {
-        if (name.Length is 0 or > 63 || !(name[0] is >= 'a' and <= 'z') ||
-            !name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_'))
-            throw new ArgumentException($"'{name}' is not a plain lower-case SQL identifier", nameof(name));
-        return name;
-    }
+    public static string Identifier(string name) => IsIdentifier(name) ? name
+        : throw new ArgumentException($"'{name}' is not a plain lower-case SQL identifier", nameof(name));
+
+    /// <summary>Whether <paramref name="name"/> passes <see cref="Identifier"/>.</summary>
+    public static bool IsIdentifier(string name) =>
+        name.Length is > 0 and <= 63 && name[0] is >= 'a' and <= 'z'
+        && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_');
 }

@@ -28,56 +28,64 @@ public static class OutboxRewind
 
     /// <summary>
     /// Rewinds <paramref name="schema"/>'s relay to the first row written at or after <paramref name="from"/> (or
-    /// only says what it would do), under the relay's own lock: a round in progress finishes first, and the next
-    /// one reads from the new mark; retention, which takes the same lock, drops no partition in between. A row's
-    /// time is its <c>created_at</c>: when the transaction that wrote it began, before the message reached Kafka.
+    /// only says what it would do). The mark moves under the relay's own lock, held only for that: a round in
+    /// progress finishes first, and the next one reads from the new mark; retention, which takes the same lock, drops
+    /// no partition in between. A row's time is its <c>created_at</c>: when the transaction that wrote it began,
+    /// before the message reached Kafka.
     /// </summary>
     public static async Task<Plan> RunAsync(
         NpgsqlDataSource dataSource, string schema, DateTimeOffset from, bool dryRun, CancellationToken ct)
     {
         var s = SqlNames.Identifier(schema);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = OutboxRelay.LockKey(schema) }, tx, cancellationToken: ct));
-        var readThrough = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-            $"SELECT read_through FROM {s}.outbox_relay", transaction: tx, cancellationToken: ct));
-        // Only the partitions that can hold rows of that time or later are read (a row's bucket is its week).
+        // Outside the lock, the relay running meanwhile (these read partitions by time, which no index serves): the
+        // first row of that time, only in the partitions that can hold it (a row's bucket is its week), and the
+        // oldest row kept. Rows are never written again, only dropped once sent long ago.
         var first = await conn.ExecuteScalarAsync<long?>(new CommandDefinition($"""
             SELECT min(id) FROM {s}.outbox
             WHERE created_at >= @from AND bucket >= (date_trunc('week', @from AT TIME ZONE 'UTC'))::date
-            """, new { from = from.ToUniversalTime() }, tx, cancellationToken: ct));
+            """, new { from = from.ToUniversalTime() }, cancellationToken: ct));
         var oldest = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            $"SELECT min(created_at) FROM {s}.outbox", transaction: tx, cancellationToken: ct));
-        var newReadThrough = first is { } id ? Math.Min(readThrough, id - 1) : readThrough;
+            $"SELECT min(created_at) FROM {s}.outbox", cancellationToken: ct));
+
+        long readThrough, newReadThrough;
+        await using (var tx = await conn.BeginTransactionAsync(ct))
+        {
+            if (!dryRun)
+                await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+                    new { key = OutboxRelay.LockKey(schema) }, tx, cancellationToken: ct));
+            readThrough = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
+                $"SELECT read_through FROM {s}.outbox_relay", transaction: tx, cancellationToken: ct));
+            newReadThrough = first is { } id ? Math.Min(readThrough, id - 1) : readThrough;
+            // Gaps above the new mark are read again by the walk from it (which keeps any id still missing as a gap
+            // of its own); one reaching across it keeps its part below.
+            if (!dryRun && newReadThrough < readThrough)
+                await conn.ExecuteAsync(new CommandDefinition($"""
+                    DELETE FROM {s}.outbox_gaps WHERE from_id > @newReadThrough;
+                    UPDATE {s}.outbox_gaps SET to_id = @newReadThrough WHERE to_id > @newReadThrough;
+                    UPDATE {s}.outbox_relay SET read_through = @newReadThrough, updated_at = now();
+                    """, new { newReadThrough }, tx, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+        }
+
+        // What goes out again, read after the lock is let go: those rows stay, unsent, until the relay has sent them.
         var byTopic = (await conn.QueryAsync<(string, long)>(new CommandDefinition(
             $"SELECT topic, count(*) FROM {s}.outbox WHERE id > @newReadThrough AND id <= @readThrough "
             + "GROUP BY topic ORDER BY topic",
-            new { newReadThrough, readThrough }, tx, cancellationToken: ct))).ToList();
-        var plan = new Plan(readThrough, newReadThrough, byTopic, Utc(oldest))
+            new { newReadThrough, readThrough }, cancellationToken: ct))).ToList();
+        return new Plan(readThrough, newReadThrough, byTopic, Utc(oldest))
         {
-            First = await FirstAsync(conn, tx, s, newReadThrough, readThrough, ct),
+            First = await FirstAsync(conn, s, newReadThrough, readThrough, ct),
         };
-        if (dryRun || !plan.Moves) return plan;
-
-        // Gaps above the new mark are read again by the walk from it (which keeps any id still missing as a gap of
-        // its own); one reaching across it keeps its part below.
-        await conn.ExecuteAsync(new CommandDefinition($"""
-            DELETE FROM {s}.outbox_gaps WHERE from_id > @newReadThrough;
-            UPDATE {s}.outbox_gaps SET to_id = @newReadThrough WHERE to_id > @newReadThrough;
-            UPDATE {s}.outbox_relay SET read_through = @newReadThrough, updated_at = now();
-            """, new { newReadThrough }, tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return plan;
     }
 
-    private static async Task<(string, DateTimeOffset)?> FirstAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        string s, long after, long through, CancellationToken ct)
+    private static async Task<(string, DateTimeOffset)?> FirstAsync(
+        NpgsqlConnection conn, string s, long after, long through, CancellationToken ct)
     {
         if (after >= through) return null;
         var row = await conn.QueryFirstOrDefaultAsync<(string MessageId, DateTime At)?>(new CommandDefinition(
             $"SELECT message_id, created_at FROM {s}.outbox WHERE id > @after AND id <= @through ORDER BY id LIMIT 1",
-            new { after, through }, tx, cancellationToken: ct));
+            new { after, through }, cancellationToken: ct));
         return row is { } r ? (r.MessageId, Utc(r.At)!.Value) : null;
     }
 

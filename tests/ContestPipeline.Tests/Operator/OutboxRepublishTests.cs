@@ -93,7 +93,7 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
         Assert.Equal("outbox republish: --from-time 'yesterday' is not an ISO 8601 time such as 2026-11-22T18:00:00Z", error.ToString().Trim());
         error.GetStringBuilder().Clear();
         Assert.Equal(1, await OutboxCommand.RepublishAsync(fixture.DataSource, "no_such_schema", DateTimeOffset.UtcNow, true, TextWriter.Null, error, CancellationToken.None));
-        Assert.StartsWith("outbox republish: schema no_such_schema: relation \"no_such_schema.outbox_relay\" does not exist", error.ToString());
+        Assert.StartsWith("outbox republish: schema no_such_schema: relation \"no_such_schema.outbox\" does not exist", error.ToString());
         error.GetStringBuilder().Clear();
         Assert.Equal(1, await OutboxCommand.RepublishAsync(fixture.DataSource, "Bad-Name", DateTimeOffset.UtcNow, true, TextWriter.Null, error, CancellationToken.None));
         Assert.Equal("outbox republish: schema 'Bad-Name' is not a plain lower-case SQL identifier; nothing was changed", error.ToString().Trim());
