@@ -365,7 +365,12 @@ public static class BenchCommand
         var inbox = await check.ExecuteScalarAsync<long>(
             $"SELECT count(*) FROM {schema}.inbox WHERE consumer = 'bench.consumer' AND outcome = 'applied' AND message_id LIKE 'bench:%'");
         var warm = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'warm:%'");
-        if (warm != warmUp) return (elapsed, -1, inbox, consumer.Stats.Duplicates, -1, consumer.Stats.DeadLettered);
+        if (warm != warmUp)
+        {
+            Console.WriteLine($"the warm-up's messages were not each applied once ({warm:N0} effects for {warmUp:N0}): "
+                + "the measured run cannot be told apart from it");
+            return (elapsed, -1, inbox, consumer.Stats.Duplicates, -1, consumer.Stats.DeadLettered);
+        }
         var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent");
         return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent, consumer.Stats.DeadLettered);
     }
