@@ -78,10 +78,12 @@ public static class OutboxCommand
     private static void Report(TextWriter output, string schema, DateTimeOffset from, bool dryRun,
         OutboxRewind.Plan plan)
     {
-        var at = from.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        static string Iso(DateTimeOffset t) =>
+            t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+        var at = Iso(from);
         if (plan.OldestKept is { } oldest && oldest > from)
             output.WriteLine($"warning: {schema}'s outbox keeps rows from "
-                + $"{oldest.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)}: "
+                + $"{Iso(oldest)}: "
                 + "rows written before were dropped by retention and cannot be published again");
         if (!plan.Moves)
         {
@@ -96,8 +98,7 @@ public static class OutboxCommand
             : $"{schema}: the relay's mark moved back from {plan.ReadThrough} to {plan.NewReadThrough}: it publishes "
               + $"{plan.Rows:N0} row(s) again ({topics}), written since {at}; consumers skip what they applied");
         if (plan.First is { } first)
-            output.WriteLine($"the first of them: message {first.MessageId}, written "
-                + first.WrittenAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture)
+            output.WriteLine($"the first of them: message {first.MessageId}, written {Iso(first.WrittenAt)}"
                 + " (a row's time is when the transaction that wrote it began, before it reached Kafka)");
     }
 

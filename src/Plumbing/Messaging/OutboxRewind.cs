@@ -38,15 +38,12 @@ public static class OutboxRewind
     {
         var s = SqlNames.Identifier(schema);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        // Outside the lock, the relay running meanwhile (these read partitions by time, which no index serves): the
-        // first row of that time, only in the partitions that can hold it (a row's bucket is its week), and the
-        // oldest row kept. Rows are never written again, only dropped once sent long ago.
-        var first = await conn.ExecuteScalarAsync<long?>(new CommandDefinition($"""
-            SELECT min(id) FROM {s}.outbox
-            WHERE created_at >= @from AND bucket >= (date_trunc('week', @from AT TIME ZONE 'UTC'))::date
-            """, new { from = from.ToUniversalTime() }, cancellationToken: ct));
-        var oldest = await conn.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            $"SELECT min(created_at) FROM {s}.outbox", cancellationToken: ct));
+        // Outside the lock, the relay running meanwhile (no index serves a read by time): the first row of that time
+        // and the oldest row kept, in one pass over the partitions. Rows are never written again, only dropped once
+        // sent long ago.
+        var (first, oldest) = await conn.QueryFirstAsync<(long?, DateTime?)>(new CommandDefinition(
+            $"SELECT min(id) FILTER (WHERE created_at >= @from), min(created_at) FROM {s}.outbox",
+            new { from = from.ToUniversalTime() }, cancellationToken: ct));
 
         long readThrough, newReadThrough;
         await using (var tx = await conn.BeginTransactionAsync(ct))
