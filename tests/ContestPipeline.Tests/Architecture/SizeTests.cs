@@ -5,34 +5,38 @@ using Mono.Cecil.Cil;
 namespace ContestPipeline.Tests.Architecture;
 
 /// <summary>
-/// Sizes a reader can hold in their head: no production method longer than
-/// <see cref="MethodLinesMax"/> lines, and no line in <c>src/</c> wider than <see cref="ColumnsMax"/>
-/// columns. A method's length is read from its compiled debug information (first to last line its
-/// body's sequence points cover, lambdas inside it included), so an async method or an iterator is
-/// measured as written, not as the compiler rewrote it. Constructors are left out (their debug lines are
-/// the type's initializers, wherever they stand), and so are generated sources.
+/// Sizes a reader can hold in their head: no production method longer than 70 lines with its braces
+/// (<see cref="StatementLinesMax"/> from its first statement to its last), and no line in <c>src/</c> wider
+/// than <see cref="ColumnsMax"/> columns. A method's length is read from its compiled debug information (first
+/// to last line its body's sequence points cover, lambdas inside it included), so an async method or an
+/// iterator is measured as written, not as the compiler rewrote it. The points of a lone brace are left out:
+/// a Debug build marks them and a Release build does not, and the measure must be the same in both.
+/// Constructors are left out (their debug lines are the type's initializers, wherever they stand), and so are
+/// generated sources.
 /// </summary>
 public sealed class SizeTests
 {
-    public const int MethodLinesMax = 70;
+    /// <summary>70 lines with the opening and closing brace.</summary>
+    public const int StatementLinesMax = 68;
     public const int ColumnsMax = 120;
 
     [Fact]
     public void No_production_method_is_longer_than_70_lines()
     {
         var tooLong = Codebase.Production.SelectMany(p => MethodLengths(Codebase.Load(p).Location))
-            .Where(m => m.Lines > MethodLinesMax)
-            .Select(m => $"{m.Method} ({m.File}:{m.FirstLine}) is {m.Lines} lines")
+            .Where(m => m.Lines > StatementLinesMax)
+            .Select(m => $"{m.Method} ({m.File}:{m.FirstLine}) is {m.Lines + 2} lines with its braces")
             .ToList();
-        Assert.True(tooLong.Count == 0, $"methods over {MethodLinesMax} lines: split them into named steps\n" + string.Join("\n", tooLong));
+        Assert.True(tooLong.Count == 0, $"methods over {StatementLinesMax + 2} lines: split them into named steps\n" + string.Join("\n", tooLong));
     }
 
     [Fact]
     public void The_method_measure_sees_a_long_method()
     {
-        // This test's own assembly holds a method of known length (below): the measure must find it.
+        // This test's own assembly holds a method of known length (below), in whichever build runs the tests: the
+        // measure must find its nine lines of statements, its braces left out.
         var measured = MethodLengths(typeof(SizeTests).Assembly.Location).Single(m => m.Method.EndsWith("::AMethodOfElevenLines", StringComparison.Ordinal));
-        Assert.Equal(11, measured.Lines);
+        Assert.Equal(9, measured.Lines);
     }
 
     [Fact]
@@ -66,9 +70,10 @@ public sealed class SizeTests
             // stand: its span is the type's, not a method's.
             foreach (var method in type.Methods.Where(m => m.HasBody && m.DebugInformation.HasSequencePoints && !m.IsConstructor))
             {
-                var points = method.DebugInformation.SequencePoints.Where(p => !p.IsHidden).ToList();
+                var points = method.DebugInformation.SequencePoints.Where(p => !p.IsHidden && !LoneBrace(p)).ToList();
+                if (points.Count == 0) continue;
                 // Generated sources (the regex generator's, say) are not in the repository.
-                var source = points.Count == 0 ? "" : points[0].Document.Url.Replace('\\', '/');
+                var source = points[0].Document.Url.Replace('\\', '/');
                 if (!source.StartsWith(RepoPaths.Root, StringComparison.Ordinal) || source.Contains("/obj/", StringComparison.Ordinal)) continue;
                 var first = points.Min(p => p.StartLine);
                 var last = points.Max(p => p.EndLine);
@@ -78,6 +83,9 @@ public sealed class SizeTests
         }
         return found;
     }
+
+    /// <summary>The point of a <c>{</c> or <c>}</c> alone: one column of one line.</summary>
+    private static bool LoneBrace(SequencePoint p) => p.StartLine == p.EndLine && p.EndColumn - p.StartColumn == 1;
 
     /// <summary>An async method or iterator by the name it was written with, not its state machine's.</summary>
     private static string Readable(MethodDefinition method)
