@@ -47,12 +47,15 @@ public static class DlqCommand
         };
         var all = new Option<bool>("--all") { Description = "every dead letter in <topic>.dlq (each message once)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be re-driven; publish nothing" };
+        var by = AuditedAction.OperatorOption();
+        var reason = AuditedAction.ReasonOption();
         var redrive = new Command("redrive",
             "publish dead letters again to their original topic with their original key, body and envelope headers; " +
             "the consumer's inbox applies each message at most once")
-            { of, partition, offset, all, dryRun };
+            { of, partition, offset, all, dryRun, by, reason };
         redrive.SetAction((parse, ct) => RedriveAsync(parse.GetValue(of)!, parse.GetValue(partition),
-            parse.GetValue(offset), parse.GetValue(all), parse.GetValue(dryRun), ct));
+            parse.GetValue(offset), parse.GetValue(all), parse.GetValue(dryRun), parse.GetValue(by)!,
+            parse.GetValue(reason), ct));
         return new Command("dlq", "inspect dead letters and re-drive them once their cause is fixed") { list, redrive };
     }
 
@@ -123,10 +126,20 @@ public static class DlqCommand
     public static Task<int> ListAsync(string? topic, CancellationToken ct) =>
         WithBrokerAsync("list", bootstrap => List(bootstrap, topic, Console.Out, Console.Error, ct));
 
-    public static Task<int> RedriveAsync(
-        string topic, int? partition, long? offset, bool all, bool dryRun, CancellationToken ct) =>
-        WithBrokerAsync("redrive", bootstrap =>
-            Redrive(bootstrap, topic, partition, offset, all, dryRun, Console.Out, Console.Error, ct));
+    /// <summary>
+    /// The command as cpctl runs it: a re-drive that publishes is in the audit trail (<see cref="AuditedAction"/>).
+    /// </summary>
+    public static Task<int> RedriveAsync(string topic, int? partition, long? offset, bool all, bool dryRun,
+        string @operator, string? reason, CancellationToken ct)
+    {
+        Task<int> Run(TextWriter output, TextWriter error) => WithBrokerAsync("redrive", bootstrap =>
+            Redrive(bootstrap, topic, partition, offset, all, dryRun, output, error, ct), error: error);
+        if (dryRun) return Run(Console.Out, Console.Error);
+        var subject = DeadLetterTopicOf(topic) + (all ? ", every dead letter"
+            : $", partition {partition?.ToString(CultureInfo.InvariantCulture) ?? "?"} "
+              + $"offset {offset?.ToString(CultureInfo.InvariantCulture) ?? "?"}");
+        return AuditedAction.RunAsync("dlq redrive", "dlq-redrive", subject, @operator, reason, Run, ct);
+    }
 
     /// <summary>
     /// Prints every dead letter of one <c>.dlq</c> topic (or of all of them), then a count per topic.
@@ -294,8 +307,10 @@ public static class DlqCommand
     }
 
     /// <summary>Resolves the broker like a worker does; unreachable is one line and exit code 2.</summary>
-    internal static async Task<int> WithBrokerAsync(string what, Func<string, int> run, string command = "dlq")
+    internal static async Task<int> WithBrokerAsync(string what, Func<string, int> run, string command = "dlq",
+        TextWriter? error = null)
     {
+        error ??= Console.Error;
         var prefix = what.Length == 0 ? command : command + " " + what;
         try
         {
@@ -306,12 +321,12 @@ public static class DlqCommand
         }
         catch (StartupException e)
         {
-            await Console.Error.WriteLineAsync($"{prefix}: {e.Message}");
+            await error.WriteLineAsync($"{prefix}: {e.Message}");
             return ExitUnreachable;
         }
         catch (Exception e) when (e is KafkaException or TimeoutException)
         {
-            await Console.Error.WriteLineAsync($"{prefix}: {e.Message}");
+            await error.WriteLineAsync($"{prefix}: {e.Message}");
             return 1;
         }
     }

@@ -28,12 +28,22 @@ public static class OutboxCommand
         };
         var schema = new Option<string?>("--schema") { Description = "the worker's schema, if not its name" };
         var dryRun = new Option<bool>("--dry-run") { Description = "say what would be published; change nothing" };
+        var by = AuditedAction.OperatorOption();
+        var reason = AuditedAction.ReasonOption();
         var republish = new Command("republish",
             "move the worker's relay back to a time, so that it publishes every row written since then again "
             + "(every topic it writes, in order); consumers skip what they applied")
-            { worker, fromTime, schema, dryRun };
-        republish.SetAction((parse, ct) => RepublishAsync(parse.GetValue(worker)!, parse.GetValue(fromTime)!,
-            parse.GetValue(schema), parse.GetValue(dryRun), Console.Out, Console.Error, ct));
+            { worker, fromTime, schema, dryRun, by, reason };
+        republish.SetAction((parse, ct) =>
+        {
+            Task<int> Run(TextWriter output, TextWriter error) => RepublishAsync(parse.GetValue(worker)!,
+                parse.GetValue(fromTime)!, parse.GetValue(schema), parse.GetValue(dryRun), output, error, ct);
+            if (parse.GetValue(dryRun)) return Run(Console.Out, Console.Error);
+            var subject = $"{parse.GetValue(worker)}'s outbox from {parse.GetValue(fromTime)}"
+                + (parse.GetValue(schema) is { } s ? $" (schema {s})" : "");
+            return AuditedAction.RunAsync("outbox republish", "outbox-republish", subject, parse.GetValue(by)!,
+                parse.GetValue(reason), Run, ct);
+        });
         return new Command("outbox", "publish a worker's outbox again, to recover messages the broker deleted unread")
         {
             republish,

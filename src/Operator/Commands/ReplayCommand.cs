@@ -45,14 +45,17 @@ public static class ReplayCommand
                 "(see docs/operations.md for what that can and cannot do)",
         };
         var dryRun = new Option<bool>("--dry-run") { Description = "show what would be replayed; commit nothing" };
+        var by = AuditedAction.OperatorOption();
+        var reason = AuditedAction.ReasonOption();
         var replay = new Command("replay",
             "move consumer groups back so their workers read messages again; " +
             "inboxes make it a no-op for what was applied. " +
             "Refuses while a group has live members")
-            { group, allWorkers, topic, toBeginning, toOffset, toTime, force, dryRun };
+            { group, allWorkers, topic, toBeginning, toOffset, toTime, force, dryRun, by, reason };
         replay.SetAction((parse, ct) => RunAsync(parse.GetValue(group), parse.GetValue(topic),
             parse.GetValue(allWorkers), parse.GetValue(toBeginning), parse.GetValue(toOffset), parse.GetValue(toTime),
-            parse.GetValue(force), parse.GetValue(dryRun), ct));
+            new Options { Force = parse.GetValue(force), DryRun = parse.GetValue(dryRun) }, parse.GetValue(by)!,
+            parse.GetValue(reason), ct));
         return replay;
     }
 
@@ -92,8 +95,11 @@ public static class ReplayCommand
     public static IReadOnlyList<Group> AllWorkerGroups() =>
         [.. Workers.All.Values.SelectMany(w => w.Consumers.Select(c => new Group(c.Consumer, w.Name, c.Topics)))];
 
+    /// <summary>
+    /// The command as cpctl runs it: a replay that commits is in the audit trail (<see cref="AuditedAction"/>).
+    /// </summary>
     public static async Task<int> RunAsync(string? group, string? topic, bool allWorkers, bool toBeginning,
-        long? toOffset, string? toTime, bool force, bool dryRun, CancellationToken ct)
+        long? toOffset, string? toTime, Options options, string @operator, string? reason, CancellationToken ct)
     {
         var target = ParseTarget(toBeginning, toOffset, toTime, out var problem);
         var groups = target is null ? null : Groups(group, topic, allWorkers, out problem);
@@ -102,9 +108,12 @@ public static class ReplayCommand
             await Console.Error.WriteLineAsync("replay: " + problem);
             return 1;
         }
-        return await DlqCommand.WithBrokerAsync("", bootstrap =>
-            Execute(bootstrap, groups, target!, new Options { Force = force, DryRun = dryRun },
-                Console.Out, Console.Error, ct), "replay");
+        Task<int> Replay(TextWriter output, TextWriter error) => DlqCommand.WithBrokerAsync("", bootstrap =>
+            Execute(bootstrap, groups, target!, options, output, error, ct), "replay", error);
+        if (options.DryRun) return await Replay(Console.Out, Console.Error);
+        var subject = string.Join(", ", groups.Select(g => g.Name)) + (topic is null ? "" : $" ({topic})")
+            + " to " + target + (options.Force ? ", forced" : "");
+        return await AuditedAction.RunAsync("replay", "replay", subject, @operator, reason, Replay, ct);
     }
 
     public static Target? ParseTarget(bool toBeginning, long? toOffset, string? toTime, out string? problem)

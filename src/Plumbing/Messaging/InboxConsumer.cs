@@ -666,7 +666,7 @@ public sealed class InboxConsumer
             var message = $"{line}. The broker no longer held the messages from that offset when consumer "
                 + $"{_options.Consumer} came to read them: they were never applied here. Treat as an incident: "
                 + "the producing worker's outbox keeps them for a week, and cpctl outbox republish --worker W "
-                + "--from-time T (W the producer, T before they were written) has it publish them again; "
+                + "--from-time T --reason R (W the producer, T before they were written) has it publish them again; "
                 + "the inbox makes anything already applied a no-op.";
             var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(line)), 0, 8);
             try

@@ -93,19 +93,66 @@ public sealed class OperatorToolTests
         await MakeGoodsAsync(stack, tool);
         await PlayersListAsync(tool);
         await PlayerStatementsAsync(stack, tool);
+        await MovingMessagesAsync(tool);
 
-        // Every decision is in the audit trail, by name, as cpctl made it.
-        string[] expected = ["alert-ack", "alert-resolve", "payouts-halt", "payouts-resume", "payout-release", "payout-release", "tax-export", "make-good-propose", "make-good-confirm"];
+        // Every decision is in the audit trail, by name, as cpctl made it; each command that moves messages twice: its
+        // request, then its outcome.
+        string[] expected = ["alert-ack", "alert-resolve", "payouts-halt", "payouts-resume", "payout-release", "payout-release", "tax-export", "make-good-propose", "make-good-confirm",
+            "replay", "replay", "dlq-redrive", "dlq-redrive", "outbox-republish", "outbox-republish"];
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>("SELECT count(*) FROM operations.audit WHERE tool = 'cpctl'") >= expected.Length,
             "every cpctl action in the audit trail");
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         var actions = (await Dapper.SqlMapper.QueryAsync<(string Action, string Operator)>(conn,
             "SELECT action, operator FROM operations.audit WHERE tool = 'cpctl' ORDER BY at, action_id")).ToList();
         Assert.Equal(expected, actions.Select(a => a.Action));
-        Assert.Equal(["ann", "bob", "ann", "bob", "ann", "bob", "ann", "ann", "bob"], actions.Select(a => a.Operator));
+        Assert.Equal(["ann", "bob", "ann", "bob", "ann", "bob", "ann", "ann", "bob", "ann", "ann", "bob", "bob", "ann", "ann"], actions.Select(a => a.Operator));
+        var moves = (await Dapper.SqlMapper.QueryAsync<(string Action, string ActionId, string Reason, string Outcome)>(conn,
+            "SELECT action, action_id, reason, outcome FROM operations.audit WHERE action IN ('replay', 'dlq-redrive', 'outbox-republish') ORDER BY at, action_id")).ToList();
+        Assert.Equal(["requested", "requested", "requested"], moves.Where(m => !m.ActionId.EndsWith("/outcome", StringComparison.Ordinal)).Select(m => m.Outcome));
+        Assert.Equal([moves[0].ActionId + "/outcome", moves[2].ActionId + "/outcome", moves[4].ActionId + "/outcome"], [moves[1].ActionId, moves[3].ActionId, moves[5].ActionId]);
+        Assert.StartsWith("done: ", moves[1].Outcome);
+        Assert.Contains("ops.audit", moves[1].Outcome, StringComparison.Ordinal);
+        Assert.Equal("done: re-drove 0 dead letter(s) from contests.dlq", moves[3].Outcome);
+        // cpctl's read-only role cannot move a worker's relay: the attempt is recorded as failed, with why.
+        Assert.StartsWith("failed (exit 1): outbox republish: schema operations: ", moves[5].Outcome);
+        Assert.Equal(["a replay audited", "a replay audited", "nothing to re-drive", "nothing to re-drive", "recover lost messages", "recover lost messages"],
+            moves.Select(m => m.Reason));
 
         await CancelLiveContestAsync(stack, tool);
         await LateCancelIsRefusedAsync(stack);
+    }
+
+    /// <summary>
+    /// replay, dlq redrive and outbox republish as an operator: without a reason refused before anything is recorded or
+    /// changed, a dry run not recorded, and the rest recorded as a request and its outcome (checked with the audit trail).
+    /// </summary>
+    private static async Task MovingMessagesAsync(Cpctl tool)
+    {
+        string[] replay = ["replay", "--group", "ops.audit", "--topic", Topics.Operations, "--to-beginning"];
+        var unexplained = await tool.RunAsync(1, [.. replay, "--operator", "ann"]);
+        Assert.Contains(unexplained.Lines, l => l.Contains("--reason is required", StringComparison.Ordinal));
+        await tool.RunAsync([.. replay, "--dry-run"]);
+        var replayed = await tool.RunAsync([.. replay, "--operator", "ann", "--reason", "a replay audited"]);
+        Assert.Contains(replayed.Lines, l => l.Contains("ops.audit", StringComparison.Ordinal));
+        await tool.RunAsync("dlq", "redrive", Topics.Contests, "--all", "--operator", "bob", "--reason", "nothing to re-drive");
+        await tool.RunAsync(1, "outbox", "republish", "--worker", "operations", "--from-time", "2026-01-01T00:00:00Z",
+            "--operator", "ann", "--reason", "recover lost messages");
+    }
+
+    [Fact]
+    public async Task Moving_messages_without_an_operator_or_a_reason_changes_nothing()
+    {
+        var ran = false;
+        Task<int> Act(TextWriter output, TextWriter error)
+        {
+            ran = true;
+            return Task.FromResult(0);
+        }
+        Assert.Equal(1, await AuditedAction.RunAsync("replay", "replay", "g", "ann", " ", Act, CancellationToken.None));
+        Assert.Equal(1, await AuditedAction.RunAsync("replay", "replay", "g", "", "why", Act, CancellationToken.None));
+        Assert.False(ran);
+        Assert.Equal("a / b", AuditedAction.Summary("a\n\n b \r\n"));
+        Assert.Equal(AuditedAction.OutcomeCharsMax, AuditedAction.Summary(new string('x', 10_000)).Length);
     }
 
     [Fact]
