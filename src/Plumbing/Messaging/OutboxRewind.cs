@@ -72,17 +72,16 @@ public static class OutboxRewind
             new { newReadThrough, readThrough }, cancellationToken: ct))).ToList();
         return new Plan(readThrough, newReadThrough, byTopic, Utc(oldest))
         {
-            First = await FirstAsync(conn, s, newReadThrough, readThrough, ct),
+            // When the mark moves it moves to just below the first row of that time: that row goes out first.
+            First = newReadThrough < readThrough ? await RowAsync(conn, s, first!.Value, ct) : null,
         };
     }
 
-    private static async Task<(string, DateTimeOffset)?> FirstAsync(
-        NpgsqlConnection conn, string s, long after, long through, CancellationToken ct)
+    private static async Task<(string, DateTimeOffset)?> RowAsync(
+        NpgsqlConnection conn, string s, long id, CancellationToken ct)
     {
-        if (after >= through) return null;
         var row = await conn.QueryFirstOrDefaultAsync<(string MessageId, DateTime At)?>(new CommandDefinition(
-            $"SELECT message_id, created_at FROM {s}.outbox WHERE id > @after AND id <= @through ORDER BY id LIMIT 1",
-            new { after, through }, cancellationToken: ct));
+            $"SELECT message_id, created_at FROM {s}.outbox WHERE id = @id", new { id }, cancellationToken: ct));
         return row is { } r ? (r.MessageId, Utc(r.At)!.Value) : null;
     }
 
