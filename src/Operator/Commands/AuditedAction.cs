@@ -26,11 +26,13 @@ public static class AuditedAction
     /// <summary>
     /// Runs <paramref name="act"/> (given the writers for its output and errors) as <paramref name="operator"/>, with
     /// the request and its outcome in the audit trail as two records of <paramref name="action"/>: the request's id,
-    /// and that id with <c>/outcome</c>. Returns the command's exit code, or 1 when the outcome could not be recorded.
+    /// and that id with <c>/outcome</c>; a dry run on the console alone. Returns the command's exit code, or 1 when the
+    /// outcome could not be recorded.
     /// </summary>
     public static async Task<int> RunAsync(string command, string action, string subject, string @operator,
-        string? reason, Func<TextWriter, TextWriter, Task<int>> act, CancellationToken ct)
+        string? reason, bool dryRun, Func<TextWriter, TextWriter, Task<int>> act, CancellationToken ct)
     {
+        if (dryRun) return await act(Console.Out, Console.Error);
         if (OperatorTool.OperatorRefusal(@operator, OperatorTool.KeyOperator()) is { } refusal)
             return await OperatorTool.FailAsync(command, refusal);
         if (string.IsNullOrWhiteSpace(reason))

@@ -134,11 +134,10 @@ public static class DlqCommand
     {
         Task<int> Run(TextWriter output, TextWriter error) => WithBrokerAsync("redrive", bootstrap =>
             Redrive(bootstrap, topic, partition, offset, all, dryRun, output, error, ct), error: error);
-        if (dryRun) return Run(Console.Out, Console.Error);
         var subject = DeadLetterTopicOf(topic) + (all ? ", every dead letter"
             : $", partition {partition?.ToString(CultureInfo.InvariantCulture) ?? "?"} "
               + $"offset {offset?.ToString(CultureInfo.InvariantCulture) ?? "?"}");
-        return AuditedAction.RunAsync("dlq redrive", "dlq-redrive", subject, @operator, reason, Run, ct);
+        return AuditedAction.RunAsync("dlq redrive", "dlq-redrive", subject, @operator, reason, dryRun, Run, ct);
     }
 
     /// <summary>

@@ -38,11 +38,10 @@ public static class OutboxCommand
         {
             Task<int> Run(TextWriter output, TextWriter error) => RepublishAsync(parse.GetValue(worker)!,
                 parse.GetValue(fromTime)!, parse.GetValue(schema), parse.GetValue(dryRun), output, error, ct);
-            if (parse.GetValue(dryRun)) return Run(Console.Out, Console.Error);
             var subject = $"{parse.GetValue(worker)}'s outbox from {parse.GetValue(fromTime)}"
                 + (parse.GetValue(schema) is { } s ? $" (schema {s})" : "");
             return AuditedAction.RunAsync("outbox republish", "outbox-republish", subject, parse.GetValue(by)!,
-                parse.GetValue(reason), Run, ct);
+                parse.GetValue(reason), parse.GetValue(dryRun), Run, ct);
         });
         return new Command("outbox", "publish a worker's outbox again, to recover messages the broker deleted unread")
         {

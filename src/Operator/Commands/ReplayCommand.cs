@@ -110,10 +110,10 @@ public static class ReplayCommand
         }
         Task<int> Replay(TextWriter output, TextWriter error) => DlqCommand.WithBrokerAsync("", bootstrap =>
             Execute(bootstrap, groups, target!, options, output, error, ct), "replay", error);
-        if (options.DryRun) return await Replay(Console.Out, Console.Error);
         var subject = string.Join(", ", groups.Select(g => g.Name)) + (topic is null ? "" : $" ({topic})")
             + " to " + target + (options.Force ? ", forced" : "");
-        return await AuditedAction.RunAsync("replay", "replay", subject, @operator, reason, Replay, ct);
+        return await AuditedAction.RunAsync("replay", "replay", subject, @operator, reason, options.DryRun, Replay,
+            ct);
     }
 
     public static Target? ParseTarget(bool toBeginning, long? toOffset, string? toTime, out string? problem)

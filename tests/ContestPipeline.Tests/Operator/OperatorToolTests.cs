@@ -148,9 +148,12 @@ public sealed class OperatorToolTests
             ran = true;
             return Task.FromResult(0);
         }
-        Assert.Equal(1, await AuditedAction.RunAsync("replay", "replay", "g", "ann", " ", Act, CancellationToken.None));
-        Assert.Equal(1, await AuditedAction.RunAsync("replay", "replay", "g", "", "why", Act, CancellationToken.None));
+        Assert.Equal(1, await AuditedAction.RunAsync("replay", "replay", "g", "ann", " ", false, Act, CancellationToken.None));
+        Assert.Equal(1, await AuditedAction.RunAsync("replay", "replay", "g", "", "why", false, Act, CancellationToken.None));
         Assert.False(ran);
+        // A dry run changes nothing: it runs without an operator or a reason, and is not recorded.
+        Assert.Equal(0, await AuditedAction.RunAsync("replay", "replay", "g", "", null, true, Act, CancellationToken.None));
+        Assert.True(ran);
         Assert.Equal("a / b", AuditedAction.Summary("a\n\n b \r\n"));
         Assert.Equal(AuditedAction.OutcomeCharsMax, AuditedAction.Summary(new string('x', 10_000)).Length);
     }
