@@ -36,7 +36,6 @@ public sealed class CrashPoints
     /// <summary>Called with the point's name each time it is reached; may throw to simulate a crash.</summary>
     public Action<string>? Action { get; set; }
 
-
     public CrashPoints(string? spec)
     {
         if (string.IsNullOrWhiteSpace(spec)) return;
@@ -75,6 +74,3 @@ public sealed class CrashPoints
     /// <summary>Counts a hit of <paramref name="name"/>; true exactly when it is the configured n-th.</summary>
     public bool IsDue(string name) => _name == name && Interlocked.Increment(ref _hits) == _nth;
 }
-
-/// <summary>Thrown by an in-process crash-point action: the component stops as if killed.</summary>
-public sealed class SimulatedCrashException(string point) : Exception($"simulated crash at {point}");

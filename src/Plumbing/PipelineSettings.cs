@@ -136,37 +136,6 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
     }
 }
 
-/// <summary>
-/// Where a process runs. Test money never meets live money: production refuses test keys,
-/// test-mode events and crash points; every other environment refuses live keys and events.
-/// </summary>
-public enum DeploymentEnvironment
-{
-    Production,
-    Staging,
-    Development,
-    Test,
-}
-
-public static class DeploymentEnvironments
-{
-    public static string Name(DeploymentEnvironment environment) => environment.ToString().ToLowerInvariant();
-
-    public static DeploymentEnvironment Read(IConfiguration? configuration)
-    {
-        var text = Setting.Text(configuration, PipelineSettings.EnvironmentVariable);
-        if (text is null) return DeploymentEnvironment.Development;
-        foreach (var e in Enum.GetValues<DeploymentEnvironment>())
-            if (Name(e) == text) return e;
-        throw new StartupException($"{PipelineSettings.EnvironmentVariable}: '{text}' "
-            + "is not one of production, staging, development, test");
-    }
-
-    /// <summary>Only production moves live money.</summary>
-    public static bool IsLive(this DeploymentEnvironment environment) =>
-        environment == DeploymentEnvironment.Production;
-}
-
 /// <summary>What the local broker writes to its state file.</summary>
 public sealed record BrokerState(string BootstrapServers, string ControlUrl, int ProcessId, int Brokers)
 {
@@ -205,6 +174,3 @@ public static class StateFile
         File.Move(tmp, path, overwrite: true);
     }
 }
-
-/// <summary>A start-up failure with one line naming what is wrong and where.</summary>
-public sealed class StartupException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,20 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using ContestPipeline.Plumbing.Kafka;
-using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.Plumbing;
-
-/// <summary>
-/// One pair key: the secret <see cref="Producer"/> signs its messages for <see cref="Consumer"/> with,
-/// named by its key id. Only those two hold it.
-/// </summary>
-public sealed record SigningKey(string Producer, string Consumer, string KeyId, byte[] Secret)
-{
-    public const int SecretBytesMin = 32;
-}
 
 /// <summary>
 /// The message-signing keys a process holds: pair keys, one per (producer, consuming service).

@@ -1,93 +1,8 @@
-using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace ContestPipeline.Plumbing.Database;
-
-/// <summary>One versioned SQL script. Its id orders it; its checksum guards against edits after it ran.</summary>
-public sealed record Migration(string Id, string Sql)
-{
-    public string Checksum { get; } = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Sql)));
-
-    /// <summary>The messaging core's own scripts, which every worker schema starts with.</summary>
-    public static IReadOnlyList<Migration> Plumbing { get; } = FromAssembly(typeof(Migration).Assembly, "plumbing");
-
-    /// <summary>Embedded *.sql resources of <paramref name="assembly"/>, ordered by file name, ids prefixed.</summary>
-    public static IReadOnlyList<Migration> FromAssembly(Assembly assembly, string prefix)
-    {
-        var list = new List<Migration>();
-        var resources = assembly.GetManifestResourceNames()
-            .Where(n => n.EndsWith(".sql", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal);
-        foreach (var name in resources)
-        {
-            using var stream = assembly.GetManifestResourceStream(name)!;
-            using var reader = new StreamReader(stream, Encoding.UTF8);
-            var file = name.Split('.')[^2];
-            list.Add(new Migration($"{prefix}/{file}", reader.ReadToEnd()));
-        }
-        return list;
-    }
-}
-
-/// <summary>
-/// Who may do what in a worker's schema. The migrator (the role that runs the migrations)
-/// owns the schema and everything in it; the worker's runtime role owns nothing and may read
-/// and write its own schema's tables, never change or empty the append-only ones, and never
-/// create anything; the read-only role (the console's and cpctl's) reads every schema and
-/// writes nothing. The two are different roles: granting one read-only would take the other's
-/// writes away.
-/// </summary>
-public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> AppendOnlyTables,
-    string? ReadOnlyRole = DatabaseRoles.Reader)
-{
-    public IReadOnlyList<string> Roles =>
-        [RuntimeRole, .. ReadOnlyRole is null ? Array.Empty<string>() : [ReadOnlyRole], .. TableReaders.Keys,
-            .. TableInserters.Keys.Except(TableReaders.Keys)];
-
-    /// <summary>
-    /// Roles that may read some tables of the schema and nothing else (a read API reads three
-    /// tables of the read model).
-    /// </summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableReaders { get; init; } =
-        new Dictionary<string, IReadOnlyList<string>>();
-
-    /// <summary>
-    /// Roles that may add rows to some tables of the schema and read them, and nothing else there (a read API adds
-    /// requests the worker answers): no UPDATE or DELETE.
-    /// </summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<string>> TableInserters { get; init; } =
-        new Dictionary<string, IReadOnlyList<string>>();
-}
-
-/// <summary>
-/// The pipeline's Postgres roles. Which process runs as which is the deployment's definition
-/// (ContestPipeline.Deployment.Services); the roles are created from it (deploy/postgres/init-roles.sh
-/// with compose, the development tool locally).
-/// </summary>
-public static class DatabaseRoles
-{
-    /// <summary>
-    /// The operations read model's runtime role: it writes its own schema, <c>operations</c>, and
-    /// reads no other.
-    /// </summary>
-    public const string Operations = "cp_operations";
-    public const string Migrator = "cp_migrator";
-    /// <summary>
-    /// The platform's read API: reads a player's entries, payouts and their contests in the read
-    /// model, nothing else.
-    /// </summary>
-    public const string PlayerApi = "cp_player_api";
-
-    /// <summary>The console's and cpctl's read commands: reads every schema, writes nothing.</summary>
-    public const string Reader = "cp_reader";
-
-    /// <summary>The role a worker runs as: cp_ and its name (cp_ingestion, cp_settlement ...).</summary>
-    public static string Runtime(string worker) => "cp_" + SqlNames.Identifier(worker);
-}
 
 /// <summary>
 /// Applies versioned scripts to one schema. Everything happens in one transaction under a
@@ -231,16 +146,4 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
                 + "run cpctl migrate as the migrator role first");
         return migrations.Count;
     }
-}
-
-public static class SqlNames
-{
-    /// <summary>Schema names are interpolated into SQL, so only plain lower-case identifiers pass.</summary>
-    public static string Identifier(string name) => IsIdentifier(name) ? name
-        : throw new ArgumentException($"'{name}' is not a plain lower-case SQL identifier", nameof(name));
-
-    /// <summary>Whether <paramref name="name"/> passes <see cref="Identifier"/>.</summary>
-    public static bool IsIdentifier(string name) =>
-        name.Length is > 0 and <= 63 && name[0] is >= 'a' and <= 'z'
-        && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '_');
 }

@@ -1,54 +1,8 @@
 using System.Text;
-using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Hosting;
 
 namespace ContestPipeline.Plumbing.Kafka;
-
-/// <summary>One row of the table of who may publish which message type on which topic.</summary>
-public sealed record ProducerGrant(string Producer, string Topic, string MessageType);
-
-/// <summary>
-/// The table of who may publish what, where: the same table the consumers verify signatures
-/// against, so the ACLs generated from it (<see cref="KafkaAcls"/>) can never disagree with it.
-/// </summary>
-public interface IProducerTable
-{
-    IReadOnlyList<ProducerGrant> Grants { get; }
-}
-
-/// <summary>One Kafka ACL, as kafka-acls.sh takes it.</summary>
-public sealed record KafkaAcl(string Principal, string Operation, string ResourceType, string Resource)
-{
-    public string Command => ResourceType switch
-    {
-        "Topic" => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --topic {Resource}",
-        "Group" => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --group {Resource}",
-        _ => $"kafka-acls.sh --add --allow-principal {Principal} --operation {Operation} --cluster",
-    };
-
-    /// <summary>
-    /// The same ACL as the Kafka admin API creates it: allowed, from any host, on the literal
-    /// resource.
-    /// </summary>
-    public AclBinding ToBinding() => new()
-    {
-        Pattern = new ResourcePattern
-        {
-            // librdkafka's resource type for the cluster is BROKER (Kafka's CLUSTER, 4).
-            Type = ResourceType == "Cluster"
-                ? Confluent.Kafka.Admin.ResourceType.Broker
-                : Enum.Parse<Confluent.Kafka.Admin.ResourceType>(ResourceType),
-            Name = Resource, ResourcePatternType = ResourcePatternType.Literal,
-        },
-        Entry = new AccessControlEntry
-        {
-            Principal = Principal, Host = "*", Operation = Enum.Parse<AclOperation>(Operation),
-            PermissionType = AclPermissionType.Allow,
-        },
-    };
-}
 
 /// <summary>
 /// The ACLs each service's principal needs, generated, never written by hand: reads from the

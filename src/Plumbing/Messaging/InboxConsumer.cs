@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Confluent.Kafka;
@@ -13,80 +12,6 @@ using Npgsql;
 using NpgsqlTypes;
 
 namespace ContestPipeline.Plumbing.Messaging;
-
-public sealed class InboxConsumerOptions
-{
-    /// <summary>The consumer's name: its Kafka group id and its key in the inbox.</summary>
-    public required string Consumer { get; init; }
-    public required string Schema { get; init; }
-    public required IReadOnlyList<string> Topics { get; init; }
-    public int BatchSizeMax { get; init; } = Limits.ConsumerBatchSizeMax;
-    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.ConsumerPollTimeoutMs);
-    /// <summary>
-    /// Retries of a message whose transaction keeps conflicting with another before it counts as a bug.
-    /// </summary>
-    public int ConflictRetriesMax { get; init; } = Limits.ConflictRetriesMax;
-    public int ConflictBackoffMs { get; init; } = Limits.ConflictBackoffMs;
-    public int ConflictBackoffMsMax { get; init; } = Limits.ConflictBackoffMsMax;
-    public TimeSpan DatabaseOutageTolerance { get; init; } =
-        TimeSpan.FromMilliseconds(Limits.DatabaseOutageToleranceMs);
-    /// <summary>
-    /// Checks every message on an internal topic before any handler sees it. Without one the
-    /// consumer holds no key, and refuses every message on an internal topic.
-    /// </summary>
-    public MessageVerifier? Verifier { get; init; }
-
-    /// <summary>How to reach a secured cluster; null: the process's environment's settings.</summary>
-    public KafkaSecurity? Security { get; init; }
-
-    /// <summary>
-    /// Told which partitions this member of the group gained and lost, before any message of a gained one is handled.
-    /// </summary>
-    public IPartitionOwner? PartitionOwner { get; init; }
-
-    /// <summary>
-    /// A pause before each batch, to slow this loop on purpose (test-only, <see cref="Throttles"/>); zero in
-    /// production.
-    /// </summary>
-    public TimeSpan BatchDelay { get; init; }
-}
-
-/// <summary>
-/// State a worker keeps in memory per partition it consumes (Scoring's live boards, by the
-/// partition of <c>contest.lifecycle</c> their contest hashes to): with several instances behind
-/// one consumer group, each keeps what its partitions own. Called on the consume loop's thread,
-/// so no message of a gained partition is handled before <see cref="Assigned"/> returns, and
-/// none of a lost one after <see cref="Revoked"/> is called. An outage met while loading (the
-/// database restarting during a rebalance) is waited out: the loop asks again, so
-/// <see cref="Assigned"/> may be called more than once for a partition and must load it afresh
-/// each time. Any other exception stops the worker (a bug).
-/// </summary>
-public interface IPartitionOwner
-{
-    void Assigned(IReadOnlyList<(string Topic, int Partition)> partitions);
-    void Revoked(IReadOnlyList<(string Topic, int Partition)> partitions);
-}
-
-/// <summary>What a consume loop has done since it started; read by operators' logs, tests and the benchmark.</summary>
-public sealed class InboxConsumerStats
-{
-    private long _received, _applied, _duplicates, _deadLettered, _offsetResets;
-
-    public long Received => Interlocked.Read(ref _received);
-    /// <summary>Messages whose effects committed (first delivery).</summary>
-    public long Applied => Interlocked.Read(ref _applied);
-    /// <summary>Redelivered or replayed messages found in the inbox and skipped.</summary>
-    public long Duplicates => Interlocked.Read(ref _duplicates);
-    public long DeadLettered => Interlocked.Read(ref _deadLettered);
-    /// <summary>Partitions whose next messages the broker had deleted unread (each raises an alert).</summary>
-    public long OffsetResets => Interlocked.Read(ref _offsetResets);
-
-    internal void AddReceived(long n) => Interlocked.Add(ref _received, n);
-    internal void AddApplied(long n) => Interlocked.Add(ref _applied, n);
-    internal void AddDuplicates(long n) => Interlocked.Add(ref _duplicates, n);
-    internal void AddDeadLettered(long n) => Interlocked.Add(ref _deadLettered, n);
-    internal void AddOffsetReset() => Interlocked.Increment(ref _offsetResets);
-}
 
 /// <summary>
 /// The consume loop every worker runs. A batch of messages is applied in ONE database

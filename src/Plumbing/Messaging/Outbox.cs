@@ -1,5 +1,5 @@
-using Dapper;
 using ContestPipeline.Plumbing.Database;
+using Dapper;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -148,5 +148,3 @@ public sealed class Outbox(string schema)
         }
     }
 }
-
-public sealed class OutboxConflictException(string message) : Exception(message);

@@ -8,20 +8,6 @@ using NpgsqlTypes;
 
 namespace ContestPipeline.Plumbing.Messaging;
 
-public sealed class OutboxRelayOptions
-{
-    public required string Schema { get; init; }
-    public int BatchSizeMax { get; init; } = Limits.OutboxBatchSizeMax;
-    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(Limits.OutboxPollIntervalMs);
-    public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromMilliseconds(Limits.OutboxDeliveryTimeoutMs);
-    /// <summary>
-    /// Signs every row bound for an internal topic as this worker's producer; rows for other
-    /// topics (alerts, dead letters, canaries) go out as written. Without one nothing is
-    /// signed, and consumers refuse whatever it publishes on an internal topic.
-    /// </summary>
-    public MessageSigner? Signer { get; init; }
-}
-
 /// <summary>
 /// Publishes a schema's outbox to Kafka. One relay per schema is active at a time (a
 /// transaction-scoped advisory lock): rows go out in id order through one idempotent producer, which keeps
@@ -345,5 +331,3 @@ public sealed class OutboxRelay(
     private sealed record Row(
         long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
 }
-
-public sealed class OutboxDeliveryException(string message) : Exception(message);

@@ -1,17 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
-using System.Text.RegularExpressions;
 using ContestPipeline.Contracts;
 
 namespace ContestPipeline.Plumbing.Messaging;
-
-/// <summary>One Kafka header; values are bytes on the wire.</summary>
-public readonly record struct Header(string Name, byte[] Value)
-{
-    public static Header Text(string name, string value) => new(name, Encoding.UTF8.GetBytes(value));
-}
 
 /// <summary>
 /// A message waiting in the outbox. <see cref="OutboxId"/> is its idempotency key in the
@@ -88,94 +80,4 @@ public sealed record OutgoingMessage(
         headers.Add(Header.Text(MessageHeaders.OccurredAt, Envelope.FormatTimestamp(e.OccurredAt)));
         return headers;
     }
-}
-
-/// <summary>
-/// Headers as jsonb: readable text where the bytes are UTF-8, base64 where they are not (a dead
-/// letter keeps a hostile producer's bytes). Ingestion keeps feed and contest rows' headers so;
-/// the outbox did until its compact form (<see cref="OutboxHeaders"/>), and reads older rows so.
-/// </summary>
-public static class HeaderJson
-{
-    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
-
-    public static string Write(IReadOnlyList<Header> headers)
-    {
-        using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartArray();
-            foreach (var h in headers)
-            {
-                w.WriteStartObject();
-                w.WriteString("name", h.Name);
-                if (TryText(h.Value, out var text)) w.WriteString("value", text);
-                else w.WriteBase64String("base64", h.Value);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    public static List<Header> Read(string json)
-    {
-        using var doc = JsonDocument.Parse(json);
-        var list = new List<Header>(doc.RootElement.GetArrayLength());
-        foreach (var e in doc.RootElement.EnumerateArray())
-        {
-            var name = e.GetProperty("name").GetString()!;
-            var value = e.TryGetProperty("value", out var v)
-                ? Encoding.UTF8.GetBytes(v.GetString()!)
-                : e.GetProperty("base64").GetBytesFromBase64();
-            list.Add(new Header(name, value));
-        }
-        return list;
-    }
-
-    private static bool TryText(byte[] bytes, out string text)
-    {
-        try
-        {
-            text = StrictUtf8.GetString(bytes);
-            return true;
-        }
-        catch (DecoderFallbackException)
-        {
-            text = "";
-            return false;
-        }
-    }
-}
-
-/// <summary>
-/// Timestamps as the topics' contract has them: ISO 8601 with a date, a time and an offset
-/// (<c>Z</c> or <c>±hh:mm</c>), e.g. <c>2026-11-22T18:02:41.25+00:00</c>. System.Text.Json alone
-/// also reads a date without a time, or a time without an offset, in the reading machine's
-/// zone, and a fraction point without digits; here those are unreadable. Fraction digits
-/// beyond seven (ticks) are cut, as System.Text.Json cuts them. Written exactly as
-/// System.Text.Json writes them.
-/// </summary>
-public sealed partial class OffsetTimestampConverter : JsonConverter<DateTimeOffset>
-{
-    public const string Grammar = @"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}(:\d{2})?)$";
-
-    [GeneratedRegex(Grammar, RegexOptions.CultureInvariant)]
-    private static partial Regex Iso8601WithOffset();
-
-    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
-    {
-        if (reader.TokenType != JsonTokenType.String)
-            throw new JsonException($"a timestamp is a string, not {reader.TokenType}");
-        // Unescaped first: System.Text.Json's own writer escapes '+' as \u002B.
-        var text = reader.GetString();
-        if (text is null || text.Length > 64 || !Iso8601WithOffset().IsMatch(text)
-            || !reader.TryGetDateTimeOffset(out var value))
-            throw new JsonException("a timestamp is ISO 8601 with a date, a time and an offset (Z or +hh:mm), "
-                + "e.g. 2026-11-22T18:00:00+00:00");
-        return value;
-    }
-
-    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value);
 }

@@ -1,14 +1,6 @@
 namespace ContestPipeline.Plumbing.Messaging;
 
 /// <summary>
-/// Ids at or below the relay's mark that it has not read: <see cref="From"/> to <see cref="To"/>,
-/// inclusive. A transaction whose id is below <see cref="Horizon"/> may still commit rows there;
-/// once none is running, an id the relay still cannot read was never used (a rollback, a
-/// duplicate turned away) and never will be.
-/// </summary>
-public readonly record struct OutboxGap(long From, long To, long Horizon);
-
-/// <summary>
 /// How far the relay has published an outbox, kept in the outbox's own schema
 /// (<c>outbox_relay</c>, <c>outbox_gaps</c>) instead of on every row it sends: every row above
 /// the mark is unsent; every row at or below it is sent, but for the gaps.

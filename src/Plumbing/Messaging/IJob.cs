@@ -1,0 +1,23 @@
+namespace ContestPipeline.Plumbing.Messaging;
+
+/// <summary>
+/// Work driven by the clock rather than by a message: a contest reaching its lock time, a
+/// feed gap expiring, live standings due, a payout to send. A run does its work in one or
+/// more transactions through <see cref="JobContext"/>, each with a handler's powers (the
+/// outbox, after-commit actions); work that must happen between two transactions, such as a
+/// Stripe call, happens between them.
+/// </summary>
+public interface IJob
+{
+    /// <summary>
+    /// A verb phrase naming the work, e.g. <c>close-entries</c>; also the cause of what it
+    /// publishes.
+    /// </summary>
+    string Name { get; }
+
+    /// <summary>How long to wait after a run that found nothing to do.</summary>
+    TimeSpan Interval { get; }
+
+    /// <summary>One run; true when it found work, so the next run starts at once.</summary>
+    Task<bool> RunAsync(JobContext context, CancellationToken ct);
+}

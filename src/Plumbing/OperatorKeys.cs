@@ -1,0 +1,39 @@
+namespace ContestPipeline.Plumbing;
+
+/// <summary>Where an operator tool finds the key of the operator it acts for.</summary>
+public static class OperatorKeys
+{
+    /// <summary>
+    /// Never in production: the folder of the local operators' keys (<c>&lt;name&gt;.operator-key</c>), which local
+    /// runs give cpctl, since a child process does not see the development tool's cache setting.
+    /// </summary>
+    public const string LocalDirectoryVariable = "CONTESTPIPELINE_LOCAL_OPERATOR_KEYS_DIR";
+
+    /// <summary>Where local set-up keeps each local operator's key: in the local cache, outside the clone.</summary>
+    public static string LocalDirectoryDefault =>
+        Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 } set
+            ? set : Path.Combine(PipelineSettings.LocalCacheDirectory, "operator-keys");
+
+    public static string LocalFile(string @operator) =>
+        Path.Combine(LocalDirectoryDefault, @operator + OperatorKey.FileExtension);
+
+    /// <summary>
+    /// The key named by <see cref="OperatorKey.FileVariable"/> (cpctl's <c>--operator-key</c> sets it); failing
+    /// that, never in production, the local key of <paramref name="claimed"/> (the name given with
+    /// <c>--operator</c>): in development and test, or where a local run names the local operators' folder
+    /// (<see cref="LocalDirectoryVariable"/>; local runs play staging). Otherwise an error saying how to get one.
+    /// </summary>
+    public static OperatorKey Resolve(DeploymentEnvironment environment, string? claimed)
+    {
+        if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is { Length: > 0 } file)
+            return OperatorKey.Read(file);
+        var local = environment is DeploymentEnvironment.Development or DeploymentEnvironment.Test
+            || (environment != DeploymentEnvironment.Production
+                && Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 });
+        if (local && OperatorKey.IsName(claimed) && File.Exists(LocalFile(claimed)))
+            return OperatorKey.Read(LocalFile(claimed));
+        throw new StartupException(
+            $"no operator key: give your own with --operator-key FILE or {OperatorKey.FileVariable} " +
+            "(docs/operations.md, \"Operator keys\"); every operator's decision is signed with its operator's own key");
+    }
+}
