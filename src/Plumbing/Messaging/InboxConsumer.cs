@@ -100,7 +100,9 @@ public sealed class InboxConsumer
         }
     }
 
-    /// <summary>The Kafka consumer, with the callbacks that follow the group's rebalances and librdkafka's errors.</summary>
+    /// <summary>
+    /// The Kafka consumer, with the callbacks that follow the group's rebalances and librdkafka's errors.
+    /// </summary>
     private IConsumer<byte[]?, byte[]?> Build() =>
         KafkaClients.ConsumerBuilder(_config, _logger, _incidents.ObserveLog)
             .SetErrorHandler((_, e) =>
