@@ -1,7 +1,5 @@
 using ContestPipeline.Contracts;
-using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
-using Dapper;
 
 namespace ContestPipeline.Plumbing.Canary;
 
@@ -12,7 +10,7 @@ namespace ContestPipeline.Plumbing.Canary;
 /// </summary>
 public sealed class CanaryHandler(string stage, string schema) : MessageHandler<CanaryPassed>
 {
-    private readonly string _table = SqlNames.Identifier(schema) + ".canary_hops";
+    private readonly CanaryStore _store = new(schema);
 
     public override async Task HandleAsync(CanaryPassed canary, HandlerContext context, CancellationToken ct)
     {
@@ -20,12 +18,7 @@ public sealed class CanaryHandler(string stage, string schema) : MessageHandler<
         if (string.IsNullOrWhiteSpace(canary.CanaryId) || canary.CanaryId.Length > 100)
             throw new MessageRejectedException("canaryId must be 1 to 100 characters");
         var hops = canary.Hops.Append(stage).ToArray();
-        // Deliberately not "ON CONFLICT DO NOTHING": the inbox alone must keep a redelivered
-        // canary from being applied again, and if it ever failed to, this insert would fail
-        // loudly (and the canary would be dead-lettered) instead of hiding it.
-        await context.Connection.ExecuteAsync(
-            $"INSERT INTO {_table} (canary_id, stage, hops) VALUES (@id, @stage, @hops)",
-            new { id = canary.CanaryId, stage, hops }, context.Transaction);
+        await _store.RecordHopAsync(context, canary.CanaryId, stage, hops);
         context.Publish(Topics.Canary, canary.CanaryId, CanaryPassed.MessageIdFor(canary.CanaryId, stage),
             new CanaryPassed(canary.CanaryId, CanaryPassed.NextAfter(stage), hops));
     }

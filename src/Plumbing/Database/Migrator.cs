@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -13,6 +12,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     ILogger logger, SchemaGrants? grants = null)
 {
     private readonly string _schema = SqlNames.Identifier(schema);
+    private readonly MigrationStore _store = new(schema);
 
     /// <summary>
     /// The advisory lock every migrator of <paramref name="schema"/> takes, as
@@ -28,18 +28,9 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
-            new { key = LockKey(_schema) }, tx);
-        await conn.ExecuteAsync($"""
-            CREATE SCHEMA IF NOT EXISTS {_schema};
-            CREATE TABLE IF NOT EXISTS {_schema}.schema_migrations (
-                id         text PRIMARY KEY,
-                checksum   text NOT NULL,
-                applied_at timestamptz NOT NULL DEFAULT now());
-            """, transaction: tx);
-        var applied = (await conn.QueryAsync<(string Id, string Checksum)>(
-            $"SELECT id, checksum FROM {_schema}.schema_migrations", transaction: tx))
-            .ToDictionary(r => r.Id, r => r.Checksum);
+        await _store.LockAsync(conn, tx);
+        await _store.CreateLedgerAsync(conn, tx);
+        var applied = await _store.AppliedAsync(conn, tx);
 
         var count = 0;
         foreach (var m in migrations)
@@ -52,10 +43,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
                         + $"(checksum {checksum} in the database, {m.Checksum} now)");
                 continue;
             }
-            await conn.ExecuteAsync($"SET LOCAL search_path TO {_schema}", transaction: tx);
-            await conn.ExecuteAsync(m.Sql, transaction: tx);
-            await conn.ExecuteAsync(
-                $"INSERT INTO {_schema}.schema_migrations (id, checksum) VALUES (@Id, @Checksum)", m, tx);
+            await _store.RunAsync(conn, tx, m);
             logger.LogInformation("Applied migration {MigrationId} to schema {Schema}", m.Id, _schema);
             count++;
         }
@@ -76,50 +64,12 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
         if (g.ReadOnlyRole == g.RuntimeRole)
             throw new InvalidOperationException($"schema {_schema}: {g.RuntimeRole} cannot be both the runtime role "
                 + "and the read-only role (the read-only grant would take its writes away)");
-        var roles = g.Roles.ToArray();
-        var missing = roles.Except(await conn.QueryAsync<string>(
-            "SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
+        var missing = await _store.MissingRolesAsync(conn, tx, g.Roles.ToArray());
         if (missing.Count > 0)
             throw new InvalidOperationException(
                 $"schema {_schema}: role(s) {string.Join(", ", missing)} do not exist: create the pipeline's roles "
                 + "(deploy/postgres/init-roles.sh with compose; the development tool creates them locally)");
-        var runtime = SqlNames.Identifier(g.RuntimeRole);
-        var sql = new System.Text.StringBuilder($"""
-            REVOKE ALL ON SCHEMA {_schema} FROM PUBLIC;
-            GRANT USAGE ON SCHEMA {_schema} TO {runtime};
-            REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {runtime};
-            GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {_schema} TO {runtime};
-            GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {_schema} TO {runtime};
-            REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {_schema} FROM PUBLIC;
-            GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {_schema} TO {runtime};
-            """);
-        foreach (var table in g.AppendOnlyTables)
-            sql.Append($"REVOKE UPDATE, DELETE, TRUNCATE ON {_schema}.{SqlNames.Identifier(table)} FROM {runtime};\n");
-        if (g.ReadOnlyRole is { } reader)
-        {
-            var r = SqlNames.Identifier(reader);
-            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n"
-                + $"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n"
-                + $"GRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
-        }
-        foreach (var (role, tables) in g.TableReaders)
-        {
-            var r = SqlNames.Identifier(role);
-            sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n"
-                + $"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
-            foreach (var table in tables)
-                sql.Append($"GRANT SELECT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
-        }
-        foreach (var (role, tables) in g.TableInserters)
-        {
-            var r = SqlNames.Identifier(role);
-            if (!g.TableReaders.ContainsKey(role))
-                sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n")
-                    .Append($"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n");
-            foreach (var table in tables)
-                sql.Append($"GRANT SELECT, INSERT ON {_schema}.{SqlNames.Identifier(table)} TO {r};\n");
-        }
-        await conn.ExecuteAsync(sql.ToString(), transaction: tx);
+        await _store.GrantAsync(conn, tx, g);
     }
 
     /// <summary>
@@ -129,13 +79,8 @@ public sealed class Migrator(NpgsqlDataSource dataSource, string schema, IReadOn
     public async Task<int> VerifyAsync(CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass(@t) IS NOT NULL",
-            new { t = _schema + ".schema_migrations" });
-        var applied = exists
-            ? (await conn.QueryAsync<(string Id, string Checksum)>(
-                    $"SELECT id, checksum FROM {_schema}.schema_migrations"))
-                .ToDictionary(r => r.Id, r => r.Checksum)
-            : [];
+        var exists = await _store.LedgerExistsAsync(conn);
+        var applied = exists ? await _store.AppliedAsync(conn, null) : [];
         var missing = migrations.Where(m => !applied.ContainsKey(m.Id)).Select(m => m.Id).ToList();
         var changed = migrations.Where(m => applied.TryGetValue(m.Id, out var c) && c != m.Checksum)
             .Select(m => m.Id).ToList();

@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -22,6 +21,7 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
     public static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     private readonly string _schema = SqlNames.Identifier(schema);
+    private readonly RetentionStore _store = new(schema);
 
     /// <summary>
     /// One round for both tables; returns what was done (action, partition).
@@ -35,15 +35,7 @@ public sealed class RetentionPartitions(NpgsqlDataSource dataSource, string sche
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await using var tx = await conn.BeginTransactionAsync(ct);
-            // Between two rounds of the relay, as a rewind of it is (Messaging.OutboxRewind): a partition found
-            // all sent is not dropped after a rewind has made its rows unsent again.
-            if (table == "outbox")
-                await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
-                    new { key = Messaging.OutboxRelay.LockKey(schema) }, tx);
-            var rows = await conn.QueryAsync<(string Action, string Partition)>(
-                "SELECT action, partition_name "
-                + $"FROM {_schema}.retention_partitions(@table, @keep, coalesce(@now, now()))",
-                new { table, keep, now }, tx);
+            var rows = await _store.ApplyAsync(conn, tx, table, keep, now);
             await tx.CommitAsync(ct);
             done.AddRange(rows.Select(r => (table, r.Action, r.Partition)));
         }

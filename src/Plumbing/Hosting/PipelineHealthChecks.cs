@@ -18,8 +18,7 @@ public static class PipelineHealthChecks
             try
             {
                 await using var conn = await dataSource(sp).OpenConnectionAsync(timeout.Token);
-                await using var cmd = new NpgsqlCommand("SELECT 1", conn);
-                await cmd.ExecuteScalarAsync(timeout.Token);
+                await DatabaseHealthStore.AnswerAsync(conn, timeout.Token);
                 return null;
             }
             catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)

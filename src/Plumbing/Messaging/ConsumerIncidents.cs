@@ -15,7 +15,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// before this consumer read them. One place, so the batch, the one-at-a-time pass and the loading
 /// of partitions all stop and wait the same way.
 /// </summary>
-internal sealed class ConsumerIncidents(NpgsqlDataSource dataSource, Outbox outbox, InboxConsumerOptions options,
+internal sealed class ConsumerIncidents(NpgsqlDataSource dataSource, OutboxStore outbox, InboxConsumerOptions options,
     InboxConsumerStats stats, TimeProvider clock, ILogger logger)
 {
     private readonly ConcurrentQueue<string> _offsetResets = new();

@@ -47,7 +47,7 @@ public sealed class InboxConsumer
         _options = options;
         _config = KafkaClients.ConsumerConfig(bootstrapServers, options.Consumer, options.Security);
         _logger = logger;
-        var outbox = new Outbox(options.Schema);
+        var outbox = new OutboxStore(options.Schema);
         var inbox = new InboxStore(options.Schema, options.Consumer);
         _telemetry = new ConsumerTelemetry(options.Consumer, Stats);
         _incidents = new ConsumerIncidents(dataSource, outbox, options, Stats, clock, logger);

@@ -12,7 +12,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// its inbox row, so it is neither lost nor dead-lettered twice.
 /// </summary>
 internal sealed class InboxTransaction(
-    NpgsqlDataSource dataSource, InboxStore inbox, Outbox outbox, string consumer, CrashPoints crashPoints,
+    NpgsqlDataSource dataSource, InboxStore inbox, OutboxStore outbox, string consumer, CrashPoints crashPoints,
     ConsumerTelemetry telemetry, ConsumerIncidents incidents, TimeProvider clock, ILogger logger)
 {
     /// <summary>Applies messages in one transaction with their inbox rows. Throws if any handler fails.</summary>

@@ -7,7 +7,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// What a job's run may use: transactions on its worker's schema, the clock, and the worker's
 /// <see cref="ViewPublisher"/> for views.
 /// </summary>
-public sealed class JobContext(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider clock,
+public sealed class JobContext(NpgsqlDataSource dataSource, OutboxStore outbox, TimeProvider clock,
     ViewPublisher? views = null)
 {
     public TimeProvider Clock => clock;

@@ -14,7 +14,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob job, TimeProvider clock, ILogger logger,
     ViewPublisher? views = null)
 {
-    private readonly Outbox _outbox = new(SqlNames.Identifier(schema));
+    private readonly OutboxStore _outbox = new(SqlNames.Identifier(schema));
 
     public string Name => job.Name;
 

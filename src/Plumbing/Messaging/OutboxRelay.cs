@@ -4,7 +4,8 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using NpgsqlTypes;
+using Progress = ContestPipeline.Plumbing.Messaging.OutboxRelayStore.Progress;
+using Row = ContestPipeline.Plumbing.Messaging.OutboxRelayStore.Row;
 
 namespace ContestPipeline.Plumbing.Messaging;
 
@@ -26,10 +27,7 @@ public sealed class OutboxRelay(
     CrashPoints crashPoints,
     ILogger<OutboxRelay> logger)
 {
-    private readonly string _table = SqlNames.Identifier(options.Schema) + ".outbox";
-    private readonly string _progressTable = SqlNames.Identifier(options.Schema) + ".outbox_relay";
-    private readonly string _gapsTable = SqlNames.Identifier(options.Schema) + ".outbox_gaps";
-    private readonly string _unsentView = SqlNames.Identifier(options.Schema) + ".outbox_unsent";
+    private readonly OutboxRelayStore _store = new(options.Schema);
 
     /// <summary>Publishes until cancelled; transient failures are logged and retried, never dropped.</summary>
     public async Task RunAsync(CancellationToken ct)
@@ -87,13 +85,9 @@ public sealed class OutboxRelay(
         try
         {
             await using var conn = await dataSource.OpenConnectionAsync(ct);
-            await using var cmd = new NpgsqlCommand(
-                $"SELECT count(*), coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 "
-                + $"FROM {_unsentView}", conn);
-            await using var reader = await cmd.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct)) return;
-            Volatile.Write(ref _backlog, reader.GetInt64(0));
-            Volatile.Write(ref _oldestUnsentAgeSeconds, reader.GetDouble(1));
+            if (await _store.ReadBacklogAsync(conn, ct) is not { } backlog) return;
+            Volatile.Write(ref _backlog, backlog.Rows);
+            Volatile.Write(ref _oldestUnsentAgeSeconds, backlog.OldestAgeSeconds);
         }
         catch (Exception e) when (ErrorPolicy.IsTransient(e) || e is InvalidOperationException)
         {
@@ -122,9 +116,9 @@ public sealed class OutboxRelay(
     private async Task<int> PublishBatchOnAsync(NpgsqlConnection conn, CancellationToken ct)
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var progress = await ReadProgressAsync(conn, tx, ct);
+        var progress = await _store.ReadProgressAsync(conn, tx, LockKey(options.Schema), ct);
         if (progress is null) return 0;
-        var (rows, horizon) = await ReadUnsentAsync(conn, tx, progress, ct);
+        var (rows, horizon) = await _store.ReadUnsentAsync(conn, tx, progress, options.BatchSizeMax, ct);
         if (rows.Count == 0 && progress.Gaps.Count == 0) return 0;
         var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -144,129 +138,19 @@ public sealed class OutboxRelay(
         return outcome.Sent.Count;
     }
 
-    /// <summary>
-    /// The relay's progress; null while another relay of this outbox holds the round (it skips the round rather than
-    /// wait and send the same rows twice).
-    /// </summary>
-    private async Task<Progress?> ReadProgressAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
-    {
-        // One relay at a time by a transaction-scoped advisory lock: unlike a row lock it takes no transaction id
-        // and writes nothing, so a round that finds nothing to do costs no WAL and no commit to disk. The holder
-        // alone writes the progress, and whoever held it before committed before letting go. In this order, each
-        // statement with a snapshot of its own: the oldest transaction still running is read after the gaps and
-        // before the rows (ReadUnsentAsync), which a gap's settling relies on (RelayProgress).
-        await using var cmd = new NpgsqlCommand($"""
-            SELECT pg_try_advisory_xact_lock(hashtextextended(@key, 0));
-            SELECT read_through, failures FROM {_progressTable};
-            SELECT from_id, to_id, horizon FROM {_gapsTable} ORDER BY from_id;
-            SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint;
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("key", LockKey(options.Schema));
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        await reader.ReadAsync(ct);
-        if (!reader.GetBoolean(0)) return null;
-        await reader.NextResultAsync(ct);
-        if (!await reader.ReadAsync(ct))
-            throw new InvalidOperationException($"{_progressTable} has no row: the relay cannot tell what it "
-                + "has sent (plumbing migration 0005 writes it)");
-        var (readThrough, failures) = (reader.GetInt64(0), reader.GetInt32(1));
-        await reader.NextResultAsync(ct);
-        var gaps = new List<OutboxGap>();
-        while (await reader.ReadAsync(ct))
-            gaps.Add(new OutboxGap(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)));
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        return new Progress(readThrough, failures, gaps, reader.GetInt64(0));
-    }
-
-    /// <summary>
-    /// The rows found in the gaps, then at most one batch above the mark, in id order, with the first transaction id
-    /// not yet handed out when they were read (the horizon of any gap this read leaves).
-    /// </summary>
-    private async Task<(List<Row> Rows, long Horizon)> ReadUnsentAsync(
-        NpgsqlConnection conn, NpgsqlTransaction tx, Progress progress, CancellationToken ct)
-    {
-        // The right plan above the mark is always the walk of the primary key in id order, stopping after one
-        // batch. A young table has no statistics yet, and on a guess of a few rows the planner would instead
-        // fetch every row above the mark and sort it, once per batch. The settings travel with the read, in one
-        // round trip.
-        var rows = new List<Row>(options.BatchSizeMax);
-        var horizon = 0L;
-        await using var select = new NpgsqlCommand($"""
-            SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
-            SELECT id, topic, message_key, payload, headers::text, header_bytes, message_id, message_type,
-                   extract(epoch FROM clock_timestamp() - created_at)::float8,
-                   (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
-            FROM (
-                SELECT o.* FROM unnest(@from, @to) AS g(f, t) JOIN {_table} o ON o.id BETWEEN g.f AND g.t
-                UNION ALL
-                (SELECT * FROM {_table} WHERE id > @read_through ORDER BY id LIMIT @n)
-            ) unsent
-            """, conn, tx);
-        select.Parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
-        {
-            Value = progress.Gaps.Select(g => g.From).ToArray(),
-        });
-        select.Parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
-        {
-            Value = progress.Gaps.Select(g => g.To).ToArray(),
-        });
-        select.Parameters.AddWithValue("read_through", progress.ReadThrough);
-        select.Parameters.AddWithValue("n", options.BatchSizeMax);
-        await using var reader = await select.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new Row(
-                reader.GetInt64(0), reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<byte[]>(3),
-                reader.IsDBNull(5)
-                    ? HeaderJson.Read(reader.GetString(4))
-                    : OutboxHeaders.Read(reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7)),
-                reader.GetDouble(8)));
-            horizon = reader.GetInt64(9);
-        }
-        // Rows go out in id order: a gap's rows before the rows above the mark.
-        rows.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return (rows, horizon);
-    }
-
     /// <summary>The round's progress, written only when it moved or a delivery failed.</summary>
     private async Task SaveAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Progress progress,
         RelayProgress.Step step, Outcome outcome, CancellationToken ct)
     {
         var failed = outcome.Failed.Count > 0;
         if (!step.Changes(progress.ReadThrough) && !failed && progress.Failures == 0) return;
-        await using var save = new NpgsqlCommand($"""
-            UPDATE {_progressTable} SET read_through = @read_through, updated_at = now(),
-                failures = CASE WHEN @failed THEN failures + 1 ELSE 0 END,
-                last_error = coalesce(@error, last_error),
-                last_error_at = CASE WHEN @failed THEN now() ELSE last_error_at END;
-            DELETE FROM {_gapsTable} WHERE from_id = ANY(@removed);
-            INSERT INTO {_gapsTable} (from_id, to_id, horizon)
-            SELECT * FROM unnest(@added_from, @added_to, @added_horizon);
-            """, conn, tx);
-        save.Parameters.AddWithValue("read_through", step.ReadThrough);
-        save.Parameters.AddWithValue("failed", failed);
-        save.Parameters.Add(new NpgsqlParameter("error", NpgsqlDbType.Text)
-        {
-            Value = (object?)outcome.FirstError ?? DBNull.Value,
-        });
-        void AddArray(string name, long[] values) =>
-            save.Parameters.Add(new NpgsqlParameter(name, NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = values });
-        AddArray("removed", [.. step.Removed.Select(g => g.From)]);
-        AddArray("added_from", [.. step.Added.Select(g => g.From)]);
-        AddArray("added_to", [.. step.Added.Select(g => g.To)]);
-        AddArray("added_horizon", [.. step.Added.Select(g => g.Horizon)]);
-        await save.ExecuteNonQueryAsync(ct);
+        await _store.SaveAsync(conn, tx, step, failed, outcome.FirstError, ct);
     }
 
     /// <summary>
     /// The advisory lock a round holds: one relay of a schema at a time, and <see cref="OutboxRewind"/> between rounds.
     /// </summary>
     public static string LockKey(string schema) => "contestpipeline.relay:" + SqlNames.Identifier(schema) + ".outbox";
-
-    private sealed record Progress(long ReadThrough, int Failures, List<OutboxGap> Gaps, long RunningFrom);
 
     private void RecordLatency(List<Row> rows, List<long> sent, long readAt)
     {
@@ -327,7 +211,4 @@ public sealed class OutboxRelay(
         try { await Task.Delay(delay, ct); }
         catch (OperationCanceledException) { }
     }
-
-    private sealed record Row(
-        long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
 }

@@ -1,5 +1,3 @@
-using ContestPipeline.Plumbing.Database;
-using Dapper;
 using Npgsql;
 
 namespace ContestPipeline.Plumbing.Messaging;
@@ -36,52 +34,36 @@ public static class OutboxRewind
     public static async Task<Plan> RunAsync(
         NpgsqlDataSource dataSource, string schema, DateTimeOffset from, bool dryRun, CancellationToken ct)
     {
-        var s = SqlNames.Identifier(schema);
+        var store = new OutboxRewindStore(schema);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         // Outside the lock, the relay running meanwhile (no index serves a read by time): the first row of that time
         // and the oldest row kept, in one pass over the partitions. Rows are never written again, only dropped once
         // sent long ago.
-        var (first, oldest) = await conn.QueryFirstAsync<(long?, DateTime?)>(new CommandDefinition(
-            $"SELECT min(id) FILTER (WHERE created_at >= @from), min(created_at) FROM {s}.outbox",
-            new { from = from.ToUniversalTime() }, cancellationToken: ct));
+        var (first, oldest) = await store.FirstFromAsync(conn, from, ct);
 
         long readThrough, newReadThrough;
         await using (var tx = await conn.BeginTransactionAsync(ct))
         {
-            if (!dryRun)
-                await conn.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
-                    new { key = OutboxRelay.LockKey(schema) }, tx, cancellationToken: ct));
-            readThrough = await conn.ExecuteScalarAsync<long>(new CommandDefinition(
-                $"SELECT read_through FROM {s}.outbox_relay", transaction: tx, cancellationToken: ct));
+            if (!dryRun) await store.LockRelayAsync(conn, tx, ct);
+            readThrough = await store.ReadThroughAsync(conn, tx, ct);
             newReadThrough = first is { } id ? Math.Min(readThrough, id - 1) : readThrough;
-            // Gaps above the new mark are read again by the walk from it (which keeps any id still missing as a gap
-            // of its own); one reaching across it keeps its part below.
-            if (!dryRun && newReadThrough < readThrough)
-                await conn.ExecuteAsync(new CommandDefinition($"""
-                    DELETE FROM {s}.outbox_gaps WHERE from_id > @newReadThrough;
-                    UPDATE {s}.outbox_gaps SET to_id = @newReadThrough WHERE to_id > @newReadThrough;
-                    UPDATE {s}.outbox_relay SET read_through = @newReadThrough, updated_at = now();
-                    """, new { newReadThrough }, tx, cancellationToken: ct));
+            if (!dryRun && newReadThrough < readThrough) await store.MoveMarkBackAsync(conn, tx, newReadThrough, ct);
             await tx.CommitAsync(ct);
         }
 
         // What goes out again, read after the lock is let go: those rows stay, unsent, until the relay has sent them.
-        var byTopic = (await conn.QueryAsync<(string, long)>(new CommandDefinition(
-            $"SELECT topic, count(*) FROM {s}.outbox WHERE id > @newReadThrough AND id <= @readThrough "
-            + "GROUP BY topic ORDER BY topic",
-            new { newReadThrough, readThrough }, cancellationToken: ct))).ToList();
+        var byTopic = await store.CountByTopicAsync(conn, newReadThrough, readThrough, ct);
         return new Plan(readThrough, newReadThrough, byTopic, Utc(oldest))
         {
             // When the mark moves it moves to just below the first row of that time: that row goes out first.
-            First = newReadThrough < readThrough ? await RowAsync(conn, s, first!.Value, ct) : null,
+            First = newReadThrough < readThrough ? await RowAsync(store, conn, first!.Value, ct) : null,
         };
     }
 
     private static async Task<(string, DateTimeOffset)?> RowAsync(
-        NpgsqlConnection conn, string s, long id, CancellationToken ct)
+        OutboxRewindStore store, NpgsqlConnection conn, long id, CancellationToken ct)
     {
-        var row = await conn.QueryFirstOrDefaultAsync<(string MessageId, DateTime At)?>(new CommandDefinition(
-            $"SELECT message_id, created_at FROM {s}.outbox WHERE id = @id", new { id }, cancellationToken: ct));
+        var row = await store.RowAsync(conn, id, ct);
         return row is { } r ? (r.MessageId, Utc(r.At)!.Value) : null;
     }
 

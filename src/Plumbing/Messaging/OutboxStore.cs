@@ -9,7 +9,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// Writes outgoing messages into a schema's outbox inside the caller's transaction, so a
 /// message exists if and only if the state change it announces committed.
 /// </summary>
-public sealed class Outbox(string schema)
+public sealed class OutboxStore(string schema)
 {
     private readonly string _table = SqlNames.Identifier(schema) + ".outbox";
 

@@ -28,7 +28,7 @@ public sealed record OutgoingMessage(
     /// When set, the publisher's own writes in the same transaction make this id new: a row it
     /// inserted under a unique key that names the message (a payout and its order). The outbox
     /// then writes it by binary COPY, with no lookup of an earlier copy; one already there under
-    /// the id is a bug in that guarantee and fails the transaction (<see cref="Outbox"/>).
+    /// the id is a bug in that guarantee and fails the transaction (<see cref="OutboxStore"/>).
     /// </summary>
     public bool New { get; init; }
 

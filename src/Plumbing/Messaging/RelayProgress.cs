@@ -10,7 +10,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// with a lower id can become visible after the relay sent higher ones. The relay moves its mark
 /// past such an id and keeps it as a gap, with the horizon of the read that missed it (the
 /// first transaction id not yet handed out then). A writer takes its transaction id before it
-/// takes outbox ids (<see cref="Outbox"/>), so the transaction holding a gap's id, if any, has
+/// takes outbox ids (<see cref="OutboxStore"/>), so the transaction holding a gap's id, if any, has
 /// an id below that horizon; once the oldest transaction still running is at or above it, the
 /// gap can no longer fill, and a read made after that settles it for good.
 /// </remarks>

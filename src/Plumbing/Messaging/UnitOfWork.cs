@@ -9,8 +9,8 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// </summary>
 public static class UnitOfWork
 {
-    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, Outbox outbox, TimeProvider clock, string what,
-        Func<TransactionContext, Task<T>> work, CancellationToken ct)
+    public static async Task<T> RunAsync<T>(NpgsqlDataSource dataSource, OutboxStore outbox, TimeProvider clock,
+        string what, Func<TransactionContext, Task<T>> work, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(dataSource);
         ArgumentNullException.ThrowIfNull(outbox);

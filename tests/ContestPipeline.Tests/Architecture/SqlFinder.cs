@@ -25,6 +25,9 @@ public static partial class SqlFinder
 
     private static readonly HashSet<string> SqlRunners = ["Dapper.SqlMapper", "Npgsql.NpgsqlCommand", "Npgsql.NpgsqlBatch", "Npgsql.NpgsqlBatchCommand"];
 
+    /// <summary>Dapper's configuration (how a column maps to a type), which runs no SQL.</summary>
+    private static readonly HashSet<string> SqlMapperSettings = ["AddTypeHandler", "AddTypeMap", "RemoveTypeMap", "ResetTypeHandlers", "SetTypeMap"];
+
     private static readonly HashSet<string> SqlRunningMembers =
     [
         "CreateCommand", "CreateBatch", "BeginBinaryImport", "BeginBinaryImportAsync", "BeginBinaryExport", "BeginBinaryExportAsync",
@@ -61,7 +64,8 @@ public static partial class SqlFinder
     private static bool RunsSql(MethodReference called)
     {
         var declaring = called.DeclaringType.FullName;
-        if (SqlRunners.Contains(declaring)) return called.Name is not ("get_Parameters" or "Dispose" or "DisposeAsync");
+        if (SqlRunners.Contains(declaring))
+            return called.Name is not ("get_Parameters" or "Dispose" or "DisposeAsync") && !SqlMapperSettings.Contains(called.Name);
         return declaring is "Npgsql.NpgsqlConnection" or "Npgsql.NpgsqlDataSource" && SqlRunningMembers.Contains(called.Name);
     }
 

@@ -20,7 +20,7 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
     public string Schema { get; } = schema;
     public string Topic { get; } = topic;
     public TestEffects Effects { get; } = batchHandler ? new BatchTestEffects(schema) : new TestEffects(schema);
-    public Outbox Outbox { get; } = new(schema);
+    public OutboxStore Outbox { get; } = new(schema);
 
     public static async Task<Stage> CreateAsync(PipelineFixture fixture, int partitions = 4, bool batchHandler = false) =>
         new(fixture, await fixture.NewSchemaAsync(), await fixture.NewTopicAsync(partitions), batchHandler);

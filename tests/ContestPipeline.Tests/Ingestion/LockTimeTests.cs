@@ -65,7 +65,7 @@ public sealed class LockTimeTests(PipelineFixture fixture)
     {
         await using var conn = await dataSource.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM ingestion.outbox");
-        await new CloseEntriesJob(Options).RunAsync(new JobContext(dataSource, new Outbox(IngestionWorker.Name), clock), CancellationToken.None);
+        await new CloseEntriesJob(Options).RunAsync(new JobContext(dataSource, new OutboxStore(IngestionWorker.Name), clock), CancellationToken.None);
         var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload, byte[] Headers)>(
             "SELECT message_id, topic, message_key, message_type, payload, header_bytes FROM ingestion.outbox WHERE id > @before ORDER BY id",
             new { before });

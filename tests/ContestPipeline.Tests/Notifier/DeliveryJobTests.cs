@@ -133,7 +133,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
             _drop = drop;
             _job = new DeliverNotificationsJob(options, new EmailSender(options), new WebhookSender(options, _http, Clock),
                 new CrashPoints(null), NullLogger<DeliverNotificationsJob>.Instance);
-            _context = new JobContext(data, new Outbox(Workers.Notifier.Name), Clock);
+            _context = new JobContext(data, new OutboxStore(Workers.Notifier.Name), Clock);
         }
 
         public ManualClock Clock { get; } = new(new DateTimeOffset(2026, 11, 23, 9, 0, 0, TimeSpan.Zero));

@@ -68,7 +68,7 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
         using var client = new StripeApi(new StripeSettings { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl }, clock,
             NullLogger<StripeApi>.Instance);
         var job = new SnapshotBalanceJob(client, new OperationsOptions(), new CrashPoints(null), NullLogger<SnapshotBalanceJob>.Instance);
-        await job.RunAsync(new JobContext(db, new Outbox(OperationsWorker.Name), clock), CancellationToken.None);
+        await job.RunAsync(new JobContext(db, new OutboxStore(OperationsWorker.Name), clock), CancellationToken.None);
         var payloads = await conn.QueryAsync<byte[]>(
             "SELECT payload FROM operations.outbox WHERE id > @before AND message_type = @type ORDER BY id", new { before, type = AlertRaised.MessageType });
         return [.. payloads.Select(p => JsonSerializer.Deserialize<AlertRaised>(p, OutgoingMessage.Json)!)];

@@ -35,12 +35,12 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
         var clock = new ManualClock(Now);
         var job = new PurgeOnboardingLinksJob(new PayoutOptions());
 
-        Assert.False(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.False(await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
         Assert.Equal(["fresh", "just-seven", "six-days"], await RemainingAsync(db));
 
         // A day and a second later, the six-day-old and the seven-day-old ones are past it too.
         clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
-        await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None);
+        await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None);
         Assert.Equal(["fresh"], await RemainingAsync(db));
 
         // A backlog larger than a batch: the first run says there is more, the next one finishes it.
@@ -49,8 +49,8 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
                 INSERT INTO payout.onboarding_link_requests (request_id, player_id, requested_at)
                 SELECT 'backlog-' || i, 'p' || (i % 50), @at FROM generate_series(1, @n) i
                 """, new { at = clock.GetUtcNow() - TimeSpan.FromDays(30), n = PurgeOnboardingLinksJob.BatchSize + 200 });
-        Assert.True(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
-        Assert.False(await job.RunAsync(new JobContext(db, new Outbox(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.True(await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.False(await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
         Assert.Equal(["fresh"], await RemainingAsync(db));
     }
 

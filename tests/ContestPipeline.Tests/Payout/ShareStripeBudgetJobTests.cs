@@ -57,7 +57,7 @@ public sealed class ShareStripeBudgetJobTests(PipelineFixture fixture)
         using var b = Instance(clock);
         var jobA = new ShareStripeBudgetJob(a, Pool, "payout-a", NullLogger.Instance, Fresh);
         var jobB = new ShareStripeBudgetJob(b, Pool, "payout-b", NullLogger.Instance, Fresh);
-        var context = new JobContext(db, new Outbox(PayoutWorker.Name), clock);
+        var context = new JobContext(db, new OutboxStore(PayoutWorker.Name), clock);
         async Task<(int A, int B)> Tick(bool aWants, bool bWants, params ShareStripeBudgetJob[] jobs)
         {
             if (aWants) a.Budget.TryTake(out _);

@@ -32,7 +32,7 @@ public sealed class ViewPublisherTests(PipelineFixture fixture)
         var topic = await fixture.NewTopicAsync(partitions: 2);
         var rights = PublishRights.Pipeline.With(new PublishRight(topic, StandingsUpdated.MessageType, [Producers.Scoring]));
         using var producer = fixture.Producer();
-        var job = new JobContext(fixture.DataSource, new Outbox("scoring"), TimeProvider.System,
+        var job = new JobContext(fixture.DataSource, new OutboxStore("scoring"), TimeProvider.System,
             new ViewPublisher(producer, Keys.SignerFor(Producers.Scoring, rights), TimeSpan.FromSeconds(10)));
 
         await job.PublishViewsAsync([.. Enumerable.Range(1, 3).SelectMany(v =>
@@ -58,7 +58,7 @@ public sealed class ViewPublisherTests(PipelineFixture fixture)
         var config = KafkaClients.ProducerConfig("127.0.0.1:1", "views-test");
         config.MessageTimeoutMs = 500;
         using var producer = KafkaClients.Producer(config, NullLogger.Instance);
-        var job = new JobContext(fixture.DataSource, new Outbox("scoring"), TimeProvider.System,
+        var job = new JobContext(fixture.DataSource, new OutboxStore("scoring"), TimeProvider.System,
             new ViewPublisher(producer, null, TimeSpan.FromSeconds(10)));
 
         var e = await Assert.ThrowsAsync<TransientDependencyException>(() =>
@@ -72,7 +72,7 @@ public sealed class ViewPublisherTests(PipelineFixture fixture)
     {
         var topic = await fixture.NewTopicAsync(partitions: 1);
         using var producer = fixture.Producer();
-        var job = new JobContext(fixture.DataSource, new Outbox("scoring"), TimeProvider.System,
+        var job = new JobContext(fixture.DataSource, new OutboxStore("scoring"), TimeProvider.System,
             new ViewPublisher(producer, null, TimeSpan.FromSeconds(10)));
         var large = View(job, topic, "c2", 1) with { Payload = new byte[Limits.MessageBytesMax] };
 

@@ -49,7 +49,7 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         var crash = new CrashPoints(null) { Action = point => { if (++chunksReached == 2) throw new SimulatedCrashException(point); } };
         var clock = new ManualClock(Now);
         var job = new SettleContestsJob(crash, awardsPerChunk: 7);
-        var context = new JobContext(db.DataSource, new Outbox(SettlementWorker.Name), clock);
+        var context = new JobContext(db.DataSource, new OutboxStore(SettlementWorker.Name), clock);
         Assert.True(await job.RunAsync(context, CancellationToken.None));                            // chunk 0 with the start: entry, authorization
         await Assert.ThrowsAsync<SimulatedCrashException>(() => job.RunAsync(context, CancellationToken.None));   // chunk 1, rolled back
         Assert.Equal(7, await ScalarAsync<int>(db, "SELECT posted FROM settlement.settle_runs WHERE contest_id = 'chunky'"));
@@ -112,7 +112,7 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
             await SettlementSlate.SeedAsync(conn, contest, standings, CancellationToken.None);
         }
 
-        var context = new JobContext(db.DataSource, new Outbox(SettlementWorker.Name), new ManualClock(Now));
+        var context = new JobContext(db.DataSource, new OutboxStore(SettlementWorker.Name), new ManualClock(Now));
         async Task SettleAsync(SettleContestsJob job)
         {
             // Each runs until nothing is left; a run that met the other's lock on the same contest skips it.

@@ -300,7 +300,7 @@ public static class BenchCommand
         var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
             new InboxConsumerOptions { Consumer = "bench.consumer", Schema = schema, Topics = [topic], Verifier = signed ? keys.Verifier("bench", rights) : null },
             new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
-        var outbox = new Outbox(schema);
+        var outbox = new OutboxStore(schema);
         var payload = new byte[PayloadBytes];
         async Task WriteAsync(int from, int count, string idPrefix)
         {
