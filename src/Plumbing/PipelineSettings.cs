@@ -1,18 +1,17 @@
-using System.Text.Json;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.Plumbing;
 
 /// <summary>
-/// Where a process finds Postgres and Kafka. Environment first, then the embedded
-/// default: the local Postgres and the local broker's state file.
+/// Where a process finds Postgres and Kafka: its environment (or any configuration source). Postgres
+/// has the local default outside production; Kafka has none anywhere, so a process never reads a local
+/// tool's state: whatever starts a local run (the development tool, the tests) names the local broker.
 /// </summary>
 public sealed record PipelineSettings(string PostgresConnectionString, string KafkaBootstrapServers)
 {
     public const string PostgresVariable = "CONTESTPIPELINE_PG";
     public const string KafkaVariable = "CONTESTPIPELINE_KAFKA";
-    public const string BrokerFileVariable = "CONTESTPIPELINE_BROKER_FILE";
     /// <summary>Most messages a consumer applies in one transaction (tuning; results never depend on it).</summary>
     public const string ConsumerBatchVariable = "CONTESTPIPELINE_CONSUMER_BATCH_MAX";
     /// <summary>Most outbox rows the relay publishes in one batch (tuning; results never depend on it).</summary>
@@ -61,25 +60,12 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
         }
     }
 
-    /// <summary>The well-known file the local broker writes its bootstrap servers to.</summary>
-    public static string BrokerFileDefault => Path.Combine(LocalCacheDirectory, "run", "broker.json");
-
-    public static string BrokerFile(IConfiguration? configuration = null) =>
-        Setting.Text(configuration, BrokerFileVariable) ?? BrokerFileDefault;
-
     public static PipelineSettings Resolve(IConfiguration? configuration = null)
     {
         var environment = DeploymentEnvironments.Read(configuration);
         var pg = ResolvePostgres(configuration, environment);
-        var kafka = Setting.Text(configuration, KafkaVariable);
-        if (kafka is null)
-        {
-            var file = BrokerFile(configuration);
-            kafka = BrokerState.TryRead(file)?.BootstrapServers
-                ?? throw new StartupException(
-                    $"Kafka: no bootstrap servers: set {KafkaVariable}, "
-                    + $"or start the local broker (cpdev broker) which writes {file}");
-        }
+        var kafka = Setting.Required(configuration, KafkaVariable,
+            "Kafka has no default; give its bootstrap servers (host:port, comma-separated)");
         return new PipelineSettings(pg, kafka)
         {
             ConsumerBatchSizeMax =
@@ -133,44 +119,5 @@ public sealed record PipelineSettings(string PostgresConnectionString, string Ka
         {
             throw new StartupException($"not a Postgres connection string: {e.Message}", e);
         }
-    }
-}
-
-/// <summary>What the local broker writes to its state file.</summary>
-public sealed record BrokerState(string BootstrapServers, string ControlUrl, int ProcessId, int Brokers)
-{
-    public static BrokerState? TryRead(string path) => StateFile.TryRead<BrokerState>(path);
-
-    public void Write(string path) => StateFile.Write(path, this);
-}
-
-/// <summary>A small JSON file a local process writes for other local tools to find it by.</summary>
-public static class StateFile
-{
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    /// <summary>
-    /// The state, or null when the file is absent or unreadable (its writer stopped, or is writing
-    /// it).
-    /// </summary>
-    public static T? TryRead<T>(string path) where T : class
-    {
-        try
-        {
-            return File.Exists(path) ? JsonSerializer.Deserialize<T>(File.ReadAllText(path), Json) : null;
-        }
-        catch (Exception e) when (e is IOException or JsonException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Written to a temporary file and renamed, so a reader never sees half of it.</summary>
-    public static void Write<T>(string path, T state)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(state, Json));
-        File.Move(tmp, path, overwrite: true);
     }
 }

@@ -45,7 +45,7 @@ public static class DevCommands
         var partitions = new Option<int>("--partitions") { Description = "partitions per pipeline topic", DefaultValueFactory = _ => 4 };
         var stateFile = new Option<string>("--state-file")
         {
-            Description = "where to write bootstrap servers and control URL", DefaultValueFactory = _ => PipelineSettings.BrokerFileDefault,
+            Description = "where to write bootstrap servers and control URL", DefaultValueFactory = _ => BrokerState.FileDefault,
         };
         var empty = new Option<bool>("--empty") { Description = "create no topic (the topic list is provisioned by default)" };
         var broker = new Command("broker", "run the local Kafka-protocol broker (librdkafka mock cluster) until stopped") { brokers, partitions, stateFile, empty };

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Deployment;
+using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
@@ -112,7 +113,7 @@ public sealed partial class ServiceIdentityTests
                 .Concat(service.Secrets.Any(s => s.Secret.StartsWith("stripe_", StringComparison.Ordinal)
                     && s.Secret != Services.StripeWebhookSecrets)
                     ? [StripeServices.UrlVariable] : [])
-                .Concat(service == Services.Topics ? [PipelineSettings.BrokerFileVariable] : [])
+                .Concat(service == Services.Topics ? [BrokerState.FileVariable] : [])
                 .Concat(service == Services.Cpctl ? [OperatorKeys.LocalDirectoryVariable] : [])
                 // Without a certificate swapped in, the console here serves plain HTTP and names no TLS files.
                 .Where(k => swaps.ConsoleTls is not null || !k.StartsWith("CONTESTPIPELINE_CONSOLE_TLS_", StringComparison.Ordinal))

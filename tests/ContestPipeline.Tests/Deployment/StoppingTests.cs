@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
@@ -28,7 +29,7 @@ public sealed class StoppingTests(PipelineFixture fixture)
             new Dictionary<string, string?>
         {
             [PipelineSettings.PostgresVariable] = pg,
-            [PipelineSettings.BrokerFileVariable] = Path.Combine(work, "broker.json"),
+            [BrokerState.FileVariable] = Path.Combine(work, "broker.json"),
         }, Path.Combine(work, "up.log"), lines.Enqueue);
         try
         {

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
@@ -142,7 +143,7 @@ public sealed class TopicsTests(PipelineFixture fixture)
             new Dictionary<string, string?>
             {
                 [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-                [PipelineSettings.BrokerFileVariable] = Path.Combine(Path.GetDirectoryName(broker.Process.LogPath)!, Path.GetFileNameWithoutExtension(broker.Process.LogPath) + ".json"),
+                [BrokerState.FileVariable] = Path.Combine(Path.GetDirectoryName(broker.Process.LogPath)!, Path.GetFileNameWithoutExtension(broker.Process.LogPath) + ".json"),
             },
             Path.Combine(fixture.WorkDirectory, $"topics-apply-{name}-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
         await cpctl.WaitForExitAsync(new CancellationTokenSource(Patience).Token);

@@ -101,6 +101,22 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
         Assert.Equal("CONTESTPIPELINE_PG is not set: production has no default database", e.Message);
     }
 
+    /// <summary>
+    /// No process reads a local tool's state for its Kafka: whatever starts it names the cluster, the local broker
+    /// included, and a process not told fails at start with one line naming the setting.
+    /// </summary>
+    [Theory]
+    [InlineData("production")]
+    [InlineData("development")]
+    public void Kafka_has_no_default_in_any_environment(string environment)
+    {
+        var e = Assert.Throws<StartupException>(() => PipelineSettings.Resolve(Config(
+            (PipelineSettings.EnvironmentVariable, environment),
+            (PipelineSettings.PostgresVariable, "Host=db;Username=cp_scoring;Password=not-the-default;Database=contestpipeline"))));
+        Assert.Equal("CONTESTPIPELINE_KAFKA is not set: Kafka has no default; give its bootstrap servers (host:port, comma-separated)",
+            e.Message);
+    }
+
     [Theory]
     [InlineData("sasl_plaintext", "CONTESTPIPELINE_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' is not one of plaintext, ssl, sasl_ssl")]
     [InlineData("sasl_ssl", "CONTESTPIPELINE_KAFKA_SASL_USERNAME is not set: sasl_ssl needs the service's principal")]

@@ -18,14 +18,21 @@ public static class TopicsCommand
 
     public static async Task<int> RunAsync(bool adminApi, bool dryRun, CancellationToken ct)
     {
-        var settings = PipelineSettings.Resolve();
-        if (adminApi) return await ViaAdminApiAsync(settings.KafkaBootstrapServers, dryRun, ct);
-        var local = BrokerState.TryRead(PipelineSettings.BrokerFile());
-        if (local is null || local.BootstrapServers != settings.KafkaBootstrapServers)
+        var local = BrokerState.TryRead(BrokerState.FilePath());
+        // The cluster the settings name; run by hand without one, the local broker this machine runs.
+        var bootstrapServers = Setting.Text(null, PipelineSettings.KafkaVariable) ?? local?.BootstrapServers;
+        if (bootstrapServers is null)
+        {
+            await Console.Error.WriteLineAsync($"topics: {PipelineSettings.KafkaVariable} is not set and no local " +
+                $"broker runs (no state file {BrokerState.FilePath()}): start one (cpdev broker) or name the cluster");
+            return PipelineWorker.ExitStartupFailed;
+        }
+        if (adminApi) return await ViaAdminApiAsync(bootstrapServers, dryRun, ct);
+        if (local is null || local.BootstrapServers != bootstrapServers)
         {
             await Console.Error.WriteLineAsync(
-                $"topics: no local broker at {settings.KafkaBootstrapServers} (its state file " +
-                $"{PipelineSettings.BrokerFile()} names {local?.BootstrapServers ?? "none"}); for any other " +
+                $"topics: no local broker at {bootstrapServers} (its state file " +
+                $"{BrokerState.FilePath()} names {local?.BootstrapServers ?? "none"}); for any other " +
                 "cluster, pass --admin-api");
             return PipelineWorker.ExitStartupFailed;
         }

@@ -1,4 +1,5 @@
-using ContestPipeline.Plumbing;
+using ContestPipeline.Local.Broker;
+using ContestPipeline.Local.Processes;
 
 namespace ContestPipeline.Local.Demo;
 
@@ -9,8 +10,8 @@ namespace ContestPipeline.Local.Demo;
 /// </summary>
 public sealed record LocalStack(Uri StripeUrl, string StripeKey, string BootstrapServers, string Postgres, Uri ConsoleUrl)
 {
-    /// <summary>Beside the broker's state file (<see cref="PipelineSettings.BrokerFile"/>), so both follow the same settings.</summary>
-    public static string FileDefault => Path.Combine(Path.GetDirectoryName(PipelineSettings.BrokerFile())!, "up.json");
+    /// <summary>Beside the broker's state file (<see cref="BrokerState.FilePath"/>), so both follow the same settings.</summary>
+    public static string FileDefault => Path.Combine(Path.GetDirectoryName(BrokerState.FilePath())!, "up.json");
 
     public static LocalStack? TryRead(string path) => StateFile.TryRead<LocalStack>(path);
 

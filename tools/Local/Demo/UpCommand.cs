@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
@@ -32,7 +33,7 @@ public static class UpCommand
             dropFirst: true, ct);
         var runDir = Path.Combine(RepoPaths.RunDirectory, "up");
         Directory.CreateDirectory(runDir);
-        var brokerFile = PipelineSettings.BrokerFile();
+        var brokerFile = BrokerState.FilePath();
         Directory.CreateDirectory(Path.GetDirectoryName(brokerFile)!);
         await using var broker = await LocalBrokerProcess.StartAsync(brokerFile, Path.Combine(runDir, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 2026 }, ct);

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using ContestPipeline.Deployment;
+using ContestPipeline.Local.Broker;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
@@ -59,7 +60,7 @@ public static partial class LocalServices
             // Neither the local broker nor a plaintext test cluster has principals or ACLs, and the local broker has
             // no CreateTopics: the development tool provisions the topics, through the local broker's control
             // endpoint or, on a real cluster, the Kafka admin API.
-            env[PipelineSettings.BrokerFileVariable] = swaps.BrokerFile;
+            env[BrokerState.FileVariable] = swaps.BrokerFile;
             return new LocalProcessSpec(service, label, RepoPaths.CpdevDll,
                 swaps.BrokerFile is null ? ["topics", "apply", "--admin-api"] : ["topics", "apply"], env);
         }
