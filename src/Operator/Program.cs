@@ -9,9 +9,10 @@ var root = new RootCommand("""
     monitor, players' earnings, the tax year, make-goods, Stripe's events and the notifications
     delivered; check the ledger; export and verify a contest's audit trail; manage the console's
     operators.
-    Every command reads CONTESTPIPELINE_PG and CONTESTPIPELINE_KAFKA (default: the local Postgres and
-    the local broker's state file). Local tooling (the local broker, the demo, benchmarks, the fault
-    campaign, fuzzers) is the development tool's: ./run cpdev --help.
+    Every command reads CONTESTPIPELINE_PG (default: the local Postgres, outside production) and
+    CONTESTPIPELINE_KAFKA (no default; ./run cpctl names the local broker when one runs). Local tooling
+    (the local broker, the demo, benchmarks, the fault campaign, fuzzers) is the development tool's:
+    ./run cpdev --help.
     """);
 Command[] commands =
 [
