@@ -96,7 +96,7 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             return "read: payout quarantined, not applied";
         }
         var recorded = payout.TransferId == transfer.Id
-            || await PayoutStore.MarkPaidAsync(context, payoutId, transfer, "transfer read on Stripe");
+            || await TransferBookings.MarkPaidAsync(context, payoutId, transfer, "transfer read on Stripe");
         if (!recorded) return "read: not recorded as its payment";
         // What came back is what Stripe says of the transfer now (amount_reversed), also after a
         // legacy transfer.failed: the event's type alone books nothing.

@@ -41,7 +41,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     {
         // The emergency stop: nothing new is sent, not even a balance read, while halted.
         var currencies = await job.InTransactionAsync("find due currencies", async context =>
-            await DispatchStore.HaltedAsync(context) ? null : await PayoutStore.DueCurrenciesAsync(context), ct);
+            await DispatchStore.HaltedAsync(context) ? null : await PayoutClaimStore.DueCurrenciesAsync(context), ct);
         if (currencies is null) return false;
         // Payouts are due: this instance has calls to make for the whole round, while it reads the balance and
         // claims too, not only while it sends, so a slow claim does not hand its part of a pooled budget back.
@@ -60,7 +60,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             RecordAsync = RecordAsync,
             Lease = options.Lease,
             InFlight = options.CallsInFlight,
-            RenewAsync = PayoutStore.RenewLeasesAsync,
+            RenewAsync = PayoutClaimStore.RenewLeasesAsync,
             CrashAfterClaim = CrashPoints.PayoutAfterSubmitting,
             CrashAfterCall = CrashPoints.PayoutAfterStripeCall,
         }, crash, logger, ct) > 0;
@@ -116,10 +116,10 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         var toSend = new List<PayoutRow>();
         // Checked again in the claim itself: a halt that committed since the check above stops this claim.
         if (await DispatchStore.HaltedAsync(context)) return toSend;
-        var due = await PayoutStore.DueAsync(context, RoundSize());
+        var due = await PayoutClaimStore.DueAsync(context, RoundSize());
         // One claim at a time per recipient across every Payout instance: the limits and the
         // spacing are read below with every payout another claim made for the recipient.
-        await PayoutStore.LockRecipientsAsync(context,
+        await PayoutClaimStore.LockRecipientsAsync(context,
             due.Where(p => p.State != PayoutState.Submitting).Select(p => p.PlayerId));
         foreach (var payout in due)
         {
@@ -164,7 +164,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         if (!budget.TryGetValue(payout.Currency, out var left)) return null;
         var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
         var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
-        var activity = await PayoutStore.ActivityAsync(context, payout, now);
+        var activity = await PayoutClaimStore.ActivityAsync(context, payout, now);
         var input = new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left,
             await ChargebacksAsync(context, payout, now), payout.PaymentIntentId);
         switch (PayoutGates.Evaluate(input, options, now))
@@ -243,7 +243,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             RaiseHoldAlert(context, held, hold);
             return false;
         }
-        await PayoutStore.MarkCalledAsync(context, payout);
+        await PayoutClaimStore.MarkCalledAsync(context, payout);
         return true;
     }
 
@@ -300,7 +300,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
 
     private Task RecordAsync(TransactionContext context, PayoutRow payout, Sent outcome) =>
         outcome.Transfer is { } transfer
-        ? PayoutStore.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How, answer: true)
+        ? TransferBookings.MarkPaidAsync(context, payout.PayoutId, transfer, outcome.How, answer: true)
         : RecordFailureAsync(context, payout, outcome.Failure!, outcome.RestartedAt);
 
     /// <summary>
