@@ -1,4 +1,4 @@
-using ContestPipeline.Payout.Extensions;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing.Hosting;
 
 return await PipelineWorker.RunAsync(args, PayoutWorker.Definition);

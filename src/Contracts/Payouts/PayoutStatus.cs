@@ -6,8 +6,10 @@ namespace ContestPipeline.Contracts.Payouts;
 // Every message id is deterministic from the fact, so a re-sent or replayed fact is one
 // message to a consumer's inbox.
 
-/// <summary>Where a payout stands. Wire names are lower-case.</summary>
-public static class PayoutStates
+/// <summary>
+/// The names a payout's states are stored and published by (Payout's PayoutState): where a payout stands, lower-case.
+/// </summary>
+public static class PayoutStatusNames
 {
     /// <summary>Ordered, or resumed: checked against the gates at the next dispatch.</summary>
     public const string Waiting = "waiting";

@@ -18,11 +18,11 @@ public sealed class PayoutStatusChangedHandler : MessageHandler<PayoutStatusChan
             status.HoldKind,
             amountMinor: status.AmountMinor, currency: status.Currency);
         var prize = Money.Format(status.AmountMinor, status.Currency);
-        if (status.To == PayoutStates.Held)
+        if (status.To == PayoutStatusNames.Held)
             ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_held",
                 $"Your prize of {prize} is being reviewed",
                 $"Payout {status.PayoutId} is held ({status.HoldKind}): {status.Reason}");
-        else if (status.To == PayoutStates.Failed)
+        else if (status.To == PayoutStatusNames.Failed)
             ReadModelStore.NotifyPlayer(context, status.PlayerId, "payout_failed",
                 $"Your prize of {prize} could not be sent",
                 $"Payout {status.PayoutId}: {status.Reason}. We are looking into it.");

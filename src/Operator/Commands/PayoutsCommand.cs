@@ -133,15 +133,15 @@ public static class PayoutsCommand
         await conn.OpenAsync(ct);
         var p = await PayoutQueries.FindAsync(conn, payoutId)
             ?? throw new InvalidOperationException($"no payout {payoutId}");
-        if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Quarantined
-            || (p.State == PayoutStates.Submitting && decision != PayoutReviewDecided.Reject))
+        if (p.State is PayoutStatusNames.Paid or PayoutStatusNames.Rejected or PayoutStatusNames.Quarantined
+            || (p.State == PayoutStatusNames.Submitting && decision != PayoutReviewDecided.Reject))
             throw new InvalidOperationException($"payout {payoutId} is {p.State}: there is nothing to {decision}");
         // Claimed and not yet called for, it can still be stopped; Payout checks again under the payout's lock.
-        if (p.State == PayoutStates.Submitting && p.MaybeSent)
+        if (p.State == PayoutStatusNames.Submitting && p.MaybeSent)
             throw new InvalidOperationException($"payout {payoutId} is submitting and its transfer may have been " +
                 "sent under its key: only Stripe's answer tells now; follow it with: cpctl payouts list");
         var decisionId = Guid.NewGuid().ToString("N");
-        var hold = p.State == PayoutStates.Held && p.HoldKind is not null ? p.HoldKind : p.State;
+        var hold = p.State == PayoutStatusNames.Held && p.HoldKind is not null ? p.HoldKind : p.State;
         var body = new PayoutReviewDecided(decisionId, payoutId, p.ContestId, decision, @operator, reason,
             OperatorTool.Clock.GetUtcNow(), hold, p.Version);
         var id = PayoutReviewDecided.MessageIdFor(decisionId);

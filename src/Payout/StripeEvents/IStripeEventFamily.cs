@@ -1,12 +1,11 @@
 using Event = Stripe.Event;
-using ContestPipeline.Payout.Store;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Payout.StripeEvents;
 
 /// <summary>
 /// One family of Stripe's event types and what Payout makes of them, applied by
-/// <see cref="Handlers.StripeEventReceivedHandler"/> in its consume transaction, without calling
+/// <see cref="StripeEventReceivedHandler"/> in its consume transaction, without calling
 /// Stripe (an event that needs a read asks for one: <see cref="ReadRequestStore"/>).
 /// </summary>
 public interface IStripeEventFamily

@@ -33,12 +33,12 @@ public sealed record PlayerStatement(string PlayerId, IReadOnlyList<StatementEnt
     /// </summary>
     public static string PlayerStatus(string state, long reversedMinor) => state switch
     {
-        PayoutStates.Paid when reversedMinor > 0 => "reversed",
-        PayoutStates.Paid => "paid",
-        PayoutStates.AwaitingAccount => "needs_account",
-        PayoutStates.Held => "in_review",
-        PayoutStates.Failed => "problem",
-        PayoutStates.Rejected => "withheld",
+        PayoutStatusNames.Paid when reversedMinor > 0 => "reversed",
+        PayoutStatusNames.Paid => "paid",
+        PayoutStatusNames.AwaitingAccount => "needs_account",
+        PayoutStatusNames.Held => "in_review",
+        PayoutStatusNames.Failed => "problem",
+        PayoutStatusNames.Rejected => "withheld",
         _ => "on_its_way",
     };
 

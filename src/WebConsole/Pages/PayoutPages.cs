@@ -109,7 +109,7 @@ public static class PayoutPages
     /// What a decision names as the hold it decides, as Payout reads it: the hold kind of a held payout, otherwise its
     /// state.
     /// </summary>
-    private static string Hold(PayoutView p) => p.State == PayoutStates.Held ? p.HoldKind ?? "" : p.State;
+    private static string Hold(PayoutView p) => p.State == PayoutStatusNames.Held ? p.HoldKind ?? "" : p.State;
 
     /// <summary>The hold and version the form was shown with (the read model's now, for a form without them).</summary>
     private static (string Hold, int Version) Seen(IFormCollection form, PayoutView p) =>
@@ -119,7 +119,8 @@ public static class PayoutPages
 
     private static string Decide(HttpContext c, Ui ui, PayoutView p, ConsoleOptions o)
     {
-        if (p.State is not (PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount)) return "";
+        if (p.State is not (PayoutStatusNames.Held or PayoutStatusNames.Failed or PayoutStatusNames.AwaitingAccount))
+            return "";
         if (!Ui.Can(c, OperatorRoles.Approver)) return "<span class=\"muted\">approvers decide</span>";
         // The decision names the hold and version the operator sees here;
         // Payout refuses it if the payout moved on since.
@@ -143,7 +144,8 @@ public static class PayoutPages
         var problems = new List<string>();
         if (reason.Length == 0) problems.Add("a reason is required");
         if (payout is null) problems.Add($"no payout {id}");
-        else if (payout.State is not (PayoutStates.Held or PayoutStates.Failed or PayoutStates.AwaitingAccount))
+        else if (payout.State is not (PayoutStatusNames.Held or PayoutStatusNames.Failed
+                     or PayoutStatusNames.AwaitingAccount))
             problems.Add($"payout {id} is {payout.State}: there is nothing to {decision}");
         else if (decision == PayoutReviewDecided.Release && payout.Approvals > 0
             && string.Equals(payout.ApprovedBy, Ui.Name(c), StringComparison.OrdinalIgnoreCase))

@@ -2,7 +2,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;

@@ -7,7 +7,7 @@ using ContestPipeline.Operator.Commands;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;

@@ -60,12 +60,12 @@ public sealed class ClaimedPayoutRejectTests(PipelineFixture fixture)
         // One claimed and not sent is rejected; one whose transfer is on its way is not.
         var rejected = await h.DecideAsync(orders[ahead[0]], PayoutReviewDecided.Reject, "rej-ahead");
         var refused = await h.DecideAsync(orders[inFlight[0]], PayoutReviewDecided.Reject, "rej-sent");
-        await h.WaitForStateAsync(orders[ahead[0]].PayoutId, PayoutStates.Rejected, seconds: 10);
+        await h.WaitForStateAsync(orders[ahead[0]].PayoutId, PayoutStatusNames.Rejected, seconds: 10);
         var why = await h.DeadLetterReasonAsync(refused);
         Assert.Contains("may have been sent under its key", why, StringComparison.Ordinal);
         Assert.DoesNotContain(h.DeadLetters(), d => d.MessageId == rejected);
 
-        foreach (var paid in players.Except([ahead[0]])) await h.WaitForStateAsync(orders[paid].PayoutId, PayoutStates.Paid);
+        foreach (var paid in players.Except([ahead[0]])) await h.WaitForStateAsync(orders[paid].PayoutId, PayoutStatusNames.Paid);
         Assert.Equal(3, Posts());
         Assert.Empty(h.TransfersOf(orders[ahead[0]].PayoutId));
         var withheld = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == PayoutRejected.MessageType).ToList();

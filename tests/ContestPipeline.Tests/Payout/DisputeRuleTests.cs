@@ -1,7 +1,7 @@
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
@@ -78,7 +78,7 @@ public sealed class DisputeRuleTests(PipelineFixture fixture)
         foreach (var order in new[] { kim, lou, ned }) h.Publish(order);
         await h.WaitForStateAsync(kim.PayoutId, "held:" + HoldKinds.Review);
         await h.WaitForStateAsync(lou.PayoutId, "held:" + HoldKinds.Review);
-        await h.WaitForStateAsync(ned.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(ned.PayoutId, PayoutStatusNames.Paid);
         Assert.StartsWith($"recent dispute or refund: the recipient had dispute {kimDispute} on entry fee ",
             (await h.RowAsync(kim.PayoutId)).Reason, StringComparison.Ordinal);
         Assert.EndsWith("within the last 30 days", (await h.RowAsync(kim.PayoutId)).Reason, StringComparison.Ordinal);
@@ -141,10 +141,10 @@ public sealed class DisputeRuleTests(PipelineFixture fixture)
         // A second operator's resume ends it; the prize ordered meanwhile goes.
         Decide(h, "bob-1", PayoutDispatchDecided.Resume, "bob", ends: "ann-halt");
         await WaitForDispatchAsync(h, halted: false, "bob-1");
-        await h.WaitForStateAsync(pat.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(pat.PayoutId, PayoutStatusNames.Paid);
         Assert.Equal("bob-1", await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
         Assert.Empty(h.World.Read(Topics.DeadLetter(Topics.PayoutsControl)));
-        Assert.Equal(PayoutStates.Held, (await h.RowAsync(kim.PayoutId)).State);
+        Assert.Equal(PayoutStatusNames.Held, (await h.RowAsync(kim.PayoutId)).State);
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class DisputeRuleTests(PipelineFixture fixture)
         await DisputedAsync(h, others[reviewed]);
         await h.WaitForStateAsync(orders[frozen].PayoutId, "held:" + HoldKinds.Frozen);
         await h.WaitForStateAsync(orders[reviewed].PayoutId, "held:" + HoldKinds.Review, seconds: 60);
-        foreach (var sent in players.Except(ahead)) await h.WaitForStateAsync(orders[sent].PayoutId, PayoutStates.Paid);
+        foreach (var sent in players.Except(ahead)) await h.WaitForStateAsync(orders[sent].PayoutId, PayoutStatusNames.Paid);
 
         Assert.Equal(2, Posts());
         Assert.All(ahead, p => Assert.Empty(h.TransfersOf(orders[p].PayoutId)));

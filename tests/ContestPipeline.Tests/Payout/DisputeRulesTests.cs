@@ -1,5 +1,9 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
+using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Gates;
+using ContestPipeline.Payout.Recipients;
+using ContestPipeline.Payout.Transfers;
 using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.Tests.Payout;
@@ -17,7 +21,7 @@ public sealed class DisputeRulesTests
         LastAt: Now.AddDays(-40));
 
     private static Chargeback Dispute(string id, string paymentIntent, TimeSpan ago) =>
-        new(paymentIntent, id, Freezes.Disputed, Now - ago);
+        new(paymentIntent, id, FreezeCause.Disputed, Now - ago);
 
     public static TheoryData<string, TimeSpan, int, bool> Windows => new()
     {
@@ -41,13 +45,13 @@ public sealed class DisputeRulesTests
     {
         var history = new[]
         {
-            new Chargeback("pi_b", "refunded:500", Freezes.Refunded, Now.AddDays(-2)),
+            new Chargeback("pi_b", "refunded:500", FreezeCause.Refunded, Now.AddDays(-2)),
             Dispute("dp_1", "pi_a", TimeSpan.FromDays(10)),
             Dispute("dp_old", "pi_c", TimeSpan.FromDays(45)),
         };
         var hold = Assert.IsType<GateDecision.Hold>(PayoutGates.Evaluate(
             new GateInput(50_00, [], [], OldAccount, Quiet, 100_000_00, history, "pi_prize"), Options, Now));
-        Assert.Equal(HoldKinds.Review, hold.Kind);
+        Assert.Equal(PayoutHold.Review, hold.Kind);
         Assert.Equal("recent dispute or refund: the recipient had dispute dp_1 on entry fee pi_a (2026-11-11T12:00:00Z), " +
             "a refund outside the pipeline on entry fee pi_b (refunded:500, 2026-11-19T12:00:00Z) within the last 30 days",
             hold.Reason);
@@ -74,7 +78,7 @@ public sealed class DisputeRulesTests
         var hold = Assert.IsType<GateDecision.Hold>(PayoutGates.Evaluate(new GateInput(6_000_00, [], [], OldAccount,
             Quiet with { LifetimeAmountMinor = 100_000_00 }, 100_000_00, [Dispute("dp_1", "pi_a", TimeSpan.FromHours(1))], "pi_prize"),
             Options, Now));
-        Assert.Equal(HoldKinds.Review, hold.Kind);
+        Assert.Equal(PayoutHold.Review, hold.Kind);
         Assert.StartsWith("600000 is above the review threshold of 500000; recent dispute or refund: the recipient had dispute dp_1",
             hold.Reason, StringComparison.Ordinal);
     }

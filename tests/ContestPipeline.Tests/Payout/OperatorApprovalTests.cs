@@ -1,6 +1,6 @@
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 
@@ -38,7 +38,7 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         await h.ReleaseAsAsync(order, "ann-2", "ann");
         await ApprovalRecordedAsync(h, "ann-2");
         var row = await h.RowAsync(order.PayoutId);
-        Assert.Equal((PayoutStates.Held, HoldKinds.Review), (row.State, row.HoldKind));
+        Assert.Equal((PayoutStatusNames.Held, HoldKinds.Review), (row.State, row.HoldKind));
 
         // The fee is refunded outside the pipeline: the prize is frozen, and ann's approvals of the review hold are
         // none of this one. bob's approval of the freeze is one; ann's dated a day ago has expired.
@@ -58,7 +58,7 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         await h.ReleaseAsAsync(order, "bob-review", "bob");
         await ApprovalRecordedAsync(h, "bob-review");
         await h.ReleaseAsAsync(order, "ann-review", "ann");
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
         Assert.Equal(["ann-as-bob"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
     }

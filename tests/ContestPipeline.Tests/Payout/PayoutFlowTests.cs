@@ -7,7 +7,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.PlayerApi.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.StripeEmulation;
@@ -109,7 +109,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         var order = Order("c1", "ada", 2_619);
         Publish(r.World, order);
         Publish(r.World, order);   // a redelivered order is one payout
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
 
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
         Assert.Equal((2_619L, "usd", account, "c1", order.PayoutId), (transfer.Amount, transfer.Currency, transfer.Destination, transfer.TransferGroup, transfer.IdempotencyKey));
@@ -132,10 +132,10 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Publish(r.World, order);
         await Eventually.UntilAsync(() => TransfersOf(r, order.PayoutId).Count == 1, "the transfer on Stripe");
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
-        Assert.Equal(PayoutStates.Submitting, await StateAsync(r, order.PayoutId));
+        Assert.Equal(PayoutStatusNames.Submitting, await StateAsync(r, order.PayoutId));
 
         r.Run.StartWorker("payout", env: FastRetries);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
         var keyed = r.Stripe.Requests().Where(q => q.Path == "/v1/transfers" && q.Method == "POST").ToList();
         Assert.Equal(2, keyed.Count);
@@ -155,12 +155,12 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         // The claim's transaction committed before the call: submitting, with the key the call will use, and nothing on Stripe.
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
-            Assert.Equal((PayoutStates.Submitting, order.PayoutId), await conn.QueryFirstAsync<(string, string)>(
+            Assert.Equal((PayoutStatusNames.Submitting, order.PayoutId), await conn.QueryFirstAsync<(string, string)>(
                 "SELECT state, attempt_key FROM payout.payouts WHERE payout_id = @PayoutId", order));
         Assert.Empty(TransfersOf(r, order.PayoutId));
 
         r.Run.StartWorker("payout", env: FastRetries);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
         var keyed = Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
         Assert.Equal(order.PayoutId, keyed.IdempotencyKey);
@@ -184,11 +184,11 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Run.StartWorker("payout", CrashPoints.PayoutAfterStripeCall, FastRetries);
         await Eventually.UntilAsync(() => TransfersOf(r, order.PayoutId).Count == 1, "the fresh transfer on Stripe");
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die after its call");
-        Assert.Equal(PayoutStates.Submitting, await StateAsync(r, order.PayoutId));
+        Assert.Equal(PayoutStatusNames.Submitting, await StateAsync(r, order.PayoutId));
 
         // The attempt is still recorded as a day old, so the last one looks it up again and finds the transfer.
         r.Run.StartWorker("payout", env: FastRetries);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
         Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
         Assert.Equal(2, r.Stripe.Requests().Count(q => q.Path == "/v1/transfers" && q.Method == "GET"));
@@ -209,7 +209,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
             await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
 
         r.Run.StartWorker("payout", env: FastRetries);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
         Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
         Assert.Contains(r.Stripe.Requests(), q => q.Path.StartsWith("/v1/transfers", StringComparison.Ordinal) && q.Method == "GET");
@@ -222,7 +222,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await r.World.SignUpForPayoutsAsync("kim");
         var order = Order("c10", "kim", 1_234);
         Publish(r.World, order);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         var created = r.Stripe.Events().Single(e => e.Type == "transfer.created");
         r.Stripe.RedeliverEvent(created.Id);
         r.Stripe.RedeliverEvent(created.Id);
@@ -251,21 +251,21 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await r.World.SignUpForPayoutsAsync("lee");
         var order = Order("c11", "lee", 3_000);
         Publish(r.World, order);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
 
         // Someone reverses part of the transfer on Stripe; Stripe says so, twice.
         await r.World.StripeClient.CreateTransferReversalAsync(transfer.Id, new(1_000), "reverse-lee");
         var reversed = r.Stripe.Events().Single(e => e.Type == "transfer.reversed");
         r.Stripe.RedeliverEvent(reversed.Id);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Failed);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Failed);
         // A late event about the same transfer does not make it paid again.
         r.Stripe.EmitEvent("transfer.updated", transfer.Id);
         await DecideAsync(r, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only replay the reversed transfer
         await Eventually.UntilAsync(() => Task.FromResult(r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Count == 1),
             "the release dead-lettered", TimeSpan.FromSeconds(20));
         await DecideAsync(r, order, PayoutReviewDecided.Reject, "d4");
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Rejected);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Rejected);
 
         await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
             "PayoutRejected");
@@ -294,7 +294,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Run.StartWorker("operations");
         var order = Order("c3", "cy", 524);
         Publish(r.World, order);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.AwaitingAccount);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.AwaitingAccount);
         await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingNeeded.MessageType),
             "the onboarding notice on payouts.status");
         var needed = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == RecipientOnboardingNeeded.MessageType);
@@ -376,7 +376,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         // The winner follows the link and finishes onboarding: Stripe sends account.updated.
         using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
             await http.GetAsync(url);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Equal(account, Assert.Single(TransfersOf(r, order.PayoutId)).Destination);
         var (onboarded, refusal) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("cy"));
         Assert.Equal(HttpStatusCode.Conflict, onboarded);
@@ -405,8 +405,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 
         await DecideAsync(r, big, PayoutReviewDecided.Release, "d1");
         await DecideAsync(r, other, PayoutReviewDecided.Reject, "d2");
-        await WaitForStateAsync(r, big.PayoutId, PayoutStates.Paid);
-        await WaitForStateAsync(r, other.PayoutId, PayoutStates.Rejected);
+        await WaitForStateAsync(r, big.PayoutId, PayoutStatusNames.Paid);
+        await WaitForStateAsync(r, other.PayoutId, PayoutStatusNames.Rejected);
         Assert.Equal(60_000, Assert.Single(TransfersOf(r, big.PayoutId)).Amount);
         Assert.Empty(TransfersOf(r, other.PayoutId));
         await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
@@ -424,7 +424,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await Eventually.UntilAsync(() => r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
             && m.Body.GetProperty("severity").GetString() == "critical"), "a critical balance alert");
         r.Stripe.TopUp(10_000, "usd");
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
     }
 
@@ -437,11 +437,11 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await r.World.SignUpForPayoutsAsync("hal");
         var first = Order("c9", "hal", 5_000);
         Publish(r.World, first);
-        await WaitForStateAsync(r, first.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, first.PayoutId, PayoutStatusNames.Paid);
         r.Stripe.TopUp(10_000, "usd");
         var second = Order("c10", "hal", 4_000);
         Publish(r.World, second);
-        await WaitForStateAsync(r, second.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, second.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, second.PayoutId));
         Assert.False(r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"),
             "no payout was held for balance: the kept figure was read again, not trusted");
@@ -457,7 +457,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", "/v1/transfers", Count: 1));
         var order = Order("c6", "gus", 999);
         Publish(r.World, order);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
     }
 
@@ -478,7 +478,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         Publish(r.World, order);
         await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Frozen);
         r.Stripe.CloseDispute(dispute, won: true);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStates.Paid);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
     }
 

@@ -1,5 +1,9 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
+using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Gates;
+using ContestPipeline.Payout.Recipients;
+using ContestPipeline.Payout.Transfers;
 
 namespace ContestPipeline.Tests.Payout;
 
@@ -20,7 +24,7 @@ public sealed class PayoutGatesTests
     {
         GateDecision.Submit => "submit",
         GateDecision.AwaitAccount => "account",
-        GateDecision.Hold h => h.Kind,
+        GateDecision.Hold h => PayoutLifecycle.HoldName(h.Kind),
         _ => "?",
     };
 
@@ -54,7 +58,7 @@ public sealed class PayoutGatesTests
     {
         var young = OldAccount with { AccountCreatedAt = Now.AddDays(-3) };
         var hold = Assert.IsType<GateDecision.Hold>(Gate(1_000_01, young, Quiet with { LifetimeAmountMinor = 10_000_00 }));
-        Assert.Equal((HoldKinds.NewAccount, (DateTimeOffset?)young.AccountCreatedAt.AddDays(30)), (hold.Kind, hold.ResumeAt));
+        Assert.Equal((PayoutHold.NewAccount, (DateTimeOffset?)young.AccountCreatedAt.AddDays(30)), (hold.Kind, hold.ResumeAt));
         Assert.Equal("submit", Kind(Gate(1_000_00, young, Quiet with { LifetimeAmountMinor = 10_000_00 })));
     }
 
@@ -64,7 +68,7 @@ public sealed class PayoutGatesTests
         var oldest = Now.AddHours(-20);
         var three = new RecipientActivity(3, 300_00, oldest, 300_00, 3, 300_00, Now.AddHours(-10));
         var hold = Assert.IsType<GateDecision.Hold>(Gate(10_00, activity: three));
-        Assert.Equal((HoldKinds.Velocity, (DateTimeOffset?)oldest.AddHours(24)), (hold.Kind, hold.ResumeAt));
+        Assert.Equal((PayoutHold.Velocity, (DateTimeOffset?)oldest.AddHours(24)), (hold.Kind, hold.ResumeAt));
         var rich = new RecipientActivity(1, 24_000_00, oldest, 24_000_00, 10, 200_000_00, Now.AddHours(-10));
         Assert.Equal(HoldKinds.Velocity, Kind(Gate(2_000_00, activity: rich)));
         Assert.Equal(HoldKinds.Limit, Kind(Gate(2_000_00, activity: new RecipientActivity(0, 0, null, 99_000_00, 10, 200_000_00, Now.AddDays(-2)))));
@@ -75,8 +79,8 @@ public sealed class PayoutGatesTests
     {
         var last = Now.AddMinutes(-2);
         var hold = Assert.IsType<GateDecision.Hold>(Gate(10_00, activity: new RecipientActivity(1, 10_00, last, 10_00, 5, 500_00, last)));
-        Assert.Equal((HoldKinds.Velocity, (DateTimeOffset?)last.AddMinutes(5)), (hold.Kind, hold.ResumeAt));
-        Assert.True(HoldKinds.ResumesByItself(hold.Kind));
+        Assert.Equal((PayoutHold.Velocity, (DateTimeOffset?)last.AddMinutes(5)), (hold.Kind, hold.ResumeAt));
+        Assert.True(PayoutLifecycle.ResumesByItself(hold.Kind));
         Assert.Equal("submit", Kind(Gate(10_00, activity: new RecipientActivity(1, 10_00, Now.AddMinutes(-5), 10_00, 5, 500_00, Now.AddMinutes(-5)))));
     }
 
@@ -105,7 +109,7 @@ public sealed class PayoutGatesTests
     public void A_review_hold_names_every_reason_that_applies()
     {
         var hold = Assert.IsType<GateDecision.Hold>(Gate(6_000_00, activity: RecipientActivity.None));
-        Assert.Equal(HoldKinds.Review, hold.Kind);
+        Assert.Equal(PayoutHold.Review, hold.Kind);
         Assert.Contains("review threshold", hold.Reason, StringComparison.Ordinal);
         Assert.Contains("first payout", hold.Reason, StringComparison.Ordinal);
     }
@@ -128,7 +132,7 @@ public sealed class PayoutGatesTests
         Assert.Equal(HoldKinds.Frozen, Kind(PayoutGates.Evaluate(new GateInput(50_00, [], ["dp_1"], null, Quiet, 0), Options, Now)));
         Assert.Equal("submit", Kind(Gate(50_00, freezes: ["dp_1"], waived: [Waivers.Freeze("dp_1")])));
         var again = Assert.IsType<GateDecision.Hold>(Gate(50_00, freezes: ["dp_1", Freezes.OfRefund(50_00)], waived: [Waivers.Freeze("dp_1")]));
-        Assert.Equal(HoldKinds.Frozen, again.Kind);
+        Assert.Equal(PayoutHold.Frozen, again.Kind);
         Assert.Contains("refunded outside the pipeline", again.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain("dp_1", again.Reason, StringComparison.Ordinal);
     }
@@ -136,17 +140,17 @@ public sealed class PayoutGatesTests
     [Fact]
     public void What_a_release_waives_is_the_kind_it_released_or_the_freezes_in_force()
     {
-        Assert.Equal([HoldKinds.Review], Waivers.ForRelease(HoldKinds.Review, ["dp_1"]));
-        Assert.Equal(["freeze:dp_1", "freeze:refunded:1000"], Waivers.ForRelease(HoldKinds.Frozen, ["dp_1", "refunded:1000"]));
-        Assert.Empty(Waivers.ForRelease(HoldKinds.Balance, []));
+        Assert.Equal([HoldKinds.Review], Waivers.ForRelease(PayoutHold.Review, ["dp_1"]));
+        Assert.Equal(["freeze:dp_1", "freeze:refunded:1000"], Waivers.ForRelease(PayoutHold.Frozen, ["dp_1", "refunded:1000"]));
+        Assert.Empty(Waivers.ForRelease(PayoutHold.Balance, []));
     }
 
     [Fact]
     public void The_balance_is_checked_last_and_a_balance_hold_resumes_by_itself()
     {
         var hold = Assert.IsType<GateDecision.Hold>(Gate(50_00, balance: 49_99));
-        Assert.Equal(HoldKinds.Balance, hold.Kind);
-        Assert.True(HoldKinds.ResumesByItself(hold.Kind));
+        Assert.Equal(PayoutHold.Balance, hold.Kind);
+        Assert.True(PayoutLifecycle.ResumesByItself(hold.Kind));
         Assert.False(HoldKinds.ResumesByItself(HoldKinds.Review));
     }
 
@@ -165,8 +169,8 @@ public sealed class PayoutGatesTests
     public void Just_before_its_transfer_a_claimed_payout_is_held_only_by_what_came_since_its_claim(string since,
         string? held)
     {
-        var disputed = new Chargeback("pi_own", "dp_own", Freezes.Disputed, Now.AddMinutes(-1));
-        var elsewhere = new Chargeback("pi_other", "dp_other", Freezes.Disputed, Now.AddMinutes(-1));
+        var disputed = new Chargeback("pi_own", "dp_own", FreezeCause.Disputed, Now.AddMinutes(-1));
+        var elsewhere = new Chargeback("pi_other", "dp_other", FreezeCause.Disputed, Now.AddMinutes(-1));
         var (freezes, chargebacks, waived) = since switch
         {
             "nothing new" => (Array.Empty<string>(), Array.Empty<Chargeback>(), EveryWaiver),
@@ -179,6 +183,6 @@ public sealed class PayoutGatesTests
         var newAccount = OldAccount with { AccountCreatedAt = Now.AddDays(-1) };
         var busy = new RecipientActivity(50, 10_000_000_00, Now.AddHours(-1), 10_000_000_00, LastAt: Now);
         var input = new GateInput(1_000_000_00, waived, freezes, newAccount, busy, 0, chargebacks, "pi_own");
-        Assert.Equal(held, PayoutGates.ClosedSinceClaim(input, Options, Now)?.Kind);
+        Assert.Equal(held, PayoutLifecycle.HoldName(PayoutGates.ClosedSinceClaim(input, Options, Now)?.Kind));
     }
 }

@@ -57,7 +57,7 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
         await WaitForDispatchAsync(h, halted: true, "h1");
         Assert.Null(await h.StateAsync(order.PayoutId));
         await blocking.RollbackAsync();
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Waiting);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Waiting);
 
         // A resume that names no halt, or another one, is refused and changes nothing.
         Decide(h, Topics.PayoutsControl, "r0", PayoutDispatchDecided.Resume, ends: "h0");
@@ -65,7 +65,7 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
             "look again and resume that one if it should end", await ControlDeadLetterAsync(h, "r0"));
         Decide(h, Topics.PayoutsControl, "r1", PayoutDispatchDecided.Resume, ends: "h1");
         await WaitForDispatchAsync(h, halted: false, "r1");
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         // Sent only after the halt ended: the halt held it although it arrived before the order was read.
         Assert.True(await h.ScalarAsync<bool>(
             "SELECT p.paid_at >= t.ended_at FROM payout.payouts p, payout.halts t WHERE p.payout_id = @PayoutId AND t.halt_id = 'h1'", order));
@@ -131,7 +131,7 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
         Decide(h, Topics.PayoutsControl, "h-ahead", PayoutDispatchDecided.Halt);
         await WaitForDispatchAsync(h, halted: true, "h-ahead");
         var first = orders.Single(o => h.TransfersOf(o.PayoutId).Count == 1);
-        await h.WaitForStateAsync(first.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(first.PayoutId, PayoutStatusNames.Paid);
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, Posts());
         Assert.Equal(1L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE state = 'submitting'"));
@@ -141,7 +141,7 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
         await WaitForDispatchAsync(h, halted: false, "r-ahead");
         foreach (var order in orders)
         {
-            await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+            await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
             Assert.Single(h.TransfersOf(order.PayoutId));
         }
         Assert.Equal(3, Posts());

@@ -6,7 +6,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
@@ -183,7 +183,7 @@ public sealed class PayoutHarness : IAsyncDisposable
         var messageId = PayoutReviewDecided.MessageIdFor(id);
         World.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType, messageId,
             new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked", DateTimeOffset.UtcNow,
-                hold ?? (row.State == PayoutStates.Held ? row.HoldKind : row.State), version ?? row.Version));
+                hold ?? (row.State == PayoutStatusNames.Held ? row.HoldKind : row.State), version ?? row.Version));
         return messageId;
     }
 
@@ -200,7 +200,7 @@ public sealed class PayoutHarness : IAsyncDisposable
         var row = await RowAsync(o.PayoutId);
         var messageId = PayoutReviewDecided.MessageIdFor(id);
         var body = new PayoutReviewDecided(id, o.PayoutId, o.ContestId, PayoutReviewDecided.Release, @operator, "checked",
-            decidedAt ?? DateTimeOffset.UtcNow, row.State == PayoutStates.Held ? row.HoldKind : row.State, row.Version);
+            decidedAt ?? DateTimeOffset.UtcNow, row.State == PayoutStatusNames.Held ? row.HoldKind : row.State, row.Version);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, o.ContestId,
             new Envelope(messageId, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, messageId, null,
                 DateTimeOffset.UtcNow), body);

@@ -1,7 +1,7 @@
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
 
@@ -62,7 +62,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
         if (c.FirstMinor > 0)
         {
             h.Publish(first);
-            await h.WaitForStateAsync(first.PayoutId, PayoutStates.Paid);
+            await h.WaitForStateAsync(first.PayoutId, PayoutStatusNames.Paid);
         }
         var second = PayoutHarness.Order("l2", "lim", c.SecondMinor);
         h.Publish(second);
@@ -86,7 +86,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
                 await h.ExecuteAsync("UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
                 break;
         }
-        await h.WaitForStateAsync(second.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(second.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(second.PayoutId));
         if (c.Resume != Release) Assert.Empty(h.DeadLetters());
     }
@@ -123,7 +123,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Review);
         Assert.Empty(h.TransfersOf(order.PayoutId));
         await h.ReleaseAsync(order, "release-review");
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
         Assert.Equal(["freeze:" + dispute, "freeze:refunded:100", HoldKinds.Review],
             (await h.ScalarAsync<string[]>("SELECT waived FROM payout.payouts WHERE payout_id = @PayoutId", order)).Order(StringComparer.Ordinal));
@@ -134,7 +134,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
                 DateTimeOffset.UtcNow, HoldKinds.Frozen, frozenAt));
         await Eventually.UntilAsync(() => Task.FromResult(h.DeadLetters().Count(d => d.MessageId == stale) == 2),
             "the re-driven stale decision refused again", TimeSpan.FromSeconds(30));
-        Assert.Equal(PayoutStates.Paid, await h.StateAsync(order.PayoutId));
+        Assert.Equal(PayoutStatusNames.Paid, await h.StateAsync(order.PayoutId));
     }
 
     [Fact]
@@ -158,7 +158,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
         Assert.Contains("already has prize " + order.PayoutId, await h.DeadLetterReasonAsync(twin.PayoutId), StringComparison.Ordinal);
 
         await h.DecideAsync(order, PayoutReviewDecided.Reject, "reject-sol");
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Rejected);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Rejected);
         // The dead letter re-driven: the same message again. Now valid, it is applied once.
         h.World.Publish(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType)), "the re-driven refund made", TimeSpan.FromSeconds(30));

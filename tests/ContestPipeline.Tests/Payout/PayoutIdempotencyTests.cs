@@ -1,6 +1,6 @@
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
@@ -29,7 +29,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         var order = PayoutHarness.Order("k1", "ada", 2_500);
         h.Publish(order);
 
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
         Assert.Equal([409, 409, 200], h.TransferPosts().Select(q => q.Status));
         Assert.All(h.TransferPosts(), q => Assert.Equal(order.PayoutId, q.IdempotencyKey));
@@ -46,7 +46,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         var order = PayoutHarness.Order("k2", "bo", 1_900);
         h.Publish(order);
 
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed, seconds: 90);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Failed, seconds: 90);
         await h.WaitForAlertAsync("payout_failed", "critical");
         var failed = await h.RowAsync(order.PayoutId);
         Assert.Equal((order.PayoutId, 0), (failed.AttemptKey, failed.KeyGeneration));
@@ -67,7 +67,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
                 ["contest_id"] = order.ContestId, ["entry_id"] = order.EntryId, ["payout_id"] = order.PayoutId, ["player_id"] = order.PlayerId,
             }), order.PayoutId);
         await h.ReleaseAsync(order, "release-after-give-up");
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
 
         Assert.Equal(made.Id, Assert.Single(h.TransfersOf(order.PayoutId)).Id);
         Assert.All(h.TransferPosts(), q => Assert.Equal(order.PayoutId, q.IdempotencyKey));
@@ -85,7 +85,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         var impostor = await h.World.StripeClient.CreateTransferAsync(new TransferCreate(2_999, "usd", account, order.ContestId), order.PayoutId);
         h.Publish(order);
 
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Failed);
         var failed = await h.RowAsync(order.PayoutId);
         Assert.Equal((order.PayoutId, 0), (failed.AttemptKey, failed.KeyGeneration));
         Assert.Contains(StripeErrorTypes.IdempotencyError, failed.Reason, StringComparison.Ordinal);
@@ -120,8 +120,8 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         h.Publish(first);
         h.Publish(second);
 
-        await h.WaitForStateAsync(first.PayoutId, PayoutStates.Paid);
-        await h.WaitForStateAsync(second.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(first.PayoutId, PayoutStatusNames.Paid);
+        await h.WaitForStateAsync(second.PayoutId, PayoutStatusNames.Paid);
 
         var posts = h.TransferPosts();
         Assert.Equal([first.PayoutId, second.PayoutId], posts.Select(q => q.IdempotencyKey).Order());
@@ -161,7 +161,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
             await holding.RollbackAsync();
         }
 
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         // The claim read its clock before it waited: the lease it stamped then had run out when it committed.
         var stamped = await h.ScalarAsync<DateTime>("SELECT submitted_at FROM payout.payouts WHERE payout_id = @PayoutId", order);
         Assert.True(released - stamped > TimeSpan.FromSeconds(3), $"claimed at {stamped:O}, the freezes released at {released:O}");

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 
@@ -36,7 +36,7 @@ public sealed class PayoutInstancesLimitTests(PipelineFixture fixture)
             PayoutHarness.Order("l2", "ann", 1_000, paymentIntent: "pi_l2"));
         Assert.Contains($"payouts to one recipient are at least {(int)Spacing.TotalSeconds} s apart", (await h.RowAsync(spaced)).Reason,
             StringComparison.Ordinal);
-        await h.WaitForStateAsync(spaced, PayoutStates.Paid, seconds: 90);
+        await h.WaitForStateAsync(spaced, PayoutStatusNames.Paid, seconds: 90);
         var apart = await h.ScalarAsync<TimeSpan>(
             "SELECT b.submitted_at - a.submitted_at FROM payout.payouts a, payout.payouts b WHERE a.payout_id = @first AND b.payout_id = @spaced",
             new { first, spaced });
@@ -45,7 +45,7 @@ public sealed class PayoutInstancesLimitTests(PipelineFixture fixture)
         // bo has one payout in 24 hours and its spacing is past: of the next two at once, the daily count holds one.
         var b0 = PayoutHarness.Order("b0", "bo", 1_000, paymentIntent: "pi_b0");
         h.Publish(b0);
-        await h.WaitForStateAsync(b0.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(b0.PayoutId, PayoutStatusNames.Paid);
         await Task.Delay(Spacing);
         var (_, counted) = await RaceAsync(h, PayoutHarness.Order("b1", "bo", 1_000, paymentIntent: "pi_b1"),
             PayoutHarness.Order("b2", "bo", 1_000, paymentIntent: "pi_b2"));
@@ -61,9 +61,9 @@ public sealed class PayoutInstancesLimitTests(PipelineFixture fixture)
     {
         await ClaimAtOnceAsync(h, first, second);
         await Eventually.UntilAsync(async () => new[] { await h.StateAsync(first.PayoutId), await h.StateAsync(second.PayoutId) }
-                .Order(StringComparer.Ordinal).SequenceEqual(["held:" + HoldKinds.Velocity, PayoutStates.Paid]),
+                .Order(StringComparer.Ordinal).SequenceEqual(["held:" + HoldKinds.Velocity, PayoutStatusNames.Paid]),
             "one payout paid and the other held", TimeSpan.FromSeconds(60));
-        return await h.StateAsync(first.PayoutId) == PayoutStates.Paid ? (first.PayoutId, second.PayoutId) : (second.PayoutId, first.PayoutId);
+        return await h.StateAsync(first.PayoutId) == PayoutStatusNames.Paid ? (first.PayoutId, second.PayoutId) : (second.PayoutId, first.PayoutId);
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed class PayoutOrderValidationTests(PipelineFixture fixture)
         h.Publish(good);
 
         Assert.Equal(bad.Reason, await h.DeadLetterReasonAsync(bad.MessageId));
-        await h.WaitForStateAsync(good.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(good.PayoutId, PayoutStatusNames.Paid);
         Assert.True(h.Alerted("dead_letter"), "the refusal raises an alert");
         Assert.False(h.Alerted("worker_stopped_on_bug"), "no handler stopped the worker");
         Assert.Equal([good.PayoutId], h.Stripe.Ledger().Transfers.Select(t => t.Metadata["payout_id"]));

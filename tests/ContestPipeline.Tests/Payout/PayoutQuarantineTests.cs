@@ -25,7 +25,7 @@ public sealed class PayoutQuarantineTests(PipelineFixture fixture)
         var next = PayoutHarness.Order("q2", "qin", 700);
         h.Publish(order);
 
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Quarantined);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Quarantined);
         await h.WaitForAlertAsync("payout_quarantined", "critical");
         var transfer = Assert.Single(h.TransfersOf(order.PayoutId));
         Assert.Equal((1_001L, account), (transfer.Amount, transfer.Destination));
@@ -40,8 +40,8 @@ public sealed class PayoutQuarantineTests(PipelineFixture fixture)
         Assert.Contains("quarantined", await h.DeadLetterReasonAsync(release), StringComparison.Ordinal);
 
         h.Publish(next);
-        await h.WaitForStateAsync(next.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(next.PayoutId, PayoutStatusNames.Paid);
         Assert.Equal([order.PayoutId, next.PayoutId], h.TransferPosts().Select(q => q.IdempotencyKey));
-        Assert.Equal(PayoutStates.Quarantined, await h.StateAsync(order.PayoutId));
+        Assert.Equal(PayoutStatusNames.Quarantined, await h.StateAsync(order.PayoutId));
     }
 }

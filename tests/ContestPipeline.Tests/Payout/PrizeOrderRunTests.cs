@@ -1,9 +1,9 @@
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Payout.Extensions;
-using ContestPipeline.Payout.Handlers;
-using ContestPipeline.Payout.Store;
+using ContestPipeline.Payout;
+using ContestPipeline.Payout.Authorizations;
+using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;

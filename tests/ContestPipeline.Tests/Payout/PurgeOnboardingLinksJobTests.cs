@@ -1,6 +1,5 @@
-using ContestPipeline.Payout.Domain;
-using ContestPipeline.Payout.Extensions;
-using ContestPipeline.Payout.Jobs;
+using ContestPipeline.Payout;
+using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;

@@ -1,4 +1,4 @@
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout.Controls;
 
 namespace ContestPipeline.Tests.Payout;
 

@@ -1,5 +1,5 @@
-using ContestPipeline.Payout.Extensions;
-using ContestPipeline.Payout.Jobs;
+using ContestPipeline.Payout;
+using ContestPipeline.Payout.BudgetPool;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;

@@ -4,7 +4,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -53,7 +53,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         h.Publish(held);
         h.Publish(unclaimed);
         await h.WaitForStateAsync(held.PayoutId, "held:" + HoldKinds.Review);
-        await h.WaitForStateAsync(unclaimed.PayoutId, PayoutStates.AwaitingAccount);
+        await h.WaitForStateAsync(unclaimed.PayoutId, PayoutStatusNames.AwaitingAccount);
 
         // A correctly signed event whose body describes a transfer Stripe does not have.
         await h.DeliverSignedAsync(TransferEvent("evt_stale_body", "tr_notonstripe000", 60_000, account, held.PayoutId));
@@ -73,7 +73,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         await h.WaitForAlertAsync("transfer_mismatch", "critical");
 
         Assert.Equal("held:" + HoldKinds.Review, await h.StateAsync(held.PayoutId));
-        Assert.Equal(PayoutStates.AwaitingAccount, await h.StateAsync(unclaimed.PayoutId));
+        Assert.Equal(PayoutStatusNames.AwaitingAccount, await h.StateAsync(unclaimed.PayoutId));
         Assert.DoesNotContain(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
     }
 
@@ -120,7 +120,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         var lostOrder = PayoutHarness.Order("e2", "lost", 600, rank: 2, paymentIntent: lostPayment);
         h.Publish(wonOrder);
         h.Publish(lostOrder);
-        await h.WaitForStateAsync(wonOrder.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(wonOrder.PayoutId, PayoutStatusNames.Paid);
         await h.WaitForStateAsync(lostOrder.PayoutId, "held:" + HoldKinds.Frozen);
         Assert.Equal(["lost", "won"], (await h.ScalarAsync<string[]>("SELECT array_agg(status ORDER BY status) FROM payout.freezes")));
         await h.WaitForAlertAsync("dispute_lost", "critical");
@@ -185,7 +185,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
 
         // val's dispute won on Stripe: the genuine outcome releases the prize.
         h.Stripe.CloseDispute(valDispute, won: true);
-        await h.WaitForStateAsync(val.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(val.PayoutId, PayoutStatusNames.Paid);
         Assert.Equal("held:" + HoldKinds.Frozen, await h.StateAsync(una.PayoutId));
         Assert.Empty(h.TransfersOf(una.PayoutId));
         Assert.Contains(h.Stripe.Requests(), q => q.Method == "GET" && q.Path == "/v1/disputes/" + valDispute);
@@ -202,7 +202,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         var order = PayoutHarness.Order("e3", "tia", 3_000);
         h.Publish(order);
         await Eventually.UntilAsync(() => Task.FromResult(h.TransfersOf(order.PayoutId).Count == 1 && h.Run.WorkerExited("payout")), "the transfer made and the worker dead before recording it", TimeSpan.FromSeconds(45));
-        Assert.Equal(PayoutStates.Submitting, await h.StateAsync(order.PayoutId));
+        Assert.Equal(PayoutStatusNames.Submitting, await h.StateAsync(order.PayoutId));
 
         // Part of it comes back; Stripe says so while the worker is down, and the worker's
         // own re-send cannot get an answer when it comes back.
@@ -214,7 +214,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
 
         var reversed = h.Stripe.Events().Single(e => e.Type == "transfer.reversed");
         Assert.Contains("read: reversed 1000", await h.OutcomeOfAsync(reversed.Id, "read:"), StringComparison.Ordinal);
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Failed);
         h.Stripe.ClearFaults();
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferReversed.MessageType)), "PrizeTransferReversed", TimeSpan.FromSeconds(30));
         var status = h.World.Read(Topics.PayoutsStatus);
@@ -242,8 +242,8 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         Assert.Contains($"after payout {order.PayoutId}'s own record",
             await h.OutcomeOfAsync(created!.Id, "transfer read requested"), StringComparison.Ordinal);
 
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
-        Assert.Contains(ContestPipeline.Payout.StripeEvents.TransferEvents.RecordedMeanwhile,
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
+        Assert.Contains(ContestPipeline.Payout.Transfers.TransferEvents.RecordedMeanwhile,
             await h.OutcomeOfAsync(created.Id, "not read"), StringComparison.Ordinal);
         Assert.Equal(0L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.transfer_reads"));
         Assert.DoesNotContain(h.Stripe.Requests(), q => q.Method == "GET" && q.Path.StartsWith("/v1/transfers/",
@@ -269,14 +269,14 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
 
         var paid = h.Stripe.EmitEvent("transfer.paid", transfer.Id);
         Assert.Contains("read: recorded paid", await h.OutcomeOfAsync(paid, "read:"), StringComparison.Ordinal);
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Paid);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         h.Stripe.ClearFaults();
 
         // The event alone books nothing: Stripe, read again, shows nothing reversed.
         var failed = h.Stripe.EmitEvent("transfer.failed", transfer.Id);
         Assert.Contains("read: transfer.failed, but Stripe shows 0 of 2200 reversed: nothing booked", await h.OutcomeOfAsync(failed, "read:"), StringComparison.Ordinal);
         await h.WaitForAlertAsync("transfer_failed_unconfirmed", "critical");
-        Assert.Equal(PayoutStates.Paid, await h.StateAsync(order.PayoutId));
+        Assert.Equal(PayoutStatusNames.Paid, await h.StateAsync(order.PayoutId));
         Assert.DoesNotContain(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferReversed.MessageType);
 
         // Once Stripe shows money back (its transfer.reversed may be read first), a transfer.failed books that and no more.
@@ -291,7 +291,7 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
                 new { ids = new[] { reversedEvent, failedAgain } }), o => o is not null, "a read of the transfer after both events",
             TimeSpan.FromSeconds(60));
         Assert.Matches("read: (reversed 800|transfer.failed, but Stripe shows 800 of 2200 reversed)", outcomes);
-        await h.WaitForStateAsync(order.PayoutId, PayoutStates.Failed);
+        await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Failed);
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferReversed.MessageType)), "PrizeTransferReversed", TimeSpan.FromSeconds(30));
         var back = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferReversed.MessageType);
         Assert.Equal((800L, 800L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));

@@ -1,4 +1,4 @@
-using ContestPipeline.Payout.Jobs;
+using ContestPipeline.Payout.Transfers;
 
 namespace ContestPipeline.Tests.Payout;
 

@@ -105,9 +105,9 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         Assert.True(Count("contestpipeline.handler.duration", ("consumer", "payout.orders"), ("message_type", PrizePayoutOrdered.MessageType)) >= 1);
         Assert.True(Count("contestpipeline.outbox.relay_latency", ("schema", "settlement")) >= 3);
         Assert.Equal(3, Sum("contestpipeline.stripe.requests", ("endpoint", "POST /v1/transfers"), ("status", 200)));
-        Assert.Equal(3, Sum("contestpipeline.payouts", ("state", PayoutStates.Paid)));
+        Assert.Equal(3, Sum("contestpipeline.payouts", ("state", PayoutStatusNames.Paid)));
         var paid = run.Stripe.Ledger().Transfers.Where(t => t.TransferGroup == "obs").Sum(t => t.Amount);
-        Assert.Equal(paid, Sum("contestpipeline.payouts.amount", ("state", PayoutStates.Paid), ("currency", "usd")));
+        Assert.Equal(paid, Sum("contestpipeline.payouts.amount", ("state", PayoutStatusNames.Paid), ("currency", "usd")));
         Assert.Equal(1, Sum("contestpipeline.alerts", ("code", "dead_letter"), ("source", "ingestion.contests")));
         Assert.Equal(1, Sum("contestpipeline.contests", ("worker", "settlement"), ("state", "PAID")));
         Assert.Equal(1, Sum("contestpipeline.contests", ("worker", "scoring"), ("state", "COMPLETE")));

@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout.Refunds;
+using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;
@@ -73,8 +74,8 @@ public sealed class TransitionTableTests
     [Fact]
     public void Every_payout_state_is_stored_and_published_by_its_wire_name()
     {
-        Assert.Equal([PayoutStates.Waiting, PayoutStates.AwaitingAccount, PayoutStates.Held, PayoutStates.Submitting,
-            PayoutStates.Paid, PayoutStates.Failed, PayoutStates.Rejected, PayoutStates.Quarantined],
+        Assert.Equal([PayoutStatusNames.Waiting, PayoutStatusNames.AwaitingAccount, PayoutStatusNames.Held, PayoutStatusNames.Submitting,
+            PayoutStatusNames.Paid, PayoutStatusNames.Failed, PayoutStatusNames.Rejected, PayoutStatusNames.Quarantined],
             Enum.GetValues<PayoutState>().Select(PayoutLifecycle.Name));
         Assert.All(Enum.GetValues<PayoutState>(), s => Assert.Equal(s, PayoutLifecycle.Parse("p", PayoutLifecycle.Name(s))));
         Assert.Equal(["waiting", "submitting", "refunded", "failed"], Enum.GetValues<RefundState>().Select(RefundLifecycle.Name));
@@ -83,7 +84,8 @@ public sealed class TransitionTableTests
     [Fact]
     public void The_transfer_job_looks_again_only_at_holds_that_resume_by_themselves()
     {
-        Assert.Equal([HoldKinds.NewAccount, HoldKinds.Velocity, HoldKinds.Balance], PayoutLifecycle.SelfResumingHolds);
+        Assert.Equal([HoldKinds.NewAccount, HoldKinds.Velocity, HoldKinds.Balance],
+            PayoutLifecycle.SelfResumingHolds.Select(h => PayoutLifecycle.HoldName(h)));
         Assert.All(PayoutLifecycle.Dispatched, s => Assert.Contains(s, PayoutLifecycle.States));
     }
 }

@@ -6,7 +6,7 @@ using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Notifier.Domain;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;

@@ -95,8 +95,8 @@ public sealed class StripeAnswersTests
             StringComparison.Ordinal), out _);
         using var bare = Answering(account.Replace("CAPABILITIES", "", StringComparison.Ordinal), out _);
 
-        Assert.False(ContestPipeline.Payout.Domain.Recipients.CanReceive(await noTransfers.GetAccountAsync("acct_1")));
-        Assert.False(ContestPipeline.Payout.Domain.Recipients.CanReceive(await bare.GetAccountAsync("acct_1")));
+        Assert.False(ContestPipeline.Payout.Recipients.ConnectedAccounts.CanReceive(await noTransfers.GetAccountAsync("acct_1")));
+        Assert.False(ContestPipeline.Payout.Recipients.ConnectedAccounts.CanReceive(await bare.GetAccountAsync("acct_1")));
     }
 
     /// <summary>Answers every request 200 with the same body: the reading of the answer, not HTTP, is what is under test.</summary>

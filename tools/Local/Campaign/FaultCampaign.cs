@@ -8,7 +8,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Checks;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Domain;
 using ContestPipeline.Settlement.Domain;

@@ -1,4 +1,4 @@
-using ContestPipeline.Payout.Domain;
+using ContestPipeline.Payout;
 
 namespace ContestPipeline.Local.Processes;
 

@@ -10,7 +10,7 @@ public static class WorkerDefinitions
         Ingestion.Extensions.IngestionWorker.Definition,
         Scoring.Extensions.ScoringWorker.Definition,
         Settlement.Extensions.SettlementWorker.Definition,
-        Payout.Extensions.PayoutWorker.Definition,
+        Payout.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,
         Notifier.Extensions.NotifierWorker.Definition,
     }.ToDictionary(w => w.Name);

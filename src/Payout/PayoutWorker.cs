@@ -1,0 +1,84 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Deployment;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Authorizations;
+using ContestPipeline.Payout.BudgetPool;
+using ContestPipeline.Payout.Controls;
+using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Recipients;
+using ContestPipeline.Payout.Refunds;
+using ContestPipeline.Payout.StripeEvents;
+using ContestPipeline.Payout.Transfers;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Canary;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ContestPipeline.Payout;
+
+/// <summary>
+/// The payout worker's wiring: payout and refund orders and operator decisions in from
+/// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
+/// the jobs that make the Stripe calls
+/// (refunds, onboarding, account and transfer reads, prize transfers), each between two transactions; what
+/// became of each order out on payouts.status.
+/// </summary>
+public static class PayoutWorker
+{
+    public const string Name = "payout";
+
+    public static WorkerShape Shape => Workers.Payout;
+
+    public static WorkerDefinition Definition { get; } = new(
+        Shape,
+        [
+            new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
+            new ConsumerDefinition(Shape.Group("orders"), sp =>
+            [
+                new ContestPayoutsAuthorizedHandler(),
+                new PrizePayoutOrderedHandler(sp.GetRequiredService<StripeApi>().Budget), new RefundOrderedHandler(),
+                // Halts and resumes published here before payouts.control existed: a halt applies, a resume is refused.
+                new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()),
+                new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>()),
+            ]),
+            // The emergency stop on its own topic and consumer: applied while the orders are behind or stopped.
+            new ConsumerDefinition(Shape.Group("control"),
+                sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
+            new ConsumerDefinition(Shape.Group("stripe"), sp =>
+                [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
+        ])
+    {
+        Services = (services, _) =>
+        {
+            // Its instances may pool their Stripe budget (CONTESTPIPELINE_STRIPE_POOL_RPS): ShareStripeBudgetJob.
+            services.AddStripeClient(pooled: true);
+            services.AddSettings(PayoutOptions.Read);
+            services.AddSingleton<SendRefundsJob>();
+            services.AddSingleton<OnboardRecipientsJob>();
+            services.AddSingleton<AnswerOnboardingLinksJob>();
+            services.AddSingleton<PurgeOnboardingLinksJob>();
+            services.AddSingleton<RefreshAccountsJob>();
+            services.AddSingleton<ReadTransfersJob>();
+            services.AddSingleton<ReadDisputesJob>();
+            services.AddSingleton<SendTransfersJob>();
+            services.AddSingleton<ShareStripeBudgetJob>();
+        },
+        Jobs = sp =>
+        [
+            sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
+            sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
+            sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
+            sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            .. PoolJob(sp),
+        ],
+    };
+
+    /// <summary>The pool's share of the Stripe rate, a job only while this worker's instances pool it.</summary>
+    private static IEnumerable<IJob> PoolJob(IServiceProvider sp) =>
+        sp.GetRequiredService<StripeSettings>().PoolRequestsPerSecond is null
+            ? []
+            : [sp.GetRequiredService<ShareStripeBudgetJob>()];
+}

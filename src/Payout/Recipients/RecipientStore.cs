@@ -1,0 +1,88 @@
+using ContestPipeline.Payout.Transfers;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Payout.Recipients;
+
+/// <summary>
+/// payout.recipients (each player's connected account and whether it can receive) and
+/// payout.onboarding_claims (the players being given an account, claimed for a lease).
+/// </summary>
+public static class RecipientStore
+{
+    public static Task<RecipientView?> FindAsync(TransactionContext context, string playerId, bool forUpdate = false) =>
+        context.Connection.QueryFirstOrDefaultAsync<RecipientView?>(
+            $"""
+            SELECT account_id, can_receive, account_created_at FROM payout.recipients WHERE player_id = @playerId
+            {(forUpdate ? "FOR UPDATE" : "")}
+            """, new { playerId }, context.Transaction);
+
+    public static Task<string?> PlayerOfAccountAsync(TransactionContext context, string accountId) =>
+        context.Connection.QueryFirstOrDefaultAsync<string?>(
+            "SELECT player_id FROM payout.recipients WHERE account_id = @accountId",
+            new { accountId }, context.Transaction);
+
+    /// <summary>Records an account made for a player; false when the player has one already.</summary>
+    public static async Task<bool> InsertAsync(TransactionContext context, string playerId,
+        RecipientView account, string onboardingUrl) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, onboarding_url,
+                updated_at)
+            VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @onboardingUrl, @now)
+            ON CONFLICT (player_id) DO NOTHING
+            """, new DynamicParameters(account).With(new { playerId, onboardingUrl, now = context.Clock.GetUtcNow() }),
+            context.Transaction) == 1;
+
+    /// <summary>The player's account as Stripe has it now.</summary>
+    public static Task UpsertAsync(TransactionContext context, string playerId, RecipientView account) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, updated_at)
+            VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @now)
+            ON CONFLICT (player_id) DO UPDATE SET account_id = excluded.account_id, can_receive = excluded.can_receive,
+                account_created_at = excluded.account_created_at, updated_at = excluded.updated_at
+            """, new DynamicParameters(account).With(new { playerId, now = context.Clock.GetUtcNow() }),
+            context.Transaction);
+
+    public static Task MarkCannotReceiveAsync(TransactionContext context, string playerId) =>
+        context.Connection.ExecuteAsync(
+            "UPDATE payout.recipients SET can_receive = false, updated_at = @now WHERE player_id = @playerId",
+            new { playerId, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    /// <summary>
+    /// Claims winners waiting for an account who have none, for <paramref name="lease"/>: another
+    /// Payout process does not onboard them meanwhile. Returns each with a contest to name.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string PlayerId, string ContestId)>> ClaimPlayersWithoutAccountAsync(
+        TransactionContext context, int limit, TimeSpan lease)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. await context.Connection.QueryAsync<(string, string)>("""
+            WITH wanting AS (
+                SELECT p.player_id, min(p.contest_id) AS contest_id FROM payout.payouts p
+                WHERE p.state = @awaiting AND NOT EXISTS (SELECT 1 FROM payout.recipients r
+                    WHERE r.player_id = p.player_id)
+                  AND NOT EXISTS (SELECT 1 FROM payout.onboarding_claims c
+                                  WHERE c.player_id = p.player_id AND c.claimed_until > @now)
+                GROUP BY p.player_id ORDER BY p.player_id LIMIT @limit),
+            claimed AS (
+                INSERT INTO payout.onboarding_claims (player_id, claimed_until) SELECT player_id, @until FROM wanting
+                ON CONFLICT (player_id) DO UPDATE SET claimed_until = excluded.claimed_until
+                WHERE onboarding_claims.claimed_until <= @now
+                RETURNING player_id)
+            SELECT w.player_id, w.contest_id FROM wanting w JOIN claimed c USING (player_id) ORDER BY w.player_id
+            """, new { awaiting = PayoutLifecycle.Name(PayoutState.AwaitingAccount), limit, now, until = now + lease },
+            context.Transaction)];
+    }
+
+    /// <summary>Keeps the onboarding claims of players whose accounts are still being made.</summary>
+    public static Task<int> RenewOnboardingClaimsAsync(TransactionContext context,
+        IReadOnlyCollection<string> playerIds, DateTimeOffset until) =>
+        context.Connection.ExecuteAsync(
+            "UPDATE payout.onboarding_claims SET claimed_until = @until WHERE player_id = ANY(@ids) AND " +
+            "claimed_until < @until", new { ids = playerIds.ToArray(), until }, context.Transaction);
+
+    /// <summary>Onboarding the player failed: no process tries again before <paramref name="retryAt"/>.</summary>
+    public static Task DeferOnboardingAsync(TransactionContext context, string playerId, DateTimeOffset retryAt) =>
+        context.Connection.ExecuteAsync("UPDATE payout.onboarding_claims SET claimed_until = @retryAt " +
+            "WHERE player_id = @playerId", new { playerId, retryAt }, context.Transaction);
+}

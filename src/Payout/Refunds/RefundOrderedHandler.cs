@@ -1,0 +1,41 @@
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Transfers;
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Payout.Refunds;
+
+/// <summary>
+/// A refund order (cancelled contest, or a payment Ingestion would not accept): recorded once
+/// per PaymentIntent, for the refund job. It is applied only while it is still valid, however
+/// late it comes (a re-drive, a replay): a payment whose entry won a prize that is not
+/// rejected is not refunded (the player would get the fee back and the prize), and the order
+/// is dead-lettered with a critical alert. So is an order for a payment already ordered refunded
+/// with other facts (amount, currency, player or contest).
+/// </summary>
+public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
+{
+    public override async Task HandleAsync(RefundOrdered order, HandlerContext context, CancellationToken ct)
+    {
+        if (order.AmountMinor <= 0)
+            throw new MessageRejectedException($"refund {order.RefundId}: amount {order.AmountMinor} is not positive");
+        if (order.RefundId != RefundOrdered.RefundIdFor(order.PaymentIntentId))
+            throw new MessageRejectedException($"refund {order.RefundId}: id is not the one of payment " +
+                $"{order.PaymentIntentId}");
+        var prizes = await PayoutStore.OfPaymentAsync(context, order.PaymentIntentId,
+            [.. PayoutLifecycle.States.Where(s => s != PayoutState.Rejected)]);
+        if (prizes.Count > 0)
+            throw new MessageRejectedException(
+                $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for an entry that won prize " +
+                $"{prizes[0].PayoutId} ({PayoutLifecycle.Name(prizes[0].State)}); " +
+                "a prize's entry fee is refunded only once the prize is rejected", AlertSeverities.Critical);
+        if (await RefundStore.InsertAsync(context, order, context.Incoming!.Envelope.MessageId)) return;
+        // Ordered before: the same order again is a repeat; one with other facts is refused, the first stands.
+        var first = await RefundStore.OrderedAsync(context, order.RefundId);
+        if (first is { } f && f != (order.ContestId, order.PlayerId, order.AmountMinor, order.Currency))
+            throw new MessageRejectedException(
+                $"refund {order.RefundId}: ordered again with other content ({order.AmountMinor} {order.Currency} " +
+                $"to {order.PlayerId} for {order.ContestId}; first {f.AmountMinor} {f.Currency} to {f.PlayerId} " +
+                $"for {f.ContestId}); the first stands", AlertSeverities.Critical);
+    }
+}

@@ -1,0 +1,10 @@
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Payout.Refunds;
+
+/// <summary>A refund order as the refund job sends it.</summary>
+public sealed record RefundRow(string RefundId, string ContestId, string PlayerId,
+    string PaymentIntentId, long AmountMinor, string Currency, string Reason, int Rounds, string? OrderedBy)
+{
+    public Cause Cause => Cause.Recorded(ContestId, OrderedBy ?? RefundId);
+}

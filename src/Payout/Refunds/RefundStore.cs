@@ -1,0 +1,124 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Payout.Refunds;
+
+/// <summary>
+/// Reads and writes refunds; every state change is checked against <see cref="RefundLifecycle"/> and must change
+/// exactly one row.
+/// </summary>
+public static class RefundStore
+{
+    public static async Task<bool> InsertAsync(TransactionContext context, RefundOrdered order, string orderedBy) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
+                reason, state,
+                next_attempt_at, ordered_at, updated_at, ordered_by)
+            VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting,
+                @now, @now, @now, @orderedBy)
+            ON CONFLICT (refund_id) DO NOTHING
+            """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor,
+                order.Currency, order.Reason,
+                waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy },
+                context.Transaction) == 1;
+
+    /// <summary>A recorded refund order's facts (its contest, player, amount and currency), or null.</summary>
+    public static Task<(string ContestId, string PlayerId, long AmountMinor, string Currency)?> OrderedAsync(
+        TransactionContext context, string refundId) =>
+        context.Connection.QueryFirstOrDefaultAsync<(string, string, long, string)?>(
+            "SELECT contest_id, player_id, amount_minor, currency FROM payout.refunds WHERE refund_id = @refundId",
+            new { refundId }, context.Transaction);
+
+    /// <summary>
+    /// Whether this pipeline ordered a refund of the payment (so a charge.refunded for it is its own).
+    /// </summary>
+    public static Task<bool> ExistsForPaymentAsync(TransactionContext context, string paymentIntentId) =>
+        context.Connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntentId)",
+            new { paymentIntentId }, context.Transaction);
+
+    /// <summary>Whether this pipeline refunded any of these entry fees.</summary>
+    public static Task<bool> AnyForPaymentsAsync(TransactionContext context, string[] paymentIntentIds) =>
+        context.Connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = ANY(@paymentIntentIds))",
+            new { paymentIntentIds }, context.Transaction);
+
+    /// <summary>
+    /// Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call
+    /// runs.
+    /// </summary>
+    public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(TransactionContext context,
+        TimeSpan lease, int limit)
+    {
+        var now = context.Clock.GetUtcNow();
+        return [.. await context.Connection.QueryAsync<RefundRow>("""
+            UPDATE payout.refunds r SET state = @submitting, lease_until = @leaseUntil, updated_at = @now
+            FROM (SELECT refund_id FROM payout.refunds
+                  WHERE state = ANY(@dispatched) AND next_attempt_at <= @now AND (lease_until IS NULL
+                      OR lease_until < @now)
+                  ORDER BY next_attempt_at, refund_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
+            WHERE r.refund_id = due.refund_id
+            RETURNING r.refund_id, r.contest_id, r.player_id, r.payment_intent_id, r.amount_minor, r.currency, r.reason,
+                r.rounds, r.ordered_by
+            """, new
+        {
+            now, leaseUntil = now + lease, limit, submitting = RefundLifecycle.Name(RefundState.Submitting),
+            dispatched = RefundLifecycle.Dispatched.Select(RefundLifecycle.Name).ToArray(),
+        }, context.Transaction)];
+    }
+
+    /// <summary>
+    /// Keeps the claims of refunds still being sent by this worker while their Stripe calls run (see LeaseKeeper).
+    /// </summary>
+    public static Task<int> RenewLeasesAsync(TransactionContext context,
+        IReadOnlyCollection<string> refundIds, DateTimeOffset until) =>
+        context.Connection.ExecuteAsync("""
+            UPDATE payout.refunds SET lease_until = @until
+            WHERE refund_id = ANY(@ids) AND state = @submitting AND lease_until IS NOT NULL AND lease_until < @until
+            """, new { ids = refundIds.ToArray(), until, submitting = RefundLifecycle.Name(RefundState.Submitting) },
+            context.Transaction);
+
+    /// <summary>
+    /// Records the refund made; false when it was recorded already (two attempts of the same
+    /// refund, under the same idempotency key, both got Stripe's one refund back).
+    /// </summary>
+    public static async Task<bool> MarkRefundedAsync(TransactionContext context,
+        string refundId, string? stripeRefundId)
+    {
+        RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, RefundState.Refunded);
+        var now = context.Clock.GetUtcNow();
+        return await context.Connection.ExecuteAsync("""
+            UPDATE payout.refunds SET state = @refunded, stripe_refund_id = @stripeRefundId, refunded_at = @now,
+                lease_until = NULL, updated_at = @now
+            WHERE refund_id = @refundId AND state = @submitting
+            """, new
+            {
+                refundId, stripeRefundId, now, refunded = RefundLifecycle.Name(RefundState.Refunded),
+                submitting = RefundLifecycle.Name(RefundState.Submitting),
+            },
+            context.Transaction) == 1;
+    }
+
+    /// <summary>
+    /// Records a failed attempt: retried at <paramref name="nextAttemptAt"/>, or failed for
+    /// good. A refund another attempt resolved meanwhile stays resolved (false).
+    /// </summary>
+    public static async Task<bool> RecordFailureAsync(TransactionContext context, string refundId, bool permanent,
+        int rounds, string error, DateTimeOffset nextAttemptAt)
+    {
+        var to = permanent ? RefundState.Failed : RefundState.Submitting;
+        RefundLifecycle.AssertTransition(refundId, RefundState.Submitting, to);
+        return await context.Connection.ExecuteAsync("""
+            UPDATE payout.refunds SET state = @to, rounds = @rounds, last_error = @error,
+                next_attempt_at = @nextAttemptAt, lease_until = NULL, updated_at = @now
+            WHERE refund_id = @refundId AND state = @submitting
+            """, new
+            {
+                refundId, to = RefundLifecycle.Name(to), rounds, error, nextAttemptAt, now = context.Clock.GetUtcNow(),
+                submitting = RefundLifecycle.Name(RefundState.Submitting),
+            },
+            context.Transaction) == 1;
+    }
+}

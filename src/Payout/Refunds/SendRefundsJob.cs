@@ -1,0 +1,124 @@
+using RefundCreateOptions = Stripe.RefundCreateOptions;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Controls;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+using Microsoft.Extensions.Logging;
+
+namespace ContestPipeline.Payout.Refunds;
+
+/// <summary>
+/// Sends ordered refunds of entry fees to Stripe by the core's claim → lease → call → record
+/// (<see cref="ClaimedCalls"/>): the claim records each refund submitting (its idempotency key is
+/// the refund id), then Stripe is called, then the result is recorded. A crash in between leaves
+/// it submitting, and it is sent again under the same key once its lease runs out, so Stripe
+/// refunds once. The emergency stop is read in the claim's own transaction, and again just before
+/// each call: once a halt commits, nothing new is claimed, and a refund claimed and not yet sent
+/// waits for the resume with its key.
+/// </summary>
+public sealed class SendRefundsJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
+    ILogger<SendRefundsJob> logger)
+    : IJob
+{
+    public string Name => "send-refunds";
+    public TimeSpan Interval => options.DispatchInterval;
+
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct) =>
+        await ClaimedCalls.RunAsync(job, new ClaimedCall<RefundRow, Refunded>
+        {
+            What = "refund",
+            ClaimAsync = async context => await DispatchStore.HaltedAsync(context)
+                ? [] : await RefundStore.ClaimDueAsync(context, options.Lease, options.BatchSize),
+            StillDueAsync = async (context, _) => !await DispatchStore.HaltedNowAsync(context),
+            IdOf = r => r.RefundId,
+            CallAsync = RefundAsync,
+            RecordAsync = RecordAsync,
+            Lease = options.Lease,
+            InFlight = options.CallsInFlight,
+            RenewAsync = RefundStore.RenewLeasesAsync,
+            CrashAfterClaim = CrashPoints.PayoutAfterSubmitting,
+            CrashAfterCall = CrashPoints.PayoutAfterStripeCall,
+        }, crash, logger, ct) > 0;
+
+    /// <summary>What became of a refund's call: made (with Stripe's id when known, and a note), or refused.</summary>
+    private sealed record Refunded(string? StripeRefundId, string Note, StripeFailure? Failure);
+
+    private async Task<Refunded> RefundAsync(RefundRow refund, CancellationToken ct)
+    {
+        try
+        {
+            var created = await stripe.WriteAsync("POST /v1/refunds", refund.RefundId, (s, o, t) =>
+                s.V1.Refunds.CreateAsync(
+                new RefundCreateOptions
+                {
+                    PaymentIntent = refund.PaymentIntentId, Amount = refund.AmountMinor,
+                    Metadata = new Dictionary<string, string>
+                    {
+                        ["refund_id"] = refund.RefundId, ["contest_id"] = refund.ContestId,
+                        ["player_id"] = refund.PlayerId,
+                    },
+                }, o, t), ct);
+            return new Refunded(created.Id, refund.Reason, null);
+        }
+        catch (StripeFailure e) when (e.IsUnreadableAnswer)
+        {
+            // Stripe answered 2xx: the refund was made, and only its id is unknown. Recording
+            // it as made keeps the ledger true; an operator reads the id from Stripe.
+            return new Refunded(null,
+                $"{refund.Reason} (Stripe made the refund; its answer could not be read at {e.Param}: {e.Message})",
+                null);
+        }
+        catch (StripeFailure e) when (e.Code == StripeErrorCodes.ChargeAlreadyRefunded)
+        {
+            // Stripe has the charge fully refunded already: by this pipeline under a key it has
+            // since forgotten, or from outside. Either way the money went back exactly once.
+            return new Refunded(null, $"{refund.Reason} (Stripe: {e.Message})", null);
+        }
+        catch (StripeFailure e)
+        {
+            return new Refunded(null, "", e);
+        }
+    }
+
+    private async Task RecordAsync(TransactionContext context, RefundRow refund, Refunded outcome)
+    {
+        if (outcome.Failure is { } failure)
+        {
+            await RecordFailureAsync(context, refund, failure);
+            return;
+        }
+        if (!await RefundStore.MarkRefundedAsync(context, refund.RefundId, outcome.StripeRefundId)) return;
+        context.Publish(refund.Cause, Topics.PayoutsStatus, refund.ContestId,
+            EntryFeeRefunded.MessageIdFor(refund.RefundId),
+            new EntryFeeRefunded(refund.RefundId, refund.ContestId, refund.PlayerId,
+                refund.PaymentIntentId, refund.AmountMinor,
+                refund.Currency, outcome.StripeRefundId, outcome.Note, context.Clock.GetUtcNow()));
+    }
+
+    private async Task RecordFailureAsync(TransactionContext context, RefundRow refund, StripeFailure e)
+    {
+        var now = context.Clock.GetUtcNow();
+        var rounds = refund.Rounds + 1;
+        var permanent = !e.IsRetryable || rounds >= options.RoundsMax;
+        var next = now + Backoff.Exponential(rounds, checked((int)options.RetryDelayBase.TotalMilliseconds),
+            checked((int)options.RetryDelayMax.TotalMilliseconds));
+        if (!await RefundStore.RecordFailureAsync(context, refund.RefundId, permanent, rounds, e.Summary, next)) return;
+        if (!permanent)
+        {
+            logger.LogWarning("Refund {Refund} will be retried (round {Round}): {Error}",
+                refund.RefundId, rounds, e.Summary);
+            return;
+        }
+        context.Publish(refund.Cause, Topics.PayoutsStatus, refund.ContestId,
+            RefundFailed.MessageIdFor(refund.RefundId),
+            new RefundFailed(refund.RefundId, refund.ContestId, refund.PlayerId,
+                refund.PaymentIntentId, refund.AmountMinor, refund.Currency, e.Summary, now));
+        context.Cause = refund.Cause;
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "refund_failed", refund.RefundId,
+            $"refund {refund.RefundId} of {refund.AmountMinor} {refund.Currency} on " +
+            $"{refund.PaymentIntentId} failed: {e.Summary}", refund.RefundId);
+    }
+}
