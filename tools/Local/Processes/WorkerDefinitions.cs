@@ -7,7 +7,7 @@ public static class WorkerDefinitions
 {
     public static IReadOnlyDictionary<string, WorkerDefinition> All { get; } = new WorkerDefinition[]
     {
-        Ingestion.Extensions.IngestionWorker.Definition,
+        Ingestion.IngestionWorker.Definition,
         Scoring.Extensions.ScoringWorker.Definition,
         Settlement.Extensions.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
