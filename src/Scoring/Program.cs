@@ -1,4 +1,4 @@
-using ContestPipeline.Scoring.Extensions;
+using ContestPipeline.Scoring;
 using ContestPipeline.Plumbing.Hosting;
 
 return await PipelineWorker.RunAsync(args, ScoringWorker.Definition);

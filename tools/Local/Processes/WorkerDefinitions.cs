@@ -8,7 +8,7 @@ public static class WorkerDefinitions
     public static IReadOnlyDictionary<string, WorkerDefinition> All { get; } = new WorkerDefinition[]
     {
         Ingestion.IngestionWorker.Definition,
-        Scoring.Extensions.ScoringWorker.Definition,
+        Scoring.ScoringWorker.Definition,
         Settlement.Extensions.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,
