@@ -8,9 +8,9 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Scoring.Boards;
 using ContestPipeline.Scoring.Contests;
+using ContestPipeline.Scoring.Corrections;
 using ContestPipeline.Scoring.Games;
 using ContestPipeline.Scoring.Stats;
-using ContestPipeline.Scoring.Corrections;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 

@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Rules.Contests;
 using static ContestPipeline.Rules.IngestionLimits;
 using ContestPipeline.Rules;
 
