@@ -1,4 +1,4 @@
-using ContestPipeline.Ingestion.Extensions;
+using ContestPipeline.Ingestion;
 using ContestPipeline.Plumbing.Hosting;
 
 return await PipelineWorker.RunAsync(args, IngestionWorker.Definition);

@@ -1,4 +1,4 @@
-using ContestPipeline.Scoring.Extensions;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Scoring;
 
 return await PipelineWorker.RunAsync(args, ScoringWorker.Definition);

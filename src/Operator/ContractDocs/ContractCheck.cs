@@ -242,7 +242,7 @@ public static class ContractCheck
         private sealed class Game(string gameId)
         {
             public GameSequence Sequencing { get; set; } = GameSequence.Start;
-            public GameState State { get; set; } = GameState.Unknown(gameId);
+            public GameFacts State { get; set; } = GameFacts.Unknown(gameId);
             public Dictionary<long, FeedItem> Released { get; } = [];
             public Dictionary<string, (object Body, string Type, List<string> Reasons)> Waiting { get; } =
                 new(StringComparer.Ordinal);

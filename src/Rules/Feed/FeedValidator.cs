@@ -1,7 +1,5 @@
-using System.Collections.Immutable;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Rules.Contests;
 using static ContestPipeline.Rules.IngestionLimits;
 using ContestPipeline.Rules;
 
@@ -20,38 +18,6 @@ public enum GamePhase
     Ended,
     /// <summary>Final without a result, before or after it started.</summary>
     Cancelled,
-}
-
-/// <summary>
-/// One game as the ordered, valid feed has described it. <see cref="AthleteIds"/> is the
-/// roster in ordinal order (so membership is a binary search and two rosters compare as
-/// lists); it is empty until the game is scheduled. <see cref="StartsAt"/> is when it is due,
-/// moved by a postponement that gives a new time (<see cref="StartUnknown"/> while one gave none);
-/// <see cref="StartedAt"/> is its first start, kept whatever happens after.
-/// </summary>
-public sealed record GameState(
-    string GameId,
-    GamePhase Phase,
-    DateTimeOffset? StartsAt,
-    ImmutableArray<string> AthleteIds,
-    DateTimeOffset? StartedAt,
-    DateTimeOffset? EndedAt,
-    DateTimeOffset? SuspendedAt = null,
-    DateTimeOffset? CancelledAt = null,
-    bool StartUnknown = false)
-{
-    public static GameState Unknown(string gameId) => new(gameId, GamePhase.Unknown, null, [], null, null);
-
-    public bool HasAthlete(string athleteId) => AthleteIds.BinarySearch(athleteId, StringComparer.Ordinal) >= 0;
-
-    /// <summary>Whether play ever began (a cancelled game may have started before it was cancelled).</summary>
-    public bool HasStarted => StartedAt is not null;
-
-    /// <summary>What the contest validator needs of a scheduled game; null while it is unknown.</summary>
-    public GameInfo? Info() => Phase == GamePhase.Unknown || StartsAt is null
-        ? null
-        : new GameInfo(StartsAt.Value, AthleteIds.ToHashSet(StringComparer.Ordinal), Phase == GamePhase.Cancelled,
-            Phase == GamePhase.Postponed && StartUnknown);
 }
 
 /// <summary>
@@ -82,7 +48,7 @@ public static class FeedValidator
     /// Null when <paramref name="feedEvent"/> may be applied to <paramref name="state"/>; otherwise why not, naming
     /// game, sequence, field and value.
     /// </summary>
-    public static string? Validate(GameState state, object feedEvent)
+    public static string? Validate(GameFacts state, object feedEvent)
     {
         ArgumentNullException.ThrowIfNull(state);
         var (type, id, sequence) = Identify(feedEvent);
@@ -112,7 +78,7 @@ public static class FeedValidator
     }
 
     /// <summary>The state after a valid event. Applying an invalid one is a bug in the caller, and throws.</summary>
-    public static GameState Apply(GameState state, object feedEvent)
+    public static GameFacts Apply(GameFacts state, object feedEvent)
     {
         if (Validate(state, feedEvent) is { } reason)
             throw new InvalidOperationException("an invalid feed event was applied: " + reason);
@@ -156,7 +122,7 @@ public static class FeedValidator
         _ => throw new ArgumentException($"{feedEvent.GetType().Name} is not a provider feed event", nameof(feedEvent)),
     };
 
-    private static string? Scheduled(GameState state, GameScheduled e)
+    private static string? Scheduled(GameFacts state, GameScheduled e)
     {
         if (state.Phase != GamePhase.Unknown)
         {
@@ -195,7 +161,7 @@ public static class FeedValidator
         return null;
     }
 
-    private static string? Stat(GameState state, string? athleteId, string? stat, long value, bool correction)
+    private static string? Stat(GameFacts state, string? athleteId, string? stat, long value, bool correction)
     {
         if (GamePhases.StatNotAccepted(state, correction) is { } phase) return phase;
         if (string.IsNullOrWhiteSpace(athleteId)) return "athleteId is missing";

@@ -15,7 +15,7 @@ namespace ContestPipeline.Rules.Feed;
 /// </remarks>
 internal static class GamePhases
 {
-    public static string? Postponed(GameState state, GamePostponed e) => state.Phase switch
+    public static string? Postponed(GameFacts state, GamePostponed e) => state.Phase switch
     {
         GamePhase.Scheduled or GamePhase.Postponed when e.PostponedAt == default => "postponedAt is missing",
         GamePhase.Scheduled or GamePhase.Postponed when e.NewStartsAt is { } next && next <= e.PostponedAt =>
@@ -27,7 +27,7 @@ internal static class GamePhases
         _ => NotInPlay(state),
     };
 
-    public static string? Started(GameState state, GameStarted e) => state.Phase switch
+    public static string? Started(GameFacts state, GameStarted e) => state.Phase switch
     {
         GamePhase.Scheduled or GamePhase.Postponed when e.StartedAt == default => "startedAt is missing",
         GamePhase.Scheduled or GamePhase.Postponed => null,
@@ -36,7 +36,7 @@ internal static class GamePhases
         _ => NotInPlay(state),
     };
 
-    public static string? Suspended(GameState state, GameSuspended e) => state.Phase switch
+    public static string? Suspended(GameFacts state, GameSuspended e) => state.Phase switch
     {
         GamePhase.Started when e.SuspendedAt == default => "suspendedAt is missing",
         GamePhase.Started when e.SuspendedAt < state.StartedAt =>
@@ -46,7 +46,7 @@ internal static class GamePhases
         _ => NotInPlay(state),
     };
 
-    public static string? Resumed(GameState state, GameResumed e) => state.Phase switch
+    public static string? Resumed(GameFacts state, GameResumed e) => state.Phase switch
     {
         GamePhase.Suspended when e.ResumedAt == default => "resumedAt is missing",
         GamePhase.Suspended when e.ResumedAt < state.SuspendedAt =>
@@ -56,7 +56,7 @@ internal static class GamePhases
         _ => NotInPlay(state),
     };
 
-    public static string? Ended(GameState state, GameEnded e) => state.Phase switch
+    public static string? Ended(GameFacts state, GameEnded e) => state.Phase switch
     {
         GamePhase.Started or GamePhase.Suspended when e.EndedAt == default => "endedAt is missing",
         GamePhase.Started or GamePhase.Suspended when e.EndedAt < state.StartedAt =>
@@ -65,7 +65,7 @@ internal static class GamePhases
         _ => NotInPlay(state),
     };
 
-    public static string? Cancelled(GameState state, GameCancelled e) => state.Phase switch
+    public static string? Cancelled(GameFacts state, GameCancelled e) => state.Phase switch
     {
         GamePhase.Unknown or GamePhase.Ended or GamePhase.Cancelled => NotInPlay(state),
         _ when e.CancelledAt == default => "cancelledAt is missing",
@@ -75,7 +75,7 @@ internal static class GamePhases
     };
 
     /// <summary>Why a stat cannot be taken in the game's phase; null when it can.</summary>
-    public static string? StatNotAccepted(GameState state, bool correction) => state.Phase switch
+    public static string? StatNotAccepted(GameFacts state, bool correction) => state.Phase switch
     {
         GamePhase.Started => null,
         GamePhase.Unknown => "the game is not scheduled",
@@ -95,7 +95,7 @@ internal static class GamePhases
     };
 
     /// <summary>Why a game that is unknown, final or not yet started does not take the event.</summary>
-    private static string NotInPlay(GameState state) => state.Phase switch
+    private static string NotInPlay(GameFacts state) => state.Phase switch
     {
         GamePhase.Unknown => "the game is not scheduled",
         GamePhase.Scheduled or GamePhase.Postponed => "the game has not started",

@@ -1,4 +1,4 @@
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Contests;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Playwright;

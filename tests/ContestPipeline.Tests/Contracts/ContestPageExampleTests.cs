@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Messaging;

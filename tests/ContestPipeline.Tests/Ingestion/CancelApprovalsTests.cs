@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Contests;
 
 namespace ContestPipeline.Tests.Ingestion;
 

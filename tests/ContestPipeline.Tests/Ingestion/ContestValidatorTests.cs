@@ -1,7 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Rules;
 using ContestPipeline.Rules.Contests;
 

@@ -1,4 +1,4 @@
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Entries;
 
 namespace ContestPipeline.Tests.Ingestion;
 

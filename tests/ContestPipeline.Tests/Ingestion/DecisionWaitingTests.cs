@@ -1,5 +1,5 @@
-using ContestPipeline.Ingestion.Extensions;
-using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Ingestion;
+using ContestPipeline.Ingestion.Entries;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;

@@ -3,7 +3,7 @@ using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Entries;
 using ContestPipeline.Stripe;
 using ContestPipeline.Rules.Contests;
 

@@ -1,9 +1,7 @@
 using System.Text;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
-using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Ingestion.Handlers;
-using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Ingestion.Feed;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Feed;

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Ingestion.Handlers;
-using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Ingestion.Feed;
 using ContestPipeline.Local.Fuzz;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Feed;

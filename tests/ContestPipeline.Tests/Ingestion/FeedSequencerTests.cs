@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Tests.Ingestion;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Tests.Ingestion;
@@ -12,19 +11,19 @@ public sealed class FeedValidatorTests
     private static readonly DateTimeOffset Kickoff = Starts.AddMinutes(2);
     private static readonly DateTimeOffset Final = Starts.AddHours(3);
 
-    private static readonly GameState Unknown = GameState.Unknown("g1");
+    private static readonly GameFacts Unknown = GameFacts.Unknown("g1");
     // Built through Apply, so these rows also exercise it; the roster is given out of order on purpose.
-    private static readonly GameState Scheduled = FeedValidator.Apply(Unknown, new GameScheduled("g1", 1, Starts, ["a3", "a1", "a2"]));
-    private static readonly GameState Started = FeedValidator.Apply(Scheduled, new GameStarted("g1", 2, Kickoff));
-    private static readonly GameState Ended = FeedValidator.Apply(Started, new GameEnded("g1", 50, Final));
+    private static readonly GameFacts Scheduled = FeedValidator.Apply(Unknown, new GameScheduled("g1", 1, Starts, ["a3", "a1", "a2"]));
+    private static readonly GameFacts Started = FeedValidator.Apply(Scheduled, new GameStarted("g1", 2, Kickoff));
+    private static readonly GameFacts Ended = FeedValidator.Apply(Started, new GameEnded("g1", 50, Final));
     private static readonly DateTimeOffset Monday = Starts.AddDays(2);
-    private static readonly GameState Postponed = FeedValidator.Apply(Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30), null, "lightning"));
-    private static readonly GameState Rescheduled = FeedValidator.Apply(Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30), Monday));
-    private static readonly GameState Suspended = FeedValidator.Apply(Started, new GameSuspended("g1", 20, Kickoff.AddMinutes(40), "power cut"));
-    private static readonly GameState CancelledBeforeStart = FeedValidator.Apply(Postponed, new GameCancelled("g1", 3, Starts.AddHours(5)));
-    private static readonly GameState CancelledInPlay = FeedValidator.Apply(Suspended, new GameCancelled("g1", 21, Kickoff.AddHours(3)));
+    private static readonly GameFacts Postponed = FeedValidator.Apply(Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30), null, "lightning"));
+    private static readonly GameFacts Rescheduled = FeedValidator.Apply(Scheduled, new GamePostponed("g1", 2, Starts.AddMinutes(-30), Monday));
+    private static readonly GameFacts Suspended = FeedValidator.Apply(Started, new GameSuspended("g1", 20, Kickoff.AddMinutes(40), "power cut"));
+    private static readonly GameFacts CancelledBeforeStart = FeedValidator.Apply(Postponed, new GameCancelled("g1", 3, Starts.AddHours(5)));
+    private static readonly GameFacts CancelledInPlay = FeedValidator.Apply(Suspended, new GameCancelled("g1", 21, Kickoff.AddHours(3)));
 
-    private static readonly (string Name, GameState State, object Event, string? Expected)[] Table =
+    private static readonly (string Name, GameFacts State, object Event, string? Expected)[] Table =
     [
         ("a new game may be scheduled", Unknown, new GameScheduled("g1", 1, Starts, ["a1", "a2"]), null),
         ("the same schedule announced again is accepted", Scheduled, new GameScheduled("g1", 5, Starts, ["a1", "a2", "a3"]), null),
@@ -240,7 +239,7 @@ public sealed class FeedValidatorTests
     public void A_game_state_survives_a_round_trip_through_the_wire_json()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        var back = JsonSerializer.Deserialize<GameState>(JsonSerializer.Serialize(Ended, options), options)!;
+        var back = JsonSerializer.Deserialize<GameFacts>(JsonSerializer.Serialize(Ended, options), options)!;
 
         Assert.Equal(JsonSerializer.Serialize(Ended, options), JsonSerializer.Serialize(back, options));
         Assert.Null(FeedValidator.Validate(back, new StatCorrected("g1", 60, "a2", "passing_yards", 3)));

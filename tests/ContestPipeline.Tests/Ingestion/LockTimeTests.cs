@@ -1,10 +1,8 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts;
-using ContestPipeline.Ingestion.Domain;
-using ContestPipeline.Ingestion.Extensions;
-using ContestPipeline.Ingestion.Handlers;
-using ContestPipeline.Ingestion.Jobs;
+using ContestPipeline.Ingestion;
+using ContestPipeline.Ingestion.Contests;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts.Entries;
-using ContestPipeline.Ingestion.Extensions;
-using ContestPipeline.Ingestion.Store;
+using ContestPipeline.Ingestion;
+using ContestPipeline.Ingestion.Entries;
+using ContestPipeline.Ingestion.Payments;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using PaymentIntent = Stripe.PaymentIntent;
@@ -32,7 +33,7 @@ public sealed class SubmissionPollTests(PipelineFixture fixture)
                 Id = "pi_" + s, Status = "succeeded", Amount = 1_000, AmountReceived = 1_000, Currency = "usd",
                 Metadata = [],
             });
-        return SubmissionStore.RecordFactsAsync(context, facts);
+        return PaymentStore.RecordFactsAsync(context, facts);
     }
 
     [Fact]
@@ -85,13 +86,13 @@ public sealed class SubmissionPollTests(PipelineFixture fixture)
         await rig.ApplyAsync(c => PaidAsync(c, "s1"));
         clock.Advance(TimeSpan.FromSeconds(3)); // T0 + 3.3 s: every fetch time (T0 + 2.0, 2.1, 2.2 s) has come.
 
-        async Task<SubmissionStore.FetchClaim> Claim(int limit, DateTimeOffset? from)
+        async Task<PaymentStore.FetchClaim> Claim(int limit, DateTimeOffset? from)
         {
-            SubmissionStore.FetchClaim? claim = null;
-            await rig.ApplyAsync(async c => claim = await SubmissionStore.ClaimFetchesAsync(c, limit, Lease, from, Margin));
+            PaymentStore.FetchClaim? claim = null;
+            await rig.ApplyAsync(async c => claim = await PaymentStore.ClaimFetchesAsync(c, limit, Lease, from, Margin));
             return claim!;
         }
-        static string Ids(SubmissionStore.FetchClaim claim) => string.Join(",", claim.Claimed.Select(c => c.SubmissionId).Order(StringComparer.Ordinal));
+        static string Ids(PaymentStore.FetchClaim claim) => string.Join(",", claim.Claimed.Select(c => c.SubmissionId).Order(StringComparer.Ordinal));
 
         // s1's payment came: never looked up. A full round stops at its limit and reads up to what it claimed.
         var first = await Claim(1, from: null);

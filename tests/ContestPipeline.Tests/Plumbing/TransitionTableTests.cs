@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Contests;
 using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;

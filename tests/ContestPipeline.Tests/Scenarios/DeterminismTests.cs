@@ -6,7 +6,7 @@ using ContestPipeline.Plumbing.Messaging;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 

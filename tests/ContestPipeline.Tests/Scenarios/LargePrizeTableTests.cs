@@ -10,7 +10,6 @@ using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Domain;

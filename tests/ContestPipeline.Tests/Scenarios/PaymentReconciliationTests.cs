@@ -2,7 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;

@@ -1,7 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion;
 using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Deployment;

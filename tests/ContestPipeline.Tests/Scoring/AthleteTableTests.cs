@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
+using ContestPipeline.Scoring.Stats;
 
 namespace ContestPipeline.Tests.Scoring;
 
@@ -108,7 +109,7 @@ public sealed class AthleteTableTests
     [Fact]
     public void The_state_applies_a_stat_once_per_table_and_a_contest_that_leaves_takes_no_value_with_it()
     {
-        var state = new ScoringState();
+        var state = new LiveBoards();
         var (c1, c2) =
             (Contest("c1", ["g1"], ScoringContests.Football), Contest("c2", ["g1"], ScoringContests.Football));
         var other = Contest("c3", ["g1"], new ScoringRule("passing_yards", 100));

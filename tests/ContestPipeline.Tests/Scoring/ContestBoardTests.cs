@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
 
 namespace ContestPipeline.Tests.Scoring;
 

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Corrections;
 
 namespace ContestPipeline.Tests.Scoring;
 

@@ -1,6 +1,6 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
 
 namespace ContestPipeline.Tests.Scoring;
 

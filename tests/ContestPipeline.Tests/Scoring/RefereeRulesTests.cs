@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Contests;
 
 namespace ContestPipeline.Tests.Scoring;
 

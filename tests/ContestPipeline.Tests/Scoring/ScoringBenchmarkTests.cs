@@ -1,5 +1,4 @@
 using ContestPipeline.Local.Bench;
-using ContestPipeline.Scoring.Domain;
 
 namespace ContestPipeline.Tests.Scoring;
 

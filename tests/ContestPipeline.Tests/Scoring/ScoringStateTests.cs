@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
+using ContestPipeline.Scoring.Stats;
 
 namespace ContestPipeline.Tests.Scoring;
 
@@ -16,7 +17,7 @@ public sealed class ScoringStateTests
 
     private static StatFact Yards(long value, long sequence) => new("g1", "qb", "passing_yards", value, sequence);
 
-    private static (bool Current, long Score, long? AsOf) Look(ScoringState state) =>
+    private static (bool Current, long Score, long? AsOf) Look(LiveBoards state) =>
         state.Read<(bool, long, long?)>(contests =>
         {
             var c = contests[Contest.ContestId];
@@ -27,7 +28,7 @@ public sealed class ScoringStateTests
     [Fact]
     public void A_board_whose_game_is_newly_covered_waits_for_a_read_back_taken_after()
     {
-        var state = new ScoringState();
+        var state = new LiveBoards();
         state.AddContest(Contest, ContestState.Live);
         state.AddEntry(Contest.ContestId, "e1", "p1", ["qb"]);
         Assert.False(Look(state).Current);
@@ -39,7 +40,7 @@ public sealed class ScoringStateTests
     [Fact]
     public void A_board_dropped_and_loaded_again_is_never_seen_claiming_stats_it_does_not_hold()
     {
-        var state = new ScoringState();
+        var state = new LiveBoards();
         state.Load([(Contest, ContestState.Live, 0)], [(Contest.ContestId, "e1", "p1", ["qb"])], [Yards(100, 5)]);
         state.ApplySynced(state.GamesToSync(), []);
         Assert.Equal((true, 4_000L, 5L), Look(state));
@@ -57,7 +58,7 @@ public sealed class ScoringStateTests
     [Fact]
     public void Game_partitions_given_to_this_instance_hold_publication_until_the_next_read_back()
     {
-        var state = new ScoringState();
+        var state = new LiveBoards();
         state.AddContest(Contest, ContestState.Live);
         state.AddEntry(Contest.ContestId, "e1", "p1", ["qb"]);
         var before = state.GamesToSync();

@@ -1,7 +1,8 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
-using ContestPipeline.Scoring.Domain;
-using static ContestPipeline.Scoring.Domain.GamePhaseKinds;
+using ContestPipeline.Scoring.Contests;
+using ContestPipeline.Scoring.Games;
+using static ContestPipeline.Scoring.Games.GamePhaseKind;
 
 namespace ContestPipeline.Tests.Scoring;
 
@@ -16,7 +17,7 @@ public sealed class SlateRulesTests
     private static readonly DateTimeOffset Before = Start.AddHours(5);
     private static readonly DateTimeOffset After = End.AddHours(1);
 
-    private static GamePhaseFact F(long sequence, string kind, DateTimeOffset at, DateTimeOffset? newStart = null) => new(sequence, kind, at, newStart);
+    private static GamePhaseFact F(long sequence, GamePhaseKind kind, DateTimeOffset at, DateTimeOffset? newStart = null) => new(sequence, kind, at, newStart);
 
     private static readonly (string Name, GamePhaseFact[] Facts, DateTimeOffset Now, GameOutcomeKind Kind, bool Played, long? Cutoff, DateTimeOffset? DecidedAt)[] Games =
     [

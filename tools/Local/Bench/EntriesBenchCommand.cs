@@ -7,7 +7,7 @@ using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Entries;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;

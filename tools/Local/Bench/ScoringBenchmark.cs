@@ -1,4 +1,4 @@
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
 using ContestPipeline.Contracts.Contests;
 
 namespace ContestPipeline.Local.Bench;

@@ -10,7 +10,7 @@ using ContestPipeline.Local.Checks;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Scoring.Domain;
+using ContestPipeline.Scoring.Boards;
 using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Settlement.Store;
 using Dapper;

@@ -6,7 +6,7 @@ using System.Text;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
-using ContestPipeline.Ingestion.Domain;
+using ContestPipeline.Ingestion.Feed;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules;
 using ContestPipeline.Rules.Feed;
@@ -44,7 +44,7 @@ public static partial class FeedFuzz
     public const int ReasonLengthMax = 1_000;
 
     /// <summary>The reading and validation under test: the real ones, or deliberately broken ones to show that the checks bite.</summary>
-    public sealed record Path(Func<IncomingMessage, FeedEvent> Read, Func<GameState, object, string?> Validate)
+    public sealed record Path(Func<IncomingMessage, FeedEvent> Read, Func<GameFacts, object, string?> Validate)
     {
         public static Path Real { get; } = new(FeedEvent.From, FeedValidator.Validate);
     }
@@ -490,7 +490,7 @@ public static partial class FeedFuzz
     private sealed class Simulation(Path path)
     {
         private readonly FeedSequencer _sequencer = new();
-        private readonly Dictionary<string, GameState> _states = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, GameFacts> _states = new(StringComparer.Ordinal);
         private readonly Dictionary<string, GameSequence> _sequences = new(StringComparer.Ordinal);
         private readonly Dictionary<(string, long), RawMessage> _held = [];
         private readonly Dictionary<(string, long), string> _released = [];
@@ -603,7 +603,7 @@ public static partial class FeedFuzz
 
         private void Release(string gameId, FeedEvent e, RawMessage raw)
         {
-            var state = _states.GetValueOrDefault(gameId) ?? GameState.Unknown(gameId);
+            var state = _states.GetValueOrDefault(gameId) ?? GameFacts.Unknown(gameId);
             _released[(gameId, e.Sequence)] = e.Item.ContentHash;
             string? reason = null;
             if (!Try("validating", () => reason = path.Validate(state, e.Body))) return;
@@ -612,7 +612,7 @@ public static partial class FeedFuzz
                 Reject(raw, reason, e);
                 return;
             }
-            GameState? next = null;
+            GameFacts? next = null;
             if (!Try("applying", () => next = FeedValidator.Apply(state, e.Body))) return;
             _states[gameId] = next!;
             Tally.Accepted++;

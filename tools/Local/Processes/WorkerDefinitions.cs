@@ -7,8 +7,8 @@ public static class WorkerDefinitions
 {
     public static IReadOnlyDictionary<string, WorkerDefinition> All { get; } = new WorkerDefinition[]
     {
-        Ingestion.Extensions.IngestionWorker.Definition,
-        Scoring.Extensions.ScoringWorker.Definition,
+        Ingestion.IngestionWorker.Definition,
+        Scoring.ScoringWorker.Definition,
         Settlement.Extensions.SettlementWorker.Definition,
         Payout.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,

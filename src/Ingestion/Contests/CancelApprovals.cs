@@ -1,0 +1,63 @@
+using System.Globalization;
+using ContestPipeline.Contracts.Contests;
+
+namespace ContestPipeline.Ingestion.Contests;
+
+/// <summary>
+/// The two-person rule for cancelling a contest: cancelling one with paid entries refunds every
+/// fee, so it takes requests from two different operators; one without entries moves no money,
+/// and one request is enough. Operators are told apart by name, as they sign their decisions.
+/// A request counts for <see cref="IngestionOptions.CancelApprovalLifetime"/> (24 h by default)
+/// from when Ingestion recorded it: a stale first request and a fresh second one do not cancel,
+/// so the two operators must agree within that time.
+/// </summary>
+public static class CancelApprovals
+{
+    public const int OperatorsNeeded = 2;
+
+    /// <summary>One operator's recorded request, as of when Ingestion recorded it.</summary>
+    public sealed record Request(string Operator, string Reason, DateTimeOffset RequestedAt);
+
+    /// <summary>Whether the cancel applies, given the contest's accepted entries and the operators who asked.</summary>
+    public static bool Applies(int entryCount, IReadOnlyCollection<string> operators) =>
+        operators.Count >= (entryCount > 0 ? OperatorsNeeded : 1);
+
+    /// <summary>
+    /// Whether a request made at <paramref name="requestedAt"/> still counts at
+    /// <paramref name="now"/>.
+    /// </summary>
+    public static bool Live(DateTimeOffset requestedAt, DateTimeOffset now, TimeSpan lifetime) =>
+        now - requestedAt < lifetime;
+
+    /// <summary>The requests that still count at <paramref name="now"/>, in the order given.</summary>
+    public static IReadOnlyList<Request> Live(IEnumerable<Request> requests, DateTimeOffset now, TimeSpan lifetime) =>
+        [.. requests.Where(r => Live(r.RequestedAt, now, lifetime))];
+
+    /// <summary>
+    /// What the alert says while a cancel waits for a second operator: until when this request counts, and which
+    /// earlier requests (if any) expired unanswered and no longer count.
+    /// </summary>
+    public static string Awaiting(ContestCancelRequested request, int entryCount, IReadOnlyCollection<Request> requests,
+        DateTimeOffset now, TimeSpan lifetime)
+    {
+        var own = requests.FirstOrDefault(r => r.Operator == request.RequestedBy)?.RequestedAt ?? now;
+        var expired = requests.Where(r => !Live(r.RequestedAt, now, lifetime)).ToList();
+        var text = $"cancel of contest {request.ContestId} requested by {request.RequestedBy} ({request.Reason}); "
+            + $"it has {entryCount} paid entries, so a second, different operator must also cancel it within "
+            + $"{Describe(lifetime)} (by {Stamp(own + lifetime)}) before anything is refunded; "
+            + $"a request expires {Describe(lifetime)} after it was made";
+        if (expired.Count > 0)
+            text += "; expired unanswered and no longer counting: "
+                + string.Join(", ", expired.Select(r => $"{r.Operator}'s request of {Stamp(r.RequestedAt)}"));
+        return text;
+    }
+
+    /// <summary>A lifetime as an operator reads it: "24 h", "90 min", "45 s".</summary>
+    public static string Describe(TimeSpan lifetime) =>
+        lifetime.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)lifetime.TotalHours} h"
+        : lifetime.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)lifetime.TotalMinutes} min"
+        : string.Create(CultureInfo.InvariantCulture, $"{lifetime.TotalSeconds:0.###} s");
+
+    private static string Stamp(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+}
