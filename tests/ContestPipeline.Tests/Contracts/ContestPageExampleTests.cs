@@ -6,7 +6,6 @@ using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Rules.Prizes;
 using ContestPipeline.Rules.Contests;
 

@@ -3,7 +3,7 @@ using ContestPipeline.Ingestion.Domain;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Contests;
 
 namespace ContestPipeline.Tests.Plumbing;
 

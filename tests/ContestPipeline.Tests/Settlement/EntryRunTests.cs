@@ -3,9 +3,9 @@ using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Extensions;
-using ContestPipeline.Settlement.Handlers;
-using ContestPipeline.Settlement.Store;
+using ContestPipeline.Settlement;
+using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 

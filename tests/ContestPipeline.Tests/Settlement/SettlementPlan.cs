@@ -2,7 +2,8 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Rules.Ledger;
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -9,7 +9,7 @@ public static class WorkerDefinitions
     {
         Ingestion.Extensions.IngestionWorker.Definition,
         Scoring.Extensions.ScoringWorker.Definition,
-        Settlement.Extensions.SettlementWorker.Definition,
+        Settlement.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,
         Notifier.Extensions.NotifierWorker.Definition,

@@ -1,0 +1,41 @@
+using ContestPipeline.Plumbing;
+
+namespace ContestPipeline.Settlement.Contests;
+
+/// <summary>
+/// A contest as Settlement keeps it. OPEN covers the lifecycle's SCHEDULED, LOCKED and LIVE
+/// (Settlement has nothing to do until the result is final); then COMPLETE, SETTLED, PAID, or
+/// CANCELLED from OPEN.
+/// </summary>
+public enum SettlementState
+{
+    Open,
+    Complete,
+    Settled,
+    Paid,
+    Cancelled,
+}
+
+/// <summary>Settlement's transition table: OPEN → COMPLETE → SETTLED → PAID, and OPEN → CANCELLED.</summary>
+public static class SettlementLifecycle
+{
+    public static TransitionTable<SettlementState> Table { get; } = new("settlement",
+        new Dictionary<SettlementState, SettlementState[]>
+    {
+        [SettlementState.Open] = [SettlementState.Complete, SettlementState.Cancelled],
+        [SettlementState.Complete] = [SettlementState.Settled],
+        [SettlementState.Settled] = [SettlementState.Paid],
+        [SettlementState.Paid] = [],
+        [SettlementState.Cancelled] = [],
+    }, s => s.ToString().ToUpperInvariant());
+
+    public static bool CanTransition(SettlementState from, SettlementState to) => Table.CanTransition(from, to);
+
+    public static void AssertTransition(string contestId, SettlementState from, SettlementState to) =>
+        Table.AssertTransition("contest " + contestId, from, to);
+
+    /// <summary>Upper-case name as stored: OPEN, COMPLETE ...</summary>
+    public static string Name(SettlementState state) => Table.Name(state);
+
+    public static SettlementState Parse(string contestId, string? name) => Table.Parse("contest " + contestId, name);
+}
