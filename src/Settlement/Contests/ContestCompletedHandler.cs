@@ -11,7 +11,7 @@ public sealed class ContestCompletedHandler : MessageHandler<ContestCompleted>
 {
     public override async Task HandleAsync(ContestCompleted completed, HandlerContext context, CancellationToken ct)
     {
-        var contest = await SettlementStore.ContestAsync(context, completed.ContestId, forUpdate: true)
+        var contest = await ContestStore.ContestAsync(context, completed.ContestId, forUpdate: true)
             ?? throw new MessageRejectedException($"contest {completed.ContestId} completed, but Settlement " +
                 "never saw it scheduled");
         if (contest.State != SettlementState.Open)
@@ -23,7 +23,7 @@ public sealed class ContestCompletedHandler : MessageHandler<ContestCompleted>
                     "and its entries refunded");
             return;
         }
-        await SettlementStore.MoveAsync(context, completed.ContestId, SettlementState.Open,
+        await ContestStore.MoveAsync(context, completed.ContestId, SettlementState.Open,
             SettlementState.Complete, completed, context.Incoming!.Envelope.MessageId);
     }
 }

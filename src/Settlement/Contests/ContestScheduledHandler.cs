@@ -13,7 +13,7 @@ public sealed class ContestScheduledHandler : MessageHandler<ContestScheduled>
 {
     public override async Task HandleAsync(ContestScheduled message, HandlerContext context, CancellationToken ct)
     {
-        if (!await SettlementStore.InsertContestAsync(context, message.Definition))
+        if (!await ContestStore.InsertContestAsync(context, message.Definition))
             throw new MessageRejectedException($"contest {message.Definition.ContestId} is already scheduled in "
                 + "Settlement with another definition; refused, nothing changes", AlertSeverities.Critical);
     }

@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Entries;
 
 namespace ContestPipeline.Settlement.Contests;
 
@@ -17,7 +18,7 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
     public override async Task HandleAsync(ContestStateChanged change, HandlerContext context, CancellationToken ct)
     {
         if (change.To != ContestLifecycle.Name(ContestState.Cancelled)) return;
-        var contest = await SettlementStore.ContestAsync(context, change.ContestId, forUpdate: true)
+        var contest = await ContestStore.ContestAsync(context, change.ContestId, forUpdate: true)
             ?? throw new MessageRejectedException($"contest {change.ContestId} cancelled, but Settlement " +
                 "never saw it scheduled");
         if (contest.State == SettlementState.Cancelled) return;
@@ -25,8 +26,8 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
             throw new MessageRejectedException(
                 $"contest {change.ContestId} cannot be cancelled: Settlement has it " +
                 $"{SettlementLifecycle.Name(contest.State)}; no entry is refunded", AlertSeverities.Critical);
-        await SettlementStore.MoveAsync(context, change.ContestId, contest.State, SettlementState.Cancelled);
-        foreach (var r in await SettlementStore.OrderRefundsAsync(context, change.ContestId, change.Reason))
+        await ContestStore.MoveAsync(context, change.ContestId, contest.State, SettlementState.Cancelled);
+        foreach (var r in await EntryStore.OrderRefundsAsync(context, change.ContestId, change.Reason))
             context.Publish(Topics.PayoutsDue, change.ContestId, r.RefundId,
                 new RefundOrdered(r.RefundId, change.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor,
                     r.Currency, $"contest cancelled: {change.Reason}"));

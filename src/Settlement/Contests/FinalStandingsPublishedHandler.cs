@@ -13,7 +13,7 @@ public sealed class FinalStandingsPublishedHandler : MessageHandler<FinalStandin
 {
     public override async Task HandleAsync(FinalStandingsPublished chunk, HandlerContext context, CancellationToken ct)
     {
-        if (!await SettlementStore.InsertStandingsChunkAsync(context, chunk))
+        if (!await ContestStore.InsertStandingsChunkAsync(context, chunk))
             throw new MessageRejectedException($"final standings of contest {chunk.ContestId}: chunk "
                 + $"{chunk.ChunkIndex} of {chunk.ChunkCount} is already kept with other rows or another count; "
                 + "refused, nothing changes", AlertSeverities.Critical);

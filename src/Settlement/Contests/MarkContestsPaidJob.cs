@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Payouts;
 
 namespace ContestPipeline.Settlement.Contests;
 
@@ -19,21 +20,21 @@ public sealed class MarkContestsPaidJob : IJob
 
     public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, async context =>
     {
-        var due = await SettlementStore.ContestsReadyToMarkPaidAsync(context, ContestsPerRunMax);
+        var due = await ContestStore.ContestsReadyToMarkPaidAsync(context, ContestsPerRunMax);
         foreach (var contestId in due) await MarkPaidAsync(context, contestId);
         return due.Count >= ContestsPerRunMax;
     }, ct);
 
     private async Task MarkPaidAsync(TransactionContext context, string contestId)
     {
-        var contest = await SettlementStore.ContestAsync(context, contestId, forUpdate: true)
+        var contest = await ContestStore.ContestAsync(context, contestId, forUpdate: true)
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID and is gone");
-        var payouts = await SettlementStore.PayoutTotalsAsync(context, contestId);
+        var payouts = await PayoutStore.PayoutTotalsAsync(context, contestId);
         if (!payouts.AllResolved)
             throw new InvariantViolatedException($"contest {contestId} was ready to be marked PAID with " +
                 $"{payouts.Count - payouts.Paid - payouts.Rejected} payouts unresolved");
         var now = context.Clock.GetUtcNow();
-        await SettlementStore.MoveAsync(context, contestId, SettlementState.Settled, SettlementState.Paid);
+        await ContestStore.MoveAsync(context, contestId, SettlementState.Settled, SettlementState.Paid);
 
         var currency = Currency.Parse(contest.Definition.Currency);
         var cause = Cause.Clock(Name, contestId);

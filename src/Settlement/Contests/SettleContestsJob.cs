@@ -6,6 +6,7 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Prizes;
 using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Settlement.Ledger;
+using ContestPipeline.Settlement.Payouts;
 
 namespace ContestPipeline.Settlement.Contests;
 
@@ -20,7 +21,7 @@ namespace ContestPipeline.Settlement.Contests;
 /// reading back what an earlier chunk wrote:
 /// <list type="number">
 /// <item>the first chunk also posts the settlement entry, records the settle run
-/// (<see cref="SettlementStore.SettleRun"/>) and publishes what Payout is authorized to pay,
+/// (<see cref="ContestStore.SettleRun"/>) and publishes what Payout is authorized to pay,
 /// before any order;</item>
 /// <item>each chunk writes its prizes' payout rows, posts their prize entries, publishes their
 /// payout orders and moves the run's cursor, in one transaction; a later chunk that decides
@@ -48,27 +49,27 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
 
     public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, async context =>
     {
-        var due = await SettlementStore.ContestsReadyToSettleAsync(context, 1);
+        var due = await ContestStore.ContestsReadyToSettleAsync(context, 1);
         foreach (var contestId in due) await SettleChunkAsync(context, contestId);
         return due.Count > 0;
     }, ct);
 
     private async Task SettleChunkAsync(TransactionContext context, string contestId)
     {
-        var contest = await SettlementStore.ContestAsync(context, contestId, forUpdate: true)
+        var contest = await ContestStore.ContestAsync(context, contestId, forUpdate: true)
             ?? throw new InvariantViolatedException($"contest {contestId} was ready to settle and is gone");
         context.Cause = Cause.Recorded(contestId,
             contest.CompletedBy ?? Cause.Clock("settle-contests", contestId).CausationId);
 
         var terms = await DecideAsync(context, contestId, contest);
-        var run = await SettlementStore.SettleRunAsync(context, contestId) ?? await StartAsync(context, terms);
+        var run = await ContestStore.SettleRunAsync(context, contestId) ?? await StartAsync(context, terms);
         if (terms.Record with { SettledAt = run.Record.SettledAt } != run.Record || terms.Awards.Count != run.Awards)
             throw new InvariantViolatedException(
                 $"contest {contestId}: a settlement in progress at {run.Posted} of {run.Awards} prizes " +
                 "decides other totals now");
         var chunk = terms.Awards.Skip(run.Posted).Take(awardsPerChunk).ToList();
         await PostAndOrderAsync(context, contestId, run.Posted, chunk, terms.Record.Currency);
-        await SettlementStore.AdvanceSettleRunAsync(context, contestId, run.Posted, run.Posted + chunk.Count);
+        await ContestStore.AdvanceSettleRunAsync(context, contestId, run.Posted, run.Posted + chunk.Count);
         crash.Reach(CrashPoints.SettlementMidChunk);
         if (run.Posted + chunk.Count < run.Awards) return;
         await FinishAsync(context, run);
@@ -90,8 +91,8 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
         ContestRow contest)
     {
         if (_decided is { } kept && kept.ContestId == contestId) return kept.Terms;
-        var (entryCount, feesMinor) = await SettlementStore.EntryTotalsAsync(context, contestId);
-        var standings = await SettlementStore.FinalStandingsStreamedAsync(
+        var (entryCount, feesMinor) = await EntryStore.EntryTotalsAsync(context, contestId);
+        var standings = await ContestStore.FinalStandingsStreamedAsync(
             context, contestId, contest.Completed?.EntryCount ?? 0);
         var terms = SettlementTerms.Decide(
             contestId, contest.Definition, entryCount, feesMinor, standings, context.Clock.GetUtcNow());
@@ -100,16 +101,16 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     }
 
     /// <summary>The first chunk's own work: the settlement entry, the run and the authorization.</summary>
-    private static async Task<SettlementStore.SettleRun> StartAsync(TransactionContext context, SettlementTerms terms)
+    private static async Task<ContestStore.SettleRun> StartAsync(TransactionContext context, SettlementTerms terms)
     {
         var contestId = terms.Record.ContestId;
         await JournalStore.PostAsync(context, terms.SettleEntry);
-        await SettlementStore.StartSettleRunAsync(context, contestId, terms.Awards.Count, terms.Record, terms.Reason);
+        await ContestStore.StartSettleRunAsync(context, contestId, terms.Awards.Count, terms.Record, terms.Reason);
         // The authorization goes first, on the orders' topic and key: Payout never sees an order before it.
         var authorization = terms.Authorization;
         context.Publish(Topics.PayoutsDue, contestId,
             ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
-        return new SettlementStore.SettleRun(contestId, terms.Awards.Count, 0, terms.Record, terms.Reason);
+        return new ContestStore.SettleRun(contestId, terms.Awards.Count, 0, terms.Record, terms.Reason);
     }
 
     /// <summary>
@@ -118,8 +119,8 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     private static async Task PostAndOrderAsync(TransactionContext context, string contestId, int from,
         IReadOnlyList<PrizeAward> awards, string currency)
     {
-        await SettlementStore.InsertPayoutsAsync(context, contestId, from, awards, currency);
-        var payments = await SettlementStore.PaymentsOfEntriesAsync(context, awards.Select(a => a.EntryId));
+        await PayoutStore.InsertPayoutsAsync(context, contestId, from, awards, currency);
+        var payments = await EntryStore.PaymentsOfEntriesAsync(context, awards.Select(a => a.EntryId));
         var journal = new List<JournalEntry>(awards.Count);
         foreach (var a in awards)
         {
@@ -137,15 +138,15 @@ public sealed class SettleContestsJob(CrashPoints crash, int awardsPerChunk = Se
     }
 
     /// <summary>The last chunk: the pool paid out to the cent and the fees fully allocated, then SETTLED.</summary>
-    private static async Task FinishAsync(TransactionContext context, SettlementStore.SettleRun run)
+    private static async Task FinishAsync(TransactionContext context, ContestStore.SettleRun run)
     {
         var contestId = run.ContestId;
-        var open = await SettlementStore.OpenContestAccountsAsync(context, contestId);
+        var open = await JournalStore.OpenContestAccountsAsync(context, contestId);
         if (open.Count > 0)
             throw new InvariantViolatedException($"contest {contestId} settled with open accounts: " +
                 $"{string.Join(", ", open.Select(o => $"{o.Account} {o.Balance}"))}");
 
-        await SettlementStore.MoveAsync(context, contestId, SettlementState.Complete, SettlementState.Settled);
+        await ContestStore.MoveAsync(context, contestId, SettlementState.Complete, SettlementState.Settled);
         context.Publish(Topics.ContestLifecycle, contestId, ContestSettled.MessageIdFor(contestId), run.Record);
         context.Publish(Topics.ContestLifecycle, contestId,
             ContestStateChanged.MessageIdFor(contestId, ContestState.Settled),

@@ -9,9 +9,6 @@ using ContestPipeline.Settlement.Ledger;
 
 namespace ContestPipeline.Settlement.Contests;
 
-/// <summary>An accepted entry's fee, as Settlement recorded it from <c>EntryAccepted</c>.</summary>
-public sealed record EntryFee(string EntryId, long AmountMinor, string PaymentIntentId);
-
 /// <summary>
 /// What settling a contest decides before any prize is posted or ordered: the prizes, the
 /// journal entry that moves the fees kept into the pool (and the rake, excess and overlay

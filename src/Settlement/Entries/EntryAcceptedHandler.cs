@@ -42,8 +42,8 @@ public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
     {
         var contests = new Dictionary<string, ContestRow?>(StringComparer.Ordinal);
         foreach (var id in entries.Select(e => e.ContestId).Distinct().Order(StringComparer.Ordinal))
-            contests[id] = await SettlementStore.ContestAsync(context, id, forUpdate: true);
-        var recorded = await SettlementStore.EntriesRecordedAsync(context,
+            contests[id] = await ContestStore.ContestAsync(context, id, forUpdate: true);
+        var recorded = await EntryStore.EntriesRecordedAsync(context,
             [.. entries.Select(e => e.EntryId)], [.. entries.Select(e => e.PaymentIntentId)]);
         var book = new List<EntryAccepted>();
         foreach (var entry in entries)
@@ -52,7 +52,7 @@ public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
             recorded.Add(BookedEntry.Of(entry));
             book.Add(entry);
         }
-        await SettlementStore.InsertEntriesAsync(context, book);
+        await EntryStore.InsertEntriesAsync(context, book);
         await JournalStore.AppendNewAsync(context, [.. book.Select(Fee)]);
     }
 

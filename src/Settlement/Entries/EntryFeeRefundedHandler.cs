@@ -37,7 +37,7 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
         var amount = new Money(refund.AmountMinor, currency);
         var stripe = refund.StripeRefundId ?? "refunded outside the pipeline";
 
-        var entry = await SettlementStore.EntryByPaymentAsync(context, refund.PaymentIntentId);
+        var entry = await EntryStore.EntryByPaymentAsync(context, refund.PaymentIntentId);
         if (entry is null)
         {
             if (!await JournalStore.PostAsync(context, new JournalEntry($"unapplied:{refund.RefundId}",
@@ -65,7 +65,7 @@ public sealed class EntryFeeRefundedHandler : MessageHandler<EntryFeeRefunded>
                 [Posting.Debit(Accounts.EntryFees(entry.ContestId), amount),
                     Posting.Credit(Accounts.StripeBalance, amount)])))
             return;
-        await SettlementStore.RecordRefundAsync(context, refund.RefundId, refund.RefundedAt, refund.StripeRefundId);
+        await EntryStore.RecordRefundAsync(context, refund.RefundId, refund.RefundedAt, refund.StripeRefundId);
         // Only a cancelled contest's entries are refunded by order; the fee of any other was
         // kept for its pool, so its contest's entry-fee account is now open by the refund.
         if (entry.ContestState != SettlementState.Cancelled)

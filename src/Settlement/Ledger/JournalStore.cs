@@ -1,4 +1,5 @@
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Ledger;
 using Dapper;
 using NpgsqlTypes;
 
@@ -10,7 +11,8 @@ namespace ContestPipeline.Settlement.Ledger;
 /// money in it (another contest, kind, account or amount) is a bug, as the outbox treats a
 /// message id with other content. A journal entry that does not balance is a bug too, and the
 /// database refuses it as well, at the end of the statement that inserts its postings (each
-/// entry's postings go in one statement: settlement/0009).
+/// entry's postings go in one statement: settlement/0009). It also reads what a contest's own
+/// accounts hold, which settling checks comes to zero.
 /// </summary>
 public static class JournalStore
 {
@@ -94,6 +96,17 @@ public static class JournalStore
             await writer.CompleteAsync();
         }
     }
+
+    /// <summary>
+    /// The contest's own entry-fee and prize-pool accounts that are not zero (after settling, none may be).
+    /// </summary>
+    public static async Task<IReadOnlyList<(string Account, long Balance)>> OpenContestAccountsAsync(
+        TransactionContext context, string contestId) =>
+        [.. await context.Connection.QueryAsync<(string Account, long Balance)>("""
+            SELECT account, sum(amount_minor)::bigint FROM settlement.postings WHERE account IN (@pool, @fees)
+            GROUP BY account HAVING sum(amount_minor) <> 0
+            """, new { pool = Accounts.PrizePool(contestId), fees = Accounts.EntryFees(contestId) },
+            context.Transaction)];
 
     private static async Task ExpectSameAsync(TransactionContext context, JournalEntry entry,
         IReadOnlyList<Posting> lines)

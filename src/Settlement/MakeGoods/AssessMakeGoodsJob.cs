@@ -2,6 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
 
 namespace ContestPipeline.Settlement.MakeGoods;
 
@@ -22,12 +23,12 @@ public sealed class AssessMakeGoodsJob : IJob
         var due = await MakeGoodStore.UnassessedAsync(context, ReportsPerRunMax);
         foreach (var (report, receivedBy) in due)
         {
-            var contest = await SettlementStore.ContestAsync(context, report.ContestId, forUpdate: false)
+            var contest = await ContestStore.ContestAsync(context, report.ContestId, forUpdate: false)
                 ?? throw new InvariantViolatedException($"correction report for contest {report.ContestId}, which " +
                     "Settlement does not know");
             var assessment = MakeGoodRules.Assess(report, contest.Definition,
-                await SettlementStore.EntryFeesAsync(context, report.ContestId),
-                await SettlementStore.FinalStandingsAsync(context, report.ContestId),
+                await EntryStore.EntryFeesAsync(context, report.ContestId),
+                await ContestStore.FinalStandingsAsync(context, report.ContestId),
                 await MakeGoodStore.BookedAsync(context, report.ContestId),
                 context.Clock.GetUtcNow());
             await MakeGoodStore.SaveAssessmentAsync(context, assessment);

@@ -2,10 +2,6 @@ using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Settlement.MakeGoods;
 
-/// <summary>A make-good proposal as Settlement recorded it, and whether it was confirmed.</summary>
-public sealed record MakeGoodProposal(string ProposalId, string ContestId, int CorrectionsSoFar, string ProposedBy,
-    string Reason, long TotalMinor, string? ConfirmedBy, DateTimeOffset DecidedAt, DateTimeOffset ProposedAt);
-
 /// <summary>
 /// The two-person rule of make-goods, pure: whether a confirmation counts for the proposal it names.
 /// It counts only if a different operator gave it, for the same contest, for exactly the terms

@@ -6,7 +6,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Rules.Prizes;
-using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
 
 namespace ContestPipeline.Settlement.MakeGoods;
 

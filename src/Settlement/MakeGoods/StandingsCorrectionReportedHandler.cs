@@ -6,7 +6,7 @@ namespace ContestPipeline.Settlement.MakeGoods;
 
 /// <summary>
 /// A correction reported after COMPLETE: kept, and assessed for credit-only make-goods by
-/// <see cref="Jobs.AssessMakeGoodsJob"/> once the contest's official prizes are fixed (SETTLED). The same report
+/// <see cref="AssessMakeGoodsJob"/> once the contest's official prizes are fixed (SETTLED). The same report
 /// again is a redelivery; another report under a kept one's contest and count is refused with a critical alert.
 /// </summary>
 public sealed class StandingsCorrectionReportedHandler : MessageHandler<StandingsCorrectionReported>

@@ -2,7 +2,6 @@ using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Contests;
 using ContestPipeline.Settlement.Ledger;
 
 namespace ContestPipeline.Settlement.Payouts;
@@ -15,7 +14,7 @@ public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
 {
     public override async Task HandleAsync(PayoutRejected rejection, HandlerContext context, CancellationToken ct)
     {
-        var payout = await SettlementStore.PayoutForUpdateAsync(context,
+        var payout = await PayoutStore.PayoutForUpdateAsync(context,
             PayoutRejected.MessageType, rejection.PayoutId);
         Recorded.RejectIfDifferent($"{PayoutRejected.MessageType} for payout {rejection.PayoutId}",
             ("contestId", rejection.ContestId, "contest", payout.ContestId),
@@ -40,6 +39,6 @@ public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
             $"payout {rejection.PayoutId} rejected by {rejection.Operator}: {rejection.Reason}",
             [Posting.Debit(Accounts.PrizesPayable(payout.PlayerId), withheld),
                 Posting.Credit(Accounts.WithheldPrizes, withheld)]));
-        await SettlementStore.RecordRejectionAsync(context, rejection.PayoutId, rejection.At, withheld.MinorUnits);
+        await PayoutStore.RecordRejectionAsync(context, rejection.PayoutId, rejection.At, withheld.MinorUnits);
     }
 }

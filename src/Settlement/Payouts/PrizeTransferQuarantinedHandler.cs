@@ -3,7 +3,6 @@ using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Contests;
 using ContestPipeline.Settlement.Ledger;
 
 namespace ContestPipeline.Settlement.Payouts;
@@ -19,7 +18,7 @@ public sealed class PrizeTransferQuarantinedHandler : MessageHandler<PrizeTransf
     public override async Task HandleAsync(PrizeTransferQuarantined quarantine, HandlerContext context,
         CancellationToken ct)
     {
-        var payout = await SettlementStore.PayoutForUpdateAsync(context, PrizeTransferQuarantined.MessageType,
+        var payout = await PayoutStore.PayoutForUpdateAsync(context, PrizeTransferQuarantined.MessageType,
             quarantine.PayoutId);
         var subject = $"{PrizeTransferQuarantined.MessageType} for payout {quarantine.PayoutId}";
         Recorded.RejectIfDifferent(subject, ("contestId", quarantine.ContestId, "contest", payout.ContestId),

@@ -16,7 +16,7 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
 {
     public override async Task HandleAsync(PrizeTransferReversed reversal, HandlerContext context, CancellationToken ct)
     {
-        var payout = await SettlementStore.PayoutForUpdateAsync(context,
+        var payout = await PayoutStore.PayoutForUpdateAsync(context,
             PrizeTransferReversed.MessageType, reversal.PayoutId);
         var subject = $"{PrizeTransferReversed.MessageType} for payout {reversal.PayoutId}";
         if (payout.TransferId is null)
@@ -41,7 +41,7 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
             $"transfer {reversal.TransferId} of payout {reversal.PayoutId} reversed by {amount} ({reversal.Reason})",
             [Posting.Debit(Accounts.StripeBalance, amount),
                 Posting.Credit(Accounts.PrizesPayable(payout.PlayerId), amount)]));
-        await SettlementStore.RecordReversalAsync(context, reversal.PayoutId, reversal.ReversedTotalMinor);
+        await PayoutStore.RecordReversalAsync(context, reversal.PayoutId, reversal.ReversedTotalMinor);
         if (payout.ContestState == SettlementState.Paid)
             context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "reversal_after_paid",
                 $"payout {reversal.PayoutId}",

@@ -16,7 +16,7 @@ public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
 {
     public override async Task HandleAsync(PrizeTransferred transfer, HandlerContext context, CancellationToken ct)
     {
-        var payout = await SettlementStore.PayoutForUpdateAsync(context,
+        var payout = await PayoutStore.PayoutForUpdateAsync(context,
             PrizeTransferred.MessageType, transfer.PayoutId);
         Recorded.RejectIfDifferent($"{PrizeTransferred.MessageType} for payout {transfer.PayoutId}",
             ("contestId", transfer.ContestId, "contest", payout.ContestId),
@@ -31,7 +31,7 @@ public sealed class PrizeTransferredHandler : MessageHandler<PrizeTransferred>
                 [Posting.Debit(Accounts.PrizesPayable(payout.PlayerId), net),
                     Posting.Credit(Accounts.StripeBalance, net)])))
             return;
-        await SettlementStore.RecordTransferAsync(context, transfer.PayoutId,
+        await PayoutStore.RecordTransferAsync(context, transfer.PayoutId,
             transfer.TransferId, transfer.TransferredAt);
         // Money moved, so the ledger records it whatever the payout's state; a prize paid after
         // it was withheld has now been given twice over, which only an operator can settle.

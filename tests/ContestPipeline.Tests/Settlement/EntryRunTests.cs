@@ -87,7 +87,7 @@ public sealed class EntryRunTests(PipelineFixture fixture)
         var rig = await SchemaRig.StartAsync(fixture, SettlementWorker.Name, SettlementWorker.Definition.AllMigrations,
             new ManualClock(At));
         foreach (var contest in new[] { "a", "b" })
-            await rig.ApplyAsync(c => SettlementStore.InsertContestAsync(c, Fantasy(contest, At.AddHours(1), ["g1"])));
+            await rig.ApplyAsync(c => ContestStore.InsertContestAsync(c, Fantasy(contest, At.AddHours(1), ["g1"])));
         return rig;
     }
 

@@ -8,7 +8,7 @@ using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Settlement;
-using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Settlement.MakeGoods;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;

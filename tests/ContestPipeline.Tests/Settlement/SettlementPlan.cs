@@ -3,6 +3,7 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Settlement.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;

@@ -6,7 +6,6 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Contracts;
-using ContestPipeline.Settlement.Contests;
 using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Settlement.Ledger;
 using Npgsql;
