@@ -5,7 +5,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier;
 using ContestPipeline.Payout.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;

@@ -12,6 +12,6 @@ public static class WorkerDefinitions
         Settlement.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,
-        Notifier.Extensions.NotifierWorker.Definition,
+        Notifier.NotifierWorker.Definition,
     }.ToDictionary(w => w.Name);
 }

@@ -1,8 +1,7 @@
-using ContestPipeline.Notifier.Domain;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 
-namespace ContestPipeline.Notifier.Store;
+namespace ContestPipeline.Notifier.Deliveries;
 
 /// <summary>notifier.deliveries (the delivery log) and notifier.delivery_attempts (every attempt made).</summary>
 public static class DeliveryStore

@@ -1,6 +1,6 @@
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Notifier.Domain;
+namespace ContestPipeline.Notifier.Deliveries;
 
 /// <summary>Where a delivery stands in the log.</summary>
 public enum DeliveryState

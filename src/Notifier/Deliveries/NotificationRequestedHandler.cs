@@ -1,9 +1,7 @@
 using ContestPipeline.Contracts.Notifications;
-using ContestPipeline.Notifier.Domain;
-using ContestPipeline.Notifier.Store;
 using ContestPipeline.Plumbing.Messaging;
 
-namespace ContestPipeline.Notifier.Handlers;
+namespace ContestPipeline.Notifier.Deliveries;
 
 /// <summary>
 /// A notification asked for goes into the delivery log, due now, in the inbox's transaction: the

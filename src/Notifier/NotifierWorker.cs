@@ -1,19 +1,17 @@
 using ContestPipeline.Deployment;
 using ContestPipeline.Notifier.Channels;
-using ContestPipeline.Notifier.Domain;
-using ContestPipeline.Notifier.Handlers;
-using ContestPipeline.Notifier.Jobs;
+using ContestPipeline.Notifier.Deliveries;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace ContestPipeline.Notifier.Extensions;
+namespace ContestPipeline.Notifier;
 
 /// <summary>
 /// The notification sender's wiring: notifications in from the notifications topic, through the
 /// inbox, into its delivery log; the delivery job sends each, operators' by email and players' to
-/// the platform's signed webhook, and retries those that fail on its schedule.
+/// the platform's signed callback, and retries those that fail on its schedule.
 /// </summary>
 public static class NotifierWorker
 {
@@ -31,7 +29,7 @@ public static class NotifierWorker
             services.AddSingleton<EmailSender>();
             // One client for the process: the platform's endpoint is one host, its connections reused.
             services.AddSingleton(_ => new HttpClient { Timeout = Timeout.InfiniteTimeSpan });
-            services.AddSingleton<WebhookSender>();
+            services.AddSingleton<PlatformCallbackSender>();
             services.AddSingleton<DeliverNotificationsJob>();
         },
         Jobs = sp => [sp.GetRequiredService<DeliverNotificationsJob>()],

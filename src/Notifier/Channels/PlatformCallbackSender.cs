@@ -1,15 +1,15 @@
 using System.Globalization;
 using System.Text;
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier.Deliveries;
 
 namespace ContestPipeline.Notifier.Channels;
 
 /// <summary>
-/// Players' notifications to the platform: a signed POST of the delivery's JSON to its webhook
-/// endpoint (<see cref="WebhookSignature"/>), with the delivery id in a header as in the body. A
+/// Players' notifications to the platform: a signed POST of the delivery's JSON to its callback
+/// endpoint (<see cref="PlatformCallbackSignature"/>), with the delivery id in a header as in the body. A
 /// 2xx answer is delivered; anything else, or no answer in time, is an attempt that failed.
 /// </summary>
-public sealed class WebhookSender(NotifierOptions options, HttpClient http, TimeProvider clock)
+public sealed class PlatformCallbackSender(NotifierOptions options, HttpClient http, TimeProvider clock)
 {
     public async Task<AttemptOutcome> SendAsync(Delivery delivery, int attempt, CancellationToken ct)
     {
@@ -20,10 +20,10 @@ public sealed class WebhookSender(NotifierOptions options, HttpClient http, Time
         {
             Content = new StringContent(delivery.Body, Encoding.UTF8, "application/json"),
         };
-        request.Headers.Add(WebhookSignature.Header,
-            WebhookSignature.Sign(options.PlatformWebhookSecret, clock.GetUtcNow(), delivery.Body));
-        request.Headers.Add(WebhookSignature.DeliveryIdHeader, delivery.DeliveryId);
-        request.Headers.Add(WebhookSignature.AttemptHeader, attempt.ToString(CultureInfo.InvariantCulture));
+        request.Headers.Add(PlatformCallbackSignature.Header,
+            PlatformCallbackSignature.Sign(options.PlatformWebhookSecret, clock.GetUtcNow(), delivery.Body));
+        request.Headers.Add(PlatformCallbackSignature.DeliveryIdHeader, delivery.DeliveryId);
+        request.Headers.Add(PlatformCallbackSignature.AttemptHeader, attempt.ToString(CultureInfo.InvariantCulture));
         try
         {
             using var response = await http.SendAsync(request, timeout.Token);

@@ -2,11 +2,11 @@ using ContestPipeline.Plumbing;
 using MailKit.Security;
 using Microsoft.Extensions.Configuration;
 
-namespace ContestPipeline.Notifier.Domain;
+namespace ContestPipeline.Notifier;
 
 /// <summary>
 /// Where notifications go: operators' email through an SMTP server, players' notifications to the
-/// platform's webhook endpoint (signed with the secret it shares with the sender), and how the
+/// platform's callback endpoint (signed with the secret it shares with the sender), and how the
 /// delivery job paces itself. Each is set by its setting in <see cref="Settings"/>.
 /// </summary>
 public sealed record NotifierOptions
@@ -30,7 +30,7 @@ public sealed record NotifierOptions
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
-    /// How long one attempt (an SMTP session, a webhook request) may take before it counts as failed.
+    /// How long one attempt (an SMTP session, a callback request) may take before it counts as failed.
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(15);
 

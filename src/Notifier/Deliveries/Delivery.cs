@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using ContestPipeline.Contracts.Notifications;
 
-namespace ContestPipeline.Notifier.Domain;
+namespace ContestPipeline.Notifier.Deliveries;
 
 /// <summary>How a notification reaches its audience: operators by email, players through the platform.</summary>
 public static class DeliveryChannels

@@ -1,4 +1,4 @@
-namespace ContestPipeline.Notifier.Domain;
+namespace ContestPipeline.Notifier.Deliveries;
 
 /// <summary>
 /// When a failed delivery is tried again: quickly at first, then further apart, for about three

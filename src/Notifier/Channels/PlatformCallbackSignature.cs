@@ -2,15 +2,15 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace ContestPipeline.Notifier.Domain;
+namespace ContestPipeline.Notifier.Channels;
 
 /// <summary>
-/// The signature of an outbound webhook, in the form Stripe signs its own: the header
+/// The signature of a callback to the platform, in the form Stripe signs its own: the header
 /// <c>ContestPipeline-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256&gt;</c> over
 /// <c>"&lt;t&gt;.&lt;body&gt;"</c> with the secret the platform and the sender share. The platform
 /// checks it with <see cref="Verify"/>'s rule: same HMAC, timestamp within its tolerance.
 /// </summary>
-public static class WebhookSignature
+public static class PlatformCallbackSignature
 {
     public const string Header = "ContestPipeline-Signature";
     public const string DeliveryIdHeader = "ContestPipeline-Delivery-Id";

@@ -1,12 +1,10 @@
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Notifier.Channels;
-using ContestPipeline.Notifier.Domain;
-using ContestPipeline.Notifier.Store;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.Logging;
 
-namespace ContestPipeline.Notifier.Jobs;
+namespace ContestPipeline.Notifier.Deliveries;
 
 /// <summary>
 /// Sends the deliveries that are due, by the core's claim → lease → call → record
@@ -15,7 +13,7 @@ namespace ContestPipeline.Notifier.Jobs;
 /// crash after the receiver took a delivery, before the log recorded it, sends it again under the
 /// same delivery id, which the receiver dedupes on.
 /// </summary>
-public sealed class DeliverNotificationsJob(NotifierOptions options, EmailSender email, WebhookSender webhook,
+public sealed class DeliverNotificationsJob(NotifierOptions options, EmailSender email, PlatformCallbackSender callback,
     CrashPoints crash, ILogger<DeliverNotificationsJob> logger) : IJob
 {
     public const string Source = "notifier";
@@ -30,7 +28,7 @@ public sealed class DeliverNotificationsJob(NotifierOptions options, EmailSender
             ClaimAsync = context => DeliveryStore.ClaimDueAsync(context, options.BatchSize, options.Lease),
             IdOf = d => d.DeliveryId,
             CallAsync = (d, token) => d.Channel == DeliveryChannels.Email
-                ? email.SendAsync(d, token) : webhook.SendAsync(d, d.Attempts + 1, token),
+                ? email.SendAsync(d, token) : callback.SendAsync(d, d.Attempts + 1, token),
             RecordAsync = RecordAsync,
             Lease = options.Lease,
             RenewAsync = DeliveryStore.RenewClaimsAsync,
