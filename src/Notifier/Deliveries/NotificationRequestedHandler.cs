@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Notifications;
+using ContestPipeline.Notifier.Channels;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Notifier.Deliveries;

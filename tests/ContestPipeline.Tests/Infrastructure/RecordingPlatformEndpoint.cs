@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ContestPipeline.Notifier.Channels;
-using ContestPipeline.Notifier.Deliveries;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
