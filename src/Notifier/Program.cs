@@ -1,4 +1,4 @@
-using ContestPipeline.Notifier.Extensions;
+using ContestPipeline.Notifier;
 using ContestPipeline.Plumbing.Hosting;
 
 return await PipelineWorker.RunAsync(args, NotifierWorker.Definition);

@@ -1,4 +1,4 @@
-using ContestPipeline.Settlement.Extensions;
+using ContestPipeline.Settlement;
 using ContestPipeline.Plumbing.Hosting;
 
 return await PipelineWorker.RunAsync(args, SettlementWorker.Definition);

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier.Deliveries;
 using MailKit;
 using MailKit.Net.Smtp;
 using MimeKit;

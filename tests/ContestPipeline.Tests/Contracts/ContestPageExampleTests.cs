@@ -5,7 +5,6 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Rules.Prizes;
 using ContestPipeline.Rules.Contests;
 

@@ -29,7 +29,7 @@ public sealed partial class ServiceIdentityTests
                 typeof(ContestPipeline.Webhooks.Extensions.WebhookReceiverHost),
                     typeof(ContestPipeline.ReadModel.Domain.OperationsOptions),
                 typeof(ContestPipeline.PlayerApi.Domain.PlayerApiOptions),
-                typeof(ContestPipeline.Notifier.Domain.NotifierOptions),
+                typeof(ContestPipeline.Notifier.NotifierOptions),
             }
             .Select(t => t.Assembly).Distinct()
             .SelectMany(a => a.GetTypes())

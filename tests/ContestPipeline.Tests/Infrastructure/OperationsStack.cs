@@ -13,7 +13,7 @@ using Npgsql;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Deployment;
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier;
 using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Rules.Ledger;
 

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier.Channels;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -53,11 +53,11 @@ public sealed class RecordingPlatformEndpoint : IAsyncDisposable
             using var reader = new StreamReader(ctx.Request.Body);
             var body = await reader.ReadToEndAsync();
             var headers = ctx.Request.Headers;
-            endpoint._requests.Enqueue(new Request(headers[WebhookSignature.Header].ToString(),
-                headers[WebhookSignature.DeliveryIdHeader].ToString(), headers[WebhookSignature.AttemptHeader].ToString(),
+            endpoint._requests.Enqueue(new Request(headers[PlatformCallbackSignature.Header].ToString(),
+                headers[PlatformCallbackSignature.DeliveryIdHeader].ToString(), headers[PlatformCallbackSignature.AttemptHeader].ToString(),
                 body, DateTimeOffset.UtcNow));
             int status;
-            if (endpoint._byDelivery.TryGetValue(headers[WebhookSignature.DeliveryIdHeader].ToString(), out var refused))
+            if (endpoint._byDelivery.TryGetValue(headers[PlatformCallbackSignature.DeliveryIdHeader].ToString(), out var refused))
                 status = refused;
             else
                 lock (endpoint._statuses) status = endpoint._statuses.Count > 0 ? endpoint._statuses.Dequeue() : 200;

@@ -1,10 +1,9 @@
 using System.Globalization;
 using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Deployment;
+using ContestPipeline.Notifier;
 using ContestPipeline.Notifier.Channels;
-using ContestPipeline.Notifier.Domain;
-using ContestPipeline.Notifier.Handlers;
-using ContestPipeline.Notifier.Jobs;
+using ContestPipeline.Notifier.Deliveries;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
@@ -57,7 +56,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         // Each attempt signed at the clock's time of the attempt: the last one the schedule's span after the first.
         Assert.Equal(started.ToUnixTimeSeconds(), SignedAt(requests[0]));
         Assert.Equal((started + DeliverySchedule.Span).ToUnixTimeSeconds(), SignedAt(requests[^1]));
-        Assert.All(requests, r => Assert.True(WebhookSignature.Verify(Secret, r.Signature, r.Body,
+        Assert.All(requests, r => Assert.True(PlatformCallbackSignature.Verify(Secret, r.Signature, r.Body,
             DateTimeOffset.FromUnixTimeSeconds(SignedAt(r)))));
         Assert.Equal((DeliveryLifecycle.Name(DeliveryState.DeadLettered), DeliverySchedule.AttemptsMax), await rig.StateAsync("delivery:webhook:n1"));
         Assert.Equal(1, await rig.ScalarAsync<int>(
@@ -131,7 +130,7 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         {
             _data = data;
             _drop = drop;
-            _job = new DeliverNotificationsJob(options, new EmailSender(options), new WebhookSender(options, _http, Clock),
+            _job = new DeliverNotificationsJob(options, new EmailSender(options), new PlatformCallbackSender(options, _http, Clock),
                 new CrashPoints(null), NullLogger<DeliverNotificationsJob>.Instance);
             _context = new JobContext(data, new OutboxStore(Workers.Notifier.Name), Clock);
         }

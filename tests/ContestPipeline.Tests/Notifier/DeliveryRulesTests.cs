@@ -1,4 +1,5 @@
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier.Channels;
+using ContestPipeline.Notifier.Deliveries;
 
 namespace ContestPipeline.Tests.Notifier;
 
@@ -28,8 +29,8 @@ public sealed class DeliveryRulesTests
     public void A_signature_checks_only_for_the_same_body_secret_and_a_recent_time(string body, string secret, int ageSeconds,
         bool valid)
     {
-        var header = WebhookSignature.Sign(Secret, At, "the body");
-        Assert.Equal(valid, WebhookSignature.Verify(secret, header, body, At.AddSeconds(ageSeconds)));
+        var header = PlatformCallbackSignature.Sign(Secret, At, "the body");
+        Assert.Equal(valid, PlatformCallbackSignature.Verify(secret, header, body, At.AddSeconds(ageSeconds)));
     }
 
     [Theory]
@@ -38,5 +39,5 @@ public sealed class DeliveryRulesTests
     [InlineData("v1=00")]
     [InlineData("garbage")]
     public void A_malformed_signature_header_does_not_check(string header) =>
-        Assert.False(WebhookSignature.Verify(Secret, header, "the body", At));
+        Assert.False(PlatformCallbackSignature.Verify(Secret, header, "the body", At));
 }

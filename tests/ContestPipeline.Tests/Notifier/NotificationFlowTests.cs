@@ -6,7 +6,8 @@ using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Deployment;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Notifier.Domain;
+using ContestPipeline.Notifier.Channels;
+using ContestPipeline.Notifier.Deliveries;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.WebConsole;
@@ -40,7 +41,7 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         var received = Stack.Platform.Requests.Where(r => expected.Contains(r.DeliveryId)).ToList();
         // The endpoint answered 200 every time: nothing is sent twice.
         Assert.Equal(expected.Count, received.Count);
-        Assert.All(received, r => Assert.True(WebhookSignature.Verify(Stack.Swaps.PlatformWebhookSecret, r.Signature, r.Body, r.At),
+        Assert.All(received, r => Assert.True(PlatformCallbackSignature.Verify(Stack.Swaps.PlatformWebhookSecret, r.Signature, r.Body, r.At),
             $"{r.DeliveryId}'s signature checks with the shared secret"));
         Assert.All(received, r => Assert.Equal(r.DeliveryId, r.Notification.DeliveryId));
         var ada = received.Select(r => r.Notification).Where(n => n.PlayerId == "ada").Select(n => n.Kind).ToHashSet();

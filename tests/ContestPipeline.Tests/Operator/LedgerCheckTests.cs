@@ -1,5 +1,5 @@
 using ContestPipeline.ReadModel.Store;
-using ContestPipeline.Settlement.Extensions;
+using ContestPipeline.Settlement;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 

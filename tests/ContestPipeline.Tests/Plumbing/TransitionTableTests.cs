@@ -4,7 +4,7 @@ using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Contests;
 
 namespace ContestPipeline.Tests.Plumbing;
 

@@ -2,7 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion;
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 

@@ -3,9 +3,9 @@ using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Extensions;
-using ContestPipeline.Settlement.Handlers;
-using ContestPipeline.Settlement.Store;
+using ContestPipeline.Settlement;
+using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
@@ -87,7 +87,7 @@ public sealed class EntryRunTests(PipelineFixture fixture)
         var rig = await SchemaRig.StartAsync(fixture, SettlementWorker.Name, SettlementWorker.Definition.AllMigrations,
             new ManualClock(At));
         foreach (var contest in new[] { "a", "b" })
-            await rig.ApplyAsync(c => SettlementStore.InsertContestAsync(c, Fantasy(contest, At.AddHours(1), ["g1"])));
+            await rig.ApplyAsync(c => ContestStore.InsertContestAsync(c, Fantasy(contest, At.AddHours(1), ["g1"])));
         return rig;
     }
 

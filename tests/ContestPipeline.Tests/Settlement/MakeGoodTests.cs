@@ -7,8 +7,9 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
-using ContestPipeline.Settlement.Domain;
-using ContestPipeline.Settlement.Store;
+using ContestPipeline.Settlement;
+using ContestPipeline.Settlement.Entries;
+using ContestPipeline.Settlement.MakeGoods;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using System.Text.Json;
@@ -50,21 +51,21 @@ public sealed class MakeGoodTests
             new StandingChange("e-ed", "ed", 5, 1_000, 1, 50_000), new StandingChange("e-fi", "fi", 5, 1_000, 1, 50_000),
             new StandingChange("e-bo", "bo", 2, 40_000, 4, 40_000), new StandingChange("e-cy", "cy", 3, 30_000, 5, 30_000),
             new StandingChange("e-di", "di", 3, 30_000, 5, 30_000), new StandingChange("e-ada", "ada", 1, 50_000, 1, 50_000));
-        var a = MakeGoods.Assess(report, Contest, Fees, Official, new Dictionary<string, long>(), DateTimeOffset.UnixEpoch);
+        var a = MakeGoodRules.Assess(report, Contest, Fees, Official, new Dictionary<string, long>(), DateTimeOffset.UnixEpoch);
         Assert.True(a.Complete);
         Assert.Equal([("e-ed", 0L, 1_746L, 1_746L), ("e-fi", 0L, 1_746L, 1_746L)],
             a.Items.Select(i => (i.EntryId, i.OfficialNetMinor, i.CorrectedNetMinor, i.MakeGoodMinor)));
         Assert.Equal(3_492, a.TotalMinor);
 
         // What an earlier make-good booked for an entry is not owed twice.
-        var again = MakeGoods.Assess(report, Contest, Fees, Official, new Dictionary<string, long> { ["e-ed"] = 1_746, ["e-fi"] = 1_000 }, DateTimeOffset.UnixEpoch);
+        var again = MakeGoodRules.Assess(report, Contest, Fees, Official, new Dictionary<string, long> { ["e-ed"] = 1_746, ["e-fi"] = 1_000 }, DateTimeOffset.UnixEpoch);
         Assert.Equal([("e-fi", 746L)], again.Items.Select(i => (i.EntryId, i.MakeGoodMinor)));
     }
 
     [Fact]
     public void A_report_that_lists_fewer_changes_than_it_counts_is_decided_by_hand()
     {
-        var a = MakeGoods.Assess(Report(200, new StandingChange("e-ed", "ed", 5, 1_000, 1, 50_000)), Contest, Fees, Official,
+        var a = MakeGoodRules.Assess(Report(200, new StandingChange("e-ed", "ed", 5, 1_000, 1, 50_000)), Contest, Fees, Official,
             new Dictionary<string, long>(), DateTimeOffset.UnixEpoch);
         Assert.False(a.Complete);
         Assert.Empty(a.Items);
@@ -120,10 +121,10 @@ public sealed class MakeGoodTests
     [Fact]
     public void A_make_goods_payout_id_is_fixed_by_contest_entry_and_report()
     {
-        Assert.Equal(MakeGoods.PayoutIdFor("mg", "e-ed", 1), MakeGoods.PayoutIdFor("mg", "e-ed", 1));
-        Assert.NotEqual(MakeGoods.PayoutIdFor("mg", "e-ed", 1), MakeGoods.PayoutIdFor("mg", "e-ed", 2));
-        Assert.StartsWith("makegood_", MakeGoods.PayoutIdFor("mg", "e-ed", 1), StringComparison.Ordinal);
-        Assert.Equal(41, MakeGoods.PayoutIdFor("mg", "e-ed", 1).Length);
+        Assert.Equal(MakeGoodRules.PayoutIdFor("mg", "e-ed", 1), MakeGoodRules.PayoutIdFor("mg", "e-ed", 1));
+        Assert.NotEqual(MakeGoodRules.PayoutIdFor("mg", "e-ed", 1), MakeGoodRules.PayoutIdFor("mg", "e-ed", 2));
+        Assert.StartsWith("makegood_", MakeGoodRules.PayoutIdFor("mg", "e-ed", 1), StringComparison.Ordinal);
+        Assert.Equal(41, MakeGoodRules.PayoutIdFor("mg", "e-ed", 1).Length);
     }
 
     [Fact]
@@ -210,7 +211,7 @@ public sealed class MakeGoodTests
             SELECT p.account, sum(p.amount_minor)::bigint FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
             WHERE j.kind = 'make_good' GROUP BY p.account ORDER BY p.account
             """)).ToList();
-        Assert.Equal([(MakeGoods.ExpenseAccount, 3_492L), (Accounts.PrizesPayable("ed"), -1_746L), (Accounts.PrizesPayable("fi"), -1_746L)], journal);
+        Assert.Equal([(MakeGoodRules.ExpenseAccount, 3_492L), (Accounts.PrizesPayable("ed"), -1_746L), (Accounts.PrizesPayable("fi"), -1_746L)], journal);
         Assert.Equal(2, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE kind = 'transfer_sent' AND journal_id LIKE 'transfer:makegood_%'"));
         // Payout's own rows: read as they are, with their states in the message should they differ.
         var makeGoodPayouts = (await conn.QueryAsync<(string Id, string State, string? Reason)>(

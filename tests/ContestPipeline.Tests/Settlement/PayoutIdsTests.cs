@@ -1,4 +1,3 @@
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Stripe;
 using ContestPipeline.Rules.Prizes;
 

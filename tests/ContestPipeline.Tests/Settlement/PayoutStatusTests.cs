@@ -7,8 +7,6 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Settlement.Domain;
-using ContestPipeline.Settlement.Store;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;

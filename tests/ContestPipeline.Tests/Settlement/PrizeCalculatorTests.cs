@@ -1,7 +1,6 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;

@@ -1,6 +1,5 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Fuzz;
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;

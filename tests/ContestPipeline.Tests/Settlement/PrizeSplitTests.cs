@@ -1,4 +1,3 @@
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Tests.Settlement;

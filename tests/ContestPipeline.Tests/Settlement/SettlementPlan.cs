@@ -2,7 +2,9 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Rules.Ledger;
-using ContestPipeline.Settlement.Domain;
+using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Entries;
+using ContestPipeline.Settlement.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;
 

@@ -6,8 +6,8 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Contracts;
-using ContestPipeline.Settlement.Domain;
-using ContestPipeline.Settlement.Store;
+using ContestPipeline.Settlement.Entries;
+using ContestPipeline.Settlement.Ledger;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -116,7 +116,7 @@ public static class SettlementSlate
         foreach (var chunk in standings.Select((r, i) => (r.EntryId, i)).Chunk(50_000))
         {
             await using var feeTx = await conn.BeginTransactionAsync(ct);
-            await Journal.AppendNewAsync(new HandlerContext(conn, feeTx, TimeProvider.System), [.. chunk.Select(e => new JournalEntry($"fee:{e.EntryId}",
+            await JournalStore.AppendNewAsync(new HandlerContext(conn, feeTx, TimeProvider.System), [.. chunk.Select(e => new JournalEntry($"fee:{e.EntryId}",
                 contest.ContestId, "entry_fee_collected", $"entry fee of {e.EntryId} ({PaymentIntentId(contest.ContestId, e.i)})",
                 [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(contest.ContestId), fee)]))]);
             await feeTx.CommitAsync(ct);

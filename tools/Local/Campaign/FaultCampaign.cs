@@ -11,8 +11,6 @@ using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Boards;
-using ContestPipeline.Settlement.Domain;
-using ContestPipeline.Settlement.Store;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Confluent.Kafka;

@@ -3,7 +3,6 @@ using System.Text;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
-using ContestPipeline.Settlement.Domain;
 using ContestPipeline.Rules.Prizes;
 
 namespace ContestPipeline.Local.Fuzz;

@@ -9,9 +9,9 @@ public static class WorkerDefinitions
     {
         Ingestion.IngestionWorker.Definition,
         Scoring.ScoringWorker.Definition,
-        Settlement.Extensions.SettlementWorker.Definition,
+        Settlement.SettlementWorker.Definition,
         Payout.PayoutWorker.Definition,
         Operations.Extensions.OperationsWorker.Definition,
-        Notifier.Extensions.NotifierWorker.Definition,
+        Notifier.NotifierWorker.Definition,
     }.ToDictionary(w => w.Name);
 }

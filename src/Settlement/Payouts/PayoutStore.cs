@@ -1,0 +1,106 @@
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Prizes;
+using ContestPipeline.Settlement.Contests;
+using Dapper;
+using NpgsqlTypes;
+
+namespace ContestPipeline.Settlement.Payouts;
+
+/// <summary>
+/// The payouts Settlement ordered (settlement.payouts) and what Payout reported of each: its
+/// transfer, what was reversed of it, its rejection. Each report changes exactly one row or is a bug.
+/// </summary>
+public static class PayoutStore
+{
+    /// <summary>
+    /// The payouts of a chunk of a contest's awards, numbered in award order from
+    /// <paramref name="from"/> (<c>award_seq</c>, the settle run's cursor walks it), in one binary
+    /// COPY: 200,000 rows in a second or two.
+    /// </summary>
+    public static async Task InsertPayoutsAsync(TransactionContext context, string contestId, int from,
+        IReadOnlyList<PrizeAward> awards, string currency)
+    {
+        var now = context.Clock.GetUtcNow();
+        await using var writer = await context.Connection.BeginBinaryImportAsync("""
+            COPY settlement.payouts (payout_id, contest_id, entry_id, player_id, rank, gross_minor, fee_minor,
+                net_minor, currency, ordered_at, award_seq)
+            FROM STDIN (FORMAT BINARY)
+            """);
+        for (var i = 0; i < awards.Count; i++)
+        {
+            var a = awards[i];
+            await writer.StartRowAsync();
+            await writer.WriteAsync(a.PayoutId, NpgsqlDbType.Text);
+            await writer.WriteAsync(contestId, NpgsqlDbType.Text);
+            await writer.WriteAsync(a.EntryId, NpgsqlDbType.Text);
+            await writer.WriteAsync(a.PlayerId, NpgsqlDbType.Text);
+            await writer.WriteAsync(a.Rank, NpgsqlDbType.Integer);
+            await writer.WriteAsync(a.Gross.MinorUnits, NpgsqlDbType.Bigint);
+            await writer.WriteAsync(a.Fee.MinorUnits, NpgsqlDbType.Bigint);
+            await writer.WriteAsync(a.Net.MinorUnits, NpgsqlDbType.Bigint);
+            await writer.WriteAsync(currency, NpgsqlDbType.Text);
+            await writer.WriteAsync(now, NpgsqlDbType.TimestampTz);
+            await writer.WriteAsync(checked(from + i), NpgsqlDbType.Integer);
+        }
+        await writer.CompleteAsync();
+    }
+
+    /// <summary>
+    /// The payout, locked for the rest of the transaction; unknown is a rejection of the message that names it.
+    /// </summary>
+    public static async Task<PayoutRecord> PayoutForUpdateAsync(TransactionContext context,
+        string messageType, string payoutId)
+    {
+        var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId,
+            string PlayerId, long NetMinor,
+            string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State)?>("""
+            SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.net_minor, p.currency, p.transfer_id,
+                p.reversed_minor,
+                   p.rejected_at IS NOT NULL, c.state
+            FROM settlement.payouts p JOIN settlement.contests c USING (contest_id)
+            WHERE p.payout_id = @payoutId FOR UPDATE OF p
+            """, new { payoutId }, context.Transaction);
+        if (row is not { } r)
+            throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement " +
+                "ordered no such payout");
+        return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId,
+            r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State));
+    }
+
+    public static Task RecordTransferAsync(TransactionContext context, string payoutId,
+        string transferId, DateTimeOffset at) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET transfer_id = @transferId, paid_at = @at WHERE " +
+            "payout_id = @payoutId AND transfer_id IS NULL",
+            new { payoutId, transferId, at }, $"payout {payoutId} already has a transfer recorded");
+
+    public static Task RecordReversalAsync(TransactionContext context, string payoutId, long reversedTotalMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET reversed_minor = @reversedTotalMinor " +
+            "WHERE payout_id = @payoutId AND reversed_minor < @reversedTotalMinor",
+            new { payoutId, reversedTotalMinor }, $"payout {payoutId} has {reversedTotalMinor} or " +
+            "more reversed already");
+
+    public static Task RecordRejectionAsync(TransactionContext context, string payoutId,
+        DateTimeOffset at, long withheldMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET rejected_at = @at, withheld_minor = @withheldMinor " +
+            "WHERE payout_id = @payoutId AND rejected_at IS NULL",
+            new { payoutId, at, withheldMinor }, $"payout {payoutId} is rejected already");
+
+    public static Task<PayoutTotals> PayoutTotalsAsync(TransactionContext context, string contestId) =>
+        context.Connection.QueryFirstAsync<PayoutTotals>("""
+            SELECT count(*)::int AS count,
+                   count(*) FILTER (WHERE transfer_id IS NOT NULL AND reversed_minor = 0)::int AS paid,
+                   count(*) FILTER (WHERE rejected_at IS NOT NULL AND NOT (transfer_id IS NOT NULL
+                       AND reversed_minor = 0))::int AS rejected,
+                   coalesce(sum(net_minor - reversed_minor) FILTER (WHERE transfer_id IS NOT NULL),
+                       0)::bigint AS paid_minor,
+                   coalesce(sum(withheld_minor), 0)::bigint AS withheld_minor
+            FROM settlement.payouts WHERE contest_id = @contestId
+            """, new { contestId }, context.Transaction);
+
+    private static async Task ExpectOneAsync(TransactionContext context, string sql,
+        object parameters, string otherwise)
+    {
+        var changed = await context.Connection.ExecuteAsync(sql, parameters, context.Transaction);
+        if (changed != 1) throw new InvariantViolatedException($"{otherwise} ({changed} rows changed)");
+    }
+}

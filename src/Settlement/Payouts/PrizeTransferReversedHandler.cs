@@ -1,0 +1,53 @@
+using ContestPipeline.Rules.Ledger;
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Ledger;
+
+namespace ContestPipeline.Settlement.Payouts;
+
+/// <summary>
+/// Money came back from a prize transfer: the prize is payable again. Totals only grow and
+/// arrive in order on the contest's partition, so a total already recorded is a repeat and a
+/// total that does not follow the recorded one is a gap (rejected, to be re-driven in order).
+/// </summary>
+public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferReversed>
+{
+    public override async Task HandleAsync(PrizeTransferReversed reversal, HandlerContext context, CancellationToken ct)
+    {
+        var payout = await PayoutStore.PayoutForUpdateAsync(context,
+            PrizeTransferReversed.MessageType, reversal.PayoutId);
+        var subject = $"{PrizeTransferReversed.MessageType} for payout {reversal.PayoutId}";
+        if (payout.TransferId is null)
+            throw new MessageRejectedException($"{subject}: no transfer is recorded for it yet (transferId " +
+                $"'{reversal.TransferId}')");
+        Recorded.RejectIfDifferent(subject, ("contestId", reversal.ContestId, "contest", payout.ContestId),
+            ("playerId", reversal.PlayerId, "winner", payout.PlayerId),
+            ("currency", reversal.Currency, "currency ordered", payout.Currency),
+            ("transferId", reversal.TransferId, "transfer recorded", payout.TransferId));
+        if (reversal.ReversedTotalMinor <= payout.ReversedMinor) return;
+        if (reversal.AmountMinor <= 0 || reversal.ReversedTotalMinor != payout.ReversedMinor + reversal.AmountMinor
+            || reversal.ReversedTotalMinor > payout.NetMinor)
+            throw new MessageRejectedException(
+                $"{subject}: amountMinor {reversal.AmountMinor} and reversedTotalMinor " +
+                $"{reversal.ReversedTotalMinor} do not follow "
+                + $"the {payout.ReversedMinor} reversed so far of the net prize {payout.NetMinor}");
+
+        var amount = payout.Amount(reversal.AmountMinor);
+        await JournalStore.PostAsync(context, new JournalEntry(
+            $"reversal:{reversal.PayoutId}:{reversal.ReversedTotalMinor}",
+            payout.ContestId, "transfer_reversed",
+            $"transfer {reversal.TransferId} of payout {reversal.PayoutId} reversed by {amount} ({reversal.Reason})",
+            [Posting.Debit(Accounts.StripeBalance, amount),
+                Posting.Credit(Accounts.PrizesPayable(payout.PlayerId), amount)]));
+        await PayoutStore.RecordReversalAsync(context, reversal.PayoutId, reversal.ReversedTotalMinor);
+        if (payout.ContestState == SettlementState.Paid)
+            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "reversal_after_paid",
+                $"payout {reversal.PayoutId}",
+                $"transfer {reversal.TransferId} of payout {reversal.PayoutId} was reversed by {amount} " +
+                $"({reversal.Reason}) after contest {payout.ContestId} was PAID; "
+                + $"{payout.PlayerId} is owed it again and the contest stays PAID",
+                $"{reversal.PayoutId}:{reversal.ReversedTotalMinor}");
+    }
+}
