@@ -12,7 +12,7 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
-using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Operations.Queries.Domain;
 
 namespace ContestPipeline.Operations.Extensions;
 

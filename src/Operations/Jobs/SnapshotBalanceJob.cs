@@ -7,7 +7,7 @@ using ContestPipeline.Operations.Store;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
-using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Operations.Queries.Domain;
 using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Operations.Jobs;

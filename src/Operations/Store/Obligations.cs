@@ -1,5 +1,5 @@
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Operations.Queries.Domain;
 using Dapper;
 
 namespace ContestPipeline.Operations.Store;

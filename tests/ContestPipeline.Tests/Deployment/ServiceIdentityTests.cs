@@ -24,9 +24,9 @@ public sealed partial class ServiceIdentityTests
         .. new[]
             {
                 typeof(PipelineSettings), typeof(StripeServices),
-                    typeof(ContestPipeline.WebConsole.Extensions.ConsoleOptions),
+                    typeof(ContestPipeline.OperationsConsole.Extensions.ConsoleOptions),
                 typeof(ContestPipeline.Webhooks.Extensions.WebhookReceiverHost),
-                    typeof(ContestPipeline.ReadModel.Domain.OperationsOptions),
+                    typeof(ContestPipeline.Operations.Queries.Domain.OperationsOptions),
                 typeof(ContestPipeline.PlayerApi.Domain.PlayerApiOptions),
                 typeof(ContestPipeline.Notifier.Domain.NotifierOptions),
             }

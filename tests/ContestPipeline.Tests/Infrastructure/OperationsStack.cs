@@ -11,10 +11,10 @@ using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Npgsql;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
-using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Operations.Queries.Domain;
 using ContestPipeline.Deployment;
 using ContestPipeline.Notifier.Domain;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using ContestPipeline.Rules.Ledger;
 
 namespace ContestPipeline.Tests.Infrastructure;

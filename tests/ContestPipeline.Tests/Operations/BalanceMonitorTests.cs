@@ -1,5 +1,5 @@
-using ContestPipeline.ReadModel.Domain;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Domain;
+using ContestPipeline.Operations.Queries.Store;
 
 namespace ContestPipeline.Tests.Operations;
 

@@ -4,11 +4,11 @@ using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Operations.Extensions;
 using ContestPipeline.Operations.Store;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 
 namespace ContestPipeline.Tests.Operations;
 

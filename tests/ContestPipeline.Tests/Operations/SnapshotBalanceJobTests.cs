@@ -5,7 +5,7 @@ using ContestPipeline.Operations.Jobs;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Operations.Queries.Domain;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;

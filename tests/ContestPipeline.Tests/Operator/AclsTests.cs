@@ -1,7 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Deployment;
 

@@ -1,4 +1,4 @@
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 
 namespace ContestPipeline.Tests.Operator;
 

@@ -1,6 +1,6 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Local.Bench;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;

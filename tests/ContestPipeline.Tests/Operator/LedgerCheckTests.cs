@@ -1,4 +1,4 @@
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using ContestPipeline.Settlement.Extensions;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;

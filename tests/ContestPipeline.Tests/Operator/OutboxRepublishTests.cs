@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;

@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Bench;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;

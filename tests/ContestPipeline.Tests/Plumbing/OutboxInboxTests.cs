@@ -1,7 +1,7 @@
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;

@@ -1,5 +1,5 @@
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;

@@ -2,7 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;

@@ -1,4 +1,4 @@
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;

@@ -1,4 +1,4 @@
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;

@@ -1,4 +1,4 @@
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using ContestPipeline.Rules.Ledger;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;

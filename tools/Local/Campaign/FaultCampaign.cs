@@ -1,4 +1,4 @@
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using System.Diagnostics;
 using System.Globalization;
 using ContestPipeline.Contracts.Contests;

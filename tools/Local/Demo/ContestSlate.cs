@@ -1,4 +1,4 @@
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using System.Diagnostics;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;

@@ -6,7 +6,7 @@ using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
 using Npgsql;
-using ContestPipeline.ReadModel.Domain;
+using ContestPipeline.Operations.Queries.Domain;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Local.Demo;

@@ -9,7 +9,7 @@ using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing;
-using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Local.Processes;

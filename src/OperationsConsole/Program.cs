@@ -1,0 +1,3 @@
+using ContestPipeline.OperationsConsole.Extensions;
+
+return await ConsoleApp.RunAsync(args);
