@@ -1,28 +1,22 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 using Npgsql;
 
-namespace ContestPipeline.Operations.Queries.Store;
+namespace ContestPipeline.Operations.Queries.Audit;
 
 /// <summary>
 /// A contest's audit export: every money event in order as JSON lines, from the read model.
 /// Each line is one object <c>{"seq","prev","inputsHash","resultHash","kind","at","data"}</c>:
 /// <c>prev</c> is the SHA-256 (hex) of the previous line's UTF-8 bytes (64 zeros before the first),
 /// so a line changed, removed or moved breaks the chain; <c>inputsHash</c> is the scoring inputs'
-/// hash and <c>resultHash</c> the settlement result's (<see cref="ResultHash"/>). Kinds in order:
+/// hash and <c>resultHash</c> the settlement result's (<see cref="AuditChain.ResultHash"/>). Kinds in order:
 /// <c>contest</c> (definition, hashes, settlement and PAID records), <c>entry</c>, <c>rejection</c>,
 /// <c>standing</c> (every final row), <c>payout_order</c>, <c>money</c> (every step of every payout
 /// and refund, append-only history). <c>cpctl audit verify</c> checks the chain and recomputes the
 /// settlement from the definition, entries and standings.
 /// </summary>
-public static class AuditExport
+public static class AuditExportStore
 {
-    public const string Genesis = "0000000000000000000000000000000000000000000000000000000000000000";
-
     public static async Task<IReadOnlyList<string>> LinesAsync(NpgsqlConnection conn, string contestId,
         CancellationToken ct)
     {
@@ -33,10 +27,10 @@ public static class AuditExport
             "FROM operations.contests WHERE contest_id = @contestId", new { contestId });
         if (contest is not { } c || c.Definition is null) return [];
         var orders = await OrdersAsync(conn, contestId);
-        var result = ResultHash(orders.Where(o => o.Kind == "prize")
+        var result = AuditChain.ResultHash(orders.Where(o => o.Kind == "prize")
             .Select(o => (o.PayoutId, o.EntryId, o.Rank, o.Gross, o.Fee, o.Net)));
         var lines = new List<string>();
-        var prev = Genesis;
+        var prev = AuditChain.Genesis;
         void Add(string kind, DateTimeOffset? at, JsonNode data)
         {
             var line = new JsonObject
@@ -46,7 +40,7 @@ public static class AuditExport
                     System.Globalization.CultureInfo.InvariantCulture), ["data"] = data,
             }.ToJsonString();
             lines.Add(line);
-            prev = Sha256(line);
+            prev = AuditChain.Sha256(line);
         }
         Add("contest", null, new JsonObject
         {
@@ -103,20 +97,4 @@ public static class AuditExport
             SELECT payout_id, kind, entry_id, player_id, rank, gross_minor, fee_minor, net_minor, currency, ordered_at
             FROM operations.payouts WHERE contest_id = @contestId ORDER BY ordered_at, payout_id
             """, new { contestId })).ToList();
-
-    /// <summary>
-    /// SHA-256 (hex) over the prize orders sorted by payout id, one "payoutId:entryId:rank:gross:fee:net" line each.
-    /// </summary>
-    public static string ResultHash(
-        IEnumerable<(string PayoutId, string EntryId, int Rank, long Gross, long Fee, long Net)> prizes)
-    {
-        var text = string.Join("\n", prizes.OrderBy(p => p.PayoutId, StringComparer.Ordinal)
-            .Select(p => FormattableString.Invariant($"{p.PayoutId}:{p.EntryId}:{p.Rank}:{p.Gross}:{p.Fee}:{p.Net}")));
-        return Sha256(text);
-    }
-
-    public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-
-    /// <summary>The JSON options lines are read with.</summary>
-    public static JsonSerializerOptions Json => OutgoingMessage.Json;
 }

@@ -1,4 +1,4 @@
-namespace ContestPipeline.Operations.Queries.Domain;
+namespace ContestPipeline.Operations.Queries.Contests;
 
 /// <summary>
 /// Which contests an operator may cancel, as the console and cpctl check it before publishing:

@@ -2,10 +2,7 @@ using ContestPipeline.Rules.Ledger;
 using Dapper;
 using Npgsql;
 
-namespace ContestPipeline.Operations.Queries.Store;
-
-/// <summary>A balance in minor units of <see cref="Currency"/>: debits positive, credits negative.</summary>
-public sealed record AccountBalance(string Account, string Currency, long BalanceMinor);
+namespace ContestPipeline.Operations.Queries.Ledger;
 
 /// <summary>
 /// The ledger's promises, checked from Settlement's tables at any moment, reading only (the
@@ -13,7 +10,7 @@ public sealed record AccountBalance(string Account, string Currency, long Balanc
 /// by tests after any crash or replay. Each check returns what is wrong, one line per problem
 /// naming the journal entry or account and its amount; none means the promise holds.
 /// </summary>
-public static class LedgerChecks
+public static class LedgerCheckStore
 {
     /// <summary>How many journal entries the book holds, to say what a check covered.</summary>
     public static Task<long> JournalEntryCountAsync(NpgsqlConnection connection) =>

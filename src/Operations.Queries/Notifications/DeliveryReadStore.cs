@@ -1,18 +1,13 @@
 using Dapper;
 using Npgsql;
 
-namespace ContestPipeline.Operations.Queries.Store;
-
-/// <summary>One delivery of a notification, as the notification sender's log has it.</summary>
-public sealed record DeliveryRow(string DeliveryId, string Channel, string Recipient, string Kind, string State,
-    int Attempts, DateTimeOffset RequestedAt, DateTimeOffset NextAttemptAt, DateTimeOffset? DeliveredAt,
-    string? LastError);
+namespace ContestPipeline.Operations.Queries.Notifications;
 
 /// <summary>
 /// The notification sender's delivery log (schema <c>notifier</c>), for cpctl and the console: the
 /// read-only role reads every schema, and this log is the sender's own record of what reached whom.
 /// </summary>
-public sealed class DeliveryQueries(NpgsqlDataSource db)
+public sealed class DeliveryReadStore(NpgsqlDataSource db)
 {
     public const int PageSize = 50;
 

@@ -1,21 +1,6 @@
 using ContestPipeline.Contracts.Payouts;
 
-namespace ContestPipeline.Operations.Queries.Domain;
-
-/// <summary>One entry of a player, as the platform's app shows it.</summary>
-public sealed record StatementEntry(string EntryId, string ContestId, string? ContestTitle, string ContestState,
-    long FeeMinor, string Currency,
-    DateTimeOffset AcceptedAt);
-
-/// <summary>One prize (or make-good) of a player and where its payout stands, for the app.</summary>
-public sealed record StatementPrize(string PayoutId, string ContestId, string Kind, int Rank, long GrossMinor,
-    long FeeMinor, long NetMinor, string Currency,
-    string Status, DateTimeOffset OrderedAt, DateTimeOffset? PaidAt);
-
-/// <summary>
-/// A player's totals in one currency: won (gross), fees withheld, paid (net, less reversals) and still to come.
-/// </summary>
-public sealed record StatementTotal(string Currency, long WonMinor, long FeesMinor, long PaidMinor, long PendingMinor);
+namespace ContestPipeline.Operations.Queries.Players;
 
 /// <summary>
 /// What the platform's backend shows a player: their entries, their winnings and where each
