@@ -4,10 +4,16 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Alerts;
+using ContestPipeline.Operations.Queries.Audit;
+using ContestPipeline.Operations.Queries.Balance;
+using ContestPipeline.Operations.Queries.Contests;
+using ContestPipeline.Operations.Queries.Notifications;
+using ContestPipeline.Operations.Queries.Payouts;
+using ContestPipeline.Operations.Queries.Players;
+using ContestPipeline.Operations.Queries.StripeEvents;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -20,8 +26,9 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using ContestPipeline.Deployment;
+using ContestPipeline.OperationsConsole.SignIn;
 
-namespace ContestPipeline.OperationsConsole.Extensions;
+namespace ContestPipeline.OperationsConsole;
 
 /// <summary>
 /// The console's wiring: settings checked at start (one line and exit code 2 when wrong, as a
@@ -88,8 +95,14 @@ public static class ConsoleApp
         services.AddSingleton<OperatorSessions>();
         services.AddHttpContextAccessor();
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
-        services.AddSingleton<ReadQueries>();
-        services.AddSingleton<DeliveryQueries>();
+        services.AddSingleton<ContestReadStore>();
+        services.AddSingleton<PayoutReadStore>();
+        services.AddSingleton<AlertReadStore>();
+        services.AddSingleton<BalanceReadStore>();
+        services.AddSingleton<StripeEventReadStore>();
+        services.AddSingleton<PlayerReadStore>();
+        services.AddSingleton<AuditReadStore>();
+        services.AddSingleton<DeliveryReadStore>();
         // The console signs its decisions as the operator producer: without the key it does not start.
         var signer = SigningKeys.Resolve(null, settings.Environment)
             .SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf);

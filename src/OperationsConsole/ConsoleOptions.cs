@@ -2,14 +2,13 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
 using Microsoft.Extensions.Configuration;
 using ContestPipeline.Deployment;
-using ContestPipeline.Operations.Queries.Domain;
+using ContestPipeline.Operations.Queries.Players;
 
-namespace ContestPipeline.OperationsConsole.Extensions;
+namespace ContestPipeline.OperationsConsole;
 
 /// <summary>
 /// The console's settings: who may sign in (the operators file, usually given as

@@ -5,8 +5,9 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.OperationsConsole.Rendering;
 using Microsoft.AspNetCore.Http;
+using ContestPipeline.OperationsConsole.SignIn;
 
-namespace ContestPipeline.OperationsConsole.Extensions;
+namespace ContestPipeline.OperationsConsole;
 
 /// <summary>
 /// How the console acts: it publishes an operator's decision (through the one publish path the

@@ -1,3 +1,3 @@
-using ContestPipeline.OperationsConsole.Extensions;
+using ContestPipeline.OperationsConsole;
 
 return await ConsoleApp.RunAsync(args);

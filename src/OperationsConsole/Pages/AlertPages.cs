@@ -1,9 +1,8 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Alerts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -18,7 +17,7 @@ public static class AlertPages
 {
     public static void Map(RouteGroupBuilder app)
     {
-        app.MapGet("/alerts", async (HttpContext c, Ui ui, ReadQueries q,
+        app.MapGet("/alerts", async (HttpContext c, Ui ui, AlertReadStore q,
             string? state, string? severity, string? code, int? page) =>
         {
             var p = Math.Max(0, page ?? 0);
@@ -46,9 +45,9 @@ public static class AlertPages
             return ui.Page(c, "Alerts", filters + table + ContestPages.Pager(c, p, rows.Count));
         });
 
-        app.Action("/alerts/ack", (HttpContext c, Ui ui, ReadQueries q, Decisions d) =>
+        app.Action("/alerts/ack", (HttpContext c, Ui ui, AlertReadStore q, Decisions d) =>
             DecideAsync(c, ui, q, d, "ack"));
-        app.Action("/alerts/resolve", (HttpContext c, Ui ui, ReadQueries q, Decisions d) =>
+        app.Action("/alerts/resolve", (HttpContext c, Ui ui, AlertReadStore q, Decisions d) =>
             DecideAsync(c, ui, q, d, "resolve"));
     }
 
@@ -61,7 +60,7 @@ public static class AlertPages
             + ui.Form(c, "/alerts/resolve", fields, "Resolve");
     }
 
-    private static async Task<IResult> DecideAsync(HttpContext c, Ui ui, ReadQueries q, Decisions d, string action)
+    private static async Task<IResult> DecideAsync(HttpContext c, Ui ui, AlertReadStore q, Decisions d, string action)
     {
         if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
         var form = await c.Request.ReadFormAsync();

@@ -1,7 +1,6 @@
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Audit;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -15,7 +14,7 @@ namespace ContestPipeline.OperationsConsole.Pages;
 public static class AuditPages
 {
     public static void Map(RouteGroupBuilder app) =>
-        app.MapGet("/audit", async (HttpContext c, Ui ui, ReadQueries q, int? page) =>
+        app.MapGet("/audit", async (HttpContext c, Ui ui, AuditReadStore q, int? page) =>
         {
             var p = Math.Max(0, page ?? 0);
             var rows = await q.AuditAsync(p);

@@ -1,12 +1,10 @@
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Balance;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using static ContestPipeline.OperationsConsole.Rendering.Html;
-using ContestPipeline.Operations.Queries.Domain;
 
 namespace ContestPipeline.OperationsConsole.Pages;
 
@@ -16,14 +14,14 @@ namespace ContestPipeline.OperationsConsole.Pages;
 /// </summary>
 public static class BalancePage
 {
-    public static void Map(RouteGroupBuilder app) => app.MapGet("/balance", async (HttpContext c, Ui ui, ReadQueries q,
-        ConsoleOptions o) =>
+    public static void Map(RouteGroupBuilder app) => app.MapGet("/balance", async (HttpContext c, Ui ui,
+        BalanceReadStore q, ConsoleOptions o) =>
     {
         var snapshots = await q.SnapshotsAsync(168);
         var last = snapshots.LastOrDefault();
         var obligations = await q.ObligationsAsync(o.Currency);
         var reserve = BalanceStatus.Reserve(obligations);
-        var levels = OperationsOptions.Read(null);
+        var levels = BalanceMonitorOptions.Read(null);
         var now = last is null
             ? "<p class=\"muted\">No snapshot yet: the operations worker takes one at start and every snapshot "
                 + "interval.</p>"

@@ -6,12 +6,14 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using Microsoft.Extensions.DependencyInjection;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Domain;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries;
+using ContestPipeline.Operations.Queries.Alerts;
+using ContestPipeline.Operations.Queries.Audit;
+using ContestPipeline.Operations.Queries.Contests;
+using ContestPipeline.Operations.Queries.Payouts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -42,7 +44,8 @@ public static class ContestPages
     /// <summary>The contests, filtered by state or a search, a page at a time.</summary>
     private static void MapList(RouteGroupBuilder app)
     {
-        app.MapGet("/contests", async (HttpContext c, Ui ui, ReadQueries q, string? state, string? q2, int? page) =>
+        app.MapGet("/contests", async (HttpContext c, Ui ui, ContestReadStore q, string? state, string? q2,
+            int? page) =>
         {
             var p = Math.Max(0, page ?? 0);
             var rows = await q.ContestsAsync(Blank(state), Blank(q2), p);
@@ -100,14 +103,16 @@ public static class ContestPages
     /// <summary>A contest's page.</summary>
     private static void MapContest(RouteGroupBuilder app)
     {
-        app.MapGet("/contests/{id}", async (HttpContext c, Ui ui, ReadQueries q, string id) =>
+        app.MapGet("/contests/{id}", async (HttpContext c, Ui ui, ContestReadStore q, PayoutReadStore payoutStore,
+            AuditReadStore auditStore, AlertReadStore alertStore, string id) =>
         {
             var contest = await q.ContestAsync(id);
             if (contest is null)
                 return ui.Page(c, "No such contest",
                     $"<p class=\"error\">No contest {Encode(id)} in the read model.</p>",
                     StatusCodes.Status404NotFound);
-            return ui.Page(c, $"Contest {id}", await ContestBodyAsync(c, ui, q, contest));
+            return ui.Page(c, $"Contest {id}",
+                await ContestBodyAsync(c, ui, q, payoutStore, auditStore, alertStore, contest));
         });
     }
 
@@ -118,7 +123,7 @@ public static class ContestPages
     /// </summary>
     private static void MapCancel(RouteGroupBuilder app)
     {
-        app.Action("/contests/{id}/cancel", async (HttpContext c, Ui ui, ReadQueries q, Decisions d, string id) =>
+        app.Action("/contests/{id}/cancel", async (HttpContext c, Ui ui, ContestReadStore q, Decisions d, string id) =>
         {
             if (!Ui.Can(c, OperatorRoles.Admin)) return ui.Forbidden(c, OperatorRoles.Admin);
             var form = await c.Request.ReadFormAsync();
@@ -144,7 +149,7 @@ public static class ContestPages
     /// <summary>Make-goods: one approver proposes, a second, different one confirms.</summary>
     private static void MapMakeGoods(RouteGroupBuilder app)
     {
-        app.Action("/contests/{id}/make-goods/{report:int}/propose", async (HttpContext c, Ui ui, ReadQueries q,
+        app.Action("/contests/{id}/make-goods/{report:int}/propose", async (HttpContext c, Ui ui, ContestReadStore q,
             Decisions d, string id, int report) =>
         {
             if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
@@ -165,7 +170,7 @@ public static class ContestPages
                 "Proposed; a second approver must confirm before anything is booked.", "/contests/" + Url(id));
         });
 
-        app.Action("/contests/{id}/make-goods/confirm/{proposal}", async (HttpContext c, Ui ui, ReadQueries q,
+        app.Action("/contests/{id}/make-goods/confirm/{proposal}", async (HttpContext c, Ui ui, ContestReadStore q,
             Decisions d, string id, string proposal) =>
         {
             if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
@@ -203,7 +208,7 @@ public static class ContestPages
         app.MapGet("/contests/{id}/audit.jsonl", async (HttpContext c, NpgsqlDataSource db, Decisions d, string id) =>
         {
             await using var conn = await db.OpenConnectionAsync(c.RequestAborted);
-            var lines = await AuditExport.LinesAsync(conn, id, c.RequestAborted);
+            var lines = await AuditExportStore.LinesAsync(conn, id, c.RequestAborted);
             if (lines.Count == 0) return Results.NotFound($"no contest {id}");
             await d.AuditAsync(c, Guid.NewGuid().ToString("N"), "audit-export", id, "", $"{lines.Count} lines",
                 c.RequestAborted);
@@ -212,12 +217,13 @@ public static class ContestPages
         });
     }
 
-    private static async Task<string> ContestBodyAsync(HttpContext c, Ui ui, ReadQueries q, ContestRow contest)
+    private static async Task<string> ContestBodyAsync(HttpContext c, Ui ui, ContestReadStore q,
+        PayoutReadStore payoutStore, AuditReadStore auditStore, AlertReadStore alertStore, ContestRow contest)
     {
         var id = contest.ContestId;
         var timeline = await q.TimelineAsync(id);
         var standings = await q.TopStandingsAsync(id, 10);
-        var payouts = await q.ContestPayoutsAsync(id);
+        var payouts = await payoutStore.ContestPayoutsAsync(id);
         var rejections = await q.RejectionsAsync(id);
         var refunds = await q.RefundsAsync(id);
         var makeGoods = await q.MakeGoodsAsync(id);
@@ -239,7 +245,7 @@ public static class ContestPages
             ["Paid on Stripe", Amount(paidOnStripe, cur)],
             ["Refunded", Amount(refunds.Where(r => r.State == "refunded").Sum(r => r.AmountMinor), cur)],
         ], "money-table");
-        var actions = await CancelSectionAsync(c, ui, q, contest);
+        var actions = await CancelSectionAsync(c, ui, auditStore, alertStore, contest);
         return $"""
             <p>{Badge(contest.State)} {Encode(contest.Title)} · {Encode(contest.Kind)} · locks {Time(contest.LockAt)}
             · {Encode(contest.StateReason)}
@@ -284,12 +290,13 @@ public static class ContestPages
     /// Who has asked to cancel the contest and what Ingestion says it waits for (a second operator, or a request that
     /// expired), and the cancel form for an admin while the contest can still be cancelled.
     /// </summary>
-    private static async Task<string> CancelSectionAsync(HttpContext c, Ui ui, ReadQueries q, ContestRow contest)
+    private static async Task<string> CancelSectionAsync(HttpContext c, Ui ui, AuditReadStore auditStore,
+        AlertReadStore alertStore, ContestRow contest)
     {
         var id = contest.ContestId;
-        var asked = await q.SubjectAuditAsync(id, "contest-cancel");
+        var asked = await auditStore.SubjectAuditAsync(id, "contest-cancel");
         var waiting = contest.State == "CANCELLED" ? []
-            : await q.SubjectAlertsAsync(id, "cancel_awaits_second_operator");
+            : await alertStore.SubjectAlertsAsync(id, "cancel_awaits_second_operator");
         var html = asked.Count == 0 ? "" : "<h2>Cancel requests</h2><ul id=\"cancel-requests\">"
             + string.Concat(asked.Select(a =>
                 $"<li>{Time(a.At)} {Encode(a.Operator)} ({Encode(a.Tool)}): {Encode(a.Reason)}</li>"))
@@ -407,6 +414,6 @@ public static class ContestPages
             return c.Request.Path + "?" + string.Join("&", query);
         }
         return "<p class=\"muted\">" + (page > 0 ? Link(To(page - 1), "← previous") + " " : "") + $"page {page + 1}" +
-               (count >= ReadQueries.PageSize ? " " + Link(To(page + 1), "next →") : "") + "</p>";
+               (count >= ReadStore.PageSize ? " " + Link(To(page + 1), "next →") : "") + "</p>";
     }
 }

@@ -1,8 +1,10 @@
 using ContestPipeline.Contracts.Operations;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Alerts;
+using ContestPipeline.Operations.Queries.Balance;
+using ContestPipeline.Operations.Queries.Contests;
+using ContestPipeline.Operations.Queries.Payouts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -16,16 +18,18 @@ namespace ContestPipeline.OperationsConsole.Pages;
 /// </summary>
 public static class DashboardPage
 {
-    public static void Map(RouteGroupBuilder app) => app.MapGet("/", async (HttpContext c, Ui ui, ReadQueries q,
-        ConsoleOptions o, Decisions d) =>
+    public static void Map(RouteGroupBuilder app) => app.MapGet("/", async (HttpContext c, Ui ui, ContestReadStore q,
+        BalanceReadStore balanceStore, AlertReadStore alertStore, PayoutReadStore payoutStore, ConsoleOptions o,
+        Decisions d) =>
     {
         var states = await q.ContestsByStateAsync();
         var now = d.Now;
-        var money = await q.MoneyInFlightAsync(o.Currency, new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero));
-        var alerts = await q.OpenAlertsBySeverityAsync();
-        var snapshot = (await q.SnapshotsAsync(1)).LastOrDefault();
-        var obligations = await q.ObligationsAsync(o.Currency);
-        var dispatch = await q.DispatchAsync();
+        var money = await balanceStore.MoneyInFlightAsync(o.Currency,
+            new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero));
+        var alerts = await alertStore.OpenAlertsBySeverityAsync();
+        var snapshot = (await balanceStore.SnapshotsAsync(1)).LastOrDefault();
+        var obligations = await balanceStore.ObligationsAsync(o.Currency);
+        var dispatch = await payoutStore.DispatchAsync();
         string Card(string label, string value, string? id = null) =>
             $"<div class=\"card\"{(id is null ? "" : $" id=\"{id}\"")}>{Encode(label)}<b>{value}</b></div>";
         var body = $"""

@@ -1,4 +1,4 @@
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Notifications;
 using ContestPipeline.OperationsConsole.Rendering;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +14,7 @@ namespace ContestPipeline.OperationsConsole.Pages;
 public static class NotificationPage
 {
     public static void Map(RouteGroupBuilder app) => app.MapGet("/notifications",
-        async (HttpContext c, Ui ui, DeliveryQueries q, string? state, int? page) =>
+        async (HttpContext c, Ui ui, DeliveryReadStore q, string? state, int? page) =>
         {
             var p = Math.Max(0, page ?? 0);
             var counts = await q.CountsAsync();

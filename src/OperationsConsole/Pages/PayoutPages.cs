@@ -1,10 +1,9 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Payouts;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -21,7 +20,7 @@ public static class PayoutPages
 {
     public static void Map(RouteGroupBuilder app)
     {
-        app.MapGet("/payouts", async (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o,
+        app.MapGet("/payouts", async (HttpContext c, Ui ui, PayoutReadStore q, ConsoleOptions o,
             string? state, string? hold, string? contest, string? player, int? page) =>
         {
             var held = await q.HeldAsync();
@@ -61,11 +60,11 @@ public static class PayoutPages
             return ui.Page(c, "Payouts", body);
         });
 
-        app.MapGet("/payouts/{id}", (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, string id) =>
+        app.MapGet("/payouts/{id}", (HttpContext c, Ui ui, PayoutReadStore q, ConsoleOptions o, string id) =>
             PayoutPageAsync(c, ui, q, o, id));
-        app.Action("/payouts/{id}/release", (HttpContext c, Ui ui, ReadQueries q, Decisions d, ConsoleOptions o,
+        app.Action("/payouts/{id}/release", (HttpContext c, Ui ui, PayoutReadStore q, Decisions d, ConsoleOptions o,
             string id) => DecideAsync(c, ui, q, d, o, id, PayoutReviewDecided.Release));
-        app.Action("/payouts/{id}/reject", (HttpContext c, Ui ui, ReadQueries q, Decisions d, ConsoleOptions o,
+        app.Action("/payouts/{id}/reject", (HttpContext c, Ui ui, PayoutReadStore q, Decisions d, ConsoleOptions o,
             string id) => DecideAsync(c, ui, q, d, o, id, PayoutReviewDecided.Reject));
         app.Action("/payouts/halt", (HttpContext c, Ui ui, Decisions d) =>
             DispatchAsync(c, ui, d, PayoutDispatchDecided.Halt));
@@ -74,7 +73,8 @@ public static class PayoutPages
     }
 
     /// <summary>One payout or refund: what it is, where it stands, who decided, every step of its history.</summary>
-    private static async Task<IResult> PayoutPageAsync(HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, string id)
+    private static async Task<IResult> PayoutPageAsync(HttpContext c, Ui ui, PayoutReadStore q, ConsoleOptions o,
+        string id)
     {
         var payout = await q.PayoutAsync(id);
         var history = await q.HistoryAsync(id);
@@ -133,8 +133,8 @@ public static class PayoutPages
         return release + ui.Form(c, $"/payouts/{Url(p.PayoutId)}/reject", reason, "Reject");
     }
 
-    private static async Task<IResult> DecideAsync(HttpContext c, Ui ui, ReadQueries q, Decisions d, ConsoleOptions o,
-        string id, string decision)
+    private static async Task<IResult> DecideAsync(HttpContext c, Ui ui, PayoutReadStore q, Decisions d,
+        ConsoleOptions o, string id, string decision)
     {
         if (!Ui.Can(c, OperatorRoles.Approver)) return ui.Forbidden(c, OperatorRoles.Approver);
         var form = await c.Request.ReadFormAsync();

@@ -1,14 +1,13 @@
 using System.Globalization;
 using System.Text;
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Payouts;
+using ContestPipeline.Operations.Queries.Players;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using static ContestPipeline.OperationsConsole.Rendering.Html;
-using ContestPipeline.Operations.Queries.Domain;
 
 namespace ContestPipeline.OperationsConsole.Pages;
 
@@ -20,7 +19,7 @@ public static class PlayerPages
 {
     public static void Map(RouteGroupBuilder app)
     {
-        app.MapGet("/players", async (HttpContext c, Ui ui, ReadQueries q, string? search, int? page) =>
+        app.MapGet("/players", async (HttpContext c, Ui ui, PlayerReadStore q, string? search, int? page) =>
         {
             var p = Math.Max(0, page ?? 0);
             var rows = await q.PlayersAsync(ContestPages.Blank(search), p);
@@ -33,9 +32,10 @@ public static class PlayerPages
                 ContestPages.Pager(c, p, rows.Count));
         });
 
-        app.MapGet("/players/{id}", (HttpContext c, Ui ui, ReadQueries q, string id) => PlayerPageAsync(c, ui, q, id));
+        app.MapGet("/players/{id}", (HttpContext c, Ui ui, PlayerReadStore q, PayoutReadStore payoutStore, string id) =>
+            PlayerPageAsync(c, ui, q, payoutStore, id));
 
-        app.MapGet("/tax", async (HttpContext c, Ui ui, ReadQueries q, ConsoleOptions o, Decisions d, int? year) =>
+        app.MapGet("/tax", async (HttpContext c, Ui ui, PlayerReadStore q, ConsoleOptions o, Decisions d, int? year) =>
         {
             var y = year ?? d.Now.Year;
             var rows = await q.TaxYearAsync(y);
@@ -55,7 +55,7 @@ public static class PlayerPages
             return ui.Page(c, $"Tax year {y}", body);
         });
 
-        app.MapGet("/tax.csv", async (HttpContext c, ReadQueries q, ConsoleOptions o, Decisions d, int? year) =>
+        app.MapGet("/tax.csv", async (HttpContext c, PlayerReadStore q, ConsoleOptions o, Decisions d, int? year) =>
         {
             var y = year ?? d.Now.Year;
             var rows = await q.TaxYearAsync(y);
@@ -67,10 +67,11 @@ public static class PlayerPages
     }
 
     /// <summary>One player's earnings per contest and per calendar year, and their payouts.</summary>
-    private static async Task<IResult> PlayerPageAsync(HttpContext c, Ui ui, ReadQueries q, string id)
+    private static async Task<IResult> PlayerPageAsync(HttpContext c, Ui ui, PlayerReadStore q,
+        PayoutReadStore payoutStore, string id)
     {
         var earnings = await q.EarningsAsync(id);
-        var payouts = await q.PayoutsAsync(null, null, null, id, 0);
+        var payouts = await payoutStore.PayoutsAsync(null, null, null, id, 0);
         var years = earnings.GroupBy(e => (e.Year, e.Currency)).OrderBy(g => g.Key.Year);
         var body = $"""
             <h2>Earnings per contest</h2>{Table(["Contest", "Won", "Fees withheld", "Paid", "Pending"],

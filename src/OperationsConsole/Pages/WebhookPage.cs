@@ -1,7 +1,6 @@
-using ContestPipeline.OperationsConsole.Extensions;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.StripeEvents;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -14,8 +13,8 @@ namespace ContestPipeline.OperationsConsole.Pages;
 /// </summary>
 public static class WebhookPage
 {
-    public static void Map(RouteGroupBuilder app) => app.MapGet("/webhooks", async (HttpContext c, Ui ui, ReadQueries q,
-        string? type, int? page) =>
+    public static void Map(RouteGroupBuilder app) => app.MapGet("/webhooks", async (HttpContext c, Ui ui,
+        StripeEventReadStore q, string? type, int? page) =>
     {
         var p = Math.Max(0, page ?? 0);
         var types = await q.WebhookTypesAsync();

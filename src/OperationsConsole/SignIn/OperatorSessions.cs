@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.OperationsConsole.Extensions;
+namespace ContestPipeline.OperationsConsole.SignIn;
 
 /// <summary>
 /// The operators' own keys of the sessions signed in, in memory only: opened from the operators file with the

@@ -1,8 +1,4 @@
-using ContestPipeline.Deployment;
-using ContestPipeline.Plumbing;
-using Microsoft.Extensions.Configuration;
-
-namespace ContestPipeline.OperationsConsole.Extensions;
+namespace ContestPipeline.OperationsConsole.SignIn;
 
 /// <summary>
 /// Failed sign-ins counted per account name and per client address, each in a window of
@@ -75,59 +71,4 @@ public sealed class SignInThrottle(TimeProvider clock)
         foreach (var key in ended) _failures.Remove(key);
         return _failures.Count < KeysMax;
     }
-}
-
-/// <summary>
-/// The TOTP steps already signed in with, per operator: a code is good once. A step at or before the last one an
-/// operator signed in with is refused (a code seen over a shoulder, or replayed, within its minute).
-/// </summary>
-public sealed class TotpSteps
-{
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, long> _last = new(StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>True, and the step is spent, when it is later than the operator's last; false when used.</summary>
-    public bool TryUse(string @operator, long step)
-    {
-        lock (_gate)
-        {
-            if (_last.TryGetValue(@operator, out var last) && step <= last) return false;
-            _last[@operator] = step;
-            return true;
-        }
-    }
-}
-
-/// <summary>
-/// The operators as the operators file says now: read again on every request (a small file), so an
-/// operator removed or demoted there loses access at once, whatever the cookie says. An unreadable
-/// file signs nobody in (and says why in the log).
-/// </summary>
-public sealed class OperatorDirectory(IConfiguration configuration, Operators atStart)
-{
-    public Operators Current()
-    {
-        try
-        {
-            var json = Setting.Text(configuration, ConsoleOptions.Settings.Operators);
-            return json is null ? atStart : Operators.Parse(json, ConsoleOptions.Settings.Operators);
-        }
-        catch (StartupException)
-        {
-            return new Operators([]);
-        }
-    }
-}
-
-/// <summary>Where the console may send an operator after signing in: a path of its own, never another site.</summary>
-public static class LocalPath
-{
-    /// <summary>
-    /// True for "/" and "/x..." only: not "//host" or "/\host" (browsers read both as another
-    /// site), no backslash or control character anywhere, nothing with a scheme.
-    /// </summary>
-    public static bool IsLocal(string? path) =>
-        !string.IsNullOrEmpty(path) && path[0] == '/' && (path.Length == 1 || path[1] is not ('/' or '\\'))
-        && !path.Contains('\\', StringComparison.Ordinal) && !path.Any(char.IsControl)
-        && !path.Contains("://", StringComparison.Ordinal);
 }
