@@ -7,10 +7,9 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Operations;
 using Microsoft.Extensions.Logging.Abstractions;
-using ContestPipeline.Operations.Queries.Store;
 using Npgsql;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl;
 
 /// <summary>
 /// What cpctl's operations commands share: the settings, the read model to read, and the one
@@ -30,8 +29,6 @@ public sealed class OperatorTool : IAsyncDisposable
     public PipelineSettings Settings { get; }
     public NpgsqlDataSource ReadModel { get; }
 
-    /// <summary>What the tool reads: the operations read model, as the console reads it.</summary>
-    public ReadQueries Queries => new(ReadModel);
     private DecisionPublisher? _publisher;
 
     private OperatorTool(PipelineSettings settings)

@@ -1,5 +1,11 @@
 using System.CommandLine;
-using ContestPipeline.Cpctl.Commands;
+using ContestPipeline.Cpctl.Alerts;
+using ContestPipeline.Cpctl.Contests;
+using ContestPipeline.Cpctl.ContractDocs;
+using ContestPipeline.Cpctl.Credentials;
+using ContestPipeline.Cpctl.Finance;
+using ContestPipeline.Cpctl.Messages;
+using ContestPipeline.Cpctl.Provisioning;
 
 var root = new RootCommand("""
     cpctl: the ContestPipeline operator's tool, shipped in the production image.
@@ -17,8 +23,8 @@ Command[] commands =
 [
     MigrateCommand.Build(), TopicsCommand.Build(), AclsCommand.Build(), ComposeCommand.Build(), LedgerCommand.Build(),
     ContractsCommand.Build(), DlqCommand.Build(), ReplayCommand.Build(), OutboxCommand.Build(),
-    OperationsCommands.BuildContests(), OperationsCommands.BuildAlerts(), PayoutsCommand.Build(),
-    AuditVerifyCommand.Build(), ConsoleCommands.Build(),
+    ContestsCommand.Build(), AlertsCommand.Build(), PayoutsCommand.Build(),
+    AuditCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
     MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(), OperatorKeyCommand.Build(),
 ];

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using ContestPipeline.Operations.Queries.Store;
 using Spectre.Console;
+using ContestPipeline.Operations.Queries.Notifications;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Alerts;
 
 /// <summary>
 /// cpctl notifications: what the notification sender delivered, what it is still retrying and what
@@ -42,7 +42,7 @@ public static class NotificationsCommand
         }
         await using var tool = await OperatorTool.OpenAsync("notifications");
         if (tool is null) return 2;
-        var q = new DeliveryQueries(tool.ReadModel);
+        var q = new DeliveryReadStore(tool.ReadModel);
         var counts = new Table().AddColumns("channel", "state", "deliveries");
         foreach (var (channel, s, count) in await q.CountsAsync())
             counts.AddRow(channel, s, count.ToString(CultureInfo.InvariantCulture));
@@ -57,7 +57,7 @@ public static class NotificationsCommand
                 Markup.Escape(d.LastError ?? ""));
         AnsiConsole.Write(list);
         Console.WriteLine($"page {page + 1}: {rows.Count} deliveries"
-            + (rows.Count == DeliveryQueries.PageSize ? $" (more: --page {page + 1})" : ""));
+            + (rows.Count == DeliveryReadStore.PageSize ? $" (more: --page {page + 1})" : ""));
         ct.ThrowIfCancellationRequested();
         return 0;
     }

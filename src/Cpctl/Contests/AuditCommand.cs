@@ -7,17 +7,19 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Prizes;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Audit;
+using Spectre.Console;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Contests;
 
 /// <summary>
-/// cpctl audit verify FILE: checks an audit export's hash chain line by line, then recomputes
+/// cpctl audit export CONTEST writes a contest's money events, from the read model, as hash-chained
+/// JSON lines; cpctl audit verify FILE checks an export's hash chain line by line, then recomputes
 /// the settlement from the export's own inputs (the definition, the entries' fees, the final
 /// standings) with Settlement's prize calculator, and compares it with the export's prize orders,
 /// its result hash and its settlement record. Every problem is listed; exit code 1 if any.
 /// </summary>
-public static class AuditVerifyCommand
+public static class AuditCommand
 {
     /// <summary>cpctl audit: export a contest's money events (from the read model) and verify an export.</summary>
     public static Command Build()
@@ -29,7 +31,7 @@ public static class AuditVerifyCommand
             contest, output,
         };
         export.SetAction((parse, ct) =>
-            OperationsCommands.ExportAsync(parse.GetValue(contest)!, parse.GetValue(output), ct));
+            ExportAsync(parse.GetValue(contest)!, parse.GetValue(output), ct));
         var file = new Argument<string>("file");
         var verify = new Command("verify", "check an export's hash chain and recompute its settlement from its inputs")
         {
@@ -63,7 +65,7 @@ public static class AuditVerifyCommand
     {
         var problems = new List<string>();
         summary = $"{lines.Count} lines";
-        var prev = AuditExport.Genesis;
+        var prev = AuditChain.Genesis;
         JsonObject? contest = null;
         var fees = new List<long>();
         var standings = new List<StandingRow>();
@@ -85,7 +87,7 @@ public static class AuditVerifyCommand
             if ((string?)line["prev"] != prev)
                 problems.Add(
                     $"line {i + 1}: prev {line["prev"]} is not the hash of line {i} ({prev}): the chain is broken");
-            prev = AuditExport.Sha256(lines[i]);
+            prev = AuditChain.Sha256(lines[i]);
             resultHash ??= (string?)line["resultHash"];
             if ((string?)line["resultHash"] != resultHash)
                 problems.Add($"line {i + 1}: resultHash differs from the first line's");
@@ -130,9 +132,9 @@ public static class AuditVerifyCommand
         var decision = PrizeCalculator.Calculate(definition.ContestId, rules, new Money(fees.Sum(), rules.Currency),
             standings);
         var awards = decision.Settlement?.Awards ?? [];
-        var recomputed = AuditExport.ResultHash(awards.Select(a =>
+        var recomputed = AuditChain.ResultHash(awards.Select(a =>
             (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)));
-        var exported = AuditExport.ResultHash(orders.Select(o => ((string)o["payoutId"]!, (string)o["entryId"]!,
+        var exported = AuditChain.ResultHash(orders.Select(o => ((string)o["payoutId"]!, (string)o["entryId"]!,
             (int)o["rank"]!, (long)o["grossMinor"]!, (long)o["feeMinor"]!, (long)o["netMinor"]!)));
         if (recomputed != exported)
             problems.Add($"the prize orders in the export ({exported}) are not what the settlement recomputes to " +
@@ -158,5 +160,23 @@ public static class AuditVerifyCommand
             problems.Add($"fees on prizes recompute to {fees}, the record says {settled.PlatformFeesMinor}");
         if (entryFees != settled.EntryFeesMinor)
             problems.Add($"entry fees add up to {entryFees}, the record says {settled.EntryFeesMinor}");
+    }
+
+    public static async Task<int> ExportAsync(string contestId, string? output, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("audit export");
+        if (tool is null) return 2;
+        IReadOnlyList<string> lines = [];
+        await AnsiConsole.Status().StartAsync($"exporting {contestId} from the read model ...", async _ =>
+        {
+            await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+            lines = await AuditExportStore.LinesAsync(conn, contestId, ct);
+        });
+        if (lines.Count == 0)
+            return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
+        var path = output ?? $"audit-{contestId}.jsonl";
+        await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n", ct);
+        Console.WriteLine($"{lines.Count} lines written to {path}; check it with: cpctl audit verify {path}");
+        return 0;
     }
 }

@@ -6,24 +6,22 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Cpctl.Store;
 using ContestPipeline.Plumbing.Messaging;
 using Npgsql;
 using Spectre.Console;
 using ContestPipeline.Rules.Contests;
-using ContestPipeline.Operations.Queries.Domain;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries;
+using ContestPipeline.Operations.Queries.Contests;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Contests;
 
 /// <summary>
-/// cpctl at parity with the console: contests (define, cancel, list, show), alerts (list, ack,
-/// resolve), payouts halt and resume. Reads the operations read model; acts only by publishing
-/// decisions, each recorded in the audit trail.
+/// cpctl contests, at parity with the console: define, cancel, list and show. Reads the operations
+/// read model; acts only by publishing decisions, each recorded in the audit trail.
 /// </summary>
-public static class OperationsCommands
+public static class ContestsCommand
 {
-    public static Command BuildContests()
+    public static Command Build()
     {
         var by = OperatorOption();
         var file = new Argument<string>("file")
@@ -62,48 +60,13 @@ public static class OperationsCommands
         return new Command("contests", "define, cancel, list and show contests") { define, cancel, list, show };
     }
 
-    public static Command BuildAlerts()
-    {
-        var state = new Option<string?>("--state") { Description = "open, acknowledged or resolved" };
-        var severity = new Option<string?>("--severity") { Description = "info, warning or critical" };
-        var code = new Option<string?>("--code") { Description = "only this alert code" };
-        var page = PageOption();
-        var list = new Command("list", "alerts from the operations read model, newest first")
-        {
-            state, severity, code, page,
-        };
-        list.SetAction((parse, ct) => ListAlertsAsync(
-            parse.GetValue(state), parse.GetValue(severity), parse.GetValue(code), parse.GetValue(page), ct));
-        var alerts = new Command("alerts", "list, acknowledge and resolve alerts") { list };
-        foreach (var action in new[] { "ack", "resolve" })
-        {
-            var alertId = new Argument<string>("alert-id");
-            var note = new Option<string>("--note")
-            {
-                Description = "what you are doing about it (required)", Required = true,
-            };
-            var by = OperatorOption();
-            var command = new Command(action,
-                action == "ack" ? "acknowledge an alert with a note" : "resolve an alert with a note")
-            {
-                alertId, note, by,
-            };
-            command.SetAction((parse, ct) =>
-                DecideAlertAsync(parse.GetValue(alertId)!, action, parse.GetValue(note)!, parse.GetValue(by)!, ct));
-            alerts.Subcommands.Add(command);
-        }
-        return alerts;
-    }
-
     private static Option<string> OperatorOption() =>
         OperatorTool.OperatorOption("who acts (recorded in the audit trail)");
 
     private static Option<int> PageOption() =>
         new("--page") { Description = "page of 50 (from 0)", DefaultValueFactory = _ => 0 };
 
-    private const int PageSize = ReadQueries.PageSize;
-
-    // ---- contests -----------------------------------------------------------------------------------
+    private const int PageSize = ReadStore.PageSize;
 
     public static async Task<int> DefineAsync(string file, string @operator, CancellationToken ct)
     {
@@ -145,7 +108,7 @@ public static class OperationsCommands
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason))
             return await OperatorTool.FailAsync("contests cancel", "--reason is required");
-        var state = (await tool.Queries.ContestAsync(contestId))?.State;
+        var state = (await new ContestReadStore(tool.ReadModel).ContestAsync(contestId))?.State;
         if (state is null)
             return await OperatorTool.FailAsync("contests cancel", $"no contest {contestId} in the read model");
         if (!ContestCancel.Allowed(state))
@@ -162,7 +125,7 @@ public static class OperationsCommands
     {
         await using var tool = await OperatorTool.OpenAsync("contests list");
         if (tool is null) return 2;
-        var rows = await tool.Queries.ContestsAsync(state, search, page);
+        var rows = await new ContestReadStore(tool.ReadModel).ContestsAsync(state, search, page);
         var table = new Table().AddColumns("contest", "title", "state", "entries", "locks at", "why");
         foreach (var r in rows)
             table.AddRow(Markup.Escape(r.ContestId), Markup.Escape(r.Title ?? ""), Markup.Escape(r.State),
@@ -179,120 +142,17 @@ public static class OperationsCommands
     {
         await using var tool = await OperatorTool.OpenAsync("contests show");
         if (tool is null) return 2;
-        var contest = await tool.Queries.ContestAsync(contestId);
+        var contest = await new ContestReadStore(tool.ReadModel).ContestAsync(contestId);
         if (contest is null)
             return await OperatorTool.FailAsync("contests show", $"no contest {contestId} in the read model");
         Console.WriteLine($"{contestId}  {contest.Title}  {contest.State}");
         Console.WriteLine($"  entries hash {contest.EntriesHash}; standings hash {contest.StandingsHash}; " +
             $"inputs hash {contest.InputsHash}");
         var table = new Table().AddColumns("at", "what", "");
-        foreach (var e in await tool.Queries.TimelineAsync(contestId))
+        foreach (var e in await new ContestReadStore(tool.ReadModel).TimelineAsync(contestId))
             table.AddRow(e.At.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture),
                 Markup.Escape(e.Kind), Markup.Escape(e.Summary));
         AnsiConsole.Write(table);
-        return 0;
-    }
-
-    // ---- alerts -------------------------------------------------------------------------------------
-
-    public static async Task<int> ListAlertsAsync(
-        string? state, string? severity, string? code, int page, CancellationToken ct)
-    {
-        await using var tool = await OperatorTool.OpenAsync("alerts list");
-        if (tool is null) return 2;
-        var rows = await tool.Queries.AlertsAsync(state, severity, code, page);
-        var table = new Table().AddColumns("raised", "severity", "code", "state", "alert id", "message");
-        foreach (var r in rows)
-            table.AddRow(r.RaisedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                Markup.Escape(r.Severity), Markup.Escape(r.Code), Markup.Escape(r.State), Markup.Escape(r.AlertId),
-                Markup.Escape(r.Message.Length > 120 ? r.Message[..120] + "…" : r.Message));
-        AnsiConsole.Write(table);
-        Console.WriteLine(
-            $"page {page + 1}: {rows.Count} alerts{(rows.Count == PageSize ? $" (more: --page {page + 1})" : "")}");
-        return 0;
-    }
-
-    public static async Task<int> DecideAlertAsync(
-        string alertId, string action, string note, string @operator, CancellationToken ct)
-    {
-        var command = "alerts " + action;
-        await using var tool = await OperatorTool.OpenAsync(command, @operator);
-        if (tool is null) return 2;
-        if (string.IsNullOrWhiteSpace(note)) return await OperatorTool.FailAsync(command, "--note is required");
-        var state = (await tool.Queries.AlertAsync(alertId))?.State;
-        if (state is null) return await OperatorTool.FailAsync(command, $"no alert {alertId}");
-        if (state == "resolved") return await OperatorTool.FailAsync(command, $"alert {alertId} is resolved already");
-        var id = OperatorTool.NewId();
-        var now = OperatorTool.Clock.GetUtcNow();
-        if (action == "ack")
-            await tool.PublishAsync(Topics.Operations, alertId, AlertAcknowledged.MessageIdFor(id),
-                new AlertAcknowledged(id, alertId, @operator, note, now), ct);
-        else
-            await tool.PublishAsync(Topics.Operations, alertId, AlertResolved.MessageIdFor(id),
-                new AlertResolved(id, alertId, @operator, note, now), ct);
-        await tool.AuditAsync(@operator, id, "alert-" + action, alertId, note, action + " published", ct);
-        Console.WriteLine($"alert {alertId}: {action} sent");
-        return 0;
-    }
-
-    // ---- payouts halt and resume --------------------------------------------------------------------
-
-    /// <summary>
-    /// Publishes a halt, or a resume naming the halt it ends (the one in force as Payout has it,
-    /// unless <paramref name="halt"/> names one), on payouts.control: Payout applies a resume
-    /// only to the halt in force, so one sent twice, or after another halt, ends nothing.
-    /// </summary>
-    public static async Task<int> DispatchAsync(string action, string reason, string @operator, string? halt,
-        CancellationToken ct)
-    {
-        var command = "payouts " + action;
-        await using var tool = await OperatorTool.OpenAsync(command, @operator);
-        if (tool is null) return 2;
-        if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync(command, "--reason is required");
-        string? ends = null;
-        if (action == PayoutDispatchDecided.Resume)
-        {
-            await using var conn = new NpgsqlConnection(tool.Settings.PostgresConnectionString);
-            await conn.OpenAsync(ct);
-            var (halted, inForce) = await PayoutQueries.DispatchAsync(conn);
-            if (!halted) return await OperatorTool.FailAsync(command, "payouts are not halted: nothing to resume");
-            if (halt is not null && halt != inForce)
-                return await OperatorTool.FailAsync(command,
-                    $"halt {halt} is not the halt in force ({inForce}): " +
-                    "look again, and resume that one if it should end");
-            ends = inForce;
-        }
-        var id = OperatorTool.NewId();
-        await tool.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key,
-            PayoutDispatchDecided.MessageIdFor(id),
-            new PayoutDispatchDecided(id, action, @operator, reason, OperatorTool.Clock.GetUtcNow(), ends), ct);
-        await tool.AuditAsync(@operator, id, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason,
-            action + " published", ct);
-        Console.WriteLine(action == PayoutDispatchDecided.Halt
-            ? $"halt {id} sent: Payout starts no new transfer or refund within seconds (a call in flight completes) " +
-                "and says so on payouts.status"
-            : $"resume of halt {ends} sent: Payout resumes automated transfers and refunds " +
-                "if that halt is still the one in force");
-        return 0;
-    }
-
-    // ---- the audit export ---------------------------------------------------------------------------
-
-    public static async Task<int> ExportAsync(string contestId, string? output, CancellationToken ct)
-    {
-        await using var tool = await OperatorTool.OpenAsync("audit export");
-        if (tool is null) return 2;
-        IReadOnlyList<string> lines = [];
-        await AnsiConsole.Status().StartAsync($"exporting {contestId} from the read model ...", async _ =>
-        {
-            await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-            lines = await AuditExport.LinesAsync(conn, contestId, ct);
-        });
-        if (lines.Count == 0)
-            return await OperatorTool.FailAsync("audit export", $"no contest {contestId} in the read model");
-        var path = output ?? $"audit-{contestId}.jsonl";
-        await File.WriteAllTextAsync(path, string.Join("\n", lines) + "\n", ct);
-        Console.WriteLine($"{lines.Count} lines written to {path}; check it with: cpctl audit verify {path}");
         return 0;
     }
 }

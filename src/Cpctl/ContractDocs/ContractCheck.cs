@@ -12,12 +12,6 @@ using ContestPipeline.Rules.Feed;
 
 namespace ContestPipeline.Cpctl.ContractDocs;
 
-/// <summary>What the check found on one line of the file: nothing when it is good.</summary>
-public sealed record CheckedLine(int Line, string? Type, IReadOnlyList<string> Reasons)
-{
-    public bool Good => Reasons.Count == 0;
-}
-
 /// <summary>
 /// <c>cpctl contracts check</c>: a producer's messages, one per line, checked before they go live
 /// against the generated JSON Schema of their type, the pipeline's own strict reading of a body

@@ -8,24 +8,6 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Cpctl.ContractDocs;
 
 /// <summary>
-/// One message type of the contract: its wire name, schema version and record (null for a body we do not shape).
-/// </summary>
-public sealed record MessageContract(string Type, int Version, Type? Record)
-{
-    /// <summary>The schema file's name under docs/contracts/schemas.</summary>
-    public string SchemaFile => $"{Type}.v{Version}.json";
-}
-
-/// <summary>One topic of the catalog: its key, the types on it, who sends them and who reads them.</summary>
-public sealed record TopicContract(
-    TopicSpec Spec,
-    string Key,
-    bool Signed,
-    IReadOnlyList<string> Types,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> SendersByType,
-    IReadOnlyList<string> Receivers);
-
-/// <summary>
 /// The pipeline's topics and messages as data, from the code that runs them: the topic catalog,
 /// the message records in src/Contracts, the publish-rights table (who sends what on a signed
 /// topic) and the workers' consumer definitions (who reads which topic). What no table says

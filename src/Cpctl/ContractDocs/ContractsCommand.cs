@@ -1,7 +1,6 @@
 using System.CommandLine;
-using ContestPipeline.Cpctl.ContractDocs;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.ContractDocs;
 
 /// <summary>
 /// cpctl contracts: the machine-readable contracts (AsyncAPI and JSON Schema) and a producer's own check of its

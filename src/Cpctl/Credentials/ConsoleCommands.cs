@@ -4,7 +4,7 @@ using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Credentials;
 
 /// <summary>
 /// cpctl console operator add: an operator in the console's operators file, with a salted password hash (never the

@@ -3,7 +3,7 @@ using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Credentials;
 
 /// <summary>
 /// cpctl operator-key issue: an operator's own key, written for the operator alone (a file only they keep, for

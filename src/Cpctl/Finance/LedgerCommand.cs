@@ -1,7 +1,7 @@
 using System.CommandLine;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Ledger;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Finance;
 
 /// <summary>
 /// cpctl ledger check: the ledger's promises, checked by reading Settlement's tables as the
@@ -30,11 +30,11 @@ public static class LedgerCommand
         await using var tool = await OperatorTool.OpenAsync("ledger check");
         if (tool is null) return 2;
         await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
-        var checkedContests = contests.Count > 0 ? contests : await LedgerChecks.ClosedContestsAsync(conn);
-        var problems = new List<string>(await LedgerChecks.BookAsync(conn));
-        foreach (var contest in checkedContests) problems.AddRange(await LedgerChecks.ContestAsync(conn, contest));
-        var entries = await LedgerChecks.JournalEntryCountAsync(conn);
-        var refunding = await LedgerChecks.RefundsPendingAsync(conn, checkedContests);
+        var checkedContests = contests.Count > 0 ? contests : await LedgerCheckStore.ClosedContestsAsync(conn);
+        var problems = new List<string>(await LedgerCheckStore.BookAsync(conn));
+        foreach (var contest in checkedContests) problems.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
+        var entries = await LedgerCheckStore.JournalEntryCountAsync(conn);
+        var refunding = await LedgerCheckStore.RefundsPendingAsync(conn, checkedContests);
         foreach (var problem in problems) await output.WriteLineAsync("problem: " + problem);
         await output.WriteLineAsync(problems.Count == 0
             ? $"ledger holds: {entries} journal entries, each balanced; the book sums to zero; "

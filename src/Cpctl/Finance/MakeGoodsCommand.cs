@@ -5,10 +5,10 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Operations.Queries.Store;
 using Spectre.Console;
+using ContestPipeline.Operations.Queries.Contests;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Finance;
 
 /// <summary>
 /// cpctl make-goods, at parity with the console's contest page: what a correction after COMPLETE
@@ -60,7 +60,7 @@ public static class MakeGoodsCommand
     {
         await using var tool = await OperatorTool.OpenAsync("make-goods show");
         if (tool is null) return 2;
-        var rows = await new ReadQueries(tool.ReadModel).MakeGoodsAsync(contestId);
+        var rows = await new ContestReadStore(tool.ReadModel).MakeGoodsAsync(contestId);
         if (rows.Count == 0)
         {
             Console.WriteLine($"no make-good assessment for {contestId}: no correction after COMPLETE owes anything");
@@ -94,7 +94,7 @@ public static class MakeGoodsCommand
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason))
             return await OperatorTool.FailAsync("make-goods propose", "--reason is required");
-        var assessed = (await new ReadQueries(tool.ReadModel).MakeGoodsAsync(contestId))
+        var assessed = (await new ContestReadStore(tool.ReadModel).MakeGoodsAsync(contestId))
             .FirstOrDefault(m => m.CorrectionsSoFar == report);
         if (assessed is null)
             return await OperatorTool.FailAsync("make-goods propose", $"no assessment {report} for {contestId}");
@@ -118,7 +118,7 @@ public static class MakeGoodsCommand
         if (tool is null) return 2;
         if (string.IsNullOrWhiteSpace(reason))
             return await OperatorTool.FailAsync("make-goods confirm", "--reason is required");
-        var p = (await new ReadQueries(tool.ReadModel).MakeGoodsAsync(contestId))
+        var p = (await new ContestReadStore(tool.ReadModel).MakeGoodsAsync(contestId))
             .FirstOrDefault(m => m.ProposalId == proposalId);
         if (p is null)
             return await OperatorTool.FailAsync("make-goods confirm", $"no proposal {proposalId} for {contestId}");

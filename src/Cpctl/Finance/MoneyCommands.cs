@@ -2,11 +2,14 @@ using System.CommandLine;
 using System.Globalization;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Operations.Queries.Domain;
-using ContestPipeline.Operations.Queries.Store;
 using Spectre.Console;
+using ContestPipeline.Operations.Queries;
+using ContestPipeline.Operations.Queries.Balance;
+using ContestPipeline.Operations.Queries.Payouts;
+using ContestPipeline.Operations.Queries.Players;
+using ContestPipeline.Operations.Queries.StripeEvents;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Finance;
 
 /// <summary>
 /// cpctl at parity with the console's money pages, reading the operations read model only:
@@ -80,8 +83,8 @@ public static class MoneyCommands
     {
         await using var tool = await OperatorTool.OpenAsync("balance");
         if (tool is null) return 2;
-        var options = OperationsOptions.Read(null);
-        var q = new ReadQueries(tool.ReadModel);
+        var options = BalanceMonitorOptions.Read(null);
+        var q = new BalanceReadStore(tool.ReadModel);
         var snapshots = await q.SnapshotsAsync(Math.Max(count, 1_000));
         var obligations = await q.ObligationsAsync(options.Currency);
         var last = snapshots.LastOrDefault();
@@ -135,7 +138,7 @@ public static class MoneyCommands
     {
         await using var tool = await OperatorTool.OpenAsync("players list");
         if (tool is null) return 2;
-        var rows = await new ReadQueries(tool.ReadModel)
+        var rows = await new PlayerReadStore(tool.ReadModel)
             .PlayersAsync(string.IsNullOrWhiteSpace(search) ? null : search, page);
         var table = new Table().AddColumns("player", "entries", "payouts");
         foreach (var (player, entries, payouts) in rows)
@@ -143,7 +146,7 @@ public static class MoneyCommands
                 payouts.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         Console.WriteLine($"page {page + 1}: {rows.Count} players" +
-            $"{(rows.Count == ReadQueries.PageSize ? $" (more: --page {page + 1})" : "")}");
+            $"{(rows.Count == ReadStore.PageSize ? $" (more: --page {page + 1})" : "")}");
         return 0;
     }
 
@@ -151,9 +154,9 @@ public static class MoneyCommands
     {
         await using var tool = await OperatorTool.OpenAsync("players show");
         if (tool is null) return 2;
-        var q = new ReadQueries(tool.ReadModel);
+        var q = new PlayerReadStore(tool.ReadModel);
         var earnings = await q.EarningsAsync(playerId);
-        var payouts = await q.PayoutsAsync(null, null, null, playerId, 0);
+        var payouts = await new PayoutReadStore(tool.ReadModel).PayoutsAsync(null, null, null, playerId, 0);
         if (earnings.Count == 0 && payouts.Count == 0 &&
             (await q.PlayersAsync(playerId, 0)).All(p => p.PlayerId != playerId))
             return await OperatorTool.FailAsync("players show", $"no player {playerId} in the read model");
@@ -187,7 +190,7 @@ public static class MoneyCommands
         var y = year ?? OperatorTool.Clock.GetUtcNow().Year;
         var threshold = Setting.Long(null, TaxReporting.ThresholdSetting, TaxReporting.ThresholdDefault,
             0, 10_000_000_000);
-        var rows = await new ReadQueries(tool.ReadModel).TaxYearAsync(y);
+        var rows = await new PlayerReadStore(tool.ReadModel).TaxYearAsync(y);
         var path = output ?? $"tax-year-{y}.csv";
         await File.WriteAllTextAsync(path, TaxReporting.Csv(y, rows, threshold), ct);
         var reportable = rows.Count(r => TaxReporting.Reportable(r.PaidMinor, threshold));
@@ -204,7 +207,7 @@ public static class MoneyCommands
     {
         await using var tool = await OperatorTool.OpenAsync("stripe-events");
         if (tool is null) return 2;
-        var q = new ReadQueries(tool.ReadModel);
+        var q = new StripeEventReadStore(tool.ReadModel);
         var types = await q.WebhookTypesAsync();
         Console.WriteLine("last event received: " +
             (types.Count == 0 ? "none yet" : Stamp(types.Max(t => t.LastReceived))));
@@ -220,7 +223,7 @@ public static class MoneyCommands
                 Markup.Escape(e.Outcome ?? "(not yet handled)"));
         AnsiConsole.Write(list);
         Console.WriteLine($"page {page + 1}: {events.Count} events" +
-            $"{(events.Count == ReadQueries.PageSize ? $" (more: --page {page + 1})" : "")}");
+            $"{(events.Count == ReadStore.PageSize ? $" (more: --page {page + 1})" : "")}");
         var failures = await q.WebhookFailuresAsync();
         Console.WriteLine($"failures (dead letters and alerts about stripe.events): {failures.Count}");
         foreach (var a in failures)

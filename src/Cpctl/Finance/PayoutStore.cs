@@ -2,21 +2,14 @@ using ContestPipeline.Plumbing.Database;
 using Dapper;
 using Npgsql;
 
-namespace ContestPipeline.Cpctl.Store;
-
-/// <summary>
-/// A payout as cpctl lists it and as a decision names it: read from Payout's own table, the one source of its
-/// version. <see cref="MaybeSent"/>: a transfer may have been sent under its key (marked just before its POST).
-/// </summary>
-public sealed record PayoutLine(string PayoutId, string ContestId, string PlayerId, long AmountMinor, string Currency,
-    string State, string? HoldKind, int Version, string Reason, bool MaybeSent);
+namespace ContestPipeline.Cpctl.Finance;
 
 /// <summary>
 /// What cpctl payouts reads from Payout's schema (as the operations role, which may read every schema).
 /// </summary>
-public static class PayoutQueries
+public static class PayoutStore
 {
-    static PayoutQueries() => DapperDefaults.Apply();
+    static PayoutStore() => DapperDefaults.Apply();
 
     /// <summary>Payouts by state (<c>held</c>, or a hold as <c>held:review</c>) and contest, both optional.</summary>
     public static async Task<List<PayoutLine>> ListAsync(NpgsqlConnection connection, string? state, string? contest) =>

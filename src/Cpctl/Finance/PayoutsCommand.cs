@@ -7,11 +7,10 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Cpctl.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Finance;
 
 /// <summary>
 /// cpctl payouts: list payouts from Payout's own tables, and release or reject a held (or
@@ -66,7 +65,7 @@ public static class PayoutsCommand
                 Description = "the halt this resume ends (default: the halt in force, read from Payout)",
             };
             if (name == "resume") command.Options.Add(halt);
-            command.SetAction((parse, ct) => OperationsCommands.DispatchAsync(name, parse.GetValue(why)!,
+            command.SetAction((parse, ct) => DispatchAsync(name, parse.GetValue(why)!,
                 parse.GetValue(by)!,
                 name == "resume" ? parse.GetValue(halt) : null, ct));
             payouts.Subcommands.Add(command);
@@ -80,7 +79,7 @@ public static class PayoutsCommand
         if (settings is null) return await Fail("payouts", error!);
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var rows = await PayoutQueries.ListAsync(conn, state, contest);
+        var rows = await PayoutStore.ListAsync(conn, state, contest);
         Console.WriteLine(
             $"{"payout",-42} {"contest",-14} {"player",-12} {"amount",12} {"state",-22} {"version",7} reason");
         foreach (var r in rows)
@@ -131,7 +130,7 @@ public static class PayoutsCommand
     {
         await using var conn = new NpgsqlConnection(settings.PostgresConnectionString);
         await conn.OpenAsync(ct);
-        var p = await PayoutQueries.FindAsync(conn, payoutId)
+        var p = await PayoutStore.FindAsync(conn, payoutId)
             ?? throw new InvalidOperationException($"no payout {payoutId}");
         if (p.State is PayoutStates.Paid or PayoutStates.Rejected or PayoutStates.Quarantined
             || (p.State == PayoutStates.Submitting && decision != PayoutReviewDecided.Reject))
@@ -178,5 +177,44 @@ public static class PayoutsCommand
     {
         await Console.Error.WriteLineAsync($"payouts {what}: {message}");
         return 1;
+    }
+
+    /// <summary>
+    /// Publishes a halt, or a resume naming the halt it ends (the one in force as Payout has it,
+    /// unless <paramref name="halt"/> names one), on payouts.control: Payout applies a resume
+    /// only to the halt in force, so one sent twice, or after another halt, ends nothing.
+    /// </summary>
+    public static async Task<int> DispatchAsync(string action, string reason, string @operator, string? halt,
+        CancellationToken ct)
+    {
+        var command = "payouts " + action;
+        await using var tool = await OperatorTool.OpenAsync(command, @operator);
+        if (tool is null) return 2;
+        if (string.IsNullOrWhiteSpace(reason)) return await OperatorTool.FailAsync(command, "--reason is required");
+        string? ends = null;
+        if (action == PayoutDispatchDecided.Resume)
+        {
+            await using var conn = new NpgsqlConnection(tool.Settings.PostgresConnectionString);
+            await conn.OpenAsync(ct);
+            var (halted, inForce) = await PayoutStore.DispatchAsync(conn);
+            if (!halted) return await OperatorTool.FailAsync(command, "payouts are not halted: nothing to resume");
+            if (halt is not null && halt != inForce)
+                return await OperatorTool.FailAsync(command,
+                    $"halt {halt} is not the halt in force ({inForce}): " +
+                    "look again, and resume that one if it should end");
+            ends = inForce;
+        }
+        var id = OperatorTool.NewId();
+        await tool.PublishAsync(Topics.PayoutsControl, PayoutDispatchDecided.Key,
+            PayoutDispatchDecided.MessageIdFor(id),
+            new PayoutDispatchDecided(id, action, @operator, reason, OperatorTool.Clock.GetUtcNow(), ends), ct);
+        await tool.AuditAsync(@operator, id, "payouts-" + action, ends is null ? "payouts" : "halt " + ends, reason,
+            action + " published", ct);
+        Console.WriteLine(action == PayoutDispatchDecided.Halt
+            ? $"halt {id} sent: Payout starts no new transfer or refund within seconds (a call in flight completes) " +
+                "and says so on payouts.status"
+            : $"resume of halt {ends} sent: Payout resumes automated transfers and refunds " +
+                "if that halt is still the one in force");
+        return 0;
     }
 }

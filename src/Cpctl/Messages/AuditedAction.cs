@@ -4,7 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Messages;
 
 /// <summary>
 /// The commands that move messages rather than decide (replay, dlq redrive, outbox republish) in the audit trail like

@@ -10,7 +10,7 @@ using ContestPipeline.Plumbing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Messages;
 
 /// <summary>
 /// cpctl dlq: lists the dead letters in <c>&lt;topic&gt;.dlq</c> topics, and re-drives chosen ones

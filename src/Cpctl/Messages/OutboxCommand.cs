@@ -6,7 +6,7 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using Npgsql;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Messages;
 
 /// <summary>
 /// cpctl outbox republish: has a worker's relay publish again what its outbox wrote since a time

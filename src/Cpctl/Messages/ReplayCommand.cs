@@ -5,7 +5,7 @@ using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Messages;
 
 /// <summary>
 /// cpctl replay: moves consumer groups' committed offsets back (to the beginning, an offset or

@@ -5,7 +5,7 @@ using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Provisioning;
 
 /// <summary>cpctl acls: prints the Kafka ACLs every principal needs (the page docs/kafka-acls.md).</summary>
 public static class AclsCommand

@@ -2,7 +2,7 @@ using System.CommandLine;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Provisioning;
 
 /// <summary>
 /// cpctl compose: prints docker-compose.yml, generated from the services' definition

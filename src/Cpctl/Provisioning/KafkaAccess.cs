@@ -4,7 +4,7 @@ using Confluent.Kafka.Admin;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Provisioning;
 
 /// <summary>
 /// The topics job's second half (cpctl topics apply --acls): every service's Kafka principal, its

@@ -6,7 +6,7 @@ using ContestPipeline.Plumbing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Provisioning;
 
 /// <summary>
 /// cpctl migrate: applies a worker's migrations (or all workers') ahead of a deploy, as the

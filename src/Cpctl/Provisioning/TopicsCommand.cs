@@ -6,7 +6,7 @@ using ContestPipeline.Plumbing.Kafka;
 using Confluent.Kafka;
 using ContestPipeline.Deployment;
 
-namespace ContestPipeline.Cpctl.Commands;
+namespace ContestPipeline.Cpctl.Provisioning;
 
 /// <summary>
 /// cpctl topics apply: provisions the topic list (<see cref="TopicCatalog"/>) on the Kafka
