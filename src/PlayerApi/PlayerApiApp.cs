@@ -1,19 +1,18 @@
 using System.Text.Json;
-using ContestPipeline.PlayerApi.Domain;
-using ContestPipeline.PlayerApi.Store;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Operations.Queries.Store;
+using ContestPipeline.Operations.Queries.Players;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ContestPipeline.PlayerApi.OnboardingLinks;
 
-namespace ContestPipeline.PlayerApi.Extensions;
+namespace ContestPipeline.PlayerApi;
 
 /// <summary>
 /// The platform's read API: <c>GET /players/{playerId}/statement</c>, a player's entries, winnings
@@ -54,8 +53,8 @@ public static class PlayerApiApp
         DapperDefaults.Apply();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
-        builder.Services.AddSingleton<ReadQueries>();
-        builder.Services.AddSingleton<OnboardingLinkRequests>();
+        builder.Services.AddSingleton<PlayerReadStore>();
+        builder.Services.AddSingleton<OnboardingLinkRequestStore>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
@@ -74,7 +73,7 @@ public static class PlayerApiApp
         ArgumentNullException.ThrowIfNull(app);
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapGet("/players/{playerId}/statement", async (
-            HttpContext c, PlayerApiOptions o, ReadQueries q, string playerId) =>
+            HttpContext c, PlayerApiOptions o, PlayerReadStore q, string playerId) =>
         {
             if (!o.Accepts(c.Request.Headers.Authorization.ToString()))
                 return Results.Json(new { error = "a bearer token the platform was given is required" },

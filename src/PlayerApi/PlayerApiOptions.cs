@@ -3,7 +3,7 @@ using System.Text;
 using ContestPipeline.Plumbing;
 using Microsoft.Extensions.Configuration;
 
-namespace ContestPipeline.PlayerApi.Domain;
+namespace ContestPipeline.PlayerApi;
 
 /// <summary>
 /// The read API's settings: where it listens, and the platform's tokens it accepts, given as the

@@ -1,10 +1,8 @@
 using System.Globalization;
-using ContestPipeline.PlayerApi.Domain;
-using ContestPipeline.PlayerApi.Store;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.AspNetCore.Http;
 
-namespace ContestPipeline.PlayerApi.Extensions;
+namespace ContestPipeline.PlayerApi.OnboardingLinks;
 
 /// <summary>
 /// <c>POST /recipients/{playerId}/onboarding-link</c>: a fresh Stripe onboarding link for a winner whose account is
@@ -20,7 +18,7 @@ public static class OnboardingLinkEndpoint
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     public static async Task<IResult> HandleAsync(HttpContext http, PlayerApiOptions options,
-        OnboardingLinkRequests requests, TimeProvider clock, string playerId)
+        OnboardingLinkRequestStore requests, TimeProvider clock, string playerId)
     {
         if (!options.Accepts(http.Request.Headers.Authorization.ToString()))
             return Error(StatusCodes.Status401Unauthorized, "a bearer token the platform was given is required");

@@ -1,16 +1,13 @@
 using Dapper;
 using Npgsql;
 
-namespace ContestPipeline.PlayerApi.Store;
-
-/// <summary>A request's answer from Payout: <see cref="Outcome"/> is null while it waits.</summary>
-public sealed record OnboardingLinkAnswer(string? Outcome, string? Url, DateTimeOffset? ExpiresAt, string? Reason);
+namespace ContestPipeline.PlayerApi.OnboardingLinks;
 
 /// <summary>
 /// The read API's side of payout.onboarding_link_requests: it adds a request and reads the answer Payout writes;
 /// its role may insert and read that table and nothing else of Payout's (Workers.Payout's grants).
 /// </summary>
-public sealed class OnboardingLinkRequests(NpgsqlDataSource dataSource)
+public sealed class OnboardingLinkRequestStore(NpgsqlDataSource dataSource)
 {
     /// <summary>
     /// Adds a request, unless the player already made <paramref name="limit"/> within <paramref name="window"/>
