@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace ContestPipeline.Webhooks.Extensions;
+namespace ContestPipeline.Webhooks;
 
 /// <summary>
 /// Stripe's webhook endpoint, <c>POST /stripe/webhooks</c>: verifies each request's
@@ -36,7 +36,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// Every request refused so far (forged, expired or malformed signatures, unreadable events, livemode mismatches),
     /// by outcome.
     /// </summary>
-    public IReadOnlyDictionary<ContestPipeline.Webhooks.Domain.WebhookOutcome, long> Rejections =>
+    public IReadOnlyDictionary<WebhookOutcome, long> Rejections =>
         _app.Services.GetRequiredService<StripeEventForwarder>().Rejections;
 
     /// <summary>

@@ -1,12 +1,11 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
-using ContestPipeline.Webhooks.Domain;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace ContestPipeline.Webhooks.Extensions;
+namespace ContestPipeline.Webhooks;
 
 public sealed class WebhookReceiverOptions
 {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ContestPipeline.Webhooks.Domain;
+namespace ContestPipeline.Webhooks.Forwarding;
 
 /// <summary>
 /// Counts the requests the receiver refuses, by outcome, and decides which of them get a log

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using ContestPipeline.Plumbing.Hosting;
 
-namespace ContestPipeline.Webhooks.Domain;
+namespace ContestPipeline.Webhooks.Forwarding;
 
 /// <summary>
 /// The webhook receiver's counters, on its one meter (<see cref="PipelineTelemetry.WebhooksMeterName"/>).
