@@ -1,7 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Cpctl.Commands;
 using ContestPipeline.Cpctl.ContractDocs;
 
 namespace ContestPipeline.Tests.Contracts;

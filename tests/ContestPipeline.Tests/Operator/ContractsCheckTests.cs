@@ -1,4 +1,4 @@
-using ContestPipeline.Cpctl.Commands;
+using ContestPipeline.Cpctl.ContractDocs;
 
 namespace ContestPipeline.Tests.Operator;
 

@@ -1,12 +1,12 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Operations;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
 using Npgsql;
-using ContestPipeline.Operations.Queries.Domain;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Local.Demo;

@@ -11,7 +11,7 @@ public static class WorkerDefinitions
         Scoring.Extensions.ScoringWorker.Definition,
         Settlement.Extensions.SettlementWorker.Definition,
         Payout.Extensions.PayoutWorker.Definition,
-        Operations.Extensions.OperationsWorker.Definition,
+        Operations.OperationsWorker.Definition,
         Notifier.Extensions.NotifierWorker.Definition,
     }.ToDictionary(w => w.Name);
 }
