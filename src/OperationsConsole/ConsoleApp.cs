@@ -95,14 +95,7 @@ public static class ConsoleApp
         services.AddSingleton<OperatorSessions>();
         services.AddHttpContextAccessor();
         services.AddSingleton(_ => NpgsqlDataSource.Create(settings.PostgresConnectionString));
-        services.AddSingleton<ContestReadStore>();
-        services.AddSingleton<PayoutReadStore>();
-        services.AddSingleton<AlertReadStore>();
-        services.AddSingleton<BalanceReadStore>();
-        services.AddSingleton<StripeEventReadStore>();
-        services.AddSingleton<PlayerReadStore>();
-        services.AddSingleton<AuditReadStore>();
-        services.AddSingleton<DeliveryReadStore>();
+        AddReadStores(services);
         // The console signs its decisions as the operator producer: without the key it does not start.
         var signer = SigningKeys.Resolve(null, settings.Environment)
             .SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf);
@@ -154,6 +147,22 @@ public static class ConsoleApp
         // No page or action without sign-in: the fallback policy covers every endpoint that does not say otherwise.
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+    }
+
+    /// <summary>
+    /// The read model's stores, one per thing the pages read, each over the one data source: a page takes
+    /// those it reads.
+    /// </summary>
+    private static void AddReadStores(IServiceCollection services)
+    {
+        services.AddSingleton<ContestReadStore>();
+        services.AddSingleton<PayoutReadStore>();
+        services.AddSingleton<AlertReadStore>();
+        services.AddSingleton<BalanceReadStore>();
+        services.AddSingleton<StripeEventReadStore>();
+        services.AddSingleton<PlayerReadStore>();
+        services.AddSingleton<AuditReadStore>();
+        services.AddSingleton<DeliveryReadStore>();
     }
 
     public static void Map(WebApplication app)

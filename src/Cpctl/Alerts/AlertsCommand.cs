@@ -1,15 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.Json;
 using ContestPipeline.Contracts;
-using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
-using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Plumbing.Messaging;
-using Npgsql;
 using Spectre.Console;
-using ContestPipeline.Rules.Contests;
 using ContestPipeline.Operations.Queries;
 using ContestPipeline.Operations.Queries.Alerts;
 
