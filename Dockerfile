@@ -13,7 +13,7 @@ ARG CONTESTPIPELINE_PRODUCTION=true
 WORKDIR /src
 COPY . .
 # The production build: test-only hooks (crash points) cannot be armed in what it runs.
-RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Operations:operations WebConsole:console Webhooks:webhooks PlayerApi:player-api Notifier:notifier Operator:cpctl; do \
+RUN set -e; for p in Ingestion:ingestion Scoring:scoring Settlement:settlement Payout:payout Operations:operations OperationsConsole:console Webhooks:webhooks PlayerApi:player-api Notifier:notifier Cpctl:cpctl; do \
       project="${p%%:*}"; name="${p##*:}"; \
       dotnet publish "src/$project/ContestPipeline.$project.csproj" -c Release -p:ContestPipelineProduction=$CONTESTPIPELINE_PRODUCTION -o "/app/$name"; \
     done

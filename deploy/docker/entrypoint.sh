@@ -10,7 +10,7 @@ case "$what" in
   settlement) exec dotnet /app/settlement/ContestPipeline.Settlement.dll "$@" ;;
   payout)     exec dotnet /app/payout/ContestPipeline.Payout.dll "$@" ;;
   operations) exec dotnet /app/operations/ContestPipeline.Operations.dll "$@" ;;
-  console)    exec dotnet /app/console/ContestPipeline.WebConsole.dll "$@" ;;
+  console)    exec dotnet /app/console/ContestPipeline.OperationsConsole.dll "$@" ;;
   webhooks)   exec dotnet /app/webhooks/ContestPipeline.Webhooks.dll "$@" ;;
   player-api) exec dotnet /app/player-api/ContestPipeline.PlayerApi.dll "$@" ;;
   notifier)   exec dotnet /app/notifier/ContestPipeline.Notifier.dll "$@" ;;

@@ -28,11 +28,11 @@ public static class Deployables
         new("settlement", "Settlement", "ContestPipeline.Settlement.dll"),
         new("payout", "Payout", "ContestPipeline.Payout.dll"),
         new("operations", "Operations", "ContestPipeline.Operations.dll"),
-        new("console", "WebConsole", "ContestPipeline.WebConsole.dll"),
+        new("console", "OperationsConsole", "ContestPipeline.OperationsConsole.dll"),
         new("webhooks", "Webhooks", "ContestPipeline.Webhooks.dll"),
         new("player-api", "PlayerApi", "ContestPipeline.PlayerApi.dll"),
         new("notifier", "Notifier", "ContestPipeline.Notifier.dll"),
-        new("cpctl", "Operator", "cpctl.dll"),
+        new("cpctl", "Cpctl", "cpctl.dll"),
     ];
 
     public static Deployable Of(string name) =>

@@ -1,4 +1,4 @@
-using ContestPipeline.Operations.Extensions;
+using ContestPipeline.Operations;
 using ContestPipeline.Plumbing.Hosting;
 
 return await PipelineWorker.RunAsync(args, OperationsWorker.Definition);

@@ -1,3 +1,3 @@
-using ContestPipeline.PlayerApi.Extensions;
+using ContestPipeline.PlayerApi;
 
 return await PlayerApiApp.RunAsync(args);

@@ -1,3 +1,3 @@
-using ContestPipeline.Webhooks.Extensions;
+using ContestPipeline.Webhooks;
 
 return await WebhookReceiverHost.RunAsync(listenUrl: null, CancellationToken.None);

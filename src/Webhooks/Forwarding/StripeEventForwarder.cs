@@ -9,8 +9,6 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.Logging;
 
-using ContestPipeline.Webhooks.Domain;
-using ContestPipeline.Webhooks.Extensions;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Webhooks.Forwarding;

@@ -7,7 +7,7 @@ using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Deployment;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Tests.Infrastructure;
-using ContestPipeline.WebConsole.Extensions;
+using ContestPipeline.OperationsConsole.SignIn;
 
 namespace ContestPipeline.Tests.WebConsole;
 
@@ -153,8 +153,8 @@ public sealed partial class ConsoleSignInTests
         var file = Path.Combine(Path.GetTempPath(), $"operators-{Guid.NewGuid():N}.json");
         try
         {
-            Assert.Equal(0, ContestPipeline.Operator.Commands.ConsoleCommands.AddOperator(file, "ann", OperatorRoles.Approver, "ann-pass-1"));
-            Assert.Equal(0, ContestPipeline.Operator.Commands.ConsoleCommands.AddOperator(file, "cy", OperatorRoles.Viewer, "cy-pass-1"));
+            Assert.Equal(0, ContestPipeline.Cpctl.Credentials.ConsoleCommands.AddOperator(file, "ann", OperatorRoles.Approver, "ann-pass-1"));
+            Assert.Equal(0, ContestPipeline.Cpctl.Credentials.ConsoleCommands.AddOperator(file, "cy", OperatorRoles.Viewer, "cy-pass-1"));
             var operators = Operators.Parse(File.ReadAllText(file), file);
             var sealedSecret = operators.Find("ann")!.Totp!;
             Assert.Equal(20, sealedSecret.Open("ann", "ann-pass-1")!.Length);

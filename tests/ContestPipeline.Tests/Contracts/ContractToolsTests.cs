@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operator.ContractDocs;
+using ContestPipeline.Cpctl.ContractDocs;
 
 namespace ContestPipeline.Tests.Contracts;
 

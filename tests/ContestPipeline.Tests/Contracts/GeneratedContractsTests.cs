@@ -1,8 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operator.Commands;
-using ContestPipeline.Operator.ContractDocs;
+using ContestPipeline.Cpctl.ContractDocs;
 
 namespace ContestPipeline.Tests.Contracts;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operator.ContractDocs;
+using ContestPipeline.Cpctl.ContractDocs;
 
 namespace ContestPipeline.Tests.Contracts;
 

@@ -84,7 +84,7 @@ public sealed class ComposeFileTests
         }
         Assert.Contains("https://127.0.0.1:5080/healthz", console.GetProperty("healthcheck").GetProperty("test").EnumerateArray().Select(t => t.GetString()));
         // What compose gives the console starts in production; plain HTTP there is refused at start.
-        var options = ContestPipeline.WebConsole.Extensions.ConsoleOptions.Read(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        var options = ContestPipeline.OperationsConsole.ConsoleOptions.Read(new Microsoft.Extensions.Configuration.ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["CONTESTPIPELINE_CONSOLE_URL"] = "http://0.0.0.0:5080",

@@ -25,10 +25,11 @@ public sealed partial class ServiceIdentityTests
         .. new[]
             {
                 typeof(PipelineSettings), typeof(StripeServices),
-                    typeof(ContestPipeline.WebConsole.Extensions.ConsoleOptions),
-                typeof(ContestPipeline.Webhooks.Extensions.WebhookReceiverHost),
-                    typeof(ContestPipeline.ReadModel.Domain.OperationsOptions),
-                typeof(ContestPipeline.PlayerApi.Domain.PlayerApiOptions),
+                    typeof(ContestPipeline.OperationsConsole.ConsoleOptions),
+                typeof(ContestPipeline.Webhooks.WebhookReceiverHost),
+                    typeof(ContestPipeline.Operations.Queries.Balance.BalanceMonitorOptions),
+                typeof(ContestPipeline.Operations.OperationsOptions),
+                typeof(ContestPipeline.PlayerApi.PlayerApiOptions),
                 typeof(ContestPipeline.Notifier.NotifierOptions),
             }
             .Select(t => t.Assembly).Distinct()
@@ -100,7 +101,7 @@ public sealed partial class ServiceIdentityTests
             BootstrapServers = "127.0.0.1:9092", BrokerFile = Path.Combine(run, "broker.json"), RunDirectory = run,
                 Stripe = stripe,
             Postgres = "Host=127.0.0.1;Port=5432;Database=some_run", ConsoleOperators = "{}",
-            PlayerApiTokens = ContestPipeline.PlayerApi.Domain.PlayerApiOptions.Hash("token"),
+            PlayerApiTokens = ContestPipeline.PlayerApi.PlayerApiOptions.Hash("token"),
         };
         foreach (var service in Services.All)
         {

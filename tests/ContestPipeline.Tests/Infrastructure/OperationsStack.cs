@@ -7,15 +7,14 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
-using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Npgsql;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
-using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Deployment;
 using ContestPipeline.Notifier;
-using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Rules.Ledger;
+using ContestPipeline.Operations;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
@@ -155,15 +154,15 @@ public sealed class OperationsStack : IAsyncDisposable
             await using var conn = await DataSource.OpenConnectionAsync();
             var state = await conn.ExecuteScalarAsync<string?>(
                 "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId });
-            var open = (await LedgerChecks.ContestBalancesAsync(conn, contestId)).Where(b => b.BalanceMinor != 0
+            var open = (await LedgerCheckStore.ContestBalancesAsync(conn, contestId)).Where(b => b.BalanceMinor != 0
                 && (b.Account == Accounts.EntryFees(contestId) || b.Account == Accounts.PrizePool(contestId)));
-            var found = new List<string>(await LedgerChecks.ContestAsync(conn, contestId));
+            var found = new List<string>(await LedgerCheckStore.ContestAsync(conn, contestId));
             if (state is not ("SETTLED" or "PAID" or "CANCELLED")) found.Add($"settlement's state is {state ?? "none"}");
             found.AddRange(open.Select(b => $"{b.Account} is {b.BalanceMinor}"));
             return found;
         }, p => p.Count == 0, $"{contestId}'s accounts closed (logs in {WorkDirectory})", TimeSpan.FromSeconds(120));
         await using var read = await DataSource.OpenConnectionAsync();
-        Assert.Empty(await LedgerChecks.BookAsync(read));
+        Assert.Empty(await LedgerCheckStore.BookAsync(read));
         return (await read.ExecuteScalarAsync<string>(
             "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }))!;
     }

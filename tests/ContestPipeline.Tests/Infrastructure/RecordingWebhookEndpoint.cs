@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using ContestPipeline.Stripe;
-using ContestPipeline.Webhooks.Extensions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting.Server;

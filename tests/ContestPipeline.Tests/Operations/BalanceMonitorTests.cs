@@ -1,5 +1,5 @@
-using ContestPipeline.ReadModel.Domain;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Operations.Queries.Balance;
+using ContestPipeline.Operations.Queries.Players;
 
 namespace ContestPipeline.Tests.Operations;
 
@@ -11,7 +11,7 @@ namespace ContestPipeline.Tests.Operations;
 /// </summary>
 public sealed class BalanceMonitorTests
 {
-    private static readonly OperationsOptions Seed = new();
+    private static readonly BalanceMonitorOptions Seed = new();
 
     /// <summary>(why, available, obligations, level): every boundary from both sides.</summary>
     public static TheoryData<string, long, long, string> Levels => new()

@@ -2,13 +2,13 @@ using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.Operations.Extensions;
-using ContestPipeline.Operations.Store;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
-using ContestPipeline.ReadModel.Store;
+using ContestPipeline.Cpctl.Contests;
+using ContestPipeline.Cpctl.Messages;
+using ContestPipeline.Operations;
+using ContestPipeline.Operations.Queries.Audit;
 
 namespace ContestPipeline.Tests.Operations;
 
@@ -74,12 +74,12 @@ public sealed class ReadModelReplayTests
         // The audit export of the rebuilt model: its chain holds and its settlement recomputes; a line changed breaks it.
         IReadOnlyList<string> lines;
         await using (var conn = await stack.DataSource.OpenConnectionAsync())
-            lines = await AuditExport.LinesAsync(conn, "sunday", CancellationToken.None);
-        Assert.Empty(AuditVerifyCommand.Verify(lines, out var summary));
+            lines = await AuditExportStore.LinesAsync(conn, "sunday", CancellationToken.None);
+        Assert.Empty(AuditCommand.Verify(lines, out var summary));
         Assert.Contains("recomputed 4 prizes", summary);
         var tampered = lines.Select(l => l.Replace("\"netMinor\":2619", "\"netMinor\":2719", StringComparison.Ordinal)).ToList();
         Assert.NotEqual(lines, tampered);
-        var problems = AuditVerifyCommand.Verify(tampered, out _);
+        var problems = AuditCommand.Verify(tampered, out _);
         Assert.Contains(problems, p => p.Contains("the chain is broken", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("not what the settlement recomputes to", StringComparison.Ordinal));
     }

@@ -4,10 +4,11 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
-using ContestPipeline.Operations.Extensions;
-using ContestPipeline.Operations.Handlers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Operations;
+using ContestPipeline.Operations.Entries;
+using ContestPipeline.Operations.StripeEvents;
 
 namespace ContestPipeline.Tests.Operations;
 

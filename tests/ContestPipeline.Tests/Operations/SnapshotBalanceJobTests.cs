@@ -1,17 +1,16 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Alerts;
-using ContestPipeline.Operations.Extensions;
-using ContestPipeline.Operations.Jobs;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using ContestPipeline.Operations;
+using ContestPipeline.Operations.Balance;
 
 namespace ContestPipeline.Tests.Operations;
 

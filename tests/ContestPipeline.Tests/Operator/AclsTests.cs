@@ -1,9 +1,9 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Deployment;
+using ContestPipeline.Cpctl.Provisioning;
 
 namespace ContestPipeline.Tests.Operator;
 

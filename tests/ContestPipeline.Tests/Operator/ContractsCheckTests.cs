@@ -1,4 +1,4 @@
-using ContestPipeline.Operator.Commands;
+using ContestPipeline.Cpctl.ContractDocs;
 
 namespace ContestPipeline.Tests.Operator;
 

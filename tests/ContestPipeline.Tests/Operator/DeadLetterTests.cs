@@ -1,12 +1,12 @@
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Local.Bench;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Operator;
 

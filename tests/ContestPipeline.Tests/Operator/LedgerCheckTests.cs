@@ -1,7 +1,7 @@
-using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Settlement;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Operator;
 
@@ -33,10 +33,10 @@ public sealed class LedgerCheckTests(PipelineFixture fixture)
         string[] all = ["c-cancelled", "c-empty", "c-paid"];
 
         // One refund ordered but not recorded: the cancelled contest is still refunding; an empty one is not.
-        Assert.Equal(["c-cancelled"], await LedgerChecks.RefundsPendingAsync(conn, all));
-        Assert.Empty(await LedgerChecks.RefundsPendingAsync(conn, ["c-empty", "c-paid"]));
+        Assert.Equal(["c-cancelled"], await LedgerCheckStore.RefundsPendingAsync(conn, all));
+        Assert.Empty(await LedgerCheckStore.RefundsPendingAsync(conn, ["c-empty", "c-paid"]));
 
         await conn.ExecuteAsync("UPDATE settlement.refund_orders SET refunded_at = now() WHERE refund_id = 'r2'");
-        Assert.Empty(await LedgerChecks.RefundsPendingAsync(conn, all));
+        Assert.Empty(await LedgerCheckStore.RefundsPendingAsync(conn, all));
     }
 }

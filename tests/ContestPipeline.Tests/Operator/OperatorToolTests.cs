@@ -1,5 +1,4 @@
 using ContestPipeline.Deployment;
-using ContestPipeline.PlayerApi.Domain;
 using ContestPipeline.Plumbing.Database;
 using System.Globalization;
 using System.Net;
@@ -7,15 +6,17 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Local.Processes;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing;
-using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Operations;
 using ContestPipeline.Tests.Scenarios;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using System.Text.Json;
+using ContestPipeline.Cpctl;
+using ContestPipeline.Cpctl.Messages;
+using ContestPipeline.Operations.Queries.Players;
+using ContestPipeline.PlayerApi;
 
 namespace ContestPipeline.Tests.Operator;
 

@@ -1,8 +1,8 @@
 using System.Text.RegularExpressions;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
+using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Operator;
 

@@ -3,7 +3,6 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Bench;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
@@ -15,6 +14,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using static ContestPipeline.Tests.Operator.DeadLetterTests;
 using ContestPipeline.Deployment;
+using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Operator;
 

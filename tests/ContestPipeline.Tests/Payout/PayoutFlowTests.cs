@@ -8,12 +8,11 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout;
-using ContestPipeline.PlayerApi.Domain;
 using ContestPipeline.Plumbing;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
-using ContestPipeline.Webhooks.Extensions;
 using Dapper;
+using ContestPipeline.PlayerApi;
 
 namespace ContestPipeline.Tests.Payout;
 

@@ -10,7 +10,6 @@ using ContestPipeline.Payout;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
-using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 
 namespace ContestPipeline.Tests.Payout;

@@ -25,7 +25,7 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
     {
         var swaps = run.Swaps with
         {
-            ConsoleOperators = "{}", PlayerApiTokens = ContestPipeline.PlayerApi.Domain.PlayerApiOptions.Hash("token"),
+            ConsoleOperators = "{}", PlayerApiTokens = ContestPipeline.PlayerApi.PlayerApiOptions.Hash("token"),
         };
         var env = LocalServices.Prepare(service, swaps, label: "roles-" + service.Name).Environment;
         var csb = new NpgsqlConnectionStringBuilder(env[PipelineSettings.PostgresVariable])

@@ -1,7 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
@@ -9,6 +8,7 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
+using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Plumbing;
 

@@ -1,11 +1,11 @@
 using ContestPipeline.Contracts;
-using ContestPipeline.Operator.Commands;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using ContestPipeline.Deployment;
+using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Plumbing;
 

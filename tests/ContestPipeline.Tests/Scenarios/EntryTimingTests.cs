@@ -9,7 +9,6 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
-using ContestPipeline.Webhooks.Extensions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 
 namespace ContestPipeline.Tests.Scenarios;

@@ -15,13 +15,12 @@ using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using ContestPipeline.Tests.Infrastructure;
-using ContestPipeline.Webhooks.Domain;
-using ContestPipeline.Webhooks.Extensions;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
-using WebhookLimits = ContestPipeline.Webhooks.Domain.WebhookLimits;
+using WebhookLimits = ContestPipeline.Webhooks.WebhookLimits;
 using ContestPipeline.Deployment;
+using ContestPipeline.Webhooks;
 
 namespace ContestPipeline.Tests.Scenarios;
 

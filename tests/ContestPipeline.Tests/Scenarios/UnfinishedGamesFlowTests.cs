@@ -2,10 +2,10 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
-using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Scenarios;
 
@@ -162,10 +162,10 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
             foreach (var contest in new[] { "pp-cancel", "canc-refund" })
             {
                 Assert.Equal("CANCELLED", await run.SettlementStateAsync(contest));
-                Assert.Empty(await LedgerChecks.ContestAsync(conn, contest));
-                Assert.Equal(0, (await LedgerChecks.ContestBalancesAsync(conn, contest)).Single(b => b.Account == Accounts.EntryFees(contest)).BalanceMinor);
+                Assert.Empty(await LedgerCheckStore.ContestAsync(conn, contest));
+                Assert.Equal(0, (await LedgerCheckStore.ContestBalancesAsync(conn, contest)).Single(b => b.Account == Accounts.EntryFees(contest)).BalanceMinor);
             }
-            Assert.Empty(await LedgerChecks.BookAsync(conn));
+            Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         }
         // Each path was taken: susp-b kept g5's values when its resumption came before the result; pp's and susp-a's
         // results were fixed first.

@@ -1,4 +1,3 @@
-using ContestPipeline.ReadModel.Store;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,6 +14,7 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;
 
@@ -70,7 +70,7 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         Assert.Equal(expected, postings);
         Assert.Equal(plan.Journal.Select(e => e.Description).Order(StringComparer.Ordinal),
             await read.QueryAsync<string>("SELECT description FROM settlement.journal WHERE contest_id = 'chunky' AND kind IN ('settlement', 'prize_payable') ORDER BY description COLLATE \"C\""));
-        Assert.Empty(await LedgerChecks.BookAsync(read));
+        Assert.Empty(await LedgerCheckStore.BookAsync(read));
 
         // What went out, in the order the relay sends it: the authorization, every order in award order, then SETTLED.
         var outbox = (await read.QueryAsync<(string MessageId, string Topic, string Type, byte[] Payload)>(
@@ -128,10 +128,10 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         {
             Assert.Equal(plan.Orders, orders.Where(o => o.ContestId == id));
             Assert.Equal(plan.Journal.Count, await read.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE contest_id = @id AND kind IN ('settlement', 'prize_payable')", new { id }));
-            Assert.Empty(await LedgerChecks.ContestAsync(read, id));
+            Assert.Empty(await LedgerCheckStore.ContestAsync(read, id));
         }
         Assert.Equal(4, await read.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.outbox WHERE message_type = @t", new { t = ContestSettled.MessageType }));
-        Assert.Empty(await LedgerChecks.BookAsync(read));
+        Assert.Empty(await LedgerCheckStore.BookAsync(read));
     }
 
     private static T Body<T>(byte[] payload) => JsonSerializer.Deserialize<T>(payload, OutgoingMessage.Json)!;

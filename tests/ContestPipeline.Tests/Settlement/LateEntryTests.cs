@@ -1,4 +1,3 @@
-using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;
@@ -8,6 +7,7 @@ using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;
 
@@ -53,8 +53,8 @@ public sealed class LateEntryTests(PipelineFixture fixture)
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(["e-ada", "e-bo"], await conn.QueryAsync<string>("SELECT entry_id FROM settlement.entries ORDER BY entry_id COLLATE \"C\""));
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "late"));
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "late"));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Equal(2 * Fee, await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
         Assert.DoesNotContain(run.World.Read(Topics.PayoutsDue), m => m.Type == RefundOrdered.MessageType);
     }

@@ -1,4 +1,3 @@
-using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
@@ -15,6 +14,7 @@ using Dapper;
 using System.Text.Json;
 using ContestPipeline.Plumbing.Messaging;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;
 
@@ -219,8 +219,8 @@ public sealed class MakeGoodTests
         Assert.True(makeGoodPayouts.Count == 2 && makeGoodPayouts.All(p => p.State == "paid"),
             "both make-goods paid in Payout's own table: " + string.Join("; ", makeGoodPayouts.Select(p => $"{p.Id} {p.State} ({p.Reason})")));
         Assert.Equal(2, stack.Stripe.Ledger().Transfers.Count(t => t.Metadata.TryGetValue("payout_id", out var p) && p.StartsWith("makegood_", StringComparison.Ordinal)));
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "mg"));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "mg"));
         Assert.Equal(1_746, await conn.ExecuteScalarAsync<long>("SELECT net_minor FROM settlement.payouts WHERE player_id = 'ed' AND make_good_of = 1"));
     }
 }

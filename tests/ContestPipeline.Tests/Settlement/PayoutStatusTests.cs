@@ -1,4 +1,3 @@
-using ContestPipeline.ReadModel.Store;
 using ContestPipeline.Rules.Ledger;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
@@ -10,6 +9,7 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Tests.Settlement;
 
@@ -54,9 +54,9 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Equal((3, 3, 0, orders.Sum(o => o.NetMinor), 0L, "USD"), (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor, paid.Currency));
 
         // A PAID contest's accounts are closed: fees, pool and its winners' payables all at zero.
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "main"));
-        var balances = (await LedgerChecks.ContestBalancesAsync(conn, "main")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "main"));
+        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "main")).ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(3 * Fee - orders.Sum(o => o.NetMinor), balances[Accounts.StripeBalance]);
         Assert.All(orders, o => Assert.Equal(0, balances[Accounts.PrizesPayable(o.PlayerId)]));
         Assert.Empty(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
@@ -81,7 +81,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Equal(reversed.NetMinor, await conn.ExecuteScalarAsync<long>("SELECT reversed_minor FROM settlement.payouts WHERE payout_id = @PayoutId", reversed));
         Assert.Equal(new[] { $"reversal:{reversed.PayoutId}:500", $"reversal:{reversed.PayoutId}:{reversed.NetMinor}" }.Order(StringComparer.Ordinal),
             await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_reversed' ORDER BY journal_id COLLATE \"C\""));
-        var payable = (await LedgerChecks.ContestBalancesAsync(conn, "rev")).Single(b => b.Account == Accounts.PrizesPayable(reversed.PlayerId));
+        var payable = (await LedgerCheckStore.ContestBalancesAsync(conn, "rev")).Single(b => b.Account == Accounts.PrizesPayable(reversed.PlayerId));
         Assert.Equal(-reversed.NetMinor, payable.BalanceMinor);       // the prize is owed again
 
         // The operator rejects it: what it still owed is withheld, and the contest is PAID.
@@ -91,8 +91,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, reversed.NetMinor),
             (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "rev"));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "rev"));
     }
 
     [Fact]
@@ -116,8 +116,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Single(transitions, t => t == "PAID");
         // The ledger says what happened: the winner is owed the reversed amount again, so the check names the open payable.
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
-        var problem = Assert.Single(await LedgerChecks.ContestAsync(conn, "late"));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        var problem = Assert.Single(await LedgerCheckStore.ContestAsync(conn, "late"));
         Assert.Contains($"{Accounts.PrizesPayable(reversed.PlayerId)} is -300", problem);
     }
 
@@ -145,7 +145,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, rejected.NetMinor),
             (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "held"));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "held"));
     }
 
     [Fact]
@@ -188,8 +188,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
             .Select(m => m.Body.Deserialize<RefundOrdered>(OutgoingMessage.Json)!).ToList();
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "thin"));   // the fees wait, refund ordered, in the contest's account
-        Assert.Equal(-2 * Fee, (await LedgerChecks.ContestBalancesAsync(conn, "thin")).Single(b => b.Account == Accounts.EntryFees("thin")).BalanceMinor);
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "thin"));   // the fees wait, refund ordered, in the contest's account
+        Assert.Equal(-2 * Fee, (await LedgerCheckStore.ContestBalancesAsync(conn, "thin")).Single(b => b.Account == Accounts.EntryFees("thin")).BalanceMinor);
 
         foreach (var r in refunds) Refunded(run, r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor);
         Refunded(run, refunds[0].RefundId, "thin", refunds[0].PlayerId, refunds[0].PaymentIntentId, refunds[0].AmountMinor);
@@ -198,11 +198,11 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
 
         Assert.Equal(refunds.Select(r => $"refund:{r.RefundId}").Order(StringComparer.Ordinal),
             await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'refund' ORDER BY journal_id COLLATE \"C\""));
-        var balances = (await LedgerChecks.ContestBalancesAsync(conn, "thin")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "thin")).ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(0, balances[Accounts.EntryFees("thin")]);
         Assert.Equal(0, balances[Accounts.StripeBalance]);
-        Assert.Empty(await LedgerChecks.ContestAsync(conn, "thin"));
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "thin"));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
     }
 
     [Fact]
@@ -230,8 +230,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
                 ($"refund:{refundId}", "refund", Accounts.StripeBalance, -2_500L),
             ],
             postings);
-        Assert.All(await LedgerChecks.ContestBalancesAsync(conn, "sunday"), b => Assert.Equal(0, b.BalanceMinor));
-        Assert.Empty(await LedgerChecks.BookAsync(conn));
+        Assert.All(await LedgerCheckStore.ContestBalancesAsync(conn, "sunday"), b => Assert.Equal(0, b.BalanceMinor));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Contains("refund id of PaymentIntent pi_other is refund_pi_other",
             Assert.Single(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus))).Headers[MessageHeaders.DeadLetterReason]);
     }

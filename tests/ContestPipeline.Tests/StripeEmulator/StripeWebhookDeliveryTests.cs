@@ -1,7 +1,6 @@
 using System.Text.Json;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
-using ContestPipeline.Webhooks.Extensions;
 using Xunit;
 using ContestPipeline.Tests.Infrastructure;
 

@@ -14,12 +14,11 @@ using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Stripe;
-using ContestPipeline.Webhooks.Domain;
-using ContestPipeline.Webhooks.Extensions;
 using ContestPipeline.Webhooks.Forwarding;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
-using WebhookReceiver = ContestPipeline.Webhooks.Extensions.WebhookReceiver;
+using WebhookReceiver = ContestPipeline.Webhooks.WebhookReceiver;
+using ContestPipeline.Webhooks;
 
 namespace ContestPipeline.Tests.Webhooks;
 

@@ -1,4 +1,3 @@
-using ContestPipeline.ReadModel.Store;
 using System.Diagnostics;
 using System.Globalization;
 using ContestPipeline.Contracts.Contests;
@@ -18,6 +17,7 @@ using ContestPipeline.Plumbing.Kafka;
 using Dapper;
 using Npgsql;
 using ContestPipeline.Deployment;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Local.Campaign;
 
@@ -632,8 +632,8 @@ public sealed class FaultCampaign(CampaignOptions o)
         Require(poolMismatches == 0, $"{poolMismatches} contests whose transfers, fees and rake do not make their entry fees");
 
         // The ledger: balanced, closed for every contest as its state requires, and equal to Stripe's balance.
-        var ledgerProblems = new List<string>(await LedgerChecks.BookAsync(conn));
-        foreach (var contest in _contests.Keys) ledgerProblems.AddRange(await LedgerChecks.ContestAsync(conn, contest));
+        var ledgerProblems = new List<string>(await LedgerCheckStore.BookAsync(conn));
+        foreach (var contest in _contests.Keys) ledgerProblems.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
         var (book, balance) = await MoneyInvariants.StripeBalanceAsync(conn, stripe, "usd");
         if (book != balance)
             ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance}");

@@ -1,4 +1,3 @@
-using ContestPipeline.ReadModel.Store;
 using System.Diagnostics;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
@@ -14,6 +13,7 @@ using ContestPipeline.Scoring.Boards;
 using Dapper;
 using Npgsql;
 using ContestPipeline.Deployment;
+using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Local.Demo;
 
@@ -327,8 +327,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var (ledgerStripe, stripeBalance) = await MoneyInvariants.StripeBalanceAsync(conn, world.Stripe, "usd");
         Check(ledgerStripe == stripeBalance,
             $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance ({Fixed(stripeBalance, 100, "00")})");
-        var ledger = new List<string>(await LedgerChecks.BookAsync(conn));
-        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" }) ledger.AddRange(await LedgerChecks.ContestAsync(conn, contest));
+        var ledger = new List<string>(await LedgerCheckStore.BookAsync(conn));
+        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" }) ledger.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
         Check(ledger.Count == 0,
             "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables included) are closed, the cancelled one holds only fees not yet refunded"
             + (ledger.Count == 0 ? "" : ": " + string.Join("; ", ledger)));

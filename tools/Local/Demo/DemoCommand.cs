@@ -51,7 +51,7 @@ public static class DemoCommand
         var workers = new List<ChildProcess>();
         try
         {
-            foreach (var name in CanaryPassed.Route.Append(Operations.Extensions.OperationsWorker.Name))
+            foreach (var name in CanaryPassed.Route.Append(Operations.OperationsWorker.Name))
             {
                 // Prizes above 60.00 wait for an operator, so the demo shows a release.
                 var service = Services.Of(name);

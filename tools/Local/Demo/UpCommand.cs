@@ -1,13 +1,13 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Operations;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Stripe;
 using ContestPipeline.StripeEmulation;
 using Dapper;
 using Npgsql;
-using ContestPipeline.ReadModel.Domain;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Local.Demo;

@@ -7,9 +7,9 @@ using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Operations.Queries.Contests;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.ReadModel.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
@@ -37,7 +37,7 @@ public static class EnterCommand
             return await FailAsync($"no local stack described at {stackFile}: start one with ./run up (it writes that file while it runs)");
         DapperDefaults.Apply();
         await using var db = NpgsqlDataSource.Create(stack.Postgres);
-        var queries = new ReadQueries(db);
+        var queries = new ContestReadStore(db);
         var contest = await queries.ContestAsync(request.ContestId);
         if (contest?.EntryFeeMinor is not { } fee || contest.Currency is not { } currency)
             return await FailAsync($"contest {request.ContestId} is not scheduled in the read model at {stack.ConsoleUrl}: define it " +
@@ -80,7 +80,7 @@ public static class EnterCommand
     }
 
     /// <summary>Ingestion decides once the payment is known (its event, or a GET when the event is late); the read model then shows it.</summary>
-    private static async Task<int> AwaitDecisionAsync(ReadQueries queries, string contestId, string paymentIntent, TimeSpan wait, CancellationToken ct)
+    private static async Task<int> AwaitDecisionAsync(ContestReadStore queries, string contestId, string paymentIntent, TimeSpan wait, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < wait)

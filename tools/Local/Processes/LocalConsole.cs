@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing;
-using ContestPipeline.WebConsole.Extensions;
 using ContestPipeline.Deployment;
+using ContestPipeline.OperationsConsole;
 
 namespace ContestPipeline.Local.Processes;
 

@@ -1,5 +1,5 @@
 using ContestPipeline.Deployment;
-using ContestPipeline.PlayerApi.Domain;
+using ContestPipeline.PlayerApi;
 
 namespace ContestPipeline.Local.Processes;
 

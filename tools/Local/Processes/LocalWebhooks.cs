@@ -1,6 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Deployment;
-using ContestPipeline.Webhooks.Extensions;
+using ContestPipeline.Webhooks;
 
 namespace ContestPipeline.Local.Processes;
 

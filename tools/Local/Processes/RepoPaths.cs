@@ -11,8 +11,8 @@ public static class RepoPaths
     public static string Configuration { get; } =
         AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
 
-    /// <summary>The operator's tool (src/Operator), built with the same configuration.</summary>
-    public static string CpctlDll => Built("cpctl", Path.Combine("src", "Operator"), "cpctl.dll");
+    /// <summary>The operator's tool (src/Cpctl), built with the same configuration.</summary>
+    public static string CpctlDll => Built("cpctl", Path.Combine("src", "Cpctl"), "cpctl.dll");
 
     /// <summary>
     /// The development tool (tools/Local): beside the running program (cpdev itself, or the

@@ -11,7 +11,7 @@ public static class WorkerDefinitions
         Scoring.ScoringWorker.Definition,
         Settlement.SettlementWorker.Definition,
         Payout.PayoutWorker.Definition,
-        Operations.Extensions.OperationsWorker.Definition,
+        Operations.OperationsWorker.Definition,
         Notifier.NotifierWorker.Definition,
     }.ToDictionary(w => w.Name);
 }

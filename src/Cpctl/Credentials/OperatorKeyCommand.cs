@@ -1,0 +1,57 @@
+using System.CommandLine;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Deployment;
+using ContestPipeline.Plumbing;
+
+namespace ContestPipeline.Cpctl.Credentials;
+
+/// <summary>
+/// cpctl operator-key issue: an operator's own key, written for the operator alone (a file only they keep, for
+/// cpctl, and to seal into the console's operators file), and the key it gives each service that verifies
+/// operators' decisions, written into the signing-keys folder every service's own folder is laid out from
+/// (<c>cpctl compose keys</c>). Rolling a key is issuing one with a new key id: the services accept both while
+/// both are in their folders, and the old one is deleted once the operator signs with the new one.
+/// </summary>
+public static class OperatorKeyCommand
+{
+    public static Command Build()
+    {
+        var name = new Option<string>("--name") { Description = "the operator (their console name)", Required = true };
+        var keyId = new Option<string?>("--key-id") { Description = "the key's id (default: the date, yyyy-MM-dd)" };
+        var output = new Option<string>("--out") { Description = "the key file to write (theirs)", Required = true };
+        var keys = new Option<string>("--keys-dir")
+        {
+            Description = "the signing-keys folder the services' folders are made from " +
+                "(operators/<name>/<service>/<key id>.key)",
+            Required = true,
+        };
+        var issue = new Command("issue", "issue an operator's own key") { name, keyId, output, keys };
+        issue.SetAction(parse => Issue(parse.GetValue(name)!, parse.GetValue(keyId), parse.GetValue(output)!,
+            parse.GetValue(keys)!));
+        return new Command("operator-key", "operators' own keys, which sign their decisions") { issue };
+    }
+
+    public static int Issue(string name, string? keyId, string output, string keysDirectory)
+    {
+        try
+        {
+            if (File.Exists(output))
+                throw new StartupException($"{output} exists; an operator's key is never overwritten");
+            var key = OperatorKey.Generate(name, keyId ?? OperatorTool.Clock.GetUtcNow().ToString("yyyy-MM-dd",
+                System.Globalization.CultureInfo.InvariantCulture));
+            var consumers = KeyPairs.ConsumersOf(Producers.Operator);
+            key.IssueTo(keysDirectory, consumers);
+            key.WriteTo(output);
+            Console.WriteLine($"operator {key.Operator}'s key {key.KeyId} written to {output} (theirs alone); " +
+                $"its keys for {string.Join(", ", consumers)} written under {keysDirectory}; lay out the services' " +
+                "folders again (cpctl compose keys) and restart them, then seal it into the console's operators file " +
+                "(cpctl console operator add ... --operator-key FILE)");
+            return 0;
+        }
+        catch (Exception e) when (e is StartupException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"operator-key issue: {e.Message}");
+            return 1;
+        }
+    }
+}

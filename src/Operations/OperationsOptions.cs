@@ -1,0 +1,32 @@
+using ContestPipeline.Operations.Queries.Balance;
+using ContestPipeline.Plumbing;
+using Microsoft.Extensions.Configuration;
+
+namespace ContestPipeline.Operations;
+
+/// <summary>
+/// The operations worker's settings: how often it takes a snapshot of the platform's balance (every hour by
+/// default), and the levels and trend it judges each snapshot by, which the console and cpctl read too
+/// (<see cref="BalanceMonitorOptions"/>).
+/// </summary>
+public sealed record OperationsOptions
+{
+    public BalanceMonitorOptions BalanceMonitor { get; init; } = new();
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromHours(1);
+
+    public static class Settings
+    {
+        public const string SnapshotIntervalSeconds = "CONTESTPIPELINE_BALANCE_SNAPSHOT_SECONDS";
+    }
+
+    public static OperationsOptions Read(IConfiguration? configuration)
+    {
+        var o = new OperationsOptions();
+        return o with
+        {
+            BalanceMonitor = BalanceMonitorOptions.Read(configuration),
+            SnapshotInterval = Setting.Seconds(configuration, Settings.SnapshotIntervalSeconds, o.SnapshotInterval,
+                TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+        };
+    }
+}

@@ -1,0 +1,29 @@
+using ContestPipeline.Contracts.Standings;
+using ContestPipeline.Operations.Contests;
+using ContestPipeline.Plumbing.Messaging;
+using static ContestPipeline.Operations.ReadModelStore;
+
+namespace ContestPipeline.Operations.Standings;
+
+/// <summary>A contest's final standings, every row of every chunk, in the order Scoring published them.</summary>
+public static class StandingsStore
+{
+    public static async Task FinalStandingsAsync(HandlerContext context, FinalStandingsPublished chunk)
+    {
+        var rows = chunk.Rows;
+        await ContestStore.EnsureAsync(context, chunk.ContestId);
+        await ExecuteAsync(context, """
+            INSERT INTO operations.final_standings (contest_id, chunk_index, position, rank, entry_id, player_id,
+                score_milli)
+            SELECT @contestId, @chunk, p, r, e, pl, s
+            FROM unnest(@positions, @ranks, @entries, @players, @scores) AS u(p, r, e, pl, s)
+            ON CONFLICT DO NOTHING
+            """, new
+        {
+            contestId = chunk.ContestId, chunk = chunk.ChunkIndex,
+            positions = Enumerable.Range(0, rows.Count).ToArray(),
+            ranks = rows.Select(r => r.Rank).ToArray(), entries = rows.Select(r => r.EntryId).ToArray(),
+            players = rows.Select(r => r.PlayerId).ToArray(), scores = rows.Select(r => r.ScoreMilli).ToArray(),
+        });
+    }
+}

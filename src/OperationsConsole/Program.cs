@@ -1,0 +1,3 @@
+using ContestPipeline.OperationsConsole;
+
+return await ConsoleApp.RunAsync(args);

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Database;
+using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Operations.Queries.Players;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ContestPipeline.PlayerApi.OnboardingLinks;
+
+namespace ContestPipeline.PlayerApi;
+
+/// <summary>
+/// The platform's read API: <c>GET /players/{playerId}/statement</c>, a player's entries, winnings
+/// and where each payout stands, for the platform's backend to show in its app. Every request
+/// carries a bearer token the platform holds and this API knows only by its hash. It reads as the
+/// role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
+/// payouts and contests by the read model's migrator, and to add and read payout.onboarding_link_requests by
+/// Payout's (<c>POST /recipients/{playerId}/onboarding-link</c>, <see cref="OnboardingLinkEndpoint"/>), and nothing
+/// else. Settings are checked at
+/// start (one line and exit code 2 when wrong, as a worker).
+/// </summary>
+public static class PlayerApiApp
+{
+    public const string Name = "player-api";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        PlayerApiOptions options;
+        string postgres;
+        DeploymentEnvironment environment;
+        try
+        {
+            environment = DeploymentEnvironments.Read(builder.Configuration);
+            postgres = PipelineSettings.ResolvePostgres(builder.Configuration, environment);
+            options = PlayerApiOptions.Read(builder.Configuration);
+            await PipelineWorker.CheckPostgresAsync(postgres);
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"{Name}: {e.Message}");
+            return PipelineWorker.ExitStartupFailed;
+        }
+        builder.WebHost.UseUrls(options.Url);
+        DapperDefaults.Apply();
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
+        builder.Services.AddSingleton<PlayerReadStore>();
+        builder.Services.AddSingleton<OnboardingLinkRequestStore>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
+        builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
+        await using var app = builder.Build();
+        Map(app);
+        await app.StartAsync();
+        app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.PlayerApi")
+            .LogInformation("Player read API listening on {Urls} ({Tokens} tokens accepted)",
+                string.Join(", ", app.Urls), options.TokenHashes.Count);
+        await app.WaitForShutdownAsync();
+        return 0;
+    }
+
+    public static void Map(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapGet("/players/{playerId}/statement", async (
+            HttpContext c, PlayerApiOptions o, PlayerReadStore q, string playerId) =>
+        {
+            if (!o.Accepts(c.Request.Headers.Authorization.ToString()))
+                return Results.Json(new { error = "a bearer token the platform was given is required" },
+                    statusCode: StatusCodes.Status401Unauthorized);
+            if (playerId.Length is 0 or > 200)
+                return Results.Json(new { error = "playerId is 1 to 200 characters" },
+                    statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
+        });
+        app.MapPost("/recipients/{playerId}/onboarding-link", OnboardingLinkEndpoint.HandleAsync);
+    }
+}

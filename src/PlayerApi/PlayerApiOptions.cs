@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text;
+using ContestPipeline.Plumbing;
+using Microsoft.Extensions.Configuration;
+
+namespace ContestPipeline.PlayerApi;
+
+/// <summary>
+/// The read API's settings: where it listens, and the platform's tokens it accepts, given as the
+/// hex SHA-256 of each (several while one is rolled), so that what the API holds cannot be
+/// presented as a token.
+/// </summary>
+public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHashes)
+{
+    public static class Settings
+    {
+        public const string Url = "CONTESTPIPELINE_PLAYER_API_URL";
+        public const string TokenHashes = "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256";
+        public const string OnboardingLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WAIT_MS";
+        public const string OnboardingLinkLimit = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_LIMIT";
+        public const string OnboardingLinkWindowSeconds = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WINDOW_SECONDS";
+    }
+
+    public const string UrlDefault = "http://127.0.0.1:5090";
+
+    /// <summary>How long a request for a fresh onboarding link waits for Payout's answer.</summary>
+    public TimeSpan OnboardingLinkWait { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// At most this many onboarding-link requests per player per <see cref="OnboardingLinkWindow"/>, counted from
+    /// payout.onboarding_link_requests (so across every instance of this API); the excess is answered 429 with
+    /// Retry-After. The window is at most a day, less than the shortest retention Payout purges the table after.
+    /// </summary>
+    public const int OnboardingLinkLimitDefault = 5;
+    public int OnboardingLinkLimit { get; init; } = OnboardingLinkLimitDefault;
+    public TimeSpan OnboardingLinkWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    public static PlayerApiOptions Read(IConfiguration? configuration)
+    {
+        var text = Setting.Required(configuration, Settings.TokenHashes,
+            "the hex SHA-256 of every token the platform's backend may present, comma-separated " +
+            "(usually a file named by " + Settings.TokenHashes + "_FILE)");
+        var hashes = new List<byte[]>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (part.Length != 64 || !part.All(char.IsAsciiHexDigit))
+                throw new StartupException($"{Settings.TokenHashes}: '{part[..Math.Min(part.Length, 12)]}…' " +
+                    "is not the 64 hex digits of a SHA-256");
+            hashes.Add(Convert.FromHexString(part));
+        }
+        var o = new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);
+        return o with
+        {
+            OnboardingLinkWait = Setting.Milliseconds(configuration, Settings.OnboardingLinkWaitMs,
+                o.OnboardingLinkWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
+            OnboardingLinkLimit = Setting.Int(configuration, Settings.OnboardingLinkLimit,
+                o.OnboardingLinkLimit, 1, 1_000),
+            OnboardingLinkWindow = Setting.Seconds(configuration, Settings.OnboardingLinkWindowSeconds,
+                o.OnboardingLinkWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+        };
+    }
+
+    /// <summary>The hex SHA-256 of a token, as the setting lists it.</summary>
+    public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    /// <summary>Whether an Authorization header carries an accepted bearer token (compared in constant time).</summary>
+    public bool Accepts(string? authorization)
+    {
+        const string scheme = "Bearer ";
+        if (authorization is null || !authorization.StartsWith(scheme, StringComparison.Ordinal)) return false;
+        var presented = SHA256.HashData(Encoding.UTF8.GetBytes(authorization[scheme.Length..].Trim()));
+        var accepted = false;
+        foreach (var hash in TokenHashes) accepted |= CryptographicOperations.FixedTimeEquals(presented, hash);
+        return accepted;
+    }
+}

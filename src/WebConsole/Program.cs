@@ -1,3 +1,0 @@
-using ContestPipeline.WebConsole.Extensions;
-
-return await ConsoleApp.RunAsync(args);
