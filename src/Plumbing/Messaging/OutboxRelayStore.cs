@@ -23,7 +23,9 @@ internal sealed class OutboxRelayStore(string schema)
     public sealed record Row(
         long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
 
-    /// <summary>Rows not yet acknowledged and the oldest one's age in seconds; null when the view returns no row.</summary>
+    /// <summary>
+    /// Rows not yet acknowledged and the oldest one's age in seconds; null when the view returns no row.
+    /// </summary>
     public async Task<(long Rows, double OldestAgeSeconds)?> ReadBacklogAsync(NpgsqlConnection conn,
         CancellationToken ct)
     {

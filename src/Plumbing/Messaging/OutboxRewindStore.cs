@@ -50,7 +50,9 @@ internal sealed class OutboxRewindStore(string schema)
             """, new { newReadThrough }, tx, cancellationToken: ct));
     }
 
-    /// <summary>The rows above <paramref name="newReadThrough"/> up to <paramref name="readThrough"/>, by topic.</summary>
+    /// <summary>
+    /// The rows above <paramref name="newReadThrough"/> up to <paramref name="readThrough"/>, by topic.
+    /// </summary>
     public async Task<List<(string, long)>> CountByTopicAsync(NpgsqlConnection conn, long newReadThrough,
         long readThrough, CancellationToken ct)
     {
