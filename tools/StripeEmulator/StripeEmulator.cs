@@ -69,7 +69,7 @@ public sealed class StripeEmulator : IAsyncDisposable
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         emulator.BaseUrl = new Uri(address.TrimEnd('/') + "/");
-        emulator._state.BaseUrl = emulator.BaseUrl;
+        emulator._state.Accounts.BaseUrl = emulator.BaseUrl;
         options.LoggerFactory.CreateLogger<StripeEmulator>().LogInformation("Stripe emulator listening on {BaseUrl}", emulator.BaseUrl);
         return emulator;
     }
@@ -82,30 +82,30 @@ public sealed class StripeEmulator : IAsyncDisposable
     /// </summary>
     public string CreatePaymentIntent(long amount, string currency, string status = "succeeded",
         IReadOnlyDictionary<string, string>? metadata = null, bool pending = false) =>
-        _state.CreatePaymentIntent(amount, currency, status, metadata, pending);
+        _state.PaymentIntents.Create(amount, currency, status, metadata, pending);
 
-    public void TopUp(long amount, string currency, bool pending = false) => _state.TopUp(amount, currency, pending);
+    public void TopUp(long amount, string currency, bool pending = false) => _state.Balances.TopUp(amount, currency, pending);
 
     /// <summary>Moves every pending amount to available, as Stripe does when funds settle.</summary>
-    public void ReleasePending() => _state.ReleasePending();
+    public void ReleasePending() => _state.Balances.ReleasePending();
 
     /// <summary>Completes an account's onboarding: payouts and transfers enabled, account.updated sent.</summary>
-    public void EnablePayouts(string accountId) => _state.CompleteOnboarding(accountId);
+    public void EnablePayouts(string accountId) => _state.Accounts.CompleteOnboarding(accountId);
 
     /// <summary>Opens a dispute on a succeeded payment (charge.dispute.created); the amount leaves the platform balance.</summary>
     public string CreateDispute(string paymentIntentId, long? amount = null, string reason = "fraudulent") =>
-        _state.CreateDispute(paymentIntentId, amount, reason);
+        _state.Disputes.Open(paymentIntentId, amount, reason);
 
     /// <summary>Closes a dispute (charge.dispute.closed); a won dispute returns the amount.</summary>
-    public void CloseDispute(string disputeId, bool won) => _state.CloseDispute(disputeId, won);
+    public void CloseDispute(string disputeId, bool won) => _state.Disputes.Close(disputeId, won);
 
     /// <summary>A connected account's bank payout, paid or (with a failure code) failed, with its event on that account.</summary>
     public string CreatePayout(string accountId, long amount, string currency, string? failureCode = null) =>
-        _state.CreatePayout(accountId, amount, currency, failureCode);
+        _state.Payouts.Create(accountId, amount, currency, failureCode);
 
-    public BalanceAmounts PlatformBalance(string currency) => _state.PlatformBalance(currency);
+    public BalanceAmounts PlatformBalance(string currency) => _state.Balances.PlatformAmounts(currency);
 
-    public long AccountBalance(string accountId, string currency) => _state.AccountBalance(accountId, currency);
+    public long AccountBalance(string accountId, string currency) => _state.Accounts.AvailableIn(accountId, currency);
 
     // ---- faults --------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ public sealed class StripeEmulator : IAsyncDisposable
 
     public IReadOnlyList<WebhookDelivery> WebhookDeliveries() => _webhooks.Deliveries();
 
-    public IReadOnlyList<RecordedEvent> Events() => _state.Events();
+    public IReadOnlyList<RecordedEvent> Events() => _state.RecordedEvents();
 
     // ---- records for invariant checks ----------------------------------------------------
 

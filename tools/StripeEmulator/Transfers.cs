@@ -1,0 +1,108 @@
+using System.Text.Json.Nodes;
+using ContestPipeline.Stripe;
+
+namespace ContestPipeline.StripeEmulation;
+
+/// <summary>
+/// Transfers from the platform's balance to connected accounts, and their reversals: money between Stripe
+/// accounts, moved at once.
+/// </summary>
+internal sealed class Transfers(EmulatorCore core, Balances balances, Accounts accounts)
+{
+    private readonly List<Transfer> _all = [];
+    private readonly Dictionary<string, Transfer> _byId = new(StringComparer.Ordinal);
+    private readonly List<TransferReversal> _reversals = [];
+
+    public int Count => _all.Count;
+
+    public bool TryFind(string id, out Transfer transfer) => _byId.TryGetValue(id, out transfer!);
+
+    /// <summary>POST /v1/transfers: refused unless the destination can receive and the platform can pay.</summary>
+    public JsonObject Create(ApiCall call)
+    {
+        var p = call.Params.Expect("amount", "currency", "destination", "transfer_group", "description", "metadata");
+        var amount = p.RequiredAmount("amount");
+        var currency = p.RequiredCurrency();
+        var destination = accounts.Find(p.RequiredText("destination"), "destination", "destination");
+        var metadata = p.Metadata();
+        if (!destination.CanReceiveTransfers)
+            throw ApiError.Refused(StripeErrorCodes.InsufficientCapabilitiesForTransfer,
+                "Your destination account needs to have at least one of the following capabilities enabled: " +
+                "transfers, crypto_transfers, legacy_payments", "destination");
+        if (balances.Platform.AvailableIn(currency) < amount)
+            throw ApiError.Refused(StripeErrorCodes.BalanceInsufficient,
+                "You have insufficient available funds in your Stripe account. You can use the /v1/balance " +
+                "endpoint to view your Stripe balance.");
+
+        balances.Platform.Add(balances.Platform.Available, currency, -amount);
+        destination.Balance.Add(destination.Balance.Available, currency, amount);
+        var transfer = new Transfer
+        {
+            Id = core.Ids.New("tr_"), Amount = amount, Currency = currency, Destination = destination.Id,
+            TransferGroup = p.Text("transfer_group"), Description = p.Text("description"), Created = core.Clock.Now,
+            Metadata = metadata, IdempotencyKey = call.IdempotencyKey, DestinationPayment = core.Ids.New("py_"),
+        };
+        _all.Add(transfer);
+        _byId.Add(transfer.Id, transfer);
+        core.Events.Emit("transfer.created", transfer.ToJson(), null, null, call);
+        return transfer.ToJson();
+    }
+
+    /// <summary>GET /v1/transfers/{id}</summary>
+    public JsonObject Get(string id, ApiCall call)
+    {
+        call.Params.Expect();
+        return ObjectLookup.Api(_byId, id, "transfer").ToJson();
+    }
+
+    /// <summary>GET /v1/transfers: newest first.</summary>
+    public JsonObject List(ApiCall call)
+    {
+        var p = call.Params.Expect("transfer_group", "limit", "starting_after");
+        var group = p.Text("transfer_group");
+        var matching = Enumerable.Reverse(_all).Where(t => group is null || t.TransferGroup == group);
+        return Listing.Page("/v1/transfers", matching, t => t.Id, t => t.ToJson(), p, "transfer");
+    }
+
+    /// <summary>
+    /// POST /v1/transfers/{id}/reversals: all that is left of the transfer, or a part of it, taken back from the
+    /// connected account's balance (refused when that balance cannot cover it).
+    /// </summary>
+    public JsonObject Reverse(string transferId, ApiCall call)
+    {
+        var p = call.Params.Expect("amount", "description", "metadata");
+        var transfer = ObjectLookup.Api(_byId, transferId, "transfer");
+        var amount = p.Amount("amount");
+        var metadata = p.Metadata();
+        var left = transfer.Amount - transfer.AmountReversed;
+        var reversed = amount ?? left;
+        if (left == 0 || reversed > left)
+            throw ApiError.Refused(StripeErrorCodes.AmountTooLarge,
+                $"Reversal amount ({reversed}) is greater than the amount left on transfer {transfer.Id} ({left}).",
+                "amount");
+        var destination = accounts.Control(transfer.Destination);
+        if (destination.Balance.AvailableIn(transfer.Currency) < reversed)
+            throw ApiError.Refused(StripeErrorCodes.BalanceInsufficient,
+                $"The destination account {destination.Id} has insufficient funds to reverse this transfer.");
+
+        var before = transfer.ToJson();
+        destination.Balance.Add(destination.Balance.Available, transfer.Currency, -reversed);
+        balances.Platform.Add(balances.Platform.Available, transfer.Currency, reversed);
+        var reversal = new TransferReversal
+        {
+            Id = core.Ids.New("trr_"), Transfer = transfer, Amount = reversed, Created = core.Clock.Now,
+            Metadata = metadata, IdempotencyKey = call.IdempotencyKey,
+        };
+        transfer.Reversals.Add(reversal);
+        _reversals.Add(reversal);
+        var after = transfer.ToJson();
+        core.Events.Emit("transfer.reversed", after, null, EventLog.Changed(before, after), call);
+        return reversal.ToJson();
+    }
+
+    public IReadOnlyList<RecordedTransfer> Recorded() => [.. _all.Select(t => new RecordedTransfer(t.Id, t.Amount,
+        t.Currency, t.Destination, t.TransferGroup, t.IdempotencyKey, t.Metadata, t.Created))];
+
+    public IReadOnlyList<RecordedReversal> RecordedReversals() => [.. _reversals.Select(r => new RecordedReversal(
+        r.Id, r.Transfer.Id, r.Amount, r.Transfer.Currency, r.IdempotencyKey, r.Metadata, r.Created))];
+}
