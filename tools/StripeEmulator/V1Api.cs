@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using ContestPipeline.Stripe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -65,7 +66,7 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
     private Reply? Refusal(HttpContext ctx, ApiCall call)
     {
         var apiKey = call.ApiKey;
-        if (apiKey != options.ApiKey && apiKey != options.BalanceReadKey) return Unauthorized(ctx);
+        if (apiKey != options.ApiKey && apiKey != options.BalanceReadKey) return Unauthorized(ctx, call);
         if (apiKey == options.BalanceReadKey && !(HttpMethods.IsGet(call.Method) && call.Path == "/v1/balance"))
         {
             // A restricted key outside its permissions: Stripe refuses before doing anything.
@@ -133,31 +134,52 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         await ctx.Response.Body.WriteAsync(reply.Body, ctx.RequestAborted);
     }
 
+    /// <summary>
+    /// The key the Authorization header presents, as Stripe reads it: Bearer auth, or Basic auth with the key as the
+    /// user name and no password (curl -u sk_test_...:).
+    /// </summary>
     private static string? PresentedKey(HttpContext ctx)
     {
         var header = ctx.Request.Headers.Authorization.ToString();
-        const string bearer = "Bearer ";
-        return header.StartsWith(bearer, StringComparison.Ordinal) ? header[bearer.Length..].Trim() : null;
+        const string bearer = "Bearer ", basic = "Basic ";
+        if (header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) return header[bearer.Length..].Trim();
+        if (!header.StartsWith(basic, StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            var credentials = Encoding.UTF8.GetString(Convert.FromBase64String(header[basic.Length..].Trim()));
+            var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+            return colon < 0 ? credentials : credentials[..colon];
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 
-    private static Reply Unauthorized(HttpContext ctx)
+    private static Reply Unauthorized(HttpContext ctx, ApiCall call)
     {
         var header = ctx.Request.Headers.Authorization.ToString();
+        var presented = call.ApiKey.Length > 0 ? call.ApiKey : header.Split(' ')[^1];
         var message = header.Length == 0
             ? "You did not provide an API key. You need to provide your API key in the Authorization header, " +
                 "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
-            : $"Invalid API Key provided: {Redact(header.Split(' ')[^1])}";
+            : $"Invalid API Key provided: {Redact(presented)}";
         return Reply.Error(new ApiError(401, StripeErrorTypes.InvalidRequestError, message));
     }
 
     private static string Redact(string key) =>
         key.Length <= 12 ? "****" : key[..8] + new string('*', key.Length - 12) + key[^4..];
 
+    /// <summary>
+    /// A POST's form body, and any other request's query string whatever Content-Type it carries: stripe-node sends
+    /// application/x-www-form-urlencoded on every request, its GETs included, with an empty body.
+    /// </summary>
     private static async Task<ApiParams> ReadParamsAsync(HttpContext ctx)
     {
-        IEnumerable<KeyValuePair<string, StringValues>> source = ctx.Request.HasFormContentType
-            ? await ctx.Request.ReadFormAsync(ctx.RequestAborted)
-            : ctx.Request.Query;
+        IEnumerable<KeyValuePair<string, StringValues>> source =
+            HttpMethods.IsPost(ctx.Request.Method) && ctx.Request.HasFormContentType
+                ? await ctx.Request.ReadFormAsync(ctx.RequestAborted)
+                : ctx.Request.Query;
         return ApiParams.From(source);
     }
 
