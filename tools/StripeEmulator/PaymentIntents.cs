@@ -28,6 +28,7 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
             if (field != "latest_charge")
                 throw ApiError.Parameter("parameter_invalid_string", "expand",
                     $"This property cannot be expanded ({field}).");
+            call.Require(StripePermissions.ChargeRead);
             if (intent.ChargeId is not null) json["latest_charge"] = intent.ChargeJson();
         }
         return json;

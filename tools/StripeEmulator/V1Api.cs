@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using ContestPipeline.Stripe;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -9,12 +8,14 @@ using Microsoft.Extensions.Primitives;
 namespace ContestPipeline.StripeEmulation;
 
 /// <summary>
-/// The /v1 surface. Every request takes the same path: Request-Id, authentication, the
-/// rate limit, injected faults, then the operation under Stripe's idempotency rules, then
-/// the answer (or, for the applied-then faults, a dropped or late one).
+/// The /v1 surface. Every request takes the same path: Request-Id, authentication, the key's permissions, the
+/// rate limit, injected faults, then the operation under Stripe's idempotency rules, then the answer (or, for the
+/// applied-then faults, a dropped or late one).
 /// </summary>
 internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, FaultTable faults)
 {
+    private readonly ApiKeys _keys = new(options);
+
     // The rate limit is about real request traffic, so it runs on real time whatever Stripe's clock says.
     private readonly TokenBucket? _limiter = options.RequestsPerSecondMax is { } rate
         ? new TokenBucket(rate, rate, TimeProvider.System)
@@ -32,7 +33,7 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         var call = await ReadCallAsync(ctx);
         var version = ctx.Request.Headers.TryGetValue("Stripe-Version", out var asked) ? asked.ToString() : null;
         StripeFault? fault = null;
-        var reply = Refusal(ctx, call);
+        var reply = Refusal(ctx, call, route);
         if (reply is null)
         {
             fault = faults.Take(call.Method, call.Path);
@@ -58,22 +59,24 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
             ? k.ToString() : null;
         if (key is not null) headers["Idempotency-Key"] = key;
         var parameters = await ReadParamsAsync(ctx);
-        return new ApiCall(method, ctx.Request.Path.Value ?? "/", PresentedKey(ctx) ?? "", key, parameters,
+        var apiKey = ApiKeys.Presented(ctx.Request.Headers.Authorization.ToString()) ?? "";
+        return new ApiCall(method, ctx.Request.Path.Value ?? "/", apiKey, _keys.Restricted(apiKey), key, parameters,
             requestId);
     }
 
-    /// <summary>What Stripe refuses before looking at the request: no valid key, or too many requests.</summary>
-    private Reply? Refusal(HttpContext ctx, ApiCall call)
+    /// <summary>
+    /// What Stripe refuses before looking at the request: no valid key, a restricted key without the endpoint's
+    /// permission, or too many requests.
+    /// </summary>
+    private Reply? Refusal(HttpContext ctx, ApiCall call, V1Route route)
     {
-        var apiKey = call.ApiKey;
-        if (apiKey != options.ApiKey && apiKey != options.BalanceReadKey) return Unauthorized(ctx, call);
-        if (apiKey == options.BalanceReadKey && !(HttpMethods.IsGet(call.Method) && call.Path == "/v1/balance"))
+        if (!_keys.Knows(call.ApiKey))
         {
-            // A restricted key outside its permissions: Stripe refuses before doing anything.
-            return Reply.Error(new ApiError(403, StripeErrorTypes.InvalidRequestError,
-                $"The provided key '{Redact(apiKey)}' does not have the required permissions for this endpoint. " +
-                "Having the 'rak_balance_read' permission would allow this request to continue."));
+            var presented = call.ApiKey.Length > 0 ? call.ApiKey : null;
+            return Reply.Error(ApiKeys.Unauthorized(ctx.Request.Headers.Authorization.ToString(), presented));
         }
+        if (route.Permission is { } needed && call.Restricted is { } restricted && !restricted.Allows(needed))
+            return Reply.Error(ApiKeys.PermissionMissing(call.ApiKey, needed));
         if (_limiter is null || _limiter.TryTake(out _)) return null;
         // Stripe says a rate-limited request may be sent again (later, with backoff).
         ctx.Response.Headers["Stripe-Should-Retry"] = "true";
@@ -133,42 +136,6 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         ctx.Response.ContentType = "application/json";
         await ctx.Response.Body.WriteAsync(reply.Body, ctx.RequestAborted);
     }
-
-    /// <summary>
-    /// The key the Authorization header presents, as Stripe reads it: Bearer auth, or Basic auth with the key as the
-    /// user name and no password (curl -u sk_test_...:).
-    /// </summary>
-    private static string? PresentedKey(HttpContext ctx)
-    {
-        var header = ctx.Request.Headers.Authorization.ToString();
-        const string bearer = "Bearer ", basic = "Basic ";
-        if (header.StartsWith(bearer, StringComparison.OrdinalIgnoreCase)) return header[bearer.Length..].Trim();
-        if (!header.StartsWith(basic, StringComparison.OrdinalIgnoreCase)) return null;
-        try
-        {
-            var credentials = Encoding.UTF8.GetString(Convert.FromBase64String(header[basic.Length..].Trim()));
-            var colon = credentials.IndexOf(':', StringComparison.Ordinal);
-            return colon < 0 ? credentials : credentials[..colon];
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-
-    private static Reply Unauthorized(HttpContext ctx, ApiCall call)
-    {
-        var header = ctx.Request.Headers.Authorization.ToString();
-        var presented = call.ApiKey.Length > 0 ? call.ApiKey : header.Split(' ')[^1];
-        var message = header.Length == 0
-            ? "You did not provide an API key. You need to provide your API key in the Authorization header, " +
-                "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
-            : $"Invalid API Key provided: {Redact(presented)}";
-        return Reply.Error(new ApiError(401, StripeErrorTypes.InvalidRequestError, message));
-    }
-
-    private static string Redact(string key) =>
-        key.Length <= 12 ? "****" : key[..8] + new string('*', key.Length - 12) + key[^4..];
 
     /// <summary>
     /// A POST's form body, and any other request's query string whatever Content-Type it carries: stripe-node sends
