@@ -24,6 +24,7 @@ internal static class ControlApi
     internal sealed record RedeliverBody(int? DelayMs);
     internal sealed record ReleaseBody(WebhookOrder? Order, int? Seed);
     internal sealed record EndpointBody(Uri? Url);
+    internal sealed record ClockBody(long Seconds);
 
     public static void Map(WebApplication app, StripeEmulator stripe)
     {
@@ -32,6 +33,12 @@ internal static class ControlApi
         MapAccounts(control, stripe);
         MapFaults(control, stripe);
         MapEvents(control, stripe);
+        control.MapGet("/clock", () => Results.Json(Clock(stripe)));
+        control.MapPost("/clock/advance", (ClockBody b) => Do(() =>
+        {
+            stripe.AdvanceClock(TimeSpan.FromSeconds(b.Seconds));
+            return Clock(stripe);
+        }));
         control.MapGet("/ledger", () => Results.Json(stripe.Ledger()));
         control.MapGet("/requests", () => Results.Json(stripe.Requests()));
         control.MapGet("/keys", () => Results.Json(stripe.RestrictedKeys.Select(k => new
@@ -93,6 +100,8 @@ internal static class ControlApi
             Do(() => stripe.ReleaseWebhooks(b.Order ?? WebhookOrder.AsCreated, b.Seed ?? 0)));
         control.MapGet("/webhooks/deliveries", () => Results.Json(stripe.WebhookDeliveries()));
     }
+
+    private static JsonObject Clock(StripeEmulator stripe) => new() { ["now"] = stripe.Now.ToUnixTimeSeconds() };
 
     private static IResult Do(Action action) => Do(() =>
     {

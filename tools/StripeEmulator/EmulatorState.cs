@@ -17,7 +17,7 @@ internal sealed class EmulatorState
 
     public EmulatorState(StripeEmulatorOptions options, WebhookDispatcher webhooks)
     {
-        var clock = new StripeClock(options.Clock);
+        var clock = Clock = new StripeClock(options.Clock);
         var ids = new ObjectIds(options.Seed);
         _core = new EmulatorCore(new Lock(), clock, ids, new EventLog(clock, ids, webhooks));
         _keys = new IdempotencyKeys(clock, options.IdempotencyKeyRetention);
@@ -39,6 +39,7 @@ internal sealed class EmulatorState
     public Transfers Transfers { get; }
     public Payouts Payouts { get; }
     public EventLog Events => _core.Events;
+    public StripeClock Clock { get; }
 
     // ---- the /v1 request path -------------------------------------------------------------
 

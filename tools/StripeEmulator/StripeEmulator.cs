@@ -134,6 +134,19 @@ public sealed class StripeEmulator : IAsyncDisposable
 
     public long AccountBalance(string accountId, string currency) => _state.Accounts.AvailableIn(accountId, currency);
 
+    // ---- Stripe's clock ------------------------------------------------------------------
+
+    /// <summary>Now on Stripe's clock: the options' clock moved on by every <see cref="AdvanceClock"/>.</summary>
+    public DateTimeOffset Now => _state.Clock.UtcNow;
+
+    /// <summary>
+    /// Moves Stripe's clock on: objects and events made from now on carry the later time, and idempotency keys
+    /// age by it, so a key used more than <see cref="StripeEmulatorOptions.IdempotencyKeyRetention"/> ago makes a
+    /// new request, as after Stripe forgets it. Webhook signatures keep the options' clock, which the receiver
+    /// checks them against.
+    /// </summary>
+    public void AdvanceClock(TimeSpan by) => _state.Clock.Advance(by);
+
     // ---- faults --------------------------------------------------------------------------
 
     public void InjectFault(StripeFault fault) => _faults.Add(fault);

@@ -61,6 +61,7 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         // At once: one after another, a slow machine could take a second between two and earn a new token.
         var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => http.GetAsync("v1/balance")));
         var limited = answers.Where(a => a.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.NotEmpty(limited);
         var error = JsonDocument.Parse(await limited[0].Content.ReadAsStringAsync()).RootElement.GetProperty("error");
 
         Assert.Contains(answers, a => a.StatusCode == HttpStatusCode.OK);
