@@ -7,7 +7,11 @@ internal sealed class Accounts(EmulatorCore core)
 {
     private const int AccountLinkLifetimeSeconds = 300;
 
+    private static readonly Listing<Account> Listed =
+        new("/v1/accounts", "account", a => a.Id, a => a.Created, a => a.ToJson());
+
     private readonly Dictionary<string, Account> _byId = new(StringComparer.Ordinal);
+    private readonly List<Account> _all = [];
 
     /// <summary>Known once the server listens; onboarding links point back at it.</summary>
     public Uri BaseUrl { get; set; } = new("http://127.0.0.1/");
@@ -37,6 +41,7 @@ internal sealed class Accounts(EmulatorCore core)
             Metadata = p.Metadata(), TransfersRequested = p.Text("capabilities[transfers][requested]") == "true",
         };
         _byId.Add(account.Id, account);
+        _all.Add(account);
         return account.ToJson();
     }
 
@@ -46,6 +51,9 @@ internal sealed class Accounts(EmulatorCore core)
         call.Params.Expect();
         return Find(id).ToJson();
     }
+
+    /// <summary>GET /v1/accounts: the platform's connected accounts, newest first.</summary>
+    public JsonObject List(ApiCall call) => Listed.Page(_all, call.Params.ExpectList());
 
     /// <summary>POST /v1/account_links: each link a new one, as Stripe's are.</summary>
     public JsonObject CreateLink(ApiCall call)

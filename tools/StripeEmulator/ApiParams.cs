@@ -15,6 +15,10 @@ internal sealed class ApiParams
     private const int MetadataKeyLengthMax = 40;
     private const int MetadataValueLengthMax = 500;
 
+    private static readonly string[] ListParameters =
+        ["limit", "starting_after", "ending_before", "created", "created[gt]", "created[gte]", "created[lt]",
+            "created[lte]"];
+
     private readonly SortedDictionary<string, string> _values = new(StringComparer.Ordinal);
 
     public static ApiParams From(IEnumerable<KeyValuePair<string, StringValues>> source)
@@ -106,6 +110,28 @@ internal sealed class ApiParams
         if (currency.Length != 3 || !currency.All(char.IsAsciiLetterLower))
             throw ApiError.Parameter("parameter_invalid_string", "currency", $"Invalid currency: {currency}.");
         return currency;
+    }
+
+    /// <summary>
+    /// The parameters every list endpoint takes (<see cref="Listing{T}"/>), with <paramref name="filters"/> of its
+    /// own; any other is refused.
+    /// </summary>
+    public ApiParams ExpectList(params string[] filters) => Expect([.. ListParameters, .. filters]);
+
+    /// <summary>The created filter: created=t for one second, or any of created[gt|gte|lt|lte].</summary>
+    public CreatedRange Created()
+    {
+        if (Integer("created") is { } exact) return new CreatedRange(null, exact, null, exact);
+        return new CreatedRange(Integer("created[gt]"), Integer("created[gte]"), Integer("created[lt]"),
+            Integer("created[lte]"));
+    }
+
+    private long? Integer(string name)
+    {
+        if (Text(name) is not { } text) return null;
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw ApiError.Parameter(StripeErrorCodes.ParameterInvalidInteger, name, $"Invalid integer: {text}");
     }
 
     public int Limit()

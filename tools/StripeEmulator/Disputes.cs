@@ -5,7 +5,11 @@ namespace ContestPipeline.StripeEmulation;
 /// <summary>Disputes of the platform's payments: opened and closed by test control, read over /v1.</summary>
 internal sealed class Disputes(EmulatorCore core, Balances balances, PaymentIntents intents)
 {
+    private static readonly Listing<Dispute> Listed =
+        new("/v1/disputes", "dispute", d => d.Id, d => d.Created, d => d.ToJson());
+
     private readonly Dictionary<string, Dispute> _byId = new(StringComparer.Ordinal);
+    private readonly List<Dispute> _all = [];
 
     public bool TryFind(string id, out Dispute dispute) => _byId.TryGetValue(id, out dispute!);
 
@@ -14,6 +18,16 @@ internal sealed class Disputes(EmulatorCore core, Balances balances, PaymentInte
     {
         call.Params.Expect();
         return ObjectLookup.Api(_byId, id, "dispute").ToJson();
+    }
+
+    /// <summary>GET /v1/disputes: of one payment intent or charge, newest first.</summary>
+    public JsonObject List(ApiCall call)
+    {
+        var p = call.Params.ExpectList("payment_intent", "charge");
+        var intent = p.Text("payment_intent");
+        var charge = p.Text("charge");
+        return Listed.Page(_all, p, d => (intent is null || d.PaymentIntent.Id == intent)
+            && (charge is null || d.PaymentIntent.ChargeId == charge));
     }
 
     /// <summary>
@@ -38,6 +52,7 @@ internal sealed class Disputes(EmulatorCore core, Balances balances, PaymentInte
                 Created = core.Clock.Now,
             };
             _byId.Add(dispute.Id, dispute);
+            _all.Add(dispute);
             core.Events.Emit("charge.dispute.created", dispute.ToJson(), null, null, null);
             return dispute.Id;
         }

@@ -53,13 +53,17 @@ internal sealed class EventLog(StripeClock clock, ObjectIds ids, WebhookDispatch
         return changed;
     }
 
-    /// <summary>GET /v1/events: newest first.</summary>
+    private static readonly Listing<EventRecord> Listed =
+        new("/v1/events", "event", e => e.Id, e => e.Created, e => JsonNode.Parse(e.Payload)!);
+
+    /// <summary>GET /v1/events: of one type or several (type, types[]), newest first.</summary>
     public JsonObject List(ApiCall call)
     {
-        var p = call.Params.Expect("type", "limit", "starting_after");
+        var p = call.Params.ExpectList("type", "types");
         var type = p.Text("type");
-        var matching = Enumerable.Reverse(_events).Where(e => type is null || e.Type == type);
-        return Listing.Page("/v1/events", matching, e => e.Id, e => JsonNode.Parse(e.Payload)!, p, "event");
+        var types = p.List("types");
+        return Listed.Page(_events, p,
+            e => (type is null || e.Type == type) && (types.Count == 0 || types.Contains(e.Type)));
     }
 
     public EventRecord Find(string eventId) =>

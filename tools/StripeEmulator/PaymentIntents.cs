@@ -7,7 +7,16 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
 {
     private static readonly HashSet<string> Statuses = ["succeeded", "requires_payment_method", "canceled"];
 
+    private static readonly Listing<PaymentIntent> ListedIntents =
+        new("/v1/payment_intents", "payment_intent", i => i.Id, i => i.Created, i => i.ToJson());
+    private static readonly Listing<PaymentIntent> ListedCharges =
+        new("/v1/charges", "charge", i => i.ChargeId!, i => i.Created, i => i.ChargeJson());
+
     private readonly Dictionary<string, PaymentIntent> _byId = new(StringComparer.Ordinal);
+    private readonly List<PaymentIntent> _all = [];
+    // Every charge is a succeeded payment intent's: a charge is its intent seen as the money that came in.
+    private readonly Dictionary<string, PaymentIntent> _byCharge = new(StringComparer.Ordinal);
+    private readonly List<PaymentIntent> _charged = [];
 
     /// <summary>A payment intent named by a /v1 parameter (under the lock).</summary>
     public PaymentIntent Find(string id, string param) => ObjectLookup.Api(_byId, id, "payment_intent", param);
@@ -34,6 +43,27 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
         return json;
     }
 
+    /// <summary>GET /v1/payment_intents: newest first.</summary>
+    public JsonObject List(ApiCall call) => ListedIntents.Page(_all, call.Params.ExpectList());
+
+    /// <summary>GET /v1/charges/{id}</summary>
+    public JsonObject GetCharge(string id, ApiCall call)
+    {
+        call.Params.Expect();
+        return ObjectLookup.Api(_byCharge, id, "charge").ChargeJson();
+    }
+
+    /// <summary>
+    /// GET /v1/charges: of one payment intent (or transfer group, which no emulated charge has), newest first.
+    /// </summary>
+    public JsonObject ListCharges(ApiCall call)
+    {
+        var p = call.Params.ExpectList("payment_intent", "transfer_group");
+        var intent = p.Text("payment_intent");
+        var group = p.Text("transfer_group");
+        return ListedCharges.Page(_charged, p, i => (intent is null || i.Id == intent) && group is null);
+    }
+
     /// <summary>
     /// A payment intent in the given status; a succeeded one adds its amount to the platform balance (available,
     /// or pending) and is announced with payment_intent.succeeded, as Stripe does once a payment completes.
@@ -57,8 +87,11 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
                 ChargeId = succeeded ? core.Ids.New("ch_") : null,
             };
             _byId.Add(intent.Id, intent);
+            _all.Add(intent);
             if (succeeded)
             {
+                _byCharge.Add(intent.ChargeId!, intent);
+                _charged.Add(intent);
                 var platform = balances.Platform;
                 platform.Add(pending ? platform.Pending : platform.Available, currency, amount);
                 core.Events.Emit("payment_intent.succeeded", intent.ToJson(), null, null, null);

@@ -6,6 +6,9 @@ namespace ContestPipeline.StripeEmulation;
 /// <summary>Refunds of the platform's payments, each taken from the platform's balance.</summary>
 internal sealed class Refunds(EmulatorCore core, Balances balances, PaymentIntents intents)
 {
+    private static readonly Listing<Refund> Listed =
+        new("/v1/refunds", "refund", r => r.Id, r => r.Created, r => r.ToJson());
+
     private readonly Dictionary<string, Refund> _byId = new(StringComparer.Ordinal);
     private readonly List<Refund> _all = [];
 
@@ -52,6 +55,16 @@ internal sealed class Refunds(EmulatorCore core, Balances balances, PaymentInten
     {
         call.Params.Expect();
         return ObjectLookup.Api(_byId, id, "refund").ToJson();
+    }
+
+    /// <summary>GET /v1/refunds: of one payment intent or charge, newest first.</summary>
+    public JsonObject List(ApiCall call)
+    {
+        var p = call.Params.ExpectList("payment_intent", "charge");
+        var intent = p.Text("payment_intent");
+        var charge = p.Text("charge");
+        return Listed.Page(_all, p, r => (intent is null || r.PaymentIntent.Id == intent)
+            && (charge is null || r.PaymentIntent.ChargeId == charge));
     }
 
     public IReadOnlyList<RecordedRefund> Recorded() => [.. _all.Select(r => new RecordedRefund(r.Id,

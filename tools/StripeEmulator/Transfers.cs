@@ -55,13 +55,26 @@ internal sealed class Transfers(EmulatorCore core, Balances balances, Accounts a
         return ObjectLookup.Api(_byId, id, "transfer").ToJson();
     }
 
-    /// <summary>GET /v1/transfers: newest first.</summary>
+    private static readonly Listing<Transfer> Listed =
+        new("/v1/transfers", "transfer", t => t.Id, t => t.Created, t => t.ToJson());
+
+    /// <summary>GET /v1/transfers: of one transfer group, to one destination, newest first.</summary>
     public JsonObject List(ApiCall call)
     {
-        var p = call.Params.Expect("transfer_group", "limit", "starting_after");
+        var p = call.Params.ExpectList("transfer_group", "destination");
         var group = p.Text("transfer_group");
-        var matching = Enumerable.Reverse(_all).Where(t => group is null || t.TransferGroup == group);
-        return Listing.Page("/v1/transfers", matching, t => t.Id, t => t.ToJson(), p, "transfer");
+        var destination = p.Text("destination");
+        return Listed.Page(_all, p, t => (group is null || t.TransferGroup == group)
+            && (destination is null || t.Destination == destination));
+    }
+
+    /// <summary>GET /v1/transfers/{id}/reversals: the transfer's reversals, newest first.</summary>
+    public JsonObject ListReversals(string transferId, ApiCall call)
+    {
+        var p = call.Params.ExpectList();
+        var transfer = ObjectLookup.Api(_byId, transferId, "transfer");
+        return new Listing<TransferReversal>($"/v1/transfers/{transfer.Id}/reversals", "transfer_reversal",
+            r => r.Id, r => r.Created, r => r.ToJson()).Page(transfer.Reversals, p);
     }
 
     /// <summary>
