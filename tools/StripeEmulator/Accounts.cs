@@ -1,20 +1,22 @@
 using System.Text.Json.Nodes;
+using ContestPipeline.Stripe;
 
 namespace ContestPipeline.StripeEmulation;
 
-/// <summary>The platform's connected accounts (Express), their onboarding links and their lifecycle.</summary>
-internal sealed class Accounts(EmulatorCore core)
+/// <summary>
+/// The platform's connected accounts (Express), and whether the platform may make them: Connect may be off for
+/// the platform, and a country unsupported, as Stripe refuses them.
+/// </summary>
+internal sealed class Accounts(EmulatorCore core, StripeEmulatorOptions options)
 {
-    private const int AccountLinkLifetimeSeconds = 300;
-
     private static readonly Listing<Account> Listed =
         new("/v1/accounts", "account", a => a.Id, a => a.Created, a => a.ToJson());
 
     private readonly Dictionary<string, Account> _byId = new(StringComparer.Ordinal);
     private readonly List<Account> _all = [];
-
-    /// <summary>Known once the server listens; onboarding links point back at it.</summary>
-    public Uri BaseUrl { get; set; } = new("http://127.0.0.1/");
+    private readonly HashSet<string> _unsupportedCountries =
+        new(options.UnsupportedCountries.Select(c => c.ToUpperInvariant()), StringComparer.Ordinal);
+    private bool _connectEnabled = options.ConnectEnabled;
 
     /// <summary>A connected account named by a /v1 parameter (under the lock).</summary>
     public Account Find(string id, string kind = "account", string param = "account") =>
@@ -25,16 +27,23 @@ internal sealed class Accounts(EmulatorCore core)
 
     public bool TryFind(string id, out Account account) => _byId.TryGetValue(id, out account!);
 
-    /// <summary>POST /v1/accounts</summary>
+    /// <summary>POST /v1/accounts: an Express account, its onboarding all due.</summary>
     public JsonObject Create(ApiCall call)
     {
         var p = call.Params.Expect("type", "country", "email", "capabilities[transfers][requested]", "metadata");
+        if (!_connectEnabled)
+            throw new ApiError(400, StripeErrorTypes.InvalidRequestError,
+                "You can only create new accounts if you've signed up for Connect, which you can learn how to do at " +
+                "https://stripe.com/docs/connect.", beforeExecution: true);
         if (p.RequiredText("type") != "express")
             throw ApiError.Parameter("parameter_invalid_string", "type",
                 "Only Express accounts are emulated: type must be 'express'.");
         var country = p.Text("country") ?? "US";
         if (country.Length != 2 || !country.All(char.IsAsciiLetterUpper))
             throw ApiError.Parameter("parameter_invalid_string", "country", $"Invalid country: {country}.");
+        if (_unsupportedCountries.Contains(country))
+            throw ApiError.Parameter("country_unsupported", "country",
+                $"{country} is not currently supported by Stripe.");
         var account = new Account
         {
             Id = core.Ids.New("acct_", 16), Country = country, Email = p.Text("email"), Created = core.Clock.Now,
@@ -55,40 +64,22 @@ internal sealed class Accounts(EmulatorCore core)
     /// <summary>GET /v1/accounts: the platform's connected accounts, newest first.</summary>
     public JsonObject List(ApiCall call) => Listed.Page(_all, call.Params.ExpectList());
 
-    /// <summary>POST /v1/account_links: each link a new one, as Stripe's are.</summary>
-    public JsonObject CreateLink(ApiCall call)
+    /// <summary>Turns Connect on or off for the platform: off, Stripe refuses to create accounts.</summary>
+    public void SetConnectEnabled(bool enabled)
     {
-        var p = call.Params.Expect("account", "refresh_url", "return_url", "type");
-        var account = Find(p.RequiredText("account"));
-        p.RequiredText("refresh_url");
-        var returnUrl = p.RequiredText("return_url");
-        if (p.RequiredText("type") != "account_onboarding")
-            throw ApiError.Parameter("parameter_invalid_string", "type", "Only type=account_onboarding is emulated.");
-        var created = core.Clock.Now;
-        var link = core.Ids.New("al_");
-        var url = $"_emulator/onboarding/{account.Id}?link={link}&return_url={Uri.EscapeDataString(returnUrl)}";
-        return new JsonObject
-        {
-            ["object"] = "account_link",
-            ["created"] = created,
-            ["expires_at"] = created + AccountLinkLifetimeSeconds,
-            ["url"] = new Uri(BaseUrl, url).ToString(),
-        };
+        lock (core.Gate) _connectEnabled = enabled;
     }
 
-    /// <summary>
-    /// The account holder finished onboarding: transfers become active, and Stripe says so with account.updated.
-    /// </summary>
-    public void CompleteOnboarding(string accountId)
+    /// <summary>Whether accounts may be made in <paramref name="country"/> (two letters, as Stripe names it).</summary>
+    public void SetCountrySupported(string country, bool supported)
     {
+        if (country.Length != 2 || !country.All(char.IsAsciiLetter))
+            throw new ArgumentException($"not a two-letter country code: {country}", nameof(country));
+        country = country.ToUpperInvariant();
         lock (core.Gate)
         {
-            var account = Control(accountId);
-            if (account.Onboarded) return;
-            var before = account.ToJson();
-            account.Onboarded = true;
-            var after = account.ToJson();
-            core.Events.Emit("account.updated", after, account.Id, EventLog.Changed(before, after), null);
+            if (supported) _unsupportedCountries.Remove(country);
+            else _unsupportedCountries.Add(country);
         }
     }
 

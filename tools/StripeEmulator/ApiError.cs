@@ -37,6 +37,6 @@ internal sealed class ApiError(int status, string type, string message, string? 
         StripeErrorCodes.IdempotencyKeyInUse, beforeExecution: true);
 
     /// <summary>A business rule refused the request after it started running; the result is saved.</summary>
-    public static ApiError Refused(string code, string message, string? param = null) =>
+    public static ApiError Refused(string? code, string message, string? param = null) =>
         new(400, StripeErrorTypes.InvalidRequestError, message, code, param);
 }

@@ -62,6 +62,12 @@ internal sealed class ApiKeys
             $"'{StripeEmulator.PlatformAccountId}'. Having the '{permission}' permission would allow this request " +
             "to continue.", beforeExecution: true);
 
+    /// <summary>Stripe's 403 for a Stripe-Account header naming an account the key cannot reach.</summary>
+    public static ApiError AccountInvalid(string key, string account) =>
+        new(403, StripeErrorTypes.InvalidRequestError,
+            $"The provided key '{Redact(key)}' does not have access to account '{account}' (or that account does " +
+            "not exist). Application access may have been revoked.", "account_invalid", beforeExecution: true);
+
     /// <summary>A key as Stripe shows it in errors: its start and its last four characters.</summary>
     public static string Redact(string key) =>
         key.Length <= 12 ? "****" : key[..8] + new string('*', key.Length - 12) + key[^4..];

@@ -5,15 +5,15 @@ namespace ContestPipeline.StripeEmulation;
 /// <summary>
 /// The platform's balance: what payments and top-ups bring in, what transfers, refunds and disputes take.
 /// </summary>
-internal sealed class Balances(EmulatorCore core)
+internal sealed class Balances(EmulatorCore core, Accounts accounts)
 {
     public Balance Platform { get; } = new();
 
-    /// <summary>GET /v1/balance</summary>
+    /// <summary>GET /v1/balance: the platform's, or with Stripe-Account that connected account's own.</summary>
     public JsonObject Get(ApiCall call)
     {
         call.Params.Expect();
-        return Platform.ToJson();
+        return call.Account is { } account ? accounts.Find(account).Balance.ToJson() : Platform.ToJson();
     }
 
     public void TopUp(long amount, string currency, bool pending)

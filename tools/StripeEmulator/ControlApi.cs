@@ -19,12 +19,20 @@ internal static class ControlApi
         bool? ShouldRetry);
     internal sealed record DisputeBody(string PaymentIntent, long? Amount, string? Reason);
     internal sealed record DisputeCloseBody(bool Won);
-    internal sealed record PayoutBody(long Amount, string Currency, string? FailureCode);
+    internal sealed record PayoutBody(long? Amount, string Currency, string? FailureCode);
     internal sealed record EventBody(string Type, string Object);
     internal sealed record RedeliverBody(int? DelayMs);
     internal sealed record ReleaseBody(WebhookOrder? Order, int? Seed);
     internal sealed record EndpointBody(Uri? Url);
     internal sealed record ClockBody(long Seconds);
+    internal sealed record TransferFailureBody(string FailureCode, int? Count, string? Destination);
+    internal sealed record RestrictBody(List<string>? PastDue);
+    internal sealed record RejectBody(string? Reason);
+    internal sealed record ConnectBody(bool Enabled);
+    internal sealed record CountryBody(bool Supported);
+    internal sealed record AccountBody(List<string>? CurrentlyDue, List<string>? EventuallyDue, List<string>? PastDue,
+        List<string>? PendingVerification, string? DisabledReason, long? CurrentDeadline, bool? ChargesEnabled,
+        bool? PayoutsEnabled, bool? DetailsSubmitted, CapabilityStatus? TransfersCapability);
 
     public static void Map(WebApplication app, StripeEmulator stripe)
     {
@@ -58,6 +66,10 @@ internal static class ControlApi
             Do(() => stripe.TopUp(b.Amount, b.Currency, b.Pending ?? false)));
         control.MapPost("/balance/release_pending", () => Do(stripe.ReleasePending));
         control.MapGet("/balance/{currency}", (string currency) => Results.Json(stripe.PlatformBalance(currency)));
+        control.MapPost("/transfers/{id}/fail", (string id, TransferFailureBody b) =>
+            Do(() => stripe.FailTransfer(id, b.FailureCode)));
+        control.MapPost("/transfers/fail_next", (TransferFailureBody b) =>
+            Do(() => stripe.FailNextTransfers(b.FailureCode, b.Count ?? 1, b.Destination)));
         control.MapPost("/disputes", (DisputeBody b) => Do(() => new JsonObject
         {
             ["id"] = stripe.CreateDispute(b.PaymentIntent, b.Amount, b.Reason ?? "fraudulent"),
@@ -69,14 +81,35 @@ internal static class ControlApi
     private static void MapAccounts(RouteGroupBuilder control, StripeEmulator stripe)
     {
         control.MapPost("/accounts/{id}/enable_payouts", (string id) => Do(() => stripe.EnablePayouts(id)));
+        control.MapPost("/accounts/{id}/enable", (string id) => Do(() => stripe.EnablePayouts(id)));
+        control.MapPost("/accounts/{id}/restrict", (string id, RestrictBody b) =>
+            Do(() => stripe.RestrictAccount(id, b.PastDue)));
+        control.MapPost("/accounts/{id}/review", (string id) => Do(() => stripe.ReviewAccount(id)));
+        control.MapPost("/accounts/{id}/reject", (string id, RejectBody b) =>
+            Do(() => stripe.RejectAccount(id, b.Reason ?? "other")));
+        control.MapPost("/accounts/{id}", (string id, AccountBody b) => Do(() => stripe.UpdateAccount(id,
+            new AccountChange
+            {
+                CurrentlyDue = b.CurrentlyDue, EventuallyDue = b.EventuallyDue, PastDue = b.PastDue,
+                PendingVerification = b.PendingVerification, DisabledReason = b.DisabledReason,
+                CurrentDeadline = b.CurrentDeadline, ChargesEnabled = b.ChargesEnabled,
+                PayoutsEnabled = b.PayoutsEnabled, DetailsSubmitted = b.DetailsSubmitted,
+                TransfersCapability = b.TransfersCapability,
+            })));
+        control.MapPost("/connect", (ConnectBody b) => Do(() => stripe.SetConnectEnabled(b.Enabled)));
+        control.MapPost("/connect/countries/{country}", (string country, CountryBody b) =>
+            Do(() => stripe.SetCountrySupported(country, b.Supported)));
         control.MapGet("/onboarding/{id}", (string id, string return_url) =>
         {
             stripe.EnablePayouts(id);
             return Results.Redirect(return_url);
         });
+        control.MapGet("/express/{id}/{link}", (string id) =>
+            Results.Text($"The Express dashboard of {id} (emulated).", "text/plain"));
         control.MapPost("/accounts/{id}/payouts", (string id, PayoutBody b) => Do(() => new JsonObject
         {
-            ["id"] = stripe.CreatePayout(id, b.Amount, b.Currency, b.FailureCode),
+            ["id"] = b.Amount is { } amount ? stripe.CreatePayout(id, amount, b.Currency, b.FailureCode)
+                : stripe.PayOutBalance(id, b.Currency, b.FailureCode),
         }));
     }
 

@@ -22,8 +22,10 @@ internal sealed class EmulatorState
         _core = new EmulatorCore(new Lock(), clock, ids, new EventLog(clock, ids, webhooks));
         _keys = new IdempotencyKeys(clock, options.IdempotencyKeyRetention);
         _webhooks = webhooks;
-        Accounts = new Accounts(_core);
-        Balances = new Balances(_core);
+        Accounts = new Accounts(_core, options);
+        AccountLinks = new AccountLinks(_core, Accounts);
+        AccountLifecycle = new AccountLifecycle(_core, Accounts);
+        Balances = new Balances(_core, Accounts);
         PaymentIntents = new PaymentIntents(_core, Balances);
         Refunds = new Refunds(_core, Balances, PaymentIntents);
         Disputes = new Disputes(_core, Balances, PaymentIntents);
@@ -32,6 +34,8 @@ internal sealed class EmulatorState
     }
 
     public Accounts Accounts { get; }
+    public AccountLinks AccountLinks { get; }
+    public AccountLifecycle AccountLifecycle { get; }
     public Balances Balances { get; }
     public PaymentIntents PaymentIntents { get; }
     public Refunds Refunds { get; }
@@ -53,8 +57,14 @@ internal sealed class EmulatorState
     /// <summary>Runs a /v1 operation under Stripe's idempotency rules (<see cref="IdempotencyKeys"/>).</summary>
     public Reply Execute(ApiCall call, Func<ApiCall, JsonObject> operation)
     {
-        lock (_core.Gate) return _keys.Admit(call) ?? _keys.Run(call, operation);
+        lock (_core.Gate) return Unreachable(call) ?? _keys.Admit(call) ?? _keys.Run(call, operation);
     }
+
+    /// <summary>Stripe's 403 for a Stripe-Account header naming no account of the platform. Under the lock.</summary>
+    private Reply? Unreachable(ApiCall call) =>
+        call.Account is { } account && !Accounts.TryFind(account, out _)
+            ? Reply.Error(ApiKeys.AccountInvalid(call.ApiKey, account))
+            : null;
 
     /// <summary>
     /// As <see cref="Execute"/>, for a request that takes <paramref name="duration"/> to run: its key is held in
@@ -65,7 +75,7 @@ internal sealed class EmulatorState
     {
         lock (_core.Gate)
         {
-            if (_keys.Admit(call) is { } early) return early;
+            if ((Unreachable(call) ?? _keys.Admit(call)) is { } early) return early;
             _keys.Hold(call);
         }
         try

@@ -56,14 +56,26 @@ internal sealed class EventLog(StripeClock clock, ObjectIds ids, WebhookDispatch
     private static readonly Listing<EventRecord> Listed =
         new("/v1/events", "event", e => e.Id, e => e.Created, e => JsonNode.Parse(e.Payload)!);
 
-    /// <summary>GET /v1/events: of one type or several (type, types[]), newest first.</summary>
+    /// <summary>
+    /// GET /v1/events: of one type or several (type, types[]), newest first; with Stripe-Account, only those that
+    /// happened on that connected account.
+    /// </summary>
     public JsonObject List(ApiCall call)
     {
         var p = call.Params.ExpectList("type", "types");
         var type = p.Text("type");
         var types = p.List("types");
-        return Listed.Page(_events, p,
-            e => (type is null || e.Type == type) && (types.Count == 0 || types.Contains(e.Type)));
+        return Listed.Page(_events, p, e => (type is null || e.Type == type)
+            && (types.Count == 0 || types.Contains(e.Type)) && (call.Account is null || e.Account == call.Account));
+    }
+
+    /// <summary>GET /v1/events/{id}</summary>
+    public JsonObject Get(string id, ApiCall call)
+    {
+        call.Params.Expect();
+        var record = _events.Find(e => e.Id == id && (call.Account is null || e.Account == call.Account))
+            ?? throw ApiError.Missing("event", id);
+        return JsonNode.Parse(record.Payload)!.AsObject();
     }
 
     public EventRecord Find(string eventId) =>

@@ -4,16 +4,17 @@ using ContestPipeline.Stripe;
 namespace ContestPipeline.StripeEmulation;
 
 /// <summary>
-/// Stripe's memory of idempotency keys, per API key: a key seen within the retention with the same endpoint and
-/// parameters replays the saved answer; with anything else it is refused (400 idempotency_error); a key whose
-/// first request is still executing is answered 409 (retry later, same key); otherwise the operation runs and its
-/// answer is saved, unless it was refused before running. Its age is read on Stripe's clock, so a test that
-/// advances the clock past the retention makes the key new again. Called under the state's lock.
+/// Stripe's memory of idempotency keys, per API key and account (the platform, or the one Stripe-Account names):
+/// a key seen within the retention with the same endpoint and parameters replays the saved answer; with anything
+/// else it is refused (400 idempotency_error); a key whose first request is still executing is answered 409 (retry
+/// later, same key); otherwise the operation runs and its answer is saved, unless it was refused before running.
+/// Its age is read on Stripe's clock, so a test that advances the clock past the retention makes the key new
+/// again. Called under the state's lock.
 /// </summary>
 internal sealed class IdempotencyKeys(StripeClock clock, TimeSpan retention)
 {
-    private readonly Dictionary<(string ApiKey, string Key), Saved> _saved = [];
-    private readonly HashSet<(string ApiKey, string Key)> _inFlight = [];
+    private readonly Dictionary<(string ApiKey, string Account, string Key), Saved> _saved = [];
+    private readonly HashSet<(string ApiKey, string Account, string Key)> _inFlight = [];
 
     private sealed record Saved(string Method, string Path, string Parameters, DateTimeOffset At, Reply Reply,
         string RequestId);
@@ -27,8 +28,8 @@ internal sealed class IdempotencyKeys(StripeClock clock, TimeSpan retention)
         if (key.Length > StripeApi.IdempotencyKeyLengthMax)
             return Reply.Error(ApiError.Parameter("idempotency_key_too_long", "Idempotency-Key",
                 $"Idempotency keys are at most {StripeApi.IdempotencyKeyLengthMax} characters."));
-        if (_inFlight.Contains((call.ApiKey, key))) return Reply.Error(ApiError.KeyInFlight(key));
-        if (!_saved.TryGetValue((call.ApiKey, key), out var saved) || clock.UtcNow - saved.At >= retention) return null;
+        if (_inFlight.Contains(Scope(call, key))) return Reply.Error(ApiError.KeyInFlight(key));
+        if (!_saved.TryGetValue(Scope(call, key), out var saved) || clock.UtcNow - saved.At >= retention) return null;
         if (saved.Method == call.Method && saved.Path == call.Path && saved.Parameters == call.Params.Canonical)
             return saved.Reply with { Replayed = true, OriginalRequest = saved.RequestId };
         return Reply.Error(new ApiError(400, StripeErrorTypes.IdempotencyError,
@@ -51,7 +52,7 @@ internal sealed class IdempotencyKeys(StripeClock clock, TimeSpan retention)
             if (e.BeforeExecution) return reply;
         }
         if (call.IdempotencyKey is { } key)
-            _saved[(call.ApiKey, key)] = new Saved(call.Method, call.Path, call.Params.Canonical, clock.UtcNow, reply,
+            _saved[Scope(call, key)] = new Saved(call.Method, call.Path, call.Params.Canonical, clock.UtcNow, reply,
                 call.RequestId);
         return reply;
     }
@@ -59,13 +60,16 @@ internal sealed class IdempotencyKeys(StripeClock clock, TimeSpan retention)
     /// <summary>Holds the call's key as executing: a request with it gets 409 until <see cref="Release"/>.</summary>
     public void Hold(ApiCall call)
     {
-        if (call.IdempotencyKey is { } key) _inFlight.Add((call.ApiKey, key));
+        if (call.IdempotencyKey is { } key) _inFlight.Add(Scope(call, key));
     }
 
     public void Release(ApiCall call)
     {
-        if (call.IdempotencyKey is { } key) _inFlight.Remove((call.ApiKey, key));
+        if (call.IdempotencyKey is { } key) _inFlight.Remove(Scope(call, key));
     }
 
     public IReadOnlyList<string> InFlight() => [.. _inFlight.Select(k => k.Key)];
+
+    private static (string ApiKey, string Account, string Key) Scope(ApiCall call, string key) =>
+        (call.ApiKey, call.Account ?? "", key);
 }

@@ -11,6 +11,9 @@ internal sealed class Payout
     public required string Currency { get; init; }
     public required long Created { get; init; }
     public required string? FailureCode { get; init; }
+    public required string? FailureMessage { get; init; }
+
+    public string Status => FailureCode is null ? "paid" : "failed";
 
     public JsonObject ToJson() => new()
     {
@@ -21,10 +24,11 @@ internal sealed class Payout
         ["created"] = Created,
         ["currency"] = Currency,
         ["failure_code"] = FailureCode,
+        ["failure_message"] = FailureMessage,
         ["livemode"] = false,
         ["metadata"] = new JsonObject(),
         ["method"] = "standard",
-        ["status"] = FailureCode is null ? "paid" : "failed",
+        ["status"] = Status,
         ["type"] = "bank_account",
     };
 }

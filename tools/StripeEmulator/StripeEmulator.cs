@@ -90,7 +90,7 @@ public sealed class StripeEmulator : IAsyncDisposable
         await app.StartAsync(ct);
         var server = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!;
         emulator.BaseUrl = new Uri(server.Addresses.First().TrimEnd('/') + "/");
-        emulator._state.Accounts.BaseUrl = emulator.BaseUrl;
+        emulator._state.AccountLinks.BaseUrl = emulator.BaseUrl;
         options.LoggerFactory.CreateLogger<StripeEmulator>()
             .LogInformation("Stripe emulator listening on {BaseUrl}", emulator.BaseUrl);
         return emulator;
@@ -112,8 +112,36 @@ public sealed class StripeEmulator : IAsyncDisposable
     /// <summary>Moves every pending amount to available, as Stripe does when funds settle.</summary>
     public void ReleasePending() => _state.Balances.ReleasePending();
 
-    /// <summary>Completes an account's onboarding: payouts and transfers enabled, account.updated sent.</summary>
-    public void EnablePayouts(string accountId) => _state.Accounts.CompleteOnboarding(accountId);
+    /// <summary>
+    /// Completes an account's onboarding, or re-enables a restricted, reviewed or rejected one: it owes nothing,
+    /// charges, payouts and transfers are enabled, and account.updated says so (nothing is sent when nothing changed).
+    /// </summary>
+    public void EnablePayouts(string accountId) => _state.AccountLifecycle.Enable(accountId);
+
+    /// <summary>
+    /// Restricts an account for requirements past due (default: an identity document): disabled with
+    /// requirements.past_due, no charges, payouts or transfers in, until <see cref="EnablePayouts"/>.
+    /// </summary>
+    public void RestrictAccount(string accountId, IReadOnlyList<string>? pastDue = null) =>
+        _state.AccountLifecycle.Restrict(accountId, pastDue);
+
+    /// <summary>Puts an account under Stripe's review: disabled with under_review.</summary>
+    public void ReviewAccount(string accountId) => _state.AccountLifecycle.Review(accountId);
+
+    /// <summary>Rejects an account (fraud, terms_of_service, listed, other): disabled with rejected.{reason}.</summary>
+    public void RejectAccount(string accountId, string reason = "other") =>
+        _state.AccountLifecycle.Reject(accountId, reason);
+
+    /// <summary>Sets any part of an account's standing (requirements, what it may do), with account.updated.</summary>
+    public void UpdateAccount(string accountId, AccountChange change) =>
+        _state.AccountLifecycle.Update(accountId, change);
+
+    /// <summary>Turns Connect on or off for the platform: off, creating an account is refused as Stripe does.</summary>
+    public void SetConnectEnabled(bool enabled) => _state.Accounts.SetConnectEnabled(enabled);
+
+    /// <summary>Whether connected accounts may be created in <paramref name="country"/>.</summary>
+    public void SetCountrySupported(string country, bool supported) =>
+        _state.Accounts.SetCountrySupported(country, supported);
 
     /// <summary>
     /// Opens a dispute on a succeeded payment (charge.dispute.created); the amount leaves the platform balance.
@@ -129,6 +157,26 @@ public sealed class StripeEmulator : IAsyncDisposable
     /// </summary>
     public string CreatePayout(string accountId, long amount, string currency, string? failureCode = null) =>
         _state.Payouts.Create(accountId, amount, currency, failureCode);
+
+    /// <summary>
+    /// Pays out all a connected account holds in <paramref name="currency"/> to its bank (payout.paid, or with a
+    /// failure code payout.failed, the money left on the account), as Stripe's automatic payouts do.
+    /// </summary>
+    public string PayOutBalance(string accountId, string currency, string? failureCode = null) =>
+        _state.Payouts.Create(accountId, null, currency, failureCode);
+
+    /// <summary>
+    /// Fails a transfer as a legacy one could (transfer.failed with <paramref name="failureCode"/>, one of
+    /// <see cref="FailureCodes"/>): what is left of it comes back to the platform, so a retry can be seen.
+    /// </summary>
+    public void FailTransfer(string transferId, string failureCode) =>
+        _state.Transfers.Fail(transferId, failureCode);
+
+    /// <summary>
+    /// The next <paramref name="count"/> transfers (to <paramref name="destination"/>, or any) fail so, as made.
+    /// </summary>
+    public void FailNextTransfers(string failureCode, int count = 1, string? destination = null) =>
+        _state.Transfers.FailNext(failureCode, count, destination);
 
     public BalanceAmounts PlatformBalance(string currency) => _state.Balances.PlatformAmounts(currency);
 

@@ -22,6 +22,12 @@ public sealed class StripeEmulatorOptions
     /// </summary>
     public IReadOnlyList<RestrictedKey> RestrictedKeys { get; init; } = StripeRestrictedKeys.Defaults;
 
+    /// <summary>Whether the platform has Connect: without it Stripe refuses to create connected accounts.</summary>
+    public bool ConnectEnabled { get; init; } = true;
+
+    /// <summary>Countries (two letters, upper case) where Stripe makes no account: country_unsupported.</summary>
+    public IReadOnlySet<string> UnsupportedCountries { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+
     /// <summary>The webhook endpoint's signing secret.</summary>
     public string WebhookSecret { get; init; } = "whsec_emulator";
 

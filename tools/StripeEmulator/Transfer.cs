@@ -2,6 +2,10 @@ using System.Text.Json.Nodes;
 
 namespace ContestPipeline.StripeEmulation;
 
+/// <summary>
+/// Money moved from the platform's balance to a connected account's, with what was taken back since. A transfer
+/// that failed (as legacy transfers could) carries the failure code and message, and its money is back.
+/// </summary>
 internal sealed class Transfer
 {
     public required string Id { get; init; }
@@ -15,10 +19,24 @@ internal sealed class Transfer
     public required string? IdempotencyKey { get; init; }
     public required string DestinationPayment { get; init; }
     public List<TransferReversal> Reversals { get; } = [];
+    public string? FailureCode { get; set; }
 
     public long AmountReversed => Reversals.Sum(r => r.Amount);
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
+    {
+        var json = Fields();
+        if (FailureCode is not null)
+        {
+            // The fields of a legacy failed transfer, as Stripe wrote them before the 2017 transfer/payout split.
+            json["failure_code"] = FailureCode;
+            json["failure_message"] = FailureCodes.Message(FailureCode);
+            json["status"] = "failed";
+        }
+        return json;
+    }
+
+    private JsonObject Fields() => new()
     {
         ["id"] = Id,
         ["object"] = "transfer",

@@ -5,13 +5,15 @@ namespace ContestPipeline.StripeEmulation;
 
 /// <summary>
 /// Transfers from the platform's balance to connected accounts, and their reversals: money between Stripe
-/// accounts, moved at once.
+/// accounts, moved at once. Test control can make a transfer fail as legacy transfers could (transfer.failed, its
+/// money back on the platform), to see how retries go.
 /// </summary>
 internal sealed class Transfers(EmulatorCore core, Balances balances, Accounts accounts)
 {
     private readonly List<Transfer> _all = [];
     private readonly Dictionary<string, Transfer> _byId = new(StringComparer.Ordinal);
     private readonly List<TransferReversal> _reversals = [];
+    private readonly TransferFailures _failures = new();
 
     public int Count => _all.Count;
 
@@ -44,8 +46,11 @@ internal sealed class Transfers(EmulatorCore core, Balances balances, Accounts a
         };
         _all.Add(transfer);
         _byId.Add(transfer.Id, transfer);
-        core.Events.Emit("transfer.created", transfer.ToJson(), null, null, call);
-        return transfer.ToJson();
+        var created = transfer.ToJson();
+        core.Events.Emit("transfer.created", created, null, null, call);
+        // A transfer set to fail is answered as made, then fails: its event may reach the platform first.
+        if (_failures.Take(destination.Id) is { } failureCode) FailNow(transfer, failureCode);
+        return created;
     }
 
     /// <summary>GET /v1/transfers/{id}</summary>
@@ -99,18 +104,62 @@ internal sealed class Transfers(EmulatorCore core, Balances balances, Accounts a
                 $"The destination account {destination.Id} has insufficient funds to reverse this transfer.");
 
         var before = transfer.ToJson();
-        destination.Balance.Add(destination.Balance.Available, transfer.Currency, -reversed);
-        balances.Platform.Add(balances.Platform.Available, transfer.Currency, reversed);
-        var reversal = new TransferReversal
-        {
-            Id = core.Ids.New("trr_"), Transfer = transfer, Amount = reversed, Created = core.Clock.Now,
-            Metadata = metadata, IdempotencyKey = call.IdempotencyKey,
-        };
-        transfer.Reversals.Add(reversal);
-        _reversals.Add(reversal);
+        var reversal = TakeBack(transfer, destination, reversed, metadata, call.IdempotencyKey);
         var after = transfer.ToJson();
         core.Events.Emit("transfer.reversed", after, null, EventLog.Changed(before, after), call);
         return reversal.ToJson();
+    }
+
+    /// <summary>
+    /// Fails a transfer as a legacy one could fail (transfer.failed with its failure code): what is left of it
+    /// comes back from the connected account to the platform, as a reversal.
+    /// </summary>
+    public void Fail(string transferId, string failureCode)
+    {
+        FailureCodes.Message(failureCode);
+        lock (core.Gate) FailNow(ObjectLookup.Control(_byId, transferId), failureCode);
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> transfers (to <paramref name="destination"/>, or any) fail as they are made.
+    /// </summary>
+    public void FailNext(string failureCode, int count, string? destination)
+    {
+        lock (core.Gate) _failures.Add(failureCode, count, destination);
+    }
+
+    private void FailNow(Transfer transfer, string failureCode)
+    {
+        if (transfer.FailureCode is not null)
+            throw new InvalidOperationException($"transfer {transfer.Id} already failed ({transfer.FailureCode})");
+        var destination = accounts.Control(transfer.Destination);
+        var left = transfer.Amount - transfer.AmountReversed;
+        var held = destination.Balance.AvailableIn(transfer.Currency);
+        if (held < left)
+            throw new InvalidOperationException(
+                $"account {destination.Id} holds {held} {transfer.Currency}, less than the {left} transfer " +
+                $"{transfer.Id} would take back");
+        var before = transfer.ToJson();
+        if (left > 0) TakeBack(transfer, destination, left, new Dictionary<string, string>(), null);
+        transfer.FailureCode = failureCode;
+        var after = transfer.ToJson();
+        core.Events.Emit("transfer.failed", after, null, EventLog.Changed(before, after), null);
+    }
+
+    /// <summary>Moves <paramref name="amount"/> of a transfer back from its account to the platform.</summary>
+    private TransferReversal TakeBack(Transfer transfer, Account destination, long amount,
+        IReadOnlyDictionary<string, string> metadata, string? idempotencyKey)
+    {
+        destination.Balance.Add(destination.Balance.Available, transfer.Currency, -amount);
+        balances.Platform.Add(balances.Platform.Available, transfer.Currency, amount);
+        var reversal = new TransferReversal
+        {
+            Id = core.Ids.New("trr_"), Transfer = transfer, Amount = amount, Created = core.Clock.Now,
+            Metadata = metadata, IdempotencyKey = idempotencyKey,
+        };
+        transfer.Reversals.Add(reversal);
+        _reversals.Add(reversal);
+        return reversal;
     }
 
     public IReadOnlyList<RecordedTransfer> Recorded() => [.. _all.Select(t => new RecordedTransfer(t.Id, t.Amount,

@@ -60,8 +60,10 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         if (key is not null) headers["Idempotency-Key"] = key;
         var parameters = await ReadParamsAsync(ctx);
         var apiKey = ApiKeys.Presented(ctx.Request.Headers.Authorization.ToString()) ?? "";
+        var account = ctx.Request.Headers.TryGetValue("Stripe-Account", out var a) && a.ToString().Length > 0
+            ? a.ToString() : null;
         return new ApiCall(method, ctx.Request.Path.Value ?? "/", apiKey, _keys.Restricted(apiKey), key, parameters,
-            requestId);
+            requestId, account);
     }
 
     /// <summary>
@@ -77,6 +79,11 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
         }
         if (route.Permission is { } needed && call.Restricted is { } restricted && !restricted.Allows(needed))
             return Reply.Error(ApiKeys.PermissionMissing(call.ApiKey, needed));
+        if (call.Account is { } account && !route.OnConnectedAccount)
+            return Reply.Error(new ApiError(400, StripeErrorTypes.InvalidRequestError,
+                $"The emulator answers {call.Method} {call.Path} for the platform only; it holds no objects of " +
+                $"connected account '{account}' (Stripe-Account) but its balance, payouts and events.",
+                param: "Stripe-Account", beforeExecution: true));
         if (_limiter is null || _limiter.TryTake(out _)) return null;
         // Stripe says a rate-limited request may be sent again (later, with backoff).
         ctx.Response.Headers["Stripe-Should-Retry"] = "true";

@@ -31,8 +31,12 @@ internal static class V1Routes
         new("GET", "/v1/accounts", StripePermissions.ConnectedAccountRead, (_, call) => state.Accounts.List(call)),
         new("GET", "/v1/accounts/{id}", StripePermissions.ConnectedAccountRead,
             (id, call) => state.Accounts.Get(id!, call)),
+        new("POST", "/v1/accounts/{id}/reject", StripePermissions.ConnectedAccountWrite,
+            (id, call) => state.AccountLifecycle.RejectByPlatform(id!, call)),
+        new("POST", "/v1/accounts/{id}/login_links", StripePermissions.LoginLinkWrite,
+            (id, call) => state.AccountLinks.CreateLoginLink(id!, call)),
         new("POST", "/v1/account_links", StripePermissions.AccountLinkWrite,
-            (_, call) => state.Accounts.CreateLink(call)),
+            (_, call) => state.AccountLinks.CreateAccountLink(call)),
     ];
 
     private static IEnumerable<V1Route> Transfers(EmulatorState state) =>
@@ -46,10 +50,20 @@ internal static class V1Routes
             (id, call) => state.Transfers.ListReversals(id!, call)),
     ];
 
-    /// <summary>The account's own: its balance and its events.</summary>
+    /// <summary>
+    /// An account's own, the platform's or (with Stripe-Account) a connected one's: balance, payouts, events.
+    /// </summary>
     private static IEnumerable<V1Route> Account(EmulatorState state) =>
     [
-        new("GET", "/v1/balance", StripePermissions.BalanceRead, (_, call) => state.Balances.Get(call)),
-        new("GET", "/v1/events", StripePermissions.EventRead, (_, call) => state.Events.List(call)),
+        new("GET", "/v1/balance", StripePermissions.BalanceRead, (_, call) => state.Balances.Get(call))
+            { OnConnectedAccount = true },
+        new("GET", "/v1/payouts", StripePermissions.PayoutRead, (_, call) => state.Payouts.List(call))
+            { OnConnectedAccount = true },
+        new("GET", "/v1/payouts/{id}", StripePermissions.PayoutRead, (id, call) => state.Payouts.Get(id!, call))
+            { OnConnectedAccount = true },
+        new("GET", "/v1/events", StripePermissions.EventRead, (_, call) => state.Events.List(call))
+            { OnConnectedAccount = true },
+        new("GET", "/v1/events/{id}", StripePermissions.EventRead, (id, call) => state.Events.Get(id!, call))
+            { OnConnectedAccount = true },
     ];
 }

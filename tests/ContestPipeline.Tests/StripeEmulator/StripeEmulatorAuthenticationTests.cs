@@ -135,7 +135,7 @@ public sealed class StripeEmulatorAuthenticationTests : StripeEmulatorTest
     {
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions
         {
-            RestrictedKeys = [new RestrictedKey("intents", "rk_test_intents_only", StripePermissions.PaymentIntentRead)],
+            RestrictedKeys = [new("intents", "rk_test_intents_only", StripePermissions.PaymentIntentRead)],
         });
         var intent = stripe.CreatePaymentIntent(1_000, "usd");
         using var http = new HttpClient { BaseAddress = stripe.BaseUrl };
