@@ -27,10 +27,16 @@ internal sealed class ApiError(int status, string type, string message, string? 
         new(400, StripeErrorTypes.InvalidRequestError, message, code, param, beforeExecution: true);
 
     public static ApiError Missing(string kind, string id, string param = "id") =>
-        new(404, StripeErrorTypes.InvalidRequestError, $"No such {kind}: '{id}'", StripeErrorCodes.ResourceMissing, param,
-            beforeExecution: true);
+        new(404, StripeErrorTypes.InvalidRequestError, $"No such {kind}: '{id}'", StripeErrorCodes.ResourceMissing,
+            param, beforeExecution: true);
+
+    /// <summary>Stripe's 409 while another request with the key is being processed; saves nothing.</summary>
+    public static ApiError KeyInFlight(string? key) => new(409, StripeErrorTypes.IdempotencyError,
+        "There is currently another in-progress request using this Idempotent Key (that probably means you " +
+        $"submitted twice, and the other request is still going through): {key}. Please try again later.",
+        StripeErrorCodes.IdempotencyKeyInUse, beforeExecution: true);
 
     /// <summary>A business rule refused the request after it started running; the result is saved.</summary>
-    public static ApiError Refused(string code, string message, string? param = null) =>
+    public static ApiError Refused(string? code, string message, string? param = null) =>
         new(400, StripeErrorTypes.InvalidRequestError, message, code, param);
 }

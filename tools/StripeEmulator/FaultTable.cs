@@ -15,7 +15,8 @@ internal sealed class FaultTable
     public void Add(StripeFault fault)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(fault.Count, 1, nameof(fault.Count));
-        if (fault.Kind is StripeFaultKind.AppliedThenDelayed or StripeFaultKind.Latency or StripeFaultKind.SlowExecution && fault.Delay is null)
+        if (fault.Kind is StripeFaultKind.AppliedThenDelayed or StripeFaultKind.Latency or StripeFaultKind.SlowExecution
+            && fault.Delay is null)
             throw new ArgumentException($"{fault.Kind} needs a delay", nameof(fault));
         lock (_gate) _rules.Add(new Rule(fault));
     }

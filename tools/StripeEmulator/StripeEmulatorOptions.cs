@@ -5,19 +5,35 @@ namespace ContestPipeline.StripeEmulation;
 
 public sealed class StripeEmulatorOptions
 {
-    /// <summary>The only secret key the emulator accepts (Authorization: Bearer ...).</summary>
+    /// <summary>The only secret key the emulator accepts (Bearer auth, or Basic auth with it as the user).</summary>
     public string ApiKey { get; init; } = "sk_test_emulator";
 
     /// <summary>
     /// A restricted key with one permission, Balance: Read, as the platform makes for the processes
     /// that only read the balance: it may GET /v1/balance and nothing else (403 otherwise, as Stripe answers).
+    /// It is the <see cref="StripeRestrictedKeys.BalanceRead"/> entry of the key table, whatever
+    /// <see cref="RestrictedKeys"/> says of it.
     /// </summary>
-    public string BalanceReadKey { get; init; } = "rk_test_emulator_balance";
+    public string BalanceReadKey { get; init; } = StripeRestrictedKeys.BalanceReadKey;
+
+    /// <summary>
+    /// The account's restricted keys, each held to its permissions; by default one per service that calls Stripe
+    /// (<see cref="StripeRestrictedKeys.Defaults"/>).
+    /// </summary>
+    public IReadOnlyList<RestrictedKey> RestrictedKeys { get; init; } = StripeRestrictedKeys.Defaults;
+
+    /// <summary>Whether the platform has Connect: without it Stripe refuses to create connected accounts.</summary>
+    public bool ConnectEnabled { get; init; } = true;
+
+    /// <summary>Countries (two letters, upper case) where Stripe makes no account: country_unsupported.</summary>
+    public IReadOnlySet<string> UnsupportedCountries { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
     /// <summary>The webhook endpoint's signing secret.</summary>
     public string WebhookSecret { get; init; } = "whsec_emulator";
 
-    /// <summary>Where events are POSTed; none are sent while unset (see <see cref="StripeEmulator.WebhookEndpoint"/>).</summary>
+    /// <summary>
+    /// Where events are POSTed; none are sent while unset (see <see cref="StripeEmulator.WebhookEndpoint"/>).
+    /// </summary>
     public Uri? WebhookEndpoint { get; init; }
 
     /// <summary>Port 0 picks a free one; <see cref="StripeEmulator.BaseUrl"/> says which.</summary>
@@ -54,15 +70,40 @@ public sealed class StripeEmulatorOptions
 
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// The restricted keys in force: <see cref="RestrictedKeys"/> with <see cref="BalanceReadKey"/> as the balance
+    /// reader.
+    /// </summary>
+    internal IReadOnlyList<RestrictedKey> KeyTable() =>
+    [
+        .. RestrictedKeys.Where(k => k.Name != StripeRestrictedKeys.BalanceRead && k.Key != BalanceReadKey),
+        new RestrictedKey(StripeRestrictedKeys.BalanceRead, BalanceReadKey, StripePermissions.BalanceRead),
+    ];
+
     internal void Validate()
     {
         if (!ApiKey.StartsWith("sk_test_", StringComparison.Ordinal))
-            throw new ArgumentException("the emulator is test mode only: its API key starts with sk_test_", nameof(ApiKey));
-        if (!BalanceReadKey.StartsWith("rk_test_", StringComparison.Ordinal))
-            throw new ArgumentException("a test-mode restricted key starts with rk_test_", nameof(BalanceReadKey));
+            throw new ArgumentException("the emulator is test mode only: its API key starts with sk_test_",
+                nameof(ApiKey));
+        ValidateRestrictedKeys();
         if (!WebhookSecret.StartsWith("whsec_", StringComparison.Ordinal))
             throw new ArgumentException("webhook secrets start with whsec_", nameof(WebhookSecret));
-        if (WebhookConcurrencyMax < 1) throw new ArgumentOutOfRangeException(nameof(WebhookConcurrencyMax), WebhookConcurrencyMax, "at least 1");
-        if (WebhookAttemptsMax < 1) throw new ArgumentOutOfRangeException(nameof(WebhookAttemptsMax), WebhookAttemptsMax, "at least 1");
+        if (WebhookConcurrencyMax < 1)
+            throw new ArgumentOutOfRangeException(nameof(WebhookConcurrencyMax), WebhookConcurrencyMax, "at least 1");
+        if (WebhookAttemptsMax < 1)
+            throw new ArgumentOutOfRangeException(nameof(WebhookAttemptsMax), WebhookAttemptsMax, "at least 1");
+    }
+
+    private void ValidateRestrictedKeys()
+    {
+        var table = KeyTable();
+        if (table.FirstOrDefault(k => !k.Key.StartsWith("rk_test_", StringComparison.Ordinal)) is { } live)
+            throw new ArgumentException($"a test-mode restricted key starts with rk_test_ ({live.Name})",
+                nameof(RestrictedKeys));
+        if (table.Select(k => k.Key).Distinct().Count() != table.Count || table.Any(k => k.Key == ApiKey)
+            || table.Select(k => k.Name).Distinct().Count() != table.Count)
+            throw new ArgumentException("every restricted key has a name and a key of its own", nameof(RestrictedKeys));
+        if (table.SelectMany(k => k.Permissions).FirstOrDefault(p => !StripePermissions.All.Contains(p)) is { } odd)
+            throw new ArgumentException($"no such permission: {odd}", nameof(RestrictedKeys));
     }
 }

@@ -78,7 +78,8 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
             _held.Clear();
         }
         if (order == WebhookOrder.Reversed) batch.Reverse();
-        if (order == WebhookOrder.Shuffled) new Random(seed).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch));
+        if (order == WebhookOrder.Shuffled)
+            new Random(seed).Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(batch));
         Start(async () =>
         {
             foreach (var e in batch)
@@ -121,7 +122,10 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
 
     private async Task<bool> AttemptInSlotAsync(EventRecord e, int attempt, Uri endpoint)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new ByteArrayContent(e.Payload) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new ByteArrayContent(e.Payload),
+        };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
         request.Headers.Add(StripeWebhookSignature.HeaderName,
             StripeWebhookSignature.Sign(e.Payload, _options.WebhookSecret, _options.Clock.GetUtcNow()));
@@ -132,7 +136,8 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
             using var response = await _http.SendAsync(request, _stop.Token);
             status = (int)response.StatusCode;
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !_stop.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException
+            or TaskCanceledException && !_stop.IsCancellationRequested)
         {
             status = 0;
             error = ex.Message;
@@ -140,7 +145,8 @@ internal sealed class WebhookDispatcher : IAsyncDisposable
 
         lock (_gate) _deliveries.Add(new WebhookDelivery(e.Id, e.Type, attempt, status, error));
         if (status is >= 200 and < 300) return true;
-        _logger.LogInformation("Webhook {EventId} attempt {Attempt} failed: {Status} {Error}", e.Id, attempt, status, error);
+        _logger.LogInformation("Webhook {EventId} attempt {Attempt} failed: {Status} {Error}", e.Id, attempt, status,
+            error);
         return false;
     }
 

@@ -1,0 +1,3 @@
+namespace ContestPipeline.StripeEmulation;
+
+public sealed record BalanceAmounts(long Available, long Pending);

@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+
+namespace ContestPipeline.StripeEmulation;
+
+internal sealed class PaymentIntent
+{
+    public required string Id { get; init; }
+    public required long Amount { get; init; }
+    public required string Currency { get; init; }
+    public required string Status { get; init; }
+    public required long Created { get; init; }
+    public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+    /// <summary>The charge of a succeeded intent: refunds and disputes hang off it.</summary>
+    public string? ChargeId { get; init; }
+    public long AmountRefunded { get; set; }
+    public bool Disputed { get; set; }
+
+    public JsonObject ToJson() => new()
+    {
+        ["id"] = Id,
+        ["object"] = "payment_intent",
+        ["amount"] = Amount,
+        ["amount_capturable"] = 0,
+        ["amount_received"] = Status == "succeeded" ? Amount : 0,
+        ["capture_method"] = "automatic",
+        ["created"] = Created,
+        ["currency"] = Currency,
+        ["description"] = null,
+        ["latest_charge"] = ChargeId,
+        ["livemode"] = false,
+        ["metadata"] = Json.Metadata(Metadata),
+        ["status"] = Status,
+    };
+
+    public JsonObject ChargeJson() => new()
+    {
+        ["id"] = ChargeId,
+        ["object"] = "charge",
+        ["amount"] = Amount,
+        ["amount_captured"] = Amount,
+        ["amount_refunded"] = AmountRefunded,
+        ["captured"] = true,
+        ["created"] = Created,
+        ["currency"] = Currency,
+        ["disputed"] = Disputed,
+        ["livemode"] = false,
+        ["metadata"] = Json.Metadata(Metadata),
+        ["paid"] = true,
+        ["payment_intent"] = Id,
+        ["refunded"] = AmountRefunded == Amount,
+        ["status"] = "succeeded",
+    };
+}

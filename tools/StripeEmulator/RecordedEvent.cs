@@ -1,0 +1,3 @@
+namespace ContestPipeline.StripeEmulation;
+
+public sealed record RecordedEvent(string Id, string Type, string? Account, string ObjectId, long Created);
