@@ -70,11 +70,12 @@ public sealed class EffectStore(NpgsqlDataSource dataSource, string schema)
                    count(*) FILTER (WHERE warm_up)
             FROM {schema}.bench_effects
             """);
-        var handled = await conn.ExecuteScalarAsync<long>(
-            $"SELECT count(*) FROM {schema}.wolverine_incoming_envelopes WHERE status = @status",
-            new { status = nameof(EnvelopeStatus.Handled) });
+        var (handled, recordBytes) = await conn.QueryFirstAsync<(long, double)>($"""
+            SELECT count(*) FILTER (WHERE status = @status), coalesce(avg(pg_column_size(e.*)), 0)::float8
+            FROM {schema}.wolverine_incoming_envelopes e
+            """, new { status = nameof(EnvelopeStatus.Handled) });
         var unsent = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.wolverine_outgoing_envelopes");
-        return new PeerRun(elapsed, written, appliedWhenWritten, rows, distinct, warm, handled, unsent);
+        return new PeerRun(elapsed, written, appliedWhenWritten, rows, distinct, warm, handled, recordBytes, unsent);
     }
 
     public async Task DropAsync()

@@ -63,6 +63,8 @@ public static class PeerPass
             + $"({result.DistinctEffects:N0} distinct), warm-up {result.WarmUpEffectRows:N0} of {run.WarmUp:N0}, "
             + $"inbox records handled {result.InboxHandled:N0} (the warm-up's included), "
             + $"unsent outbox records {result.Unsent:N0}");
+        Console.WriteLine($"storage: the peer's inbox record {result.InboxRecordBytes:F0} bytes on average for a "
+            + $"{BenchCommand.PayloadBytes}-byte body");
         Console.WriteLine($"WAL: {walBytes:N0} bytes during the peer's run = {walBytes / messages:N0} bytes per "
             + "message (the whole database cluster's: other writers count too)");
     }

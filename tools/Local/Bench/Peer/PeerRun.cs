@@ -5,7 +5,7 @@ namespace ContestPipeline.Local.Bench.Peer;
 /// (<paramref name="Elapsed"/>), the writer's share of it and how many were applied by then; and the checks read
 /// back from the peer's own tables once the run settled: the measured messages' effect rows and their distinct
 /// message ids, the warm-up's effect rows, inbox records marked handled (warm-up included: the peer's inbox does not
-/// tell the two apart), and outbox records still unsent.
+/// tell the two apart) with their average size in bytes, and outbox records still unsent.
 /// </summary>
 public sealed record PeerRun(
     TimeSpan Elapsed,
@@ -15,6 +15,7 @@ public sealed record PeerRun(
     long DistinctEffects,
     long WarmUpEffectRows,
     long InboxHandled,
+    double InboxRecordBytes,
     long Unsent)
 {
     /// <summary>Every message applied exactly once, each with its inbox record, and nothing left to send.</summary>
