@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Bench;
+using ContestPipeline.Local.Bench.Peer;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Campaign;
 using ContestPipeline.Local.Demo;
@@ -140,7 +141,7 @@ public static class DevCommands
     private static Command Bench() =>
         new("bench", "benchmarks that print their figures (docs/benchmarks.md)")
         {
-            BenchMessaging(), BenchScoring(), BenchSettlement(), BenchEntries(), BenchPayouts(),
+            BenchMessaging(), BenchScoring(), BenchSettlement(), BenchEntries(), BenchPayouts(), BenchPeerCode(),
         };
 
     private static Command BenchMessaging()
@@ -155,13 +156,54 @@ public static class DevCommands
                 + "so that a run measures compiled code, not the JIT; 0 measures from the first message",
             DefaultValueFactory = _ => 10_000,
         };
+        var peer = new Option<string?>("--peer")
+        {
+            Description = "also run the same flow through another messaging library in this process and print "
+                + "both rates and their ratio: " + string.Join(", ", MessagingPeers.Names)
+                + " (built by tools/BenchPeers)",
+        };
+        peer.AcceptOnlyFromAmong([.. MessagingPeers.Names]);
+        var pairs = new Option<int>("--pairs")
+        {
+            Description = "run the pipeline (then the peer, with --peer) this many times, alternating, and print "
+                + "each pair",
+            DefaultValueFactory = _ => 1,
+        };
         var busy = BusyCoreOption();
         var command = new Command("messaging",
             "messages/s through outbox → Kafka → inbox (every message signed and verified) beside raw Kafka and raw Postgres baselines")
-            { messages, baselineRows, txSize, unsigned, warmUp, busy };
+            { messages, baselineRows, txSize, unsigned, warmUp, peer, pairs, busy };
         command.SetAction((parse, ct) => BusyCore.RunAsync("messaging", parse.GetValue(busy),
             c => BenchCommand.RunAsync(parse.GetValue(messages), parse.GetValue(baselineRows), parse.GetValue(txSize),
-                !parse.GetValue(unsigned), parse.GetValue(warmUp), c), ct));
+                !parse.GetValue(unsigned), parse.GetValue(warmUp), parse.GetValue(peer), parse.GetValue(pairs), c),
+            ct));
+        return command;
+    }
+
+    private static Command BenchPeerCode()
+    {
+        var name = new Argument<string>("peer")
+        {
+            Description = "the peer: " + string.Join(", ", MessagingPeers.Names),
+        };
+        name.AcceptOnlyFromAmong([.. MessagingPeers.Names]);
+        var command = new Command("peer-code",
+            "writes the code a messaging peer generates at start into its project (tools/BenchPeers), for the peers "
+            + "that load it pre-generated: run after changing the peer's handler or settings, then build")
+            { name };
+        command.SetAction(parse =>
+        {
+            var peer = MessagingPeers.Load(parse.GetValue(name)!);
+            if (peer.GeneratedCodeDirectory is null)
+            {
+                Console.WriteLine($"{peer.Name} generates no code ahead of time");
+                return 0;
+            }
+            var directory = Path.Combine(Processes.RepoPaths.Root, "tools", "BenchPeers", peer.GeneratedCodeDirectory);
+            foreach (var file in peer.WriteGeneratedCode(directory))
+                Console.WriteLine($"wrote {Path.GetRelativePath(Processes.RepoPaths.Root, file)}");
+            return 0;
+        });
         return command;
     }
 

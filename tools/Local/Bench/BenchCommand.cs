@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Local.Bench.Peer;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing.Database;
@@ -28,109 +29,211 @@ namespace ContestPipeline.Local.Bench;
 /// </summary>
 public static class BenchCommand
 {
-    private const int PayloadBytes = 100;
+    internal const int PayloadBytes = 100;
 
     /// <summary>
     /// The local broker keeps at most 5 MiB or 100,000 messages per partition and drops
     /// older segments; 16 partitions keep 200,000 enveloped messages under that limit.
     /// </summary>
-    private const int Partitions = 16;
+    internal const int Partitions = 16;
 
-    private static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan PhaseTimeout = TimeSpan.FromMinutes(5);
 
     private const int RawKafkaRuns = 3;
 
-    public static async Task<BenchReport?> RunAsync(int messages, int baselineRows, int outboxTransactionSize, bool signed, int warmUp,
-        CancellationToken ct)
+    public static async Task<BenchReport?> RunAsync(int messages, int baselineRows, int outboxTransactionSize,
+        bool signed, int warmUp, string? peerName, int pairs, CancellationToken ct)
     {
-        if (warmUp < 0)
+        if (warmUp < 0 || pairs < 1)
         {
-            await Console.Error.WriteLineAsync($"bench: --warm-up {warmUp} is negative (0 runs no warm-up)");
+            await Console.Error.WriteLineAsync(warmUp < 0
+                ? $"bench: --warm-up {warmUp} is negative (0 runs no warm-up)"
+                : $"bench: --pairs {pairs} must be at least 1");
             return null;
         }
+        var peer = peerName is null ? null : await LoadPeerAsync(peerName);
+        if (peerName is not null && peer is null) return null;
         var pg = await ToolStartup.PostgresAsync("bench");
         if (pg is null) return null;
-        var runDir = Path.Combine(RepoPaths.RunDirectory, "bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        var runDir = Path.Combine(RepoPaths.RunDirectory,
+            "bench-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
+            Path.Combine(runDir, "broker.log"));
         await using var dataSource = NpgsqlDataSource.Create(pg);
         var schema = "bench_" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
-        await new Migrator(dataSource, schema, [.. Migration.Plumbing, BenchEffect.Migration], NullLogger.Instance).ApplyAsync(ct);
-        Console.WriteLine($"bench: {messages:N0} messages of {PayloadBytes} bytes, {Partitions} partitions, local broker {broker.BootstrapServers}, schema {schema}");
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        Console.WriteLine(signed
-            ? "authentication: on (HMAC-SHA256: every message signed by the relay, verified by the consumer before it is applied)"
-            : "authentication: OFF (--unsigned)");
-        Console.WriteLine(warmUp > 0
-            ? $"warm-up: each of the three first runs {warmUp:N0} messages ({Math.Min(baselineRows, warmUp / 10):N0} rows for raw Postgres) unmeasured, in this process, so that all three are measured with their code compiled"
-            : "warm-up: none (--warm-up 0): each run is measured from its first message, the JIT's work included");
-
+        var run = new MessagingRun(broker, dataSource, schema, messages, outboxTransactionSize, signed, warmUp);
+        await run.MigrateAsync(schema, ct);
+        PrintHeader(run, baselineRows, peer, pairs);
         try
         {
-            if (warmUp > 0) await RawKafkaAsync(broker, warmUp, "bench.raw.warm", ct);
-            // A second or less each, and the broker's share of two cores varies from one to the next (110,000 to 310,000
-            // msgs/s in five runs in a row): the fastest of three stands for what raw Kafka does here, the hardest baseline.
-            var kafkaRuns = new List<TimeSpan>(RawKafkaRuns);
-            for (var run = 1; run <= RawKafkaRuns; run++)
-            {
-                kafkaRuns.Add(await RawKafkaAsync(broker, messages, $"bench.raw.{run}", ct));
-                Print($"    raw Kafka, run {run} of {RawKafkaRuns}", messages, kafkaRuns[^1]);
-            }
-            var kafka = kafkaRuns.Min();
-            Print("(a) raw Kafka produce + consume", messages, kafka);
-            Console.WriteLine($"    (the fastest of {RawKafkaRuns} runs)");
-            if (warmUp > 0) await RawPostgresAsync(dataSource, schema, Math.Min(baselineRows, warmUp / 10), ct);
-            var postgres = await RawPostgresAsync(dataSource, schema, baselineRows, ct);
-            Print("(b) raw Postgres insert + commit", baselineRows, postgres);
+            var (kafka, postgres) = await BaselinesAsync(run, baselineRows, ct);
             var report = new BenchReport();
-            long walBefore = 0;
-            CpuUse? cpu = null;
-            var pipeline = await PipelineAsync(broker, dataSource, schema, messages, outboxTransactionSize, signed, warmUp, async () =>
+            var rates = new List<(double Ours, double? Peer)>();
+            var ok = true;
+            for (var pair = 1; pair <= pairs; pair++)
             {
-                walBefore = await WalPositionAsync(dataSource, ct);
-                // Where the cores go while the pipeline runs: this process writes the outbox, relays and consumes.
-                cpu = CpuUse.Start(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database!,
-                    [("bench (writer, relay, consumer)", Environment.ProcessId), ("broker", broker.Process.Id)]);
-            }, ct);
-            cpu!.Print("the pipeline ran (its settling included)", report);
-            var walBytes = await WalPositionAsync(dataSource, ct) - walBefore;
-            Print(signed ? "pipeline outbox → Kafka → inbox" : "pipeline, unsigned", messages, pipeline.Elapsed);
-
-            var rate = messages / pipeline.Elapsed.TotalSeconds;
-            var vsKafka = rate / (messages / kafka.TotalSeconds);
-            var vsPostgres = rate / (baselineRows / postgres.TotalSeconds);
-            Console.WriteLine();
-            Console.WriteLine($"ratio vs (a) raw Kafka:    {vsKafka:P1}   (target ≥ 10%; a Sunday slate's ≥ 25%: {vsKafka / 0.25:P0} of it)");
-            Console.WriteLine($"ratio vs (b) raw Postgres: {vsPostgres:F1}x   (target ≥ 5x; a Sunday slate's ≥ 8x: {vsPostgres / 8:P0} of it)");
-            (double SignUs, double VerifyUs)? authentication = signed ? AuthenticationCost(AuthenticationSamples) : null;
-            if (authentication is { } measured)
-            {
-                var (signUs, verifyUs) = measured;
-                var coreShare = (signUs + verifyUs) * rate / 1_000_000;
-                Console.WriteLine($"authentication per message, timed here over {AuthenticationSamples:N0} messages of this run's shape: "
-                    + $"sign {signUs:F1} µs (three readers' signatures), verify {verifyUs:F1} µs; at {rate:N0} msgs/s that is {coreShare:P1} of one core");
+                if (pairs > 1 || peer is not null)
+                    Console.WriteLine($"{Environment.NewLine}-- pair {pair} of {pairs}: the pipeline"
+                        + (peer is null ? "" : ", then " + peer.Name));
+                var ours = await OursAsync(run, pair, report, ct);
+                ok &= ours.Ok;
+                double? theirs = null;
+                if (peer is not null)
+                {
+                    var peerRun = await PeerPass.RunAsync(peer, run, pair, report, ct);
+                    ok &= peerRun is { Ok: true };
+                    theirs = peerRun?.Rate;
+                    if (theirs is { } rate)
+                        PeerPass.PrintPair(pair, pairs, run.Signed, ours.Rate, peer.Name, rate, report);
+                }
+                rates.Add((ours.Rate, theirs));
             }
-            Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, inbox rows {pipeline.InboxRows:N0}, duplicates skipped {pipeline.Duplicates:N0}, unsent outbox rows {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0}");
-            await PrintStorageAsync(dataSource, schema, ct);
-            Console.WriteLine($"WAL: {walBytes:N0} bytes during the pipeline's run = {walBytes / messages:N0} bytes per message "
-                + "(the whole database cluster's: other writers count too)");
-            var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0 && pipeline.DeadLettered == 0;
+            if (peer is not null) PeerPass.PrintPairs(rates, peer.Name, report);
+            PrintRatios(run, kafka, baselineRows, postgres, rates.Select(r => r.Ours).ToList(), report);
             if (!ok) Console.WriteLine("bench FAILED: not every message was applied exactly once");
-            report.Add("(a) raw Kafka msgs/s", $"{messages / kafka.TotalSeconds:N0}");
-            report.Add("(b) raw Postgres msgs/s", $"{baselineRows / postgres.TotalSeconds:N0}");
-            report.Add("pipeline msgs/s", $"{rate:N0}");
-            report.Add("vs raw Kafka (≥ 10 %)", $"{vsKafka:P1}");
-            report.Add("vs raw Postgres (≥ 5×)", $"{vsPostgres:F1}×");
-            if (authentication is { } cost) report.Add("sign, verify µs/msg", $"{cost.SignUs:F1}, {cost.VerifyUs:F1}");
-            report.Add("applied once, lost", $"{pipeline.Applied:N0}, {messages - pipeline.Applied:N0}");
-            report.Check(ok, $"applied {pipeline.Applied:N0} of {messages:N0} exactly once (inbox {pipeline.InboxRows:N0}, unsent {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0})");
             return report;
         }
         finally
         {
-            await using var conn = await dataSource.OpenConnectionAsync(CancellationToken.None);
-            await conn.ExecuteAsync($"DROP SCHEMA {schema} CASCADE");
+            await run.DropSchemasAsync();
         }
+    }
+
+    /// <summary>The peer named, from its build output; null (said why) when it is not built.</summary>
+    private static async Task<IMessagingPeer?> LoadPeerAsync(string name)
+    {
+        try
+        {
+            return MessagingPeers.Load(name);
+        }
+        catch (Exception e) when (e is FileNotFoundException or ArgumentException)
+        {
+            await Console.Error.WriteLineAsync($"bench: {e.Message}");
+            return null;
+        }
+    }
+
+    private static void PrintHeader(MessagingRun run, int baselineRows, IMessagingPeer? peer, int pairs)
+    {
+        Console.WriteLine($"bench: {run.Messages:N0} messages of {PayloadBytes} bytes, {Partitions} partitions, "
+            + $"local broker {run.Broker.BootstrapServers}, schema {run.Schema}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        Console.WriteLine(run.Signed
+            ? "authentication: on (HMAC-SHA256: every message signed by the relay, verified by the consumer before "
+                + "it is applied)"
+            : "authentication: OFF (--unsigned)");
+        Console.WriteLine(run.WarmUp > 0
+            ? $"warm-up: each of the three first runs {run.WarmUp:N0} messages "
+                + $"({Math.Min(baselineRows, run.WarmUp / 10):N0} rows for raw Postgres) unmeasured, in this process, "
+                + "so that all three are measured with their code compiled"
+            : "warm-up: none (--warm-up 0): each run is measured from its first message, the JIT's work included");
+        if (peer is null) return;
+        Console.WriteLine($"peer: {peer.Name}, the same flow in this process ({pairs} pair{(pairs == 1 ? "" : "s")}, "
+            + "the pipeline first in each), with the same warm-up; it signs nothing, the pipeline "
+            + (run.Signed ? "signs and verifies every message" : "runs unsigned too") + ". Its settings:");
+        foreach (var setting in peer.Settings) Console.WriteLine("  - " + setting);
+    }
+
+    /// <summary>
+    /// (a) raw Kafka, the fastest of <see cref="RawKafkaRuns"/>, and (b) raw Postgres, each after its warm-up.
+    /// </summary>
+    private static async Task<(TimeSpan Kafka, TimeSpan Postgres)> BaselinesAsync(MessagingRun run, int baselineRows,
+        CancellationToken ct)
+    {
+        if (run.WarmUp > 0) await RawKafkaAsync(run.Broker, run.WarmUp, "bench.raw.warm", ct);
+        // A second or less each, and the broker's share of two cores varies from one to the next (110,000 to
+        // 310,000 msgs/s in five runs in a row): the fastest of three stands for what raw Kafka does here, the
+        // hardest baseline.
+        var kafkaRuns = new List<TimeSpan>(RawKafkaRuns);
+        for (var i = 1; i <= RawKafkaRuns; i++)
+        {
+            kafkaRuns.Add(await RawKafkaAsync(run.Broker, run.Messages, $"bench.raw.{i}", ct));
+            Print($"    raw Kafka, run {i} of {RawKafkaRuns}", run.Messages, kafkaRuns[^1]);
+        }
+        var kafka = kafkaRuns.Min();
+        Print("(a) raw Kafka produce + consume", run.Messages, kafka);
+        Console.WriteLine($"    (the fastest of {RawKafkaRuns} runs)");
+        if (run.WarmUp > 0)
+            await RawPostgresAsync(run.DataSource, run.Schema, Math.Min(baselineRows, run.WarmUp / 10), ct);
+        var postgres = await RawPostgresAsync(run.DataSource, run.Schema, baselineRows, ct);
+        Print("(b) raw Postgres insert + commit", baselineRows, postgres);
+        return (kafka, postgres);
+    }
+
+    /// <summary>
+    /// The pipeline's run of a pair: the first in the run's schema on bench.pipeline, as a run without pairs has
+    /// always been; each later one in a schema, topic and consumer group of its own, so that nothing of an earlier
+    /// run (its message ids, its group's members) is in its way.
+    /// </summary>
+    private static async Task<(double Rate, bool Ok)> OursAsync(MessagingRun run, int pair, BenchReport report,
+        CancellationToken ct)
+    {
+        var schema = pair == 1 ? run.Schema : $"{run.Schema}_{pair}";
+        if (pair > 1) await run.MigrateAsync(schema, ct);
+        var suffix = pair == 1 ? "" : "." + pair.ToString(CultureInfo.InvariantCulture);
+        var (dataSource, messages) = (run.DataSource, run.Messages);
+        long walBefore = 0;
+        CpuUse? cpu = null;
+        var pipeline = await PipelineAsync(run.Broker, dataSource, schema, "bench.pipeline" + suffix,
+            "bench.consumer" + suffix, messages, run.TransactionSize, run.Signed, run.WarmUp, async () =>
+            {
+                walBefore = await WalPositionAsync(dataSource, ct);
+                // Where the cores go while the pipeline runs: this process writes the outbox, relays and consumes.
+                cpu = CpuUse.Start(new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).Database!,
+                    [("bench (writer, relay, consumer)", Environment.ProcessId), ("broker", run.Broker.Process.Id)]);
+            }, ct);
+        cpu!.Print(pair == 1 ? "the pipeline ran (its settling included)"
+            : $"the pipeline ran, pair {pair} (its settling included)", report);
+        var walBytes = await WalPositionAsync(dataSource, ct) - walBefore;
+        Print(run.Signed ? "pipeline outbox → Kafka → inbox" : "pipeline, unsigned", messages, pipeline.Elapsed);
+        Console.WriteLine($"checks: applied {pipeline.Applied:N0} of {messages:N0}, "
+            + $"inbox rows {pipeline.InboxRows:N0}, duplicates skipped {pipeline.Duplicates:N0}, "
+            + $"unsent outbox rows {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0}");
+        await PrintStorageAsync(dataSource, schema, ct);
+        Console.WriteLine($"WAL: {walBytes:N0} bytes during the pipeline's run = {walBytes / messages:N0} bytes per "
+            + "message (the whole database cluster's: other writers count too)");
+        var ok = pipeline.Applied == messages && pipeline.InboxRows == messages && pipeline.Unsent == 0
+            && pipeline.DeadLettered == 0;
+        report.Add(pair == 1 ? "applied once, lost" : $"pair {pair}: applied once, lost",
+            $"{pipeline.Applied:N0}, {messages - pipeline.Applied:N0}");
+        report.Check(ok, $"applied {pipeline.Applied:N0} of {messages:N0} exactly once (inbox {pipeline.InboxRows:N0}, "
+            + $"unsent {pipeline.Unsent:N0}, refused {pipeline.DeadLettered:N0})");
+        return (messages / pipeline.Elapsed.TotalSeconds, ok);
+    }
+
+    /// <summary>
+    /// The pipeline against the baselines (its median over the pairs when there are several) and what authenticating
+    /// a message costs at that rate.
+    /// </summary>
+    private static void PrintRatios(MessagingRun run, TimeSpan kafka, int baselineRows, TimeSpan postgres,
+        List<double> ours, BenchReport report)
+    {
+        var rate = PeerPass.Median(ours);
+        var vsKafka = rate / (run.Messages / kafka.TotalSeconds);
+        var vsPostgres = rate / (baselineRows / postgres.TotalSeconds);
+        var of = ours.Count == 1 ? "" : $" (the pipeline's median of {ours.Count} runs, {rate:N0} msgs/s)";
+        Console.WriteLine();
+        Console.WriteLine($"ratio vs (a) raw Kafka:    {vsKafka:P1}   "
+            + $"(target ≥ 10%; a Sunday slate's ≥ 25%: {vsKafka / 0.25:P0} of it){of}");
+        Console.WriteLine($"ratio vs (b) raw Postgres: {vsPostgres:F1}x   "
+            + $"(target ≥ 5x; a Sunday slate's ≥ 8x: {vsPostgres / 8:P0} of it)");
+        (double SignUs, double VerifyUs)? authentication =
+            run.Signed ? AuthenticationCost(AuthenticationSamples) : null;
+        if (authentication is { } measured)
+        {
+            var (signUs, verifyUs) = measured;
+            var coreShare = (signUs + verifyUs) * rate / 1_000_000;
+            Console.WriteLine($"authentication per message, timed here over {AuthenticationSamples:N0} messages of "
+                + $"this run's shape: sign {signUs:F1} µs (three readers' signatures), verify {verifyUs:F1} µs; "
+                + $"at {rate:N0} msgs/s that is {coreShare:P1} of one core");
+        }
+        report.Add("(a) raw Kafka msgs/s", $"{run.Messages / kafka.TotalSeconds:N0}");
+        report.Add("(b) raw Postgres msgs/s", $"{baselineRows / postgres.TotalSeconds:N0}");
+        report.Add(ours.Count == 1 ? "pipeline msgs/s" : $"pipeline msgs/s (median of {ours.Count})", $"{rate:N0}");
+        report.Add("vs raw Kafka (≥ 10 %)", $"{vsKafka:P1}");
+        report.Add("vs raw Postgres (≥ 5×)", $"{vsPostgres:F1}×");
+        if (authentication is { } cost) report.Add("sign, verify µs/msg", $"{cost.SignUs:F1}, {cost.VerifyUs:F1}");
     }
 
     /// <summary>
@@ -191,7 +294,7 @@ public static class BenchCommand
 
     private static string IdOf(int i, string prefix = "bench:") => prefix + i.ToString(CultureInfo.InvariantCulture);
 
-    private static string KeyOf(int i) => "k" + (i % 64).ToString(CultureInfo.InvariantCulture);
+    internal static string KeyOf(int i) => "k" + (i % 64).ToString(CultureInfo.InvariantCulture);
 
     private static IReadOnlyList<ContestPipeline.Plumbing.Messaging.Header> HeadersOf(int i, string prefix = "bench:") =>
         OutgoingMessage.EnvelopeHeaders(new Envelope(IdOf(i, prefix), BenchEffect.Type, 1, IdOf(i, prefix), null, DateTimeOffset.UnixEpoch));
@@ -227,7 +330,7 @@ public static class BenchCommand
     }
 
     /// <summary>Where the database cluster's write-ahead log is, in bytes from its start.</summary>
-    private static async Task<long> WalPositionAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    internal static async Task<long> WalPositionAsync(NpgsqlDataSource dataSource, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         return await conn.ExecuteScalarAsync<long>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
@@ -281,10 +384,9 @@ public static class BenchCommand
     }
 
     private static async Task<(TimeSpan Elapsed, long Applied, long InboxRows, long Duplicates, long Unsent, long DeadLettered)> PipelineAsync(
-        LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema, int messages, int transactionSize, bool signed, int warmUp,
-        Func<Task> clockStarts, CancellationToken ct)
+        LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema, string topic, string consumerName,
+        int messages, int transactionSize, bool signed, int warmUp, Func<Task> clockStarts, CancellationToken ct)
     {
-        var topic = "bench.pipeline";
         await broker.Control.CreateTopicAsync(topic, Partitions);
         await broker.Control.CreateTopicAsync(topic + ".dlq", Partitions);
         // The bench's topic is internal for this run: one producer may publish its one type there.
@@ -298,7 +400,11 @@ public static class BenchCommand
         var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = schema, Signer = signed ? keys.SignerFor(producerName, rights) : null },
             new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
         var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
-            new InboxConsumerOptions { Consumer = "bench.consumer", Schema = schema, Topics = [topic], Verifier = signed ? keys.Verifier("bench", rights) : null },
+            new InboxConsumerOptions
+            {
+                Consumer = consumerName, Schema = schema, Topics = [topic],
+                Verifier = signed ? keys.Verifier("bench", rights) : null,
+            },
             new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
         var outbox = new OutboxStore(schema);
         var payload = new byte[PayloadBytes];
@@ -363,7 +469,8 @@ public static class BenchCommand
         var applied = await check.ExecuteScalarAsync<long>($"SELECT count(DISTINCT message_id) FROM {schema}.effects WHERE message_id LIKE 'bench:%'");
         var rows = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'bench:%'");
         var inbox = await check.ExecuteScalarAsync<long>(
-            $"SELECT count(*) FROM {schema}.inbox WHERE consumer = 'bench.consumer' AND outcome = 'applied' AND message_id LIKE 'bench:%'");
+            $"SELECT count(*) FROM {schema}.inbox WHERE consumer = @consumerName AND outcome = 'applied' "
+            + "AND message_id LIKE 'bench:%'", new { consumerName });
         var warm = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'warm:%'");
         if (warm != warmUp)
         {
@@ -375,8 +482,11 @@ public static class BenchCommand
         return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent, consumer.Stats.DeadLettered);
     }
 
-    private static void Print(string what, int count, TimeSpan elapsed) =>
+    internal static void Print(string what, int count, TimeSpan elapsed) =>
         Console.WriteLine($"{what,-36} {count,9:N0} msgs in {elapsed.TotalSeconds,7:F2} s = {count / elapsed.TotalSeconds,10:N0} msgs/s");
+
+    /// <summary>The bench's own tables: the effect rows and the raw Postgres baseline's rows.</summary>
+    internal static Migration EffectsMigration => BenchEffect.Migration;
 
     /// <summary>The small effect per message: one row keyed by message id, written for a whole run at once.</summary>
     private sealed class BenchEffect(string schema) : IBatchMessageHandler

@@ -27,6 +27,10 @@ public static class RepoPaths
         }
     }
 
+    /// <summary>The messaging benchmark's peers (tools/BenchPeers), built with the same configuration.</summary>
+    public static string BenchPeersDll =>
+        Built("the messaging benchmark's peers", Path.Combine("tools", "BenchPeers"), "ContestPipeline.BenchPeers.dll");
+
     /// <summary>A deployable of the production image (<see cref="Deployables"/>), from this clone's build output: what a local run starts instead of the image.</summary>
     public static string DeployableDll(string name)
     {
