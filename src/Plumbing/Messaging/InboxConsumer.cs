@@ -121,11 +121,11 @@ public sealed class InboxConsumer
                     _logger.LogWarning(
                         "Kafka consumer {Consumer} error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
             })
-            .SetPartitionsAssignedHandler((_, parts) =>
+            .SetPartitionsAssignedHandler((kafka, parts) =>
             {
-                // Each partition starts at the position stored with the worker's data, not at the group's
-                // committed offset: a client that joins the group and commits cannot make this worker skip.
-                var start = _positions.Assigned(parts);
+                // Each partition starts at the position stored with the worker's data, or before it: a client
+                // that joins the group and commits cannot make this worker skip.
+                var start = _positions.Assigned(kafka, parts);
                 _partitions.Assigned(parts.Select(p => (p.Topic, p.Partition.Value)));
                 Volatile.Write(ref _joined, true);
                 _logger.LogInformation(

@@ -18,11 +18,29 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
     private readonly HashSet<TopicPartition> _unplaced = [];
     private volatile Exception? _error;
 
-    /// <summary>Called from the rebalance callback: never throws out of it. The offsets to start from.</summary>
-    public List<TopicPartitionOffset> Assigned(List<TopicPartition> partitions)
+    /// <summary>
+    /// Called from the rebalance callback: never throws out of it. The offsets to start from: the stored position,
+    /// or the group's committed offset where that is lower (<c>cpctl replay</c> moves it back), never higher.
+    /// </summary>
+    public List<TopicPartitionOffset> Assigned(IConsumer<byte[]?, byte[]?> kafka, List<TopicPartition> partitions)
     {
-        if (TryLoad(partitions) is { } placed) return placed;
-        return [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning))];
+        if (TryLoad(partitions) is not { } placed)
+            return [.. partitions.Select(p => new TopicPartitionOffset(p, Offset.Beginning))];
+        List<TopicPartitionOffset> committed;
+        try
+        {
+            committed = kafka.Committed(partitions, TimeSpan.FromSeconds(10));
+        }
+        catch (KafkaException)
+        {
+            return placed;
+        }
+        // A committed offset only ever makes the worker read again (the inbox skips what it applied, and what it
+        // dead-lettered); one past the stored position is ignored, so no client can make it skip, and a partition
+        // without a position is read from its beginning whatever was committed.
+        return [.. placed.Select(p => committed.FirstOrDefault(c => c.TopicPartition == p.TopicPartition) is { } c
+            && c.Offset.Value >= 0 && p.Offset != Offset.Beginning && c.Offset.Value < p.Offset.Value
+                ? new TopicPartitionOffset(p.TopicPartition, c.Offset) : p)];
     }
 
     /// <summary>The stored positions of <paramref name="partitions"/>, or null (kept for the loop) if unreadable.</summary>
