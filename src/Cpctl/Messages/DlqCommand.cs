@@ -193,7 +193,6 @@ public static class DlqCommand
     public static int Redrive(string bootstrapServers, string topic, int? partition, long? offset, bool all,
         bool dryRun, TextWriter output, TextWriter error, CancellationToken ct, Func<DeadLetter, byte[]?> grant)
     {
-        ArgumentNullException.ThrowIfNull(grant);
         if (all == (partition is not null || offset is not null) || (!all && (partition is null || offset is null)))
             return Fail(error, "redrive",
                 "name one dead letter with --partition P --offset N (as dlq list prints them), " +

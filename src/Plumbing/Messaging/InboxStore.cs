@@ -26,8 +26,6 @@ internal sealed class InboxStore(string schema, string consumer)
     {
         // A message twice in the batch (a re-drive beside a replayed copy) is claimed through its granted copy.
         var distinct = items.OrderByDescending(i => i.Granted).DistinctBy(i => i.InboxId).ToList();
-        var positions = items.GroupBy(i => (i.Result.Topic, i.Result.Partition.Value))
-            .Select(g => (g.Key.Topic, g.Key.Value, Next: g.Max(i => i.Result.Offset.Value) + 1)).ToList();
         await using var cmd = new NpgsqlCommand($"""
             SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
             FROM (SELECT DISTINCT @consumer || '/' || t || '/' || p AS k
@@ -86,9 +84,7 @@ internal sealed class InboxStore(string schema, string consumer)
         AddArray("outcomes", NpgsqlDbType.Text,
             distinct.Select(i => i.Rejection is null ? "applied" : "dead_lettered").ToArray());
         AddArray("granted", NpgsqlDbType.Boolean, distinct.Select(i => i.Granted).ToArray());
-        AddArray("pos_topics", NpgsqlDbType.Text, positions.Select(p => p.Topic).ToArray());
-        AddArray("pos_parts", NpgsqlDbType.Integer, positions.Select(p => p.Value).ToArray());
-        AddArray("pos_next", NpgsqlDbType.Bigint, positions.Select(p => p.Next).ToArray());
+        AddPositions(cmd, items);
         var fresh = new HashSet<string>(StringComparer.Ordinal);
         var skipped = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(CancellationToken.None);
@@ -96,5 +92,18 @@ internal sealed class InboxStore(string schema, string consumer)
         while (await reader.ReadAsync(CancellationToken.None))
             (reader.GetBoolean(1) ? skipped : fresh).Add(reader.GetString(0));
         return (fresh, skipped);
+    }
+
+    /// <summary>Each partition's next position: past the last message of the batch read there.</summary>
+    private static void AddPositions(NpgsqlCommand cmd, IReadOnlyList<InboxItem> items)
+    {
+        var positions = items.GroupBy(i => (i.Result.Topic, i.Result.Partition.Value))
+            .Select(g => (g.Key.Topic, g.Key.Value, Next: g.Max(i => i.Result.Offset.Value) + 1)).ToList();
+        cmd.Parameters.Add(new NpgsqlParameter("pos_topics", NpgsqlDbType.Array | NpgsqlDbType.Text)
+            { Value = positions.Select(p => p.Topic).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("pos_parts", NpgsqlDbType.Array | NpgsqlDbType.Integer)
+            { Value = positions.Select(p => p.Value).ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter("pos_next", NpgsqlDbType.Array | NpgsqlDbType.Bigint)
+            { Value = positions.Select(p => p.Next).ToArray() });
     }
 }

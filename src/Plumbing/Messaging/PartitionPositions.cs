@@ -43,7 +43,9 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
                 ? new TopicPartitionOffset(p.TopicPartition, c.Offset) : p)];
     }
 
-    /// <summary>The stored positions of <paramref name="partitions"/>, or null (kept for the loop) if unreadable.</summary>
+    /// <summary>
+    /// The stored positions of <paramref name="partitions"/>, or null (kept for the loop) if unreadable.
+    /// </summary>
     private List<TopicPartitionOffset>? TryLoad(List<TopicPartition> partitions)
     {
         try
@@ -52,7 +54,8 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
             lock (_unplaced) _unplaced.ExceptWith(partitions);
             _error = null;
             return [.. partitions.Select(p => new TopicPartitionOffset(p,
-                stored.TryGetValue((p.Topic, p.Partition.Value), out var next) ? new Offset(next) : Offset.Beginning))];
+                stored.TryGetValue((p.Topic, p.Partition.Value), out var next)
+                    ? new Offset(next) : Offset.Beginning))];
         }
         catch (Exception e)
         {
