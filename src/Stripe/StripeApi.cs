@@ -147,6 +147,50 @@ public sealed class StripeApi : IDisposable
             "transfers");
     }
 
+    /// <summary>Most pages one listing since a time follows: 2,000,000 objects, far more than 48 hours hold.</summary>
+    public const int SincePagesMax = 20_000;
+
+    /// <summary>
+    /// Every transfer created at or after <paramref name="since"/> (Stripe's clock), newest first, page by page: how a
+    /// restored Payout learns what was transferred after its copy was taken.
+    /// </summary>
+    public IAsyncEnumerable<global::Stripe.Transfer> TransfersCreatedSinceAsync(DateTimeOffset since,
+        CancellationToken ct = default) =>
+        PagesSinceAsync("GET /v1/transfers", (after, s, o, t) => s.V1.Transfers.ListAsync(
+            new global::Stripe.TransferListOptions
+            {
+                Created = new global::Stripe.DateRangeOptions { GreaterThanOrEqual = since.UtcDateTime },
+                Limit = ListLimitMax, StartingAfter = after,
+            }, o, t), t => t.Id, ct);
+
+    /// <summary>
+    /// Every refund created at or after <paramref name="since"/>, as <see cref="TransfersCreatedSinceAsync"/>.
+    /// </summary>
+    public IAsyncEnumerable<global::Stripe.Refund> RefundsCreatedSinceAsync(DateTimeOffset since,
+        CancellationToken ct = default) =>
+        PagesSinceAsync("GET /v1/refunds", (after, s, o, t) => s.V1.Refunds.ListAsync(
+            new global::Stripe.RefundListOptions
+            {
+                Created = new global::Stripe.DateRangeOptions { GreaterThanOrEqual = since.UtcDateTime },
+                Limit = ListLimitMax, StartingAfter = after,
+            }, o, t), r => r.Id, ct);
+
+    private async IAsyncEnumerable<T> PagesSinceAsync<T>(string operation,
+        Func<string?, global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken,
+            Task<global::Stripe.StripeList<T>>> page,
+        Func<T, string> idOf, [EnumeratorCancellation] CancellationToken ct)
+    {
+        string? after = null;
+        for (var n = 0; n < SincePagesMax; n++)
+        {
+            var list = await ReadAsync(operation, (s, o, t) => page(after, s, o, t), ct);
+            foreach (var item in list.Data) yield return item;
+            if (!list.HasMore || list.Data.Count == 0) yield break;
+            after = idOf(list.Data[^1]);
+        }
+        throw new InvalidOperationException($"{operation} has more than {SincePagesMax} pages since the time asked");
+    }
+
     private async Task<T> RunAsync<T>(string operation, string? idempotencyKey,
         Func<global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken, Task<T>> call,
         CancellationToken ct)
