@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
@@ -39,9 +40,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         await h.WaitForAsync("the three prizes held for the platform's balance",
             "SELECT count(*) = 3 FROM payout.payouts WHERE contest_id = @contest AND state = 'held' " +
             "AND hold_kind = 'balance'", new { contest }, seconds: 60);
-        var copyTakenAt = await h.ScalarAsync<DateTime>("SELECT now()");
-        var copy = Path.Combine(fixture.WorkDirectory, $"payout-{Guid.NewGuid():N}.dump");
-        await PgAsync(h, "pg_dump", "--schema=payout", "--format=custom", "--file=" + copy);
+        var (copy, copyTakenAt) = await CopyAsync(h);
 
         // The prizes are paid, one transfer each, and Settlement books them.
         h.Stripe.TopUp(10_000_000, "usd");
@@ -50,26 +49,10 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         var paidBefore = await TransfersOnStripeAsync(h, contest);
         Assert.Equal(orders.Order(), paidBefore.Keys.Order());
 
-        // The runbook: stop Payout, restore its schema from the copy, record the restore, start Payout.
-        await h.StopWorkerAsync();
-        await PgSqlAsMigratorAsync(h, "DROP SCHEMA payout CASCADE");
-        await PgAsync(h, "pg_restore", "--dbname=" + Database(h), copy);
+        await RestoreAsync(h, copy, copyTakenAt);
         Assert.Equal(3, await h.ScalarAsync<long>(
-            "SELECT count(*) FROM payout.payouts WHERE contest_id = @contest AND state = 'held' " +
-            "AND transfer_id IS NULL",
+            "SELECT count(*) FROM payout.payouts WHERE contest_id = @contest AND transfer_id IS NULL",
             new { contest }));
-        // Stripe has forgotten the payouts' idempotency keys by now.
-        h.Stripe.AdvanceClock(TimeSpan.FromHours(25));
-        await using (var migrator = NpgsqlDataSource.Create(MigratorConnection(h)))
-        {
-            var output = new StringWriter();
-            var error = new StringWriter();
-            Assert.True(0 == await RestoreCommand.RecordAsync(migrator, "payout", "payout",
-                new DateTimeOffset(DateTime.SpecifyKind(copyTakenAt, DateTimeKind.Utc)), "test-operator",
-                "restore drill", dryRun: false, output, error, CancellationToken.None), error.ToString());
-            Assert.Contains("restore restore-", output.ToString(), StringComparison.Ordinal);
-        }
-        h.StartWorker();
 
         await h.WaitForAsync("the restore reconciled with Stripe",
             "SELECT count(*) = 1 FROM payout.restores WHERE reconciled_at IS NOT NULL", seconds: 90);
@@ -91,6 +74,70 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         Assert.False(h.Alerted("second_transfer"));
         await AssertLedgerAsync(h, contest, paidAfter);
     }
+
+    /// <summary>
+    /// The refunds' drill: Stripe refuses a second full refund of a charge by itself, so what the restore would lose
+    /// without adoption is the record of Stripe's refund (the refund recorded made with no Stripe id); adopted, Payout
+    /// records the refund Stripe made, and reports it under the same message ids.
+    /// </summary>
+    [Fact]
+    public async Task Refunds_made_after_the_copy_a_restore_went_back_to_are_adopted_with_Stripe_s_refund()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        // Halted: the refunds are recorded and wait, as the copy takes them.
+        Decide(h, "halt-1", PayoutDispatchDecided.Halt);
+        await h.WaitForAsync("dispatch halted", "SELECT EXISTS (SELECT 1 FROM payout.dispatch WHERE halted)",
+            seconds: 60);
+        var orders = new[] { "di", "ed" }.Select(player =>
+        {
+            var payment = h.World.Pay("rc", player, Fee);
+            return new RefundOrdered(RefundOrdered.RefundIdFor(payment), "rc", player, payment, Fee, "USD",
+                "contest cancelled");
+        }).ToList();
+        foreach (var order in orders)
+            h.World.Publish(Topics.PayoutsDue, "rc", RefundOrdered.MessageType, order.RefundId, order);
+        await h.WaitForAsync("the two refunds recorded",
+            "SELECT count(*) = 2 FROM payout.refunds WHERE state = 'waiting'");
+        var (copy, copyTakenAt) = await CopyAsync(h);
+
+        Decide(h, "resume-1", PayoutDispatchDecided.Resume, ends: "halt-1");
+        await h.WaitForAsync("the two refunds made",
+            "SELECT count(*) = 2 FROM payout.refunds WHERE state = 'refunded' AND stripe_refund_id IS NOT NULL");
+        var made = RefundsOnStripe(h);
+        Assert.Equal(orders.Select(o => o.PaymentIntentId).Order(), made.Keys.Order());
+
+        await RestoreAsync(h, copy, copyTakenAt);
+        // The copy was halted: the operator resumes again, as the runbook says.
+        Decide(h, "resume-2", PayoutDispatchDecided.Resume, ends: "halt-1");
+        await h.WaitForAsync("the restore reconciled with Stripe",
+            "SELECT count(*) = 1 FROM payout.restores WHERE reconciled_at IS NOT NULL", seconds: 90);
+        await h.WaitForAsync("the two refunds recorded made again",
+            "SELECT count(*) = 2 FROM payout.refunds WHERE state = 'refunded'", seconds: 60);
+
+        // One refund per payment on Stripe, and Payout's record names it.
+        Assert.Equal(made, RefundsOnStripe(h));
+        foreach (var order in orders)
+            Assert.Equal(Assert.Single(made[order.PaymentIntentId]), await h.ScalarAsync<string>(
+                "SELECT stripe_refund_id FROM payout.refunds WHERE refund_id = @RefundId", order));
+        // Reported again under the same message ids (consumers skip them), naming the same refunds.
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
+            .Count(m => m.Type == EntryFeeRefunded.MessageType)), n => n >= 4, "the refunds reported again");
+        var reported = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == EntryFeeRefunded.MessageType)
+            .Select(m => (Id: m.Headers[MessageHeaders.MessageId],
+                Refund: m.Body.GetProperty("stripeRefundId").GetString())).Distinct().ToList();
+        Assert.Equal(orders.Select(o => (EntryFeeRefunded.MessageIdFor(o.RefundId),
+                (string?)Assert.Single(made[o.PaymentIntentId]))).Order(), reported.Order());
+    }
+
+    private static void Decide(PayoutHarness h, string id, string action, string? ends = null) =>
+        h.World.Publish(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageType,
+            PayoutDispatchDecided.MessageIdFor(id),
+            new PayoutDispatchDecided(id, action, "test-admin", "restore drill", DateTimeOffset.UtcNow, ends));
+
+    /// <summary>Stripe's refunds by the payment they refund.</summary>
+    private static Dictionary<string, List<string>> RefundsOnStripe(PayoutHarness h) =>
+        h.Stripe.Ledger().Refunds.GroupBy(r => r.PaymentIntent)
+            .ToDictionary(g => g.Key, g => g.Select(r => r.Id).Order(StringComparer.Ordinal).ToList());
 
     /// <summary>A contest of three entries, through the workers to SETTLED; returns its payouts' ids.</summary>
     private static async Task<List<string>> SettleAsync(PayoutHarness h, string contest)
@@ -163,6 +210,39 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
                 "SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = @account",
                 new { account = $"player:{player}:prizes_payable" }));
         Assert.Equal("PAID", await h.Run.SettlementStateAsync(contest));
+    }
+
+    /// <summary>The copy: Payout's schema by pg_dump, and its time (the database's clock just before).</summary>
+    private async Task<(string File, DateTimeOffset TakenAt)> CopyAsync(PayoutHarness h)
+    {
+        var takenAt = new DateTimeOffset(DateTime.SpecifyKind(await h.ScalarAsync<DateTime>("SELECT now()"),
+            DateTimeKind.Utc));
+        var file = Path.Combine(fixture.WorkDirectory, $"payout-{Guid.NewGuid():N}.dump");
+        await PgAsync(h, "pg_dump", "--schema=payout", "--format=custom", "--file=" + file);
+        return (file, takenAt);
+    }
+
+    /// <summary>
+    /// The runbook: stop Payout, restore its schema from the copy, let Stripe forget the keys (25 hours on), record
+    /// the restore as cpctl restore record does, start Payout.
+    /// </summary>
+    private static async Task RestoreAsync(PayoutHarness h, string copy, DateTimeOffset copyTakenAt)
+    {
+        await h.StopWorkerAsync();
+        await PgSqlAsMigratorAsync(h, "DROP SCHEMA payout CASCADE");
+        await PgAsync(h, "pg_restore", "--dbname=" + Database(h), copy);
+        h.Stripe.AdvanceClock(TimeSpan.FromHours(25));
+        await using (var migrator = NpgsqlDataSource.Create(MigratorConnection(h)))
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            Assert.True(0 == await RestoreCommand.RecordAsync(migrator, "payout", "payout", copyTakenAt,
+                "test-operator", "restore drill", dryRun: false, output, error, CancellationToken.None),
+                error.ToString());
+            Assert.Contains("restore restore-", output.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain("warning", output.ToString(), StringComparison.Ordinal);
+        }
+        h.StartWorker();
     }
 
     private static string MigratorConnection(PayoutHarness h) =>
