@@ -3,7 +3,9 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Cpctl.Messages;
 using ContestPipeline.Cpctl.Restores;
+using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Tests.Infrastructure;
@@ -106,9 +108,8 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         var made = RefundsOnStripe(h);
         Assert.Equal(orders.Select(o => o.PaymentIntentId).Order(), made.Keys.Order());
 
+        // The copy was halted; the replay brings the resume made after it back.
         await RestoreAsync(h, copy, copyTakenAt);
-        // The copy was halted: the operator resumes again, as the runbook says.
-        Decide(h, "resume-2", PayoutDispatchDecided.Resume, ends: "halt-1");
         await h.WaitForAsync("the restore reconciled with Stripe",
             "SELECT count(*) = 1 FROM payout.restores WHERE reconciled_at IS NOT NULL", seconds: 90);
         await h.WaitForAsync("the two refunds recorded made again",
@@ -224,7 +225,8 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
 
     /// <summary>
     /// The runbook: stop Payout, restore its schema from the copy, let Stripe forget the keys (25 hours on), record
-    /// the restore as cpctl restore record does, start Payout.
+    /// the restore as cpctl restore record does, replay its groups from the copy's time as cpctl replay does, start
+    /// Payout.
     /// </summary>
     private static async Task RestoreAsync(PayoutHarness h, string copy, DateTimeOffset copyTakenAt)
     {
@@ -242,6 +244,13 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             Assert.Contains("restore restore-", output.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("warning", output.ToString(), StringComparison.Ordinal);
         }
+        // Its consumer groups back to the copy's time, so it reads again what it applied after the copy.
+        var groups = Workers.Payout.Consumers.Select(c => new ReplayCommand.Group(c.Consumer, "payout", c.Topics))
+            .ToList();
+        var replayed = new StringWriter();
+        Assert.True(0 == ReplayCommand.Execute(h.Run.Iso.Broker.BootstrapServers, groups,
+            ReplayCommand.Target.ToTime(copyTakenAt), new ReplayCommand.Options(), replayed, replayed,
+            CancellationToken.None), replayed.ToString());
         h.StartWorker();
     }
 
