@@ -324,13 +324,14 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         try
         {
             // Stripe may have forgotten this key (first sent long ago), or the row may have been restored from a copy
-            // taken before it was sent (ordered before the latest restore's copy): find the transfer first.
-            if ((payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter)
-                || (_restores.LatestCopyTakenAt is { } copy && payout.OrderedAt < copy))
+            // taken before it was sent (ordered before the latest restore's copy): find the transfer first. After a
+            // restore only the winner's transfers of the contest are read (every payout ordered before the copy is
+            // looked up once; a contest's whole group each time would be quadratic in its prizes).
+            var old = payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter;
+            if (old || (_restores.LatestCopyTakenAt is { } copy && payout.OrderedAt < copy))
             {
-                // Stripe may have forgotten this key: find the transfer before sending anything.
-                if (await FindTransferAsync(payout, ct) is { } existing) return new Sent(existing,
-                    "found on Stripe", null, null);
+                if (await FindTransferAsync(payout, old ? null : payout.AccountId, ct) is { } existing)
+                    return new Sent(existing, "found on Stripe", null, null);
                 // None exists: a fresh send is the only one. Should the process die before its
                 // result is recorded, the next round looks it up again.
                 restarted = clock.GetUtcNow();
@@ -370,9 +371,9 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     public static TransferSeen Seen(Transfer t) =>
         new(t.Id, t.Amount, t.Currency, t.DestinationId, t.AmountReversed, t.Metadata?.GetValueOrDefault("payout_id"));
 
-    private async Task<TransferSeen?> FindTransferAsync(PayoutRow payout, CancellationToken ct)
+    private async Task<TransferSeen?> FindTransferAsync(PayoutRow payout, string? destination, CancellationToken ct)
     {
-        await foreach (var t in stripe.TransfersInGroupAsync(payout.ContestId, ct: ct))
+        await foreach (var t in stripe.TransfersInGroupAsync(payout.ContestId, destination: destination, ct: ct))
             if (t.Metadata is { } metadata && metadata.TryGetValue("payout_id", out var id) && id == payout.PayoutId)
                 return Seen(t);
         return null;
