@@ -16,7 +16,9 @@ public static class OperatorKeys
     /// </summary>
     public const string LocalOperatorVariable = "CONTESTPIPELINE_LOCAL_OPERATOR";
 
-    /// <summary>The operator named by <see cref="LocalOperatorVariable"/> where a local run names the local folder.</summary>
+    /// <summary>
+    /// The operator named by <see cref="LocalOperatorVariable"/>, where a local run names the local folder.
+    /// </summary>
     public static string? LocalOperator() =>
         Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 }
         && Environment.GetEnvironmentVariable(LocalOperatorVariable) is { Length: > 0 } name
