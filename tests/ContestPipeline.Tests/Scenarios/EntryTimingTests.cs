@@ -38,7 +38,7 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
-        // Events only: a GET would come after a minute, long after this test is over.
+        // Events and the lists they ask for only: a GET would come after a minute, long after this test is over.
         var settings = Settings(TimeSpan.FromMinutes(1));
         run.StartWorker("ingestion", env: settings);
         var world = run.World;
@@ -79,8 +79,10 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         var closed = await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).FirstOrDefault(m => m.Type == EntriesClosed.MessageType),
             m => m is not null, "entries closed", TimeSpan.FromSeconds(60));
         Assert.Equal(2, closed!.Body.GetProperty("entryCount").GetInt32());
-        // Verified from Stripe's events alone.
-        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents", StringComparison.Ordinal));
+        // Each event only asked for its payment to be read: verified by Stripe's lists of PaymentIntents, never a
+        // GET of each.
+        Assert.Contains(run.Stripe.Requests(), r => r.Method == "GET" && r.Path == "/v1/payment_intents");
+        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal));
     }
 
     [Fact]
