@@ -130,7 +130,7 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         // Tiny batches everywhere, a payment-event consumer that waits 300 ms before each one,
-        // one decision per round, and no GET to step in: every payment is known late, from its event.
+        // one decision per round, and no GET to step in: every payment is known late, from the read its event asked for.
         var settings = new Dictionary<string, string?>(Settings(TimeSpan.FromMinutes(5)))
         {
             [PipelineSettings.ConsumerBatchVariable] = "1",
@@ -162,7 +162,8 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         Assert.All(accepted, m => Assert.True(DateTimeOffset.Parse(m.Body.GetProperty("acceptedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > lockAt + Skew));
         Assert.DoesNotContain(lifecycle, m => m.Type == EntryRejected.MessageType);
         Assert.DoesNotContain(world.Read(Topics.PayoutsDue), m => m.Type == RefundOrdered.MessageType);
-        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents", StringComparison.Ordinal));
+        // Each held event only asked for its payment to be read: lists of PaymentIntents, never a GET of each.
+        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal));
     }
 
     [Fact]

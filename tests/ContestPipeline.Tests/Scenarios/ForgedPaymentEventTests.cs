@@ -44,7 +44,11 @@ public sealed class ForgedPaymentEventTests(PipelineFixture fixture)
              "created": {{created}}, "livemode": false, "type": "payment_intent.succeeded", "pending_webhooks": 0,
              "data": {"object": {"id": "{{unpaid}}", "object": "payment_intent", "amount": {{Fee}},
                "amount_received": {{Fee}}, "currency": "usd", "status": "succeeded", "livemode": false,
-               "created": {{created}}, "latest_charge": null,
+               "created": {{created}},
+               "latest_charge": {"id": "ch_forged", "object": "charge", "amount": {{Fee}},
+                 "amount_captured": {{Fee}}, "amount_refunded": 0, "captured": true, "created": {{created}},
+                 "currency": "usd", "disputed": false, "livemode": false, "paid": true,
+                 "payment_intent": "{{unpaid}}", "refunded": false, "status": "succeeded", "metadata": {} },
                "metadata": {"contest_id": "steps", "player_id": "ivy"} } } }
             """)!;
         world.PublishAs(Producers.Webhooks, Topics.StripeEvents, unpaid, StripeEventReceived.MessageType,
