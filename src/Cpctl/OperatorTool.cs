@@ -95,7 +95,7 @@ public sealed class OperatorTool : IAsyncDisposable
     {
         Description = description
             + "; default: the operator of your key (--operator-key), and if given it must be that operator",
-        DefaultValueFactory = _ => KeyOperator() ?? "",
+        DefaultValueFactory = _ => KeyOperator() ?? OperatorKeys.LocalOperator() ?? "",
     };
 
     /// <summary>
@@ -117,7 +117,8 @@ public sealed class OperatorTool : IAsyncDisposable
 
     /// <summary>
     /// Why <paramref name="given"/> (<c>--operator</c>) cannot stand with the key's operator: a name other than the
-    /// key's (the decision would name one operator and be signed by another), or no name at all without a key.
+    /// key's (the decision would name one operator and be signed by another), or no name at all without a key (saying
+    /// where local runs keep the local operators' keys).
     /// </summary>
     public static string? OperatorRefusal(string? given, string? keyOperator) =>
         keyOperator is not null && !string.IsNullOrEmpty(given)
@@ -125,7 +126,8 @@ public sealed class OperatorTool : IAsyncDisposable
             ? $"--operator {given} is not the operator of the key given ({keyOperator}); nothing was sent: "
                 + "leave --operator out or give your own key"
             : keyOperator is null && string.IsNullOrWhiteSpace(given)
-                ? "--operator NAME is required when no --operator-key FILE is given"
+                ? "--operator NAME is required when no --operator-key FILE is given (local runs: the local "
+                    + $"operators' keys are in {OperatorKeys.LocalDirectoryDefault}, NAME.operator-key)"
                 : null;
 
     public DecisionPublisher Publisher => _publisher ??= new DecisionPublisher(Settings.KafkaBootstrapServers, Producer,

@@ -6,11 +6,13 @@ using ContestPipeline.Cpctl.Credentials;
 using ContestPipeline.Cpctl.Finance;
 using ContestPipeline.Cpctl.Messages;
 using ContestPipeline.Cpctl.Provisioning;
+using ContestPipeline.Cpctl.Restores;
 
 var root = new RootCommand("""
     cpctl: the ContestPipeline operator's tool, shipped in the production image.
     Apply migrations and provision topics; print the compose file, the Kafka ACLs and the topics' contracts; list and
-    re-drive dead letters; replay consumer groups; publish a worker's outbox again; define, cancel and
+    re-drive dead letters; replay consumer groups; publish a worker's outbox again; record a worker's database
+    restored from a copy; define, cancel and
     inspect contests; acknowledge alerts; release, reject, halt and resume payouts; the balance
     monitor, players' earnings, the tax year, make-goods, Stripe's events and the notifications
     delivered; check the ledger; export and verify a contest's audit trail; manage the console's
@@ -28,6 +30,7 @@ Command[] commands =
     AuditCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
     MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(), OperatorKeyCommand.Build(),
+    RestoreCommand.Build(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
 // The operator's own key signs every decision; the option stands for the setting, for this run.

@@ -29,7 +29,18 @@ public static class Services
     /// <summary>Where workers and the webhook receiver answer their health checks, inside their containers.</summary>
     public const int HealthPort = 8081;
 
-    public const string StripeSecretKey = "stripe_secret_key";
+    /// <summary>
+    /// Ingestion's restricted Stripe key: read PaymentIntents and charges, nothing else (it verifies payments; it
+    /// moves no money).
+    /// </summary>
+    public const string StripeIngestionKey = "stripe_ingestion_key";
+
+    /// <summary>
+    /// Payout's restricted Stripe key: transfers, refunds, connected accounts, account links and login links; reads
+    /// the balance, disputes, connected accounts' payouts, PaymentIntents and charges.
+    /// </summary>
+    public const string StripePayoutKey = "stripe_payout_key";
+
     public const string StripeBalanceReadKey = "stripe_balance_read_key";
     public const string StripeWebhookSecrets = "stripe_webhook_secrets";
     public const string ConsoleOperators = "console_operators";
@@ -75,8 +86,9 @@ public static class Services
     public const int StripeAccountRequestsPerSecond = 25;
 
     public static ServiceIdentity Ingestion { get; } = Worker(Workers.Ingestion,
-        "The edge: the provider's feed, contest definitions, paid entries (verified with Stripe).",
-        Stripe(StripeSecretKey, 5, 5));
+        "The edge: the provider's feed, contest definitions, paid entries (verified with Stripe, with the " +
+            "restricted key that may only read payments).",
+        Stripe(StripeIngestionKey, 5, 5));
 
     public static ServiceIdentity Scoring { get; } = Worker(Workers.Scoring,
         "The referee: standings, lock, LIVE and COMPLETE.");
@@ -87,8 +99,9 @@ public static class Services
         Stripe(StripeBalanceReadKey, 1, 1));
 
     public static ServiceIdentity Payout { get; } = Worker(Workers.Payout,
-        "Everything that moves money through Stripe: prize transfers, refunds, Stripe's events.",
-        Stripe(StripeSecretKey, 18, 5));
+        "Everything that moves money through Stripe: prize transfers, refunds, Stripe's events; with the restricted " +
+            "key that may do only that.",
+        Stripe(StripePayoutKey, 18, 5));
 
     public static ServiceIdentity Operations { get; } = Worker(Workers.Operations,
         "The operations read model: writes its own schema (operations) from the topics, reads no other; reads " +

@@ -56,13 +56,16 @@ public static class IngestionWorker
             services.AddSettings(IngestionOptions.Read);
             services.AddSingleton(new FeedStore(new FeedSequencer()));
             services.AddSingleton<EntriesWatermark>();
+            services.AddSingleton<PaymentReader>();
+            services.AddSingleton<LookUpPaymentsJob>();
             services.AddSingleton<VerifyPaymentsJob>();
             services.AddSingleton<DecideEntriesJob>();
             services.AddSingleton<ReconcilePaymentsJob>();
         },
         Jobs = sp =>
         [
-            sp.GetRequiredService<DecideEntriesJob>(), sp.GetRequiredService<VerifyPaymentsJob>(),
+            sp.GetRequiredService<DecideEntriesJob>(), sp.GetRequiredService<LookUpPaymentsJob>(),
+            sp.GetRequiredService<VerifyPaymentsJob>(),
             new CloseEntriesJob(sp.GetRequiredService<IngestionOptions>(),
                 sp.GetRequiredService<EntriesWatermark>().ReadToAsync),
             new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>()),

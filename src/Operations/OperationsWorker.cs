@@ -50,7 +50,7 @@ public static class OperationsWorker
             ]),
             new ConsumerDefinition(Shape.Group("standings"), _ =>
                 [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(),
-                    IgnoredMessage.Of<StandingsUpdated>()]),
+                    IgnoredMessageHandler.Of<StandingsUpdated>()]),
             new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),
@@ -63,7 +63,7 @@ public static class OperationsWorker
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
                 // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;
                 // the money is Settlement's to book.
-                IgnoredMessage.Of<ContestPipeline.Contracts.Payouts.PrizeTransferQuarantined>(),
+                IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PrizeTransferQuarantined>(),
             ]),
             new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
             new ConsumerDefinition(Shape.Group("operations"), _ =>

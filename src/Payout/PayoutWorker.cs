@@ -7,6 +7,7 @@ using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Payout.Refunds;
+using ContestPipeline.Payout.Restores;
 using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
@@ -23,7 +24,8 @@ namespace ContestPipeline.Payout;
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
 /// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
 /// the jobs that make the Stripe calls
-/// (refunds, onboarding, account and transfer reads, prize transfers), each between two transactions; what
+/// (refunds, onboarding, account and transfer reads, prize transfers, a restore's reconciliation), each between two
+/// transactions; what
 /// became of each order out on payouts.status.
 /// </summary>
 public static class PayoutWorker
@@ -65,6 +67,7 @@ public static class PayoutWorker
             services.AddSingleton<ReadDisputesJob>();
             services.AddSingleton<SendTransfersJob>();
             services.AddSingleton<ShareStripeBudgetJob>();
+            services.AddSingleton<ReconcileRestoresJob>();
         },
         Jobs = sp =>
         [
@@ -72,6 +75,7 @@ public static class PayoutWorker
             sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            sp.GetRequiredService<ReconcileRestoresJob>(),
             .. PoolJob(sp),
         ],
     };

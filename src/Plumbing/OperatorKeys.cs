@@ -9,6 +9,21 @@ public static class OperatorKeys
     /// </summary>
     public const string LocalDirectoryVariable = "CONTESTPIPELINE_LOCAL_OPERATOR_KEYS_DIR";
 
+    /// <summary>
+    /// Never in production: the operator a local run (<c>./run cpctl</c>) acts as when neither a key nor
+    /// <c>--operator</c> is given, whose key is found in the local operators' folder
+    /// (<see cref="LocalDirectoryVariable"/>). A production run has no local key to find, so it still needs one given.
+    /// </summary>
+    public const string LocalOperatorVariable = "CONTESTPIPELINE_LOCAL_OPERATOR";
+
+    /// <summary>
+    /// The operator named by <see cref="LocalOperatorVariable"/>, where a local run names the local folder.
+    /// </summary>
+    public static string? LocalOperator() =>
+        Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 }
+        && Environment.GetEnvironmentVariable(LocalOperatorVariable) is { Length: > 0 } name
+        && OperatorKey.IsName(name) ? name : null;
+
     /// <summary>Where local set-up keeps each local operator's key: in the local cache, outside the clone.</summary>
     public static string LocalDirectoryDefault =>
         Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 } set
@@ -34,6 +49,8 @@ public static class OperatorKeys
             return OperatorKey.Read(LocalFile(claimed));
         throw new StartupException(
             $"no operator key: give your own with --operator-key FILE or {OperatorKey.FileVariable} " +
-            "(docs/operations.md, \"Operator keys\"); every operator's decision is signed with its operator's own key");
+            "(docs/operations.md, \"Operator keys\"); every operator's decision is signed with its operator's own key"
+            + (environment == DeploymentEnvironment.Production ? ""
+                : $" (local runs: --operator NAME signs with the local key {LocalFile("NAME")})"));
     }
 }

@@ -42,10 +42,10 @@ public static class ScoringWorker
                     new ContestScheduledHandler(boards), new EntryAcceptedHandler(boards), new EntriesClosedHandler(),
                     new ContestCancelRequestedHandler(),
                     // The rest of the timeline is other workers' business, or the referee's own output.
-                    IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<ContestStateChanged>(),
-                    IgnoredMessage.Of<ContestCompleted>(),
-                    IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
-                    IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
+                    IgnoredMessageHandler.Of<EntryRejected>(), IgnoredMessageHandler.Of<ContestStateChanged>(),
+                    IgnoredMessageHandler.Of<ContestCompleted>(),
+                    IgnoredMessageHandler.Of<ContestSettled>(), IgnoredMessageHandler.Of<ContestPaid>(),
+                    IgnoredMessageHandler.Of<MakeGoodsAssessed>(), IgnoredMessageHandler.Of<MakeGoodBooked>(),
                 ];
             })
             {

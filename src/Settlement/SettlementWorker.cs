@@ -40,32 +40,32 @@ public static class SettlementWorker
                 new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(),
                 new ContestStateChangedHandler(),
                 // The rest of the timeline is other workers' business, or Settlement's own output.
-                IgnoredMessage.Of<EntryRejected>(), IgnoredMessage.Of<EntriesClosed>(),
-                    IgnoredMessage.Of<ContestCancelRequested>(),
-                IgnoredMessage.Of<ContestSettled>(), IgnoredMessage.Of<ContestPaid>(),
-                IgnoredMessage.Of<MakeGoodsAssessed>(), IgnoredMessage.Of<MakeGoodBooked>(),
+                IgnoredMessageHandler.Of<EntryRejected>(), IgnoredMessageHandler.Of<EntriesClosed>(),
+                    IgnoredMessageHandler.Of<ContestCancelRequested>(),
+                IgnoredMessageHandler.Of<ContestSettled>(), IgnoredMessageHandler.Of<ContestPaid>(),
+                IgnoredMessageHandler.Of<MakeGoodsAssessed>(), IgnoredMessageHandler.Of<MakeGoodBooked>(),
             ]),
             new ConsumerDefinition(Shape.Group("standings"), _ =>
-                [new FinalStandingsPublishedHandler(), IgnoredMessage.Of<StandingsUpdated>(),
+                [new FinalStandingsPublishedHandler(), IgnoredMessageHandler.Of<StandingsUpdated>(),
                     new StandingsCorrectionReportedHandler()]),
             new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new PrizeTransferQuarantinedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
-                IgnoredMessage.Of<PayoutStatusChanged>(), IgnoredMessage.Of<RefundFailed>(),
-                    IgnoredMessage.Of<RecipientOnboardingRequested>(),
-                IgnoredMessage.Of<RecipientOnboardingNeeded>(),
-                IgnoredMessage.Of<PayoutDispatchChanged>(), IgnoredMessage.Of<PayoutReleaseApproved>(),
-                IgnoredMessage.Of<StripeEventHandled>(),
+                IgnoredMessageHandler.Of<PayoutStatusChanged>(), IgnoredMessageHandler.Of<RefundFailed>(),
+                    IgnoredMessageHandler.Of<RecipientOnboardingRequested>(),
+                IgnoredMessageHandler.Of<RecipientOnboardingNeeded>(),
+                IgnoredMessageHandler.Of<PayoutDispatchChanged>(), IgnoredMessageHandler.Of<PayoutReleaseApproved>(),
+                IgnoredMessageHandler.Of<StripeEventHandled>(),
             ]),
             // Of the operators' decisions, Settlement acts on make-goods: a proposal, and a second approver's
             // confirmation.
             new ConsumerDefinition(Shape.Group("operations"), sp =>
             [
                 new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(sp.GetRequiredService<SettlementOptions>()),
-                IgnoredMessage.Of<AlertAcknowledged>(), IgnoredMessage.Of<AlertResolved>(),
-                IgnoredMessage.Of<OperatorActed>(),
+                IgnoredMessageHandler.Of<AlertAcknowledged>(), IgnoredMessageHandler.Of<AlertResolved>(),
+                IgnoredMessageHandler.Of<OperatorActed>(),
             ]),
         ])
     {

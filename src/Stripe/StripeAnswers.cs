@@ -65,6 +65,9 @@ public static class StripeAnswers
         StripeList<Transfer> list => list.Data is null ? "$.data"
             : list.Data.Select((t, i) => Missing(t, TransferFields) is { } f ? $"$.data[{i}]{f[1..]}" : null)
                 .FirstOrDefault(f => f is not null),
+        StripeList<PaymentIntent> list => list.Data is null ? "$.data"
+            : list.Data.Select((p, i) => Missing(p, PaymentIntentFields) is { } f ? $"$.data[{i}]{f[1..]}" : null)
+                .FirstOrDefault(f => f is not null),
         _ => null,
     };
 

@@ -7,6 +7,7 @@ using ContestPipeline.Local.Campaign;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.EntryApi;
 using ContestPipeline.Local.Fuzz;
+using ContestPipeline.Local.Onboarding;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Kafka;
@@ -17,7 +18,7 @@ namespace ContestPipeline.Local;
 public static class DevCommands
 {
     public static IEnumerable<Command> All() =>
-        [Broker(), Topics(), Up(), Enter(), Code(), Demo(), Staging(), Bench(), Campaign(), Fuzz()];
+        [Broker(), Topics(), Up(), Enter(), Onboard(), Code(), Demo(), Staging(), Bench(), Campaign(), Fuzz()];
 
     /// <summary>
     /// The six-digit code an authenticator app would show now for an <c>otpauth://</c> URI that <c>./run up</c>
@@ -106,6 +107,23 @@ public static class DevCommands
             return EnterCommand.RunAsync(parse.GetValue(stackFile)!, request, TimeSpan.FromSeconds(parse.GetValue(wait)), ct);
         });
         return enter;
+    }
+
+    /// <summary>A winner's onboarding, played by hand against the stack up keeps up, as the platform's page does it.</summary>
+    private static Command Onboard()
+    {
+        var player = new Option<string>("--player") { Description = "the winner who onboards", Required = true };
+        var stackFile = new Option<string>("--stack-file")
+        {
+            Description = "where up describes the stack it keeps up", DefaultValueFactory = _ => LocalStack.FileDefault,
+        };
+        var onboard = new Command("onboard",
+            "as the platform's onboarding page: ask the read API of the stack up keeps up for a winner's onboarding link " +
+            "and complete the Stripe-compatible server's onboarding there (exit 0 onboarded, 1 refused)")
+            { player, stackFile };
+        onboard.SetAction((parse, ct) =>
+            OnboardCommand.RunAsync(parse.GetValue(stackFile)!, parse.GetValue(player)!, ct));
+        return onboard;
     }
 
     private static Command Demo()

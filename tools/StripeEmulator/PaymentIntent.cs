@@ -15,7 +15,8 @@ internal sealed class PaymentIntent
     public long AmountRefunded { get; set; }
     public bool Disputed { get; set; }
 
-    public JsonObject ToJson() => new()
+    /// <summary>The intent as Stripe answers it; its latest charge as an object when expanded, else its id.</summary>
+    public JsonObject ToJson(bool expandCharge = false) => new()
     {
         ["id"] = Id,
         ["object"] = "payment_intent",
@@ -26,7 +27,7 @@ internal sealed class PaymentIntent
         ["created"] = Created,
         ["currency"] = Currency,
         ["description"] = null,
-        ["latest_charge"] = ChargeId,
+        ["latest_charge"] = expandCharge && ChargeId is not null ? ChargeJson() : ChargeId,
         ["livemode"] = false,
         ["metadata"] = Json.Metadata(Metadata),
         ["status"] = Status,

@@ -9,6 +9,8 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
 
     private static readonly Listing<PaymentIntent> ListedIntents =
         new("/v1/payment_intents", "payment_intent", i => i.Id, i => i.Created, i => i.ToJson());
+    private static readonly Listing<PaymentIntent> ListedIntentsWithCharges =
+        new("/v1/payment_intents", "payment_intent", i => i.Id, i => i.Created, i => i.ToJson(expandCharge: true));
     private static readonly Listing<PaymentIntent> ListedCharges =
         new("/v1/charges", "charge", i => i.ChargeId!, i => i.Created, i => i.ChargeJson());
 
@@ -31,20 +33,33 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
     {
         var p = call.Params.Expect("expand");
         var intent = Find(id, "intent");
-        var json = intent.ToJson();
+        var expand = false;
         foreach (var field in p.List("expand"))
         {
             if (field != "latest_charge")
                 throw ApiError.Parameter("parameter_invalid_string", "expand",
                     $"This property cannot be expanded ({field}).");
             call.Require(StripePermissions.ChargeRead);
-            if (intent.ChargeId is not null) json["latest_charge"] = intent.ChargeJson();
+            expand = true;
         }
-        return json;
+        return intent.ToJson(expand);
     }
 
-    /// <summary>GET /v1/payment_intents: newest first.</summary>
-    public JsonObject List(ApiCall call) => ListedIntents.Page(_all, call.Params.ExpectList());
+    /// <summary>GET /v1/payment_intents: newest first, each with its latest charge expanded when asked.</summary>
+    public JsonObject List(ApiCall call)
+    {
+        var p = call.Params.ExpectList("expand");
+        var expand = false;
+        foreach (var field in p.List("expand"))
+        {
+            if (field != "data.latest_charge")
+                throw ApiError.Parameter("parameter_invalid_string", "expand",
+                    $"This property cannot be expanded ({field}).");
+            call.Require(StripePermissions.ChargeRead);
+            expand = true;
+        }
+        return (expand ? ListedIntentsWithCharges : ListedIntents).Page(_all, p);
+    }
 
     /// <summary>GET /v1/charges/{id}</summary>
     public JsonObject GetCharge(string id, ApiCall call)

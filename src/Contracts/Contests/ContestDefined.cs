@@ -164,8 +164,11 @@ public static class PoolModes
 
 /// <summary>
 /// An operator's request to cancel a contest not yet COMPLETE (topic <c>contests</c>); every entry is refunded.
+/// <c>RequestedAt</c> is when the operator signed it: the request counts from then, for its lifetime
+/// (absent only from requests made before it existed, which count from their arrival).
 /// </summary>
-public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy)
+public sealed record ContestCancelRequested(string ContestId, string Reason, string RequestedBy,
+    DateTimeOffset? RequestedAt = null)
     : IMessage, IOperatorDecision
 {
     string IOperatorDecision.Operator => RequestedBy;

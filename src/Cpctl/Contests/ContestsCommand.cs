@@ -112,7 +112,7 @@ public static class ContestsCommand
             return await OperatorTool.FailAsync("contests cancel", ContestCancel.Refusal(contestId, state));
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Contests, contestId, $"cancel:{contestId}:{id}",
-            new ContestCancelRequested(contestId, reason, @operator), ct);
+            new ContestCancelRequested(contestId, reason, @operator, OperatorTool.Clock.GetUtcNow()), ct);
         await tool.AuditAsync(@operator, id, "contest-cancel", contestId, reason, "published on contests", ct);
         Console.WriteLine($"cancel of {contestId} sent. {ContestCancel.TwoPersons}");
         return 0;

@@ -8,8 +8,8 @@ namespace ContestPipeline.Ingestion.Contests;
 /// fee, so it takes requests from two different operators; one without entries moves no money,
 /// and one request is enough. Operators are told apart by name, as they sign their decisions.
 /// A request counts for <see cref="IngestionOptions.CancelApprovalLifetime"/> (24 h by default)
-/// from when Ingestion recorded it: a stale first request and a fresh second one do not cancel,
-/// so the two operators must agree within that time.
+/// from when its operator signed it (never later than Ingestion recorded it): a stale first request
+/// and a fresh second one do not cancel, so the two operators must agree within that time.
 /// </summary>
 public static class CancelApprovals
 {

@@ -1,6 +1,7 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Ingestion.Contests;
@@ -9,7 +10,8 @@ namespace ContestPipeline.Ingestion.Contests;
 /// An operator's cancel of a contest, live or not. A contest without entries is cancelled on one
 /// request; one with paid entries takes two different operators whose requests both still count
 /// (<see cref="CancelApprovals"/>: each for <see cref="IngestionOptions.CancelApprovalLifetime"/>, on the
-/// injected clock): until then a request is recorded and announced as an alert, and entries are still taken.
+/// injected clock, from when each operator signed: a request signed longer ago is refused): until then a
+/// request is recorded and announced as an alert, and entries are still taken.
 /// Once the cancel applies, entries stop at once and the request is passed on the contest's timeline.
 /// Whether it is still in time (before COMPLETE) is the referee's to say, since only the referee
 /// knows whether the contest has completed.
@@ -23,7 +25,11 @@ public sealed class ContestCancelRequestedHandler(IngestionOptions options) : Me
         if (contest.State == EntriesState.Cancelled) return;
         var lifetime = options.CancelApprovalLifetime;
         var now = context.Clock.GetUtcNow();
-        var requests = await ContestStore.AddCancelApprovalAsync(context, request, lifetime);
+        if (request.RequestedAt is { } signed && DecisionAge.Refusal(signed, now, lifetime) is { } old)
+            throw new MessageRejectedException(
+                $"cancel of contest {request.ContestId} by {request.RequestedBy}: {old}");
+        var requestedAt = DecisionAge.CountsFrom(request.RequestedAt ?? now, now);
+        var requests = await ContestStore.AddCancelApprovalAsync(context, request, requestedAt, lifetime);
         var live = CancelApprovals.Live(requests, now, lifetime);
         if (!CancelApprovals.Applies(contest.EntryCount, [.. live.Select(r => r.Operator)]))
         {

@@ -150,16 +150,17 @@ public static class ContestStore
     /// expired ones of other operators included (the rule, <see cref="CancelApprovals"/>, tells which still count).
     /// </summary>
     public static async Task<IReadOnlyList<CancelApprovals.Request>> AddCancelApprovalAsync(HandlerContext context,
-        ContestCancelRequested request, TimeSpan lifetime)
+        ContestCancelRequested request, DateTimeOffset requestedAt, TimeSpan lifetime)
     {
         var now = context.Clock.GetUtcNow();
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.cancel_approvals (contest_id, operator, reason, requested_at)
-            VALUES (@ContestId, @RequestedBy, @Reason, @now)
+            VALUES (@ContestId, @RequestedBy, @Reason, @requestedAt)
             ON CONFLICT (contest_id, operator)
             DO UPDATE SET reason = excluded.reason, requested_at = excluded.requested_at
             WHERE cancel_approvals.requested_at <= @expiredAt
-            """, new { request.ContestId, request.RequestedBy, request.Reason, now, expiredAt = now - lifetime },
+            """,
+            new { request.ContestId, request.RequestedBy, request.Reason, requestedAt, expiredAt = now - lifetime },
             context.Transaction);
         var rows = await context.Connection.QueryAsync<(string, string, DateTime)>("""
             SELECT operator, reason, requested_at FROM ingestion.cancel_approvals

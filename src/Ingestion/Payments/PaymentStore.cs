@@ -14,12 +14,11 @@ namespace ContestPipeline.Ingestion.Payments;
 public static class PaymentStore
 {
     /// <summary>
-    /// PaymentIntents as Stripe described them (a run of events, or a GET's answers: the
-    /// <paramref name="source"/>), then refunds and disputes of their charges, in two statements.
-    /// A succeeded intent stays succeeded whatever older description arrives after; refunds and
-    /// disputes only add, whatever order they come in.
+    /// PaymentIntents as Stripe answered Ingestion (a list's pages or GETs: the <paramref name="source"/>), with
+    /// their latest charges' refunds and disputes, in one statement. A succeeded intent stays succeeded whatever
+    /// older answer is recorded after; refunds and disputes only add.
     /// </summary>
-    public static async Task RecordFactsAsync(TransactionContext context, PaymentFacts facts, string source = "event")
+    public static async Task RecordFactsAsync(TransactionContext context, PaymentFacts facts, string source)
     {
         var now = context.Clock.GetUtcNow();
         if (facts.Intents.Count > 0)
@@ -58,26 +57,6 @@ public static class PaymentStore
                 charges = intents.Select(i => i.LatestChargeId).ToArray(),
                 refundeds = intents.Select(i => i.LatestCharge?.AmountRefunded ?? 0).ToArray(),
                 disputeds = intents.Select(i => i.LatestCharge?.Disputed ?? false).ToArray(),
-            }, context.Transaction);
-        }
-        if (facts.Charges.Count > 0)
-        {
-            var charges = facts.Charges.ToList();
-            await context.Connection.ExecuteAsync("""
-                INSERT INTO ingestion.payments AS p (payment_intent_id, charge_id, amount_refunded, disputed, source,
-                    updated_at)
-                SELECT u.id, u.charge, u.refunded, u.disputed, 'event', @now
-                FROM unnest(@ids, @charges, @refundeds, @disputeds) AS u(id, charge, refunded, disputed)
-                ON CONFLICT (payment_intent_id) DO UPDATE SET
-                    charge_id = coalesce(p.charge_id, excluded.charge_id),
-                    amount_refunded = greatest(p.amount_refunded, excluded.amount_refunded),
-                    disputed = p.disputed OR excluded.disputed, updated_at = excluded.updated_at
-                """, new
-            {
-                now,
-                ids = charges.Select(c => c.Key).ToArray(), charges = charges.Select(c => c.Value.ChargeId).ToArray(),
-                refundeds = charges.Select(c => c.Value.AmountRefunded).ToArray(),
-                disputeds = charges.Select(c => c.Value.Disputed).ToArray(),
             }, context.Transaction);
         }
     }

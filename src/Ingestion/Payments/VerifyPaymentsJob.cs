@@ -1,15 +1,12 @@
-using PaymentIntent = Stripe.PaymentIntent;
-using PaymentIntentGetOptions = Stripe.PaymentIntentGetOptions;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Plumbing.Messaging;
-using ContestPipeline.Stripe;
-using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Ingestion.Payments;
 
 /// <summary>
-/// The fallback when Stripe's event has not come: a submission whose payment no event told
-/// within <see cref="IngestionOptions.PaymentEventWait"/> is verified with a GET. Never inside a
+/// The fallback when Stripe's event has not come: a submission whose payment Stripe has not answered succeeded
+/// within <see cref="IngestionOptions.PaymentEventWait"/> (no event asked, or Stripe's answer to it was not
+/// succeeded) is verified with a GET, whose answer then decides it. Never inside a
 /// consume transaction: claimed in one transaction, fetched (several at once, each within the
 /// Stripe client's rate budget), recorded in another. A claim lapses after
 /// <see cref="IngestionOptions.FetchLease"/>, so a fetch that failed (Stripe unreachable, an answer
@@ -17,8 +14,7 @@ namespace ContestPipeline.Ingestion.Payments;
 /// A lookup Stripe cannot answer decides nothing: its submission waits (and with it the contest's
 /// EntriesClosed), and an alert says so, at most once an hour per contest; it is never refused for it.
 /// </summary>
-public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options, ILogger<VerifyPaymentsJob> logger)
-    : IJob
+public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions options) : IJob
 {
     public const string UnansweredAlert = "payment_lookup_unanswered";
 
@@ -35,8 +31,6 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
     /// <summary>How far behind the clock a round's walk leaves the next one to start.</summary>
     public static readonly TimeSpan CommitMargin = TimeSpan.FromSeconds(1);
 
-    private sealed record Answer(string PaymentIntentId, PaymentIntent? Intent, bool NotFound, string? Error);
-
     private DateTimeOffset? _readTo;
     private int _roundsSinceFullRead;
 
@@ -51,20 +45,8 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
         _readTo = claim.ReadTo;
         var claimed = claim.Claimed;
         if (claimed.Count == 0) return false;
-        using var slots = new SemaphoreSlim(options.FetchConcurrency);
-        var paymentIntents = claimed.Select(c => c.PaymentIntentId).Distinct(StringComparer.Ordinal);
-        var answers = await Task.WhenAll(paymentIntents.Select(async pi =>
-        {
-            await slots.WaitAsync(ct);
-            try
-            {
-                return await FetchAsync(pi, ct);
-            }
-            finally
-            {
-                slots.Release();
-            }
-        }));
+        var readFrom = job.Clock.GetUtcNow();
+        var answers = await reader.GetAllAsync(claimed.Select(c => c.PaymentIntentId), options.FetchConcurrency, ct);
         var known = answers.Where(a => a.Error is null).ToDictionary(a => a.PaymentIntentId, StringComparer.Ordinal);
         var unanswered = answers.Where(a => a.Error is not null)
             .ToDictionary(a => a.PaymentIntentId, a => a.Error!, StringComparer.Ordinal);
@@ -77,6 +59,7 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
                 else facts.Intent(a.Intent!);
             }
             await PaymentStore.RecordFactsAsync(c, facts, source: "get");
+            await PaymentLookupStore.AnswerAsync(c, known.Keys, readFrom);
             await PaymentStore.MarkFetchedAsync(c,
                 [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
             var waiting = claimed.Where(x => unanswered.ContainsKey(x.PaymentIntentId));
@@ -100,36 +83,5 @@ public sealed class VerifyPaymentsJob(StripeApi stripe, IngestionOptions options
             + "stay open for them; none is refused for it",
             $"{contestId}:{now:yyyyMMddHH}");
         context.Cause = null;
-    }
-
-    /// <summary>
-    /// Stripe's answer; one with an <see cref="Answer.Error"/> records nothing (a later round asks
-    /// again).
-    /// </summary>
-    private async Task<Answer> FetchAsync(string paymentIntentId, CancellationToken ct)
-    {
-        try
-        {
-            // With its latest charge expanded, so a refund or dispute of it is seen in the same read.
-            var intent = await stripe.ReadAsync("GET /v1/payment_intents/{id}",
-                (s, o, t) => s.V1.PaymentIntents.GetAsync(
-                    paymentIntentId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, o, t), ct);
-            // An answer about another object is not an answer about this one.
-            return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false, null)
-                : new Answer(paymentIntentId, null, false, $"Stripe answered with PaymentIntent {intent.Id}");
-        }
-        catch (StripeFailure e) when (e.HttpStatus == 404)
-        {
-            return new Answer(paymentIntentId, null, true, null);
-        }
-        // StripeApi reports every failure to get an answer (none, 5xx, 429, unreadable) as a StripeFailure.
-        catch (StripeFailure e)
-        {
-            logger.LogWarning(
-                "PaymentIntent {PaymentIntentId} could not be read from Stripe; "
-                + "asked again after the claim lapses: {Error}",
-                paymentIntentId, e.Message);
-            return new Answer(paymentIntentId, null, false, e.Message);
-        }
     }
 }

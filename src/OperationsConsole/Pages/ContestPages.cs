@@ -136,7 +136,7 @@ public static class ContestPages
             if (problems.Count > 0) return ui.Problem(c, "Not cancelled", problems);
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Contests, id, $"cancel:{id}:{decision}",
-                new ContestCancelRequested(id, reason, Ui.Name(c)), c.RequestAborted);
+                new ContestCancelRequested(id, reason, Ui.Name(c), d.Now), c.RequestAborted);
             await d.AuditAsync(c, decision, "contest-cancel", id, reason, "published on contests", c.RequestAborted);
             var next = contest!.EntryCount > 0
                 ? $"It has {contest.EntryCount} paid entries: nothing is refunded until a second, different operator "

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
@@ -17,7 +18,9 @@ namespace ContestPipeline.Payout.Controls;
 /// with its reason (dead-lettered, alerted), so a resume re-driven or replayed after a later
 /// halt never lifts that halt. From <c>payouts.due</c>, where halts and resumes travelled
 /// before: a halt applies as any halt, a resume is refused (it names no halt, and it may be
-/// arriving long after it was decided). A halt made automatically after repeated disputes ends only when two
+/// arriving long after it was decided); a resume signed longer ago than
+/// <see cref="PayoutOptions.ApprovalLifetime"/> is refused (<see cref="DecisionAge"/>), a halt never is.
+/// A halt made automatically after repeated disputes ends only when two
 /// different operators have resumed it.
 /// </summary>
 public sealed class PayoutDispatchDecidedHandler(PayoutOptions options) : MessageHandler<PayoutDispatchDecided>
@@ -46,6 +49,9 @@ public sealed class PayoutDispatchDecidedHandler(PayoutOptions options) : Messag
                 if (string.IsNullOrWhiteSpace(decision.Ends))
                     throw Refused(decision, "the resume names no halt it ends; " +
                         "resume with cpctl payouts resume or the console, which name the halt in force");
+                if (DecisionAge.Refusal(decision.DecidedAt, context.Clock.GetUtcNow(), options.ApprovalLifetime)
+                    is { } old)
+                    throw Refused(decision, old);
                 var (halted, inForce) = await DispatchStore.CurrentAsync(context);
                 if (!halted)
                     throw Refused(decision,

@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Payout.Gates;
@@ -12,7 +13,8 @@ namespace ContestPipeline.Payout.Controls;
 /// them, and applies only to that: a decision that is stale (the payout moved on since: it
 /// was paid, held for something else, or decided already), replayed or re-driven later is
 /// refused with its reason (dead-lettered, with an alert), never applied to a hold the
-/// operator did not see. A release waives the hold it released and nothing after it: for a
+/// operator did not see; so is one signed longer ago than <see cref="PayoutOptions.ApprovalLifetime"/>
+/// (<see cref="DecisionAge"/>). A release waives the hold it released and nothing after it: for a
 /// frozen prize, the freezes in force when it was released, so a refund or dispute that
 /// arrives later freezes the prize again. A reject also stops a payout claimed for a transfer and
 /// not yet called for; once its transfer may have been sent under its key
@@ -29,6 +31,8 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
         if (decision.HoldKind is null || decision.PayoutVersion is null)
             throw Refused(decision, "it names no hold and version; send it with cpctl payouts release|reject, which " +
                 "names the hold it decides");
+        if (DecisionAge.Refusal(decision.DecidedAt, context.Clock.GetUtcNow(), options.ApprovalLifetime) is { } old)
+            throw Refused(decision, old);
         var current = Hold(payout);
         if (current != decision.HoldKind || payout.Version != decision.PayoutVersion)
             throw Refused(decision, $"stale: it decides payout {payout.PayoutId} {decision.HoldKind} at version " +

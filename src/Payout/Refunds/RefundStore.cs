@@ -61,7 +61,7 @@ public static class RefundStore
                   ORDER BY next_attempt_at, refund_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
             WHERE r.refund_id = due.refund_id
             RETURNING r.refund_id, r.contest_id, r.player_id, r.payment_intent_id, r.amount_minor, r.currency, r.reason,
-                r.rounds, r.ordered_by
+                r.rounds, r.ordered_by, r.ordered_at AS ordered_at_utc
             """, new
         {
             now, leaseUntil = now + lease, limit, submitting = RefundLifecycle.Name(RefundState.Submitting),

@@ -7,6 +7,7 @@ using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Payout.Gates;
 using ContestPipeline.Payout.Recipients;
+using ContestPipeline.Payout.Restores;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -25,7 +26,10 @@ namespace ContestPipeline.Payout.Transfers;
 /// after 24 hours). The key changes only after a refusal with Stripe's final answer
 /// (<see cref="StripeFailure.IsFinalRefusal"/>); a 409 (the key still in flight), a timeout, a
 /// 5xx or an answer that could not be read is retried, or failed for an operator, under the same
-/// key, so a release can never send a second transfer beside the first.
+/// key, so a release can never send a second transfer beside the first. After a restore of the schema
+/// (<see cref="ReconcileRestoresJob"/>) nothing is sent until it is reconciled; a payout Stripe is then known to hold a
+/// transfer for is adopted (recorded paid with that transfer) instead of being sent, and one ordered before the latest
+/// restore's copy is looked up on Stripe before it is sent, whatever its row says.
 /// </summary>
 public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<SendTransfersJob> logger) : IJob
@@ -33,6 +37,10 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     // The balance as last read, spent down by what this job claimed since, and when it was read (null: read it).
     private Dictionary<string, long>? _balance;
     private long _balanceReadAt;
+    // What the last claim read of restores: the latest copy's time (payouts ordered before it are looked up first).
+    private RestoreState _restores = RestoreState.None;
+    // The restore state last logged, so a paused job says so once, not every round.
+    private bool _pausedLogged;
 
     public string Name => "send-transfers";
     public TimeSpan Interval => options.DispatchInterval;
@@ -41,7 +49,8 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     {
         // The emergency stop: nothing new is sent, not even a balance read, while halted.
         var currencies = await job.InTransactionAsync("find due currencies", async context =>
-            await DispatchStore.HaltedAsync(context) ? null : await PayoutClaimStore.DueCurrenciesAsync(context), ct);
+            await DispatchStore.HaltedAsync(context) || await PausedForRestoreAsync(context) ? null
+                : await PayoutClaimStore.DueCurrenciesAsync(context), ct);
         if (currencies is null) return false;
         // Payouts are due: this instance has calls to make for the whole round, while it reads the balance and
         // claims too, not only while it sends, so a slow claim does not hand its part of a pooled budget back.
@@ -114,9 +123,17 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         bool fresh)
     {
         var toSend = new List<PayoutRow>();
-        // Checked again in the claim itself: a halt that committed since the check above stops this claim.
-        if (await DispatchStore.HaltedAsync(context)) return toSend;
+        // Checked again in the claim itself: a halt or a restore that committed since the check above stops this claim.
+        if (await DispatchStore.HaltedAsync(context) || await PausedForRestoreAsync(context)) return toSend;
         var due = await PayoutClaimStore.DueAsync(context, RoundSize());
+        // A transfer a restore's reconciliation found on Stripe for a payout is its payment: adopted, never sent again.
+        var seen = await SeenOnStripeStore.TransfersOfAsync(context, [.. due.Select(p => p.PayoutId)]);
+        if (seen.Count > 0)
+        {
+            foreach (var payout in due.Where(p => seen.ContainsKey(p.PayoutId)))
+                await AdoptAsync(context, payout, seen[payout.PayoutId]);
+            due = [.. due.Where(p => !seen.ContainsKey(p.PayoutId))];
+        }
         // One claim at a time per recipient across every Payout instance: the limits and the
         // spacing are read below with every payout another claim made for the recipient.
         await PayoutClaimStore.LockRecipientsAsync(context,
@@ -126,6 +143,34 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             if (await DecideAsync(context, payout, budget, fresh) is { } claimed) toSend.Add(claimed);
         }
         return toSend;
+    }
+
+    /// <summary>
+    /// Whether a restore not yet reconciled with Stripe stops sending (said once in the log while it does); keeps the
+    /// latest restore's copy time for <see cref="SendAsync"/>.
+    /// </summary>
+    private async Task<bool> PausedForRestoreAsync(TransactionContext context)
+    {
+        _restores = await RestoreStore.StateAsync(context);
+        if (_restores.Unreconciled && !_pausedLogged)
+            logger.LogWarning("No transfer is sent: a restore of Payout's schema is not reconciled with Stripe yet " +
+                "(copy of {CopyTakenAt:O}); reconcile-restores does it", _restores.LatestCopyTakenAt);
+        _pausedLogged = _restores.Unreconciled;
+        return _restores.Unreconciled;
+    }
+
+    /// <summary>
+    /// A payout whose transfer a restore's reconciliation found on Stripe: recorded as paid by it, as if its send had
+    /// been answered with it (a transfer that does not match it is not recorded, with a critical alert, and quarantines
+    /// a payout that was being submitted).
+    /// </summary>
+    private async Task AdoptAsync(TransactionContext context, PayoutRow payout, TransferSeen transfer)
+    {
+        logger.LogWarning("Payout {Payout} adopts transfer {Transfer} found on Stripe after a restore; nothing is sent",
+            payout.PayoutId, transfer.Id);
+        await TransferBookings.MarkPaidAsync(context, payout.PayoutId, transfer,
+            "found on Stripe after a restore (adopted, not sent again)",
+            answer: payout.State == PayoutState.Submitting);
     }
 
     /// <summary>
@@ -278,11 +323,15 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         DateTimeOffset? restarted = null;
         try
         {
-            if (payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter)
+            // Stripe may have forgotten this key (first sent long ago), or the row may have been restored from a copy
+            // taken before it was sent (ordered before the latest restore's copy): find the transfer first. After a
+            // restore only the winner's transfers of the contest are read (every payout ordered before the copy is
+            // looked up once; a contest's whole group each time would be quadratic in its prizes).
+            var old = payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter;
+            if (old || (_restores.LatestCopyTakenAt is { } copy && payout.OrderedAt < copy))
             {
-                // Stripe may have forgotten this key: find the transfer before sending anything.
-                if (await FindTransferAsync(payout, ct) is { } existing) return new Sent(existing,
-                    "found on Stripe", null, null);
+                if (await FindTransferAsync(payout, old ? null : payout.AccountId, ct) is { } existing)
+                    return new Sent(existing, "found on Stripe", null, null);
                 // None exists: a fresh send is the only one. Should the process die before its
                 // result is recorded, the next round looks it up again.
                 restarted = clock.GetUtcNow();
@@ -322,9 +371,9 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     public static TransferSeen Seen(Transfer t) =>
         new(t.Id, t.Amount, t.Currency, t.DestinationId, t.AmountReversed, t.Metadata?.GetValueOrDefault("payout_id"));
 
-    private async Task<TransferSeen?> FindTransferAsync(PayoutRow payout, CancellationToken ct)
+    private async Task<TransferSeen?> FindTransferAsync(PayoutRow payout, string? destination, CancellationToken ct)
     {
-        await foreach (var t in stripe.TransfersInGroupAsync(payout.ContestId, ct: ct))
+        await foreach (var t in stripe.TransfersInGroupAsync(payout.ContestId, destination: destination, ct: ct))
             if (t.Metadata is { } metadata && metadata.TryGetValue("payout_id", out var id) && id == payout.PayoutId)
                 return Seen(t);
         return null;

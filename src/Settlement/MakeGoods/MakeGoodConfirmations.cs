@@ -30,6 +30,8 @@ public static class MakeGoodConfirmations
             return $"it confirms other terms ({confirmation.TotalMinor} {confirmation.Currency}, {confirmation.Terms}) "
                 + $"than proposal {id} proposes ({proposal.TotalMinor}, {proposedTerms}); "
                 + "the proposal was changed, confirm what it proposes now";
+        if (DecisionAge.Refusal(confirmation.DecidedAt, now, lifetime) is { } old)
+            return "the confirmation: " + old;
         if (supersededBy is not null)
             return $"proposal {id} was superseded by proposal {supersededBy}; confirm that one";
         if (Expired(proposal, now, lifetime))

@@ -11,7 +11,7 @@ namespace ContestPipeline.Tests.Architecture;
 /// <summary>
 /// The layout's rules, checked on the project files, the sources and the built assemblies
 /// rather than left to goodwill: what ships reaches no tooling; the contracts do no I/O; a
-/// Handlers/ folder holds handlers and a Jobs/ folder jobs; SQL lives in Store/ (and Migrations/).
+/// name says what a type is (<c>*Handler</c>, <c>*Job</c>, <c>*Store</c>) wherever it stands.
 /// Folders are namespaces (checked first), so a rule about a namespace is a rule about a folder.
 /// </summary>
 public sealed partial class LayoutTests
@@ -76,18 +76,68 @@ public sealed partial class LayoutTests
         Assert.True(references.Count == 0, "src/Contracts references " + string.Join(", ", references));
     }
 
-    [Fact]
-    public void Every_type_in_a_Handlers_folder_is_a_message_handler()
+    /// <summary>
+    /// The rules are by name, wherever a type stands: a <c>*Handler</c> is a message handler and every
+    /// message handler is named so; a <c>*Job</c> is a job and every job is named so.
+    /// </summary>
+    [Theory]
+    [InlineData("Handler", typeof(IMessageHandler))]
+    [InlineData("Job", typeof(IJob))]
+    public void A_name_says_what_a_type_is(string suffix, Type kind)
     {
-        var strays = Codebase.ProductionAssemblies.SelectMany(w => Strays(w, ".Handlers", typeof(IMessageHandler))).ToList();
-        Assert.True(strays.Count == 0, "in Handlers/ but not a message handler: " + string.Join(", ", strays));
+        // An HTTP client's DelegatingHandler keeps .NET's own name for it.
+        var types = Codebase.ProductionAssemblies.SelectMany(a => a.GetTypes())
+            .Where(t => !t.IsNested && !t.Name.StartsWith('<') && !t.IsInterface
+                && !typeof(HttpMessageHandler).IsAssignableFrom(t)).ToList();
+        var named = types.Where(t => NameOf(t).EndsWith(suffix, StringComparison.Ordinal)).ToList();
+        Assert.True(named.Count >= 10, $"only {named.Count} types named *{suffix}");
+        var notOfKind = named.Where(t => !t.IsAbstract && !kind.IsAssignableFrom(t)).Select(t => t.FullName);
+        var misnamed = types.Where(t => !t.IsAbstract && kind.IsAssignableFrom(t)
+            && !NameOf(t).EndsWith(suffix, StringComparison.Ordinal)).Select(t => t.FullName);
+        var wrong = notOfKind.Select(t => $"{t} is named *{suffix} but is no {kind.Name}")
+            .Concat(misnamed.Select(t => $"{t} is a {kind.Name} not named *{suffix}")).ToList();
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong));
     }
 
+    /// <summary>A type's name as written, without a generic type's arity.</summary>
+    private static string NameOf(Type type) => type.Name.Split('`')[0];
+
+    /// <summary>
+    /// Every production source file declares a type of its own name, so a type is found by its
+    /// name and a file's name says what it holds.
+    /// </summary>
     [Fact]
-    public void Every_type_in_a_Jobs_folder_is_a_job()
+    public void Every_file_declares_a_type_of_its_name()
     {
-        var strays = Codebase.ProductionAssemblies.SelectMany(w => Strays(w, ".Jobs", typeof(IJob))).ToList();
-        Assert.True(strays.Count == 0, "in Jobs/ but not a job: " + string.Join(", ", strays));
+        var strays = new List<string>();
+        foreach (var project in Codebase.Production)
+        foreach (var file in Directory.EnumerateFiles(project.Directory, "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(project.Directory, file);
+            if (relative.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (name is "Program" || relative.Contains("Migrations", StringComparison.Ordinal)) continue;
+            var declares = new Regex($@"\b(class|record|struct|interface|enum)\s+{Regex.Escape(name)}\b");
+            if (!declares.IsMatch(File.ReadAllText(file)))
+                strays.Add(Path.GetRelativePath(Local.Processes.RepoPaths.Root, file));
+        }
+        Assert.True(strays.Count == 0, "files declaring no type of their name:\n" + string.Join("\n", strays));
+    }
+
+    /// <summary>
+    /// What ships never reads the local tools' state: the broker's state file is the development
+    /// machine's business, and a deployable is told where Kafka is.
+    /// </summary>
+    [Fact]
+    public void No_production_source_names_the_local_broker_state()
+    {
+        var naming = Codebase.Production
+            .SelectMany(p => Directory.EnumerateFiles(p.Directory, "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f) is var text
+                && (text.Contains("broker.json", StringComparison.Ordinal) || text.Contains("BrokerState", StringComparison.Ordinal)))
+            .Select(f => Path.GetRelativePath(Local.Processes.RepoPaths.Root, f)).ToList();
+        Assert.True(naming.Count == 0, string.Join("\n", naming));
     }
 
     /// <summary>
@@ -123,7 +173,7 @@ public sealed partial class LayoutTests
             .SelectMany(a => SqlFinder.In(a.Location))
             .Where(u => !IsStore(u))
             .Select(u => u.ToString()).Distinct().ToList();
-        Assert.True(outside.Count == 0, $"SQL outside Store/ and Migrations/ ({outside.Count}):\n" + string.Join("\n", outside));
+        Assert.True(outside.Count == 0, $"SQL outside *Store types and Migrations/ ({outside.Count}):\n" + string.Join("\n", outside));
     }
 
     [Fact]
@@ -139,19 +189,10 @@ public sealed partial class LayoutTests
         Assert.False(SqlFinder.LooksLikeSql("the selected contest is updated from the feed"));
     }
 
-    /// <summary>A type named <c>*Store</c> wherever it stands, or anything in a Store or Migrations namespace.</summary>
+    /// <summary>A type named <c>*Store</c> wherever it stands (its nested types too), or a Migrations namespace.</summary>
     private static bool IsStore(SqlUse use) =>
-        use.Type.Split('.')[^1].EndsWith("Store", StringComparison.Ordinal)
-        || use.Namespace.Split('.').Any(part => part is "Store" or "Migrations");
-
-    /// <summary>Top-level types written in <paramref name="suffix"/> namespaces of <paramref name="worker"/> that are not <paramref name="kind"/>.</summary>
-    private static IEnumerable<string> Strays(Assembly worker, string suffix, Type kind)
-    {
-        var result = Types.InAssembly(worker).That().ResideInNamespaceEndingWith(suffix).And().AreNotNested()
-            .And().DoNotHaveNameStartingWith("<")
-            .Should().MeetCustomRule(new AssignableTo(worker, kind)).GetResult();
-        return result.FailingTypeNames ?? [];
-    }
+        use.Type.Split('.')[^1].Split('+')[0].EndsWith("Store", StringComparison.Ordinal)
+        || use.Namespace.Split('.').Any(part => part is "Migrations");
 
     /// <summary>Assembly names <paramref name="assembly"/> references, directly or through the pipeline's own assemblies.</summary>
     private static HashSet<string> ReferencedClosure(Assembly assembly)
@@ -168,11 +209,4 @@ public sealed partial class LayoutTests
 
     [GeneratedRegex(@"^namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]
     private static partial Regex NamespaceDeclaration();
-
-    /// <summary>A NetArchTest rule: the type, loaded from its assembly, is a <paramref name="kind"/>.</summary>
-    private sealed class AssignableTo(Assembly assembly, Type kind) : ICustomRule
-    {
-        public bool MeetsRule(TypeDefinition type) =>
-            assembly.GetType(type.FullName.Replace('/', '+')) is { } loaded && kind.IsAssignableFrom(loaded);
-    }
 }

@@ -184,16 +184,18 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
-    public void Only_ingestion_and_payout_get_the_Stripe_secret_key_the_read_model_and_settlement_a_balance_read_key_and_every_secret_comes_from_a_file()
+    public void Ingestion_and_payout_each_get_their_own_restricted_Stripe_key_the_read_model_and_settlement_a_balance_read_key_and_every_secret_comes_from_a_file()
     {
         foreach (var service in Services.EnumerateObject())
         {
             var env = service.Value.TryGetProperty("environment", out var e) ? e.EnumerateObject().ToList() : [];
             var secrets = service.Value.TryGetProperty("secrets", out var s)
                 ? s.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString() : x.GetProperty("source").GetString()).ToList() : [];
-            // The secret key to the two processes that move money through Stripe; the read model and
-            // Settlement (its drift check) get a restricted key that reads the balance only.
-            Assert.True(secrets.Contains("stripe_secret_key") == service.Name is "ingestion" or "payout", $"{service.Name}: Stripe secret key {(secrets.Contains("stripe_secret_key") ? "given" : "missing")}");
+            // No service gets the platform's secret key: Ingestion a restricted key that reads payments, Payout one
+            // that moves money, the read model and Settlement (its drift check) one that reads the balance only.
+            Assert.DoesNotContain("stripe_secret_key", secrets);
+            Assert.True(secrets.Contains("stripe_ingestion_key") == service.Name is "ingestion", $"{service.Name}: Ingestion's Stripe key {(secrets.Contains("stripe_ingestion_key") ? "given" : "missing")}");
+            Assert.True(secrets.Contains("stripe_payout_key") == service.Name is "payout", $"{service.Name}: Payout's Stripe key {(secrets.Contains("stripe_payout_key") ? "given" : "missing")}");
             var stripeKey = env.Any(v => v.Name.StartsWith("CONTESTPIPELINE_STRIPE_KEY", StringComparison.Ordinal));
             Assert.True(stripeKey == service.Name is "ingestion" or "payout" or "operations" or "settlement", $"{service.Name}: a Stripe key {(stripeKey ? "given" : "missing")}");
             if (service.Name is "operations" or "settlement") Assert.Contains("stripe_balance_read_key", secrets);

@@ -154,10 +154,12 @@ public sealed partial class ServiceIdentityTests
     }
 
     [Fact]
-    public void Only_Ingestion_and_Payout_hold_the_Stripe_secret_key_and_the_read_only_role_is_nobodys_runtime_role()
+    public void Ingestion_and_Payout_each_hold_their_own_Stripe_key_and_the_read_only_role_is_nobodys_runtime_role()
     {
-        Assert.Equal(["ingestion", "payout"], Services.All.Where(s => s.Secrets.Any(x =>
-            x.Secret == Services.StripeSecretKey)).Select(s => s.Name));
+        Assert.Equal(["ingestion"], Services.All.Where(s => s.Secrets.Any(x =>
+            x.Secret == Services.StripeIngestionKey)).Select(s => s.Name));
+        Assert.Equal(["payout"], Services.All.Where(s => s.Secrets.Any(x =>
+            x.Secret == Services.StripePayoutKey)).Select(s => s.Name));
         Assert.Equal(["operations", "settlement"],
             Services.All.Where(s => s.Secrets.Any(x => x.Secret == Services.StripeBalanceReadKey)).Select(s => s.Name)
                 .Order(StringComparer.Ordinal));

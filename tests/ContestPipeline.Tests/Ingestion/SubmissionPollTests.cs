@@ -33,7 +33,7 @@ public sealed class SubmissionPollTests(PipelineFixture fixture)
                 Id = "pi_" + s, Status = "succeeded", Amount = 1_000, AmountReceived = 1_000, Currency = "usd",
                 Metadata = [],
             });
-        return PaymentStore.RecordFactsAsync(context, facts);
+        return PaymentStore.RecordFactsAsync(context, facts, source: "list");
     }
 
     [Fact]

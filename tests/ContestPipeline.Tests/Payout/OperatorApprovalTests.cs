@@ -41,13 +41,16 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         Assert.Equal((PayoutStatusNames.Held, HoldKinds.Review), (row.State, row.HoldKind));
 
         // The fee is refunded outside the pipeline: the prize is frozen, and ann's approvals of the review hold are
-        // none of this one. bob's approval of the freeze is one; ann's dated a day ago has expired.
+        // none of this one. bob's approval of the freeze is one; ann's signed a day ago has expired and is refused,
+        // and one dated an hour ahead of Payout's clock is refused too: nobody signs a decision to last longer.
         await h.World.StripeClient.CreateRefundAsync(new RefundCreate(payment, 100), "outside-refund-h9");
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Frozen);
         await h.ReleaseAsAsync(order, "bob-frozen", "bob");
         await ApprovalRecordedAsync(h, "bob-frozen");
-        await h.ReleaseAsAsync(order, "ann-yesterday", "ann", decidedAt: DateTimeOffset.UtcNow.AddHours(-25));
-        await ApprovalRecordedAsync(h, "ann-yesterday");
+        var yesterday = await h.ReleaseAsAsync(order, "ann-yesterday", "ann", decidedAt: DateTimeOffset.UtcNow.AddHours(-25));
+        Assert.Contains("it expired", await h.DeadLetterReasonAsync(yesterday), StringComparison.Ordinal);
+        var ahead = await h.ReleaseAsAsync(order, "ann-ahead", "ann", decidedAt: DateTimeOffset.UtcNow.AddHours(1));
+        Assert.Contains("signed in the future", await h.DeadLetterReasonAsync(ahead), StringComparison.Ordinal);
         Assert.Equal(HoldKinds.Frozen, (await h.RowAsync(order.PayoutId)).HoldKind);
         Assert.Empty(h.TransfersOf(order.PayoutId));
 
@@ -60,7 +63,7 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         await h.ReleaseAsAsync(order, "ann-review", "ann");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
-        Assert.Equal(["ann-as-bob"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
+        Assert.Equal(["ann-as-bob", "ann-yesterday", "ann-ahead"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
     }
 
     private static Task ApprovalRecordedAsync(PayoutHarness h, string decisionId) =>

@@ -77,6 +77,13 @@ public sealed class PayoutHarness : IAsyncDisposable
         return _current = Run.StartWorker("payout", crashAt, _env);
     }
 
+    /// <summary>Stops the payout worker the harness runs (SIGTERM), as an operator stops it before a restore.</summary>
+    public async Task StopWorkerAsync()
+    {
+        await Run.StopWorkerAsync("payout");
+        _current = null;
+    }
+
     public static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
         new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
 

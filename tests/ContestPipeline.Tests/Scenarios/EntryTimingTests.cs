@@ -20,7 +20,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// signed events through the webhook receiver; entries close only once every on-time submission
 /// is decided, however long that takes, and a lookup Stripe cannot answer refuses nothing.
 /// </summary>
-[Collection(PipelineCollectionC.Name)]
+[Collection(PipelineCollectionD.Name)]
 public sealed class EntryTimingTests(PipelineFixture fixture)
 {
     private static readonly TimeSpan Skew = TimeSpan.FromSeconds(1);
@@ -38,7 +38,7 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
-        // Events only: a GET would come after a minute, long after this test is over.
+        // Events and the lists they ask for only: a GET would come after a minute, long after this test is over.
         var settings = Settings(TimeSpan.FromMinutes(1));
         run.StartWorker("ingestion", env: settings);
         var world = run.World;
@@ -79,8 +79,10 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         var closed = await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).FirstOrDefault(m => m.Type == EntriesClosed.MessageType),
             m => m is not null, "entries closed", TimeSpan.FromSeconds(60));
         Assert.Equal(2, closed!.Body.GetProperty("entryCount").GetInt32());
-        // Verified from Stripe's events alone.
-        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents", StringComparison.Ordinal));
+        // Each event only asked for its payment to be read: verified by Stripe's lists of PaymentIntents, never a
+        // GET of each.
+        Assert.Contains(run.Stripe.Requests(), r => r.Method == "GET" && r.Path == "/v1/payment_intents");
+        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -128,7 +130,7 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         // Tiny batches everywhere, a payment-event consumer that waits 300 ms before each one,
-        // one decision per round, and no GET to step in: every payment is known late, from its event.
+        // one decision per round, and no GET to step in: every payment is known late, from the read its event asked for.
         var settings = new Dictionary<string, string?>(Settings(TimeSpan.FromMinutes(5)))
         {
             [PipelineSettings.ConsumerBatchVariable] = "1",
@@ -160,7 +162,8 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
         Assert.All(accepted, m => Assert.True(DateTimeOffset.Parse(m.Body.GetProperty("acceptedAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture) > lockAt + Skew));
         Assert.DoesNotContain(lifecycle, m => m.Type == EntryRejected.MessageType);
         Assert.DoesNotContain(world.Read(Topics.PayoutsDue), m => m.Type == RefundOrdered.MessageType);
-        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents", StringComparison.Ordinal));
+        // Each held event only asked for its payment to be read: lists of PaymentIntents, never a GET of each.
+        Assert.DoesNotContain(run.Stripe.Requests(), r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -116,6 +116,10 @@ public sealed class MakeGoodTests
         Assert.True(MakeGoodConfirmations.Expired(Proposal(Now - day, Now), Now, day));
         Assert.Equal(Now + day, MakeGoodConfirmations.ExpiresAt(Proposal(Now.AddDays(5), Now), day));
         Assert.Equal(TimeSpan.FromHours(24), SettlementOptions.Read(null).ApprovalLifetime);
+        // The confirmation itself counts from when it was signed: one re-driven a day later is refused.
+        var late = Confirmation("bob", terms) with { DecidedAt = Now - day };
+        Assert.Contains("the confirmation: it was signed at",
+            MakeGoodConfirmations.Refusal(almost, late, terms, null, Now, day), StringComparison.Ordinal);
     }
 
     [Fact]

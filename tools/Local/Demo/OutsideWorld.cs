@@ -83,12 +83,12 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     }
 
     public void Cancel(string contestId, string reason) =>
-        Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}", new ContestCancelRequested(contestId, reason, "operator"));
+        Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}", new ContestCancelRequested(contestId, reason, "operator", DateTimeOffset.UtcNow));
 
     /// <summary>A cancel by a named operator: a contest with paid entries takes two different ones.</summary>
     public void CancelAs(string contestId, string reason, string @operator) =>
         Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}:{@operator}",
-            new ContestCancelRequested(contestId, reason, @operator));
+            new ContestCancelRequested(contestId, reason, @operator, DateTimeOffset.UtcNow));
 
     public void Submit(EntrySubmitted s) => Publish(Topics.Entries, s.ContestId, EntrySubmitted.MessageType, $"sub:{s.SubmissionId}", s);
 

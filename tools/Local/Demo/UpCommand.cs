@@ -16,7 +16,7 @@ namespace ContestPipeline.Local.Demo;
 /// cpdev up (./run up): the whole stack for people to use by hand, until stopped (Ctrl-C or
 /// SIGTERM): the local broker (its state file where every tool looks, so cpctl and kcat find it),
 /// the Stripe-compatible server with a funded platform balance, the migrate job, the webhook
-/// receiver, every worker and the operations console, each with its identity from the
+/// receiver, every worker, the operations console and the platform's read API, each with its identity from the
 /// deployment's definition, on the pipeline's database made afresh as compose's postgres
 /// service makes its own (the broker keeps nothing across runs, so neither does the database).
 /// Prints the URLs, the bootstrap servers and the sign-ins.
@@ -49,7 +49,11 @@ public static class UpCommand
                 workers.Add(LocalServices.Start(Services.Of(name), swaps, Path.Combine(runDir, name + ".log"),
                     settings));
             await using var console = await LocalConsole.StartAsync(swaps, consolePort, ct: ct);
-            var stack = new LocalStack(stripe.BaseUrl, stripe.ApiKey, broker.BootstrapServers, pg, console.Url);
+            // Kept up and stopped as a worker is: the stack is not whole without it.
+            var playerApi = await LocalPlayerApi.StartAsync(swaps, ct);
+            workers.Add(playerApi.Process);
+            var stack = new LocalStack(stripe.BaseUrl, stripe.ApiKey, broker.BootstrapServers, pg, console.Url,
+                playerApi.Url, playerApi.Token);
             stack.Write(LocalStack.FileDefault);
             using var removeStackFile = new StackFileRemoval(LocalStack.FileDefault);
             PrintWhereItIs(stack, runDir, brokerFile, console, webhooks.Url);
@@ -77,6 +81,7 @@ public static class UpCommand
               bootstrap servers    {{stack.BootstrapServers}}   (state file {{brokerFile}})
               Stripe-compatible    {{stack.StripeUrl}}  (key {{stack.StripeKey}}; platform balance topped up with 1,000,000.00 USD)
               webhook receiver     {{webhooks}}
+              player read API      {{stack.PlayerApiUrl}}  (bearer token in {{LocalStack.FileDefault}})
               Postgres             {{postgres}}
               services             {{string.Join(", ", Services.Stack.Where(s => s.LongRunning)
                   .Select(s => $"{s.Name} ({s.DatabaseRole ?? "no database"})"))}}
@@ -85,7 +90,10 @@ public static class UpCommand
               kcat -P -b {{stack.BootstrapServers}} -t {{Topics.ProviderFeed}} -k g1 -H message-id=feed:g1:1 -H type=GameScheduled -H schema-version=1 <<< '{"gameId":"g1","sequence":1,"startsAt":"2030-01-01T18:00:00Z","athleteIds":["a1","a2"]}'
             Enter a scheduled contest as a player, paying its fee in the Stripe-compatible server:
               ./run cpdev enter --contest CONTEST --player PLAYER [--lineup a1,a2,...]
-            and watch contests move in the console; ./run cpctl contests list | alerts list | payouts list work against this stack too.
+            and watch contests move in the console. A winner without a payout account onboards as the platform's page would do it,
+            through the read API's onboarding link and the Stripe-compatible server's onboarding:
+              ./run cpdev onboard --player PLAYER
+            ./run cpctl contests list | alerts list | payouts list work against this stack too.
             """);
     }
 

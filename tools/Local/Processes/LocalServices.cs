@@ -49,7 +49,8 @@ public static partial class LocalServices
         }
         // An operator's tool finds the local operators' own keys by name (local runs only, never production).
         if (service == Services.Cpctl) env[OperatorKeys.LocalDirectoryVariable] = OperatorKeys.LocalDirectoryDefault;
-        if (service.Secrets.Any(s => s.Secret is Services.StripeSecretKey or Services.StripeBalanceReadKey))
+        if (service.Secrets.Any(s => s.Secret is Services.StripeIngestionKey or Services.StripePayoutKey
+            or Services.StripeBalanceReadKey))
             env[StripeServices.UrlVariable] = swaps.Stripe.BaseUrl.ToString();
         foreach (var (name, value) in overrides ?? new Dictionary<string, string?>()) env[name] = value;
         // Test-only hooks (crash points, throttles) are refused in staging: a process armed with one runs as test.

@@ -95,7 +95,9 @@ public sealed record LocalSwaps
     /// </summary>
     public string? SecretValue(string secret) => secret switch
     {
-        Services.StripeSecretKey => Stripe.ApiKey,
+        // Each service's own restricted key, as the Stripe-compatible server enforces it.
+        Services.StripeIngestionKey => Stripe.IngestionKey,
+        Services.StripePayoutKey => Stripe.PayoutKey,
         Services.StripeBalanceReadKey => Stripe.BalanceReadKey,
         Services.StripeWebhookSecrets => Stripe.WebhookSecret,
         Services.ConsoleOperators => ConsoleOperators

@@ -7,7 +7,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// a shared topic, or its own output). Listing it keeps it out of the dead-letter topic,
 /// which is for types nobody expected.
 /// </summary>
-public sealed class IgnoredMessage(string messageType, int schemaVersionMax = int.MaxValue) : IMessageHandler
+public sealed class IgnoredMessageHandler(string messageType, int schemaVersionMax = int.MaxValue) : IMessageHandler
 {
     public string MessageType => messageType;
     public int SchemaVersionMax => schemaVersionMax;
@@ -15,8 +15,8 @@ public sealed class IgnoredMessage(string messageType, int schemaVersionMax = in
     public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
         Task.CompletedTask;
 
-    public static IMessageHandler Of<T>() where T : IMessage => new IgnoredMessage(T.Type);
+    public static IMessageHandler Of<T>() where T : IMessage => new IgnoredMessageHandler(T.Type);
 
     public static IEnumerable<IMessageHandler> Of(params string[] messageTypes) =>
-        messageTypes.Select(t => new IgnoredMessage(t));
+        messageTypes.Select(t => new IgnoredMessageHandler(t));
 }

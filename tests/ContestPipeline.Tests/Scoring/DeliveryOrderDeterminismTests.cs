@@ -10,7 +10,7 @@ namespace ContestPipeline.Tests.Scoring;
 /// standings and hashes, and those standings must be what a plain recomputation from the final
 /// values says. A failure names its seed so it can be replayed.
 /// </summary>
-public sealed class DeterminismTests
+public sealed class DeliveryOrderDeterminismTests
 {
     private const int OrdersPerSeed = 6;
 

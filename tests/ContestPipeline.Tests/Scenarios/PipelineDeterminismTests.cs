@@ -17,8 +17,8 @@ namespace ContestPipeline.Tests.Scenarios;
 /// whatever the delivery order, batching, or worker restarts: checked through the real
 /// pipeline, and against the scoring engine applied directly to the same inputs.
 /// </summary>
-[Collection(PipelineCollectionB.Name)]
-public sealed class DeterminismTests(PipelineFixture fixture)
+[Collection(PipelineCollectionD.Name)]
+public sealed class PipelineDeterminismTests(PipelineFixture fixture)
 {
     private static readonly string[] Athletes1 = ["qb1", "rb1", "wr1", "te1", "k1", "d1"];
     private static readonly string[] Athletes2 = ["qb2", "rb2", "wr2", "te2", "k2", "d2"];

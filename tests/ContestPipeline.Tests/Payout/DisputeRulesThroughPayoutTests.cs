@@ -16,7 +16,7 @@ namespace ContestPipeline.Tests.Payout;
 /// within 24 hours halt every payout, which one operator's resume does not end and two different operators' do.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
-public sealed class DisputeRuleTests(PipelineFixture fixture)
+public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
 {
     private static string Decide(PayoutHarness h, string id, string action, string @operator, string? ends = null)
     {

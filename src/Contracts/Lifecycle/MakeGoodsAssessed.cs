@@ -26,32 +26,3 @@ public sealed record MakeGoodsAssessed(
     public static string MessageIdFor(string contestId, int correctionsSoFar) =>
         $"contest:{contestId}:make-goods-assessed:{correctionsSoFar}";
 }
-
-/// <summary>One entry's make-good: net prizes official and corrected, and what it is owed now.</summary>
-public sealed record MakeGoodItem(string EntryId, string PlayerId, int OfficialRank, int CorrectedRank,
-    long OfficialNetMinor, long CorrectedNetMinor, long MakeGoodMinor);
-
-/// <summary>
-/// A make-good booked by Settlement as a platform expense and ordered on <c>payouts.due</c>
-/// as a <c>PrizePayoutOrdered</c> with <see cref="PayoutId"/> (deterministic from contest, entry
-/// and correction, so it is paid exactly once), after two different approvers agreed
-/// (topic <c>contest.lifecycle</c>, key: contest id).
-/// </summary>
-public sealed record MakeGoodBooked(
-    string PayoutId,
-    string ContestId,
-    string EntryId,
-    string PlayerId,
-    int CorrectionsSoFar,
-    long AmountMinor,
-    string Currency,
-    string ProposedBy,
-    string ConfirmedBy,
-    DateTimeOffset BookedAt) : IMessage
-{
-    public const string MessageType = "MakeGoodBooked";
-    public const int SchemaVersion = 1;
-    static string IMessage.Type => MessageType;
-    static int IMessage.Version => SchemaVersion;
-    public static string MessageIdFor(string payoutId) => $"make-good:{payoutId}:booked";
-}

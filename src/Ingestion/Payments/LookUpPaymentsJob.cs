@@ -1,0 +1,60 @@
+using PaymentIntent = Stripe.PaymentIntent;
+using ContestPipeline.Plumbing.Messaging;
+
+namespace ContestPipeline.Ingestion.Payments;
+
+/// <summary>
+/// Answers the lookups Stripe's events asked for (<see cref="PaymentLookupStore"/>) from Stripe itself: a payment
+/// counts only from Stripe's own answer, never from an event's body. Claimed in one transaction, read outside any
+/// (within the Stripe client's rate budget), recorded in another. The claimed lookups are read together, by listing
+/// every PaymentIntent made between the first and the last of them (<see cref="PaymentReader.ListAsync"/>: 100 an
+/// answer, so a lock-time rush costs a request per hundred payments, not one each); every intent the list shows is
+/// recorded, so a payment whose event has not come yet is known too. A claimed one the list did not show (its event
+/// named no time, or a time that is not the intent's, or the list stopped) is read with a GET. What Stripe did not
+/// answer stays due and is read again once its claim lapses (<see cref="IngestionOptions.FetchLease"/>).
+/// </summary>
+public sealed class LookUpPaymentsJob(PaymentReader reader, IngestionOptions options) : IJob
+{
+    /// <summary>Lookups claimed per round.</summary>
+    public const int ClaimSize = 1_000;
+
+    /// <summary>Pages of 100 one round's list reads at most.</summary>
+    public const int ListPagesMax = 100;
+
+    public string Name => "look-up-payments";
+    public TimeSpan Interval => TimeSpan.FromMilliseconds(250);
+
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
+    {
+        var claimed = await job.InTransactionAsync(Name + " claim",
+            c => PaymentLookupStore.ClaimAsync(c, ClaimSize, options.FetchLease), ct);
+        if (claimed.Count == 0) return false;
+        var readFrom = job.Clock.GetUtcNow();
+        var dated = claimed.Where(c => c.Created is not null).ToList();
+        IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
+        if (dated.Count > 0)
+            listed = (await reader.ListAsync(dated.Min(c => c.Created!.Value), dated.Max(c => c.Created!.Value),
+                dated.Select(c => c.PaymentIntentId).ToHashSet(StringComparer.Ordinal), ListPagesMax, ct)).Intents;
+        var unlisted = claimed.Select(c => c.PaymentIntentId).Where(pi => !listed.ContainsKey(pi)).ToList();
+        var toGet = unlisted.Take(options.FetchBatchSize).ToList();
+        var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
+        await job.InTransactionAsync(Name + " record", async c =>
+        {
+            var facts = new PaymentFacts();
+            foreach (var intent in listed.Values) facts.Intent(intent);
+            await PaymentStore.RecordFactsAsync(c, facts, source: "list");
+            var got = new PaymentFacts();
+            foreach (var a in answers.Where(a => a.Error is null))
+            {
+                if (a.NotFound) await PaymentStore.RecordNotFoundAsync(c, a.PaymentIntentId);
+                else got.Intent(a.Intent!);
+            }
+            await PaymentStore.RecordFactsAsync(c, got, source: "get");
+            await PaymentLookupStore.AnswerAsync(c,
+                [.. listed.Keys, .. answers.Where(a => a.Error is null).Select(a => a.PaymentIntentId)], readFrom);
+            await PaymentLookupStore.ReleaseAsync(c, [.. unlisted.Skip(toGet.Count)]);
+            return true;
+        }, ct);
+        return claimed.Count >= ClaimSize || unlisted.Count > toGet.Count;
+    }
+}
