@@ -207,7 +207,9 @@ public sealed class InboxConsumer
         {
             try
             {
-                consumer.StoreOffset(new TopicPartitionOffset(last.Result.TopicPartition, last.Result.Offset + 1));
+                var next = new TopicPartitionOffset(last.Result.TopicPartition, last.Result.Offset + 1);
+                consumer.StoreOffset(next);
+                if (_positions.TakeRewound(next.TopicPartition)) consumer.Commit([next]);
             }
             catch (KafkaException e)
             {

@@ -16,6 +16,8 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
 {
     /// <summary>Partitions assigned whose stored position is not known yet.</summary>
     private readonly HashSet<TopicPartition> _unplaced = [];
+    /// <summary>Partitions started at the group's committed offset, below their stored position.</summary>
+    private readonly HashSet<TopicPartition> _rewound = [];
     private volatile Exception? _error;
 
     /// <summary>
@@ -38,9 +40,25 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
         // A committed offset only ever makes the worker read again (the inbox skips what it applied, and what it
         // dead-lettered); one past the stored position is ignored, so no client can make it skip, and a partition
         // without a position is read from its beginning whatever was committed.
-        return [.. placed.Select(p => committed.FirstOrDefault(c => c.TopicPartition == p.TopicPartition) is { } c
+        var start = placed.Select(p => committed.FirstOrDefault(c => c.TopicPartition == p.TopicPartition) is { } c
             && c.Offset.Value >= 0 && p.Offset != Offset.Beginning && c.Offset.Value < p.Offset.Value
-                ? new TopicPartitionOffset(p.TopicPartition, c.Offset) : p)];
+                ? new TopicPartitionOffset(p.TopicPartition, c.Offset) : p).ToList();
+        lock (_rewound)
+        {
+            _rewound.ExceptWith(partitions);
+            _rewound.UnionWith(start.Where(s => !placed.Contains(s)).Select(s => s.TopicPartition));
+        }
+        return start;
+    }
+
+    /// <summary>
+    /// True once for a partition started below its stored position by a lowered committed offset: the client
+    /// still remembers the offset it committed itself before, and does not commit an offset up to that again on its
+    /// own, so the loop commits the first one it stores explicitly (else the group's lag stays where it was put).
+    /// </summary>
+    public bool TakeRewound(TopicPartition partition)
+    {
+        lock (_rewound) return _rewound.Remove(partition);
     }
 
     /// <summary>
@@ -72,6 +90,7 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
     public void Revoked(IEnumerable<TopicPartition> partitions)
     {
         lock (_unplaced) _unplaced.ExceptWith(partitions);
+        lock (_rewound) _rewound.ExceptWith(partitions);
     }
 
     /// <summary>
