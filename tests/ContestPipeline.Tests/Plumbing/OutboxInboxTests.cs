@@ -5,6 +5,7 @@ using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Tests.Operator;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using Header = ContestPipeline.Plumbing.Messaging.Header;
