@@ -4,7 +4,8 @@ using ContestPipeline.Stripe;
 namespace ContestPipeline.StripeEmulation;
 
 /// <summary>
-/// Stripe's memory of idempotency keys, per API key and account (the platform, or the one Stripe-Account names):
+/// Stripe's memory of idempotency keys, per account (the platform, or the one Stripe-Account names) and mode,
+/// whichever of the account's API keys (secret or restricted) made the request:
 /// a key seen within the retention with the same endpoint and parameters replays the saved answer; with anything
 /// else it is refused (400 idempotency_error); a key whose first request is still executing is answered 409 (retry
 /// later, same key); otherwise the operation runs and its answer is saved, unless it was refused before running.
@@ -13,8 +14,8 @@ namespace ContestPipeline.StripeEmulation;
 /// </summary>
 internal sealed class IdempotencyKeys(StripeClock clock, TimeSpan retention)
 {
-    private readonly Dictionary<(string ApiKey, string Account, string Key), Saved> _saved = [];
-    private readonly HashSet<(string ApiKey, string Account, string Key)> _inFlight = [];
+    private readonly Dictionary<(string Mode, string Account, string Key), Saved> _saved = [];
+    private readonly HashSet<(string Mode, string Account, string Key)> _inFlight = [];
 
     private sealed record Saved(string Method, string Path, string Parameters, DateTimeOffset At, Reply Reply,
         string RequestId);
@@ -70,6 +71,10 @@ internal sealed class IdempotencyKeys(StripeClock clock, TimeSpan retention)
 
     public IReadOnlyList<string> InFlight() => [.. _inFlight.Select(k => k.Key)];
 
-    private static (string ApiKey, string Account, string Key) Scope(ApiCall call, string key) =>
-        (call.ApiKey, call.Account ?? "", key);
+    /// <summary>
+    /// A key's scope: the account and its mode. A restricted key is a credential of the account, so a request
+    /// made with the account's secret key and one made with a restricted key share the account's keys.
+    /// </summary>
+    private static (string Mode, string Account, string Key) Scope(ApiCall call, string key) =>
+        (call.ApiKey.Contains("_live_", StringComparison.Ordinal) ? "live" : "test", call.Account ?? "", key);
 }

@@ -38,19 +38,19 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
         run.Stripe.TopUp(1_000_000, "usd");
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         await using var api = await LocalPlayerApi.StartAsync(run.Swaps);
-        // Time for two entries, each a process of its own, before the contest locks.
-        var lockAt = (await run.LockTimeAsync()).AddSeconds(45);
+        // Time for two entries, each a process of its own started at once, before the contest locks, even when
+        // a busy machine takes half a minute to start a process.
+        var lockAt = (await run.LockTimeAsync()).AddSeconds(90);
         run.World.Schedule("walk", 1, lockAt.AddMinutes(1), "ivy", "jon");
         run.Define(Fitness("steps", lockAt, "walk"));
         await Eventually.UntilAsync(() => ReadModelStateAsync(run, "steps"), s => s == "SCHEDULED", "steps SCHEDULED");
         var stackFile = Path.Combine(fixture.WorkDirectory, $"up-{Guid.NewGuid():N}.json");
         new LocalStack(run.Stripe.BaseUrl, run.Stripe.ApiKey, run.Iso.Broker.BootstrapServers,
             run.Iso.PostgresConnectionString, new Uri("http://127.0.0.1:5080"), api.Url, api.Token).Write(stackFile);
-        foreach (var player in new[] { "ivy", "jon" })
-        {
-            var entered = await CpdevAsync(stackFile, "enter", "--contest", "steps", "--player", player);
+        var entries = await Task.WhenAll(new[] { "ivy", "jon" }
+            .Select(player => CpdevAsync(stackFile, "enter", "--contest", "steps", "--player", player)));
+        foreach (var entered in entries)
             Assert.True(entered.ExitCode == EnterCommand.ExitAccepted, string.Join('\n', entered.Lines));
-        }
 
         await run.WaitForStateAsync("steps", "LOCKED", Patience);
         run.World.Start("walk", 2);

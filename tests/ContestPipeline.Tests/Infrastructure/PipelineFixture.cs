@@ -179,11 +179,12 @@ public sealed class PipelineFixture : IAsyncLifetime
 }
 
 /// <summary>
-/// The integration tests are split between four collections that run side by side, each with its
+/// The integration tests are split between three collections that run side by side, each with its
 /// own fixture (database and broker); tests that start worker processes isolate themselves
-/// further (<see cref="PipelineFixture.IsolatedAsync"/>), so the four share no state. Which
+/// further (<see cref="PipelineFixture.IsolatedAsync"/>), so the three share no state. Which
 /// collection a test class is in only balances their running times, measured from a whole run's
-/// results (xunit.runner.json lets the four run at once).
+/// results (xunit.runner.json lets the three run at once: a fourth only adds a stack's processes
+/// to two cores already busy).
 /// </summary>
 [CollectionDefinition(Name)]
 public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
@@ -191,25 +192,18 @@ public sealed class PipelineCollection : ICollectionFixture<PipelineFixture>
     public const string Name = "pipeline";
 }
 
-/// <summary>The second of the four integration collections (see <see cref="PipelineCollection"/>).</summary>
+/// <summary>The second of the three integration collections (see <see cref="PipelineCollection"/>).</summary>
 [CollectionDefinition(Name)]
 public sealed class PipelineCollectionB : ICollectionFixture<PipelineFixture>
 {
     public const string Name = "pipeline-b";
 }
 
-/// <summary>The third of the four integration collections (see <see cref="PipelineCollection"/>).</summary>
+/// <summary>The third of the three integration collections (see <see cref="PipelineCollection"/>).</summary>
 [CollectionDefinition(Name)]
 public sealed class PipelineCollectionC : ICollectionFixture<PipelineFixture>
 {
     public const string Name = "pipeline-c";
-}
-
-/// <summary>The fourth of the four integration collections (see <see cref="PipelineCollection"/>).</summary>
-[CollectionDefinition(Name)]
-public sealed class PipelineCollectionD : ICollectionFixture<PipelineFixture>
-{
-    public const string Name = "pipeline-d";
 }
 
 public sealed record Isolated(string PostgresConnectionString, TestBroker Broker, NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable

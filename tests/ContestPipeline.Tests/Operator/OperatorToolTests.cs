@@ -27,7 +27,7 @@ namespace ContestPipeline.Tests.Operator;
 /// command runs as its own process, as an operator runs it, and what it did is checked in the
 /// read model the console shows.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class OperatorToolTests
 {
     private const string Contest = "opsday";

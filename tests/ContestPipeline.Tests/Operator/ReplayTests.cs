@@ -24,7 +24,7 @@ namespace ContestPipeline.Tests.Operator;
 /// through the real workers: replaying every topic from the beginning moves no money and
 /// changes no standing or settlement.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed partial class ReplayTests(PipelineFixture fixture)
 {
     private static readonly ReplayCommand.Options Quick = new() { Settle = TimeSpan.FromMilliseconds(800) };

@@ -22,7 +22,7 @@ namespace ContestPipeline.Tests.Payout;
 /// Payout adopts the transfers it finds on Stripe instead of sending them again, and the ledger books each once.
 /// The copy is taken with pg_dump and put back with pg_restore, as the migrator, from the machine's PostgreSQL.
 /// </summary>
-[Collection(PipelineCollectionB.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class RestoreDrillTests(PipelineFixture fixture)
 {
     private static readonly string[] Players = ["ada", "bo", "cy"];

@@ -20,7 +20,7 @@ namespace ContestPipeline.Tests.Payout;
 /// disputes and reversals that arrive out of order; the legacy transfer events;
 /// and events whose shape or mode the worker cannot accept, dead-lettered with the reason.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollection.Name)]
 public sealed class StripeEventOrderTests(PipelineFixture fixture)
 {
     private static readonly Dictionary<string, string?> Review = new() { [PayoutOptions.Settings.ReviewThresholdMinor] = "50000" };

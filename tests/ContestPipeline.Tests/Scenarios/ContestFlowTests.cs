@@ -15,7 +15,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// Entries and referee end to end, as separate worker processes on a real database and
 /// broker, with payments verified over HTTP against the Stripe-compatible server.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollection.Name)]
 public sealed class ContestFlowTests(PipelineFixture fixture)
 {
     [Fact]

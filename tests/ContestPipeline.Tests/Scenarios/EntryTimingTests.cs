@@ -20,7 +20,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// signed events through the webhook receiver; entries close only once every on-time submission
 /// is decided, however long that takes, and a lookup Stripe cannot answer refuses nothing.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollection.Name)]
 public sealed class EntryTimingTests(PipelineFixture fixture)
 {
     private static readonly TimeSpan Skew = TimeSpan.FromSeconds(1);

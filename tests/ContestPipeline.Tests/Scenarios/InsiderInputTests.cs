@@ -32,7 +32,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// and once every consumer has read to the end of its topics, every accepted row, the ledger
 /// and Stripe's own records must be as they were.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class InsiderInputTests(PipelineFixture fixture)
 {
     private const string Paid = "c-paid", Settled = "c-settled", Open = "c-open", PaidGame = "gp", SettledGame = "gs", OpenGame = "go";

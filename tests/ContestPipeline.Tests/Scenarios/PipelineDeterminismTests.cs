@@ -17,7 +17,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// whatever the delivery order, batching, or worker restarts: checked through the real
 /// pipeline, and against the scoring engine applied directly to the same inputs.
 /// </summary>
-[Collection(PipelineCollectionD.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class PipelineDeterminismTests(PipelineFixture fixture)
 {
     private static readonly string[] Athletes1 = ["qb1", "rb1", "wr1", "te1", "k1", "d1"];

@@ -130,6 +130,26 @@ public sealed class StripeEmulatorAuthenticationTests : StripeEmulatorTest
         Assert.Equal(4_000, balance.AvailableIn("usd"));
     }
 
+    /// <summary>
+    /// An idempotency key belongs to the account, whichever of its keys used it: the payout key retrying what the
+    /// secret key sent gets the same transfer back, never a second one.
+    /// </summary>
+    [Fact]
+    public async Task An_idempotency_key_is_the_accounts_whichever_of_its_keys_uses_it()
+    {
+        Stripe.TopUp(5_000, "usd");
+        var platform = NewClient();
+        var payout = NewClient(secretKey: Stripe.PayoutKey);
+        var account = await platform.CreateAccountAsync(new AccountCreate("US"), "account:k");
+        Stripe.EnablePayouts(account.Id);
+
+        var first = await platform.CreateTransferAsync(new TransferCreate(1_000, "usd", account.Id, "c-k"), "po-k");
+        var again = await payout.CreateTransferAsync(new TransferCreate(1_000, "usd", account.Id, "c-k"), "po-k");
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.Single(Stripe.Ledger().Transfers);
+    }
+
     [Fact]
     public async Task Expanding_a_payment_intents_charge_needs_the_charges_read_permission()
     {

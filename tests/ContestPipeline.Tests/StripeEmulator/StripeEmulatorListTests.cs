@@ -65,29 +65,32 @@ public sealed class StripeEmulatorListTests : StripeEmulatorTest
         Assert.Equal(newest, all);
     }
 
-    /// <summary>Four transfers a step apart, made at 0, 10, 20 and 30 seconds: each row keeps those it lists.</summary>
+    /// <summary>
+    /// Four transfers a step apart on Stripe's clock: each row keeps those it lists. The bound is a transfer's own
+    /// creation time (plus <paramref name="after"/> seconds), so real time passing between the calls cannot move it.
+    /// </summary>
     [Theory]
-    [InlineData("created[gte]", 10, new[] { 3, 2, 1 })]
-    [InlineData("created[gt]", 10, new[] { 3, 2 })]
-    [InlineData("created[lte]", 10, new[] { 1, 0 })]
-    [InlineData("created[lt]", 10, new[] { 0 })]
-    [InlineData("created", 20, new[] { 2 })]
-    [InlineData("created[gte]", 31, new int[0])]
-    public async Task The_created_filter_keeps_what_was_made_in_its_range(string filter, int offset, int[] kept)
+    [InlineData("created[gte]", 1, 0, new[] { 3, 2, 1 })]
+    [InlineData("created[gt]", 1, 0, new[] { 3, 2 })]
+    [InlineData("created[lte]", 1, 0, new[] { 1, 0 })]
+    [InlineData("created[lt]", 1, 0, new[] { 0 })]
+    [InlineData("created", 2, 0, new[] { 2 })]
+    [InlineData("created[gte]", 3, 1, new int[0])]
+    public async Task The_created_filter_keeps_what_was_made_in_its_range(string filter, int at, int after, int[] kept)
     {
         Stripe.TopUp(10_000, "usd");
         var winner = await ReadyAccountAsync();
-        var start = Stripe.Now.ToUnixTimeSeconds();
-        var made = new List<string>();
+        var made = new List<(string Id, long Created)>();
         for (var i = 0; i < 4; i++)
         {
-            made.Add((await Client.CreateTransferAsync(new TransferCreate(100, "usd", winner), $"po-{i}")).Id);
+            var transfer = await Client.CreateTransferAsync(new TransferCreate(100, "usd", winner), $"po-{i}");
+            made.Add((transfer.Id, new DateTimeOffset(transfer.Created, TimeSpan.Zero).ToUnixTimeSeconds()));
             Stripe.AdvanceClock(TimeSpan.FromSeconds(StepSeconds));
         }
 
-        var (ids, hasMore) = await RawListAsync($"v1/transfers?{filter}={start + offset}");
+        var (ids, hasMore) = await RawListAsync($"v1/transfers?{filter}={made[at].Created + after}");
 
-        Assert.Equal(kept.Select(i => made[i]), ids);
+        Assert.Equal(kept.Select(i => made[i].Id), ids);
         Assert.False(hasMore);
     }
 
