@@ -53,7 +53,7 @@ internal sealed class MigrationStore(string schema)
         roles.Except(await conn.QueryAsync<string>(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
 
-    /// <summary>The grants that keep <paramref name="hidden"/> columns of a table from <paramref name="reader"/>.</summary>
+    /// <summary>Grants keeping <paramref name="hidden"/> columns of a table from <paramref name="reader"/>.</summary>
     private async Task<string> HideAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string reader, string table,
         IReadOnlyList<string> hidden)
     {
