@@ -39,6 +39,12 @@ public static class MessageHeaders
     /// </summary>
     public const string Signature = "signature";
 
+    /// <summary>
+    /// On a re-driven message only: an operator's signed statement that this message id, dead-lettered at the
+    /// position it names, may be applied again. Without it a consumer skips a message it dead-lettered.
+    /// </summary>
+    public const string RedriveGrant = "redrive-grant";
+
     /// <summary>What every dead-letter header's name starts with; a re-drive leaves them all off.</summary>
     public const string DeadLetterPrefix = "dlq-";
     public const string DeadLetterReason = "dlq-reason";

@@ -30,8 +30,8 @@ public static class KeyMaterialFiles
             Create(to);
             CopyKeys(from, to);
         }
-        if (keys.Consumer is { } self && keys.Verifies.Contains(Producers.Operator, StringComparer.Ordinal))
-            WriteOperatorKeys(self, source, target);
+        // Every consuming service checks operators' keys: on their decisions, or on a re-drive grant.
+        if (keys.Consumer is { } self) WriteOperatorKeys(self, source, target);
     }
 
     /// <summary>The keys every operator's key gives <paramref name="consumer"/>, and no other service's.</summary>

@@ -22,6 +22,14 @@ public static class KeyPairs
             .Select(r => r.Topic).Distinct().SelectMany(ReadersOf).Distinct().Order(StringComparer.Ordinal)];
 
     /// <summary>
+    /// The services an operator's own key is issued to: those that check operators' decisions, and every reader of
+    /// a signed topic, which checks an operator's re-drive grant before it applies a message it dead-lettered.
+    /// </summary>
+    public static IReadOnlyList<string> OperatorKeyHolders =>
+        [.. ConsumersOf(Producers.Operator).Concat(PublishRights.Pipeline.Topics.SelectMany(ReadersOf))
+            .Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>
     /// Every pair some service holds a key of (the union of every service's material): what local set-up generates
     /// and what an operator's secret store must hold.
     /// </summary>

@@ -36,6 +36,13 @@ public static class Workers
         {
             [DatabaseRoles.PlayerApi] = ["onboarding_link_requests"],
         },
+        // A live onboarding link lets whoever opens it first name the bank a prize is paid to: the console and
+        // cpctl read everything of Payout's but these.
+        HiddenFromReader = new Dictionary<string, IReadOnlyList<string>>
+        {
+            ["onboarding_link_requests"] = ["url"],
+            ["recipients"] = ["onboarding_url"],
+        },
     };
 
     public static WorkerShape Operations { get; } = Shape("operations",

@@ -43,6 +43,7 @@ public static class DecisionAge
         : span.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)span.TotalMinutes} min"
         : string.Create(CultureInfo.InvariantCulture, $"{span.TotalSeconds:0.###} s");
 
-    private static string Stamp(DateTimeOffset at) =>
+    /// <summary>An instant as an operator reads it: "2026-11-26 21:30:00 UTC".</summary>
+    public static string Stamp(DateTimeOffset at) =>
         at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }

@@ -45,6 +45,10 @@ public static class HeaderSchemas
             "lower-case hex> " +
             "(docs/topics/README.md, \"Authentication\").",
             $"^{SignatureEntry}(,{SignatureEntry})*$")),
+        (MessageHeaders.RedriveGrant, false, Text(
+            "Only on a re-driven dead letter: an operator's signed grant to apply this message id again, JSON " +
+            "(src/Plumbing/Messaging/RedriveGrant.cs; docs/topics/README.md, \"Headers\"). Without one that " +
+            "verifies, a message its consumer dead-lettered before is skipped.", 1, null)),
     ];
 
     private static readonly (string Name, bool Required, JsonObject Schema)[] DeadLetterHeaders =

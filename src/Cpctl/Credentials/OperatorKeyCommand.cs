@@ -39,7 +39,7 @@ public static class OperatorKeyCommand
                 throw new StartupException($"{output} exists; an operator's key is never overwritten");
             var key = OperatorKey.Generate(name, keyId ?? OperatorTool.Clock.GetUtcNow().ToString("yyyy-MM-dd",
                 System.Globalization.CultureInfo.InvariantCulture));
-            var consumers = KeyPairs.ConsumersOf(Producers.Operator);
+            var consumers = KeyPairs.OperatorKeyHolders;
             key.IssueTo(keysDirectory, consumers);
             key.WriteTo(output);
             Console.WriteLine($"operator {key.Operator}'s key {key.KeyId} written to {output} (theirs alone); " +

@@ -4,6 +4,7 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing.Kafka;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Plumbing;
@@ -15,9 +16,11 @@ namespace ContestPipeline.Cpctl.Messages;
 /// <summary>
 /// cpctl dlq: lists the dead letters in <c>&lt;topic&gt;.dlq</c> topics, and re-drives chosen ones
 /// to the topic they came from. A re-driven message is the original one (key, body and
-/// envelope headers, so the same message id): it goes through the consumer's inbox again,
-/// which applies a message that was dead-lettered once and skips one that was applied. So
-/// re-driving is safe to repeat, and a message that still fails is dead-lettered again.
+/// envelope headers, so the same message id, still verifying as its producer's) with the
+/// operator's signed re-drive grant added: it goes through the consumer's inbox again, which
+/// applies a message that was dead-lettered once only with such a grant (a replay that reads it
+/// again skips it) and skips one that was applied. So re-driving is safe to repeat, and a
+/// message that still fails is dead-lettered again.
 /// </summary>
 public static class DlqCommand
 {
@@ -86,9 +89,13 @@ public static class DlqCommand
             $"{OriginalTopic}/{OriginalPartition?.ToString(CultureInfo.InvariantCulture) ?? "?"}" +
             $"@{OriginalOffset?.ToString(CultureInfo.InvariantCulture) ?? "?"}";
 
-        /// <summary>The headers the original message carried: every header but the dead-letter ones.</summary>
+        /// <summary>
+        /// The headers the original message carried: every header but the dead-letter ones (and an earlier re-drive's
+        /// grant, which a new re-drive replaces).
+        /// </summary>
         public IEnumerable<Header> OriginalHeaders =>
-            Headers.Where(h => !h.Name.StartsWith(MessageHeaders.DeadLetterPrefix, StringComparison.Ordinal));
+            Headers.Where(h => !h.Name.StartsWith(MessageHeaders.DeadLetterPrefix, StringComparison.Ordinal)
+                && h.Name != MessageHeaders.RedriveGrant);
 
         /// <summary>What makes two dead letters the same message: its id, or where it was when it had none.</summary>
         public string Identity => OriginalTopic + "\n" + (MessageId ?? "kafka:" + OriginalWhere);
@@ -132,8 +139,12 @@ public static class DlqCommand
     public static Task<int> RedriveAsync(string topic, int? partition, long? offset, bool all, bool dryRun,
         string @operator, string? reason, CancellationToken ct)
     {
+        // The operator's key is read only when a letter is re-driven: a dry run needs none.
+        var key = new Lazy<OperatorKey>(() =>
+            OperatorKeys.Resolve(PipelineSettings.Resolve().Environment, @operator));
         Task<int> Run(TextWriter output, TextWriter error) => WithBrokerAsync("redrive", bootstrap =>
-            Redrive(bootstrap, topic, partition, offset, all, dryRun, output, error, ct), error: error);
+            Redrive(bootstrap, topic, partition, offset, all, dryRun, output, error, ct,
+                d => Grant(key.Value, d, reason ?? "", OperatorTool.Clock.GetUtcNow())), error: error);
         var subject = DeadLetterTopicOf(topic) + (all ? ", every dead letter"
             : $", partition {partition?.ToString(CultureInfo.InvariantCulture) ?? "?"} "
               + $"offset {offset?.ToString(CultureInfo.InvariantCulture) ?? "?"}");
@@ -161,12 +172,26 @@ public static class DlqCommand
     }
 
     /// <summary>
+    /// The <c>redrive-grant</c> a re-driven letter carries: <paramref name="key"/>'s operator allows the message to
+    /// be applied again though it was dead-lettered, signed for every service that reads its topic (the one that
+    /// dead-lettered it checks it; the others have the message in their inbox already). None for a letter without a
+    /// message id, which no consumer could apply anyway.
+    /// </summary>
+    public static byte[]? Grant(OperatorKey key, DeadLetter letter, string reason, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(letter);
+        return letter.MessageId is not { } id ? null
+            : RedriveGrant.Sign(key, KeyPairs.ReadersOf(letter.OriginalTopic), id, letter.Where, reason, at);
+    }
+
+    /// <summary>
     /// Re-publishes the dead letter at <paramref name="partition"/>/<paramref name="offset"/> of
     /// <c>&lt;topic&gt;.dlq</c>, or every one with <paramref name="all"/> (each message once,
-    /// however often it was dead-lettered), to its original topic and partition.
+    /// however often it was dead-lettered), to its original topic and partition, with the operator's re-drive grant
+    /// from <paramref name="grant"/> (<see cref="Grant"/>): without one its consumer would skip it as dead-lettered.
     /// </summary>
     public static int Redrive(string bootstrapServers, string topic, int? partition, long? offset, bool all,
-        bool dryRun, TextWriter output, TextWriter error, CancellationToken ct)
+        bool dryRun, TextWriter output, TextWriter error, CancellationToken ct, Func<DeadLetter, byte[]?> grant)
     {
         if (all == (partition is not null || offset is not null) || (!all && (partition is null || offset is null)))
             return Fail(error, "redrive",
@@ -220,8 +245,10 @@ public static class DlqCommand
             DeliveryResult<byte[]?, byte[]?> delivered;
             try
             {
+                var headers = d.OriginalHeaders.Where(h => h.Name != MessageHeaders.RedriveGrant).ToList();
+                if (grant(d) is { } granted) headers.Add(new Header(MessageHeaders.RedriveGrant, granted));
                 delivered = producer!.ProduceAsync(target, new Message<byte[]?, byte[]?>
-                    { Key = d.Key, Value = d.Value, Headers = KafkaClients.Headers(d.OriginalHeaders) }, ct)
+                    { Key = d.Key, Value = d.Value, Headers = KafkaClients.Headers(headers) }, ct)
                     .GetAwaiter().GetResult();
             }
             catch (ProduceException<byte[]?, byte[]?> e)

@@ -1,5 +1,5 @@
-using System.Globalization;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Ingestion.Contests;
 
@@ -44,20 +44,11 @@ public static class CancelApprovals
         var expired = requests.Where(r => !Live(r.RequestedAt, now, lifetime)).ToList();
         var text = $"cancel of contest {request.ContestId} requested by {request.RequestedBy} ({request.Reason}); "
             + $"it has {entryCount} paid entries, so a second, different operator must also cancel it within "
-            + $"{Describe(lifetime)} (by {Stamp(own + lifetime)}) before anything is refunded; "
-            + $"a request expires {Describe(lifetime)} after it was made";
+            + $"{DecisionAge.Describe(lifetime)} (by {DecisionAge.Stamp(own + lifetime)}) before anything is refunded; "
+            + $"a request expires {DecisionAge.Describe(lifetime)} after it was made";
         if (expired.Count > 0)
-            text += "; expired unanswered and no longer counting: "
-                + string.Join(", ", expired.Select(r => $"{r.Operator}'s request of {Stamp(r.RequestedAt)}"));
+            text += "; expired unanswered and no longer counting: " + string.Join(", ",
+                expired.Select(r => $"{r.Operator}'s request of {DecisionAge.Stamp(r.RequestedAt)}"));
         return text;
     }
-
-    /// <summary>A lifetime as an operator reads it: "24 h", "90 min", "45 s".</summary>
-    public static string Describe(TimeSpan lifetime) =>
-        lifetime.Ticks % TimeSpan.TicksPerHour == 0 ? $"{(long)lifetime.TotalHours} h"
-        : lifetime.Ticks % TimeSpan.TicksPerMinute == 0 ? $"{(long)lifetime.TotalMinutes} min"
-        : string.Create(CultureInfo.InvariantCulture, $"{lifetime.TotalSeconds:0.###} s");
-
-    private static string Stamp(DateTimeOffset at) =>
-        at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
 }

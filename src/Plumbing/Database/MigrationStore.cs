@@ -53,6 +53,21 @@ internal sealed class MigrationStore(string schema)
         roles.Except(await conn.QueryAsync<string>(
             "SELECT rolname FROM pg_roles WHERE rolname = ANY(@roles)", new { roles }, tx)).ToList();
 
+    /// <summary>Grants keeping <paramref name="hidden"/> columns of a table from <paramref name="reader"/>.</summary>
+    private async Task<string> HideAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string reader, string table,
+        IReadOnlyList<string> hidden)
+    {
+        var columns = (await conn.QueryAsync<string>(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = @schema " +
+            "AND table_name = @table ORDER BY ordinal_position", new { schema = _schema, table }, tx)).ToList();
+        if (hidden.Except(columns).ToList() is { Count: > 0 } unknown)
+            throw new InvalidOperationException(
+                $"schema {_schema}: table {table} has no column(s) {string.Join(", ", unknown)} to hide from {reader}");
+        var t = $"{_schema}.{SqlNames.Identifier(table)}";
+        var shown = string.Join(", ", columns.Except(hidden).Select(SqlNames.Identifier));
+        return $"REVOKE SELECT ON {t} FROM {reader};\nGRANT SELECT ({shown}) ON {t} TO {reader};\n";
+    }
+
     /// <summary>Sets the schema's privileges afresh (<see cref="Migrator"/> says which).</summary>
     public async Task GrantAsync(NpgsqlConnection conn, NpgsqlTransaction tx, SchemaGrants g)
     {
@@ -74,6 +89,8 @@ internal sealed class MigrationStore(string schema)
             sql.Append($"GRANT USAGE ON SCHEMA {_schema} TO {r};\n"
                 + $"REVOKE ALL ON ALL TABLES IN SCHEMA {_schema} FROM {r};\n"
                 + $"GRANT SELECT ON ALL TABLES IN SCHEMA {_schema} TO {r};\n");
+            foreach (var (table, hidden) in g.HiddenFromReader)
+                sql.Append(await HideAsync(conn, tx, r, table, hidden));
         }
         foreach (var (role, tables) in g.TableReaders)
         {

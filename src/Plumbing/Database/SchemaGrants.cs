@@ -28,4 +28,12 @@ public sealed record SchemaGrants(string RuntimeRole, IReadOnlyList<string> Appe
     /// </summary>
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TableInserters { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>();
+
+    /// <summary>
+    /// Columns, by table, the read-only role may not read: what would let whoever holds the console's or cpctl's
+    /// credential act as someone else (a live onboarding link onboards whoever opens it first). It reads every
+    /// other column of those tables.
+    /// </summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> HiddenFromReader { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
 }

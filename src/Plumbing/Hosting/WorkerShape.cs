@@ -38,6 +38,10 @@ public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consu
     public IReadOnlyDictionary<string, IReadOnlyList<string>> TableInserters { get; init; } =
         new Dictionary<string, IReadOnlyList<string>>();
 
+    /// <summary>Columns the read-only role may not read (see <see cref="SchemaGrants.HiddenFromReader"/>).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> HiddenFromReader { get; init; } =
+        new Dictionary<string, IReadOnlyList<string>>();
+
     /// <summary>The consumer group named <c>&lt;worker&gt;.<paramref name="suffix"/></c>.</summary>
     public ConsumerGroup Group(string suffix) =>
         Consumers.SingleOrDefault(c => c.Consumer == Name + "." + suffix)
@@ -47,7 +51,7 @@ public sealed record WorkerShape(string Name, IReadOnlyList<ConsumerGroup> Consu
     public SchemaGrants Grants =>
         new(DatabaseRoles.Runtime(Name), AppendOnlyTables)
         {
-            TableReaders = TableReaders, TableInserters = TableInserters,
+            TableReaders = TableReaders, TableInserters = TableInserters, HiddenFromReader = HiddenFromReader,
         };
 
     /// <summary>

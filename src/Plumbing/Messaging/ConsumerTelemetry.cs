@@ -68,21 +68,29 @@ internal sealed class ConsumerTelemetry(string consumer, InboxConsumerStats stat
     }
 
     /// <summary>What one committed transaction did with its messages.</summary>
-    public void CountOutcomes(int applied, int rejected, int duplicates)
+    public void CountOutcomes(int applied, int rejected, int duplicates, int deadLettersSkipped)
     {
         stats.AddApplied(applied);
         stats.AddDeadLettered(rejected);
         stats.AddDuplicates(duplicates);
+        stats.AddDeadLettersSkipped(deadLettersSkipped);
         Count("applied", applied);
         Count("dead_lettered", rejected);
         Count("duplicate", duplicates);
+        Count("dead_letter_skipped", deadLettersSkipped);
     }
 
-    /// <summary>A message dead-lettered on its own, or found already seen when it came to be.</summary>
-    public void CountDeadLetter(bool claimed)
+    /// <summary>
+    /// A message dead-lettered on its own, or found already seen when it came to be (applied, or dead-lettered
+    /// before and delivered again without a re-drive grant).
+    /// </summary>
+    public void CountDeadLetter(bool claimed, bool skipped)
     {
-        if (claimed) stats.AddDeadLettered(1); else stats.AddDuplicates(1);
-        Count(claimed ? "dead_lettered" : "duplicate", 1);
+        var outcome = claimed ? "dead_lettered" : skipped ? "dead_letter_skipped" : "duplicate";
+        if (claimed) stats.AddDeadLettered(1);
+        else if (skipped) stats.AddDeadLettersSkipped(1);
+        else stats.AddDuplicates(1);
+        Count(outcome, 1);
     }
 
     private void Count(string outcome, long n)

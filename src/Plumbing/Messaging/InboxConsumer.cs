@@ -7,8 +7,10 @@ namespace ContestPipeline.Plumbing.Messaging;
 
 /// <summary>
 /// The consume loop every worker runs. A batch of messages is applied in ONE database
-/// transaction together with their inbox rows; offsets are stored only after that commit.
-/// A message already in the inbox is skipped, so redelivery and replay are no-ops.
+/// transaction together with their inbox rows and the consumer's positions (where it resumes:
+/// <see cref="PartitionPositions"/>); Kafka offsets are stored only after that commit, for lag alone.
+/// A message already in the inbox is skipped, so redelivery and replay are no-ops; one dead-lettered
+/// before is skipped too, unless an operator's re-drive grant comes with it (<see cref="RedriveGrant"/>).
 ///
 /// Failures follow <see cref="ErrorPolicy"/>. If a batch fails it is rolled back and its
 /// messages are applied one at a time, so each failure is the failing message's own: bad
@@ -35,6 +37,7 @@ public sealed class InboxConsumer
     private readonly ConsumerTelemetry _telemetry;
     private readonly ConsumerIncidents _incidents;
     private readonly PartitionLoader _partitions;
+    private readonly PartitionPositions _positions;
     private readonly InboxBatch _apply;
     private readonly List<ConsumeResult<byte[]?, byte[]?>> _batch = [];
     private bool _joined;
@@ -52,6 +55,8 @@ public sealed class InboxConsumer
         _telemetry = new ConsumerTelemetry(options.Consumer, Stats);
         _incidents = new ConsumerIncidents(dataSource, outbox, options, Stats, clock, logger);
         _partitions = new PartitionLoader(options.PartitionOwner, options.Consumer, _incidents, clock, logger);
+        _positions = new PartitionPositions(dataSource, new ConsumerPositionStore(options.Schema, options.Consumer),
+            options.Consumer, _incidents, clock, logger);
         var transaction = new InboxTransaction(
             dataSource, inbox, outbox, options.Consumer, crashPoints, _telemetry, _incidents, clock, logger);
         _apply = new InboxBatch(transaction, byType, options, Stats, _incidents, clock, logger);
@@ -84,6 +89,7 @@ public sealed class InboxConsumer
                 var filled = Fill(consumer, ct);
                 _telemetry.UpdateLag(consumer);
                 if (_incidents.OffsetResetsPending) await _incidents.RaiseOffsetResetAlertsAsync();
+                if (!await _positions.PlaceAsync(consumer, _batch, ct)) return;
                 if (!await _partitions.LoadAsync(ct)) return;
                 if (!filled || _batch.Count == 0) continue;
                 await _apply.ApplyAsync([.. _batch], storeOffsets, ct);
@@ -95,8 +101,9 @@ public sealed class InboxConsumer
             Close(consumer);
             _logger.LogInformation(
                 "Consumer {Consumer} stopped: received {Received}, applied {Applied}, duplicates skipped {Duplicates}, "
-                + "dead-lettered {DeadLettered}",
-                _options.Consumer, Stats.Received, Stats.Applied, Stats.Duplicates, Stats.DeadLettered);
+                + "dead-lettered {DeadLettered}, dead letters skipped {DeadLettersSkipped}",
+                _options.Consumer, Stats.Received, Stats.Applied, Stats.Duplicates, Stats.DeadLettered,
+                Stats.DeadLettersSkipped);
         }
     }
 
@@ -114,21 +121,26 @@ public sealed class InboxConsumer
                     _logger.LogWarning(
                         "Kafka consumer {Consumer} error {Code}: {Reason}", _options.Consumer, e.Code, e.Reason);
             })
-            .SetPartitionsAssignedHandler((_, parts) =>
+            .SetPartitionsAssignedHandler((kafka, parts) =>
             {
+                // Each partition starts at the position stored with the worker's data, or before it: a client
+                // that joins the group and commits cannot make this worker skip.
+                var start = _positions.Assigned(kafka, parts);
                 _partitions.Assigned(parts.Select(p => (p.Topic, p.Partition.Value)));
                 Volatile.Write(ref _joined, true);
                 _logger.LogInformation(
-                    "Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", parts));
+                    "Consumer {Consumer} assigned {Partitions}", _options.Consumer, string.Join(", ", start));
+                return start;
             })
             .SetPartitionsRevokedHandler((_, parts) =>
             {
                 // Messages of a partition that moved to another member are that member's now;
-                // it resumes from the last stored offset, so dropping them here loses nothing.
+                // it resumes from the position stored with the data, so dropping them here loses nothing.
                 var revoked = parts.Select(p => p.TopicPartition).ToHashSet();
                 _batch.RemoveAll(r => revoked.Contains(r.TopicPartition));
                 _telemetry.ForgetLag(revoked);
                 _partitions.Revoked([.. revoked.Select(p => (p.Topic, p.Partition.Value))]);
+                _positions.Revoked(revoked);
                 _logger.LogInformation(
                     "Consumer {Consumer} revoked {Partitions}", _options.Consumer, string.Join(", ", parts));
             })
@@ -195,7 +207,9 @@ public sealed class InboxConsumer
         {
             try
             {
-                consumer.StoreOffset(new TopicPartitionOffset(last.Result.TopicPartition, last.Result.Offset + 1));
+                var next = new TopicPartitionOffset(last.Result.TopicPartition, last.Result.Offset + 1);
+                consumer.StoreOffset(next);
+                if (_positions.TakeRewound(next.TopicPartition)) consumer.Commit([next]);
             }
             catch (KafkaException e)
             {

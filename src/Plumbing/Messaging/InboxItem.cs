@@ -27,6 +27,12 @@ internal sealed record InboxItem(
     public string AlertCode { get; init; } = "dead_letter";
 
     /// <summary>
+    /// The delivery carries an operator's re-drive grant for its message id that verifies: it may apply a message
+    /// this consumer dead-lettered. Without one such a message is skipped (a replay does not re-apply it).
+    /// </summary>
+    public bool Granted { get; init; }
+
+    /// <summary>
     /// Reads a consumed record: authentic, with an envelope, not too large, of a type this consumer handles
     /// in a schema version it reads. Anything else is an item refused with its reason.
     /// </summary>
@@ -66,21 +72,23 @@ internal sealed record InboxItem(
             KafkaTimestamp = r.Message.Timestamp.Type == TimestampType.NotAvailable
                 ? null : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero),
         };
+        // A grant is read only on a signed topic, where the message itself verified as its producer's.
+        var granted = verifier.Checks(r.Topic) && verifier.GrantRefusal(headers, envelope.MessageId, out _) is null;
         // Not read at all: nothing the pipeline writes is this large, and what it would make of it
         // could not be published.
         var size = OutgoingMessage.WireBytesOf(r.Message.Key, r.Message.Value, headers);
         if (size > Limits.MessageBytesMax)
             return new InboxItem(r, headers, envelope.MessageId, where, message, null,
                 string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"message of {size:N0} bytes; at most {Limits.MessageBytesMax:N0} are read"));
+                    $"message of {size:N0} bytes; at most {Limits.MessageBytesMax:N0} are read")) { Granted = granted };
         if (!handlers.TryGetValue(envelope.Type, out var handler))
             return new InboxItem(r, headers, envelope.MessageId, where, message, null,
-                $"unknown message type '{envelope.Type}' on {r.Topic}");
+                $"unknown message type '{envelope.Type}' on {r.Topic}") { Granted = granted };
         if (envelope.SchemaVersion > handler.SchemaVersionMax)
             return new InboxItem(r, headers, envelope.MessageId, where, message, null,
                 $"schema version {envelope.SchemaVersion} of {envelope.Type} is newer than this consumer reads "
-                + $"(at most {handler.SchemaVersionMax})");
-        return new InboxItem(r, headers, envelope.MessageId, where, message, handler, null);
+                + $"(at most {handler.SchemaVersionMax})") { Granted = granted };
+        return new InboxItem(r, headers, envelope.MessageId, where, message, handler, null) { Granted = granted };
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ internal sealed class InboxTransaction(
     {
         await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
         var context = new HandlerContext(conn, tx, clock);
-        var (toApply, rejected) = await ClaimFreshAsync(conn, tx, context, items);
+        var (toApply, rejected, skipped) = await ClaimFreshAsync(conn, tx, context, items);
         // Consecutive messages for the same batch-capable handler are applied in one call;
         // the order of messages, and so per-key order, is kept.
         for (var start = 0; start < toApply.Count;)
@@ -51,24 +51,30 @@ internal sealed class InboxTransaction(
         await outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         await RunCommittedAsync(context, items);
-        telemetry.CountOutcomes(applied, rejected, duplicates: items.Count - applied - rejected);
+        telemetry.CountOutcomes(applied, rejected, duplicates: items.Count - applied - rejected - skipped, skipped);
         crashPoints.Reach(CrashPoints.ConsumerAfterCommit);
         foreach (var item in items) item.Done = true;
     }
 
     /// <summary>
-    /// Claims the inbox rows of the batch: what was seen before is skipped as a duplicate, a
-    /// message refused on reading is dead-lettered here, and the rest is returned to apply, in order.
+    /// Claims the inbox rows of the batch: what was seen before is skipped as a duplicate, what was
+    /// dead-lettered before is skipped unless re-driven with a grant, a message refused on reading is
+    /// dead-lettered here, and the rest is returned to apply, in order.
     /// </summary>
-    private async Task<(List<InboxItem> ToApply, int Rejected)> ClaimFreshAsync(
+    private async Task<(List<InboxItem> ToApply, int Rejected, int DeadLettersSkipped)> ClaimFreshAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, HandlerContext context, IReadOnlyList<InboxItem> items)
     {
-        var fresh = await inbox.ClaimAsync(conn, tx, items);
+        var (fresh, deadLetters) = await inbox.ClaimAsync(conn, tx, items);
         var toApply = new List<InboxItem>(items.Count);
         var rejected = 0;
+        var skipped = 0;
         foreach (var item in items)
         {
-            if (!fresh.Remove(item.InboxId)) continue;
+            if (!fresh.Remove(item.InboxId))
+            {
+                if (deadLetters.Contains(item.InboxId)) skipped++;
+                continue;
+            }
             if (item.Rejection is null)
             {
                 toApply.Add(item);
@@ -77,7 +83,10 @@ internal sealed class InboxTransaction(
             AddDeadLetter(context, item, item.Rejection, item.RejectionSeverity, attempts: 0, code: item.AlertCode);
             rejected++;
         }
-        return (toApply, rejected);
+        if (skipped > 0)
+            logger.LogInformation("Consumer {Consumer}: skipped {Count} message(s) it dead-lettered before, "
+                + "delivered again without a re-drive grant", consumer, skipped);
+        return (toApply, rejected, skipped);
     }
 
     /// <summary>
@@ -140,12 +149,13 @@ internal sealed class InboxTransaction(
                 await using var tx = await conn.BeginTransactionAsync(CancellationToken.None);
                 var context = new HandlerContext(conn, tx, clock);
                 var rejected = item with { Rejection = reason };
-                var claimed = (await inbox.ClaimAsync(conn, tx, [rejected])).Count == 1;
+                var (fresh, deadLetters) = await inbox.ClaimAsync(conn, tx, [rejected]);
+                var claimed = fresh.Count == 1;
                 if (claimed) AddDeadLetter(context, item, reason, severity);
                 await outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
                 await tx.CommitAsync(CancellationToken.None);
                 await RunCommittedAsync(context, [item]);
-                telemetry.CountDeadLetter(claimed);
+                telemetry.CountDeadLetter(claimed, skipped: deadLetters.Count == 1);
                 item.Done = true;
                 return;
             }

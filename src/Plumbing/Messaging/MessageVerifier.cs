@@ -98,6 +98,30 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
     }
 
     /// <summary>
+    /// Null when the message carries one <c>redrive-grant</c> header that grants <paramref name="messageId"/> for
+    /// this consumer under an operator's own key it holds (<see cref="RedriveGrant"/>); otherwise why not.
+    /// </summary>
+    public string? GrantRefusal(IReadOnlyList<Header> headers, string messageId, out RedriveGrant? grant)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        grant = null;
+        byte[]? value = null;
+        var count = 0;
+        foreach (var h in headers)
+        {
+            if (h.Name != MessageHeaders.RedriveGrant) continue;
+            value = h.Value;
+            count++;
+        }
+        return count switch
+        {
+            0 => "no re-drive grant",
+            1 => RedriveGrant.Refusal(value, keys, consumer, messageId, out grant),
+            _ => $"header {MessageHeaders.RedriveGrant} appears more than once",
+        };
+    }
+
+    /// <summary>
     /// Null when an operator's decision carries, for this consumer, a valid signature under the key the
     /// <c>operator</c> header's operator was issued for it (and <paramref name="operator"/> is then that operator);
     /// otherwise why not. The shared <c>operator</c> pair key says only that an operator tool sent it; this says who.

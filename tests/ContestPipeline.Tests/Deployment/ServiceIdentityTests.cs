@@ -141,9 +141,9 @@ public sealed partial class ServiceIdentityTests
                     .Where(p => Path.GetFileName(p) != OperatorKey.ConsumerKeysFolder)
                     .SelectMany(p => Directory.GetDirectories(p).Select(c => Path.GetFileName(p) + "/" + Path.GetFileName(c)))
                     .Order(StringComparer.Ordinal));
-                // Operators' keys: only where it verifies operators' decisions, and only those made for it.
+                // Operators' keys: only where it checks operators' decisions or re-drive grants, and only those made for it.
                 var operators = Path.Combine(folder, OperatorKey.ConsumerKeysFolder);
-                Assert.Equal(keys.Verifies.Contains(Producers.Operator), Directory.Exists(operators));
+                Assert.Equal(keys.Consumer is { } c && KeyPairs.OperatorKeyHolders.Contains(c), Directory.Exists(operators));
                 if (Directory.Exists(operators))
                     Assert.All(Directory.GetDirectories(operators).SelectMany(Directory.GetDirectories),
                         c => Assert.Equal(keys.Consumer, Path.GetFileName(c)));

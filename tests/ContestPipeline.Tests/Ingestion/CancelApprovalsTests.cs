@@ -69,5 +69,5 @@ public sealed class CancelApprovalsTests
     [InlineData(5_400, "90 min")]
     [InlineData(45, "45 s")]
     public void The_lifetime_reads_as_an_operator_would_say_it(int seconds, string said) =>
-        Assert.Equal(said, CancelApprovals.Describe(TimeSpan.FromSeconds(seconds)));
+        Assert.Equal(said, ContestPipeline.Contracts.Operations.DecisionAge.Describe(TimeSpan.FromSeconds(seconds)));
 }

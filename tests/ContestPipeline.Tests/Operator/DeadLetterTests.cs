@@ -7,6 +7,8 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using ContestPipeline.Cpctl.Messages;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Tests.Operator;
 
@@ -50,12 +52,22 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         await run.WaitForStateAsync("late", "SCHEDULED");
 
         var contestsEnd = TopicEnd(run, Topics.Contests);
-        (code, var said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, true, w.Out, w.Err, CancellationToken.None));
+        (code, var said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, true, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains($"would re-drive {dead.Where} (cancel:late, {ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}", said);
         Assert.Equal(contestsEnd, TopicEnd(run, Topics.Contests));
 
-        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests.dlq", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None));
+        // Without an operator's grant, or with one the consumer cannot verify, the message is skipped as dead-lettered.
+        foreach (var grant in new Func<DlqCommand.DeadLetter, byte[]?>[] { _ => null, Forged })
+        {
+            Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, grant)).Code);
+            await Eventually.UntilAsync(() => PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
+                "ingestion.contests to read the re-drive without a valid grant");
+        }
+        Assert.Equal("SCHEDULED", await run.StateAsync("late"));
+        Assert.Equal("dead_lettered", (await InboxRowAsync(run)).Outcome);
+
+        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests.dlq", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains($"re-drove {dead.Where} (cancel:late, {ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}@", said);
         await run.WaitForStateAsync("late", "CANCELLED");
@@ -70,11 +82,11 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
             Assert.Equal(dead.Header(h), redriven.Headers[h]);
 
         // Re-driving again (one and all) changes nothing: the inbox knows the message as applied.
-        Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None)).Code);
-        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out, w.Err, CancellationToken.None));
+        Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, Granted)).Code);
+        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains("re-drove 1 dead letter(s) from contests.dlq", said);
-        Assert.Equal(contestsEnd + 3, TopicEnd(run, Topics.Contests));
+        Assert.Equal(contestsEnd + 5, TopicEnd(run, Topics.Contests));
         await Eventually.UntilAsync(() => PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
             "ingestion.contests to consume the re-driven copies");
         Assert.Equal(applied, await InboxRowAsync(run));
@@ -90,18 +102,26 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
     {
         var bootstrap = fixture.BootstrapServers;
         var topic = await fixture.NewTopicAsync(1);
-        var (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, null, false, false, w.Out, w.Err, CancellationToken.None));
+        var (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, null, false, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal((1, $"dlq redrive: name one dead letter with --partition P --offset N (as dlq list prints them), or every one with --all{Environment.NewLine}"), (code, error));
-        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, 5, false, false, w.Out, w.Err, CancellationToken.None));
+        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, 5, false, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(1, code);
         Assert.StartsWith($"dlq redrive: no dead letter at {topic}.dlq/0@5", error);
         // The provider's feed is not signed: a re-drive would be believed as the provider's, so cpctl has no write there.
-        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, Topics.ProviderFeed, null, null, true, false, w.Out, w.Err, CancellationToken.None));
+        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, Topics.ProviderFeed, null, null, true, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal((1, $"dlq redrive: provider.feed is not signed, so an operator does not re-drive its dead letters: the provider re-sends its feed{Environment.NewLine}"),
             (code, error));
         (code, _, error) = Run(w => DlqCommand.List(bootstrap, "no.such.topic", w.Out, w.Err, CancellationToken.None));
         Assert.Equal((1, $"dlq list: no dead-letter topic no.such.topic.dlq on the broker{Environment.NewLine}"), (code, error));
     }
+
+    /// <summary>A grant signed by the local operator ann, whose key the local workers hold.</summary>
+    private static byte[]? Granted(DlqCommand.DeadLetter d) =>
+        DlqCommand.Grant(LocalSigningKeys.Operator("ann"), d, "cause fixed", DateTimeOffset.UtcNow);
+
+    /// <summary>A grant in ann's name under a key nobody issued to the workers.</summary>
+    private static byte[]? Forged(DlqCommand.DeadLetter d) =>
+        DlqCommand.Grant(OperatorKey.Generate("ann", "forged"), d, "cause fixed", DateTimeOffset.UtcNow);
 
     private static async Task<(string Outcome, int DeadLetterCount, DateTime ProcessedAt)> InboxRowAsync(ContestRun run)
     {

@@ -86,6 +86,16 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
                     if ((refusal is null) != mayWrite)
                         problems.Add($"{who} {(mayWrite ? "cannot" : "can")} {what} {schema}: {refusal}");
             }
+            // A live onboarding link onboards whoever opens it first: the read-only role sees the rest of the rows.
+            if (service.DatabaseRole == DatabaseRoles.Reader)
+                foreach (var (sql, mayRead) in new[] {
+                    ("SELECT url FROM payout.onboarding_link_requests", false),
+                    ("SELECT onboarding_url FROM payout.recipients", false),
+                    ("SELECT * FROM payout.recipients", false),
+                    ("SELECT player_id, outcome, expires_at FROM payout.onboarding_link_requests", true),
+                    ("SELECT player_id, can_receive FROM payout.recipients", true) })
+                    if ((await RefusalAsync(conn, sql) is null) != mayRead)
+                        problems.Add($"{service.Name} ({service.DatabaseRole}) {(mayRead ? "cannot" : "can")} {sql}");
             // Nobody but the migrator creates anything: not in a schema, not in public, not a temporary table.
             foreach (var create in new[] { $"CREATE TABLE {own ?? "operations"}.mine (x int)",
                 "CREATE TABLE public.mine (x int)", "CREATE TEMPORARY TABLE mine (x int)" })

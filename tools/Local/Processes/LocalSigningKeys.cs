@@ -63,7 +63,7 @@ public static class LocalSigningKeys
             }
         }
         var key = OperatorKey.Read(file);
-        key.IssueTo(Directory, KeyPairs.ConsumersOf(Producers.Operator));
+        key.IssueTo(Directory, KeyPairs.OperatorKeyHolders);
         return key;
     }
 
