@@ -29,7 +29,7 @@ Command[] commands =
     ContestsCommand.Build(), AlertsCommand.Build(), PayoutsCommand.Build(),
     AuditCommand.Build(), ConsoleCommands.Build(),
     MoneyCommands.BuildBalance(), MoneyCommands.BuildPlayers(), MoneyCommands.BuildTax(), MakeGoodsCommand.Build(),
-    MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(), OperatorKeyCommand.Build(),
+    MoneyCommands.BuildStripeEvents(), NotificationsCommand.Build(), OperatorKeyCommand.Build(), RevenueCommand.Build(),
     RestoreCommand.Build(),
 ];
 foreach (var command in commands) root.Subcommands.Add(command);
