@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace ContestPipeline.Plumbing.Messaging;
 
 /// <summary>
-/// A consumer's positions in its schema's <c>consumer_positions</c> (plumbing/0007): per partition, the offset it
+/// A consumer's positions in its schema's <c>consumer_positions</c> (plumbing/0008): per partition, the offset it
 /// resumes from. They move forward with the inbox rows (<see cref="InboxStore.ClaimAsync"/>, in the same
 /// transaction) and back only when an operator's signed rewind names the consumer.
 /// </summary>

@@ -7,7 +7,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// <summary>
 /// A consumer's rows in its schema's inbox: one per message id it has applied or dead-lettered,
 /// claimed in the same transaction as the message's effects (plumbing/0001, partitioned by month in
-/// plumbing/0003), and with them the consumer's positions (plumbing/0007, <see cref="ConsumerPositionStore"/>).
+/// plumbing/0003), and with them the consumer's positions (plumbing/0008, <see cref="ConsumerPositionStore"/>).
 /// </summary>
 internal sealed class InboxStore(string schema, string consumer)
 {

@@ -23,15 +23,16 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
         foreach (var m in messages) await stage.EnqueueAsync([m]);
         Assert.Equal(3, await stage.Relay().PublishBatchAsync(CancellationToken.None));
         const string group = "republish-group";
-        // The group stands past all three without having applied two of them, as after the broker deleted them
-        // unread and moved it on.
-        ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 1);
+        // The consumer stands past all three without having applied two of them, as after the broker deleted them
+        // unread and its log started later.
+        await PlaceAsync(stage, group, 1);
         var first = stage.Consumer(group);
         var running = stage.Start(first.RunAsync);
         await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2, "messages 2 and 3 applied");
         await running.StopAsync();
         await stage.EnqueueAsync([TestEvent.Message(stage.Topic, new TestEvent("k", 4))]);
         Assert.Equal(1, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        await PlaceAsync(stage, group, 4);
         ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 4);
         // Lost to the group: message 1 (offset 0, before it started) and message 4 (passed over).
         Assert.Equal([2, 3], (await stage.AppliedAsync()).Select(a => a.Seq));
@@ -104,5 +105,16 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
         await using var output = new StringWriter();
         var code = await OutboxCommand.RepublishAsync(fixture.DataSource, stage.Schema, from, dryRun, output, output, CancellationToken.None);
         return (code, output.ToString());
+    }
+
+    /// <summary>Where <paramref name="consumer"/> resumes in the stage's partition, as its own database says.</summary>
+    private async Task PlaceAsync(Stage stage, string consumer, long nextOffset)
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        await conn.ExecuteAsync($"""
+            INSERT INTO {stage.Schema}.consumer_positions (consumer, topic, kafka_partition, next_offset)
+            VALUES (@consumer, @topic, 0, @nextOffset)
+            ON CONFLICT (consumer, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset
+            """, new { consumer, topic = stage.Topic, nextOffset });
     }
 }

@@ -80,9 +80,9 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
             Assert.Contains(alerts, x => x.Severity == AlertSeverities.Critical && x.Code == "dead_letter" && x.Message.Contains(o.PayoutId, StringComparison.Ordinal));
 
         // A make-good is authorized separately, and adds to what the contest may pay: the refused
-        // order, sent again (as a re-drive would), now fits and is paid once.
+        // order, re-driven with an operator's grant, now fits and is paid once.
         Authorize(run.World, "make-good:ca:1", "ca", payouts: 1, net: 300);
-        Publish(run.World, b);
+        run.World.Redrive(Topics.PayoutsDue, b.ContestId, PrizePayoutOrdered.MessageType, b.PayoutId, b);
         await Eventually.UntilAsync(async () => (await PaidAsync(run)).Contains(b.PayoutId), "the made-good order paid", TimeSpan.FromSeconds(60));
         Assert.Equal(3, run.Stripe.Ledger().Transfers.Count);
     }

@@ -128,8 +128,8 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
         Assert.Equal(["freeze:" + dispute, "freeze:refunded:100", HoldKinds.Review],
             (await h.ScalarAsync<string[]>("SELECT waived FROM payout.payouts WHERE payout_id = @PayoutId", order)).Order(StringComparer.Ordinal));
 
-        // The stale decision re-driven later (same message again) is refused again, not applied.
-        h.World.Publish(Topics.PayoutsDue, order.ContestId, PayoutReviewDecided.MessageType, stale,
+        // The stale decision re-driven later (same message again, with an operator's grant) is refused again.
+        h.World.Redrive(Topics.PayoutsDue, order.ContestId, PayoutReviewDecided.MessageType, stale,
             new PayoutReviewDecided("stale-frozen", order.PayoutId, order.ContestId, PayoutReviewDecided.Release, "test-operator", "checked",
                 DateTimeOffset.UtcNow, HoldKinds.Frozen, frozenAt));
         await Eventually.UntilAsync(() => Task.FromResult(h.DeadLetters().Count(d => d.MessageId == stale) == 2),
@@ -159,8 +159,8 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
 
         await h.DecideAsync(order, PayoutReviewDecided.Reject, "reject-sol");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Rejected);
-        // The dead letter re-driven: the same message again. Now valid, it is applied once.
-        h.World.Publish(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
+        // The dead letter re-driven: the same message again, with an operator's grant. Now valid, it is applied once.
+        h.World.Redrive(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType)), "the re-driven refund made", TimeSpan.FromSeconds(30));
         Assert.Equal((payment, refund.RefundId), (Assert.Single(h.Stripe.Ledger().Refunds).PaymentIntent, h.Stripe.Ledger().Refunds[0].IdempotencyKey));
         Assert.Empty(h.TransfersOf(order.PayoutId));

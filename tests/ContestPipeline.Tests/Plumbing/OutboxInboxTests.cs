@@ -451,7 +451,7 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await Produce(producer, stage.Topic, good.Payload, Replace(good.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
         await Produce(producer, stage.Topic, good.Payload, good.Headers);
 
-        // The first consumer refuses one message, applies the other, commits both, and dies
+        // The first consumer refuses one message (and may apply the other), commits, and dies
         // before storing its offsets; the group's offset is then moved back to the start, below the
         // position stored with the data, so the next one reads both again.
         var group = stage.Schema + ".crashing";
@@ -460,17 +460,16 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 0);
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        // Three joins of one group in a row (the crashed member's, the offset mover's, this one's): on a loaded
-        // machine the last can take longer than the usual wait.
-        await Eventually.UntilAsync(() => second.Stats.DeadLettersSkipped + second.Stats.Duplicates >= 2,
-            $"both messages read again and handled (received {second.Stats.Received}, skipped "
-            + $"{second.Stats.DeadLettersSkipped}, duplicates {second.Stats.Duplicates})", TimeSpan.FromMinutes(3));
+        // The first consumer may have crashed after its first batch held the refused message alone: then the good
+        // one is applied now, for the first time, rather than skipped as a duplicate.
+        await Eventually.UntilAsync(() => second.Stats.DeadLettersSkipped + second.Stats.Duplicates
+            + second.Stats.Applied >= 2, "both messages read again and handled", TimeSpan.FromMinutes(3));
         stage.Start(stage.Relay().RunAsync);
         await Eventually.UntilAsync(async () => await stage.UnsentAsync() == 0, "the outbox relayed");
 
         // Refused once and skipped as a dead letter when read again, published once; the good message
         // was applied once.
-        Assert.Equal((1L, 1L), (second.Stats.DeadLettersSkipped, second.Stats.Duplicates));
+        Assert.Equal((1L, 1L), (second.Stats.DeadLettersSkipped, second.Stats.Duplicates + second.Stats.Applied));
         Assert.Single(fixture.ReadToEnd(stage.Topic + ".dlq"));
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @t", new { t = stage.Topic + ".dlq" }));

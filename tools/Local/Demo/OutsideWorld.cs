@@ -56,6 +56,20 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     }
 
     /// <summary>
+    /// A dead letter put back as <c>cpctl dlq redrive</c> does: the message again, signed as its producer would, with
+    /// an operator's grant to apply it although its consumer dead-lettered it (without one it is skipped).
+    /// </summary>
+    public void Redrive<T>(string topic, string key, string type, string messageId, T body)
+    {
+        var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
+        var producer = PublishRights.Pipeline.ProducersOf(topic, type).First();
+        var grant = RedriveGrant.Sign(LocalSigningKeys.Operator(LocalSigningKeys.DefaultOperator),
+            Deployment.KeyPairs.ReadersOf(topic), messageId, topic + ".dlq", "cause fixed", DateTimeOffset.UtcNow);
+        var headers = Sign(producer, topic, message.Key, message.Payload, message.Headers, (body as IOperatorDecision)?.Operator);
+        PublishRaw(topic, key, message.Payload, [.. headers, new Header(MessageHeaders.RedriveGrant, grant)]);
+    }
+
+    /// <summary>
     /// The headers with <paramref name="producer"/>'s signature, as its own process would sign them; as an operator's
     /// tool does, also with the own key of <paramref name="operator"/> (a local operator; by default
     /// <see cref="LocalSigningKeys.DefaultOperator"/>).
