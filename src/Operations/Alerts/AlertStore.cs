@@ -13,18 +13,26 @@ namespace ContestPipeline.Operations.Alerts;
 public static class AlertStore
 {
     /// <summary>
-    /// The alert, open or as the actions already recorded make it; false when it was recorded already.
+    /// The alert as recorded, open or as the actions already recorded make it; null when it was recorded already.
+    /// The same id raised again with the same severity is the same alert (a condition found again). Under an id
+    /// already taken with another severity it is recorded beside the first as <c>&lt;id&gt;#&lt;severity&gt;</c>:
+    /// alerts are open to every process, and one sent first under a genuine alert's id (a harmless
+    /// <c>info</c>, say) must not keep the genuine one from being seen or from paging.
     /// </summary>
-    public static async Task<bool> RaisedAsync(HandlerContext context, AlertRaised alert)
+    public static async Task<AlertRaised?> RaisedAsync(HandlerContext context, AlertRaised alert)
     {
         await LockAsync(context, alert.AlertId);
+        var taken = await context.Connection.QueryFirstOrDefaultAsync<string?>(
+            "SELECT severity FROM operations.alerts WHERE alert_id = @AlertId", alert, context.Transaction);
+        if (taken == alert.Severity) return null;
+        if (taken is not null) alert = alert with { AlertId = $"{alert.AlertId}#{alert.Severity}" };
         var inserted = await ExecuteAsync(context, """
             INSERT INTO operations.alerts (alert_id, source, severity, code, subject, message, raised_at, state)
             VALUES (@AlertId, @Source, @Severity, @Code, @Subject, @Message, @RaisedAt, 'open') ON CONFLICT DO NOTHING
             """, alert);
-        if (inserted == 0) return false;
+        if (inserted == 0) return null;
         await SettleStateAsync(context, alert.AlertId);
-        return true;
+        return alert;
     }
 
     public static async Task ActedAsync(HandlerContext context, string alertId, AlertAction action, string @operator,

@@ -15,4 +15,11 @@ public interface IMessageHandler
     int SchemaVersionMax { get; }
 
     Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct);
+
+    /// <summary>
+    /// The inbox knows a message by its id and a digest of its body, not by its id alone: on a topic anyone may
+    /// write (alerts), a message sent first under another's id must not make the genuine one a duplicate. The
+    /// handler then tells a message sent again from a different one under the same id itself.
+    /// </summary>
+    bool KeyedByContent => false;
 }

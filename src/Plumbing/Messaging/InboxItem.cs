@@ -88,8 +88,14 @@ internal sealed record InboxItem(
             return new InboxItem(r, headers, envelope.MessageId, where, message, null,
                 $"schema version {envelope.SchemaVersion} of {envelope.Type} is newer than this consumer reads "
                 + $"(at most {handler.SchemaVersionMax})") { Granted = granted };
-        return new InboxItem(r, headers, envelope.MessageId, where, message, handler, null) { Granted = granted };
+        var inboxId = handler.KeyedByContent ? ContentKeyed(envelope.MessageId, r.Message.Value) : envelope.MessageId;
+        return new InboxItem(r, headers, inboxId, where, message, handler, null) { Granted = granted };
     }
+
+    /// <summary>A message id with the first 16 hex digits of its body's SHA-256 (see
+    /// <see cref="IMessageHandler.KeyedByContent"/>).</summary>
+    internal static string ContentKeyed(string messageId, byte[]? body) =>
+        $"{messageId}#{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body ?? []))[..16]}";
 
     /// <summary>
     /// The message's coordinates for the log lines written while it is handled (JSON logs carry them as fields).

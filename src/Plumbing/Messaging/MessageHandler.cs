@@ -14,6 +14,9 @@ public abstract class MessageHandler<T> : IMessageHandler where T : class, IMess
     public string MessageType => T.Type;
     public int SchemaVersionMax => T.Version;
 
+    /// <inheritdoc cref="IMessageHandler.KeyedByContent"/>
+    public virtual bool KeyedByContent => false;
+
     Task IMessageHandler.HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct)
     {
         var body = message.Body<T>();

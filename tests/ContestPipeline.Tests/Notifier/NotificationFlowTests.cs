@@ -86,6 +86,31 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task An_alert_sent_first_under_a_critical_ones_id_does_not_keep_it_from_paging()
+    {
+        // Alerts are open to every process: one sends a harmless info under the id, and the message id, the
+        // genuine critical alert is about to take; the genuine one still lands and pages.
+        var id = "alert:payout:second_transfer:" + Guid.NewGuid().ToString("N")[..8];
+        Stack.World.PublishAs(null, Topics.Alerts, "payout", AlertRaised.MessageType, id,
+            new AlertRaised(id, "payout", AlertSeverities.Info, "second_transfer", "payouts", "All is well.",
+                DateTimeOffset.UtcNow));
+        await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.alerts WHERE alert_id = @id", new { id }) == 1, "the info alert recorded");
+        Stack.World.PublishAs(null, Topics.Alerts, "payout", AlertRaised.MessageType, id,
+            new AlertRaised(id, "payout", AlertSeverities.Critical, "second_transfer", "payouts",
+                $"A second transfer went out for {id}.", DateTimeOffset.UtcNow));
+
+        var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
+                (m.TextBody ?? "").Contains($"A second transfer went out for {id}.", StringComparison.Ordinal)),
+            m => m is not null, "the genuine critical alert's email", TimeSpan.FromSeconds(90));
+        Assert.Contains("second_transfer", mail!.Subject, StringComparison.Ordinal);
+        Assert.Equal("critical", await Stack.ScalarAsync<string>(
+            "SELECT severity FROM operations.alerts WHERE alert_id = @id", new { id = id + "#critical" }));
+        Assert.Equal("info", await Stack.ScalarAsync<string>(
+            "SELECT severity FROM operations.alerts WHERE alert_id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task Cpctl_notifications_shows_what_was_delivered_and_refuses_an_unknown_state()
     {
         var deliveryId = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
