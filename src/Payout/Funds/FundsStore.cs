@@ -154,7 +154,8 @@ public static class FundsStore
                 r.ordered_by,
                 coalesce(v.found, false) AS found, v.status, v.contest_id AS paid_contest_id,
                 coalesce(v.amount_minor, 0) AS paid_minor, v.currency AS paid_currency,
-                coalesce(v.refunded_minor, 0) AS refunded_minor
+                coalesce(v.refunded_minor, 0) AS refunded_minor,
+                EXISTS (SELECT 1 FROM payout.stripe_refunds_seen s WHERE s.refund_id = r.refund_id) AS seen_on_stripe
             FROM payout.refunds r JOIN payout.verified_payments v ON v.payment_intent_id = r.payment_intent_id
             WHERE NOT r.proven AND r.state = @waiting
               AND NOT EXISTS (SELECT 1 FROM payout.payment_reads q WHERE q.payment_intent_id = r.payment_intent_id)

@@ -6,11 +6,16 @@ namespace ContestPipeline.Payout.Funds;
 /// </summary>
 public sealed record RefundCheck(string RefundId, string ContestId, string PlayerId, string PaymentIntentId,
     long AmountMinor, string Currency, string? OrderedBy, bool Found, string? Status, string? PaidContestId,
-    long PaidMinor, string? PaidCurrency, long RefundedMinor)
+    long PaidMinor, string? PaidCurrency, long RefundedMinor, bool SeenOnStripe)
 {
-    /// <summary>Why the refund may not be sent, or null when its payment is proven that contest's entry fee.</summary>
+    /// <summary>
+    /// Why the refund may not be sent, or null when its payment is proven that contest's entry fee. A refund a
+    /// restore's reconciliation found Stripe has made under this refund's id is this pipeline's own (what Stripe shows
+    /// refunded is then that refund): it is proven, and the refund job adopts it rather than sending it.
+    /// </summary>
     public string? Refusal() =>
-        !Found ? $"Stripe has no PaymentIntent {PaymentIntentId}"
+        SeenOnStripe ? null
+        : !Found ? $"Stripe has no PaymentIntent {PaymentIntentId}"
         : Status != ContestPipeline.Stripe.StripeStatuses.Succeeded
             ? $"PaymentIntent {PaymentIntentId} is {Status ?? "of no status"} on Stripe, not succeeded"
         : PaidContestId != ContestId

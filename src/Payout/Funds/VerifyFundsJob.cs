@@ -2,6 +2,7 @@ using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Restores;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -94,6 +95,9 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
     /// </summary>
     private static async Task<bool> CheckRefundsAsync(TransactionContext context)
     {
+        // After a restore, not until it is reconciled with Stripe: a refund made after the copy shows on its payment
+        // as refunded, and is this pipeline's own, to be adopted (found in stripe_refunds_seen), never refused.
+        if ((await RestoreStore.StateAsync(context)).Unreconciled) return false;
         var checks = await FundsStore.RefundsToProveAsync(context, 100);
         foreach (var check in checks)
         {

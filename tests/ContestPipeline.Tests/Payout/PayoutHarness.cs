@@ -112,6 +112,19 @@ public sealed class PayoutHarness : IAsyncDisposable
         if (o.NetMinor <= 0) return null;
         var paymentIntent = run.Stripe.CreatePaymentIntent(o.NetMinor, o.Currency.ToLowerInvariant(), "succeeded",
             new Dictionary<string, string> { [PaymentMetadata.ContestId] = o.ContestId, [PaymentMetadata.PlayerId] = o.PlayerId }, pending: true);
+        // A test that turned Stripe's webhooks off still has Payout told to look: the event only names the payment.
+        if (run.Stripe.WebhookEndpoint is null)
+        {
+            var created = run.Stripe.Now.ToUnixTimeSeconds();
+            var lookNow = System.Text.Json.Nodes.JsonNode.Parse($$$"""
+                {"id": "evt_look_{{{paymentIntent}}}", "object": "event", "api_version": "{{{StripeSettings.ApiVersion}}}",
+                 "created": {{{created}}}, "livemode": false, "type": "payment_intent.succeeded", "pending_webhooks": 0,
+                 "data": {"object": {"id": "{{{paymentIntent}}}", "object": "payment_intent", "created": {{{created}}},
+                   "livemode": false, "metadata": {} } } }
+                """)!;
+            run.World.PublishAs(Producers.Webhooks, Topics.StripeEvents, paymentIntent, StripeEventReceived.MessageType,
+                "evt_look_" + paymentIntent, lookNow);
+        }
         Task.Run(async () =>
         {
             var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
