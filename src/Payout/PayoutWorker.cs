@@ -5,6 +5,7 @@ using ContestPipeline.Payout.Authorizations;
 using ContestPipeline.Payout.BudgetPool;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.Restores;
@@ -24,7 +25,8 @@ namespace ContestPipeline.Payout;
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
 /// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
 /// the jobs that make the Stripe calls
-/// (refunds, onboarding, account and transfer reads, prize transfers, a restore's reconciliation), each between two
+/// (refunds, onboarding, account and transfer reads, entry fees' verification, prize transfers, a restore's
+/// reconciliation), each between two
 /// transactions; what
 /// became of each order out on payouts.status.
 /// </summary>
@@ -68,6 +70,8 @@ public static class PayoutWorker
             services.AddSingleton<SendTransfersJob>();
             services.AddSingleton<ShareStripeBudgetJob>();
             services.AddSingleton<ReconcileRestoresJob>();
+            services.AddSingleton<PaymentReader>();
+            services.AddSingleton<VerifyFundsJob>();
         },
         Jobs = sp =>
         [
@@ -75,7 +79,7 @@ public static class PayoutWorker
             sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
-            sp.GetRequiredService<ReconcileRestoresJob>(),
+            sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
             .. PoolJob(sp),
         ],
     };

@@ -21,8 +21,13 @@ public static class HoldKinds
     /// decides.
     /// </summary>
     public const string Frozen = "frozen";
+    /// <summary>
+    /// Beyond the entry fees Payout has verified on Stripe as paid in for the contest: resumes when more are verified
+    /// and it fits, else an operator decides.
+    /// </summary>
+    public const string Funds = "funds";
 
-    public static IReadOnlyList<string> All { get; } = [Review, Limit, NewAccount, Velocity, Balance, Frozen];
+    public static IReadOnlyList<string> All { get; } = [Review, Limit, NewAccount, Velocity, Balance, Frozen, Funds];
 
     public static bool ResumesByItself(string kind) => kind is Velocity or Balance or NewAccount;
 }

@@ -1,4 +1,5 @@
 using PaymentIntent = Stripe.PaymentIntent;
+using ContestPipeline.Stripe;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Ingestion.Payments;

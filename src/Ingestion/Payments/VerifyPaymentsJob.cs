@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Stripe;
 using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Ingestion.Payments;

@@ -1,6 +1,7 @@
 using Charge = Stripe.Charge;
 using Dispute = Stripe.Dispute;
 using Event = Stripe.Event;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Plumbing.Messaging;
@@ -34,6 +35,8 @@ public sealed class ChargeEvents : IStripeEventFamily
     {
         var paymentIntent = charge.PaymentIntentId;
         if (paymentIntent is null) return "charge without a payment intent";
+        // What is refunded of an entry fee counts from Stripe's answer to Payout: the payment is read again.
+        await FundsStore.RequestAsync(context, [new PaymentRead(paymentIntent, stripeEvent.Id, null)]);
         if (await RefundStore.ExistsForPaymentAsync(context, paymentIntent)) return "a refund this pipeline made";
         var refunded = charge.AmountRefunded;
         if (refunded <= 0)

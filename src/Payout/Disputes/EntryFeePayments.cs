@@ -1,6 +1,7 @@
 using Event = Stripe.Event;
 using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Contracts.Stripe;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 
@@ -23,6 +24,18 @@ public static class EntryFeePayments
         var intent = StripeEventReader.Object<PaymentIntent>(stripeEvent);
         return new Payment(intent.Id,
             intent.Metadata?.GetValueOrDefault(PaymentMetadata.PlayerId) is { Length: > 0 } player ? player : null);
+    }
+
+    /// <summary>
+    /// The read of the payment the event names, for <see cref="Funds.VerifyFundsJob"/>: the body's creation time is
+    /// only where to look for it in a list; nothing else of the body counts.
+    /// </summary>
+    public static PaymentRead ReadOf(Event stripeEvent)
+    {
+        var intent = StripeEventReader.Object<PaymentIntent>(stripeEvent);
+        var created = intent.Created == default ? (DateTimeOffset?)null
+            : new DateTimeOffset(DateTime.SpecifyKind(intent.Created, DateTimeKind.Utc));
+        return new PaymentRead(intent.Id, stripeEvent.Id, created);
     }
 
     /// <summary>

@@ -3,13 +3,14 @@ using ContestPipeline.Plumbing;
 namespace ContestPipeline.Payout.Refunds;
 
 /// <summary>
-/// The refund lifecycle: waiting → submitting → refunded or failed; a submitting refund is sent again until resolved.
+/// The refund lifecycle: waiting → submitting → refunded or failed; a submitting refund is sent again until resolved;
+/// a waiting one whose payment is not proven its contest's entry fee fails unsent.
 /// </summary>
 public static class RefundLifecycle
 {
     public static TransitionTable<RefundState> Table { get; } = new("refund", new Dictionary<RefundState, RefundState[]>
     {
-        [RefundState.Waiting] = [RefundState.Submitting],
+        [RefundState.Waiting] = [RefundState.Submitting, RefundState.Failed],
         [RefundState.Submitting] = [RefundState.Submitting, RefundState.Refunded, RefundState.Failed],
         [RefundState.Refunded] = [],
         [RefundState.Failed] = [],

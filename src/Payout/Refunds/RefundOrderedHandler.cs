@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -11,7 +12,9 @@ namespace ContestPipeline.Payout.Refunds;
 /// late it comes (a re-drive, a replay): a payment whose entry won a prize that is not
 /// rejected is not refunded (the player would get the fee back and the prize), and the order
 /// is dead-lettered with a critical alert. So is an order for a payment already ordered refunded
-/// with other facts (amount, currency, player or contest).
+/// with other facts (amount, currency, player or contest). A new order is sent only once Payout has itself verified
+/// the payment on Stripe as that contest's entry fee with at least the amount left unrefunded
+/// (<see cref="VerifyFundsJob"/>); otherwise it fails unsent, with a critical alert.
 /// </summary>
 public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
 {
@@ -29,7 +32,17 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
                 $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for an entry that won prize " +
                 $"{prizes[0].PayoutId} ({PayoutLifecycle.Name(prizes[0].State)}); " +
                 "a prize's entry fee is refunded only once the prize is rejected", AlertSeverities.Critical);
-        if (await RefundStore.InsertAsync(context, order, context.Incoming!.Envelope.MessageId)) return;
+        if (await RefundStore.InsertAsync(context, order, context.Incoming!.Envelope.MessageId))
+        {
+            // Sent only once Payout has read the payment from Stripe itself and proven it this contest's entry fee
+            // with the amount left to refund (VerifyFundsJob); otherwise refused, unsent, with a critical alert.
+            // A fee verified succeeded already is not read again (a cancelled contest's refunds cost no reads; Stripe
+            // itself refuses a refund past what is left).
+            if (!await FundsStore.SucceededAsync(context, order.PaymentIntentId))
+                await FundsStore.RequestAsync(context,
+                    [new PaymentRead(order.PaymentIntentId, context.Incoming.Envelope.MessageId, null)]);
+            return;
+        }
         // Ordered before: the same order again is a repeat; one with other facts is refused, the first stands.
         var first = await RefundStore.OrderedAsync(context, order.RefundId);
         if (first is { } f && f != (order.ContestId, order.PlayerId, order.AmountMinor, order.Currency))

@@ -15,9 +15,9 @@ public static class RefundStore
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
                 reason, state,
-                next_attempt_at, ordered_at, updated_at, ordered_by)
+                next_attempt_at, ordered_at, updated_at, ordered_by, proven)
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting,
-                @now, @now, @now, @orderedBy)
+                @now, @now, @now, @orderedBy, false)
             ON CONFLICT (refund_id) DO NOTHING
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor,
                 order.Currency, order.Reason,
@@ -46,8 +46,8 @@ public static class RefundStore
             new { paymentIntentIds }, context.Transaction);
 
     /// <summary>
-    /// Claims due refunds: each becomes submitting under a lease that keeps other refund jobs off it while its call
-    /// runs.
+    /// Claims due refunds whose payment is proven (<see cref="Funds.VerifyFundsJob"/>): each becomes submitting under
+    /// a lease that keeps other refund jobs off it while its call runs.
     /// </summary>
     public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(TransactionContext context,
         TimeSpan lease, int limit)
@@ -56,7 +56,7 @@ public static class RefundStore
         return [.. await context.Connection.QueryAsync<RefundRow>("""
             UPDATE payout.refunds r SET state = @submitting, lease_until = @leaseUntil, updated_at = @now
             FROM (SELECT refund_id FROM payout.refunds
-                  WHERE state = ANY(@dispatched) AND next_attempt_at <= @now AND (lease_until IS NULL
+                  WHERE state = ANY(@dispatched) AND proven AND next_attempt_at <= @now AND (lease_until IS NULL
                       OR lease_until < @now)
                   ORDER BY next_attempt_at, refund_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
             WHERE r.refund_id = due.refund_id

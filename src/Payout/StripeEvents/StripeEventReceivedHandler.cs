@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
@@ -45,6 +46,8 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
         CancellationToken ct)
     {
         var run = new List<(StripeEventSeen Seen, string ObjectId, EntryFeePayments.Payment? Paid, Cause Cause)>();
+        // The body only names the payment: Payout reads it from Stripe itself (VerifyFundsJob) before it counts.
+        var reads = new List<PaymentRead>();
         foreach (var message in messages)
         {
             var stripeEvent = StripeEventReader.Read(message);
@@ -67,6 +70,7 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
             if (paid)
             {
                 run.Add((seen, objectId, EntryFeePayments.Read(stripeEvent), cause));
+                reads.Add(EntryFeePayments.ReadOf(stripeEvent));
                 continue;
             }
             await RecordAsync(context, run);
@@ -77,6 +81,7 @@ public sealed class StripeEventReceivedHandler : IBatchMessageHandler
             await StripeEventStore.RecordAsync(context, [new RecordedEvent(seen, objectId, outcome, cause)]);
         }
         await RecordAsync(context, run);
+        await FundsStore.RequestAsync(context, reads);
     }
 
     /// <summary>Records the run so far (payments, then each event with what was made of it) and empties it.</summary>

@@ -20,4 +20,9 @@ public enum PayoutHold
     Balance,
     /// <summary>The entry fee behind the prize was refunded or disputed: resumes when a dispute is won.</summary>
     Frozen,
+    /// <summary>
+    /// Beyond the contest's verified entry fees (<see cref="Funds.ContestFunds"/>): released by the funds job once it
+    /// fits, else an operator decides.
+    /// </summary>
+    Funds,
 }

@@ -86,6 +86,7 @@ public static class PayoutLifecycle
         PayoutHold.Velocity => HoldKinds.Velocity,
         PayoutHold.Balance => HoldKinds.Balance,
         PayoutHold.Frozen => HoldKinds.Frozen,
+        PayoutHold.Funds => HoldKinds.Funds,
         _ => throw new ArgumentOutOfRangeException(nameof(hold), hold, "not a payout hold"),
     };
 

@@ -40,13 +40,14 @@ public static class PayoutStore
             throw new ArgumentException($"{causes.Count} causes for {rows.Count} payouts", nameof(causes));
         var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor,
-                currency, state, reason, version, next_attempt_at, ordered_at, updated_at, ordered_by)
+                currency, state, hold_kind, reason, version, next_attempt_at, ordered_at, updated_at, ordered_by)
             SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.payment_intent_id, p.amount_minor,
-                p.currency, p.state, p.reason, p.version, p.next_attempt_at, p.ordered_at, p.ordered_at, p.ordered_by
-            FROM unnest(@ids, @contests, @entries, @players, @payments, @amounts, @currencies, @states, @reasons,
-                @versions, @nexts, @ordered, @orderedBy)
+                p.currency, p.state, p.hold_kind, p.reason, p.version, p.next_attempt_at, p.ordered_at, p.ordered_at,
+                p.ordered_by
+            FROM unnest(@ids, @contests, @entries, @players, @payments, @amounts, @currencies, @states, @holds,
+                @reasons, @versions, @nexts, @ordered, @orderedBy)
                 AS p(payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency, state,
-                    reason, version, next_attempt_at, ordered_at, ordered_by)
+                    hold_kind, reason, version, next_attempt_at, ordered_at, ordered_by)
             ON CONFLICT (payout_id) DO NOTHING
             """, new
             {
@@ -56,6 +57,7 @@ public static class PayoutStore
                 amounts = rows.Select(r => r.AmountMinor).ToArray(),
                 currencies = rows.Select(r => r.Currency).ToArray(),
                 states = rows.Select(r => PayoutLifecycle.Name(r.State)).ToArray(),
+                holds = rows.Select(r => PayoutLifecycle.HoldName(r.Hold)).ToArray(),
                 reasons = rows.Select(r => r.Reason).ToArray(), versions = rows.Select(r => r.Version).ToArray(),
                 nexts = rows.Select(r => r.NextAttemptAt).ToArray(),
                 ordered = rows.Select(r => r.OrderedAt).ToArray(), orderedBy = rows.Select(r => r.OrderedBy).ToArray(),

@@ -2,6 +2,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Authorizations;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -11,11 +12,13 @@ namespace ContestPipeline.Payout.Transfers;
 /// <summary>
 /// A prize order from Settlement: recorded once (the payout id is the key), waiting for the transfer job, and only
 /// within what Settlement authorized for its contest (<see cref="ContestPayoutsAuthorized"/>); beyond that it is
-/// refused with a critical alert. Nothing is sent to Stripe here: the consume transaction stays short, and the Stripe
-/// call happens between two recorded states. It is applied only while it is still valid, however late it comes (a
-/// re-drive, a replay): not a second prize for an entry that has one under another id (a make-good beside it is no
-/// second prize), and not for an entry whose fee this pipeline refunded; those are dead-lettered with a critical alert.
-/// Everything else about whether it may be paid is for the gates to decide when it is due (freezes, limits, review).
+/// refused with a critical alert. A prize beyond the entry fees Payout has itself verified on Stripe for the contest is
+/// recorded held for funds not proven (<see cref="ContestFunds"/>), with a critical alert. Nothing is sent to Stripe
+/// here: the consume transaction stays short, and the Stripe call happens between two recorded states. It is applied
+/// only while it is still valid, however late it comes (a re-drive, a replay): not a second prize for an entry that has
+/// one under another id (a make-good beside it is no second prize), and not for an entry whose fee this pipeline
+/// refunded; those are dead-lettered with a critical alert. Everything else about whether it may be paid is for the
+/// gates to decide when it is due (freezes, limits, review).
 /// </summary>
 /// <param name="budget">
 /// This process's Stripe budget: an instance recording prize orders will have transfers to make, so it counts as
@@ -53,15 +56,17 @@ public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : Batc
         // Only within what Settlement authorized for the contest: count and net total, never beyond.
         await AuthorizationStore.TakeAsync(context, order);
         var envelope = context.Incoming!.Envelope;
-        await PayoutStore.InsertAsync(context, [NewPayout(order, envelope.MessageId, context)],
+        // And only within the entry fees Payout itself verified as paid in for the contest; beyond them it is held.
+        await PayoutStore.InsertAsync(context,
+            [await ContestFunds.CheckAsync(context, NewPayout(order, envelope.MessageId, context))],
             [Cause.Of(envelope)]);
     }
 
     /// <summary>
     /// A contest's prizes arrive as a run of orders: new ones, each for an entry without a prize, within the
-    /// authorization, are recorded in a few statements. Anything else in the run (a repeat, a second prize for an
-    /// entry, a refunded fee, a budget passed) throws, so the loop applies the run one order at a time and the
-    /// one-at-a-time path above says what is wrong with which order.
+    /// authorization and the verified funds, are recorded in a few statements. Anything else in the run (a repeat, a
+    /// second prize for an entry, a refunded fee, a budget or the funds passed) throws, so the loop applies the run one
+    /// order at a time and the one-at-a-time path above says what is wrong with which order (or holds it).
     /// </summary>
     public override async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
         CancellationToken ct)
@@ -88,6 +93,10 @@ public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : Batc
             throw new MessageRejectedException("a run of prize orders has one whose entry fee was refunded");
         if (!await AuthorizationStore.TakeAllAsync(context, [.. orders.Select(o => o.Order)]))
             throw new MessageRejectedException("a run of prize orders passes what its contest was authorized");
+        foreach (var contest in prizes.GroupBy(o => (o.Order.ContestId, o.Order.Currency)))
+            if ((await ContestFunds.OfAsync(context, contest.Key.ContestId, contest.Key.Currency)).Left
+                < contest.Sum(o => o.Order.NetMinor))
+                throw new MessageRejectedException("a run of prize orders passes its contest's verified entry fees");
         await PayoutStore.InsertAsync(context,
             [.. orders.Select(o => NewPayout(o.Order, o.Envelope.MessageId, context))],
             [.. orders.Select(o => Cause.Of(o.Envelope))]);

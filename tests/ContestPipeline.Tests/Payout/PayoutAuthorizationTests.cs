@@ -34,6 +34,13 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         world.Publish(Topics.PayoutsDue, contest, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(id), a);
     }
 
+    /// <summary>
+    /// Entry fees of <paramref name="net"/> paid into the contest on Stripe and verified by Payout, so its verified
+    /// funds are not what bounds these orders: the authorization is.
+    /// </summary>
+    private static void Fund(ContestRun run, string contest, long net) =>
+        PayoutHarness.Fund(run, new PrizePayoutOrdered("fee_" + contest, contest, "fee", "payer", 1, net, 0, net, "USD"));
+
     private static void Publish(OutsideWorld world, PrizePayoutOrdered o) =>
         world.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
 
@@ -61,6 +68,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         foreach (var p in new[] { "ann", "ben", "cat" }) await run.World.SignUpForPayoutsAsync(p);
         run.StartWorker("payout", env: Settings);
 
+        Fund(run, "ca", 1_300);
         Authorize(run.World, "settle:ca", "ca", payouts: 2, net: 1_000);
         var (a, b, c, d) = (Order("ca", "ann", 800), Order("ca", "ben", 300), Order("ca", "cat", 200), Order("ca", "dan", 1));
         var unauthorized = Order("cz", "cat", 500);
@@ -103,6 +111,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         run.World.PublishAs(null, Topics.PayoutsDue, "cx", ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor("settle:cx"), cover);
         run.World.PublishAs(null, Topics.PayoutsDue, "cx", PrizePayoutOrdered.MessageType, forged.PayoutId, forged);
         // Then a genuine order, so that the worker is seen to read past the forgeries and pay.
+        Fund(run, "cy", 1_000);
         Authorize(run.World, "settle:cy", "cy", 1, 1_000);
         var genuine = Order("cy", "eve", 1_000);
         Publish(run.World, genuine);

@@ -64,9 +64,14 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     private static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
         new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
 
-    /// <summary>The order as Settlement publishes it: after an authorization that covers it (one per order here).</summary>
-    private static void Publish(OutsideWorld world, PrizePayoutOrdered o)
+    /// <summary>
+    /// The order as Settlement publishes it: after its winner paid the entry fees that cover it
+    /// (<see cref="PayoutHarness.Fund"/>) and an authorization that covers it (one per order here).
+    /// </summary>
+    private static void Publish(PayoutRun r, PrizePayoutOrdered o)
     {
+        PayoutHarness.Fund(r.Run, o);
+        var world = r.World;
         var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency, DateTimeOffset.UtcNow);
         world.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         world.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
@@ -106,8 +111,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await using var r = await StartAsync();
         var account = await r.World.SignUpForPayoutsAsync("ada");
         var order = Order("c1", "ada", 2_619);
-        Publish(r.World, order);
-        Publish(r.World, order);   // a redelivered order is one payout
+        Publish(r, order);
+        Publish(r, order);   // a redelivered order is one payout
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
 
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
@@ -128,7 +133,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         // No webhooks from here on: the restarted worker alone must resolve the attempt.
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c2", "bo", 1_571);
-        Publish(r.World, order);
+        Publish(r, order);
         await Eventually.UntilAsync(() => TransfersOf(r, order.PayoutId).Count == 1, "the transfer on Stripe");
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         Assert.Equal(PayoutStatusNames.Submitting, await StateAsync(r, order.PayoutId));
@@ -150,7 +155,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForRecipientAsync(r, "cy");
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c3", "cy", 1_999);
-        Publish(r.World, order);
+        Publish(r, order);
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         // The claim's transaction committed before the call: submitting, with the key the call will use, and nothing on Stripe.
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
@@ -174,7 +179,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForRecipientAsync(r, "dee");
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c4", "dee", 2_500);
-        Publish(r.World, order);
+        Publish(r, order);
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die after its claim");
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
             await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
@@ -201,7 +206,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForRecipientAsync(r, "joe");
         r.Stripe.WebhookEndpoint = null;
         var order = Order("c9", "joe", 2_000);
-        Publish(r.World, order);
+        Publish(r, order);
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         // The worker stays down for more than a day: Stripe no longer knows the key.
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
@@ -220,7 +225,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await using var r = await StartAsync();
         await r.World.SignUpForPayoutsAsync("kim");
         var order = Order("c10", "kim", 1_234);
-        Publish(r.World, order);
+        Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         var created = r.Stripe.Events().Single(e => e.Type == "transfer.created");
         r.Stripe.RedeliverEvent(created.Id);
@@ -249,7 +254,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await using var r = await StartAsync();
         await r.World.SignUpForPayoutsAsync("lee");
         var order = Order("c11", "lee", 3_000);
-        Publish(r.World, order);
+        Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
 
@@ -292,7 +297,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await using var r = await StartAsync();
         r.Run.StartWorker("operations");
         var order = Order("c3", "cy", 524);
-        Publish(r.World, order);
+        Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.AwaitingAccount);
         await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingNeeded.MessageType),
             "the onboarding notice on payouts.status");
@@ -396,8 +401,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await r.World.SignUpForPayoutsAsync("ed");
         var big = Order("c4", "di", 60_000);
         var other = Order("c4", "ed", 70_000, rank: 2);
-        Publish(r.World, big);
-        Publish(r.World, other);
+        Publish(r, big);
+        Publish(r, other);
         await WaitForStateAsync(r, big.PayoutId, "held:" + HoldKinds.Review);
         await WaitForStateAsync(r, other.PayoutId, "held:" + HoldKinds.Review);
         Assert.Empty(TransfersOf(r, big.PayoutId));
@@ -418,7 +423,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await using var r = await StartAsync(balance: 1_000);
         await r.World.SignUpForPayoutsAsync("fi");
         var order = Order("c5", "fi", 5_000);
-        Publish(r.World, order);
+        Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Balance);
         await Eventually.UntilAsync(() => r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
             && m.Body.GetProperty("severity").GetString() == "critical"), "a critical balance alert");
@@ -435,11 +440,11 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await using var r = await StartAsync(balance: 6_000, settings: new() { [PayoutOptions.Settings.BalanceReuseMs] = "3600000" });
         await r.World.SignUpForPayoutsAsync("hal");
         var first = Order("c9", "hal", 5_000);
-        Publish(r.World, first);
+        Publish(r, first);
         await WaitForStateAsync(r, first.PayoutId, PayoutStatusNames.Paid);
         r.Stripe.TopUp(10_000, "usd");
         var second = Order("c10", "hal", 4_000);
-        Publish(r.World, second);
+        Publish(r, second);
         await WaitForStateAsync(r, second.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, second.PayoutId));
         Assert.False(r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"),
@@ -455,7 +460,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", Count: 6));
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", "/v1/transfers", Count: 1));
         var order = Order("c6", "gus", 999);
-        Publish(r.World, order);
+        Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
     }
@@ -474,7 +479,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
                 && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @payment)", new { payment });
         }, "the dispute to freeze the payment");
         var order = Order("c7", "hal", 700, paymentIntent: payment);
-        Publish(r.World, order);
+        Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Frozen);
         r.Stripe.CloseDispute(dispute, won: true);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);

@@ -3,6 +3,7 @@ using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
@@ -87,12 +88,56 @@ public sealed class PayoutHarness : IAsyncDisposable
     public static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
         new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
 
-    /// <summary>The order as Settlement publishes it: after an authorization that covers it (one per order here).</summary>
-    public void Publish(PrizePayoutOrdered o)
+    /// <summary>
+    /// The order as Settlement publishes it: after an authorization that covers it (one per order here), and after its
+    /// winner paid an entry fee of the prize's net into the contest on Stripe (<see cref="Fund"/>), unless
+    /// <paramref name="funded"/> is false.
+    /// </summary>
+    public void Publish(PrizePayoutOrdered o, bool funded = true)
     {
+        if (funded) Fund(Run, o);
         var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency, DateTimeOffset.UtcNow);
         World.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         World.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
+    }
+
+    /// <summary>
+    /// The order's winner pays an entry fee of its net into its contest on Stripe (pending, so the platform's available
+    /// balance, which some tests set, stays as it was), and Payout is given up to 60 s to verify it, as the entry fees of
+    /// a real contest are verified long before it settles. A payout worker that is not running does not verify it then:
+    /// the prize is held for funds until it does.
+    /// </summary>
+    public static string? Fund(ContestRun run, PrizePayoutOrdered o)
+    {
+        if (o.NetMinor <= 0) return null;
+        var paymentIntent = run.Stripe.CreatePaymentIntent(o.NetMinor, o.Currency.ToLowerInvariant(), "succeeded",
+            new Dictionary<string, string> { [PaymentMetadata.ContestId] = o.ContestId, [PaymentMetadata.PlayerId] = o.PlayerId }, pending: true);
+        // A test that turned Stripe's webhooks off still has Payout told to look: the event only names the payment.
+        if (run.Stripe.WebhookEndpoint is null)
+        {
+            var created = run.Stripe.Now.ToUnixTimeSeconds();
+            var lookNow = System.Text.Json.Nodes.JsonNode.Parse($$$"""
+                {"id": "evt_look_{{{paymentIntent}}}", "object": "event", "api_version": "{{{StripeSettings.ApiVersion}}}",
+                 "created": {{{created}}}, "livemode": false, "type": "payment_intent.succeeded", "pending_webhooks": 0,
+                 "data": {"object": {"id": "{{{paymentIntent}}}", "object": "payment_intent", "created": {{{created}}},
+                   "livemode": false, "metadata": {} } } }
+                """)!;
+            run.World.PublishAs(Producers.Webhooks, Topics.StripeEvents, paymentIntent, StripeEventReceived.MessageType,
+                "evt_look_" + paymentIntent, lookNow);
+        }
+        Task.Run(async () =>
+        {
+            var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+            while (DateTimeOffset.UtcNow < deadline)
+            {
+                await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+                if (await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.verified_payments') IS NOT NULL")
+                    && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.verified_payments WHERE payment_intent_id = @paymentIntent)", new { paymentIntent }))
+                    return;
+                await Task.Delay(100);
+            }
+        }).GetAwaiter().GetResult();
+        return paymentIntent;
     }
 
     /// <summary>The payout as "state" or "held:kind", or null while it is not there.</summary>

@@ -1,8 +1,11 @@
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Stripe;
+using PaymentIntent = Stripe.PaymentIntent;
 using ContestPipeline.Payout;
 using ContestPipeline.Payout.Authorizations;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -69,17 +72,21 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
     private static string Header(OutgoingMessage m, string name) =>
         System.Text.Encoding.UTF8.GetString(m.Headers.Single(h => h.Name == name).Value);
 
-    public static TheoryData<string> Unrecordable => new() { "past the count", "past the total", "no authorization", "known already", "entry twice" };
+    public static TheoryData<string> Unrecordable => new()
+    {
+        "past the count", "past the total", "no authorization", "known already", "entry twice", "past the verified funds",
+    };
 
     [Theory]
     [MemberData(nameof(Unrecordable))]
     public async Task A_run_that_cannot_be_recorded_whole_throws_so_the_loop_applies_it_one_at_a_time(string what)
     {
         await using var rig = await Rig.StartAsync(fixture);
-        await rig.AuthorizeAsync("c1", payouts: 2, net: 1_000);
+        await rig.AuthorizeAsync("c1", payouts: 2, net: 1_000, funds: what == "past the verified funds" ? 899 : 1_000);
         var (ann, ben) = (Order("ann", 600, 1), Order("ben", 300, 2));
         PrizePayoutOrdered[] run = what switch
         {
+            "past the verified funds" => [ann, ben],
             "past the count" => [ann, ben, Order("cat", 1, 3)],
             "past the total" => [ann, Order("ben", 401, 2)],
             "no authorization" => [Order("ann", 600, 1, contest: "c2")],
@@ -112,12 +119,22 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
         public static async Task<Rig> StartAsync(PipelineFixture fixture) =>
             new(await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations));
 
-        public async Task AuthorizeAsync(string contest, int payouts, long net)
+        /// <summary>
+        /// Settlement's authorization, and entry fees of <paramref name="funds"/> (the authorized net unless said)
+        /// recorded as Payout records what Stripe answered it about a succeeded payment for the contest.
+        /// </summary>
+        public async Task AuthorizeAsync(string contest, int payouts, long net, long? funds = null)
         {
             await using var conn = await _data.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
             var a = new ContestPayoutsAuthorized("settle:" + contest, contest, payouts, net, "USD", Now);
-            await AuthorizationStore.RecordAsync(new HandlerContext(conn, tx, _clock), a, "m_settle_" + contest);
+            var context = new HandlerContext(conn, tx, _clock);
+            await AuthorizationStore.RecordAsync(context, a, "m_settle_" + contest);
+            await FundsStore.RecordAsync(context, [new PaymentIntent
+            {
+                Id = "pi_fee_" + contest, Status = "succeeded", AmountReceived = funds ?? net, Currency = "usd",
+                Metadata = new() { [PaymentMetadata.ContestId] = contest, [PaymentMetadata.PlayerId] = "payer" },
+            }]);
             await tx.CommitAsync();
         }
 

@@ -2,15 +2,14 @@ using PaymentIntent = Stripe.PaymentIntent;
 using PaymentIntentGetOptions = Stripe.PaymentIntentGetOptions;
 using PaymentIntentListOptions = Stripe.PaymentIntentListOptions;
 using DateRangeOptions = Stripe.DateRangeOptions;
-using ContestPipeline.Stripe;
 using Microsoft.Extensions.Logging;
 
-namespace ContestPipeline.Ingestion.Payments;
+namespace ContestPipeline.Stripe;
 
 /// <summary>
-/// Ingestion's reads of PaymentIntents, each with its latest charge expanded (a refund or dispute of it is seen in
-/// the same read): a list by creation time, up to 100 an answer, or a GET of one. Only what these answer counts as a
-/// payment's facts; an event only says which to read.
+/// Reads of PaymentIntents (Ingestion's and Payout's), each with its latest charge expanded (a refund or dispute of it
+/// is seen in the same read): a list by creation time, up to 100 an answer, or a GET of one. Only what these answer
+/// counts as a payment's facts; an event only says which to read.
 /// </summary>
 public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logger)
 {

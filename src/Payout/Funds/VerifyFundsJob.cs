@@ -1,0 +1,122 @@
+using PaymentIntent = Stripe.PaymentIntent;
+using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Restores;
+using ContestPipeline.Payout.Transfers;
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
+
+namespace ContestPipeline.Payout.Funds;
+
+/// <summary>
+/// Payout's own verification of entry fees: reads the PaymentIntents events and refund orders asked about (<see
+/// cref="FundsStore.RequestAsync"/>) from Stripe, claimed in one transaction, read outside any (listed by creation
+/// time, 100 an answer, as Ingestion reads them: <see cref="PaymentReader"/>; what the list did not show is read with a
+/// GET), recorded in another. Then, each round: prizes held because their contest's verified funds did not cover them
+/// are released oldest first as far as the funds now do (<see cref="ContestFunds"/>), and refund orders whose payment
+/// has been read are proven (sendable) or refused with a critical alert.
+/// </summary>
+public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) : IJob
+{
+    /// <summary>Reads claimed per round.</summary>
+    public const int ClaimSize = 1_000;
+
+    /// <summary>Pages of 100 one round's list reads at most.</summary>
+    public const int ListPagesMax = 20;
+
+    public string Name => "verify-funds";
+    public TimeSpan Interval => options.DispatchInterval;
+
+    public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
+    {
+        var claimed = await job.InTransactionAsync(Name + " claim",
+            c => FundsStore.ClaimAsync(c, ClaimSize, options.Lease), ct);
+        if (claimed.Count > 0) await ReadAsync(job, claimed, ct);
+        var released = await job.InTransactionAsync(Name + " release", ReleaseAsync, ct);
+        var refunds = await job.InTransactionAsync(Name + " refunds", CheckRefundsAsync, ct);
+        return claimed.Count >= ClaimSize || released || refunds;
+    }
+
+    private async Task ReadAsync(JobContext job, IReadOnlyList<PaymentRead> claimed, CancellationToken ct)
+    {
+        var dated = claimed.Where(c => c.Created is not null).ToList();
+        IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
+        if (dated.Count > 0)
+            listed = (await reader.ListAsync(dated.Min(c => c.Created!.Value), dated.Max(c => c.Created!.Value),
+                dated.Select(c => c.PaymentIntentId).ToHashSet(StringComparer.Ordinal), ListPagesMax, ct)).Intents;
+        var unlisted = claimed.Select(c => c.PaymentIntentId).Where(pi => !listed.ContainsKey(pi)).ToList();
+        var answers = await reader.GetAllAsync(unlisted, options.CallsInFlight, ct);
+        var answered = answers.Where(a => a.Error is null).ToList();
+        await job.InTransactionAsync(Name + " record", async c =>
+        {
+            // Every intent the list showed is recorded, asked about or not: a fee whose event is late is known too.
+            await FundsStore.RecordAsync(c,
+                [.. listed.Values, .. answered.Where(a => !a.NotFound).Select(a => a.Intent!)]);
+            await FundsStore.RecordNotFoundAsync(c,
+                [.. answered.Where(a => a.NotFound).Select(a => a.PaymentIntentId)]);
+            var done = new HashSet<string>(listed.Keys.Concat(answered.Select(a => a.PaymentIntentId)),
+                StringComparer.Ordinal);
+            await FundsStore.CompleteAsync(c, [.. claimed.Where(r => done.Contains(r.PaymentIntentId))]);
+            return true;
+        }, ct);
+    }
+
+    /// <summary>Releases the held prizes that now fit their contest's verified funds; whether any was.</summary>
+    private static async Task<bool> ReleaseAsync(TransactionContext context)
+    {
+        var any = false;
+        foreach (var contest in await FundsStore.LockContestsHeldAsync(context, 100))
+        {
+            var held = await FundsStore.HeldAsync(context, contest);
+            foreach (var currency in held.Select(p => p.Currency).Distinct(StringComparer.Ordinal))
+            {
+                var funds = await ContestFunds.OfAsync(context, contest, currency);
+                var left = funds.Left;
+                foreach (var payout in held.Where(p => p.Currency == currency))
+                {
+                    if (payout.AmountMinor > left) continue;
+                    left -= payout.AmountMinor;
+                    any = true;
+                    await PayoutStore.SaveAsync(context, payout, payout with
+                    {
+                        State = PayoutState.Waiting, Hold = null, NextAttemptAt = context.Clock.GetUtcNow(),
+                        Reason = $"contest {contest}'s verified entry fees now cover it ({funds.Proven} {currency} " +
+                            $"paid in, {funds.Ordered} ordered before it)",
+                    });
+                }
+            }
+        }
+        return any;
+    }
+
+    /// <summary>
+    /// Proves or refuses the refund orders whose payment Stripe has answered about; whether any was decided.
+    /// </summary>
+    private static async Task<bool> CheckRefundsAsync(TransactionContext context)
+    {
+        // After a restore, not until it is reconciled with Stripe: a refund made after the copy shows on its payment
+        // as refunded, and is this pipeline's own, to be adopted (found in stripe_refunds_seen), never refused.
+        if ((await RestoreStore.StateAsync(context)).Unreconciled) return false;
+        var checks = await FundsStore.RefundsToProveAsync(context, 100);
+        foreach (var check in checks)
+        {
+            if (check.Refusal() is not { } why)
+            {
+                await FundsStore.ProveRefundAsync(context, check.RefundId);
+                continue;
+            }
+            if (!await FundsStore.RefuseRefundAsync(context, check.RefundId, why)) continue;
+            var now = context.Clock.GetUtcNow();
+            var cause = Cause.Recorded(check.ContestId, check.OrderedBy ?? check.RefundId);
+            context.Publish(cause, Topics.PayoutsStatus, check.ContestId, RefundFailed.MessageIdFor(check.RefundId),
+                new RefundFailed(check.RefundId, check.ContestId, check.PlayerId, check.PaymentIntentId,
+                    check.AmountMinor, check.Currency, "refused: " + why, now));
+            context.Cause = cause;
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "refund_not_proven", check.RefundId,
+                $"refund {check.RefundId} of {check.AmountMinor} {check.Currency} for contest {check.ContestId} " +
+                $"refused, nothing sent: {why}", check.RefundId);
+        }
+        return checks.Count > 0;
+    }
+}
