@@ -5,6 +5,7 @@ using ContestPipeline.Payout.Authorizations;
 using ContestPipeline.Payout.BudgetPool;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Reconciliation;
 using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.Restores;
@@ -68,6 +69,7 @@ public static class PayoutWorker
             services.AddSingleton<SendTransfersJob>();
             services.AddSingleton<ShareStripeBudgetJob>();
             services.AddSingleton<ReconcileRestoresJob>();
+            services.AddSingleton<ReconcileStripeJob>();
         },
         Jobs = sp =>
         [
@@ -75,7 +77,7 @@ public static class PayoutWorker
             sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
-            sp.GetRequiredService<ReconcileRestoresJob>(),
+            sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<ReconcileStripeJob>(),
             .. PoolJob(sp),
         ],
     };
