@@ -72,7 +72,8 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
     /// <summary>Why the transfer is not one Payout ordered; null when it is.</summary>
     private static string? Finding(TransferSeen t, ReconciliationStore.OrderedTransfer? ordered) =>
         t.PayoutId is not { Length: > 0 } ? "names no payout of this pipeline"
-        : ordered is null || ordered.PayoutId != t.PayoutId ? $"names payout {t.PayoutId}, which Payout has no record of"
+        : ordered is null || ordered.PayoutId != t.PayoutId
+            ? $"names payout {t.PayoutId}, which Payout has no record of"
         : ordered.TransferId is { } recorded && recorded != t.Id
             ? $"payout {t.PayoutId} is recorded as paid by transfer {recorded}"
         : ordered.AmountMinor != t.AmountMinor || !string.Equals(ordered.Currency, t.Currency,
