@@ -42,7 +42,7 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
         Assert.Contains(account, message);
 
         // Later passes list it again (the cursor's overlap) and do not raise it again.
-        var passedAt = await h.ScalarAsync<DateTimeOffset>(
+        var passedAt = await h.ScalarAsync<DateTime>(
             "SELECT passed_at FROM payout.stripe_reconciliation_cursors WHERE resource = 'transfers'");
         await h.WaitForAsync("two more passes over Stripe's transfers",
             "SELECT passed_at > @later FROM payout.stripe_reconciliation_cursors WHERE resource = 'transfers'",
