@@ -80,6 +80,11 @@ public sealed record PayoutOptions
     /// <summary>How often requests past <see cref="OnboardingLinkRetention"/> are looked for.</summary>
     public TimeSpan OnboardingLinkPurgeInterval { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// How often Stripe's transfers are listed and matched against Payout's records (ReconcileStripeJob).
+    /// </summary>
+    public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromMinutes(5);
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -171,6 +176,7 @@ public sealed record PayoutOptions
         public const string TransferReadWaitMs = "CONTESTPIPELINE_PAYOUT_TRANSFER_READ_WAIT_MS";
         public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
+        public const string ReconcileIntervalMs = "CONTESTPIPELINE_PAYOUT_RECONCILE_INTERVAL_MS";
         public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
         public const string OnboardingLinkRetentionSeconds = "CONTESTPIPELINE_PAYOUT_ONBOARDING_LINK_RETENTION_SECONDS";
     }
@@ -229,6 +235,8 @@ public sealed record PayoutOptions
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             Lease = Setting.Milliseconds(configuration, Settings.LeaseMs, o.Lease,
                 TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            ReconcileInterval = Setting.Milliseconds(configuration, Settings.ReconcileIntervalMs, o.ReconcileInterval,
+                TimeSpan.FromMilliseconds(200), TimeSpan.FromDays(1)),
         };
     }
 }

@@ -6,6 +6,7 @@ using ContestPipeline.Payout.BudgetPool;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Payout.Funds;
+using ContestPipeline.Payout.Reconciliation;
 using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.Restores;
@@ -26,9 +27,8 @@ namespace ContestPipeline.Payout;
 /// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
 /// the jobs that make the Stripe calls
 /// (refunds, onboarding, account and transfer reads, entry fees' verification, prize transfers, a restore's
-/// reconciliation), each between two
-/// transactions; what
-/// became of each order out on payouts.status.
+/// reconciliation, Stripe's transfers matched against the orders), each between two transactions; what became of
+/// each order out on payouts.status.
 /// </summary>
 public static class PayoutWorker
 {
@@ -72,6 +72,7 @@ public static class PayoutWorker
             services.AddSingleton<ReconcileRestoresJob>();
             services.AddSingleton<PaymentReader>();
             services.AddSingleton<VerifyFundsJob>();
+            services.AddSingleton<ReconcileStripeJob>();
         },
         Jobs = sp =>
         [
@@ -80,6 +81,7 @@ public static class PayoutWorker
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
+            sp.GetRequiredService<ReconcileStripeJob>(),
             .. PoolJob(sp),
         ],
     };

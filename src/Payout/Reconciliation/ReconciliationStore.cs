@@ -1,0 +1,50 @@
+using ContestPipeline.Plumbing.Messaging;
+using Dapper;
+
+namespace ContestPipeline.Payout.Reconciliation;
+
+/// <summary>
+/// payout.stripe_reconciliation_cursors and payout.stripe_records_reported (payout/0019), and the payouts a listed
+/// transfer is matched against.
+/// </summary>
+public static class ReconciliationStore
+{
+    /// <summary>The payout a transfer names, as Payout recorded it: null when Payout has no such payout.</summary>
+    public sealed record OrderedTransfer(string PayoutId, long AmountMinor, string Currency, string? AccountId,
+        string? TransferId);
+
+    /// <summary>Where the last pass over <paramref name="resource"/> got to; null before the first pass.</summary>
+    public static Task<DateTimeOffset?> ListedSinceAsync(TransactionContext context, string resource) =>
+        context.Connection.QuerySingleOrDefaultAsync<DateTimeOffset?>(
+            "SELECT listed_since FROM payout.stripe_reconciliation_cursors WHERE resource = @resource",
+            new { resource }, context.Transaction);
+
+    /// <summary>Moves the cursor forward (never back: two passes at once keep the later one).</summary>
+    public static Task<int> AdvanceAsync(TransactionContext context, string resource, DateTimeOffset listedSince) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO payout.stripe_reconciliation_cursors (resource, listed_since, passed_at)
+            VALUES (@resource, @listedSince, @now)
+            ON CONFLICT (resource) DO UPDATE SET
+                listed_since = GREATEST(stripe_reconciliation_cursors.listed_since, excluded.listed_since),
+                passed_at = excluded.passed_at
+            """, new { resource, listedSince, now = context.Clock.GetUtcNow() }, context.Transaction);
+
+    /// <summary>The payout with this id, or the payout paid by this transfer; null when Payout has neither.</summary>
+    public static Task<OrderedTransfer?> OrderedAsync(TransactionContext context, string? payoutId,
+        string transferId) =>
+        context.Connection.QuerySingleOrDefaultAsync<OrderedTransfer?>("""
+            SELECT payout_id AS PayoutId, amount_minor AS AmountMinor, currency AS Currency,
+                account_id AS AccountId, transfer_id AS TransferId
+            FROM payout.payouts WHERE payout_id = @payoutId OR transfer_id = @transferId
+            ORDER BY (payout_id = @payoutId) DESC LIMIT 1
+            """, new { payoutId, transferId }, context.Transaction);
+
+    /// <summary>Records a finding about a record; false when it was reported before (nothing to raise again).</summary>
+    public static async Task<bool> FirstReportAsync(TransactionContext context, string recordId, string resource,
+        string finding) =>
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.stripe_records_reported (record_id, resource, finding, reported_at)
+            VALUES (@recordId, @resource, @finding, @now)
+            ON CONFLICT (record_id) DO NOTHING
+            """, new { recordId, resource, finding, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+}

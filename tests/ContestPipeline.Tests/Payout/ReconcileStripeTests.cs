@@ -1,0 +1,57 @@
+using ContestPipeline.Contracts;
+using ContestPipeline.Payout;
+using ContestPipeline.Payout.Reconciliation;
+using ContestPipeline.Tests.Infrastructure;
+
+namespace ContestPipeline.Tests.Payout;
+
+/// <summary>
+/// Money that left the platform's Stripe account outside the pipeline: a transfer made with the platform's key and
+/// no payout id in its metadata. Payout's reconciliation lists Stripe's transfers and raises it once, naming it.
+/// </summary>
+[Collection(PipelineCollectionB.Name)]
+public sealed class ReconcileStripeTests(PipelineFixture fixture)
+{
+    [Fact]
+    public async Task A_transfer_made_outside_the_pipeline_is_alerted_once_naming_it()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [PayoutOptions.Settings.ReconcileIntervalMs] = "300",
+        });
+        await h.World.SignUpForPayoutsAsync("mallory");
+        await h.WaitForRecipientAsync("mallory");
+        var account = await h.ScalarAsync<string>(
+            "SELECT account_id FROM payout.recipients WHERE player_id = 'mallory'");
+
+        var client = new global::Stripe.StripeClient(new global::Stripe.StripeClientOptions
+        {
+            ApiKey = h.Stripe.ApiKey, ApiBase = h.Stripe.BaseUrl.ToString().TrimEnd('/'),
+        });
+        var transfer = await client.V1.Transfers.CreateAsync(new global::Stripe.TransferCreateOptions
+        {
+            Amount = 777, Currency = "usd", Destination = account,
+        });
+
+        await h.WaitForAlertAsync(ReconcileStripeJob.UnexplainedTransfer, "critical");
+        var alerts = UnexplainedAlerts(h);
+        Assert.Single(alerts);
+        var message = alerts[0].GetProperty("message").GetString()!;
+        Assert.Contains(transfer.Id, message);
+        Assert.Contains("777 usd", message);
+        Assert.Contains(account, message);
+
+        // Later passes list it again (the cursor's overlap) and do not raise it again.
+        var passedAt = await h.ScalarAsync<DateTime>(
+            "SELECT passed_at FROM payout.stripe_reconciliation_cursors WHERE resource = 'transfers'");
+        await h.WaitForAsync("two more passes over Stripe's transfers",
+            "SELECT passed_at > @later FROM payout.stripe_reconciliation_cursors WHERE resource = 'transfers'",
+            new { later = passedAt.AddSeconds(1) });
+        await h.Run.ReadToEndAsync();
+        Assert.Single(UnexplainedAlerts(h));
+    }
+
+    private static List<System.Text.Json.JsonElement> UnexplainedAlerts(PayoutHarness h) =>
+        [.. h.World.Read(Topics.Alerts).Where(m => m.Body.GetProperty("code").GetString()
+            == ReconcileStripeJob.UnexplainedTransfer).Select(m => m.Body)];
+}
