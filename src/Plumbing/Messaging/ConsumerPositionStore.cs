@@ -7,7 +7,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// <summary>
 /// A consumer's positions in its schema's <c>consumer_positions</c> (plumbing/0008): per partition, the offset it
 /// resumes from. They move forward with the inbox rows (<see cref="InboxStore.ClaimAsync"/>, in the same
-/// transaction) and back only when an operator's signed rewind names the consumer.
+/// transaction); a lower committed offset (cpctl replay) makes the consumer start below them, never above.
 /// </summary>
 internal sealed class ConsumerPositionStore(string schema, string consumer)
 {
