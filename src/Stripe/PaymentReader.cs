@@ -20,6 +20,21 @@ public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logge
     public sealed record Listing(IReadOnlyDictionary<string, PaymentIntent> Intents, bool Complete, string? Error);
 
     /// <summary>
+    /// Reads many at once: those of <paramref name="wanted"/> with a creation time by one listing of their window;
+    /// the intents it showed (any it showed, asked about or not), and the ids it did not show, for a GET each.
+    /// </summary>
+    public async Task<(IReadOnlyDictionary<string, PaymentIntent> Listed, List<string> Unlisted)> ListWantedAsync(
+        IReadOnlyList<(string PaymentIntentId, DateTimeOffset? Created)> wanted, int pagesMax, CancellationToken ct)
+    {
+        var dated = wanted.Where(w => w.Created is not null).ToList();
+        IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
+        if (dated.Count > 0)
+            listed = (await ListAsync(dated.Min(w => w.Created!.Value), dated.Max(w => w.Created!.Value),
+                dated.Select(w => w.PaymentIntentId).ToHashSet(StringComparer.Ordinal), pagesMax, ct)).Intents;
+        return (listed, [.. wanted.Select(w => w.PaymentIntentId).Where(id => !listed.ContainsKey(id))]);
+    }
+
+    /// <summary>
     /// Every PaymentIntent made from <paramref name="from"/> to <paramref name="to"/> (whole seconds, as Stripe keeps
     /// them), newest first, page after page until the window is read, <paramref name="wanted"/> have all been seen,
     /// or <paramref name="pagesMax"/> pages were read. A page Stripe does not answer ends the listing there.

@@ -31,12 +31,8 @@ public sealed class LookUpPaymentsJob(PaymentReader reader, IngestionOptions opt
             c => PaymentLookupStore.ClaimAsync(c, ClaimSize, options.FetchLease), ct);
         if (claimed.Count == 0) return false;
         var readFrom = job.Clock.GetUtcNow();
-        var dated = claimed.Where(c => c.Created is not null).ToList();
-        IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
-        if (dated.Count > 0)
-            listed = (await reader.ListAsync(dated.Min(c => c.Created!.Value), dated.Max(c => c.Created!.Value),
-                dated.Select(c => c.PaymentIntentId).ToHashSet(StringComparer.Ordinal), ListPagesMax, ct)).Intents;
-        var unlisted = claimed.Select(c => c.PaymentIntentId).Where(pi => !listed.ContainsKey(pi)).ToList();
+        var (listed, unlisted) = await reader.ListWantedAsync(
+            [.. claimed.Select(c => (c.PaymentIntentId, c.Created))], ListPagesMax, ct);
         var toGet = unlisted.Take(options.FetchBatchSize).ToList();
         var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
         await job.InTransactionAsync(Name + " record", async c =>

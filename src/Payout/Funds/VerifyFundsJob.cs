@@ -40,12 +40,8 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
 
     private async Task ReadAsync(JobContext job, IReadOnlyList<PaymentRead> claimed, CancellationToken ct)
     {
-        var dated = claimed.Where(c => c.Created is not null).ToList();
-        IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
-        if (dated.Count > 0)
-            listed = (await reader.ListAsync(dated.Min(c => c.Created!.Value), dated.Max(c => c.Created!.Value),
-                dated.Select(c => c.PaymentIntentId).ToHashSet(StringComparer.Ordinal), ListPagesMax, ct)).Intents;
-        var unlisted = claimed.Select(c => c.PaymentIntentId).Where(pi => !listed.ContainsKey(pi)).ToList();
+        var (listed, unlisted) = await reader.ListWantedAsync(
+            [.. claimed.Select(c => (c.PaymentIntentId, c.Created))], ListPagesMax, ct);
         var answers = await reader.GetAllAsync(unlisted, options.CallsInFlight, ct);
         var answered = answers.Where(a => a.Error is null).ToList();
         await job.InTransactionAsync(Name + " record", async c =>
