@@ -1,9 +1,11 @@
+using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Contests;
 using ContestPipeline.Ingestion.Feed;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Contests;
 
@@ -115,6 +117,8 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             Reject(context, d, uses, cause, submission, decision);
         }
         await SubmissionStore.SaveAsync(context, contestId, d, contest is not null);
+        var outcomes = d.Decided.Select(x => JsonNamingPolicy.SnakeCaseLower.ConvertName(x.Outcome)).ToList();
+        context.OnCommitted(() => outcomes.ForEach(PipelineTelemetry.EntryDecided));
         return d.Decided.Count;
     }
 

@@ -1,4 +1,5 @@
 using ContestPipeline.Payout.Transfers;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
 
@@ -24,24 +25,42 @@ public static class RecipientStore
 
     /// <summary>Records an account made for a player; false when the player has one already.</summary>
     public static async Task<bool> InsertAsync(TransactionContext context, string playerId,
-        RecipientView account, string onboardingUrl) =>
-        await context.Connection.ExecuteAsync("""
+        RecipientView account, string onboardingUrl)
+    {
+        var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, onboarding_url,
                 updated_at)
             VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @onboardingUrl, @now)
             ON CONFLICT (player_id) DO NOTHING
             """, new DynamicParameters(account).With(new { playerId, onboardingUrl, now = context.Clock.GetUtcNow() }),
             context.Transaction) == 1;
+        if (inserted) Counted(context, created: true, canReceive: account.CanReceive);
+        return inserted;
+    }
 
     /// <summary>The player's account as Stripe has it now.</summary>
-    public static Task UpsertAsync(TransactionContext context, string playerId, RecipientView account) =>
-        context.Connection.ExecuteAsync("""
-            INSERT INTO payout.recipients (player_id, account_id, can_receive, account_created_at, updated_at)
+    public static async Task UpsertAsync(TransactionContext context, string playerId, RecipientView account)
+    {
+        // What the row said before, to count an account created here or one that has just become able to receive.
+        var (created, couldReceive) = await context.Connection.QuerySingleAsync<(bool, bool)>("""
+            WITH old AS (SELECT can_receive FROM payout.recipients WHERE player_id = @playerId FOR UPDATE)
+            INSERT INTO payout.recipients AS r (player_id, account_id, can_receive, account_created_at, updated_at)
             VALUES (@playerId, @AccountId, @CanReceive, @AccountCreatedAt, @now)
             ON CONFLICT (player_id) DO UPDATE SET account_id = excluded.account_id, can_receive = excluded.can_receive,
                 account_created_at = excluded.account_created_at, updated_at = excluded.updated_at
+            RETURNING NOT EXISTS (SELECT 1 FROM old), coalesce((SELECT can_receive FROM old), false)
             """, new DynamicParameters(account).With(new { playerId, now = context.Clock.GetUtcNow() }),
             context.Transaction);
+        Counted(context, created, account.CanReceive && !couldReceive);
+    }
+
+    /// <summary>The onboarding metric (<see cref="PipelineTelemetry.Recipients"/>), once the change commits.</summary>
+    private static void Counted(TransactionContext context, bool created, bool canReceive) =>
+        context.OnCommitted(() =>
+        {
+            if (created) PipelineTelemetry.RecipientEntered("created");
+            if (canReceive) PipelineTelemetry.RecipientEntered("can_receive");
+        });
 
     public static Task MarkCannotReceiveAsync(TransactionContext context, string playerId) =>
         context.Connection.ExecuteAsync(

@@ -118,8 +118,12 @@ public static class PayoutStore
             PublishStatus(context, stored, PayoutLifecycle.Name(before.State), stored);
         if (before.State != stored.State)
             context.OnCommitted(() =>
-                PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(stored.State),
-                    stored.Currency, stored.AmountMinor));
+            {
+                PipelineTelemetry.PayoutEntered(PayoutLifecycle.Name(stored.State), stored.Currency,
+                    stored.AmountMinor);
+                if (stored is { State: PayoutState.Paid, PaidAt: { } paidAt })
+                    PipelineTelemetry.TimeToPaid.Record(Math.Max(0, (paidAt - stored.OrderedAt).TotalSeconds));
+            });
         return stored;
     }
 

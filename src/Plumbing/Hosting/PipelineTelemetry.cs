@@ -56,6 +56,32 @@ public static class PipelineTelemetry
         "contestpipeline.contests", "{contest}",
         "Contests that entered a lifecycle state, by the worker that moved them");
 
+    /// <summary>
+    /// Entry submissions decided, by outcome (the check that decided it, snake_case: <c>ok</c> for an accepted
+    /// entry); a failed payment is <c>payment_not_succeeded</c>.
+    /// </summary>
+    public static readonly Counter<long> Entries = Meter.CreateCounter<long>(
+        "contestpipeline.entries", "{entry}", "Entry submissions decided, by outcome (ok, payment_not_succeeded, ...)");
+
+    public static readonly Counter<long> JobRuns = Meter.CreateCounter<long>(
+        "contestpipeline.job.runs", "{run}",
+        "Runs of a worker's jobs, by job_name (Prometheus keeps job for its own) and outcome " +
+        "(ok, or the failure's kind: transient, conflict, bug)");
+
+    /// <summary>Winners' connected accounts, by what happened to them: created, or became able to receive.</summary>
+    public static readonly Counter<long> Recipients = Meter.CreateCounter<long>(
+        "contestpipeline.recipients", "{account}",
+        "Winners' connected accounts that were created or became able to receive (state: created, can_receive)");
+
+    public static readonly Histogram<double> TimeToPaid = Meter.CreateHistogram<double>(
+        "contestpipeline.payouts.time_to_paid", "s",
+        "From a prize's order (its contest SETTLED) to its transfer on Stripe",
+        advice: new InstrumentAdvice<double>
+        {
+            HistogramBucketBoundaries = [60, 300, 900, 3_600, 4 * 3_600, 12 * 3_600, 24 * 3_600, 72 * 3_600,
+                7 * 24 * 3_600],
+        });
+
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<long>>>> LagSources = new();
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<long>>>> BacklogSources = new();
     private static readonly ConcurrentDictionary<object, Func<IEnumerable<Measurement<double>>>> BacklogAgeSources =
@@ -134,6 +160,16 @@ public static class PipelineTelemetry
     public static void ContestEntered(string worker, string state) =>
         Contests.Add(1, new KeyValuePair<string, object?>("worker", worker),
             new KeyValuePair<string, object?>("state", state));
+
+    public static void JobRan(string job, string outcome) =>
+        JobRuns.Add(1, new KeyValuePair<string, object?>("job_name", job),
+            new KeyValuePair<string, object?>("outcome", outcome));
+
+    public static void EntryDecided(string outcome) =>
+        Entries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public static void RecipientEntered(string state) =>
+        Recipients.Add(1, new KeyValuePair<string, object?>("state", state));
 
     public static void PayoutEntered(string state, string currency, long amountMinor)
     {

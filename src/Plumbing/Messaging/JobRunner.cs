@@ -31,6 +31,7 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
             {
                 var busy = await job.RunAsync(context, ct);
                 (failures, conflicts, outageStarted) = (0, 0, null);
+                Hosting.PipelineTelemetry.JobRan(job.Name, "ok");
                 if (busy) continue;
                 wait = job.Interval;
             }
@@ -40,7 +41,9 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
             }
             catch (Exception e) when (e is not SimulatedCrashException)
             {
-                switch (ErrorPolicy.Classify(e))
+                var kind = ErrorPolicy.Classify(e);
+                Hosting.PipelineTelemetry.JobRan(job.Name, kind.ToString().ToLowerInvariant());
+                switch (kind)
                 {
                     case FailureKind.Transient:
                         outageStarted ??= clock.GetUtcNow();
