@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Plumbing.Hosting;
 using static ContestPipeline.Deployment.Yaml;
 
 namespace ContestPipeline.Deployment;
@@ -14,6 +15,7 @@ public static class ComposeFile
     public const string Image = "contestpipeline:${CONTESTPIPELINE_VERSION:-latest}";
     public const string KafkaImage = "apache/kafka:3.8.0";
     public const string PostgresImage = "postgres:15";
+    public const string PrometheusImage = "prom/prometheus:v2.42.0";
     public const string KafkaDataDirectory = "/var/lib/kafka/data";
 
     /// <summary>
@@ -41,12 +43,13 @@ public static class ComposeFile
         for (var n = 1; n <= Services.KafkaBrokers.Count; n++) services.Add(Broker(n));
         services.Add(Postgres());
         services.AddRange(Services.All.Select(Pipeline));
+        services.Add(Prometheus());
         var document = new Map(
         [
             new Entry("services", new Map(services), Header),
             new Entry("volumes", new Map([.. Enumerable.Range(1, Services.KafkaBrokers.Count).Select(n =>
                 new Entry($"kafka-{n}-data", new Map([]))),
-                new Entry("pg-data", new Map([]))])),
+                new Entry("pg-data", new Map([])), new Entry("prometheus-data", new Map([]))])),
             new Entry("secrets", new Map([.. SecretNames().Select(s => new Entry(s, new Map([new Entry("file",
                 "./deploy/secrets/" + s)])))])),
         ]);
@@ -145,6 +148,23 @@ public static class ComposeFile
     ]), ["", "Its first start creates one role per pg_<role>_password secret it is given (every role a service",
         "connects as) and makes the migrator the database's owner (deploy/postgres/init-roles.sh). It runs",
         "with the settings of src/Deployment/PostgresSettings.cs, as the local cluster does (build/postgres.sh)."]);
+
+    /// <summary>Every service with a health port: what Prometheus scrapes (deploy/prometheus/prometheus.yml).</summary>
+    public static IReadOnlyList<ServiceIdentity> Scraped() =>
+        [.. Services.All.Where(s => s.Settings.Any(kv => kv.Key == Observability.HealthPortVariable))];
+
+    private static Entry Prometheus() => new("prometheus", new Map(
+    [
+        new("image", PrometheusImage),
+        new("restart", "unless-stopped"),
+        new("command", Of("--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus",
+            "--storage.tsdb.retention.time=30d")),
+        new("volumes", Of("./deploy/prometheus:/etc/prometheus:ro", "prometheus-data:/prometheus")),
+        new("ports", Of("127.0.0.1:9090:9090")),
+        new("depends_on", Of([.. Scraped().Select(s => s.Name)])),
+        new("healthcheck", Health(["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:9090/-/ready"], "10s", 5)),
+    ]), ["", "Scrapes every process's health port and evaluates the alert rules (deploy/prometheus/alerts.yml);",
+        "deploy/grafana/contestpipeline.json is the dashboard of the operating targets (docs/production.md)."]);
 
     private static Entry Broker(int n)
     {

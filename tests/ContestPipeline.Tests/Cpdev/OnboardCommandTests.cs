@@ -78,6 +78,36 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
         var transfer = Assert.Single(run.Stripe.Ledger().Transfers);
         Assert.StartsWith("acct_", transfer.Destination, StringComparison.Ordinal);
         Assert.True(transfer.Amount > 0);
+
+        await ShippedMonitoringReadsTheseProcessesAsync(run);
+    }
+
+    /// <summary>
+    /// A real Prometheus pointed at the run's workers, with the shipped alert rules: every worker scraped, every
+    /// metric a rule reads exported by some worker, every rule evaluated without error, and every query of the shipped
+    /// dashboard answered with data.
+    /// </summary>
+    private async Task ShippedMonitoringReadsTheseProcessesAsync(ContestRun run)
+    {
+        var targets = run.HealthTargets();
+        Assert.Equal(5, targets.Count);
+        await using var prometheus = await LocalPrometheus.StartAsync(fixture.WorkDirectory, targets);
+        await Eventually.UntilAsync(async () => (await prometheus.QueryAsync(
+                "count(count_over_time(up{job=\"contestpipeline\"}[1m]) >= 3)")) is [{ Value: var n }] && n == "5",
+            "three scrapes of each of the five workers", TimeSpan.FromSeconds(60));
+        Assert.All(await prometheus.TargetsAsync(), t => Assert.True(t.Health == "up", $"{t.Instance} is {t.Health}"));
+        var rules = File.ReadAllText(LocalPrometheus.DeployFile("prometheus", "alerts.yml"));
+        var read = System.Text.RegularExpressions.Regex.Matches(rules, @"contestpipeline_[a-z_]+").Select(m => m.Value)
+            .Distinct().ToList();
+        Assert.True(read.Count >= 8, string.Join(", ", read));
+        foreach (var metric in read)
+            Assert.True((await prometheus.QueryAsync($"count({{__name__=\"{metric}\"}})")).Count == 1,
+                $"no worker exports {metric}, which deploy/prometheus/alerts.yml reads");
+        await Eventually.UntilAsync(async () => (await prometheus.RulesAsync()).All(r => r.Health != "unknown"),
+            "every rule evaluated once", TimeSpan.FromSeconds(30));
+        Assert.All(await prometheus.RulesAsync(), r => Assert.True(r.Health == "ok", $"{r.Name}: {r.Error}"));
+        foreach (var (panel, expr) in LocalPrometheus.DashboardQueries())
+            Assert.True((await prometheus.QueryAsync(expr)).Count > 0, $"the dashboard's '{panel}' has no data: {expr}");
     }
 
     private static async Task<string?> ReadModelStateAsync(ContestRun run, string contestId)

@@ -70,6 +70,11 @@ public sealed class ContestRun : IAsyncDisposable
 
     public bool WorkerExited(string name) => _workers[name].HasExited;
 
+    /// <summary>Where each running worker's health port (and /metrics) listens, as host:port, once it said so.</summary>
+    public IReadOnlyList<string> HealthTargets() =>
+        [.. _workers.Values.Where(w => !w.HasExited).Select(w => LocalServices.HealthUrl(w.LogPath))
+            .OfType<Uri>().Select(u => u.Authority)];
+
     /// <summary>
     /// Starts a worker; <paramref name="instance"/> 2 and up are further processes of it behind
     /// the same consumer groups, known to the other methods as <c>name#instance</c>.
