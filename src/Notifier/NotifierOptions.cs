@@ -19,6 +19,10 @@ public sealed record NotifierOptions
     public string? SmtpUser { get; init; }
     public string? SmtpPassword { get; init; }
     public required string From { get; init; }
+    /// <summary>
+    /// The operators' addresses, each as <see cref="Channels.OperatorAddress"/> reads it (an address, and
+    /// <c>:critical</c> for one that takes critical notifications only).
+    /// </summary>
     public required IReadOnlyList<string> OperatorsEmail { get; init; }
     public required Uri PlatformWebhookUrl { get; init; }
     public required string PlatformWebhookSecret { get; init; }
@@ -57,7 +61,12 @@ public sealed record NotifierOptions
         var operators = Setting.List(configuration, Settings.OperatorsEmail);
         if (operators.Count == 0)
             throw new StartupException($"{Settings.OperatorsEmail} is not set: the operators' email addresses, " +
-                "comma-separated");
+                "comma-separated, each with ':critical' if it takes critical notifications only");
+        foreach (var entry in operators)
+        {
+            try { Channels.OperatorAddress.Parse(entry); }
+            catch (FormatException e) { throw new StartupException($"{Settings.OperatorsEmail}: {e.Message}"); }
+        }
         return new NotifierOptions
         {
             SmtpHost = Setting.Required(configuration, Settings.SmtpHost,

@@ -17,6 +17,9 @@ public sealed class EmailSender(NotifierOptions options)
     public async Task<AttemptOutcome> SendAsync(Delivery delivery, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(delivery);
+        var to = options.OperatorsEmail.Select(OperatorAddress.Parse).Where(a => a.Takes(delivery.Severity)).ToList();
+        if (to.Count == 0)
+            return new AttemptOutcome(true, $"no operator takes {delivery.Severity} notifications: nothing sent");
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(options.AttemptTimeout);
         using var client = new SmtpClient { Timeout = (int)options.AttemptTimeout.TotalMilliseconds };
@@ -25,7 +28,7 @@ public sealed class EmailSender(NotifierOptions options)
             await client.ConnectAsync(options.SmtpHost, options.SmtpPort, options.SmtpSecurity, timeout.Token);
             if (options.SmtpUser is { } user)
                 await client.AuthenticateAsync(user, options.SmtpPassword ?? "", timeout.Token);
-            var accepted = await client.SendAsync(Message(delivery), timeout.Token);
+            var accepted = await client.SendAsync(Message(delivery, to), timeout.Token);
             await client.DisconnectAsync(true, timeout.Token);
             return new AttemptOutcome(true, $"accepted by {options.SmtpHost}:{options.SmtpPort}: {accepted}");
         }
@@ -38,7 +41,7 @@ public sealed class EmailSender(NotifierOptions options)
         }
     }
 
-    private MimeMessage Message(Delivery delivery)
+    private MimeMessage Message(Delivery delivery, IReadOnlyList<OperatorAddress> to)
     {
         var message = new MimeMessage
         {
@@ -48,7 +51,7 @@ public sealed class EmailSender(NotifierOptions options)
             Body = new TextPart("plain") { Text = delivery.Body },
         };
         message.From.Add(MailboxAddress.Parse(options.From));
-        foreach (var to in options.OperatorsEmail) message.To.Add(MailboxAddress.Parse(to));
+        foreach (var operatorAddress in to) message.To.Add(MailboxAddress.Parse(operatorAddress.Address));
         message.Headers.Add("X-ContestPipeline-Delivery-Id", delivery.DeliveryId);
         return message;
     }

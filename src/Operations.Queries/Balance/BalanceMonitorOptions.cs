@@ -27,6 +27,9 @@ public sealed record BalanceMonitorOptions
     public int RunsOutWarningDays { get; init; } = 7;
     public int RunsOutCriticalDays { get; init; } = 2;
 
+    /// <summary>A fall faster than this a day (the trend's slope) is alerted whatever the balance: 1,000.00.</summary>
+    public long DecliningAlertMinorPerDay { get; init; } = 1_000_00;
+
     public static class Settings
     {
         public const string Currency = "CONTESTPIPELINE_PLATFORM_CURRENCY";
@@ -37,6 +40,7 @@ public sealed record BalanceMonitorOptions
         public const string TrendSpanMinSeconds = "CONTESTPIPELINE_BALANCE_TREND_SPAN_MIN_SECONDS";
         public const string RunsOutWarningDays = "CONTESTPIPELINE_BALANCE_RUNS_OUT_WARNING_DAYS";
         public const string RunsOutCriticalDays = "CONTESTPIPELINE_BALANCE_RUNS_OUT_CRITICAL_DAYS";
+        public const string DecliningAlertMinorPerDay = "CONTESTPIPELINE_BALANCE_DECLINING_ALERT_MINOR_PER_DAY";
     }
 
     public static BalanceMonitorOptions Read(IConfiguration? configuration)
@@ -63,6 +67,8 @@ public sealed record BalanceMonitorOptions
                 365),
             RunsOutCriticalDays = (int)Setting.Long(configuration, Settings.RunsOutCriticalDays, o.RunsOutCriticalDays,
                 0, 365),
+            DecliningAlertMinorPerDay = Setting.Long(configuration, Settings.DecliningAlertMinorPerDay,
+                o.DecliningAlertMinorPerDay, 1, 10_000_000_000),
         };
     }
 }

@@ -19,9 +19,10 @@ public static class BalanceStore
             """, new { currency }, context.Transaction);
 
     /// <summary>The last snapshot's level and days to empty, if there is one.</summary>
-    public static Task<(string Status, int? DaysToEmpty)?> LastAsync(TransactionContext context) =>
-        context.Connection.QueryFirstOrDefaultAsync<(string, int?)?>(
-            "SELECT status, days_to_empty FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT 1",
+    public static Task<(string Status, int? DaysToEmpty, long? ChangePerDay)?> LastAsync(TransactionContext context) =>
+        context.Connection.QueryFirstOrDefaultAsync<(string, int?, long?)?>(
+            "SELECT status, days_to_empty, change_per_day_minor FROM operations.balance_snapshots " +
+            "ORDER BY taken_at DESC LIMIT 1",
             transaction: context.Transaction);
 
     /// <summary>The readings taken since <paramref name="since"/>, oldest first.</summary>

@@ -66,7 +66,19 @@ public sealed class SnapshotBalanceJob(StripeApi stripe, OperationsOptions optio
         if (runsOut is not null && runsOut != lastRunsOut)
             context.RaiseAlert(OperationsWorker.Name, Severity(runsOut), "balance_runs_out", "platform balance",
                 RunsOutMessage(snapshot, trend!), stamp);
+        // A steep fall is told once as it starts, however much is left (runs-out alerts wait for the last days).
+        if (Declining(trend?.ChangePerDayMinor) && !Declining(last?.ChangePerDay))
+            context.RaiseAlert(OperationsWorker.Name, AlertSeverities.Warning, "balance_declining", "platform balance",
+                DecliningMessage(snapshot, trend!), stamp);
     }
+
+    private bool Declining(long? changePerDay) => changePerDay < -Levels.DecliningAlertMinorPerDay;
+
+    private string DecliningMessage(BalanceSnapshot s, BalanceTrend trend) =>
+        $"platform balance falling {Money.Format(-trend.ChangePerDayMinor, Levels.Currency)} a day over the last " +
+        $"{trend.Span.TotalHours:0} hours ({trend.Readings} snapshots), more than " +
+        $"{Money.Format(Levels.DecliningAlertMinorPerDay, Levels.Currency)} a day: available " +
+        $"{Money.Format(s.Available, Levels.Currency)}; find what is drawing it down (cpctl balance) and plan a top-up";
 
     private static string Severity(string level) => BalanceStatus.Rank(level) >= 2 ? AlertSeverities.Critical
         : AlertSeverities.Warning;

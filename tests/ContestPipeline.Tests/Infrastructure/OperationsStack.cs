@@ -81,7 +81,7 @@ public sealed class OperationsStack : IAsyncDisposable
             [NotifierOptions.Settings.SmtpHost] = "127.0.0.1",
             [NotifierOptions.Settings.SmtpPort] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [NotifierOptions.Settings.SmtpSecurity] = "none",
-            [NotifierOptions.Settings.OperatorsEmail] = OperatorsEmail,
+            [NotifierOptions.Settings.OperatorsEmail] = $"{OperatorsEmail},{OnCallEmail}:critical",
             [NotifierOptions.Settings.PlatformWebhookUrl] = platform.Url.ToString(),
             [NotifierOptions.Settings.IntervalMs] = "200",
         };
@@ -167,7 +167,11 @@ public sealed class OperationsStack : IAsyncDisposable
             "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }))!;
     }
 
+    /// <summary>An operator sent warnings and critical alerts (the default level).</summary>
     public const string OperatorsEmail = "ops@example.test";
+
+    /// <summary>An operator sent critical alerts only.</summary>
+    public const string OnCallEmail = "oncall@example.test";
 
     public const string Game = "g1";
     public static readonly string[] Players = ["ada", "bo", "cy", "di", "ed", "fi"];

@@ -76,13 +76,39 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
                 (m.TextBody ?? "").Contains("No payout has moved for an hour.", StringComparison.Ordinal)), m => m is not null,
             "the critical alert's email on the SMTP server", TimeSpan.FromSeconds(90));
-        Assert.Equal([OperationsStack.OperatorsEmail], mail!.To.Mailboxes.Select(m => m.Address));
-        Assert.Contains("payouts_stuck", mail.Subject, StringComparison.Ordinal);
+        Assert.Equal([OperationsStack.OperatorsEmail, OperationsStack.OnCallEmail], mail!.To.Mailboxes.Select(m => m.Address));
+        Assert.Equal("[CRITICAL] payouts_stuck: payouts", mail.Subject);
         var deliveryId = mail.Headers["X-ContestPipeline-Delivery-Id"];
         Assert.Equal(Delivery.IdFor(DeliveryChannels.Email, NotificationRequested.MessageIdFor("critical_alert", id)), deliveryId);
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<string>(
             "SELECT state FROM notifier.deliveries WHERE delivery_id = @deliveryId", new { deliveryId }) == "delivered",
             "the email delivery logged as delivered");
+    }
+
+    [Fact]
+    public async Task A_warning_reaches_only_the_operators_who_take_warnings_and_an_info_alert_is_not_emailed()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var info = "alert:test:restore_reconciled:" + suffix;
+        Stack.World.PublishAs(null, Topics.Alerts, "test", AlertRaised.MessageType, info,
+            new AlertRaised(info, "test", AlertSeverities.Info, "restore_reconciled", "restore", $"Reconciled {suffix}.",
+                DateTimeOffset.UtcNow));
+        await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.alerts WHERE alert_id = @info", new { info }) == 1, "the info alert recorded");
+        // Operators' notifications share one key (one partition): any the info alert asked for is logged before the
+        // warning's is delivered.
+        var warning = "alert:test:payout_held_review:" + suffix;
+        Stack.World.PublishAs(null, Topics.Alerts, "test", AlertRaised.MessageType, warning,
+            new AlertRaised(warning, "test", AlertSeverities.Warning, "payout_held_review", "prize_" + suffix,
+                $"Payout prize_{suffix} waits for an operator's release.", DateTimeOffset.UtcNow));
+        var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
+                (m.TextBody ?? "").Contains($"prize_{suffix} waits", StringComparison.Ordinal)), m => m is not null,
+            "the warning's email on the SMTP server", TimeSpan.FromSeconds(90));
+        Assert.Equal([OperationsStack.OperatorsEmail], mail!.To.Mailboxes.Select(m => m.Address));
+        Assert.Equal($"[WARNING] payout_held_review: prize_{suffix}", mail.Subject);
+        Assert.Equal(0, await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM notifier.deliveries WHERE notification_id LIKE @like", new { like = "%" + info }));
+        Assert.DoesNotContain(Stack.Smtp.Messages(), m => (m.TextBody ?? "").Contains($"Reconciled {suffix}.", StringComparison.Ordinal));
     }
 
     [Fact]

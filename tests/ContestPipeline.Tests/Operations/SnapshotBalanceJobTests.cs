@@ -59,6 +59,33 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
         Assert.Equal(("healthy", (int?)null), (latest.Status, latest.DaysToEmpty));
     }
 
+    [Fact]
+    public async Task A_balance_falling_more_than_a_thousand_a_day_is_alerted_once_however_much_is_left()
+    {
+        await using var database = await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations);
+        var db = database.DataSource;
+        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 6 });
+        // 204,500.00, 203,000.00 and 201,500.00 over the last three days: falling 1,500.00 a day, months from empty.
+        await using (var conn = await db.OpenConnectionAsync())
+            foreach (var (days, balance) in new[] { (3, 204_500_00L), (2, 203_000_00L), (1, 201_500_00L) })
+                await conn.ExecuteAsync("""
+                    INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
+                    VALUES (@at, 'USD', @balance, 0, 0, 0, 'healthy')
+                    """, new { at = Now.AddDays(-days), balance });
+        stripe.TopUp(200_000_00, "usd");
+        var clock = new ManualClock(Now);
+
+        var first = await SnapshotAsync(db, stripe, clock);
+        var declining = Assert.Single(first);
+        Assert.Equal(("balance_declining", AlertSeverities.Warning), (declining.Code, declining.Severity));
+        Assert.Contains("falling 1500.00 USD a day", declining.Message, StringComparison.Ordinal);
+        Assert.Equal(("healthy", -1_500_00L, (int?)133), await LatestAsync(db));
+
+        // Still falling an hour later: told once, not again.
+        clock.Advance(TimeSpan.FromHours(1));
+        Assert.Empty(await SnapshotAsync(db, stripe, clock));
+    }
+
     /// <summary>Runs the job once at the clock's time and returns the alerts it put in the outbox.</summary>
     private static async Task<List<AlertRaised>> SnapshotAsync(NpgsqlDataSource db, StripeEmulator stripe, ManualClock clock)
     {
