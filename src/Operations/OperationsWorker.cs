@@ -59,7 +59,8 @@ public static class OperationsWorker
                 new PayoutStatusChangedHandler(), new PrizeTransferredHandler(), new PrizeTransferReversedHandler(),
                 new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(),
-                new RecipientOnboardingNeededHandler(), new PayoutDispatchChangedHandler(),
+                new RecipientOnboardingNeededHandler(), new RecipientAccountChangedHandler(),
+                new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
                 // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;
                 // the money is Settlement's to book.

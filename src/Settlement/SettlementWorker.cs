@@ -56,6 +56,7 @@ public static class SettlementWorker
                 IgnoredMessageHandler.Of<PayoutStatusChanged>(), IgnoredMessageHandler.Of<RefundFailed>(),
                     IgnoredMessageHandler.Of<RecipientOnboardingRequested>(),
                 IgnoredMessageHandler.Of<RecipientOnboardingNeeded>(),
+                IgnoredMessageHandler.Of<RecipientAccountChanged>(),
                 IgnoredMessageHandler.Of<PayoutDispatchChanged>(), IgnoredMessageHandler.Of<PayoutReleaseApproved>(),
                 IgnoredMessageHandler.Of<StripeEventHandled>(),
             ]),

@@ -108,7 +108,7 @@ public sealed class PublishRights
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType,
                      PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
-                     RecipientOnboardingNeeded.MessageType,
+                     RecipientOnboardingNeeded.MessageType, RecipientAccountChanged.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
                      StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType,

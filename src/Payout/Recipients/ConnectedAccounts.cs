@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Payouts;
 using Account = Stripe.Account;
 
 namespace ContestPipeline.Payout.Recipients;
@@ -10,6 +11,28 @@ public static class ConnectedAccounts
     {
         ArgumentNullException.ThrowIfNull(account);
         return account.Capabilities?.Transfers == "active";
+    }
+
+    /// <summary>
+    /// Where the account stands (<see cref="RecipientAccountStates"/>), from its transfers capability, its
+    /// requirements and whether its holder finished onboarding; the reason is Stripe's disabled reason.
+    /// </summary>
+    public static (string State, string? Reason, IReadOnlyList<string> CurrentlyDue) StateOf(Account account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        var reason = account.Requirements?.DisabledReason;
+        IReadOnlyList<string> due = [.. (account.Requirements?.CurrentlyDue ?? [])
+            .Concat(account.Requirements?.PastDue ?? []).Distinct().Order(StringComparer.Ordinal)];
+        var state = reason switch
+        {
+            _ when CanReceive(account) => RecipientAccountStates.CanReceive,
+            { } r when r.StartsWith("rejected.", StringComparison.Ordinal) => RecipientAccountStates.Rejected,
+            "under_review" or "requirements.pending_verification" => RecipientAccountStates.UnderReview,
+            _ when !account.DetailsSubmitted => RecipientAccountStates.Onboarding,
+            _ when due.Count > 0 => RecipientAccountStates.NeedsInformation,
+            _ => RecipientAccountStates.Pending,
+        };
+        return (state, reason, due);
     }
 
     /// <summary>The account as Payout keeps it for its player.</summary>

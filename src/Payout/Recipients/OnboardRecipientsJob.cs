@@ -3,6 +3,7 @@ using AccountCapabilitiesTransfersOptions = Stripe.AccountCapabilitiesTransfersO
 using AccountCreateOptions = Stripe.AccountCreateOptions;
 using AccountLinkCreateOptions = Stripe.AccountLinkCreateOptions;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
@@ -24,6 +25,12 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
 {
     /// <summary>How long a player whose onboarding failed waits before it is tried again.</summary>
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a player Stripe refused an account waits (Connect not enabled, the country not supported: a refusal
+    /// asking again will not change): once a day, so a cause an operator fixed in Stripe is picked up by itself.
+    /// </summary>
+    public static readonly TimeSpan RefusedRetryAfter = TimeSpan.FromHours(24);
 
     public string Name => "onboard-recipients";
     public TimeSpan Interval => options.DispatchInterval;
@@ -83,6 +90,11 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
 
     private async Task RecordAsync(TransactionContext context, string playerId, string contestId, Onboarded outcome)
     {
+        if (outcome is { Failure: { IsFinalRefusal: true } refusal })
+        {
+            await RefusedAsync(context, playerId, contestId, refusal);
+            return;
+        }
         if (outcome is not { Account: { } account, Url: { } url })
         {
             await RecipientStore.DeferOnboardingAsync(context, playerId, context.Clock.GetUtcNow() + RetryAfter);
@@ -97,5 +109,31 @@ public sealed class OnboardRecipientsJob(StripeApi stripe, PayoutOptions options
             RecipientOnboardingNeeded.MessageIdFor(playerId, account.AccountId),
             new RecipientOnboardingNeeded(playerId, contestId, account.AccountId,
                 RecipientOnboardingNeeded.PathFor(playerId), context.Clock.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// Stripe refused the account for a reason asking again will not change: tried again once a day, and the first
+    /// refusal of each kind tells the operators (critical: a prize cannot be paid) and the winner.
+    /// </summary>
+    private async Task RefusedAsync(TransactionContext context, string playerId, string contestId,
+        StripeFailure refusal)
+    {
+        await RecipientStore.DeferOnboardingAsync(context, playerId, context.Clock.GetUtcNow() + RefusedRetryAfter);
+        var code = refusal.Code ?? refusal.Type;
+        logger.LogWarning("Stripe refused player {Player} an account, trying again in {Hours} h: {Error}", playerId,
+            RefusedRetryAfter.TotalHours, refusal.Summary);
+        if (!await RecipientStore.RecordRefusalAsync(context, playerId, code)) return;
+        var cause = Cause.Clock(Name, contestId);
+        context.Cause = cause;
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "recipient_account_refused", playerId,
+            $"Stripe refused to create a connected account for player {playerId} ({refusal.Summary}); their prizes " +
+            $"wait. Fix the cause in Stripe (Connect enabled for the platform? the account's country supported?): " +
+            $"it is tried again every {RefusedRetryAfter.TotalHours:0} h, or reject the prizes (cpctl payouts reject)",
+            $"{playerId}:{code}");
+        context.Publish(cause, Topics.PayoutsStatus, contestId,
+            RecipientAccountChanged.MessageIdFor(playerId, RecipientAccountStates.Refused, code),
+            new RecipientAccountChanged(playerId, null, RecipientAccountStates.Refused, refusal.Message, [],
+                context.Clock.GetUtcNow()));
+        context.Cause = null;
     }
 }

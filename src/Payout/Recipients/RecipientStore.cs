@@ -62,6 +62,24 @@ public static class RecipientStore
             if (canReceive) PipelineTelemetry.RecipientEntered("can_receive");
         });
 
+    /// <summary>
+    /// Records where the player's account stands; true when that is a change (the first read of it included).
+    /// </summary>
+    public static async Task<bool> RecordStateAsync(TransactionContext context, string playerId, string accountId,
+        string state, string? reason) =>
+        await context.Connection.ExecuteAsync("""
+            UPDATE payout.recipients SET account_state = @state, account_state_reason = @reason
+            WHERE player_id = @playerId AND account_id = @accountId
+              AND (account_state IS DISTINCT FROM @state OR account_state_reason IS DISTINCT FROM @reason)
+            """, new { playerId, accountId, state, reason }, context.Transaction) == 1;
+
+    /// <summary>Records why Stripe refused the player an account; true the first time for this code.</summary>
+    public static async Task<bool> RecordRefusalAsync(TransactionContext context, string playerId, string code) =>
+        await context.Connection.ExecuteAsync("""
+            UPDATE payout.onboarding_claims SET refused_code = @code
+            WHERE player_id = @playerId AND refused_code IS DISTINCT FROM @code
+            """, new { playerId, code }, context.Transaction) == 1;
+
     public static Task MarkCannotReceiveAsync(TransactionContext context, string playerId) =>
         context.Connection.ExecuteAsync(
             "UPDATE payout.recipients SET can_receive = false, updated_at = @now WHERE player_id = @playerId",

@@ -1,4 +1,6 @@
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
@@ -36,14 +38,16 @@ public sealed class RefreshAccountsJob(StripeApi stripe, PayoutOptions options, 
     /// The account as Stripe has it and the player it names; null when Stripe does not know it, or why its answer could
     /// not be read.
     /// </summary>
-    private sealed record Read(RecipientView? Account, string? PlayerId, string? Unreadable);
+    private sealed record Read(RecipientView? Account, string? PlayerId, string? Unreadable,
+        (string State, string? Reason, IReadOnlyList<string> CurrentlyDue) Standing = default);
 
     private async Task<Read> ReadAsync(ReadRequest read, CancellationToken ct)
     {
         var lookup = await stripe.LookUpAsync("GET /v1/accounts/{id}", (s, o, t) =>
             s.V1.Accounts.GetAsync(read.ObjectId, null, o, t), ct);
         return lookup.Found is { } account
-            ? new Read(ConnectedAccounts.Of(account), account.Metadata?.GetValueOrDefault("player_id"), null)
+            ? new Read(ConnectedAccounts.Of(account), account.Metadata?.GetValueOrDefault("player_id"), null,
+                ConnectedAccounts.StateOf(account))
             : new Read(null, null, lookup.Unreadable);
     }
 
@@ -60,6 +64,7 @@ public sealed class RefreshAccountsJob(StripeApi stripe, PayoutOptions options, 
         else if (outcome is { Account: { } account, PlayerId: { } playerId })
         {
             await ApplyAsync(context, playerId, account);
+            await TellAsync(context, read, playerId, account, outcome.Standing);
         }
         await ReadRequestStore.Accounts.CompleteAsync(context, read);
     }
@@ -78,5 +83,35 @@ public sealed class RefreshAccountsJob(StripeApi stripe, PayoutOptions options, 
                 State = PayoutState.Waiting, Reason = $"account {account.AccountId} can receive transfers",
                 NextAttemptAt = now,
             });
+    }
+
+    /// <summary>
+    /// An account that entered a state keeping its prizes from being paid is told once, as it enters it: to the
+    /// winner (through the read model, with what they can do) and to the operators (an alert saying what they can).
+    /// </summary>
+    private static async Task TellAsync(TransactionContext context, ReadRequest read, string playerId,
+        RecipientView account, (string State, string? Reason, IReadOnlyList<string> CurrentlyDue) standing)
+    {
+        if (!await RecipientStore.RecordStateAsync(context, playerId, account.AccountId, standing.State,
+                standing.Reason)
+            || !RecipientAccountStates.Blocking.Contains(standing.State))
+            return;
+        var (severity, action) = standing.State switch
+        {
+            RecipientAccountStates.Rejected => (AlertSeverities.Critical,
+                "it will never receive: contact the player about another account, or reject their prizes " +
+                "(cpctl payouts reject)"),
+            RecipientAccountStates.NeedsInformation => (AlertSeverities.Warning,
+                "the player was asked to complete it; their prizes go once Stripe has it"),
+            _ => (AlertSeverities.Info, "nothing to do; their prizes go once Stripe's review ends"),
+        };
+        var due = standing.CurrentlyDue.Count == 0 ? "" : $"; due: {string.Join(", ", standing.CurrentlyDue)}";
+        context.RaiseAlert(PayoutWorker.Name, severity, "recipient_account_" + standing.State, playerId,
+            $"player {playerId}'s account {account.AccountId} is {standing.State.Replace('_', ' ')}" +
+            $"{(standing.Reason is null ? "" : $" ({standing.Reason})")}{due}: {action}", read.EventId);
+        context.Publish(Cause.Recorded(read.ObjectId, read.EventId), Topics.PayoutsStatus, playerId,
+            RecipientAccountChanged.MessageIdFor(playerId, standing.State, read.EventId),
+            new RecipientAccountChanged(playerId, account.AccountId, standing.State, standing.Reason,
+                standing.CurrentlyDue, context.Clock.GetUtcNow()));
     }
 }
