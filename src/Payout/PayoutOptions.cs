@@ -81,9 +81,14 @@ public sealed record PayoutOptions
     public TimeSpan OnboardingLinkPurgeInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
-    /// How often Stripe's transfers are listed and matched against Payout's records (ReconcileStripeJob).
+    /// How often Stripe's transfers and disputes are listed and matched against Payout's records (ReconcileStripeJob).
     /// </summary>
     public TimeSpan ReconcileInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a dispute's own event has to arrive before the reconciliation reads the dispute in its stead.
+    /// </summary>
+    public TimeSpan ReconcileEventGrace { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
@@ -177,6 +182,7 @@ public sealed record PayoutOptions
         public const string AccountRecheckMs = "CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS";
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
         public const string ReconcileIntervalMs = "CONTESTPIPELINE_PAYOUT_RECONCILE_INTERVAL_MS";
+        public const string ReconcileEventGraceMs = "CONTESTPIPELINE_PAYOUT_RECONCILE_EVENT_GRACE_MS";
         public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
         public const string OnboardingLinkRetentionSeconds = "CONTESTPIPELINE_PAYOUT_ONBOARDING_LINK_RETENTION_SECONDS";
     }
@@ -237,6 +243,8 @@ public sealed record PayoutOptions
                 TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             ReconcileInterval = Setting.Milliseconds(configuration, Settings.ReconcileIntervalMs, o.ReconcileInterval,
                 TimeSpan.FromMilliseconds(200), TimeSpan.FromDays(1)),
+            ReconcileEventGrace = Setting.Milliseconds(configuration, Settings.ReconcileEventGraceMs,
+                o.ReconcileEventGrace, TimeSpan.Zero, TimeSpan.FromDays(1)),
         };
     }
 }

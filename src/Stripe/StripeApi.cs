@@ -176,6 +176,18 @@ public sealed class StripeApi : IDisposable
                 Limit = ListLimitMax, StartingAfter = after,
             }, o, t), r => r.Id, ct);
 
+    /// <summary>
+    /// Every dispute created at or after <paramref name="since"/>, as <see cref="TransfersCreatedSinceAsync"/>.
+    /// </summary>
+    public IAsyncEnumerable<global::Stripe.Dispute> DisputesCreatedSinceAsync(DateTimeOffset since,
+        CancellationToken ct = default) =>
+        PagesSinceAsync("GET /v1/disputes", (after, s, o, t) => s.V1.Disputes.ListAsync(
+            new global::Stripe.DisputeListOptions
+            {
+                Created = new global::Stripe.DateRangeOptions { GreaterThanOrEqual = since.UtcDateTime },
+                Limit = ListLimitMax, StartingAfter = after,
+            }, o, t), d => d.Id, ct);
+
     private async IAsyncEnumerable<T> PagesSinceAsync<T>(string operation,
         Func<string?, global::Stripe.StripeClient, global::Stripe.RequestOptions, CancellationToken,
             Task<global::Stripe.StripeList<T>>> page,

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
@@ -8,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace ContestPipeline.Payout.Reconciliation;
 
 /// <summary>
-/// Lists the transfers Stripe created since the last pass (100 a page, within the Stripe budget like every other
-/// call) and matches each against the payout it names: a transfer with no payout id, naming a payout Payout has no
+/// Lists the transfers and the disputes Stripe created since the last pass (100 a page, within the Stripe budget like
+/// every other call). A dispute no event told Payout of is read and booked as its event would have had it. Each
+/// transfer is matched against the payout it names: a transfer with no payout id, naming a payout Payout has no
 /// record of, or whose amount, currency or destination differs from Payout's record is money that left outside the
 /// pipeline, raised once as a critical stripe_transfer_unexplained alert naming it. The cursor is the newest
 /// creation time listed less <see cref="Overlap"/>, so a transfer created at the boundary is listed again, never
@@ -20,6 +22,8 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
 {
     public const string Transfers = "transfers";
     public const string UnexplainedTransfer = "stripe_transfer_unexplained";
+    public const string Disputes = "disputes";
+    public const string MissedDispute = "stripe_dispute_event_missing";
 
     /// <summary>How far back a pass lists beyond the newest record the last pass saw (clocks, late commits).</summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(10);
@@ -32,9 +36,61 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
-        var since = await job.InTransactionAsync("read the transfer cursor", async context =>
-            await ReconciliationStore.ListedSinceAsync(context, Transfers)
+        await TransfersAsync(job, ct);
+        await DisputesAsync(job, ct);
+        return false;
+    }
+
+    /// <summary>Where the pass over <paramref name="resource"/> starts.</summary>
+    private static Task<DateTimeOffset> SinceAsync(JobContext job, string resource, CancellationToken ct) =>
+        job.InTransactionAsync($"read the {resource} cursor", async context =>
+            await ReconciliationStore.ListedSinceAsync(context, resource)
                 ?? context.Clock.GetUtcNow() - FirstLookBack, ct);
+
+    /// <summary>
+    /// Disputes on Stripe that Payout never heard of (their webhook never came, or was lost): each is read and
+    /// booked by the path its event would have taken (a read request for ReadDisputesJob, which books from Stripe's
+    /// answer), and told once as a warning. A dispute younger than PayoutOptions.ReconcileEventGrace is left for the
+    /// next pass: its event may still be on its way.
+    /// </summary>
+    private async Task DisputesAsync(JobContext job, CancellationToken ct)
+    {
+        var since = await SinceAsync(job, Disputes, ct);
+        var listed = new List<(string Id, string? PaymentIntent, long Amount, DateTimeOffset CreatedAt)>();
+        await foreach (var d in stripe.DisputesCreatedSinceAsync(since, ct))
+            listed.Add((d.Id, d.PaymentIntentId, d.Amount, new DateTimeOffset(d.Created, TimeSpan.Zero)));
+        var booked = await job.InTransactionAsync("book disputes never heard of", async context =>
+        {
+            context.Cause = Cause.Clock(Name, Disputes);
+            var count = 0;
+            var settled = context.Clock.GetUtcNow() - options.ReconcileEventGrace;
+            var judged = listed.Where(l => l.CreatedAt <= settled).ToList();
+            foreach (var (id, paymentIntent, amount, _) in judged)
+            {
+                if (await ReconciliationStore.DisputeKnownAsync(context, id)) continue;
+                await ReadRequestStore.Disputes.RequestAsync(context, id, MissedEventId(id));
+                if (!await ReconciliationStore.FirstReportAsync(context, id, Disputes, "no event about it came"))
+                    continue;
+                context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, MissedDispute, id,
+                    $"dispute {id} of {amount} on payment {paymentIntent ?? "(none)"} is on Stripe, but no event " +
+                    "about it reached Payout: it is read and booked now as its webhook would have been (check the " +
+                    "webhook endpoint's deliveries in Stripe)", id);
+                count++;
+            }
+            if (judged.Count > 0)
+                await ReconciliationStore.AdvanceAsync(context, Disputes, judged.Max(l => l.CreatedAt) - Overlap);
+            return count;
+        }, ct);
+        if (booked > 0)
+            logger.LogWarning("{Count} dispute(s) on Stripe whose events never came, read and booked now", booked);
+    }
+
+    /// <summary>The event id a read asked by the reconciliation goes under (no Stripe event has it).</summary>
+    public static string MissedEventId(string objectId) => "reconcile:" + objectId;
+
+    private async Task TransfersAsync(JobContext job, CancellationToken ct)
+    {
+        var since = await SinceAsync(job, Transfers, ct);
         var listed = new List<(TransferSeen Transfer, DateTimeOffset CreatedAt)>();
         await foreach (var t in stripe.TransfersCreatedSinceAsync(since, ct))
             listed.Add((SendTransfersJob.Seen(t), new DateTimeOffset(t.Created, TimeSpan.Zero)));
@@ -52,7 +108,6 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
         if (raised > 0)
             logger.LogError("{Count} transfer(s) on Stripe not ordered by this pipeline as Stripe holds them",
                 raised);
-        return false;
     }
 
     /// <summary>Raises the transfer once when Payout did not order it as Stripe holds it; true when raised.</summary>

@@ -47,4 +47,13 @@ public static class ReconciliationStore
             VALUES (@recordId, @resource, @finding, @now)
             ON CONFLICT (record_id) DO NOTHING
             """, new { recordId, resource, finding, now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+
+    /// <summary>
+    /// Whether Payout has heard of this dispute: an event about it handled (its webhook came) or a read of it asked.
+    /// </summary>
+    public static Task<bool> DisputeKnownAsync(TransactionContext context, string disputeId) =>
+        context.Connection.ExecuteScalarAsync<bool>("""
+            SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE object_id = @disputeId)
+                OR EXISTS (SELECT 1 FROM payout.dispute_reads WHERE dispute_id = @disputeId)
+            """, new { disputeId }, context.Transaction);
 }

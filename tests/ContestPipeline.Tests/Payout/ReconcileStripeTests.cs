@@ -51,6 +51,40 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
         Assert.Single(UnexplainedAlerts(h));
     }
 
+    [Fact]
+    public async Task A_dispute_whose_webhook_never_came_is_read_and_booked_as_it_would_have_been_and_told_once()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [PayoutOptions.Settings.ReconcileIntervalMs] = "300",
+            [PayoutOptions.Settings.ReconcileEventGraceMs] = "0",
+        });
+        var payment = h.World.Pay("lost-2", "quinn", 1_000);
+        await h.WaitForAsync($"{payment} known as quinn's",
+            "SELECT EXISTS (SELECT 1 FROM payout.payments WHERE payment_intent_id = @payment AND player_id = 'quinn')",
+            new { payment });
+        // The dispute's webhooks are held and never sent: only Stripe's own list shows it.
+        h.Stripe.HoldWebhooks();
+        var dispute = h.Stripe.CreateDispute(payment);
+
+        await h.WaitForAsync($"dispute {dispute} booked without its event",
+            "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE freeze_id = @dispute AND payment_intent_id = @payment)",
+            new { dispute, payment }, 60);
+        await h.WaitForAlertAsync(ReconcileStripeJob.MissedDispute, "warning");
+        Assert.Equal(0, await h.ScalarAsync<long>(
+            "SELECT count(*) FROM payout.stripe_events WHERE object_id = @dispute", new { dispute }));
+
+        // Later passes list it again and neither book nor tell it twice.
+        var passedAt = await h.ScalarAsync<DateTime>(
+            "SELECT passed_at FROM payout.stripe_reconciliation_cursors WHERE resource = 'disputes'");
+        await h.WaitForAsync("two more passes over Stripe's disputes",
+            "SELECT passed_at > @later FROM payout.stripe_reconciliation_cursors WHERE resource = 'disputes'",
+            new { later = passedAt.AddSeconds(1) });
+        await h.Run.ReadToEndAsync();
+        Assert.Single(h.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == ReconcileStripeJob.MissedDispute);
+        Assert.Equal(1, await h.ScalarAsync<long>("SELECT count(*) FROM payout.freezes WHERE freeze_id = @dispute", new { dispute }));
+    }
+
     private static List<System.Text.Json.JsonElement> UnexplainedAlerts(PayoutHarness h) =>
         [.. h.World.Read(Topics.Alerts).Where(m => m.Body.GetProperty("code").GetString()
             == ReconcileStripeJob.UnexplainedTransfer).Select(m => m.Body)];
