@@ -60,6 +60,7 @@ public static class OperationsWorker
                 new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(),
                 new RecipientOnboardingNeededHandler(), new RecipientAccountChangedHandler(),
+                new PrizeUnclaimedHandler(),
                 new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
                 // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;

@@ -12,6 +12,7 @@ using ContestPipeline.Payout.Refunds;
 using ContestPipeline.Payout.Restores;
 using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Payout.Transfers;
+using ContestPipeline.Payout.Unclaimed;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Canary;
 using ContestPipeline.Plumbing.Database;
@@ -64,6 +65,7 @@ public static class PayoutWorker
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
             services.AddSingleton<PurgeOnboardingLinksJob>();
+            services.AddSingleton<RemindUnclaimedPrizesJob>();
             services.AddSingleton<RefreshAccountsJob>();
             services.AddSingleton<ReadTransfersJob>();
             services.AddSingleton<ReadDisputesJob>();
@@ -81,7 +83,7 @@ public static class PayoutWorker
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
-            sp.GetRequiredService<ReconcileStripeJob>(),
+            sp.GetRequiredService<ReconcileStripeJob>(), sp.GetRequiredService<RemindUnclaimedPrizesJob>(),
             .. PoolJob(sp),
         ],
     };

@@ -109,6 +109,7 @@ public sealed class PublishRights
                      PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
                      RecipientOnboardingNeeded.MessageType, RecipientAccountChanged.MessageType,
+                     PrizeUnclaimed.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
                      StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType,
