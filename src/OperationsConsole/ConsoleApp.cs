@@ -220,6 +220,7 @@ public static class ConsoleApp
         PayoutPages.Map(pages);
         AlertPages.Map(pages);
         BalancePage.Map(pages);
+        RevenuePage.Map(pages);
         WebhookPage.Map(pages);
         NotificationPage.Map(pages);
         PlayerPages.Map(pages);

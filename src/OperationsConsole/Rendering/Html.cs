@@ -77,7 +77,8 @@ public static class Html
         var nav = user is null ? "" : $"""
             <a href="/">Dashboard</a><a href="/contests">Contests</a><a href="/payouts">Payouts</a>
             <a href="/alerts">Alerts</a>
-            <a href="/balance">Balance</a><a href="/webhooks">Webhooks</a><a href="/notifications">Notifications</a>
+            <a href="/balance">Balance</a><a href="/revenue">Revenue</a><a href="/webhooks">Webhooks</a>
+            <a href="/notifications">Notifications</a>
             <a href="/players">Players</a><a href="/tax">Tax year</a><a href="/audit">Audit log</a>
             <span class="who">{Encode(user)} ({Encode(role)}) <form method="post"
               action="/signout">{antiforgery}<button>Sign out</button></form></span>

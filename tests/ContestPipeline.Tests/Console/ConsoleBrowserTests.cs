@@ -163,6 +163,20 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         var lines = await File.ReadAllLinesAsync(path2);
         Assert.Equal("year,player_id,currency,paid_minor,fees_minor,payouts,reportable", lines[0]);
         Assert.Contains(lines, l => l.StartsWith($"{year},bo,USD,1571,49,1,", StringComparison.Ordinal));
+
+        // The revenue report, as cpctl revenue gives it: the contest's line, the reconciliation, the CSV.
+        await ann.GotoAsync("/revenue?by=contest");
+        await f.ShotAsync(ann, "revenue-by-contest");
+        Assert.Contains(ConsoleFixture.Contest, await ann.Locator("#revenue").InnerTextAsync());
+        Assert.StartsWith("Reconciled", await ann.Locator("#reconciled").InnerTextAsync(), StringComparison.Ordinal);
+        var revenue = await ann.RunAndWaitForDownloadAsync(() => ann.ClickAsync("#revenue-csv"));
+        var revenuePath = Path.Combine(f.Screenshots, revenue.SuggestedFilename);
+        await revenue.SaveAsAsync(revenuePath);
+        var revenueLines = await File.ReadAllLinesAsync(revenuePath);
+        Assert.Equal("contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,overlay_minor,net_minor",
+            revenueLines[0]);
+        Assert.Contains(revenueLines, l => l.StartsWith($"{ConsoleFixture.Contest},USD,", StringComparison.Ordinal));
+        Assert.Equal(400, (await ann.GotoAsync("/revenue?by=week"))!.Status);
     }
 
     [Fact]
