@@ -123,6 +123,16 @@ public sealed record PayoutOptions
     public TimeSpan RetryDelayMax { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// The first wait before a payout Stripe refused for a reason a later attempt can get past (balance_insufficient)
+    /// is sent again under a fresh key; each next wait doubles it (5, 10, 20 minutes), for at most
+    /// <see cref="RefusalRetriesMax"/> retries.
+    /// </summary>
+    public TimeSpan RefusalRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Retries after such refusals before the payout fails for an operator.</summary>
+    public const int RefusalRetriesMax = 3;
+
+    /// <summary>
     /// How long the transfer job sends on a balance it read, spent down by what it claimed since, before it reads
     /// the balance again. Sooner when it would hold a payout for balance on that figure (a top-up is seen at once)
     /// or Stripe refused a transfer for balance; what other processes spent meanwhile Stripe's refusal tells.
@@ -176,6 +186,7 @@ public sealed record PayoutOptions
         public const string DisputeHaltWindowSeconds = "CONTESTPIPELINE_PAYOUT_DISPUTE_HALT_WINDOW_SECONDS";
         public const string RoundsMax = "CONTESTPIPELINE_PAYOUT_ROUNDS_MAX";
         public const string RetryDelayBaseMs = "CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS";
+        public const string RefusalRetryDelayMs = "CONTESTPIPELINE_PAYOUT_REFUSAL_RETRY_DELAY_MS";
         public const string BalanceRecheckMs = "CONTESTPIPELINE_PAYOUT_BALANCE_RECHECK_MS";
         public const string BalanceReuseMs = "CONTESTPIPELINE_PAYOUT_BALANCE_REUSE_MS";
         public const string TransferReadWaitMs = "CONTESTPIPELINE_PAYOUT_TRANSFER_READ_WAIT_MS";
@@ -230,6 +241,8 @@ public sealed record PayoutOptions
                 TimeSpan.FromSeconds(1), TimeSpan.FromDays(365)),
             RoundsMax = Setting.Int(configuration, Settings.RoundsMax, o.RoundsMax, 1, 100),
             RetryDelayBase = Setting.Milliseconds(configuration, Settings.RetryDelayBaseMs, o.RetryDelayBase,
+                TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
+            RefusalRetryDelay = Setting.Milliseconds(configuration, Settings.RefusalRetryDelayMs, o.RefusalRetryDelay,
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),
             BalanceRecheck = Setting.Milliseconds(configuration, Settings.BalanceRecheckMs, o.BalanceRecheck,
                 TimeSpan.FromMilliseconds(1), TimeSpan.FromHours(1)),

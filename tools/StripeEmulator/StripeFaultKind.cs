@@ -39,4 +39,9 @@ public enum StripeFaultKind
     /// saved under its key so): a server that made something other than what was asked for.
     /// </summary>
     AppliedWithOtherAmount,
+    /// <summary>
+    /// 400 balance_insufficient, before anything is applied: Stripe's refusal of a transfer when the platform's
+    /// balance was spent elsewhere between the caller's read of it and the transfer.
+    /// </summary>
+    BalanceInsufficient,
 }

@@ -110,6 +110,8 @@ internal sealed class V1Api(StripeEmulatorOptions options, EmulatorState state, 
                 "Stripe is temporarily unavailable (injected).")),
             StripeFaultKind.Refused => Reply.Error(new ApiError(400, StripeErrorTypes.InvalidRequestError,
                 "The request was refused (injected).")),
+            StripeFaultKind.BalanceInsufficient => Reply.Error(ApiError.Refused(StripeErrorCodes.BalanceInsufficient,
+                "You have insufficient available funds in your Stripe account (injected).")),
             StripeFaultKind.KeyInFlight => Reply.Error(ApiError.KeyInFlight(call.IdempotencyKey)),
             StripeFaultKind.SlowExecution => await state.ExecuteSlowlyAsync(call, operation, fault.Delay!.Value),
             StripeFaultKind.AppliedWithOtherAmount when call.Params.Text("amount") is { } amount

@@ -49,6 +49,11 @@ public sealed record PayoutRow
     public int KeyGeneration { get; init; }
     public DateTimeOffset? SubmittedAt { get; init; }
     public int Rounds { get; init; }
+    /// <summary>
+    /// Times it was sent again under a fresh key after a refusal a later attempt can get past
+    /// (<see cref="RefusalRetries"/>).
+    /// </summary>
+    public int RefusalRetries { get; init; }
     public required DateTimeOffset NextAttemptAt { get; init; }
     public DateTimeOffset? LeaseUntil { get; init; }
     public string? AccountId { get; init; }

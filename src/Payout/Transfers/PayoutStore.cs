@@ -19,7 +19,7 @@ public static class PayoutStore
     internal const string Columns = """
         payout_id, contest_id, entry_id, player_id, payment_intent_id, amount_minor, currency, state AS stored_state,
         hold_kind, reason, version, released, waived, attempt_key, called_key, key_generation, submitted_at, rounds,
-            next_attempt_at,
+            refusal_retries, next_attempt_at,
         lease_until, account_id, transfer_id, reversed_minor, ordered_at, paid_at, ordered_by
         """;
 
@@ -101,7 +101,8 @@ public static class PayoutStore
         var updated = await context.Connection.ExecuteAsync("""
             UPDATE payout.payouts SET state = @stateName, hold_kind = @HoldKind, reason = @Reason, version = @Version,
                 released = @Released, waived = @Waived, attempt_key = @AttemptKey, key_generation = @KeyGeneration,
-                submitted_at = @SubmittedAt, rounds = @Rounds, next_attempt_at = @NextAttemptAt,
+                submitted_at = @SubmittedAt, rounds = @Rounds, refusal_retries = @RefusalRetries,
+                next_attempt_at = @NextAttemptAt,
                     lease_until = @LeaseUntil,
                 account_id = @AccountId, transfer_id = @TransferId, reversed_minor = @ReversedMinor, paid_at = @PaidAt,
                 updated_at = @now

@@ -327,7 +327,9 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             // taken before it was sent (ordered before the latest restore's copy): find the transfer first. After a
             // restore only the winner's transfers of the contest are read (every payout ordered before the copy is
             // looked up once; a contest's whole group each time would be quadratic in its prizes).
-            var old = payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter;
+            // A retry after a refusal looks too: whatever an earlier key made is adopted, never sent beside.
+            var old = payout.SubmittedAt is { } sent && clock.GetUtcNow() - sent >= options.LookupAfter
+                || payout.RefusalRetries > 0;
             if (old || (_restores.LatestCopyTakenAt is { } copy && payout.OrderedAt < copy))
             {
                 if (await FindTransferAsync(payout, old ? null : payout.AccountId, ct) is { } existing)
@@ -398,13 +400,7 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.BalanceInsufficient)
         {
             _balance = null; // less than this job counted on: read it again
-            var held = await PayoutStore.SaveAsync(context, payout, nextKey with
-            {
-                State = PayoutState.Held, Hold = PayoutHold.Balance, Reason = "Stripe: " + e.Message,
-                NextAttemptAt = now + options.BalanceRecheck,
-            });
-            RaiseHoldAlert(context, held, new GateDecision.Hold(PayoutHold.Balance, "Stripe refused it for " +
-                "insufficient balance", null));
+            await RetryRefusedAsync(context, payout, nextKey, e);
             return true;
         }
         if (e.IsFinalRefusal && e.Code == StripeErrorCodes.InsufficientCapabilitiesForTransfer)
@@ -438,15 +434,43 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
     }
 
     /// <summary>
+    /// Stripe refused the transfer for a reason a later attempt can get past (balance_insufficient: the balance was
+    /// spent elsewhere since it was read). Held for balance, and sent again under a fresh key (recorded at its claim,
+    /// before the call) after <see cref="PayoutOptions.RefusalRetryDelay"/>, doubled for each retry before it (5, 10,
+    /// 20 minutes); refused again after <see cref="PayoutOptions.RefusalRetriesMax"/> retries, it fails for an
+    /// operator. Each retry looks its contest's transfer group up on Stripe first (<see cref="SendAsync"/>).
+    /// </summary>
+    private async Task RetryRefusedAsync(TransactionContext context, PayoutRow payout, PayoutRow nextKey,
+        StripeFailure e)
+    {
+        var retry = payout.RefusalRetries + 1;
+        if (retry > PayoutOptions.RefusalRetriesMax)
+        {
+            await FailAsync(context, payout, e, payout.Rounds, nextKey,
+                $"Stripe refused it {retry} times, the last after {PayoutOptions.RefusalRetriesMax} retries: ");
+            return;
+        }
+        var wait = options.RefusalRetryDelay * (1 << (retry - 1));
+        var held = await PayoutStore.SaveAsync(context, payout, nextKey with
+        {
+            State = PayoutState.Held, Hold = PayoutHold.Balance, RefusalRetries = retry,
+            Reason = $"Stripe: {e.Message} (retry {retry} of {PayoutOptions.RefusalRetriesMax} in {wait})",
+            NextAttemptAt = context.Clock.GetUtcNow() + wait,
+        });
+        RaiseHoldAlert(context, held, new GateDecision.Hold(PayoutHold.Balance, "Stripe refused it for " +
+            $"insufficient balance; retry {retry} of {PayoutOptions.RefusalRetriesMax} in {wait}", null));
+    }
+
+    /// <summary>
     /// For an operator: a final refusal (a new key for a release), or an outcome Stripe has not
     /// settled for us (retries ran out, the key was used with other parameters, an answer that
     /// could not be read). Then the key is kept, so a release re-sends it and Stripe answers with
     /// whatever it made under it: never a second transfer.
     /// </summary>
     private static async Task FailAsync(TransactionContext context, PayoutRow payout, StripeFailure e,
-        int rounds, PayoutRow nextKey)
+        int rounds, PayoutRow nextKey, string? refused = null)
     {
-        var why = e.IsFinalRefusal ? "Stripe refused it: "
+        var why = e.IsFinalRefusal ? refused ?? "Stripe refused it: "
             : e.IsRetryable ? $"gave up after {rounds} rounds (key {payout.AttemptKey} kept): "
             : e.IsUnreadableAnswer ? $"Stripe answered but the answer could not be read at {e.Param}; " +
                 $"it may have made the transfer (key {payout.AttemptKey} kept): "
