@@ -54,8 +54,10 @@ public static class FreezeBookings
         var sent = payouts.Where(p => p.State == PayoutState.Paid || (p.State == PayoutState.Submitting && p.MaybeSent))
             .ToList();
         var late = sent.Count > 0 ? $"; prize {string.Join(", ", sent.Select(p => p.PayoutId))} was already sent" : "";
-        context.RaiseAlert(PayoutWorker.Name, sent.Count > 0 ? AlertSeverities.Critical : AlertSeverities.Warning,
-            "entry_fee_" + Freezes.CauseName(cause), paymentIntent, message + late, $"{paymentIntent}:{freezeId}");
+        // Every refund or dispute of an entry fee reaches the operators as critical (the finance runbook's rule);
+        // the message says whether the prize was already sent.
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "entry_fee_" + Freezes.CauseName(cause),
+            paymentIntent, message + late, $"{paymentIntent}:{freezeId}");
         var held = 0;
         foreach (var payout in payouts.Except(sent))
         {

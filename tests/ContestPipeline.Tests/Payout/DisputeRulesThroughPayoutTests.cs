@@ -199,8 +199,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         Assert.All(ahead, p => Assert.Empty(h.TransfersOf(orders[p].PayoutId)));
         var booked = Alerts(h, "entry_fee_disputed").Single(m => m.Contains(freeze, StringComparison.Ordinal));
         Assert.DoesNotContain("already sent", booked, StringComparison.Ordinal);
-        Assert.True(h.Alerted("entry_fee_disputed", "warning"));
-        Assert.False(h.Alerted("entry_fee_disputed", "critical"));
+        Assert.True(h.Alerted("entry_fee_disputed", "critical"));
+        Assert.False(h.Alerted("entry_fee_disputed", "warning"));
         var held = await h.RowAsync(orders[reviewed].PayoutId);
         Assert.EndsWith("(before its transfer was sent)", held.Reason, StringComparison.Ordinal);
         Assert.Contains(others[reviewed], held.Reason, StringComparison.Ordinal);
