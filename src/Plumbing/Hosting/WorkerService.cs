@@ -26,6 +26,11 @@ internal sealed class WorkerService(
         try
         {
             await WaitOutOutagesAsync("migrations", ct => MigrateAsync(logger, ct), logger, stoppingToken);
+            // An operator's rewind lowers this worker's own positions before any consumer takes a partition.
+            var rewinds = new ConsumerRewinds(dataSource, settings.KafkaBootstrapServers, settings.KafkaSecurity,
+                worker.Name, [.. worker.Consumers.Select(c => (c.Consumer, c.Topics))], verifier, clock,
+                loggers.CreateLogger("ContestPipeline.Rewinds"));
+            await WaitOutOutagesAsync("rewinds", ct => rewinds.ApplyAsync(ct), logger, stoppingToken);
             if (worker.Warmup is { } warmup)
                 await WaitOutOutagesAsync("warm-up", ct => warmup(services, ct), logger, stoppingToken);
             using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers,
