@@ -82,9 +82,6 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
     private (ConsumerRewindRequested?, string?) Check(ConsumeResult<byte[]?, byte[]?> result)
     {
         var headers = IncomingMessage.HeadersOf(result.Message.Headers);
-        if (verifier.Refusal(result.Topic, result.Message.Key, headers, result.Message.Value, out var signer) is
-            { } refusal)
-            return (null, refusal);
         if (IncomingMessage.ParseEnvelope(headers, result.Message.Timestamp.UtcDateTime, out var bad) is not { }
             envelope)
             return (null, bad);
@@ -101,7 +98,11 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
             return (null, "unreadable body: " + e.Message);
         }
         if (request is null) return (null, "empty body");
+        // Another worker's request is that worker's to verify and apply.
         if (request.Worker != worker) return (request, null);
+        if (verifier.Refusal(result.Topic, result.Message.Key, headers, result.Message.Value, out var signer) is
+            { } refusal)
+            return (request, refusal);
         if (signer is null || signer != request.Operator)
             return (request, $"it names operator {request.Operator} but was signed by {signer ?? "nobody"}");
         if (DecisionAge.Refusal(request.RequestedAt, clock.GetUtcNow(), ConsumerRewindRequested.Lifetime) is
