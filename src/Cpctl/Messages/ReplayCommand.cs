@@ -177,7 +177,10 @@ public static class ReplayCommand
         {
             var groups = topic is null
                 ? known
-                : [.. known.Where(g => g.Topics.Contains(topic)).Select(g => g with { Topics = [topic], Topic = topic })];
+                : [
+                    .. known.Where(g => g.Topics.Contains(topic))
+                        .Select(g => g with { Topics = [topic], Topic = topic }),
+                ];
             if (groups.Count == 0) problem = $"no worker's consumer group reads {topic}";
             return groups.Count == 0 ? null : groups;
         }

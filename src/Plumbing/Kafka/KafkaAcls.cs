@@ -34,8 +34,11 @@ public static class KafkaAcls
                 }
             }
             // Operators' rewinds, read whole at start with no consumer group (the worker applies them itself).
-            acls.Add(new KafkaAcl(p, "Read", "Topic", Topics.WorkerRewinds));
-            acls.Add(new KafkaAcl(p, "Describe", "Topic", Topics.WorkerRewinds));
+            if (worker.Consumers.Count > 0)
+            {
+                acls.Add(new KafkaAcl(p, "Read", "Topic", Topics.WorkerRewinds));
+                acls.Add(new KafkaAcl(p, "Describe", "Topic", Topics.WorkerRewinds));
+            }
             acls.Add(new KafkaAcl(p, "Write", "Topic", Topics.Alerts));
             // The relay's idempotent producer.
             acls.Add(new KafkaAcl(p, "IdempotentWrite", "Cluster", "kafka-cluster"));
@@ -48,9 +51,9 @@ public static class KafkaAcls
         }
         foreach (var op in operatorPrincipals)
         {
-            // The operator's tool provisions topics, reads dead letters (assigned partitions, no group) and re-drives them to
-            // where they came from. It reads no worker's consumer group: a worker rewinds itself, on an
-            // operator's signed request (workers.rewinds, in the producers table).
+            // The operator's tool provisions topics, reads dead letters (assigned partitions, no group) and
+            // re-drives them to where they came from. It reads no worker's consumer group: a worker rewinds itself,
+            // on an operator's signed request (workers.rewinds, in the producers table).
             var p = Principal(op);
             acls.Add(new KafkaAcl(p, "Create", "Cluster", "kafka-cluster"));
             foreach (var topic in TopicCatalog.All)

@@ -70,7 +70,11 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
             var result = consumer.Consume(Timeout)
                 ?? throw new TransientDependencyException("kafka", new TimeoutException(
                     $"{Topics.WorkerRewinds} not read to its end within {Timeout.TotalSeconds:0} s"));
-            if (result.IsPartitionEOF) continue;
+            if (result.IsPartitionEOF)
+            {
+                open.Remove(result.TopicPartition);
+                continue;
+            }
             found.Add(Check(result));
             if (result.Offset.Value + 1 >= open.GetValueOrDefault(result.TopicPartition, 0))
                 open.Remove(result.TopicPartition);
@@ -192,16 +196,20 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
         });
     }
 
-    /// <summary>A consumer of no group: it is assigned partitions and commits nothing.</summary>
+    /// <summary>
+    /// A consumer that joins no group: it is assigned partitions and commits nothing (the client insists on a group
+    /// id; this one is never joined).
+    /// </summary>
     private IConsumer<byte[]?, byte[]?> Consumer()
     {
         var config = KafkaClients.Secure(new ConsumerConfig
         {
             BootstrapServers = bootstrapServers,
             ClientId = worker + ".rewinds",
+            GroupId = worker + ".rewinds",
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
-            EnablePartitionEof = false,
+            EnablePartitionEof = true,
             IsolationLevel = IsolationLevel.ReadCommitted,
         }, security);
         return KafkaClients.ConsumerBuilder(config, logger).Build();
