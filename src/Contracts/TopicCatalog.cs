@@ -106,6 +106,8 @@ public static class TopicCatalog
             // Operators' decisions (make-goods among them) are kept as long as the money topics.
             (Topics.Operations, 6, MoneyRetentionMs),
             (Topics.Notifications, 3, StreamRetentionMs),
+            // Read whole at every worker's start: few, small, and useless once older than their lifetime.
+            (Topics.WorkerRewinds, 1, 7 * DayMs),
         ];
         var specs = main.Select(t =>
             new TopicSpec(t.Name, t.Partitions, ReplicationFactor, MinInsyncReplicas, t.RetentionMs, Delete)

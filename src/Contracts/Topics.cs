@@ -43,6 +43,11 @@ public static class Topics
     /// email/SMS/pager sender; key: the recipient.
     /// </summary>
     public const string Notifications = "notifications";
+    /// <summary>
+    /// Operators' signed requests that a worker read its consumer groups again, applied by the worker itself when
+    /// it starts (read whole, without a consumer group); key: the worker.
+    /// </summary>
+    public const string WorkerRewinds = "workers.rewinds";
 
     public const string DeadLetterSuffix = ".dlq";
 
@@ -61,6 +66,7 @@ public static class Topics
         [
             ProviderFeed, Contests, Entries, Games, ContestLifecycle, Standings,
             PayoutsDue, PayoutsControl, PayoutsStatus, StripeEvents, Alerts, Canary, Operations, Notifications,
+            WorkerRewinds,
         ];
         return [.. main, .. main.Select(DeadLetter)];
     }

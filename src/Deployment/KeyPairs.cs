@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 
 namespace ContestPipeline.Deployment;
@@ -11,7 +12,8 @@ public static class KeyPairs
 {
     /// <summary>The services that consume <paramref name="topic"/>, in ordinal order.</summary>
     public static IReadOnlyList<string> ReadersOf(string topic) =>
-        [.. Workers.All.Values.Where(w => w.Consumers.Any(c => c.Topics.Contains(topic, StringComparer.Ordinal)))
+        [.. Workers.All.Values.Where(w => topic == Topics.WorkerRewinds
+                || w.Consumers.Any(c => c.Topics.Contains(topic, StringComparer.Ordinal)))
             .Select(w => w.Name).Order(StringComparer.Ordinal)];
 
     /// <summary>

@@ -103,6 +103,9 @@ public sealed class PublishRights
                  })
             yield return Row(Contracts.Topics.Operations, type, Producers.Operator);
 
+        // A rewind is applied by the worker it names, at its start; only an operator may ask for one.
+        yield return Row(Contracts.Topics.WorkerRewinds, ConsumerRewindRequested.MessageType, Producers.Operator);
+
         foreach (var type in new[]
                  {
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType,

@@ -33,6 +33,7 @@ public static class ContractModel
         [Topics.Canary] = "canary id",
         [Topics.Operations] = "the subject: alert id, contest id, or for OperatorActed the operator",
         [Topics.Notifications] = "the recipient",
+        [Topics.WorkerRewinds] = "the worker",
     };
 
     /// <summary>The sports-data provider: outside the pipeline, it signs nothing.</summary>

@@ -61,8 +61,10 @@ public static class AclsCommand
 
         public IReadOnlyList<ProducerGrant> Grants { get; } =
         [
-            .. rights.Rows.SelectMany(r =>
-                r.Producers.SelectMany(PrincipalsOf).Select(p => new ProducerGrant(p, r.Topic, r.MessageType))),
+            .. rights.Rows.SelectMany(r => r.Producers.SelectMany(p => r.Topic == Topics.WorkerRewinds
+                    ? [OperatorPrincipal] // replay is cpctl's alone; the console asks no worker to rewind
+                    : PrincipalsOf(p))
+                .Select(p => new ProducerGrant(p, r.Topic, r.MessageType))),
             // Unsigned: every worker's canary, and the provider's feed.
             .. Workers.All.Keys.Select(w => new ProducerGrant(w, Topics.Canary, Any)),
             new(OperatorPrincipal, Topics.Canary, Any),

@@ -26,6 +26,8 @@ internal sealed class WorkerService(
         try
         {
             await WaitOutOutagesAsync("migrations", ct => MigrateAsync(logger, ct), logger, stoppingToken);
+            // An operator's rewind lowers this worker's own positions before any consumer takes a partition.
+            await WaitOutOutagesAsync("rewinds", ApplyRewindsAsync, logger, stoppingToken);
             if (worker.Warmup is { } warmup)
                 await WaitOutOutagesAsync("warm-up", ct => warmup(services, ct), logger, stoppingToken);
             using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(settings.KafkaBootstrapServers,
@@ -166,6 +168,12 @@ internal sealed class WorkerService(
     /// owns nothing, in every environment, as in production. Postgres unavailable is waited
     /// out by the caller (<see cref="WaitOutOutagesAsync"/>).
     /// </summary>
+    private Task ApplyRewindsAsync(CancellationToken ct) =>
+        new ConsumerRewinds(dataSource, settings.KafkaBootstrapServers, settings.KafkaSecurity, worker.Name,
+                [.. worker.Consumers.Select(c => (c.Consumer, c.Topics))], verifier, clock,
+                loggers.CreateLogger("ContestPipeline.Rewinds"))
+            .ApplyAsync(ct);
+
     private Task MigrateAsync(ILogger logger, CancellationToken ct) =>
         new Migrator(dataSource, worker.Name, worker.AllMigrations, logger).VerifyAsync(ct);
 

@@ -33,6 +33,12 @@ public static class KafkaAcls
                     acls.Add(new KafkaAcl(p, "Write", "Topic", Topics.DeadLetter(topic)));
                 }
             }
+            // Operators' rewinds, read whole at start with no consumer group (the worker applies them itself).
+            if (worker.Consumers.Count > 0)
+            {
+                acls.Add(new KafkaAcl(p, "Read", "Topic", Topics.WorkerRewinds));
+                acls.Add(new KafkaAcl(p, "Describe", "Topic", Topics.WorkerRewinds));
+            }
             acls.Add(new KafkaAcl(p, "Write", "Topic", Topics.Alerts));
             // The relay's idempotent producer.
             acls.Add(new KafkaAcl(p, "IdempotentWrite", "Cluster", "kafka-cluster"));
@@ -45,20 +51,18 @@ public static class KafkaAcls
         }
         foreach (var op in operatorPrincipals)
         {
-            // The operator's tool provisions topics, reads dead letters, rewinds groups (joining
-            // them) and re-drives dead letters to where they came from.
+            // The operator's tool provisions topics, reads dead letters (assigned partitions, no group) and
+            // re-drives them to where they came from. It reads no worker's consumer group: a worker rewinds itself,
+            // on an operator's signed request (workers.rewinds, in the producers table).
             var p = Principal(op);
             acls.Add(new KafkaAcl(p, "Create", "Cluster", "kafka-cluster"));
             foreach (var topic in TopicCatalog.All)
             {
                 acls.Add(new KafkaAcl(p, "Describe", "Topic", topic.Name));
                 acls.Add(new KafkaAcl(p, "DescribeConfigs", "Topic", topic.Name));
-                // Dead letters are read to list them; other topics to find a replay's offsets by time
-                // and to join the groups it rewinds.
+                // Dead letters are read to list them, other topics to inspect them.
                 acls.Add(new KafkaAcl(p, "Read", "Topic", topic.Name));
             }
-            foreach (var consumer in workers.SelectMany(w => w.Consumers))
-                acls.Add(new KafkaAcl(p, "Read", "Group", consumer.Consumer));
         }
         return [.. acls.Distinct()
             .OrderBy(a => a.Principal, StringComparer.Ordinal).ThenBy(a => a.ResourceType, StringComparer.Ordinal)

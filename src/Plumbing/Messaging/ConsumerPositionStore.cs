@@ -7,7 +7,8 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// <summary>
 /// A consumer's positions in its schema's <c>consumer_positions</c> (plumbing/0008): per partition, the offset it
 /// resumes from. They move forward with the inbox rows (<see cref="InboxStore.ClaimAsync"/>, in the same
-/// transaction); a lower committed offset (cpctl replay) makes the consumer start below them, never above.
+/// transaction); only the worker lowers them, applying an operator's signed rewind (<see cref="ConsumerRewinds"/>),
+/// in the same transaction as it records the rewind applied. A committed offset moves them neither way.
 /// </summary>
 internal sealed class ConsumerPositionStore(string schema, string consumer)
 {

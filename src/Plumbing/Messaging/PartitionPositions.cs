@@ -16,13 +16,14 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
 {
     /// <summary>Partitions assigned whose stored position is not known yet.</summary>
     private readonly HashSet<TopicPartition> _unplaced = [];
-    /// <summary>Partitions started at the group's committed offset, below their stored position.</summary>
+    /// <summary>Partitions started at their stored position below the group's committed offset.</summary>
     private readonly HashSet<TopicPartition> _rewound = [];
     private volatile Exception? _error;
 
     /// <summary>
-    /// Called from the rebalance callback: never throws out of it. The offsets to start from: the stored position,
-    /// or the group's committed offset where that is lower (<c>cpctl replay</c> moves it back), never higher.
+    /// Called from the rebalance callback: never throws out of it. The offsets to start from: the stored positions,
+    /// whatever the group has committed (only the worker lowers its positions, applying an operator's signed rewind:
+    /// <see cref="ConsumerRewinds"/>).
     /// </summary>
     public List<TopicPartitionOffset> Assigned(IConsumer<byte[]?, byte[]?> kafka, List<TopicPartition> partitions)
     {
@@ -37,22 +38,21 @@ internal sealed class PartitionPositions(NpgsqlDataSource dataSource, ConsumerPo
         {
             return placed;
         }
-        // A committed offset only ever makes the worker read again (the inbox skips what it applied, and what it
-        // dead-lettered); one past the stored position is ignored, so no client can make it skip, and a partition
-        // without a position is read from its beginning whatever was committed.
-        var start = placed.Select(p => committed.FirstOrDefault(c => c.TopicPartition == p.TopicPartition) is { } c
-            && c.Offset.Value >= 0 && p.Offset != Offset.Beginning && c.Offset.Value < p.Offset.Value
-                ? new TopicPartitionOffset(p.TopicPartition, c.Offset) : p).ToList();
+        // The committed offset moves no start, either way: it is read only to see which partitions start below it
+        // (rewound), whose first new offset is committed explicitly so that the group's lag tells the truth.
         lock (_rewound)
         {
             _rewound.ExceptWith(partitions);
-            _rewound.UnionWith(start.Where(s => !placed.Contains(s)).Select(s => s.TopicPartition));
+            _rewound.UnionWith(placed.Where(p => p.Offset != Offset.Beginning
+                    && committed.FirstOrDefault(c => c.TopicPartition == p.TopicPartition) is { } c
+                    && c.Offset.Value > p.Offset.Value)
+                .Select(p => p.TopicPartition));
         }
-        return start;
+        return placed;
     }
 
     /// <summary>
-    /// True once for a partition started below its stored position by a lowered committed offset: the client
+    /// True once for a partition started below the group's committed offset (its position was rewound): the client
     /// still remembers the offset it committed itself before, and does not commit an offset up to that again on its
     /// own, so the loop commits the first one it stores explicitly (else the group's lag stays where it was put).
     /// </summary>

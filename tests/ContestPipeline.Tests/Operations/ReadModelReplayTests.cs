@@ -58,10 +58,7 @@ public sealed class ReadModelReplayTests
             await conn.ExecuteAsync("DROP SCHEMA operations CASCADE");
         // The migrate job makes the schema again, as in production: the read model never changes a schema itself.
         await LocalServices.MigrateAsync(stack.Swaps);
-        var groups = OperationsWorker.Definition.Consumers.Select(c => new ReplayCommand.Group(c.Consumer, OperationsWorker.Name, c.Topics)).ToList();
-        using var output = new StringWriter();
-        Assert.Equal(0, ReplayCommand.Execute(stack.Broker.BootstrapServers, groups, ReplayCommand.Target.Beginning, new ReplayCommand.Options(), output, output,
-            CancellationToken.None));
+        // Its positions went with its schema: it reads every topic from the beginning again, no rewind needed.
         stack.StartWorkers(OperationsWorker.Name);
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync("sunday") == "PAID", "sunday PAID again after the replay", 120);
         await WaitForReadToEndAsync(stack);

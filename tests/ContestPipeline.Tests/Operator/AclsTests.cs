@@ -27,11 +27,28 @@ public sealed class AclsTests
         foreach (var worker in Workers.All.Values)
         {
             var principal = KafkaAcls.Principal(worker.Name);
-            Assert.Equal(worker.Consumers.SelectMany(c => c.Topics).Distinct().Order(StringComparer.Ordinal),
+            // Besides its consumers' topics, the operators' rewinds, read whole at start without a group.
+            Assert.Equal(worker.Consumers.SelectMany(c => c.Topics).Append(Topics.WorkerRewinds).Distinct().Order(StringComparer.Ordinal),
                 acls.Where(a => a.Principal == principal && a is { Operation: "Read", ResourceType: "Topic" }).Select(a => a.Resource));
             Assert.Equal(worker.Consumers.Select(c => c.Consumer).Order(StringComparer.Ordinal),
                 acls.Where(a => a.Principal == principal && a is { Operation: "Read", ResourceType: "Group" }).Select(a => a.Resource));
         }
+    }
+
+    [Fact]
+    public void No_operator_principal_reads_any_workers_consumer_group_and_only_cpctl_asks_for_rewinds()
+    {
+        var acls = Acls();
+        var operators = Services.PrincipalsSigningAs(Producers.Operator).Append(AclsCommand.OperatorPrincipal).Select(KafkaAcls.Principal).ToHashSet();
+        var groups = Workers.All.Values.SelectMany(w => w.Consumers).Select(c => c.Consumer).ToHashSet();
+        Assert.Contains("User:console", operators);
+        Assert.DoesNotContain(acls, a => operators.Contains(a.Principal) && a is { ResourceType: "Group" });
+        Assert.All(acls.Where(a => a.ResourceType == "Group"), a => Assert.Equal(a.Principal, KafkaAcls.Principal(
+            Workers.All.Values.Single(w => w.Consumers.Any(c => c.Consumer == a.Resource)).Name)));
+        Assert.Subset(groups, acls.Where(a => a.ResourceType == "Group").Select(a => a.Resource).ToHashSet());
+        Assert.Equal(["User:cpctl"], acls.Where(a => a is { Operation: "Write", Resource: Topics.WorkerRewinds }).Select(a => a.Principal));
+        Assert.Equal(Workers.All.Keys.Append(AclsCommand.OperatorPrincipal).Select(KafkaAcls.Principal).Order(StringComparer.Ordinal),
+            acls.Where(a => a is { Operation: "Read", Resource: Topics.WorkerRewinds }).Select(a => a.Principal).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -112,7 +112,7 @@ public sealed class OperatorToolTests
         Assert.Equal(["requested", "requested", "requested"], moves.Where(m => !m.ActionId.EndsWith("/outcome", StringComparison.Ordinal)).Select(m => m.Outcome));
         Assert.Equal([moves[0].ActionId + "/outcome", moves[2].ActionId + "/outcome", moves[4].ActionId + "/outcome"], [moves[1].ActionId, moves[3].ActionId, moves[5].ActionId]);
         Assert.StartsWith("done: ", moves[1].Outcome);
-        Assert.Contains("ops.audit", moves[1].Outcome, StringComparison.Ordinal);
+        Assert.Contains("group operations.operations (operations)", moves[1].Outcome, StringComparison.Ordinal);
         Assert.Equal("done: re-drove 0 dead letter(s) from contests.dlq", moves[3].Outcome);
         // cpctl's read-only role cannot move a worker's relay: the attempt is recorded as failed, with why.
         Assert.StartsWith("failed (exit 1): outbox republish: schema operations: ", moves[5].Outcome);
@@ -129,12 +129,12 @@ public sealed class OperatorToolTests
     /// </summary>
     private static async Task MovingMessagesAsync(Cpctl tool)
     {
-        string[] replay = ["replay", "--group", "ops.audit", "--topic", Topics.Operations, "--to-beginning"];
+        string[] replay = ["replay", "--group", "operations.operations", "--topic", Topics.Operations, "--to-beginning"];
         var unexplained = await tool.RunAsync(1, [.. replay, "--operator", "ann"]);
         Assert.Contains(unexplained.Lines, l => l.Contains("--reason is required", StringComparison.Ordinal));
         await tool.RunAsync([.. replay, "--dry-run"]);
         var replayed = await tool.RunAsync([.. replay, "--operator", "ann", "--reason", "a replay audited"]);
-        Assert.Contains(replayed.Lines, l => l.Contains("ops.audit", StringComparison.Ordinal));
+        Assert.Contains(replayed.Lines, l => l.Contains("sent rewind", StringComparison.Ordinal) && l.Contains("group operations.operations", StringComparison.Ordinal));
         await tool.RunAsync("dlq", "redrive", Topics.Contests, "--all", "--operator", "bob", "--reason", "nothing to re-drive");
         await tool.RunAsync(1, "outbox", "republish", "--worker", "operations", "--from-time", "2026-01-01T00:00:00Z",
             "--operator", "ann", "--reason", "recover lost messages");

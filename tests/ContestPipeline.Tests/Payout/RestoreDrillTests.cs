@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
@@ -244,13 +245,13 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             Assert.Contains("restore restore-", output.ToString(), StringComparison.Ordinal);
             Assert.DoesNotContain("warning", output.ToString(), StringComparison.Ordinal);
         }
-        // Its consumer groups back to the copy's time, so it reads again what it applied after the copy.
-        var groups = Workers.Payout.Consumers.Select(c => new ReplayCommand.Group(c.Consumer, "payout", c.Topics))
-            .ToList();
-        var replayed = new StringWriter();
-        Assert.True(0 == ReplayCommand.Execute(h.Run.Iso.Broker.BootstrapServers, groups,
-            ReplayCommand.Target.ToTime(copyTakenAt), new ReplayCommand.Options(), replayed, replayed,
-            CancellationToken.None), replayed.ToString());
+        // Its consumer groups back to the copy's time, as cpctl replay asks: signed requests Payout applies itself when
+        // it starts, so that it reads again what it applied after the copy.
+        foreach (var r in ReplayCommand.Requests(ReplayCommand.Groups(null, null, true, out _)!
+                     .Where(g => g.Worker == "payout").ToList(), ReplayCommand.Target.ToTime(copyTakenAt), "ann",
+                     "restore drill", DateTimeOffset.UtcNow))
+            h.World.Publish(Topics.WorkerRewinds, r.Worker, ConsumerRewindRequested.MessageType,
+                ConsumerRewindRequested.MessageIdFor(r.RequestId), r);
         h.StartWorker();
     }
 

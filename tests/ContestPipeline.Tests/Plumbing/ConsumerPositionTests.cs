@@ -44,6 +44,29 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_commit_below_the_positions_by_a_client_that_joined_the_group_makes_the_consumer_read_nothing_again()
+    {
+        await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
+        var group = stage.Schema + ".lowered";
+        await stage.EnqueueAsync(Events(stage.Topic, 1, 10));
+        Assert.Equal(10, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        var first = stage.Start(stage.Consumer(group).RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 10, "the ten applied");
+        await first.StopAsync();
+
+        // Only the worker lowers its positions (an operator's signed rewind): a lower commit moves nothing.
+        ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 2);
+        await stage.EnqueueAsync(Events(stage.Topic, 11, 1));
+        Assert.Equal(1, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        var second = stage.Consumer(group);
+        stage.Start(second.RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 11, "the eleventh applied");
+        await stage.StopAllAsync();
+        Assert.Equal((1L, 1L, 0L), (second.Stats.Received, second.Stats.Applied, second.Stats.Duplicates));
+        Assert.Equal(11, await PositionAsync(stage, group));
+    }
+
+    [Fact]
     public async Task A_database_restored_to_an_earlier_position_reads_from_there_and_the_inbox_skips_what_it_holds()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);

@@ -5,7 +5,6 @@ using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
 using ContestPipeline.Deployment;
-using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Plumbing;
 
@@ -67,8 +66,9 @@ public sealed class RetentionTests(PipelineFixture fixture)
             d => d.Action is "dropped" or "created");
 
         // Replay everything the broker still holds for this consumer: nothing is applied again.
-        var (code, output) = Replay(stage.Topic, consumer.Name);
-        Assert.True(code == 0, output);
+        var rewinds = new RewindRequests(fixture, stage.Schema);
+        await rewinds.PublishAsync(rewinds.Request(consumer.Name));
+        Assert.Equal(1, (await rewinds.ApplyAsync(consumer.Name, [stage.Topic])).Applied);
         var replaying = stage.Consumer(consumer.Name);
         var again = stage.Start(replaying.RunAsync);
         await Eventually.UntilAsync(() => Task.FromResult(replaying.Stats.Received >= messages.Count), "the replay read back every message", Patience);
@@ -139,13 +139,4 @@ public sealed class RetentionTests(PipelineFixture fixture)
     }
 
     private static string ThisMonth() => $"{DateTime.UtcNow:yyyyMM}01";
-
-    private (int Code, string Output) Replay(string topic, string group)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = ReplayCommand.Execute(fixture.BootstrapServers, [new ReplayCommand.Group(group, null, [topic])], ReplayCommand.Target.Beginning,
-            new ReplayCommand.Options { Settle = TimeSpan.FromMilliseconds(800) }, output, error, CancellationToken.None);
-        return (code, output + error.ToString());
-    }
 }
