@@ -344,9 +344,9 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             Assert.Contains("worker_stopped_on_bug", alert);
         }
 
-        // Restarted (memory rebuilt) after the group's offset is moved back to the start, below the stored
-        // position: the same messages are read again and applied no second time.
-        ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 0);
+        // Restarted (memory rebuilt) after its stored position is moved back to the start, as an applied rewind
+        // moves it: the same messages are read again and applied no second time.
+        await RewindPositionsAsync(stage, group);
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
         await Eventually.UntilAsync(() => second.Stats.Duplicates >= 4, "the four messages read again and skipped");
@@ -440,12 +440,12 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await Produce(producer, stage.Topic, good.Payload, good.Headers);
 
         // The first consumer refuses one message (and may apply the other), commits, and dies
-        // before storing its offsets; the group's offset is then moved back to the start, below the
-        // position stored with the data, so the next one reads both again.
+        // before storing its offsets; its stored position is then moved back to the start (as an applied
+        // rewind moves it), so the next one reads both again.
         var group = stage.Schema + ".crashing";
         var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
         await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Consumer(group, crashing).RunAsync(CancellationToken.None));
-        ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 0);
+        await RewindPositionsAsync(stage, group);
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
         // The first consumer may have crashed after its first batch held the refused message alone: then the good
@@ -680,4 +680,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
     private static string HeaderOf(ConsumeResult<byte[]?, byte[]?> r, string name) =>
         r.Message.Headers.TryGetLastBytes(name, out var bytes) ? Encoding.UTF8.GetString(bytes) : "";
+
+    /// <summary>Moves the group's stored positions on the stage's topic back to its beginning.</summary>
+    private async Task RewindPositionsAsync(Stage stage, string group)
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        Assert.True(await conn.ExecuteAsync(
+            $"UPDATE {stage.Schema}.consumer_positions SET next_offset = 0 WHERE consumer = @group AND topic = @topic",
+            new { group, topic = stage.Topic }) > 0, $"{group} has no stored position to move back");
+    }
 }
