@@ -103,7 +103,7 @@ public sealed class EnvelopeTests
             ["plumbing/0001_outbox_inbox", "plumbing/0002_canary", "plumbing/0003_retention_partitions",
                 "plumbing/0004_compact_outbox_headers", "plumbing/0005_outbox_relay_progress",
                 "plumbing/0006_outbox_unsent_by_index", "plumbing/0007_restores",
-                "plumbing/0008_consumer_positions"],
+                "plumbing/0008_consumer_positions", "plumbing/0009_consumer_rewinds"],
             Migration.Plumbing.Select(m => m.Id));
         Assert.All(Migration.Plumbing, m => Assert.Equal(64, m.Checksum.Length));
         Assert.Contains("CREATE TABLE inbox", Migration.Plumbing[0].Sql);
