@@ -106,8 +106,15 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
         await Eventually.UntilAsync(async () => (await prometheus.RulesAsync()).All(r => r.Health != "unknown"),
             "every rule evaluated once", TimeSpan.FromSeconds(30));
         Assert.All(await prometheus.RulesAsync(), r => Assert.True(r.Health == "ok", $"{r.Name}: {r.Error}"));
-        foreach (var (panel, expr) in LocalPrometheus.DashboardQueries())
-            Assert.True((await prometheus.QueryAsync(expr)).Count > 0, $"the dashboard's '{panel}' has no data: {expr}");
+        // A rate needs two samples in its window: on a busy machine a scrape can time out, so each query is given time.
+        // The last observation names the panels still without data.
+        await Eventually.UntilAsync(async () =>
+        {
+            var empty = new List<string>();
+            foreach (var (panel, expr) in LocalPrometheus.DashboardQueries())
+                if ((await prometheus.QueryAsync(expr)).Count == 0) empty.Add($"'{panel}': {expr}");
+            return string.Join("; ", empty);
+        }, empty => empty.Length == 0, "every dashboard query answered with data", TimeSpan.FromSeconds(90));
     }
 
     private static async Task<string?> ReadModelStateAsync(ContestRun run, string contestId)

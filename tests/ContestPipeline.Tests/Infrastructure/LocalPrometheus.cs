@@ -7,7 +7,7 @@ namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
 /// Debian's Prometheus and promtool (installed by ./run test through build/prometheus.sh): a real server on loopback
-/// scraping the given targets every second with the shipped alert rules, and promtool for the offline checks.
+/// scraping the given targets every 2 s with the shipped alert rules, and promtool for the offline checks.
 /// </summary>
 public sealed class LocalPrometheus : IAsyncDisposable
 {
@@ -49,7 +49,7 @@ public sealed class LocalPrometheus : IAsyncDisposable
                 (p.GetProperty("title").GetString()!, t.GetProperty("expr").GetString()!)))];
     }
 
-    /// <summary>Starts a server scraping <paramref name="targets"/> (host:port) every second, with alerts.yml.</summary>
+    /// <summary>Starts a server scraping <paramref name="targets"/> (host:port) every 2 s, with alerts.yml.</summary>
     public static async Task<LocalPrometheus> StartAsync(string directory, IEnumerable<string> targets)
     {
         var port = LocalConsole.FreePort();
@@ -58,7 +58,7 @@ public sealed class LocalPrometheus : IAsyncDisposable
         File.Copy(DeployFile("prometheus", "alerts.yml"), Path.Combine(home, "alerts.yml"));
         var list = string.Join(", ", targets.Select(t => $"\"{t}\""));
         await File.WriteAllTextAsync(Path.Combine(home, "prometheus.yml"), $$"""
-            global: { scrape_interval: 1s, evaluation_interval: 1s }
+            global: { scrape_interval: 2s, scrape_timeout: 2s, evaluation_interval: 2s }
             rule_files: [alerts.yml]
             scrape_configs:
               - job_name: contestpipeline
