@@ -45,9 +45,9 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
         async Task RunAsync() => await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None);
 
         await RunAsync();
-        var alert = Assert.Single(await OutboxAsync<AlertRaised>(db));
+        var alert = Assert.Single(await TestOutbox.MessagesAsync<AlertRaised>(db, PayoutWorker.Name));
         Assert.Equal(("recipient_account_refused", AlertSeverities.Critical, "zed"), (alert.Code, alert.Severity, alert.Subject));
-        var told = Assert.Single(await OutboxAsync<RecipientAccountChanged>(db));
+        var told = Assert.Single(await TestOutbox.MessagesAsync<RecipientAccountChanged>(db, PayoutWorker.Name));
         Assert.Equal(("zed", RecipientAccountStates.Refused, (string?)null), (told.PlayerId, told.State, told.AccountId));
         var posts = PostsToAccounts(stripe);
 
@@ -62,14 +62,14 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
         clock.Advance(TimeSpan.FromHours(24));
         await RunAsync();
         Assert.Equal(posts + 1, PostsToAccounts(stripe));
-        Assert.Single(await OutboxAsync<AlertRaised>(db));
-        Assert.Single(await OutboxAsync<RecipientAccountChanged>(db));
+        Assert.Single(await TestOutbox.MessagesAsync<AlertRaised>(db, PayoutWorker.Name));
+        Assert.Single(await TestOutbox.MessagesAsync<RecipientAccountChanged>(db, PayoutWorker.Name));
 
         // The platform enables Connect: the next day's try makes the account and asks the winner to onboard.
         stripe.SetConnectEnabled(true);
         clock.Advance(TimeSpan.FromHours(24));
         await RunAsync();
-        Assert.Single(await OutboxAsync<RecipientOnboardingNeeded>(db));
+        Assert.Single(await TestOutbox.MessagesAsync<RecipientOnboardingNeeded>(db, PayoutWorker.Name));
         await using var read = await db.OpenConnectionAsync();
         Assert.StartsWith("acct_", await read.ExecuteScalarAsync<string>("SELECT account_id FROM payout.recipients WHERE player_id = 'zed'"),
             StringComparison.Ordinal);
@@ -77,12 +77,4 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
 
     private static int PostsToAccounts(StripeEmulator stripe) =>
         stripe.Requests().Count(r => r.Method == "POST" && r.Path == "/v1/accounts");
-
-    private static async Task<List<T>> OutboxAsync<T>(NpgsqlDataSource db) where T : IMessage
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        var payloads = await conn.QueryAsync<byte[]>("SELECT payload FROM payout.outbox WHERE message_type = @type ORDER BY id",
-            new { type = T.Type });
-        return [.. payloads.Select(p => JsonSerializer.Deserialize<T>(p, OutgoingMessage.Json)!)];
-    }
 }

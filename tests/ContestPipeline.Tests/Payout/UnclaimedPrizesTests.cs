@@ -54,24 +54,16 @@ public sealed class UnclaimedPrizesTests(PipelineFixture fixture)
         }
 
         await AtAsync(0.5);
-        Assert.Empty(await OutboxAsync<PrizeUnclaimed>(db));
+        Assert.Empty(await TestOutbox.MessagesAsync<PrizeUnclaimed>(db, PayoutWorker.Name));
         foreach (var day in new[] { 1.1, 1.2, 3.5, 7.01, 8, 30.2, 31, 60 }) await AtAsync(day);
 
-        var reminders = await OutboxAsync<PrizeUnclaimed>(db);
+        var reminders = await TestOutbox.MessagesAsync<PrizeUnclaimed>(db, PayoutWorker.Name);
         Assert.Equal([1, 3, 7, 30], reminders.Select(r => r.DaysWaiting));
         Assert.All(reminders, r => Assert.Equal(("una", "prize_una", 2500L, "/recipients/una/onboarding-link"),
             (r.PlayerId, r.PayoutId, r.AmountMinor, r.OnboardingPath)));
-        var alerts = await OutboxAsync<AlertRaised>(db);
+        var alerts = await TestOutbox.MessagesAsync<AlertRaised>(db, PayoutWorker.Name);
         Assert.Equal([("prize_unclaimed", AlertSeverities.Warning), ("prize_unclaimed_decision", AlertSeverities.Critical)],
             alerts.Select(a => (a.Code, a.Severity)));
         Assert.Contains("cpctl payouts reject prize_una", alerts[1].Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<List<T>> OutboxAsync<T>(NpgsqlDataSource db) where T : IMessage
-    {
-        await using var conn = await db.OpenConnectionAsync();
-        var payloads = await conn.QueryAsync<byte[]>("SELECT payload FROM payout.outbox WHERE message_type = @type ORDER BY id",
-            new { type = T.Type });
-        return [.. payloads.Select(p => JsonSerializer.Deserialize<T>(p, OutgoingMessage.Json)!)];
     }
 }
