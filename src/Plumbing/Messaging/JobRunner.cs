@@ -38,7 +38,7 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
                 if (busy) continue;
                 // A run during which nothing was written in the schema waits longer each time, up to the idle
                 // pace; whatever this process writes next brings the job back to its own interval.
-                quietRuns = wakeup.Version != seen ? 0 : Math.Min(quietRuns + 1, 16);
+                quietRuns = job.KeepsPace || wakeup.Version != seen ? 0 : Math.Min(quietRuns + 1, 16);
                 var idle = TimeSpan.FromTicks(Math.Min(job.Interval.Ticks << quietRuns,
                     Math.Max(job.Interval.Ticks, TimeSpan.FromMilliseconds(Limits.IdlePollMaxMs).Ticks)));
                 try { await wakeup.WaitAsync(seen, job.Interval, idle, clock, ct); }
