@@ -8,6 +8,11 @@ public static class Limits
 {
     public const int OutboxBatchSizeMax = 2_000;
     public const int OutboxPollIntervalMs = 20;
+    /// <summary>
+    /// The slowest an idle relay or job polls: each poll that finds nothing doubles the wait from its fast
+    /// pace up to this, and a pulse of its schema's <see cref="Messaging.Wakeup"/> brings it back at once.
+    /// </summary>
+    public const int IdlePollMaxMs = 1_000;
     public const int OutboxFailureBackoffMs = 500;
     public const int OutboxFailureBackoffMsMax = 10_000;
     public const int OutboxDeliveryTimeoutMs = 60_000;

@@ -18,6 +18,14 @@ public interface IJob
     /// <summary>How long to wait after a run that found nothing to do.</summary>
     TimeSpan Interval { get; }
 
+    /// <summary>
+    /// True for a job that must run every <see cref="Interval"/> however quiet its worker is: a heartbeat other
+    /// processes count on (the Stripe budget pool's). Any other job polls slower while nothing is written in its
+    /// schema, up to <see cref="Limits.IdlePollMaxMs"/>, and is back at its interval as soon as something is
+    /// (<see cref="Wakeup"/>).
+    /// </summary>
+    bool KeepsPace => false;
+
     /// <summary>One run; true when it found work, so the next run starts at once.</summary>
     Task<bool> RunAsync(JobContext context, CancellationToken ct);
 }

@@ -23,6 +23,20 @@ internal sealed class InboxBatch(InboxTransaction transaction, IReadOnlyDictiona
     public async Task ApplyAsync(List<ConsumeResult<byte[]?, byte[]?>> results,
         Action<IEnumerable<InboxItem>> storeOffsets, CancellationToken ct)
     {
+        try
+        {
+            await ApplyBatchAsync(results, storeOffsets, ct);
+        }
+        finally
+        {
+            // What a handler wrote may be a job's work: the worker's jobs look now rather than at their idle pace.
+            Wakeup.For(options.Schema).Pulse();
+        }
+    }
+
+    private async Task ApplyBatchAsync(List<ConsumeResult<byte[]?, byte[]?>> results,
+        Action<IEnumerable<InboxItem>> storeOffsets, CancellationToken ct)
+    {
         if (options.BatchDelay > TimeSpan.Zero) await DelayAsync(options.BatchDelay, ct);
         if (ct.IsCancellationRequested) return;
         var items = results.Select(r => InboxItem.Classify(r, _verifier, handlers)).ToList();

@@ -24,16 +24,26 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
         var failures = 0;
         var conflicts = 0;
         DateTimeOffset? outageStarted = null;
+        var wakeup = Wakeup.For(schema);
+        var quietRuns = 0;
         while (!ct.IsCancellationRequested)
         {
             TimeSpan wait;
+            var seen = wakeup.Version;
             try
             {
                 var busy = await job.RunAsync(context, ct);
                 (failures, conflicts, outageStarted) = (0, 0, null);
                 Hosting.PipelineTelemetry.JobRan(job.Name, "ok");
                 if (busy) continue;
-                wait = job.Interval;
+                // A run during which nothing was written in the schema waits longer each time, up to the idle
+                // pace; whatever this process writes next brings the job back to its own interval.
+                quietRuns = job.KeepsPace || wakeup.Version != seen ? 0 : Math.Min(quietRuns + 1, 16);
+                var idle = TimeSpan.FromTicks(Math.Min(job.Interval.Ticks << quietRuns,
+                    Math.Max(job.Interval.Ticks, TimeSpan.FromMilliseconds(Limits.IdlePollMaxMs).Ticks)));
+                try { await wakeup.WaitAsync(seen, job.Interval, idle, clock, ct); }
+                catch (OperationCanceledException) { return; }
+                continue;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {

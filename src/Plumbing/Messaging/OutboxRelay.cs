@@ -35,6 +35,8 @@ public sealed class OutboxRelay(
         var failures = 0;
         var sinceBacklog = System.Diagnostics.Stopwatch.StartNew();
         var backlogRead = false;
+        var wakeup = Wakeup.For(options.Schema);
+        var idlePolls = 0;
         using var gauge = PipelineTelemetry.ObserveBacklog(
             () => [new(Volatile.Read(ref _backlog), new KeyValuePair<string, object?>("schema", options.Schema))],
             () => [new(Volatile.Read(ref _oldestUnsentAgeSeconds),
@@ -48,6 +50,7 @@ public sealed class OutboxRelay(
                 await ReadBacklogAsync(ct);
             }
             int published;
+            var seen = wakeup.Version;
             try
             {
                 published = await PublishBatchAsync(ct);
@@ -69,7 +72,12 @@ public sealed class OutboxRelay(
                 continue;
             }
             if (published >= options.BatchSizeMax) continue;
-            await Delay(options.PollInterval, ct);
+            // Nothing found: poll slower each time, up to the idle pace, until this process writes again.
+            idlePolls = published > 0 ? 0 : Math.Min(idlePolls + 1, 16);
+            var idle = TimeSpan.FromTicks(Math.Min(options.PollInterval.Ticks << idlePolls,
+                Math.Max(options.PollInterval.Ticks, options.IdlePollMax.Ticks)));
+            try { await wakeup.WaitAsync(seen, options.PollInterval, idle, TimeProvider.System, ct); }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
         }
     }
 

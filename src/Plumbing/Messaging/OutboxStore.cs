@@ -12,6 +12,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 public sealed class OutboxStore(string schema)
 {
     private readonly string _table = SqlNames.Identifier(schema) + ".outbox";
+    private readonly Wakeup _wakeup = Wakeup.For(schema);
 
     /// <summary>
     /// Adds messages, in the given order, which is the relay's; one already present with the same
@@ -31,6 +32,8 @@ public sealed class OutboxStore(string schema)
             else await AddUnlessAddedAsync(conn, tx, run, ct);
             start = end;
         }
+        // Before the commit: the relay woken early polls at its fast pace until the rows are there.
+        if (messages.Count > 0) _wakeup.Pulse();
     }
 
     /// <summary>

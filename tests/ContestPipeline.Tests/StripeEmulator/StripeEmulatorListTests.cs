@@ -115,7 +115,10 @@ public sealed class StripeEmulatorListTests : StripeEmulatorTest
                 Destination = alice,
                 Created = new DateRangeOptions
                 {
-                    GreaterThan = start.UtcDateTime, LessThanOrEqual = start.AddSeconds(2 * StepSeconds).UtcDateTime,
+                    // Half a step from each creation: Stripe's clock runs on in real time between the calls, and its
+                    // created times are whole seconds, so a bound on a creation's own second could fall either side.
+                    GreaterThan = start.AddSeconds(StepSeconds / 2.0).UtcDateTime,
+                    LessThanOrEqual = start.AddSeconds(2.5 * StepSeconds).UtcDateTime,
                 },
             }, o, ct));
 

@@ -238,6 +238,12 @@ public static class EntriesBenchCommand
         var deletedUnread = await BenchSetup.DeletedUnreadAsync(pg, workers, ct);
         if (deletedUnread > 0) Console.WriteLine($"messages deleted unread: {deletedUnread} alerts (the local broker keeps 5 MiB of a partition)");
         report.Check(deletedUnread == 0, $"{deletedUnread} consumers found messages deleted before they read them");
+
+        // What the same processes cost with nothing to do: the contest is locked and every entry decided.
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        var idle = CpuUse.Start(Database, processes);
+        await Task.Delay(TimeSpan.FromSeconds(30), ct);
+        idle.Print("idle for 30 s after the rush", report);
         return report;
     }
 
