@@ -35,7 +35,13 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
                 var busy = await job.RunAsync(context, ct);
                 (failures, conflicts, outageStarted) = (0, 0, null);
                 Hosting.PipelineTelemetry.JobRan(job.Name, "ok");
-                if (busy) continue;
+                if (busy)
+                {
+                    // Work found may be another job's next step (a payment read, then a refund proven, then sent):
+                    // the schema's jobs come back to their own interval, as they do for a write of the consume loop.
+                    wakeup.Pulse();
+                    continue;
+                }
                 // A run during which nothing was written in the schema waits longer each time, up to the idle
                 // pace; whatever this process writes next brings the job back to its own interval.
                 quietRuns = job.KeepsPace || wakeup.Version != seen ? 0 : Math.Min(quietRuns + 1, 16);

@@ -161,7 +161,9 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
         }).ToList();
         foreach (var order in orders)
             h.World.Publish(Topics.PayoutsDue, "cr", RefundOrdered.MessageType, order.RefundId, order);
-        await h.WaitForAsync("the eight refunds recorded", "SELECT count(*) = 8 FROM payout.refunds WHERE state = 'waiting'");
+        // Each proven against its payment as Stripe answers it, before the resume, so that the round claims all eight.
+        await h.WaitForAsync("the eight refunds recorded and proven",
+            "SELECT count(*) = 8 FROM payout.refunds WHERE state = 'waiting' AND proven");
 
         // Stripe refunds at once and answers 8 s later: four calls are in flight and the round's other four wait.
         h.Stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDelayed, "POST", "/v1/refunds", Count: 8,
