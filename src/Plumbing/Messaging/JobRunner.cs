@@ -45,8 +45,7 @@ public sealed class JobRunner(NpgsqlDataSource dataSource, string schema, IJob j
                 // A run during which nothing was written in the schema waits longer each time, up to the idle
                 // pace; whatever this process writes next brings the job back to its own interval.
                 quietRuns = job.KeepsPace || wakeup.Version != seen ? 0 : Math.Min(quietRuns + 1, 16);
-                var idle = TimeSpan.FromTicks(Math.Min(job.Interval.Ticks << quietRuns,
-                    Math.Max(job.Interval.Ticks, TimeSpan.FromMilliseconds(Limits.IdlePollMaxMs).Ticks)));
+                var idle = Wakeup.IdlePace(job.Interval, quietRuns, TimeSpan.FromMilliseconds(Limits.IdlePollMaxMs));
                 try { await wakeup.WaitAsync(seen, job.Interval, idle, clock, ct); }
                 catch (OperationCanceledException) { return; }
                 continue;

@@ -74,8 +74,7 @@ public sealed class OutboxRelay(
             if (published >= options.BatchSizeMax) continue;
             // Nothing found: poll slower each time, up to the idle pace, until this process writes again.
             idlePolls = published > 0 ? 0 : Math.Min(idlePolls + 1, 16);
-            var idle = TimeSpan.FromTicks(Math.Min(options.PollInterval.Ticks << idlePolls,
-                Math.Max(options.PollInterval.Ticks, options.IdlePollMax.Ticks)));
+            var idle = Wakeup.IdlePace(options.PollInterval, idlePolls, options.IdlePollMax);
             try { await wakeup.WaitAsync(seen, options.PollInterval, idle, TimeProvider.System, ct); }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
         }

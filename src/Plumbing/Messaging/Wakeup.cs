@@ -31,6 +31,13 @@ public sealed class Wakeup
     }
 
     /// <summary>
+    /// The wait after <paramref name="quiet"/> polls in a row that found nothing: <paramref name="fast"/> doubled for
+    /// each, up to <paramref name="slowest"/> (never below <paramref name="fast"/>).
+    /// </summary>
+    public static TimeSpan IdlePace(TimeSpan fast, int quiet, TimeSpan slowest) =>
+        TimeSpan.FromTicks(Math.Min(fast.Ticks << Math.Min(quiet, 16), Math.Max(fast.Ticks, slowest.Ticks)));
+
+    /// <summary>
     /// Waits <paramref name="idle"/>, or, once pulsed after <paramref name="seen"/>, until
     /// <paramref name="busy"/> has passed since the wait began (never less than the fast pace).
     /// </summary>
