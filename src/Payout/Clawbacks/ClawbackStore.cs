@@ -5,7 +5,7 @@ using Dapper;
 namespace ContestPipeline.Payout.Clawbacks;
 
 /// <summary>
-/// payout.clawbacks (payout/0024): paid prizes to take back, claimed by the reverse-transfers job while their prize's
+/// payout.clawbacks (payout/0026): paid prizes to take back, claimed by the reverse-transfers job while their prize's
 /// transfer is recorded, and what came of each (<see cref="ClawbackLifecycle"/>).
 /// </summary>
 public static class ClawbackStore
