@@ -64,6 +64,7 @@ public static class PayoutWorker
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
+            services.AddSingleton<AnswerLoginLinksJob>();
             services.AddSingleton<PurgeOnboardingLinksJob>();
             services.AddSingleton<RemindUnclaimedPrizesJob>();
             services.AddSingleton<RefreshAccountsJob>();
@@ -84,6 +85,7 @@ public static class PayoutWorker
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
             sp.GetRequiredService<ReconcileStripeJob>(), sp.GetRequiredService<RemindUnclaimedPrizesJob>(),
+            sp.GetRequiredService<AnswerLoginLinksJob>(),
             .. PoolJob(sp),
         ],
     };
