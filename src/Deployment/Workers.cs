@@ -51,10 +51,12 @@ public static class Workers
         ("payouts", [Topics.PayoutsDue, Topics.PayoutsControl, Topics.PayoutsStatus]),
         ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
     {
-        // The platform's read API shows players their entries and payouts: those tables, and their contests, only.
+        // The platform's read API shows players their entries and payouts, and their accounts' balances and bank
+        // payouts: those tables, and their contests, only.
         TableReaders = new Dictionary<string, IReadOnlyList<string>>
         {
-            [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"],
+            [DatabaseRoles.PlayerApi] =
+                ["entries", "payouts", "contests", "recipient_accounts", "recipient_balances", "bank_payouts"],
         },
     };
 

@@ -65,6 +65,7 @@ public static class PayoutWorker
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
             services.AddSingleton<AnswerLoginLinksJob>();
+            services.AddSingleton<ReadRecipientBalancesJob>();
             services.AddSingleton<PurgeOnboardingLinksJob>();
             services.AddSingleton<RemindUnclaimedPrizesJob>();
             services.AddSingleton<RefreshAccountsJob>();
@@ -85,7 +86,7 @@ public static class PayoutWorker
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
             sp.GetRequiredService<ReconcileStripeJob>(), sp.GetRequiredService<RemindUnclaimedPrizesJob>(),
-            sp.GetRequiredService<AnswerLoginLinksJob>(),
+            sp.GetRequiredService<AnswerLoginLinksJob>(), sp.GetRequiredService<ReadRecipientBalancesJob>(),
             .. PoolJob(sp),
         ],
     };

@@ -5,7 +5,9 @@ using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Payout;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
@@ -16,7 +18,8 @@ namespace ContestPipeline.Tests.Payout;
 /// The winner's own view (issue 52, item 6), through the real components: the payout and read-model workers as
 /// processes, the Stripe-compatible server over HTTP (its restricted keys enforced), Stripe's events back through the
 /// webhook receiver, Postgres and the local broker, and the platform's read API as its own process and database role.
-/// A login link to the Express dashboard is made by Payout on the read API's request.
+/// A login link to the Express dashboard is made by Payout on the read API's request; the statement shows the
+/// account's balance and bank payouts as Payout last read them from Stripe.
 /// </summary>
 [Collection(PipelineCollectionC.Name)]
 public sealed class WinnerViewTests(PipelineFixture fixture)
@@ -128,5 +131,49 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(0L, await conn.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM payout.login_link_requests WHERE outcome IS NULL"));
+    }
+
+    [Fact]
+    public async Task The_statement_shows_the_winners_balance_and_bank_payouts_as_Payout_last_read_them_from_Stripe()
+    {
+        var (run, webhooks) = await StartAsync(readModel: true);
+        await using var stopRun = run;
+        await using var stopWebhooks = webhooks;
+        var ada = await run.World.SignUpForPayoutsAsync("ada");
+        var order = Publish(run, "c1", "ada", 2_619);
+        await WaitForStateAsync(run, order.PayoutId, PayoutStatusNames.Paid);
+        await using var api = await LocalPlayerApi.StartAsync(run.Swaps);
+        using var platform = Platform(api);
+        async Task<PlayerStatement> StatementAsync() =>
+            (await platform.GetFromJsonAsync<PlayerStatement>("/players/ada/statement", OutgoingMessage.Json))!;
+
+        // The prize transfer asks for a read: the whole prize is in the account, and no bank payout yet.
+        var afterPrize = await Eventually.UntilAsync(StatementAsync,
+            s => s.Account is { Balances.Count: 1 }, "ada's account read after her prize");
+        var fresh = Assert.IsType<StatementAccount>(afterPrize.Account);
+        Assert.Equal(ada, fresh.AccountId);
+        Assert.Equal(new StatementBalance("USD", 2_619, 0), Assert.Single(fresh.Balances));
+        Assert.Empty(fresh.BankPayouts);
+
+        // Ada pays 1,000 out to her bank; a second payout of 200 fails (her bank account is closed), so the money
+        // stays: each payout.* event asks for a read, and the statement follows Stripe.
+        var toBank = run.Stripe.CreatePayout(ada, 1_000, "usd");
+        var failed = run.Stripe.CreatePayout(ada, 200, "usd", "account_closed");
+        var afterBank = await Eventually.UntilAsync(StatementAsync,
+            s => s.Account is { BankPayouts.Count: 2 } a && a.AsOf > fresh.AsOf, "ada's bank payouts on her statement");
+        var account = afterBank.Account!;
+        Assert.Equal(new StatementBalance("USD", 1_619, 0), Assert.Single(account.Balances));
+        Assert.Equal(new[] { (failed, 200L, "USD", "failed", (string?)"account_closed"), (toBank, 1_000L, "USD", "paid", null) },
+            account.BankPayouts.Select(p => (p.BankPayoutId, p.AmountMinor, p.Currency, p.Status, p.FailureCode)));
+        Assert.All(account.BankPayouts, p => Assert.InRange(p.ArrivalDate, fresh.AsOf.AddMinutes(-5),
+            account.AsOf.AddMinutes(5)));
+        // The prizes beside it are as before.
+        Assert.Equal("paid", Assert.Single(afterBank.Prizes).Status);
+        // Payout published each read on payouts.status, keyed by the player, with no link in it.
+        var reads = run.World.Read(Topics.PayoutsStatus).Where(m => m.Type == RecipientBalanceRead.MessageType).ToList();
+        Assert.NotEmpty(reads);
+        Assert.All(reads, m => Assert.Equal("ada", m.Key));
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Equal(0L, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.balance_reads"));
     }
 }
