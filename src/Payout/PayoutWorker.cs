@@ -64,6 +64,8 @@ public static class PayoutWorker
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
+            services.AddSingleton<AnswerLoginLinksJob>();
+            services.AddSingleton<ReadRecipientBalancesJob>();
             services.AddSingleton<PurgeOnboardingLinksJob>();
             services.AddSingleton<RemindUnclaimedPrizesJob>();
             services.AddSingleton<RefreshAccountsJob>();
@@ -84,6 +86,7 @@ public static class PayoutWorker
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
             sp.GetRequiredService<ReconcileStripeJob>(), sp.GetRequiredService<RemindUnclaimedPrizesJob>(),
+            sp.GetRequiredService<AnswerLoginLinksJob>(), sp.GetRequiredService<ReadRecipientBalancesJob>(),
             .. PoolJob(sp),
         ],
     };
