@@ -30,17 +30,18 @@ public static class Workers
         ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("control", [Topics.PayoutsControl]),
         ("stripe", [Topics.StripeEvents])) with
     {
-        // The platform's read API asks for fresh onboarding links here and reads Payout's answers;
-        // nothing else of Payout's.
+        // The platform's read API asks for fresh onboarding links and Express dashboard login links here and reads
+        // Payout's answers; nothing else of Payout's.
         TableInserters = new Dictionary<string, IReadOnlyList<string>>
         {
-            [DatabaseRoles.PlayerApi] = ["onboarding_link_requests"],
+            [DatabaseRoles.PlayerApi] = ["onboarding_link_requests", "login_link_requests"],
         },
-        // A live onboarding link lets whoever opens it first name the bank a prize is paid to: the console and
-        // cpctl read everything of Payout's but these.
+        // A live onboarding link lets whoever opens it first name the bank a prize is paid to, and a login link
+        // opens the winner's dashboard: the console and cpctl read everything of Payout's but these.
         HiddenFromReader = new Dictionary<string, IReadOnlyList<string>>
         {
             ["onboarding_link_requests"] = ["url"],
+            ["login_link_requests"] = ["url"],
             ["recipients"] = ["onboarding_url"],
         },
     };
@@ -50,10 +51,12 @@ public static class Workers
         ("payouts", [Topics.PayoutsDue, Topics.PayoutsControl, Topics.PayoutsStatus]),
         ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
     {
-        // The platform's read API shows players their entries and payouts: those tables, and their contests, only.
+        // The platform's read API shows players their entries and payouts, and their accounts' balances and bank
+        // payouts: those tables, and their contests, only.
         TableReaders = new Dictionary<string, IReadOnlyList<string>>
         {
-            [DatabaseRoles.PlayerApi] = ["entries", "payouts", "contests"],
+            [DatabaseRoles.PlayerApi] =
+                ["entries", "payouts", "contests", "recipient_accounts", "recipient_balances", "bank_payouts"],
         },
     };
 

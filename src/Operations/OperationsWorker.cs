@@ -60,7 +60,7 @@ public static class OperationsWorker
                 new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new RefundFailedHandler(), new RecipientOnboardingRequestedHandler(),
                 new RecipientOnboardingNeededHandler(), new RecipientAccountChangedHandler(),
-                new PrizeUnclaimedHandler(),
+                new PrizeUnclaimedHandler(), new RecipientBalanceReadHandler(),
                 new PayoutDispatchChangedHandler(),
                 new PayoutReleaseApprovedHandler(), new StripeEventHandledHandler(),
                 // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;
@@ -94,5 +94,6 @@ public static class OperationsWorker
         "alerts", "alert_actions", "contests", "contest_events", "entries", "rejections", "final_standings", "payouts",
         "refunds", "money_history",
         "stripe_events", "dispatch", "decisions", "audit", "make_goods", "make_good_proposals",
+        "recipient_accounts", "recipient_balances", "bank_payouts",
     ];
 }

@@ -65,6 +65,8 @@ public static class PayoutWorker
             services.AddSingleton<SendRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
+            services.AddSingleton<AnswerLoginLinksJob>();
+            services.AddSingleton<ReadRecipientBalancesJob>();
             services.AddSingleton<PurgeOnboardingLinksJob>();
             services.AddSingleton<RemindUnclaimedPrizesJob>();
             services.AddSingleton<RefreshAccountsJob>();
@@ -87,6 +89,7 @@ public static class PayoutWorker
             sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
             sp.GetRequiredService<ReconcileStripeJob>(), sp.GetRequiredService<RemindUnclaimedPrizesJob>(),
+            sp.GetRequiredService<AnswerLoginLinksJob>(), sp.GetRequiredService<ReadRecipientBalancesJob>(),
             .. PoolJob(sp),
         ],
     };

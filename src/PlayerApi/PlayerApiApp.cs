@@ -10,19 +10,21 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ContestPipeline.PlayerApi.LoginLinks;
 using ContestPipeline.PlayerApi.OnboardingLinks;
 
 namespace ContestPipeline.PlayerApi;
 
 /// <summary>
 /// The platform's read API: <c>GET /players/{playerId}/statement</c>, a player's entries, winnings
-/// and where each payout stands, for the platform's backend to show in its app. Every request
-/// carries a bearer token the platform holds and this API knows only by its hash. It reads as the
-/// role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
-/// payouts and contests by the read model's migrator, and to add and read payout.onboarding_link_requests by
-/// Payout's (<c>POST /recipients/{playerId}/onboarding-link</c>, <see cref="OnboardingLinkEndpoint"/>), and nothing
-/// else. Settings are checked at
-/// start (one line and exit code 2 when wrong, as a worker).
+/// and where each payout stands, and their Stripe account's balance and bank payouts, for the platform's backend to
+/// show in its app. Every request carries a bearer token the platform holds and this API knows only by its hash. It
+/// reads as the role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
+/// payouts, contests, recipient_accounts, recipient_balances and bank_payouts by the read model's migrator, and to add
+/// and read payout.onboarding_link_requests and payout.login_link_requests by Payout's
+/// (<c>POST /recipients/{playerId}/onboarding-link</c>, <see cref="OnboardingLinkEndpoint"/>;
+/// <c>POST /recipients/{playerId}/login-link</c>, <see cref="LoginLinkEndpoint"/>), and nothing else. Settings are
+/// checked at start (one line and exit code 2 when wrong, as a worker).
 /// </summary>
 public static class PlayerApiApp
 {
@@ -55,6 +57,7 @@ public static class PlayerApiApp
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<PlayerReadStore>();
         builder.Services.AddSingleton<OnboardingLinkRequestStore>();
+        builder.Services.AddSingleton<LoginLinkRequestStore>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
@@ -84,5 +87,6 @@ public static class PlayerApiApp
             return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
         });
         app.MapPost("/recipients/{playerId}/onboarding-link", OnboardingLinkEndpoint.HandleAsync);
+        app.MapPost("/recipients/{playerId}/login-link", LoginLinkEndpoint.HandleAsync);
     }
 }

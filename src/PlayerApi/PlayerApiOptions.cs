@@ -19,6 +19,9 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
         public const string OnboardingLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WAIT_MS";
         public const string OnboardingLinkLimit = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_LIMIT";
         public const string OnboardingLinkWindowSeconds = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WINDOW_SECONDS";
+        public const string LoginLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_LOGIN_LINK_WAIT_MS";
+        public const string LoginLinkLimit = "CONTESTPIPELINE_PLAYER_API_LOGIN_LINK_LIMIT";
+        public const string LoginLinkWindowSeconds = "CONTESTPIPELINE_PLAYER_API_LOGIN_LINK_WINDOW_SECONDS";
     }
 
     public const string UrlDefault = "http://127.0.0.1:5090";
@@ -34,6 +37,17 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     public const int OnboardingLinkLimitDefault = 5;
     public int OnboardingLinkLimit { get; init; } = OnboardingLinkLimitDefault;
     public TimeSpan OnboardingLinkWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a request for a login link to a winner's dashboard waits for Payout's answer.</summary>
+    public TimeSpan LoginLinkWait { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// At most this many login-link requests per player per <see cref="LoginLinkWindow"/>, counted from
+    /// payout.login_link_requests (across every instance of this API), as for onboarding links.
+    /// </summary>
+    public const int LoginLinkLimitDefault = 5;
+    public int LoginLinkLimit { get; init; } = LoginLinkLimitDefault;
+    public TimeSpan LoginLinkWindow { get; init; } = TimeSpan.FromMinutes(10);
 
     public static PlayerApiOptions Read(IConfiguration? configuration)
     {
@@ -57,6 +71,11 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
                 o.OnboardingLinkLimit, 1, 1_000),
             OnboardingLinkWindow = Setting.Seconds(configuration, Settings.OnboardingLinkWindowSeconds,
                 o.OnboardingLinkWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            LoginLinkWait = Setting.Milliseconds(configuration, Settings.LoginLinkWaitMs,
+                o.LoginLinkWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
+            LoginLinkLimit = Setting.Int(configuration, Settings.LoginLinkLimit, o.LoginLinkLimit, 1, 1_000),
+            LoginLinkWindow = Setting.Seconds(configuration, Settings.LoginLinkWindowSeconds,
+                o.LoginLinkWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
         };
     }
 

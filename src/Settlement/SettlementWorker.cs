@@ -57,7 +57,7 @@ public static class SettlementWorker
                     IgnoredMessageHandler.Of<RecipientOnboardingRequested>(),
                 IgnoredMessageHandler.Of<RecipientOnboardingNeeded>(),
                 IgnoredMessageHandler.Of<RecipientAccountChanged>(),
-                IgnoredMessageHandler.Of<PrizeUnclaimed>(),
+                IgnoredMessageHandler.Of<PrizeUnclaimed>(), IgnoredMessageHandler.Of<RecipientBalanceRead>(),
                 IgnoredMessageHandler.Of<PayoutDispatchChanged>(), IgnoredMessageHandler.Of<PayoutReleaseApproved>(),
                 IgnoredMessageHandler.Of<StripeEventHandled>(),
             ]),

@@ -112,7 +112,7 @@ public sealed class PublishRights
                      PayoutRejected.MessageType,
                      EntryFeeRefunded.MessageType, RefundFailed.MessageType, RecipientOnboardingRequested.MessageType,
                      RecipientOnboardingNeeded.MessageType, RecipientAccountChanged.MessageType,
-                     PrizeUnclaimed.MessageType,
+                     PrizeUnclaimed.MessageType, RecipientBalanceRead.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
                      StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType,

@@ -35,7 +35,8 @@ public sealed class PlayerReadStore(NpgsqlDataSource db) : ReadStore(db)
             """, new { playerId });
 
     /// <summary>
-    /// A player's entries, prizes and payouts, and totals, for the platform's app (its read API's one query).
+    /// A player's entries, prizes and payouts, and totals, and their account's balance and bank payouts, for the
+    /// platform's app (its read API's statement).
     /// </summary>
     public async Task<PlayerStatement> PlayerStatementAsync(string playerId)
     {
@@ -59,7 +60,33 @@ public sealed class PlayerReadStore(NpgsqlDataSource db) : ReadStore(db)
             PlayerStatement.PlayerStatus(r.State, r.Reversed), r.OrderedAt, r.PaidAt)).ToList();
         return new PlayerStatement(playerId, entries, prizes,
             PlayerStatement.Total(prizes,
-                rows.ToDictionary(r => r.PayoutId, r => r.Reversed, StringComparer.Ordinal)));
+                rows.ToDictionary(r => r.PayoutId, r => r.Reversed, StringComparer.Ordinal)),
+            await AccountAsync(conn, playerId));
+    }
+
+    /// <summary>How many of a winner's bank payouts the statement lists, newest first.</summary>
+    public const int BankPayoutsShownMax = 100;
+
+    /// <summary>The winner's account as Payout last read it from Stripe; null when it never was.</summary>
+    private static async Task<StatementAccount?> AccountAsync(NpgsqlConnection conn, string playerId)
+    {
+        var read = (await conn.QueryAsync<(string AccountId, DateTime ReadAt)>(
+            "SELECT account_id, read_at FROM operations.recipient_accounts WHERE player_id = @playerId",
+            new { playerId })).ToList();
+        if (read.Count == 0) return null;
+        var a = read[0];
+        var balances = await conn.QueryAsync<StatementBalance>("""
+            SELECT currency, available_minor, pending_minor FROM operations.recipient_balances
+            WHERE player_id = @playerId ORDER BY currency
+            """, new { playerId });
+        var payouts = await conn.QueryAsync<StatementBankPayout>("""
+            SELECT stripe_payout_id AS bank_payout_id, amount_minor, currency, status, arrival_date, failure_code,
+                created_at
+            FROM operations.bank_payouts WHERE player_id = @playerId
+            ORDER BY created_at DESC, stripe_payout_id DESC LIMIT @limit
+            """, new { playerId, limit = BankPayoutsShownMax });
+        return new StatementAccount(a.AccountId, new DateTimeOffset(DateTime.SpecifyKind(a.ReadAt, DateTimeKind.Utc)),
+            [.. balances], [.. payouts]);
     }
 
     /// <summary>Each recipient's prizes paid in a calendar year (UTC), the figure reported for tax.</summary>

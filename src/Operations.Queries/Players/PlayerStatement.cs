@@ -4,11 +4,13 @@ namespace ContestPipeline.Operations.Queries.Players;
 
 /// <summary>
 /// What the platform's backend shows a player: their entries, their winnings and where each
-/// payout stands, and totals per currency. Amounts are integer minor units of their currency.
+/// payout stands, and totals per currency; and, once Payout has read it, their Stripe account's balance and bank
+/// payouts (<see cref="Account"/>, null before). Amounts are integer minor units of their currency.
 /// </summary>
 public sealed record PlayerStatement(string PlayerId, IReadOnlyList<StatementEntry> Entries,
     IReadOnlyList<StatementPrize> Prizes,
-    IReadOnlyList<StatementTotal> Totals)
+    IReadOnlyList<StatementTotal> Totals,
+    StatementAccount? Account = null)
 {
     /// <summary>
     /// A payout's state as a player reads it: <c>paid</c>, <c>on_its_way</c> (ordered, being sent),

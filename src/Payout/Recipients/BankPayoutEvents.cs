@@ -8,7 +8,8 @@ namespace ContestPipeline.Payout.Recipients;
 
 /// <summary>
 /// payout.paid / payout.failed: a winner's bank payout from their connected account. A failed
-/// one is theirs to fix (told to an operator), not a failed prize: the prize's transfer stands.
+/// one is theirs to fix (told to an operator), not a failed prize: the prize's transfer stands. Either asks for the
+/// account to be read again for the winner's statement (<see cref="ReadRecipientBalancesJob"/>).
 /// </summary>
 public sealed class BankPayoutEvents : IStripeEventFamily
 {
@@ -23,9 +24,11 @@ public sealed class BankPayoutEvents : IStripeEventFamily
         var failureCode = bankPayout.FailureCode;
         await BankPayoutStore.UpsertAsync(context, id, account, bankPayout.Amount,
             bankPayout.Currency ?? "", status, failureCode);
+        var player = await RecipientStore.PlayerOfAccountAsync(context, account);
+        // The winner's statement shows the account's bank payouts and balance as Stripe has them after this one.
+        if (player is not null) await BalanceReadStore.RequestAsync(context, account, player);
         if (status == BankPayoutStatus.Failed)
         {
-            var player = await RecipientStore.PlayerOfAccountAsync(context, account);
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "bank_payout_failed", account,
                 $"bank payout {id} from {account} (player {player ?? "unknown"}) failed ({failureCode}): " +
                 "tell the winner to fix their bank details; the prize itself is paid", id);

@@ -3,10 +3,11 @@ using ContestPipeline.Plumbing.Messaging;
 namespace ContestPipeline.Payout.Recipients;
 
 /// <summary>
-/// Deletes the platform's onboarding-link requests older than <see cref="PayoutOptions.OnboardingLinkRetention"/>
-/// (7 days by default), answered or not, on the injected clock: the table holds links that let their holder onboard
-/// an account, and the read API's per-player limit needs only the last window's requests. Payout owns the table;
-/// the read API's role may only add and read rows.
+/// Deletes the platform's onboarding-link and login-link requests older than
+/// <see cref="PayoutOptions.OnboardingLinkRetention"/> (7 days by default), answered or not, on the injected clock: the
+/// tables hold links that let their holder onboard an account or open its dashboard, and the read API's per-player
+/// limits need only the last window's requests. Payout owns the tables; the read API's role may only add and read
+/// rows.
 /// </summary>
 public sealed class PurgeOnboardingLinksJob(PayoutOptions options) : IJob
 {
@@ -21,6 +22,8 @@ public sealed class PurgeOnboardingLinksJob(PayoutOptions options) : IJob
         var before = job.Clock.GetUtcNow() - options.OnboardingLinkRetention;
         var deleted = await job.InTransactionAsync("purge onboarding-link requests",
             context => OnboardingLinkStore.PurgeAsync(context, before, BatchSize), ct);
-        return deleted >= BatchSize;
+        var loginLinks = await job.InTransactionAsync("purge login-link requests",
+            context => LoginLinkStore.PurgeAsync(context, before, BatchSize), ct);
+        return deleted >= BatchSize || loginLinks >= BatchSize;
     }
 }

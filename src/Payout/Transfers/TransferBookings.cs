@@ -48,6 +48,8 @@ public static class TransferBookings
         PayoutStore.PublishFact(context, payout, PrizeTransferred.MessageIdFor(payoutId),
             new PrizeTransferred(payoutId, payout.ContestId,
             payout.EntryId, payout.PlayerId, account!, transfer.Id, transfer.AmountMinor, payout.Currency, now));
+        // The prize is in the winner's account now: their statement shows the balance read again.
+        await BalanceReadStore.RequestAsync(context, account!, payout.PlayerId);
         return true;
     }
 

@@ -86,10 +86,13 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
                     if ((refusal is null) != mayWrite)
                         problems.Add($"{who} {(mayWrite ? "cannot" : "can")} {what} {schema}: {refusal}");
             }
-            // A live onboarding link onboards whoever opens it first: the read-only role sees the rest of the rows.
+            // A live onboarding link onboards whoever opens it first, and a login link opens the winner's dashboard:
+            // the read-only role sees the rest of the rows.
             if (service.DatabaseRole == DatabaseRoles.Reader)
                 foreach (var (sql, mayRead) in new[] {
                     ("SELECT url FROM payout.onboarding_link_requests", false),
+                    ("SELECT url FROM payout.login_link_requests", false),
+                    ("SELECT player_id, outcome, reason FROM payout.login_link_requests", true),
                     ("SELECT onboarding_url FROM payout.recipients", false),
                     ("SELECT * FROM payout.recipients", false),
                     ("SELECT player_id, outcome, expires_at FROM payout.onboarding_link_requests", true),
