@@ -22,6 +22,8 @@ public sealed record PayoutRejected(
     static int IMessage.Version => SchemaVersion;
     public static string MessageIdFor(string payoutId) => $"payout:{payoutId}:rejected";
 
-    /// <summary>The operator named by a withholding the pipeline made itself, by a rule no operator had to apply.</summary>
+    /// <summary>
+    /// The operator named by a withholding the pipeline made itself, by a rule no operator had to apply.
+    /// </summary>
     public const string AutomaticOperator = "payout (automatic)";
 }

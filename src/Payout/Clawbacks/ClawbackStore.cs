@@ -19,8 +19,11 @@ public static class ClawbackStore
                 next_attempt_at, ordered_at, updated_at)
             VALUES (@PayoutId, @ContestId, @PlayerId, @PaymentIntentId, @cause, @pending, @now, @now, @now)
             ON CONFLICT (payout_id) DO NOTHING
-            """, new { payout.PayoutId, payout.ContestId, payout.PlayerId, payout.PaymentIntentId, cause, pending = Pending,
-                now = context.Clock.GetUtcNow() }, context.Transaction) == 1;
+            """, new
+        {
+            payout.PayoutId, payout.ContestId, payout.PlayerId, payout.PaymentIntentId, cause, pending = Pending,
+            now = context.Clock.GetUtcNow(),
+        }, context.Transaction) == 1;
 
     /// <summary>Why the prize is being taken back, when it is.</summary>
     public static Task<string?> CauseOfAsync(TransactionContext context, string payoutId) =>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TransferReversalCreateOptions = Stripe.TransferReversalCreateOptions;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Transfers;
@@ -10,13 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace ContestPipeline.Payout.Clawbacks;
 
 /// <summary>
-/// Takes back prizes whose entry fee was lost (<see cref="LostEntryFees"/>), by the core's claim → lease → call → record
-/// (<see cref="ClaimedCalls"/>). Each call reads the transfer first and reverses only what is left of it, under a key
-/// derived from what was reversed before and the amount asked, so a call repeated after a crash, or after a restore
-/// when Stripe has forgotten the key, takes nothing twice: the transfer itself says what is left. When the winner's
-/// connected account cannot cover it (balance_insufficient), what the account holds is taken, and the rest is recorded
-/// owed by the winner (a receivable, alerted critically) for an operator to recover. What came back is booked from
-/// the transfer as read after the reversal, through the same booking a transfer.reversed event's read makes
+/// Takes back prizes whose entry fee was lost (<see cref="LostEntryFees"/>), by the core's claim → lease → call →
+/// record (<see cref="ClaimedCalls"/>). Each call reads the transfer first and reverses only what is left of it, under
+/// a key derived from what was reversed before and the amount asked, so a call repeated after a crash, or after a
+/// restore when Stripe has forgotten the key, takes nothing twice: the transfer itself says what is left. When the
+/// winner's connected account cannot cover it (balance_insufficient), what the account holds is taken, and the rest is
+/// recorded owed by the winner (a receivable, alerted critically) for an operator to recover. What came back is booked
+/// from the transfer as read after the reversal, through the same booking a transfer.reversed event's read makes
 /// (<see cref="TransferBookings.ReversedAsync"/>), whichever of the two comes first.
 /// </summary>
 public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
@@ -44,7 +45,9 @@ public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options,
     /// </summary>
     private sealed record Reversed(TransferSeen? Transfer, string Note, StripeFailure? Failure);
 
-    /// <summary>The idempotency key of a reversal of <paramref name="amount"/> after <paramref name="before"/>.</summary>
+    /// <summary>
+    /// The idempotency key of a reversal of <paramref name="amount"/> after <paramref name="before"/> came back.
+    /// </summary>
     public static string KeyFor(string payoutId, long before, long amount) => string.Create(
         CultureInfo.InvariantCulture, $"clawback:{payoutId}:{before}:{amount}");
 
@@ -82,7 +85,7 @@ public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options,
 
     private Task CreateReversalAsync(ClawbackRow row, TransferSeen transfer, long amount, CancellationToken ct) =>
         stripe.WriteAsync("POST /v1/transfers/{id}/reversals", KeyFor(row.PayoutId, transfer.ReversedMinor, amount),
-            (s, o, t) => s.V1.Transfers.Reversals.CreateAsync(transfer.Id, new global::Stripe.TransferReversalCreateOptions
+            (s, o, t) => s.V1.Transfers.Reversals.CreateAsync(transfer.Id, new TransferReversalCreateOptions
             {
                 Amount = amount,
                 Metadata = new Dictionary<string, string>

@@ -16,7 +16,9 @@ public static class FreezeStore
             "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status <> " +
             "'won' ORDER BY freeze_id", new { paymentIntentId }, context.Transaction)];
 
-    /// <summary>The first dispute on a payment that closed lost, if any: the fee is lost, and its prizes withheld.</summary>
+    /// <summary>
+    /// The first dispute on a payment that closed lost, if any: the fee is lost, and its prizes withheld.
+    /// </summary>
     public static Task<string?> LostDisputeAsync(TransactionContext context, string? paymentIntentId) =>
         paymentIntentId is null ? Task.FromResult<string?>(null) : context.Connection.QueryFirstOrDefaultAsync<string?>(
             "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status = 'lost' " +

@@ -219,7 +219,9 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
         return from;
     }
 
-    /// <summary>The first message at or after <paramref name="offset"/> and before <paramref name="end"/>, if any.</summary>
+    /// <summary>
+    /// The first message at or after <paramref name="offset"/> and before <paramref name="end"/>, if any.
+    /// </summary>
     private static (long Offset, DateTimeOffset Stamped)? FirstFrom(IConsumer<byte[]?, byte[]?> consumer,
         TopicPartition partition, long offset, long end)
     {

@@ -8,8 +8,8 @@ using ContestPipeline.Settlement.Ledger;
 namespace ContestPipeline.Settlement.Payouts;
 
 /// <summary>
-/// Money came back from a prize transfer: the prize is payable again, or, for a payout withheld already, withheld. Totals only grow and
-/// arrive in order on the contest's partition, so a total already recorded is a repeat and a
+/// Money came back from a prize transfer: the prize is payable again, or, for a payout withheld already, withheld.
+/// Totals only grow and arrive in order on the contest's partition, so a total already recorded is a repeat and a
 /// total that does not follow the recorded one is a gap (rejected, to be re-driven in order).
 /// </summary>
 public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferReversed>
