@@ -300,11 +300,13 @@ public static class Services
     };
 
     /// <summary>
-    /// The producers a worker verifies: every producer the publish-rights table allows on a topic it consumes.
+    /// The producers a worker verifies: every producer the publish-rights table allows on a topic it consumes, and
+    /// on <c>workers.rewinds</c>, which every worker reads at start outside its consumer groups (the operators').
     /// </summary>
     private static string[] VerifiedProducers(WorkerShape shape)
     {
-        var topics = shape.Consumers.SelectMany(c => c.Topics).ToHashSet(StringComparer.Ordinal);
+        var topics = shape.Consumers.SelectMany(c => c.Topics).Append(Contracts.Topics.WorkerRewinds)
+            .ToHashSet(StringComparer.Ordinal);
         return [.. PublishRights.Pipeline.Rows.Where(r => topics.Contains(r.Topic)).SelectMany(r => r.Producers)
             .Distinct().Order(StringComparer.Ordinal)];
     }

@@ -3,6 +3,7 @@ using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Authorizations;
 using ContestPipeline.Payout.BudgetPool;
+using ContestPipeline.Payout.Clawbacks;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Payout.Funds;
@@ -71,6 +72,7 @@ public static class PayoutWorker
             services.AddSingleton<RefreshAccountsJob>();
             services.AddSingleton<ReadTransfersJob>();
             services.AddSingleton<ReadDisputesJob>();
+            services.AddSingleton<ReverseTransfersJob>();
             services.AddSingleton<SendTransfersJob>();
             services.AddSingleton<ShareStripeBudgetJob>();
             services.AddSingleton<ReconcileRestoresJob>();
@@ -83,7 +85,8 @@ public static class PayoutWorker
             sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
             sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
-            sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<SendTransfersJob>(),
+            sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<ReverseTransfersJob>(),
+            sp.GetRequiredService<SendTransfersJob>(),
             sp.GetRequiredService<ReconcileRestoresJob>(), sp.GetRequiredService<VerifyFundsJob>(),
             sp.GetRequiredService<ReconcileStripeJob>(), sp.GetRequiredService<RemindUnclaimedPrizesJob>(),
             sp.GetRequiredService<AnswerLoginLinksJob>(), sp.GetRequiredService<ReadRecipientBalancesJob>(),

@@ -10,12 +10,14 @@ using ContestPipeline.Stripe;
 namespace ContestPipeline.Payout.Disputes;
 
 /// <summary>
-/// Entry-fee charges refunded outside the pipeline freeze the prizes won with them (charge.refunded, dated as
-/// Stripe dates the event). A charge.dispute.* event only asks for its dispute to be read:
-/// <see cref="ReadDisputesJob"/> GETs it from Stripe outside any consume transaction and books the freeze, or
-/// its lifting, from what Stripe answers (<see cref="FreezeBookings"/>), never from the event's body, which a forged
-/// or replayed webhook could make say "won". What the body said is kept with the request, to be compared with the
-/// read. Whose entry fee a payment is comes from payment_intent.succeeded (<see cref="EntryFeePayments"/>).
+/// Entry-fee charges refunded outside the pipeline freeze the prizes won with them (charge.refunded, dated as Stripe
+/// dates the event), and ask for the payment to be read: once Stripe's answer shows it refunded in full, the prizes
+/// already paid with it are taken back (<see cref="Funds.VerifyFundsJob"/>), never on the event's word. A
+/// charge.dispute.* event only asks for its dispute to be read: <see cref="ReadDisputesJob"/> GETs it from Stripe
+/// outside any consume transaction and books the freeze, or its lifting, from what Stripe answers
+/// (<see cref="FreezeBookings"/>), never from the event's body, which a forged or replayed webhook could make say
+/// "won". What the body said is kept with the request, to be compared with the read. Whose entry fee a payment is comes
+/// from payment_intent.succeeded (<see cref="EntryFeePayments"/>).
 /// </summary>
 public sealed class ChargeEvents : IStripeEventFamily
 {

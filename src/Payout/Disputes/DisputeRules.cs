@@ -72,7 +72,7 @@ public static class DisputeRules
     public static string HaltIdFor(string disputeId) => "disputes:" + disputeId;
 
     /// <summary>The operator an automatic halt is recorded with.</summary>
-    public const string AutomaticOperator = "payout (automatic)";
+    public const string AutomaticOperator = ContestPipeline.Contracts.Payouts.PayoutRejected.AutomaticOperator;
 
     private static string Describe(Chargeback c)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Clawbacks;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Gates;
 using ContestPipeline.Payout.Transfers;
@@ -73,7 +74,8 @@ public static class FreezeBookings
 
     /// <summary>
     /// A dispute Stripe shows closed, recorded closed even if it was never seen open. Won: the payment's frozen
-    /// prizes go on unless another freeze still holds them. Otherwise they stay frozen (critical alert).
+    /// prizes go on unless another freeze still holds them. Otherwise the entry fee is lost: its prizes are withheld,
+    /// and those already paid taken back (<see cref="LostEntryFees"/>; critical alert).
     /// </summary>
     private static async Task<string> ClosedAsync(TransactionContext context, string paymentIntent, DisputeSeen dispute)
     {
@@ -82,10 +84,12 @@ public static class FreezeBookings
             return $"dispute {dispute.Id} closed already";
         if (!dispute.Won)
         {
+            var lost = await LostEntryFees.EntryFeeLostAsync(context, paymentIntent, LostCause(dispute),
+                withholdUnpaid: true);
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "dispute_lost", paymentIntent,
                 $"dispute {dispute.Id} on entry fee {paymentIntent} closed as {dispute.Status} ({dispute.Amount}): " +
-                "its prize stays frozen; release or reject it", dispute.Id);
-            return "dispute " + dispute.Status + ": stays frozen";
+                "the prizes won with it are withheld, and those already paid taken back" + lost, dispute.Id);
+            return "dispute " + dispute.Status + ": withheld" + lost;
         }
         var inForce = await FreezeStore.InForceAsync(context, paymentIntent);
         var now = context.Clock.GetUtcNow();
@@ -102,6 +106,11 @@ public static class FreezeBookings
         }
         return $"dispute won: {resumed} payouts resumed";
     }
+
+    /// <summary>Why a prize won with a lost dispute's entry fee is withheld, as the winner reads it.</summary>
+    public static string LostCause(DisputeSeen dispute) =>
+        $"the entry fee {dispute.PaymentIntentId} was disputed with the card issuer and the dispute ({dispute.Id}) " +
+        $"closed as {dispute.Status}";
 
     /// <summary>
     /// A dispute seen for the first time: when it makes a surge (<see cref="DisputeRules.IsSurge"/>), every payout is

@@ -17,6 +17,14 @@ public static class FreezeStore
             "'won' ORDER BY freeze_id", new { paymentIntentId }, context.Transaction)];
 
     /// <summary>
+    /// The first dispute on a payment that closed lost, if any: the fee is lost, and its prizes withheld.
+    /// </summary>
+    public static Task<string?> LostDisputeAsync(TransactionContext context, string? paymentIntentId) =>
+        paymentIntentId is null ? Task.FromResult<string?>(null) : context.Connection.QueryFirstOrDefaultAsync<string?>(
+            "SELECT freeze_id FROM payout.freezes WHERE payment_intent_id = @paymentIntentId AND status = 'lost' " +
+            "ORDER BY freeze_id LIMIT 1", new { paymentIntentId }, context.Transaction);
+
+    /// <summary>
     /// Records a freeze in force, dated when it happened as Stripe dates it; false when it is known already (in
     /// force, or a dispute already closed).
     /// </summary>

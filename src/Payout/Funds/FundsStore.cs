@@ -60,6 +60,23 @@ public static class FundsStore
             }, context.Transaction);
 
     /// <summary>
+    /// Of <paramref name="paymentIntentIds"/>, those Stripe showed refunded in full by no refund this pipeline ordered,
+    /// that have a prize transferred and not yet taken back: what <see cref="Clawbacks.LostEntryFees"/> takes back.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> RefundedOutsideWithPrizesPaidAsync(TransactionContext context,
+        string[] paymentIntentIds) =>
+        paymentIntentIds.Length == 0 ? [] : [.. await context.Connection.QueryAsync<string>("""
+            SELECT DISTINCT v.payment_intent_id FROM payout.verified_payments v
+            JOIN payout.payouts p ON p.payment_intent_id = v.payment_intent_id
+            WHERE v.payment_intent_id = ANY(@paymentIntentIds) AND v.found AND v.amount_minor > 0
+              AND v.refunded_minor >= v.amount_minor
+              AND p.transfer_id IS NOT NULL AND p.reversed_minor < p.amount_minor
+              AND NOT EXISTS (SELECT 1 FROM payout.refunds r WHERE r.payment_intent_id = v.payment_intent_id)
+              AND NOT EXISTS (SELECT 1 FROM payout.clawbacks c WHERE c.payout_id = p.payout_id)
+            ORDER BY v.payment_intent_id
+            """, new { paymentIntentIds }, context.Transaction)];
+
+    /// <summary>
     /// Records PaymentIntents as Stripe answered Payout. A succeeded one keeps its amount, currency, contest and
     /// player as first verified (metadata edited later does not move a paid fee to another contest); refunds only add.
     /// </summary>

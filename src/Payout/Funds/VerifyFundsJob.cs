@@ -3,6 +3,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Restores;
+using ContestPipeline.Payout.Clawbacks;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
@@ -54,6 +55,11 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
             var done = new HashSet<string>(listed.Keys.Concat(answered.Select(a => a.PaymentIntentId)),
                 StringComparer.Ordinal);
             await FundsStore.CompleteAsync(c, [.. claimed.Where(r => done.Contains(r.PaymentIntentId))]);
+            // An entry fee Stripe shows refunded in full, by no refund of this pipeline's: what was paid with it is
+            // taken back.
+            foreach (var paymentIntent in await FundsStore.RefundedOutsideWithPrizesPaidAsync(c, [.. done]))
+                await LostEntryFees.EntryFeeLostAsync(c, paymentIntent,
+                    $"the entry fee {paymentIntent} was refunded in full outside the pipeline", withholdUnpaid: false);
             return true;
         }, ct);
     }

@@ -16,7 +16,8 @@ namespace ContestPipeline.Payout.Transfers;
 /// (capability refused) · failed (refused, or retries ran out) · submitting (a retry) · rejected (an
 /// operator, only while no transfer can have been sent under its key).
 /// failed → waiting (released) · rejected · paid (a transfer that existed after all).
-/// paid → failed (its transfer reversed). submitting → quarantined (Stripe answered with a
+/// paid → failed (its transfer reversed) · rejected (taken back: its entry fee lost, its transfer reversed).
+/// submitting → quarantined (Stripe answered with a
 /// transfer for another amount, currency or destination). rejected and quarantined are final.
 /// </remarks>
 public static class PayoutLifecycle
@@ -34,7 +35,7 @@ public static class PayoutLifecycle
             [PayoutState.Submitting, PayoutState.Paid, PayoutState.Held,
                 PayoutState.AwaitingAccount, PayoutState.Failed, PayoutState.Rejected, PayoutState.Quarantined],
         [PayoutState.Failed] = [PayoutState.Waiting, PayoutState.Rejected, PayoutState.Paid, PayoutState.Failed],
-        [PayoutState.Paid] = [PayoutState.Failed],
+        [PayoutState.Paid] = [PayoutState.Failed, PayoutState.Rejected],
         [PayoutState.Rejected] = [],
         [PayoutState.Quarantined] = [],
     }, WireName);

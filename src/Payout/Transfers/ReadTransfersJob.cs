@@ -100,7 +100,7 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         if (!recorded) return "read: not recorded as its payment";
         // What came back is what Stripe says of the transfer now (amount_reversed), also after a
         // legacy transfer.failed: the event's type alone books nothing.
-        var reversed = await ReversedAsync(context, payoutId, transfer, transfer.ReversedMinor,
+        var reversed = await TransferBookings.ReversedAsync(context, payoutId, transfer,
             legacyFailed ? "transfer failed (legacy event), read on Stripe" : "transfer reversed");
         if (reversed is null && legacyFailed && transfer.ReversedMinor < transfer.AmountMinor)
         {
@@ -113,35 +113,6 @@ public sealed class ReadTransfersJob(StripeApi stripe, PayoutOptions options, Cr
                 "nothing booked";
         }
         return reversed ?? (payout.TransferId == transfer.Id ? "read: already recorded" : "read: recorded paid");
-    }
-
-    /// <summary>
-    /// Money came back from a prize transfer. The payout fails for an operator: re-sending under
-    /// its key would only replay the reversed transfer. Totals are compared, so a read that
-    /// finds nothing new adds nothing. Null when nothing new came back.
-    /// </summary>
-    private static async Task<string?> ReversedAsync(TransactionContext context, string payoutId,
-        TransferSeen transfer, long total, string what)
-    {
-        var payout = (await PayoutStore.FindAsync(context, payoutId))!;
-        var delta = total - payout.ReversedMinor;
-        if (delta <= 0) return null;
-        var now = context.Clock.GetUtcNow();
-        // A rejected payout stays rejected (the operator withheld it); the money that came back is booked all the same.
-        await PayoutStore.SaveAsync(context, payout, payout with
-        {
-            State = payout.State == PayoutState.Rejected ? PayoutState.Rejected : PayoutState.Failed,
-            ReversedMinor = total, Reason = $"{what}: {total} of {transfer.AmountMinor} came back",
-        });
-        PayoutStore.PublishFact(context, payout, PrizeTransferReversed.MessageIdFor(payout.PayoutId, total),
-            new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id,
-                delta, total, payout.Currency, what, now));
-        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_reversed", payout.PayoutId,
-            $"{what}: {transfer.Id} for payout {payout.PayoutId} ({total} of {transfer.AmountMinor} " +
-            $"{payout.Currency} back); " +
-            "the prize is owed again: " +
-            $"reject it to withhold it (cpctl payouts reject {payout.PayoutId})", $"{transfer.Id}:{total}");
-        return $"read: reversed {delta}";
     }
 
     private static string NotFound(TransactionContext context, ReadRequest read)

@@ -3,6 +3,7 @@ using Transfer = Stripe.Transfer;
 using TransferCreateOptions = Stripe.TransferCreateOptions;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Clawbacks;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Disputes;
 using ContestPipeline.Payout.Gates;
@@ -207,6 +208,15 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         // A currency whose balance this round did not read (its first payout became due since): the next round
         // reads it.
         if (!budget.TryGetValue(payout.Currency, out var left)) return null;
+        // Won with an entry fee whose dispute was lost before it was ordered (or released): withheld, by the rule a
+        // lost dispute applies to the prizes it finds.
+        if (await FreezeStore.LostDisputeAsync(context, payout.PaymentIntentId) is { } lost
+            && !payout.Waived.Contains(Waivers.Freeze(lost)))
+        {
+            await LostEntryFees.WithholdAsync(context, payout, $"the entry fee {payout.PaymentIntentId} was disputed " +
+                $"with the card issuer and the dispute ({lost}) was lost");
+            return null;
+        }
         var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
         var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
         var activity = await PayoutClaimStore.ActivityAsync(context, payout, now);

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Payout.Clawbacks;
 using ContestPipeline.Payout.Recipients;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -50,6 +51,44 @@ public static class TransferBookings
         // The prize is in the winner's account now: their statement shows the balance read again.
         await BalanceReadStore.RequestAsync(context, account!, payout.PlayerId);
         return true;
+    }
+
+    /// <summary>
+    /// Money came back from a prize transfer (amount_reversed as Stripe shows it now): published for the ledger. A
+    /// payout being taken back (<see cref="LostEntryFees"/>) is withheld with it, published after the reversal
+    /// so the ledger withholds what came back; any other payout fails for an operator (re-sending under its key would
+    /// only replay the reversed transfer), and a rejected one stays rejected. Totals are compared, so a read that finds
+    /// nothing new adds nothing. Null when nothing new came back.
+    /// </summary>
+    public static async Task<string?> ReversedAsync(TransactionContext context, string payoutId,
+        TransferSeen transfer, string what)
+    {
+        var payout = (await PayoutStore.FindAsync(context, payoutId))!;
+        var total = transfer.ReversedMinor;
+        var delta = total - payout.ReversedMinor;
+        if (delta <= 0) return null;
+        var now = context.Clock.GetUtcNow();
+        var clawback = await ClawbackStore.CauseOfAsync(context, payoutId);
+        var withholding = clawback is not null && payout.State != PayoutState.Rejected;
+        await PayoutStore.SaveAsync(context, payout, payout with
+        {
+            State = payout.State == PayoutState.Rejected || withholding ? PayoutState.Rejected : PayoutState.Failed,
+            Hold = null, LeaseUntil = null, ReversedMinor = total,
+            Reason = clawback is not null
+                ? $"withheld: taken back ({clawback}): {total} of {transfer.AmountMinor} came back"
+                : $"{what}: {total} of {transfer.AmountMinor} came back",
+        });
+        PayoutStore.PublishFact(context, payout, PrizeTransferReversed.MessageIdFor(payout.PayoutId, total),
+            new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id,
+                delta, total, payout.Currency, clawback is not null ? "clawed back: " + clawback : what, now));
+        if (withholding) LostEntryFees.PublishWithheld(context, payout, total, clawback!);
+        if (clawback is null)
+            context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_reversed", payout.PayoutId,
+                $"{what}: {transfer.Id} for payout {payout.PayoutId} ({total} of {transfer.AmountMinor} " +
+                $"{payout.Currency} back); " +
+                "the prize is owed again: " +
+                $"reject it to withhold it (cpctl payouts reject {payout.PayoutId})", $"{transfer.Id}:{total}");
+        return $"read: reversed {delta}";
     }
 
     private const string TransferMismatch = "transfer_mismatch";

@@ -161,23 +161,81 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
         foreach (var topic in topics)
         {
             var ends = Watermarks(consumer, topic);
-            List<TopicPartitionOffset>? byTime = request.Target == ConsumerRewindRequested.AtTime
-                ? consumer.OffsetsForTimes(ends.Keys.Select(p => new TopicPartitionTimestamp(p,
-                    new Timestamp(request.Time!.Value))), Timeout)
-                : null;
+            var byTime = request.Target == ConsumerRewindRequested.AtTime
+                ? BrokerOffsetsForTime(consumer, ends.Keys, request.Time!.Value) : null;
             foreach (var (partition, (low, high)) in ends)
             {
                 var at = request.Target switch
                 {
                     ConsumerRewindRequested.Beginning => low,
                     ConsumerRewindRequested.AtOffset => request.Offset!.Value,
-                    _ => byTime!.First(o => o.TopicPartition == partition).Offset is { Value: >= 0 } o
-                        ? o.Value : high,
+                    _ => byTime?.GetValueOrDefault(partition) is >= 0 and var answered ? answered
+                        : SearchByTime(consumer, partition, low, high, request.Time!.Value),
                 };
                 targets.Add((topic, partition.Partition.Value, at));
             }
         }
         return targets;
+    }
+
+    /// <summary>
+    /// The broker's answer from its time index, per partition: the first offset stamped at or after
+    /// <paramref name="time"/>, negative when it has none to give; null when it gave no answer at all.
+    /// </summary>
+    private Dictionary<TopicPartition, long>? BrokerOffsetsForTime(IConsumer<byte[]?, byte[]?> consumer,
+        IEnumerable<TopicPartition> partitions, DateTimeOffset time)
+    {
+        try
+        {
+            return consumer.OffsetsForTimes(partitions.Select(p => new TopicPartitionTimestamp(p, new Timestamp(time))),
+                Timeout).ToDictionary(o => o.TopicPartition, o => o.Offset.Value);
+        }
+        catch (KafkaException e)
+        {
+            logger.LogInformation("Worker {Worker}: the broker gave no offsets for {Time:O} ({Reason}); the " +
+                "partitions' messages are searched instead", worker, time, e.Error.Reason);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The first offset of [<paramref name="low"/>, <paramref name="high"/>) whose message is stamped at or after
+    /// <paramref name="time"/>, or <paramref name="high"/>: found in the partition's own messages by binary search,
+    /// for a broker without a time index (the local one) or one that said it has none there. Exact when timestamps
+    /// grow with offsets, as they do when producers' clocks agree (the broker's own index assumes as much); a few
+    /// fetches of one message each.
+    /// </summary>
+    private long SearchByTime(IConsumer<byte[]?, byte[]?> consumer, TopicPartition partition, long low, long high,
+        DateTimeOffset time)
+    {
+        var (from, to) = (low, high);
+        while (from < to)
+        {
+            var middle = from + (to - from) / 2;
+            if (FirstFrom(consumer, partition, middle, to) is not { } found || found.Stamped >= time) to = middle;
+            else from = found.Offset + 1;
+        }
+        consumer.Unassign();
+        return from;
+    }
+
+    /// <summary>
+    /// The first message at or after <paramref name="offset"/> and before <paramref name="end"/>, if any.
+    /// </summary>
+    private static (long Offset, DateTimeOffset Stamped)? FirstFrom(IConsumer<byte[]?, byte[]?> consumer,
+        TopicPartition partition, long offset, long end)
+    {
+        consumer.Assign(new TopicPartitionOffset(partition, offset));
+        var deadline = DateTime.UtcNow + Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(500));
+            if (result is null) continue;
+            if (result.IsPartitionEOF || result.Offset.Value >= end) return null;
+            return (result.Offset.Value, result.Message.Timestamp.UtcDateTime);
+        }
+        throw new TransientDependencyException("kafka", new TimeoutException(
+            $"{partition.Topic} [{partition.Partition.Value}] at {offset} not read within {Timeout.TotalSeconds:0} s"));
     }
 
     /// <summary>Every partition of <paramref name="topic"/> with its low and high watermarks.</summary>

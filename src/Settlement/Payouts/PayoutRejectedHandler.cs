@@ -7,8 +7,8 @@ using ContestPipeline.Settlement.Ledger;
 namespace ContestPipeline.Settlement.Payouts;
 
 /// <summary>
-/// An operator rejected a payout: it is never sent, and what it still owed the winner (the net
-/// prize, less whatever stayed transferred) moves from the winner's payable to withheld prizes.
+/// An operator rejected a payout, or Payout withheld it (its entry fee lost): it is never sent, and what it still owed
+/// the winner (the net prize, less whatever stayed transferred) moves from the winner's payable to withheld prizes.
 /// </summary>
 public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
 {
@@ -16,14 +16,17 @@ public sealed class PayoutRejectedHandler : MessageHandler<PayoutRejected>
     {
         var payout = await PayoutStore.PayoutForUpdateAsync(context,
             PayoutRejected.MessageType, rejection.PayoutId);
+        var transferred = payout.TransferId is null ? 0 : payout.NetMinor - payout.ReversedMinor;
+        var withheld = payout.Amount(payout.NetMinor - transferred);
+        // What Payout withholds is what the winner was still owed as Settlement has it: all of the prize, or what came
+        // back of its transfer (booked before, on the same partition).
         Recorded.RejectIfDifferent($"{PayoutRejected.MessageType} for payout {rejection.PayoutId}",
             ("contestId", rejection.ContestId, "contest", payout.ContestId),
             ("playerId", rejection.PlayerId, "winner", payout.PlayerId),
-            ("amountMinor", rejection.AmountMinor, "net prize ordered", payout.NetMinor),
             ("currency", rejection.Currency, "currency ordered", payout.Currency));
         if (payout.Rejected) return;
-        var transferred = payout.TransferId is null ? 0 : payout.NetMinor - payout.ReversedMinor;
-        var withheld = payout.Amount(payout.NetMinor - transferred);
+        Recorded.RejectIfDifferent($"{PayoutRejected.MessageType} for payout {rejection.PayoutId}",
+            ("amountMinor", rejection.AmountMinor, "still owed to the winner", withheld.MinorUnits));
         if (withheld.MinorUnits == 0)
         {
             // A rejection cannot undo a transfer that stands: nothing is withheld and the payout stays paid.

@@ -85,6 +85,12 @@ public static class PayoutStore
             "WHERE payout_id = @payoutId AND rejected_at IS NULL",
             new { payoutId, at, withheldMinor }, $"payout {payoutId} is rejected already");
 
+    /// <summary>What came back of a withheld payout's transfer after it was withheld is withheld too.</summary>
+    public static Task AddWithheldAsync(TransactionContext context, string payoutId, long amountMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET withheld_minor = withheld_minor + @amountMinor " +
+            "WHERE payout_id = @payoutId AND rejected_at IS NOT NULL",
+            new { payoutId, amountMinor }, $"payout {payoutId} is not withheld");
+
     public static Task<PayoutTotals> PayoutTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<PayoutTotals>("""
             SELECT count(*)::int AS count,

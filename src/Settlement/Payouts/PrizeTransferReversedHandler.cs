@@ -8,8 +8,8 @@ using ContestPipeline.Settlement.Ledger;
 namespace ContestPipeline.Settlement.Payouts;
 
 /// <summary>
-/// Money came back from a prize transfer: the prize is payable again. Totals only grow and
-/// arrive in order on the contest's partition, so a total already recorded is a repeat and a
+/// Money came back from a prize transfer: the prize is payable again, or, for a payout withheld already, withheld.
+/// Totals only grow and arrive in order on the contest's partition, so a total already recorded is a repeat and a
 /// total that does not follow the recorded one is a gap (rejected, to be re-driven in order).
 /// </summary>
 public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferReversed>
@@ -35,13 +35,20 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
                 + $"the {payout.ReversedMinor} reversed so far of the net prize {payout.NetMinor}");
 
         var amount = payout.Amount(reversal.AmountMinor);
+        // Owed to the winner again, unless the payout is withheld already: then what came back is withheld too.
+        var to = payout.Rejected ? Accounts.WithheldPrizes : Accounts.PrizesPayable(payout.PlayerId);
         await JournalStore.PostAsync(context, new JournalEntry(
             $"reversal:{reversal.PayoutId}:{reversal.ReversedTotalMinor}",
             payout.ContestId, "transfer_reversed",
-            $"transfer {reversal.TransferId} of payout {reversal.PayoutId} reversed by {amount} ({reversal.Reason})",
-            [Posting.Debit(Accounts.StripeBalance, amount),
-                Posting.Credit(Accounts.PrizesPayable(payout.PlayerId), amount)]));
+            $"transfer {reversal.TransferId} of payout {reversal.PayoutId} reversed by {amount} ({reversal.Reason})" +
+            (payout.Rejected ? ": withheld, as the payout is" : ""),
+            [Posting.Debit(Accounts.StripeBalance, amount), Posting.Credit(to, amount)]));
         await PayoutStore.RecordReversalAsync(context, reversal.PayoutId, reversal.ReversedTotalMinor);
+        if (payout.Rejected)
+        {
+            await PayoutStore.AddWithheldAsync(context, reversal.PayoutId, reversal.AmountMinor);
+            return;
+        }
         if (payout.ContestState == SettlementState.Paid)
             context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "reversal_after_paid",
                 $"payout {reversal.PayoutId}",

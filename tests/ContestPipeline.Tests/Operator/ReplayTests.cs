@@ -27,8 +27,6 @@ public sealed class ReplayTests(PipelineFixture fixture)
         var (stage, group, rewinds) = await ReadTenAsync();
         await using var _ = stage;
 
-        // A time target is resolved with the broker's offsets-for-times, which the local broker does not answer
-        // (it has no time index): not covered here.
         var outcome = await ApplyOneAsync(rewinds, group, stage, rewinds.Request(group, stage.Topic,
             ConsumerRewindRequested.AtOffset, 6));
         Assert.Equal((1, 0, 0), Mine(outcome));
@@ -49,6 +47,28 @@ public sealed class ReplayTests(PipelineFixture fixture)
         await stage.StopAllAsync();
         Assert.Equal((10L, 0L, 10L), (again.Stats.Received, again.Stats.Applied, again.Stats.Duplicates));
         Assert.Equal(10, await PositionAsync(stage, group));
+    }
+
+    [Fact]
+    public async Task A_rewind_to_a_time_lowers_each_position_to_the_first_message_stamped_at_or_after_it()
+    {
+        // The local broker has no time index (it answers no offsets for a time): the worker finds the offset in the
+        // partition's own messages, stamped a minute apart from At.
+        var (stage, group, rewinds) = await ReadTenAsync();
+        await using var _ = stage;
+
+        await ApplyOneAsync(rewinds, group, stage, rewinds.Request(group, stage.Topic, ConsumerRewindRequested.AtTime,
+            time: At.AddMinutes(20)));
+        Assert.Equal(10, await PositionAsync(stage, group));                // after the last message: nothing moves
+        await ApplyOneAsync(rewinds, group, stage, rewinds.Request(group, stage.Topic, ConsumerRewindRequested.AtTime,
+            time: At.AddMinutes(6).AddSeconds(30)));
+        Assert.Equal(7, await PositionAsync(stage, group));                 // between two: the later one
+        await ApplyOneAsync(rewinds, group, stage, rewinds.Request(group, null, ConsumerRewindRequested.AtTime,
+            time: At.AddMinutes(3)));
+        Assert.Equal(3, await PositionAsync(stage, group));                 // at one: that one
+        await ApplyOneAsync(rewinds, group, stage, rewinds.Request(group, null, ConsumerRewindRequested.AtTime,
+            time: At.AddDays(-1)));
+        Assert.Equal(0, await PositionAsync(stage, group));                 // before the first: the beginning
     }
 
     [Fact]

@@ -121,9 +121,15 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         h.Publish(wonOrder);
         h.Publish(lostOrder);
         await h.WaitForStateAsync(wonOrder.PayoutId, PayoutStatusNames.Paid);
-        await h.WaitForStateAsync(lostOrder.PayoutId, "held:" + HoldKinds.Frozen);
+        // Ordered after its fee's dispute was lost: withheld, never sent.
+        await h.WaitForStateAsync(lostOrder.PayoutId, PayoutStatusNames.Rejected);
+        Assert.Empty(h.TransfersOf(lostOrder.PayoutId));
         Assert.Equal(["lost", "won"], (await h.ScalarAsync<string[]>("SELECT array_agg(status ORDER BY status) FROM payout.freezes")));
         await h.WaitForAlertAsync("dispute_lost", "critical");
+        var withheld = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PayoutRejected.MessageType);
+        Assert.Equal((lostOrder.PayoutId, 600L, PayoutRejected.AutomaticOperator),
+            (withheld.Body.GetProperty("payoutId").GetString(), withheld.Body.GetProperty("amountMinor").GetInt64(),
+                withheld.Body.GetProperty("operator").GetString()));
     }
 
     private static string DisputeEvent(string eventId, string type, string disputeId, string paymentIntent, long amount,
@@ -180,13 +186,15 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture)
         h.Stripe.CloseDispute(unaDispute, won: false);
         await h.WaitForAsync("una's dispute lost", "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE freeze_id = @unaDispute " +
             "AND status = 'lost')", new { unaDispute });
+        // Lost: una's prize is withheld (the seed's rule), and the replayed body changes nothing.
+        await h.WaitForStateAsync(una.PayoutId, PayoutStatusNames.Rejected);
         await h.DeliverSignedAsync(DisputeEvent("evt_body_won_again", "charge.dispute.closed", unaDispute, unaPayment, 1_000, "won"));
         Assert.Contains("status won, Stripe says lost", await h.OutcomeOfAsync("evt_body_won_again", "read:"), StringComparison.Ordinal);
 
         // val's dispute won on Stripe: the genuine outcome releases the prize.
         h.Stripe.CloseDispute(valDispute, won: true);
         await h.WaitForStateAsync(val.PayoutId, PayoutStatusNames.Paid);
-        Assert.Equal("held:" + HoldKinds.Frozen, await h.StateAsync(una.PayoutId));
+        Assert.Equal(PayoutStatusNames.Rejected, await h.StateAsync(una.PayoutId));
         Assert.Empty(h.TransfersOf(una.PayoutId));
         Assert.Contains(h.Stripe.Requests(), q => q.Method == "GET" && q.Path == "/v1/disputes/" + valDispute);
     }

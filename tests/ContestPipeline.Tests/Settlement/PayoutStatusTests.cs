@@ -96,6 +96,50 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_prize_taken_back_after_PAID_is_withheld_as_far_as_it_came_back_and_the_books_balance()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "claw");
+        foreach (var o in orders) Transfer(run, o);
+        await run.WaitForSettlementStateAsync("claw", "PAID");
+
+        // Payout takes the prize back (its entry fee lost): 300 comes back, the prize is withheld by the pipeline with
+        // what came back; then 200 more comes back (an operator's recovery of the rest) and is withheld too.
+        var taken = orders[0];
+        Reverse(run, taken, 300, 300);
+        Reject(run, taken, withheld: 300, @operator: PayoutRejected.AutomaticOperator);
+        Reverse(run, taken, 200, 500);
+        await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:500");
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Equal(500L, await conn.ExecuteScalarAsync<long>("SELECT withheld_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "claw")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        Assert.Equal(0, balances[Accounts.PrizesPayable(taken.PlayerId)]);
+        Assert.Equal(-500, balances[Accounts.WithheldPrizes]);
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "claw"));
+        Assert.Equal("PAID", await run.SettlementStateAsync("claw"));
+        Assert.Empty(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
+    }
+
+    [Fact]
+    public async Task A_withholding_that_names_more_than_came_back_of_the_transfer_is_dead_lettered()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "over");
+        var taken = orders[0];
+        Transfer(run, taken);
+        Reverse(run, taken, 300, 300);
+        Reject(run, taken, withheld: taken.NetMinor, @operator: PayoutRejected.AutomaticOperator);
+        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Any(m => m.Type == PayoutRejected.MessageType),
+            "the withholding dead-lettered");
+        var reason = run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Single(m => m.Type == PayoutRejected.MessageType)
+            .Headers[MessageHeaders.DeadLetterReason];
+        Assert.Contains("amountMinor", reason, StringComparison.Ordinal);
+        Assert.Contains("still owed to the winner", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_reversal_after_PAID_is_recorded_and_alerted_and_the_contest_stays_PAID()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
@@ -297,9 +341,9 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferReversed.MessageType, PrizeTransferReversed.MessageIdFor(o.PayoutId, total),
             new PrizeTransferReversed(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, amount, total, o.Currency, "transfer.reversed", DateTimeOffset.UtcNow));
 
-    private static void Reject(ContestRun run, PrizePayoutOrdered o) =>
+    private static void Reject(ContestRun run, PrizePayoutOrdered o, long? withheld = null, string @operator = "ops@example.com") =>
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PayoutRejected.MessageType, PayoutRejected.MessageIdFor(o.PayoutId),
-            new PayoutRejected(o.PayoutId, o.ContestId, o.PlayerId, o.NetMinor, o.Currency, "ops@example.com", "identity not verified", DateTimeOffset.UtcNow));
+            new PayoutRejected(o.PayoutId, o.ContestId, o.PlayerId, withheld ?? o.NetMinor, o.Currency, @operator, "identity not verified", DateTimeOffset.UtcNow));
 
     private static void Refunded(ContestRun run, string refundId, string contestId, string playerId, string paymentIntentId, long amount, string? messageId = null) =>
         run.World.Publish(Topics.PayoutsStatus, contestId, EntryFeeRefunded.MessageType, messageId ?? EntryFeeRefunded.MessageIdFor(refundId),
