@@ -1,6 +1,7 @@
 using System.Globalization;
 using TransferReversalCreateOptions = Stripe.TransferReversalCreateOptions;
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Controls;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
@@ -116,7 +117,8 @@ public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options,
             return;
         }
         var transfer = outcome.Transfer!;
-        await TransferBookings.ReversedAsync(context, row.PayoutId, transfer, "clawed back: " + row.Cause);
+        await TransferBookings.ReversedAsync(context, row.PayoutId, transfer,
+            PrizeTransferReversed.ClawbackReasonPrefix + row.Cause);
         // Whatever came back first (an event's read, or nothing at all: a transfer reversed before), the prize is
         // withheld.
         if (await PayoutStore.FindAsync(context, row.PayoutId) is { State: not PayoutState.Rejected } payout)

@@ -80,7 +80,8 @@ public static class TransferBookings
         });
         PayoutStore.PublishFact(context, payout, PrizeTransferReversed.MessageIdFor(payout.PayoutId, total),
             new PrizeTransferReversed(payout.PayoutId, payout.ContestId, payout.PlayerId, transfer.Id,
-                delta, total, payout.Currency, clawback is not null ? "clawed back: " + clawback : what, now));
+                delta, total, payout.Currency,
+                clawback is not null ? PrizeTransferReversed.ClawbackReasonPrefix + clawback : what, now));
         if (withholding) LostEntryFees.PublishWithheld(context, payout, total, clawback!);
         if (clawback is null)
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "transfer_reversed", payout.PayoutId,

@@ -11,6 +11,14 @@ internal sealed class ConsumerRewindStore(string schema)
 {
     private readonly string _table = SqlNames.Identifier(schema) + ".consumer_rewinds";
 
+    /// <summary>Whether <paramref name="requestId"/> was applied.</summary>
+    public async Task<bool> AppliedAsync(NpgsqlConnection conn, string requestId)
+    {
+        await using var cmd = new NpgsqlCommand($"SELECT EXISTS (SELECT 1 FROM {_table} WHERE request_id = @id)", conn);
+        cmd.Parameters.AddWithValue("id", requestId);
+        return (bool)(await cmd.ExecuteScalarAsync(CancellationToken.None))!;
+    }
+
     /// <summary>Records <paramref name="requestId"/> as applied; false when it was applied before.</summary>
     public async Task<bool> RecordAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string requestId,
         string consumer, string @operator, string reason)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Kafka;
 using Microsoft.Extensions.Logging;
@@ -38,6 +39,7 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
                 refused++;
                 logger.LogWarning("Worker {Worker}: rewind {Request} refused, nothing moved: {Refusal}", worker,
                     request?.RequestId ?? "(unreadable)", refusal);
+                if (request?.Worker == worker) await AlertRefusedAsync(request, refusal, ct);
                 continue;
             }
             if (request!.Worker != worker)
@@ -131,6 +133,30 @@ public sealed class ConsumerRewinds(NpgsqlDataSource dataSource, string bootstra
             _ => $"unknown target '{request.Target}'",
         };
     }
+
+    /// <summary>
+    /// A request naming this worker that it refused, and never applied (one applied, then read again after its
+    /// lifetime, is no news): a critical alert, once per request, so the operator who asked knows nothing moved, and a
+    /// forged or stale one is seen. Its alert is written to the outbox like any other; the relay delivers it.
+    /// </summary>
+    private async Task AlertRefusedAsync(ConsumerRewindRequested request, string refusal, CancellationToken ct)
+    {
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+            if (await new ConsumerRewindStore(worker).AppliedAsync(conn, request.RequestId)) return;
+        await UnitOfWork.RunAsync(dataSource, new OutboxStore(worker), clock, "rewind refused", context =>
+        {
+            context.Cause = Cause.Recorded(request.RequestId, ConsumerRewindRequested.MessageIdFor(request.RequestId));
+            context.RaiseAlert(worker, AlertSeverities.Critical, RefusedCode, $"{request.Group} rewind",
+                $"the rewind {request.RequestId} of {request.Group} ({request.Target}) signed as operator " +
+                $"{request.Operator} was refused and nothing moved: {refusal}. Send it again with cpctl replay if it " +
+                "was yours; otherwise someone sent a rewind they may not (docs/replay-and-dead-letters.md)",
+                request.RequestId);
+            return Task.FromResult(true);
+        }, ct);
+    }
+
+    /// <summary>The alert code of a refused rewind.</summary>
+    public const string RefusedCode = "rewind_refused";
 
     /// <summary>Lowers the group's positions to the request's target, once; false when applied before.</summary>
     private async Task<bool> ApplyOneAsync(ConsumerRewindRequested request, CancellationToken ct)

@@ -49,12 +49,15 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
             await PayoutStore.AddWithheldAsync(context, reversal.PayoutId, reversal.AmountMinor);
             return;
         }
-        if (payout.ContestState == SettlementState.Paid)
-            context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Critical, "reversal_after_paid",
-                $"payout {reversal.PayoutId}",
-                $"transfer {reversal.TransferId} of payout {reversal.PayoutId} was reversed by {amount} " +
-                $"({reversal.Reason}) after contest {payout.ContestId} was PAID; "
-                + $"{payout.PlayerId} is owed it again and the contest stays PAID",
-                $"{reversal.PayoutId}:{reversal.ReversedTotalMinor}");
+        if (payout.ContestState != SettlementState.Paid) return;
+        // Payout's own clawback (the entry fee lost) is withheld next, on this partition: no one is owed it again.
+        var clawback = reversal.Reason.StartsWith(PrizeTransferReversed.ClawbackReasonPrefix, StringComparison.Ordinal);
+        context.RaiseAlert(SettlementWorker.Name, clawback ? AlertSeverities.Warning : AlertSeverities.Critical,
+            "reversal_after_paid", $"payout {reversal.PayoutId}",
+            $"transfer {reversal.TransferId} of payout {reversal.PayoutId} was reversed by {amount} " +
+            $"({reversal.Reason}) after contest {payout.ContestId} was PAID; " + (clawback
+                ? "Payout took it back and withholds it; the contest stays PAID"
+                : $"{payout.PlayerId} is owed it again and the contest stays PAID"),
+            $"{reversal.PayoutId}:{reversal.ReversedTotalMinor}");
     }
 }

@@ -76,7 +76,7 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         foreach (var w in Workers) StartWorker(run, w);
         // Each worker lowered its positions to the beginning (recorded with the request, once), then read up to the end.
         await Eventually.UntilAsync(async () => await BehindAsync(run, bootstrap, groups), behind => behind.Count == 0,
-            "every rewind applied and every group read to the end again");
+            "every rewind applied and every group read to the end again", TimeSpan.FromMinutes(3));
         await run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
         var after = await SnapshotAsync(run);
 

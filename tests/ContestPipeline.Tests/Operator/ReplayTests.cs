@@ -84,6 +84,10 @@ public sealed class ReplayTests(PipelineFixture fixture)
         Assert.Equal((0, 0, 2), Mine(outcome));
         Assert.Equal(10, await PositionAsync(stage, group));
         Assert.Equal(0, await AppliedRewindsAsync(stage));
+        // Each refusal is a critical alert in the worker's outbox, once: read again at the next start, none more.
+        Assert.Equal(2, await RefusedAlertsAsync(stage));
+        await rewinds.ApplyAsync(group, [stage.Topic]);
+        Assert.Equal(2, await RefusedAlertsAsync(stage));
     }
 
     [Fact]
@@ -99,6 +103,7 @@ public sealed class ReplayTests(PipelineFixture fixture)
 
         Assert.Equal((0, 0, 2), Mine(outcome));
         Assert.Equal(10, await PositionAsync(stage, group));
+        Assert.Equal(2, await RefusedAlertsAsync(stage));
     }
 
     [Fact]
@@ -121,6 +126,11 @@ public sealed class ReplayTests(PipelineFixture fixture)
             Assert.Equal((0, 1, 0), Mine(await rewinds.ApplyAsync(group, [stage.Topic])));
         Assert.Equal(10, await PositionAsync(stage, group));
         Assert.Equal(1, await AppliedRewindsAsync(stage));
+
+        // Read again past its lifetime: refused as expired, but it was applied, so nobody is alerted.
+        var later = new ManualClock(DateTimeOffset.UtcNow + ConsumerRewindRequested.Lifetime + TimeSpan.FromHours(1));
+        Assert.Equal((0, 0, 1), Mine(await rewinds.ApplyAsync(group, [stage.Topic], later)));
+        Assert.Equal(0, await RefusedAlertsAsync(stage));
     }
 
     [Fact]
@@ -189,6 +199,14 @@ public sealed class ReplayTests(PipelineFixture fixture)
         return await conn.ExecuteScalarAsync<long>(
             $"SELECT next_offset FROM {stage.Schema}.consumer_positions WHERE consumer = @group AND topic = @topic AND kafka_partition = 0",
             new { group, topic = stage.Topic });
+    }
+
+    private async Task<long> RefusedAlertsAsync(Stage stage)
+    {
+        await using var conn = await fixture.DataSource.OpenConnectionAsync();
+        return await conn.ExecuteScalarAsync<long>(
+            $"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @alerts AND message_id LIKE @refused",
+            new { alerts = Topics.Alerts, refused = $"alert:%:{ConsumerRewinds.RefusedCode}:%" });
     }
 
     private async Task<int> AppliedRewindsAsync(Stage stage)

@@ -81,6 +81,11 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         public List<StandingsUpdated> Live { get; init; } = [];
     }
 
+    private static bool LiveWithBothGames(ContestPipeline.Local.Demo.OutsideWorld.Published m) =>
+        m.Type == StandingsUpdated.MessageType && m.Body.GetProperty("contestId").GetString() == "det"
+        && m.Body.TryGetProperty("asOf", out var asOf) && asOf.ValueKind == JsonValueKind.Object
+        && asOf.TryGetProperty("g1", out _) && asOf.TryGetProperty("g2", out _);
+
     /// <summary>
     /// Delivers the slate with entries and the games' facts interleaved by <paramref name="seed"/>,
     /// as a real provider might: now and then two neighbouring facts of a game swapped (the
@@ -250,6 +255,11 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         var result = await RunAsync(fixture, slate, seed: 5, instances: 2, afterFact: async (run, sent) =>
         {
             if (sent == 70) await run.KillWorkerAsync("scoring#2");
+            // Both fantasy games are mid-way here (seed 5): the live board shows both before either ends. Waited for
+            // here, because on a busy machine the other process's facts may reach the board only at the end.
+            if (sent == 100)
+                await Eventually.UntilAsync(() => run.World.Read(Topics.Standings).Any(LiveWithBothGames),
+                    "a live standings publication of det with both games", TimeSpan.FromMinutes(2));
         });
         AssertMatchesTheEngine(slate, result);
 

@@ -106,10 +106,16 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         // Payout takes the prize back (its entry fee lost): 300 comes back, the prize is withheld by the pipeline with
         // what came back; then 200 more comes back (an operator's recovery of the rest) and is withheld too.
         var taken = orders[0];
-        Reverse(run, taken, 300, 300);
+        Reverse(run, taken, 300, 300, PrizeTransferReversed.ClawbackReasonPrefix + "the entry fee was disputed and the dispute lost");
         Reject(run, taken, withheld: 300, @operator: PayoutRejected.AutomaticOperator);
         Reverse(run, taken, 200, 500);
         await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:500");
+        // The clawback after PAID is a warning that says it is withheld, not a critical "owed again".
+        static bool AfterPaid(ContestPipeline.Local.Demo.OutsideWorld.Published a) => a.Body.GetProperty("code").GetString() == "reversal_after_paid";
+        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts).Any(AfterPaid), "the reversal-after-PAID alert");
+        var afterPaid = Assert.Single(run.World.Read(Topics.Alerts), AfterPaid);
+        Assert.Equal("warning", afterPaid.Body.GetProperty("severity").GetString());
+        Assert.Contains("Payout took it back and withholds it", afterPaid.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(500L, await conn.ExecuteScalarAsync<long>("SELECT withheld_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
@@ -337,9 +343,9 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferred.MessageType, messageId ?? PrizeTransferred.MessageIdFor(o.PayoutId),
             new PrizeTransferred(o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, "acct_" + o.PlayerId, "tr_" + o.PayoutId, o.NetMinor, o.Currency, DateTimeOffset.UtcNow));
 
-    private static void Reverse(ContestRun run, PrizePayoutOrdered o, long amount, long total) =>
+    private static void Reverse(ContestRun run, PrizePayoutOrdered o, long amount, long total, string reason = "transfer.reversed") =>
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferReversed.MessageType, PrizeTransferReversed.MessageIdFor(o.PayoutId, total),
-            new PrizeTransferReversed(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, amount, total, o.Currency, "transfer.reversed", DateTimeOffset.UtcNow));
+            new PrizeTransferReversed(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, amount, total, o.Currency, reason, DateTimeOffset.UtcNow));
 
     private static void Reject(ContestRun run, PrizePayoutOrdered o, long? withheld = null, string @operator = "ops@example.com") =>
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PayoutRejected.MessageType, PayoutRejected.MessageIdFor(o.PayoutId),
