@@ -208,9 +208,11 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
         // A currency whose balance this round did not read (its first payout became due since): the next round
         // reads it.
         if (!budget.TryGetValue(payout.Currency, out var left)) return null;
+        var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
         // Won with an entry fee whose dispute was lost before it was ordered (or released): withheld, by the rule a
-        // lost dispute applies to the prizes it finds.
-        if (await FreezeStore.LostDisputeAsync(context, payout.PaymentIntentId) is { } lost
+        // lost dispute applies to the prizes it finds. A lost dispute is a freeze in force, so only a payout with one
+        // looks further.
+        if (freezes.Count > 0 && await FreezeStore.LostDisputeAsync(context, payout.PaymentIntentId) is { } lost
             && !payout.Waived.Contains(Waivers.Freeze(lost)))
         {
             await LostEntryFees.WithholdAsync(context, payout, $"the entry fee {payout.PaymentIntentId} was disputed " +
@@ -218,7 +220,6 @@ public sealed class SendTransfersJob(StripeApi stripe, PayoutOptions options, Cr
             return null;
         }
         var recipient = await RecipientStore.FindAsync(context, payout.PlayerId);
-        var freezes = await FreezeStore.InForceAsync(context, payout.PaymentIntentId);
         var activity = await PayoutClaimStore.ActivityAsync(context, payout, now);
         var input = new GateInput(payout.AmountMinor, payout.Waived, freezes, recipient, activity, left,
             await ChargebacksAsync(context, payout, now), payout.PaymentIntentId);
