@@ -133,6 +133,11 @@ public sealed class OperatorTool : IAsyncDisposable
     public DecisionPublisher Publisher => _publisher ??= new DecisionPublisher(Settings.KafkaBootstrapServers, Producer,
         Signer(Settings, Claimed), NullLogger.Instance);
 
+    /// <summary>The acting operator's own key (what seals a contest definition).</summary>
+    public OperatorKey Key => _key ??= OperatorKeys.Resolve(Settings.Environment, Claimed);
+
+    private OperatorKey? _key;
+
     /// <summary>The operator producer's signer, also signing with the operator's own key.</summary>
     public static MessageSigner Signer(PipelineSettings settings, string? claimed) =>
         SigningKeys.Resolve(null, settings.Environment).SignerFor(Producers.Operator, readersOf: KeyPairs.ReadersOf)

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
 using System.Security.Claims;
 using ContestPipeline.Plumbing;
@@ -35,6 +36,9 @@ public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock, I
     public async Task PublishAsync<T>(string topic, string key, string messageId, T body, CancellationToken ct)
         where T : IMessage =>
         await publisher.PublishAsync(topic, key, messageId, body, Now, SignedIn(), ct);
+
+    /// <summary>The definition with the signed-in operator's seal (<see cref="DefinitionSeals"/>).</summary>
+    public ContestDefined Seal(ContestDefined definition) => DefinitionSeals.Seal(definition, SignedIn());
 
     /// <summary>
     /// The own key of the operator signed in to the request being served, which signs what they decide; a bug

@@ -39,7 +39,8 @@ public static class ScoringWorker
                 var boards = sp.GetRequiredService<LiveBoards>();
                 return
                 [
-                    new ContestScheduledHandler(boards), new EntryAcceptedHandler(boards), new EntriesClosedHandler(),
+                    new ContestScheduledHandler(boards, sp.GetRequiredService<MessageVerifier>()),
+                    new EntryAcceptedHandler(boards), new EntriesClosedHandler(),
                     new ContestCancelRequestedHandler(),
                     // The rest of the timeline is other workers' business, or the referee's own output.
                     IgnoredMessageHandler.Of<EntryRejected>(), IgnoredMessageHandler.Of<ContestStateChanged>(),

@@ -35,9 +35,10 @@ public static class SettlementWorker
         Shape,
         [
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
-            new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
+            new ConsumerDefinition(Shape.Group("lifecycle"), sp =>
             [
-                new ContestScheduledHandler(), new EntryAcceptedHandler(), new ContestCompletedHandler(),
+                new ContestScheduledHandler(sp.GetRequiredService<MessageVerifier>()), new EntryAcceptedHandler(),
+                new ContestCompletedHandler(),
                 new ContestStateChangedHandler(),
                 // The rest of the timeline is other workers' business, or Settlement's own output.
                 IgnoredMessageHandler.Of<EntryRejected>(), IgnoredMessageHandler.Of<EntriesClosed>(),

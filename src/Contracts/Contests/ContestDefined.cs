@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Contracts.Contests;
@@ -6,7 +7,10 @@ namespace ContestPipeline.Contracts.Contests;
 /// A contest definition as an operator submits it (topic <c>contests</c>, key: contest id).
 /// Ingestion validates it and either schedules it or rejects it listing every reason; it is
 /// never silently "fixed". Amounts are integer minor units of <see cref="Currency"/>; rates
-/// are basis points (10,000 = 100%); points are thousandths of a point.
+/// are basis points (10,000 = 100%); points are thousandths of a point. <c>Seals</c> are the defining
+/// operators' signatures over the rest, one per operator, which Scoring and Settlement check on the definition
+/// they act on: Ingestion relays it, and a definition it altered or made up is refused (docs/contests-and-feed.md,
+/// "Sealed definitions"). A definition without seals is written without the field.
 /// </summary>
 public sealed record ContestDefined(
     string ContestId,
@@ -26,7 +30,9 @@ public sealed record ContestDefined(
     int PlatformFeeBp,
     int StatCorrectionWindowMinutes = 0,
     string? UnfinishedGames = null,
-    DateTimeOffset? SlateEndsAt = null) : IMessage
+    DateTimeOffset? SlateEndsAt = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyList<DefinitionSeal>? Seals = null) : IMessage
 {
     public const string MessageType = "ContestDefined";
     public const int SchemaVersion = 1;
@@ -154,6 +160,13 @@ public static class PrizeTableKinds
 /// house take); or <c>guaranteed</c>, a fixed <see cref="GuaranteedMinor"/> (the platform
 /// covers any shortfall).
 /// </summary>
+/// <summary>
+/// One operator's seal on a contest definition: for each service that acts on the definition
+/// (<c>&lt;consumer&gt;:&lt;hex&gt;</c>, comma-separated), an HMAC under the key the operator's own key gives that
+/// service, over the definition without its seals (the scheme: src/Plumbing/Messaging/DefinitionSeals.cs).
+/// </summary>
+public sealed record DefinitionSeal(string Operator, string KeyId, string Signatures);
+
 public sealed record PoolRule(string Mode, int RakeBp = 0, long GuaranteedMinor = 0);
 
 public static class PoolModes

@@ -30,4 +30,16 @@ public static class ContestLimits
 
     /// <summary>The most a rake pool may take of the entry fees: 50 %.</summary>
     public const int RakeBpMax = 5_000;
+
+    /// <summary>
+    /// The largest guaranteed pool one operator's seal defines: 10,000.00 in minor units. Above it the platform
+    /// may owe an overlay large enough that a second operator must seal the definition too.
+    /// </summary>
+    public const long GuaranteedMinorOneOperatorMax = 1_000_000;
+
+    /// <summary>
+    /// How many operators must seal <paramref name="definition"/>: one, or two above the guarantee bound.
+    /// </summary>
+    public static int SealsNeeded(ContestDefined definition) =>
+        definition?.Pool is { Mode: PoolModes.Guaranteed, GuaranteedMinor: > GuaranteedMinorOneOperatorMax } ? 2 : 1;
 }

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
@@ -30,6 +29,13 @@ public static class ContestsCommand
             file, by,
         };
         define.SetAction((parse, ct) => DefineAsync(parse.GetValue(file)!, parse.GetValue(by)!, ct));
+        var seal = new Command("seal", "add your seal to a definition file, for a definition that needs a second " +
+            "operator (a guaranteed pool above " + Money.Format(ContestLimits.GuaranteedMinorOneOperatorMax, "USD")
+            + "); the other operator then defines it")
+        {
+            file, by,
+        };
+        seal.SetAction((parse, ct) => SealAsync(parse.GetValue(file)!, parse.GetValue(by)!, ct));
         var cancelId = new Argument<string>("contest-id");
         var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
         var cancel = new Command("cancel",
@@ -54,7 +60,10 @@ public static class ContestsCommand
         var showId = new Argument<string>("contest-id");
         var show = new Command("show", "a contest's hashes and full timeline") { showId };
         show.SetAction((parse, ct) => ShowContestAsync(parse.GetValue(showId)!, ct));
-        return new Command("contests", "define, cancel, list and show contests") { define, cancel, list, show };
+        return new Command("contests", "define, seal, cancel, list and show contests")
+        {
+            define, seal, cancel, list, show,
+        };
     }
 
     private static Option<string> OperatorOption() =>
@@ -69,6 +78,54 @@ public static class ContestsCommand
     {
         await using var tool = await OperatorTool.OpenAsync("contests define", @operator);
         if (tool is null) return 2;
+        var d = await ReadValidAsync("contests define", file, ct);
+        if (d is null) return 1;
+        d = DefinitionSeals.Seal(d, tool.Key);
+        var needed = ContestLimits.SealsNeeded(d);
+        var sealedBy = DefinitionSeals.ClaimedOperators(d);
+        if (sealedBy.Count < needed)
+            return await OperatorTool.FailAsync("contests define", $"contest {d.ContestId} not defined: sealed by " +
+                $"{string.Join(", ", sealedBy)}, {needed} operators needed (a guaranteed pool above " +
+                $"{Money.Format(ContestLimits.GuaranteedMinorOneOperatorMax, d.Currency)}); another operator seals " +
+                $"the file first: cpctl contests seal {file}");
+        var hash = DefinitionSeals.Hash(d)[..12];
+        await tool.PublishAsync(Topics.Contests, d.ContestId, $"def:{d.ContestId}:{hash}", d, ct);
+        await tool.AuditAsync(@operator, OperatorTool.NewId(), "contest-define", d.ContestId, d.Title,
+            "published on contests", ct);
+        Console.WriteLine($"contest {d.ContestId} sent; Ingestion schedules it or refuses it with every reason " +
+            $"(an alert); sealed by {string.Join(", ", sealedBy)}. Follow it: cpctl contests show {d.ContestId}");
+        return 0;
+    }
+
+    /// <summary>
+    /// Adds the operator's seal to the file (kept beside the others), for a second operator to define: the seal
+    /// is over the definition without seals, so any change to it afterwards voids the seal.
+    /// </summary>
+    public static async Task<int> SealAsync(string file, string @operator, CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("contests seal", @operator);
+        if (tool is null) return 2;
+        var d = await ReadValidAsync("contests seal", file, ct);
+        if (d is null) return 1;
+        d = DefinitionSeals.Seal(d, tool.Key);
+        var temporary = file + $".{Environment.ProcessId}.tmp";
+        await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(d, Indented) + "\n", ct);
+        File.Move(temporary, file, overwrite: true);
+        await tool.AuditAsync(tool.Key.Operator, OperatorTool.NewId(), "contest-seal", d.ContestId, d.Title,
+            $"sealed {file}", ct);
+        var needed = ContestLimits.SealsNeeded(d);
+        var sealedBy = DefinitionSeals.ClaimedOperators(d);
+        Console.WriteLine($"contest {d.ContestId} sealed by {string.Join(", ", sealedBy)} in {file}; " +
+            (sealedBy.Count + 1 >= needed ? "another operator defines it: cpctl contests define " + file
+                : $"{needed - sealedBy.Count - 1} more operator(s) seal it first"));
+        return 0;
+    }
+
+    private static readonly JsonSerializerOptions Indented = new(OutgoingMessage.Json) { WriteIndented = true };
+
+    /// <summary>The file's definition if it passes every rule; otherwise null after every reason on stderr.</summary>
+    private static async Task<ContestDefined?> ReadValidAsync(string command, string file, CancellationToken ct)
+    {
         ContestDefined? d;
         try
         {
@@ -76,27 +133,21 @@ public static class ContestsCommand
         }
         catch (Exception e) when (e is JsonException or IOException)
         {
-            return await OperatorTool.FailAsync("contests define",
+            await OperatorTool.FailAsync(command,
                 $"{file}: not a contest definition: {IncomingMessage.OneLine(e.Message)}");
+            return null;
         }
-        if (d is null) return await OperatorTool.FailAsync("contests define", $"{file}: JSON null");
+        if (d is null)
+        {
+            await OperatorTool.FailAsync(command, $"{file}: JSON null");
+            return null;
+        }
         var reasons = ContestValidator.Validate(d, new Dictionary<string, GameInfo>(), OperatorTool.Clock.GetUtcNow(),
             (d.GameIds ?? []).Where(g => !string.IsNullOrWhiteSpace(g)).ToHashSet(StringComparer.Ordinal));
-        if (reasons.Count > 0)
-        {
-            await Console.Error.WriteLineAsync(
-                $"contests define: contest {d.ContestId} not defined ({reasons.Count} reasons):");
-            foreach (var r in reasons) await Console.Error.WriteLineAsync("  - " + r);
-            return 1;
-        }
-        var hash = Convert.ToHexStringLower(
-            SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
-        await tool.PublishAsync(Topics.Contests, d.ContestId, $"def:{d.ContestId}:{hash}", d, ct);
-        await tool.AuditAsync(@operator, OperatorTool.NewId(), "contest-define", d.ContestId, d.Title,
-            "published on contests", ct);
-        Console.WriteLine($"contest {d.ContestId} sent; Ingestion schedules it or refuses it with every reason " +
-            $"(an alert). Follow it: cpctl contests show {d.ContestId}");
-        return 0;
+        if (reasons.Count == 0) return d;
+        await Console.Error.WriteLineAsync($"{command}: contest {d.ContestId} not defined ({reasons.Count} reasons):");
+        foreach (var r in reasons) await Console.Error.WriteLineAsync("  - " + r);
+        return null;
     }
 
     public static async Task<int> CancelAsync(string contestId, string reason, string @operator, CancellationToken ct)

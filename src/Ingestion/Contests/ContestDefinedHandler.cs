@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Ingestion.Feed;
 using ContestPipeline.Plumbing.Messaging;
@@ -12,7 +13,8 @@ namespace ContestPipeline.Ingestion.Contests;
 /// definition again is a no-op; the same id with other content is refused. A definition
 /// naming a game the feed has not scheduled yet is parked until its games appear
 /// (DecideParkedContestsJob), because the feed and the contests topic are not ordered against
-/// each other.
+/// each other. Ingestion cannot check the operators' seals (Scoring and Settlement do, on what it relays),
+/// but it refuses at once a definition sealed by fewer operators than it needs, so the operator hears it here.
 /// </summary>
 public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
 {
@@ -22,6 +24,14 @@ public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
         if (message.Key != definition.ContestId)
             throw new MessageRejectedException(
                 $"message key {Show.Quote(message.Key)} is not the contest id {Show.Quote(definition.ContestId)}");
+        var sealedBy = DefinitionSeals.ClaimedOperators(definition);
+        var needed = ContestLimits.SealsNeeded(definition);
+        var bound = Money.Format(ContestLimits.GuaranteedMinorOneOperatorMax, definition.Currency);
+        if (sealedBy.Count < needed)
+            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} rejected: sealed by "
+                + $"{sealedBy.Count} operator(s), {needed} needed"
+                + (needed > 1 ? $" (a guaranteed pool above {bound})" : "")
+                + "; seal it with cpctl contests seal FILE, then define it (docs/contests-and-feed.md)");
         var hash = ContestHashes.Definition(definition);
         var existing = await ContestStore.DefinitionHashAsync(context, definition.ContestId);
         if (existing == hash) return;

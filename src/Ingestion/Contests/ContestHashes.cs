@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -10,12 +9,10 @@ namespace ContestPipeline.Ingestion.Contests;
 public static class ContestHashes
 {
     /// <summary>
-    /// SHA-256 of a definition as the pipeline writes it: the same definition sent again has the
-    /// same hash.
+    /// SHA-256 of a definition as the pipeline writes it, without its seals: the same definition sent again has
+    /// the same hash, however many operators sealed it.
     /// </summary>
-    public static string Definition(ContestDefined definition) =>
-        Convert.ToHexStringLower(
-            SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)));
+    public static string Definition(ContestDefined definition) => DefinitionSeals.Hash(definition);
 
     /// <summary>
     /// SHA-256 over the entry ids sorted ordinally, one per line: the frozen entry list

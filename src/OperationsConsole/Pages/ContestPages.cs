@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
@@ -86,10 +85,18 @@ public static class ContestPages
                     string.Concat(reasons.Select(r => $"<li>{Encode(r)}</li>")) + "</ul></div>" +
                     DefineForm(c, ui, form),
                     StatusCodes.Status400BadRequest);
-            var hash = Convert.ToHexStringLower(
-                SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(definition, OutgoingMessage.Json)))[..12];
+            // One operator's seal: a definition that needs two is sealed with cpctl (contests seal, then define).
+            if (ContestLimits.SealsNeeded(definition) > 1)
+                return ui.Page(c, "Define a contest",
+                    "<div class=\"error\"><p>The contest was not defined:</p><ul id=\"reasons\"><li>a guaranteed pool "
+                    + $"above {Encode(Money.Format(ContestLimits.GuaranteedMinorOneOperatorMax, definition.Currency))} "
+                    + "needs two operators' seals: one seals the file with <code>cpctl contests seal FILE</code>, "
+                    + "the other defines it with <code>cpctl contests define FILE</code></li></ul></div>"
+                    + DefineForm(c, ui, form),
+                    StatusCodes.Status400BadRequest);
+            var hash = DefinitionSeals.Hash(definition)[..12];
             await d.PublishAsync(Topics.Contests, definition.ContestId, $"def:{definition.ContestId}:{hash}",
-                definition, c.RequestAborted);
+                d.Seal(definition), c.RequestAborted);
             var id = Decisions.DecisionId(form);
             await d.AuditAsync(c, id, "contest-define", definition.ContestId, definition.Title, "published on contests",
                 c.RequestAborted);

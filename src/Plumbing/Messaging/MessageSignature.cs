@@ -127,6 +127,24 @@ public static class MessageSignature
     }
 
     /// <summary>
+    /// The HMAC-SHA256 (hex) of an operator's statement: <paramref name="label"/>, then each field as a 4-byte
+    /// big-endian length and its UTF-8 bytes (re-drive grants, definition seals).
+    /// </summary>
+    public static string StatementMac(byte[] secret, ReadOnlySpan<byte> label, params ReadOnlySpan<string> fields)
+    {
+        var data = new List<byte>(label.ToArray());
+        Span<byte> length = stackalloc byte[4];
+        foreach (var f in fields)
+        {
+            var bytes = Encoding.UTF8.GetBytes(f);
+            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
+            data.AddRange(length.ToArray());
+            data.AddRange(bytes);
+        }
+        return Convert.ToHexStringLower(HMACSHA256.HashData(secret, data.ToArray()));
+    }
+
+    /// <summary>
     /// True for the headers a producer adds when it signs (and removes before signing again), and for
     /// the two a message signed the old way (v1) carried.
     /// </summary>

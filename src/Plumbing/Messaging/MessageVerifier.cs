@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Contests;
 
 namespace ContestPipeline.Plumbing.Messaging;
 
@@ -96,6 +97,13 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             ? OperatorRefusal(topic, messageKey, signed, body, operatorName, operatorSignatures, out @operator)
             : null;
     }
+
+    /// <summary>
+    /// Null when <paramref name="definition"/> carries enough operators' seals that verify for this consumer
+    /// (<see cref="DefinitionSeals"/>), and <paramref name="operators"/> are they; otherwise why not.
+    /// </summary>
+    public string? DefinitionRefusal(ContestDefined definition, out IReadOnlyList<string> operators) =>
+        DefinitionSeals.Refusal(definition, keys, consumer, out operators);
 
     /// <summary>
     /// Null when the message carries one <c>redrive-grant</c> header that grants <paramref name="messageId"/> for

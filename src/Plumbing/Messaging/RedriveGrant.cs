@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -85,20 +84,9 @@ public sealed record RedriveGrant(string MessageId, string DeadLetter, string Op
     private string SignedAtText =>
         SignedAt.UtcDateTime.ToString(Envelope.TimestampFormat, CultureInfo.InvariantCulture);
 
-    private string Mac(byte[] secret, string consumer)
-    {
-        string[] fields = [MessageId, DeadLetter, Operator, KeyId, Reason, SignedAtText, consumer];
-        var data = new List<byte>(Label.ToArray());
-        Span<byte> length = stackalloc byte[4];
-        foreach (var f in fields)
-        {
-            var bytes = Encoding.UTF8.GetBytes(f);
-            BinaryPrimitives.WriteInt32BigEndian(length, bytes.Length);
-            data.AddRange(length.ToArray());
-            data.AddRange(bytes);
-        }
-        return Convert.ToHexStringLower(HMACSHA256.HashData(secret, data.ToArray()));
-    }
+    private string Mac(byte[] secret, string consumer) =>
+        MessageSignature.StatementMac(secret, Label, MessageId, DeadLetter, Operator, KeyId, Reason, SignedAtText,
+            consumer);
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

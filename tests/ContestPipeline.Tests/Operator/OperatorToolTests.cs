@@ -232,6 +232,36 @@ public sealed class OperatorToolTests
         // cpctl says no to a contest that is already over, before anything is published.
         var again = await tool.RunAsync(1, "contests", "cancel", LiveContest, "--reason", "twice", "--operator", "cy");
         Assert.Contains(again.Lines, l => l.Contains("only a contest not yet COMPLETE", StringComparison.Ordinal));
+        await DefineBigGuaranteeAsync(stack, tool);
+    }
+
+    /// <summary>
+    /// A guaranteed pool above one operator's bound, defined with cpctl: ann alone is refused before anything is
+    /// sent; bob seals the file, and ann defines it, sealed by both, and it is scheduled.
+    /// </summary>
+    private static async Task DefineBigGuaranteeAsync(OperationsStack stack, Cpctl tool)
+    {
+        const string game = "g10";
+        stack.World.Schedule(game, 1, DateTimeOffset.UtcNow.AddHours(4), "qb1", "rb1", "wr1");
+        await stack.WaitAsync(async () => await stack.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)",
+            new { game }), "the game scheduled");
+        var big = ContestScenarios.Fantasy("big-guarantee", DateTimeOffset.UtcNow.AddHours(3), [game]) with
+        {
+            Pool = new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: ContestLimits.GuaranteedMinorOneOperatorMax + 1),
+        };
+        var bigFile = Path.Combine(stack.WorkDirectory, "big-guarantee.json");
+        await File.WriteAllTextAsync(bigFile, System.Text.Json.JsonSerializer.Serialize(big, OutgoingMessage.Json));
+        var alone = await tool.RunAsync(1, "contests", "define", bigFile, "--operator", "ann");
+        Assert.Contains(alone.Lines, l => l.Contains("sealed by ann, 2 operators needed", StringComparison.Ordinal)
+            && l.Contains("cpctl contests seal", StringComparison.Ordinal));
+        var seal = await tool.RunAsync("contests", "seal", bigFile, "--operator", "bob");
+        Assert.Contains(seal.Lines, l => l.StartsWith("contest big-guarantee sealed by bob in ", StringComparison.Ordinal)
+            && l.EndsWith("another operator defines it: cpctl contests define " + bigFile, StringComparison.Ordinal));
+        await tool.RunAsync("contests", "define", bigFile, "--operator", "ann");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync("big-guarantee") == "SCHEDULED", "big-guarantee SCHEDULED");
+        var bigBody = Assert.Single(stack.World.Read(Topics.Contests), m => m.Key == "big-guarantee")
+            .Body.Deserialize<ContestDefined>(OutgoingMessage.Json)!;
+        Assert.Equal(["ann", "bob"], DefinitionSeals.ClaimedOperators(bigBody));
     }
 
     /// <summary>
@@ -255,7 +285,9 @@ public sealed class OperatorToolTests
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(LiveContest) == "SCHEDULED", $"{LiveContest} SCHEDULED");
         // The refused definition was never sent: the one on contests is the corrected one, as written.
         var defined = Assert.Single(stack.World.Read(Topics.Contests), m => m.Key == LiveContest && m.Type == ContestDefined.MessageType);
-        Assert.Equivalent(definition, defined.Body.Deserialize<ContestDefined>(OutgoingMessage.Json), strict: true);
+        var body = defined.Body.Deserialize<ContestDefined>(OutgoingMessage.Json)!;
+        Assert.Equivalent(definition, body with { Seals = null }, strict: true);
+        Assert.Equal(["ann"], DefinitionSeals.ClaimedOperators(body));
         Assert.Equal("ann", await stack.ScalarAsync<string>(
             "SELECT operator FROM operations.audit WHERE action = 'contest-define' AND subject = @LiveContest", new { LiveContest }));
     }

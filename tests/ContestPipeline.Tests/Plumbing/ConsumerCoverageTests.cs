@@ -1,3 +1,4 @@
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
@@ -30,6 +31,7 @@ public sealed class ConsumerCoverageTests
         }).Build();
         var services = new ServiceCollection().AddLogging();
         services.AddPipelineWorker(worker, PipelineSettings.Resolve(configuration), configuration);
+        services.AddSingleton(MessageVerifier.NoKeys);
         using var provider = services.BuildServiceProvider();
 
         var missing = new List<string>();

@@ -1,3 +1,4 @@
+using ContestPipeline.Local.Demo;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -94,7 +95,7 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "tests.large-prize-table"), NullLogger.Instance);
         var clock = Stopwatch.StartNew();
 
-        Produce(producer, Topics.ContestLifecycle, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(ContestId), new ContestScheduled(definition));
+        Produce(producer, Topics.ContestLifecycle, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(ContestId), new ContestScheduled(OutsideWorld.Sealed(definition)));
         // The local broker keeps about 5 MiB per partition and a contest's messages share one
         // partition, so they go out in chunks that Settlement has taken in.
         foreach (var chunk in standings.Chunk(5_000).Select((rows, i) => (rows, i)))

@@ -1,3 +1,4 @@
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;
@@ -120,7 +121,7 @@ public sealed class LateEntryTests(PipelineFixture fixture)
 
     private static void Schedule(ContestRun run, string contestId) =>
         run.World.Publish(Topics.ContestLifecycle, contestId, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId),
-            new ContestScheduled(Fantasy(contestId, At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) }));
+            new ContestScheduled(OutsideWorld.Sealed(Fantasy(contestId, At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) })));
 
     /// <summary>An entry on the contest's timeline, signed as Ingestion signs it.</summary>
     private static void Accept(ContestRun run, string contestId, string entryId, string player, long amountMinor, string? messageId = null) =>

@@ -1,3 +1,4 @@
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Rules.Ledger;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
@@ -294,7 +295,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         // completed with no entries.
         await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
         var definition = Fantasy("empty", DateTimeOffset.UtcNow, ["g1"]);
-        run.World.Publish(Topics.ContestLifecycle, "empty", ContestScheduled.MessageType, ContestScheduled.MessageIdFor("empty"), new ContestScheduled(definition));
+        run.World.Publish(Topics.ContestLifecycle, "empty", ContestScheduled.MessageType, ContestScheduled.MessageIdFor("empty"), new ContestScheduled(OutsideWorld.Sealed(definition)));
         run.World.Publish(Topics.ContestLifecycle, "empty", ContestCompleted.MessageType, ContestCompleted.MessageIdFor("empty"),
             new ContestCompleted("empty", 0, 1, "standings-hash", "inputs-hash", DateTimeOffset.UtcNow));
         run.World.Publish(Topics.Standings, "empty", FinalStandingsPublished.MessageType, FinalStandingsPublished.MessageIdFor("empty", 0),

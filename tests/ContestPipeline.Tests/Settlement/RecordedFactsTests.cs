@@ -1,3 +1,4 @@
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;
@@ -76,7 +77,7 @@ public sealed class RecordedFactsTests(PipelineFixture fixture)
 
     private static void Schedule(ContestRun run, ContestDefined definition, string which) =>
         run.World.Publish(Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageType, $"fact:{which}:schedule",
-            new ContestScheduled(definition));
+            new ContestScheduled(OutsideWorld.Sealed(definition)));
 
     private static void Chunk(ContestRun run, FinalStandingsPublished chunk, string which) =>
         run.World.Publish(Topics.Standings, chunk.ContestId, FinalStandingsPublished.MessageType, $"fact:{which}:chunk", chunk);

@@ -272,7 +272,7 @@ public static class ScoringBenchCommand
         {
             var contestId = definition.ContestId;
             var delivered = await producer.ProduceAsync(Topics.ContestLifecycle, Message(Topics.ContestLifecycle, contestId,
-                ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(definition)), ct);
+                ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(OutsideWorld.Sealed(definition))), ct);
             await conn.ExecuteAsync("""
                 INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
                 VALUES (@contestId, @definition::jsonb, 'SCHEDULED', now(), @partition);

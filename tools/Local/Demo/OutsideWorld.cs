@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text;
 using Confluent.Kafka;
@@ -92,8 +91,20 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// <summary>Different content is a different message, so its id carries a hash of the content.</summary>
     public void Define(ContestDefined d)
     {
-        var hash = Convert.ToHexStringLower(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(d, OutgoingMessage.Json)))[..12];
-        Publish(Topics.Contests, d.ContestId, ContestDefined.MessageType, $"def:{d.ContestId}:{hash}", d);
+        var hash = DefinitionSeals.Hash(d)[..12];
+        Publish(Topics.Contests, d.ContestId, ContestDefined.MessageType, $"def:{d.ContestId}:{hash}", Sealed(d));
+    }
+
+    /// <summary>
+    /// The definition as the local operators seal it: by <see cref="LocalSigningKeys.DefaultOperator"/>, and by a
+    /// second operator too when it needs two (or by <paramref name="operators"/>, as given).
+    /// </summary>
+    public static ContestDefined Sealed(ContestDefined d, params string[] operators)
+    {
+        string[] by = operators.Length > 0 ? operators
+            : ContestLimits.SealsNeeded(d) > 1 ? [LocalSigningKeys.DefaultOperator, "bob"]
+            : [LocalSigningKeys.DefaultOperator];
+        return by.Aggregate(d, (sealedSoFar, o) => DefinitionSeals.Seal(sealedSoFar, LocalSigningKeys.Operator(o)));
     }
 
     public void Cancel(string contestId, string reason) =>
