@@ -44,7 +44,7 @@ public static class PayoutWorker
             new ConsumerDefinition(Shape.Group("canary"), _ => [new CanaryHandler(Name, Name)]),
             new ConsumerDefinition(Shape.Group("orders"), sp =>
             [
-                new ContestPayoutsAuthorizedHandler(),
+                new ContestPayoutsAuthorizedHandler(sp.GetRequiredService<MessageVerifier>()),
                 new PrizePayoutOrderedHandler(sp.GetRequiredService<StripeApi>().Budget), new RefundOrderedHandler(),
                 // Halts and resumes published here before payouts.control existed: a halt applies, a resume is refused.
                 new PayoutReviewDecidedHandler(sp.GetRequiredService<PayoutOptions>()),

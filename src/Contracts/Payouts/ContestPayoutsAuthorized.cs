@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using ContestPipeline.Contracts.Contests;
+
 namespace ContestPipeline.Contracts.Payouts;
 
 /// <summary>
@@ -10,7 +13,9 @@ namespace ContestPipeline.Contracts.Payouts;
 /// producer that may publish orders cannot pay more than was settled.
 /// <see cref="AuthorizationId"/> is unique per authorization: settling is the first
 /// (<see cref="SettlementIdFor"/>); a later make-good is a second one for the same contest,
-/// with its own id, and adds its payouts and total to the first's.
+/// with its own id, and adds its payouts and total to the first's. A guaranteed contest's settling authorization
+/// carries its definition as the operators sealed it (<see cref="Guarantee"/>): Payout pays such a contest up to
+/// its guarantee beyond the entry fees it verified itself, only when the seals verify for Payout.
 /// </summary>
 public sealed record ContestPayoutsAuthorized(
     string AuthorizationId,
@@ -18,7 +23,9 @@ public sealed record ContestPayoutsAuthorized(
     int Payouts,
     long NetTotalMinor,
     string Currency,
-    DateTimeOffset AuthorizedAt) : IMessage
+    DateTimeOffset AuthorizedAt,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    ContestDefined? Guarantee = null) : IMessage
 {
     public const string MessageType = "ContestPayoutsAuthorized";
     public const int SchemaVersion = 1;

@@ -13,10 +13,12 @@ namespace ContestPipeline.Payout.Authorizations;
 public static class AuthorizationStore
 {
     /// <summary>
-    /// Records an authorization once (its id is the key) and adds it to its contest's budget.
+    /// Records an authorization once (its id is the key) and adds it to its contest's budget, with the contest's
+    /// guarantee as the operators sealed it (<paramref name="guaranteedMinor"/>, 0 for none; the greatest stands).
     /// The same id with other content is refused: the first stands.
     /// </summary>
-    public static async Task RecordAsync(TransactionContext context, ContestPayoutsAuthorized a, string authorizedBy)
+    public static async Task RecordAsync(TransactionContext context, ContestPayoutsAuthorized a, string authorizedBy,
+        long guaranteedMinor = 0)
     {
         var inserted = await context.Connection.ExecuteAsync("""
             INSERT INTO payout.payout_authorizations (authorization_id, contest_id, payouts, net_total_minor, currency,
@@ -43,14 +45,15 @@ public static class AuthorizationStore
         }
         var currency = await context.Connection.QueryFirstOrDefaultAsync<string?>("""
             INSERT INTO payout.contest_payout_budgets AS b (contest_id, currency, authorized_payouts,
-                authorized_net_minor)
-            VALUES (@ContestId, @Currency, @Payouts, @NetTotalMinor)
+                authorized_net_minor, guaranteed_minor)
+            VALUES (@ContestId, @Currency, @Payouts, @NetTotalMinor, @guaranteedMinor)
             ON CONFLICT (contest_id) DO UPDATE
                 SET authorized_payouts = b.authorized_payouts + excluded.authorized_payouts,
-                    authorized_net_minor = b.authorized_net_minor + excluded.authorized_net_minor
+                    authorized_net_minor = b.authorized_net_minor + excluded.authorized_net_minor,
+                    guaranteed_minor = greatest(b.guaranteed_minor, excluded.guaranteed_minor)
                 WHERE b.currency = excluded.currency
             RETURNING currency
-            """, new { a.ContestId, a.Currency, a.Payouts, a.NetTotalMinor }, context.Transaction);
+            """, new { a.ContestId, a.Currency, a.Payouts, a.NetTotalMinor, guaranteedMinor }, context.Transaction);
         if (currency is null)
             throw new MessageRejectedException(
                 $"payout authorization {a.AuthorizationId}: contest {a.ContestId} is authorized in another currency " +

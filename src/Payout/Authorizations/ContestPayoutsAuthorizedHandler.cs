@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
 
@@ -7,9 +8,12 @@ namespace ContestPipeline.Payout.Authorizations;
 
 /// <summary>
 /// Settlement's announcement of what a settled contest may be paid: recorded once, it is the
-/// budget every prize order of the contest is counted against.
+/// budget every prize order of the contest is counted against. A guaranteed contest's guarantee is recorded
+/// only from its definition as the operators sealed it, when the seals verify for Payout: otherwise the
+/// contest is paid from the entry fees Payout verified alone, with a critical alert (<c>guarantee_not_sealed</c>).
 /// </summary>
-public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayoutsAuthorized>
+public sealed class ContestPayoutsAuthorizedHandler(MessageVerifier verifier)
+    : MessageHandler<ContestPayoutsAuthorized>
 {
     public override async Task HandleAsync(ContestPayoutsAuthorized authorization,
         HandlerContext context, CancellationToken ct)
@@ -25,6 +29,26 @@ public sealed class ContestPayoutsAuthorizedHandler : MessageHandler<ContestPayo
         if (context.Incoming!.Key != authorization.ContestId)
             throw new MessageRejectedException($"payout authorization {authorization.AuthorizationId}: keyed " +
                 $"'{context.Incoming.Key}', not its contest {authorization.ContestId}", AlertSeverities.Critical);
-        await AuthorizationStore.RecordAsync(context, authorization, context.Incoming.Envelope.MessageId);
+        await AuthorizationStore.RecordAsync(context, authorization, context.Incoming.Envelope.MessageId,
+            Guaranteed(authorization, context));
+    }
+
+    /// <summary>The guarantee the operators sealed for the contest; 0 for none, or one that does not verify.</summary>
+    private long Guaranteed(ContestPayoutsAuthorized authorization, HandlerContext context)
+    {
+        if (authorization.Guarantee is not { } definition) return 0;
+        var refusal = definition.ContestId != authorization.ContestId
+            ? $"it is contest {definition.ContestId}'s definition"
+            : !string.Equals(definition.Currency, authorization.Currency, StringComparison.OrdinalIgnoreCase)
+                ? $"the definition is in {definition.Currency}"
+                : definition.Pool is not { Mode: PoolModes.Guaranteed, GuaranteedMinor: > 0 }
+                    ? "the definition guarantees no pool"
+                    : verifier.DefinitionRefusal(definition, out _);
+        if (refusal is null) return definition.Pool.GuaranteedMinor;
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "guarantee_not_sealed",
+            authorization.ContestId, $"payout authorization {authorization.AuthorizationId} carries a guarantee " +
+            $"Payout does not take: {refusal}; contest {authorization.ContestId} is paid from the entry fees Payout " +
+            "verified, prizes beyond them held for an operator", authorization.AuthorizationId);
+        return 0;
     }
 }

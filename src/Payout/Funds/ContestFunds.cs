@@ -7,20 +7,22 @@ namespace ContestPipeline.Payout.Funds;
 
 /// <summary>
 /// What a contest may still be paid: the entry fees Payout has itself verified on Stripe as paid in for it (<see
-/// cref="Proven"/>: succeeded, less refunded), less the prizes already ordered against them (<see cref="Ordered"/>). A
-/// prize order beyond it is recorded held (<see cref="PayoutHold.Funds"/>), never sent, with a critical alert; <see
-/// cref="VerifyFundsJob"/> releases it once later verified payments cover it. Make-goods are not counted nor checked
-/// here: their money is the platform's, authorized by Settlement's make-good authorization.
+/// cref="Proven"/>: succeeded, less refunded) or, for a guaranteed contest, its guarantee as the operators sealed it
+/// (<see cref="Guaranteed"/>, recorded from Settlement's authorization only when the seals verify here), whichever is
+/// more, less the prizes already ordered against them (<see cref="Ordered"/>). A prize order beyond it is recorded
+/// held (<see cref="PayoutHold.Funds"/>), never sent, with a critical alert; <see cref="VerifyFundsJob"/> releases it
+/// once later verified payments cover it. Make-goods are not counted nor checked here: their money is the platform's,
+/// authorized by Settlement's make-good authorization.
 /// </summary>
-public sealed record ContestFunds(long Proven, long Ordered)
+public sealed record ContestFunds(long Proven, long Guaranteed, long Ordered)
 {
-    public long Left => Proven - Ordered;
+    public long Left => Math.Max(Proven, Guaranteed) - Ordered;
 
     /// <summary>The contest's funds; the caller holds its budget row, so orders count one after another.</summary>
     public static async Task<ContestFunds> OfAsync(TransactionContext context, string contestId, string currency)
     {
-        var (proven, ordered) = await FundsStore.ProvenAsync(context, contestId, currency);
-        return new ContestFunds(proven, ordered);
+        var (proven, guaranteed, ordered) = await FundsStore.ProvenAsync(context, contestId, currency);
+        return new ContestFunds(proven, guaranteed, ordered);
     }
 
     /// <summary>
@@ -34,8 +36,9 @@ public sealed record ContestFunds(long Proven, long Ordered)
         var funds = await OfAsync(context, payout.ContestId, payout.Currency);
         if (payout.AmountMinor <= funds.Left) return payout;
         var shortfall = payout.AmountMinor - Math.Max(0, funds.Left);
+        var guarantee = funds.Guaranteed > 0 ? $" and a sealed guarantee of {funds.Guaranteed}" : "";
         var why = $"funds not proven: contest {payout.ContestId} has {funds.Proven} {payout.Currency} of entry fees " +
-            $"verified on Stripe by Payout, {funds.Ordered} ordered already; prize {payout.PayoutId} of " +
+            $"verified on Stripe by Payout{guarantee}, {funds.Ordered} ordered already; prize {payout.PayoutId} of " +
             $"{payout.AmountMinor} is {shortfall} short";
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "funds_not_proven", payout.ContestId,
             why + "; held until verified payments cover it, or an operator decides", payout.PayoutId);

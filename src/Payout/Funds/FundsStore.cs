@@ -122,19 +122,22 @@ public static class FundsStore
 
     /// <summary>
     /// The contest's verified entry fees in <paramref name="currency"/> (succeeded, less what Stripe shows refunded or
-    /// this pipeline ordered refunded, whichever is more) and its prizes ordered against them: every payout of the
+    /// this pipeline ordered refunded, whichever is more), its guarantee as the operators sealed it (0 for none), and
+    /// its prizes ordered against them: every payout of the
     /// contest but make-goods, rejected ones and those held because they did not fit. The caller holds the contest's
     /// budget row (<see cref="LockAsync"/> or the order's own take of it), so two orders never both count the same fee.
     /// </summary>
-    public static Task<(long Proven, long Ordered)> ProvenAsync(TransactionContext context, string contestId,
-        string currency) =>
-        context.Connection.QuerySingleAsync<(long, long)>("""
+    public static Task<(long Proven, long Guaranteed, long Ordered)> ProvenAsync(TransactionContext context,
+        string contestId, string currency) =>
+        context.Connection.QuerySingleAsync<(long, long, long)>("""
             SELECT
               coalesce((SELECT sum(greatest(0,
                   v.amount_minor - greatest(v.refunded_minor, coalesce(r.amount_minor, 0))))
                 FROM payout.verified_payments v
                 LEFT JOIN payout.refunds r ON r.payment_intent_id = v.payment_intent_id AND r.state <> @failed
                 WHERE v.contest_id = @contestId AND v.status = @succeeded AND v.currency = @currency), 0)::bigint,
+              coalesce((SELECT guaranteed_minor FROM payout.contest_payout_budgets
+                WHERE contest_id = @contestId AND currency = @currency), 0)::bigint,
               coalesce((SELECT sum(amount_minor) FROM payout.payouts
                 WHERE contest_id = @contestId AND currency = @currency AND payout_id NOT LIKE @makeGoods
                   AND state <> @rejected AND hold_kind IS DISTINCT FROM @funds), 0)::bigint

@@ -20,8 +20,11 @@ public static class DefinitionSeals
 {
     private static ReadOnlySpan<byte> Label => "contestpipeline.contest-definition.v1\n"u8;
 
-    /// <summary>The services that act on a definition Ingestion relays, and so check its seals.</summary>
-    public static IReadOnlyList<string> Consumers { get; } = ["scoring", "settlement"];
+    /// <summary>
+    /// The services that act on a definition another service relays, and so check its seals: Scoring and
+    /// Settlement (from Ingestion), Payout (a guaranteed contest's, from Settlement).
+    /// </summary>
+    public static IReadOnlyList<string> Consumers { get; } = ["payout", "scoring", "settlement"];
 
     /// <summary>
     /// SHA-256 (hex) of the definition as the pipeline writes it, without its seals: what a seal signs, and what

@@ -18,16 +18,18 @@ namespace ContestPipeline.Settlement.Contests;
 /// a whole contest in one piece, so the two are compared to the cent.
 /// </summary>
 public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool, JournalEntry SettleEntry,
-    IReadOnlyList<PrizeAward> Awards, ContestSettled Record)
+    IReadOnlyList<PrizeAward> Awards, ContestSettled Record, ContestDefined? Guarantee = null)
 {
     public string Reason => $"{Awards.Count} prizes ordered from a pool of {Pool.Pool}";
 
     /// <summary>
-    /// What Payout may pay for the contest: the prizes with something to transfer and their net total.
+    /// What Payout may pay for the contest: the prizes with something to transfer and their net total, and for a
+    /// guaranteed pool the definition as the operators sealed it, the evidence Payout pays an overlay on.
     /// </summary>
     public ContestPayoutsAuthorized Authorization => new(
         ContestPayoutsAuthorized.SettlementIdFor(Record.ContestId), Record.ContestId,
-        Awards.Count(a => a.Net.MinorUnits > 0), Awards.Sum(a => a.Net.MinorUnits), Record.Currency, Record.SettledAt);
+        Awards.Count(a => a.Net.MinorUnits > 0), Awards.Sum(a => a.Net.MinorUnits), Record.Currency, Record.SettledAt,
+        Guarantee);
 
     /// <summary>Each prize leaves the pool: the winner is owed the net, the platform keeps the fee.</summary>
     public static JournalEntry PrizeEntry(string contestId, string payoutId, string entryId, string playerId, int rank,
@@ -79,6 +81,7 @@ public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool,
             pool.EntryFeesKept.MinorUnits, pool.Rake.MinorUnits,
             pool.Overlay.MinorUnits, excess.MinorUnits, pool.Pool.MinorUnits, feeTotal, netTotal, awards.Count,
             PrizeCalculator.PublishedRule, now);
-        return new SettlementTerms(decision, pool, settle, awards, record);
+        return new SettlementTerms(decision, pool, settle, awards, record,
+            definition.Pool.Mode == PoolModes.Guaranteed ? definition : null);
     }
 }

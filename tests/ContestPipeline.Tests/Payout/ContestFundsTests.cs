@@ -2,7 +2,10 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Tests.Infrastructure;
+using ContestPipeline.Tests.Scenarios;
+using ContestPipeline.Local.Demo;
 
 namespace ContestPipeline.Tests.Payout;
 
@@ -19,10 +22,15 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net, 0, net, "USD");
 
     /// <summary>Settlement's authorization for the orders' total, then the orders, all signed as Settlement.</summary>
-    private static void Settle(PayoutHarness h, string contest, params PrizePayoutOrdered[] orders)
+    private static void Settle(PayoutHarness h, string contest, params PrizePayoutOrdered[] orders) =>
+        Settle(h, contest, null, orders);
+
+    /// <summary>As above, the authorization carrying <paramref name="guarantee"/> (a guaranteed contest's).</summary>
+    private static void Settle(PayoutHarness h, string contest, ContestDefined? guarantee,
+        params PrizePayoutOrdered[] orders)
     {
         var authorization = new ContestPayoutsAuthorized("settle:" + contest, contest, orders.Length,
-            orders.Sum(o => o.NetMinor), "USD", DateTimeOffset.UtcNow);
+            orders.Sum(o => o.NetMinor), "USD", DateTimeOffset.UtcNow, guarantee);
         h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, ContestPayoutsAuthorized.MessageType,
             ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         foreach (var o in orders)
@@ -122,5 +130,47 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         var refused = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == RefundFailed.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).Order().ToArray();
         Assert.Equal(refusals.Select(r => r.PaymentIntentId).Order().ToArray(), refused);
+    }
+
+    [Fact]
+    public async Task A_guaranteed_contest_is_paid_up_to_its_sealed_guarantee_and_an_altered_guarantee_pays_nothing()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        string[] players = ["pia", "quin", "rae"];
+        foreach (var player in players) await h.World.SignUpForPayoutsAsync(player);
+        foreach (var player in players) await h.WaitForRecipientAsync(player);
+        ContestDefined Guaranteed(string contest, long guaranteedMinor) =>
+            ContestScenarios.Fantasy(contest, DateTimeOffset.UtcNow.AddHours(-3), ["g1"]) with
+            {
+                Pool = new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guaranteedMinor),
+            };
+        // 50.00 paid in; the operators guaranteed 900.00: the platform's overlay of 850.00 is paid as sealed.
+        var fee = h.World.Pay("gtd", "sal", 50_00);
+        await WaitVerifiedAsync(h, fee);
+        var paid = new[]
+        {
+            Order("gtd", "pia", 500_00, 1), Order("gtd", "quin", 300_00, 2), Order("gtd", "rae", 100_00, 3),
+        };
+        Settle(h, "gtd", OutsideWorld.Sealed(Guaranteed("gtd", 900_00)), paid);
+        foreach (var o in paid) await h.WaitForStateAsync(o.PayoutId, PayoutStatusNames.Paid, seconds: 60);
+        Assert.All(paid, o => Assert.Single(h.TransfersOf(o.PayoutId)));
+
+        // Settlement's authorization with a guarantee raised after the operators sealed 900.00, and one with another
+        // contest's sealed guarantee: neither is taken; nothing is paid in, so every prize is held for an operator.
+        var altered = OutsideWorld.Sealed(Guaranteed("gtd-raised", 900_00)) with
+        {
+            Pool = new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: 9_000_00),
+        };
+        var raised = new[] { Order("gtd-raised", "pia", 5_000_00, 1), Order("gtd-raised", "quin", 4_000_00, 2) };
+        Settle(h, "gtd-raised", altered, raised);
+        var borrowed = Order("gtd-borrowed", "rae", 500_00, 1);
+        Settle(h, "gtd-borrowed", OutsideWorld.Sealed(Guaranteed("gtd", 900_00)), borrowed);
+        foreach (var o in raised.Append(borrowed)) await h.WaitForStateAsync(o.PayoutId, "held:" + HoldKinds.Funds);
+        await h.WaitForAlertAsync("guarantee_not_sealed", AlertSeverities.Critical);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.All(raised.Append(borrowed), o => Assert.Empty(h.TransfersOf(o.PayoutId)));
+        Assert.Equal("gtd:90000,gtd-borrowed:0,gtd-raised:0", await h.ScalarAsync<string>(
+            "SELECT string_agg(contest_id || ':' || guaranteed_minor, ',' ORDER BY contest_id COLLATE \"C\") " +
+            "FROM payout.contest_payout_budgets WHERE contest_id LIKE 'gtd%'"));
     }
 }

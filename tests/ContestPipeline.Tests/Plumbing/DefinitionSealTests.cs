@@ -67,7 +67,13 @@ public sealed class DefinitionSealTests
         var sealedByAnn = DefinitionSeals.Seal(Definition, Ann);
         var scoringOnly = sealedByAnn with
         {
-            Seals = [sealedByAnn.Seals![0] with { Signatures = sealedByAnn.Seals[0].Signatures.Split(',')[0] }],
+            Seals =
+            [
+                sealedByAnn.Seals![0] with
+                {
+                    Signatures = sealedByAnn.Seals[0].Signatures.Split(',').Single(p => p.StartsWith("scoring:")),
+                },
+            ],
         };
         Assert.Null(Check(scoringOnly, "scoring"));
         Assert.Contains("ann's seal is not signed for settlement", Check(scoringOnly));
