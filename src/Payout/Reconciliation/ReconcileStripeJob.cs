@@ -1,4 +1,6 @@
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Payout.Disputes;
+using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.StripeEvents;
 using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing;
@@ -9,8 +11,12 @@ using Microsoft.Extensions.Logging;
 namespace ContestPipeline.Payout.Reconciliation;
 
 /// <summary>
-/// Lists the transfers and the disputes Stripe created since the last pass (100 a page, within the Stripe budget like
-/// every other call). A dispute no event told Payout of is read and booked as its event would have had it. Each
+/// Lists the transfers, the refunds and the disputes Stripe created since the last pass (100 a page, within the Stripe
+/// budget like every other call). A dispute no event told Payout of is read and booked as its event would have had it.
+/// A refund this pipeline did not make (its metadata names no refund Payout recorded as Stripe holds it) is money
+/// returned outside the pipeline: a critical stripe_refund_unexplained alert names it once, and when no
+/// charge.refunded event about it came, it is booked as that event would have been (the payment read again, its
+/// prizes frozen). Each
 /// transfer is matched against the payout it names: a transfer with no payout id, naming a payout Payout has no
 /// record of, or whose amount, currency or destination differs from Payout's record is money that left outside the
 /// pipeline, raised once as a critical stripe_transfer_unexplained alert naming it. The cursor is the newest
@@ -24,6 +30,8 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
     public const string UnexplainedTransfer = "stripe_transfer_unexplained";
     public const string Disputes = "disputes";
     public const string MissedDispute = "stripe_dispute_event_missing";
+    public const string Refunds = "refunds";
+    public const string UnexplainedRefund = "stripe_refund_unexplained";
 
     /// <summary>How far back a pass lists beyond the newest record the last pass saw (clocks, late commits).</summary>
     public static readonly TimeSpan Overlap = TimeSpan.FromMinutes(10);
@@ -37,6 +45,7 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
         await TransfersAsync(job, ct);
+        await RefundsAsync(job, ct);
         await DisputesAsync(job, ct);
         return false;
     }
@@ -83,6 +92,72 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
         }, ct);
         if (booked > 0)
             logger.LogWarning("{Count} dispute(s) on Stripe whose events never came, read and booked now", booked);
+    }
+
+    /// <summary>A refund as Stripe lists it.</summary>
+    private sealed record RefundListed(string Id, string? PaymentIntent, string? Charge, string? RefundId,
+        long AmountMinor, string Currency, DateTimeOffset CreatedAt);
+
+    /// <summary>
+    /// Refunds on Stripe this pipeline did not make, each told once; one whose charge.refunded event never came is
+    /// booked as it would have been. A refund younger than PayoutOptions.ReconcileEventGrace is left for the next
+    /// pass: its own record, or its event, may still be on its way.
+    /// </summary>
+    private async Task RefundsAsync(JobContext job, CancellationToken ct)
+    {
+        var since = await SinceAsync(job, Refunds, ct);
+        var listed = new List<RefundListed>();
+        await foreach (var r in stripe.RefundsCreatedSinceAsync(since, ct))
+            listed.Add(new RefundListed(r.Id, r.PaymentIntentId, r.ChargeId,
+                r.Metadata?.GetValueOrDefault("refund_id"), r.Amount, r.Currency,
+                new DateTimeOffset(r.Created, TimeSpan.Zero)));
+        var raised = await job.InTransactionAsync("match listed refunds", async context =>
+        {
+            context.Cause = Cause.Clock(Name, Refunds);
+            var count = 0;
+            var settled = context.Clock.GetUtcNow() - options.ReconcileEventGrace;
+            var judged = listed.Where(l => l.CreatedAt <= settled).ToList();
+            foreach (var refund in judged)
+                if (await MatchAsync(context, refund))
+                    count++;
+            if (judged.Count > 0)
+                await ReconciliationStore.AdvanceAsync(context, Refunds, judged.Max(l => l.CreatedAt) - Overlap);
+            return count;
+        }, ct);
+        if (raised > 0)
+            logger.LogError("{Count} refund(s) on Stripe not made by this pipeline", raised);
+    }
+
+    /// <summary>Raises the refund once when Payout did not make it as Stripe holds it; true when raised.</summary>
+    private static async Task<bool> MatchAsync(TransactionContext context, RefundListed r)
+    {
+        var made = await ReconciliationStore.RefundMadeAsync(context, r.RefundId, r.Id);
+        var finding = r.RefundId is not { Length: > 0 } ? "names no refund of this pipeline"
+            : made is null || made.RefundId != r.RefundId ? $"names refund {r.RefundId}, which Payout has no record of"
+            : made.StripeRefundId is { } recorded && recorded != r.Id
+                ? $"refund {r.RefundId} is recorded as made by {recorded}"
+            : made.PaymentIntentId != r.PaymentIntent || made.AmountMinor != r.AmountMinor
+                ? $"refund {r.RefundId} is of {made.AmountMinor} on payment {made.PaymentIntentId}"
+            : null;
+        if (finding is null || !await ReconciliationStore.FirstReportAsync(context, r.Id, Refunds, finding))
+            return false;
+        var heard = r.Charge is { } charge && await ReconciliationStore.ChargeEventKnownAsync(context, charge);
+        var booked = "";
+        if (!heard && r.PaymentIntent is { } paymentIntent)
+        {
+            // As charge.refunded would have: the payment read again from Stripe, the prizes won with it frozen.
+            await FundsStore.RequestAsync(context, [new PaymentRead(paymentIntent, MissedEventId(r.Id), null)]);
+            await FreezeBookings.FreezeAsync(context, paymentIntent, Freezes.OfRefund(r.AmountMinor),
+                FreezeCause.Refunded, r.CreatedAt, $"the entry fee {paymentIntent} was refunded outside the pipeline " +
+                $"(refund {r.Id} of {r.AmountMinor}, found on Stripe's list; no event about it came): its prize " +
+                "waits for an operator");
+            booked = "; no event about it reached Payout: booked now as its webhook would have been (check the " +
+                "webhook endpoint's deliveries in Stripe)";
+        }
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, UnexplainedRefund, r.Id,
+            $"refund {r.Id} of {r.AmountMinor} {r.Currency} on payment {r.PaymentIntent ?? "(none)"} is on Stripe " +
+            $"but {finding}: money went back outside the pipeline (find who made it){booked}", r.Id);
+        return true;
     }
 
     /// <summary>The event id a read asked by the reconciliation goes under (no Stripe event has it).</summary>

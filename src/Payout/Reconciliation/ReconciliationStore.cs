@@ -56,4 +56,23 @@ public static class ReconciliationStore
             SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE object_id = @disputeId)
                 OR EXISTS (SELECT 1 FROM payout.dispute_reads WHERE dispute_id = @disputeId)
             """, new { disputeId }, context.Transaction);
+
+    /// <summary>A refund as Payout recorded it.</summary>
+    public sealed record MadeRefund(string RefundId, string PaymentIntentId, long AmountMinor, string? StripeRefundId);
+
+    /// <summary>The refund with this id, or the one Stripe made as this refund; null when Payout has neither.</summary>
+    public static Task<MadeRefund?> RefundMadeAsync(TransactionContext context, string? refundId,
+        string stripeRefundId) =>
+        context.Connection.QuerySingleOrDefaultAsync<MadeRefund?>("""
+            SELECT refund_id AS RefundId, payment_intent_id AS PaymentIntentId, amount_minor AS AmountMinor,
+                stripe_refund_id AS StripeRefundId
+            FROM payout.refunds WHERE refund_id = @refundId OR stripe_refund_id = @stripeRefundId
+            ORDER BY (refund_id = @refundId) DESC LIMIT 1
+            """, new { refundId, stripeRefundId }, context.Transaction);
+
+    /// <summary>Whether an event about this charge (charge.refunded) reached Payout.</summary>
+    public static Task<bool> ChargeEventKnownAsync(TransactionContext context, string chargeId) =>
+        context.Connection.ExecuteScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE object_id = @chargeId)",
+            new { chargeId }, context.Transaction);
 }

@@ -1,4 +1,7 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Payout;
 using ContestPipeline.Payout.Reconciliation;
 using ContestPipeline.Tests.Infrastructure;
@@ -84,6 +87,53 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
         Assert.Single(h.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == ReconcileStripeJob.MissedDispute);
         Assert.Equal(1, await h.ScalarAsync<long>("SELECT count(*) FROM payout.freezes WHERE freeze_id = @dispute", new { dispute }));
     }
+
+    [Fact]
+    public async Task A_refund_made_outside_the_pipeline_is_alerted_once_and_booked_when_its_webhook_never_came()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?>
+        {
+            [PayoutOptions.Settings.ReconcileIntervalMs] = "300",
+            [PayoutOptions.Settings.ReconcileEventGraceMs] = "0",
+        });
+        // The pipeline's own refund of a fee that made no entry: made, and never alerted.
+        var ours = h.World.Pay("ref-1", "rita", 1_000);
+        var refund = new RefundOrdered(RefundOrdered.RefundIdFor(ours), "ref-1", "rita", ours, 1_000, "USD", "rejected");
+        h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, "ref-1", RefundOrdered.MessageType, refund.RefundId,
+            refund);
+        await h.WaitForAsync("rita's fee refunded by the pipeline", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+            "WHERE payment_intent_id = @ours AND state = 'refunded')", new { ours }, seconds: 60);
+        // Another entry fee refunded with the platform's key, its webhooks held and never sent.
+        var payment = h.World.Pay("ref-1", "sam", 1_000);
+        await h.WaitForAsync($"{payment} known as sam's",
+            "SELECT EXISTS (SELECT 1 FROM payout.payments WHERE payment_intent_id = @payment AND player_id = 'sam')",
+            new { payment });
+        h.Stripe.HoldWebhooks();
+        await h.World.StripeClient.CreateRefundAsync(new RefundCreate(payment, 1_000), "outside-refund-sam");
+
+        await h.WaitForAlertAsync(ReconcileStripeJob.UnexplainedRefund, "critical");
+        await h.WaitForAsync($"the refund of {payment} booked without its event",
+            "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @payment)", new { payment }, 60);
+        var outside = Assert.Single(h.Stripe.Ledger().Refunds, r => r.PaymentIntent == payment);
+        var message = Assert.Single(Alerts(h, ReconcileStripeJob.UnexplainedRefund)).GetProperty("message").GetString()!;
+        Assert.Contains($"refund {outside.Id} of 1000 usd on payment {payment}", message, StringComparison.Ordinal);
+        Assert.Contains("names no refund of this pipeline", message, StringComparison.Ordinal);
+        Assert.Contains("no event about it reached Payout", message, StringComparison.Ordinal);
+
+        // Later passes list both again and tell nothing twice.
+        var passedAt = await h.ScalarAsync<DateTime>(
+            "SELECT passed_at FROM payout.stripe_reconciliation_cursors WHERE resource = 'refunds'");
+        await h.WaitForAsync("two more passes over Stripe's refunds",
+            "SELECT passed_at > @later FROM payout.stripe_reconciliation_cursors WHERE resource = 'refunds'",
+            new { later = passedAt.AddSeconds(1) });
+        await h.Run.ReadToEndAsync();
+        Assert.Single(Alerts(h, ReconcileStripeJob.UnexplainedRefund));
+        Assert.Equal(1, await h.ScalarAsync<long>(
+            "SELECT count(*) FROM payout.freezes WHERE payment_intent_id = @payment", new { payment }));
+    }
+
+    private static List<System.Text.Json.JsonElement> Alerts(PayoutHarness h, string code) =>
+        [.. h.World.Read(Topics.Alerts).Where(m => m.Body.GetProperty("code").GetString() == code).Select(m => m.Body)];
 
     private static List<System.Text.Json.JsonElement> UnexplainedAlerts(PayoutHarness h) =>
         [.. h.World.Read(Topics.Alerts).Where(m => m.Body.GetProperty("code").GetString()
