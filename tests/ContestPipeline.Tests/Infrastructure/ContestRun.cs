@@ -12,7 +12,7 @@ using ContestPipeline.Deployment;
 namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
-/// A deployment of the pipeline for one test: its own database (migrated by the migrate job, as
+/// A deployment of the pipeline for one test: its own database (as the migrate job leaves it, as
 /// compose runs it) and broker, the Stripe-compatible server over HTTP, and the workers it names
 /// (ingestion and scoring by default) as real processes, each with its identity from the
 /// deployment's definition (<see cref="Services"/>, through <see cref="LocalServices"/>).
@@ -53,19 +53,10 @@ public sealed class ContestRun : IAsyncDisposable
     /// <summary>The deployment, migrated, with no worker started yet: the test starts the ones it needs, with their own settings.</summary>
     public static async Task<ContestRun> StartEmptyAsync(PipelineFixture fixture, int stripeSeed = 7)
     {
-        var iso = await fixture.IsolatedAsync();
+        // Its database as the migrate job leaves it: the job runs once per test process (MigratedTemplate).
+        var iso = await fixture.IsolatedAsync(migrated: true);
         var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = stripeSeed });
-        var run = new ContestRun(fixture, iso, stripe);
-        try
-        {
-            await LocalServices.MigrateAsync(run.Swaps);
-        }
-        catch
-        {
-            await run.DisposeAsync();
-            throw;
-        }
-        return run;
+        return new ContestRun(fixture, iso, stripe);
     }
 
     public bool WorkerExited(string name) => _workers[name].HasExited;

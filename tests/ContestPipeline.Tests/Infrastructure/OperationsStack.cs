@@ -20,7 +20,7 @@ namespace ContestPipeline.Tests.Infrastructure;
 
 /// <summary>
 /// The whole pipeline with its operations read model (and, when asked, the console) on a
-/// database and broker of its own, migrated by the migrate job: every worker as a process with
+/// database (as the migrate job leaves it) and broker of its own: every worker as a process with
 /// its identity from the deployment's definition, the Stripe-compatible server with a funded
 /// balance, and the real webhook receiver. Used by the read model's replay test
 /// and the console's browser tests.
@@ -92,15 +92,14 @@ public sealed class OperationsStack : IAsyncDisposable
         var admin = Setting.Text(null, PipelineSettings.PostgresVariable) ?? PipelineSettings.PostgresDefault;
         await PipelineWorker.CheckPostgresAsync(admin);
         var database = $"contestpipeline_{name}_{Guid.NewGuid().ToString("N")[..8]}";
-        var pg = await LocalPostgres.CreateDatabaseAsync(admin, database);
         var work = Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + System.Environment.ProcessId, database);
         Directory.CreateDirectory(work);
+        // As the migrate job leaves it, before any service starts: the job runs once per test process.
+        var pg = await MigratedTemplate.CreateAsync(admin, database, work);
         var broker = await TestBroker.StartAsync(Path.Combine(work, "broker.json"), Path.Combine(work, "broker.log"));
         var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 31 });
         stripe.TopUp(100_000_00, "usd");
         var swaps = broker.Swaps(work, pg, stripe);
-        // The migrate job, as compose runs it before any service starts.
-        await LocalServices.MigrateAsync(swaps);
         var webhooks = await LocalWebhooks.StartAsync(swaps);
         var smtp = await LocalSmtpServer.StartAsync(work);
         var platform = await RecordingPlatformEndpoint.StartAsync();

@@ -119,10 +119,15 @@ public sealed class PipelineFixture : IAsyncLifetime
     /// nobody else may create in it); the test's own connection, the pipeline's role, is a
     /// member of the migrator and reads and writes everything.
     /// </summary>
-    public async Task<Isolated> IsolatedAsync()
+    /// <param name="migrated">
+    /// Whether the database is made as the migrate job leaves it (<see cref="MigratedTemplate"/>), rather than empty.
+    /// </param>
+    public async Task<Isolated> IsolatedAsync(bool migrated = false)
     {
         var name = "contestpipeline_iso_" + Guid.NewGuid().ToString("N")[..10];
-        var csb = new NpgsqlConnectionStringBuilder(await LocalPostgres.CreateDatabaseAsync(PostgresConnectionString, name));
+        var csb = new NpgsqlConnectionStringBuilder(migrated
+            ? await MigratedTemplate.CreateAsync(PostgresConnectionString, name, WorkDirectory)
+            : await LocalPostgres.CreateDatabaseAsync(PostgresConnectionString, name));
         var broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"),
             Path.Combine(WorkDirectory, name + ".broker.log"));
         return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString), () => DropDatabaseAsync(name));
