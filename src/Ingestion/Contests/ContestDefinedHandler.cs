@@ -14,7 +14,8 @@ namespace ContestPipeline.Ingestion.Contests;
 /// naming a game the feed has not scheduled yet is parked until its games appear
 /// (DecideParkedContestsJob), because the feed and the contests topic are not ordered against
 /// each other. Ingestion cannot check the operators' seals (Scoring and Settlement do, on what it relays),
-/// but it refuses at once a definition sealed by fewer operators than it needs, so the operator hears it here.
+/// but a definition sealed by fewer operators than it needs is refused at once, that reason listed with the
+/// others, so the operator hears it here.
 /// </summary>
 public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
 {
@@ -24,14 +25,6 @@ public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
         if (message.Key != definition.ContestId)
             throw new MessageRejectedException(
                 $"message key {Show.Quote(message.Key)} is not the contest id {Show.Quote(definition.ContestId)}");
-        var sealedBy = DefinitionSeals.ClaimedOperators(definition);
-        var needed = ContestLimits.SealsNeeded(definition);
-        var bound = Money.Format(ContestLimits.GuaranteedMinorOneOperatorMax, definition.Currency);
-        if (sealedBy.Count < needed)
-            throw new MessageRejectedException($"contest {Show.Name(definition.ContestId)} rejected: sealed by "
-                + $"{sealedBy.Count} operator(s), {needed} needed"
-                + (needed > 1 ? $" (a guaranteed pool above {bound})" : "")
-                + "; seal it with cpctl contests seal FILE, then define it (docs/contests-and-feed.md)");
         var hash = ContestHashes.Definition(definition);
         var existing = await ContestStore.DefinitionHashAsync(context, definition.ContestId);
         if (existing == hash) return;
@@ -46,15 +39,32 @@ public sealed class ContestDefinedHandler : MessageHandler<ContestDefined>
         var awaited = (definition.GameIds ?? [])
             .Where(g => !string.IsNullOrWhiteSpace(g) && !games.ContainsKey(g))
             .ToHashSet(StringComparer.Ordinal);
-        if (awaited.Count > 0 && ContestValidator.Validate(definition, games, now, awaited).Count == 0)
+        var unsealed = SealsMissing(definition);
+        if (awaited.Count > 0 && unsealed is null
+            && ContestValidator.Validate(definition, games, now, awaited).Count == 0)
         {
             await ParkedContestStore.ParkAsync(context, definition, hash, message);
             return;
         }
-        var reasons = ContestValidator.Validate(definition, games, now);
+        IReadOnlyList<string> reasons = [.. ContestValidator.Validate(definition, games, now), .. unsealed ?? []];
         if (reasons.Count > 0)
             throw new MessageRejectedException(
                 $"contest {Show.Name(definition.ContestId)} rejected: {ContestValidator.Join(reasons)}");
         await ContestStore.ScheduleContestAsync(context, context.Cause!.Value, definition, hash, games);
+    }
+
+    /// <summary>
+    /// Why the definition carries seals from too few operators (counted by name: Scoring and Settlement verify
+    /// them), as one more reason; null when it carries enough.
+    /// </summary>
+    private static string[]? SealsMissing(ContestDefined definition)
+    {
+        var sealedBy = DefinitionSeals.ClaimedOperators(definition).Count;
+        var needed = ContestLimits.SealsNeeded(definition);
+        if (sealedBy >= needed) return null;
+        var bound = Money.Format(ContestLimits.GuaranteedMinorOneOperatorMax, definition.Currency);
+        return [$"sealed by {sealedBy} operator(s), {needed} needed"
+            + (needed > 1 ? $" (a guaranteed pool above {bound})" : "")
+            + "; seal it with cpctl contests seal FILE, then define it (docs/contests-and-feed.md)"];
     }
 }
