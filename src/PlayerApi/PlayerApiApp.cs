@@ -10,8 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using ContestPipeline.PlayerApi.LoginLinks;
-using ContestPipeline.PlayerApi.OnboardingLinks;
+using ContestPipeline.PlayerApi.Links;
 
 namespace ContestPipeline.PlayerApi;
 
@@ -22,9 +21,8 @@ namespace ContestPipeline.PlayerApi;
 /// reads as the role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
 /// payouts, contests, recipient_accounts, recipient_balances and bank_payouts by the read model's migrator, and to add
 /// and read payout.onboarding_link_requests and payout.login_link_requests by Payout's
-/// (<c>POST /recipients/{playerId}/onboarding-link</c>, <see cref="OnboardingLinkEndpoint"/>;
-/// <c>POST /recipients/{playerId}/login-link</c>, <see cref="LoginLinkEndpoint"/>), and nothing else. Settings are
-/// checked at start (one line and exit code 2 when wrong, as a worker).
+/// (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>), and
+/// nothing else. Settings are checked at start (one line and exit code 2 when wrong, as a worker).
 /// </summary>
 public static class PlayerApiApp
 {
@@ -56,8 +54,7 @@ public static class PlayerApiApp
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<PlayerReadStore>();
-        builder.Services.AddSingleton<OnboardingLinkRequestStore>();
-        builder.Services.AddSingleton<LoginLinkRequestStore>();
+        builder.Services.AddSingleton<LinkRequestStore>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
@@ -86,7 +83,10 @@ public static class PlayerApiApp
                     statusCode: StatusCodes.Status400BadRequest);
             return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
         });
-        app.MapPost("/recipients/{playerId}/onboarding-link", OnboardingLinkEndpoint.HandleAsync);
-        app.MapPost("/recipients/{playerId}/login-link", LoginLinkEndpoint.HandleAsync);
+        var options = app.Services.GetRequiredService<PlayerApiOptions>();
+        foreach (var kind in new[] { LinkKind.Onboarding(options), LinkKind.Login(options) })
+            app.MapPost($"/recipients/{{playerId}}/{kind.Name}-link", (HttpContext c, LinkRequestStore requests,
+                TimeProvider clock, string playerId) => LinkEndpoint.HandleAsync(kind, c, options, requests, clock,
+                playerId));
     }
 }

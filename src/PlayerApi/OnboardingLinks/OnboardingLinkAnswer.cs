@@ -1,4 +1,0 @@
-namespace ContestPipeline.PlayerApi.OnboardingLinks;
-
-/// <summary>A request's answer from Payout: <see cref="Outcome"/> is null while it waits.</summary>
-public sealed record OnboardingLinkAnswer(string? Outcome, string? Url, DateTimeOffset? ExpiresAt, string? Reason);
