@@ -156,17 +156,17 @@ public static class PrizeTableKinds
 }
 
 /// <summary>
-/// Where the prize pool comes from: <c>rake</c>, entry fees less <see cref="RakeBp"/> (the
-/// house take); or <c>guaranteed</c>, a fixed <see cref="GuaranteedMinor"/> (the platform
-/// covers any shortfall).
-/// </summary>
-/// <summary>
 /// One operator's seal on a contest definition: for each service that acts on the definition
 /// (<c>&lt;consumer&gt;:&lt;hex&gt;</c>, comma-separated), an HMAC under the key the operator's own key gives that
 /// service, over the definition without its seals (the scheme: src/Plumbing/Messaging/DefinitionSeals.cs).
 /// </summary>
 public sealed record DefinitionSeal(string Operator, string KeyId, string Signatures);
 
+/// <summary>
+/// Where the prize pool comes from: <c>rake</c>, entry fees less <see cref="RakeBp"/> (the
+/// house take); or <c>guaranteed</c>, a fixed <see cref="GuaranteedMinor"/> (the platform
+/// covers any shortfall).
+/// </summary>
 public sealed record PoolRule(string Mode, int RakeBp = 0, long GuaranteedMinor = 0);
 
 public static class PoolModes
