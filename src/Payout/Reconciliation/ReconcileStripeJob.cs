@@ -50,6 +50,29 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
         return false;
     }
 
+    /// <summary>
+    /// One pass over a resource's listed records, in one transaction: each judged record is matched (true when it
+    /// raised something), and the cursor moves to the newest judged less <see cref="Overlap"/>. With a
+    /// <paramref name="grace"/>, a record younger than it is left for the next pass (its own event or record may
+    /// still be on its way). The number raised.
+    /// </summary>
+    private Task<int> PassAsync<T>(JobContext job, string resource, string what,
+        IReadOnlyList<(T Record, DateTimeOffset CreatedAt)> listed, TimeSpan? grace,
+        Func<TransactionContext, T, Task<bool>> match, CancellationToken ct) =>
+        job.InTransactionAsync(what, async context =>
+        {
+            context.Cause = Cause.Clock(Name, resource);
+            var settled = context.Clock.GetUtcNow() - (grace ?? TimeSpan.Zero);
+            var judged = grace is null ? listed : [.. listed.Where(l => l.CreatedAt <= settled)];
+            var count = 0;
+            foreach (var (record, _) in judged)
+                if (await match(context, record))
+                    count++;
+            if (judged.Count > 0)
+                await ReconciliationStore.AdvanceAsync(context, resource, judged.Max(l => l.CreatedAt) - Overlap);
+            return count;
+        }, ct);
+
     /// <summary>Where the pass over <paramref name="resource"/> starts.</summary>
     private static Task<DateTimeOffset> SinceAsync(JobContext job, string resource, CancellationToken ct) =>
         job.InTransactionAsync($"read the {resource} cursor", async context =>
@@ -65,33 +88,31 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
     private async Task DisputesAsync(JobContext job, CancellationToken ct)
     {
         var since = await SinceAsync(job, Disputes, ct);
-        var listed = new List<(string Id, string? PaymentIntent, long Amount, DateTimeOffset CreatedAt)>();
+        var listed = new List<((string Id, string? PaymentIntent, long Amount) Dispute, DateTimeOffset CreatedAt)>();
         await foreach (var d in stripe.DisputesCreatedSinceAsync(since, ct))
-            listed.Add((d.Id, d.PaymentIntentId, d.Amount, new DateTimeOffset(d.Created, TimeSpan.Zero)));
-        var booked = await job.InTransactionAsync("book disputes never heard of", async context =>
-        {
-            context.Cause = Cause.Clock(Name, Disputes);
-            var count = 0;
-            var settled = context.Clock.GetUtcNow() - options.ReconcileEventGrace;
-            var judged = listed.Where(l => l.CreatedAt <= settled).ToList();
-            foreach (var (id, paymentIntent, amount, _) in judged)
-            {
-                if (await ReconciliationStore.DisputeKnownAsync(context, id)) continue;
-                await ReadRequestStore.Disputes.RequestAsync(context, id, MissedEventId(id));
-                if (!await ReconciliationStore.FirstReportAsync(context, id, Disputes, "no event about it came"))
-                    continue;
-                context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, MissedDispute, id,
-                    $"dispute {id} of {amount} on payment {paymentIntent ?? "(none)"} is on Stripe, but no event " +
-                    "about it reached Payout: it is read and booked now as its webhook would have been (check the " +
-                    "webhook endpoint's deliveries in Stripe)", id);
-                count++;
-            }
-            if (judged.Count > 0)
-                await ReconciliationStore.AdvanceAsync(context, Disputes, judged.Max(l => l.CreatedAt) - Overlap);
-            return count;
-        }, ct);
+            listed.Add(((d.Id, d.PaymentIntentId, d.Amount), new DateTimeOffset(d.Created, TimeSpan.Zero)));
+        var booked = await PassAsync(job, Disputes, "book disputes never heard of", listed,
+            options.ReconcileEventGrace, BookMissedAsync, ct);
         if (booked > 0)
             logger.LogWarning("{Count} dispute(s) on Stripe whose events never came, read and booked now", booked);
+    }
+
+    /// <summary>
+    /// Books a dispute no event told Payout of by the path its event would have taken, and tells it once; true when
+    /// told.
+    /// </summary>
+    private static async Task<bool> BookMissedAsync(TransactionContext context,
+        (string Id, string? PaymentIntent, long Amount) d)
+    {
+        if (await ReconciliationStore.DisputeKnownAsync(context, d.Id)) return false;
+        await ReadRequestStore.Disputes.RequestAsync(context, d.Id, MissedEventId(d.Id));
+        if (!await ReconciliationStore.FirstReportAsync(context, d.Id, Disputes, "no event about it came"))
+            return false;
+        context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, MissedDispute, d.Id,
+            $"dispute {d.Id} of {d.Amount} on payment {d.PaymentIntent ?? "(none)"} is on Stripe, but no event " +
+            "about it reached Payout: it is read and booked now as its webhook would have been (check the " +
+            "webhook endpoint's deliveries in Stripe)", d.Id);
+        return true;
     }
 
     /// <summary>A refund as Stripe lists it.</summary>
@@ -106,24 +127,15 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
     private async Task RefundsAsync(JobContext job, CancellationToken ct)
     {
         var since = await SinceAsync(job, Refunds, ct);
-        var listed = new List<RefundListed>();
+        var listed = new List<(RefundListed Refund, DateTimeOffset CreatedAt)>();
         await foreach (var r in stripe.RefundsCreatedSinceAsync(since, ct))
-            listed.Add(new RefundListed(r.Id, r.PaymentIntentId, r.ChargeId,
-                r.Metadata?.GetValueOrDefault("refund_id"), r.Amount, r.Currency,
-                new DateTimeOffset(r.Created, TimeSpan.Zero)));
-        var raised = await job.InTransactionAsync("match listed refunds", async context =>
         {
-            context.Cause = Cause.Clock(Name, Refunds);
-            var count = 0;
-            var settled = context.Clock.GetUtcNow() - options.ReconcileEventGrace;
-            var judged = listed.Where(l => l.CreatedAt <= settled).ToList();
-            foreach (var refund in judged)
-                if (await MatchAsync(context, refund))
-                    count++;
-            if (judged.Count > 0)
-                await ReconciliationStore.AdvanceAsync(context, Refunds, judged.Max(l => l.CreatedAt) - Overlap);
-            return count;
-        }, ct);
+            var created = new DateTimeOffset(r.Created, TimeSpan.Zero);
+            listed.Add((new RefundListed(r.Id, r.PaymentIntentId, r.ChargeId,
+                r.Metadata?.GetValueOrDefault("refund_id"), r.Amount, r.Currency, created), created));
+        }
+        var raised = await PassAsync(job, Refunds, "match listed refunds", listed, options.ReconcileEventGrace,
+            MatchAsync, ct);
         if (raised > 0)
             logger.LogError("{Count} refund(s) on Stripe not made by this pipeline", raised);
     }
@@ -169,17 +181,7 @@ public sealed class ReconcileStripeJob(StripeApi stripe, PayoutOptions options, 
         var listed = new List<(TransferSeen Transfer, DateTimeOffset CreatedAt)>();
         await foreach (var t in stripe.TransfersCreatedSinceAsync(since, ct))
             listed.Add((SendTransfersJob.Seen(t), new DateTimeOffset(t.Created, TimeSpan.Zero)));
-        var raised = await job.InTransactionAsync("match listed transfers", async context =>
-        {
-            context.Cause = Cause.Clock(Name, Transfers);
-            var count = 0;
-            foreach (var (transfer, _) in listed)
-                if (await MatchAsync(context, transfer))
-                    count++;
-            if (listed.Count > 0)
-                await ReconciliationStore.AdvanceAsync(context, Transfers, listed.Max(l => l.CreatedAt) - Overlap);
-            return count;
-        }, ct);
+        var raised = await PassAsync(job, Transfers, "match listed transfers", listed, null, MatchAsync, ct);
         if (raised > 0)
             logger.LogError("{Count} transfer(s) on Stripe not ordered by this pipeline as Stripe holds them",
                 raised);
