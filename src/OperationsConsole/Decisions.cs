@@ -40,6 +40,10 @@ public sealed class Decisions(DecisionPublisher publisher, TimeProvider clock, I
     /// <summary>The definition with the signed-in operator's seal (<see cref="DefinitionSeals"/>).</summary>
     public ContestDefined Seal(ContestDefined definition) => DefinitionSeals.Seal(definition, SignedIn());
 
+    /// <summary>The signed-in operator's seal of a make-good's terms (<see cref="MakeGoodSeals"/>).</summary>
+    public OperatorSeal SealMakeGood(string contestId, string terms) =>
+        MakeGoodSeals.Seal(SignedIn(), contestId, terms);
+
     /// <summary>
     /// The own key of the operator signed in to the request being served, which signs what they decide; a bug
     /// without one (every action needs a session that holds it).

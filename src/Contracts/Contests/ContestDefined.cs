@@ -32,7 +32,7 @@ public sealed record ContestDefined(
     string? UnfinishedGames = null,
     DateTimeOffset? SlateEndsAt = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    IReadOnlyList<DefinitionSeal>? Seals = null) : IMessage
+    IReadOnlyList<OperatorSeal>? Seals = null) : IMessage
 {
     public const string MessageType = "ContestDefined";
     public const int SchemaVersion = 1;
@@ -154,13 +154,6 @@ public static class PrizeTableKinds
     public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
         { WinnerTakesAll, TopThreeEqual, TopThreeWeighted, CustomPercentages, Ranked, FixedAmounts };
 }
-
-/// <summary>
-/// One operator's seal on a contest definition: for each service that acts on the definition
-/// (<c>&lt;consumer&gt;:&lt;hex&gt;</c>, comma-separated), an HMAC under the key the operator's own key gives that
-/// service, over the definition without its seals (the scheme: src/Plumbing/Messaging/DefinitionSeals.cs).
-/// </summary>
-public sealed record DefinitionSeal(string Operator, string KeyId, string Signatures);
 
 /// <summary>
 /// Where the prize pool comes from: <c>rake</c>, entry fees less <see cref="RakeBp"/> (the

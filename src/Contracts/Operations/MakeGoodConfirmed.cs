@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ContestPipeline.Contracts.Operations;
 
 /// <summary>
@@ -7,7 +9,9 @@ namespace ContestPipeline.Contracts.Operations;
 /// confirmer saw: <see cref="TotalMinor"/> and <see cref="Currency"/> are the proposal's total,
 /// <see cref="Terms"/> its <see cref="MakeGoodTerms.Of"/> (proposal, report, and every recipient
 /// with its amount). One that names no terms, or other terms than Settlement recorded, or a
-/// proposal superseded or expired, books nothing.
+/// proposal superseded or expired, books nothing. <see cref="PayoutSeal"/> is the confirmer's seal of the same
+/// terms for Payout, as the proposal's (<see cref="MakeGoodProposed.PayoutSeal"/>); a confirmation without one is
+/// refused.
 /// </summary>
 public sealed record MakeGoodConfirmed(
     string DecisionId,
@@ -18,7 +22,9 @@ public sealed record MakeGoodConfirmed(
     DateTimeOffset DecidedAt,
     long? TotalMinor = null,
     string? Currency = null,
-    string? Terms = null) : IMessage, IOperatorDecision
+    string? Terms = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    OperatorSeal? PayoutSeal = null) : IMessage, IOperatorDecision
 {
     public const string MessageType = "MakeGoodConfirmed";
     public const int SchemaVersion = 1;

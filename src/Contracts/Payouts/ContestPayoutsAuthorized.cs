@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Contracts.Payouts;
 
@@ -15,7 +16,9 @@ namespace ContestPipeline.Contracts.Payouts;
 /// (<see cref="SettlementIdFor"/>); a later make-good is a second one for the same contest,
 /// with its own id, and adds its payouts and total to the first's. A guaranteed contest's settling authorization
 /// carries its definition as the operators sealed it (<see cref="Guarantee"/>): Payout pays such a contest up to
-/// its guarantee beyond the entry fees it verified itself, only when the seals verify for Payout.
+/// its guarantee beyond the entry fees it verified itself, only when the seals verify for Payout. A make-good's
+/// authorization carries the make-good's terms as two operators sealed them for Payout (<see cref="MakeGood"/>):
+/// Payout pays a make-good only to the entry and player the terms name, and no more than they say it is owed.
 /// </summary>
 public sealed record ContestPayoutsAuthorized(
     string AuthorizationId,
@@ -25,7 +28,9 @@ public sealed record ContestPayoutsAuthorized(
     string Currency,
     DateTimeOffset AuthorizedAt,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
-    ContestDefined? Guarantee = null) : IMessage
+    ContestDefined? Guarantee = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    SealedMakeGood? MakeGood = null) : IMessage
 {
     public const string MessageType = "ContestPayoutsAuthorized";
     public const int SchemaVersion = 1;
@@ -36,7 +41,15 @@ public sealed record ContestPayoutsAuthorized(
     public static string SettlementIdFor(string contestId) => $"settle:{contestId}";
 
     /// <summary>The authorization of one make-good payout, published just before its order.</summary>
-    public static string MakeGoodIdFor(string payoutId) => $"makegood:{payoutId}";
+    public static string MakeGoodIdFor(string payoutId) => MakeGoodIdPrefix + payoutId;
+
+    /// <summary>The make-good payout id a make-good's authorization id names; null for another authorization.</summary>
+    public static string? MakeGoodPayoutOf(string authorizationId) =>
+        authorizationId.StartsWith(MakeGoodIdPrefix, StringComparison.Ordinal)
+            ? authorizationId[MakeGoodIdPrefix.Length..]
+            : null;
+
+    private const string MakeGoodIdPrefix = "makegood:";
 
     /// <summary>The message id is the authorization's: the same authorization published twice is one message.</summary>
     public static string MessageIdFor(string authorizationId) => $"payouts-authorized:{authorizationId}";

@@ -1,3 +1,6 @@
+using System.Security.Cryptography;
+using System.Text;
+
 namespace ContestPipeline.Contracts.Payouts;
 
 /// <summary>
@@ -27,6 +30,17 @@ public sealed record PrizePayoutOrdered(
     public const string MakeGoodIdPrefix = "makegood_";
 
     public static bool IsMakeGoodId(string payoutId) => payoutId.StartsWith(MakeGoodIdPrefix, StringComparison.Ordinal);
+
+    /// <summary>
+    /// The payout id of one make-good: <see cref="MakeGoodIdPrefix"/> and 32 hex digits of the SHA-256 of
+    /// <c>{n}:{contestId}:{entryId}:{correctionsSoFar}</c> (n the contest id's UTF-8 length), so it is the same every
+    /// time it is booked, Stripe's idempotency key for its transfer, and what Payout checks a make-good order against.
+    /// </summary>
+    public static string MakeGoodIdFor(string contestId, string entryId, int correctionsSoFar)
+    {
+        var preimage = $"{Encoding.UTF8.GetByteCount(contestId)}:{contestId}:{entryId}:{correctionsSoFar}";
+        return MakeGoodIdPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(preimage)), 0, 16);
+    }
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
 }

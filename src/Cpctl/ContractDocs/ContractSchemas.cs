@@ -123,8 +123,36 @@ public static class ContractSchemas
             TransformSchemaNode = Transform, TreatNullObliviousAsNonNullable = true,
         };
         var node = Options.GetJsonSchemaAsNode(record, options).AsObject();
+        Inline(node, node);
         Annotate(record.Name, node);
         return node;
+    }
+
+    /// <summary>
+    /// A type met twice in one message (an operator's seal in a guarantee and in a make-good) is exported the second
+    /// time as a <c>$ref</c> into the first, relative to the message's schema; the AsyncAPI document holds the schema
+    /// under its components, where that pointer names nothing. So each is replaced by a copy of what it points to.
+    /// </summary>
+    private static void Inline(JsonObject root, JsonNode? node)
+    {
+        if (node is JsonArray array)
+        {
+            foreach (var item in array) Inline(root, item);
+            return;
+        }
+        if (node is not JsonObject o) return;
+        foreach (var (name, value) in o.ToArray())
+        {
+            if (value is JsonObject { Count: 1 } reference && reference["$ref"] is JsonValue to
+                && to.GetValue<string>() is { } pointer && pointer.StartsWith("#/", StringComparison.Ordinal))
+            {
+                var target = pointer[2..].Split('/').Aggregate((JsonNode?)root, (at, part) =>
+                    at?[part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)])
+                    ?? throw new InvalidOperationException($"schema reference {pointer} names nothing");
+                o[name] = target.DeepClone();
+            }
+            Inline(root, o[name]);
+        }
     }
 
     /// <summary>

@@ -100,9 +100,11 @@ public static class MakeGoodsCommand
             return await OperatorTool.FailAsync("make-goods propose", $"no assessment {report} for {contestId}");
         var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(assessed.Assessment, OutgoingMessage.Json)!;
         var id = OperatorTool.NewId();
+        // Sealed for Payout, which pays the make-good only under the proposer's and the confirmer's seals.
+        var terms = MakeGoodTerms.Of(id, contestId, report, a.TotalMinor, a.Currency, a.Items);
         await tool.PublishAsync(Topics.Operations, contestId, MakeGoodProposed.MessageIdFor(id),
             new MakeGoodProposed(id, contestId, report, a.TotalMinor, a.Currency, @operator, reason,
-                OperatorTool.Clock.GetUtcNow()), ct);
+                OperatorTool.Clock.GetUtcNow(), MakeGoodSeals.Seal(tool.Key, contestId, terms)), ct);
         await tool.AuditAsync(@operator, id, "make-good-propose", contestId, reason,
             $"proposed {a.TotalMinor} {a.Currency} for report {report}", ct);
         Console.WriteLine($"proposal {id} sent: {MoneyCommands.Amount(a.TotalMinor, a.Currency)}; " +
@@ -131,7 +133,7 @@ public static class MakeGoodsCommand
         var id = OperatorTool.NewId();
         await tool.PublishAsync(Topics.Operations, contestId, MakeGoodConfirmed.MessageIdFor(id),
             new MakeGoodConfirmed(id, contestId, proposalId, @operator, reason, OperatorTool.Clock.GetUtcNow(),
-                a.TotalMinor, a.Currency, terms), ct);
+                a.TotalMinor, a.Currency, terms, MakeGoodSeals.Seal(tool.Key, contestId, terms)), ct);
         await tool.AuditAsync(@operator, id, "make-good-confirm", contestId, reason,
             $"confirmed proposal {proposalId}", ct);
         Console.WriteLine($"confirmation of {proposalId} sent; " +

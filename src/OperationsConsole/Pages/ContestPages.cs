@@ -168,8 +168,9 @@ public static class ContestPages
                     [reason.Length == 0 ? "a reason is required" : $"no assessment {report} for {id}"]);
             var a = JsonSerializer.Deserialize<MakeGoodsAssessed>(assessed.Assessment, OutgoingMessage.Json)!;
             var decision = Decisions.DecisionId(form);
+            var seal = d.SealMakeGood(id, TermsOf(decision, id, a));
             await d.PublishAsync(Topics.Operations, id, MakeGoodProposed.MessageIdFor(decision),
-                new MakeGoodProposed(decision, id, report, a.TotalMinor, a.Currency, Ui.Name(c), reason, d.Now),
+                new MakeGoodProposed(decision, id, report, a.TotalMinor, a.Currency, Ui.Name(c), reason, d.Now, seal),
                 c.RequestAborted);
             await d.AuditAsync(c, decision, "make-good-propose", id, reason,
                 $"proposed {a.TotalMinor} {a.Currency} for report {report}", c.RequestAborted);
@@ -199,7 +200,7 @@ public static class ContestPages
             var decision = Decisions.DecisionId(form);
             await d.PublishAsync(Topics.Operations, id, MakeGoodConfirmed.MessageIdFor(decision),
                 new MakeGoodConfirmed(decision, id, proposal, Ui.Name(c), reason, d.Now, a!.TotalMinor, a.Currency,
-                    terms),
+                    terms, d.SealMakeGood(id, terms!)),
                 c.RequestAborted);
             await d.AuditAsync(c, decision, "make-good-confirm", id, reason, $"confirmed proposal {proposal}",
                 c.RequestAborted);

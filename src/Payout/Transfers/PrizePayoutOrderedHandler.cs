@@ -17,7 +17,8 @@ namespace ContestPipeline.Payout.Transfers;
 /// here: the consume transaction stays short, and the Stripe call happens between two recorded states. It is applied
 /// only while it is still valid, however late it comes (a re-drive, a replay): not a second prize for an entry that has
 /// one under another id (a make-good beside it is no second prize), and not for an entry whose fee this pipeline
-/// refunded; those are dead-lettered with a critical alert. Everything else about whether it may be paid is for the
+/// refunded; those are dead-lettered with a critical alert. A make-good is paid only as the operators sealed it
+/// (<see cref="MakeGoodGrant"/>). Everything else about whether it may be paid is for the
 /// gates to decide when it is due (freezes, limits, review).
 /// </summary>
 /// <param name="budget">
@@ -53,6 +54,7 @@ public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : Batc
             throw new MessageRejectedException(
                 $"payout {order.PayoutId}: the entry fee {order.PaymentIntentId} of entry {order.EntryId} was " +
                 "refunded by this pipeline; its prize is not paid", AlertSeverities.Critical);
+        if (PrizePayoutOrdered.IsMakeGoodId(order.PayoutId)) await CheckGrantAsync(order, context);
         // Only within what Settlement authorized for the contest: count and net total, never beyond.
         await AuthorizationStore.TakeAsync(context, order);
         var envelope = context.Incoming!.Envelope;
@@ -81,6 +83,8 @@ public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : Batc
         if (orders.Count == 0) return;
         using var wanting = budget?.Wanting();
         var prizes = orders.Where(o => !PrizePayoutOrdered.IsMakeGoodId(o.Order.PayoutId)).ToList();
+        if (prizes.Count != orders.Count)
+            throw new MessageRejectedException("a run of prize orders has a make-good: each is checked on its own");
         if (orders.DistinctBy(o => o.Order.PayoutId).Count() != orders.Count
             || prizes.DistinctBy(o => o.Order.EntryId).Count() != prizes.Count)
             throw new MessageRejectedException("a run of prize orders names a payout or an entry twice");
@@ -100,6 +104,29 @@ public sealed class PrizePayoutOrderedHandler(TokenBucket? budget = null) : Batc
         await PayoutStore.InsertAsync(context,
             [.. orders.Select(o => NewPayout(o.Order, o.Envelope.MessageId, context))],
             [.. orders.Select(o => Cause.Of(o.Envelope))]);
+    }
+
+    /// <summary>
+    /// A make-good is paid only as two operators sealed it (<see cref="MakeGoodGrant"/>): to the entry and player its
+    /// grant names, and with the entry's other make-goods no more than the grant's credit.
+    /// </summary>
+    private static async Task CheckGrantAsync(PrizePayoutOrdered order, HandlerContext context)
+    {
+        var grant = await MakeGoodGrantStore.FindAsync(context, order.PayoutId)
+            ?? throw new MessageRejectedException($"make-good {order.PayoutId}: no make-good of that id was sealed " +
+                "by the operators who proposed and confirmed it (its authorization carried none that verified); not " +
+                "paid", AlertSeverities.Critical);
+        if ((grant.ContestId, grant.EntryId, grant.PlayerId, grant.Currency)
+            != (order.ContestId, order.EntryId, order.PlayerId, order.Currency))
+            throw new MessageRejectedException($"make-good {order.PayoutId}: ordered for entry {order.EntryId} of " +
+                $"player {order.PlayerId} in {order.ContestId} ({order.Currency}); the operators sealed it for entry " +
+                $"{grant.EntryId} of player {grant.PlayerId} in {grant.ContestId} ({grant.Currency}); not paid",
+                AlertSeverities.Critical);
+        var before = await MakeGoodGrantStore.OrderedForEntryAsync(context, order.EntryId);
+        if (before + order.NetMinor > grant.CreditMinor)
+            throw new MessageRejectedException($"make-good {order.PayoutId}: {order.NetMinor} with the {before} its " +
+                $"entry {order.EntryId} was ordered before passes the {grant.CreditMinor} the operators sealed " +
+                $"(proposal {grant.ProposalId}); not paid", AlertSeverities.Critical);
     }
 
     private static PayoutRow NewPayout(PrizePayoutOrdered order, string messageId, HandlerContext context)

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
 
@@ -10,15 +9,13 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// Settlement inside <c>ContestScheduled</c>; they act on it (its fee, prize table, guarantee) only when it carries
 /// seals that verify under the operators' own keys they hold, from at least
 /// <see cref="ContestLimits.SealsNeeded"/> operators. So a definition Ingestion altered, or one no operator made,
-/// moves nothing. A seal's signature for a service is the HMAC-SHA256, under the key the operator's key gives that
-/// service (<see cref="OperatorKey.ConsumerSecret"/>), of the label <c>contestpipeline.contest-definition.v1\n</c>
-/// and then the contest id, the operator, the key id, the service and the definition's hash
-/// (<see cref="Hash"/>), each as a 4-byte big-endian length and its UTF-8 bytes. The two fields Ingestion fills in
+/// moves nothing. A seal is an <see cref="OperatorSeals"/> seal labelled <c>contestpipeline.contest-definition.v1\n</c>
+/// of the contest id and the definition's hash (<see cref="Hash"/>). The two fields Ingestion fills in
 /// when an operator leaves them out are checked within their bounds only (<see cref="SealedHashes"/>).
 /// </summary>
 public static class DefinitionSeals
 {
-    private static ReadOnlySpan<byte> Label => "contestpipeline.contest-definition.v1\n"u8;
+    private static readonly byte[] Label = "contestpipeline.contest-definition.v1\n"u8.ToArray();
 
     /// <summary>
     /// The services that act on a definition another service relays, and so check its seals: Scoring and
@@ -45,17 +42,10 @@ public static class DefinitionSeals
     {
         ArgumentNullException.ThrowIfNull(definition);
         ArgumentNullException.ThrowIfNull(key);
-        var hash = Hash(definition);
-        var signatures = string.Join(MessageSignature.Separator, Consumers.Select(c =>
-            c + MessageSignature.FieldSeparator + Mac(key.ConsumerSecret(c), definition.ContestId, key.Operator,
-                key.KeyId, c, hash)));
+        var seal = OperatorSeals.Seal(key, Label, definition.ContestId, Hash(definition), Consumers);
         return definition with
         {
-            Seals =
-            [
-                .. (definition.Seals ?? []).Where(s => s.Operator != key.Operator),
-                new DefinitionSeal(key.Operator, key.KeyId, signatures),
-            ],
+            Seals = [.. (definition.Seals ?? []).Where(s => s.Operator != key.Operator), seal],
         };
     }
 
@@ -79,38 +69,8 @@ public static class DefinitionSeals
         var seals = definition.Seals ?? [];
         if (seals.Count == 0)
             return $"contest {definition.ContestId}'s definition carries no operator's seal ({needed} needed)";
-        var hashes = SealedHashes(definition);
-        var verified = new SortedSet<string>(StringComparer.Ordinal);
-        var failed = new List<string>();
-        foreach (var seal in seals)
-        {
-            if (seal is null || !OperatorKey.IsName(seal.Operator) || !OperatorKey.IsName(seal.KeyId))
-            {
-                failed.Add("a seal without a readable operator and key id");
-                continue;
-            }
-            if (!keys.TryGetOperatorSecret(seal.Operator, consumer, seal.KeyId, out var secret))
-            {
-                failed.Add($"{seal.Operator}'s key {seal.KeyId} is not one {consumer} holds");
-                continue;
-            }
-            var mine = (seal.Signatures ?? "").Split(MessageSignature.Separator)
-                .Select(s => s.Split(MessageSignature.FieldSeparator))
-                .Where(f => f.Length == 2 && f[0] == consumer).Select(f => f[1]).ToList();
-            if (mine.Count != 1)
-            {
-                failed.Add($"{seal.Operator}'s seal is not signed for {consumer}");
-                continue;
-            }
-            var given = Encoding.ASCII.GetBytes(mine[0]);
-            if (!hashes.Any(hash => CryptographicOperations.FixedTimeEquals(given, Encoding.ASCII.GetBytes(
-                    Mac(secret, definition.ContestId, seal.Operator, seal.KeyId, consumer, hash)))))
-            {
-                failed.Add($"{seal.Operator}'s seal does not match the definition (altered after sealing)");
-                continue;
-            }
-            verified.Add(seal.Operator);
-        }
+        var (verified, failed) = OperatorSeals.Verify(seals, keys, consumer, Label, definition.ContestId,
+            SealedHashes(definition), "definition");
         if (verified.Count >= needed)
         {
             operators = [.. verified];
@@ -144,8 +104,4 @@ public static class DefinitionSeals
                 Hash(definition with { UnfinishedGames = r, SlateEndsAt = e })))
             .Distinct(StringComparer.Ordinal)];
     }
-
-    private static string Mac(byte[] secret, string contestId, string @operator, string keyId, string consumer,
-        string hash) =>
-        MessageSignature.StatementMac(secret, Label, contestId, @operator, keyId, consumer, hash);
 }

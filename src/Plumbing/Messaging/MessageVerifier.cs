@@ -3,6 +3,7 @@ using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Payouts;
 
 namespace ContestPipeline.Plumbing.Messaging;
 
@@ -104,6 +105,14 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
     /// </summary>
     public string? DefinitionRefusal(ContestDefined definition, out IReadOnlyList<string> operators) =>
         DefinitionSeals.Refusal(definition, keys, consumer, out operators);
+
+    /// <summary>
+    /// Null when a make-good's terms carry seals that verify for this consumer from two operators
+    /// (<see cref="MakeGoodSeals"/>), and <paramref name="operators"/> are they; otherwise why not.
+    /// </summary>
+    public string? MakeGoodRefusal(SealedMakeGood made, string contestId, string currency,
+        out IReadOnlyList<string> operators) =>
+        MakeGoodSeals.Refusal(made, contestId, currency, keys, consumer, out operators);
 
     /// <summary>
     /// Null when the message carries one <c>redrive-grant</c> header that grants <paramref name="messageId"/> for

@@ -18,7 +18,10 @@ namespace ContestPipeline.Settlement.MakeGoods;
 /// booked once as a platform expense (its own journal entry) owed to the winner, and ordered on
 /// payouts.due like a prize, with a payout id derived from contest, entry and report, so it is
 /// paid exactly once. Amounts are taken from the assessment less what was booked for the entry
-/// since (an earlier report's make-good), never below zero: credit only.
+/// since (an earlier report's make-good), never below zero: credit only. Each make-good's authorization carries the
+/// terms with the proposer's and the confirmer's seals for Payout (<see cref="SealedMakeGood"/>), which Payout
+/// verifies before it pays; a confirmation without the confirmer's seal, or of a proposal recorded without the
+/// proposer's, is refused.
 /// </summary>
 public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : MessageHandler<MakeGoodConfirmed>
 {
@@ -38,6 +41,15 @@ public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : Messag
         if (refusal is not null)
             throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: {refusal}");
         if (proposal.ConfirmedBy is not null) return;
+        if (confirmation.PayoutSeal?.Operator != confirmation.Operator)
+            throw new MessageRejectedException($"make-good confirmation {confirmation.DecisionId}: it carries no " +
+                $"seal of the terms for Payout by its confirmer {confirmation.Operator} (cpctl and the console " +
+                "add one)");
+        var proposerSeal = proposal.Seal ?? throw new MessageRejectedException(
+            $"make-good confirmation {confirmation.DecisionId}: proposal {proposal.ProposalId} was recorded without " +
+            "its proposer's seal for Payout, so what it books could not be paid; propose it again");
+        var made = new SealedMakeGood(proposal.ProposalId, proposal.CorrectionsSoFar, proposal.TotalMinor,
+            assessed.Items, [proposerSeal, confirmation.PayoutSeal]);
         await MakeGoodStore.ConfirmAsync(context, confirmation);
         var booked = await MakeGoodStore.BookedAsync(context, proposal.ContestId);
         var currency = Currency.Parse(assessed.Currency);
@@ -47,7 +59,8 @@ public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : Messag
             var amount = checked(
                 item.CorrectedNetMinor - item.OfficialNetMinor - booked.GetValueOrDefault(item.EntryId));
             if (amount <= 0) continue;
-            var payoutId = MakeGoodRules.PayoutIdFor(proposal.ContestId, item.EntryId, proposal.CorrectionsSoFar);
+            var payoutId =
+                PrizePayoutOrdered.MakeGoodIdFor(proposal.ContestId, item.EntryId, proposal.CorrectionsSoFar);
             if (!await MakeGoodStore.InsertPayoutAsync(context, payoutId, proposal.ContestId, item, amount,
                 currency.Code, proposal.CorrectionsSoFar)) continue;
             var money = new Money(amount, currency);
@@ -59,7 +72,7 @@ public sealed class MakeGoodConfirmedHandler(SettlementOptions options) : Messag
                     Posting.Credit(Accounts.PrizesPayable(item.PlayerId), money)]));
             // Payout pays no more than Settlement authorized: the make-good is authorized for exactly its amount.
             var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(payoutId),
-                proposal.ContestId, 1, amount, currency.Code, now);
+                proposal.ContestId, 1, amount, currency.Code, now, MakeGood: made);
             context.Publish(Topics.PayoutsDue, proposal.ContestId,
                 ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
             context.Publish(Topics.PayoutsDue, proposal.ContestId, payoutId,

@@ -6,7 +6,8 @@ namespace ContestPipeline.Settlement.MakeGoods;
 /// <summary>
 /// An approver's proposal of an assessed make-good: recorded, never booked until a second
 /// approver confirms it. A proposal of something not assessed, not complete, or of another
-/// total than assessed is refused (dead-lettered with the reason and an alert).
+/// total than assessed is refused (dead-lettered with the reason and an alert), and so is one without its proposer's
+/// seal of its terms for Payout, which Payout pays a make-good under (<see cref="MakeGoodSeals"/>).
 /// </summary>
 public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
 {
@@ -25,6 +26,10 @@ public sealed class MakeGoodProposedHandler : MessageHandler<MakeGoodProposed>
             throw new MessageRejectedException(
                 $"make-good proposal {proposal.DecisionId}: it proposes {proposal.TotalMinor} {proposal.Currency}, " +
                 $"but the assessment is {assessed.TotalMinor} {assessed.Currency}");
+        if (proposal.PayoutSeal?.Operator != proposal.Operator)
+            throw new MessageRejectedException($"make-good proposal {proposal.DecisionId}: it carries no seal of " +
+                $"its terms for Payout by its proposer {proposal.Operator} (cpctl and the console add one); Payout " +
+                "pays a make-good only under the seals of the operators who proposed and confirmed it");
         await MakeGoodStore.InsertProposalAsync(context, proposal);
     }
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
@@ -64,18 +62,6 @@ public static class MakeGoodRules
 
     private static Dictionary<string, long> NetByEntry(PrizeDecision decision) =>
         (decision.Settlement?.Awards ?? []).ToDictionary(a => a.EntryId, a => a.Net.MinorUnits, StringComparer.Ordinal);
-
-    /// <summary>
-    /// The payout id of one make-good: <c>makegood_</c> and 32 hex digits of the SHA-256 of
-    /// <c>{n}:{contestId}:{entryId}:{correctionsSoFar}</c> (n the contest id's UTF-8 length), so
-    /// it is the same every time it is booked and Stripe's idempotency key for its transfer.
-    /// </summary>
-    public static string PayoutIdFor(string contestId, string entryId, int correctionsSoFar)
-    {
-        var preimage = $"{Encoding.UTF8.GetByteCount(contestId)}:{contestId}:{entryId}:{correctionsSoFar}";
-        return PrizePayoutOrdered.MakeGoodIdPrefix + Convert.ToHexStringLower(
-            SHA256.HashData(Encoding.UTF8.GetBytes(preimage)), 0, 16);
-    }
 
     /// <summary>The ledger account make-goods are expensed to.</summary>
     public const string ExpenseAccount = "platform:make_good_expense";

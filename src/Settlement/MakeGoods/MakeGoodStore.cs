@@ -76,20 +76,23 @@ public static class MakeGoodStore
     public static Task<bool> InsertProposalAsync(TransactionContext context, MakeGoodProposed p) =>
         context.Connection.ExecuteAsync("""
             INSERT INTO settlement.make_good_proposals
-                (proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, proposed_at, decided_at)
-            VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @Operator, @Reason, @TotalMinor, @now, @DecidedAt)
+                (proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, proposed_at, decided_at,
+                 payout_seal)
+            VALUES (@DecisionId, @ContestId, @CorrectionsSoFar, @Operator, @Reason, @TotalMinor, @now, @DecidedAt,
+                @seal::jsonb)
             ON CONFLICT DO NOTHING
             """, new
             {
                 p.DecisionId, p.ContestId, p.CorrectionsSoFar, p.Operator, p.Reason, p.TotalMinor, p.DecidedAt,
                 now = context.Clock.GetUtcNow(),
+                seal = p.PayoutSeal is null ? null : JsonSerializer.Serialize(p.PayoutSeal, OutgoingMessage.Json),
             },
             context.Transaction).ContinueWith(t => t.Result == 1, TaskScheduler.Default);
 
     public static Task<MakeGoodProposal?> ProposalForUpdateAsync(TransactionContext context, string proposalId) =>
         context.Connection.QueryFirstOrDefaultAsync<MakeGoodProposal?>("""
             SELECT proposal_id, contest_id, corrections_so_far, proposed_by, reason, total_minor, confirmed_by,
-                   decided_at, proposed_at
+                   decided_at, proposed_at, payout_seal::text AS payout_seal
             FROM settlement.make_good_proposals WHERE proposal_id = @proposalId FOR UPDATE
             """, new { proposalId }, context.Transaction);
 

@@ -3,6 +3,10 @@ using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Local.Processes;
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Scenarios;
 using ContestPipeline.Local.Demo;
@@ -13,7 +17,8 @@ namespace ContestPipeline.Tests.Payout;
 /// Payout pays a contest at most the entry fees it has itself verified on Stripe as paid in for it, and refunds only a
 /// payment it verified as that contest's entry fee, at most its amount: through the real payout worker, the local
 /// broker, the webhook receiver and the Stripe-compatible server. Settlement's authorization and Ingestion's refund
-/// order, each properly signed, move no money on their own.
+/// order, each properly signed, move no money on their own; nor does Settlement's make-good without the seals of the
+/// two operators who proposed and confirmed it.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
 public sealed class ContestFundsTests(PipelineFixture fixture)
@@ -172,5 +177,83 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         Assert.Equal("gtd:90000,gtd-borrowed:0,gtd-raised:0", await h.ScalarAsync<string>(
             "SELECT string_agg(contest_id || ':' || guaranteed_minor, ',' ORDER BY contest_id COLLATE \"C\") " +
             "FROM payout.contest_payout_budgets WHERE contest_id LIKE 'gtd%'"));
+    }
+
+    [Fact]
+    public async Task A_make_good_is_paid_only_to_whom_and_up_to_what_two_operators_sealed()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        string[] players = ["uma", "wes"];
+        foreach (var player in players) await h.World.SignUpForPayoutsAsync(player);
+        foreach (var player in players) await h.WaitForRecipientAsync(player);
+        // One correction report: uma is owed 300.00 (her net prize 0.00 became 300.00), wes 150.00 (100.00 to 250.00).
+        MakeGoodItem[] Items(string contest) =>
+        [
+            new($"entry_{contest}_uma", "uma", 5, 1, 0, 300_00, 300_00),
+            new($"entry_{contest}_wes", "wes", 4, 2, 100_00, 250_00, 150_00),
+        ];
+        SealedMakeGood Sealed(string contest, string[] by, MakeGoodItem[]? sent = null)
+        {
+            var terms = MakeGoodTerms.Of("prop-" + contest, contest, 1, 450_00, "USD", Items(contest));
+            return new SealedMakeGood("prop-" + contest, 1, 450_00, sent ?? Items(contest),
+                [.. by.Select(o => MakeGoodSeals.Seal(LocalSigningKeys.Operator(o), contest, terms))]);
+        }
+        // As Settlement publishes a confirmed make-good: its authorization carrying the sealed terms, then its order.
+        PrizePayoutOrdered MakeGood(string contest, SealedMakeGood? made, int item, long net, string? player = null,
+            long? authorized = null)
+        {
+            var of = Items(contest)[item];
+            var order = new PrizePayoutOrdered(PrizePayoutOrdered.MakeGoodIdFor(contest, of.EntryId, 1), contest,
+                of.EntryId, player ?? of.PlayerId, of.CorrectedRank, net, 0, net, "USD");
+            var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(order.PayoutId),
+                contest, 1, authorized ?? net, "USD", DateTimeOffset.UtcNow, MakeGood: made);
+            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, ContestPayoutsAuthorized.MessageType,
+                ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, PrizePayoutOrdered.MessageType,
+                order.PayoutId, order);
+            return order;
+        }
+        string AuthorizationOf(PrizePayoutOrdered o) =>
+            ContestPayoutsAuthorized.MessageIdFor(ContestPayoutsAuthorized.MakeGoodIdFor(o.PayoutId));
+
+        // Proposed by ann, confirmed by bob: both paid, as sealed.
+        var paid = new[]
+        {
+            MakeGood("mg-ok", Sealed("mg-ok", ["ann", "bob"]), 0, 300_00),
+            MakeGood("mg-ok", Sealed("mg-ok", ["ann", "bob"]), 1, 150_00),
+        };
+        foreach (var o in paid) await h.WaitForStateAsync(o.PayoutId, PayoutStatusNames.Paid, seconds: 60);
+        Assert.All(paid, o => Assert.Equal(o.NetMinor, Assert.Single(h.TransfersOf(o.PayoutId)).Amount));
+
+        // Made up by Settlement, sealed by one operator, or altered after sealing: the authorization is refused.
+        var none = MakeGood("mg-none", null, 0, 300_00);
+        Assert.Contains("carries no make-good terms sealed", await h.DeadLetterReasonAsync(AuthorizationOf(none)));
+        var one = MakeGood("mg-one", Sealed("mg-one", ["ann"]), 0, 300_00);
+        Assert.Contains("sealed by 1 operator(s) that verify for payout, 2 needed",
+            await h.DeadLetterReasonAsync(AuthorizationOf(one)));
+        var raised = Items("mg-raised");
+        raised[0] = raised[0] with { CorrectedNetMinor = 3_000_00, MakeGoodMinor = 3_000_00 };
+        var altered = MakeGood("mg-raised", Sealed("mg-raised", ["ann", "bob"], raised), 0, 3_000_00);
+        Assert.Contains("ann's seal does not match the make-good's terms",
+            await h.DeadLetterReasonAsync(AuthorizationOf(altered)));
+        // More than the terms owe the entry: refused at the authorization.
+        var more = MakeGood("mg-more", Sealed("mg-more", ["ann", "bob"]), 1, 900_00);
+        Assert.Contains("the sealed terms owe entry entry_mg-more_wes 15000",
+            await h.DeadLetterReasonAsync(AuthorizationOf(more)));
+        // Sealed for uma, ordered to wes: the order is refused.
+        var elsewhere = MakeGood("mg-else", Sealed("mg-else", ["ann", "bob"]), 0, 300_00, player: "wes");
+        Assert.Contains("the operators sealed it for entry entry_mg-else_uma of player uma",
+            await h.DeadLetterReasonAsync(elsewhere.PayoutId));
+        // A make-good order riding on a contest's settling authorization, with no make-good authorization: refused.
+        var riding = new PrizePayoutOrdered(PrizePayoutOrdered.MakeGoodIdFor("mg-ride", "entry_x", 1), "mg-ride",
+            "entry_x", "wes", 1, 200_00, 0, 200_00, "USD");
+        Settle(h, "mg-ride", riding);
+        Assert.Contains("no make-good of that id was sealed", await h.DeadLetterReasonAsync(riding.PayoutId));
+        foreach (var o in new[] { none, one, altered, more })
+            Assert.Contains("no make-good of that id was sealed", await h.DeadLetterReasonAsync(o.PayoutId));
+        var forged = new[] { none, one, altered, more, elsewhere, riding };
+        Assert.All(forged, o => Assert.Empty(h.TransfersOf(o.PayoutId)));
+        Assert.Equal(0, await h.ScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE payout_id = ANY(@ids)",
+            new { ids = forged.Select(o => o.PayoutId).ToArray() }));
     }
 }

@@ -87,8 +87,8 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         foreach (var o in new[] { b, d, unauthorized })
             Assert.Contains(alerts, x => x.Severity == AlertSeverities.Critical && x.Code == "dead_letter" && x.Message.Contains(o.PayoutId, StringComparison.Ordinal));
 
-        // A make-good is authorized separately, and adds to what the contest may pay: the refused
-        // order, re-driven with an operator's grant, now fits and is paid once.
+        // A second authorization of the contest adds to what it may pay (within its verified fees): the
+        // refused order, re-driven with an operator's grant, now fits and is paid once.
         Authorize(run.World, "make-good:ca:1", "ca", payouts: 1, net: 300);
         run.World.Redrive(Topics.PayoutsDue, b.ContestId, PrizePayoutOrdered.MessageType, b.PayoutId, b);
         await Eventually.UntilAsync(async () => (await PaidAsync(run)).Contains(b.PayoutId), "the made-good order paid", TimeSpan.FromSeconds(60));

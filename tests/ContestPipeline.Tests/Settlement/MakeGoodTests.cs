@@ -15,6 +15,7 @@ using System.Text.Json;
 using ContestPipeline.Plumbing.Messaging;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
 using ContestPipeline.Operations.Queries.Ledger;
+using ContestPipeline.Local.Processes;
 
 namespace ContestPipeline.Tests.Settlement;
 
@@ -125,10 +126,10 @@ public sealed class MakeGoodTests
     [Fact]
     public void A_make_goods_payout_id_is_fixed_by_contest_entry_and_report()
     {
-        Assert.Equal(MakeGoodRules.PayoutIdFor("mg", "e-ed", 1), MakeGoodRules.PayoutIdFor("mg", "e-ed", 1));
-        Assert.NotEqual(MakeGoodRules.PayoutIdFor("mg", "e-ed", 1), MakeGoodRules.PayoutIdFor("mg", "e-ed", 2));
-        Assert.StartsWith("makegood_", MakeGoodRules.PayoutIdFor("mg", "e-ed", 1), StringComparison.Ordinal);
-        Assert.Equal(41, MakeGoodRules.PayoutIdFor("mg", "e-ed", 1).Length);
+        Assert.Equal(PrizePayoutOrdered.MakeGoodIdFor("mg", "e-ed", 1), PrizePayoutOrdered.MakeGoodIdFor("mg", "e-ed", 1));
+        Assert.NotEqual(PrizePayoutOrdered.MakeGoodIdFor("mg", "e-ed", 1), PrizePayoutOrdered.MakeGoodIdFor("mg", "e-ed", 2));
+        Assert.StartsWith("makegood_", PrizePayoutOrdered.MakeGoodIdFor("mg", "e-ed", 1), StringComparison.Ordinal);
+        Assert.Equal(41, PrizePayoutOrdered.MakeGoodIdFor("mg", "e-ed", 1).Length);
     }
 
     [Fact]
@@ -152,8 +153,12 @@ public sealed class MakeGoodTests
         var assessed = JsonSerializer.Deserialize<MakeGoodsAssessed>(
             (await stack.ScalarAsync<string>("SELECT assessment::text FROM operations.make_goods WHERE contest_id = 'mg'"))!, OutgoingMessage.Json)!;
         string TermsOf(string proposal) => MakeGoodTerms.Of(proposal, "mg", 1, 3_492, "USD", assessed.Items);
+        OperatorSeal SealOf(string who, string terms) => MakeGoodSeals.Seal(LocalSigningKeys.Operator(who), "mg", terms);
         MakeGoodConfirmed Confirm(string id, string proposal, string who, string? terms = null) =>
-            new(id, "mg", proposal, who, "agreed", DateTimeOffset.UtcNow, 3_492, "USD", terms ?? TermsOf(proposal));
+            new(id, "mg", proposal, who, "agreed", DateTimeOffset.UtcNow, 3_492, "USD", terms ?? TermsOf(proposal),
+                SealOf(who, terms ?? TermsOf(proposal)));
+        MakeGoodProposed Propose(string id, DateTimeOffset decidedAt) =>
+            new(id, "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", decidedAt, SealOf("ann", TermsOf(id)));
         void Publish(MakeGoodConfirmed c) => stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor(c.DecisionId), c);
         async Task<string> RefusedAsync(string decisionId)
         {
@@ -166,12 +171,20 @@ public sealed class MakeGoodTests
 
         // A proposal made 25 hours ago and never confirmed has expired: its confirmation books nothing.
         stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p0"),
-            new MakeGoodProposed("p0", "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", DateTimeOffset.UtcNow.AddHours(-25)));
+            Propose("p0", DateTimeOffset.UtcNow.AddHours(-25)));
         Publish(Confirm("c-late", "p0", "bob"));
         Assert.Contains("proposal p0 expired unconfirmed", await RefusedAsync("c-late"), StringComparison.Ordinal);
 
+        // A proposal without the proposer's seal for Payout is refused: what it booked could not be paid.
+        stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p-unsealed"),
+            Propose("p-unsealed", DateTimeOffset.UtcNow) with { PayoutSeal = null });
+        string? unsealed = null;
+        await stack.WaitAsync(() => Task.FromResult((unsealed = stack.World.Read(Topics.DeadLetter(Topics.Operations))
+            .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault(r => r.Contains("proposal p-unsealed:", StringComparison.Ordinal))) is not null),
+            "the unsealed proposal dead-lettered");
+        Assert.Contains("it carries no seal of its terms for Payout by its proposer ann", unsealed, StringComparison.Ordinal);
         stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p1"),
-            new MakeGoodProposed("p1", "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", DateTimeOffset.UtcNow));
+            Propose("p1", DateTimeOffset.UtcNow));
         // The proposer cannot confirm her own proposal: refused, nothing booked.
         Publish(Confirm("c0", "p1", "ann"));
         Assert.Contains("a second, different approver must confirm", await RefusedAsync("c0"), StringComparison.Ordinal);
@@ -199,7 +212,14 @@ public sealed class MakeGoodTests
         Assert.Equal(0, await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
         Assert.Null(await stack.ScalarAsync<string>("SELECT confirmed_by FROM settlement.make_good_proposals WHERE proposal_id = 'p1'"));
 
-        // Two operators' own keys: booked.
+        // A confirmation without the confirmer's seal for Payout, or with another operator's seal, books nothing.
+        Publish(Confirm("c-unsealed", "p1", "bob") with { PayoutSeal = null });
+        Assert.Contains("it carries no seal of the terms for Payout by its confirmer bob", await RefusedAsync("c-unsealed"), StringComparison.Ordinal);
+        Publish(Confirm("c-cat-seal", "p1", "bob") with { PayoutSeal = SealOf("cat", TermsOf("p1")) });
+        Assert.Contains("by its confirmer bob", await RefusedAsync("c-cat-seal"), StringComparison.Ordinal);
+        Assert.Equal(0, await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+
+        // Two operators' own keys: booked, and paid by Payout under both operators' seals.
         Publish(Confirm("c1", "p1", "bob"));
         Publish(Confirm("c2", "p1", "cat"));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
@@ -226,5 +246,6 @@ public sealed class MakeGoodTests
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "mg"));
         Assert.Equal(1_746, await conn.ExecuteScalarAsync<long>("SELECT net_minor FROM settlement.payouts WHERE player_id = 'ed' AND make_good_of = 1"));
+        Assert.Equal(["ann,bob", "ann,bob"], await conn.QueryAsync<string>("SELECT sealed_by FROM payout.make_good_grants ORDER BY payout_id"));
     }
 }
