@@ -270,15 +270,16 @@ public sealed class OperatorToolTests
     /// </summary>
     private static async Task DefineLiveContestAsync(OperationsStack stack, Cpctl tool, string game)
     {
-        var definition = ContestScenarios.Fantasy(LiveContest, DateTimeOffset.UtcNow.AddSeconds(15), [game]);
         var file = Path.Combine(stack.WorkDirectory, $"{LiveContest}.json");
-        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(definition with { MinEntries = 0, GameIds = [] },
-            OutgoingMessage.Json));
+        var wrong = ContestScenarios.Fantasy(LiveContest, DateTimeOffset.UtcNow.AddHours(1), [game]) with { MinEntries = 0, GameIds = [] };
+        await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(wrong, OutgoingMessage.Json));
         var refused = await tool.RunAsync(1, "contests", "define", file, "--operator", "ann");
         Assert.Contains(refused.Lines, l => l == $"contests define: contest {LiveContest} not defined (2 reasons):");
         Assert.Contains(refused.Lines, l => l.StartsWith("  - minEntries 0 is less than", StringComparison.Ordinal));
         Assert.Contains(refused.Lines, l => l == "  - gameIds is empty; a contest covers at least one game");
 
+        // Locking once cpctl has started, sent it, and the three entries are decided, on a machine as busy as it may be.
+        var definition = ContestScenarios.Fantasy(LiveContest, DateTimeOffset.UtcNow.AddSeconds(45), [game]);
         await File.WriteAllTextAsync(file, System.Text.Json.JsonSerializer.Serialize(definition, OutgoingMessage.Json));
         var sent = await tool.RunAsync("contests", "define", file, "--operator", "ann");
         Assert.Contains(sent.Lines, l => l.StartsWith($"contest {LiveContest} sent; ", StringComparison.Ordinal));
