@@ -2,20 +2,26 @@ using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
+using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace ContestPipeline.Ingestion.Contests;
 
 /// <summary>
 /// Up to when the entries consumer group has recorded every record that reached the broker.
 /// Asked at a moment T, it notes the high watermark of every partition of <c>entries</c>; once
-/// the group's committed offsets reach those marks, every record that reached the broker before
-/// T is a recorded submission (offsets are committed only after the transaction that recorded
-/// them), and it answers T from then on, noting new marks. Entries close only for contests whose
+/// the group's positions reach those marks, every record that reached the broker before T is a
+/// recorded submission, and it answers T from then on, noting new marks. The positions are those the
+/// consumer stores with its data and resumes from (<see cref="ConsumerPositionStore"/>), not Kafka's committed
+/// offsets: after a restore from an earlier copy, or a rewind, the committed offsets still stand where the group
+/// had read before, and closing on them closed a contest before its on-time submissions were read again (each
+/// then refused as closed, and its fee refunded). Entries close only for contests whose
 /// closing time + skew is at or before that answer: a submission on time is never lost behind a
 /// busy consumer, and a steady stream of entries for other contests never keeps one open.
 /// </summary>
-public sealed class EntriesWatermark(PipelineSettings settings, TimeProvider clock, ILogger<EntriesWatermark> logger)
+public sealed class EntriesWatermark(PipelineSettings settings, NpgsqlDataSource dataSource, TimeProvider clock,
+    ILogger<EntriesWatermark> logger)
     : IDisposable
 {
     public static string Group => IngestionWorker.Shape.Group("entries").Consumer;
@@ -63,13 +69,14 @@ public sealed class EntriesWatermark(PipelineSettings settings, TimeProvider clo
                 tp => _consumer.QueryWatermarkOffsets(tp, Timeout).High.Value));
         }
         var (markedAt, high) = _mark.Value;
-        var partitions = high.Keys.Select(p => new TopicPartition(Topics.Entries, p)).ToList();
-        foreach (var c in _consumer.Committed(partitions, Timeout))
+        var stored = new ConsumerPositionStore(IngestionWorker.Name, Group)
+            .Load(dataSource, [.. high.Keys.Select(p => (Topics.Entries, p))]);
+        foreach (var (partition, mark) in high)
         {
-            var position = c.Offset == Offset.Unset
-                ? _consumer.QueryWatermarkOffsets(c.TopicPartition, Timeout).Low.Value
-                : c.Offset.Value;
-            if (position < high[c.Partition.Value]) return;
+            // A partition with no stored position is read from its beginning: nothing of it is recorded yet.
+            var position = stored.TryGetValue((Topics.Entries, partition), out var next) ? next
+                : _consumer.QueryWatermarkOffsets(new TopicPartition(Topics.Entries, partition), Timeout).Low.Value;
+            if (position < mark) return;
         }
         _readTo = markedAt;
         _mark = null;

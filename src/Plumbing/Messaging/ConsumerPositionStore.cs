@@ -10,7 +10,7 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// transaction); only the worker lowers them, applying an operator's signed rewind (<see cref="ConsumerRewinds"/>),
 /// in the same transaction as it records the rewind applied. A committed offset moves them neither way.
 /// </summary>
-internal sealed class ConsumerPositionStore(string schema, string consumer)
+public sealed class ConsumerPositionStore(string schema, string consumer)
 {
     private readonly string _table = SqlNames.Identifier(schema) + ".consumer_positions";
 

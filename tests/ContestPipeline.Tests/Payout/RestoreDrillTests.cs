@@ -130,6 +130,47 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     }
 
     /// <summary>
+    /// Ingestion's drill: its schema restored to a copy taken once the contest was scheduled, before any entry. Read
+    /// again from the copy's time, Ingestion learns the payments and decides the three entries again as it did (on
+    /// time by when they were submitted, whenever decided), under the same ids: nobody is refunded, no fee is booked
+    /// twice, and the contest stays PAID with one transfer per prize.
+    /// </summary>
+    [Fact]
+    public async Task Ingestion_restored_to_a_copy_from_before_its_entries_decides_them_again_and_refunds_nobody()
+    {
+        const string contest = "drill-i";
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) h.Run.StartWorker(worker);
+        foreach (var player in Players) await h.World.SignUpForPayoutsAsync(player);
+        foreach (var player in Players) await h.WaitForRecipientAsync(player);
+        (string File, DateTimeOffset TakenAt) copy = default;
+        var orders = await SettleAsync(h, contest, defined: async () => copy = await CopyAsync(h, "ingestion"));
+        foreach (var payout in orders) await h.WaitForStateAsync(payout, PayoutStatusNames.Paid, seconds: 90);
+        await h.Run.WaitForSettlementStateAsync(contest, "PAID", TimeSpan.FromSeconds(90));
+        var paidBefore = await TransfersOnStripeAsync(h, contest);
+
+        await RestoreAsync(h, copy.File!, copy.TakenAt, "ingestion");
+        // Before entries closed on Kafka's committed offsets (still at the end after the restore): the contest closed
+        // before the three on-time submissions were read again, each was refused as closed and its fee refunded.
+        await Eventually.UntilAsync(() => h.ScalarAsync<string>(
+                "SELECT coalesce(string_agg(submission_id || ' ' || coalesce(outcome, 'undecided'), ', ' " +
+                "ORDER BY submission_id), '') FROM ingestion.submissions WHERE contest_id = @contest", new { contest }),
+            decided => decided == "s-ada Ok, s-bo Ok, s-cy Ok",
+            "Ingestion's three submissions decided again", TimeSpan.FromSeconds(90));
+        await h.Run.ReadToEndAsync();
+        Assert.Empty(h.Stripe.Ledger().Refunds);
+        Assert.Equal(0, await h.ScalarAsync<long>("SELECT count(*) FROM ingestion.refund_orders"));
+        Assert.Equal(0, await h.ScalarAsync<long>("SELECT count(*) FROM payout.refunds"));
+        Assert.Equal(3, await h.ScalarAsync<long>(
+            "SELECT count(*) FROM settlement.entries WHERE contest_id = @contest", new { contest }));
+        var paidAfter = await TransfersOnStripeAsync(h, contest);
+        Assert.Equal(paidBefore, paidAfter);
+        Assert.All(paidAfter.Values, transfers => Assert.Single(transfers));
+        Assert.Empty(h.DeadLetters());
+        await AssertLedgerAsync(h, contest, paidAfter);
+    }
+
+    /// <summary>
     /// The refunds' drill: Stripe refuses a second full refund of a charge by itself, so what the restore would lose
     /// without adoption is the record of Stripe's refund (the refund recorded made with no Stripe id); adopted, Payout
     /// records the refund Stripe made, and reports it under the same message ids.
@@ -196,7 +237,8 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     /// A contest of three entries, through the workers to SETTLED (<paramref name="atLock"/> run once it locked);
     /// returns its payouts' ids.
     /// </summary>
-    private static async Task<List<string>> SettleAsync(PayoutHarness h, string contest, Func<Task>? atLock = null)
+    private static async Task<List<string>> SettleAsync(PayoutHarness h, string contest, Func<Task>? atLock = null,
+        Func<Task>? defined = null)
     {
         var run = h.Run;
         var lockAt = await run.LockTimeAsync();
@@ -205,6 +247,11 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         {
             PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted),
         });
+        if (defined is not null)
+        {
+            await run.WaitForStateAsync(contest, "SCHEDULED");
+            await defined();
+        }
         var lineups = new Dictionary<string, string[]>
         {
             ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"],
