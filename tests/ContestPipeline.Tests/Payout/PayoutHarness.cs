@@ -197,8 +197,11 @@ public sealed class PayoutHarness : IAsyncDisposable
             "SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)", new { player },
             seconds: 60);
 
-    /// <summary>Waits until Payout has applied an event (it is in payout.stripe_events) and returns what it made of it.</summary>
-    public async Task<string> OutcomeOfAsync(string eventId, string contains = "", int seconds = 30)
+    /// <summary>
+    /// Waits until Payout has applied an event (it is in payout.stripe_events) and returns what it made of it. A minute
+    /// by default: the event may wait for a worker just started again, whose start took over 30 s at a load of 67.
+    /// </summary>
+    public async Task<string> OutcomeOfAsync(string eventId, string contains = "", int seconds = 60)
     {
         await WaitForAsync($"event {eventId} applied{(contains.Length > 0 ? $" ({contains})" : "")}",
             "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = @eventId AND outcome LIKE '%' || @contains || '%')",
