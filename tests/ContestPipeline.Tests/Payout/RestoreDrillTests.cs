@@ -34,10 +34,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     {
         const string contest = "drill";
         // No balance: the prizes wait, held for it, until the copy is taken.
-        await using var h = await PayoutHarness.StartAsync(fixture, balance: 0);
-        foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) h.Run.StartWorker(worker);
-        foreach (var player in Players) await h.World.SignUpForPayoutsAsync(player);
-        foreach (var player in Players) await h.WaitForRecipientAsync(player);
+        await using var h = await StartPipelineAsync(balance: 0);
         var orders = await SettleAsync(h, contest);
 
         // The copy: every prize recorded and none sent.
@@ -48,10 +45,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
 
         // The prizes are paid, one transfer each, and Settlement books them.
         h.Stripe.TopUp(10_000_000, "usd");
-        foreach (var payout in orders) await h.WaitForStateAsync(payout, PayoutStatusNames.Paid, seconds: 90);
-        await h.Run.WaitForSettlementStateAsync(contest, "PAID", TimeSpan.FromSeconds(90));
-        var paidBefore = await TransfersOnStripeAsync(h, contest);
-        Assert.Equal(orders.Order(), paidBefore.Keys.Order());
+        var paidBefore = await PaidAsync(h, contest, orders);
 
         await RestoreAsync(h, copy, copyTakenAt);
         Assert.Equal(3, await h.ScalarAsync<long>(
@@ -82,23 +76,17 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     /// <summary>
     /// Settlement's drill: its schema restored to a copy taken once the contest locked, before it settled and paid.
     /// Read again from the copy's time, Settlement settles the contest again and orders the same prizes under the same
-    /// ids (Payout skips them), books the transfers Payout reported once, and the contest is PAID: one transfer per
-    /// prize on Stripe, the ledger balanced, nothing dead-lettered.
+    /// ids (Payout skips them), books the transfers Payout reported once (those it read before their prizes, re-driven
+    /// as the runbook's last step says), and the contest is PAID: one transfer per prize on Stripe, the ledger balanced.
     /// </summary>
     [Fact]
     public async Task Settlement_restored_to_a_copy_from_before_it_settled_settles_again_and_pays_nobody_twice()
     {
         const string contest = "drill-s";
-        await using var h = await PayoutHarness.StartAsync(fixture);
-        foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) h.Run.StartWorker(worker);
-        foreach (var player in Players) await h.World.SignUpForPayoutsAsync(player);
-        foreach (var player in Players) await h.WaitForRecipientAsync(player);
+        await using var h = await StartPipelineAsync();
         (string File, DateTimeOffset TakenAt) copy = default;
         var orders = await SettleAsync(h, contest, async () => copy = await CopyAsync(h, "settlement"));
-        foreach (var payout in orders) await h.WaitForStateAsync(payout, PayoutStatusNames.Paid, seconds: 90);
-        await h.Run.WaitForSettlementStateAsync(contest, "PAID", TimeSpan.FromSeconds(90));
-        var paidBefore = await TransfersOnStripeAsync(h, contest);
-        Assert.Equal(orders.Order(), paidBefore.Keys.Order());
+        var paidBefore = await PaidAsync(h, contest, orders);
 
         await RestoreAsync(h, copy.File!, copy.TakenAt, "settlement");
         // Read again, the transfers' reports (payouts.status) can come before the standings that make Settlement order
@@ -121,9 +109,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             Assert.Equal(orders, await conn.QueryAsync<string>(
                 "SELECT payout_id FROM settlement.payouts WHERE contest_id = @contest ORDER BY payout_id",
                 new { contest }));
-        var paidAfter = await TransfersOnStripeAsync(h, contest);
-        Assert.Equal(paidBefore, paidAfter);
-        Assert.All(paidAfter.Values, transfers => Assert.Single(transfers));
+        var paidAfter = await PaidOnceAsync(h, contest, paidBefore);
         Assert.False(h.Alerted("second_transfer"));
         Assert.Empty(h.DeadLetters());
         await AssertLedgerAsync(h, contest, paidAfter);
@@ -139,15 +125,10 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     public async Task Ingestion_restored_to_a_copy_from_before_its_entries_decides_them_again_and_refunds_nobody()
     {
         const string contest = "drill-i";
-        await using var h = await PayoutHarness.StartAsync(fixture);
-        foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) h.Run.StartWorker(worker);
-        foreach (var player in Players) await h.World.SignUpForPayoutsAsync(player);
-        foreach (var player in Players) await h.WaitForRecipientAsync(player);
+        await using var h = await StartPipelineAsync();
         (string File, DateTimeOffset TakenAt) copy = default;
         var orders = await SettleAsync(h, contest, defined: async () => copy = await CopyAsync(h, "ingestion"));
-        foreach (var payout in orders) await h.WaitForStateAsync(payout, PayoutStatusNames.Paid, seconds: 90);
-        await h.Run.WaitForSettlementStateAsync(contest, "PAID", TimeSpan.FromSeconds(90));
-        var paidBefore = await TransfersOnStripeAsync(h, contest);
+        var paidBefore = await PaidAsync(h, contest, orders);
 
         await RestoreAsync(h, copy.File!, copy.TakenAt, "ingestion");
         // Before entries closed on Kafka's committed offsets (still at the end after the restore): the contest closed
@@ -163,9 +144,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         Assert.Equal(0, await h.ScalarAsync<long>("SELECT count(*) FROM payout.refunds"));
         Assert.Equal(3, await h.ScalarAsync<long>(
             "SELECT count(*) FROM settlement.entries WHERE contest_id = @contest", new { contest }));
-        var paidAfter = await TransfersOnStripeAsync(h, contest);
-        Assert.Equal(paidBefore, paidAfter);
-        Assert.All(paidAfter.Values, transfers => Assert.Single(transfers));
+        var paidAfter = await PaidOnceAsync(h, contest, paidBefore);
         Assert.Empty(h.DeadLetters());
         await AssertLedgerAsync(h, contest, paidAfter);
     }
@@ -279,6 +258,37 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             new { contest })).ToList();
         Assert.Equal(3, payouts.Count);
         return payouts;
+    }
+
+    /// <summary>Payout with every worker it needs for a contest to PAID, the drill's players signed up for payouts.</summary>
+    private async Task<PayoutHarness> StartPipelineAsync(long balance = 10_000_000)
+    {
+        var h = await PayoutHarness.StartAsync(fixture, balance: balance);
+        foreach (var worker in new[] { "ingestion", "scoring", "settlement" }) h.Run.StartWorker(worker);
+        foreach (var player in Players) await h.World.SignUpForPayoutsAsync(player);
+        foreach (var player in Players) await h.WaitForRecipientAsync(player);
+        return h;
+    }
+
+    /// <summary>Waits for the contest's prizes paid and the contest PAID; Stripe's transfers of it, one per prize.</summary>
+    private static async Task<Dictionary<string, List<string>>> PaidAsync(PayoutHarness h, string contest,
+        IReadOnlyList<string> orders)
+    {
+        foreach (var payout in orders) await h.WaitForStateAsync(payout, PayoutStatusNames.Paid, seconds: 90);
+        await h.Run.WaitForSettlementStateAsync(contest, "PAID", TimeSpan.FromSeconds(90));
+        var paid = await TransfersOnStripeAsync(h, contest);
+        Assert.Equal(orders.Order(), paid.Keys.Order());
+        return paid;
+    }
+
+    /// <summary>After the restore: Stripe's transfers of the contest are still those before it, one per prize.</summary>
+    private static async Task<Dictionary<string, List<string>>> PaidOnceAsync(PayoutHarness h, string contest,
+        Dictionary<string, List<string>> paidBefore)
+    {
+        var paidAfter = await TransfersOnStripeAsync(h, contest);
+        Assert.Equal(paidBefore, paidAfter);
+        Assert.All(paidAfter.Values, transfers => Assert.Single(transfers));
+        return paidAfter;
     }
 
     /// <summary>Stripe's transfers of the contest, as Stripe lists them, by the payout their metadata names.</summary>
