@@ -28,7 +28,7 @@ public static class Workers
 
     public static WorkerShape Payout { get; } = Shape("payout",
         ("canary", [Topics.Canary]), ("orders", [Topics.PayoutsDue]), ("control", [Topics.PayoutsControl]),
-        ("stripe", [Topics.StripeEvents])) with
+        ("stripe", [Topics.StripeEvents]), ("lifecycle", [Topics.ContestLifecycle])) with
     {
         // The platform's read API asks for fresh onboarding links and Express dashboard login links here and reads
         // Payout's answers; nothing else of Payout's.

@@ -1,4 +1,6 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Authorizations;
@@ -26,7 +28,8 @@ namespace ContestPipeline.Payout;
 
 /// <summary>
 /// The payout worker's wiring: payout and refund orders and operator decisions in from
-/// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events;
+/// payouts.due, the emergency stop from payouts.control, Stripe's events in from stripe.events, accepted entries' fees
+/// from contest.lifecycle;
 /// the jobs that make the Stripe calls
 /// (refunds, onboarding, account and transfer reads, entry fees' verification, prize transfers, a restore's
 /// reconciliation, Stripe's transfers matched against the orders), each between two transactions; what became of
@@ -55,6 +58,14 @@ public static class PayoutWorker
                 sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
+            // Which payments Ingestion made accepted entries of, against its own refund orders; nothing else there.
+            new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
+            [
+                new EntryAcceptedHandler(),
+                .. IgnoredMessageHandler.Of([.. PublishRights.Pipeline.Rows
+                    .Where(r => r.Topic == Topics.ContestLifecycle && r.MessageType != EntryAccepted.MessageType)
+                    .Select(r => r.MessageType)]),
+            ]),
         ])
     {
         Services = (services, _) =>

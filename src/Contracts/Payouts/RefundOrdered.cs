@@ -21,4 +21,11 @@ public sealed record RefundOrdered(
 
     /// <summary>A PaymentIntent is refunded at most once, whatever the reason.</summary>
     public static string RefundIdFor(string paymentIntentId) => "refund_" + paymentIntentId;
+
+    /// <summary>
+    /// The message id of Settlement's order for a cancelled contest's entry: not the refund id Ingestion's orders
+    /// carry, so an order of Ingestion's that was refused under that id (a dead letter is never applied again) cannot
+    /// shadow the cancellation's. Payout still makes the refund once: the refund id is one per PaymentIntent.
+    /// </summary>
+    public static string CancellationMessageIdFor(string refundId) => "cancelled:" + refundId;
 }

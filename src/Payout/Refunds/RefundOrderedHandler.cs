@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Alerts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout.Funds;
 using ContestPipeline.Payout.Transfers;
@@ -14,7 +15,8 @@ namespace ContestPipeline.Payout.Refunds;
 /// is dead-lettered with a critical alert. So is an order for a payment already ordered refunded
 /// with other facts (amount, currency, player or contest). A new order is sent only once Payout has itself verified
 /// the payment on Stripe as that contest's entry fee with at least the amount left unrefunded
-/// (<see cref="VerifyFundsJob"/>); otherwise it fails unsent, with a critical alert.
+/// (<see cref="VerifyFundsJob"/>); otherwise it fails unsent, with a critical alert. Ingestion's order for a payment it
+/// published as an accepted entry's is refused (<see cref="EntryAcceptedHandler"/> covers the other order of arrival).
 /// </summary>
 public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
 {
@@ -32,7 +34,16 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
                 $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for an entry that won prize " +
                 $"{prizes[0].PayoutId} ({PayoutLifecycle.Name(prizes[0].State)}); " +
                 "a prize's entry fee is refunded only once the prize is rejected", AlertSeverities.Critical);
-        if (await RefundStore.InsertAsync(context, order, context.Incoming!.Envelope.MessageId))
+        // Ingestion refunds only payments it made no entry of; an accepted entry's fee goes back with its contest
+        // cancelled, on Settlement's order. Its word that an entry was accepted stands against its own refund.
+        var producer = context.Incoming!.Producer;
+        if (producer == Producers.Ingestion
+            && await RefundStore.AcceptedEntryOfAsync(context, order.PaymentIntentId) is { } entryId)
+            throw new MessageRejectedException(
+                $"refund {order.RefundId}: payment {order.PaymentIntentId} paid for entry {entryId}, which Ingestion " +
+                "accepted; Ingestion may refund only a payment it made no entry of (an accepted entry's fee is " +
+                "refunded when its contest is cancelled, on Settlement's order)", AlertSeverities.Critical);
+        if (await RefundStore.InsertAsync(context, order, context.Incoming.Envelope.MessageId, producer))
         {
             // Sent only once Payout has read the payment from Stripe itself and proven it this contest's entry fee
             // with the amount left to refund (VerifyFundsJob); otherwise refused, unsent, with a critical alert.

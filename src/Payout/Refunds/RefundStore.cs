@@ -11,18 +11,61 @@ namespace ContestPipeline.Payout.Refunds;
 /// </summary>
 public static class RefundStore
 {
-    public static async Task<bool> InsertAsync(TransactionContext context, RefundOrdered order, string orderedBy) =>
+    /// <summary>
+    /// Records an order once; <paramref name="producer"/> is who ordered it, as its signature proved.
+    /// </summary>
+    public static async Task<bool> InsertAsync(TransactionContext context, RefundOrdered order, string orderedBy,
+        string? producer) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
                 reason, state,
-                next_attempt_at, ordered_at, updated_at, ordered_by, proven)
+                next_attempt_at, ordered_at, updated_at, ordered_by, proven, producer)
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting,
-                @now, @now, @now, @orderedBy, false)
+                @now, @now, @now, @orderedBy, false, @producer)
             ON CONFLICT (refund_id) DO NOTHING
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor,
                 order.Currency, order.Reason,
-                waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy },
-                context.Transaction) == 1;
+                waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy,
+                producer }, context.Transaction) == 1;
+
+    /// <summary>Records that Ingestion made an accepted entry of this payment; the first record stands.</summary>
+    public static Task RecordAcceptedFeeAsync(TransactionContext context, string paymentIntentId, string entryId,
+        string contestId, string playerId) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO payout.accepted_entry_fees (payment_intent_id, entry_id, contest_id, player_id, recorded_at)
+            VALUES (@paymentIntentId, @entryId, @contestId, @playerId, @now)
+            ON CONFLICT (payment_intent_id) DO NOTHING
+            """, new { paymentIntentId, entryId, contestId, playerId, now = context.Clock.GetUtcNow() },
+            context.Transaction);
+
+    /// <summary>The accepted entry this payment paid for, as Ingestion published it; null when none.</summary>
+    public static Task<string?> AcceptedEntryOfAsync(TransactionContext context, string paymentIntentId) =>
+        context.Connection.ExecuteScalarAsync<string?>(
+            "SELECT entry_id FROM payout.accepted_entry_fees WHERE payment_intent_id = @paymentIntentId",
+            new { paymentIntentId }, context.Transaction);
+
+    /// <summary>The refund <paramref name="producer"/> ordered of this payment, locked; or null.</summary>
+    public static Task<(string RefundId, string ContestId, string PlayerId, long AmountMinor, string Currency,
+        string State, string? OrderedBy)?> OrderedByAsync(TransactionContext context, string paymentIntentId,
+        string producer) =>
+        context.Connection.QueryFirstOrDefaultAsync<(string, string, string, long, string, string, string?)?>("""
+            SELECT refund_id, contest_id, player_id, amount_minor, currency, state, ordered_by FROM payout.refunds
+            WHERE payment_intent_id = @paymentIntentId AND producer = @producer FOR UPDATE
+            """, new { paymentIntentId, producer }, context.Transaction);
+
+    /// <summary>A waiting refund, proven or not, is refused unsent (waiting → failed), with why.</summary>
+    public static async Task<bool> RefuseWaitingAsync(TransactionContext context, string refundId, string why)
+    {
+        RefundLifecycle.AssertTransition(refundId, RefundState.Waiting, RefundState.Failed);
+        return await context.Connection.ExecuteAsync("""
+            UPDATE payout.refunds SET state = @failed, last_error = @why, updated_at = @now
+            WHERE refund_id = @refundId AND state = @waiting
+            """, new
+            {
+                refundId, why, now = context.Clock.GetUtcNow(), failed = RefundLifecycle.Name(RefundState.Failed),
+                waiting = RefundLifecycle.Name(RefundState.Waiting),
+            }, context.Transaction) == 1;
+    }
 
     /// <summary>A recorded refund order's facts (its contest, player, amount and currency), or null.</summary>
     public static Task<(string ContestId, string PlayerId, long AmountMinor, string Currency)?> OrderedAsync(

@@ -47,7 +47,8 @@ internal sealed record InboxItem(
         // Nothing of a message that is not authentic is trusted, its message id included: it
         // is dead-lettered under its coordinates, so it can neither claim nor shadow the inbox
         // row of a genuine message with the same id, and is refused again wherever it is read.
-        var refusal = verifier.Refusal(r.Topic, r.Message.Key, headers, r.Message.Value, out var signedBy);
+        var refusal = verifier.Refusal(r.Topic, r.Message.Key, headers, r.Message.Value, out var signedBy,
+            out var producer);
         if (refusal is not null)
         {
             var claimed = IncomingMessage.ParseEnvelope(headers, r.Message.Timestamp.UtcDateTime, out _);
@@ -68,7 +69,7 @@ internal sealed record InboxItem(
         {
             Topic = r.Topic, Partition = r.Partition.Value, Offset = r.Offset.Value,
             RawKey = r.Message.Key, Value = r.Message.Value, Headers = headers, Envelope = envelope,
-            Operator = signedBy,
+            Operator = signedBy, Producer = producer,
             KafkaTimestamp = r.Message.Timestamp.Type == TimestampType.NotAvailable
                 ? null : new DateTimeOffset(r.Message.Timestamp.UtcDateTime, TimeSpan.Zero),
         };

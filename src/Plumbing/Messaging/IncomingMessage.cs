@@ -32,6 +32,12 @@ public sealed class IncomingMessage
     /// </summary>
     public string? Operator { get; init; }
 
+    /// <summary>
+    /// On a signed topic, the producer whose pair key verified the message, as the consume loop verified it (never
+    /// what the message says); null on a topic that is not signed.
+    /// </summary>
+    public string? Producer { get; init; }
+
     public string? Key => RawKey is null ? null : Encoding.UTF8.GetString(RawKey);
 
     public T Body<T>() where T : class

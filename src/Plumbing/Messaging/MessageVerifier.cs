@@ -43,10 +43,20 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
     /// that operator, as the key that verified it names them (null for every other message).
     /// </summary>
     public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body,
-        out string? @operator)
+        out string? @operator) =>
+        Refusal(topic, messageKey, headers, body, out @operator, out _);
+
+    /// <summary>
+    /// As above; <paramref name="producer"/> is then the producer whose pair key verified the message (null on a topic
+    /// that is not signed, or when refused): who said it, as the signature proves, for a consumer that trusts one
+    /// producer's word less than another's.
+    /// </summary>
+    public string? Refusal(string topic, byte[]? messageKey, IReadOnlyList<Header> headers, byte[]? body,
+        out string? @operator, out string? producer)
     {
         ArgumentNullException.ThrowIfNull(headers);
         @operator = null;
+        producer = null;
         if (!rights.Covers(topic)) return null;
         var signed = new byte[]?[MessageSignature.SignedHeaders.Count];
         byte[]? signatures = null, operatorName = null, operatorSignatures = null;
@@ -69,34 +79,37 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
                     $"{MessageHeaders.KeyId}); every message on {topic} must carry {MessageHeaders.Signatures}, " +
                     "one per consumer (docs/operations.md, \"Pair keys: cut-over\")"
                 : $"{Refused}: not signed (no {MessageHeaders.Signatures} header); every message on {topic} must be";
-        var producer = Text(signed[Index(MessageHeaders.Producer)]);
+        var signer = Text(signed[Index(MessageHeaders.Producer)]);
         var type = Text(signed[Index(MessageHeaders.Type)]);
-        if (producer is null) return $"{Refused}: signed without a readable {MessageHeaders.Producer}";
+        if (signer is null) return $"{Refused}: signed without a readable {MessageHeaders.Producer}";
         if (type is null) return $"{Refused}: no readable {MessageHeaders.Type} header";
         var allowed = rights.ProducersOf(topic, type);
-        if (!allowed.Contains(producer, StringComparer.Ordinal))
+        if (!allowed.Contains(signer, StringComparer.Ordinal))
             return allowed.Count == 0
                 ? $"{Refused}: no producer may publish {Show(type)} on {topic}"
-                : $"{Refused}: producer {Show(producer)} may not publish {Show(type)} on {topic} "
+                : $"{Refused}: producer {Show(signer)} may not publish {Show(type)} on {topic} "
                     + $"(only {string.Join(", ", allowed)})";
         var mine = Mine(signatures, MessageHeaders.Signatures, out var problem);
         if (problem is not null) return $"{Refused}: {problem}";
         if (mine is not { } found)
             return $"{Refused}: not signed for {consumer} ({MessageHeaders.Signatures} has no " +
-                $"'{consumer}{MessageSignature.FieldSeparator}…'): {producer} did not sign it for this consumer";
+                $"'{consumer}{MessageSignature.FieldSeparator}…'): {signer} did not sign it for this consumer";
         var (keyId, mac) = found;
-        if (!keys.TryGetSecret(producer, consumer, keyId, out var secret))
-            return $"{Refused}: unknown key {Show(keyId)} of producer {producer} for {consumer}";
+        if (!keys.TryGetSecret(signer, consumer, keyId, out var secret))
+            return $"{Refused}: unknown key {Show(keyId)} of producer {signer} for {consumer}";
         if (mac.Length != MessageSignature.SignatureHexLength)
             return $"{Refused}: the signature for {consumer} is not {MessageSignature.SignatureHexLength} hex digits";
         var expected = Encoding.ASCII.GetBytes(
             MessageSignature.Compute(secret, consumer, keyId, topic, messageKey, signed, body));
         if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac)))
-            return $"{Refused}: signature does not match (producer {producer}, for {consumer}, key {keyId}): " +
+            return $"{Refused}: signature does not match (producer {signer}, for {consumer}, key {keyId}): " +
                 "altered, signed with another key, or moved from another topic or key";
-        return producer == Producers.Operator
-            ? OperatorRefusal(topic, messageKey, signed, body, operatorName, operatorSignatures, out @operator)
-            : null;
+        if (signer == Producers.Operator
+            && OperatorRefusal(topic, messageKey, signed, body, operatorName, operatorSignatures, out @operator) is
+                { } refused)
+            return refused;
+        producer = signer;
+        return null;
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ public sealed class ContestStateChangedHandler : MessageHandler<ContestStateChan
                 $"{SettlementLifecycle.Name(contest.State)}; no entry is refunded", AlertSeverities.Critical);
         await ContestStore.MoveAsync(context, change.ContestId, contest.State, SettlementState.Cancelled);
         foreach (var r in await EntryStore.OrderRefundsAsync(context, change.ContestId, change.Reason))
-            context.Publish(Topics.PayoutsDue, change.ContestId, r.RefundId,
+            context.Publish(Topics.PayoutsDue, change.ContestId, RefundOrdered.CancellationMessageIdFor(r.RefundId),
                 new RefundOrdered(r.RefundId, change.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor,
                     r.Currency, $"contest cancelled: {change.Reason}"));
     }

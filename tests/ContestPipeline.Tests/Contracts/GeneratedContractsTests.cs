@@ -76,7 +76,7 @@ public sealed class GeneratedContractsTests
         var lifecycle = ContractModel.Topic(Topics.ContestLifecycle)!;
         Assert.True(lifecycle.Signed);
         Assert.Equal([Producers.Scoring, Producers.Settlement], lifecycle.SendersByType["ContestStateChanged"]);
-        Assert.Equal(["operations", "scoring", "settlement"], lifecycle.Receivers);
+        Assert.Equal(["operations", "payout", "scoring", "settlement"], lifecycle.Receivers);
 
         var operations = AsyncApiDocument.Build()["operations"]!.AsObject();
         Assert.Equal("send", (string?)operations["settlement.send.payouts.due"]!["action"]);

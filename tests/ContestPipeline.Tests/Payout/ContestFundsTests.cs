@@ -18,7 +18,7 @@ namespace ContestPipeline.Tests.Payout;
 /// payment it verified as that contest's entry fee, at most its amount: through the real payout worker, the local
 /// broker, the webhook receiver and the Stripe-compatible server. Settlement's authorization and Ingestion's refund
 /// order, each properly signed, move no money on their own; nor does Settlement's make-good without the seals of the
-/// two operators who proposed and confirmed it.
+/// two operators who proposed and confirmed it, nor Ingestion's refund of a fee it accepted as an entry.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
 public sealed class ContestFundsTests(PipelineFixture fixture)
@@ -135,6 +135,65 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         var refused = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == RefundFailed.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).Order().ToArray();
         Assert.Equal(refusals.Select(r => r.PaymentIntentId).Order().ToArray(), refused);
+    }
+
+    [Fact]
+    public async Task Ingestions_refund_of_a_fee_it_accepted_as_an_entry_is_refused_whichever_comes_first()
+    {
+        await using var h = await PayoutHarness.StartAsync(fixture);
+        const string contest = "c-acc";
+        var (accepted, waiting, sent) = (h.World.Pay(contest, "pia", 300_00), h.World.Pay(contest, "quin", 300_00),
+            h.World.Pay(contest, "rae", 300_00));
+        void Accept(string paymentIntent, string player) =>
+            h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, contest, EntryAccepted.MessageType,
+                EntryAccepted.MessageIdFor("e-" + player), new EntryAccepted("e-" + player, contest, player,
+                    paymentIntent, 300_00, "USD", null, DateTimeOffset.UtcNow));
+        RefundOrdered Refund(string producer, string paymentIntent, string player)
+        {
+            var r = new RefundOrdered(RefundOrdered.RefundIdFor(paymentIntent), contest, player, paymentIntent,
+                300_00, "USD", producer == Producers.Settlement ? "contest cancelled" : "rejected");
+            h.World.PublishAs(producer, Topics.PayoutsDue, contest, RefundOrdered.MessageType,
+                producer == Producers.Settlement ? RefundOrdered.CancellationMessageIdFor(r.RefundId) : r.RefundId, r);
+            return r;
+        }
+        Task RefundIsAsync(string paymentIntent, string state) => h.WaitForAsync($"{paymentIntent}'s refund {state}",
+            "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntent AND state = @state)",
+            new { paymentIntent, state }, seconds: 60);
+
+        // Accepted first: Ingestion's refund of it is dead-lettered, critical, and nothing is recorded.
+        Accept(accepted, "pia");
+        await h.WaitForAsync("pia's entry fee known as accepted", "SELECT EXISTS (SELECT 1 FROM " +
+            "payout.accepted_entry_fees WHERE payment_intent_id = @accepted)", new { accepted }, seconds: 60);
+        var refused = Refund(Producers.Ingestion, accepted, "pia");
+        Assert.Contains("which Ingestion accepted", await h.DeadLetterReasonAsync(refused.RefundId),
+            StringComparison.Ordinal);
+
+        // Refunded first, accepted after: it cannot be called back, and an operator is paged.
+        Refund(Producers.Ingestion, sent, "rae");
+        await RefundIsAsync(sent, "refunded");
+        Accept(sent, "rae");
+        await h.WaitForAlertAsync("refund_of_accepted_entry", AlertSeverities.Critical);
+
+        // Ordered while sends are halted, accepted before the resume: refused unsent, and never sent after it.
+        h.World.Publish(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageType,
+            PayoutDispatchDecided.MessageIdFor("h-acc"), new PayoutDispatchDecided("h-acc", PayoutDispatchDecided.Halt,
+                "test-admin", "refund drill", DateTimeOffset.UtcNow, null));
+        await h.WaitForAsync("sends halted", "SELECT EXISTS (SELECT 1 FROM payout.dispatch WHERE halted)", seconds: 60);
+        Refund(Producers.Ingestion, waiting, "quin");
+        await RefundIsAsync(waiting, "waiting");
+        Accept(waiting, "quin");
+        await RefundIsAsync(waiting, "failed");
+        h.World.Publish(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageType,
+            PayoutDispatchDecided.MessageIdFor("r-acc"), new PayoutDispatchDecided("r-acc",
+                PayoutDispatchDecided.Resume, "test-admin", "refund drill", DateTimeOffset.UtcNow, "h-acc"));
+        await h.WaitForAsync("sends resumed", "SELECT NOT halted FROM payout.dispatch", seconds: 60);
+
+        // A cancelled contest's refund of the accepted fee, Settlement's order, is made.
+        Refund(Producers.Settlement, accepted, "pia");
+        await RefundIsAsync(accepted, "refunded");
+        Assert.Equal([accepted, sent], h.Stripe.Ledger().Refunds.Select(r => r.PaymentIntent).Order().ToArray());
+        Assert.Contains(h.World.Read(Topics.PayoutsStatus), m => m.Type == RefundFailed.MessageType
+            && m.Body.GetProperty("paymentIntentId").GetString() == waiting);
     }
 
     [Fact]

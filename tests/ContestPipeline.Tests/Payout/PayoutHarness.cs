@@ -162,7 +162,7 @@ public sealed class PayoutHarness : IAsyncDisposable
         {
             await Eventually.UntilAsync(async () => await StateAsync(payoutId) == state, $"payout {payoutId} {state}", TimeSpan.FromSeconds(seconds));
         }
-        catch (Xunit.Sdk.FailException e)
+        catch (Xunit.Sdk.XunitException e)
         {
             await using var conn = await Run.Iso.DataSource.OpenConnectionAsync();
             var now = await conn.QueryFirstOrDefaultAsync<string>(

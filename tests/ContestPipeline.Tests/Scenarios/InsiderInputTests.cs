@@ -45,6 +45,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         ("settlement.lifecycle", Topics.ContestLifecycle), ("settlement.standings", Topics.Standings), ("settlement.payouts", Topics.PayoutsStatus),
         ("payout.orders", Topics.PayoutsDue), ("payout.stripe", Topics.StripeEvents), ("ingestion.stripe", Topics.StripeEvents),
         ("settlement.operations", Topics.Operations), ("payout.control", Topics.PayoutsControl),
+        ("payout.lifecycle", Topics.ContestLifecycle),
         // The read model and the notifier judge too: a forgery they took would mislead operators or reach players.
         ("operations.lifecycle", Topics.ContestLifecycle), ("operations.standings", Topics.Standings),
         ("operations.payouts", Topics.PayoutsDue), ("operations.payouts", Topics.PayoutsControl),
@@ -150,7 +151,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
                 return Task.FromResult(pending.Count == 0);
             }, "every case refused", TimeSpan.FromSeconds(120));
         }
-        catch (Xunit.Sdk.FailException e)
+        catch (Xunit.Sdk.XunitException e)
         {
             throw new Xunit.Sdk.XunitException($"{e.Message}; still waiting for:\n{string.Join("\n", pending)}", e);
         }
@@ -308,7 +309,8 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
             "scoring.corrections_after_complete",
             "settlement.contests", "settlement.entries", "settlement.standings_chunks", "settlement.payouts", "settlement.refund_orders",
             "settlement.journal", "settlement.postings",
-            "payout.recipients", "payout.payouts", "payout.refunds", "payout.freezes", "payout.stripe_events",
+            "payout.recipients", "payout.payouts", "payout.refunds", "payout.accepted_entry_fees", "payout.freezes",
+            "payout.stripe_events",
             "payout.payout_authorizations", "payout.contest_payout_budgets",
             // What operators' decisions change: a halt, a release, a make-good, an alert's handling, the audit trail.
             "payout.dispatch", "payout.halts", "payout.release_approvals", "settlement.make_good_proposals",
