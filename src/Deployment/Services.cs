@@ -46,6 +46,8 @@ public static class Services
     public const string ConsoleOperators = "console_operators";
     public const string ConsoleTlsCertificate = "console_tls_certificate";
     public const string ConsoleTlsKey = "console_tls_key";
+    public const string PlayerApiTlsCertificate = "player_api_tls_certificate";
+    public const string PlayerApiTlsKey = "player_api_tls_key";
     public const string PlayerApiTokens = "player_api_tokens";
     public const string SmtpPassword = "smtp_password";
     public const string PlatformWebhookSecret = "platform_webhook_secret";
@@ -173,15 +175,18 @@ public static class Services
         Kind = ServiceKind.Web,
         Purpose = "The platform's read API: a player's entries, winnings and payouts for the platform's backend. " +
             "Reads three tables of the read model as its own role, and asks Payout for fresh onboarding links " +
-            "through one table of Payout's; no Kafka, no signing key, no Stripe key.",
+            "through one table of Payout's; no Kafka, no signing key, no Stripe key. It serves https only, with its " +
+            "certificate and key from two secret files (deploy/secrets/README.md).",
         Command = ["player-api"],
         DatabaseRole = DatabaseRoles.PlayerApi,
         Settings = [.. Common(null, health: false, keys: false), Postgres(DatabaseRoles.PlayerApi),
-            new("CONTESTPIPELINE_PLAYER_API_URL", "http://0.0.0.0:5090")],
+            new("CONTESTPIPELINE_PLAYER_API_URL", "https://0.0.0.0:5090")],
         Secrets = [.. PostgresSecrets(DatabaseRoles.PlayerApi), new(PlayerApiTokens,
-            "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256")],
+            "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256"),
+            new(PlayerApiTlsCertificate, "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE", IsPath: true),
+            new(PlayerApiTlsKey, "CONTESTPIPELINE_PLAYER_API_TLS_KEY", IsPath: true)],
         Port = 5090,
-        HealthUrl = "http://127.0.0.1:5090/healthz",
+        HealthUrl = "https://127.0.0.1:5090/healthz",
         After = ["migrate"],
     };
 

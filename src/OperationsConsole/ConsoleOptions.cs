@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.OperationsConsole.Pages;
 using ContestPipeline.OperationsConsole.Rendering;
 using Microsoft.Extensions.Configuration;
@@ -59,25 +59,7 @@ public sealed record ConsoleOptions(
     /// The certificate an https console serves; null for plain HTTP, which production refuses (its cookies
     /// and passwords would cross the network in clear).
     /// </summary>
-    public X509Certificate2? TlsCertificate(DeploymentEnvironment environment)
-    {
-        if (!Url.StartsWith("https:", StringComparison.OrdinalIgnoreCase))
-            return environment == DeploymentEnvironment.Production
-                ? throw new StartupException($"{Settings.Url}: '{Url}' is plain HTTP; in production the console serves "
-                    + $"https ({Settings.TlsCertificate}, {Settings.TlsKey})")
-                : null;
-        if (TlsCertificatePath is null || TlsKeyPath is null)
-            throw new StartupException(
-                $"{Settings.Url} is https: set {Settings.TlsCertificate} and {Settings.TlsKey} (PEM files)");
-        try
-        {
-            return X509Certificate2.CreateFromPemFile(TlsCertificatePath, TlsKeyPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new StartupException(
-                $"{Settings.TlsCertificate}/{Settings.TlsKey}: cannot load {TlsCertificatePath} with {TlsKeyPath}: "
-                + e.Message, e);
-        }
-    }
+    public X509Certificate2? TlsCertificate(DeploymentEnvironment environment) =>
+        new ServerTls(Settings.Url, Settings.TlsCertificate, Settings.TlsKey)
+            .Certificate(Url, TlsCertificatePath, TlsKeyPath, environment, "the console");
 }

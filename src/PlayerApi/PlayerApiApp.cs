@@ -37,11 +37,13 @@ public static class PlayerApiApp
         PlayerApiOptions options;
         string postgres;
         DeploymentEnvironment environment;
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
         try
         {
             environment = DeploymentEnvironments.Read(builder.Configuration);
             postgres = PipelineSettings.ResolvePostgres(builder.Configuration, environment);
             options = PlayerApiOptions.Read(builder.Configuration);
+            certificate = options.TlsCertificate(environment);
             await PipelineWorker.CheckPostgresAsync(postgres);
         }
         catch (StartupException e)
@@ -50,6 +52,8 @@ public static class PlayerApiApp
             return PipelineWorker.ExitStartupFailed;
         }
         builder.WebHost.UseUrls(options.Url);
+        if (certificate is not null)
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         DapperDefaults.Apply();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));

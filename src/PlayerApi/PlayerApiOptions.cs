@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ContestPipeline.Plumbing;
+using ContestPipeline.Plumbing.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.PlayerApi;
@@ -16,6 +18,8 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     {
         public const string Url = "CONTESTPIPELINE_PLAYER_API_URL";
         public const string TokenHashes = "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256";
+        public const string TlsCertificate = "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE";
+        public const string TlsKey = "CONTESTPIPELINE_PLAYER_API_TLS_KEY";
         public const string OnboardingLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WAIT_MS";
         public const string OnboardingLinkLimit = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_LIMIT";
         public const string OnboardingLinkWindowSeconds = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WINDOW_SECONDS";
@@ -25,6 +29,22 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     }
 
     public const string UrlDefault = "http://127.0.0.1:5090";
+
+    /// <summary>
+    /// The PEM certificate and key an https <see cref="Url"/> serves (paths; compose mounts them as secrets).
+    /// </summary>
+    public string? TlsCertificatePath { get; init; }
+
+    public string? TlsKeyPath { get; init; }
+
+    /// <summary>
+    /// The certificate an https API serves; null for plain HTTP, which production refuses: its answers are live
+    /// onboarding links (whoever opens one first names the bank a prize is paid to) and its requests carry the
+    /// platform's token.
+    /// </summary>
+    public X509Certificate2? TlsCertificate(DeploymentEnvironment environment) =>
+        new ServerTls(Settings.Url, Settings.TlsCertificate, Settings.TlsKey)
+            .Certificate(Url, TlsCertificatePath, TlsKeyPath, environment, "the player read API");
 
     /// <summary>How long a request for a fresh onboarding link waits for Payout's answer.</summary>
     public TimeSpan OnboardingLinkWait { get; init; } = TimeSpan.FromSeconds(15);
@@ -65,6 +85,8 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
         var o = new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);
         return o with
         {
+            TlsCertificatePath = Setting.Text(configuration, Settings.TlsCertificate),
+            TlsKeyPath = Setting.Text(configuration, Settings.TlsKey),
             OnboardingLinkWait = Setting.Milliseconds(configuration, Settings.OnboardingLinkWaitMs,
                 o.OnboardingLinkWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
             OnboardingLinkLimit = Setting.Int(configuration, Settings.OnboardingLinkLimit,

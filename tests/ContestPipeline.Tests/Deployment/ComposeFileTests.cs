@@ -94,6 +94,29 @@ public sealed class ComposeFileTests
         Assert.Contains("plain HTTP", refused.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_player_read_api_serves_https_with_its_certificate_from_secrets_and_refuses_plain_HTTP_in_production()
+    {
+        var api = Services.GetProperty("player-api");
+        var env = api.GetProperty("environment");
+        Assert.Equal("https://0.0.0.0:5090", Env(env, "CONTESTPIPELINE_PLAYER_API_URL"));
+        Assert.Equal("/run/secrets/player_api_tls_certificate", Env(env, "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE"));
+        Assert.Equal("/run/secrets/player_api_tls_key", Env(env, "CONTESTPIPELINE_PLAYER_API_TLS_KEY"));
+        ContestPipeline.PlayerApi.PlayerApiOptions Options(string url) => ContestPipeline.PlayerApi.PlayerApiOptions.Read(
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["CONTESTPIPELINE_PLAYER_API_URL"] = url,
+                ["CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256"] = ContestPipeline.PlayerApi.PlayerApiOptions.Hash("t"),
+            }).Build());
+        var production = ContestPipeline.Plumbing.DeploymentEnvironment.Production;
+        var refused = Assert.Throws<ContestPipeline.Plumbing.StartupException>(() => Options("http://0.0.0.0:5090").TlsCertificate(production));
+        Assert.Contains("plain HTTP", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("the player read API", refused.Message, StringComparison.Ordinal);
+        var unnamed = Assert.Throws<ContestPipeline.Plumbing.StartupException>(() => Options("https://0.0.0.0:5090").TlsCertificate(production));
+        Assert.Contains("CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE", unnamed.Message, StringComparison.Ordinal);
+        Assert.Null(Options("http://127.0.0.1:5090").TlsCertificate(ContestPipeline.Plumbing.DeploymentEnvironment.Development));
+    }
+
     private static readonly string[] Workers = ["ingestion", "scoring", "settlement", "payout"];
     private static readonly Lazy<JsonElement> Resolved = new(Resolve);
 

@@ -118,6 +118,8 @@ public sealed partial class ServiceIdentityTests
                 .Concat(service == Services.Cpctl ? [OperatorKeys.LocalDirectoryVariable] : [])
                 // Without a certificate swapped in, the console here serves plain HTTP and names no TLS files.
                 .Where(k => swaps.ConsoleTls is not null || !k.StartsWith("CONTESTPIPELINE_CONSOLE_TLS_", StringComparison.Ordinal))
+                // Nor is the read API, which serves plain HTTP on loopback here.
+                .Where(k => !k.StartsWith("CONTESTPIPELINE_PLAYER_API_TLS_", StringComparison.Ordinal))
                 // An interpolation takes its default here, as compose does; one without a default is unset.
                 .Where(k => !(compose.GetValueOrDefault(k) ?? "").StartsWith("${", StringComparison.Ordinal)
                     || !(compose.GetValueOrDefault(k) ?? "").EndsWith(":-}", StringComparison.Ordinal))

@@ -31,7 +31,15 @@ public sealed class LocalPlayerApi : IAsyncDisposable
         {
             var spec = LocalServices.Prepare(Services.PlayerApi, swaps with { PlayerApiTokens = PlayerApiOptions.Hash(token) },
                 overrides);
-            return (spec, new Uri(spec.Environment[PlayerApiOptions.Settings.Url]!), 0);
+            // No certificate here: on loopback, outside production, it serves plain HTTP on the port chosen for it.
+            var url = new UriBuilder(spec.Environment[PlayerApiOptions.Settings.Url]!) { Scheme = Uri.UriSchemeHttp }.Uri;
+            return (spec with
+            {
+                Environment = new Dictionary<string, string?>(spec.Environment)
+                {
+                    [PlayerApiOptions.Settings.Url] = url.ToString().TrimEnd('/'),
+                },
+            }, url, 0);
         }, "the player read API", Path.Combine(swaps.RunDirectory, $"player-api-{Guid.NewGuid():N}.log"),
             portChosenHere: true, ct);
         return new LocalPlayerApi(process, url, token);

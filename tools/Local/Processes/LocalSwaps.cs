@@ -109,6 +109,8 @@ public sealed record LocalSwaps
         // Over plain HTTP (development, tests, staging here) the console is given no certificate.
         Services.ConsoleTlsCertificate => ConsoleTls?.CertificatePem,
         Services.ConsoleTlsKey => ConsoleTls?.KeyPem,
+        // Likewise the read API: served over plain HTTP on loopback here (LocalPlayerApi), never in production.
+        Services.PlayerApiTlsCertificate or Services.PlayerApiTlsKey => null,
         // The local SMTP server asks for no password; the file is there as compose gives it.
         Services.SmtpPassword => "local-smtp-password",
         Services.KafkaCa or Services.KafkaAdminCertificate or Services.KafkaAdminKey => null,
