@@ -32,6 +32,8 @@ public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
                     refund.AmountMinor, refund.Currency, "refused: " + why, context.Clock.GetUtcNow()));
             what = "refused unsent";
         }
+        else if (refund.State == RefundLifecycle.Name(RefundState.Failed))
+            what = "it failed before: nothing was refunded";
         else
             what = $"it is {refund.State}, and cannot be called back: the entry plays on a fee refunded " +
                 "(Payout pays the contest only from fees not refunded)";
