@@ -143,7 +143,7 @@ public sealed class ReplayTests(PipelineFixture fixture)
         Assert.Null(ReplayCommand.Groups("ops.adhoc", "games", false, out problem));
         Assert.StartsWith("'ops.adhoc' is not a worker's consumer group", problem);
         var lifecycle = ReplayCommand.Groups(null, Topics.ContestLifecycle, true, out _)!;
-        Assert.Equal(["scoring.lifecycle", "settlement.lifecycle", "operations.lifecycle"], lifecycle.Select(g => g.Name));
+        Assert.Equal(["scoring.lifecycle", "settlement.lifecycle", "payout.lifecycle", "operations.lifecycle"], lifecycle.Select(g => g.Name));
         Assert.All(lifecycle, g => Assert.Equal(Topics.ContestLifecycle, g.Topic));
         Assert.Equal(Workers.All.Values.Sum(w => w.Consumers.Count), ReplayCommand.AllWorkerGroups().Count);
 
