@@ -44,14 +44,17 @@ public static class RefundStore
             "SELECT entry_id FROM payout.accepted_entry_fees WHERE payment_intent_id = @paymentIntentId",
             new { paymentIntentId }, context.Transaction);
 
-    /// <summary>The refund <paramref name="producer"/> ordered of this payment, locked; or null.</summary>
+    /// <summary>
+    /// The refund <paramref name="producer"/> ordered of this payment, locked; or null. Found by its key (a payment's
+    /// refund id is one per PaymentIntent): every accepted entry asks, so it is never a scan.
+    /// </summary>
     public static Task<(string RefundId, string ContestId, string PlayerId, long AmountMinor, string Currency,
         string State, string? OrderedBy)?> OrderedByAsync(TransactionContext context, string paymentIntentId,
         string producer) =>
         context.Connection.QueryFirstOrDefaultAsync<(string, string, string, long, string, string, string?)?>("""
             SELECT refund_id, contest_id, player_id, amount_minor, currency, state, ordered_by FROM payout.refunds
-            WHERE payment_intent_id = @paymentIntentId AND producer = @producer FOR UPDATE
-            """, new { paymentIntentId, producer }, context.Transaction);
+            WHERE refund_id = @refundId AND producer = @producer FOR UPDATE
+            """, new { refundId = RefundOrdered.RefundIdFor(paymentIntentId), producer }, context.Transaction);
 
     /// <summary>A waiting refund, proven or not, is refused unsent (waiting → failed), with why.</summary>
     public static async Task<bool> RefuseWaitingAsync(TransactionContext context, string refundId, string why)
