@@ -188,20 +188,6 @@ public static class FundsStore
             "UPDATE payout.refunds SET proven = true, updated_at = @now WHERE refund_id = @refundId AND NOT proven",
             new { refundId, now = context.Clock.GetUtcNow() }, context.Transaction);
 
-    /// <summary>The refund is refused unsent (waiting → failed), with why.</summary>
-    public static async Task<bool> RefuseRefundAsync(TransactionContext context, string refundId, string why)
-    {
-        RefundLifecycle.AssertTransition(refundId, RefundState.Waiting, RefundState.Failed);
-        return await context.Connection.ExecuteAsync("""
-            UPDATE payout.refunds SET state = @failed, last_error = @why, updated_at = @now
-            WHERE refund_id = @refundId AND state = @waiting AND NOT proven
-            """, new
-            {
-                refundId, why, now = context.Clock.GetUtcNow(), failed = RefundLifecycle.Name(RefundState.Failed),
-                waiting = RefundLifecycle.Name(RefundState.Waiting),
-            }, context.Transaction) == 1;
-    }
-
     private static string? Meta(PaymentIntent intent, string key) =>
         intent.Metadata?.GetValueOrDefault(key) is { Length: > 0 } v ? v : null;
 }

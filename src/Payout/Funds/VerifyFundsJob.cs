@@ -8,6 +8,8 @@ using ContestPipeline.Payout.Transfers;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 
+using ContestPipeline.Payout.Refunds;
+
 namespace ContestPipeline.Payout.Funds;
 
 /// <summary>
@@ -108,7 +110,7 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
                 await FundsStore.ProveRefundAsync(context, check.RefundId);
                 continue;
             }
-            if (!await FundsStore.RefuseRefundAsync(context, check.RefundId, why)) continue;
+            if (!await RefundStore.RefuseWaitingAsync(context, check.RefundId, why)) continue;
             var now = context.Clock.GetUtcNow();
             var cause = Cause.Recorded(check.ContestId, check.OrderedBy ?? check.RefundId);
             context.Publish(cause, Topics.PayoutsStatus, check.ContestId, RefundFailed.MessageIdFor(check.RefundId),
