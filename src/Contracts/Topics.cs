@@ -8,7 +8,10 @@ public static class Topics
 {
     /// <summary>Sports-provider feed; key: game id.</summary>
     public const string ProviderFeed = "provider.feed";
-    /// <summary>Contest definitions; key: contest id.</summary>
+    /// <summary>
+    /// Operators' orders to Ingestion: contest definitions and cancels (key: contest id), and players' limits (key:
+    /// <c>player:</c> and the player id).
+    /// </summary>
     public const string Contests = "contests";
     /// <summary>Entry submissions; key: contest id.</summary>
     public const string Entries = "entries";

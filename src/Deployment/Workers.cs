@@ -13,7 +13,19 @@ public static class Workers
 {
     public static WorkerShape Ingestion { get; } = Shape("ingestion",
         ("canary", [Topics.Canary]), ("contests", [Topics.Contests]), ("entries", [Topics.Entries]),
-        ("stripe", [Topics.StripeEvents]), ("feed", [Topics.ProviderFeed]));
+        ("stripe", [Topics.StripeEvents]), ("feed", [Topics.ProviderFeed])) with
+    {
+        // The platform's read API asks for a player's limits to change here and reads them back (the requests with
+        // their answers, and the limits as they stand); nothing else of Ingestion's.
+        TableInserters = new Dictionary<string, IReadOnlyList<string>>
+        {
+            [DatabaseRoles.PlayerApi] = ["player_limit_requests"],
+        },
+        TableReaders = new Dictionary<string, IReadOnlyList<string>>
+        {
+            [DatabaseRoles.PlayerApi] = ["player_limits"],
+        },
+    };
 
     public static WorkerShape Scoring { get; } = Shape("scoring",
         ("canary", [Topics.Canary]), ("lifecycle", [Topics.ContestLifecycle]), ("games", [Topics.Games]));

@@ -56,6 +56,14 @@ public sealed record IngestionOptions
     /// </summary>
     public TimeSpan CancelApprovalLifetime { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// Responsible-gaming defaults (<see cref="Rules.Players.LimitRules"/>): a player's entry fees are limited to
+    /// 1,000.00 a day (100,000 minor units, seed 002's daily limit) unless the player set a limit; no monthly limit
+    /// unless one is set; a raised limit takes effect 24 hours after it was asked for.
+    /// </summary>
+    public Rules.Players.LimitDefaults Limits { get; init; } = new(DailyMinor: 100_000, MonthlyMinor: null,
+        RaiseWait: TimeSpan.FromHours(24));
+
     public static class Settings
     {
         public const string LockSkewMs = "CONTESTPIPELINE_INGESTION_LOCK_SKEW_MS";
@@ -67,6 +75,9 @@ public sealed record IngestionOptions
         public const string ReconcileIntervalMs = "CONTESTPIPELINE_INGESTION_RECONCILE_INTERVAL_MS";
         public const string ReconcileGraceMs = "CONTESTPIPELINE_INGESTION_RECONCILE_GRACE_MS";
         public const string CancelApprovalLifetimeMs = "CONTESTPIPELINE_INGESTION_CANCEL_APPROVAL_LIFETIME_MS";
+        public const string DailyEntryFeeLimitMinor = "CONTESTPIPELINE_INGESTION_DAILY_ENTRY_FEE_LIMIT_MINOR";
+        public const string MonthlyEntryFeeLimitMinor = "CONTESTPIPELINE_INGESTION_MONTHLY_ENTRY_FEE_LIMIT_MINOR";
+        public const string LimitRaiseWaitMs = "CONTESTPIPELINE_INGESTION_LIMIT_RAISE_WAIT_MS";
     }
 
     public static IngestionOptions Read(IConfiguration? configuration)
@@ -90,6 +101,13 @@ public sealed record IngestionOptions
             ReconcileGrace = Ms(Settings.ReconcileGraceMs, o.ReconcileGrace, TimeSpan.Zero, TimeSpan.FromDays(30)),
             CancelApprovalLifetime = Ms(Settings.CancelApprovalLifetimeMs, o.CancelApprovalLifetime,
                 TimeSpan.FromSeconds(1), TimeSpan.FromDays(30)),
+            Limits = new Rules.Players.LimitDefaults(
+                Setting.Long(configuration, Settings.DailyEntryFeeLimitMinor, o.Limits.DailyMinor, 0,
+                    Rules.Players.LimitRules.LimitMinorMax),
+                Setting.Text(configuration, Settings.MonthlyEntryFeeLimitMinor) is null ? o.Limits.MonthlyMinor
+                    : Setting.Long(configuration, Settings.MonthlyEntryFeeLimitMinor, 0, 0,
+                        Rules.Players.LimitRules.LimitMinorMax),
+                Ms(Settings.LimitRaiseWaitMs, o.Limits.RaiseWait, TimeSpan.Zero, TimeSpan.FromDays(30))),
         };
     }
 }

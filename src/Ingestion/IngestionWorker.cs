@@ -3,6 +3,7 @@ using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Ingestion.Contests;
 using ContestPipeline.Ingestion.Entries;
+using ContestPipeline.Ingestion.Players;
 using ContestPipeline.Ingestion.Feed;
 using ContestPipeline.Ingestion.Payments;
 using ContestPipeline.Plumbing.Canary;
@@ -30,6 +31,7 @@ public static class IngestionWorker
                 [
                     new ContestDefinedHandler(),
                     new ContestCancelRequestedHandler(sp.GetRequiredService<IngestionOptions>()),
+                    new PlayerLimitsSetHandler(),
                 ]),
             new ConsumerDefinition(Shape.Group("entries"), sp =>
                 [new EntrySubmittedHandler(sp.GetRequiredService<IngestionOptions>())]),
@@ -70,6 +72,7 @@ public static class IngestionWorker
                 sp.GetRequiredService<EntriesWatermark>().ReadToAsync),
             new DecideParkedContestsJob(), new ExpireFeedGapsJob(sp.GetRequiredService<FeedStore>()),
             sp.GetRequiredService<ReconcilePaymentsJob>(),
+            new ApplyLimitRequestsJob(sp.GetRequiredService<IngestionOptions>()),
         ],
     };
 }

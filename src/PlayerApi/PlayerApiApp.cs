@@ -10,6 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using ContestPipeline.PlayerApi.Limits;
 using ContestPipeline.PlayerApi.Links;
 
 namespace ContestPipeline.PlayerApi;
@@ -21,8 +22,10 @@ namespace ContestPipeline.PlayerApi;
 /// reads as the role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
 /// payouts, contests, recipient_accounts, recipient_balances and bank_payouts by the read model's migrator, and to add
 /// and read payout.onboarding_link_requests and payout.login_link_requests by Payout's
-/// (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>), and
-/// nothing else. Settings are checked at start (one line and exit code 2 when wrong, as a worker).
+/// (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>), and to
+/// ask for a player's responsible-gaming limits to change and read them (<c>/players/{playerId}/limits</c>,
+/// <see cref="LimitsEndpoint"/>) through Ingestion's player_limit_requests and player_limits; nothing else.
+/// Settings are checked at start (one line and exit code 2 when wrong, as a worker).
 /// </summary>
 public static class PlayerApiApp
 {
@@ -59,6 +62,7 @@ public static class PlayerApiApp
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<PlayerReadStore>();
         builder.Services.AddSingleton<LinkRequestStore>();
+        builder.Services.AddSingleton<LimitRequestStore>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
@@ -87,6 +91,8 @@ public static class PlayerApiApp
                     statusCode: StatusCodes.Status400BadRequest);
             return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
         });
+        app.MapGet("/players/{playerId}/limits", LimitsEndpoint.GetAsync);
+        app.MapPost("/players/{playerId}/limits", LimitsEndpoint.SetAsync);
         var options = app.Services.GetRequiredService<PlayerApiOptions>();
         foreach (var kind in new[] { LinkKind.Onboarding(options), LinkKind.Login(options) })
             app.MapPost($"/recipients/{{playerId}}/{kind.Name}-link", (HttpContext c, LinkRequestStore requests,

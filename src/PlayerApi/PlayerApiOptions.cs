@@ -69,6 +69,9 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     public int LoginLinkLimit { get; init; } = LoginLinkLimitDefault;
     public TimeSpan LoginLinkWindow { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a request to change a player's limits waits for Ingestion to apply it before 504.</summary>
+    public TimeSpan LimitsWait { get; init; } = TimeSpan.FromSeconds(10);
+
     public static PlayerApiOptions Read(IConfiguration? configuration)
     {
         var text = Setting.Required(configuration, Settings.TokenHashes,

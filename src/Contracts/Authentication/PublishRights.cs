@@ -5,6 +5,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Notifications;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Players;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts.Stripe;
 
@@ -59,6 +60,7 @@ public sealed class PublishRights
 
         yield return Row(Contracts.Topics.Contests, ContestDefined.MessageType, Producers.Operator);
         yield return Row(Contracts.Topics.Contests, ContestCancelRequested.MessageType, Producers.Operator);
+        yield return Row(Contracts.Topics.Contests, PlayerLimitsSet.MessageType, Producers.Operator);
 
         yield return Row(Contracts.Topics.Entries, EntrySubmitted.MessageType, Producers.EntryApi);
 

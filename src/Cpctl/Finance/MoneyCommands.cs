@@ -43,7 +43,12 @@ public static class MoneyCommands
         var playerId = new Argument<string>("player-id");
         var show = new Command("show", "a player's earnings per contest and per year, and every payout") { playerId };
         show.SetAction((parse, ct) => ShowPlayerAsync(parse.GetValue(playerId)!, ct));
-        return new Command("players", "players' earnings and payouts") { list, show };
+        var players = new Command("players", "players' earnings and payouts, and their responsible-gaming limits")
+        {
+            list, show,
+        };
+        foreach (var limits in Players.PlayersCommand.Commands()) players.Subcommands.Add(limits);
+        return players;
     }
 
     public static Command BuildTax()

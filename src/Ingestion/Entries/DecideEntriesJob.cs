@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Players;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
@@ -5,6 +6,7 @@ using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion.Contests;
 using ContestPipeline.Ingestion.Feed;
+using ContestPipeline.Ingestion.Players;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Contests;
@@ -78,6 +80,14 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
         var games = definition is null
             ? new Dictionary<string, GameInfo>()
             : await GameStore.KnownGamesAsync(context, definition.GameIds);
+        var players = pending.Select(p => p.PlayerId).Distinct(StringComparer.Ordinal).ToArray();
+        // A player's limits count fees across contests: their rounds take the players' locks, and a round that cannot
+        // have one now decides nothing of this contest (it rests, then tries again).
+        if (definition is not null && !await PlayerLimitStore.TryLockAsync(context, players)) return 0;
+        var limits = definition is null ? [] : await PlayerLimitStore.LimitsAsync(context, players);
+        var spend = definition is null ? new PlayerSpend()
+            : await PlayerLimitStore.SpendAsync(context, players,
+                pending.Min(p => PlayerSpend.MonthStart(p.SubmittedAt)));
         var contestCount = contest?.EntryCount ?? 0;
         var status = contest?.State;
         var order = definition is null || status != EntriesState.Open
@@ -94,9 +104,13 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             if (prior is null && order.MustWait(p.PlayerId, p.SubmittedAt, playerEntries, contestCount)) continue;
             var submission = p.Submission;
             var payment = prior is null ? p.Payment() : null;
+            var limitCheck = definition is null ? null : new PlayerLimitCheck(
+                LimitRules.Effective(limits.GetValueOrDefault(p.PlayerId), now, options.Limits),
+                spend.Day(p.PlayerId, p.SubmittedAt, definition.Currency),
+                spend.Month(p.PlayerId, p.SubmittedAt, definition.Currency));
             var decision = EntryChecks.Check(submission, payment,
                 new EntryContext(definition, status == EntriesState.Cancelled, status == EntriesState.Closed, games,
-                    playerEntries, contestCount, prior, contest?.ClosesEarlyAt),
+                    playerEntries, contestCount, prior, contest?.ClosesEarlyAt, limitCheck),
                 p.SubmittedAt, p.BrokerAt, options.LockSkew);
             d.Decided.Add((p.SubmissionId, decision.Outcome.ToString()));
             var cause = Cause.Recorded(p.CorrelationId, p.MessageId);
@@ -106,7 +120,8 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
                 var entry = new EntryAccepted(EntrySubmitted.EntryIdFor(p.PaymentIntentId), contestId, p.PlayerId,
                     p.PaymentIntentId,
                     payment!.AmountReceived, definition!.Currency, p.Lineup, now);
-                d.Entries.Add(entry);
+                d.Entries.Add((entry, p.SubmittedAt));
+                spend.Add(p.PlayerId, p.SubmittedAt, entry.AmountMinor, entry.Currency);
                 uses[p.PaymentIntentId] = new PaymentUse(contestId, p.PlayerId, p.Lineup, Refunded: false);
                 playerCounts[p.PlayerId] = playerEntries + 1;
                 contestCount++;

@@ -1,4 +1,5 @@
 using PaymentIntent = Stripe.PaymentIntent;
+using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
@@ -68,7 +69,8 @@ public static class EntryChecks
     {
         EntryOutcome.ContestUnknown or EntryOutcome.ContestCancelled or EntryOutcome.ContestClosed
             or EntryOutcome.PaymentAmountMismatch or EntryOutcome.PaymentCurrencyMismatch
-            or EntryOutcome.LineupInvalid or EntryOutcome.PlayerEntryLimitReached or EntryOutcome.ContestFull => true,
+            or EntryOutcome.LineupInvalid or EntryOutcome.PlayerExcluded or EntryOutcome.PlayerSpendingLimitReached
+            or EntryOutcome.PlayerEntryLimitReached or EntryOutcome.ContestFull => true,
         _ => false,
     };
 
@@ -121,6 +123,8 @@ public static class EntryChecks
             return (EntryOutcome.LineupInvalid,
                 "lineup is invalid: " + string.Join(ContestValidator.ReasonSeparator, lineupProblems));
 
+        if (context.Limits is { } limits && LimitProblem(s, contest, limits, now) is { } limitProblem)
+            return limitProblem;
         if (context.PlayerAcceptedEntries >= contest.MaxEntriesPerPlayer)
             return (EntryOutcome.PlayerEntryLimitReached,
                 $"player {s.PlayerId} already has {Show.Count(context.PlayerAcceptedEntries, "entry", "entries")} "
@@ -130,6 +134,35 @@ public static class EntryChecks
                 $"contest {s.ContestId} is full: {Show.N(context.ContestAcceptedEntries)} entries "
                 + $"of maxEntries {Show.N(contest.MaxEntries)}");
         return (EntryOutcome.Ok, $"entry {EntrySubmitted.EntryIdFor(pi)} accepted in contest {s.ContestId}");
+    }
+
+    /// <summary>
+    /// Why the player's limits refuse this entry, or null: an exclusion in force when it is decided; or the entry fee
+    /// on top of what the player paid on the day (UTC) the submission was made, or in its calendar month, above the
+    /// limit.
+    /// </summary>
+    private static (EntryOutcome, string)? LimitProblem(EntrySubmitted s, ContestDefined contest,
+        PlayerLimitCheck check, DateTimeOffset submittedAt)
+    {
+        var limits = check.Limits;
+        if (limits.ExcludedUntil is { } until)
+            return (EntryOutcome.PlayerExcluded,
+                $"player {s.PlayerId} is in a {limits.Exclusion?.Replace('_', '-')} until {Show.Time(until)}: "
+                + "no entry is taken before then");
+        var fee = contest.EntryFeeMinor;
+        var day = submittedAt.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        if (check.DaySpentMinor + fee > limits.DailyMinor)
+            return (EntryOutcome.PlayerSpendingLimitReached,
+                $"player {s.PlayerId} paid {Money.Format(check.DaySpentMinor, contest.Currency)} in entry fees "
+                + $"on {day}; "
+                + $"this entry's {Money.Format(fee, contest.Currency)} would pass the daily limit of "
+                + Money.Format(limits.DailyMinor, contest.Currency));
+        if (limits.MonthlyMinor is { } monthly && check.MonthSpentMinor + fee > monthly)
+            return (EntryOutcome.PlayerSpendingLimitReached,
+                $"player {s.PlayerId} paid {Money.Format(check.MonthSpentMinor, contest.Currency)} in entry fees in "
+                + $"{day[..7]}; this entry's {Money.Format(fee, contest.Currency)} would pass the monthly limit of "
+                + Money.Format(monthly, contest.Currency));
+        return null;
     }
 
     /// <summary>

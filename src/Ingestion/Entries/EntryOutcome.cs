@@ -47,6 +47,16 @@ public enum EntryOutcome
     PaymentAmountMismatch,
     PaymentCurrencyMismatch,
     LineupInvalid,
+    /// <summary>
+    /// The player is in a cooling-off or a self-exclusion (<see cref="Players.LimitRules"/>) when the submission is
+    /// decided.
+    /// </summary>
+    PlayerExcluded,
+    /// <summary>
+    /// The entry fee would take the player's fees on the day, or in the calendar month, the submission was made past
+    /// the player's limit.
+    /// </summary>
+    PlayerSpendingLimitReached,
     PlayerEntryLimitReached,
     ContestFull,
     Ok,

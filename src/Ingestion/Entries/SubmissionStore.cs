@@ -293,7 +293,7 @@ public static class SubmissionStore
     /// <summary>What the decisions of one round add up to, written in a few statements.</summary>
     public sealed class Decisions
     {
-        public List<EntryAccepted> Entries { get; } = [];
+        public List<(EntryAccepted Entry, DateTimeOffset SubmittedAt)> Entries { get; } = [];
         public List<RefundOrdered> Refunds { get; } = [];
         public List<(EntrySubmitted Submission, string Reason, string? RefundId)> Rejections { get; } = [];
         public List<(string SubmissionId, string Outcome)> Decided { get; } = [];
@@ -317,22 +317,24 @@ public static class SubmissionStore
     {
         await context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.entries (entry_id, payment_intent_id, contest_id, player_id, amount_minor, currency,
-                lineup, accepted_at)
+                lineup, accepted_at, submitted_at)
             SELECT u.id, u.pi, @contestId, u.player, u.amount, u.currency,
                    CASE WHEN u.lineup IS NULL THEN NULL
                         ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END,
-                   @now
-            FROM unnest(@ids, @pis, @players, @amounts, @currencies, @lineups)
-                AS u(id, pi, player, amount, currency, lineup)
+                   @now, u.submitted
+            FROM unnest(@ids, @pis, @players, @amounts, @currencies, @lineups, @submitted)
+                AS u(id, pi, player, amount, currency, lineup, submitted)
             """, new
         {
             contestId, now,
-            ids = d.Entries.Select(e => e.EntryId).ToArray(),
-            pis = d.Entries.Select(e => e.PaymentIntentId).ToArray(),
-            players = d.Entries.Select(e => e.PlayerId).ToArray(),
-            amounts = d.Entries.Select(e => e.AmountMinor).ToArray(),
-            currencies = d.Entries.Select(e => e.Currency).ToArray(),
-            lineups = d.Entries.Select(e => e.Lineup is null ? null : JsonSerializer.Serialize(e.Lineup)).ToArray(),
+            ids = d.Entries.Select(e => e.Entry.EntryId).ToArray(),
+            pis = d.Entries.Select(e => e.Entry.PaymentIntentId).ToArray(),
+            players = d.Entries.Select(e => e.Entry.PlayerId).ToArray(),
+            amounts = d.Entries.Select(e => e.Entry.AmountMinor).ToArray(),
+            currencies = d.Entries.Select(e => e.Entry.Currency).ToArray(),
+            lineups = d.Entries.Select(e => e.Entry.Lineup is null ? null : JsonSerializer.Serialize(e.Entry.Lineup))
+                .ToArray(),
+            submitted = d.Entries.Select(e => e.SubmittedAt.UtcDateTime).ToArray(),
         }, context.Transaction);
         if (!contestExists)
             throw new InvariantViolatedException($"entries accepted for contest {contestId}, which is not scheduled");

@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion.Entries;
+using ContestPipeline.Rules.Players;
 using ContestPipeline.Stripe;
 using ContestPipeline.Rules.Contests;
 
@@ -63,6 +64,11 @@ public sealed class EntryChecksTests
     private static TestIntent WithCharge(TestCharge? charge) => Payment with { LatestCharge = charge };
 
     private static readonly EntryContext Open = new(Fantasy, false, false, Games, 0, 0);
+
+    /// <summary>Seed 002's daily limit, no monthly limit, no exclusion.</summary>
+    private static readonly EffectiveLimits Unlimited = new(100_000, null, null, null);
+
+    private static PlayerLimitCheck Limits(long daySpent, long monthSpent) => new(Unlimited, daySpent, monthSpent);
 
     private sealed record Case(EntrySubmitted Submission, TestIntent? Payment, EntryContext Context, DateTimeOffset Now);
 
@@ -171,6 +177,20 @@ public sealed class EntryChecksTests
             EntryOutcome.PlayerEntryLimitReached, "player p1 already has 2 entries in contest c1; maxEntriesPerPlayer is 2", (1_000, "USD")),
         ("an invalid lineup is named before a full contest", c => c with { Context = c.Context with { ContestAcceptedEntries = 3 }, Submission = c.Submission with { Lineup = ["a1"] } },
             EntryOutcome.LineupInvalid, "lineup is invalid: lineup has 1 athlete; contest c1 needs exactly 3", (1_000, "USD")),
+        ("a player in a cooling-off is refunded", c => c with { Context = c.Context with { Limits = Limits(0, 0) with { Limits = Unlimited with { Exclusion = "cooling_off", ExcludedUntil = LockAt.AddDays(7) } } } },
+            EntryOutcome.PlayerExcluded, "player p1 is in a cooling-off until 2026-11-28T18:00:00.000Z: no entry is taken before then", (1_000, "USD")),
+        ("a self-excluded player is refunded, before the per-player limit", c => c with { Context = c.Context with { PlayerAcceptedEntries = 2, Limits = Limits(0, 0) with { Limits = Unlimited with { Exclusion = "self_exclusion", ExcludedUntil = LockAt.AddDays(180) } } } },
+            EntryOutcome.PlayerExcluded, "player p1 is in a self-exclusion until 2027-05-20T18:00:00.000Z: no entry is taken before then", (1_000, "USD")),
+        ("an entry fee past the daily limit is refunded", c => c with { Context = c.Context with { Limits = Limits(daySpent: 99_001, monthSpent: 99_001) } },
+            EntryOutcome.PlayerSpendingLimitReached, "player p1 paid 990.01 USD in entry fees on 2026-11-21; this entry's 10.00 USD would pass the daily limit of 1000.00 USD", (1_000, "USD")),
+        ("an entry fee that reaches the daily limit exactly is accepted", c => c with { Context = c.Context with { Limits = Limits(daySpent: 99_000, monthSpent: 99_000) } },
+            EntryOutcome.Ok, "entry entry_pi_1 accepted in contest c1", null),
+        ("an entry fee past the monthly limit is refunded", c => c with { Context = c.Context with { Limits = Limits(daySpent: 0, monthSpent: 250_000) with { Limits = Unlimited with { MonthlyMinor = 250_500 } } } },
+            EntryOutcome.PlayerSpendingLimitReached, "player p1 paid 2500.00 USD in entry fees in 2026-11; this entry's 10.00 USD would pass the monthly limit of 2505.00 USD", (1_000, "USD")),
+        ("an invalid lineup is named before a spending limit", c => c with { Context = c.Context with { Limits = Limits(100_000, 100_000) }, Submission = c.Submission with { Lineup = ["a1"] } },
+            EntryOutcome.LineupInvalid, "lineup is invalid: lineup has 1 athlete; contest c1 needs exactly 3", (1_000, "USD")),
+        ("a spending limit is named before the per-player limit", c => c with { Context = c.Context with { PlayerAcceptedEntries = 2, Limits = Limits(100_000, 100_000) } },
+            EntryOutcome.PlayerSpendingLimitReached, "player p1 paid 1000.00 USD in entry fees on 2026-11-21; this entry's 10.00 USD would pass the daily limit of 1000.00 USD", (1_000, "USD")),
         ("a cancelled contest is named before lock", c => c with { Context = c.Context with { Cancelled = true }, Now = LockAt.AddDays(1) },
             EntryOutcome.ContestCancelled, "contest c1 is cancelled", (1_000, "USD")),
         ("a closed contest is named before a failed payment", c => c with { Now = LockAt, Payment = Payment with { Status = "canceled", AmountReceived = 0 } },
@@ -217,6 +237,8 @@ public sealed class EntryChecksTests
         [EntryOutcome.PaymentAmountMismatch] = true,
         [EntryOutcome.PaymentCurrencyMismatch] = true,
         [EntryOutcome.LineupInvalid] = true,
+        [EntryOutcome.PlayerExcluded] = true,
+        [EntryOutcome.PlayerSpendingLimitReached] = true,
         [EntryOutcome.PlayerEntryLimitReached] = true,
         [EntryOutcome.ContestFull] = true,
         [EntryOutcome.Ok] = false,

@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Feed;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Contracts.Players;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Kafka;
@@ -114,6 +115,11 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     public void CancelAs(string contestId, string reason, string @operator) =>
         Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}:{@operator}",
             new ContestCancelRequested(contestId, reason, @operator, DateTimeOffset.UtcNow));
+
+    /// <summary>An operator's change to a player's limits, signed by <c>RequestedBy</c>'s own key.</summary>
+    public void SetLimits(PlayerLimitsSet set) =>
+        Publish(Topics.Contests, PlayerLimitsSet.KeyFor(set.PlayerId), PlayerLimitsSet.MessageType,
+            $"limits:{set.PlayerId}:{set.RequestedBy}:{set.RequestedAt.ToUnixTimeMilliseconds()}", set);
 
     public void Submit(EntrySubmitted s) => Publish(Topics.Entries, s.ContestId, EntrySubmitted.MessageType, $"sub:{s.SubmissionId}", s);
 

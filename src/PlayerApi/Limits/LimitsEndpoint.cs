@@ -1,0 +1,78 @@
+using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Players;
+using Microsoft.AspNetCore.Http;
+
+namespace ContestPipeline.PlayerApi.Limits;
+
+/// <summary>
+/// A player's responsible-gaming limits, set by the platform for the player (<see cref="LimitRules"/>):
+/// <c>POST /players/{playerId}/limits</c> with any of <c>dailyLimitMinor</c>, <c>monthlyLimitMinor</c>,
+/// <c>exclusion</c> (<c>cooling_off</c>, <c>self_exclusion</c>) and <c>exclusionDays</c>: 400 naming what is wrong;
+/// otherwise Ingestion applies it (a lowered limit and an exclusion at once, a raise after its cooling-off) and this
+/// answers 200 with what was done and the limits as they stand, or 504 when Ingestion did not answer in time (the
+/// request is kept and applied all the same). <c>GET /players/{playerId}/limits</c>: the limits as they stand (a null
+/// limit is the platform's default).
+/// </summary>
+public static class LimitsEndpoint
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
+
+    public static async Task<IResult> SetAsync(HttpContext http, PlayerApiOptions options, LimitRequestStore store,
+        TimeProvider clock, string playerId)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
+        if (Refusal(http, options, playerId) is { } refused) return refused;
+        LimitRequestStore.Body? body;
+        try
+        {
+            body = await http.Request.ReadFromJsonAsync<LimitRequestStore.Body>(OutgoingMessage.Json,
+                http.RequestAborted);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            return Error(StatusCodes.Status400BadRequest, $"the body is not a JSON limits request: {e.Message}");
+        }
+        if (body is null) return Error(StatusCodes.Status400BadRequest, "the body is empty");
+        var change = new LimitRequest(body.DailyLimitMinor, body.MonthlyLimitMinor, body.Exclusion, body.ExclusionDays);
+        if (LimitRules.Problem(change) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
+        var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
+        await store.AddAsync(requestId, playerId, body, clock.GetUtcNow());
+        var until = clock.GetUtcNow() + options.LimitsWait;
+        while (true)
+        {
+            var answer = await store.AnswerAsync(requestId);
+            if (answer?.Outcome == "applied")
+                return Results.Json(new { playerId, requestId, applied = answer.Summary,
+                    limits = await store.LimitsAsync(playerId) }, OutgoingMessage.Json);
+            if (answer?.Outcome == "refused") return Error(StatusCodes.Status400BadRequest, answer.Summary!);
+            if (clock.GetUtcNow() >= until)
+                return Error(StatusCodes.Status504GatewayTimeout,
+                    $"Ingestion did not apply request {requestId} in time; it is kept and will be applied");
+            await Task.Delay(Poll, clock, http.RequestAborted);
+        }
+    }
+
+    public static async Task<IResult> GetAsync(HttpContext http, PlayerApiOptions options, LimitRequestStore store,
+        string playerId)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(store);
+        if (Refusal(http, options, playerId) is { } refused) return refused;
+        return Results.Json(new { playerId, limits = await store.LimitsAsync(playerId) }, OutgoingMessage.Json);
+    }
+
+    private static IResult? Refusal(HttpContext http, PlayerApiOptions options, string playerId)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Accepts(http.Request.Headers.Authorization.ToString()))
+            return Error(StatusCodes.Status401Unauthorized, "a bearer token the platform was given is required");
+        if (playerId.Length is 0 or > 200)
+            return Error(StatusCodes.Status400BadRequest, "playerId is 1 to 200 characters");
+        return null;
+    }
+
+    private static IResult Error(int status, string error) => Results.Json(new { error }, statusCode: status);
+}
