@@ -50,7 +50,7 @@ public static class OperationsWorker
             ]),
             new ConsumerDefinition(Shape.Group("standings"), _ =>
                 [new FinalStandingsPublishedHandler(), new StandingsCorrectionReportedHandler(),
-                    IgnoredMessageHandler.Of<StandingsUpdated>()]),
+                    new StandingsUpdatedHandler()]),
             new ConsumerDefinition(Shape.Group("payouts"), _ =>
             [
                 new ContestPayoutsAuthorizedHandler(), new PrizePayoutOrderedHandler(), new RefundOrderedHandler(),

@@ -42,6 +42,13 @@ public sealed class ContestReadStore(NpgsqlDataSource db) : ReadStore(db)
             ORDER BY chunk_index, position LIMIT @limit
             """, new { contestId, limit });
 
+    /// <summary>A contest's newest live standings (leaders as JSON), or null before Scoring published any.</summary>
+    public Task<LiveStandingsView?> LiveStandingsAsync(string contestId) =>
+        OneAsync<LiveStandingsView>("""
+            SELECT version, entry_count, computed_at, leaders::text AS leaders FROM operations.live_standings
+            WHERE contest_id = @contestId
+            """, new { contestId });
+
     public Task<List<RejectionRow>> RejectionsAsync(string contestId) =>
         ListAsync<RejectionRow>("""
             SELECT submission_id, player_id, payment_intent_id, reason, refund_id, at FROM operations.rejections

@@ -8,6 +8,23 @@ namespace ContestPipeline.Operations.Standings;
 /// <summary>A contest's final standings, every row of every chunk, in the order Scoring published them.</summary>
 public static class StandingsStore
 {
+    /// <summary>
+    /// The newest live standings of a contest: replaced only by a board computed later (or at the same time, with a
+    /// higher version); a version may start again lower after Scoring restarts, so it never orders boards alone.
+    /// </summary>
+    public static Task LiveStandingsAsync(HandlerContext context, StandingsUpdated update) =>
+        ExecuteAsync(context, """
+            INSERT INTO operations.live_standings (contest_id, version, entry_count, leaders, computed_at)
+            VALUES (@ContestId, @Version, @EntryCount, @leaders::jsonb, @ComputedAt)
+            ON CONFLICT (contest_id) DO UPDATE SET version = excluded.version, entry_count = excluded.entry_count,
+                leaders = excluded.leaders, computed_at = excluded.computed_at
+            WHERE (live_standings.computed_at, live_standings.version) < (excluded.computed_at, excluded.version)
+            """, new
+        {
+            update.ContestId, update.Version, update.EntryCount, update.ComputedAt,
+            leaders = System.Text.Json.JsonSerializer.Serialize(update.Leaders, OutgoingMessage.Json),
+        });
+
     public static async Task FinalStandingsAsync(HandlerContext context, FinalStandingsPublished chunk)
     {
         var rows = chunk.Rows;

@@ -225,12 +225,33 @@ public static class ContestPages
         });
     }
 
+    /// <summary>
+    /// The top ten of the final standings; before they exist, of the newest live ones (the leaders as Scoring last
+    /// ranked them, with their version and time).
+    /// </summary>
+    private static async Task<string> StandingsSectionAsync(ContestReadStore q, string id)
+    {
+        var standings = await q.TopStandingsAsync(id, 10);
+        var live = standings.Count > 0 ? null : await q.LiveStandingsAsync(id);
+        if (live is not null)
+            standings = [.. live.Rows.Take(10)
+                .Select(r => new StandingView(r.Rank, r.EntryId, r.PlayerId, r.ScoreMilli))];
+        var title = live is null ? "Top standings"
+            : $"Live standings <small id=\"live-standings\">version {Number(live.Version)} of "
+                + $"{Number(live.EntryCount)} entries, as of {Time(live.ComputedAt)}</small>";
+        return $"<h2>{title}</h2>" + Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[]
+        {
+            Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId),
+            Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)),
+        }), "standings");
+    }
+
     private static async Task<string> ContestBodyAsync(HttpContext c, Ui ui, ContestReadStore q,
         PayoutReadStore payoutStore, AuditReadStore auditStore, AlertReadStore alertStore, ContestRow contest)
     {
         var id = contest.ContestId;
         var timeline = await q.TimelineAsync(id);
-        var standings = await q.TopStandingsAsync(id, 10);
+        var standings = await StandingsSectionAsync(q, id);
         var payouts = await payoutStore.ContestPayoutsAsync(id);
         var rejections = await q.RejectionsAsync(id);
         var refunds = await q.RefundsAsync(id);
@@ -262,11 +283,7 @@ public static class ContestPages
             <h2>Hashes</h2>{Table(["", "Hash"], [["Entries", Encode(contest.EntriesHash)],
                 ["Final standings", Encode(contest.StandingsHash)], ["Inputs", Encode(contest.InputsHash)]], "hashes")}
             <div class="grid2"><div><h2>Money</h2>{money}</div>
-            <div><h2>Top standings</h2>{Table(["Rank", "Entry", "Player", "Score"], standings.Select(s => new[]
-            {
-                Number(s.Rank), Encode(s.EntryId), Link("/players/" + Url(s.PlayerId), s.PlayerId),
-                Encode((s.ScoreMilli / 1000m).ToString("0.000", CultureInfo.InvariantCulture)),
-            }), "standings")}</div></div>
+            <div>{standings}</div></div>
             <h2>Timeline</h2>{Table(["At", "What", ""],
                 timeline.Select(t => new[] { Time(t.At), Badge(t.Kind, t.Kind), Encode(t.Summary) }), "timeline")}
             <h2>Payouts</h2>{Table(["Payout", "Kind", "Rank", "Player", "Gross", "Fee", "Net", "State", "Why"],

@@ -179,6 +179,36 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         Assert.Equal(400, (await ann.GotoAsync("/revenue?by=week"))!.Status);
     }
 
+    /// <summary>
+    /// A contest that is LIVE shows who leads as Scoring last ranked them (its version, entries and time), before any
+    /// final standings exist: the real pipeline, from the feed's stat to the page.
+    /// </summary>
+    [Fact]
+    public async Task A_live_contest_shows_its_live_standings()
+    {
+        var s = f.Stack;
+        const string contest = "live-page", game = "g-live";
+        s.World.Schedule(game, 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1");
+        await s.WaitAsync(async () => await s.ScalarAsync<bool>(
+            "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)", new { game }), "the game scheduled");
+        s.World.Define(Fantasy(contest, DateTimeOffset.UtcNow.AddSeconds(12), [game]));
+        await s.WaitAsync(async () => await s.ReadModelStateAsync(contest) == "SCHEDULED", $"{contest} SCHEDULED");
+        s.World.Submit(Entry("s-live-ada", contest, "ada", s.World.Pay(contest, "ada", Fee), ["qb1", "rb1"]));
+        s.World.Submit(Entry("s-live-bo", contest, "bo", s.World.Pay(contest, "bo", Fee), ["rb1", "wr1"]));
+        await s.WaitAsync(async () => await s.ReadModelStateAsync(contest) == "LOCKED", $"{contest} LOCKED");
+        s.World.Start(game, 2);
+        s.World.Stat(game, 3, "qb1", "passing_yards", 300);
+        await s.WaitAsync(async () => await s.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.live_standings WHERE contest_id = @contest AND leaders->0->>'playerId' = 'ada'",
+            new { contest }) == 1, "ada leading in the read model's live standings");
+
+        var vic = await f.SignInAsync(ConsoleFixture.Vic);
+        await vic.GotoAsync($"/contests/{contest}");
+        await f.ShotAsync(vic, "contest-live");
+        Assert.Contains("of 2 entries, as of", await vic.Locator("#live-standings").InnerTextAsync());
+        Assert.Contains("ada", await vic.Locator("#standings tbody tr").First.InnerTextAsync());
+    }
+
     [Fact]
     public async Task A_viewer_sees_the_pages_but_cannot_act()
     {

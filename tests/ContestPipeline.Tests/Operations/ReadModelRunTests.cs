@@ -3,11 +3,13 @@ using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Operations;
 using ContestPipeline.Operations.Entries;
+using ContestPipeline.Operations.Standings;
 using ContestPipeline.Operations.StripeEvents;
 
 namespace ContestPipeline.Tests.Operations;
@@ -117,6 +119,31 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
         Assert.Equal(expected, await run.RowsAsync(rows));
         Assert.Equal(["a|m1", "b|m2", "a|m4"], toldRun.Select(t => t[(t.IndexOf('|') + 1)..]));
         Assert.Equal(toldOne, toldRun);
+    }
+
+    private static IncomingMessage Board(long version, int second, string leader) => new()
+    {
+        Topic = Topics.Standings, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes("live"), Headers = [],
+        Value = JsonSerializer.SerializeToUtf8Bytes(new StandingsUpdated("live", version, 2,
+            [new StandingRow(1, "e-" + leader, leader, 9_000), new StandingRow(2, "e-other", "other", 1_000)],
+            Now.AddSeconds(second)), OutgoingMessage.Json),
+        Envelope = new Envelope($"standings:live:{second}:{version}", StandingsUpdated.MessageType, 1, "live", null,
+            Now.AddSeconds(second)),
+    };
+
+    [Fact]
+    public async Task Live_standings_keep_the_board_computed_last_whatever_its_version()
+    {
+        await using var rig = await RigAsync(fixture);
+        var handler = new StandingsUpdatedHandler();
+        const string row = "SELECT concat_ws('|', version, entry_count, leaders->0->>'playerId') FROM operations.live_standings";
+        await rig.ApplyOneAsync(handler, Board(5, 10, "ann"));
+        await rig.ApplyOneAsync(handler, Board(3, 5, "ben"));        // an older board, late: changes nothing
+        Assert.Equal(["5|2|ann"], await rig.RowsAsync(row));
+        await rig.ApplyOneAsync(handler, Board(1, 20, "cat"));       // Scoring restarted: a lower version, computed later
+        Assert.Equal(["1|2|cat"], await rig.RowsAsync(row));
+        await rig.ApplyOneAsync(handler, Board(2, 20, "dan"));       // the same time, a higher version
+        Assert.Equal(["2|2|dan"], await rig.RowsAsync(row));
     }
 
     private static Task<SchemaRig> RigAsync(PipelineFixture fixture) =>
