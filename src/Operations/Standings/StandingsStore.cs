@@ -9,6 +9,12 @@ namespace ContestPipeline.Operations.Standings;
 public static class StandingsStore
 {
     /// <summary>
+    /// The leaders of a live board kept (the console shows ten): a board comes up to ten times a second per contest, so
+    /// the read model writes a tenth of its hundred rows.
+    /// </summary>
+    public const int LiveLeadersKept = 10;
+
+    /// <summary>
     /// The newest live standings of a contest: replaced only by a board computed later (or at the same time, with a
     /// higher version); a version may start again lower after Scoring restarts, so it never orders boards alone.
     /// </summary>
@@ -22,7 +28,8 @@ public static class StandingsStore
             """, new
         {
             update.ContestId, update.Version, update.EntryCount, update.ComputedAt,
-            leaders = System.Text.Json.JsonSerializer.Serialize(update.Leaders, OutgoingMessage.Json),
+            leaders = System.Text.Json.JsonSerializer.Serialize(update.Leaders.Take(LiveLeadersKept),
+                OutgoingMessage.Json),
         });
 
     public static async Task FinalStandingsAsync(HandlerContext context, FinalStandingsPublished chunk)
