@@ -4,6 +4,7 @@ using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Players;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Scenarios;
@@ -119,6 +120,7 @@ public static class InsiderCorpus
     {
         [ContestDefined.MessageType] = [("", "x-new", "contests/definition.json")],
         [ContestCancelRequested.MessageType] = [("", "${open}", "contests/cancel-open.json")],
+        [PlayerLimitsSet.MessageType] = [("", PlayerLimitsSet.KeyFor("ivy"), "contests/limits-raise.json")],
         [PayoutReviewDecided.MessageType] = [("", "${heldPayout}", "payouts.due/release.json")],
         [PayoutDispatchDecided.MessageType] =
         [
