@@ -1,4 +1,3 @@
-using ContestPipeline.Rules.Players;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Contests;
@@ -10,6 +9,7 @@ using ContestPipeline.Ingestion.Players;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Contests;
+using ContestPipeline.Rules.Players;
 
 namespace ContestPipeline.Ingestion.Entries;
 
@@ -52,9 +52,16 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
         if (contests.Count > 0) await SubmissionStore.PlanReadsInMemoryAsync(context);
         var full = false;
         var decidedAny = false;
+        var locked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var contestId in contests)
         {
-            var decided = await DecideAsync(context, contestId);
+            var decided = await DecideAsync(context, contestId, locked);
+            if (decided < 0)
+            {
+                // Its players would take this transaction past the locks it may hold: the next run, at once.
+                full = true;
+                continue;
+            }
             full |= decided >= options.DecideBatchSize;
             decidedAny |= decided > 0;
             if (decided == 0)
@@ -64,15 +71,25 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
     }, ct);
 
     /// <summary>
-    /// Decides what can be decided of one contest's undecided submissions; returns how many were
-    /// decided (so a round whose submissions all wait for earlier ones is not run again at once).
+    /// The most players' locks one transaction takes (a round of one contest takes its players' at least): each is an
+    /// entry in Postgres's shared lock table, sized by max_locks_per_transaction × max_connections.
     /// </summary>
-    public async Task<int> DecideAsync(TransactionContext context, string contestId)
+    public const int PlayerLocksPerRunMax = 2_000;
+
+    /// <summary>
+    /// Decides what can be decided of one contest's undecided submissions; returns how many were
+    /// decided (so a round whose submissions all wait for earlier ones is not run again at once), or -1 when its
+    /// players' locks would take the transaction past <see cref="PlayerLocksPerRunMax"/> (<paramref name="locked"/>:
+    /// the players this transaction holds already).
+    /// </summary>
+    public async Task<int> DecideAsync(TransactionContext context, string contestId, HashSet<string> locked)
     {
+        ArgumentNullException.ThrowIfNull(locked);
         var contest = await ContestStore.ContestForUpdateAsync(context, contestId);
         var pending = await SubmissionStore.DecidableAsync(context, contestId, options.DecideBatchSize);
         if (pending.Count == 0) return 0;
         var definition = contest?.Parse();
+        if (definition is not null && await LockPlayersAsync(context, pending, locked) is { } notNow) return notNow;
         var uses = await SubmissionStore.PriorUsesAsync(context, [.. pending.Select(p => p.PaymentIntentId)]);
         var playerCounts = contest is null
             ? []
@@ -81,9 +98,6 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             ? new Dictionary<string, GameInfo>()
             : await GameStore.KnownGamesAsync(context, definition.GameIds);
         var players = pending.Select(p => p.PlayerId).Distinct(StringComparer.Ordinal).ToArray();
-        // A player's limits count fees across contests: their rounds take the players' locks, and a round that cannot
-        // have one now decides nothing of this contest (it rests, then tries again).
-        if (definition is not null && !await PlayerLimitStore.TryLockAsync(context, players)) return 0;
         var limits = definition is null ? [] : await PlayerLimitStore.LimitsAsync(context, players);
         var spend = definition is null ? new PlayerSpend()
             : await PlayerLimitStore.SpendAsync(context, players,
@@ -135,6 +149,22 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
         var outcomes = d.Decided.Select(x => JsonNamingPolicy.SnakeCaseLower.ConvertName(x.Outcome)).ToList();
         context.OnCommitted(() => outcomes.ForEach(PipelineTelemetry.EntryDecided));
         return d.Decided.Count;
+    }
+
+    /// <summary>
+    /// A player's limits count fees across contests, so a round takes its players' locks (those this transaction does
+    /// not hold yet): null when it has them; 0 when another transaction holds one (the round decides nothing now, and
+    /// the contest rests); -1 when they would take the transaction past <see cref="PlayerLocksPerRunMax"/>.
+    /// </summary>
+    private static async Task<int?> LockPlayersAsync(TransactionContext context,
+        IReadOnlyList<SubmissionStore.Pending> pending, HashSet<string> locked)
+    {
+        var unlocked = pending.Select(p => p.PlayerId).Where(p => !locked.Contains(p))
+            .Distinct(StringComparer.Ordinal).ToArray();
+        if (locked.Count > 0 && locked.Count + unlocked.Length > PlayerLocksPerRunMax) return -1;
+        if (!await PlayerLimitStore.TryLockAsync(context, unlocked)) return 0;
+        locked.UnionWith(unlocked);
+        return null;
     }
 
     /// <summary>

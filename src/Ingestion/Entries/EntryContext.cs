@@ -1,7 +1,6 @@
-using ContestPipeline.Rules.Players;
 using ContestPipeline.Contracts.Contests;
-using ContestPipeline.Ingestion.Players;
 using ContestPipeline.Rules.Contests;
+using ContestPipeline.Rules.Players;
 
 namespace ContestPipeline.Ingestion.Entries;
 

@@ -1,5 +1,5 @@
-using ContestPipeline.Rules.Players;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Rules.Players;
 
 namespace ContestPipeline.Ingestion.Players;
 

@@ -1,6 +1,6 @@
+using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Players;
 using Dapper;
-using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Ingestion.Players;
 
