@@ -384,6 +384,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
             await http.GetAsync(url);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Equal(account, Assert.Single(TransfersOf(r, order.PayoutId)).Destination);
+        // The transfer may go out on Stripe's word before Payout's stripe.events consumer has recorded account.updated;
+        // the link requests are answered from that record.
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>("SELECT can_receive FROM payout.recipients WHERE player_id = 'cy'");
+        }, "Payout's record of cy's account able to receive");
         var (onboarded, refusal) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("cy"));
         Assert.Equal(HttpStatusCode.Conflict, onboarded);
         Assert.Contains("finished onboarding", refusal.GetProperty("error").GetString(), StringComparison.Ordinal);

@@ -15,7 +15,9 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
     public async Task A_completed_contest_is_settled_to_the_cent_with_a_tie_at_the_prize_boundary_and_a_balanced_ledger()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var lockAt = await run.LockTimeAsync();
+        // The schedule, the definition and six paid entries before the lock: once, on a machine at load 45, the
+        // definition reached Ingestion after the default margin.
+        var lockAt = await run.LockTimeAsync(messagesBeforeLock: 30);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1", "te1", "k1", "d1");
         run.Define(Fantasy("paid", lockAt, ["g1"]) with
         {
