@@ -62,7 +62,7 @@ public static class PlayerApiApp
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<PlayerReadStore>();
         builder.Services.AddSingleton<LinkRequestStore>();
-        builder.Services.AddSingleton<LimitRequestStore>();
+        builder.Services.AddSingleton<PlayerLimitReadStore>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());

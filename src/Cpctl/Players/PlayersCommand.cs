@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Players;
+using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Rules.Players;
 using Spectre.Console;
 
@@ -73,8 +74,7 @@ public static class PlayersCommand
         await using var tool = await OperatorTool.OpenAsync("players limits");
         if (tool is null) return 2;
         var store = new PlayerLimitReadStore(tool.ReadModel);
-        var row = await store.LimitsAsync(playerId) ?? new PlayerLimitReadStore.Limits(null, null, null, null, null,
-            null, null, null);
+        var row = await store.LimitsAsync(playerId, OperatorTool.Clock.GetUtcNow()) ?? new PlayerLimits();
         static string Limit(long? value, string fallback) =>
             value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : fallback;
         static string Time(DateTimeOffset? t) => t is { } v ? Rules.Show.Time(v) : "";

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Players;
 using Microsoft.AspNetCore.Http;
@@ -11,13 +13,26 @@ namespace ContestPipeline.PlayerApi.Limits;
 /// otherwise Ingestion applies it (a lowered limit and an exclusion at once, a raise after its cooling-off) and this
 /// answers 200 with what was done and the limits as they stand, or 504 when Ingestion did not answer in time (the
 /// request is kept and applied all the same). <c>GET /players/{playerId}/limits</c>: the limits as they stand (a null
-/// limit is the platform's default).
+/// limit is the platform's default; a raise whose cooling-off is over is the limit).
 /// </summary>
 public static class LimitsEndpoint
 {
+    /// <summary>Who asked, as recorded with every request this API adds: the platform, for the player.</summary>
+    public const string RequestedBy = "platform";
+
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
-    public static async Task<IResult> SetAsync(HttpContext http, PlayerApiOptions options, LimitRequestStore store,
+    /// <summary>The request's body: any of its fields; one it does not know is refused, not ignored.</summary>
+    [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+    public sealed record Body
+    {
+        public long? DailyLimitMinor { get; init; }
+        public long? MonthlyLimitMinor { get; init; }
+        public string? Exclusion { get; init; }
+        public int? ExclusionDays { get; init; }
+    }
+
+    public static async Task<IResult> SetAsync(HttpContext http, PlayerApiOptions options, PlayerLimitReadStore store,
         TimeProvider clock, string playerId)
     {
         ArgumentNullException.ThrowIfNull(http);
@@ -25,10 +40,10 @@ public static class LimitsEndpoint
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
         if (Refusal(http, options, playerId) is { } refused) return refused;
-        LimitRequestStore.Body? body;
+        Body? body;
         try
         {
-            body = await http.Request.ReadFromJsonAsync<LimitRequestStore.Body>(OutgoingMessage.Json,
+            body = await http.Request.ReadFromJsonAsync<Body>(OutgoingMessage.Json,
                 http.RequestAborted);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
@@ -39,14 +54,14 @@ public static class LimitsEndpoint
         var change = new LimitRequest(body.DailyLimitMinor, body.MonthlyLimitMinor, body.Exclusion, body.ExclusionDays);
         if (LimitRules.Problem(change) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
         var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
-        await store.AddAsync(requestId, playerId, body, clock.GetUtcNow());
+        await store.AddRequestAsync(requestId, playerId, change, RequestedBy, clock.GetUtcNow());
         var until = clock.GetUtcNow() + options.LimitsWait;
         while (true)
         {
-            var answer = await store.AnswerAsync(requestId);
+            var answer = await store.ChangeAsync(requestId);
             if (answer?.Outcome == "applied")
                 return Results.Json(new { playerId, requestId, applied = answer.Summary,
-                    limits = await store.LimitsAsync(playerId) }, OutgoingMessage.Json);
+                    limits = await store.LimitsAsync(playerId, clock.GetUtcNow()) }, OutgoingMessage.Json);
             if (answer?.Outcome == "refused") return Error(StatusCodes.Status400BadRequest, answer.Summary!);
             if (clock.GetUtcNow() >= until)
                 return Error(StatusCodes.Status504GatewayTimeout,
@@ -55,13 +70,15 @@ public static class LimitsEndpoint
         }
     }
 
-    public static async Task<IResult> GetAsync(HttpContext http, PlayerApiOptions options, LimitRequestStore store,
-        string playerId)
+    public static async Task<IResult> GetAsync(HttpContext http, PlayerApiOptions options, PlayerLimitReadStore store,
+        TimeProvider clock, string playerId)
     {
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(clock);
         if (Refusal(http, options, playerId) is { } refused) return refused;
-        return Results.Json(new { playerId, limits = await store.LimitsAsync(playerId) }, OutgoingMessage.Json);
+        return Results.Json(new { playerId, limits = await store.LimitsAsync(playerId, clock.GetUtcNow()) },
+            OutgoingMessage.Json);
     }
 
     private static IResult? Refusal(HttpContext http, PlayerApiOptions options, string playerId)

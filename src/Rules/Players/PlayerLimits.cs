@@ -156,9 +156,13 @@ public static class LimitRules
         return (s, string.Join("; ", said));
     }
 
-    /// <summary>The raises whose cooling-off is over, made the limits; an exclusion that ended, forgotten.</summary>
-    private static PlayerLimits Matured(PlayerLimits s, DateTimeOffset now)
+    /// <summary>
+    /// The limits as they stand at <paramref name="now"/>: the raises whose cooling-off is over, made the limits; an
+    /// exclusion that ended, forgotten (the stored row keeps both until its next change).
+    /// </summary>
+    public static PlayerLimits Matured(PlayerLimits s, DateTimeOffset now)
     {
+        ArgumentNullException.ThrowIfNull(s);
         if (s.RaisedDailyFrom is { } d && d <= now)
             s = s with { DailyMinor = s.RaisedDailyMinor, RaisedDailyMinor = null, RaisedDailyFrom = null };
         if (s.RaisedMonthlyFrom is { } m && m <= now)

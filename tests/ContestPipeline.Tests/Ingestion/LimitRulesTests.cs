@@ -42,6 +42,18 @@ public sealed class LimitRulesTests
     }
 
     [Fact]
+    public void The_limits_as_they_stand_show_a_matured_raise_as_the_limit_and_forget_an_ended_exclusion()
+    {
+        var (raised, _) = Apply(new PlayerLimits { DailyMinor = 20_000 }, new LimitRequest(50_000, null, null, null));
+        var (excluded, _) = Apply(raised, new LimitRequest(null, null, LimitRules.CoolingOff, 2));
+        var waiting = LimitRules.Matured(excluded, Now.AddHours(1));
+        Assert.Equal((20_000L, 50_000L), (waiting.DailyMinor, waiting.RaisedDailyMinor!.Value));
+        Assert.Equal(LimitRules.CoolingOff, waiting.Exclusion);
+        var later = LimitRules.Matured(excluded, Now.AddDays(3));
+        Assert.Equal(new PlayerLimits { DailyMinor = 50_000 }, later);
+    }
+
+    [Fact]
     public void Lowering_during_a_waiting_raise_cancels_the_raise()
     {
         var (raised, _) = Apply(null, new LimitRequest(150_000, null, null, null));
