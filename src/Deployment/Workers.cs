@@ -64,11 +64,12 @@ public static class Workers
         ("stripe", [Topics.StripeEvents]), ("operations", [Topics.Operations])) with
     {
         // The platform's read API shows players their entries and payouts, and their accounts' balances and bank
-        // payouts: those tables, and their contests, only.
+        // payouts: those tables, and their contests and standings, only.
         TableReaders = new Dictionary<string, IReadOnlyList<string>>
         {
             [DatabaseRoles.PlayerApi] =
-                ["entries", "payouts", "contests", "recipient_accounts", "recipient_balances", "bank_payouts"],
+                ["entries", "payouts", "contests", "recipient_accounts", "recipient_balances", "bank_payouts",
+                    "final_standings", "live_standings"],
         },
     };
 

@@ -3,6 +3,7 @@ using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Operations.Queries.Contests;
 using ContestPipeline.Operations.Queries.Players;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,6 +13,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using ContestPipeline.PlayerApi.Limits;
 using ContestPipeline.PlayerApi.Links;
+using ContestPipeline.PlayerApi.Standings;
 
 namespace ContestPipeline.PlayerApi;
 
@@ -20,11 +22,13 @@ namespace ContestPipeline.PlayerApi;
 /// and where each payout stands, and their Stripe account's balance and bank payouts, for the platform's backend to
 /// show in its app. Every request carries a bearer token the platform holds and this API knows only by its hash. It
 /// reads as the role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
-/// payouts, contests, recipient_accounts, recipient_balances and bank_payouts by the read model's migrator, and to add
-/// and read payout.onboarding_link_requests and payout.login_link_requests by Payout's
-/// (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>), and to
-/// ask for a player's responsible-gaming limits to change and read them (<c>/players/{playerId}/limits</c>,
-/// <see cref="LimitsEndpoint"/>) through Ingestion's player_limit_requests and player_limits; nothing else.
+/// payouts, contests, recipient_accounts, recipient_balances, bank_payouts, final_standings and live_standings by
+/// the read model's migrator, and to add and read payout.onboarding_link_requests and payout.login_link_requests by
+/// Payout's (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>),
+/// and to ask for a player's responsible-gaming limits to change and read them (<c>/players/{playerId}/limits</c>,
+/// <see cref="LimitsEndpoint"/>) through Ingestion's player_limit_requests and player_limits; and it shows a contest's
+/// standings, final or live (<c>GET /contests/{contestId}/standings</c>, <see cref="StandingsEndpoint"/>); nothing
+/// else.
 /// Settings are checked at start (one line and exit code 2 when wrong, as a worker).
 /// </summary>
 public static class PlayerApiApp
@@ -63,6 +67,7 @@ public static class PlayerApiApp
         builder.Services.AddSingleton<PlayerReadStore>();
         builder.Services.AddSingleton<LinkRequestStore>();
         builder.Services.AddSingleton<PlayerLimitReadStore>();
+        builder.Services.AddSingleton<ContestReadStore>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddPipelineObservability(Name, builder.Configuration, environment);
         builder.Services.AddHealthChecks().AddDatabase(sp => sp.GetRequiredService<NpgsqlDataSource>());
@@ -93,6 +98,7 @@ public static class PlayerApiApp
         });
         app.MapGet("/players/{playerId}/limits", LimitsEndpoint.GetAsync);
         app.MapPost("/players/{playerId}/limits", LimitsEndpoint.SetAsync);
+        app.MapGet("/contests/{contestId}/standings", StandingsEndpoint.GetAsync);
         var options = app.Services.GetRequiredService<PlayerApiOptions>();
         foreach (var kind in new[] { LinkKind.Onboarding(options), LinkKind.Login(options) })
             app.MapPost($"/recipients/{{playerId}}/{kind.Name}-link", (HttpContext c, LinkRequestStore requests,

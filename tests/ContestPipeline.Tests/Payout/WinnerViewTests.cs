@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
+using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Payout;
@@ -179,5 +180,31 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.balance_reads");
         }, n => n == 0, "every balance read asked for made");
+
+        // The platform's app shows a contest's standings: the leaders while it is live, the final ones once complete.
+        async Task<(HttpStatusCode, JsonElement)> StandingsAsync(string query)
+        {
+            using var response = await platform.GetAsync("/contests/" + query);
+            return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await StandingsAsync("c9/standings")).Item1);
+        Assert.Equal(HttpStatusCode.BadRequest, (await StandingsAsync("c1/standings?limit=0")).Item1);
+        run.World.Publish(Topics.Standings, "c1", StandingsUpdated.MessageType, "standings:c1:live:4",
+            new StandingsUpdated("c1", 4, 3, [new StandingRow(1, "e-ada", "ada", 9_000),
+                new StandingRow(2, "e-bo", "bo", 7_500), new StandingRow(3, "e-cy", "cy", 100)], DateTimeOffset.UtcNow));
+        var (_, live) = await Eventually.UntilAsync(() => StandingsAsync("c1/standings?limit=2"),
+            r => r.Item1 == HttpStatusCode.OK, "c1's live standings through the read API");
+        Assert.False(live.GetProperty("final").GetBoolean());
+        Assert.Equal((4, 3), (live.GetProperty("version").GetInt32(), live.GetProperty("entryCount").GetInt32()));
+        Assert.Equal(["ada", "bo"], live.GetProperty("standings").EnumerateArray()
+            .Select(r => r.GetProperty("playerId").GetString()!));
+        run.World.Publish(Topics.Standings, "c1", FinalStandingsPublished.MessageType,
+            FinalStandingsPublished.MessageIdFor("c1", 0), new FinalStandingsPublished("c1", 0, 1,
+                [new StandingRow(1, "e-bo", "bo", 9_500), new StandingRow(2, "e-ada", "ada", 9_000)]));
+        var (_, final) = await Eventually.UntilAsync(() => StandingsAsync("c1/standings"),
+            r => r.Item2.TryGetProperty("final", out var f) && f.GetBoolean(), "c1's final standings through the read API");
+        Assert.Equal([(1, "bo", 9_500L), (2, "ada", 9_000L)], final.GetProperty("standings").EnumerateArray()
+            .Select(r => (r.GetProperty("rank").GetInt32(), r.GetProperty("playerId").GetString()!,
+                r.GetProperty("scoreMilli").GetInt64())));
     }
 }
