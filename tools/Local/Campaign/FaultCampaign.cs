@@ -657,7 +657,9 @@ public sealed class FaultCampaign(CampaignOptions o)
             var board = new ContestBoard(definition);
             foreach (var e in accepted[id]) board.AddEntry(e.EntryId, e.PlayerId, null);
             foreach (var ((game, athlete, stat), value) in _stats.Where(s => s.Key.Game == "g-" + id)) board.ApplyStat(game, athlete, stat, value);
-            if (board.StandingsHash() != stored) hashMismatches++;
+            if (board.StandingsHash() == stored) continue;
+            hashMismatches++;
+            _problems.Add(await HashMismatchAsync(conn, id, accepted[id].Select(e => e.EntryId)));
         }
         Require(hashMismatches == 0, $"{hashMismatches} settlement hash mismatches");
         Require(unfinished == 0, $"{unfinished} submissions, contests or refunds never finished");
@@ -695,6 +697,24 @@ public sealed class FaultCampaign(CampaignOptions o)
                 moved.Add(Subject(key));
         }
         return (posts.Count(p => p.Status == 409), moved);
+    }
+
+    /// <summary>What the referee scored that the recomputation did not: its entries and its stat values against Settlement's and those sent.</summary>
+    private async Task<string> HashMismatchAsync(NpgsqlConnection conn, string contest, IEnumerable<string> settled)
+    {
+        var scored = (await conn.QueryAsync<string>("SELECT entry_id FROM scoring.entries WHERE contest_id = @contest",
+            new { contest })).ToHashSet(StringComparer.Ordinal);
+        var settledSet = settled.ToHashSet(StringComparer.Ordinal);
+        var game = "g-" + contest;
+        var values = (await conn.QueryAsync<(string Athlete, string Stat, long Value)>(
+            "SELECT athlete_id, stat, value FROM scoring.stat_values WHERE game_id = @game", new { game }))
+            .ToDictionary(v => (v.Athlete, v.Stat), v => v.Value);
+        var sent = _stats.Where(s => s.Key.Game == game).ToDictionary(s => (s.Key.Athlete, s.Key.Stat), s => s.Value);
+        var statDiffs = sent.Where(s => values.GetValueOrDefault(s.Key, long.MinValue) != s.Value)
+            .Select(s => $"{s.Key.Athlete}/{s.Key.Stat} sent {s.Value}, held {(values.TryGetValue(s.Key, out var v) ? v : "none")}")
+            .Concat(values.Keys.Where(k => !sent.ContainsKey(k)).Select(k => $"{k.Athlete}/{k.Stat} held, never sent"));
+        return $"contest {contest}'s standings hash is not the recomputation's: scored only [{string.Join(", ", scored.Except(settledSet))}], "
+            + $"settled only [{string.Join(", ", settledSet.Except(scored))}], stats [{string.Join("; ", statDiffs)}]";
     }
 
     private void Require(bool ok, string problem)
