@@ -161,6 +161,7 @@ public static class ConsoleApp
         services.AddSingleton<BalanceReadStore>();
         services.AddSingleton<StripeEventReadStore>();
         services.AddSingleton<PlayerReadStore>();
+        services.AddSingleton<PlayerLimitReadStore>();
         services.AddSingleton<AuditReadStore>();
         services.AddSingleton<DeliveryReadStore>();
     }

@@ -12,8 +12,8 @@ using static ContestPipeline.OperationsConsole.Rendering.Html;
 namespace ContestPipeline.OperationsConsole.Pages;
 
 /// <summary>
-/// Players: earnings (won, fees withheld, paid, pending) per contest and per year, payout history; the tax year
-/// view and its CSV.
+/// Players: earnings (won, fees withheld, paid, pending) per contest and per year, payout history, responsible-gaming
+/// limits (<see cref="PlayerLimitsSection"/>); the tax year view and its CSV.
 /// </summary>
 public static class PlayerPages
 {
@@ -32,8 +32,10 @@ public static class PlayerPages
                 ContestPages.Pager(c, p, rows.Count));
         });
 
-        app.MapGet("/players/{id}", (HttpContext c, Ui ui, PlayerReadStore q, PayoutReadStore payoutStore, string id) =>
-            PlayerPageAsync(c, ui, q, payoutStore, id));
+        app.MapGet("/players/{id}", (HttpContext c, Ui ui, PlayerReadStore q, PayoutReadStore payoutStore,
+            PlayerLimitReadStore limits, Decisions d, string id) =>
+            PlayerPageAsync(c, ui, q, payoutStore, limits, d.Now, id));
+        PlayerLimitsSection.Map(app);
 
         app.MapGet("/tax", async (HttpContext c, Ui ui, PlayerReadStore q, ConsoleOptions o, Decisions d, int? year) =>
         {
@@ -66,9 +68,9 @@ public static class PlayerPages
         });
     }
 
-    /// <summary>One player's earnings per contest and per calendar year, and their payouts.</summary>
+    /// <summary>One player's earnings per contest and per calendar year, their payouts, and their limits.</summary>
     private static async Task<IResult> PlayerPageAsync(HttpContext c, Ui ui, PlayerReadStore q,
-        PayoutReadStore payoutStore, string id)
+        PayoutReadStore payoutStore, PlayerLimitReadStore limits, DateTimeOffset now, string id)
     {
         var earnings = await q.EarningsAsync(id);
         var payouts = await payoutStore.PayoutsAsync(null, null, null, id, 0);
@@ -93,6 +95,7 @@ public static class PlayerPages
                 Link("/payouts/" + Url(p.PayoutId), p.PayoutId), Encode(p.ContestId), Encode(p.Kind),
                 Amount(p.NetMinor, p.Currency), Badge(p.State), Time(p.PaidAt),
             }), "player-payouts")}
+            {await PlayerLimitsSection.RenderAsync(c, ui, limits, now, id)}
             """;
         return ui.Page(c, $"Player {id}", body);
     }

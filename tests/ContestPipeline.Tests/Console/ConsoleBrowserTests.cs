@@ -210,6 +210,44 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
     }
 
     [Fact]
+    public async Task An_approver_lowers_a_players_limit_at_once_and_a_raise_waits_while_a_viewer_only_reads_them()
+    {
+        var s = f.Stack;
+        const string player = "lim-ivy";
+        var ann = await f.SignInAsync(ConsoleFixture.Ann);
+        async Task ChangeAsync(string daily, string reason)
+        {
+            await ann.GotoAsync($"/players/{player}");
+            await ann.Locator("form.limits-form input[name=daily]").FillAsync(daily);
+            await ann.Locator("form.limits-form input[name=reason]").FillAsync(reason);
+            await ann.Locator("form.limits-form button").ClickAsync();
+        }
+        await ChangeAsync("2,500", "asked by phone");
+        Assert.Contains("Ingestion applies it", await ann.Locator("#done").InnerTextAsync());
+        await s.WaitAsync(async () => await s.ScalarAsync<long?>(
+            "SELECT daily_minor FROM ingestion.player_limits WHERE player_id = @player", new { player }) == 2_500,
+            "the lowered limit applied");
+        await ChangeAsync("9000", "asked again");
+        await s.WaitAsync(async () => await s.ScalarAsync<long?>(
+            "SELECT raised_daily_minor FROM ingestion.player_limits WHERE player_id = @player", new { player }) == 9_000,
+            "the raise recorded, waiting");
+        await ChangeAsync("12a", "a typo");
+        Assert.Contains("the daily field \"12a\" is not a whole number", await ann.Locator("#reasons").InnerTextAsync());
+
+        var vic = await f.SignInAsync(ConsoleFixture.Vic);
+        await vic.GotoAsync($"/players/{player}");
+        await f.ShotAsync(vic, "player-limits");
+        var limits = await vic.Locator("#player-limits").InnerTextAsync();
+        Assert.Contains("Daily 2,500 (raise to 9,000 from", limits);
+        Assert.Contains("not excluded", limits);
+        Assert.Equal(2, await vic.Locator("#limit-changes tbody tr").CountAsync());
+        Assert.Equal("operator ann", await s.ScalarAsync<string>(
+            "SELECT string_agg(DISTINCT requested_by, ',') FROM ingestion.player_limit_requests WHERE player_id = @player",
+            new { player }));
+        Assert.Equal(0, await vic.Locator("form.limits-form").CountAsync());
+    }
+
+    [Fact]
     public async Task A_viewer_sees_the_pages_but_cannot_act()
     {
         var vic = await f.SignInAsync(ConsoleFixture.Vic);
