@@ -365,11 +365,12 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         var first = stage.Start(stage.Consumer(group).RunAsync);
         await stage.Effects.SlowStarted.Task.WaitAsync(Eventually.Patience);
         // A normal stop while the handler waits: the loop ends quietly, not as a bug, and the
-        // transaction the three were applied in is rolled back, nothing committed.
+        // transaction the slow one was applied in is rolled back. The first may have come in a
+        // fetch of its own, and been committed in a batch before it: nothing from the slow one on.
         await first.StopAsync();
         await using (var conn = await fixture.DataSource.OpenConnectionAsync())
             Assert.Equal(0, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts }));
-        Assert.Empty(await stage.AppliedAsync());
+        Assert.DoesNotContain(await stage.AppliedAsync(), a => a.Seq >= 2);
 
         stage.Start(stage.Consumer(group).RunAsync);
         await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 3, "every message applied after the restart");
