@@ -26,6 +26,9 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
         public const string LoginLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_LOGIN_LINK_WAIT_MS";
         public const string LoginLinkLimit = "CONTESTPIPELINE_PLAYER_API_LOGIN_LINK_LIMIT";
         public const string LoginLinkWindowSeconds = "CONTESTPIPELINE_PLAYER_API_LOGIN_LINK_WINDOW_SECONDS";
+        public const string LimitsWaitMs = "CONTESTPIPELINE_PLAYER_API_LIMITS_WAIT_MS";
+        public const string LimitsRequestLimit = "CONTESTPIPELINE_PLAYER_API_LIMITS_REQUEST_LIMIT";
+        public const string LimitsRequestWindowSeconds = "CONTESTPIPELINE_PLAYER_API_LIMITS_REQUEST_WINDOW_SECONDS";
     }
 
     public const string UrlDefault = "http://127.0.0.1:5090";
@@ -72,6 +75,15 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     /// <summary>How long a request to change a player's limits waits for Ingestion to apply it before 504.</summary>
     public TimeSpan LimitsWait { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// At most this many requests to change a player's limits per <see cref="LimitsRequestWindow"/>, counted from
+    /// ingestion.player_limit_requests (across every instance of this API); the excess is answered 429 with
+    /// Retry-After, so a loop in the platform's backend cannot bury Ingestion's queue of changes.
+    /// </summary>
+    public const int LimitsRequestLimitDefault = 10;
+    public int LimitsRequestLimit { get; init; } = LimitsRequestLimitDefault;
+    public TimeSpan LimitsRequestWindow { get; init; } = TimeSpan.FromHours(1);
+
     public static PlayerApiOptions Read(IConfiguration? configuration)
     {
         var text = Setting.Required(configuration, Settings.TokenHashes,
@@ -101,6 +113,12 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
             LoginLinkLimit = Setting.Int(configuration, Settings.LoginLinkLimit, o.LoginLinkLimit, 1, 1_000),
             LoginLinkWindow = Setting.Seconds(configuration, Settings.LoginLinkWindowSeconds,
                 o.LoginLinkWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            LimitsWait = Setting.Milliseconds(configuration, Settings.LimitsWaitMs, o.LimitsWait,
+                TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
+            LimitsRequestLimit = Setting.Int(configuration, Settings.LimitsRequestLimit, o.LimitsRequestLimit, 1,
+                1_000),
+            LimitsRequestWindow = Setting.Seconds(configuration, Settings.LimitsRequestWindowSeconds,
+                o.LimitsRequestWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
         };
     }
 

@@ -40,12 +40,26 @@ public sealed class PlayerLimitReadStore(NpgsqlDataSource db) : ReadStore(db)
         WHERE request_id = @requestId
         """, new { requestId });
 
-    /// <summary>Adds a request for Ingestion to apply (its caller checked <see cref="LimitRules.Problem"/>).</summary>
-    public async Task AddRequestAsync(string requestId, string playerId, LimitRequest change, string requestedBy,
-        DateTimeOffset now)
+    /// <summary>
+    /// Adds a request for Ingestion to apply (its caller checked <see cref="LimitRules.Problem"/>) unless the player
+    /// has <paramref name="limit"/> requests by <paramref name="requestedBy"/> within <paramref name="window"/>: then
+    /// nothing is added, and the answer is how long until the oldest of them leaves the window.
+    /// </summary>
+    public async Task<TimeSpan?> TryAddRequestAsync(string requestId, string playerId, LimitRequest change,
+        string requestedBy, DateTimeOffset now, int limit, TimeSpan window)
     {
         ArgumentNullException.ThrowIfNull(change);
         await using var conn = await DataSource.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await conn.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended('limit-requests:' || @playerId, 0))",
+            new { playerId }, tx);
+        var recent = (await conn.QueryAsync<DateTime>("""
+            SELECT requested_at FROM ingestion.player_limit_requests
+            WHERE player_id = @playerId AND requested_at > @since AND requested_by = @requestedBy
+            ORDER BY requested_at DESC LIMIT @limit
+            """, new { playerId, since = now - window, requestedBy, limit }, tx)).ToList();
+        if (recent.Count >= limit)
+            return new DateTimeOffset(DateTime.SpecifyKind(recent[^1], DateTimeKind.Utc)) + window - now;
         await conn.ExecuteAsync("""
             INSERT INTO ingestion.player_limit_requests (request_id, player_id, daily_minor, monthly_minor, exclusion,
                 exclusion_days, requested_by, requested_at)
@@ -54,6 +68,8 @@ public sealed class PlayerLimitReadStore(NpgsqlDataSource db) : ReadStore(db)
         {
             requestId, playerId, change.DailyMinor, change.MonthlyMinor, change.Exclusion, change.ExclusionDays,
             requestedBy, now,
-        });
+        }, tx);
+        await tx.CommitAsync();
+        return null;
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Plumbing.Messaging;
@@ -10,10 +11,12 @@ namespace ContestPipeline.PlayerApi.Limits;
 /// A player's responsible-gaming limits, set by the platform for the player (<see cref="LimitRules"/>):
 /// <c>POST /players/{playerId}/limits</c> with any of <c>dailyLimitMinor</c>, <c>monthlyLimitMinor</c>,
 /// <c>exclusion</c> (<c>cooling_off</c>, <c>self_exclusion</c>) and <c>exclusionDays</c>: 400 naming what is wrong;
-/// otherwise Ingestion applies it (a lowered limit and an exclusion at once, a raise after its cooling-off) and this
-/// answers 200 with what was done and the limits as they stand, or 504 when Ingestion did not answer in time (the
-/// request is kept and applied all the same). <c>GET /players/{playerId}/limits</c>: the limits as they stand (a null
-/// limit is the platform's default; a raise whose cooling-off is over is the limit).
+/// 429 with Retry-After past <see cref="PlayerApiOptions.LimitsRequestLimit"/> requests for the player in
+/// <see cref="PlayerApiOptions.LimitsRequestWindow"/>; otherwise Ingestion applies it (a lowered limit and an
+/// exclusion at once, a raise after its cooling-off) and this answers 200 with what was done and the limits as they
+/// stand, or 504 when Ingestion did not answer in time (the request is kept and applied all the same).
+/// <c>GET /players/{playerId}/limits</c>: the limits as they stand (a null limit is the platform's default; a raise
+/// whose cooling-off is over is the limit).
 /// </summary>
 public static class LimitsEndpoint
 {
@@ -54,7 +57,15 @@ public static class LimitsEndpoint
         var change = new LimitRequest(body.DailyLimitMinor, body.MonthlyLimitMinor, body.Exclusion, body.ExclusionDays);
         if (LimitRules.Problem(change) is { } problem) return Error(StatusCodes.Status400BadRequest, problem);
         var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
-        await store.AddRequestAsync(requestId, playerId, change, RequestedBy, clock.GetUtcNow());
+        if (await store.TryAddRequestAsync(requestId, playerId, change, RequestedBy, clock.GetUtcNow(),
+                options.LimitsRequestLimit, options.LimitsRequestWindow) is { } wait)
+        {
+            var seconds = Math.Max(1, (long)Math.Ceiling(wait.TotalSeconds));
+            http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+            return Error(StatusCodes.Status429TooManyRequests,
+                $"at most {options.LimitsRequestLimit} limit changes per player per "
+                + $"{(long)options.LimitsRequestWindow.TotalSeconds} s; ask again in {seconds} s");
+        }
         var until = clock.GetUtcNow() + options.LimitsWait;
         while (true)
         {

@@ -7,6 +7,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Players;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.PlayerApi;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
@@ -26,7 +27,12 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion");
         var world = run.World;
-        await using var api = await LocalPlayerApi.StartAsync(run.Swaps);
+        await using var api = await LocalPlayerApi.StartAsync(run.Swaps, overrides: new Dictionary<string, string?>
+        {
+            [PlayerApiOptions.Settings.LimitsRequestLimit] = "3",
+            // Ingestion may still be starting under a loaded suite when the first request comes.
+            [PlayerApiOptions.Settings.LimitsWaitMs] = "60000",
+        });
         using var platform = new HttpClient { BaseAddress = api.Url };
         platform.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
 
@@ -51,6 +57,13 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
         using (var anonymous = new HttpClient { BaseAddress = api.Url })
         using (var refused = await anonymous.PostAsJsonAsync("/players/ivy/limits", new { dailyLimitMinor = 1_000_000 }))
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        // The platform may ask three times an hour for a player (here): jon's fourth is answered 429, and not queued.
+        Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { dailyLimitMinor = 400_000 })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { monthlyLimitMinor = 900_000 })).Status);
+        var flooded = await SetAsync(platform, "jon", new { dailyLimitMinor = 300_000 });
+        Assert.Equal(HttpStatusCode.TooManyRequests, flooded.Status);
+        Assert.StartsWith("at most 3 limit changes per player per 3600 s; ask again in ",
+            flooded.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
         var read = await platform.GetFromJsonAsync<JsonElement>("/players/kai/limits");
         Assert.Equal("cooling_off", read.GetProperty("limits").GetProperty("exclusion").GetString());
 
