@@ -88,12 +88,7 @@ public static class PlayerApiApp
         app.MapGet("/players/{playerId}/statement", async (
             HttpContext c, PlayerApiOptions o, PlayerReadStore q, string playerId) =>
         {
-            if (!o.Accepts(c.Request.Headers.Authorization.ToString()))
-                return Results.Json(new { error = "a bearer token the platform was given is required" },
-                    statusCode: StatusCodes.Status401Unauthorized);
-            if (playerId.Length is 0 or > 200)
-                return Results.Json(new { error = "playerId is 1 to 200 characters" },
-                    statusCode: StatusCodes.Status400BadRequest);
+            if (PlayerApiAnswers.Refusal(c, o, "playerId", playerId) is { } refused) return refused;
             return Results.Json(await q.PlayerStatementAsync(playerId), OutgoingMessage.Json);
         });
         app.MapGet("/players/{playerId}/limits", LimitsEndpoint.GetAsync);

@@ -4,6 +4,7 @@ using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Rules.Players;
 using Microsoft.AspNetCore.Http;
+using static ContestPipeline.PlayerApi.PlayerApiAnswers;
 
 namespace ContestPipeline.PlayerApi.Limits;
 
@@ -42,7 +43,7 @@ public static class LimitsEndpoint
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
-        if (Refusal(http, options, playerId) is { } refused) return refused;
+        if (Refusal(http, options, "playerId", playerId) is { } refused) return refused;
         Body? body;
         try
         {
@@ -87,20 +88,8 @@ public static class LimitsEndpoint
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clock);
-        if (Refusal(http, options, playerId) is { } refused) return refused;
+        if (Refusal(http, options, "playerId", playerId) is { } refused) return refused;
         return Results.Json(new { playerId, limits = await store.LimitsAsync(playerId, clock.GetUtcNow()) },
             OutgoingMessage.Json);
     }
-
-    private static IResult? Refusal(HttpContext http, PlayerApiOptions options, string playerId)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!options.Accepts(http.Request.Headers.Authorization.ToString()))
-            return Error(StatusCodes.Status401Unauthorized, "a bearer token the platform was given is required");
-        if (playerId.Length is 0 or > 200)
-            return Error(StatusCodes.Status400BadRequest, "playerId is 1 to 200 characters");
-        return null;
-    }
-
-    private static IResult Error(int status, string error) => Results.Json(new { error }, statusCode: status);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.AspNetCore.Http;
+using static ContestPipeline.PlayerApi.PlayerApiAnswers;
 
 namespace ContestPipeline.PlayerApi.Links;
 
@@ -25,10 +26,7 @@ public static class LinkEndpoint
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(clock);
-        if (!options.Accepts(http.Request.Headers.Authorization.ToString()))
-            return Error(StatusCodes.Status401Unauthorized, "a bearer token the platform was given is required");
-        if (playerId.Length is 0 or > 200)
-            return Error(StatusCodes.Status400BadRequest, "playerId is 1 to 200 characters");
+        if (Refusal(http, options, "playerId", playerId) is { } refused) return refused;
         var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
         if (await requests.TryAddAsync(kind, requestId, playerId, clock.GetUtcNow()) is { } wait)
         {
@@ -58,6 +56,4 @@ public static class LinkEndpoint
             await Task.Delay(Poll, clock, http.RequestAborted);
         }
     }
-
-    private static IResult Error(int status, string error) => Results.Json(new { error }, statusCode: status);
 }

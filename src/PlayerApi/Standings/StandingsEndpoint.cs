@@ -1,6 +1,7 @@
 using ContestPipeline.Operations.Queries.Contests;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.AspNetCore.Http;
+using static ContestPipeline.PlayerApi.PlayerApiAnswers;
 
 namespace ContestPipeline.PlayerApi.Standings;
 
@@ -20,10 +21,7 @@ public static class StandingsEndpoint
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(store);
-        if (!options.Accepts(http.Request.Headers.Authorization.ToString()))
-            return Error(StatusCodes.Status401Unauthorized, "a bearer token the platform was given is required");
-        if (contestId.Length is 0 or > 200)
-            return Error(StatusCodes.Status400BadRequest, "contestId is 1 to 200 characters");
+        if (Refusal(http, options, "contestId", contestId) is { } refused) return refused;
         var rows = limit ?? 10;
         if (rows is < 1 or > LimitMax)
             return Error(StatusCodes.Status400BadRequest, $"limit {rows} is outside 1 to {LimitMax}");
@@ -39,6 +37,4 @@ public static class StandingsEndpoint
             standings = live.Rows.Take(rows).Select(r => new StandingView(r.Rank, r.EntryId, r.PlayerId, r.ScoreMilli)),
         }, OutgoingMessage.Json);
     }
-
-    private static IResult Error(int status, string error) => Results.Json(new { error }, statusCode: status);
 }
