@@ -142,18 +142,24 @@ public static class PaymentStore
                 hows = outcomes.Select(o => o.How).ToArray(),
             }, context.Transaction);
 
-    // ---- the GET fallback --------------------------------------------------------------------------
+    // ---- the fallback read ---------------------------------------------------------------------------
 
-    /// <summary>A round's claim: the submissions to GET the payment of, and how far its walk read.</summary>
+    /// <summary>A round's claim: the submissions to read the payment of, and how far its walk read.</summary>
+    /// <param name="Claimed">Each submission with its PaymentIntent, contest, and when it was made.</param>
     /// <param name="ReadTo">
     /// Every submission due before this was looked at: the next round may start here (<see cref="ClaimFetchesAsync"/>).
     /// </param>
-    public sealed record FetchClaim(
-        IReadOnlyList<(string SubmissionId, string PaymentIntentId, string ContestId)> Claimed, DateTimeOffset ReadTo);
+    public sealed record FetchClaim(IReadOnlyList<FetchClaimed> Claimed, DateTimeOffset ReadTo);
+
+    /// <summary>A claimed submission: its PaymentIntent, its contest, and when it was made.</summary>
+    public sealed record FetchClaimed(string SubmissionId, string PaymentIntentId, string ContestId,
+        DateTimeOffset SubmittedAt);
 
     /// <summary>
     /// Claims undecided submissions whose payment no event has told by their fetch time, so one
-    /// round of one worker fetches each; returns their PaymentIntents.
+    /// round of one worker reads each; returns their PaymentIntents. One whose event asked a lookup less than
+    /// <paramref name="lease"/> ago that is not answered yet is left to <c>LookUpPaymentsJob</c>, which is
+    /// reading it already; unanswered for a lease, it is claimed here too.
     /// </summary>
     /// <remarks>
     /// The walk, in fetch-time order, passes over the submissions whose payment has come and that wait only to
@@ -169,7 +175,7 @@ public static class PaymentStore
         DateTimeOffset? from, TimeSpan commitMargin)
     {
         var now = context.Clock.GetUtcNow();
-        var claimed = (await context.Connection.QueryAsync<(string, string, string, DateTime)>("""
+        var claimed = (await context.Connection.QueryAsync<(string, string, string, DateTime, DateTime)>("""
             UPDATE ingestion.submissions s SET fetch_claimed_until = @until, fetch_attempts = s.fetch_attempts + 1
             WHERE s.submission_id IN (
                 SELECT s2.submission_id
@@ -178,21 +184,35 @@ public static class PaymentStore
                   AND s2.fetch_after >= coalesce(@from::timestamptz, '-infinity')
                   AND (s2.fetch_claimed_until IS NULL OR s2.fetch_claimed_until < @now)
                   AND NOT coalesce(p.known AND p.status = 'succeeded', false)
+                  AND NOT EXISTS (SELECT 1 FROM ingestion.payment_lookups l
+                      WHERE l.payment_intent_id = s2.payment_intent_id AND l.answered_at IS NULL
+                        AND l.asked_at > @askedSince)
                 ORDER BY s2.fetch_after LIMIT @limit FOR UPDATE OF s2 SKIP LOCKED)
-            RETURNING s.submission_id, s.payment_intent_id, s.contest_id, s.fetch_after
-            """, new { now, until = now + lease, limit, from }, context.Transaction)).ToList();
+            RETURNING s.submission_id, s.payment_intent_id, s.contest_id, s.fetch_after, s.submitted_at
+            """, new { now, until = now + lease, limit, from, askedSince = now - lease }, context.Transaction))
+            .ToList();
         var readTo = now - commitMargin;
         if (claimed.Count >= limit)
         {
-            var last = new DateTimeOffset(DateTime.SpecifyKind(claimed.Max(c => c.Item4), DateTimeKind.Utc));
+            var last = Utc(claimed.Max(c => c.Item4));
             if (last < readTo) readTo = last;
         }
-        return new FetchClaim([.. claimed.Select(c => (c.Item1, c.Item2, c.Item3))], readTo);
+        return new FetchClaim([.. claimed.Select(c => new FetchClaimed(c.Item1, c.Item2, c.Item3, Utc(c.Item5)))],
+            readTo);
     }
 
+    private static DateTimeOffset Utc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+
+    /// <summary>Lets go of claims this round did not read, so the next round takes them at once.</summary>
+    public static Task ReleaseFetchesAsync(TransactionContext context, IReadOnlyCollection<string> submissionIds) =>
+        submissionIds.Count == 0 ? Task.CompletedTask : context.Connection.ExecuteAsync(
+            "UPDATE ingestion.submissions SET fetch_claimed_until = NULL, fetch_attempts = fetch_attempts - 1 "
+            + "WHERE submission_id = ANY(@ids) AND fetched_at IS NULL",
+            new { ids = submissionIds.ToArray() }, context.Transaction);
+
     /// <summary>
-    /// The GET for these submissions was answered (and its facts recorded): their payment decides
-    /// now.
+    /// Stripe answered the read (a list or a GET) for these submissions, and its facts were recorded: their
+    /// payment decides now.
     /// </summary>
     public static Task MarkFetchedAsync(TransactionContext context, IReadOnlyCollection<string> submissionIds) =>
         context.Connection.ExecuteAsync(

@@ -7,7 +7,11 @@ namespace ContestPipeline.Ingestion.Payments;
 /// <summary>
 /// The fallback when Stripe's event has not come: a submission whose payment Stripe has not answered succeeded
 /// within <see cref="IngestionOptions.PaymentEventWait"/> (no event asked, or Stripe's answer to it was not
-/// succeeded) is verified with a GET, whose answer then decides it. Never inside a
+/// succeeded, or <see cref="LookUpPaymentsJob"/> has not answered what an event asked within a lease) is read from
+/// Stripe, whose answer then decides it: up to a thousand a round by one list of the PaymentIntents made before
+/// they were submitted (<see cref="PaymentReader.ListMadeBeforeAsync"/>; in a lock-time rush events fall behind
+/// the submissions, and a GET each spent nine in ten of Ingestion's Stripe requests), and a GET for each the list
+/// did not show, <see cref="IngestionOptions.FetchBatchSize"/> a round. Never inside a
 /// consume transaction: claimed in one transaction, fetched (several at once, each within the
 /// Stripe client's rate budget), recorded in another. A claim lapses after
 /// <see cref="IngestionOptions.FetchLease"/>, so a fetch that failed (Stripe unreachable, an answer
@@ -29,6 +33,12 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
     /// </summary>
     public const int RoundsPerFullRead = 20;
 
+    /// <summary>
+    /// How long before its submission a payment is looked for in the list; one made earlier (a checkout left
+    /// open) is read with a GET.
+    /// </summary>
+    public static readonly TimeSpan ListLookBack = TimeSpan.FromMinutes(1);
+
     /// <summary>How far behind the clock a round's walk leaves the next one to start.</summary>
     public static readonly TimeSpan CommitMargin = TimeSpan.FromSeconds(1);
 
@@ -41,18 +51,26 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
         if (full) _roundsSinceFullRead = 0;
         var from = full ? null : _readTo;
         var claim = await job.InTransactionAsync(Name + " claim",
-            c => PaymentStore.ClaimFetchesAsync(c, options.FetchBatchSize, options.FetchLease, from, CommitMargin),
-            ct);
+            c => PaymentStore.ClaimFetchesAsync(c, LookUpPaymentsJob.ClaimSize, options.FetchLease, from,
+                CommitMargin), ct);
         _readTo = claim.ReadTo;
         var claimed = claim.Claimed;
         if (claimed.Count == 0) return false;
         var readFrom = job.Clock.GetUtcNow();
-        var answers = await reader.GetAllAsync(claimed.Select(c => c.PaymentIntentId), options.FetchConcurrency, ct);
+        // Read together first: one list of what was made up to when they were submitted; a GET each for the rest.
+        var (listed, unlisted) = await reader.ListMadeBeforeAsync(
+            [.. claimed.Select(c => (c.PaymentIntentId, c.SubmittedAt))], ListLookBack, LookUpPaymentsJob.ListPagesMax,
+            ct);
+        var toGet = unlisted.Take(options.FetchBatchSize).ToHashSet(StringComparer.Ordinal);
+        var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
         var known = answers.Where(a => a.Error is null).ToDictionary(a => a.PaymentIntentId, StringComparer.Ordinal);
         var unanswered = answers.Where(a => a.Error is not null)
             .ToDictionary(a => a.PaymentIntentId, a => a.Error!, StringComparer.Ordinal);
         await job.InTransactionAsync(Name + " record", async c =>
         {
+            var inList = new PaymentFacts();
+            foreach (var intent in listed.Values) inList.Intent(intent);
+            await PaymentStore.RecordFactsAsync(c, inList, source: "list");
             var facts = new PaymentFacts();
             foreach (var a in known.Values)
             {
@@ -60,15 +78,19 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
                 else facts.Intent(a.Intent!);
             }
             await PaymentStore.RecordFactsAsync(c, facts, source: "get");
-            await PaymentLookupStore.AnswerAsync(c, known.Keys, readFrom);
+            bool Read(string id) => listed.ContainsKey(id) || known.ContainsKey(id);
+            await PaymentLookupStore.AnswerAsync(c, [.. listed.Keys, .. known.Keys], readFrom);
             await PaymentStore.MarkFetchedAsync(c,
-                [.. claimed.Where(x => known.ContainsKey(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
+                [.. claimed.Where(x => Read(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
+            await PaymentStore.ReleaseFetchesAsync(c, [.. claimed
+                .Where(x => !Read(x.PaymentIntentId) && !toGet.Contains(x.PaymentIntentId))
+                .Select(x => x.SubmissionId)]);
             var waiting = claimed.Where(x => unanswered.ContainsKey(x.PaymentIntentId));
             foreach (var contest in waiting.GroupBy(x => x.ContestId))
                 AlertUnanswered(c, contest.Key, [.. contest.Select(x => x.PaymentIntentId).Distinct()], unanswered);
             return true;
         }, ct);
-        return claimed.Count >= options.FetchBatchSize;
+        return claimed.Count >= LookUpPaymentsJob.ClaimSize || unlisted.Count > toGet.Count;
     }
 
     private void AlertUnanswered(TransactionContext context, string contestId, IReadOnlyList<string> paymentIntents,

@@ -167,6 +167,36 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task Payments_whose_events_never_come_are_read_together_by_a_list_and_one_made_long_before_its_submission_by_a_GET()
+    {
+        await using var run = await ContestRun.StartEmptyAsync(fixture);
+        // No webhook endpoint: no event ever comes, so every payment is read from Stripe once its wait is over.
+        run.StartWorker("ingestion", env: Settings(TimeSpan.FromMilliseconds(200)));
+        var world = run.World;
+        var lockAt = await run.LockTimeAsync();
+        string[] players = [.. Enumerable.Range(1, 30).Select(i => $"p{i:00}")];
+        world.Schedule("walk", 1, lockAt.AddHours(1), players);
+        run.Define(Fitness("steps", lockAt, "walk"));
+        var early = players[^1];
+        var paid = players[..^1].ToDictionary(p => p, p => world.Pay("steps", p, Fee));
+        foreach (var player in players[..^1])
+            world.Submit(Entry("s-" + player, "steps", player, paid[player]) with { SubmittedAt = DateTimeOffset.UtcNow });
+        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Count(m => m.Type == EntryAccepted.MessageType),
+            n => n == players.Length - 1, "every paid submission accepted", TimeSpan.FromSeconds(90));
+        // Then one paid (after those lists) whose submission says it was made before the list looks back from it:
+        // no list of what was made before it shows its payment.
+        paid[early] = world.Pay("steps", early, Fee);
+        world.Submit(Entry("s-" + early, "steps", early, paid[early]) with { SubmittedAt = DateTimeOffset.UtcNow - VerifyPaymentsJob.ListLookBack * 2 });
+        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Count(m => m.Type == EntryAccepted.MessageType),
+            n => n == players.Length, "the last one accepted too", TimeSpan.FromSeconds(90));
+        var reads = run.Stripe.Requests().Where(r => r.Method == "GET" && r.Path.StartsWith("/v1/payment_intents", StringComparison.Ordinal)).ToList();
+        var gets = reads.Where(r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal)).Select(r => r.Path).ToList();
+        // 30 payments: a few list pages (the rounds that found them due), and a GET only for the one no list showed.
+        Assert.Equal(["/v1/payment_intents/" + paid[early]], gets.Distinct());
+        Assert.InRange(reads.Count(r => r.Path == "/v1/payment_intents"), 1, players.Length / 3);
+    }
+
+    [Fact]
     public async Task A_players_limit_and_a_full_contests_last_places_go_by_when_submissions_were_made_not_when_payments_were_heard_of()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);

@@ -2,6 +2,7 @@ using System.Globalization;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Ingestion;
+using ContestPipeline.Ingestion.Payments;
 using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Deployment;
@@ -46,7 +47,8 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
         var shares = StripeBudget.Split(AccountLimit * 4 / 5, [("ingestion-1", 1), ("ingestion-2", 1)]);
         Assert.Empty(StripeBudget.Problems(AccountLimit, shares));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 11, RequestsPerSecondMax = AccountLimit });
-        // No webhook endpoint: no events, so every payment is verified with a GET at once.
+        // No webhook endpoint: no events, so every payment is read from Stripe at once; each submission says it was
+        // made before its payment, so no list of what was made before it shows the payment: a GET each.
         Dictionary<string, string?> Env(StripeBudget.Share share) => new()
         {
             [StripeServices.UrlVariable] = stripe.BaseUrl.ToString(),
@@ -67,7 +69,8 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
         for (var i = 0; i < Submissions; i++)
         {
             var player = "p" + i.ToString("000", CultureInfo.InvariantCulture);
-            world.Submit(Entry("s-" + player, "steps", player, world.Pay("steps", player, Fee)) with { SubmittedAt = DateTimeOffset.UtcNow });
+            world.Submit(Entry("s-" + player, "steps", player, world.Pay("steps", player, Fee))
+                with { SubmittedAt = DateTimeOffset.UtcNow - VerifyPaymentsJob.ListLookBack * 2 });
         }
 
         await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Count(m => m.Type == EntryAccepted.MessageType), n => n == Submissions,

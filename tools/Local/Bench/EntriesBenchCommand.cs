@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ContestPipeline.Deployment;
 using System.Diagnostics;
 using System.Globalization;
@@ -221,6 +222,11 @@ public static class EntriesBenchCommand
         Console.WriteLine($"entries closed:            lock {(closedAt is { } c ? (new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) - lockAt).TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "never")} s");
         Console.WriteLine($"lock → {state}:            {(lockedAt is { } l ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
         Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} answered 429); webhook deliveries {stripe.WebhookDeliveries().Count - deliveriesBefore:N0}");
+        // Which reads they were: an object's id (after the last slash, with an underscore) counts as {id}.
+        foreach (var (shape, n) in requests
+            .GroupBy(r => r.Method + " " + Regex.Replace(r.Path, "/[a-z]{1,6}_[A-Za-z0-9]{8,}$", "/{id}"))
+            .Select(g => (g.Key, g.Count())).OrderByDescending(g => g.Item2))
+            Console.WriteLine($"  {n,9:N0}  {shape}");
         Console.WriteLine($"logs: {runDir}");
         report.Add("accepted, of made before lock", $"{accepted:N0} of {madeOnTime:N0}");
         report.Add("refunded for lateness (0)", $"{lateRefunds:N0}");
