@@ -20,41 +20,22 @@ public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logge
     public sealed record Listing(IReadOnlyDictionary<string, PaymentIntent> Intents, bool Complete, string? Error);
 
     /// <summary>
-    /// Reads many at once: those of <paramref name="wanted"/> with a creation time by one listing of their window;
-    /// the intents it showed (any it showed, asked about or not), and the ids it did not show, for a GET each.
+    /// Reads many at once: those of <paramref name="wanted"/> with a creation time by one listing of their window,
+    /// widened <paramref name="lookBack"/> before the earliest when a time is only one the intent was made before
+    /// (a submission's); the intents it showed (any it showed, asked about or not), and the ids it did not show, for
+    /// a GET each.
     /// </summary>
     public async Task<(IReadOnlyDictionary<string, PaymentIntent> Listed, List<string> Unlisted)> ListWantedAsync(
-        IReadOnlyList<(string PaymentIntentId, DateTimeOffset? Created)> wanted, int pagesMax, CancellationToken ct)
+        IReadOnlyList<(string PaymentIntentId, DateTimeOffset? Created)> wanted, int pagesMax, CancellationToken ct,
+        TimeSpan lookBack = default)
     {
         var dated = wanted.Where(w => w.Created is not null).ToList();
         IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
         if (dated.Count > 0)
-            listed = (await ListAsync(dated.Min(w => w.Created!.Value), dated.Max(w => w.Created!.Value),
+            listed = (await ListAsync(dated.Min(w => w.Created!.Value) - lookBack, dated.Max(w => w.Created!.Value),
                 dated.Select(w => w.PaymentIntentId).ToHashSet(StringComparer.Ordinal), pagesMax, ct)).Intents;
         return (listed, [.. wanted.Select(w => w.PaymentIntentId).Where(id => !listed.ContainsKey(id))]);
     }
-
-    /// <summary>
-    /// Reads many at once when only a time each was made before is known (a submission is made after its payment):
-    /// one listing, newest first, from the latest of those times back <paramref name="lookBack"/> before the
-    /// earliest, stopping once every wanted one was seen; at most a page per <see cref="GetsPerPage"/> wanted, so
-    /// the list never costs more than a tenth of the GETs it replaces. Returns the intents it showed (any it showed,
-    /// wanted or not) and the ids it did not show, for a GET each.
-    /// </summary>
-    public async Task<(IReadOnlyDictionary<string, PaymentIntent> Listed, List<string> Unlisted)> ListMadeBeforeAsync(
-        IReadOnlyList<(string PaymentIntentId, DateTimeOffset Before)> wanted, TimeSpan lookBack, int pagesMax,
-        CancellationToken ct)
-    {
-        if (wanted.Count == 0) return (new Dictionary<string, PaymentIntent>(), []);
-        var pages = Math.Min(pagesMax, (wanted.Count + GetsPerPage - 1) / GetsPerPage);
-        var listed = (await ListAsync(wanted.Min(w => w.Before) - lookBack, wanted.Max(w => w.Before),
-            wanted.Select(w => w.PaymentIntentId).ToHashSet(StringComparer.Ordinal), pages, ct)).Intents;
-        return (listed, [.. wanted.Select(w => w.PaymentIntentId).Distinct(StringComparer.Ordinal)
-            .Where(id => !listed.ContainsKey(id))]);
-    }
-
-    /// <summary>Wanted intents per list page <see cref="ListMadeBeforeAsync"/> may read.</summary>
-    public const int GetsPerPage = 10;
 
     /// <summary>
     /// Every PaymentIntent made from <paramref name="from"/> to <paramref name="to"/> (whole seconds, as Stripe keeps

@@ -37,18 +37,7 @@ public sealed class LookUpPaymentsJob(PaymentReader reader, IngestionOptions opt
         var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
         await job.InTransactionAsync(Name + " record", async c =>
         {
-            var facts = new PaymentFacts();
-            foreach (var intent in listed.Values) facts.Intent(intent);
-            await PaymentStore.RecordFactsAsync(c, facts, source: "list");
-            var got = new PaymentFacts();
-            foreach (var a in answers.Where(a => a.Error is null))
-            {
-                if (a.NotFound) await PaymentStore.RecordNotFoundAsync(c, a.PaymentIntentId);
-                else got.Intent(a.Intent!);
-            }
-            await PaymentStore.RecordFactsAsync(c, got, source: "get");
-            await PaymentLookupStore.AnswerAsync(c,
-                [.. listed.Keys, .. answers.Where(a => a.Error is null).Select(a => a.PaymentIntentId)], readFrom);
+            await PaymentStore.RecordReadAsync(c, listed, answers, readFrom);
             await PaymentLookupStore.ReleaseAsync(c, [.. unlisted.Skip(toGet.Count)]);
             return true;
         }, ct);

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
+using ContestPipeline.Stripe;
 using Dapper;
+using PaymentIntent = Stripe.PaymentIntent;
 
 namespace ContestPipeline.Ingestion.Payments;
 
@@ -59,6 +61,31 @@ public static class PaymentStore
                 disputeds = intents.Select(i => i.LatestCharge?.Disputed ?? false).ToArray(),
             }, context.Transaction);
         }
+    }
+
+    /// <summary>
+    /// Records one read of Stripe: every intent its list showed, and its GETs' answers (found or not found; one
+    /// that failed tells nothing), and answers the lookups they cover (<see cref="PaymentLookupStore.AnswerAsync"/>).
+    /// Returns the PaymentIntents Stripe answered about.
+    /// </summary>
+    public static async Task<IReadOnlySet<string>> RecordReadAsync(TransactionContext context,
+        IReadOnlyDictionary<string, PaymentIntent> listed, IReadOnlyList<PaymentReader.Answer> gets,
+        DateTimeOffset readFrom)
+    {
+        var inList = new PaymentFacts();
+        foreach (var intent in listed.Values) inList.Intent(intent);
+        await RecordFactsAsync(context, inList, source: "list");
+        var got = new PaymentFacts();
+        foreach (var a in gets.Where(a => a.Error is null))
+        {
+            if (a.NotFound) await RecordNotFoundAsync(context, a.PaymentIntentId);
+            else got.Intent(a.Intent!);
+        }
+        await RecordFactsAsync(context, got, source: "get");
+        var read = listed.Keys.Concat(gets.Where(a => a.Error is null).Select(a => a.PaymentIntentId))
+            .ToHashSet(StringComparer.Ordinal);
+        await PaymentLookupStore.AnswerAsync(context, read, readFrom);
+        return read;
     }
 
     /// <summary>A GET found no such PaymentIntent (an event for it may still correct that).</summary>

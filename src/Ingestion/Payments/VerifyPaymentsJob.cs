@@ -9,7 +9,7 @@ namespace ContestPipeline.Ingestion.Payments;
 /// within <see cref="IngestionOptions.PaymentEventWait"/> (no event asked, or Stripe's answer to it was not
 /// succeeded, or <see cref="LookUpPaymentsJob"/> has not answered what an event asked within a lease) is read from
 /// Stripe, whose answer then decides it: up to a thousand a round by one list of the PaymentIntents made before
-/// they were submitted (<see cref="PaymentReader.ListMadeBeforeAsync"/>; in a lock-time rush events fall behind
+/// they were submitted (<see cref="PaymentReader.ListWantedAsync"/>; in a lock-time rush events fall behind
 /// the submissions, and a GET each spent nine in ten of Ingestion's Stripe requests), and a GET for each the list
 /// did not show, <see cref="IngestionOptions.FetchBatchSize"/> a round. Never inside a
 /// consume transaction: claimed in one transaction, fetched (several at once, each within the
@@ -33,6 +33,9 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
     /// </summary>
     public const int RoundsPerFullRead = 20;
 
+    /// <summary>Submissions claimed per round: read by one list of up to 100 pages.</summary>
+    public const int ClaimSize = 1_000;
+
     /// <summary>
     /// How long before its submission a payment is looked for in the list; one made earlier (a checkout left
     /// open) is read with a GET.
@@ -51,46 +54,34 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
         if (full) _roundsSinceFullRead = 0;
         var from = full ? null : _readTo;
         var claim = await job.InTransactionAsync(Name + " claim",
-            c => PaymentStore.ClaimFetchesAsync(c, LookUpPaymentsJob.ClaimSize, options.FetchLease, from,
-                CommitMargin), ct);
+            c => PaymentStore.ClaimFetchesAsync(c, ClaimSize, options.FetchLease, from, CommitMargin), ct);
         _readTo = claim.ReadTo;
         var claimed = claim.Claimed;
         if (claimed.Count == 0) return false;
         var readFrom = job.Clock.GetUtcNow();
-        // Read together first: one list of what was made up to when they were submitted; a GET each for the rest.
-        var (listed, unlisted) = await reader.ListMadeBeforeAsync(
-            [.. claimed.Select(c => (c.PaymentIntentId, c.SubmittedAt))], ListLookBack, LookUpPaymentsJob.ListPagesMax,
-            ct);
+        // Read together first: one list of what was made up to when they were submitted, at most a page per ten
+        // (a tenth of the GETs it replaces); a GET each for the rest.
+        var (listed, unlisted) = await reader.ListWantedAsync(
+            [.. claimed.Select(c => (c.PaymentIntentId, (DateTimeOffset?)c.SubmittedAt))],
+            (claimed.Count + 9) / 10, ct, ListLookBack);
         var toGet = unlisted.Take(options.FetchBatchSize).ToHashSet(StringComparer.Ordinal);
         var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
-        var known = answers.Where(a => a.Error is null).ToDictionary(a => a.PaymentIntentId, StringComparer.Ordinal);
         var unanswered = answers.Where(a => a.Error is not null)
             .ToDictionary(a => a.PaymentIntentId, a => a.Error!, StringComparer.Ordinal);
         await job.InTransactionAsync(Name + " record", async c =>
         {
-            var inList = new PaymentFacts();
-            foreach (var intent in listed.Values) inList.Intent(intent);
-            await PaymentStore.RecordFactsAsync(c, inList, source: "list");
-            var facts = new PaymentFacts();
-            foreach (var a in known.Values)
-            {
-                if (a.NotFound) await PaymentStore.RecordNotFoundAsync(c, a.PaymentIntentId);
-                else facts.Intent(a.Intent!);
-            }
-            await PaymentStore.RecordFactsAsync(c, facts, source: "get");
-            bool Read(string id) => listed.ContainsKey(id) || known.ContainsKey(id);
-            await PaymentLookupStore.AnswerAsync(c, [.. listed.Keys, .. known.Keys], readFrom);
+            var read = await PaymentStore.RecordReadAsync(c, listed, answers, readFrom);
             await PaymentStore.MarkFetchedAsync(c,
-                [.. claimed.Where(x => Read(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
+                [.. claimed.Where(x => read.Contains(x.PaymentIntentId)).Select(x => x.SubmissionId)]);
             await PaymentStore.ReleaseFetchesAsync(c, [.. claimed
-                .Where(x => !Read(x.PaymentIntentId) && !toGet.Contains(x.PaymentIntentId))
+                .Where(x => !read.Contains(x.PaymentIntentId) && !toGet.Contains(x.PaymentIntentId))
                 .Select(x => x.SubmissionId)]);
             var waiting = claimed.Where(x => unanswered.ContainsKey(x.PaymentIntentId));
             foreach (var contest in waiting.GroupBy(x => x.ContestId))
                 AlertUnanswered(c, contest.Key, [.. contest.Select(x => x.PaymentIntentId).Distinct()], unanswered);
             return true;
         }, ct);
-        return claimed.Count >= LookUpPaymentsJob.ClaimSize || unlisted.Count > toGet.Count;
+        return claimed.Count >= ClaimSize || unlisted.Count > toGet.Count;
     }
 
     private void AlertUnanswered(TransactionContext context, string contestId, IReadOnlyList<string> paymentIntents,
