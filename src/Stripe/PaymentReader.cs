@@ -22,20 +22,30 @@ public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logge
     /// <summary>
     /// Reads many at once: those of <paramref name="wanted"/> with a creation time by one listing of their window,
     /// widened <paramref name="lookBack"/> before the earliest when a time is only one the intent was made before
-    /// (a submission's); the intents it showed (any it showed, asked about or not), and the ids it did not show, for
-    /// a GET each.
+    /// (a submission's), at most a page per ten of them (<see cref="PagesFor"/>); the intents it showed (any it
+    /// showed, asked about or not), and the ids it did not show, each once, for a GET each.
     /// </summary>
     public async Task<(IReadOnlyDictionary<string, PaymentIntent> Listed, List<string> Unlisted)> ListWantedAsync(
-        IReadOnlyList<(string PaymentIntentId, DateTimeOffset? Created)> wanted, int pagesMax, CancellationToken ct,
-        TimeSpan lookBack = default)
+        IReadOnlyList<(string PaymentIntentId, DateTimeOffset? Created)> wanted, TimeSpan lookBack,
+        CancellationToken ct)
     {
         var dated = wanted.Where(w => w.Created is not null).ToList();
         IReadOnlyDictionary<string, PaymentIntent> listed = new Dictionary<string, PaymentIntent>();
         if (dated.Count > 0)
+        {
+            var ids = dated.Select(w => w.PaymentIntentId).ToHashSet(StringComparer.Ordinal);
             listed = (await ListAsync(dated.Min(w => w.Created!.Value) - lookBack, dated.Max(w => w.Created!.Value),
-                dated.Select(w => w.PaymentIntentId).ToHashSet(StringComparer.Ordinal), pagesMax, ct)).Intents;
-        return (listed, [.. wanted.Select(w => w.PaymentIntentId).Where(id => !listed.ContainsKey(id))]);
+                ids, PagesFor(ids.Count), ct)).Intents;
+        }
+        return (listed, [.. wanted.Select(w => w.PaymentIntentId).Where(id => !listed.ContainsKey(id))
+            .Distinct(StringComparer.Ordinal)]);
     }
+
+    /// <summary>
+    /// The most pages a list for <paramref name="wanted"/> intents reads: one per ten, so a list that finds none of
+    /// them costs a tenth of the GETs it was to save.
+    /// </summary>
+    public static int PagesFor(int wanted) => (wanted + 9) / 10;
 
     /// <summary>
     /// Every PaymentIntent made from <paramref name="from"/> to <paramref name="to"/> (whole seconds, as Stripe keeps

@@ -19,9 +19,6 @@ public sealed class LookUpPaymentsJob(PaymentReader reader, IngestionOptions opt
     /// <summary>Lookups claimed per round.</summary>
     public const int ClaimSize = 1_000;
 
-    /// <summary>Pages of 100 one round's list reads at most.</summary>
-    public const int ListPagesMax = 100;
-
     public string Name => "look-up-payments";
     public TimeSpan Interval => TimeSpan.FromMilliseconds(250);
 
@@ -32,7 +29,7 @@ public sealed class LookUpPaymentsJob(PaymentReader reader, IngestionOptions opt
         if (claimed.Count == 0) return false;
         var readFrom = job.Clock.GetUtcNow();
         var (listed, unlisted) = await reader.ListWantedAsync(
-            [.. claimed.Select(c => (c.PaymentIntentId, c.Created))], ListPagesMax, ct);
+            [.. claimed.Select(c => (c.PaymentIntentId, c.Created))], TimeSpan.Zero, ct);
         var toGet = unlisted.Take(options.FetchBatchSize).ToList();
         var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
         await job.InTransactionAsync(Name + " record", async c =>

@@ -33,7 +33,7 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
     /// </summary>
     public const int RoundsPerFullRead = 20;
 
-    /// <summary>Submissions claimed per round: read by one list of up to 100 pages.</summary>
+    /// <summary>Submissions claimed per round: read by one list of up to a page per ten.</summary>
     public const int ClaimSize = 1_000;
 
     /// <summary>
@@ -59,11 +59,9 @@ public sealed class VerifyPaymentsJob(PaymentReader reader, IngestionOptions opt
         var claimed = claim.Claimed;
         if (claimed.Count == 0) return false;
         var readFrom = job.Clock.GetUtcNow();
-        // Read together first: one list of what was made up to when they were submitted, at most a page per ten
-        // (a tenth of the GETs it replaces); a GET each for the rest.
+        // Read together first: one list of what was made up to when they were submitted; a GET each for the rest.
         var (listed, unlisted) = await reader.ListWantedAsync(
-            [.. claimed.Select(c => (c.PaymentIntentId, (DateTimeOffset?)c.SubmittedAt))],
-            (claimed.Count + 9) / 10, ct, ListLookBack);
+            [.. claimed.Select(c => (c.PaymentIntentId, (DateTimeOffset?)c.SubmittedAt))], ListLookBack, ct);
         var toGet = unlisted.Take(options.FetchBatchSize).ToHashSet(StringComparer.Ordinal);
         var answers = await reader.GetAllAsync(toGet, options.FetchConcurrency, ct);
         var unanswered = answers.Where(a => a.Error is not null)

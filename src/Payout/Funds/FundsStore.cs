@@ -17,12 +17,16 @@ namespace ContestPipeline.Payout.Funds;
 public static class FundsStore
 {
     /// <summary>
-    /// Asks for reads of these PaymentIntents (a read not yet made is asked again, and read again once made).
+    /// Asks for reads of these PaymentIntents (a read not yet made is asked again, and read again once made). One
+    /// asked without its creation time (a refund's event, an order) takes the one Stripe gave when it was verified,
+    /// so it is read by a list too.
     /// </summary>
     public static Task RequestAsync(TransactionContext context, IReadOnlyList<PaymentRead> reads) =>
         reads.Count == 0 ? Task.CompletedTask : context.Connection.ExecuteAsync("""
             INSERT INTO payout.payment_reads AS r (payment_intent_id, event_id, created, requested_at)
-            SELECT DISTINCT ON (pi) pi, ev, cr, @now FROM unnest(@ids, @events, @created) AS t(pi, ev, cr)
+            SELECT DISTINCT ON (pi) pi, ev, coalesce(cr, v.created), @now
+            FROM unnest(@ids, @events, @created) AS t(pi, ev, cr)
+            LEFT JOIN payout.verified_payments v ON v.payment_intent_id = t.pi
             ORDER BY pi
             ON CONFLICT (payment_intent_id) DO UPDATE SET event_id = excluded.event_id,
                 created = coalesce(excluded.created, r.created), requested_at = excluded.requested_at,
@@ -59,6 +63,12 @@ public static class FundsStore
                 at = reads.Select(r => r.RequestedAt ?? DateTimeOffset.MaxValue).ToArray(),
             }, context.Transaction);
 
+    /// <summary>Lets these claimed reads go unread, to be claimed by the next round.</summary>
+    public static Task ReleaseAsync(TransactionContext context, IReadOnlyCollection<string> paymentIntentIds) =>
+        paymentIntentIds.Count == 0 ? Task.CompletedTask : context.Connection.ExecuteAsync(
+            "UPDATE payout.payment_reads SET claimed_until = NULL WHERE payment_intent_id = ANY(@ids)",
+            new { ids = paymentIntentIds.ToArray() }, context.Transaction);
+
     /// <summary>
     /// Of <paramref name="paymentIntentIds"/>, those Stripe showed refunded in full by no refund this pipeline ordered,
     /// that have a prize transferred and not yet taken back: what <see cref="Clawbacks.LostEntryFees"/> takes back.
@@ -83,11 +93,12 @@ public static class FundsStore
     public static Task RecordAsync(TransactionContext context, IReadOnlyCollection<PaymentIntent> intents) =>
         intents.Count == 0 ? Task.CompletedTask : context.Connection.ExecuteAsync("""
             INSERT INTO payout.verified_payments AS v (payment_intent_id, found, status, contest_id, player_id,
-                amount_minor, currency, refunded_minor, read_at)
-            SELECT id, true, st, co, pl, am, cu, re, @now
-            FROM unnest(@ids, @statuses, @contests, @players, @amounts, @currencies, @refundeds)
-                AS t(id, st, co, pl, am, cu, re)
+                amount_minor, currency, refunded_minor, read_at, created)
+            SELECT id, true, st, co, pl, am, cu, re, @now, cr
+            FROM unnest(@ids, @statuses, @contests, @players, @amounts, @currencies, @refundeds, @created)
+                AS t(id, st, co, pl, am, cu, re, cr)
             ON CONFLICT (payment_intent_id) DO UPDATE SET found = true, read_at = excluded.read_at,
+                created = coalesce(v.created, excluded.created),
                 refunded_minor = greatest(v.refunded_minor, excluded.refunded_minor),
                 status = CASE WHEN v.status = @succeeded THEN v.status ELSE excluded.status END,
                 contest_id = CASE WHEN v.status = @succeeded THEN v.contest_id ELSE excluded.contest_id END,
@@ -102,6 +113,8 @@ public static class FundsStore
                 amounts = intents.Select(i => Math.Max(0, i.AmountReceived)).ToArray(),
                 currencies = intents.Select(i => i.Currency?.ToUpperInvariant()).ToArray(),
                 refundeds = intents.Select(i => Math.Max(0, i.LatestCharge?.AmountRefunded ?? 0)).ToArray(),
+                created = intents.Select(i => i.Created == default ? (DateTime?)null
+                    : DateTime.SpecifyKind(i.Created, DateTimeKind.Utc)).ToArray(),
                 succeeded = StripeStatuses.Succeeded, now = context.Clock.GetUtcNow(),
             }, context.Transaction);
 

@@ -16,7 +16,8 @@ namespace ContestPipeline.Payout.Funds;
 /// Payout's own verification of entry fees: reads the PaymentIntents events and refund orders asked about (<see
 /// cref="FundsStore.RequestAsync"/>) from Stripe, claimed in one transaction, read outside any (listed by creation
 /// time, 100 an answer, as Ingestion reads them: <see cref="PaymentReader"/>; what the list did not show is read with a
-/// GET), recorded in another. Then, each round: prizes held because their contest's verified funds did not cover them
+/// GET, a batch a round), recorded in another. A payment read again (its refund's event) is listed by the creation time
+/// its first read recorded. Then, each round: prizes held because their contest's verified funds did not cover them
 /// are released oldest first as far as the funds now do (<see cref="ContestFunds"/>), and refund orders whose payment
 /// has been read are proven (sendable) or refused with a critical alert.
 /// </summary>
@@ -25,9 +26,6 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
     /// <summary>Reads claimed per round.</summary>
     public const int ClaimSize = 1_000;
 
-    /// <summary>Pages of 100 one round's list reads at most.</summary>
-    public const int ListPagesMax = 20;
-
     public string Name => "verify-funds";
     public TimeSpan Interval => options.DispatchInterval;
 
@@ -35,17 +33,22 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
     {
         var claimed = await job.InTransactionAsync(Name + " claim",
             c => FundsStore.ClaimAsync(c, ClaimSize, options.Lease), ct);
-        if (claimed.Count > 0) await ReadAsync(job, claimed, ct);
+        var more = claimed.Count > 0 && await ReadAsync(job, claimed, ct);
         var released = await job.InTransactionAsync(Name + " release", ReleaseAsync, ct);
         var refunds = await job.InTransactionAsync(Name + " refunds", CheckRefundsAsync, ct);
-        return claimed.Count >= ClaimSize || released || refunds;
+        return claimed.Count >= ClaimSize || more || released || refunds;
     }
 
-    private async Task ReadAsync(JobContext job, IReadOnlyList<PaymentRead> claimed, CancellationToken ct)
+    /// <summary>
+    /// Reads the claimed payments: a list, then a GET for at most <see cref="PayoutOptions.BatchSize"/> of those it
+    /// did not show (the rest are let go for the next round, not held for a lease); whether any was let go.
+    /// </summary>
+    private async Task<bool> ReadAsync(JobContext job, IReadOnlyList<PaymentRead> claimed, CancellationToken ct)
     {
         var (listed, unlisted) = await reader.ListWantedAsync(
-            [.. claimed.Select(c => (c.PaymentIntentId, c.Created))], ListPagesMax, ct);
-        var answers = await reader.GetAllAsync(unlisted, options.CallsInFlight, ct);
+            [.. claimed.Select(c => (c.PaymentIntentId, c.Created))], TimeSpan.Zero, ct);
+        var toGet = unlisted.Take(options.BatchSize).ToHashSet(StringComparer.Ordinal);
+        var answers = await reader.GetAllAsync(toGet, options.CallsInFlight, ct);
         var answered = answers.Where(a => a.Error is null).ToList();
         await job.InTransactionAsync(Name + " record", async c =>
         {
@@ -57,6 +60,7 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
             var done = new HashSet<string>(listed.Keys.Concat(answered.Select(a => a.PaymentIntentId)),
                 StringComparer.Ordinal);
             await FundsStore.CompleteAsync(c, [.. claimed.Where(r => done.Contains(r.PaymentIntentId))]);
+            await FundsStore.ReleaseAsync(c, [.. unlisted.Skip(toGet.Count)]);
             // An entry fee Stripe shows refunded in full, by no refund of this pipeline's: what was paid with it is
             // taken back.
             foreach (var paymentIntent in await FundsStore.RefundedOutsideWithPrizesPaidAsync(c, [.. done]))
@@ -64,6 +68,7 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
                     $"the entry fee {paymentIntent} was refunded in full outside the pipeline", withholdUnpaid: false);
             return true;
         }, ct);
+        return unlisted.Count > toGet.Count;
     }
 
     /// <summary>Releases the held prizes that now fit their contest's verified funds; whether any was.</summary>

@@ -91,6 +91,10 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
             refund);
         await h.WaitForAsync("dov's fee refunded", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
             "WHERE payment_intent_id = @refunded AND state = 'refunded')", new { refunded }, seconds: 60);
+        // Read again after its refund, by the creation time its first read recorded: in a list, not by a GET.
+        await h.WaitForAsync("dov's refund read by Payout", "SELECT EXISTS (SELECT 1 FROM payout.verified_payments " +
+            "WHERE payment_intent_id = @refunded AND refunded_minor = 20000)", new { refunded }, seconds: 60);
+        Assert.DoesNotContain(h.Stripe.Requests(), r => r.Path == "/v1/payment_intents/" + refunded);
         var (ann, ben, cat) = (Order("c9", "ann", 600_00, 1), Order("c9", "ben", 400_00, 2),
             Order("c9", "cat", 150_00, 3));
 
