@@ -137,14 +137,37 @@ public static class BenchSetup
     }
 
     /// <summary>CPU time a process has used so far (user + system), 0 once it is gone.</summary>
-    public static TimeSpan CpuTime(int pid)
+    public static TimeSpan CpuTime(int pid) => StatTicks(pid, 11);
+
+    /// <summary>
+    /// CPU time used so far by the children a process has reaped (user + system), 0 once it is gone: for the
+    /// postmaster, every Postgres process that exited, a parallel query's worker or an autovacuum worker among them.
+    /// </summary>
+    public static TimeSpan ExitedChildrenCpuTime(int pid) => StatTicks(pid, 13);
+
+    /// <summary>The parent of a process (a backend's is the postmaster), or 0 once it is gone.</summary>
+    public static int ParentOf(int pid)
     {
         try
         {
-            // Fields 14 and 15 of /proc/PID/stat, in clock ticks (100 a second), after the parenthesised name.
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+        }
+        catch (IOException) { return 0; }
+    }
+
+    /// <summary>
+    /// Two consecutive tick counts of /proc/PID/stat from <paramref name="field"/> (0 is field 3, the state, the first
+    /// after the parenthesised name), summed, in clock ticks (100 a second).
+    /// </summary>
+    private static TimeSpan StatTicks(int pid, int field)
+    {
+        try
+        {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            var ticks = long.Parse(fields[field], CultureInfo.InvariantCulture)
+                + long.Parse(fields[field + 1], CultureInfo.InvariantCulture);
             return TimeSpan.FromMilliseconds(ticks * 10);
         }
         catch (IOException) { return TimeSpan.Zero; }
