@@ -49,7 +49,7 @@ public sealed class CloseEntriesJob(
                 var closesAt = new DateTimeOffset(DateTime.SpecifyKind(closesAtUtc, DateTimeKind.Utc));
                 var recorded = closesAt + options.LockSkew <= readTo;
                 if (recorded
-                    && await SubmissionStore.UndecidedOnTimeAsync(context, contestId, closesAt, options.LockSkew) is 0)
+                    && !await SubmissionStore.AnyUndecidedOnTimeAsync(context, contestId, closesAt, options.LockSkew))
                 {
                     await ContestStore.CloseEntriesAsync(context, Cause.Clock(Name, contestId), contestId);
                     closed++;
