@@ -213,6 +213,12 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             .ToDictionary(g => g.Key, g => g.Select(r => r.Id).Order(StringComparer.Ordinal).ToList());
 
     /// <summary>
+    /// What a copy taken between the contest's definition and its entries adds to the lock time: under a busy suite a
+    /// copy of a schema has taken long enough that the entries came after the lock, and the contest was cancelled.
+    /// </summary>
+    private static readonly TimeSpan CopyMargin = TimeSpan.FromSeconds(20);
+
+    /// <summary>
     /// A contest of three entries, through the workers to SETTLED (<paramref name="atLock"/> run once it locked);
     /// returns its payouts' ids.
     /// </summary>
@@ -220,7 +226,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         Func<Task>? defined = null)
     {
         var run = h.Run;
-        var lockAt = await run.LockTimeAsync();
+        var lockAt = await run.LockTimeAsync() + (defined is null ? TimeSpan.Zero : CopyMargin);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
         run.Define(Fantasy(contest, lockAt, ["g1"]) with
         {
