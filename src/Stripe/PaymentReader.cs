@@ -47,6 +47,10 @@ public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logge
     /// </summary>
     public static int PagesFor(int wanted) => (wanted + 9) / 10;
 
+    /// <summary>When Stripe says the intent was made (UTC), or null where the body did not say.</summary>
+    public static DateTimeOffset? CreatedAt(PaymentIntent intent) => intent.Created == default ? null
+        : new DateTimeOffset(DateTime.SpecifyKind(intent.Created, DateTimeKind.Utc));
+
     /// <summary>
     /// Every PaymentIntent made from <paramref name="from"/> to <paramref name="to"/> (whole seconds, as Stripe keeps
     /// them), newest first, page after page until the window is read, <paramref name="wanted"/> have all been seen,

@@ -2,7 +2,6 @@ using Charge = Stripe.Charge;
 using Dispute = Stripe.Dispute;
 using Event = Stripe.Event;
 using PaymentIntent = Stripe.PaymentIntent;
-using System.Text.Json;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
@@ -60,9 +59,7 @@ public sealed class StripeEventReceivedHandler(DeploymentEnvironment environment
             if (string.IsNullOrEmpty(intent.Id))
                 throw new MessageRejectedException($"event {e.Id} ({type}): data.object names no payment_intent");
             // Only where to look: a time that is not the intent's makes the list miss it, and a GET reads it.
-            DateTimeOffset? created = StripeAnswers.Has(intent, "created", JsonValueKind.Number)
-                ? new DateTimeOffset(DateTime.SpecifyKind(intent.Created, DateTimeKind.Utc)) : null;
-            return new(intent.Id, created, OnlyIfUnpaid: true);
+            return new(intent.Id, PaymentReader.CreatedAt(intent), OnlyIfUnpaid: true);
         }
         var paymentIntentId = isRefund
             ? StripeEventReader.Object<Charge>(e).PaymentIntentId

@@ -33,9 +33,7 @@ public static class EntryFeePayments
     public static PaymentRead ReadOf(Event stripeEvent)
     {
         var intent = StripeEventReader.Object<PaymentIntent>(stripeEvent);
-        var created = intent.Created == default ? (DateTimeOffset?)null
-            : new DateTimeOffset(DateTime.SpecifyKind(intent.Created, DateTimeKind.Utc));
-        return new PaymentRead(intent.Id, stripeEvent.Id, created);
+        return new PaymentRead(intent.Id, stripeEvent.Id, PaymentReader.CreatedAt(intent));
     }
 
     /// <summary>

@@ -113,8 +113,7 @@ public static class FundsStore
                 amounts = intents.Select(i => Math.Max(0, i.AmountReceived)).ToArray(),
                 currencies = intents.Select(i => i.Currency?.ToUpperInvariant()).ToArray(),
                 refundeds = intents.Select(i => Math.Max(0, i.LatestCharge?.AmountRefunded ?? 0)).ToArray(),
-                created = intents.Select(i => i.Created == default ? (DateTime?)null
-                    : DateTime.SpecifyKind(i.Created, DateTimeKind.Utc)).ToArray(),
+                created = intents.Select(i => PaymentReader.CreatedAt(i)?.UtcDateTime).ToArray(),
                 succeeded = StripeStatuses.Succeeded, now = context.Clock.GetUtcNow(),
             }, context.Transaction);
 

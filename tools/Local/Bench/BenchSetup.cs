@@ -146,31 +146,27 @@ public static class BenchSetup
     public static TimeSpan ExitedChildrenCpuTime(int pid) => StatTicks(pid, 13);
 
     /// <summary>The parent of a process (a backend's is the postmaster), or 0 once it is gone.</summary>
-    public static int ParentOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-        }
-        catch (IOException) { return 0; }
-    }
+    public static int ParentOf(int pid) =>
+        StatFields(pid) is { } fields ? int.Parse(fields[1], CultureInfo.InvariantCulture) : 0;
 
     /// <summary>
     /// Two consecutive tick counts of /proc/PID/stat from <paramref name="field"/> (0 is field 3, the state, the first
     /// after the parenthesised name), summed, in clock ticks (100 a second).
     /// </summary>
-    private static TimeSpan StatTicks(int pid, int field)
+    private static TimeSpan StatTicks(int pid, int field) => StatFields(pid) is { } fields
+        ? TimeSpan.FromMilliseconds(10 * (long.Parse(fields[field], CultureInfo.InvariantCulture)
+            + long.Parse(fields[field + 1], CultureInfo.InvariantCulture)))
+        : TimeSpan.Zero;
+
+    /// <summary>/proc/PID/stat's fields after the parenthesised name (0 is the state), or null once it is gone.</summary>
+    private static string[]? StatFields(int pid)
     {
         try
         {
             var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[field], CultureInfo.InvariantCulture)
-                + long.Parse(fields[field + 1], CultureInfo.InvariantCulture);
-            return TimeSpan.FromMilliseconds(ticks * 10);
+            return stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         }
-        catch (IOException) { return TimeSpan.Zero; }
+        catch (IOException) { return null; }
     }
 
     /// <summary>
