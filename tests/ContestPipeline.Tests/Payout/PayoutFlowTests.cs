@@ -357,10 +357,16 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 
         // At most five requests per player per ten minutes, counted in Postgres across both instances of the API:
         // the sixth for one player is answered 429 with Retry-After (about the window) and adds no request; another
-        // player (cy, four so far) is not held back by it.
+        // player (cy, four so far) is not held back by it. The second instance waits only a second: under a busy
+        // machine Payout may answer after it gave up (504), and its request counts all the same.
         for (var i = 1; i < PlayerApiOptions.OnboardingLinkLimitDefault; i++)
-            Assert.Equal(HttpStatusCode.NotFound, (await AskForLinkAsync(i % 2 == 0 ? platform : impatient,
-                RecipientOnboardingNeeded.PathFor("nobody"))).Status);
+        {
+            var answered = (await AskForLinkAsync(i % 2 == 0 ? platform : impatient,
+                RecipientOnboardingNeeded.PathFor("nobody"))).Status;
+            HttpStatusCode[] expected = i % 2 == 0
+                ? [HttpStatusCode.NotFound] : [HttpStatusCode.NotFound, HttpStatusCode.GatewayTimeout];
+            Assert.Contains(answered, expected);
+        }
         using (var sixth = await platform.PostAsync(RecipientOnboardingNeeded.PathFor("nobody"), null))
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
