@@ -49,6 +49,7 @@ public static class Services
     public const string PlayerApiTlsCertificate = "player_api_tls_certificate";
     public const string PlayerApiTlsKey = "player_api_tls_key";
     public const string PlayerApiTokens = "player_api_tokens";
+    public const string PlayerApiPlayerTokenKeys = "player_api_player_token_keys";
     public const string SmtpPassword = "smtp_password";
     public const string PlatformWebhookSecret = "platform_webhook_secret";
     public const string PostgresSuperuserPassword = "pg_superuser_password";
@@ -184,7 +185,8 @@ public static class Services
         Secrets = [.. PostgresSecrets(DatabaseRoles.PlayerApi), new(PlayerApiTokens,
             "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256"),
             new(PlayerApiTlsCertificate, "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE", IsPath: true),
-            new(PlayerApiTlsKey, "CONTESTPIPELINE_PLAYER_API_TLS_KEY", IsPath: true)],
+            new(PlayerApiTlsKey, "CONTESTPIPELINE_PLAYER_API_TLS_KEY", IsPath: true),
+            new(PlayerApiPlayerTokenKeys, "CONTESTPIPELINE_PLAYER_API_PLAYER_TOKEN_KEYS", IsPath: true)],
         Port = 5090,
         HealthUrl = "https://127.0.0.1:5090/healthz",
         After = ["migrate"],

@@ -24,7 +24,8 @@ namespace ContestPipeline.PlayerApi;
 /// reads as the role <c>cp_player_api</c> (DatabaseRoles.PlayerApi), granted SELECT on the read model's entries,
 /// payouts, contests, recipient_accounts, recipient_balances, bank_payouts, final_standings and live_standings by
 /// the read model's migrator, and to add and read payout.onboarding_link_requests and payout.login_link_requests by
-/// Payout's (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>),
+/// Payout's (<c>POST /recipients/{playerId}/onboarding-link</c> and <c>/login-link</c>, <see cref="LinkEndpoint"/>,
+/// each for a signed-in player's token as well, <see cref="PlayerTokens"/>),
 /// and to ask for a player's responsible-gaming limits to change and read them (<c>/players/{playerId}/limits</c>,
 /// <see cref="LimitsEndpoint"/>) through Ingestion's player_limit_requests and player_limits; and it shows a contest's
 /// standings, final or live (<c>GET /contests/{contestId}/standings</c>, <see cref="StandingsEndpoint"/>); nothing
@@ -42,6 +43,7 @@ public static class PlayerApiApp
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         PlayerApiOptions options;
+        PlayerTokens playerTokens;
         string postgres;
         DeploymentEnvironment environment;
         System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
@@ -50,6 +52,7 @@ public static class PlayerApiApp
             environment = DeploymentEnvironments.Read(builder.Configuration);
             postgres = PipelineSettings.ResolvePostgres(builder.Configuration, environment);
             options = PlayerApiOptions.Read(builder.Configuration);
+            playerTokens = options.ReadPlayerTokens();
             certificate = options.TlsCertificate(environment);
             await PipelineWorker.CheckPostgresAsync(postgres);
         }
@@ -63,6 +66,7 @@ public static class PlayerApiApp
             builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         DapperDefaults.Apply();
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(playerTokens);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<PlayerReadStore>();
         builder.Services.AddSingleton<LinkRequestStore>();
@@ -75,8 +79,8 @@ public static class PlayerApiApp
         Map(app);
         await app.StartAsync();
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.PlayerApi")
-            .LogInformation("Player read API listening on {Urls} ({Tokens} tokens accepted)",
-                string.Join(", ", app.Urls), options.TokenHashes.Count);
+            .LogInformation("Player read API listening on {Urls} ({Tokens} tokens accepted, {Keys} sign-in keys for "
+                + "players' tokens)", string.Join(", ", app.Urls), options.TokenHashes.Count, playerTokens.KeyCount);
         await app.WaitForShutdownAsync();
         return 0;
     }
@@ -95,9 +99,10 @@ public static class PlayerApiApp
         app.MapPost("/players/{playerId}/limits", LimitsEndpoint.SetAsync);
         app.MapGet("/contests/{contestId}/standings", StandingsEndpoint.GetAsync);
         var options = app.Services.GetRequiredService<PlayerApiOptions>();
+        var players = app.Services.GetRequiredService<PlayerTokens>();
         foreach (var kind in new[] { LinkKind.Onboarding(options), LinkKind.Login(options) })
             app.MapPost($"/recipients/{{playerId}}/{kind.Name}-link", (HttpContext c, LinkRequestStore requests,
-                TimeProvider clock, string playerId) => LinkEndpoint.HandleAsync(kind, c, options, requests, clock,
-                playerId));
+                TimeProvider clock, string playerId) => LinkEndpoint.HandleAsync(kind, c, options, players,
+                requests, clock, playerId));
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Hosting;
+using ContestPipeline.PlayerApi.Links;
 using Microsoft.Extensions.Configuration;
 
 namespace ContestPipeline.PlayerApi;
@@ -20,6 +21,7 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
         public const string TokenHashes = "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256";
         public const string TlsCertificate = "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE";
         public const string TlsKey = "CONTESTPIPELINE_PLAYER_API_TLS_KEY";
+        public const string PlayerTokenKeys = "CONTESTPIPELINE_PLAYER_API_PLAYER_TOKEN_KEYS";
         public const string OnboardingLinkWaitMs = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WAIT_MS";
         public const string OnboardingLinkLimit = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_LIMIT";
         public const string OnboardingLinkWindowSeconds = "CONTESTPIPELINE_PLAYER_API_ONBOARDING_LINK_WINDOW_SECONDS";
@@ -39,6 +41,30 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     public string? TlsCertificatePath { get; init; }
 
     public string? TlsKeyPath { get; init; }
+
+    /// <summary>
+    /// The PEM file of the platform sign-in's public keys that sign players' tokens (<see cref="PlayerTokens"/>),
+    /// without which no link is handed out.
+    /// </summary>
+    public string? PlayerTokenKeysPath { get; init; }
+
+    /// <summary>The sign-in's public keys read from <see cref="PlayerTokenKeysPath"/>, checked at start.</summary>
+    public PlayerTokens ReadPlayerTokens()
+    {
+        if (string.IsNullOrWhiteSpace(PlayerTokenKeysPath))
+            throw new StartupException($"{Settings.PlayerTokenKeys} is required: the path of the PEM file holding " +
+                "the public keys of the platform's sign-in, which signs the player tokens a link request must carry");
+        string pem;
+        try
+        {
+            pem = File.ReadAllText(PlayerTokenKeysPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"{Settings.PlayerTokenKeys}: cannot read {PlayerTokenKeysPath}: {e.Message}");
+        }
+        return PlayerTokens.FromPem(pem, Settings.PlayerTokenKeys);
+    }
 
     /// <summary>
     /// The certificate an https API serves; null for plain HTTP, which production refuses: its answers are live
@@ -102,6 +128,7 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
         {
             TlsCertificatePath = Setting.Text(configuration, Settings.TlsCertificate),
             TlsKeyPath = Setting.Text(configuration, Settings.TlsKey),
+            PlayerTokenKeysPath = Setting.Text(configuration, Settings.PlayerTokenKeys),
             OnboardingLinkWait = Setting.Milliseconds(configuration, Settings.OnboardingLinkWaitMs,
                 o.OnboardingLinkWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
             OnboardingLinkLimit = Setting.Int(configuration, Settings.OnboardingLinkLimit,

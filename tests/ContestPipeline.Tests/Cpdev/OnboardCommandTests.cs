@@ -46,7 +46,8 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
         await Eventually.UntilAsync(() => ReadModelStateAsync(run, "steps"), s => s == "SCHEDULED", "steps SCHEDULED");
         var stackFile = Path.Combine(fixture.WorkDirectory, $"up-{Guid.NewGuid():N}.json");
         new LocalStack(run.Stripe.BaseUrl, run.Stripe.ApiKey, run.Iso.Broker.BootstrapServers,
-            run.Iso.PostgresConnectionString, new Uri("http://127.0.0.1:5080"), api.Url, api.Token).Write(stackFile);
+            run.Iso.PostgresConnectionString, new Uri("http://127.0.0.1:5080"), api.Url, api.Token,
+            api.SignIn.PrivateKeyPem).Write(stackFile);
         var entries = await Task.WhenAll(new[] { "ivy", "jon" }
             .Select(player => CpdevAsync(stackFile, "enter", "--contest", "steps", "--player", player)));
         foreach (var entered in entries)

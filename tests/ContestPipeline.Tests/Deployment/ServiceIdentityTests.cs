@@ -102,6 +102,7 @@ public sealed partial class ServiceIdentityTests
                 Stripe = stripe,
             Postgres = "Host=127.0.0.1;Port=5432;Database=some_run", ConsoleOperators = "{}",
             PlayerApiTokens = ContestPipeline.PlayerApi.PlayerApiOptions.Hash("token"),
+            PlayerTokenKeys = "the sign-in's public key",
         };
         foreach (var service in Services.All)
         {

@@ -406,7 +406,10 @@ public sealed class OperatorToolTests
         Assert.Empty(nobody.Entries);
 
         // Least privilege: its role reads the three tables it serves, and nothing else of the read model.
-        var env = LocalServices.Prepare(Services.PlayerApi, stack.Swaps with { PlayerApiTokens = PlayerApiOptions.Hash("t") },
+        var env = LocalServices.Prepare(Services.PlayerApi, stack.Swaps with
+        {
+            PlayerApiTokens = PlayerApiOptions.Hash("t"), PlayerTokenKeys = "the sign-in's public key",
+        },
             label: "player-api-role").Environment;
         var asApi = new Npgsql.NpgsqlConnectionStringBuilder(env[PipelineSettings.PostgresVariable])
         {

@@ -321,8 +321,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 
         // Stripe refuses the next account link: the platform hears 502 with Stripe's reason, and may ask again.
         await using var api = await LocalPlayerApi.StartAsync(r.Run.Swaps);
-        using var platform = new HttpClient { BaseAddress = api.Url };
-        platform.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
+        using var platform = api.Platform();
         var path = needed.Body.GetProperty("onboardingPath").GetString()!;
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Refused, "POST", "/v1/account_links"));
         var (refused, stripeSaid) = await AskForLinkAsync(platform, path);
@@ -332,8 +331,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         // Stripe slower than a second instance of the API waits (1 s): 504, ask again; Payout still answers the request later.
         await using var hurried = await LocalPlayerApi.StartAsync(r.Run.Swaps,
             overrides: new Dictionary<string, string?> { [PlayerApiOptions.Settings.OnboardingLinkWaitMs] = "1000" });
-        using var impatient = new HttpClient { BaseAddress = hurried.Url };
-        impatient.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", hurried.Token);
+        using var impatient = hurried.Platform();
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Latency, "POST", "/v1/account_links", Delay: TimeSpan.FromSeconds(4)));
         var (late, lateWhy) = await AskForLinkAsync(impatient, path);
         Assert.Equal(HttpStatusCode.GatewayTimeout, late);

@@ -8,6 +8,7 @@ using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.Operations.Queries.Players;
 using ContestPipeline.Payout;
+using ContestPipeline.PlayerApi.Links;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.StripeEmulation;
 using ContestPipeline.Tests.Infrastructure;
@@ -67,13 +68,6 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
                 : null;
         }, s => s == state, $"payout {payoutId} {state}");
 
-    private static HttpClient Platform(LocalPlayerApi api)
-    {
-        var http = new HttpClient { BaseAddress = api.Url };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
-        return http;
-    }
-
     private static async Task<(HttpStatusCode Status, JsonElement Body)> AskForLoginLinkAsync(HttpClient platform,
         string player)
     {
@@ -93,11 +87,12 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
         await WaitForStateAsync(run, paid.PayoutId, PayoutStatusNames.Paid);
         await WaitForStateAsync(run, waiting.PayoutId, PayoutStatusNames.AwaitingAccount);
         await using var api = await LocalPlayerApi.StartAsync(run.Swaps);
-        using var platform = Platform(api);
+        using var platform = api.Platform();
 
         using (var anonymous = new HttpClient { BaseAddress = api.Url })
             Assert.Equal(HttpStatusCode.Unauthorized,
                 (await anonymous.PostAsync("/recipients/ada/login-link", null)).StatusCode);
+        await TheTokenOfTheSignedInPlayerIsRequiredAsync(api);
         var (status, link) = await AskForLoginLinkAsync(platform, "ada");
         var (again, second) = await AskForLoginLinkAsync(platform, "ada");
         var url = link.GetProperty("url").GetString()!;
@@ -134,6 +129,39 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
             "SELECT count(*) FROM payout.login_link_requests WHERE outcome IS NULL"));
     }
 
+    /// <summary>
+    /// The platform's token alone gets no link: each request carries the player's own, signed by the platform's
+    /// sign-in for this API, for that player, short-lived and not expired. Refused requests reach neither Payout's
+    /// table nor Stripe (the caller counts Stripe's calls).
+    /// </summary>
+    private static async Task TheTokenOfTheSignedInPlayerIsRequiredAsync(LocalPlayerApi api)
+    {
+        using var stolen = new HttpClient { BaseAddress = api.Url };
+        stolen.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
+        using var elsewhere = PlatformSignIn.Create();
+        var now = DateTimeOffset.UtcNow;
+        var forgeries = new (string? Token, string Why)[]
+        {
+            (null, "token (X-Player-Token) is required"),
+            (api.SignIn.TokenFor("cy", now), "for another player, not 'ada'"),
+            (api.SignIn.TokenFor("ada", now.AddMinutes(-10)), "expired at"),
+            (api.SignIn.TokenFor("ada", now, TimeSpan.FromDays(30)), "at most 15 min"),
+            (api.SignIn.TokenFor("ada", now.AddMinutes(5)), "not valid yet"),
+            (api.SignIn.TokenFor("ada", now, audience: "another-api"), "not one the platform's sign-in signed"),
+            (elsewhere.TokenFor("ada", now), "not one the platform's sign-in signed"),
+            ("not.a.token", "not one the platform's sign-in signed"),
+        };
+        foreach (var (token, why) in forgeries)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/recipients/ada/login-link");
+            if (token is not null) request.Headers.Add(PlayerTokens.Header, token);
+            using var response = await stolen.SendAsync(request);
+            var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{why}: {(int)response.StatusCode} {body}");
+            Assert.Contains(why, body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task The_statement_shows_the_winners_balance_and_bank_payouts_as_Payout_last_read_them_from_Stripe()
     {
@@ -144,7 +172,7 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
         var order = Publish(run, "c1", "ada", 2_619);
         await WaitForStateAsync(run, order.PayoutId, PayoutStatusNames.Paid);
         await using var api = await LocalPlayerApi.StartAsync(run.Swaps);
-        using var platform = Platform(api);
+        using var platform = api.Platform();
         async Task<PlayerStatement> StatementAsync() =>
             (await platform.GetFromJsonAsync<PlayerStatement>("/players/ada/statement", OutgoingMessage.Json))!;
 

@@ -26,6 +26,7 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
         var swaps = run.Swaps with
         {
             ConsoleOperators = "{}", PlayerApiTokens = ContestPipeline.PlayerApi.PlayerApiOptions.Hash("token"),
+            PlayerTokenKeys = "the sign-in's public key",
         };
         var env = LocalServices.Prepare(service, swaps, label: "roles-" + service.Name).Environment;
         var csb = new NpgsqlConnectionStringBuilder(env[PipelineSettings.PostgresVariable])

@@ -216,8 +216,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     private async Task<string> FreshOnboardingLinkAsync(string path, CancellationToken ct)
     {
         await using var api = await LocalPlayerApi.StartAsync(swaps, ct);
-        using var platform = new HttpClient { BaseAddress = api.Url };
-        platform.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", api.Token);
+        using var platform = api.Platform();
         using var response = await platform.PostAsync(path, null, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
         Check(response.IsSuccessStatusCode, $"POST {path} answered {(int)response.StatusCode}: {body}");

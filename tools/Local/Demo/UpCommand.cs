@@ -53,7 +53,7 @@ public static class UpCommand
             var playerApi = await LocalPlayerApi.StartAsync(swaps, ct);
             workers.Add(playerApi.Process);
             var stack = new LocalStack(stripe.BaseUrl, stripe.ApiKey, broker.BootstrapServers, pg, console.Url,
-                playerApi.Url, playerApi.Token);
+                playerApi.Url, playerApi.Token, playerApi.SignIn.PrivateKeyPem);
             stack.Write(LocalStack.FileDefault);
             using var removeStackFile = new StackFileRemoval(LocalStack.FileDefault);
             PrintWhereItIs(stack, runDir, brokerFile, console, webhooks.Url);

@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Local.Demo;
+using ContestPipeline.Local.Processes;
 
 namespace ContestPipeline.Local.Onboarding;
 
@@ -22,14 +22,16 @@ public static class OnboardCommand
     public static async Task<int> RunAsync(string stackFile, string playerId, CancellationToken ct)
     {
         var stack = LocalStack.TryRead(stackFile);
-        if (stack?.PlayerApiUrl is not { } api || stack.PlayerApiToken is not { } token)
+        if (stack?.PlayerApiUrl is not { } api || stack.PlayerApiToken is not { } token ||
+            stack.PlayerSignInKey is not { } signInKey)
         {
             await Console.Error.WriteLineAsync($"onboard: no local stack with a player read API described at " +
                 $"{stackFile}: start one with ./run up (it writes that file while it runs)");
             return ExitNoStack;
         }
-        using var platform = new HttpClient { BaseAddress = api, Timeout = TimeSpan.FromSeconds(60) };
-        platform.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        // As the platform's onboarding page: its backend's token, and the winner's own from their sign-in.
+        using var signIn = PlatformSignIn.FromPem(signInKey);
+        using var platform = signIn.Platform(api, token, TimeSpan.FromSeconds(60));
         var path = RecipientOnboardingNeeded.PathFor(playerId);
         using var response = await platform.PostAsync(path.TrimStart('/'), null, ct);
         var body = await response.Content.ReadAsStringAsync(ct);

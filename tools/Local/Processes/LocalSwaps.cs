@@ -64,6 +64,11 @@ public sealed record LocalSwaps
     /// </summary>
     public string? PlayerApiTokens { get; init; }
 
+    /// <summary>
+    /// The public key (PEM) of the sign-in that signs players' tokens for the read API, when it runs.
+    /// </summary>
+    public string? PlayerTokenKeys { get; init; }
+
     /// <summary>The secret the notification sender signs the platform's webhooks with, here.</summary>
     public string PlatformWebhookSecret { get; init; } = "local-platform-webhook-secret";
 
@@ -105,6 +110,8 @@ public sealed record LocalSwaps
             "LocalSwaps.ConsoleOperators"),
         Services.PlayerApiTokens => PlayerApiTokens
             ?? throw new InvalidOperationException("the read API needs its tokens: set LocalSwaps.PlayerApiTokens"),
+        Services.PlayerApiPlayerTokenKeys => PlayerTokenKeys ?? throw new InvalidOperationException(
+            "the read API needs the sign-in's public key: set LocalSwaps.PlayerTokenKeys"),
         Services.PlatformWebhookSecret => PlatformWebhookSecret,
         // Over plain HTTP (development, tests, staging here) the console is given no certificate.
         Services.ConsoleTlsCertificate => ConsoleTls?.CertificatePem,
