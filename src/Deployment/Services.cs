@@ -186,7 +186,7 @@ public static class Services
             "CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256"),
             new(PlayerApiTlsCertificate, "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE", IsPath: true),
             new(PlayerApiTlsKey, "CONTESTPIPELINE_PLAYER_API_TLS_KEY", IsPath: true),
-            new(PlayerApiPlayerTokenKeys, "CONTESTPIPELINE_PLAYER_API_PLAYER_TOKEN_KEYS", IsPath: true)],
+            new(PlayerApiPlayerTokenKeys, "CONTESTPIPELINE_PLAYER_API_PLAYER_TOKEN_KEYS")],
         Port = 5090,
         HealthUrl = "https://127.0.0.1:5090/healthz",
         After = ["migrate"],

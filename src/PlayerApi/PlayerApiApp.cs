@@ -43,7 +43,6 @@ public static class PlayerApiApp
         builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         PlayerApiOptions options;
-        PlayerTokens playerTokens;
         string postgres;
         DeploymentEnvironment environment;
         System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
@@ -52,7 +51,6 @@ public static class PlayerApiApp
             environment = DeploymentEnvironments.Read(builder.Configuration);
             postgres = PipelineSettings.ResolvePostgres(builder.Configuration, environment);
             options = PlayerApiOptions.Read(builder.Configuration);
-            playerTokens = options.ReadPlayerTokens();
             certificate = options.TlsCertificate(environment);
             await PipelineWorker.CheckPostgresAsync(postgres);
         }
@@ -66,7 +64,6 @@ public static class PlayerApiApp
             builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
         DapperDefaults.Apply();
         builder.Services.AddSingleton(options);
-        builder.Services.AddSingleton(playerTokens);
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(postgres));
         builder.Services.AddSingleton<PlayerReadStore>();
         builder.Services.AddSingleton<LinkRequestStore>();
@@ -80,7 +77,8 @@ public static class PlayerApiApp
         await app.StartAsync();
         app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ContestPipeline.PlayerApi")
             .LogInformation("Player read API listening on {Urls} ({Tokens} tokens accepted, {Keys} sign-in keys for "
-                + "players' tokens)", string.Join(", ", app.Urls), options.TokenHashes.Count, playerTokens.KeyCount);
+                + "players' tokens)", string.Join(", ", app.Urls), options.TokenHashes.Count,
+                options.PlayerTokens.KeyCount);
         await app.WaitForShutdownAsync();
         return 0;
     }
@@ -99,10 +97,9 @@ public static class PlayerApiApp
         app.MapPost("/players/{playerId}/limits", LimitsEndpoint.SetAsync);
         app.MapGet("/contests/{contestId}/standings", StandingsEndpoint.GetAsync);
         var options = app.Services.GetRequiredService<PlayerApiOptions>();
-        var players = app.Services.GetRequiredService<PlayerTokens>();
         foreach (var kind in new[] { LinkKind.Onboarding(options), LinkKind.Login(options) })
             app.MapPost($"/recipients/{{playerId}}/{kind.Name}-link", (HttpContext c, LinkRequestStore requests,
-                TimeProvider clock, string playerId) => LinkEndpoint.HandleAsync(kind, c, options, players,
-                requests, clock, playerId));
+                TimeProvider clock, string playerId) => LinkEndpoint.HandleAsync(kind, c, options, requests, clock,
+                playerId));
     }
 }

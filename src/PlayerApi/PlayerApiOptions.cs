@@ -9,11 +9,12 @@ using Microsoft.Extensions.Configuration;
 namespace ContestPipeline.PlayerApi;
 
 /// <summary>
-/// The read API's settings: where it listens, and the platform's tokens it accepts, given as the
+/// The read API's settings: where it listens, the platform's tokens it accepts, given as the
 /// hex SHA-256 of each (several while one is rolled), so that what the API holds cannot be
-/// presented as a token.
+/// presented as a token, and the public keys of the platform's sign-in that signs players' tokens
+/// (<see cref="PlayerTokens"/>), without which no link is handed out.
 /// </summary>
-public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHashes)
+public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHashes, PlayerTokens PlayerTokens)
 {
     public static class Settings
     {
@@ -41,30 +42,6 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
     public string? TlsCertificatePath { get; init; }
 
     public string? TlsKeyPath { get; init; }
-
-    /// <summary>
-    /// The PEM file of the platform sign-in's public keys that sign players' tokens (<see cref="PlayerTokens"/>),
-    /// without which no link is handed out.
-    /// </summary>
-    public string? PlayerTokenKeysPath { get; init; }
-
-    /// <summary>The sign-in's public keys read from <see cref="PlayerTokenKeysPath"/>, checked at start.</summary>
-    public PlayerTokens ReadPlayerTokens()
-    {
-        if (string.IsNullOrWhiteSpace(PlayerTokenKeysPath))
-            throw new StartupException($"{Settings.PlayerTokenKeys} is required: the path of the PEM file holding " +
-                "the public keys of the platform's sign-in, which signs the player tokens a link request must carry");
-        string pem;
-        try
-        {
-            pem = File.ReadAllText(PlayerTokenKeysPath);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new StartupException($"{Settings.PlayerTokenKeys}: cannot read {PlayerTokenKeysPath}: {e.Message}");
-        }
-        return PlayerTokens.FromPem(pem, Settings.PlayerTokenKeys);
-    }
 
     /// <summary>
     /// The certificate an https API serves; null for plain HTTP, which production refuses: its answers are live
@@ -123,12 +100,15 @@ public sealed record PlayerApiOptions(string Url, IReadOnlyList<byte[]> TokenHas
                     "is not the 64 hex digits of a SHA-256");
             hashes.Add(Convert.FromHexString(part));
         }
-        var o = new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes);
+        var keys = Setting.Required(configuration, Settings.PlayerTokenKeys,
+            "the PEM public keys of the platform's sign-in, which signs the player token a link request must carry " +
+            "(usually a file named by " + Settings.PlayerTokenKeys + "_FILE)");
+        var o = new PlayerApiOptions(Setting.Text(configuration, Settings.Url) ?? UrlDefault, hashes,
+            PlayerTokens.FromPem(keys, Settings.PlayerTokenKeys));
         return o with
         {
             TlsCertificatePath = Setting.Text(configuration, Settings.TlsCertificate),
             TlsKeyPath = Setting.Text(configuration, Settings.TlsKey),
-            PlayerTokenKeysPath = Setting.Text(configuration, Settings.PlayerTokenKeys),
             OnboardingLinkWait = Setting.Milliseconds(configuration, Settings.OnboardingLinkWaitMs,
                 o.OnboardingLinkWait, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(2)),
             OnboardingLinkLimit = Setting.Int(configuration, Settings.OnboardingLinkLimit,

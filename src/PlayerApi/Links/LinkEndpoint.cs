@@ -21,17 +21,16 @@ public static class LinkEndpoint
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(200);
 
     public static async Task<IResult> HandleAsync(LinkKind kind, HttpContext http, PlayerApiOptions options,
-        PlayerTokens players, LinkRequestStore requests, TimeProvider clock, string playerId)
+        LinkRequestStore requests, TimeProvider clock, string playerId)
     {
         ArgumentNullException.ThrowIfNull(kind);
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(players);
         ArgumentNullException.ThrowIfNull(requests);
         ArgumentNullException.ThrowIfNull(clock);
         if (Refusal(http, options, "playerId", playerId) is { } refused) return refused;
-        if (await players.RefusalAsync(http.Request.Headers[PlayerTokens.Header], playerId, clock.GetUtcNow()) is
-            { } notSignedIn)
+        var playerToken = http.Request.Headers[PlayerTokens.Header].ToString();
+        if (await options.PlayerTokens.RefusalAsync(playerToken, playerId, clock.GetUtcNow()) is { } notSignedIn)
             return Error(StatusCodes.Status403Forbidden, notSignedIn);
         var requestId = Guid.CreateVersion7(clock.GetUtcNow()).ToString("N");
         if (await requests.TryAddAsync(kind, requestId, playerId, clock.GetUtcNow()) is { } wait)

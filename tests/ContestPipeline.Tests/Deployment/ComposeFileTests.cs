@@ -102,11 +102,13 @@ public sealed class ComposeFileTests
         Assert.Equal("https://0.0.0.0:5090", Env(env, "CONTESTPIPELINE_PLAYER_API_URL"));
         Assert.Equal("/run/secrets/player_api_tls_certificate", Env(env, "CONTESTPIPELINE_PLAYER_API_TLS_CERTIFICATE"));
         Assert.Equal("/run/secrets/player_api_tls_key", Env(env, "CONTESTPIPELINE_PLAYER_API_TLS_KEY"));
+        using var signIn = PlatformSignIn.Create();
         ContestPipeline.PlayerApi.PlayerApiOptions Options(string url) => ContestPipeline.PlayerApi.PlayerApiOptions.Read(
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["CONTESTPIPELINE_PLAYER_API_URL"] = url,
                 ["CONTESTPIPELINE_PLAYER_API_TOKEN_SHA256"] = ContestPipeline.PlayerApi.PlayerApiOptions.Hash("t"),
+                ["CONTESTPIPELINE_PLAYER_API_PLAYER_TOKEN_KEYS"] = signIn.PublicKeyPem,
             }).Build());
         var production = ContestPipeline.Plumbing.DeploymentEnvironment.Production;
         var refused = Assert.Throws<ContestPipeline.Plumbing.StartupException>(() => Options("http://0.0.0.0:5090").TlsCertificate(production));
