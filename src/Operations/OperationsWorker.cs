@@ -66,6 +66,8 @@ public static class OperationsWorker
                 // The quarantine shows as the payout's state (PayoutStatusChanged) and its alert;
                 // the money is Settlement's to book.
                 IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PrizeTransferQuarantined>(),
+                // A clawback that fell short is alerted (clawback_short); the receivable is Settlement's to book.
+                IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PrizeClawbackShort>(),
             ]),
             new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
             new ConsumerDefinition(Shape.Group("operations"), _ =>

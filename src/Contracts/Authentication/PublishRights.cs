@@ -117,7 +117,7 @@ public sealed class PublishRights
                      PrizeUnclaimed.MessageType, RecipientBalanceRead.MessageType,
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
                      StripeEventHandled.MessageType,
-                     PrizeTransferQuarantined.MessageType,
+                     PrizeTransferQuarantined.MessageType, PrizeClawbackShort.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 

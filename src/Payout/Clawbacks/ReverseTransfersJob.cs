@@ -17,9 +17,10 @@ namespace ContestPipeline.Payout.Clawbacks;
 /// a key derived from what was reversed before and the amount asked, so a call repeated after a crash, or after a
 /// restore when Stripe has forgotten the key, takes nothing twice: the transfer itself says what is left. When the
 /// winner's connected account cannot cover it (balance_insufficient), what the account holds is taken, and the rest is
-/// recorded owed by the winner (a receivable, alerted critically) for an operator to recover. What came back is booked
-/// from the transfer as read after the reversal, through the same booking a transfer.reversed event's read makes
-/// (<see cref="TransferBookings.ReversedAsync"/>), whichever of the two comes first.
+/// recorded owed by the winner (<see cref="PrizeClawbackShort"/>: a receivable in the ledger, alerted critically) for
+/// an operator to recover. What came back is booked from the transfer as read after the reversal, through the same
+/// booking a transfer.reversed event's read makes (<see cref="TransferBookings.ReversedAsync"/>), whichever of the two
+/// comes first.
 /// </summary>
 public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<ReverseTransfersJob> logger) : IJob
@@ -121,12 +122,14 @@ public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options,
             PrizeTransferReversed.ClawbackReasonPrefix + row.Cause);
         // Whatever came back first (an event's read, or nothing at all: a transfer reversed before), the prize is
         // withheld.
-        if (await PayoutStore.FindAsync(context, row.PayoutId) is { State: not PayoutState.Rejected } payout)
-            await LostEntryFees.WithholdAsync(context, payout, row.Cause);
+        var payout = (await PayoutStore.FindAsync(context, row.PayoutId))!;
+        if (payout.State != PayoutState.Rejected) await LostEntryFees.WithholdAsync(context, payout, row.Cause);
         var owed = transfer.AmountMinor - transfer.ReversedMinor;
         var state = owed == 0 ? ClawbackState.Recovered : ClawbackState.Short;
         if (!await ClawbackStore.CompleteAsync(context, row.PayoutId, state, transfer.ReversedMinor, owed,
                 outcome.Note)) return;
+        if (state == ClawbackState.Short)
+            PublishShort(context, payout, transfer.ReversedMinor, owed, $"{row.Cause}: {outcome.Note}");
         if (state == ClawbackState.Recovered)
             context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Warning, "prize_clawed_back", row.PayoutId,
                 $"prize {row.PayoutId} of player {row.PlayerId} taken back ({row.Cause}): transfer {transfer.Id} " +
@@ -138,6 +141,15 @@ public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options,
                 $"{owed} is owed by the winner, a receivable to recover by hand (docs/operations.md, clawbacks)",
                 row.PayoutId);
     }
+
+    /// <summary>
+    /// What the winner still owes, published for the ledger (a receivable), after what came back of the transfer.
+    /// </summary>
+    private static void PublishShort(TransactionContext context, PayoutRow payout, long recoveredMinor,
+        long owedMinor, string why) =>
+        PayoutStore.PublishFact(context, payout, PrizeClawbackShort.MessageIdFor(payout.PayoutId),
+            new PrizeClawbackShort(payout.PayoutId, payout.ContestId, payout.PlayerId, payout.TransferId!,
+                recoveredMinor, owedMinor, payout.Currency, why, context.Clock.GetUtcNow()));
 
     private async Task RecordFailureAsync(TransactionContext context, ClawbackRow row, StripeFailure e)
     {
@@ -156,6 +168,7 @@ public sealed class ReverseTransfersJob(StripeApi stripe, PayoutOptions options,
         var owed = payout.AmountMinor - payout.ReversedMinor;
         if (!await ClawbackStore.CompleteAsync(context, row.PayoutId, ClawbackState.Short, payout.ReversedMinor, owed,
                 "Stripe refused: " + e.Summary)) return;
+        PublishShort(context, payout, payout.ReversedMinor, owed, $"{row.Cause}: Stripe refused: {e.Summary}");
         context.RaiseAlert(PayoutWorker.Name, AlertSeverities.Critical, "clawback_short", row.PayoutId,
             $"prize {row.PayoutId} of player {row.PlayerId} ({row.Cause}) could not be taken back: {e.Summary}; " +
             $"{owed} {payout.Currency} is owed by the winner, a receivable to recover by hand (docs/operations.md, " +

@@ -26,4 +26,9 @@ public static class Accounts
     public static string EntryFees(string contestId) => $"contest:{contestId}:entry_fees";
     public static string PrizePool(string contestId) => $"contest:{contestId}:prize_pool";
     public static string PrizesPayable(string playerId) => $"player:{playerId}:prizes_payable";
+    /// <summary>
+    /// What a winner owes back of a prize taken back that their connected account could not cover: withheld, not yet
+    /// on the platform's balance; money that comes back of the prize's transfer later pays it down.
+    /// </summary>
+    public static string ClawbackReceivable(string playerId) => $"player:{playerId}:clawback_receivable";
 }

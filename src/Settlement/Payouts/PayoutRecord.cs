@@ -3,7 +3,10 @@ using ContestPipeline.Settlement.Contests;
 
 namespace ContestPipeline.Settlement.Payouts;
 
-/// <summary>A payout as Settlement ordered it, and what Payout has reported of it so far.</summary>
+/// <summary>
+/// A payout as Settlement ordered it, and what Payout has reported of it so far; <see cref="ReceivableMinor"/> is
+/// null until a clawback falls short.
+/// </summary>
 public sealed record PayoutRecord(
     string PayoutId,
     string ContestId,
@@ -14,7 +17,11 @@ public sealed record PayoutRecord(
     string? TransferId,
     long ReversedMinor,
     bool Rejected,
-    SettlementState ContestState)
+    SettlementState ContestState,
+    long? ReceivableMinor)
 {
+    /// <summary>What the winner still owes back of a prize taken back (0 when nothing is).</summary>
+    public long OwedMinor => ReceivableMinor ?? 0;
+
     public Money Amount(long minor) => new(minor, Contracts.Currency.Parse(Currency));
 }

@@ -53,10 +53,10 @@ public static class PayoutStore
     {
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId,
             string PlayerId, long NetMinor,
-            string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State)?>("""
+            string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State,
+            long? ReceivableMinor)?>("""
             SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.net_minor, p.currency, p.transfer_id,
-                p.reversed_minor,
-                   p.rejected_at IS NOT NULL, c.state
+                p.reversed_minor, p.rejected_at IS NOT NULL, c.state, p.receivable_minor
             FROM settlement.payouts p JOIN settlement.contests c USING (contest_id)
             WHERE p.payout_id = @payoutId FOR UPDATE OF p
             """, new { payoutId }, context.Transaction);
@@ -64,7 +64,7 @@ public static class PayoutStore
             throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement " +
                 "ordered no such payout");
         return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId,
-            r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State));
+            r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State), r.ReceivableMinor);
     }
 
     public static Task RecordTransferAsync(TransactionContext context, string payoutId,
@@ -90,6 +90,23 @@ public static class PayoutStore
         ExpectOneAsync(context, "UPDATE settlement.payouts SET withheld_minor = withheld_minor + @amountMinor " +
             "WHERE payout_id = @payoutId AND rejected_at IS NOT NULL",
             new { payoutId, amountMinor }, $"payout {payoutId} is not withheld");
+
+    /// <summary>
+    /// What the winner owes back of a prize taken back, booked once: the payout is withheld (if it was not for what
+    /// came back) with what is owed.
+    /// </summary>
+    public static Task RecordReceivableAsync(TransactionContext context, string payoutId, DateTimeOffset at,
+        long owedMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET receivable_minor = @owedMinor, " +
+            "withheld_minor = withheld_minor + @owedMinor, rejected_at = coalesce(rejected_at, @at) " +
+            "WHERE payout_id = @payoutId AND receivable_minor IS NULL",
+            new { payoutId, at, owedMinor }, $"payout {payoutId} has a receivable booked already");
+
+    /// <summary>Money that came back of the transfer after the receivable was booked pays it down.</summary>
+    public static Task PayDownReceivableAsync(TransactionContext context, string payoutId, long amountMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET receivable_minor = receivable_minor - @amountMinor " +
+            "WHERE payout_id = @payoutId AND receivable_minor >= @amountMinor",
+            new { payoutId, amountMinor }, $"payout {payoutId} owes less than {amountMinor}");
 
     public static Task<PayoutTotals> PayoutTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<PayoutTotals>("""

@@ -76,6 +76,12 @@ public sealed class ClawbackTests(PipelineFixture fixture)
             Assert.Equal((back, PayoutRejected.AutomaticOperator),
                 (facts[1].Body.GetProperty("amountMinor").GetInt64(), facts[1].Body.GetProperty("operator").GetString()));
         }
+        // What dan still owes goes to the ledger as a receivable: the shortfall, after what came back.
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
+            .Any(m => m.Type == PrizeClawbackShort.MessageType)), "the shortfall on payouts.status");
+        var shortfall = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeClawbackShort.MessageType);
+        Assert.Equal((orders["dan"].PayoutId, 100L, 500L), (shortfall.Body.GetProperty("payoutId").GetString(),
+            shortfall.Body.GetProperty("recoveredMinor").GetInt64(), shortfall.Body.GetProperty("owedMinor").GetInt64()));
         await h.WaitForAlertAsync("prize_clawed_back", "warning");
         await h.WaitForAlertAsync("clawback_short", "critical");
         Assert.Contains("500 is owed by the winner", h.World.Read(Topics.Alerts)

@@ -130,6 +130,54 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_clawback_that_falls_short_books_what_the_winner_owes_as_a_receivable_that_recoveries_pay_down()
+    {
+        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+        var (orders, _) = await SettleAsync(run, "owed");
+        foreach (var o in orders) Transfer(run, o);
+        await run.WaitForSettlementStateAsync("owed", "PAID");
+
+        // Payout takes ada's 1,309 back: her account held 300, so 300 comes back and is withheld, and 1,009 is owed.
+        var taken = orders[0];
+        Reverse(run, taken, 300, 300, PrizeTransferReversed.ClawbackReasonPrefix + "the dispute was lost");
+        Reject(run, taken, withheld: 300, @operator: PayoutRejected.AutomaticOperator);
+        // A Payout that says she owes all of the prize (more than is left of it) books nothing: dead-lettered.
+        Short(run, taken, recovered: 300, owed: taken.NetMinor, messageId: "payout:forged:clawback_short");
+        Short(run, taken, recovered: 300, owed: taken.NetMinor - 300);
+        // The same shortfall again (a Payout restored from a backup, under another id): booked once.
+        Short(run, taken, recovered: 300, owed: taken.NetMinor - 300, messageId: "payout:again:clawback_short");
+        await WaitForJournalAsync(run, $"receivable:{taken.PayoutId}");
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var balances = await BalancesAsync(conn, "owed");
+        Assert.Equal(taken.NetMinor - 300, balances[Accounts.ClawbackReceivable(taken.PlayerId)]);
+        Assert.Equal(-taken.NetMinor, balances[Accounts.WithheldPrizes]);   // all of the prize: 300 back, 1,009 owed
+
+        // An operator recovers 400 of it from the winner and reverses that much more of the transfer: it pays the
+        // receivable down; none of it is owed to her again or withheld twice.
+        Reverse(run, taken, 400, 700);
+        await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:700");
+        balances = await BalancesAsync(conn, "owed");
+        Assert.Equal(taken.NetMinor - 700, balances[Accounts.ClawbackReceivable(taken.PlayerId)]);
+        Assert.Equal(-taken.NetMinor, balances[Accounts.WithheldPrizes]);
+        Assert.Equal(0, balances[Accounts.PrizesPayable(taken.PlayerId)]);
+        Assert.Equal((taken.NetMinor - 700, taken.NetMinor),
+            await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor FROM settlement.payouts " +
+                "WHERE payout_id = @PayoutId", taken));
+        Assert.Single(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable'"));
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
+
+        var dead = Assert.Single(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
+        Assert.Equal(PrizeClawbackShort.MessageType, dead.Type);
+        var reason = dead.Headers[MessageHeaders.DeadLetterReason];
+        Assert.True(reason.Contains($"owedMinor {taken.NetMinor} differs from the net prize less what came back " +
+            $"{taken.NetMinor - 300}", StringComparison.Ordinal), reason);
+    }
+
+    private static async Task<Dictionary<string, long>> BalancesAsync(Npgsql.NpgsqlConnection conn, string contestId) =>
+        (await LedgerCheckStore.ContestBalancesAsync(conn, contestId)).ToDictionary(b => b.Account, b => b.BalanceMinor);
+
+    [Fact]
     public async Task A_withholding_that_names_more_than_came_back_of_the_transfer_is_dead_lettered()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
@@ -351,6 +399,11 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     private static void Reject(ContestRun run, PrizePayoutOrdered o, long? withheld = null, string @operator = "ops@example.com") =>
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PayoutRejected.MessageType, PayoutRejected.MessageIdFor(o.PayoutId),
             new PayoutRejected(o.PayoutId, o.ContestId, o.PlayerId, withheld ?? o.NetMinor, o.Currency, @operator, "identity not verified", DateTimeOffset.UtcNow));
+
+    private static void Short(ContestRun run, PrizePayoutOrdered o, long recovered, long owed, string? messageId = null) =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeClawbackShort.MessageType, messageId ?? PrizeClawbackShort.MessageIdFor(o.PayoutId),
+            new PrizeClawbackShort(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, recovered, owed, o.Currency,
+                "the dispute was lost: the winner's account held 300", DateTimeOffset.UtcNow));
 
     private static void Refunded(ContestRun run, string refundId, string contestId, string playerId, string paymentIntentId, long amount, string? messageId = null) =>
         run.World.Publish(Topics.PayoutsStatus, contestId, EntryFeeRefunded.MessageType, messageId ?? EntryFeeRefunded.MessageIdFor(refundId),
