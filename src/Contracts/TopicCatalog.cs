@@ -91,6 +91,8 @@ public static class TopicCatalog
         (string Name, int Partitions, long RetentionMs)[] main =
         [
             (Topics.ProviderFeed, 12, StreamRetentionMs),
+            // The provider's answers: as long as dead letters, so a provider back from an outage still reads them.
+            (Topics.ProviderFeedback, 3, DeadLetterRetentionMs),
             (Topics.Contests, 6, MoneyRetentionMs),
             (Topics.Entries, 12, MoneyRetentionMs),
             (Topics.Games, 12, StreamRetentionMs),

@@ -9,6 +9,11 @@ public static class Topics
     /// <summary>Sports-provider feed; key: game id.</summary>
     public const string ProviderFeed = "provider.feed";
     /// <summary>
+    /// What the pipeline tells the provider about its feed that no dead letter says (a gap given up, a held event
+    /// dropped); written by Ingestion, read by the provider; key: game id.
+    /// </summary>
+    public const string ProviderFeedback = "provider.feedback";
+    /// <summary>
     /// Operators' orders to Ingestion: contest definitions and cancels (key: contest id), and players' limits (key:
     /// <c>player:</c> and the player id).
     /// </summary>
@@ -67,7 +72,7 @@ public static class Topics
     {
         string[] main =
         [
-            ProviderFeed, Contests, Entries, Games, ContestLifecycle, Standings,
+            ProviderFeed, ProviderFeedback, Contests, Entries, Games, ContestLifecycle, Standings,
             PayoutsDue, PayoutsControl, PayoutsStatus, StripeEvents, Alerts, Canary, Operations, Notifications,
             WorkerRewinds,
         ];

@@ -203,9 +203,9 @@ public static class Services
     {
         Name = "topics",
         Kind = ServiceKind.Job,
-        Purpose = "One-shot: creates the missing topics of the topic list, every service's Kafka principal (SCRAM, " +
-            "from the service's own password file) and the generated ACLs, as the cluster's administrator (a client " +
-            "certificate on the internal listener). Services that use Kafka start after it.",
+        Purpose = "One-shot: creates the missing topics of the topic list, every service's and provider's Kafka " +
+            "principal (SCRAM, from its own password file) and the generated ACLs, as the cluster's administrator (a " +
+            "client certificate on the internal listener). Services that use Kafka start after it.",
         Command = ["cpctl", "topics", "apply", "--acls"],
         KafkaPrincipal = KafkaAdmin,
         Settings =
@@ -220,7 +220,7 @@ public static class Services
         [
             new(KafkaCa, KafkaSecurity.CaVariable, IsPath: true), new(KafkaAdminCertificate,
                 KafkaSecurity.CertificateVariable, IsPath: true),
-            new(KafkaAdminKey, KafkaSecurity.KeyVariable, IsPath: true), .. ServicePrincipals().Select(p =>
+            new(KafkaAdminKey, KafkaSecurity.KeyVariable, IsPath: true), .. CreatedPrincipals().Select(p =>
                 new SecretFile(KafkaPassword(p))),
         ],
     };
@@ -270,6 +270,21 @@ public static class Services
     /// <summary>Every database role some service connects as, in ordinal order.</summary>
     public static IReadOnlyList<string> DatabaseRoleNames { get; } =
         [.. All.Select(s => s.DatabaseRole).OfType<string>().Distinct().Order(StringComparer.Ordinal)];
+
+    /// <summary>
+    /// The sports-data providers that feed the pipeline: the one place a provider is added. Each is a Kafka principal
+    /// of its own (SCRAM), created by the topics job from the secret <c>kafka_&lt;name&gt;_password</c>, which the
+    /// deployer makes and hands to the provider; its ACLs (cpctl acls) let it write <c>provider.feed</c> and read
+    /// what the pipeline answers (<c>provider.feed.dlq</c>, <c>provider.feedback</c>) in its own consumer group
+    /// (<see cref="ProviderGroup"/>). docs/providers.md is the provider's page.
+    /// </summary>
+    public static IReadOnlyList<string> Providers => ["provider"];
+
+    /// <summary>The consumer group a provider reads the pipeline's answers in.</summary>
+    public static string ProviderGroup(string provider) => provider + ".answers";
+
+    /// <summary>Every principal the topics job creates: the services' and the providers'.</summary>
+    public static IReadOnlyList<string> CreatedPrincipals() => [.. ServicePrincipals(), .. Providers];
 
     /// <summary>
     /// The Kafka principals of the services (the topics job creates each but its own, which the brokers are started

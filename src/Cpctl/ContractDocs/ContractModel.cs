@@ -19,6 +19,7 @@ public static class ContractModel
     private static readonly Dictionary<string, string> Keys = new(StringComparer.Ordinal)
     {
         [Topics.ProviderFeed] = "game id",
+        [Topics.ProviderFeedback] = "game id",
         [Topics.Contests] = "contest id",
         [Topics.Entries] = "contest id",
         [Topics.Games] = "game id",
@@ -36,15 +37,16 @@ public static class ContractModel
         [Topics.WorkerRewinds] = "the worker",
     };
 
-    /// <summary>The sports-data provider: outside the pipeline, it signs nothing.</summary>
-    public const string Provider = "provider";
-
-
-    /// <summary>The unsigned topics (not in the publish-rights table): their types and who may send them.</summary>
+    /// <summary>
+    /// The unsigned topics (not in the publish-rights table): their types and who may send them. The providers
+    /// (<see cref="Services.Providers"/>) are outside the pipeline and sign nothing.
+    /// </summary>
     private static readonly Dictionary<string, (string[] Types, string[] Senders)> Unsigned =
         new(StringComparer.Ordinal)
     {
-        [Topics.ProviderFeed] = ([.. ContestPipeline.Contracts.Feed.FeedTypes.All], [Provider]),
+        [Topics.ProviderFeed] = ([.. FeedTypes.All], [.. Services.Providers]),
+        [Topics.ProviderFeedback] = ([FeedGapGivenUp.MessageType, FeedEventDropped.MessageType],
+            [Workers.Ingestion.Name]),
         [Topics.Alerts] =
             ([AlertRaised.MessageType], [.. Workers.All.Keys.Order(StringComparer.Ordinal), Producers.Webhooks]),
         [Topics.Canary] = ([CanaryPassed.MessageType], [Producers.Operator, .. Workers.Names]),

@@ -34,7 +34,17 @@ public static class AclsCommand
 
     /// <summary>Every ACL of every principal, as the topics job applies them.</summary>
     public static IReadOnlyList<KafkaAcl> Acls() =>
-        KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal]);
+        KafkaAcls.For(Workers.All.Values.Append(Webhooks()), Producers, [OperatorPrincipal], ProviderReaders);
+
+    /// <summary>
+    /// Each provider reads what the pipeline answers about its feed: the events refused (provider.feed.dlq, the
+    /// reason in the headers) and the rest (provider.feedback), in its own group.
+    /// </summary>
+    public static IReadOnlyList<OutsideReader> ProviderReaders { get; } =
+    [
+        .. Services.Providers.Select(p => new OutsideReader(p, Services.ProviderGroup(p),
+            [Topics.DeadLetter(Topics.ProviderFeed), Topics.ProviderFeedback])),
+    ];
 
     public static string Page() => KafkaAcls.Markdown(Acls(), Source);
 
@@ -68,7 +78,9 @@ public static class AclsCommand
             // Unsigned: every worker's canary, and the provider's feed.
             .. Workers.All.Keys.Select(w => new ProducerGrant(w, Topics.Canary, Any)),
             new(OperatorPrincipal, Topics.Canary, Any),
-            new("provider", Topics.ProviderFeed, Any),
+            .. Services.Providers.Select(p => new ProducerGrant(p, Topics.ProviderFeed, Any)),
+            // What Ingestion tells the provider (unsigned: the provider holds no key to check a signature with).
+            new(Workers.Ingestion.Name, Topics.ProviderFeedback, Any),
             // Not signed either: what Operations asks the notification sender to send.
             new(Contracts.Authentication.Producers.Operations, Topics.Notifications, NotificationRequested.MessageType),
             // Re-drives of dead letters to the internal topic they came from: the message keeps its producer's

@@ -21,7 +21,7 @@ public static class KafkaAccess
         CancellationToken ct)
     {
         var credentials = new List<UserScramCredentialAlteration>();
-        foreach (var principal in Services.ServicePrincipals())
+        foreach (var principal in Services.CreatedPrincipals())
         {
             var file = Path.Combine(secretsDirectory, Services.KafkaPassword(principal));
             if (!File.Exists(file))

@@ -74,13 +74,16 @@ public sealed class FeedStore(FeedSequencer sequencer)
                 DeadLetter(context, current,
                     FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
             else
-                context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, game.GameId,
-                    $"game {game.GameId}: {drop.Detail}",
-                    $"{game.GameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
+                Dropped(context, game.GameId, drop, code);
         }
         foreach (var gap in step.Gaps)
+        {
             context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Critical, "feed_gap", game.GameId,
                 gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
+            Tell(context, game.GameId, FeedGapGivenUp.MessageIdFor(game.GameId, gap.First, gap.Last),
+                new FeedGapGivenUp(game.GameId, gap.First, gap.Last, gap.Describe(game.GameId),
+                    context.Clock.GetUtcNow()));
+        }
         foreach (var item in step.Released)
         {
             var e = current is not null && item.MessageId == current.MessageId && item.Sequence == current.Sequence
@@ -161,6 +164,28 @@ public sealed class FeedStore(FeedSequencer sequencer)
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, alertCode, e.GameId, reason,
             $"{e.MessageId}:{e.Offset}");
     }
+
+    /// <summary>
+    /// A held event dropped on its turn (not the one being consumed, so it has no dead letter): the operators are
+    /// alerted and the provider told.
+    /// </summary>
+    private static void Dropped(TransactionContext context, string gameId, FeedDrop drop, string code)
+    {
+        var reason = $"game {gameId}: {drop.Detail}";
+        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, gameId, reason,
+            $"{gameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
+        Tell(context, gameId, FeedEventDropped.MessageIdFor(gameId, drop.Item.Sequence, drop.Item.ContentHash),
+            new FeedEventDropped(gameId, drop.Item.Sequence, drop.Item.MessageId, code, reason,
+                context.Clock.GetUtcNow()));
+    }
+
+    /// <summary>
+    /// What the provider reads on provider.feedback (unsigned: the provider holds no key to check), keyed by game.
+    /// </summary>
+    private static void Tell<T>(TransactionContext context, string gameId, string messageId, T body)
+        where T : IMessage =>
+        context.Publish(context.Cause ?? Cause.Recorded(gameId, messageId), Topics.ProviderFeedback, gameId,
+            messageId, body);
 
     private static Task HoldAsync(TransactionContext context, FeedEvent e) =>
         context.Connection.ExecuteAsync("""

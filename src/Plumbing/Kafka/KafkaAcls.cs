@@ -16,9 +16,20 @@ public static class KafkaAcls
     public static string Principal(string service) => "User:" + service;
 
     public static IReadOnlyList<KafkaAcl> For(IEnumerable<WorkerShape> workers, IProducerTable producers,
-        IEnumerable<string> operatorPrincipals)
+        IEnumerable<string> operatorPrincipals, IEnumerable<OutsideReader>? outsideReaders = null)
     {
         var acls = new List<KafkaAcl>();
+        foreach (var reader in outsideReaders ?? [])
+        {
+            // A reader outside the pipeline (a provider reading what the pipeline answers): its own group, its topics.
+            var p = Principal(reader.Principal);
+            acls.Add(new KafkaAcl(p, "Read", "Group", reader.Group));
+            foreach (var topic in reader.Topics)
+            {
+                acls.Add(new KafkaAcl(p, "Read", "Topic", topic));
+                acls.Add(new KafkaAcl(p, "Describe", "Topic", topic));
+            }
+        }
         foreach (var worker in workers)
         {
             var p = Principal(worker.Name);
@@ -96,3 +107,6 @@ public static class KafkaAcls
         return md.ToString();
     }
 }
+
+/// <summary>A principal outside the pipeline that reads some of its topics, in its own consumer group only.</summary>
+public sealed record OutsideReader(string Principal, string Group, IReadOnlyList<string> Topics);

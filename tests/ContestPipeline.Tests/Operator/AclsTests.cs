@@ -10,8 +10,25 @@ namespace ContestPipeline.Tests.Operator;
 /// <summary>The ACL page is generated from the consumers and the producers table, and says what each principal may do.</summary>
 public sealed class AclsTests
 {
-    private static IReadOnlyList<KafkaAcl> Acls() =>
-        KafkaAcls.For(Workers.All.Values.Append(new("webhooks", [], [])), AclsCommand.Producers, [AclsCommand.OperatorPrincipal]);
+    private static IReadOnlyList<KafkaAcl> Acls() => AclsCommand.Acls();
+
+    [Fact]
+    public void A_provider_writes_only_its_feed_and_reads_only_the_answers_to_it_in_its_own_group()
+    {
+        var acls = Acls();
+        Assert.Equal(["provider"], Services.Providers);
+        var provider = acls.Where(a => a.Principal == "User:provider").ToList();
+        Assert.Equal([("Topic", Topics.ProviderFeed)], provider.Where(a => a.Operation == "Write").Select(a => (a.ResourceType, a.Resource)));
+        Assert.Equal([Topics.DeadLetter(Topics.ProviderFeed), Topics.ProviderFeedback],
+            provider.Where(a => a is { Operation: "Read", ResourceType: "Topic" }).Select(a => a.Resource));
+        Assert.Equal(["provider.answers"], provider.Where(a => a is { Operation: "Read", ResourceType: "Group" }).Select(a => a.Resource));
+        // What the pipeline tells the provider comes from Ingestion alone; nobody else in the stack reads it.
+        Assert.Equal(["User:ingestion"], acls.Where(a => a is { Operation: "Write", Resource: Topics.ProviderFeedback } && a.Principal != "User:cpctl").Select(a => a.Principal));
+        Assert.Equal(["User:cpctl", "User:provider"], acls.Where(a => a is { Operation: "Read", ResourceType: "Topic", Resource: Topics.ProviderFeedback }).Select(a => a.Principal));
+        // The topics job creates its principal, from a password file of its own.
+        Assert.Contains("provider", Services.CreatedPrincipals());
+        Assert.Contains(Services.Topics.Secrets, f => f.Secret == Services.KafkaPassword("provider"));
+    }
 
     [Fact]
     public void The_acl_page_in_docs_is_what_the_generator_makes()
@@ -43,9 +60,9 @@ public sealed class AclsTests
         var groups = Workers.All.Values.SelectMany(w => w.Consumers).Select(c => c.Consumer).ToHashSet();
         Assert.Contains("User:console", operators);
         Assert.DoesNotContain(acls, a => operators.Contains(a.Principal) && a is { ResourceType: "Group" });
-        Assert.All(acls.Where(a => a.ResourceType == "Group"), a => Assert.Equal(a.Principal, KafkaAcls.Principal(
+        Assert.All(acls.Where(a => a.ResourceType == "Group" && a.Principal != "User:provider"), a => Assert.Equal(a.Principal, KafkaAcls.Principal(
             Workers.All.Values.Single(w => w.Consumers.Any(c => c.Consumer == a.Resource)).Name)));
-        Assert.Subset(groups, acls.Where(a => a.ResourceType == "Group").Select(a => a.Resource).ToHashSet());
+        Assert.Subset(groups, acls.Where(a => a.ResourceType == "Group" && a.Principal != "User:provider").Select(a => a.Resource).ToHashSet());
         Assert.Equal(["User:cpctl"], acls.Where(a => a is { Operation: "Write", Resource: Topics.WorkerRewinds }).Select(a => a.Principal));
         Assert.Equal(Workers.All.Keys.Append(AclsCommand.OperatorPrincipal).Select(KafkaAcls.Principal).Order(StringComparer.Ordinal),
             acls.Where(a => a is { Operation: "Read", Resource: Topics.WorkerRewinds }).Select(a => a.Principal).Order(StringComparer.Ordinal));

@@ -287,7 +287,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     private sealed record Observed(
         List<OutsideWorld.Published> DeadLetters, List<Alert> Alerts, List<OutsideWorld.Published> Games,
         List<OutsideWorld.Published> Lifecycle, List<OutsideWorld.Published> PayoutsDue, List<OutsideWorld.Published> StripeEvents,
-        Dictionary<string, string> StripeOutcomes)
+        Dictionary<string, string> StripeOutcomes, List<OutsideWorld.Published> Feedback)
     {
         public static Observed Read(ContestRun run)
         {
@@ -298,7 +298,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             return new Observed(
                 [.. new[] { Topics.ProviderFeed, Topics.Contests, Topics.Entries, Topics.StripeEvents }.SelectMany(t => run.World.Read(Topics.DeadLetter(t)))],
                 HostileInputTests.Alerts(run), run.World.Read(Topics.Games), run.World.Read(Topics.ContestLifecycle), run.World.Read(Topics.PayoutsDue),
-                run.World.Read(Topics.StripeEvents), outcomes);
+                run.World.Read(Topics.StripeEvents), outcomes, run.World.Read(Topics.ProviderFeedback));
         }
 
         public OutsideWorld.Published? DeadLetterOf(Sent s) => DeadLetters.LastOrDefault(d =>
@@ -425,6 +425,9 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         }
         if (e.Alert is "feed_gap" && !o.Alerts.Any(a => a.Code == "feed_gap" && a.Subject == s.GameId && a.Message.Contains(e.AlertText!, StringComparison.Ordinal)))
             yield return "no feed_gap alert";
+        if (e.Alert is "feed_gap" && !o.Feedback.Any(f => f.Type == FeedGapGivenUp.MessageType && f.Key == s.GameId
+                && f.Body.GetProperty("reason").GetString()!.Contains(e.AlertText!, StringComparison.Ordinal)))
+            yield return "the provider was not told of the gap (no FeedGapGivenUp on provider.feedback)";
     }
 
     /// <summary>Nothing hostile became data: no game scheduled, no contest or entry accepted, no fact published that was refused.</summary>
