@@ -22,7 +22,8 @@ namespace ContestPipeline.Cpctl.ContractDocs;
 /// A line is one of: a body (its type given by <c>--type</c>, or the topic's only type);
 /// <c>{"type": "...", "body": {...}}</c>, optionally with <c>"key"</c>; or what <c>kcat -J</c>
 /// prints for a consumed message (type and schema version from its headers, its key, the body in
-/// <c>payload</c>). Blank lines are skipped.
+/// <c>payload</c>; its other headers read as the consumers read them, and its broker timestamp <c>ts</c> running the
+/// feed's hold time). Blank lines are skipped.
 /// </remarks>
 public static class ContractCheck
 {
@@ -53,7 +54,8 @@ public static class ContractCheck
         return results;
     }
 
-    private sealed record Message(string Type, int? Version, string? Key, string Body);
+    /// <summary>A line read: its type, version, key and body, and, from kcat -J, when the broker took it.</summary>
+    private sealed record Message(string Type, int? Version, string? Key, string Body, DateTimeOffset? At = null);
 
     /// <summary>
     /// Which form the line is in, and so its type, key and body; null (with a reason) when it cannot tell.
@@ -123,9 +125,16 @@ public static class ContractCheck
                 reasons.Add($"header schema-version '{versionText}' is not a positive decimal integer");
             var type = Header(MessageHeaders.Type) ?? givenType;
             if (type is null) reasons.Add("no type header");
+            // Every other header the pipeline reads, read as its consumers read it (the first fault is named).
+            var envelope = IncomingMessage.ParseEnvelope([.. Pairs(list)], DateTimeOffset.UnixEpoch, out var problem);
+            if (envelope is null && type is not null && (versionText is null || parsed is not null))
+                reasons.Add($"{problem}: the pipeline dead-letters it before reading the body");
             var key = Text("key", "key");
             var payload = Text("payload", "payload") ?? "";
-            return type is null ? null : new Message(type, parsed, key, payload);
+            DateTimeOffset? at = root.TryGetProperty("ts", out var ts) && ts.TryGetInt64(out var ms)
+                ? DateTimeOffset.FromUnixTimeMilliseconds(ms)
+                : null;
+            return type is null ? null : new Message(type, parsed, key, payload, at);
         }
         if (names.Count > 0 && names.Contains("type") && names.Contains("body")
             && names.All(n => n is "type" or "body" or "key")
@@ -142,6 +151,14 @@ public static class ContractCheck
             return null;
         }
         return new Message(bare, null, null, line);
+    }
+
+    /// <summary>kcat's flat header list (name, value, name, value ...) as headers; a null value is left out.</summary>
+    private static IEnumerable<Header> Pairs(List<string?> list)
+    {
+        for (var i = 0; i + 1 < list.Count; i += 2)
+            if (list[i] is { } name && list[i + 1] is { } value)
+                yield return new Header(name, Encoding.UTF8.GetBytes(value));
     }
 
     private static void CheckBody(
@@ -230,8 +247,13 @@ public static class ContractCheck
     private sealed class FeedCheck
     {
         private static readonly FeedSequencer Sequencer = new();
-        private static readonly DateTimeOffset Read = DateTimeOffset.UnixEpoch;
         private readonly Dictionary<string, Game> _games = new(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The file's clock: when the broker took the latest line that says (kcat -J's <c>ts</c>); lines that do not
+        /// say arrive at that same moment.
+        /// </summary>
+        private DateTimeOffset _now = DateTimeOffset.UnixEpoch;
 
         private sealed class Game(string gameId)
         {
@@ -254,11 +276,14 @@ public static class ContractCheck
             if (message.Key is not null && message.Key != gameId)
                 reasons.Add($"key '{message.Key}' is not the gameId '{gameId}'; provider.feed is keyed by game id");
             if (!_games.TryGetValue(gameId, out var game)) _games[gameId] = game = new Game(gameId);
+            // Time passes as the broker's timestamps say: gaps whose hold ran out meanwhile are given up first, as
+            // the pipeline's job gives them up every second.
+            if (message.At is { } at && at > _now) Tick(_now = at);
             var item = new FeedItem(sequence, "line " + number.ToString(CultureInfo.InvariantCulture),
                 FeedEvents.ContentHash(Encoding.UTF8.GetBytes(message.Body)));
             game.Waiting[item.MessageId] = (body, message.Type, reasons);
             var before = game.Sequencing;
-            var step = Sequencer.Offer(before, item, Read);
+            var step = Sequencer.Offer(before, item, _now);
             if (step.State.Held.ContainsKey(sequence) && !before.Held.ContainsKey(sequence))
                 reasons.Add($"{message.Type} for game {gameId} at sequence {sequence}: " +
                     $"{Missing(step.State, sequence)} missing before it; the pipeline " +
@@ -270,10 +295,11 @@ public static class ContractCheck
         /// <summary>
         /// The end of the file: every gap still open is given up, and what waited behind it is checked.
         /// </summary>
-        public void Finish()
+        public void Finish() => Tick(_now + Sequencer.GapHoldTime);
+
+        private void Tick(DateTimeOffset now)
         {
-            foreach (var game in _games.Values)
-                Apply(game, Sequencer.Tick(game.Sequencing, Read + Sequencer.GapHoldTime));
+            foreach (var game in _games.Values) Apply(game, Sequencer.Tick(game.Sequencing, now));
         }
 
         private static void Apply(Game game, SequencerStep step)

@@ -155,6 +155,37 @@ public sealed class ContractsCheckTests
         Assert.Equal(2, ContractsCommand.Check("provider.fed", null, "/nonexistent", TextWriter.Null, TextWriter.Null));
     }
 
+    [Fact]
+    public void Kcat_lines_are_checked_for_every_header_the_pipeline_reads_and_their_broker_times_run_the_hold()
+    {
+        const long T0 = 1_795_000_000_000;
+        static string Kcat(long ts, string payload, params string[] headers) => System.Text.Json.JsonSerializer.Serialize(
+            new { topic = "provider.feed", partition = 0, offset = 0, tstype = "create", ts, headers, key = "g1", payload });
+        static string[] Headers(string type, int sequence) =>
+            ["type", type, "schema-version", "1", "message-id", $"sp:g1:{sequence}", "occurred-at", "2026-11-22T17:00:00.000Z"];
+        string Lines(long late) => string.Join("\n",
+            Kcat(T0, """{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""", Headers("GameScheduled", 1)),
+            // Sequence 3 arrives before 2: held for it, up to the hold time.
+            Kcat(T0 + 1_000, """{"gameId":"g1","sequence":3,"postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-23T18:00:00Z"}""",
+                Headers("GamePostponed", 3)),
+            Kcat(late, """{"gameId":"g1","sequence":2,"postponedAt":"2026-11-22T17:20:00Z","newStartsAt":"2026-11-23T18:00:00Z"}""",
+                Headers("GamePostponed", 2)),
+            // Headers the pipeline reads before the body: no message-id, an occurred-at in another format.
+            Kcat(late, """{"gameId":"g2","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
+                "type", "GameScheduled", "schema-version", "1"),
+            Kcat(late, """{"gameId":"g3","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
+                "type", "GameScheduled", "schema-version", "1", "message-id", "sp:g3:1", "occurred-at", "2026-11-22 17:00"));
+
+        // Sequence 2 taken 40 s after the gap opened: the pipeline gave it up after 30 s, so 2 is refused as late.
+        var byLine = ByLine(Check(Lines(T0 + 41_000), type: null).Output);
+        Assert.Contains("sequence 2 is missing before it", byLine[2], StringComparison.Ordinal);
+        Assert.Contains("arrived after it was skipped", byLine[3], StringComparison.Ordinal);
+        Assert.Contains("missing header message-id: the pipeline dead-letters it", byLine[4], StringComparison.Ordinal);
+        Assert.Contains("header occurred-at '2026-11-22 17:00' is not", byLine[5], StringComparison.Ordinal);
+        // Taken 10 s after the gap opened, it fills it in time: sequence 3 waited for it and both are applied.
+        Assert.False(ByLine(Check(Lines(T0 + 11_000), type: null).Output).ContainsKey(3));
+    }
+
     /// <summary>The check's report of each bad line, by line number.</summary>
     private static Dictionary<int, string> ByLine(string output) =>
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal))
