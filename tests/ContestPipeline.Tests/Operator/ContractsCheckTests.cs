@@ -1,4 +1,5 @@
 using ContestPipeline.Cpctl.ContractDocs;
+using ContestPipeline.Local.Processes;
 
 namespace ContestPipeline.Tests.Operator;
 
@@ -184,6 +185,62 @@ public sealed class ContractsCheckTests
         Assert.Contains("header occurred-at '2026-11-22 17:00' is not", byLine[5], StringComparison.Ordinal);
         // Taken 10 s after the gap opened, it fills it in time: sequence 3 waited for it and both are applied.
         Assert.False(ByLine(Check(Lines(T0 + 11_000), type: null).Output).ContainsKey(3));
+    }
+
+    /// <summary>
+    /// What a provider runs without the repository: cpctl packed as a .NET tool (as ./run pack-cpctl packs it), installed
+    /// into a folder of its own and run from another, on a feed file there.
+    /// </summary>
+    [Fact]
+    public void The_packed_tool_checks_a_feed_outside_the_repository()
+    {
+        var dir = Directory.CreateTempSubdirectory("cpctl-tool-").FullName;
+        try
+        {
+            var packages = Path.Combine(dir, "packages");
+            var tools = Path.Combine(dir, "tools");
+            var (exit, output) = Process("dotnet", RepoPaths.Root, "pack", Path.Combine("src", "Cpctl"), "-c", Configuration,
+                "--no-build", "-o", packages);
+            Assert.True(exit == 0, output);
+            (exit, output) = Process("dotnet", dir, "tool", "install", "--tool-path", tools, "--add-source", packages,
+                "ContestPipeline.Cpctl");
+            Assert.True(exit == 0, output);
+            File.WriteAllText(Path.Combine(dir, "feed.jsonl"), """
+                {"type":"GameScheduled","key":"g1","body":{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}}
+                {"type":"GameStarted","key":"g1","body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:01:00Z"}}
+                {"type":"StatUpdated","key":"g1","body":{"gameId":"g1","sequence":3,"athleteId":"a9","stat":"passing_yards","value":10}}
+                """);
+            (exit, output) = Process(Path.Combine(tools, "cpctl"), dir, "contracts", "check", "--topic", "provider.feed",
+                "feed.jsonl");
+            Assert.Equal(1, exit);
+            Assert.Contains("line 3: StatUpdated: StatUpdated for game g1 at sequence 3: athleteId 'a9' is not on the game's roster",
+                output, StringComparison.Ordinal);
+            Assert.Contains("feed.jsonl: 3 messages for provider.feed, 2 good, 1 bad", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    private static (int Exit, string Output) Process(string file, string workingDirectory, params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout + stderr.Result);
     }
 
     /// <summary>The check's report of each bad line, by line number.</summary>
