@@ -7,7 +7,9 @@ public sealed class ExpireFeedGapsJob(FeedStore feed) : IJob
 {
     public const int GamesPerRunMax = 50;
 
-    public string Name => "expire-feed-gaps";
+    public const string JobName = "expire-feed-gaps";
+
+    public string Name => JobName;
     public TimeSpan Interval => TimeSpan.FromSeconds(1);
 
     public Task<bool> RunAsync(JobContext job, CancellationToken ct) => job.InTransactionAsync(Name, async context =>

@@ -55,6 +55,10 @@ public sealed class FeedStore(FeedSequencer sequencer)
         FeedEvent? current, ReleasedEvents released)
     {
         game.Sequencing = step.State;
+        // What the provider is told is caused by its event being consumed, or by the clock giving a gap up.
+        var cause = current is not null
+            ? Cause.Recorded(current.MessageId, current.MessageId)
+            : Cause.Clock(ExpireFeedGapsJob.JobName, game.GameId);
         foreach (var dropped in step.Dropped)
         {
             var drop = dropped;
@@ -74,13 +78,13 @@ public sealed class FeedStore(FeedSequencer sequencer)
                 DeadLetter(context, current,
                     FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
             else
-                Dropped(context, game.GameId, drop, code);
+                Dropped(context, cause, game.GameId, drop, code);
         }
         foreach (var gap in step.Gaps)
         {
             context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Critical, "feed_gap", game.GameId,
                 gap.Describe(game.GameId), $"{game.GameId}:{gap.First}-{gap.Last}");
-            Tell(context, game.GameId, FeedGapGivenUp.MessageIdFor(game.GameId, gap.First, gap.Last),
+            Tell(context, cause, game.GameId, FeedGapGivenUp.MessageIdFor(game.GameId, gap.First, gap.Last),
                 new FeedGapGivenUp(game.GameId, gap.First, gap.Last, gap.Describe(game.GameId),
                     context.Clock.GetUtcNow()));
         }
@@ -169,12 +173,13 @@ public sealed class FeedStore(FeedSequencer sequencer)
     /// A held event dropped on its turn (not the one being consumed, so it has no dead letter): the operators are
     /// alerted and the provider told.
     /// </summary>
-    private static void Dropped(TransactionContext context, string gameId, FeedDrop drop, string code)
+    private static void Dropped(TransactionContext context, Cause cause, string gameId, FeedDrop drop,
+        string code)
     {
         var reason = $"game {gameId}: {drop.Detail}";
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, gameId, reason,
             $"{gameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
-        Tell(context, gameId, FeedEventDropped.MessageIdFor(gameId, drop.Item.Sequence, drop.Item.ContentHash),
+        Tell(context, cause, gameId, FeedEventDropped.MessageIdFor(gameId, drop.Item.Sequence, drop.Item.ContentHash),
             new FeedEventDropped(gameId, drop.Item.Sequence, drop.Item.MessageId, code, reason,
                 context.Clock.GetUtcNow()));
     }
@@ -182,10 +187,9 @@ public sealed class FeedStore(FeedSequencer sequencer)
     /// <summary>
     /// What the provider reads on provider.feedback (unsigned: the provider holds no key to check), keyed by game.
     /// </summary>
-    private static void Tell<T>(TransactionContext context, string gameId, string messageId, T body)
+    private static void Tell<T>(TransactionContext context, Cause cause, string gameId, string messageId, T body)
         where T : IMessage =>
-        context.Publish(context.Cause ?? Cause.Recorded(gameId, messageId), Topics.ProviderFeedback, gameId,
-            messageId, body);
+        context.Publish(cause, Topics.ProviderFeedback, gameId, messageId, body);
 
     private static Task HoldAsync(TransactionContext context, FeedEvent e) =>
         context.Connection.ExecuteAsync("""
