@@ -100,6 +100,34 @@ public static class LedgerCheckStore
             ORDER BY c.contest_id COLLATE "C"
             """, new { contestIds = contestIds.ToArray() })];
 
+    /// <summary>
+    /// What winners owe back of prizes taken back (clawbacks that fell short), per winner and currency, as the ledger
+    /// holds it (<c>player:&lt;id&gt;:clawback_receivable</c>), beside what Settlement's payouts record still owed:
+    /// each pair must agree. Returns the problems, and what is outstanding.
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Problems, IReadOnlyList<AccountBalance> Outstanding)>
+        ReceivablesAsync(NpgsqlConnection connection)
+    {
+        var rows = (await connection.QueryAsync<(string Account, string Currency, long Ledger, long Recorded)>("""
+            WITH ledger AS (
+                SELECT account, currency, sum(amount_minor)::bigint AS minor FROM settlement.postings
+                WHERE account LIKE 'player:%' AND account LIKE '%' || @suffix GROUP BY account, currency),
+            recorded AS (
+                SELECT 'player:' || player_id || @suffix AS account, currency, sum(receivable_minor)::bigint AS minor
+                FROM settlement.payouts WHERE receivable_minor IS NOT NULL GROUP BY 1, currency)
+            SELECT account, currency, coalesce(l.minor, 0), coalesce(r.minor, 0)
+            FROM ledger l FULL JOIN recorded r USING (account, currency)
+            ORDER BY account COLLATE "C", currency
+            """, new { suffix = ReceivableSuffix })).ToList();
+        return (
+            [.. rows.Where(r => r.Ledger != r.Recorded).Select(r => $"{r.Account} holds {r.Ledger} {r.Currency}, " +
+                $"the payouts record {r.Recorded} still owed")],
+            [.. rows.Where(r => r.Ledger != 0).Select(r => new AccountBalance(r.Account, r.Currency, r.Ledger))]);
+    }
+
+    /// <summary>":clawback_receivable": how every winner's receivable account ends.</summary>
+    private static readonly string ReceivableSuffix = Accounts.ClawbackReceivable("")["player:".Length..];
+
     /// <summary>The contests whose accounts a state closes (SETTLED, PAID, CANCELLED), in ordinal order.</summary>
     public static async Task<IReadOnlyList<string>> ClosedContestsAsync(NpgsqlConnection connection) =>
         [.. await connection.QueryAsync<string>(

@@ -164,6 +164,10 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
             await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor FROM settlement.payouts " +
                 "WHERE payout_id = @PayoutId", taken));
         Assert.Single(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable'"));
+        // The ledger check agrees with the payouts on what she owes, and lists it.
+        var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
+        Assert.Empty(problems);
+        Assert.Equal([new ContestPipeline.Operations.Queries.Ledger.AccountBalance(Accounts.ClawbackReceivable(taken.PlayerId), "USD", taken.NetMinor - 700)], owed);
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
 
