@@ -67,6 +67,25 @@ public static class PayoutStore
             r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State), r.ReceivableMinor);
     }
 
+    /// <summary>
+    /// The payout a report about its transfer names, locked: refused unless its transfer is recorded and the report
+    /// names the same contest, winner, currency and transfer.
+    /// </summary>
+    public static async Task<PayoutRecord> TransferredPayoutForUpdateAsync(TransactionContext context,
+        string messageType, string payoutId, string contestId, string playerId, string currency, string transferId)
+    {
+        var payout = await PayoutForUpdateAsync(context, messageType, payoutId);
+        var subject = $"{messageType} for payout {payoutId}";
+        if (payout.TransferId is null)
+            throw new MessageRejectedException($"{subject}: no transfer is recorded for it yet (transferId " +
+                $"'{transferId}')");
+        Recorded.RejectIfDifferent(subject, ("contestId", contestId, "contest", payout.ContestId),
+            ("playerId", playerId, "winner", payout.PlayerId),
+            ("currency", currency, "currency ordered", payout.Currency),
+            ("transferId", transferId, "transfer recorded", payout.TransferId));
+        return payout;
+    }
+
     public static Task RecordTransferAsync(TransactionContext context, string payoutId,
         string transferId, DateTimeOffset at) =>
         ExpectOneAsync(context, "UPDATE settlement.payouts SET transfer_id = @transferId, paid_at = @at WHERE " +

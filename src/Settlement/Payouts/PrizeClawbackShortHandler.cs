@@ -15,16 +15,9 @@ public sealed class PrizeClawbackShortHandler : MessageHandler<PrizeClawbackShor
 {
     public override async Task HandleAsync(PrizeClawbackShort shortfall, HandlerContext context, CancellationToken ct)
     {
-        var payout = await PayoutStore.PayoutForUpdateAsync(context, PrizeClawbackShort.MessageType,
-            shortfall.PayoutId);
+        var payout = await PayoutStore.TransferredPayoutForUpdateAsync(context, PrizeClawbackShort.MessageType,
+            shortfall.PayoutId, shortfall.ContestId, shortfall.PlayerId, shortfall.Currency, shortfall.TransferId);
         var subject = $"{PrizeClawbackShort.MessageType} for payout {shortfall.PayoutId}";
-        if (payout.TransferId is null)
-            throw new MessageRejectedException($"{subject}: no transfer is recorded for it (transferId " +
-                $"'{shortfall.TransferId}')");
-        Recorded.RejectIfDifferent(subject, ("contestId", shortfall.ContestId, "contest", payout.ContestId),
-            ("playerId", shortfall.PlayerId, "winner", payout.PlayerId),
-            ("currency", shortfall.Currency, "currency ordered", payout.Currency),
-            ("transferId", shortfall.TransferId, "transfer recorded", payout.TransferId));
         if (payout.ReceivableMinor is not null) return;
         Recorded.RejectIfDifferent(subject,
             ("recoveredMinor", shortfall.RecoveredMinor, "reversal total booked", payout.ReversedMinor),

@@ -16,16 +16,9 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
 {
     public override async Task HandleAsync(PrizeTransferReversed reversal, HandlerContext context, CancellationToken ct)
     {
-        var payout = await PayoutStore.PayoutForUpdateAsync(context,
-            PrizeTransferReversed.MessageType, reversal.PayoutId);
+        var payout = await PayoutStore.TransferredPayoutForUpdateAsync(context, PrizeTransferReversed.MessageType,
+            reversal.PayoutId, reversal.ContestId, reversal.PlayerId, reversal.Currency, reversal.TransferId);
         var subject = $"{PrizeTransferReversed.MessageType} for payout {reversal.PayoutId}";
-        if (payout.TransferId is null)
-            throw new MessageRejectedException($"{subject}: no transfer is recorded for it yet (transferId " +
-                $"'{reversal.TransferId}')");
-        Recorded.RejectIfDifferent(subject, ("contestId", reversal.ContestId, "contest", payout.ContestId),
-            ("playerId", reversal.PlayerId, "winner", payout.PlayerId),
-            ("currency", reversal.Currency, "currency ordered", payout.Currency),
-            ("transferId", reversal.TransferId, "transfer recorded", payout.TransferId));
         if (reversal.ReversedTotalMinor <= payout.ReversedMinor) return;
         if (reversal.AmountMinor <= 0 || reversal.ReversedTotalMinor != payout.ReversedMinor + reversal.AmountMinor
             || reversal.ReversedTotalMinor > payout.NetMinor)
