@@ -68,6 +68,8 @@ public static class OperationsWorker
                 IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PrizeTransferQuarantined>(),
                 // A clawback that fell short is alerted (clawback_short); the receivable is Settlement's to book.
                 IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PrizeClawbackShort>(),
+                // A dispute's withdrawals and fee are Settlement's to book; the dispute is alerted by Payout.
+                IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.DisputeFundsMoved>(),
             ]),
             new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
             new ConsumerDefinition(Shape.Group("operations"), _ =>

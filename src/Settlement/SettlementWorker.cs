@@ -11,6 +11,7 @@ using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Settlement.Contests;
+using ContestPipeline.Settlement.Disputes;
 using ContestPipeline.Settlement.Entries;
 using ContestPipeline.Settlement.Ledger;
 using ContestPipeline.Settlement.MakeGoods;
@@ -53,7 +54,7 @@ public static class SettlementWorker
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new PrizeTransferQuarantinedHandler(),
-                new PrizeClawbackShortHandler(),
+                new PrizeClawbackShortHandler(), new DisputeFundsMovedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
                 IgnoredMessageHandler.Of<PayoutStatusChanged>(), IgnoredMessageHandler.Of<RefundFailed>(),
                     IgnoredMessageHandler.Of<RecipientOnboardingRequested>(),

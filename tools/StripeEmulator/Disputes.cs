@@ -31,8 +31,16 @@ internal sealed class Disputes(EmulatorCore core, Balances balances, PaymentInte
     }
 
     /// <summary>
-    /// Opens a dispute on a succeeded payment (charge.dispute.created). Stripe withdraws the disputed amount from
-    /// the platform at once and returns it if the dispute is won.
+    /// Stripe's dispute fee, in minor units of the payment's currency: taken with the withdrawal, and kept when the
+    /// dispute is won (Stripe gives it back only in some countries; the pipeline books what the dispute's balance
+    /// transactions say, either way).
+    /// </summary>
+    public const long FeeMinor = 1_500;
+
+    /// <summary>
+    /// Opens a dispute on a succeeded payment (charge.dispute.created). Stripe withdraws the disputed amount and its
+    /// fee from the platform at once and returns the amount if the dispute is won: each movement a balance
+    /// transaction listed on the dispute.
     /// </summary>
     public string Open(string paymentIntentId, long? amount, string reason)
     {
@@ -44,13 +52,13 @@ internal sealed class Disputes(EmulatorCore core, Balances balances, PaymentInte
             var disputed = amount ?? intent.Amount;
             if (disputed < 1 || disputed > intent.Amount)
                 throw new ArgumentOutOfRangeException(nameof(amount), disputed, $"1..{intent.Amount}");
-            balances.Platform.Add(balances.Platform.Available, intent.Currency, -disputed);
             intent.Disputed = true;
             var dispute = new Dispute
             {
                 Id = core.Ids.New("dp_"), PaymentIntent = intent, Amount = disputed, Reason = reason,
                 Created = core.Clock.Now,
             };
+            Move(dispute, -disputed, FeeMinor);
             _byId.Add(dispute.Id, dispute);
             _all.Add(dispute);
             core.Events.Emit("charge.dispute.created", dispute.ToJson(), null, null, null);
@@ -68,9 +76,16 @@ internal sealed class Disputes(EmulatorCore core, Balances balances, PaymentInte
                 throw new InvalidOperationException($"dispute {dispute.Id} is already {dispute.Status}");
             var before = dispute.ToJson();
             dispute.Status = won ? "won" : "lost";
-            if (won) balances.Platform.Add(balances.Platform.Available, dispute.PaymentIntent.Currency, dispute.Amount);
+            if (won) Move(dispute, dispute.Amount, 0);
             var after = dispute.ToJson();
             core.Events.Emit("charge.dispute.closed", after, null, EventLog.Changed(before, after), null);
         }
+    }
+
+    private void Move(Dispute dispute, long amount, long fee)
+    {
+        var funds = new DisputeFunds(core.Ids.New("txn_"), amount, fee, core.Clock.Now);
+        dispute.Funds.Add(funds);
+        balances.Platform.Add(balances.Platform.Available, dispute.PaymentIntent.Currency, funds.Net);
     }
 }

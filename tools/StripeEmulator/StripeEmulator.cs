@@ -144,12 +144,18 @@ public sealed class StripeEmulator : IAsyncDisposable
         _state.Accounts.SetCountrySupported(country, supported);
 
     /// <summary>
-    /// Opens a dispute on a succeeded payment (charge.dispute.created); the amount leaves the platform balance.
+    /// Stripe's dispute fee here, in minor units of any currency: taken with a dispute's withdrawal, kept if it is won.
+    /// </summary>
+    public const long DisputeFeeMinor = Disputes.FeeMinor;
+
+    /// <summary>
+    /// Opens a dispute on a succeeded payment (charge.dispute.created); the amount and the dispute fee leave the
+    /// platform balance.
     /// </summary>
     public string CreateDispute(string paymentIntentId, long? amount = null, string reason = "fraudulent") =>
         _state.Disputes.Open(paymentIntentId, amount, reason);
 
-    /// <summary>Closes a dispute (charge.dispute.closed); a won dispute returns the amount.</summary>
+    /// <summary>Closes a dispute (charge.dispute.closed); a won dispute returns the amount (not the fee).</summary>
     public void CloseDispute(string disputeId, bool won) => _state.Disputes.Close(disputeId, won);
 
     /// <summary>

@@ -118,6 +118,7 @@ public sealed class PublishRights
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
                      StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType, PrizeClawbackShort.MessageType,
+                     DisputeFundsMoved.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 

@@ -128,6 +128,29 @@ public static class LedgerCheckStore
     /// <summary>":clawback_receivable": how every winner's receivable account ends.</summary>
     private static readonly string ReceivableSuffix = Accounts.ClawbackReceivable("")["player:".Length..];
 
+    /// <summary>
+    /// Disputes' funds (<see cref="Accounts.DisputedFunds"/>), dispute by dispute over its journal entries: none holds
+    /// less than nothing (more reinstated or lost than it withdrew), and one booked lost holds nothing. Returns the
+    /// problems, and what open disputes hold (withdrawn from the Stripe balance, not yet won back or lost).
+    /// </summary>
+    public static async Task<(IReadOnlyList<string> Problems, IReadOnlyList<AccountBalance> Open)>
+        DisputesAsync(NpgsqlConnection connection)
+    {
+        var rows = (await connection.QueryAsync<(string Dispute, string Currency, long Held, bool Lost)>("""
+            SELECT split_part(j.journal_id, ':', 2), p.currency, sum(p.amount_minor)::bigint,
+                   bool_or(j.kind = 'dispute_lost')
+            FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
+            WHERE j.kind IN ('dispute_withdrawal', 'dispute_reinstatement', 'dispute_lost')
+              AND p.account = @account
+            GROUP BY 1, 2 ORDER BY split_part(j.journal_id, ':', 2) COLLATE "C", p.currency
+            """, new { account = Accounts.DisputedFunds })).ToList();
+        return (
+            [.. rows.Where(r => r.Held < 0 || (r.Lost && r.Held != 0)).Select(r =>
+                $"dispute {r.Dispute} holds {r.Held} {r.Currency} of disputed funds" +
+                (r.Lost ? " after its loss was booked" : ": more came back than it withdrew"))],
+            [.. rows.Where(r => !r.Lost && r.Held > 0).Select(r => new AccountBalance(r.Dispute, r.Currency, r.Held))]);
+    }
+
     /// <summary>The contests whose accounts a state closes (SETTLED, PAID, CANCELLED), in ordinal order.</summary>
     public static async Task<IReadOnlyList<string>> ClosedContestsAsync(NpgsqlConnection connection) =>
         [.. await connection.QueryAsync<string>(

@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Payouts;
 using Dispute = Stripe.Dispute;
 
 namespace ContestPipeline.Payout.Disputes;
@@ -10,16 +11,26 @@ namespace ContestPipeline.Payout.Disputes;
 public sealed record DisputeSeen(string Id, string? PaymentIntentId, string Status, long Amount, string? Reason,
     DateTimeOffset Created)
 {
-    /// <summary>Stripe's statuses of a dispute that is over: won, lost, or an inquiry closed.</summary>
-    private static readonly string[] ClosedStatuses = ["won", "lost", "warning_closed"];
+    /// <summary>Its currency, upper case as the pipeline writes it (Stripe writes it lower case).</summary>
+    public string Currency { get; init; } = "";
+
+    /// <summary>
+    /// What it withdrew from the platform's balance and reinstated: its balance transactions, as Stripe lists them.
+    /// </summary>
+    public IReadOnlyList<DisputeFundsTransaction> Funds { get; init; } = [];
 
     /// <summary>Stripe's dates are UTC seconds.</summary>
     public static DisputeSeen Of(Dispute dispute) => new(dispute.Id, dispute.PaymentIntentId, dispute.Status ?? "",
-        dispute.Amount, dispute.Reason, new DateTimeOffset(DateTime.SpecifyKind(dispute.Created, DateTimeKind.Utc)));
+        dispute.Amount, dispute.Reason, new DateTimeOffset(DateTime.SpecifyKind(dispute.Created, DateTimeKind.Utc)))
+    {
+        Currency = (dispute.Currency ?? "").ToUpperInvariant(),
+        Funds = [.. (dispute.BalanceTransactions ?? [])
+            .Select(t => new DisputeFundsTransaction(t.Id, t.Amount, t.Fee))],
+    };
 
     public bool Won => Status == "won";
 
-    public bool Closed => ClosedStatuses.Contains(Status, StringComparer.Ordinal);
+    public bool Closed => DisputeFundsMoved.ClosedStatuses.Contains(Status, StringComparer.Ordinal);
 
     /// <summary>What the answer says of the dispute's outcome and money: status, amount, payment intent.</summary>
     public string Claim => $"{Status}|{Amount}|{PaymentIntentId}";
@@ -33,7 +44,7 @@ public sealed record DisputeSeen(string Id, string? PaymentIntentId, string Stat
     {
         if (claim?.Split('|') is not [var status, var amount, var paymentIntent]) return null;
         var problems = new List<string>();
-        if (ClosedStatuses.Contains(status, StringComparer.Ordinal) && status != Status)
+        if (DisputeFundsMoved.ClosedStatuses.Contains(status, StringComparer.Ordinal) && status != Status)
             problems.Add($"status {status}, Stripe says {Status}");
         if (amount != Amount.ToString(System.Globalization.CultureInfo.InvariantCulture))
             problems.Add($"amount {amount}, Stripe says {Amount}");

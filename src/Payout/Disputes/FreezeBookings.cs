@@ -34,9 +34,21 @@ public static class FreezeBookings
                 $"the entry fee {paymentIntent} is disputed ({dispute.Id}, {dispute.Reason}, {dispute.Amount}): " +
                 "its prize waits until the dispute closes")
             : await ClosedAsync(context, paymentIntent, dispute);
+        PublishFunds(context, dispute, paymentIntent);
         // Seen for the first time, open or closed already: a dispute all the same, for the surge.
         return first ? booked + await SurgeAsync(context, options, dispute.Id, dispute.Created) : booked;
     }
+
+    /// <summary>
+    /// What the dispute has moved on the platform's Stripe balance, and where it stands, for the ledger
+    /// (<see cref="DisputeFundsMoved"/>, keyed by the dispute): one message per state Stripe shows (status and
+    /// transactions), so a read that finds the same state again publishes nothing new.
+    /// </summary>
+    private static void PublishFunds(TransactionContext context, DisputeSeen dispute, string paymentIntent) =>
+        context.PublishFirstWins(Topics.PayoutsStatus, dispute.Id,
+            DisputeFundsMoved.MessageIdFor(dispute.Id, dispute.Status, dispute.Funds.Count),
+            new DisputeFundsMoved(dispute.Id, paymentIntent, dispute.Currency, dispute.Status, dispute.Funds,
+                context.Clock.GetUtcNow()));
 
     /// <summary>
     /// Records the freeze; the payment's prizes that are waiting, held for another reason, or claimed and not sent yet

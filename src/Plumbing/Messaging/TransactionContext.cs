@@ -53,6 +53,14 @@ public class TransactionContext(NpgsqlConnection connection, NpgsqlTransaction t
             body) with { New = true });
 
     /// <summary>
+    /// Publishes a state that a later transaction may find again and state with a later date (a read of something
+    /// outside, repeated): the first message under its id is the one kept, and a later one under it publishes nothing.
+    /// </summary>
+    public void PublishFirstWins<T>(string topic, string key, string messageId, T body) where T : IMessage =>
+        Publish(OutgoingMessage.Create(topic, key, CauseOf<T>(messageId).EnvelopeOf<T>(messageId, Clock.GetUtcNow()),
+            body) with { FirstWins = true });
+
+    /// <summary>
     /// The one publish path: a contract message with the envelope headers (type and schema
     /// version from the contract, correlation and causation from <paramref name="cause"/>).
     /// </summary>

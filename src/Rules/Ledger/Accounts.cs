@@ -23,6 +23,15 @@ public static class Accounts
     /// to anybody's account as far as the ledger knows, until an operator reconciles it.
     /// </summary>
     public const string TransfersInQuestion = "platform:transfers_in_question";
+    /// <summary>
+    /// What disputes of payments have withdrawn from the Stripe balance and not reinstated, while they are open: the
+    /// card network holds it. A dispute won comes back to the Stripe balance; one lost becomes a loss.
+    /// </summary>
+    public const string DisputedFunds = "platform:disputed_funds";
+    /// <summary>Stripe's fees for disputes (less any it gave back): an expense.</summary>
+    public const string DisputeFees = "platform:dispute_fees";
+    /// <summary>Payments taken back by disputes the platform lost: an expense.</summary>
+    public const string DisputeLosses = "platform:dispute_losses";
     public static string EntryFees(string contestId) => $"contest:{contestId}:entry_fees";
     public static string PrizePool(string contestId) => $"contest:{contestId}:prize_pool";
     public static string PrizesPayable(string playerId) => $"player:{playerId}:prizes_payable";

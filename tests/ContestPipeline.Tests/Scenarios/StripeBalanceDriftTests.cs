@@ -1,7 +1,13 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Operations.Queries.Ledger;
+using AccountBalance = ContestPipeline.Operations.Queries.Ledger.AccountBalance;
+using ContestPipeline.Rules.Ledger;
+using Dapper;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Lifecycle;
+using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Ingestion;
+using ContestPipeline.Local.Processes;
 using ContestPipeline.Settlement;
 using ContestPipeline.Tests.Infrastructure;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
@@ -18,9 +24,11 @@ namespace ContestPipeline.Tests.Scenarios;
 public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
 {
     [Fact]
-    public async Task A_drift_that_stays_while_nothing_moves_alerts_a_payment_not_yet_booked_warns_and_a_dispute_is_critical()
+    public async Task A_drift_that_stays_while_nothing_moves_alerts_a_payment_not_yet_booked_warns_an_unbooked_dispute_is_critical_and_a_booked_one_agrees()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
+        // Stripe's events reach stripe.events, for Payout to read the dispute when it starts.
+        await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
         run.StartWorker("ingestion", env: new Dictionary<string, string?> { [IngestionOptions.Settings.PaymentEventWaitMs] = "200" });
         run.StartWorker("settlement", env: new Dictionary<string, string?> { [SettlementOptions.Settings.BalanceCheckIntervalMs] = "700" });
         var world = run.World;
@@ -40,20 +48,89 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
         world.Submit(Entry("s-ivy", "steps", "ivy", ivy) with { SubmittedAt = DateTimeOffset.UtcNow });
         await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryAccepted.MessageType), "ivy's entry accepted");
 
-        // The player disputes the charge: Stripe withdraws the fee, which the ledger still counts on.
+        // The player disputes the charge: Stripe withdraws the fee and its dispute fee. Nothing books it while Payout,
+        // which reads disputes, is not running: the ledger counts on money Stripe no longer holds, critical.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Single(Drifts(world));
-        run.Stripe.CreateDispute(ivy);
+        var dispute = run.Stripe.CreateDispute(ivy);
+        const long disputeFee = ContestPipeline.StripeEmulation.StripeEmulator.DisputeFeeMinor;
         var drifts = await Eventually.UntilAsync(() => Drifts(world), d => d.Count > 1, "the drift of a dispute's withdrawal");
         Assert.Equal(2, drifts.Count);
         var critical = drifts[1];
         Assert.Equal(AlertSeverities.Critical, critical.Severity);
-        Assert.Contains($"Stripe holds {Fee} USD less than the ledger books: the ledger's Stripe balance is {Fee} USD (1 postings), Stripe's 0",
-            critical.Message, StringComparison.Ordinal);
+        Assert.Contains($"Stripe holds {Fee + disputeFee} USD less than the ledger books: the ledger's Stripe balance is {Fee} USD " +
+            $"(1 postings), Stripe's {-disputeFee}", critical.Message, StringComparison.Ordinal);
 
         // It stays as it is: said once, however many checks find it again.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(2, Drifts(world).Count);
+
+        // Payout reads the dispute as Stripe lists it and Settlement books its balance transaction: the withdrawal as
+        // disputed funds, the dispute fee as an expense. The ledger's Stripe balance is Stripe's again.
+        run.StartWorker("payout");
+        var withdrawal = await Eventually.UntilAsync(() => JournalAsync(run, "dispute_withdrawal"), j => j.Count == 1,
+            "the dispute's withdrawal booked");
+        Assert.Equal($"dispute {dispute} of payment {ivy} withdrew {new Money(Fee, Currency.Usd)}, fee " +
+            $"{new Money(disputeFee, Currency.Usd)} (balance transaction {withdrawal[0].Id[$"dispute-funds:{dispute}:".Length..]})",
+            withdrawal[0].Description);
+        var books = await BalancesAsync(run);
+        Assert.Equal(-disputeFee, books[Accounts.StripeBalance]);
+        Assert.Equal(Fee, books[Accounts.DisputedFunds]);
+        Assert.Equal(disputeFee, books[Accounts.DisputeFees]);
+        var (problems, open) = await DisputesCheckAsync(run);
+        Assert.Empty(problems);
+        Assert.Equal([new AccountBalance(dispute, "USD", Fee)], open);
+
+        // Lost: what it withdrew is lost, once, and the books still agree with Stripe (no third drift).
+        run.Stripe.CloseDispute(dispute, won: false);
+        var lost = await Eventually.UntilAsync(() => JournalAsync(run, "dispute_lost"), j => j.Count == 1, "the dispute's loss booked");
+        Assert.Equal($"dispute-lost:{dispute}", lost[0].Id);
+        books = await BalancesAsync(run);
+        Assert.Equal(0, books[Accounts.DisputedFunds]);
+        Assert.Equal(Fee, books[Accounts.DisputeLosses]);
+        Assert.Equal(-disputeFee, books[Accounts.StripeBalance]);
+        Assert.Equal(-disputeFee, run.Stripe.PlatformBalance("usd").Available);
+        (problems, open) = await DisputesCheckAsync(run);
+        Assert.Empty(problems);
+        Assert.Empty(open);
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, Drifts(world).Count);
+        Assert.Single(await JournalAsync(run, "dispute_withdrawal"));
+
+        // The same transactions again under another message id (a Payout restored from a backup) book nothing more;
+        // transactions that could not be a dispute's (a withdrawal that gives a fee back) are a dead letter saying so.
+        var booked = withdrawal[0].Id[$"dispute-funds:{dispute}:".Length..];
+        world.Publish(Topics.PayoutsStatus, dispute, DisputeFundsMoved.MessageType, $"dispute:{dispute}:again",
+            new DisputeFundsMoved(dispute, ivy, "USD", "lost", [new DisputeFundsTransaction(booked, -Fee, disputeFee)], DateTimeOffset.UtcNow));
+        world.Publish(Topics.PayoutsStatus, dispute, DisputeFundsMoved.MessageType, $"dispute:{dispute}:forged",
+            new DisputeFundsMoved(dispute, ivy, "USD", "lost", [new DisputeFundsTransaction("txn_forged", -Fee, -disputeFee)], DateTimeOffset.UtcNow));
+        var dead = await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.PayoutsStatus)), d => d.Count > 0, "the forged dispute dead-lettered");
+        Assert.Contains($"DisputeFundsMoved of dispute {dispute}: transaction txn_forged: a withdrawal that gives a fee back (feeMinor {-disputeFee})",
+            Assert.Single(dead).Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
+        Assert.Equal(books, await BalancesAsync(run));
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+    }
+
+    private static async Task<(List<string>, List<AccountBalance>)> DisputesCheckAsync(ContestRun run)
+    {
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var (problems, open) = await LedgerCheckStore.DisputesAsync(conn);
+        return ([.. problems], [.. open]);
+    }
+
+    private static async Task<List<(string Id, string Description)>> JournalAsync(ContestRun run, string kind)
+    {
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        return [.. await conn.QueryAsync<(string, string)>(
+            "SELECT journal_id, description FROM settlement.journal WHERE kind = @kind ORDER BY journal_id", new { kind })];
+    }
+
+    private static async Task<Dictionary<string, long>> BalancesAsync(ContestRun run)
+    {
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        return (await conn.QueryAsync<(string Account, long Balance)>(
+            "SELECT account, sum(amount_minor)::bigint FROM settlement.postings GROUP BY account")).ToDictionary(b => b.Account, b => b.Balance);
     }
 
     private sealed record Drift(string Severity, string Subject, string Message);
