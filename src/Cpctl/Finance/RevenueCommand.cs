@@ -5,9 +5,9 @@ namespace ContestPipeline.Cpctl.Finance;
 
 /// <summary>
 /// cpctl revenue: the platform's revenue streams from the ledger (rake, platform fees, house take, withheld prizes,
-/// less the overlay it added to guaranteed pools) by UTC day, UTC month or contest, as a table or CSV. Over the whole
-/// book it also reconciles its totals against the stream accounts' balances and exits 1 naming any difference.
-/// Reads Settlement's journal as the read-only role; changes nothing.
+/// less the overlay it added to guaranteed pools and what disputes cost) by UTC day, UTC month or contest, as a table
+/// or CSV. Over the whole book it also reconciles its totals against the stream accounts' balances and exits 1 naming
+/// any difference. Reads Settlement's journal as the read-only role; changes nothing.
 /// </summary>
 public static class RevenueCommand
 {
@@ -22,7 +22,7 @@ public static class RevenueCommand
         var csv = new Option<bool>("--csv") { Description = "write CSV (amounts in minor units) instead of a table" };
         var revenue = new Command("revenue",
             "revenue by day, month or contest from the ledger: rake, platform fees, house take, withheld prizes, "
-                + "overlay, net; reconciled against the ledger's accounts")
+                + "overlay, dispute costs, net; reconciled against the ledger's accounts")
         {
             by, from, to, csv,
         };
@@ -48,7 +48,7 @@ public static class RevenueCommand
         foreach (var problem in problems) await Console.Error.WriteLineAsync("problem: " + problem);
         if (!csv)
             await output.WriteLineAsync(problems.Count == 0
-                ? "reconciled: the totals are the ledger's revenue and overlay accounts' balances"
+                ? "reconciled: the totals are the ledger's revenue and cost accounts' balances"
                 : $"not reconciled: {problems.Count} currency(ies) differ from the ledger");
         return problems.Count == 0 ? 0 : 1;
     }

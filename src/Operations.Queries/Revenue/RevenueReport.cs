@@ -6,10 +6,10 @@ using ContestPipeline.Rules.Ledger;
 namespace ContestPipeline.Operations.Queries.Revenue;
 
 /// <summary>
-/// A revenue report from the ledger's stream accounts (<see cref="RevenueStore"/>): one line per group and currency,
-/// a total per currency, and, for a report over the whole book, a reconciliation of those totals against the
-/// accounts' balances (any difference named). Revenue accounts are credited, so their sums are negated; the
-/// overlay account is debited, so its sum is the spend as it stands. Pure: the same postings give the same report.
+/// A revenue report from the ledger's stream accounts (<see cref="RevenueStore"/>): one line per group and currency, a
+/// total per currency, and, for a report over the whole book, a reconciliation of those totals against the accounts'
+/// balances (any difference named). Revenue accounts are credited, so their sums are negated; the overlay and dispute
+/// accounts are debited, so their sums are the spend as it stands. Pure: the same postings give the same report.
 /// </summary>
 public static class RevenueReport
 {
@@ -22,7 +22,7 @@ public static class RevenueReport
     public static IReadOnlyList<RevenueLine> Totals(IEnumerable<RevenueLine> lines) =>
         [.. lines.GroupBy(l => l.Currency).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => new RevenueLine(
             "total", g.Key, g.Sum(l => l.RakeMinor), g.Sum(l => l.PlatformFeesMinor), g.Sum(l => l.HouseTakeMinor),
-            g.Sum(l => l.WithheldPrizesMinor), g.Sum(l => l.OverlayMinor)))];
+            g.Sum(l => l.WithheldPrizesMinor), g.Sum(l => l.OverlayMinor), g.Sum(l => l.DisputeCostsMinor)))];
 
     /// <summary>
     /// Where the totals of a report over the whole book differ from the stream accounts' balances (none when they
@@ -42,11 +42,12 @@ public static class RevenueReport
     {
         var csv = new StringBuilder(
             $"{by.ToString().ToLowerInvariant()},currency,rake_minor,platform_fees_minor,house_take_minor," +
-            "withheld_prizes_minor,overlay_minor,net_minor\n");
+            "withheld_prizes_minor,overlay_minor,dispute_costs_minor,net_minor\n");
         foreach (var l in lines)
             csv.Append(CultureInfo.InvariantCulture, $"{Quoted(l.GroupKey)},{l.Currency},{l.RakeMinor},")
                 .Append(CultureInfo.InvariantCulture, $"{l.PlatformFeesMinor},{l.HouseTakeMinor},")
-                .Append(CultureInfo.InvariantCulture, $"{l.WithheldPrizesMinor},{l.OverlayMinor},{l.NetMinor}\n");
+                .Append(CultureInfo.InvariantCulture, $"{l.WithheldPrizesMinor},{l.OverlayMinor},")
+                .Append(CultureInfo.InvariantCulture, $"{l.DisputeCostsMinor},{l.NetMinor}\n");
         return csv.ToString();
     }
 
@@ -55,14 +56,15 @@ public static class RevenueReport
         $"rake {Money.Format(l.RakeMinor, l.Currency)}, platform fees {Money.Format(l.PlatformFeesMinor, l.Currency)}, "
         + $"house take {Money.Format(l.HouseTakeMinor, l.Currency)}, withheld prizes "
         + $"{Money.Format(l.WithheldPrizesMinor, l.Currency)}, overlay {Money.Format(l.OverlayMinor, l.Currency)}, "
-        + $"net {Money.Format(l.NetMinor, l.Currency)}";
+        + $"disputes {Money.Format(l.DisputeCostsMinor, l.Currency)}, net {Money.Format(l.NetMinor, l.Currency)}";
 
     private static RevenueLine Line(string group, string currency, IEnumerable<RevenuePosting> postings)
     {
         var sums = postings.GroupBy(p => p.Account).ToDictionary(g => g.Key, g => g.Sum(p => p.AmountMinor));
         long Sum(string account) => sums.GetValueOrDefault(account);
         return new RevenueLine(group, currency, -Sum(Accounts.RakeRevenue), -Sum(Accounts.FeeRevenue),
-            -Sum(Accounts.HouseTake), -Sum(Accounts.WithheldPrizes), Sum(Accounts.OverlayExpense));
+            -Sum(Accounts.HouseTake), -Sum(Accounts.WithheldPrizes), Sum(Accounts.OverlayExpense),
+            checked(Sum(Accounts.DisputeFees) + Sum(Accounts.DisputeLosses)));
     }
 
     private static IEnumerable<(string Currency, RevenueLine? Book, RevenueLine? Report)> FullJoin(

@@ -12,8 +12,8 @@ namespace ContestPipeline.OperationsConsole.Pages;
 
 /// <summary>
 /// The platform's revenue from the ledger, as cpctl revenue reports it (<see cref="RevenueReport"/>): rake, platform
-/// fees, house take, withheld prizes, overlay and net by UTC day, month or contest, their totals, the reconciliation
-/// of the whole book against the ledger's accounts, and the same as CSV (the download audited).
+/// fees, house take, withheld prizes, overlay, dispute costs and net by UTC day, month or contest, their totals, the
+/// reconciliation of the whole book against the ledger's accounts, and the same as CSV (the download audited).
 /// </summary>
 public static class RevenuePage
 {
@@ -28,7 +28,7 @@ public static class RevenuePage
             var reconciled = problems is null
                 ? "<p class=\"muted\">A window of days is not reconciled: clear from and to for the whole book.</p>"
                 : problems.Count == 0
-                    ? "<p id=\"reconciled\">Reconciled: the totals are the ledger's revenue and overlay accounts' " +
+                    ? "<p id=\"reconciled\">Reconciled: the totals are the ledger's revenue and cost accounts' " +
                       "balances.</p>"
                     : "<p id=\"reconciled\" class=\"danger\">Not reconciled: " +
                       $"{Encode(string.Join("; ", problems))}</p>";
@@ -38,7 +38,8 @@ public static class RevenuePage
                 From <input name="from" size="10" value="{Encode(from)}"> To <input name="to" size="10"
                 value="{Encode(to)}"> <button>Show</button> <a href="{Encode(csv)}" id="revenue-csv">Download CSV</a>
                 </form>
-                {Table([q.By.ToString(), "Rake", "Platform fees", "House take", "Withheld prizes", "Overlay", "Net"],
+                {Table([q.By.ToString(), "Rake", "Platform fees", "House take", "Withheld prizes", "Overlay",
+                    "Disputes", "Net"],
                     lines.Concat(totals).Select(Row), "revenue")}
                 {reconciled}
                 """;
@@ -91,7 +92,7 @@ public static class RevenuePage
     [
         Encode(l.GroupKey), Amount(l.RakeMinor, l.Currency), Amount(l.PlatformFeesMinor, l.Currency),
         Amount(l.HouseTakeMinor, l.Currency), Amount(l.WithheldPrizesMinor, l.Currency),
-        Amount(l.OverlayMinor, l.Currency), Amount(l.NetMinor, l.Currency),
+        Amount(l.OverlayMinor, l.Currency), Amount(l.DisputeCostsMinor, l.Currency), Amount(l.NetMinor, l.Currency),
     ];
 
     private static string Options(RevenueGrouping chosen) => string.Concat(Enum.GetValues<RevenueGrouping>().Select(g =>

@@ -18,19 +18,21 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
         new(group, account, currency, amount);
 
     [Fact]
-    public void Credits_are_income_the_overlay_is_spend_and_net_is_their_difference()
+    public void Credits_are_income_the_overlay_and_disputes_are_spend_and_net_is_their_difference()
     {
         var lines = RevenueReport.Lines([
             P("c1", Accounts.RakeRevenue, -1_000), P("c1", Accounts.FeeRevenue, -250),
             P("c2", Accounts.HouseTake, -300), P("c2", Accounts.OverlayExpense, 2_000),
-            P("c2", Accounts.WithheldPrizes, -500), P("c1", Accounts.RakeRevenue, -5, "EUR")]);
+            P("c2", Accounts.WithheldPrizes, -500), P("c1", Accounts.RakeRevenue, -5, "EUR"),
+            P("(no contest)", Accounts.DisputeFees, 1_500), P("(no contest)", Accounts.DisputeLosses, 1_000)]);
 
         Assert.Equal([
+            new RevenueLine("(no contest)", "USD", 0, 0, 0, 0, 0, 2_500),
             new RevenueLine("c1", "EUR", 5, 0, 0, 0, 0), new RevenueLine("c1", "USD", 1_000, 250, 0, 0, 0),
             new RevenueLine("c2", "USD", 0, 0, 300, 500, 2_000)], lines);
-        Assert.Equal([1_250L, -1_200L], lines.Where(l => l.Currency == "USD").Select(l => l.NetMinor));
+        Assert.Equal([-2_500L, 1_250L, -1_200L], lines.Where(l => l.Currency == "USD").Select(l => l.NetMinor));
         Assert.Equal([new RevenueLine("total", "EUR", 5, 0, 0, 0, 0),
-            new RevenueLine("total", "USD", 1_000, 250, 300, 500, 2_000)], RevenueReport.Totals(lines));
+            new RevenueLine("total", "USD", 1_000, 250, 300, 500, 2_000, 2_500)], RevenueReport.Totals(lines));
     }
 
     [Fact]
@@ -48,10 +50,10 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
     [Fact]
     public void Csv_has_a_header_amounts_in_minor_units_and_quotes_what_needs_it()
     {
-        var csv = RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50)], RevenueGrouping.Contest);
+        var csv = RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15)], RevenueGrouping.Contest);
 
         Assert.Equal("contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,"
-            + "overlay_minor,net_minor\n\"a,b\",USD,100,20,0,0,50,70\n", csv);
+            + "overlay_minor,dispute_costs_minor,net_minor\n\"a,b\",USD,100,20,0,0,50,15,55\n", csv);
     }
 
     [Fact]
