@@ -1,10 +1,12 @@
 namespace ContestPipeline.Contracts.Feed;
 
 /// <summary>
-/// To the provider, on <c>provider.feedback</c>: an event it sent was held for its turn and then dropped (a different
-/// event under a sequence already applied, or its turn given up), so it is on no dead-letter topic. An event refused
-/// when it arrived is dead-lettered on <c>provider.feed.dlq</c> instead, with its reason in the headers.
-/// <see cref="Code"/> is the operators' alert code (<c>feed_conflict</c>, <c>feed_late</c>, <c>stat_rejected</c>).
+/// Reserved on <c>provider.feedback</c>, never published: it was meant for an event held for its turn and dropped
+/// then, with no message to dead-letter. No such drop exists: the sequencer refuses only the event being consumed,
+/// and a held event is released on its turn and refused then, if at all, by validation; both are dead-lettered on
+/// <c>provider.feed.dlq</c> with their reason. It stays in the contract because contracts change only additively.
+/// <see cref="Code"/> would be the operators' alert code (<c>feed_conflict</c>, <c>feed_late</c>,
+/// <c>stat_rejected</c>).
 /// </summary>
 public sealed record FeedEventDropped(string GameId, long Sequence, string MessageId, string Code, string Reason,
     DateTimeOffset At) : IMessage

@@ -74,11 +74,14 @@ public sealed class FeedStore(FeedSequencer sequencer)
                 FeedDropReason.Late => "feed_late",
                 _ => "stat_rejected",
             };
-            if (current is not null && drop.Item.MessageId == current.MessageId)
-                DeadLetter(context, current,
-                    FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
-            else
-                Dropped(context, cause, game.GameId, drop, code);
+            // The sequencer refuses only the event it is offered (a held one is never dropped on its turn: it is
+            // released, and refused then by validation like any other), so every refusal has a message to
+            // dead-letter, where the provider reads it (provider.feed.dlq).
+            if (current is null || drop.Item.MessageId != current.MessageId)
+                throw new InvariantViolatedException($"game {game.GameId}: the sequencer dropped " +
+                    $"{drop.Item.MessageId} (sequence {drop.Item.Sequence}), not the event offered to it");
+            DeadLetter(context, current,
+                FeedDrops.Reason(current.MessageType, current.GameId, current.Sequence, drop), code);
         }
         foreach (var gap in step.Gaps)
         {
@@ -167,21 +170,6 @@ public sealed class FeedStore(FeedSequencer sequencer)
             Encoding.UTF8.GetBytes(e.GameId), e.Payload, e.Headers, e.MessageType, reason));
         context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, alertCode, e.GameId, reason,
             $"{e.MessageId}:{e.Offset}");
-    }
-
-    /// <summary>
-    /// A held event dropped on its turn (not the one being consumed, so it has no dead letter): the operators are
-    /// alerted and the provider told.
-    /// </summary>
-    private static void Dropped(TransactionContext context, Cause cause, string gameId, FeedDrop drop,
-        string code)
-    {
-        var reason = $"game {gameId}: {drop.Detail}";
-        context.RaiseAlert(IngestionWorker.Name, AlertSeverities.Warning, code, gameId, reason,
-            $"{gameId}:{drop.Item.Sequence}:{drop.Item.ContentHash}");
-        Tell(context, cause, gameId, FeedEventDropped.MessageIdFor(gameId, drop.Item.Sequence, drop.Item.ContentHash),
-            new FeedEventDropped(gameId, drop.Item.Sequence, drop.Item.MessageId, code, reason,
-                context.Clock.GetUtcNow()));
     }
 
     /// <summary>
