@@ -163,7 +163,7 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
     }
 
     [Fact]
-    public async Task A_dispute_opened_and_won_over_the_control_endpoint_sends_both_events_and_restores_the_balance()
+    public async Task A_dispute_opened_and_won_over_the_control_endpoint_sends_both_events_and_gives_back_the_amount_not_the_fee()
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd");
         await PaymentAnnouncedAsync(intent);
@@ -180,7 +180,11 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         Assert.Equal(["charge.dispute.created", "charge.dispute.closed"], deliveries.Select(d => d.Event.Type));
         var dispute = (global::Stripe.Dispute)deliveries[1].Event.Data.Object;
         Assert.Equal(("won", intent, 1_000L), (dispute.Status, dispute.PaymentIntentId, dispute.Amount));
-        Assert.Equal((0L, 1_000L), (duringDispute, Stripe.PlatformBalance("usd").Available));
+        // Stripe's dispute fee goes with the withdrawal and stays when the dispute is won; both movements are listed.
+        const long fee = StripeEmulator.DisputeFeeMinor;
+        Assert.Equal((-fee, 1_000L - fee), (duringDispute, Stripe.PlatformBalance("usd").Available));
+        Assert.Equal([(-1_000L, fee, -1_000L - fee), (1_000L, 0L, 1_000L)],
+            dispute.BalanceTransactions.Select(t => (t.Amount, t.Fee, t.Net)));
     }
 
     /// <summary>
