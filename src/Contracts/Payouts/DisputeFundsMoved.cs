@@ -21,8 +21,11 @@ public sealed record DisputeFundsMoved(
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
 
+    /// <summary>Stripe's status of a dispute the platform won: what it withdrew is given back.</summary>
+    public const string WonStatus = "won";
+
     /// <summary>Stripe's statuses of a dispute that is over.</summary>
-    public static readonly IReadOnlyList<string> ClosedStatuses = ["won", "lost", "warning_closed"];
+    public static readonly IReadOnlyList<string> ClosedStatuses = [WonStatus, "lost", "warning_closed"];
 
     /// <summary>One message per state of the dispute: its status and how many transactions it lists.</summary>
     public static string MessageIdFor(string disputeId, string status, int transactions) =>

@@ -129,21 +129,25 @@ public static class LedgerCheckStore
     private static readonly string ReceivableSuffix = Accounts.ClawbackReceivable("")["player:".Length..];
 
     /// <summary>
-    /// Disputes' funds (<see cref="Accounts.DisputedFunds"/>), dispute by dispute over its journal entries: none holds
-    /// less than nothing (more reinstated or lost than it withdrew), and one booked lost holds nothing. Returns the
-    /// problems, and what open disputes hold (withdrawn from the Stripe balance, not yet won back or lost).
+    /// Disputes' funds (<see cref="Accounts.DisputedFunds"/>), dispute by dispute over its journal entries (named by
+    /// <see cref="DisputeJournal"/>, the dispute id second in each journal id): none holds less than nothing (more
+    /// reinstated or lost than it withdrew), and one booked lost holds nothing. Returns the problems, and what open
+    /// disputes hold (withdrawn from the Stripe balance, not yet won back or lost).
     /// </summary>
     public static async Task<(IReadOnlyList<string> Problems, IReadOnlyList<AccountBalance> Open)>
         DisputesAsync(NpgsqlConnection connection)
     {
         var rows = (await connection.QueryAsync<(string Dispute, string Currency, long Held, bool Lost)>("""
             SELECT split_part(j.journal_id, ':', 2), p.currency, sum(p.amount_minor)::bigint,
-                   bool_or(j.kind = 'dispute_lost')
+                   bool_or(j.kind = @lost)
             FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
-            WHERE j.kind IN ('dispute_withdrawal', 'dispute_reinstatement', 'dispute_lost')
-              AND p.account = @account
+            WHERE j.kind IN (@withdrawal, @reinstatement, @lost) AND p.account = @account
             GROUP BY 1, 2 ORDER BY split_part(j.journal_id, ':', 2) COLLATE "C", p.currency
-            """, new { account = Accounts.DisputedFunds })).ToList();
+            """, new
+        {
+            account = Accounts.DisputedFunds, withdrawal = DisputeJournal.WithdrawalKind,
+            reinstatement = DisputeJournal.ReinstatementKind, lost = DisputeJournal.LostKind,
+        })).ToList();
         return (
             [.. rows.Where(r => r.Held < 0 || (r.Lost && r.Held != 0)).Select(r =>
                 $"dispute {r.Dispute} holds {r.Held} {r.Currency} of disputed funds" +

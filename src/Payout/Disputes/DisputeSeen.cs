@@ -28,7 +28,7 @@ public sealed record DisputeSeen(string Id, string? PaymentIntentId, string Stat
             .Select(t => new DisputeFundsTransaction(t.Id, t.Amount, t.Fee))],
     };
 
-    public bool Won => Status == "won";
+    public bool Won => Status == DisputeFundsMoved.WonStatus;
 
     public bool Closed => DisputeFundsMoved.ClosedStatuses.Contains(Status, StringComparer.Ordinal);
 

@@ -26,22 +26,23 @@ public sealed class DisputeFundsMovedHandler : MessageHandler<DisputeFundsMoved>
         var of = $"dispute {dispute.DisputeId} of payment {dispute.PaymentIntentId}";
         foreach (var t in dispute.Transactions)
         {
-            var amount = new Money(t.AmountMinor, currency);
+            var withdrawn = new Money(checked(-t.AmountMinor), currency);   // negative for a reinstatement
             var fee = new Money(t.FeeMinor, currency);
-            var what = t.AmountMinor < 0 ? $"withdrew {new Money(-t.AmountMinor, currency)}"
-                : $"reinstated {amount}";
-            await JournalStore.PostAsync(context, new JournalEntry($"dispute-funds:{dispute.DisputeId}:{t.Id}", null,
-                t.AmountMinor < 0 ? "dispute_withdrawal" : "dispute_reinstatement",
-                $"{of} {what}, fee {fee} (balance transaction {t.Id})",
-                [new Posting(Accounts.DisputedFunds, new Money(-t.AmountMinor, currency)),
-                    new Posting(Accounts.DisputeFees, fee),
+            var (kind, what) = t.AmountMinor < 0
+                ? (DisputeJournal.WithdrawalKind, $"withdrew {withdrawn}")
+                : (DisputeJournal.ReinstatementKind, $"reinstated {new Money(t.AmountMinor, currency)}");
+            await JournalStore.PostAsync(context, new JournalEntry(DisputeJournal.FundsId(dispute.DisputeId, t.Id),
+                null, kind, $"{of} {what}, fee {fee} (balance transaction {t.Id})",
+                [new Posting(Accounts.DisputedFunds, withdrawn), new Posting(Accounts.DisputeFees, fee),
                     new Posting(Accounts.StripeBalance, new Money(checked(t.AmountMinor - t.FeeMinor), currency))]));
         }
-        if (dispute.Status == "won" || !DisputeFundsMoved.ClosedStatuses.Contains(dispute.Status)) return;
+        var closedLost = dispute.Status != DisputeFundsMoved.WonStatus
+            && DisputeFundsMoved.ClosedStatuses.Contains(dispute.Status);
+        if (!closedLost) return;
         var held = new Money(-dispute.Transactions.Sum(t => t.AmountMinor), currency);
         if (held.MinorUnits == 0) return;
-        await JournalStore.PostAsync(context, new JournalEntry($"dispute-lost:{dispute.DisputeId}", null,
-            "dispute_lost", $"{of} closed {dispute.Status}: the {held} it withdrew is lost",
+        await JournalStore.PostAsync(context, new JournalEntry(DisputeJournal.LostId(dispute.DisputeId), null,
+            DisputeJournal.LostKind, $"{of} closed {dispute.Status}: the {held} it withdrew is lost",
             [Posting.Debit(Accounts.DisputeLosses, held), Posting.Credit(Accounts.DisputedFunds, held)]));
     }
 
