@@ -17,16 +17,101 @@ namespace ContestPipeline.Tests.Settlement;
 /// <summary>
 /// From SETTLED to PAID through the real workers: contests run through ingestion, referee and
 /// settlement, then the test publishes on <c>payouts.status</c> what Payout would, and checks
-/// the ledger, the payouts and the timeline.
+/// the ledger, the payouts and the timeline. The cases share one stack (<see cref="SettledContests"/>),
+/// each paying a contest of its own, so what they read of a topic or the ledger is filtered by contest.
 /// </summary>
 [Collection(PipelineCollectionC.Name)]
-public sealed class PayoutStatusTests(PipelineFixture fixture)
+public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests.SettledContests settled)
+    : IClassFixture<PayoutStatusTests.SettledContests>
 {
+    /// <summary>
+    /// The class's stack: the contests its cases pay, three players each with distinct scores (so their prizes
+    /// are 50/30/20 of the pool), settled together on one game; and <c>thin</c>, cancelled at lock for want of
+    /// entries. Their payout orders, best rank first, wait for the cases.
+    /// </summary>
+    public sealed class SettledContests : SharedStack<SettledContests.Stack>
+    {
+        public static readonly string[] Paid = ["main", "rev", "claw", "owed", "over", "late", "held", "odd"];
+
+        public sealed record Stack(ContestRun Run, IReadOnlyDictionary<string, List<PrizePayoutOrdered>> Orders,
+            IReadOnlyDictionary<string, Dictionary<string, string>> Payments) : IAsyncDisposable
+        {
+            public ValueTask DisposeAsync() => Run.DisposeAsync();
+        }
+
+        protected override async Task<Stack> StartAsync(PipelineFixture fixture)
+        {
+            var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
+            try
+            {
+                return await SettleAsync(run);
+            }
+            catch
+            {
+                await run.DisposeAsync();
+                throw;
+            }
+        }
+
+        private static async Task<Stack> SettleAsync(ContestRun run)
+        {
+            var lockAt = await run.LockTimeAsync(messagesBeforeLock: 1 + 4 * Paid.Length + 3);
+            run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
+            var lineups = new Dictionary<string, string[]> { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
+            var payments = new Dictionary<string, Dictionary<string, string>>();
+            foreach (var contestId in Paid)
+            {
+                run.Define(Fantasy(contestId, lockAt, ["g1"]));
+                payments[contestId] = lineups.Keys.ToDictionary(p => p, p => run.World.Pay(contestId, p, Fee));
+                foreach (var (player, lineup) in lineups)
+                    run.World.Submit(Entry($"s-{contestId}-{player}", contestId, player, payments[contestId][player], lineup));
+            }
+            run.Define(Fantasy("thin", lockAt, ["g1"], minEntries: 5));
+            foreach (var p in new[] { "p1", "p2" }) run.World.Submit(Entry("s-thin-" + p, "thin", p, run.World.Pay("thin", p, Fee), "qb1", "rb1"));
+            foreach (var contestId in Paid) await run.WaitForStateAsync(contestId, "LOCKED");
+            run.World.Start("g1", 2);
+            run.World.Stat("g1", 3, "qb1", "passing_yards", 750);    // 30.000
+            run.World.Stat("g1", 4, "rb1", "rushing_yards", 200);    // 20.000
+            run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);  // 10.000
+            run.World.End("g1", 6);
+            foreach (var contestId in Paid) await run.WaitForSettlementStateAsync(contestId, "SETTLED");
+            Dictionary<string, List<PrizePayoutOrdered>> orders = [];
+            await Eventually.UntilAsync(() =>
+            {
+                var ordered = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == PrizePayoutOrdered.MessageType)
+                    .Select(m => m.Body.Deserialize<PrizePayoutOrdered>(OutgoingMessage.Json)!).ToList();
+                orders = Paid.ToDictionary(c => c, c => ordered.Where(o => o.ContestId == c).OrderBy(o => o.Rank).ToList());
+                return Task.FromResult(orders.Values.All(o => o.Count == 3));
+            }, "three payout orders for each contest on payouts.due");
+            // Fees 30.00, rake 3.00, pool 27.00 at 50/30/20: 13.50, 8.10, 5.40, less 3% half-up.
+            Assert.All(orders.Values, o => Assert.Equal([("ada", 1_309L), ("bo", 786L), ("cy", 524L)], o.Select(o => (o.PlayerId, o.NetMinor))));
+            return new Stack(run, orders, payments);
+        }
+    }
+
+    private async Task<(ContestRun Run, List<PrizePayoutOrdered> Orders)> SettledAsync(string contestId)
+    {
+        var stack = await settled.GetAsync(fixture);
+        return (stack.Run, stack.Orders[contestId]);
+    }
+
+    /// <summary>The dead letters of <c>payouts.status</c> for one contest (the key the test published with).</summary>
+    private static List<OutsideWorld.Published> DeadLetters(ContestRun run, string contestId) =>
+        [.. run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Where(m => m.Key == contestId)];
+
+    /// <summary>The alerts with <paramref name="code"/> about one of <paramref name="subjects"/>.</summary>
+    private static List<OutsideWorld.Published> Alerts(ContestRun run, string code, IEnumerable<string> subjects)
+    {
+        var about = subjects.ToHashSet(StringComparer.Ordinal);
+        return [.. run.World.Read(Topics.Alerts).Where(a =>
+            a.Body.GetProperty("code").GetString() == code && about.Contains(a.Body.GetProperty("subject").GetString()!))];
+    }
+
     [Fact]
     public async Task Each_transfer_is_journalled_once_and_PAID_is_published_once_when_the_last_payout_is_paid()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, payments) = await SettleAsync(run, "main");
+        var (run, orders) = await SettledAsync("main");
+        var payments = (await settled.GetAsync(fixture)).Payments["main"];
         Assert.All(orders, o => Assert.Equal(payments[o.PlayerId], o.PaymentIntentId));
 
         Transfer(run, orders[0]);
@@ -42,10 +127,12 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         await WaitForTransitionAsync(run, "main", "PAID");
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        var transfers = (await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_sent' ORDER BY journal_id COLLATE \"C\"")).ToList();
+        var transfers = (await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_sent' AND contest_id = 'main' " +
+            "ORDER BY journal_id COLLATE \"C\"")).ToList();
         Assert.Equal(orders.Select(o => $"transfer:{o.PayoutId}").Order(StringComparer.Ordinal), transfers);
         Assert.Equal(orders.Select(o => "tr_" + o.PayoutId).Order(StringComparer.Ordinal),
-            await conn.QueryAsync<string>("SELECT transfer_id FROM settlement.payouts WHERE paid_at IS NOT NULL ORDER BY transfer_id COLLATE \"C\""));
+            await conn.QueryAsync<string>("SELECT transfer_id FROM settlement.payouts WHERE paid_at IS NOT NULL AND contest_id = 'main' " +
+                "ORDER BY transfer_id COLLATE \"C\""));
 
         var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "main").ToList();
         var toPaid = Assert.Single(timeline, m => m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "PAID");
@@ -60,14 +147,13 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "main")).ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(3 * Fee - orders.Sum(o => o.NetMinor), balances[Accounts.StripeBalance]);
         Assert.All(orders, o => Assert.Equal(0, balances[Accounts.PrizesPayable(o.PlayerId)]));
-        Assert.Empty(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
+        Assert.Empty(DeadLetters(run, "main"));
     }
 
     [Fact]
     public async Task A_reversal_reopens_the_payable_and_holds_PAID_until_the_payout_is_resolved()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "rev");
+        var (run, orders) = await SettledAsync("rev");
         var reversed = orders[0];
 
         Transfer(run, reversed);
@@ -81,7 +167,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(reversed.NetMinor, await conn.ExecuteScalarAsync<long>("SELECT reversed_minor FROM settlement.payouts WHERE payout_id = @PayoutId", reversed));
         Assert.Equal(new[] { $"reversal:{reversed.PayoutId}:500", $"reversal:{reversed.PayoutId}:{reversed.NetMinor}" }.Order(StringComparer.Ordinal),
-            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_reversed' ORDER BY journal_id COLLATE \"C\""));
+            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_reversed' AND contest_id = 'rev' " +
+                "ORDER BY journal_id COLLATE \"C\""));
         var payable = (await LedgerCheckStore.ContestBalancesAsync(conn, "rev")).Single(b => b.Account == Accounts.PrizesPayable(reversed.PlayerId));
         Assert.Equal(-reversed.NetMinor, payable.BalanceMinor);       // the prize is owed again
 
@@ -89,7 +176,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Reject(run, reversed);
         await run.WaitForSettlementStateAsync("rev", "PAID");
         await WaitForTransitionAsync(run, "rev", "PAID");
-        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType && m.Key == "rev")
+            .Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, reversed.NetMinor),
             (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
@@ -99,8 +187,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task A_prize_taken_back_after_PAID_is_withheld_as_far_as_it_came_back_and_the_books_balance()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "claw");
+        var (run, orders) = await SettledAsync("claw");
         foreach (var o in orders) Transfer(run, o);
         await run.WaitForSettlementStateAsync("claw", "PAID");
 
@@ -112,9 +199,9 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Reverse(run, taken, 200, 500);
         await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:500");
         // The clawback after PAID is a warning that says it is withheld, not a critical "owed again".
-        static bool AfterPaid(ContestPipeline.Local.Demo.OutsideWorld.Published a) => a.Body.GetProperty("code").GetString() == "reversal_after_paid";
-        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts).Any(AfterPaid), "the reversal-after-PAID alert");
-        var afterPaid = Assert.Single(run.World.Read(Topics.Alerts), AfterPaid);
+        string[] subject = [$"payout {taken.PayoutId}"];
+        await Eventually.UntilAsync(() => Alerts(run, "reversal_after_paid", subject).Count > 0, "the reversal-after-PAID alert");
+        var afterPaid = Assert.Single(Alerts(run, "reversal_after_paid", subject));
         Assert.Equal("warning", afterPaid.Body.GetProperty("severity").GetString());
         Assert.Contains("Payout took it back and withholds it", afterPaid.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
 
@@ -126,14 +213,13 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "claw"));
         Assert.Equal("PAID", await run.SettlementStateAsync("claw"));
-        Assert.Empty(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
+        Assert.Empty(DeadLetters(run, "claw"));
     }
 
     [Fact]
     public async Task A_clawback_that_falls_short_books_what_the_winner_owes_as_a_receivable_that_recoveries_pay_down()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "owed");
+        var (run, orders) = await SettledAsync("owed");
         foreach (var o in orders) Transfer(run, o);
         await run.WaitForSettlementStateAsync("owed", "PAID");
 
@@ -163,7 +249,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Equal((taken.NetMinor - 700, taken.NetMinor),
             await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor FROM settlement.payouts " +
                 "WHERE payout_id = @PayoutId", taken));
-        Assert.Single(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable'"));
+        Assert.Single(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable' AND contest_id = 'owed'"));
         // The ledger check agrees with the payouts on what she owes, and lists it.
         var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
         Assert.Empty(problems);
@@ -171,7 +257,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
 
-        var dead = Assert.Single(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)));
+        var dead = Assert.Single(DeadLetters(run, "owed"));
         Assert.Equal(PrizeClawbackShort.MessageType, dead.Type);
         var reason = dead.Headers[MessageHeaders.DeadLetterReason];
         Assert.True(reason.Contains($"owedMinor {taken.NetMinor} differs from the net prize less what came back " +
@@ -184,16 +270,14 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task A_withholding_that_names_more_than_came_back_of_the_transfer_is_dead_lettered()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "over");
+        var (run, orders) = await SettledAsync("over");
         var taken = orders[0];
         Transfer(run, taken);
         Reverse(run, taken, 300, 300);
         Reject(run, taken, withheld: taken.NetMinor, @operator: PayoutRejected.AutomaticOperator);
-        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Any(m => m.Type == PayoutRejected.MessageType),
+        await Eventually.UntilAsync(() => DeadLetters(run, "over").Any(m => m.Type == PayoutRejected.MessageType),
             "the withholding dead-lettered");
-        var reason = run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Single(m => m.Type == PayoutRejected.MessageType)
-            .Headers[MessageHeaders.DeadLetterReason];
+        var reason = DeadLetters(run, "over").Single(m => m.Type == PayoutRejected.MessageType).Headers[MessageHeaders.DeadLetterReason];
         Assert.Contains("amountMinor", reason, StringComparison.Ordinal);
         Assert.Contains("still owed to the winner", reason, StringComparison.Ordinal);
     }
@@ -201,15 +285,14 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task A_reversal_after_PAID_is_recorded_and_alerted_and_the_contest_stays_PAID()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "late");
+        var (run, orders) = await SettledAsync("late");
         foreach (var o in orders) Transfer(run, o);
         await run.WaitForSettlementStateAsync("late", "PAID");
 
         var reversed = orders[1];
         Reverse(run, reversed, 300, 300);
         await WaitForJournalAsync(run, $"reversal:{reversed.PayoutId}:300");
-        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "reversal_after_paid"),
+        await Eventually.UntilAsync(() => Alerts(run, "reversal_after_paid", [$"payout {reversed.PayoutId}"]).Count > 0,
             "the reversal-after-PAID alert");
 
         Assert.Equal("PAID", await run.SettlementStateAsync("late"));
@@ -227,8 +310,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task A_rejected_payout_is_withheld_and_counts_as_resolved_for_PAID()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "held");
+        var (run, orders) = await SettledAsync("held");
         var rejected = orders[0];
 
         Reject(run, rejected);
@@ -244,8 +326,9 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         var withheld = (await conn.QueryAsync<(string Account, long Amount)>(
             "SELECT account, amount_minor FROM settlement.postings WHERE journal_id = @id ORDER BY line", new { id = $"withheld:{rejected.PayoutId}" })).ToList();
         Assert.Equal([(Accounts.PrizesPayable(rejected.PlayerId), rejected.NetMinor), (Accounts.WithheldPrizes, -rejected.NetMinor)], withheld);
-        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE kind = 'prize_withheld'"));
-        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE kind = 'prize_withheld' AND contest_id = 'held'"));
+        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType && m.Key == "held")
+            .Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, rejected.NetMinor),
             (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "held"));
@@ -254,22 +337,21 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task A_transfer_that_differs_from_its_order_or_names_no_order_is_dead_lettered_with_its_reason()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var (orders, _) = await SettleAsync(run, "odd");
+        var (run, orders) = await SettledAsync("odd");
         var order = orders[0];
 
         Transfer(run, order with { NetMinor = order.NetMinor + 1 });
         Transfer(run, order with { PayoutId = "prize_00000000000000000000000000000000" });
         Transfer(run, orders[1]);
         await WaitForJournalAsync(run, $"transfer:{orders[1].PayoutId}");
-        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 2,
-            "the dead letters on payouts.status.dlq");
+        await Eventually.UntilAsync(() => DeadLetters(run, "odd").Count >= 2, "the dead letters on payouts.status.dlq");
 
-        var reasons = run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        var dead = DeadLetters(run, "odd");
+        var reasons = dead.Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         Assert.Equal(2, reasons.Count);
         Assert.Contains($"PrizeTransferred for payout {order.PayoutId}: amountMinor {order.NetMinor + 1} differs from the net prize ordered {order.NetMinor}", reasons);
         Assert.Contains("PrizeTransferred for payout prize_00000000000000000000000000000000: unknown payout id; Settlement ordered no such payout", reasons);
-        Assert.Equal(2, run.World.Read(Topics.Alerts).Count(a => a.Body.GetProperty("code").GetString() == "dead_letter"));
+        Assert.Equal(2, Alerts(run, "dead_letter", dead.Select(d => $"{Topics.PayoutsStatus}/{d.Headers[MessageHeaders.MessageId]}")).Count);
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE journal_id = @id", new { id = $"transfer:{order.PayoutId}" }));
@@ -279,16 +361,12 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task Refunds_of_a_cancelled_contests_entries_close_its_entry_fee_account()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement");
-        var lockAt = await run.LockTimeAsync();
-        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1");
-        run.Define(Fantasy("thin", lockAt, ["g1"], minEntries: 5));
-        foreach (var p in new[] { "p1", "p2" }) run.World.Submit(Entry("s-" + p, "thin", p, run.World.Pay("thin", p, Fee), "qb1", "rb1"));
+        var run = (await settled.GetAsync(fixture)).Run;   // "thin" was entered twice, and needed five
         await run.WaitForSettlementStateAsync("thin", "CANCELLED");
-        await Eventually.UntilAsync(() => run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType) >= 2,
-            "the refund orders");
-        var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
-            .Select(m => m.Body.Deserialize<RefundOrdered>(OutgoingMessage.Json)!).ToList();
+        List<RefundOrdered> RefundOrders() => [.. run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
+            .Select(m => m.Body.Deserialize<RefundOrdered>(OutgoingMessage.Json)!).Where(r => r.ContestId == "thin")];
+        await Eventually.UntilAsync(() => RefundOrders().Count >= 2, "the refund orders");
+        var refunds = RefundOrders();
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "thin"));   // the fees wait, refund ordered, in the contest's account
@@ -296,11 +374,12 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
 
         foreach (var r in refunds) Refunded(run, r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor);
         Refunded(run, refunds[0].RefundId, "thin", refunds[0].PlayerId, refunds[0].PaymentIntentId, refunds[0].AmountMinor);
-        await Eventually.UntilAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE refunded_at IS NOT NULL") == 2,
+        await Eventually.UntilAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE refunded_at IS NOT NULL AND contest_id = 'thin'") == 2,
             "both refunds recorded");
 
         Assert.Equal(refunds.Select(r => $"refund:{r.RefundId}").Order(StringComparer.Ordinal),
-            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'refund' ORDER BY journal_id COLLATE \"C\""));
+            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'refund' AND contest_id = 'thin' " +
+                "ORDER BY journal_id COLLATE \"C\""));
         var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "thin")).ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(0, balances[Accounts.EntryFees("thin")]);
         Assert.Equal(0, balances[Accounts.StripeBalance]);
@@ -311,15 +390,14 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
     [Fact]
     public async Task A_refund_of_a_payment_that_made_no_entry_is_two_balanced_entries_that_net_to_zero()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
+        var run = (await settled.GetAsync(fixture)).Run;
         const string payment = "pi_late_after_lock";
         var refundId = RefundOrdered.RefundIdFor(payment);
         Refunded(run, refundId, "sunday", "p9", payment, 2_500);
         Refunded(run, refundId, "sunday", "p9", payment, 2_500, messageId: "replayed:" + refundId);
         Refunded(run, "refund_other", "sunday", "p9", "pi_other", 2_500);     // not the refund id of its payment: refused
 
-        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count >= 1,
-            "the refund with a foreign refund id dead-lettered");
+        await Eventually.UntilAsync(() => DeadLetters(run, "sunday").Count >= 1, "the refund with a foreign refund id dead-lettered");
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var postings = (await conn.QueryAsync<(string JournalId, string Kind, string Account, long Amount)>("""
             SELECT j.journal_id, j.kind, p.account, p.amount_minor FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
@@ -336,7 +414,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.All(await LedgerCheckStore.ContestBalancesAsync(conn, "sunday"), b => Assert.Equal(0, b.BalanceMinor));
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Contains("refund id of PaymentIntent pi_other is refund_pi_other",
-            Assert.Single(run.World.Read(Topics.DeadLetter(Topics.PayoutsStatus))).Headers[MessageHeaders.DeadLetterReason]);
+            Assert.Single(DeadLetters(run, "sunday")).Headers[MessageHeaders.DeadLetterReason]);
     }
 
     [Fact]
@@ -359,37 +437,6 @@ public sealed class PayoutStatusTests(PipelineFixture fixture)
         Assert.Equal(["SETTLED", "PAID"], timeline.Where(m => m.Type == ContestStateChanged.MessageType).Select(m => m.Body.GetProperty("to").GetString()));
         var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((0, 0, 0, 0L, 0L), (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
-    }
-
-    /// <summary>
-    /// Runs a three-player contest to SETTLED with distinct scores, so its three prizes are
-    /// 50/30/20 of the pool; returns its payout orders, best rank first, and each player's payment.
-    /// </summary>
-    private static async Task<(List<PrizePayoutOrdered> Orders, Dictionary<string, string> Payments)> SettleAsync(ContestRun run, string contestId)
-    {
-        var lockAt = await run.LockTimeAsync();
-        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
-        run.Define(Fantasy(contestId, lockAt, ["g1"]));
-        var lineups = new Dictionary<string, string[]> { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
-        var payments = lineups.Keys.ToDictionary(p => p, p => run.World.Pay(contestId, p, Fee));
-        foreach (var (player, lineup) in lineups) run.World.Submit(Entry("s-" + player, contestId, player, payments[player], lineup));
-        await run.WaitForStateAsync(contestId, "LOCKED");
-        run.World.Start("g1", 2);
-        run.World.Stat("g1", 3, "qb1", "passing_yards", 750);    // 30.000
-        run.World.Stat("g1", 4, "rb1", "rushing_yards", 200);    // 20.000
-        run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);  // 10.000
-        run.World.End("g1", 6);
-        await run.WaitForSettlementStateAsync(contestId, "SETTLED");
-        List<PrizePayoutOrdered> orders = [];
-        await Eventually.UntilAsync(() =>
-        {
-            orders = [.. run.World.Read(Topics.PayoutsDue).Where(m => m.Type == PrizePayoutOrdered.MessageType && m.Key == contestId)
-                .Select(m => m.Body.Deserialize<PrizePayoutOrdered>(OutgoingMessage.Json)!).OrderBy(o => o.Rank)];
-            return Task.FromResult(orders.Count == 3);
-        }, "the three payout orders on payouts.due");
-        // Fees 30.00, rake 3.00, pool 27.00 at 50/30/20: 13.50, 8.10, 5.40, less 3% half-up.
-        Assert.Equal([("ada", 1_309L), ("bo", 786L), ("cy", 524L)], orders.Select(o => (o.PlayerId, o.NetMinor)));
-        return (orders, payments);
     }
 
     private static void Transfer(ContestRun run, PrizePayoutOrdered o, string? messageId = null) =>
