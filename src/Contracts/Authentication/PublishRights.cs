@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Feed;
@@ -19,8 +20,8 @@ public sealed record PublishRight(string Topic, string MessageType, IReadOnlyLis
 /// verifies against (and the one to generate broker ACLs from). A topic named here is
 /// internal: every message on it must be signed by a producer its row allows, or it is
 /// dead-lettered as unauthenticated and changes nothing. A type not listed for a topic may
-/// not be published there by anyone. Topics not named here (<c>provider.feed</c>, alerts,
-/// dead letters, canaries) are not signed.
+/// not be published there by anyone. Topics not named here (<c>provider.feed</c>, dead letters,
+/// canaries) are not signed.
 /// </summary>
 public sealed class PublishRights
 {
@@ -56,8 +57,6 @@ public sealed class PublishRights
 
     private static IEnumerable<PublishRight> Build()
     {
-        PublishRight Row(string topic, string type, params string[] producers) => new(topic, type, producers);
-
         yield return Row(Contracts.Topics.Contests, ContestDefined.MessageType, Producers.Operator);
         yield return Row(Contracts.Topics.Contests, ContestCancelRequested.MessageType, Producers.Operator);
         yield return Row(Contracts.Topics.Contests, PlayerLimitsSet.MessageType, Producers.Operator);
@@ -108,6 +107,15 @@ public sealed class PublishRights
         // A rewind is applied by the worker it names, at its start; only an operator may ask for one.
         yield return Row(Contracts.Topics.WorkerRewinds, ConsumerRewindRequested.MessageType, Producers.Operator);
 
+        foreach (var row in Reports()) yield return row;
+    }
+
+    private static PublishRight Row(string topic, string type, params string[] producers) =>
+        new(topic, type, producers);
+
+    /// <summary>What Payout, the receiver and the read model report, and every service's alerts.</summary>
+    private static IEnumerable<PublishRight> Reports()
+    {
         foreach (var type in new[]
                  {
                      PayoutStatusChanged.MessageType, PrizeTransferred.MessageType, PrizeTransferReversed.MessageType,
@@ -123,6 +131,12 @@ public sealed class PublishRights
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 
         yield return Row(Contracts.Topics.StripeEvents, StripeEventReceived.MessageType, Producers.Webhooks);
+
+        // Every service that runs unattended raises alerts, each under its own name (AlertRaised.Source, the id's
+        // prefix): the consumer checks the name against the producer whose key signed it, so no service can raise,
+        // pre-empt or silence an alert as another.
+        yield return Row(Contracts.Topics.Alerts, AlertRaised.MessageType, Producers.Ingestion, Producers.Scoring,
+            Producers.Settlement, Producers.Payout, Producers.Operations, Producers.Notifier, Producers.Webhooks);
 
         // Players' notices go to the platform: a forged one would reach players as the product's own.
         yield return Row(Contracts.Topics.Notifications, NotificationRequested.MessageType, Producers.Operations);

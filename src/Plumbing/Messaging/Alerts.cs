@@ -17,7 +17,7 @@ public static class Alerts
     {
         ArgumentNullException.ThrowIfNull(context);
         message = DeadLetters.Cut(message);
-        var id = $"alert:{source}:{code}:{dedupeKey}";
+        var id = AlertRaised.IdFor(source, code, dedupeKey);
         var cause = context.Cause ?? new Cause(id, id);
         var envelope = new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, cause.CorrelationId,
             cause.CausationId, context.Clock.GetUtcNow());

@@ -104,13 +104,13 @@ public sealed class StripeEventForwarder : IDisposable
         var environment = DeploymentEnvironments.Name(_options.Environment);
         var detail = $"event {e.Id} ({e.Type}) is {(live ? "live" : "test")}-mode and this receiver runs in " +
             $"{environment}: test money never meets live money";
-        var id = $"alert:{Source}:livemode_mismatch:{e.Id}";
+        var id = AlertRaised.IdFor(Source, "livemode_mismatch", e.Id);
         var now = _options.Clock.GetUtcNow();
         var alert = OutgoingMessage.Create(_options.AlertsTopic, Source,
             new Envelope(id, AlertRaised.MessageType, AlertRaised.SchemaVersion, e.Id, e.Id, now),
             new AlertRaised(id, Source, AlertSeverities.Critical, "livemode_mismatch", e.Id,
                 detail + "; check which Stripe account and webhook secret this endpoint is given", now));
-        var failure = await ProduceAsync(_options.AlertsTopic, KafkaClients.Message(alert), e.Id, ct);
+        var failure = await ProduceAsync(_options.AlertsTopic, KafkaClients.Message(alert, _options.Signer), e.Id, ct);
         return failure ?? Reject(WebhookOutcome.LivemodeMismatch, "livemode: " + detail);
     }
 

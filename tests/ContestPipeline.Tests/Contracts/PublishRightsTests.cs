@@ -19,12 +19,12 @@ public sealed class PublishRightsTests
     }
 
     [Fact]
-    public void Every_internal_topic_is_covered_and_the_provider_feed_alerts_dead_letters_and_canaries_are_not()
+    public void Every_internal_topic_is_covered_and_the_provider_feed_dead_letters_and_canaries_are_not()
     {
         Assert.Equal(
-            [Topics.ContestLifecycle, Topics.Contests, Topics.Entries, Topics.Games, Topics.Notifications, Topics.Operations, Topics.PayoutsControl, Topics.PayoutsDue, Topics.PayoutsStatus, Topics.Standings, Topics.StripeEvents, Topics.WorkerRewinds],
+            [Topics.Alerts, Topics.ContestLifecycle, Topics.Contests, Topics.Entries, Topics.Games, Topics.Notifications, Topics.Operations, Topics.PayoutsControl, Topics.PayoutsDue, Topics.PayoutsStatus, Topics.Standings, Topics.StripeEvents, Topics.WorkerRewinds],
             PublishRights.Pipeline.Topics.Order(StringComparer.Ordinal));
-        Assert.All(new[] { Topics.ProviderFeed, Topics.Alerts, Topics.Canary, Topics.DeadLetter(Topics.PayoutsDue) },
+        Assert.All(new[] { Topics.ProviderFeed, Topics.Canary, Topics.DeadLetter(Topics.PayoutsDue) },
             t => Assert.False(PublishRights.Pipeline.Covers(t), t));
     }
 

@@ -69,9 +69,9 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     [Fact]
     public async Task A_critical_alert_reaches_the_operators_mailbox()
     {
-        var id = "alert:test:payouts_stuck:" + Guid.NewGuid().ToString("N")[..8];
-        Stack.World.PublishAs(null, Topics.Alerts, "test", AlertRaised.MessageType, id,
-            new AlertRaised(id, "test", AlertSeverities.Critical, "payouts_stuck", "payouts", "No payout has moved for an hour.",
+        var id = "alert:payout:payouts_stuck:" + Guid.NewGuid().ToString("N")[..8];
+        Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, id,
+            new AlertRaised(id, "payout", AlertSeverities.Critical, "payouts_stuck", "payouts", "No payout has moved for an hour.",
                 DateTimeOffset.UtcNow));
         var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
                 (m.TextBody ?? "").Contains("No payout has moved for an hour.", StringComparison.Ordinal)), m => m is not null,
@@ -89,17 +89,17 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     public async Task A_warning_reaches_only_the_operators_who_take_warnings_and_an_info_alert_is_not_emailed()
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        var info = "alert:test:restore_reconciled:" + suffix;
-        Stack.World.PublishAs(null, Topics.Alerts, "test", AlertRaised.MessageType, info,
-            new AlertRaised(info, "test", AlertSeverities.Info, "restore_reconciled", "restore", $"Reconciled {suffix}.",
+        var info = "alert:payout:restore_reconciled:" + suffix;
+        Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, info,
+            new AlertRaised(info, "payout", AlertSeverities.Info, "restore_reconciled", "restore", $"Reconciled {suffix}.",
                 DateTimeOffset.UtcNow));
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.alerts WHERE alert_id = @info", new { info }) == 1, "the info alert recorded");
         // Operators' notifications share one key (one partition): any the info alert asked for is logged before the
         // warning's is delivered.
-        var warning = "alert:test:payout_held_review:" + suffix;
-        Stack.World.PublishAs(null, Topics.Alerts, "test", AlertRaised.MessageType, warning,
-            new AlertRaised(warning, "test", AlertSeverities.Warning, "payout_held_review", "prize_" + suffix,
+        var warning = "alert:payout:payout_held_review:" + suffix;
+        Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, warning,
+            new AlertRaised(warning, "payout", AlertSeverities.Warning, "payout_held_review", "prize_" + suffix,
                 $"Payout prize_{suffix} waits for an operator's release.", DateTimeOffset.UtcNow));
         var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
                 (m.TextBody ?? "").Contains($"prize_{suffix} waits", StringComparison.Ordinal)), m => m is not null,
@@ -112,17 +112,36 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     }
 
     [Fact]
-    public async Task An_alert_sent_first_under_a_critical_ones_id_does_not_keep_it_from_paging()
+    public async Task An_alert_under_another_services_name_or_id_is_refused_and_one_sent_first_under_its_id_does_not_keep_it_from_paging()
     {
-        // Alerts are open to every process: one sends a harmless info under the id, and the message id, the
-        // genuine critical alert is about to take; the genuine one still lands and pages.
+        // Alerts are signed: Ingestion's key raises no alert as Payout (to page with its own text), and takes no id of
+        // Payout's under its own name (to answer a genuine critical alert first with a harmless one).
         var id = "alert:payout:second_transfer:" + Guid.NewGuid().ToString("N")[..8];
-        Stack.World.PublishAs(null, Topics.Alerts, "payout", AlertRaised.MessageType, id,
+        string[] forged = ["forged-source:" + id, "forged-id:" + id];
+        Stack.World.PublishAs(Producers.Ingestion, Topics.Alerts, "payout", AlertRaised.MessageType, forged[0],
+            new AlertRaised(id, "payout", AlertSeverities.Critical, "second_transfer", "payouts", $"[forged] {id}",
+                DateTimeOffset.UtcNow));
+        Stack.World.PublishAs(Producers.Ingestion, Topics.Alerts, "ingestion", AlertRaised.MessageType, forged[1],
+            new AlertRaised(id, "ingestion", AlertSeverities.Info, "second_transfer", "payouts", "All is well.",
+                DateTimeOffset.UtcNow));
+        var dead = await Eventually.UntilAsync(() => Stack.World.Read(Topics.DeadLetter(Topics.Alerts))
+                .Where(m => forged.Contains(m.Headers[MessageHeaders.MessageId])).ToList(), d => d.Count == 2,
+            "both forged alerts dead-lettered", TimeSpan.FromSeconds(60));
+        Assert.All(dead, d => Assert.Contains($"was signed by {Producers.Ingestion}: a service raises alerts only under its own name",
+            d.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal));
+        // Each refusal is itself a critical alert, Operations' own.
+        await Eventually.UntilAsync(() => Stack.World.Read(Topics.Alerts).Count(a => a.Body.GetProperty("code").GetString() == "dead_letter"
+                && a.Body.GetProperty("severity").GetString() == AlertSeverities.Critical
+                && forged.Any(f => a.Body.GetProperty("subject").GetString()!.StartsWith($"{Topics.Alerts}/{f}", StringComparison.Ordinal))),
+            n => n == 2, "a critical alert for each refusal", TimeSpan.FromSeconds(60));
+
+        // The service itself may send twice under one id (a harmless info first): the genuine critical one still pages.
+        Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, id,
             new AlertRaised(id, "payout", AlertSeverities.Info, "second_transfer", "payouts", "All is well.",
                 DateTimeOffset.UtcNow));
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.alerts WHERE alert_id = @id", new { id }) == 1, "the info alert recorded");
-        Stack.World.PublishAs(null, Topics.Alerts, "payout", AlertRaised.MessageType, id,
+        Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, id,
             new AlertRaised(id, "payout", AlertSeverities.Critical, "second_transfer", "payouts",
                 $"A second transfer went out for {id}.", DateTimeOffset.UtcNow));
 
@@ -134,6 +153,9 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             "SELECT severity FROM operations.alerts WHERE alert_id = @id", new { id = id + "#critical" }));
         Assert.Equal("info", await Stack.ScalarAsync<string>(
             "SELECT severity FROM operations.alerts WHERE alert_id = @id", new { id }));
+        Assert.Equal(0, await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.alerts WHERE message LIKE '[forged]%'"));
+        Assert.DoesNotContain(Stack.Smtp.Messages(), m => (m.TextBody ?? "").Contains("[forged]", StringComparison.Ordinal));
     }
 
     [Fact]
