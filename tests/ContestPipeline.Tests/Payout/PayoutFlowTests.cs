@@ -19,11 +19,20 @@ namespace ContestPipeline.Tests.Payout;
 /// <summary>
 /// The payout worker as a real process against the Stripe-compatible server over HTTP, the
 /// local broker and Postgres, with Stripe's events coming back through the real webhook
-/// receiver. Orders are published as Settlement publishes them.
+/// receiver. Orders are published as Settlement publishes them. The cases that need no crash,
+/// balance or setting of their own share one run (<see cref="SharedRun"/>), each with its own
+/// contest and players, reading what it asserts by its payout, transfer or key.
 /// </summary>
 [Collection(PipelineCollectionC.Name)]
-public sealed class PayoutFlowTests(PipelineFixture fixture)
+public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.SharedRun shared)
+    : IClassFixture<PayoutFlowTests.SharedRun>
 {
+    /// <summary>The class's shared run: the payout worker with the default settings and a balance of 10,000.00.</summary>
+    public sealed class SharedRun : SharedStack<PayoutRun>
+    {
+        protected override Task<PayoutRun> StartAsync(PipelineFixture fixture) => StartRunAsync(fixture);
+    }
+
     private static readonly Dictionary<string, string?> FastRetries = new()
     {
         [PayoutOptions.Settings.RetryDelayBaseMs] = "200",
@@ -35,7 +44,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "0",
     };
 
-    private sealed class PayoutRun : IAsyncDisposable
+    public sealed class PayoutRun : IAsyncDisposable
     {
         public required ContestRun Run { get; init; }
         public required LocalWebhooks Webhooks { get; init; }
@@ -49,8 +58,14 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         }
     }
 
-    private async Task<PayoutRun> StartAsync(string? crashAt = null, long balance = 1_000_000,
-        Dictionary<string, string?>? settings = null)
+    private Task<PayoutRun> StartAsync(string? crashAt = null, long balance = 1_000_000,
+        Dictionary<string, string?>? settings = null) => StartRunAsync(fixture, crashAt, balance, settings);
+
+    /// <summary>The shared run, which the case does not dispose.</summary>
+    private Task<PayoutRun> SharedAsync() => shared.GetAsync(fixture);
+
+    private static async Task<PayoutRun> StartRunAsync(PipelineFixture fixture, string? crashAt = null,
+        long balance = 1_000_000, Dictionary<string, string?>? settings = null)
     {
         var run = await ContestRun.StartEmptyAsync(fixture, 11);
         var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
@@ -102,13 +117,18 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         }
     }
 
+    /// <summary>What Payout reported on <c>payouts.status</c> about one payout.</summary>
+    private static List<OutsideWorld.Published> Status(PayoutRun r, string payoutId) =>
+        [.. r.World.Read(Topics.PayoutsStatus).Where(m => m.Body.ValueKind == JsonValueKind.Object
+            && m.Body.TryGetProperty("payoutId", out var id) && id.GetString() == payoutId)];
+
     private static List<RecordedTransfer> TransfersOf(PayoutRun r, string payoutId) =>
         [.. r.Stripe.Ledger().Transfers.Where(t => t.Metadata.GetValueOrDefault("payout_id") == payoutId)];
 
     [Fact]
     public async Task A_winner_with_an_account_is_paid_once_with_the_payout_id_as_key_and_transfer_group_the_contest()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         var account = await r.World.SignUpForPayoutsAsync("ada");
         var order = Order("c1", "ada", 2_619);
         Publish(r, order);
@@ -117,9 +137,9 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
         Assert.Equal((2_619L, "usd", account, "c1", order.PayoutId), (transfer.Amount, transfer.Currency, transfer.Destination, transfer.TransferGroup, transfer.IdempotencyKey));
-        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferred.MessageType),
+        await Eventually.UntilAsync(() => Status(r, order.PayoutId).Any(m => m.Type == PrizeTransferred.MessageType),
             "PrizeTransferred on payouts.status");
-        var paid = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
+        var paid = Assert.Single(Status(r, order.PayoutId), m => m.Type == PrizeTransferred.MessageType);
         Assert.Equal(transfer.Id, paid.Body.GetProperty("transferId").GetString());
         Assert.Equal(2_619, paid.Body.GetProperty("amountMinor").GetInt64());
     }
@@ -224,12 +244,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     [Fact]
     public async Task The_same_transfer_event_delivered_three_times_is_applied_once()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         await r.World.SignUpForPayoutsAsync("kim");
         var order = Order("c10", "kim", 1_234);
         Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
-        var created = r.Stripe.Events().Single(e => e.Type == "transfer.created");
+        var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
+        var created = r.Stripe.Events().Single(e => e.Type == "transfer.created" && e.ObjectId == transfer.Id);
         r.Stripe.RedeliverEvent(created.Id);
         r.Stripe.RedeliverEvent(created.Id);
         await Eventually.UntilAsync(() => r.Stripe.WebhookDeliveries().Count(d => d.EventId == created.Id && d.Status == 200) == 3,
@@ -247,13 +268,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await r.Run.ReadToEndAsync();
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
             Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created));
-        Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferred.MessageType);
+        Assert.Single(Status(r, order.PayoutId), m => m.Type == PrizeTransferred.MessageType);
     }
 
     [Fact]
     public async Task A_reversed_transfer_is_reported_once_fails_the_payout_and_a_rejection_withholds_what_came_back()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         await r.World.SignUpForPayoutsAsync("lee");
         var order = Order("c11", "lee", 3_000);
         Publish(r, order);
@@ -262,26 +283,26 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
 
         // Someone reverses part of the transfer on Stripe; Stripe says so, twice.
         await r.World.StripeClient.CreateTransferReversalAsync(transfer.Id, new(1_000), "reverse-lee");
-        var reversed = r.Stripe.Events().Single(e => e.Type == "transfer.reversed");
+        var reversed = r.Stripe.Events().Single(e => e.Type == "transfer.reversed" && e.ObjectId == transfer.Id);
         r.Stripe.RedeliverEvent(reversed.Id);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Failed);
         // A late event about the same transfer does not make it paid again.
         r.Stripe.EmitEvent("transfer.updated", transfer.Id);
         await DecideAsync(r, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only replay the reversed transfer
-        await Eventually.UntilAsync(() => Task.FromResult(r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Count == 1),
-            "the release dead-lettered", TimeSpan.FromSeconds(20));
+        List<OutsideWorld.Published> Refused() => [.. r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Where(m => m.Key == order.ContestId)];
+        await Eventually.UntilAsync(() => Task.FromResult(Refused().Count == 1), "the release dead-lettered", TimeSpan.FromSeconds(20));
         await DecideAsync(r, order, PayoutReviewDecided.Reject, "d4");
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Rejected);
 
-        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
+        await Eventually.UntilAsync(() => Status(r, order.PayoutId).Any(m => m.Type == PayoutRejected.MessageType),
             "PayoutRejected");
-        var status = r.World.Read(Topics.PayoutsStatus);
+        var status = Status(r, order.PayoutId);
         var back = Assert.Single(status, m => m.Type == PrizeTransferReversed.MessageType);
         Assert.Equal((1_000L, 1_000L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
         Assert.Single(status, m => m.Type == PrizeTransferred.MessageType);
         Assert.Equal(1_000, Assert.Single(status, m => m.Type == PayoutRejected.MessageType).Body.GetProperty("amountMinor").GetInt64());
         Assert.Single(TransfersOf(r, order.PayoutId));
-        var refused = Assert.Single(r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)));
+        var refused = Assert.Single(Refused());
         Assert.Contains("its transfer was reversed", refused.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
     }
 
@@ -409,7 +430,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     [Fact]
     public async Task A_payout_above_the_review_threshold_is_held_until_an_operator_releases_it_and_a_rejected_one_is_never_sent()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         await r.World.SignUpForPayoutsAsync("di");
         await r.World.SignUpForPayoutsAsync("ed");
         var big = Order("c4", "di", 60_000);
@@ -426,7 +447,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
         await WaitForStateAsync(r, other.PayoutId, PayoutStatusNames.Rejected);
         Assert.Equal(60_000, Assert.Single(TransfersOf(r, big.PayoutId)).Amount);
         Assert.Empty(TransfersOf(r, other.PayoutId));
-        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PayoutRejected.MessageType),
+        await Eventually.UntilAsync(() => Status(r, other.PayoutId).Any(m => m.Type == PayoutRejected.MessageType),
             "PayoutRejected on payouts.status");
     }
 
@@ -467,7 +488,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     [Fact]
     public async Task Stripe_answering_500s_and_dropping_a_created_transfer_still_gives_exactly_one_transfer()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         await r.World.SignUpForPayoutsAsync("gus");
         // The client retries within one round; these outlast a round, then the transfer is made but its answer lost.
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "POST", "/v1/transfers", Count: 6));
@@ -481,7 +502,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     [Fact]
     public async Task A_disputed_entry_fee_freezes_its_prize_until_the_dispute_is_won()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         await r.World.SignUpForPayoutsAsync("hal");
         var payment = r.World.Pay("c7", "hal", 1_000);
         var dispute = r.Stripe.CreateDispute(payment);
@@ -502,16 +523,17 @@ public sealed class PayoutFlowTests(PipelineFixture fixture)
     [Fact]
     public async Task A_refund_order_delivered_twice_refunds_once_and_reports_it()
     {
-        await using var r = await StartAsync();
+        var r = await SharedAsync();
         var payment = r.World.Pay("c8", "ivy", 1_000);
         var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD", "contest cancelled");
         r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
         r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
-        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType),
-            "EntryFeeRefunded on payouts.status");
-        var refund = Assert.Single(r.Stripe.Ledger().Refunds);
+        List<OutsideWorld.Published> Refunded() => [.. r.World.Read(Topics.PayoutsStatus).Where(m => m.Type == EntryFeeRefunded.MessageType
+            && m.Body.GetProperty("refundId").GetString() == order.RefundId)];
+        await Eventually.UntilAsync(() => Refunded().Count > 0, "EntryFeeRefunded on payouts.status");
+        var refund = Assert.Single(r.Stripe.Ledger().Refunds, f => f.PaymentIntent == payment);
         Assert.Equal((payment, 1_000L, order.RefundId), (refund.PaymentIntent, refund.Amount, refund.IdempotencyKey));
-        Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == EntryFeeRefunded.MessageType);
+        Assert.Single(Refunded());
     }
 
     /// <summary>A decision as cpctl sends it: naming the hold it decides and the payout's version, as they are now.</summary>
