@@ -78,6 +78,19 @@ public sealed class PayoutHarness : IAsyncDisposable
         return _current = Run.StartWorker("payout", crashAt, _env);
     }
 
+    /// <summary>
+    /// Stops the payout worker (SIGTERM) and starts it again under <see cref="Open"/> changed by
+    /// <paramref name="settings"/>: one deployment for cases that differ only in the worker's settings.
+    /// </summary>
+    public async Task RestartWorkerAsync(IReadOnlyDictionary<string, string?> settings)
+    {
+        if (_current is not null) await StopWorkerAsync();
+        _env.Clear();
+        foreach (var (k, v) in Open) _env[k] = v;
+        foreach (var (k, v) in settings) _env[k] = v;
+        StartWorker();
+    }
+
     /// <summary>Stops the payout worker the harness runs (SIGTERM), as an operator stops it before a restore.</summary>
     public async Task StopWorkerAsync()
     {

@@ -12,16 +12,29 @@ namespace ContestPipeline.Tests.Payout;
 /// real process: each limit and suspicious pattern holds and resumes (by itself when the
 /// time comes, or by an operator's release of that hold); a release applies to the hold it
 /// released, so a refund or dispute that arrives later freezes the prize again; a stale,
-/// replayed or re-driven decision or money order is refused with its reason.
+/// replayed or re-driven decision or money order is refused with its reason. The limit cases
+/// share one deployment (<see cref="LimitsHarness"/>), the worker restarted with each case's
+/// settings, and each pays a recipient of its own.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
-public sealed class PayoutHoldTests(PipelineFixture fixture)
+public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.LimitsHarness limits)
+    : IClassFixture<PayoutHoldTests.LimitsHarness>
 {
+    /// <summary>The deployment the limit cases share, with no worker until a case starts it with its settings.</summary>
+    public sealed class LimitsHarness : SharedStack<PayoutHarness>
+    {
+        protected override Task<PayoutHarness> StartAsync(PipelineFixture fixture) =>
+            PayoutHarness.StartAsync(fixture, startWorker: false);
+    }
+
     private const string Big = "50000";
 
     public sealed record LimitCase(string Name, Dictionary<string, string?> Settings, long FirstMinor, long SecondMinor, string Hold, string Reason, string Resume)
     {
         public override string ToString() => Name;
+
+        /// <summary>The case's own recipient and contests on the shared deployment.</summary>
+        public string Slug => new([.. Name.Where(char.IsAsciiLetterOrDigit).Take(14)]);
     }
 
     private const string Release = "release";
@@ -55,16 +68,18 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
     [MemberData(nameof(Limits))]
     public async Task Every_limit_and_pattern_holds_and_resumes(LimitCase c)
     {
-        await using var h = await PayoutHarness.StartAsync(fixture, c.Settings);
-        await h.World.SignUpForPayoutsAsync("lim");
-        await h.WaitForRecipientAsync("lim");
-        var first = PayoutHarness.Order("l1", "lim", Math.Max(c.FirstMinor, 1));
+        var h = await limits.GetAsync(fixture);
+        await h.RestartWorkerAsync(c.Settings);
+        var player = "lim-" + c.Slug;
+        await h.World.SignUpForPayoutsAsync(player);
+        await h.WaitForRecipientAsync(player);
+        var first = PayoutHarness.Order("l1-" + c.Slug, player, Math.Max(c.FirstMinor, 1));
         if (c.FirstMinor > 0)
         {
             h.Publish(first);
             await h.WaitForStateAsync(first.PayoutId, PayoutStatusNames.Paid);
         }
-        var second = PayoutHarness.Order("l2", "lim", c.SecondMinor);
+        var second = PayoutHarness.Order("l2-" + c.Slug, player, c.SecondMinor);
         h.Publish(second);
 
         await h.WaitForStateAsync(second.PayoutId, c.Hold);
@@ -82,7 +97,8 @@ public sealed class PayoutHoldTests(PipelineFixture fixture)
                 await h.ExecuteAsync("UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
                 break;
             case AccountAges:
-                await h.ExecuteAsync("UPDATE payout.recipients SET account_created_at = account_created_at - interval '31 days' WHERE player_id = 'lim'");
+                await h.ExecuteAsync("UPDATE payout.recipients SET account_created_at = account_created_at - interval '31 days' " +
+                    "WHERE player_id = @player", new { player });
                 await h.ExecuteAsync("UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
                 break;
         }
