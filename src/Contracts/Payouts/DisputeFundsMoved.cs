@@ -27,6 +27,12 @@ public sealed record DisputeFundsMoved(
     /// <summary>Stripe's statuses of a dispute that is over.</summary>
     public static readonly IReadOnlyList<string> ClosedStatuses = [WonStatus, "lost", "warning_closed"];
 
+    /// <summary>
+    /// Whether Stripe's <paramref name="status"/> closes the dispute against the platform: what it withdrew is lost.
+    /// </summary>
+    public static bool ClosedAgainst(string status) =>
+        status != WonStatus && ClosedStatuses.Contains(status, StringComparer.Ordinal);
+
     /// <summary>One message per state of the dispute: its status and how many transactions it lists.</summary>
     public static string MessageIdFor(string disputeId, string status, int transactions) =>
         $"dispute:{disputeId}:{status}:{transactions}";

@@ -36,9 +36,7 @@ public sealed class DisputeFundsMovedHandler : MessageHandler<DisputeFundsMoved>
                 [new Posting(Accounts.DisputedFunds, withdrawn), new Posting(Accounts.DisputeFees, fee),
                     new Posting(Accounts.StripeBalance, new Money(checked(t.AmountMinor - t.FeeMinor), currency))]));
         }
-        var closedLost = dispute.Status != DisputeFundsMoved.WonStatus
-            && DisputeFundsMoved.ClosedStatuses.Contains(dispute.Status);
-        if (!closedLost) return;
+        if (!DisputeFundsMoved.ClosedAgainst(dispute.Status)) return;
         var held = new Money(-dispute.Transactions.Sum(t => t.AmountMinor), currency);
         if (held.MinorUnits == 0) return;
         await JournalStore.PostAsync(context, new JournalEntry(DisputeJournal.LostId(dispute.DisputeId), null,
