@@ -42,6 +42,9 @@ public static class IngestionLimits
     public const long GuaranteedPoolMinorMin = 1;
     /// <summary>10,000,000.00 in a two-digit currency.</summary>
     public const long GuaranteedPoolMinorMax = 1_000_000_000;
+
+    /// <summary>The longest sponsor id a guaranteed pool names (it becomes part of a ledger account's name).</summary>
+    public const int SponsorIdLengthMax = 64;
     public const int PlatformFeeBpMax = 2_000;
     /// <summary>Seven days.</summary>
     public const int StatCorrectionWindowMinutesMax = 10_080;

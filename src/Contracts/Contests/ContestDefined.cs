@@ -157,10 +157,13 @@ public static class PrizeTableKinds
 
 /// <summary>
 /// Where the prize pool comes from: <c>rake</c>, entry fees less <see cref="RakeBp"/> (the
-/// house take); or <c>guaranteed</c>, a fixed <see cref="GuaranteedMinor"/> (the platform
-/// covers any shortfall).
+/// house take); or <c>guaranteed</c>, a fixed <see cref="GuaranteedMinor"/> whose shortfall (the overlay) the platform
+/// covers, or, when <see cref="Sponsor"/> names one, the sponsor: the ledger books that overlay to the sponsor's
+/// funding account (<c>sponsor:&lt;id&gt;:funding</c>, what the platform invoices them), not to the platform's
+/// overlay expense. Only a guaranteed pool has a sponsor; written without the field when it has none.
 /// </summary>
-public sealed record PoolRule(string Mode, int RakeBp = 0, long GuaranteedMinor = 0);
+public sealed record PoolRule(string Mode, int RakeBp = 0, long GuaranteedMinor = 0,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Sponsor = null);
 
 public static class PoolModes
 {

@@ -4,10 +4,12 @@ namespace ContestPipeline.Operations.Queries.Revenue;
 /// What the platform earned and spent in one group (a day, a month, a contest) and currency, in minor units, each a
 /// positive amount: the rake, platform fees on prizes, the house take of a guaranteed pool, prizes an operator
 /// withheld, the overlay the platform added to guaranteed pools, and what disputes cost (Stripe's dispute fees and the
-/// payments lost to disputes). <see cref="NetMinor"/> is the first four less the last two.
+/// payments lost to disputes). <see cref="NetMinor"/> is the first four less the next two. <see
+/// cref="SponsorSpendMinor"/> is the overlay sponsors funded (invoiced to them): shown, not the platform's cost.
 /// </summary>
 public sealed record RevenueLine(string GroupKey, string Currency, long RakeMinor, long PlatformFeesMinor,
-    long HouseTakeMinor, long WithheldPrizesMinor, long OverlayMinor, long DisputeCostsMinor = 0)
+    long HouseTakeMinor, long WithheldPrizesMinor, long OverlayMinor, long DisputeCostsMinor = 0,
+    long SponsorSpendMinor = 0)
 {
     public long NetMinor =>
         checked(RakeMinor + PlatformFeesMinor + HouseTakeMinor + WithheldPrizesMinor - OverlayMinor

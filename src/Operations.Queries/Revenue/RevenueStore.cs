@@ -12,7 +12,7 @@ namespace ContestPipeline.Operations.Queries.Revenue;
 /// </summary>
 public static class RevenueStore
 {
-    /// <summary>The accounts a revenue report reads, in the order it shows them.</summary>
+    /// <summary>The accounts a revenue report reads, in the order it shows them, and every sponsor's funding.</summary>
     public static readonly string[] StreamAccounts =
     [
         Accounts.RakeRevenue, Accounts.FeeRevenue, Accounts.HouseTake, Accounts.WithheldPrizes, Accounts.OverlayExpense,
@@ -29,18 +29,18 @@ public static class RevenueStore
             SELECT {GroupExpression(by)} AS GroupKey, p.account AS Account, p.currency AS Currency,
                    sum(p.amount_minor)::bigint AS AmountMinor
             FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
-            WHERE p.account = ANY(@accounts)
+            WHERE (p.account = ANY(@accounts) OR p.account LIKE @sponsors)
               AND (@from::timestamptz IS NULL OR j.recorded_at >= @from)
               AND (@to::timestamptz IS NULL OR j.recorded_at < @to)
             GROUP BY 1, 2, 3
-            """, new { accounts = StreamAccounts, from, to })];
+            """, new { accounts = StreamAccounts, sponsors = Accounts.SponsorFundingLike, from, to })];
 
     /// <summary>The stream accounts' balances over the whole book, per currency.</summary>
     public static async Task<IReadOnlyList<RevenuePosting>> BalancesAsync(NpgsqlConnection connection) =>
         [.. await connection.QueryAsync<RevenuePosting>("""
             SELECT '' AS GroupKey, account AS Account, currency AS Currency, sum(amount_minor)::bigint AS AmountMinor
-            FROM settlement.postings WHERE account = ANY(@accounts) GROUP BY account, currency
-            """, new { accounts = StreamAccounts })];
+            FROM settlement.postings WHERE account = ANY(@accounts) OR account LIKE @sponsors GROUP BY account, currency
+            """, new { accounts = StreamAccounts, sponsors = Accounts.SponsorFundingLike })];
 
     private static string GroupExpression(RevenueGrouping by) => by switch
     {

@@ -86,7 +86,8 @@ public static class ContestForm
             L("entryFeeMinor"), I("minEntries"), I("maxEntries"), I("maxEntriesPerPlayer"), lockAt,
             [.. T("gameIds").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)], rules,
             I("lineupSize"), new PrizeTable(table, percentages),
-            new PoolRule(T("poolMode"), I("rakeBp"), L("guaranteedMinor")), I("platformFeeBp"),
+            new PoolRule(T("poolMode"), I("rakeBp"), L("guaranteedMinor"),
+                T("sponsor") is { Length: > 0 } sponsor ? sponsor : null), I("platformFeeBp"),
             I("statCorrectionWindowMinutes"));
     }
 

@@ -261,11 +261,14 @@ public static class ContestPages
         var settled = contest.Settled is null ? null
             : JsonSerializer.Deserialize<ContestSettled>(contest.Settled, OutgoingMessage.Json);
         var paidOnStripe = payouts.Where(p => p.State == "paid").Sum(p => p.NetMinor - p.ReversedMinor);
+        var sponsor = contest.Definition is null ? null
+            : JsonSerializer.Deserialize<ContestDefined>(contest.Definition, OutgoingMessage.Json)?.Pool?.Sponsor;
         var money = Table(["", "Amount"],
         [
             ["Entries", Number(entryCount)], ["Entry fees", Amount(settled?.EntryFeesMinor ?? fees, cur)],
             ["Rake", settled is null ? "" : Amount(settled.RakeMinor, cur)],
-            ["Overlay (platform)", settled is null ? "" : Amount(settled.OverlayMinor, cur)],
+            [sponsor is null ? "Overlay (platform)" : $"Overlay (sponsor {Encode(sponsor)})",
+                settled is null ? "" : Amount(settled.OverlayMinor, cur)],
             ["House take", settled is null ? "" : Amount(settled.HouseTakeMinor, cur)],
             ["Pool", settled is null ? "" : Amount(settled.PoolMinor, cur)],
             ["Prizes (net)", settled is null ? "" : Amount(settled.PrizesNetMinor, cur)],
@@ -414,7 +417,9 @@ public static class ContestPages
               <option{Sel(V("poolMode"), "guaranteed")}>guaranteed</option></select></label>
                <label>rake bp <input name="rakeBp" size="5" value="{Encode(V("rakeBp", "1000"))}"></label>
                <label>guaranteed (minor) <input name="guaranteedMinor" size="8"
-                 value="{Encode(V("guaranteedMinor", "0"))}"></label></p>
+                 value="{Encode(V("guaranteedMinor", "0"))}"></label>
+               <label>sponsor (funds the overlay; blank: the platform) <input name="sponsor" size="12"
+                 value="{Encode(V("sponsor"))}"></label></p>
             <p><label>Platform fee on prizes (bp) <input name="platformFeeBp" size="5"
               value="{Encode(V("platformFeeBp", "300"))}"></label>
                <label>Correction window (minutes) <input name="statCorrectionWindowMinutes" size="5"

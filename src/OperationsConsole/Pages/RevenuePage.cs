@@ -39,7 +39,7 @@ public static class RevenuePage
                 value="{Encode(to)}"> <button>Show</button> <a href="{Encode(csv)}" id="revenue-csv">Download CSV</a>
                 </form>
                 {Table([q.By.ToString(), "Rake", "Platform fees", "House take", "Withheld prizes", "Overlay",
-                    "Disputes", "Net"],
+                    "Disputes", "Net", "Sponsors funded"],
                     lines.Concat(totals).Select(Row), "revenue")}
                 {reconciled}
                 """;
@@ -93,6 +93,7 @@ public static class RevenuePage
         Encode(l.GroupKey), Amount(l.RakeMinor, l.Currency), Amount(l.PlatformFeesMinor, l.Currency),
         Amount(l.HouseTakeMinor, l.Currency), Amount(l.WithheldPrizesMinor, l.Currency),
         Amount(l.OverlayMinor, l.Currency), Amount(l.DisputeCostsMinor, l.Currency), Amount(l.NetMinor, l.Currency),
+        Amount(l.SponsorSpendMinor, l.Currency),
     ];
 
     private static string Options(RevenueGrouping chosen) => string.Concat(Enum.GetValues<RevenueGrouping>().Select(g =>

@@ -130,6 +130,23 @@ public static class ContestValidator
         }
     }
 
+    /// <summary>
+    /// A sponsor id names a ledger account (sponsor:&lt;id&gt;:funding): lower-case letters, digits, _ and -.
+    /// </summary>
+    private static void Sponsor(string sponsor, List<string> reasons)
+    {
+        if (sponsor.Length is 0 or > SponsorIdLengthMax)
+            reasons.Add($"pool.sponsor is {Show.N(sponsor.Length)} characters; it must be 1 to " +
+                $"{Show.N(SponsorIdLengthMax)}");
+        var bad = sponsor.AsSpan().IndexOfAnyExcept(SponsorChars);
+        if (bad >= 0)
+            reasons.Add($"pool.sponsor {Show.Quote(sponsor)} has {Show.Quote(sponsor[bad].ToString())} at index " +
+                $"{bad}; only a-z, 0-9, '_' and '-' are allowed");
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SponsorChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyz0123456789_-");
+
     private static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or ':' or '-';
 
     private static void Title(string? title, List<string> reasons)
@@ -549,6 +566,9 @@ public static class ContestValidator
                         $"{Show.N(RakeBpMax)} bp");
                 if (pool.GuaranteedMinor != 0)
                     reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} must be 0 for a rake pool");
+                if (pool.Sponsor is not null)
+                    reasons.Add($"pool.sponsor {Show.Quote(pool.Sponsor)} is only for a '{PoolModes.Guaranteed}' " +
+                        "pool; a rake pool has no overlay for a sponsor to fund");
                 // Fixed amounts are a promise of exact money, which only a guarantee can keep: a rake pool's size is
                 // not known until the contest locks.
                 if (def.PrizeTable?.Kind == PrizeTableKinds.FixedAmounts)
@@ -565,6 +585,7 @@ public static class ContestValidator
                     reasons.Add($"pool.guaranteedMinor {Show.N(pool.GuaranteedMinor)} is not the {Show.N(total)} " +
                         "that prizeTable.amounts total (each row's amountMinor times its number of places); a " +
                         "fixed_amounts table pays exactly its guarantee");
+                if (pool.Sponsor is not null) Sponsor(pool.Sponsor, reasons);
                 break;
             case null:
                 reasons.Add("pool.mode is missing");

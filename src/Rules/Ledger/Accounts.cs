@@ -32,6 +32,22 @@ public static class Accounts
     public const string DisputeFees = "platform:dispute_fees";
     /// <summary>Payments taken back by disputes the platform lost: an expense.</summary>
     public const string DisputeLosses = "platform:dispute_losses";
+    /// <summary>
+    /// What a sponsor's guaranteed contests drew beyond their entry fees (their overlays): the platform paid those
+    /// prizes from its balance like any other, and this is what it invoices the sponsor.
+    /// </summary>
+    public static string SponsorFunding(string sponsorId) => $"{SponsorPrefix}{sponsorId}{SponsorFundingSuffix}";
+
+    /// <summary>Whether <paramref name="account"/> is a sponsor's funding account.</summary>
+    public static bool IsSponsorFunding(string account) =>
+        account.StartsWith(SponsorPrefix, StringComparison.Ordinal)
+        && account.EndsWith(SponsorFundingSuffix, StringComparison.Ordinal);
+
+    /// <summary>Every sponsor's funding account, as a SQL LIKE pattern.</summary>
+    public const string SponsorFundingLike = SponsorPrefix + "%" + SponsorFundingSuffix;
+
+    private const string SponsorPrefix = "sponsor:";
+    private const string SponsorFundingSuffix = ":funding";
     public static string EntryFees(string contestId) => $"contest:{contestId}:entry_fees";
     public static string PrizePool(string contestId) => $"contest:{contestId}:prize_pool";
     public static string PrizesPayable(string playerId) => $"player:{playerId}:prizes_payable";

@@ -62,8 +62,11 @@ public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool,
 
         // Fees kept leave the contest's entry-fee account: the rake, and a guaranteed pool's
         // excess, to the platform (the breakdown's HouseTake covers both); the rest, plus any
-        // overlay the platform covers, into the prize pool.
+        // overlay, into the prize pool. The overlay is the platform's expense, or the sponsor's the pool names.
         var excess = pool.HouseTake - pool.Rake;
+        var overlayFrom = definition.Pool.Sponsor is { } sponsor
+            ? Accounts.SponsorFunding(sponsor)
+            : Accounts.OverlayExpense;
         var settle = new JournalEntry($"settle:{contestId}", contestId, "settlement", $"contest {contestId} " +
             $"settled: {decision.Reason}",
         [
@@ -71,7 +74,7 @@ public sealed record SettlementTerms(PrizeDecision Decision, PoolBreakdown Pool,
             Posting.Credit(Accounts.RakeRevenue, pool.Rake),
             Posting.Credit(Accounts.HouseTake, excess),
             Posting.Credit(Accounts.PrizePool(contestId), pool.EntryFeesKept - pool.HouseTake),
-            Posting.Debit(Accounts.OverlayExpense, pool.Overlay),
+            Posting.Debit(overlayFrom, pool.Overlay),
             Posting.Credit(Accounts.PrizePool(contestId), pool.Overlay),
         ]);
         long feeTotal = 0, netTotal = 0;

@@ -36,6 +36,21 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public void A_sponsors_funding_is_shown_by_itself_and_is_not_the_platforms_cost()
+    {
+        var lines = RevenueReport.Lines([
+            P("c1", Accounts.RakeRevenue, -1_000), P("c1", Accounts.SponsorFunding("acme"), 4_000),
+            P("c1", Accounts.SponsorFunding("zeta"), 500), P("c1", Accounts.OverlayExpense, 300)]);
+
+        var line = Assert.Single(lines);
+        Assert.Equal(new RevenueLine("c1", "USD", 1_000, 0, 0, 0, 300, 0, 4_500), line);
+        Assert.Equal(700, line.NetMinor);
+        Assert.EndsWith("net 7.00 USD; sponsors funded 45.00 USD", RevenueReport.Describe(line), StringComparison.Ordinal);
+        Assert.False(Accounts.IsSponsorFunding(Accounts.OverlayExpense));
+        Assert.False(Accounts.IsSponsorFunding("player:acme:prizes_payable"));
+    }
+
+    [Fact]
     public void Totals_that_differ_from_the_accounts_are_named_by_currency()
     {
         var lines = RevenueReport.Lines([P("2026-11-01", Accounts.RakeRevenue, -1_000)]);
@@ -50,10 +65,10 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
     [Fact]
     public void Csv_has_a_header_amounts_in_minor_units_and_quotes_what_needs_it()
     {
-        var csv = RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15)], RevenueGrouping.Contest);
+        var csv = RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15, 70)], RevenueGrouping.Contest);
 
         Assert.Equal("contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,"
-            + "overlay_minor,dispute_costs_minor,net_minor\n\"a,b\",USD,100,20,0,0,50,15,55\n", csv);
+            + "overlay_minor,dispute_costs_minor,net_minor,sponsor_spend_minor\n\"a,b\",USD,100,20,0,0,50,15,55,70\n", csv);
     }
 
     [Fact]
@@ -70,14 +85,15 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
             INSERT INTO settlement.postings (journal_id, line, account, amount_minor, currency) VALUES
                 ('j1', 1, 'platform:rake_revenue', -1000, 'USD'), ('j1', 2, 'contest:c1:entry_fees', 1000, 'USD'),
                 ('j2', 1, 'platform:overlay_expense', 700, 'USD'), ('j2', 2, 'platform:house_take', -100, 'USD'),
-                ('j2', 3, 'contest:c2:prize_pool', -600, 'USD'),
+                ('j2', 3, 'contest:c2:prize_pool', -850, 'USD'), ('j2', 4, 'sponsor:acme:funding', 200, 'USD'),
+                ('j2', 5, 'sponsor:acme:deposits', 50, 'USD'),
                 ('j3', 1, 'platform:fee_revenue', -40, 'USD'), ('j3', 2, 'player:p1:prizes_payable', 40, 'USD'),
                 ('j4', 1, 'platform:stripe_balance', 9, 'USD'), ('j4', 2, 'platform:unapplied_payments', -9, 'USD');
             """);
 
         var byDay = RevenueReport.Lines(await RevenueStore.PostingsAsync(conn, RevenueGrouping.Day, null, null));
         Assert.Equal([new RevenueLine("2026-10-31", "USD", 1_000, 0, 0, 0, 0),
-            new RevenueLine("2026-11-01", "USD", 0, 0, 100, 0, 700),
+            new RevenueLine("2026-11-01", "USD", 0, 0, 100, 0, 700, 0, 200),
             new RevenueLine("2026-11-02", "USD", 0, 40, 0, 0, 0)], byDay);
         var byMonth = RevenueReport.Lines(await RevenueStore.PostingsAsync(conn, RevenueGrouping.Month, null, null));
         Assert.Equal(["2026-10", "2026-11"], byMonth.Select(l => l.GroupKey));

@@ -1,3 +1,4 @@
+using ContestPipeline.Rules.Ledger;
 using ContestPipeline.Local.Demo;
 using System.Diagnostics;
 using System.Globalization;
@@ -54,6 +55,9 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
 
     private const long Guarantee = 581_000_000;
 
+    /// <summary>Who funds the overlay: the ledger books it to their funding account, not the platform's expense.</summary>
+    private const string Sponsor = "nfl-partner";
+
     /// <summary>
     /// Groups of tied entries: the place they tie at, how many, and what each gets, worked out by
     /// hand; the extra cent of a split that does not divide goes to the first entry id.
@@ -77,12 +81,12 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
     ];
 
     [Fact]
-    public async Task A_75500_place_guaranteed_lobby_is_paid_to_the_cent_through_the_real_settlement_worker()
+    public async Task A_75500_place_sponsored_guaranteed_lobby_is_paid_to_the_cent_through_the_real_settlement_worker()
     {
         var lockAt = DateTimeOffset.UtcNow.AddMinutes(-30);
         var definition = new ContestDefined(ContestId, "NFL Week 12 Millionaire Maker", ContestKinds.Fantasy, "USD", EntryFeeMinor, 2, 100_000, 150,
             lockAt, ["g1"], ContestScenarios.FootballRules, LineupSize: 2,
-            new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: Lobby), new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: Guarantee), PlatformFeeBp);
+            new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: Lobby), new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: Guarantee, Sponsor: Sponsor), PlatformFeeBp);
         // The definition is one Ingestion would schedule (it would have been validated before lock).
         Assert.Empty(ContestValidator.Validate(definition,
             new Dictionary<string, GameInfo> { ["g1"] = new(lockAt.AddHours(1), new HashSet<string>(StringComparer.Ordinal) { "qb1", "rb1" }) }, lockAt.AddDays(-1)));
@@ -136,7 +140,7 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         foreach (var (place, tied, gross) in Ties)
             Assert.Equal(gross, standings.Skip(place - 1).Take(tied).Select(r => published[PayoutIds.For(ContestId, r.EntryId)].GrossMinor));
 
-        // The ledger: the contest's accounts are closed; the platform covered the overlay; every
+        // The ledger: the contest's accounts are closed; the sponsor funded the overlay; every
         // prize is the winner's net plus the platform's fee; every journal entry balances.
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Empty(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.postings GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0"));
@@ -146,7 +150,8 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         Assert.Equal(0, balances[$"contest:{ContestId}:entry_fees"]);
         Assert.Equal(0, balances[$"contest:{ContestId}:prize_pool"]);
         Assert.Equal(feesKept, balances["platform:stripe_balance"]);
-        Assert.Equal(Guarantee - feesKept, balances["platform:overlay_expense"]);
+        Assert.Equal(Guarantee - feesKept, balances[Accounts.SponsorFunding(Sponsor)]);
+        Assert.False(balances.ContainsKey(Accounts.OverlayExpense));
         Assert.Equal(-published.Values.Sum(o => o.FeeMinor), balances["platform:fee_revenue"]);
         Assert.Equal(-published.Values.Sum(o => o.NetMinor), balances.Where(b => b.Key.StartsWith("player:", StringComparison.Ordinal)).Sum(b => b.Value));
         Assert.Equal(0, balances.Values.Sum());
