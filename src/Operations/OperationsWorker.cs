@@ -39,7 +39,8 @@ public static class OperationsWorker
     public static WorkerDefinition Definition { get; } = new(
         Shape,
         [
-            new ConsumerDefinition(Shape.Group("alerts"), _ => [new AlertRaisedHandler()]),
+            new ConsumerDefinition(Shape.Group("alerts"), sp =>
+                [new AlertRaisedHandler(sp.GetRequiredService<OperationsOptions>().AlertEmailsPerSourcePerHour)]),
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
                 new ContestScheduledHandler(), new EntryAcceptedHandler(), new EntryRejectedHandler(),

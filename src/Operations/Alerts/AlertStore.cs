@@ -35,6 +35,18 @@ public static class AlertStore
         return alert;
     }
 
+    /// <summary>
+    /// Counts one more warning or critical alert of <paramref name="source"/> in the hour that holds
+    /// <paramref name="now"/>, and returns how many that hour has counted with it.
+    /// </summary>
+    public static Task<int> CountEmailAsync(HandlerContext context, string source, DateTimeOffset now) =>
+        context.Connection.ExecuteScalarAsync<int>("""
+            INSERT INTO operations.alert_email_budget (source, hour, emailed)
+            VALUES (@source, date_trunc('hour', @now::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1)
+            ON CONFLICT (source, hour) DO UPDATE SET emailed = alert_email_budget.emailed + 1
+            RETURNING emailed
+            """, new { source, now }, context.Transaction);
+
     public static async Task ActedAsync(HandlerContext context, string alertId, AlertAction action, string @operator,
         string note, DateTimeOffset at)
     {

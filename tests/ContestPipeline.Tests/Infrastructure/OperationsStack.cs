@@ -78,6 +78,9 @@ public sealed class OperationsStack : IAsyncDisposable
             [PayoutOptions.Settings.BalanceRecheckMs] = "300",
             // Balance snapshots are the moment's readings; these tests do not wait for a second one.
             [OperationsOptions.Settings.SnapshotIntervalSeconds] = "3600",
+            // Few enough that a flood of them is not the most of the delivery log the console and cpctl page through.
+            [OperationsOptions.Settings.AlertEmailsPerSourcePerHour] =
+                AlertEmailsPerSourcePerHour.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [NotifierOptions.Settings.SmtpHost] = "127.0.0.1",
             [NotifierOptions.Settings.SmtpPort] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [NotifierOptions.Settings.SmtpSecurity] = "none",
@@ -86,6 +89,9 @@ public sealed class OperationsStack : IAsyncDisposable
             [NotifierOptions.Settings.IntervalMs] = "200",
         };
     }
+
+    /// <summary>Warning and critical alerts of one source this stack emails in an hour.</summary>
+    public const int AlertEmailsPerSourcePerHour = 10;
 
     public static async Task<OperationsStack> StartAsync(string name)
     {

@@ -159,6 +159,37 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     }
 
     [Fact]
+    public async Task A_source_raising_alerts_by_the_hundred_is_emailed_up_to_its_hours_budget_then_once_as_a_flood()
+    {
+        // Twice the budget and one: whichever hours they fall in, one hour takes more than its budget. Scoring's name,
+        // which no other case here waits for an email from.
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var ids = Enumerable.Range(0, 2 * OperationsStack.AlertEmailsPerSourcePerHour + 1)
+            .Select(i => $"alert:scoring:flood_{suffix}:{i}").ToList();
+        foreach (var id in ids)
+            Stack.World.PublishAs(Producers.Scoring, Topics.Alerts, "scoring", AlertRaised.MessageType, id,
+                new AlertRaised(id, "scoring", AlertSeverities.Warning, "lagging", id, $"Flood {id}.", DateTimeOffset.UtcNow));
+        await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.alerts WHERE alert_id = ANY(@ids) AND state = 'open'",
+            new { ids = ids.ToArray() }) == ids.Count, "every alert of the flood on the console");
+
+        var about = ids.ToHashSet();
+        var asked = Stack.World.Read(Topics.Notifications)
+            .Where(m => m.Headers.GetValueOrDefault(MessageHeaders.Producer) == Producers.Operations)
+            .Select(m => m.Body.Deserialize<NotificationRequested>(JsonSerializerOptions.Web)!)
+            .Where(n => about.Contains(n.AboutMessageId)).ToList();
+        var floods = asked.Where(n => n.Kind == "alert_flood").ToList();
+        Assert.InRange(floods.Count, 1, 2);
+        Assert.All(floods, f => Assert.Equal(AlertSeverities.Critical, f.Severity));
+        Assert.InRange(asked.Count(n => n.Kind == "warning_alert"), 1, 2 * OperationsStack.AlertEmailsPerSourcePerHour);
+        Assert.True(asked.Count < ids.Count, $"{asked.Count} emails asked for {ids.Count} alerts");
+        var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
+                (m.TextBody ?? "").Contains(floods[0].Text, StringComparison.Ordinal)), m => m is not null,
+            "the flood's notice on the SMTP server", TimeSpan.FromSeconds(90));
+        Assert.Equal("[CRITICAL] alert_flood: scoring", mail!.Subject);
+    }
+
+    [Fact]
     public async Task Cpctl_notifications_shows_what_was_delivered_and_refuses_an_unknown_state()
     {
         var deliveryId = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
