@@ -91,8 +91,8 @@ public static class OperationsWorker
     };
 
     /// <summary>
-    /// The read model's tables a replay rebuilds (every one but the moment's balance snapshots and the messaging core's
-    /// own).
+    /// The read model's tables a replay rebuilds (every one but the moment's balance snapshots, the hour's count of
+    /// alerts emailed, which a replay counts again by its own clock, and the messaging core's own).
     /// </summary>
     public static IReadOnlyList<string> ReplayedTables { get; } =
     [
