@@ -193,7 +193,7 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     public async Task Cpctl_notifications_shows_what_was_delivered_and_refuses_an_unknown_state()
     {
         var deliveryId = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
-                "SELECT delivery_id FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' LIMIT 1"),
+                "SELECT delivery_id FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' ORDER BY requested_at DESC, delivery_id LIMIT 1"),
             id => id is not null, "a delivered webhook in the log");
         var (code, lines) = await CpctlAsync("notifications", "--state", "delivered");
         Assert.Equal(0, code);
@@ -220,7 +220,7 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             new { refused }) == 1, "the refused delivery tried once and pending");
 
         var recipient = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
-                "SELECT recipient FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' LIMIT 1"),
+                "SELECT recipient FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' ORDER BY requested_at DESC, delivery_id LIMIT 1"),
             r => r is not null, "a delivered webhook in the log");
         var ann = await fixture.SignInAsync(ConsoleFixture.Ann);
         var response = await ann.GotoAsync("/notifications?state=delivered");
