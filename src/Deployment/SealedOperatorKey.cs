@@ -12,11 +12,12 @@ namespace ContestPipeline.Deployment;
 /// while they stay signed in: a copy of the console's disk and settings can sign no decision.
 /// </summary>
 public sealed record SealedOperatorKey(string KeyId, int Iterations, string Salt, string Nonce, string Ciphertext,
-    string Tag)
+    string Tag, string? Role = null)
 {
     public const int IterationsDefault = 210_000;
     private const int SaltBytes = 16;
-    private const string Label = "contestpipeline.operator-key.v1";
+    /// <summary>v2: the key's role is sealed with it (associated data), so it cannot be changed in the file.</summary>
+    private const string Label = "contestpipeline.operator-key.v2";
 
     public static SealedOperatorKey Seal(OperatorKey key, string password)
     {
@@ -26,22 +27,26 @@ public sealed record SealedOperatorKey(string KeyId, int Iterations, string Salt
         var ciphertext = new byte[key.Secret.Length];
         var tag = new byte[AesGcm.TagByteSizes.MaxSize];
         using (var aes = new AesGcm(Derive(password, salt, IterationsDefault), tag.Length))
-            aes.Encrypt(nonce, key.Secret, ciphertext, tag, Associated(key.Operator, key.KeyId));
+            aes.Encrypt(nonce, key.Secret, ciphertext, tag, Associated(key.Operator, key.KeyId, key.Role));
         return new SealedOperatorKey(key.KeyId, IterationsDefault, Convert.ToBase64String(salt),
-            Convert.ToBase64String(nonce), Convert.ToBase64String(ciphertext), Convert.ToBase64String(tag));
+            Convert.ToBase64String(nonce), Convert.ToBase64String(ciphertext), Convert.ToBase64String(tag), key.Role);
     }
 
-    /// <summary>The operator's key, or null when the password (or the name) is not the one it was sealed for.</summary>
+    /// <summary>
+    /// The operator's key, or null when the password (or the name) is not the one it was sealed for, or it was
+    /// sealed before keys carried a role.
+    /// </summary>
     public OperatorKey? Open(string @operator, string password)
     {
+        if (Role is null) return null;
         try
         {
             var ciphertext = Convert.FromBase64String(Ciphertext);
             var tag = Convert.FromBase64String(Tag);
             var secret = new byte[ciphertext.Length];
             using var aes = new AesGcm(Derive(password, Convert.FromBase64String(Salt), Iterations), tag.Length);
-            aes.Decrypt(Convert.FromBase64String(Nonce), ciphertext, tag, secret, Associated(@operator, KeyId));
-            return new OperatorKey(@operator, KeyId, secret);
+            aes.Decrypt(Convert.FromBase64String(Nonce), ciphertext, tag, secret, Associated(@operator, KeyId, Role));
+            return new OperatorKey(@operator, KeyId, secret, Role);
         }
         catch (Exception e) when (e is CryptographicException or FormatException or ArgumentException)
         {
@@ -52,6 +57,6 @@ public sealed record SealedOperatorKey(string KeyId, int Iterations, string Salt
     private static byte[] Derive(string password, byte[] salt, int iterations) =>
         Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, 32);
 
-    private static byte[] Associated(string @operator, string keyId) =>
-        Encoding.UTF8.GetBytes($"{Label}\n{@operator}\n{keyId}");
+    private static byte[] Associated(string @operator, string keyId, string role) =>
+        Encoding.UTF8.GetBytes($"{Label}\n{@operator}\n{keyId}\n{role}");
 }

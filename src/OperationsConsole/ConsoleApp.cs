@@ -196,6 +196,11 @@ public static class ConsoleApp
                 return SignInPage(ui, c, $"No operator's key is on file for {account.Name} (or it was sealed under " +
                     "another password): ask an admin to issue one (docs/operations.md, \"Operator keys\").",
                     StatusCodes.Status403Forbidden);
+            // What the services accept from this operator is what their key was issued for, not the account's role.
+            if (key.Role != account.Role)
+                return SignInPage(ui, c, $"{account.Name}'s key was issued for the role {key.Role}, their account is " +
+                    $"{account.Role}'s: ask an admin to issue a key for {account.Role} (docs/operations.md, " +
+                    "\"Operator keys\").", StatusCodes.Status403Forbidden);
             if (SecondFactorRefusal(account, form, steps, clock) is { } refusal)
             {
                 if (refusal.Status == StatusCodes.Status401Unauthorized) throttle.Failed(name, address);

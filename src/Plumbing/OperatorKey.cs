@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Plumbing;
 
@@ -12,10 +13,11 @@ namespace ContestPipeline.Plumbing;
 /// <c>operator</c> also carries that operator's signature for each consuming service, under a key
 /// derived from this secret for that service alone (HKDF-SHA256, <see cref="ConsumerSecret"/>): a
 /// service holds only the derived key made for it, so a copy of it cannot sign as the operator to
-/// anyone else, nor give the operator's secret back. A consumer takes the operator's name from the key
-/// that verifies, never from what a message says (docs/trust-boundary.md, "Operator keys").
+/// anyone else, nor give the operator's secret back. A consumer takes the operator's name and role from the key
+/// that verifies, never from what a message says (docs/trust-boundary.md, "Operator keys"): the role is given
+/// when the key is issued, and an operator whose role changes is issued a new key.
 /// </summary>
-public sealed partial record OperatorKey(string Operator, string KeyId, byte[] Secret)
+public sealed partial record OperatorKey(string Operator, string KeyId, byte[] Secret, string Role)
 {
     /// <summary>The setting (cpctl) naming the file of the operator's key; <c>--operator-key</c> wins.</summary>
     public const string FileVariable = "CONTESTPIPELINE_OPERATOR_KEY";
@@ -44,9 +46,30 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
     /// </summary>
     public static string SignedKeyId(string @operator, string keyId) => @operator + "/" + keyId;
 
-    public static OperatorKey Generate(string @operator, string keyId) =>
+    /// <summary>A new key of <paramref name="role"/> (<see cref="OperatorRoles"/>), the key's for good.</summary>
+    public static OperatorKey Generate(string @operator, string keyId, string role) =>
         new(Checked(@operator, "an operator's name"), Checked(keyId, "a key id"),
-            RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin));
+            RandomNumberGenerator.GetBytes(SigningKey.SecretBytesMin), CheckedRole(role));
+
+    private static string CheckedRole(string role) =>
+        OperatorRoles.Rank(role) >= 0 ? role
+            : throw new StartupException(
+                $"'{role}' is not an operator's role: one of {string.Join(", ", OperatorRoles.All)}");
+
+    /// <summary>
+    /// The file name a consuming service keeps the key under, <c>&lt;key id&gt;.&lt;role&gt;.key</c>: the service
+    /// learns the operator's role from the key that verifies a decision, never from the decision.
+    /// </summary>
+    public static string ConsumerKeyFile(string keyId, string role) => $"{keyId}.{role}{SigningKeys.KeyFileExtension}";
+
+    /// <summary>The key id and role a service's key file name (without <c>.key</c>) carries; false if none.</summary>
+    public static bool TryParseConsumerKeyFile(string name, out string keyId, out string role)
+    {
+        var dot = name.LastIndexOf('.');
+        keyId = dot > 0 ? name[..dot] : name;
+        role = dot > 0 ? name[(dot + 1)..] : "";
+        return OperatorRoles.Rank(role) >= 0 && IsName(keyId);
+    }
 
     /// <summary>Whether it can name an operator or a key: 1 to 64 letters, digits, '.', '_' or '-'.</summary>
     public static bool IsName([NotNullWhen(true)] string? name) => name is not null && Name().IsMatch(name);
@@ -58,9 +81,11 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Name();
 
-    /// <summary>The file's text: JSON <c>{"operator":"ann","keyId":"2026-11","secret":"&lt;base64&gt;"}</c>.</summary>
+    /// <summary>
+    /// The file's text: JSON <c>{"operator":"ann","keyId":"2026-11","role":"admin","secret":"&lt;base64&gt;"}</c>.
+    /// </summary>
     public string ToFileText() =>
-        JsonSerializer.Serialize(new File(Operator, KeyId, Convert.ToBase64String(Secret)), Json) + "\n";
+        JsonSerializer.Serialize(new File(Operator, KeyId, Convert.ToBase64String(Secret), Role), Json) + "\n";
 
     /// <summary>Reads an operator's key file; anything unreadable is an error naming the file.</summary>
     public static OperatorKey Read(string path)
@@ -90,6 +115,11 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
         }
         if (file is null || !IsName(file.Operator) || !IsName(file.KeyId) || file.Secret is null)
             throw new StartupException($"operator key {where}: it needs an operator, a keyId and a secret");
+        if (OperatorRoles.Rank(file.Role ?? "") < 0)
+            throw new StartupException($"operator key {where}: " + (file.Role is null
+                ? "it names no role (issued before roles were bound to keys): issue a new one with " +
+                    "cpctl operator-key issue --role"
+                : $"role '{file.Role}' is not one of {string.Join(", ", OperatorRoles.All)}"));
         byte[] secret;
         try
         {
@@ -100,7 +130,7 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
             throw new StartupException($"operator key {where}: the secret is not base64");
         }
         return secret.Length >= SigningKey.SecretBytesMin
-            ? new OperatorKey(file.Operator!, file.KeyId!, secret)
+            ? new OperatorKey(file.Operator!, file.KeyId!, secret, file.Role!)
             : throw new StartupException(
                 $"operator key {where}: {secret.Length} bytes; a key is at least {SigningKey.SecretBytesMin}");
     }
@@ -116,8 +146,9 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
 
     /// <summary>
     /// Writes the key each of <paramref name="consumers"/> checks this operator's signatures with into a
-    /// signing-keys folder (<c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>), from which each
-    /// service's own folder takes only its own.
+    /// signing-keys folder (<c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.&lt;role&gt;.key</c>), from
+    /// which each service's own folder takes only its own; any other file of the same key id there (another role,
+    /// or none) goes.
     /// </summary>
     public void IssueTo(string signingKeysDirectory, IEnumerable<string> consumers)
     {
@@ -126,7 +157,10 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
         {
             var folder = Path.Combine(signingKeysDirectory, ConsumerKeysFolder, Operator, consumer);
             Directory.CreateDirectory(folder);
-            var file = Path.Combine(folder, KeyId + SigningKeys.KeyFileExtension);
+            var file = Path.Combine(folder, ConsumerKeyFile(KeyId, Role));
+            foreach (var other in Directory.EnumerateFiles(folder, "*" + SigningKeys.KeyFileExtension)
+                         .Where(f => f != file && SameKeyId(Path.GetFileNameWithoutExtension(f))).ToList())
+                System.IO.File.Delete(other);
             var temporary = file + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
             System.IO.File.WriteAllText(temporary, Convert.ToBase64String(ConsumerSecret(consumer)) + "\n");
             if (!OperatingSystem.IsWindows()) System.IO.File.SetUnixFileMode(temporary, OwnerOnly);
@@ -138,5 +172,8 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private sealed record File(string? Operator, string? KeyId, string? Secret);
+    private bool SameKeyId(string fileName) =>
+        fileName == KeyId || (TryParseConsumerKeyFile(fileName, out var keyId, out _) && keyId == KeyId);
+
+    private sealed record File(string? Operator, string? KeyId, string? Secret, string? Role);
 }

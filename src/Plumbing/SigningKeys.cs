@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
 using Microsoft.Extensions.Configuration;
 
@@ -30,7 +31,7 @@ public sealed partial class SigningKeys
 
     private readonly Dictionary<(string Producer, string Consumer, string KeyId), byte[]> _keys;
     private readonly Dictionary<(string Producer, string Consumer), string> _signingKeyIds;
-    private readonly Dictionary<(string Operator, string Consumer, string KeyId), byte[]> _operatorKeys;
+    private readonly Dictionary<(string Operator, string Consumer, string KeyId), SigningKey> _operatorKeys;
 
     private SigningKeys(string source, IEnumerable<SigningKey> keys,
         IReadOnlyDictionary<(string, string), string> signingKeyIds, IEnumerable<SigningKey>? operatorKeys = null)
@@ -38,7 +39,7 @@ public sealed partial class SigningKeys
         Source = source;
         _keys = keys.ToDictionary(k => (k.Producer, k.Consumer, k.KeyId), k => k.Secret);
         _signingKeyIds = new Dictionary<(string, string), string>(signingKeyIds);
-        _operatorKeys = (operatorKeys ?? []).ToDictionary(k => (k.Producer, k.Consumer, k.KeyId), k => k.Secret);
+        _operatorKeys = (operatorKeys ?? []).ToDictionary(k => (k.Producer, k.Consumer, k.KeyId));
     }
 
     /// <summary>Where the keys were read from (a directory), for messages.</summary>
@@ -64,16 +65,32 @@ public sealed partial class SigningKeys
         new(Source, _keys.Select(k => new SigningKey(k.Key.Producer, k.Key.Consumer, k.Key.KeyId, k.Value)),
             _signingKeyIds,
             [
-                .. _operatorKeys.Select(k => new SigningKey(k.Key.Operator, k.Key.Consumer, k.Key.KeyId, k.Value)),
-                .. operators.Select(o => new SigningKey(o.Operator, consumer, o.KeyId, o.ConsumerSecret(consumer))),
+                .. _operatorKeys.Values,
+                .. operators.Select(o =>
+                    new SigningKey(o.Operator, consumer, o.KeyId, o.ConsumerSecret(consumer), o.Role)),
             ]);
 
     /// <summary>
     /// The key that checks <paramref name="operator"/>'s own signatures for <paramref name="consumer"/>
-    /// (<c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>); false for an operator not issued to it.
+    /// (<c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.&lt;role&gt;.key</c>) and the role it was issued
+    /// for; false for an operator not issued to it.
     /// </summary>
-    public bool TryGetOperatorSecret(string @operator, string consumer, string keyId, out byte[] secret) =>
-        _operatorKeys.TryGetValue((@operator, consumer, keyId), out secret!);
+    public bool TryGetOperatorSecret(string @operator, string consumer, string keyId, out byte[] secret,
+        out string role)
+    {
+        var found = _operatorKeys.TryGetValue((@operator, consumer, keyId), out var key);
+        secret = found ? key!.Secret : [];
+        role = key?.Role ?? "";
+        return found;
+    }
+
+    /// <summary>
+    /// Why a key of role <paramref name="role"/> may not sign what needs <paramref name="needed"/>; null when it may.
+    /// </summary>
+    public static string? RoleRefusal(string @operator, string keyId, string role, string needed, string what) =>
+        OperatorRoles.Allows(role, needed) ? null
+            : $"operator {@operator}'s key {keyId} is {OperatorRoles.WithArticle(role)}'s; {what} needs " +
+                $"{OperatorRoles.WithArticle(needed)} (docs/trust-boundary.md, \"Operator roles\")";
 
     /// <summary>The operators whose signatures these keys check, in ordinal order.</summary>
     public IReadOnlyList<string> Operators =>
@@ -205,8 +222,8 @@ public sealed partial class SigningKeys
 
     /// <summary>
     /// The keys that check operators' own signatures:
-    /// <c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>, read as a pair key is (the operator in
-    /// the producer's place).
+    /// <c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.&lt;role&gt;.key</c>, read as a pair key is (the
+    /// operator in the producer's place), with the role the key was issued for; a key naming no role is an error.
     /// </summary>
     private static List<SigningKey> LoadOperatorKeys(string directory)
     {
@@ -223,7 +240,7 @@ public sealed partial class SigningKeys
                 {
                     var consumer = Path.GetFileName(pair);
                     if (!Name().IsMatch(consumer)) continue;
-                    keys.AddRange(ReadPair(pair, name, consumer));
+                    keys.AddRange(ReadOperatorPair(pair, name, consumer));
                 }
             }
         }
@@ -232,6 +249,24 @@ public sealed partial class SigningKeys
             throw new StartupException($"{DirectoryVariable}: cannot read {root}: {e.Message}", e);
         }
         return keys;
+    }
+
+    /// <summary>Every key an operator's key gave one consumer, by key id, with its role.</summary>
+    private static IEnumerable<SigningKey> ReadOperatorPair(string pair, string @operator, string consumer)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(pair, "*" + KeyFileExtension).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (!OperatorKey.TryParseConsumerKeyFile(name, out var keyId, out var role))
+                throw new StartupException($"{DirectoryVariable}: {file}: an operator's key is named " +
+                    $"<key id>.<role>{KeyFileExtension}, the role one of {string.Join(", ", OperatorRoles.All)} " +
+                    "(issued before roles were bound to keys? issue a new one: cpctl operator-key issue --role)");
+            if (!seen.Add(keyId))
+                throw new StartupException($"{DirectoryVariable}: {pair}: operator {@operator}'s key {keyId} is " +
+                    "there under two roles; keep the one it was issued for");
+            yield return new SigningKey(@operator, consumer, keyId, ReadSecret(file), role);
+        }
     }
 
     /// <summary>Every key in one pair's folder, by key id.</summary>

@@ -63,6 +63,13 @@ public static class ConsoleCommands
             Console.Error.WriteLine($"console operator add: the key given is {key.Operator}'s, not {name}'s");
             return 1;
         }
+        if (key is not null && key.Role != role)
+        {
+            Console.Error.WriteLine($"console operator add: the key given was issued for the role {key.Role}, " +
+                $"not {role}: the services accept from {name} what the key's role allows " +
+                "(cpctl operator-key issue --role)");
+            return 1;
+        }
         // Approvers and admins sign in with a code too: a new TOTP secret, sealed under the password like the key,
         // shown here once for their authenticator app and never again.
         var totp = OperatorTotp.Required(role) ? OperatorTotp.NewSecret() : null;

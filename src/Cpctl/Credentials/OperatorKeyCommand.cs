@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 
@@ -17,6 +18,11 @@ public static class OperatorKeyCommand
     public static Command Build()
     {
         var name = new Option<string>("--name") { Description = "the operator (their console name)", Required = true };
+        var role = new Option<string>("--role")
+        {
+            Description = $"what the key may sign, bound into it for good: {string.Join(", ", OperatorRoles.All)}",
+            Required = true,
+        };
         var keyId = new Option<string?>("--key-id") { Description = "the key's id (default: the date, yyyy-MM-dd)" };
         var output = new Option<string>("--out") { Description = "the key file to write (theirs)", Required = true };
         var keys = new Option<string>("--keys-dir")
@@ -25,24 +31,25 @@ public static class OperatorKeyCommand
                 "(operators/<name>/<service>/<key id>.key)",
             Required = true,
         };
-        var issue = new Command("issue", "issue an operator's own key") { name, keyId, output, keys };
-        issue.SetAction(parse => Issue(parse.GetValue(name)!, parse.GetValue(keyId), parse.GetValue(output)!,
-            parse.GetValue(keys)!));
+        var issue = new Command("issue", "issue an operator's own key") { name, role, keyId, output, keys };
+        issue.SetAction(parse => Issue(parse.GetValue(name)!, parse.GetValue(role)!, parse.GetValue(keyId),
+            parse.GetValue(output)!, parse.GetValue(keys)!));
         return new Command("operator-key", "operators' own keys, which sign their decisions") { issue };
     }
 
-    public static int Issue(string name, string? keyId, string output, string keysDirectory)
+    public static int Issue(string name, string role, string? keyId, string output, string keysDirectory)
     {
         try
         {
             if (File.Exists(output))
                 throw new StartupException($"{output} exists; an operator's key is never overwritten");
             var key = OperatorKey.Generate(name, keyId ?? OperatorTool.Clock.GetUtcNow().ToString("yyyy-MM-dd",
-                System.Globalization.CultureInfo.InvariantCulture));
+                System.Globalization.CultureInfo.InvariantCulture), role);
             var consumers = KeyPairs.OperatorKeyHolders;
             key.IssueTo(keysDirectory, consumers);
             key.WriteTo(output);
-            Console.WriteLine($"operator {key.Operator}'s key {key.KeyId} written to {output} (theirs alone); " +
+            Console.WriteLine($"operator {key.Operator}'s key {key.KeyId} ({key.Role}) written to {output} " +
+                "(theirs alone); " +
                 $"its keys for {string.Join(", ", consumers)} written under {keysDirectory}; lay out the services' " +
                 "folders again (cpctl compose keys) and restart them, then seal it into the console's operators file " +
                 "(cpctl console operator add ... --operator-key FILE)");

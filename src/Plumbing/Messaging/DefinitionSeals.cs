@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Plumbing.Messaging;
 
@@ -70,7 +71,7 @@ public static class DefinitionSeals
         if (seals.Count == 0)
             return $"contest {definition.ContestId}'s definition carries no operator's seal ({needed} needed)";
         var (verified, failed) = OperatorSeals.Verify(seals, keys, consumer, Label, definition.ContestId,
-            SealedHashes(definition), "definition");
+            SealedHashes(definition), "definition", OperatorRoles.DefinitionSealNeeds);
         if (verified.Count >= needed)
         {
             operators = [.. verified];

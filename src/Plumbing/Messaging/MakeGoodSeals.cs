@@ -38,7 +38,7 @@ public static class MakeGoodSeals
         var terms = MakeGoodTerms.Of(made.ProposalId, contestId, made.CorrectionsSoFar, made.TotalMinor, currency,
             made.Items ?? []);
         var (verified, failed) = OperatorSeals.Verify(made.Seals ?? [], keys, consumer, Label, contestId, [terms],
-            "make-good's terms");
+            "make-good's terms", OperatorRoles.MakeGoodSealNeeds);
         if (verified.Count >= OperatorsNeeded)
         {
             operators = verified;

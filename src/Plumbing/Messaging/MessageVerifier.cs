@@ -3,6 +3,7 @@ using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 
 namespace ContestPipeline.Plumbing.Messaging;
@@ -105,8 +106,8 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             return $"{Refused}: signature does not match (producer {signer}, for {consumer}, key {keyId}): " +
                 "altered, signed with another key, or moved from another topic or key";
         if (signer == Producers.Operator
-            && OperatorRefusal(topic, messageKey, signed, body, operatorName, operatorSignatures, out @operator) is
-                { } refused)
+            && OperatorRefusal(topic, type, messageKey, signed, body, operatorName, operatorSignatures,
+                out @operator) is { } refused)
             return refused;
         producer = signer;
         return null;
@@ -153,10 +154,11 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
 
     /// <summary>
     /// Null when an operator's decision carries, for this consumer, a valid signature under the key the
-    /// <c>operator</c> header's operator was issued for it (and <paramref name="operator"/> is then that operator);
-    /// otherwise why not. The shared <c>operator</c> pair key says only that an operator tool sent it; this says who.
+    /// <c>operator</c> header's operator was issued for it, and that key's role may make a decision of this type
+    /// (<see cref="OperatorRoles.NeededFor"/>; <paramref name="operator"/> is then that operator); otherwise why not.
+    /// The shared <c>operator</c> pair key says only that an operator tool sent it; this says who, and as what.
     /// </summary>
-    private string? OperatorRefusal(string topic, byte[]? messageKey, byte[]?[] signed, byte[]? body,
+    private string? OperatorRefusal(string topic, string type, byte[]? messageKey, byte[]?[] signed, byte[]? body,
         byte[]? name, byte[]? signatures, out string? @operator)
     {
         @operator = null;
@@ -171,7 +173,7 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             return $"{Refused}: operator {claimed} did not sign it for {consumer} " +
                 $"({MessageHeaders.OperatorSignatures} has no '{consumer}{MessageSignature.FieldSeparator}…')";
         var (keyId, mac) = found;
-        if (!keys.TryGetOperatorSecret(claimed, consumer, keyId, out var secret))
+        if (!keys.TryGetOperatorSecret(claimed, consumer, keyId, out var secret, out var role))
             return $"{Refused}: unknown key {Show(keyId)} of operator {claimed} for {consumer}: no such operator, " +
                 $"or their key was not issued to {consumer}";
         var expected = Encoding.ASCII.GetBytes(MessageSignature.Compute(secret, consumer,
@@ -180,6 +182,8 @@ public sealed class MessageVerifier(SigningKeys keys, PublishRights rights, stri
             || !CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mac)))
             return $"{Refused}: operator signature does not match (operator {claimed}, for {consumer}, key {keyId}): " +
                 "signed with another operator's key, altered, or moved from another topic or key";
+        if (SigningKeys.RoleRefusal(claimed, keyId, role, OperatorRoles.NeededFor(type), Show(type)) is { } weak)
+            return $"{Refused}: {weak}";
         @operator = claimed;
         return null;
     }

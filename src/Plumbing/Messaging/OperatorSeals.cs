@@ -25,11 +25,12 @@ public static class OperatorSeals
 
     /// <summary>
     /// The operators whose seals verify for <paramref name="consumer"/> over one of <paramref name="hashes"/>, under
-    /// operator keys in <paramref name="keys"/>, and why each other seal does not.
+    /// operator keys in <paramref name="keys"/> of at least the role <paramref name="needed"/>, and why each other
+    /// seal does not.
     /// </summary>
     public static (IReadOnlyList<string> Verified, IReadOnlyList<string> Failed) Verify(
         IEnumerable<OperatorSeal?> seals, SigningKeys keys, string consumer, byte[] label, string subject,
-        IReadOnlyCollection<string> hashes, string statement)
+        IReadOnlyCollection<string> hashes, string statement, string needed)
     {
         ArgumentNullException.ThrowIfNull(seals);
         ArgumentNullException.ThrowIfNull(keys);
@@ -42,7 +43,7 @@ public static class OperatorSeals
                 failed.Add("a seal without a readable operator and key id");
                 continue;
             }
-            if (!keys.TryGetOperatorSecret(seal.Operator, consumer, seal.KeyId, out var secret))
+            if (!keys.TryGetOperatorSecret(seal.Operator, consumer, seal.KeyId, out var secret, out var role))
             {
                 failed.Add($"{seal.Operator}'s key {seal.KeyId} is not one {consumer} holds");
                 continue;
@@ -60,6 +61,11 @@ public static class OperatorSeals
                     Mac(secret, label, subject, seal.Operator, seal.KeyId, consumer, hash)))))
             {
                 failed.Add($"{seal.Operator}'s seal does not match the {statement} (altered after sealing)");
+                continue;
+            }
+            if (SigningKeys.RoleRefusal(seal.Operator, seal.KeyId, role, needed, "sealing a " + statement) is { } weak)
+            {
+                failed.Add(weak);
                 continue;
             }
             verified.Add(seal.Operator);

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Plumbing.Messaging;
 
@@ -67,7 +68,7 @@ public sealed record RedriveGrant(string MessageId, string DeadLetter, string Op
             return "the re-drive grant lacks a field";
         if (!string.Equals(id, messageId, StringComparison.Ordinal))
             return "the re-drive grant names another message";
-        if (!keys.TryGetOperatorSecret(op, consumer, keyId, out var secret))
+        if (!keys.TryGetOperatorSecret(op, consumer, keyId, out var secret, out var role))
             return $"the re-drive grant's operator key is not one {consumer} holds";
         var candidate = new RedriveGrant(id, where, op, keyId, reason, signedAt);
         var mine = signatures.Split(MessageSignature.Separator)
@@ -77,6 +78,8 @@ public sealed record RedriveGrant(string MessageId, string DeadLetter, string Op
         var expected = Encoding.ASCII.GetBytes(candidate.Mac(secret, consumer));
         if (!CryptographicOperations.FixedTimeEquals(expected, Encoding.ASCII.GetBytes(mine[0])))
             return "the re-drive grant's signature does not match";
+        if (SigningKeys.RoleRefusal(op, keyId, role, OperatorRoles.RedriveGrantNeeds, "a re-drive") is { } weak)
+            return weak;
         grant = candidate;
         return null;
     }

@@ -17,9 +17,9 @@ namespace ContestPipeline.Tests.Infrastructure;
 /// </summary>
 public sealed class RewindRequests(PipelineFixture fixture, string worker)
 {
-    public static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1");
+    public static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1", OperatorRoles.Admin);
     /// <summary>An operator the worker holds no key of.</summary>
-    public static readonly OperatorKey Mallory = OperatorKey.Generate("mallory", "k1");
+    public static readonly OperatorKey Mallory = OperatorKey.Generate("mallory", "k1", OperatorRoles.Admin);
 
     private readonly SigningKey _pair = SigningKeys.Generate(Producers.Operator, worker);
 

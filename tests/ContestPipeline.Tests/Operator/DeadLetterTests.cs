@@ -1,5 +1,6 @@
-using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Local.Bench;
 using ContestPipeline.Local.Broker;
 using ContestPipeline.Local.Demo;
@@ -57,8 +58,9 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         Assert.Contains($"would re-drive {dead.Where} (cancel:late, {ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}", said);
         Assert.Equal(contestsEnd, TopicEnd(run, Topics.Contests));
 
-        // Without an operator's grant, or with one the consumer cannot verify, the message is skipped as dead-lettered.
-        foreach (var grant in new Func<DlqCommand.DeadLetter, byte[]?>[] { _ => null, Forged })
+        // Without an operator's grant, with one the consumer cannot verify, or with a viewer's (a re-drive is an
+        // admin's), the message is skipped as dead-lettered.
+        foreach (var grant in new Func<DlqCommand.DeadLetter, byte[]?>[] { _ => null, Forged, ByViewer })
         {
             Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, grant)).Code);
             await Eventually.UntilAsync(() => PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
@@ -86,7 +88,7 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains("re-drove 1 dead letter(s) from contests.dlq", said);
-        Assert.Equal(contestsEnd + 5, TopicEnd(run, Topics.Contests));
+        Assert.Equal(contestsEnd + 6, TopicEnd(run, Topics.Contests));
         await Eventually.UntilAsync(() => PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
             "ingestion.contests to consume the re-driven copies");
         Assert.Equal(applied, await InboxRowAsync(run));
@@ -119,9 +121,13 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
     private static byte[]? Granted(DlqCommand.DeadLetter d) =>
         DlqCommand.Grant(LocalSigningKeys.Operator("ann"), d, "cause fixed", DateTimeOffset.UtcNow);
 
+    /// <summary>A grant under a viewer's own key, which the workers hold.</summary>
+    private static byte[]? ByViewer(DlqCommand.DeadLetter d) =>
+        DlqCommand.Grant(LocalSigningKeys.Operator("viewer"), d, "cause fixed", DateTimeOffset.UtcNow);
+
     /// <summary>A grant in ann's name under a key nobody issued to the workers.</summary>
     private static byte[]? Forged(DlqCommand.DeadLetter d) =>
-        DlqCommand.Grant(OperatorKey.Generate("ann", "forged"), d, "cause fixed", DateTimeOffset.UtcNow);
+        DlqCommand.Grant(OperatorKey.Generate("ann", "forged", OperatorRoles.Admin), d, "cause fixed", DateTimeOffset.UtcNow);
 
     private static async Task<(string Outcome, int DeadLetterCount, DateTime ProcessedAt)> InboxRowAsync(ContestRun run)
     {

@@ -10,8 +10,8 @@ namespace ContestPipeline.Tests.Payout;
 /// Operators are principals at Payout, against the payout worker as a real process (one deployment for every
 /// attack): a release above the two-person amount needs two operators told apart by their own keys, each
 /// approving the hold the payout is in at its version, within the approval lifetime. One operator's key
-/// naming another operator is refused; approvals of another hold, or expired ones, count for nothing; two
-/// operators' keys release it.
+/// naming another operator is refused, and so is a viewer's key; approvals of another hold, or expired ones, count for
+/// nothing; two operators' keys release it.
 /// </summary>
 [Collection(PipelineCollectionB.Name)]
 public sealed class OperatorApprovalTests(PipelineFixture fixture)
@@ -31,6 +31,10 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         h.Publish(order);
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Review);
 
+        // A viewer's own key releases nothing: the role is the key's, whatever tool signed the decision.
+        var viewer = await h.ReleaseAsAsync(order, "vic-1", "vic");
+        Assert.Contains("operator vic's key local-1 is a viewer's; 'PayoutReviewDecided' needs an approver",
+            await h.DeadLetterReasonAsync(viewer), StringComparison.Ordinal);
         // One operator's key naming a second operator is refused, and approving twice is still one approval.
         var forged = await h.ReleaseAsAsync(order, "ann-as-bob", "bob", signedBy: "ann");
         Assert.Contains("operator mismatch", await h.DeadLetterReasonAsync(forged), StringComparison.Ordinal);
@@ -63,7 +67,7 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         await h.ReleaseAsAsync(order, "ann-review", "ann");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
-        Assert.Equal(["ann-as-bob", "ann-yesterday", "ann-ahead"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
+        Assert.Equal(["vic-1", "ann-as-bob", "ann-yesterday", "ann-ahead"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
     }
 
     private static Task ApprovalRecordedAsync(PayoutHarness h, string decisionId) =>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Contests;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Messaging;
 using static ContestPipeline.Tests.Scenarios.ContestScenarios;
@@ -14,8 +15,8 @@ namespace ContestPipeline.Tests.Plumbing;
 /// </summary>
 public sealed class DefinitionSealTests
 {
-    private static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1");
-    private static readonly OperatorKey Bob = OperatorKey.Generate("bob", "k1");
+    private static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1", OperatorRoles.Admin);
+    private static readonly OperatorKey Bob = OperatorKey.Generate("bob", "k1", OperatorRoles.Admin);
     private static readonly DateTimeOffset At = new(2026, 11, 22, 18, 0, 0, TimeSpan.Zero);
     private static readonly ContestDefined Definition = Fantasy("c1", At, ["g1"]);
     private static readonly PoolRule BigGuarantee =
@@ -40,6 +41,17 @@ public sealed class DefinitionSealTests
     }
 
     [Fact]
+    public void Only_an_admins_key_seals_a_definition()
+    {
+        var approver = OperatorKey.Generate("cy", "k1", OperatorRoles.Approver);
+        var refusal = DefinitionSeals.Refusal(DefinitionSeals.Seal(Definition, approver), KeysOf("settlement", approver),
+            "settlement", out var operators);
+
+        Assert.Contains("operator cy's key k1 is an approver's; sealing a definition needs an admin", refusal);
+        Assert.Empty(operators);
+    }
+
+    [Fact]
     public void Any_field_changed_after_sealing_voids_the_seal()
     {
         var sealedByAnn = DefinitionSeals.Seal(Definition, Ann);
@@ -58,10 +70,10 @@ public sealed class DefinitionSealTests
     public void No_seal_another_operators_key_or_a_seal_made_for_another_service_is_refused()
     {
         Assert.Contains("carries no operator's seal", Check(Definition));
-        var mallory = OperatorKey.Generate("mallory", "k1");
+        var mallory = OperatorKey.Generate("mallory", "k1", OperatorRoles.Admin);
         Assert.Contains("mallory's key k1 is not one settlement holds", Check(DefinitionSeals.Seal(Definition, mallory)));
         // Ann's name over a key that is not Ann's.
-        var forged = DefinitionSeals.Seal(Definition, new OperatorKey("ann", "k1", Bob.Secret));
+        var forged = DefinitionSeals.Seal(Definition, new OperatorKey("ann", "k1", Bob.Secret, OperatorRoles.Admin));
         Assert.Contains("ann's seal does not match", Check(forged));
         // Scoring's signature offered to Settlement.
         var sealedByAnn = DefinitionSeals.Seal(Definition, Ann);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
@@ -21,8 +22,8 @@ public sealed class OperatorSignatureTests
     private const string Settlement = "settlement";
     private static readonly SigningKey OperatorToPayout = SigningKeys.Generate(Producers.Operator, Payout);
     private static readonly SigningKey OperatorToSettlement = SigningKeys.Generate(Producers.Operator, Settlement);
-    private static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1");
-    private static readonly OperatorKey Bob = OperatorKey.Generate("bob", "k1");
+    private static readonly OperatorKey Ann = OperatorKey.Generate("ann", "k1", OperatorRoles.Admin);
+    private static readonly OperatorKey Bob = OperatorKey.Generate("bob", "k1", OperatorRoles.Admin);
     private static readonly byte[] Body = "{\"payoutId\":\"p1\"}"u8.ToArray();
     private static readonly byte[] MessageKey = "c1"u8.ToArray();
 
@@ -89,7 +90,7 @@ public sealed class OperatorSignatureTests
         {
             "unsigned by an operator" => Signed(Signer),
             "signed by ann, named bob" => With(Signed(Signer.As(Ann)), MessageHeaders.Operator, "bob"),
-            "an operator nobody issued" => Signed(Signer.As(OperatorKey.Generate("mallory", "k1"))),
+            "an operator nobody issued" => Signed(Signer.As(OperatorKey.Generate("mallory", "k1", OperatorRoles.Admin))),
             "payout's copy of ann's key signing for settlement" => ForgedWithConsumersCopy(out consumer),
             "the operator header twice" => [.. Signed(Signer.As(Ann)), Header.Text(MessageHeaders.Operator, "ann")],
             "not signed for this consumer" => With(Signed(Signer.As(Ann)), MessageHeaders.OperatorSignatures,
@@ -112,8 +113,70 @@ public sealed class OperatorSignatureTests
     private static List<Header> ForgedWithConsumersCopy(out string consumer)
     {
         consumer = Settlement;
-        var copy = new OperatorKey("ann", "k1", Ann.ConsumerSecret(Payout));
+        var copy = new OperatorKey("ann", "k1", Ann.ConsumerSecret(Payout), OperatorRoles.Admin);
         return Signed(Signer.As(copy));
+    }
+
+    public static TheoryData<string, string, string?> Roles => new()
+    {
+        { OperatorRoles.Viewer, OperatorActed.MessageType, null },
+        { OperatorRoles.Viewer, PayoutReviewDecided.MessageType, "operator vic's key k1 is a viewer's; 'PayoutReviewDecided' needs an approver" },
+        { OperatorRoles.Approver, PayoutReviewDecided.MessageType, null },
+        { OperatorRoles.Approver, PayoutDispatchDecided.MessageType, "operator vic's key k1 is an approver's; 'PayoutDispatchDecided' needs an admin" },
+        { OperatorRoles.Approver, "SomethingNew", "'SomethingNew' needs an admin" },
+        { OperatorRoles.Admin, PayoutDispatchDecided.MessageType, null },
+    };
+
+    [Theory]
+    [MemberData(nameof(Roles))]
+    public void A_decision_is_applied_only_when_the_role_its_key_was_issued_for_may_make_it(string role, string type, string? refused)
+    {
+        var vic = OperatorKey.Generate("vic", "k1", role);
+        var keys = SigningKeys.Of(OperatorToPayout).WithOperators(Payout, vic);
+        var rights = PublishRights.Pipeline.With(new PublishRight(Topics.PayoutsDue, "SomethingNew", [Producers.Operator]));
+        List<Header> envelope = [.. Envelope().Where(h => h.Name != MessageHeaders.Type), Header.Text(MessageHeaders.Type, type)];
+        var signer = new MessageSigner(Producers.Operator, [OperatorToPayout], rights).As(vic);
+        var rightsFor = type == OperatorActed.MessageType ? Topics.Operations : Topics.PayoutsDue;
+        var signed = signer.Sign(rightsFor, MessageKey, envelope, Body);
+
+        var refusal = keys.Verifier(Payout, rights).Refusal(rightsFor, MessageKey, signed, Body, out var signedBy);
+
+        if (refused is null)
+        {
+            Assert.Null(refusal);
+            Assert.Equal("vic", signedBy);
+            return;
+        }
+        Assert.StartsWith(MessageVerifier.Refused + ": ", refusal, StringComparison.Ordinal);
+        Assert.Contains(refused, refusal, StringComparison.Ordinal);
+        Assert.Null(signedBy);
+    }
+
+    [Fact]
+    public void A_services_copy_of_an_operators_key_carries_the_role_it_was_issued_for_and_a_new_issue_replaces_it()
+    {
+        var dir = Directory.CreateTempSubdirectory("operator-roles-").FullName;
+        try
+        {
+            Ann.IssueTo(dir, [Payout]);
+            Assert.True(File.Exists(Path.Combine(dir, "operators", "ann", Payout, "k1.admin.key")));
+            Assert.True(SigningKeys.Load(dir).TryGetOperatorSecret("ann", Payout, "k1", out _, out var role));
+            Assert.Equal(OperatorRoles.Admin, role);
+
+            (Ann with { Role = OperatorRoles.Viewer }).IssueTo(dir, [Payout]);
+            Assert.Equal(["k1.viewer.key"], Directory.GetFiles(Path.Combine(dir, "operators", "ann", Payout)).Select(Path.GetFileName));
+            Assert.True(SigningKeys.Load(dir).TryGetOperatorSecret("ann", Payout, "k1", out _, out role));
+            Assert.Equal(OperatorRoles.Viewer, role);
+
+            // A key from before roles were bound to keys names none: the service does not start.
+            File.Move(Path.Combine(dir, "operators", "ann", Payout, "k1.viewer.key"), Path.Combine(dir, "operators", "ann", Payout, "k1.key"));
+            Assert.Contains("an operator's key is named <key id>.<role>.key", Assert.Throws<StartupException>(() => SigningKeys.Load(dir)).Message,
+                StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     [Fact]
@@ -142,6 +205,9 @@ public sealed class OperatorSignatureTests
         var sealedKey = SealedOperatorKey.Seal(Ann, "correct horse");
 
         Assert.Equal(Ann.Secret, sealedKey.Open("ann", "correct horse")!.Secret);
+        Assert.Equal(OperatorRoles.Admin, sealedKey.Open("ann", "correct horse")!.Role);
+        // The role is sealed with the key: changed in the file, the key does not open.
+        Assert.Null((sealedKey with { Role = OperatorRoles.Viewer }).Open("ann", "correct horse"));
         Assert.Null(sealedKey.Open("ann", "wrong"));
         Assert.Null(sealedKey.Open("bob", "correct horse"));
         Assert.DoesNotContain(Convert.ToBase64String(Ann.Secret), sealedKey.ToString(), StringComparison.Ordinal);
@@ -152,8 +218,11 @@ public sealed class OperatorSignatureTests
     {
         var read = OperatorKey.Parse(Ann.ToFileText(), "test");
 
-        Assert.Equal((Ann.Operator, Ann.KeyId), (read.Operator, read.KeyId));
+        Assert.Equal((Ann.Operator, Ann.KeyId, Ann.Role), (read.Operator, read.KeyId, read.Role));
         Assert.Equal(Ann.Secret, read.Secret);
+        var roleless = Ann.ToFileText().Replace(",\"role\":\"admin\"", "", StringComparison.Ordinal);
+        Assert.Contains("it names no role", Assert.Throws<StartupException>(() => OperatorKey.Parse(roleless, "f")).Message,
+            StringComparison.Ordinal);
         Assert.Contains("not an operator's key file", Assert.Throws<StartupException>(() => OperatorKey.Parse("{", "f")).Message,
             StringComparison.Ordinal);
     }

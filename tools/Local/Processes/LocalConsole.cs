@@ -87,7 +87,7 @@ public sealed class LocalConsole : IAsyncDisposable
         {
             if (OperatorTotp.Required(role)) totp[name] = OperatorTotp.NewSecret();
             json = Operators.WithAccount(json, new OperatorAccount(name, role, Operators.Hash(password),
-                SealedOperatorKey.Seal(LocalSigningKeys.Operator(name), password),
+                SealedOperatorKey.Seal(LocalSigningKeys.Operator(name, role), password),
                 totp.TryGetValue(name, out var secret) ? SealedTotpSecret.Seal(name, secret, password) : null));
         }
         var portChosenHere = port == 0;

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Deployment;
 using ContestPipeline.Plumbing;
 
@@ -31,6 +32,17 @@ public static class LocalSigningKeys
         "demo-operator", "staging-operator",
     ];
 
+    /// <summary>
+    /// The role each local operator's key is issued for: <c>viewer</c> and <c>vic</c> view, <c>approver</c> approves,
+    /// every other local operator is an admin.
+    /// </summary>
+    public static string RoleOf(string name) => name switch
+    {
+        "viewer" or "vic" => OperatorRoles.Viewer,
+        "approver" => OperatorRoles.Approver,
+        _ => OperatorRoles.Admin,
+    };
+
     /// <summary>Who signs an operator's message that names nobody (a contest definition from the harness).</summary>
     public const string DefaultOperator = "ann";
 
@@ -41,18 +53,41 @@ public static class LocalSigningKeys
     /// </summary>
     private static void IssueOperatorKeys()
     {
-        foreach (var name in Operators) Issue(name);
+        foreach (var name in Operators)
+            foreach (var role in OperatorRoles.All)
+                Issue(name, role);
     }
 
-    private static OperatorKey Issue(string name)
+    /// <summary>
+    /// A local operator's key of <paramref name="role"/>: the one cpctl finds by <c>--operator</c> for the role
+    /// <see cref="RoleOf"/> gives the name (key id <see cref="SigningKeys.LocalKeyId"/>), and one more for each other
+    /// role (key id <c>local-1-&lt;role&gt;</c>), so a test's console can sign ann in as an approver while the
+    /// harness cancels as ann the admin.
+    /// </summary>
+    private static OperatorKey Issue(string name, string role)
     {
         System.IO.Directory.CreateDirectory(OperatorKeys.LocalDirectoryDefault);
+        var usual = role == RoleOf(name);
         var file = OperatorKeys.LocalFile(name);
+        if (!usual) file = Path.ChangeExtension(file, $".{role}{OperatorKey.FileExtension}");
+        var keyId = usual ? SigningKeys.LocalKeyId : $"{SigningKeys.LocalKeyId}-{role}";
+        if (File.Exists(file) && !IsOfRole(file, role))
+        {
+            // A key from before roles were bound to keys (or of another role): set aside, and a new one issued.
+            try
+            {
+                File.Move(file, $"{file}.replaced-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            }
+            catch (FileNotFoundException)
+            {
+                // Another process set it aside first.
+            }
+        }
         if (!File.Exists(file))
         {
             // Written aside, then moved into place: when several processes race, the first key stays.
             var aside = $"{file}.{Environment.ProcessId}.{Guid.NewGuid():N}";
-            OperatorKey.Generate(name, SigningKeys.LocalKeyId).WriteTo(aside);
+            OperatorKey.Generate(name, keyId, role).WriteTo(aside);
             try
             {
                 File.Move(aside, file, overwrite: false);
@@ -67,13 +102,26 @@ public static class LocalSigningKeys
         return key;
     }
 
+    private static bool IsOfRole(string file, string role)
+    {
+        try
+        {
+            return OperatorKey.Read(file).Role == role;
+        }
+        catch (StartupException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>
-    /// A local operator's own key (generated first where missing; the services started from then on verify it).
+    /// A local operator's own key, of <paramref name="role"/> (by default the one <see cref="RoleOf"/> gives the
+    /// name), generated first where missing; the services started from then on verify it.
     /// </summary>
-    public static OperatorKey Operator(string name)
+    public static OperatorKey Operator(string name, string? role = null)
     {
         _ = Keys;
-        return Issue(name);
+        return Issue(name, role ?? RoleOf(name));
     }
 
     public static string Directory =>
@@ -88,6 +136,13 @@ public static class LocalSigningKeys
         if (!System.IO.Directory.Exists(directory)) return;
         foreach (var folder in System.IO.Directory.EnumerateDirectories(directory))
             foreach (var old in System.IO.Directory.EnumerateFiles(folder, "*" + SigningKeys.KeyFileExtension))
+                File.Delete(old);
+        // Operators' keys from before roles were bound to keys (<key id>.key): the local operators' are issued again.
+        var operators = Path.Combine(directory, OperatorKey.ConsumerKeysFolder);
+        if (!System.IO.Directory.Exists(operators)) return;
+        foreach (var old in System.IO.Directory.EnumerateFiles(operators, "*" + SigningKeys.KeyFileExtension,
+                     SearchOption.AllDirectories))
+            if (!OperatorKey.TryParseConsumerKeyFile(Path.GetFileNameWithoutExtension(old), out _, out _))
                 File.Delete(old);
     }
 
