@@ -37,10 +37,14 @@ public static class AlertStore
 
     /// <summary>
     /// Counts one more warning or critical alert of <paramref name="source"/> in the hour that holds
-    /// <paramref name="now"/>, and returns how many that hour has counted with it.
+    /// <paramref name="now"/>, and returns how many that hour has counted with it. The source's hours older than a
+    /// day go in the same statement: the table holds a day per source at most.
     /// </summary>
     public static Task<int> CountEmailAsync(HandlerContext context, string source, DateTimeOffset now) =>
         context.Connection.ExecuteScalarAsync<int>("""
+            WITH pruned AS (
+                DELETE FROM operations.alert_email_budget
+                WHERE source = @source AND hour < @now::timestamptz - interval '1 day')
             INSERT INTO operations.alert_email_budget (source, hour, emailed)
             VALUES (@source, date_trunc('hour', @now::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', 1)
             ON CONFLICT (source, hour) DO UPDATE SET emailed = alert_email_budget.emailed + 1
