@@ -107,7 +107,7 @@ public sealed class OperatorTool : IAsyncDisposable
         if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is not { Length: > 0 } file) return null;
         try
         {
-            return OperatorKey.Read(file).Operator;
+            return OperatorKey.OperatorOf(file);
         }
         catch (StartupException)
         {

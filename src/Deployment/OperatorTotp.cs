@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using ContestPipeline.Contracts.Operations;
+using ContestPipeline.Plumbing;
 using OtpNet;
 
 namespace ContestPipeline.Deployment;

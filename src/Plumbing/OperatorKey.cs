@@ -81,49 +81,62 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex Name();
 
-    /// <summary>
-    /// The file's text: JSON <c>{"operator":"ann","keyId":"2026-11","role":"admin","secret":"&lt;base64&gt;"}</c>.
-    /// </summary>
-    public string ToFileText() =>
-        JsonSerializer.Serialize(new File(Operator, KeyId, Convert.ToBase64String(Secret), Role), Json) + "\n";
+    /// <summary>The setting cpctl reads a sealed key's password from when it cannot ask for it.</summary>
+    public const string PasswordVariable = "CONTESTPIPELINE_OPERATOR_KEY_PASSWORD";
 
-    /// <summary>Reads an operator's key file; anything unreadable is an error naming the file.</summary>
-    public static OperatorKey Read(string path)
+    /// <summary>
+    /// The file's text: JSON <c>{"operator":"ann","keyId":"2026-11","role":"admin","secret":"&lt;base64&gt;"}</c>;
+    /// sealed under <paramref name="password"/> (<see cref="SealedOperatorKey"/>), <c>"sealed":{…}</c> in place of
+    /// the secret, so the file alone signs nothing: a second factor, what the operator knows beside what they hold.
+    /// </summary>
+    public string ToFileText(string? password = null) =>
+        JsonSerializer.Serialize(password is null
+            ? new File(Operator, KeyId, Convert.ToBase64String(Secret), Role)
+            : new File(Operator, KeyId, null, Role, SealedOperatorKey.Seal(this, password)), Json) + "\n";
+
+    /// <summary>
+    /// Reads an operator's key file, opening a sealed one with the password <paramref name="password"/> gives
+    /// (by default <see cref="PasswordVariable"/>, else asked for on the terminal); anything unreadable, or a
+    /// password that does not open it, is an error naming the file.
+    /// </summary>
+    public static OperatorKey Read(string path, Func<string?>? password = null) =>
+        Parse(ReadText(path), path, password ?? AskedPassword);
+
+    /// <summary>Whether the file holds its key sealed under a password (read without opening it).</summary>
+    public static bool IsSealed(string path) => Deserialize(ReadText(path), path).Sealed is not null;
+
+    /// <summary>The operator a key file names, read without opening it.</summary>
+    public static string OperatorOf(string path) =>
+        Deserialize(ReadText(path), path).Operator is { } name && IsName(name) ? name
+            : throw new StartupException($"operator key {path}: it names no operator");
+
+    private static string ReadText(string path)
     {
-        string text;
         try
         {
-            text = System.IO.File.ReadAllText(path);
+            return System.IO.File.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new StartupException($"operator key {path}: cannot read it: {e.Message}", e);
         }
-        return Parse(text, path);
     }
 
-    public static OperatorKey Parse(string text, string where)
+    public static OperatorKey Parse(string text, string where, Func<string?>? password = null)
     {
-        File? file;
-        try
-        {
-            file = JsonSerializer.Deserialize<File>(text, Json);
-        }
-        catch (JsonException e)
-        {
-            throw new StartupException($"operator key {where}: not an operator's key file: {e.Message}");
-        }
-        if (file is null || !IsName(file.Operator) || !IsName(file.KeyId) || file.Secret is null)
+        var file = Deserialize(text, where);
+        if (!IsName(file.Operator) || !IsName(file.KeyId) || (file.Secret is null && file.Sealed is null))
             throw new StartupException($"operator key {where}: it needs an operator, a keyId and a secret");
         if (OperatorRoles.Rank(file.Role ?? "") < 0)
             throw new StartupException($"operator key {where}: " + (file.Role is null
                 ? "it names no role (issued before roles were bound to keys): issue a new one with " +
                     "cpctl operator-key issue --role"
                 : $"role '{file.Role}' is not one of {string.Join(", ", OperatorRoles.All)}"));
+        if (file.Sealed is { } sealedKey) return Open(sealedKey, file, where, password);
         byte[] secret;
         try
         {
-            secret = Convert.FromBase64String(file.Secret);
+            secret = Convert.FromBase64String(file.Secret!);
         }
         catch (FormatException)
         {
@@ -135,11 +148,67 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
                 $"operator key {where}: {secret.Length} bytes; a key is at least {SigningKey.SecretBytesMin}");
     }
 
-    /// <summary>Writes the key to <paramref name="path"/>, readable by its owner only (written aside, moved).</summary>
-    public void WriteTo(string path)
+    private static OperatorKey Open(SealedOperatorKey sealedKey, File file, string where, Func<string?>? password)
+    {
+        if (sealedKey.KeyId != file.KeyId || sealedKey.Role != file.Role)
+            throw new StartupException(
+                $"operator key {where}: the sealed key is not of the key id and role the file names");
+        var given = password?.Invoke();
+        if (string.IsNullOrEmpty(given))
+            throw new StartupException($"operator key {where}: {file.Operator}'s key is sealed under their password; " +
+                $"give it when asked, or in {PasswordVariable} where nothing can ask");
+        return sealedKey.Open(file.Operator!, given)
+            ?? throw new StartupException(
+                $"operator key {where}: the password given does not open {file.Operator}'s key");
+    }
+
+    private static File Deserialize(string text, string where)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<File>(text, Json)
+                ?? throw new StartupException($"operator key {where}: not an operator's key file: empty");
+        }
+        catch (JsonException e)
+        {
+            throw new StartupException($"operator key {where}: not an operator's key file: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The password of a sealed key: <see cref="PasswordVariable"/> when set, else typed at the terminal (not
+    /// echoed); null when neither can be had.
+    /// </summary>
+    private static string? AskedPassword()
+    {
+        if (Environment.GetEnvironmentVariable(PasswordVariable) is { Length: > 0 } set) return set;
+        if (Console.IsInputRedirected) return null;
+        Console.Error.Write("password of your operator's key: ");
+        var typed = new StringBuilder();
+        try
+        {
+            for (var k = Console.ReadKey(intercept: true); k.Key != ConsoleKey.Enter; k = Console.ReadKey(true))
+            {
+                if (k.Key == ConsoleKey.Backspace && typed.Length > 0) typed.Length--;
+                else if (!char.IsControl(k.KeyChar)) typed.Append(k.KeyChar);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // no terminal to type on
+        }
+        Console.Error.WriteLine();
+        return typed.ToString();
+    }
+
+    /// <summary>
+    /// Writes the key to <paramref name="path"/>, sealed under <paramref name="password"/> when one is given, readable
+    /// by its owner only (written aside, moved).
+    /// </summary>
+    public void WriteTo(string path, string? password = null)
     {
         var temporary = path + $".{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        System.IO.File.WriteAllText(temporary, ToFileText());
+        System.IO.File.WriteAllText(temporary, ToFileText(password));
         if (!OperatingSystem.IsWindows()) System.IO.File.SetUnixFileMode(temporary, OwnerOnly);
         System.IO.File.Move(temporary, path, overwrite: true);
     }
@@ -170,10 +239,14 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
 
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
 
     private bool SameKeyId(string fileName) =>
         fileName == KeyId || (TryParseConsumerKeyFile(fileName, out var keyId, out _) && keyId == KeyId);
 
-    private sealed record File(string? Operator, string? KeyId, string? Secret, string? Role);
+    private sealed record File(string? Operator, string? KeyId, string? Secret, string? Role,
+        SealedOperatorKey? Sealed = null);
 }

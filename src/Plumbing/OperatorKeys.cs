@@ -33,7 +33,9 @@ public static class OperatorKeys
         Path.Combine(LocalDirectoryDefault, @operator + OperatorKey.FileExtension);
 
     /// <summary>
-    /// The key named by <see cref="OperatorKey.FileVariable"/> (cpctl's <c>--operator-key</c> sets it); failing
+    /// The key named by <see cref="OperatorKey.FileVariable"/> (cpctl's <c>--operator-key</c> sets it; in
+    /// production sealed under its operator's password, asked for or read from
+    /// <see cref="OperatorKey.PasswordVariable"/>); failing
     /// that, never in production, the local key of <paramref name="claimed"/> (the name given with
     /// <c>--operator</c>): in development and test, or where a local run names the local operators' folder
     /// (<see cref="LocalDirectoryVariable"/>; local runs play staging). Otherwise an error saying how to get one.
@@ -41,7 +43,14 @@ public static class OperatorKeys
     public static OperatorKey Resolve(DeploymentEnvironment environment, string? claimed)
     {
         if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is { Length: > 0 } file)
+        {
+            // In production the file alone signs nothing: it opens with its operator's password (a second factor).
+            if (environment == DeploymentEnvironment.Production && !OperatorKey.IsSealed(file))
+                throw new StartupException($"operator key {file}: in production an operator's key is sealed under " +
+                    "their password; seal it with cpctl operator-key seal --key FILE (docs/operations.md, " +
+                    "\"Operator keys\")");
             return OperatorKey.Read(file);
+        }
         var local = environment is DeploymentEnvironment.Development or DeploymentEnvironment.Test
             || (environment != DeploymentEnvironment.Production
                 && Environment.GetEnvironmentVariable(LocalDirectoryVariable) is { Length: > 0 });

@@ -78,8 +78,15 @@ public sealed class OperatorToolTests
             "--reason", "as bob");
         Assert.Contains(asBob.Lines, l => l.Contains("--operator bob is not the operator of the key given (ann); nothing was sent", StringComparison.Ordinal));
         Assert.Equal(1, await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }));
-        // The operator is the key's: bob's key alone, without --operator, approves as bob.
-        await tool.RunAsync("payouts", "release", held, "--operator-key", OperatorKeys.LocalFile("bob"), "--reason", "agreed");
+        // The operator is the key's: bob's key alone, without --operator, approves as bob. Sealed under his password,
+        // the file alone signs nothing (and sends nothing); with the password it approves.
+        var sealedBob = Path.Combine(stack.WorkDirectory, "bob.operator-key");
+        LocalSigningKeys.Operator("bob").WriteTo(sealedBob, "bobs-own-password");
+        var noPassword = await tool.RunAsync(1, "payouts", "release", held, "--operator-key", sealedBob, "--reason", "agreed");
+        Assert.Contains(noPassword.Lines, l => l.Contains("bob's key is sealed under their password", StringComparison.Ordinal));
+        Assert.Equal(1, await stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }));
+        await tool.RunWithAsync(new Dictionary<string, string?> { [OperatorKey.PasswordVariable] = "bobs-own-password" }, 0,
+            "payouts", "release", held, "--operator-key", sealedBob, "--reason", "agreed");
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "PAID", $"{Contest} PAID", 120);
         // PAID can reach the read model before the payout's own status does: wait for the prize.
         await stack.WaitAsync(async () => await stack.ScalarAsync<string>("SELECT state FROM operations.payouts WHERE payout_id = @held",
@@ -430,10 +437,14 @@ public sealed class OperatorToolTests
 
         public Task<Result> RunAsync(params string[] args) => RunAsync(0, args);
 
-        public async Task<Result> RunAsync(int expectedExitCode, params string[] args)
+        public Task<Result> RunAsync(int expectedExitCode, params string[] args) =>
+            RunWithAsync(new Dictionary<string, string?>(), expectedExitCode, args);
+
+        public async Task<Result> RunWithAsync(IReadOnlyDictionary<string, string?> settings, int expectedExitCode, params string[] args)
         {
             // As compose's cpctl service runs it: the read-only role and the operator's key.
             var overrides = new Dictionary<string, string?>(stack.Environment) { [TaxReporting.ThresholdSetting] = "2000" };
+            foreach (var (name, value) in settings) overrides[name] = value;
             var spec = LocalServices.Prepare(Services.Cpctl, stack.Swaps, overrides, label: $"cpctl-{Guid.NewGuid():N}")
                 with { Arguments = args };
             var lines = new List<string>();

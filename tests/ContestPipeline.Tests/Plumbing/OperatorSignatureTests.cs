@@ -214,6 +214,26 @@ public sealed class OperatorSignatureTests
     }
 
     [Fact]
+    public void A_key_file_sealed_under_its_operators_password_signs_nothing_without_it()
+    {
+        var text = Ann.ToFileText("correct horse");
+
+        Assert.DoesNotContain(Convert.ToBase64String(Ann.Secret), text, StringComparison.Ordinal);
+        var opened = OperatorKey.Parse(text, "f", () => "correct horse");
+        Assert.Equal((Ann.Operator, Ann.KeyId, Ann.Role), (opened.Operator, opened.KeyId, opened.Role));
+        Assert.Equal(Ann.Secret, opened.Secret);
+        Assert.Contains("the password given does not open ann's key",
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(text, "f", () => "wrong")).Message, StringComparison.Ordinal);
+        Assert.Contains("ann's key is sealed under their password; give it when asked, or in CONTESTPIPELINE_OPERATOR_KEY_PASSWORD",
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(text, "f", () => null)).Message, StringComparison.Ordinal);
+        // The role beside the sealed key is the sealed one's, or the file is refused.
+        var promoted = text.Replace("\"role\":\"admin\",\"sealed\"", "\"role\":\"viewer\",\"sealed\"", StringComparison.Ordinal);
+        Assert.NotEqual(text, promoted);
+        Assert.Contains("not of the key id and role the file names",
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(promoted, "f", () => "correct horse")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_operators_key_file_reads_back_as_written()
     {
         var read = OperatorKey.Parse(Ann.ToFileText(), "test");

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text;
-using ContestPipeline.Plumbing;
 
-namespace ContestPipeline.Deployment;
+namespace ContestPipeline.Plumbing;
 
 /// <summary>
-/// An operator's own key as the console's operators file keeps it: sealed (AES-256-GCM) under a key derived
+/// An operator's own key as the console's operators file and a sealed key file keep it: sealed (AES-256-GCM) under a
+/// key derived
 /// from the operator's password (PBKDF2-HMAC-SHA256, <see cref="Iterations"/>, its own random salt), with the
 /// operator's name and the key id as associated data, so a sealed key opens only for that operator and only
 /// with their password. The console opens it when the operator signs in and holds it in memory only
