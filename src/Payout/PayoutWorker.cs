@@ -58,12 +58,14 @@ public static class PayoutWorker
                 sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
-            // Which payments Ingestion made accepted entries of, against its own refund orders; nothing else there.
+            // Which payments Ingestion made entries of and which it did not, against its own refund orders; nothing
+            // else there.
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
-                new EntryAcceptedHandler(),
+                new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
                 .. IgnoredMessageHandler.Of([.. PublishRights.Pipeline.Rows
-                    .Where(r => r.Topic == Topics.ContestLifecycle && r.MessageType != EntryAccepted.MessageType)
+                    .Where(r => r.Topic == Topics.ContestLifecycle && r.MessageType is not (EntryAccepted.MessageType
+                        or EntryRejected.MessageType or EntriesClosed.MessageType))
                     .Select(r => r.MessageType)]),
             ]),
         ])

@@ -10,14 +10,17 @@ namespace ContestPipeline.Payout.Refunds;
 /// <summary>
 /// Ingestion's word that a payment became an accepted entry, kept against its own refund orders: Ingestion refunds
 /// only a payment it made no entry of, so it may not later refund this one (<see cref="RefundOrderedHandler"/>). One
-/// that came first is refused here if it is still waiting, unsent; one already sent cannot be called back, and an
-/// operator is paged either way (one of Ingestion's two statements is false). The entry's fee is the contest's
+/// that came first is refused here if it is still waiting, unsent (it waits until Ingestion has also said the
+/// payment made no entry: <see cref="RefundStore.GroundAsync"/>); one already sent, on Ingestion's word that the
+/// payment was rejected, cannot be called back, and an operator is paged either way (one of Ingestion's statements is
+/// false). The entry's fee is the contest's
 /// money; Settlement's refund of a cancelled contest is not Ingestion's and is not touched.
 /// </summary>
 public sealed class EntryAcceptedHandler : MessageHandler<EntryAccepted>
 {
     public override async Task HandleAsync(EntryAccepted entry, HandlerContext context, CancellationToken ct)
     {
+        await RefundStore.LockGroundsAsync(context, null, entry.PaymentIntentId);
         await RefundStore.RecordAcceptedFeeAsync(context, entry.PaymentIntentId, entry.EntryId, entry.ContestId,
             entry.PlayerId);
         if (await RefundStore.OrderedByAsync(context, entry.PaymentIntentId, Producers.Ingestion) is not { } refund)

@@ -16,7 +16,9 @@ namespace ContestPipeline.Payout.Refunds;
 /// with other facts (amount, currency, player or contest). A new order is sent only once Payout has itself verified
 /// the payment on Stripe as that contest's entry fee with at least the amount left unrefunded
 /// (<see cref="VerifyFundsJob"/>); otherwise it fails unsent, with a critical alert. Ingestion's order for a payment it
-/// published as an accepted entry's is refused (<see cref="EntryAcceptedHandler"/> covers the other order of arrival).
+/// published as an accepted entry's is refused, and one that comes first waits unsent for Ingestion's word that the
+/// payment made no entry (<see cref="EntryRejectedHandler"/>, <see cref="EntriesClosedHandler"/>), so an acceptance
+/// that comes after refuses it unsent (<see cref="EntryAcceptedHandler"/>).
 /// </summary>
 public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
 {
@@ -37,6 +39,7 @@ public sealed class RefundOrderedHandler : MessageHandler<RefundOrdered>
         // Ingestion refunds only payments it made no entry of; an accepted entry's fee goes back with its contest
         // cancelled, on Settlement's order. Its word that an entry was accepted stands against its own refund.
         var producer = context.Incoming!.Producer;
+        await RefundStore.LockGroundsAsync(context, order.ContestId, order.PaymentIntentId);
         if (producer == Producers.Ingestion
             && await RefundStore.AcceptedEntryOfAsync(context, order.PaymentIntentId) is { } entryId)
             throw new MessageRejectedException(

@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
@@ -12,21 +13,74 @@ namespace ContestPipeline.Payout.Refunds;
 public static class RefundStore
 {
     /// <summary>
-    /// Records an order once; <paramref name="producer"/> is who ordered it, as its signature proved.
+    /// Records an order once; <paramref name="producer"/> is who ordered it, as its signature proved. Ingestion's
+    /// order is grounded (may be sent) only once Payout has read Ingestion's word that the payment made no entry: its
+    /// submission's rejection, or the contest's entries closed (<see cref="GroundAsync"/>); Settlement's at once.
     /// </summary>
     public static async Task<bool> InsertAsync(TransactionContext context, RefundOrdered order, string orderedBy,
         string? producer) =>
         await context.Connection.ExecuteAsync("""
             INSERT INTO payout.refunds (refund_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
                 reason, state,
-                next_attempt_at, ordered_at, updated_at, ordered_by, proven, producer)
+                next_attempt_at, ordered_at, updated_at, ordered_by, proven, producer, grounded)
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting,
-                @now, @now, @now, @orderedBy, false, @producer)
+                @now, @now, @now, @orderedBy, false, @producer,
+                @producer IS DISTINCT FROM @ingestion
+                    OR EXISTS (SELECT 1 FROM payout.entry_rejections WHERE payment_intent_id = @PaymentIntentId)
+                    OR EXISTS (SELECT 1 FROM payout.entries_closed WHERE contest_id = @ContestId))
             ON CONFLICT (refund_id) DO NOTHING
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor,
                 order.Currency, order.Reason,
                 waiting = RefundLifecycle.Name(RefundState.Waiting), now = context.Clock.GetUtcNow(), orderedBy,
-                producer }, context.Transaction) == 1;
+                producer, ingestion = Producers.Ingestion }, context.Transaction) == 1;
+
+    /// <summary>
+    /// Serialises, for the rest of the transaction, what decides whether Ingestion's refund of a payment may be sent:
+    /// the order, the payment's acceptance or rejection (<paramref name="paymentIntentId"/>), and its contest's entries
+    /// closing (<paramref name="contestId"/>: shared by orders, exclusive for the close). Without it, an order and the
+    /// fact that grounds or refuses it, applied at once by two consumers, could each miss the other's uncommitted row.
+    /// </summary>
+    public static Task LockGroundsAsync(TransactionContext context, string? contestId, string? paymentIntentId,
+        bool closing = false) =>
+        context.Connection.ExecuteAsync($"""
+            SELECT {(contestId is null ? "1" : closing
+                ? "pg_advisory_xact_lock(hashtextextended('payout.entries-closed:' || @contestId, 0))"
+                : "pg_advisory_xact_lock_shared(hashtextextended('payout.entries-closed:' || @contestId, 0))")},
+                {(paymentIntentId is null ? "1"
+                    : "pg_advisory_xact_lock(hashtextextended('payout.refund-of:' || @paymentIntentId, 0))")}
+            """, new { contestId, paymentIntentId }, context.Transaction);
+
+    /// <summary>
+    /// Records Ingestion's word that a payment made no entry (<paramref name="paymentIntentId"/>: its submission was
+    /// rejected) or that a contest's entries closed (<paramref name="paymentIntentId"/> null: every acceptance of it
+    /// was read before), and grounds Ingestion's waiting refund orders it covers.
+    /// </summary>
+    public static async Task GroundAsync(TransactionContext context, string contestId, string? paymentIntentId,
+        string? refundId, DateTimeOffset at)
+    {
+        await LockGroundsAsync(context, paymentIntentId is null ? contestId : null, paymentIntentId,
+            closing: paymentIntentId is null);
+        var now = context.Clock.GetUtcNow();
+        var args = new
+        {
+            contestId, paymentIntentId, refundId, at, now, ingestion = Producers.Ingestion,
+            // A payment's refund id is one per PaymentIntent: found by its key, never a scan.
+            ofPayment = paymentIntentId is null ? null : RefundOrdered.RefundIdFor(paymentIntentId),
+        };
+        await context.Connection.ExecuteAsync(paymentIntentId is null
+            ? """
+              INSERT INTO payout.entries_closed (contest_id, closed_at, recorded_at) VALUES (@contestId, @at, @now)
+              ON CONFLICT (contest_id) DO NOTHING;
+              UPDATE payout.refunds SET grounded = true, updated_at = @now
+              WHERE contest_id = @contestId AND NOT grounded AND producer = @ingestion
+              """
+            : """
+              INSERT INTO payout.entry_rejections (payment_intent_id, refund_id, contest_id, recorded_at)
+              VALUES (@paymentIntentId, @refundId, @contestId, @now) ON CONFLICT (payment_intent_id) DO NOTHING;
+              UPDATE payout.refunds SET grounded = true, updated_at = @now
+              WHERE refund_id = @ofPayment AND NOT grounded AND producer = @ingestion
+              """, args, context.Transaction);
+    }
 
     /// <summary>Records that Ingestion made an accepted entry of this payment; the first record stands.</summary>
     public static Task RecordAcceptedFeeAsync(TransactionContext context, string paymentIntentId, string entryId,
@@ -92,7 +146,8 @@ public static class RefundStore
             new { paymentIntentIds }, context.Transaction);
 
     /// <summary>
-    /// Claims due refunds whose payment is proven (<see cref="Funds.VerifyFundsJob"/>): each becomes submitting under
+    /// Claims due refunds whose payment is proven (<see cref="Funds.VerifyFundsJob"/>) and whose order is grounded
+    /// (<see cref="GroundAsync"/>): each becomes submitting under
     /// a lease that keeps other refund jobs off it while its call runs.
     /// </summary>
     public static async Task<IReadOnlyList<RefundRow>> ClaimDueAsync(TransactionContext context,
@@ -102,8 +157,8 @@ public static class RefundStore
         return [.. await context.Connection.QueryAsync<RefundRow>("""
             UPDATE payout.refunds r SET state = @submitting, lease_until = @leaseUntil, updated_at = @now
             FROM (SELECT refund_id FROM payout.refunds
-                  WHERE state = ANY(@dispatched) AND proven AND next_attempt_at <= @now AND (lease_until IS NULL
-                      OR lease_until < @now)
+                  WHERE state = ANY(@dispatched) AND proven AND grounded AND next_attempt_at <= @now
+                      AND (lease_until IS NULL OR lease_until < @now)
                   ORDER BY next_attempt_at, refund_id LIMIT @limit FOR UPDATE SKIP LOCKED) due
             WHERE r.refund_id = due.refund_id
             RETURNING r.refund_id, r.contest_id, r.player_id, r.payment_intent_id, r.amount_minor, r.currency, r.reason,

@@ -89,6 +89,9 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
             "rejected");
         h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, "c9", RefundOrdered.MessageType, refund.RefundId,
             refund);
+        h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, "c9", EntryRejected.MessageType,
+            EntryRejected.MessageIdFor("s-dov"), new EntryRejected("s-dov", "c9", "dov", refunded, "rejected",
+                refund.RefundId));
         await h.WaitForAsync("dov's fee refunded", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
             "WHERE payment_intent_id = @refunded AND state = 'refunded')", new { refunded }, seconds: 60);
         // Read again after its refund, by the creation time its first read recorded: in a list, not by a GET.
@@ -129,6 +132,14 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         foreach (var r in refusals.Append(Refund(genuine, "ned", 300_00)))
             h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, r.ContestId, RefundOrdered.MessageType,
                 r.RefundId, r);
+        // The genuine one waits, proven, for Ingestion's word that its payment made no entry: the contest's entries
+        // closed without it (every acceptance of c-ref would have come before).
+        await h.WaitForAsync("the genuine refund proven and waiting", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+            "WHERE payment_intent_id = @genuine AND proven AND NOT grounded AND state = 'waiting')", new { genuine },
+            seconds: 60);
+        Assert.Empty(h.Stripe.Ledger().Refunds);
+        h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, "c-ref", EntriesClosed.MessageType,
+            "c-ref:entries-closed", new EntriesClosed("c-ref", 0, "", DateTimeOffset.UtcNow));
 
         await h.WaitForAsync("the genuine refund made", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
             "WHERE payment_intent_id = @genuine AND state = 'refunded')", new { genuine }, seconds: 60);
@@ -172,25 +183,25 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         Assert.Contains("which Ingestion accepted", await h.DeadLetterReasonAsync(refused.RefundId),
             StringComparison.Ordinal);
 
-        // Refunded first, accepted after: it cannot be called back, and an operator is paged.
+        // Ordered before Payout has read the payment's fate: proven on Stripe, it still waits unsent for Ingestion's
+        // word that the payment made no entry; the acceptance comes instead, and it is refused unsent.
+        Refund(Producers.Ingestion, waiting, "quin");
+        await h.WaitForAsync("quin's refund proven and waiting", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+            "WHERE payment_intent_id = @waiting AND proven AND NOT grounded AND state = 'waiting')", new { waiting },
+            seconds: 60);
+        Accept(waiting, "quin");
+        await RefundIsAsync(waiting, "failed");
+
+        // Rejected, refunded, then accepted as well: Ingestion contradicts itself; the refund made on its word of the
+        // rejection cannot be called back, and an operator is paged. The rejection and the order come together, on two
+        // topics, as Ingestion publishes them: either may be read first.
+        h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, contest, EntryRejected.MessageType,
+            EntryRejected.MessageIdFor("s-rae"), new EntryRejected("s-rae", contest, "rae", sent, "contest full",
+                RefundOrdered.RefundIdFor(sent)));
         Refund(Producers.Ingestion, sent, "rae");
         await RefundIsAsync(sent, "refunded");
         Accept(sent, "rae");
         await h.WaitForAlertAsync("refund_of_accepted_entry", AlertSeverities.Critical);
-
-        // Ordered while sends are halted, accepted before the resume: refused unsent, and never sent after it.
-        h.World.Publish(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageType,
-            PayoutDispatchDecided.MessageIdFor("h-acc"), new PayoutDispatchDecided("h-acc", PayoutDispatchDecided.Halt,
-                "test-admin", "refund drill", DateTimeOffset.UtcNow, null));
-        await h.WaitForAsync("sends halted", "SELECT EXISTS (SELECT 1 FROM payout.dispatch WHERE halted)", seconds: 60);
-        Refund(Producers.Ingestion, waiting, "quin");
-        await RefundIsAsync(waiting, "waiting");
-        Accept(waiting, "quin");
-        await RefundIsAsync(waiting, "failed");
-        h.World.Publish(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageType,
-            PayoutDispatchDecided.MessageIdFor("r-acc"), new PayoutDispatchDecided("r-acc",
-                PayoutDispatchDecided.Resume, "test-admin", "refund drill", DateTimeOffset.UtcNow, "h-acc"));
-        await h.WaitForAsync("sends resumed", "SELECT NOT halted FROM payout.dispatch", seconds: 60);
 
         // A cancelled contest's refund of the accepted fee, Settlement's order, is made.
         Refund(Producers.Settlement, accepted, "pia");

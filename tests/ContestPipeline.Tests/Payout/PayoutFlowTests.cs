@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ContestPipeline.Tests.Stripe;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts;
 using ContestPipeline.Local.Demo;
@@ -526,8 +527,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         var r = await SharedAsync();
         var payment = r.World.Pay("c8", "ivy", 1_000);
         var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD", "contest cancelled");
-        r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
-        r.World.Publish(Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
+        r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
+        r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
         List<OutsideWorld.Published> Refunded() => [.. r.World.Read(Topics.PayoutsStatus).Where(m => m.Type == EntryFeeRefunded.MessageType
             && m.Body.GetProperty("refundId").GetString() == order.RefundId)];
         await Eventually.UntilAsync(() => Refunded().Count > 0, "EntryFeeRefunded on payouts.status");

@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.StripeEmulation;
@@ -160,7 +161,7 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
             return new RefundOrdered(RefundOrdered.RefundIdFor(payment), "cr", $"p{i}", payment, 1_000, "USD", "contest cancelled");
         }).ToList();
         foreach (var order in orders)
-            h.World.Publish(Topics.PayoutsDue, "cr", RefundOrdered.MessageType, order.RefundId, order);
+            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "cr", RefundOrdered.MessageType, order.RefundId, order);
         // Each proven against its payment as Stripe answers it, before the resume, so that the round claims all eight.
         await h.WaitForAsync("the eight refunds recorded and proven",
             "SELECT count(*) = 8 FROM payout.refunds WHERE state = 'waiting' AND proven");

@@ -1,5 +1,6 @@
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Payout;
 using ContestPipeline.Stripe;
@@ -163,8 +164,9 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
         h.Publish(order);
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Review);
 
+        // A cancellation's refund (Settlement's: an entry that won was accepted, so Ingestion may not refund it).
         var refund = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "h2", "sol", payment, 1_000, "USD", "late refund");
-        h.World.Publish(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
         Assert.Contains("won prize " + order.PayoutId, await h.DeadLetterReasonAsync(refund.RefundId), StringComparison.Ordinal);
         Assert.Empty(h.Stripe.Ledger().Refunds);
 
@@ -176,7 +178,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
         await h.DecideAsync(order, PayoutReviewDecided.Reject, "reject-sol");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Rejected);
         // The dead letter re-driven: the same message again, with an operator's grant. Now valid, it is applied once.
-        h.World.Redrive(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
+        h.World.Redrive(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund, Producers.Settlement);
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType)), "the re-driven refund made", TimeSpan.FromSeconds(30));
         Assert.Equal((payment, refund.RefundId), (Assert.Single(h.Stripe.Ledger().Refunds).PaymentIntent, h.Stripe.Ledger().Refunds[0].IdempotencyKey));
         Assert.Empty(h.TransfersOf(order.PayoutId));

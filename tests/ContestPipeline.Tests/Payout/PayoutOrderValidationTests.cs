@@ -1,3 +1,4 @@
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Alerts;
 using ContestPipeline.Contracts.Payouts;
@@ -64,9 +65,9 @@ public sealed class PayoutOrderValidationTests(PipelineFixture fixture)
         await using var h = await PayoutHarness.StartAsync(fixture);
         var payment = h.World.Pay("rf", "ann", 1_000);
         var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "rf", "ann", payment, 1_000, "USD", "contest cancelled");
-        h.World.Publish(Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-first", order);
-        h.World.Publish(Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-again", order with { Reason = "ordered again" });
-        h.World.Publish(Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-more", order with { AmountMinor = 50_000 });
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-first", order);
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-again", order with { Reason = "ordered again" });
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-more", order with { AmountMinor = 50_000 });
 
         Assert.Equal($"refund {order.RefundId}: ordered again with other content (50000 USD to ann for rf; first 1000 USD to ann for rf); "
             + "the first stands", await h.DeadLetterReasonAsync("refund-more"));

@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Tests.Stripe;
 using ContestPipeline.Payout;
@@ -101,6 +102,9 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
         var refund = new RefundOrdered(RefundOrdered.RefundIdFor(ours), "ref-1", "rita", ours, 1_000, "USD", "rejected");
         h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, "ref-1", RefundOrdered.MessageType, refund.RefundId,
             refund);
+        h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, "ref-1", EntryRejected.MessageType,
+            EntryRejected.MessageIdFor("s-rita"), new EntryRejected("s-rita", "ref-1", "rita", ours, "rejected",
+                refund.RefundId));
         await h.WaitForAsync("rita's fee refunded by the pipeline", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
             "WHERE payment_intent_id = @ours AND state = 'refunded')", new { ours }, seconds: 60);
         // Another entry fee refunded with the platform's key, its webhooks held and never sent.

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Contests;
@@ -169,7 +170,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
                 "contest cancelled");
         }).ToList();
         foreach (var order in orders)
-            h.World.Publish(Topics.PayoutsDue, "rc", RefundOrdered.MessageType, order.RefundId, order);
+            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rc", RefundOrdered.MessageType, order.RefundId, order);
         await h.WaitForAsync("the two refunds recorded",
             "SELECT count(*) = 2 FROM payout.refunds WHERE state = 'waiting'");
         var (copy, copyTakenAt) = await CopyAsync(h);

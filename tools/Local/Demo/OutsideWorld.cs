@@ -57,12 +57,13 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
 
     /// <summary>
     /// A dead letter put back as <c>cpctl dlq redrive</c> does: the message again, signed as its producer would, with
-    /// an operator's grant to apply it although its consumer dead-lettered it (without one it is skipped).
+    /// an operator's grant to apply it although its consumer dead-lettered it (without one it is skipped);
+    /// <paramref name="producer"/> by default the first the table allows for it.
     /// </summary>
-    public void Redrive<T>(string topic, string key, string type, string messageId, T body)
+    public void Redrive<T>(string topic, string key, string type, string messageId, T body, string? producer = null)
     {
         var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
-        var producer = PublishRights.Pipeline.ProducersOf(topic, type).First();
+        producer ??= PublishRights.Pipeline.ProducersOf(topic, type).First();
         var grant = RedriveGrant.Sign(LocalSigningKeys.Operator(LocalSigningKeys.DefaultOperator),
             Deployment.KeyPairs.ReadersOf(topic), messageId, topic + ".dlq", "cause fixed", DateTimeOffset.UtcNow);
         var headers = Sign(producer, topic, message.Key, message.Payload, message.Headers, (body as IOperatorDecision)?.Operator);
