@@ -1,5 +1,6 @@
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Payouts;
@@ -63,9 +64,11 @@ public static class PayoutWorker
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
                 new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
+                new EntriesCancelledHandler(),
                 .. IgnoredMessageHandler.Of([.. PublishRights.Pipeline.Rows
                     .Where(r => r.Topic == Topics.ContestLifecycle && r.MessageType is not (EntryAccepted.MessageType
-                        or EntryRejected.MessageType or EntriesClosed.MessageType))
+                        or EntryRejected.MessageType or EntriesClosed.MessageType
+                        or ContestCancelRequested.MessageType))
                     .Select(r => r.MessageType)]),
             ]),
         ])

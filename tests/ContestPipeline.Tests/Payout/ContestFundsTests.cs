@@ -147,6 +147,18 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
             "WHERE state = 'failed' AND NOT proven", seconds: 60);
         await h.WaitForAlertAsync("refund_not_proven", AlertSeverities.Critical);
         Assert.Equal([genuine], h.Stripe.Ledger().Refunds.Select(r => r.PaymentIntent).ToArray());
+
+        // A contest cancelled while open never closes: Ingestion's cancel, as it applied it, grounds the refund of a
+        // payment that made no entry there.
+        var stray = h.World.Pay("c-cxl", "pat", 300_00);
+        var strayRefund = new RefundOrdered(RefundOrdered.RefundIdFor(stray), "c-cxl", "pat", stray, 300_00, "USD",
+            "never entered");
+        h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, "c-cxl", RefundOrdered.MessageType,
+            strayRefund.RefundId, strayRefund);
+        h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, "c-cxl", ContestCancelRequested.MessageType,
+            "contest:c-cxl:cancel-requested", new ContestCancelRequested("c-cxl", "storm", "ann and bob"));
+        await h.WaitForAsync("the cancelled contest's stray fee refunded", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+            "WHERE payment_intent_id = @stray AND state = 'refunded')", new { stray }, seconds: 60);
         var refused = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == RefundFailed.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).Order().ToArray();
         Assert.Equal(refusals.Select(r => r.PaymentIntentId).Order().ToArray(), refused);
