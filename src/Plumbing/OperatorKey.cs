@@ -23,7 +23,7 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
     public const string FileVariable = "CONTESTPIPELINE_OPERATOR_KEY";
     /// <summary>
     /// In a signing-keys folder, the consumers' keys:
-    /// <c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.key</c>.
+    /// <c>operators/&lt;operator&gt;/&lt;consumer&gt;/&lt;key id&gt;.&lt;role&gt;.key</c>.
     /// </summary>
     public const string ConsumerKeysFolder = "operators";
     public const string FileExtension = ".operator-key";
