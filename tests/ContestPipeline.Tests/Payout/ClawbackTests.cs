@@ -64,7 +64,13 @@ public sealed class ClawbackTests(PipelineFixture fixture)
             ReversalsOf(reversals, h, "eve", orders));
         Assert.Equal(0, h.Stripe.AccountBalance(accounts["dan"], "usd"));
 
-        // The ledger's facts, in order on the contest's partition: what came back, then what is withheld of it.
+        // The ledger's facts, in order on the contest's partition: what came back, then what is withheld of it. The
+        // outbox publishes them after the rows commit, so wait until every payout's rejection is on the topic.
+        var rejected = orders.Values.Select(o => o.PayoutId).ToHashSet();
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
+            .Where(m => m.Type == PayoutRejected.MessageType)
+            .Select(m => m.Body.GetProperty("payoutId").GetString()).ToHashSet().IsSupersetOf(rejected)),
+            "every payout's rejection on payouts.status");
         var status = h.World.Read(Topics.PayoutsStatus);
         foreach (var (player, back) in new[] { ("cara", 700L), ("dan", 100L), ("eve", 500L) })
         {
