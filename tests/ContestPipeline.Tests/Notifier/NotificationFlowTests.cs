@@ -173,11 +173,13 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             "SELECT count(*) FROM operations.alerts WHERE alert_id = ANY(@ids) AND state = 'open'",
             new { ids = ids.ToArray() }) == ids.Count, "every alert of the flood on the console");
 
+        // The flood's notice is published by the outbox after the alerts' rows commit: waited for on the topic.
         var about = ids.ToHashSet();
-        var asked = Stack.World.Read(Topics.Notifications)
+        var asked = await Eventually.UntilAsync(() => Stack.World.Read(Topics.Notifications)
             .Where(m => m.Headers.GetValueOrDefault(MessageHeaders.Producer) == Producers.Operations)
             .Select(m => m.Body.Deserialize<NotificationRequested>(JsonSerializerOptions.Web)!)
-            .Where(n => about.Contains(n.AboutMessageId)).ToList();
+            .Where(n => about.Contains(n.AboutMessageId)).ToList(), a => a.Any(n => n.Kind == "alert_flood"),
+            "the flood's notice on notifications");
         var floods = asked.Where(n => n.Kind == "alert_flood").ToList();
         Assert.InRange(floods.Count, 1, 2);
         Assert.All(floods, f => Assert.Equal(AlertSeverities.Critical, f.Severity));

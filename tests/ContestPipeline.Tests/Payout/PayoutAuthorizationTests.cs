@@ -119,7 +119,11 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
         await Eventually.UntilAsync(async () => (await PaidAsync(run)).Contains(genuine.PayoutId), "the genuine order paid", TimeSpan.FromSeconds(60));
         await ReadToTheEndAsync(run);
         Assert.Equal([genuine.PayoutId], run.Stripe.Ledger().Transfers.Select(t => t.Metadata["payout_id"]));
-        var (letters, alerts) = Refusals(run);
+        // The refusals go out through the outbox after the consumer commits: waited for on their topics.
+        var (letters, alerts) = await Eventually.UntilAsync(() => Refusals(run),
+            r => r.Letters.ContainsKey(forged.PayoutId) && r.Letters.ContainsKey(ContestPayoutsAuthorized.MessageIdFor("settle:cx"))
+                && r.Alerts.Count(x => x.Code == "unauthenticated") >= 2,
+            "both forgeries dead-lettered and alerted");
         Assert.StartsWith("unauthenticated: not signed", letters[forged.PayoutId], StringComparison.Ordinal);
         Assert.StartsWith("unauthenticated: not signed", letters[ContestPayoutsAuthorized.MessageIdFor("settle:cx")], StringComparison.Ordinal);
         Assert.Equal(2, alerts.Count(x => x is { Severity: AlertSeverities.Critical, Code: "unauthenticated" }));

@@ -138,11 +138,15 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture, StripeEventOr
         Assert.Equal(["lost", "won"], await h.ScalarAsync<string[]>("SELECT array_agg(status ORDER BY status) FROM payout.freezes " +
             "WHERE freeze_id = ANY(@disputes)", new { disputes = new[] { wonDispute, lostDispute } }));
         await h.WaitForAlertAsync("dispute_lost", "critical");
-        var withheld = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PayoutRejected.MessageType
-            && m.Body.GetProperty("payoutId").GetString() == lostOrder.PayoutId);
+        // Published by the outbox after the rejection commits: waited for on the topic, not read once.
+        var withheld = await Eventually.UntilAsync(() => h.World.Read(Topics.PayoutsStatus)
+                .Where(m => m.Type == PayoutRejected.MessageType
+                    && m.Body.GetProperty("payoutId").GetString() == lostOrder.PayoutId).ToList(),
+            r => r.Count > 0, "the lost dispute's prize withheld on payouts.status");
+        Assert.Single(withheld);
         Assert.Equal((lostOrder.PayoutId, 600L, PayoutRejected.AutomaticOperator),
-            (withheld.Body.GetProperty("payoutId").GetString(), withheld.Body.GetProperty("amountMinor").GetInt64(),
-                withheld.Body.GetProperty("operator").GetString()));
+            (withheld[0].Body.GetProperty("payoutId").GetString(), withheld[0].Body.GetProperty("amountMinor").GetInt64(),
+                withheld[0].Body.GetProperty("operator").GetString()));
     }
 
     private static string DisputeEvent(string eventId, string type, string disputeId, string paymentIntent, long amount,

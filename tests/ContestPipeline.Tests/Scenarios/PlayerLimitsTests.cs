@@ -76,8 +76,9 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
         var lee = await Eventually.UntilAsync(() => platform.GetFromJsonAsync<JsonElement>("/players/lee/limits"),
             l => l.GetProperty("limits").ValueKind == JsonValueKind.Object, "lee's self-exclusion applied");
         Assert.Equal("self_exclusion", lee.GetProperty("limits").GetProperty("exclusion").GetString());
-        var refusedChange = Assert.Single(world.Read(Topics.DeadLetter(Topics.Contests)),
-            m => m.Key == PlayerLimitsSet.KeyFor("lee"));
+        // Dead-lettered through the outbox: waited for on the dead-letter topic, not read once.
+        var refusedChange = Assert.Single(await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.Contests))
+            .Where(m => m.Key == PlayerLimitsSet.KeyFor("lee")).ToList(), r => r.Count > 0, "lee's refused change dead-lettered"));
         Assert.Equal("limits of player lee by ann: dailyLimitMinor -5 is outside 0 to 100,000,000",
             refusedChange.Headers[MessageHeaders.DeadLetterReason]);
 

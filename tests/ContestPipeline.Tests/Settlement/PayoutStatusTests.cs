@@ -257,7 +257,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
 
-        var dead = Assert.Single(DeadLetters(run, "owed"));
+        var dead = Assert.Single(await Eventually.UntilAsync(() => DeadLetters(run, "owed"), d => d.Count > 0,
+            "the forged shortfall dead-lettered"));
         Assert.Equal(PrizeClawbackShort.MessageType, dead.Type);
         var reason = dead.Headers[MessageHeaders.DeadLetterReason];
         Assert.True(reason.Contains($"owedMinor {taken.NetMinor} differs from the net prize less what came back " +
@@ -414,7 +415,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         Assert.All(await LedgerCheckStore.ContestBalancesAsync(conn, "sunday"), b => Assert.Equal(0, b.BalanceMinor));
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Contains("refund id of PaymentIntent pi_other is refund_pi_other",
-            Assert.Single(DeadLetters(run, "sunday")).Headers[MessageHeaders.DeadLetterReason]);
+            Assert.Single(await Eventually.UntilAsync(() => DeadLetters(run, "sunday"), d => d.Count > 0,
+                "the refund under another payment's id dead-lettered")).Headers[MessageHeaders.DeadLetterReason]);
     }
 
     [Fact]
