@@ -90,6 +90,13 @@ public sealed record PayoutOptions
     /// </summary>
     public TimeSpan ReconcileEventGrace { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long Settlement's refund of a cancelled contest's fee may wait for the referee's cancel before a critical
+    /// alert names it (AlertUngroundedRefundsJob); the two are read from topics written at the same moment, so a wait
+    /// this long means a lagging consumer or an order the referee never gave.
+    /// </summary>
+    public TimeSpan RefundGroundsWait { get; init; } = TimeSpan.FromMinutes(15);
+
     /// <summary>How often the dispatcher looks for due work when it found none last time.</summary>
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
@@ -194,6 +201,7 @@ public sealed record PayoutOptions
         public const string LeaseMs = "CONTESTPIPELINE_PAYOUT_LEASE_MS";
         public const string ReconcileIntervalMs = "CONTESTPIPELINE_PAYOUT_RECONCILE_INTERVAL_MS";
         public const string ReconcileEventGraceMs = "CONTESTPIPELINE_PAYOUT_RECONCILE_EVENT_GRACE_MS";
+        public const string RefundGroundsWaitMs = "CONTESTPIPELINE_PAYOUT_REFUND_GROUNDS_WAIT_MS";
         public const string ApprovalLifetimeSeconds = "CONTESTPIPELINE_PAYOUT_APPROVAL_LIFETIME_SECONDS";
         public const string OnboardingLinkRetentionSeconds = "CONTESTPIPELINE_PAYOUT_ONBOARDING_LINK_RETENTION_SECONDS";
     }
@@ -258,6 +266,8 @@ public sealed record PayoutOptions
                 TimeSpan.FromMilliseconds(200), TimeSpan.FromDays(1)),
             ReconcileEventGrace = Setting.Milliseconds(configuration, Settings.ReconcileEventGraceMs,
                 o.ReconcileEventGrace, TimeSpan.Zero, TimeSpan.FromDays(1)),
+            RefundGroundsWait = Setting.Milliseconds(configuration, Settings.RefundGroundsWaitMs, o.RefundGroundsWait,
+                TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(7)),
         };
     }
 }

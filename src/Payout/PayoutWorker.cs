@@ -59,16 +59,16 @@ public static class PayoutWorker
                 sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
-            // Which payments Ingestion made entries of and which it did not, against its own refund orders; nothing
-            // else there.
+            // Which payments Ingestion made entries of and which it did not, against its own refund orders, and the
+            // referee's cancels, against Settlement's; nothing else there.
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
                 new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
-                new EntriesCancelledHandler(),
+                new EntriesCancelledHandler(), new ContestCancelledHandler(),
                 .. IgnoredMessageHandler.Of([.. PublishRights.Pipeline.Rows
                     .Where(r => r.Topic == Topics.ContestLifecycle && r.MessageType is not (EntryAccepted.MessageType
                         or EntryRejected.MessageType or EntriesClosed.MessageType
-                        or ContestCancelRequested.MessageType))
+                        or ContestCancelRequested.MessageType or ContestStateChanged.MessageType))
                     .Select(r => r.MessageType)]),
             ]),
         ])
@@ -79,6 +79,7 @@ public static class PayoutWorker
             services.AddStripeClient(pooled: true);
             services.AddSettings(PayoutOptions.Read);
             services.AddSingleton<SendRefundsJob>();
+            services.AddSingleton<AlertUngroundedRefundsJob>();
             services.AddSingleton<OnboardRecipientsJob>();
             services.AddSingleton<AnswerOnboardingLinksJob>();
             services.AddSingleton<AnswerLoginLinksJob>();
@@ -98,7 +99,8 @@ public static class PayoutWorker
         },
         Jobs = sp =>
         [
-            sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<OnboardRecipientsJob>(),
+            sp.GetRequiredService<SendRefundsJob>(), sp.GetRequiredService<AlertUngroundedRefundsJob>(),
+            sp.GetRequiredService<OnboardRecipientsJob>(),
             sp.GetRequiredService<AnswerOnboardingLinksJob>(), sp.GetRequiredService<PurgeOnboardingLinksJob>(),
             sp.GetRequiredService<RefreshAccountsJob>(), sp.GetRequiredService<ReadTransfersJob>(),
             sp.GetRequiredService<ReadDisputesJob>(), sp.GetRequiredService<ReverseTransfersJob>(),

@@ -15,7 +15,8 @@ public static class RefundStore
     /// <summary>
     /// Records an order once; <paramref name="producer"/> is who ordered it, as its signature proved. Ingestion's
     /// order is grounded (may be sent) only once Payout has read Ingestion's word that the payment made no entry: its
-    /// submission's rejection, or the contest's entries closed (<see cref="GroundAsync"/>); Settlement's at once.
+    /// submission's rejection, or the contest's entries closed (<see cref="GroundAsync"/>); Settlement's only once
+    /// Payout has read the referee's own word that the contest is cancelled (<see cref="GroundCancelledAsync"/>).
     /// </summary>
     public static async Task<bool> InsertAsync(TransactionContext context, RefundOrdered order, string orderedBy,
         string? producer) =>
@@ -25,9 +26,10 @@ public static class RefundStore
                 next_attempt_at, ordered_at, updated_at, ordered_by, proven, producer, grounded)
             VALUES (@RefundId, @ContestId, @PlayerId, @PaymentIntentId, @AmountMinor, @Currency, @Reason, @waiting,
                 @now, @now, @now, @orderedBy, false, @producer,
-                @producer IS DISTINCT FROM @ingestion
-                    OR EXISTS (SELECT 1 FROM payout.entry_rejections WHERE payment_intent_id = @PaymentIntentId)
-                    OR EXISTS (SELECT 1 FROM payout.entries_closed WHERE contest_id = @ContestId))
+                CASE WHEN @producer = @ingestion
+                    THEN EXISTS (SELECT 1 FROM payout.entry_rejections WHERE payment_intent_id = @PaymentIntentId)
+                        OR EXISTS (SELECT 1 FROM payout.entries_closed WHERE contest_id = @ContestId)
+                    ELSE EXISTS (SELECT 1 FROM payout.contests_cancelled WHERE contest_id = @ContestId) END)
             ON CONFLICT (refund_id) DO NOTHING
             """, new { order.RefundId, order.ContestId, order.PlayerId, order.PaymentIntentId, order.AmountMinor,
                 order.Currency, order.Reason,
@@ -37,15 +39,16 @@ public static class RefundStore
     /// <summary>
     /// Serialises, for the rest of the transaction, what decides whether Ingestion's refund of a payment may be sent:
     /// the order, the payment's acceptance or rejection (<paramref name="paymentIntentId"/>), and its contest's entries
-    /// closing (<paramref name="contestId"/>: shared by orders, exclusive for the close). Without it, an order and the
-    /// fact that grounds or refuses it, applied at once by two consumers, could each miss the other's uncommitted row.
+    /// closing or the referee's cancel (<paramref name="contestId"/>: shared by orders, exclusive for the close and the
+    /// cancel). Without it, an order and the fact that grounds or refuses it, applied at once by two consumers, could
+    /// each miss the other's uncommitted row.
     /// </summary>
     public static Task LockGroundsAsync(TransactionContext context, string? contestId, string? paymentIntentId,
         bool closing = false) =>
         context.Connection.ExecuteAsync($"""
             SELECT {(contestId is null ? "1" : closing
-                ? "pg_advisory_xact_lock(hashtextextended('payout.entries-closed:' || @contestId, 0))"
-                : "pg_advisory_xact_lock_shared(hashtextextended('payout.entries-closed:' || @contestId, 0))")},
+                ? "pg_advisory_xact_lock(hashtextextended('payout.refund-grounds:' || @contestId, 0))"
+                : "pg_advisory_xact_lock_shared(hashtextextended('payout.refund-grounds:' || @contestId, 0))")},
                 {(paymentIntentId is null ? "1"
                     : "pg_advisory_xact_lock(hashtextextended('payout.refund-of:' || @paymentIntentId, 0))")}
             """, new { contestId, paymentIntentId }, context.Transaction);
@@ -81,6 +84,39 @@ public static class RefundStore
               WHERE refund_id = @ofPayment AND NOT grounded AND producer = @ingestion
               """, args, context.Transaction);
     }
+
+    /// <summary>
+    /// Records the referee's word that a contest is cancelled, and grounds Settlement's waiting refunds of its entry
+    /// fees.
+    /// </summary>
+    public static async Task GroundCancelledAsync(TransactionContext context, string contestId, string reason,
+        DateTimeOffset at)
+    {
+        await LockGroundsAsync(context, contestId, null, closing: true);
+        await context.Connection.ExecuteAsync("""
+            INSERT INTO payout.contests_cancelled (contest_id, reason, cancelled_at, recorded_at)
+            VALUES (@contestId, @reason, @at, @now) ON CONFLICT (contest_id) DO NOTHING;
+            UPDATE payout.refunds SET grounded = true, updated_at = @now
+            WHERE contest_id = @contestId AND NOT grounded AND producer IS DISTINCT FROM @ingestion
+            """, new { contestId, reason, at, now = context.Clock.GetUtcNow(), ingestion = Producers.Ingestion },
+            context.Transaction);
+    }
+
+    /// <summary>
+    /// Settlement's refunds ordered at or before <paramref name="before"/> and still waiting for the referee's cancel,
+    /// not alerted on yet; each returned is marked alerted, so it is alerted on once.
+    /// </summary>
+    public static async Task<IReadOnlyList<(string RefundId, string ContestId, long AmountMinor, string Currency)>>
+        UngroundedAlertDueAsync(TransactionContext context, DateTimeOffset before, int limit) =>
+        [.. await context.Connection.QueryAsync<(string, string, long, string)>("""
+            UPDATE payout.refunds SET grounds_alerted_at = @now
+            WHERE refund_id IN (SELECT refund_id FROM payout.refunds
+                WHERE NOT grounded AND grounds_alerted_at IS NULL AND producer IS DISTINCT FROM @ingestion
+                    AND ordered_at <= @before
+                ORDER BY ordered_at, refund_id LIMIT @limit FOR UPDATE SKIP LOCKED)
+            RETURNING refund_id, contest_id, amount_minor, currency
+            """, new { before, limit, now = context.Clock.GetUtcNow(), ingestion = Producers.Ingestion },
+            context.Transaction)];
 
     /// <summary>Records that Ingestion made an accepted entry of this payment; the first record stands.</summary>
     public static Task RecordAcceptedFeeAsync(TransactionContext context, string paymentIntentId, string entryId,

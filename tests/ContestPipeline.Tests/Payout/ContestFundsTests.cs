@@ -6,6 +6,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Local.Processes;
+using ContestPipeline.Payout;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Tests.Scenarios;
@@ -165,9 +166,10 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Ingestions_refund_of_a_fee_it_accepted_as_an_entry_is_refused_whichever_comes_first()
+    public async Task Ingestions_refund_of_an_accepted_fee_is_refused_and_Settlements_waits_for_the_referees_cancel()
     {
-        await using var h = await PayoutHarness.StartAsync(fixture);
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.RefundGroundsWaitMs] = "3000" });
         const string contest = "c-acc";
         var (accepted, waiting, sent) = (h.World.Pay(contest, "pia", 300_00), h.World.Pay(contest, "quin", 300_00),
             h.World.Pay(contest, "rae", 300_00));
@@ -215,8 +217,22 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         Accept(sent, "rae");
         await h.WaitForAlertAsync("refund_of_accepted_entry", AlertSeverities.Critical);
 
-        // A cancelled contest's refund of the accepted fee, Settlement's order, is made.
+        // A cancelled contest's refund of the accepted fee, Settlement's order, waits unsent for the referee's own word
+        // that the contest is cancelled: a cancel Settlement published is refused, and a refund still waiting after
+        // the configured wait is alerted on once. The referee's cancel sends it.
         Refund(Producers.Settlement, accepted, "pia");
+        await h.WaitForAsync("pia's refund proven and waiting for the referee", "SELECT EXISTS (SELECT 1 FROM " +
+            "payout.refunds WHERE payment_intent_id = @accepted AND proven AND NOT grounded AND state = 'waiting')",
+            new { accepted }, seconds: 60);
+        h.World.PublishAs(Producers.Settlement, Topics.ContestLifecycle, contest, ContestStateChanged.MessageType,
+            "forged-cancel", new ContestStateChanged(contest, ContestLifecycle.Name(ContestState.Live),
+                ContestLifecycle.Name(ContestState.Cancelled), "forged", DateTimeOffset.UtcNow));
+        Assert.Contains("only the referee (scoring) cancels a contest",
+            await h.DeadLetterReasonAsync("forged-cancel", Topics.ContestLifecycle), StringComparison.Ordinal);
+        await h.WaitForAlertAsync("refund_awaits_cancel", AlertSeverities.Critical);
+        Assert.Equal("waiting", await h.ScalarAsync<string>(
+            "SELECT state FROM payout.refunds WHERE payment_intent_id = @accepted", new { accepted }));
+        h.World.CancelledByReferee(contest);
         await RefundIsAsync(accepted, "refunded");
         Assert.Equal([accepted, sent], h.Stripe.Ledger().Refunds.Select(r => r.PaymentIntent).Order().ToArray());
         Assert.Contains(h.World.Read(Topics.PayoutsStatus), m => m.Type == RefundFailed.MessageType

@@ -527,6 +527,7 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         var r = await SharedAsync();
         var payment = r.World.Pay("c8", "ivy", 1_000);
         var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD", "contest cancelled");
+        r.World.CancelledByReferee("c8");
         r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
         r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
         List<OutsideWorld.Published> Refunded() => [.. r.World.Read(Topics.PayoutsStatus).Where(m => m.Type == EntryFeeRefunded.MessageType

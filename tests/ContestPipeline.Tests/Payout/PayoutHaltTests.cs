@@ -160,6 +160,7 @@ public sealed class PayoutHaltTests(PipelineFixture fixture)
             var payment = h.World.Pay("cr", $"p{i}", 1_000);
             return new RefundOrdered(RefundOrdered.RefundIdFor(payment), "cr", $"p{i}", payment, 1_000, "USD", "contest cancelled");
         }).ToList();
+        h.World.CancelledByReferee("cr");
         foreach (var order in orders)
             h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "cr", RefundOrdered.MessageType, order.RefundId, order);
         // Each proven against its payment as Stripe answers it, before the resume, so that the round claims all eight.

@@ -277,14 +277,14 @@ public sealed class PayoutHarness : IAsyncDisposable
     }
 
     /// <summary>Dead letters of payouts.due so far, each with its reason.</summary>
-    public List<(string MessageId, string Reason)> DeadLetters() =>
-        [.. World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Select(m => (m.Headers[MessageHeaders.MessageId], m.Headers[MessageHeaders.DeadLetterReason]))];
+    public List<(string MessageId, string Reason)> DeadLetters(string topic = Topics.PayoutsDue) =>
+        [.. World.Read(Topics.DeadLetter(topic)).Select(m => (m.Headers[MessageHeaders.MessageId], m.Headers[MessageHeaders.DeadLetterReason]))];
 
-    public async Task<string> DeadLetterReasonAsync(string messageId)
+    public async Task<string> DeadLetterReasonAsync(string messageId, string topic = Topics.PayoutsDue)
     {
-        await Eventually.UntilAsync(() => Task.FromResult(DeadLetters().Any(d => d.MessageId == messageId)),
+        await Eventually.UntilAsync(() => Task.FromResult(DeadLetters(topic).Any(d => d.MessageId == messageId)),
             $"{messageId} dead-lettered", TimeSpan.FromSeconds(30));
-        return DeadLetters().Last(d => d.MessageId == messageId).Reason;
+        return DeadLetters(topic).Last(d => d.MessageId == messageId).Reason;
     }
 
     public bool Alerted(string code, string? severity = null) =>

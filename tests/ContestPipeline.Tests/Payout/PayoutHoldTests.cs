@@ -166,6 +166,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
 
         // A cancellation's refund (Settlement's: an entry that won was accepted, so Ingestion may not refund it).
         var refund = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "h2", "sol", payment, 1_000, "USD", "late refund");
+        h.World.CancelledByReferee("h2");
         h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
         Assert.Contains("won prize " + order.PayoutId, await h.DeadLetterReasonAsync(refund.RefundId), StringComparison.Ordinal);
         Assert.Empty(h.Stripe.Ledger().Refunds);

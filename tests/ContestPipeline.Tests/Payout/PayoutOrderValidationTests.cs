@@ -65,6 +65,7 @@ public sealed class PayoutOrderValidationTests(PipelineFixture fixture)
         await using var h = await PayoutHarness.StartAsync(fixture);
         var payment = h.World.Pay("rf", "ann", 1_000);
         var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "rf", "ann", payment, 1_000, "USD", "contest cancelled");
+        h.World.CancelledByReferee("rf");
         h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-first", order);
         h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-again", order with { Reason = "ordered again" });
         h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rf", RefundOrdered.MessageType, "refund-more", order with { AmountMinor = 50_000 });

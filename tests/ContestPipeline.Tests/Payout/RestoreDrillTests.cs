@@ -169,6 +169,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             return new RefundOrdered(RefundOrdered.RefundIdFor(payment), "rc", player, payment, Fee, "USD",
                 "contest cancelled");
         }).ToList();
+        h.World.CancelledByReferee("rc");
         foreach (var order in orders)
             h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rc", RefundOrdered.MessageType, order.RefundId, order);
         await h.WaitForAsync("the two refunds recorded",

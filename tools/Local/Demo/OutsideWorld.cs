@@ -5,6 +5,7 @@ using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Entries;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Contracts.Feed;
+using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts.Operations;
@@ -111,6 +112,16 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
 
     public void Cancel(string contestId, string reason) =>
         Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}", new ContestCancelRequested(contestId, reason, "operator", DateTimeOffset.UtcNow));
+
+    /// <summary>
+    /// The referee's cancel of a live contest as Scoring publishes it on contest.lifecycle, for a deployment without
+    /// Scoring: what Payout waits for before it sends Settlement's refunds of the contest's fees.
+    /// </summary>
+    public void CancelledByReferee(string contestId, string reason = "cancelled by an operator") =>
+        PublishAs(Producers.Scoring, Topics.ContestLifecycle, contestId, ContestStateChanged.MessageType,
+            ContestStateChanged.MessageIdFor(contestId, ContestState.Cancelled), new ContestStateChanged(contestId,
+                ContestLifecycle.Name(ContestState.Live), ContestLifecycle.Name(ContestState.Cancelled), reason,
+                DateTimeOffset.UtcNow));
 
     /// <summary>A cancel by a named operator: a contest with paid entries takes two different ones.</summary>
     public void CancelAs(string contestId, string reason, string @operator) =>
