@@ -3,6 +3,7 @@ using ContestPipeline.Deployment;
 using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Notifications;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Plumbing.Database;
@@ -78,6 +79,8 @@ public static class OperationsWorker
                 new AlertAcknowledgedHandler(), new AlertResolvedHandler(), new OperatorActedHandler(),
                 new MakeGoodProposedHandler(),
                 new MakeGoodConfirmedHandler(),
+                // Booked by Settlement: the ledger's journal and the alerts show it here.
+                IgnoredMessageHandler.Of<ReceivableWriteOffRequested>(),
             ]),
         ])
     {

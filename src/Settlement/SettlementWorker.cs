@@ -69,6 +69,7 @@ public static class SettlementWorker
             new ConsumerDefinition(Shape.Group("operations"), sp =>
             [
                 new MakeGoodProposedHandler(), new MakeGoodConfirmedHandler(sp.GetRequiredService<SettlementOptions>()),
+                new ReceivableWriteOffRequestedHandler(sp.GetRequiredService<SettlementOptions>()),
                 IgnoredMessageHandler.Of<AlertAcknowledged>(), IgnoredMessageHandler.Of<AlertResolved>(),
                 IgnoredMessageHandler.Of<OperatorActed>(),
             ]),

@@ -95,12 +95,13 @@ public sealed class PublishRights
         yield return Row(Contracts.Topics.PayoutsDue, PayoutDispatchDecided.MessageType, Producers.Operator);
         yield return Row(Contracts.Topics.PayoutsControl, PayoutDispatchDecided.MessageType, Producers.Operator);
 
-        // Operators' decisions besides payouts: Settlement books make-goods from two of them.
+        // Operators' decisions besides payouts: Settlement books make-goods and write-offs from two of them.
         foreach (var type in new[]
                  {
                      AlertAcknowledged.MessageType, AlertResolved.MessageType, OperatorActed.MessageType,
                      MakeGoodProposed.MessageType,
                      MakeGoodConfirmed.MessageType,
+                     ReceivableWriteOffRequested.MessageType,
                  })
             yield return Row(Contracts.Topics.Operations, type, Producers.Operator);
 

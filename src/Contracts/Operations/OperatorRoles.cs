@@ -16,7 +16,10 @@ public static class OperatorRoles
     /// Also acknowledges and resolves alerts, releases and rejects payouts, proposes and confirms make-goods.
     /// </summary>
     public const string Approver = "approver";
-    /// <summary>Also defines and cancels contests, halts and resumes payouts, re-drives and rewinds.</summary>
+    /// <summary>
+    /// Also defines and cancels contests, halts and resumes payouts, writes off what winners owe back, re-drives and
+    /// rewinds.
+    /// </summary>
     public const string Admin = "admin";
 
     public static IReadOnlyList<string> All { get; } = [Viewer, Approver, Admin];

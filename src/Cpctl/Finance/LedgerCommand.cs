@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Operations.Queries.Ledger;
 
 namespace ContestPipeline.Cpctl.Finance;
@@ -26,7 +27,57 @@ public static class LedgerCommand
                 "exits 1 naming each problem, and lists what winners owe back and what open disputes hold")
             { contests };
         check.SetAction((parse, ct) => CheckAsync(parse.GetValue(contests) ?? [], Console.Out, ct));
-        return new Command("ledger", "the double-entry ledger, read-only") { check };
+        return new Command("ledger", "the double-entry ledger: check it (read-only), write off what a winner owes")
+        {
+            check, WriteOffCommand(),
+        };
+    }
+
+    private static Command WriteOffCommand()
+    {
+        var payout = new Argument<string>("payout-id");
+        var amount = new Option<long>("--amount-minor")
+        {
+            Description = "all that the winner still owes back on it, in minor units (ledger check lists it)",
+            Required = true,
+        };
+        var reason = new Option<string>("--reason") { Description = "why (required)", Required = true };
+        var by = OperatorTool.OperatorOption("who asks (recorded in the audit trail); a second operator asks too");
+        var writeOff = new Command("write-off",
+            "ask to write off what a winner owes back on a payout taken back short: Settlement books it as a loss " +
+                "once two different operators have asked for the same amount")
+        {
+            payout, amount, reason, by,
+        };
+        writeOff.SetAction((parse, ct) => WriteOffAsync(parse.GetValue(payout)!, parse.GetValue(amount),
+            parse.GetValue(reason)!, parse.GetValue(by)!, ct));
+        return writeOff;
+    }
+
+    public static async Task<int> WriteOffAsync(string payoutId, long amountMinor, string reason, string @operator,
+        CancellationToken ct)
+    {
+        await using var tool = await OperatorTool.OpenAsync("ledger write-off", @operator);
+        if (tool is null) return 2;
+        if (string.IsNullOrWhiteSpace(reason))
+            return await OperatorTool.FailAsync("ledger write-off", "--reason is required");
+        await using var conn = await tool.ReadModel.OpenConnectionAsync(ct);
+        if (await LedgerCheckStore.OwedOnAsync(conn, payoutId) is not { } owed)
+            return await OperatorTool.FailAsync("ledger write-off", $"nothing was ever owed back on payout {payoutId}");
+        // A courtesy: Settlement refuses any amount but what is owed when it applies the request.
+        if (owed.OwedMinor != amountMinor)
+            return await OperatorTool.FailAsync("ledger write-off", $"{owed.PlayerId} owes back " +
+                $"{Money.Format(owed.OwedMinor, owed.Currency)} on payout {payoutId}, not {amountMinor} minor units");
+        var at = OperatorTool.Clock.GetUtcNow();
+        var id = ReceivableWriteOffRequested.MessageIdFor(payoutId, @operator, at);
+        await tool.PublishAsync(Topics.Operations, owed.ContestId, id, new ReceivableWriteOffRequested(payoutId,
+            owed.ContestId, owed.PlayerId, amountMinor, owed.Currency, @operator, reason, at), ct);
+        await tool.AuditAsync(@operator, id, "write-off", owed.ContestId, reason,
+            $"asked to write off {amountMinor} {owed.Currency} owed back on payout {payoutId}", ct);
+        Console.WriteLine($"write-off of {Money.Format(owed.OwedMinor, owed.Currency)} on {payoutId} asked; it is " +
+            "booked once a second, different operator asks: " +
+            $"cpctl ledger write-off {payoutId} --amount-minor {amountMinor} --reason ... --operator ...");
+        return 0;
     }
 
     public static async Task<int> CheckAsync(IReadOnlyList<string> contests, TextWriter output, CancellationToken ct)

@@ -125,6 +125,17 @@ public static class LedgerCheckStore
             [.. rows.Where(r => r.Ledger != 0).Select(r => new AccountBalance(r.Account, r.Currency, r.Ledger))]);
     }
 
+    /// <summary>
+    /// What a winner still owes back on one payout, as Settlement records it, with the payout's contest, winner and
+    /// currency; null when Settlement has no such payout or nothing was ever owed on it.
+    /// </summary>
+    public static Task<(string ContestId, string PlayerId, string Currency, long OwedMinor)?> OwedOnAsync(
+        NpgsqlConnection connection, string payoutId) =>
+        connection.QueryFirstOrDefaultAsync<(string, string, string, long)?>("""
+            SELECT contest_id, player_id, currency, receivable_minor FROM settlement.payouts
+            WHERE payout_id = @payoutId AND receivable_minor IS NOT NULL
+            """, new { payoutId });
+
     /// <summary>":clawback_receivable": how every winner's receivable account ends.</summary>
     private static readonly string ReceivableSuffix = Accounts.ClawbackReceivable("")["player:".Length..];
 

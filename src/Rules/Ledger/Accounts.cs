@@ -33,6 +33,11 @@ public static class Accounts
     /// <summary>Payments taken back by disputes the platform lost: an expense.</summary>
     public const string DisputeLosses = "platform:dispute_losses";
     /// <summary>
+    /// What winners owed back that two operators wrote off (a clawback receivable given up): a loss, lowered by what
+    /// comes back of the transfers afterwards.
+    /// </summary>
+    public const string BadDebt = "platform:bad_debt";
+    /// <summary>
     /// What a sponsor's guaranteed contests drew beyond their entry fees (their overlays): the platform paid those
     /// prizes from its balance like any other, and this is what it invoices the sponsor.
     /// </summary>

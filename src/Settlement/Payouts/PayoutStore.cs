@@ -54,9 +54,9 @@ public static class PayoutStore
         var row = await context.Connection.QueryFirstOrDefaultAsync<(string PayoutId, string ContestId, string EntryId,
             string PlayerId, long NetMinor,
             string Currency, string? TransferId, long ReversedMinor, bool Rejected, string State,
-            long? ReceivableMinor)?>("""
+            long? ReceivableMinor, long WrittenOffMinor)?>("""
             SELECT p.payout_id, p.contest_id, p.entry_id, p.player_id, p.net_minor, p.currency, p.transfer_id,
-                p.reversed_minor, p.rejected_at IS NOT NULL, c.state, p.receivable_minor
+                p.reversed_minor, p.rejected_at IS NOT NULL, c.state, p.receivable_minor, p.written_off_minor
             FROM settlement.payouts p JOIN settlement.contests c USING (contest_id)
             WHERE p.payout_id = @payoutId FOR UPDATE OF p
             """, new { payoutId }, context.Transaction);
@@ -64,7 +64,8 @@ public static class PayoutStore
             throw new MessageRejectedException($"{messageType} for payout {payoutId}: unknown payout id; Settlement " +
                 "ordered no such payout");
         return new PayoutRecord(r.PayoutId, r.ContestId, r.EntryId, r.PlayerId, r.NetMinor, r.Currency, r.TransferId,
-            r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State), r.ReceivableMinor);
+            r.ReversedMinor, r.Rejected, SettlementLifecycle.Parse(r.ContestId, r.State), r.ReceivableMinor,
+            r.WrittenOffMinor);
     }
 
     /// <summary>
@@ -126,6 +127,19 @@ public static class PayoutStore
         ExpectOneAsync(context, "UPDATE settlement.payouts SET receivable_minor = receivable_minor - @amountMinor " +
             "WHERE payout_id = @payoutId AND receivable_minor >= @amountMinor",
             new { payoutId, amountMinor }, $"payout {payoutId} owes less than {amountMinor}");
+
+    /// <summary>What the winner owes back is written off: no longer owed, and counted as written off.</summary>
+    public static Task WriteOffReceivableAsync(TransactionContext context, string payoutId, long amountMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET receivable_minor = receivable_minor - @amountMinor, " +
+            "written_off_minor = written_off_minor + @amountMinor " +
+            "WHERE payout_id = @payoutId AND receivable_minor = @amountMinor",
+            new { payoutId, amountMinor }, $"payout {payoutId} does not owe exactly {amountMinor}");
+
+    /// <summary>Money that came back of the transfer after a write-off recovers that much of the loss.</summary>
+    public static Task RecoverWrittenOffAsync(TransactionContext context, string payoutId, long amountMinor) =>
+        ExpectOneAsync(context, "UPDATE settlement.payouts SET written_off_minor = written_off_minor - @amountMinor " +
+            "WHERE payout_id = @payoutId AND written_off_minor >= @amountMinor",
+            new { payoutId, amountMinor }, $"payout {payoutId} has less than {amountMinor} written off");
 
     public static Task<PayoutTotals> PayoutTotalsAsync(TransactionContext context, string contestId) =>
         context.Connection.QueryFirstAsync<PayoutTotals>("""

@@ -28,23 +28,29 @@ public sealed class PrizeTransferReversedHandler : MessageHandler<PrizeTransferR
                 + $"the {payout.ReversedMinor} reversed so far of the net prize {payout.NetMinor}");
 
         var amount = payout.Amount(reversal.AmountMinor);
-        // What the winner owes back of a clawback that fell short is paid down first; the rest is owed to the winner
-        // again, unless the payout is withheld already: then what came back is withheld too.
+        // What the winner owes back of a clawback that fell short is paid down first, then what operators wrote off of
+        // it is recovered; the rest is owed to the winner again, unless the payout is withheld already: then what came
+        // back is withheld too.
         var repaid = payout.Amount(Math.Min(reversal.AmountMinor, payout.OwedMinor));
-        var rest = payout.Amount(reversal.AmountMinor - repaid.MinorUnits);
+        var recovered = payout.Amount(Math.Min(reversal.AmountMinor - repaid.MinorUnits, payout.WrittenOffMinor));
+        var rest = payout.Amount(reversal.AmountMinor - repaid.MinorUnits - recovered.MinorUnits);
         var to = payout.Rejected ? Accounts.WithheldPrizes : Accounts.PrizesPayable(payout.PlayerId);
         await JournalStore.PostAsync(context, new JournalEntry(
             $"reversal:{reversal.PayoutId}:{reversal.ReversedTotalMinor}",
             payout.ContestId, "transfer_reversed",
             $"transfer {reversal.TransferId} of payout {reversal.PayoutId} reversed by {amount} ({reversal.Reason})" +
             (repaid.MinorUnits > 0 ? $": {repaid} of what {payout.PlayerId} owes back recovered" : "") +
+            (recovered.MinorUnits > 0 ? $": {recovered} of what was written off recovered" : "") +
             (payout.Rejected && rest.MinorUnits > 0 ? ": withheld, as the payout is" : ""),
             // A zero line is left out.
             [Posting.Debit(Accounts.StripeBalance, amount),
-                Posting.Credit(Accounts.ClawbackReceivable(payout.PlayerId), repaid), Posting.Credit(to, rest)]));
+                Posting.Credit(Accounts.ClawbackReceivable(payout.PlayerId), repaid),
+                Posting.Credit(Accounts.BadDebt, recovered), Posting.Credit(to, rest)]));
         await PayoutStore.RecordReversalAsync(context, reversal.PayoutId, reversal.ReversedTotalMinor);
         if (repaid.MinorUnits > 0)
             await PayoutStore.PayDownReceivableAsync(context, reversal.PayoutId, repaid.MinorUnits);
+        if (recovered.MinorUnits > 0)
+            await PayoutStore.RecoverWrittenOffAsync(context, reversal.PayoutId, recovered.MinorUnits);
         if (payout.Rejected)
         {
             if (rest.MinorUnits > 0) await PayoutStore.AddWithheldAsync(context, reversal.PayoutId, rest.MinorUnits);

@@ -232,6 +232,11 @@ public sealed class OperatorToolTests
         Assert.Contains(ledger.Lines, l => l.StartsWith("ledger holds: ", StringComparison.Ordinal)
             && l.EndsWith("; 2 closed contest(s) with their accounts closed", StringComparison.Ordinal));
         Assert.DoesNotContain(ledger.Lines, l => l.StartsWith("problem: ", StringComparison.Ordinal));
+        // A write-off needs something owed back on the payout it names; cpctl says so before anything is published.
+        var writeOff = await tool.RunAsync(1, "ledger", "write-off", "prize_none", "--amount-minor", "500", "--reason",
+            "given up", "--operator", "ann");
+        Assert.Contains(writeOff.Lines, l => l.Contains("nothing was ever owed back on payout prize_none",
+            StringComparison.Ordinal));
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         var decided = await Dapper.SqlMapper.QueryAsync<string>(conn,
             "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @LiveContest ORDER BY at", new { LiveContest });

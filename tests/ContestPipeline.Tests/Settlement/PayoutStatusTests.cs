@@ -6,6 +6,7 @@ using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
@@ -217,7 +218,7 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
     }
 
     [Fact]
-    public async Task A_clawback_that_falls_short_books_what_the_winner_owes_as_a_receivable_that_recoveries_pay_down()
+    public async Task A_clawback_that_falls_short_books_a_receivable_that_recoveries_pay_down_and_two_admins_write_off()
     {
         var (run, orders) = await SettledAsync("owed");
         foreach (var o in orders) Transfer(run, o);
@@ -254,6 +255,47 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
         Assert.Empty(problems);
         Assert.Equal([new ContestPipeline.Operations.Queries.Ledger.AccountBalance(Accounts.ClawbackReceivable(taken.PlayerId), "USD", taken.NetMinor - 700)], owed);
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
+
+        // Nobody recovers the rest: two admins write it off. ann's request alone books nothing (a warning says a
+        // second operator must ask); bob's for less than is owed is refused; bob's for all of it books the loss, once.
+        var stillOwed = taken.NetMinor - 700;
+        string[] subject = [$"payout {taken.PayoutId}"];
+        WriteOff(run, taken, stillOwed, "ann");
+        await Eventually.UntilAsync(() => Alerts(run, "write_off_awaits_second_operator", subject).Count > 0,
+            "ann's request announced");
+        Assert.Equal(0L, await conn.ExecuteScalarAsync<long>(
+            "SELECT written_off_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        var refused = WriteOff(run, taken, stillOwed - 1, "bob");
+        var letter = await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.Operations))
+            .Where(m => m.Headers[MessageHeaders.MessageId] == refused).ToList(), l => l.Count > 0,
+            "bob's request for less than is owed dead-lettered");
+        Assert.Contains($"amountMinor {stillOwed - 1} is not what {taken.PlayerId} owes back on it ({stillOwed})",
+            letter[0].Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
+        WriteOff(run, taken, stillOwed, "bob");
+        WriteOff(run, taken, stillOwed, "cy");   // a third request after it is written off books nothing more
+        await WaitForJournalAsync(run, $"write-off:{taken.PayoutId}");
+        await Eventually.UntilAsync(() => Alerts(run, "receivable_written_off", subject).Count > 0,
+            "the write-off announced");
+        balances = await BalancesAsync(conn, "owed");
+        Assert.Equal((0L, stillOwed, -taken.NetMinor), (balances[Accounts.ClawbackReceivable(taken.PlayerId)],
+            balances[Accounts.BadDebt], balances[Accounts.WithheldPrizes]));
+        (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
+        Assert.Empty(problems);
+        Assert.Empty(owed);
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+
+        // 100 more comes back of the transfer afterwards: it recovers that much of the loss, and nobody owes it again.
+        Reverse(run, taken, 100, 800);
+        await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:800");
+        balances = await BalancesAsync(conn, "owed");
+        Assert.Equal((0L, stillOwed - 100, -taken.NetMinor), (balances[Accounts.ClawbackReceivable(taken.PlayerId)],
+            balances[Accounts.BadDebt], balances[Accounts.WithheldPrizes]));
+        Assert.Equal((0L, stillOwed - 100), await conn.QuerySingleAsync<(long, long)>(
+            "SELECT receivable_minor, written_off_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        Assert.Single(await conn.QueryAsync<string>(
+            "SELECT journal_id FROM settlement.journal WHERE kind = 'receivable_written_off' AND contest_id = 'owed'"));
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
 
@@ -457,6 +499,17 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeClawbackShort.MessageType, messageId ?? PrizeClawbackShort.MessageIdFor(o.PayoutId),
             new PrizeClawbackShort(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, recovered, owed, o.Currency,
                 "the dispute was lost: the winner's account held 300", DateTimeOffset.UtcNow));
+
+    /// <summary>An operator's request to write off what <paramref name="o"/>'s winner owes back; its message id.</summary>
+    private static string WriteOff(ContestRun run, PrizePayoutOrdered o, long amountMinor, string @operator)
+    {
+        var at = DateTimeOffset.UtcNow;
+        var id = ReceivableWriteOffRequested.MessageIdFor(o.PayoutId, @operator, at);
+        run.World.Publish(Topics.Operations, o.ContestId, ReceivableWriteOffRequested.MessageType, id,
+            new ReceivableWriteOffRequested(o.PayoutId, o.ContestId, o.PlayerId, amountMinor, o.Currency, @operator,
+                "recovery given up", at));
+        return id;
+    }
 
     private static void Refunded(ContestRun run, string refundId, string contestId, string playerId, string paymentIntentId, long amount, string? messageId = null) =>
         run.World.Publish(Topics.PayoutsStatus, contestId, EntryFeeRefunded.MessageType, messageId ?? EntryFeeRefunded.MessageIdFor(refundId),
