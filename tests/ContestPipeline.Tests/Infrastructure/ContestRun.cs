@@ -27,7 +27,9 @@ public sealed class ContestRun : IAsyncDisposable
     public Isolated Iso { get; }
     public StripeEmulator Stripe { get; }
 
-    /// <summary>What this machine runs instead of compose's Kafka, Postgres and Stripe, for every process the test starts.</summary>
+    /// <summary>
+    /// What this machine runs instead of compose's Kafka, Postgres and Stripe, for every process the test starts.
+    /// </summary>
     public LocalSwaps Swaps { get; }
 
     /// <summary>Operators, the entry API and the provider: how the test publishes and reads.</summary>
@@ -43,14 +45,18 @@ public sealed class ContestRun : IAsyncDisposable
             iso.PostgresConnectionString, stripe);
     }
 
-    public static async Task<ContestRun> StartAsync(PipelineFixture fixture, int stripeSeed = 7, params string[] workers)
+    public static async Task<ContestRun> StartAsync(PipelineFixture fixture, int stripeSeed = 7,
+        params string[] workers)
     {
         var run = await StartEmptyAsync(fixture, stripeSeed);
         foreach (var w in workers.Length == 0 ? ["ingestion", "scoring"] : workers) run.StartWorker(w);
         return run;
     }
 
-    /// <summary>The deployment, migrated, with no worker started yet: the test starts the ones it needs, with their own settings.</summary>
+    /// <summary>
+    /// The deployment, migrated, with no worker started yet: the test starts the ones it needs, with their own
+    /// settings.
+    /// </summary>
     public static async Task<ContestRun> StartEmptyAsync(PipelineFixture fixture, int stripeSeed = 7)
     {
         // Its database as the migrate job leaves it: the job runs once per test process (MigratedTemplate).
@@ -61,7 +67,9 @@ public sealed class ContestRun : IAsyncDisposable
 
     public bool WorkerExited(string name) => _workers[name].HasExited;
 
-    /// <summary>Where each running worker's health port (and /metrics) listens, as host:port, once it said so.</summary>
+    /// <summary>
+    /// Where each running worker's health port (and /metrics) listens, as host:port, once it said so.
+    /// </summary>
     public IReadOnlyList<string> HealthTargets() =>
         [.. _workers.Values.Where(w => !w.HasExited).Select(w => LocalServices.HealthUrl(w.LogPath))
             .OfType<Uri>().Select(u => u.Authority)];
@@ -70,7 +78,8 @@ public sealed class ContestRun : IAsyncDisposable
     /// Starts a worker; <paramref name="instance"/> 2 and up are further processes of it behind
     /// the same consumer groups, known to the other methods as <c>name#instance</c>.
     /// </summary>
-    public ChildProcess StartWorker(string name, string? crashAt = null, IReadOnlyDictionary<string, string?>? env = null, int instance = 1)
+    public ChildProcess StartWorker(string name, string? crashAt = null,
+        IReadOnlyDictionary<string, string?>? env = null, int instance = 1)
     {
         // The worker's identity as compose gives it; the test's own settings on top.
         var variables = new Dictionary<string, string?> { [CrashPoints.Variable] = crashAt };
@@ -93,7 +102,8 @@ public sealed class ContestRun : IAsyncDisposable
     /// </summary>
     private void ReviveRefusedStarts()
     {
-        foreach (var (key, process) in _workers.Where(w => w.Value.HasExited && w.Value.ExitCode == PipelineWorker.ExitStartupFailed).ToList())
+        foreach (var (key, process) in _workers
+            .Where(w => w.Value.HasExited && w.Value.ExitCode == PipelineWorker.ExitStartupFailed).ToList())
         {
             var (start, count) = _restarts[key];
             var last = File.Exists(process.LogPath) ? File.ReadLines(process.LogPath).LastOrDefault() ?? "" : "";
@@ -107,7 +117,9 @@ public sealed class ContestRun : IAsyncDisposable
         }
     }
 
-    /// <summary>SIGTERM: the worker finishes its batch, commits its offsets, leaves its groups and logs what its consumers did.</summary>
+    /// <summary>
+    /// SIGTERM: the worker finishes its batch, commits its offsets, leaves its groups and logs what its consumers did.
+    /// </summary>
     public async Task<string> StopWorkerAsync(string name)
     {
         var worker = _workers[name];
@@ -133,7 +145,8 @@ public sealed class ContestRun : IAsyncDisposable
     public void Define(ContestDefined d, bool expectAccepted = true)
     {
         Eventually.Until(() => Count("ingestion.games",
-                "SELECT count(*) FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> 'unknown'", new { ids = d.GameIds.ToArray() }),
+                "SELECT count(*) FROM ingestion.games WHERE game_id = ANY(@ids) AND status <> 'unknown'",
+                new { ids = d.GameIds.ToArray() }),
             n => n == d.GameIds.Count, "the feed to schedule " + string.Join(", ", d.GameIds));
         var deadLettered = World.Read(Topics.DeadLetter(Topics.Contests)).Count;
         World.Define(d);
@@ -141,7 +154,9 @@ public sealed class ContestRun : IAsyncDisposable
         if (!expectAccepted) return;
         var scheduled = Eventually.Until(() =>
         {
-            if (Count("ingestion.contests", "SELECT count(*) FROM ingestion.contests WHERE contest_id = @id", new { id = d.ContestId }) == 1) return "scheduled";
+            if (Count("ingestion.contests",
+                "SELECT count(*) FROM ingestion.contests WHERE contest_id = @id", new { id = d.ContestId }) == 1)
+                return "scheduled";
             var rejected = World.Read(Topics.DeadLetter(Topics.Contests)).Skip(deadLettered)
                 .FirstOrDefault(m => m.Key == d.ContestId)?.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason);
             return rejected is null ? "not yet" : "rejected: " + rejected;
@@ -153,7 +168,8 @@ public sealed class ContestRun : IAsyncDisposable
     private long Count(string table, string sql, object args)
     {
         using var conn = Iso.DataSource.OpenConnection();
-        return conn.ExecuteScalar<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table }) ? conn.ExecuteScalar<long>(sql, args) : 0;
+        return conn.ExecuteScalar<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table })
+            ? conn.ExecuteScalar<long>(sql, args) : 0;
     }
 
     /// <summary>
@@ -183,15 +199,19 @@ public sealed class ContestRun : IAsyncDisposable
     /// <summary>The worker a process runs: <c>scoring#2</c> is a second process of <c>scoring</c>.</summary>
     private static string WorkerOf(string process) => process.Split('#')[0];
 
-    /// <summary>Waits until every running worker's consumers hold their partitions, as each worker's log says.</summary>
+    /// <summary>
+    /// Waits until every running worker's consumers hold their partitions, as each worker's log says.
+    /// </summary>
     public Task ReadyAsync() =>
         Eventually.UntilAsync(() =>
             {
                 ReviveRefusedStarts();
-                return _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"] : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath))
+                return _workers.Values.SelectMany(w => w.HasExited ? [$"{w.Name} (exited {w.ExitCode})"]
+                    : WorkerLog.NotReady(WorkerOf(w.Name), w.LogPath))
                     .ToList();
             },
-            notReady => notReady.Count == 0, $"every worker's consumers to hold their partitions (logs in {_fixture.WorkDirectory})");
+            notReady => notReady.Count == 0,
+            $"every worker's consumers to hold their partitions (logs in {_fixture.WorkDirectory})");
 
     /// <summary>
     /// Waits until the pipeline has nothing left in flight: every running worker's consumer
@@ -200,7 +220,8 @@ public sealed class ContestRun : IAsyncDisposable
     /// could still cause has then been caused, so a test can assert that something did NOT happen.
     /// </summary>
     public Task ReadToEndAsync() => ReadToEndAsync([.. _workers.Where(w => !w.Value.HasExited)
-        .SelectMany(w => Workers.All[WorkerOf(w.Key)].Consumers).DistinctBy(c => c.Consumer).Select(c => (c.Consumer, c.Topics))]);
+        .SelectMany(w => Workers.All[WorkerOf(w.Key)].Consumers).DistinctBy(c => c.Consumer)
+            .Select(c => (c.Consumer, c.Topics))]);
 
     /// <summary><see cref="ReadToEndAsync()"/> for the named consumer groups and their topics.</summary>
     public async Task ReadToEndAsync(IReadOnlyList<(string Group, IReadOnlyList<string> Topics)> groups)
@@ -209,13 +230,15 @@ public sealed class ContestRun : IAsyncDisposable
         await Eventually.UntilAsync(async () =>
         {
             var before = await OutboxAsync();
-            var behind = groups.SelectMany(g => g.Topics.Select(t => (g.Group, Topic: t, Lag: PipelineFixture.Lag(bootstrap, g.Group, t))))
+            var behind = groups.SelectMany(g =>
+                g.Topics.Select(t => (g.Group, Topic: t, Lag: PipelineFixture.Lag(bootstrap, g.Group, t))))
                 .Where(l => l.Lag != 0).Select(l => $"{l.Group} {l.Lag} behind on {l.Topic}").ToList();
             var after = await OutboxAsync();
             if (before.Unsent > 0 || after.Unsent > 0) behind.Add($"{after.Unsent} outbox rows unpublished");
             if (before.Rows != after.Rows) behind.Add($"{after.Rows - before.Rows} outbox rows written meanwhile");
             return behind;
-        }, behind => behind.Count == 0, "every consumer group to have read to the end of its topics and every outbox to be published");
+        }, behind => behind.Count == 0,
+            "every consumer group to have read to the end of its topics and every outbox to be published");
     }
 
     /// <summary>Every worker schema's outbox rows and how many are not published yet.</summary>
@@ -223,46 +246,58 @@ public sealed class ContestRun : IAsyncDisposable
     {
         await using var conn = await Iso.DataSource.OpenConnectionAsync();
         var schemas = (await conn.QueryAsync<string>(
-            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' AND table_schema = ANY(@names)", new { names = Workers.Names.ToArray() })).ToList();
+            "SELECT table_schema FROM information_schema.tables WHERE table_name = 'outbox' AND table_schema = " +
+                "ANY(@names)", new { names = Workers.Names.ToArray() })).ToList();
         if (schemas.Count == 0) return (0, 0);
-        var sql = string.Join(" UNION ALL ", schemas.Select(s => $"SELECT (SELECT count(*) FROM {s}.outbox) AS rows, (SELECT count(*) FROM {s}.outbox_unsent) AS unsent"));
-        return await conn.QueryFirstAsync<(long, long)>($"SELECT sum(rows)::bigint, sum(unsent)::bigint FROM ({sql}) o");
+        var sql = string.Join(" UNION ALL ", schemas.Select(s =>
+            $"SELECT (SELECT count(*) FROM {s}.outbox) AS rows, (SELECT count(*) FROM {s}.outbox_unsent) AS unsent"));
+        return await conn.QueryFirstAsync<(long, long)>(
+            $"SELECT sum(rows)::bigint, sum(unsent)::bigint FROM ({sql}) o");
     }
 
     public async Task<string?> StateAsync(string contestId)
     {
         await using var conn = await Iso.DataSource.OpenConnectionAsync();
         var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.contests') IS NOT NULL");
-        return exists ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM scoring.contests WHERE contest_id = @contestId", new { contestId }) : null;
+        return exists ? await conn.QueryFirstOrDefaultAsync<string>(
+            "SELECT state FROM scoring.contests WHERE contest_id = @contestId", new { contestId }) : null;
     }
 
     public Task WaitForStateAsync(string contestId, string state, TimeSpan? timeout = null) =>
-        Eventually.UntilAsync(() => StateAsync(contestId), s => s == state, $"contest {contestId} {state} (workers' logs in {_fixture.WorkDirectory})", timeout);
+        Eventually.UntilAsync(() => StateAsync(contestId), s => s == state,
+            $"contest {contestId} {state} (workers' logs in {_fixture.WorkDirectory})", timeout);
 
-    /// <summary>Settlement's own state of a contest (OPEN, COMPLETE, SETTLED, PAID, CANCELLED), which goes on after the referee's ends.</summary>
+    /// <summary>
+    /// Settlement's own state of a contest (OPEN, COMPLETE, SETTLED, PAID, CANCELLED), which goes on after the
+    /// referee's ends.
+    /// </summary>
     public async Task<string?> SettlementStateAsync(string contestId)
     {
         await using var conn = await Iso.DataSource.OpenConnectionAsync();
         var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('settlement.contests') IS NOT NULL");
-        return exists ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }) : null;
+        return exists ? await conn.QueryFirstOrDefaultAsync<string>(
+            "SELECT state FROM settlement.contests WHERE contest_id = @contestId", new { contestId }) : null;
     }
 
     public Task WaitForSettlementStateAsync(string contestId, string state, TimeSpan? timeout = null) =>
         Eventually.UntilAsync(() => SettlementStateAsync(contestId), s => s == state,
             $"contest {contestId} {state} in settlement (workers' logs in {_fixture.WorkDirectory})", timeout);
 
-    public async Task<List<(int Rank, string EntryId, string PlayerId, long ScoreMilli)>> FinalStandingsAsync(string contestId)
+    public async Task<List<(int Rank, string EntryId, string PlayerId, long ScoreMilli)>> FinalStandingsAsync(
+        string contestId)
     {
         await using var conn = await Iso.DataSource.OpenConnectionAsync();
         return [.. await conn.QueryAsync<(int, string, string, long)>(
-            "SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings WHERE contest_id = @contestId ORDER BY rank, entry_id COLLATE \"C\"",
+            "SELECT rank, entry_id, player_id, score_milli FROM scoring.final_standings WHERE contest_id = " +
+                "@contestId ORDER BY rank, entry_id COLLATE \"C\"",
             new { contestId })];
     }
 
     public async Task<(string StandingsHash, string InputsHash)> HashesAsync(string contestId)
     {
         await using var conn = await Iso.DataSource.OpenConnectionAsync();
-        return await conn.QueryFirstAsync<(string, string)>("SELECT standings_hash, inputs_hash FROM scoring.contests WHERE contest_id = @contestId", new { contestId });
+        return await conn.QueryFirstAsync<(string, string)>("SELECT standings_hash, inputs_hash FROM " +
+            "scoring.contests WHERE contest_id = @contestId", new { contestId });
     }
 
     public async ValueTask DisposeAsync()

@@ -14,8 +14,11 @@ public static class Eventually
 
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>Polls <paramref name="observe"/> until <paramref name="done"/> holds for what it returned; returns that value.</summary>
-    public static async Task<T> UntilAsync<T>(Func<Task<T>> observe, Func<T, bool> done, string what, TimeSpan? timeout = null)
+    /// <summary>
+    /// Polls <paramref name="observe"/> until <paramref name="done"/> holds for what it returned; returns that value.
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(Func<Task<T>> observe, Func<T, bool> done, string what,
+        TimeSpan? timeout = null)
     {
         var patience = timeout ?? Patience;
         var deadline = DateTime.UtcNow + patience;
@@ -24,12 +27,15 @@ public static class Eventually
             var value = await observe();
             if (done(value)) return value;
             if (DateTime.UtcNow >= deadline)
-                throw new Xunit.Sdk.XunitException($"timed out after {patience.TotalSeconds:0} s waiting for {what}; last observed: {Show(value)}");
+                throw new Xunit.Sdk.XunitException(
+                    $"timed out after {patience.TotalSeconds:0} s waiting for {what}; last observed: {Show(value)}");
             await Task.Delay(PollInterval);
         }
     }
 
-    /// <summary>Polls <paramref name="observe"/> until <paramref name="done"/> holds for what it returned; returns that value.</summary>
+    /// <summary>
+    /// Polls <paramref name="observe"/> until <paramref name="done"/> holds for what it returned; returns that value.
+    /// </summary>
     public static Task<T> UntilAsync<T>(Func<T> observe, Func<T, bool> done, string what, TimeSpan? timeout = null) =>
         UntilAsync(() => Task.FromResult(observe()), done, what, timeout);
 
@@ -46,7 +52,8 @@ public static class Eventually
             var value = observe();
             if (done(value)) return value;
             if (DateTime.UtcNow >= deadline)
-                throw new Xunit.Sdk.XunitException($"timed out after {patience.TotalSeconds:0} s waiting for {what}; last observed: {Show(value)}");
+                throw new Xunit.Sdk.XunitException(
+                    $"timed out after {patience.TotalSeconds:0} s waiting for {what}; last observed: {Show(value)}");
             Thread.Sleep(PollInterval);
         }
     }
@@ -64,7 +71,8 @@ public static class Eventually
         null => "nothing",
         string s => $"'{s}'",
         System.Collections.IEnumerable items and not string => items.Cast<object?>().ToList() is var list
-            ? $"{list.Count} item(s) [{string.Join(", ", list.Take(20).Select(i => i?.ToString() ?? "null"))}{(list.Count > 20 ? ", ..." : "")}]" : "",
+            ? $"{list.Count} item(s) [{string.Join(", ", list.Take(20).Select(i => i?.ToString() ?? "null"))}" +
+                $"{(list.Count > 20 ? ", ..." : "")}]" : "",
         _ => value.ToString() ?? "",
     };
 }

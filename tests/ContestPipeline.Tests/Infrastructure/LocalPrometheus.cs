@@ -65,7 +65,8 @@ public sealed class LocalPrometheus : IAsyncDisposable
                 static_configs: [{ targets: [{{list}}] }]
             """);
         var info = new ProcessStartInfo(Tool("prometheus"))
-            { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = home };
+            { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true,
+                WorkingDirectory = home };
         foreach (var a in new[] { "--config.file=prometheus.yml", "--storage.tsdb.path=data",
                      $"--web.listen-address=127.0.0.1:{port}", "--log.level=warn" })
             info.ArgumentList.Add(a);
@@ -77,7 +78,8 @@ public sealed class LocalPrometheus : IAsyncDisposable
         var server = new LocalPrometheus(process, new Uri($"http://127.0.0.1:{port}/"));
         await Eventually.UntilAsync(async () =>
         {
-            if (process.HasExited) throw new InvalidOperationException($"prometheus exited with code {process.ExitCode}");
+            if (process.HasExited)
+                throw new InvalidOperationException($"prometheus exited with code {process.ExitCode}");
             try { return (await server._http.GetAsync("-/ready")).IsSuccessStatusCode; }
             catch (HttpRequestException) { return false; }
         }, $"prometheus ready on 127.0.0.1:{port} (installed? build/prometheus.sh)", TimeSpan.FromSeconds(60));
@@ -114,7 +116,8 @@ public sealed class LocalPrometheus : IAsyncDisposable
     {
         var body = await _http.GetFromJsonAsync<JsonElement>("api/v1/targets");
         return [.. body.GetProperty("data").GetProperty("activeTargets").EnumerateArray()
-            .Select(t => (t.GetProperty("labels").GetProperty("instance").GetString()!, t.GetProperty("health").GetString()!))];
+            .Select(t =>
+                (t.GetProperty("labels").GetProperty("instance").GetString()!, t.GetProperty("health").GetString()!))];
     }
 
     public async ValueTask DisposeAsync()

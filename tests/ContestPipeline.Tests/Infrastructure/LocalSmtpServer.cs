@@ -30,13 +30,17 @@ public sealed class LocalSmtpServer : IAsyncDisposable
         var python = Environment.GetEnvironmentVariable(PythonVariable) ?? "/usr/bin/python3";
         var chosen = port ?? LocalConsole.FreePort();
         var maildir = Path.Combine(directory, $"maildir-{chosen}");
-        var info = new ProcessStartInfo(python) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{chosen}", "-c", "aiosmtpd.handlers.Mailbox", maildir })
+        var info = new ProcessStartInfo(python)
+            { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in new[]
+            { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{chosen}", "-c", "aiosmtpd.handlers.Mailbox", maildir })
             info.ArgumentList.Add(a);
-        var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {python} -m aiosmtpd");
+        var process = Process.Start(info)
+            ?? throw new InvalidOperationException($"could not start {python} -m aiosmtpd");
         var server = new LocalSmtpServer(process, chosen, maildir);
         await Eventually.UntilAsync(() => Task.FromResult(server.Listening()),
-            $"aiosmtpd listening on 127.0.0.1:{chosen} (python3-aiosmtpd installed? build/smtp-server.sh)", TimeSpan.FromSeconds(30));
+            $"aiosmtpd listening on 127.0.0.1:{chosen} (python3-aiosmtpd installed? build/smtp-server.sh)",
+            TimeSpan.FromSeconds(30));
         return server;
     }
 
@@ -51,7 +55,8 @@ public sealed class LocalSmtpServer : IAsyncDisposable
     private bool Listening()
     {
         if (_process.HasExited)
-            throw new InvalidOperationException($"aiosmtpd exited with code {_process.ExitCode}: {_process.StandardError.ReadToEnd()}");
+            throw new InvalidOperationException(
+                $"aiosmtpd exited with code {_process.ExitCode}: {_process.StandardError.ReadToEnd()}");
         try
         {
             using var client = new TcpClient();

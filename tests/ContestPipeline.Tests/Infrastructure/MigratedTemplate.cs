@@ -12,8 +12,8 @@ namespace ContestPipeline.Tests.Infrastructure;
 /// starts: the first isolated database is migrated by the real migrate job (a process, as compose runs it), kept as a
 /// template, and every later one is <c>CREATE DATABASE ... TEMPLATE</c> of it — the same schemas, tables, grants and
 /// migration records, without a process and every worker's migrations each time — with the database's own
-/// privileges set as on any new database (deploy/postgres/database.sql), since a template does not pass them on. Templates of test processes that no
-/// longer run are dropped when the next one is made.
+/// privileges set as on any new database (deploy/postgres/database.sql), since a template does not pass them on.
+/// Templates of test processes that no longer run are dropped when the next one is made.
 /// </summary>
 public static partial class MigratedTemplate
 {
@@ -50,7 +50,8 @@ public static partial class MigratedTemplate
         {
             if (_template is not null) return _template;
             await DropStaleAsync(adminConnectionString);
-            var connectionString = await LocalPostgres.CreateDatabaseAsync(adminConnectionString, Name, dropFirst: true);
+            var connectionString =
+                await LocalPostgres.CreateDatabaseAsync(adminConnectionString, Name, dropFirst: true);
             var work = Path.Combine(workDirectory, "template");
             Directory.CreateDirectory(work);
             await using (var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions()))

@@ -72,7 +72,8 @@ public sealed class OperationsStack : IAsyncDisposable
         World = new OutsideWorld(broker.BootstrapServers, stripe);
         Environment = new Dictionary<string, string?>
         {
-            [PayoutOptions.Settings.ReviewThresholdMinor] = ReviewAboveMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [PayoutOptions.Settings.ReviewThresholdMinor] =
+                ReviewAboveMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [TwoPersonRule.Setting] = ReviewAboveMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
             [PayoutOptions.Settings.AccountRecheckMs] = "500",
             [PayoutOptions.Settings.BalanceRecheckMs] = "300",
@@ -112,11 +113,14 @@ public sealed class OperationsStack : IAsyncDisposable
         return new OperationsStack(admin, database, work, pg, broker, stripe, webhooks, swaps, smtp, platform);
     }
 
-    /// <summary>Starts the workers (every one by default), each with its identity from the deployment's definition.</summary>
+    /// <summary>
+    /// Starts the workers (every one by default), each with its identity from the deployment's definition.
+    /// </summary>
     public void StartWorkers(params string[] names)
     {
         foreach (var name in names.Length == 0 ? [.. Workers.All.Keys] : names)
-            _workers[name] = LocalServices.Start(Services.Of(name), Swaps, Path.Combine(WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"), Environment);
+            _workers[name] = LocalServices.Start(Services.Of(name), Swaps,
+                Path.Combine(WorkDirectory, $"{name}-{Guid.NewGuid():N}.log"), Environment);
     }
 
     public async Task StopWorkerAsync(string name)
@@ -127,7 +131,8 @@ public sealed class OperationsStack : IAsyncDisposable
         _workers.Remove(name);
     }
 
-    public async Task<LocalConsole> StartConsoleAsync(IReadOnlyList<(string Name, string Role, string Password)> signIns) =>
+    public async Task<LocalConsole> StartConsoleAsync(
+        IReadOnlyList<(string Name, string Role, string Password)> signIns) =>
         Console = await LocalConsole.StartAsync(Swaps, signIns: signIns, overrides: Environment);
 
     public async Task<T?> ScalarAsync<T>(string sql, object? args = null)
@@ -136,12 +141,14 @@ public sealed class OperationsStack : IAsyncDisposable
         return await conn.ExecuteScalarAsync<T>(sql, args);
     }
 
-    public async Task<bool> TableExistsAsync(string table) => await ScalarAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table });
+    public async Task<bool> TableExistsAsync(string table) =>
+        await ScalarAsync<bool>("SELECT to_regclass(@table) IS NOT NULL", new { table });
 
     /// <summary>The contest's state in the read model (null until it is there).</summary>
     public async Task<string?> ReadModelStateAsync(string contestId) =>
         await TableExistsAsync("operations.contests")
-            ? await ScalarAsync<string?>("SELECT state FROM operations.contests WHERE contest_id = @contestId", new { contestId })
+            ? await ScalarAsync<string?>("SELECT state FROM operations.contests WHERE contest_id = @contestId",
+                new { contestId })
             : null;
 
     public Task WaitAsync(Func<Task<bool>> condition, string what, int seconds = 90) =>
@@ -162,7 +169,8 @@ public sealed class OperationsStack : IAsyncDisposable
             var open = (await LedgerCheckStore.ContestBalancesAsync(conn, contestId)).Where(b => b.BalanceMinor != 0
                 && (b.Account == Accounts.EntryFees(contestId) || b.Account == Accounts.PrizePool(contestId)));
             var found = new List<string>(await LedgerCheckStore.ContestAsync(conn, contestId));
-            if (state is not ("SETTLED" or "PAID" or "CANCELLED")) found.Add($"settlement's state is {state ?? "none"}");
+            if (state is not ("SETTLED" or "PAID" or "CANCELLED"))
+                found.Add($"settlement's state is {state ?? "none"}");
             found.AddRange(open.Select(b => $"{b.Account} is {b.BalanceMinor}"));
             return found;
         }, p => p.Count == 0, $"{contestId}'s accounts closed (logs in {WorkDirectory})", TimeSpan.FromSeconds(120));
@@ -191,16 +199,21 @@ public sealed class OperationsStack : IAsyncDisposable
         foreach (var p in Players) await World.SignUpForPayoutsAsync(p);
         World.Schedule(game, 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1", "te1", "k1", "d1");
         await WaitAsync(async () => await TableExistsAsync("ingestion.games")
-            && await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)", new { game }), "the game scheduled");
+            && await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)",
+                new { game }), "the game scheduled");
         // Long enough for six entries to be verified on a busy machine; the contest locks when the time comes.
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(12);
-        World.Define(Fantasy(contestId, lockAt, [game]) with { PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted) });
+        World.Define(Fantasy(contestId, lockAt, [game]) with
+            { PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted) });
         await WaitAsync(async () => await ReadModelStateAsync(contestId) == "SCHEDULED", $"{contestId} SCHEDULED");
         var lineups = new Dictionary<string, string[]>
         {
-            ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"], ["di"] = ["wr1", "rb1"], ["ed"] = ["te1", "k1"], ["fi"] = ["te1", "d1"],
+            ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"], ["di"] = ["wr1", "rb1"],
+            ["ed"] = ["te1", "k1"], ["fi"] = ["te1", "d1"],
         };
-        foreach (var (player, lineup) in lineups) World.Submit(Entry($"s-{contestId}-{player}", contestId, player, World.Pay(contestId, player, Fee), lineup));
+        foreach (var (player, lineup) in lineups)
+            World.Submit(
+                Entry($"s-{contestId}-{player}", contestId, player, World.Pay(contestId, player, Fee), lineup));
         await WaitAsync(async () => await ReadModelStateAsync(contestId) == "LOCKED", $"{contestId} LOCKED");
         World.Start(game, 2);
         World.Stat(game, 3, "qb1", "passing_yards", 750);
@@ -208,7 +221,8 @@ public sealed class OperationsStack : IAsyncDisposable
         World.Stat(game, 5, "wr1", "receiving_yards", 100);
         World.Stat(game, 6, "te1", "receptions", 2);
         World.End(game, 7);
-        await WaitAsync(async () => await ReadModelStateAsync(contestId) is "SETTLED" or "PAID", $"{contestId} SETTLED", 120);
+        await WaitAsync(async () => await ReadModelStateAsync(contestId) is "SETTLED" or "PAID",
+            $"{contestId} SETTLED", 120);
     }
 
     public async ValueTask DisposeAsync()

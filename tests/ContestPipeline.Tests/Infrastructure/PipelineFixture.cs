@@ -23,19 +23,26 @@ public sealed class PipelineFixture : IAsyncLifetime
     /// <summary>Which fixture of this test process it is: each collection that runs in parallel has its own.</summary>
     private readonly int _instance = Interlocked.Increment(ref _instances);
 
-    /// <summary>Per test process and fixture, so two runs on one machine, or two collections of one run, never drop each other's database.</summary>
+    /// <summary>
+    /// Per test process and fixture, so two runs on one machine, or two collections of one run, never drop each other's
+    /// database.
+    /// </summary>
     public string DatabaseName => $"contestpipeline_test_{Environment.ProcessId}_{_instance}";
 
     private string _adminConnectionString = "";
 
     public string PostgresConnectionString { get; private set; } = "";
 
-    /// <summary>The cluster's connection for the pipeline's role, on its default database: for tests that make databases of their own.</summary>
+    /// <summary>
+    /// The cluster's connection for the pipeline's role, on its default database: for tests that make databases of
+    /// their own.
+    /// </summary>
     public string AdminConnectionString => _adminConnectionString;
     public NpgsqlDataSource DataSource { get; private set; } = null!;
     public TestBroker Broker { get; private set; } = null!;
     public string BootstrapServers => Broker.BootstrapServers;
-    public string WorkDirectory => Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId, _instance.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    public string WorkDirectory => Path.Combine(Path.GetTempPath(), "contestpipeline-tests-" + Environment.ProcessId,
+        _instance.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public async Task InitializeAsync()
     {
@@ -53,7 +60,8 @@ public sealed class PipelineFixture : IAsyncLifetime
         admin.Database = DatabaseName;
         PostgresConnectionString = admin.ConnectionString;
         DataSource = NpgsqlDataSource.Create(PostgresConnectionString);
-        Broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, "broker.json"), Path.Combine(WorkDirectory, "broker.log"));
+        Broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, "broker.json"),
+            Path.Combine(WorkDirectory, "broker.log"));
     }
 
     public async Task DisposeAsync()
@@ -130,17 +138,20 @@ public sealed class PipelineFixture : IAsyncLifetime
             : await LocalPostgres.CreateDatabaseAsync(PostgresConnectionString, name));
         var broker = await TestBroker.StartAsync(Path.Combine(WorkDirectory, name + ".broker.json"),
             Path.Combine(WorkDirectory, name + ".broker.log"));
-        return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString), () => DropDatabaseAsync(name));
+        return new Isolated(csb.ConnectionString, broker, NpgsqlDataSource.Create(csb.ConnectionString),
+            () => DropDatabaseAsync(name));
     }
 
     /// <summary>Messages in <paramref name="topic"/> that <paramref name="group"/> has not committed yet.</summary>
-    public static long Lag(string bootstrapServers, string group, string topic) => OutsideWorld.Lag(bootstrapServers, group, topic);
+    public static long Lag(string bootstrapServers, string group, string topic) =>
+        OutsideWorld.Lag(bootstrapServers, group, topic);
 
     /// <summary>A fresh schema with the messaging core's tables and a table for test effects.</summary>
     public async Task<string> NewSchemaAsync()
     {
         var schema = "t_" + Guid.NewGuid().ToString("N")[..12];
-        await new Migrator(DataSource, schema, [.. Migration.Plumbing, TestEffects.Migration], NullLogger.Instance).ApplyAsync(CancellationToken.None);
+        await new Migrator(DataSource, schema, [.. Migration.Plumbing, TestEffects.Migration], NullLogger.Instance)
+            .ApplyAsync(CancellationToken.None);
         return schema;
     }
 
@@ -178,9 +189,12 @@ public sealed class PipelineFixture : IAsyncLifetime
         return results;
     }
 
-    /// <summary>Every message on a topic, read from the beginning once at least <paramref name="expected"/> are there.</summary>
+    /// <summary>
+    /// Every message on a topic, read from the beginning once at least <paramref name="expected"/> are there.
+    /// </summary>
     public List<ConsumeResult<byte[]?, byte[]?>> ReadAll(string topic, int expected) =>
-        Eventually.Until(() => ReadToEnd(topic), r => r.Count >= expected, $"{expected} messages on {topic} (count last observed)");
+        Eventually.Until(() => ReadToEnd(topic), r => r.Count >= expected,
+            $"{expected} messages on {topic} (count last observed)");
 }
 
 /// <summary>
@@ -211,7 +225,8 @@ public sealed class PipelineCollectionC : ICollectionFixture<PipelineFixture>
     public const string Name = "pipeline-c";
 }
 
-public sealed record Isolated(string PostgresConnectionString, TestBroker Broker, NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
+public sealed record Isolated(string PostgresConnectionString, TestBroker Broker, NpgsqlDataSource DataSource,
+    Func<Task> Drop) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()
     {
@@ -221,7 +236,9 @@ public sealed record Isolated(string PostgresConnectionString, TestBroker Broker
     }
 }
 
-/// <summary>A test's private database (<see cref="PipelineFixture.WorkerDatabaseAsync"/>), dropped when disposed.</summary>
+/// <summary>
+/// A test's private database (<see cref="PipelineFixture.WorkerDatabaseAsync"/>), dropped when disposed.
+/// </summary>
 public sealed record WorkerDatabase(NpgsqlDataSource DataSource, Func<Task> Drop) : IAsyncDisposable
 {
     public async ValueTask DisposeAsync()

@@ -54,22 +54,27 @@ public sealed class RecordingPlatformEndpoint : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var headers = ctx.Request.Headers;
             endpoint._requests.Enqueue(new Request(headers[PlatformCallbackSignature.Header].ToString(),
-                headers[PlatformCallbackSignature.DeliveryIdHeader].ToString(), headers[PlatformCallbackSignature.AttemptHeader].ToString(),
+                headers[PlatformCallbackSignature.DeliveryIdHeader].ToString(),
+                headers[PlatformCallbackSignature.AttemptHeader].ToString(),
                 body, DateTimeOffset.UtcNow));
             int status;
-            if (endpoint._byDelivery.TryGetValue(headers[PlatformCallbackSignature.DeliveryIdHeader].ToString(), out var refused))
+            if (endpoint._byDelivery.TryGetValue(headers[PlatformCallbackSignature.DeliveryIdHeader].ToString(),
+                out var refused))
                 status = refused;
             else
                 lock (endpoint._statuses) status = endpoint._statuses.Count > 0 ? endpoint._statuses.Dequeue() : 200;
             ctx.Response.StatusCode = status;
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address =
+            app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         endpoint.Url = new Uri(address.TrimEnd('/') + Path);
         return endpoint;
     }
 
-    /// <summary>Answers every request from now on with <paramref name="status"/> (e.g. 500: the platform is down).</summary>
+    /// <summary>
+    /// Answers every request from now on with <paramref name="status"/> (e.g. 500: the platform is down).
+    /// </summary>
     public void AnswerAlways(int status, int times = 10_000)
     {
         lock (_statuses)

@@ -10,7 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Tests.Infrastructure;
 
-/// <summary>A real HTTP webhook endpoint on 127.0.0.1 that records what arrives and answers with scripted statuses.</summary>
+/// <summary>
+/// A real HTTP webhook endpoint on 127.0.0.1 that records what arrives and answers with scripted statuses.
+/// </summary>
 public sealed class RecordingWebhookEndpoint : IAsyncDisposable
 {
     public sealed record Delivery(string? Signature, byte[] Body)
@@ -47,13 +49,15 @@ public sealed class RecordingWebhookEndpoint : IAsyncDisposable
         {
             using var body = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(body);
-            await receiver._arrived.Writer.WriteAsync(new Delivery(ctx.Request.Headers[StripeWebhookSignature.HeaderName].ToString(), body.ToArray()));
+            await receiver._arrived.Writer.WriteAsync(
+                new Delivery(ctx.Request.Headers[StripeWebhookSignature.HeaderName].ToString(), body.ToArray()));
             int status;
             lock (receiver._statuses) status = receiver._statuses.Count > 0 ? receiver._statuses.Dequeue() : 200;
             ctx.Response.StatusCode = status;
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var address =
+            app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         receiver.Url = new Uri(address.TrimEnd('/') + "/webhooks/stripe");
         return receiver;
     }

@@ -12,7 +12,8 @@ namespace ContestPipeline.Tests.Infrastructure;
 /// an outbox relay and an inbox consumer on a fresh schema, each startable, stoppable
 /// and crashable on its own.
 /// </summary>
-public sealed class Stage(PipelineFixture fixture, string schema, string topic, bool batchHandler = false) : IAsyncDisposable
+public sealed class Stage(PipelineFixture fixture, string schema, string topic, bool batchHandler = false)
+    : IAsyncDisposable
 {
     private readonly List<(CancellationTokenSource Cts, Task Task)> _running = [];
     private IProducer<byte[]?, byte[]?>? _producer;
@@ -22,7 +23,8 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
     public TestEffects Effects { get; } = batchHandler ? new BatchTestEffects(schema) : new TestEffects(schema);
     public OutboxStore Outbox { get; } = new(schema);
 
-    public static async Task<Stage> CreateAsync(PipelineFixture fixture, int partitions = 4, bool batchHandler = false) =>
+    public static async Task<Stage> CreateAsync(PipelineFixture fixture, int partitions = 4,
+        bool batchHandler = false) =>
         new(fixture, await fixture.NewSchemaAsync(), await fixture.NewTopicAsync(partitions), batchHandler);
 
     public async Task EnqueueAsync(IReadOnlyList<OutgoingMessage> messages)
@@ -33,7 +35,8 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
         await tx.CommitAsync();
     }
 
-    public OutboxRelay Relay(CrashPoints? crashPoints = null, int batchSizeMax = Limits.OutboxBatchSizeMax, TimeSpan? deliveryTimeout = null)
+    public OutboxRelay Relay(CrashPoints? crashPoints = null, int batchSizeMax = Limits.OutboxBatchSizeMax,
+        TimeSpan? deliveryTimeout = null)
     {
         _producer ??= fixture.Producer(Schema + ".relay");
         var options = new OutboxRelayOptions
@@ -41,16 +44,19 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
             Schema = Schema, BatchSizeMax = batchSizeMax,
             DeliveryTimeout = deliveryTimeout ?? TimeSpan.FromMilliseconds(Limits.OutboxDeliveryTimeoutMs),
         };
-        return new OutboxRelay(fixture.DataSource, _producer, options, crashPoints ?? new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
+        return new OutboxRelay(fixture.DataSource, _producer, options, crashPoints ?? new CrashPoints(null),
+            NullLogger<OutboxRelay>.Instance);
     }
 
-    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null, int batchSizeMax = Limits.ConsumerBatchSizeMax,
+    public InboxConsumer Consumer(string? name = null, CrashPoints? crashPoints = null,
+        int batchSizeMax = Limits.ConsumerBatchSizeMax,
         IPartitionOwner? partitionOwner = null) =>
         new(fixture.DataSource, fixture.BootstrapServers, [Effects],
             new InboxConsumerOptions
             {
                 Consumer = name ?? Schema + ".consumer", Schema = Schema, Topics = [Topic],
-                ConflictBackoffMs = 20, ConflictBackoffMsMax = 100, BatchSizeMax = batchSizeMax, PartitionOwner = partitionOwner,
+                ConflictBackoffMs = 20, ConflictBackoffMsMax = 100, BatchSizeMax = batchSizeMax,
+                PartitionOwner = partitionOwner,
             },
             crashPoints ?? new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
 
@@ -69,7 +75,9 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
     /// <summary>One loop started by <see cref="Start"/>.</summary>
     public sealed class Running(CancellationTokenSource cts, Task task)
     {
-        /// <summary>Cancels the loop, as a worker's shutdown does, and waits for it; what it throws, the caller sees.</summary>
+        /// <summary>
+        /// Cancels the loop, as a worker's shutdown does, and waits for it; what it throws, the caller sees.
+        /// </summary>
         public async Task StopAsync()
         {
             await cts.CancelAsync();
@@ -95,7 +103,9 @@ public sealed class Stage(PipelineFixture fixture, string schema, string topic, 
             $"SELECT message_id, msg_key, seq FROM {Schema}.effects ORDER BY applied_order")).ToList();
     }
 
-    /// <summary>Whether the relay ever failed to deliver a round (its last error stays after a later success).</summary>
+    /// <summary>
+    /// Whether the relay ever failed to deliver a round (its last error stays after a later success).
+    /// </summary>
     public async Task<bool> DeliveryFailedAsync()
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();

@@ -16,9 +16,14 @@ public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
     public const string FlakyOnce = "flaky-once";
     /// <summary>Hits a bug in the handler, until the handler is fixed (<see cref="TestEffects.BugFixed"/>).</summary>
     public const string Bug = "bug";
-    /// <summary>Applies, but the in-memory mirror of it fails after the commit (a bug that leaves memory and database disagreeing).</summary>
+    /// <summary>
+    /// Applies, but the in-memory mirror of it fails after the commit (a bug that leaves memory and database
+    /// disagreeing).
+    /// </summary>
     public const string AfterCommitBug = "after-commit-bug";
-    /// <summary>On its first attempt waits for the worker to stop (as a Stripe call does when cancelled), then applies normally.</summary>
+    /// <summary>
+    /// On its first attempt waits for the worker to stop (as a Stripe call does when cancelled), then applies normally.
+    /// </summary>
     public const string SlowOnce = "slow-once";
     /// <summary>
     /// On its first attempt Postgres ends the handler's session (57P01, as a restart does), and
@@ -29,7 +34,8 @@ public sealed record TestEvent(string Key, int Seq, string? Behaviour = null)
     public static OutgoingMessage Message(string topic, TestEvent body, string? messageId = null)
     {
         var id = messageId ?? $"test:{topic}:{body.Key}:{body.Seq}";
-        return OutgoingMessage.Create(topic, body.Key, new Envelope(id, Type, 1, id, null, DateTimeOffset.UnixEpoch), body);
+        return OutgoingMessage.Create(topic, body.Key,
+            new Envelope(id, Type, 1, id, null, DateTimeOffset.UnixEpoch), body);
     }
 }
 
@@ -57,26 +63,34 @@ public class TestEffects(string schema) : IMessageHandler
     {
         var body = message.Body<TestEvent>();
         var attempt = _attempts.AddOrUpdate(message.Envelope.MessageId, 1, (_, n) => n + 1);
-        if (body.Behaviour == TestEvent.Poison) throw new MessageRejectedException($"poison message {body.Key}/{body.Seq}");
-        if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1) throw new ConcurrencyConflictException("flaky first attempt");
-        if (body.Behaviour == TestEvent.Bug && !BugFixed) throw new InvalidOperationException($"bug on {body.Key}/{body.Seq}");
-        if (body.Behaviour == TestEvent.AfterCommitBug) context.OnCommitted(() => throw new InvalidOperationException($"memory of {body.Key}/{body.Seq} broke"));
+        if (body.Behaviour == TestEvent.Poison)
+            throw new MessageRejectedException($"poison message {body.Key}/{body.Seq}");
+        if (body.Behaviour == TestEvent.FlakyOnce && attempt == 1)
+            throw new ConcurrencyConflictException("flaky first attempt");
+        if (body.Behaviour == TestEvent.Bug && !BugFixed)
+            throw new InvalidOperationException($"bug on {body.Key}/{body.Seq}");
+        if (body.Behaviour == TestEvent.AfterCommitBug)
+            context.OnCommitted(() => throw new InvalidOperationException($"memory of {body.Key}/{body.Seq} broke"));
         if (body.Behaviour == TestEvent.LosesConnectionOnce && attempt == 1) await LoseConnectionAsync(context);
         if (body.Behaviour == TestEvent.SlowOnce && attempt == 1)
         {
             SlowStarted.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
         }
-        await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
+        await context.Connection.ExecuteAsync(
+            $"INSERT INTO {Table} (message_id, msg_key, seq) VALUES (@id, @key, @seq)",
             new { id = message.Envelope.MessageId, key = body.Key, seq = body.Seq }, context.Transaction);
     }
 
-    /// <summary>Postgres ends the backend session under the transaction; what the work does next fails on the dead connection.</summary>
+    /// <summary>
+    /// Postgres ends the backend session under the transaction; what the work does next fails on the dead connection.
+    /// </summary>
     public static async Task LoseConnectionAsync(TransactionContext context)
     {
         try
         {
-            await using var terminate = new Npgsql.NpgsqlCommand("SELECT pg_terminate_backend(pg_backend_pid())", context.Connection, context.Transaction);
+            await using var terminate = new Npgsql.NpgsqlCommand("SELECT pg_terminate_backend(pg_backend_pid())",
+                context.Connection, context.Transaction);
             await terminate.ExecuteNonQueryAsync();
         }
         catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.AdminShutdown)
@@ -104,13 +118,17 @@ public sealed class BatchTestEffects(string schema) : TestEffects(schema), IBatc
 {
     public int Runs { get; private set; }
 
-    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct)
+    public async Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+        CancellationToken ct)
     {
         var bodies = messages.Select(m => m.Body<TestEvent>()).ToList();
-        if (bodies.Any(b => b.Behaviour == TestEvent.Poison)) throw new MessageRejectedException("poison message in run");
+        if (bodies.Any(b => b.Behaviour == TestEvent.Poison))
+            throw new MessageRejectedException("poison message in run");
         Runs++;
-        await context.Connection.ExecuteAsync($"INSERT INTO {Table} (message_id, msg_key, seq) SELECT * FROM unnest(@ids, @keys, @seqs)",
-            new { ids = messages.Select(m => m.Envelope.MessageId).ToArray(), keys = bodies.Select(b => b.Key).ToArray(), seqs = bodies.Select(b => b.Seq).ToArray() },
+        await context.Connection.ExecuteAsync(
+            $"INSERT INTO {Table} (message_id, msg_key, seq) SELECT * FROM unnest(@ids, @keys, @seqs)",
+            new { ids = messages.Select(m => m.Envelope.MessageId).ToArray(),
+                keys = bodies.Select(b => b.Key).ToArray(), seqs = bodies.Select(b => b.Seq).ToArray() },
             context.Transaction);
     }
 }

@@ -18,7 +18,8 @@ public sealed class CancelApprovalsTests
     [InlineData(3, new[] { "ann", "bob" }, true)]
     [InlineData(1, new[] { "ann", "bob", "cy" }, true)]
     [InlineData(1, new string[0], false)]
-    public void A_contest_with_paid_entries_takes_two_different_operators(int entries, string[] operators, bool applies) =>
+    public void A_contest_with_paid_entries_takes_two_different_operators(int entries, string[] operators,
+        bool applies) =>
         Assert.Equal(applies, CancelApprovals.Applies(entries, operators));
 
     [Theory]
@@ -42,7 +43,8 @@ public sealed class CancelApprovalsTests
         Assert.Equal(["bob"], live.Select(r => r.Operator));
         Assert.False(CancelApprovals.Applies(3, [.. live.Select(r => r.Operator)]));
 
-        var message = CancelApprovals.Awaiting(new ContestCancelRequested("c1", "agreed", "bob"), 3, requests, Now, Day);
+        var message =
+            CancelApprovals.Awaiting(new ContestCancelRequested("c1", "agreed", "bob"), 3, requests, Now, Day);
         Assert.Contains("within 24 h (by 2031-03-10 18:00:00 UTC)", message, StringComparison.Ordinal);
         Assert.Contains("expired unanswered and no longer counting: ann's request of 2031-03-08 17:00:00 UTC", message,
             StringComparison.Ordinal);
@@ -59,7 +61,8 @@ public sealed class CancelApprovalsTests
         var live = CancelApprovals.Live(requests, Now, Day);
         Assert.True(CancelApprovals.Applies(3, [.. live.Select(r => r.Operator)]));
         Assert.Equal("ann", live[0].Operator);
-        var message = CancelApprovals.Awaiting(new ContestCancelRequested("c1", "feed outage", "ann"), 3, requests[..1], Now, Day);
+        var message = CancelApprovals.Awaiting(new ContestCancelRequested("c1", "feed outage", "ann"), 3,
+            requests[..1], Now, Day);
         Assert.DoesNotContain("expired", message, StringComparison.Ordinal);
         Assert.Contains("(by 2031-03-09 19:00:00 UTC)", message, StringComparison.Ordinal);
     }

@@ -22,7 +22,8 @@ public sealed class DecisionWaitingTests(PipelineFixture fixture)
     [Fact]
     public async Task A_submission_whose_payment_became_known_after_the_round_was_chosen_still_counts_as_waiting()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(IngestionWorker.Name, IngestionWorker.Definition.AllMigrations);
+        await using var database =
+            await fixture.WorkerDatabaseAsync(IngestionWorker.Name, IngestionWorker.Definition.AllMigrations);
         var db = database.DataSource;
         await using var conn = await db.OpenConnectionAsync();
         // ben, cat and dan submitted in that order for the last two places; dan's payment was known when the

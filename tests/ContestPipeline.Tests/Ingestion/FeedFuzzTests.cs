@@ -26,10 +26,12 @@ public sealed class FeedFuzzTests
     {
         var summary = FeedFuzz.Run(seed, CasesPerSeed);
 
-        Assert.True(summary.FailedCases == 0, $"{summary.FailedCases} of {summary.Cases} cases failed; first:\n{string.Join("\n", summary.Failures)}");
+        Assert.True(summary.FailedCases == 0,
+            $"{summary.FailedCases} of {summary.Cases} cases failed; first:\n{string.Join("\n", summary.Failures)}");
         // The damage reaches every outcome, or the run proves little.
         Assert.True(summary.Accepted > 1_000 && summary.Rejected > 1_000 && summary.DroppedQuietly > 10,
-            $"accepted {summary.Accepted}, rejected {summary.Rejected}, dropped {summary.DroppedQuietly} of {summary.Messages}");
+            $"accepted {summary.Accepted}, rejected {summary.Rejected}, dropped {summary.DroppedQuietly} of " +
+                $"{summary.Messages}");
     }
 
     [Fact]
@@ -44,7 +46,8 @@ public sealed class FeedFuzzTests
     }
 
     private static string Render(FeedFuzz.RawMessage m) =>
-        $"{m.Index} {m.At} {m.Type} {m.MessageId} {Convert.ToHexString(m.Key ?? [])} {Convert.ToHexString(m.Body)} {m.Damage}";
+        $"{m.Index} {m.At} {m.Type} {m.MessageId} {Convert.ToHexString(m.Key ?? [])} " +
+            $"{Convert.ToHexString(m.Body)} {m.Damage}";
 
     public static TheoryData<string> Mutants() => [.. BrokenPaths.Keys];
 
@@ -60,7 +63,9 @@ public sealed class FeedFuzzTests
         Assert.Contains($"replay: FeedFuzz.RunCase({seed}, ", summary.Failures[0]);
     }
 
-    /// <summary>The body with each repeated field kept once, at its last value: what a lenient reader makes of it.</summary>
+    /// <summary>
+    /// The body with each repeated field kept once, at its last value: what a lenient reader makes of it.
+    /// </summary>
     private static byte[] LastOfEachField(byte[] body)
     {
         try
@@ -82,10 +87,14 @@ public sealed class FeedFuzzTests
 
     private static readonly Dictionary<string, FeedFuzz.Path> BrokenPaths = new()
     {
-        ["negative totals accepted"] = Validating(r => r is not null && r.Contains("is negative", StringComparison.Ordinal) ? null : r),
-        ["totals above the bound accepted"] = Validating(r => r is not null && r.Contains("largest plausible", StringComparison.Ordinal) ? null : r),
-        ["athletes off the roster accepted"] = Validating(r => r is not null && r.Contains("not on the game's roster", StringComparison.Ordinal) ? null : r),
-        ["stats before the start accepted"] = Validating(r => r is not null && r.Contains("has not started", StringComparison.Ordinal) ? null : r),
+        ["negative totals accepted"] =
+            Validating(r => r is not null && r.Contains("is negative", StringComparison.Ordinal) ? null : r),
+        ["totals above the bound accepted"] =
+            Validating(r => r is not null && r.Contains("largest plausible", StringComparison.Ordinal) ? null : r),
+        ["athletes off the roster accepted"] = Validating(r => r is not null
+            && r.Contains("not on the game's roster", StringComparison.Ordinal) ? null : r),
+        ["stats before the start accepted"] =
+            Validating(r => r is not null && r.Contains("has not started", StringComparison.Ordinal) ? null : r),
         ["unreadable bodies thrown as JsonException"] = new(m =>
         {
             _ = JsonDocument.Parse(m.Value);
@@ -93,9 +102,11 @@ public sealed class FeedFuzzTests
         }, FeedValidator.Validate),
         ["a repeated field read as its last"] = new(m => FeedEvent.From(new IncomingMessage
         {
-            Topic = m.Topic, Partition = m.Partition, Offset = m.Offset, RawKey = m.RawKey, Headers = m.Headers, Envelope = m.Envelope,
+            Topic = m.Topic, Partition = m.Partition, Offset = m.Offset, RawKey = m.RawKey, Headers = m.Headers,
+            Envelope = m.Envelope,
             Value = LastOfEachField(m.Value!),
         }), FeedValidator.Validate),
-        ["a reason that changes from run to run"] = Validating(r => r is null ? null : r + " #" + Guid.NewGuid().ToString("N")[..6]),
+        ["a reason that changes from run to run"] =
+            Validating(r => r is null ? null : r + " #" + Guid.NewGuid().ToString("N")[..6]),
     };
 }

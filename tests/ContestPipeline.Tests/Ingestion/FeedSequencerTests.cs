@@ -5,10 +5,12 @@ namespace ContestPipeline.Tests.Ingestion;
 
 public sealed class FeedSequencerTests
 {
-    private static readonly DateTimeOffset T0 = DateTimeOffset.Parse("2026-11-21T18:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset T0 =
+        DateTimeOffset.Parse("2026-11-21T18:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
     private static readonly FeedSequencer Sequencer = new();
 
-    private static FeedItem Item(long sequence, string hash = "h") => new(sequence, $"m{sequence}{hash}", hash + sequence);
+    private static FeedItem Item(long sequence, string hash = "h") =>
+        new(sequence, $"m{sequence}{hash}", hash + sequence);
 
     private static DateTimeOffset At(double seconds) => T0.AddSeconds(seconds);
 
@@ -110,7 +112,8 @@ public sealed class FeedSequencerTests
 
         var drop = Assert.Single(step.Dropped);
         Assert.Equal(FeedDropReason.Conflict, drop.Reason);
-        Assert.Equal("sequence 3 (m3b, hash b3) differs from the held m3a (hash a3); the first received is kept", drop.Detail);
+        Assert.Equal("sequence 3 (m3b, hash b3) differs from the held m3a (hash a3); the first received is kept",
+            drop.Detail);
         run.Offer(Item(1), At(2));
         var released = run.Offer(Item(2), At(3)).Released;
         Assert.Equal([1L, 2L, 3L], run.Released);
@@ -132,7 +135,8 @@ public sealed class FeedSequencerTests
         Assert.Equal([4L, 5L], step.Released.Select(i => i.Sequence));
         var gap = Assert.Single(step.Gaps);
         Assert.Equal(new FeedGap(2, 3, At(10), At(40), GapSkipCause.HoldTimeExpired), gap);
-        Assert.Equal("game g1: sequences 2 to 3 did not arrive between 2026-11-21T18:00:10.000Z and 2026-11-21T18:00:40.000Z; skipped to sequence 4", gap.Describe("g1"));
+        Assert.Equal("game g1: sequences 2 to 3 did not arrive between 2026-11-21T18:00:10.000Z and " +
+            "2026-11-21T18:00:40.000Z; skipped to sequence 4", gap.Describe("g1"));
         Assert.Equal(6, run.State.NextSequence);
         Assert.Equal([new SkippedRange(2, 3, At(40))], run.State.Skipped);
         Assert.Null(Sequencer.TickDueAt(run.State));
@@ -151,7 +155,8 @@ public sealed class FeedSequencerTests
         Assert.Empty(step.Released);
         var drop = Assert.Single(step.Dropped);
         Assert.Equal(FeedDropReason.Late, drop.Reason);
-        Assert.Equal("sequence 2 arrived after it was skipped at 2026-11-21T18:00:31.000Z; a late cumulative total must not overwrite a newer one", drop.Detail);
+        Assert.Equal("sequence 2 arrived after it was skipped at 2026-11-21T18:00:31.000Z; a late cumulative total " +
+            "must not overwrite a newer one", drop.Detail);
         Assert.Equal([1L, 3L], run.Released);
     }
 
@@ -196,7 +201,8 @@ public sealed class FeedSequencerTests
 
         Assert.Equal([3L, 6L], step.Released.Select(i => i.Sequence));
         Assert.Equal(
-            [new FeedGap(1, 2, At(0), At(36), GapSkipCause.HoldTimeExpired), new FeedGap(4, 5, At(5), At(36), GapSkipCause.HoldTimeExpired)],
+            [new FeedGap(1, 2, At(0), At(36), GapSkipCause.HoldTimeExpired),
+                new FeedGap(4, 5, At(5), At(36), GapSkipCause.HoldTimeExpired)],
             step.Gaps);
         Assert.Equal(At(20), run.State.GapSince);
         Assert.Equal(7, run.State.NextSequence);
@@ -236,7 +242,8 @@ public sealed class FeedSequencerTests
 
         Assert.Equal([4L, 5L], step.Released.Select(i => i.Sequence));
         Assert.Equal(new FeedGap(2, 3, At(1), At(4), GapSkipCause.HeldBoundReached), Assert.Single(step.Gaps));
-        Assert.Equal("game g1: sequences 2 to 3 were given up at 2026-11-21T18:00:04.000Z, missing since 2026-11-21T18:00:01.000Z, because too many later events were held; skipped to sequence 4",
+        Assert.Equal("game g1: sequences 2 to 3 were given up at 2026-11-21T18:00:04.000Z, missing since " +
+            "2026-11-21T18:00:01.000Z, because too many later events were held; skipped to sequence 4",
             step.Gaps[0].Describe("g1"));
         Assert.Empty(step.Dropped);
         Assert.Equal([7L, 9L], run.State.Held.Keys);
@@ -335,7 +342,8 @@ public sealed class FeedSequencerTests
         var fromOriginal = Sequencer.Offer(run.State, Item(4), At(40));
         var fromCopy = Sequencer.Offer(back, Item(4), At(40));
         Assert.Equal(fromOriginal.Released, fromCopy.Released);
-        Assert.Equal(JsonSerializer.Serialize(fromOriginal.State, options), JsonSerializer.Serialize(fromCopy.State, options));
+        Assert.Equal(JsonSerializer.Serialize(fromOriginal.State, options),
+            JsonSerializer.Serialize(fromCopy.State, options));
     }
 
     [Fact]
@@ -344,6 +352,7 @@ public sealed class FeedSequencerTests
         var held = GameSequence.Start.Held.Add(1, new HeldItem(Item(1), At(0)));
         var broken = GameSequence.Start with { Held = held, GapSince = At(0) };
         Assert.Throws<InvalidOperationException>(() => Sequencer.Offer(broken, Item(2), At(1)));
-        Assert.Throws<InvalidOperationException>(() => Sequencer.Tick(GameSequence.Start with { GapSince = At(0) }, At(1)));
+        Assert.Throws<InvalidOperationException>(() =>
+            Sequencer.Tick(GameSequence.Start with { GapSince = At(0) }, At(1)));
     }
 }

@@ -7,10 +7,12 @@ namespace ContestPipeline.Tests.Ingestion;
 /// <summary>The responsible-gaming rules as pure logic: what a request does to a player's limits, and when.</summary>
 public sealed class LimitRulesTests
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-21T12:00:00Z", CultureInfo.InvariantCulture);
+    private static readonly DateTimeOffset Now =
+        DateTimeOffset.Parse("2026-11-21T12:00:00Z", CultureInfo.InvariantCulture);
     private static readonly LimitDefaults Defaults = new(100_000, null, TimeSpan.FromHours(24));
 
-    private static (PlayerLimits Next, string Summary) Apply(PlayerLimits? current, LimitRequest request, DateTimeOffset? at = null) =>
+    private static (PlayerLimits Next, string Summary) Apply(PlayerLimits? current, LimitRequest request,
+        DateTimeOffset? at = null) =>
         LimitRules.Apply(current, request, at ?? Now, Defaults);
 
     private static EffectiveLimits At(PlayerLimits s, DateTimeOffset at) => LimitRules.Effective(s, at, Defaults);
@@ -74,7 +76,8 @@ public sealed class LimitRulesTests
         Assert.Equal(Now.AddDays(7), At(cooling, Now).ExcludedUntil);
         var (shorter, no) = Apply(cooling, new LimitRequest(null, null, LimitRules.CoolingOff, 1), Now.AddDays(1));
         Assert.Equal(Now.AddDays(7), At(shorter, Now.AddDays(1)).ExcludedUntil);
-        Assert.Equal("already excluded (cooling_off) until 2026-11-28T12:00:00.000Z, which an exclusion never shortens", no);
+        Assert.Equal("already excluded (cooling_off) until 2026-11-28T12:00:00.000Z, which an exclusion never shortens",
+            no);
         Assert.Equal(new EffectiveLimits(100_000, null, null, null), At(cooling, Now.AddDays(7)));
     }
 
@@ -83,7 +86,8 @@ public sealed class LimitRulesTests
     {
         var (self, _) = Apply(null, new LimitRequest(null, null, LimitRules.SelfExclusion, 180));
         var (longer, _) = Apply(self, new LimitRequest(null, null, LimitRules.CoolingOff, 42), Now.AddDays(150));
-        Assert.Equal(new EffectiveLimits(100_000, null, LimitRules.SelfExclusion, Now.AddDays(192)), At(longer, Now.AddDays(150)));
+        Assert.Equal(new EffectiveLimits(100_000, null, LimitRules.SelfExclusion, Now.AddDays(192)),
+            At(longer, Now.AddDays(150)));
     }
 
     [Fact]
@@ -99,19 +103,26 @@ public sealed class LimitRulesTests
 
     public static TheoryData<string, long?, long?, string?, int?, string> Refused => new()
     {
-        { "nothing", null, null, null, null, "the request sets nothing: give dailyLimitMinor, monthlyLimitMinor or exclusion" },
+        { "nothing", null, null, null, null,
+            "the request sets nothing: give dailyLimitMinor, monthlyLimitMinor or exclusion" },
         { "a negative daily limit", -1, null, null, null, "dailyLimitMinor -1 is outside 0 to 100,000,000" },
-        { "a monthly limit too high", null, 100_000_001, null, null, "monthlyLimitMinor 100000001 is outside 0 to 100,000,000" },
-        { "an unknown exclusion", null, null, "holiday", 3, "exclusion 'holiday' is not 'cooling_off' or 'self_exclusion'" },
-        { "a cooling-off too long", null, null, "cooling_off", 43, "exclusionDays for cooling_off is 1 to 42 days, not 43" },
-        { "a self-exclusion too short", null, null, "self_exclusion", 30, "exclusionDays for self_exclusion is 180 to 3,650 days, not 30" },
-        { "an exclusion without days", null, null, "cooling_off", null, "exclusionDays for cooling_off is 1 to 42 days, and was not given" },
+        { "a monthly limit too high", null, 100_000_001, null, null,
+            "monthlyLimitMinor 100000001 is outside 0 to 100,000,000" },
+        { "an unknown exclusion", null, null, "holiday", 3,
+            "exclusion 'holiday' is not 'cooling_off' or 'self_exclusion'" },
+        { "a cooling-off too long", null, null, "cooling_off", 43,
+            "exclusionDays for cooling_off is 1 to 42 days, not 43" },
+        { "a self-exclusion too short", null, null, "self_exclusion", 30,
+            "exclusionDays for self_exclusion is 180 to 3,650 days, not 30" },
+        { "an exclusion without days", null, null, "cooling_off", null,
+            "exclusionDays for cooling_off is 1 to 42 days, and was not given" },
         { "days without an exclusion", 5_000, null, null, 3, "exclusionDays is given without an exclusion" },
     };
 
     [Theory]
     [MemberData(nameof(Refused))]
-    public void A_request_that_cannot_be_applied_is_named(string name, long? daily, long? monthly, string? exclusion, int? days, string problem)
+    public void A_request_that_cannot_be_applied_is_named(string name, long? daily, long? monthly, string? exclusion,
+        int? days, string problem)
     {
         Assert.NotNull(name);
         var request = new LimitRequest(daily, monthly, exclusion, days);

@@ -26,7 +26,8 @@ public sealed class LockTimeTests(PipelineFixture fixture)
     [Fact]
     public async Task Entries_close_exactly_at_lock_time_on_the_injected_clock_and_only_once()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(IngestionWorker.Name, IngestionWorker.Definition.AllMigrations);
+        await using var database =
+            await fixture.WorkerDatabaseAsync(IngestionWorker.Name, IngestionWorker.Definition.AllMigrations);
         var dataSource = database.DataSource;
         await using (var conn = await dataSource.OpenConnectionAsync())
         {
@@ -55,17 +56,22 @@ public sealed class LockTimeTests(PipelineFixture fixture)
         // Run again at the same instant: nothing is closed twice.
         Assert.Empty(await RunJobAsync(dataSource, clock));
         clock.Advance(TimeSpan.FromHours(1));
-        Assert.Equal("later", JsonSerializer.Deserialize<EntriesClosed>(Assert.Single(await RunJobAsync(dataSource, clock)).Payload!, OutgoingMessage.Json)!.ContestId);
+        Assert.Equal("later", JsonSerializer.Deserialize<EntriesClosed>(
+            Assert.Single(await RunJobAsync(dataSource, clock)).Payload!, OutgoingMessage.Json)!.ContestId);
     }
 
     /// <summary>Runs the job once, as its runner would, and returns what it put in the outbox.</summary>
-    private static async Task<IReadOnlyList<OutgoingMessage>> RunJobAsync(NpgsqlDataSource dataSource, TimeProvider clock)
+    private static async Task<IReadOnlyList<OutgoingMessage>> RunJobAsync(NpgsqlDataSource dataSource,
+        TimeProvider clock)
     {
         await using var conn = await dataSource.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM ingestion.outbox");
-        await new CloseEntriesJob(Options).RunAsync(new JobContext(dataSource, new OutboxStore(IngestionWorker.Name), clock), CancellationToken.None);
-        var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload, byte[] Headers)>(
-            "SELECT message_id, topic, message_key, message_type, payload, header_bytes FROM ingestion.outbox WHERE id > @before ORDER BY id",
+        await new CloseEntriesJob(Options)
+            .RunAsync(new JobContext(dataSource, new OutboxStore(IngestionWorker.Name), clock), CancellationToken.None);
+        var rows = await conn.QueryAsync<(string MessageId, string Topic, byte[]? Key, string Type, byte[]? Payload,
+            byte[] Headers)>(
+            "SELECT message_id, topic, message_key, message_type, payload, header_bytes FROM ingestion.outbox WHERE " +
+                "id > @before ORDER BY id",
             new { before });
         return [.. rows.Select(r => new OutgoingMessage(
             r.MessageId, r.Topic, r.Key, r.Type, r.Payload, OutboxHeaders.Read(r.Headers, r.MessageId, r.Type)))];

@@ -55,7 +55,8 @@ public sealed class SubmissionPollTests(PipelineFixture fixture)
         async Task<string> Poll(int limit, params string[] resting)
         {
             IReadOnlyList<string> found = [];
-            await rig.ApplyAsync(async c => found = await SubmissionStore.ContestsWithDecidableAsync(c, limit, resting));
+            await rig.ApplyAsync(async c =>
+                found = await SubmissionStore.ContestsWithDecidableAsync(c, limit, resting));
             return string.Join(",", found);
         }
 
@@ -74,7 +75,8 @@ public sealed class SubmissionPollTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_round_from_where_the_last_one_stopped_finds_what_came_due_since_and_a_full_read_the_lapsed_claims()
+    public async Task
+        A_round_from_where_the_last_one_stopped_finds_what_came_due_since_and_a_full_read_the_lapsed_claims()
     {
         var clock = new ManualClock(T0);
         await using var rig = await RigAsync(clock);
@@ -89,10 +91,12 @@ public sealed class SubmissionPollTests(PipelineFixture fixture)
         async Task<PaymentStore.FetchClaim> Claim(int limit, DateTimeOffset? from)
         {
             PaymentStore.FetchClaim? claim = null;
-            await rig.ApplyAsync(async c => claim = await PaymentStore.ClaimFetchesAsync(c, limit, Lease, from, Margin));
+            await rig.ApplyAsync(async c =>
+                claim = await PaymentStore.ClaimFetchesAsync(c, limit, Lease, from, Margin));
             return claim!;
         }
-        static string Ids(PaymentStore.FetchClaim claim) => string.Join(",", claim.Claimed.Select(c => c.SubmissionId).Order(StringComparer.Ordinal));
+        static string Ids(PaymentStore.FetchClaim claim) =>
+            string.Join(",", claim.Claimed.Select(c => c.SubmissionId).Order(StringComparer.Ordinal));
 
         // s1's payment came: never looked up. A full round stops at its limit and reads up to what it claimed.
         var first = await Claim(1, from: null);

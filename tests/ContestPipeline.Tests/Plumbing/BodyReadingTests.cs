@@ -12,7 +12,8 @@ public sealed class BodyReadingTests
 {
     private static IncomingMessage Message(string type, string body) => new()
     {
-        Topic = Topics.ProviderFeed, Partition = 0, Offset = 7, RawKey = "g1"u8.ToArray(), Value = Encoding.UTF8.GetBytes(body), Headers = [],
+        Topic = Topics.ProviderFeed, Partition = 0, Offset = 7, RawKey = "g1"u8.ToArray(),
+        Value = Encoding.UTF8.GetBytes(body), Headers = [],
         Envelope = new Envelope("m", type, 1, "m", null, DateTimeOffset.UnixEpoch),
     };
 
@@ -20,14 +21,19 @@ public sealed class BodyReadingTests
         Assert.Throws<MessageRejectedException>(() => Message(typeof(T).Name, body).Body<T>()).Reason;
 
     [Theory]
-    [InlineData("""{"gameId":"g1","sequence":3,"athleteId":"a","stat":"steps","value":20000000,"value":5}""", "Duplicate property 'value'")]
-    [InlineData("""{"gameId":"g1","sequence":3,"athleteId":"a","stat":"steps","value":5,"VALUE":-1}""", "Duplicate property 'value'")]
-    public void A_field_written_twice_is_unreadable_rather_than_read_as_one_of_its_values(string body, string expected) =>
+    [InlineData("""{"gameId":"g1","sequence":3,"athleteId":"a","stat":"steps","value":20000000,"value":5}""",
+        "Duplicate property 'value'")]
+    [InlineData("""{"gameId":"g1","sequence":3,"athleteId":"a","stat":"steps","value":5,"VALUE":-1}""",
+        "Duplicate property 'value'")]
+    public void A_field_written_twice_is_unreadable_rather_than_read_as_one_of_its_values(string body,
+        string expected) =>
         Assert.Contains(expected, Rejection<StatUpdated>(body));
 
     [Fact]
     public void An_unknown_field_written_twice_is_still_ignored() =>
-        Assert.Equal(5, Message("StatUpdated", """{"gameId":"g1","sequence":3,"athleteId":"a","stat":"steps","value":5,"x":1,"x":2}""").Body<StatUpdated>().Value);
+        Assert.Equal(5, Message("StatUpdated",
+            """{"gameId":"g1","sequence":3,"athleteId":"a","stat":"steps","value":5,"x":1,"x":2}""")
+            .Body<StatUpdated>().Value);
 
     [Theory]
     [InlineData("2026-11-22T18:00:00")]
@@ -43,7 +49,8 @@ public sealed class BodyReadingTests
 
     [Fact]
     public void A_timestamp_that_is_not_a_string_is_unreadable() =>
-        Assert.Contains("a timestamp is a string", Rejection<GameStarted>("""{"gameId":"g1","sequence":2,"startedAt":1795280823}"""));
+        Assert.Contains("a timestamp is a string",
+            Rejection<GameStarted>("""{"gameId":"g1","sequence":2,"startedAt":1795280823}"""));
 
     [Theory]
     [InlineData("2026-11-22T18:00:00Z", "2026-11-22T18:00:00+00:00")]
@@ -54,12 +61,14 @@ public sealed class BodyReadingTests
     [InlineData("2026-11-22T18:00:00.123456789Z", "2026-11-22T18:00:00.1234567Z")]
     public void A_timestamp_with_an_offset_reads_as_written(string stamp, string expected) =>
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture),
-            Message("GameStarted", $$"""{"gameId":"g1","sequence":2,"startedAt":"{{stamp}}"}""").Body<GameStarted>().StartedAt);
+            Message("GameStarted", $$"""{"gameId":"g1","sequence":2,"startedAt":"{{stamp}}"}""")
+                .Body<GameStarted>().StartedAt);
 
     [Fact]
     public void Bodies_written_by_the_pipeline_read_back_unchanged()
     {
-        var started = new GameStarted("g1", 2, new DateTimeOffset(2026, 11, 22, 18, 2, 41, 250, TimeSpan.FromHours(-5)));
+        var started =
+            new GameStarted("g1", 2, new DateTimeOffset(2026, 11, 22, 18, 2, 41, 250, TimeSpan.FromHours(-5)));
         var written = JsonSerializer.SerializeToUtf8Bytes(started, OutgoingMessage.Json);
         var read = JsonSerializer.Deserialize<GameStarted>(written, OutgoingMessage.Json)!;
 
@@ -68,7 +77,8 @@ public sealed class BodyReadingTests
         // Written as before: the default writer's text, offset and all.
         Assert.Contains("2026-11-22T18:02:41.25-05:00", Encoding.UTF8.GetString(written));
         var definition = JsonSerializer.Deserialize<ContestDefined>(
-            JsonSerializer.SerializeToUtf8Bytes(Scenarios.ContestScenarios.Fantasy("c", started.StartedAt, ["g1"]), OutgoingMessage.Json), OutgoingMessage.Json)!;
+            JsonSerializer.SerializeToUtf8Bytes(Scenarios.ContestScenarios.Fantasy("c", started.StartedAt, ["g1"]),
+                OutgoingMessage.Json), OutgoingMessage.Json)!;
         Assert.Equal(started.StartedAt, definition.LockAt);
     }
 

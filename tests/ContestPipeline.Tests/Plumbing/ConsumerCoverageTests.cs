@@ -40,7 +40,8 @@ public sealed class ConsumerCoverageTests
             var handled = consumer.Handlers(provider).Select(h => h.MessageType).ToHashSet(StringComparer.Ordinal);
             foreach (var right in PublishRights.Pipeline.Rows.Where(r => consumer.Topics.Contains(r.Topic)))
                 if (!handled.Contains(right.MessageType))
-                    missing.Add($"{consumer.Consumer} reads {right.Topic}, where {string.Join(", ", right.Producers)} may "
+                    missing.Add(
+                        $"{consumer.Consumer} reads {right.Topic}, where {string.Join(", ", right.Producers)} may "
                         + $"publish {right.MessageType}, and has no handler for it");
         }
         Assert.Empty(missing);

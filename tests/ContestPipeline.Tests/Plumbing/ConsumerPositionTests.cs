@@ -15,10 +15,12 @@ namespace ContestPipeline.Tests.Plumbing;
 public sealed class ConsumerPositionTests(PipelineFixture fixture)
 {
     private static List<OutgoingMessage> Events(string topic, int from, int count, int? poison = null) =>
-        [.. Enumerable.Range(from, count).Select(i => TestEvent.Message(topic, new TestEvent("k", i, i == poison ? TestEvent.Poison : null)))];
+        [.. Enumerable.Range(from, count)
+            .Select(i => TestEvent.Message(topic, new TestEvent("k", i, i == poison ? TestEvent.Poison : null)))];
 
     [Fact]
-    public async Task A_commit_past_unread_messages_by_a_client_that_joined_the_group_does_not_make_the_consumer_skip_them()
+    public async Task
+        A_commit_past_unread_messages_by_a_client_that_joined_the_group_does_not_make_the_consumer_skip_them()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var group = stage.Schema + ".positions";
@@ -36,7 +38,8 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
 
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 20, "the ten committed past applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 20,
+            "the ten committed past applied");
         await stage.StopAllAsync();
         Assert.Equal(Enumerable.Range(1, 20), (await stage.AppliedAsync()).Select(a => a.Seq));
         Assert.Equal((10L, 0L), (second.Stats.Applied, second.Stats.Duplicates));
@@ -44,7 +47,8 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_commit_below_the_positions_by_a_client_that_joined_the_group_makes_the_consumer_read_nothing_again()
+    public async Task
+        A_commit_below_the_positions_by_a_client_that_joined_the_group_makes_the_consumer_read_nothing_again()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var group = stage.Schema + ".lowered";
@@ -81,7 +85,8 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
         await SetPositionAsync(stage, group, 4);
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        await Eventually.UntilAsync(() => second.Stats.Received >= 8, "the eight messages after the restored position read");
+        await Eventually.UntilAsync(() => second.Stats.Received >= 8,
+            "the eight messages after the restored position read");
         await stage.StopAllAsync();
         Assert.Equal((8L, 0L, 8L), (second.Stats.Received, second.Stats.Applied, second.Stats.Duplicates));
         Assert.Equal(12, await PositionAsync(stage, group));
@@ -96,7 +101,8 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
         Assert.Equal(6, await stage.Relay().PublishBatchAsync(CancellationToken.None));
         var first = stage.Consumer(group);
         var running = stage.Start(first.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 5, "the five good messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 5,
+            "the five good messages applied");
         await running.StopAsync();
         Assert.Equal(1, first.Stats.DeadLettered);
         Assert.Equal(6, await PositionAsync(stage, group));
@@ -108,20 +114,23 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
         stage.Start(replay.RunAsync);
         await Eventually.UntilAsync(() => replay.Stats.Received >= 6, "the six messages read again");
         await stage.StopAllAsync();
-        Assert.Equal((0L, 5L, 0L, 1L), (replay.Stats.Applied, replay.Stats.Duplicates, replay.Stats.DeadLettered, replay.Stats.DeadLettersSkipped));
+        Assert.Equal((0L, 5L, 0L, 1L), (replay.Stats.Applied, replay.Stats.Duplicates, replay.Stats.DeadLettered,
+            replay.Stats.DeadLettersSkipped));
         Assert.Equal(1, stage.Effects.AttemptsOf(Events(stage.Topic, 3, 1, poison: 3)[0].OutboxId));
         Assert.Equal(0, await stage.UnsentAsync());
         Assert.Single(fixture.ReadAll(stage.Topic + ".dlq", 1));
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
-            $"SELECT dead_letter_count FROM {stage.Schema}.inbox WHERE consumer = @group AND outcome = 'dead_lettered'", new { group }));
+            $"SELECT dead_letter_count FROM {stage.Schema}.inbox WHERE consumer = @group AND outcome = 'dead_lettered'",
+            new { group }));
     }
 
     private async Task<long> PositionAsync(Stage stage, string group)
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<long>(
-            $"SELECT next_offset FROM {stage.Schema}.consumer_positions WHERE consumer = @group AND topic = @topic AND kafka_partition = 0",
+            $"SELECT next_offset FROM {stage.Schema}.consumer_positions WHERE consumer = @group AND topic = @topic " +
+                "AND kafka_partition = 0",
             new { group, topic = stage.Topic });
     }
 
@@ -129,7 +138,8 @@ public sealed class ConsumerPositionTests(PipelineFixture fixture)
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         Assert.Equal(1, await conn.ExecuteAsync(
-            $"UPDATE {stage.Schema}.consumer_positions SET next_offset = @offset WHERE consumer = @group AND topic = @topic",
+            $"UPDATE {stage.Schema}.consumer_positions SET next_offset = @offset WHERE consumer = @group AND " +
+                "topic = @topic",
             new { group, topic = stage.Topic, offset }));
     }
 }

@@ -18,7 +18,8 @@ namespace ContestPipeline.Tests.Plumbing;
 public sealed class DatabaseOutageTests(PipelineFixture fixture)
 {
     [Fact]
-    public async Task A_session_Postgres_ends_under_a_batch_is_waited_out_and_every_message_applies_once_without_a_bug_alert()
+    public async Task
+        A_session_Postgres_ends_under_a_batch_is_waited_out_and_every_message_applies_once_without_a_bug_alert()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var messages = Enumerable.Range(1, 6).Select(i => TestEvent.Message(stage.Topic,
@@ -53,10 +54,12 @@ public sealed class DatabaseOutageTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Partitions_assigned_while_Postgres_ends_the_owners_session_are_loaded_before_any_of_their_messages()
+    public async Task
+        Partitions_assigned_while_Postgres_ends_the_owners_session_are_loaded_before_any_of_their_messages()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 2);
-        var messages = Enumerable.Range(1, 8).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 2}", i))).ToList();
+        var messages = Enumerable.Range(1, 8)
+            .Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 2}", i))).ToList();
         await stage.EnqueueAsync(messages);
         Assert.Equal(8, await stage.Relay().PublishBatchAsync(CancellationToken.None));
 
@@ -78,7 +81,8 @@ public sealed class DatabaseOutageTests(PipelineFixture fixture)
     private async Task<long> AlertsAsync(string schema)
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts });
+        return await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox WHERE topic = @alerts",
+            new { alerts = Topics.Alerts });
     }
 
     /// <summary>Its first run loses its connection mid-transaction; the next writes a row and commits.</summary>
@@ -95,7 +99,8 @@ public sealed class DatabaseOutageTests(PipelineFixture fixture)
             await job.InTransactionAsync(Name, async c =>
             {
                 if (++Runs == 1) await TestEffects.LoseConnectionAsync(c);
-                await c.Connection.ExecuteAsync($"INSERT INTO {schema}.effects (message_id, msg_key, seq) VALUES ('job', 'job', 1)", transaction: c.Transaction);
+                await c.Connection.ExecuteAsync($"INSERT INTO {schema}.effects (message_id, msg_key, seq) VALUES " +
+                    "('job', 'job', 1)", transaction: c.Transaction);
                 return true;
             }, ct);
             Committed = true;
@@ -103,7 +108,9 @@ public sealed class DatabaseOutageTests(PipelineFixture fixture)
         }
     }
 
-    /// <summary>Loads its partitions from the database; the first time, Postgres ends its session under the load.</summary>
+    /// <summary>
+    /// Loads its partitions from the database; the first time, Postgres ends its session under the load.
+    /// </summary>
     private sealed class LosesConnectionOnceOwner(NpgsqlDataSource dataSource, TestEffects effects) : IPartitionOwner
     {
         public Exception? FirstFailure { get; private set; }

@@ -83,7 +83,8 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
                 var who = $"{service.Name} ({service.DatabaseRole})";
                 if ((read is null) != mayRead)
                     problems.Add($"{who} {(mayRead ? "cannot" : "can")} read {schema}: {read}");
-                foreach (var (what, refusal) in new[] { ("insert into", write), ("update", change), ("delete from", empty) })
+                foreach (var (what, refusal) in new[]
+                    { ("insert into", write), ("update", change), ("delete from", empty) })
                     if ((refusal is null) != mayWrite)
                         problems.Add($"{who} {(mayWrite ? "cannot" : "can")} {what} {schema}: {refusal}");
             }
@@ -171,6 +172,7 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
                 "SELECT count(*) FROM settlement.postings"));
         }
         Assert.Equal(2,
-            await settlement.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.postings WHERE amount_minor IN (1000, -1000)"));
+            await settlement.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM settlement.postings WHERE amount_minor IN (1000, -1000)"));
     }
 }

@@ -44,7 +44,8 @@ public sealed class DefinitionSealTests
     public void Only_an_admins_key_seals_a_definition()
     {
         var approver = OperatorKey.Generate("cy", "k1", OperatorRoles.Approver);
-        var refusal = DefinitionSeals.Refusal(DefinitionSeals.Seal(Definition, approver), KeysOf("settlement", approver),
+        var refusal = DefinitionSeals.Refusal(DefinitionSeals.Seal(Definition, approver),
+            KeysOf("settlement", approver),
             "settlement", out var operators);
 
         Assert.Contains("operator cy's key k1 is an approver's; sealing a definition needs an admin", refusal);
@@ -71,7 +72,8 @@ public sealed class DefinitionSealTests
     {
         Assert.Contains("carries no operator's seal", Check(Definition));
         var mallory = OperatorKey.Generate("mallory", "k1", OperatorRoles.Admin);
-        Assert.Contains("mallory's key k1 is not one settlement holds", Check(DefinitionSeals.Seal(Definition, mallory)));
+        Assert.Contains("mallory's key k1 is not one settlement holds",
+            Check(DefinitionSeals.Seal(Definition, mallory)));
         // Ann's name over a key that is not Ann's.
         var forged = DefinitionSeals.Seal(Definition, new OperatorKey("ann", "k1", Bob.Secret, OperatorRoles.Admin));
         Assert.Contains("ann's seal does not match", Check(forged));
@@ -91,7 +93,8 @@ public sealed class DefinitionSealTests
         Assert.Contains("ann's seal is not signed for settlement", Check(scoringOnly));
         var moved = scoringOnly with
         {
-            Seals = [scoringOnly.Seals![0] with { Signatures = scoringOnly.Seals[0].Signatures.Replace("scoring:", "settlement:") }],
+            Seals = [scoringOnly.Seals![0] with
+                { Signatures = scoringOnly.Seals[0].Signatures.Replace("scoring:", "settlement:") }],
         };
         Assert.Contains("ann's seal does not match", Check(moved));
     }
@@ -101,7 +104,8 @@ public sealed class DefinitionSealTests
     {
         var big = Definition with { Pool = BigGuarantee };
         Assert.Equal(2, ContestLimits.SealsNeeded(big));
-        Assert.Equal(1, ContestLimits.SealsNeeded(Definition with { Pool = BigGuarantee with { GuaranteedMinor = ContestLimits.GuaranteedMinorOneOperatorMax } }));
+        Assert.Equal(1, ContestLimits.SealsNeeded(Definition with
+            { Pool = BigGuarantee with { GuaranteedMinor = ContestLimits.GuaranteedMinorOneOperatorMax } }));
 
         var byAnn = DefinitionSeals.Seal(big, Ann);
         Assert.Contains("sealed by 1 operator(s) that verify for settlement, 2 needed", Check(byAnn));
@@ -123,13 +127,17 @@ public sealed class DefinitionSealTests
             UnfinishedGames = UnfinishedGameRules.ScoreAsPlayed, SlateEndsAt = At.AddHours(30),
         };
         Assert.Null(Check(relayed));
-        Assert.Contains("does not match", Check(relayed with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund }));
-        Assert.Contains("does not match", Check(relayed with { SlateEndsAt = At + UnfinishedGameRules.SlateLengthMax + TimeSpan.FromMinutes(1) }));
+        Assert.Contains("does not match",
+            Check(relayed with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund }));
+        Assert.Contains("does not match",
+            Check(relayed with { SlateEndsAt = At + UnfinishedGameRules.SlateLengthMax + TimeSpan.FromMinutes(1) }));
         Assert.Contains("does not match", Check(relayed with { SlateEndsAt = At }));
         // What the operator did seal cannot be changed, even to the default.
-        var sealedRule = DefinitionSeals.Seal(Definition with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund, SlateEndsAt = At.AddHours(5) }, Ann);
+        var sealedRule = DefinitionSeals.Seal(Definition with
+            { UnfinishedGames = UnfinishedGameRules.CancelAndRefund, SlateEndsAt = At.AddHours(5) }, Ann);
         Assert.Null(Check(sealedRule));
-        Assert.Contains("does not match", Check(sealedRule with { UnfinishedGames = UnfinishedGameRules.ScoreAsPlayed }));
+        Assert.Contains("does not match",
+            Check(sealedRule with { UnfinishedGames = UnfinishedGameRules.ScoreAsPlayed }));
         Assert.Contains("does not match", Check(sealedRule with { SlateEndsAt = At.AddHours(6) }));
     }
 

@@ -7,12 +7,14 @@ namespace ContestPipeline.Tests.Plumbing;
 
 public sealed class EnvelopeTests
 {
-    private static readonly Envelope Sample = new("m-1", "Thing", 2, "corr", "cause", new DateTimeOffset(2026, 11, 21, 14, 0, 0, 123, TimeSpan.Zero));
+    private static readonly Envelope Sample =
+        new("m-1", "Thing", 2, "corr", "cause", new DateTimeOffset(2026, 11, 21, 14, 0, 0, 123, TimeSpan.Zero));
 
     [Fact]
     public void Envelope_headers_round_trip()
     {
-        var parsed = IncomingMessage.ParseEnvelope(OutgoingMessage.EnvelopeHeaders(Sample), DateTimeOffset.UnixEpoch, out var reason);
+        var parsed = IncomingMessage.ParseEnvelope(OutgoingMessage.EnvelopeHeaders(Sample), DateTimeOffset.UnixEpoch,
+            out var reason);
         Assert.Null(reason);
         Assert.Equal(Sample, parsed);
     }
@@ -38,7 +40,8 @@ public sealed class EnvelopeTests
     public void Missing_correlation_defaults_to_the_message_id_and_missing_time_to_the_kafka_timestamp()
     {
         var headers = OutgoingMessage.EnvelopeHeaders(Sample)
-            .Where(h => h.Name is not (MessageHeaders.CorrelationId or MessageHeaders.OccurredAt or MessageHeaders.CausationId)).ToList();
+            .Where(h => h.Name is not (
+                MessageHeaders.CorrelationId or MessageHeaders.OccurredAt or MessageHeaders.CausationId)).ToList();
         var kafkaTime = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var parsed = IncomingMessage.ParseEnvelope(headers, kafkaTime, out _)!;
         Assert.Equal("m-1", parsed.CorrelationId);
@@ -51,7 +54,8 @@ public sealed class EnvelopeTests
     {
         var headers = new List<Header> { Header.Text("a", "plain ✓"), new("b", [0xff, 0x00, 0xfe]), new("c", []) };
         var back = HeaderJson.Read(HeaderJson.Write(headers));
-        Assert.Equal(headers.Select(h => (h.Name, Convert.ToHexString(h.Value))), back.Select(h => (h.Name, Convert.ToHexString(h.Value))));
+        Assert.Equal(headers.Select(h => (h.Name, Convert.ToHexString(h.Value))),
+            back.Select(h => (h.Name, Convert.ToHexString(h.Value))));
         Assert.Contains("\"base64\"", HeaderJson.Write(headers));
     }
 

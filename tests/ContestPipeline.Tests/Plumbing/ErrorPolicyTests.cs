@@ -41,15 +41,19 @@ public sealed class ErrorPolicyTests
     [InlineData("40P01", FailureKind.Conflict)]
     [InlineData("23505", FailureKind.Bug)]       // a unique violation nobody expected
     [InlineData("42P01", FailureKind.Bug)]       // a table that does not exist
-    public void Postgres_saying_it_is_unavailable_is_an_outage_and_saying_the_request_is_wrong_is_a_bug(string sqlState, FailureKind kind) =>
+    public void Postgres_saying_it_is_unavailable_is_an_outage_and_saying_the_request_is_wrong_is_a_bug(string sqlState,
+        FailureKind kind) =>
         Assert.Equal(kind, ErrorPolicy.Classify(new PostgresException("m", "FATAL", "FATAL", sqlState)));
 
     [Fact]
     public void A_lost_connection_and_outages_met_together_are_outages_and_a_bug_among_them_is_a_bug()
     {
         var outage = new PostgresException("m", "FATAL", "FATAL", "57P01");
-        Assert.Equal(FailureKind.Transient, ErrorPolicy.Classify(new DatabaseConnectionLostException(new InvalidOperationException("Connection is not open"))));
-        Assert.Equal(FailureKind.Transient, ErrorPolicy.Classify(new AggregateException(outage, new DatabaseConnectionLostException(outage))));
-        Assert.Equal(FailureKind.Bug, ErrorPolicy.Classify(new AggregateException(outage, new InvalidOperationException("ours"))));
+        Assert.Equal(FailureKind.Transient, ErrorPolicy.Classify(
+            new DatabaseConnectionLostException(new InvalidOperationException("Connection is not open"))));
+        Assert.Equal(FailureKind.Transient,
+            ErrorPolicy.Classify(new AggregateException(outage, new DatabaseConnectionLostException(outage))));
+        Assert.Equal(FailureKind.Bug,
+            ErrorPolicy.Classify(new AggregateException(outage, new InvalidOperationException("ours"))));
     }
 }

@@ -39,8 +39,10 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         {
             if (instrument.Meter.Name == PipelineTelemetry.MeterName) listener.EnableMeasurementEvents(instrument);
         };
-        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) => measured.Enqueue(new Measured(instrument.Name, value, Tags(tags))));
-        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) => measured.Enqueue(new Measured(instrument.Name, value, Tags(tags))));
+        meters.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            measured.Enqueue(new Measured(instrument.Name, value, Tags(tags))));
+        meters.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            measured.Enqueue(new Measured(instrument.Name, value, Tags(tags))));
         meters.Start();
         var spans = new ConcurrentQueue<Activity>();
         using var tracing = new ActivityListener
@@ -64,17 +66,21 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
                 hosts.Add(host);
             }
 
-            var lineups = new Dictionary<string, string[]> { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
+            var lineups = new Dictionary<string, string[]>
+                { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
             foreach (var player in lineups.Keys) await run.World.SignUpForPayoutsAsync(player);
             var lockAt = DateTimeOffset.UtcNow.AddSeconds(20);
             run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
             run.Define(Fantasy("obs", lockAt, ["g1"]));
-            foreach (var (player, lineup) in lineups) run.World.Submit(Entry("s-" + player, "obs", player, run.World.Pay("obs", player, Fee), lineup));
+            foreach (var (player, lineup) in lineups)
+                run.World.Submit(Entry("s-" + player, "obs", player, run.World.Pay("obs", player, Fee), lineup));
             // Bad input, for the dead-letter and alert figures.
             // Signed by the operator, so it is refused for its body, not as unauthenticated.
             var junk = "not json"u8.ToArray();
-            run.World.PublishRaw(Topics.Contests, "junk", junk, run.World.Sign(Producers.Operator, Topics.Contests, "junk"u8.ToArray(), junk,
-                OutgoingMessage.EnvelopeHeaders(new Envelope("junk-1", "ContestDefined", 1, "junk-1", null, DateTimeOffset.UtcNow))));
+            run.World.PublishRaw(Topics.Contests, "junk", junk,
+                run.World.Sign(Producers.Operator, Topics.Contests, "junk"u8.ToArray(), junk,
+                    OutgoingMessage.EnvelopeHeaders(
+                        new Envelope("junk-1", "ContestDefined", 1, "junk-1", null, DateTimeOffset.UtcNow))));
             await run.WaitForStateAsync("obs", "LOCKED");
             run.World.Start("g1", 2);
             run.World.Stat("g1", 3, "qb1", "passing_yards", 750);
@@ -95,19 +101,26 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
 
         var all = measured.ToList();
         double Sum(string instrument, params (string Tag, object Value)[] where) =>
-            all.Where(m => m.Instrument == instrument && where.All(w => Equals(m.Tags.GetValueOrDefault(w.Tag)?.ToString(), w.Value.ToString()))).Sum(m => m.Value);
+            all.Where(m => m.Instrument == instrument && where.All(w =>
+                Equals(m.Tags.GetValueOrDefault(w.Tag)?.ToString(), w.Value.ToString()))).Sum(m => m.Value);
         int Count(string instrument, params (string Tag, object Value)[] where) =>
-            all.Count(m => m.Instrument == instrument && where.All(w => Equals(m.Tags.GetValueOrDefault(w.Tag)?.ToString(), w.Value.ToString())));
+            all.Count(m => m.Instrument == instrument
+                && where.All(w => Equals(m.Tags.GetValueOrDefault(w.Tag)?.ToString(), w.Value.ToString())));
 
-        Assert.True(Sum("contestpipeline.consumer.messages", ("consumer", "ingestion.entries"), ("outcome", "applied")) >= 3);
-        Assert.True(Sum("contestpipeline.consumer.messages", ("consumer", "payout.orders"), ("outcome", "applied")) >= 3);
-        Assert.Equal(1, Sum("contestpipeline.consumer.messages", ("consumer", "ingestion.contests"), ("outcome", "dead_lettered")));
-        Assert.True(Count("contestpipeline.handler.duration", ("consumer", "payout.orders"), ("message_type", PrizePayoutOrdered.MessageType)) >= 1);
+        Assert.True(
+            Sum("contestpipeline.consumer.messages", ("consumer", "ingestion.entries"), ("outcome", "applied")) >= 3);
+        Assert.True(
+            Sum("contestpipeline.consumer.messages", ("consumer", "payout.orders"), ("outcome", "applied")) >= 3);
+        Assert.Equal(1,
+            Sum("contestpipeline.consumer.messages", ("consumer", "ingestion.contests"), ("outcome", "dead_lettered")));
+        Assert.True(Count("contestpipeline.handler.duration", ("consumer", "payout.orders"),
+            ("message_type", PrizePayoutOrdered.MessageType)) >= 1);
         Assert.True(Count("contestpipeline.outbox.relay_latency", ("schema", "settlement")) >= 3);
         Assert.Equal(3, Sum("contestpipeline.stripe.requests", ("endpoint", "POST /v1/transfers"), ("status", 200)));
         Assert.Equal(3, Sum("contestpipeline.payouts", ("state", PayoutStatusNames.Paid)));
         var paid = run.Stripe.Ledger().Transfers.Where(t => t.TransferGroup == "obs").Sum(t => t.Amount);
-        Assert.Equal(paid, Sum("contestpipeline.payouts.amount", ("state", PayoutStatusNames.Paid), ("currency", "usd")));
+        Assert.Equal(paid,
+            Sum("contestpipeline.payouts.amount", ("state", PayoutStatusNames.Paid), ("currency", "usd")));
         Assert.Equal(1, Sum("contestpipeline.alerts", ("code", "dead_letter"), ("source", "ingestion.contests")));
         Assert.Equal(1, Sum("contestpipeline.contests", ("worker", "settlement"), ("state", "PAID")));
         Assert.Equal(1, Sum("contestpipeline.contests", ("worker", "scoring"), ("state", "COMPLETE")));
@@ -124,29 +137,36 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         Assert.Equal(Topics.Entries, span.GetTagItem("messaging.destination.name"));
         // A prize's order, its Stripe transfer (made by the job, its own span) and its status are all seen.
         Assert.Contains(spans, s => s.OperationName == $"payout.orders {PrizePayoutOrdered.MessageType}");
-        Assert.Contains(spans, s => s.OperationName == "stripe POST /v1/transfers" && (int?)s.GetTagItem("http.response.status_code") == 200);
+        Assert.Contains(spans, s => s.OperationName == "stripe POST /v1/transfers"
+            && (int?)s.GetTagItem("http.response.status_code") == 200);
     }
 
     [Fact]
-    public async Task Readiness_turns_false_while_Postgres_is_unreachable_and_true_when_it_is_back_and_json_logs_carry_the_message()
+    public async Task
+        Readiness_turns_false_while_Postgres_is_unreachable_and_true_when_it_is_back_and_json_logs_carry_the_message()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         var iso = run.Iso;
         var target = new Npgsql.NpgsqlConnectionStringBuilder(iso.PostgresConnectionString);
         await using var proxy = TcpProxy.Start(target.Host!, target.Port);
-        var viaProxy = new Npgsql.NpgsqlConnectionStringBuilder(iso.PostgresConnectionString) { Host = "127.0.0.1", Port = proxy.Port };
+        var viaProxy = new Npgsql.NpgsqlConnectionStringBuilder(iso.PostgresConnectionString)
+            { Host = "127.0.0.1", Port = proxy.Port };
         var lines = new ConcurrentQueue<string>();
-        // Settlement as compose has it (its health port, JSON logs), through the proxy, noticing a lost database within 3 s.
+        // Settlement as compose has it (its health port, JSON logs), through the proxy, noticing a lost database within
+        // 3 s.
         var spec = LocalServices.Prepare(Services.Settlement, run.Swaps with { Postgres = viaProxy.ConnectionString });
         var env = new Dictionary<string, string?>(spec.Environment)
         {
-            [PipelineSettings.PostgresVariable] = new Npgsql.NpgsqlConnectionStringBuilder(spec.Environment[PipelineSettings.PostgresVariable]) { Timeout = 3 }.ConnectionString,
+            [PipelineSettings.PostgresVariable] = new Npgsql.NpgsqlConnectionStringBuilder(
+                spec.Environment[PipelineSettings.PostgresVariable]) { Timeout = 3 }.ConnectionString,
         };
-        await using var worker = LocalServices.Start(spec with { Environment = env }, Path.Combine(fixture.WorkDirectory, $"health-{Guid.NewGuid():N}.log"), lines.Enqueue);
+        await using var worker = LocalServices.Start(spec with { Environment = env },
+            Path.Combine(fixture.WorkDirectory, $"health-{Guid.NewGuid():N}.log"), lines.Enqueue);
         Uri? url = null;
         await Eventually.UntilAsync(() =>
         {
-            url = lines.Select(l => HealthUrl().Match(l)).Where(m => m.Success).Select(m => new Uri(m.Groups[1].Value)).FirstOrDefault();
+            url = lines.Select(l => HealthUrl().Match(l)).Where(m => m.Success).Select(m => new Uri(m.Groups[1].Value))
+                .FirstOrDefault();
             return Task.FromResult(url is not null || worker.HasExited);
         }, "the worker to log its health endpoint", TimeSpan.FromSeconds(60));
         Assert.False(worker.HasExited, "the worker exited: " + string.Join('\n', lines));
@@ -154,7 +174,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
 
         await WaitForStatusAsync(http, Observability.ReadyPath, HttpStatusCode.OK, "ready once migrated and joined");
         proxy.Down = true;
-        var notReady = await WaitForStatusAsync(http, Observability.ReadyPath, HttpStatusCode.ServiceUnavailable, "not ready while Postgres is unreachable");
+        var notReady = await WaitForStatusAsync(http, Observability.ReadyPath, HttpStatusCode.ServiceUnavailable,
+            "not ready while Postgres is unreachable");
         Assert.Contains("postgres: unreachable", notReady, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(Observability.LivePath)).StatusCode);
         proxy.Down = false;
@@ -167,7 +188,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         JsonElement line = default;
         await Eventually.UntilAsync(() =>
         {
-            foreach (var l in lines.Where(l => l.StartsWith('{') && l.Contains("dead-lettered odd-1", StringComparison.Ordinal)))
+            foreach (var l in lines.Where(l => l.StartsWith('{')
+                && l.Contains("dead-lettered odd-1", StringComparison.Ordinal)))
                 line = JsonDocument.Parse(l).RootElement.Clone();
             return Task.FromResult(line.ValueKind == JsonValueKind.Object);
         }, "the dead-letter log line", TimeSpan.FromSeconds(30));
@@ -176,7 +198,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         Assert.Equal("odd-1", scope.GetProperty("CorrelationId").GetString());
         Assert.Equal(Topics.Canary, scope.GetProperty("Topic").GetString());
         Assert.True(scope.TryGetProperty("Partition", out _) && scope.TryGetProperty("Offset", out _));
-        Assert.All(lines.Where(l => l.Length > 0 && !l.StartsWith("Unhandled", StringComparison.Ordinal)), l => Assert.StartsWith("{", l, StringComparison.Ordinal));
+        Assert.All(lines.Where(l => l.Length > 0 && !l.StartsWith("Unhandled", StringComparison.Ordinal)),
+            l => Assert.StartsWith("{", l, StringComparison.Ordinal));
 
         // Prometheus scrapes the same port: the pipeline's meters in its text format, the dead letter counted.
         var scraped = "";
@@ -189,7 +212,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         await worker.StopAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static async Task<string> WaitForStatusAsync(HttpClient http, string path, HttpStatusCode status, string what)
+    private static async Task<string> WaitForStatusAsync(HttpClient http, string path,
+        HttpStatusCode status, string what)
     {
         var body = "";
         await Eventually.UntilAsync(async () =>
@@ -224,7 +248,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
     /// </summary>
     private static string[] Arguments(ContestRun run, string worker) =>
     [
-        .. LocalServices.Prepare(Services.Of(worker), run.Swaps).Environment.Where(e => e.Value is not null).Select(e => $"--{e.Key}={e.Value}"),
+        .. LocalServices.Prepare(Services.Of(worker), run.Swaps).Environment.Where(e => e.Value is not null)
+            .Select(e => $"--{e.Key}={e.Value}"),
         "--CONTESTPIPELINE_PAYOUT_RETRY_DELAY_BASE_MS=200",
         "--CONTESTPIPELINE_PAYOUT_ACCOUNT_RECHECK_MS=500",
         "--Logging:LogLevel:Default=Warning",

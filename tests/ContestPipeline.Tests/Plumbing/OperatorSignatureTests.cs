@@ -30,7 +30,8 @@ public sealed class OperatorSignatureTests
     private static SigningKeys KeysOf(string consumer) =>
         SigningKeys.Of(consumer == Payout ? OperatorToPayout : OperatorToSettlement).WithOperators(consumer, Ann, Bob);
 
-    private static MessageSigner Signer => new(Producers.Operator, [OperatorToPayout, OperatorToSettlement], PublishRights.Pipeline);
+    private static MessageSigner Signer =>
+        new(Producers.Operator, [OperatorToPayout, OperatorToSettlement], PublishRights.Pipeline);
 
     private static List<Header> Envelope() =>
     [
@@ -41,7 +42,8 @@ public sealed class OperatorSignatureTests
         Header.Text(MessageHeaders.OccurredAt, "2026-11-22T18:00:00.000Z"),
     ];
 
-    private static List<Header> Signed(MessageSigner signer) => signer.Sign(Topics.PayoutsDue, MessageKey, Envelope(), Body);
+    private static List<Header> Signed(MessageSigner signer) =>
+        signer.Sign(Topics.PayoutsDue, MessageKey, Envelope(), Body);
 
     private static string? Check(IReadOnlyList<Header> headers, out string? signedBy, string consumer = Payout) =>
         KeysOf(consumer).Verifier(consumer).Refusal(Topics.PayoutsDue, MessageKey, headers, Body, out signedBy);
@@ -76,21 +78,24 @@ public sealed class OperatorSignatureTests
         { "unsigned by an operator", "no operator-signatures header" },
         { "signed by ann, named bob", "operator signature does not match (operator bob" },
         { "an operator nobody issued", "unknown key 'k1' of operator mallory for payout" },
-        { "payout's copy of ann's key signing for settlement", "operator signature does not match (operator ann, for settlement" },
+        { "payout's copy of ann's key signing for settlement",
+            "operator signature does not match (operator ann, for settlement" },
         { "the operator header twice", "header operator appears more than once" },
         { "not signed for this consumer", "operator ann did not sign it for payout" },
     };
 
     [Theory]
     [MemberData(nameof(Refusals))]
-    public void A_decision_without_its_operators_valid_signature_is_refused_with_the_reason(string attack, string reason)
+    public void A_decision_without_its_operators_valid_signature_is_refused_with_the_reason(string attack,
+        string reason)
     {
         var consumer = Payout;
         var headers = attack switch
         {
             "unsigned by an operator" => Signed(Signer),
             "signed by ann, named bob" => With(Signed(Signer.As(Ann)), MessageHeaders.Operator, "bob"),
-            "an operator nobody issued" => Signed(Signer.As(OperatorKey.Generate("mallory", "k1", OperatorRoles.Admin))),
+            "an operator nobody issued" =>
+                Signed(Signer.As(OperatorKey.Generate("mallory", "k1", OperatorRoles.Admin))),
             "payout's copy of ann's key signing for settlement" => ForgedWithConsumersCopy(out consumer),
             "the operator header twice" => [.. Signed(Signer.As(Ann)), Header.Text(MessageHeaders.Operator, "ann")],
             "not signed for this consumer" => With(Signed(Signer.As(Ann)), MessageHeaders.OperatorSignatures,
@@ -120,21 +125,26 @@ public sealed class OperatorSignatureTests
     public static TheoryData<string, string, string?> Roles => new()
     {
         { OperatorRoles.Viewer, OperatorActed.MessageType, null },
-        { OperatorRoles.Viewer, PayoutReviewDecided.MessageType, "operator vic's key k1 is a viewer's; 'PayoutReviewDecided' needs an approver" },
+        { OperatorRoles.Viewer, PayoutReviewDecided.MessageType,
+            "operator vic's key k1 is a viewer's; 'PayoutReviewDecided' needs an approver" },
         { OperatorRoles.Approver, PayoutReviewDecided.MessageType, null },
-        { OperatorRoles.Approver, PayoutDispatchDecided.MessageType, "operator vic's key k1 is an approver's; 'PayoutDispatchDecided' needs an admin" },
+        { OperatorRoles.Approver, PayoutDispatchDecided.MessageType,
+            "operator vic's key k1 is an approver's; 'PayoutDispatchDecided' needs an admin" },
         { OperatorRoles.Approver, "SomethingNew", "'SomethingNew' needs an admin" },
         { OperatorRoles.Admin, PayoutDispatchDecided.MessageType, null },
     };
 
     [Theory]
     [MemberData(nameof(Roles))]
-    public void A_decision_is_applied_only_when_the_role_its_key_was_issued_for_may_make_it(string role, string type, string? refused)
+    public void A_decision_is_applied_only_when_the_role_its_key_was_issued_for_may_make_it(string role, string type,
+        string? refused)
     {
         var vic = OperatorKey.Generate("vic", "k1", role);
         var keys = SigningKeys.Of(OperatorToPayout).WithOperators(Payout, vic);
-        var rights = PublishRights.Pipeline.With(new PublishRight(Topics.PayoutsDue, "SomethingNew", [Producers.Operator]));
-        List<Header> envelope = [.. Envelope().Where(h => h.Name != MessageHeaders.Type), Header.Text(MessageHeaders.Type, type)];
+        var rights =
+            PublishRights.Pipeline.With(new PublishRight(Topics.PayoutsDue, "SomethingNew", [Producers.Operator]));
+        List<Header> envelope =
+            [.. Envelope().Where(h => h.Name != MessageHeaders.Type), Header.Text(MessageHeaders.Type, type)];
         var signer = new MessageSigner(Producers.Operator, [OperatorToPayout], rights).As(vic);
         var rightsFor = type == OperatorActed.MessageType ? Topics.Operations : Topics.PayoutsDue;
         var signed = signer.Sign(rightsFor, MessageKey, envelope, Body);
@@ -164,13 +174,16 @@ public sealed class OperatorSignatureTests
             Assert.Equal(OperatorRoles.Admin, role);
 
             (Ann with { Role = OperatorRoles.Viewer }).IssueTo(dir, [Payout]);
-            Assert.Equal(["k1.viewer.key"], Directory.GetFiles(Path.Combine(dir, "operators", "ann", Payout)).Select(Path.GetFileName));
+            Assert.Equal(["k1.viewer.key"],
+                Directory.GetFiles(Path.Combine(dir, "operators", "ann", Payout)).Select(Path.GetFileName));
             Assert.True(SigningKeys.Load(dir).TryGetOperatorSecret("ann", Payout, "k1", out _, out role));
             Assert.Equal(OperatorRoles.Viewer, role);
 
             // A key from before roles were bound to keys names none: the service does not start.
-            File.Move(Path.Combine(dir, "operators", "ann", Payout, "k1.viewer.key"), Path.Combine(dir, "operators", "ann", Payout, "k1.key"));
-            Assert.Contains("an operator's key is named <key id>.<role>.key", Assert.Throws<StartupException>(() => SigningKeys.Load(dir)).Message,
+            File.Move(Path.Combine(dir, "operators", "ann", Payout, "k1.viewer.key"),
+                Path.Combine(dir, "operators", "ann", Payout, "k1.key"));
+            Assert.Contains("an operator's key is named <key id>.<role>.key",
+                Assert.Throws<StartupException>(() => SigningKeys.Load(dir)).Message,
                 StringComparison.Ordinal);
         }
         finally
@@ -195,7 +208,8 @@ public sealed class OperatorSignatureTests
 
         Assert.NotNull(mismatch);
         Assert.StartsWith("operator mismatch:", mismatch, StringComparison.Ordinal);
-        Assert.Contains("names operator 'bob' and is signed by operator ann's own key", mismatch, StringComparison.Ordinal);
+        Assert.Contains("names operator 'bob' and is signed by operator ann's own key", mismatch,
+            StringComparison.Ordinal);
         Assert.Null(MessageHandler<PayoutReviewDecided>.OperatorMismatch(message, decision with { Operator = "ann" }));
     }
 
@@ -223,14 +237,19 @@ public sealed class OperatorSignatureTests
         Assert.Equal((Ann.Operator, Ann.KeyId, Ann.Role), (opened.Operator, opened.KeyId, opened.Role));
         Assert.Equal(Ann.Secret, opened.Secret);
         Assert.Contains("the password given does not open ann's key",
-            Assert.Throws<StartupException>(() => OperatorKey.Parse(text, "f", () => "wrong")).Message, StringComparison.Ordinal);
-        Assert.Contains("ann's key is sealed under their password; give it when asked, or in CONTESTPIPELINE_OPERATOR_KEY_PASSWORD",
-            Assert.Throws<StartupException>(() => OperatorKey.Parse(text, "f", () => null)).Message, StringComparison.Ordinal);
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(text, "f", () => "wrong")).Message,
+            StringComparison.Ordinal);
+        Assert.Contains(
+            "ann's key is sealed under their password; give it when asked, or in CONTESTPIPELINE_OPERATOR_KEY_PASSWORD",
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(text, "f", () => null)).Message,
+            StringComparison.Ordinal);
         // The role beside the sealed key is the sealed one's, or the file is refused.
-        var promoted = text.Replace("\"role\":\"admin\",\"sealed\"", "\"role\":\"viewer\",\"sealed\"", StringComparison.Ordinal);
+        var promoted =
+            text.Replace("\"role\":\"admin\",\"sealed\"", "\"role\":\"viewer\",\"sealed\"", StringComparison.Ordinal);
         Assert.NotEqual(text, promoted);
         Assert.Contains("not of the key id and role the file names",
-            Assert.Throws<StartupException>(() => OperatorKey.Parse(promoted, "f", () => "correct horse")).Message, StringComparison.Ordinal);
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(promoted, "f", () => "correct horse")).Message,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -241,9 +260,11 @@ public sealed class OperatorSignatureTests
         Assert.Equal((Ann.Operator, Ann.KeyId, Ann.Role), (read.Operator, read.KeyId, read.Role));
         Assert.Equal(Ann.Secret, read.Secret);
         var roleless = Ann.ToFileText().Replace(",\"role\":\"admin\"", "", StringComparison.Ordinal);
-        Assert.Contains("it names no role", Assert.Throws<StartupException>(() => OperatorKey.Parse(roleless, "f")).Message,
+        Assert.Contains("it names no role",
+            Assert.Throws<StartupException>(() => OperatorKey.Parse(roleless, "f")).Message,
             StringComparison.Ordinal);
-        Assert.Contains("not an operator's key file", Assert.Throws<StartupException>(() => OperatorKey.Parse("{", "f")).Message,
+        Assert.Contains("not an operator's key file",
+            Assert.Throws<StartupException>(() => OperatorKey.Parse("{", "f")).Message,
             StringComparison.Ordinal);
     }
 }

@@ -20,7 +20,8 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
     {
         await using var stage = await Stage.CreateAsync(fixture);
         var late = TestEvent.Message(stage.Topic, new TestEvent("k-late", 1));
-        var others = Enumerable.Range(1, 10).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i}", 1))).ToList();
+        var others = Enumerable.Range(1, 10)
+            .Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i}", 1))).ToList();
 
         // The late row takes the lowest id and holds its transaction open while the others commit and go out.
         await using var writer = await fixture.DataSource.OpenConnectionAsync();
@@ -47,7 +48,8 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
 
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= others.Count + 1, "every message applied", Patience);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= others.Count + 1,
+            "every message applied", Patience);
         Assert.Equal([.. others.Append(late).Select(m => m.OutboxId).Order(StringComparer.Ordinal)],
             (await stage.AppliedAsync()).Select(a => a.MessageId).Order(StringComparer.Ordinal));
         Assert.Equal(0, consumer.Stats.Duplicates);
@@ -58,7 +60,8 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
     {
         await using var stage = await Stage.CreateAsync(fixture);
         var lost = TestEvent.Message(stage.Topic, new TestEvent("k-lost", 1));
-        var others = Enumerable.Range(1, 5).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i}", 1))).ToList();
+        var others = Enumerable.Range(1, 5)
+            .Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i}", 1))).ToList();
 
         await using (var writer = await fixture.DataSource.OpenConnectionAsync())
         {
@@ -114,7 +117,8 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
     public async Task A_second_relay_of_the_same_outbox_skips_the_round_the_first_one_holds()
     {
         await using var stage = await Stage.CreateAsync(fixture);
-        var messages = Enumerable.Range(1, 6).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i}", 1))).ToList();
+        var messages = Enumerable.Range(1, 6)
+            .Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i}", 1))).ToList();
         await stage.EnqueueAsync(messages);
 
         // The first relay dies holding its round (after producing, before its progress commits).
@@ -146,15 +150,19 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
     public async Task The_relay_never_writes_to_the_outbox_rows_it_sends()
     {
         await using var stage = await Stage.CreateAsync(fixture);
-        await stage.EnqueueAsync([.. Enumerable.Range(1, 20).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 3}", i)))]);
+        await stage.EnqueueAsync(
+            [.. Enumerable.Range(1, 20).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 3}", i)))]);
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        var before = await conn.QueryAsync<string>($"SELECT xmin::text || '/' || ctid::text FROM {stage.Schema}.outbox ORDER BY id");
+        var before = await conn.QueryAsync<string>(
+            $"SELECT xmin::text || '/' || ctid::text FROM {stage.Schema}.outbox ORDER BY id");
 
         Assert.Equal(20, await stage.Relay().PublishBatchAsync(CancellationToken.None));
 
         // The same tuples, untouched: no update and no row lock (either would change xmin, ctid or xmax).
-        Assert.Equal(before, await conn.QueryAsync<string>($"SELECT xmin::text || '/' || ctid::text FROM {stage.Schema}.outbox ORDER BY id"));
-        Assert.Equal(0, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE xmax <> 0"));
+        Assert.Equal(before, await conn.QueryAsync<string>(
+            $"SELECT xmin::text || '/' || ctid::text FROM {stage.Schema}.outbox ORDER BY id"));
+        Assert.Equal(0,
+            await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE xmax <> 0"));
     }
 
     [Fact]
@@ -174,7 +182,8 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
         // This week's partition holds the rows; the others (empty) may be scanned, as cheap as any index.
         var partition = await conn.ExecuteScalarAsync<string>(
             $"SELECT relname FROM pg_class WHERE oid = (SELECT tableoid FROM {stage.Schema}.outbox LIMIT 1)");
-        var plan = string.Join("\n", await conn.QueryAsync<string>($"EXPLAIN SELECT count(*) FROM {stage.Schema}.outbox_unsent"));
+        var plan = string.Join("\n",
+            await conn.QueryAsync<string>($"EXPLAIN SELECT count(*) FROM {stage.Schema}.outbox_unsent"));
         Assert.DoesNotContain($"Seq Scan on {partition}", plan);
         Assert.DoesNotContain("JIT", plan);
     }
@@ -183,15 +192,18 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         var mark = await conn.ExecuteScalarAsync<long>($"SELECT read_through FROM {stage.Schema}.outbox_relay");
-        var gaps = (await conn.QueryAsync<(long, long)>($"SELECT from_id, to_id FROM {stage.Schema}.outbox_gaps ORDER BY from_id")).ToList();
+        var gaps = (await conn.QueryAsync<(long, long)>(
+            $"SELECT from_id, to_id FROM {stage.Schema}.outbox_gaps ORDER BY from_id")).ToList();
         return (mark, gaps);
     }
 
     private async Task<long> IdAsync(Stage stage, string messageId, Npgsql.NpgsqlConnection? within = null)
     {
         if (within is not null)
-            return await within.ExecuteScalarAsync<long>($"SELECT id FROM {stage.Schema}.outbox WHERE message_id = @messageId", new { messageId });
+            return await within.ExecuteScalarAsync<long>(
+                $"SELECT id FROM {stage.Schema}.outbox WHERE message_id = @messageId", new { messageId });
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        return await conn.ExecuteScalarAsync<long>($"SELECT id FROM {stage.Schema}.outbox WHERE message_id = @messageId", new { messageId });
+        return await conn.ExecuteScalarAsync<long>(
+            $"SELECT id FROM {stage.Schema}.outbox WHERE message_id = @messageId", new { messageId });
     }
 }

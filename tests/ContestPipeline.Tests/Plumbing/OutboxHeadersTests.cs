@@ -4,7 +4,9 @@ using ContestPipeline.Plumbing.Messaging;
 
 namespace ContestPipeline.Tests.Plumbing;
 
-/// <summary>The outbox's compact header form: every header list round-trips exactly, and a typical envelope is small.</summary>
+/// <summary>
+/// The outbox's compact header form: every header list round-trips exactly, and a typical envelope is small.
+/// </summary>
 public class OutboxHeadersTests
 {
     private static readonly Envelope Typical = new(
@@ -40,7 +42,8 @@ public class OutboxHeadersTests
             Header.Text(MessageHeaders.OccurredAt, "2026-11-23T17:50:50.2Z"),  // not the envelope's format
             Header.Text(MessageHeaders.OccurredAt, "2026-11-23T17:50:50.207+00:00"),
             Header.Text(MessageHeaders.OccurredAt, "1969-12-31T23:59:59.999Z"),
-            Header.Text(MessageHeaders.CorrelationId, "game:steps-nov:11"),   // equal to the row's id, under another name
+            Header.Text(MessageHeaders.CorrelationId, "game:steps-nov:11"),   // equal to the row's id, under
+                                                                              // another name
             Header.Text(MessageHeaders.Signatures, new string('a', 300)),     // a length over one 7-bit byte
         };
         var bytes = OutboxHeaders.Write(headers, "game:steps-nov:11", "GameEnded");

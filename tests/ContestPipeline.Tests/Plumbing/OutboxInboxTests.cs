@@ -12,12 +12,15 @@ using Header = ContestPipeline.Plumbing.Messaging.Header;
 
 namespace ContestPipeline.Tests.Plumbing;
 
-/// <summary>The messaging core end to end: outbox → relay → Kafka → inbox consumer, on the real database and broker.</summary>
+/// <summary>
+/// The messaging core end to end: outbox → relay → Kafka → inbox consumer, on the real database and broker.
+/// </summary>
 [Collection(PipelineCollection.Name)]
 public sealed class OutboxInboxTests(PipelineFixture fixture)
 {
     private static List<OutgoingMessage> Events(string topic, int keys, int perKey) =>
-        [.. Enumerable.Range(1, perKey).SelectMany(seq => Enumerable.Range(1, keys).Select(k => TestEvent.Message(topic, new TestEvent($"k{k}", seq))))];
+        [.. Enumerable.Range(1, perKey).SelectMany(seq =>
+            Enumerable.Range(1, keys).Select(k => TestEvent.Message(topic, new TestEvent($"k{k}", seq))))];
 
     [Fact]
     public async Task Every_message_is_applied_once_and_in_key_order()
@@ -28,7 +31,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
         stage.Start(stage.Relay(batchSizeMax: 150).RunAsync);
         stage.Start(stage.Consumer(batchSizeMax: 64).RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "500 messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count,
+            "500 messages applied");
 
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
@@ -53,7 +57,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task New_messages_are_copied_in_their_place_in_the_order_and_a_second_under_an_id_fails_the_transaction()
+    public async Task
+        New_messages_are_copied_in_their_place_in_the_order_and_a_second_under_an_id_fails_the_transaction()
     {
         await using var stage = await Stage.CreateAsync(fixture);
         var messages = Enumerable.Range(1, 6).Select(seq => TestEvent.Message(stage.Topic, new TestEvent("k", seq)) with
@@ -82,7 +87,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         for (var i = 0; i < 2; i++)
         {
             await using var tx = await conn.BeginTransactionAsync();
-            var context = new HandlerContext(conn, tx, new ManualClock(new DateTimeOffset(2026, 11, 21, 12, i, 0, TimeSpan.Zero)));
+            var context = new HandlerContext(conn, tx,
+                new ManualClock(new DateTimeOffset(2026, 11, 21, 12, i, 0, TimeSpan.Zero)));
             context.RaiseAlert("tests", "warning", "feed_conflict", "g1", "two events under sequence 7", "g1:7");
             await stage.Outbox.AddAsync(conn, tx, context.Outgoing, CancellationToken.None);
             await tx.CommitAsync();
@@ -101,17 +107,21 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         {
             foreach (var m in messages.Where((_, i) => i % 2 == 0))
                 await conn.ExecuteAsync(
-                    $"UPDATE {stage.Schema}.outbox SET header_bytes = NULL, headers = @json::jsonb WHERE message_id = @id",
+                    $"UPDATE {stage.Schema}.outbox SET header_bytes = NULL, headers = @json::jsonb WHERE " +
+                        "message_id = @id",
                     new { json = HeaderJson.Write(m.Headers), id = m.OutboxId });
             Assert.Equal(messages.Count / 2,
-                await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE headers IS NOT NULL"));
+                await conn.ExecuteScalarAsync<long>(
+                    $"SELECT count(*) FROM {stage.Schema}.outbox WHERE headers IS NOT NULL"));
         }
 
         stage.Start(stage.Relay().RunAsync);
         stage.Start(stage.Consumer().RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "20 messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count,
+            "20 messages applied");
         // Applied means the consumer read each message's envelope from its headers (id, type, schema version).
-        Assert.Equal(messages.Select(m => m.OutboxId).Order(), (await stage.AppliedAsync()).Select(a => a.MessageId).Order());
+        Assert.Equal(messages.Select(m => m.OutboxId).Order(),
+            (await stage.AppliedAsync()).Select(a => a.MessageId).Order());
         Assert.Equal(0, await stage.UnsentAsync());
     }
 
@@ -123,14 +133,17 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await stage.EnqueueAsync(messages);
 
         // The first relay produces the whole batch to Kafka and dies before marking any row sent.
-        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.RelayAfterProduce) throw new SimulatedCrashException(p); } };
-        await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
+        var crashing = new CrashPoints(null)
+            { Action = p => { if (p == CrashPoints.RelayAfterProduce) throw new SimulatedCrashException(p); } };
+        await Assert.ThrowsAsync<SimulatedCrashException>(() =>
+            stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
         Assert.Equal(messages.Count, await stage.UnsentAsync());
 
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= messages.Count,
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count
+            && consumer.Stats.Duplicates >= messages.Count,
             "every message applied and every duplicate skipped");
 
         // Kafka holds every message twice; each was applied once.
@@ -150,15 +163,18 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
 
         // The first relay hands the first half of its batch to the producer and dies with
         // nothing acknowledged and nothing marked sent; the half it handed over still arrives.
-        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.RelayMidProduce) throw new SimulatedCrashException(p); } };
-        await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
+        var crashing = new CrashPoints(null)
+            { Action = p => { if (p == CrashPoints.RelayMidProduce) throw new SimulatedCrashException(p); } };
+        await Assert.ThrowsAsync<SimulatedCrashException>(() =>
+            stage.Relay(crashing, batchSizeMax: 1000).PublishBatchAsync(CancellationToken.None));
         Assert.Equal(messages.Count, await stage.UnsentAsync());
 
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
         var half = messages.Count / 2;
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && consumer.Stats.Duplicates >= half,
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count
+            && consumer.Stats.Duplicates >= half,
             "every message applied and the half sent twice skipped");
 
         Assert.Equal(messages.Count + half, fixture.ReadAll(stage.Topic, messages.Count + half).Count);
@@ -172,7 +188,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Consumer_killed_after_its_database_commit_but_before_its_offset_commit_resumes_past_what_it_applied()
+    public async Task
+        Consumer_killed_after_its_database_commit_but_before_its_offset_commit_resumes_past_what_it_applied()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var messages = Events(stage.Topic, keys: 4, perKey: 50);
@@ -180,7 +197,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Equal(messages.Count, await stage.Relay().PublishBatchAsync(CancellationToken.None));
 
         var group = stage.Schema + ".crashing";
-        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
+        var crashing = new CrashPoints(null)
+            { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
         var first = stage.Consumer(group, crashing, batchSizeMax: 50);
         await Assert.ThrowsAsync<SimulatedCrashException>(() => first.RunAsync(CancellationToken.None));
         var appliedBeforeCrash = (await stage.AppliedAsync()).Count;
@@ -191,7 +209,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         // The position was committed with the data, so the restarted consumer starts after the 50.
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "all messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count,
+            "all messages applied");
         await stage.StopAllAsync();
 
         Assert.Equal((long)(messages.Count - appliedBeforeCrash), second.Stats.Received);
@@ -202,7 +221,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_rejected_message_is_dead_lettered_at_once_with_its_reason_a_conflict_is_retried_and_the_messages_behind_flow()
+    public async Task
+        A_rejected_message_is_dead_lettered_at_once_with_its_reason_a_conflict_is_retried_and_the_messages_behind_flow()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var messages = Enumerable.Range(1, 10).Select(i => TestEvent.Message(stage.Topic,
@@ -212,7 +232,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 9, "the nine good messages applied");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 9,
+            "the nine good messages applied");
 
         var applied = await stage.AppliedAsync();
         Assert.Equal([1, 2, 3, 4, 6, 7, 8, 9, 10], applied.Select(a => a.Seq));
@@ -245,7 +266,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 39 && consumer.Stats.DeadLettered == 1, "39 applied, 1 dead-lettered");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= 39
+            && consumer.Stats.DeadLettered == 1, "39 applied, 1 dead-lettered");
 
         Assert.Equal(Enumerable.Range(1, 40).Where(i => i != 25), (await stage.AppliedAsync()).Select(a => a.Seq));
         Assert.Equal(1, stage.Effects.AttemptsOf(messages[24].OutboxId));
@@ -254,16 +276,19 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_bug_stops_the_consumer_with_the_message_uncommitted_and_one_critical_alert_and_after_the_fix_it_applies_once()
+    public async Task
+        A_bug_stops_the_consumer_with_the_message_uncommitted_and_one_critical_alert_and_after_the_fix_it_applies_once()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
-        var messages = Enumerable.Range(1, 6).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 3 ? TestEvent.Bug : null))).ToList();
+        var messages = Enumerable.Range(1, 6)
+            .Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 3 ? TestEvent.Bug : null))).ToList();
         await stage.EnqueueAsync(messages);
         Assert.Equal(6, await stage.Relay().PublishBatchAsync(CancellationToken.None));
         const string group = "bug-group";
 
         // The loop stops by itself: it does not skip the message, dead-letter it or retry it forever.
-        var stopped = await Assert.ThrowsAsync<WorkerStoppedException>(() => stage.Consumer(group).RunAsync(CancellationToken.None));
+        var stopped = await Assert.ThrowsAsync<WorkerStoppedException>(() =>
+            stage.Consumer(group).RunAsync(CancellationToken.None));
         Assert.Contains("bug on k/3", stopped.Message);
         Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
         // Stopping again on the same message (a restart before the fix) raises no second alert.
@@ -273,16 +298,19 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await using (var conn = await fixture.DataSource.OpenConnectionAsync())
         {
             var alerts = (await conn.QueryAsync<string>(
-                $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts })).ToList();
+                $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts",
+                new { alerts = Topics.Alerts })).ToList();
             var alert = Assert.Single(alerts);
             Assert.Contains("\"severity\":\"critical\"", alert);
             Assert.Contains("worker_stopped_on_bug", alert);
-            Assert.Equal(0, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @dlq", new { dlq = stage.Topic + ".dlq" }));
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
+                $"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @dlq", new { dlq = stage.Topic + ".dlq" }));
         }
 
         stage.Effects.BugFixed = true;
         stage.Start(stage.Consumer(group).RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 6, "every message applied after the fix");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 6,
+            "every message applied after the fix");
         Assert.Equal([1, 2, 3, 4, 5, 6], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
@@ -305,7 +333,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         for (var i = 0; i < 40; i++) await Produce(producer, stage.Topic, second.Payload, padded);
         using (var probe = KafkaClients.ConsumerBuilder(KafkaClients.ConsumerConfig(fixture.BootstrapServers, "probe"),
             NullLogger.Instance).Build())
-            Assert.True(probe.QueryWatermarkOffsets(new TopicPartition(stage.Topic, 0), TimeSpan.FromSeconds(10)).Low > 1);
+            Assert.True(
+                probe.QueryWatermarkOffsets(new TopicPartition(stage.Topic, 0), TimeSpan.FromSeconds(10)).Low > 1);
         // Its stored position (1) stays below the oldest message held, where its consumer finds the loss: moved up
         // to it, the consumer would read on without a word. An operator's rewind never moves a position up either.
         var resumed = stage.Consumer(group);
@@ -328,19 +357,22 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     public async Task An_after_commit_action_that_fails_in_a_batch_stops_the_consumer_with_one_critical_alert_and_applies_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
-        var messages = Enumerable.Range(1, 4).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 2 ? TestEvent.AfterCommitBug : null))).ToList();
+        var messages = Enumerable.Range(1, 4).Select(i =>
+            TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 2 ? TestEvent.AfterCommitBug : null))).ToList();
         await stage.EnqueueAsync(messages);
         Assert.Equal(4, await stage.Relay().PublishBatchAsync(CancellationToken.None));
         const string group = "after-commit-group";
 
         // The batch committed; memory could not follow, so the loop stops rather than go on disagreeing.
-        var stopped = await Assert.ThrowsAsync<WorkerStoppedException>(() => stage.Consumer(group).RunAsync(CancellationToken.None));
+        var stopped = await Assert.ThrowsAsync<WorkerStoppedException>(() =>
+            stage.Consumer(group).RunAsync(CancellationToken.None));
         Assert.Contains("memory of k/2 broke", stopped.Message);
         Assert.Equal([1, 2, 3, 4], (await stage.AppliedAsync()).Select(a => a.Seq));
         await using (var conn = await fixture.DataSource.OpenConnectionAsync())
         {
             var alert = Assert.Single(await conn.QueryAsync<string>(
-                $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts }));
+                $"SELECT convert_from(payload, 'UTF8') FROM {stage.Schema}.outbox WHERE topic = @alerts",
+                new { alerts = Topics.Alerts }));
             Assert.Contains("worker_stopped_on_bug", alert);
         }
 
@@ -357,7 +389,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     public async Task A_handler_cut_short_by_a_shutdown_is_no_failure_and_its_message_is_applied_once_after_a_restart()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
-        var messages = Enumerable.Range(1, 3).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 2 ? TestEvent.SlowOnce : null))).ToList();
+        var messages = Enumerable.Range(1, 3).Select(i =>
+            TestEvent.Message(stage.Topic, new TestEvent("k", i, i == 2 ? TestEvent.SlowOnce : null))).ToList();
         await stage.EnqueueAsync(messages);
         Assert.Equal(3, await stage.Relay().PublishBatchAsync(CancellationToken.None));
         const string group = "shutdown-group";
@@ -369,11 +402,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         // fetch of its own, and been committed in a batch before it: nothing from the slow one on.
         await first.StopAsync();
         await using (var conn = await fixture.DataSource.OpenConnectionAsync())
-            Assert.Equal(0, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts }));
+            Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
+                $"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @alerts", new { alerts = Topics.Alerts }));
         Assert.DoesNotContain(await stage.AppliedAsync(), a => a.Seq >= 2);
 
         stage.Start(stage.Consumer(group).RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 3, "every message applied after the restart");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 3,
+            "every message applied after the restart");
         Assert.Equal([1, 2, 3], (await stage.AppliedAsync()).Select(a => a.Seq));
     }
 
@@ -402,11 +437,16 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         using var producer = fixture.Producer();
 
         await Produce(producer, stage.Topic, good1.Payload, good1.Headers);
-        await Produce(producer, stage.Topic, good1.Payload, [.. good1.Headers.Where(h => h.Name != MessageHeaders.MessageId)]);
-        await Produce(producer, stage.Topic, good1.Payload, Replace(good1.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
-        await Produce(producer, stage.Topic, "{not json"u8.ToArray(), Replace(good1.Headers, MessageHeaders.MessageId, "bad-body"));
-        await Produce(producer, stage.Topic, good1.Payload, Replace(good1.Headers, MessageHeaders.SchemaVersion, "2", MessageHeaders.MessageId, "too-new"));
-        await Produce(producer, stage.Topic, good1.Payload, Replace(good1.Headers, MessageHeaders.OccurredAt, "yesterday", MessageHeaders.MessageId, "bad-time"));
+        await Produce(producer, stage.Topic, good1.Payload,
+            [.. good1.Headers.Where(h => h.Name != MessageHeaders.MessageId)]);
+        await Produce(producer, stage.Topic, good1.Payload,
+            Replace(good1.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
+        await Produce(producer, stage.Topic, "{not json"u8.ToArray(),
+            Replace(good1.Headers, MessageHeaders.MessageId, "bad-body"));
+        await Produce(producer, stage.Topic, good1.Payload,
+            Replace(good1.Headers, MessageHeaders.SchemaVersion, "2", MessageHeaders.MessageId, "too-new"));
+        await Produce(producer, stage.Topic, good1.Payload,
+            Replace(good1.Headers, MessageHeaders.OccurredAt, "yesterday", MessageHeaders.MessageId, "bad-time"));
         await Produce(producer, stage.Topic, good1.Payload, good1.Headers);
         await Produce(producer, stage.Topic, good2.Payload, good2.Headers);
 
@@ -425,7 +465,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
                 "schema version 2 of TestEventHappened is newer than this consumer reads (at most 1)",
                 "header occurred-at 'yesterday' is not yyyy-MM-dd'T'HH:mm:ss.fff'Z'",
             ],
-            dead.OrderBy(d => d.Offset.Value).Select(d => HeaderOf(d, MessageHeaders.DeadLetterReason) is var r && r.StartsWith("unreadable body", StringComparison.Ordinal)
+            dead.OrderBy(d => d.Offset.Value).Select(d => HeaderOf(d, MessageHeaders.DeadLetterReason) is var r
+                && r.StartsWith("unreadable body", StringComparison.Ordinal)
                 ? r[..("unreadable body for TestEventHappened: ".Length)] : r));
         Assert.Equal([1, 2], (await stage.AppliedAsync()).Select(a => a.Seq));
         Assert.Equal(1, consumer.Stats.Duplicates);
@@ -437,15 +478,18 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var good = TestEvent.Message(stage.Topic, new TestEvent("k", 1));
         using var producer = fixture.Producer();
-        await Produce(producer, stage.Topic, good.Payload, Replace(good.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
+        await Produce(producer, stage.Topic, good.Payload,
+            Replace(good.Headers, MessageHeaders.Type, "Bogus", MessageHeaders.MessageId, "bad-type"));
         await Produce(producer, stage.Topic, good.Payload, good.Headers);
 
         // The first consumer refuses one message (and may apply the other), commits, and dies
         // before storing its offsets; its stored position is then moved back to the start (as an applied
         // rewind moves it), so the next one reads both again.
         var group = stage.Schema + ".crashing";
-        var crashing = new CrashPoints(null) { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
-        await Assert.ThrowsAsync<SimulatedCrashException>(() => stage.Consumer(group, crashing).RunAsync(CancellationToken.None));
+        var crashing = new CrashPoints(null)
+            { Action = p => { if (p == CrashPoints.ConsumerAfterCommit) throw new SimulatedCrashException(p); } };
+        await Assert.ThrowsAsync<SimulatedCrashException>(() =>
+            stage.Consumer(group, crashing).RunAsync(CancellationToken.None));
         await RewindPositionsAsync(stage, group);
         var second = stage.Consumer(group);
         stage.Start(second.RunAsync);
@@ -461,7 +505,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         Assert.Equal((1L, 1L), (second.Stats.DeadLettersSkipped, second.Stats.Duplicates + second.Stats.Applied));
         Assert.Single(fixture.ReadToEnd(stage.Topic + ".dlq"));
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        Assert.Equal(1, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @t", new { t = stage.Topic + ".dlq" }));
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>(
+            $"SELECT count(*) FROM {stage.Schema}.outbox WHERE topic = @t", new { t = stage.Topic + ".dlq" }));
         Assert.Equal(("dead_lettered", 1), await conn.QueryFirstAsync<(string, int)>(
             $"SELECT outcome, dead_letter_count FROM {stage.Schema}.inbox WHERE message_id = 'bad-type'"));
         Assert.Equal([1], (await stage.AppliedAsync()).Select(a => a.Seq));
@@ -477,32 +522,41 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         // broker takes what it is given (keeping about 5 MB per partition, so 1.5 MB here).
         var config = ContestPipeline.Plumbing.Kafka.KafkaClients.ProducerConfig(fixture.BootstrapServers, "oversized");
         config.MessageMaxBytes = 16_000_000;
-        using var producer = ContestPipeline.Plumbing.Kafka.KafkaClients.Producer(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        using var producer = ContestPipeline.Plumbing.Kafka.KafkaClients.Producer(config,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var huge = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":9,\"pad\":\"" + new string('x', 1_500_000) + "\"}");
         // Readable and under the bound, but its dead letter (the original plus the dlq-* headers) would not be.
-        var poison = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":8,\"behaviour\":\"poison\",\"pad\":\"" + new string('y', 999_000) + "\"}");
+        var poison = Encoding.UTF8.GetBytes("{\"key\":\"k\",\"seq\":8,\"behaviour\":\"poison\",\"pad\":\"" +
+            new string('y', 999_000) + "\"}");
 
         await Produce(producer, stage.Topic, good1.Payload, good1.Headers);
         await Produce(producer, stage.Topic, huge, Replace(good1.Headers, MessageHeaders.MessageId, "huge"));
-        await Produce(producer, stage.Topic, poison, Replace(good1.Headers, MessageHeaders.MessageId, "poison-near-the-limit"));
+        await Produce(producer, stage.Topic, poison,
+            Replace(good1.Headers, MessageHeaders.MessageId, "poison-near-the-limit"));
         await Produce(producer, stage.Topic, good2.Payload, good2.Headers);
 
         stage.Start(stage.Relay().RunAsync);
         var consumer = stage.Consumer();
         stage.Start(consumer.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2 && consumer.Stats.DeadLettered == 2, $"two applied, two dead-lettered (so far received {consumer.Stats.Received}, applied {consumer.Stats.Applied}, dead-lettered {consumer.Stats.DeadLettered})");
+        await Eventually.UntilAsync(async () =>
+            (await stage.AppliedAsync()).Count == 2 && consumer.Stats.DeadLettered == 2,
+            $"two applied, two dead-lettered (so far received {consumer.Stats.Received}, applied " +
+            $"{consumer.Stats.Applied}, dead-lettered {consumer.Stats.DeadLettered})");
         var dead = fixture.ReadAll(stage.Topic + ".dlq", 2).OrderBy(d => d.Offset.Value).ToList();
 
         Assert.Equal(["huge", "poison-near-the-limit"], dead.Select(d => HeaderOf(d, MessageHeaders.MessageId)));
-        Assert.Matches(@"^message of [\d,]+ bytes; at most 1,000,000 are read$", HeaderOf(dead[0], MessageHeaders.DeadLetterReason));
+        Assert.Matches(@"^message of [\d,]+ bytes; at most 1,000,000 are read$",
+            HeaderOf(dead[0], MessageHeaders.DeadLetterReason));
         Assert.Equal("poison message k/8", HeaderOf(dead[1], MessageHeaders.DeadLetterReason));
         foreach (var (d, body) in dead.Zip([huge, poison]))
         {
             Assert.True(d.Message.Value is null || d.Message.Value.Length == 0);
             Assert.Equal("k", Encoding.UTF8.GetString(d.Message.Key!));
             Assert.Equal(
-                $"body ({body.Length:N0} bytes, sha256 {Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))}): " +
-                $"too large for a message of at most 1,000,000 bytes; the original is at {stage.Topic}/0@{HeaderOf(d, MessageHeaders.DeadLetterOriginalOffset)}",
+                $"body ({body.Length:N0} bytes, sha256 " +
+                $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(body))}): " +
+                $"too large for a message of at most 1,000,000 bytes; the original is at " +
+                $"{stage.Topic}/0@{HeaderOf(d, MessageHeaders.DeadLetterOriginalOffset)}",
                 HeaderOf(d, MessageHeaders.DeadLetterOmitted));
         }
         Assert.Equal(["1", "2"], dead.Select(d => HeaderOf(d, MessageHeaders.DeadLetterOriginalOffset)));
@@ -515,11 +569,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     public void A_message_too_large_to_deliver_is_never_written_to_the_outbox()
     {
         var context = new HandlerContext(null!, null!, TimeProvider.System);
-        var big = new OutgoingMessage("big-1", "games", "g1"u8.ToArray(), "GameScheduled", new byte[Limits.MessageBytesMax], []);
+        var big = new OutgoingMessage("big-1", "games", "g1"u8.ToArray(), "GameScheduled",
+            new byte[Limits.MessageBytesMax], []);
 
         var refused = Assert.Throws<MessageRejectedException>(() => context.Publish(big));
 
-        Assert.Equal("it would publish GameScheduled big-1 on games of 1,000,130 bytes; a message is at most 1,000,000", refused.Reason);
+        Assert.Equal("it would publish GameScheduled big-1 on games of 1,000,130 bytes; a message is at most 1,000,000",
+            refused.Reason);
         context.Publish(big with { Payload = new byte[1_000] });
     }
 
@@ -540,7 +596,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         var after = batches[13..];
         foreach (var batch in before) await stage.EnqueueAsync(batch);
         var beforeCount = before.Sum(b => b.Length);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == beforeCount && await stage.UnsentAsync() == 0,
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == beforeCount
+            && await stage.UnsentAsync() == 0,
             "the messages written before the outage applied and marked sent");
 
         await fixture.Broker.Control.BrokerDownAsync(-1);
@@ -552,7 +609,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
                 await stage.EnqueueAsync(batch);
                 await Task.Delay(500);
             }
-            await Eventually.UntilAsync(async () => await stage.DeliveryFailedAsync(), "the relay to record a failed delivery while the brokers are down");
+            await Eventually.UntilAsync(async () => await stage.DeliveryFailedAsync(),
+                "the relay to record a failed delivery while the brokers are down");
 
             // The outage was felt: nothing written during it was applied, or marked sent.
             Assert.Equal(beforeCount, (await stage.AppliedAsync()).Count);
@@ -565,11 +623,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         }
         foreach (var batch in after) await stage.EnqueueAsync(batch);
 
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count && await stage.UnsentAsync() == 0,
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count
+            && await stage.UnsentAsync() == 0,
             "every message applied and the outbox drained after the outage");
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
-        Assert.Equal(messages.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
+        Assert.Equal(messages.Select(m => m.OutboxId).Order(StringComparer.Ordinal),
+            applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
         foreach (var key in applied.GroupBy(a => a.Key))
             Assert.Equal(Enumerable.Range(1, 40), key.Select(a => a.Seq));
     }
@@ -591,7 +651,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             for (var i = 0; i < count; i++)
             {
                 rounds++;
-                var round = Enumerable.Range(1, keys).Select(k => TestEvent.Message(stage.Topic, new TestEvent($"k{k}", rounds))).ToList();
+                var round = Enumerable.Range(1, keys)
+                    .Select(k => TestEvent.Message(stage.Topic, new TestEvent($"k{k}", rounds))).ToList();
                 await stage.EnqueueAsync(round);
                 sent.AddRange(round);
                 await Task.Delay(50);
@@ -609,7 +670,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         // A second member joins the group: the partitions are shared out again mid-stream.
         var second = stage.Consumer();
         stage.Start(second.RunAsync);
-        await FeedUntilAsync(() => second.Stats.Applied > 0, "the second member to be given partitions and apply messages");
+        await FeedUntilAsync(() => second.Stats.Applied > 0,
+            "the second member to be given partitions and apply messages");
         await FeedAsync(5);
         // The first member is shut down as a worker is: cancelled, it finishes the batch in
         // hand, and Close commits its stored offsets and leaves the group. Its partitions move
@@ -617,11 +679,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
         await firstRun.StopAsync();
         await FeedAsync(10);
 
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= sent.Count && await stage.UnsentAsync() == 0,
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= sent.Count
+            && await stage.UnsentAsync() == 0,
             "every message applied after the first member left");
         var applied = await stage.AppliedAsync();
         Assert.Equal(sent.Count, applied.Count);
-        Assert.Equal(sent.Select(m => m.OutboxId).Order(StringComparer.Ordinal), applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
+        Assert.Equal(sent.Select(m => m.OutboxId).Order(StringComparer.Ordinal),
+            applied.Select(a => a.MessageId).Order(StringComparer.Ordinal));
         foreach (var key in applied.GroupBy(a => a.Key))
             Assert.Equal(Enumerable.Range(1, rounds), key.Select(a => a.Seq));
         // Both members did part of the work, and between them applied each message once.
@@ -653,7 +717,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             await Task.Delay(150);
         }
 
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count, "every message applied despite the faults");
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count >= messages.Count,
+            "every message applied despite the faults");
         var applied = await stage.AppliedAsync();
         Assert.Equal(messages.Count, applied.Count);
         Assert.Equal(messages.Count, applied.Select(a => a.MessageId).Distinct().Count());
@@ -661,11 +726,13 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
             Assert.Equal(Enumerable.Range(1, 40), key.Select(a => a.Seq));
     }
 
-    private static async Task Produce(IProducer<byte[]?, byte[]?> producer, string topic, byte[]? value, IEnumerable<Header> headers)
+    private static async Task Produce(IProducer<byte[]?, byte[]?> producer, string topic, byte[]? value,
+        IEnumerable<Header> headers)
     {
         var h = new Headers();
         foreach (var header in headers) h.Add(header.Name, header.Value);
-        await producer.ProduceAsync(topic, new Message<byte[]?, byte[]?> { Key = "k"u8.ToArray(), Value = value, Headers = h });
+        await producer.ProduceAsync(topic,
+            new Message<byte[]?, byte[]?> { Key = "k"u8.ToArray(), Value = value, Headers = h });
     }
 
     private static List<Header> Replace(IReadOnlyList<Header> headers, params string[] nameValues)

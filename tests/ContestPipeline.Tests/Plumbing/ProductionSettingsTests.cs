@@ -29,7 +29,8 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
 
     private static readonly string[] Masked =
     [
-        PipelineSettings.PostgresVariable, PipelineSettings.PostgresPasswordVariable, PipelineSettings.EnvironmentVariable,
+        PipelineSettings.PostgresVariable, PipelineSettings.PostgresPasswordVariable,
+        PipelineSettings.EnvironmentVariable,
         PipelineSettings.KafkaVariable, StripeServices.KeyVariable,
     ];
 
@@ -44,7 +45,8 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     public void A_setting_is_read_from_the_file_its_FILE_variant_names_without_the_trailing_newline()
     {
         var path = SecretFile("sk_live_from_a_file\n");
-        Assert.Equal("sk_live_from_a_file", Setting.Text(Config((StripeServices.KeyVariable + "_FILE", path)), StripeServices.KeyVariable));
+        Assert.Equal("sk_live_from_a_file",
+            Setting.Text(Config((StripeServices.KeyVariable + "_FILE", path)), StripeServices.KeyVariable));
     }
 
     [Fact]
@@ -55,7 +57,8 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
         Assert.Equal(["whsec_a", "whsec_b"], Setting.List(config, "CONTESTPIPELINE_STRIPE_WEBHOOK_SECRETS"));
 
         var pg = SecretFile("Host=db;Username=cp_payout;Password=from-a-file;Database=contestpipeline");
-        var settings = PipelineSettings.Resolve(Config((PipelineSettings.PostgresVariable + "_FILE", pg), (PipelineSettings.KafkaVariable, "kafka:9092"),
+        var settings = PipelineSettings.Resolve(
+            Config((PipelineSettings.PostgresVariable + "_FILE", pg), (PipelineSettings.KafkaVariable, "kafka:9092"),
             (KafkaSecurity.ProtocolVariable, "sasl_ssl"), (KafkaSecurity.SaslUsernameVariable, "payout"),
             (KafkaSecurity.SaslPasswordVariable + "_FILE", SecretFile("scram-secret\n"))));
         Assert.Contains("Password=from-a-file", settings.PostgresConnectionString, StringComparison.Ordinal);
@@ -70,10 +73,13 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     [InlineData("absent", "CONTESTPIPELINE_STRIPE_KEY_FILE: cannot read {path}: ")]
     public void A_FILE_setting_that_cannot_be_used_is_a_startup_error_naming_it(string problem, string expected)
     {
-        var path = problem == "absent" ? Path.Combine(fixture.WorkDirectory, "no-such-secret") : SecretFile(problem == "empty" ? "\n" : "sk_test_x");
-        var config = Config((StripeServices.KeyVariable + "_FILE", path), (StripeServices.KeyVariable, problem == "both" ? "sk_test_y" : null));
+        var path = problem == "absent" ? Path.Combine(fixture.WorkDirectory, "no-such-secret")
+            : SecretFile(problem == "empty" ? "\n" : "sk_test_x");
+        var config = Config((StripeServices.KeyVariable + "_FILE", path),
+            (StripeServices.KeyVariable, problem == "both" ? "sk_test_y" : null));
         var e = Assert.Throws<StartupException>(() => Setting.Text(config, StripeServices.KeyVariable));
-        Assert.StartsWith(expected.Replace("{path}", path, StringComparison.Ordinal), e.Message, StringComparison.Ordinal);
+        Assert.StartsWith(expected.Replace("{path}", path, StringComparison.Ordinal), e.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]
@@ -82,22 +88,28 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     public void Production_refuses_the_development_database_password(string where)
     {
         var config = where == "in the connection string"
-            ? Config((PipelineSettings.EnvironmentVariable, "production"), (PipelineSettings.KafkaVariable, "kafka:9092"),
+            ? Config((PipelineSettings.EnvironmentVariable, "production"),
+                (PipelineSettings.KafkaVariable, "kafka:9092"),
                 (PipelineSettings.PostgresVariable, PipelineSettings.PostgresDefault))
-            : Config((PipelineSettings.EnvironmentVariable, "production"), (PipelineSettings.KafkaVariable, "kafka:9092"),
+            : Config((PipelineSettings.EnvironmentVariable, "production"),
+                (PipelineSettings.KafkaVariable, "kafka:9092"),
                 (PipelineSettings.PostgresVariable, "Host=db;Username=cp_scoring;Database=contestpipeline"),
-                (PipelineSettings.PostgresPasswordVariable + "_FILE", SecretFile(PipelineSettings.DevelopmentPassword + "\n")));
+                (PipelineSettings.PostgresPasswordVariable + "_FILE",
+                    SecretFile(PipelineSettings.DevelopmentPassword + "\n")));
         var e = Assert.Throws<StartupException>(() => PipelineSettings.Resolve(config));
-        Assert.Equal("CONTESTPIPELINE_PG: the development password in production; give each role its own (a CONTESTPIPELINE_PG_PASSWORD_FILE secret)", e.Message);
+        Assert.Equal("CONTESTPIPELINE_PG: the development password in production; give each role its own (a " +
+            "CONTESTPIPELINE_PG_PASSWORD_FILE secret)", e.Message);
         // Anywhere else it is the local default.
-        Assert.Equal(PipelineSettings.PostgresDefault, PipelineSettings.Resolve(Config((PipelineSettings.KafkaVariable, "kafka:9092"))).PostgresConnectionString);
+        Assert.Equal(PipelineSettings.PostgresDefault,
+            PipelineSettings.Resolve(Config((PipelineSettings.KafkaVariable, "kafka:9092"))).PostgresConnectionString);
     }
 
     [Fact]
     public void Production_has_no_default_database()
     {
         var e = Assert.Throws<StartupException>(() =>
-            PipelineSettings.Resolve(Config((PipelineSettings.EnvironmentVariable, "production"), (PipelineSettings.KafkaVariable, "kafka:9092"))));
+            PipelineSettings.Resolve(Config((PipelineSettings.EnvironmentVariable, "production"),
+                (PipelineSettings.KafkaVariable, "kafka:9092"))));
         Assert.Equal("CONTESTPIPELINE_PG is not set: production has no default database", e.Message);
     }
 
@@ -112,15 +124,19 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
     {
         var e = Assert.Throws<StartupException>(() => PipelineSettings.Resolve(Config(
             (PipelineSettings.EnvironmentVariable, environment),
-            (PipelineSettings.PostgresVariable, "Host=db;Username=cp_scoring;Password=not-the-default;Database=contestpipeline"))));
-        Assert.Equal("CONTESTPIPELINE_KAFKA is not set: Kafka has no default; give its bootstrap servers (host:port, comma-separated)",
+            (PipelineSettings.PostgresVariable,
+                "Host=db;Username=cp_scoring;Password=not-the-default;Database=contestpipeline"))));
+        Assert.Equal("CONTESTPIPELINE_KAFKA is not set: Kafka has no default; give its bootstrap servers (host:port, " +
+            "comma-separated)",
             e.Message);
     }
 
     [Theory]
-    [InlineData("sasl_plaintext", "CONTESTPIPELINE_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' is not one of plaintext, ssl, sasl_ssl")]
+    [InlineData("sasl_plaintext",
+        "CONTESTPIPELINE_KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext' is not one of plaintext, ssl, sasl_ssl")]
     [InlineData("sasl_ssl", "CONTESTPIPELINE_KAFKA_SASL_USERNAME is not set: sasl_ssl needs the service's principal")]
-    [InlineData("mtls-half", "CONTESTPIPELINE_KAFKA_SSL_CERTIFICATE_LOCATION and CONTESTPIPELINE_KAFKA_SSL_KEY_LOCATION go together")]
+    [InlineData("mtls-half",
+        "CONTESTPIPELINE_KAFKA_SSL_CERTIFICATE_LOCATION and CONTESTPIPELINE_KAFKA_SSL_KEY_LOCATION go together")]
     public void Kafka_security_settings_that_cannot_work_are_refused_at_start(string protocol, string expected)
     {
         var config = protocol == "mtls-half"
@@ -140,7 +156,8 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
         Assert.Equal(Confluent.Kafka.SecurityProtocol.Ssl, client.SecurityProtocol);
         Assert.Equal("key-password", client.SslKeyPassword);
         Assert.NotNull(client.SslCertificateLocation);
-        Assert.Equal(Confluent.Kafka.SslEndpointIdentificationAlgorithm.Https, client.SslEndpointIdentificationAlgorithm);
+        Assert.Equal(Confluent.Kafka.SslEndpointIdentificationAlgorithm.Https,
+            client.SslEndpointIdentificationAlgorithm);
     }
 
     [Fact]
@@ -163,11 +180,13 @@ public sealed class ProductionSettingsTests(PipelineFixture fixture)
                 [PipelineSettings.PostgresVariable + "_FILE"] = SecretFile(fixture.PostgresConnectionString),
                 [PipelineSettings.KafkaVariable] = fixture.BootstrapServers,
             },
-            Path.Combine(fixture.WorkDirectory, $"production-password-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
+            Path.Combine(fixture.WorkDirectory, $"production-password-{Guid.NewGuid():N}.log"),
+            line => { lock (lines) lines.Add(line); });
         await worker.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token);
         await Task.Delay(200);
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
-        Assert.Equal("scoring: CONTESTPIPELINE_PG: the development password in production; give each role its own (a CONTESTPIPELINE_PG_PASSWORD_FILE secret)",
+        Assert.Equal("scoring: CONTESTPIPELINE_PG: the development password in production; give each role its own (a " +
+            "CONTESTPIPELINE_PG_PASSWORD_FILE secret)",
             Assert.Single(lines, l => l.Length > 0));
     }
 }

@@ -19,13 +19,18 @@ public sealed class RelayProgressTests
         { "a gap before the first row read", 10, [], [13], [13], 40, 50, [G(11, 12)] },
         { "the mark stops before the first row not delivered", 10, [], [11, 12, 13], [11, 13], 40, 50, [] },
         { "a failed row leaves no gap: it is read again", 10, [], [11, 14, 15], [11], 40, 50, [] },
-        { "a gap row that commits is sent and the gap closes around it", 20, [G(12, 14, 30)], [13], [13], 25, 50, [G(12, 12, 30), G(14, 14, 30)] },
+        { "a gap row that commits is sent and the gap closes around it", 20, [G(12, 14, 30)], [13], [13], 25, 50,
+            [G(12, 12, 30), G(14, 14, 30)] },
         { "a whole gap filled closes", 20, [G(12, 13, 30)], [12, 13], [12, 13], 25, 50, [] },
-        { "a gap stays while a transaction below its horizon runs", 20, [G(12, 13, 30)], [], [], 29, 50, [G(12, 13, 30)] },
-        { "a gap settles once the oldest running transaction reaches its horizon", 20, [G(12, 13, 30)], [], [], 30, 50, [] },
-        { "a settled gap keeps a row it read and could not deliver", 20, [G(12, 13, 30)], [13], [], 31, 50, [G(13, 13, 30)] },
+        { "a gap stays while a transaction below its horizon runs", 20, [G(12, 13, 30)], [], [], 29, 50,
+            [G(12, 13, 30)] },
+        { "a gap settles once the oldest running transaction reaches its horizon", 20, [G(12, 13, 30)], [],
+            [], 30, 50, [] },
+        { "a settled gap keeps a row it read and could not deliver", 20, [G(12, 13, 30)], [13], [], 31, 50,
+            [G(13, 13, 30)] },
         { "a gap row not delivered stays in its gap", 20, [G(12, 14, 30)], [13], [], 25, 50, [G(12, 14, 30)] },
-        { "gap rows and new rows in one round", 20, [G(12, 13, 30)], [12, 21, 23], [12, 21, 23], 25, 60, [G(13, 13, 30), G(22, 22, 60)] },
+        { "gap rows and new rows in one round", 20, [G(12, 13, 30)], [12, 21, 23], [12, 21, 23], 25, 60,
+            [G(13, 13, 30), G(22, 22, 60)] },
     };
 
     [Theory]
@@ -100,7 +105,8 @@ public sealed class RelayProgressTests
             var step = RelayProgress.Next(mark, gaps, read, sent, runningFrom, horizon);
             gaps = [.. gaps.Except(step.Removed).Concat(step.Added).OrderBy(g => g.From)];
             mark = step.ReadThrough;
-            Assert.True(gaps.Zip(gaps.Skip(1)).All(p => p.First.To < p.Second.From), $"seed {seed}: gaps overlap at round {round}");
+            Assert.True(gaps.Zip(gaps.Skip(1)).All(p => p.First.To < p.Second.From),
+                $"seed {seed}: gaps overlap at round {round}");
             Assert.True(gaps.All(g => g.To <= mark), $"seed {seed}: a gap above the mark at round {round}");
         }
         Assert.Equal(startsAt.Keys.Except(rolledBack).Order(), delivered.Order());

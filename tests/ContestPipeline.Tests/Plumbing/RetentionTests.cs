@@ -21,12 +21,14 @@ public sealed class RetentionTests(PipelineFixture fixture)
     public async Task After_old_partitions_are_dropped_a_replay_of_everything_the_broker_holds_is_still_a_no_op()
     {
         await using var stage = await Stage.CreateAsync(fixture);
-        var messages = Enumerable.Range(1, 40).Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 5}", i))).ToList();
+        var messages = Enumerable.Range(1, 40)
+            .Select(i => TestEvent.Message(stage.Topic, new TestEvent($"k{i % 5}", i))).ToList();
         await stage.EnqueueAsync(messages);
         var consumer = stage.Consumer();
         var relay = stage.Start(stage.Relay().RunAsync);
         var first = stage.Start(consumer.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == messages.Count, "every message applied", Patience);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == messages.Count,
+            "every message applied", Patience);
         await first.StopAsync();
         await relay.StopAsync();
 
@@ -34,9 +36,11 @@ public sealed class RetentionTests(PipelineFixture fixture)
         // outbox rows sent then, one in a gap the relay still waits on, and one never sent.
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         var longAgo = DateTimeOffset.UtcNow.AddDays(-200);
-        await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', interval '100 years', @longAgo)", new { longAgo });
+        await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', " +
+            "interval '100 years', @longAgo)", new { longAgo });
         foreach (var week in new[] { longAgo, longAgo.AddDays(14) })
-            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('outbox', interval '100 years', @week)", new { week });
+            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('outbox', " +
+                "interval '100 years', @week)", new { week });
         await conn.ExecuteAsync($"""
             INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, processed_at, bucket)
             VALUES (@consumer, 'gone-1', @topic, 0, 0, 'applied', @longAgo, date_trunc('month', @longAgo AT TIME ZONE 'UTC')::date);
@@ -51,18 +55,22 @@ public sealed class RetentionTests(PipelineFixture fixture)
         var inboxRows = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.inbox");
 
         var keep = TimeSpan.FromMilliseconds(TopicCatalog.DeadLetterRetentionMs);
-        var done = await new RetentionPartitions(fixture.DataSource, stage.Schema, keep, NullLogger.Instance).ApplyAsync(null, CancellationToken.None);
+        var done = await new RetentionPartitions(fixture.DataSource, stage.Schema, keep, NullLogger.Instance)
+            .ApplyAsync(null, CancellationToken.None);
 
         var inboxMonth = $"inbox_p{new DateTime(longAgo.Year, longAgo.Month, 1):yyyyMMdd}";
         Assert.Contains(("inbox", "dropped", inboxMonth), done);
         Assert.Contains(done, d => d is { Table: "outbox", Action: "dropped" });
         Assert.Equal(2, done.Count(d => d is { Table: "outbox", Action: "kept: unsent rows" }));
-        Assert.DoesNotContain(done, d => d.Action == "dropped" && (d.Partition.EndsWith(ThisMonth(), StringComparison.Ordinal)));
+        Assert.DoesNotContain(done,
+            d => d.Action == "dropped" && (d.Partition.EndsWith(ThisMonth(), StringComparison.Ordinal)));
         Assert.Equal(inboxRows - 1, await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.inbox"));
         Assert.Equal(["in-a-gap-long-ago", "unsent-long-ago"], await conn.QueryAsync<string>(
-            $"SELECT message_id FROM {stage.Schema}.outbox WHERE created_at < now() - interval '100 days' ORDER BY message_id"));
+            $"SELECT message_id FROM {stage.Schema}.outbox WHERE created_at < now() - interval '100 days' ORDER BY " +
+                "message_id"));
         // A second round has nothing to do.
-        Assert.DoesNotContain(await new RetentionPartitions(fixture.DataSource, stage.Schema, keep, NullLogger.Instance).ApplyAsync(null, CancellationToken.None),
+        Assert.DoesNotContain(await new RetentionPartitions(fixture.DataSource, stage.Schema, keep, NullLogger.Instance)
+            .ApplyAsync(null, CancellationToken.None),
             d => d.Action is "dropped" or "created");
 
         // Replay everything the broker still holds for this consumer: nothing is applied again.
@@ -71,7 +79,8 @@ public sealed class RetentionTests(PipelineFixture fixture)
         Assert.Equal(1, (await rewinds.ApplyAsync(consumer.Name, [stage.Topic])).Applied);
         var replaying = stage.Consumer(consumer.Name);
         var again = stage.Start(replaying.RunAsync);
-        await Eventually.UntilAsync(() => Task.FromResult(replaying.Stats.Received >= messages.Count), "the replay read back every message", Patience);
+        await Eventually.UntilAsync(() => Task.FromResult(replaying.Stats.Received >= messages.Count),
+            "the replay read back every message", Patience);
         await again.StopAsync();
         Assert.Equal(0, replaying.Stats.Applied);
         Assert.Equal(messages.Count, replaying.Stats.Duplicates);
@@ -89,12 +98,14 @@ public sealed class RetentionTests(PipelineFixture fixture)
         await using (var conn = await fixture.DataSource.OpenConnectionAsync())
         {
             var lastMonth = DateTimeOffset.UtcNow.AddDays(-40);
-            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', interval '100 years', @lastMonth)", new { lastMonth });
+            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', " +
+                "interval '100 years', @lastMonth)", new { lastMonth });
             await conn.ExecuteAsync($"""
                 INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count, processed_at, bucket)
                 VALUES (@consumer, @applied, @topic, 0, 0, 'applied', 0, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date),
                        (@consumer, @deadLettered, @topic, 0, 1, 'dead_lettered', 1, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date)
-                """, new { consumer = consumer.Name, applied = applied.OutboxId, deadLettered = deadLettered.OutboxId, topic = stage.Topic, lastMonth });
+                """, new { consumer = consumer.Name, applied = applied.OutboxId, deadLettered = deadLettered.OutboxId,
+                    topic = stage.Topic, lastMonth });
         }
         await stage.EnqueueAsync([applied, deadLettered, fresh, applied, deadLettered]);
         stage.Start(stage.Relay().RunAsync);
@@ -106,7 +117,8 @@ public sealed class RetentionTests(PipelineFixture fixture)
         // Only the fresh one is applied: the one applied last month is a duplicate, and the one dead-lettered last
         // month is skipped, as any dead letter delivered again without an operator's grant is.
         Assert.Equal([fresh.OutboxId], (await stage.AppliedAsync()).Select(a => a.MessageId));
-        Assert.Equal((1L, 1L, 1L), (consumer.Stats.Applied, consumer.Stats.Duplicates, consumer.Stats.DeadLettersSkipped));
+        Assert.Equal((1L, 1L, 1L),
+            (consumer.Stats.Applied, consumer.Stats.Duplicates, consumer.Stats.DeadLettersSkipped));
         await using var check = await fixture.DataSource.OpenConnectionAsync();
         Assert.Equal("dead_lettered", await check.QueryFirstAsync<string>(
             $"SELECT outcome FROM {stage.Schema}.inbox WHERE message_id = @id", new { id = deadLettered.OutboxId }));
@@ -119,9 +131,11 @@ public sealed class RetentionTests(PipelineFixture fixture)
         // A relay's round (or an outbox rewind) in progress holds the relay's lock until it commits.
         await using var round = await fixture.DataSource.OpenConnectionAsync();
         await using var tx = await round.BeginTransactionAsync();
-        await round.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))", new { key = OutboxRelay.LockKey(stage.Schema) }, tx);
+        await round.ExecuteAsync("SELECT pg_advisory_xact_lock(hashtextextended(@key, 0))",
+            new { key = OutboxRelay.LockKey(stage.Schema) }, tx);
 
-        var retention = new RetentionPartitions(fixture.DataSource, stage.Schema, TimeSpan.FromDays(30), NullLogger.Instance).ApplyAsync(null, CancellationToken.None);
+        var retention = new RetentionPartitions(fixture.DataSource, stage.Schema, TimeSpan.FromDays(30),
+            NullLogger.Instance).ApplyAsync(null, CancellationToken.None);
         await Task.WhenAny(retention, Task.Delay(TimeSpan.FromSeconds(1)));
         Assert.False(retention.IsCompleted, "retention judged the outbox while the relay's round was open");
         await tx.CommitAsync();
@@ -134,8 +148,10 @@ public sealed class RetentionTests(PipelineFixture fixture)
         var settlement = ContestPipeline.Deployment.Workers.Settlement;
         Assert.Equal(TimeSpan.FromMilliseconds(TopicCatalog.DeadLetterRetentionMs), settlement.InboxRetention);
         // A dead letter can be re-driven for as long as its dead-letter topic keeps it, longer than the topic itself.
-        Assert.True(TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs > TopicCatalog.For(Topics.Games).RetentionMs);
-        Assert.Equal(TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs, TopicCatalog.LongestRetentionMs([Topics.Games]));
+        Assert.True(
+            TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs > TopicCatalog.For(Topics.Games).RetentionMs);
+        Assert.Equal(TopicCatalog.For(Topics.DeadLetter(Topics.Games)).RetentionMs,
+            TopicCatalog.LongestRetentionMs([Topics.Games]));
     }
 
     private static string ThisMonth() => $"{DateTime.UtcNow:yyyyMM}01";

@@ -8,13 +8,17 @@ using ContestPipeline.Settlement.Contests;
 
 namespace ContestPipeline.Tests.Plumbing;
 
-/// <summary>The one transition-table type every worker's state machines are declared with, and the machines themselves, row by row.</summary>
+/// <summary>
+/// The one transition-table type every worker's state machines are declared with, and the machines themselves, row by
+/// row.
+/// </summary>
 public sealed class TransitionTableTests
 {
     [Fact]
     public void A_transition_the_table_forbids_is_a_bug_naming_the_machine_the_subject_and_the_move()
     {
-        var error = Assert.Throws<InvariantViolatedException>(() => SettlementLifecycle.AssertTransition("c1", SettlementState.Paid, SettlementState.Cancelled));
+        var error = Assert.Throws<InvariantViolatedException>(() =>
+            SettlementLifecycle.AssertTransition("c1", SettlementState.Paid, SettlementState.Cancelled));
         Assert.Equal("illegal settlement transition of contest c1: PAID -> CANCELLED", error.Message);
     }
 
@@ -44,7 +48,8 @@ public sealed class TransitionTableTests
     [InlineData(SettlementState.Paid, SettlementState.Cancelled, false)]
     [InlineData(SettlementState.Open, SettlementState.Settled, false)]
     [InlineData(SettlementState.Paid, SettlementState.Settled, false)]
-    public void Settlement_contests_move_only_forward_and_are_cancelled_only_while_open(SettlementState from, SettlementState to, bool legal) =>
+    public void Settlement_contests_move_only_forward_and_are_cancelled_only_while_open(SettlementState from,
+        SettlementState to, bool legal) =>
         Assert.Equal(legal, SettlementLifecycle.CanTransition(from, to));
 
     [Theory]
@@ -68,17 +73,21 @@ public sealed class TransitionTableTests
     // Only while no transfer can have been sent under its key: the review handler asks PayoutRow.Rejectable.
     [InlineData(PayoutState.Submitting, PayoutState.Rejected, true)]
     [InlineData(PayoutState.Quarantined, PayoutState.Rejected, false)]
-    public void A_payout_sent_or_rejected_is_never_sent_again_by_a_transition(PayoutState from, PayoutState to, bool legal) =>
+    public void A_payout_sent_or_rejected_is_never_sent_again_by_a_transition(PayoutState from,
+        PayoutState to, bool legal) =>
         Assert.Equal(legal, PayoutLifecycle.CanTransition(from, to));
 
     [Fact]
     public void Every_payout_state_is_stored_and_published_by_its_wire_name()
     {
-        Assert.Equal([PayoutStatusNames.Waiting, PayoutStatusNames.AwaitingAccount, PayoutStatusNames.Held, PayoutStatusNames.Submitting,
-            PayoutStatusNames.Paid, PayoutStatusNames.Failed, PayoutStatusNames.Rejected, PayoutStatusNames.Quarantined],
+        Assert.Equal([PayoutStatusNames.Waiting, PayoutStatusNames.AwaitingAccount, PayoutStatusNames.Held,
+            PayoutStatusNames.Submitting, PayoutStatusNames.Paid, PayoutStatusNames.Failed, PayoutStatusNames.Rejected,
+            PayoutStatusNames.Quarantined],
             Enum.GetValues<PayoutState>().Select(PayoutLifecycle.Name));
-        Assert.All(Enum.GetValues<PayoutState>(), s => Assert.Equal(s, PayoutLifecycle.Parse("p", PayoutLifecycle.Name(s))));
-        Assert.Equal(["waiting", "submitting", "refunded", "failed"], Enum.GetValues<RefundState>().Select(RefundLifecycle.Name));
+        Assert.All(Enum.GetValues<PayoutState>(),
+            s => Assert.Equal(s, PayoutLifecycle.Parse("p", PayoutLifecycle.Name(s))));
+        Assert.Equal(["waiting", "submitting", "refunded", "failed"],
+            Enum.GetValues<RefundState>().Select(RefundLifecycle.Name));
     }
 
     [Fact]

@@ -19,7 +19,8 @@ namespace ContestPipeline.Tests.Plumbing;
 public sealed class ViewPublisherTests(PipelineFixture fixture)
 {
     private static readonly SigningKeys Keys = SigningKeys.Of(
-        SigningKeys.Generate(Producers.Scoring, "operations", "k1"), SigningKeys.Generate(Producers.Scoring, "settlement", "k1"));
+        SigningKeys.Generate(Producers.Scoring, "operations", "k1"),
+        SigningKeys.Generate(Producers.Scoring, "settlement", "k1"));
 
     private static OutgoingMessage View(JobContext job, string topic, string contestId, long version) =>
         job.View(Cause.Clock("publish-standings", contestId), topic, contestId, $"standings:{contestId}:live:{version}",
@@ -30,7 +31,8 @@ public sealed class ViewPublisherTests(PipelineFixture fixture)
     public async Task Views_reach_the_broker_in_order_per_key_signed_for_every_reader_of_the_topic()
     {
         var topic = await fixture.NewTopicAsync(partitions: 2);
-        var rights = PublishRights.Pipeline.With(new PublishRight(topic, StandingsUpdated.MessageType, [Producers.Scoring]));
+        var rights =
+            PublishRights.Pipeline.With(new PublishRight(topic, StandingsUpdated.MessageType, [Producers.Scoring]));
         using var producer = fixture.Producer();
         var job = new JobContext(fixture.DataSource, new OutboxStore("scoring"), TimeProvider.System,
             new ViewPublisher(producer, Keys.SignerFor(Producers.Scoring, rights), TimeSpan.FromSeconds(10)));
@@ -46,8 +48,10 @@ public sealed class ViewPublisherTests(PipelineFixture fixture)
             Assert.All(read, r => Assert.Null(Keys.Verifier(reader, rights).Refusal(topic, r.Message.Key,
                 [.. r.Message.Headers.Select(h => new Header(h.Key, h.GetValueBytes()))], r.Message.Value)));
         // The topic's readers are the worker's; a reader it holds no pair key for cannot verify the view.
-        Assert.NotNull(SigningKeys.Of(SigningKeys.Generate(Producers.Scoring, "payout", "k1")).Verifier("payout", rights)
-            .Refusal(topic, read[0].Message.Key, [.. read[0].Message.Headers.Select(h => new Header(h.Key, h.GetValueBytes()))],
+        Assert.NotNull(SigningKeys.Of(SigningKeys.Generate(Producers.Scoring, "payout", "k1"))
+            .Verifier("payout", rights)
+            .Refusal(topic, read[0].Message.Key,
+                [.. read[0].Message.Headers.Select(h => new Header(h.Key, h.GetValueBytes()))],
                 read[0].Message.Value));
     }
 
@@ -84,5 +88,6 @@ public sealed class ViewPublisherTests(PipelineFixture fixture)
 
     private static List<long> Versions(List<Confluent.Kafka.ConsumeResult<byte[]?, byte[]?>> read, string contestId) =>
         [.. read.Where(r => Encoding.UTF8.GetString(r.Message.Key!) == contestId)
-            .Select(r => System.Text.Json.JsonSerializer.Deserialize<StandingsUpdated>(r.Message.Value, OutgoingMessage.Json)!.Version)];
+            .Select(r => System.Text.Json.JsonSerializer.Deserialize<StandingsUpdated>(r.Message.Value,
+                OutgoingMessage.Json)!.Version)];
 }

@@ -73,7 +73,9 @@ public sealed class WakeupTests
         await wait.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    /// <summary>Until the wait has set a timer due in <paramref name="due"/> on the clock (continuations run on the pool).</summary>
+    /// <summary>
+    /// Until the wait has set a timer due in <paramref name="due"/> on the clock (continuations run on the pool).
+    /// </summary>
     private static Task TimerSetAsync(ManualClock clock, TimeSpan due) =>
         Eventually.UntilAsync(() => Task.FromResult(clock.PendingTimers()), t => t.Contains(due),
             $"a timer due in {due.TotalMilliseconds} ms (timers last observed)", TimeSpan.FromSeconds(10));

@@ -23,7 +23,8 @@ public sealed class StripeAnswersTests
     private static StripeApi Answering(string body, out Answer answer)
     {
         answer = new Answer(body);
-        return new StripeApi(new StripeSettings { BaseAddress = new Uri("http://stripe.invalid/"), SecretKey = "sk_test_x" },
+        return new StripeApi(new StripeSettings
+            { BaseAddress = new Uri("http://stripe.invalid/"), SecretKey = "sk_test_x" },
             TimeProvider.System, NullLogger<StripeApi>.Instance, answer);
     }
 
@@ -34,7 +35,8 @@ public sealed class StripeAnswersTests
 
         var t = await stripe.GetTransferAsync("tr_1");
 
-        Assert.Equal(("tr_1", 500L, "acct_1", (string?)null, "po-1"), (t.Id, t.Amount, t.DestinationId, t.TransferGroup, t.Metadata["payout_id"]));
+        Assert.Equal(("tr_1", 500L, "acct_1", (string?)null, "po-1"),
+            (t.Id, t.Amount, t.DestinationId, t.TransferGroup, t.Metadata["payout_id"]));
     }
 
     [Theory]
@@ -42,7 +44,8 @@ public sealed class StripeAnswersTests
     [InlineData("\"amount\":500,", "$.amount")]
     [InlineData(",\"metadata\":{\"payout_id\":\"po-1\"}", "$.metadata")]
     [InlineData("\"currency\":\"usd\",", "$.currency")]
-    public async Task A_transfer_without_a_field_money_rests_on_is_an_unreadable_answer_naming_it(string removed, string field)
+    public async Task A_transfer_without_a_field_money_rests_on_is_an_unreadable_answer_naming_it(string removed,
+        string field)
     {
         using var stripe = Answering(Transfer.Replace(removed, "", StringComparison.Ordinal), out var answer);
 
@@ -69,7 +72,8 @@ public sealed class StripeAnswersTests
 
         var error = await Assert.ThrowsAsync<StripeFailure>(() => stripe.GetTransferAsync("tr_1"));
 
-        Assert.Equal((StripeErrorTypes.UnreadableResponse, 200, false), (error.Type, error.HttpStatus, error.IsRetryable));
+        Assert.Equal((StripeErrorTypes.UnreadableResponse, 200, false),
+            (error.Type, error.HttpStatus, error.IsRetryable));
         Assert.Equal(1, answer.Requests);
     }
 
@@ -77,7 +81,8 @@ public sealed class StripeAnswersTests
     public async Task A_listed_transfer_without_its_metadata_makes_the_page_unreadable_naming_it()
     {
         var bare = Transfer.Replace(",\"metadata\":{\"payout_id\":\"po-1\"}", "", StringComparison.Ordinal);
-        using var stripe = Answering($$"""{"object":"list","url":"/v1/transfers","has_more":false,"data":[{{Transfer}},{{bare}}]}""", out _);
+        using var stripe = Answering(
+            $$"""{"object":"list","url":"/v1/transfers","has_more":false,"data":[{{Transfer}},{{bare}}]}""", out _);
 
         var error = await Assert.ThrowsAsync<StripeFailure>(() => stripe.ListTransfersAsync("contest-1", 10));
 
@@ -91,20 +96,26 @@ public sealed class StripeAnswersTests
             {"id":"acct_1","object":"account","type":"express","country":"US","email":null,"charges_enabled":false,"payouts_enabled":false,
              "details_submitted":false,"created":1790000000,"metadata":{}CAPABILITIES}
             """;
-        using var noTransfers = Answering(account.Replace("CAPABILITIES", ",\"capabilities\":{\"card_payments\":\"active\"}",
+        using var noTransfers = Answering(
+            account.Replace("CAPABILITIES", ",\"capabilities\":{\"card_payments\":\"active\"}",
             StringComparison.Ordinal), out _);
         using var bare = Answering(account.Replace("CAPABILITIES", "", StringComparison.Ordinal), out _);
 
-        Assert.False(ContestPipeline.Payout.Recipients.ConnectedAccounts.CanReceive(await noTransfers.GetAccountAsync("acct_1")));
-        Assert.False(ContestPipeline.Payout.Recipients.ConnectedAccounts.CanReceive(await bare.GetAccountAsync("acct_1")));
+        Assert.False(ContestPipeline.Payout.Recipients.ConnectedAccounts.CanReceive(
+            await noTransfers.GetAccountAsync("acct_1")));
+        Assert.False(
+            ContestPipeline.Payout.Recipients.ConnectedAccounts.CanReceive(await bare.GetAccountAsync("acct_1")));
     }
 
-    /// <summary>Answers every request 200 with the same body: the reading of the answer, not HTTP, is what is under test.</summary>
+    /// <summary>
+    /// Answers every request 200 with the same body: the reading of the answer, not HTTP, is what is under test.
+    /// </summary>
     private sealed class Answer(string body) : HttpMessageHandler
     {
         public int Requests { get; private set; }
 
-        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request,
+            CancellationToken cancellationToken)
         {
             Requests++;
             return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK)

@@ -10,9 +10,11 @@ namespace ContestPipeline.Tests.Stripe;
 public sealed record TransferCreate(long Amount, string Currency, string Destination, string? TransferGroup = null,
     string? Description = null, IReadOnlyDictionary<string, string>? Metadata = null);
 
-public sealed record RefundCreate(string PaymentIntent, long? Amount = null, IReadOnlyDictionary<string, string>? Metadata = null);
+public sealed record RefundCreate(string PaymentIntent, long? Amount = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
 
-public sealed record AccountCreate(string Country, string? Email = null, IReadOnlyDictionary<string, string>? Metadata = null);
+public sealed record AccountCreate(string Country, string? Email = null,
+    IReadOnlyDictionary<string, string>? Metadata = null);
 
 public sealed record AccountLinkCreate(string Account, string RefreshUrl, string ReturnUrl);
 
@@ -21,28 +23,35 @@ public sealed record TransferReversalCreate(long? Amount = null, string? Descrip
 
 public static class StripeCalls
 {
-    public static Task<global::Stripe.Transfer> CreateTransferAsync(this StripeApi stripe, TransferCreate t, string key) =>
+    public static Task<global::Stripe.Transfer> CreateTransferAsync(this StripeApi stripe,
+        TransferCreate t, string key) =>
         stripe.WriteAsync("POST /v1/transfers", key, (s, o, ct) => s.V1.Transfers.CreateAsync(new TransferCreateOptions
         {
-            Amount = t.Amount, Currency = t.Currency.ToLowerInvariant(), Destination = t.Destination, TransferGroup = t.TransferGroup,
+            Amount = t.Amount, Currency = t.Currency.ToLowerInvariant(), Destination = t.Destination,
+            TransferGroup = t.TransferGroup,
             Description = t.Description, Metadata = Copy(t.Metadata),
         }, o, ct));
 
     public static Task<global::Stripe.Transfer> GetTransferAsync(this StripeApi stripe, string id) =>
         stripe.ReadAsync("GET /v1/transfers/{id}", (s, o, ct) => s.V1.Transfers.GetAsync(id, null, o, ct));
 
-    public static Task<StripeList<global::Stripe.Transfer>> ListTransfersAsync(this StripeApi stripe, string group, int limit) =>
+    public static Task<StripeList<global::Stripe.Transfer>> ListTransfersAsync(this StripeApi stripe,
+        string group, int limit) =>
         stripe.ReadAsync("GET /v1/transfers", (s, o, ct) =>
             s.V1.Transfers.ListAsync(new TransferListOptions { TransferGroup = group, Limit = limit }, o, ct));
 
-    public static Task<TransferReversal> CreateTransferReversalAsync(this StripeApi stripe, string transferId, TransferReversalCreate r,
+    public static Task<TransferReversal> CreateTransferReversalAsync(this StripeApi stripe, string transferId,
+        TransferReversalCreate r,
         string key) =>
-        stripe.WriteAsync("POST /v1/transfers/{id}/reversals", key, (s, o, ct) => s.V1.Transfers.Reversals.CreateAsync(transferId,
-            new TransferReversalCreateOptions { Amount = r.Amount, Description = r.Description, Metadata = Copy(r.Metadata) }, o, ct));
+        stripe.WriteAsync("POST /v1/transfers/{id}/reversals", key,
+            (s, o, ct) => s.V1.Transfers.Reversals.CreateAsync(transferId,
+                new TransferReversalCreateOptions
+                    { Amount = r.Amount, Description = r.Description, Metadata = Copy(r.Metadata) }, o, ct));
 
     public static Task<global::Stripe.Refund> CreateRefundAsync(this StripeApi stripe, RefundCreate r, string key) =>
         stripe.WriteAsync("POST /v1/refunds", key, (s, o, ct) => s.V1.Refunds.CreateAsync(
-            new RefundCreateOptions { PaymentIntent = r.PaymentIntent, Amount = r.Amount, Metadata = Copy(r.Metadata) }, o, ct));
+            new RefundCreateOptions
+                { PaymentIntent = r.PaymentIntent, Amount = r.Amount, Metadata = Copy(r.Metadata) }, o, ct));
 
     public static Task<global::Stripe.Refund> GetRefundAsync(this StripeApi stripe, string id) =>
         stripe.ReadAsync("GET /v1/refunds/{id}", (s, o, ct) => s.V1.Refunds.GetAsync(id, null, o, ct));
@@ -51,7 +60,8 @@ public static class StripeCalls
         stripe.WriteAsync("POST /v1/accounts", key, (s, o, ct) => s.V1.Accounts.CreateAsync(new AccountCreateOptions
         {
             Type = "express", Country = a.Country, Email = a.Email,
-            Capabilities = new AccountCapabilitiesOptions { Transfers = new AccountCapabilitiesTransfersOptions { Requested = true } },
+            Capabilities = new AccountCapabilitiesOptions
+                { Transfers = new AccountCapabilitiesTransfersOptions { Requested = true } },
             Metadata = Copy(a.Metadata),
         }, o, ct));
 
@@ -59,7 +69,8 @@ public static class StripeCalls
         stripe.ReadAsync("GET /v1/accounts/{id}", (s, o, ct) => s.V1.Accounts.GetAsync(id, null, o, ct));
 
     public static Task<AccountLink> CreateAccountLinkAsync(this StripeApi stripe, AccountLinkCreate l, string key) =>
-        stripe.WriteAsync("POST /v1/account_links", key, (s, o, ct) => s.V1.AccountLinks.CreateAsync(new AccountLinkCreateOptions
+        stripe.WriteAsync("POST /v1/account_links", key,
+            (s, o, ct) => s.V1.AccountLinks.CreateAsync(new AccountLinkCreateOptions
         {
             Account = l.Account, RefreshUrl = l.RefreshUrl, ReturnUrl = l.ReturnUrl, Type = "account_onboarding",
         }, o, ct));

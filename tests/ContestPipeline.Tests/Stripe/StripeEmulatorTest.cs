@@ -6,7 +6,8 @@ using Xunit;
 namespace ContestPipeline.Tests.Stripe;
 
 /// <summary>
-/// One emulator per test on 127.0.0.1, and Stripe.net clients (under the pipeline's StripeApi) that reach it over real HTTP.
+/// One emulator per test on 127.0.0.1, and Stripe.net clients (under the pipeline's StripeApi) that reach it over real
+/// HTTP.
 /// Clients keep the production rate limit (20/s, burst 5), which also keeps them under the
 /// emulator's Stripe-like 25/s; only their retry waits are shortened.
 /// </summary>

@@ -20,7 +20,8 @@ public sealed class StripeEventReaderTests
         """;
 
     private static Event Read(string json) =>
-        StripeEventReader.TryParse(Encoding.UTF8.GetBytes(json), out var e, out var problem) ? e : throw new InvalidOperationException(problem);
+        StripeEventReader.TryParse(Encoding.UTF8.GetBytes(json), out var e, out var problem) ? e
+            : throw new InvalidOperationException(problem);
 
     [Fact]
     public void A_transfer_event_of_the_old_version_reads_its_transfer()
@@ -33,7 +34,8 @@ public sealed class StripeEventReaderTests
             """));
 
         var t = Assert.IsType<Transfer>(e.Data.Object);
-        Assert.Equal(("evt_1", "2024-06-20", "payout-7", false), (e.Id, e.ApiVersion, e.Request.IdempotencyKey, e.Livemode));
+        Assert.Equal(("evt_1", "2024-06-20", "payout-7", false),
+            (e.Id, e.ApiVersion, e.Request.IdempotencyKey, e.Livemode));
         Assert.Equal(("tr_1", 1_900L, 0L, "usd", "acct_9", "po-7", "c-1"),
             (t.Id, t.Amount, t.AmountReversed, t.Currency, t.DestinationId, t.Metadata["payout_id"], t.TransferGroup));
         Assert.True(StripeAnswers.Has(t, "reversed", System.Text.Json.JsonValueKind.False));
@@ -51,7 +53,8 @@ public sealed class StripeEventReaderTests
 
         var pi = Assert.IsType<PaymentIntent>(e.Data.Object);
         Assert.Equal(("pi_1", 2_500L, 2_500L, "usd", "succeeded", "ch_1", "c-1"),
-            (pi.Id, pi.Amount, pi.AmountReceived, pi.Currency, pi.Status, pi.LatestChargeId, pi.Metadata["contest_id"]));
+            (pi.Id, pi.Amount, pi.AmountReceived, pi.Currency, pi.Status, pi.LatestChargeId,
+                pi.Metadata["contest_id"]));
         Assert.Null(StripeAnswers.Problem(pi));
     }
 
@@ -60,11 +63,13 @@ public sealed class StripeEventReaderTests
     [InlineData("charge.dispute.created", """{"id":"dp_1","object":"dispute","amount":2500,"charge":"ch_1","currency":"usd","payment_intent":"pi_1","reason":"fraudulent","status":"needs_response","metadata":{}}""")]
     [InlineData("payout.failed", """{"id":"po_1","object":"payout","amount":700,"currency":"usd","failure_code":"account_closed","status":"failed","metadata":{}}""")]
     [InlineData("account.updated", """{"id":"acct_9","object":"account","capabilities":{"transfers":"active"},"created":1718900000,"metadata":{"player_id":"p-1"},"type":"express"}""")]
-    public void Every_family_of_event_the_pipeline_reads_reads_in_the_old_version_and_in_stripe_nets(string type, string obj)
+    public void Every_family_of_event_the_pipeline_reads_reads_in_the_old_version_and_in_stripe_nets(string type,
+        string obj)
     {
         foreach (var version in new[] { "2024-06-20", StripeSettings.ApiVersion })
         {
-            var e = Read(Event(type, obj, version, type.StartsWith("payout.", StringComparison.Ordinal) ? ",\"account\":\"acct_9\"" : ""));
+            var e = Read(Event(type, obj, version,
+                type.StartsWith("payout.", StringComparison.Ordinal) ? ",\"account\":\"acct_9\"" : ""));
             object read = e.Data.Object switch
             {
                 Charge c => (c.PaymentIntentId, c.AmountRefunded),
@@ -87,7 +92,8 @@ public sealed class StripeEventReaderTests
     [Theory]
     [InlineData("""{"object":"event","type":"x.y","created":1,"livemode":false,"data":{"object":{}}}""", "$.id")]
     [InlineData("""{"id":"evt_1","created":1,"livemode":false,"data":{"object":{}}}""", "$.type")]
-    [InlineData("""{"id":"evt_1","type":"x.y","created":"yesterday","livemode":false,"data":{"object":{}}}""", "$.created")]
+    [InlineData("""{"id":"evt_1","type":"x.y","created":"yesterday","livemode":false,"data":{"object":{}}}""",
+        "$.created")]
     [InlineData("""{"id":"evt_1","type":"x.y","created":1,"data":{"object":{}}}""", "$.livemode")]
     [InlineData("""{"id":"evt_1","type":"x.y","created":1,"livemode":false,"data":"elsewhere"}""", "$.data.object")]
     [InlineData("""not json""", "not JSON")]
@@ -95,7 +101,8 @@ public sealed class StripeEventReaderTests
     {
         var message = new IncomingMessage
         {
-            Topic = "stripe.events", Partition = 0, Offset = 0, RawKey = null, Value = Encoding.UTF8.GetBytes(json), Headers = [],
+            Topic = "stripe.events", Partition = 0, Offset = 0, RawKey = null,
+            Value = Encoding.UTF8.GetBytes(json), Headers = [],
             Envelope = new Envelope("evt_1", "StripeEventReceived", 1, "evt_1", null, DateTimeOffset.UnixEpoch),
         };
 
@@ -107,9 +114,11 @@ public sealed class StripeEventReaderTests
     [Fact]
     public void An_event_of_the_other_mode_is_rejected()
     {
-        var e = Read(Event("transfer.created", """{"id":"tr_1","object":"transfer"}""").Replace("\"livemode\":false", "\"livemode\":true",
+        var e = Read(Event("transfer.created", """{"id":"tr_1","object":"transfer"}""")
+            .Replace("\"livemode\":false", "\"livemode\":true",
             StringComparison.Ordinal));
 
-        Assert.Throws<MessageRejectedException>(() => StripeEventReader.CheckMode(e, DeploymentEnvironment.Development));
+        Assert.Throws<MessageRejectedException>(() =>
+            StripeEventReader.CheckMode(e, DeploymentEnvironment.Development));
     }
 }

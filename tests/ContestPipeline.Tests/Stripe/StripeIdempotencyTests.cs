@@ -47,7 +47,8 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
 
         var error = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(reused, "payout:po-1"));
 
-        Assert.Equal((400, StripeErrorTypes.IdempotencyError, false), (error.HttpStatus, error.Type, error.IsRetryable));
+        Assert.Equal((400, StripeErrorTypes.IdempotencyError, false),
+            (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.Single(Stripe.Ledger().Transfers);
         Assert.Equal(2, RequestsTo("POST", "/v1/transfers").Count);
     }
@@ -82,11 +83,13 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
     {
         var winner = await ReadyAccountAsync();
         var transfer = new TransferCreate(1_000, "usd", winner, "contest-1");
-        var refused = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
+        var refused =
+            await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
         Stripe.TopUp(5_000, "usd");
 
         // Stripe saves the result of a request that started running, errors included.
-        var replayed = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
+        var replayed =
+            await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateTransferAsync(transfer, "payout:po-1"));
         var created = await Client.CreateTransferAsync(transfer, "payout:po-1:after-top-up");
 
         Assert.Equal(StripeErrorCodes.BalanceInsufficient, refused.Code);
@@ -105,7 +108,8 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
             Client.CreateTransferAsync(new TransferCreate(1_000, "usd", "acct_missing"), "payout:po-1"));
         var created = await Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "payout:po-1");
 
-        Assert.Equal((404, StripeErrorCodes.ResourceMissing, "destination"), (missing.HttpStatus, missing.Code, missing.Param));
+        Assert.Equal((404, StripeErrorCodes.ResourceMissing, "destination"),
+            (missing.HttpStatus, missing.Code, missing.Param));
         Assert.Equal(created.Id, Assert.Single(Stripe.Ledger().Transfers).Id);
     }
 
@@ -118,11 +122,14 @@ public sealed class StripeIdempotencyTests : StripeEmulatorTest
         var winner = await ReadyAccountAsync();
         var before = Stripe.Requests().Count;
 
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Client.CreateTransferAsync(new TransferCreate(1, "usd", winner), key!));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() =>
+            Client.CreateTransferAsync(new TransferCreate(1, "usd", winner), key!));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Client.CreateRefundAsync(new RefundCreate("pi_x"), key!));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => Client.CreateAccountAsync(new AccountCreate("US"), key!));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Client.CreateAccountLinkAsync(new AccountLinkCreate(winner, "r", "r"), key!));
-        await Assert.ThrowsAnyAsync<ArgumentException>(() => Client.CreateTransferReversalAsync("tr_x", new TransferReversalCreate(), key!));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() =>
+            Client.CreateAccountLinkAsync(new AccountLinkCreate(winner, "r", "r"), key!));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() =>
+            Client.CreateTransferReversalAsync("tr_x", new TransferReversalCreate(), key!));
 
         Assert.Equal(before, Stripe.Requests().Count);
     }

@@ -18,9 +18,12 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
 
         Assert.Equal((2_500L, 2_500L, "usd", StripeStatuses.Succeeded, "e-1"),
             (intent.Amount, intent.AmountReceived, intent.Currency, intent.Status, intent.Metadata["entry_id"]));
-        Assert.Equal(("requires_payment_method", 0L, (string?)null), (unpaid.Status, unpaid.AmountReceived, unpaid.LatestChargeId));
-        Assert.Equal((intent.LatestChargeId, 2_500L, 0L), (intent.LatestCharge?.Id, intent.LatestCharge?.Amount, intent.LatestCharge?.AmountRefunded));
-        Assert.Equal((404, StripeErrorCodes.ResourceMissing, false), (missing.HttpStatus, missing.Code, missing.IsRetryable));
+        Assert.Equal(("requires_payment_method", 0L, (string?)null),
+            (unpaid.Status, unpaid.AmountReceived, unpaid.LatestChargeId));
+        Assert.Equal((intent.LatestChargeId, 2_500L, 0L),
+            (intent.LatestCharge?.Id, intent.LatestCharge?.Amount, intent.LatestCharge?.AmountRefunded));
+        Assert.Equal((404, StripeErrorCodes.ResourceMissing, false),
+            (missing.HttpStatus, missing.Code, missing.IsRetryable));
         Assert.Equal(2_500, Stripe.PlatformBalance("usd").Available);
     }
 
@@ -59,12 +62,15 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd");
 
-        var refund = await Client.CreateRefundAsync(new RefundCreate(intent, 300, Meta(("entry_id", "e-1"))), "refund:e-1");
+        var refund =
+            await Client.CreateRefundAsync(new RefundCreate(intent, 300, Meta(("entry_id", "e-1"))), "refund:e-1");
         var read = await Client.GetRefundAsync(refund.Id);
 
-        Assert.Equal((300L, "usd", intent, "succeeded"), (read.Amount, read.Currency, read.PaymentIntentId, read.Status));
+        Assert.Equal((300L, "usd", intent, "succeeded"),
+            (read.Amount, read.Currency, read.PaymentIntentId, read.Status));
         var recorded = Assert.Single(Stripe.Ledger().Refunds);
-        Assert.Equal((refund.Id, "refund:e-1", "e-1"), (recorded.Id, recorded.IdempotencyKey, recorded.Metadata["entry_id"]));
+        Assert.Equal((refund.Id, "refund:e-1", "e-1"),
+            (recorded.Id, recorded.IdempotencyKey, recorded.Metadata["entry_id"]));
     }
 
     [Fact]
@@ -72,7 +78,8 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd", "canceled");
 
-        var error = await Assert.ThrowsAsync<StripeFailure>(() => Client.CreateRefundAsync(new RefundCreate(intent), "refund:e-1"));
+        var error = await Assert.ThrowsAsync<StripeFailure>(() =>
+            Client.CreateRefundAsync(new RefundCreate(intent), "refund:e-1"));
 
         Assert.Equal((400, "payment_intent"), (error.HttpStatus, error.Param));
         Assert.Empty(Stripe.Ledger().Refunds);
@@ -81,19 +88,24 @@ public sealed class StripeRefundAndAccountTests : StripeEmulatorTest
     [Fact]
     public async Task A_new_express_account_can_receive_only_after_onboarding()
     {
-        var created = await Client.CreateAccountAsync(new AccountCreate("US", "w@example.test", Meta(("user_id", "u-1"))), "account:u-1");
+        var created = await Client.CreateAccountAsync(
+            new AccountCreate("US", "w@example.test", Meta(("user_id", "u-1"))), "account:u-1");
         var link = await Client.CreateAccountLinkAsync(
-            new AccountLinkCreate(created.Id, "https://app.example.test/refresh", "https://app.example.test/done"), "link:u-1");
+            new AccountLinkCreate(created.Id, "https://app.example.test/refresh", "https://app.example.test/done"),
+            "link:u-1");
         using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
         using var visit = await browser.GetAsync(link.Url);
         var onboarded = await Client.GetAccountAsync(created.Id);
 
-        Assert.Equal(("express", false, false, "inactive"), (created.Type, created.PayoutsEnabled, created.ChargesEnabled, created.Capabilities?.Transfers));
+        Assert.Equal(("express", false, false, "inactive"),
+            (created.Type, created.PayoutsEnabled, created.ChargesEnabled, created.Capabilities?.Transfers));
         Assert.NotEmpty(created.Requirements?.CurrentlyDue ?? []);
         Assert.Equal("u-1", created.Metadata["user_id"]);
         Assert.True(link.ExpiresAt > link.Created);
-        Assert.Equal((HttpStatusCode.Redirect, "https://app.example.test/done"), (visit.StatusCode, visit.Headers.Location?.ToString()));
-        Assert.Equal((true, true, "active"), (onboarded.PayoutsEnabled, onboarded.DetailsSubmitted, onboarded.Capabilities?.Transfers));
+        Assert.Equal((HttpStatusCode.Redirect, "https://app.example.test/done"),
+            (visit.StatusCode, visit.Headers.Location?.ToString()));
+        Assert.Equal((true, true, "active"),
+            (onboarded.PayoutsEnabled, onboarded.DetailsSubmitted, onboarded.Capabilities?.Transfers));
         Assert.Empty(onboarded.Requirements?.CurrentlyDue ?? ["missing"]);
         var updated = Assert.Single(Stripe.Events(), e => e.Type == "account.updated");
         Assert.Equal(created.Id, updated.Account);

@@ -10,14 +10,16 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     private async Task<TransferCreate> FundedTransferAsync()
     {
         Stripe.TopUp(10_000, "usd");
-        return new TransferCreate(2_000, "usd", await ReadyAccountAsync(), "contest-1", null, Meta(("payout_id", "po-1")));
+        return new TransferCreate(2_000, "usd", await ReadyAccountAsync(), "contest-1", null,
+            Meta(("payout_id", "po-1")));
     }
 
     [Theory]
     [InlineData(StripeFaultKind.RateLimited, 429)]
     [InlineData(StripeFaultKind.ServerError, 500)]
     [InlineData(StripeFaultKind.ServiceUnavailable, 503)]
-    public async Task Transient_answers_are_retried_with_the_same_key_and_create_one_transfer(StripeFaultKind kind, int status)
+    public async Task Transient_answers_are_retried_with_the_same_key_and_create_one_transfer(StripeFaultKind kind,
+        int status)
     {
         var transfer = await FundedTransferAsync();
         Stripe.InjectFault(new StripeFault(kind, "POST", "/v1/transfers", Count: 2));
@@ -65,12 +67,14 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     {
         var transfer = await FundedTransferAsync();
         var client = NewClient(attemptTimeout: TimeSpan.FromSeconds(1));
-        Stripe.InjectFault(new StripeFault(StripeFaultKind.Latency, "POST", "/v1/transfers", Delay: TimeSpan.FromSeconds(3)));
+        Stripe.InjectFault(
+            new StripeFault(StripeFaultKind.Latency, "POST", "/v1/transfers", Delay: TimeSpan.FromSeconds(3)));
 
         var created = await client.CreateTransferAsync(transfer, "payout:po-1");
 
         // The server records the abandoned attempt when it notices the client left, which may come after the retry.
-        await Eventually.UntilAsync(() => RequestsTo("POST", "/v1/transfers").Count == 2, "the abandoned attempt recorded");
+        await Eventually.UntilAsync(() => RequestsTo("POST", "/v1/transfers").Count == 2,
+            "the abandoned attempt recorded");
         Assert.Equal([0, 200], RequestsTo("POST", "/v1/transfers").Select(r => r.Status).Order());
         Assert.Equal(created.Id, Assert.Single(Stripe.Ledger().Transfers).Id);
     }
@@ -124,11 +128,13 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     [Fact]
     public async Task A_409_and_a_429_are_retried_under_the_same_key_within_the_rate_budget()
     {
-        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = 2 });
+        await using var stripe =
+            await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = 2 });
         var clock = new ManualClock();
         var settings = new StripeSettings
         {
-            BaseAddress = stripe.BaseUrl, SecretKey = stripe.ApiKey, RequestsPerSecond = 2, RequestBurst = 1, AttemptsMax = 6,
+            BaseAddress = stripe.BaseUrl, SecretKey = stripe.ApiKey, RequestsPerSecond = 2, RequestBurst = 1,
+            AttemptsMax = 6,
             RetryDelayBase = TimeSpan.FromMilliseconds(50), RetryDelayMax = TimeSpan.FromMilliseconds(150),
         };
         using var client = new StripeApi(settings, clock,
@@ -146,11 +152,13 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         var attempts = stripe.Requests().Where(r => r is { Method: "POST", Path: "/v1/transfers" }).ToList();
         Assert.Equal([409, 409, 429, 429, 200], attempts.Select(r => r.Status));
         Assert.All(attempts, r => Assert.Equal("payout:po-1", r.IdempotencyKey));
-        Assert.All(stripe.Requests().Where(r => r.Status == 429), r => Assert.Equal(StripeFaultKind.RateLimited, r.Fault));
+        Assert.All(stripe.Requests().Where(r => r.Status == 429),
+            r => Assert.Equal(StripeFaultKind.RateLimited, r.Fault));
         Assert.Equal(created.Id, Assert.Single(stripe.Ledger().Transfers).Id);
         // The retry policy's four backoffs (shorter than a token's wait; jitter may shorten one to none, so three
         // at least), and five attempts paid for at two a second: all taken on the injected clock.
-        Assert.True(waits.Count(w => w <= settings.RetryDelayMax) >= 3, $"moved the clock by {string.Join(", ", waits)}");
+        Assert.True(waits.Count(w => w <= settings.RetryDelayMax) >= 3,
+            $"moved the clock by {string.Join(", ", waits)}");
         Assert.Equal(TimeSpan.FromSeconds(2.5), clock.GetUtcNow() - start);
     }
 
@@ -165,7 +173,8 @@ public sealed class StripeRetryTests : StripeEmulatorTest
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!call.IsCompleted)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the call is still waiting after moving the clock by {string.Join(", ", waits)}");
+            Assert.True(DateTime.UtcNow < deadline,
+                $"the call is still waiting after moving the clock by {string.Join(", ", waits)}");
             var next = clock.PendingTimers().Where(t => t > TimeSpan.Zero && t < TimeSpan.FromSeconds(5)).ToList();
             if (next.Count == 0)
             {
@@ -195,7 +204,8 @@ public sealed class StripeRetryTests : StripeEmulatorTest
     [InlineData(402, null, false)]
     [InlineData(404, null, false)]
     [InlineData(402, true, true)]
-    public void Retryable_answers_follow_stripe_should_retry_then_the_status(int status, bool? shouldRetry, bool retryable)
+    public void Retryable_answers_follow_stripe_should_retry_then_the_status(int status, bool? shouldRetry,
+        bool retryable)
     {
         Assert.Equal(retryable, StripeFailure.WorthRetrying(status, shouldRetry));
     }

@@ -19,7 +19,8 @@ public sealed class StripeTransferTests : StripeEmulatorTest
             (error.HttpStatus, error.Type, error.Code, error.IsRetryable));
         Assert.Empty(Stripe.Ledger().Transfers);
         var balance = await Client.GetBalanceAsync();
-        Assert.Equal((1_000, 50_000), (balance.AvailableIn("usd"), balance.Pending.Single(p => p.Currency == "usd").Amount));
+        Assert.Equal((1_000, 50_000),
+            (balance.AvailableIn("usd"), balance.Pending.Single(p => p.Currency == "usd").Amount));
     }
 
     [Fact]
@@ -29,13 +30,15 @@ public sealed class StripeTransferTests : StripeEmulatorTest
         var winner = await ReadyAccountAsync();
 
         var created = await Client.CreateTransferAsync(
-            new TransferCreate(1_234, "USD", winner, "contest-9", "Prize for entry e-1", Meta(("payout_id", "po-1"), ("entry_id", "e-1"))),
+            new TransferCreate(1_234, "USD", winner, "contest-9", "Prize for entry e-1",
+                Meta(("payout_id", "po-1"), ("entry_id", "e-1"))),
             "payout:po-1");
         var read = await Client.GetTransferAsync(created.Id);
 
         Assert.StartsWith("tr_", created.Id);
         Assert.Equal((1_234L, "usd", winner, "contest-9", "Prize for entry e-1", 0L, false),
-            (read.Amount, read.Currency, read.DestinationId, read.TransferGroup, read.Description, read.AmountReversed, read.Reversed));
+            (read.Amount, read.Currency, read.DestinationId, read.TransferGroup, read.Description, read.AmountReversed,
+                read.Reversed));
         Assert.Equal(Meta(("entry_id", "e-1"), ("payout_id", "po-1")), read.Metadata);
     }
 
@@ -62,8 +65,10 @@ public sealed class StripeTransferTests : StripeEmulatorTest
         var inGroup = new List<string>();
         for (var i = 0; i < 7; i++)
         {
-            inGroup.Add((await Client.CreateTransferAsync(new TransferCreate(100 + i, "usd", winner, "contest-A"), $"a-{i}")).Id);
-            if (i % 3 == 0) await Client.CreateTransferAsync(new TransferCreate(1, "usd", winner, "contest-B"), $"b-{i}");
+            inGroup.Add((await Client.CreateTransferAsync(new TransferCreate(100 + i, "usd", winner, "contest-A"),
+                $"a-{i}")).Id);
+            if (i % 3 == 0)
+                await Client.CreateTransferAsync(new TransferCreate(1, "usd", winner, "contest-B"), $"b-{i}");
         }
 
         var firstPage = await Client.ListTransfersAsync("contest-A", limit: 3);
@@ -83,7 +88,8 @@ public sealed class StripeTransferTests : StripeEmulatorTest
         var winner = await ReadyAccountAsync();
         var transfer = await Client.CreateTransferAsync(new TransferCreate(1_000, "usd", winner), "payout:po-1");
 
-        var partial = await Client.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(400, Metadata: Meta(("reason", "correction"))), "reverse:po-1:1");
+        var partial = await Client.CreateTransferReversalAsync(transfer.Id,
+            new TransferReversalCreate(400, Metadata: Meta(("reason", "correction"))), "reverse:po-1:1");
         var tooMuch = await Assert.ThrowsAsync<StripeFailure>(() =>
             Client.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(601), "reverse:po-1:2"));
         await Client.CreateTransferReversalAsync(transfer.Id, new TransferReversalCreate(), "reverse:po-1:3");

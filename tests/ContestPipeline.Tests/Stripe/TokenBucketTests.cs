@@ -11,7 +11,8 @@ public sealed class TokenBucketTests : StripeEmulatorTest
     [InlineData(25, 1, 4, 101)]
     [InlineData(1, 1, 3, 4)]
     [InlineData(100, 100, 2, 300)]
-    public void A_token_bucket_admits_its_burst_then_its_rate_on_the_injected_clock(int perSecond, int burst, int seconds, int expected)
+    public void A_token_bucket_admits_its_burst_then_its_rate_on_the_injected_clock(int perSecond, int burst,
+        int seconds, int expected)
     {
         var clock = new ManualClock();
         var bucket = new TokenBucket(perSecond, burst, clock);
@@ -86,10 +87,12 @@ public sealed class TokenBucketTests : StripeEmulatorTest
         var client = NewClient(clock: clock, requestsPerSecond: 10, burst: 2);
 
         var calls = Enumerable.Range(0, 3).Select(_ => client.GetBalanceAsync()).ToList();
-        await Eventually.UntilAsync(() => calls.Count(c => c.IsCompleted), n => n >= 2, "the two calls the burst allows answered");
+        await Eventually.UntilAsync(() => calls.Count(c => c.IsCompleted), n => n >= 2,
+            "the two calls the burst allows answered");
         // The third call has got to the bucket and waits on the clock for its token (a timer due
         // within the 100 ms a token takes): had the bucket let it through, it would be at Stripe.
-        await Eventually.UntilAsync(() => clock.PendingTimers(), due => due.Any(d => d > TimeSpan.Zero && d <= TimeSpan.FromMilliseconds(100)),
+        await Eventually.UntilAsync(() => clock.PendingTimers(),
+            due => due.Any(d => d > TimeSpan.Zero && d <= TimeSpan.FromMilliseconds(100)),
             "the third call to wait on the clock for a token");
         var beforeTheClockMoved = (calls.Count(c => c.IsCompleted), RequestsTo("GET", "/v1/balance").Count);
         clock.Advance(TimeSpan.FromMilliseconds(100));
