@@ -34,26 +34,30 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         await row.Locator("form[action$='/release'] input[name=reason]").FillAsync("checked the winner's history");
         await row.Locator("form[action$='/release'] button").ClickAsync();
         Assert.Contains("a second approver must release it too", await ann.Locator("#done").InnerTextAsync());
-        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<int>("SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
+        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<int>(
+            "SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
             "ann's approval in the read model");
         await ann.GotoAsync("/payouts/" + held);
         Assert.Contains("approved by ann", await ann.Locator("#payout").InnerTextAsync());
         Assert.Contains("you approved; a second approver must release", await ann.Locator("#payout").InnerTextAsync());
         await f.ShotAsync(ann, "payout-first-approval");
-        Assert.Equal("held", await f.Stack.ScalarAsync<string>("SELECT state FROM payout.payouts WHERE payout_id = @held", new { held }));
+        Assert.Equal("held", await f.Stack.ScalarAsync<string>(
+            "SELECT state FROM payout.payouts WHERE payout_id = @held", new { held }));
 
         var bob = await f.SignInAsync(ConsoleFixture.Bob);
         await bob.GotoAsync("/payouts/" + held);
         await bob.Locator("form[action$='/release'] input[name=reason]").FillAsync("second approval: agreed");
         await bob.Locator("form[action$='/release'] button").ClickAsync();
         await bob.Locator("#done").WaitForAsync();
-        await f.Stack.WaitAsync(async () => await f.Stack.ReadModelStateAsync(Contest) == "PAID", "the contest PAID in the read model", 120);
+        await f.Stack.WaitAsync(async () => await f.Stack.ReadModelStateAsync(Contest) == "PAID",
+            "the contest PAID in the read model", 120);
 
         await bob.GotoAsync("/contests");
         await f.ShotAsync(bob, "contests");
         await bob.GotoAsync("/contests/" + Contest);
         var timeline = await bob.Locator("#timeline").InnerTextAsync();
-        foreach (var step in new[] { "SCHEDULED", "entry_accepted", "SCHEDULED → LOCKED", "LOCKED → LIVE", "LIVE → COMPLETE", "standings hash", "COMPLETE → SETTLED", "SETTLED → PAID" })
+        foreach (var step in new[] { "SCHEDULED", "entry_accepted", "SCHEDULED → LOCKED", "LOCKED → LIVE",
+            "LIVE → COMPLETE", "standings hash", "COMPLETE → SETTLED", "SETTLED → PAID" })
             Assert.Contains(step, timeline);
         var money = await bob.Locator("#money-table").InnerTextAsync();
         Assert.Contains("Pool", money);
@@ -73,25 +77,31 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
     [Fact]
     public async Task An_approver_acknowledges_and_resolves_an_alert_with_a_note()
     {
-        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<long>("SELECT count(*) FROM operations.alerts WHERE state = 'open'") > 0, "an open alert");
-        var alertId = (await f.Stack.ScalarAsync<string>("SELECT alert_id FROM operations.alerts WHERE state = 'open' ORDER BY raised_at LIMIT 1"))!;
+        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.alerts WHERE state = 'open'") > 0, "an open alert");
+        var alertId = (await f.Stack.ScalarAsync<string>(
+            "SELECT alert_id FROM operations.alerts WHERE state = 'open' ORDER BY raised_at LIMIT 1"))!;
         var ann = await f.SignInAsync(ConsoleFixture.Ann);
         await ann.GotoAsync("/alerts?state=open");
         await f.ShotAsync(ann, "alerts");
-        var row = ann.Locator("#alerts tr", new PageLocatorOptions { Has = ann.Locator($"input[name=alertId][value='{alertId}']") }).First;
+        var row = ann.Locator("#alerts tr",
+            new PageLocatorOptions { Has = ann.Locator($"input[name=alertId][value='{alertId}']") }).First;
         await row.Locator("form[action='/alerts/ack'] input[name=note]").FillAsync("looking into it");
         await row.Locator("form[action='/alerts/ack'] button").ClickAsync();
         await ann.Locator("#done").WaitForAsync();
-        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<string>("SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "acknowledged",
+        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<string>(
+            "SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "acknowledged",
             "the alert acknowledged");
 
         await ann.GotoAsync("/alerts?state=acknowledged");
-        row = ann.Locator("#alerts tr", new PageLocatorOptions { Has = ann.Locator($"input[name=alertId][value='{alertId}']") }).First;
+        row = ann.Locator("#alerts tr",
+            new PageLocatorOptions { Has = ann.Locator($"input[name=alertId][value='{alertId}']") }).First;
         Assert.Contains("ack ann", await row.InnerTextAsync());
         await row.Locator("form[action='/alerts/resolve'] input[name=note]").FillAsync("expected: a review hold");
         await row.Locator("form[action='/alerts/resolve'] button").ClickAsync();
         await ann.Locator("#done").WaitForAsync();
-        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<string>("SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "resolved",
+        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<string>(
+            "SELECT state FROM operations.alerts WHERE alert_id = @alertId", new { alertId }) == "resolved",
             "the alert resolved");
         await ann.GotoAsync("/alerts?state=resolved");
         var text = await ann.Locator("#alerts").InnerTextAsync();
@@ -105,31 +115,37 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
     {
         var admin = await f.SignInAsync(ConsoleFixture.Admin);
         await admin.GotoAsync("/");
-        await admin.Locator("form[action='/payouts/halt'] input[name=reason]").FillAsync("incident: bank file mismatch");
+        await admin.Locator("form[action='/payouts/halt'] input[name=reason]")
+            .FillAsync("incident: bank file mismatch");
         await admin.Locator("form[action='/payouts/halt'] button").ClickAsync();
         await admin.Locator("#done").WaitForAsync();
         // Payout says it halted (PayoutDispatchChanged on payouts.status), and the read model shows it.
-        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"), "Payout reporting the halt");
+        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"),
+            "Payout reporting the halt");
         Assert.True(await f.Stack.ScalarAsync<bool>("SELECT halted FROM payout.dispatch"));
 
         // A refund ordered while halted is recorded by Payout and not sent.
         var payment = f.Stack.World.Pay(Contest, "latecomer", Fee);
         f.Stack.World.Submit(Entry("s-late", Contest, "latecomer", payment, "qb1", "rb1"));
         await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.refunds WHERE payment_intent_id = @payment", new { payment }) == 1, "the refund order in the read model");
+            "SELECT count(*) FROM operations.refunds WHERE payment_intent_id = @payment", new { payment }) == 1,
+            "the refund order in the read model");
         await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<long>(
-            "SELECT count(*) FROM payout.refunds WHERE payment_intent_id = @payment", new { payment }) == 1, "the refund order in Payout");
+            "SELECT count(*) FROM payout.refunds WHERE payment_intent_id = @payment", new { payment }) == 1,
+            "the refund order in Payout");
         await admin.GotoAsync("/");
         Assert.Contains("halted", await admin.Locator("#dispatch").InnerTextAsync());
         Assert.Contains("incident: bank file mismatch", await admin.Locator("#dispatch").InnerTextAsync());
         await f.ShotAsync(admin, "dashboard-halted");
-        Assert.Equal("waiting", await f.Stack.ScalarAsync<string>("SELECT state FROM payout.refunds WHERE payment_intent_id = @payment", new { payment }));
+        Assert.Equal("waiting", await f.Stack.ScalarAsync<string>(
+            "SELECT state FROM payout.refunds WHERE payment_intent_id = @payment", new { payment }));
 
         await admin.Locator("form[action='/payouts/resume'] input[name=reason]").FillAsync("incident closed");
         await admin.Locator("form[action='/payouts/resume'] button").ClickAsync();
         await admin.Locator("#done").WaitForAsync();
         await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<string>(
-            "SELECT state FROM operations.refunds WHERE payment_intent_id = @payment", new { payment }) == "refunded", "the refund made after the resume");
+            "SELECT state FROM operations.refunds WHERE payment_intent_id = @payment", new { payment }) == "refunded",
+            "the refund made after the resume");
         Assert.False(await f.Stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"));
         await admin.GotoAsync("/payouts");
         Assert.Contains("running", await admin.Locator("#dispatch").InnerTextAsync());
@@ -138,11 +154,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
     [Fact]
     public async Task Every_page_renders_and_a_tax_year_is_downloaded_as_CSV()
     {
-        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<long>("SELECT count(*) FROM operations.payouts WHERE state = 'paid'") >= 3, "paid prizes");
+        await f.Stack.WaitAsync(async () => await f.Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.payouts WHERE state = 'paid'") >= 3, "paid prizes");
         var ann = await f.SignInAsync(ConsoleFixture.Ann);
         foreach (var (path, name) in new[]
         {
-            ("/balance", "balance"), ("/webhooks", "webhooks"), ("/players", "players"), ("/players/bo", "player"), ("/audit", "audit-log"),
+            ("/balance", "balance"), ("/webhooks", "webhooks"), ("/players", "players"), ("/players/bo", "player"),
+            ("/audit", "audit-log"),
             ("/payouts", "payouts"), ("/contests", "contests-list"),
         })
         {
@@ -150,7 +168,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
             Assert.Equal(200, response!.Status);
             await f.ShotAsync(ann, name);
         }
-        Assert.Contains("transfer.created", await ann.GotoAsync("/webhooks").ContinueWith(_ => ann.Locator("#webhook-types").InnerTextAsync()).Unwrap());
+        Assert.Contains("transfer.created", await ann.GotoAsync("/webhooks")
+            .ContinueWith(_ => ann.Locator("#webhook-types").InnerTextAsync()).Unwrap());
         await ann.GotoAsync("/audit");
         Assert.Contains("sign-in", await ann.Locator("#audit").InnerTextAsync());
 
@@ -173,7 +192,9 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         var revenuePath = Path.Combine(f.Screenshots, revenue.SuggestedFilename);
         await revenue.SaveAsAsync(revenuePath);
         var revenueLines = await File.ReadAllLinesAsync(revenuePath);
-        Assert.Equal("contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,overlay_minor,dispute_costs_minor,net_minor,sponsor_spend_minor",
+        Assert.Equal(
+            "contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,overlay_minor,"
+            + "dispute_costs_minor,net_minor,sponsor_spend_minor",
             revenueLines[0]);
         Assert.Contains(revenueLines, l => l.StartsWith($"{ConsoleFixture.Contest},USD,", StringComparison.Ordinal));
         Assert.Equal(400, (await ann.GotoAsync("/revenue?by=week"))!.Status);
@@ -199,7 +220,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         s.World.Start(game, 2);
         s.World.Stat(game, 3, "qb1", "passing_yards", 300);
         await s.WaitAsync(async () => await s.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.live_standings WHERE contest_id = @contest AND leaders->0->>'playerId' = 'ada'",
+            "SELECT count(*) FROM operations.live_standings WHERE contest_id = @contest "
+            + "AND leaders->0->>'playerId' = 'ada'",
             new { contest }) == 1, "ada leading in the read model's live standings");
 
         var vic = await f.SignInAsync(ConsoleFixture.Vic);
@@ -229,10 +251,12 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
             "the lowered limit applied");
         await ChangeAsync("9000", "asked again");
         await s.WaitAsync(async () => await s.ScalarAsync<long?>(
-            "SELECT raised_daily_minor FROM ingestion.player_limits WHERE player_id = @player", new { player }) == 9_000,
+            "SELECT raised_daily_minor FROM ingestion.player_limits WHERE player_id = @player",
+            new { player }) == 9_000,
             "the raise recorded, waiting");
         await ChangeAsync("12a", "a typo");
-        Assert.Contains("the daily field \"12a\" is not a whole number", await ann.Locator("#reasons").InnerTextAsync());
+        Assert.Contains("the daily field \"12a\" is not a whole number",
+            await ann.Locator("#reasons").InnerTextAsync());
 
         var vic = await f.SignInAsync(ConsoleFixture.Vic);
         await vic.GotoAsync($"/players/{player}");
@@ -242,7 +266,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         Assert.Contains("not excluded", limits);
         Assert.Equal(2, await vic.Locator("#limit-changes tbody tr").CountAsync());
         Assert.Equal("operator ann", await s.ScalarAsync<string>(
-            "SELECT string_agg(DISTINCT requested_by, ',') FROM ingestion.player_limit_requests WHERE player_id = @player",
+            "SELECT string_agg(DISTINCT requested_by, ',') FROM ingestion.player_limit_requests "
+            + "WHERE player_id = @player",
             new { player }));
         Assert.Equal(0, await vic.Locator("form.limits-form").CountAsync());
     }
@@ -270,11 +295,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
     [Fact]
     public async Task Without_sign_in_or_without_the_anti_forgery_token_an_action_is_refused()
     {
-        using var anonymous = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = f.Console.Url };
+        using var anonymous =
+            new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = f.Console.Url };
         var get = await anonymous.GetAsync("/payouts");
         Assert.Equal(HttpStatusCode.Redirect, get.StatusCode);
         Assert.Contains("/signin", get.Headers.Location!.ToString(), StringComparison.Ordinal);
-        var post = await anonymous.PostAsync("/payouts/halt", new FormUrlEncodedContent(new Dictionary<string, string> { ["reason"] = "anonymous" }));
+        var post = await anonymous.PostAsync("/payouts/halt",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["reason"] = "anonymous" }));
         Assert.Equal(HttpStatusCode.Redirect, post.StatusCode);
 
         // Signed in, but posting without the token the console's form carries.
@@ -287,7 +314,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
             async () => (await fetch('/payouts/halt', { method: 'POST', body: new URLSearchParams({ __csrf: 'not-a-token', reason: 'forged' }) })).status
             """);
         Assert.Equal(400, forged);
-        Assert.Equal(0L, await f.Stack.ScalarAsync<long>("SELECT count(*) FROM operations.audit WHERE reason IN ('anonymous', 'forged')"));
+        Assert.Equal(0L, await f.Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM operations.audit WHERE reason IN ('anonymous', 'forged')"));
         Assert.False(await f.Stack.ScalarAsync<bool>("SELECT halted FROM payout.dispatch"));
         await ann.GotoAsync("/signin");
         await f.ShotAsync(ann, "signin");
@@ -311,7 +339,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         Assert.Contains(reasons, r => r.Contains("currency", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("entryFeeMinor", StringComparison.Ordinal));
         Assert.Contains(reasons, r => r.Contains("lockAt", StringComparison.Ordinal));
-        Assert.Contains(reasons, r => r.Contains("10,000", StringComparison.Ordinal) || r.Contains("100%", StringComparison.Ordinal));
+        Assert.Contains(reasons,
+            r => r.Contains("10,000", StringComparison.Ordinal) || r.Contains("100%", StringComparison.Ordinal));
         Assert.Null(await f.Stack.ReadModelStateAsync("bad contest!"));
     }
 }

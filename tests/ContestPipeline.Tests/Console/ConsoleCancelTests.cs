@@ -21,7 +21,8 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
     private static readonly string[] Players = ["kim", "lou", "max"];
 
     [Fact]
-    public async Task Two_admins_cancel_a_live_paid_contest_and_every_entry_is_refunded_once_but_one_admin_or_a_stale_request_is_not_enough()
+    public async Task
+        Two_admins_cancel_a_live_paid_contest_and_every_entry_is_refunded_once_but_one_admin_or_a_stale_request_is_not_enough()
     {
         var stack = f.Stack;
         var paid = await LiveContestWithPaidEntriesAsync(stack);
@@ -29,11 +30,14 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
         // root's cancel: recorded, announced as waiting for a second operator; nothing refunded.
         var root = await f.SignInAsync(ConsoleFixture.Admin);
         var first = await CancelAsync(root, "stadium flooded");
-        Assert.Contains("nothing is refunded until a second, different operator cancels it too", await root.Locator("#done").InnerTextAsync());
-        await stack.WaitAsync(async () => await AwaitingAlertsAsync(stack) == 1, "Ingestion's alert: the cancel awaits a second operator");
+        Assert.Contains("nothing is refunded until a second, different operator cancels it too",
+            await root.Locator("#done").InnerTextAsync());
+        await stack.WaitAsync(async () => await AwaitingAlertsAsync(stack) == 1,
+            "Ingestion's alert: the cancel awaits a second operator");
         await ProcessedAsync(stack, first);
         await root.GotoAsync("/contests/" + Contest);
-        Assert.Contains("a second, different operator must also cancel it within 24 h", await root.Locator("#cancel-awaits").InnerTextAsync());
+        Assert.Contains("a second, different operator must also cancel it within 24 h",
+            await root.Locator("#cancel-awaits").InnerTextAsync());
         Assert.Contains("root", await root.Locator("#cancel-requests").InnerTextAsync());
         await f.ShotAsync(root, "contest-cancel-awaits");
 
@@ -51,16 +55,20 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
         await NotCancelledAsync(stack, paid);
         await stack.WaitAsync(async () => await AwaitingAlertsAsync(stack) == 2, "the alert for cat's cancel");
         await cat.GotoAsync("/contests/" + Contest);
-        Assert.Contains("expired unanswered and no longer counting: root's request", await cat.Locator("#cancel-awaits").InnerTextAsync());
+        Assert.Contains("expired unanswered and no longer counting: root's request",
+            await cat.Locator("#cancel-awaits").InnerTextAsync());
 
         // root asks anew while cat's request counts: the contest is cancelled, and every paid entry refunded once.
         await CancelAsync(root, "still flooded");
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "CANCELLED", $"{Contest} CANCELLED", 120);
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "CANCELLED",
+            $"{Contest} CANCELLED", 120);
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.refunds WHERE payment_intent_id = ANY(@paid) AND state = 'refunded'", new { paid }) == paid.Length,
+            "SELECT count(*) FROM operations.refunds WHERE payment_intent_id = ANY(@paid) AND state = 'refunded'",
+            new { paid }) == paid.Length,
             "every refund made, in the read model", 120);
         var refunds = stack.Stripe.Ledger().Refunds.Where(r => paid.Contains(r.PaymentIntent)).ToList();
-        Assert.Equal(paid.Order(StringComparer.Ordinal), refunds.Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
+        Assert.Equal(paid.Order(StringComparer.Ordinal),
+            refunds.Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
         Assert.All(refunds, r => Assert.Equal(Fee, r.Amount));
         Assert.Equal(paid.Length, await stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.refunds WHERE payment_intent_id = ANY(@paid)", new { paid }));
@@ -79,11 +87,13 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
         await f.ShotAsync(cat, "contest-cancelled");
         // The audit trail: root's three cancels and cat's one, each signed in as themselves.
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.audit WHERE action = 'contest-cancel' AND subject = @Contest", new { Contest }) == 4,
+            "SELECT count(*) FROM operations.audit WHERE action = 'contest-cancel' AND subject = @Contest",
+            new { Contest }) == 4,
             "the four cancels in the audit trail");
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         Assert.Equal(["cat", "root", "root", "root"], (await conn.QueryAsync<string>(
-            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @Contest ORDER BY operator", new { Contest })).ToList());
+            "SELECT operator FROM operations.audit WHERE action = 'contest-cancel' AND subject = @Contest "
+            + "ORDER BY operator", new { Contest })).ToList());
     }
 
     /// <summary>A contest LIVE with three paid entries; their payment intents.</summary>
@@ -93,7 +103,8 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
         await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
             "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @Game)", new { Game }), $"{Game} scheduled");
         stack.World.Define(Fantasy(Contest, DateTimeOffset.UtcNow.AddSeconds(10), [Game]));
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "SCHEDULED", $"{Contest} SCHEDULED");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "SCHEDULED",
+            $"{Contest} SCHEDULED");
         var paid = Players.Select(player =>
         {
             var intent = stack.World.Pay(Contest, player, Fee);
@@ -124,11 +135,13 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
     /// <summary>Waits until Ingestion has handled the message (its inbox holds it).</summary>
     private static Task ProcessedAsync(OperationsStack stack, string messageId) =>
         stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM ingestion.inbox WHERE message_id = @messageId)", new { messageId }), $"Ingestion handling {messageId}");
+            "SELECT EXISTS (SELECT 1 FROM ingestion.inbox WHERE message_id = @messageId)", new { messageId }),
+            $"Ingestion handling {messageId}");
 
     private static async Task<long> AwaitingAlertsAsync(OperationsStack stack) =>
         await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.alerts WHERE code = 'cancel_awaits_second_operator' AND subject = @Contest", new { Contest });
+            "SELECT count(*) FROM operations.alerts WHERE code = 'cancel_awaits_second_operator' "
+            + "AND subject = @Contest", new { Contest });
 
     /// <summary>The cancel has not applied: Ingestion still takes entries, and nothing is refunded.</summary>
     private static async Task NotCancelledAsync(OperationsStack stack, string[] paid)

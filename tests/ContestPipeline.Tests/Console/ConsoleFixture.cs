@@ -13,17 +13,24 @@ namespace ContestPipeline.Tests.WebConsole;
 public sealed class ConsoleFixture : IAsyncLifetime
 {
     public const string Contest = "sunday";
-    public static readonly (string Name, string Role, string Password) Admin = ("root", OperatorRoles.Admin, "admin-pass-1");
+    public static readonly (string Name, string Role, string Password) Admin = ("root", OperatorRoles.Admin,
+        "admin-pass-1");
     /// <summary>A second admin: cancelling a contest with paid entries takes two.</summary>
     public static readonly (string Name, string Role, string Password) Cat = ("cat", OperatorRoles.Admin, "cat-pass-1");
-    public static readonly (string Name, string Role, string Password) Ann = ("ann", OperatorRoles.Approver, "ann-pass-1");
-    public static readonly (string Name, string Role, string Password) Bob = ("bob", OperatorRoles.Approver, "bob-pass-1");
-    public static readonly (string Name, string Role, string Password) Vic = ("vic", OperatorRoles.Viewer, "vic-pass-1");
+    public static readonly (string Name, string Role, string Password) Ann = ("ann", OperatorRoles.Approver,
+        "ann-pass-1");
+    public static readonly (string Name, string Role, string Password) Bob = ("bob", OperatorRoles.Approver,
+        "bob-pass-1");
+    public static readonly (string Name, string Role, string Password) Vic = ("vic", OperatorRoles.Viewer,
+        "vic-pass-1");
 
-    /// <summary>The flags known to work for Debian's Chromium on these machines (no background network, no sandbox as root).</summary>
+    /// <summary>
+    /// The flags known to work for Debian's Chromium on these machines (no background network, no sandbox as root).
+    /// </summary>
     public static readonly string[] ChromiumArgs =
     [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync",
     ];
 
     public OperationsStack Stack { get; private set; } = null!;
@@ -37,13 +44,15 @@ public sealed class ConsoleFixture : IAsyncLifetime
         Directory.CreateDirectory(Screenshots);
         var chromium = Environment.GetEnvironmentVariable("CONTESTPIPELINE_CHROMIUM") ?? "/usr/bin/chromium";
         if (!File.Exists(chromium))
-            throw new InvalidOperationException($"Chromium is not at {chromium}: the browser tests drive Debian's chromium package (./run test installs it: build/chromium.sh)");
+            throw new InvalidOperationException($"Chromium is not at {chromium}: "
+                + "the browser tests drive Debian's chromium package (./run test installs it: build/chromium.sh)");
         Stack = await OperationsStack.StartAsync("console");
         Stack.StartWorkers();
         Console = await Stack.StartConsoleAsync([Admin, Cat, Ann, Bob, Vic]);
         await Stack.RunContestToSettledAsync(Contest);
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
-        Browser = await Playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ChromiumArgs });
+        Browser = await Playwright.Chromium.LaunchAsync(
+            new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true, Args = ChromiumArgs });
     }
 
     public async Task DisposeAsync()
@@ -56,9 +65,11 @@ public sealed class ConsoleFixture : IAsyncLifetime
     /// <summary>A fresh browser context (its own cookies) signed in as <paramref name="who"/>.</summary>
     public async Task<IPage> SignInAsync((string Name, string Role, string Password) who)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Console.Url.ToString(), ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = Console.Url.ToString(),
+            ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
         var page = await context.NewPageAsync();
-        // Playwright's 30 s default was once too short for a page on a busy machine; the same patience as every other wait.
+        // Playwright's 30 s default was once too short for a page on a busy machine; the same patience as every other
+        // wait.
         page.SetDefaultTimeout((float)Eventually.Patience.TotalMilliseconds);
         await page.GotoAsync("/signin");
         await page.FillAsync("#name", who.Name);
@@ -75,7 +86,8 @@ public sealed class ConsoleFixture : IAsyncLifetime
 
     /// <summary>Saves a full-page screenshot under the test results (console-screenshots/NAME.png).</summary>
     public async Task ShotAsync(IPage page, string name) =>
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
+        await page.ScreenshotAsync(
+            new PageScreenshotOptions { Path = Path.Combine(Screenshots, name + ".png"), FullPage = true });
 }
 
 /// <summary>

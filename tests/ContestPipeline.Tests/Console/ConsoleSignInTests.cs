@@ -20,10 +20,13 @@ namespace ContestPipeline.Tests.WebConsole;
 [Collection(PipelineCollection.Name)]
 public sealed partial class ConsoleSignInTests
 {
-    private static readonly (string Name, string Role, string Password) Ann = ("ann", OperatorRoles.Approver, "ann-pass-1");
-    private static readonly (string Name, string Role, string Password) Bob = ("bob", OperatorRoles.Admin, "bob-pass-1");
+    private static readonly (string Name, string Role, string Password) Ann = ("ann", OperatorRoles.Approver,
+        "ann-pass-1");
+    private static readonly (string Name, string Role, string Password) Bob = ("bob", OperatorRoles.Admin,
+        "bob-pass-1");
     private static readonly (string Name, string Role, string Password) Cy = ("cy", OperatorRoles.Viewer, "cy-pass-1");
-    private static readonly (string Name, string Role, string Password) Dee = ("dee", OperatorRoles.Admin, "dee-pass-1");
+    private static readonly (string Name, string Role, string Password) Dee = ("dee", OperatorRoles.Admin,
+        "dee-pass-1");
 
     [Theory]
     [InlineData("/", true)]
@@ -36,15 +39,18 @@ public sealed partial class ConsoleSignInTests
     [InlineData("/x?next=https://evil.example", false)]
     [InlineData("/\t/evil.example", false)]
     [InlineData("", false)]
-    public void Only_a_local_path_is_a_place_to_return_to(string path, bool local) => Assert.Equal(local, LocalPath.IsLocal(path));
+    public void Only_a_local_path_is_a_place_to_return_to(string path, bool local) =>
+        Assert.Equal(local, LocalPath.IsLocal(path));
 
     [Fact]
-    public async Task Over_https_the_cookies_are_secure_guessing_is_throttled_and_the_operators_file_decides_on_every_request()
+    public async Task
+        Over_https_the_cookies_are_secure_guessing_is_throttled_and_the_operators_file_decides_on_every_request()
     {
         await using var stack = await OperationsStack.StartAsync("signin");
         stack.StartWorkers("operations");
         var (certificate, key) = SelfSigned();
-        await using var console = await LocalConsole.StartAsync(stack.Swaps with { ConsoleTls = (certificate, key) }, signIns: [Ann, Bob, Cy, Dee]);
+        await using var console = await LocalConsole.StartAsync(stack.Swaps with { ConsoleTls = (certificate, key) },
+            signIns: [Ann, Bob, Cy, Dee]);
         Assert.Equal("https", console.Url.Scheme);
 
         // Signed in over TLS: every cookie the console sets is Secure (and HttpOnly where it says who you are).
@@ -54,32 +60,41 @@ public sealed partial class ConsoleSignInTests
         Assert.Equal((HttpStatusCode.Redirect, "/"), (status, location));   // not back to another site
         Assert.NotEmpty(cookies);
         Assert.All(cookies, c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
-        Assert.Contains(cookies, c => c.StartsWith("cp-console=", StringComparison.Ordinal) && c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains(cookies, c => c.StartsWith("cp-console=", StringComparison.Ordinal)
+            && c.Contains("httponly", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(HttpStatusCode.OK, (await ann.Client.GetAsync("/payouts")).StatusCode);
-        Assert.Equal("/payouts/x", (await SignInAsync(Client(console.Url), Ann.Name, Ann.Password, "/payouts/x", await console.CodeAsync(Ann.Name))).Location);
+        Assert.Equal("/payouts/x", (await SignInAsync(Client(console.Url), Ann.Name, Ann.Password, "/payouts/x",
+            await console.CodeAsync(Ann.Name))).Location);
         await SecondFactorAsync(console);
 
-        // Five wrong passwords for cy: the sixth try is refused even with the right one, and other operators are not locked out.
+        // Five wrong passwords for cy: the sixth try is refused even with the right one, and other operators are not
+        // locked out.
         using var guesser = Client(console.Url);
         for (var i = 0; i < SignInThrottle.FailuresPerAccountMax; i++)
             Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(guesser, Cy.Name, "wrong-" + i)).Status);
         Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync(guesser, Cy.Name, Cy.Password)).Status);
-        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(Client(console.Url), Dee.Name, Dee.Password, code: await console.CodeAsync(Dee.Name))).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(Client(console.Url), Dee.Name, Dee.Password,
+            code: await console.CodeAsync(Dee.Name))).Status);
 
         // From one address, twenty failures across names close sign-in from there for every name.
         // (bob's five with his second factor and cy's five so far)
         for (var i = 2 * SignInThrottle.FailuresPerAccountMax; i < SignInThrottle.FailuresPerAddressMax; i++)
             Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(guesser, "nobody-" + i, "wrong")).Status);
-        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync(Client(console.Url), Dee.Name, Dee.Password, code: await console.CodeAsync(Dee.Name))).Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await SignInAsync(Client(console.Url), Dee.Name, Dee.Password,
+            code: await console.CodeAsync(Dee.Name))).Status);
 
-        // ann removed from the operators file: her cookie, still valid for hours, opens nothing from the next request on.
+        // ann removed from the operators file: her cookie, still valid for hours, opens nothing from the next request
+        // on.
         var file = await File.ReadAllTextAsync(console.OperatorsFile);
         string? without = null;
-        foreach (var a in Operators.Parse(file, "test").All.Where(a => a.Name != Ann.Name)) without = Operators.WithAccount(without, a);
+        foreach (var a in Operators.Parse(file, "test").All.Where(a => a.Name != Ann.Name))
+            without = Operators.WithAccount(without, a);
         await File.WriteAllTextAsync(console.OperatorsFile, without);
         var after = await ann.Client.GetAsync("/payouts");
         Assert.Equal(HttpStatusCode.Redirect, after.StatusCode);
-        Assert.StartsWith("/signin", after.Headers.Location!.OriginalString.Replace(console.Url.ToString().TrimEnd('/'), "", StringComparison.Ordinal),
+        Assert.StartsWith("/signin",
+            after.Headers.Location!.OriginalString.Replace(console.Url.ToString().TrimEnd('/'), "",
+                StringComparison.Ordinal),
             StringComparison.Ordinal);
     }
 
@@ -97,7 +112,8 @@ public sealed partial class ConsoleSignInTests
         // A six-digit code that is none of the steps the console accepts now (nor in the next minute).
         var wrong = Enumerable.Range(0, 10).Select(i => (i * 111_111).ToString("D6", CultureInfo.InvariantCulture))
             .First(c => Enumerable.Range(0, 4).All(s =>
-                OperatorTotp.Match(console.TotpSecrets[Bob.Name], c, DateTimeOffset.UtcNow.AddSeconds(s * 30)) is null));
+                OperatorTotp.Match(console.TotpSecrets[Bob.Name], c,
+                    DateTimeOffset.UtcNow.AddSeconds(s * 30)) is null));
         Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(bob, Bob.Name, Bob.Password, code: wrong)).Status);
         var right = await console.CodeAsync(Bob.Name);
         Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(bob, Bob.Name, "not-bobs", code: right)).Status);
@@ -107,9 +123,12 @@ public sealed partial class ConsoleSignInTests
         Assert.Equal(HttpStatusCode.OK, (await bob.Client.GetAsync("/payouts")).StatusCode);
         // The same code again, from another browser: refused, though it is still within its step.
         using var replay = Client(console.Url);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(replay, Bob.Name, Bob.Password, code: right)).Status);
-        // Those were bob's four failures: one more and even his right password and a fresh code are refused for a while.
-        Assert.Equal(HttpStatusCode.Unauthorized, (await SignInAsync(replay, Bob.Name, Bob.Password, code: "12345")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await SignInAsync(replay, Bob.Name, Bob.Password, code: right)).Status);
+        // Those were bob's four failures: one more and even his right password and a fresh code are refused for a
+        // while.
+        Assert.Equal(HttpStatusCode.Unauthorized,
+            (await SignInAsync(replay, Bob.Name, Bob.Password, code: "12345")).Status);
         Assert.Equal(HttpStatusCode.TooManyRequests,
             (await SignInAsync(replay, Bob.Name, Bob.Password, code: await console.CodeAsync(Bob.Name))).Status);
         Assert.Equal(HttpStatusCode.Redirect, (await SignInAsync(Client(console.Url), Cy.Name, Cy.Password)).Status);
@@ -124,13 +143,15 @@ public sealed partial class ConsoleSignInTests
     [InlineData(20_000_000_000L, "65353130")]
     public void Codes_are_rfc_6238s_hmac_sha1_codes(long unixSeconds, string eightDigits)
     {
-        // RFC 6238, appendix B (SHA-1, seed "12345678901234567890"): the console's six digits are the vectors' last six.
+        // RFC 6238, appendix B (SHA-1, seed "12345678901234567890"): the console's six digits are the vectors' last
+        // six.
         var secret = System.Text.Encoding.ASCII.GetBytes("12345678901234567890");
         var at = DateTimeOffset.FromUnixTimeSeconds(unixSeconds);
         Assert.Equal(eightDigits[2..], OperatorTotp.Code(secret, at));
         Assert.Equal(OperatorTotp.Step(at), OperatorTotp.Match(secret, eightDigits[2..], at));
         // One step either side is accepted (clocks drift), two is not.
-        Assert.Equal(OperatorTotp.Step(at), OperatorTotp.Match(secret, eightDigits[2..], at.AddSeconds(OperatorTotp.StepSeconds)));
+        Assert.Equal(OperatorTotp.Step(at),
+            OperatorTotp.Match(secret, eightDigits[2..], at.AddSeconds(OperatorTotp.StepSeconds)));
         Assert.Null(OperatorTotp.Match(secret, eightDigits[2..], at.AddSeconds(2 * OperatorTotp.StepSeconds)));
         Assert.Null(OperatorTotp.Match(secret, eightDigits, at));
         Assert.Null(OperatorTotp.Match(secret, null, at));
@@ -153,8 +174,10 @@ public sealed partial class ConsoleSignInTests
         var file = Path.Combine(Path.GetTempPath(), $"operators-{Guid.NewGuid():N}.json");
         try
         {
-            Assert.Equal(0, ContestPipeline.Cpctl.Credentials.ConsoleCommands.AddOperator(file, "ann", OperatorRoles.Approver, "ann-pass-1"));
-            Assert.Equal(0, ContestPipeline.Cpctl.Credentials.ConsoleCommands.AddOperator(file, "cy", OperatorRoles.Viewer, "cy-pass-1"));
+            Assert.Equal(0, ContestPipeline.Cpctl.Credentials.ConsoleCommands.AddOperator(file, "ann",
+                OperatorRoles.Approver, "ann-pass-1"));
+            Assert.Equal(0, ContestPipeline.Cpctl.Credentials.ConsoleCommands.AddOperator(file, "cy",
+                OperatorRoles.Viewer, "cy-pass-1"));
             var operators = Operators.Parse(File.ReadAllText(file), file);
             var sealedSecret = operators.Find("ann")!.Totp!;
             Assert.Equal(20, sealedSecret.Open("ann", "ann-pass-1")!.Length);
@@ -184,17 +207,21 @@ public sealed partial class ConsoleSignInTests
             CookieContainer = cookies, AllowAutoRedirect = false,
             ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator,
         };
-        return new Session(new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) }, cookies);
+        return new Session(new HttpClient(handler) { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(60) },
+            cookies);
     }
 
-    private static async Task<(HttpStatusCode Status, string? Location, List<string> Cookies)> SignInAsync(Session s, string name, string password,
+    private static async Task<(HttpStatusCode Status, string? Location, List<string> Cookies)> SignInAsync(Session s,
+        string name, string password,
         string returnUrl = "", string code = "")
     {
         var page = await s.Client.GetStringAsync("/signin");
         var token = TokenField().Match(page).Groups[1].Value;
-        using var response = await s.Client.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        using var response = await s.Client.PostAsync("/signin",
+            new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["__csrf"] = WebUtility.HtmlDecode(token), ["name"] = name, ["password"] = password, ["returnUrl"] = returnUrl, ["code"] = code,
+            ["__csrf"] = WebUtility.HtmlDecode(token), ["name"] = name, ["password"] = password,
+            ["returnUrl"] = returnUrl, ["code"] = code,
         }));
         var cookies = response.Headers.TryGetValues("Set-Cookie", out var set) ? set.ToList() : [];
         return (response.StatusCode, response.Headers.Location?.OriginalString, cookies);
@@ -211,7 +238,8 @@ public sealed partial class ConsoleSignInTests
         var san = new SubjectAlternativeNameBuilder();
         san.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(san.Build());
-        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1),
+            DateTimeOffset.UtcNow.AddDays(1));
         return (certificate.ExportCertificatePem(), key.ExportPkcs8PrivateKeyPem());
     }
 }

@@ -65,7 +65,8 @@ public sealed class ClaimedPayoutRejectTests(PipelineFixture fixture)
         Assert.Contains("may have been sent under its key", why, StringComparison.Ordinal);
         Assert.DoesNotContain(h.DeadLetters(), d => d.MessageId == rejected);
 
-        foreach (var paid in players.Except([ahead[0]])) await h.WaitForStateAsync(orders[paid].PayoutId, PayoutStatusNames.Paid);
+        foreach (var paid in players.Except([ahead[0]]))
+            await h.WaitForStateAsync(orders[paid].PayoutId, PayoutStatusNames.Paid);
         Assert.Equal(3, Posts());
         Assert.Empty(h.TransfersOf(orders[ahead[0]].PayoutId));
         var withheld = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == PayoutRejected.MessageType).ToList();
@@ -73,7 +74,8 @@ public sealed class ClaimedPayoutRejectTests(PipelineFixture fixture)
         Assert.Equal(orders[ahead[0]].PayoutId, only.Body.GetProperty("payoutId").GetString());
         Assert.Equal(1_000, only.Body.GetProperty("amountMinor").GetInt64());
         Assert.Equal(0L, await h.ScalarAsync<long>(
-            "SELECT count(*) FROM payout.payouts WHERE payout_id = @id AND (called_key IS NOT NULL OR lease_until IS NOT NULL)",
+            "SELECT count(*) FROM payout.payouts WHERE payout_id = @id AND (called_key IS NOT NULL "
+            + "OR lease_until IS NOT NULL)",
             new { id = orders[ahead[0]].PayoutId }));
     }
 }

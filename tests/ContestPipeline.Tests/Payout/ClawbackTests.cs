@@ -45,10 +45,12 @@ public sealed class ClawbackTests(PipelineFixture fixture)
         await h.World.StripeClient.CreateRefundAsync(new RefundCreate(fees["eve"]), "refund-eve-outside");
 
         foreach (var order in orders.Values) await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Rejected, 60);
-        await h.WaitForAsync("every clawback recorded", "SELECT count(*) = 3 FROM payout.clawbacks WHERE state <> 'pending'");
+        await h.WaitForAsync("every clawback recorded",
+            "SELECT count(*) = 3 FROM payout.clawbacks WHERE state <> 'pending'");
         await using var conn = await h.Run.Iso.DataSource.OpenConnectionAsync();
         var clawbacks = (await conn.QueryAsync<(string PayoutId, string State, long Recovered, long Owed)>(
-            "SELECT payout_id, state, recovered_minor, owed_minor FROM payout.clawbacks")).ToDictionary(c => c.PayoutId);
+            "SELECT payout_id, state, recovered_minor, owed_minor FROM payout.clawbacks"))
+            .ToDictionary(c => c.PayoutId);
         Assert.Equal(("recovered", 700L, 0L), Of(clawbacks[orders["cara"].PayoutId]));
         Assert.Equal(("short", 100L, 500L), Of(clawbacks[orders["dan"].PayoutId]));
         Assert.Equal(("recovered", 500L, 0L), Of(clawbacks[orders["eve"].PayoutId]));
@@ -80,18 +82,22 @@ public sealed class ClawbackTests(PipelineFixture fixture)
             Assert.Equal([PrizeTransferReversed.MessageType, PayoutRejected.MessageType], facts.Select(m => m.Type));
             Assert.Equal(back, facts[0].Body.GetProperty("amountMinor").GetInt64());
             Assert.Equal((back, PayoutRejected.AutomaticOperator),
-                (facts[1].Body.GetProperty("amountMinor").GetInt64(), facts[1].Body.GetProperty("operator").GetString()));
+                (facts[1].Body.GetProperty("amountMinor").GetInt64(),
+                    facts[1].Body.GetProperty("operator").GetString()));
         }
         // What dan still owes goes to the ledger as a receivable: the shortfall, after what came back.
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
             .Any(m => m.Type == PrizeClawbackShort.MessageType)), "the shortfall on payouts.status");
-        var shortfall = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeClawbackShort.MessageType);
+        var shortfall = Assert.Single(h.World.Read(Topics.PayoutsStatus),
+            m => m.Type == PrizeClawbackShort.MessageType);
         Assert.Equal((orders["dan"].PayoutId, 100L, 500L), (shortfall.Body.GetProperty("payoutId").GetString(),
-            shortfall.Body.GetProperty("recoveredMinor").GetInt64(), shortfall.Body.GetProperty("owedMinor").GetInt64()));
+            shortfall.Body.GetProperty("recoveredMinor").GetInt64(),
+            shortfall.Body.GetProperty("owedMinor").GetInt64()));
         await h.WaitForAlertAsync("prize_clawed_back", "warning");
         await h.WaitForAlertAsync("clawback_short", "critical");
         Assert.Contains("500 is owed by the winner", h.World.Read(Topics.Alerts)
-            .Single(m => m.Body.GetProperty("code").GetString() == "clawback_short").Body.GetProperty("message").GetString(),
+            .Single(m => m.Body.GetProperty("code").GetString() == "clawback_short")
+            .Body.GetProperty("message").GetString(),
             StringComparison.Ordinal);
         // No transfer was sent again for any of them.
         foreach (var order in orders.Values) Assert.Single(h.TransfersOf(order.PayoutId));

@@ -158,7 +158,8 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
             strayRefund.RefundId, strayRefund);
         h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, "c-cxl", ContestCancelRequested.MessageType,
             "contest:c-cxl:cancel-requested", new ContestCancelRequested("c-cxl", "storm", "ann and bob"));
-        await h.WaitForAsync("the cancelled contest's stray fee refunded", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+        await h.WaitForAsync("the cancelled contest's stray fee refunded",
+            "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
             "WHERE payment_intent_id = @stray AND state = 'refunded')", new { stray }, seconds: 60);
         var refused = h.World.Read(Topics.PayoutsStatus).Where(m => m.Type == RefundFailed.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).Order().ToArray();

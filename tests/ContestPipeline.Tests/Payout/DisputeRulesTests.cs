@@ -52,8 +52,10 @@ public sealed class DisputeRulesTests
         var hold = Assert.IsType<GateDecision.Hold>(PayoutGates.Evaluate(
             new GateInput(50_00, [], [], OldAccount, Quiet, 100_000_00, history, "pi_prize"), Options, Now));
         Assert.Equal(PayoutHold.Review, hold.Kind);
-        Assert.Equal("recent dispute or refund: the recipient had dispute dp_1 on entry fee pi_a (2026-11-11T12:00:00Z), " +
-            "a refund outside the pipeline on entry fee pi_b (refunded:500, 2026-11-19T12:00:00Z) within the last 30 days",
+        Assert.Equal(
+            "recent dispute or refund: the recipient had dispute dp_1 on entry fee pi_a (2026-11-11T12:00:00Z), " +
+            "a refund outside the pipeline on entry fee pi_b (refunded:500, 2026-11-19T12:00:00Z) " +
+            "within the last 30 days",
             hold.Reason);
     }
 
@@ -63,8 +65,10 @@ public sealed class DisputeRulesTests
         Chargeback[] old = [Dispute("dp_old", "pi_a", TimeSpan.FromDays(31))];
         Chargeback[] own = [Dispute("dp_own", "pi_prize", TimeSpan.FromDays(1))];
         Chargeback[] recent = [Dispute("dp_1", "pi_a", TimeSpan.FromDays(1))];
-        GateDecision Gate(Chargeback[] history, string[]? waived = null, PayoutOptions? o = null) => PayoutGates.Evaluate(
-            new GateInput(50_00, waived ?? [], [], OldAccount, Quiet, 100_000_00, history, "pi_prize"), o ?? Options, Now);
+        GateDecision Gate(Chargeback[] history, string[]? waived = null, PayoutOptions? o = null) =>
+            PayoutGates.Evaluate(
+                new GateInput(50_00, waived ?? [], [], OldAccount, Quiet, 100_000_00, history, "pi_prize"),
+                o ?? Options, Now);
         Assert.IsType<GateDecision.Submit>(Gate(old));
         Assert.IsType<GateDecision.Submit>(Gate(own));
         Assert.IsType<GateDecision.Submit>(Gate(recent, waived: [HoldKinds.Review]));
@@ -76,10 +80,12 @@ public sealed class DisputeRulesTests
     public void Another_review_reason_and_a_recent_dispute_are_both_stated()
     {
         var hold = Assert.IsType<GateDecision.Hold>(PayoutGates.Evaluate(new GateInput(6_000_00, [], [], OldAccount,
-            Quiet with { LifetimeAmountMinor = 100_000_00 }, 100_000_00, [Dispute("dp_1", "pi_a", TimeSpan.FromHours(1))], "pi_prize"),
+            Quiet with { LifetimeAmountMinor = 100_000_00 }, 100_000_00,
+            [Dispute("dp_1", "pi_a", TimeSpan.FromHours(1))], "pi_prize"),
             Options, Now));
         Assert.Equal(PayoutHold.Review, hold.Kind);
-        Assert.StartsWith("600000 is above the review threshold of 500000; recent dispute or refund: the recipient had dispute dp_1",
+        Assert.StartsWith(
+            "600000 is above the review threshold of 500000; recent dispute or refund: the recipient had dispute dp_1",
             hold.Reason, StringComparison.Ordinal);
     }
 
@@ -104,7 +110,8 @@ public sealed class DisputeRulesTests
         var at = Now.AddHours(seenAt);
         var dates = hours.Select(h => Now.AddHours(h)).ToList();
         Assert.True(DisputeRules.MostInOneWindow(dates, at, Options.DisputeHaltWindow) == most,
-            $"{what}: {DisputeRules.MostInOneWindow(dates, at, Options.DisputeHaltWindow)} in one window, expected {most}");
+            $"{what}: {DisputeRules.MostInOneWindow(dates, at, Options.DisputeHaltWindow)} in one window, "
+            + $"expected {most}");
         Assert.True(DisputeRules.IsSurge(dates, at, Options) == surge, what);
     }
 
@@ -132,6 +139,7 @@ public sealed class DisputeRulesTests
                 [PayoutOptions.Settings.DisputeHaltWindowSeconds] = "3600",
             }).Build();
         var o = PayoutOptions.Read(configuration);
-        Assert.Equal((TimeSpan.FromDays(7), 5, TimeSpan.FromHours(1)), (o.RecentChargebackWindow, o.DisputeHaltCount, o.DisputeHaltWindow));
+        Assert.Equal((TimeSpan.FromDays(7), 5, TimeSpan.FromHours(1)),
+            (o.RecentChargebackWindow, o.DisputeHaltCount, o.DisputeHaltWindow));
     }
 }

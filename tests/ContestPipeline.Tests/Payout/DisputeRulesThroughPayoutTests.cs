@@ -22,7 +22,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
     {
         h.World.Publish(Topics.PayoutsControl, PayoutDispatchDecided.Key, PayoutDispatchDecided.MessageType,
             PayoutDispatchDecided.MessageIdFor(id),
-            new PayoutDispatchDecided(id, action, @operator, "disputes checked in Stripe", DateTimeOffset.UtcNow, ends));
+            new PayoutDispatchDecided(id, action, @operator, "disputes checked in Stripe", DateTimeOffset.UtcNow,
+                ends));
         return id;
     }
 
@@ -54,7 +55,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task Recent_disputes_and_refunds_hold_for_review_and_three_disputes_in_a_day_halt_until_two_operators_resume()
+    public async Task
+        Recent_disputes_and_refunds_hold_for_review_and_three_disputes_in_a_day_halt_until_two_operators_resume()
     {
         await using var h = await PayoutHarness.StartAsync(fixture);
         string[] players = ["kim", "lou", "ned", "oli", "pat"];
@@ -69,7 +71,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         await h.WaitForAsync("lou's refund recorded",
             "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @louPayment)", new { louPayment });
         var nedDispute = await DisputedAsync(h, await PaidAsync(h, "lost-1", "ned"));
-        await h.ExecuteAsync("UPDATE payout.freezes SET occurred_at = occurred_at - interval '31 days' WHERE freeze_id = @nedDispute",
+        await h.ExecuteAsync(
+            "UPDATE payout.freezes SET occurred_at = occurred_at - interval '31 days' WHERE freeze_id = @nedDispute",
             new { nedDispute });
 
         var kim = PayoutHarness.Order("won-1", "kim", 1_000, paymentIntent: await PaidAsync(h, "won-1", "kim"));
@@ -111,13 +114,16 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         var halt = DisputeRules.HaltIdFor(third);
         await WaitForDispatchAsync(h, halted: true, halt);
         Assert.Equal($"{DisputeRules.AutomaticOperator}|2|{Topics.StripeEvents}", await h.ScalarAsync<string>(
-            "SELECT operator || '|' || approvals_needed || '|' || topic FROM payout.halts WHERE halt_id = @halt", new { halt }));
+            "SELECT operator || '|' || approvals_needed || '|' || topic FROM payout.halts WHERE halt_id = @halt",
+            new { halt }));
         Assert.StartsWith($"3 disputes within 24 hours, {third} the last seen",
-            await h.ScalarAsync<string>("SELECT reason FROM payout.halts WHERE halt_id = @halt", new { halt }), StringComparison.Ordinal);
+            await h.ScalarAsync<string>("SELECT reason FROM payout.halts WHERE halt_id = @halt", new { halt }),
+            StringComparison.Ordinal);
         await h.WaitForAlertAsync("payouts_halted_disputes", "critical");
         var pat = PayoutHarness.Order("won-2", "pat", 700);
         h.Publish(pat);
-        await h.WaitForAsync("pat's prize recorded", "SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE payout_id = @PayoutId)", pat);
+        await h.WaitForAsync("pat's prize recorded",
+            "SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE payout_id = @PayoutId)", pat);
 
         // One operator's resume, twice: recorded as one approval, refused with its reason; payouts stay halted.
         Decide(h, "ann-1", PayoutDispatchDecided.Resume, "ann", ends: halt);
@@ -127,7 +133,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         Assert.All(Alerts(h, "payouts_resume_needs_second_operator"), m => Assert.Contains(
             $"halt {halt} was made automatically and ends only when 2 different operators resume it; " +
             "approved by ann so far (1 of 2): payouts stay halted", m, StringComparison.Ordinal));
-        Assert.True(await h.ScalarAsync<bool>("SELECT halted AND decision_id = @halt FROM payout.dispatch", new { halt }));
+        Assert.True(
+            await h.ScalarAsync<bool>("SELECT halted AND decision_id = @halt FROM payout.dispatch", new { halt }));
         Assert.Empty(h.TransfersOf(pat.PayoutId));
 
         // Nor is halting over it and resuming that a way around: the operator's halt keeps the rule.
@@ -142,7 +149,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         Decide(h, "bob-1", PayoutDispatchDecided.Resume, "bob", ends: "ann-halt");
         await WaitForDispatchAsync(h, halted: false, "bob-1");
         await h.WaitForStateAsync(pat.PayoutId, PayoutStatusNames.Paid);
-        Assert.Equal("bob-1", await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
+        Assert.Equal("bob-1",
+            await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
         Assert.Empty(h.World.Read(Topics.DeadLetter(Topics.PayoutsControl)));
         Assert.Equal(PayoutStatusNames.Held, (await h.RowAsync(kim.PayoutId)).State);
     }
@@ -193,7 +201,8 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         await DisputedAsync(h, others[reviewed]);
         await h.WaitForStateAsync(orders[frozen].PayoutId, "held:" + HoldKinds.Frozen);
         await h.WaitForStateAsync(orders[reviewed].PayoutId, "held:" + HoldKinds.Review, seconds: 60);
-        foreach (var sent in players.Except(ahead)) await h.WaitForStateAsync(orders[sent].PayoutId, PayoutStatusNames.Paid);
+        foreach (var sent in players.Except(ahead))
+            await h.WaitForStateAsync(orders[sent].PayoutId, PayoutStatusNames.Paid);
 
         Assert.Equal(2, Posts());
         Assert.All(ahead, p => Assert.Empty(h.TransfersOf(orders[p].PayoutId)));
@@ -206,6 +215,7 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         Assert.Contains(others[reviewed], held.Reason, StringComparison.Ordinal);
         // Each keeps the key it was claimed with and never sent: a release sends under it.
         Assert.Equal(2L, await h.ScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE payout_id = ANY(@ids) " +
-            "AND attempt_key IS NOT NULL AND called_key IS NULL", new { ids = ahead.Select(p => orders[p].PayoutId).ToArray() }));
+            "AND attempt_key IS NOT NULL AND called_key IS NULL",
+            new { ids = ahead.Select(p => orders[p].PayoutId).ToArray() }));
     }
 }

@@ -28,7 +28,8 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
     [Fact]
     public async Task A_refused_account_is_told_once_and_tried_again_a_day_later_until_the_cause_is_fixed()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations);
+        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name,
+            PayoutWorker.Definition.AllMigrations);
         var db = database.DataSource;
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 21 });
         await using (var conn = await db.OpenConnectionAsync())
@@ -39,16 +40,21 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
                 """, new { now = Now });
         stripe.SetConnectEnabled(false);
         var clock = new ManualClock(Now);
-        using var client = new StripeApi(new StripeSettings { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl }, clock,
+        using var client = new StripeApi(new StripeSettings { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl },
+            clock,
             NullLogger<StripeApi>.Instance);
-        var job = new OnboardRecipientsJob(client, new PayoutOptions(), new CrashPoints(null), NullLogger<OnboardRecipientsJob>.Instance);
-        async Task RunAsync() => await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None);
+        var job = new OnboardRecipientsJob(client, new PayoutOptions(), new CrashPoints(null),
+            NullLogger<OnboardRecipientsJob>.Instance);
+        async Task RunAsync() =>
+            await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None);
 
         await RunAsync();
         var alert = Assert.Single(await TestOutbox.MessagesAsync<AlertRaised>(db, PayoutWorker.Name));
-        Assert.Equal(("recipient_account_refused", AlertSeverities.Critical, "zed"), (alert.Code, alert.Severity, alert.Subject));
+        Assert.Equal(("recipient_account_refused", AlertSeverities.Critical, "zed"),
+            (alert.Code, alert.Severity, alert.Subject));
         var told = Assert.Single(await TestOutbox.MessagesAsync<RecipientAccountChanged>(db, PayoutWorker.Name));
-        Assert.Equal(("zed", RecipientAccountStates.Refused, (string?)null), (told.PlayerId, told.State, told.AccountId));
+        Assert.Equal(("zed", RecipientAccountStates.Refused, (string?)null),
+            (told.PlayerId, told.State, told.AccountId));
         var posts = PostsToAccounts(stripe);
 
         // Half a minute and an hour later: not asked again (a refusal that will not change is not retried every 30 s).
@@ -71,7 +77,8 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
         await RunAsync();
         Assert.Single(await TestOutbox.MessagesAsync<RecipientOnboardingNeeded>(db, PayoutWorker.Name));
         await using var read = await db.OpenConnectionAsync();
-        Assert.StartsWith("acct_", await read.ExecuteScalarAsync<string>("SELECT account_id FROM payout.recipients WHERE player_id = 'zed'"),
+        Assert.StartsWith("acct_",
+            await read.ExecuteScalarAsync<string>("SELECT account_id FROM payout.recipients WHERE player_id = 'zed'"),
             StringComparison.Ordinal);
     }
 

@@ -51,7 +51,8 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Frozen);
         await h.ReleaseAsAsync(order, "bob-frozen", "bob");
         await ApprovalRecordedAsync(h, "bob-frozen");
-        var yesterday = await h.ReleaseAsAsync(order, "ann-yesterday", "ann", decidedAt: DateTimeOffset.UtcNow.AddHours(-25));
+        var yesterday = await h.ReleaseAsAsync(order, "ann-yesterday", "ann",
+            decidedAt: DateTimeOffset.UtcNow.AddHours(-25));
         Assert.Contains("it expired", await h.DeadLetterReasonAsync(yesterday), StringComparison.Ordinal);
         var ahead = await h.ReleaseAsAsync(order, "ann-ahead", "ann", decidedAt: DateTimeOffset.UtcNow.AddHours(1));
         Assert.Contains("signed in the future", await h.DeadLetterReasonAsync(ahead), StringComparison.Ordinal);
@@ -67,10 +68,12 @@ public sealed class OperatorApprovalTests(PipelineFixture fixture)
         await h.ReleaseAsAsync(order, "ann-review", "ann");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
-        Assert.Equal(["vic-1", "ann-as-bob", "ann-yesterday", "ann-ahead"], h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
+        Assert.Equal(["vic-1", "ann-as-bob", "ann-yesterday", "ann-ahead"],
+            h.DeadLetters().Select(d => d.MessageId.Split(':')[^1]));
     }
 
     private static Task ApprovalRecordedAsync(PayoutHarness h, string decisionId) =>
         h.WaitForAsync($"approval {decisionId} recorded",
-            "SELECT EXISTS (SELECT 1 FROM payout.release_approvals WHERE decision_id = @decisionId)", new { decisionId });
+            "SELECT EXISTS (SELECT 1 FROM payout.release_approvals WHERE decision_id = @decisionId)",
+            new { decisionId });
 }

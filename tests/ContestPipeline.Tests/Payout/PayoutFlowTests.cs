@@ -28,7 +28,9 @@ namespace ContestPipeline.Tests.Payout;
 public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.SharedRun shared)
     : IClassFixture<PayoutFlowTests.SharedRun>
 {
-    /// <summary>The class's shared run: the payout worker with the default settings and a balance of 10,000.00.</summary>
+    /// <summary>
+    /// The class's shared run: the payout worker with the default settings and a balance of 10,000.00.
+    /// </summary>
     public sealed class SharedRun : SharedStack<PayoutRun>
     {
         protected override Task<PayoutRun> StartAsync(PipelineFixture fixture) => StartRunAsync(fixture);
@@ -77,8 +79,10 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         return new PayoutRun { Run = run, Webhooks = webhooks };
     }
 
-    private static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
-        new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
+    private static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1,
+        string? paymentIntent = null) =>
+        new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30,
+            net, "USD", paymentIntent);
 
     /// <summary>
     /// The order as Settlement publishes it: after its winner paid the entry fees that cover it
@@ -88,8 +92,10 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
     {
         PayoutHarness.Fund(r.Run, o);
         var world = r.World;
-        var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency, DateTimeOffset.UtcNow);
-        world.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+        var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency,
+            DateTimeOffset.UtcNow);
+        world.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType,
+            ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         world.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
     }
 
@@ -97,7 +103,9 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
     {
         await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.payouts') IS NOT NULL")
-            ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state || coalesce(':' || hold_kind, '') FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId })
+            ? await conn.QueryFirstOrDefaultAsync<string>(
+                "SELECT state || coalesce(':' || hold_kind, '') FROM payout.payouts WHERE payout_id = @payoutId",
+                new { payoutId })
             : null;
     }
 
@@ -111,10 +119,14 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             var now = await conn.QueryFirstOrDefaultAsync<string>(
-                "SELECT state || ' ' || coalesce(hold_kind, '') || ': ' || reason FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
-            var recipients = string.Join("; ", await conn.QueryAsync<string>("SELECT player_id || ' ' || account_id || ' ' || can_receive FROM payout.recipients"));
-            var events = string.Join("; ", await conn.QueryAsync<string>("SELECT type || ' ' || object_id || ' ' || outcome FROM payout.stripe_events ORDER BY received_at"));
-            throw new Xunit.Sdk.XunitException($"{e.Message}; it is {now ?? "unknown"}; recipients: {recipients}; events: {events}", e);
+                "SELECT state || ' ' || coalesce(hold_kind, '') || ': ' || reason FROM payout.payouts "
+                + "WHERE payout_id = @payoutId", new { payoutId });
+            var recipients = string.Join("; ", await conn.QueryAsync<string>(
+                "SELECT player_id || ' ' || account_id || ' ' || can_receive FROM payout.recipients"));
+            var events = string.Join("; ", await conn.QueryAsync<string>(
+                "SELECT type || ' ' || object_id || ' ' || outcome FROM payout.stripe_events ORDER BY received_at"));
+            throw new Xunit.Sdk.XunitException(
+                $"{e.Message}; it is {now ?? "unknown"}; recipients: {recipients}; events: {events}", e);
         }
     }
 
@@ -137,7 +149,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
 
         var transfer = Assert.Single(TransfersOf(r, order.PayoutId));
-        Assert.Equal((2_619L, "usd", account, "c1", order.PayoutId), (transfer.Amount, transfer.Currency, transfer.Destination, transfer.TransferGroup, transfer.IdempotencyKey));
+        Assert.Equal((2_619L, "usd", account, "c1", order.PayoutId), (transfer.Amount, transfer.Currency,
+            transfer.Destination, transfer.TransferGroup, transfer.IdempotencyKey));
         await Eventually.UntilAsync(() => Status(r, order.PayoutId).Any(m => m.Type == PrizeTransferred.MessageType),
             "PrizeTransferred on payouts.status");
         var paid = Assert.Single(Status(r, order.PayoutId), m => m.Type == PrizeTransferred.MessageType);
@@ -169,7 +182,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
     }
 
     [Fact]
-    public async Task Killed_after_the_claim_committed_submitting_and_its_key_the_restarted_worker_sends_once_under_that_key()
+    public async Task
+        Killed_after_the_claim_committed_submitting_and_its_key_the_restarted_worker_sends_once_under_that_key()
     {
         await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterSubmitting);
         await r.World.SignUpForPayoutsAsync("cy");
@@ -178,7 +192,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         var order = Order("c3", "cy", 1_999);
         Publish(r, order);
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
-        // The claim's transaction committed before the call: submitting, with the key the call will use, and nothing on Stripe.
+        // The claim's transaction committed before the call: submitting, with the key the call will use, and nothing on
+        // Stripe.
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
             Assert.Equal((PayoutStatusNames.Submitting, order.PayoutId), await conn.QueryFirstAsync<(string, string)>(
                 "SELECT state, attempt_key FROM payout.payouts WHERE payout_id = @PayoutId", order));
@@ -203,7 +218,9 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Publish(r, order);
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die after its claim");
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
-            await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
+            await conn.ExecuteAsync(
+                "UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId",
+                order);
 
         // The next one looks it up, finds nothing, sends it afresh and dies before recording the result.
         r.Run.StartWorker("payout", CrashPoints.PayoutAfterStripeCall, FastRetries);
@@ -222,7 +239,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
     }
 
     [Fact]
-    public async Task An_attempt_older_than_a_day_is_looked_up_on_Stripe_by_transfer_group_and_metadata_and_not_sent_again()
+    public async Task
+        An_attempt_older_than_a_day_is_looked_up_on_Stripe_by_transfer_group_and_metadata_and_not_sent_again()
     {
         await using var r = await StartAsync(crashAt: CrashPoints.PayoutAfterStripeCall);
         await r.World.SignUpForPayoutsAsync("joe");
@@ -233,13 +251,16 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         await Eventually.UntilAsync(() => r.Run.WorkerExited("payout"), "the payout worker to die at the crash point");
         // The worker stays down for more than a day: Stripe no longer knows the key.
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
-            await conn.ExecuteAsync("UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId", order);
+            await conn.ExecuteAsync(
+                "UPDATE payout.payouts SET submitted_at = now() - interval '25 hours' WHERE payout_id = @PayoutId",
+                order);
 
         r.Run.StartWorker("payout", env: FastRetries);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, order.PayoutId));
         Assert.Single(r.Stripe.Requests(), q => q.Path == "/v1/transfers" && q.Method == "POST");
-        Assert.Contains(r.Stripe.Requests(), q => q.Path.StartsWith("/v1/transfers", StringComparison.Ordinal) && q.Method == "GET");
+        Assert.Contains(r.Stripe.Requests(),
+            q => q.Path.StartsWith("/v1/transfers", StringComparison.Ordinal) && q.Method == "GET");
     }
 
     [Fact]
@@ -254,21 +275,26 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         var created = r.Stripe.Events().Single(e => e.Type == "transfer.created" && e.ObjectId == transfer.Id);
         r.Stripe.RedeliverEvent(created.Id);
         r.Stripe.RedeliverEvent(created.Id);
-        await Eventually.UntilAsync(() => r.Stripe.WebhookDeliveries().Count(d => d.EventId == created.Id && d.Status == 200) == 3,
+        await Eventually.UntilAsync(() =>
+            r.Stripe.WebhookDeliveries().Count(d => d.EventId == created.Id && d.Status == 200) == 3,
             "three deliveries of " + created.Id);
         await Eventually.UntilAsync(async () =>
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created) == 1
-                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.stripe_events WHERE event_id = @Id", created) == 1;
+            return await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created) == 1
+                && await conn.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM payout.stripe_events WHERE event_id = @Id", created) == 1;
         }, "the event applied");
-        var stripeEvents = r.World.Read(Topics.StripeEvents).Count(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == created.Id);
+        var stripeEvents = r.World.Read(Topics.StripeEvents)
+            .Count(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == created.Id);
         Assert.Equal(3, stripeEvents);
         // Whatever a fourth application would publish has been published once Payout has read
         // stripe.events to its end and its outbox is empty.
         await r.Run.ReadToEndAsync();
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
-            Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created));
+            Assert.Equal(1, await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM payout.inbox WHERE message_id = @Id", created));
         Assert.Single(Status(r, order.PayoutId), m => m.Type == PrizeTransferred.MessageType);
     }
 
@@ -289,9 +315,12 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Failed);
         // A late event about the same transfer does not make it paid again.
         r.Stripe.EmitEvent("transfer.updated", transfer.Id);
-        await DecideAsync(r, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only replay the reversed transfer
-        List<OutsideWorld.Published> Refused() => [.. r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Where(m => m.Key == order.ContestId)];
-        await Eventually.UntilAsync(() => Task.FromResult(Refused().Count == 1), "the release dead-lettered", TimeSpan.FromSeconds(20));
+        await DecideAsync(r, order, PayoutReviewDecided.Release, "d3");   // refused: re-sending the key would only
+                                                                          // replay the reversed transfer
+        List<OutsideWorld.Published> Refused() =>
+            [.. r.World.Read(Topics.DeadLetter(Topics.PayoutsDue)).Where(m => m.Key == order.ContestId)];
+        await Eventually.UntilAsync(() => Task.FromResult(Refused().Count == 1), "the release dead-lettered",
+            TimeSpan.FromSeconds(20));
         await DecideAsync(r, order, PayoutReviewDecided.Reject, "d4");
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Rejected);
 
@@ -299,12 +328,15 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
             "PayoutRejected");
         var status = Status(r, order.PayoutId);
         var back = Assert.Single(status, m => m.Type == PrizeTransferReversed.MessageType);
-        Assert.Equal((1_000L, 1_000L), (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
+        Assert.Equal((1_000L, 1_000L),
+            (back.Body.GetProperty("amountMinor").GetInt64(), back.Body.GetProperty("reversedTotalMinor").GetInt64()));
         Assert.Single(status, m => m.Type == PrizeTransferred.MessageType);
-        Assert.Equal(1_000, Assert.Single(status, m => m.Type == PayoutRejected.MessageType).Body.GetProperty("amountMinor").GetInt64());
+        Assert.Equal(1_000, Assert.Single(status, m => m.Type == PayoutRejected.MessageType)
+            .Body.GetProperty("amountMinor").GetInt64());
         Assert.Single(TransfersOf(r, order.PayoutId));
         var refused = Assert.Single(Refused());
-        Assert.Contains("its transfer was reversed", refused.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
+        Assert.Contains("its transfer was reversed", refused.Headers[MessageHeaders.DeadLetterReason],
+            StringComparison.Ordinal);
     }
 
     private static Task WaitForRecipientAsync(PayoutRun r, string player) =>
@@ -312,7 +344,9 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.recipients') IS NOT NULL")
-                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)", new { player });
+                && await conn.ExecuteScalarAsync<bool>(
+                    "SELECT EXISTS (SELECT 1 FROM payout.recipients WHERE player_id = @player AND can_receive)",
+                    new { player });
         }, $"{player}'s account to be known as able to receive");
 
     [Fact]
@@ -323,9 +357,11 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         var order = Order("c3", "cy", 524);
         Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.AwaitingAccount);
-        await Eventually.UntilAsync(() => r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingNeeded.MessageType),
+        await Eventually.UntilAsync(() =>
+            r.World.Read(Topics.PayoutsStatus).Any(m => m.Type == RecipientOnboardingNeeded.MessageType),
             "the onboarding notice on payouts.status");
-        var needed = Assert.Single(r.World.Read(Topics.PayoutsStatus), m => m.Type == RecipientOnboardingNeeded.MessageType);
+        var needed = Assert.Single(r.World.Read(Topics.PayoutsStatus),
+            m => m.Type == RecipientOnboardingNeeded.MessageType);
         var account = needed.Body.GetProperty("accountId").GetString()!;
         Assert.Equal("/recipients/cy/onboarding-link", needed.Body.GetProperty("onboardingPath").GetString());
         Assert.Empty(TransfersOf(r, order.PayoutId));
@@ -333,12 +369,14 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         // The link Stripe made stays in Payout's table: neither payouts.status nor the winner's notice carries it.
         string url;
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
-            url = await conn.ExecuteScalarAsync<string>("SELECT onboarding_url FROM payout.recipients WHERE player_id = 'cy'") ?? "";
+            url = await conn.ExecuteScalarAsync<string>(
+                "SELECT onboarding_url FROM payout.recipients WHERE player_id = 'cy'") ?? "";
         Assert.StartsWith("http", url, StringComparison.Ordinal);
         var notice = await Eventually.UntilAsync<OutsideWorld.Published?>(() => r.World.Read(Topics.Notifications)
             .FirstOrDefault(m => m.Key == "cy" && m.Body.GetProperty("kind").GetString() == "verification_needed"),
             m => m is not null, "the winner's verification_needed notice");
-        Assert.Contains("/recipients/cy/onboarding-link", notice!.Body.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("/recipients/cy/onboarding-link", notice!.Body.GetProperty("text").GetString(),
+            StringComparison.Ordinal);
         Assert.Equal("operations", notice.Headers[MessageHeaders.Producer]);
 
         // Stripe refuses the next account link: the platform hears 502 with Stripe's reason, and may ask again.
@@ -348,13 +386,16 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Refused, "POST", "/v1/account_links"));
         var (refused, stripeSaid) = await AskForLinkAsync(platform, path);
         Assert.Equal(HttpStatusCode.BadGateway, refused);
-        Assert.Contains("Stripe refused a new onboarding link", stripeSaid.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Stripe refused a new onboarding link", stripeSaid.GetProperty("error").GetString(),
+            StringComparison.Ordinal);
 
-        // Stripe slower than a second instance of the API waits (1 s): 504, ask again; Payout still answers the request later.
+        // Stripe slower than a second instance of the API waits (1 s): 504, ask again; Payout still answers the request
+        // later.
         await using var hurried = await LocalPlayerApi.StartAsync(r.Run.Swaps,
             overrides: new Dictionary<string, string?> { [PlayerApiOptions.Settings.OnboardingLinkWaitMs] = "1000" });
         using var impatient = hurried.Platform();
-        r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Latency, "POST", "/v1/account_links", Delay: TimeSpan.FromSeconds(4)));
+        r.Stripe.InjectFault(
+            new StripeFault(StripeFaultKind.Latency, "POST", "/v1/account_links", Delay: TimeSpan.FromSeconds(4)));
         var (late, lateWhy) = await AskForLinkAsync(impatient, path);
         Assert.Equal(HttpStatusCode.GatewayTimeout, late);
         Assert.Contains("did not answer in time", lateWhy.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -373,7 +414,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Assert.NotEqual(url, freshUrl);
         var (unknown, why) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("nobody"));
         Assert.Equal(HttpStatusCode.NotFound, unknown);
-        Assert.Contains("no connected account is being onboarded", why.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("no connected account is being onboarded", why.GetProperty("error").GetString(),
+            StringComparison.Ordinal);
 
         // At most five requests per player per ten minutes, counted in Postgres across both instances of the API:
         // the sixth for one player is answered 429 with Retry-After (about the window) and adds no request; another
@@ -393,7 +435,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
             var retryAfter = sixth.Headers.RetryAfter?.Delta ?? TimeSpan.Zero;
             Assert.InRange(retryAfter, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
             Assert.Contains("at most 5 onboarding links per player per 600 s",
-                (await sixth.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(), StringComparison.Ordinal);
+                (await sixth.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString(),
+                StringComparison.Ordinal);
         }
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
             Assert.Equal(5L, await conn.ExecuteScalarAsync<long>(
@@ -415,21 +458,24 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         await Eventually.UntilAsync(async () =>
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<bool>("SELECT can_receive FROM payout.recipients WHERE player_id = 'cy'");
+            return await conn.ExecuteScalarAsync<bool>(
+                "SELECT can_receive FROM payout.recipients WHERE player_id = 'cy'");
         }, "Payout's record of cy's account able to receive");
         var (onboarded, refusal) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("cy"));
         Assert.Equal(HttpStatusCode.Conflict, onboarded);
         Assert.Contains("finished onboarding", refusal.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> AskForLinkAsync(HttpClient platform, string path)
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> AskForLinkAsync(HttpClient platform,
+        string path)
     {
         using var response = await platform.PostAsync(path, null);
         return (response.StatusCode, await response.Content.ReadFromJsonAsync<JsonElement>());
     }
 
     [Fact]
-    public async Task A_payout_above_the_review_threshold_is_held_until_an_operator_releases_it_and_a_rejected_one_is_never_sent()
+    public async Task
+        A_payout_above_the_review_threshold_is_held_until_an_operator_releases_it_and_a_rejected_one_is_never_sent()
     {
         var r = await SharedAsync();
         await r.World.SignUpForPayoutsAsync("di");
@@ -460,7 +506,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         var order = Order("c5", "fi", 5_000);
         Publish(r, order);
         await WaitForStateAsync(r, order.PayoutId, "held:" + HoldKinds.Balance);
-        await Eventually.UntilAsync(() => r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
+        await Eventually.UntilAsync(() =>
+            r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"
             && m.Body.GetProperty("severity").GetString() == "critical"), "a critical balance alert");
         r.Stripe.TopUp(10_000, "usd");
         await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
@@ -472,7 +519,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
     {
         // The transfer job keeps the balance it read for an hour here: only reading it again when it would hold a
         // payout for balance pays the second prize, which the kept figure (spent down by the first) cannot cover.
-        await using var r = await StartAsync(balance: 6_000, settings: new() { [PayoutOptions.Settings.BalanceReuseMs] = "3600000" });
+        await using var r = await StartAsync(balance: 6_000,
+            settings: new() { [PayoutOptions.Settings.BalanceReuseMs] = "3600000" });
         await r.World.SignUpForPayoutsAsync("hal");
         var first = Order("c9", "hal", 5_000);
         Publish(r, first);
@@ -482,7 +530,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Publish(r, second);
         await WaitForStateAsync(r, second.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(TransfersOf(r, second.PayoutId));
-        Assert.False(r.World.Read(Topics.Alerts).Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"),
+        Assert.False(r.World.Read(Topics.Alerts)
+            .Any(m => m.Body.GetProperty("code").GetString() == "payout_held_balance"),
             "no payout was held for balance: the kept figure was read again, not trusted");
     }
 
@@ -511,7 +560,8 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         {
             await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.freezes') IS NOT NULL")
-                && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @payment)", new { payment });
+                && await conn.ExecuteScalarAsync<bool>(
+                    "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @payment)", new { payment });
         }, "the dispute to freeze the payment");
         var order = Order("c7", "hal", 700, paymentIntent: payment);
         Publish(r, order);
@@ -526,11 +576,15 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
     {
         var r = await SharedAsync();
         var payment = r.World.Pay("c8", "ivy", 1_000);
-        var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD", "contest cancelled");
+        var order = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "c8", "ivy", payment, 1_000, "USD",
+            "contest cancelled");
         r.World.CancelledByReferee("c8");
-        r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId, order);
-        r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId + "-again", order);
-        List<OutsideWorld.Published> Refunded() => [.. r.World.Read(Topics.PayoutsStatus).Where(m => m.Type == EntryFeeRefunded.MessageType
+        r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType, order.RefundId,
+            order);
+        r.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "c8", RefundOrdered.MessageType,
+            order.RefundId + "-again", order);
+        List<OutsideWorld.Published> Refunded() =>
+            [.. r.World.Read(Topics.PayoutsStatus).Where(m => m.Type == EntryFeeRefunded.MessageType
             && m.Body.GetProperty("refundId").GetString() == order.RefundId)];
         await Eventually.UntilAsync(() => Refunded().Count > 0, "EntryFeeRefunded on payouts.status");
         var refund = Assert.Single(r.Stripe.Ledger().Refunds, f => f.PaymentIntent == payment);
@@ -538,13 +592,18 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Assert.Single(Refunded());
     }
 
-    /// <summary>A decision as cpctl sends it: naming the hold it decides and the payout's version, as they are now.</summary>
+    /// <summary>
+    /// A decision as cpctl sends it: naming the hold it decides and the payout's version, as they are now.
+    /// </summary>
     private static async Task DecideAsync(PayoutRun r, PrizePayoutOrdered o, string decision, string id)
     {
         await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
         var (hold, version) = await conn.QueryFirstAsync<(string, int)>(
-            "SELECT CASE WHEN state = 'held' THEN hold_kind ELSE state END, version FROM payout.payouts WHERE payout_id = @PayoutId", o);
-        r.World.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType, PayoutReviewDecided.MessageIdFor(id),
-            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked", DateTimeOffset.UtcNow, hold, version));
+            "SELECT CASE WHEN state = 'held' THEN hold_kind ELSE state END, version FROM payout.payouts "
+            + "WHERE payout_id = @PayoutId", o);
+        r.World.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType,
+            PayoutReviewDecided.MessageIdFor(id),
+            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked",
+                DateTimeOffset.UtcNow, hold, version));
     }
 }

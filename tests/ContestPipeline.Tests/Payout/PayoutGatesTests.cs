@@ -13,12 +13,17 @@ public sealed class PayoutGatesTests
     private static readonly DateTimeOffset Now = new(2026, 11, 21, 12, 0, 0, TimeSpan.Zero);
     private static readonly PayoutOptions Options = new();
     private static readonly RecipientView OldAccount = new("acct_old", true, Now.AddDays(-90));
-    /// <summary>A recipient paid once before, long ago, 500.00: the suspicious patterns stay quiet for ordinary prizes.</summary>
-    private static readonly RecipientActivity Quiet = new(0, 0, null, 0, LifetimeCount: 1, LifetimeAmountMinor: 500_00, LastAt: Now.AddDays(-40));
+    /// <summary>
+    /// A recipient paid once before, long ago, 500.00: the suspicious patterns stay quiet for ordinary prizes.
+    /// </summary>
+    private static readonly RecipientActivity Quiet = new(0, 0, null, 0, LifetimeCount: 1, LifetimeAmountMinor: 500_00,
+        LastAt: Now.AddDays(-40));
 
-    private static GateDecision Gate(long amount, RecipientView? recipient = null, RecipientActivity? activity = null, string[]? waived = null,
+    private static GateDecision Gate(long amount, RecipientView? recipient = null, RecipientActivity? activity = null,
+        string[]? waived = null,
         string[]? freezes = null, long? balance = 100_000_00, PayoutOptions? options = null) =>
-        PayoutGates.Evaluate(new GateInput(amount, waived ?? [], freezes ?? [], recipient ?? OldAccount, activity ?? Quiet, balance), options ?? Options, Now);
+        PayoutGates.Evaluate(new GateInput(amount, waived ?? [], freezes ?? [], recipient ?? OldAccount,
+            activity ?? Quiet, balance), options ?? Options, Now);
 
     private static string Kind(GateDecision d) => d switch
     {
@@ -28,7 +33,8 @@ public sealed class PayoutGatesTests
         _ => "?",
     };
 
-    private static readonly string[] EveryWaiver = [HoldKinds.Review, HoldKinds.Limit, HoldKinds.NewAccount, HoldKinds.Velocity];
+    private static readonly string[] EveryWaiver = [HoldKinds.Review, HoldKinds.Limit, HoldKinds.NewAccount,
+        HoldKinds.Velocity];
 
     [Fact]
     public void An_ordinary_prize_to_an_account_that_can_receive_is_sent() =>
@@ -37,7 +43,8 @@ public sealed class PayoutGatesTests
     [Fact]
     public void Without_an_account_or_with_one_still_onboarding_the_payout_waits()
     {
-        Assert.IsType<GateDecision.AwaitAccount>(PayoutGates.Evaluate(new GateInput(50_00, [], [], null, Quiet, 1_000_00), Options, Now));
+        Assert.IsType<GateDecision.AwaitAccount>(
+            PayoutGates.Evaluate(new GateInput(50_00, [], [], null, Quiet, 1_000_00), Options, Now));
         Assert.IsType<GateDecision.AwaitAccount>(Gate(50_00, OldAccount with { CanReceive = false }));
     }
 
@@ -45,8 +52,10 @@ public sealed class PayoutGatesTests
     [InlineData(10_000_01, HoldKinds.Limit)]      // above the maximum single payout
     [InlineData(10_000_00, HoldKinds.Review)]     // at the maximum, above the review threshold
     [InlineData(5_000_01, HoldKinds.Review)]
-    [InlineData(5_000_00, HoldKinds.Review)]      // at the threshold is not above it, but 5,000.00 is more than 80 % of 5,500.00
-    public void Amounts_above_the_maximum_or_the_review_threshold_are_held_for_an_operator(long amount, string expected) =>
+    [InlineData(5_000_00, HoldKinds.Review)]      // at the threshold is not above it, but 5,000.00 is more than
+                                                  // 80 % of 5,500.00
+    public void Amounts_above_the_maximum_or_the_review_threshold_are_held_for_an_operator(long amount,
+        string expected) =>
         Assert.Equal(expected, Kind(Gate(amount)));
 
     [Fact]
@@ -57,8 +66,10 @@ public sealed class PayoutGatesTests
     public void A_new_account_above_its_cap_is_held_until_it_is_old_enough()
     {
         var young = OldAccount with { AccountCreatedAt = Now.AddDays(-3) };
-        var hold = Assert.IsType<GateDecision.Hold>(Gate(1_000_01, young, Quiet with { LifetimeAmountMinor = 10_000_00 }));
-        Assert.Equal((PayoutHold.NewAccount, (DateTimeOffset?)young.AccountCreatedAt.AddDays(30)), (hold.Kind, hold.ResumeAt));
+        var hold = Assert.IsType<GateDecision.Hold>(
+            Gate(1_000_01, young, Quiet with { LifetimeAmountMinor = 10_000_00 }));
+        Assert.Equal((PayoutHold.NewAccount, (DateTimeOffset?)young.AccountCreatedAt.AddDays(30)),
+            (hold.Kind, hold.ResumeAt));
         Assert.Equal("submit", Kind(Gate(1_000_00, young, Quiet with { LifetimeAmountMinor = 10_000_00 })));
     }
 
@@ -71,33 +82,41 @@ public sealed class PayoutGatesTests
         Assert.Equal((PayoutHold.Velocity, (DateTimeOffset?)oldest.AddHours(24)), (hold.Kind, hold.ResumeAt));
         var rich = new RecipientActivity(1, 24_000_00, oldest, 24_000_00, 10, 200_000_00, Now.AddHours(-10));
         Assert.Equal(HoldKinds.Velocity, Kind(Gate(2_000_00, activity: rich)));
-        Assert.Equal(HoldKinds.Limit, Kind(Gate(2_000_00, activity: new RecipientActivity(0, 0, null, 99_000_00, 10, 200_000_00, Now.AddDays(-2)))));
+        Assert.Equal(HoldKinds.Limit, Kind(
+            Gate(2_000_00, activity: new RecipientActivity(0, 0, null, 99_000_00, 10, 200_000_00, Now.AddDays(-2)))));
     }
 
     [Fact]
     public void Two_payouts_to_one_recipient_are_at_least_the_spacing_apart_and_the_second_resumes_by_itself()
     {
         var last = Now.AddMinutes(-2);
-        var hold = Assert.IsType<GateDecision.Hold>(Gate(10_00, activity: new RecipientActivity(1, 10_00, last, 10_00, 5, 500_00, last)));
+        var hold = Assert.IsType<GateDecision.Hold>(
+            Gate(10_00, activity: new RecipientActivity(1, 10_00, last, 10_00, 5, 500_00, last)));
         Assert.Equal((PayoutHold.Velocity, (DateTimeOffset?)last.AddMinutes(5)), (hold.Kind, hold.ResumeAt));
         Assert.True(PayoutLifecycle.ResumesByItself(hold.Kind));
-        Assert.Equal("submit", Kind(Gate(10_00, activity: new RecipientActivity(1, 10_00, Now.AddMinutes(-5), 10_00, 5, 500_00, Now.AddMinutes(-5)))));
+        Assert.Equal("submit", Kind(Gate(10_00,
+            activity: new RecipientActivity(1, 10_00, Now.AddMinutes(-5), 10_00, 5, 500_00, Now.AddMinutes(-5)))));
     }
 
     public static TheoryData<string, long, RecipientActivity, bool> Suspicious => new()
     {
         // The seed's suspicious patterns: each holds for review, and its edge does not.
-        { "a fifth payout in 24 hours", 10_00, new RecipientActivity(4, 40_00, Now.AddHours(-5), 40_00, 40, 4_000_00, Now.AddHours(-1)), true },
-        { "a fourth payout in 24 hours", 10_00, new RecipientActivity(3, 30_00, Now.AddHours(-5), 30_00, 40, 4_000_00, Now.AddHours(-1)), false },
+        { "a fifth payout in 24 hours", 10_00,
+            new RecipientActivity(4, 40_00, Now.AddHours(-5), 40_00, 40, 4_000_00, Now.AddHours(-1)), true },
+        { "a fourth payout in 24 hours", 10_00,
+            new RecipientActivity(3, 30_00, Now.AddHours(-5), 30_00, 40, 4_000_00, Now.AddHours(-1)), false },
         { "a first payout above 2,000.00", 2_000_01, RecipientActivity.None, true },
         { "a first payout of 2,000.00", 2_000_00, RecipientActivity.None, false },
-        { "more than 80 % of lifetime winnings", 400_01, new RecipientActivity(0, 0, null, 0, 1, 100_00, Now.AddDays(-60)), true },
-        { "exactly 80 % of lifetime winnings", 400_00, new RecipientActivity(0, 0, null, 0, 1, 100_00, Now.AddDays(-60)), false },
+        { "more than 80 % of lifetime winnings", 400_01,
+            new RecipientActivity(0, 0, null, 0, 1, 100_00, Now.AddDays(-60)), true },
+        { "exactly 80 % of lifetime winnings", 400_00,
+            new RecipientActivity(0, 0, null, 0, 1, 100_00, Now.AddDays(-60)), false },
     };
 
     [Theory]
     [MemberData(nameof(Suspicious))]
-    public void The_suspicious_patterns_hold_for_review(string pattern, long amount, RecipientActivity activity, bool held)
+    public void The_suspicious_patterns_hold_for_review(string pattern, long amount, RecipientActivity activity,
+        bool held)
     {
         var options = Options with { DailyCountMax = 10 };
         var decision = Gate(amount, activity: activity, options: options);
@@ -120,7 +139,8 @@ public sealed class PayoutGatesTests
         var busy = new RecipientActivity(9, 90_000_00, Now, 200_000_00, 30, 300_000_00, Now);
         Assert.Equal(HoldKinds.Limit, Kind(Gate(20_000_00, activity: busy, waived: [HoldKinds.Review])));
         Assert.Equal(HoldKinds.Review, Kind(Gate(20_000_00, activity: busy, waived: [HoldKinds.Limit])));
-        Assert.Equal(HoldKinds.Velocity, Kind(Gate(20_000_00, activity: busy, waived: [HoldKinds.Limit, HoldKinds.Review])));
+        Assert.Equal(HoldKinds.Velocity,
+            Kind(Gate(20_000_00, activity: busy, waived: [HoldKinds.Limit, HoldKinds.Review])));
         Assert.Equal("submit", Kind(Gate(20_000_00, activity: busy, waived: EveryWaiver)));
         Assert.Equal("account", Kind(Gate(20_000_00, OldAccount with { CanReceive = false }, waived: EveryWaiver)));
         Assert.Equal(HoldKinds.Balance, Kind(Gate(20_000_00, waived: EveryWaiver, balance: 19_999_99)));
@@ -129,9 +149,11 @@ public sealed class PayoutGatesTests
     [Fact]
     public void A_freeze_holds_the_prize_before_anything_else_and_a_release_waives_only_the_freezes_it_saw()
     {
-        Assert.Equal(HoldKinds.Frozen, Kind(PayoutGates.Evaluate(new GateInput(50_00, [], ["dp_1"], null, Quiet, 0), Options, Now)));
+        Assert.Equal(HoldKinds.Frozen,
+            Kind(PayoutGates.Evaluate(new GateInput(50_00, [], ["dp_1"], null, Quiet, 0), Options, Now)));
         Assert.Equal("submit", Kind(Gate(50_00, freezes: ["dp_1"], waived: [Waivers.Freeze("dp_1")])));
-        var again = Assert.IsType<GateDecision.Hold>(Gate(50_00, freezes: ["dp_1", Freezes.OfRefund(50_00)], waived: [Waivers.Freeze("dp_1")]));
+        var again = Assert.IsType<GateDecision.Hold>(
+            Gate(50_00, freezes: ["dp_1", Freezes.OfRefund(50_00)], waived: [Waivers.Freeze("dp_1")]));
         Assert.Equal(PayoutHold.Frozen, again.Kind);
         Assert.Contains("refunded outside the pipeline", again.Reason, StringComparison.Ordinal);
         Assert.DoesNotContain("dp_1", again.Reason, StringComparison.Ordinal);
@@ -141,7 +163,8 @@ public sealed class PayoutGatesTests
     public void What_a_release_waives_is_the_kind_it_released_or_the_freezes_in_force()
     {
         Assert.Equal([HoldKinds.Review], Waivers.ForRelease(PayoutHold.Review, ["dp_1"]));
-        Assert.Equal(["freeze:dp_1", "freeze:refunded:1000"], Waivers.ForRelease(PayoutHold.Frozen, ["dp_1", "refunded:1000"]));
+        Assert.Equal(["freeze:dp_1", "freeze:refunded:1000"],
+            Waivers.ForRelease(PayoutHold.Frozen, ["dp_1", "refunded:1000"]));
         Assert.Empty(Waivers.ForRelease(PayoutHold.Balance, []));
     }
 

@@ -23,7 +23,10 @@ namespace ContestPipeline.Tests.Payout;
 /// </summary>
 public sealed class PayoutHarness : IAsyncDisposable
 {
-    /// <summary>Short waits, every gate open unless a test closes it: the suspicious patterns and the spacing off, limits far away.</summary>
+    /// <summary>
+    /// Short waits, every gate open unless a test closes it: the suspicious patterns and the spacing off, limits far
+    /// away.
+    /// </summary>
     public static IReadOnlyDictionary<string, string?> Open { get; } = new Dictionary<string, string?>
     {
         [PayoutOptions.Settings.RetryDelayBaseMs] = "200",
@@ -54,8 +57,11 @@ public sealed class PayoutHarness : IAsyncDisposable
     public OutsideWorld World => Run.World;
     public StripeEmulator Stripe => Run.Stripe;
 
-    /// <summary>The deployment with the payout worker running under <see cref="Open"/> changed by <paramref name="settings"/>.</summary>
-    public static async Task<PayoutHarness> StartAsync(PipelineFixture fixture, IReadOnlyDictionary<string, string?>? settings = null,
+    /// <summary>
+    /// The deployment with the payout worker running under <see cref="Open"/> changed by <paramref name="settings"/>.
+    /// </summary>
+    public static async Task<PayoutHarness> StartAsync(PipelineFixture fixture,
+        IReadOnlyDictionary<string, string?>? settings = null,
         long balance = 10_000_000, string? crashAt = null, bool startWorker = true)
     {
         var run = await ContestRun.StartEmptyAsync(fixture, 11);
@@ -98,8 +104,10 @@ public sealed class PayoutHarness : IAsyncDisposable
         _current = null;
     }
 
-    public static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1, string? paymentIntent = null) =>
-        new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30, net, "USD", paymentIntent);
+    public static PrizePayoutOrdered Order(string contest, string player, long net, int rank = 1,
+        string? paymentIntent = null) =>
+        new($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, rank, net + net / 30, net / 30,
+            net, "USD", paymentIntent);
 
     /// <summary>
     /// The order as Settlement publishes it: after an authorization that covers it (one per order here), and after its
@@ -109,22 +117,25 @@ public sealed class PayoutHarness : IAsyncDisposable
     public void Publish(PrizePayoutOrdered o, bool funded = true)
     {
         if (funded) Fund(Run, o);
-        var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency, DateTimeOffset.UtcNow);
-        World.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+        var authorization = new ContestPayoutsAuthorized("test:" + o.PayoutId, o.ContestId, 1, o.NetMinor, o.Currency,
+            DateTimeOffset.UtcNow);
+        World.Publish(Topics.PayoutsDue, o.ContestId, ContestPayoutsAuthorized.MessageType,
+            ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
         World.Publish(Topics.PayoutsDue, o.ContestId, PrizePayoutOrdered.MessageType, o.PayoutId, o);
     }
 
     /// <summary>
     /// The order's winner pays an entry fee of its net into its contest on Stripe (pending, so the platform's available
-    /// balance, which some tests set, stays as it was), and Payout is given up to 60 s to verify it, as the entry fees of
-    /// a real contest are verified long before it settles. A payout worker that is not running does not verify it then:
-    /// the prize is held for funds until it does.
+    /// balance, which some tests set, stays as it was), and Payout is given up to 60 s to verify it, as the entry fees
+    /// of a real contest are verified long before it settles. A payout worker that is not running does not verify it
+    /// then: the prize is held for funds until it does.
     /// </summary>
     public static string? Fund(ContestRun run, PrizePayoutOrdered o)
     {
         if (o.NetMinor <= 0) return null;
         var paymentIntent = run.Stripe.CreatePaymentIntent(o.NetMinor, o.Currency.ToLowerInvariant(), "succeeded",
-            new Dictionary<string, string> { [PaymentMetadata.ContestId] = o.ContestId, [PaymentMetadata.PlayerId] = o.PlayerId }, pending: true);
+            new Dictionary<string, string> { [PaymentMetadata.ContestId] = o.ContestId,
+                [PaymentMetadata.PlayerId] = o.PlayerId }, pending: true);
         // A test that turned Stripe's webhooks off still has Payout told to look: the event only names the payment.
         if (run.Stripe.WebhookEndpoint is null)
         {
@@ -145,7 +156,8 @@ public sealed class PayoutHarness : IAsyncDisposable
             {
                 await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
                 if (await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.verified_payments') IS NOT NULL")
-                    && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.verified_payments WHERE payment_intent_id = @paymentIntent)", new { paymentIntent }))
+                    && await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM payout.verified_payments "
+                        + "WHERE payment_intent_id = @paymentIntent)", new { paymentIntent }))
                     return;
                 await Task.Delay(100);
             }
@@ -158,36 +170,44 @@ public sealed class PayoutHarness : IAsyncDisposable
     {
         await using var conn = await Run.Iso.DataSource.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('payout.payouts') IS NOT NULL")
-            ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state || coalesce(':' || hold_kind, '') FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId })
+            ? await conn.QueryFirstOrDefaultAsync<string>(
+                "SELECT state || coalesce(':' || hold_kind, '') FROM payout.payouts WHERE payout_id = @payoutId",
+                new { payoutId })
             : null;
     }
 
-    public async Task<(string State, string? HoldKind, int Version, string Reason, string? AttemptKey, int KeyGeneration)> RowAsync(string payoutId)
+    public async Task<(string State, string? HoldKind, int Version, string Reason, string? AttemptKey,
+        int KeyGeneration)> RowAsync(string payoutId)
     {
         await using var conn = await Run.Iso.DataSource.OpenConnectionAsync();
         return await conn.QueryFirstAsync<(string, string?, int, string, string?, int)>(
-            "SELECT state, hold_kind, version, reason, attempt_key, key_generation FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
+            "SELECT state, hold_kind, version, reason, attempt_key, key_generation FROM payout.payouts "
+            + "WHERE payout_id = @payoutId", new { payoutId });
     }
 
     public async Task WaitForStateAsync(string payoutId, string state, int seconds = 45)
     {
         try
         {
-            await Eventually.UntilAsync(async () => await StateAsync(payoutId) == state, $"payout {payoutId} {state}", TimeSpan.FromSeconds(seconds));
+            await Eventually.UntilAsync(async () => await StateAsync(payoutId) == state, $"payout {payoutId} {state}",
+                TimeSpan.FromSeconds(seconds));
         }
         catch (Xunit.Sdk.XunitException e)
         {
             await using var conn = await Run.Iso.DataSource.OpenConnectionAsync();
             var now = await conn.QueryFirstOrDefaultAsync<string>(
-                "SELECT state || ' ' || coalesce(hold_kind, '') || ': ' || reason FROM payout.payouts WHERE payout_id = @payoutId", new { payoutId });
-            var events = string.Join("; ", await conn.QueryAsync<string>("SELECT type || ' ' || object_id || ' ' || outcome FROM payout.stripe_events ORDER BY received_at"));
+                "SELECT state || ' ' || coalesce(hold_kind, '') || ': ' || reason FROM payout.payouts "
+                + "WHERE payout_id = @payoutId", new { payoutId });
+            var events = string.Join("; ", await conn.QueryAsync<string>(
+                "SELECT type || ' ' || object_id || ' ' || outcome FROM payout.stripe_events ORDER BY received_at"));
             throw new Xunit.Sdk.XunitException($"{e.Message}; it is {now ?? "unknown"}; events: {events}", e);
         }
     }
 
     public Task ExecuteAsync(string sql, object? args = null) => WithConnection(c => c.ExecuteAsync(sql, args));
 
-    public Task<T> ScalarAsync<T>(string sql, object? args = null) => WithConnection(c => c.ExecuteScalarAsync<T>(sql, args))!;
+    public Task<T> ScalarAsync<T>(string sql, object? args = null) =>
+        WithConnection(c => c.ExecuteScalarAsync<T>(sql, args))!;
 
     private async Task<T> WithConnection<T>(Func<Npgsql.NpgsqlConnection, Task<T>> work)
     {
@@ -197,12 +217,13 @@ public sealed class PayoutHarness : IAsyncDisposable
 
     /// <summary>Waits until <paramref name="sql"/> (a boolean over Payout's tables) holds.</summary>
     public Task WaitForAsync(string what, string sql, object? args = null, int seconds = 30) =>
-        Eventually.UntilAsync(async () => await ScalarAsync<bool>("SELECT to_regclass('payout.stripe_events') IS NOT NULL")
+        Eventually.UntilAsync(async () =>
+            await ScalarAsync<bool>("SELECT to_regclass('payout.stripe_events') IS NOT NULL")
             && await ScalarAsync<bool>(sql, args), what, TimeSpan.FromSeconds(seconds));
 
     /// <summary>
-    /// Waits for the account onboarding made able to receive. Often the first wait after <see cref="StartAsync"/>, so it
-    /// also waits for the worker to start, migrate and join its groups, then for the account's events through the
+    /// Waits for the account onboarding made able to receive. Often the first wait after <see cref="StartAsync"/>, so
+    /// it also waits for the worker to start, migrate and join its groups, then for the account's events through the
     /// receiver: 60 s, where a run beside other work once took more than 30.
     /// </summary>
     public Task WaitForRecipientAsync(string player) =>
@@ -217,17 +238,22 @@ public sealed class PayoutHarness : IAsyncDisposable
     public async Task<string> OutcomeOfAsync(string eventId, string contains = "", int seconds = 60)
     {
         await WaitForAsync($"event {eventId} applied{(contains.Length > 0 ? $" ({contains})" : "")}",
-            "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = @eventId AND outcome LIKE '%' || @contains || '%')",
+            "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = @eventId "
+            + "AND outcome LIKE '%' || @contains || '%')",
             new { eventId, contains }, seconds);
-        return await ScalarAsync<string>("SELECT outcome FROM payout.stripe_events WHERE event_id = @eventId", new { eventId });
+        return await ScalarAsync<string>(
+            "SELECT outcome FROM payout.stripe_events WHERE event_id = @eventId", new { eventId });
     }
 
     public List<RecordedTransfer> TransfersOf(string payoutId) =>
         [.. Stripe.Ledger().Transfers.Where(t => t.Metadata.GetValueOrDefault("payout_id") == payoutId)];
 
-    public List<RecordedRequest> TransferPosts() => [.. Stripe.Requests().Where(q => q.Method == "POST" && q.Path == "/v1/transfers")];
+    public List<RecordedRequest> TransferPosts() =>
+        [.. Stripe.Requests().Where(q => q.Method == "POST" && q.Path == "/v1/transfers")];
 
-    /// <summary>Each transfer POST as a failing assert shows it: its key, status and whether Stripe replayed it.</summary>
+    /// <summary>
+    /// Each transfer POST as a failing assert shows it: its key, status and whether Stripe replayed it.
+    /// </summary>
     public string DescribeTransferPosts() =>
         string.Join("; ", TransferPosts().Select(q => $"{q.IdempotencyKey} {q.Status} replayed={q.Replayed}"));
 
@@ -244,17 +270,20 @@ public sealed class PayoutHarness : IAsyncDisposable
     /// A decision as cpctl sends it: naming the hold it decides and the payout's version as
     /// they are now, unless the test names others (a stale decision). Returns the message id.
     /// </summary>
-    public async Task<string> DecideAsync(PrizePayoutOrdered o, string decision, string id, string? hold = null, int? version = null)
+    public async Task<string> DecideAsync(PrizePayoutOrdered o, string decision, string id, string? hold = null,
+        int? version = null)
     {
         var row = await RowAsync(o.PayoutId);
         var messageId = PayoutReviewDecided.MessageIdFor(id);
         World.Publish(Topics.PayoutsDue, o.ContestId, PayoutReviewDecided.MessageType, messageId,
-            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked", DateTimeOffset.UtcNow,
+            new PayoutReviewDecided(id, o.PayoutId, o.ContestId, decision, "test-operator", "checked",
+                DateTimeOffset.UtcNow,
                 hold ?? (row.State == PayoutStatusNames.Held ? row.HoldKind : row.State), version ?? row.Version));
         return messageId;
     }
 
-    public Task<string> ReleaseAsync(PrizePayoutOrdered o, string id) => DecideAsync(o, PayoutReviewDecided.Release, id);
+    public Task<string> ReleaseAsync(PrizePayoutOrdered o, string id) =>
+        DecideAsync(o, PayoutReviewDecided.Release, id);
 
     /// <summary>
     /// A release naming <paramref name="operator"/>, of the hold and version the payout is at now, decided at
@@ -266,19 +295,23 @@ public sealed class PayoutHarness : IAsyncDisposable
     {
         var row = await RowAsync(o.PayoutId);
         var messageId = PayoutReviewDecided.MessageIdFor(id);
-        var body = new PayoutReviewDecided(id, o.PayoutId, o.ContestId, PayoutReviewDecided.Release, @operator, "checked",
-            decidedAt ?? DateTimeOffset.UtcNow, row.State == PayoutStatusNames.Held ? row.HoldKind : row.State, row.Version);
+        var body = new PayoutReviewDecided(id, o.PayoutId, o.ContestId, PayoutReviewDecided.Release, @operator,
+            "checked",
+            decidedAt ?? DateTimeOffset.UtcNow, row.State == PayoutStatusNames.Held ? row.HoldKind : row.State,
+            row.Version);
         var message = OutgoingMessage.Create(Topics.PayoutsDue, o.ContestId,
             new Envelope(messageId, PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, messageId, null,
                 DateTimeOffset.UtcNow), body);
-        World.PublishRaw(Topics.PayoutsDue, o.ContestId, message.Payload, World.Sign(Producers.Operator, Topics.PayoutsDue,
+        World.PublishRaw(Topics.PayoutsDue, o.ContestId, message.Payload,
+            World.Sign(Producers.Operator, Topics.PayoutsDue,
             message.Key, message.Payload, message.Headers, signedBy ?? @operator));
         return messageId;
     }
 
     /// <summary>Dead letters of payouts.due so far, each with its reason.</summary>
     public List<(string MessageId, string Reason)> DeadLetters(string topic = Topics.PayoutsDue) =>
-        [.. World.Read(Topics.DeadLetter(topic)).Select(m => (m.Headers[MessageHeaders.MessageId], m.Headers[MessageHeaders.DeadLetterReason]))];
+        [.. World.Read(Topics.DeadLetter(topic))
+            .Select(m => (m.Headers[MessageHeaders.MessageId], m.Headers[MessageHeaders.DeadLetterReason]))];
 
     public async Task<string> DeadLetterReasonAsync(string messageId, string topic = Topics.PayoutsDue)
     {
@@ -292,18 +325,24 @@ public sealed class PayoutHarness : IAsyncDisposable
             && (severity is null || m.Body.GetProperty("severity").GetString() == severity));
 
     public Task WaitForAlertAsync(string code, string? severity = null) =>
-        Eventually.UntilAsync(() => Task.FromResult(Alerted(code, severity)), $"a{(severity is null ? "" : " " + severity)} {code} alert", TimeSpan.FromSeconds(30));
+        Eventually.UntilAsync(() => Task.FromResult(Alerted(code, severity)),
+            $"a{(severity is null ? "" : " " + severity)} {code} alert", TimeSpan.FromSeconds(30));
 
-    /// <summary>POSTs an event body to the webhook receiver signed as Stripe signs it, as Stripe would deliver it.</summary>
+    /// <summary>
+    /// POSTs an event body to the webhook receiver signed as Stripe signs it, as Stripe would deliver it.
+    /// </summary>
     public async Task DeliverSignedAsync(string json)
     {
         var body = Encoding.UTF8.GetBytes(json);
         using var http = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Post, Webhooks.Url) { Content = new ByteArrayContent(body) };
+        using var request =
+            new HttpRequestMessage(HttpMethod.Post, Webhooks.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, StripeWebhookSignature.Sign(body, Stripe.WebhookSecret, DateTimeOffset.UtcNow));
+        request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName,
+            StripeWebhookSignature.Sign(body, Stripe.WebhookSecret, DateTimeOffset.UtcNow));
         using var response = await http.SendAsync(request);
-        Assert.True(response.IsSuccessStatusCode, $"the receiver answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.True(response.IsSuccessStatusCode,
+            $"the receiver answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
     }
 
     public async ValueTask DisposeAsync()

@@ -21,7 +21,9 @@ namespace ContestPipeline.Tests.Payout;
 public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.LimitsHarness limits)
     : IClassFixture<PayoutHoldTests.LimitsHarness>
 {
-    /// <summary>The deployment the limit cases share, with no worker until a case starts it with its settings.</summary>
+    /// <summary>
+    /// The deployment the limit cases share, with no worker until a case starts it with its settings.
+    /// </summary>
     public sealed class LimitsHarness : SharedStack<PayoutHarness>
     {
         protected override Task<PayoutHarness> StartAsync(PipelineFixture fixture) =>
@@ -30,7 +32,8 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
 
     private const string Big = "50000";
 
-    public sealed record LimitCase(string Name, Dictionary<string, string?> Settings, long FirstMinor, long SecondMinor, string Hold, string Reason, string Resume)
+    public sealed record LimitCase(string Name, Dictionary<string, string?> Settings, long FirstMinor, long SecondMinor,
+        string Hold, string Reason, string Resume)
     {
         public override string ToString() => Name;
 
@@ -54,15 +57,20 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
             "held:" + HoldKinds.Velocity, "in 24 hours would reach 11000", TimePasses),
         new("the new-account cap", new() { [PayoutOptions.Settings.NewAccountAmountMaxMinor] = "1000" }, 0, 5_000,
             "held:" + HoldKinds.NewAccount, "for accounts younger than 30 days", AccountAges),
-        new("the spacing between two payouts to one recipient", new() { [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "300" }, 1_000, 1_000,
+        new("the spacing between two payouts to one recipient",
+            new() { [PayoutOptions.Settings.RecipientPayoutSpacingSeconds] = "300" }, 1_000, 1_000,
             "held:" + HoldKinds.Velocity, "at least 300 s apart", TimePasses),
         new("a fifth payout in 24 hours (suspicious)",
-            new() { [PayoutOptions.Settings.SuspiciousDayCountMin] = "2", [PayoutOptions.Settings.DailyCountMax] = "10" }, 1_000, 1_000,
+            new() { [PayoutOptions.Settings.SuspiciousDayCountMin] = "2",
+                [PayoutOptions.Settings.DailyCountMax] = "10" }, 1_000, 1_000,
             "held:" + HoldKinds.Review, "suspicious: it would be the recipient's payout number 2 in 24 hours", Release),
-        new("a first payout above the cap (suspicious)", new() { [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "2000" }, 0, 3_000,
+        new("a first payout above the cap (suspicious)",
+            new() { [PayoutOptions.Settings.SuspiciousFirstPayoutMinor] = "2000" }, 0, 3_000,
             "held:" + HoldKinds.Review, "suspicious: a first payout of 3000", Release),
-        new("most of the recipient's lifetime winnings (suspicious)", new() { [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "8000" }, 100, 1_000,
-            "held:" + HoldKinds.Review, "suspicious: 1000 is more than 80 % of the recipient's lifetime winnings of 1100", Release),
+        new("most of the recipient's lifetime winnings (suspicious)",
+            new() { [PayoutOptions.Settings.SuspiciousLifetimeShareBp] = "8000" }, 100, 1_000,
+            "held:" + HoldKinds.Review,
+            "suspicious: 1000 is more than 80 % of the recipient's lifetime winnings of 1100", Release),
     };
 
     [Theory]
@@ -94,13 +102,17 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
                 break;
             case TimePasses:
                 // A day (or the spacing) passes for the first payout; the held one is due when its hold said.
-                await h.ExecuteAsync("UPDATE payout.payouts SET paid_at = paid_at - interval '25 hours', submitted_at = submitted_at - interval '25 hours' WHERE payout_id = @PayoutId", first);
-                await h.ExecuteAsync("UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
+                await h.ExecuteAsync("UPDATE payout.payouts SET paid_at = paid_at - interval '25 hours', "
+                    + "submitted_at = submitted_at - interval '25 hours' WHERE payout_id = @PayoutId", first);
+                await h.ExecuteAsync(
+                    "UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
                 break;
             case AccountAges:
-                await h.ExecuteAsync("UPDATE payout.recipients SET account_created_at = account_created_at - interval '31 days' " +
+                await h.ExecuteAsync(
+                    "UPDATE payout.recipients SET account_created_at = account_created_at - interval '31 days' " +
                     "WHERE player_id = @player", new { player });
-                await h.ExecuteAsync("UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
+                await h.ExecuteAsync(
+                    "UPDATE payout.payouts SET next_attempt_at = now() WHERE payout_id = @PayoutId", second);
                 break;
         }
         await h.WaitForStateAsync(second.PayoutId, PayoutStatusNames.Paid);
@@ -109,14 +121,17 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
     }
 
     [Fact]
-    public async Task A_release_applies_to_the_hold_it_released_and_a_later_refund_freezes_the_prize_again_while_stale_decisions_are_refused()
+    public async Task
+        A_release_applies_to_the_hold_it_released_and_a_later_refund_freezes_the_prize_again_while_stale_decisions_are_refused()
     {
-        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.ReviewThresholdMinor] = Big });
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.ReviewThresholdMinor] = Big });
         await h.World.SignUpForPayoutsAsync("rex");
         await h.WaitForRecipientAsync("rex");
         var payment = h.World.Pay("h1", "rex", 1_000);
         var dispute = h.Stripe.CreateDispute(payment);
-        await h.WaitForAsync("the dispute's freeze", "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE freeze_id = @dispute)", new { dispute });
+        await h.WaitForAsync("the dispute's freeze",
+            "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE freeze_id = @dispute)", new { dispute });
         var order = PayoutHarness.Order("h1", "rex", 60_000, paymentIntent: payment);
         h.Publish(order);
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Frozen);
@@ -132,7 +147,8 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
         await h.World.StripeClient.CreateRefundAsync(new RefundCreate(payment, 100), "outside-refund");
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Frozen);
         Assert.Contains("refunded", (await h.RowAsync(order.PayoutId)).Reason, StringComparison.Ordinal);
-        var staleReview = await h.DecideAsync(order, PayoutReviewDecided.Release, "stale-review", HoldKinds.Review, frozenAt + 2);
+        var staleReview = await h.DecideAsync(order, PayoutReviewDecided.Release, "stale-review", HoldKinds.Review,
+            frozenAt + 2);
         Assert.Contains("stale", await h.DeadLetterReasonAsync(staleReview), StringComparison.Ordinal);
 
         // Releasing this freeze waives it, not review, which was never released.
@@ -143,11 +159,13 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         Assert.Single(h.TransfersOf(order.PayoutId));
         Assert.Equal(["freeze:" + dispute, "freeze:refunded:100", HoldKinds.Review],
-            (await h.ScalarAsync<string[]>("SELECT waived FROM payout.payouts WHERE payout_id = @PayoutId", order)).Order(StringComparer.Ordinal));
+            (await h.ScalarAsync<string[]>("SELECT waived FROM payout.payouts WHERE payout_id = @PayoutId", order))
+                .Order(StringComparer.Ordinal));
 
         // The stale decision re-driven later (same message again, with an operator's grant) is refused again.
         h.World.Redrive(Topics.PayoutsDue, order.ContestId, PayoutReviewDecided.MessageType, stale,
-            new PayoutReviewDecided("stale-frozen", order.PayoutId, order.ContestId, PayoutReviewDecided.Release, "test-operator", "checked",
+            new PayoutReviewDecided("stale-frozen", order.PayoutId, order.ContestId, PayoutReviewDecided.Release,
+                "test-operator", "checked",
                 DateTimeOffset.UtcNow, HoldKinds.Frozen, frozenAt));
         await Eventually.UntilAsync(() => Task.FromResult(h.DeadLetters().Count(d => d.MessageId == stale) == 2),
             "the re-driven stale decision refused again", TimeSpan.FromSeconds(30));
@@ -155,9 +173,11 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
     }
 
     [Fact]
-    public async Task A_dead_lettered_refund_of_a_prize_winning_fee_is_applied_when_re_driven_only_once_the_prize_is_rejected()
+    public async Task
+        A_dead_lettered_refund_of_a_prize_winning_fee_is_applied_when_re_driven_only_once_the_prize_is_rejected()
     {
-        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.ReviewThresholdMinor] = Big });
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.ReviewThresholdMinor] = Big });
         await h.World.SignUpForPayoutsAsync("sol");
         var payment = h.World.Pay("h2", "sol", 1_000);
         var order = PayoutHarness.Order("h2", "sol", 60_000, paymentIntent: payment);
@@ -165,23 +185,30 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
         await h.WaitForStateAsync(order.PayoutId, "held:" + HoldKinds.Review);
 
         // A cancellation's refund (Settlement's: an entry that won was accepted, so Ingestion may not refund it).
-        var refund = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "h2", "sol", payment, 1_000, "USD", "late refund");
+        var refund = new RefundOrdered(RefundOrdered.RefundIdFor(payment), "h2", "sol", payment, 1_000, "USD",
+            "late refund");
         h.World.CancelledByReferee("h2");
-        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund);
-        Assert.Contains("won prize " + order.PayoutId, await h.DeadLetterReasonAsync(refund.RefundId), StringComparison.Ordinal);
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId,
+            refund);
+        Assert.Contains("won prize " + order.PayoutId, await h.DeadLetterReasonAsync(refund.RefundId),
+            StringComparison.Ordinal);
         Assert.Empty(h.Stripe.Ledger().Refunds);
 
         // A second prize for the same entry under another id is refused too.
         var twin = order with { PayoutId = order.PayoutId + "_twin" };
         h.Publish(twin);
-        Assert.Contains("already has prize " + order.PayoutId, await h.DeadLetterReasonAsync(twin.PayoutId), StringComparison.Ordinal);
+        Assert.Contains("already has prize " + order.PayoutId, await h.DeadLetterReasonAsync(twin.PayoutId),
+            StringComparison.Ordinal);
 
         await h.DecideAsync(order, PayoutReviewDecided.Reject, "reject-sol");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Rejected);
         // The dead letter re-driven: the same message again, with an operator's grant. Now valid, it is applied once.
-        h.World.Redrive(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund, Producers.Settlement);
-        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == EntryFeeRefunded.MessageType)), "the re-driven refund made", TimeSpan.FromSeconds(30));
-        Assert.Equal((payment, refund.RefundId), (Assert.Single(h.Stripe.Ledger().Refunds).PaymentIntent, h.Stripe.Ledger().Refunds[0].IdempotencyKey));
+        h.World.Redrive(Topics.PayoutsDue, "h2", RefundOrdered.MessageType, refund.RefundId, refund,
+            Producers.Settlement);
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
+            .Any(m => m.Type == EntryFeeRefunded.MessageType)), "the re-driven refund made", TimeSpan.FromSeconds(30));
+        Assert.Equal((payment, refund.RefundId),
+            (Assert.Single(h.Stripe.Ledger().Refunds).PaymentIntent, h.Stripe.Ledger().Refunds[0].IdempotencyKey));
         Assert.Empty(h.TransfersOf(order.PayoutId));
     }
 }

@@ -36,9 +36,11 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_payout_that_keeps_getting_409_gives_up_after_its_last_round_with_a_critical_alert_and_its_key_so_a_release_sends_no_second_transfer()
+    public async Task
+        A_payout_that_keeps_getting_409_gives_up_after_its_last_round_with_a_critical_alert_and_its_key_so_a_release_sends_no_second_transfer()
     {
-        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.RoundsMax] = "2" });
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.RoundsMax] = "2" });
         await h.World.SignUpForPayoutsAsync("bo");
         await h.WaitForRecipientAsync("bo");
         // Stripe is still processing a request with this key, round after round: no answer that settles it.
@@ -61,10 +63,12 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         h.Stripe.ClearFaults();
         h.Stripe.WebhookEndpoint = null;
         var made = await h.World.StripeClient.CreateTransferAsync(new TransferCreate(1_900, "usd",
-            await h.ScalarAsync<string>("SELECT account_id FROM payout.recipients WHERE player_id = 'bo'"), order.ContestId,
+            await h.ScalarAsync<string>("SELECT account_id FROM payout.recipients WHERE player_id = 'bo'"),
+            order.ContestId,
             $"Prize {order.PayoutId} for entry {order.EntryId}", new Dictionary<string, string>
             {
-                ["contest_id"] = order.ContestId, ["entry_id"] = order.EntryId, ["payout_id"] = order.PayoutId, ["player_id"] = order.PlayerId,
+                ["contest_id"] = order.ContestId, ["entry_id"] = order.EntryId, ["payout_id"] = order.PayoutId,
+                ["player_id"] = order.PlayerId,
             }), order.PayoutId);
         await h.ReleaseAsync(order, "release-after-give-up");
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
@@ -75,14 +79,16 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task A_key_used_with_other_parameters_fails_the_payout_and_keeps_the_key_so_nothing_is_sent_beside_what_exists()
+    public async Task
+        A_key_used_with_other_parameters_fails_the_payout_and_keeps_the_key_so_nothing_is_sent_beside_what_exists()
     {
         await using var h = await PayoutHarness.StartAsync(fixture);
         var account = await h.World.SignUpForPayoutsAsync("cy");
         await h.WaitForRecipientAsync("cy");
         var order = PayoutHarness.Order("k3", "cy", 3_000);
         // Something else already used the payout's key, with another amount.
-        var impostor = await h.World.StripeClient.CreateTransferAsync(new TransferCreate(2_999, "usd", account, order.ContestId), order.PayoutId);
+        var impostor = await h.World.StripeClient.CreateTransferAsync(
+            new TransferCreate(2_999, "usd", account, order.ContestId), order.PayoutId);
         h.Publish(order);
 
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Failed);
@@ -108,13 +114,15 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         // first call runs. (A one-second lease was lost on a machine busy enough to hold a
         // renewal back for more than a second: the lease must outlast the longest pause the
         // process can suffer, which is what the setting is for.)
-        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
         h.StartWorker();
         await h.World.SignUpForPayoutsAsync("dee");
         await h.World.SignUpForPayoutsAsync("eli");
         await h.WaitForRecipientAsync("dee");
         await h.WaitForRecipientAsync("eli");
-        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", "/v1/transfers", Count: 2, Delay: TimeSpan.FromSeconds(10)));
+        h.Stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", "/v1/transfers", Count: 2,
+            Delay: TimeSpan.FromSeconds(10)));
         var first = PayoutHarness.Order("k4", "dee", 1_000);
         var second = PayoutHarness.Order("k4", "eli", 900, rank: 2);
         h.Publish(first);
@@ -125,7 +133,8 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
 
         var posts = h.TransferPosts();
         Assert.Equal([first.PayoutId, second.PayoutId], posts.Select(q => q.IdempotencyKey).Order());
-        Assert.All(posts, q => Assert.Equal((200, false, StripeFaultKind.SlowExecution), (q.Status, q.Replayed, q.Fault)));
+        Assert.All(posts,
+            q => Assert.Equal((200, false, StripeFaultKind.SlowExecution), (q.Status, q.Replayed, q.Fault)));
         Assert.Single(h.TransfersOf(first.PayoutId));
         Assert.Single(h.TransfersOf(second.PayoutId));
     }
@@ -140,7 +149,8 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
         // polling every 250 ms (the other process's, or this one's next round) takes the payout
         // before the first renewal and sends it again while the first call, three seconds at
         // Stripe, runs.
-        await using var h = await PayoutHarness.StartAsync(fixture, new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
+        await using var h = await PayoutHarness.StartAsync(fixture,
+            new Dictionary<string, string?> { [PayoutOptions.Settings.LeaseMs] = "3000" });
         h.StartWorker();
         await h.World.SignUpForPayoutsAsync("fay");
         await h.WaitForRecipientAsync("fay");
@@ -163,8 +173,10 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
 
         await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
         // The claim read its clock before it waited: the lease it stamped then had run out when it committed.
-        var stamped = await h.ScalarAsync<DateTime>("SELECT submitted_at FROM payout.payouts WHERE payout_id = @PayoutId", order);
-        Assert.True(released - stamped > TimeSpan.FromSeconds(3), $"claimed at {stamped:O}, the freezes released at {released:O}");
+        var stamped = await h.ScalarAsync<DateTime>(
+            "SELECT submitted_at FROM payout.payouts WHERE payout_id = @PayoutId", order);
+        Assert.True(released - stamped > TimeSpan.FromSeconds(3),
+            $"claimed at {stamped:O}, the freezes released at {released:O}");
         var posts = h.TransferPosts();
         Assert.True(posts.Count == 1, h.DescribeTransferPosts());
         Assert.Equal((order.PayoutId, 200, false), (posts[0].IdempotencyKey, posts[0].Status, posts[0].Replayed));

@@ -14,7 +14,8 @@ namespace ContestPipeline.Tests.Payout;
 public sealed class PayoutQuarantineTests(PipelineFixture fixture)
 {
     [Fact]
-    public async Task A_transfer_returned_for_another_amount_quarantines_its_payout_for_good_with_an_alert_and_is_never_posted_again()
+    public async Task
+        A_transfer_returned_for_another_amount_quarantines_its_payout_for_good_with_an_alert_and_is_never_posted_again()
     {
         await using var h = await PayoutHarness.StartAsync(fixture);
         var account = await h.World.SignUpForPayoutsAsync("qin");
@@ -29,10 +30,13 @@ public sealed class PayoutQuarantineTests(PipelineFixture fixture)
         await h.WaitForAlertAsync("payout_quarantined", "critical");
         var transfer = Assert.Single(h.TransfersOf(order.PayoutId));
         Assert.Equal((1_001L, account), (transfer.Amount, transfer.Destination));
-        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus).Any(m => m.Type == PrizeTransferQuarantined.MessageType)),
+        await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
+            .Any(m => m.Type == PrizeTransferQuarantined.MessageType)),
             "PrizeTransferQuarantined on payouts.status");
-        var fact = Assert.Single(h.World.Read(Topics.PayoutsStatus), m => m.Type == PrizeTransferQuarantined.MessageType);
-        Assert.Equal((transfer.Id, 1_001L, account), (fact.Body.GetProperty("transferId").GetString(), fact.Body.GetProperty("amountMinor").GetInt64(),
+        var fact = Assert.Single(h.World.Read(Topics.PayoutsStatus),
+            m => m.Type == PrizeTransferQuarantined.MessageType);
+        Assert.Equal((transfer.Id, 1_001L, account),
+            (fact.Body.GetProperty("transferId").GetString(), fact.Body.GetProperty("amountMinor").GetInt64(),
             fact.Body.GetProperty("destination").GetString()));
 
         // No decision moves it: a release is refused.

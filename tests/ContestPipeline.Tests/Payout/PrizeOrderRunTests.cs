@@ -30,9 +30,11 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
 
     private static IncomingMessage Message(PrizePayoutOrdered order, long offset) => new()
     {
-        Topic = Topics.PayoutsDue, Partition = 0, Offset = offset, RawKey = System.Text.Encoding.UTF8.GetBytes(order.ContestId),
+        Topic = Topics.PayoutsDue, Partition = 0, Offset = offset,
+        RawKey = System.Text.Encoding.UTF8.GetBytes(order.ContestId),
         Value = JsonSerializer.SerializeToUtf8Bytes(order, OutgoingMessage.Json), Headers = [],
-        Envelope = new Envelope("m_" + order.PayoutId, PrizePayoutOrdered.MessageType, 1, "settle:" + order.ContestId, null, Now),
+        Envelope = new Envelope("m_" + order.PayoutId, PrizePayoutOrdered.MessageType, 1, "settle:" + order.ContestId,
+            null, Now),
     };
 
     [Fact]
@@ -44,20 +46,25 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
 
         var published = await rig.ApplyRunAsync(orders);
 
-        Assert.Equal(["prize_c1_ann|600|waiting|rank 1 prize ordered|m_prize_c1_ann", "prize_c1_ben|300|waiting|rank 2 prize ordered|m_prize_c1_ben"],
-            await rig.RowsAsync("SELECT payout_id || '|' || amount_minor || '|' || state || '|' || reason || '|' || ordered_by FROM payout.payouts ORDER BY payout_id"));
+        Assert.Equal(["prize_c1_ann|600|waiting|rank 1 prize ordered|m_prize_c1_ann",
+            "prize_c1_ben|300|waiting|rank 2 prize ordered|m_prize_c1_ben"],
+            await rig.RowsAsync("SELECT payout_id || '|' || amount_minor || '|' || state || '|' || reason || '|' || "
+                + "ordered_by FROM payout.payouts ORDER BY payout_id"));
         // The prize of nothing (cat's) has nothing to transfer and takes nothing from the budget.
-        Assert.Equal(["2|900"], await rig.RowsAsync("SELECT ordered_payouts || '|' || ordered_net_minor FROM payout.contest_payout_budgets"));
+        Assert.Equal(["2|900"], await rig.RowsAsync(
+            "SELECT ordered_payouts || '|' || ordered_net_minor FROM payout.contest_payout_budgets"));
         // Each status is caused by its own order, as when the order is applied on its own.
         var statuses = published.Where(m => m.Topic == Topics.PayoutsStatus).ToList();
-        Assert.Equal([PayoutStatusChanged.MessageIdFor("prize_c1_ann", 1), PayoutStatusChanged.MessageIdFor("prize_c1_ben", 1)],
+        Assert.Equal(
+            [PayoutStatusChanged.MessageIdFor("prize_c1_ann", 1), PayoutStatusChanged.MessageIdFor("prize_c1_ben", 1)],
             statuses.Select(m => m.OutboxId));
         Assert.Equal(["settle:c1|m_prize_c1_ann", "settle:c1|m_prize_c1_ben"],
             statuses.Select(m => $"{Header(m, MessageHeaders.CorrelationId)}|{Header(m, MessageHeaders.CausationId)}"));
     }
 
     [Fact]
-    public async Task Recording_prizes_to_transfer_is_demand_on_the_Stripe_budget_and_a_run_with_nothing_to_transfer_is_not()
+    public async Task
+        Recording_prizes_to_transfer_is_demand_on_the_Stripe_budget_and_a_run_with_nothing_to_transfer_is_not()
     {
         await using var rig = await Rig.StartAsync(fixture);
         await rig.AuthorizeAsync("c1", payouts: 2, net: 600);
@@ -74,7 +81,8 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
 
     public static TheoryData<string> Unrecordable => new()
     {
-        "past the count", "past the total", "no authorization", "known already", "entry twice", "past the verified funds",
+        "past the count", "past the total", "no authorization", "known already", "entry twice",
+        "past the verified funds",
     };
 
     [Theory]
@@ -98,10 +106,13 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
 
         await Assert.ThrowsAsync<MessageRejectedException>(() => rig.ApplyRunAsync(run));
         // Rolled back, as the loop does: nothing of the run is recorded and nothing of its budget is taken.
-        Assert.Equal(what == "known already" ? ["prize_c1_ben"] : [], await rig.RowsAsync("SELECT payout_id FROM payout.payouts"));
+        Assert.Equal(what == "known already" ? ["prize_c1_ben"] : [],
+            await rig.RowsAsync("SELECT payout_id FROM payout.payouts"));
     }
 
-    /// <summary>Payout's schema in a database of the rig's own, and the handler applying runs in a transaction each.</summary>
+    /// <summary>
+    /// Payout's schema in a database of the rig's own, and the handler applying runs in a transaction each.
+    /// </summary>
     private sealed class Rig : IAsyncDisposable
     {
         private readonly WorkerDatabase _database;
@@ -138,13 +149,16 @@ public sealed class PrizeOrderRunTests(PipelineFixture fixture)
             await tx.CommitAsync();
         }
 
-        /// <summary>Applies a run in one transaction, committed only if the handler returns; what it published.</summary>
+        /// <summary>
+        /// Applies a run in one transaction, committed only if the handler returns; what it published.
+        /// </summary>
         public async Task<IReadOnlyList<OutgoingMessage>> ApplyRunAsync(IReadOnlyList<PrizePayoutOrdered> orders)
         {
             await using var conn = await _data.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
             var context = new HandlerContext(conn, tx, _clock);
-            await new PrizePayoutOrderedHandler(Budget).HandleBatchAsync([.. orders.Select((o, i) => Message(o, i))], context,
+            await new PrizePayoutOrderedHandler(Budget)
+                .HandleBatchAsync([.. orders.Select((o, i) => Message(o, i))], context,
                 CancellationToken.None);
             await tx.CommitAsync();
             return context.Outgoing;

@@ -22,9 +22,11 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
     private static readonly DateTimeOffset Now = new(2031, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task Onboarding_link_requests_older_than_the_retention_are_deleted_answered_or_not_and_younger_ones_kept()
+    public async Task
+        Onboarding_link_requests_older_than_the_retention_are_deleted_answered_or_not_and_younger_ones_kept()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations);
+        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name,
+            PayoutWorker.Definition.AllMigrations);
         var db = database.DataSource;
         await AddAsync(db, "old-link", TimeSpan.FromDays(8), answered: true);
         await AddAsync(db, "old-waiting", TimeSpan.FromDays(8), answered: false);
@@ -34,7 +36,8 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
         var clock = new ManualClock(Now);
         var job = new PurgeOnboardingLinksJob(new PayoutOptions());
 
-        Assert.False(await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.False(
+            await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
         Assert.Equal(["fresh", "just-seven", "six-days"], await RemainingAsync(db));
 
         // A day and a second later, the six-day-old and the seven-day-old ones are past it too.
@@ -47,9 +50,12 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
             await conn.ExecuteAsync("""
                 INSERT INTO payout.onboarding_link_requests (request_id, player_id, requested_at)
                 SELECT 'backlog-' || i, 'p' || (i % 50), @at FROM generate_series(1, @n) i
-                """, new { at = clock.GetUtcNow() - TimeSpan.FromDays(30), n = PurgeOnboardingLinksJob.BatchSize + 200 });
-        Assert.True(await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
-        Assert.False(await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
+                """,
+                new { at = clock.GetUtcNow() - TimeSpan.FromDays(30), n = PurgeOnboardingLinksJob.BatchSize + 200 });
+        Assert.True(
+            await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
+        Assert.False(
+            await job.RunAsync(new JobContext(db, new OutboxStore(PayoutWorker.Name), clock), CancellationToken.None));
         Assert.Equal(["fresh"], await RemainingAsync(db));
     }
 
@@ -82,6 +88,7 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
     private static async Task<List<string>> RemainingAsync(NpgsqlDataSource db)
     {
         await using var conn = await db.OpenConnectionAsync();
-        return [.. await conn.QueryAsync<string>("SELECT request_id FROM payout.onboarding_link_requests ORDER BY request_id")];
+        return [.. await conn.QueryAsync<string>(
+            "SELECT request_id FROM payout.onboarding_link_requests ORDER BY request_id")];
     }
 }

@@ -16,11 +16,13 @@ namespace ContestPipeline.Tests.Payout;
 [Collection(ConsoleCollection.Name)]
 public sealed class RecipientStatesTests(ConsoleFixture fixture)
 {
-    private static StripeAccount Account(string? transfers, bool submitted, string? disabled, params string[] due) => new()
+    private static StripeAccount Account(string? transfers, bool submitted, string? disabled, params string[] due) =>
+        new()
     {
         Id = "acct_1", DetailsSubmitted = submitted,
         Capabilities = new global::Stripe.AccountCapabilities { Transfers = transfers },
-        Requirements = new global::Stripe.AccountRequirements { DisabledReason = disabled, CurrentlyDue = [.. due], PastDue = [] },
+        Requirements = new global::Stripe.AccountRequirements { DisabledReason = disabled, CurrentlyDue = [.. due],
+            PastDue = [] },
     };
 
     [Theory]
@@ -43,10 +45,12 @@ public sealed class RecipientStatesTests(ConsoleFixture fixture)
     public void Each_blocking_state_tells_the_winner_something_and_the_others_nothing()
     {
         foreach (var state in RecipientAccountStates.Blocking)
-            Assert.NotNull(RecipientAccountChangedHandler.Notice(new RecipientAccountChanged("ada", "acct_1", state, null,
-                ["external_account"], DateTimeOffset.UnixEpoch)));
+            Assert.NotNull(
+                RecipientAccountChangedHandler.Notice(new RecipientAccountChanged("ada", "acct_1", state, null,
+                    ["external_account"], DateTimeOffset.UnixEpoch)));
         var needs = RecipientAccountChangedHandler.Notice(new RecipientAccountChanged("ada", "acct_1",
-            RecipientAccountStates.NeedsInformation, "requirements.past_due", ["external_account", "individual.dob.day"],
+            RecipientAccountStates.NeedsInformation, "requirements.past_due",
+            ["external_account", "individual.dob.day"],
             DateTimeOffset.UnixEpoch))!.Value;
         Assert.Contains("external_account, individual.dob.day", needs.Text, StringComparison.Ordinal);
         Assert.Contains(RecipientOnboardingNeeded.PathFor("ada"), needs.Text, StringComparison.Ordinal);
@@ -74,7 +78,8 @@ public sealed class RecipientStatesTests(ConsoleFixture fixture)
                 "SELECT count(*) FROM operations.alerts WHERE code = 'recipient_account_rejected' AND subject = 'fi' " +
                 "AND severity = 'critical'") == 1, "the critical alert about fi's rejected account");
             Assert.Equal(1, await stack.ScalarAsync<long>(
-                "SELECT count(*) FROM operations.alerts WHERE code = 'recipient_account_needs_information' AND subject = 'ed'"));
+                "SELECT count(*) FROM operations.alerts WHERE code = 'recipient_account_needs_information' "
+                + "AND subject = 'ed'"));
             var mail = await Eventually.UntilAsync(() => stack.Smtp.Messages().FirstOrDefault(m =>
                     m.Subject == "[CRITICAL] recipient_account_rejected: fi"), m => m is not null,
                 "the operators' email about fi's account", TimeSpan.FromSeconds(90));

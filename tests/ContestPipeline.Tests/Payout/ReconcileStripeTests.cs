@@ -85,8 +85,10 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
             "SELECT passed_at > @later FROM payout.stripe_reconciliation_cursors WHERE resource = 'disputes'",
             new { later = passedAt.AddSeconds(1) });
         await h.Run.ReadToEndAsync();
-        Assert.Single(h.World.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == ReconcileStripeJob.MissedDispute);
-        Assert.Equal(1, await h.ScalarAsync<long>("SELECT count(*) FROM payout.freezes WHERE freeze_id = @dispute", new { dispute }));
+        Assert.Single(h.World.Read(Topics.Alerts),
+            m => m.Body.GetProperty("code").GetString() == ReconcileStripeJob.MissedDispute);
+        Assert.Equal(1, await h.ScalarAsync<long>(
+            "SELECT count(*) FROM payout.freezes WHERE freeze_id = @dispute", new { dispute }));
     }
 
     [Fact]
@@ -99,7 +101,8 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
         });
         // The pipeline's own refund of a fee that made no entry: made, and never alerted.
         var ours = h.World.Pay("ref-1", "rita", 1_000);
-        var refund = new RefundOrdered(RefundOrdered.RefundIdFor(ours), "ref-1", "rita", ours, 1_000, "USD", "rejected");
+        var refund = new RefundOrdered(RefundOrdered.RefundIdFor(ours), "ref-1", "rita", ours, 1_000, "USD",
+            "rejected");
         h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, "ref-1", RefundOrdered.MessageType, refund.RefundId,
             refund);
         h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, "ref-1", EntryRejected.MessageType,
@@ -119,7 +122,8 @@ public sealed class ReconcileStripeTests(PipelineFixture fixture)
         await h.WaitForAsync($"the refund of {payment} booked without its event",
             "SELECT EXISTS (SELECT 1 FROM payout.freezes WHERE payment_intent_id = @payment)", new { payment }, 60);
         var outside = Assert.Single(h.Stripe.Ledger().Refunds, r => r.PaymentIntent == payment);
-        var message = Assert.Single(Alerts(h, ReconcileStripeJob.UnexplainedRefund)).GetProperty("message").GetString()!;
+        var message = Assert.Single(Alerts(h, ReconcileStripeJob.UnexplainedRefund))
+            .GetProperty("message").GetString()!;
         Assert.Contains($"refund {outside.Id} of 1000 usd on payment {payment}", message, StringComparison.Ordinal);
         Assert.Contains("names no refund of this pipeline", message, StringComparison.Ordinal);
         Assert.Contains("no event about it reached Payout", message, StringComparison.Ordinal);

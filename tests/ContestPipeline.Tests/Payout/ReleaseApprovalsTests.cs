@@ -23,7 +23,8 @@ public sealed class ReleaseApprovalsTests
         { "an approval of an earlier version is none of this one", [A("ann", version: 3), A("bob")], ["bob"] },
         { "an expired approval counts no more", [A("ann", hoursAgo: 24), A("bob")], ["bob"] },
         { "an approval just short of expiring still counts", [A("ann", hoursAgo: 23.99), A("bob")], ["ann", "bob"] },
-        { "an approval recorded before approvals were bound counts for nothing", [A("ann") with { HoldKind = null }], [] },
+        { "an approval recorded before approvals were bound counts for nothing", [A("ann") with { HoldKind = null }],
+            [] },
     };
 
     [Theory]

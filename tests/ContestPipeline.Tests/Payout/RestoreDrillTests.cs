@@ -78,7 +78,8 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     /// Settlement's drill: its schema restored to a copy taken once the contest locked, before it settled and paid.
     /// Read again from the copy's time, Settlement settles the contest again and orders the same prizes under the same
     /// ids (Payout skips them), books the transfers Payout reported once (those it read before their prizes, re-driven
-    /// as the runbook's last step says), and the contest is PAID: one transfer per prize on Stripe, the ledger balanced.
+    /// as the runbook's last step says), and the contest is PAID: one transfer per prize on Stripe, the ledger
+    /// balanced.
     /// </summary>
     [Fact]
     public async Task Settlement_restored_to_a_copy_from_before_it_settled_settles_again_and_pays_nobody_twice()
@@ -171,7 +172,8 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         }).ToList();
         h.World.CancelledByReferee("rc");
         foreach (var order in orders)
-            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rc", RefundOrdered.MessageType, order.RefundId, order);
+            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, "rc", RefundOrdered.MessageType, order.RefundId,
+                order);
         await h.WaitForAsync("the two refunds recorded",
             "SELECT count(*) = 2 FROM payout.refunds WHERE state = 'waiting'");
         var (copy, copyTakenAt) = await CopyAsync(h);
@@ -268,7 +270,9 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         return payouts;
     }
 
-    /// <summary>Payout with every worker it needs for a contest to PAID, the drill's players signed up for payouts.</summary>
+    /// <summary>
+    /// Payout with every worker it needs for a contest to PAID, the drill's players signed up for payouts.
+    /// </summary>
     private async Task<PayoutHarness> StartPipelineAsync(long balance = 10_000_000)
     {
         var h = await PayoutHarness.StartAsync(fixture, balance: balance);
@@ -278,7 +282,9 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         return h;
     }
 
-    /// <summary>Waits for the contest's prizes paid and the contest PAID; Stripe's transfers of it, one per prize.</summary>
+    /// <summary>
+    /// Waits for the contest's prizes paid and the contest PAID; Stripe's transfers of it, one per prize.
+    /// </summary>
     private static async Task<Dictionary<string, List<string>>> PaidAsync(PayoutHarness h, string contest,
         IReadOnlyList<string> orders)
     {
@@ -289,7 +295,9 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
         return paid;
     }
 
-    /// <summary>After the restore: Stripe's transfers of the contest are still those before it, one per prize.</summary>
+    /// <summary>
+    /// After the restore: Stripe's transfers of the contest are still those before it, one per prize.
+    /// </summary>
     private static async Task<Dictionary<string, List<string>>> PaidOnceAsync(PayoutHarness h, string contest,
         Dictionary<string, List<string>> paidBefore)
     {

@@ -50,7 +50,8 @@ public sealed class ShareStripeBudgetJobTests(PipelineFixture fixture)
     [Fact]
     public async Task Two_instances_share_the_pool_by_who_has_calls_to_make_and_never_add_up_above_it()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations);
+        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name,
+            PayoutWorker.Definition.AllMigrations);
         var db = database.DataSource;
         var clock = new ManualClock();
         using var a = Instance(clock);

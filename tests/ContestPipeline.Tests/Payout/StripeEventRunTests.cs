@@ -23,12 +23,14 @@ public sealed class StripeEventRunTests(PipelineFixture fixture)
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 18, 0, 0, TimeSpan.Zero);
 
-    private static IncomingMessage Event(string id, string type, JsonObject obj, long offset, bool live = false) => new()
+    private static IncomingMessage Event(string id, string type, JsonObject obj, long offset, bool live = false) =>
+        new()
     {
         Topic = Topics.StripeEvents, Partition = 0, Offset = offset, RawKey = Encoding.UTF8.GetBytes(id), Headers = [],
         Value = Encoding.UTF8.GetBytes(new JsonObject
         {
-            ["id"] = id, ["object"] = "event", ["api_version"] = "2024-06-20", ["created"] = Now.ToUnixTimeSeconds() - offset,
+            ["id"] = id, ["object"] = "event", ["api_version"] = "2024-06-20",
+            ["created"] = Now.ToUnixTimeSeconds() - offset,
             ["livemode"] = live, ["type"] = type, ["data"] = new JsonObject { ["object"] = obj },
         }.ToJsonString()),
         Envelope = new Envelope(id, StripeEventReceived.MessageType, 1, "stripe:" + id, "webhook:" + id, Now),
@@ -51,7 +53,8 @@ public sealed class StripeEventRunTests(PipelineFixture fixture)
         // Applied on its own, in its place: what came before it is recorded first.
         Event("evt_dispute", "charge.dispute.created", new JsonObject
         {
-            ["id"] = "dp_ann", ["object"] = "dispute", ["amount"] = 1_000, ["currency"] = "usd", ["payment_intent"] = "pi_ann",
+            ["id"] = "dp_ann", ["object"] = "dispute", ["amount"] = 1_000, ["currency"] = "usd",
+            ["payment_intent"] = "pi_ann",
             ["status"] = "needs_response", ["reason"] = "fraudulent", ["metadata"] = new JsonObject(),
         }, 5),
         Event("evt_cat", "payment_intent.succeeded", Intent("pi_cat", "cat"), 6),
@@ -66,8 +69,10 @@ public sealed class StripeEventRunTests(PipelineFixture fixture)
         await using var run = await RigAsync(fixture);
         var handler = StripeEventReceivedHandler.WithEveryFamily(DeploymentEnvironment.Test);
         // Known before either: the payment of a player seen in an earlier rush.
-        await one.ApplyRunAsync(handler, [Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
-        await run.ApplyRunAsync(handler, [Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
+        await one.ApplyRunAsync(handler,
+            [Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
+        await run.ApplyRunAsync(handler,
+            [Event("evt_dan_before", "payment_intent.succeeded", Intent("pi_dan", "dan"), 9)]);
 
         var publishedOne = new List<string>();
         foreach (var message in Rush()) publishedOne.AddRange(await one.ApplyOneAsync(handler, message));
@@ -91,14 +96,16 @@ public sealed class StripeEventRunTests(PipelineFixture fixture)
         // Each StripeEventHandled caused by its own event, in the run's order, the dispute's in its place.
         Assert.Equal(9, publishedRun.Count);
         Assert.Equal(publishedOne, publishedRun);
-        Assert.Equal($"{StripeEventHandled.MessageIdFor("evt_dispute")}|stripe:evt_dispute|evt_dispute", publishedRun[5]);
+        Assert.Equal($"{StripeEventHandled.MessageIdFor("evt_dispute")}|stripe:evt_dispute|evt_dispute",
+            publishedRun[5]);
     }
 
     [Fact]
     public async Task A_run_with_an_event_of_the_other_mode_throws_so_the_loop_applies_it_one_at_a_time()
     {
         await using var rig = await RigAsync(fixture);
-        IncomingMessage[] run = [.. Rush()[..3], Event("evt_live", "payment_intent.succeeded", Intent("pi_live", "eve"), 10, live: true)];
+        IncomingMessage[] run = [.. Rush()[..3],
+            Event("evt_live", "payment_intent.succeeded", Intent("pi_live", "eve"), 10, live: true)];
 
         await Assert.ThrowsAsync<MessageRejectedException>(() =>
             rig.ApplyRunAsync(StripeEventReceivedHandler.WithEveryFamily(DeploymentEnvironment.Test), run));

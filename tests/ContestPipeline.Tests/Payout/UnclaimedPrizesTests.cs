@@ -30,16 +30,20 @@ public sealed class UnclaimedPrizesTests(PipelineFixture fixture)
     [InlineData(12, 3, 7)]
     [InlineData(45, 3, 30)]
     [InlineData(45, 30, null)]
-    public void The_reminder_due_is_the_latest_reminder_day_passed_and_not_yet_sent(double days, int lastSent, int? due) =>
+    public void The_reminder_due_is_the_latest_reminder_day_passed_and_not_yet_sent(double days, int lastSent,
+        int? due) =>
         Assert.Equal(due, UnclaimedPolicy.Due(Won, lastSent, Won.AddDays(days)));
 
     [Fact]
-    public async Task A_prize_waiting_for_its_winners_account_reminds_them_on_the_policys_days_and_asks_the_operators_once()
+    public async Task
+        A_prize_waiting_for_its_winners_account_reminds_them_on_the_policys_days_and_asks_the_operators_once()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name, PayoutWorker.Definition.AllMigrations);
+        await using var database = await fixture.WorkerDatabaseAsync(PayoutWorker.Name,
+            PayoutWorker.Definition.AllMigrations);
         var db = database.DataSource;
         await using (var conn = await db.OpenConnectionAsync())
-            foreach (var (payout, player, state) in new[] { ("prize_una", "una", "awaiting_account"), ("prize_vic", "vic", "waiting") })
+            foreach (var (payout, player, state) in new[] { ("prize_una", "una", "awaiting_account"),
+                ("prize_vic", "vic", "waiting") })
                 await conn.ExecuteAsync("""
                     INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, amount_minor, currency, state, reason,
                         version, next_attempt_at, ordered_at, updated_at)
@@ -62,7 +66,8 @@ public sealed class UnclaimedPrizesTests(PipelineFixture fixture)
         Assert.All(reminders, r => Assert.Equal(("una", "prize_una", 2500L, "/recipients/una/onboarding-link"),
             (r.PlayerId, r.PayoutId, r.AmountMinor, r.OnboardingPath)));
         var alerts = await TestOutbox.MessagesAsync<AlertRaised>(db, PayoutWorker.Name);
-        Assert.Equal([("prize_unclaimed", AlertSeverities.Warning), ("prize_unclaimed_decision", AlertSeverities.Critical)],
+        Assert.Equal(
+            [("prize_unclaimed", AlertSeverities.Warning), ("prize_unclaimed_decision", AlertSeverities.Critical)],
             alerts.Select(a => (a.Code, a.Severity)));
         Assert.Contains("cpctl payouts reject prize_una", alerts[1].Message, StringComparison.Ordinal);
     }

@@ -44,7 +44,9 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
         return (run, webhooks);
     }
 
-    /// <summary>A prize order as Settlement publishes it, after the entry fees and the authorization that cover it.</summary>
+    /// <summary>
+    /// A prize order as Settlement publishes it, after the entry fees and the authorization that cover it.
+    /// </summary>
     private static PrizePayoutOrdered Publish(ContestRun run, string contest, string player, long net)
     {
         var order = new PrizePayoutOrdered($"prize_{contest}_{player}", contest, $"entry_{contest}_{player}", player, 1,
@@ -76,7 +78,8 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task An_onboarded_winner_gets_a_fresh_dashboard_login_link_and_a_winner_still_onboarding_or_unknown_is_told_why_not()
+    public async Task
+        An_onboarded_winner_gets_a_fresh_dashboard_login_link_and_a_winner_still_onboarding_or_unknown_is_told_why_not()
     {
         var (run, webhooks) = await StartAsync(readModel: false);
         await using var stopRun = run;
@@ -109,7 +112,8 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
             StringComparison.Ordinal);
         Assert.NotEqual(url, second.GetProperty("url").GetString());
         Assert.Equal(HttpStatusCode.Conflict, onboarding);
-        Assert.Contains("has not finished onboarding", notYet.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("has not finished onboarding", notYet.GetProperty("error").GetString(),
+            StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, unknown);
         Assert.Contains("no connected account exists", nobody.GetProperty("error").GetString(),
             StringComparison.Ordinal);
@@ -117,7 +121,8 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
         Assert.Contains("Stripe refused a login link", stripeSaid.GetProperty("error").GetString(),
             StringComparison.Ordinal);
         // Stripe was asked for ada's links only, each request under its own key: cy's and nobody's cost no call.
-        var calls = run.Stripe.Requests().Where(q => q.Path.EndsWith("/login_links", StringComparison.Ordinal)).ToList();
+        var calls = run.Stripe.Requests()
+            .Where(q => q.Path.EndsWith("/login_links", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, calls.Count);
         Assert.All(calls, q => Assert.Equal($"/v1/accounts/{ada}/login_links", q.Path));
         Assert.Equal(3, calls.Select(q => q.IdempotencyKey).Distinct().Count());
@@ -192,14 +197,16 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
             s => s.Account is { BankPayouts.Count: 2 } a && a.AsOf > fresh.AsOf, "ada's bank payouts on her statement");
         var account = afterBank.Account!;
         Assert.Equal(new StatementBalance("USD", 1_619, 0), Assert.Single(account.Balances));
-        Assert.Equal(new[] { (failed, 200L, "USD", "failed", (string?)"account_closed"), (toBank, 1_000L, "USD", "paid", null) },
+        Assert.Equal(
+            new[] { (failed, 200L, "USD", "failed", (string?)"account_closed"), (toBank, 1_000L, "USD", "paid", null) },
             account.BankPayouts.Select(p => (p.BankPayoutId, p.AmountMinor, p.Currency, p.Status, p.FailureCode)));
         Assert.All(account.BankPayouts, p => Assert.InRange(p.ArrivalDate, fresh.AsOf.AddMinutes(-5),
             account.AsOf.AddMinutes(5)));
         // The prizes beside it are as before.
         Assert.Equal("paid", Assert.Single(afterBank.Prizes).Status);
         // Payout published each read on payouts.status, keyed by the player, with no link in it.
-        var reads = run.World.Read(Topics.PayoutsStatus).Where(m => m.Type == RecipientBalanceRead.MessageType).ToList();
+        var reads = run.World.Read(Topics.PayoutsStatus)
+            .Where(m => m.Type == RecipientBalanceRead.MessageType).ToList();
         Assert.NotEmpty(reads);
         Assert.All(reads, m => Assert.Equal("ada", m.Key));
         // Every read asked for is made: the failed payout's event may ask again after a read that already showed it.
@@ -219,7 +226,8 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await StandingsAsync("c1/standings?limit=0")).Item1);
         run.World.Publish(Topics.Standings, "c1", StandingsUpdated.MessageType, "standings:c1:live:4",
             new StandingsUpdated("c1", 4, 3, [new StandingRow(1, "e-ada", "ada", 9_000),
-                new StandingRow(2, "e-bo", "bo", 7_500), new StandingRow(3, "e-cy", "cy", 100)], DateTimeOffset.UtcNow));
+                new StandingRow(2, "e-bo", "bo", 7_500), new StandingRow(3, "e-cy", "cy", 100)],
+                DateTimeOffset.UtcNow));
         var (_, live) = await Eventually.UntilAsync(() => StandingsAsync("c1/standings?limit=2"),
             r => r.Item1 == HttpStatusCode.OK, "c1's live standings through the read API");
         Assert.False(live.GetProperty("final").GetBoolean());
@@ -230,7 +238,8 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
             FinalStandingsPublished.MessageIdFor("c1", 0), new FinalStandingsPublished("c1", 0, 1,
                 [new StandingRow(1, "e-bo", "bo", 9_500), new StandingRow(2, "e-ada", "ada", 9_000)]));
         var (_, final) = await Eventually.UntilAsync(() => StandingsAsync("c1/standings"),
-            r => r.Item2.TryGetProperty("final", out var f) && f.GetBoolean(), "c1's final standings through the read API");
+            r => r.Item2.TryGetProperty("final", out var f) && f.GetBoolean(),
+            "c1's final standings through the read API");
         Assert.Equal([(1, "bo", 9_500L), (2, "ada", 9_000L)], final.GetProperty("standings").EnumerateArray()
             .Select(r => (r.GetProperty("rank").GetInt32(), r.GetProperty("playerId").GetString()!,
                 r.GetProperty("scoreMilli").GetInt64())));

@@ -45,18 +45,21 @@ public sealed class CancelRaceTests
         const string contest = "two-names", game = "tn1";
         await ScheduleAsync(stack, game);
         stack.World.Define(Fantasy(contest, DateTimeOffset.UtcNow.AddMinutes(5), [game]));
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED", $"{contest} SCHEDULED");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED",
+            $"{contest} SCHEDULED");
         var intent = stack.World.Pay(contest, "kim", Fee);
         stack.World.Submit(Entry($"s-{contest}-kim", contest, "kim", intent, "qb1", "rb1"));
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM ingestion.entries WHERE contest_id = @contest", new { contest }) == 1, $"{contest}'s entry accepted");
+            "SELECT count(*) FROM ingestion.entries WHERE contest_id = @contest", new { contest }) == 1,
+            $"{contest}'s entry accepted");
 
         CancelSignedBy(stack, contest, "feed provider outage", "ann", signedBy: "ann");
         var asBob = CancelSignedBy(stack, contest, "agreed", "bob", signedBy: "ann");
         string? reason = null;
         await stack.WaitAsync(() => Task.FromResult((reason = stack.World.Read(Topics.DeadLetter(Topics.Contests))
             .Where(m => m.Headers[MessageHeaders.MessageId] == asBob)
-            .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault()) is not null), "ann's request as bob refused");
+            .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault()) is not null),
+            "ann's request as bob refused");
         Assert.Contains("operator mismatch", reason, StringComparison.Ordinal);
         await using (var conn = await stack.DataSource.OpenConnectionAsync())
             Assert.Equal(["ann"], await conn.QueryAsync<string>(
@@ -64,18 +67,25 @@ public sealed class CancelRaceTests
         Assert.DoesNotContain("CANCELLED", Transitions(stack, contest));
 
         stack.World.CancelAs(contest, "agreed", "bob");
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "CANCELLED", $"{contest} CANCELLED", 120);
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "CANCELLED",
+            $"{contest} CANCELLED", 120);
         await RefundedOnceAsync(stack, contest, [intent]);
     }
 
-    /// <summary>A cancel request naming <paramref name="operator"/>, signed with <paramref name="signedBy"/>'s own key.</summary>
-    private static string CancelSignedBy(OperationsStack stack, string contest, string reason, string @operator, string signedBy)
+    /// <summary>
+    /// A cancel request naming <paramref name="operator"/>, signed with <paramref name="signedBy"/>'s own key.
+    /// </summary>
+    private static string CancelSignedBy(OperationsStack stack, string contest, string reason, string @operator,
+        string signedBy)
     {
         var id = $"cancel:{contest}:{@operator}:signed-by-{signedBy}";
-        var message = OutgoingMessage.Create(Topics.Contests, contest, new Envelope(id, ContestCancelRequested.MessageType,
-            ContestCancelRequested.SchemaVersion, id, null, DateTimeOffset.UtcNow), new ContestCancelRequested(contest, reason, @operator));
+        var message = OutgoingMessage.Create(Topics.Contests, contest,
+            new Envelope(id, ContestCancelRequested.MessageType, ContestCancelRequested.SchemaVersion, id, null,
+                DateTimeOffset.UtcNow),
+            new ContestCancelRequested(contest, reason, @operator));
         stack.World.PublishRaw(Topics.Contests, contest, message.Payload,
-            stack.World.Sign(Producers.Operator, Topics.Contests, message.Key, message.Payload, message.Headers, signedBy));
+            stack.World.Sign(Producers.Operator, Topics.Contests, message.Key, message.Payload, message.Headers,
+                signedBy));
         return id;
     }
 
@@ -90,13 +100,15 @@ public sealed class CancelRaceTests
         await ScheduleAsync(stack, game);
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(8);
         stack.World.Define(Fantasy(contest, lockAt, [game]));
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED", $"{contest} SCHEDULED");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED",
+            $"{contest} SCHEDULED");
         var paid = new List<string>();
         foreach (var player in Players)
         {
             var intent = stack.World.Pay(contest, player, Fee);
             paid.Add(intent);
-            stack.World.Submit(Entry($"s-{contest}-{player}", contest, player, intent, "qb1", "rb1") with { SubmittedAt = DateTimeOffset.UtcNow });
+            stack.World.Submit(Entry($"s-{contest}-{player}", contest, player, intent, "qb1", "rb1")
+                with { SubmittedAt = DateTimeOffset.UtcNow });
             var due = lockAt - TimeSpan.FromSeconds(Players.Length - paid.Count);
             if (due > DateTimeOffset.UtcNow) await Task.Delay(due - DateTimeOffset.UtcNow);
         }
@@ -105,11 +117,14 @@ public sealed class CancelRaceTests
         stack.World.CancelAs(contest, "agreed", "bob");
         var late = stack.World.Pay(contest, "quin", Fee);
         paid.Add(late);
-        stack.World.Submit(Entry($"s-{contest}-quin", contest, "quin", late, "qb1", "rb1") with { SubmittedAt = DateTimeOffset.UtcNow });
+        stack.World.Submit(Entry($"s-{contest}-quin", contest, "quin", late, "qb1", "rb1")
+            with { SubmittedAt = DateTimeOffset.UtcNow });
 
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "CANCELLED", $"{contest} CANCELLED", 120);
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "CANCELLED",
+            $"{contest} CANCELLED", 120);
         await RefundedOnceAsync(stack, contest, paid);
-        Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue), m => m.Key == contest && m.Type == PrizePayoutOrdered.MessageType);
+        Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue),
+            m => m.Key == contest && m.Type == PrizePayoutOrdered.MessageType);
         Assert.DoesNotContain(Transitions(stack, contest), to => to == "COMPLETE");
         Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(contest));
     }
@@ -124,7 +139,8 @@ public sealed class CancelRaceTests
         const string contest = "race-complete", game = "rc1";
         await ScheduleAsync(stack, game);
         stack.World.Define(Fantasy(contest, DateTimeOffset.UtcNow.AddSeconds(10), [game]));
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED", $"{contest} SCHEDULED");
+        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) == "SCHEDULED",
+            $"{contest} SCHEDULED");
         var paid = Players.Take(3).Select(player =>
         {
             var intent = stack.World.Pay(contest, player, Fee);
@@ -139,7 +155,8 @@ public sealed class CancelRaceTests
         stack.World.End(game, 4);
         stack.World.CancelAs(contest, "stadium flooded", "ann");
         stack.World.CancelAs(contest, "agreed", "bob");
-        await stack.WaitAsync(async () => await stack.ReadModelStateAsync(contest) is "CANCELLED" or "SETTLED" or "PAID",
+        await stack.WaitAsync(async () =>
+            await stack.ReadModelStateAsync(contest) is "CANCELLED" or "SETTLED" or "PAID",
             $"{contest} CANCELLED, or SETTLED after COMPLETE", 120);
 
         var transitions = Transitions(stack, contest);
@@ -147,7 +164,8 @@ public sealed class CancelRaceTests
         {
             Assert.DoesNotContain("COMPLETE", transitions);
             await RefundedOnceAsync(stack, contest, paid);
-            Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue), m => m.Key == contest && m.Type == PrizePayoutOrdered.MessageType);
+            Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue),
+                m => m.Key == contest && m.Type == PrizePayoutOrdered.MessageType);
             Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(contest));
         }
         else
@@ -155,9 +173,11 @@ public sealed class CancelRaceTests
             Assert.DoesNotContain("CANCELLED", transitions);
             await stack.WaitAsync(async () => await stack.ScalarAsync<bool>(
                 "SELECT EXISTS (SELECT 1 FROM operations.alerts WHERE severity = 'critical' AND message LIKE @refused)",
-                new { refused = $"%cancel of contest {contest} refused%" }), "the cancel that lost refused with a critical alert");
+                new { refused = $"%cancel of contest {contest} refused%" }),
+                "the cancel that lost refused with a critical alert");
             Assert.DoesNotContain(stack.Stripe.Ledger().Refunds, r => paid.Contains(r.PaymentIntent));
-            Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue), m => m.Key == contest && m.Type == RefundOrdered.MessageType);
+            Assert.DoesNotContain(stack.World.Read(Topics.PayoutsDue),
+                m => m.Key == contest && m.Type == RefundOrdered.MessageType);
             Assert.Contains(await stack.LedgerClosedAsync(contest), new[] { "SETTLED", "PAID" });
         }
     }
@@ -166,22 +186,29 @@ public sealed class CancelRaceTests
     {
         stack.World.Schedule(game, 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1");
         await stack.WaitAsync(async () => await stack.TableExistsAsync("ingestion.games")
-            && await stack.ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)", new { game }),
+            && await stack.ScalarAsync<bool>(
+                "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = @game)", new { game }),
             $"{game} scheduled");
     }
 
-    /// <summary>Every payment refunded on Stripe exactly once, in full, and no other refund made for the contest.</summary>
+    /// <summary>
+    /// Every payment refunded on Stripe exactly once, in full, and no other refund made for the contest.
+    /// </summary>
     private static async Task RefundedOnceAsync(OperationsStack stack, string contest, IReadOnlyCollection<string> paid)
     {
-        await stack.WaitAsync(() => Task.FromResult(stack.Stripe.Ledger().Refunds.Count(r => paid.Contains(r.PaymentIntent)) >= paid.Count),
+        await stack.WaitAsync(() =>
+            Task.FromResult(stack.Stripe.Ledger().Refunds.Count(r => paid.Contains(r.PaymentIntent)) >= paid.Count),
             $"{paid.Count} refunds made on Stripe", 120);
         var refunds = stack.Stripe.Ledger().Refunds
-            .Where(r => paid.Contains(r.PaymentIntent) || r.Metadata.GetValueOrDefault("contest_id") == contest).ToList();
-        Assert.Equal(paid.Order(StringComparer.Ordinal), refunds.Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
+            .Where(r => paid.Contains(r.PaymentIntent) || r.Metadata.GetValueOrDefault("contest_id") == contest)
+            .ToList();
+        Assert.Equal(paid.Order(StringComparer.Ordinal),
+            refunds.Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
         Assert.All(refunds, r => Assert.Equal(Fee, r.Amount));
     }
 
     private static List<string> Transitions(OperationsStack stack, string contest) =>
-        [.. stack.World.Read(Topics.ContestLifecycle).Where(m => m.Key == contest && m.Type == ContestStateChanged.MessageType)
+        [.. stack.World.Read(Topics.ContestLifecycle)
+            .Where(m => m.Key == contest && m.Type == ContestStateChanged.MessageType)
             .Select(m => m.Body.GetProperty("to").GetString()!)];
 }

@@ -45,7 +45,8 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         var late = run.World.Pay("c1", "frank", Fee);
         run.World.Submit(Entry("s7", "c1", "frank", late, "qb1", "rb1"));
         // Decided once its payment is known (no webhook receiver here: by the GET fallback).
-        await Eventually.UntilAsync(() => run.World.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryRejected.MessageType
+        await Eventually.UntilAsync(() =>
+            run.World.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryRejected.MessageType
             && m.Body.GetProperty("submissionId").GetString() == "s7"), "the late submission s7 decided");
 
         run.World.Start("g1", 2);
@@ -77,16 +78,19 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         await WaitForTransitionAsync(run, "c1", "COMPLETE");
         var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "c1").ToList();
         Assert.Equal(["SCHEDULED", "LOCKED", "LIVE", "COMPLETE"],
-            timeline.Where(m => m.Type == ContestStateChanged.MessageType).Select(m => m.Body.GetProperty("to").GetString()!).Prepend("SCHEDULED"));
+            timeline.Where(m => m.Type == ContestStateChanged.MessageType)
+                .Select(m => m.Body.GetProperty("to").GetString()!).Prepend("SCHEDULED"));
         var rejected = timeline.Where(m => m.Type == EntryRejected.MessageType)
-            .ToDictionary(m => m.Body.GetProperty("submissionId").GetString()!, m => (Reason: m.Body.GetProperty("reason").GetString()!, Refund: m.Body.GetProperty("refundId").GetString()));
+            .ToDictionary(m => m.Body.GetProperty("submissionId").GetString()!, m => (
+                Reason: m.Body.GetProperty("reason").GetString()!, Refund: m.Body.GetProperty("refundId").GetString()));
         Assert.Equal(["s4", "s5", "s6", "s7"], rejected.Keys.Order());
         Assert.Null(rejected["s4"].Refund);                       // declined: nothing to refund
         Assert.NotNull(rejected["s5"].Refund);                    // verified payment, over the limit: refunded
         Assert.NotNull(rejected["s7"].Refund);                    // late: refunded
         Assert.Contains("lock", rejected["s7"].Reason, StringComparison.OrdinalIgnoreCase);
 
-        var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered").Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
+        var refunds = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered")
+            .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
         Assert.Equal(refunds.Distinct().Count(), refunds.Count);
         Assert.Contains(aliceAgain, refunds);
         Assert.Contains(late, refunds);
@@ -125,21 +129,28 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
 
         // After COMPLETE a correction is recorded and alerted; the result stands.
         run.World.Correct("week47", 9, "ben", "steps", 30_000);
-        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts).Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete"),
+        await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts)
+            .Any(a => a.Body.GetProperty("code").GetString() == "correction_after_complete"),
             "the correction-after-complete alert");
         Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
 
         // ... and reported as a diff: what the correction would have changed, money untouched.
-        await Eventually.UntilAsync(() => run.World.Read(Topics.Standings).Any(m => m.Type == StandingsCorrectionReported.MessageType),
+        await Eventually.UntilAsync(() =>
+            run.World.Read(Topics.Standings).Any(m => m.Type == StandingsCorrectionReported.MessageType),
             "the correction's standings diff");
-        var message = Assert.Single(run.World.Read(Topics.Standings), m => m.Type == StandingsCorrectionReported.MessageType);
-        Assert.Equal(("steps47", "standings:steps47:correction:week47:9"), (message.Key, message.Headers[MessageHeaders.MessageId]));
+        var message = Assert.Single(run.World.Read(Topics.Standings),
+            m => m.Type == StandingsCorrectionReported.MessageType);
+        Assert.Equal(("steps47", "standings:steps47:correction:week47:9"),
+            (message.Key, message.Headers[MessageHeaders.MessageId]));
         var report = message.Body.Deserialize<StandingsCorrectionReported>(OutgoingMessage.Json)!;
         Assert.Equal(new StatCorrectionRecorded("week47", 9, "ben", "steps", 15_500, 30_000), report.Correction);
         Assert.Equal((1, 3), (report.CorrectionsSoFar, report.ChangedCount));
-        Assert.Equal([("ann", 2, 16_000L, 3, 16_000L), ("ben", 3, 15_500L, 1, 30_000L), ("cat", 1, 17_000L, 2, 17_000L)],
-            report.Changes.Select(c => (c.PlayerId, c.FinalRank, c.FinalScoreMilli, c.CorrectedRank, c.CorrectedScoreMilli)).OrderBy(c => c.PlayerId));
-        var completed = run.World.Read(Topics.ContestLifecycle).Single(m => m.Key == "steps47" && m.Type == ContestCompleted.MessageType);
+        Assert.Equal(
+            [("ann", 2, 16_000L, 3, 16_000L), ("ben", 3, 15_500L, 1, 30_000L), ("cat", 1, 17_000L, 2, 17_000L)],
+            report.Changes.Select(c => (c.PlayerId, c.FinalRank, c.FinalScoreMilli, c.CorrectedRank,
+                c.CorrectedScoreMilli)).OrderBy(c => c.PlayerId));
+        var completed = run.World.Read(Topics.ContestLifecycle)
+            .Single(m => m.Key == "steps47" && m.Type == ContestCompleted.MessageType);
         Assert.Equal(completed.Body.GetProperty("standingsHash").GetString(), report.FinalStandingsHash);
         Assert.NotEqual(report.FinalStandingsHash, report.CorrectedStandingsHash);
         Assert.Equal(standings, await run.FinalStandingsAsync("steps47"));
@@ -155,7 +166,8 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
             return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('ingestion.parked_contests') IS NOT NULL")
-                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.parked_contests WHERE contest_id = 'early'") == 1;
+                && await conn.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM ingestion.parked_contests WHERE contest_id = 'early'") == 1;
         }, "the definition parked");
         Assert.Null(await run.StateAsync("early"));
 
@@ -174,12 +186,14 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.World.Submit(Entry("u1", "small", "p1", run.World.Pay("small", "p1", Fee), "a", "b"));
         await run.WaitForStateAsync("small", "CANCELLED");
         await WaitForTransitionAsync(run, "small", "CANCELLED");
-        var reason = run.World.Read(Topics.ContestLifecycle).Last(m => m.Type == ContestStateChanged.MessageType).Body.GetProperty("reason").GetString();
+        var reason = run.World.Read(Topics.ContestLifecycle).Last(m => m.Type == ContestStateChanged.MessageType)
+            .Body.GetProperty("reason").GetString();
         Assert.Equal("under-filled: 1 entries at lock, minimum 3", reason);
     }
 
     [Fact]
-    public async Task Invalid_contests_and_feed_events_are_dead_lettered_with_every_reason_and_accepted_data_is_unchanged()
+    public async Task
+        Invalid_contests_and_feed_events_are_dead_lettered_with_every_reason_and_accepted_data_is_unchanged()
     {
         await using var run = await ContestRun.StartAsync(fixture);
         var lockAt = DateTimeOffset.UtcNow.AddMinutes(10);
@@ -194,7 +208,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             LockAt = lockAt.AddHours(1),
             EntryFeeMinor = -5,
         });
-        run.Define(good with { Title = "changed" }, expectAccepted: false);                                // same id, other content
+        run.Define(good with { Title = "changed" }, expectAccepted: false);   // same id, other content
         // A game in play that no contest covers takes the hostile feed events.
         run.World.Schedule("g2", 1, lockAt.AddMinutes(30), "qb2", "rb2");
         run.World.Start("g2", 2);
@@ -205,42 +219,52 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         run.World.Schedule("g3", 1, lockAt.AddMinutes(30), "qb3");
         run.World.End("g3", 2);                                                           // final before a start
         run.World.PublishRaw(Topics.ProviderFeed, "g2", "{oops"u8.ToArray(),
-            ContestPipeline.Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
+            ContestPipeline.Plumbing.Messaging.OutgoingMessage.EnvelopeHeaders(
+                new Envelope("feed:g2:junk", "StatUpdated", 1, "x", null, DateTimeOffset.UtcNow)));
 
-        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2 && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 6,
+        await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.Contests)).Count >= 2
+            && run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count >= 6,
             "the dead letters");
-        var contestReasons = run.World.Read(Topics.DeadLetter(Topics.Contests)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        var contestReasons = run.World.Read(Topics.DeadLetter(Topics.Contests))
+            .Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         var bad = Assert.Single(contestReasons, r => r.StartsWith("contest bad rejected", StringComparison.Ordinal));
         Assert.Contains("10,000", bad);          // percentages
         Assert.Contains("yardz", bad);            // unknown stat
         Assert.Contains("lockAt", bad);           // lock after the game starts
         Assert.Contains("entryFeeMinor", bad);    // negative fee
-        Assert.Single(contestReasons, r => r.Contains("already defined with different content", StringComparison.Ordinal));
+        Assert.Single(contestReasons,
+            r => r.Contains("already defined with different content", StringComparison.Ordinal));
 
-        var feedReasons = run.World.Read(Topics.DeadLetter(Topics.ProviderFeed)).Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
+        var feedReasons = run.World.Read(Topics.DeadLetter(Topics.ProviderFeed))
+            .Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         Assert.True(feedReasons.Count == 6, string.Join(Environment.NewLine, feedReasons));
         Assert.Contains(feedReasons, r => r.Contains("nope", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("ghost", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.Contains("-4", StringComparison.Ordinal));
-        Assert.Contains(feedReasons, r => r.Contains("50,000,000", StringComparison.Ordinal) || r.Contains("50000000", StringComparison.Ordinal));
+        Assert.Contains(feedReasons, r =>
+            r.Contains("50,000,000", StringComparison.Ordinal) || r.Contains("50000000", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.StartsWith("GameEnded for game g3", StringComparison.Ordinal));
         Assert.Contains(feedReasons, r => r.StartsWith("unreadable body", StringComparison.Ordinal));
         // Every dead letter was alerted once: the consume loop's as dead_letter, the feed's refusals as stat_rejected.
         var alertCodes = run.World.Read(Topics.Alerts).Select(a => a.Body.GetProperty("code").GetString()).ToList();
-        Assert.Equal(contestReasons.Count + feedReasons.Count, alertCodes.Count(c => c is "dead_letter" or "stat_rejected"));
+        Assert.Equal(contestReasons.Count + feedReasons.Count,
+            alertCodes.Count(c => c is "dead_letter" or "stat_rejected"));
 
         // What was accepted is untouched: the good contest is scheduled once, game g2 still takes facts.
-        Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
+        Assert.Single(run.World.Read(Topics.ContestLifecycle),
+            m => m.Type == ContestScheduled.MessageType && m.Key == "ok");
         Assert.Equal("SCHEDULED", await run.StateAsync("ok"));
         Assert.Null(await run.StateAsync("bad"));
         run.World.Stat("g2", 6, "qb2", "passing_yards", 10);
-        await Eventually.UntilAsync(() => run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
+        await Eventually.UntilAsync(() =>
+            run.World.Read(Topics.Games).Any(g => g.Key == "g2" && g.Body.ValueKind == JsonValueKind.Object
             && g.Body.TryGetProperty("sequence", out var s) && s.GetInt64() == 6), "g2's next fact on games");
     }
 
     /// <summary>The database records a transition a moment before the relay has published it.</summary>
     private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
         Eventually.UntilAsync(() => run.World.Read(Topics.ContestLifecycle).Any(m =>
-                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to),
+                m.Key == contestId && m.Type == ContestStateChanged.MessageType
+                    && m.Body.GetProperty("to").GetString() == to),
             $"{contestId} -> {to} on the timeline");
 }

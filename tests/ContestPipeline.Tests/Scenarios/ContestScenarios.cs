@@ -14,17 +14,21 @@ public static class ContestScenarios
         new("rushing_yards", 100), new("receiving_yards", 100), new("receptions", 500),
     ];
 
-    public static ContestDefined Fantasy(string id, DateTimeOffset lockAt, string[] games, int maxPerPlayer = 1, int minEntries = 2) => new(
+    public static ContestDefined Fantasy(string id, DateTimeOffset lockAt, string[] games, int maxPerPlayer = 1,
+        int minEntries = 2) => new(
         id, "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, minEntries, 1_000, maxPerPlayer, lockAt, games,
         FootballRules, LineupSize: 2,
-        new PrizeTable(PrizeTableKinds.Ranked, Places: [new PrizePlace(1, 1, 5_000), new PrizePlace(2, 2, 3_000), new PrizePlace(3, 3, 2_000)]),
+        new PrizeTable(PrizeTableKinds.Ranked,
+            Places: [new PrizePlace(1, 1, 5_000), new PrizePlace(2, 2, 3_000), new PrizePlace(3, 3, 2_000)]),
         new PoolRule(PoolModes.Rake, RakeBp: 1_000), PlatformFeeBp: 300);
 
     public static ContestDefined Fitness(string id, DateTimeOffset lockAt, string game, int minEntries = 2) => new(
         id, "November step challenge", ContestKinds.Fitness, "USD", Fee, minEntries, 100, 1, lockAt, [game],
         [new ScoringRule("steps", 1), new ScoringRule("active_minutes", 100)], LineupSize: 0,
-        new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, RakeBp: 1_000), PlatformFeeBp: 300);
+        new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, RakeBp: 1_000),
+        PlatformFeeBp: 300);
 
-    public static EntrySubmitted Entry(string submission, string contest, string player, string paymentIntent, params string[] lineup) =>
+    public static EntrySubmitted Entry(string submission, string contest, string player, string paymentIntent,
+        params string[] lineup) =>
         new(submission, contest, player, paymentIntent, lineup.Length == 0 ? null : lineup);
 }

@@ -23,7 +23,8 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture, 1121);
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
-        foreach (var worker in new[] { "ingestion", "scoring", "settlement", "payout" }) run.StartWorker(worker, env: ContestSlate.PayoutEnvironment);
+        foreach (var worker in new[] { "ingestion", "scoring", "settlement", "payout" })
+            run.StartWorker(worker, env: ContestSlate.PayoutEnvironment);
         await run.ReadyAsync();
         var slate = new ContestSlate(run.World, run.Iso.DataSource, run.Swaps);
 
@@ -34,14 +35,16 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
 
         // The three contests' final states.
         Assert.Equal(("PAID", "PAID", "CANCELLED"),
-            (await run.SettlementStateAsync("sunday-main"), await run.SettlementStateAsync("steps-nov"), await run.StateAsync("tiny")));
+            (await run.SettlementStateAsync("sunday-main"), await run.SettlementStateAsync("steps-nov"),
+                await run.StateAsync("tiny")));
 
         // Invariant 1: one transfer per prize ordered, for its amount, and no other.
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var prizes = (await conn.QueryAsync<(string PayoutId, string ContestId, long Net)>(
             "SELECT payout_id, contest_id, net_minor FROM settlement.payouts WHERE net_minor > 0")).ToList();
         var stripe = run.Stripe.Ledger();
-        var transfers = stripe.Transfers.Select(t => (PayoutId: t.Metadata.GetValueOrDefault("payout_id") ?? "", ContestId: t.TransferGroup ?? "", Net: t.Amount)).ToList();
+        var transfers = stripe.Transfers.Select(t => (PayoutId: t.Metadata.GetValueOrDefault("payout_id") ?? "",
+            ContestId: t.TransferGroup ?? "", Net: t.Amount)).ToList();
         Assert.Equal(2, prizes.Select(p => p.ContestId).Distinct().Count());
         Assert.Equal(transfers.Count, transfers.Select(t => t.PayoutId).Distinct().Count());
         Assert.Equal(prizes.Order(), transfers.Order());
@@ -53,15 +56,19 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
         Assert.Equal(3, ordered.Distinct().Count());
         Assert.Equal(ordered, stripe.Refunds.Select(r => r.PaymentIntent).Order());
         Assert.All(stripe.Refunds, r => Assert.Equal(1_000, r.Amount));
-        var tiny = Assert.Single(run.World.Read(Topics.PayoutsDue), m => m.Type == RefundOrdered.MessageType && m.Key == "tiny");
+        var tiny = Assert.Single(run.World.Read(Topics.PayoutsDue),
+            m => m.Type == RefundOrdered.MessageType && m.Key == "tiny");
         Assert.Contains(tiny.Body.GetProperty("paymentIntentId").GetString(), ordered);
 
         // The ledger: every journal entry balances, the book sums to zero, and its Stripe
         // balance account is Stripe's own balance.
-        Assert.Empty(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.postings GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0"));
-        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings"));
+        Assert.Empty(await conn.QueryAsync<string>(
+            "SELECT journal_id FROM settlement.postings GROUP BY journal_id, currency HAVING sum(amount_minor) <> 0"));
+        Assert.Equal(0,
+            await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings"));
         var balance = run.Stripe.PlatformBalance("usd");
         Assert.Equal(balance.Available + balance.Pending,
-            await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
+            await conn.ExecuteScalarAsync<long>(
+                "SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
     }
 }

@@ -23,9 +23,11 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
         var result = await RunAsync(new CampaignOptions
         {
             Contests = 4, EntriesPerContest = 4, Players = 12, Seed = 4242,
-            KillEvery = TimeSpan.FromSeconds(6), BrokerFaultEvery = TimeSpan.FromSeconds(6), StripeFaultEvery = TimeSpan.FromMilliseconds(700),
+            KillEvery = TimeSpan.FromSeconds(6), BrokerFaultEvery = TimeSpan.FromSeconds(6),
+            StripeFaultEvery = TimeSpan.FromMilliseconds(700),
             RestartPostgres = false, Timeout = TimeSpan.FromMinutes(4),
-            AdminConnectionString = fixture.AdminConnectionString, Database = "contestpipeline_campaign_" + Environment.ProcessId,
+            AdminConnectionString = fixture.AdminConnectionString,
+            Database = "contestpipeline_campaign_" + Environment.ProcessId,
             RunDirectory = Path.Combine(fixture.WorkDirectory, "campaign"),
         });
         AssertEveryInvariant(result);
@@ -43,9 +45,11 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
         var result = await RunAsync(new CampaignOptions
         {
             Contests = 3, EntriesPerContest = 4, Players = 10, Seed = 2727, Instances = 2,
-            KillEvery = TimeSpan.FromSeconds(6), BrokerFaultEvery = TimeSpan.FromSeconds(6), StripeFaultEvery = TimeSpan.FromMilliseconds(700),
+            KillEvery = TimeSpan.FromSeconds(6), BrokerFaultEvery = TimeSpan.FromSeconds(6),
+            StripeFaultEvery = TimeSpan.FromMilliseconds(700),
             RestartPostgres = false, Timeout = TimeSpan.FromMinutes(5),
-            AdminConnectionString = fixture.AdminConnectionString, Database = "contestpipeline_campaign2_" + Environment.ProcessId,
+            AdminConnectionString = fixture.AdminConnectionString,
+            Database = "contestpipeline_campaign2_" + Environment.ProcessId,
             RunDirectory = Path.Combine(fixture.WorkDirectory, "campaign-two-instances"),
         });
         Assert.Equal(2, result.Instances);
@@ -58,13 +62,15 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
         CampaignResult result;
         try
         {
-            result = await new FaultCampaign(options with { Log = line => { lock (lines) lines.Add(line); } }).RunAsync(CancellationToken.None);
+            result = await new FaultCampaign(options with { Log = line => { lock (lines) lines.Add(line); } })
+                .RunAsync(CancellationToken.None);
         }
         finally
         {
             await using var admin = new Npgsql.NpgsqlConnection(fixture.AdminConnectionString);
             await admin.OpenAsync();
-            try { await Dapper.SqlMapper.ExecuteAsync(admin, $"DROP DATABASE IF EXISTS {options.Database} WITH (FORCE)"); }
+            try { await Dapper.SqlMapper.ExecuteAsync(admin,
+                $"DROP DATABASE IF EXISTS {options.Database} WITH (FORCE)"); }
             catch (Npgsql.PostgresException) { /* best effort: the next run drops it first */ }
         }
         foreach (var line in lines) output.WriteLine(line);
@@ -75,7 +81,8 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
     private static void AssertEveryInvariant(CampaignResult result)
     {
         Assert.True(result.Passed, result.Figures + " | " + string.Join(" | ", result.Problems));
-        Assert.True(result.WorkerKills > 0 && result.StripeFaults > 0 && result.BrokerFaults > 0, "faults were injected: " + result.Figures);
+        Assert.True(result.WorkerKills > 0 && result.StripeFaults > 0 && result.BrokerFaults > 0,
+            "faults were injected: " + result.Figures);
         Assert.True(result.TransfersExpected > 0, "prizes were paid under fire: " + result.Figures);
 
         // The key figures as the campaign reports them ...
@@ -88,26 +95,32 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
         var e = result.Evidence!;
         Assert.All(e.ContestStates.Values, s => Assert.Contains(s, new[] { "PAID", "CANCELLED" }));
         Assert.Equal(result.Contests, e.ContestStates.Count);
-        var transfers = e.Transfers.Select(t => (PayoutId: t.Metadata.GetValueOrDefault("payout_id") ?? "", ContestId: t.TransferGroup ?? "", t.Amount)).ToList();
-        Assert.Equal(transfers.Count, transfers.Select(t => t.PayoutId).Distinct().Count());             // no duplicate transfer
-        Assert.Equal(e.PrizesOrdered.Order(), transfers.Order());                                         // none missing, none stray, each for its amount
+        var transfers = e.Transfers.Select(t => (PayoutId: t.Metadata.GetValueOrDefault("payout_id") ?? "",
+            ContestId: t.TransferGroup ?? "", t.Amount)).ToList();
+        Assert.Equal(transfers.Count, transfers.Select(t => t.PayoutId).Distinct().Count());   // no duplicate transfer
+        Assert.Equal(e.PrizesOrdered.Order(), transfers.Order());   // none missing, none stray, each for its amount
         Assert.Equal(result.TransfersExpected, e.PrizesOrdered.Count);
-        Assert.Equal(e.Refunds.Count, e.Refunds.Select(r => r.PaymentIntent).Distinct().Count());         // no double refund
-        Assert.Empty(e.RefundsOrdered.Except(e.Refunds.Select(r => r.PaymentIntent)));                    // no refund missing
-        Assert.Empty(e.Postings.GroupBy(p => (p.JournalId, p.Currency)).Where(j => j.Sum(p => p.AmountMinor) != 0).Select(j => j.Key));
+        Assert.Equal(e.Refunds.Count, e.Refunds.Select(r => r.PaymentIntent).Distinct().Count());   // no double refund
+        Assert.Empty(e.RefundsOrdered.Except(e.Refunds.Select(r => r.PaymentIntent)));   // no refund missing
+        Assert.Empty(e.Postings.GroupBy(p => (p.JournalId, p.Currency))
+            .Where(j => j.Sum(p => p.AmountMinor) != 0).Select(j => j.Key));
         Assert.Equal(0, e.Postings.Sum(p => p.AmountMinor));
-        Assert.Equal(e.StripeBalanceMinor, e.Postings.Where(p => p.Account == "platform:stripe_balance").Sum(p => p.AmountMinor));
+        Assert.Equal(e.StripeBalanceMinor,
+            e.Postings.Where(p => p.Account == "platform:stripe_balance").Sum(p => p.AmountMinor));
         Assert.NotEmpty(e.Settled);
         foreach (var settled in e.Settled)
         {
             long Minor(string field) => settled.Body.GetProperty(field).GetInt64();
             var transferred = transfers.Where(t => t.ContestId == settled.Key).Sum(t => t.Amount);
-            Assert.True(transferred + Minor("platformFeesMinor") + Minor("rakeMinor") + Minor("houseTakeMinor") == Minor("entryFeesMinor") + Minor("overlayMinor"),
-                $"contest {settled.Key}: transfers {transferred} + fees + rake do not make its entry fees: {settled.Body}");
+            Assert.True(transferred + Minor("platformFeesMinor") + Minor("rakeMinor") + Minor("houseTakeMinor")
+                == Minor("entryFeesMinor") + Minor("overlayMinor"),
+                $"contest {settled.Key}: transfers {transferred} + fees + rake do not make its entry fees: "
+                + $"{settled.Body}");
         }
         Assert.Equal(e.ContestStates.Count(s => s.Value == "PAID"), e.HashesCompared);
         // Forged orders of every kind (ForgedOrders.Kinds: unsigned, wrong key, wrong producer, replayed, signed with a
         // compromised service's keys, a release without an operator's signature) were all refused, none paid.
-        Assert.True(result.ForgedSent >= ContestPipeline.Local.Campaign.ForgedOrders.Kinds.Count && result.ForgedRefused == result.ForgedSent && result.ForgedPaid == 0, "forged orders: " + result.Figures);
+        Assert.True(result.ForgedSent >= ContestPipeline.Local.Campaign.ForgedOrders.Kinds.Count
+            && result.ForgedRefused == result.ForgedSent && result.ForgedPaid == 0, "forged orders: " + result.Figures);
     }
 }

@@ -54,7 +54,8 @@ public static partial class HostileCorpus
         public override string ToString() => Name;
 
         /// <summary>The input file's bytes, exactly as checked in.</summary>
-        public byte[] Raw() => File.ReadAllBytes(Path.Combine(Directory, Input ?? throw new InvalidOperationException($"{Name} is generated: {Generate}")));
+        public byte[] Raw() => File.ReadAllBytes(
+            Path.Combine(Directory, Input ?? throw new InvalidOperationException($"{Name} is generated: {Generate}")));
     }
 
     private sealed record Manifest(string About, List<Case> Cases);
@@ -63,14 +64,17 @@ public static partial class HostileCorpus
 
     public static IReadOnlyList<Case> Load()
     {
-        var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(Directory, "manifest.json")), Options)!;
+        var manifest = JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(Directory, "manifest.json")),
+            Options)!;
         return manifest.Cases;
     }
 
     [GeneratedRegex(@"""\$\{(?<name>[A-Za-z0-9:_\-]+)\}""|\$\{(?<inner>[A-Za-z0-9:_\-]+)\}")]
     private static partial Regex Placeholder();
 
-    /// <summary>The template with its placeholders filled from <paramref name="values"/> (raw JSON for whole-string ones).</summary>
+    /// <summary>
+    /// The template with its placeholders filled from <paramref name="values"/> (raw JSON for whole-string ones).
+    /// </summary>
     public static byte[] Fill(byte[] template, IReadOnlyDictionary<string, object> values)
     {
         string text;
@@ -92,11 +96,14 @@ public static partial class HostileCorpus
             if (m.Groups["name"].Success)
             {
                 var value = Value(values, m.Groups["name"].Value);
-                return value is string s ? JsonSerializer.Serialize(s) : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!;
+                return value is string s ? JsonSerializer.Serialize(s)
+                    : Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture)!;
             }
-            return Convert.ToString(Value(values, m.Groups["inner"].Value), System.Globalization.CultureInfo.InvariantCulture)!;
+            return Convert.ToString(Value(values, m.Groups["inner"].Value),
+                System.Globalization.CultureInfo.InvariantCulture)!;
         });
 
     private static object Value(IReadOnlyDictionary<string, object> values, string name) =>
-        values.TryGetValue(name, out var v) ? v : throw new KeyNotFoundException($"no value for placeholder ${{{name}}}");
+        values.TryGetValue(name, out var v) ? v
+            : throw new KeyNotFoundException($"no value for placeholder ${{{name}}}");
 }

@@ -39,7 +39,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     private static readonly string[] AcceptedGames = [G1, G2, G3];
 
     /// <summary>Where a sent case landed on its topic, or what the edge said.</summary>
-    private sealed record Sent(HostileCorpus.Case Case, string Topic, int Partition, long Offset, string? MessageId, long? Sequence, string GameId)
+    private sealed record Sent(HostileCorpus.Case Case, string Topic, int Partition, long Offset, string? MessageId,
+        long? Sequence, string GameId)
     {
         public string? EdgeError { get; init; }
         public string? PaymentIntent { get; init; }
@@ -56,7 +57,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "payout");
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "hostile"), NullLogger.Instance);
+        using var producer = KafkaClients.Producer(
+            KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "hostile"), NullLogger.Instance);
 
         // ---- accepted data ----------------------------------------------------------------
         var t0 = DateTimeOffset.UtcNow;
@@ -91,8 +93,10 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         run.World.Stat(G1, 3, "qb1", "passing_yards", 250);
         run.World.Stat(G1, 4, "rb1", "rushing_yards", 90);
         await run.WaitForStateAsync(C1, "LIVE");
-        await WaitForAsync(run, "g1's stats scored", "SELECT count(*) = 2 FROM scoring.stat_values WHERE game_id = 'g1'");
-        await WaitForAsync(run, "settlement to know both contests' entries", "SELECT count(*) = 4 FROM settlement.entries");
+        await WaitForAsync(run, "g1's stats scored",
+            "SELECT count(*) = 2 FROM scoring.stat_values WHERE game_id = 'g1'");
+        await WaitForAsync(run, "settlement to know both contests' entries",
+            "SELECT count(*) = 4 FROM settlement.entries");
         await WaitForAsync(run, "payout's tables", "SELECT to_regclass('payout.recipients') IS NOT NULL");
         var before = await SnapshotAsync(run);
 
@@ -100,22 +104,27 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         var values = new Dictionary<string, object>
         {
             ["g1"] = G1, ["g2"] = G2, ["g3"] = G3, ["gx"] = Gx, ["gy"] = Gy, ["gg"] = Gg, ["c1"] = C1, ["c2"] = C2,
-            ["lockAt"] = Stamp(c2LockAt), ["g1StartsAt"] = Stamp(gamesStart), ["afterG3Starts"] = Stamp(g3Starts.AddHours(1)),
+            ["lockAt"] = Stamp(c2LockAt), ["g1StartsAt"] = Stamp(gamesStart),
+            ["afterG3Starts"] = Stamp(g3Starts.AddHours(1)),
             ["pi:alice"] = pis["alice"], ["pi:dave"] = pis["dave"],
         };
         // The next sequence number of each game the cases write to ("gap" is the one skipped on gg).
         var next = new Dictionary<string, long> { [G1] = 5, [Gx] = 3, [Gy] = 2, [Gg] = 3 };
         var sent = new List<Sent>();
         // The gap case first: its 30 s hold runs while the rest is sent.
-        foreach (var c in corpus.OrderBy(c => c.Sequence is "after-gap" ? 0 : c.Name == "feed/conflict-while-held" ? 1 : 2))
+        foreach (var c in corpus.OrderBy(c =>
+            c.Sequence is "after-gap" ? 0 : c.Name == "feed/conflict-while-held" ? 1 : 2))
         {
             if (c.Name == "feed/late-after-its-gap-was-skipped") continue; // sent once the gap is given up
             if (c.Name == "webhooks/same-event-id-other-body")
-                await WaitForAsync(run, "the first body of evt_h_twice applied", "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = 'evt_h_twice')");
+                await WaitForAsync(run, "the first body of evt_h_twice applied",
+                    "SELECT EXISTS (SELECT 1 FROM payout.stripe_events WHERE event_id = 'evt_h_twice')");
             sent.Add(await SendAsync(run, webhooks, http, producer, c, values, next, sent));
         }
-        await Eventually.UntilAsync(() => Alerts(run).Any(a => a.Code == "feed_gap" && a.Subject == Gg), "the gap on gg given up");
-        sent.Add(await SendAsync(run, webhooks, http, producer, corpus.Single(c => c.Name == "feed/late-after-its-gap-was-skipped"), values, next, sent));
+        await Eventually.UntilAsync(() => Alerts(run).Any(a => a.Code == "feed_gap" && a.Subject == Gg),
+            "the gap on gg given up");
+        sent.Add(await SendAsync(run, webhooks, http, producer,
+            corpus.Single(c => c.Name == "feed/late-after-its-gap-was-skipped"), values, next, sent));
 
         // Wait for every expected rejection, then judge each case on what the pipeline published.
         await Eventually.UntilAsync(() =>
@@ -135,7 +144,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         // ---- accepted data unchanged, and the contest completes on its genuine stats -------
         var after = await SnapshotAsync(run);
         foreach (var (table, rows) in before)
-            Assert.True(rows.SequenceEqual(after[table]), $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
+            Assert.True(rows.SequenceEqual(after[table]),
+                $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
 
         run.World.Stat(G1, 8, "wr1", "receiving_yards", 40);
         run.World.End(G1, 9);
@@ -156,17 +166,20 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         await run.WaitForSettlementStateAsync(C1, "SETTLED");
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var prizes = (await conn.QueryAsync<(string PlayerId, int Rank, long Gross)>(
-            "SELECT player_id, rank, gross_minor FROM settlement.payouts WHERE contest_id = 'c1' ORDER BY rank")).ToList();
+            "SELECT player_id, rank, gross_minor FROM settlement.payouts WHERE contest_id = 'c1' ORDER BY rank"))
+            .ToList();
         // 3 × 10.00 less a 10% rake is 27.00, paid 50/30/20.
         Assert.Equal([("bob", 1, 1_350L), ("alice", 2, 810L), ("carol", 3, 540L)], prizes);
     }
 
     // ---- sending ------------------------------------------------------------------------------
 
-    private static async Task<Sent> SendAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http, IProducer<byte[]?, byte[]?> producer,
+    private static async Task<Sent> SendAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http,
+        IProducer<byte[]?, byte[]?> producer,
         HostileCorpus.Case c, Dictionary<string, object> values, Dictionary<string, long> next, List<Sent> sent)
     {
-        if (c.Edge.StartsWith("POST ", StringComparison.Ordinal)) return await PostAsync(run, webhooks, http, c, values);
+        if (c.Edge.StartsWith("POST ", StringComparison.Ordinal))
+            return await PostAsync(run, webhooks, http, c, values);
 
         var key = c.Key is null ? null : HostileCorpus.Fill(c.Key, values);
         long? sequence = null;
@@ -190,9 +203,11 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         string? submissionId = null, paymentIntent = null;
         if (c.Payment is { } p)
         {
-            paymentIntent = run.Stripe.CreatePaymentIntent(p.Amount, p.Currency, p.Status, new Dictionary<string, string>
+            paymentIntent = run.Stripe.CreatePaymentIntent(p.Amount, p.Currency, p.Status,
+                new Dictionary<string, string>
             {
-                ["contest_id"] = HostileCorpus.Fill(p.Contest, values), ["player_id"] = HostileCorpus.Fill(p.Player, values),
+                ["contest_id"] = HostileCorpus.Fill(p.Contest, values),
+                ["player_id"] = HostileCorpus.Fill(p.Player, values),
             });
             caseValues["pi"] = paymentIntent;
         }
@@ -203,7 +218,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         {
             null => "hostile:" + c.Name,
             "" => null,
-            var id when id.StartsWith("same-as:", StringComparison.Ordinal) => sent.Single(s => s.Case.Name == id["same-as:".Length..]).MessageId,
+            var id when id.StartsWith("same-as:", StringComparison.Ordinal) =>
+                sent.Single(s => s.Case.Name == id["same-as:".Length..]).MessageId,
             var id => id,
         };
         var headers = new Headers();
@@ -214,8 +230,10 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         // Operators' and the entry API's hostile input is signed as theirs: it must be refused for
         // what it says, not for who sent it (InsiderCorpus covers who sent it).
         if (PublishRights.Pipeline.ProducersOf(c.Edge, c.Type!).FirstOrDefault() is { } signer)
-            headers = KafkaClients.Headers(run.World.Sign(signer, c.Edge, key is null ? null : Encoding.UTF8.GetBytes(key), body, IncomingMessage.HeadersOf(headers)));
-        var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = body, Headers = headers };
+            headers = KafkaClients.Headers(run.World.Sign(signer, c.Edge,
+                key is null ? null : Encoding.UTF8.GetBytes(key), body, IncomingMessage.HeadersOf(headers)));
+        var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key),
+            Value = body, Headers = headers };
         var gameId = c.Edge == Topics.ProviderFeed ? key ?? "" : "";
 
         if (c.Expect.Omitted is not null)
@@ -230,7 +248,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         try
         {
             var r = await producer.ProduceAsync(c.Edge, message);
-            return new Sent(c, c.Edge, r.Partition.Value, r.Offset.Value, messageId, sequence, gameId) { PaymentIntent = paymentIntent, SubmissionId = submissionId };
+            return new Sent(c, c.Edge, r.Partition.Value, r.Offset.Value, messageId, sequence, gameId)
+                { PaymentIntent = paymentIntent, SubmissionId = submissionId };
         }
         catch (ProduceException<byte[]?, byte[]?> e)
         {
@@ -240,17 +259,22 @@ public sealed class HostileInputTests(PipelineFixture fixture)
 
     private static byte[] Generate(HostileCorpus.Case c, Dictionary<string, object> values) => c.Name switch
     {
-        "feed/message-10-mib" => JsonSerializer.SerializeToUtf8Bytes(new StatUpdated(Gx, 3, new string('x', 10 * 1024 * 1024), "steps", 1), OutgoingMessage.Json),
-        "feed/message-over-the-read-limit" => JsonSerializer.SerializeToUtf8Bytes(new StatUpdated(Gx, 3, new string('x', 1_200_000), "steps", 1), OutgoingMessage.Json),
+        "feed/message-10-mib" => JsonSerializer.SerializeToUtf8Bytes(
+            new StatUpdated(Gx, 3, new string('x', 10 * 1024 * 1024), "steps", 1), OutgoingMessage.Json),
+        "feed/message-over-the-read-limit" => JsonSerializer.SerializeToUtf8Bytes(
+            new StatUpdated(Gx, 3, new string('x', 1_200_000), "steps", 1), OutgoingMessage.Json),
         "contests/ten-thousand-wrong-places" => Encoding.UTF8.GetBytes(HostileCorpus.Fill(
-            Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(HostileCorpus.Directory, "contests/prize-percentages-total-99.json")))
+            Encoding.UTF8.GetString(
+                File.ReadAllBytes(Path.Combine(HostileCorpus.Directory, "contests/prize-percentages-total-99.json")))
                 .Replace("\"h-pct\"", "\"h-10k\"", StringComparison.Ordinal)
-                .Replace("[\n      6000,\n      3000,\n      900\n    ]", "[" + string.Join(",", Enumerable.Range(0, 10_000).Select(i => i % 2 - 1)) + "]", StringComparison.Ordinal),
+                .Replace("[\n      6000,\n      3000,\n      900\n    ]", "[" + string.Join(",",
+                    Enumerable.Range(0, 10_000).Select(i => i % 2 - 1)) + "]", StringComparison.Ordinal),
             values)),
         _ => throw new InvalidOperationException($"no generator for {c.Name}: {c.Generate}"),
     };
 
-    private static async Task<Sent> PostAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http, HostileCorpus.Case c, Dictionary<string, object> values)
+    private static async Task<Sent> PostAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http,
+        HostileCorpus.Case c, Dictionary<string, object> values)
     {
         var now = DateTimeOffset.UtcNow;
         var caseValues = new Dictionary<string, object>(values) { ["created"] = now.ToUnixTimeSeconds() - 2 };
@@ -263,21 +287,26 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             "wrong-secret" => StripeWebhookSignature.Sign(body, "whsec_not_the_endpoints", now),
             "ten-minutes-ago" => StripeWebhookSignature.Sign(body, secret, now.AddMinutes(-10)),
             "none" => null,
-            var s when s!.StartsWith("t=", StringComparison.Ordinal) => $"{s},v1=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            var s when s!.StartsWith("t=", StringComparison.Ordinal) =>
+                $"{s},v1=" + Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
                 Encoding.UTF8.GetBytes(secret), (byte[])[.. Encoding.UTF8.GetBytes(s[2..] + "."), .. body])),
             _ => throw new InvalidOperationException($"{c.Name}: unknown signing '{c.Sign}'"),
         };
-        if (c.Tamper is { } t) body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace(t.From, t.To, StringComparison.Ordinal));
-        using var request = new HttpRequestMessage(HttpMethod.Post, webhooks.Url) { Content = new ByteArrayContent(body) };
+        if (c.Tamper is { } t) body = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body)
+            .Replace(t.From, t.To, StringComparison.Ordinal));
+        using var request =
+            new HttpRequestMessage(HttpMethod.Post, webhooks.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        if (signature is not null) request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, signature);
+        if (signature is not null)
+            request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, signature);
         // Asked first, the receiver can refuse an oversized body before it is sent, instead of
         // closing a connection the client is still writing to.
         if (body.Length > WebhookLimits.BodyBytesMax) request.Headers.ExpectContinue = true;
         using var response = await http.SendAsync(request);
         return new Sent(c, Topics.StripeEvents, -1, -1, null, null, "")
         {
-            Status = response.StatusCode, Answer = await response.Content.ReadAsStringAsync(), EventId = TryRead(body, "id"),
+            Status = response.StatusCode, Answer = await response.Content.ReadAsStringAsync(),
+            EventId = TryRead(body, "id"),
         };
     }
 
@@ -286,31 +315,40 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     /// <summary>What the pipeline published, read once per look.</summary>
     private sealed record Observed(
         List<OutsideWorld.Published> DeadLetters, List<Alert> Alerts, List<OutsideWorld.Published> Games,
-        List<OutsideWorld.Published> Lifecycle, List<OutsideWorld.Published> PayoutsDue, List<OutsideWorld.Published> StripeEvents,
+        List<OutsideWorld.Published> Lifecycle, List<OutsideWorld.Published> PayoutsDue,
+        List<OutsideWorld.Published> StripeEvents,
         Dictionary<string, string> StripeOutcomes, List<OutsideWorld.Published> Feedback)
     {
         public static Observed Read(ContestRun run)
         {
             using var conn = run.Iso.DataSource.OpenConnection();
             var outcomes = conn.ExecuteScalar<bool>("SELECT to_regclass('payout.stripe_events') IS NOT NULL")
-                ? conn.Query<(string Id, string Outcome)>("SELECT event_id, type || ': ' || outcome FROM payout.stripe_events").ToDictionary(r => r.Id, r => r.Outcome)
+                ? conn.Query<(string Id, string Outcome)>(
+                    "SELECT event_id, type || ': ' || outcome FROM payout.stripe_events")
+                    .ToDictionary(r => r.Id, r => r.Outcome)
                 : [];
             return new Observed(
-                [.. new[] { Topics.ProviderFeed, Topics.Contests, Topics.Entries, Topics.StripeEvents }.SelectMany(t => run.World.Read(Topics.DeadLetter(t)))],
-                HostileInputTests.Alerts(run), run.World.Read(Topics.Games), run.World.Read(Topics.ContestLifecycle), run.World.Read(Topics.PayoutsDue),
+                [.. new[] { Topics.ProviderFeed, Topics.Contests, Topics.Entries,
+                    Topics.StripeEvents }.SelectMany(t => run.World.Read(Topics.DeadLetter(t)))],
+                HostileInputTests.Alerts(run), run.World.Read(Topics.Games), run.World.Read(Topics.ContestLifecycle),
+                run.World.Read(Topics.PayoutsDue),
                 run.World.Read(Topics.StripeEvents), outcomes, run.World.Read(Topics.ProviderFeedback));
         }
 
         public OutsideWorld.Published? DeadLetterOf(Sent s) => DeadLetters.LastOrDefault(d =>
             d.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOriginalTopic) == s.Topic
-            && d.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOriginalPartition) == s.Partition.ToString(CultureInfo.InvariantCulture)
-            && d.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOriginalOffset) == s.Offset.ToString(CultureInfo.InvariantCulture));
+            && d.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOriginalPartition)
+                == s.Partition.ToString(CultureInfo.InvariantCulture)
+            && d.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOriginalOffset)
+                == s.Offset.ToString(CultureInfo.InvariantCulture));
 
         public OutsideWorld.Published? Fact(string gameId, long sequence) =>
-            Games.FirstOrDefault(g => g.Headers.GetValueOrDefault(MessageHeaders.MessageId) == FeedMessageIds.GameFact(gameId, sequence));
+            Games.FirstOrDefault(g =>
+                g.Headers.GetValueOrDefault(MessageHeaders.MessageId) == FeedMessageIds.GameFact(gameId, sequence));
 
         public OutsideWorld.Published? Rejection(string submissionId) =>
-            Lifecycle.FirstOrDefault(m => m.Type == EntryRejected.MessageType && m.Body.GetProperty("submissionId").GetString() == submissionId);
+            Lifecycle.FirstOrDefault(m =>
+                m.Type == EntryRejected.MessageType && m.Body.GetProperty("submissionId").GetString() == submissionId);
     }
 
     private sealed record Alert(string Id, string Code, string Subject, string Message);
@@ -320,9 +358,13 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             a.Body.GetProperty("alertId").GetString()!, a.Body.GetProperty("code").GetString()!,
             a.Body.GetProperty("subject").GetString()!, a.Body.GetProperty("message").GetString()!))];
 
-    /// <summary>The alert raised with a case's dead letter: its id ends with the original offset and names the message (or, without an id, its coordinates).</summary>
+    /// <summary>
+    /// The alert raised with a case's dead letter: its id ends with the original offset and names the message (or,
+    /// without an id, its coordinates).
+    /// </summary>
     private static Alert? AlertOf(Sent s, Observed o) => o.Alerts.FirstOrDefault(a =>
-        a.Code == s.Case.Expect.Alert && a.Id.EndsWith(":" + s.Offset.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+        a.Code == s.Case.Expect.Alert
+        && a.Id.EndsWith(":" + s.Offset.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
         && a.Id.Contains(s.MessageId ?? $"{s.Topic}/{s.Partition}@{s.Offset}", StringComparison.Ordinal));
 
     /// <summary>A first operator's cancel of a paid contest: announced, applied by nobody alone.</summary>
@@ -331,8 +373,10 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     private static bool Pending(Sent s, Observed o)
     {
         var e = s.Case.Expect;
-        if (e.DeadLetter is not null && (o.DeadLetterOf(s) is null || (e.Alert is not null && AlertOf(s, o) is null))) return true;
-        if (e.EntryRejected is not null && (o.Rejection(s.SubmissionId!) is null || (e.Refund == true && !RefundOrdered(o, s.PaymentIntent!)))) return true;
+        if (e.DeadLetter is not null && (o.DeadLetterOf(s) is null || (e.Alert is not null && AlertOf(s, o) is null)))
+            return true;
+        if (e.EntryRejected is not null && (o.Rejection(s.SubmissionId!) is null
+            || (e.Refund == true && !RefundOrdered(o, s.PaymentIntent!)))) return true;
         if (e.Accepted && s.Sequence is { } seq && o.Fact(s.GameId, seq) is null) return true;
         if (e.Recorded is not null && !o.StripeOutcomes.ContainsKey(s.EventId!)) return true;
         if (e.Alert is "transfer_not_on_stripe" && !o.Alerts.Any(a => a.Code == e.Alert)) return true;
@@ -341,39 +385,49 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     }
 
     private static bool RefundOrdered(Observed o, string paymentIntent) =>
-        o.PayoutsDue.Any(m => m.Type == "RefundOrdered" && m.Body.GetProperty("paymentIntentId").GetString() == paymentIntent);
+        o.PayoutsDue.Any(m =>
+            m.Type == "RefundOrdered" && m.Body.GetProperty("paymentIntentId").GetString() == paymentIntent);
 
     private static IEnumerable<string> Judge(Sent s, Observed o, ContestRun run, Dictionary<string, object> values)
     {
         var e = s.Case.Expect;
-        string Fill(string text) => HostileCorpus.Fill(text, new Dictionary<string, object>(values) { ["seq"] = s.Sequence ?? 0 });
+        string Fill(string text) =>
+            HostileCorpus.Fill(text, new Dictionary<string, object>(values) { ["seq"] = s.Sequence ?? 0 });
         var accepted = new[] { values["pi:alice"], values["pi:dave"] };
 
         if (e.Edge is not null)
         {
-            if (s.EdgeError is null) yield return $"reached {s.Topic} at {s.Partition}@{s.Offset}; expected the edge to refuse it ({e.Edge})";
-            else if (!s.EdgeError.Contains(e.Edge, StringComparison.Ordinal)) yield return $"refused at the edge with '{s.EdgeError}', expected '{e.Edge}'";
+            if (s.EdgeError is null) yield return $"reached {s.Topic} at {s.Partition}@{s.Offset}; "
+                + $"expected the edge to refuse it ({e.Edge})";
+            else if (!s.EdgeError.Contains(e.Edge, StringComparison.Ordinal))
+                yield return $"refused at the edge with '{s.EdgeError}', expected '{e.Edge}'";
             yield break;
         }
         if (e.Http is { } status)
         {
             if ((int)s.Status! != status) yield return $"answered {(int)s.Status!} '{s.Answer}', expected {status}";
-            if (e.Text is not null && !s.Answer!.Contains(e.Text, StringComparison.Ordinal)) yield return $"answered '{s.Answer}', expected it to say '{e.Text}'";
-            var forwarded = s.EventId is not null && o.StripeEvents.Any(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == s.EventId);
+            if (e.Text is not null && !s.Answer!.Contains(e.Text, StringComparison.Ordinal))
+                yield return $"answered '{s.Answer}', expected it to say '{e.Text}'";
+            var forwarded = s.EventId is not null
+                && o.StripeEvents.Any(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == s.EventId);
             if (e.Forwarded == false && forwarded) yield return "reached stripe.events although refused";
             if (e.Forwarded == true && !forwarded) yield return "did not reach stripe.events";
-            if (e.Recorded is not null && o.StripeOutcomes.GetValueOrDefault(s.EventId!) is var outcome && (outcome is null || !outcome.EndsWith(": " + e.Recorded, StringComparison.Ordinal)))
+            if (e.Recorded is not null && o.StripeOutcomes.GetValueOrDefault(s.EventId!) is var outcome
+                && (outcome is null || !outcome.EndsWith(": " + e.Recorded, StringComparison.Ordinal)))
                 yield return $"Payout recorded '{outcome}', expected '{e.Recorded}'";
             if (e.Alert is not null && !o.Alerts.Any(a => a.Code == e.Alert && a.Subject == "tr_h_unknown"))
                 yield return $"no alert {e.Alert} for tr_h_unknown";
             if (e.NoEffect)
             {
-                if (o.StripeOutcomes.GetValueOrDefault(s.EventId!) is not { } first || !first.StartsWith("customer.created:", StringComparison.Ordinal))
-                    yield return $"the first body under {s.EventId} should stand, Payout recorded '{o.StripeOutcomes.GetValueOrDefault(s.EventId!)}'";
+                if (o.StripeOutcomes.GetValueOrDefault(s.EventId!) is not { } first
+                    || !first.StartsWith("customer.created:", StringComparison.Ordinal))
+                    yield return $"the first body under {s.EventId} should stand, "
+                        + $"Payout recorded '{o.StripeOutcomes.GetValueOrDefault(s.EventId!)}'";
                 if (o.Alerts.Any(a => a.Message.Contains("prize_h_second_body", StringComparison.Ordinal)))
                     yield return "the second body was acted on (an alert names its payout)";
                 using var conn = run.Iso.DataSource.OpenConnection();
-                if (conn.ExecuteScalar<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @id", new { id = s.EventId }) != 1)
+                if (conn.ExecuteScalar<long>(
+                    "SELECT count(*) FROM payout.inbox WHERE message_id = @id", new { id = s.EventId }) != 1)
                     yield return "the event id is not exactly one inbox row";
             }
             yield break;
@@ -388,13 +442,18 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 yield break;
             }
             var reason = dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason) ?? "";
-            if (!reason.Contains(Fill(e.DeadLetter), StringComparison.Ordinal)) yield return $"dead-lettered with '{reason}', expected it to contain '{Fill(e.DeadLetter)}'";
-            if (dead.Key != (s.Case.Key is null ? "" : Fill(s.Case.Key))) yield return $"dead letter keyed '{dead.Key}'";
-            if (e.Alert is not null && AlertOf(s, o) is null) yield return $"no alert {e.Alert} for it (alerts: {string.Join("; ", o.Alerts.Select(a => a.Id))})";
-            if (e.Omitted is not null && !(dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOmitted) ?? "").StartsWith(e.Omitted, StringComparison.Ordinal))
+            if (!reason.Contains(Fill(e.DeadLetter), StringComparison.Ordinal))
+                yield return $"dead-lettered with '{reason}', expected it to contain '{Fill(e.DeadLetter)}'";
+            if (dead.Key != (s.Case.Key is null ? "" : Fill(s.Case.Key)))
+                yield return $"dead letter keyed '{dead.Key}'";
+            if (e.Alert is not null && AlertOf(s, o) is null)
+                yield return $"no alert {e.Alert} for it (alerts: {string.Join("; ", o.Alerts.Select(a => a.Id))})";
+            if (e.Omitted is not null && !(dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOmitted) ?? "")
+                .StartsWith(e.Omitted, StringComparison.Ordinal))
                 yield return $"dlq-omitted is '{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterOmitted)}'";
         }
-        else if (dead is not null) yield return $"dead-lettered ('{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason)}') although it should not be";
+        else if (dead is not null) yield return $"dead-lettered "
+            + $"('{dead.Headers.GetValueOrDefault(MessageHeaders.DeadLetterReason)}') although it should not be";
         if (e.Alert is CancelAwaits && !o.Alerts.Any(a => a.Code == e.Alert && a.Subject == Fill(s.Case.Key!)))
             yield return $"no alert {e.Alert} for {Fill(s.Case.Key!)}";
 
@@ -407,12 +466,16 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 yield break;
             }
             var reason = rejected.Body.GetProperty("reason").GetString()!;
-            if (!reason.Contains(Fill(e.EntryRejected), StringComparison.Ordinal)) yield return $"rejected with '{reason}', expected it to contain '{Fill(e.EntryRejected)}'";
+            if (!reason.Contains(Fill(e.EntryRejected), StringComparison.Ordinal))
+                yield return $"rejected with '{reason}', expected it to contain '{Fill(e.EntryRejected)}'";
             var refundId = rejected.Body.GetProperty("refundId").GetString();
             var pi = rejected.Body.GetProperty("paymentIntentId").GetString()!;
-            if (e.Refund == true && (refundId is null || !RefundOrdered(o, pi))) yield return "expected a refund; none ordered";
-            if (e.Refund == false && (refundId is not null || RefundOrdered(o, pi))) yield return "refunded although the payment is not verified as this player's for this contest";
-            if (!accepted.Contains(pi) && o.Lifecycle.Any(m => m.Type == EntryAccepted.MessageType && m.Body.GetProperty("paymentIntentId").GetString() == pi))
+            if (e.Refund == true && (refundId is null || !RefundOrdered(o, pi)))
+                yield return "expected a refund; none ordered";
+            if (e.Refund == false && (refundId is not null || RefundOrdered(o, pi)))
+                yield return "refunded although the payment is not verified as this player's for this contest";
+            if (!accepted.Contains(pi) && o.Lifecycle.Any(m =>
+                m.Type == EntryAccepted.MessageType && m.Body.GetProperty("paymentIntentId").GetString() == pi))
                 yield return "an entry was accepted with its payment";
         }
         if (s.Case.Edge == Topics.ProviderFeed && s.Sequence is { } seq)
@@ -420,33 +483,45 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             var fact = o.Fact(s.GameId, seq);
             var mine = fact is not null && fact.Headers.GetValueOrDefault(MessageHeaders.CausationId) == s.MessageId;
             if (e.Accepted && !mine) yield return $"not published on games as {FeedMessageIds.GameFact(s.GameId, seq)}";
-            if (!e.Accepted && !e.NoEffect && mine) yield return $"published on games as {FeedMessageIds.GameFact(s.GameId, seq)} although refused";
-            if (e.NoEffect && fact?.Body.GetProperty("value").GetInt64() != 500) yield return "the first content under the message id does not stand on games";
+            if (!e.Accepted && !e.NoEffect && mine)
+                yield return $"published on games as {FeedMessageIds.GameFact(s.GameId, seq)} although refused";
+            if (e.NoEffect && fact?.Body.GetProperty("value").GetInt64() != 500)
+                yield return "the first content under the message id does not stand on games";
         }
-        if (e.Alert is "feed_gap" && !o.Alerts.Any(a => a.Code == "feed_gap" && a.Subject == s.GameId && a.Message.Contains(e.AlertText!, StringComparison.Ordinal)))
+        if (e.Alert is "feed_gap" && !o.Alerts.Any(a => a.Code == "feed_gap" && a.Subject == s.GameId
+            && a.Message.Contains(e.AlertText!, StringComparison.Ordinal)))
             yield return "no feed_gap alert";
         if (e.Alert is "feed_gap" && !o.Feedback.Any(f => f.Type == FeedGapGivenUp.MessageType && f.Key == s.GameId
                 && f.Body.GetProperty("reason").GetString()!.Contains(e.AlertText!, StringComparison.Ordinal)))
             yield return "the provider was not told of the gap (no FeedGapGivenUp on provider.feedback)";
     }
 
-    /// <summary>Nothing hostile became data: no game scheduled, no contest or entry accepted, no fact published that was refused.</summary>
+    /// <summary>
+    /// Nothing hostile became data: no game scheduled, no contest or entry accepted, no fact published that was
+    /// refused.
+    /// </summary>
     private static async Task<IEnumerable<string>> NothingAcceptedAsync(ContestRun run, Observed o)
     {
         var problems = new List<string>();
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        var games = (await conn.QueryAsync<string>("SELECT game_id FROM ingestion.games WHERE status <> 'unknown' ORDER BY game_id COLLATE \"C\"")).ToList();
-        if (!games.SequenceEqual([G1, G2, G3, Gg, Gx, Gy])) problems.Add("games the feed scheduled: " + string.Join(", ", games));
+        var games = (await conn.QueryAsync<string>(
+            "SELECT game_id FROM ingestion.games WHERE status <> 'unknown' ORDER BY game_id COLLATE \"C\"")).ToList();
+        if (!games.SequenceEqual([G1, G2, G3, Gg, Gx, Gy]))
+            problems.Add("games the feed scheduled: " + string.Join(", ", games));
         var parked = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.parked_contests");
         if (parked != 0) problems.Add($"{parked} hostile definitions parked");
-        var facts = o.Games.Where(g => g.Key == Gy).Select(g => g.Headers.GetValueOrDefault(MessageHeaders.MessageId)).ToList();
-        if (!facts.SequenceEqual([FeedMessageIds.GameFact(Gy, 1)])) problems.Add("facts on games for gy: " + string.Join(", ", facts));
+        var facts = o.Games.Where(g => g.Key == Gy)
+            .Select(g => g.Headers.GetValueOrDefault(MessageHeaders.MessageId)).ToList();
+        if (!facts.SequenceEqual([FeedMessageIds.GameFact(Gy, 1)]))
+            problems.Add("facts on games for gy: " + string.Join(", ", facts));
         return problems;
     }
 
     // ---- the accepted data --------------------------------------------------------------------
 
-    /// <summary>Every row of the accepted contests, entries, games and their stats, and the ledger's entries for them, as text.</summary>
+    /// <summary>
+    /// Every row of the accepted contests, entries, games and their stats, and the ledger's entries for them, as text.
+    /// </summary>
     private static async Task<Dictionary<string, List<string>>> SnapshotAsync(ContestRun run)
     {
         var games = string.Join(", ", AcceptedGames.Select(g => $"'{g}'"));
@@ -455,7 +530,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             ["ingestion.contests"] = "SELECT t::text FROM ingestion.contests t",
             ["ingestion.contest_games"] = "SELECT t::text FROM ingestion.contest_games t",
             ["ingestion.entries"] = "SELECT t::text FROM ingestion.entries t",
-            ["ingestion.games"] = $"SELECT game_id || ' ' || status || ' ' || state::text FROM ingestion.games WHERE game_id IN ({games})",
+            ["ingestion.games"] = $"SELECT game_id || ' ' || status || ' ' || state::text FROM ingestion.games "
+                + $"WHERE game_id IN ({games})",
             ["scoring.contests"] = "SELECT t::text FROM scoring.contests t",
             ["scoring.contest_games"] = "SELECT t::text FROM scoring.contest_games t",
             ["scoring.entries"] = "SELECT t::text FROM scoring.entries t",
@@ -465,9 +541,12 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             ["settlement.contests"] = "SELECT t::text FROM settlement.contests t",
             ["settlement.entries"] = "SELECT t::text FROM settlement.entries t",
             ["settlement.payouts"] = "SELECT t::text FROM settlement.payouts t",
-            // Refunds of hostile submissions are booked too (unapplied, then refunded); the contests' own entries are what must not move.
-            ["settlement.journal"] = "SELECT journal_id || ' ' || kind || ' ' || description FROM settlement.journal WHERE kind NOT IN ('payment_unapplied', 'refund')",
-            ["settlement.postings"] = "SELECT p::text FROM settlement.postings p JOIN settlement.journal j USING (journal_id) WHERE j.kind NOT IN ('payment_unapplied', 'refund')",
+            // Refunds of hostile submissions are booked too (unapplied, then refunded); the contests' own entries are
+            // what must not move.
+            ["settlement.journal"] = "SELECT journal_id || ' ' || kind || ' ' || description FROM settlement.journal "
+                + "WHERE kind NOT IN ('payment_unapplied', 'refund')",
+            ["settlement.postings"] = "SELECT p::text FROM settlement.postings p "
+                + "JOIN settlement.journal j USING (journal_id) WHERE j.kind NOT IN ('payment_unapplied', 'refund')",
             ["payout.payouts"] = "SELECT t::text FROM payout.payouts t",
             ["payout.recipients"] = "SELECT t::text FROM payout.recipients t",
         };
@@ -480,14 +559,16 @@ public sealed class HostileInputTests(PipelineFixture fixture)
 
     // ---- helpers ------------------------------------------------------------------------------
 
-    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'+00:00'", CultureInfo.InvariantCulture);
+    private static string Stamp(DateTimeOffset t) =>
+        t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'+00:00'", CultureInfo.InvariantCulture);
 
     private static string? TryRead(byte[] body, string property)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                && doc.RootElement.TryGetProperty(property, out var v) && v.ValueKind == JsonValueKind.String
                 ? v.GetString() : null;
         }
         catch (JsonException)

@@ -20,10 +20,15 @@ public static class InsiderCorpus
 {
     public static string Directory => Path.Combine(AppContext.BaseDirectory, "Scenarios", "InsiderCorpus");
 
-    /// <summary>Which consumers must dead-letter it, with what reason (a prefix, after filling), raising which critical alert.</summary>
+    /// <summary>
+    /// Which consumers must dead-letter it, with what reason (a prefix, after filling), raising which critical alert.
+    /// </summary>
     public sealed record Expectation(IReadOnlyList<string> RefusedBy, string Reason, string Alert);
 
-    /// <summary>The last genuine message of <see cref="Type"/> on <see cref="Topic"/> (with <see cref="Key"/>, if given), sent again under the case's topic and key.</summary>
+    /// <summary>
+    /// The last genuine message of <see cref="Type"/> on <see cref="Topic"/> (with <see cref="Key"/>, if given), sent
+    /// again under the case's topic and key.
+    /// </summary>
     public sealed record Replay(string Topic, string Type, string? Key = null);
 
     public sealed record Case(
@@ -44,13 +49,15 @@ public static class InsiderCorpus
         /// <summary>The last part of the name, for ids in the bodies (<c>${case}</c>).</summary>
         public string ShortName => Name[(Name.LastIndexOf('/') + 1)..];
 
-        public byte[] Raw() => Body is not null ? Encoding.UTF8.GetBytes(Body) : File.ReadAllBytes(Path.Combine(Directory, Input ?? throw new InvalidOperationException($"{Name} replays a genuine message")));
+        public byte[] Raw() => Body is not null ? Encoding.UTF8.GetBytes(Body) : File.ReadAllBytes(
+            Path.Combine(Directory, Input ?? throw new InvalidOperationException($"{Name} replays a genuine message")));
     }
 
     private sealed record Manifest(string About, List<Case> Cases);
 
     public static IReadOnlyList<Case> Load() =>
-        JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(Directory, "manifest.json")), new JsonSerializerOptions(JsonSerializerDefaults.Web))!.Cases;
+        JsonSerializer.Deserialize<Manifest>(File.ReadAllBytes(Path.Combine(Directory, "manifest.json")),
+            new JsonSerializerOptions(JsonSerializerDefaults.Web))!.Cases;
 
     /// <summary>
     /// A compromised process's forgeries, made for every service with key material (src/Deployment/Services.cs, the
@@ -66,12 +73,14 @@ public static class InsiderCorpus
     {
         var cases = new List<Case>();
         foreach (var same in Services.All.Where(s => s.Keys is not null)
-                     .GroupBy(s => string.Join(" ", s.Keys!.Pairs.Select(p => p.Producer + ">" + p.Consumer)) + "|" + string.Join(" ", s.Keys!.SignsAs)))
+                     .GroupBy(s => string.Join(" ", s.Keys!.Pairs.Select(p => p.Producer + ">" + p.Consumer)) + "|"
+                         + string.Join(" ", s.Keys!.SignsAs)))
         {
             var service = same.First();
             var keys = service.Keys!;
             var name = string.Join("+", same.Select(s => s.Name));
-            foreach (var row in PublishRights.Pipeline.Rows.Where(r => !r.Producers.Intersect(keys.SignsAs, StringComparer.Ordinal).Any()))
+            foreach (var row in PublishRights.Pipeline.Rows.Where(r =>
+                !r.Producers.Intersect(keys.SignsAs, StringComparer.Ordinal).Any()))
             {
                 var groups = running.Where(g => g.Topic == row.Topic).Select(g => g.Group).ToList();
                 if (groups.Any(g => g.StartsWith(service.Name + ".", StringComparison.Ordinal))) continue;
@@ -80,11 +89,15 @@ public static class InsiderCorpus
                 var own = keys.SignsAs.FirstOrDefault(p => keys.Pairs.Any(k => k.Producer == p));
                 var (claim, reason) = (rightful, own) switch
                 {
-                    ({ } p, _) => (p, "unauthenticated: not signed for ${consumer} (signatures has no '${consumer}:…'): " + p + " did not sign it for this consumer"),
-                    (null, { } o) => (o, $"unauthenticated: producer '{o}' may not publish '{row.MessageType}' on {row.Topic} (only {string.Join(", ", row.Producers)})"),
+                    ({ } p, _) =>
+                        (p, "unauthenticated: not signed for ${consumer} (signatures has no '${consumer}:…'): " + p
+                            + " did not sign it for this consumer"),
+                    (null, { } o) => (o, $"unauthenticated: producer '{o}' may not publish '{row.MessageType}' on "
+                        + $"{row.Topic} (only {string.Join(", ", row.Producers)})"),
                     _ => ("", "unauthenticated: not signed (no signatures header)"),
                 };
-                cases.Add(new Case($"keys-of/{name}/{row.Topic}/{row.MessageType}", row.Topic, row.MessageType, "${open}",
+                cases.Add(
+                    new Case($"keys-of/{name}/{row.Topic}/{row.MessageType}", row.Topic, row.MessageType, "${open}",
                     new Expectation(groups, reason, "unauthenticated"), Sign: $"keys-of:{service.Name}:{claim}",
                     Body: "{\"forgedBy\":\"" + name + "\"}"));
             }
@@ -104,18 +117,23 @@ public static class InsiderCorpus
         IReadOnlyList<(string Group, string Topic)> running)
     {
         if (!signsAs.Contains(Producers.Operator, StringComparer.Ordinal)) yield break;
-        foreach (var row in PublishRights.Pipeline.Rows.Where(r => r.Producers.Contains(Producers.Operator, StringComparer.Ordinal)))
+        foreach (var row in PublishRights.Pipeline.Rows.Where(r =>
+            r.Producers.Contains(Producers.Operator, StringComparer.Ordinal)))
         {
             var groups = running.Where(g => g.Topic == row.Topic).Select(g => g.Group).ToList();
             if (groups.Count == 0) continue;
             foreach (var (what, key, input) in DecisionBodies[row.MessageType])
-                yield return new Case($"keys-of/{name}/{row.Topic}/{row.MessageType}{what}", row.Topic, row.MessageType, key,
-                    new Expectation(groups, "unauthenticated: no operator-signatures header: every operator's decision carries its operator's own signature",
+                yield return new Case($"keys-of/{name}/{row.Topic}/{row.MessageType}{what}", row.Topic, row.MessageType,
+                    key,
+                    new Expectation(groups, "unauthenticated: no operator-signatures header: "
+                        + "every operator's decision carries its operator's own signature",
                         "unauthenticated"), Input: input, Sign: $"keys-of:{service}:{Producers.Operator}");
         }
     }
 
-    /// <summary>Each operator decision type: its bodies (<c>Scenarios/InsiderCorpus/</c>) and the key it goes under.</summary>
+    /// <summary>
+    /// Each operator decision type: its bodies (<c>Scenarios/InsiderCorpus/</c>) and the key it goes under.
+    /// </summary>
     private static readonly Dictionary<string, (string What, string Key, string Input)[]> DecisionBodies = new()
     {
         [ContestDefined.MessageType] = [("", "x-new", "contests/definition.json")],
@@ -124,7 +142,8 @@ public static class InsiderCorpus
         [PayoutReviewDecided.MessageType] = [("", "${heldPayout}", "payouts.due/release.json")],
         [PayoutDispatchDecided.MessageType] =
         [
-            ("-halt", PayoutDispatchDecided.Key, "operator/halt.json"), ("-resume", PayoutDispatchDecided.Key, "operator/resume.json"),
+            ("-halt", PayoutDispatchDecided.Key, "operator/halt.json"),
+            ("-resume", PayoutDispatchDecided.Key, "operator/resume.json"),
         ],
         [AlertAcknowledged.MessageType] = [("", "alice", "operator/alert-acknowledged.json")],
         [AlertResolved.MessageType] = [("", "alice", "operator/alert-resolved.json")],

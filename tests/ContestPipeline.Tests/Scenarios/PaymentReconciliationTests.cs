@@ -29,7 +29,8 @@ public sealed class PaymentReconciliationTests(PipelineFixture fixture)
         {
             [IngestionOptions.Settings.LockSkewMs] = "1000",
             [IngestionOptions.Settings.ReconcileIntervalMs] = "500",
-            [IngestionOptions.Settings.ReconcileGraceMs] = ((long)Grace.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [IngestionOptions.Settings.ReconcileGraceMs] = ((long)Grace.TotalMilliseconds)
+                .ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var world = run.World;
         // Room before the lock for the payments, their events, the entry and a grace period.
@@ -43,18 +44,24 @@ public sealed class PaymentReconciliationTests(PipelineFixture fixture)
         var mia = world.Pay("steps", "mia", Fee);   // pays, never submits, and disputes the charge
         run.Stripe.CreateDispute(mia);
         world.Submit(Entry("s-ivy", "steps", "ivy", ivy) with { SubmittedAt = DateTimeOffset.UtcNow });
-        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryAccepted.MessageType), "ivy's entry accepted");
+        await Eventually.UntilAsync(() =>
+            world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryAccepted.MessageType), "ivy's entry accepted");
 
         // Past the grace while steps is still open: only the payment for a contest that does not exist goes back.
-        var ghost = await Eventually.UntilAsync(() => Refunds(world), r => r.Count > 0, "the refund of the payment for an undefined contest");
+        var ghost = await Eventually.UntilAsync(() => Refunds(world), r => r.Count > 0,
+            "the refund of the payment for an undefined contest");
         Assert.Equal([kai], ghost.Select(r => r.Pi));
-        Assert.True(DateTimeOffset.UtcNow < lockAt, "the test reached the point before lock it needed; the machine was too slow");
+        Assert.True(DateTimeOffset.UtcNow < lockAt,
+            "the test reached the point before lock it needed; the machine was too slow");
         Assert.Contains("never became an entry", ghost[0].Reason, StringComparison.Ordinal);
 
-        // Entries close at lock: jon's payment goes back, once; ivy's entry stays; mia's dispute is left for an operator.
-        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntriesClosed.MessageType), "entries closed");
+        // Entries close at lock: jon's payment goes back, once; ivy's entry stays; mia's dispute is left for an
+        // operator.
+        await Eventually.UntilAsync(() =>
+            world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntriesClosed.MessageType), "entries closed");
         var refunds = await Eventually.UntilAsync(() => Refunds(world), r => r.Count >= 2, "jon's refund");
-        var alert = await Eventually.UntilAsync(() => world.Read(Topics.Alerts).FirstOrDefault(m => m.Body.GetProperty("code").GetString() == "payment_not_entered_left_for_operator"),
+        var alert = await Eventually.UntilAsync(() => world.Read(Topics.Alerts)
+            .FirstOrDefault(m => m.Body.GetProperty("code").GetString() == "payment_not_entered_left_for_operator"),
             m => m is not null, "the alert for the disputed payment");
         Assert.Equal(mia, alert!.Body.GetProperty("subject").GetString());
         Assert.Equal(AlertSeverities.Warning, alert.Body.GetProperty("severity").GetString());
@@ -62,16 +69,23 @@ public sealed class PaymentReconciliationTests(PipelineFixture fixture)
         // Several more rounds of the job change nothing.
         await Task.Delay(Grace);
         refunds = Refunds(world);
-        Assert.Equal(new[] { jon, kai }.Order(StringComparer.Ordinal), refunds.Select(r => r.Pi).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { jon, kai }.Order(StringComparer.Ordinal),
+            refunds.Select(r => r.Pi).Order(StringComparer.Ordinal));
         var jonRefund = Assert.Single(refunds, r => r.Pi == jon);
-        Assert.Equal(("steps", "jon", Fee, "USD", RefundOrdered.RefundIdFor(jon)), (jonRefund.Contest, jonRefund.Player, jonRefund.Amount, jonRefund.Currency, jonRefund.RefundId));
-        Assert.Single(world.Read(Topics.Alerts), m => m.Body.GetProperty("code").GetString() == "payment_not_entered_left_for_operator");
+        Assert.Equal(("steps", "jon", Fee, "USD", RefundOrdered.RefundIdFor(jon)),
+            (jonRefund.Contest, jonRefund.Player, jonRefund.Amount, jonRefund.Currency, jonRefund.RefundId));
+        Assert.Single(world.Read(Topics.Alerts),
+            m => m.Body.GetProperty("code").GetString() == "payment_not_entered_left_for_operator");
     }
 
-    private sealed record Refund(string Pi, string Contest, string Player, long Amount, string Currency, string RefundId, string Reason);
+    private sealed record Refund(string Pi, string Contest, string Player, long Amount, string Currency,
+        string RefundId, string Reason);
 
-    private static List<Refund> Refunds(Local.Demo.OutsideWorld world) => [.. world.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType).Select(m => new Refund(
-        m.Body.GetProperty("paymentIntentId").GetString()!, m.Body.GetProperty("contestId").GetString()!, m.Body.GetProperty("playerId").GetString()!,
-        m.Body.GetProperty("amountMinor").GetInt64(), m.Body.GetProperty("currency").GetString()!, m.Body.GetProperty("refundId").GetString()!,
+    private static List<Refund> Refunds(Local.Demo.OutsideWorld world) =>
+        [.. world.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType).Select(m => new Refund(
+        m.Body.GetProperty("paymentIntentId").GetString()!, m.Body.GetProperty("contestId").GetString()!,
+        m.Body.GetProperty("playerId").GetString()!,
+        m.Body.GetProperty("amountMinor").GetInt64(), m.Body.GetProperty("currency").GetString()!,
+        m.Body.GetProperty("refundId").GetString()!,
         m.Body.GetProperty("reason").GetString()!))];
 }

@@ -22,12 +22,14 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
 {
     private static readonly string[] Athletes1 = ["qb1", "rb1", "wr1", "te1", "k1", "d1"];
     private static readonly string[] Athletes2 = ["qb2", "rb2", "wr2", "te2", "k2", "d2"];
-    private static readonly string[] Stats = ["passing_yards", "rushing_yards", "receiving_yards", "receptions", "interceptions", "passing_touchdowns"];
+    private static readonly string[] Stats = ["passing_yards", "rushing_yards", "receiving_yards", "receptions",
+        "interceptions", "passing_touchdowns"];
 
     private static readonly string[] Walkers = ["w01", "w02", "w03", "w04", "w05", "w06", "w07", "w08"];
     private static readonly string[] FitnessStats = ["steps", "active_minutes"];
 
-    private sealed record Slate(List<(string Player, string[] Lineup)> Entries, List<(string Game, long Seq, string Type, object Body)> Feed);
+    private sealed record Slate(List<(string Player, string[] Lineup)> Entries,
+        List<(string Game, long Seq, string Type, object Body)> Feed);
 
     /// <summary>
     /// A fixed slate: 24 fantasy entries on two games of 60 facts each including cumulative
@@ -42,12 +44,14 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         var entries = Enumerable.Range(1, 24).Select(i => ($"p{i:00}",
             new[] { Athletes1[random.Next(6)], Athletes2[random.Next(6)] })).ToList();
         var feed = new List<(string, long, string, object)>();
-        foreach (var (game, athletes, stats, facts, step) in new[] { ("g1", Athletes1, Stats, 57, 40), ("g2", Athletes2, Stats, 57, 40), ("wk", Walkers, FitnessStats, 37, 3_000) })
+        foreach (var (game, athletes, stats, facts, step) in new[] { ("g1", Athletes1, Stats, 57, 40),
+            ("g2", Athletes2, Stats, 57, 40), ("wk", Walkers, FitnessStats, 37, 3_000) })
         {
             var seq = 2L;
             var at = DateTimeOffset.UnixEpoch;
             if (game == "g2")
-                feed.Add((game, seq, GamePostponed.MessageType, new GamePostponed(game, seq++, at, at.AddHours(1), "rain")));
+                feed.Add(
+                    (game, seq, GamePostponed.MessageType, new GamePostponed(game, seq++, at, at.AddHours(1), "rain")));
             feed.Add((game, seq, GameStarted.MessageType, new GameStarted(game, seq++, at)));
             var totals = new Dictionary<(string, string), long>();
             for (var i = 0; i < facts; i++)
@@ -96,7 +100,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
     /// <param name="batching">Consumer and relay batch sizes for the workers (null: their defaults), so
     /// that facts are applied one per transaction in one run and in odd-sized runs in another.</param>
     /// <param name="instances">Processes of Ingestion and of Scoring, behind the same consumer groups.</param>
-    private static async Task<RunResult> RunAsync(PipelineFixture fixture, Slate slate, int seed, Func<ContestRun, int, Task>? afterFact = null,
+    private static async Task<RunResult> RunAsync(PipelineFixture fixture, Slate slate, int seed,
+        Func<ContestRun, int, Task>? afterFact = null,
         (int Consumer, int Relay)? batching = null, int instances = 1)
     {
         var random = new Random(seed);
@@ -104,8 +109,10 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         var env = batching is { } b
             ? new Dictionary<string, string?>
             {
-                [PipelineSettings.ConsumerBatchVariable] = b.Consumer.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                [PipelineSettings.OutboxBatchVariable] = b.Relay.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [PipelineSettings.ConsumerBatchVariable] = b.Consumer.ToString(
+                    System.Globalization.CultureInfo.InvariantCulture),
+                [PipelineSettings.OutboxBatchVariable] = b.Relay.ToString(
+                    System.Globalization.CultureInfo.InvariantCulture),
             }
             : null;
         for (var i = 1; i <= instances; i++)
@@ -121,7 +128,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         run.Define(Fantasy("det", lockAt, ["g1", "g2"]));
         run.Define(Fitness("fit", lockAt, "wk"));
         // Payments in a fixed order, so the server's seeded ids (and so the entry ids) match across runs.
-        var submissions = slate.Entries.Select(e => Entry("s-" + e.Player, "det", e.Player, run.World.Pay("det", e.Player, Fee), e.Lineup))
+        var submissions = slate.Entries.Select(e =>
+            Entry("s-" + e.Player, "det", e.Player, run.World.Pay("det", e.Player, Fee), e.Lineup))
             .Concat(Walkers.Select(w => Entry("s-" + w, "fit", w, run.World.Pay("fit", w, Fee))))
             .ToList();
         foreach (var submission in submissions.OrderBy(_ => random.Next())) run.World.Submit(submission);
@@ -130,7 +138,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
 
         var queues = slate.Feed.GroupBy(f => f.Game).Select(g => Perturb(g.ToList(), random)).ToList();
         var reordered = queues.Sum(q => q.Zip(q.Skip(1)).Count(p => p.First.Seq > p.Second.Seq));
-        var sentByGame = slate.Feed.Select(f => f.Game).Distinct().ToDictionary(g => g, _ => new List<(string Game, long Seq, string Type, object Body)>());
+        var sentByGame = slate.Feed.Select(f => f.Game).Distinct()
+            .ToDictionary(g => g, _ => new List<(string Game, long Seq, string Type, object Body)>());
         var sent = 0;
         var resent = 0;
         while (queues.Any(q => q.Count > 0))
@@ -144,7 +153,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
                 // An earlier fact of the same game again: a re-delivery (same id) or a re-send (new id).
                 var earlier = sentByGame[fact.Game][random.Next(sentByGame[fact.Game].Count)];
                 if (random.Next(2) == 0) run.World.Feed(earlier.Game, earlier.Seq, earlier.Type, earlier.Body);
-                else run.World.Publish(Topics.ProviderFeed, earlier.Game, earlier.Type, $"feed:{earlier.Game}:{earlier.Seq}:again{resent}", earlier.Body);
+                else run.World.Publish(Topics.ProviderFeed, earlier.Game, earlier.Type,
+                    $"feed:{earlier.Game}:{earlier.Seq}:again{resent}", earlier.Body);
                 resent++;
             }
             if (afterFact is not null) await afterFact(run, ++sent);
@@ -158,7 +168,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         var live = run.World.Read(Topics.Standings).Where(m => m.Type == StandingsUpdated.MessageType)
             .Select(m => m.Body.Deserialize<StandingsUpdated>(OutgoingMessage.Json)!).ToList();
         return new RunResult(standingsHash, inputsHash, await run.FinalStandingsAsync("det"),
-            fitnessStandingsHash, fitnessInputsHash, await run.FinalStandingsAsync("fit"), resent, reordered, feedAlerts) { Live = live };
+            fitnessStandingsHash, fitnessInputsHash, await run.FinalStandingsAsync("fit"), resent, reordered,
+            feedAlerts) { Live = live };
     }
 
     /// <summary>
@@ -166,7 +177,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
     /// Each swap is delivered back to back from this game's queue, so the gap it opens is filled
     /// by the game's very next delivery, far inside the 30 s hold time.
     /// </summary>
-    private static Queue<(string Game, long Seq, string Type, object Body)> Perturb(List<(string Game, long Seq, string Type, object Body)> facts, Random random)
+    private static Queue<(string Game, long Seq, string Type, object Body)> Perturb(
+        List<(string Game, long Seq, string Type, object Body)> facts, Random random)
     {
         for (var i = 1; i + 2 < facts.Count; i++)
         {
@@ -178,7 +190,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
     }
 
     /// <summary>The scoring engine applied directly to the slate's inputs: what the pipeline must reproduce.</summary>
-    private static (string StandingsHash, string InputsHash) Expected(ContestDefined definition, Slate slate, IReadOnlyList<(int, string EntryId, string PlayerId, long)> standings)
+    private static (string StandingsHash, string InputsHash) Expected(ContestDefined definition, Slate slate,
+        IReadOnlyList<(int, string EntryId, string PlayerId, long)> standings)
     {
         var board = new ContestBoard(definition);
         var lineups = slate.Entries.ToDictionary(e => e.Player, e => e.Lineup);
@@ -197,8 +210,10 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         Assert.Equal(slate.Entries.Count, r.Standings.Count);
         Assert.Equal(Walkers.Length, r.FitnessStandings.Count);
         Assert.Empty(r.FeedAlerts);
-        Assert.Equal(Expected(Fantasy("det", DateTimeOffset.UnixEpoch, ["g1", "g2"]), slate, r.Standings), (r.StandingsHash, r.InputsHash));
-        Assert.Equal(Expected(Fitness("fit", DateTimeOffset.UnixEpoch, "wk"), slate, r.FitnessStandings), (r.FitnessStandingsHash, r.FitnessInputsHash));
+        Assert.Equal(Expected(Fantasy("det", DateTimeOffset.UnixEpoch, ["g1", "g2"]), slate, r.Standings),
+            (r.StandingsHash, r.InputsHash));
+        Assert.Equal(Expected(Fitness("fit", DateTimeOffset.UnixEpoch, "wk"), slate, r.FitnessStandings),
+            (r.FitnessStandingsHash, r.FitnessInputsHash));
     }
 
     [Fact]
@@ -212,11 +227,14 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
         runs.Add(await RunAsync(fixture, slate, seed: 3, batching: (7, 13)));
 
         // The deliveries really did differ from the slate's order: facts re-sent and swapped in every run.
-        Assert.All(runs, r => Assert.True(r.Resent > 0 && r.Reordered > 0, $"{r.Resent} re-sent, {r.Reordered} swapped"));
+        Assert.All(runs,
+            r => Assert.True(r.Resent > 0 && r.Reordered > 0, $"{r.Resent} re-sent, {r.Reordered} swapped"));
         Assert.All(runs, r => Assert.Equal(runs[0].Standings, r.Standings));
-        Assert.All(runs, r => Assert.Equal((runs[0].StandingsHash, runs[0].InputsHash), (r.StandingsHash, r.InputsHash)));
+        Assert.All(runs,
+            r => Assert.Equal((runs[0].StandingsHash, runs[0].InputsHash), (r.StandingsHash, r.InputsHash)));
         Assert.All(runs, r => Assert.Equal(runs[0].FitnessStandings, r.FitnessStandings));
-        Assert.All(runs, r => Assert.Equal((runs[0].FitnessStandingsHash, runs[0].FitnessInputsHash), (r.FitnessStandingsHash, r.FitnessInputsHash)));
+        Assert.All(runs, r => Assert.Equal((runs[0].FitnessStandingsHash, runs[0].FitnessInputsHash),
+            (r.FitnessStandingsHash, r.FitnessInputsHash)));
         AssertMatchesTheEngine(slate, runs[0]);
     }
 
@@ -249,7 +267,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
     /// the two processes.
     /// </summary>
     [Fact]
-    public async Task Two_instances_of_every_worker_give_the_standings_and_hashes_of_one_and_live_boards_with_every_game()
+    public async Task
+        Two_instances_of_every_worker_give_the_standings_and_hashes_of_one_and_live_boards_with_every_game()
     {
         var slate = MakeSlate();
         var result = await RunAsync(fixture, slate, seed: 5, instances: 2, afterFact: async (run, sent) =>
@@ -268,7 +287,8 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
             ["det"] = Fantasy("det", DateTimeOffset.UnixEpoch, ["g1", "g2"]),
             ["fit"] = Fitness("fit", DateTimeOffset.UnixEpoch, "wk"),
         };
-        var entries = new Dictionary<string, List<(int, string EntryId, string PlayerId, long)>> { ["det"] = result.Standings, ["fit"] = result.FitnessStandings };
+        var entries = new Dictionary<string, List<(int, string EntryId, string PlayerId, long)>>
+            { ["det"] = result.Standings, ["fit"] = result.FitnessStandings };
         var lineups = slate.Entries.ToDictionary(e => e.Player, e => e.Lineup);
         var live = result.Live.Where(s => s.AsOf is not null && s.EntryCount == entries[s.ContestId].Count).ToList();
         Assert.NotEmpty(live);
@@ -277,9 +297,11 @@ public sealed class PipelineDeterminismTests(PipelineFixture fixture)
             // The engine from the entries and every stat up to the sequences the publication says it includes.
             var definition = definitions[published.ContestId];
             var board = new ContestBoard(definition);
-            foreach (var (_, entryId, player, _) in entries[published.ContestId].OrderBy(e => e.PlayerId, StringComparer.Ordinal))
+            foreach (var (_, entryId, player, _) in entries[published.ContestId].OrderBy(e => e.PlayerId,
+                StringComparer.Ordinal))
                 board.AddEntry(entryId, player, definition.Kind == ContestKinds.Fitness ? null : lineups[player]);
-            foreach (var (game, seq, _, body) in slate.Feed.Where(f => published.AsOf!.TryGetValue(f.Game, out var upTo) && f.Seq <= upTo).OrderBy(f => f.Seq))
+            foreach (var (game, seq, _, body) in slate.Feed.Where(f =>
+                published.AsOf!.TryGetValue(f.Game, out var upTo) && f.Seq <= upTo).OrderBy(f => f.Seq))
             {
                 if (body is StatUpdated u) board.ApplyStat(game, u.AthleteId, u.Stat, u.Value);
                 if (body is StatCorrected c) board.ApplyStat(game, c.AthleteId, c.Stat, c.Value);

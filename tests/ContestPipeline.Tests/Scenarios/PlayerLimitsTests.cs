@@ -50,12 +50,14 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
             StringComparison.Ordinal);
         var wrong = await SetAsync(platform, "jon", new { exclusion = "cooling_off", exclusionDays = 90 });
         Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
-        Assert.Equal("exclusionDays for cooling_off is 1 to 42 days, not 90", wrong.Body.GetProperty("error").GetString());
+        Assert.Equal("exclusionDays for cooling_off is 1 to 42 days, not 90",
+            wrong.Body.GetProperty("error").GetString());
         var misspelt = await SetAsync(platform, "jon", new { dailyLimit = 5 });
         Assert.Equal(HttpStatusCode.BadRequest, misspelt.Status);
         Assert.Contains("dailyLimit", misspelt.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
         using (var anonymous = new HttpClient { BaseAddress = api.Url })
-        using (var refused = await anonymous.PostAsJsonAsync("/players/ivy/limits", new { dailyLimitMinor = 1_000_000 }))
+        using (var refused = await anonymous.PostAsJsonAsync("/players/ivy/limits",
+            new { dailyLimitMinor = 1_000_000 }))
             Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         // The platform may ask three times an hour for a player (here): jon's fourth is answered 429, and not queued.
         Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { dailyLimitMinor = 400_000 })).Status);
@@ -77,8 +79,10 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
             l => l.GetProperty("limits").ValueKind == JsonValueKind.Object, "lee's self-exclusion applied");
         Assert.Equal("self_exclusion", lee.GetProperty("limits").GetProperty("exclusion").GetString());
         // Dead-lettered through the outbox: waited for on the dead-letter topic, not read once.
-        var refusedChange = Assert.Single(await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.Contests))
-            .Where(m => m.Key == PlayerLimitsSet.KeyFor("lee")).ToList(), r => r.Count > 0, "lee's refused change dead-lettered"));
+        var refusedChange = Assert.Single(
+            await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.Contests))
+            .Where(m => m.Key == PlayerLimitsSet.KeyFor("lee")).ToList(), r => r.Count > 0,
+            "lee's refused change dead-lettered"));
         Assert.Equal("limits of player lee by ann: dailyLimitMinor -5 is outside 0 to 100,000,000",
             refusedChange.Headers[MessageHeaders.DeadLetterReason]);
 
@@ -108,7 +112,8 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
             .Where(m => m.Type == EntryAccepted.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()!).Order(StringComparer.Ordinal));
         var reasons = lifecycle.Where(m => m.Type == EntryRejected.MessageType)
-            .ToDictionary(m => m.Body.GetProperty("paymentIntentId").GetString()!, m => m.Body.GetProperty("reason").GetString()!);
+            .ToDictionary(m => m.Body.GetProperty("paymentIntentId").GetString()!,
+                m => m.Body.GetProperty("reason").GetString()!);
         Assert.Contains("player ivy paid 10.00 USD in entry fees on ", reasons[ivySecond], StringComparison.Ordinal);
         Assert.EndsWith("; this entry's 10.00 USD would pass the daily limit of 15.00 USD", reasons[ivySecond],
             StringComparison.Ordinal);

@@ -36,11 +36,14 @@ public sealed class ReversedPaymentEntryTests(PipelineFixture fixture)
         world.Submit(Entry("s-kai", "steps", "kai", disputed));
 
         await Eventually.UntilAsync(() => Task.FromResult(world.Read(Topics.ContestLifecycle).Count(m =>
-            m.Type is EntryAccepted.MessageType or EntryRejected.MessageType) == 3), "three submissions decided", TimeSpan.FromSeconds(45));
+            m.Type is EntryAccepted.MessageType or EntryRejected.MessageType) == 3), "three submissions decided",
+            TimeSpan.FromSeconds(45));
         var lifecycle = world.Read(Topics.ContestLifecycle);
-        Assert.Equal(clean, Assert.Single(lifecycle, m => m.Type == EntryAccepted.MessageType).Body.GetProperty("paymentIntentId").GetString());
+        Assert.Equal(clean, Assert.Single(lifecycle, m => m.Type == EntryAccepted.MessageType)
+            .Body.GetProperty("paymentIntentId").GetString());
         var reasons = lifecycle.Where(m => m.Type == EntryRejected.MessageType)
-            .ToDictionary(m => m.Body.GetProperty("paymentIntentId").GetString()!, m => m.Body.GetProperty("reason").GetString()!);
+            .ToDictionary(m => m.Body.GetProperty("paymentIntentId").GetString()!,
+                m => m.Body.GetProperty("reason").GetString()!);
         Assert.Contains("was refunded (100 of 1,000)", reasons[refunded], StringComparison.Ordinal);
         Assert.Contains("is disputed", reasons[disputed], StringComparison.Ordinal);
         Assert.DoesNotContain(world.Read(Topics.PayoutsDue), m => m.Type == RefundOrdered.MessageType);

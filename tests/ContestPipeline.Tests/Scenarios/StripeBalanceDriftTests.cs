@@ -24,13 +24,16 @@ namespace ContestPipeline.Tests.Scenarios;
 public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
 {
     [Fact]
-    public async Task A_drift_that_stays_while_nothing_moves_alerts_a_payment_not_yet_booked_warns_an_unbooked_dispute_is_critical_and_a_booked_one_agrees()
+    public async Task
+        A_drift_that_stays_while_nothing_moves_alerts_a_payment_not_yet_booked_warns_an_unbooked_dispute_is_critical_and_a_booked_one_agrees()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         // Stripe's events reach stripe.events, for Payout to read the dispute when it starts.
         await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);
-        run.StartWorker("ingestion", env: new Dictionary<string, string?> { [IngestionOptions.Settings.PaymentEventWaitMs] = "200" });
-        run.StartWorker("settlement", env: new Dictionary<string, string?> { [SettlementOptions.Settings.BalanceCheckIntervalMs] = "700" });
+        run.StartWorker("ingestion",
+            env: new Dictionary<string, string?> { [IngestionOptions.Settings.PaymentEventWaitMs] = "200" });
+        run.StartWorker("settlement",
+            env: new Dictionary<string, string?> { [SettlementOptions.Settings.BalanceCheckIntervalMs] = "700" });
         var world = run.World;
         var lockAt = await run.LockTimeAsync(messagesBeforeLock: 60);
         world.Schedule("walk", 1, lockAt.AddHours(1), "ivy");
@@ -38,15 +41,18 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
 
         // Paid and not submitted yet: Stripe holds the fee, the ledger nothing. Two checks see it stay: a warning.
         var ivy = world.Pay("steps", "ivy", Fee);
-        var more = await Eventually.UntilAsync(() => Drifts(world), d => d.Count > 0, "the drift of a payment not booked");
+        var more = await Eventually.UntilAsync(() => Drifts(world), d => d.Count > 0,
+            "the drift of a payment not booked");
         var warning = Assert.Single(more);
         Assert.Equal(AlertSeverities.Warning, warning.Severity);
         Assert.Equal("Stripe balance USD", warning.Subject);
-        Assert.Contains($"Stripe holds {Fee} USD more than the ledger books", warning.Message, StringComparison.Ordinal);
+        Assert.Contains($"Stripe holds {Fee} USD more than the ledger books", warning.Message,
+            StringComparison.Ordinal);
 
         // The payment becomes an entry and the ledger books its fee: they agree, and nothing more is said.
         world.Submit(Entry("s-ivy", "steps", "ivy", ivy) with { SubmittedAt = DateTimeOffset.UtcNow });
-        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryAccepted.MessageType), "ivy's entry accepted");
+        await Eventually.UntilAsync(() =>
+            world.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryAccepted.MessageType), "ivy's entry accepted");
 
         // The player disputes the charge: Stripe withdraws the fee and its dispute fee. Nothing books it while Payout,
         // which reads disputes, is not running: the ledger counts on money Stripe no longer holds, critical.
@@ -54,11 +60,13 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
         Assert.Single(Drifts(world));
         var dispute = run.Stripe.CreateDispute(ivy);
         const long disputeFee = ContestPipeline.StripeEmulation.StripeEmulator.DisputeFeeMinor;
-        var drifts = await Eventually.UntilAsync(() => Drifts(world), d => d.Count > 1, "the drift of a dispute's withdrawal");
+        var drifts = await Eventually.UntilAsync(() => Drifts(world), d => d.Count > 1,
+            "the drift of a dispute's withdrawal");
         Assert.Equal(2, drifts.Count);
         var critical = drifts[1];
         Assert.Equal(AlertSeverities.Critical, critical.Severity);
-        Assert.Contains($"Stripe holds {Fee + disputeFee} USD less than the ledger books: the ledger's Stripe balance is {Fee} USD " +
+        Assert.Contains($"Stripe holds {Fee + disputeFee} USD less than the ledger books: " +
+            $"the ledger's Stripe balance is {Fee} USD " +
             $"(1 postings), Stripe's {-disputeFee}", critical.Message, StringComparison.Ordinal);
 
         // It stays as it is: said once, however many checks find it again.
@@ -71,7 +79,8 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
         var withdrawal = await Eventually.UntilAsync(() => JournalAsync(run, "dispute_withdrawal"), j => j.Count == 1,
             "the dispute's withdrawal booked");
         Assert.Equal($"dispute {dispute} of payment {ivy} withdrew {new Money(Fee, Currency.Usd)}, fee " +
-            $"{new Money(disputeFee, Currency.Usd)} (balance transaction {withdrawal[0].Id[$"dispute-funds:{dispute}:".Length..]})",
+            $"{new Money(disputeFee, Currency.Usd)} (balance transaction " +
+            $"{withdrawal[0].Id[$"dispute-funds:{dispute}:".Length..]})",
             withdrawal[0].Description);
         var books = await BalancesAsync(run);
         Assert.Equal(-disputeFee, books[Accounts.StripeBalance]);
@@ -83,7 +92,8 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
 
         // Lost: what it withdrew is lost, once, and the books still agree with Stripe (no third drift).
         run.Stripe.CloseDispute(dispute, won: false);
-        var lost = await Eventually.UntilAsync(() => JournalAsync(run, "dispute_lost"), j => j.Count == 1, "the dispute's loss booked");
+        var lost = await Eventually.UntilAsync(() => JournalAsync(run, "dispute_lost"), j => j.Count == 1,
+            "the dispute's loss booked");
         Assert.Equal($"dispute-lost:{dispute}", lost[0].Id);
         books = await BalancesAsync(run);
         Assert.Equal(0, books[Accounts.DisputedFunds]);
@@ -101,11 +111,15 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
         // transactions that could not be a dispute's (a withdrawal that gives a fee back) are a dead letter saying so.
         var booked = withdrawal[0].Id[$"dispute-funds:{dispute}:".Length..];
         world.Publish(Topics.PayoutsStatus, dispute, DisputeFundsMoved.MessageType, $"dispute:{dispute}:again",
-            new DisputeFundsMoved(dispute, ivy, "USD", "lost", [new DisputeFundsTransaction(booked, -Fee, disputeFee)], DateTimeOffset.UtcNow));
+            new DisputeFundsMoved(dispute, ivy, "USD", "lost", [new DisputeFundsTransaction(booked, -Fee, disputeFee)],
+                DateTimeOffset.UtcNow));
         world.Publish(Topics.PayoutsStatus, dispute, DisputeFundsMoved.MessageType, $"dispute:{dispute}:forged",
-            new DisputeFundsMoved(dispute, ivy, "USD", "lost", [new DisputeFundsTransaction("txn_forged", -Fee, -disputeFee)], DateTimeOffset.UtcNow));
-        var dead = await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.PayoutsStatus)), d => d.Count > 0, "the forged dispute dead-lettered");
-        Assert.Contains($"DisputeFundsMoved of dispute {dispute}: transaction txn_forged: a withdrawal that gives a fee back (feeMinor {-disputeFee})",
+            new DisputeFundsMoved(dispute, ivy, "USD", "lost",
+                [new DisputeFundsTransaction("txn_forged", -Fee, -disputeFee)], DateTimeOffset.UtcNow));
+        var dead = await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.PayoutsStatus)),
+            d => d.Count > 0, "the forged dispute dead-lettered");
+        Assert.Contains($"DisputeFundsMoved of dispute {dispute}: transaction txn_forged: "
+            + $"a withdrawal that gives a fee back (feeMinor {-disputeFee})",
             Assert.Single(dead).Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
         Assert.Equal(books, await BalancesAsync(run));
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
@@ -123,19 +137,22 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
     {
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         return [.. await conn.QueryAsync<(string, string)>(
-            "SELECT journal_id, description FROM settlement.journal WHERE kind = @kind ORDER BY journal_id", new { kind })];
+            "SELECT journal_id, description FROM settlement.journal WHERE kind = @kind ORDER BY journal_id",
+            new { kind })];
     }
 
     private static async Task<Dictionary<string, long>> BalancesAsync(ContestRun run)
     {
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         return (await conn.QueryAsync<(string Account, long Balance)>(
-            "SELECT account, sum(amount_minor)::bigint FROM settlement.postings GROUP BY account")).ToDictionary(b => b.Account, b => b.Balance);
+            "SELECT account, sum(amount_minor)::bigint FROM settlement.postings GROUP BY account"))
+            .ToDictionary(b => b.Account, b => b.Balance);
     }
 
     private sealed record Drift(string Severity, string Subject, string Message);
 
     private static List<Drift> Drifts(Local.Demo.OutsideWorld world) => [.. world.Read(Topics.Alerts)
         .Where(m => m.Body.GetProperty("code").GetString() == "stripe_balance_drift")
-        .Select(m => new Drift(m.Body.GetProperty("severity").GetString()!, m.Body.GetProperty("subject").GetString()!, m.Body.GetProperty("message").GetString()!))];
+        .Select(m => new Drift(m.Body.GetProperty("severity").GetString()!, m.Body.GetProperty("subject").GetString()!,
+            m.Body.GetProperty("message").GetString()!))];
 }

@@ -31,7 +31,9 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
     {
         Assert.Empty(StripeBudget.Problems(25, [new("ingestion", 5, 5), new("payout", 20, 5)]));
         var problems = StripeBudget.Problems(25, [new("ingestion", 20, 5), new("payout", 20, 5)]);
-        Assert.Contains("add up to 40/s, above the account's limit of 25/s (ingestion 20/s burst 5, payout 20/s burst 5)", Assert.Single(problems), StringComparison.Ordinal);
+        Assert.Contains(
+            "add up to 40/s, above the account's limit of 25/s (ingestion 20/s burst 5, payout 20/s burst 5)",
+            Assert.Single(problems), StringComparison.Ordinal);
         var split = StripeBudget.Split(100, [("ingestion", 1), ("ingestion", 1), ("payout", 3), ("payout", 3)]);
         Assert.Empty(StripeBudget.Problems(100, split));
         Assert.Equal([12, 12, 37, 37], split.Select(s => s.RequestsPerSecond));
@@ -46,7 +48,8 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
         // apart can arrive together; the fifth left over absorbs that, as a deployment's should.
         var shares = StripeBudget.Split(AccountLimit * 4 / 5, [("ingestion-1", 1), ("ingestion-2", 1)]);
         Assert.Empty(StripeBudget.Problems(AccountLimit, shares));
-        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 11, RequestsPerSecondMax = AccountLimit });
+        await using var stripe = await StripeEmulator.StartAsync(
+            new StripeEmulatorOptions { Seed = 11, RequestsPerSecondMax = AccountLimit });
         // No webhook endpoint: no events, so every payment is read from Stripe at once; each submission says it was
         // made before its payment, so no list of what was made before it shows the payment: a GET each.
         Dictionary<string, string?> Env(StripeBudget.Share share) => new()
@@ -60,7 +63,8 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
         run.StartWorker("ingestion", env: Env(shares[0]));
         // The second instance: same worker, same consumer groups, its own process and share.
         await using var second = LocalServices.Start(Services.Ingestion, run.Swaps with { Stripe = stripe },
-            Path.Combine(fixture.WorkDirectory, $"ingestion-2-{Guid.NewGuid():N}.log"), Env(shares[1]), label: "ingestion#2");
+            Path.Combine(fixture.WorkDirectory, $"ingestion-2-{Guid.NewGuid():N}.log"), Env(shares[1]),
+            label: "ingestion#2");
 
         using var world = new OutsideWorld(run.Iso.Broker.BootstrapServers, stripe);
         var lockAt = DateTimeOffset.UtcNow.AddHours(1);
@@ -73,10 +77,12 @@ public sealed class StripeBudgetTests(PipelineFixture fixture)
                 with { SubmittedAt = DateTimeOffset.UtcNow - VerifyPaymentsJob.ListLookBack * 2 });
         }
 
-        await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle).Count(m => m.Type == EntryAccepted.MessageType), n => n == Submissions,
+        await Eventually.UntilAsync(() =>
+            world.Read(Topics.ContestLifecycle).Count(m => m.Type == EntryAccepted.MessageType), n => n == Submissions,
             $"{Submissions} entries verified by GET and accepted", TimeSpan.FromSeconds(120));
         var requests = stripe.Requests();
-        Assert.True(requests.Count(r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal)) >= Submissions);
+        Assert.True(requests.Count(r => r.Path.StartsWith("/v1/payment_intents/", StringComparison.Ordinal))
+            >= Submissions);
         Assert.Equal(0, requests.Count(r => r.Status == 429));
     }
 }

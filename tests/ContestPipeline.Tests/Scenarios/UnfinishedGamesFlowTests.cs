@@ -23,7 +23,8 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
     private static readonly TimeSpan SlateLength = TimeSpan.FromSeconds(40);
 
     [Fact]
-    public async Task Games_that_do_not_finish_are_scored_as_played_or_cancel_the_contest_as_its_rule_says_and_nothing_is_stuck_silently()
+    public async Task
+        Games_that_do_not_finish_are_scored_as_played_or_cancel_the_contest_as_its_rule_says_and_nothing_is_stuck_silently()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "payout");
         var world = run.World;
@@ -38,13 +39,15 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         world.Schedule("g7", 1, lockAt, "qb7", "rb7");
         // pp and pp-cancel keep the default slate end (a day after the games' start); the others end it soon.
         run.Define(Fantasy("pp", lockAt, ["g1", "g2"]));
-        run.Define(Fantasy("pp-cancel", lockAt, ["g1", "g2"]) with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
+        run.Define(Fantasy("pp-cancel", lockAt, ["g1", "g2"])
+            with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
         run.Define(Fantasy("susp-a", lockAt, ["g1", "g3"]) with { SlateEndsAt = slateEnd });
         run.Define(Fantasy("susp-b", lockAt, ["g1", "g5"]) with { SlateEndsAt = slateEnd });
         run.Define(Fantasy("held", lockAt, ["g1", "g4"]) with { SlateEndsAt = slateEnd });
         // g6 is cancelled in play and g7 before it starts: canc scores them as played, canc-refund cancels.
         run.Define(Fantasy("canc", lockAt, ["g1", "g6", "g7"]));
-        run.Define(Fantasy("canc-refund", lockAt, ["g1", "g6"]) with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
+        run.Define(Fantasy("canc-refund", lockAt, ["g1", "g6"])
+            with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
         var refunded = new List<string>();
         void Enter(string contest, string player, params string[] lineup)
         {
@@ -117,7 +120,8 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         // The default rule on cancelled games: g6's athletes keep what they had, g7's score zero, and canc completes
         // once g1 has ended.
         await run.WaitForStateAsync("canc", "COMPLETE");
-        Assert.Equal([("lee", 13_000L), ("kim", 8_000L), ("mia", 5_000L)], Scores(await run.FinalStandingsAsync("canc")));
+        Assert.Equal([("lee", 13_000L), ("kim", 8_000L), ("mia", 5_000L)],
+            Scores(await run.FinalStandingsAsync("canc")));
         await WaitForTransitionAsync(run, "canc", "COMPLETE");
         Assert.Contains("game g6 cancelled at", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
         Assert.Contains("its athletes score what they had", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
@@ -139,22 +143,28 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         Assert.Equal([("fay", 15_000L), ("eve", 14_000L)], Scores(await run.FinalStandingsAsync("susp-b")));
 
         // g4 is still in play by the feed: held LIVE, with a critical alert naming it, until the provider ends it.
-        var held = await Eventually.UntilAsync(() => world.Read(Topics.Alerts).FirstOrDefault(a => a.Body.GetProperty("code").GetString() == "contest_held_live"),
+        var held = await Eventually.UntilAsync(() => world.Read(Topics.Alerts)
+            .FirstOrDefault(a => a.Body.GetProperty("code").GetString() == "contest_held_live"),
             a => a is not null, "the critical alert that g4 holds contest held LIVE");
-        Assert.Equal(("critical", "held"), (held!.Body.GetProperty("severity").GetString(), held.Body.GetProperty("subject").GetString()));
-        Assert.Contains("game g4 is still in play", held.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(("critical", "held"),
+            (held!.Body.GetProperty("severity").GetString(), held.Body.GetProperty("subject").GetString()));
+        Assert.Contains("game g4 is still in play", held.Body.GetProperty("message").GetString(),
+            StringComparison.Ordinal);
         Assert.Equal("LIVE", await run.StateAsync("held"));
         world.End("g4", 4);
         await run.WaitForStateAsync("held", "COMPLETE");
         Assert.Equal([("gus", 12_000L), ("hal", 5_000L)], Scores(await run.FinalStandingsAsync("held")));
 
         // pp-cancel's and canc-refund's entries are refunded at Stripe, each exactly once.
-        await Eventually.UntilAsync(() => refunded.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
+        await Eventually.UntilAsync(() =>
+            refunded.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
             "pp-cancel's and canc-refund's refunds at Stripe");
         await run.ReadToEndAsync();
         Assert.Equal(refunded.Order(StringComparer.Ordinal),
-            run.Stripe.Ledger().Refunds.Where(r => refunded.Contains(r.PaymentIntent)).Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
-        Assert.Equal(refunded.Order(StringComparer.Ordinal), world.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType && m.Key is "pp-cancel" or "canc-refund")
+            run.Stripe.Ledger().Refunds.Where(r => refunded.Contains(r.PaymentIntent)).Select(r => r.PaymentIntent)
+                .Order(StringComparer.Ordinal));
+        Assert.Equal(refunded.Order(StringComparer.Ordinal), world.Read(Topics.PayoutsDue)
+            .Where(m => m.Type == RefundOrdered.MessageType && m.Key is "pp-cancel" or "canc-refund")
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()!).Order(StringComparer.Ordinal));
         // Their ledger is closed: every fee taken went back, and the book balances.
         await using (var conn = await run.Iso.DataSource.OpenConnectionAsync())
@@ -163,15 +173,18 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
             {
                 Assert.Equal("CANCELLED", await run.SettlementStateAsync(contest));
                 Assert.Empty(await LedgerCheckStore.ContestAsync(conn, contest));
-                Assert.Equal(0, (await LedgerCheckStore.ContestBalancesAsync(conn, contest)).Single(b => b.Account == Accounts.EntryFees(contest)).BalanceMinor);
+                Assert.Equal(0, (await LedgerCheckStore.ContestBalancesAsync(conn, contest))
+                    .Single(b => b.Account == Accounts.EntryFees(contest)).BalanceMinor);
             }
             Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         }
         // Each path was taken: susp-b kept g5's values when its resumption came before the result; pp's and susp-a's
         // results were fixed first.
         await using (var conn = await run.Iso.DataSource.OpenConnectionAsync())
-            Assert.Equal([("pp", "g2", false), ("susp-a", "g3", false), ("susp-b", "g5", true)], (await Dapper.SqlMapper.QueryAsync<(string, string, bool)>(conn,
-                "SELECT contest_id, game_id, snapshot FROM scoring.contest_game_freezes ORDER BY contest_id")).ToList());
+            Assert.Equal([("pp", "g2", false), ("susp-a", "g3", false), ("susp-b", "g5", true)],
+                (await Dapper.SqlMapper.QueryAsync<(string, string, bool)>(conn,
+                "SELECT contest_id, game_id, snapshot FROM scoring.contest_game_freezes ORDER BY contest_id"))
+                .ToList());
         var alerts = world.Read(Topics.Alerts);
         Assert.DoesNotContain(alerts, a => a.Body.GetProperty("code").GetString() == "correction_after_complete"
             && a.Body.GetProperty("subject").GetString() is "pp" or "susp-a" or "susp-b" or "canc");
@@ -179,19 +192,25 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         Assert.Empty(world.Read(Topics.DeadLetter(Topics.Games)));
     }
 
-    private static List<(string Player, long Score)> Scores(List<(int Rank, string EntryId, string PlayerId, long ScoreMilli)> standings) =>
+    private static List<(string Player, long Score)> Scores(
+        List<(int Rank, string EntryId, string PlayerId, long ScoreMilli)> standings) =>
         [.. standings.Select(s => (s.PlayerId, s.ScoreMilli))];
 
     private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
-        Eventually.UntilAsync(() => Transition(run, contestId, to) is not null, $"{contestId}'s {to} on contest.lifecycle");
+        Eventually.UntilAsync(() => Transition(run, contestId, to) is not null,
+            $"{contestId}'s {to} on contest.lifecycle");
 
     private static System.Text.Json.JsonElement? Transition(ContestRun run, string contestId, string to) =>
-        run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == contestId && m.Type == ContestStateChanged.MessageType
-            && m.Body.GetProperty("to").GetString() == to).Select(m => (System.Text.Json.JsonElement?)m.Body).FirstOrDefault();
+        run.World.Read(Topics.ContestLifecycle)
+            .Where(m => m.Key == contestId && m.Type == ContestStateChanged.MessageType
+            && m.Body.GetProperty("to").GetString()
+                == to).Select(m => (System.Text.Json.JsonElement?)m.Body).FirstOrDefault();
 
     private static string Reason(ContestRun run, string contestId, string to) =>
-        Eventually.Until(() => Transition(run, contestId, to), t => t is not null, $"{contestId}'s {to}")!.Value.GetProperty("reason").GetString()!;
+        Eventually.Until(() => Transition(run, contestId, to), t => t is not null,
+            $"{contestId}'s {to}")!.Value.GetProperty("reason").GetString()!;
 
     private static string From(ContestRun run, string contestId, string to) =>
-        Eventually.Until(() => Transition(run, contestId, to), t => t is not null, $"{contestId}'s {to}")!.Value.GetProperty("from").GetString()!;
+        Eventually.Until(() => Transition(run, contestId, to), t => t is not null,
+            $"{contestId}'s {to}")!.Value.GetProperty("from").GetString()!;
 }
