@@ -241,7 +241,8 @@ public static class BenchCommand
     /// envelope headers, a consumer that has joined its group before the clock starts, and
     /// producing and consuming at the same time.
     /// </summary>
-    private static async Task<TimeSpan> RawKafkaAsync(LocalBrokerProcess broker, int messages, string topic, CancellationToken ct)
+    private static async Task<TimeSpan> RawKafkaAsync(LocalBrokerProcess broker, int messages, string topic,
+        CancellationToken ct)
     {
         await broker.Control.CreateTopicAsync(topic, Partitions);
         var payload = new byte[PayloadBytes];
@@ -252,15 +253,18 @@ public static class BenchCommand
         while (consumer.Assignment.Count < Partitions && joining.Elapsed < PhaseTimeout)
             consumer.Consume(TimeSpan.FromMilliseconds(100));
         if (consumer.Assignment.Count < Partitions)
-            throw new InvalidOperationException($"raw Kafka baseline's consumer was assigned {consumer.Assignment.Count} of {Partitions} partitions within {PhaseTimeout.TotalMinutes} min");
+            throw new InvalidOperationException($"raw Kafka baseline's consumer was assigned "
+                + $"{consumer.Assignment.Count} of {Partitions} partitions within {PhaseTimeout.TotalMinutes} min");
 
         var watch = Stopwatch.StartNew();
         var produce = Task.Run(() =>
         {
-            using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance);
+            using var producer = KafkaClients.Producer(
+                KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.raw"), NullLogger.Instance);
             for (var i = 0; i < messages; i++)
             {
-                var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(KeyOf(i)), Value = payload, Headers = KafkaClients.Headers(HeadersOf(i)) };
+                var message = new Message<byte[]?, byte[]?> { Key = Encoding.UTF8.GetBytes(KeyOf(i)), Value = payload,
+                    Headers = KafkaClients.Headers(HeadersOf(i)) };
                 while (true)
                 {
                     try
@@ -288,7 +292,8 @@ public static class BenchCommand
         await produce;
         consumer.Close();
         if (received < messages)
-            throw new InvalidOperationException($"raw Kafka baseline received {received:N0} of {messages:N0} messages within {PhaseTimeout.TotalMinutes} min");
+            throw new InvalidOperationException($"raw Kafka baseline received {received:N0} of {messages:N0} messages "
+                + $"within {PhaseTimeout.TotalMinutes} min");
         return elapsed;
     }
 
@@ -296,8 +301,10 @@ public static class BenchCommand
 
     internal static string KeyOf(int i) => "k" + (i % 64).ToString(CultureInfo.InvariantCulture);
 
-    private static IReadOnlyList<ContestPipeline.Plumbing.Messaging.Header> HeadersOf(int i, string prefix = "bench:") =>
-        OutgoingMessage.EnvelopeHeaders(new Envelope(IdOf(i, prefix), BenchEffect.Type, 1, IdOf(i, prefix), null, DateTimeOffset.UnixEpoch));
+    private static IReadOnlyList<ContestPipeline.Plumbing.Messaging.Header> HeadersOf(int i,
+        string prefix = "bench:") =>
+        OutgoingMessage.EnvelopeHeaders(new Envelope(IdOf(i, prefix), BenchEffect.Type, 1, IdOf(i, prefix), null,
+            DateTimeOffset.UnixEpoch));
 
     private static async Task<long> UnsentAsync(NpgsqlDataSource dataSource, string schema, CancellationToken ct)
     {
@@ -320,9 +327,11 @@ public static class BenchCommand
                 """);
             if (rows == 0) continue;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"storage: {table,-6} {rows:N0} rows in {bytes / 1048576.0:F1} MiB = {bytes * 100_000.0 / rows / 1048576.0:F1} MiB per 100,000 rows"));
+                $"storage: {table,-6} {rows:N0} rows in {bytes / 1048576.0:F1} MiB = "
+                    + $"{bytes * 100_000.0 / rows / 1048576.0:F1} MiB per 100,000 rows"));
             // The row itself (its tuple, without indexes), for a body of PayloadBytes.
-            var rowBytes = await conn.ExecuteScalarAsync<double>($"SELECT avg(pg_column_size(t.*))::float8 FROM {schema}.{table} t");
+            var rowBytes = await conn.ExecuteScalarAsync<double>(
+                $"SELECT avg(pg_column_size(t.*))::float8 FROM {schema}.{table} t");
             var target = table == "outbox" ? "   (target ≤ 300)" : "";
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"         {table,-6} row {rowBytes:F0} bytes on average for a {PayloadBytes}-byte body{target}"));
@@ -336,7 +345,8 @@ public static class BenchCommand
         return await conn.ExecuteScalarAsync<long>("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint");
     }
 
-    private static async Task<TimeSpan> RawPostgresAsync(NpgsqlDataSource dataSource, string schema, int rows, CancellationToken ct)
+    private static async Task<TimeSpan> RawPostgresAsync(NpgsqlDataSource dataSource, string schema, int rows,
+        CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var payload = new byte[PayloadBytes];
@@ -344,7 +354,8 @@ public static class BenchCommand
         for (var i = 0; i < rows; i++)
         {
             await using var tx = await conn.BeginTransactionAsync(ct);
-            await conn.ExecuteAsync($"INSERT INTO {schema}.raw_rows (k, payload) VALUES (@k, @payload)", new { k = "k" + i, payload }, tx);
+            await conn.ExecuteAsync($"INSERT INTO {schema}.raw_rows (k, payload) VALUES (@k, @payload)",
+                new { k = "k" + i, payload }, tx);
             await tx.CommitAsync(ct);
         }
         return watch.Elapsed;
@@ -361,7 +372,8 @@ public static class BenchCommand
     {
         const string topic = "bench.pipeline", producerName = "bench";
         var rights = PublishRights.Pipeline.With(new PublishRight(topic, BenchEffect.Type, [producerName]));
-        var keys = SigningKeys.Of(SigningKeys.Generate(producerName, "bench"), SigningKeys.Generate(producerName, "bench-2"),
+        var keys = SigningKeys.Of(SigningKeys.Generate(producerName, "bench"),
+            SigningKeys.Generate(producerName, "bench-2"),
             SigningKeys.Generate(producerName, "bench-3"));
         var signer = keys.SignerFor(producerName, rights);
         var verifier = keys.Verifier("bench", rights);
@@ -383,7 +395,8 @@ public static class BenchCommand
         return (signUs, watch.Elapsed.TotalMicroseconds / samples);
     }
 
-    private static async Task<(TimeSpan Elapsed, long Applied, long InboxRows, long Duplicates, long Unsent, long DeadLettered)> PipelineAsync(
+    private static async Task<(TimeSpan Elapsed, long Applied, long InboxRows, long Duplicates, long Unsent,
+        long DeadLettered)> PipelineAsync(
         LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema, string topic, string consumerName,
         int messages, int transactionSize, bool signed, int warmUp, Func<Task> clockStarts, CancellationToken ct)
     {
@@ -394,10 +407,13 @@ public static class BenchCommand
         var rights = PublishRights.Pipeline.With(new PublishRight(topic, BenchEffect.Type, [producerName]));
         // Signed as the pipeline signs its busiest internal topics: one signature for each of three consumers
         // (contest.lifecycle and stripe.events have three), this consumer checking its own.
-        var keys = SigningKeys.Of(SigningKeys.Generate(producerName, "bench"), SigningKeys.Generate(producerName, "bench-2"),
+        var keys = SigningKeys.Of(SigningKeys.Generate(producerName, "bench"),
+            SigningKeys.Generate(producerName, "bench-2"),
             SigningKeys.Generate(producerName, "bench-3"));
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.relay"), NullLogger.Instance);
-        var relay = new OutboxRelay(dataSource, producer, new OutboxRelayOptions { Schema = schema, Signer = signed ? keys.SignerFor(producerName, rights) : null },
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.relay"),
+            NullLogger.Instance);
+        var relay = new OutboxRelay(dataSource, producer,
+            new OutboxRelayOptions { Schema = schema, Signer = signed ? keys.SignerFor(producerName, rights) : null },
             new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
         var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
             new InboxConsumerOptions
@@ -414,7 +430,8 @@ public static class BenchCommand
             {
                 var batch = new List<OutgoingMessage>(transactionSize);
                 for (var i = start; i < Math.Min(from + count, start + transactionSize); i++)
-                    batch.Add(new OutgoingMessage(IdOf(i, idPrefix), topic, Encoding.UTF8.GetBytes(KeyOf(i)), BenchEffect.Type, payload,
+                    batch.Add(new OutgoingMessage(IdOf(i, idPrefix), topic, Encoding.UTF8.GetBytes(KeyOf(i)),
+                        BenchEffect.Type, payload,
                         HeadersOf(i, idPrefix)));
                 // The same call every worker's handlers go through, duplicate checks included.
                 await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -435,7 +452,8 @@ public static class BenchCommand
             // The same path with other message ids, until all of it is applied, relayed and marked sent: unmeasured.
             await WriteAsync(messages, warmUp, "warm:");
             var warming = Stopwatch.StartNew();
-            while ((consumer.Stats.Applied < warmUp || await UnsentAsync(dataSource, schema, ct) > 0) && consumer.Stats.OffsetResets == 0
+            while ((consumer.Stats.Applied < warmUp || await UnsentAsync(dataSource, schema, ct) > 0)
+                && consumer.Stats.OffsetResets == 0
                 && warming.Elapsed < PhaseTimeout)
                 await Task.Delay(20, ct);
         }
@@ -446,16 +464,19 @@ public static class BenchCommand
         await WriteAsync(0, messages, "bench:");
         var written = watch.Elapsed;
         var appliedWhenWritten = consumer.Stats.Applied - warmApplied;
-        while (consumer.Stats.Applied - warmApplied < messages && consumer.Stats.OffsetResets == 0 && !ct.IsCancellationRequested
+        while (consumer.Stats.Applied - warmApplied < messages && consumer.Stats.OffsetResets == 0
+            && !ct.IsCancellationRequested
             && watch.Elapsed < PhaseTimeout)
             await Task.Delay(5, ct);
         if (consumer.Stats.OffsetResets > 0)
-            Console.WriteLine($"the broker deleted messages before the consumer read them ({consumer.Stats.OffsetResets} "
+            Console.WriteLine(
+                $"the broker deleted messages before the consumer read them ({consumer.Stats.OffsetResets} "
                 + "partitions): the local broker keeps at most 5 MiB of a partition, so fewer --messages must do");
         var elapsed = watch.Elapsed;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"stages: the outbox written in {written.TotalSeconds:F2} s ({messages / written.TotalSeconds:N0} rows/s, "
-            + $"{appliedWhenWritten:N0} applied by then); the last applied {(elapsed - written).TotalSeconds:F2} s after"));
+            + $"{appliedWhenWritten:N0} applied by then); "
+            + $"the last applied {(elapsed - written).TotalSeconds:F2} s after"));
         // The relay marks a batch sent after Kafka acknowledged it, which can be after the
         // consumer applied it: give it the time to finish (not counted) before stopping it.
         var settle = Stopwatch.StartNew();
@@ -466,12 +487,15 @@ public static class BenchCommand
 
         await using var check = await dataSource.OpenConnectionAsync(CancellationToken.None);
         // The measured run's messages only (the warm-up's are checked alike, apart).
-        var applied = await check.ExecuteScalarAsync<long>($"SELECT count(DISTINCT message_id) FROM {schema}.effects WHERE message_id LIKE 'bench:%'");
-        var rows = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'bench:%'");
+        var applied = await check.ExecuteScalarAsync<long>(
+            $"SELECT count(DISTINCT message_id) FROM {schema}.effects WHERE message_id LIKE 'bench:%'");
+        var rows = await check.ExecuteScalarAsync<long>(
+            $"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'bench:%'");
         var inbox = await check.ExecuteScalarAsync<long>(
             $"SELECT count(*) FROM {schema}.inbox WHERE consumer = @consumerName AND outcome = 'applied' "
             + "AND message_id LIKE 'bench:%'", new { consumerName });
-        var warm = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'warm:%'");
+        var warm = await check.ExecuteScalarAsync<long>(
+            $"SELECT count(*) FROM {schema}.effects WHERE message_id LIKE 'warm:%'");
         if (warm != warmUp)
         {
             Console.WriteLine($"the warm-up's messages were not each applied once ({warm:N0} effects for {warmUp:N0}): "
@@ -479,11 +503,13 @@ public static class BenchCommand
             return (elapsed, -1, inbox, consumer.Stats.Duplicates, -1, consumer.Stats.DeadLettered);
         }
         var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent");
-        return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent, consumer.Stats.DeadLettered);
+        return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent,
+            consumer.Stats.DeadLettered);
     }
 
     internal static void Print(string what, int count, TimeSpan elapsed) =>
-        Console.WriteLine($"{what,-36} {count,9:N0} msgs in {elapsed.TotalSeconds,7:F2} s = {count / elapsed.TotalSeconds,10:N0} msgs/s");
+        Console.WriteLine($"{what,-36} {count,9:N0} msgs in {elapsed.TotalSeconds,7:F2} s = "
+            + $"{count / elapsed.TotalSeconds,10:N0} msgs/s");
 
     /// <summary>The bench's own tables: the effect rows and the raw Postgres baseline's rows.</summary>
     internal static Migration EffectsMigration => BenchEffect.Migration;
@@ -498,16 +524,20 @@ public static class BenchCommand
             CREATE TABLE raw_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text NOT NULL, payload bytea NOT NULL);
             """);
 
-        private readonly string _sql = $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) VALUES (@id, @k, @n)";
-        private readonly string _batchSql = $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) SELECT * FROM unnest(@ids, @ks, @ns)";
+        private readonly string _sql =
+            $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) VALUES (@id, @k, @n)";
+        private readonly string _batchSql =
+            $"INSERT INTO {schema}.effects (message_id, k, payload_bytes) SELECT * FROM unnest(@ids, @ks, @ns)";
 
         public string MessageType => Type;
         public int SchemaVersionMax => 1;
 
         public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
-            context.Connection.ExecuteAsync(_sql, new { id = message.Envelope.MessageId, k = message.Key, n = message.Value?.Length ?? 0 }, context.Transaction);
+            context.Connection.ExecuteAsync(_sql, new { id = message.Envelope.MessageId, k = message.Key,
+                n = message.Value?.Length ?? 0 }, context.Transaction);
 
-        public Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context, CancellationToken ct) =>
+        public Task HandleBatchAsync(IReadOnlyList<IncomingMessage> messages, HandlerContext context,
+            CancellationToken ct) =>
             context.Connection.ExecuteAsync(_batchSql, new
             {
                 ids = messages.Select(m => m.Envelope.MessageId).ToArray(),

@@ -9,7 +9,8 @@ using Npgsql;
 
 namespace ContestPipeline.Local.Bench;
 
-/// <summary>What every end-to-end benchmark starts with and waits by: a fresh database, a run directory, a polled count.</summary>
+/// <summary>What every end-to-end benchmark starts with and waits by: a fresh database, a run directory, a polled
+/// count.</summary>
 public static class BenchSetup
 {
     /// <summary>
@@ -17,12 +18,14 @@ public static class BenchSetup
     /// postgres service makes its own; the migrate job runs once the broker is up), and a new run
     /// directory <c>bench-{name}-{time}</c> for the logs; null when Postgres cannot be had (said already).
     /// </summary>
-    public static async Task<(string Pg, string RunDirectory)?> PrepareAsync(string name, string database, CancellationToken ct)
+    public static async Task<(string Pg, string RunDirectory)?> PrepareAsync(string name, string database,
+        CancellationToken ct)
     {
         var adminPg = await ToolStartup.PostgresAsync("bench");
         if (adminPg is null) return null;
         var pg = await LocalPostgres.CreateDatabaseAsync(adminPg, database, dropFirst: true, ct);
-        var runDir = Path.Combine(RepoPaths.RunDirectory, $"bench-{name}-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+        var runDir = Path.Combine(RepoPaths.RunDirectory,
+            $"bench-{name}-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         return (pg, runDir);
     }
@@ -32,7 +35,8 @@ public static class BenchSetup
     /// returns when. A table a worker has not created yet counts as not there. <paramref name="progress"/> prints the
     /// count every 5 s. A count over a large table is work for the database the bench measures: poll it seldom.
     /// </summary>
-    public static async Task<DateTimeOffset> WaitAsync(string pg, string sql, Func<long, bool> done, string what, TimeSpan timeout, CancellationToken ct,
+    public static async Task<DateTimeOffset> WaitAsync(string pg, string sql, Func<long, bool> done, string what,
+        TimeSpan timeout, CancellationToken ct,
         bool progress = false, TimeSpan? every = null)
     {
         await using var conn = new NpgsqlConnection(pg);
@@ -76,7 +80,8 @@ public static class BenchSetup
             try
             {
                 n += await conn.ExecuteScalarAsync<long>(
-                    $"SELECT count(*) FROM {schema}.outbox WHERE topic = @topic AND position(@code in convert_from(payload, 'UTF8')) > 0",
+                    $"SELECT count(*) FROM {schema}.outbox WHERE topic = @topic "
+                        + $"AND position(@code in convert_from(payload, 'UTF8')) > 0",
                     new { topic = Topics.Alerts, code = InboxConsumer.OffsetResetCode });
             }
             catch (PostgresException e) when (e.SqlState is "42P01" or "3F000")
@@ -100,11 +105,13 @@ public static class BenchSetup
         while (watch.Elapsed < timeout)
         {
             var held = logs.Select(log => LastAssignment(log, consumer)).ToList();
-            if (held.All(h => h is { Count: > 0 }) && held.Sum(h => h!.Count) == held.SelectMany(h => h!).Distinct().Count())
+            if (held.All(h => h is { Count: > 0 })
+                && held.Sum(h => h!.Count) == held.SelectMany(h => h!).Distinct().Count())
                 return;
             await Task.Delay(200, ct);
         }
-        throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for every instance's {consumer} to be assigned partitions");
+        throw new TimeoutException($"timed out after {timeout.TotalSeconds} s waiting for every instance's {consumer} "
+            + $"to be assigned partitions");
     }
 
     // The partitions the log's last assignment of the consumer gave it; empty after a revoke, null before any.
@@ -158,7 +165,8 @@ public static class BenchSetup
             + long.Parse(fields[field + 1], CultureInfo.InvariantCulture)))
         : TimeSpan.Zero;
 
-    /// <summary>/proc/PID/stat's fields after the parenthesised name (0 is the state), or null once it is gone.</summary>
+    /// <summary>/proc/PID/stat's fields after the parenthesised name (0 is the state), or null once it is
+    /// gone.</summary>
     private static string[]? StatFields(int pid)
     {
         try
@@ -182,7 +190,8 @@ public static class BenchSetup
             try
             {
                 var title = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                if (title.StartsWith("postgres:", StringComparison.Ordinal) && title.Contains($" {database} ", StringComparison.Ordinal))
+                if (title.StartsWith("postgres:", StringComparison.Ordinal)
+                    && title.Contains($" {database} ", StringComparison.Ordinal))
                     found[pid] = CpuTime(pid);
             }
             catch (IOException) { }

@@ -33,7 +33,8 @@ public static class BusyCore
 {
     public const string Option = "--busy-core";
 
-    public static async Task<int> RunAsync(string bench, bool busyCore, Func<CancellationToken, Task<BenchReport?>> pass,
+    public static async Task<int> RunAsync(string bench, bool busyCore,
+        Func<CancellationToken, Task<BenchReport?>> pass,
         CancellationToken ct)
     {
         var quiet = await PassAsync(bench, "pass 1: as the machine is", pass, ct);
@@ -78,7 +79,8 @@ public static class BusyCore
         Console.WriteLine($"bench {bench}: both passes ({Stamp()})");
         var names = q.Figures.Select(f => f.Name).Concat(b.Figures.Select(f => f.Name)).Distinct().ToList();
         var width = Math.Max(24, names.Count == 0 ? 0 : names.Max(n => n.Length) + 2);
-        // The first pass's column as wide as its longest value (a per-process CPU line runs long), so the two never touch.
+        // The first pass's column as wide as its longest value (a per-process CPU line runs long), so the two never
+        // touch.
         var column = Math.Max(28, names.Select(n => Value(q, n).Length).Append(Checks(q).Length).Max() + 3);
         Console.WriteLine("".PadRight(width) + "as the machine is".PadRight(column) + $"+ a busy loop on core {core}");
         foreach (var name in names)
@@ -147,7 +149,8 @@ public sealed class BusyLoop : IDisposable
     public static BusyLoop Start(int core)
     {
         if (!OperatingSystem.IsLinux())
-            throw new PlatformNotSupportedException($"{BusyCore.Option} pins a process to a core, which this tool does on Linux only");
+            throw new PlatformNotSupportedException(
+                $"{BusyCore.Option} pins a process to a core, which this tool does on Linux only");
         var process = Process.Start(new ProcessStartInfo("bash", ["-c", "while :; do :; done"]))
             ?? throw new InvalidOperationException("the busy loop could not be started");
         process.ProcessorAffinity = (IntPtr)(1L << core);

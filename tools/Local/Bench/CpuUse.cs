@@ -29,14 +29,18 @@ public sealed class CpuUse
         _startedAt = Stopwatch.GetTimestamp();
     }
 
-    /// <summary>Starts counting now, for <paramref name="processes"/> and the backends serving <paramref name="database"/>.</summary>
-    public static CpuUse Start(string database, IEnumerable<(string Name, int Pid)> processes) => new(database, [.. processes]);
+    /// <summary>Starts counting now, for <paramref name="processes"/> and the backends serving
+    /// <paramref name="database"/>.</summary>
+    public static CpuUse Start(string database, IEnumerable<(string Name, int Pid)> processes) =>
+        new(database, [.. processes]);
 
-    /// <summary>Prints (and reports) the CPU each used since <see cref="Start"/>, in core-seconds, during <paramref name="phase"/>.</summary>
+    /// <summary>Prints (and reports) the CPU each used since <see cref="Start"/>, in core-seconds, during
+    /// <paramref name="phase"/>.</summary>
     public void Print(string phase, BenchReport report)
     {
         var elapsed = Stopwatch.GetElapsedTime(_startedAt);
-        var used = _processes.Select((p, i) => (p.Name, Seconds: (BenchSetup.CpuTime(p.Pid) - _before[i]).TotalSeconds)).ToList();
+        var used = _processes.Select((p, i) => (p.Name,
+            Seconds: (BenchSetup.CpuTime(p.Pid) - _before[i]).TotalSeconds)).ToList();
         var busy = (BenchSetup.MachineBusyTime() - _busyBefore).TotalSeconds;
         used.Add(("Postgres (the run's backends)", BenchSetup.PostgresCpu(_database)
             .Sum(p => (p.Value - _postgresBefore.GetValueOrDefault(p.Key)).TotalSeconds)));

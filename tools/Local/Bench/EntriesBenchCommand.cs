@@ -47,42 +47,54 @@ public static class EntriesBenchCommand
     public static async Task<BenchReport?> RunAsync(int submissions, int windowSeconds, int stripeRps, bool everyWorker,
         int warmUp, CancellationToken ct)
     {
-        Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s before lock; Stripe limit {stripeRps}/s; " +
-            (everyWorker ? "ingestion and scoring beside settlement, payout and operations" : "ingestion and scoring only"));
+        Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s " +
+            $"before lock; Stripe limit {stripeRps}/s; " +
+            (everyWorker ? "ingestion and scoring beside settlement, payout and operations"
+                : "ingestion and scoring only"));
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         if (await BenchSetup.PrepareAsync("entries", Database, ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
-        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
+            Path.Combine(runDir, "broker.log"));
+        await using var stripe =
+            await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
         var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
         await LocalServices.MigrateAsync(swaps, ct);
         await using var receiver = await LocalWebhooks.StartAsync(swaps, ct);
 
-        // Each worker with its identity; ingestion is the only process calling Stripe here: the whole account budget is its own.
+        // Each worker with its identity; ingestion is the only process calling Stripe here: the whole account budget is
+        // its own.
         var budget = new Dictionary<string, string?>
         {
             [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
             [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
         };
-        await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"), budget);
+        await using var ingestion = LocalServices.Start(Services.Ingestion, swaps,
+            Path.Combine(runDir, "ingestion.log"), budget);
         await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
-        // Null (nothing started, nothing to dispose) unless --every-worker. Payout has no payouts due here: it sends Stripe nothing.
+        // Null (nothing started, nothing to dispose) unless --every-worker. Payout has no payouts due here: it sends
+        // Stripe nothing.
         ChildProcess? Beside(ServiceIdentity service) =>
             everyWorker ? LocalServices.Start(service, swaps, Path.Combine(runDir, service.Name + ".log")) : null;
         await using var settlement = Beside(Services.Settlement);
         await using var payout = Beside(Services.Payout);
         await using var operations = Beside(Services.Operations);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.entries"), NullLogger.Instance);
+        using var producer = KafkaClients.Producer(
+            KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.entries"), NullLogger.Instance);
 
         // Workers up, then the game and the contest, with time enough to be scheduled before the window opens.
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0, "ingestion to start", TimeSpan.FromMinutes(3), ct);
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0,
+            "ingestion to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start",
+            TimeSpan.FromMinutes(3), ct);
         world.Schedule("bench-window", 1, DateTimeOffset.UtcNow.AddHours(2), "bench-athlete");
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1, "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1,
+            "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
         ContestDefined Contest(string id, string name, int entriesMax, DateTimeOffset locksAt) =>
             new(id, name, ContestKinds.Fitness, "USD", Fee, 2, entriesMax, 1, locksAt, ["bench-window"],
-                [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+                [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll),
+                new PoolRule(PoolModes.Rake, 1_000), 300);
         var signer = world.Keys.SignerFor(Producers.EntryApi);
         var produceErrors = 0L;
         // One player's payment, then the submission, as checkout does: Stripe sends payment_intent.succeeded meanwhile.
@@ -90,18 +102,22 @@ public static class EntriesBenchCommand
         {
             var pi = world.Pay(contestId, player, Fee);
             var s = new EntrySubmitted("sub-" + player, contestId, player, pi, null, DateTimeOffset.UtcNow);
-            var message = OutgoingMessage.Create(Topics.Entries, contestId, new Envelope("sub:" + s.SubmissionId, EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
+            var message = OutgoingMessage.Create(Topics.Entries, contestId, new Envelope("sub:" + s.SubmissionId,
+                EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
             var headers = signer.Sign(Topics.Entries, message.Key, message.Headers, message.Payload);
-            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) },
+            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload,
+                Headers = KafkaClients.Headers(headers) },
                 r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
         }
 
-        // A warm-up, not measured: on a Sunday the workers have been deciding entries all week, so the rush does not meet
-        // code never compiled or pools never grown. Another contest, open for hours, takes its entries before the window.
+        // A warm-up, not measured: on a Sunday the workers have been deciding entries all week, so the rush does not
+        // meet code never compiled or pools never grown. Another contest, open for hours, takes its entries before the
+        // window.
         if (warmUp > 0)
         {
             world.Define(Contest(WarmContestId, "Warm-up", warmUp, DateTimeOffset.UtcNow.AddHours(1)));
-            await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1, "the warm-up contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+            await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1,
+                "the warm-up contest to be scheduled", TimeSpan.FromMinutes(1), ct);
             var warm = Stopwatch.StartNew();
             for (var i = 0; i < warmUp; i++)
             {
@@ -111,18 +127,24 @@ public static class EntriesBenchCommand
                 if (ahead > TimeSpan.FromMilliseconds(2)) await Task.Delay(ahead, ct);
             }
             producer.Flush(ct);
-            await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions WHERE contest_id = '{WarmContestId}' AND decided_at IS NOT NULL",
-                n => n >= warmUp, "the warm-up to be decided", TimeSpan.FromMinutes(5), ct, every: TimeSpan.FromSeconds(1));
-            Console.WriteLine($"warm-up: {warmUp:N0} paid submissions for another contest, all decided {warm.Elapsed.TotalSeconds:F1} s after the first");
+            await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions "
+                    + $"WHERE contest_id = '{WarmContestId}' AND decided_at IS NOT NULL",
+                n => n >= warmUp, "the warm-up to be decided", TimeSpan.FromMinutes(5), ct,
+                every: TimeSpan.FromSeconds(1));
+            Console.WriteLine($"warm-up: {warmUp:N0} paid submissions for another contest, "
+                + $"all decided {warm.Elapsed.TotalSeconds:F1} s after the first");
         }
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(20 + windowSeconds);
         world.Define(Contest(ContestId, "Lock-time rush", submissions, lockAt));
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == (warmUp > 0 ? 2 : 1), "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == (warmUp > 0 ? 2 : 1),
+            "the contest to be scheduled", TimeSpan.FromMinutes(1), ct);
         var windowOpens = lockAt.AddSeconds(-windowSeconds);
-        if (DateTimeOffset.UtcNow > windowOpens) Console.WriteLine("warning: set-up took longer than planned; the window opened late");
+        if (DateTimeOffset.UtcNow > windowOpens)
+            Console.WriteLine("warning: set-up took longer than planned; the window opened late");
         while (DateTimeOffset.UtcNow < windowOpens) await Task.Delay(50, ct);
 
-        // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the window.
+        // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the
+        // window.
         var requestsBefore = stripe.Requests().Count;
         var deliveriesBefore = stripe.WebhookDeliveries().Count;
         var processes = new List<(string Name, int Pid)>
@@ -130,14 +152,16 @@ public static class EntriesBenchCommand
             ("ingestion", ingestion.Id), ("scoring", scoring.Id), ("webhook receiver", receiver.Process.Id),
             ("broker", broker.Process.Id), ("bench (driver, Stripe-compatible server)", Environment.ProcessId),
         };
-        foreach (var (name, process) in new[] { ("settlement", settlement), ("payout", payout), ("operations", operations) })
+        foreach (var (name, process) in new[] { ("settlement", settlement), ("payout", payout),
+                ("operations", operations) })
             if (process is not null) processes.Add((name, process.Id));
         var cpu = CpuUse.Start(Database, processes);
         var offered = Stopwatch.StartNew();
         for (var i = 0; i < submissions; i++)
         {
             // Evenly over the window, the last one a second before lock (a submission made at lock is late).
-            var due = windowOpens + TimeSpan.FromTicks((TimeSpan.FromSeconds(windowSeconds) - TimeSpan.FromSeconds(1)).Ticks * i / submissions);
+            var due = windowOpens + TimeSpan.FromTicks(
+                (TimeSpan.FromSeconds(windowSeconds) - TimeSpan.FromSeconds(1)).Ticks * i / submissions);
             var wait = due - DateTimeOffset.UtcNow;
             if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait, ct);
             Submit(ContestId, "player" + i.ToString("000000", CultureInfo.InvariantCulture));
@@ -145,10 +169,12 @@ public static class EntriesBenchCommand
         producer.Flush(ct);
         var offeredIn = offered.Elapsed;
         var lastOffered = DateTimeOffset.UtcNow;
-        Console.WriteLine($"offered {submissions:N0} in {offeredIn.TotalSeconds:F1} s (last at lock {(lastOffered - lockAt).TotalSeconds:+0.0;-0.0} s); produce errors {produceErrors}");
+        Console.WriteLine($"offered {submissions:N0} in {offeredIn.TotalSeconds:F1} s "
+            + $"(last at lock {(lastOffered - lockAt).TotalSeconds:+0.0;-0.0} s); produce errors {produceErrors}");
 
         // Closed and locked: each moment as a poll sees it (every 100 ms, by key).
-        var leftScheduled = BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.contests WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
+        var leftScheduled = BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.contests "
+                + "WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
             "the contest to leave SCHEDULED", TimeSpan.FromMinutes(20), ct);
         // Counting every submission is a scan of all of them: once a second, and when the last was decided is read from
         // the rows afterwards, not from when a poll saw it (a count every 100 ms took a Postgres backend's time from
@@ -156,14 +182,17 @@ public static class EntriesBenchCommand
         string[] workers = ["ingestion", "scoring", "settlement", "payout", "operations"];
         try
         {
-            await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions WHERE contest_id = '{ContestId}' AND decided_at IS NOT NULL", n => n >= submissions,
-                "every submission to be decided", TimeSpan.FromMinutes(15), ct, progress: true, every: TimeSpan.FromSeconds(1));
+            await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions "
+                    + $"WHERE contest_id = '{ContestId}' AND decided_at IS NOT NULL", n => n >= submissions,
+                "every submission to be decided", TimeSpan.FromMinutes(15), ct, progress: true,
+                every: TimeSpan.FromSeconds(1));
         }
         catch (TimeoutException)
         {
             var lost = await BenchSetup.DeletedUnreadAsync(pg, workers, ct);
             if (lost == 0) throw;
-            throw new TimeoutException($"not every submission was decided: {lost} consumers found messages deleted before "
+            throw new TimeoutException(
+                $"not every submission was decided: {lost} consumers found messages deleted before "
                 + "they read them (the local broker keeps 5 MiB of a partition; see the workers' critical log lines)");
         }
         var report = new BenchReport();
@@ -179,13 +208,20 @@ public static class EntriesBenchCommand
         }
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
-        var state = await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM scoring.contests WHERE contest_id = @ContestId", new { ContestId }) ?? "?";
-        var closedAt = await conn.QueryFirstOrDefaultAsync<DateTime?>("SELECT closed_at FROM ingestion.contests WHERE contest_id = @ContestId", new { ContestId });
-        var firstSubmitted = await conn.QueryFirstAsync<DateTime>("SELECT min(received_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
-        var lastDecided = await conn.QueryFirstAsync<DateTime>("SELECT max(decided_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
+        var state = await conn.QueryFirstOrDefaultAsync<string>(
+            "SELECT state FROM scoring.contests WHERE contest_id = @ContestId", new { ContestId }) ?? "?";
+        var closedAt = await conn.QueryFirstOrDefaultAsync<DateTime?>(
+            "SELECT closed_at FROM ingestion.contests WHERE contest_id = @ContestId", new { ContestId });
+        var firstSubmitted = await conn.QueryFirstAsync<DateTime>(
+            "SELECT min(received_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
+        var lastDecided = await conn.QueryFirstAsync<DateTime>(
+            "SELECT max(decided_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
         var decidedAt = new DateTimeOffset(DateTime.SpecifyKind(lastDecided, DateTimeKind.Utc));
-        var outcomes = (await conn.QueryAsync<(string Outcome, long N)>("SELECT outcome, count(*) FROM ingestion.submissions WHERE contest_id = @ContestId GROUP BY outcome ORDER BY 2 DESC", new { ContestId })).ToList();
-        var accepted = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.entries WHERE contest_id = @ContestId", new { ContestId });
+        var outcomes = (await conn.QueryAsync<(string Outcome, long N)>(
+            "SELECT outcome, count(*) FROM ingestion.submissions WHERE contest_id = @ContestId "
+                + "GROUP BY outcome ORDER BY 2 DESC", new { ContestId })).ToList();
+        var accepted = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM ingestion.entries WHERE contest_id = @ContestId", new { ContestId });
         // Refused as late though made before lock: what must never happen, however slow deciding was.
         var (lateRefunds, madeLate, madeLateRefunded) = await conn.QueryFirstAsync<(long, long, long)>("""
             SELECT count(*) FILTER (WHERE s.submitted_at < @lockAt AND s.outcome = @closed AND r.payment_intent_id IS NOT NULL),
@@ -196,32 +232,46 @@ public static class EntriesBenchCommand
             """, new { lockAt, closed = EntryOutcome.ContestClosed.ToString(), ContestId });
         var madeOnTime = submissions - madeLate;
         var decidedAfterLock = await conn.ExecuteScalarAsync<long>(
-            "SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt AND decided_at > @lockAt",
+            "SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt "
+                + "AND decided_at > @lockAt",
             new { lockAt, ContestId });
         // The busiest 5 seconds of deciding: what Ingestion sustains when submissions queue up.
         var peak = await conn.ExecuteScalarAsync<long?>("""
             SELECT max(n) FROM (SELECT count(*) OVER (ORDER BY decided_at RANGE BETWEEN interval '5 seconds' PRECEDING AND CURRENT ROW) AS n
                                 FROM ingestion.submissions WHERE contest_id = @ContestId) w
             """, new { ContestId }) ?? 0;
-        var undecidedAtLock = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt AND (decided_at IS NULL OR decided_at > @lockAt)",
+        var undecidedAtLock = await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt "
+                + "AND (decided_at IS NULL OR decided_at > @lockAt)",
             new { lockAt, ContestId });
         var requests = stripe.Requests().Skip(requestsBefore).ToList();
         var decideSeconds = (lastDecided - firstSubmitted).TotalSeconds;
 
         Console.WriteLine();
-        Console.WriteLine($"accepted:                  {accepted:N0} of {submissions:N0}; of the {madeOnTime:N0} made before lock: {accepted:N0}   (target: all)");
+        Console.WriteLine($"accepted:                  {accepted:N0} of {submissions:N0}; "
+            + $"of the {madeOnTime:N0} made before lock: {accepted:N0}   (target: all)");
         foreach (var (outcome, n) in outcomes.Where(o => o.Outcome != EntryOutcome.Ok.ToString()))
             Console.WriteLine($"rejected {outcome,-18} {n:N0}");
         Console.WriteLine($"refunded for lateness:     {lateRefunds:N0} made before lock   (target 0)");
-        if (madeLate > 0) Console.WriteLine($"made at or after lock:     {madeLate:N0} (the driver fell behind its schedule): refused as late, {madeLateRefunded:N0} refunded — correctly");
-        Console.WriteLine($"decided after lock:        {decidedAfterLock:N0} of those made before it (every one on its merits)");
-        Console.WriteLine($"sustained entries/s:       {submissions / Math.Max(decideSeconds, 0.001):N0}   (first received → last decided, {decideSeconds:F1} s; target ≥ 2,000)");
+        if (madeLate > 0)
+            Console.WriteLine($"made at or after lock:     {madeLate:N0} (the driver fell behind its schedule): "
+                + $"refused as late, {madeLateRefunded:N0} refunded — correctly");
+        Console.WriteLine(
+            $"decided after lock:        {decidedAfterLock:N0} of those made before it (every one on its merits)");
+        Console.WriteLine($"sustained entries/s:       {submissions / Math.Max(decideSeconds, 0.001):N0}   "
+            + $"(first received → last decided, {decideSeconds:F1} s; target ≥ 2,000)");
         Console.WriteLine($"peak decided/s over 5 s:   {peak / 5.0:N0}");
-        Console.WriteLine($"offered/s:                 {submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0}; made before lock but undecided at lock: {undecidedAtLock:N0}");
+        Console.WriteLine($"offered/s:                 {submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0}; "
+            + $"made before lock but undecided at lock: {undecidedAtLock:N0}");
         Console.WriteLine($"decided all by:            lock {(decidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
-        Console.WriteLine($"entries closed:            lock {(closedAt is { } c ? (new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) - lockAt).TotalSeconds.ToString("+0.0;-0.0", CultureInfo.InvariantCulture) : "never")} s");
-        Console.WriteLine($"lock → {state}:            {(lockedAt is { } l ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
-        Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} answered 429); webhook deliveries {stripe.WebhookDeliveries().Count - deliveriesBefore:N0}");
+        Console.WriteLine($"entries closed:            lock {(closedAt is { } c
+            ? (new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) - lockAt).TotalSeconds
+                .ToString("+0.0;-0.0", CultureInfo.InvariantCulture)
+            : "never")} s");
+        Console.WriteLine($"lock → {state}:            {(lockedAt is { } l
+            ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
+        Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} "
+            + $"answered 429); webhook deliveries {stripe.WebhookDeliveries().Count - deliveriesBefore:N0}");
         // Which reads they were: an object's id (after the last slash, with an underscore) counts as {id}.
         foreach (var (shape, n) in requests
             .GroupBy(r => r.Method + " " + Regex.Replace(r.Path, "/[a-z]{1,6}_[A-Za-z0-9]{8,}$", "/{id}"))
@@ -231,18 +281,22 @@ public static class EntriesBenchCommand
         report.Add("accepted, of made before lock", $"{accepted:N0} of {madeOnTime:N0}");
         report.Add("refunded for lateness (0)", $"{lateRefunds:N0}");
         report.Add("made after lock (driver late)", $"{madeLate:N0}");
-        report.Add("sustained entries/s (≥ 2,000)", $"{submissions / Math.Max(decideSeconds, 0.001):N0} of {submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0} offered");
+        report.Add("sustained entries/s (≥ 2,000)", $"{submissions / Math.Max(decideSeconds, 0.001):N0} of "
+            + $"{submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0} offered");
         report.Add("peak decided/s over 5 s", $"{peak / 5.0:N0}");
         report.Add("undecided at lock", $"{undecidedAtLock:N0}");
         report.Add("decided after lock", $"{decidedAfterLock:N0}");
         report.Add("all decided by", $"lock {(decidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
-        report.Add("lock → LOCKED (≤ 60 s)", lockedAt is { } locked ? $"{(locked - lockAt).TotalSeconds:0.0} s" : "never");
+        report.Add("lock → LOCKED (≤ 60 s)", lockedAt is { } locked
+            ? $"{(locked - lockAt).TotalSeconds:0.0} s" : "never");
         report.Add("Stripe requests (429s)", $"{requests.Count:N0} ({requests.Count(r => r.Status == 429):N0})");
         report.Check(lateRefunds == 0, $"{lateRefunds:N0} submissions made before lock refunded for lateness");
         report.Check(accepted == madeOnTime, $"{accepted:N0} accepted of {madeOnTime:N0} made before lock");
         report.Check(lockedAt is not null, "the contest locked");
         var deletedUnread = await BenchSetup.DeletedUnreadAsync(pg, workers, ct);
-        if (deletedUnread > 0) Console.WriteLine($"messages deleted unread: {deletedUnread} alerts (the local broker keeps 5 MiB of a partition)");
+        if (deletedUnread > 0)
+            Console.WriteLine(
+                $"messages deleted unread: {deletedUnread} alerts (the local broker keeps 5 MiB of a partition)");
         report.Check(deletedUnread == 0, $"{deletedUnread} consumers found messages deleted before they read them");
 
         // What the same processes cost with nothing to do: the contest is locked and every entry decided.

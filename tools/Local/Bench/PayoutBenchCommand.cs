@@ -39,15 +39,20 @@ public static class PayoutBenchCommand
         var contests = (transfers + Players - 1) / Players;
         var shares = StripeBudget.Split(stripeRps, [.. Enumerable.Range(1, instances).Select(i => ($"payout-{i}", 1))])
             .Select(s => s.RequestsPerSecond).ToList();
-        Console.WriteLine($"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); "
+        Console.WriteLine(
+            $"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); "
             + $"Stripe limit {stripeRps}/s, all of it Payout's: {instances} instance(s), "
-            + (pooled ? $"pooling it ({StripeServices.PoolRateVariable}), " : $"shares {string.Join(" + ", shares)}/s, ")
+            + (pooled ? $"pooling it ({StripeServices.PoolRateVariable}), "
+                : $"shares {string.Join(" + ", shares)}/s, ")
             + $"each with a burst of a quarter of {string.Join(" + ", shares)}/s");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
-        if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared) return null;
+        if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared)
+            return null;
         var (pg, runDir) = prepared;
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
-        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
+            Path.Combine(runDir, "broker.log"));
+        await using var stripe =
+            await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = stripeRps });
         var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
         await LocalServices.MigrateAsync(swaps, ct);
         await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
@@ -78,28 +83,35 @@ public static class PayoutBenchCommand
         }
         await using var stopPayouts = new AsyncDisposables(payouts);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start",
+            TimeSpan.FromMinutes(3), ct);
 
         // The winners sign up (Stripe's account.updated tells Payout they can receive), before the clock starts.
-        var players = Enumerable.Range(1, Players).Select(i => "winner" + i.ToString("000", CultureInfo.InvariantCulture)).ToList();
+        var players = Enumerable.Range(1, Players)
+            .Select(i => "winner" + i.ToString("000", CultureInfo.InvariantCulture)).ToList();
         foreach (var p in players) await world.SignUpForPayoutsAsync(p);
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players, "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players,
+            "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
         var setupRequests = stripe.Requests().Count;
         // The orders go out to a group that has settled: each instance holding its part of payouts.due.
-        await BenchSetup.WaitForAssignmentAsync([.. Enumerable.Range(1, instances).Select(i => Path.Combine(runDir, $"payout-{i}.log"))],
+        await BenchSetup.WaitForAssignmentAsync(
+            [.. Enumerable.Range(1, instances).Select(i => Path.Combine(runDir, $"payout-{i}.log"))],
             "payout.orders", TimeSpan.FromMinutes(1), ct);
 
         // The orders, as Settlement publishes them (signed as Settlement): each contest's
         // authorization, then its prizes, all produced before the clock starts, so what is
         // measured is Payout's sending, not this driver's producing.
         var signer = world.Keys.SignerFor(Producers.Settlement);
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.payouts"), NullLogger.Instance);
+        using var producer = KafkaClients.Producer(
+            KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.payouts"), NullLogger.Instance);
         var produceErrors = 0L;
         void Produce<T>(string contest, string type, string messageId, T body) where T : IMessage
         {
-            var message = OutgoingMessage.Create(Topics.PayoutsDue, contest, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
+            var message = OutgoingMessage.Create(Topics.PayoutsDue, contest,
+                new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
             var headers = signer.Sign(Topics.PayoutsDue, message.Key, message.Headers, message.Payload);
-            producer.Produce(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload, Headers = KafkaClients.Headers(headers) },
+            producer.Produce(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = message.Key,
+                Value = message.Payload, Headers = KafkaClients.Headers(headers) },
                 r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
         }
         var orders = new List<PrizePayoutOrdered>(transfers);
@@ -107,12 +119,15 @@ public static class PayoutBenchCommand
         {
             var contest = "bench-payouts-" + c.ToString("0000", CultureInfo.InvariantCulture);
             var winners = players.Take(Math.Min(Players, transfers - c * Players)).ToList();
-            var authorization = new ContestPayoutsAuthorized("bench:" + contest, contest, winners.Count, Net * winners.Count, "USD", DateTimeOffset.UtcNow);
-            Produce(contest, ContestPayoutsAuthorized.MessageType, ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+            var authorization = new ContestPayoutsAuthorized("bench:" + contest, contest, winners.Count,
+                Net * winners.Count, "USD", DateTimeOffset.UtcNow);
+            Produce(contest, ContestPayoutsAuthorized.MessageType,
+                ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
             var rank = 0;
             foreach (var p in winners)
             {
-                var order = new PrizePayoutOrdered($"prize_{contest}_{p}", contest, $"entry_{contest}_{p}", p, ++rank, Net, 0, Net, "USD", null);
+                var order = new PrizePayoutOrdered($"prize_{contest}_{p}", contest, $"entry_{contest}_{p}", p, ++rank,
+                    Net, 0, Net, "USD", null);
                 Produce(contest, PrizePayoutOrdered.MessageType, order.PayoutId, order);
                 orders.Add(order);
             }
@@ -148,7 +163,8 @@ public static class PayoutBenchCommand
         DateTimeOffset? allPaid = null;
         try
         {
-            allPaid = await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.payouts WHERE state = 'paid'", n => n >= transfers, "every payout recorded paid", TimeSpan.FromMinutes(2), ct);
+            allPaid = await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.payouts WHERE state = 'paid'",
+                n => n >= transfers, "every payout recorded paid", TimeSpan.FromMinutes(2), ct);
         }
         catch (TimeoutException e)
         {
@@ -169,29 +185,37 @@ public static class PayoutBenchCommand
         var paid = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE state = 'paid'");
 
         Console.WriteLine();
-        Console.WriteLine($"transfers made:            {ledger.Transfers.Count:N0} for {transfers:N0} orders; each payout once: {madeOnce:N0}; more than once: {twice:N0}   (target: every one once)");
-        Console.WriteLine($"achieved transfer rate:    {rate:N1}/s over {seconds:F1} s = {rate / stripeRps:P1} of the {stripeRps}/s limit   "
+        Console.WriteLine($"transfers made:            {ledger.Transfers.Count:N0} for {transfers:N0} orders; "
+            + $"each payout once: {madeOnce:N0}; more than once: {twice:N0}   (target: every one once)");
+        Console.WriteLine($"achieved transfer rate:    {rate:N1}/s over {seconds:F1} s = "
+            + $"{rate / stripeRps:P1} of the {stripeRps}/s limit   "
             + $"(target ≥ {(instances > 1 ? 99 : 95)}%, ratio {rate / stripeRps / (instances > 1 ? 0.99 : 0.95):F2})");
         // Every request counts against the limit, also the balance and transfer reads between transfers: a rate of
         // transfers can reach at most the limit over the requests per transfer.
         var budgetUsed = seconds > 0 ? requests.Count / seconds : double.NaN;
-        Console.WriteLine($"budget used:               {budgetUsed:N1} requests/s = {budgetUsed / stripeRps:P1} of the limit "
+        Console.WriteLine(
+            $"budget used:               {budgetUsed:N1} requests/s = {budgetUsed / stripeRps:P1} of the limit "
             + "(every request after set-up, over the transfers' window)");
         Console.WriteLine($"429s received:             {refused:N0}   (target 0)");
-        Console.WriteLine($"Stripe requests:           {requests.Count:N0} = {requests.Count / (double)Math.Max(1, transfers):F2} per transfer: " +
-            string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count():N0}")));
-        Console.WriteLine($"payouts recorded paid:     {paid:N0}{(allPaid is { } a ? $" (the last {(a - published).TotalSeconds:F1} s after the orders were out)" : "")}");
+        Console.WriteLine($"Stripe requests:           {requests.Count:N0} = " +
+            $"{requests.Count / (double)Math.Max(1, transfers):F2} per transfer: " +
+            string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count())
+                .Select(g => $"{g.Key} {g.Count():N0}")));
+        Console.WriteLine($"payouts recorded paid:     {paid:N0}{(allPaid is { } a
+            ? $" (the last {(a - published).TotalSeconds:F1} s after the orders were out)" : "")}");
         Console.WriteLine($"logs: {runDir}");
         var report = new BenchReport();
         report.Add("transfers/s", $"{rate:N1} over {seconds:F1} s");
         report.Add($"share of the limit (≥ {(instances > 1 ? 99 : 95)} %)",
-            $"{rate / stripeRps:P1} of {stripeRps}/s, {instances} instance(s){(pooled ? ", pooled" : instances > 1 ? ", fixed shares" : "")}");
+            $"{rate / stripeRps:P1} of {stripeRps}/s, "
+                + $"{instances} instance(s){(pooled ? ", pooled" : instances > 1 ? ", fixed shares" : "")}");
         report.Add("budget used", $"{budgetUsed / stripeRps:P1} of the limit");
         report.Add("429s (0)", $"{refused:N0}");
         report.Add("requests per transfer", $"{requests.Count / (double)Math.Max(1, transfers):F2}");
         report.Add("each payout once / twice", $"{madeOnce:N0} / {twice:N0}");
         report.Check(madeOnce == transfers && twice == 0 && paid == transfers,
-            $"every payout transferred once and recorded paid: once {madeOnce:N0}, more than once {twice:N0}, paid {paid:N0} of {transfers:N0}");
+            $"every payout transferred once and recorded paid: once {madeOnce:N0}, more than once {twice:N0}, "
+                + $"paid {paid:N0} of {transfers:N0}");
         return report;
     }
 

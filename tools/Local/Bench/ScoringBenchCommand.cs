@@ -36,36 +36,51 @@ public static class ScoringBenchCommand
 {
     private const string Database = "contestpipeline_bench";
 
-    private static readonly string[] Rules = ["passing_yards", "rushing_yards", "receiving_yards", "receptions", "passing_touchdowns", "interceptions"];
+    private static readonly string[] Rules = ["passing_yards", "rushing_yards", "receiving_yards", "receptions",
+        "passing_touchdowns", "interceptions"];
 
-    public static async Task<BenchReport?> RunAsync(int entries, int games, int athletesPerGame, int statEvents, int rate, int seed, CancellationToken ct, int contests = 1, int instances = 1)
+    public static async Task<BenchReport?> RunAsync(int entries, int games, int athletesPerGame, int statEvents,
+        int rate, int seed, CancellationToken ct, int contests = 1, int instances = 1)
     {
-        Console.WriteLine($"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, {games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, {instances} Scoring instance(s), seed {seed}");
-        var contestIds = contests == 1 ? ["bench"] : Enumerable.Range(1, contests).Select(c => $"bench-{c:000}").ToArray();
+        Console.WriteLine(
+            $"bench scoring: {entries:N0} entries × 8 picks{(contests > 1 ? $" across {contests} contests" : "")}, "
+                + $"{games} games × {athletesPerGame} athletes, {statEvents:N0} stat events offered at {rate:N0}/s, "
+                + $"{instances} Scoring instance(s), seed {seed}");
+        var contestIds = contests == 1 ? ["bench"]
+            : Enumerable.Range(1, contests).Select(c => $"bench-{c:000}").ToArray();
         var perContest = entries / contests;
         if (await BenchSetup.PrepareAsync("scoring", Database, ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
-        // No entry is submitted through Stripe here (entries are published as accepted); the server is there as ingestion's identity names one.
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
+            Path.Combine(runDir, "broker.log"));
+        // No entry is submitted through Stripe here (entries are published as accepted); the server is there as
+        // ingestion's identity names one.
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions(), ct);
         var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
         await LocalServices.MigrateAsync(swaps, ct);
-        await using var ingestion = LocalServices.Start(Services.Ingestion, swaps, Path.Combine(runDir, "ingestion.log"));
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.scoring"), NullLogger.Instance);
+        await using var ingestion = LocalServices.Start(Services.Ingestion, swaps,
+            Path.Combine(runDir, "ingestion.log"));
+        using var producer = KafkaClients.Producer(
+            KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.scoring"), NullLogger.Instance);
         var random = new Random(seed);
         var now = DateTimeOffset.UtcNow;
 
         var gameIds = Enumerable.Range(1, games).Select(g => $"g{g:00}").ToArray();
-        var athletes = gameIds.ToDictionary(g => g, g => Enumerable.Range(1, athletesPerGame).Select(a => $"{g}-a{a:00}").ToArray());
+        var athletes = gameIds.ToDictionary(g => g,
+            g => Enumerable.Range(1, athletesPerGame).Select(a => $"{g}-a{a:00}").ToArray());
         foreach (var g in gameIds)
-            Produce(producer, Topics.ProviderFeed, g, GameScheduled.MessageType, $"feed:{g}:1", new GameScheduled(g, 1, now.AddMinutes(1), athletes[g]));
+            Produce(producer, Topics.ProviderFeed, g, GameScheduled.MessageType, $"feed:{g}:1",
+                new GameScheduled(g, 1, now.AddMinutes(1), athletes[g]));
 
-        var definitions = contestIds.Select(contestId => new ContestDefined(contestId, "Benchmark slate", ContestKinds.Fantasy, "USD", 1_000, 2,
-            perContest, 1, now.AddMinutes(1), gameIds, [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
+        var definitions = contestIds.Select(contestId => new ContestDefined(contestId, "Benchmark slate",
+            ContestKinds.Fantasy, "USD", 1_000, 2, perContest, 1, now.AddMinutes(1), gameIds,
+            [.. Rules.Select(r => new ScoringRule(r, r == "interceptions" ? -2_000 : 100))], 8,
             new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300)).ToArray();
         var setup = Stopwatch.StartNew();
-        await LoadEntriesAsync(pg, producer, definitions, [.. athletes.Values.SelectMany(a => a)], perContest, random, ct);
-        Console.WriteLine($"setup: {perContest * contests:N0} entries written into Scoring's tables in {setup.Elapsed.TotalSeconds:F1} s");
+        await LoadEntriesAsync(pg, producer, definitions, [.. athletes.Values.SelectMany(a => a)], perContest,
+            random, ct);
+        Console.WriteLine($"setup: {perContest * contests:N0} entries written into Scoring's tables in "
+            + $"{setup.Elapsed.TotalSeconds:F1} s");
 
         // Scoring starts on them as after a restart: each instance loads the boards of the contest.lifecycle
         // partitions it is given, inside the rebalance. Started together, the instances share the group's first
@@ -78,11 +93,13 @@ public static class ScoringBenchCommand
             Path.Combine(runDir, $"scoring-{i}.log"), label: instances == 1 ? null : $"scoring-{i}")).ToList();
         await using var stopScorings = new AsyncDisposables([.. scorings]);
         foreach (var contestId in contestIds)
-            Produce(producer, Topics.ContestLifecycle, contestId, EntriesClosed.MessageType, EntriesClosed.MessageIdFor(contestId),
+            Produce(producer, Topics.ContestLifecycle, contestId, EntriesClosed.MessageType,
+                EntriesClosed.MessageIdFor(contestId),
                 new EntriesClosed(contestId, perContest, "", now), flush: false);
         producer.Flush(ct);
         foreach (var g in gameIds)
-            Produce(producer, Topics.ProviderFeed, g, GameStarted.MessageType, $"feed:{g}:2", new GameStarted(g, 2, now));
+            Produce(producer, Topics.ProviderFeed, g, GameStarted.MessageType, $"feed:{g}:2",
+                new GameStarted(g, 2, now));
         await WaitForStateAsync(pg, "LIVE", contests, TimeSpan.FromMinutes(10), ct);
         Console.WriteLine($"setup: {perContest * contests:N0} entries loaded by {instances} Scoring instance(s) and "
             + $"{(contests == 1 ? "contest" : $"{contests} contests")} LIVE in {setup.Elapsed.TotalSeconds:F1} s");
@@ -103,7 +120,8 @@ public static class ScoringBenchCommand
         var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var watcher = Task.Run(() =>
         {
-            var config = KafkaClients.ConsumerConfig(broker.BootstrapServers, "bench.standings." + Guid.NewGuid().ToString("N"));
+            var config = KafkaClients.ConsumerConfig(broker.BootstrapServers,
+                "bench.standings." + Guid.NewGuid().ToString("N"));
             config.AutoOffsetReset = AutoOffsetReset.Latest;
             using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
             consumer.Subscribe(Topics.Standings);
@@ -130,7 +148,8 @@ public static class ScoringBenchCommand
                             continue;
                         }
                         pending.Remove((g, q));
-                        if (published.TryRemove((g, q), out var at)) latenciesUs.Add((at, (arrived - at) * 1_000_000 / Stopwatch.Frequency));
+                        if (published.TryRemove((g, q), out var at))
+                            latenciesUs.Add((at, (arrived - at) * 1_000_000 / Stopwatch.Frequency));
                     }
                     if (seq > from) lock (covered) ofContest[g] = seq;
                 }
@@ -170,7 +189,8 @@ public static class ScoringBenchCommand
                     published[(g, seq)] = Stopwatch.GetTimestamp();
                     publishedAt[(g, seq)] = DateTimeOffset.UtcNow;
                 }
-                Produce(producer, Topics.ProviderFeed, g, StatUpdated.MessageType, $"feed:{g}:{seq}", new StatUpdated(g, seq, athlete, stat, total), flush: false);
+                Produce(producer, Topics.ProviderFeed, g, StatUpdated.MessageType, $"feed:{g}:{seq}",
+                    new StatUpdated(g, seq, athlete, stat, total), flush: false);
             }
             producer.Flush(ct);
             return from;
@@ -182,7 +202,8 @@ public static class ScoringBenchCommand
         Offer(warmup, measured: false);
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed < TimeSpan.FromMinutes(2) && !Covers(covered, sequences)) await Task.Delay(50, ct);
-        Console.WriteLine($"warm-up: {warmup:N0} stat events, in every contest's standings after {warm.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine(
+            $"warm-up: {warmup:N0} stat events, in every contest's standings after {warm.Elapsed.TotalSeconds:F1} s");
 
         var processes = new List<(string Name, int Pid)> { ("ingestion", ingestion.Id), ("broker", broker.Process.Id),
             ("bench (feed, watcher)", Environment.ProcessId) };
@@ -200,20 +221,30 @@ public static class ScoringBenchCommand
         var samples = latenciesUs.ToArray();
         var sorted = samples.Select(s => s.Us).Order().ToArray();
         report.Add("stats in standings", $"{sorted.Length:N0} of {statEvents:N0}");
-        report.Check(sorted.Length == statEvents, $"only {sorted.Length:N0} of {statEvents:N0} stat events reached published standings");
+        report.Check(sorted.Length == statEvents,
+            $"only {sorted.Length:N0} of {statEvents:N0} stat events reached published standings");
         if (sorted.Length < statEvents)
         {
-            Console.WriteLine($"bench FAILED: only {sorted.Length:N0} of {statEvents:N0} stat events reached published standings; logs in {runDir}");
+            Console.WriteLine($"bench FAILED: only {sorted.Length:N0} of {statEvents:N0} stat events reached "
+                + $"published standings; logs in {runDir}");
             return report;
         }
         var seconds = (endTicks - start) / (double)Stopwatch.Frequency;
         long P(double q) => sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
-        Console.WriteLine($"published {statEvents:N0} stat events in {producedSeconds:F2} s; last one in standings after {seconds:F2} s");
-        Console.WriteLine($"throughput: {statEvents / seconds:N0} stat events/s ingested → scored → standings published   (target ≥ 5,000)");
-        Console.WriteLine($"latency stat → standings: p50 {P(0.50) / 1000.0:F0} ms, p99 {P(0.99) / 1000.0:F0} ms, max {sorted[^1] / 1000.0:F0} ms   (target p99 < 1,000 ms)");
+        Console.WriteLine($"published {statEvents:N0} stat events in {producedSeconds:F2} s; "
+            + $"last one in standings after {seconds:F2} s");
+        Console.WriteLine($"throughput: {statEvents / seconds:N0} stat events/s ingested → scored → standings published"
+            + $"   (target ≥ 5,000)");
+        Console.WriteLine($"latency stat → standings: p50 {P(0.50) / 1000.0:F0} ms, p99 {P(0.99) / 1000.0:F0} ms, "
+            + $"max {sorted[^1] / 1000.0:F0} ms   (target p99 < 1,000 ms)");
         // Where a tail comes from: a queue that grows shows rising seconds, a pause one bad second.
         var perSecond = samples.GroupBy(s => (s.PublishedAt - start) / Stopwatch.Frequency).OrderBy(g => g.Key)
-            .Select(g => { var b = g.Select(s => s.Us).Order().ToArray(); return (b[Math.Min(b.Length - 1, (int)(0.99 * b.Length))] / 1000).ToString(CultureInfo.InvariantCulture); });
+            .Select(g =>
+            {
+                var b = g.Select(s => s.Us).Order().ToArray();
+                return (b[Math.Min(b.Length - 1, (int)(0.99 * b.Length))] / 1000)
+                    .ToString(CultureInfo.InvariantCulture);
+            });
         Console.WriteLine($"p99 ms by second sent: {string.Join(" ", perSecond)}");
         report.Add("stat events/s (≥ 5,000)", $"{statEvents / seconds:N0} of {rate:N0} offered");
         report.Add("p50 latency", $"{P(0.50) / 1000.0:F0} ms");
@@ -224,13 +255,15 @@ public static class ScoringBenchCommand
             (lastStandingsTicks - firstStandingsTicks) / (double)Stopwatch.Frequency, report);
         // Read while the instances still run: the peak of each over the whole run, loading its boards included.
         var peaks = scorings.Select(p => BenchSetup.PeakRssKb(p.Id) / 1024).ToArray();
-        Console.WriteLine($"Scoring peak memory (VmHWM) per instance: {string.Join(", ", peaks.Select(m => $"{m:N0} MiB"))}"
+        Console.WriteLine(
+            $"Scoring peak memory (VmHWM) per instance: {string.Join(", ", peaks.Select(m => $"{m:N0} MiB"))}"
             + "   (Sunday slate target ≤ 2,048 MiB each)");
         report.Add("Scoring peak memory", string.Join(", ", peaks.Select(m => $"{m:N0} MiB")));
         return report;
     }
 
-    private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type, string id, T body, bool flush = true)
+    private static void Produce<T>(IProducer<byte[]?, byte[]?> producer, string topic, string key, string type,
+        string id, T body, bool flush = true)
     {
         var kafka = Message(topic, key, type, id, body);
         while (true)
@@ -250,10 +283,12 @@ public static class ScoringBenchCommand
 
     private static Message<byte[]?, byte[]?> Message<T>(string topic, string key, string type, string id, T body)
     {
-        var message = OutgoingMessage.Create(topic, key, new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
+        var message = OutgoingMessage.Create(topic, key,
+            new Envelope(id, type, 1, id, null, DateTimeOffset.UtcNow), body);
         // What goes straight onto contest.lifecycle stands in for Ingestion, and is signed as it would be.
         if (PublishRights.Pipeline.ProducersOf(topic, type).FirstOrDefault() is { } signer)
-            message = message with { Headers = LocalSigningKeys.Keys.SignerFor(signer).Sign(topic, message.Key, message.Headers, message.Payload) };
+            message = message with { Headers = LocalSigningKeys.Keys.SignerFor(signer)
+                .Sign(topic, message.Key, message.Headers, message.Payload) };
         return KafkaClients.Message(message);
     }
 
@@ -263,7 +298,8 @@ public static class ScoringBenchCommand
     /// before any Scoring instance starts. Publishing millions of entries through the topic would take most of an
     /// hour of set-up on two cores for a run whose point is the stats.
     /// </summary>
-    private static async Task LoadEntriesAsync(string pg, IProducer<byte[]?, byte[]?> producer, ContestDefined[] definitions,
+    private static async Task LoadEntriesAsync(string pg, IProducer<byte[]?, byte[]?> producer,
+        ContestDefined[] definitions,
         string[] athletes, int perContest, Random random, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(pg);
@@ -271,8 +307,10 @@ public static class ScoringBenchCommand
         foreach (var definition in definitions)
         {
             var contestId = definition.ContestId;
-            var delivered = await producer.ProduceAsync(Topics.ContestLifecycle, Message(Topics.ContestLifecycle, contestId,
-                ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId), new ContestScheduled(OutsideWorld.Sealed(definition))), ct);
+            var delivered = await producer.ProduceAsync(Topics.ContestLifecycle,
+                Message(Topics.ContestLifecycle, contestId, ContestScheduled.MessageType,
+                    ContestScheduled.MessageIdFor(contestId), new ContestScheduled(OutsideWorld.Sealed(definition))),
+                ct);
             await conn.ExecuteAsync("""
                 INSERT INTO scoring.contests (contest_id, definition, state, state_changed_at, lifecycle_partition)
                 VALUES (@contestId, @definition::jsonb, 'SCHEDULED', now(), @partition);
@@ -293,7 +331,8 @@ public static class ScoringBenchCommand
                 if (Array.IndexOf(lineup, pick, 0, picked) < 0) lineup[picked++] = pick;
             }
             await writer.StartRowAsync(ct);
-            await writer.WriteAsync(definitions.Length == 1 ? $"entry_bench_{i:000000}" : $"entry_{contestId}_{i:0000000}", NpgsqlTypes.NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(definitions.Length == 1 ? $"entry_bench_{i:000000}"
+                : $"entry_{contestId}_{i:0000000}", NpgsqlTypes.NpgsqlDbType.Text, ct);
             await writer.WriteAsync(contestId, NpgsqlTypes.NpgsqlDbType.Text, ct);
             await writer.WriteAsync($"player{i:0000000}", NpgsqlTypes.NpgsqlDbType.Text, ct);
             await writer.WriteAsync(lineup, NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text, ct);
@@ -301,7 +340,8 @@ public static class ScoringBenchCommand
         await writer.CompleteAsync(ct);
     }
 
-    private static async Task WaitForStateAsync(string pg, string state, int contests, TimeSpan timeout, CancellationToken ct)
+    private static async Task WaitForStateAsync(string pg, string state, int contests, TimeSpan timeout,
+        CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
@@ -309,7 +349,9 @@ public static class ScoringBenchCommand
         while (watch.Elapsed < timeout)
         {
             var exists = await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('scoring.contests') IS NOT NULL");
-            if (exists && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM scoring.contests WHERE state = @state", new { state }) == contests) return;
+            if (exists && await conn.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM scoring.contests WHERE state = @state", new { state }) == contests)
+                return;
             await Task.Delay(250, ct);
         }
         throw new TimeoutException($"not every contest reached {state} within {timeout.TotalMinutes} min");

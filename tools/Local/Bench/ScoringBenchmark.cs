@@ -90,9 +90,11 @@ public static class ScoringBenchmark
         for (var e = 0; e < options.Entries; e++)
         {
             DistinctPicks(random, athletes, picks);
-            for (var i = 0; i < picks.Length; i++) lineup[i] = AthleteId(picks[i] / options.AthletesPerGame, picks[i] % options.AthletesPerGame);
+            for (var i = 0; i < picks.Length; i++)
+                lineup[i] = AthleteId(picks[i] / options.AthletesPerGame, picks[i] % options.AthletesPerGame);
             // Entry ids are random, as payment-intent ids are, so tie order is not insertion order.
-            board.AddEntry($"entry_pi_{random.NextInt64():x16}{e:x6}", $"player_{random.Next(options.Entries):x6}", lineup);
+            board.AddEntry($"entry_pi_{random.NextInt64():x16}{e:x6}",
+                $"player_{random.Next(options.Entries):x6}", lineup);
         }
         board.Leaders(options.LeadersCount);
         var buildUs = Microseconds(time.GetElapsedTime(started));
@@ -117,7 +119,8 @@ public static class ScoringBenchmark
         {
             var batchStarted = time.GetTimestamp();
             var to = Math.Min(events.Length, from + options.EventsPerBatch);
-            for (var i = from; i < to; i++) board.ApplyStat(events[i].Game, events[i].Athlete, events[i].Stat, events[i].Value);
+            for (var i = from; i < to; i++)
+                board.ApplyStat(events[i].Game, events[i].Athlete, events[i].Stat, events[i].Value);
             board.Leaders(options.LeadersCount);
             latenciesUs.Add(Microseconds(time.GetElapsedTime(batchStarted)));
         }

@@ -15,7 +15,8 @@ namespace ContestPipeline.Local.Bench;
 /// </summary>
 public static class ScoringStages
 {
-    public static async Task PrintAsync(string pg, IReadOnlyDictionary<(string Game, long Seq), DateTimeOffset> published,
+    public static async Task PrintAsync(string pg,
+        IReadOnlyDictionary<(string Game, long Seq), DateTimeOffset> published,
         BenchReport report, CancellationToken ct)
     {
         await using var conn = new NpgsqlConnection(pg);
@@ -35,7 +36,8 @@ public static class ScoringStages
         foreach (var (id, ingested, scored) in rows)
         {
             var parts = id.Split(':');
-            if (!published.TryGetValue((parts[1], long.Parse(parts[2], CultureInfo.InvariantCulture)), out var at)) continue;
+            if (!published.TryGetValue((parts[1], long.Parse(parts[2], CultureInfo.InvariantCulture)), out var at))
+                continue;
             feed.Add((new DateTimeOffset(ingested, TimeSpan.Zero) - at).TotalMilliseconds);
             if (scored is { } sc) scoring.Add((sc - ingested).TotalMilliseconds);
         }
@@ -50,7 +52,8 @@ public static class ScoringStages
                 SELECT count(*), coalesce(max(n), 0) FROM (
                     SELECT count(*) AS n FROM {schema}.inbox WHERE message_id LIKE @like GROUP BY consumer, processed_at) t
                 """, new { like }, cancellationToken: ct));
-            Console.WriteLine($"{schema}: {rows.Count:N0} stats in {transactions:N0} transactions, at most {largest:N0} in one");
+            Console.WriteLine(
+                $"{schema}: {rows.Count:N0} stats in {transactions:N0} transactions, at most {largest:N0} in one");
             report.Add($"{schema} transactions (largest)", $"{transactions:N0} ({largest:N0})");
         }
     }

@@ -37,7 +37,8 @@ public static class SettlementBenchCommand
 
     public static async Task<BenchReport?> RunAsync(int entries, int paid, int seed, CancellationToken ct)
     {
-        Console.WriteLine($"bench settlement: {entries:N0} entries, {paid:N0} paid places (ranked table in ppb, ties), seed {seed}");
+        Console.WriteLine(
+            $"bench settlement: {entries:N0} entries, {paid:N0} paid places (ranked table in ppb, ties), seed {seed}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
         var contest = SettlementSlate.Contest(ContestId, paid, entries);
         var standings = SettlementSlate.Standings(ContestId, entries, seed);
@@ -55,15 +56,19 @@ public static class SettlementBenchCommand
         }
         var awards = decision!.Settlement?.Awards.Count ?? 0;
         decision = null;
-        Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 ({awards:N0} prizes)   (target ≤ 1,000 ms)");
+        Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 "
+            + $"({awards:N0} prizes)   (target ≤ 1,000 ms)");
         var report = new BenchReport();
         report.Add("calculator best/worst (≤ 1,000 ms)", $"{calc.Min():N0} / {calc.Max():N0} ms");
 
-        if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared) return null;
+        if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared)
+            return null;
         var (pg, runDir) = prepared;
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
+            Path.Combine(runDir, "broker.log"));
         // Seeding a million entries is long work on a busy machine: no command timeout for the bench's own connection.
-        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pg) { CommandTimeout = 0 }.ConnectionString);
+        await using var dataSource =
+            NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(pg) { CommandTimeout = 0 }.ConnectionString);
         var worker = SettlementWorker.Definition;
         // Settlement's balance check reads Stripe once an hour: the server is there as its identity names one.
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions(), ct);
@@ -77,9 +82,11 @@ public static class SettlementBenchCommand
         var held = standings.Length > chunkRows;
         await using (var conn = await dataSource.OpenConnectionAsync(ct))
             await SettlementSlate.SeedAsync(conn, contest, standings, ct, holdLastChunk: held);
-        Console.WriteLine($"setup: {entries:N0} entries, their fees journalled and {(entries + chunkRows - 1) / chunkRows} standings chunks written in {setup.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"setup: {entries:N0} entries, their fees journalled and "
+            + $"{(entries + chunkRows - 1) / chunkRows} standings chunks written in {setup.Elapsed.TotalSeconds:F1} s");
 
-        await using var settlement = LocalServices.Start(Services.Settlement, swaps, Path.Combine(runDir, "settlement.log"));
+        await using var settlement = LocalServices.Start(Services.Settlement, swaps,
+            Path.Combine(runDir, "settlement.log"));
         await WaitForRunningAsync(dataSource, worker.Name, settlement, ct);
 
         // Orders seen on the topic, as Payout would read them (a check beside the outbox's acknowledgements), each with
@@ -102,20 +109,26 @@ public static class SettlementBenchCommand
         {
             peakKb = Math.Max(peakKb, BenchSetup.PeakRssKb(settlement.Id));
             // Polled ten times a second beside the run it measures, so by keys and the outbox's index of unsent rows:
-            // counting the whole outbox each time took 60-100 ms of a Postgres backend, about half a core, from the run.
+            // counting the whole outbox each time took 60-100 ms of a Postgres backend, about half a core, from the
+            // run.
             await using var conn = await dataSource.OpenConnectionAsync(ct);
-            if (await conn.ExecuteScalarAsync<string>("SELECT state FROM settlement.contests WHERE contest_id = @ContestId", new { ContestId }) == "SETTLED"
-                && !await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM settlement.outbox_unsent WHERE message_type = @t)", new { t = PrizePayoutOrdered.MessageType }))
+            if (await conn.ExecuteScalarAsync<string>(
+                "SELECT state FROM settlement.contests WHERE contest_id = @ContestId", new { ContestId }) == "SETTLED"
+                && !await conn.ExecuteScalarAsync<bool>(
+                    "SELECT EXISTS (SELECT 1 FROM settlement.outbox_unsent WHERE message_type = @t)",
+                    new { t = PrizePayoutOrdered.MessageType }))
             {
                 allOrdered = clock.Elapsed;
-                ordered = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
+                ordered = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.outbox "
+                    + "WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
                 break;
             }
             await Task.Delay(100, ct);
         }
         peakKb = Math.Max(peakKb, BenchSetup.PeakRssKb(settlement.Id));
         var drain = Stopwatch.StartNew();
-        while (allOrdered is not null && Count(seen) < awards && drain.Elapsed < TimeSpan.FromSeconds(30)) await Task.Delay(100, ct);
+        while (allOrdered is not null && Count(seen) < awards && drain.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(100, ct);
         await stop.CancelAsync();
         await watcher;
 
@@ -125,12 +138,15 @@ public static class SettlementBenchCommand
                 SELECT extract(epoch FROM c.settled_at - r.started_at)::float8
                 FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id) WHERE contest_id = @ContestId
                 """, new { ContestId });
-            if (inWorker is { } w) Console.WriteLine($"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
+            if (inWorker is { } w)
+                Console.WriteLine(
+                    $"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
             if (inWorker is { } worked) report.Add("in the worker", $"{worked:F1} s");
-            // The relay beside the chunks: how fast it sent the orders (their records' times on the topic), and how long
-            // after the last chunk's transaction began (the outbox's created_at) it sent the last.
+            // The relay beside the chunks: how fast it sent the orders (their records' times on the topic), and how
+            // long after the last chunk's transaction began (the outbox's created_at) it sent the last.
             var lastWritten = await conn.ExecuteScalarAsync<DateTime?>(
-                "SELECT max(created_at) FROM settlement.outbox WHERE message_type = @t", new { t = PrizePayoutOrdered.MessageType });
+                "SELECT max(created_at) FROM settlement.outbox WHERE message_type = @t",
+                new { t = PrizePayoutOrdered.MessageType });
             List<DateTime> sent;
             lock (seen) sent = [.. seen.Values];
             if (sent.Count > 1 && lastWritten is { } written)
@@ -138,22 +154,28 @@ public static class SettlementBenchCommand
                 var span = (sent.Max() - sent.Min()).TotalSeconds;
                 var tail = (sent.Max() - written).TotalSeconds;
                 if (span > 0)
-                    Console.WriteLine($"relay: {sent.Count:N0} orders sent in {span:F1} s ({sent.Count / span:N0}/s), the " +
+                    Console.WriteLine(
+                        $"relay: {sent.Count:N0} orders sent in {span:F1} s ({sent.Count / span:N0}/s), the " +
                         $"last {tail:F1} s after the last chunk began");
             }
         }
-        report.Check(allOrdered is null || ordered == awards, $"SETTLED with {ordered:N0} orders in the outbox, {awards:N0} decided");
-        report.Check(allOrdered is not null, $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");
+        report.Check(allOrdered is null || ordered == awards,
+            $"SETTLED with {ordered:N0} orders in the outbox, {awards:N0} decided");
+        report.Check(allOrdered is not null,
+            $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");
         if (allOrdered is null)
         {
-            Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited}); logs in {runDir}");
+            Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min "
+                + $"(worker exited: {settlement.HasExited}); logs in {runDir}");
             return report;
         }
         var seconds = allOrdered.Value.TotalSeconds;
         Console.WriteLine($"COMPLETE → every order on payouts.due: {seconds:F1} s for {awards:N0} orders   "
-            + $"(target ≤ {TargetSeconds} s for a million entries on a quiet machine: {seconds / TargetSeconds:F1}× it)");
+            + $"(target ≤ {TargetSeconds} s for a million entries on a quiet machine: "
+            + $"{seconds / TargetSeconds:F1}× it)");
         Console.WriteLine($"settlement peak memory (VmHWM): {peakKb / 1024.0:N0} MiB   (target ≤ 1,024 MiB)");
-        Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due (the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
+        Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due "
+            + $"(the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
         report.Add("setup", $"{setup.Elapsed.TotalSeconds:F1} s");
         report.Add($"COMPLETE → orders (≤ {TargetSeconds} s)", $"{allOrdered.Value.TotalSeconds:F1} s");
         report.Add("peak memory (≤ 1,024 MiB)", $"{peakKb / 1024.0:N0} MiB");
@@ -176,7 +198,8 @@ public static class SettlementBenchCommand
         {
             var r = consumer.Consume(TimeSpan.FromMilliseconds(100));
             if (r?.Message?.Headers is null) continue;
-            if (!r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var type) || Encoding.UTF8.GetString(type) != PrizePayoutOrdered.MessageType) continue;
+            if (!r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var type)
+                || Encoding.UTF8.GetString(type) != PrizePayoutOrdered.MessageType) continue;
             if (r.Message.Headers.TryGetLastBytes(MessageHeaders.MessageId, out var id))
                 lock (seen) seen.TryAdd(Encoding.UTF8.GetString(id), r.Message.Timestamp.UtcDateTime);
         }
@@ -187,14 +210,17 @@ public static class SettlementBenchCommand
     /// <summary>COMPLETE → every order of a million entries and 200,000 paid places, on a quiet machine.</summary>
     private const int TargetSeconds = 15;
 
-    private static async Task WaitForRunningAsync(NpgsqlDataSource dataSource, string worker, ChildProcess process, CancellationToken ct)
+    private static async Task WaitForRunningAsync(NpgsqlDataSource dataSource, string worker, ChildProcess process,
+        CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromMinutes(2))
         {
-            if (process.HasExited) throw new InvalidOperationException($"settlement exited at start; see {process.LogPath}");
+            if (process.HasExited)
+                throw new InvalidOperationException($"settlement exited at start; see {process.LogPath}");
             await using var conn = await dataSource.OpenConnectionAsync(ct);
-            if (await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE usename = @role AND datname = current_database()",
+            if (await conn.ExecuteScalarAsync<long>(
+                    "SELECT count(*) FROM pg_stat_activity WHERE usename = @role AND datname = current_database()",
                     new { role = DatabaseRoles.Runtime(worker) }) > 0) return;
             await Task.Delay(200, ct);
         }

@@ -32,7 +32,8 @@ public static class SettlementSlate
     public static ContestDefined Contest(string contestId, int paidPlaces, int entries) => new(
         contestId, "Settlement benchmark", ContestKinds.Fitness, "USD", EntryFeeMinor, 2, Math.Max(entries, 2), 1_000,
         DateTimeOffset.UnixEpoch, ["g1"], [new ScoringRule("steps", 1)], 0,
-        new PrizeTable(PrizeTableKinds.Ranked, Places: Table(paidPlaces)), new PoolRule(PoolModes.Rake, RakeBp: 1_000), PlatformFeeBp: 300);
+        new PrizeTable(PrizeTableKinds.Ranked, Places: Table(paidPlaces)), new PoolRule(PoolModes.Rake, RakeBp: 1_000),
+        PlatformFeeBp: 300);
 
     private static List<PrizePlace> Table(int paid)
     {
@@ -46,7 +47,8 @@ public static class SettlementSlate
         var shares = rows.Select(r => Math.Max(1_000, scale / r.From)).ToArray();
         var total = rows.Select((r, i) => shares[i] * (r.To - r.From + 1)).Sum();
         shares[0] += PrizePlace.SharePpbWhole - total;
-        if (shares[0] < (shares.Length > 1 ? shares[1] : 0)) throw new InvalidOperationException($"a table of {paid} places does not fit");
+        if (shares[0] < (shares.Length > 1 ? shares[1] : 0))
+            throw new InvalidOperationException($"a table of {paid} places does not fit");
         return [.. rows.Select((r, i) => new PrizePlace(r.From, r.To, 0, checked((int)shares[i])))];
     }
 
@@ -79,14 +81,17 @@ public static class SettlementSlate
 
     public static string PlayerId(int i) => string.Create(CultureInfo.InvariantCulture, $"player{i}");
 
-    public static string PaymentIntentId(string contestId, int i) => string.Create(CultureInfo.InvariantCulture, $"pi_{contestId}_{i}");
+    public static string PaymentIntentId(string contestId, int i) =>
+        string.Create(CultureInfo.InvariantCulture, $"pi_{contestId}_{i}");
 
     /// <summary>The entries' fees as the tests' one-piece settlement takes them (for a test's expectations).</summary>
     public static List<EntryFee> Fees(string contestId, StandingRow[] standings) =>
         [.. standings.Select((r, i) => new EntryFee(r.EntryId, EntryFeeMinor, PaymentIntentId(contestId, i)))];
 
-    /// <summary>The last standings chunk <see cref="SeedAsync"/> held back: with it, the contest can be settled.</summary>
-    public static async Task SeedLastChunkAsync(NpgsqlConnection conn, ContestDefined contest, StandingRow[] standings, CancellationToken ct)
+    /// <summary>The last standings chunk <see cref="SeedAsync"/> held back: with it, the contest can be
+    /// settled.</summary>
+    public static async Task SeedLastChunkAsync(NpgsqlConnection conn, ContestDefined contest, StandingRow[] standings,
+        CancellationToken ct)
     {
         var chunks = standings.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
         await using var cmd = new NpgsqlCommand("""
@@ -104,10 +109,12 @@ public static class SettlementSlate
     /// of <see cref="FinalStandingsPublished.RowsPerChunkMax"/>, as Settlement's handlers would
     /// have from <c>contest.lifecycle</c> and <c>standings</c>.
     /// </summary>
-    public static async Task SeedAsync(NpgsqlConnection conn, ContestDefined contest, StandingRow[] standings, CancellationToken ct, bool holdLastChunk = false)
+    public static async Task SeedAsync(NpgsqlConnection conn, ContestDefined contest, StandingRow[] standings,
+        CancellationToken ct, bool holdLastChunk = false)
     {
         var chunks = standings.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
-        var completed = new ContestCompleted(contest.ContestId, standings.Length, chunks.Count, "bench", "bench", DateTimeOffset.UnixEpoch);
+        var completed = new ContestCompleted(contest.ContestId, standings.Length, chunks.Count, "bench", "bench",
+            DateTimeOffset.UnixEpoch);
         // Each fee as EntryAcceptedHandler journals it: in the platform's Stripe balance, held for
         // the contest; 50,000 entries a transaction, so the ledger's balance trigger checks each
         // batch at its own commit. They go first: the contest is settleable only once it is all written.
@@ -116,9 +123,11 @@ public static class SettlementSlate
         foreach (var chunk in standings.Select((r, i) => (r.EntryId, i)).Chunk(50_000))
         {
             await using var feeTx = await conn.BeginTransactionAsync(ct);
-            await JournalStore.AppendNewAsync(new HandlerContext(conn, feeTx, TimeProvider.System), [.. chunk.Select(e => new JournalEntry($"fee:{e.EntryId}",
-                contest.ContestId, "entry_fee_collected", $"entry fee of {e.EntryId} ({PaymentIntentId(contest.ContestId, e.i)})",
-                [Posting.Debit(Accounts.StripeBalance, fee), Posting.Credit(Accounts.EntryFees(contest.ContestId), fee)]))]);
+            await JournalStore.AppendNewAsync(new HandlerContext(conn, feeTx, TimeProvider.System),
+                [.. chunk.Select(e => new JournalEntry($"fee:{e.EntryId}", contest.ContestId, "entry_fee_collected",
+                    $"entry fee of {e.EntryId} ({PaymentIntentId(contest.ContestId, e.i)})",
+                    [Posting.Debit(Accounts.StripeBalance, fee),
+                        Posting.Credit(Accounts.EntryFees(contest.ContestId), fee)]))]);
             await feeTx.CommitAsync(ct);
         }
 
@@ -134,7 +143,8 @@ public static class SettlementSlate
             await cmd.ExecuteNonQueryAsync(ct);
         }
         await using (var writer = await conn.BeginBinaryImportAsync(
-            "COPY settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY settlement.entries (entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency) FROM "
+                + "STDIN (FORMAT BINARY)", ct))
         {
             for (var i = 0; i < standings.Length; i++)
             {
@@ -149,7 +159,8 @@ public static class SettlementSlate
             await writer.CompleteAsync(ct);
         }
         await using (var writer = await conn.BeginBinaryImportAsync(
-            "COPY settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) FROM STDIN (FORMAT BINARY)", ct))
+            "COPY settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) FROM STDIN (FORMAT BINARY)",
+            ct))
         {
             for (var i = 0; i < chunks.Count - (holdLastChunk ? 1 : 0); i++)
             {
@@ -157,7 +168,8 @@ public static class SettlementSlate
                 await writer.WriteAsync(contest.ContestId, NpgsqlDbType.Text, ct);
                 await writer.WriteAsync(i, NpgsqlDbType.Integer, ct);
                 await writer.WriteAsync(chunks.Count, NpgsqlDbType.Integer, ct);
-                await writer.WriteAsync(JsonSerializer.Serialize(chunks[i], OutgoingMessage.Json), NpgsqlDbType.Text, ct);
+                await writer.WriteAsync(JsonSerializer.Serialize(chunks[i], OutgoingMessage.Json),
+                    NpgsqlDbType.Text, ct);
             }
             await writer.CompleteAsync(ct);
         }

@@ -21,7 +21,8 @@ namespace ContestPipeline.Local.Broker;
 /// </summary>
 public static class BrokerCommand
 {
-    public static async Task<int> RunAsync(int brokers, int partitions, string stateFile, CancellationToken ct, bool empty = false)
+    public static async Task<int> RunAsync(int brokers, int partitions, string stateFile, CancellationToken ct,
+        bool empty = false)
     {
         LocalBroker broker;
         try
@@ -37,7 +38,8 @@ public static class BrokerCommand
         // The topic list, provisioned as cpctl topics apply would; the mock would otherwise
         // auto-create a topic on first use, which production never does.
         if (!empty)
-            foreach (var spec in TopicCatalog.ForLocalBroker(brokers, partitions)) broker.CreateTopic(spec.Name, spec.Partitions, spec.ReplicationFactor);
+            foreach (var spec in TopicCatalog.ForLocalBroker(brokers, partitions))
+                broker.CreateTopic(spec.Name, spec.Partitions, spec.ReplicationFactor);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -61,20 +63,24 @@ public static class BrokerCommand
             Do(() => broker.CreateTopic(topic, partitions ?? Topics.PartitionCountDefault, replication ?? 3)));
         app.MapPost("/brokers/{id:int}/down", (int id) => Do(() => broker.SetBrokerDown(id)));
         app.MapPost("/brokers/{id:int}/up", (int id) => Do(() => broker.SetBrokerUp(id)));
-        app.MapPost("/topics/{topic}/partitions/{partition:int}/leader", (string topic, int partition, [FromQuery(Name = "broker")] int brokerId) =>
+        app.MapPost("/topics/{topic}/partitions/{partition:int}/leader",
+            (string topic, int partition, [FromQuery(Name = "broker")] int brokerId) =>
             Do(() => broker.SetPartitionLeader(topic, partition, brokerId)));
         app.MapPost("/groups/initial-rebalance-delay", (int ms) => Do(() => broker.SetInitialRebalanceDelay(ms)));
         app.MapPost("/errors/{apiKey:int}", (short apiKey, string codes) =>
             Do(() => broker.PushRequestErrors(apiKey, codes.Split(',').Select(int.Parse).ToArray())));
         await app.StartAsync(ct);
-        var controlUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var controlUrl =
+            app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
 
         new BrokerState(broker.BootstrapServers, controlUrl, Environment.ProcessId, brokers).Write(stateFile);
-        Console.WriteLine($"local Kafka-protocol broker: {broker.BootstrapServers} ({brokers} brokers, librdkafka {KafkaNative.Version} mock cluster)");
+        Console.WriteLine($"local Kafka-protocol broker: {broker.BootstrapServers} ({brokers} brokers, "
+            + $"librdkafka {KafkaNative.Version} mock cluster)");
         Console.WriteLine($"control: {controlUrl}   state file: {stateFile}   stop with Ctrl-C or SIGTERM");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM,
+            c => { c.Cancel = true; stop.Cancel(); });
         try
         {
             await Task.Delay(Timeout.Infinite, stop.Token);

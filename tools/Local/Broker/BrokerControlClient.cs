@@ -5,7 +5,8 @@ namespace ContestPipeline.Local.Broker;
 /// <summary>HTTP client for the local broker's control endpoint (faults and topics).</summary>
 public sealed class BrokerControlClient(string controlUrl) : IDisposable
 {
-    private readonly HttpClient _http = new() { BaseAddress = new Uri(controlUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
+    private readonly HttpClient _http = new() { BaseAddress = new Uri(controlUrl.TrimEnd('/') + "/"),
+        Timeout = TimeSpan.FromSeconds(10) };
 
     public Task CreateTopicAsync(string topic, int partitions, int replicationFactor = 3) =>
         PostAsync($"topics/{Uri.EscapeDataString(topic)}?partitions={partitions}&replication={replicationFactor}");
@@ -23,7 +24,8 @@ public sealed class BrokerControlClient(string controlUrl) : IDisposable
         if (!response.IsSuccessStatusCode)
         {
             var body = await response.Content.ReadFromJsonAsync<Dictionary<string, string>>();
-            throw new InvalidOperationException($"broker control {path}: {(int)response.StatusCode} {body?.GetValueOrDefault("error")}");
+            throw new InvalidOperationException(
+                $"broker control {path}: {(int)response.StatusCode} {body?.GetValueOrDefault("error")}");
         }
     }
 

@@ -44,7 +44,8 @@ public sealed class LocalBroker : IDisposable
 
     public void CreateTopic(string topic, int partitions, int replicationFactor)
     {
-        Check(MockClusterNative.rd_kafka_mock_topic_create(Cluster, topic, partitions, Math.Min(replicationFactor, BrokerCount)),
+        Check(MockClusterNative.rd_kafka_mock_topic_create(Cluster, topic, partitions,
+                Math.Min(replicationFactor, BrokerCount)),
             $"create topic {topic}");
     }
 
@@ -66,9 +67,11 @@ public sealed class LocalBroker : IDisposable
         Check(MockClusterNative.rd_kafka_mock_partition_set_leader(Cluster, topic, partition, brokerId),
             $"leader of {topic}/{partition}");
 
-    /// <summary>The next <paramref name="errorCodes"/>.Length requests of <paramref name="apiKey"/> fail with these codes.</summary>
+    /// <summary>The next <paramref name="errorCodes"/>.Length requests of <paramref name="apiKey"/> fail with these
+    /// codes.</summary>
     public void PushRequestErrors(short apiKey, int[] errorCodes) =>
-        MockClusterNative.rd_kafka_mock_push_request_errors_array(Cluster, apiKey, (nuint)errorCodes.Length, errorCodes);
+        MockClusterNative.rd_kafka_mock_push_request_errors_array(Cluster, apiKey, (nuint)errorCodes.Length,
+            errorCodes);
 
     private nint Cluster => _cluster != 0 ? _cluster : throw new ObjectDisposedException(nameof(LocalBroker));
 

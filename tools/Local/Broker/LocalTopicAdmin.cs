@@ -17,12 +17,14 @@ public sealed class LocalTopicAdmin(string bootstrapServers, string controlUrl) 
     public string? Limitation =>
         "the local broker cannot report topic configs (no DescribeConfigs); partitions and replication were compared";
 
-    public Task<IReadOnlyDictionary<string, ExistingTopic>> DescribeAsync(IReadOnlyList<string> topics, CancellationToken ct)
+    public Task<IReadOnlyDictionary<string, ExistingTopic>> DescribeAsync(IReadOnlyList<string> topics,
+        CancellationToken ct)
     {
         using var admin = KafkaClients.Admin(bootstrapServers);
         var wanted = topics.ToHashSet(StringComparer.Ordinal);
         var metadata = admin.GetMetadata(TimeSpan.FromSeconds(10));
-        IReadOnlyDictionary<string, ExistingTopic> found = metadata.Topics.Where(t => !t.Error.IsError && wanted.Contains(t.Topic))
+        IReadOnlyDictionary<string, ExistingTopic> found =
+            metadata.Topics.Where(t => !t.Error.IsError && wanted.Contains(t.Topic))
             .ToDictionary(t => t.Topic, t => new ExistingTopic(t.Topic, t.Partitions.Count,
                 t.Partitions.Count == 0 ? 0 : t.Partitions.Min(p => p.Replicas.Length), null), StringComparer.Ordinal);
         return Task.FromResult(found);

@@ -31,7 +31,8 @@ internal static partial class MockClusterNative
     public static partial nint rd_kafka_mock_cluster_bootstraps(nint mcluster);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int rd_kafka_mock_topic_create(nint mcluster, string topic, int partitionCount, int replicationFactor);
+    public static partial int rd_kafka_mock_topic_create(nint mcluster, string topic, int partitionCount,
+        int replicationFactor);
 
     [LibraryImport(Lib)]
     public static partial int rd_kafka_mock_broker_set_down(nint mcluster, int brokerId);
@@ -40,10 +41,12 @@ internal static partial class MockClusterNative
     public static partial int rd_kafka_mock_broker_set_up(nint mcluster, int brokerId);
 
     [LibraryImport(Lib, StringMarshalling = StringMarshalling.Utf8)]
-    public static partial int rd_kafka_mock_partition_set_leader(nint mcluster, string topic, int partition, int brokerId);
+    public static partial int rd_kafka_mock_partition_set_leader(nint mcluster, string topic, int partition,
+        int brokerId);
 
     [LibraryImport(Lib)]
-    public static partial void rd_kafka_mock_push_request_errors_array(nint mcluster, short apiKey, nuint count, int[] errors);
+    public static partial void rd_kafka_mock_push_request_errors_array(nint mcluster, short apiKey, nuint count,
+        int[] errors);
 
     [LibraryImport(Lib)]
     public static partial void rd_kafka_mock_group_initial_rebalance_delay_ms(nint mcluster, int delayMs);

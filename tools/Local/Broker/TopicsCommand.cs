@@ -51,7 +51,8 @@ public static class TopicsCommand
         catch (Confluent.Kafka.KafkaException e)
         {
             await Console.Error.WriteLineAsync(
-                $"topics: no Kafka answered at {bootstrapServers} within {MetadataTimeout.TotalSeconds:0} s: {e.Message}");
+                $"topics: no Kafka answered at {bootstrapServers} within {MetadataTimeout.TotalSeconds:0} s: "
+                    + $"{e.Message}");
             return PipelineWorker.ExitStartupFailed;
         }
         return await TopicProvisioner.RunAsync(new KafkaTopicAdmin(bootstrapServers),

@@ -5,18 +5,22 @@ using ContestPipeline.Plumbing;
 
 namespace ContestPipeline.Local.Campaign;
 
-/// <summary>cpdev campaign: the fault campaign; prints one line of figures and exits non-zero when an invariant fails.</summary>
+/// <summary>cpdev campaign: the fault campaign; prints one line of figures and exits non-zero when an invariant
+/// fails.</summary>
 public static class CampaignCommand
 {
-    public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes, bool restartPostgres, int instances, CancellationToken ct)
+    public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes,
+        bool restartPostgres, int instances, CancellationToken ct)
     {
         var adminPg = await ToolStartup.PostgresAsync("campaign");
         if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         var options = new CampaignOptions
         {
-            Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries), RestartPostgres = restartPostgres, Instances = instances,
+            Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries),
+            RestartPostgres = restartPostgres, Instances = instances,
             Timeout = TimeSpan.FromMinutes(minutes), AdminConnectionString = adminPg,
-            RunDirectory = Path.Combine(RepoPaths.RunDirectory, "campaign-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
+            RunDirectory = Path.Combine(RepoPaths.RunDirectory, "campaign-"
+                + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
         };
         if (seed is { } s) options = options with { Seed = s };
         var result = await new FaultCampaign(options).RunAsync(ct);
@@ -28,7 +32,8 @@ public static class CampaignCommand
             return 0;
         }
         foreach (var p in result.Problems) Console.WriteLine("FAILED: " + p);
-        Console.WriteLine($"replay this run with: cpdev campaign --seed {result.Seed} --contests {contests} --entries {entries} --players {players} --instances {instances}");
+        Console.WriteLine($"replay this run with: cpdev campaign --seed {result.Seed} --contests {contests} "
+            + $"--entries {entries} --players {players} --instances {instances}");
         return 1;
     }
 }

@@ -26,7 +26,8 @@ public sealed record CampaignOptions
     public int Contests { get; init; } = 100;
     public int EntriesPerContest { get; init; } = 4;
     public int Players { get; init; } = 150;
-    /// <summary>Processes of each worker behind the same consumer groups: partitions split between them, and a kill rebalances them.</summary>
+    /// <summary>Processes of each worker behind the same consumer groups: partitions split between them, and a kill
+    /// rebalances them.</summary>
     public int Instances { get; init; } = 1;
     public int Seed { get; init; } = Environment.TickCount & 0x7fff_ffff;
     /// <summary>Mean time between worker kills.</summary>
@@ -47,12 +48,16 @@ public sealed record CampaignOptions
 
 /// <summary>The figures of one run; <see cref="Passed"/> when every invariant held.</summary>
 public sealed record CampaignResult(
-    int Seed, int Contests, int Entries, int WorkerKills, int CrashPointsArmed, int CrashPointDeaths, int BrokerFaults, int StripeFaults, int Stripe409s,
+    int Seed, int Contests, int Entries, int WorkerKills, int CrashPointsArmed, int CrashPointDeaths, int BrokerFaults,
+    int StripeFaults, int Stripe409s,
     int PostgresRestarts,
-    int TransfersExpected, int TransfersMade, int DuplicateTransfers, int MissingTransfers, int DoubleRefunds, int MissingRefunds,
-    int LedgerProblems, int PoolMismatches, int HashMismatches, int Unfinished, IReadOnlyList<string> Problems, TimeSpan Elapsed)
+    int TransfersExpected, int TransfersMade, int DuplicateTransfers, int MissingTransfers, int DoubleRefunds,
+    int MissingRefunds,
+    int LedgerProblems, int PoolMismatches, int HashMismatches, int Unfinished, IReadOnlyList<string> Problems,
+    TimeSpan Elapsed)
 {
-    /// <summary>Forged prize orders sent, dead-lettered as unauthenticated, and paid (by Stripe's own transfers).</summary>
+    /// <summary>Forged prize orders sent, dead-lettered as unauthenticated, and paid (by Stripe's own
+    /// transfers).</summary>
     public int ForgedSent { get; init; }
     public int ForgedRefused { get; init; }
     public int ForgedPaid { get; init; }
@@ -69,10 +74,14 @@ public sealed record CampaignResult(
     public CampaignEvidence? Evidence { get; init; }
 
     public string Figures => string.Create(CultureInfo.InvariantCulture,
-        $"instances {Instances} · contests {Contests} · entries {Entries} · worker kills {WorkerKills} · crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
-        $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · transfers expected {TransfersExpected} · made {TransfersMade} · " +
-        $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · missing refunds {MissingRefunds} · " +
-        $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · settlement hash mismatches {HashMismatches} · " +
+        $"instances {Instances} · contests {Contests} · entries {Entries} · worker kills {WorkerKills} · " +
+        $"crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
+        $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · " +
+        $"transfers expected {TransfersExpected} · made {TransfersMade} · " +
+        $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · " +
+        $"missing refunds {MissingRefunds} · " +
+        $"ledger imbalance {LedgerProblems} · pool mismatches {PoolMismatches} · " +
+        $"settlement hash mismatches {HashMismatches} · " +
         $"forged refused {ForgedRefused} · forged paid {ForgedPaid} · workers stopped on a bug {StoppedOnBug} · " +
         $"unfinished {Unfinished} · " +
         $"{Elapsed.TotalSeconds:0} s · seed {Seed}");
@@ -123,9 +132,11 @@ public sealed class FaultCampaign(CampaignOptions o)
         var watch = Stopwatch.StartNew();
         Directory.CreateDirectory(o.RunDirectory);
         var pg = await LocalPostgres.CreateDatabaseAsync(o.AdminConnectionString, o.Database, dropFirst: true, ct);
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(o.RunDirectory, "broker.json"), Path.Combine(o.RunDirectory, "broker.log"));
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(o.RunDirectory, "broker.json"),
+            Path.Combine(o.RunDirectory, "broker.log"));
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = o.Seed }, ct);
-        // Every process with its identity from the deployment's definition, after the migrate job, as compose runs them.
+        // Every process with its identity from the deployment's definition, after the migrate job, as compose runs
+        // them.
         var swaps = LocalSwaps.For(o.RunDirectory, broker, pg, stripe);
         await LocalServices.MigrateAsync(swaps, ct);
         await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
@@ -139,9 +150,12 @@ public sealed class FaultCampaign(CampaignOptions o)
         };
         // The campaign is about faults, not limits: no prize waits for an operator.
         foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
-        await using var fleet = new WorkerFleet(swaps, env, Path.Combine(o.RunDirectory, "workers"), new Random(o.Seed + 1), o.Instances);
+        await using var fleet = new WorkerFleet(swaps, env, Path.Combine(o.RunDirectory, "workers"),
+            new Random(o.Seed + 1), o.Instances);
         fleet.StartAll();
-        o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries, {o.Instances} instance(s) of each worker; broker {broker.BootstrapServers}, Stripe {stripe.BaseUrl}; logs in {o.RunDirectory}");
+        o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries, "
+            + $"{o.Instances} instance(s) of each worker; broker {broker.BootstrapServers}, Stripe {stripe.BaseUrl}; "
+            + $"logs in {o.RunDirectory}");
 
         var players = Enumerable.Range(1, o.Players).Select(i => $"p{i:000}").ToList();
         foreach (var p in players) await world.SignUpForPayoutsAsync(p);
@@ -166,7 +180,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 await keepUp;
             }
         }
-        using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players, new Random(o.Seed + 3))
+        using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players,
+            new Random(o.Seed + 3))
         {
             Witness = (partition, offset) => PayoutsWitness(db, broker.BootstrapServers, partition, offset),
         };
@@ -200,8 +215,10 @@ public sealed class FaultCampaign(CampaignOptions o)
 
     // ---- the slate -----------------------------------------------------------------------
 
-    /// <summary>Schedules the games, then defines the contests with a lock time counted from when the games are in; returns it.</summary>
-    private async Task<DateTimeOffset> DefineSlateAsync(OutsideWorld world, NpgsqlDataSource db, List<string> players, CancellationToken ct)
+    /// <summary>Schedules the games, then defines the contests with a lock time counted from when the games are in;
+    /// returns it.</summary>
+    private async Task<DateTimeOffset> DefineSlateAsync(OutsideWorld world, NpgsqlDataSource db, List<string> players,
+        CancellationToken ct)
     {
         // Games start an hour out (they are started by hand after the lock); the lock is set
         // once Ingestion has them, so the time it took to get there is not taken from it.
@@ -214,7 +231,8 @@ public sealed class FaultCampaign(CampaignOptions o)
             world.Schedule("g-" + contest, 1, gamesStartAt, [.. field]);
             fields.Add((contest, field));
         }
-        await WaitAsync(db, "the feed to schedule every game", $"SELECT count(*) >= {o.Contests} FROM ingestion.games WHERE status = 'scheduled'", ct);
+        await WaitAsync(db, "the feed to schedule every game",
+            $"SELECT count(*) >= {o.Contests} FROM ingestion.games WHERE status = 'scheduled'", ct);
 
         // Time to verify every payment under fire; entries that miss the lock are refunded, which
         // the checks cover too. Half a second an entry for a small slate; a large one grows by a
@@ -233,16 +251,19 @@ public sealed class FaultCampaign(CampaignOptions o)
                 1 => new PrizeTable(PrizeTableKinds.TopThreeWeighted),
                 _ => new PrizeTable(PrizeTableKinds.TopThreeEqual),
             };
-            _contests[contest] = new ContestDefined(contest, $"Campaign contest {c}", ContestKinds.Fitness, "USD", Fee, minEntries, 1_000, 1, lockAt,
+            _contests[contest] = new ContestDefined(contest, $"Campaign contest {c}", ContestKinds.Fitness, "USD", Fee,
+                minEntries, 1_000, 1, lockAt,
                 ["g-" + contest], [new ScoringRule("steps", 1)], 0, table, new PoolRule(PoolModes.Rake, 1_000), 300);
             _entries[contest] = field;
         }
         foreach (var d in _contests.Values) world.Define(d);
-        await WaitAsync(db, "every contest to be scheduled", $"SELECT count(*) >= {o.Contests} FROM ingestion.contests", ct);
+        await WaitAsync(db, "every contest to be scheduled",
+            $"SELECT count(*) >= {o.Contests} FROM ingestion.contests", ct);
         return lockAt;
     }
 
-    private async Task PlaySlateAsync(OutsideWorld world, NpgsqlDataSource db, DateTimeOffset lockAt, CancellationToken ct)
+    private async Task PlaySlateAsync(OutsideWorld world, NpgsqlDataSource db, DateTimeOffset lockAt,
+        CancellationToken ct)
     {
         foreach (var (contest, field) in _entries)
         {
@@ -253,7 +274,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 _submissions++;
                 if (_random.Next(10) == 0)
                 {
-                    world.Submit(new EntrySubmitted($"{contest}-{i}-again", contest, field[i], payment, null)); // same payment twice
+                    world.Submit(new EntrySubmitted($"{contest}-{i}-again", contest, field[i],
+                        payment, null)); // same payment twice
                     _submissions++;
                 }
                 _entryCount++;
@@ -264,7 +286,8 @@ public sealed class FaultCampaign(CampaignOptions o)
         // Play starts once every contest has locked (or been cancelled under-filled), as the
         // referee decides it under fire, not at a time guessed from the lock time.
         await WaitAsync(db, "every contest to lock or be cancelled at its lock",
-            $"SELECT count(*) >= {o.Contests} FROM scoring.contests WHERE state <> 'SCHEDULED'", ct, lockAt - DateTimeOffset.UtcNow);
+            $"SELECT count(*) >= {o.Contests} FROM scoring.contests WHERE state <> 'SCHEDULED'", ct,
+            lockAt - DateTimeOffset.UtcNow);
         foreach (var (contest, field) in _entries)
         {
             var game = "g-" + contest;
@@ -292,7 +315,8 @@ public sealed class FaultCampaign(CampaignOptions o)
     /// every refund ordered (by Ingestion or Settlement) is made; returns how many of those are
     /// still open.
     /// </summary>
-    private async Task<int> WaitForEndAsync(NpgsqlDataSource db, Stopwatch watch, CancellationToken ct, bool quiet = false)
+    private async Task<int> WaitForEndAsync(NpgsqlDataSource db, Stopwatch watch, CancellationToken ct,
+        bool quiet = false)
     {
         var deadline = quiet ? watch.Elapsed + TimeSpan.FromMinutes(3) : o.Timeout;
         var last = -1;
@@ -315,7 +339,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 open = -1;   // Postgres is restarting, or a schema is not there yet
             }
             if (open == 0) return 0;
-            if (open != last) o.Log($"[campaign] {watch.Elapsed.TotalSeconds,5:0}s  {(open < 0 ? "waiting for the database" : $"{open} submissions, contests or refunds still open")}");
+            if (open != last) o.Log($"[campaign] {watch.Elapsed.TotalSeconds,5:0}s  "
+                + $"{(open < 0 ? "waiting for the database" : $"{open} submissions, contests or refunds still open")}");
             last = open;
             if (watch.Elapsed > deadline) return Math.Max(open, 1);
             await Task.Delay(1_000, ct);
@@ -337,8 +362,10 @@ public sealed class FaultCampaign(CampaignOptions o)
         }
     }
 
-    /// <summary>Waits until <paramref name="sql"/> holds: three minutes, after <paramref name="until"/> more when given (a lock still ahead).</summary>
-    private static async Task WaitAsync(NpgsqlDataSource db, string what, string sql, CancellationToken ct, TimeSpan? until = null)
+    /// <summary>Waits until <paramref name="sql"/> holds: three minutes, after <paramref name="until"/> more when given
+    /// (a lock still ahead).</summary>
+    private static async Task WaitAsync(NpgsqlDataSource db, string what, string sql, CancellationToken ct,
+        TimeSpan? until = null)
     {
         var watch = Stopwatch.StartNew();
         var timeout = TimeSpan.FromMinutes(3) + (until is { } u && u > TimeSpan.Zero ? u : TimeSpan.Zero);
@@ -411,10 +438,12 @@ public sealed class FaultCampaign(CampaignOptions o)
 
     // ---- faults ----------------------------------------------------------------------------
 
-    private async Task ChaosAsync(WorkerFleet fleet, LocalBrokerProcess broker, StripeEmulator stripe, CancellationToken ct)
+    private async Task ChaosAsync(WorkerFleet fleet, LocalBrokerProcess broker, StripeEmulator stripe,
+        CancellationToken ct)
     {
         var random = new Random(o.Seed + 2);
-        var next = new Dictionary<string, TimeSpan> { ["kill"] = o.KillEvery, ["broker"] = o.BrokerFaultEvery, ["stripe"] = o.StripeFaultEvery };
+        var next = new Dictionary<string, TimeSpan> { ["kill"] = o.KillEvery, ["broker"] = o.BrokerFaultEvery,
+            ["stripe"] = o.StripeFaultEvery };
         var watch = Stopwatch.StartNew();
         var postgresAt = TimeSpan.FromSeconds(40);
         string[] stripePaths = ["/v1/transfers", "/v1/refunds", "/v1/payment_intents", "/v1/balance", "/v1/accounts"];
@@ -461,7 +490,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 // The broker holds every topic in memory: without it the campaign cannot go on.
                 var last = File.ReadLines(broker.Process.LogPath).LastOrDefault(l => l.Length > 0);
                 throw new InvalidOperationException(
-                    $"the local broker exited (code {broker.Process.ExitCode}) mid-campaign; its last log line: {last}; see {broker.Process.LogPath}");
+                    $"the local broker exited (code {broker.Process.ExitCode}) mid-campaign; its last log line: "
+                        + $"{last}; see {broker.Process.LogPath}");
             }
         }
     }
@@ -481,7 +511,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 await broker.Control.BrokerUpAsync(id);
                 break;
             case 1:
-                string[] topics = [Topics.Entries, Topics.ContestLifecycle, Topics.PayoutsDue, Topics.PayoutsStatus, Topics.StripeEvents, Topics.Games, Topics.Standings];
+                string[] topics = [Topics.Entries, Topics.ContestLifecycle, Topics.PayoutsDue, Topics.PayoutsStatus,
+                    Topics.StripeEvents, Topics.Games, Topics.Standings];
                 var topic = topics[random.Next(topics.Length)];
                 var partition = random.Next(Topics.PartitionCountDefault);
                 var leader = 1 + random.Next(3);
@@ -489,7 +520,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 await broker.Control.SetLeaderAsync(topic, partition, leader);
                 break;
             default:
-                // Produce (0) or Fetch (1) answered with retriable errors: NOT_LEADER_OR_FOLLOWER (6), REQUEST_TIMED_OUT (7).
+                // Produce (0) or Fetch (1) answered with retriable errors: NOT_LEADER_OR_FOLLOWER (6),
+                // REQUEST_TIMED_OUT (7).
                 var api = (short)random.Next(2);
                 o.Log($"[chaos] {(api == 0 ? "produce" : "fetch")} requests fail (NOT_LEADER, TIMED_OUT)");
                 await broker.Control.PushRequestErrorsAsync(api, 6, 7, 6);
@@ -506,24 +538,32 @@ public sealed class FaultCampaign(CampaignOptions o)
         {
             case 6:
                 // 409: Stripe still processing a request with the key; retried under the same key.
-                stripe.InjectFault(new StripeFault(StripeFaultKind.KeyInFlight, "POST", money, Count: 1 + random.Next(6)));
+                stripe.InjectFault(
+                    new StripeFault(StripeFaultKind.KeyInFlight, "POST", money, Count: 1 + random.Next(6)));
                 break;
             case 7:
                 // A slow request holds its key in flight: a worker killed meanwhile comes back to a 409.
-                stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", money, Delay: TimeSpan.FromMilliseconds(1_000 + random.Next(4_000))));
+                stripe.InjectFault(new StripeFault(StripeFaultKind.SlowExecution, "POST", money,
+                    Delay: TimeSpan.FromMilliseconds(1_000 + random.Next(4_000))));
                 break;
-            case 0: stripe.InjectFault(new StripeFault(StripeFaultKind.RateLimited, "*", path, Count: 1 + random.Next(3))); break;
-            case 1: stripe.InjectFault(new StripeFault(StripeFaultKind.ServerError, "*", path, Count: 1 + random.Next(3))); break;
-            case 2: stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST", random.Next(2) == 0 ? "/v1/transfers" : "/v1/refunds")); break;
+            case 0: stripe.InjectFault(
+                new StripeFault(StripeFaultKind.RateLimited, "*", path, Count: 1 + random.Next(3))); break;
+            case 1: stripe.InjectFault(
+                new StripeFault(StripeFaultKind.ServerError, "*", path, Count: 1 + random.Next(3))); break;
+            case 2: stripe.InjectFault(new StripeFault(StripeFaultKind.AppliedThenDropped, "POST",
+                random.Next(2) == 0 ? "/v1/transfers" : "/v1/refunds")); break;
             case 3:
                 // Webhooks late and out of order: held for a moment, then released shuffled.
                 stripe.HoldWebhooks();
-                _ = Task.Delay(1_500 + random.Next(2_000)).ContinueWith(_ => stripe.ReleaseWebhooks(WebhookOrder.Shuffled, random.Next()), TaskScheduler.Default);
+                _ = Task.Delay(1_500 + random.Next(2_000)).ContinueWith(_ =>
+                    stripe.ReleaseWebhooks(WebhookOrder.Shuffled, random.Next()), TaskScheduler.Default);
                 break;
             default:
                 // A webhook delivered again, as Stripe does when unsure.
                 var events = stripe.Events();
-                if (events.Count > 0) stripe.RedeliverEvent(events[random.Next(events.Count)].Id, TimeSpan.FromMilliseconds(random.Next(3_000)));
+                if (events.Count > 0)
+                    stripe.RedeliverEvent(events[random.Next(events.Count)].Id,
+                        TimeSpan.FromMilliseconds(random.Next(3_000)));
                 break;
         }
     }
@@ -554,7 +594,8 @@ public sealed class FaultCampaign(CampaignOptions o)
             }
             if (!HoldsPartitions(fleet.LogOf("scoring", killed)))
             {
-                var holder = Enumerable.Range(1, o.Instances).FirstOrDefault(i => HoldsPartitions(fleet.LogOf("scoring", i)));
+                var holder = Enumerable.Range(1, o.Instances)
+                    .FirstOrDefault(i => HoldsPartitions(fleet.LogOf("scoring", i)));
                 if (holder > 0) killed = holder;
             }
         }
@@ -591,24 +632,33 @@ public sealed class FaultCampaign(CampaignOptions o)
         var group = Workers.Payout.Name + ".orders";
         using var conn = db.OpenConnection();
         var inbox = conn.Query<(string Consumer, string MessageId, string Outcome)>(
-            "SELECT consumer, message_id, outcome FROM payout.inbox WHERE topic = @t AND kafka_partition = @p AND kafka_offset = @o",
+            "SELECT consumer, message_id, outcome FROM payout.inbox WHERE topic = @t AND kafka_partition = @p "
+                + "AND kafka_offset = @o",
             new { t = Topics.PayoutsDue, p = partition, o = offset }).ToList();
         var letters = conn.Query<(string MessageId, bool Sent)>(
-            "SELECT message_id, message_id NOT IN (SELECT message_id FROM payout.outbox_unsent) FROM payout.outbox WHERE message_id LIKE @pattern",
-            new { pattern = string.Create(CultureInfo.InvariantCulture, $"dlq:%:{Topics.PayoutsDue}/{partition}@{offset}") }).ToList();
+            "SELECT message_id, message_id NOT IN (SELECT message_id FROM payout.outbox_unsent) FROM payout.outbox "
+                + "WHERE message_id LIKE @pattern",
+            new { pattern = string.Create(CultureInfo.InvariantCulture,
+                $"dlq:%:{Topics.PayoutsDue}/{partition}@{offset}") }).ToList();
         var config = KafkaClients.ConsumerConfig(bootstrapServers, group);
-        using var consumer = KafkaClients.ConsumerBuilder(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
-        var committed = consumer.Committed([new TopicPartition(Topics.PayoutsDue, partition)], TimeSpan.FromSeconds(10));
-        return "Payout's inbox: " + (inbox.Count == 0 ? "no row for that place" : string.Join(", ", inbox.Select(i => $"{i.Consumer} {i.MessageId} {i.Outcome}")))
-            + "; its dead letters for it: " + (letters.Count == 0 ? "none" : string.Join(", ", letters.Select(l => $"{l.MessageId} {(l.Sent ? "sent" : "unsent")}")))
+        using var consumer = KafkaClients.ConsumerBuilder(config,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
+        var committed = consumer.Committed([new TopicPartition(Topics.PayoutsDue, partition)],
+            TimeSpan.FromSeconds(10));
+        return "Payout's inbox: " + (inbox.Count == 0 ? "no row for that place"
+                : string.Join(", ", inbox.Select(i => $"{i.Consumer} {i.MessageId} {i.Outcome}")))
+            + "; its dead letters for it: " + (letters.Count == 0 ? "none"
+                : string.Join(", ", letters.Select(l => $"{l.MessageId} {(l.Sent ? "sent" : "unsent")}")))
             + $"; {group} committed {Topics.PayoutsDue}/{partition} at {committed[0].Offset}";
     }
 
-    private async Task<CampaignResult> CheckAsync(OutsideWorld world, StripeEmulator stripe, NpgsqlDataSource db, WorkerFleet fleet, ForgedOrders forger,
+    private async Task<CampaignResult> CheckAsync(OutsideWorld world, StripeEmulator stripe, NpgsqlDataSource db,
+        WorkerFleet fleet, ForgedOrders forger,
         int unfinished, Stopwatch watch)
     {
         // 6. Only an order the pipeline made moves money: every forged order refused as unauthenticated, none paid.
-        var (forgedRefused, forgedPaid, forgedProblems) = await forger.CheckAsync(stripe.Ledger().Transfers, TimeSpan.FromSeconds(90), CancellationToken.None);
+        var (forgedRefused, forgedPaid, forgedProblems) = await forger.CheckAsync(stripe.Ledger().Transfers,
+            TimeSpan.FromSeconds(90), CancellationToken.None);
         foreach (var p in forgedProblems) Require(false, p);
         Require(forgedPaid == 0, $"{forgedPaid} forged orders paid");
         var elapsed = watch.Elapsed;
@@ -628,12 +678,15 @@ public sealed class FaultCampaign(CampaignOptions o)
         Require(refunds.Missing == 0, $"{refunds.Missing} refunds ordered and never made");
 
         // 3. Payouts + platform fees + rake = entry fees kept, per contest, against Stripe's transfers.
-        var poolMismatches = MoneyInvariants.Pools(world.Read(Topics.ContestLifecycle), ledger.Transfers).Count(p => !p.Holds);
-        Require(poolMismatches == 0, $"{poolMismatches} contests whose transfers, fees and rake do not make their entry fees");
+        var poolMismatches = MoneyInvariants.Pools(world.Read(Topics.ContestLifecycle), ledger.Transfers)
+            .Count(p => !p.Holds);
+        Require(poolMismatches == 0,
+            $"{poolMismatches} contests whose transfers, fees and rake do not make their entry fees");
 
         // The ledger: balanced, closed for every contest as its state requires, and equal to Stripe's balance.
         var ledgerProblems = new List<string>(await LedgerCheckStore.BookAsync(conn));
-        foreach (var contest in _contests.Keys) ledgerProblems.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
+        foreach (var contest in _contests.Keys)
+            ledgerProblems.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
         var (book, balance) = await MoneyInvariants.StripeBalanceAsync(conn, stripe, "usd");
         if (book != balance)
             ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance}");
@@ -642,7 +695,8 @@ public sealed class FaultCampaign(CampaignOptions o)
         // Stripe's 409 (a key still in flight) is retried under the same key: no payout or refund
         // may send under another key after one, only after a refusal with Stripe's final answer.
         var (conflicts, movedAfter409) = KeysAfterConflicts(stripe.Requests());
-        Require(movedAfter409.Count == 0, $"{movedAfter409.Count} payouts moved to a new idempotency key after a 409: {string.Join(", ", movedAfter409.Take(5))}");
+        Require(movedAfter409.Count == 0, $"{movedAfter409.Count} payouts moved to a new idempotency key after a 409: "
+            + $"{string.Join(", ", movedAfter409.Take(5))}");
 
         // 5. The standings: every contest's hash equals the scoring engine's recomputation from the inputs sent.
         var hashMismatches = 0;
@@ -651,12 +705,14 @@ public sealed class FaultCampaign(CampaignOptions o)
             "SELECT contest_id, entry_id, player_id FROM settlement.entries")).ToLookup(e => e.ContestId);
         foreach (var (id, definition) in _contests)
         {
-            var stored = await conn.QueryFirstOrDefaultAsync<string?>("SELECT standings_hash FROM scoring.contests WHERE contest_id = @id AND state = 'COMPLETE'", new { id });
+            var stored = await conn.QueryFirstOrDefaultAsync<string?>("SELECT standings_hash FROM scoring.contests "
+                + "WHERE contest_id = @id AND state = 'COMPLETE'", new { id });
             if (stored is null) continue;   // cancelled
             hashesCompared++;
             var board = new ContestBoard(definition);
             foreach (var e in accepted[id]) board.AddEntry(e.EntryId, e.PlayerId, null);
-            foreach (var ((game, athlete, stat), value) in _stats.Where(s => s.Key.Game == "g-" + id)) board.ApplyStat(game, athlete, stat, value);
+            foreach (var ((game, athlete, stat), value) in _stats.Where(s => s.Key.Game == "g-" + id))
+                board.ApplyStat(game, athlete, stat, value);
             if (board.StandingsHash() == stored) continue;
             hashMismatches++;
             _problems.Add(await HashMismatchAsync(conn, id, accepted[id].Select(e => e.EntryId)));
@@ -667,39 +723,49 @@ public sealed class FaultCampaign(CampaignOptions o)
         foreach (var stop in fleet.StoppedOnBug) Require(false, "a worker stopped on a bug: " + stop);
 
         var evidence = new CampaignEvidence(ledger.Transfers, ledger.Refunds, balance,
-            [.. await conn.QueryAsync<(string, string, long)>("SELECT payout_id, contest_id, net_minor FROM settlement.payouts WHERE net_minor > 0")],
+            [.. await conn.QueryAsync<(string, string, long)>(
+                "SELECT payout_id, contest_id, net_minor FROM settlement.payouts WHERE net_minor > 0")],
             [.. await conn.QueryAsync<string>("SELECT payment_intent_id FROM payout.refunds")],
-            (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM settlement.contests")).ToDictionary(c => c.Id, c => c.State),
-            [.. await conn.QueryAsync<(string, string, long, string)>("SELECT journal_id, account, amount_minor, currency FROM settlement.postings")],
+            (await conn.QueryAsync<(string Id, string State)>("SELECT contest_id, state FROM settlement.contests"))
+                .ToDictionary(c => c.Id, c => c.State),
+            [.. await conn.QueryAsync<(string, string, long, string)>(
+                "SELECT journal_id, account, amount_minor, currency FROM settlement.postings")],
             [.. world.Read(Topics.ContestLifecycle).Where(m => m.Type == ContestSettled.MessageType)],
             hashesCompared);
-        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints, Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults,
+        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints,
+            Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults,
             conflicts, _postgresRestarts,
-            transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates, refunds.Missing,
+            transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates,
+            refunds.Missing,
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
         {
-            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid, Instances = o.Instances,
+            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
+            Instances = o.Instances,
             StoppedOnBug = fleet.StoppedOnBug.Count,
         };
     }
 
-    /// <summary>How many money requests Stripe answered 409, and which payouts sent under another key after one.</summary>
+    /// <summary>How many money requests Stripe answered 409, and which payouts sent under another key after
+    /// one.</summary>
     private static (int Conflicts, List<string> Moved) KeysAfterConflicts(IReadOnlyList<RecordedRequest> requests)
     {
-        var posts = requests.Where(r => r.Method == "POST" && r.Path is "/v1/transfers" or "/v1/refunds" && r.IdempotencyKey is not null).ToList();
+        var posts = requests.Where(r => r.Method == "POST" && r.Path is "/v1/transfers" or "/v1/refunds"
+            && r.IdempotencyKey is not null).ToList();
         static string Subject(string key) => key.Split(':')[0];
         var moved = new List<string>();
         for (var i = 0; i < posts.Count; i++)
         {
             if (posts[i].Status != 409) continue;
             var key = posts[i].IdempotencyKey!;
-            if (posts.Skip(i + 1).Any(p => Subject(p.IdempotencyKey!) == Subject(key) && p.IdempotencyKey != key && !moved.Contains(Subject(key))))
+            if (posts.Skip(i + 1).Any(p => Subject(p.IdempotencyKey!) == Subject(key) && p.IdempotencyKey != key
+                && !moved.Contains(Subject(key))))
                 moved.Add(Subject(key));
         }
         return (posts.Count(p => p.Status == 409), moved);
     }
 
-    /// <summary>What the referee scored that the recomputation did not: its entries and its stat values against Settlement's and those sent.</summary>
+    /// <summary>What the referee scored that the recomputation did not: its entries and its stat values against
+    /// Settlement's and those sent.</summary>
     private async Task<string> HashMismatchAsync(NpgsqlConnection conn, string contest, IEnumerable<string> settled)
     {
         var scored = (await conn.QueryAsync<string>("SELECT entry_id FROM scoring.entries WHERE contest_id = @contest",
@@ -711,9 +777,11 @@ public sealed class FaultCampaign(CampaignOptions o)
             .ToDictionary(v => (v.Athlete, v.Stat), v => v.Value);
         var sent = _stats.Where(s => s.Key.Game == game).ToDictionary(s => (s.Key.Athlete, s.Key.Stat), s => s.Value);
         var statDiffs = sent.Where(s => values.GetValueOrDefault(s.Key, long.MinValue) != s.Value)
-            .Select(s => $"{s.Key.Athlete}/{s.Key.Stat} sent {s.Value}, held {(values.TryGetValue(s.Key, out var v) ? v : "none")}")
+            .Select(s => $"{s.Key.Athlete}/{s.Key.Stat} sent {s.Value}, "
+                + $"held {(values.TryGetValue(s.Key, out var v) ? v : "none")}")
             .Concat(values.Keys.Where(k => !sent.ContainsKey(k)).Select(k => $"{k.Athlete}/{k.Stat} held, never sent"));
-        return $"contest {contest}'s standings hash is not the recomputation's: scored only [{string.Join(", ", scored.Except(settledSet))}], "
+        return $"contest {contest}'s standings hash is not the recomputation's: "
+            + $"scored only [{string.Join(", ", scored.Except(settledSet))}], "
             + $"settled only [{string.Join(", ", settledSet.Except(scored))}], stats [{string.Join("; ", statDiffs)}]";
     }
 

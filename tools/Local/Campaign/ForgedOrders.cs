@@ -27,24 +27,28 @@ namespace ContestPipeline.Local.Campaign;
 /// dead-lettered as unauthenticated and none paid; both are read from the topic's dead
 /// letters and the Stripe server's own transfers.
 /// </summary>
-public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IReadOnlyList<string> contests, IReadOnlyList<string> players, Random random)
+public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IReadOnlyList<string> contests,
+    IReadOnlyList<string> players, Random random)
     : IDisposable
 {
     public static IReadOnlyList<string> Kinds { get; } =
-        ["unsigned", "wrong key", "wrong producer", "replayed onto another contest", "signed with the read model's keys",
+        ["unsigned", "wrong key", "wrong producer", "replayed onto another contest",
+            "signed with the read model's keys",
             "signed with the console's keys", "signed with the webhook receiver's keys",
             "a release without an operator's signature"];
 
     private readonly IProducer<byte[]?, byte[]?> _producer =
         KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrapServers, "forger"), NullLogger.Instance);
-    private readonly SigningKeys _attacker = SigningKeys.Of(SigningKeys.Generate(Producers.Settlement, Workers.Payout.Name));
+    private readonly SigningKeys _attacker =
+        SigningKeys.Of(SigningKeys.Generate(Producers.Settlement, Workers.Payout.Name));
     private readonly List<Forgery> _sent = [];
     private readonly Lock _gate = new();
     private int _next;
 
     private readonly Dictionary<string, SigningKeys> _keysOf = [];
 
-    /// <summary>The key folder a service's identity gives it (src/Deployment/Services.cs), laid out as a local process's is.</summary>
+    /// <summary>The key folder a service's identity gives it (src/Deployment/Services.cs), laid out as a local
+    /// process's is.</summary>
     private SigningKeys KeysOf(ServiceIdentity service)
     {
         if (_keysOf.TryGetValue(service.Name, out var keys)) return keys;
@@ -93,7 +97,8 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
         var payoutId = "forged_" + Convert.ToHexStringLower(Guid.NewGuid().ToByteArray());
         var order = new PrizePayoutOrdered(payoutId, contest, "entry_forged_" + player, player, 1, net, 0, net, "USD");
         var message = OutgoingMessage.Create(Topics.PayoutsDue, contest,
-            new Envelope(payoutId, PrizePayoutOrdered.MessageType, PrizePayoutOrdered.SchemaVersion, payoutId, null, DateTimeOffset.UtcNow), order);
+            new Envelope(payoutId, PrizePayoutOrdered.MessageType, PrizePayoutOrdered.SchemaVersion, payoutId, null,
+                DateTimeOffset.UtcNow), order);
         IReadOnlyList<Header> headers = message.Headers;
         byte[]? key = message.Key, body = message.Payload;
         var replayed = false;
@@ -105,24 +110,30 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
             case "signed with the read model's keys":
                 // A compromised read model: it verifies Settlement's orders, so it holds (settlement, operations), and
                 // exactly what its identity gives it besides. It signs as Settlement; Payout must refuse it.
-                headers = KeysOf(Services.Operations).SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
+                headers = KeysOf(Services.Operations).SignerFor(Producers.Settlement)
+                    .Sign(Topics.PayoutsDue, key, headers, body);
                 break;
             case "signed with the console's keys":
                 // A compromised console: it holds the operator tools' pair keys, and operators may not order prizes.
-                headers = KeysOf(Services.Console).SignerFor(Producers.Operator).Sign(Topics.PayoutsDue, key, headers, body);
+                headers = KeysOf(Services.Console).SignerFor(Producers.Operator)
+                    .Sign(Topics.PayoutsDue, key, headers, body);
                 break;
             case "signed with the webhook receiver's keys":
-                headers = KeysOf(Services.Webhooks).SignerFor(Producers.Webhooks).Sign(Topics.PayoutsDue, key, headers, body);
+                headers = KeysOf(Services.Webhooks).SignerFor(Producers.Webhooks)
+                    .Sign(Topics.PayoutsDue, key, headers, body);
                 break;
             case "a release without an operator's signature":
                 // The console's pair key says an operator tool sent it, not which operator decided: Payout must refuse
                 // it. It releases the forged payout; the decision is recorded under its own id, which no transfer has.
-                var release = new PayoutReviewDecided("forged_release_" + payoutId, payoutId, contest, PayoutReviewDecided.Release,
+                var release = new PayoutReviewDecided("forged_release_" + payoutId, payoutId, contest,
+                    PayoutReviewDecided.Release,
                     "mallory", "forged", DateTimeOffset.UtcNow);
                 var decision = OutgoingMessage.Create(Topics.PayoutsDue, contest, new Envelope(release.DecisionId,
-                    PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, release.DecisionId, null, DateTimeOffset.UtcNow), release);
+                    PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, release.DecisionId, null,
+                    DateTimeOffset.UtcNow), release);
                 (key, body) = (decision.Key, decision.Payload);
-                headers = KeysOf(Services.Console).SignerFor(Producers.Operator).Sign(Topics.PayoutsDue, key, decision.Headers, body);
+                headers = KeysOf(Services.Console).SignerFor(Producers.Operator)
+                    .Sign(Topics.PayoutsDue, key, decision.Headers, body);
                 payoutId = release.DecisionId;
                 break;
             case "wrong producer":
@@ -141,12 +152,15 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
                     return await SendAsync("unsigned", ct);
                 }
                 var genuine = records.LastOrDefault(r =>
-                    r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t) && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
-                    && world.Keys.Verifier(Workers.Payout.Name).Refusal(Topics.PayoutsDue, r.Message.Key, IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
+                    r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t)
+                    && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
+                    && world.Keys.Verifier(Workers.Payout.Name).Refusal(Topics.PayoutsDue, r.Message.Key,
+                        IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
                 if (genuine is null) return await SendAsync("unsigned", ct);
                 var from = Encoding.UTF8.GetString(genuine.Message.Key ?? []);
                 contest = contests.FirstOrDefault(c => c != from) ?? from + "-elsewhere";
-                (key, body, headers) = (Encoding.UTF8.GetBytes(contest), genuine.Message.Value, IncomingMessage.HeadersOf(genuine.Message.Headers));
+                (key, body, headers) = (Encoding.UTF8.GetBytes(contest), genuine.Message.Value,
+                    IncomingMessage.HeadersOf(genuine.Message.Headers));
                 payoutId = Encoding.UTF8.GetString(genuine.Message.Headers.GetLastBytes(MessageHeaders.MessageId));
                 (player, net, replayed) = ("(as ordered)", 0, true);
                 kind = $"{kind} ({from} → {contest})";
@@ -156,9 +170,12 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
         {
             try
             {
-                var r = await _producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = key, Value = body, Headers = KafkaClients.Headers(headers) }, ct);
+                var r = await _producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = key,
+                    Value = body, Headers = KafkaClients.Headers(headers) }, ct);
                 lock (_gate) _sent.Add(new Forgery(kind, r.Partition.Value, r.Offset.Value, payoutId, replayed));
-                return string.Create(CultureInfo.InvariantCulture, $"{kind}: {payoutId} to {player}{(replayed ? "" : $" for {net / 100}.{net % 100:00}")} in {contest} at payouts.due/{r.Partition.Value}@{r.Offset.Value}");
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{kind}: {payoutId} to {player}{(replayed ? "" : $" for {net / 100}.{net % 100:00}")} "
+                        + $"in {contest} at payouts.due/{r.Partition.Value}@{r.Offset.Value}");
             }
             catch (ProduceException<byte[]?, byte[]?>) when (attempt < 5)
             {
@@ -172,7 +189,8 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
     /// Waits (at most <paramref name="patience"/>) until every forgery is dead-lettered; returns how
     /// many were refused as unauthenticated, and how many were paid by Stripe's own records.
     /// </summary>
-    public async Task<(int Refused, int Paid, IReadOnlyList<string> Problems)> CheckAsync(IReadOnlyList<RecordedTransfer> transfers, TimeSpan patience, CancellationToken ct)
+    public async Task<(int Refused, int Paid, IReadOnlyList<string> Problems)> CheckAsync(
+        IReadOnlyList<RecordedTransfer> transfers, TimeSpan patience, CancellationToken ct)
     {
         List<Forgery> sent;
         lock (_gate) sent = [.. _sent];
@@ -185,13 +203,19 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
             refused.Clear();
             problems.Clear();
             missing.Clear();
-            var letters = world.ReadRecords(Topics.DeadLetter(Topics.PayoutsDue)).Select(r => (Where: Text(r, MessageHeaders.DeadLetterOriginalTopic) + "/" +
-                Text(r, MessageHeaders.DeadLetterOriginalPartition) + "@" + Text(r, MessageHeaders.DeadLetterOriginalOffset), Reason: Text(r, MessageHeaders.DeadLetterReason))).ToList();
+            var letters = world.ReadRecords(Topics.DeadLetter(Topics.PayoutsDue)).Select(r => (
+                Where: Text(r, MessageHeaders.DeadLetterOriginalTopic) + "/" +
+                    Text(r, MessageHeaders.DeadLetterOriginalPartition) + "@" +
+                    Text(r, MessageHeaders.DeadLetterOriginalOffset),
+                Reason: Text(r, MessageHeaders.DeadLetterReason))).ToList();
             foreach (var f in sent)
             {
-                var letter = letters.FirstOrDefault(l => l.Where == string.Create(CultureInfo.InvariantCulture, $"{Topics.PayoutsDue}/{f.Partition}@{f.Offset}"));
+                var letter = letters.FirstOrDefault(l => l.Where == string.Create(CultureInfo.InvariantCulture,
+                    $"{Topics.PayoutsDue}/{f.Partition}@{f.Offset}"));
                 if (letter.Reason is null) missing.Add(f);
-                else if (!letter.Reason.StartsWith(MessageVerifier.Refused, StringComparison.Ordinal)) problems.Add($"forged order ({f.Kind}) dead-lettered for '{letter.Reason}', not as unauthenticated");
+                else if (!letter.Reason.StartsWith(MessageVerifier.Refused, StringComparison.Ordinal))
+                    problems.Add(
+                        $"forged order ({f.Kind}) dead-lettered for '{letter.Reason}', not as unauthenticated");
                 else refused.Add(f);
             }
             if (problems.Count + missing.Count == 0 || watch.Elapsed > patience) break;
@@ -204,10 +228,12 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
                 problems.Add($"forged order ({f.Kind}) at payouts.due/{f.Partition}@{f.Offset} not dead-lettered: "
                     + Explain(f, orders));
         }
-        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.Count());
+        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "")
+            .ToDictionary(g => g.Key, g => g.Count());
         // A forged id paid at all is a forged payment; a replayed genuine id paid more than once is one too.
         var paid = sent.Where(f => !f.Replayed).Sum(f => byPayout.GetValueOrDefault(f.PayoutId))
-            + sent.Where(f => f.Replayed).Select(f => f.PayoutId).Distinct().Sum(id => Math.Max(0, byPayout.GetValueOrDefault(id) - 1));
+            + sent.Where(f => f.Replayed).Select(f => f.PayoutId).Distinct()
+                .Sum(id => Math.Max(0, byPayout.GetValueOrDefault(id) - 1));
         return (refused.Count, paid, problems);
     }
 

@@ -38,7 +38,8 @@ public sealed class PostgresCluster(string connectionString)
 
     private static async Task<string> ShellAsync(string command)
     {
-        var start = new ProcessStartInfo("bash", ["-c", command]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo("bash", ["-c", command])
+            { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var output = await process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();

@@ -14,18 +14,22 @@ namespace ContestPipeline.Local.Campaign;
 /// short pause, sometimes armed with a test-only crash point so that it dies again at a moment
 /// random kills rarely hit. <paramref name="settings"/> are the campaign's own, on top.
 /// </summary>
-public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, string?> settings, string logDirectory, Random random, int instances = 1)
+public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, string?> settings, string logDirectory,
+    Random random, int instances = 1)
     : IAsyncDisposable
 {
-    /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and its mark.</summary>
-    private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce, CrashPoints.RelayAfterProduce];
+    /// <summary>Crash points by worker: between a Stripe call and its record, a commit and its offset, a produce and
+    /// its mark.</summary>
+    private static readonly string[] Messaging = [CrashPoints.ConsumerAfterCommit, CrashPoints.RelayMidProduce,
+        CrashPoints.RelayAfterProduce];
 
     private static readonly Dictionary<string, string[]> CrashPointsOf = new()
     {
         ["ingestion"] = Messaging,
         ["scoring"] = Messaging,
         ["settlement"] = [.. Messaging, CrashPoints.SettlementMidChunk],
-        ["payout"] = [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
+        ["payout"] =
+            [CrashPoints.PayoutAfterStripeCall, CrashPoints.PayoutAfterSubmitting, CrashPoints.ConsumerAfterCommit],
     };
 
     /// <summary>
@@ -33,13 +37,17 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
     /// them (<see cref="StripeBudget.Split"/>, four fifths of the limit for headroom): with two
     /// instances each, the processes' defaults would add up to twice the server's limit.
     /// </summary>
-    private readonly Dictionary<(string Name, int Instance), StripeBudget.Share> _stripeShares = SplitStripe(settings, instances);
+    private readonly Dictionary<(string Name, int Instance), StripeBudget.Share> _stripeShares =
+        SplitStripe(settings, instances);
 
-    private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(IReadOnlyDictionary<string, string?> settings, int instances)
+    private static Dictionary<(string Name, int Instance), StripeBudget.Share> SplitStripe(
+        IReadOnlyDictionary<string, string?> settings, int instances)
     {
-        var account = int.TryParse(settings.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit) ? limit : Services.StripeAccountRequestsPerSecond;
+        var account = int.TryParse(settings.GetValueOrDefault(StripeServices.AccountRateVariable), out var limit)
+            ? limit : Services.StripeAccountRequestsPerSecond;
         (string Name, int Weight)[] callers = [("ingestion", 2), ("payout", 3), ("settlement", 1)];
-        var workers = callers.SelectMany(c => Enumerable.Range(1, instances).Select(i => (Worker: (c.Name, i), c.Weight))).ToList();
+        var workers = callers.SelectMany(c => Enumerable.Range(1, instances)
+            .Select(i => (Worker: (c.Name, i), c.Weight))).ToList();
         // Split answers in the order it was asked.
         var shares = StripeBudget.Split(account * 4 / 5, [.. workers.Select(w => (Label(w.Worker), w.Weight))]);
         return workers.Zip(shares).ToDictionary(p => p.First.Worker, p => p.Second);
@@ -57,7 +65,8 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
     public int Restarts { get; private set; }
     public int ArmedCrashPoints { get; private set; }
 
-    /// <summary>Workers that stopped by themselves on a bug (exit code 1): each is a failure of the run, with its log.</summary>
+    /// <summary>Workers that stopped by themselves on a bug (exit code 1): each is a failure of the run, with its
+    /// log.</summary>
     public IReadOnlyList<string> StoppedOnBug => _stoppedOnBug;
 
     private readonly List<string> _stoppedOnBug = [];
@@ -76,7 +85,8 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
 
     public int Instances => instances;
 
-    private static string Label((string Name, int Instance) worker) => worker.Instance == 1 ? worker.Name : $"{worker.Name}#{worker.Instance}";
+    private static string Label((string Name, int Instance) worker) =>
+        worker.Instance == 1 ? worker.Name : $"{worker.Name}#{worker.Instance}";
 
     private void Start((string Name, int Instance) worker, string? crashAt)
     {
@@ -84,10 +94,12 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
         var env = new Dictionary<string, string?>(settings) { [CrashPoints.Variable] = crashAt };
         if (_stripeShares.TryGetValue(worker, out var share))
         {
-            env[StripeServices.RateVariable] = share.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            env[StripeServices.RateVariable] =
+                share.RequestsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture);
             env[StripeServices.BurstVariable] = share.Burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
-        var log = Path.Combine(logDirectory, $"{Label(worker).Replace('#', '-')}-{Interlocked.Increment(ref _generation):000}.log");
+        var log = Path.Combine(logDirectory,
+            $"{Label(worker).Replace('#', '-')}-{Interlocked.Increment(ref _generation):000}.log");
         lock (_gate) _running[worker] = LocalServices.Start(Services.Of(name), swaps, log, env, label: Label(worker));
     }
 
@@ -98,7 +110,8 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
     }
 
     /// <summary>SIGKILLs a random worker instance.</summary>
-    public Task<string> KillRandomAsync() => KillAsync(Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
+    public Task<string> KillRandomAsync() =>
+        KillAsync(Workers.Names[random.Next(Workers.Names.Count)], 1 + random.Next(instances));
 
     /// <summary>SIGKILLs one instance of a worker (started again by <see cref="ReviveAsync"/>).</summary>
     public async Task<string> KillAsync(string name, int instance)
@@ -129,7 +142,8 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
             {
                 var line = LastLine(process.LogPath);
                 var refusedBefore = _refusedStarts.GetValueOrDefault(worker);
-                if (!line.Contains("Postgres unreachable", StringComparison.Ordinal) || refusedBefore >= RefusedStartsMax)
+                if (!line.Contains("Postgres unreachable", StringComparison.Ordinal)
+                    || refusedBefore >= RefusedStartsMax)
                     throw new InvalidOperationException($"{Label(worker)} could not start: {line}");
                 _refusedStarts[worker] = refusedBefore + 1;
                 await process.DisposeAsync();
@@ -138,7 +152,8 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
                 continue;
             }
             _refusedStarts.Remove(worker);
-            if (process.ExitCode == PipelineWorker.ExitStopped) _stoppedOnBug.Add($"{Label(worker)}: {LastLine(process.LogPath)} ({process.LogPath})");
+            if (process.ExitCode == PipelineWorker.ExitStopped)
+                _stoppedOnBug.Add($"{Label(worker)}: {LastLine(process.LogPath)} ({process.LogPath})");
             await process.DisposeAsync();
             string? crashAt = null;
             if (random.Next(3) == 0)

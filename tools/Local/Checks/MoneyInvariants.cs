@@ -15,7 +15,8 @@ namespace ContestPipeline.Local.Checks;
 /// </summary>
 public static class MoneyInvariants
 {
-    /// <summary>Invariant 1: every prize Settlement ordered was transferred once, for its amount, and nothing else was.</summary>
+    /// <summary>Invariant 1: every prize Settlement ordered was transferred once, for its amount, and nothing else
+    /// was.</summary>
     public sealed record TransferCheck(int Ordered, int Made, int Duplicates, int Missing, int Stray)
     {
         public bool Holds => Duplicates == 0 && Missing == 0 && Stray == 0;
@@ -27,17 +28,21 @@ public static class MoneyInvariants
         public bool Holds => Duplicates == 0 && Missing == 0;
     }
 
-    /// <summary>Invariant 3, one settled contest: transfers + platform fees + rake (+ house take) = entry fees kept (+ overlay).</summary>
+    /// <summary>Invariant 3, one settled contest: transfers + platform fees + rake (+ house take) = entry fees kept
+    /// (+ overlay).</summary>
     public sealed record PoolCheck(string ContestId, long Transferred, long Accounted, long EntryFeesKept)
     {
         public bool Holds => Accounted == EntryFeesKept;
     }
 
-    public static async Task<TransferCheck> TransfersAsync(NpgsqlConnection conn, IReadOnlyList<RecordedTransfer> transfers)
+    public static async Task<TransferCheck> TransfersAsync(NpgsqlConnection conn,
+        IReadOnlyList<RecordedTransfer> transfers)
     {
-        var ordered = (await conn.QueryAsync<(string PayoutId, long Net)>("SELECT payout_id, net_minor FROM settlement.payouts WHERE net_minor > 0")).ToList();
+        var ordered = (await conn.QueryAsync<(string PayoutId, long Net)>(
+            "SELECT payout_id, net_minor FROM settlement.payouts WHERE net_minor > 0")).ToList();
         var orderedIds = ordered.Select(o => o.PayoutId).ToHashSet(StringComparer.Ordinal);
-        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "").ToDictionary(g => g.Key, g => g.ToList());
+        var byPayout = transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "")
+            .ToDictionary(g => g.Key, g => g.ToList());
         return new TransferCheck(
             ordered.Count,
             Made: byPayout.Keys.Count(orderedIds.Contains),
@@ -57,8 +62,10 @@ public static class MoneyInvariants
     }
 
     /// <summary>Invariant 3 for every contest with a ContestSettled on the timeline.</summary>
-    public static IReadOnlyList<PoolCheck> Pools(IEnumerable<OutsideWorld.Published> timeline, IReadOnlyList<RecordedTransfer> transfers) =>
-        [.. timeline.Where(m => m.Type == ContestSettled.MessageType).GroupBy(m => m.Key).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
+    public static IReadOnlyList<PoolCheck> Pools(IEnumerable<OutsideWorld.Published> timeline,
+        IReadOnlyList<RecordedTransfer> transfers) =>
+        [.. timeline.Where(m => m.Type == ContestSettled.MessageType).GroupBy(m => m.Key)
+            .OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var b = g.First().Body;
             var transferred = transfers.Where(t => t.TransferGroup == g.Key).Sum(t => t.Amount);
@@ -68,9 +75,11 @@ public static class MoneyInvariants
         })];
 
     /// <summary>The ledger's Stripe balance account, and Stripe's platform balance (available + pending).</summary>
-    public static async Task<(long Ledger, long Stripe)> StripeBalanceAsync(NpgsqlConnection conn, StripeEmulator stripe, string currency)
+    public static async Task<(long Ledger, long Stripe)> StripeBalanceAsync(NpgsqlConnection conn,
+        StripeEmulator stripe, string currency)
     {
-        var ledger = await conn.ExecuteScalarAsync<long>("SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = 'platform:stripe_balance'");
+        var ledger = await conn.ExecuteScalarAsync<long>(
+            "SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = 'platform:stripe_balance'");
         var balance = stripe.PlatformBalance(currency);
         return (ledger, balance.Available + balance.Pending);
     }

@@ -3,7 +3,8 @@ using OtpNet;
 
 namespace ContestPipeline.Local.Demo;
 
-/// <summary>The code an authenticator app shows for an <c>otpauth://totp/…?secret=…</c> URI, as the console checks it.</summary>
+/// <summary>The code an authenticator app shows for an <c>otpauth://totp/…?secret=…</c> URI, as the console checks
+/// it.</summary>
 public static class AuthenticatorCode
 {
     /// <summary>True with the code in <paramref name="result"/>, or false with what is wrong with the URI.</summary>

@@ -30,9 +30,11 @@ namespace ContestPipeline.Local.Demo;
 /// </summary>
 public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalSwaps swaps)
 {
-    /// <summary>The operator's tool as compose's cpctl service has it: the read-only role and the operator's key.</summary>
+    /// <summary>The operator's tool as compose's cpctl service has it: the read-only role and the operator's
+    /// key.</summary>
     private LocalProcessSpec Cpctl(params string[] arguments) =>
-        LocalServices.Prepare(Services.Cpctl, swaps, label: "cpctl-" + Guid.NewGuid().ToString("N")[..8]) with { Arguments = arguments };
+        LocalServices.Prepare(Services.Cpctl, swaps, label: "cpctl-" + Guid.NewGuid().ToString("N")[..8])
+            with { Arguments = arguments };
 
     /// <summary>The demo's review threshold: sunday-main's first prize is above it.</summary>
     public const long ReviewThresholdMinor = 6_000;
@@ -42,7 +44,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     /// </summary>
     public static IReadOnlyDictionary<string, string?> PayoutEnvironment { get; } = new Dictionary<string, string?>
     {
-        [PayoutOptions.Settings.ReviewThresholdMinor] = ReviewThresholdMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        [PayoutOptions.Settings.ReviewThresholdMinor] =
+            ReviewThresholdMinor.ToString(System.Globalization.CultureInfo.InvariantCulture),
         [PayoutOptions.Settings.AccountRecheckMs] = "1000",
     };
 
@@ -84,26 +87,34 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         world.Schedule("nfl-2", 1, gamesStartAt, Game2);
         world.Schedule("nfl-3", 1, gamesStartAt, Game3);
         world.Schedule("steps-nov", 1, gamesStartAt, Walkers);
-        await WaitAsync("the feed to schedule the slate's games", "SELECT count(*) = 4 FROM ingestion.games WHERE status = 'scheduled'", ct);
+        await WaitAsync("the feed to schedule the slate's games",
+            "SELECT count(*) = 4 FROM ingestion.games WHERE status = 'scheduled'", ct);
 
-        var players = Enumerable.Range(1, 26).Select(i => $"player{i:00}").Concat(Walkers.Where(w => w != LateOnboarder)).ToList();
+        var players = Enumerable.Range(1, 26).Select(i => $"player{i:00}")
+            .Concat(Walkers.Where(w => w != LateOnboarder)).ToList();
         foreach (var player in players) await world.SignUpForPayoutsAsync(player);
-        Step($"{players.Count} players signed up for payouts (Express accounts, onboarded); {LateOnboarder} has no account yet");
+        Step($"{players.Count} players signed up for payouts (Express accounts, onboarded); "
+            + $"{LateOnboarder} has no account yet");
 
         // The lock is counted from here: the workers are taking messages (Ingestion has the
         // feed's games) and the players are signed up, so neither how long the workers took to
         // start nor the sign-ups are taken from the time the definitions and entries need.
         var lockAt = DateTimeOffset.UtcNow + LockMargin;
 
-        var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000, 1, lockAt, ["nfl-1", "nfl-2", "nfl-3"],
-            Football, 3, new PrizeTable(PrizeTableKinds.Ranked, Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 3, 1_400), new(4, 5, 800), new(6, 10, 100)]),
+        var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000,
+            1, lockAt, ["nfl-1", "nfl-2", "nfl-3"], Football, 3,
+            new PrizeTable(PrizeTableKinds.Ranked,
+                Places: [new(1, 1, 4_000), new(2, 2, 2_500), new(3, 3, 1_400), new(4, 5, 800), new(6, 10, 100)]),
             new PoolRule(PoolModes.Rake, 1_000), 300);
-        var fitness = new ContestDefined("steps-nov", "November step challenge", ContestKinds.Fitness, "USD", Fee, 2, 100, 1, lockAt, ["steps-nov"],
-            [new("steps", 1), new("active_minutes", 100)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
-        var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5, GameIds = ["nfl-1"], LineupSize = 2 };
+        var fitness = new ContestDefined("steps-nov", "November step challenge", ContestKinds.Fitness, "USD", Fee, 2,
+            100, 1, lockAt, ["steps-nov"], [new("steps", 1), new("active_minutes", 100)], 0,
+            new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+        var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5,
+            GameIds = ["nfl-1"], LineupSize = 2 };
         foreach (var c in new[] { fantasy, fitness, tiny }) world.Define(c);
         await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
-        Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), tiny (needs 5 entries)");
+        Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), "
+            + "tiny (needs 5 entries)");
 
         for (var i = 1; i <= 24; i++)
         {
@@ -114,16 +125,25 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             var payment = world.Pay("sunday-main", player, Fee);
             _fantasyEntries[EntrySubmitted.EntryIdFor(payment)] = (player, lineup);
             world.Submit(new EntrySubmitted($"sm-{i}", "sunday-main", player, payment, lineup));
-            if (i == 3) world.Submit(new EntrySubmitted("sm-3-again", "sunday-main", player, payment, lineup));   // the same payment twice: one entry
+            if (i == 3)
+                world.Submit(new EntrySubmitted("sm-3-again", "sunday-main", player,
+                    payment, lineup));   // the same payment twice: one entry
         }
-        world.Submit(new EntrySubmitted("sm-declined", "sunday-main", "player25", world.Pay("sunday-main", "player25", Fee, status: "requires_payment_method"), ["qb1", "qb2", "qb3"]));
-        world.Submit(new EntrySubmitted("sm-second", "sunday-main", "player01", world.Pay("sunday-main", "player01", Fee), ["rb1", "rb2", "rb3"]));  // over the per-player limit
-        foreach (var w in Walkers) world.Submit(new EntrySubmitted($"walk-{w}", "steps-nov", w, world.Pay("steps-nov", w, Fee), null));
-        world.Submit(new EntrySubmitted("tiny-1", "tiny", "player01", world.Pay("tiny", "player01", Fee), ["qb1", "rb1"]));
-        Step("entries submitted: 27 to sunday-main (one declined, one duplicate, one over the limit), 6 to steps-nov, 1 to tiny");
+        world.Submit(new EntrySubmitted("sm-declined", "sunday-main", "player25",
+            world.Pay("sunday-main", "player25", Fee, status: "requires_payment_method"), ["qb1", "qb2", "qb3"]));
+        world.Submit(new EntrySubmitted("sm-second", "sunday-main", "player01",
+            world.Pay("sunday-main", "player01", Fee), ["rb1", "rb2", "rb3"]));  // over the per-player limit
+        foreach (var w in Walkers)
+            world.Submit(new EntrySubmitted($"walk-{w}", "steps-nov", w, world.Pay("steps-nov", w, Fee), null));
+        world.Submit(new EntrySubmitted("tiny-1", "tiny", "player01", world.Pay("tiny", "player01", Fee),
+            ["qb1", "rb1"]));
+        Step("entries submitted: 27 to sunday-main (one declined, one duplicate, one over the limit), "
+            + "6 to steps-nov, 1 to tiny");
 
-        await WaitForStatesAsync(new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
-        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee), ["qb1", "qb2", "qb3"]));
+        await WaitForStatesAsync(
+            new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
+        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee),
+            ["qb1", "qb2", "qb3"]));
         Step("a late entry submitted after lock");
         // Weather: nfl-3 moves to three days later, past sunday-main's slate end (a day after its games' scheduled
         // start).
@@ -136,13 +156,16 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var seq = 3L;
         foreach (var w in Walkers) Stat("steps-nov", seq++, w, "steps", 8_000 + random.Next(8_000));
         Stat("steps-nov", seq++, "cat", "active_minutes", 95);
-        Correct("steps-nov", seq++, LateOnboarder, "steps", 30_000);   // a correction before COMPLETE re-scores, and makes her the winner
+        Correct("steps-nov", seq++, LateOnboarder,
+            "steps", 30_000);   // a correction before COMPLETE re-scores, and makes her the winner
         world.End("steps-nov", seq);
         Step("the provider fed both games and the step challenge, including a correction before COMPLETE");
 
-        await WaitForStatesAsync(new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
+        await WaitForStatesAsync(
+            new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
         await PayoutsAsync(ct);
-        await WaitForStatesAsync(new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["tiny"] = "CANCELLED" }, ct);
+        await WaitForStatesAsync(
+            new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["tiny"] = "CANCELLED" }, ct);
         await ReportAsync(fantasy);
         return _problems.Count == 0;
     }
@@ -156,39 +179,50 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var watch = Stopwatch.StartNew();
-        var settledPayouts = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE net_minor > 0");
+        var settledPayouts =
+            await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE net_minor > 0");
         List<(string PayoutId, string PlayerId, long Amount, string State)> payouts = [];
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             payouts = [.. await conn.QueryAsync<(string, string, long, string)>(
-                "SELECT payout_id, player_id, amount_minor, state || coalesce(':' || hold_kind, '') FROM payout.payouts ORDER BY payout_id")];
-            if (payouts.Count == settledPayouts && payouts.All(p => p.State is "paid" or "held:review" or "awaiting_account")) break;
+                "SELECT payout_id, player_id, amount_minor, state || coalesce(':' || hold_kind, '') "
+                    + "FROM payout.payouts ORDER BY payout_id")];
+            if (payouts.Count == settledPayouts
+                && payouts.All(p => p.State is "paid" or "held:review" or "awaiting_account")) break;
             await Task.Delay(200, ct);
         }
-        Step($"payouts: {payouts.Count(p => p.State == "paid")} paid, {payouts.Count(p => p.State == "held:review")} held for review, " +
+        Step($"payouts: {payouts.Count(p => p.State == "paid")} paid, " +
+             $"{payouts.Count(p => p.State == "held:review")} held for review, " +
              $"{payouts.Count(p => p.State == "awaiting_account")} waiting for an account");
 
         var held = payouts.Where(p => p.State == "held:review").ToList();
         Check(held.Count > 0 && held.All(p => p.Amount > ReviewThresholdMinor),
-            $"prizes above the review threshold of {Fixed(ReviewThresholdMinor, 100, "00")} were held, and only those ({held.Count})");
+            $"prizes above the review threshold of {Fixed(ReviewThresholdMinor, 100, "00")} were held, "
+                + $"and only those ({held.Count})");
         foreach (var p in held)
         {
             // As an operator would: the operator tool, run as its own process against this stack.
-            string[] release = ["payouts", "release", p.PayoutId, "--operator", "demo-operator", "--reason", "checked the winner"];
+            string[] release = ["payouts", "release", p.PayoutId, "--operator", "demo-operator", "--reason",
+                "checked the winner"];
             var output = new List<string>();
-            await using (var cpctl = LocalServices.Start(Cpctl(release), Path.Combine(swaps.RunDirectory, "cpctl-release.log"), line => { lock (output) output.Add(line); }))
+            await using (var cpctl = LocalServices.Start(Cpctl(release),
+                Path.Combine(swaps.RunDirectory, "cpctl-release.log"), line => { lock (output) output.Add(line); }))
             {
                 await cpctl.WaitForExitAsync(ct);
-                Check(cpctl.ExitCode == 0, $"cpctl payouts release {p.PayoutId} exited {cpctl.ExitCode}: {string.Join(" / ", output)}");
+                Check(cpctl.ExitCode == 0,
+                    $"cpctl payouts release {p.PayoutId} exited {cpctl.ExitCode}: {string.Join(" / ", output)}");
             }
-            Step($"operator: cpctl payouts release {p.PayoutId} --operator demo-operator --reason \"checked the winner\"   ({string.Join(" ", output)})");
+            Step($"operator: cpctl payouts release {p.PayoutId} --operator demo-operator "
+                + $"--reason \"checked the winner\"   ({string.Join(" ", output)})");
         }
 
         var needed = await WaitForTopicAsync(Topics.PayoutsStatus, m => m.Type == RecipientOnboardingNeeded.MessageType
-            && m.Body.GetProperty("playerId").GetString() == LateOnboarder, "the onboarding notice for " + LateOnboarder, ct);
+            && m.Body.GetProperty("playerId").GetString() == LateOnboarder,
+            "the onboarding notice for " + LateOnboarder, ct);
         var path = needed.Body.GetProperty("onboardingPath").GetString()!;
         var url = await FreshOnboardingLinkAsync(path, ct);
-        Step($"{LateOnboarder} won without a payout account; the platform asked its read API (POST {path}) for a link: {url}");
+        Step($"{LateOnboarder} won without a payout account; "
+            + $"the platform asked its read API (POST {path}) for a link: {url}");
         using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
             await http.GetAsync(url, ct);
         Step($"{LateOnboarder} followed the link and finished onboarding; Stripe sends account.updated");
@@ -200,7 +234,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         // Stripe delivers one event a second time, as it does when unsure it was received.
         var again = world.Stripe.Events().First(e => e.Type == "transfer.created");
         world.Stripe.RedeliverEvent(again.Id);
-        while (watch.Elapsed < TimeSpan.FromSeconds(150) && world.Stripe.WebhookDeliveries().Count(d => d.EventId == again.Id && d.Status == 200) < 2)
+        while (watch.Elapsed < TimeSpan.FromSeconds(150)
+            && world.Stripe.WebhookDeliveries().Count(d => d.EventId == again.Id && d.Status == 200) < 2)
             await Task.Delay(100, ct);
         // Both deliveries are on stripe.events (the receiver answers 200 once it has published);
         // once Payout's consumer has read that topic to its end, a second application would show.
@@ -208,11 +243,14 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         while (watch.Elapsed < TimeSpan.FromSeconds(180) && world.Lag(stripeEvents, Topics.StripeEvents) > 0)
             await Task.Delay(100, ct);
         var deliveries = world.Stripe.WebhookDeliveries().Count(d => d.EventId == again.Id && d.Status == 200);
-        var handled = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", again);
-        Check(deliveries == 2 && handled == 1, $"webhook {again.Id} ({again.Type}) delivered {deliveries} times, applied {handled} time(s)");
+        var handled =
+            await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.inbox WHERE message_id = @Id", again);
+        Check(deliveries == 2 && handled == 1,
+            $"webhook {again.Id} ({again.Type}) delivered {deliveries} times, applied {handled} time(s)");
     }
 
-    /// <summary>As the platform's onboarding page gets a winner's link: from its read API, which asks Payout for a new one.</summary>
+    /// <summary>As the platform's onboarding page gets a winner's link: from its read API, which asks Payout for a new
+    /// one.</summary>
     private async Task<string> FreshOnboardingLinkAsync(string path, CancellationToken ct)
     {
         await using var api = await LocalPlayerApi.StartAsync(swaps, ct);
@@ -224,7 +262,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         return answer.RootElement.GetProperty("url").GetString()!;
     }
 
-    private async Task<OutsideWorld.Published> WaitForTopicAsync(string topic, Func<OutsideWorld.Published, bool> match, string what, CancellationToken ct)
+    private async Task<OutsideWorld.Published> WaitForTopicAsync(string topic, Func<OutsideWorld.Published, bool> match,
+        string what, CancellationToken ct)
     {
         var watch = Stopwatch.StartNew();
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
@@ -272,7 +311,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var watch = Stopwatch.StartNew();
         var timeline = world.Read(Topics.ContestLifecycle);
         while (watch.Elapsed < TimeSpan.FromSeconds(30)
-               && (timeline.Count(m => m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "PAID") < 2
+               && (timeline.Count(m => m.Type == ContestStateChanged.MessageType
+                       && m.Body.GetProperty("to").GetString() == "PAID") < 2
                    || world.Read(Topics.PayoutsStatus).Count(m => m.Type == EntryFeeRefunded.MessageType) < 3))
         {
             await Task.Delay(200);
@@ -283,12 +323,17 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             Console.WriteLine();
             Console.WriteLine($"  {contest}");
             foreach (var m in timeline.Where(m => m.Key == contest && m.Type == ContestStateChanged.MessageType))
-                Console.WriteLine($"    {m.Body.GetProperty("from").GetString(),-9} -> {m.Body.GetProperty("to").GetString(),-9} {m.Body.GetProperty("reason").GetString()}");
+                Console.WriteLine($"    {m.Body.GetProperty("from").GetString(),-9} -> "
+                    + $"{m.Body.GetProperty("to").GetString(),-9} {m.Body.GetProperty("reason").GetString()}");
             foreach (var m in timeline.Where(m => m.Key == contest && m.Type == EntryRejected.MessageType))
-                Console.WriteLine($"    rejected {m.Body.GetProperty("submissionId").GetString(),-12} {(m.Body.GetProperty("refundId").ValueKind == System.Text.Json.JsonValueKind.String ? "refund ordered" : "no refund"),-15} {m.Body.GetProperty("reason").GetString()}");
+                Console.WriteLine($"    rejected {m.Body.GetProperty("submissionId").GetString(),-12} "
+                    + $"{(m.Body.GetProperty("refundId").ValueKind == System.Text.Json.JsonValueKind.String
+                        ? "refund ordered" : "no refund"),-15} {m.Body.GetProperty("reason").GetString()}");
             var top = (await conn.QueryAsync<(int Rank, string PlayerId, long Score)>(
-                "SELECT rank, player_id, score_milli FROM scoring.final_standings WHERE contest_id = @contest ORDER BY rank, entry_id COLLATE \"C\" LIMIT 5", new { contest })).ToList();
-            foreach (var (rank, player, score) in top) Console.WriteLine($"    #{rank,-3} {player,-10} {Points(score),10} pts");
+                "SELECT rank, player_id, score_milli FROM scoring.final_standings WHERE contest_id = @contest "
+                    + "ORDER BY rank, entry_id COLLATE \"C\" LIMIT 5", new { contest })).ToList();
+            foreach (var (rank, player, score) in top)
+                Console.WriteLine($"    #{rank,-3} {player,-10} {Points(score),10} pts");
         }
 
         Console.WriteLine();
@@ -296,71 +341,106 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var stripeLedger = world.Stripe.Ledger();
         var transfers = stripeLedger.Transfers;
         var refundsMade = stripeLedger.Refunds;
-        Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} {"prizes",10} {"fees 3%",9} {"payouts",7} {"paid",10}");
+        Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} "
+            + $"{"prizes",10} {"fees 3%",9} {"payouts",7} {"paid",10}");
         var settled = timeline.Where(m => m.Type == ContestSettled.MessageType).ToDictionary(m => m.Key, m => m.Body);
-        var money = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).OrderBy(r => r.Id, StringComparer.Ordinal);
+        var money = (await conn.QueryAsync<(string Id, string State)>(StatesSql))
+            .OrderBy(r => r.Id, StringComparer.Ordinal);
         foreach (var (id, state) in money)
         {
-            var entries = await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.entries WHERE contest_id = @id", new { id });
+            var entries = await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM settlement.entries WHERE contest_id = @id", new { id });
             if (settled.TryGetValue(id, out var b))
-                Console.WriteLine($"  {id,-12} {state,-10} {entries,7} {Cents(b, "entryFeesMinor"),10} {Cents(b, "rakeMinor"),9} {Cents(b, "poolMinor"),10} {Cents(b, "prizesNetMinor"),10} {Cents(b, "platformFeesMinor"),9} {b.GetProperty("payouts").GetInt32(),7} {Fixed(transfers.Where(t => t.TransferGroup == id).Sum(t => t.Amount), 100, "00"),10}");
+                Console.WriteLine($"  {id,-12} {state,-10} {entries,7} {Cents(b, "entryFeesMinor"),10} "
+                    + $"{Cents(b, "rakeMinor"),9} {Cents(b, "poolMinor"),10} {Cents(b, "prizesNetMinor"),10} "
+                    + $"{Cents(b, "platformFeesMinor"),9} {b.GetProperty("payouts").GetInt32(),7} "
+                    + $"{Fixed(transfers.Where(t => t.TransferGroup == id).Sum(t => t.Amount), 100, "00"),10}");
             else
-                Console.WriteLine($"  {id,-12} {state,-10} {entries,7}   (entries refunded: {await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE contest_id = @id", new { id })})");
+                Console.WriteLine($"  {id,-12} {state,-10} {entries,7}   (entries refunded: "
+                    + $"{await conn.ExecuteScalarAsync<long>(
+                        "SELECT count(*) FROM settlement.refund_orders WHERE contest_id = @id", new { id })})");
         }
 
         // Checks: what the pipeline published must be what the rules say.
         Console.WriteLine();
-        var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql)).ToDictionary(r => r.Id, r => r.State);
-        Check(states.GetValueOrDefault("sunday-main") == "PAID" && states.GetValueOrDefault("steps-nov") == "PAID" && states.GetValueOrDefault("tiny") == "CANCELLED",
+        var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql))
+            .ToDictionary(r => r.Id, r => r.State);
+        Check(states.GetValueOrDefault("sunday-main") == "PAID" && states.GetValueOrDefault("steps-nov") == "PAID"
+                && states.GetValueOrDefault("tiny") == "CANCELLED",
             "every contest reached its expected state: sunday-main and steps-nov PAID, tiny CANCELLED");
 
         // Invariants 1-3 of the design, against Stripe's own records.
         var sent = await MoneyInvariants.TransfersAsync(conn, transfers);
         Check(sent.Holds,
-            $"invariant 1: {transfers.Count} transfers for {sent.Ordered} prizes: none twice ({sent.Duplicates}), no winner unpaid ({sent.Missing}), none unordered ({sent.Stray})");
+            $"invariant 1: {transfers.Count} transfers for {sent.Ordered} prizes: none twice ({sent.Duplicates}), "
+                + $"no winner unpaid ({sent.Missing}), none unordered ({sent.Stray})");
         var refunded = await MoneyInvariants.RefundsAsync(conn, refundsMade);
         Check(refunded.Holds && refunded.Made == 3,
-            $"invariant 2: {refunded.Made} refunds on Stripe for {refunded.Ordered} orders: none twice ({refunded.Duplicates}), none missing ({refunded.Missing})");
+            $"invariant 2: {refunded.Made} refunds on Stripe for {refunded.Ordered} orders: "
+                + $"none twice ({refunded.Duplicates}), none missing ({refunded.Missing})");
         foreach (var pool in MoneyInvariants.Pools(timeline, transfers))
-            Check(pool.Holds, $"invariant 3, {pool.ContestId}: transfers {Fixed(pool.Transferred, 100, "00")} + platform fees + rake = {Fixed(pool.Accounted, 100, "00")}, entry fees kept {Fixed(pool.EntryFeesKept, 100, "00")}");
+            Check(pool.Holds,
+                $"invariant 3, {pool.ContestId}: transfers {Fixed(pool.Transferred, 100, "00")} "
+                    + $"+ platform fees + rake = {Fixed(pool.Accounted, 100, "00")}, "
+                    + $"entry fees kept {Fixed(pool.EntryFeesKept, 100, "00")}");
         var (ledgerStripe, stripeBalance) = await MoneyInvariants.StripeBalanceAsync(conn, world.Stripe, "usd");
         Check(ledgerStripe == stripeBalance,
-            $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance ({Fixed(stripeBalance, 100, "00")})");
+            $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance "
+                + $"({Fixed(stripeBalance, 100, "00")})");
         var ledger = new List<string>(await LedgerCheckStore.BookAsync(conn));
-        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" }) ledger.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
+        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" })
+            ledger.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
         Check(ledger.Count == 0,
-            "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables included) are closed, the cancelled one holds only fees not yet refunded"
+            "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables "
+            + "included) are closed, the cancelled one holds only fees not yet refunded"
             + (ledger.Count == 0 ? "" : ": " + string.Join("; ", ledger)));
         // The slate's seed ties two entries for 3rd: they span 3rd (14%) and 4th (8%) and share 11% each.
         var tie = (await conn.QueryAsync<(int Rank, long Gross)>(
             "SELECT rank, gross_minor FROM settlement.payouts WHERE contest_id = 'sunday-main' AND rank = 3")).ToList();
-        Check(tie.Count == 2 && tie.Max(t => t.Gross) - tie.Min(t => t.Gross) <= 1 && Math.Abs(tie.Sum(t => t.Gross) - 21_600L * (1_400 + 800) / 10_000) <= 1,
-            $"the tie for 3rd across the prize boundary (3rd | 4th-5th) shares both places' prizes equally: {string.Join(" and ", tie.Select(t => Fixed(t.Gross, 100, "00")))}");
-        var poolPaid = settled.Count == 2 && settled.Values.All(b => b.GetProperty("poolMinor").GetInt64() == b.GetProperty("prizesNetMinor").GetInt64() + b.GetProperty("platformFeesMinor").GetInt64());
+        Check(tie.Count == 2 && tie.Max(t => t.Gross) - tie.Min(t => t.Gross) <= 1
+                && Math.Abs(tie.Sum(t => t.Gross) - 21_600L * (1_400 + 800) / 10_000) <= 1,
+            $"the tie for 3rd across the prize boundary (3rd | 4th-5th) shares both places' prizes equally: "
+                + $"{string.Join(" and ", tie.Select(t => Fixed(t.Gross, 100, "00")))}");
+        var poolPaid = settled.Count == 2 && settled.Values.All(b => b.GetProperty("poolMinor").GetInt64()
+            == b.GetProperty("prizesNetMinor").GetInt64() + b.GetProperty("platformFeesMinor").GetInt64());
         Check(poolPaid, "each settled pool is paid out to the cent (prizes + fees on prizes = pool)");
         var accepted = timeline.Count(m => m.Key == "sunday-main" && m.Type == EntryAccepted.MessageType);
-        Check(accepted == 24, $"sunday-main accepted 24 entries (got {accepted}): the duplicate was one entry, the declined, over-limit and late ones were refused");
-        var refunds = world.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered").Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
+        Check(accepted == 24, $"sunday-main accepted 24 entries (got {accepted}): the duplicate was one entry, "
+            + $"the declined, over-limit and late ones were refused");
+        var refunds = world.Read(Topics.PayoutsDue).Where(m => m.Type == "RefundOrdered")
+            .Select(m => m.Body.GetProperty("paymentIntentId").GetString()).ToList();
         Check(refunds.Count == 3 && refunds.Distinct().Count() == 3,
-            $"three refunds ordered, each once: the over-limit entry, the late one, and tiny's entry when it was cancelled (got {refunds.Count})");
+            $"three refunds ordered, each once: the over-limit entry, the late one, and tiny's entry when it was "
+                + $"cancelled (got {refunds.Count})");
 
         var board = new ContestBoard(fantasy);
         foreach (var (entryId, (player, lineup)) in _fantasyEntries) board.AddEntry(entryId, player, lineup);
         foreach (var ((game, athlete, stat), value) in _finalStats) board.ApplyStat(game, athlete, stat, value);
-        var (standingsHash, inputsHash) = await conn.QueryFirstAsync<(string, string)>("SELECT standings_hash, inputs_hash FROM scoring.contests WHERE contest_id = 'sunday-main'");
-        var completed = timeline.Single(m => m.Key == "sunday-main" && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "COMPLETE");
-        Check(completed.Body.GetProperty("reason").GetString()!.Contains("game nfl-3 postponed", StringComparison.Ordinal),
-            "sunday-main completed when nfl-1 and nfl-2 had ended, nfl-3's athletes scoring zero (postponed past the slate's end), as its rule says");
+        var (standingsHash, inputsHash) = await conn.QueryFirstAsync<(string, string)>(
+            "SELECT standings_hash, inputs_hash FROM scoring.contests WHERE contest_id = 'sunday-main'");
+        var completed = timeline.Single(m => m.Key == "sunday-main" && m.Type == ContestStateChanged.MessageType
+            && m.Body.GetProperty("to").GetString() == "COMPLETE");
+        Check(completed.Body.GetProperty("reason").GetString()!
+                .Contains("game nfl-3 postponed", StringComparison.Ordinal),
+            "sunday-main completed when nfl-1 and nfl-2 had ended, nfl-3's athletes scoring zero (postponed past the "
+                + "slate's end), as its rule says");
         Check(standingsHash == board.StandingsHash() && inputsHash == board.InputsHash(),
-            $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation ({standingsHash[..16]}…)");
-        var deadLetters = world.Read(Topics.DeadLetter(Topics.Contests)).Count + world.Read(Topics.DeadLetter(Topics.Entries)).Count
-            + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count + world.Read(Topics.DeadLetter(Topics.Games)).Count + world.Read(Topics.DeadLetter(Topics.ContestLifecycle)).Count
-            + world.Read(Topics.DeadLetter(Topics.PayoutsDue)).Count + world.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count + world.Read(Topics.DeadLetter(Topics.StripeEvents)).Count;
+            $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation "
+                + $"({standingsHash[..16]}…)");
+        var deadLetters = world.Read(Topics.DeadLetter(Topics.Contests)).Count
+            + world.Read(Topics.DeadLetter(Topics.Entries)).Count
+            + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count
+            + world.Read(Topics.DeadLetter(Topics.Games)).Count
+            + world.Read(Topics.DeadLetter(Topics.ContestLifecycle)).Count
+            + world.Read(Topics.DeadLetter(Topics.PayoutsDue)).Count
+            + world.Read(Topics.DeadLetter(Topics.PayoutsStatus)).Count
+            + world.Read(Topics.DeadLetter(Topics.StripeEvents)).Count;
         Check(deadLetters == 0, $"no message was dead-lettered (got {deadLetters})");
     }
 
     /// <summary>Minor units as "123.45", in integers: no decimal or floating point near money.</summary>
-    private static string Cents(System.Text.Json.JsonElement body, string field) => Fixed(body.GetProperty(field).GetInt64(), 100, "00");
+    private static string Cents(System.Text.Json.JsonElement body, string field) =>
+        Fixed(body.GetProperty(field).GetInt64(), 100, "00");
 
     /// <summary>Thousandths of a point as "123.456".</summary>
     private static string Points(long milli) => Fixed(milli, 1_000, "000");
@@ -369,7 +449,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     {
         var sign = value < 0 ? "-" : "";
         var abs = value < 0 ? (ulong)(-(value + 1)) + 1 : (ulong)value;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sign}{abs / (ulong)scale}.{(abs % (ulong)scale).ToString(fraction, System.Globalization.CultureInfo.InvariantCulture)}");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{sign}{abs / (ulong)scale}."
+            + $"{(abs % (ulong)scale).ToString(fraction, System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     private void Check(bool ok, string what)
@@ -394,7 +475,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             if (wanted.All(w => seen.GetValueOrDefault(w.Key) == w.Value)) return;
             await Task.Delay(200, ct);
         }
-        throw new TimeoutException($"contests did not reach {string.Join(", ", wanted.Select(w => $"{w.Key} {w.Value}"))}");
+        throw new TimeoutException(
+            $"contests did not reach {string.Join(", ", wanted.Select(w => $"{w.Key} {w.Value}"))}");
     }
 
     /// <summary>The referee's state, or Settlement's once it has settled the contest.</summary>
@@ -410,7 +492,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         while (watch.Elapsed < TimeSpan.FromSeconds(60))
         {
             var tables = await conn.ExecuteScalarAsync<bool>(
-                "SELECT to_regclass('ingestion.contests') IS NOT NULL AND to_regclass('scoring.contests') IS NOT NULL AND to_regclass('settlement.contests') IS NOT NULL");
+                "SELECT to_regclass('ingestion.contests') IS NOT NULL AND to_regclass('scoring.contests') IS NOT NULL "
+                    + "AND to_regclass('settlement.contests') IS NOT NULL");
             if (tables && await conn.ExecuteScalarAsync<bool>(sql)) return;
             await Task.Delay(100, ct);
         }

@@ -30,13 +30,16 @@ public static class DemoCommand
     {
         var adminPg = await ToolStartup.PostgresAsync("demo");
         if (adminPg is null) return PipelineWorker.ExitStartupFailed;
-        // Every demo starts from an empty database, made as compose's postgres service makes its own, so it shows the same thing each time.
+        // Every demo starts from an empty database, made as compose's postgres service makes its own, so it shows the
+        // same thing each time.
         var settingsPg = await LocalPostgres.CreateDatabaseAsync(adminPg, "contestpipeline_demo", dropFirst: true, ct);
 
-        var runDir = Path.Combine(RepoPaths.RunDirectory, "demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
+        var runDir = Path.Combine(RepoPaths.RunDirectory,
+            "demo-" + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture));
         Directory.CreateDirectory(runDir);
         Step($"run directory {runDir} (process logs)");
-        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"), Path.Combine(runDir, "broker.log"));
+        await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
+            Path.Combine(runDir, "broker.log"));
         Step($"local broker up: {broker.BootstrapServers}");
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 1121 }, ct);
         Step($"Stripe-compatible server up: {stripe.BaseUrl}");
@@ -47,7 +50,8 @@ public static class DemoCommand
 
         await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
         Step($"Stripe webhook receiver up: {webhooks.Url} -> {webhooks.Topic}");
-        Step($"message signing keys: each process holds its own material, laid out from {LocalSigningKeys.Keys.Source}");
+        Step(
+            $"message signing keys: each process holds its own material, laid out from {LocalSigningKeys.Keys.Source}");
         var workers = new List<ChildProcess>();
         try
         {
@@ -63,7 +67,8 @@ public static class DemoCommand
             // The operations read model and console watch the whole run: open the URL while it runs.
             await using var console = await LocalConsole.StartAsync(swaps, ct: ct);
             var signIn = console.SignIns[0];
-            Step($"operations console: {console.Url} as {Services.Console.DatabaseRole} (sign in as {signIn.Name} / {signIn.Password}, " +
+            Step($"operations console: {console.Url} as {Services.Console.DatabaseRole} " +
+                $"(sign in as {signIn.Name} / {signIn.Password}, " +
                 $"codes from {console.AuthenticatorUri(signIn.Name)}; operators in {console.OperatorsFile})");
 
             var runId = DateTime.UtcNow.ToString("HHmmssfff", System.Globalization.CultureInfo.InvariantCulture);
@@ -76,15 +81,19 @@ public static class DemoCommand
             var duplicates = 0;
             foreach (var stage in CanaryPassed.Route)
             {
-                var hops = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() });
+                var hops = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops "
+                    + $"WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() });
                 var outbox = await conn.QueryFirstAsync<(long Total, long Sent)>(
-                    $"SELECT count(*), count(*) FILTER (WHERE message_id NOT IN (SELECT message_id FROM {stage}.outbox_unsent)) FROM {stage}.outbox WHERE message_id LIKE @p", new { p = $"canary:demo-{runId}-%" });
+                    $"SELECT count(*), count(*) FILTER (WHERE message_id NOT IN (SELECT message_id "
+                        + $"FROM {stage}.outbox_unsent)) FROM {stage}.outbox WHERE message_id LIKE @p",
+                    new { p = $"canary:demo-{runId}-%" });
                 duplicates += (int)Math.Max(0, hops - ids.Count);
                 Console.WriteLine($"    {stage,-11} hops recorded {hops,3}   outbox {outbox.Sent}/{outbox.Total} sent");
             }
             if (!ok || duplicates > 0)
             {
-                Console.WriteLine($"demo FAILED: {(ok ? "" : "not every canary completed; ")}{duplicates} duplicate hops");
+                Console.WriteLine(
+                    $"demo FAILED: {(ok ? "" : "not every canary completed; ")}{duplicates} duplicate hops");
                 return 1;
             }
             Step($"{ids.Count} canaries passed every worker exactly once");
@@ -120,12 +129,15 @@ public static class DemoCommand
     /// </summary>
     private static void WriteStripeRequests(string path, IReadOnlyList<RecordedRequest> requests) =>
         File.WriteAllLines(path, requests.Select(r =>
-            $"{r.Method} {r.Path} [{r.Parameters}] key={r.IdempotencyKey ?? "-"} version={r.StripeVersion ?? "-"} -> {r.Status}" +
+            $"{r.Method} {r.Path} [{r.Parameters}] key={r.IdempotencyKey ?? "-"} " +
+            $"version={r.StripeVersion ?? "-"} -> {r.Status}" +
             (r.Replayed ? " replayed" : "")));
 
-    private static async Task<bool> SendAndWatchAsync(string bootstrap, List<string> ids, List<ChildProcess> workers, TimeSpan timeout, CancellationToken ct)
+    private static async Task<bool> SendAndWatchAsync(string bootstrap, List<string> ids, List<ChildProcess> workers,
+        TimeSpan timeout, CancellationToken ct)
     {
-        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrap, "cpctl.demo"), NullLogger.Instance);
+        using var producer = KafkaClients.Producer(KafkaClients.ProducerConfig(bootstrap, "cpctl.demo"),
+            NullLogger.Instance);
         var config = KafkaClients.ConsumerConfig(bootstrap, "cpctl.demo.watch." + Guid.NewGuid().ToString("N"));
         using var watcher = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         watcher.Subscribe(Topics.Canary);
@@ -133,9 +145,11 @@ public static class DemoCommand
         var started = Stopwatch.StartNew();
         foreach (var id in ids)
         {
-            var envelope = new Envelope(CanaryPassed.MessageIdFor(id, "origin"), CanaryPassed.MessageType, CanaryPassed.SchemaVersion,
+            var envelope = new Envelope(CanaryPassed.MessageIdFor(id, "origin"), CanaryPassed.MessageType,
+                CanaryPassed.SchemaVersion,
                 id, null, DateTimeOffset.UtcNow);
-            var message = OutgoingMessage.Create(Topics.Canary, id, envelope, new CanaryPassed(id, CanaryPassed.Route[0], []));
+            var message = OutgoingMessage.Create(Topics.Canary, id, envelope,
+                new CanaryPassed(id, CanaryPassed.Route[0], []));
             await producer.ProduceAsync(Topics.Canary, KafkaClients.Message(message), ct);
         }
         Step($"sent {ids.Count} canaries to {Topics.Canary}; watching them pass through the workers ...");
@@ -155,8 +169,10 @@ public static class DemoCommand
             var canary = JsonSerializer.Deserialize<CanaryPassed>(r.Message.Value, OutgoingMessage.Json);
             if (canary is null || !pending.Contains(canary.CanaryId)) continue;
             var hop = canary.Hops.Count == 0 ? "origin" : canary.Hops[^1];
-            if (!seen.Add($"{canary.CanaryId}/{hop}")) continue; // the relay may publish a message twice; workers drop it
-            Console.WriteLine($"  {started.Elapsed.TotalSeconds,6:F2}s  {canary.CanaryId}  via {hop,-10} -> {canary.NextStage}");
+            if (!seen.Add($"{canary.CanaryId}/{hop}"))
+                continue; // the relay may publish a message twice; workers drop it
+            Console.WriteLine(
+                $"  {started.Elapsed.TotalSeconds,6:F2}s  {canary.CanaryId}  via {hop,-10} -> {canary.NextStage}");
             if (canary.NextStage == CanaryPassed.Done) pending.Remove(canary.CanaryId);
         }
         watcher.Close();

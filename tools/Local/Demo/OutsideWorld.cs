@@ -50,9 +50,11 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// <summary>Publishes signed as <paramref name="producer"/> (null: not signed).</summary>
     public void PublishAs<T>(string? producer, string topic, string key, string type, string messageId, T body)
     {
-        var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
+        var message = OutgoingMessage.Create(topic, key,
+            new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
         var headers = producer is null ? message.Headers
-            : Sign(producer, topic, message.Key, message.Payload, message.Headers, (body as IOperatorDecision)?.Operator);
+            : Sign(producer, topic, message.Key, message.Payload, message.Headers,
+                (body as IOperatorDecision)?.Operator);
         PublishRaw(topic, key, message.Payload, headers);
     }
 
@@ -63,11 +65,13 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// </summary>
     public void Redrive<T>(string topic, string key, string type, string messageId, T body, string? producer = null)
     {
-        var message = OutgoingMessage.Create(topic, key, new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
+        var message = OutgoingMessage.Create(topic, key,
+            new Envelope(messageId, type, 1, messageId, null, DateTimeOffset.UtcNow), body);
         producer ??= PublishRights.Pipeline.ProducersOf(topic, type).First();
         var grant = RedriveGrant.Sign(LocalSigningKeys.Operator(LocalSigningKeys.DefaultOperator),
             Deployment.KeyPairs.ReadersOf(topic), messageId, topic + ".dlq", "cause fixed", DateTimeOffset.UtcNow);
-        var headers = Sign(producer, topic, message.Key, message.Payload, message.Headers, (body as IOperatorDecision)?.Operator);
+        var headers = Sign(producer, topic, message.Key, message.Payload, message.Headers,
+            (body as IOperatorDecision)?.Operator);
         PublishRaw(topic, key, message.Payload, [.. headers, new Header(MessageHeaders.RedriveGrant, grant)]);
     }
 
@@ -76,7 +80,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// tool does, also with the own key of <paramref name="operator"/> (a local operator; by default
     /// <see cref="LocalSigningKeys.DefaultOperator"/>).
     /// </summary>
-    public IReadOnlyList<Header> Sign(string producer, string topic, byte[]? key, byte[]? value, IReadOnlyList<Header> headers,
+    public IReadOnlyList<Header> Sign(string producer, string topic, byte[]? key, byte[]? value,
+        IReadOnlyList<Header> headers,
         string? @operator = null)
     {
         var signer = Keys.SignerFor(producer);
@@ -87,7 +92,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
 
     public void PublishRaw(string topic, string? key, byte[]? value, IEnumerable<Header> headers)
     {
-        _producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key), Value = value, Headers = KafkaClients.Headers(headers) });
+        _producer.Produce(topic, new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key),
+            Value = value, Headers = KafkaClients.Headers(headers) });
         _producer.Flush(TimeSpan.FromSeconds(30));
     }
 
@@ -111,7 +117,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     }
 
     public void Cancel(string contestId, string reason) =>
-        Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}", new ContestCancelRequested(contestId, reason, "operator", DateTimeOffset.UtcNow));
+        Publish(Topics.Contests, contestId, ContestCancelRequested.MessageType, $"cancel:{contestId}",
+            new ContestCancelRequested(contestId, reason, "operator", DateTimeOffset.UtcNow));
 
     /// <summary>
     /// The referee's cancel of a live contest as Scoring publishes it on contest.lifecycle, for a deployment without
@@ -133,7 +140,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         Publish(Topics.Contests, PlayerLimitsSet.KeyFor(set.PlayerId), PlayerLimitsSet.MessageType,
             $"limits:{set.PlayerId}:{set.RequestedBy}:{set.RequestedAt.ToUnixTimeMilliseconds()}", set);
 
-    public void Submit(EntrySubmitted s) => Publish(Topics.Entries, s.ContestId, EntrySubmitted.MessageType, $"sub:{s.SubmissionId}", s);
+    public void Submit(EntrySubmitted s) =>
+        Publish(Topics.Entries, s.ContestId, EntrySubmitted.MessageType, $"sub:{s.SubmissionId}", s);
 
     public void Feed(string gameId, long sequence, string type, object body) =>
         Publish(Topics.ProviderFeed, gameId, type, $"feed:{gameId}:{sequence}", body);
@@ -142,8 +150,10 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         Feed(game, seq, GameScheduled.MessageType, new GameScheduled(game, seq, startsAt, athletes));
     public void Start(string game, long seq, DateTimeOffset? at = null) =>
         Feed(game, seq, GameStarted.MessageType, new GameStarted(game, seq, at ?? DateTimeOffset.UtcNow));
-    public void Postpone(string game, long seq, DateTimeOffset? newStartsAt, string? reason = null, DateTimeOffset? at = null) =>
-        Feed(game, seq, GamePostponed.MessageType, new GamePostponed(game, seq, at ?? DateTimeOffset.UtcNow, newStartsAt, reason));
+    public void Postpone(string game, long seq, DateTimeOffset? newStartsAt, string? reason = null,
+        DateTimeOffset? at = null) =>
+        Feed(game, seq, GamePostponed.MessageType,
+            new GamePostponed(game, seq, at ?? DateTimeOffset.UtcNow, newStartsAt, reason));
     public void Suspend(string game, long seq, string? reason = null, DateTimeOffset? at = null) =>
         Feed(game, seq, GameSuspended.MessageType, new GameSuspended(game, seq, at ?? DateTimeOffset.UtcNow, reason));
     public void Resume(string game, long seq, DateTimeOffset? at = null) =>
@@ -154,7 +164,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         Feed(game, seq, StatUpdated.MessageType, new StatUpdated(game, seq, athlete, stat, value));
     public void Correct(string game, long seq, string athlete, string stat, long value) =>
         Feed(game, seq, StatCorrected.MessageType, new StatCorrected(game, seq, athlete, stat, value));
-    public void End(string game, long seq, DateTimeOffset? at = null) => Feed(game, seq, GameEnded.MessageType, new GameEnded(game, seq, at ?? DateTimeOffset.UtcNow));
+    public void End(string game, long seq, DateTimeOffset? at = null) =>
+        Feed(game, seq, GameEnded.MessageType, new GameEnded(game, seq, at ?? DateTimeOffset.UtcNow));
 
     /// <summary>
     /// A player signs up for payouts as the platform's app would do it: an Express account
@@ -163,7 +174,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// </summary>
     public async Task<string> SignUpForPayoutsAsync(string player, bool finishOnboarding = true)
     {
-        var account = await StripeClient.WriteAsync("POST /v1/accounts", $"signup:{player}", (s, o, t) => s.V1.Accounts.CreateAsync(
+        var account = await StripeClient.WriteAsync("POST /v1/accounts", $"signup:{player}",
+            (s, o, t) => s.V1.Accounts.CreateAsync(
             new global::Stripe.AccountCreateOptions
             {
                 Type = "express", Country = "US", Email = $"{player}@players.invalid",
@@ -175,7 +187,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     }
 
     /// <summary>A Stripe client on the emulator, as the platform's own app would hold one.</summary>
-    public StripeApi StripeClient => _stripeClient ??= new StripeApi(new StripeSettings { SecretKey = Stripe.ApiKey, BaseAddress = Stripe.BaseUrl },
+    public StripeApi StripeClient => _stripeClient ??= new StripeApi(
+        new StripeSettings { SecretKey = Stripe.ApiKey, BaseAddress = Stripe.BaseUrl },
         TimeProvider.System, NullLogger<StripeApi>.Instance);
 
     private StripeApi? _stripeClient;
@@ -183,16 +196,21 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
     /// <summary>
     /// A payment as the entry API would have taken it, for <paramref name="player"/> in <paramref name="contest"/>.
     /// </summary>
-    public string Pay(string contest, string player, long amount, string currency = "usd", string status = "succeeded") =>
-        Stripe.CreatePaymentIntent(amount, currency, status, new Dictionary<string, string> { [PaymentMetadata.ContestId] = contest, [PaymentMetadata.PlayerId] = player });
+    public string Pay(string contest, string player, long amount, string currency = "usd",
+        string status = "succeeded") =>
+        Stripe.CreatePaymentIntent(amount, currency, status, new Dictionary<string, string>
+            { [PaymentMetadata.ContestId] = contest, [PaymentMetadata.PlayerId] = player });
 
-    public sealed record Published(string Type, string Key, JsonElement Body, IReadOnlyDictionary<string, string> Headers);
+    public sealed record Published(string Type, string Key, JsonElement Body,
+        IReadOnlyDictionary<string, string> Headers);
 
     /// <summary>Every message on <paramref name="topic"/> so far, oldest first.</summary>
     public List<Published> Read(string topic) => [.. ReadRecords(topic).Select(r =>
     {
-        var headers = r.Message.Headers.GroupBy(h => h.Key).ToDictionary(g => g.Key, g => Encoding.UTF8.GetString(g.Last().GetValueBytes()));
-        return new Published(headers.GetValueOrDefault(MessageHeaders.Type, ""), Encoding.UTF8.GetString(r.Message.Key ?? []),
+        var headers = r.Message.Headers.GroupBy(h => h.Key)
+            .ToDictionary(g => g.Key, g => Encoding.UTF8.GetString(g.Last().GetValueBytes()));
+        return new Published(headers.GetValueOrDefault(MessageHeaders.Type, ""),
+            Encoding.UTF8.GetString(r.Message.Key ?? []),
             r.Message.Value is { Length: > 0 } v ? TryParse(v) : default, headers);
     })];
 
@@ -205,7 +223,8 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
         var config = KafkaClients.ConsumerConfig(bootstrapServers, "reader." + Guid.NewGuid().ToString("N"));
         config.EnableAutoCommit = false;
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
-        var partitions = Enumerable.Range(0, Topics.PartitionCountDefault).Select(p => new TopicPartition(topic, p)).ToList();
+        var partitions = Enumerable.Range(0, Topics.PartitionCountDefault)
+            .Select(p => new TopicPartition(topic, p)).ToList();
         var (results, _) = ReadToEnds(consumer, partitions, TimeSpan.FromSeconds(30));
         return [.. results.OrderBy(r => r.Message.Timestamp.UnixTimestampMs).ThenBy(r => r.Offset.Value)];
     }
@@ -257,7 +276,9 @@ public sealed class OutsideWorld(string bootstrapServers, StripeEmulator stripe,
                 continue;
             }
             if (w.High.Value >= 0 && w.Low.Value >= 0) return w;
-            if (attempt == 50) throw new InvalidOperationException($"the broker gives no watermarks for {partition}: low {w.Low}, high {w.High}");
+            if (attempt == 50)
+                throw new InvalidOperationException(
+                    $"the broker gives no watermarks for {partition}: low {w.Low}, high {w.High}");
             Thread.Sleep(100);
         }
     }

@@ -66,7 +66,8 @@ public static class UpCommand
         }
     }
 
-    private static void PrintWhereItIs(LocalStack stack, string runDir, string brokerFile, LocalConsole console, Uri webhooks)
+    private static void PrintWhereItIs(LocalStack stack, string runDir, string brokerFile, LocalConsole console,
+        Uri webhooks)
     {
         var signIns = string.Join("\n                       ", console.SignIns.Select(s =>
             $"{s.Name} / {s.Password}  ({s.Role})"
@@ -110,13 +111,15 @@ public static class UpCommand
                 var dead = workers.FirstOrDefault(w => w.HasExited);
                 if (dead is not null)
                 {
-                    Console.Error.WriteLine($"{dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
+                    Console.Error.WriteLine(
+                        $"{dead.Name} exited with code {dead.ExitCode}; see {dead.LogPath}. Stopping.");
                     return 1;
                 }
                 if (console.Process.HasExited)
                 {
                     Console.Error.WriteLine(
-                        $"the console exited with code {console.Process.ExitCode}; see {console.Process.LogPath}. Stopping.");
+                        $"the console exited with code {console.Process.ExitCode}; "
+                            + $"see {console.Process.LogPath}. Stopping.");
                     return 1;
                 }
                 await Task.Delay(1000, ct);

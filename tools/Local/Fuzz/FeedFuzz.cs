@@ -43,25 +43,31 @@ public static partial class FeedFuzz
     /// <summary>A rejection reason longer than this floods alerts and dead-letter headers.</summary>
     public const int ReasonLengthMax = 1_000;
 
-    /// <summary>The reading and validation under test: the real ones, or deliberately broken ones to show that the checks bite.</summary>
+    /// <summary>The reading and validation under test: the real ones, or deliberately broken ones to show that the
+    /// checks bite.</summary>
     public sealed record Path(Func<IncomingMessage, FeedEvent> Read, Func<GameFacts, object, string?> Validate)
     {
         public static Path Real { get; } = new(FeedEvent.From, FeedValidator.Validate);
     }
 
-    /// <summary>What a run did: cases, messages and their fates, and the first failures (each naming its seed and case).</summary>
-    public sealed record Summary(int Seed, int Cases, long Messages, long Accepted, long Rejected, long DroppedQuietly, int FailedCases, IReadOnlyList<string> Failures);
+    /// <summary>What a run did: cases, messages and their fates, and the first failures (each naming its seed and
+    /// case).</summary>
+    public sealed record Summary(int Seed, int Cases, long Messages, long Accepted, long Rejected, long DroppedQuietly,
+        int FailedCases, IReadOnlyList<string> Failures);
 
     /// <summary>One message as it arrives on provider.feed, and when.</summary>
-    public sealed record RawMessage(int Index, byte[]? Key, string Type, string MessageId, byte[] Body, TimeSpan At, string Damage);
+    public sealed record RawMessage(int Index, byte[]? Key, string Type, string MessageId, byte[] Body, TimeSpan At,
+        string Damage);
 
     /// <summary>One generated case: the game it scripts, and its traffic in arrival order.</summary>
-    public sealed record FuzzCase(int Seed, int CaseIndex, string GameId, bool Undamaged, IReadOnlyList<RawMessage> Messages);
+    public sealed record FuzzCase(int Seed, int CaseIndex, string GameId, bool Undamaged,
+        IReadOnlyList<RawMessage> Messages);
 
     private static readonly DateTimeOffset Epoch = new(2026, 11, 22, 17, 0, 0, TimeSpan.Zero);
 
     private static readonly string[] FeedTypes =
-        [GameScheduled.MessageType, GameStarted.MessageType, StatUpdated.MessageType, StatCorrected.MessageType, GameEnded.MessageType];
+        [GameScheduled.MessageType, GameStarted.MessageType, StatUpdated.MessageType, StatCorrected.MessageType,
+            GameEnded.MessageType];
 
     private static readonly string[] StatNames = [.. Stats.Known.Order(StringComparer.Ordinal)];
 
@@ -91,7 +97,8 @@ public static partial class FeedFuzz
     }
 
     /// <summary>Runs one case; returns its failure, naming the seed, the case and the traffic, or null.</summary>
-    public static string? RunCase(int seed, int caseIndex, Path? path = null) => RunCaseTallied(seed, caseIndex, path).Failure;
+    public static string? RunCase(int seed, int caseIndex, Path? path = null) =>
+        RunCaseTallied(seed, caseIndex, path).Failure;
 
     private static (string? Failure, Tally Tally) RunCaseTallied(int seed, int caseIndex, Path? path)
     {
@@ -104,10 +111,12 @@ public static partial class FeedFuzz
             if (first.Failure is { } failure) return (Describe(seed, caseIndex, failure, fuzzCase), first.Tally);
             var second = new Simulation(path ?? Path.Real);
             second.RunAll(fuzzCase);
-            if (second.Failure is { } again) return (Describe(seed, caseIndex, "second run: " + again, fuzzCase), first.Tally);
+            if (second.Failure is { } again)
+                return (Describe(seed, caseIndex, "second run: " + again, fuzzCase), first.Tally);
             var difference = FirstDifference(first.Log, second.Log);
             if (difference is not null)
-                return (Describe(seed, caseIndex, "the same traffic gave other decisions the second time: " + difference, fuzzCase), first.Tally);
+                return (Describe(seed, caseIndex,
+                    "the same traffic gave other decisions the second time: " + difference, fuzzCase), first.Tally);
             return (null, first.Tally);
         }
         catch (Exception ex)
@@ -145,7 +154,8 @@ public static partial class FeedFuzz
             var (type, body, sequence) = script[i];
             at += TimeSpan.FromMilliseconds(random.Next(0, 400));
             if (!undamaged && random.Next(25) == 0) at += TimeSpan.FromSeconds(31);
-            var message = new RawMessage(0, Encoding.UTF8.GetBytes(gameId), type, $"fuzz:{gameId}:{sequence}", body, at, "");
+            var message = new RawMessage(0, Encoding.UTF8.GetBytes(gameId), type, $"fuzz:{gameId}:{sequence}",
+                body, at, "");
             if (random.NextDouble() >= intensity)
             {
                 messages.Add(message);
@@ -161,7 +171,8 @@ public static partial class FeedFuzz
     {
         0 => $"gé-ü-{caseIndex} ∑",
         1 => $"g|{caseIndex}|pipe",
-        2 => new string('g', IngestionLimits.GameIdLengthMax - 8) + caseIndex.ToString("D8", CultureInfo.InvariantCulture),
+        2 => new string('g', IngestionLimits.GameIdLengthMax - 8)
+            + caseIndex.ToString("D8", CultureInfo.InvariantCulture),
         _ => $"fz-{seed}-{caseIndex}",
     };
 
@@ -174,8 +185,10 @@ public static partial class FeedFuzz
         return roster;
     }
 
-    /// <summary>A game as a provider reports it: schedule, start, running totals, a correction, the end, a late correction.</summary>
-    private static List<(string Type, byte[] Body, long Sequence)> Script(Random random, string gameId, List<string> roster)
+    /// <summary>A game as a provider reports it: schedule, start, running totals, a correction, the end, a late
+    /// correction.</summary>
+    private static List<(string Type, byte[] Body, long Sequence)> Script(Random random, string gameId,
+        List<string> roster)
     {
         var list = new List<(string, byte[], long)>();
         long seq = 0;
@@ -183,19 +196,24 @@ public static partial class FeedFuzz
         var asString = random.Next(8) == 0;
         void Add(string type, object body) => list.Add((type, Write(body, asString && random.Next(2) == 0), seq));
         Add(GameScheduled.MessageType, new GameScheduled(gameId, ++seq, starts, roster));
-        if (random.Next(6) == 0) Add(GameScheduled.MessageType, new GameScheduled(gameId, ++seq, starts, [.. roster.OrderDescending(StringComparer.Ordinal)]));
+        if (random.Next(6) == 0)
+            Add(GameScheduled.MessageType,
+                new GameScheduled(gameId, ++seq, starts, [.. roster.OrderDescending(StringComparer.Ordinal)]));
         var started = starts.AddSeconds(random.Next(0, 300)).AddMilliseconds(random.Next(0, 1000));
         Add(GameStarted.MessageType, new GameStarted(gameId, ++seq, started));
         var stats = random.Next(0, 20);
         for (var i = 0; i < stats; i++)
-            Add(StatUpdated.MessageType, new StatUpdated(gameId, ++seq, roster[random.Next(roster.Count)], StatNames[random.Next(StatNames.Length)], Value(random)));
+            Add(StatUpdated.MessageType, new StatUpdated(gameId, ++seq, roster[random.Next(roster.Count)],
+                StatNames[random.Next(StatNames.Length)], Value(random)));
         if (random.Next(3) == 0)
-            Add(StatCorrected.MessageType, new StatCorrected(gameId, ++seq, roster[random.Next(roster.Count)], StatNames[random.Next(StatNames.Length)], Value(random)));
+            Add(StatCorrected.MessageType, new StatCorrected(gameId, ++seq, roster[random.Next(roster.Count)],
+                StatNames[random.Next(StatNames.Length)], Value(random)));
         if (random.Next(5) != 0)
         {
             Add(GameEnded.MessageType, new GameEnded(gameId, ++seq, started.AddMinutes(random.Next(0, 200))));
             if (random.Next(3) == 0)
-                Add(StatCorrected.MessageType, new StatCorrected(gameId, ++seq, roster[random.Next(roster.Count)], StatNames[random.Next(StatNames.Length)], Value(random)));
+                Add(StatCorrected.MessageType, new StatCorrected(gameId, ++seq, roster[random.Next(roster.Count)],
+                    StatNames[random.Next(StatNames.Length)], Value(random)));
         }
         return list;
     }
@@ -215,16 +233,19 @@ public static partial class FeedFuzz
         // "Readers also accept a number written as a string": the provider may do that.
         var node = JsonNode.Parse(bytes)!.AsObject();
         foreach (var name in new[] { "sequence", "value" })
-            if (node[name] is JsonValue v && v.TryGetValue<long>(out var n)) node[name] = n.ToString(CultureInfo.InvariantCulture);
+            if (node[name] is JsonValue v && v.TryGetValue<long>(out var n))
+                node[name] = n.ToString(CultureInfo.InvariantCulture);
         return Encoding.UTF8.GetBytes(node.ToJsonString());
     }
 
-    private static void Damage(Random random, RawMessage m, List<RawMessage> output, List<(string Type, byte[] Body, long Sequence)> script)
+    private static void Damage(Random random, RawMessage m, List<RawMessage> output,
+        List<(string Type, byte[] Body, long Sequence)> script)
     {
         switch (random.Next(26))
         {
             case 0: output.Add(m with { Body = FlipBytes(random, m.Body), Damage = "bytes flipped" }); break;
-            case 1: output.Add(m with { Body = Insert(m.Body, random.Next(m.Body.Length + 1), [(byte)random.Next(256)]), Damage = "a byte inserted" }); break;
+            case 1: output.Add(m with { Body = Insert(m.Body, random.Next(m.Body.Length + 1), [(byte)random.Next(256)]),
+                Damage = "a byte inserted" }); break;
             case 2:
             {
                 var from = random.Next(m.Body.Length);
@@ -235,16 +256,21 @@ public static partial class FeedFuzz
             }
             case 3: output.Add(m with { Body = m.Body[..random.Next(m.Body.Length)], Damage = "truncated" }); break;
             case 4: output.Add(Edit(random, m, "a field removed", (o, f) => o.Remove(f))); break;
-            case 5: output.Add(m with { Body = Repeat(random, m.Body), Damage = "a field repeated with another value" }); break;
+            case 5: output.Add(
+                m with { Body = Repeat(random, m.Body), Damage = "a field repeated with another value" }); break;
             case 6 or 7 or 8:
             {
                 var value = RandomValue(random);
-                output.Add(EditRaw(random, m, "a field given " + Show.Quote(value), (o, f) => o[f] = RawPlaceholder, value));
+                output.Add(
+                    EditRaw(random, m, "a field given " + Show.Quote(value), (o, f) => o[f] = RawPlaceholder, value));
                 break;
             }
-            case 9: output.Add(EditRaw(random, m, "an unknown field added", (o, _) => o["extra" + random.Next(9)] = RawPlaceholder, RandomValue(random))); break;
-            case 10: output.Add(Edit(random, m, "a field name in other case", (o, f) => { var v = o[f]; o.Remove(f); o[f.ToUpperInvariant()] = v?.DeepClone(); })); break;
-            case 11: output.Add(m with { Body = Encoding.UTF8.GetBytes(RandomBody(random)), Damage = "the body replaced by random JSON" }); break;
+            case 9: output.Add(EditRaw(random, m, "an unknown field added",
+                (o, _) => o["extra" + random.Next(9)] = RawPlaceholder, RandomValue(random))); break;
+            case 10: output.Add(Edit(random, m, "a field name in other case",
+                (o, f) => { var v = o[f]; o.Remove(f); o[f.ToUpperInvariant()] = v?.DeepClone(); })); break;
+            case 11: output.Add(m with { Body = Encoding.UTF8.GetBytes(RandomBody(random)),
+                Damage = "the body replaced by random JSON" }); break;
             case 12:
             {
                 var type = random.Next(4) == 0 ? "StatUpdate" : FeedTypes[random.Next(FeedTypes.Length)];
@@ -278,17 +304,20 @@ public static partial class FeedFuzz
                 break;
             }
             case 15: output.Add(m); output.Add(m with { Damage = "sent twice" }); break;
-            case 16: output.Add(m); output.Add(m with { MessageId = m.MessageId + ":again", Damage = "sent again under a new message id" }); break;
+            case 16: output.Add(m); output.Add(
+                m with { MessageId = m.MessageId + ":again", Damage = "sent again under a new message id" }); break;
             case 17:
             {
                 output.Add(m);
-                var other = EditRaw(random, m, "other content under the same sequence", (o, f) => o[f] = RawPlaceholder, RandomValue(random));
+                var other = EditRaw(random, m, "other content under the same sequence", (o, f) => o[f] = RawPlaceholder,
+                    RandomValue(random));
                 output.Add(other with { MessageId = m.MessageId + (random.Next(2) == 0 ? ":other" : "") });
                 break;
             }
             case 18:
                 // Reorder: this one goes before the message already placed last.
-                if (output.Count > 0) output.Insert(output.Count - 1, m with { Damage = "arrived before the one before it" });
+                if (output.Count > 0)
+                    output.Insert(output.Count - 1, m with { Damage = "arrived before the one before it" });
                 else output.Add(m);
                 break;
             case 19: break; // lost: a gap
@@ -305,7 +334,8 @@ public static partial class FeedFuzz
                     6 => "2026-02-30T18:00:00Z",
                     _ => "2026-11-22T18:00:00.1234567-03:30",
                 };
-                output.Add(Edit(random, m, $"timestamp '{stamp}'", (o, f) => o[f] = stamp, "startsAt", "startedAt", "endedAt"));
+                output.Add(Edit(random, m, $"timestamp '{stamp}'", (o, f) => o[f] = stamp,
+                    "startsAt", "startedAt", "endedAt"));
                 break;
             }
             case 21:
@@ -322,7 +352,8 @@ public static partial class FeedFuzz
             case 22:
             {
                 var depth = random.Next(30, 200);
-                var deep = Encoding.UTF8.GetString(m.Body).TrimEnd('}') + ",\"deep\":" + new string('[', depth) + new string(']', depth) + "}";
+                var deep = Encoding.UTF8.GetString(m.Body).TrimEnd('}') + ",\"deep\":" + new string('[', depth)
+                    + new string(']', depth) + "}";
                 output.Add(m with { Body = Encoding.UTF8.GetBytes(deep), Damage = $"nested {depth} deep" });
                 break;
             }
@@ -359,16 +390,21 @@ public static partial class FeedFuzz
         return copy;
     }
 
-    private static byte[] Insert(byte[] body, int at, byte[] bytes) => [.. body.AsSpan(0, at), .. bytes, .. body.AsSpan(at)];
+    private static byte[] Insert(byte[] body, int at, byte[] bytes) =>
+        [.. body.AsSpan(0, at), .. bytes, .. body.AsSpan(at)];
 
-    /// <summary>The body with one of its fields (or one of <paramref name="only"/>) changed; the body unchanged when it has none.</summary>
-    private static RawMessage Edit(Random random, RawMessage m, string what, Action<JsonObject, string> edit, params string[] only) =>
+    /// <summary>The body with one of its fields (or one of <paramref name="only"/>) changed; the body unchanged when it
+    /// has none.</summary>
+    private static RawMessage Edit(Random random, RawMessage m, string what, Action<JsonObject, string> edit,
+        params string[] only) =>
         EditRaw(random, m, what, edit, null, only);
 
     private const string RawPlaceholder = "@@raw-json@@";
 
-    /// <summary>As <see cref="Edit"/>, with <paramref name="raw"/> JSON text where the edit put <see cref="RawPlaceholder"/>.</summary>
-    private static RawMessage EditRaw(Random random, RawMessage m, string what, Action<JsonObject, string> edit, string? raw, params string[] only)
+    /// <summary>As <see cref="Edit"/>, with <paramref name="raw"/> JSON text where the edit put
+    /// <see cref="RawPlaceholder"/>.</summary>
+    private static RawMessage EditRaw(Random random, RawMessage m, string what, Action<JsonObject, string> edit,
+        string? raw, params string[] only)
     {
         JsonObject o;
         try
@@ -389,7 +425,8 @@ public static partial class FeedFuzz
         return m with { Body = Encoding.UTF8.GetBytes(text), Damage = $"{field}: {what}" };
     }
 
-    /// <summary>A field written twice, the second time with another value: one reader takes the first, another the last.</summary>
+    /// <summary>A field written twice, the second time with another value: one reader takes the first, another the
+    /// last.</summary>
     private static byte[] Repeat(Random random, byte[] body)
     {
         JsonObject o;
@@ -444,7 +481,8 @@ public static partial class FeedFuzz
     /// <summary>Random JSON of any shape, sometimes with the feed's own field names.</summary>
     private static string RandomBody(Random random)
     {
-        string[] names = ["gameId", "sequence", "athleteId", "stat", "value", "startsAt", "startedAt", "endedAt", "athleteIds", "x"];
+        string[] names = ["gameId", "sequence", "athleteId", "stat", "value", "startsAt", "startedAt", "endedAt",
+            "athleteIds", "x"];
         string Node(int depth) => random.Next(depth > 3 ? 2 : 5) switch
         {
             0 => RandomValue(random),
@@ -453,7 +491,8 @@ public static partial class FeedFuzz
             _ => Obj(depth + 1),
         };
         string Obj(int depth) =>
-            "{" + string.Join(",", Enumerable.Range(0, random.Next(7)).Select(_ => $"\"{names[random.Next(names.Length)]}\":{Node(depth)}")) + "}";
+            "{" + string.Join(",", Enumerable.Range(0, random.Next(7))
+                .Select(_ => $"\"{names[random.Next(names.Length)]}\":{Node(depth)}")) + "}";
         return random.Next(6) switch
         {
             0 => "[]",
@@ -468,13 +507,17 @@ public static partial class FeedFuzz
     {
         var b = new StringBuilder();
         b.Append(CultureInfo.InvariantCulture, $"feed fuzz seed {seed}, case {caseIndex}: {failure}\n");
-        b.Append(CultureInfo.InvariantCulture, $"  replay: FeedFuzz.RunCase({seed}, {caseIndex}) or cpdev fuzz feed --seed {seed} --from {caseIndex} --cases 1\n");
+        b.Append(CultureInfo.InvariantCulture, $"  replay: FeedFuzz.RunCase({seed}, {caseIndex}) or cpdev fuzz feed "
+            + $"--seed {seed} --from {caseIndex} --cases 1\n");
         if (c is null) return b.ToString();
         foreach (var m in c.Messages.Take(40))
         {
             var body = Encoding.UTF8.GetString(m.Body);
             b.Append(CultureInfo.InvariantCulture,
-                $"  #{m.Index} +{m.At.TotalMilliseconds:F0}ms {m.Type} key {Show.Quote(m.Key is null ? null : Encoding.UTF8.GetString(m.Key))} id {Show.Quote(m.MessageId)}{(m.Damage.Length > 0 ? " [" + m.Damage + "]" : "")}: {Show.Quote(body)}\n");
+                $"  #{m.Index} +{m.At.TotalMilliseconds:F0}ms "
+                    + $"{m.Type} key {Show.Quote(m.Key is null ? null : Encoding.UTF8.GetString(m.Key))} "
+                    + $"id {Show.Quote(m.MessageId)}{(m.Damage.Length > 0 ? " [" + m.Damage + "]" : "")}: "
+                    + $"{Show.Quote(body)}\n");
         }
         if (c.Messages.Count > 40) b.Append(CultureInfo.InvariantCulture, $"  ... {c.Messages.Count - 40} more\n");
         return b.ToString();
@@ -514,19 +557,22 @@ public static partial class FeedFuzz
             // Whatever is still held is released once its gap expires.
             foreach (var gameId in _sequences.Keys.Order(StringComparer.Ordinal).ToList())
             {
-                var step = Guard("the sequencer's tick", () => _sequencer.Tick(_sequences[gameId], Epoch + last + TimeSpan.FromMinutes(5)));
+                var step = Guard("the sequencer's tick",
+                    () => _sequencer.Tick(_sequences[gameId], Epoch + last + TimeSpan.FromMinutes(5)));
                 if (step is null) return;
                 Apply(gameId, step, null);
                 if (Failure is not null) return;
             }
             if (c.Undamaged && _acceptedFromUndamaged != c.Messages.Count)
-                Fail($"an undamaged game was not accepted whole: {_acceptedFromUndamaged} of {c.Messages.Count} accepted; decisions: {string.Join("; ", Log)}");
+                Fail($"an undamaged game was not accepted whole: {_acceptedFromUndamaged} of {c.Messages.Count} "
+                    + $"accepted; decisions: {string.Join("; ", Log)}");
         }
 
         private void Offer(RawMessage m, DateTimeOffset now)
         {
             Tally.Messages++;
-            // The consume loop's inbox: a message id already taken (applied or dead-lettered) is skipped, whatever its content.
+            // The consume loop's inbox: a message id already taken (applied or dead-lettered) is skipped, whatever its
+            // content.
             if (!_inbox.Add(m.MessageId))
             {
                 Tally.Dropped++;
@@ -545,13 +591,15 @@ public static partial class FeedFuzz
             }
             catch (Exception x)
             {
-                Fail($"reading message #{m.Index} threw {x.GetType().FullName}: {x.Message}; only MessageRejectedException is a documented rejection");
+                Fail($"reading message #{m.Index} threw {x.GetType().FullName}: {x.Message}; "
+                    + $"only MessageRejectedException is a documented rejection");
                 return;
             }
             var sequence = _sequences.GetValueOrDefault(e.GameId) ?? GameSequence.Start;
             var step = Guard("the sequencer", () => _sequencer.Offer(sequence, e.Item, now));
             if (step is null) return;
-            if (step.State.Held.ContainsKey(e.Sequence) && !sequence.Held.ContainsKey(e.Sequence)) _held[(e.GameId, e.Sequence)] = m;
+            if (step.State.Held.ContainsKey(e.Sequence) && !sequence.Held.ContainsKey(e.Sequence))
+                _held[(e.GameId, e.Sequence)] = m;
             Apply(e.GameId, step, (e, m));
         }
 
@@ -587,7 +635,10 @@ public static partial class FeedFuzz
                     // Held events are stored as they arrived and read again when released.
                     FeedEvent? again = null;
                     try { again = path.Read(Incoming(raw)); }
-                    catch (Exception x) { Fail($"reading held message #{raw.Index} again threw {x.GetType().Name}: {x.Message}"); }
+                    catch (Exception x)
+                    {
+                        Fail($"reading held message #{raw.Index} again threw {x.GetType().Name}: {x.Message}");
+                    }
                     if (again is null) return;
                     released = (again, raw);
                 }
@@ -619,7 +670,8 @@ public static partial class FeedFuzz
             if (raw.Damage.Length == 0) _acceptedFromUndamaged++;
             Log.Add($"{gameId}:{e.Sequence} {e.MessageType} accepted");
             if (_oracle.Accept(raw, e) is { } invalid)
-                Fail($"accepted message #{raw.Index} ({e.MessageType} for {Show.Quote(gameId)} at sequence {e.Sequence}{(raw.Damage.Length > 0 ? ", " + raw.Damage : "")}) although {invalid}");
+                Fail($"accepted message #{raw.Index} ({e.MessageType} for {Show.Quote(gameId)} at sequence "
+                    + $"{e.Sequence}{(raw.Damage.Length > 0 ? ", " + raw.Damage : "")}) although {invalid}");
         }
 
         private void Reject(RawMessage m, string reason, FeedEvent? e)
@@ -627,10 +679,14 @@ public static partial class FeedFuzz
             Tally.Rejected++;
             Log.Add($"#{m.Index} rejected: {reason}");
             if (string.IsNullOrWhiteSpace(reason)) Fail($"message #{m.Index} was rejected without a reason");
-            else if (reason.Length > ReasonLengthMax) Fail($"message #{m.Index} was rejected with a reason of {reason.Length} characters: {Show.Quote(reason)}");
-            else if (reason.Any(char.IsControl)) Fail($"message #{m.Index} was rejected with a reason that is not one line: {Show.Quote(reason)}");
+            else if (reason.Length > ReasonLengthMax)
+                Fail($"message #{m.Index} was rejected with a reason of {reason.Length} characters: "
+                    + $"{Show.Quote(reason)}");
+            else if (reason.Any(char.IsControl))
+                Fail($"message #{m.Index} was rejected with a reason that is not one line: {Show.Quote(reason)}");
             else if (e is not null && !reason.Contains(e.MessageType, StringComparison.Ordinal))
-                Fail($"message #{m.Index} ({e.MessageType}) was rejected with a reason that does not name its type: {Show.Quote(reason)}");
+                Fail($"message #{m.Index} ({e.MessageType}) was rejected with a reason that does not name its type: "
+                    + $"{Show.Quote(reason)}");
         }
 
         private T? Guard<T>(string what, Func<T> f) where T : class
@@ -701,16 +757,19 @@ public static partial class FeedFuzz
         };
 
         // ISO 8601 with a date, a time and an offset, written out here rather than taken from the reader.
-        [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.(?<fraction>\d+))?)?(Z|[+-]\d{2}(:\d{2})?)$", RegexOptions.CultureInvariant)]
+        [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.(?<fraction>\d+))?)?(Z|[+-]\d{2}(:\d{2})?)$",
+            RegexOptions.CultureInvariant)]
         private static partial Regex Timestamp();
 
         [GeneratedRegex(@"^[+-]?\d{1,19}$", RegexOptions.CultureInvariant)]
         private static partial Regex IntegerText();
 
-        /// <summary>Null when <paramref name="raw"/> is a valid event whose values are <paramref name="accepted"/>'s; otherwise what is wrong.</summary>
+        /// <summary>Null when <paramref name="raw"/> is a valid event whose values are <paramref name="accepted"/>'s;
+        /// otherwise what is wrong.</summary>
         public string? Accept(RawMessage raw, FeedEvent accepted)
         {
-            if (!Fields.TryGetValue(raw.Type, out var fields)) return $"its type '{raw.Type}' is not a provider feed event";
+            if (!Fields.TryGetValue(raw.Type, out var fields))
+                return $"its type '{raw.Type}' is not a provider feed event";
             if (accepted.MessageType != raw.Type) return $"it was read as {accepted.MessageType}";
             JsonDocument doc;
             try
@@ -727,20 +786,24 @@ public static partial class FeedFuzz
             var values = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
             foreach (var field in fields)
             {
-                var matches = root.EnumerateObject().Where(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)).ToList();
+                var matches = root.EnumerateObject()
+                    .Where(p => string.Equals(p.Name, field, StringComparison.OrdinalIgnoreCase)).ToList();
                 if (matches.Count != 1) return $"its body has {matches.Count} '{field}' fields, not one";
                 values[field] = matches[0].Value;
             }
 
             if (Text(values["gameId"]) is not { } gameId) return "gameId is not a string";
             if (gameId != accepted.GameId) return $"gameId reads '{gameId}', accepted as '{accepted.GameId}'";
-            if (gameId.Length is < 1 or > IngestionLimits.GameIdLengthMax || string.IsNullOrWhiteSpace(gameId)) return $"gameId has {gameId.Length} characters";
-            if (raw.Key is null || !raw.Key.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(gameId))) return "the key is not the UTF-8 bytes of gameId";
+            if (gameId.Length is < 1 or > IngestionLimits.GameIdLengthMax || string.IsNullOrWhiteSpace(gameId))
+                return $"gameId has {gameId.Length} characters";
+            if (raw.Key is null || !raw.Key.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(gameId)))
+                return "the key is not the UTF-8 bytes of gameId";
             if (Integer(values["sequence"]) is not { } sequence) return "sequence is not an integer";
             if (sequence != accepted.Sequence) return $"sequence reads {sequence}, accepted as {accepted.Sequence}";
             if (sequence < 1) return $"sequence {sequence} is below 1";
             var game = _games.GetValueOrDefault(gameId);
-            if (game is not null && sequence <= game.LastSequence) return $"sequence {sequence} is not after {game.LastSequence}, already accepted";
+            if (game is not null && sequence <= game.LastSequence)
+                return $"sequence {sequence} is not after {game.LastSequence}, already accepted";
 
             var problem = accepted.Body switch
             {
@@ -773,14 +836,16 @@ public static partial class FeedFuzz
 
         private static string? Scheduled(Dictionary<string, JsonElement> values, GameScheduled e, Game? game)
         {
-            if (Time(values["startsAt"]) is not { } startsAt) return "startsAt is not an ISO 8601 timestamp with an offset";
+            if (Time(values["startsAt"]) is not { } startsAt)
+                return "startsAt is not an ISO 8601 timestamp with an offset";
             if (!startsAt.EqualsExact(e.StartsAt)) return $"startsAt reads {startsAt:O}, accepted as {e.StartsAt:O}";
             if (values["athleteIds"].ValueKind != JsonValueKind.Array) return "athleteIds is not an array";
             var ids = new List<string>();
             foreach (var item in values["athleteIds"].EnumerateArray())
             {
                 if (Text(item) is not { } id) return "an athleteIds element is not a string";
-                if (id.Length is < 1 or > IngestionLimits.AthleteIdLengthMax || string.IsNullOrWhiteSpace(id)) return $"an athlete id has {id.Length} characters";
+                if (id.Length is < 1 or > IngestionLimits.AthleteIdLengthMax || string.IsNullOrWhiteSpace(id))
+                    return $"an athlete id has {id.Length} characters";
                 ids.Add(id);
             }
             if (ids.Count is < 1 or > IngestionLimits.GameRosterAthletesMax) return $"athleteIds lists {ids.Count}";
@@ -798,16 +863,20 @@ public static partial class FeedFuzz
 
         private static string? Started(Dictionary<string, JsonElement> values, GameStarted e, Game? game)
         {
-            if (Time(values["startedAt"]) is not { } startedAt) return "startedAt is not an ISO 8601 timestamp with an offset";
-            if (!startedAt.EqualsExact(e.StartedAt)) return $"startedAt reads {startedAt:O}, accepted as {e.StartedAt:O}";
+            if (Time(values["startedAt"]) is not { } startedAt)
+                return "startedAt is not an ISO 8601 timestamp with an offset";
+            if (!startedAt.EqualsExact(e.StartedAt))
+                return $"startedAt reads {startedAt:O}, accepted as {e.StartedAt:O}";
             if (game?.Roster is null) return "the game was not scheduled";
             if (game.StartedAt is not null) return "the game had started already";
             return startedAt == default ? "startedAt is the zero time" : null;
         }
 
-        private static string? Stat(Dictionary<string, JsonElement> values, string athleteId, string stat, long value, Game? game, bool correction)
+        private static string? Stat(Dictionary<string, JsonElement> values, string athleteId, string stat, long value,
+            Game? game, bool correction)
         {
-            if (Text(values["athleteId"]) is not { } athlete || athlete != athleteId) return "athleteId reads otherwise";
+            if (Text(values["athleteId"]) is not { } athlete || athlete != athleteId)
+                return "athleteId reads otherwise";
             if (Text(values["stat"]) is not { } name || name != stat) return "stat reads otherwise";
             if (Integer(values["value"]) is not { } total) return "value is not an integer";
             if (total != value) return $"value reads {total}, accepted as {value}";
@@ -821,7 +890,8 @@ public static partial class FeedFuzz
 
         private static string? Ended(Dictionary<string, JsonElement> values, GameEnded e, Game? game)
         {
-            if (Time(values["endedAt"]) is not { } endedAt) return "endedAt is not an ISO 8601 timestamp with an offset";
+            if (Time(values["endedAt"]) is not { } endedAt)
+                return "endedAt is not an ISO 8601 timestamp with an offset";
             if (!endedAt.EqualsExact(e.EndedAt)) return $"endedAt reads {endedAt:O}, accepted as {e.EndedAt:O}";
             if (game?.StartedAt is not { } startedAt) return "the game had not started";
             if (game.EndedAt is not null) return "the game had ended already";
@@ -841,22 +911,26 @@ public static partial class FeedFuzz
             }
         }
 
-        /// <summary>A JSON integer, or an integer written as a string (which the contract lets readers accept).</summary>
+        /// <summary>A JSON integer, or an integer written as a string (which the contract lets readers
+        /// accept).</summary>
         private static long? Integer(JsonElement e) => e.ValueKind switch
         {
-            JsonValueKind.Number when e.TryGetInt64(out var n) && !e.GetRawText().Contains('.') && !e.GetRawText().Contains('e', StringComparison.OrdinalIgnoreCase) => n,
+            JsonValueKind.Number when e.TryGetInt64(out var n) && !e.GetRawText().Contains('.')
+                && !e.GetRawText().Contains('e', StringComparison.OrdinalIgnoreCase) => n,
             JsonValueKind.String when Text(e) is { } s && IntegerText().IsMatch(s)
                 && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) => n,
             _ => null,
         };
 
-        /// <summary>The instant, with a fraction beyond ticks cut (not rounded), as the contract lets readers keep ticks only.</summary>
+        /// <summary>The instant, with a fraction beyond ticks cut (not rounded), as the contract lets readers keep
+        /// ticks only.</summary>
         private static DateTimeOffset? Time(JsonElement e)
         {
             if (Text(e) is not { } s || Timestamp().Match(s) is not { Success: true } match) return null;
             var fraction = match.Groups["fraction"];
             if (fraction.Success && fraction.Length > 7) s = s.Remove(fraction.Index + 7, fraction.Length - 7);
-            return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t) ? t : null;
+            return DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var t)
+                ? t : null;
         }
     }
 }

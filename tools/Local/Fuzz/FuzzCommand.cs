@@ -23,8 +23,10 @@ public static class FuzzCommand
         var clock = Stopwatch.StartNew();
         var summary = FeedFuzz.Run(seed, cases, failuresKept: FailuresShown, from: from);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"feed fuzz: seed {seed}, cases {from} to {from + cases - 1}: {cases:N0} cases run, {summary.Messages:N0} messages " +
-            $"({summary.Accepted:N0} accepted, {summary.Rejected:N0} rejected, {summary.DroppedQuietly:N0} dropped as re-sends), " +
+            $"feed fuzz: seed {seed}, cases {from} to {from + cases - 1}: {cases:N0} cases run, " +
+            $"{summary.Messages:N0} messages " +
+            $"({summary.Accepted:N0} accepted, {summary.Rejected:N0} rejected, " +
+            $"{summary.DroppedQuietly:N0} dropped as re-sends), " +
             $"{summary.FailedCases:N0} failures, {clock.Elapsed.TotalSeconds:F1} s"));
         return Report(summary.FailedCases, summary.Failures);
     }
@@ -47,7 +49,8 @@ public static class FuzzCommand
             if (failures.Count < FailuresShown) failures.Add(failure);
         }
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"prize fuzz{(large ? " (large tables)" : "")}: seed {seed}, cases {from} to {from + cases - 1}: {cases:N0} cases run, {failed:N0} failures, {clock.Elapsed.TotalSeconds:F1} s"));
+            $"prize fuzz{(large ? " (large tables)" : "")}: seed {seed}, cases {from} to {from + cases - 1}: "
+                + $"{cases:N0} cases run, {failed:N0} failures, {clock.Elapsed.TotalSeconds:F1} s"));
         if (large) PrintTimings();
         return Report(failed, failures);
     }
@@ -60,15 +63,19 @@ public static class FuzzCommand
     private static void PrintTimings()
     {
         var now = new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero);
-        var games = new Dictionary<string, GameInfo> { ["g1"] = new(now.AddDays(1), new HashSet<string>(StringComparer.Ordinal) { "qb1" }) };
+        var games = new Dictionary<string, GameInfo>
+            { ["g1"] = new(now.AddDays(1), new HashSet<string>(StringComparer.Ordinal) { "qb1" }) };
         var largest = LargestRankedTable();
-        var definition = new ContestDefined("timing", "Timing", ContestKinds.Fantasy, "USD", 2_000, 2, ContestLimits.EntriesMax, 150, now.AddHours(1),
-            ["g1"], [new ScoringRule("passing_yards", 40)], 1, largest, new PoolRule(PoolModes.Rake, RakeBp: 1_500), 300);
+        var definition = new ContestDefined("timing", "Timing", ContestKinds.Fantasy, "USD", 2_000, 2,
+            ContestLimits.EntriesMax, 150, now.AddHours(1), ["g1"], [new ScoringRule("passing_yards", 40)], 1, largest,
+            new PoolRule(PoolModes.Rake, RakeBp: 1_500), 300);
         var rowPerPlace = definition with
         {
-            PrizeTable = new PrizeTable(PrizeTableKinds.Ranked, Places: [.. Enumerable.Range(1, ContestLimits.PaidPlacesMax).Select(p => new PrizePlace(p, p, 0, 5_000))]),
+            PrizeTable = new PrizeTable(PrizeTableKinds.Ranked, Places:
+                [.. Enumerable.Range(1, ContestLimits.PaidPlacesMax).Select(p => new PrizePlace(p, p, 0, 5_000))]),
         };
-        if (ContestValidator.Validate(definition, games, now).Count != 0 || ContestValidator.Validate(rowPerPlace, games, now).Count != 1)
+        if (ContestValidator.Validate(definition, games, now).Count != 0
+            || ContestValidator.Validate(rowPerPlace, games, now).Count != 1)
             throw new InvalidOperationException("the timing definitions are not what they are meant to be");
 
         var standings = MillionStandings();
@@ -78,13 +85,17 @@ public static class FuzzCommand
         var fees = new Money(standings.Count * 2_000L, Currency.Usd);
 
         Console.WriteLine("timings (median after a warm-up; printed, not asserted):");
-        Console.WriteLine(Timed($"validate a definition with the largest table ({ContestLimits.PrizeTableRowsMax:N0} rows over {ContestLimits.PaidPlacesMax:N0} places)", 9,
+        Console.WriteLine(Timed($"validate a definition with the largest table ({ContestLimits.PrizeTableRowsMax:N0} "
+                + $"rows over {ContestLimits.PaidPlacesMax:N0} places)", 9,
             () => ContestValidator.Validate(definition, games, now)));
-        Console.WriteLine(Timed($"validate a definition with a table of {ContestLimits.PaidPlacesMax:N0} rows, one per place (refused by its length)", 9,
+        Console.WriteLine(Timed($"validate a definition with a table of {ContestLimits.PaidPlacesMax:N0} rows, "
+                + $"one per place (refused by its length)", 9,
             () => ContestValidator.Validate(rowPerPlace, games, now)));
-        Console.WriteLine(Timed($"settle {standings.Count:N0} standings, {ContestLimits.PaidPlacesMax:N0} paid places, fixed amounts ({tournament.Amounts!.Count} rows), ties of 3 across rows", 5,
+        Console.WriteLine(Timed($"settle {standings.Count:N0} standings, {ContestLimits.PaidPlacesMax:N0} paid places, "
+                + $"fixed amounts ({tournament.Amounts!.Count} rows), ties of 3 across rows", 5,
             () => PrizeCalculator.Calculate("timing", fixedRules, fees, standings)));
-        Console.WriteLine(Timed($"settle {standings.Count:N0} standings, {ContestLimits.PaidPlacesMax:N0} paid places, ranked in ppb ({largest.Places!.Count:N0} rows), ties of 3 across rows", 5,
+        Console.WriteLine(Timed($"settle {standings.Count:N0} standings, {ContestLimits.PaidPlacesMax:N0} paid places, "
+                + $"ranked in ppb ({largest.Places!.Count:N0} rows), ties of 3 across rows", 5,
             () => PrizeCalculator.Calculate("timing", ppbRules, fees, standings)));
     }
 
@@ -105,7 +116,8 @@ public static class FuzzCommand
             : string.Create(CultureInfo.InvariantCulture, $"  {what}: {median:F1} ms");
     }
 
-    /// <summary>10,000 rows over 200,000 places in parts per billion: 1st 161,000, 2nd-9,999th 81,000 each, the rest 1,000 each.</summary>
+    /// <summary>10,000 rows over 200,000 places in parts per billion: 1st 161,000, 2nd-9,999th 81,000 each, the rest
+    /// 1,000 each.</summary>
     private static PrizeTable LargestRankedTable() => new(PrizeTableKinds.Ranked, Places:
     [
         new(1, 1, 0, 161_000),
@@ -126,14 +138,16 @@ public static class FuzzCommand
         {
             var rank = i < tiedEntries ? i / 3 * 3 + 1 : i + 1;
             var score = i < tiedEntries ? 10_000_000L - i / 3 : 10_000_000L - i;
-            rows.Add(new StandingRow(rank, string.Create(CultureInfo.InvariantCulture, $"entry_pi_3QJf2kLx9aT0{i:D8}"), $"plr_{i % 400_000}", score));
+            rows.Add(new StandingRow(rank, string.Create(CultureInfo.InvariantCulture, $"entry_pi_3QJf2kLx9aT0{i:D8}"),
+                $"plr_{i % 400_000}", score));
         }
         return rows;
     }
 
     private static bool Valid(int cases, int from, out string error)
     {
-        error = cases < 1 ? "--cases must be 1 or more" : from < 0 ? "--from must be 0 or more" : (long)from + cases > int.MaxValue ? "--from + --cases is too large" : "";
+        error = cases < 1 ? "--cases must be 1 or more" : from < 0 ? "--from must be 0 or more"
+            : (long)from + cases > int.MaxValue ? "--from + --cases is too large" : "";
         return error.Length == 0;
     }
 

@@ -34,17 +34,21 @@ namespace ContestPipeline.Local.Fuzz;
 /// </remarks>
 public static class PrizeSimulation
 {
-    /// <summary>The calculation under test: <see cref="PrizeCalculator.Calculate"/>, or a deliberately broken one to show that the checks catch it.</summary>
-    public delegate PrizeDecision Calculation(string contestId, PrizeRules rules, Money entryFeesKept, IReadOnlyList<StandingRow> finalStandings);
+    /// <summary>The calculation under test: <see cref="PrizeCalculator.Calculate"/>, or a deliberately broken one to
+    /// show that the checks catch it.</summary>
+    public delegate PrizeDecision Calculation(string contestId, PrizeRules rules, Money entryFeesKept,
+        IReadOnlyList<StandingRow> finalStandings);
 
     /// <summary>Cases a test run checks; a command-line run may ask for many more.</summary>
     public const int CasesDefault = 2_000;
     public const int EntriesMax = 600;
     public const int TablePlacesMax = 2_000;
-    /// <summary>Entries of a large case: more than the most places a table pays, so tables are both over- and under-filled.</summary>
+    /// <summary>Entries of a large case: more than the most places a table pays, so tables are both over- and
+    /// under-filled.</summary>
     public const int LargeEntriesMax = 250_000;
 
-    /// <summary>Runs cases 0 to <paramref name="cases"/> − 1 of <paramref name="seed"/>; returns the first failure, or null when all pass.</summary>
+    /// <summary>Runs cases 0 to <paramref name="cases"/> − 1 of <paramref name="seed"/>; returns the first failure, or
+    /// null when all pass.</summary>
     public static string? Run(int seed, int cases, Calculation? calculate = null, bool large = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(cases);
@@ -73,7 +77,8 @@ public static class PrizeSimulation
     }
 
     /// <summary>One generated contest: its rules, fees and final standings, best first.</summary>
-    public sealed record SimulatedContest(string ContestId, PrizeRules Rules, Money EntryFeesKept, IReadOnlyList<StandingRow> Standings, int ShuffleSeed);
+    public sealed record SimulatedContest(string ContestId, PrizeRules Rules, Money EntryFeesKept,
+        IReadOnlyList<StandingRow> Standings, int ShuffleSeed);
 
     public static SimulatedContest Generate(int seed, int caseIndex, bool large = false)
     {
@@ -104,7 +109,8 @@ public static class PrizeSimulation
                     _ => Math.Clamp(places + random.Next(-3, 4), 1, EntriesMax),
                 };
         var fees = GenerateFees(random, entries);
-        return new SimulatedContest(contestId, rules, new Money(fees, Currency.Usd), GenerateStandings(random, entries, large), random.Next());
+        return new SimulatedContest(contestId, rules, new Money(fees, Currency.Usd),
+            GenerateStandings(random, entries, large), random.Next());
     }
 
     private static (PrizeTable, PoolRule) GenerateTable(Random random)
@@ -118,16 +124,20 @@ public static class PrizeSimulation
             {
                 var count = PlaceCount(random);
                 var bp = Scale(RowsOfOne(count), NonIncreasing(random, count, 1_000), BasisPoints.Whole);
-                return (new PrizeTable(PrizeTableKinds.CustomPercentages, PercentagesBp: [.. bp.SelectMany(r => Enumerable.Repeat((int)r.Value, r.Places))]),
+                return (new PrizeTable(PrizeTableKinds.CustomPercentages,
+                    PercentagesBp: [.. bp.SelectMany(r => Enumerable.Repeat((int)r.Value, r.Places))]),
                     GeneratePool(random));
             }
-            case 4: return (Ranked(random, Rows(random, PlaceCount(random), large: false), BasisPoints.Whole), GeneratePool(random));
-            case 5: return (Ranked(random, Rows(random, PlaceCount(random), large: false), PrizePlace.SharePpbWhole), GeneratePool(random));
+            case 4: return (Ranked(random, Rows(random, PlaceCount(random), large: false), BasisPoints.Whole),
+                GeneratePool(random));
+            case 5: return (Ranked(random, Rows(random, PlaceCount(random), large: false), PrizePlace.SharePpbWhole),
+                GeneratePool(random));
             default: return FixedAmounts(random, Rows(random, PlaceCount(random), large: false));
         }
     }
 
-    /// <summary>A big tournament's table: ranked shares (basis points only up to 10,000 places, parts per billion beyond) or fixed amounts.</summary>
+    /// <summary>A big tournament's table: ranked shares (basis points only up to 10,000 places, parts per billion
+    /// beyond) or fixed amounts.</summary>
     private static (PrizeTable, PoolRule) GenerateLargeTable(Random random)
     {
         var places = random.Next(4) switch
@@ -140,8 +150,10 @@ public static class PrizeSimulation
         return random.Next(5) switch
         {
             // Basis points cannot pay more than 10,000 places, and only flat at that.
-            0 => (Ranked(random, Rows(random, random.Next(1_000, BasisPoints.Whole + 1), large: true), BasisPoints.Whole), GeneratePool(random)),
-            1 or 2 => (Ranked(random, Rows(random, places, large: true), PrizePlace.SharePpbWhole), GeneratePool(random)),
+            0 => (Ranked(random, Rows(random, random.Next(1_000, BasisPoints.Whole + 1), large: true),
+                BasisPoints.Whole), GeneratePool(random)),
+            1 or 2 => (Ranked(random, Rows(random, places, large: true), PrizePlace.SharePpbWhole),
+                GeneratePool(random)),
             _ => FixedAmounts(random, Rows(random, places, large: true)),
         };
     }
@@ -155,7 +167,8 @@ public static class PrizeSimulation
     };
 
     /// <summary>One row per place.</summary>
-    private static List<(int From, int To)> RowsOfOne(int places) => [.. Enumerable.Range(1, places).Select(p => (p, p))];
+    private static List<(int From, int To)> RowsOfOne(int places) =>
+        [.. Enumerable.Range(1, places).Select(p => (p, p))];
 
     /// <summary>
     /// Rows over <paramref name="places"/> places, from place 1 with no gap. Large: a few single
@@ -191,7 +204,8 @@ public static class PrizeSimulation
         return rows;
     }
 
-    /// <summary><paramref name="count"/> values of at least 1, none above the one before, drawn from 1 to <paramref name="range"/>; equal neighbours now and then.</summary>
+    /// <summary><paramref name="count"/> values of at least 1, none above the one before, drawn from 1 to
+    /// <paramref name="range"/>; equal neighbours now and then.</summary>
     private static long[] NonIncreasing(Random random, int count, long range)
     {
         if (random.Next(3) == 0) range = 3;
@@ -233,14 +247,16 @@ public static class PrizeSimulation
         return cut;
     }
 
-    /// <summary>A ranked table in basis points (<paramref name="whole"/> 10,000) or parts per billion; its rows now and then out of order.</summary>
+    /// <summary>A ranked table in basis points (<paramref name="whole"/> 10,000) or parts per billion; its rows now and
+    /// then out of order.</summary>
     private static PrizeTable Ranked(Random random, List<(int From, int To)> rows, long whole)
     {
         var shares = Scale(rows, NonIncreasing(random, rows.Count, 1_000_000), whole);
         var places = shares.Select(r => whole == BasisPoints.Whole
             ? new PrizePlace(r.From, r.To, (int)r.Value)
             : new PrizePlace(r.From, r.To, 0, (int)r.Value)).ToList();
-        // Rows may come in any order: Settlement reads them by place (Ingestion refuses it, but a table is paid as written or not at all).
+        // Rows may come in any order: Settlement reads them by place (Ingestion refuses it, but a table is paid as
+        // written or not at all).
         if (random.Next(3) == 0) places.Reverse();
         return new PrizeTable(PrizeTableKinds.Ranked, Places: places);
     }
@@ -257,11 +273,13 @@ public static class PrizeSimulation
         for (var i = rows.Count - 1; i >= 0; i--)
         {
             amounts[i] = amount;
-            if (!flat) amount = Math.Min(10_000_000_000L, amount + amount * random.Next(0, 151) / 100 + random.Next(0, 2));
+            if (!flat)
+                amount = Math.Min(10_000_000_000L, amount + amount * random.Next(0, 151) / 100 + random.Next(0, 2));
         }
         var table = rows.Select((r, i) => new PrizeAmount(r.From, r.To, amounts[i])).ToList();
         var guarantee = table.Sum(r => (long)(r.To - r.From + 1) * r.AmountMinor);
-        return (new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: table), new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guarantee));
+        return (new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: table),
+            new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guarantee));
     }
 
     /// <summary>
@@ -276,17 +294,20 @@ public static class PrizeSimulation
         ArgumentOutOfRangeException.ThrowIfGreaterThan(minCashMinor, 4_250);
         List<PrizeAmount> rows =
         [
-            new(1, 1, 100_000_000), new(2, 2, 50_000_000), new(3, 3, 25_000_000), new(4, 4, 10_000_000), new(5, 5, 7_500_000),
-            new(6, 6, 5_000_000), new(7, 7, 4_000_000), new(8, 8, 3_000_000), new(9, 9, 2_000_000), new(10, 10, 1_000_000),
-            new(11, 15, 500_000), new(16, 20, 300_000), new(21, 30, 200_000), new(31, 40, 150_000), new(41, 50, 100_000),
-            new(51, 75, 75_000), new(76, 100, 50_000), new(101, 150, 40_000), new(151, 200, 30_000), new(201, 300, 25_000),
-            new(301, 400, 20_000), new(401, 500, 17_500), new(501, 750, 15_000), new(751, 1_000, 12_500), new(1_001, 1_500, 10_000),
-            new(1_501, 2_000, 9_000), new(2_001, 3_000, 8_000), new(3_001, 4_000, 7_500), new(4_001, 5_000, 7_000), new(5_001, 7_500, 6_500),
-            new(7_501, 10_000, 6_000), new(10_001, 15_000, 5_500), new(15_001, 20_000, 5_000), new(20_001, 30_000, 4_500),
+            new(1, 1, 100_000_000), new(2, 2, 50_000_000), new(3, 3, 25_000_000), new(4, 4, 10_000_000),
+            new(5, 5, 7_500_000), new(6, 6, 5_000_000), new(7, 7, 4_000_000), new(8, 8, 3_000_000),
+            new(9, 9, 2_000_000), new(10, 10, 1_000_000), new(11, 15, 500_000), new(16, 20, 300_000),
+            new(21, 30, 200_000), new(31, 40, 150_000), new(41, 50, 100_000), new(51, 75, 75_000), new(76, 100, 50_000),
+            new(101, 150, 40_000), new(151, 200, 30_000), new(201, 300, 25_000), new(301, 400, 20_000),
+            new(401, 500, 17_500), new(501, 750, 15_000), new(751, 1_000, 12_500), new(1_001, 1_500, 10_000),
+            new(1_501, 2_000, 9_000), new(2_001, 3_000, 8_000), new(3_001, 4_000, 7_500), new(4_001, 5_000, 7_000),
+            new(5_001, 7_500, 6_500), new(7_501, 10_000, 6_000), new(10_001, 15_000, 5_500), new(15_001, 20_000, 5_000),
+            new(20_001, 30_000, 4_500),
             new(30_001, 40_000, 4_250), new(40_001, paidPlaces, minCashMinor),
         ];
         var guarantee = rows.Sum(r => (long)(r.To - r.From + 1) * r.AmountMinor);
-        return (new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: rows), new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guarantee));
+        return (new PrizeTable(PrizeTableKinds.FixedAmounts, Amounts: rows),
+            new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guarantee));
     }
 
     private static PoolRule GeneratePool(Random random)
@@ -301,7 +322,8 @@ public static class PrizeSimulation
             };
             return new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: guaranteed);
         }
-        var rakeBp = random.Next(4) switch { 0 => 0, 1 => ContestLimits.RakeBpMax, _ => random.Next(0, ContestLimits.RakeBpMax + 1) };
+        var rakeBp = random.Next(4) switch { 0 => 0, 1 => ContestLimits.RakeBpMax,
+            _ => random.Next(0, ContestLimits.RakeBpMax + 1) };
         return new PoolRule(PoolModes.Rake, RakeBp: rakeBp);
     }
 
@@ -317,7 +339,8 @@ public static class PrizeSimulation
     private static long GenerateFees(Random random, int entries)
     {
         if (random.Next(3) == 0) return entries * random.NextInt64(1, 1_000_001);
-        var magnitude = random.Next(6) switch { 0 => 1L, 1 => 100L, 2 => 100_000L, 3 => 100_000_000L, 4 => 1_000_000_000_000L, _ => 1_000_000_000_000_000L };
+        var magnitude = random.Next(6) switch { 0 => 1L, 1 => 100L, 2 => 100_000L, 3 => 100_000_000L,
+            4 => 1_000_000_000_000L, _ => 1_000_000_000_000_000L };
         return magnitude >= 1_000_000_000_000L && random.Next(2) == 0
             ? magnitude - random.NextInt64(0, 1_000)
             : random.NextInt64(0, magnitude + 1);
@@ -348,7 +371,8 @@ public static class PrizeSimulation
         {
             for (var i = 0; i < entries; i++)
             {
-                var id = string.Create(CultureInfo.InvariantCulture, $"entry_{alphabet[random.Next(alphabet.Length)]}{alphabet[random.Next(alphabet.Length)]}{i:x}");
+                var id = string.Create(CultureInfo.InvariantCulture,
+                    $"entry_{alphabet[random.Next(alphabet.Length)]}{alphabet[random.Next(alphabet.Length)]}{i:x}");
                 scored.Add((id, $"plr_{random.Next(players)}", random.NextInt64(0, scoreRange) * 250 - 1_000));
             }
         }
@@ -357,13 +381,15 @@ public static class PrizeSimulation
             var ids = new HashSet<string>(StringComparer.Ordinal);
             while (scored.Count < entries)
             {
-                var id = "entry_" + new string(Enumerable.Range(0, random.Next(1, 5)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+                var id = "entry_" + new string(Enumerable.Range(0, random.Next(1, 5))
+                    .Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
                 if (!ids.Add(id)) continue;
                 scored.Add((id, $"plr_{random.Next(players)}", random.NextInt64(0, scoreRange) * 250 - 1_000));
             }
         }
 
-        scored.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score) : string.CompareOrdinal(a.EntryId, b.EntryId));
+        scored.Sort((a, b) => a.Score != b.Score ? b.Score.CompareTo(a.Score)
+            : string.CompareOrdinal(a.EntryId, b.EntryId));
         var rows = new List<StandingRow>(entries);
         for (var i = 0; i < scored.Count; i++)
         {
@@ -381,7 +407,8 @@ public static class PrizeSimulation
         var decision = calculate(c.ContestId, c.Rules, c.EntryFeesKept, c.Standings);
         var n = c.Standings.Count;
         if (n == 0)
-            return decision is { Outcome: PrizeOutcome.NothingToSettle, Settlement: null } ? null : $"no entries gave {decision.Outcome}";
+            return decision is { Outcome: PrizeOutcome.NothingToSettle, Settlement: null }
+                ? null : $"no entries gave {decision.Outcome}";
         if (decision.Outcome != PrizeOutcome.Settled || decision.Settlement is not { } s)
             return $"{n} entries gave {decision.Outcome}: {decision.Reason}";
 
@@ -394,10 +421,12 @@ public static class PrizeSimulation
             ?? CheckDeterminism(c, s, calculate);
     }
 
-    /// <summary>A table as the contract writes it: each place's value, best first, whether they are fixed amounts, and its rows.</summary>
+    /// <summary>A table as the contract writes it: each place's value, best first, whether they are fixed amounts, and
+    /// its rows.</summary>
     private sealed record ExpectedTable(long[] PlaceValues, bool FixedAmounts, int Rows);
 
-    /// <summary>The contract's table read place by place, written apart from <see cref="PrizeRules.Places"/> so that a mistake there shows here.</summary>
+    /// <summary>The contract's table read place by place, written apart from <see cref="PrizeRules.Places"/> so that a
+    /// mistake there shows here.</summary>
     private static ExpectedTable Expected(PrizeTable t)
     {
         switch (t.Kind)
@@ -405,7 +434,8 @@ public static class PrizeSimulation
             case PrizeTableKinds.WinnerTakesAll: return new([1], false, 1);
             case PrizeTableKinds.TopThreeEqual: return new([1, 1, 1], false, 1);
             case PrizeTableKinds.TopThreeWeighted: return new([5_000, 3_000, 2_000], false, 3);
-            case PrizeTableKinds.CustomPercentages: return new([.. t.PercentagesBp!.Select(p => (long)p)], false, t.PercentagesBp!.Count);
+            case PrizeTableKinds.CustomPercentages: return new([.. t.PercentagesBp!.Select(p => (long)p)], false,
+                t.PercentagesBp!.Count);
             case PrizeTableKinds.Ranked:
             {
                 var rows = t.Places!;
@@ -453,7 +483,8 @@ public static class PrizeSimulation
             house = Math.Max(0, fees - pool);
         }
         var expected = $"fees {fees} rake {rake} overlay {overlay} house {house} pool {pool} unfilled {unfilled}";
-        var actual = $"fees {p.EntryFeesKept.MinorUnits} rake {p.Rake.MinorUnits} overlay {p.Overlay.MinorUnits} house {p.HouseTake.MinorUnits} pool {p.Pool.MinorUnits} unfilled {p.Unfilled.MinorUnits}";
+        var actual = $"fees {p.EntryFeesKept.MinorUnits} rake {p.Rake.MinorUnits} overlay {p.Overlay.MinorUnits} "
+            + $"house {p.HouseTake.MinorUnits} pool {p.Pool.MinorUnits} unfilled {p.Unfilled.MinorUnits}";
         return expected == actual ? null : $"pool: expected {expected}, got {actual}";
     }
 
@@ -482,8 +513,10 @@ public static class PrizeSimulation
             {
                 var floor = (long)((Int128)pool * values[i] / weightTotal);
                 var extra = amount - floor;
-                if (extra is < 0 or > 1) return $"place {i + 1} gets {amount}, proportional share is {floor} and a cent at most";
-                if (extra == 1 && extraEnded) return $"place {i + 1} gets a leftover cent after a better place got none";
+                if (extra is < 0 or > 1)
+                    return $"place {i + 1} gets {amount}, proportional share is {floor} and a cent at most";
+                if (extra == 1 && extraEnded)
+                    return $"place {i + 1} gets a leftover cent after a better place got none";
                 if (extra == 0) extraEnded = true;
             }
             if (i > 0 && amount > amounts[i - 1]) return $"place {i + 1} gets {amount}, more than place {i}";
@@ -500,11 +533,15 @@ public static class PrizeSimulation
         foreach (var a in s.Awards)
         {
             var g = a.Gross.MinorUnits;
-            if (g <= 0 || a.Fee.IsNegative || a.Net.IsNegative) return $"entry {a.EntryId}: gross {g}, fee {a.Fee.MinorUnits}, net {a.Net.MinorUnits}: an amount is negative or the prize is 0";
+            if (g <= 0 || a.Fee.IsNegative || a.Net.IsNegative)
+                return $"entry {a.EntryId}: gross {g}, fee {a.Fee.MinorUnits}, net {a.Net.MinorUnits}: "
+                    + $"an amount is negative or the prize is 0";
             var fee = (long)(((Int128)g * bp + BasisPoints.Whole / 2) / BasisPoints.Whole);
-            if (a.Fee.MinorUnits != fee) return $"entry {a.EntryId}: fee on {g} at {bp} bp is {a.Fee.MinorUnits}, half-up gives {fee}";
+            if (a.Fee.MinorUnits != fee)
+                return $"entry {a.EntryId}: fee on {g} at {bp} bp is {a.Fee.MinorUnits}, half-up gives {fee}";
             if (a.Net.MinorUnits != g - fee) return $"entry {a.EntryId}: net {a.Net.MinorUnits} is not {g} − {fee}";
-            if (a.PayoutId != PayoutIds.For(c.ContestId, a.EntryId) || a.PayoutId.Length > 255 || !payoutIds.Add(a.PayoutId))
+            if (a.PayoutId != PayoutIds.For(c.ContestId, a.EntryId) || a.PayoutId.Length > 255
+                || !payoutIds.Add(a.PayoutId))
                 return $"entry {a.EntryId}: payout id {a.PayoutId} is not its own, too long, or repeated";
             if (a.Gross.Currency != c.Rules.Currency) return $"entry {a.EntryId} is paid in {a.Gross.Currency}";
             gross += g;
@@ -512,8 +549,10 @@ public static class PrizeSimulation
             nets += g - fee;
         }
         var pool = s.Pool.Pool.MinorUnits;
-        if (gross != pool || s.GrossTotal.MinorUnits != pool) return $"prizes sum to {gross} (total says {s.GrossTotal.MinorUnits}), pool is {pool}";
-        if (s.FeeTotal.MinorUnits != fees || s.NetTotal.MinorUnits != nets) return $"totals: fee {s.FeeTotal.MinorUnits} net {s.NetTotal.MinorUnits}, awards give {fees} and {nets}";
+        if (gross != pool || s.GrossTotal.MinorUnits != pool)
+            return $"prizes sum to {gross} (total says {s.GrossTotal.MinorUnits}), pool is {pool}";
+        if (s.FeeTotal.MinorUnits != fees || s.NetTotal.MinorUnits != nets)
+            return $"totals: fee {s.FeeTotal.MinorUnits} net {s.NetTotal.MinorUnits}, awards give {fees} and {nets}";
         return null;
     }
 
@@ -541,20 +580,25 @@ public static class PrizeSimulation
             for (var i = start; i < end; i++)
             {
                 var amount = byEntry.TryGetValue(rows[i].EntryId, out var a) ? a.Gross.MinorUnits : 0;
-                if (amount > before) return $"at rank {rank}, {rows[i].EntryId} gets a leftover cent before {rows[i - 1].EntryId}";
+                if (amount > before)
+                    return $"at rank {rank}, {rows[i].EntryId} gets a leftover cent before {rows[i - 1].EntryId}";
                 before = amount;
                 sum += amount;
                 max = Math.Max(max, amount);
                 min = Math.Min(min, amount);
-                if (a is not null && (a.Rank != rank || a.TiedEntries != end - start || a.PlacesFrom != start + 1 || a.PlacesTo != Math.Min(end, paid) || a.PlayerId != rows[i].PlayerId))
-                    return $"award of {a.EntryId} says rank {a.Rank}, tied {a.TiedEntries}, places {a.PlacesFrom}-{a.PlacesTo}, player {a.PlayerId}";
+                if (a is not null && (a.Rank != rank || a.TiedEntries != end - start || a.PlacesFrom != start + 1
+                    || a.PlacesTo != Math.Min(end, paid) || a.PlayerId != rows[i].PlayerId))
+                    return $"award of {a.EntryId} says rank {a.Rank}, tied {a.TiedEntries}, "
+                        + $"places {a.PlacesFrom}-{a.PlacesTo}, player {a.PlayerId}";
             }
 
             long spanned = 0;
             for (var place = start; place < Math.Min(end, paid); place++) spanned += placeAmounts[place];
-            if (sum != spanned) return $"the {end - start} entries at rank {rank} get {sum}, the places they span pay {spanned}";
+            if (sum != spanned)
+                return $"the {end - start} entries at rank {rank} get {sum}, the places they span pay {spanned}";
             if (max - min > 1) return $"tied entries at rank {rank} get from {min} to {max}: more than a cent apart";
-            if (max > previousGroupMin) return $"rank {rank} gets {max}, more than the better rank before it ({previousGroupMin})";
+            if (max > previousGroupMin)
+                return $"rank {rank} gets {max}, more than the better rank before it ({previousGroupMin})";
             previousGroupMin = min;
             start = end;
         }
@@ -569,7 +613,8 @@ public static class PrizeSimulation
         var shuffled = c.Standings.ToArray();
         new Random(c.ShuffleSeed).Shuffle(shuffled);
         var fromShuffled = calculate(c.ContestId, c.Rules, c.EntryFeesKept, shuffled).Settlement;
-        return fromShuffled is not null && Same(s, fromShuffled) ? null : "standing rows in another order gave a different settlement";
+        return fromShuffled is not null && Same(s, fromShuffled)
+            ? null : "standing rows in another order gave a different settlement";
     }
 
     /// <summary>Every field of two settlements equal, lists element by element.</summary>
@@ -577,28 +622,35 @@ public static class PrizeSimulation
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return a.ContestId == b.ContestId && a.Pool == b.Pool && a.EntryCount == b.EntryCount && a.PlacesInTable == b.PlacesInTable
-            && a.PlatformFee == b.PlatformFee && a.GrossTotal == b.GrossTotal && a.FeeTotal == b.FeeTotal && a.NetTotal == b.NetTotal
+        return a.ContestId == b.ContestId && a.Pool == b.Pool && a.EntryCount == b.EntryCount
+            && a.PlacesInTable == b.PlacesInTable && a.PlatformFee == b.PlatformFee && a.GrossTotal == b.GrossTotal
+            && a.FeeTotal == b.FeeTotal && a.NetTotal == b.NetTotal
             && a.Rule == b.Rule && a.PlaceRanges.SequenceEqual(b.PlaceRanges) && a.Awards.SequenceEqual(b.Awards);
     }
 
     private static string Describe(int seed, int caseIndex, bool large, string failure, SimulatedContest? c)
     {
         var b = new StringBuilder();
-        b.Append(CultureInfo.InvariantCulture, $"prize simulation seed {seed}, case {caseIndex}{(large ? " (large)" : "")}: {failure}\n");
-        b.Append(CultureInfo.InvariantCulture, $"  replay: PrizeSimulation.RunCase({seed}, {caseIndex}{(large ? ", large: true" : "")})\n");
+        b.Append(CultureInfo.InvariantCulture,
+            $"prize simulation seed {seed}, case {caseIndex}{(large ? " (large)" : "")}: {failure}\n");
+        b.Append(CultureInfo.InvariantCulture,
+            $"  replay: PrizeSimulation.RunCase({seed}, {caseIndex}{(large ? ", large: true" : "")})\n");
         if (c is null) return b.ToString();
         var t = c.Rules.Table;
         IEnumerable<string>? rows = t.Kind switch
         {
             PrizeTableKinds.CustomPercentages => t.PercentagesBp?.Select(p => p.ToString(CultureInfo.InvariantCulture)),
-            PrizeTableKinds.Ranked => t.Places?.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.From}-{p.To}: {(p.SharePpb != 0 ? $"{p.SharePpb} ppb" : $"{p.ShareBp} bp")}")),
-            PrizeTableKinds.FixedAmounts => t.Amounts?.Select(a => string.Create(CultureInfo.InvariantCulture, $"{a.From}-{a.To}: {a.AmountMinor}")),
+            PrizeTableKinds.Ranked => t.Places?.Select(p => string.Create(CultureInfo.InvariantCulture,
+                $"{p.From}-{p.To}: {(p.SharePpb != 0 ? $"{p.SharePpb} ppb" : $"{p.ShareBp} bp")}")),
+            PrizeTableKinds.FixedAmounts => t.Amounts?.Select(a => string.Create(CultureInfo.InvariantCulture,
+                $"{a.From}-{a.To}: {a.AmountMinor}")),
             _ => [],
         };
         b.Append(CultureInfo.InvariantCulture, $"  contest {c.ContestId}: table {t.Kind} [{Shorten(rows)}], ");
-        b.Append(CultureInfo.InvariantCulture, $"pool {c.Rules.Pool}, fee {c.Rules.PlatformFeeBp} bp, fees kept {c.EntryFeesKept.MinorUnits}, {c.Standings.Count} entries\n");
-        b.Append(CultureInfo.InvariantCulture, $"  standings: {Shorten(c.Standings.Select(r => $"{r.Rank} {r.EntryId} {r.ScoreMilli}"))}\n");
+        b.Append(CultureInfo.InvariantCulture, $"pool {c.Rules.Pool}, fee {c.Rules.PlatformFeeBp} bp, "
+            + $"fees kept {c.EntryFeesKept.MinorUnits}, {c.Standings.Count} entries\n");
+        b.Append(CultureInfo.InvariantCulture,
+            $"  standings: {Shorten(c.Standings.Select(r => $"{r.Rank} {r.EntryId} {r.ScoreMilli}"))}\n");
         return b.ToString();
     }
 

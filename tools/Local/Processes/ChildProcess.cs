@@ -26,7 +26,8 @@ public sealed partial class ChildProcess : IAsyncDisposable
         _process = process;
         LogPath = logPath;
         _onLine = onLine;
-        _log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        _log = new StreamWriter(new FileStream(logPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+            { AutoFlush = true };
         process.OutputDataReceived += (_, e) => Line(e.Data);
         process.ErrorDataReceived += (_, e) => Line(e.Data);
         process.BeginOutputReadLine();

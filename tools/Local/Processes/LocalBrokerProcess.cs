@@ -16,12 +16,15 @@ public sealed class LocalBrokerProcess : IAsyncDisposable
 
     public string BootstrapServers => State.BootstrapServers;
 
-    /// <summary>Starts the broker with every topic of the topic list, or with none (<paramref name="empty"/>).</summary>
-    public static async Task<LocalBrokerProcess> StartAsync(string stateFile, string logPath, int brokers = 3, TimeSpan? timeout = null, bool empty = false)
+    /// <summary>Starts the broker with every topic of the topic list, or with none
+    /// (<paramref name="empty"/>).</summary>
+    public static async Task<LocalBrokerProcess> StartAsync(string stateFile, string logPath, int brokers = 3,
+        TimeSpan? timeout = null, bool empty = false)
     {
         if (File.Exists(stateFile)) File.Delete(stateFile);
         var process = ChildProcess.StartDotnet("broker", RepoPaths.CpdevDll,
-            ["broker", "--brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--state-file", stateFile, .. empty ? new[] { "--empty" } : []],
+            ["broker", "--brokers", brokers.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--state-file", stateFile, .. empty ? new[] { "--empty" } : []],
             new Dictionary<string, string?>(), logPath);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (DateTime.UtcNow < deadline)
@@ -30,7 +33,8 @@ public sealed class LocalBrokerProcess : IAsyncDisposable
                 throw new InvalidOperationException($"local broker exited with code {process.ExitCode}; see {logPath}");
             var state = BrokerState.TryRead(stateFile);
             if (state is not null && state.ProcessId == process.Id)
-                return new LocalBrokerProcess { Process = process, State = state, Control = new BrokerControlClient(state.ControlUrl), StateFile = stateFile };
+                return new LocalBrokerProcess { Process = process, State = state,
+                    Control = new BrokerControlClient(state.ControlUrl), StateFile = stateFile };
             await Task.Delay(50);
         }
         await process.KillAsync();

@@ -18,12 +18,14 @@ public sealed class LocalConsole : IAsyncDisposable
     public IReadOnlyList<(string Name, string Role, string Password)> SignIns { get; }
     public string OperatorsFile { get; }
 
-    /// <summary>The TOTP secret enrolled for each approver and admin, as their authenticator app would hold it.</summary>
+    /// <summary>The TOTP secret enrolled for each approver and admin, as their authenticator app would hold
+    /// it.</summary>
     public IReadOnlyDictionary<string, byte[]> TotpSecrets { get; }
 
     private readonly Dictionary<string, long> _stepsUsed = new(StringComparer.OrdinalIgnoreCase);
 
-    private LocalConsole(ChildProcess process, Uri url, IReadOnlyList<(string, string, string)> signIns, string operatorsFile,
+    private LocalConsole(ChildProcess process, Uri url, IReadOnlyList<(string, string, string)> signIns,
+        string operatorsFile,
         IReadOnlyDictionary<string, byte[]> totpSecrets)
     {
         Process = process;
@@ -50,18 +52,22 @@ public sealed class LocalConsole : IAsyncDisposable
                 // The step before is still good until this one ends: used first when that is 20 s off or more.
                 var current = OperatorTotp.Step(now);
                 var previousGood = (current + 1) * OperatorTotp.StepSeconds - now.ToUnixTimeSeconds() >= 20;
-                step = Math.Max(previousGood ? current - 1 : current, _stepsUsed.GetValueOrDefault(@operator, long.MinValue) + 1);
+                step = Math.Max(previousGood ? current - 1 : current,
+                    _stepsUsed.GetValueOrDefault(@operator, long.MinValue) + 1);
                 if (step <= OperatorTotp.Step(now) + 1)
                 {
                     _stepsUsed[@operator] = step;
-                    return OperatorTotp.Code(secret, DateTimeOffset.FromUnixTimeSeconds(step * OperatorTotp.StepSeconds));
+                    return OperatorTotp.Code(secret,
+                        DateTimeOffset.FromUnixTimeSeconds(step * OperatorTotp.StepSeconds));
                 }
             }
-            await Task.Delay(DateTimeOffset.FromUnixTimeSeconds((step - 1) * OperatorTotp.StepSeconds) - now + TimeSpan.FromMilliseconds(100), ct);
+            await Task.Delay(DateTimeOffset.FromUnixTimeSeconds((step - 1) * OperatorTotp.StepSeconds) - now
+                + TimeSpan.FromMilliseconds(100), ct);
         }
     }
 
-    /// <summary>The authenticator URI of <paramref name="operator"/>'s secret (null for one who needs no code), to print for a local run.</summary>
+    /// <summary>The authenticator URI of <paramref name="operator"/>'s secret (null for one who needs no code), to
+    /// print for a local run.</summary>
     public string? AuthenticatorUri(string @operator) =>
         TotpSecrets.TryGetValue(@operator, out var secret) ? OperatorTotp.Uri(@operator, secret) : null;
 
@@ -77,7 +83,8 @@ public sealed class LocalConsole : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(swaps);
         signIns ??=
         [
-            ("admin", OperatorRoles.Admin, NewPassword()), ("approver", OperatorRoles.Approver, NewPassword()), ("viewer", OperatorRoles.Viewer, NewPassword()),
+            ("admin", OperatorRoles.Admin, NewPassword()), ("approver", OperatorRoles.Approver, NewPassword()),
+            ("viewer", OperatorRoles.Viewer, NewPassword()),
         ];
         string? json = null;
         var totp = new Dictionary<string, byte[]>(StringComparer.OrdinalIgnoreCase);
@@ -93,7 +100,8 @@ public sealed class LocalConsole : IAsyncDisposable
         var portChosenHere = port == 0;
         var (process, url, file) = await LocalListener.StartAsync(() =>
         {
-            var listen = new Uri($"{(swaps.ConsoleTls is null ? "http" : "https")}://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
+            var listen = new Uri(
+                $"{(swaps.ConsoleTls is null ? "http" : "https")}://127.0.0.1:{(portChosenHere ? FreePort() : port)}");
             var settings = new Dictionary<string, string?>(overrides ?? new Dictionary<string, string?>())
             {
                 [ConsoleOptions.Settings.Url] = listen.ToString().TrimEnd('/'),
@@ -115,7 +123,9 @@ public sealed class LocalConsole : IAsyncDisposable
         return new LocalConsole(process, url, signIns, file, totp);
     }
 
-    public static string NewPassword() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).Replace('+', 'x').Replace('/', 'y');
+    public static string NewPassword() =>
+        Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12))
+            .Replace('+', 'x').Replace('/', 'y');
 
     public static int FreePort()
     {

@@ -18,8 +18,12 @@ public static class LocalListener
         CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(prepare);
-        // It only asks whether the process answers on loopback: a local https listener has a certificate made for the run.
-        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator });
+        // It only asks whether the process answers on loopback: a local https listener has a certificate made for the
+        // run.
+        using var http = new HttpClient(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator
+        });
         for (var attempt = 1; ; attempt++)
         {
             var (spec, url, prepared) = prepare();
@@ -31,7 +35,8 @@ public static class LocalListener
             if (await AnswersAsync(http, process, url, what, ct)) return (process, url, prepared);
             await process.DisposeAsync();
             if (!(portChosenHere && portTaken && attempt < Attempts))
-                throw new InvalidOperationException($"{what} exited with code {process.ExitCode}; see {process.LogPath}");
+                throw new InvalidOperationException(
+                    $"{what} exited with code {process.ExitCode}; see {process.LogPath}");
         }
     }
 

@@ -29,7 +29,8 @@ public sealed class LocalPlayerApi : IAsyncDisposable
     /// </summary>
     public HttpClient Platform(TimeSpan? timeout = null) => SignIn.Platform(Url, Token, timeout);
 
-    /// <summary>Starts it on a free port against the run's database (with any settings overridden), and waits until it answers.</summary>
+    /// <summary>Starts it on a free port against the run's database (with any settings overridden), and waits until it
+    /// answers.</summary>
     public static async Task<LocalPlayerApi> StartAsync(LocalSwaps swaps, CancellationToken ct = default,
         IReadOnlyDictionary<string, string?>? overrides = null)
     {
@@ -44,7 +45,8 @@ public sealed class LocalPlayerApi : IAsyncDisposable
                 PlayerTokenKeys = signIn.PublicKeyPem,
             }, overrides);
             // No certificate here: on loopback, outside production, it serves plain HTTP on the port chosen for it.
-            var url = new UriBuilder(spec.Environment[PlayerApiOptions.Settings.Url]!) { Scheme = Uri.UriSchemeHttp }.Uri;
+            var url =
+                new UriBuilder(spec.Environment[PlayerApiOptions.Settings.Url]!) { Scheme = Uri.UriSchemeHttp }.Uri;
             return (spec with
             {
                 Environment = new Dictionary<string, string?>(spec.Environment)

@@ -54,7 +54,8 @@ public static partial class LocalServices
             env[StripeServices.UrlVariable] = swaps.Stripe.BaseUrl.ToString();
         foreach (var (name, value) in overrides ?? new Dictionary<string, string?>()) env[name] = value;
         // Test-only hooks (crash points, throttles) are refused in staging: a process armed with one runs as test.
-        if (env.GetValueOrDefault(CrashPoints.Variable) is not null || env.GetValueOrDefault(Throttles.Variable) is not null)
+        if (env.GetValueOrDefault(CrashPoints.Variable) is not null
+            || env.GetValueOrDefault(Throttles.Variable) is not null)
             env[PipelineSettings.EnvironmentVariable] = DeploymentEnvironments.Name(DeploymentEnvironment.Test);
         if (service == Services.Topics)
         {

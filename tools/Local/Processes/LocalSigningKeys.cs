@@ -28,7 +28,8 @@ public static class LocalSigningKeys
     /// </summary>
     public static IReadOnlyList<string> Operators { get; } =
     [
-        "ann", "bob", "cy", "cat", "admin", "approver", "viewer", "root", "vic", "operator", "test-operator", "test-admin",
+        "ann", "bob", "cy", "cat", "admin", "approver", "viewer", "root", "vic", "operator", "test-operator",
+        "test-admin",
         "demo-operator", "staging-operator",
     ];
 
@@ -125,7 +126,8 @@ public static class LocalSigningKeys
     }
 
     public static string Directory =>
-        Environment.GetEnvironmentVariable(SigningKeys.DirectoryVariable) is { Length: > 0 } set ? set : SigningKeys.LocalDirectoryDefault;
+        Environment.GetEnvironmentVariable(SigningKeys.DirectoryVariable) is { Length: > 0 } set
+            ? set : SigningKeys.LocalDirectoryDefault;
 
     /// <summary>
     /// Local keys made before pair keys (<c>&lt;producer&gt;/&lt;key id&gt;.key</c>) are thrown away: they are

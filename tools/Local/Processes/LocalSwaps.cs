@@ -48,7 +48,8 @@ public sealed record LocalSwaps
     /// <summary>Where the run keeps each process's secret files and key folder.</summary>
     public required string RunDirectory { get; init; }
 
-    /// <summary>Every pair's keys (generated first where missing), from which each process's folder is laid out.</summary>
+    /// <summary>Every pair's keys (generated first where missing), from which each process's folder is laid
+    /// out.</summary>
     public string KeysSource { get; init; } = LocalSigningKeys.Setting.Value!;
 
     /// <summary>
@@ -56,7 +57,8 @@ public sealed record LocalSwaps
     /// </summary>
     public string? ConsoleOperators { get; init; }
 
-    /// <summary>The console's certificate and key (PEM) when it serves https here; null: plain HTTP on loopback.</summary>
+    /// <summary>The console's certificate and key (PEM) when it serves https here; null: plain HTTP on
+    /// loopback.</summary>
     public (string CertificatePem, string KeyPem)? ConsoleTls { get; init; }
 
     /// <summary>

@@ -39,7 +39,8 @@ public sealed class LocalWebhooks : IAsyncDisposable
                 + WebhookReceiverExtensions.Path);
             var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var portTaken = false;
-            var process = LocalServices.Start(spec, Path.Combine(swaps.RunDirectory, $"webhooks-{Guid.NewGuid():N}.log"),
+            var process = LocalServices.Start(spec,
+                Path.Combine(swaps.RunDirectory, $"webhooks-{Guid.NewGuid():N}.log"),
                 line =>
             {
                 // It says where it listens once it does (and Kafka answered its probe).
@@ -59,7 +60,8 @@ public sealed class LocalWebhooks : IAsyncDisposable
     /// True once the receiver listens; false when it exited and <paramref name="retry"/> says to
     /// try again (its port was taken); throws when it exited otherwise or did not listen in 60 s.
     /// </summary>
-    private static async Task<bool> ListensAsync(ChildProcess process, Task listening, Func<bool> retry, CancellationToken ct)
+    private static async Task<bool> ListensAsync(ChildProcess process, Task listening, Func<bool> retry,
+        CancellationToken ct)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (!listening.IsCompleted)

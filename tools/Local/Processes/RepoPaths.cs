@@ -9,7 +9,8 @@ public static class RepoPaths
 
     /// <summary>Debug or Release: the workers are run from the same configuration as this tool.</summary>
     public static string Configuration { get; } =
-        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}")
+            ? "Release" : "Debug";
 
     /// <summary>The operator's tool (src/Cpctl), built with the same configuration.</summary>
     public static string CpctlDll => Built("cpctl", Path.Combine("src", "Cpctl"), "cpctl.dll");
@@ -31,7 +32,8 @@ public static class RepoPaths
     public static string BenchPeersDll =>
         Built("the messaging benchmark's peers", Path.Combine("tools", "BenchPeers"), "ContestPipeline.BenchPeers.dll");
 
-    /// <summary>A deployable of the production image (<see cref="Deployables"/>), from this clone's build output: what a local run starts instead of the image.</summary>
+    /// <summary>A deployable of the production image (<see cref="Deployables"/>), from this clone's build output: what
+    /// a local run starts instead of the image.</summary>
     public static string DeployableDll(string name)
     {
         var deployable = Deployables.Of(name);
@@ -41,7 +43,8 @@ public static class RepoPaths
     private static string Built(string what, string project, string assembly)
     {
         var path = Path.Combine(Root, project, "bin", Configuration, "net10.0", assembly);
-        return File.Exists(path) ? path : throw new FileNotFoundException($"{what} is not built at {path}: run `dotnet build -c {Configuration}` first", path);
+        return File.Exists(path) ? path : throw new FileNotFoundException(
+            $"{what} is not built at {path}: run `dotnet build -c {Configuration}` first", path);
     }
 
     /// <summary>Logs and state of local runs, under the clone (ignored by git).</summary>

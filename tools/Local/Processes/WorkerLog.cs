@@ -11,7 +11,8 @@ namespace ContestPipeline.Local.Processes;
 /// </summary>
 public static partial class WorkerLog
 {
-    /// <summary>The consumers that have joined their group now (their last assignment line, perhaps of no partition, is later than their last revocation).</summary>
+    /// <summary>The consumers that have joined their group now (their last assignment line, perhaps of no partition, is
+    /// later than their last revocation).</summary>
     public static IReadOnlySet<string> Assigned(string logPath)
     {
         var assigned = new HashSet<string>(StringComparer.Ordinal);

@@ -163,7 +163,8 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
                 $"verifies {(keys.Verifies.Count == 0 ? "nothing" : string.Join(", ", keys.Verifies))}";
 
     /// <summary>
-    /// Every health check compose asks, answered: each worker's and the receiver's readiness, the console's and the read API's /healthz.
+    /// Every health check compose asks, answered: each worker's and the receiver's readiness, the console's and the
+    /// read API's /healthz.
     /// </summary>
     private async Task HealthAsync(CancellationToken ct)
     {

@@ -15,16 +15,20 @@ namespace ContestPipeline.BenchPeers.WolverineFx.Generated.WolverineHandlers
             _effectStore = effectStore;
         }
 
-        public override async System.Threading.Tasks.Task HandleAsync(Wolverine.Runtime.MessageContext context, System.Threading.CancellationToken cancellation)
+        public override async System.Threading.Tasks.Task HandleAsync(Wolverine.Runtime.MessageContext context,
+            System.Threading.CancellationToken cancellation)
         {
             // The actual message body
             var benchMessageSent = (ContestPipeline.BenchPeers.WolverineFx.BenchMessageSent)context.Envelope.Message;
 
-            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler", "ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler");
-            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("message.handler",
+                "ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler");
+            Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type",
+                "ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler");
             
             // The actual message execution
-            await ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler.HandleAsync(benchMessageSent, context.Envelope, _effectStore, cancellation).ConfigureAwait(false);
+            await ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler.HandleAsync(benchMessageSent,
+                context.Envelope, _effectStore, cancellation).ConfigureAwait(false);
         }
     }
 

@@ -22,18 +22,30 @@ namespace ContestPipeline.BenchPeers.WolverineFx.Generated.WolverineHandlers
     
     
     // START: AotRoots
-    // Native AOT rooting companion (jasperfx#743). Generated code is only ever reached reflectively, so without these roots ILC trims it and TypeLoadMode.Static finds nothing.
+    // Native AOT rooting companion (jasperfx#743). Generated code is only ever reached reflectively, so without these
+    // roots ILC trims it and TypeLoadMode.Static finds nothing.
     [global::System.CodeDom.Compiler.GeneratedCode("JasperFx", "1.0.0")]
     public sealed class AotRoots
     {
         [global::System.Runtime.CompilerServices.ModuleInitializer]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ContestPipeline.BenchPeers.WolverineFx.Generated.WolverineHandlers.GeneratedHandlerRegistry))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ContestPipeline.BenchPeers.WolverineFx.Generated.WolverineHandlers.BenchMessageSentHandler349140627))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler))]
-        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All, typeof(global::ContestPipeline.BenchPeers.WolverineFx.BenchMessageSent))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(
+            global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All,
+            typeof(global::ContestPipeline.BenchPeers.WolverineFx.Generated.WolverineHandlers
+                .GeneratedHandlerRegistry))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(
+            global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All,
+            typeof(global::ContestPipeline.BenchPeers.WolverineFx.Generated.WolverineHandlers
+                .BenchMessageSentHandler349140627))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(
+            global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All,
+            typeof(global::ContestPipeline.BenchPeers.WolverineFx.BenchEffectHandler))]
+        [global::System.Diagnostics.CodeAnalysis.DynamicDependency(
+            global::System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.All,
+            typeof(global::ContestPipeline.BenchPeers.WolverineFx.BenchMessageSent))]
         public static void Pin()
         {
-            // Intentionally empty. The [DynamicDependency] attributes above are the payload: they root the generated types for Native AOT, and [ModuleInitializer] guarantees this method is itself an ILC root.
+            // Intentionally empty. The [DynamicDependency] attributes above are the payload: they root the generated
+            // types for Native AOT, and [ModuleInitializer] guarantees this method is itself an ILC root.
         }
     }
 
