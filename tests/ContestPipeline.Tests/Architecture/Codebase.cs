@@ -15,11 +15,14 @@ public sealed record Project(string File, string AssemblyName, string RootNamesp
     {
         var xml = XDocument.Load(file);
         var name = Path.GetFileNameWithoutExtension(file);
-        string? Property(string property) => xml.Descendants(property).Select(e => e.Value.Trim()).FirstOrDefault(v => v.Length > 0);
+        string? Property(string property) =>
+            xml.Descendants(property).Select(e => e.Value.Trim()).FirstOrDefault(v => v.Length > 0);
         var references = xml.Descendants("ProjectReference")
-            .Select(r => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, r.Attribute("Include")!.Value.Replace('\\', '/'))))
+            .Select(r => Path.GetFullPath(
+                Path.Combine(Path.GetDirectoryName(file)!, r.Attribute("Include")!.Value.Replace('\\', '/'))))
             .ToList();
-        return new Project(Path.GetFullPath(file), Property("AssemblyName") ?? name, Property("RootNamespace") ?? name, references);
+        return new Project(Path.GetFullPath(file), Property("AssemblyName") ?? name, Property("RootNamespace") ?? name,
+            references);
     }
 }
 
@@ -35,10 +38,12 @@ public static class Codebase
             .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj" or "node_modules"))
             .Select(Project.Read)];
 
-    public static IReadOnlyList<Project> Production { get; } = [.. Projects.Where(p => p.RelativeDirectory.StartsWith("src/", StringComparison.Ordinal))];
+    public static IReadOnlyList<Project> Production { get; } =
+        [.. Projects.Where(p => p.RelativeDirectory.StartsWith("src/", StringComparison.Ordinal))];
 
     public static IReadOnlyList<Project> Tooling { get; } =
-        [.. Projects.Where(p => !p.RelativeDirectory.StartsWith("src/", StringComparison.Ordinal) && !p.RelativeDirectory.StartsWith("tests/", StringComparison.Ordinal))];
+        [.. Projects.Where(p => !p.RelativeDirectory.StartsWith("src/", StringComparison.Ordinal)
+            && !p.RelativeDirectory.StartsWith("tests/", StringComparison.Ordinal))];
 
     /// <summary>The built assembly of a production project (the tests reference every one).</summary>
     public static Assembly Load(Project project) => Assembly.Load(new AssemblyName(project.AssemblyName));
@@ -47,7 +52,8 @@ public static class Codebase
 
     /// <summary>The workers: the processes of one shape (handlers, jobs, domain, store, migrations).</summary>
     public static IReadOnlyList<Assembly> Workers { get; } =
-        [.. global::ContestPipeline.Deployment.Workers.All.Keys.Select(w => ProductionAssemblies.Single(a => a.GetName().Name == "ContestPipeline." + char.ToUpperInvariant(w[0]) + w[1..]))];
+        [.. global::ContestPipeline.Deployment.Workers.All.Keys.Select(w => ProductionAssemblies.Single(a =>
+            a.GetName().Name == "ContestPipeline." + char.ToUpperInvariant(w[0]) + w[1..]))];
 
     /// <summary>Every project <paramref name="project"/> reaches through project references, itself excluded.</summary>
     public static IReadOnlyList<Project> Reached(Project project)

@@ -23,10 +23,12 @@ public sealed partial class DollarWalkTests
             var path = Path.Combine(RepoPaths.Root, file);
             if (!File.Exists(path))
                 problems.Add($"row {number}: {file} does not exist");
-            else if (!Regex.IsMatch(File.ReadAllText(path), $@"\b(class|record|interface|enum|struct)\s+{Regex.Escape(type)}\b"))
+            else if (!Regex.IsMatch(File.ReadAllText(path),
+                $@"\b(class|record|interface|enum|struct)\s+{Regex.Escape(type)}\b"))
                 problems.Add($"row {number}: {file} declares no type {type}");
         }
-        problems.AddRange(rows.GroupBy(r => r.File).Where(g => g.Count() > 1).Select(g => $"{g.Key} is listed {g.Count()} times"));
+        problems.AddRange(rows.GroupBy(r => r.File).Where(g => g.Count() > 1)
+            .Select(g => $"{g.Key} is listed {g.Count()} times"));
         Assert.True(problems.Count == 0, "docs/architecture.md, Follow one dollar:\n" + string.Join("\n", problems));
         Assert.Equal(Enumerable.Range(1, rows.Count), rows.Select(r => r.Number));
     }
@@ -39,7 +41,8 @@ public sealed partial class DollarWalkTests
         Assert.True(start >= 0, $"{DocPath} has no section \"## Follow one dollar\"");
         var next = text.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
         var section = next < 0 ? text[start..] : text[start..next];
-        return [.. Row().Matches(section).Select(m => (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
+        return [.. Row().Matches(section)
+            .Select(m => (int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture),
             m.Groups[2].Value, m.Groups[3].Value))];
     }
 

@@ -31,14 +31,16 @@ public sealed partial class LayoutTests
     {
         var tooling = Codebase.Tooling.Select(p => p.File).ToHashSet();
         var reaching = Codebase.Production
-            .SelectMany(p => Codebase.Reached(p).Where(r => tooling.Contains(r.File)).Select(r => $"{p.RelativeDirectory} reaches {r.RelativeDirectory}"))
+            .SelectMany(p => Codebase.Reached(p).Where(r => tooling.Contains(r.File))
+                .Select(r => $"{p.RelativeDirectory} reaches {r.RelativeDirectory}"))
             .ToList();
         Assert.True(reaching.Count == 0, string.Join("\n", reaching));
 
         // The same on what was built: no production assembly loads a tooling assembly, however indirectly.
         var toolingNames = Codebase.Tooling.Select(p => p.AssemblyName).ToHashSet();
         var loading = Codebase.ProductionAssemblies
-            .SelectMany(a => ReferencedClosure(a).Where(toolingNames.Contains).Select(t => $"{a.GetName().Name} loads {t}"))
+            .SelectMany(a => ReferencedClosure(a).Where(toolingNames.Contains)
+                .Select(t => $"{a.GetName().Name} loads {t}"))
             .ToList();
         Assert.True(loading.Count == 0, string.Join("\n", loading));
     }
@@ -53,7 +55,8 @@ public sealed partial class LayoutTests
         var tables = Codebase.ProductionAssemblies.SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetProperties(BindingFlags.Public | BindingFlags.Static)
                 .Where(p => p.PropertyType.IsGenericType
-                    && p.PropertyType.GetGenericTypeDefinition() == typeof(global::ContestPipeline.Plumbing.TransitionTable<>))
+                    && p.PropertyType.GetGenericTypeDefinition()
+                        == typeof(global::ContestPipeline.Plumbing.TransitionTable<>))
                 .Select(p => (Holder: t, States: p.PropertyType.GetGenericArguments()[0]))).ToList();
         Assert.True(tables.Count >= 6, $"only {tables.Count} transition tables found");
         var misnamed = tables.Where(x => !x.Holder.Name.EndsWith("Lifecycle", StringComparison.Ordinal)
@@ -67,11 +70,14 @@ public sealed partial class LayoutTests
     {
         var contracts = typeof(ContestPipeline.Contracts.IMessage).Assembly;
         var result = Types.InAssembly(contracts).ShouldNot().HaveDependencyOnAny(
-                "System.IO.File", "System.IO.Directory", "System.IO.FileStream", "System.IO.Pipes", "System.Net", "System.Data",
-                "System.Diagnostics.Process", "Npgsql", "Dapper", "Confluent.Kafka", "Microsoft.Extensions", "System.Console")
+                "System.IO.File", "System.IO.Directory", "System.IO.FileStream", "System.IO.Pipes", "System.Net",
+                "System.Data", "System.Diagnostics.Process", "Npgsql", "Dapper", "Confluent.Kafka",
+                "Microsoft.Extensions", "System.Console")
             .GetResult();
-        Assert.True(result.IsSuccessful, "types of src/Contracts doing I/O: " + string.Join(", ", result.FailingTypeNames ?? []));
-        var references = contracts.GetReferencedAssemblies().Select(r => r.Name!).Where(n => n is not ("System.Runtime" or "netstandard")
+        Assert.True(result.IsSuccessful, "types of src/Contracts doing I/O: " +
+            string.Join(", ", result.FailingTypeNames ?? []));
+        var references = contracts.GetReferencedAssemblies().Select(r => r.Name!)
+            .Where(n => n is not ("System.Runtime" or "netstandard")
             && !n.StartsWith("System.", StringComparison.Ordinal)).ToList();
         Assert.True(references.Count == 0, "src/Contracts references " + string.Join(", ", references));
     }
@@ -133,9 +139,11 @@ public sealed partial class LayoutTests
     {
         var naming = Codebase.Production
             .SelectMany(p => Directory.EnumerateFiles(p.Directory, "*.cs", SearchOption.AllDirectories))
-            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f =>
+                !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Where(f => File.ReadAllText(f) is var text
-                && (text.Contains("broker.json", StringComparison.Ordinal) || text.Contains("BrokerState", StringComparison.Ordinal)))
+                && (text.Contains("broker.json", StringComparison.Ordinal)
+                    || text.Contains("BrokerState", StringComparison.Ordinal)))
             .Select(f => Path.GetRelativePath(Local.Processes.RepoPaths.Root, f)).ToList();
         Assert.True(naming.Count == 0, string.Join("\n", naming));
     }
@@ -153,10 +161,12 @@ public sealed partial class LayoutTests
         {
             var folder = Path.GetRelativePath(project.Directory, Path.GetDirectoryName(file)!);
             if (folder.Split(Path.DirectorySeparatorChar)[0] is "bin" or "obj") continue;
-            var expected = folder == "." ? project.RootNamespace : project.RootNamespace + "." + folder.Replace(Path.DirectorySeparatorChar, '.');
+            var expected = folder == "." ? project.RootNamespace : project.RootNamespace + "." +
+                folder.Replace(Path.DirectorySeparatorChar, '.');
             var declared = NamespaceDeclaration().Match(File.ReadAllText(file));
             if (declared.Success && declared.Groups[1].Value != expected)
-                misplaced.Add($"{Path.GetRelativePath(Local.Processes.RepoPaths.Root, file)} declares {declared.Groups[1].Value}, its folder is {expected}");
+                misplaced.Add($"{Path.GetRelativePath(Local.Processes.RepoPaths.Root, file)} declares " +
+                    $"{declared.Groups[1].Value}, its folder is {expected}");
         }
         Assert.True(misplaced.Count == 0, string.Join("\n", misplaced));
     }
@@ -173,7 +183,8 @@ public sealed partial class LayoutTests
             .SelectMany(a => SqlFinder.In(a.Location))
             .Where(u => !IsStore(u))
             .Select(u => u.ToString()).Distinct().ToList();
-        Assert.True(outside.Count == 0, $"SQL outside *Store types and Migrations/ ({outside.Count}):\n" + string.Join("\n", outside));
+        Assert.True(outside.Count == 0, $"SQL outside *Store types and Migrations/ ({outside.Count}):\n" +
+            string.Join("\n", outside));
     }
 
     [Fact]
@@ -181,27 +192,34 @@ public sealed partial class LayoutTests
     {
         var found = SqlFinder.In(typeof(Samples.HandlerWithSql).Assembly.Location)
             .Where(u => u.Namespace == typeof(Samples.HandlerWithSql).Namespace).ToList();
-        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.CountAsync) && u.What.StartsWith("SQL text 'SELECT count(*) FROM", StringComparison.Ordinal));
-        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.CountAsync) && u.What == "calls SqlMapper.ExecuteScalarAsync");
-        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.Touch) && u.What.StartsWith("SQL text 'UPDATE ", StringComparison.Ordinal));
-        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.Command) && u.What == "calls NpgsqlCommand..ctor");
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.CountAsync)
+            && u.What.StartsWith("SQL text 'SELECT count(*) FROM", StringComparison.Ordinal));
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.CountAsync)
+            && u.What == "calls SqlMapper.ExecuteScalarAsync");
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.Touch)
+            && u.What.StartsWith("SQL text 'UPDATE ", StringComparison.Ordinal));
+        Assert.Contains(found, u => u.Method == nameof(Samples.HandlerWithSql.Command)
+            && u.What == "calls NpgsqlCommand..ctor");
         Assert.DoesNotContain(found, u => u.Method == nameof(Samples.HandlerWithSql.Reason));
         Assert.False(SqlFinder.LooksLikeSql("the selected contest is updated from the feed"));
     }
 
-    /// <summary>A type named <c>*Store</c> wherever it stands (its nested types too), or a Migrations namespace.</summary>
+    /// <summary>A type named <c>*Store</c> wherever it stands (its nested types too), or a Migrations namespace.
+    /// </summary>
     private static bool IsStore(SqlUse use) =>
         use.Type.Split('.')[^1].Split('+')[0].EndsWith("Store", StringComparison.Ordinal)
         || use.Namespace.Split('.').Any(part => part is "Migrations");
 
-    /// <summary>Assembly names <paramref name="assembly"/> references, directly or through the pipeline's own assemblies.</summary>
+    /// <summary>Assembly names <paramref name="assembly"/> references, directly or through the pipeline's own
+    /// assemblies.</summary>
     private static HashSet<string> ReferencedClosure(Assembly assembly)
     {
         var seen = new HashSet<string>();
         var queue = new Queue<AssemblyName>(assembly.GetReferencedAssemblies());
         while (queue.TryDequeue(out var name))
         {
-            if (!seen.Add(name.Name!) || !(name.Name!.StartsWith("ContestPipeline.", StringComparison.Ordinal) || name.Name is "cpctl" or "cpdev")) continue;
+            if (!seen.Add(name.Name!) || !(name.Name!.StartsWith("ContestPipeline.", StringComparison.Ordinal)
+                || name.Name is "cpctl" or "cpdev")) continue;
             foreach (var next in Assembly.Load(name).GetReferencedAssemblies()) queue.Enqueue(next);
         }
         return seen;

@@ -23,15 +23,18 @@ public static partial class SqlFinder
         RegexOptions.Singleline)]
     private static partial Regex SqlText();
 
-    private static readonly HashSet<string> SqlRunners = ["Dapper.SqlMapper", "Npgsql.NpgsqlCommand", "Npgsql.NpgsqlBatch", "Npgsql.NpgsqlBatchCommand"];
+    private static readonly HashSet<string> SqlRunners =
+        ["Dapper.SqlMapper", "Npgsql.NpgsqlCommand", "Npgsql.NpgsqlBatch", "Npgsql.NpgsqlBatchCommand"];
 
     /// <summary>Dapper's configuration (how a column maps to a type), which runs no SQL.</summary>
-    private static readonly HashSet<string> SqlMapperSettings = ["AddTypeHandler", "AddTypeMap", "RemoveTypeMap", "ResetTypeHandlers", "SetTypeMap"];
+    private static readonly HashSet<string> SqlMapperSettings =
+        ["AddTypeHandler", "AddTypeMap", "RemoveTypeMap", "ResetTypeHandlers", "SetTypeMap"];
 
     private static readonly HashSet<string> SqlRunningMembers =
     [
-        "CreateCommand", "CreateBatch", "BeginBinaryImport", "BeginBinaryImportAsync", "BeginBinaryExport", "BeginBinaryExportAsync",
-        "BeginTextImport", "BeginTextImportAsync", "BeginTextExport", "BeginTextExportAsync", "BeginRawBinaryCopy", "BeginRawBinaryCopyAsync",
+        "CreateCommand", "CreateBatch", "BeginBinaryImport", "BeginBinaryImportAsync", "BeginBinaryExport",
+        "BeginBinaryExportAsync", "BeginTextImport", "BeginTextImportAsync", "BeginTextExport", "BeginTextExportAsync",
+        "BeginRawBinaryCopy", "BeginRawBinaryCopyAsync",
     ];
 
     public static bool LooksLikeSql(string text) => SqlText().IsMatch(text);
@@ -47,7 +50,8 @@ public static partial class SqlFinder
             foreach (var instruction in method.Body.Instructions)
             {
                 var what = Describe(instruction);
-                if (what is not null) uses.Add(new SqlUse(written.Namespace, written.FullName, WrittenMethod(type, method), what));
+                if (what is not null)
+                    uses.Add(new SqlUse(written.Namespace, written.FullName, WrittenMethod(type, method), what));
             }
         }
         return uses;
@@ -65,8 +69,10 @@ public static partial class SqlFinder
     {
         var declaring = called.DeclaringType.FullName;
         if (SqlRunners.Contains(declaring))
-            return called.Name is not ("get_Parameters" or "Dispose" or "DisposeAsync") && !SqlMapperSettings.Contains(called.Name);
-        return declaring is "Npgsql.NpgsqlConnection" or "Npgsql.NpgsqlDataSource" && SqlRunningMembers.Contains(called.Name);
+            return called.Name is not ("get_Parameters" or "Dispose" or "DisposeAsync")
+                && !SqlMapperSettings.Contains(called.Name);
+        return declaring is "Npgsql.NpgsqlConnection" or "Npgsql.NpgsqlDataSource"
+            && SqlRunningMembers.Contains(called.Name);
     }
 
     /// <summary>The type the code was written in: compiler-generated nested types belong to their outer type.</summary>
@@ -76,7 +82,8 @@ public static partial class SqlFinder
         return type;
     }
 
-    /// <summary>"HandleAsync" for the MoveNext of its state machine &lt;HandleAsync&gt;d__3 or its lambda &lt;HandleAsync&gt;b__3_0, as written.</summary>
+    /// <summary>"HandleAsync" for the MoveNext of its state machine &lt;HandleAsync&gt;d__3 or its lambda
+    /// &lt;HandleAsync&gt;b__3_0, as written.</summary>
     private static string WrittenMethod(TypeDefinition type, MethodDefinition method)
     {
         foreach (var name in new[] { method.Name, type.Name })

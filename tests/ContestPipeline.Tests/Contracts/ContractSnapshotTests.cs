@@ -29,7 +29,8 @@ public sealed class ContractSnapshotTests
         var current = Describe().ToHashSet(StringComparer.Ordinal);
         var missing = Snapshot().Where(line => !current.Contains(line)).ToList();
         Assert.True(missing.Count == 0,
-            "removed, renamed or retyped since the snapshot (contracts change only additively):\n" + string.Join("\n", missing));
+            "removed, renamed or retyped since the snapshot (contracts change only additively):\n" +
+            string.Join("\n", missing));
     }
 
     [Fact]
@@ -38,11 +39,14 @@ public sealed class ContractSnapshotTests
         var snapshot = Snapshot().ToHashSet(StringComparer.Ordinal);
         var knownMessages = snapshot.Select(l => l.Split([' ', '.', ':'])[0]).ToHashSet(StringComparer.Ordinal);
         var added = Describe().Where(line => !snapshot.Contains(line)).ToList();
-        var required = added.Where(l => knownMessages.Contains(l.Split([' ', '.', ':'])[0]) && !l.Contains(" optional", StringComparison.Ordinal)
+        var required = added.Where(l => knownMessages.Contains(l.Split([' ', '.', ':'])[0])
+            && !l.Contains(" optional", StringComparison.Ordinal)
             && !l.StartsWith("enum ", StringComparison.Ordinal) && !InsideNewOptionalObject(l, added)).ToList();
         Assert.True(required.Count == 0,
-            "a required field on an existing message: what was produced before cannot be read:\n" + string.Join("\n", required));
-        Assert.True(added.Count == 0, $"not yet in {SnapshotPath}; add these lines with the change:\n" + string.Join("\n", added));
+            "a required field on an existing message: what was produced before cannot be read:\n" +
+            string.Join("\n", required));
+        Assert.True(added.Count == 0, $"not yet in {SnapshotPath}; add these lines with the change:\n" +
+            string.Join("\n", added));
     }
 
     [Fact]
@@ -50,7 +54,8 @@ public sealed class ContractSnapshotTests
     {
         var described = Snapshot().Select(l => l.Split([' ', '.', ':'])[0]).ToHashSet(StringComparer.Ordinal);
         var undescribed = MessageTypes().Select(t => t.Name).Where(n => !described.Contains(n)).ToList();
-        Assert.True(undescribed.Count == 0, "message types missing from the snapshot: " + string.Join(", ", undescribed));
+        Assert.True(undescribed.Count == 0, "message types missing from the snapshot: " +
+            string.Join(", ", undescribed));
         Assert.True(MessageTypes().Count() >= 30, "the message types were not found by reflection");
     }
 
@@ -64,8 +69,10 @@ public sealed class ContractSnapshotTests
         for (var cut = path.LastIndexOf('.'); cut > 0; cut = path.LastIndexOf('.', cut - 1))
         {
             var parent = path[..cut];
-            while (parent.EndsWith("[]", StringComparison.Ordinal) || parent.EndsWith("{}", StringComparison.Ordinal)) parent = parent[..^2];
-            if (added.Any(l => l.StartsWith(parent + ": ", StringComparison.Ordinal) && l.EndsWith(" optional", StringComparison.Ordinal))) return true;
+            while (parent.EndsWith("[]", StringComparison.Ordinal) || parent.EndsWith("{}", StringComparison.Ordinal))
+                parent = parent[..^2];
+            if (added.Any(l => l.StartsWith(parent + ": ", StringComparison.Ordinal)
+                && l.EndsWith(" optional", StringComparison.Ordinal))) return true;
         }
         return false;
     }
@@ -75,7 +82,8 @@ public sealed class ContractSnapshotTests
 
     private static IEnumerable<Type> MessageTypes() =>
         typeof(Topics).Assembly.GetTypes()
-            .Where(t => t.IsClass && t.GetField("MessageType", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
+            .Where(t => t.IsClass
+                && t.GetField("MessageType", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true })
             .OrderBy(t => t.Name, StringComparer.Ordinal);
 
     /// <summary>One line per field, path from the message type: "Name.field.inner: type [optional]".</summary>
@@ -91,7 +99,8 @@ public sealed class ContractSnapshotTests
         }
         foreach (var e in enums)
             foreach (var name in Enum.GetNames(e))
-                lines.Add($"enum {e.Name}.{name} = {Convert.ToInt64(Enum.Parse(e, name), System.Globalization.CultureInfo.InvariantCulture)}");
+                lines.Add($"enum {e.Name}.{name} = " +
+                    $"{Convert.ToInt64(Enum.Parse(e, name), System.Globalization.CultureInfo.InvariantCulture)}");
         return lines;
     }
 
@@ -100,15 +109,18 @@ public sealed class ContractSnapshotTests
         if (depth > 6) throw new InvalidOperationException($"{path}: nested too deeply to describe");
         var ctor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault();
         var parameters = ctor?.GetParameters().ToDictionary(p => p.Name!, StringComparer.OrdinalIgnoreCase) ?? [];
-        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetMethod is not null && p.GetIndexParameters().Length == 0))
+        foreach (var p in type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.GetMethod is not null && p.GetIndexParameters().Length == 0))
         {
             if (p.GetCustomAttribute<JsonIgnoreAttribute>() is { Condition: JsonIgnoreCondition.Always }) continue;
-            var name = p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name);
+            var name = p.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name
+                ?? JsonNamingPolicy.CamelCase.ConvertName(p.Name);
             var optional = Nullability.Create(p).ReadState == NullabilityState.Nullable
                 || parameters.TryGetValue(p.Name, out var parameter) && parameter.HasDefaultValue
                 || parameters.Count > 0 && !parameters.ContainsKey(p.Name);
             var fieldPath = path + "." + name;
-            lines.Add($"{fieldPath}: {Kind(p.PropertyType, fieldPath, lines, enums, depth)}{(optional ? " optional" : "")}");
+            lines.Add(
+                $"{fieldPath}: {Kind(p.PropertyType, fieldPath, lines, enums, depth)}{(optional ? " optional" : "")}");
         }
     }
 
@@ -129,7 +141,8 @@ public sealed class ContractSnapshotTests
         {
             var element = t.IsArray ? t.GetElementType()! : t.GetGenericArguments().Last();
             if (t.IsGenericType && t.GetGenericArguments().Length == 2)
-                return $"map<{Kind(t.GetGenericArguments()[0], path + "{}", lines, enums, depth)}, {Kind(element, path + "{}", lines, enums, depth)}>";
+                return $"map<{Kind(t.GetGenericArguments()[0], path + "{}", lines, enums, depth)}, " +
+                    $"{Kind(element, path + "{}", lines, enums, depth)}>";
             return Kind(element, path + "[]", lines, enums, depth) + "[]";
         }
         if (t.Assembly == typeof(Topics).Assembly && (t.IsClass || t.IsValueType))

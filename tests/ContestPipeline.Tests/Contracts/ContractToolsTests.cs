@@ -23,7 +23,8 @@ public sealed class ContractToolsTests
     {
         var (exit, output) = Node("asyncapi", Path.Combine(Dir, ContractFiles.AsyncApiFile));
         Assert.True(exit == 0, output);
-        Assert.Contains($"AsyncAPI 3.0.0, {ContestPipeline.Contracts.TopicCatalog.All.Count} channels", output, StringComparison.Ordinal);
+        Assert.Contains($"AsyncAPI 3.0.0, {ContestPipeline.Contracts.TopicCatalog.All.Count} channels", output,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -34,7 +35,8 @@ public sealed class ContractToolsTests
             .Replace("action: \"send\"", "action: \"publish\"", StringComparison.Ordinal));
         var (exit, output) = Node("asyncapi", broken);
         Assert.True(exit == 1, output);
-        Assert.Contains("\"action\" property must be equal to one of the allowed values", output, StringComparison.Ordinal);
+        Assert.Contains("\"action\" property must be equal to one of the allowed values", output,
+            StringComparison.Ordinal);
     }
 
     [Fact]
@@ -54,7 +56,8 @@ public sealed class ContractToolsTests
         var bad = JsonNode.Parse(good.Json)!.AsObject();
         bad["value"] = -1;
         bad.Remove("athleteId");
-        var (exit, output) = Node("examples", Path.Combine(Dir, ContractFiles.SchemasFolder), ExamplesFile([good with { Json = bad.ToJsonString() }]));
+        var (exit, output) = Node("examples", Path.Combine(Dir, ContractFiles.SchemasFolder),
+            ExamplesFile([good with { Json = bad.ToJsonString() }]));
         Assert.True(exit == 1, output);
         Assert.Contains("/value must be >= 0", output, StringComparison.Ordinal);
         Assert.Contains("must have required property 'athleteId'", output, StringComparison.Ordinal);
@@ -66,7 +69,8 @@ public sealed class ContractToolsTests
         var failures = new List<string>();
         foreach (var example in TopicPageExamples.All())
         {
-            var line = new JsonObject { ["type"] = example.Type, ["body"] = JsonNode.Parse(example.Json) }.ToJsonString();
+            var line =
+                new JsonObject { ["type"] = example.Type, ["body"] = JsonNode.Parse(example.Json) }.ToJsonString();
             var result = ContractCheck.Check(ContractModel.Topic(example.Topic)!, [line], domainRules: false).Single();
             failures.AddRange(result.Reasons.Select(r => $"{example.Where} ({example.Type}): {r}"));
         }
@@ -102,12 +106,14 @@ public sealed class ContractToolsTests
     private static string FindTools()
     {
         if (Environment.GetEnvironmentVariable("CONTESTPIPELINE_CONTRACT_TOOLS") is { Length: > 0 } set) return set;
-        var start = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "build", "contract-tools.sh")) { RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "build", "contract-tools.sh"))
+            { RedirectStandardOutput = true, RedirectStandardError = true };
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         var dir = process.StandardOutput.ReadToEnd().Trim();
         process.WaitForExit();
-        if (process.ExitCode != 0) throw new InvalidOperationException("build/contract-tools.sh failed: " + stderr.Result);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException("build/contract-tools.sh failed: " + stderr.Result);
         return dir;
     }
 }

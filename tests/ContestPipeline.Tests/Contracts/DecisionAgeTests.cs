@@ -2,7 +2,8 @@ using ContestPipeline.Contracts.Operations;
 
 namespace ContestPipeline.Tests.Contracts;
 
-/// <summary>An operator's decision counts from when it was signed, for its lifetime, and never from the future.</summary>
+/// <summary>An operator's decision counts from when it was signed, for its lifetime, and never from the future.
+/// </summary>
 public sealed class DecisionAgeTests
 {
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(400);
@@ -21,7 +22,8 @@ public sealed class DecisionAgeTests
     {
         Assert.Null(DecisionAge.Refusal(Now + DecisionAge.FutureSkew, Now, Day));
         Assert.Contains("signed in the future",
-            DecisionAge.Refusal(Now + DecisionAge.FutureSkew + TimeSpan.FromSeconds(1), Now, Day), StringComparison.Ordinal);
+            DecisionAge.Refusal(Now + DecisionAge.FutureSkew + TimeSpan.FromSeconds(1), Now, Day),
+            StringComparison.Ordinal);
         Assert.Equal(Now, DecisionAge.CountsFrom(Now.AddMinutes(3), Now));
         Assert.Equal(Now.AddHours(-2), DecisionAge.CountsFrom(Now.AddHours(-2), Now));
     }

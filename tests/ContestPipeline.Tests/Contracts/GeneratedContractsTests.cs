@@ -19,7 +19,8 @@ public sealed class GeneratedContractsTests
     {
         var differences = ContractFiles.Differences(Dir, ContractFiles.Generate());
         Assert.True(differences.Count == 0,
-            $"docs/contracts is not what the code generates; run `{ContractFiles.ExportCommand}` and commit the result:\n" + string.Join("\n", differences));
+            $"docs/contracts is not what the code generates; run `{ContractFiles.ExportCommand}` and commit the " +
+            "result:\n" + string.Join("\n", differences));
     }
 
     [Fact]
@@ -44,7 +45,8 @@ public sealed class GeneratedContractsTests
             var error = new StringWriter();
             Assert.Equal(1, ContractsCommand.Export(dir, check: true, TextWriter.Null, error));
             Assert.Contains($"{schema}: line 6 differs", error.ToString(), StringComparison.Ordinal);
-            Assert.Contains("Gone.v1.json: no message type generates it any more", error.ToString(), StringComparison.Ordinal);
+            Assert.Contains("Gone.v1.json: no message type generates it any more", error.ToString(),
+                StringComparison.Ordinal);
             Assert.Contains(ContractFiles.ExportCommand, error.ToString(), StringComparison.Ordinal);
 
             // Exporting puts it right, and removes the schema nothing generates.
@@ -63,7 +65,8 @@ public sealed class GeneratedContractsTests
     {
         var doc = AsyncApiDocument.Build();
         var channels = doc["channels"]!.AsObject();
-        Assert.Equal(TopicCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal), channels.Select(c => c.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(TopicCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal),
+            channels.Select(c => c.Key).Order(StringComparer.Ordinal));
         var carried = ContractModel.AllTopics.SelectMany(t => t.Types).ToHashSet(StringComparer.Ordinal);
         var nowhere = ContractModel.Messages.Select(m => m.Type).Where(t => !carried.Contains(t)).ToList();
         Assert.True(nowhere.Count == 0, "message types on no topic: " + string.Join(", ", nowhere));
@@ -99,7 +102,8 @@ public sealed class GeneratedContractsTests
         var defined = ContractSchemas.For(ContractModel.Message("ContestDefined"))["properties"]!;
         Assert.Equal(10_000, (long)defined["platformFeeBp"]!["maximum"]!);
         Assert.Equal(10_000, (long)defined["prizeTable"]!["properties"]!["percentagesBp"]!["items"]!["maximum"]!);
-        Assert.Equal(1_000_000_000, (long)defined["prizeTable"]!["properties"]!["places"]!["items"]!["properties"]!["sharePpb"]!["maximum"]!);
+        Assert.Equal(1_000_000_000,
+            (long)defined["prizeTable"]!["properties"]!["places"]!["items"]!["properties"]!["sharePpb"]!["maximum"]!);
         var stat = ContractSchemas.For(ContractModel.Message("StatUpdated"))["properties"]!;
         Assert.Equal(10_000_000, (long)stat["value"]!["maximum"]!);
         Assert.Equal(1, (long)stat["sequence"]!["minimum"]!);

@@ -27,7 +27,8 @@ public sealed class MoneyTests
     [Fact]
     public void Mixing_currencies_throws()
     {
-        var ex = Assert.Throws<InvalidOperationException>(() => new Money(1, Currency.Usd) + new Money(1, Currency.Eur));
+        var ex =
+            Assert.Throws<InvalidOperationException>(() => new Money(1, Currency.Usd) + new Money(1, Currency.Eur));
         Assert.Equal("currency mismatch: USD and EUR", ex.Message);
     }
 

@@ -29,7 +29,8 @@ public static partial class TopicPageExamples
         {
             if (lines[i].StartsWith('#'))
             {
-                var named = Backticked().Matches(lines[i]).Select(m => m.Groups[1].Value).Where(contract.Types.Contains).ToList();
+                var named = Backticked().Matches(lines[i]).Select(m => m.Groups[1].Value)
+                    .Where(contract.Types.Contains).ToList();
                 // A subheading without a type ("When a definition is rejected") stays in its type's section.
                 if (named.Count > 0 || lines[i].StartsWith("## ", StringComparison.Ordinal))
                 {
@@ -38,7 +39,8 @@ public static partial class TopicPageExamples
                 }
                 continue;
             }
-            if (TypeHeader().Match(lines[i]) is { Success: true } header && contract.Types.Contains(header.Groups[1].Value))
+            if (TypeHeader().Match(lines[i]) is { Success: true } header
+                && contract.Types.Contains(header.Groups[1].Value))
                 sectionHeaderType = header.Groups[1].Value;
             if (lines[i] != "```json") continue;
             var start = i + 1;
@@ -48,7 +50,8 @@ public static partial class TopicPageExamples
             var types = sectionTypes.Count > 0 ? sectionTypes
                 : sectionHeaderType is not null ? [sectionHeaderType]
                 : contract.Types.Count == 1 ? [contract.Types[0]]
-                : throw new InvalidOperationException($"{where}: cannot tell which message type this example is: name it in the section's heading");
+                : throw new InvalidOperationException(
+                    $"{where}: cannot tell which message type this example is: name it in the section's heading");
             foreach (var type in types)
                 yield return new PageExample(where, topic, type, string.Join("\n", lines[start..end]));
             i = end;

@@ -7,7 +7,8 @@ namespace ContestPipeline.Tests.Cpdev;
 public sealed class AuthenticatorCodeTests
 {
     // RFC 6238's SHA-1 secret, "12345678901234567890", in base32.
-    private const string Uri = "otpauth://totp/ContestPipeline:root?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ContestPipeline";
+    private const string Uri =
+        "otpauth://totp/ContestPipeline:root?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ContestPipeline";
 
     [Theory]
     [InlineData(59, "287082")]

@@ -21,7 +21,8 @@ public sealed class EnterCommandTests(PipelineFixture fixture)
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task Enter_pays_the_fee_and_the_signed_entry_is_accepted_a_wrong_amount_is_rejected_an_unknown_contest_pays_nothing()
+    public async Task
+        Enter_pays_the_fee_and_the_signed_entry_is_accepted_a_wrong_amount_is_rejected_an_unknown_contest_pays_nothing()
     {
         await using var run = await ContestRun.StartAsync(fixture, workers: ["ingestion"]);
         // The read model as up runs it: with its own identity, as the writer of the read model.
@@ -31,10 +32,11 @@ public sealed class EnterCommandTests(PipelineFixture fixture)
         run.World.Schedule("walk", 1, lockAt.AddHours(1), "ivy", "jon");
         run.Define(Fitness("steps", lockAt, "walk"));
         // As a person would: enter once the console (the read model) shows the contest scheduled.
-        await Eventually.UntilAsync(() => ReadModelStateAsync(run, "steps"), state => state == "SCHEDULED", "steps SCHEDULED in the read model");
+        await Eventually.UntilAsync(() => ReadModelStateAsync(run, "steps"), state => state == "SCHEDULED",
+            "steps SCHEDULED in the read model");
         var stackFile = Path.Combine(fixture.WorkDirectory, $"up-{Guid.NewGuid():N}.json");
-        new LocalStack(run.Stripe.BaseUrl, run.Stripe.ApiKey, run.Iso.Broker.BootstrapServers, run.Iso.PostgresConnectionString,
-            new Uri("http://127.0.0.1:5080")).Write(stackFile);
+        new LocalStack(run.Stripe.BaseUrl, run.Stripe.ApiKey, run.Iso.Broker.BootstrapServers,
+            run.Iso.PostgresConnectionString, new Uri("http://127.0.0.1:5080")).Write(stackFile);
 
         var accepted = await EnterAsync(stackFile, "--contest", "steps", "--player", "ivy");
         Assert.True(accepted.ExitCode == EnterCommand.ExitAccepted, string.Join('\n', accepted.Lines));
@@ -49,12 +51,14 @@ public sealed class EnterCommandTests(PipelineFixture fixture)
 
         var underpaid = await EnterAsync(stackFile, "--contest", "steps", "--player", "jon", "--amount", "1");
         Assert.Equal(EnterCommand.ExitRefused, underpaid.ExitCode);
-        Assert.Contains(underpaid.Lines, l => l.StartsWith("rejected:", StringComparison.Ordinal) && l.Contains("amount", StringComparison.Ordinal));
+        Assert.Contains(underpaid.Lines, l => l.StartsWith("rejected:", StringComparison.Ordinal)
+            && l.Contains("amount", StringComparison.Ordinal));
 
         var paymentsBefore = Payments(run);
         var unknown = await EnterAsync(stackFile, "--contest", "nope", "--player", "kai");
         Assert.Equal(EnterCommand.ExitRefused, unknown.ExitCode);
-        Assert.Contains(unknown.Lines, l => l.StartsWith("enter: contest nope is not scheduled", StringComparison.Ordinal));
+        Assert.Contains(unknown.Lines,
+            l => l.StartsWith("enter: contest nope is not scheduled", StringComparison.Ordinal));
         Assert.Equal(paymentsBefore, Payments(run));
     }
 
@@ -62,7 +66,8 @@ public sealed class EnterCommandTests(PipelineFixture fixture)
     {
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<bool>("SELECT to_regclass('operations.contests') IS NOT NULL")
-            ? await conn.QueryFirstOrDefaultAsync<string>("SELECT state FROM operations.contests WHERE contest_id = @contestId", new { contestId })
+            ? await conn.QueryFirstOrDefaultAsync<string>(
+                "SELECT state FROM operations.contests WHERE contest_id = @contestId", new { contestId })
             : null;
     }
 
@@ -71,9 +76,11 @@ public sealed class EnterCommandTests(PipelineFixture fixture)
     private async Task<(int ExitCode, List<string> Lines)> EnterAsync(string stackFile, params string[] args)
     {
         var lines = new List<string>();
-        await using var enter = ChildProcess.StartDotnet("enter", RepoPaths.CpdevDll, ["enter", "--stack-file", stackFile, .. args],
+        await using var enter = ChildProcess.StartDotnet("enter", RepoPaths.CpdevDll,
+            ["enter", "--stack-file", stackFile, .. args],
             new Dictionary<string, string?> { [LocalSigningKeys.Setting.Key] = LocalSigningKeys.Setting.Value },
-            Path.Combine(fixture.WorkDirectory, $"enter-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
+            Path.Combine(fixture.WorkDirectory, $"enter-{Guid.NewGuid():N}.log"),
+            line => { lock (lines) lines.Add(line); });
         await enter.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         await Task.Delay(200);
         lock (lines) return (enter.ExitCode, [.. lines]);

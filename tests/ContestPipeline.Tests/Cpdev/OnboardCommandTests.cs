@@ -31,9 +31,11 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
     };
 
     [Fact]
-    public async Task Entered_by_hand_the_contest_settles_its_prize_waits_for_an_account_and_is_paid_once_the_winner_onboards()
+    public async Task
+        Entered_by_hand_the_contest_settles_its_prize_waits_for_an_account_and_is_paid_once_the_winner_onboards()
     {
-        await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "operations");
+        await using var run =
+            await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "operations");
         run.StartWorker("payout", env: PayoutSettings);
         run.Stripe.TopUp(1_000_000, "usd");
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);
@@ -96,7 +98,8 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
         await Eventually.UntilAsync(async () => (await prometheus.QueryAsync(
                 "count(count_over_time(up{job=\"contestpipeline\"}[1m]) >= 3)")) is [{ Value: var n }] && n == "5",
             "three scrapes of each of the five workers", TimeSpan.FromSeconds(60));
-        // Health is the last scrape's: on a busy machine one can time out, so every target is given time to be up at once.
+        // Health is the last scrape's: on a busy machine one can time out, so every target is given time to be up at
+        // once.
         var health = await Eventually.UntilAsync(async () => await prometheus.TargetsAsync(),
             ts => ts.All(t => t.Health == "up"), "every worker's last scrape up", TimeSpan.FromSeconds(60));
         Assert.All(health, t => Assert.True(t.Health == "up", $"{t.Instance} is {t.Health}"));
@@ -140,13 +143,15 @@ public sealed class OnboardCommandTests(PipelineFixture fixture)
         return states.Count == 0 ? null : string.Join(",", states);
     }
 
-    private async Task<(int ExitCode, List<string> Lines)> CpdevAsync(string stackFile, string command, params string[] args)
+    private async Task<(int ExitCode, List<string> Lines)> CpdevAsync(string stackFile, string command,
+        params string[] args)
     {
         var lines = new List<string>();
         await using var cpdev = ChildProcess.StartDotnet(command, RepoPaths.CpdevDll,
             [command, "--stack-file", stackFile, .. args],
             new Dictionary<string, string?> { [LocalSigningKeys.Setting.Key] = LocalSigningKeys.Setting.Value },
-            Path.Combine(fixture.WorkDirectory, $"{command}-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
+            Path.Combine(fixture.WorkDirectory, $"{command}-{Guid.NewGuid():N}.log"),
+            line => { lock (lines) lines.Add(line); });
         await cpdev.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         await Task.Delay(200);
         lock (lines) return (cpdev.ExitCode, [.. lines]);

@@ -13,10 +13,12 @@ public sealed partial class MonitoringTests
     [Fact]
     public async Task The_alert_rules_are_valid_and_pass_their_unit_tests()
     {
-        var check = await LocalPrometheus.PromtoolAsync("check", "rules", LocalPrometheus.DeployFile("prometheus", "alerts.yml"));
+        var check = await LocalPrometheus.PromtoolAsync("check", "rules",
+            LocalPrometheus.DeployFile("prometheus", "alerts.yml"));
         Assert.True(check.ExitCode == 0, check.Output);
         Assert.Contains("SUCCESS: 9 rules found", check.Output, StringComparison.Ordinal);
-        var test = await LocalPrometheus.PromtoolAsync("test", "rules", LocalPrometheus.DeployFile("prometheus", "alerts.test.yml"));
+        var test = await LocalPrometheus.PromtoolAsync("test", "rules",
+            LocalPrometheus.DeployFile("prometheus", "alerts.test.yml"));
         Assert.True(test.ExitCode == 0, test.Output);
         Assert.Contains("SUCCESS", test.Output, StringComparison.Ordinal);
     }
@@ -42,7 +44,8 @@ public sealed partial class MonitoringTests
         var config = LocalPrometheus.DeployFile("prometheus", "prometheus.yml");
         var check = await LocalPrometheus.PromtoolAsync("check", "config", config);
         Assert.True(check.ExitCode == 0, check.Output);
-        var targets = File.ReadLines(config).Select(l => Target().Match(l)).Where(m => m.Success).Select(m => m.Groups[1].Value);
+        var targets = File.ReadLines(config).Select(l => Target().Match(l)).Where(m => m.Success)
+            .Select(m => m.Groups[1].Value);
         Assert.Equal(ComposeFile.Scraped().Select(s => $"{s.Name}:{Services.HealthPort}").Order(StringComparer.Ordinal),
             targets.Order(StringComparer.Ordinal));
         Assert.Contains("payout", ComposeFile.Scraped().Select(s => s.Name));

@@ -50,13 +50,17 @@ public sealed partial class ServiceIdentityTests
                     $"{service.Name} holds ({producer}, {consumer}): it could sign as {producer} for {consumer}");
         // So the read model holds keys it alone accepts and the one it signs notifications with for the sender, and the
         // console and cpctl only the operator's.
-        Assert.All(Services.Operations.Keys!.Pairs, p => Assert.True(p.Consumer == "operations" || p == ("operations", "notifier"), $"{p}"));
+        Assert.All(Services.Operations.Keys!.Pairs,
+            p => Assert.True(p.Consumer == "operations" || p == ("operations", "notifier"), $"{p}"));
         Assert.Contains(("operations", "notifier"), Services.Notifier.Keys!.Pairs);
-        Assert.All(Services.Console.Keys!.Pairs.Concat(Services.Cpctl.Keys!.Pairs), p => Assert.Equal("operator", p.Producer));
-        // Settlement signs its orders for the two consumers of payouts.due (and its other topics' readers); Payout alone
-        // holds (settlement, payout).
+        Assert.All(Services.Console.Keys!.Pairs.Concat(Services.Cpctl.Keys!.Pairs),
+            p => Assert.Equal("operator", p.Producer));
+        // Settlement signs its orders for the two consumers of payouts.due (and its other topics' readers); Payout
+        // alone holds (settlement, payout).
         Assert.Contains(("settlement", "payout"), Services.Settlement.Keys!.Pairs);
-        Assert.Equal(["payout", "settlement"], Services.All.Where(s => s.Keys?.Pairs.Contains(("settlement", "payout")) == true).Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["payout", "settlement"],
+            Services.All.Where(s => s.Keys?.Pairs.Contains(("settlement", "payout")) == true).Select(s => s.Name)
+                .Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -118,7 +122,8 @@ public sealed partial class ServiceIdentityTests
                 .Concat(service == Services.Topics ? [BrokerState.FileVariable] : [])
                 .Concat(service == Services.Cpctl ? [OperatorKeys.LocalDirectoryVariable] : [])
                 // Without a certificate swapped in, the console here serves plain HTTP and names no TLS files.
-                .Where(k => swaps.ConsoleTls is not null || !k.StartsWith("CONTESTPIPELINE_CONSOLE_TLS_", StringComparison.Ordinal))
+                .Where(k => swaps.ConsoleTls is not null
+                    || !k.StartsWith("CONTESTPIPELINE_CONSOLE_TLS_", StringComparison.Ordinal))
                 // Nor is the read API, which serves plain HTTP on loopback here.
                 .Where(k => !k.StartsWith("CONTESTPIPELINE_PLAYER_API_TLS_", StringComparison.Ordinal))
                 // An interpolation takes its default here, as compose does; one without a default is unset.
@@ -142,11 +147,14 @@ public sealed partial class ServiceIdentityTests
                 var folder = local[SigningKeys.DirectoryVariable];
                 Assert.Equal(keys.Pairs.Select(p => p.Producer + "/" + p.Consumer), Directory.GetDirectories(folder)
                     .Where(p => Path.GetFileName(p) != OperatorKey.ConsumerKeysFolder)
-                    .SelectMany(p => Directory.GetDirectories(p).Select(c => Path.GetFileName(p) + "/" + Path.GetFileName(c)))
+                    .SelectMany(p => Directory.GetDirectories(p)
+                        .Select(c => Path.GetFileName(p) + "/" + Path.GetFileName(c)))
                     .Order(StringComparer.Ordinal));
-                // Operators' keys: only where it checks operators' decisions or re-drive grants, and only those made for it.
+                // Operators' keys: only where it checks operators' decisions or re-drive grants, and only those made
+                // for it.
                 var operators = Path.Combine(folder, OperatorKey.ConsumerKeysFolder);
-                Assert.Equal(keys.Consumer is { } c && KeyPairs.OperatorKeyHolders.Contains(c), Directory.Exists(operators));
+                Assert.Equal(keys.Consumer is { } c && KeyPairs.OperatorKeyHolders.Contains(c),
+                    Directory.Exists(operators));
                 if (Directory.Exists(operators))
                     Assert.All(Directory.GetDirectories(operators).SelectMany(Directory.GetDirectories),
                         c => Assert.Equal(keys.Consumer, Path.GetFileName(c)));

@@ -24,7 +24,8 @@ public sealed class StoppingTests(PipelineFixture fixture)
         // The pipeline's database, as build/postgres.sh makes it for ./run; up makes it afresh.
         await LocalPostgres.CreateDatabaseAsync(fixture.AdminConnectionString, database);
         var lines = new ConcurrentQueue<string>();
-        var pg = new NpgsqlConnectionStringBuilder(fixture.AdminConnectionString) { Database = database }.ConnectionString;
+        var pg = new NpgsqlConnectionStringBuilder(fixture.AdminConnectionString)
+            { Database = database }.ConnectionString;
         var up = ChildProcess.StartDotnet("up", RepoPaths.CpdevDll, ["up", "--console-port", "0"],
             new Dictionary<string, string?>
         {

@@ -58,9 +58,11 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         Assert.Equal((started + DeliverySchedule.Span).ToUnixTimeSeconds(), SignedAt(requests[^1]));
         Assert.All(requests, r => Assert.True(PlatformCallbackSignature.Verify(Secret, r.Signature, r.Body,
             DateTimeOffset.FromUnixTimeSeconds(SignedAt(r)))));
-        Assert.Equal((DeliveryLifecycle.Name(DeliveryState.DeadLettered), DeliverySchedule.AttemptsMax), await rig.StateAsync("delivery:webhook:n1"));
+        Assert.Equal((DeliveryLifecycle.Name(DeliveryState.DeadLettered), DeliverySchedule.AttemptsMax),
+            await rig.StateAsync("delivery:webhook:n1"));
         Assert.Equal(1, await rig.ScalarAsync<int>(
-            "SELECT count(*) FROM notifier.outbox WHERE topic = 'alerts' AND message_id LIKE '%notification_dead_lettered%'"));
+            "SELECT count(*) FROM notifier.outbox WHERE topic = 'alerts' " +
+            "AND message_id LIKE '%notification_dead_lettered%'"));
     }
 
     [Fact]
@@ -90,7 +92,8 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         var port = LocalConsole.FreePort();
         await using var platform = await RecordingPlatformEndpoint.StartAsync();
         await using var rig = await Rig.StartAsync(fixture, platform.Url, port);
-        await rig.RequestAsync(new NotificationRequested("n3", NotificationRequested.Operators, NotificationRequested.Operators,
+        await rig.RequestAsync(
+            new NotificationRequested("n3", NotificationRequested.Operators, NotificationRequested.Operators,
             "critical_alert", "critical", "Payouts halted", "Automated payouts stopped: 3 disputes in 24 hours.",
             "alert:payout:halt:1", rig.Clock.GetUtcNow()));
         // No SMTP server yet: the attempt fails and waits its minute.
@@ -130,7 +133,8 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         {
             _data = data;
             _drop = drop;
-            _job = new DeliverNotificationsJob(options, new EmailSender(options), new PlatformCallbackSender(options, _http, Clock),
+            _job = new DeliverNotificationsJob(options, new EmailSender(options),
+                new PlatformCallbackSender(options, _http, Clock),
                 new CrashPoints(null), NullLogger<DeliverNotificationsJob>.Instance);
             _context = new JobContext(data, new OutboxStore(Workers.Notifier.Name), Clock);
         }
@@ -150,7 +154,8 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
             {
                 SmtpHost = "127.0.0.1", SmtpPort = smtpPort, SmtpSecurity = SecureSocketOptions.None,
                 From = "contestpipeline@example.test", OperatorsEmail = ["ops@example.test", "oncall@example.test"],
-                PlatformWebhookUrl = platform, PlatformWebhookSecret = Secret, AttemptTimeout = TimeSpan.FromSeconds(10),
+                PlatformWebhookUrl = platform, PlatformWebhookSecret = Secret,
+                AttemptTimeout = TimeSpan.FromSeconds(10),
             };
             return new Rig(data, options, () => fixture.DropDatabaseAsync(name));
         }
@@ -159,7 +164,8 @@ public sealed class DeliveryJobTests(PipelineFixture fixture)
         {
             await using var conn = await _data.OpenConnectionAsync();
             await using var tx = await conn.BeginTransactionAsync();
-            await new NotificationRequestedHandler().HandleAsync(n, new HandlerContext(conn, tx, Clock), CancellationToken.None);
+            await new NotificationRequestedHandler()
+                .HandleAsync(n, new HandlerContext(conn, tx, Clock), CancellationToken.None);
             await tx.CommitAsync();
         }
 

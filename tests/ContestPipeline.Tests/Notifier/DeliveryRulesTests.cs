@@ -14,7 +14,8 @@ public sealed class DeliveryRulesTests
     {
         Assert.InRange(DeliverySchedule.Span, TimeSpan.FromDays(3), TimeSpan.FromDays(4));
         Assert.Equal(At + TimeSpan.FromMinutes(1), DeliverySchedule.NextAttemptAfterFailure(1, At));
-        Assert.Equal(At + TimeSpan.FromHours(12), DeliverySchedule.NextAttemptAfterFailure(DeliverySchedule.AttemptsMax - 1, At));
+        Assert.Equal(At + TimeSpan.FromHours(12),
+            DeliverySchedule.NextAttemptAfterFailure(DeliverySchedule.AttemptsMax - 1, At));
         Assert.Null(DeliverySchedule.NextAttemptAfterFailure(DeliverySchedule.AttemptsMax, At));
         // Further apart each time, never closer.
         Assert.True(DeliverySchedule.Delays.Zip(DeliverySchedule.Delays.Skip(1)).All(p => p.First <= p.Second));
@@ -26,8 +27,8 @@ public sealed class DeliveryRulesTests
     [InlineData("the b0dy", Secret, 0, false)]
     [InlineData("the body", "another-secret", 0, false)]
     [InlineData("the body", Secret, 301, false)]
-    public void A_signature_checks_only_for_the_same_body_secret_and_a_recent_time(string body, string secret, int ageSeconds,
-        bool valid)
+    public void A_signature_checks_only_for_the_same_body_secret_and_a_recent_time(string body, string secret,
+        int ageSeconds, bool valid)
     {
         var header = PlatformCallbackSignature.Sign(Secret, At, "the body");
         Assert.Equal(valid, PlatformCallbackSignature.Verify(secret, header, body, At.AddSeconds(ageSeconds)));

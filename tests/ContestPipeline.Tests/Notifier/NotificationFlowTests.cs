@@ -34,14 +34,17 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             .Where(n => n.Audience == NotificationRequested.Player).ToList();
         Assert.Contains(asked, n => n.Kind == "entry_accepted" && n.Recipient == "ada");
         // Less those the platform was told to refuse (the console's view of a failing delivery).
-        var expected = asked.Select(n => Delivery.IdFor(DeliveryChannels.Webhook, n.NotificationId)).Except(Stack.Platform.Refused).ToHashSet();
-        await Stack.WaitAsync(() => Task.FromResult(expected.IsSubsetOf(Stack.Platform.Requests.Select(r => r.DeliveryId))),
+        var expected = asked.Select(n => Delivery.IdFor(DeliveryChannels.Webhook, n.NotificationId))
+            .Except(Stack.Platform.Refused).ToHashSet();
+        await Stack.WaitAsync(() =>
+            Task.FromResult(expected.IsSubsetOf(Stack.Platform.Requests.Select(r => r.DeliveryId))),
             $"{expected.Count} players' notifications at the platform");
 
         var received = Stack.Platform.Requests.Where(r => expected.Contains(r.DeliveryId)).ToList();
         // The endpoint answered 200 every time: nothing is sent twice.
         Assert.Equal(expected.Count, received.Count);
-        Assert.All(received, r => Assert.True(PlatformCallbackSignature.Verify(Stack.Swaps.PlatformWebhookSecret, r.Signature, r.Body, r.At),
+        Assert.All(received, r =>
+            Assert.True(PlatformCallbackSignature.Verify(Stack.Swaps.PlatformWebhookSecret, r.Signature, r.Body, r.At),
             $"{r.DeliveryId}'s signature checks with the shared secret"));
         Assert.All(received, r => Assert.Equal(r.DeliveryId, r.Notification.DeliveryId));
         var ada = received.Select(r => r.Notification).Where(n => n.PlayerId == "ada").Select(n => n.Kind).ToHashSet();
@@ -56,14 +59,19 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     {
         var id = "notify:payout_sent:forged:" + Guid.NewGuid().ToString("N")[..8];
         Stack.World.PublishAs(null, Topics.Notifications, "ada", NotificationRequested.MessageType, id,
-            new NotificationRequested(id, NotificationRequested.Player, "ada", "payout_sent", "info", "Claim your prize",
+            new NotificationRequested(id, NotificationRequested.Player, "ada", "payout_sent", "info",
+                "Claim your prize",
                 "Sign in at https://prize.example to claim it.", id, DateTimeOffset.UtcNow));
-        var dead = await Eventually.UntilAsync<OutsideWorld.Published?>(() => Stack.World.Read(Topics.DeadLetter(Topics.Notifications))
+        var dead = await Eventually.UntilAsync<OutsideWorld.Published?>(() =>
+            Stack.World.Read(Topics.DeadLetter(Topics.Notifications))
                 .FirstOrDefault(m => m.Body.GetProperty("notificationId").GetString() == id), m => m is not null,
             "the forged notification dead-lettered by the sender", TimeSpan.FromSeconds(60));
-        Assert.StartsWith(MessageVerifier.Refused, dead!.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
-        Assert.Equal(0, await Stack.ScalarAsync<long>("SELECT count(*) FROM notifier.deliveries WHERE notification_id = @id", new { id }));
-        Assert.DoesNotContain(Stack.Platform.Requests, r => r.DeliveryId == Delivery.IdFor(DeliveryChannels.Webhook, id));
+        Assert.StartsWith(MessageVerifier.Refused, dead!.Headers[MessageHeaders.DeadLetterReason],
+            StringComparison.Ordinal);
+        Assert.Equal(0, await Stack.ScalarAsync<long>(
+            "SELECT count(*) FROM notifier.deliveries WHERE notification_id = @id", new { id }));
+        Assert.DoesNotContain(Stack.Platform.Requests,
+            r => r.DeliveryId == Delivery.IdFor(DeliveryChannels.Webhook, id));
     }
 
     [Fact]
@@ -71,15 +79,18 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     {
         var id = "alert:payout:payouts_stuck:" + Guid.NewGuid().ToString("N")[..8];
         Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, id,
-            new AlertRaised(id, "payout", AlertSeverities.Critical, "payouts_stuck", "payouts", "No payout has moved for an hour.",
-                DateTimeOffset.UtcNow));
+            new AlertRaised(id, "payout", AlertSeverities.Critical, "payouts_stuck", "payouts",
+                "No payout has moved for an hour.", DateTimeOffset.UtcNow));
         var mail = await Eventually.UntilAsync(() => Stack.Smtp.Messages().FirstOrDefault(m =>
-                (m.TextBody ?? "").Contains("No payout has moved for an hour.", StringComparison.Ordinal)), m => m is not null,
+                (m.TextBody ?? "").Contains("No payout has moved for an hour.", StringComparison.Ordinal)),
+                m => m is not null,
             "the critical alert's email on the SMTP server", TimeSpan.FromSeconds(90));
-        Assert.Equal([OperationsStack.OperatorsEmail, OperationsStack.OnCallEmail], mail!.To.Mailboxes.Select(m => m.Address));
+        Assert.Equal([OperationsStack.OperatorsEmail, OperationsStack.OnCallEmail],
+            mail!.To.Mailboxes.Select(m => m.Address));
         Assert.Equal("[CRITICAL] payouts_stuck: payouts", mail.Subject);
         var deliveryId = mail.Headers["X-ContestPipeline-Delivery-Id"];
-        Assert.Equal(Delivery.IdFor(DeliveryChannels.Email, NotificationRequested.MessageIdFor("critical_alert", id)), deliveryId);
+        Assert.Equal(Delivery.IdFor(DeliveryChannels.Email, NotificationRequested.MessageIdFor("critical_alert", id)),
+            deliveryId);
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<string>(
             "SELECT state FROM notifier.deliveries WHERE delivery_id = @deliveryId", new { deliveryId }) == "delivered",
             "the email delivery logged as delivered");
@@ -91,10 +102,11 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         var suffix = Guid.NewGuid().ToString("N")[..8];
         var info = "alert:payout:restore_reconciled:" + suffix;
         Stack.World.PublishAs(Producers.Payout, Topics.Alerts, "payout", AlertRaised.MessageType, info,
-            new AlertRaised(info, "payout", AlertSeverities.Info, "restore_reconciled", "restore", $"Reconciled {suffix}.",
-                DateTimeOffset.UtcNow));
+            new AlertRaised(info, "payout", AlertSeverities.Info, "restore_reconciled", "restore",
+                $"Reconciled {suffix}.", DateTimeOffset.UtcNow));
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.alerts WHERE alert_id = @info", new { info }) == 1, "the info alert recorded");
+            "SELECT count(*) FROM operations.alerts WHERE alert_id = @info", new { info }) == 1,
+            "the info alert recorded");
         // Operators' notifications share one key (one partition): any the info alert asked for is logged before the
         // warning's is delivered.
         var warning = "alert:payout:payout_held_review:" + suffix;
@@ -108,11 +120,13 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         Assert.Equal($"[WARNING] payout_held_review: prize_{suffix}", mail.Subject);
         Assert.Equal(0, await Stack.ScalarAsync<long>(
             "SELECT count(*) FROM notifier.deliveries WHERE notification_id LIKE @like", new { like = "%" + info }));
-        Assert.DoesNotContain(Stack.Smtp.Messages(), m => (m.TextBody ?? "").Contains($"Reconciled {suffix}.", StringComparison.Ordinal));
+        Assert.DoesNotContain(Stack.Smtp.Messages(),
+            m => (m.TextBody ?? "").Contains($"Reconciled {suffix}.", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task An_alert_under_another_services_name_or_id_is_refused_and_one_sent_first_under_its_id_does_not_keep_it_from_paging()
+    public async Task
+    An_alert_under_another_services_name_or_id_is_refused_and_one_sent_first_under_its_id_does_not_keep_it_from_paging()
     {
         // Alerts are signed: Ingestion's key raises no alert as Payout (to page with its own text), and takes no id of
         // Payout's under its own name (to answer a genuine critical alert first with a harmless one).
@@ -127,12 +141,15 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
         var dead = await Eventually.UntilAsync(() => Stack.World.Read(Topics.DeadLetter(Topics.Alerts))
                 .Where(m => forged.Contains(m.Headers[MessageHeaders.MessageId])).ToList(), d => d.Count == 2,
             "both forged alerts dead-lettered", TimeSpan.FromSeconds(60));
-        Assert.All(dead, d => Assert.Contains($"was signed by {Producers.Ingestion}: a service raises alerts only under its own name",
+        Assert.All(dead, d =>
+            Assert.Contains($"was signed by {Producers.Ingestion}: a service raises alerts only under its own name",
             d.Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal));
         // Each refusal is itself a critical alert, Operations' own.
-        await Eventually.UntilAsync(() => Stack.World.Read(Topics.Alerts).Count(a => a.Body.GetProperty("code").GetString() == "dead_letter"
+        await Eventually.UntilAsync(() => Stack.World.Read(Topics.Alerts)
+            .Count(a => a.Body.GetProperty("code").GetString() == "dead_letter"
                 && a.Body.GetProperty("severity").GetString() == AlertSeverities.Critical
-                && forged.Any(f => a.Body.GetProperty("subject").GetString()!.StartsWith($"{Topics.Alerts}/{f}", StringComparison.Ordinal))),
+                && forged.Any(f => a.Body.GetProperty("subject")
+                    .GetString()!.StartsWith($"{Topics.Alerts}/{f}", StringComparison.Ordinal))),
             n => n == 2, "a critical alert for each refusal", TimeSpan.FromSeconds(60));
 
         // The service itself may send twice under one id (a harmless info first): the genuine critical one still pages.
@@ -155,7 +172,8 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             "SELECT severity FROM operations.alerts WHERE alert_id = @id", new { id }));
         Assert.Equal(0, await Stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.alerts WHERE message LIKE '[forged]%'"));
-        Assert.DoesNotContain(Stack.Smtp.Messages(), m => (m.TextBody ?? "").Contains("[forged]", StringComparison.Ordinal));
+        Assert.DoesNotContain(Stack.Smtp.Messages(),
+            m => (m.TextBody ?? "").Contains("[forged]", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -168,7 +186,8 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
             .Select(i => $"alert:scoring:flood_{suffix}:{i}").ToList();
         foreach (var id in ids)
             Stack.World.PublishAs(Producers.Scoring, Topics.Alerts, "scoring", AlertRaised.MessageType, id,
-                new AlertRaised(id, "scoring", AlertSeverities.Warning, "lagging", id, $"Flood {id}.", DateTimeOffset.UtcNow));
+                new AlertRaised(id, "scoring", AlertSeverities.Warning, "lagging", id, $"Flood {id}.",
+                    DateTimeOffset.UtcNow));
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
             "SELECT count(*) FROM operations.alerts WHERE alert_id = ANY(@ids) AND state = 'open'",
             new { ids = ids.ToArray() }) == ids.Count, "every alert of the flood on the console");
@@ -196,34 +215,40 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     public async Task Cpctl_notifications_shows_what_was_delivered_and_refuses_an_unknown_state()
     {
         var deliveryId = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
-                "SELECT delivery_id FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' ORDER BY requested_at DESC, delivery_id LIMIT 1"),
+                "SELECT delivery_id FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' " +
+                "ORDER BY requested_at DESC, delivery_id LIMIT 1"),
             id => id is not null, "a delivered webhook in the log");
         var (code, lines) = await CpctlAsync("notifications", "--state", "delivered");
         Assert.Equal(0, code);
         Assert.Contains(lines, l => l.Contains(deliveryId!, StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains("webhook", StringComparison.Ordinal) && l.Contains("delivered", StringComparison.Ordinal));
-        Assert.DoesNotContain(lines, l => l.Contains("pending", StringComparison.Ordinal) && l.Contains(deliveryId!, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("webhook", StringComparison.Ordinal)
+            && l.Contains("delivered", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("pending", StringComparison.Ordinal)
+            && l.Contains(deliveryId!, StringComparison.Ordinal));
         var (refused, why) = await CpctlAsync("notifications", "--state", "lost");
         Assert.Equal(2, refused);
-        Assert.Contains(why, l => l.Contains("'lost' is not one of pending, delivered, dead_lettered", StringComparison.Ordinal));
+        Assert.Contains(why,
+            l => l.Contains("'lost' is not one of pending, delivered, dead_lettered", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task The_console_shows_the_delivery_log_by_state()
     {
-        // A player's notification the platform refuses every time: still pending, to be tried again, its last error kept.
+        // A player's notification the platform refuses every time: still pending, to be tried again, its last error
+        // kept.
         var id = NotificationRequested.MessageIdFor("payout_sent", "refused-" + Guid.NewGuid().ToString("N")[..8]);
         var refused = Delivery.IdFor(DeliveryChannels.Webhook, id);
         Stack.Platform.Refuse(refused, 503);
         Stack.World.Publish(Topics.Notifications, "zoe", NotificationRequested.MessageType, id,
-            new NotificationRequested(id, NotificationRequested.Player, "zoe", "payout_sent", "info", "Your prize is on its way",
-                "Your prize was sent to your Stripe account.", id, DateTimeOffset.UtcNow));
+            new NotificationRequested(id, NotificationRequested.Player, "zoe", "payout_sent", "info",
+                "Your prize is on its way", "Your prize was sent to your Stripe account.", id, DateTimeOffset.UtcNow));
         await Stack.WaitAsync(async () => await Stack.ScalarAsync<long>(
-            "SELECT count(*) FROM notifier.deliveries WHERE delivery_id = @refused AND state = 'pending' AND attempts >= 1",
-            new { refused }) == 1, "the refused delivery tried once and pending");
+            "SELECT count(*) FROM notifier.deliveries WHERE delivery_id = @refused AND state = 'pending' " +
+            "AND attempts >= 1", new { refused }) == 1, "the refused delivery tried once and pending");
 
         var recipient = await Eventually.UntilAsync<string?>(() => Stack.ScalarAsync<string?>(
-                "SELECT recipient FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' ORDER BY requested_at DESC, delivery_id LIMIT 1"),
+                "SELECT recipient FROM notifier.deliveries WHERE state = 'delivered' AND channel = 'webhook' " +
+                "ORDER BY requested_at DESC, delivery_id LIMIT 1"),
             r => r is not null, "a delivered webhook in the log");
         var ann = await fixture.SignInAsync(ConsoleFixture.Ann);
         var response = await ann.GotoAsync("/notifications?state=delivered");
@@ -248,10 +273,12 @@ public sealed class NotificationFlowTests(ConsoleFixture fixture)
     /// <summary>cpctl as compose's cpctl service runs it: the read-only role, its own process.</summary>
     private async Task<(int ExitCode, List<string> Lines)> CpctlAsync(params string[] args)
     {
-        var spec = LocalServices.Prepare(Services.Cpctl, Stack.Swaps, Stack.Environment, label: $"cpctl-{Guid.NewGuid():N}")
+        var spec = LocalServices.Prepare(Services.Cpctl, Stack.Swaps, Stack.Environment,
+            label: $"cpctl-{Guid.NewGuid():N}")
             with { Arguments = args };
         var lines = new List<string>();
-        await using var process = LocalServices.Start(spec, Path.Combine(Stack.WorkDirectory, $"cpctl-{Guid.NewGuid():N}.log"),
+        await using var process = LocalServices.Start(spec,
+            Path.Combine(Stack.WorkDirectory, $"cpctl-{Guid.NewGuid():N}.log"),
             line => { lock (lines) lines.Add(line); });
         using var patience = new CancellationTokenSource(Eventually.Patience);
         await process.WaitForExitAsync(patience.Token);

@@ -37,13 +37,16 @@ public sealed class BalanceMonitorTests
     [Theory]
     [MemberData(nameof(Levels))]
     public void The_balance_is_at_exactly_seed_003s_level(string why, long available, long obligations, string level) =>
-        Assert.True(level == BalanceStatus.Of(available, obligations, Seed), $"{why}: {BalanceStatus.Of(available, obligations, Seed)}, not {level}");
+        Assert.True(level == BalanceStatus.Of(available, obligations, Seed),
+            $"{why}: {BalanceStatus.Of(available, obligations, Seed)}, not {level}");
 
     [Fact]
     public void The_reserve_is_120_percent_of_obligations_rounded_up_to_the_cent()
     {
-        Assert.Equal((0L, 2L, 12L, 24_000_00L), (BalanceStatus.Reserve(0), BalanceStatus.Reserve(1), BalanceStatus.Reserve(10), BalanceStatus.Reserve(20_000_00)));
-        Assert.Equal([0, 0, 0, 1, 2, 3], new[] { BalanceStatus.Healthy, BalanceStatus.Low, "unknown", BalanceStatus.Warning, BalanceStatus.Critical, BalanceStatus.Depleted }
+        Assert.Equal((0L, 2L, 12L, 24_000_00L), (BalanceStatus.Reserve(0), BalanceStatus.Reserve(1),
+            BalanceStatus.Reserve(10), BalanceStatus.Reserve(20_000_00)));
+        Assert.Equal([0, 0, 0, 1, 2, 3], new[] { BalanceStatus.Healthy, BalanceStatus.Low, "unknown",
+            BalanceStatus.Warning, BalanceStatus.Critical, BalanceStatus.Depleted }
             .Select(BalanceStatus.Rank));
     }
 
@@ -56,9 +59,11 @@ public sealed class BalanceMonitorTests
     public void A_balance_falling_by_a_steady_amount_a_day_runs_out_in_whole_days_at_that_rate()
     {
         var trend = BalanceTrend.Of(Daily(10_000_00, 9_000_00, 8_000_00, 7_000_00), Now, Seed)!;
-        Assert.Equal((-1_000_00L, (int?)7, 4, TimeSpan.FromDays(3)), (trend.ChangePerDayMinor, trend.DaysToEmpty, trend.Readings, trend.Span));
+        Assert.Equal((-1_000_00L, (int?)7, 4, TimeSpan.FromDays(3)),
+            (trend.ChangePerDayMinor, trend.DaysToEmpty, trend.Readings, trend.Span));
         Assert.Equal(BalanceStatus.Warning, trend.RunsOutLevel(Seed));
-        Assert.Equal(BalanceStatus.Critical, BalanceTrend.Of(Daily(4_000_00, 3_000_00, 2_000_00), Now, Seed)!.RunsOutLevel(Seed));
+        Assert.Equal(BalanceStatus.Critical,
+            BalanceTrend.Of(Daily(4_000_00, 3_000_00, 2_000_00), Now, Seed)!.RunsOutLevel(Seed));
         Assert.Null(BalanceTrend.Of(Daily(10_000_00, 9_900_00, 9_800_00), Now, Seed)!.RunsOutLevel(Seed));   // 98 days
     }
 
@@ -73,11 +78,14 @@ public sealed class BalanceMonitorTests
     [Fact]
     public void A_rising_or_flat_balance_never_runs_out_and_too_little_history_is_no_trend()
     {
-        Assert.Equal((50_00L, (int?)null), BalanceTrend.Of(Daily(1_000_00, 1_050_00, 1_100_00), Now, Seed) is { } t ? (t.ChangePerDayMinor, t.DaysToEmpty) : default);
+        Assert.Equal((50_00L, (int?)null), BalanceTrend.Of(Daily(1_000_00, 1_050_00, 1_100_00), Now, Seed) is { } t
+            ? (t.ChangePerDayMinor, t.DaysToEmpty) : default);
         Assert.Null(BalanceTrend.Of(Daily(5_000_00, 5_000_00), Now, Seed)!.DaysToEmpty);
         Assert.Null(BalanceTrend.Of(Daily(5_000_00), Now, Seed));
-        Assert.Null(BalanceTrend.Of([new(Now.AddHours(-1), 9_000_00), new(Now, 1_000_00)], Now, Seed));        // an hour is noise
-        Assert.Null(BalanceTrend.Of([new(Now.AddDays(-30), 9_000_00), new(Now.AddDays(-20), 1_000_00)], Now, Seed)); // out of the window
+        Assert.Null(BalanceTrend.Of([new(Now.AddHours(-1), 9_000_00), new(Now, 1_000_00)],
+            Now, Seed));   // an hour is noise
+        Assert.Null(BalanceTrend.Of([new(Now.AddDays(-30), 9_000_00), new(Now.AddDays(-20), 1_000_00)],
+            Now, Seed));   // out of the window
         Assert.Equal((int?)0, BalanceTrend.Of(Daily(1_000_00, 0), Now, Seed)!.DaysToEmpty);
     }
 
@@ -91,8 +99,10 @@ public sealed class BalanceMonitorTests
     [Fact]
     public void The_tax_csv_flags_each_recipient_and_never_lets_a_spreadsheet_run_a_player_id()
     {
-        var csv = TaxReporting.Csv(2026, [new TaxRow("ada", "USD", 60_000, 1_856, 3), new TaxRow("=cmd|'/c calc'!A1", "USD", 100, 3, 1)], TaxReporting.ThresholdDefault);
-        Assert.Equal("year,player_id,currency,paid_minor,fees_minor,payouts,reportable\n2026,ada,USD,60000,1856,3,yes\n2026,'=cmd|'/c calc'!A1,USD,100,3,1,no\n", csv);
+        var csv = TaxReporting.Csv(2026, [new TaxRow("ada", "USD", 60_000, 1_856, 3),
+            new TaxRow("=cmd|'/c calc'!A1", "USD", 100, 3, 1)], TaxReporting.ThresholdDefault);
+        Assert.Equal("year,player_id,currency,paid_minor,fees_minor,payouts,reportable\n" +
+            "2026,ada,USD,60000,1856,3,yes\n2026,'=cmd|'/c calc'!A1,USD,100,3,1,no\n", csv);
         Assert.Equal("\"a,b\"", TaxReporting.CsvField("a,b"));
     }
 }

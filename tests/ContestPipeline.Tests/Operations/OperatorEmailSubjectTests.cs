@@ -6,8 +6,10 @@ namespace ContestPipeline.Tests.Operations;
 /// <summary>The operators' email subjects: the balance alerts' as the finance runbook names them.</summary>
 public sealed class OperatorEmailSubjectTests
 {
-    private static AlertRaised Alert(string code, string severity, string message = "", string subject = "platform balance") =>
-        new("alert:operations:" + code + ":1", "operations", severity, code, subject, message, DateTimeOffset.UnixEpoch);
+    private static AlertRaised Alert(string code, string severity, string message = "",
+        string subject = "platform balance") =>
+        new("alert:operations:" + code + ":1", "operations", severity, code, subject, message,
+            DateTimeOffset.UnixEpoch);
 
     [Theory]
     [InlineData("balance_critical", "[CRITICAL] Critical: Platform Balance Below Minimum Threshold")]

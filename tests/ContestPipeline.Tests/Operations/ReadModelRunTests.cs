@@ -31,8 +31,10 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
         Headers = [new Header(StripeEventReceived.EventTypeHeader, Encoding.UTF8.GetBytes(type)),
             new Header(StripeEventReceived.AccountHeader, Encoding.UTF8.GetBytes("acct_" + id))],
         Value = Encoding.UTF8.GetBytes(
-            $"{{\"id\":\"{id}\",\"type\":\"{type}\",\"created\":1,\"livemode\":false,\"data\":{{\"object\":{{\"id\":\"{objectId}\"}}}}}}"),
-        Envelope = new Envelope(id, StripeEventReceived.MessageType, 1, "stripe:" + id, "webhook:" + id, Now.AddSeconds(second)),
+            $"{{\"id\":\"{id}\",\"type\":\"{type}\",\"created\":1,\"livemode\":false," +
+            $"\"data\":{{\"object\":{{\"id\":\"{objectId}\"}}}}}}"),
+        Envelope = new Envelope(id, StripeEventReceived.MessageType, 1, "stripe:" + id, "webhook:" + id,
+            Now.AddSeconds(second)),
     };
 
     private static IncomingMessage Handled(string id, string type, string objectId, string outcome, int second)
@@ -40,10 +42,11 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
         var handled = new StripeEventHandled(id, type, objectId, null, outcome, Now.AddSeconds(second));
         return new()
         {
-            Topic = Topics.PayoutsStatus, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(objectId), Headers = [],
+            Topic = Topics.PayoutsStatus, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(objectId),
+            Headers = [],
             Value = JsonSerializer.SerializeToUtf8Bytes(handled, OutgoingMessage.Json),
-            Envelope = new Envelope(StripeEventHandled.MessageIdFor(id), StripeEventHandled.MessageType, 1, "stripe:" + id, id,
-                Now.AddSeconds(second)),
+            Envelope = new Envelope(StripeEventHandled.MessageIdFor(id), StripeEventHandled.MessageType, 1,
+                "stripe:" + id, id, Now.AddSeconds(second)),
         };
     }
 
@@ -73,28 +76,34 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
         await run.ApplyRunAsync(receivedHandler, received);
         await run.ApplyRunAsync(handledHandler, handled[1..]);
 
-        const string rows = "SELECT concat_ws('|', event_id, type, object_id, account, received_at, outcome, handled_at) " +
+        const string rows =
+            "SELECT concat_ws('|', event_id, type, object_id, account, received_at, outcome, handled_at) " +
             "FROM operations.stripe_events ORDER BY event_id";
         var expected = await one.RowsAsync(rows);
         Assert.Equal(4, expected.Count);
-        Assert.Contains(expected, r => r.StartsWith("evt_a|payment_intent.succeeded|pi_a|acct_evt_a|2026-11-25 18:00:05", StringComparison.Ordinal));
-        Assert.Contains(expected, r => r.StartsWith("evt_b|", StringComparison.Ordinal) && r.Contains("|entry fee of player b, again|", StringComparison.Ordinal));
+        Assert.Contains(expected, r => r.StartsWith(
+            "evt_a|payment_intent.succeeded|pi_a|acct_evt_a|2026-11-25 18:00:05", StringComparison.Ordinal));
+        Assert.Contains(expected, r => r.StartsWith("evt_b|", StringComparison.Ordinal)
+            && r.Contains("|entry fee of player b, again|", StringComparison.Ordinal));
         Assert.Equal(expected, await run.RowsAsync(rows));
     }
 
     private static IncomingMessage Accepted(string contest, string player, int second) => new()
     {
-        Topic = Topics.ContestLifecycle, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(contest), Headers = [],
+        Topic = Topics.ContestLifecycle, Partition = 0, Offset = second, RawKey = Encoding.UTF8.GetBytes(contest),
+        Headers = [],
         Value = JsonSerializer.SerializeToUtf8Bytes(new EntryAccepted($"e-{contest}-{player}", contest, player,
             $"pi_{contest}_{player}", 1_000, "USD", null, Now), OutgoingMessage.Json),
-        Envelope = new Envelope($"m{second}", EntryAccepted.MessageType, 1, contest, "submission:" + player, Now.AddSeconds(second)),
+        Envelope = new Envelope($"m{second}", EntryAccepted.MessageType, 1, contest, "submission:" + player,
+            Now.AddSeconds(second)),
     };
 
     [Fact]
     public async Task A_run_of_entries_leaves_what_they_leave_one_at_a_time_each_counted_and_told_once()
     {
         // ann's entry twice (redelivered under another message id); contest b seen before its definition.
-        IncomingMessage[] entries = [Accepted("a", "ann", 1), Accepted("b", "ben", 2), Accepted("a", "ann", 3), Accepted("a", "cat", 4)];
+        IncomingMessage[] entries =
+            [Accepted("a", "ann", 1), Accepted("b", "ben", 2), Accepted("a", "ann", 3), Accepted("a", "cat", 4)];
         await using var one = await RigAsync(fixture);
         await using var run = await RigAsync(fixture);
         var handler = new EntryAcceptedHandler();
@@ -136,16 +145,19 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
     {
         await using var rig = await RigAsync(fixture);
         var handler = new StandingsUpdatedHandler();
-        const string row = "SELECT concat_ws('|', version, entry_count, leaders->0->>'playerId') FROM operations.live_standings";
+        const string row =
+            "SELECT concat_ws('|', version, entry_count, leaders->0->>'playerId') FROM operations.live_standings";
         await rig.ApplyOneAsync(handler, Board(5, 10, "ann"));
         await rig.ApplyOneAsync(handler, Board(3, 5, "ben"));        // an older board, late: changes nothing
         Assert.Equal(["5|2|ann"], await rig.RowsAsync(row));
-        await rig.ApplyOneAsync(handler, Board(1, 20, "cat"));       // Scoring restarted: a lower version, computed later
+        await rig.ApplyOneAsync(handler, Board(1, 20, "cat"));       // Scoring restarted: a lower version,
+                                                                     // computed later
         Assert.Equal(["1|2|cat"], await rig.RowsAsync(row));
         await rig.ApplyOneAsync(handler, Board(2, 20, "dan"));       // the same time, a higher version
         Assert.Equal(["2|2|dan"], await rig.RowsAsync(row));
     }
 
     private static Task<SchemaRig> RigAsync(PipelineFixture fixture) =>
-        SchemaRig.StartAsync(fixture, OperationsWorker.Name, OperationsWorker.Definition.AllMigrations, TimeProvider.System);
+        SchemaRig.StartAsync(fixture, OperationsWorker.Name, OperationsWorker.Definition.AllMigrations,
+            TimeProvider.System);
 }

@@ -27,12 +27,14 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
     [Fact]
     public async Task A_snapshot_keeps_its_level_and_trend_and_alerts_once_on_warning_and_on_running_out_within_a_week()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations);
+        await using var database =
+            await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations);
         var db = database.DataSource;
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 5 });
         // The last three days' snapshots: 7,000.00, 6,000.00 and 5,000.00, nothing owed.
         await using (var conn = await db.OpenConnectionAsync())
-            foreach (var (days, balance, level) in new[] { (3, 7_000_00L, "low"), (2, 6_000_00L, "low"), (1, 5_000_00L, "low") })
+            foreach (var (days, balance, level) in new[] { (3, 7_000_00L, "low"), (2, 6_000_00L, "low"),
+                (1, 5_000_00L, "low") })
                 await conn.ExecuteAsync("""
                     INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
                     VALUES (@at, 'USD', @balance, 0, 0, 0, @level)
@@ -41,7 +43,8 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
         var clock = new ManualClock(Now);
 
         var first = await SnapshotAsync(db, stripe, clock);
-        Assert.Equal([("balance_warning", AlertSeverities.Warning), ("balance_runs_out", AlertSeverities.Warning)], first.Select(a => (a.Code, a.Severity)));
+        Assert.Equal([("balance_warning", AlertSeverities.Warning), ("balance_runs_out", AlertSeverities.Warning)],
+            first.Select(a => (a.Code, a.Severity)));
         Assert.Contains("runs out in 4 days at this rate", first[1].Message, StringComparison.Ordinal);
         Assert.Contains("falling 1000.00 USD a day", first[1].Message, StringComparison.Ordinal);
         Assert.Equal(("warning", -1_000_00L, (int?)4), await LatestAsync(db));
@@ -62,7 +65,8 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
     [Fact]
     public async Task A_balance_falling_more_than_a_thousand_a_day_is_alerted_once_however_much_is_left()
     {
-        await using var database = await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations);
+        await using var database =
+            await fixture.WorkerDatabaseAsync(OperationsWorker.Name, OperationsWorker.Definition.AllMigrations);
         var db = database.DataSource;
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 6 });
         // 204,500.00, 203,000.00 and 201,500.00 over the last three days: falling 1,500.00 a day, months from empty.
@@ -87,16 +91,19 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
     }
 
     /// <summary>Runs the job once at the clock's time and returns the alerts it put in the outbox.</summary>
-    private static async Task<List<AlertRaised>> SnapshotAsync(NpgsqlDataSource db, StripeEmulator stripe, ManualClock clock)
+    private static async Task<List<AlertRaised>> SnapshotAsync(NpgsqlDataSource db, StripeEmulator stripe,
+        ManualClock clock)
     {
         await using var conn = await db.OpenConnectionAsync();
         var before = await conn.ExecuteScalarAsync<long>("SELECT coalesce(max(id), 0) FROM operations.outbox");
-        using var client = new StripeApi(new StripeSettings { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl }, clock,
-            NullLogger<StripeApi>.Instance);
-        var job = new SnapshotBalanceJob(client, new OperationsOptions(), new CrashPoints(null), NullLogger<SnapshotBalanceJob>.Instance);
+        using var client = new StripeApi(new StripeSettings { SecretKey = stripe.ApiKey, BaseAddress = stripe.BaseUrl },
+            clock, NullLogger<StripeApi>.Instance);
+        var job = new SnapshotBalanceJob(client, new OperationsOptions(), new CrashPoints(null),
+            NullLogger<SnapshotBalanceJob>.Instance);
         await job.RunAsync(new JobContext(db, new OutboxStore(OperationsWorker.Name), clock), CancellationToken.None);
         var payloads = await conn.QueryAsync<byte[]>(
-            "SELECT payload FROM operations.outbox WHERE id > @before AND message_type = @type ORDER BY id", new { before, type = AlertRaised.MessageType });
+            "SELECT payload FROM operations.outbox WHERE id > @before AND message_type = @type ORDER BY id",
+            new { before, type = AlertRaised.MessageType });
         return [.. payloads.Select(p => JsonSerializer.Deserialize<AlertRaised>(p, OutgoingMessage.Json)!)];
     }
 
@@ -104,7 +111,8 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
     {
         await using var conn = await db.OpenConnectionAsync();
         return await conn.QueryFirstAsync<(string, long?, int?)>(
-            "SELECT status, change_per_day_minor, days_to_empty FROM operations.balance_snapshots ORDER BY taken_at DESC LIMIT 1");
+            "SELECT status, change_per_day_minor, days_to_empty FROM operations.balance_snapshots " +
+            "ORDER BY taken_at DESC LIMIT 1");
     }
 
     private static async Task<long> CountAsync(NpgsqlDataSource db)

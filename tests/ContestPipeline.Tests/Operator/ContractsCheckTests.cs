@@ -38,15 +38,19 @@ public sealed class ContractsCheckTests
         // Lines 1-3 are good; line 4 is blank.
         Assert.Equal([5, 6, 7, 8, 9, 11, 12, 13, 14], byLine.Keys.Order());
         // Schema and feed rules, each reason on its own line.
-        Assert.Contains("line 5: StatUpdated: schema StatUpdated.v1.json: stat: not one of the values the contract lists", byLine[5], StringComparison.Ordinal);
-        Assert.Contains("line 5: StatUpdated: schema StatUpdated.v1.json: value: below the minimum 0", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("line 5: StatUpdated: schema StatUpdated.v1.json: stat: " +
+            "not one of the values the contract lists", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("line 5: StatUpdated: schema StatUpdated.v1.json: value: below the minimum 0", byLine[5],
+            StringComparison.Ordinal);
         Assert.Contains("athleteId 'a9' is not on the game's roster", byLine[5], StringComparison.Ordinal);
         // A missing field: the schema says so, and so does the pipeline's reader.
         Assert.Contains("value: missing; it is required", byLine[6], StringComparison.Ordinal);
         Assert.Contains("unreadable body for StatUpdated", byLine[6], StringComparison.Ordinal);
-        // Sequence 4 was refused by the feed's rules (it still took its sequence); 5 was unreadable, so it never arrived.
+        // Sequence 4 was refused by the feed's rules (it still took its sequence); 5 was unreadable, so it never
+        // arrived.
         Assert.Contains("sequences 5 to 6 are missing", byLine[7], StringComparison.Ordinal);
-        Assert.Contains("a timestamp is ISO 8601 with a date, a time and an offset", byLine[8], StringComparison.Ordinal);
+        Assert.Contains("a timestamp is ISO 8601 with a date, a time and an offset", byLine[8],
+            StringComparison.Ordinal);
         // kcat -J form: the key must be the game id.
         Assert.Contains("key 'g2' is not the gameId 'g1'", byLine[9], StringComparison.Ordinal);
         // Line 10 repeats line 3 exactly: a duplicate, dropped quietly. Line 11 changes it: a conflict.
@@ -87,20 +91,28 @@ public sealed class ContractsCheckTests
         var byLine = ByLine(output);
         // The good lines (schedule, postpone, start, suspend, resume, cancel) print nothing.
         Assert.Equal([3, 5, 7, 8, 10, 11, 13, 14, 15], byLine.Keys.Order());
-        Assert.Contains("line 3: GamePostponed: GamePostponed for game g1 at sequence 3: newStartsAt", byLine[3], StringComparison.Ordinal);
+        Assert.Contains("line 3: GamePostponed: GamePostponed for game g1 at sequence 3: newStartsAt", byLine[3],
+            StringComparison.Ordinal);
         Assert.Contains("is not after postponedAt", byLine[3], StringComparison.Ordinal);
-        Assert.Contains("line 5: GameSuspended: GameSuspended for game g1 at sequence 5: suspendedAt", byLine[5], StringComparison.Ordinal);
+        Assert.Contains("line 5: GameSuspended: GameSuspended for game g1 at sequence 5: suspendedAt", byLine[5],
+            StringComparison.Ordinal);
         Assert.Contains("is before startedAt", byLine[5], StringComparison.Ordinal);
         Assert.Contains("line 7: GamePostponed: ", byLine[7], StringComparison.Ordinal);
         Assert.Contains("a game in play is suspended, not postponed", byLine[7], StringComparison.Ordinal);
-        Assert.Contains("line 8: GameResumed: GameResumed for game g1 at sequence 8: resumedAt", byLine[8], StringComparison.Ordinal);
+        Assert.Contains("line 8: GameResumed: GameResumed for game g1 at sequence 8: resumedAt", byLine[8],
+            StringComparison.Ordinal);
         Assert.Contains("is before suspendedAt", byLine[8], StringComparison.Ordinal);
-        Assert.Contains("line 10: GameResumed: GameResumed for game g1 at sequence 10: the game is not suspended", byLine[10], StringComparison.Ordinal);
-        Assert.Contains("line 11: GameSuspended: schema GameSuspended.v1.json: reason:", byLine[11], StringComparison.Ordinal);
+        Assert.Contains("line 10: GameResumed: GameResumed for game g1 at sequence 10: the game is not suspended",
+            byLine[10], StringComparison.Ordinal);
+        Assert.Contains("line 11: GameSuspended: schema GameSuspended.v1.json: reason:", byLine[11],
+            StringComparison.Ordinal);
         Assert.Contains("reason is 501 characters; at most 500 are allowed", byLine[11], StringComparison.Ordinal);
-        Assert.Contains("line 13: GameCancelled: GameCancelled for game g1 at sequence 13: the game was cancelled at", byLine[13], StringComparison.Ordinal);
-        Assert.Contains("line 14: GameCancelled: GameCancelled for game g2 at sequence 1: the game is not scheduled", byLine[14], StringComparison.Ordinal);
-        Assert.Contains("line 15: GameResumed: schema GameResumed.v1.json: resumedAt: missing; it is required", byLine[15], StringComparison.Ordinal);
+        Assert.Contains("line 13: GameCancelled: GameCancelled for game g1 at sequence 13: the game was cancelled at",
+            byLine[13], StringComparison.Ordinal);
+        Assert.Contains("line 14: GameCancelled: GameCancelled for game g2 at sequence 1: the game is not scheduled",
+            byLine[14], StringComparison.Ordinal);
+        Assert.Contains("line 15: GameResumed: schema GameResumed.v1.json: resumedAt: missing; it is required",
+            byLine[15], StringComparison.Ordinal);
         Assert.Contains(": 15 messages for provider.feed, 6 good, 9 bad", output, StringComparison.Ordinal);
     }
 
@@ -121,12 +133,15 @@ public sealed class ContractsCheckTests
         var (exit, output) = Check(hostile, type: "GameScheduled");
         Assert.Equal(1, exit);
         for (var line = 1; line <= 9; line++) Assert.Contains($"line {line}: ", output, StringComparison.Ordinal);
-        Assert.Contains("line 1: GameScheduled: unreadable body for GameScheduled: Duplicate property 'sequence'", output, StringComparison.Ordinal);
+        Assert.Contains("line 1: GameScheduled: unreadable body for GameScheduled: Duplicate property 'sequence'",
+            output, StringComparison.Ordinal);
         Assert.Contains("line 2: GameStarted: key is not a string", output, StringComparison.Ordinal);
         Assert.Contains("line 3: StatUpdated: empty body for StatUpdated", output, StringComparison.Ordinal);
-        Assert.Contains("line 4: GameScheduled: schema GameScheduled.v1.json: the body: not an object", output, StringComparison.Ordinal);
+        Assert.Contains("line 4: GameScheduled: schema GameScheduled.v1.json: the body: not an object", output,
+            StringComparison.Ordinal);
         Assert.Contains("is more than 100,000 beyond the next expected 1", output, StringComparison.Ordinal);
-        Assert.Contains("line 9: GameStarted: schema-version 2: GameStarted is at version 1", output, StringComparison.Ordinal);
+        Assert.Contains("line 9: GameStarted: schema-version 2: GameStarted is at version 1", output,
+            StringComparison.Ordinal);
         Assert.Contains("9 messages for provider.feed, 0 good, 9 bad", output, StringComparison.Ordinal);
     }
 
@@ -143,7 +158,8 @@ public sealed class ContractsCheckTests
     [Fact]
     public void A_bare_body_on_a_topic_of_several_types_needs_its_type()
     {
-        var (exit, output) = Check("""{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1"]}""", type: null);
+        var (exit, output) = Check(
+            """{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1"]}""", type: null);
         Assert.Equal(1, exit);
         Assert.Contains("which type is this?", output, StringComparison.Ordinal);
     }
@@ -151,7 +167,8 @@ public sealed class ContractsCheckTests
     [Fact]
     public void A_topic_of_one_type_needs_no_type_and_an_unknown_topic_is_refused()
     {
-        var (exit, output) = Check("""{"canaryId":"c1","nextStage":"scoring","hops":["ingestion"]}""", type: null, topic: "pipeline.canary");
+        var (exit, output) = Check("""{"canaryId":"c1","nextStage":"scoring","hops":["ingestion"]}""", type: null,
+            topic: "pipeline.canary");
         Assert.True(exit == 0, output);
         Assert.Equal(2, ContractsCommand.Check("provider.fed", null, "/nonexistent", TextWriter.Null, TextWriter.Null));
     }
@@ -160,12 +177,15 @@ public sealed class ContractsCheckTests
     public void Kcat_lines_are_checked_for_every_header_the_pipeline_reads_and_their_broker_times_run_the_hold()
     {
         const long T0 = 1_795_000_000_000;
-        static string Kcat(long ts, string payload, params string[] headers) => System.Text.Json.JsonSerializer.Serialize(
-            new { topic = "provider.feed", partition = 0, offset = 0, tstype = "create", ts, headers, key = "g1", payload });
+        static string Kcat(long ts, string payload, params string[] headers) =>
+            System.Text.Json.JsonSerializer.Serialize(new { topic = "provider.feed", partition = 0, offset = 0,
+                tstype = "create", ts, headers, key = "g1", payload });
         static string[] Headers(string type, int sequence) =>
-            ["type", type, "schema-version", "1", "message-id", $"sp:g1:{sequence}", "occurred-at", "2026-11-22T17:00:00.000Z"];
+            ["type", type, "schema-version", "1", "message-id", $"sp:g1:{sequence}", "occurred-at",
+                "2026-11-22T17:00:00.000Z"];
         string Lines(long late) => string.Join("\n",
-            Kcat(T0, """{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""", Headers("GameScheduled", 1)),
+            Kcat(T0, """{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
+                Headers("GameScheduled", 1)),
             // Sequence 3 arrives before 2: held for it, up to the hold time.
             Kcat(T0 + 1_000, """{"gameId":"g1","sequence":3,"postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-23T18:00:00Z"}""",
                 Headers("GamePostponed", 3)),
@@ -175,7 +195,8 @@ public sealed class ContractsCheckTests
             Kcat(late, """{"gameId":"g2","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
                 "type", "GameScheduled", "schema-version", "1"),
             Kcat(late, """{"gameId":"g3","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
-                "type", "GameScheduled", "schema-version", "1", "message-id", "sp:g3:1", "occurred-at", "2026-11-22 17:00"));
+                "type", "GameScheduled", "schema-version", "1", "message-id", "sp:g3:1", "occurred-at",
+                "2026-11-22 17:00"));
 
         // Sequence 2 taken 40 s after the gap opened: the pipeline gave it up after 30 s, so 2 is refused as late.
         var byLine = ByLine(Check(Lines(T0 + 41_000), type: null).Output);
@@ -188,8 +209,8 @@ public sealed class ContractsCheckTests
     }
 
     /// <summary>
-    /// What a provider runs without the repository: cpctl packed as a .NET tool (as ./run pack-cpctl packs it), installed
-    /// into a folder of its own and run from another, on a feed file there.
+    /// What a provider runs without the repository: cpctl packed as a .NET tool (as ./run pack-cpctl packs it),
+    /// installed into a folder of its own and run from another, on a feed file there.
     /// </summary>
     [Fact]
     public void The_packed_tool_checks_a_feed_outside_the_repository()
@@ -199,8 +220,8 @@ public sealed class ContractsCheckTests
         {
             var packages = Path.Combine(dir, "packages");
             var tools = Path.Combine(dir, "tools");
-            var (exit, output) = Process("dotnet", RepoPaths.Root, "pack", Path.Combine("src", "Cpctl"), "-c", Configuration,
-                "--no-build", "-o", packages);
+            var (exit, output) = Process("dotnet", RepoPaths.Root, "pack", Path.Combine("src", "Cpctl"), "-c",
+                Configuration, "--no-build", "-o", packages);
             Assert.True(exit == 0, output);
             (exit, output) = Process("dotnet", dir, "tool", "install", "--tool-path", tools, "--add-source", packages,
                 "ContestPipeline.Cpctl");
@@ -210,12 +231,14 @@ public sealed class ContractsCheckTests
                 {"type":"GameStarted","key":"g1","body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:01:00Z"}}
                 {"type":"StatUpdated","key":"g1","body":{"gameId":"g1","sequence":3,"athleteId":"a9","stat":"passing_yards","value":10}}
                 """);
-            (exit, output) = Process(Path.Combine(tools, "cpctl"), dir, "contracts", "check", "--topic", "provider.feed",
-                "feed.jsonl");
+            (exit, output) = Process(Path.Combine(tools, "cpctl"), dir, "contracts", "check", "--topic",
+                "provider.feed", "feed.jsonl");
             Assert.Equal(1, exit);
-            Assert.Contains("line 3: StatUpdated: StatUpdated for game g1 at sequence 3: athleteId 'a9' is not on the game's roster",
+            Assert.Contains("line 3: StatUpdated: StatUpdated for game g1 at sequence 3: " +
+                "athleteId 'a9' is not on the game's roster",
                 output, StringComparison.Ordinal);
-            Assert.Contains("feed.jsonl: 3 messages for provider.feed, 2 good, 1 bad", output, StringComparison.Ordinal);
+            Assert.Contains("feed.jsonl: 3 messages for provider.feed, 2 good, 1 bad", output,
+                StringComparison.Ordinal);
         }
         finally
         {
@@ -245,8 +268,10 @@ public sealed class ContractsCheckTests
 
     /// <summary>The check's report of each bad line, by line number.</summary>
     private static Dictionary<int, string> ByLine(string output) =>
-        output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => l.StartsWith("line ", StringComparison.Ordinal))
-            .GroupBy(l => int.Parse(l[5..l.IndexOf(':', StringComparison.Ordinal)], System.Globalization.CultureInfo.InvariantCulture))
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("line ", StringComparison.Ordinal))
+            .GroupBy(l => int.Parse(l[5..l.IndexOf(':', StringComparison.Ordinal)],
+                System.Globalization.CultureInfo.InvariantCulture))
             .ToDictionary(g => g.Key, g => string.Join("\n", g));
 
     private static (int Exit, string Output) Check(string lines, string? type, string topic = "provider.feed")

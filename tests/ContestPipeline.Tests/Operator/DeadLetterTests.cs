@@ -23,23 +23,27 @@ namespace ContestPipeline.Tests.Operator;
 public sealed class DeadLetterTests(PipelineFixture fixture)
 {
     [Fact]
-    public async Task A_cancel_rejected_before_its_contest_existed_is_redriven_after_and_applies_once_however_often_it_is_redriven()
+    public async Task
+        A_cancel_rejected_before_its_contest_existed_is_redriven_after_and_applies_once_however_often_it_is_redriven()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring");
         var bootstrap = run.Iso.Broker.BootstrapServers;
         var lockAt = DateTimeOffset.UtcNow.AddMinutes(10);
         run.World.Define(Fantasy("late", lockAt, ["g9"]));
-        await WaitAsync(run, "ingestion.parked_contests", "SELECT EXISTS (SELECT 1 FROM ingestion.parked_contests WHERE contest_id = 'late')",
+        await WaitAsync(run, "ingestion.parked_contests",
+            "SELECT EXISTS (SELECT 1 FROM ingestion.parked_contests WHERE contest_id = 'late')",
             "the definition parked until g9 is scheduled");
         run.World.Cancel("late", "sponsor withdrew");
-        await Eventually.UntilAsync(() => DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None).Count == 1,
+        await Eventually.UntilAsync(() =>
+            DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None).Count == 1,
             "the cancel on contests.dlq");
         var dead = Assert.Single(DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None));
 
         var (code, listed, _) = Run(w => DlqCommand.List(bootstrap, "contests", w.Out, w.Err, CancellationToken.None));
         Assert.Equal(0, code);
         var line = Assert.Single(listed.Split('\n'), l => l.StartsWith(dead.Where, StringComparison.Ordinal));
-        foreach (var part in new[] { $"contests/{dead.OriginalPartition}@{dead.OriginalOffset}", "cancel:late", ContestCancelRequested.MessageType,
+        foreach (var part in new[] { $"contests/{dead.OriginalPartition}@{dead.OriginalOffset}", "cancel:late",
+            ContestCancelRequested.MessageType,
                      "ingestion.contests", "cannot cancel unknown contest late" })
             Assert.Contains(part, line);
         Assert.Contains("contests.dlq: 1 dead letter(s)", listed);
@@ -53,25 +57,31 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         await run.WaitForStateAsync("late", "SCHEDULED");
 
         var contestsEnd = TopicEnd(run, Topics.Contests);
-        (code, var said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, true, w.Out, w.Err, CancellationToken.None, Granted));
+        (code, var said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false,
+            true, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
-        Assert.Contains($"would re-drive {dead.Where} (cancel:late, {ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}", said);
+        Assert.Contains($"would re-drive {dead.Where} (cancel:late, " +
+            $"{ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}", said);
         Assert.Equal(contestsEnd, TopicEnd(run, Topics.Contests));
 
         // Without an operator's grant, with one the consumer cannot verify, or with a viewer's (a re-drive is an
         // admin's), the message is skipped as dead-lettered.
         foreach (var grant in new Func<DlqCommand.DeadLetter, byte[]?>[] { _ => null, Forged, ByViewer })
         {
-            Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, grant)).Code);
-            await Eventually.UntilAsync(() => PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
+            Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false,
+                false, w.Out, w.Err, CancellationToken.None, grant)).Code);
+            await Eventually.UntilAsync(() =>
+                PipelineFixture.Lag(bootstrap, "ingestion.contests", Topics.Contests) == 0,
                 "ingestion.contests to read the re-drive without a valid grant");
         }
         Assert.Equal("SCHEDULED", await run.StateAsync("late"));
         Assert.Equal("dead_lettered", (await InboxRowAsync(run)).Outcome);
 
-        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests.dlq", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, Granted));
+        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests.dlq", dead.Partition, dead.Offset, false,
+            false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
-        Assert.Contains($"re-drove {dead.Where} (cancel:late, {ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}@", said);
+        Assert.Contains($"re-drove {dead.Where} (cancel:late, " +
+            $"{ContestCancelRequested.MessageType}) to contests/{dead.OriginalPartition}@", said);
         await run.WaitForStateAsync("late", "CANCELLED");
         var applied = await InboxRowAsync(run);
         Assert.Equal(("applied", 1), (applied.Outcome, applied.DeadLetterCount));
@@ -80,12 +90,15 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         var redriven = run.World.Read(Topics.Contests).Last(m => m.Type == ContestCancelRequested.MessageType);
         Assert.Equal("late", redriven.Key);
         Assert.DoesNotContain(redriven.Headers.Keys, k => k.StartsWith("dlq-", StringComparison.Ordinal));
-        foreach (var h in new[] { MessageHeaders.MessageId, MessageHeaders.Type, MessageHeaders.SchemaVersion, MessageHeaders.CorrelationId, MessageHeaders.OccurredAt })
+        foreach (var h in new[] { MessageHeaders.MessageId, MessageHeaders.Type, MessageHeaders.SchemaVersion,
+            MessageHeaders.CorrelationId, MessageHeaders.OccurredAt })
             Assert.Equal(dead.Header(h), redriven.Headers[h]);
 
         // Re-driving again (one and all) changes nothing: the inbox knows the message as applied.
-        Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false, w.Out, w.Err, CancellationToken.None, Granted)).Code);
-        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out, w.Err, CancellationToken.None, Granted));
+        Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false,
+            w.Out, w.Err, CancellationToken.None, Granted)).Code);
+        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out, w.Err,
+            CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains("re-drove 1 dead letter(s) from contests.dlq", said);
         Assert.Equal(contestsEnd + 6, TopicEnd(run, Topics.Contests));
@@ -93,10 +106,12 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
             "ingestion.contests to consume the re-driven copies");
         Assert.Equal(applied, await InboxRowAsync(run));
         Assert.Single(DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None));
-        Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestCancelRequested.MessageType && m.Key == "late");
+        Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestCancelRequested.MessageType
+            && m.Key == "late");
         Assert.Equal("CANCELLED", await run.StateAsync("late"));
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Equal("cancelled", await conn.ExecuteScalarAsync<string>("SELECT status FROM ingestion.contests WHERE contest_id = 'late'"));
+        Assert.Equal("cancelled",
+            await conn.ExecuteScalarAsync<string>("SELECT status FROM ingestion.contests WHERE contest_id = 'late'"));
     }
 
     [Fact]
@@ -104,17 +119,24 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
     {
         var bootstrap = fixture.BootstrapServers;
         var topic = await fixture.NewTopicAsync(1);
-        var (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, null, false, false, w.Out, w.Err, CancellationToken.None, Granted));
-        Assert.Equal((1, $"dlq redrive: name one dead letter with --partition P --offset N (as dlq list prints them), or every one with --all{Environment.NewLine}"), (code, error));
-        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, topic, 0, 5, false, false, w.Out, w.Err, CancellationToken.None, Granted));
+        var (code, _, error) = Run(w =>
+            DlqCommand.Redrive(bootstrap, topic, 0, null, false, false, w.Out, w.Err, CancellationToken.None, Granted));
+        Assert.Equal((1, $"dlq redrive: name one dead letter with --partition P --offset N (as dlq list prints " +
+            $"them), or every one with --all{Environment.NewLine}"), (code, error));
+        (code, _, error) = Run(w =>
+            DlqCommand.Redrive(bootstrap, topic, 0, 5, false, false, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(1, code);
         Assert.StartsWith($"dlq redrive: no dead letter at {topic}.dlq/0@5", error);
-        // The provider's feed is not signed: a re-drive would be believed as the provider's, so cpctl has no write there.
-        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, Topics.ProviderFeed, null, null, true, false, w.Out, w.Err, CancellationToken.None, Granted));
-        Assert.Equal((1, $"dlq redrive: provider.feed is not signed, so an operator does not re-drive its dead letters: the provider re-sends its feed{Environment.NewLine}"),
+        // The provider's feed is not signed: a re-drive would be believed as the provider's, so cpctl has no write
+        // there.
+        (code, _, error) = Run(w => DlqCommand.Redrive(bootstrap, Topics.ProviderFeed, null, null, true, false, w.Out,
+            w.Err, CancellationToken.None, Granted));
+        Assert.Equal((1, $"dlq redrive: provider.feed is not signed, " +
+            $"so an operator does not re-drive its dead letters: the provider re-sends its feed{Environment.NewLine}"),
             (code, error));
         (code, _, error) = Run(w => DlqCommand.List(bootstrap, "no.such.topic", w.Out, w.Err, CancellationToken.None));
-        Assert.Equal((1, $"dlq list: no dead-letter topic no.such.topic.dlq on the broker{Environment.NewLine}"), (code, error));
+        Assert.Equal((1, $"dlq list: no dead-letter topic no.such.topic.dlq on the broker{Environment.NewLine}"),
+            (code, error));
     }
 
     /// <summary>A grant signed by the local operator ann, whose key the local workers hold.</summary>
@@ -127,24 +149,30 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
 
     /// <summary>A grant in ann's name under a key nobody issued to the workers.</summary>
     private static byte[]? Forged(DlqCommand.DeadLetter d) =>
-        DlqCommand.Grant(OperatorKey.Generate("ann", "forged", OperatorRoles.Admin), d, "cause fixed", DateTimeOffset.UtcNow);
+        DlqCommand.Grant(OperatorKey.Generate("ann", "forged", OperatorRoles.Admin), d, "cause fixed",
+            DateTimeOffset.UtcNow);
 
     private static async Task<(string Outcome, int DeadLetterCount, DateTime ProcessedAt)> InboxRowAsync(ContestRun run)
     {
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         return await conn.QueryFirstAsync<(string, int, DateTime)>(
-            "SELECT outcome, dead_letter_count, processed_at FROM ingestion.inbox WHERE consumer = 'ingestion.contests' AND message_id = 'cancel:late'");
+            "SELECT outcome, dead_letter_count, processed_at FROM ingestion.inbox " +
+            "WHERE consumer = 'ingestion.contests' AND message_id = 'cancel:late'");
     }
 
     private static long TopicEnd(ContestRun run, string topic)
     {
-        var config = ContestPipeline.Plumbing.Kafka.KafkaClients.ConsumerConfig(run.Iso.Broker.BootstrapServers, "tests.end");
-        using var consumer = ContestPipeline.Plumbing.Kafka.KafkaClients.ConsumerBuilder(config, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
+        var config =
+            ContestPipeline.Plumbing.Kafka.KafkaClients.ConsumerConfig(run.Iso.Broker.BootstrapServers, "tests.end");
+        using var consumer = ContestPipeline.Plumbing.Kafka.KafkaClients.ConsumerBuilder(config,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Build();
         return Enumerable.Range(0, Topics.PartitionCountDefault)
-            .Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
+            .Sum(p => consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p),
+                TimeSpan.FromSeconds(10)).High.Value);
     }
 
-    /// <summary>Waits until <paramref name="table"/> exists (its worker has migrated) and <paramref name="sql"/> holds.</summary>
+    /// <summary>Waits until <paramref name="table"/> exists (its worker has migrated) and <paramref name="sql"/> holds.
+    /// </summary>
     internal static Task WaitAsync(ContestRun run, string table, string sql, string what) =>
         Eventually.UntilAsync(async () =>
         {

@@ -38,14 +38,18 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         foreach (var p in players) await run.World.SignUpForPayoutsAsync(p);
 
         run.World.Schedule("g1", 1, DateTimeOffset.UtcNow.AddMinutes(10), "qb1", "rb1", "wr1", "te1", "k1", "d1");
-        await WaitAsync(run, "ingestion.games", "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = 'g1')", "the feed to schedule g1");
+        await WaitAsync(run, "ingestion.games", "SELECT EXISTS (SELECT 1 FROM ingestion.games WHERE game_id = 'g1')",
+            "the feed to schedule g1");
         var lockAt = await run.LockTimeAsync();
-        run.Define(Fantasy("paid", lockAt, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted) });
+        run.Define(
+            Fantasy("paid", lockAt, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted) });
         var lineups = new Dictionary<string, string[]>
         {
-            ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"], ["di"] = ["wr1", "rb1"], ["ed"] = ["te1", "k1"], ["fi"] = ["te1", "d1"],
+            ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"], ["di"] = ["wr1", "rb1"],
+            ["ed"] = ["te1", "k1"], ["fi"] = ["te1", "d1"],
         };
-        foreach (var (player, lineup) in lineups) run.World.Submit(Entry("s-" + player, "paid", player, run.World.Pay("paid", player, Fee), lineup));
+        foreach (var (player, lineup) in lineups)
+            run.World.Submit(Entry("s-" + player, "paid", player, run.World.Pay("paid", player, Fee), lineup));
         await run.WaitForStateAsync("paid", "LOCKED");
         run.World.Start("g1", 2);
         run.World.Stat("g1", 3, "qb1", "passing_yards", 750);
@@ -53,9 +57,11 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);
         run.World.Stat("g1", 6, "te1", "receptions", 2);
         run.World.End("g1", 7);
-        await WaitAsync(run, "settlement.contests", "SELECT EXISTS (SELECT 1 FROM settlement.contests WHERE contest_id = 'paid' AND state = 'SETTLED')",
+        await WaitAsync(run, "settlement.contests",
+            "SELECT EXISTS (SELECT 1 FROM settlement.contests WHERE contest_id = 'paid' AND state = 'SETTLED')",
             "contest paid SETTLED");
-        await WaitAsync(run, "payout.payouts", "SELECT count(*) FILTER (WHERE state = 'paid') = 4 FROM payout.payouts WHERE contest_id = 'paid'",
+        await WaitAsync(run, "payout.payouts",
+            "SELECT count(*) FILTER (WHERE state = 'paid') = 4 FROM payout.payouts WHERE contest_id = 'paid'",
             "the four prizes paid on Stripe");
         // The money pipeline's own groups (the operations read model has its own replay test).
         var groups = ReplayCommand.AllWorkerGroups().Where(g => Workers.Contains(g.Worker)).ToList();
@@ -66,15 +72,18 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
 
         foreach (var w in Workers) await run.StopWorkerAsync(w);
         // As cpctl replay --all-workers --to-beginning sends them: one request per group, signed by the operator.
-        foreach (var r in ReplayCommand.Requests(groups, ReplayCommand.Target.Beginning, "operator", "replay test", DateTimeOffset.UtcNow))
+        foreach (var r in ReplayCommand.Requests(groups, ReplayCommand.Target.Beginning, "operator", "replay test",
+            DateTimeOffset.UtcNow))
             run.World.Publish(Topics.WorkerRewinds, r.Worker, ConsumerRewindRequested.MessageType,
                 ConsumerRewindRequested.MessageIdFor(r.RequestId), r);
-        var expected = groups.SelectMany(g => g.Topics.Select(t => (g.Name, Topic: t, Messages: Messages(bootstrap, t)))).ToList();
+        var expected =
+            groups.SelectMany(g => g.Topics.Select(t => (g.Name, Topic: t, Messages: Messages(bootstrap, t)))).ToList();
         var replayed = expected.Sum(e => e.Messages);
         Assert.True(replayed > 50, $"only {replayed} messages to replay");
 
         foreach (var w in Workers) StartWorker(run, w);
-        // Each worker lowered its positions to the beginning (recorded with the request, once), then read up to the end.
+        // Each worker lowered its positions to the beginning (recorded with the request, once), then read up to the
+        // end.
         await Eventually.UntilAsync(async () => await BehindAsync(run, bootstrap, groups), behind => behind.Count == 0,
             "every rewind applied and every group read to the end again", TimeSpan.FromMinutes(3));
         await run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
@@ -100,7 +109,8 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
             var messages = expected.Where(e => e.Name == g.Name).Sum(e => e.Messages);
             var stats = ConsumerStats(string.Join('\n', logs), g.Name);
             Assert.True(stats == (messages, 0, messages, 0),
-                $"{g.Name}: received {stats.Received}, applied {stats.Applied}, duplicates {stats.Duplicates}, dead-lettered {stats.DeadLettered}; expected {messages} replayed duplicates");
+                $"{g.Name}: received {stats.Received}, applied {stats.Applied}, duplicates {stats.Duplicates}, " +
+                $"dead-lettered {stats.DeadLettered}; expected {messages} replayed duplicates");
         }
     }
 
@@ -137,10 +147,12 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
             foreach (var topic in g.Topics)
                 for (var p = 0; p < Topics.PartitionCountDefault; p++)
                 {
-                    var end = consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value;
+                    var end = consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p),
+                        TimeSpan.FromSeconds(10)).High.Value;
                     if (end == 0) continue;
                     var at = await conn.ExecuteScalarAsync<long?>(
-                        $"SELECT next_offset FROM {g.Worker}.consumer_positions WHERE consumer = @group AND topic = @topic AND kafka_partition = @p",
+                        $"SELECT next_offset FROM {g.Worker}.consumer_positions WHERE consumer = @group " +
+                        "AND topic = @topic AND kafka_partition = @p",
                         new { group = g.Name, topic, p });
                     if (at != end) behind.Add($"{g.Name} {topic} [{p}] at {at?.ToString() ?? "-"} of {end}");
                 }
@@ -148,13 +160,14 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
     }
 
     private sealed record Snapshot(
-        int MoneyRequests, int Transfers, int Refunds, long Journal, long Postings, string Contests, string Standings, string Settlement,
-        string Payouts, string Inbox, string Outbox);
+        int MoneyRequests, int Transfers, int Refunds, long Journal, long Postings, string Contests, string Standings,
+        string Settlement, string Payouts, string Inbox, string Outbox);
 
     private static async Task<Snapshot> SnapshotAsync(ContestRun run)
     {
         var requests = run.Stripe.Requests();
-        var money = requests.Count(r => r.Method == "POST" && (r.Path is "/v1/transfers" or "/v1/refunds" || ReversalPath().IsMatch(r.Path)));
+        var money = requests.Count(r => r.Method == "POST"
+            && (r.Path is "/v1/transfers" or "/v1/refunds" || ReversalPath().IsMatch(r.Path)));
         var ledger = run.Stripe.Ledger();
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         async Task<string> Rows(string sql) => string.Join('\n', await conn.QueryAsync<string>(sql));
@@ -162,15 +175,21 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         var outbox = new List<string>();
         foreach (var s in Workers)
         {
-            inbox.Add(await Rows($"SELECT consumer || ' ' || message_id || ' ' || outcome || ' ' || dead_letter_count || ' ' || processed_at FROM {s}.inbox ORDER BY consumer, message_id COLLATE \"C\""));
-            outbox.Add(await Rows($"SELECT (SELECT count(*) FROM {s}.outbox) || ' rows, unsent ' || (SELECT count(*) FROM {s}.outbox_unsent)"));
+            inbox.Add(await Rows($"SELECT consumer || ' ' || message_id || ' ' || outcome || ' ' " +
+                $"|| dead_letter_count || ' ' || processed_at FROM {s}.inbox " +
+                "ORDER BY consumer, message_id COLLATE \"C\""));
+            outbox.Add(await Rows($"SELECT (SELECT count(*) FROM {s}.outbox) || ' rows, unsent ' || (SELECT count(*) " +
+                $"FROM {s}.outbox_unsent)"));
         }
         return new Snapshot(money, ledger.Transfers.Count, ledger.Refunds.Count,
             await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal"),
             await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.postings"),
-            await Rows("SELECT contest_id || ' ' || state || ' ' || coalesce(standings_hash, '') || ' ' || coalesce(inputs_hash, '') FROM scoring.contests ORDER BY contest_id"),
-            await Rows("SELECT contest_id || ' ' || rank || ' ' || entry_id || ' ' || score_milli FROM scoring.final_standings ORDER BY contest_id, rank, entry_id COLLATE \"C\""),
-            await Rows("SELECT contest_id || ' ' || state || ' ' || coalesce(settled_at::text, '') FROM settlement.contests ORDER BY contest_id"),
+            await Rows("SELECT contest_id || ' ' || state || ' ' || coalesce(standings_hash, " +
+                "'') || ' ' || coalesce(inputs_hash, '') FROM scoring.contests ORDER BY contest_id"),
+            await Rows("SELECT contest_id || ' ' || rank || ' ' || entry_id || ' ' || score_milli " +
+                "FROM scoring.final_standings ORDER BY contest_id, rank, entry_id COLLATE \"C\""),
+            await Rows("SELECT contest_id || ' ' || state || ' ' || coalesce(settled_at::text, '') " +
+                "FROM settlement.contests ORDER BY contest_id"),
             await Rows("""
                 SELECT s.payout_id || ' ' || s.player_id || ' ' || s.rank || ' ' || s.gross_minor || ' ' || s.fee_minor || ' ' || s.net_minor || ' ' || s.ordered_at
                        || ' | ' || coalesce(p.state, '-') || ' ' || coalesce(p.transfer_id, '-') || ' ' || coalesce(p.amount_minor::text, '-')
@@ -182,11 +201,13 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
     [GeneratedRegex(@"^/v1/transfers/[^/]+/reversals$")]
     private static partial Regex ReversalPath();
 
-    private static (long Received, long Applied, long Duplicates, long DeadLettered) ConsumerStats(string log, string consumer)
+    private static (long Received, long Applied, long Duplicates, long DeadLettered) ConsumerStats(string log,
+        string consumer)
     {
         var m = Regex.Match(log, $@"Consumer {Regex.Escape(consumer)} stopped: received (\d+), applied (\d+), duplicates skipped (\d+), dead-lettered (\d+)");
         Assert.True(m.Success, $"no stop line for {consumer} in the worker's log");
-        return (long.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value), long.Parse(m.Groups[3].Value), long.Parse(m.Groups[4].Value));
+        return (long.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value), long.Parse(m.Groups[3].Value),
+            long.Parse(m.Groups[4].Value));
     }
 
     private static long Messages(string bootstrap, string topic)
@@ -195,7 +216,8 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         return Enumerable.Range(0, Topics.PartitionCountDefault).Sum(p =>
         {
-            var w = consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10));
+            var w =
+                consumer.QueryWatermarkOffsets(new Confluent.Kafka.TopicPartition(topic, p), TimeSpan.FromSeconds(10));
             return w.High.Value - w.Low.Value;
         });
     }

@@ -143,20 +143,25 @@ public sealed class ReplayTests(PipelineFixture fixture)
         Assert.Null(ReplayCommand.Groups("ops.adhoc", "games", false, out problem));
         Assert.StartsWith("'ops.adhoc' is not a worker's consumer group", problem);
         var lifecycle = ReplayCommand.Groups(null, Topics.ContestLifecycle, true, out _)!;
-        Assert.Equal(["scoring.lifecycle", "settlement.lifecycle", "payout.lifecycle", "operations.lifecycle"], lifecycle.Select(g => g.Name));
+        Assert.Equal(["scoring.lifecycle", "settlement.lifecycle", "payout.lifecycle", "operations.lifecycle"],
+            lifecycle.Select(g => g.Name));
         Assert.All(lifecycle, g => Assert.Equal(Topics.ContestLifecycle, g.Topic));
         Assert.Equal(Workers.All.Values.Sum(w => w.Consumers.Count), ReplayCommand.AllWorkerGroups().Count);
 
         Assert.Null(ReplayCommand.ParseTarget(true, 3, null, out problem));
-        Assert.Equal("say where to replay from with exactly one of --to-beginning, --to-offset N, --to-time ISO8601", problem);
+        Assert.Equal("say where to replay from with exactly one of --to-beginning, --to-offset N, --to-time ISO8601",
+            problem);
         Assert.Null(ReplayCommand.ParseTarget(false, null, "yesterday", out problem));
         Assert.Equal(ReplayCommand.Target.ToTime(new DateTimeOffset(2026, 11, 22, 18, 0, 0, TimeSpan.Zero)),
             ReplayCommand.ParseTarget(false, null, "2026-11-22T19:00:00+01:00", out _));
 
         // One request per group, each naming its worker, signed-at now.
-        var requests = ReplayCommand.Requests(ReplayCommand.AllWorkerGroups(), ReplayCommand.Target.ToOffset(5), "ann", "why", At);
-        Assert.Equal(ReplayCommand.AllWorkerGroups().Select(g => (g.Worker, g.Name)), requests.Select(r => (r.Worker, r.Group)));
-        Assert.All(requests, r => Assert.Equal((ConsumerRewindRequested.AtOffset, (long?)5, "ann", At), (r.Target, r.Offset, r.Operator, r.RequestedAt)));
+        var requests =
+            ReplayCommand.Requests(ReplayCommand.AllWorkerGroups(), ReplayCommand.Target.ToOffset(5), "ann", "why", At);
+        Assert.Equal(ReplayCommand.AllWorkerGroups().Select(g => (g.Worker, g.Name)),
+            requests.Select(r => (r.Worker, r.Group)));
+        Assert.All(requests, r => Assert.Equal((ConsumerRewindRequested.AtOffset, (long?)5, "ann", At),
+            (r.Target, r.Offset, r.Operator, r.RequestedAt)));
         Assert.Equal(requests.Count, requests.Select(r => r.RequestId).Distinct().Count());
     }
 
@@ -171,7 +176,8 @@ public sealed class ReplayTests(PipelineFixture fixture)
             {
                 var m = TestEvent.Message(stage.Topic, new TestEvent("k", i + 1));
                 await producer.ProduceAsync(stage.Topic, new Message<byte[]?, byte[]?>
-                    { Key = m.Key, Value = m.Payload, Headers = KafkaClients.Headers(m.Headers), Timestamp = new Timestamp(At.AddMinutes(i)) });
+                    { Key = m.Key, Value = m.Payload, Headers = KafkaClients.Headers(m.Headers),
+                        Timestamp = new Timestamp(At.AddMinutes(i)) });
             }
         }
         var first = stage.Start(stage.Consumer(group).RunAsync);
@@ -197,8 +203,8 @@ public sealed class ReplayTests(PipelineFixture fixture)
     {
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         return await conn.ExecuteScalarAsync<long>(
-            $"SELECT next_offset FROM {stage.Schema}.consumer_positions WHERE consumer = @group AND topic = @topic AND kafka_partition = 0",
-            new { group, topic = stage.Topic });
+            $"SELECT next_offset FROM {stage.Schema}.consumer_positions WHERE consumer = @group AND topic = @topic " +
+            "AND kafka_partition = 0", new { group, topic = stage.Topic });
     }
 
     private async Task<long> RefusedAlertsAsync(Stage stage)

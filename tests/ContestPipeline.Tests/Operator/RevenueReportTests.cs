@@ -45,7 +45,8 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
         var line = Assert.Single(lines);
         Assert.Equal(new RevenueLine("c1", "USD", 1_000, 0, 0, 0, 300, 0, 4_500), line);
         Assert.Equal(700, line.NetMinor);
-        Assert.EndsWith("net 7.00 USD; sponsors funded 45.00 USD", RevenueReport.Describe(line), StringComparison.Ordinal);
+        Assert.EndsWith("net 7.00 USD; sponsors funded 45.00 USD", RevenueReport.Describe(line),
+            StringComparison.Ordinal);
         Assert.False(Accounts.IsSponsorFunding(Accounts.OverlayExpense));
         Assert.False(Accounts.IsSponsorFunding("player:acme:prizes_payable"));
     }
@@ -65,10 +66,12 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
     [Fact]
     public void Csv_has_a_header_amounts_in_minor_units_and_quotes_what_needs_it()
     {
-        var csv = RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15, 70)], RevenueGrouping.Contest);
+        var csv =
+            RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15, 70)], RevenueGrouping.Contest);
 
         Assert.Equal("contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,"
-            + "overlay_minor,dispute_costs_minor,net_minor,sponsor_spend_minor\n\"a,b\",USD,100,20,0,0,50,15,55,70\n", csv);
+            + "overlay_minor,dispute_costs_minor,net_minor,sponsor_spend_minor\n\"a,b\",USD,100,20,0,0,50,15,55,70\n",
+            csv);
     }
 
     [Fact]

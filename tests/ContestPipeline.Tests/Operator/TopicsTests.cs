@@ -27,7 +27,8 @@ public sealed class TopicsTests(PipelineFixture fixture)
         Assert.Equal(0, first.ExitCode);
         var expected = TopicCatalog.ForLocalBroker(broker.State.Brokers);
         Assert.Equal(expected.Count, first.Lines.Count(l => l.StartsWith("created", StringComparison.Ordinal)));
-        Assert.Contains(first.Lines, l => l.StartsWith($"{expected.Count} created, 0 as listed, 0 differing", StringComparison.Ordinal));
+        Assert.Contains(first.Lines,
+            l => l.StartsWith($"{expected.Count} created, 0 as listed, 0 differing", StringComparison.Ordinal));
 
         using (var admin = KafkaClients.Admin(broker.BootstrapServers))
         {
@@ -43,9 +44,11 @@ public sealed class TopicsTests(PipelineFixture fixture)
         var second = await ApplyAsync(broker, "second");
         Assert.Equal(0, second.ExitCode);
         Assert.Equal(expected.Count, second.Lines.Count(l => l.StartsWith("ok", StringComparison.Ordinal)));
-        Assert.Contains(second.Lines, l => l.StartsWith($"0 created, {expected.Count} as listed, 0 differing", StringComparison.Ordinal));
+        Assert.Contains(second.Lines,
+            l => l.StartsWith($"0 created, {expected.Count} as listed, 0 differing", StringComparison.Ordinal));
         // Said once, not hidden: the local broker has no DescribeConfigs.
-        Assert.Contains(second.Lines, l => l.StartsWith("note: the local broker cannot report topic configs", StringComparison.Ordinal));
+        Assert.Contains(second.Lines,
+            l => l.StartsWith("note: the local broker cannot report topic configs", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -58,8 +61,10 @@ public sealed class TopicsTests(PipelineFixture fixture)
 
         Assert.Equal(0, run.ExitCode);
         var spec = TopicCatalog.ForLocalBroker(broker.State.Brokers).Single(t => t.Name == Topics.Entries);
-        Assert.Contains($"differs      {Topics.Entries}: partitions 2, the list says {spec.Partitions}; replication 1, the list says {spec.ReplicationFactor}", run.Lines);
-        Assert.Contains(run.Lines, l => l.EndsWith("1 differing (reported, not changed: see docs/operations.md)", StringComparison.Ordinal)
+        Assert.Contains($"differs      {Topics.Entries}: partitions 2, the list says {spec.Partitions}; " +
+            $"replication 1, the list says {spec.ReplicationFactor}", run.Lines);
+        Assert.Contains(run.Lines,
+            l => l.EndsWith("1 differing (reported, not changed: see docs/operations.md)", StringComparison.Ordinal)
             && l.StartsWith($"{TopicCatalog.All.Count - 1} created", StringComparison.Ordinal));
         using var admin = KafkaClients.Admin(broker.BootstrapServers);
         Assert.Equal(2, admin.GetMetadata(Topics.Entries, TimeSpan.FromSeconds(10)).Topics[0].Partitions.Count);
@@ -70,7 +75,8 @@ public sealed class TopicsTests(PipelineFixture fixture)
     {
         await using var broker = await EmptyBrokerAsync("worker");
         // Everything but the dead-letter topic of one of its inputs.
-        foreach (var spec in TopicCatalog.ForLocalBroker(broker.State.Brokers).Where(t => t.Name != Topics.DeadLetter(Topics.Entries)))
+        foreach (var spec in TopicCatalog.ForLocalBroker(broker.State.Brokers)
+            .Where(t => t.Name != Topics.DeadLetter(Topics.Entries)))
             await broker.Control.CreateTopicAsync(spec.Name, spec.Partitions, spec.ReplicationFactor);
         var lines = new List<string>();
         await using var worker = ChildProcess.StartDotnet("ingestion", RepoPaths.DeployableDll("ingestion"), [],
@@ -80,20 +86,23 @@ public sealed class TopicsTests(PipelineFixture fixture)
                 [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
                 [StripeServices.KeyVariable] = "sk_test_unused",
             },
-            Path.Combine(fixture.WorkDirectory, $"topics-missing-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
+            Path.Combine(fixture.WorkDirectory, $"topics-missing-{Guid.NewGuid():N}.log"),
+            line => { lock (lines) lines.Add(line); });
         await worker.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         await Task.Delay(200);
 
         Assert.Equal(PipelineWorker.ExitStartupFailed, worker.ExitCode);
         Assert.Equal(
-            $"ingestion: Kafka topics missing at {broker.BootstrapServers}: {Topics.DeadLetter(Topics.Entries)}; topics are provisioned from the topic list: run cpctl topics apply",
+            $"ingestion: Kafka topics missing at {broker.BootstrapServers}: {Topics.DeadLetter(Topics.Entries)}; " +
+            "topics are provisioned from the topic list: run cpctl topics apply",
             Assert.Single(lines, l => l.Length > 0));
     }
 
     [Fact]
     public void Every_topic_the_pipeline_names_is_in_the_list_with_replication_3_and_two_in_sync()
     {
-        Assert.Equal(Topics.All.Order(StringComparer.Ordinal), TopicCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(Topics.All.Order(StringComparer.Ordinal),
+            TopicCatalog.All.Select(t => t.Name).Order(StringComparer.Ordinal));
         Assert.All(TopicCatalog.All, t =>
         {
             Assert.Equal(3, t.ReplicationFactor);
@@ -107,7 +116,8 @@ public sealed class TopicsTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task The_topics_job_provisions_the_local_broker_through_its_endpoint_and_any_other_cluster_through_the_admin_API()
+    public async Task
+        The_topics_job_provisions_the_local_broker_through_its_endpoint_and_any_other_cluster_through_the_admin_API()
     {
         await using var broker = await EmptyBrokerAsync("job");
         await using var stripe = await ContestPipeline.StripeEmulation.StripeEmulator.StartAsync();
@@ -116,7 +126,8 @@ public sealed class TopicsTests(PipelineFixture fixture)
         // The same cluster named only by its bootstrap servers, as a Kafka container is: no control endpoint is used.
         var cluster = LocalSwaps.For(run, broker.BootstrapServers, null, fixture.PostgresConnectionString, stripe);
 
-        // The local broker has no CreateTopics nor DescribeConfigs, so the admin API's refusal shows which way was taken.
+        // The local broker has no CreateTopics nor DescribeConfigs, so the admin API's refusal shows which way was
+        // taken.
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => LocalServices.RunJobAsync(
             ContestPipeline.Deployment.Services.Topics, cluster, Path.Combine(run, "topics-admin-api.log")));
         Assert.Contains($"via the Kafka admin API at {broker.BootstrapServers}", refused.Message);
@@ -143,9 +154,11 @@ public sealed class TopicsTests(PipelineFixture fixture)
             new Dictionary<string, string?>
             {
                 [PipelineSettings.KafkaVariable] = broker.BootstrapServers,
-                [BrokerState.FileVariable] = Path.Combine(Path.GetDirectoryName(broker.Process.LogPath)!, Path.GetFileNameWithoutExtension(broker.Process.LogPath) + ".json"),
+                [BrokerState.FileVariable] = Path.Combine(Path.GetDirectoryName(broker.Process.LogPath)!,
+                    Path.GetFileNameWithoutExtension(broker.Process.LogPath) + ".json"),
             },
-            Path.Combine(fixture.WorkDirectory, $"topics-apply-{name}-{Guid.NewGuid():N}.log"), line => { lock (lines) lines.Add(line); });
+            Path.Combine(fixture.WorkDirectory, $"topics-apply-{name}-{Guid.NewGuid():N}.log"),
+            line => { lock (lines) lines.Add(line); });
         await cpctl.WaitForExitAsync(new CancellationTokenSource(Patience).Token);
         await Task.Delay(200);
         lock (lines) return (cpctl.ExitCode, [.. lines]);

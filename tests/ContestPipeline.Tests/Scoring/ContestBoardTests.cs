@@ -30,7 +30,8 @@ public sealed class ContestBoardTests
     [InlineData("100,250,180", 7_200)]         // a correction downwards
     [InlineData("300,300,300", 12_000)]        // a repeated value changes nothing
     [InlineData("250,0", 0)]
-    public void A_stat_value_is_the_cumulative_total_so_the_latest_replaces_the_previous(string values, long expectedMilli)
+    public void A_stat_value_is_the_cumulative_total_so_the_latest_replaces_the_previous(string values,
+        long expectedMilli)
     {
         var board = FootballBoard();
         board.AddEntry("e1", "p1", ["qb"]);
@@ -75,7 +76,8 @@ public sealed class ContestBoardTests
     [Fact]
     public void A_fitness_entry_scores_its_players_own_stats()
     {
-        var board = new ContestBoard(ScoringContests.Fitness(["week-1"], new ScoringRule("steps", 1), new ScoringRule("active_minutes", 100)));
+        var board = new ContestBoard(
+            ScoringContests.Fitness(["week-1"], new ScoringRule("steps", 1), new ScoringRule("active_minutes", 100)));
         board.AddEntry("e1", "alice", null);
         board.AddEntry("e2", "bob", null);
         board.AddEntry("e3", "alice", null);                 // a second entry of the same player
@@ -246,7 +248,8 @@ public sealed class ContestBoardTests
         board.ApplyStat("g2", "te", "rushing_yards", 5);
 
         var rebuilt = new ContestBoard(board.Definition);
-        foreach (var value in board.StatValues().Reverse()) rebuilt.ApplyStat(value.GameId, value.AthleteId, value.Stat, value.Value);
+        foreach (var value in board.StatValues().Reverse())
+            rebuilt.ApplyStat(value.GameId, value.AthleteId, value.Stat, value.Value);
         foreach (var entry in board.Entries.Reverse()) rebuilt.AddEntry(entry.EntryId, entry.PlayerId, entry.Lineup);
 
         Assert.Equal(board.FinalStandings(), rebuilt.FinalStandings());

@@ -30,9 +30,11 @@ public sealed class DeliveryOrderDeterminismTests
 
         var reference = new ContestBoard(scenario.Definition);
         foreach (var entry in scenario.Entries) reference.AddEntry(entry.EntryId, entry.PlayerId, entry.Lineup);
-        foreach (var value in scenario.FinalValues) reference.ApplyStat(value.GameId, value.AthleteId, value.Stat, value.Value);
+        foreach (var value in scenario.FinalValues)
+            reference.ApplyStat(value.GameId, value.AthleteId, value.Stat, value.Value);
         var referenceRows = Text(reference.FinalStandings());
-        Assert.True(Text(expected) == referenceRows, $"seed {seed}: standings differ from a plain recomputation\nexpected:\n{Text(expected)}\nactual:\n{referenceRows}");
+        Assert.True(Text(expected) == referenceRows, $"seed {seed}: standings differ from a plain recomputation\n" +
+            $"expected:\n{Text(expected)}\nactual:\n{referenceRows}");
         var standingsHash = reference.StandingsHash();
         var inputsHash = reference.InputsHash();
 
@@ -48,10 +50,12 @@ public sealed class DeliveryOrderDeterminismTests
             }
 
             var context = $"seed {seed}, order {order}";
-            Assert.True(referenceRows == Text(board.FinalStandings()), $"{context}: final standings differ\nexpected:\n{referenceRows}\nactual:\n{Text(board.FinalStandings())}");
+            Assert.True(referenceRows == Text(board.FinalStandings()), $"{context}: final standings differ\n" +
+                $"expected:\n{referenceRows}\nactual:\n{Text(board.FinalStandings())}");
             Assert.True(standingsHash == board.StandingsHash(), $"{context}: standings hash differs");
             Assert.True(inputsHash == board.InputsHash(), $"{context}: inputs hash differs");
-            Assert.True(board.FinalStandings().Take(leadersCount).SequenceEqual(board.Leaders(leadersCount)), $"{context}: leaders are not the first rows of the standings");
+            Assert.True(board.FinalStandings().Take(leadersCount).SequenceEqual(board.Leaders(leadersCount)),
+                $"{context}: leaders are not the first rows of the standings");
         }
     }
 
@@ -64,20 +68,24 @@ public sealed class DeliveryOrderDeterminismTests
         var covered = scenario.Definition.GameIds.ToHashSet();
         long AthletePoints(string athlete) => scenario.FinalValues
             .Where(v => v.AthleteId == athlete && covered.Contains(v.GameId))
-            .Sum(v => scenario.Definition.ScoringRules.Where(r => r.Stat == v.Stat).Sum(r => v.Value * r.PointsPerUnitMilli));
+            .Sum(v => scenario.Definition.ScoringRules.Where(r => r.Stat == v.Stat)
+                .Sum(r => v.Value * r.PointsPerUnitMilli));
 
         var scored = scenario.Entries
             .Select(e => (e.EntryId, e.PlayerId, Score: (e.Lineup ?? [e.PlayerId]).Sum(AthletePoints)))
             .ToList();
         return scored
             .OrderByDescending(e => e.Score).ThenBy(e => e.EntryId, StringComparer.Ordinal)
-            .Select(e => new StandingRow(1 + scored.Count(other => other.Score > e.Score), e.EntryId, e.PlayerId, e.Score))
+            .Select(e =>
+                new StandingRow(1 + scored.Count(other => other.Score > e.Score), e.EntryId, e.PlayerId, e.Score))
             .ToList();
     }
 
-    private sealed record Scenario(ContestDefined Definition, List<ScoringEntry> Entries, List<StatValue> FinalValues, List<StatValue> StaleValues)
+    private sealed record Scenario(ContestDefined Definition, List<ScoringEntry> Entries, List<StatValue> FinalValues,
+        List<StatValue> StaleValues)
     {
-        private static readonly string[] StatPool = ["passing_yards", "interceptions", "rushing_yards", "receptions", "steps", "fumbles_lost"];
+        private static readonly string[] StatPool =
+            ["passing_yards", "interceptions", "rushing_yards", "receptions", "steps", "fumbles_lost"];
 
         public static Scenario Generate(int seed)
         {
@@ -89,7 +97,8 @@ public sealed class DeliveryOrderDeterminismTests
                 .Select(stat => new ScoringRule(stat, random.Next(-3, 6) * 250L))
                 .ToList();
             if (random.Next(4) == 0) rules.Add(new ScoringRule(rules[0].Stat, 125));
-            var definition = ScoringContests.Define($"c{seed}", fitness ? ContestKinds.Fitness : ContestKinds.Fantasy, games, rules);
+            var definition =
+                ScoringContests.Define($"c{seed}", fitness ? ContestKinds.Fitness : ContestKinds.Fantasy, games, rules);
 
             var athletes = Enumerable.Range(0, random.Next(3, 12)).Select(a => $"a{a}").ToList();
             var entries = new List<ScoringEntry>();
@@ -100,7 +109,8 @@ public sealed class DeliveryOrderDeterminismTests
                 var id = $"e{random.Next(100)}-{e}";
                 entries.Add(fitness
                     ? new ScoringEntry(id, athletes[random.Next(athletes.Count)], null)
-                    : new ScoringEntry(id, $"p{random.Next(10)}", [.. Enumerable.Range(0, random.Next(0, 5)).Select(_ => athletes[random.Next(athletes.Count)])]));
+                    : new ScoringEntry(id, $"p{random.Next(10)}", [.. Enumerable.Range(0, random.Next(0, 5))
+                        .Select(_ => athletes[random.Next(athletes.Count)])]));
             }
 
             // Final values, small so that scores tie often, over covered games, a game the
@@ -108,9 +118,12 @@ public sealed class DeliveryOrderDeterminismTests
             var allGames = games.Append("g9").ToList();
             var final = new Dictionary<(string, string, string), long>();
             for (var i = random.Next(0, 60); i > 0; i--)
-                final[(allGames[random.Next(allGames.Count)], athletes[random.Next(athletes.Count)], StatPool[random.Next(StatPool.Length)])] = random.Next(0, 6);
-            var finalValues = final.Select(kv => new StatValue(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Value)).ToList();
-            var stale = finalValues.SelectMany(v => Enumerable.Range(0, random.Next(0, 3)).Select(_ => v with { Value = random.Next(0, 9) })).ToList();
+                final[(allGames[random.Next(allGames.Count)], athletes[random.Next(athletes.Count)],
+                    StatPool[random.Next(StatPool.Length)])] = random.Next(0, 6);
+            var finalValues = final.Select(kv => new StatValue(kv.Key.Item1, kv.Key.Item2, kv.Key.Item3, kv.Value))
+                .ToList();
+            var stale = finalValues.SelectMany(v => Enumerable.Range(0, random.Next(0, 3))
+                .Select(_ => v with { Value = random.Next(0, 9) })).ToList();
             return new Scenario(definition, entries, finalValues, stale);
         }
 
@@ -131,9 +144,11 @@ public sealed class DeliveryOrderDeterminismTests
                 if (seen.Add(key)) values[i] = values[i] with { Value = finalByKey[key] };
             }
 
-            var steps = values.Select(v => (Action<ContestBoard>)(b => b.ApplyStat(v.GameId, v.AthleteId, v.Stat, v.Value))).ToList();
+            var steps = values.Select(v =>
+                (Action<ContestBoard>)(b => b.ApplyStat(v.GameId, v.AthleteId, v.Stat, v.Value))).ToList();
             foreach (var entry in Entries.Concat(Entries.Where(_ => random.Next(5) == 0)))
-                steps.Insert(random.Next(steps.Count + 1), b => b.AddEntry(entry.EntryId, entry.PlayerId, entry.Lineup));
+                steps.Insert(random.Next(steps.Count + 1),
+                    b => b.AddEntry(entry.EntryId, entry.PlayerId, entry.Lineup));
             return steps;
         }
     }

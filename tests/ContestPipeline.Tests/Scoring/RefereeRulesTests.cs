@@ -6,7 +6,8 @@ namespace ContestPipeline.Tests.Scoring;
 /// <summary>The referee's transitions as pure rules: what moves a contest, and what must not.</summary>
 public sealed class RefereeRulesTests
 {
-    private static readonly ContestFacts Waiting = new(ContestState.Scheduled, EntryCount: 3, EntriesClosedCount: null, MinEntries: 2, CancelRequested: false, StartedGameId: null);
+    private static readonly ContestFacts Waiting = new(ContestState.Scheduled, EntryCount: 3, EntriesClosedCount: null,
+        MinEntries: 2, CancelRequested: false, StartedGameId: null);
 
     [Fact]
     public void A_scheduled_contest_stays_scheduled_until_entries_are_closed()
@@ -29,7 +30,8 @@ public sealed class RefereeRulesTests
         Assert.Equal(ContestState.Cancelled, next?.To);
         Assert.Equal("under-filled: 1 entries at lock, minimum 2", next?.Reason);
         // Exactly the minimum is enough.
-        Assert.Equal(ContestState.Locked, RefereeRules.Next(Waiting with { EntryCount = 2, EntriesClosedCount = 2 })?.To);
+        Assert.Equal(ContestState.Locked,
+            RefereeRules.Next(Waiting with { EntryCount = 2, EntriesClosedCount = 2 })?.To);
     }
 
     [Fact]
@@ -44,14 +46,18 @@ public sealed class RefereeRulesTests
     [Fact]
     public void An_operator_cancel_wins_until_complete_and_changes_nothing_after()
     {
-        Assert.Equal(ContestState.Cancelled, RefereeRules.Next(Waiting with { CancelRequested = true, EntriesClosedCount = 3 })?.To);
         Assert.Equal(ContestState.Cancelled,
-            RefereeRules.Next(Waiting with { State = ContestState.Locked, CancelRequested = true, StartedGameId = "g1" })?.To);
+            RefereeRules.Next(Waiting with { CancelRequested = true, EntriesClosedCount = 3 })?.To);
+        Assert.Equal(ContestState.Cancelled,
+            RefereeRules.Next(
+                Waiting with { State = ContestState.Locked, CancelRequested = true, StartedGameId = "g1" })?.To);
         // Recorded while LIVE, the cancel wins even when completion is due at the same moment.
         var due = DateTimeOffset.UnixEpoch.AddDays(1);
-        var live = Waiting with { State = ContestState.Live, CancelRequested = true, StartedGameId = "g1", CompletesAt = due };
+        var live =
+            Waiting with { State = ContestState.Live, CancelRequested = true, StartedGameId = "g1", CompletesAt = due };
         Assert.Equal((ContestState.Cancelled, "cancelled by an operator"), RefereeRules.Next(live, due));
-        foreach (var later in new[] { ContestState.Complete, ContestState.Settled, ContestState.Paid, ContestState.Cancelled })
+        foreach (var later in new[] { ContestState.Complete, ContestState.Settled, ContestState.Paid,
+            ContestState.Cancelled })
             Assert.Null(RefereeRules.Next(live with { State = later }, due));
     }
 

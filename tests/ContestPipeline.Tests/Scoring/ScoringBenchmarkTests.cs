@@ -6,7 +6,8 @@ namespace ContestPipeline.Tests.Scoring;
 public sealed class ScoringBenchmarkTests
 {
     private static ScoringBenchmarkOptions Small(int seed) =>
-        new(seed, Entries: 400, LineupSize: 8, Games: 3, AthletesPerGame: 10, StatEvents: 2_000, EventsPerBatch: 100, LeadersCount: 10);
+        new(seed, Entries: 400, LineupSize: 8, Games: 3, AthletesPerGame: 10, StatEvents: 2_000, EventsPerBatch: 100,
+            LeadersCount: 10);
 
     [Fact]
     public void A_benchmark_run_is_reproducible_from_its_seed()

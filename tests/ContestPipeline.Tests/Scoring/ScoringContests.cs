@@ -11,7 +11,8 @@ internal static class ScoringContests
     public static ContestDefined Fitness(IReadOnlyList<string> games, params ScoringRule[] rules) =>
         Define("contest-1", ContestKinds.Fitness, games, rules);
 
-    public static ContestDefined Define(string contestId, string kind, IReadOnlyList<string> games, IReadOnlyList<ScoringRule> rules) => new(
+    public static ContestDefined Define(string contestId, string kind, IReadOnlyList<string> games,
+        IReadOnlyList<ScoringRule> rules) => new(
         ContestId: contestId,
         Title: "Scoring test",
         Kind: kind,

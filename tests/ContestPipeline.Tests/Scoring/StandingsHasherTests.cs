@@ -6,7 +6,8 @@ namespace ContestPipeline.Tests.Scoring;
 
 public sealed class StandingsHasherTests
 {
-    private static readonly ScoringRule[] Rules = [new("passing_yards", 40), new("passing_touchdowns", 4_000), new("interceptions", -1_000)];
+    private static readonly ScoringRule[] Rules =
+        [new("passing_yards", 40), new("passing_touchdowns", 4_000), new("interceptions", -1_000)];
 
     /// <summary>
     /// The pinned example: e-b = qb1 + qb2 = 22,000; e-c and e-d = qb2 = 12,000 (tied);
@@ -32,7 +33,8 @@ public sealed class StandingsHasherTests
 
     private static ContestBoard PinnedFitness()
     {
-        var board = new ContestBoard(ScoringContests.Define("c-2", ContestKinds.Fitness, ["week-1"], [new ScoringRule("steps", 1)]));
+        var board = new ContestBoard(
+            ScoringContests.Define("c-2", ContestKinds.Fitness, ["week-1"], [new ScoringRule("steps", 1)]));
         board.AddEntry("e-2", "b|ob", null);
         board.AddEntry("e-1", "alice", null);
         board.ApplyStat("week-1", "alice", "steps", 12_000);
@@ -48,7 +50,8 @@ public sealed class StandingsHasherTests
         var board = PinnedFantasy();
         // 1|e-b|p-2|22000\n2|e-c|p-3|12000\n2|e-d|p-4|12000\n4|e-a|p-1|10000\n
         Assert.Equal(
-            [new StandingRow(1, "e-b", "p-2", 22_000), new StandingRow(2, "e-c", "p-3", 12_000), new StandingRow(2, "e-d", "p-4", 12_000), new StandingRow(4, "e-a", "p-1", 10_000)],
+            [new StandingRow(1, "e-b", "p-2", 22_000), new StandingRow(2, "e-c", "p-3", 12_000),
+                new StandingRow(2, "e-d", "p-4", 12_000), new StandingRow(4, "e-a", "p-1", 10_000)],
             board.FinalStandings());
         Assert.Equal("55dd3af89a2b75d0232431a7d68d57f088b50803a2817e24d1bbdc7bb3620fff", board.StandingsHash());
     }
@@ -59,7 +62,8 @@ public sealed class StandingsHasherTests
         // inputs|1\ncontest|c-1|fantasy\ngame|g1\ngame|g2\n
         // rule|interceptions|-1000\nrule|passing_touchdowns|4000\nrule|passing_yards|40\n
         // entry|e-a|p-1|1|qb1\nentry|e-b|p-2|2|qb1|qb2\nentry|e-c|p-3|1|qb2\nentry|e-d|p-4|1|qb2\n
-        // stat|g1|qb1|interceptions|2\nstat|g1|qb1|passing_yards|300\nstat|g2|qb2|passing_touchdowns|3\nstat|g2|qb2|passing_yards|0\n
+        // stat|g1|qb1|interceptions|2\nstat|g1|qb1|passing_yards|300\n
+        // stat|g2|qb2|passing_touchdowns|3\nstat|g2|qb2|passing_yards|0\n
         Assert.Equal("bee9b256a32ccf3b43152634e819b13c64caeba4230cb15b3025173bde5c6b75", PinnedFantasy().InputsHash());
     }
 
@@ -76,13 +80,15 @@ public sealed class StandingsHasherTests
 
     [Fact]
     public void No_rows_hash_as_the_empty_text() =>
-        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", StandingsHasher.StandingsHash([]));
+        Assert.Equal("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            StandingsHasher.StandingsHash([]));
 
     [Theory]
     [InlineData("a|b", "c", "a", "b|c")]
     [InlineData("a\nb", "c", "a", "b\nc")]
     [InlineData("a%7Cb", "c", "a|b", "c")]        // an id that looks like an escape stays distinct
-    public void Ids_containing_separators_cannot_collide(string entryA, string playerA, string entryB, string playerB) =>
+    public void Ids_containing_separators_cannot_collide(string entryA, string playerA, string entryB,
+        string playerB) =>
         Assert.NotEqual(
             StandingsHasher.StandingsHash([new StandingRow(1, entryA, playerA, 0)]),
             StandingsHasher.StandingsHash([new StandingRow(1, entryB, playerB, 0)]));
@@ -105,16 +111,22 @@ public sealed class StandingsHasherTests
         Assert.Equal(board.InputsHash(), StandingsHasher.InputsHash(definition, board.Entries.Reverse(), values));
     }
 
-    public static TheoryData<string, Func<ContestDefined, ContestDefined>, Func<IEnumerable<ScoringEntry>, IEnumerable<ScoringEntry>>, Func<IEnumerable<StatValue>, IEnumerable<StatValue>>> Changes() => new()
+    public static TheoryData<string, Func<ContestDefined, ContestDefined>,
+        Func<IEnumerable<ScoringEntry>, IEnumerable<ScoringEntry>>,
+        Func<IEnumerable<StatValue>, IEnumerable<StatValue>>> Changes() => new()
     {
         { "contest id", d => d with { ContestId = "c-9" }, e => e, v => v },
         { "kind", d => d with { Kind = ContestKinds.Fitness }, e => e, v => v },
         { "a covered game", d => d with { GameIds = ["g1", "g2", "g4"] }, e => e, v => v },
-        { "a rule's points", d => d with { ScoringRules = [new("passing_yards", 41), Rules[1], Rules[2]] }, e => e, v => v },
-        { "a rule for another stat", d => d with { ScoringRules = [.. Rules, new("rushing_yards", 100)] }, e => e, v => v },
+        { "a rule's points", d => d with { ScoringRules = [new("passing_yards", 41), Rules[1], Rules[2]] },
+            e => e, v => v },
+        { "a rule for another stat", d => d with { ScoringRules = [.. Rules, new("rushing_yards", 100)] },
+            e => e, v => v },
         { "an entry more", d => d, e => e.Append(new ScoringEntry("e-z", "p-9", ["qb1"])), v => v },
-        { "an entry's player", d => d, e => e.Select(x => x.EntryId == "e-a" ? new ScoringEntry("e-a", "p-9", x.Lineup) : x), v => v },
-        { "a lineup's order", d => d, e => e.Select(x => x.EntryId == "e-b" ? new ScoringEntry("e-b", "p-2", ["qb2", "qb1"]) : x), v => v },
+        { "an entry's player", d => d,
+            e => e.Select(x => x.EntryId == "e-a" ? new ScoringEntry("e-a", "p-9", x.Lineup) : x), v => v },
+        { "a lineup's order", d => d,
+            e => e.Select(x => x.EntryId == "e-b" ? new ScoringEntry("e-b", "p-2", ["qb2", "qb1"]) : x), v => v },
         { "a stat value", d => d, e => e, v => v.Select(x => x.Stat == "interceptions" ? x with { Value = 3 } : x) },
         { "a value of zero left out", d => d, e => e, v => v.Where(x => x.Value != 0) },
     };
@@ -128,7 +140,8 @@ public sealed class StandingsHasherTests
         Func<IEnumerable<StatValue>, IEnumerable<StatValue>> values)
     {
         var board = PinnedFantasy();
-        var changed = StandingsHasher.InputsHash(definition(board.Definition), entries(board.Entries), values(board.StatValues()));
+        var changed = StandingsHasher.InputsHash(definition(board.Definition), entries(board.Entries),
+            values(board.StatValues()));
         Assert.True(board.InputsHash() != changed, $"changing {change} left the hash unchanged");
     }
 
@@ -145,6 +158,7 @@ public sealed class StandingsHasherTests
     {
         var board = PinnedFantasy();
         var entries = board.Entries.Append(new ScoringEntry("e-a", "p-1", ["qb2"]));
-        Assert.Throws<ArgumentException>(() => StandingsHasher.InputsHash(board.Definition, entries, board.StatValues()));
+        Assert.Throws<ArgumentException>(() =>
+            StandingsHasher.InputsHash(board.Definition, entries, board.StatValues()));
     }
 }

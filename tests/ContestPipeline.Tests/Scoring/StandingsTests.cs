@@ -22,7 +22,8 @@ public sealed class StandingsTests
     }
 
     /// <summary>Rows as "rank entry" pairs: "1 a, 2 b".</summary>
-    private static string Show(IEnumerable<StandingRow> rows) => string.Join(", ", rows.Select(r => $"{r.Rank} {r.EntryId}"));
+    private static string Show(IEnumerable<StandingRow> rows) =>
+        string.Join(", ", rows.Select(r => $"{r.Rank} {r.EntryId}"));
 
     [Theory]
     [InlineData("a=30 b=20 c=20 d=10", "1 a, 2 b, 2 c, 4 d")]

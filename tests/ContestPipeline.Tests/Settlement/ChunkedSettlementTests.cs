@@ -30,11 +30,13 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 18, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public async Task A_contest_settled_in_chunks_with_a_crash_between_them_posts_and_orders_what_the_one_piece_plan_does()
+    public async Task
+        A_contest_settled_in_chunks_with_a_crash_between_them_posts_and_orders_what_the_one_piece_plan_does()
     {
         var contest = SettlementSlate.Contest("chunky", paidPlaces: 40, entries: 90);
         var standings = SettlementSlate.Standings("chunky", 90, seed: 7);
-        Assert.Contains(standings.Take(40), r => standings.Count(o => o.Rank == r.Rank) > 1);   // ties among the paid places
+        Assert.Contains(standings.Take(40),
+            r => standings.Count(o => o.Rank == r.Rank) > 1);   // ties among the paid places
         var plan = SettlementPlan.For("chunky", contest, SettlementSlate.Fees("chunky", standings), standings, Now);
         Assert.True(plan.Terms.Awards.Count > 14);   // more than two chunks of 7
 
@@ -44,32 +46,42 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
 
         // The settler dies after the second chunk's writes, before its commit; it starts again.
         var chunksReached = 0;
-        var crash = new CrashPoints(null) { Action = point => { if (++chunksReached == 2) throw new SimulatedCrashException(point); } };
+        var crash = new CrashPoints(null)
+            { Action = point => { if (++chunksReached == 2) throw new SimulatedCrashException(point); } };
         var clock = new ManualClock(Now);
         var job = new SettleContestsJob(crash, awardsPerChunk: 7);
         var context = new JobContext(db.DataSource, new OutboxStore(SettlementWorker.Name), clock);
-        Assert.True(await job.RunAsync(context, CancellationToken.None));                            // chunk 0 with the start: entry, authorization
-        await Assert.ThrowsAsync<SimulatedCrashException>(() => job.RunAsync(context, CancellationToken.None));   // chunk 1, rolled back
-        Assert.Equal(7, await ScalarAsync<int>(db, "SELECT posted FROM settlement.settle_runs WHERE contest_id = 'chunky'"));
-        Assert.Equal(7, await ScalarAsync<long>(db, "SELECT count(*) FROM settlement.payouts WHERE contest_id = 'chunky'"));
-        Assert.Equal("COMPLETE", await ScalarAsync<string>(db, "SELECT state FROM settlement.contests WHERE contest_id = 'chunky'"));
+        Assert.True(
+            await job.RunAsync(context, CancellationToken.None));   // chunk 0 with the start: entry, authorization
+        await Assert.ThrowsAsync<SimulatedCrashException>(
+            () => job.RunAsync(context, CancellationToken.None));   // chunk 1, rolled back
+        Assert.Equal(7,
+            await ScalarAsync<int>(db, "SELECT posted FROM settlement.settle_runs WHERE contest_id = 'chunky'"));
+        Assert.Equal(7,
+            await ScalarAsync<long>(db, "SELECT count(*) FROM settlement.payouts WHERE contest_id = 'chunky'"));
+        Assert.Equal("COMPLETE",
+            await ScalarAsync<string>(db, "SELECT state FROM settlement.contests WHERE contest_id = 'chunky'"));
 
         var restarted = new SettleContestsJob(new CrashPoints(null), awardsPerChunk: 7);
         clock.Advance(TimeSpan.FromMinutes(1));   // later chunks run later; what they publish does not depend on when
         while (await restarted.RunAsync(context, CancellationToken.None)) { }
-        Assert.Equal("SETTLED", await ScalarAsync<string>(db, "SELECT state FROM settlement.contests WHERE contest_id = 'chunky'"));
+        Assert.Equal("SETTLED",
+            await ScalarAsync<string>(db, "SELECT state FROM settlement.contests WHERE contest_id = 'chunky'"));
 
         // The ledger: every journal entry of the plan, line for line, and nothing else.
         await using var read = await db.DataSource.OpenConnectionAsync();
-        var postings = (await read.QueryAsync<(string JournalId, int Line, string Account, long Amount, string Currency)>("""
+        var postings = (await read.QueryAsync<(string JournalId, int Line, string Account, long Amount,
+            string Currency)>("""
             SELECT p.journal_id, p.line, p.account, p.amount_minor, p.currency FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
             WHERE j.contest_id = 'chunky' AND j.kind IN ('settlement', 'prize_payable') ORDER BY p.journal_id COLLATE "C", p.line
             """)).ToList();
-        var expected = plan.Journal.SelectMany(e => e.Lines().Select((p, i) => (e.JournalId, i + 1, p.Account, p.Amount.MinorUnits, p.Amount.Currency.Code)))
+        var expected = plan.Journal.SelectMany(e =>
+            e.Lines().Select((p, i) => (e.JournalId, i + 1, p.Account, p.Amount.MinorUnits, p.Amount.Currency.Code)))
             .OrderBy(p => p.JournalId, StringComparer.Ordinal).ThenBy(p => p.Item2).ToList();
         Assert.Equal(expected, postings);
         Assert.Equal(plan.Journal.Select(e => e.Description).Order(StringComparer.Ordinal),
-            await read.QueryAsync<string>("SELECT description FROM settlement.journal WHERE contest_id = 'chunky' AND kind IN ('settlement', 'prize_payable') ORDER BY description COLLATE \"C\""));
+            await read.QueryAsync<string>("SELECT description FROM settlement.journal WHERE contest_id = 'chunky' " +
+                "AND kind IN ('settlement', 'prize_payable') ORDER BY description COLLATE \"C\""));
         Assert.Empty(await LedgerCheckStore.BookAsync(read));
 
         // What went out, in the order the relay sends it: the authorization, every order in award order, then SETTLED.
@@ -81,15 +93,19 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         var orders = outbox.Where(m => m.Type == PrizePayoutOrdered.MessageType).ToList();
         Assert.Equal(plan.Orders, orders.Select(m => Body<PrizePayoutOrdered>(m.Payload)));
         Assert.Equal(plan.Orders.Select(o => o.PayoutId), orders.Select(m => m.MessageId));
-        Assert.Equal(Hash(plan.Orders.Select(o => JsonSerializer.SerializeToUtf8Bytes(o, OutgoingMessage.Json))), Hash(orders.Select(m => m.Payload)));
-        Assert.Equal([ContestSettled.MessageType, ContestStateChanged.MessageType], outbox.Skip(1 + orders.Count).Select(m => m.Type));
+        Assert.Equal(Hash(plan.Orders.Select(o => JsonSerializer.SerializeToUtf8Bytes(o, OutgoingMessage.Json))),
+            Hash(orders.Select(m => m.Payload)));
+        Assert.Equal([ContestSettled.MessageType, ContestStateChanged.MessageType],
+            outbox.Skip(1 + orders.Count).Select(m => m.Type));
         Assert.Equal(plan.Terms.Record, Body<ContestSettled>(outbox[^2].Payload));
         Assert.Equal(plan.Terms.Reason, Body<ContestStateChanged>(outbox[^1].Payload).Reason);
 
         // The payouts table holds each prize once, as the plan awarded it.
-        Assert.Equal(plan.Terms.Awards.Select(a => (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)),
+        Assert.Equal(plan.Terms.Awards.Select(a =>
+            (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)),
             await read.QueryAsync<(string, string, int, long, long, long)>(
-                "SELECT payout_id, entry_id, rank, gross_minor, fee_minor, net_minor FROM settlement.payouts WHERE contest_id = 'chunky' ORDER BY award_seq"));
+                "SELECT payout_id, entry_id, rank, gross_minor, fee_minor, net_minor FROM settlement.payouts " +
+                "WHERE contest_id = 'chunky' ORDER BY award_seq"));
 
         // Done is done: another run finds nothing to settle.
         Assert.False(await restarted.RunAsync(context, CancellationToken.None));
@@ -122,15 +138,18 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
             Task.Run(() => SettleAsync(new SettleContestsJob(new CrashPoints(null), awardsPerChunk: 3))));
 
         await using var read = await db.DataSource.OpenConnectionAsync();
-        var orders = (await read.QueryAsync<byte[]>("SELECT payload FROM settlement.outbox WHERE message_type = @t ORDER BY id", new { t = PrizePayoutOrdered.MessageType }))
+        var orders = (await read.QueryAsync<byte[]>("SELECT payload FROM settlement.outbox WHERE message_type = @t " +
+            "ORDER BY id", new { t = PrizePayoutOrdered.MessageType }))
             .Select(Body<PrizePayoutOrdered>).ToList();
         foreach (var (id, plan) in plans)
         {
             Assert.Equal(plan.Orders, orders.Where(o => o.ContestId == id));
-            Assert.Equal(plan.Journal.Count, await read.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE contest_id = @id AND kind IN ('settlement', 'prize_payable')", new { id }));
+            Assert.Equal(plan.Journal.Count, await read.ExecuteScalarAsync<long>("SELECT count(*) FROM " +
+                "settlement.journal WHERE contest_id = @id AND kind IN ('settlement', 'prize_payable')", new { id }));
             Assert.Empty(await LedgerCheckStore.ContestAsync(read, id));
         }
-        Assert.Equal(4, await read.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.outbox WHERE message_type = @t", new { t = ContestSettled.MessageType }));
+        Assert.Equal(4, await read.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM settlement.outbox WHERE message_type = @t", new { t = ContestSettled.MessageType }));
         Assert.Empty(await LedgerCheckStore.BookAsync(read));
     }
 

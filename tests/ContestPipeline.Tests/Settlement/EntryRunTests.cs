@@ -27,7 +27,8 @@ public sealed class EntryRunTests(PipelineFixture fixture)
 
     private static IncomingMessage Message(EntryAccepted entry, int offset) => new()
     {
-        Topic = Topics.ContestLifecycle, Partition = 0, Offset = offset, RawKey = Encoding.UTF8.GetBytes(entry.ContestId),
+        Topic = Topics.ContestLifecycle, Partition = 0, Offset = offset,
+        RawKey = Encoding.UTF8.GetBytes(entry.ContestId),
         Headers = [], Value = JsonSerializer.SerializeToUtf8Bytes(entry, OutgoingMessage.Json),
         Envelope = new Envelope($"m{offset}-{entry.EntryId}", EntryAccepted.MessageType, 1, entry.ContestId, null, At),
     };
@@ -52,10 +53,12 @@ public sealed class EntryRunTests(PipelineFixture fixture)
         var booked = await run.RowsAsync(Booked);
         Assert.Equal(await one.RowsAsync(Booked), booked);
         Assert.Equal(5, booked.Count(r => r.StartsWith("entry ", StringComparison.Ordinal)));
-        Assert.Contains("fee:e-a-ann entry_fee_collected a: 1 platform:stripe_balance 1000 USD, 2 contest:a:entry_fees -1000 USD", booked);
+        Assert.Contains("fee:e-a-ann entry_fee_collected a: 1 platform:stripe_balance 1000 USD, " +
+            "2 contest:a:entry_fees -1000 USD", booked);
     }
 
-    public static TheoryData<string> Refused => new() { "a fee that is not the contest's", "a payment that paid for another entry",
+    public static TheoryData<string> Refused =>
+        new() { "a fee that is not the contest's", "a payment that paid for another entry",
         "a payment paid twice in the run", "an entry recorded with other facts", "a contest never scheduled" };
 
     [Theory]
@@ -77,7 +80,8 @@ public sealed class EntryRunTests(PipelineFixture fixture)
         };
         EntryAccepted[] entries = [Entry("a", "ann"), odd, Entry("a", "ben")];
 
-        await Assert.ThrowsAsync<MessageRejectedException>(() => rig.ApplyRunAsync(handler, [.. entries.Select(Message)]));
+        await Assert.ThrowsAsync<MessageRejectedException>(() =>
+            rig.ApplyRunAsync(handler, [.. entries.Select(Message)]));
         Assert.Equal(before, await rig.RowsAsync(Booked));
     }
 

@@ -33,30 +33,38 @@ public sealed class LateEntryTests(PipelineFixture fixture)
         Accept(run, "late", "e-bo", "bo", Fee);
         Accept(run, "late", "e-big", "cy", 50 * Fee);   // not the contest's fee: would inflate the pool
         await DeadLettersAsync(run, 1);
-        run.World.Publish(Topics.ContestLifecycle, "late", ContestCompleted.MessageType, ContestCompleted.MessageIdFor("late"),
+        run.World.Publish(Topics.ContestLifecycle, "late", ContestCompleted.MessageType,
+            ContestCompleted.MessageIdFor("late"),
             new ContestCompleted("late", 2, 1, "standings-hash", "inputs-hash", At));
         await run.WaitForSettlementStateAsync("late", "COMPLETE");
 
         // Mid-settlement (COMPLETE, the standings not yet here): an entry now would keep the fee account open for ever.
         Accept(run, "late", "e-di", "di", Fee);
         await DeadLettersAsync(run, 2);
-        run.World.Publish(Topics.Standings, "late", FinalStandingsPublished.MessageType, FinalStandingsPublished.MessageIdFor("late", 0),
-            new FinalStandingsPublished("late", 0, 1, [new StandingRow(1, "e-ada", "ada", 9_000), new StandingRow(2, "e-bo", "bo", 1_000)]));
+        run.World.Publish(Topics.Standings, "late", FinalStandingsPublished.MessageType,
+            FinalStandingsPublished.MessageIdFor("late", 0),
+            new FinalStandingsPublished("late", 0, 1,
+                [new StandingRow(1, "e-ada", "ada", 9_000), new StandingRow(2, "e-bo", "bo", 1_000)]));
         await run.WaitForSettlementStateAsync("late", "SETTLED");
 
         // After SETTLED: the contest's accounts stay closed.
         Accept(run, "late", "e-ed", "ed", Fee);
         var refused = await DeadLettersAsync(run, 3);
-        Assert.Contains("amount 500.00 USD is not contest late's fee 10.00 USD", refused[0].Headers[MessageHeaders.DeadLetterReason]);
-        Assert.Contains("contest late is COMPLETE in Settlement and takes no entries", refused[1].Headers[MessageHeaders.DeadLetterReason]);
-        Assert.Contains("contest late is SETTLED in Settlement and takes no entries", refused[2].Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("amount 500.00 USD is not contest late's fee 10.00 USD",
+            refused[0].Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("contest late is COMPLETE in Settlement and takes no entries",
+            refused[1].Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("contest late is SETTLED in Settlement and takes no entries",
+            refused[2].Headers[MessageHeaders.DeadLetterReason]);
         await CriticalAlertsAsync(run, ["e-big", "e-di", "e-ed"]);
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Equal(["e-ada", "e-bo"], await conn.QueryAsync<string>("SELECT entry_id FROM settlement.entries ORDER BY entry_id COLLATE \"C\""));
+        Assert.Equal(["e-ada", "e-bo"],
+            await conn.QueryAsync<string>("SELECT entry_id FROM settlement.entries ORDER BY entry_id COLLATE \"C\""));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "late"));
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
-        Assert.Equal(2 * Fee, await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
+        Assert.Equal(2 * Fee, await conn.ExecuteScalarAsync<long>(
+            "SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
         Assert.DoesNotContain(run.World.Read(Topics.PayoutsDue), m => m.Type == RefundOrdered.MessageType);
     }
 
@@ -66,18 +74,21 @@ public sealed class LateEntryTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
         Schedule(run, "thin");
         Accept(run, "thin", "e-ada", "ada", Fee);
-        run.World.Publish(Topics.ContestLifecycle, "thin", ContestStateChanged.MessageType, ContestStateChanged.MessageIdFor("thin", ContestState.Cancelled),
+        run.World.Publish(Topics.ContestLifecycle, "thin", ContestStateChanged.MessageType,
+            ContestStateChanged.MessageIdFor("thin", ContestState.Cancelled),
             new ContestStateChanged("thin", "SCHEDULED", "CANCELLED", "too few entries", At));
         await run.WaitForSettlementStateAsync("thin", "CANCELLED");
         Accept(run, "thin", "e-bo", "bo", Fee);
         Accept(run, "ghost", "e-cy", "cy", Fee);   // a contest Settlement never saw
 
         // Two contests are two partitions: their dead letters come in either order.
-        var refused = (await DeadLettersAsync(run, 2)).ToDictionary(d => d.Key, d => d.Headers[MessageHeaders.DeadLetterReason]);
+        var refused =
+            (await DeadLettersAsync(run, 2)).ToDictionary(d => d.Key, d => d.Headers[MessageHeaders.DeadLetterReason]);
         Assert.Contains("contest thin is CANCELLED in Settlement and takes no entries", refused["thin"]);
         Assert.Contains("contest ghost was never scheduled in Settlement", refused["ghost"]);
         await CriticalAlertsAsync(run, ["e-bo", "e-cy"]);
-        await Eventually.UntilAsync(() => run.World.Read(Topics.PayoutsDue).Count(m => m.Type == RefundOrdered.MessageType), n => n >= 1, "the refund order");
+        await Eventually.UntilAsync(() => run.World.Read(Topics.PayoutsDue)
+            .Count(m => m.Type == RefundOrdered.MessageType), n => n >= 1, "the refund order");
         Assert.Equal(["pi_ada"], run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
             .Select(m => m.Body.GetProperty("paymentIntentId").GetString()));
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
@@ -93,9 +104,11 @@ public sealed class LateEntryTests(PipelineFixture fixture)
         Accept(run, "twice", "e-ada", "ada", Fee, messageId: "again");
         Accept(run, "twice", "e-ada", "mallory", Fee, messageId: "other");
         var refused = await DeadLettersAsync(run, 1);
-        Assert.Contains("entry e-ada is already recorded with other facts", refused[0].Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("entry e-ada is already recorded with other facts",
+            refused[0].Headers[MessageHeaders.DeadLetterReason]);
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
+        Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>(
+            "SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
     }
 
     [Fact]
@@ -109,34 +122,45 @@ public sealed class LateEntryTests(PipelineFixture fixture)
         Accept(run, "paid", "e-ada2", "ada", Fee);                           // the same payment, another entry
         await DeadLettersAsync(run, 1);                                      // e-ada is booked: the partitions may race
         Accept(run, "other", "e-ada3", "ada", Fee);                          // ... and in another contest
-        var refused = (await DeadLettersAsync(run, 2)).ToDictionary(d => d.Key, d => d.Headers[MessageHeaders.DeadLetterReason]);
-        Assert.Contains("payment pi_ada already paid for entry e-ada (contest paid, player ada), not for entry e-ada2", refused["paid"]);
-        Assert.Contains("payment pi_ada already paid for entry e-ada (contest paid, player ada), not for entry e-ada3", refused["other"]);
+        var refused =
+            (await DeadLettersAsync(run, 2)).ToDictionary(d => d.Key, d => d.Headers[MessageHeaders.DeadLetterReason]);
+        Assert.Contains("payment pi_ada already paid for entry e-ada (contest paid, player ada), not for entry e-ada2",
+            refused["paid"]);
+        Assert.Contains("payment pi_ada already paid for entry e-ada (contest paid, player ada), not for entry e-ada3",
+            refused["other"]);
         await CriticalAlertsAsync(run, ["e-ada2", "e-ada3"]);
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(["e-ada"], await conn.QueryAsync<string>("SELECT entry_id FROM settlement.entries"));
-        Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>("SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
+        Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>(
+            "SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'platform:stripe_balance'"));
         Assert.Single(run.World.Read(Topics.DeadLetter(Topics.ContestLifecycle)), d => d.Key == "paid");
     }
 
     private static void Schedule(ContestRun run, string contestId) =>
-        run.World.Publish(Topics.ContestLifecycle, contestId, ContestScheduled.MessageType, ContestScheduled.MessageIdFor(contestId),
-            new ContestScheduled(OutsideWorld.Sealed(Fantasy(contestId, At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) })));
+        run.World.Publish(Topics.ContestLifecycle, contestId, ContestScheduled.MessageType,
+            ContestScheduled.MessageIdFor(contestId),
+            new ContestScheduled(OutsideWorld.Sealed(
+                Fantasy(contestId, At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) })));
 
     /// <summary>An entry on the contest's timeline, signed as Ingestion signs it.</summary>
-    private static void Accept(ContestRun run, string contestId, string entryId, string player, long amountMinor, string? messageId = null) =>
-        run.World.Publish(Topics.ContestLifecycle, contestId, EntryAccepted.MessageType, messageId ?? EntryAccepted.MessageIdFor(entryId),
+    private static void Accept(ContestRun run, string contestId, string entryId, string player, long amountMinor,
+        string? messageId = null) =>
+        run.World.Publish(Topics.ContestLifecycle, contestId, EntryAccepted.MessageType,
+            messageId ?? EntryAccepted.MessageIdFor(entryId),
             new EntryAccepted(entryId, contestId, player, "pi_" + player, amountMinor, "USD", ["qb1", "rb1"], At));
 
-    private static Task<List<ContestPipeline.Local.Demo.OutsideWorld.Published>> DeadLettersAsync(ContestRun run, int count) =>
+    private static Task<List<ContestPipeline.Local.Demo.OutsideWorld.Published>> DeadLettersAsync(ContestRun run,
+        int count) =>
         Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.ContestLifecycle)), d => d.Count >= count,
             $"{count} entries dead-lettered from {Topics.ContestLifecycle}");
 
     private static async Task CriticalAlertsAsync(ContestRun run, string[] entryIds)
     {
         var alerts = await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts)
-            .Where(a => a.Body.GetProperty("severity").GetString() == AlertSeverities.Critical).ToList(), a => a.Count >= entryIds.Length, "the critical alerts");
+            .Where(a => a.Body.GetProperty("severity").GetString() == AlertSeverities.Critical).ToList(), a =>
+                a.Count >= entryIds.Length, "the critical alerts");
         foreach (var id in entryIds)
-            Assert.Contains(alerts, a => a.Body.GetProperty("message").GetString()!.Contains($"entry {id} of player", StringComparison.Ordinal));
+            Assert.Contains(alerts, a => a.Body.GetProperty("message")
+                .GetString()!.Contains($"entry {id} of player", StringComparison.Ordinal));
     }
 }

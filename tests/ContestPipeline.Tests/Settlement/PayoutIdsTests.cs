@@ -10,7 +10,8 @@ public sealed class PayoutIdsTests
     {
         // Pinned: a change here would give every unpaid prize a new Stripe idempotency key.
         // printf '%s' '17:nfl-2026-w12-main:entry_pi_3QJf2kLx9aT0bC1d' | sha256sum | cut -c1-32
-        Assert.Equal("prize_a4cb7120a8a889c34e9d8b4e0aef4617", PayoutIds.For("nfl-2026-w12-main", "entry_pi_3QJf2kLx9aT0bC1d"));
+        Assert.Equal("prize_a4cb7120a8a889c34e9d8b4e0aef4617",
+            PayoutIds.For("nfl-2026-w12-main", "entry_pi_3QJf2kLx9aT0bC1d"));
     }
 
     [Fact]

@@ -74,11 +74,15 @@ public sealed class PrizePropertyTests
     {
         ["fee rounded down"] = Mutate(s => Rebuild(s, s.Awards.Select(a =>
             WithFee(a, a.Gross.MinorUnits * s.PlatformFee.Value / BasisPoints.Whole)).ToList())),
-        ["a cent moved from the first winner to the last"] = Mutate(s => s.Awards.Count < 2 || s.Awards[0].Gross.MinorUnits < 2 ? s
-            : Rebuild(s, [WithGross(s, s.Awards[0], -1), .. s.Awards.Skip(1).SkipLast(1), WithGross(s, s.Awards[^1], +1)])),
+        ["a cent moved from the first winner to the last"] = Mutate(s =>
+            s.Awards.Count < 2 || s.Awards[0].Gross.MinorUnits < 2 ? s
+            : Rebuild(s,
+                [WithGross(s, s.Awards[0], -1), .. s.Awards.Skip(1).SkipLast(1), WithGross(s, s.Awards[^1], +1)])),
         ["tie leftover to the last entry id"] = Mutate(s => Rebuild(s, s.Awards.GroupBy(a => a.Rank)
-            .SelectMany(g => g.Zip(g.Select(a => a.Gross.MinorUnits).Reverse(), (a, gross) => WithGross(s, a, gross - a.Gross.MinorUnits))).ToList())),
-        ["a cent lost"] = Mutate(s => s.Awards.Count == 0 ? s : Rebuild(s, [WithGross(s, s.Awards[0], -1), .. s.Awards.Skip(1)])),
+            .SelectMany(g => g.Zip(g.Select(a => a.Gross.MinorUnits).Reverse(),
+                (a, gross) => WithGross(s, a, gross - a.Gross.MinorUnits))).ToList())),
+        ["a cent lost"] =
+            Mutate(s => s.Awards.Count == 0 ? s : Rebuild(s, [WithGross(s, s.Awards[0], -1), .. s.Awards.Skip(1)])),
         ["awards in input order"] = (id, rules, fees, rows) =>
         {
             var d = PrizeCalculator.Calculate(id, rules, fees, rows);
@@ -87,13 +91,15 @@ public sealed class PrizePropertyTests
         },
     };
 
-    private static PrizeSimulation.Calculation Mutate(Func<PrizeSettlement, PrizeSettlement> change) => (id, rules, fees, rows) =>
+    private static PrizeSimulation.Calculation Mutate(Func<PrizeSettlement, PrizeSettlement> change) =>
+        (id, rules, fees, rows) =>
     {
         var d = PrizeCalculator.Calculate(id, rules, fees, rows);
         return d.Settlement is { } s ? d with { Settlement = change(s) } : d;
     };
 
-    /// <summary>The settlement with other awards and totals that agree with them, so only the broken rule can give it away.</summary>
+    /// <summary>The settlement with other awards and totals that agree with them, so only the broken rule can give it
+    /// away.</summary>
     private static PrizeSettlement Rebuild(PrizeSettlement s, IReadOnlyList<PrizeAward> awards) => s with
     {
         Awards = awards,
@@ -105,7 +111,8 @@ public sealed class PrizePropertyTests
     private static PrizeAward WithFee(PrizeAward a, long fee) =>
         a with { Fee = a.Fee with { MinorUnits = fee }, Net = a.Net with { MinorUnits = a.Gross.MinorUnits - fee } };
 
-    /// <summary>Changes an award's prize by <paramref name="delta"/>, with the fee and net the rules give for the new prize.</summary>
+    /// <summary>Changes an award's prize by <paramref name="delta"/>, with the fee and net the rules give for the new
+    /// prize.</summary>
     private static PrizeAward WithGross(PrizeSettlement s, PrizeAward a, long delta)
     {
         var gross = a.Gross.MinorUnits + delta;

@@ -11,8 +11,10 @@ public sealed class PrizeSplitTests
     [InlineData(2, new long[] { 1, 1, 1 }, new long[] { 1, 1, 0 })]
     [InlineData(0, new long[] { 5_000, 3_000, 2_000 }, new long[] { 0, 0, 0 })]
     [InlineData(7, new long[] { 1 }, new long[] { 7 })]
-    [InlineData(long.MaxValue, new long[] { 2, 1 }, new long[] { 6_148_914_691_236_517_205, 3_074_457_345_618_258_602 })]
-    public void A_weighted_split_floors_each_part_and_gives_leftover_cents_to_the_first_parts(long amount, long[] weights, long[] expected) =>
+    [InlineData(long.MaxValue, new long[] { 2, 1 },
+        new long[] { 6_148_914_691_236_517_205, 3_074_457_345_618_258_602 })]
+    public void A_weighted_split_floors_each_part_and_gives_leftover_cents_to_the_first_parts(long amount,
+        long[] weights, long[] expected) =>
         Assert.Equal(expected, PrizeSplit.ByWeights(amount, weights));
 
     [Theory]
@@ -32,8 +34,10 @@ public sealed class PrizeSplitTests
     public void A_split_over_ranges_pays_each_place_what_the_place_by_place_split_pays(long amount)
     {
         // 1st 40%, 2nd-3rd 10% each, 4th-13th 3% each, 14th-213th 0.05% each: a table's shape in parts per billion.
-        PlaceRun[] runs = [new(1, 1, 400_000_000), new(2, 3, 100_000_000), new(4, 13, 30_000_000), new(14, 213, 500_000)];
-        var placeByPlace = PrizeSplit.ByWeights(amount, [.. runs.SelectMany(r => Enumerable.Repeat(r.Value, r.Places))]);
+        PlaceRun[] runs =
+            [new(1, 1, 400_000_000), new(2, 3, 100_000_000), new(4, 13, 30_000_000), new(14, 213, 500_000)];
+        var placeByPlace =
+            PrizeSplit.ByWeights(amount, [.. runs.SelectMany(r => Enumerable.Repeat(r.Value, r.Places))]);
 
         var ranges = PrizeSplit.RunsByWeights(amount, runs);
 

@@ -24,7 +24,8 @@ public sealed class RecordedFactsTests(PipelineFixture fixture)
     public async Task The_same_fact_again_changes_nothing_and_another_under_its_key_is_refused()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
-        var definition = Fantasy("kept", At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) };
+        var definition =
+            Fantasy("kept", At, ["g1"]) with { PrizeTable = new PrizeTable(PrizeTableKinds.WinnerTakesAll) };
         Schedule(run, definition, "first");
         Schedule(run, definition, "again");
         Schedule(run, definition with { EntryFeeMinor = 50 * Fee }, "other");
@@ -32,9 +33,11 @@ public sealed class RecordedFactsTests(PipelineFixture fixture)
         StandingRow[] rows = [new(1, "e-ada", "ada", 9_000), new(2, "e-bo", "bo", 1_000)];
         Chunk(run, new FinalStandingsPublished("kept", 0, 2, rows), "first");
         Chunk(run, new FinalStandingsPublished("kept", 0, 2, rows), "again");
-        Chunk(run, new FinalStandingsPublished("kept", 0, 2, [rows[1] with { Rank = 1 }, rows[0] with { Rank = 2 }]), "other");
+        Chunk(run, new FinalStandingsPublished("kept", 0, 2, [rows[1] with { Rank = 1 }, rows[0] with { Rank = 2 }]),
+            "other");
 
-        var report = new StandingsCorrectionReported("kept", new StatCorrectionRecorded("g1", 8, "te1", "receptions", 2, 100), 1,
+        var report = new StandingsCorrectionReported("kept",
+            new StatCorrectionRecorded("g1", 8, "te1", "receptions", 2, 100), 1,
             "final", "corrected", 1, [new StandingChange("e-bo", "bo", 2, 1_000, 1, 10_000)], At);
         Report(run, report, "first");
         Report(run, report with { ReportedAt = At.AddHours(1) }, "again");   // reported again by a rebuild, later
@@ -52,20 +55,23 @@ public sealed class RecordedFactsTests(PipelineFixture fixture)
             "correction report 1 of contest kept is already kept with other content", StringComparison.Ordinal));
         await Eventually.UntilAsync(() => run.World.Read(Topics.Alerts)
             .Count(a => a.Body.GetProperty("severity").GetString() == AlertSeverities.Critical
-                && a.Body.GetProperty("message").GetString()!.Contains("refused, nothing changes", StringComparison.Ordinal)),
+                && a.Body.GetProperty("message")
+                    .GetString()!.Contains("refused, nothing changes", StringComparison.Ordinal)),
             n => n == 3, "three critical alerts");
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(Fee, await conn.ExecuteScalarAsync<long>(
             "SELECT (definition ->> 'entryFeeMinor')::bigint FROM settlement.contests WHERE contest_id = 'kept'"));
         Assert.Equal("e-ada", await conn.ExecuteScalarAsync<string>(
-            "SELECT rows::jsonb -> 0 ->> 'entryId' FROM settlement.standings_chunks WHERE contest_id = 'kept' AND chunk_index = 0"));
+            "SELECT rows::jsonb -> 0 ->> 'entryId' FROM settlement.standings_chunks WHERE contest_id = 'kept' " +
+            "AND chunk_index = 0"));
         Assert.Equal(1, await conn.ExecuteScalarAsync<int>(
             "SELECT (report ->> 'changedCount')::int FROM settlement.correction_reports WHERE contest_id = 'kept'"));
 
         // A chunk kept as jsonb before settlement/0011 reads back with jsonb's spacing: the same rows delivered
         // again are still the same fact. Other rows are refused after it, in the partition's order.
-        await conn.ExecuteAsync("UPDATE settlement.standings_chunks SET rows = rows::jsonb::text WHERE contest_id = 'kept'");
+        await conn.ExecuteAsync(
+            "UPDATE settlement.standings_chunks SET rows = rows::jsonb::text WHERE contest_id = 'kept'");
         Assert.Contains("\"rank\": 1", await conn.ExecuteScalarAsync<string>(
             "SELECT rows FROM settlement.standings_chunks WHERE contest_id = 'kept'"));
         Chunk(run, new FinalStandingsPublished("kept", 0, 2, rows), "respaced");
@@ -76,15 +82,19 @@ public sealed class RecordedFactsTests(PipelineFixture fixture)
     }
 
     private static void Schedule(ContestRun run, ContestDefined definition, string which) =>
-        run.World.Publish(Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageType, $"fact:{which}:schedule",
-            new ContestScheduled(OutsideWorld.Sealed(definition)));
+        run.World.Publish(Topics.ContestLifecycle, definition.ContestId, ContestScheduled.MessageType,
+            $"fact:{which}:schedule", new ContestScheduled(OutsideWorld.Sealed(definition)));
 
     private static void Chunk(ContestRun run, FinalStandingsPublished chunk, string which) =>
-        run.World.Publish(Topics.Standings, chunk.ContestId, FinalStandingsPublished.MessageType, $"fact:{which}:chunk", chunk);
+        run.World.Publish(Topics.Standings, chunk.ContestId, FinalStandingsPublished.MessageType,
+            $"fact:{which}:chunk", chunk);
 
     private static void Report(ContestRun run, StandingsCorrectionReported report, string which) =>
-        run.World.Publish(Topics.Standings, report.ContestId, StandingsCorrectionReported.MessageType, $"fact:{which}:report", report);
+        run.World.Publish(Topics.Standings, report.ContestId, StandingsCorrectionReported.MessageType,
+            $"fact:{which}:report", report);
 
-    private static Task<List<ContestPipeline.Local.Demo.OutsideWorld.Published>> DeadLettersAsync(ContestRun run, string topic, int count) =>
-        Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(topic)), d => d.Count >= count, $"{count} dead-lettered from {topic}");
+    private static Task<List<ContestPipeline.Local.Demo.OutsideWorld.Published>> DeadLettersAsync(ContestRun run,
+        string topic, int count) =>
+        Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(topic)), d => d.Count >= count,
+            $"{count} dead-lettered from {topic}");
 }

@@ -10,7 +10,8 @@ using ContestPipeline.Tests.Stripe;
 
 namespace ContestPipeline.Tests.StripeEmulation;
 
-/// <summary>The emulator's own surface: authentication, Stripe's parameter rules, its rate limit, and /_emulator over HTTP.</summary>
+/// <summary>The emulator's own surface: authentication, Stripe's parameter rules, its rate limit, and /_emulator over
+/// HTTP.</summary>
 public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
 {
     [Theory]
@@ -22,7 +23,8 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
 
         var error = await Assert.ThrowsAsync<StripeFailure>(() => client.GetBalanceAsync());
 
-        Assert.Equal((401, StripeErrorTypes.InvalidRequestError, false), (error.HttpStatus, error.Type, error.IsRetryable));
+        Assert.Equal((401, StripeErrorTypes.InvalidRequestError, false),
+            (error.HttpStatus, error.Type, error.IsRetryable));
         Assert.StartsWith("req_", error.RequestId);
         Assert.DoesNotContain(key, error.Message);
     }
@@ -32,14 +34,17 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
     [InlineData("currency=usd&destination={0}", 400, StripeErrorCodes.ParameterMissing, "amount")]
     [InlineData("amount=12.5&currency=usd&destination={0}", 400, StripeErrorCodes.ParameterInvalidInteger, "amount")]
     [InlineData("amount=-1&currency=usd&destination={0}", 400, StripeErrorCodes.ParameterInvalidInteger, "amount")]
-    [InlineData("amount=100&currency=usd&destination=acct_nobody", 404, StripeErrorCodes.ResourceMissing, "destination")]
-    public async Task Parameters_are_checked_the_way_stripe_checks_them(string form, int status, string code, string param)
+    [InlineData("amount=100&currency=usd&destination=acct_nobody", 404, StripeErrorCodes.ResourceMissing,
+        "destination")]
+    public async Task Parameters_are_checked_the_way_stripe_checks_them(string form, int status, string code,
+        string param)
     {
         Stripe.TopUp(1_000, "usd");
         var winner = await ReadyAccountAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "v1/transfers")
         {
-            Content = new StringContent(string.Format(form, winner), System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"),
+            Content = new StringContent(string.Format(form, winner), System.Text.Encoding.UTF8,
+                "application/x-www-form-urlencoded"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Stripe.ApiKey);
 
@@ -47,14 +52,16 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
 
         Assert.Equal((status, "invalid_request_error", code, param),
-            ((int)response.StatusCode, error.GetProperty("type").GetString(), error.GetProperty("code").GetString(), error.GetProperty("param").GetString()));
+            ((int)response.StatusCode, error.GetProperty("type").GetString(), error.GetProperty("code").GetString(),
+                error.GetProperty("param").GetString()));
         Assert.Empty(Stripe.Ledger().Transfers);
     }
 
     [Fact]
     public async Task Requests_beyond_the_emulated_rate_limit_get_429_rate_limit()
     {
-        await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = 1 });
+        await using var stripe =
+            await StripeEmulator.StartAsync(new StripeEmulatorOptions { RequestsPerSecondMax = 1 });
         using var http = new HttpClient { BaseAddress = stripe.BaseUrl };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", stripe.ApiKey);
 
@@ -74,10 +81,12 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
     public async Task The_control_endpoints_drive_the_emulator_over_http()
     {
         var control = RawHttp();
-        using var topUp = await control.PostAsJsonAsync("_emulator/balance/top_up", new { amount = 5_000, currency = "usd" });
+        using var topUp =
+            await control.PostAsJsonAsync("_emulator/balance/top_up", new { amount = 5_000, currency = "usd" });
         using var created = await control.PostAsJsonAsync("_emulator/payment_intents",
             new { amount = 2_000, currency = "usd", metadata = new { entry_id = "e-1" } });
-        var intentId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var intentId = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("id")
+            .GetString()!;
         var account = await Client.CreateAccountAsync(new AccountCreate("US"), "account:w");
         using var enabled = await control.PostAsync($"_emulator/accounts/{account.Id}/enable_payouts", null);
         using var fault = await control.PostAsJsonAsync("_emulator/faults",
@@ -92,7 +101,8 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         Assert.Equal("e-1", intent.Metadata["entry_id"]);
         Assert.Equal([500, 200], RequestsTo("POST", "/v1/transfers").Select(r => r.Status));
         var recorded = Assert.Single(ledger.GetProperty("transfers").EnumerateArray());
-        Assert.Equal((transfer.Id, "payout:po-1"), (recorded.GetProperty("id").GetString(), recorded.GetProperty("idempotency_key").GetString()));
+        Assert.Equal((transfer.Id, "payout:po-1"),
+            (recorded.GetProperty("id").GetString(), recorded.GetProperty("idempotency_key").GetString()));
         Assert.Equal(1_000, Stripe.PlatformBalance("usd").Available);
     }
 
@@ -107,11 +117,14 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         var updated = Stripe.EmitEvent("transfer.updated", transfer.Id);
 
         var list = JsonDocument.Parse(await control.GetStringAsync("v1/events?limit=2")).RootElement;
-        var transfersOnly = JsonDocument.Parse(await control.GetStringAsync("v1/events?type=transfer.created")).RootElement;
+        var transfersOnly =
+            JsonDocument.Parse(await control.GetStringAsync("v1/events?type=transfer.created")).RootElement;
 
-        Assert.Equal([updated, Stripe.Events()[^2].Id], list.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal([updated, Stripe.Events()[^2].Id],
+            list.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("id").GetString()));
         Assert.True(list.GetProperty("has_more").GetBoolean());
-        Assert.Equal(transfer.Id, transfersOnly.GetProperty("data")[0].GetProperty("data").GetProperty("object").GetProperty("id").GetString());
+        Assert.Equal(transfer.Id, transfersOnly.GetProperty("data")[0].GetProperty("data").GetProperty("object")
+            .GetProperty("id").GetString());
     }
 
     [Theory]
@@ -131,7 +144,8 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         if (refused is null)
             Assert.Equal(JsonValueKind.Object, body.GetProperty("latest_charge").ValueKind);
         else
-            Assert.Contains(refused, body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.Contains(refused, body.GetProperty("error").GetProperty("message").GetString(),
+                StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,7 +157,8 @@ public sealed class StripeEmulatorSurfaceTests : StripeEmulatorTest
         asOld.DefaultRequestHeaders.Add("Stripe-Version", "2024-06-20");
         using var old = await asOld.GetAsync("v1/balance");
 
-        Assert.Equal([StripeSettings.ApiVersion, "2024-06-20"], RequestsTo("GET", "/v1/balance").Select(r => r.StripeVersion));
+        Assert.Equal([StripeSettings.ApiVersion, "2024-06-20"],
+            RequestsTo("GET", "/v1/balance").Select(r => r.StripeVersion));
         Assert.Equal("2024-06-20", old.Headers.GetValues("Stripe-Version").Single());
         Assert.Matches(@"^\d{4}-\d{2}-\d{2}\.\w+$", StripeSettings.ApiVersion);
     }

@@ -37,7 +37,8 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
 
     private async Task<global::Stripe.Transfer> TransferAsync(string key, string group = "contest-1", int n = 0)
     {
-        return await Client.CreateTransferAsync(new TransferCreate(100, "usd", _winner!, group, null, Meta(("n", n.ToString()))), key);
+        return await Client.CreateTransferAsync(
+            new TransferCreate(100, "usd", _winner!, group, null, Meta(("n", n.ToString()))), key);
     }
 
     private string? _winner;
@@ -61,10 +62,13 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         Assert.All(deliveries, d => Assert.Equal(StripeSignatureCheck.Valid, Check(d)));
         Assert.Equal(deliveries[0].Body, deliveries[1].Body);
         var e = deliveries[1].Event;
-        Assert.Equal(("account.updated", account.Id, account.Id), (e.Type, e.Account, ((global::Stripe.Account)e.Data.Object).Id));
+        Assert.Equal(("account.updated", account.Id, account.Id),
+            (e.Type, e.Account, ((global::Stripe.Account)e.Data.Object).Id));
         Assert.Equal(StripeSettings.ApiVersion, e.ApiVersion);
-        Assert.False(deliveries[1].Json.GetProperty("data").GetProperty("previous_attributes").GetProperty("payouts_enabled").GetBoolean());
-        await Eventually.UntilAsync(() => Stripe.WebhookDeliveries().Count == 2, "the second attempt's status recorded");
+        Assert.False(deliveries[1].Json.GetProperty("data").GetProperty("previous_attributes")
+            .GetProperty("payouts_enabled").GetBoolean());
+        await Eventually.UntilAsync(() => Stripe.WebhookDeliveries().Count == 2,
+            "the second attempt's status recorded");
         Assert.Equal([(1, 500), (2, 200)], Stripe.WebhookDeliveries().Select(d => (d.Attempt, d.Status)));
     }
 
@@ -76,7 +80,8 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         var transfer = await TransferAsync("payout:po-1");
         var e = (await _receiver.NextAsync()).Event;
 
-        Assert.Equal(("transfer.created", transfer.Id, "payout:po-1"), (e.Type, StripeEventReader.ObjectId(e), e.Request?.IdempotencyKey));
+        Assert.Equal(("transfer.created", transfer.Id, "payout:po-1"),
+            (e.Type, StripeEventReader.ObjectId(e), e.Request?.IdempotencyKey));
         Assert.Null(e.Account);
     }
 
@@ -159,18 +164,21 @@ public sealed class StripeWebhookDeliveryTests : StripeEmulatorTest
         var refunded = await _receiver.NextAsync();
 
         var charge = (global::Stripe.Charge)refunded.Event.Data.Object;
-        Assert.Equal(("charge.refunded", intent, 400L, false), (refunded.Event.Type, charge.PaymentIntentId, charge.AmountRefunded, charge.Refunded));
+        Assert.Equal(("charge.refunded", intent, 400L, false),
+            (refunded.Event.Type, charge.PaymentIntentId, charge.AmountRefunded, charge.Refunded));
     }
 
     [Fact]
-    public async Task A_dispute_opened_and_won_over_the_control_endpoint_sends_both_events_and_gives_back_the_amount_not_the_fee()
+    public async Task
+        A_dispute_opened_and_won_over_the_control_endpoint_sends_both_events_and_gives_back_the_amount_not_the_fee()
     {
         var intent = Stripe.CreatePaymentIntent(1_000, "usd");
         await PaymentAnnouncedAsync(intent);
         var control = RawHttp();
 
         using var opened = await control.PostAsync("_emulator/disputes", Json(new { payment_intent = intent }));
-        var disputeId = JsonDocument.Parse(await opened.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString();
+        var disputeId = JsonDocument.Parse(await opened.Content.ReadAsStringAsync()).RootElement.GetProperty("id")
+            .GetString();
         var duringDispute = Stripe.PlatformBalance("usd").Available;
         var deliveries = await _receiver.TakeAsync(1);
         using var closed = await control.PostAsync($"_emulator/disputes/{disputeId}/close", Json(new { won = true }));

@@ -55,7 +55,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     /// A Stripe event as Stripe writes it. The indentation and field order are deliberate:
     /// the body must reach Kafka exactly as sent, never re-serialised.
     /// </summary>
-    private async Task<(WebhookReceiver Receiver, string Topic, string Alerts)> StartInAsync(DeploymentEnvironment environment)
+    private async Task<(WebhookReceiver Receiver, string Topic, string Alerts)> StartInAsync(
+        DeploymentEnvironment environment)
     {
         var topic = await fixture.NewTopicAsync();
         var alerts = await fixture.NewTopicAsync();
@@ -72,7 +73,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         return (receiver, topic, alerts);
     }
 
-    private byte[] Event(string id, string type = "transfer.created", string objectId = "tr_1", string? account = null, bool livemode = false) =>
+    private byte[] Event(string id, string type = "transfer.created", string objectId = "tr_1", string? account = null,
+        bool livemode = false) =>
         Encoding.UTF8.GetBytes($$"""
             {
               "id": "{{id}}",
@@ -90,7 +92,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
             }
             """);
 
-    private string Sign(byte[] body, string secret = Secret) => StripeWebhookSignature.Sign(body, secret, _clock.GetUtcNow());
+    private string Sign(byte[] body, string secret = Secret) =>
+        StripeWebhookSignature.Sign(body, secret, _clock.GetUtcNow());
 
     private Task<(HttpStatusCode Status, string Text)> PostAsync(Uri url, byte[] body, string? signature) =>
         PostAsync(url, new ByteArrayContent(body), signature);
@@ -99,7 +102,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        if (signature is not null) request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, signature);
+        if (signature is not null)
+            request.Headers.TryAddWithoutValidation(StripeWebhookSignature.HeaderName, signature);
         using var response = await _http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
@@ -110,11 +114,13 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     /// </summary>
     private long MessagesOn(string topic)
     {
-        var config = KafkaClients.ConsumerConfig(fixture.BootstrapServers, "watermarks." + Guid.NewGuid().ToString("N"));
+        var config =
+            KafkaClients.ConsumerConfig(fixture.BootstrapServers, "watermarks." + Guid.NewGuid().ToString("N"));
         using var consumer = KafkaClients.ConsumerBuilder(config, NullLogger.Instance).Build();
         using var admin = KafkaClients.Admin(fixture.BootstrapServers);
         return admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
-            .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId), TimeSpan.FromSeconds(10)).High.Value);
+            .Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p.PartitionId),
+                TimeSpan.FromSeconds(10)).High.Value);
     }
 
     private static string HeaderText(ConsumeResult<byte[]?, byte[]?> r, string name) =>
@@ -145,17 +151,21 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
                 (StripeEventReceived.AccountHeader, "acct_winner"),
                 (MessageHeaders.Producer, Producers.Webhooks),
             ],
-            m.Message.Headers.Where(h => h.Key != MessageHeaders.Signatures).Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
+            m.Message.Headers.Where(h => h.Key != MessageHeaders.Signatures)
+                .Select(h => (h.Key, Encoding.UTF8.GetString(h.GetValueBytes()))));
         // Signed as the webhooks producer, once for each consumer of stripe.events, over this topic, key, headers and
         // body: Payout would take it, and so would Ingestion and the read model, each checking its own signature.
         Assert.Matches("^ingestion:local-1:[0-9a-f]{64},operations:local-1:[0-9a-f]{64},payout:local-1:[0-9a-f]{64}$",
             Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes(MessageHeaders.Signatures)));
-        var rights = PublishRights.Pipeline.With(new PublishRight(topic, StripeEventReceived.MessageType, [Producers.Webhooks]));
+        var rights =
+            PublishRights.Pipeline.With(new PublishRight(topic, StripeEventReceived.MessageType, [Producers.Webhooks]));
         var headers = IncomingMessage.HeadersOf(m.Message.Headers);
         foreach (var consumer in new[] { "ingestion", "operations", "payout" })
-            Assert.Null(LocalSigningKeys.Keys.Verifier(consumer, rights).Refusal(topic, m.Message.Key, headers, m.Message.Value));
+            Assert.Null(LocalSigningKeys.Keys.Verifier(consumer, rights)
+                .Refusal(topic, m.Message.Key, headers, m.Message.Value));
         Assert.StartsWith("unauthenticated: signature does not match",
-            LocalSigningKeys.Keys.Verifier("payout", rights).Refusal(topic, "po_2"u8.ToArray(), headers, m.Message.Value));
+            LocalSigningKeys.Keys.Verifier("payout", rights)
+                .Refusal(topic, "po_2"u8.ToArray(), headers, m.Message.Value));
     }
 
     [Theory]
@@ -163,13 +173,15 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     [InlineData("v1=0123", "signature: MalformedHeader")]
     [InlineData("t=1767225598", "signature: MalformedHeader")]
     [InlineData("whsec_someone_else", "signature: NoMatchingSignature")]
-    public async Task A_bad_signature_is_refused_with_400_and_nothing_reaches_the_topic(string? signature, string reason)
+    public async Task A_bad_signature_is_refused_with_400_and_nothing_reaches_the_topic(string? signature,
+        string reason)
     {
         var (receiver, topic) = await StartAsync();
         await using var _ = receiver;
         var body = Event("evt_bad");
         // A row naming another secret is a well-formed header signed under that secret.
-        var header = signature?.StartsWith("whsec_", StringComparison.Ordinal) == true ? Sign(body, signature) : signature;
+        var header = signature?.StartsWith("whsec_", StringComparison.Ordinal) == true ? Sign(body, signature)
+            : signature;
 
         var (status, text) = await PostAsync(receiver.Url, body, header);
 
@@ -199,7 +211,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         await using var _ = receiver;
         var body = Event("evt_tampered");
         var signature = Sign(body);
-        var tampered = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("1250", "9250", StringComparison.Ordinal));
+        var tampered =
+            Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body).Replace("1250", "9250", StringComparison.Ordinal));
 
         var (status, text) = await PostAsync(receiver.Url, tampered, signature);
 
@@ -235,7 +248,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     [InlineData("""[{"id":"evt_1","type":"transfer.created"}]""", "event: not a JSON object")]
     [InlineData("""{"type":"transfer.created","data":{"object":{"id":"tr_1"}}}""", "event: no id")]
     [InlineData("""{"id":"","object":"event","type":"x","data":{"object":{"id":"tr_1"}}}""", "event: no id")]
-    [InlineData("""{"id":"evt_1","object":"event","data":{"object":{"id":"tr_1"}},"livemode":false}""", "event: no type")]
+    [InlineData("""{"id":"evt_1","object":"event","data":{"object":{"id":"tr_1"}},"livemode":false}""",
+        "event: no type")]
     public async Task A_correctly_signed_body_without_an_id_and_a_type_is_refused_with_400(string json, string reason)
     {
         var (receiver, topic) = await StartAsync();
@@ -259,7 +273,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     [InlineData("""{"id":"evt_no_version","object":"event","created":1767225598,"data":{"object":{"id":"tr_7","object":"transfer"}},"livemode":false,"type":"transfer.created"}""", "tr_7")]
     [InlineData("""{"id":"evt_balance","object":"event","api_version":null,"created":1767225598,"data":{"object":{"object":"balance"}},"livemode":false,"request":null,"type":"balance.available"}""", "evt_balance")]
     [InlineData("""{"id":"evt_odd","object":"event","created":"yesterday","data":"elsewhere","livemode":"maybe","type":"x.y"}""", "evt_odd")]
-    public async Task A_correctly_signed_event_with_an_id_and_a_type_is_forwarded_whatever_else_its_shape(string json, string key)
+    public async Task A_correctly_signed_event_with_an_id_and_a_type_is_forwarded_whatever_else_its_shape(string json,
+        string key)
     {
         var (receiver, topic) = await StartAsync();
         await using var _ = receiver;
@@ -277,7 +292,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     [InlineData(DeploymentEnvironment.Test, true)]
     [InlineData(DeploymentEnvironment.Staging, true)]
     [InlineData(DeploymentEnvironment.Production, false)]
-    public async Task An_event_of_the_other_mode_is_refused_with_400_and_a_critical_alert(DeploymentEnvironment environment, bool livemode)
+    public async Task An_event_of_the_other_mode_is_refused_with_400_and_a_critical_alert(
+        DeploymentEnvironment environment, bool livemode)
     {
         var (receiver, topic, alerts) = await StartInAsync(environment);
         await using var _ = receiver;
@@ -294,7 +310,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         var alert = Assert.Single(fixture.ReadAll(alerts, 1));
         using var body = JsonDocument.Parse(alert.Message.Value);
         Assert.Equal(("critical", "livemode_mismatch", "evt_other_mode"),
-            (body.RootElement.GetProperty("severity").GetString(), body.RootElement.GetProperty("code").GetString(), body.RootElement.GetProperty("subject").GetString()));
+            (body.RootElement.GetProperty("severity").GetString(), body.RootElement.GetProperty("code").GetString(),
+                body.RootElement.GetProperty("subject").GetString()));
         Assert.Equal(1, receiver.Rejections[WebhookOutcome.LivemodeMismatch]);
     }
 
@@ -317,7 +334,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         var forged = Encoding.UTF8.GetBytes("""{"id":"evt_forged","type":"transfer.created"}""");
         var header = StripeWebhookSignature.Sign(forged, "whsec_attacker", DateTimeOffset.UtcNow);
         var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
-        await Parallel.ForEachAsync(Enumerable.Range(0, flood), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, ct) =>
+        await Parallel.ForEachAsync(Enumerable.Range(0, flood), new ParallelOptions { MaxDegreeOfParallelism = 8 },
+            async (i, ct) =>
         {
             var (status, _) = await PostAsync(receiver.Url, forged, i % 4 == 0 ? null : header);
             statuses.Add(status);
@@ -327,7 +345,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         var elapsed = DateTime.UtcNow - started;
 
         Assert.Equal(flood, statuses.Count(s => s == HttpStatusCode.BadRequest));
-        Assert.Equal((flood / 4L, flood - flood / 4L), (rejections[WebhookOutcome.SignatureMissing], rejections[WebhookOutcome.SignatureNotMatching]));
+        Assert.Equal((flood / 4L, flood - flood / 4L),
+            (rejections[WebhookOutcome.SignatureMissing], rejections[WebhookOutcome.SignatureNotMatching]));
         Assert.Equal(0, MessagesOn(topic));
         // One line when the first came in, at most one per interval after it, and one at shutdown for the rest.
         var bound = 2 + (int)(elapsed.TotalMilliseconds / WebhookLimits.RejectionLogIntervalMs);
@@ -351,7 +370,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     }
 
     [Fact]
-    public async Task Requests_beyond_the_concurrency_bound_are_refused_with_503_and_a_refused_event_retried_later_arrives_once()
+    public async Task
+        Requests_beyond_the_concurrency_bound_are_refused_with_503_and_a_refused_event_retried_later_arrives_once()
     {
         var topic = await fixture.NewTopicAsync();
         await using var receiver = await WebhookReceiver.StartAsync(new WebhookReceiverOptions
@@ -388,7 +408,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         Assert.All(await Task.WhenAll(held), r => Assert.Equal(HttpStatusCode.OK, r.Status));
         Assert.Equal(HttpStatusCode.OK, (await PostAsync(receiver.Url, late, Sign(late))).Status);
         Assert.Equal(["evt_held_1", "evt_held_2", "evt_late"],
-            fixture.ReadAll(topic, 3).Select(m => HeaderText(m, MessageHeaders.MessageId)).Order(StringComparer.Ordinal));
+            fixture.ReadAll(topic, 3).Select(m => HeaderText(m, MessageHeaders.MessageId))
+                .Order(StringComparer.Ordinal));
         Assert.Equal(3, MessagesOn(topic));
         Assert.Equal(0, receiver.InFlight);
     }
@@ -455,7 +476,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
 
         var messages = fixture.ReadAll(topic, 3);
         Assert.Equal(3, messages.Count);
-        Assert.All(messages, m => Assert.Equal(("evt_dup", "tr_dup"), (HeaderText(m, MessageHeaders.MessageId), Encoding.UTF8.GetString(m.Message.Key!))));
+        Assert.All(messages, m => Assert.Equal(("evt_dup", "tr_dup"),
+            (HeaderText(m, MessageHeaders.MessageId), Encoding.UTF8.GetString(m.Message.Key!))));
 
         // The receiver does not deduplicate: the consumers' inbox does, by (consumer, message
         // id) in the same transaction as the effect, so the three messages are one effect.
@@ -465,7 +487,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
             new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = Task.Run(() => consumer.RunAsync(stop.Token));
-        await Eventually.UntilAsync(() => consumer.Stats.Applied + consumer.Stats.Duplicates >= 3, "three deliveries consumed");
+        await Eventually.UntilAsync(() => consumer.Stats.Applied + consumer.Stats.Duplicates >= 3,
+            "three deliveries consumed");
         await stop.CancelAsync();
         await running;
 
@@ -492,11 +515,14 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         var events = stripe.Events().ToDictionary(e => e.Id);
         Assert.Equal(2, events.Count);
         Assert.Equal(
-            [(events.Keys.Single(id => id != succeeded), "charge.dispute.created", dispute), (succeeded, "payment_intent.succeeded", intent), (succeeded, "payment_intent.succeeded", intent)],
-            messages.Select(m => (HeaderText(m, MessageHeaders.MessageId), HeaderText(m, StripeEventReceived.EventTypeHeader), Encoding.UTF8.GetString(m.Message.Key!)))
+            [(events.Keys.Single(id => id != succeeded), "charge.dispute.created", dispute),
+                (succeeded, "payment_intent.succeeded", intent), (succeeded, "payment_intent.succeeded", intent)],
+            messages.Select(m => (HeaderText(m, MessageHeaders.MessageId),
+                HeaderText(m, StripeEventReceived.EventTypeHeader), Encoding.UTF8.GetString(m.Message.Key!)))
                 .OrderBy(m => m.Item2, StringComparer.Ordinal).ThenBy(m => m.Item1, StringComparer.Ordinal));
         Assert.All(messages, m => Assert.Equal(
-            StripeEventReader.TryParse(m.Message.Value, out var e, out var unread) ? e.Id : unread, HeaderText(m, MessageHeaders.MessageId)));
+            StripeEventReader.TryParse(m.Message.Value, out var e, out var unread) ? e.Id : unread,
+            HeaderText(m, MessageHeaders.MessageId)));
         // The emulator records an attempt after it has the answer, which may be just after the message is readable.
         await Eventually.UntilAsync(() => stripe.WebhookDeliveries().Count == 3, "three webhook attempts recorded");
         Assert.All(stripe.WebhookDeliveries(), d => Assert.Equal((1, 200), (d.Attempt, d.Status)));
@@ -522,18 +548,22 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     }
 
     /// <summary>Every line logged, formatted, for counting what a flood writes.</summary>
-    private sealed class CollectingLoggerFactory(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILoggerFactory
+    private sealed class CollectingLoggerFactory(System.Collections.Concurrent.ConcurrentQueue<string> lines)
+        : Microsoft.Extensions.Logging.ILoggerFactory
     {
         public void AddProvider(Microsoft.Extensions.Logging.ILoggerProvider provider) { }
         public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => new Collecting(lines);
         public void Dispose() { }
 
-        private sealed class Collecting(System.Collections.Concurrent.ConcurrentQueue<string> lines) : Microsoft.Extensions.Logging.ILogger
+        private sealed class Collecting(System.Collections.Concurrent.ConcurrentQueue<string> lines)
+            : Microsoft.Extensions.Logging.ILogger
         {
             public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
             public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
-                Exception? exception, Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
+            public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel,
+                Microsoft.Extensions.Logging.EventId eventId, TState state,
+                Exception? exception, Func<TState, Exception?, string> formatter) =>
+                    lines.Enqueue(formatter(state, exception));
         }
     }
 
@@ -544,7 +574,8 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
         public int SchemaVersionMax => StripeEventReceived.SchemaVersion;
 
         public Task HandleAsync(IncomingMessage message, HandlerContext context, CancellationToken ct) =>
-            context.Connection.ExecuteAsync($"INSERT INTO {schema}.effects (message_id, msg_key, seq) VALUES (@id, @key, 0)",
+            context.Connection.ExecuteAsync(
+                $"INSERT INTO {schema}.effects (message_id, msg_key, seq) VALUES (@id, @key, 0)",
                 new { id = message.Envelope.MessageId, key = message.Key }, context.Transaction);
     }
 }

@@ -9,7 +9,8 @@ public static class HandlerWithSql
     public static Task<long> CountAsync(NpgsqlConnection connection, string schema) =>
         connection.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.entries WHERE accepted");
 
-    public static string Touch(string contest) => $"UPDATE operations.contests SET state_at = now() WHERE contest_id = '{contest}'";
+    public static string Touch(string contest) =>
+        $"UPDATE operations.contests SET state_at = now() WHERE contest_id = '{contest}'";
 
     public static NpgsqlCommand Command(NpgsqlConnection connection, string text) => new(text, connection);
 
