@@ -6,10 +6,11 @@ namespace ContestPipeline.Tests.Architecture;
 
 /// <summary>
 /// Sizes a reader can hold in their head: no production method longer than 70 lines with its braces
-/// (<see cref="StatementLinesMax"/> from its first statement to its last), and no line in <c>src/</c> wider
-/// than <see cref="ColumnsMax"/> columns. A method's length is read from its compiled debug information (first
-/// to last line its body's sequence points cover, lambdas inside it included), so an async method or an
-/// iterator is measured as written, not as the compiler rewrote it. The points of a lone brace are left out:
+/// (<see cref="StatementLinesMax"/> from its first statement to its last), and no line in <c>src/</c>,
+/// <c>tools/</c> or <c>tests/</c> wider than <see cref="ColumnsMax"/> columns (sources a tool generated, in a
+/// <c>Generated/</c> folder, are not written by hand and are left out). A method's length is read from its
+/// compiled debug information (first to last line its body's sequence points cover, lambdas inside it included),
+/// so an async method or an iterator is measured as written, not as the compiler rewrote it. The points of a lone brace are left out:
 /// a Debug build marks them and a Release build does not, and the measure must be the same in both.
 /// Constructors are left out (their debug lines are the type's initializers, wherever they stand), and so are
 /// generated sources.
@@ -27,7 +28,8 @@ public sealed class SizeTests
             .Where(m => m.Lines > StatementLinesMax)
             .Select(m => $"{m.Method} ({m.File}:{m.FirstLine}) is {m.Lines + 2} lines with its braces")
             .ToList();
-        Assert.True(tooLong.Count == 0, $"methods over {StatementLinesMax + 2} lines: split them into named steps\n" + string.Join("\n", tooLong));
+        Assert.True(tooLong.Count == 0,
+            $"methods over {StatementLinesMax + 2} lines: split them into named steps\n" + string.Join("\n", tooLong));
     }
 
     [Fact]
@@ -35,12 +37,13 @@ public sealed class SizeTests
     {
         // This test's own assembly holds a method of known length (below), in whichever build runs the tests: the
         // measure must find its nine lines of statements, its braces left out.
-        var measured = MethodLengths(typeof(SizeTests).Assembly.Location).Single(m => m.Method.EndsWith("::AMethodOfElevenLines", StringComparison.Ordinal));
+        var measured = MethodLengths(typeof(SizeTests).Assembly.Location)
+            .Single(m => m.Method.EndsWith("::AMethodOfElevenLines", StringComparison.Ordinal));
         Assert.Equal(9, measured.Lines);
     }
 
     [Fact]
-    public void No_line_in_src_is_wider_than_120_columns()
+    public void No_line_in_src_tools_or_tests_is_wider_than_120_columns()
     {
         var wide = WideLines().SelectMany(f => f.Wide.Select(line => $"{f.File}:{line}")).ToList();
         Assert.True(wide.Count == 0, $"lines over {ColumnsMax} columns: wrap them\n" + string.Join("\n", wide));
@@ -48,12 +51,15 @@ public sealed class SizeTests
 
     private static IEnumerable<(string File, List<int> Wide)> WideLines()
     {
-        var src = Path.Combine(RepoPaths.Root, "src");
-        foreach (var path in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        var paths = new[] { "src", "tools", "tests" }.SelectMany(folder => Directory.EnumerateFiles(
+            Path.Combine(RepoPaths.Root, folder), "*.cs", SearchOption.AllDirectories));
+        foreach (var path in paths.Order(StringComparer.Ordinal))
         {
             var relative = Path.GetRelativePath(RepoPaths.Root, path).Replace('\\', '/');
-            if (relative.Contains("/bin/", StringComparison.Ordinal) || relative.Contains("/obj/", StringComparison.Ordinal)) continue;
-            var wide = File.ReadAllLines(path).Select((line, i) => (line, i)).Where(x => x.line.Length > ColumnsMax).Select(x => x.i + 1).ToList();
+            if (new[] { "/bin/", "/obj/", "/Generated/" }.Any(d => relative.Contains(d, StringComparison.Ordinal)))
+                continue;
+            var wide = File.ReadAllLines(path).Select((line, i) => (line, i)).Where(x => x.line.Length > ColumnsMax)
+                .Select(x => x.i + 1).ToList();
             if (wide.Count > 0) yield return (relative, wide);
         }
     }
@@ -68,13 +74,16 @@ public sealed class SizeTests
         {
             // A constructor's debug lines are every field and property initializer of its type, wherever they
             // stand: its span is the type's, not a method's.
-            foreach (var method in type.Methods.Where(m => m.HasBody && m.DebugInformation.HasSequencePoints && !m.IsConstructor))
+            foreach (var method in type.Methods.Where(m =>
+                         m.HasBody && m.DebugInformation.HasSequencePoints && !m.IsConstructor))
             {
                 var points = method.DebugInformation.SequencePoints.Where(p => !p.IsHidden && !LoneBrace(p)).ToList();
                 if (points.Count == 0) continue;
                 // Generated sources (the regex generator's, say) are not in the repository.
                 var source = points[0].Document.Url.Replace('\\', '/');
-                if (!source.StartsWith(RepoPaths.Root, StringComparison.Ordinal) || source.Contains("/obj/", StringComparison.Ordinal)) continue;
+                if (!source.StartsWith(RepoPaths.Root, StringComparison.Ordinal)
+                    || source.Contains("/obj/", StringComparison.Ordinal))
+                    continue;
                 var first = points.Min(p => p.StartLine);
                 var last = points.Max(p => p.EndLine);
                 var name = Readable(method);
