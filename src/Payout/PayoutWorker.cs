@@ -59,16 +59,18 @@ public static class PayoutWorker
                 sp => [new PayoutDispatchDecidedHandler(sp.GetRequiredService<PayoutOptions>())]),
             new ConsumerDefinition(Shape.Group("stripe"), sp =>
                 [StripeEventReceivedHandler.WithEveryFamily(sp.GetRequiredService<PipelineSettings>().Environment)]),
-            // Which payments Ingestion made entries of and which it did not, against its own refund orders, and the
-            // referee's cancels, against Settlement's; nothing else there.
+            // Which payments Ingestion made entries of and which it did not, against its own refund orders (and when
+            // each contest locks, to alert on one still waiting after), and the referee's cancels, against
+            // Settlement's; nothing else there.
             new ConsumerDefinition(Shape.Group("lifecycle"), _ =>
             [
                 new EntryAcceptedHandler(), new EntryRejectedHandler(), new EntriesClosedHandler(),
-                new EntriesCancelledHandler(), new ContestCancelledHandler(),
+                new EntriesCancelledHandler(), new ContestCancelledHandler(), new ContestLockHandler(),
                 .. IgnoredMessageHandler.Of([.. PublishRights.Pipeline.Rows
                     .Where(r => r.Topic == Topics.ContestLifecycle && r.MessageType is not (EntryAccepted.MessageType
                         or EntryRejected.MessageType or EntriesClosed.MessageType
-                        or ContestCancelRequested.MessageType or ContestStateChanged.MessageType))
+                        or ContestCancelRequested.MessageType or ContestStateChanged.MessageType
+                        or ContestScheduled.MessageType))
                     .Select(r => r.MessageType)]),
             ]),
         ])

@@ -9,3 +9,11 @@ CREATE TABLE contests_cancelled (
     recorded_at timestamptz NOT NULL
 );
 ALTER TABLE refunds ADD COLUMN grounds_alerted_at timestamptz;
+
+-- When each contest locks, as Ingestion scheduled it: an Ingestion refund still waiting for its grounds well after its
+-- contest locked (when Ingestion closes its entries) is alerted on.
+CREATE TABLE contest_locks (
+    contest_id text PRIMARY KEY,
+    lock_at timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL
+);

@@ -102,21 +102,33 @@ public static class RefundStore
             context.Transaction);
     }
 
+    /// <summary>When a contest locks, as Ingestion scheduled it; the first record stands.</summary>
+    public static Task RecordLockAsync(TransactionContext context, string contestId, DateTimeOffset lockAt) =>
+        context.Connection.ExecuteAsync("""
+            INSERT INTO payout.contest_locks (contest_id, lock_at, recorded_at) VALUES (@contestId, @lockAt, @now)
+            ON CONFLICT (contest_id) DO NOTHING
+            """, new { contestId, lockAt, now = context.Clock.GetUtcNow() }, context.Transaction);
+
     /// <summary>
-    /// Settlement's refunds ordered at or before <paramref name="before"/> and still waiting for the referee's cancel,
-    /// not alerted on yet; each returned is marked alerted, so it is alerted on once.
+    /// Refunds still waiting for their grounds, not alerted on yet, whose wait is up at <paramref name="before"/>:
+    /// Settlement's ordered by then (the referee's cancel comes with them), Ingestion's of a contest that locked by
+    /// then (its entries close at the lock). Each returned is marked alerted, so it is alerted on once.
     /// </summary>
-    public static async Task<IReadOnlyList<(string RefundId, string ContestId, long AmountMinor, string Currency)>>
-        UngroundedAlertDueAsync(TransactionContext context, DateTimeOffset before, int limit) =>
-        [.. await context.Connection.QueryAsync<(string, string, long, string)>("""
+    public static async Task<IReadOnlyList<(string RefundId, string ContestId, long AmountMinor, string Currency,
+        bool Ingestions)>> UngroundedAlertDueAsync(TransactionContext context, DateTimeOffset before, int limit) =>
+        [.. await context.Connection.QueryAsync<(string, string, long, string, bool)>("""
             UPDATE payout.refunds SET grounds_alerted_at = @now
-            WHERE refund_id IN (SELECT refund_id FROM payout.refunds
-                WHERE NOT grounded AND grounds_alerted_at IS NULL AND producer IS DISTINCT FROM @ingestion
-                    AND ordered_at <= @before
-                ORDER BY ordered_at, refund_id LIMIT @limit FOR UPDATE SKIP LOCKED)
-            RETURNING refund_id, contest_id, amount_minor, currency
-            """, new { before, limit, now = context.Clock.GetUtcNow(), ingestion = Producers.Ingestion },
-            context.Transaction)];
+            WHERE refund_id IN (SELECT r.refund_id FROM payout.refunds r
+                LEFT JOIN payout.contest_locks l ON l.contest_id = r.contest_id
+                WHERE NOT r.grounded AND r.grounds_alerted_at IS NULL AND r.state = @waiting
+                    AND CASE WHEN r.producer = @ingestion THEN l.lock_at <= @before ELSE r.ordered_at <= @before END
+                ORDER BY r.ordered_at, r.refund_id LIMIT @limit FOR UPDATE OF r SKIP LOCKED)
+            RETURNING refund_id, contest_id, amount_minor, currency, producer = @ingestion
+            """, new
+            {
+                before, limit, now = context.Clock.GetUtcNow(), ingestion = Producers.Ingestion,
+                waiting = RefundLifecycle.Name(RefundState.Waiting),
+            }, context.Transaction)];
 
     /// <summary>Records that Ingestion made an accepted entry of this payment; the first record stands.</summary>
     public static Task RecordAcceptedFeeAsync(TransactionContext context, string paymentIntentId, string entryId,

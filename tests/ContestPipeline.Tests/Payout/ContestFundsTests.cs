@@ -218,6 +218,20 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         Accept(sent, "rae");
         await h.WaitForAlertAsync("refund_of_accepted_entry", AlertSeverities.Critical);
 
+        // Ingestion's refund of a payment it never says made no entry waits unsent; once the contest has been locked
+        // for the configured wait (Ingestion closes its entries at the lock), a warning names it.
+        var orphan = h.World.Pay(contest, "sam", 300_00);
+        Refund(Producers.Ingestion, orphan, "sam");
+        await h.WaitForAsync("sam's refund proven and waiting", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+            "WHERE payment_intent_id = @orphan AND proven AND NOT grounded AND state = 'waiting')", new { orphan },
+            seconds: 60);
+        h.World.Publish(Topics.ContestLifecycle, contest, ContestScheduled.MessageType,
+            ContestScheduled.MessageIdFor(contest),
+            new ContestScheduled(ContestScenarios.Fantasy(contest, DateTimeOffset.UtcNow.AddHours(-1), ["g1"])));
+        await h.WaitForAlertAsync("refund_awaits_entries_closed", AlertSeverities.Warning);
+        Assert.Equal("waiting", await h.ScalarAsync<string>(
+            "SELECT state FROM payout.refunds WHERE payment_intent_id = @orphan", new { orphan }));
+
         // A cancelled contest's refund of the accepted fee, Settlement's order, waits unsent for the referee's own word
         // that the contest is cancelled: a cancel Settlement published is refused, and a refund still waiting after
         // the configured wait is alerted on once. The referee's cancel sends it.
