@@ -19,7 +19,13 @@ public sealed record SqlUse(string Namespace, string Type, string Method, string
 /// </summary>
 public static partial class SqlFinder
 {
-    [GeneratedRegex("""\b(SELECT\s.*\bFROM\b|SELECT\s+(\d|count|exists|pg_|nextval|set_config)|INSERT\s+INTO\b|UPDATE\s+[\w."]+\s+SET\b|DELETE\s+FROM\b|(CREATE|ALTER|DROP)\s+(TABLE|INDEX|SCHEMA|FUNCTION|ROLE|TRIGGER)\b|TRUNCATE\s|COPY\s+[\w."]+\s*\()""",
+    // The pattern's alternatives, in pieces that fit the line: reading, writing, schema, bulk statements.
+    private const string SqlReads = """SELECT\s.*\bFROM\b|SELECT\s+(\d|count|exists|pg_|nextval|set_config)""";
+    private const string SqlWrites = """INSERT\s+INTO\b|UPDATE\s+[\w."]+\s+SET\b|DELETE\s+FROM\b""";
+    private const string SqlSchema = """(CREATE|ALTER|DROP)\s+(TABLE|INDEX|SCHEMA|FUNCTION|ROLE|TRIGGER)\b""";
+    private const string SqlBulk = """TRUNCATE\s|COPY\s+[\w."]+\s*\(""";
+
+    [GeneratedRegex("""\b(""" + SqlReads + "|" + SqlWrites + "|" + SqlSchema + "|" + SqlBulk + ")",
         RegexOptions.Singleline)]
     private static partial Regex SqlText();
 

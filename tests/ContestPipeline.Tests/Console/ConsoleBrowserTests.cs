@@ -286,7 +286,8 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         // Even with the page's own anti-forgery token, the action itself refuses a viewer.
         var token = await vic.Locator("input[name=__csrf]").First.GetAttributeAsync("value");
         var status = await vic.EvaluateAsync<int>("""
-            async (token) => (await fetch('/payouts/halt', { method: 'POST', body: new URLSearchParams({ __csrf: token, reason: 'viewer tries', decisionId: '' }) })).status
+            async (token) => (await fetch('/payouts/halt', { method: 'POST',
+                body: new URLSearchParams({ __csrf: token, reason: 'viewer tries', decisionId: '' }) })).status
             """, token);
         Assert.Equal(403, status);
         Assert.False(await f.Stack.ScalarAsync<bool>("SELECT halted FROM payout.dispatch"));
@@ -307,11 +308,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         // Signed in, but posting without the token the console's form carries.
         var ann = await f.SignInAsync(ConsoleFixture.Admin);
         var status = await ann.EvaluateAsync<int>("""
-            async () => (await fetch('/payouts/halt', { method: 'POST', body: new URLSearchParams({ reason: 'forged', decisionId: '' }) })).status
+            async () => (await fetch('/payouts/halt', { method: 'POST',
+                body: new URLSearchParams({ reason: 'forged', decisionId: '' }) })).status
             """);
         Assert.Equal(400, status);
         var forged = await ann.EvaluateAsync<int>("""
-            async () => (await fetch('/payouts/halt', { method: 'POST', body: new URLSearchParams({ __csrf: 'not-a-token', reason: 'forged' }) })).status
+            async () => (await fetch('/payouts/halt', { method: 'POST',
+                body: new URLSearchParams({ __csrf: 'not-a-token', reason: 'forged' }) })).status
             """);
         Assert.Equal(400, forged);
         Assert.Equal(0L, await f.Stack.ScalarAsync<long>(
@@ -328,9 +331,11 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         await admin.GotoAsync("/contests/new");
         await f.ShotAsync(admin, "define-contest");
         await admin.FillAsync("#json", """
-            {"contestId":"bad contest!","title":"","kind":"fantasy","currency":"XYZ","entryFeeMinor":-5,"minEntries":2,"maxEntries":10,"maxEntriesPerPlayer":1,
-             "lockAt":"2020-01-01T00:00:00Z","gameIds":["g9"],"scoringRules":[{"stat":"yards","pointsPerUnitMilli":40}],"lineupSize":2,
-             "prizeTable":{"kind":"custom_percentages","percentagesBp":[5000,4000]},"pool":{"mode":"rake","rakeBp":1000},"platformFeeBp":300}
+            {"contestId":"bad contest!","title":"","kind":"fantasy","currency":"XYZ","entryFeeMinor":-5,
+             "minEntries":2,"maxEntries":10,"maxEntriesPerPlayer":1,"lockAt":"2020-01-01T00:00:00Z","gameIds":["g9"],
+             "scoringRules":[{"stat":"yards","pointsPerUnitMilli":40}],"lineupSize":2,
+             "prizeTable":{"kind":"custom_percentages","percentagesBp":[5000,4000]},
+             "pool":{"mode":"rake","rakeBp":1000},"platformFeeBp":300}
             """);
         await admin.ClickAsync("#define-button");
         var reasons = await admin.Locator("#reasons li").AllInnerTextsAsync();

@@ -22,7 +22,7 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
 
     [Fact]
     public async Task
-        Two_admins_cancel_a_live_paid_contest_and_every_entry_is_refunded_once_but_one_admin_or_a_stale_request_is_not_enough()
+        Two_admins_cancel_a_live_paid_contest_refunding_each_entry_once_one_admin_or_a_stale_request_is_not_enough()
     {
         var stack = f.Stack;
         var paid = await LiveContestWithPaidEntriesAsync(stack);

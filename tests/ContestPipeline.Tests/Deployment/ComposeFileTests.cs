@@ -245,7 +245,8 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
-    public void Ingestion_and_payout_each_get_their_own_restricted_Stripe_key_the_read_model_and_settlement_a_balance_read_key_and_every_secret_comes_from_a_file()
+    public void
+        Ingestion_and_payout_get_restricted_Stripe_keys_read_model_and_settlement_balance_read_keys_secrets_from_files()
     {
         foreach (var service in Services.EnumerateObject())
         {

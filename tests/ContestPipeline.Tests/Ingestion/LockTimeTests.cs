@@ -32,7 +32,8 @@ public sealed class LockTimeTests(PipelineFixture fixture)
         await using (var conn = await dataSource.OpenConnectionAsync())
         {
             await conn.ExecuteAsync("""
-                INSERT INTO ingestion.contests (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
+                INSERT INTO ingestion.contests
+                    (contest_id, definition, definition_hash, lock_at, entry_fee_minor, currency, status, accepted_at)
                 VALUES ('early', '{}', 'h1', @lockAt, 500, 'USD', 'open', @accepted),
                        ('later', '{}', 'h2', @later, 500, 'USD', 'open', @accepted)
                 """, new { lockAt = LockAt, later = LockAt.AddHours(1), accepted = LockAt.AddDays(-1) });

@@ -116,9 +116,10 @@ public sealed class ReadModelRunTests(PipelineFixture fixture)
 
         const string rows = """
             SELECT 'contest ' || concat_ws('|', contest_id, state, entry_count) FROM operations.contests
-            UNION ALL SELECT 'event ' || concat_ws('|', message_id, contest_id, at, kind, summary) FROM operations.contest_events
-            UNION ALL SELECT 'entry ' || concat_ws('|', entry_id, contest_id, player_id, payment_intent_id, amount_minor, currency,
-                accepted_at) FROM operations.entries
+            UNION ALL SELECT 'event ' || concat_ws('|', message_id, contest_id, at, kind, summary)
+                FROM operations.contest_events
+            UNION ALL SELECT 'entry ' || concat_ws('|', entry_id, contest_id, player_id, payment_intent_id,
+                amount_minor, currency, accepted_at) FROM operations.entries
             ORDER BY 1
             """;
         var expected = await one.RowsAsync(rows);

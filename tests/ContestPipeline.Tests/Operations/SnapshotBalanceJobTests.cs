@@ -36,7 +36,8 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
             foreach (var (days, balance, level) in new[] { (3, 7_000_00L, "low"), (2, 6_000_00L, "low"),
                 (1, 5_000_00L, "low") })
                 await conn.ExecuteAsync("""
-                    INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
+                    INSERT INTO operations.balance_snapshots
+                        (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
                     VALUES (@at, 'USD', @balance, 0, 0, 0, @level)
                     """, new { at = Now.AddDays(-days), balance, level });
         stripe.TopUp(4_000_00, "usd");
@@ -73,7 +74,8 @@ public sealed class SnapshotBalanceJobTests(PipelineFixture fixture)
         await using (var conn = await db.OpenConnectionAsync())
             foreach (var (days, balance) in new[] { (3, 204_500_00L), (2, 203_000_00L), (1, 201_500_00L) })
                 await conn.ExecuteAsync("""
-                    INSERT INTO operations.balance_snapshots (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
+                    INSERT INTO operations.balance_snapshots
+                        (taken_at, currency, available_minor, pending_minor, obligations_minor, reserve_minor, status)
                     VALUES (@at, 'USD', @balance, 0, 0, 0, 'healthy')
                     """, new { at = Now.AddDays(-days), balance });
         stripe.TopUp(200_000_00, "usd");

@@ -11,7 +11,22 @@ namespace ContestPipeline.Tests.Operator;
 /// </summary>
 public sealed class ContractsCheckTests
 {
-    private const string Feed = """
+    // Lines of the feeds below too wide for the source: each is one line of its feed, built from pieces.
+    private const string KcatStatCorrected = """{"topic":"provider.feed","partition":0,"offset":7""" +
+        ""","headers":["type","StatCorrected","schema-version","1"]""" +
+        ""","key":"g2","payload":"{\"gameId\":\"g1\",\"sequence\":8,""" +
+        """\"athleteId\":\"a2\",\"stat\":\"rushing_yards\",\"value\":64}"}""";
+    private const string Postponed2 = """{"type":"GamePostponed","body":{"gameId":"g1","sequence":2""" +
+        ""","postponedAt":"2026-11-22T17:00:00Z","newStartsAt":"2026-11-25T18:00:00Z","reason":"weather"}}""";
+    private const string Postponed3 = """{"type":"GamePostponed","body":{"gameId":"g1","sequence":3""" +
+        ""","postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-22T17:00:00Z"}}""";
+    private const string Suspended6 = """{"type":"GameSuspended","body":{"gameId":"g1","sequence":6""" +
+        ""","suspendedAt":"2026-11-25T19:00:00Z","reason":"lightning"}}""";
+    private const string Suspended11 = """{"type":"GameSuspended","body":{"gameId":"g1","sequence":11""";
+    private const string Cancelled12 = """{"type":"GameCancelled","body":{"gameId":"g1","sequence":12""" +
+        ""","cancelledAt":"2026-11-25T20:10:00Z","reason":"power cut"}}""";
+
+    private const string Feed = $$$"""
         {"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1","a2"]}
         {"type":"GameStarted","key":"g1","body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:02:41.25Z"}}
         {"type":"StatUpdated","body":{"gameId":"g1","sequence":3,"athleteId":"a1","stat":"passing_yards","value":212}}
@@ -20,7 +35,7 @@ public sealed class ContractsCheckTests
         {"type":"StatUpdated","body":{"gameId":"g1","sequence":5,"athleteId":"a1","stat":"passing_yards"}}
         {"type":"StatUpdated","body":{"gameId":"g1","sequence":7,"athleteId":"a1","stat":"passing_yards","value":230}}
         {"type":"GameEnded","body":{"gameId":"g1","sequence":8,"endedAt":"2026-11-22T21:11:05"}}
-        {"topic":"provider.feed","partition":0,"offset":7,"headers":["type","StatCorrected","schema-version","1"],"key":"g2","payload":"{\"gameId\":\"g1\",\"sequence\":8,\"athleteId\":\"a2\",\"stat\":\"rushing_yards\",\"value\":64}"}
+        {{{KcatStatCorrected}}}
         {"type":"StatUpdated","body":{"gameId":"g1","sequence":3,"athleteId":"a1","stat":"passing_yards","value":212}}
         {"type":"StatUpdated","body":{"gameId":"g1","sequence":3,"athleteId":"a1","stat":"passing_yards","value":999}}
         {"type":"ContestDefined","body":{}}
@@ -67,17 +82,17 @@ public sealed class ContractsCheckTests
     /// </summary>
     private static readonly string Phases = $$$"""
         {"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00+00:00","athleteIds":["a1","a2"]}
-        {"type":"GamePostponed","body":{"gameId":"g1","sequence":2,"postponedAt":"2026-11-22T17:00:00Z","newStartsAt":"2026-11-25T18:00:00Z","reason":"weather"}}
-        {"type":"GamePostponed","body":{"gameId":"g1","sequence":3,"postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-22T17:00:00Z"}}
+        {{{Postponed2}}}
+        {{{Postponed3}}}
         {"type":"GameStarted","body":{"gameId":"g1","sequence":4,"startedAt":"2026-11-25T18:01:00Z"}}
         {"type":"GameSuspended","body":{"gameId":"g1","sequence":5,"suspendedAt":"2026-11-25T17:00:00Z"}}
-        {"type":"GameSuspended","body":{"gameId":"g1","sequence":6,"suspendedAt":"2026-11-25T19:00:00Z","reason":"lightning"}}
+        {{{Suspended6}}}
         {"type":"GamePostponed","body":{"gameId":"g1","sequence":7,"postponedAt":"2026-11-25T19:10:00Z"}}
         {"type":"GameResumed","body":{"gameId":"g1","sequence":8,"resumedAt":"2026-11-25T18:30:00Z"}}
         {"type":"GameResumed","body":{"gameId":"g1","sequence":9,"resumedAt":"2026-11-25T20:00:00Z"}}
         {"type":"GameResumed","body":{"gameId":"g1","sequence":10,"resumedAt":"2026-11-25T20:05:00Z"}}
-        {"type":"GameSuspended","body":{"gameId":"g1","sequence":11,"suspendedAt":"2026-11-25T20:06:00Z","reason":"{{{new string('x', 501)}}}"}}
-        {"type":"GameCancelled","body":{"gameId":"g1","sequence":12,"cancelledAt":"2026-11-25T20:10:00Z","reason":"power cut"}}
+        {{{Suspended11}}},"suspendedAt":"2026-11-25T20:06:00Z","reason":"{{{new string('x', 501)}}}"}}
+        {{{Cancelled12}}}
         {"type":"GameCancelled","body":{"gameId":"g1","sequence":13,"cancelledAt":"2026-11-25T20:20:00Z"}}
         {"type":"GameCancelled","body":{"gameId":"g2","sequence":1,"cancelledAt":"2026-11-22T18:00:00Z"}}
         {"type":"GameResumed","body":{"gameId":"g3","sequence":1}}
@@ -187,10 +202,12 @@ public sealed class ContractsCheckTests
             Kcat(T0, """{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
                 Headers("GameScheduled", 1)),
             // Sequence 3 arrives before 2: held for it, up to the hold time.
-            Kcat(T0 + 1_000, """{"gameId":"g1","sequence":3,"postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-23T18:00:00Z"}""",
-                Headers("GamePostponed", 3)),
-            Kcat(late, """{"gameId":"g1","sequence":2,"postponedAt":"2026-11-22T17:20:00Z","newStartsAt":"2026-11-23T18:00:00Z"}""",
-                Headers("GamePostponed", 2)),
+            Kcat(T0 + 1_000, """
+                {"gameId":"g1","sequence":3,"postponedAt":"2026-11-22T17:30:00Z","newStartsAt":"2026-11-23T18:00:00Z"}
+                """, Headers("GamePostponed", 3)),
+            Kcat(late, """
+                {"gameId":"g1","sequence":2,"postponedAt":"2026-11-22T17:20:00Z","newStartsAt":"2026-11-23T18:00:00Z"}
+                """, Headers("GamePostponed", 2)),
             // Headers the pipeline reads before the body: no message-id, an occurred-at in another format.
             Kcat(late, """{"gameId":"g2","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}""",
                 "type", "GameScheduled", "schema-version", "1"),
@@ -226,10 +243,15 @@ public sealed class ContractsCheckTests
             (exit, output) = Process("dotnet", dir, "tool", "install", "--tool-path", tools, "--add-source", packages,
                 "ContestPipeline.Cpctl");
             Assert.True(exit == 0, output);
-            File.WriteAllText(Path.Combine(dir, "feed.jsonl"), """
-                {"type":"GameScheduled","key":"g1","body":{"gameId":"g1","sequence":1,"startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}}
+            // Two lines of the feed too wide for the source, each built from pieces.
+            const string scheduled = """{"type":"GameScheduled","key":"g1","body":{"gameId":"g1","sequence":1""" +
+                ""","startsAt":"2026-11-22T18:00:00Z","athleteIds":["a1"]}}""";
+            const string stat = """{"type":"StatUpdated","key":"g1","body":{"gameId":"g1","sequence":3""" +
+                ""","athleteId":"a9","stat":"passing_yards","value":10}}""";
+            File.WriteAllText(Path.Combine(dir, "feed.jsonl"), $$$"""
+                {{{scheduled}}}
                 {"type":"GameStarted","key":"g1","body":{"gameId":"g1","sequence":2,"startedAt":"2026-11-22T18:01:00Z"}}
-                {"type":"StatUpdated","key":"g1","body":{"gameId":"g1","sequence":3,"athleteId":"a9","stat":"passing_yards","value":10}}
+                {{{stat}}}
                 """);
             (exit, output) = Process(Path.Combine(tools, "cpctl"), dir, "contracts", "check", "--topic",
                 "provider.feed", "feed.jsonl");

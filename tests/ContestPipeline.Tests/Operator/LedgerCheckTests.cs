@@ -26,7 +26,8 @@ public sealed class LedgerCheckTests(PipelineFixture fixture)
             VALUES ('e1', 'c-cancelled', 'p1', 'pi_1', 500, 'USD'), ('e2', 'c-cancelled', 'p2', 'pi_2', 500, 'USD'),
                 ('e3', 'c-paid', 'p3', 'pi_3', 500, 'USD');
             INSERT INTO settlement.refund_orders
-                (refund_id, contest_id, entry_id, payment_intent_id, amount_minor, currency, reason, ordered_at, refunded_at)
+                (refund_id, contest_id, entry_id, payment_intent_id, amount_minor, currency, reason, ordered_at,
+                 refunded_at)
             VALUES ('r1', 'c-cancelled', 'e1', 'pi_1', 500, 'USD', 'contest_cancelled', now(), now()),
                 ('r2', 'c-cancelled', 'e2', 'pi_2', 500, 'USD', 'contest_cancelled', now(), NULL);
             """);

@@ -60,7 +60,9 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
 
         (code, output) = await Republish(stage, from, dryRun: false);
         Assert.Equal(0, code);
-        Assert.Matches($@"^{Regex.Escape(stage.Schema)}: the relay's mark moved back from {rows[3].Id} to {rows[0].Id - 1}: it publishes 4 row\(s\) again \({Regex.Escape(stage.Topic)} 4\), written since ", output);
+        Assert.Matches($@"^{Regex.Escape(stage.Schema)}: the relay's mark moved back from {rows[3].Id} to " +
+            $@"{rows[0].Id - 1}: it publishes 4 row\(s\) again \({Regex.Escape(stage.Topic)} 4\), " +
+            @"written since ", output);
         Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
             $"SELECT count(*) FROM {stage.Schema}.outbox_gaps WHERE to_id > @mark", new { mark = rows[0].Id - 1 }));
         Assert.Equal(4, await stage.Relay().PublishBatchAsync(CancellationToken.None));

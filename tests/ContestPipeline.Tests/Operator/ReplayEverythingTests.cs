@@ -191,8 +191,10 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
             await Rows("SELECT contest_id || ' ' || state || ' ' || coalesce(settled_at::text, '') " +
                 "FROM settlement.contests ORDER BY contest_id"),
             await Rows("""
-                SELECT s.payout_id || ' ' || s.player_id || ' ' || s.rank || ' ' || s.gross_minor || ' ' || s.fee_minor || ' ' || s.net_minor || ' ' || s.ordered_at
-                       || ' | ' || coalesce(p.state, '-') || ' ' || coalesce(p.transfer_id, '-') || ' ' || coalesce(p.amount_minor::text, '-')
+                SELECT s.payout_id || ' ' || s.player_id || ' ' || s.rank || ' ' || s.gross_minor || ' ' || s.fee_minor
+                       || ' ' || s.net_minor || ' ' || s.ordered_at
+                       || ' | ' || coalesce(p.state, '-') || ' ' || coalesce(p.transfer_id, '-')
+                       || ' ' || coalesce(p.amount_minor::text, '-')
                 FROM settlement.payouts s LEFT JOIN payout.payouts p USING (payout_id) ORDER BY s.payout_id
                 """),
             string.Join("\n", inbox), string.Join("\n", outbox));
@@ -204,7 +206,8 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
     private static (long Received, long Applied, long Duplicates, long DeadLettered) ConsumerStats(string log,
         string consumer)
     {
-        var m = Regex.Match(log, $@"Consumer {Regex.Escape(consumer)} stopped: received (\d+), applied (\d+), duplicates skipped (\d+), dead-lettered (\d+)");
+        var m = Regex.Match(log, $@"Consumer {Regex.Escape(consumer)} stopped: received (\d+), applied (\d+), " +
+            @"duplicates skipped (\d+), dead-lettered (\d+)");
         Assert.True(m.Success, $"no stop line for {consumer} in the worker's log");
         return (long.Parse(m.Groups[1].Value), long.Parse(m.Groups[2].Value), long.Parse(m.Groups[3].Value),
             long.Parse(m.Groups[4].Value));

@@ -34,9 +34,10 @@ public sealed class OnboardingRefusalTests(PipelineFixture fixture)
         await using var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = 21 });
         await using (var conn = await db.OpenConnectionAsync())
             await conn.ExecuteAsync("""
-                INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, amount_minor, currency, state, reason,
-                    version, next_attempt_at, ordered_at, updated_at)
-                VALUES ('prize_zed', 'sunday', 'entry_zed', 'zed', 1500, 'USD', 'awaiting_account', 'no account', 1, @now, @now, @now)
+                INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, amount_minor, currency, state,
+                    reason, version, next_attempt_at, ordered_at, updated_at)
+                VALUES ('prize_zed', 'sunday', 'entry_zed', 'zed', 1500, 'USD', 'awaiting_account', 'no account', 1,
+                    @now, @now, @now)
                 """, new { now = Now });
         stripe.SetConnectEnabled(false);
         var clock = new ManualClock(Now);

@@ -72,7 +72,7 @@ public sealed class PayoutAuthorizationTests(PipelineFixture fixture)
 
     [Fact]
     public async Task
-        Orders_beyond_the_authorized_count_or_total_or_without_an_authorization_are_refused_and_a_later_authorization_lets_one_through()
+        Orders_over_authorized_count_or_total_or_unauthorized_are_refused_and_a_later_authorization_lets_one_through()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture, 21);
         await using var webhooks = await LocalWebhooks.StartAsync(run.Swaps);

@@ -141,7 +141,8 @@ public sealed class PayoutHarness : IAsyncDisposable
         {
             var created = run.Stripe.Now.ToUnixTimeSeconds();
             var lookNow = System.Text.Json.Nodes.JsonNode.Parse($$$"""
-                {"id": "evt_look_{{{paymentIntent}}}", "object": "event", "api_version": "{{{StripeSettings.ApiVersion}}}",
+                {"id": "evt_look_{{{paymentIntent}}}", "object": "event",
+                 "api_version": "{{{StripeSettings.ApiVersion}}}",
                  "created": {{{created}}}, "livemode": false, "type": "payment_intent.succeeded", "pending_webhooks": 0,
                  "data": {"object": {"id": "{{{paymentIntent}}}", "object": "payment_intent", "created": {{{created}}},
                    "livemode": false, "metadata": {} } } }

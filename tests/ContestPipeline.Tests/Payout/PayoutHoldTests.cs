@@ -122,7 +122,7 @@ public sealed class PayoutHoldTests(PipelineFixture fixture, PayoutHoldTests.Lim
 
     [Fact]
     public async Task
-        A_release_applies_to_the_hold_it_released_and_a_later_refund_freezes_the_prize_again_while_stale_decisions_are_refused()
+        A_release_applies_to_its_hold_a_later_refund_freezes_the_prize_again_and_stale_decisions_are_refused()
     {
         await using var h = await PayoutHarness.StartAsync(fixture,
             new Dictionary<string, string?> { [PayoutOptions.Settings.ReviewThresholdMinor] = Big });

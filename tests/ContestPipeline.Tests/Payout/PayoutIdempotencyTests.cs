@@ -37,7 +37,7 @@ public sealed class PayoutIdempotencyTests(PipelineFixture fixture)
 
     [Fact]
     public async Task
-        A_payout_that_keeps_getting_409_gives_up_after_its_last_round_with_a_critical_alert_and_its_key_so_a_release_sends_no_second_transfer()
+        A_payout_always_getting_409_gives_up_with_a_critical_alert_and_its_key_so_a_release_sends_no_second_transfer()
     {
         await using var h = await PayoutHarness.StartAsync(fixture,
             new Dictionary<string, string?> { [PayoutOptions.Settings.RoundsMax] = "2" });

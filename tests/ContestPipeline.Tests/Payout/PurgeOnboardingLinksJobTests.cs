@@ -76,7 +76,8 @@ public sealed class PurgeOnboardingLinksJobTests(PipelineFixture fixture)
         await using var conn = await db.OpenConnectionAsync();
         var at = Now - age;
         await conn.ExecuteAsync("""
-            INSERT INTO payout.onboarding_link_requests (request_id, player_id, requested_at, outcome, reason, answered_at)
+            INSERT INTO payout.onboarding_link_requests
+                (request_id, player_id, requested_at, outcome, reason, answered_at)
             VALUES (@id, 'cy', @at, @outcome, @reason, @answeredAt)
             """, new
         {

@@ -369,13 +369,19 @@ public sealed class StripeEventOrderTests(PipelineFixture fixture, StripeEventOr
     {
         var h = await shared.GetAsync(fixture);
         // Forwarded by the receiver (signed, with an id and a type); refused by the consumer.
-        await h.DeliverSignedAsync(
-            """{"id":"evt_no_mode","object":"event","type":"transfer.created","created":1790000000,"data":{"object":{"id":"tr_1"}}}""");
-        await h.DeliverSignedAsync(
-            """{"id":"evt_no_object_id","object":"event","type":"charge.dispute.created","created":1790000000,"livemode":false,"data":{"object":{"object":"dispute"}}}""");
+        await h.DeliverSignedAsync("""
+            {"id":"evt_no_mode","object":"event","type":"transfer.created","created":1790000000,
+             "data":{"object":{"id":"tr_1"}}}
+            """);
+        await h.DeliverSignedAsync("""
+            {"id":"evt_no_object_id","object":"event","type":"charge.dispute.created","created":1790000000,
+             "livemode":false,"data":{"object":{"object":"dispute"}}}
+            """);
         // A live-mode event on a test stack (say, a receiver misconfigured with a live secret forwarded it).
-        var live = Encoding.UTF8.GetBytes(
-            """{"id":"evt_live","object":"event","type":"transfer.created","created":1790000000,"livemode":true,"data":{"object":{"id":"tr_live"}}}""");
+        var live = Encoding.UTF8.GetBytes("""
+            {"id":"evt_live","object":"event","type":"transfer.created","created":1790000000,"livemode":true,
+             "data":{"object":{"id":"tr_live"}}}
+            """);
         var headers = OutgoingMessage.EnvelopeHeaders(
             new Envelope("evt_live", StripeEventReceived.MessageType, StripeEventReceived.SchemaVersion, "evt_live",
                 null, DateTimeOffset.UtcNow));

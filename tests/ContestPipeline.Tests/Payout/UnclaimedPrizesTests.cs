@@ -45,9 +45,10 @@ public sealed class UnclaimedPrizesTests(PipelineFixture fixture)
             foreach (var (payout, player, state) in new[] { ("prize_una", "una", "awaiting_account"),
                 ("prize_vic", "vic", "waiting") })
                 await conn.ExecuteAsync("""
-                    INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, amount_minor, currency, state, reason,
-                        version, next_attempt_at, ordered_at, updated_at)
-                    VALUES (@payout, 'sunday', 'entry_' || @player, @player, 2500, 'USD', @state, 'test', 1, @won, @won, @won)
+                    INSERT INTO payout.payouts (payout_id, contest_id, entry_id, player_id, amount_minor, currency,
+                        state, reason, version, next_attempt_at, ordered_at, updated_at)
+                    VALUES (@payout, 'sunday', 'entry_' || @player, @player, 2500, 'USD', @state, 'test', 1,
+                        @won, @won, @won)
                     """, new { payout, player, state, won = Won });
         var clock = new ManualClock(Won.AddHours(12));
         var job = new RemindUnclaimedPrizesJob(new PayoutOptions());

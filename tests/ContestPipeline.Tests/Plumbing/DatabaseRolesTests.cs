@@ -146,8 +146,10 @@ public sealed class DatabaseRolesTests(PipelineFixture fixture)
         await using (var tx = await settlement.BeginTransactionAsync())
         {
             await settlement.ExecuteAsync("""
-                INSERT INTO settlement.journal (journal_id, contest_id, kind, description, recorded_at) VALUES ('j1', 'c1', 'entry_fee', 'test', now());
-                INSERT INTO settlement.postings (journal_id, line, account, amount_minor, currency) VALUES ('j1', 1, 'stripe', 1000, 'USD'), ('j1', 2, 'contest:c1', -1000, 'USD');
+                INSERT INTO settlement.journal (journal_id, contest_id, kind, description, recorded_at)
+                VALUES ('j1', 'c1', 'entry_fee', 'test', now());
+                INSERT INTO settlement.postings (journal_id, line, account, amount_minor, currency)
+                VALUES ('j1', 1, 'stripe', 1000, 'USD'), ('j1', 2, 'contest:c1', -1000, 'USD');
                 """, transaction: tx);
             await tx.CommitAsync();
         }

@@ -31,7 +31,8 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
     private sealed record Measured(string Instrument, double Value, IReadOnlyDictionary<string, object?> Tags);
 
     [Fact]
-    public async Task A_contest_paid_through_the_workers_shows_in_their_metrics_and_each_handled_message_has_a_span_with_its_correlation_id()
+    public async Task
+        A_paid_contest_shows_in_the_workers_metrics_and_each_handled_message_has_a_span_with_its_correlation_id()
     {
         var measured = new ConcurrentQueue<Measured>();
         using var meters = new MeterListener();

@@ -354,7 +354,8 @@ public sealed class OutboxInboxTests(PipelineFixture fixture)
     }
 
     [Fact]
-    public async Task An_after_commit_action_that_fails_in_a_batch_stops_the_consumer_with_one_critical_alert_and_applies_nothing_twice()
+    public async Task
+        A_failing_after_commit_action_in_a_batch_stops_the_consumer_with_one_critical_alert_and_applies_nothing_twice()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
         var messages = Enumerable.Range(1, 4).Select(i =>

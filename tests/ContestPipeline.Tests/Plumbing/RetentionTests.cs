@@ -42,13 +42,18 @@ public sealed class RetentionTests(PipelineFixture fixture)
             await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('outbox', " +
                 "interval '100 years', @week)", new { week });
         await conn.ExecuteAsync($"""
-            INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, processed_at, bucket)
-            VALUES (@consumer, 'gone-1', @topic, 0, 0, 'applied', @longAgo, date_trunc('month', @longAgo AT TIME ZONE 'UTC')::date);
+            INSERT INTO {stage.Schema}.inbox
+                (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, processed_at, bucket)
+            VALUES (@consumer, 'gone-1', @topic, 0, 0, 'applied', @longAgo,
+                date_trunc('month', @longAgo AT TIME ZONE 'UTC')::date);
             INSERT INTO {stage.Schema}.outbox (message_id, topic, message_type, headers, created_at, bucket) VALUES
                 ('sent-long-ago', @topic, 'T', '[]', @longAgo, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date),
-                ('in-a-gap-long-ago', @topic, 'T', '[]', @longAgo, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 7),
-                ('unsent-long-ago', @topic, 'T', '[]', @longAgo, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 14);
-            UPDATE {stage.Schema}.outbox_relay SET read_through = (SELECT id FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago');
+                ('in-a-gap-long-ago', @topic, 'T', '[]', @longAgo,
+                    date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 7),
+                ('unsent-long-ago', @topic, 'T', '[]', @longAgo,
+                    date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 14);
+            UPDATE {stage.Schema}.outbox_relay
+            SET read_through = (SELECT id FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago');
             INSERT INTO {stage.Schema}.outbox_gaps (from_id, to_id, horizon)
             SELECT id, id, 1 FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago';
             """, new { consumer = consumer.Name, topic = stage.Topic, longAgo });
@@ -101,9 +106,12 @@ public sealed class RetentionTests(PipelineFixture fixture)
             await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', " +
                 "interval '100 years', @lastMonth)", new { lastMonth });
             await conn.ExecuteAsync($"""
-                INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, dead_letter_count, processed_at, bucket)
-                VALUES (@consumer, @applied, @topic, 0, 0, 'applied', 0, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date),
-                       (@consumer, @deadLettered, @topic, 0, 1, 'dead_lettered', 1, @lastMonth, date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date)
+                INSERT INTO {stage.Schema}.inbox (consumer, message_id, topic, kafka_partition, kafka_offset, outcome,
+                    dead_letter_count, processed_at, bucket)
+                VALUES (@consumer, @applied, @topic, 0, 0, 'applied', 0, @lastMonth,
+                        date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date),
+                       (@consumer, @deadLettered, @topic, 0, 1, 'dead_lettered', 1, @lastMonth,
+                        date_trunc('month', @lastMonth AT TIME ZONE 'UTC')::date)
                 """, new { consumer = consumer.Name, applied = applied.OutboxId, deadLettered = deadLettered.OutboxId,
                     topic = stage.Topic, lastMonth });
         }

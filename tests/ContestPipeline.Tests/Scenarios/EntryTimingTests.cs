@@ -230,7 +230,7 @@ public sealed class EntryTimingTests(PipelineFixture fixture)
 
     [Fact]
     public async Task
-        A_players_limit_and_a_full_contests_last_places_go_by_when_submissions_were_made_not_when_payments_were_heard_of()
+        A_players_limit_and_a_full_contests_last_places_go_by_when_submissions_were_made_not_payments_heard_of()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         await using var receiver = await LocalWebhooks.StartAsync(run.Swaps);

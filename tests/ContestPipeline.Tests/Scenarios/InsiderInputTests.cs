@@ -68,7 +68,7 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
 
     [Fact]
     public async Task
-        Every_message_not_from_its_producer_or_beyond_its_rights_is_refused_and_the_accepted_money_and_data_are_unchanged()
+        Every_message_not_from_its_producer_or_beyond_its_rights_is_refused_and_accepted_money_and_data_are_unchanged()
     {
         // The checked-in cases, and every compromised service's forgeries with exactly the keys it is given.
         var corpus = InsiderCorpus.Load().Concat(InsiderCorpus.KeysOfEveryService(Consumers)).ToList();

@@ -25,7 +25,7 @@ public sealed class StripeBalanceDriftTests(PipelineFixture fixture)
 {
     [Fact]
     public async Task
-        A_drift_that_stays_while_nothing_moves_alerts_a_payment_not_yet_booked_warns_an_unbooked_dispute_is_critical_and_a_booked_one_agrees()
+        A_drift_that_stays_alerts_an_unbooked_payment_warns_an_unbooked_dispute_is_critical_and_a_booked_one_agrees()
     {
         await using var run = await ContestRun.StartEmptyAsync(fixture);
         // Stripe's events reach stripe.events, for Payout to read the dispute when it starts.

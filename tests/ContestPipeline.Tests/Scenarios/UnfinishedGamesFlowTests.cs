@@ -24,7 +24,7 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
 
     [Fact]
     public async Task
-        Games_that_do_not_finish_are_scored_as_played_or_cancel_the_contest_as_its_rule_says_and_nothing_is_stuck_silently()
+        Unfinished_games_are_scored_as_played_or_cancel_the_contest_as_its_rule_says_and_nothing_is_stuck_silently()
     {
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "settlement", "payout");
         var world = run.World;

@@ -72,8 +72,10 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
         await using var read = await db.DataSource.OpenConnectionAsync();
         var postings = (await read.QueryAsync<(string JournalId, int Line, string Account, long Amount,
             string Currency)>("""
-            SELECT p.journal_id, p.line, p.account, p.amount_minor, p.currency FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
-            WHERE j.contest_id = 'chunky' AND j.kind IN ('settlement', 'prize_payable') ORDER BY p.journal_id COLLATE "C", p.line
+            SELECT p.journal_id, p.line, p.account, p.amount_minor, p.currency
+            FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
+            WHERE j.contest_id = 'chunky' AND j.kind IN ('settlement', 'prize_payable')
+            ORDER BY p.journal_id COLLATE "C", p.line
             """)).ToList();
         var expected = plan.Journal.SelectMany(e =>
             e.Lines().Select((p, i) => (e.JournalId, i + 1, p.Account, p.Amount.MinorUnits, p.Amount.Currency.Code)))

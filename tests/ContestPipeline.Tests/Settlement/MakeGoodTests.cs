@@ -275,7 +275,8 @@ public sealed class MakeGoodTests
             "Settlement booked both make-good transfers", 60);
         await using var conn = await stack.DataSource.OpenConnectionAsync();
         var journal = (await conn.QueryAsync<(string Account, long Amount)>("""
-            SELECT p.account, sum(p.amount_minor)::bigint FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
+            SELECT p.account, sum(p.amount_minor)::bigint
+            FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
             WHERE j.kind = 'make_good' GROUP BY p.account ORDER BY p.account
             """)).ToList();
         Assert.Equal([(MakeGoodRules.ExpenseAccount, 3_492L), (Accounts.PrizesPayable("ed"), -1_746L),

@@ -58,17 +58,20 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         {
             var lockAt = await run.LockTimeAsync(messagesBeforeLock: 1 + 4 * Paid.Length + 3);
             run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
-            var lineups = new Dictionary<string, string[]> { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
+            var lineups = new Dictionary<string, string[]>
+                { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
             var payments = new Dictionary<string, Dictionary<string, string>>();
             foreach (var contestId in Paid)
             {
                 run.Define(Fantasy(contestId, lockAt, ["g1"]));
                 payments[contestId] = lineups.Keys.ToDictionary(p => p, p => run.World.Pay(contestId, p, Fee));
                 foreach (var (player, lineup) in lineups)
-                    run.World.Submit(Entry($"s-{contestId}-{player}", contestId, player, payments[contestId][player], lineup));
+                    run.World.Submit(Entry($"s-{contestId}-{player}", contestId, player, payments[contestId][player],
+                        lineup));
             }
             run.Define(Fantasy("thin", lockAt, ["g1"], minEntries: 5));
-            foreach (var p in new[] { "p1", "p2" }) run.World.Submit(Entry("s-thin-" + p, "thin", p, run.World.Pay("thin", p, Fee), "qb1", "rb1"));
+            foreach (var p in new[] { "p1", "p2" })
+                run.World.Submit(Entry("s-thin-" + p, "thin", p, run.World.Pay("thin", p, Fee), "qb1", "rb1"));
             foreach (var contestId in Paid) await run.WaitForStateAsync(contestId, "LOCKED");
             run.World.Start("g1", 2);
             run.World.Stat("g1", 3, "qb1", "passing_yards", 750);    // 30.000
@@ -81,11 +84,13 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
             {
                 var ordered = run.World.Read(Topics.PayoutsDue).Where(m => m.Type == PrizePayoutOrdered.MessageType)
                     .Select(m => m.Body.Deserialize<PrizePayoutOrdered>(OutgoingMessage.Json)!).ToList();
-                orders = Paid.ToDictionary(c => c, c => ordered.Where(o => o.ContestId == c).OrderBy(o => o.Rank).ToList());
+                orders = Paid.ToDictionary(c => c,
+                    c => ordered.Where(o => o.ContestId == c).OrderBy(o => o.Rank).ToList());
                 return Task.FromResult(orders.Values.All(o => o.Count == 3));
             }, "three payout orders for each contest on payouts.due");
             // Fees 30.00, rake 3.00, pool 27.00 at 50/30/20: 13.50, 8.10, 5.40, less 3% half-up.
-            Assert.All(orders.Values, o => Assert.Equal([("ada", 1_309L), ("bo", 786L), ("cy", 524L)], o.Select(o => (o.PlayerId, o.NetMinor))));
+            Assert.All(orders.Values, o =>
+                Assert.Equal([("ada", 1_309L), ("bo", 786L), ("cy", 524L)], o.Select(o => (o.PlayerId, o.NetMinor))));
             return new Stack(run, orders, payments);
         }
     }
@@ -105,7 +110,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
     {
         var about = subjects.ToHashSet(StringComparer.Ordinal);
         return [.. run.World.Read(Topics.Alerts).Where(a =>
-            a.Body.GetProperty("code").GetString() == code && about.Contains(a.Body.GetProperty("subject").GetString()!))];
+            a.Body.GetProperty("code").GetString() == code
+            && about.Contains(a.Body.GetProperty("subject").GetString()!))];
     }
 
     [Fact]
@@ -117,7 +123,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
 
         Transfer(run, orders[0]);
         Transfer(run, orders[0]);                                                    // the same message again
-        Transfer(run, orders[0], messageId: "replayed:" + orders[0].PayoutId);       // the same fact under another message id
+        Transfer(run, orders[0],
+            messageId: "replayed:" + orders[0].PayoutId);   // the same fact under another message id
         Transfer(run, orders[1]);
         await WaitForJournalAsync(run, $"transfer:{orders[1].PayoutId}");
         Assert.Equal("SETTLED", await run.SettlementStateAsync("main"));
@@ -128,24 +135,29 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         await WaitForTransitionAsync(run, "main", "PAID");
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        var transfers = (await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_sent' AND contest_id = 'main' " +
-            "ORDER BY journal_id COLLATE \"C\"")).ToList();
+        var transfers = (await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal " +
+            "WHERE kind = 'transfer_sent' AND contest_id = 'main' ORDER BY journal_id COLLATE \"C\"")).ToList();
         Assert.Equal(orders.Select(o => $"transfer:{o.PayoutId}").Order(StringComparer.Ordinal), transfers);
         Assert.Equal(orders.Select(o => "tr_" + o.PayoutId).Order(StringComparer.Ordinal),
-            await conn.QueryAsync<string>("SELECT transfer_id FROM settlement.payouts WHERE paid_at IS NOT NULL AND contest_id = 'main' " +
-                "ORDER BY transfer_id COLLATE \"C\""));
+            await conn.QueryAsync<string>("SELECT transfer_id FROM settlement.payouts " +
+                "WHERE paid_at IS NOT NULL AND contest_id = 'main' ORDER BY transfer_id COLLATE \"C\""));
 
         var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "main").ToList();
-        var toPaid = Assert.Single(timeline, m => m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "PAID");
+        var toPaid = Assert.Single(timeline,
+            m => m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == "PAID");
         Assert.Equal("SETTLED", toPaid.Body.GetProperty("from").GetString());
-        Assert.Equal(ContestStateChanged.MessageIdFor("main", ContestState.Paid), toPaid.Headers[MessageHeaders.MessageId]);
-        var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
-        Assert.Equal((3, 3, 0, orders.Sum(o => o.NetMinor), 0L, "USD"), (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor, paid.Currency));
+        Assert.Equal(ContestStateChanged.MessageIdFor("main", ContestState.Paid),
+            toPaid.Headers[MessageHeaders.MessageId]);
+        var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType)
+            .Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal((3, 3, 0, orders.Sum(o => o.NetMinor), 0L, "USD"),
+            (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor, paid.Currency));
 
         // A PAID contest's accounts are closed: fees, pool and its winners' payables all at zero.
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "main"));
-        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "main")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "main"))
+            .ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(3 * Fee - orders.Sum(o => o.NetMinor), balances[Accounts.StripeBalance]);
         Assert.All(orders, o => Assert.Equal(0, balances[Accounts.PrizesPayable(o.PlayerId)]));
         Assert.Empty(DeadLetters(run, "main"));
@@ -166,18 +178,23 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         Assert.Equal("SETTLED", await run.SettlementStateAsync("rev"));   // every transfer made, but one came back
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Equal(reversed.NetMinor, await conn.ExecuteScalarAsync<long>("SELECT reversed_minor FROM settlement.payouts WHERE payout_id = @PayoutId", reversed));
-        Assert.Equal(new[] { $"reversal:{reversed.PayoutId}:500", $"reversal:{reversed.PayoutId}:{reversed.NetMinor}" }.Order(StringComparer.Ordinal),
-            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'transfer_reversed' AND contest_id = 'rev' " +
-                "ORDER BY journal_id COLLATE \"C\""));
-        var payable = (await LedgerCheckStore.ContestBalancesAsync(conn, "rev")).Single(b => b.Account == Accounts.PrizesPayable(reversed.PlayerId));
+        Assert.Equal(reversed.NetMinor, await conn.ExecuteScalarAsync<long>(
+            "SELECT reversed_minor FROM settlement.payouts WHERE payout_id = @PayoutId", reversed));
+        Assert.Equal(
+            new[] { $"reversal:{reversed.PayoutId}:500", $"reversal:{reversed.PayoutId}:{reversed.NetMinor}" }
+                .Order(StringComparer.Ordinal),
+            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal " +
+                "WHERE kind = 'transfer_reversed' AND contest_id = 'rev' ORDER BY journal_id COLLATE \"C\""));
+        var payable = (await LedgerCheckStore.ContestBalancesAsync(conn, "rev"))
+            .Single(b => b.Account == Accounts.PrizesPayable(reversed.PlayerId));
         Assert.Equal(-reversed.NetMinor, payable.BalanceMinor);       // the prize is owed again
 
         // The operator rejects it: what it still owed is withheld, and the contest is PAID.
         Reject(run, reversed);
         await run.WaitForSettlementStateAsync("rev", "PAID");
         await WaitForTransitionAsync(run, "rev", "PAID");
-        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType && m.Key == "rev")
+        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle),
+                m => m.Type == ContestPaid.MessageType && m.Key == "rev")
             .Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, reversed.NetMinor),
             (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
@@ -195,20 +212,25 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         // Payout takes the prize back (its entry fee lost): 300 comes back, the prize is withheld by the pipeline with
         // what came back; then 200 more comes back (an operator's recovery of the rest) and is withheld too.
         var taken = orders[0];
-        Reverse(run, taken, 300, 300, PrizeTransferReversed.ClawbackReasonPrefix + "the entry fee was disputed and the dispute lost");
+        Reverse(run, taken, 300, 300,
+            PrizeTransferReversed.ClawbackReasonPrefix + "the entry fee was disputed and the dispute lost");
         Reject(run, taken, withheld: 300, @operator: PayoutRejected.AutomaticOperator);
         Reverse(run, taken, 200, 500);
         await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:500");
         // The clawback after PAID is a warning that says it is withheld, not a critical "owed again".
         string[] subject = [$"payout {taken.PayoutId}"];
-        await Eventually.UntilAsync(() => Alerts(run, "reversal_after_paid", subject).Count > 0, "the reversal-after-PAID alert");
+        await Eventually.UntilAsync(() => Alerts(run, "reversal_after_paid", subject).Count > 0,
+            "the reversal-after-PAID alert");
         var afterPaid = Assert.Single(Alerts(run, "reversal_after_paid", subject));
         Assert.Equal("warning", afterPaid.Body.GetProperty("severity").GetString());
-        Assert.Contains("Payout took it back and withholds it", afterPaid.Body.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Contains("Payout took it back and withholds it", afterPaid.Body.GetProperty("message").GetString(),
+            StringComparison.Ordinal);
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Equal(500L, await conn.ExecuteScalarAsync<long>("SELECT withheld_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
-        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "claw")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        Assert.Equal(500L, await conn.ExecuteScalarAsync<long>(
+            "SELECT withheld_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "claw"))
+            .ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(0, balances[Accounts.PrizesPayable(taken.PlayerId)]);
         Assert.Equal(-500, balances[Accounts.WithheldPrizes]);
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
@@ -248,13 +270,15 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         Assert.Equal(-taken.NetMinor, balances[Accounts.WithheldPrizes]);
         Assert.Equal(0, balances[Accounts.PrizesPayable(taken.PlayerId)]);
         Assert.Equal((taken.NetMinor - 700, taken.NetMinor),
-            await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor FROM settlement.payouts " +
-                "WHERE payout_id = @PayoutId", taken));
-        Assert.Single(await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable' AND contest_id = 'owed'"));
+            await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor " +
+                "FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        Assert.Single(await conn.QueryAsync<string>(
+            "SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable' AND contest_id = 'owed'"));
         // The ledger check agrees with the payouts on what she owes, and lists it.
         var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
         Assert.Empty(problems);
-        Assert.Equal([new ContestPipeline.Operations.Queries.Ledger.AccountBalance(Accounts.ClawbackReceivable(taken.PlayerId), "USD", taken.NetMinor - 700)], owed);
+        Assert.Equal([new ContestPipeline.Operations.Queries.Ledger.AccountBalance(
+            Accounts.ClawbackReceivable(taken.PlayerId), "USD", taken.NetMinor - 700)], owed);
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
 
@@ -308,7 +332,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
     }
 
     private static async Task<Dictionary<string, long>> BalancesAsync(Npgsql.NpgsqlConnection conn, string contestId) =>
-        (await LedgerCheckStore.ContestBalancesAsync(conn, contestId)).ToDictionary(b => b.Account, b => b.BalanceMinor);
+        (await LedgerCheckStore.ContestBalancesAsync(conn, contestId))
+            .ToDictionary(b => b.Account, b => b.BalanceMinor);
 
     [Fact]
     public async Task A_withholding_that_names_more_than_came_back_of_the_transfer_is_dead_lettered()
@@ -320,7 +345,8 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         Reject(run, taken, withheld: taken.NetMinor, @operator: PayoutRejected.AutomaticOperator);
         await Eventually.UntilAsync(() => DeadLetters(run, "over").Any(m => m.Type == PayoutRejected.MessageType),
             "the withholding dead-lettered");
-        var reason = DeadLetters(run, "over").Single(m => m.Type == PayoutRejected.MessageType).Headers[MessageHeaders.DeadLetterReason];
+        var reason = DeadLetters(run, "over").Single(m => m.Type == PayoutRejected.MessageType)
+            .Headers[MessageHeaders.DeadLetterReason];
         Assert.Contains("amountMinor", reason, StringComparison.Ordinal);
         Assert.Contains("still owed to the winner", reason, StringComparison.Ordinal);
     }
@@ -339,11 +365,13 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
             "the reversal-after-PAID alert");
 
         Assert.Equal("PAID", await run.SettlementStateAsync("late"));
-        var transitions = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "late" && m.Type == ContestStateChanged.MessageType)
+        var transitions = run.World.Read(Topics.ContestLifecycle)
+            .Where(m => m.Key == "late" && m.Type == ContestStateChanged.MessageType)
             .Select(m => m.Body.GetProperty("to").GetString()).ToList();
         Assert.Equal("PAID", transitions[^1]);
         Assert.Single(transitions, t => t == "PAID");
-        // The ledger says what happened: the winner is owed the reversed amount again, so the check names the open payable.
+        // The ledger says what happened: the winner is owed the reversed amount again, so the check names the
+        // open payable.
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         var problem = Assert.Single(await LedgerCheckStore.ContestAsync(conn, "late"));
@@ -367,10 +395,14 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var withheld = (await conn.QueryAsync<(string Account, long Amount)>(
-            "SELECT account, amount_minor FROM settlement.postings WHERE journal_id = @id ORDER BY line", new { id = $"withheld:{rejected.PayoutId}" })).ToList();
-        Assert.Equal([(Accounts.PrizesPayable(rejected.PlayerId), rejected.NetMinor), (Accounts.WithheldPrizes, -rejected.NetMinor)], withheld);
-        Assert.Equal(1, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE kind = 'prize_withheld' AND contest_id = 'held'"));
-        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle), m => m.Type == ContestPaid.MessageType && m.Key == "held")
+            "SELECT account, amount_minor FROM settlement.postings WHERE journal_id = @id ORDER BY line",
+            new { id = $"withheld:{rejected.PayoutId}" })).ToList();
+        Assert.Equal([(Accounts.PrizesPayable(rejected.PlayerId), rejected.NetMinor),
+            (Accounts.WithheldPrizes, -rejected.NetMinor)], withheld);
+        Assert.Equal(1, await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM settlement.journal WHERE kind = 'prize_withheld' AND contest_id = 'held'"));
+        var paid = Assert.Single(run.World.Read(Topics.ContestLifecycle),
+                m => m.Type == ContestPaid.MessageType && m.Key == "held")
             .Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
         Assert.Equal((3, 2, 1, orders[1].NetMinor + orders[2].NetMinor, rejected.NetMinor),
             (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
@@ -392,13 +424,19 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         var dead = DeadLetters(run, "odd");
         var reasons = dead.Select(d => d.Headers[MessageHeaders.DeadLetterReason]).ToList();
         Assert.Equal(2, reasons.Count);
-        Assert.Contains($"PrizeTransferred for payout {order.PayoutId}: amountMinor {order.NetMinor + 1} differs from the net prize ordered {order.NetMinor}", reasons);
-        Assert.Contains("PrizeTransferred for payout prize_00000000000000000000000000000000: unknown payout id; Settlement ordered no such payout", reasons);
-        Assert.Equal(2, Alerts(run, "dead_letter", dead.Select(d => $"{Topics.PayoutsStatus}/{d.Headers[MessageHeaders.MessageId]}")).Count);
+        Assert.Contains($"PrizeTransferred for payout {order.PayoutId}: amountMinor {order.NetMinor + 1} " +
+            $"differs from the net prize ordered {order.NetMinor}", reasons);
+        Assert.Contains("PrizeTransferred for payout prize_00000000000000000000000000000000: unknown payout id; " +
+            "Settlement ordered no such payout", reasons);
+        Assert.Equal(2, Alerts(run, "dead_letter",
+            dead.Select(d => $"{Topics.PayoutsStatus}/{d.Headers[MessageHeaders.MessageId]}")).Count);
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Equal(0, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal WHERE journal_id = @id", new { id = $"transfer:{order.PayoutId}" }));
-        Assert.Null(await conn.ExecuteScalarAsync<string>("SELECT transfer_id FROM settlement.payouts WHERE payout_id = @PayoutId", order));
+        Assert.Equal(0, await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM settlement.journal WHERE journal_id = @id",
+            new { id = $"transfer:{order.PayoutId}" }));
+        Assert.Null(await conn.ExecuteScalarAsync<string>(
+            "SELECT transfer_id FROM settlement.payouts WHERE payout_id = @PayoutId", order));
     }
 
     [Fact]
@@ -406,24 +444,31 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
     {
         var run = (await settled.GetAsync(fixture)).Run;   // "thin" was entered twice, and needed five
         await run.WaitForSettlementStateAsync("thin", "CANCELLED");
-        List<RefundOrdered> RefundOrders() => [.. run.World.Read(Topics.PayoutsDue).Where(m => m.Type == RefundOrdered.MessageType)
+        List<RefundOrdered> RefundOrders() => [.. run.World.Read(Topics.PayoutsDue)
+            .Where(m => m.Type == RefundOrdered.MessageType)
             .Select(m => m.Body.Deserialize<RefundOrdered>(OutgoingMessage.Json)!).Where(r => r.ContestId == "thin")];
         await Eventually.UntilAsync(() => RefundOrders().Count >= 2, "the refund orders");
         var refunds = RefundOrders();
 
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "thin"));   // the fees wait, refund ordered, in the contest's account
-        Assert.Equal(-2 * Fee, (await LedgerCheckStore.ContestBalancesAsync(conn, "thin")).Single(b => b.Account == Accounts.EntryFees("thin")).BalanceMinor);
+        // the fees wait, refund ordered, in the contest's account
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "thin"));
+        Assert.Equal(-2 * Fee, (await LedgerCheckStore.ContestBalancesAsync(conn, "thin"))
+            .Single(b => b.Account == Accounts.EntryFees("thin")).BalanceMinor);
 
         foreach (var r in refunds) Refunded(run, r.RefundId, r.ContestId, r.PlayerId, r.PaymentIntentId, r.AmountMinor);
-        Refunded(run, refunds[0].RefundId, "thin", refunds[0].PlayerId, refunds[0].PaymentIntentId, refunds[0].AmountMinor);
-        await Eventually.UntilAsync(async () => await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.refund_orders WHERE refunded_at IS NOT NULL AND contest_id = 'thin'") == 2,
+        Refunded(run, refunds[0].RefundId, "thin", refunds[0].PlayerId, refunds[0].PaymentIntentId,
+            refunds[0].AmountMinor);
+        await Eventually.UntilAsync(async () => await conn.ExecuteScalarAsync<long>(
+                "SELECT count(*) FROM settlement.refund_orders " +
+                "WHERE refunded_at IS NOT NULL AND contest_id = 'thin'") == 2,
             "both refunds recorded");
 
         Assert.Equal(refunds.Select(r => $"refund:{r.RefundId}").Order(StringComparer.Ordinal),
-            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal WHERE kind = 'refund' AND contest_id = 'thin' " +
-                "ORDER BY journal_id COLLATE \"C\""));
-        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "thin")).ToDictionary(b => b.Account, b => b.BalanceMinor);
+            await conn.QueryAsync<string>("SELECT journal_id FROM settlement.journal " +
+                "WHERE kind = 'refund' AND contest_id = 'thin' ORDER BY journal_id COLLATE \"C\""));
+        var balances = (await LedgerCheckStore.ContestBalancesAsync(conn, "thin"))
+            .ToDictionary(b => b.Account, b => b.BalanceMinor);
         Assert.Equal(0, balances[Accounts.EntryFees("thin")]);
         Assert.Equal(0, balances[Accounts.StripeBalance]);
         Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "thin"));
@@ -438,12 +483,15 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         var refundId = RefundOrdered.RefundIdFor(payment);
         Refunded(run, refundId, "sunday", "p9", payment, 2_500);
         Refunded(run, refundId, "sunday", "p9", payment, 2_500, messageId: "replayed:" + refundId);
-        Refunded(run, "refund_other", "sunday", "p9", "pi_other", 2_500);     // not the refund id of its payment: refused
+        // not the refund id of its payment: refused
+        Refunded(run, "refund_other", "sunday", "p9", "pi_other", 2_500);
 
-        await Eventually.UntilAsync(() => DeadLetters(run, "sunday").Count >= 1, "the refund with a foreign refund id dead-lettered");
+        await Eventually.UntilAsync(() => DeadLetters(run, "sunday").Count >= 1,
+            "the refund with a foreign refund id dead-lettered");
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         var postings = (await conn.QueryAsync<(string JournalId, string Kind, string Account, long Amount)>("""
-            SELECT j.journal_id, j.kind, p.account, p.amount_minor FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
+            SELECT j.journal_id, j.kind, p.account, p.amount_minor
+            FROM settlement.journal j JOIN settlement.postings p USING (journal_id)
             WHERE j.contest_id = 'sunday' ORDER BY j.journal_id COLLATE "C" DESC, p.line
             """)).ToList();
         Assert.Equal(
@@ -469,38 +517,56 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         // completed with no entries.
         await using var run = await ContestRun.StartAsync(fixture, 7, "settlement");
         var definition = Fantasy("empty", DateTimeOffset.UtcNow, ["g1"]);
-        run.World.Publish(Topics.ContestLifecycle, "empty", ContestScheduled.MessageType, ContestScheduled.MessageIdFor("empty"), new ContestScheduled(OutsideWorld.Sealed(definition)));
-        run.World.Publish(Topics.ContestLifecycle, "empty", ContestCompleted.MessageType, ContestCompleted.MessageIdFor("empty"),
+        run.World.Publish(Topics.ContestLifecycle, "empty", ContestScheduled.MessageType,
+            ContestScheduled.MessageIdFor("empty"), new ContestScheduled(OutsideWorld.Sealed(definition)));
+        run.World.Publish(Topics.ContestLifecycle, "empty", ContestCompleted.MessageType,
+            ContestCompleted.MessageIdFor("empty"),
             new ContestCompleted("empty", 0, 1, "standings-hash", "inputs-hash", DateTimeOffset.UtcNow));
-        run.World.Publish(Topics.Standings, "empty", FinalStandingsPublished.MessageType, FinalStandingsPublished.MessageIdFor("empty", 0),
+        run.World.Publish(Topics.Standings, "empty", FinalStandingsPublished.MessageType,
+            FinalStandingsPublished.MessageIdFor("empty", 0),
             new FinalStandingsPublished("empty", 0, 1, []));
 
         await run.WaitForSettlementStateAsync("empty", "PAID");
         await WaitForTransitionAsync(run, "empty", "PAID");
         var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "empty").ToList();
-        Assert.Equal(["SETTLED", "PAID"], timeline.Where(m => m.Type == ContestStateChanged.MessageType).Select(m => m.Body.GetProperty("to").GetString()));
-        var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType).Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
-        Assert.Equal((0, 0, 0, 0L, 0L), (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
+        Assert.Equal(["SETTLED", "PAID"], timeline.Where(m => m.Type == ContestStateChanged.MessageType)
+            .Select(m => m.Body.GetProperty("to").GetString()));
+        var paid = Assert.Single(timeline, m => m.Type == ContestPaid.MessageType)
+            .Body.Deserialize<ContestPaid>(OutgoingMessage.Json)!;
+        Assert.Equal((0, 0, 0, 0L, 0L),
+            (paid.PayoutCount, paid.PaidCount, paid.RejectedCount, paid.PaidMinor, paid.WithheldMinor));
     }
 
     private static void Transfer(ContestRun run, PrizePayoutOrdered o, string? messageId = null) =>
-        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferred.MessageType, messageId ?? PrizeTransferred.MessageIdFor(o.PayoutId),
-            new PrizeTransferred(o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, "acct_" + o.PlayerId, "tr_" + o.PayoutId, o.NetMinor, o.Currency, DateTimeOffset.UtcNow));
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferred.MessageType,
+            messageId ?? PrizeTransferred.MessageIdFor(o.PayoutId),
+            new PrizeTransferred(o.PayoutId, o.ContestId, o.EntryId, o.PlayerId, "acct_" + o.PlayerId,
+                "tr_" + o.PayoutId, o.NetMinor, o.Currency, DateTimeOffset.UtcNow));
 
-    private static void Reverse(ContestRun run, PrizePayoutOrdered o, long amount, long total, string reason = "transfer.reversed") =>
-        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferReversed.MessageType, PrizeTransferReversed.MessageIdFor(o.PayoutId, total),
-            new PrizeTransferReversed(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, amount, total, o.Currency, reason, DateTimeOffset.UtcNow));
+    private static void Reverse(ContestRun run, PrizePayoutOrdered o, long amount, long total,
+        string reason = "transfer.reversed") =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeTransferReversed.MessageType,
+            PrizeTransferReversed.MessageIdFor(o.PayoutId, total),
+            new PrizeTransferReversed(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, amount, total,
+                o.Currency, reason, DateTimeOffset.UtcNow));
 
-    private static void Reject(ContestRun run, PrizePayoutOrdered o, long? withheld = null, string @operator = "ops@example.com") =>
-        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PayoutRejected.MessageType, PayoutRejected.MessageIdFor(o.PayoutId),
-            new PayoutRejected(o.PayoutId, o.ContestId, o.PlayerId, withheld ?? o.NetMinor, o.Currency, @operator, "identity not verified", DateTimeOffset.UtcNow));
+    private static void Reject(ContestRun run, PrizePayoutOrdered o, long? withheld = null,
+        string @operator = "ops@example.com") =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PayoutRejected.MessageType,
+            PayoutRejected.MessageIdFor(o.PayoutId),
+            new PayoutRejected(o.PayoutId, o.ContestId, o.PlayerId, withheld ?? o.NetMinor, o.Currency, @operator,
+                "identity not verified", DateTimeOffset.UtcNow));
 
-    private static void Short(ContestRun run, PrizePayoutOrdered o, long recovered, long owed, string? messageId = null) =>
-        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeClawbackShort.MessageType, messageId ?? PrizeClawbackShort.MessageIdFor(o.PayoutId),
+    private static void Short(ContestRun run, PrizePayoutOrdered o, long recovered, long owed,
+        string? messageId = null) =>
+        run.World.Publish(Topics.PayoutsStatus, o.ContestId, PrizeClawbackShort.MessageType,
+            messageId ?? PrizeClawbackShort.MessageIdFor(o.PayoutId),
             new PrizeClawbackShort(o.PayoutId, o.ContestId, o.PlayerId, "tr_" + o.PayoutId, recovered, owed, o.Currency,
                 "the dispute was lost: the winner's account held 300", DateTimeOffset.UtcNow));
 
-    /// <summary>An operator's request to write off what <paramref name="o"/>'s winner owes back; its message id.</summary>
+    /// <summary>
+    /// An operator's request to write off what <paramref name="o"/>'s winner owes back; its message id.
+    /// </summary>
     private static string WriteOff(ContestRun run, PrizePayoutOrdered o, long amountMinor, string @operator)
     {
         var at = DateTimeOffset.UtcNow;
@@ -511,20 +577,25 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         return id;
     }
 
-    private static void Refunded(ContestRun run, string refundId, string contestId, string playerId, string paymentIntentId, long amount, string? messageId = null) =>
-        run.World.Publish(Topics.PayoutsStatus, contestId, EntryFeeRefunded.MessageType, messageId ?? EntryFeeRefunded.MessageIdFor(refundId),
-            new EntryFeeRefunded(refundId, contestId, playerId, paymentIntentId, amount, "USD", "re_" + paymentIntentId, "contest cancelled", DateTimeOffset.UtcNow));
+    private static void Refunded(ContestRun run, string refundId, string contestId, string playerId,
+        string paymentIntentId, long amount, string? messageId = null) =>
+        run.World.Publish(Topics.PayoutsStatus, contestId, EntryFeeRefunded.MessageType,
+            messageId ?? EntryFeeRefunded.MessageIdFor(refundId),
+            new EntryFeeRefunded(refundId, contestId, playerId, paymentIntentId, amount, "USD", "re_" + paymentIntentId,
+                "contest cancelled", DateTimeOffset.UtcNow));
 
     private static Task WaitForJournalAsync(ContestRun run, string journalId) =>
         Eventually.UntilAsync(async () =>
         {
             await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM settlement.journal WHERE journal_id = @journalId)", new { journalId });
+            return await conn.ExecuteScalarAsync<bool>(
+                "SELECT EXISTS (SELECT 1 FROM settlement.journal WHERE journal_id = @journalId)", new { journalId });
         }, $"journal entry {journalId}");
 
     /// <summary>The database records a transition a moment before the relay has published it.</summary>
     private static Task WaitForTransitionAsync(ContestRun run, string contestId, string to) =>
         Eventually.UntilAsync(() => run.World.Read(Topics.ContestLifecycle).Any(m =>
-                m.Key == contestId && m.Type == ContestStateChanged.MessageType && m.Body.GetProperty("to").GetString() == to),
+                m.Key == contestId && m.Type == ContestStateChanged.MessageType
+                && m.Body.GetProperty("to").GetString() == to),
             $"{contestId} -> {to} on the timeline");
 }

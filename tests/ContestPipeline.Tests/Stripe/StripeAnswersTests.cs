@@ -93,8 +93,8 @@ public sealed class StripeAnswersTests
     public async Task An_account_whose_capabilities_lack_transfers_or_that_has_none_reads_as_unable_to_receive()
     {
         const string account = """
-            {"id":"acct_1","object":"account","type":"express","country":"US","email":null,"charges_enabled":false,"payouts_enabled":false,
-             "details_submitted":false,"created":1790000000,"metadata":{}CAPABILITIES}
+            {"id":"acct_1","object":"account","type":"express","country":"US","email":null,"charges_enabled":false,
+             "payouts_enabled":false,"details_submitted":false,"created":1790000000,"metadata":{}CAPABILITIES}
             """;
         using var noTransfers = Answering(
             account.Replace("CAPABILITIES", ",\"capabilities\":{\"card_payments\":\"active\"}",

@@ -15,8 +15,9 @@ namespace ContestPipeline.Tests.Stripe;
 public sealed class StripeEventReaderTests
 {
     private static string Event(string type, string obj, string version = "2024-06-20", string extra = "") => $$$"""
-        {"id":"evt_1","object":"event","api_version":"{{{version}}}","created":1718900000,"livemode":false,"pending_webhooks":1,
-         "request":{"id":"req_1","idempotency_key":"payout-7"},"type":"{{{type}}}"{{{extra}}},"data":{"object":{{{obj}}}}}
+        {"id":"evt_1","object":"event","api_version":"{{{version}}}","created":1718900000,"livemode":false,
+         "pending_webhooks":1,"request":{"id":"req_1","idempotency_key":"payout-7"},"type":"{{{type}}}"{{{extra}}},
+         "data":{"object":{{{obj}}}}}
         """;
 
     private static Event Read(string json) =>
@@ -27,10 +28,12 @@ public sealed class StripeEventReaderTests
     public void A_transfer_event_of_the_old_version_reads_its_transfer()
     {
         var e = Read(Event("transfer.created", """
-            {"id":"tr_1","object":"transfer","amount":1900,"amount_reversed":0,"balance_transaction":"txn_1","created":1718900000,
-             "currency":"usd","description":"Prize po-7","destination":"acct_9","destination_payment":"py_1","livemode":false,
+            {"id":"tr_1","object":"transfer","amount":1900,"amount_reversed":0,"balance_transaction":"txn_1",
+             "created":1718900000,"currency":"usd","description":"Prize po-7","destination":"acct_9",
+             "destination_payment":"py_1","livemode":false,
              "metadata":{"payout_id":"po-7"},"reversals":{"object":"list","data":[],"has_more":false,"total_count":0,
-             "url":"/v1/transfers/tr_1/reversals"},"reversed":false,"source_transaction":null,"source_type":"card","transfer_group":"c-1"}
+             "url":"/v1/transfers/tr_1/reversals"},"reversed":false,"source_transaction":null,"source_type":"card",
+             "transfer_group":"c-1"}
             """));
 
         var t = Assert.IsType<Transfer>(e.Data.Object);
@@ -46,8 +49,9 @@ public sealed class StripeEventReaderTests
     public void A_payment_intent_event_of_the_old_version_reads_its_amounts_status_metadata_and_charge()
     {
         var e = Read(Event("payment_intent.succeeded", """
-            {"id":"pi_1","object":"payment_intent","amount":2500,"amount_capturable":0,"amount_received":2500,"capture_method":"automatic",
-             "created":1718900000,"currency":"usd","description":null,"latest_charge":"ch_1","livemode":false,
+            {"id":"pi_1","object":"payment_intent","amount":2500,"amount_capturable":0,"amount_received":2500,
+             "capture_method":"automatic","created":1718900000,"currency":"usd","description":null,
+             "latest_charge":"ch_1","livemode":false,
              "metadata":{"contest_id":"c-1","player_id":"p-1"},"status":"succeeded"}
             """));
 
@@ -59,10 +63,22 @@ public sealed class StripeEventReaderTests
     }
 
     [Theory]
-    [InlineData("charge.refunded", """{"id":"ch_1","object":"charge","amount":2500,"amount_refunded":400,"currency":"usd","payment_intent":"pi_1","refunded":false,"disputed":false,"metadata":{}}""")]
-    [InlineData("charge.dispute.created", """{"id":"dp_1","object":"dispute","amount":2500,"charge":"ch_1","currency":"usd","payment_intent":"pi_1","reason":"fraudulent","status":"needs_response","metadata":{}}""")]
-    [InlineData("payout.failed", """{"id":"po_1","object":"payout","amount":700,"currency":"usd","failure_code":"account_closed","status":"failed","metadata":{}}""")]
-    [InlineData("account.updated", """{"id":"acct_9","object":"account","capabilities":{"transfers":"active"},"created":1718900000,"metadata":{"player_id":"p-1"},"type":"express"}""")]
+    [InlineData("charge.refunded", """
+        {"id":"ch_1","object":"charge","amount":2500,"amount_refunded":400,"currency":"usd","payment_intent":"pi_1",
+         "refunded":false,"disputed":false,"metadata":{}}
+        """)]
+    [InlineData("charge.dispute.created", """
+        {"id":"dp_1","object":"dispute","amount":2500,"charge":"ch_1","currency":"usd","payment_intent":"pi_1",
+         "reason":"fraudulent","status":"needs_response","metadata":{}}
+        """)]
+    [InlineData("payout.failed", """
+        {"id":"po_1","object":"payout","amount":700,"currency":"usd","failure_code":"account_closed","status":"failed",
+         "metadata":{}}
+        """)]
+    [InlineData("account.updated", """
+        {"id":"acct_9","object":"account","capabilities":{"transfers":"active"},"created":1718900000,
+         "metadata":{"player_id":"p-1"},"type":"express"}
+        """)]
     public void Every_family_of_event_the_pipeline_reads_reads_in_the_old_version_and_in_stripe_nets(string type,
         string obj)
     {

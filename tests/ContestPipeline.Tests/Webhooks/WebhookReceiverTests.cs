@@ -270,9 +270,17 @@ public sealed class WebhookReceiverTests(PipelineFixture fixture) : IDisposable
     /// </summary>
     [Theory]
     [InlineData("""{"id":"evt_min","type":"transfer.created"}""", "evt_min")]
-    [InlineData("""{"id":"evt_no_version","object":"event","created":1767225598,"data":{"object":{"id":"tr_7","object":"transfer"}},"livemode":false,"type":"transfer.created"}""", "tr_7")]
-    [InlineData("""{"id":"evt_balance","object":"event","api_version":null,"created":1767225598,"data":{"object":{"object":"balance"}},"livemode":false,"request":null,"type":"balance.available"}""", "evt_balance")]
-    [InlineData("""{"id":"evt_odd","object":"event","created":"yesterday","data":"elsewhere","livemode":"maybe","type":"x.y"}""", "evt_odd")]
+    [InlineData("""
+        {"id":"evt_no_version","object":"event","created":1767225598,
+         "data":{"object":{"id":"tr_7","object":"transfer"}},"livemode":false,"type":"transfer.created"}
+        """, "tr_7")]
+    [InlineData("""
+        {"id":"evt_balance","object":"event","api_version":null,"created":1767225598,
+         "data":{"object":{"object":"balance"}},"livemode":false,"request":null,"type":"balance.available"}
+        """, "evt_balance")]
+    [InlineData("""
+        {"id":"evt_odd","object":"event","created":"yesterday","data":"elsewhere","livemode":"maybe","type":"x.y"}
+        """, "evt_odd")]
     public async Task A_correctly_signed_event_with_an_id_and_a_type_is_forwarded_whatever_else_its_shape(string json,
         string key)
     {

@@ -322,7 +322,8 @@ public static class BenchCommand
         foreach (var table in new[] { "inbox", "outbox" })
         {
             var (bytes, rows) = await conn.QueryFirstAsync<(long, long)>($"""
-                SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = '{schema}.{table}'::regclass),
+                SELECT (SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits
+                        WHERE inhparent = '{schema}.{table}'::regclass),
                        (SELECT count(*) FROM {schema}.{table})
                 """);
             if (rows == 0) continue;
@@ -521,7 +522,8 @@ public static class BenchCommand
 
         public static readonly Migration Migration = new("bench/0001_effects", """
             CREATE TABLE effects (message_id text NOT NULL, k text NOT NULL, payload_bytes integer NOT NULL);
-            CREATE TABLE raw_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text NOT NULL, payload bytea NOT NULL);
+            CREATE TABLE raw_rows (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, k text NOT NULL,
+                payload bytea NOT NULL);
             """);
 
         private readonly string _sql =

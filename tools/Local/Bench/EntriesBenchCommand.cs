@@ -224,7 +224,8 @@ public static class EntriesBenchCommand
             "SELECT count(*) FROM ingestion.entries WHERE contest_id = @ContestId", new { ContestId });
         // Refused as late though made before lock: what must never happen, however slow deciding was.
         var (lateRefunds, madeLate, madeLateRefunded) = await conn.QueryFirstAsync<(long, long, long)>("""
-            SELECT count(*) FILTER (WHERE s.submitted_at < @lockAt AND s.outcome = @closed AND r.payment_intent_id IS NOT NULL),
+            SELECT count(*) FILTER (WHERE s.submitted_at < @lockAt AND s.outcome = @closed
+                                          AND r.payment_intent_id IS NOT NULL),
                    count(*) FILTER (WHERE s.submitted_at >= @lockAt),
                    count(*) FILTER (WHERE s.submitted_at >= @lockAt AND r.payment_intent_id IS NOT NULL)
             FROM ingestion.submissions s LEFT JOIN ingestion.refund_orders r USING (payment_intent_id)
@@ -237,7 +238,8 @@ public static class EntriesBenchCommand
             new { lockAt, ContestId });
         // The busiest 5 seconds of deciding: what Ingestion sustains when submissions queue up.
         var peak = await conn.ExecuteScalarAsync<long?>("""
-            SELECT max(n) FROM (SELECT count(*) OVER (ORDER BY decided_at RANGE BETWEEN interval '5 seconds' PRECEDING AND CURRENT ROW) AS n
+            SELECT max(n) FROM (SELECT count(*) OVER (ORDER BY decided_at
+                                                      RANGE BETWEEN interval '5 seconds' PRECEDING AND CURRENT ROW) AS n
                                 FROM ingestion.submissions WHERE contest_id = @ContestId) w
             """, new { ContestId }) ?? 0;
         var undecidedAtLock = await conn.ExecuteScalarAsync<long>(

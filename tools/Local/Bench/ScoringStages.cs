@@ -50,7 +50,8 @@ public static class ScoringStages
         {
             var (transactions, largest) = await conn.QueryFirstAsync<(long, long)>(new CommandDefinition($"""
                 SELECT count(*), coalesce(max(n), 0) FROM (
-                    SELECT count(*) AS n FROM {schema}.inbox WHERE message_id LIKE @like GROUP BY consumer, processed_at) t
+                    SELECT count(*) AS n FROM {schema}.inbox WHERE message_id LIKE @like
+                    GROUP BY consumer, processed_at) t
                 """, new { like }, cancellationToken: ct));
             Console.WriteLine(
                 $"{schema}: {rows.Count:N0} stats in {transactions:N0} transactions, at most {largest:N0} in one");

@@ -136,7 +136,8 @@ public static class SettlementBenchCommand
         {
             var inWorker = await conn.ExecuteScalarAsync<double?>("""
                 SELECT extract(epoch FROM c.settled_at - r.started_at)::float8
-                FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id) WHERE contest_id = @ContestId
+                FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id)
+                WHERE contest_id = @ContestId
                 """, new { ContestId });
             if (inWorker is { } w)
                 Console.WriteLine(

@@ -95,7 +95,8 @@ public static class SettlementSlate
     {
         var chunks = standings.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
         await using var cmd = new NpgsqlCommand("""
-            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows) VALUES (@id, @index, @count, @rows)
+            INSERT INTO settlement.standings_chunks (contest_id, chunk_index, chunk_count, rows)
+            VALUES (@id, @index, @count, @rows)
             """, conn);
         cmd.Parameters.AddWithValue("id", contest.ContestId);
         cmd.Parameters.AddWithValue("index", chunks.Count - 1);
@@ -133,7 +134,8 @@ public static class SettlementSlate
 
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var cmd = new NpgsqlCommand("""
-            INSERT INTO settlement.contests (contest_id, definition, state, completed, completed_by) VALUES (@id, @definition::jsonb, 'COMPLETE', @completed::jsonb, @by)
+            INSERT INTO settlement.contests (contest_id, definition, state, completed, completed_by)
+            VALUES (@id, @definition::jsonb, 'COMPLETE', @completed::jsonb, @by)
             """, conn, tx))
         {
             cmd.Parameters.AddWithValue("id", contest.ContestId);

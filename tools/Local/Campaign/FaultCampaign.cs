@@ -329,7 +329,8 @@ public sealed class FaultCampaign(CampaignOptions o)
                 open = await conn.ExecuteScalarAsync<int>("""
                     SELECT (SELECT count(*) FROM settlement.contests WHERE state NOT IN ('PAID', 'CANCELLED'))
                          + (SELECT @contests - count(*) FROM settlement.contests)
-                         + (SELECT count(*) FROM ingestion.refund_orders) + (SELECT count(*) FROM settlement.refund_orders)
+                         + (SELECT count(*) FROM ingestion.refund_orders)
+                         + (SELECT count(*) FROM settlement.refund_orders)
                          - (SELECT count(*) FROM payout.refunds WHERE state = 'refunded')
                          + greatest(0, @submissions - (SELECT count(*) FROM ingestion.inbox WHERE topic = 'entries'))
                     """, new { contests = o.Contests, submissions = _submissions });

@@ -73,6 +73,14 @@ public static class UpCommand
             $"{s.Name} / {s.Password}  ({s.Role})"
             + (console.AuthenticatorUri(s.Name) is { } uri ? $"  code: ./run cpdev code '{uri}'" : "")));
         var postgres = new NpgsqlConnectionStringBuilder(stack.Postgres) { Password = null }.ConnectionString;
+        // Three lines printed below, too wide for the source as they are: built from pieces, printed unchanged.
+        var stripeLine = $"{stack.StripeUrl}  (key {stack.StripeKey}; "
+            + "platform balance topped up with 1,000,000.00 USD)";
+        var feedCommand = $"kcat -P -b {stack.BootstrapServers} -t {Topics.ProviderFeed} -k g1 "
+            + "-H message-id=feed:g1:1 -H type=GameScheduled -H schema-version=1 "
+            + """<<< '{"gameId":"g1","sequence":1,"startsAt":"2030-01-01T18:00:00Z","athleteIds":["a1","a2"]}'""";
+        var watchLine = "and watch contests move in the console. "
+            + "A winner without a payout account onboards as the platform's page would do it,";
         Console.WriteLine($$"""
 
             ContestPipeline is up (logs in {{runDir}}); Ctrl-C or SIGTERM stops everything.
@@ -80,7 +88,7 @@ public static class UpCommand
               console              {{console.Url}}
               sign in as           {{signIns}}
               bootstrap servers    {{stack.BootstrapServers}}   (state file {{brokerFile}})
-              Stripe-compatible    {{stack.StripeUrl}}  (key {{stack.StripeKey}}; platform balance topped up with 1,000,000.00 USD)
+              Stripe-compatible    {{stripeLine}}
               webhook receiver     {{webhooks}}
               player read API      {{stack.PlayerApiUrl}}  (bearer token in {{LocalStack.FileDefault}})
               Postgres             {{postgres}}
@@ -88,10 +96,10 @@ public static class UpCommand
                   .Select(s => $"{s.Name} ({s.DatabaseRole ?? "no database"})"))}}
 
             Define a contest in the console, and publish the feed with your own tools, e.g.:
-              kcat -P -b {{stack.BootstrapServers}} -t {{Topics.ProviderFeed}} -k g1 -H message-id=feed:g1:1 -H type=GameScheduled -H schema-version=1 <<< '{"gameId":"g1","sequence":1,"startsAt":"2030-01-01T18:00:00Z","athleteIds":["a1","a2"]}'
+              {{feedCommand}}
             Enter a scheduled contest as a player, paying its fee in the Stripe-compatible server:
               ./run cpdev enter --contest CONTEST --player PLAYER [--lineup a1,a2,...]
-            and watch contests move in the console. A winner without a payout account onboards as the platform's page would do it,
+            {{watchLine}}
             through the read API's onboarding link and the Stripe-compatible server's onboarding:
               ./run cpdev onboard --player PLAYER
             ./run cpctl contests list | alerts list | payouts list work against this stack too.
