@@ -10,8 +10,9 @@ namespace ContestPipeline.Tests.Architecture;
 /// <c>tools/</c> or <c>tests/</c> wider than <see cref="ColumnsMax"/> columns (sources a tool generated, in a
 /// <c>Generated/</c> folder, are not written by hand and are left out). A method's length is read from its
 /// compiled debug information (first to last line its body's sequence points cover, lambdas inside it included),
-/// so an async method or an iterator is measured as written, not as the compiler rewrote it. The points of a lone brace are left out:
-/// a Debug build marks them and a Release build does not, and the measure must be the same in both.
+/// so an async method or an iterator is measured as written, not as the compiler rewrote it. The points of a lone
+/// brace are left out: a Debug build marks them and a Release build does not, and the measure must be the same in
+/// both.
 /// Constructors are left out (their debug lines are the type's initializers, wherever they stand), and so are
 /// generated sources.
 /// </summary>

@@ -150,5 +150,6 @@ public static class InsiderCorpus
         [OperatorActed.MessageType] = [("", "alice", "operator/operator-acted.json")],
         [MakeGoodProposed.MessageType] = [("", "${settled}", "operator/make-good-proposed.json")],
         [MakeGoodConfirmed.MessageType] = [("", "${settled}", "operator/make-good-confirmed.json")],
+        [ReceivableWriteOffRequested.MessageType] = [("", "${settled}", "operator/write-off-requested.json")],
     };
 }
