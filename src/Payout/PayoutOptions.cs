@@ -91,9 +91,10 @@ public sealed record PayoutOptions
     public TimeSpan ReconcileEventGrace { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// How long Settlement's refund of a cancelled contest's fee may wait for the referee's cancel before a critical
-    /// alert names it (AlertUngroundedRefundsJob); the two are read from topics written at the same moment, so a wait
-    /// this long means a lagging consumer or an order the referee never gave.
+    /// How long a refund may wait for its grounds before an alert names it (AlertUngroundedRefundsJob): Settlement's,
+    /// from its order, for the referee's cancel (critical: the two are read from topics written at the same moment, so
+    /// a wait this long means a lagging consumer or an order the referee never gave); Ingestion's, from its contest's
+    /// lock, for Ingestion's word that the payment made no entry (a warning).
     /// </summary>
     public TimeSpan RefundGroundsWait { get; init; } = TimeSpan.FromMinutes(15);
 
