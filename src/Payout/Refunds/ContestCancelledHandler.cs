@@ -17,7 +17,8 @@ public sealed class ContestCancelledHandler : MessageHandler<ContestStateChanged
     public override Task HandleAsync(ContestStateChanged change, HandlerContext context, CancellationToken ct)
     {
         if (change.To != ContestLifecycle.Name(ContestState.Cancelled)) return Task.CompletedTask;
-        if (context.Incoming!.Producer is var producer && producer != Producers.Scoring)
+        var producer = context.Incoming!.Producer;
+        if (producer != Producers.Scoring)
             throw new MessageRejectedException(
                 $"contest {change.ContestId} cancelled by {producer ?? "no producer"}: only the referee " +
                 $"({Producers.Scoring}) cancels a contest; no refund is grounded by it",
