@@ -5,7 +5,7 @@ namespace ContestPipeline.Contracts.Operations;
 /// <c>PrizeClawbackShort</c>) be written off as a loss: the platform stops counting on recovering it (topic
 /// <c>operations</c>, key: the contest id). Settlement books the write-off once two different operators have asked
 /// for the same payout and the same amount, each request signed within the approval lifetime
-/// (<see cref="TwoOperators"/>); <see cref="AmountMinor"/> must be all the winner still owes on that payout as
+/// (<see cref="TwoOperators.Needed"/>); <see cref="AmountMinor"/> must be all the winner still owes on that payout as
 /// Settlement has it. Money that comes back of the transfer afterwards is booked as a recovery of the loss.
 /// </summary>
 public sealed record ReceivableWriteOffRequested(
@@ -22,9 +22,6 @@ public sealed record ReceivableWriteOffRequested(
     public const int SchemaVersion = 1;
     static string IMessage.Type => MessageType;
     static int IMessage.Version => SchemaVersion;
-
-    /// <summary>Different operators a write-off takes.</summary>
-    public const int TwoOperators = 2;
 
     public static string MessageIdFor(string payoutId, string @operator, DateTimeOffset requestedAt) =>
         $"write-off:{payoutId}:{@operator}:{requestedAt.ToUnixTimeMilliseconds()}";

@@ -13,14 +13,12 @@ namespace ContestPipeline.Ingestion.Contests;
 /// </summary>
 public static class CancelApprovals
 {
-    public const int OperatorsNeeded = 2;
-
     /// <summary>One operator's recorded request, as of when Ingestion recorded it.</summary>
     public sealed record Request(string Operator, string Reason, DateTimeOffset RequestedAt);
 
     /// <summary>Whether the cancel applies, given the contest's accepted entries and the operators who asked.</summary>
     public static bool Applies(int entryCount, IReadOnlyCollection<string> operators) =>
-        operators.Count >= (entryCount > 0 ? OperatorsNeeded : 1);
+        operators.Count >= (entryCount > 0 ? TwoOperators.Needed : 1);
 
     /// <summary>
     /// Whether a request made at <paramref name="requestedAt"/> still counts at

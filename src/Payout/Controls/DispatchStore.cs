@@ -1,4 +1,5 @@
 using ContestPipeline.Contracts;
+using ContestPipeline.Contracts.Operations;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Plumbing.Messaging;
 using Dapper;
@@ -97,8 +98,8 @@ public static class DispatchStore
             """, new { haltId }, context.Transaction);
     }
 
-    /// <summary>The halt ends only when two different operators have resumed it.</summary>
+    /// <summary>The halt ends only when <see cref="TwoOperators.Needed"/> different operators have resumed it.</summary>
     public static Task RequireTwoApprovalsAsync(TransactionContext context, string haltId) =>
-        context.Connection.ExecuteAsync("UPDATE payout.halts SET approvals_needed = 2 WHERE halt_id = @haltId",
-            new { haltId }, context.Transaction);
+        context.Connection.ExecuteAsync("UPDATE payout.halts SET approvals_needed = @needed WHERE halt_id = @haltId",
+            new { haltId, needed = TwoOperators.Needed }, context.Transaction);
 }

@@ -107,12 +107,12 @@ public sealed class PayoutReviewDecidedHandler(PayoutOptions options) : MessageH
         var open = await ApprovalStore.AddAsync(context, decision, approver);
         var approvers = ReleaseApprovals.Counted(open, Hold(payout), payout.Version, context.Clock.GetUtcNow(),
             options.ApprovalLifetime);
-        var count = Math.Min(approvers.Count, TwoPersonRule.ApprovalsNeeded);
+        var count = Math.Min(approvers.Count, TwoOperators.Needed);
         PayoutStore.PublishFact(context, payout,
             PayoutReleaseApproved.MessageIdFor(payout.PayoutId, decision.DecisionId),
             new PayoutReleaseApproved(payout.PayoutId, payout.ContestId, decision.DecisionId,
-                decision.Operator, decision.Reason, count, TwoPersonRule.ApprovalsNeeded, context.Clock.GetUtcNow()));
-        if (approvers.Count < TwoPersonRule.ApprovalsNeeded) return false;
+                decision.Operator, decision.Reason, count, TwoOperators.Needed, context.Clock.GetUtcNow()));
+        if (approvers.Count < TwoOperators.Needed) return false;
         await ApprovalStore.UseAsync(context, payout.PayoutId);
         return true;
     }

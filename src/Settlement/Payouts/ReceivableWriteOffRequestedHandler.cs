@@ -38,7 +38,7 @@ public sealed class ReceivableWriteOffRequestedHandler(SettlementOptions options
         await WriteOffStore.RecordAsync(context, request, DecisionAge.CountsFrom(request.RequestedAt, now));
         var agreeing = await WriteOffStore.AgreeingAsync(context, request.PayoutId, request.AmountMinor,
             now - lifetime);
-        if (agreeing.Count < ReceivableWriteOffRequested.TwoOperators)
+        if (agreeing.Count < TwoOperators.Needed)
         {
             context.RaiseAlert(SettlementWorker.Name, AlertSeverities.Warning, "write_off_awaits_second_operator",
                 $"payout {request.PayoutId}",
