@@ -86,6 +86,9 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         await WaitVerifiedAsync(h, fees);
         // A refunded fee no longer counts: 1,200.00 paid in, 200.00 of it refunded.
         var refunded = h.World.Pay("c9", "dov", 200_00);
+        // Verified first from its event (a list read by creation time): an order that came before would have Payout
+        // read the payment by a GET, which is right then but not what this case looks at.
+        await WaitVerifiedAsync(h, refunded);
         var refund = new RefundOrdered(RefundOrdered.RefundIdFor(refunded), "c9", "dov", refunded, 200_00, "USD",
             "rejected");
         h.World.PublishAs(Producers.Ingestion, Topics.PayoutsDue, "c9", RefundOrdered.MessageType, refund.RefundId,
