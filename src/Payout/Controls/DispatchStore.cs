@@ -98,7 +98,9 @@ public static class DispatchStore
             """, new { haltId }, context.Transaction);
     }
 
-    /// <summary>The halt ends only when <see cref="TwoOperators.Needed"/> different operators have resumed it.</summary>
+    /// <summary>
+    /// The halt ends only when <see cref="TwoOperators.Needed"/> different operators have resumed it.
+    /// </summary>
     public static Task RequireTwoApprovalsAsync(TransactionContext context, string haltId) =>
         context.Connection.ExecuteAsync("UPDATE payout.halts SET approvals_needed = @needed WHERE halt_id = @haltId",
             new { haltId, needed = TwoOperators.Needed }, context.Transaction);
