@@ -48,6 +48,14 @@ public static class Codebase
     /// <summary>The built assembly of a production project (the tests reference every one).</summary>
     public static Assembly Load(Project project) => Assembly.Load(new AssemblyName(project.AssemblyName));
 
+    /// <summary>
+    /// Where a tooling project's assembly was built, in the configuration the tests were built with: read from
+    /// the file, not loaded, because the tests do not reference every tool (the messaging benchmark's peers are
+    /// referenced by nothing) and the solution's build builds every one.
+    /// </summary>
+    public static string BuiltPath(Project project) =>
+        Path.Combine(project.Directory, "bin", RepoPaths.Configuration, "net10.0", project.AssemblyName + ".dll");
+
     public static IReadOnlyList<Assembly> ProductionAssemblies { get; } = [.. Production.Select(Load)];
 
     /// <summary>The workers: the processes of one shape (handlers, jobs, domain, store, migrations).</summary>

@@ -60,6 +60,12 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
 
         // root asks anew while cat's request counts: the contest is cancelled, and every paid entry refunded once.
         await CancelAsync(root, "still flooded");
+        await AssertCancelledAndEachEntryRefundedOnceAsync(stack, paid);
+        await AssertThePageAndTheTrailNameBothAdminsAsync(stack, cat);
+    }
+
+    private static async Task AssertCancelledAndEachEntryRefundedOnceAsync(OperationsStack stack, string[] paid)
+    {
         await stack.WaitAsync(async () => await stack.ReadModelStateAsync(Contest) == "CANCELLED",
             $"{Contest} CANCELLED", 120);
         await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
@@ -76,7 +82,10 @@ public sealed class ConsoleCancelTests(ConsoleFixture f)
             "SELECT count(*) FROM payout.refunds WHERE payment_intent_id = ANY(@paid)", new { paid }));
         // In the ledger: the contest's accounts closed (every fee refunded), and the book balanced.
         Assert.Equal("CANCELLED", await stack.LedgerClosedAsync(Contest));
+    }
 
+    private async Task AssertThePageAndTheTrailNameBothAdminsAsync(OperationsStack stack, IPage cat)
+    {
         await cat.GotoAsync("/contests/" + Contest);
         Assert.Contains("CANCELLED", await cat.Locator("main p").First.InnerTextAsync());
         Assert.Contains("cancel requested by cat and root", await cat.Locator("#timeline").InnerTextAsync());

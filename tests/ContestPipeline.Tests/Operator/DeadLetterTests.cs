@@ -38,26 +38,14 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
             DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None).Count == 1,
             "the cancel on contests.dlq");
         var dead = Assert.Single(DlqCommand.Read(bootstrap, ["contests.dlq"], CancellationToken.None));
-
-        var (code, listed, _) = Run(w => DlqCommand.List(bootstrap, "contests", w.Out, w.Err, CancellationToken.None));
-        Assert.Equal(0, code);
-        var line = Assert.Single(listed.Split('\n'), l => l.StartsWith(dead.Where, StringComparison.Ordinal));
-        foreach (var part in new[] { $"contests/{dead.OriginalPartition}@{dead.OriginalOffset}", "cancel:late",
-            ContestCancelRequested.MessageType,
-                     "ingestion.contests", "cannot cancel unknown contest late" })
-            Assert.Contains(part, line);
-        Assert.Contains("contests.dlq: 1 dead letter(s)", listed);
-        (code, listed, _) = Run(w => DlqCommand.List(bootstrap, null, w.Out, w.Err, CancellationToken.None));
-        Assert.Equal(0, code);
-        Assert.Contains("provider.feed.dlq: 0 dead letter(s)", listed);
-        Assert.Contains($"1 dead letter(s) in {Topics.All.Count / 2} topic(s)", listed);
+        AssertListed(bootstrap, dead);
 
         // The cause goes away: the feed schedules g9, and the parked definition is accepted.
         run.World.Schedule("g9", 1, lockAt.AddMinutes(5), "qb1", "rb1");
         await run.WaitForStateAsync("late", "SCHEDULED");
 
         var contestsEnd = TopicEnd(run, Topics.Contests);
-        (code, var said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false,
+        var (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false,
             true, w.Out, w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains($"would re-drive {dead.Where} (cancel:late, " +
@@ -86,19 +74,48 @@ public sealed class DeadLetterTests(PipelineFixture fixture)
         var applied = await InboxRowAsync(run);
         Assert.Equal(("applied", 1), (applied.Outcome, applied.DeadLetterCount));
 
-        // The re-driven message is the original: same key, body and envelope, no dead-letter headers.
+        AssertRedrivenIsTheOriginal(run, dead);
+        await AssertRedrivingAgainChangesNothingAsync(run, dead, contestsEnd, applied);
+    }
+
+    /// <summary>cpctl dlq list shows the dead letter, where it came from and why, under its topic and in the
+    /// total.</summary>
+    private static void AssertListed(string bootstrap, DlqCommand.DeadLetter dead)
+    {
+        var (code, listed, _) = Run(w => DlqCommand.List(bootstrap, "contests", w.Out, w.Err, CancellationToken.None));
+        Assert.Equal(0, code);
+        var line = Assert.Single(listed.Split('\n'), l => l.StartsWith(dead.Where, StringComparison.Ordinal));
+        foreach (var part in new[] { $"contests/{dead.OriginalPartition}@{dead.OriginalOffset}", "cancel:late",
+            ContestCancelRequested.MessageType,
+                     "ingestion.contests", "cannot cancel unknown contest late" })
+            Assert.Contains(part, line);
+        Assert.Contains("contests.dlq: 1 dead letter(s)", listed);
+        (code, listed, _) = Run(w => DlqCommand.List(bootstrap, null, w.Out, w.Err, CancellationToken.None));
+        Assert.Equal(0, code);
+        Assert.Contains("provider.feed.dlq: 0 dead letter(s)", listed);
+        Assert.Contains($"1 dead letter(s) in {Topics.All.Count / 2} topic(s)", listed);
+    }
+
+    /// <summary>The re-driven message is the original: same key, body and envelope, no dead-letter headers.</summary>
+    private static void AssertRedrivenIsTheOriginal(ContestRun run, DlqCommand.DeadLetter dead)
+    {
         var redriven = run.World.Read(Topics.Contests).Last(m => m.Type == ContestCancelRequested.MessageType);
         Assert.Equal("late", redriven.Key);
         Assert.DoesNotContain(redriven.Headers.Keys, k => k.StartsWith("dlq-", StringComparison.Ordinal));
         foreach (var h in new[] { MessageHeaders.MessageId, MessageHeaders.Type, MessageHeaders.SchemaVersion,
             MessageHeaders.CorrelationId, MessageHeaders.OccurredAt })
             Assert.Equal(dead.Header(h), redriven.Headers[h]);
+    }
 
-        // Re-driving again (one and all) changes nothing: the inbox knows the message as applied.
+    /// <summary>Re-driving again (one and all) changes nothing: the inbox knows the message as applied.</summary>
+    private static async Task AssertRedrivingAgainChangesNothingAsync(ContestRun run, DlqCommand.DeadLetter dead,
+        long contestsEnd, (string Outcome, int DeadLetterCount, DateTime ProcessedAt) applied)
+    {
+        var bootstrap = run.Iso.Broker.BootstrapServers;
         Assert.Equal(0, Run(w => DlqCommand.Redrive(bootstrap, "contests", dead.Partition, dead.Offset, false, false,
             w.Out, w.Err, CancellationToken.None, Granted)).Code);
-        (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out, w.Err,
-            CancellationToken.None, Granted));
+        var (code, said, _) = Run(w => DlqCommand.Redrive(bootstrap, "contests", null, null, true, false, w.Out,
+            w.Err, CancellationToken.None, Granted));
         Assert.Equal(0, code);
         Assert.Contains("re-drove 1 dead letter(s) from contests.dlq", said);
         Assert.Equal(contestsEnd + 6, TopicEnd(run, Topics.Contests));

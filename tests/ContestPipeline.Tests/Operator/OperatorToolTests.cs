@@ -48,8 +48,31 @@ public sealed class OperatorToolTests
         var timeline = await tool.RunAsync("contests", "show", Contest);
         Assert.Contains(timeline.Lines, l => l.Contains("LOCKED", StringComparison.Ordinal));
 
-        // The held prize's alert: listed, acknowledged by name and note.
         var held = await ReadModelReplayTests.HeldPayoutAsync(stack);
+        await HeldPrizesAlertAcknowledgedAndResolvedAsync(stack, tool);
+        await HaltAndResumeAsync(stack, tool);
+        await TwoOperatorsReleaseAsync(stack, tool, held);
+
+        var ada = await tool.RunAsync("players", "show", "ada");
+        Assert.Contains(ada.Lines, l => l.Contains(held, StringComparison.Ordinal)
+            && l.Contains("paid", StringComparison.Ordinal));
+        Assert.Contains(ada.Lines, l => l.Contains("26.19 USD", StringComparison.Ordinal));
+
+        await TaxYearAsync(stack, tool);
+        await BalanceAndStripeEventsAsync(tool);
+        await MakeGoodsAsync(stack, tool);
+        await PlayersListAsync(tool);
+        await PlayerStatementsAsync(stack, tool);
+        await MovingMessagesAsync(tool);
+        await EveryDecisionIsInTheAuditTrailAsync(stack);
+
+        await CancelLiveContestAsync(stack, tool);
+        await LateCancelIsRefusedAsync(stack);
+    }
+
+    /// <summary>The held prize's alert: listed, acknowledged by name and note, resolved by another, once.</summary>
+    private static async Task HeldPrizesAlertAcknowledgedAndResolvedAsync(OperationsStack stack, Cpctl tool)
+    {
         var alertId = await stack.ScalarAsync<string>(
             "SELECT alert_id FROM operations.alerts WHERE code = 'payout_held_review' LIMIT 1");
         var alerts = await tool.RunAsync("alerts", "list", "--code", "payout_held_review");
@@ -73,16 +96,24 @@ public sealed class OperatorToolTests
             await tool.RunAsync(1, "alerts", "resolve", alertId!, "--note", "twice", "--operator", "ann");
         Assert.Contains(resolvedAgain.Lines,
             l => l.Contains($"alert {alertId} is resolved already", StringComparison.Ordinal));
+    }
 
-        // The emergency stop and its lifting, as Payout reports them back.
+    /// <summary>The emergency stop and its lifting, as Payout reports them back.</summary>
+    private static async Task HaltAndResumeAsync(OperationsStack stack, Cpctl tool)
+    {
         await tool.RunAsync("payouts", "halt", "--reason", "suspicious pattern", "--operator", "ann");
         await stack.WaitAsync(async () => await stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"),
             "payouts halted");
         await tool.RunAsync("payouts", "resume", "--reason", "checked", "--operator", "bob");
         await stack.WaitAsync(async () => !await stack.ScalarAsync<bool>("SELECT halted FROM operations.dispatch"),
             "payouts resumed");
+    }
 
-        // Two operators release the prize above the two-person amount; the contest is paid.
+    /// <summary>
+    /// Two operators release the prize above the two-person amount, each with their own key; the contest is paid.
+    /// </summary>
+    private static async Task TwoOperatorsReleaseAsync(OperationsStack stack, Cpctl tool, string held)
+    {
         await tool.RunAsync("payouts", "release", held, "--operator", "ann", "--reason", "reviewed");
         await stack.WaitAsync(async () => await stack.ScalarAsync<int>(
             "SELECT approvals FROM operations.payouts WHERE payout_id = @held", new { held }) == 1,
@@ -113,21 +144,14 @@ public sealed class OperatorToolTests
         await stack.WaitAsync(async () =>
             await stack.ScalarAsync<string>("SELECT state FROM operations.payouts WHERE payout_id = @held",
             new { held }) == "paid", $"{held} paid in the read model");
+    }
 
-        var ada = await tool.RunAsync("players", "show", "ada");
-        Assert.Contains(ada.Lines, l => l.Contains(held, StringComparison.Ordinal)
-            && l.Contains("paid", StringComparison.Ordinal));
-        Assert.Contains(ada.Lines, l => l.Contains("26.19 USD", StringComparison.Ordinal));
-
-        await TaxYearAsync(stack, tool);
-        await BalanceAndStripeEventsAsync(tool);
-        await MakeGoodsAsync(stack, tool);
-        await PlayersListAsync(tool);
-        await PlayerStatementsAsync(stack, tool);
-        await MovingMessagesAsync(tool);
-
-        // Every decision is in the audit trail, by name, as cpctl made it; each command that moves messages twice: its
-        // request, then its outcome.
+    /// <summary>
+    /// Every decision is in the audit trail, by name, as cpctl made it; each command that moves messages twice: its
+    /// request, then its outcome.
+    /// </summary>
+    private static async Task EveryDecisionIsInTheAuditTrailAsync(OperationsStack stack)
+    {
         string[] expected = ["alert-ack", "alert-resolve", "payouts-halt", "payouts-resume", "payout-release",
             "payout-release", "tax-export", "make-good-propose", "make-good-confirm",
             "replay", "replay", "dlq-redrive", "dlq-redrive", "outbox-republish", "outbox-republish"];
@@ -156,9 +180,6 @@ public sealed class OperatorToolTests
         Assert.Equal(["a replay audited", "a replay audited", "nothing to re-drive", "nothing to re-drive",
             "recover lost messages", "recover lost messages"],
             moves.Select(m => m.Reason));
-
-        await CancelLiveContestAsync(stack, tool);
-        await LateCancelIsRefusedAsync(stack);
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
+using Npgsql;
 using ContestPipeline.Cpctl.Messages;
 
 namespace ContestPipeline.Tests.Operator;
@@ -18,25 +19,8 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
     public async Task Messages_a_consumer_never_read_are_published_again_from_a_time_and_applied_once()
     {
         await using var stage = await Stage.CreateAsync(fixture, partitions: 1);
-        var messages = Enumerable.Range(1, 3).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i)))
-            .ToList();
-        // One transaction each: each row has a time of its own.
-        foreach (var m in messages) await stage.EnqueueAsync([m]);
-        Assert.Equal(3, await stage.Relay().PublishBatchAsync(CancellationToken.None));
         const string group = "republish-group";
-        // The consumer stands past all three without having applied two of them, as after the broker deleted them
-        // unread and its log started later.
-        await PlaceAsync(stage, group, 1);
-        var first = stage.Consumer(group);
-        var running = stage.Start(first.RunAsync);
-        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2, "messages 2 and 3 applied");
-        await running.StopAsync();
-        await stage.EnqueueAsync([TestEvent.Message(stage.Topic, new TestEvent("k", 4))]);
-        Assert.Equal(1, await stage.Relay().PublishBatchAsync(CancellationToken.None));
-        await PlaceAsync(stage, group, 4);
-        ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 4);
-        // Lost to the group: message 1 (offset 0, before it started) and message 4 (passed over).
-        Assert.Equal([2, 3], (await stage.AppliedAsync()).Select(a => a.Seq));
+        var messages = await FourPublishedTwoLostToTheGroupAsync(stage, group);
 
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
         var rows = (await conn.QueryAsync<(long Id, DateTime At)>(
@@ -74,7 +58,44 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
             "the four read again");
         Assert.Equal((2L, 2L), (again.Stats.Applied, again.Stats.Duplicates));
         Assert.Equal([1, 2, 3, 4], (await stage.AppliedAsync()).Select(a => a.Seq).Order());
+        await AssertNeverForwardAsync(stage, conn);
 
+        // Before the oldest row kept: said, and everything kept goes out again.
+        (code, output) = await Republish(stage, from.AddDays(-1), dryRun: true);
+        Assert.Equal(0, code);
+        Assert.StartsWith($"warning: {stage.Schema}'s outbox keeps rows from ", output);
+        Assert.Contains("publish 4 row(s) again", output);
+    }
+
+    /// <summary>
+    /// Four messages published, each in a transaction of its own (each row has a time of its own), of which the
+    /// group applied only the second and third; the first three.
+    /// </summary>
+    private async Task<List<OutgoingMessage>> FourPublishedTwoLostToTheGroupAsync(Stage stage, string group)
+    {
+        var messages = Enumerable.Range(1, 3).Select(i => TestEvent.Message(stage.Topic, new TestEvent("k", i)))
+            .ToList();
+        // One transaction each: each row has a time of its own.
+        foreach (var m in messages) await stage.EnqueueAsync([m]);
+        Assert.Equal(3, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        // The consumer stands past all three without having applied two of them, as after the broker deleted them
+        // unread and its log started later.
+        await PlaceAsync(stage, group, 1);
+        var first = stage.Consumer(group);
+        var running = stage.Start(first.RunAsync);
+        await Eventually.UntilAsync(async () => (await stage.AppliedAsync()).Count == 2, "messages 2 and 3 applied");
+        await running.StopAsync();
+        await stage.EnqueueAsync([TestEvent.Message(stage.Topic, new TestEvent("k", 4))]);
+        Assert.Equal(1, await stage.Relay().PublishBatchAsync(CancellationToken.None));
+        await PlaceAsync(stage, group, 4);
+        ReplayTests.Commit(fixture.BootstrapServers, group, stage.Topic, 4);
+        // Lost to the group: message 1 (offset 0, before it started) and message 4 (passed over).
+        Assert.Equal([2, 3], (await stage.AppliedAsync()).Select(a => a.Seq));
+        return messages;
+    }
+
+    private async Task AssertNeverForwardAsync(Stage stage, NpgsqlConnection conn)
+    {
         // Never forward: a time whose first row is not sent yet (the second of two unsent rows) moves nothing, and
         // marks neither sent.
         await stage.EnqueueAsync([TestEvent.Message(stage.Topic, new TestEvent("k", 5))]);
@@ -82,18 +103,13 @@ public sealed partial class OutboxRepublishTests(PipelineFixture fixture)
         var mark = await conn.ExecuteScalarAsync<long>($"SELECT read_through FROM {stage.Schema}.outbox_relay");
         var secondUnsentAt =
             await conn.ExecuteScalarAsync<DateTime>($"SELECT max(created_at) FROM {stage.Schema}.outbox");
-        (code, output) = await Republish(stage, new DateTimeOffset(secondUnsentAt, TimeSpan.Zero), dryRun: false);
+        var (code, output) =
+            await Republish(stage, new DateTimeOffset(secondUnsentAt, TimeSpan.Zero), dryRun: false);
         Assert.Equal(0, code);
         Assert.StartsWith($"{stage.Schema}: nothing to publish again: no row written at or after ", output);
         Assert.Equal(mark,
             await conn.ExecuteScalarAsync<long>($"SELECT read_through FROM {stage.Schema}.outbox_relay"));
         Assert.Equal(2, await stage.UnsentAsync());
-
-        // Before the oldest row kept: said, and everything kept goes out again.
-        (code, output) = await Republish(stage, from.AddDays(-1), dryRun: true);
-        Assert.Equal(0, code);
-        Assert.StartsWith($"warning: {stage.Schema}'s outbox keeps rows from ", output);
-        Assert.Contains("publish 4 row(s) again", output);
     }
 
     [Fact]

@@ -34,6 +34,40 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         var bootstrap = run.Iso.Broker.BootstrapServers;
         run.Stripe.TopUp(1_000_000, "usd");
         foreach (var w in Workers) StartWorker(run, w);
+        await RunAContestToItsPrizesPaidAsync(run);
+        // The money pipeline's own groups (the operations read model has its own replay test).
+        var groups = ReplayCommand.AllWorkerGroups().Where(g => Workers.Contains(g.Worker)).ToList();
+        await run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
+        var before = await SnapshotAsync(run);
+        Assert.Equal(4, before.Transfers);
+        Assert.NotEqual(0, before.Journal);
+
+        foreach (var w in Workers) await run.StopWorkerAsync(w);
+        // As cpctl replay --all-workers --to-beginning sends them: one request per group, signed by the operator.
+        foreach (var r in ReplayCommand.Requests(groups, ReplayCommand.Target.Beginning, "operator", "replay test",
+            DateTimeOffset.UtcNow))
+            run.World.Publish(Topics.WorkerRewinds, r.Worker, ConsumerRewindRequested.MessageType,
+                ConsumerRewindRequested.MessageIdFor(r.RequestId), r);
+        var expected =
+            groups.SelectMany(g => g.Topics.Select(t => (g.Name, Topic: t, Messages: Messages(bootstrap, t)))).ToList();
+        var replayed = expected.Sum(e => e.Messages);
+        Assert.True(replayed > 50, $"only {replayed} messages to replay");
+
+        foreach (var w in Workers) StartWorker(run, w);
+        // Each worker lowered its positions to the beginning (recorded with the request, once), then read up to the
+        // end.
+        await Eventually.UntilAsync(async () => await BehindAsync(run, bootstrap, groups), behind => behind.Count == 0,
+            "every rewind applied and every group read to the end again", TimeSpan.FromMinutes(3));
+        await run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
+        var after = await SnapshotAsync(run);
+        AssertTheSame(before, after);
+        await AssertEachGroupReadEverythingAgainAndAppliedNoneAsync(run, groups, expected);
+    }
+
+    /// <summary>Six players sign up and enter a contest of one game, which runs to SETTLED and its four prizes paid on
+    /// Stripe.</summary>
+    private static async Task RunAContestToItsPrizesPaidAsync(ContestRun run)
+    {
         var players = new[] { "ada", "bo", "cy", "di", "ed", "fi" };
         foreach (var p in players) await run.World.SignUpForPayoutsAsync(p);
 
@@ -63,32 +97,10 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         await WaitAsync(run, "payout.payouts",
             "SELECT count(*) FILTER (WHERE state = 'paid') = 4 FROM payout.payouts WHERE contest_id = 'paid'",
             "the four prizes paid on Stripe");
-        // The money pipeline's own groups (the operations read model has its own replay test).
-        var groups = ReplayCommand.AllWorkerGroups().Where(g => Workers.Contains(g.Worker)).ToList();
-        await run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
-        var before = await SnapshotAsync(run);
-        Assert.Equal(4, before.Transfers);
-        Assert.NotEqual(0, before.Journal);
+    }
 
-        foreach (var w in Workers) await run.StopWorkerAsync(w);
-        // As cpctl replay --all-workers --to-beginning sends them: one request per group, signed by the operator.
-        foreach (var r in ReplayCommand.Requests(groups, ReplayCommand.Target.Beginning, "operator", "replay test",
-            DateTimeOffset.UtcNow))
-            run.World.Publish(Topics.WorkerRewinds, r.Worker, ConsumerRewindRequested.MessageType,
-                ConsumerRewindRequested.MessageIdFor(r.RequestId), r);
-        var expected =
-            groups.SelectMany(g => g.Topics.Select(t => (g.Name, Topic: t, Messages: Messages(bootstrap, t)))).ToList();
-        var replayed = expected.Sum(e => e.Messages);
-        Assert.True(replayed > 50, $"only {replayed} messages to replay");
-
-        foreach (var w in Workers) StartWorker(run, w);
-        // Each worker lowered its positions to the beginning (recorded with the request, once), then read up to the
-        // end.
-        await Eventually.UntilAsync(async () => await BehindAsync(run, bootstrap, groups), behind => behind.Count == 0,
-            "every rewind applied and every group read to the end again", TimeSpan.FromMinutes(3));
-        await run.ReadToEndAsync([.. groups.Select(g => (g.Name, g.Topics))]);
-        var after = await SnapshotAsync(run);
-
+    private static void AssertTheSame(Snapshot before, Snapshot after)
+    {
         Assert.Equal(before.MoneyRequests, after.MoneyRequests);
         Assert.Equal(before.Transfers, after.Transfers);
         Assert.Equal(before.Refunds, after.Refunds);
@@ -100,8 +112,12 @@ public sealed partial class ReplayEverythingTests(PipelineFixture fixture)
         Assert.Equal(before.Payouts, after.Payouts);
         Assert.Equal(before.Inbox, after.Inbox);
         Assert.Equal(before.Outbox, after.Outbox);
+    }
 
-        // Each consumer read all of its topics again and applied none of it.
+    /// <summary>Each consumer read all of its topics again and applied none of it.</summary>
+    private static async Task AssertEachGroupReadEverythingAgainAndAppliedNoneAsync(ContestRun run,
+        List<ReplayCommand.Group> groups, List<(string Name, string Topic, long Messages)> expected)
+    {
         var logs = new List<string>();
         foreach (var w in Workers) logs.Add(await File.ReadAllTextAsync(await run.StopWorkerAsync(w)));
         foreach (var g in groups)

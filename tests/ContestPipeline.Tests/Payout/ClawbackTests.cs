@@ -21,21 +21,7 @@ public sealed class ClawbackTests(PipelineFixture fixture)
     public async Task A_prize_paid_with_an_entry_fee_lost_afterwards_is_taken_back_as_far_as_the_account_holds()
     {
         await using var h = await PayoutHarness.StartAsync(fixture);
-        var accounts = new Dictionary<string, string>();
-        foreach (var player in new[] { "cara", "dan", "eve" })
-        {
-            accounts[player] = await h.World.SignUpForPayoutsAsync(player);
-            await h.WaitForRecipientAsync(player);
-        }
-        var fees = new Dictionary<string, string>();
-        var orders = new Dictionary<string, PrizePayoutOrdered>();
-        foreach (var (player, rank) in new[] { ("cara", 1), ("dan", 2), ("eve", 3) })
-        {
-            fees[player] = h.World.Pay("e9", player, 1_000);
-            orders[player] = PayoutHarness.Order("e9", player, 800 - 100 * rank, rank, paymentIntent: fees[player]);
-            h.Publish(orders[player]);
-        }
-        foreach (var order in orders.Values) await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
+        var (accounts, fees, orders) = await ThreePrizesPaidAsync(h);
 
         // dan paid 500 of his 600 out to his bank: his account holds 100 when the prize is taken back.
         h.Stripe.CreatePayout(accounts["dan"], h.Stripe.AccountBalance(accounts["dan"], "usd") - 100, "usd");
@@ -66,6 +52,40 @@ public sealed class ClawbackTests(PipelineFixture fixture)
             ReversalsOf(reversals, h, "eve", orders));
         Assert.Equal(0, h.Stripe.AccountBalance(accounts["dan"], "usd"));
 
+        await AssertEachReversedThenRejectedOnTheTopicAsync(h, orders);
+        await AssertDanOwesTheShortfallAsync(h, orders);
+        // No transfer was sent again for any of them.
+        foreach (var order in orders.Values) Assert.Single(h.TransfersOf(order.PayoutId));
+    }
+
+    /// <summary>
+    /// cara, dan and eve each paid a fee and won a prize (700, 600 and 500), paid on Stripe: their accounts, their
+    /// fees' payment intents and their orders.
+    /// </summary>
+    private static async Task<(Dictionary<string, string> Accounts, Dictionary<string, string> Fees,
+        Dictionary<string, PrizePayoutOrdered> Orders)> ThreePrizesPaidAsync(PayoutHarness h)
+    {
+        var accounts = new Dictionary<string, string>();
+        foreach (var player in new[] { "cara", "dan", "eve" })
+        {
+            accounts[player] = await h.World.SignUpForPayoutsAsync(player);
+            await h.WaitForRecipientAsync(player);
+        }
+        var fees = new Dictionary<string, string>();
+        var orders = new Dictionary<string, PrizePayoutOrdered>();
+        foreach (var (player, rank) in new[] { ("cara", 1), ("dan", 2), ("eve", 3) })
+        {
+            fees[player] = h.World.Pay("e9", player, 1_000);
+            orders[player] = PayoutHarness.Order("e9", player, 800 - 100 * rank, rank, paymentIntent: fees[player]);
+            h.Publish(orders[player]);
+        }
+        foreach (var order in orders.Values) await h.WaitForStateAsync(order.PayoutId, PayoutStatusNames.Paid);
+        return (accounts, fees, orders);
+    }
+
+    private static async Task AssertEachReversedThenRejectedOnTheTopicAsync(PayoutHarness h,
+        Dictionary<string, PrizePayoutOrdered> orders)
+    {
         // The ledger's facts, in order on the contest's partition: what came back, then what is withheld of it. The
         // outbox publishes them after the rows commit, so wait until every payout's rejection is on the topic.
         var rejected = orders.Values.Select(o => o.PayoutId).ToHashSet();
@@ -85,6 +105,11 @@ public sealed class ClawbackTests(PipelineFixture fixture)
                 (facts[1].Body.GetProperty("amountMinor").GetInt64(),
                     facts[1].Body.GetProperty("operator").GetString()));
         }
+    }
+
+    private static async Task AssertDanOwesTheShortfallAsync(PayoutHarness h,
+        Dictionary<string, PrizePayoutOrdered> orders)
+    {
         // What dan still owes goes to the ledger as a receivable: the shortfall, after what came back.
         await Eventually.UntilAsync(() => Task.FromResult(h.World.Read(Topics.PayoutsStatus)
             .Any(m => m.Type == PrizeClawbackShort.MessageType)), "the shortfall on payouts.status");
@@ -99,8 +124,6 @@ public sealed class ClawbackTests(PipelineFixture fixture)
             .Single(m => m.Body.GetProperty("code").GetString() == "clawback_short")
             .Body.GetProperty("message").GetString(),
             StringComparison.Ordinal);
-        // No transfer was sent again for any of them.
-        foreach (var order in orders.Values) Assert.Single(h.TransfersOf(order.PayoutId));
     }
 
     private static (string, long, long) Of((string PayoutId, string State, long Recovered, long Owed) c) =>

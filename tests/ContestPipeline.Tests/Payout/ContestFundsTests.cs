@@ -169,6 +169,30 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         Assert.Equal(refusals.Select(r => r.PaymentIntentId).Order().ToArray(), refused);
     }
 
+    /// <summary>Ingestion's and Settlement's words on one contest's entry fees of 300.00, as they publish
+    /// them.</summary>
+    private sealed class FeesOf(PayoutHarness h, string contest)
+    {
+        public void Accept(string paymentIntent, string player) =>
+            h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, contest, EntryAccepted.MessageType,
+                EntryAccepted.MessageIdFor("e-" + player), new EntryAccepted("e-" + player, contest, player,
+                    paymentIntent, 300_00, "USD", null, DateTimeOffset.UtcNow));
+
+        public RefundOrdered Refund(string producer, string paymentIntent, string player)
+        {
+            var r = new RefundOrdered(RefundOrdered.RefundIdFor(paymentIntent), contest, player, paymentIntent,
+                300_00, "USD", producer == Producers.Settlement ? "contest cancelled" : "rejected");
+            h.World.PublishAs(producer, Topics.PayoutsDue, contest, RefundOrdered.MessageType,
+                producer == Producers.Settlement ? RefundOrdered.CancellationMessageIdFor(r.RefundId) : r.RefundId, r);
+            return r;
+        }
+
+        public Task RefundIsAsync(string paymentIntent, string state) => h.WaitForAsync(
+            $"{paymentIntent}'s refund {state}",
+            "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntent AND state = @state)",
+            new { paymentIntent, state }, seconds: 60);
+    }
+
     [Fact]
     public async Task Ingestions_refund_of_an_accepted_fee_is_refused_and_Settlements_waits_for_the_referees_cancel()
     {
@@ -177,38 +201,24 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         const string contest = "c-acc";
         var (accepted, waiting, sent) = (h.World.Pay(contest, "pia", 300_00), h.World.Pay(contest, "quin", 300_00),
             h.World.Pay(contest, "rae", 300_00));
-        void Accept(string paymentIntent, string player) =>
-            h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, contest, EntryAccepted.MessageType,
-                EntryAccepted.MessageIdFor("e-" + player), new EntryAccepted("e-" + player, contest, player,
-                    paymentIntent, 300_00, "USD", null, DateTimeOffset.UtcNow));
-        RefundOrdered Refund(string producer, string paymentIntent, string player)
-        {
-            var r = new RefundOrdered(RefundOrdered.RefundIdFor(paymentIntent), contest, player, paymentIntent,
-                300_00, "USD", producer == Producers.Settlement ? "contest cancelled" : "rejected");
-            h.World.PublishAs(producer, Topics.PayoutsDue, contest, RefundOrdered.MessageType,
-                producer == Producers.Settlement ? RefundOrdered.CancellationMessageIdFor(r.RefundId) : r.RefundId, r);
-            return r;
-        }
-        Task RefundIsAsync(string paymentIntent, string state) => h.WaitForAsync($"{paymentIntent}'s refund {state}",
-            "SELECT EXISTS (SELECT 1 FROM payout.refunds WHERE payment_intent_id = @paymentIntent AND state = @state)",
-            new { paymentIntent, state }, seconds: 60);
+        var fees = new FeesOf(h, contest);
 
         // Accepted first: Ingestion's refund of it is dead-lettered, critical, and nothing is recorded.
-        Accept(accepted, "pia");
+        fees.Accept(accepted, "pia");
         await h.WaitForAsync("pia's entry fee known as accepted", "SELECT EXISTS (SELECT 1 FROM " +
             "payout.accepted_entry_fees WHERE payment_intent_id = @accepted)", new { accepted }, seconds: 60);
-        var refused = Refund(Producers.Ingestion, accepted, "pia");
+        var refused = fees.Refund(Producers.Ingestion, accepted, "pia");
         Assert.Contains("which Ingestion accepted", await h.DeadLetterReasonAsync(refused.RefundId),
             StringComparison.Ordinal);
 
         // Ordered before Payout has read the payment's fate: proven on Stripe, it still waits unsent for Ingestion's
         // word that the payment made no entry; the acceptance comes instead, and it is refused unsent.
-        Refund(Producers.Ingestion, waiting, "quin");
+        fees.Refund(Producers.Ingestion, waiting, "quin");
         await h.WaitForAsync("quin's refund proven and waiting", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
             "WHERE payment_intent_id = @waiting AND proven AND NOT grounded AND state = 'waiting')", new { waiting },
             seconds: 60);
-        Accept(waiting, "quin");
-        await RefundIsAsync(waiting, "failed");
+        fees.Accept(waiting, "quin");
+        await fees.RefundIsAsync(waiting, "failed");
 
         // Rejected, refunded, then accepted as well: Ingestion contradicts itself; the refund made on its word of the
         // rejection cannot be called back, and an operator is paged. The rejection and the order come together, on two
@@ -216,29 +226,17 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         h.World.PublishAs(Producers.Ingestion, Topics.ContestLifecycle, contest, EntryRejected.MessageType,
             EntryRejected.MessageIdFor("s-rae"), new EntryRejected("s-rae", contest, "rae", sent, "contest full",
                 RefundOrdered.RefundIdFor(sent)));
-        Refund(Producers.Ingestion, sent, "rae");
-        await RefundIsAsync(sent, "refunded");
-        Accept(sent, "rae");
+        fees.Refund(Producers.Ingestion, sent, "rae");
+        await fees.RefundIsAsync(sent, "refunded");
+        fees.Accept(sent, "rae");
         await h.WaitForAlertAsync("refund_of_accepted_entry", AlertSeverities.Critical);
 
-        // Ingestion's refund of a payment it never says made no entry waits unsent; once the contest has been locked
-        // for the configured wait (Ingestion closes its entries at the lock), a warning names it.
-        var orphan = h.World.Pay(contest, "sam", 300_00);
-        Refund(Producers.Ingestion, orphan, "sam");
-        await h.WaitForAsync("sam's refund proven and waiting", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
-            "WHERE payment_intent_id = @orphan AND proven AND NOT grounded AND state = 'waiting')", new { orphan },
-            seconds: 60);
-        h.World.Publish(Topics.ContestLifecycle, contest, ContestScheduled.MessageType,
-            ContestScheduled.MessageIdFor(contest),
-            new ContestScheduled(ContestScenarios.Fantasy(contest, DateTimeOffset.UtcNow.AddHours(-1), ["g1"])));
-        await h.WaitForAlertAsync("refund_awaits_entries_closed", AlertSeverities.Warning);
-        Assert.Equal("waiting", await h.ScalarAsync<string>(
-            "SELECT state FROM payout.refunds WHERE payment_intent_id = @orphan", new { orphan }));
+        await AnOrphanRefundWaitsAndIsWarnedOfAsync(h, fees, contest);
 
         // A cancelled contest's refund of the accepted fee, Settlement's order, waits unsent for the referee's own word
         // that the contest is cancelled: a cancel Settlement published is refused, and a refund still waiting after
         // the configured wait is alerted on once. The referee's cancel sends it.
-        Refund(Producers.Settlement, accepted, "pia");
+        fees.Refund(Producers.Settlement, accepted, "pia");
         await h.WaitForAsync("pia's refund proven and waiting for the referee", "SELECT EXISTS (SELECT 1 FROM " +
             "payout.refunds WHERE payment_intent_id = @accepted AND proven AND NOT grounded AND state = 'waiting')",
             new { accepted }, seconds: 60);
@@ -251,10 +249,28 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         Assert.Equal("waiting", await h.ScalarAsync<string>(
             "SELECT state FROM payout.refunds WHERE payment_intent_id = @accepted", new { accepted }));
         h.World.CancelledByReferee(contest);
-        await RefundIsAsync(accepted, "refunded");
+        await fees.RefundIsAsync(accepted, "refunded");
         Assert.Equal([accepted, sent], h.Stripe.Ledger().Refunds.Select(r => r.PaymentIntent).Order().ToArray());
         Assert.Contains(h.World.Read(Topics.PayoutsStatus), m => m.Type == RefundFailed.MessageType
             && m.Body.GetProperty("paymentIntentId").GetString() == waiting);
+    }
+
+    /// <summary>sam's refund, which Ingestion never grounds.</summary>
+    private static async Task AnOrphanRefundWaitsAndIsWarnedOfAsync(PayoutHarness h, FeesOf fees, string contest)
+    {
+        // Ingestion's refund of a payment it never says made no entry waits unsent; once the contest has been locked
+        // for the configured wait (Ingestion closes its entries at the lock), a warning names it.
+        var orphan = h.World.Pay(contest, "sam", 300_00);
+        fees.Refund(Producers.Ingestion, orphan, "sam");
+        await h.WaitForAsync("sam's refund proven and waiting", "SELECT EXISTS (SELECT 1 FROM payout.refunds " +
+            "WHERE payment_intent_id = @orphan AND proven AND NOT grounded AND state = 'waiting')", new { orphan },
+            seconds: 60);
+        h.World.Publish(Topics.ContestLifecycle, contest, ContestScheduled.MessageType,
+            ContestScheduled.MessageIdFor(contest),
+            new ContestScheduled(ContestScenarios.Fantasy(contest, DateTimeOffset.UtcNow.AddHours(-1), ["g1"])));
+        await h.WaitForAlertAsync("refund_awaits_entries_closed", AlertSeverities.Warning);
+        Assert.Equal("waiting", await h.ScalarAsync<string>(
+            "SELECT state FROM payout.refunds WHERE payment_intent_id = @orphan", new { orphan }));
     }
 
     [Fact]
@@ -299,6 +315,44 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
             "FROM payout.contest_payout_budgets WHERE contest_id LIKE 'gtd%'"));
     }
 
+    /// <summary>One correction report: uma is owed 300.00 (her net prize 0.00 became 300.00), wes 150.00 (100.00 to
+    /// 250.00).</summary>
+    private static MakeGoodItem[] Items(string contest) =>
+    [
+        new($"entry_{contest}_uma", "uma", 5, 1, 0, 300_00, 300_00),
+        new($"entry_{contest}_wes", "wes", 4, 2, 100_00, 250_00, 150_00),
+    ];
+
+    /// <summary>The report's terms sealed by the operators <paramref name="by"/>, with <paramref name="sent"/> as its
+    /// items (the report's own unless given).</summary>
+    private static SealedMakeGood Sealed(string contest, string[] by, MakeGoodItem[]? sent = null)
+    {
+        var terms = MakeGoodTerms.Of("prop-" + contest, contest, 1, 450_00, "USD", Items(contest));
+        return new SealedMakeGood("prop-" + contest, 1, 450_00, sent ?? Items(contest),
+            [.. by.Select(o => MakeGoodSeals.Seal(LocalSigningKeys.Operator(o), contest, terms))]);
+    }
+
+    /// <summary>
+    /// As Settlement publishes a confirmed make-good: its authorization carrying the sealed terms, then its order.
+    /// </summary>
+    private static PrizePayoutOrdered MakeGoodOrdered(PayoutHarness h, string contest, SealedMakeGood? made, int item,
+        long net, string? player = null, long? authorized = null)
+    {
+        var of = Items(contest)[item];
+        var order = new PrizePayoutOrdered(PrizePayoutOrdered.MakeGoodIdFor(contest, of.EntryId, 1), contest,
+            of.EntryId, player ?? of.PlayerId, of.CorrectedRank, net, 0, net, "USD");
+        var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(order.PayoutId),
+            contest, 1, authorized ?? net, "USD", DateTimeOffset.UtcNow, MakeGood: made);
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, ContestPayoutsAuthorized.MessageType,
+            ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
+        h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, PrizePayoutOrdered.MessageType,
+            order.PayoutId, order);
+        return order;
+    }
+
+    private static string AuthorizationOf(PrizePayoutOrdered o) =>
+        ContestPayoutsAuthorized.MessageIdFor(ContestPayoutsAuthorized.MakeGoodIdFor(o.PayoutId));
+
     [Fact]
     public async Task A_make_good_is_paid_only_to_whom_and_up_to_what_two_operators_sealed()
     {
@@ -306,35 +360,8 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
         string[] players = ["uma", "wes"];
         foreach (var player in players) await h.World.SignUpForPayoutsAsync(player);
         foreach (var player in players) await h.WaitForRecipientAsync(player);
-        // One correction report: uma is owed 300.00 (her net prize 0.00 became 300.00), wes 150.00 (100.00 to 250.00).
-        MakeGoodItem[] Items(string contest) =>
-        [
-            new($"entry_{contest}_uma", "uma", 5, 1, 0, 300_00, 300_00),
-            new($"entry_{contest}_wes", "wes", 4, 2, 100_00, 250_00, 150_00),
-        ];
-        SealedMakeGood Sealed(string contest, string[] by, MakeGoodItem[]? sent = null)
-        {
-            var terms = MakeGoodTerms.Of("prop-" + contest, contest, 1, 450_00, "USD", Items(contest));
-            return new SealedMakeGood("prop-" + contest, 1, 450_00, sent ?? Items(contest),
-                [.. by.Select(o => MakeGoodSeals.Seal(LocalSigningKeys.Operator(o), contest, terms))]);
-        }
-        // As Settlement publishes a confirmed make-good: its authorization carrying the sealed terms, then its order.
-        PrizePayoutOrdered MakeGood(string contest, SealedMakeGood? made, int item, long net, string? player = null,
-            long? authorized = null)
-        {
-            var of = Items(contest)[item];
-            var order = new PrizePayoutOrdered(PrizePayoutOrdered.MakeGoodIdFor(contest, of.EntryId, 1), contest,
-                of.EntryId, player ?? of.PlayerId, of.CorrectedRank, net, 0, net, "USD");
-            var authorization = new ContestPayoutsAuthorized(ContestPayoutsAuthorized.MakeGoodIdFor(order.PayoutId),
-                contest, 1, authorized ?? net, "USD", DateTimeOffset.UtcNow, MakeGood: made);
-            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, ContestPayoutsAuthorized.MessageType,
-                ContestPayoutsAuthorized.MessageIdFor(authorization.AuthorizationId), authorization);
-            h.World.PublishAs(Producers.Settlement, Topics.PayoutsDue, contest, PrizePayoutOrdered.MessageType,
-                order.PayoutId, order);
-            return order;
-        }
-        string AuthorizationOf(PrizePayoutOrdered o) =>
-            ContestPayoutsAuthorized.MessageIdFor(ContestPayoutsAuthorized.MakeGoodIdFor(o.PayoutId));
+        PrizePayoutOrdered MakeGood(string contest, SealedMakeGood? made, int item, long net, string? player = null) =>
+            MakeGoodOrdered(h, contest, made, item, net, player);
 
         // Proposed by ann, confirmed by bob: both paid, as sealed.
         var paid = new[]

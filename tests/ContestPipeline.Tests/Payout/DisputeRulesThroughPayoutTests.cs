@@ -63,6 +63,25 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         foreach (var player in players) await h.World.SignUpForPayoutsAsync(player);
         foreach (var player in players) await h.WaitForRecipientAsync(player);
 
+        var (kimDispute, louPayment) = await DisputeRefundAndOldDisputeAsync(h);
+        var kim = await RecentHistoryHoldsForReviewAsync(h, kimDispute, louPayment);
+        await ADisputeDeliveredAgainIsCountedOnceAsync(h, kimDispute);
+        var (halt, pat) = await ThirdDisputeHaltsEveryPayoutAsync(h);
+        await OneOperatorsResumesDoNotEndItAsync(h, halt, pat);
+
+        // A second operator's resume ends it; the prize ordered meanwhile goes.
+        Decide(h, "bob-1", PayoutDispatchDecided.Resume, "bob", ends: "ann-halt");
+        await WaitForDispatchAsync(h, halted: false, "bob-1");
+        await h.WaitForStateAsync(pat.PayoutId, PayoutStatusNames.Paid);
+        Assert.Equal("bob-1",
+            await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
+        Assert.Empty(h.World.Read(Topics.DeadLetter(Topics.PayoutsControl)));
+        Assert.Equal(PayoutStatusNames.Held, (await h.RowAsync(kim.PayoutId)).State);
+    }
+
+    /// <summary>The players' history with their fees: kim's dispute and lou's refunded payment.</summary>
+    private static async Task<(string KimDispute, string LouPayment)> DisputeRefundAndOldDisputeAsync(PayoutHarness h)
+    {
         // kim disputed the fee of a contest she lost; lou's fee was refunded from Stripe's dashboard; ned disputed
         // one 31 days ago (dated back here as Stripe would have dated it).
         var kimDispute = await DisputedAsync(h, await PaidAsync(h, "lost-1", "kim"));
@@ -74,7 +93,16 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         await h.ExecuteAsync(
             "UPDATE payout.freezes SET occurred_at = occurred_at - interval '31 days' WHERE freeze_id = @nedDispute",
             new { nedDispute });
+        return (kimDispute, louPayment);
+    }
 
+    /// <summary>
+    /// kim's, lou's and ned's prizes: kim's and lou's held for review with the reason (which travels on
+    /// payouts.status), ned's (his dispute too old) paid. kim's order.
+    /// </summary>
+    private static async Task<PrizePayoutOrdered> RecentHistoryHoldsForReviewAsync(PayoutHarness h, string kimDispute,
+        string louPayment)
+    {
         var kim = PayoutHarness.Order("won-1", "kim", 1_000, paymentIntent: await PaidAsync(h, "won-1", "kim"));
         var lou = PayoutHarness.Order("won-1", "lou", 900, rank: 2);
         var ned = PayoutHarness.Order("won-1", "ned", 800, rank: 3);
@@ -95,7 +123,11 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
                 && m.Body.GetProperty("holdKind").GetString() == HoldKinds.Review
                 && m.Body.GetProperty("reason").GetString()!.Contains(kimDispute, StringComparison.Ordinal))),
             "kim's review hold with its reason on payouts.status", TimeSpan.FromSeconds(30));
+        return kim;
+    }
 
+    private static async Task ADisputeDeliveredAgainIsCountedOnceAsync(PayoutHarness h, string kimDispute)
+    {
         // kim's dispute delivered again, as Stripe retries a webhook and as a new event of the same dispute: with ned's
         // too old to count, two more sightings of one dispute would make three. It is counted once.
         var kimEvent = h.Stripe.Events().Single(e => e.Type == "charge.dispute.created" && e.ObjectId == kimDispute).Id;
@@ -106,7 +138,12 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         var again = h.Stripe.EmitEvent("charge.dispute.created", kimDispute);
         Assert.Contains("known already", await h.OutcomeOfAsync(again, "read:"), StringComparison.Ordinal);
         Assert.False(await h.ScalarAsync<bool>("SELECT halted FROM payout.dispatch"));
+    }
 
+    /// <summary>The third dispute within the day halts every payout; pat's prize is ordered meanwhile. The halt's id
+    /// and pat's order.</summary>
+    private static async Task<(string Halt, PrizePayoutOrdered Pat)> ThirdDisputeHaltsEveryPayoutAsync(PayoutHarness h)
+    {
         // Two more disputes within the day: the third halts every payout, as the emergency stop does.
         await DisputedAsync(h, await PaidAsync(h, "lost-2", "oli"));
         Assert.False(await h.ScalarAsync<bool>("SELECT halted FROM payout.dispatch"));
@@ -124,7 +161,12 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         h.Publish(pat);
         await h.WaitForAsync("pat's prize recorded",
             "SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE payout_id = @PayoutId)", pat);
+        return (halt, pat);
+    }
 
+    private static async Task OneOperatorsResumesDoNotEndItAsync(PayoutHarness h, string halt,
+        PrizePayoutOrdered pat)
+    {
         // One operator's resume, twice: recorded as one approval, refused with its reason; payouts stay halted.
         Decide(h, "ann-1", PayoutDispatchDecided.Resume, "ann", ends: halt);
         Decide(h, "ann-2", PayoutDispatchDecided.Resume, "ann", ends: halt);
@@ -144,15 +186,6 @@ public sealed class DisputeRulesThroughPayoutTests(PipelineFixture fixture)
         await Eventually.UntilAsync(() => Task.FromResult(Alerts(h, "payouts_resume_needs_second_operator").Count == 3),
             "ann's resume of her own halt refused", TimeSpan.FromSeconds(30));
         Assert.True(await h.ScalarAsync<bool>("SELECT halted AND decision_id = 'ann-halt' FROM payout.dispatch"));
-
-        // A second operator's resume ends it; the prize ordered meanwhile goes.
-        Decide(h, "bob-1", PayoutDispatchDecided.Resume, "bob", ends: "ann-halt");
-        await WaitForDispatchAsync(h, halted: false, "bob-1");
-        await h.WaitForStateAsync(pat.PayoutId, PayoutStatusNames.Paid);
-        Assert.Equal("bob-1",
-            await h.ScalarAsync<string>("SELECT ended_by FROM payout.halts WHERE halt_id = 'ann-halt'"));
-        Assert.Empty(h.World.Read(Topics.DeadLetter(Topics.PayoutsControl)));
-        Assert.Equal(PayoutStatusNames.Held, (await h.RowAsync(kim.PayoutId)).State);
     }
 
     [Fact]

@@ -366,6 +366,53 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Assert.Equal("/recipients/cy/onboarding-link", needed.Body.GetProperty("onboardingPath").GetString());
         Assert.Empty(TransfersOf(r, order.PayoutId));
 
+        var url = await TheLinkStaysInPayoutsTableAsync(r);
+
+        // Stripe refuses the next account link: the platform hears 502 with Stripe's reason, and may ask again.
+        await using var api = await LocalPlayerApi.StartAsync(r.Run.Swaps);
+        using var platform = api.Platform();
+        var path = needed.Body.GetProperty("onboardingPath").GetString()!;
+        await StripeRefusesTheNextLinkAsync(r, platform, path);
+        // Stripe slower than a second instance of the API waits (1 s): 504, ask again; Payout still answers the request
+        // later.
+        await using var hurried = await LocalPlayerApi.StartAsync(r.Run.Swaps,
+            overrides: new Dictionary<string, string?> { [PlayerApiOptions.Settings.OnboardingLinkWaitMs] = "1000" });
+        using var impatient = hurried.Platform();
+        await StripeTooSlowIsAnsweredAllTheSameAsync(r, impatient, path);
+        // The platform asks for a fresh link: Payout mints a new one; nobody unknown gets one.
+        var freshUrl = await AFreshLinkForTheWinnerOnlyAsync(platform, path, account, url);
+        // At most five requests per player per ten minutes, counted in Postgres across both instances of the API:
+        // the sixth for one player is answered 429 with Retry-After (about the window) and adds no request; another
+        // player (cy, four so far) is not held back by it. The second instance waits only a second: under a busy
+        // machine Payout may answer after it gave up (504), and its request counts all the same.
+        await AtMostFiveLinksPerPlayerAndNoneOnATopicAsync(r, platform, impatient, account);
+        await TheWinnerOnboardsAndIsPaidOnceAsync(r, platform, order, account, freshUrl);
+    }
+
+    private static async Task TheWinnerOnboardsAndIsPaidOnceAsync(PayoutRun r, HttpClient platform,
+        PrizePayoutOrdered order, string account, string url)
+    {
+        // The winner follows the link and finishes onboarding: Stripe sends account.updated.
+        using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
+            await http.GetAsync(url);
+        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
+        Assert.Equal(account, Assert.Single(TransfersOf(r, order.PayoutId)).Destination);
+        // The transfer may go out on Stripe's word before Payout's stripe.events consumer has recorded account.updated;
+        // the link requests are answered from that record.
+        await Eventually.UntilAsync(async () =>
+        {
+            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
+            return await conn.ExecuteScalarAsync<bool>(
+                "SELECT can_receive FROM payout.recipients WHERE player_id = 'cy'");
+        }, "Payout's record of cy's account able to receive");
+        var (onboarded, refusal) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("cy"));
+        Assert.Equal(HttpStatusCode.Conflict, onboarded);
+        Assert.Contains("finished onboarding", refusal.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The onboarding link, from Payout's table.</summary>
+    private static async Task<string> TheLinkStaysInPayoutsTableAsync(PayoutRun r)
+    {
         // The link Stripe made stays in Payout's table: neither payouts.status nor the winner's notice carries it.
         string url;
         await using (var conn = await r.Run.Iso.DataSource.OpenConnectionAsync())
@@ -378,22 +425,22 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Assert.Contains("/recipients/cy/onboarding-link", notice!.Body.GetProperty("text").GetString(),
             StringComparison.Ordinal);
         Assert.Equal("operations", notice.Headers[MessageHeaders.Producer]);
+        return url;
+    }
 
-        // Stripe refuses the next account link: the platform hears 502 with Stripe's reason, and may ask again.
-        await using var api = await LocalPlayerApi.StartAsync(r.Run.Swaps);
-        using var platform = api.Platform();
-        var path = needed.Body.GetProperty("onboardingPath").GetString()!;
+    /// <summary>Stripe refuses the next account link: the platform hears 502 with Stripe's reason.</summary>
+    private static async Task StripeRefusesTheNextLinkAsync(PayoutRun r, HttpClient platform, string path)
+    {
         r.Stripe.InjectFault(new StripeFault(StripeFaultKind.Refused, "POST", "/v1/account_links"));
         var (refused, stripeSaid) = await AskForLinkAsync(platform, path);
         Assert.Equal(HttpStatusCode.BadGateway, refused);
         Assert.Contains("Stripe refused a new onboarding link", stripeSaid.GetProperty("error").GetString(),
             StringComparison.Ordinal);
+    }
 
-        // Stripe slower than a second instance of the API waits (1 s): 504, ask again; Payout still answers the request
-        // later.
-        await using var hurried = await LocalPlayerApi.StartAsync(r.Run.Swaps,
-            overrides: new Dictionary<string, string?> { [PlayerApiOptions.Settings.OnboardingLinkWaitMs] = "1000" });
-        using var impatient = hurried.Platform();
+    /// <summary>Stripe slower than the API waits: 504, and Payout still answers the request later.</summary>
+    private static async Task StripeTooSlowIsAnsweredAllTheSameAsync(PayoutRun r, HttpClient impatient, string path)
+    {
         r.Stripe.InjectFault(
             new StripeFault(StripeFaultKind.Latency, "POST", "/v1/account_links", Delay: TimeSpan.FromSeconds(4)));
         var (late, lateWhy) = await AskForLinkAsync(impatient, path);
@@ -405,8 +452,13 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
             return await conn.ExecuteScalarAsync<long>(
                 "SELECT count(*) FROM payout.onboarding_link_requests WHERE player_id = 'cy' AND outcome IS NULL") == 0;
         }, "the request the platform stopped waiting for answered all the same");
+    }
 
-        // The platform asks for a fresh link: Payout mints a new one; nobody unknown gets one.
+    /// <summary>The platform asks for a fresh link: Payout mints a new one; nobody unknown gets one. The new
+    /// link.</summary>
+    private static async Task<string> AFreshLinkForTheWinnerOnlyAsync(HttpClient platform, string path,
+        string account, string url)
+    {
         var (status, fresh) = await AskForLinkAsync(platform, path);
         Assert.Equal(HttpStatusCode.OK, status);
         var freshUrl = fresh.GetProperty("url").GetString()!;
@@ -416,11 +468,12 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
         Assert.Equal(HttpStatusCode.NotFound, unknown);
         Assert.Contains("no connected account is being onboarded", why.GetProperty("error").GetString(),
             StringComparison.Ordinal);
+        return freshUrl;
+    }
 
-        // At most five requests per player per ten minutes, counted in Postgres across both instances of the API:
-        // the sixth for one player is answered 429 with Retry-After (about the window) and adds no request; another
-        // player (cy, four so far) is not held back by it. The second instance waits only a second: under a busy
-        // machine Payout may answer after it gave up (504), and its request counts all the same.
+    private static async Task AtMostFiveLinksPerPlayerAndNoneOnATopicAsync(PayoutRun r, HttpClient platform,
+        HttpClient impatient, string account)
+    {
         for (var i = 1; i < PlayerApiOptions.OnboardingLinkLimitDefault; i++)
         {
             var answered = (await AskForLinkAsync(i % 2 == 0 ? platform : impatient,
@@ -446,24 +499,6 @@ public sealed class PayoutFlowTests(PipelineFixture fixture, PayoutFlowTests.Sha
             Assert.DoesNotContain("_emulator/onboarding", m.Body.GetRawText(), StringComparison.Ordinal);
             Assert.DoesNotContain(account + "?", m.Body.GetRawText(), StringComparison.Ordinal);
         });
-        url = freshUrl;
-
-        // The winner follows the link and finishes onboarding: Stripe sends account.updated.
-        using (var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }))
-            await http.GetAsync(url);
-        await WaitForStateAsync(r, order.PayoutId, PayoutStatusNames.Paid);
-        Assert.Equal(account, Assert.Single(TransfersOf(r, order.PayoutId)).Destination);
-        // The transfer may go out on Stripe's word before Payout's stripe.events consumer has recorded account.updated;
-        // the link requests are answered from that record.
-        await Eventually.UntilAsync(async () =>
-        {
-            await using var conn = await r.Run.Iso.DataSource.OpenConnectionAsync();
-            return await conn.ExecuteScalarAsync<bool>(
-                "SELECT can_receive FROM payout.recipients WHERE player_id = 'cy'");
-        }, "Payout's record of cy's account able to receive");
-        var (onboarded, refusal) = await AskForLinkAsync(platform, RecipientOnboardingNeeded.PathFor("cy"));
-        Assert.Equal(HttpStatusCode.Conflict, onboarded);
-        Assert.Contains("finished onboarding", refusal.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> AskForLinkAsync(HttpClient platform,

@@ -216,6 +216,14 @@ public sealed class WinnerViewTests(PipelineFixture fixture)
             return await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.balance_reads");
         }, n => n == 0, "every balance read asked for made");
 
+        await StandingsThroughTheReadApiAsync(run, platform);
+    }
+
+    /// <summary>
+    /// The platform's app shows a contest's standings: the leaders while it is live, the final ones once complete.
+    /// </summary>
+    private static async Task StandingsThroughTheReadApiAsync(ContestRun run, HttpClient platform)
+    {
         // The platform's app shows a contest's standings: the leaders while it is live, the final ones once complete.
         async Task<(HttpStatusCode, JsonElement)> StandingsAsync(string query)
         {

@@ -67,28 +67,7 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
                 hosts.Add(host);
             }
 
-            var lineups = new Dictionary<string, string[]>
-                { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
-            foreach (var player in lineups.Keys) await run.World.SignUpForPayoutsAsync(player);
-            var lockAt = DateTimeOffset.UtcNow.AddSeconds(20);
-            run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
-            run.Define(Fantasy("obs", lockAt, ["g1"]));
-            foreach (var (player, lineup) in lineups)
-                run.World.Submit(Entry("s-" + player, "obs", player, run.World.Pay("obs", player, Fee), lineup));
-            // Bad input, for the dead-letter and alert figures.
-            // Signed by the operator, so it is refused for its body, not as unauthenticated.
-            var junk = "not json"u8.ToArray();
-            run.World.PublishRaw(Topics.Contests, "junk", junk,
-                run.World.Sign(Producers.Operator, Topics.Contests, "junk"u8.ToArray(), junk,
-                    OutgoingMessage.EnvelopeHeaders(
-                        new Envelope("junk-1", "ContestDefined", 1, "junk-1", null, DateTimeOffset.UtcNow))));
-            await run.WaitForStateAsync("obs", "LOCKED");
-            run.World.Start("g1", 2);
-            run.World.Stat("g1", 3, "qb1", "passing_yards", 750);
-            run.World.Stat("g1", 4, "rb1", "rushing_yards", 200);
-            run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);
-            run.World.End("g1", 6);
-            await run.WaitForSettlementStateAsync("obs", "PAID", TimeSpan.FromSeconds(120));
+            await RunAPaidContestWithOneBadMessageAsync(run);
             meters.RecordObservableInstruments();
         }
         finally
@@ -100,7 +79,39 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
             }
         }
 
-        var all = measured.ToList();
+        AssertTheWorkersMetrics(measured.ToList(), run);
+        AssertTheEntrysSpanAndThePrizes(run, spans);
+    }
+
+    /// <summary>A contest of three paid entries run to PAID, and a message refused for its body.</summary>
+    private static async Task RunAPaidContestWithOneBadMessageAsync(ContestRun run)
+    {
+        var lineups = new Dictionary<string, string[]>
+            { ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"] };
+        foreach (var player in lineups.Keys) await run.World.SignUpForPayoutsAsync(player);
+        var lockAt = DateTimeOffset.UtcNow.AddSeconds(20);
+        run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
+        run.Define(Fantasy("obs", lockAt, ["g1"]));
+        foreach (var (player, lineup) in lineups)
+            run.World.Submit(Entry("s-" + player, "obs", player, run.World.Pay("obs", player, Fee), lineup));
+        // Bad input, for the dead-letter and alert figures.
+        // Signed by the operator, so it is refused for its body, not as unauthenticated.
+        var junk = "not json"u8.ToArray();
+        run.World.PublishRaw(Topics.Contests, "junk", junk,
+            run.World.Sign(Producers.Operator, Topics.Contests, "junk"u8.ToArray(), junk,
+                OutgoingMessage.EnvelopeHeaders(
+                    new Envelope("junk-1", "ContestDefined", 1, "junk-1", null, DateTimeOffset.UtcNow))));
+        await run.WaitForStateAsync("obs", "LOCKED");
+        run.World.Start("g1", 2);
+        run.World.Stat("g1", 3, "qb1", "passing_yards", 750);
+        run.World.Stat("g1", 4, "rb1", "rushing_yards", 200);
+        run.World.Stat("g1", 5, "wr1", "receiving_yards", 100);
+        run.World.End("g1", 6);
+        await run.WaitForSettlementStateAsync("obs", "PAID", TimeSpan.FromSeconds(120));
+    }
+
+    private static void AssertTheWorkersMetrics(List<Measured> all, ContestRun run)
+    {
         double Sum(string instrument, params (string Tag, object Value)[] where) =>
             all.Where(m => m.Instrument == instrument && where.All(w =>
                 Equals(m.Tags.GetValueOrDefault(w.Tag)?.ToString(), w.Value.ToString()))).Sum(m => m.Value);
@@ -127,7 +138,10 @@ public sealed partial class ObservabilityTests(PipelineFixture fixture)
         Assert.Equal(1, Sum("contestpipeline.contests", ("worker", "scoring"), ("state", "COMPLETE")));
         Assert.True(Count("contestpipeline.consumer.lag", ("consumer", "scoring.games")) >= 1);
         Assert.True(Count("contestpipeline.outbox.backlog", ("schema", "payout")) >= 1);
+    }
 
+    private static void AssertTheEntrysSpanAndThePrizes(ContestRun run, ConcurrentQueue<Activity> spans)
+    {
         // The entry's span carries the correlation id its message came with, and sits in the trace that id names.
         var entry = run.World.Read(Topics.Entries).First(m => m.Key == "obs");
         var correlation = entry.Headers[MessageHeaders.CorrelationId];

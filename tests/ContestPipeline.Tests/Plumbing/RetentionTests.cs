@@ -4,6 +4,7 @@ using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Tests.Infrastructure;
 using Dapper;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 using ContestPipeline.Deployment;
 
 namespace ContestPipeline.Tests.Plumbing;
@@ -35,28 +36,7 @@ public sealed class RetentionTests(PipelineFixture fixture)
         // Rows from long ago: a message applied 200 days ago (its topic kept it 90 days at most),
         // outbox rows sent then, one in a gap the relay still waits on, and one never sent.
         await using var conn = await fixture.DataSource.OpenConnectionAsync();
-        var longAgo = DateTimeOffset.UtcNow.AddDays(-200);
-        await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', " +
-            "interval '100 years', @longAgo)", new { longAgo });
-        foreach (var week in new[] { longAgo, longAgo.AddDays(14) })
-            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('outbox', " +
-                "interval '100 years', @week)", new { week });
-        await conn.ExecuteAsync($"""
-            INSERT INTO {stage.Schema}.inbox
-                (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, processed_at, bucket)
-            VALUES (@consumer, 'gone-1', @topic, 0, 0, 'applied', @longAgo,
-                date_trunc('month', @longAgo AT TIME ZONE 'UTC')::date);
-            INSERT INTO {stage.Schema}.outbox (message_id, topic, message_type, headers, created_at, bucket) VALUES
-                ('sent-long-ago', @topic, 'T', '[]', @longAgo, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date),
-                ('in-a-gap-long-ago', @topic, 'T', '[]', @longAgo,
-                    date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 7),
-                ('unsent-long-ago', @topic, 'T', '[]', @longAgo,
-                    date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 14);
-            UPDATE {stage.Schema}.outbox_relay
-            SET read_through = (SELECT id FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago');
-            INSERT INTO {stage.Schema}.outbox_gaps (from_id, to_id, horizon)
-            SELECT id, id, 1 FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago';
-            """, new { consumer = consumer.Name, topic = stage.Topic, longAgo });
+        var longAgo = await RowsFromLongAgoAsync(conn, stage, consumer.Name);
         var inboxRows = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage.Schema}.inbox");
 
         var keep = TimeSpan.FromMilliseconds(TopicCatalog.DeadLetterRetentionMs);
@@ -78,18 +58,52 @@ public sealed class RetentionTests(PipelineFixture fixture)
             .ApplyAsync(null, CancellationToken.None),
             d => d.Action is "dropped" or "created");
 
-        // Replay everything the broker still holds for this consumer: nothing is applied again.
+        await AssertAReplayOfEverythingAppliesNothingAsync(stage, consumer.Name, messages.Count);
+    }
+
+    /// <summary>Replay everything the broker still holds for this consumer: nothing is applied again.</summary>
+    private async Task AssertAReplayOfEverythingAppliesNothingAsync(Stage stage, string consumer, int messages)
+    {
         var rewinds = new RewindRequests(fixture, stage.Schema);
-        await rewinds.PublishAsync(rewinds.Request(consumer.Name));
-        Assert.Equal(1, (await rewinds.ApplyAsync(consumer.Name, [stage.Topic])).Applied);
-        var replaying = stage.Consumer(consumer.Name);
+        await rewinds.PublishAsync(rewinds.Request(consumer));
+        Assert.Equal(1, (await rewinds.ApplyAsync(consumer, [stage.Topic])).Applied);
+        var replaying = stage.Consumer(consumer);
         var again = stage.Start(replaying.RunAsync);
-        await Eventually.UntilAsync(() => Task.FromResult(replaying.Stats.Received >= messages.Count),
+        await Eventually.UntilAsync(() => Task.FromResult(replaying.Stats.Received >= messages),
             "the replay read back every message", Patience);
         await again.StopAsync();
         Assert.Equal(0, replaying.Stats.Applied);
-        Assert.Equal(messages.Count, replaying.Stats.Duplicates);
-        Assert.Equal(messages.Count, (await stage.AppliedAsync()).Count);
+        Assert.Equal(messages, replaying.Stats.Duplicates);
+        Assert.Equal(messages, (await stage.AppliedAsync()).Count);
+    }
+
+    /// <summary>The rows from 200 days ago, in partitions of their own; when that was.</summary>
+    private static async Task<DateTimeOffset> RowsFromLongAgoAsync(NpgsqlConnection conn, Stage stage,
+        string consumer)
+    {
+        var longAgo = DateTimeOffset.UtcNow.AddDays(-200);
+        await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('inbox', " +
+            "interval '100 years', @longAgo)", new { longAgo });
+        foreach (var week in new[] { longAgo, longAgo.AddDays(14) })
+            await conn.ExecuteAsync($"SELECT count(*) FROM {stage.Schema}.retention_partitions('outbox', " +
+                "interval '100 years', @week)", new { week });
+        await conn.ExecuteAsync($"""
+            INSERT INTO {stage.Schema}.inbox
+                (consumer, message_id, topic, kafka_partition, kafka_offset, outcome, processed_at, bucket)
+            VALUES (@consumer, 'gone-1', @topic, 0, 0, 'applied', @longAgo,
+                date_trunc('month', @longAgo AT TIME ZONE 'UTC')::date);
+            INSERT INTO {stage.Schema}.outbox (message_id, topic, message_type, headers, created_at, bucket) VALUES
+                ('sent-long-ago', @topic, 'T', '[]', @longAgo, date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date),
+                ('in-a-gap-long-ago', @topic, 'T', '[]', @longAgo,
+                    date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 7),
+                ('unsent-long-ago', @topic, 'T', '[]', @longAgo,
+                    date_trunc('week', @longAgo AT TIME ZONE 'UTC')::date + 14);
+            UPDATE {stage.Schema}.outbox_relay
+            SET read_through = (SELECT id FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago');
+            INSERT INTO {stage.Schema}.outbox_gaps (from_id, to_id, horizon)
+            SELECT id, id, 1 FROM {stage.Schema}.outbox WHERE message_id = 'in-a-gap-long-ago';
+            """, new { consumer, topic = stage.Topic, longAgo });
+        return longAgo;
     }
 
     [Fact]

@@ -49,21 +49,7 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             run.World.Read(Topics.ContestLifecycle).Any(m => m.Type == EntryRejected.MessageType
             && m.Body.GetProperty("submissionId").GetString() == "s7"), "the late submission s7 decided");
 
-        run.World.Start("g1", 2);
-        await run.WaitForStateAsync("c1", "LIVE");
-        run.World.Stat("g1", 3, "qb1", "passing_yards", 250);   // 10.000
-        run.World.Stat("g1", 4, "qb1", "passing_touchdowns", 2); // 8.000
-        run.World.Stat("g1", 5, "rb1", "rushing_yards", 90);     // 9.000
-        run.World.Stat("g1", 6, "wr1", "receiving_yards", 40);   // 4.000
-        run.World.Stat("g1", 7, "qb1", "passing_yards", 300);    // cumulative: 12.000, not 22.000
-        run.World.End("g1", 8);
-        run.World.Start("g2", 2);
-        run.World.Stat("g2", 3, "qb2", "passing_yards", 200);    // 8.000
-        run.World.Stat("g2", 4, "qb2", "interceptions", 1);      // -2.000
-        run.World.Stat("g2", 5, "wr2", "receptions", 6);         // 3.000
-        run.World.Stat("g2", 6, "rb2", "rushing_yards", 30);     // 3.000
-        run.World.End("g2", 7);
-        await run.WaitForStateAsync("c1", "COMPLETE");
+        await PlayBothGamesToCompleteAsync(run);
 
         var standings = await run.FinalStandingsAsync("c1");
         Assert.Equal(
@@ -74,6 +60,16 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
             ],
             standings);
 
+        await AssertTheTimelineRefundsAndHashesAsync(run, declined, aliceAgain, late);
+    }
+
+    /// <summary>
+    /// The contest's timeline: its transitions, the rejected submissions with their refunds (each ordered once), and
+    /// the completion's hashes.
+    /// </summary>
+    private static async Task AssertTheTimelineRefundsAndHashesAsync(ContestRun run, string declined,
+        string aliceAgain, string late)
+    {
         // The database says COMPLETE a moment before the relay has published it.
         await WaitForTransitionAsync(run, "c1", "COMPLETE");
         var timeline = run.World.Read(Topics.ContestLifecycle).Where(m => m.Key == "c1").ToList();
@@ -101,6 +97,26 @@ public sealed class ContestFlowTests(PipelineFixture fixture)
         Assert.Equal(standingsHash, completed.GetProperty("standingsHash").GetString());
         Assert.Equal(inputsHash, completed.GetProperty("inputsHash").GetString());
         Assert.Equal(3, completed.GetProperty("entryCount").GetInt32());
+    }
+
+    /// <summary>Both games played, with stats that score as the comments say, to COMPLETE.</summary>
+    private static async Task PlayBothGamesToCompleteAsync(ContestRun run)
+    {
+        run.World.Start("g1", 2);
+        await run.WaitForStateAsync("c1", "LIVE");
+        run.World.Stat("g1", 3, "qb1", "passing_yards", 250);   // 10.000
+        run.World.Stat("g1", 4, "qb1", "passing_touchdowns", 2); // 8.000
+        run.World.Stat("g1", 5, "rb1", "rushing_yards", 90);     // 9.000
+        run.World.Stat("g1", 6, "wr1", "receiving_yards", 40);   // 4.000
+        run.World.Stat("g1", 7, "qb1", "passing_yards", 300);    // cumulative: 12.000, not 22.000
+        run.World.End("g1", 8);
+        run.World.Start("g2", 2);
+        run.World.Stat("g2", 3, "qb2", "passing_yards", 200);    // 8.000
+        run.World.Stat("g2", 4, "qb2", "interceptions", 1);      // -2.000
+        run.World.Stat("g2", 5, "wr2", "receptions", 6);         // 3.000
+        run.World.Stat("g2", 6, "rb2", "rushing_yards", 30);     // 3.000
+        run.World.End("g2", 7);
+        await run.WaitForStateAsync("c1", "COMPLETE");
     }
 
     [Fact]

@@ -72,6 +72,36 @@ public sealed class EntriesAndStandingsFlowTests(PipelineFixture fixture)
         await using var run = await ContestRun.StartAsync(fixture, 7, "ingestion", "scoring", "payout");
         var world = run.World;
 
+        var pay = await DefineEnterAndCancelAsync(run);
+        await run.WaitForStateAsync(Main, "LOCKED");
+
+        await FeedWhileMainIsLiveAsync(run);
+        await run.WaitForStateAsync(Main, "COMPLETE");
+
+        // Both refunds carried out at Stripe, and main's completion on its timeline.
+        await Eventually.UntilAsync(() =>
+            new[] { pay.Dave, pay.Erin }.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
+            "the refunds of dave's and erin's payments at Stripe");
+        await Eventually.UntilAsync(() =>
+            world.Read(Topics.ContestLifecycle).Any(m => m.Key == Main && m.Type == ContestCompleted.MessageType),
+            "main's ContestCompleted");
+
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var entries = (await conn.QueryAsync<(string, string, string)>(
+            "SELECT entry_id, contest_id, player_id FROM ingestion.entries ORDER BY contest_id, player_id")).ToList();
+        return new Observed(pay,
+            world.Read(Topics.ContestLifecycle), world.Read(Topics.PayoutsDue), world.Read(Topics.Games),
+            world.Read(Topics.Standings),
+            world.Read(Topics.Alerts), world.Read(Topics.DeadLetter(Topics.ProviderFeed)),
+            run.Stripe.Ledger().Refunds, entries, await run.FinalStandingsAsync(Main));
+    }
+
+    /// <summary>The two contests, main's entries (one past its limit) and gone's cancel, then erin's entries to
+    /// gone; the payments.</summary>
+    private static async Task<Payments> DefineEnterAndCancelAsync(ContestRun run)
+    {
+        var world = run.World;
+
         // ---- contests: "main" takes three entries at most, "gone" is cancelled before anyone enters
         var lockAt = await run.LockTimeAsync();
         world.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
@@ -100,8 +130,12 @@ public sealed class EntriesAndStandingsFlowTests(PipelineFixture fixture)
                                                                                           // re-delivered
         world.Submit(erin with { SubmissionId = "s-erin-again" });                        // the refunded payment
                                                                                           // once more
+        return pay;
+    }
 
-        await run.WaitForStateAsync(Main, "LOCKED");
+    private static async Task FeedWhileMainIsLiveAsync(ContestRun run)
+    {
+        var world = run.World;
 
         // ---- the feed while main is live, and the standings it must give -----------------------
         world.Start("g1", 2);
@@ -140,24 +174,6 @@ public sealed class EntriesAndStandingsFlowTests(PipelineFixture fixture)
             s => Leads(s, "bob", 23_000) && At(s, "g2") == 4
             && s.Leaders.Any(l => l.PlayerId == "alice" && l.ScoreMilli == 22_000));
         world.End("g2", 5);
-        await run.WaitForStateAsync(Main, "COMPLETE");
-
-        // Both refunds carried out at Stripe, and main's completion on its timeline.
-        await Eventually.UntilAsync(() =>
-            new[] { pay.Dave, pay.Erin }.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
-            "the refunds of dave's and erin's payments at Stripe");
-        await Eventually.UntilAsync(() =>
-            world.Read(Topics.ContestLifecycle).Any(m => m.Key == Main && m.Type == ContestCompleted.MessageType),
-            "main's ContestCompleted");
-
-        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        var entries = (await conn.QueryAsync<(string, string, string)>(
-            "SELECT entry_id, contest_id, player_id FROM ingestion.entries ORDER BY contest_id, player_id")).ToList();
-        return new Observed(pay,
-            world.Read(Topics.ContestLifecycle), world.Read(Topics.PayoutsDue), world.Read(Topics.Games),
-            world.Read(Topics.Standings),
-            world.Read(Topics.Alerts), world.Read(Topics.DeadLetter(Topics.ProviderFeed)),
-            run.Stripe.Ledger().Refunds, entries, await run.FinalStandingsAsync(Main));
     }
 
     /// <summary>

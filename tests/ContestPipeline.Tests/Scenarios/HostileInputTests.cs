@@ -61,6 +61,80 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "hostile"), NullLogger.Instance);
 
         // ---- accepted data ----------------------------------------------------------------
+        var (pis, times) = await AcceptedDataAsync(run);
+        var before = await SnapshotAsync(run);
+
+        // ---- every hostile case -----------------------------------------------------------
+        var values = new Dictionary<string, object>
+        {
+            ["g1"] = G1, ["g2"] = G2, ["g3"] = G3, ["gx"] = Gx, ["gy"] = Gy, ["gg"] = Gg, ["c1"] = C1, ["c2"] = C2,
+            ["lockAt"] = Stamp(times.C2LockAt), ["g1StartsAt"] = Stamp(times.GamesStart),
+            ["afterG3Starts"] = Stamp(times.G3Starts.AddHours(1)),
+            ["pi:alice"] = pis["alice"], ["pi:dave"] = pis["dave"],
+        };
+        var sent = await SendEveryCaseAsync(run, webhooks, http, producer, corpus, values);
+
+        // Wait for every expected rejection, then judge each case on what the pipeline published.
+        await Eventually.UntilAsync(() =>
+        {
+            var world = Observed.Read(run);
+            return sent.Where(s => Pending(s, world)).Select(s => s.Case.Name).ToList();
+        }, pending => pending.Count == 0, "every case's outcome (the cases still waited for are last observed)");
+        // Anything a case must not cause has been caused by now: every worker has read every
+        // topic to its end and published everything it wrote.
+        await run.ReadToEndAsync();
+        var observed = Observed.Read(run);
+        var problems = new List<string>();
+        foreach (var s in sent) problems.AddRange(Judge(s, observed, run, values).Select(p => $"{s.Case.Name}: {p}"));
+        problems.AddRange(await NothingAcceptedAsync(run, observed));
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+
+        // ---- accepted data unchanged, and the contest completes on its genuine stats -------
+        var after = await SnapshotAsync(run);
+        foreach (var (table, rows) in before)
+            Assert.True(rows.SequenceEqual(after[table]),
+                $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
+
+        await TheLiveContestCompletesAndSettlesOnItsGenuineStatsAsync(run, pis);
+    }
+
+    private static async Task TheLiveContestCompletesAndSettlesOnItsGenuineStatsAsync(ContestRun run,
+        Dictionary<string, string> pis)
+    {
+        run.World.Stat(G1, 8, "wr1", "receiving_yards", 40);
+        run.World.End(G1, 9);
+        run.World.Start(G2, 2);
+        run.World.Stat(G2, 3, "qb2", "passing_yards", 200);
+        run.World.Stat(G2, 4, "qb2", "interceptions", 1);
+        run.World.Stat(G2, 5, "wr2", "receptions", 6);
+        run.World.Stat(G2, 6, "rb2", "rushing_yards", 30);
+        run.World.End(G2, 7);
+        await run.WaitForStateAsync(C1, "COMPLETE");
+        Assert.Equal(
+            [
+                (1, EntrySubmitted.EntryIdFor(pis["bob"]), "bob", 15_000L),    // qb2 8 - 2 + rb1 9
+                (2, EntrySubmitted.EntryIdFor(pis["alice"]), "alice", 13_000L), // qb1 10 (250 yards stood) + wr2 3
+                (3, EntrySubmitted.EntryIdFor(pis["carol"]), "carol", 7_000L),  // rb2 3 + wr1 4
+            ],
+            await run.FinalStandingsAsync(C1));
+        await run.WaitForSettlementStateAsync(C1, "SETTLED");
+        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
+        var prizes = (await conn.QueryAsync<(string PlayerId, int Rank, long Gross)>(
+            "SELECT player_id, rank, gross_minor FROM settlement.payouts WHERE contest_id = 'c1' ORDER BY rank"))
+            .ToList();
+        // 3 × 10.00 less a 10% rake is 27.00, paid 50/30/20.
+        Assert.Equal([("bob", 1, 1_350L), ("alice", 2, 810L), ("carol", 3, 540L)], prizes);
+    }
+
+    /// <summary>When the accepted data's games start and its open contest locks.</summary>
+    private sealed record Times(DateTimeOffset GamesStart, DateTimeOffset G3Starts, DateTimeOffset C2LockAt);
+
+    /// <summary>
+    /// The accepted data: c1 LIVE with three entries and g1's first stats scored, c2 open with dave's entry, and the
+    /// games the cases write to; the entries' payment intents, by player, and the times the cases name.
+    /// </summary>
+    private static async Task<(Dictionary<string, string> Pis, Times Times)> AcceptedDataAsync(ContestRun run)
+    {
         var t0 = DateTimeOffset.UtcNow;
         var gamesStart = t0.AddMinutes(10);
         var g3Starts = t0.AddHours(2);
@@ -98,16 +172,15 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         await WaitForAsync(run, "settlement to know both contests' entries",
             "SELECT count(*) = 4 FROM settlement.entries");
         await WaitForAsync(run, "payout's tables", "SELECT to_regclass('payout.recipients') IS NOT NULL");
-        var before = await SnapshotAsync(run);
+        return (pis, new Times(gamesStart, g3Starts, c2LockAt));
+    }
 
-        // ---- every hostile case -----------------------------------------------------------
-        var values = new Dictionary<string, object>
-        {
-            ["g1"] = G1, ["g2"] = G2, ["g3"] = G3, ["gx"] = Gx, ["gy"] = Gy, ["gg"] = Gg, ["c1"] = C1, ["c2"] = C2,
-            ["lockAt"] = Stamp(c2LockAt), ["g1StartsAt"] = Stamp(gamesStart),
-            ["afterG3Starts"] = Stamp(g3Starts.AddHours(1)),
-            ["pi:alice"] = pis["alice"], ["pi:dave"] = pis["dave"],
-        };
+    /// <summary>Every case of the corpus sent, the gap case first and the late one once its gap is given
+    /// up.</summary>
+    private static async Task<List<Sent>> SendEveryCaseAsync(ContestRun run, LocalWebhooks webhooks, HttpClient http,
+        IProducer<byte[]?, byte[]?> producer, IReadOnlyList<HostileCorpus.Case> corpus,
+        Dictionary<string, object> values)
+    {
         // The next sequence number of each game the cases write to ("gap" is the one skipped on gg).
         var next = new Dictionary<string, long> { [G1] = 5, [Gx] = 3, [Gy] = 2, [Gg] = 3 };
         var sent = new List<Sent>();
@@ -125,51 +198,7 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             "the gap on gg given up");
         sent.Add(await SendAsync(run, webhooks, http, producer,
             corpus.Single(c => c.Name == "feed/late-after-its-gap-was-skipped"), values, next, sent));
-
-        // Wait for every expected rejection, then judge each case on what the pipeline published.
-        await Eventually.UntilAsync(() =>
-        {
-            var world = Observed.Read(run);
-            return sent.Where(s => Pending(s, world)).Select(s => s.Case.Name).ToList();
-        }, pending => pending.Count == 0, "every case's outcome (the cases still waited for are last observed)");
-        // Anything a case must not cause has been caused by now: every worker has read every
-        // topic to its end and published everything it wrote.
-        await run.ReadToEndAsync();
-        var observed = Observed.Read(run);
-        var problems = new List<string>();
-        foreach (var s in sent) problems.AddRange(Judge(s, observed, run, values).Select(p => $"{s.Case.Name}: {p}"));
-        problems.AddRange(await NothingAcceptedAsync(run, observed));
-        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
-
-        // ---- accepted data unchanged, and the contest completes on its genuine stats -------
-        var after = await SnapshotAsync(run);
-        foreach (var (table, rows) in before)
-            Assert.True(rows.SequenceEqual(after[table]),
-                $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
-
-        run.World.Stat(G1, 8, "wr1", "receiving_yards", 40);
-        run.World.End(G1, 9);
-        run.World.Start(G2, 2);
-        run.World.Stat(G2, 3, "qb2", "passing_yards", 200);
-        run.World.Stat(G2, 4, "qb2", "interceptions", 1);
-        run.World.Stat(G2, 5, "wr2", "receptions", 6);
-        run.World.Stat(G2, 6, "rb2", "rushing_yards", 30);
-        run.World.End(G2, 7);
-        await run.WaitForStateAsync(C1, "COMPLETE");
-        Assert.Equal(
-            [
-                (1, EntrySubmitted.EntryIdFor(pis["bob"]), "bob", 15_000L),    // qb2 8 - 2 + rb1 9
-                (2, EntrySubmitted.EntryIdFor(pis["alice"]), "alice", 13_000L), // qb1 10 (250 yards stood) + wr2 3
-                (3, EntrySubmitted.EntryIdFor(pis["carol"]), "carol", 7_000L),  // rb2 3 + wr1 4
-            ],
-            await run.FinalStandingsAsync(C1));
-        await run.WaitForSettlementStateAsync(C1, "SETTLED");
-        await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
-        var prizes = (await conn.QueryAsync<(string PlayerId, int Rank, long Gross)>(
-            "SELECT player_id, rank, gross_minor FROM settlement.payouts WHERE contest_id = 'c1' ORDER BY rank"))
-            .ToList();
-        // 3 × 10.00 less a 10% rake is 27.00, paid 50/30/20.
-        Assert.Equal([("bob", 1, 1_350L), ("alice", 2, 810L), ("carol", 3, 540L)], prizes);
+        return sent;
     }
 
     // ---- sending ------------------------------------------------------------------------------
@@ -182,23 +211,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
             return await PostAsync(run, webhooks, http, c, values);
 
         var key = c.Key is null ? null : HostileCorpus.Fill(c.Key, values);
-        long? sequence = null;
+        var sequence = SequenceOf(c, key, next, sent);
         var caseValues = new Dictionary<string, object>(values);
-        switch (c.Sequence)
-        {
-            case null: break;
-            case "next": sequence = next[key!]++; break;
-            case "after-gap":
-                next["gap"] = next[key!];
-                sequence = next[key!] + 1;
-                next[key!] += 2;
-                break;
-            case "the-gap": sequence = next["gap"]; break;
-            default:
-                var earlier = sent.Single(s => s.Case.Name == c.Sequence["same-as:".Length..]);
-                sequence = earlier.Sequence;
-                break;
-        }
         if (sequence is { } seq) caseValues["seq"] = seq;
         string? submissionId = null, paymentIntent = null;
         if (c.Payment is { } p)
@@ -222,18 +236,8 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 sent.Single(s => s.Case.Name == id["same-as:".Length..]).MessageId,
             var id => id,
         };
-        var headers = new Headers();
-        if (messageId is not null) headers.Add(MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId));
-        headers.Add(MessageHeaders.Type, Encoding.UTF8.GetBytes(c.Type!));
-        headers.Add(MessageHeaders.SchemaVersion, Encoding.UTF8.GetBytes(c.SchemaVersion ?? "1"));
-        headers.Add(MessageHeaders.OccurredAt, Encoding.UTF8.GetBytes(Envelope.FormatTimestamp(DateTimeOffset.UtcNow)));
-        // Operators' and the entry API's hostile input is signed as theirs: it must be refused for
-        // what it says, not for who sent it (InsiderCorpus covers who sent it).
-        if (PublishRights.Pipeline.ProducersOf(c.Edge, c.Type!).FirstOrDefault() is { } signer)
-            headers = KafkaClients.Headers(run.World.Sign(signer, c.Edge,
-                key is null ? null : Encoding.UTF8.GetBytes(key), body, IncomingMessage.HeadersOf(headers)));
         var message = new Message<byte[]?, byte[]?> { Key = key is null ? null : Encoding.UTF8.GetBytes(key),
-            Value = body, Headers = headers };
+            Value = body, Headers = HeadersOf(run, c, key, body, messageId) };
         var gameId = c.Edge == Topics.ProviderFeed ? key ?? "" : "";
 
         if (c.Expect.Omitted is not null)
@@ -255,6 +259,47 @@ public sealed class HostileInputTests(PipelineFixture fixture)
         {
             return new Sent(c, c.Edge, -1, -1, messageId, sequence, gameId) { EdgeError = e.Error.Reason };
         }
+    }
+
+    /// <summary>The sequence number a case's feed message carries, as its corpus entry names it: the game's next, the
+    /// one after a gap (which it leaves), the gap, or an earlier case's; null for a message of another kind.</summary>
+    private static long? SequenceOf(HostileCorpus.Case c, string? key, Dictionary<string, long> next, List<Sent> sent)
+    {
+        long? sequence = null;
+        switch (c.Sequence)
+        {
+            case null: break;
+            case "next": sequence = next[key!]++; break;
+            case "after-gap":
+                next["gap"] = next[key!];
+                sequence = next[key!] + 1;
+                next[key!] += 2;
+                break;
+            case "the-gap": sequence = next["gap"]; break;
+            default:
+                var earlier = sent.Single(s => s.Case.Name == c.Sequence["same-as:".Length..]);
+                sequence = earlier.Sequence;
+                break;
+        }
+        return sequence;
+    }
+
+    /// <summary>A case's headers: its envelope as the corpus gives it, signed as its producer's where the topic's
+    /// rights name one.</summary>
+    private static Headers HeadersOf(ContestRun run, HostileCorpus.Case c, string? key, byte[] body,
+        string? messageId)
+    {
+        var headers = new Headers();
+        if (messageId is not null) headers.Add(MessageHeaders.MessageId, Encoding.UTF8.GetBytes(messageId));
+        headers.Add(MessageHeaders.Type, Encoding.UTF8.GetBytes(c.Type!));
+        headers.Add(MessageHeaders.SchemaVersion, Encoding.UTF8.GetBytes(c.SchemaVersion ?? "1"));
+        headers.Add(MessageHeaders.OccurredAt, Encoding.UTF8.GetBytes(Envelope.FormatTimestamp(DateTimeOffset.UtcNow)));
+        // Operators' and the entry API's hostile input is signed as theirs: it must be refused for
+        // what it says, not for who sent it (InsiderCorpus covers who sent it).
+        if (PublishRights.Pipeline.ProducersOf(c.Edge, c.Type!).FirstOrDefault() is { } signer)
+            headers = KafkaClients.Headers(run.World.Sign(signer, c.Edge,
+                key is null ? null : Encoding.UTF8.GetBytes(key), body, IncomingMessage.HeadersOf(headers)));
+        return headers;
     }
 
     private static byte[] Generate(HostileCorpus.Case c, Dictionary<string, object> values) => c.Name switch
@@ -391,47 +436,67 @@ public sealed class HostileInputTests(PipelineFixture fixture)
     private static IEnumerable<string> Judge(Sent s, Observed o, ContestRun run, Dictionary<string, object> values)
     {
         var e = s.Case.Expect;
-        string Fill(string text) =>
-            HostileCorpus.Fill(text, new Dictionary<string, object>(values) { ["seq"] = s.Sequence ?? 0 });
-        var accepted = new[] { values["pi:alice"], values["pi:dave"] };
-
         if (e.Edge is not null)
         {
-            if (s.EdgeError is null) yield return $"reached {s.Topic} at {s.Partition}@{s.Offset}; "
-                + $"expected the edge to refuse it ({e.Edge})";
-            else if (!s.EdgeError.Contains(e.Edge, StringComparison.Ordinal))
-                yield return $"refused at the edge with '{s.EdgeError}', expected '{e.Edge}'";
+            foreach (var problem in JudgeAtTheEdge(s, e.Edge)) yield return problem;
             yield break;
         }
         if (e.Http is { } status)
         {
-            if ((int)s.Status! != status) yield return $"answered {(int)s.Status!} '{s.Answer}', expected {status}";
-            if (e.Text is not null && !s.Answer!.Contains(e.Text, StringComparison.Ordinal))
-                yield return $"answered '{s.Answer}', expected it to say '{e.Text}'";
-            var forwarded = s.EventId is not null
-                && o.StripeEvents.Any(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == s.EventId);
-            if (e.Forwarded == false && forwarded) yield return "reached stripe.events although refused";
-            if (e.Forwarded == true && !forwarded) yield return "did not reach stripe.events";
-            if (e.Recorded is not null && o.StripeOutcomes.GetValueOrDefault(s.EventId!) is var outcome
-                && (outcome is null || !outcome.EndsWith(": " + e.Recorded, StringComparison.Ordinal)))
-                yield return $"Payout recorded '{outcome}', expected '{e.Recorded}'";
-            if (e.Alert is not null && !o.Alerts.Any(a => a.Code == e.Alert && a.Subject == "tr_h_unknown"))
-                yield return $"no alert {e.Alert} for tr_h_unknown";
-            if (e.NoEffect)
-            {
-                if (o.StripeOutcomes.GetValueOrDefault(s.EventId!) is not { } first
-                    || !first.StartsWith("customer.created:", StringComparison.Ordinal))
-                    yield return $"the first body under {s.EventId} should stand, "
-                        + $"Payout recorded '{o.StripeOutcomes.GetValueOrDefault(s.EventId!)}'";
-                if (o.Alerts.Any(a => a.Message.Contains("prize_h_second_body", StringComparison.Ordinal)))
-                    yield return "the second body was acted on (an alert names its payout)";
-                using var conn = run.Iso.DataSource.OpenConnection();
-                if (conn.ExecuteScalar<long>(
-                    "SELECT count(*) FROM payout.inbox WHERE message_id = @id", new { id = s.EventId }) != 1)
-                    yield return "the event id is not exactly one inbox row";
-            }
+            foreach (var problem in JudgeOverHttp(s, o, run, e, status)) yield return problem;
             yield break;
         }
+        foreach (var problem in JudgeOnTheTopics(s, o, values)) yield return problem;
+    }
+
+    /// <summary>A case the edge must refuse: the broker, before the message reaches its topic.</summary>
+    private static IEnumerable<string> JudgeAtTheEdge(Sent s, string edge)
+    {
+        if (s.EdgeError is null) yield return $"reached {s.Topic} at {s.Partition}@{s.Offset}; "
+            + $"expected the edge to refuse it ({edge})";
+        else if (!s.EdgeError.Contains(edge, StringComparison.Ordinal))
+            yield return $"refused at the edge with '{s.EdgeError}', expected '{edge}'";
+    }
+
+    /// <summary>A case posted to the webhook receiver: its answer, and what reached stripe.events and Payout.</summary>
+    private static IEnumerable<string> JudgeOverHttp(Sent s, Observed o, ContestRun run, HostileCorpus.Expectation e,
+        int status)
+    {
+        if ((int)s.Status! != status) yield return $"answered {(int)s.Status!} '{s.Answer}', expected {status}";
+        if (e.Text is not null && !s.Answer!.Contains(e.Text, StringComparison.Ordinal))
+            yield return $"answered '{s.Answer}', expected it to say '{e.Text}'";
+        var forwarded = s.EventId is not null
+            && o.StripeEvents.Any(m => m.Headers.GetValueOrDefault(MessageHeaders.MessageId) == s.EventId);
+        if (e.Forwarded == false && forwarded) yield return "reached stripe.events although refused";
+        if (e.Forwarded == true && !forwarded) yield return "did not reach stripe.events";
+        if (e.Recorded is not null && o.StripeOutcomes.GetValueOrDefault(s.EventId!) is var outcome
+            && (outcome is null || !outcome.EndsWith(": " + e.Recorded, StringComparison.Ordinal)))
+            yield return $"Payout recorded '{outcome}', expected '{e.Recorded}'";
+        if (e.Alert is not null && !o.Alerts.Any(a => a.Code == e.Alert && a.Subject == "tr_h_unknown"))
+            yield return $"no alert {e.Alert} for tr_h_unknown";
+        if (e.NoEffect)
+        {
+            if (o.StripeOutcomes.GetValueOrDefault(s.EventId!) is not { } first
+                || !first.StartsWith("customer.created:", StringComparison.Ordinal))
+                yield return $"the first body under {s.EventId} should stand, "
+                    + $"Payout recorded '{o.StripeOutcomes.GetValueOrDefault(s.EventId!)}'";
+            if (o.Alerts.Any(a => a.Message.Contains("prize_h_second_body", StringComparison.Ordinal)))
+                yield return "the second body was acted on (an alert names its payout)";
+            using var conn = run.Iso.DataSource.OpenConnection();
+            if (conn.ExecuteScalar<long>(
+                "SELECT count(*) FROM payout.inbox WHERE message_id = @id", new { id = s.EventId }) != 1)
+                yield return "the event id is not exactly one inbox row";
+        }
+    }
+
+    /// <summary>A case on a topic: its dead letter and alert, the entry's rejection and refund, and what the feed
+    /// published.</summary>
+    private static IEnumerable<string> JudgeOnTheTopics(Sent s, Observed o, Dictionary<string, object> values)
+    {
+        var e = s.Case.Expect;
+        string Fill(string text) =>
+            HostileCorpus.Fill(text, new Dictionary<string, object>(values) { ["seq"] = s.Sequence ?? 0 });
+        var accepted = new[] { values["pi:alice"], values["pi:dave"] };
 
         var dead = o.DeadLetterOf(s);
         if (e.DeadLetter is not null)
@@ -478,6 +543,12 @@ public sealed class HostileInputTests(PipelineFixture fixture)
                 m.Type == EntryAccepted.MessageType && m.Body.GetProperty("paymentIntentId").GetString() == pi))
                 yield return "an entry was accepted with its payment";
         }
+        foreach (var problem in JudgeTheFeed(s, o, e)) yield return problem;
+    }
+
+    /// <summary>What the feed's worker published for a case on provider.feed, and the gap it gave up on.</summary>
+    private static IEnumerable<string> JudgeTheFeed(Sent s, Observed o, HostileCorpus.Expectation e)
+    {
         if (s.Case.Edge == Topics.ProviderFeed && s.Sequence is { } seq)
         {
             var fact = o.Fact(s.GameId, seq);

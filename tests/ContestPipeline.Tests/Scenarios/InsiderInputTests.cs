@@ -81,6 +81,42 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         foreach (var worker in new[] { "ingestion", "scoring", "settlement", "operations" }) run.StartWorker(worker);
         // Players' notices go to a recording endpoint; the operators' mail server is not there (mail is retried).
         await using var platform = await RecordingPlatformEndpoint.StartAsync();
+        StartNotifierAndPayout(run, platform);
+
+        // ---- accepted data, money included ------------------------------------------------
+        var (lockAt, payments) = await AcceptedDataWithMoneyAsync(run);
+        var held = await WaitForHeldPrizeAsync(run);
+        await QuietAsync(run);
+        var before = await SnapshotAsync(run);
+
+        // ---- every insider case -----------------------------------------------------------
+        var now = DateTimeOffset.UtcNow;
+        var values = new Dictionary<string, object>
+        {
+            ["paid"] = Paid, ["settled"] = Settled, ["open"] = Open, ["paidGame"] = PaidGame, ["openGame"] = OpenGame,
+            ["winner"] = "ann",
+            ["lockAt"] = Stamp(lockAt.AddHours(1)), ["now"] = Stamp(now), ["pi:eve"] = payments[$"{Open}:eve"],
+            ["pi:mallory"] = payments["mallory"],
+            ["heldPayout"] = held.PayoutId, ["heldEntry"] = held.EntryId, ["heldPlayer"] = held.PlayerId,
+        };
+        using var producer = KafkaClients.Producer(
+            KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "insider"), NullLogger.Instance);
+        var sent = new List<Sent>();
+        foreach (var c in corpus) sent.Add(await SendAsync(run, producer, c, values, keysRun));
+
+        await AssertEveryCaseRefusedAsync(run, sent, values);
+
+        // ---- accepted data, the ledger and Stripe's records unchanged ----------------------
+        var after = await SnapshotAsync(run);
+        Assert.DoesNotContain(platform.Requests, r => r.Body.Contains("forged", StringComparison.Ordinal));
+        foreach (var (table, rows) in before)
+            Assert.True(rows.SequenceEqual(after[table]),
+                $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
+    }
+
+    /// <summary>The notifier, sending players' notices to <paramref name="platform"/>, and Payout.</summary>
+    private static void StartNotifierAndPayout(ContestRun run, RecordingPlatformEndpoint platform)
+    {
         run.StartWorker("notifier", env: new Dictionary<string, string?>
         {
             [NotifierOptions.Settings.PlatformWebhookUrl] = platform.Url.ToString(),
@@ -93,8 +129,15 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
             [PayoutOptions.Settings.ReviewThresholdMinor] = "2000", [PayoutOptions.Settings.RetryDelayBaseMs] = "200",
             [PayoutOptions.Settings.LeaseMs] = "1000", [PayoutOptions.Settings.AccountRecheckMs] = "500",
         });
+    }
 
-        // ---- accepted data, money included ------------------------------------------------
+    /// <summary>
+    /// Three contests' entries, paid: one contest PAID, one SETTLED, one open; mallory's payment that no submission
+    /// names. The lock time and the payments, by contest and player (mallory's by name).
+    /// </summary>
+    private static async Task<(DateTimeOffset LockAt, Dictionary<string, string> Payments)>
+        AcceptedDataWithMoneyAsync(ContestRun run)
+    {
         // Time for three definitions and six verified entries to be in before the lock, counted from
         // when every worker holds its partitions, with room for a busy machine.
         var lockAt = (await run.LockTimeAsync(messagesBeforeLock: 12)).AddSeconds(30);
@@ -133,25 +176,14 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         run.World.End(SettledGame, 6);
         await run.WaitForSettlementStateAsync(Paid, "PAID", TimeSpan.FromSeconds(120));
         await run.WaitForSettlementStateAsync(Settled, "SETTLED", TimeSpan.FromSeconds(120));
-        var held = await WaitForHeldPrizeAsync(run);
-        await QuietAsync(run);
-        var before = await SnapshotAsync(run);
+        return (lockAt, payments);
+    }
 
-        // ---- every insider case -----------------------------------------------------------
-        var now = DateTimeOffset.UtcNow;
-        var values = new Dictionary<string, object>
-        {
-            ["paid"] = Paid, ["settled"] = Settled, ["open"] = Open, ["paidGame"] = PaidGame, ["openGame"] = OpenGame,
-            ["winner"] = "ann",
-            ["lockAt"] = Stamp(lockAt.AddHours(1)), ["now"] = Stamp(now), ["pi:eve"] = payments[$"{Open}:eve"],
-            ["pi:mallory"] = payments["mallory"],
-            ["heldPayout"] = held.PayoutId, ["heldEntry"] = held.EntryId, ["heldPlayer"] = held.PlayerId,
-        };
-        using var producer = KafkaClients.Producer(
-            KafkaClients.ProducerConfig(run.Iso.Broker.BootstrapServers, "insider"), NullLogger.Instance);
-        var sent = new List<Sent>();
-        foreach (var c in corpus) sent.Add(await SendAsync(run, producer, c, values, keysRun));
-
+    /// <summary>Every case refused, as its corpus entry says (waited for, then judged once everything is
+    /// read).</summary>
+    private static async Task AssertEveryCaseRefusedAsync(ContestRun run, List<Sent> sent,
+        Dictionary<string, object> values)
+    {
         var pending = new List<string>();
         try
         {
@@ -173,13 +205,6 @@ public sealed class InsiderInputTests(PipelineFixture fixture)
         var problems = sent.SelectMany(s =>
             Judge(s, values, finalLetters, finalAlerts).Select(p => $"{s.Case.Name}: {p}")).ToList();
         Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
-
-        // ---- accepted data, the ledger and Stripe's records unchanged ----------------------
-        var after = await SnapshotAsync(run);
-        Assert.DoesNotContain(platform.Requests, r => r.Body.Contains("forged", StringComparison.Ordinal));
-        foreach (var (table, rows) in before)
-            Assert.True(rows.SequenceEqual(after[table]),
-                $"{table} changed:\nbefore:\n{string.Join("\n", rows)}\nafter:\n{string.Join("\n", after[table])}");
     }
 
     // ---- sending ------------------------------------------------------------------------------

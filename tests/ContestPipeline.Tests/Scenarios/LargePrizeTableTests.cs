@@ -111,18 +111,7 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
 
         Produce(producer, Topics.ContestLifecycle, ContestScheduled.MessageType,
             ContestScheduled.MessageIdFor(ContestId), new ContestScheduled(OutsideWorld.Sealed(definition)));
-        // The local broker keeps about 5 MiB per partition and a contest's messages share one
-        // partition, so they go out in chunks that Settlement has taken in.
-        foreach (var chunk in standings.Chunk(5_000).Select((rows, i) => (rows, i)))
-        {
-            foreach (var row in chunk.rows)
-                Produce(producer, Topics.ContestLifecycle, EntryAccepted.MessageType,
-                    EntryAccepted.MessageIdFor(row.EntryId),
-                    new EntryAccepted(row.EntryId, ContestId, row.PlayerId, "pi_" + row.EntryId, EntryFeeMinor, "USD",
-                        ["qb1", "rb1"], lockAt.AddMinutes(-1)), flush: false);
-            producer.Flush(TimeSpan.FromSeconds(60));
-            await WaitForCountAsync(run, "settlement.entries", chunk.i * 5_000 + chunk.rows.Length);
-        }
+        await ProduceEveryEntryAsync(run, producer, standings, lockAt);
         output.WriteLine($"{Entries:N0} entries taken in by settlement after {clock.Elapsed.TotalSeconds:F1} s");
 
         var chunks = standings.Chunk(FinalStandingsPublished.RowsPerChunkMax).ToList();
@@ -145,21 +134,12 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         output.WriteLine($"{published.Count:N0} payout orders read from payouts.due "
             + $"{settling.Elapsed.TotalSeconds:F1} s after ContestCompleted; {clock.Elapsed.TotalSeconds:F1} s in all");
 
-        // Every place to the 75,498th has one entry; the five tied at 75,499th share the last two places.
-        Assert.Equal(75_498 + 5, expected.Count);
-        Assert.Equal(expected.Count, published.Count);
-        Assert.Equal(Guarantee, published.Values.Sum(o => o.GrossMinor));
-        Assert.Equal(Guarantee, published.Values.Sum(o => o.FeeMinor + o.NetMinor));
-        foreach (var (entryId, want) in expected)
-        {
-            Assert.True(published.TryGetValue(PayoutIds.For(ContestId, entryId), out var got),
-                $"no payout order for {entryId}");
-            Assert.Equal(want, got);
-        }
-        foreach (var (place, tied, gross) in Ties)
-            Assert.Equal(gross, standings.Skip(place - 1).Take(tied)
-                .Select(r => published[PayoutIds.For(ContestId, r.EntryId)].GrossMinor));
+        AssertEveryPrizeOrderedToTheCent(standings, expected, published);
+        await AssertTheLedgerAsync(run, expected.Count, published);
+    }
 
+    private static async Task AssertTheLedgerAsync(ContestRun run, int prizes, Dictionary<string, Order> published)
+    {
         // The ledger: the contest's accounts are closed; the sponsor funded the overlay; every
         // prize is the winner's net plus the platform's fee; every journal entry balances.
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
@@ -178,9 +158,46 @@ public sealed class LargePrizeTableTests(PipelineFixture fixture, ITestOutputHel
         Assert.Equal(-published.Values.Sum(o => o.NetMinor),
             balances.Where(b => b.Key.StartsWith("player:", StringComparison.Ordinal)).Sum(b => b.Value));
         Assert.Equal(0, balances.Values.Sum());
-        Assert.Equal((expected.Count, Guarantee), await conn.QueryFirstAsync<(int, long)>(
+        Assert.Equal((prizes, Guarantee), await conn.QueryFirstAsync<(int, long)>(
             "SELECT count(*)::int, sum(gross_minor)::bigint FROM settlement.payouts WHERE contest_id = @ContestId",
             new { ContestId }));
+    }
+
+    /// <summary>Every entry accepted, as Ingestion publishes them.</summary>
+    private static async Task ProduceEveryEntryAsync(ContestRun run, IProducer<byte[]?, byte[]?> producer,
+        List<StandingRow> standings, DateTimeOffset lockAt)
+    {
+        // The local broker keeps about 5 MiB per partition and a contest's messages share one
+        // partition, so they go out in chunks that Settlement has taken in.
+        foreach (var chunk in standings.Chunk(5_000).Select((rows, i) => (rows, i)))
+        {
+            foreach (var row in chunk.rows)
+                Produce(producer, Topics.ContestLifecycle, EntryAccepted.MessageType,
+                    EntryAccepted.MessageIdFor(row.EntryId),
+                    new EntryAccepted(row.EntryId, ContestId, row.PlayerId, "pi_" + row.EntryId, EntryFeeMinor, "USD",
+                        ["qb1", "rb1"], lockAt.AddMinutes(-1)), flush: false);
+            producer.Flush(TimeSpan.FromSeconds(60));
+            await WaitForCountAsync(run, "settlement.entries", chunk.i * 5_000 + chunk.rows.Length);
+        }
+    }
+
+    private static void AssertEveryPrizeOrderedToTheCent(List<StandingRow> standings,
+        Dictionary<string, Order> expected, Dictionary<string, Order> published)
+    {
+        // Every place to the 75,498th has one entry; the five tied at 75,499th share the last two places.
+        Assert.Equal(75_498 + 5, expected.Count);
+        Assert.Equal(expected.Count, published.Count);
+        Assert.Equal(Guarantee, published.Values.Sum(o => o.GrossMinor));
+        Assert.Equal(Guarantee, published.Values.Sum(o => o.FeeMinor + o.NetMinor));
+        foreach (var (entryId, want) in expected)
+        {
+            Assert.True(published.TryGetValue(PayoutIds.For(ContestId, entryId), out var got),
+                $"no payout order for {entryId}");
+            Assert.Equal(want, got);
+        }
+        foreach (var (place, tied, gross) in Ties)
+            Assert.Equal(gross, standings.Skip(place - 1).Take(tied)
+                .Select(r => published[PayoutIds.For(ContestId, r.EntryId)].GrossMinor));
     }
 
     /// <summary>

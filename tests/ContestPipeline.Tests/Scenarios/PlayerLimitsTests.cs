@@ -6,6 +6,7 @@ using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Lifecycle;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Players;
+using ContestPipeline.Local.Demo;
 using ContestPipeline.Local.Processes;
 using ContestPipeline.PlayerApi;
 using ContestPipeline.Tests.Infrastructure;
@@ -36,55 +37,9 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
         using var platform = new HttpClient { BaseAddress = api.Url };
         platform.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", api.Token);
 
-        // ivy lowers her daily limit to 15.00 (at once); kai starts a day's cooling-off; jon raises his to 5,000.00,
-        // which waits 24 hours, so the default 1,000.00 holds today.
-        var ivy = await SetAsync(platform, "ivy", new { dailyLimitMinor = 1_500 });
-        Assert.True(ivy.Status == HttpStatusCode.OK, ivy.Body.ToString());
-        Assert.Equal("daily limit 1,500 from now", ivy.Body.GetProperty("applied").GetString());
-        Assert.Equal(1_500, ivy.Body.GetProperty("limits").GetProperty("dailyMinor").GetInt64());
-        var kai = await SetAsync(platform, "kai", new { exclusion = "cooling_off", exclusionDays = 1 });
-        Assert.Equal(HttpStatusCode.OK, kai.Status);
-        Assert.StartsWith("cooling_off until ", kai.Body.GetProperty("applied").GetString(), StringComparison.Ordinal);
-        var jon = await SetAsync(platform, "jon", new { dailyLimitMinor = 500_000 });
-        Assert.Contains("(a raise waits 24 h); 100,000 until then", jon.Body.GetProperty("applied").GetString(),
-            StringComparison.Ordinal);
-        var wrong = await SetAsync(platform, "jon", new { exclusion = "cooling_off", exclusionDays = 90 });
-        Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
-        Assert.Equal("exclusionDays for cooling_off is 1 to 42 days, not 90",
-            wrong.Body.GetProperty("error").GetString());
-        var misspelt = await SetAsync(platform, "jon", new { dailyLimit = 5 });
-        Assert.Equal(HttpStatusCode.BadRequest, misspelt.Status);
-        Assert.Contains("dailyLimit", misspelt.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
-        using (var anonymous = new HttpClient { BaseAddress = api.Url })
-        using (var refused = await anonymous.PostAsJsonAsync("/players/ivy/limits",
-            new { dailyLimitMinor = 1_000_000 }))
-            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
-        // The platform may ask three times an hour for a player (here): jon's fourth is answered 429, and not queued.
-        Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { dailyLimitMinor = 400_000 })).Status);
-        Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { monthlyLimitMinor = 900_000 })).Status);
-        var flooded = await SetAsync(platform, "jon", new { dailyLimitMinor = 300_000 });
-        Assert.Equal(HttpStatusCode.TooManyRequests, flooded.Status);
-        Assert.StartsWith("at most 3 limit changes per player per 3600 s; ask again in ",
-            flooded.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
-        var read = await platform.GetFromJsonAsync<JsonElement>("/players/kai/limits");
-        Assert.Equal("cooling_off", read.GetProperty("limits").GetProperty("exclusion").GetString());
+        await ThePlatformSetsLimitsAsync(api, platform);
 
-        // An operator self-excludes lee for a year (signed with her own key, on contests); a request Ingestion cannot
-        // apply is dead-lettered with the reason, and changes nothing.
-        var signedAt = DateTimeOffset.UtcNow;
-        world.SetLimits(new PlayerLimitsSet("lee", "typo", "ann", signedAt.AddSeconds(-1), DailyLimitMinor: -5));
-        world.SetLimits(new PlayerLimitsSet("lee", "asked by phone, ticket 4411", "ann", signedAt,
-            Exclusion: "self_exclusion", ExclusionDays: 365));
-        var lee = await Eventually.UntilAsync(() => platform.GetFromJsonAsync<JsonElement>("/players/lee/limits"),
-            l => l.GetProperty("limits").ValueKind == JsonValueKind.Object, "lee's self-exclusion applied");
-        Assert.Equal("self_exclusion", lee.GetProperty("limits").GetProperty("exclusion").GetString());
-        // Dead-lettered through the outbox: waited for on the dead-letter topic, not read once.
-        var refusedChange = Assert.Single(
-            await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.Contests))
-            .Where(m => m.Key == PlayerLimitsSet.KeyFor("lee")).ToList(), r => r.Count > 0,
-            "lee's refused change dead-lettered"));
-        Assert.Equal("limits of player lee by ann: dailyLimitMinor -5 is outside 0 to 100,000,000",
-            refusedChange.Headers[MessageHeaders.DeadLetterReason]);
+        await AnOperatorSelfExcludesLeeAsync(world, platform);
 
         // Two contests: ivy's second fee of the day is past her limit whichever contest it is in.
         var lockAt = DateTimeOffset.UtcNow.AddMinutes(10);
@@ -130,6 +85,66 @@ public sealed class PlayerLimitsTests(PipelineFixture fixture)
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Equal(2L, await conn.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM ingestion.entries WHERE submitted_at <= accepted_at"));
+    }
+
+    /// <summary>
+    /// The platform sets ivy's, kai's and jon's limits through the player API: applied as the rules say, a wrong or
+    /// anonymous request refused, and at most three changes an hour for a player.
+    /// </summary>
+    private static async Task ThePlatformSetsLimitsAsync(LocalPlayerApi api, HttpClient platform)
+    {
+        // ivy lowers her daily limit to 15.00 (at once); kai starts a day's cooling-off; jon raises his to 5,000.00,
+        // which waits 24 hours, so the default 1,000.00 holds today.
+        var ivy = await SetAsync(platform, "ivy", new { dailyLimitMinor = 1_500 });
+        Assert.True(ivy.Status == HttpStatusCode.OK, ivy.Body.ToString());
+        Assert.Equal("daily limit 1,500 from now", ivy.Body.GetProperty("applied").GetString());
+        Assert.Equal(1_500, ivy.Body.GetProperty("limits").GetProperty("dailyMinor").GetInt64());
+        var kai = await SetAsync(platform, "kai", new { exclusion = "cooling_off", exclusionDays = 1 });
+        Assert.Equal(HttpStatusCode.OK, kai.Status);
+        Assert.StartsWith("cooling_off until ", kai.Body.GetProperty("applied").GetString(), StringComparison.Ordinal);
+        var jon = await SetAsync(platform, "jon", new { dailyLimitMinor = 500_000 });
+        Assert.Contains("(a raise waits 24 h); 100,000 until then", jon.Body.GetProperty("applied").GetString(),
+            StringComparison.Ordinal);
+        var wrong = await SetAsync(platform, "jon", new { exclusion = "cooling_off", exclusionDays = 90 });
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.Status);
+        Assert.Equal("exclusionDays for cooling_off is 1 to 42 days, not 90",
+            wrong.Body.GetProperty("error").GetString());
+        var misspelt = await SetAsync(platform, "jon", new { dailyLimit = 5 });
+        Assert.Equal(HttpStatusCode.BadRequest, misspelt.Status);
+        Assert.Contains("dailyLimit", misspelt.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        using (var anonymous = new HttpClient { BaseAddress = api.Url })
+        using (var refused = await anonymous.PostAsJsonAsync("/players/ivy/limits",
+            new { dailyLimitMinor = 1_000_000 }))
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        // The platform may ask three times an hour for a player (here): jon's fourth is answered 429, and not queued.
+        Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { dailyLimitMinor = 400_000 })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SetAsync(platform, "jon", new { monthlyLimitMinor = 900_000 })).Status);
+        var flooded = await SetAsync(platform, "jon", new { dailyLimitMinor = 300_000 });
+        Assert.Equal(HttpStatusCode.TooManyRequests, flooded.Status);
+        Assert.StartsWith("at most 3 limit changes per player per 3600 s; ask again in ",
+            flooded.Body.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var read = await platform.GetFromJsonAsync<JsonElement>("/players/kai/limits");
+        Assert.Equal("cooling_off", read.GetProperty("limits").GetProperty("exclusion").GetString());
+    }
+
+    private static async Task AnOperatorSelfExcludesLeeAsync(OutsideWorld world, HttpClient platform)
+    {
+        // An operator self-excludes lee for a year (signed with her own key, on contests); a request Ingestion cannot
+        // apply is dead-lettered with the reason, and changes nothing.
+        var signedAt = DateTimeOffset.UtcNow;
+        world.SetLimits(new PlayerLimitsSet("lee", "typo", "ann", signedAt.AddSeconds(-1), DailyLimitMinor: -5));
+        world.SetLimits(new PlayerLimitsSet("lee", "asked by phone, ticket 4411", "ann", signedAt,
+            Exclusion: "self_exclusion", ExclusionDays: 365));
+        var lee = await Eventually.UntilAsync(() => platform.GetFromJsonAsync<JsonElement>("/players/lee/limits"),
+            l => l.GetProperty("limits").ValueKind == JsonValueKind.Object, "lee's self-exclusion applied");
+        Assert.Equal("self_exclusion", lee.GetProperty("limits").GetProperty("exclusion").GetString());
+        // Dead-lettered through the outbox: waited for on the dead-letter topic, not read once.
+        var refusedChange = Assert.Single(
+            await Eventually.UntilAsync(() => world.Read(Topics.DeadLetter(Topics.Contests))
+            .Where(m => m.Key == PlayerLimitsSet.KeyFor("lee")).ToList(), r => r.Count > 0,
+            "lee's refused change dead-lettered"));
+        Assert.Equal("limits of player lee by ann: dailyLimitMinor -5 is outside 0 to 100,000,000",
+            refusedChange.Headers[MessageHeaders.DeadLetterReason]);
     }
 
     private static async Task<(HttpStatusCode Status, JsonElement Body)> SetAsync(HttpClient platform, string player,

@@ -73,6 +73,15 @@ public sealed class SettlementFlowTests(PipelineFixture fixture)
         Assert.Equal(-2_619, balances["player:ada:prizes_payable"]);
         Assert.Equal(0, balances.Values.Sum());
 
+        await AssertTheLedgerRefusesToBeRewrittenAsync(conn);
+    }
+
+    /// <summary>
+    /// The ledger refuses to be rewritten, to take postings that do not balance or of no recorded entry, a payout of
+    /// no recorded contest or moved to another, and final standings jsonb would refuse.
+    /// </summary>
+    private static async Task AssertTheLedgerRefusesToBeRewrittenAsync(Npgsql.NpgsqlConnection conn)
+    {
         // The ledger refuses to be rewritten.
         var refused = await Assert.ThrowsAnyAsync<Npgsql.PostgresException>(() =>
             conn.ExecuteAsync("UPDATE settlement.postings SET amount_minor = 1 WHERE line = 1"));

@@ -30,6 +30,46 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         var world = run.World;
         var lockAt = await run.LockTimeAsync(messagesBeforeLock: 30);
         var slateEnd = lockAt + SlateLength;
+        DefineTheSlate(run, lockAt, slateEnd);
+        var refunded = await EnterEveryContestAsync(run);
+        await PlayPostponeSuspendAndCancelAsync(run, lockAt, slateEnd);
+        await AssertTheDefaultRulesAsync(run);
+
+        // g2 is played on its new date: nothing of it is pp's, and none of it is a correction of pp's result.
+        world.Start("g2", 3, lockAt.AddDays(3));
+        world.Stat("g2", 4, "qb2", "passing_yards", 500);
+        world.End("g2", 5, lockAt.AddDays(3).AddHours(3));
+
+        // Both complete at the slate's end with their suspended game as it was suspended; then g3 resumes too.
+        await run.WaitForStateAsync("susp-a", "COMPLETE", TimeSpan.FromSeconds(90));
+        await run.WaitForStateAsync("susp-b", "COMPLETE");
+        world.Resume("g3", 6, slateEnd.AddHours(1));
+        world.Stat("g3", 7, "qb3", "passing_yards", 1_000);
+        world.End("g3", 8, slateEnd.AddHours(2));
+        // The same facts arriving before or after the result give the same standings.
+        Assert.Equal([("dan", 15_000L), ("carol", 14_000L)], Scores(await run.FinalStandingsAsync("susp-a")));
+        Assert.Equal([("fay", 15_000L), ("eve", 14_000L)], Scores(await run.FinalStandingsAsync("susp-b")));
+        await AssertHeldLiveUntilTheProviderEndsItAsync(run);
+        await AssertRefundedOnceAndTheirLedgerClosedAsync(run, refunded);
+
+        // Each path was taken: susp-b kept g5's values when its resumption came before the result; pp's and susp-a's
+        // results were fixed first.
+        await using (var conn = await run.Iso.DataSource.OpenConnectionAsync())
+            Assert.Equal([("pp", "g2", false), ("susp-a", "g3", false), ("susp-b", "g5", true)],
+                (await Dapper.SqlMapper.QueryAsync<(string, string, bool)>(conn,
+                "SELECT contest_id, game_id, snapshot FROM scoring.contest_game_freezes ORDER BY contest_id"))
+                .ToList());
+        var alerts = world.Read(Topics.Alerts);
+        Assert.DoesNotContain(alerts, a => a.Body.GetProperty("code").GetString() == "correction_after_complete"
+            && a.Body.GetProperty("subject").GetString() is "pp" or "susp-a" or "susp-b" or "canc");
+        Assert.Empty(world.Read(Topics.DeadLetter(Topics.ProviderFeed)));
+        Assert.Empty(world.Read(Topics.DeadLetter(Topics.Games)));
+    }
+
+    /// <summary>Seven games and seven contests over them, each with its rule for unfinished games.</summary>
+    private static void DefineTheSlate(ContestRun run, DateTimeOffset lockAt, DateTimeOffset slateEnd)
+    {
+        var world = run.World;
         world.Schedule("g1", 1, lockAt, "qb1", "rb1");
         world.Schedule("g2", 1, lockAt, "qb2", "rb2");
         world.Schedule("g3", 1, lockAt, "qb3", "rb3");
@@ -48,6 +88,13 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         run.Define(Fantasy("canc", lockAt, ["g1", "g6", "g7"]));
         run.Define(Fantasy("canc-refund", lockAt, ["g1", "g6"])
             with { UnfinishedGames = UnfinishedGameRules.CancelAndRefund });
+    }
+
+    /// <summary>Two or three paid entries in each contest, then every contest LOCKED; the payments of the contests
+    /// that will be cancelled.</summary>
+    private static async Task<List<string>> EnterEveryContestAsync(ContestRun run)
+    {
+        var world = run.World;
         var refunded = new List<string>();
         void Enter(string contest, string player, params string[] lineup)
         {
@@ -72,6 +119,17 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         Enter("canc-refund", "oli", "rb1", "rb6");
         foreach (var c in new[] { "pp", "pp-cancel", "susp-a", "susp-b", "held", "canc", "canc-refund" })
             await run.WaitForStateAsync(c, "LOCKED");
+        return refunded;
+    }
+
+    /// <summary>
+    /// The games played, then g2 postponed, g3 and g5 suspended (g5 resumed after the slate's end), g6 and g7
+    /// cancelled, and g1 ended: pp-cancel and canc-refund are cancelled on the way.
+    /// </summary>
+    private static async Task PlayPostponeSuspendAndCancelAsync(ContestRun run, DateTimeOffset lockAt,
+        DateTimeOffset slateEnd)
+    {
+        var world = run.World;
 
         world.Start("g1", 2, lockAt.AddSeconds(1));
         world.Stat("g1", 3, "qb1", "passing_yards", 250);   // 10.000
@@ -105,7 +163,12 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         await run.WaitForStateAsync("canc-refund", "CANCELLED");
         Assert.Equal("LIVE", await run.StateAsync("canc"));
         world.End("g1", 5, lockAt.AddSeconds(10));
+    }
 
+    /// <summary>The default rules, on a postponed game and on cancelled ones, and the cancels by the
+    /// contests' own rule.</summary>
+    private static async Task AssertTheDefaultRulesAsync(ContestRun run)
+    {
         // The default rule: g2's athletes score zero and pp completes once g1 has ended.
         await run.WaitForStateAsync("pp", "COMPLETE");
         Assert.Equal([("alice", 10_000L), ("bob", 5_000L)], Scores(await run.FinalStandingsAsync("pp")));
@@ -127,21 +190,11 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         Assert.Contains("its athletes score what they had", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
         Assert.Contains("game g7 cancelled at", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
         Assert.Contains("its athletes score zero", Reason(run, "canc", "COMPLETE"), StringComparison.Ordinal);
-        // g2 is played on its new date: nothing of it is pp's, and none of it is a correction of pp's result.
-        world.Start("g2", 3, lockAt.AddDays(3));
-        world.Stat("g2", 4, "qb2", "passing_yards", 500);
-        world.End("g2", 5, lockAt.AddDays(3).AddHours(3));
+    }
 
-        // Both complete at the slate's end with their suspended game as it was suspended; then g3 resumes too.
-        await run.WaitForStateAsync("susp-a", "COMPLETE", TimeSpan.FromSeconds(90));
-        await run.WaitForStateAsync("susp-b", "COMPLETE");
-        world.Resume("g3", 6, slateEnd.AddHours(1));
-        world.Stat("g3", 7, "qb3", "passing_yards", 1_000);
-        world.End("g3", 8, slateEnd.AddHours(2));
-        // The same facts arriving before or after the result give the same standings.
-        Assert.Equal([("dan", 15_000L), ("carol", 14_000L)], Scores(await run.FinalStandingsAsync("susp-a")));
-        Assert.Equal([("fay", 15_000L), ("eve", 14_000L)], Scores(await run.FinalStandingsAsync("susp-b")));
-
+    private static async Task AssertHeldLiveUntilTheProviderEndsItAsync(ContestRun run)
+    {
+        var world = run.World;
         // g4 is still in play by the feed: held LIVE, with a critical alert naming it, until the provider ends it.
         var held = await Eventually.UntilAsync(() => world.Read(Topics.Alerts)
             .FirstOrDefault(a => a.Body.GetProperty("code").GetString() == "contest_held_live"),
@@ -154,7 +207,11 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
         world.End("g4", 4);
         await run.WaitForStateAsync("held", "COMPLETE");
         Assert.Equal([("gus", 12_000L), ("hal", 5_000L)], Scores(await run.FinalStandingsAsync("held")));
+    }
 
+    private static async Task AssertRefundedOnceAndTheirLedgerClosedAsync(ContestRun run, List<string> refunded)
+    {
+        var world = run.World;
         // pp-cancel's and canc-refund's entries are refunded at Stripe, each exactly once.
         await Eventually.UntilAsync(() =>
             refunded.All(pi => run.Stripe.Ledger().Refunds.Any(r => r.PaymentIntent == pi)),
@@ -178,18 +235,6 @@ public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
             }
             Assert.Empty(await LedgerCheckStore.BookAsync(conn));
         }
-        // Each path was taken: susp-b kept g5's values when its resumption came before the result; pp's and susp-a's
-        // results were fixed first.
-        await using (var conn = await run.Iso.DataSource.OpenConnectionAsync())
-            Assert.Equal([("pp", "g2", false), ("susp-a", "g3", false), ("susp-b", "g5", true)],
-                (await Dapper.SqlMapper.QueryAsync<(string, string, bool)>(conn,
-                "SELECT contest_id, game_id, snapshot FROM scoring.contest_game_freezes ORDER BY contest_id"))
-                .ToList());
-        var alerts = world.Read(Topics.Alerts);
-        Assert.DoesNotContain(alerts, a => a.Body.GetProperty("code").GetString() == "correction_after_complete"
-            && a.Body.GetProperty("subject").GetString() is "pp" or "susp-a" or "susp-b" or "canc");
-        Assert.Empty(world.Read(Topics.DeadLetter(Topics.ProviderFeed)));
-        Assert.Empty(world.Read(Topics.DeadLetter(Topics.Games)));
     }
 
     private static List<(string Player, long Score)> Scores(

@@ -70,6 +70,21 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
 
         // The ledger: every journal entry of the plan, line for line, and nothing else.
         await using var read = await db.DataSource.OpenConnectionAsync();
+        await AssertTheLedgerIsThePlansAsync(read, plan);
+        await AssertWhatWentOutIsThePlansAsync(read, plan);
+        // The payouts table holds each prize once, as the plan awarded it.
+        Assert.Equal(plan.Terms.Awards.Select(a =>
+            (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)),
+            await read.QueryAsync<(string, string, int, long, long, long)>(
+                "SELECT payout_id, entry_id, rank, gross_minor, fee_minor, net_minor FROM settlement.payouts " +
+                "WHERE contest_id = 'chunky' ORDER BY award_seq"));
+
+        // Done is done: another run finds nothing to settle.
+        Assert.False(await restarted.RunAsync(context, CancellationToken.None));
+    }
+
+    private static async Task AssertTheLedgerIsThePlansAsync(NpgsqlConnection read, SettlementPlan plan)
+    {
         var postings = (await read.QueryAsync<(string JournalId, int Line, string Account, long Amount,
             string Currency)>("""
             SELECT p.journal_id, p.line, p.account, p.amount_minor, p.currency
@@ -85,7 +100,10 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
             await read.QueryAsync<string>("SELECT description FROM settlement.journal WHERE contest_id = 'chunky' " +
                 "AND kind IN ('settlement', 'prize_payable') ORDER BY description COLLATE \"C\""));
         Assert.Empty(await LedgerCheckStore.BookAsync(read));
+    }
 
+    private static async Task AssertWhatWentOutIsThePlansAsync(NpgsqlConnection read, SettlementPlan plan)
+    {
         // What went out, in the order the relay sends it: the authorization, every order in award order, then SETTLED.
         var outbox = (await read.QueryAsync<(string MessageId, string Topic, string Type, byte[] Payload)>(
             "SELECT message_id, topic, message_type, payload FROM settlement.outbox ORDER BY id")).ToList();
@@ -101,16 +119,6 @@ public sealed class ChunkedSettlementTests(PipelineFixture fixture)
             outbox.Skip(1 + orders.Count).Select(m => m.Type));
         Assert.Equal(plan.Terms.Record, Body<ContestSettled>(outbox[^2].Payload));
         Assert.Equal(plan.Terms.Reason, Body<ContestStateChanged>(outbox[^1].Payload).Reason);
-
-        // The payouts table holds each prize once, as the plan awarded it.
-        Assert.Equal(plan.Terms.Awards.Select(a =>
-            (a.PayoutId, a.EntryId, a.Rank, a.Gross.MinorUnits, a.Fee.MinorUnits, a.Net.MinorUnits)),
-            await read.QueryAsync<(string, string, int, long, long, long)>(
-                "SELECT payout_id, entry_id, rank, gross_minor, fee_minor, net_minor FROM settlement.payouts " +
-                "WHERE contest_id = 'chunky' ORDER BY award_seq"));
-
-        // Done is done: another run finds nothing to settle.
-        Assert.False(await restarted.RunAsync(context, CancellationToken.None));
     }
 
     [Fact]

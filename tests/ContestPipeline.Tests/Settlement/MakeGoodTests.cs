@@ -174,18 +174,32 @@ public sealed class MakeGoodTests
         var assessed = JsonSerializer.Deserialize<MakeGoodsAssessed>(
             (await stack.ScalarAsync<string>("SELECT assessment::text FROM operations.make_goods " +
                 "WHERE contest_id = 'mg'"))!, OutgoingMessage.Json)!;
-        string TermsOf(string proposal) => MakeGoodTerms.Of(proposal, "mg", 1, 3_492, "USD", assessed.Items);
-        OperatorSeal SealOf(string who, string terms) =>
+        var decisions = new MakeGoodDecisions(stack, assessed);
+        await decisions.AnExpiredOrUnsealedProposalIsRefusedAsync();
+        await decisions.ConfirmationsThatAreNotASecondOperatorsConfirmNothingAsync();
+        await decisions.TheProposersKeyUnderAnotherNameIsOneOperatorAsync();
+        await decisions.AConfirmationWithoutItsConfirmersSealBooksNothingAsync();
+        await decisions.TwoOperatorsOwnKeysBookItAndPayoutPaysItOnceAsync();
+    }
+
+    /// <summary>
+    /// mg's make-goods as its operators decide them once assessed: proposals and confirmations, each sealed (or not)
+    /// by whoever makes it, as the operators' tool publishes them.
+    /// </summary>
+    private sealed class MakeGoodDecisions(OperationsStack stack, MakeGoodsAssessed assessed)
+    {
+        private string TermsOf(string proposal) => MakeGoodTerms.Of(proposal, "mg", 1, 3_492, "USD", assessed.Items);
+        private static OperatorSeal SealOf(string who, string terms) =>
             MakeGoodSeals.Seal(LocalSigningKeys.Operator(who), "mg", terms);
-        MakeGoodConfirmed Confirm(string id, string proposal, string who, string? terms = null) =>
+        private MakeGoodConfirmed Confirm(string id, string proposal, string who, string? terms = null) =>
             new(id, "mg", proposal, who, "agreed", DateTimeOffset.UtcNow, 3_492, "USD", terms ?? TermsOf(proposal),
                 SealOf(who, terms ?? TermsOf(proposal)));
-        MakeGoodProposed Propose(string id, DateTimeOffset decidedAt) =>
+        private MakeGoodProposed Propose(string id, DateTimeOffset decidedAt) =>
             new(id, "mg", 1, 3_492, "USD", "ann", "te1's receptions were corrected", decidedAt,
                 SealOf("ann", TermsOf(id)));
-        void Publish(MakeGoodConfirmed c) => stack.World.Publish(Topics.Operations, "mg", MakeGoodConfirmed.MessageType,
-            MakeGoodConfirmed.MessageIdFor(c.DecisionId), c);
-        async Task<string> RefusedAsync(string decisionId)
+        private void Publish(MakeGoodConfirmed c) => stack.World.Publish(Topics.Operations, "mg",
+            MakeGoodConfirmed.MessageType, MakeGoodConfirmed.MessageIdFor(c.DecisionId), c);
+        private async Task<string> RefusedAsync(string decisionId)
         {
             string? reason = null;
             await stack.WaitAsync(() => Task.FromResult((reason = stack.World.Read(Topics.DeadLetter(Topics.Operations))
@@ -195,108 +209,128 @@ public sealed class MakeGoodTests
             return reason!;
         }
 
-        // A proposal made 25 hours ago and never confirmed has expired: its confirmation books nothing.
-        stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p0"),
-            Propose("p0", DateTimeOffset.UtcNow.AddHours(-25)));
-        Publish(Confirm("c-late", "p0", "bob"));
-        Assert.Contains("proposal p0 expired unconfirmed", await RefusedAsync("c-late"), StringComparison.Ordinal);
+        public async Task AnExpiredOrUnsealedProposalIsRefusedAsync()
+        {
+            // A proposal made 25 hours ago and never confirmed has expired: its confirmation books nothing.
+            stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType,
+                MakeGoodProposed.MessageIdFor("p0"), Propose("p0", DateTimeOffset.UtcNow.AddHours(-25)));
+            Publish(Confirm("c-late", "p0", "bob"));
+            Assert.Contains("proposal p0 expired unconfirmed", await RefusedAsync("c-late"), StringComparison.Ordinal);
 
-        // A proposal without the proposer's seal for Payout is refused: what it booked could not be paid.
-        stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType,
-            MakeGoodProposed.MessageIdFor("p-unsealed"),
-            Propose("p-unsealed", DateTimeOffset.UtcNow) with { PayoutSeal = null });
-        string? unsealed = null;
-        await stack.WaitAsync(() => Task.FromResult((unsealed = stack.World.Read(Topics.DeadLetter(Topics.Operations))
-            .Select(m => m.Headers[MessageHeaders.DeadLetterReason])
-                .FirstOrDefault(r => r.Contains("proposal p-unsealed:", StringComparison.Ordinal))) is not null),
-            "the unsealed proposal dead-lettered");
-        Assert.Contains("it carries no seal of its terms for Payout by its proposer ann", unsealed,
-            StringComparison.Ordinal);
-        stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType, MakeGoodProposed.MessageIdFor("p1"),
-            Propose("p1", DateTimeOffset.UtcNow));
-        // The proposer cannot confirm her own proposal: refused, nothing booked.
-        Publish(Confirm("c0", "p1", "ann"));
-        Assert.Contains("a second, different approver must confirm", await RefusedAsync("c0"),
-            StringComparison.Ordinal);
-        // A confirmation of other terms than the proposal's (another total or recipients), or of none, confirms
-        // nothing; nor does one of the proposal p1 superseded.
-        Publish(Confirm("c-other", "p1", "bob", MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", assessed.Items.Take(1))));
-        Assert.Contains("it confirms other terms", await RefusedAsync("c-other"), StringComparison.Ordinal);
-        Publish(new MakeGoodConfirmed("c-bare", "mg", "p1", "bob", "agreed", DateTimeOffset.UtcNow));
-        Assert.Contains("it names no terms of proposal p1", await RefusedAsync("c-bare"), StringComparison.Ordinal);
-        Publish(Confirm("c-old", "p0", "cat"));
-        Assert.Contains("proposal p0 was superseded by proposal p1", await RefusedAsync("c-old"),
-            StringComparison.Ordinal);
-        Assert.Equal(0,
-            await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+            // A proposal without the proposer's seal for Payout is refused: what it booked could not be paid.
+            stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType,
+                MakeGoodProposed.MessageIdFor("p-unsealed"),
+                Propose("p-unsealed", DateTimeOffset.UtcNow) with { PayoutSeal = null });
+            string? unsealed = null;
+            await stack.WaitAsync(() => Task.FromResult((unsealed = stack.World
+                .Read(Topics.DeadLetter(Topics.Operations)).Select(m => m.Headers[MessageHeaders.DeadLetterReason])
+                    .FirstOrDefault(r => r.Contains("proposal p-unsealed:", StringComparison.Ordinal))) is not null),
+                "the unsealed proposal dead-lettered");
+            Assert.Contains("it carries no seal of its terms for Payout by its proposer ann", unsealed,
+                StringComparison.Ordinal);
+        }
 
-        // The proposer's own key confirming under another operator's name is one operator, not two: refused, nothing
-        // booked.
-        var annAsBob = Confirm("c-ann-as-bob", "p1", "bob");
-        var annAsBobMessage = OutgoingMessage.Create(Topics.Operations, "mg",
-            new Envelope(MakeGoodConfirmed.MessageIdFor(annAsBob.DecisionId),
-            MakeGoodConfirmed.MessageType, MakeGoodConfirmed.SchemaVersion, annAsBob.DecisionId, null,
-            DateTimeOffset.UtcNow), annAsBob);
-        stack.World.PublishRaw(Topics.Operations, "mg", annAsBobMessage.Payload,
-            stack.World.Sign(Producers.Operator, Topics.Operations,
-            annAsBobMessage.Key, annAsBobMessage.Payload, annAsBobMessage.Headers, "ann"));
-        string? mismatch = null;
-        await stack.WaitAsync(() => Task.FromResult((mismatch = stack.World.Read(Topics.DeadLetter(Topics.Operations))
-            .Where(m => m.Headers[MessageHeaders.MessageId] == MakeGoodConfirmed.MessageIdFor("c-ann-as-bob"))
-            .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault()) is not null),
-            "ann's confirmation as bob refused");
-        Assert.Contains("operator mismatch", mismatch, StringComparison.Ordinal);
-        Assert.Equal(0,
-            await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
-        Assert.Null(await stack.ScalarAsync<string>(
-            "SELECT confirmed_by FROM settlement.make_good_proposals WHERE proposal_id = 'p1'"));
+        /// <summary>p1, proposed by ann: a confirmation by her, of other terms, of none, or of the proposal p1
+        /// superseded confirms nothing.</summary>
+        public async Task ConfirmationsThatAreNotASecondOperatorsConfirmNothingAsync()
+        {
+            stack.World.Publish(Topics.Operations, "mg", MakeGoodProposed.MessageType,
+                MakeGoodProposed.MessageIdFor("p1"), Propose("p1", DateTimeOffset.UtcNow));
+            // The proposer cannot confirm her own proposal: refused, nothing booked.
+            Publish(Confirm("c0", "p1", "ann"));
+            Assert.Contains("a second, different approver must confirm", await RefusedAsync("c0"),
+                StringComparison.Ordinal);
+            // A confirmation of other terms than the proposal's (another total or recipients), or of none, confirms
+            // nothing; nor does one of the proposal p1 superseded.
+            Publish(Confirm("c-other", "p1", "bob",
+                MakeGoodTerms.Of("p1", "mg", 1, 3_492, "USD", assessed.Items.Take(1))));
+            Assert.Contains("it confirms other terms", await RefusedAsync("c-other"), StringComparison.Ordinal);
+            Publish(new MakeGoodConfirmed("c-bare", "mg", "p1", "bob", "agreed", DateTimeOffset.UtcNow));
+            Assert.Contains("it names no terms of proposal p1", await RefusedAsync("c-bare"), StringComparison.Ordinal);
+            Publish(Confirm("c-old", "p0", "cat"));
+            Assert.Contains("proposal p0 was superseded by proposal p1", await RefusedAsync("c-old"),
+                StringComparison.Ordinal);
+            Assert.Equal(0, await stack.ScalarAsync<long>(
+                "SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+        }
 
-        // A confirmation without the confirmer's seal for Payout, or with another operator's seal, books nothing.
-        Publish(Confirm("c-unsealed", "p1", "bob") with { PayoutSeal = null });
-        Assert.Contains("it carries no seal of the terms for Payout by its confirmer bob",
-            await RefusedAsync("c-unsealed"), StringComparison.Ordinal);
-        Publish(Confirm("c-cat-seal", "p1", "bob") with { PayoutSeal = SealOf("cat", TermsOf("p1")) });
-        Assert.Contains("by its confirmer bob", await RefusedAsync("c-cat-seal"), StringComparison.Ordinal);
-        Assert.Equal(0,
-            await stack.ScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+        public async Task TheProposersKeyUnderAnotherNameIsOneOperatorAsync()
+        {
+            // The proposer's own key confirming under another operator's name is one operator, not two: refused,
+            // nothing booked.
+            var annAsBob = Confirm("c-ann-as-bob", "p1", "bob");
+            var annAsBobMessage = OutgoingMessage.Create(Topics.Operations, "mg",
+                new Envelope(MakeGoodConfirmed.MessageIdFor(annAsBob.DecisionId),
+                MakeGoodConfirmed.MessageType, MakeGoodConfirmed.SchemaVersion, annAsBob.DecisionId, null,
+                DateTimeOffset.UtcNow), annAsBob);
+            stack.World.PublishRaw(Topics.Operations, "mg", annAsBobMessage.Payload,
+                stack.World.Sign(Producers.Operator, Topics.Operations,
+                annAsBobMessage.Key, annAsBobMessage.Payload, annAsBobMessage.Headers, "ann"));
+            string? mismatch = null;
+            await stack.WaitAsync(() => Task.FromResult((mismatch = stack.World
+                .Read(Topics.DeadLetter(Topics.Operations))
+                .Where(m => m.Headers[MessageHeaders.MessageId] == MakeGoodConfirmed.MessageIdFor("c-ann-as-bob"))
+                .Select(m => m.Headers[MessageHeaders.DeadLetterReason]).FirstOrDefault()) is not null),
+                "ann's confirmation as bob refused");
+            Assert.Contains("operator mismatch", mismatch, StringComparison.Ordinal);
+            Assert.Equal(0, await stack.ScalarAsync<long>(
+                "SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+            Assert.Null(await stack.ScalarAsync<string>(
+                "SELECT confirmed_by FROM settlement.make_good_proposals WHERE proposal_id = 'p1'"));
+        }
 
-        // Two operators' own keys: booked, and paid by Payout under both operators' seals.
-        Publish(Confirm("c1", "p1", "bob"));
-        Publish(Confirm("c2", "p1", "cat"));
-        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM operations.payouts WHERE contest_id = 'mg' AND kind = 'make_good' " +
-            "AND state = 'paid'") == 2, "both make-goods paid", 120);
+        public async Task AConfirmationWithoutItsConfirmersSealBooksNothingAsync()
+        {
+            // A confirmation without the confirmer's seal for Payout, or with another operator's seal, books nothing.
+            Publish(Confirm("c-unsealed", "p1", "bob") with { PayoutSeal = null });
+            Assert.Contains("it carries no seal of the terms for Payout by its confirmer bob",
+                await RefusedAsync("c-unsealed"), StringComparison.Ordinal);
+            Publish(Confirm("c-cat-seal", "p1", "bob") with { PayoutSeal = SealOf("cat", TermsOf("p1")) });
+            Assert.Contains("by its confirmer bob", await RefusedAsync("c-cat-seal"), StringComparison.Ordinal);
+            Assert.Equal(0, await stack.ScalarAsync<long>(
+                "SELECT count(*) FROM settlement.payouts WHERE make_good_of IS NOT NULL"));
+        }
 
-        // The read model and Settlement read payouts.status each at its own pace: wait for Settlement's
-        // bookings of both transfers before reading its journal.
-        await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
-            "SELECT count(*) FROM settlement.journal WHERE kind = 'transfer_sent' " +
-            "AND journal_id LIKE 'transfer:makegood_%'") == 2,
-            "Settlement booked both make-good transfers", 60);
-        await using var conn = await stack.DataSource.OpenConnectionAsync();
-        var journal = (await conn.QueryAsync<(string Account, long Amount)>("""
-            SELECT p.account, sum(p.amount_minor)::bigint
-            FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
-            WHERE j.kind = 'make_good' GROUP BY p.account ORDER BY p.account
-            """)).ToList();
-        Assert.Equal([(MakeGoodRules.ExpenseAccount, 3_492L), (Accounts.PrizesPayable("ed"), -1_746L),
-            (Accounts.PrizesPayable("fi"), -1_746L)], journal);
-        Assert.Equal(2, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal " +
-            "WHERE kind = 'transfer_sent' AND journal_id LIKE 'transfer:makegood_%'"));
-        // Payout's own rows: read as they are, with their states in the message should they differ.
-        var makeGoodPayouts = (await conn.QueryAsync<(string Id, string State, string? Reason)>(
-            "SELECT payout_id, state, reason FROM payout.payouts WHERE payout_id LIKE 'makegood_%' ORDER BY payout_id"))
-                .ToList();
-        Assert.True(makeGoodPayouts.Count == 2 && makeGoodPayouts.All(p => p.State == "paid"),
-            "both make-goods paid in Payout's own table: " +
-            string.Join("; ", makeGoodPayouts.Select(p => $"{p.Id} {p.State} ({p.Reason})")));
-        Assert.Equal(2, stack.Stripe.Ledger().Transfers.Count(t => t.Metadata.TryGetValue("payout_id", out var p)
-            && p.StartsWith("makegood_", StringComparison.Ordinal)));
-        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
-        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "mg"));
-        Assert.Equal(1_746, await conn.ExecuteScalarAsync<long>(
-            "SELECT net_minor FROM settlement.payouts WHERE player_id = 'ed' AND make_good_of = 1"));
-        Assert.Equal(["ann,bob", "ann,bob"],
-            await conn.QueryAsync<string>("SELECT sealed_by FROM payout.make_good_grants ORDER BY payout_id"));
+        public async Task TwoOperatorsOwnKeysBookItAndPayoutPaysItOnceAsync()
+        {
+            // Two operators' own keys: booked, and paid by Payout under both operators' seals.
+            Publish(Confirm("c1", "p1", "bob"));
+            Publish(Confirm("c2", "p1", "cat"));
+            await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+                "SELECT count(*) FROM operations.payouts WHERE contest_id = 'mg' AND kind = 'make_good' " +
+                "AND state = 'paid'") == 2, "both make-goods paid", 120);
+
+            // The read model and Settlement read payouts.status each at its own pace: wait for Settlement's
+            // bookings of both transfers before reading its journal.
+            await stack.WaitAsync(async () => await stack.ScalarAsync<long>(
+                "SELECT count(*) FROM settlement.journal WHERE kind = 'transfer_sent' " +
+                "AND journal_id LIKE 'transfer:makegood_%'") == 2,
+                "Settlement booked both make-good transfers", 60);
+            await using var conn = await stack.DataSource.OpenConnectionAsync();
+            var journal = (await conn.QueryAsync<(string Account, long Amount)>("""
+                SELECT p.account, sum(p.amount_minor)::bigint
+                FROM settlement.postings p JOIN settlement.journal j USING (journal_id)
+                WHERE j.kind = 'make_good' GROUP BY p.account ORDER BY p.account
+                """)).ToList();
+            Assert.Equal([(MakeGoodRules.ExpenseAccount, 3_492L), (Accounts.PrizesPayable("ed"), -1_746L),
+                (Accounts.PrizesPayable("fi"), -1_746L)], journal);
+            Assert.Equal(2, await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.journal " +
+                "WHERE kind = 'transfer_sent' AND journal_id LIKE 'transfer:makegood_%'"));
+            // Payout's own rows: read as they are, with their states in the message should they differ.
+            var makeGoodPayouts = (await conn.QueryAsync<(string Id, string State, string? Reason)>(
+                "SELECT payout_id, state, reason FROM payout.payouts WHERE payout_id LIKE 'makegood_%' " +
+                "ORDER BY payout_id")).ToList();
+            Assert.True(makeGoodPayouts.Count == 2 && makeGoodPayouts.All(p => p.State == "paid"),
+                "both make-goods paid in Payout's own table: " +
+                string.Join("; ", makeGoodPayouts.Select(p => $"{p.Id} {p.State} ({p.Reason})")));
+            Assert.Equal(2, stack.Stripe.Ledger().Transfers.Count(t => t.Metadata.TryGetValue("payout_id", out var p)
+                && p.StartsWith("makegood_", StringComparison.Ordinal)));
+            Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+            Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "mg"));
+            Assert.Equal(1_746, await conn.ExecuteScalarAsync<long>(
+                "SELECT net_minor FROM settlement.payouts WHERE player_id = 'ed' AND make_good_of = 1"));
+            Assert.Equal(["ann,bob", "ann,bob"],
+                await conn.QueryAsync<string>("SELECT sealed_by FROM payout.make_good_grants ORDER BY payout_id"));
+        }
     }
 }

@@ -261,54 +261,9 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         Assert.Equal(taken.NetMinor - 300, balances[Accounts.ClawbackReceivable(taken.PlayerId)]);
         Assert.Equal(-taken.NetMinor, balances[Accounts.WithheldPrizes]);   // all of the prize: 300 back, 1,009 owed
 
-        // An operator recovers 400 of it from the winner and reverses that much more of the transfer: it pays the
-        // receivable down; none of it is owed to her again or withheld twice.
-        Reverse(run, taken, 400, 700);
-        await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:700");
-        balances = await BalancesAsync(conn, "owed");
-        Assert.Equal(taken.NetMinor - 700, balances[Accounts.ClawbackReceivable(taken.PlayerId)]);
-        Assert.Equal(-taken.NetMinor, balances[Accounts.WithheldPrizes]);
-        Assert.Equal(0, balances[Accounts.PrizesPayable(taken.PlayerId)]);
-        Assert.Equal((taken.NetMinor - 700, taken.NetMinor),
-            await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor " +
-                "FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
-        Assert.Single(await conn.QueryAsync<string>(
-            "SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable' AND contest_id = 'owed'"));
-        // The ledger check agrees with the payouts on what she owes, and lists it.
-        var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
-        Assert.Empty(problems);
-        Assert.Equal([new ContestPipeline.Operations.Queries.Ledger.AccountBalance(
-            Accounts.ClawbackReceivable(taken.PlayerId), "USD", taken.NetMinor - 700)], owed);
-        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
-        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
+        await ARecoveryPaysTheReceivableDownAsync(run, conn, taken);
 
-        // Nobody recovers the rest: two admins write it off. ann's request alone books nothing (a warning says a
-        // second operator must ask); bob's for less than is owed is refused; bob's for all of it books the loss, once.
-        var stillOwed = taken.NetMinor - 700;
-        string[] subject = [$"payout {taken.PayoutId}"];
-        WriteOff(run, taken, stillOwed, "ann");
-        await Eventually.UntilAsync(() => Alerts(run, "write_off_awaits_second_operator", subject).Count > 0,
-            "ann's request announced");
-        Assert.Equal(0L, await conn.ExecuteScalarAsync<long>(
-            "SELECT written_off_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
-        var refused = WriteOff(run, taken, stillOwed - 1, "bob");
-        var letter = await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.Operations))
-            .Where(m => m.Headers[MessageHeaders.MessageId] == refused).ToList(), l => l.Count > 0,
-            "bob's request for less than is owed dead-lettered");
-        Assert.Contains($"amountMinor {stillOwed - 1} is not what {taken.PlayerId} owes back on it ({stillOwed})",
-            letter[0].Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
-        WriteOff(run, taken, stillOwed, "bob");
-        WriteOff(run, taken, stillOwed, "cy");   // a third request after it is written off books nothing more
-        await WaitForJournalAsync(run, $"write-off:{taken.PayoutId}");
-        await Eventually.UntilAsync(() => Alerts(run, "receivable_written_off", subject).Count > 0,
-            "the write-off announced");
-        balances = await BalancesAsync(conn, "owed");
-        Assert.Equal((0L, stillOwed, -taken.NetMinor), (balances[Accounts.ClawbackReceivable(taken.PlayerId)],
-            balances[Accounts.BadDebt], balances[Accounts.WithheldPrizes]));
-        (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
-        Assert.Empty(problems);
-        Assert.Empty(owed);
-        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        var stillOwed = await TwoAdminsWriteTheRestOffAsync(run, conn, taken);
 
         // 100 more comes back of the transfer afterwards: it recovers that much of the loss, and nobody owes it again.
         Reverse(run, taken, 100, 800);
@@ -329,6 +284,65 @@ public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests
         var reason = dead.Headers[MessageHeaders.DeadLetterReason];
         Assert.True(reason.Contains($"owedMinor {taken.NetMinor} differs from the net prize less what came back " +
             $"{taken.NetMinor - 300}", StringComparison.Ordinal), reason);
+    }
+
+    private static async Task ARecoveryPaysTheReceivableDownAsync(ContestRun run, Npgsql.NpgsqlConnection conn,
+        PrizePayoutOrdered taken)
+    {
+        // An operator recovers 400 of it from the winner and reverses that much more of the transfer: it pays the
+        // receivable down; none of it is owed to her again or withheld twice.
+        Reverse(run, taken, 400, 700);
+        await WaitForJournalAsync(run, $"reversal:{taken.PayoutId}:700");
+        var balances = await BalancesAsync(conn, "owed");
+        Assert.Equal(taken.NetMinor - 700, balances[Accounts.ClawbackReceivable(taken.PlayerId)]);
+        Assert.Equal(-taken.NetMinor, balances[Accounts.WithheldPrizes]);
+        Assert.Equal(0, balances[Accounts.PrizesPayable(taken.PlayerId)]);
+        Assert.Equal((taken.NetMinor - 700, taken.NetMinor),
+            await conn.QuerySingleAsync<(long, long)>("SELECT receivable_minor, withheld_minor " +
+                "FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        Assert.Single(await conn.QueryAsync<string>(
+            "SELECT journal_id FROM settlement.journal WHERE kind = 'clawback_receivable' AND contest_id = 'owed'"));
+        // The ledger check agrees with the payouts on what she owes, and lists it.
+        var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
+        Assert.Empty(problems);
+        Assert.Equal([new ContestPipeline.Operations.Queries.Ledger.AccountBalance(
+            Accounts.ClawbackReceivable(taken.PlayerId), "USD", taken.NetMinor - 700)], owed);
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        Assert.Empty(await LedgerCheckStore.ContestAsync(conn, "owed"));
+    }
+
+    /// <summary>The rest of the receivable written off by two admins; how much that was.</summary>
+    private static async Task<long> TwoAdminsWriteTheRestOffAsync(ContestRun run, Npgsql.NpgsqlConnection conn,
+        PrizePayoutOrdered taken)
+    {
+        // Nobody recovers the rest: two admins write it off. ann's request alone books nothing (a warning says a
+        // second operator must ask); bob's for less than is owed is refused; bob's for all of it books the loss, once.
+        var stillOwed = taken.NetMinor - 700;
+        string[] subject = [$"payout {taken.PayoutId}"];
+        WriteOff(run, taken, stillOwed, "ann");
+        await Eventually.UntilAsync(() => Alerts(run, "write_off_awaits_second_operator", subject).Count > 0,
+            "ann's request announced");
+        Assert.Equal(0L, await conn.ExecuteScalarAsync<long>(
+            "SELECT written_off_minor FROM settlement.payouts WHERE payout_id = @PayoutId", taken));
+        var refused = WriteOff(run, taken, stillOwed - 1, "bob");
+        var letter = await Eventually.UntilAsync(() => run.World.Read(Topics.DeadLetter(Topics.Operations))
+            .Where(m => m.Headers[MessageHeaders.MessageId] == refused).ToList(), l => l.Count > 0,
+            "bob's request for less than is owed dead-lettered");
+        Assert.Contains($"amountMinor {stillOwed - 1} is not what {taken.PlayerId} owes back on it ({stillOwed})",
+            letter[0].Headers[MessageHeaders.DeadLetterReason], StringComparison.Ordinal);
+        WriteOff(run, taken, stillOwed, "bob");
+        WriteOff(run, taken, stillOwed, "cy");   // a third request after it is written off books nothing more
+        await WaitForJournalAsync(run, $"write-off:{taken.PayoutId}");
+        await Eventually.UntilAsync(() => Alerts(run, "receivable_written_off", subject).Count > 0,
+            "the write-off announced");
+        var balances = await BalancesAsync(conn, "owed");
+        Assert.Equal((0L, stillOwed, -taken.NetMinor), (balances[Accounts.ClawbackReceivable(taken.PlayerId)],
+            balances[Accounts.BadDebt], balances[Accounts.WithheldPrizes]));
+        var (problems, owed) = await LedgerCheckStore.ReceivablesAsync(conn);
+        Assert.Empty(problems);
+        Assert.Empty(owed);
+        Assert.Empty(await LedgerCheckStore.BookAsync(conn));
+        return stillOwed;
     }
 
     private static async Task<Dictionary<string, long>> BalancesAsync(Npgsql.NpgsqlConnection conn, string contestId) =>

@@ -34,7 +34,22 @@ public sealed class PrizeCalculatorTests
     private static PoolRule Rake(int bp) => new(PoolModes.Rake, RakeBp: bp);
     private static PoolRule Guaranteed(long minor) => new(PoolModes.Guaranteed, GuaranteedMinor: minor);
 
-    public static TheoryData<string, PrizeTable, PoolRule, long, int, string, long, string> Examples() => new()
+    public static TheoryData<string, PrizeTable, PoolRule, long, int, string, long, string> Examples() =>
+        ExampleRows.Of(SharesAndTies(), RoundingAndExtremes(), FixedAmountsAndPartsPerBillion());
+
+    /// <summary>Rows of <see cref="Examples"/>; all of them, in the order of their parts.</summary>
+    private sealed class ExampleRows : TheoryData<string, PrizeTable, PoolRule, long, int, string, long, string>
+    {
+        public static ExampleRows Of(params ExampleRows[] parts)
+        {
+            var all = new ExampleRows();
+            foreach (var part in parts) all.AddRows(part);
+            return all;
+        }
+    }
+
+    /// <summary>Each kind of table, its leftover cents, ties, and fewer entries than places.</summary>
+    private static ExampleRows SharesAndTies() => new()
     {
         // 10 entries × 10.00 = 10,000; rake 10% = 1,000; pool 9,000. Fee 3% of 9,000 = 270.
         { "winner takes all", Wta, Rake(1_000), 10_000, 300, "1 a, 2 b, 3 c", 9_000, "a 9000/270/8730" },
@@ -82,6 +97,11 @@ public sealed class PrizeCalculatorTests
         // Two entries tied for 1st share both places they fill: 625 + 375.
         { "two entries tied for 1st of two share the whole pool", FiftyThirtyTwenty, Rake(0), 1_000, 0, "1 b, 1 a",
             1_000, "a 500/0/500 b 500/0/500" },
+    };
+
+    /// <summary>Guarantees, rounding to the half cent, and pools from one cent to the largest a long holds.</summary>
+    private static ExampleRows RoundingAndExtremes() => new()
+    {
         // Guaranteed 500.00, fees 600.00: the pool is exactly the guarantee; 3% of 50,000 = 1,500.
         { "guaranteed pool below the fees pays the guarantee", Wta, Guaranteed(50_000), 60_000, 300, "1 a, 2 b", 50_000,
             "a 50000/1500/48500" },
@@ -112,7 +132,11 @@ public sealed class PrizeCalculatorTests
             "199999999999/6000000000/193999999999" },
         { "the largest pool a long holds does not overflow", Wta, Rake(0), long.MaxValue, 10_000, "1 a", long.MaxValue,
             $"a {long.MaxValue}/{long.MaxValue}/0" },
+    };
 
+    /// <summary>Fixed amounts, and ranked shares in parts per billion.</summary>
+    private static ExampleRows FixedAmountsAndPartsPerBillion() => new()
+    {
         // Each place its published amount. b and c tied at 2nd share 2nd and 3rd: 500 + 200 = 700, 350 each. e and f
         // tied at 5th straddle two rows: 200 + 100 = 300, 150 each. j and k at 10th share 10th and the unpaid 11th:
         // 100 + 0, 50 each.

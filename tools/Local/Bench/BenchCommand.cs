@@ -416,31 +416,12 @@ public static class BenchCommand
         var relay = new OutboxRelay(dataSource, producer,
             new OutboxRelayOptions { Schema = schema, Signer = signed ? keys.SignerFor(producerName, rights) : null },
             new CrashPoints(null), NullLogger<OutboxRelay>.Instance);
-        var consumer = new InboxConsumer(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
-            new InboxConsumerOptions
-            {
-                Consumer = consumerName, Schema = schema, Topics = [topic],
-                Verifier = signed ? keys.Verifier("bench", rights) : null,
-            },
-            new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
+        var consumer = BenchConsumer(broker, dataSource, schema, topic, consumerName,
+            signed ? keys.Verifier("bench", rights) : null);
         var outbox = new OutboxStore(schema);
         var payload = new byte[PayloadBytes];
-        async Task WriteAsync(int from, int count, string idPrefix)
-        {
-            for (var start = from; start < from + count; start += transactionSize)
-            {
-                var batch = new List<OutgoingMessage>(transactionSize);
-                for (var i = start; i < Math.Min(from + count, start + transactionSize); i++)
-                    batch.Add(new OutgoingMessage(IdOf(i, idPrefix), topic, Encoding.UTF8.GetBytes(KeyOf(i)),
-                        BenchEffect.Type, payload,
-                        HeadersOf(i, idPrefix)));
-                // The same call every worker's handlers go through, duplicate checks included.
-                await using var conn = await dataSource.OpenConnectionAsync(ct);
-                await using var tx = await conn.BeginTransactionAsync(ct);
-                await outbox.AddAsync(conn, tx, batch, ct);
-                await tx.CommitAsync(ct);
-            }
-        }
+        Task WriteAsync(int from, int count, string idPrefix) =>
+            WriteOutboxAsync(dataSource, outbox, topic, payload, transactionSize, from, count, idPrefix, ct);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var consumerTask = Task.Run(() => consumer.RunAsync(stop.Token), CancellationToken.None);
@@ -474,10 +455,7 @@ public static class BenchCommand
                 $"the broker deleted messages before the consumer read them ({consumer.Stats.OffsetResets} "
                 + "partitions): the local broker keeps at most 5 MiB of a partition, so fewer --messages must do");
         var elapsed = watch.Elapsed;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"stages: the outbox written in {written.TotalSeconds:F2} s ({messages / written.TotalSeconds:N0} rows/s, "
-            + $"{appliedWhenWritten:N0} applied by then); "
-            + $"the last applied {(elapsed - written).TotalSeconds:F2} s after"));
+        PrintStages(messages, written, appliedWhenWritten, elapsed);
         // The relay marks a batch sent after Kafka acknowledged it, which can be after the
         // consumer applied it: give it the time to finish (not counted) before stopping it.
         var settle = Stopwatch.StartNew();
@@ -485,7 +463,54 @@ public static class BenchCommand
             await Task.Delay(20, ct);
         await stop.CancelAsync();
         await Task.WhenAll(consumerTask, relayTask);
+        return await PipelineOutcomeAsync(dataSource, schema, consumerName, warmUp, elapsed, consumer.Stats);
+    }
 
+    /// <summary>The consumer the pipeline's run measures: the bench's one effect, from its one topic.</summary>
+    private static InboxConsumer BenchConsumer(LocalBrokerProcess broker, NpgsqlDataSource dataSource, string schema,
+        string topic, string consumerName, MessageVerifier? verifier) =>
+        new(dataSource, broker.BootstrapServers, [new BenchEffect(schema)],
+            new InboxConsumerOptions
+            {
+                Consumer = consumerName, Schema = schema, Topics = [topic],
+                Verifier = verifier,
+            },
+            new CrashPoints(null), TimeProvider.System, NullLogger.Instance);
+
+    private static void PrintStages(int messages, TimeSpan written, long appliedWhenWritten, TimeSpan elapsed) =>
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"stages: the outbox written in {written.TotalSeconds:F2} s ({messages / written.TotalSeconds:N0} rows/s, "
+            + $"{appliedWhenWritten:N0} applied by then); "
+            + $"the last applied {(elapsed - written).TotalSeconds:F2} s after"));
+
+    /// <summary>
+    /// Writes messages <paramref name="from"/> to <paramref name="from"/> + <paramref name="count"/> into the outbox,
+    /// <paramref name="transactionSize"/> to a transaction, with ids prefixed by <paramref name="idPrefix"/>.
+    /// </summary>
+    private static async Task WriteOutboxAsync(NpgsqlDataSource dataSource, OutboxStore outbox, string topic,
+        byte[] payload, int transactionSize, int from, int count, string idPrefix, CancellationToken ct)
+    {
+        for (var start = from; start < from + count; start += transactionSize)
+        {
+            var batch = new List<OutgoingMessage>(transactionSize);
+            for (var i = start; i < Math.Min(from + count, start + transactionSize); i++)
+                batch.Add(new OutgoingMessage(IdOf(i, idPrefix), topic, Encoding.UTF8.GetBytes(KeyOf(i)),
+                    BenchEffect.Type, payload,
+                    HeadersOf(i, idPrefix)));
+            // The same call every worker's handlers go through, duplicate checks included.
+            await using var conn = await dataSource.OpenConnectionAsync(ct);
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            await outbox.AddAsync(conn, tx, batch, ct);
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    /// <summary>What the pipeline's run left, read once its consumer and relay have stopped.</summary>
+    private static async Task<(TimeSpan Elapsed, long Applied, long InboxRows, long Duplicates, long Unsent,
+        long DeadLettered)> PipelineOutcomeAsync(
+        NpgsqlDataSource dataSource, string schema, string consumerName, int warmUp, TimeSpan elapsed,
+        InboxConsumerStats stats)
+    {
         await using var check = await dataSource.OpenConnectionAsync(CancellationToken.None);
         // The measured run's messages only (the warm-up's are checked alike, apart).
         var applied = await check.ExecuteScalarAsync<long>(
@@ -501,11 +526,10 @@ public static class BenchCommand
         {
             Console.WriteLine($"the warm-up's messages were not each applied once ({warm:N0} effects for {warmUp:N0}): "
                 + "the measured run cannot be told apart from it");
-            return (elapsed, -1, inbox, consumer.Stats.Duplicates, -1, consumer.Stats.DeadLettered);
+            return (elapsed, -1, inbox, stats.Duplicates, -1, stats.DeadLettered);
         }
         var unsent = await check.ExecuteScalarAsync<long>($"SELECT count(*) FROM {schema}.outbox_unsent");
-        return (elapsed, rows == applied ? applied : -1, inbox, consumer.Stats.Duplicates, unsent,
-            consumer.Stats.DeadLettered);
+        return (elapsed, rows == applied ? applied : -1, inbox, stats.Duplicates, unsent, stats.DeadLettered);
     }
 
     internal static void Print(string what, int count, TimeSpan elapsed) =>

@@ -47,11 +47,7 @@ public static class EntriesBenchCommand
     public static async Task<BenchReport?> RunAsync(int submissions, int windowSeconds, int stripeRps, bool everyWorker,
         int warmUp, CancellationToken ct)
     {
-        Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s " +
-            $"before lock; Stripe limit {stripeRps}/s; " +
-            (everyWorker ? "ingestion and scoring beside settlement, payout and operations"
-                : "ingestion and scoring only"));
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        PrintHeader(submissions, windowSeconds, stripeRps, everyWorker);
         if (await BenchSetup.PrepareAsync("entries", Database, ct) is not { } prepared) return null;
         var (pg, runDir) = prepared;
         await using var broker = await LocalBrokerProcess.StartAsync(Path.Combine(runDir, "broker.json"),
@@ -64,13 +60,8 @@ public static class EntriesBenchCommand
 
         // Each worker with its identity; ingestion is the only process calling Stripe here: the whole account budget is
         // its own.
-        var budget = new Dictionary<string, string?>
-        {
-            [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
-            [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
-        };
         await using var ingestion = LocalServices.Start(Services.Ingestion, swaps,
-            Path.Combine(runDir, "ingestion.log"), budget);
+            Path.Combine(runDir, "ingestion.log"), WholeBudget(stripeRps));
         await using var scoring = LocalServices.Start(Services.Scoring, swaps, Path.Combine(runDir, "scoring.log"));
         // Null (nothing started, nothing to dispose) unless --every-worker. Payout has no payouts due here: it sends
         // Stripe nothing.
@@ -84,56 +75,65 @@ public static class EntriesBenchCommand
             KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.entries"), NullLogger.Instance);
 
         // Workers up, then the game and the contest, with time enough to be scheduled before the window opens.
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0,
-            "ingestion to start", TimeSpan.FromMinutes(3), ct);
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start",
-            TimeSpan.FromMinutes(3), ct);
-        world.Schedule("bench-window", 1, DateTimeOffset.UtcNow.AddHours(2), "bench-athlete");
-        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1,
-            "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
-        ContestDefined Contest(string id, string name, int entriesMax, DateTimeOffset locksAt) =>
-            new(id, name, ContestKinds.Fitness, "USD", Fee, 2, entriesMax, 1, locksAt, ["bench-window"],
-                [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll),
-                new PoolRule(PoolModes.Rake, 1_000), 300);
-        var signer = world.Keys.SignerFor(Producers.EntryApi);
-        var produceErrors = 0L;
-        // One player's payment, then the submission, as checkout does: Stripe sends payment_intent.succeeded meanwhile.
-        void Submit(string contestId, string player)
-        {
-            var pi = world.Pay(contestId, player, Fee);
-            var s = new EntrySubmitted("sub-" + player, contestId, player, pi, null, DateTimeOffset.UtcNow);
-            var message = OutgoingMessage.Create(Topics.Entries, contestId, new Envelope("sub:" + s.SubmissionId,
-                EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
-            var headers = signer.Sign(Topics.Entries, message.Key, message.Headers, message.Payload);
-            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload,
-                Headers = KafkaClients.Headers(headers) },
-                r => { if (r.Error.IsError) Interlocked.Increment(ref produceErrors); });
-        }
+        await ScheduleGameAsync(pg, world, ct);
+        var rush = new Submitter(world, producer);
 
         // A warm-up, not measured: on a Sunday the workers have been deciding entries all week, so the rush does not
         // meet code never compiled or pools never grown. Another contest, open for hours, takes its entries before the
         // window.
-        if (warmUp > 0)
-        {
-            world.Define(Contest(WarmContestId, "Warm-up", warmUp, DateTimeOffset.UtcNow.AddHours(1)));
-            await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1,
-                "the warm-up contest to be scheduled", TimeSpan.FromMinutes(1), ct);
-            var warm = Stopwatch.StartNew();
-            for (var i = 0; i < warmUp; i++)
-            {
-                Submit(WarmContestId, "warm" + i.ToString("000000", CultureInfo.InvariantCulture));
-                // Evenly over five seconds.
-                var ahead = TimeSpan.FromSeconds(5) * (i + 1) / warmUp - warm.Elapsed;
-                if (ahead > TimeSpan.FromMilliseconds(2)) await Task.Delay(ahead, ct);
-            }
-            producer.Flush(ct);
-            await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions "
-                    + $"WHERE contest_id = '{WarmContestId}' AND decided_at IS NOT NULL",
-                n => n >= warmUp, "the warm-up to be decided", TimeSpan.FromMinutes(5), ct,
-                every: TimeSpan.FromSeconds(1));
-            Console.WriteLine($"warm-up: {warmUp:N0} paid submissions for another contest, "
-                + $"all decided {warm.Elapsed.TotalSeconds:F1} s after the first");
-        }
+        if (warmUp > 0) await WarmUpAsync(pg, world, rush, producer, warmUp, ct);
+        var (lockAt, windowOpens) = await OpenWindowAsync(pg, world, submissions, windowSeconds, warmUp, ct);
+
+        // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the
+        // window.
+        var requestsBefore = stripe.Requests().Count;
+        var deliveriesBefore = stripe.WebhookDeliveries().Count;
+        var processes = RushProcesses(broker, receiver, ingestion, scoring, settlement, payout, operations);
+        var cpu = CpuUse.Start(Database, processes);
+        var offeredIn = await OfferAsync(rush, producer, submissions, windowSeconds, windowOpens, lockAt, ct);
+
+        // Closed and locked: each moment as a poll sees it (every 100 ms, by key).
+        var leftScheduled = BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.contests "
+                + "WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
+            "the contest to leave SCHEDULED", TimeSpan.FromMinutes(20), ct);
+        string[] workers = ["ingestion", "scoring", "settlement", "payout", "operations"];
+        await WaitForDecisionsAsync(pg, workers, submissions, ct);
+        var report = new BenchReport();
+        cpu.Print("the rush was offered and decided", report);
+        var lockedAt = await LockedAtAsync(leftScheduled);
+        var results = await ReadResultsAsync(pg, submissions, lockAt, ct);
+        var requests = stripe.Requests().Skip(requestsBefore).ToList();
+        var offered = new Offered(submissions, offeredIn, lockAt, lockedAt);
+        PrintResults(results, offered, requests, stripe, deliveriesBefore, runDir);
+        AddResults(report, results, offered, requests);
+        await CheckNothingDeletedUnreadAsync(pg, workers, report, ct);
+        await MeasureIdleAsync(processes, report, ct);
+        return report;
+    }
+
+    private static void PrintHeader(int submissions, int windowSeconds, int stripeRps, bool everyWorker)
+    {
+        Console.WriteLine($"bench entries: {submissions:N0} paid submissions offered over the last {windowSeconds} s " +
+            $"before lock; Stripe limit {stripeRps}/s; " +
+            (everyWorker ? "ingestion and scoring beside settlement, payout and operations"
+                : "ingestion and scoring only"));
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+    }
+
+    /// <summary>The whole Stripe account's request budget, for the one process that calls Stripe.</summary>
+    private static Dictionary<string, string?> WholeBudget(int stripeRps) => new()
+    {
+        [StripeServices.RateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+        [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>
+    /// The rush's contest defined and scheduled, then the wait for its window to open; when it locks and when the
+    /// window opened.
+    /// </summary>
+    private static async Task<(DateTimeOffset LockAt, DateTimeOffset WindowOpens)> OpenWindowAsync(string pg,
+        OutsideWorld world, int submissions, int windowSeconds, int warmUp, CancellationToken ct)
+    {
         var lockAt = DateTimeOffset.UtcNow.AddSeconds(20 + windowSeconds);
         world.Define(Contest(ContestId, "Lock-time rush", submissions, lockAt));
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == (warmUp > 0 ? 2 : 1),
@@ -142,11 +142,14 @@ public static class EntriesBenchCommand
         if (DateTimeOffset.UtcNow > windowOpens)
             Console.WriteLine("warning: set-up took longer than planned; the window opened late");
         while (DateTimeOffset.UtcNow < windowOpens) await Task.Delay(50, ct);
+        return (lockAt, windowOpens);
+    }
 
-        // The rush: each player pays (Stripe then sends payment_intent.succeeded) and submits at once, evenly over the
-        // window.
-        var requestsBefore = stripe.Requests().Count;
-        var deliveriesBefore = stripe.WebhookDeliveries().Count;
+    /// <summary>The processes whose CPU the rush is charged with; a worker not started is not one.</summary>
+    private static List<(string Name, int Pid)> RushProcesses(LocalBrokerProcess broker, LocalWebhooks receiver,
+        ChildProcess ingestion, ChildProcess scoring, ChildProcess? settlement, ChildProcess? payout,
+        ChildProcess? operations)
+    {
         var processes = new List<(string Name, int Pid)>
         {
             ("ingestion", ingestion.Id), ("scoring", scoring.Id), ("webhook receiver", receiver.Process.Id),
@@ -155,7 +158,100 @@ public static class EntriesBenchCommand
         foreach (var (name, process) in new[] { ("settlement", settlement), ("payout", payout),
                 ("operations", operations) })
             if (process is not null) processes.Add((name, process.Id));
-        var cpu = CpuUse.Start(Database, processes);
+        return processes;
+    }
+
+    private static async Task CheckNothingDeletedUnreadAsync(string pg, string[] workers, BenchReport report,
+        CancellationToken ct)
+    {
+        var deletedUnread = await BenchSetup.DeletedUnreadAsync(pg, workers, ct);
+        if (deletedUnread > 0)
+            Console.WriteLine(
+                $"messages deleted unread: {deletedUnread} alerts (the local broker keeps 5 MiB of a partition)");
+        report.Check(deletedUnread == 0, $"{deletedUnread} consumers found messages deleted before they read them");
+    }
+
+    /// <summary>
+    /// What the same processes cost with nothing to do: the contest is locked and every entry decided.
+    /// </summary>
+    private static async Task MeasureIdleAsync(List<(string Name, int Pid)> processes, BenchReport report,
+        CancellationToken ct)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        var idle = CpuUse.Start(Database, processes);
+        await Task.Delay(TimeSpan.FromSeconds(30), ct);
+        idle.Print("idle for 30 s after the rush", report);
+    }
+
+    /// <summary>Ingestion and scoring started, then the rush's one game, scheduled.</summary>
+    private static async Task ScheduleGameAsync(string pg, OutsideWorld world, CancellationToken ct)
+    {
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.schema_migrations", n => n > 0,
+            "ingestion to start", TimeSpan.FromMinutes(3), ct);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.schema_migrations", n => n > 0, "scoring to start",
+            TimeSpan.FromMinutes(3), ct);
+        world.Schedule("bench-window", 1, DateTimeOffset.UtcNow.AddHours(2), "bench-athlete");
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.games WHERE status = 'scheduled'", n => n == 1,
+            "the game to be scheduled", TimeSpan.FromMinutes(1), ct);
+    }
+
+    private static ContestDefined Contest(string id, string name, int entriesMax, DateTimeOffset locksAt) =>
+        new(id, name, ContestKinds.Fitness, "USD", Fee, 2, entriesMax, 1, locksAt, ["bench-window"],
+            [new ScoringRule("steps", 1)], 0, new PrizeTable(PrizeTableKinds.WinnerTakesAll),
+            new PoolRule(PoolModes.Rake, 1_000), 300);
+
+    /// <summary>Submits paid entries as the entry API does, counting what the broker failed to take.</summary>
+    private sealed class Submitter(OutsideWorld world, IProducer<byte[]?, byte[]?> producer)
+    {
+        private readonly MessageSigner _signer = world.Keys.SignerFor(Producers.EntryApi);
+        private long _produceErrors;
+
+        public long ProduceErrors => Interlocked.Read(ref _produceErrors);
+
+        /// <summary>One player's payment, then the submission, as checkout does: Stripe sends
+        /// payment_intent.succeeded meanwhile.</summary>
+        public void Submit(string contestId, string player)
+        {
+            var pi = world.Pay(contestId, player, Fee);
+            var s = new EntrySubmitted("sub-" + player, contestId, player, pi, null, DateTimeOffset.UtcNow);
+            var message = OutgoingMessage.Create(Topics.Entries, contestId, new Envelope("sub:" + s.SubmissionId,
+                EntrySubmitted.MessageType, 1, "sub:" + s.SubmissionId, null, s.SubmittedAt!.Value), s);
+            var headers = _signer.Sign(Topics.Entries, message.Key, message.Headers, message.Payload);
+            producer.Produce(Topics.Entries, new Message<byte[]?, byte[]?> { Key = message.Key, Value = message.Payload,
+                Headers = KafkaClients.Headers(headers) },
+                r => { if (r.Error.IsError) Interlocked.Increment(ref _produceErrors); });
+        }
+    }
+
+    /// <summary><paramref name="warmUp"/> paid submissions for another contest, evenly over five seconds, all
+    /// decided.</summary>
+    private static async Task WarmUpAsync(string pg, OutsideWorld world, Submitter rush,
+        IProducer<byte[]?, byte[]?> producer, int warmUp, CancellationToken ct)
+    {
+        world.Define(Contest(WarmContestId, "Warm-up", warmUp, DateTimeOffset.UtcNow.AddHours(1)));
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM ingestion.contests", n => n == 1,
+            "the warm-up contest to be scheduled", TimeSpan.FromMinutes(1), ct);
+        var warm = Stopwatch.StartNew();
+        for (var i = 0; i < warmUp; i++)
+        {
+            rush.Submit(WarmContestId, "warm" + i.ToString("000000", CultureInfo.InvariantCulture));
+            // Evenly over five seconds.
+            var ahead = TimeSpan.FromSeconds(5) * (i + 1) / warmUp - warm.Elapsed;
+            if (ahead > TimeSpan.FromMilliseconds(2)) await Task.Delay(ahead, ct);
+        }
+        producer.Flush(ct);
+        await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions "
+                + $"WHERE contest_id = '{WarmContestId}' AND decided_at IS NOT NULL",
+            n => n >= warmUp, "the warm-up to be decided", TimeSpan.FromMinutes(5), ct,
+            every: TimeSpan.FromSeconds(1));
+        Console.WriteLine($"warm-up: {warmUp:N0} paid submissions for another contest, "
+            + $"all decided {warm.Elapsed.TotalSeconds:F1} s after the first");
+    }
+
+    /// <summary>The rush's submissions, evenly over the window; how long offering them took.</summary>
+    private static async Task<TimeSpan> OfferAsync(Submitter rush, IProducer<byte[]?, byte[]?> producer,
+        int submissions, int windowSeconds, DateTimeOffset windowOpens, DateTimeOffset lockAt, CancellationToken ct)
+    {
         var offered = Stopwatch.StartNew();
         for (var i = 0; i < submissions; i++)
         {
@@ -164,22 +260,23 @@ public static class EntriesBenchCommand
                 (TimeSpan.FromSeconds(windowSeconds) - TimeSpan.FromSeconds(1)).Ticks * i / submissions);
             var wait = due - DateTimeOffset.UtcNow;
             if (wait > TimeSpan.FromMilliseconds(2)) await Task.Delay(wait, ct);
-            Submit(ContestId, "player" + i.ToString("000000", CultureInfo.InvariantCulture));
+            rush.Submit(ContestId, "player" + i.ToString("000000", CultureInfo.InvariantCulture));
         }
         producer.Flush(ct);
         var offeredIn = offered.Elapsed;
         var lastOffered = DateTimeOffset.UtcNow;
         Console.WriteLine($"offered {submissions:N0} in {offeredIn.TotalSeconds:F1} s "
-            + $"(last at lock {(lastOffered - lockAt).TotalSeconds:+0.0;-0.0} s); produce errors {produceErrors}");
+            + $"(last at lock {(lastOffered - lockAt).TotalSeconds:+0.0;-0.0} s); produce errors {rush.ProduceErrors}");
+        return offeredIn;
+    }
 
-        // Closed and locked: each moment as a poll sees it (every 100 ms, by key).
-        var leftScheduled = BenchSetup.WaitAsync(pg, "SELECT count(*) FROM scoring.contests "
-                + "WHERE contest_id = 'bench-rush' AND state <> 'SCHEDULED'", n => n == 1,
-            "the contest to leave SCHEDULED", TimeSpan.FromMinutes(20), ct);
-        // Counting every submission is a scan of all of them: once a second, and when the last was decided is read from
-        // the rows afterwards, not from when a poll saw it (a count every 100 ms took a Postgres backend's time from
-        // the drain it was timing).
-        string[] workers = ["ingestion", "scoring", "settlement", "payout", "operations"];
+    /// <summary>
+    /// Every submission decided. Counting every submission is a scan of all of them: once a second, and when the last
+    /// was decided is read from the rows afterwards, not from when a poll saw it (a count every 100 ms took a Postgres
+    /// backend's time from the drain it was timing).
+    /// </summary>
+    private static async Task WaitForDecisionsAsync(string pg, string[] workers, int submissions, CancellationToken ct)
+    {
         try
         {
             await BenchSetup.WaitAsync(pg, $"SELECT count(*) FROM ingestion.submissions "
@@ -195,8 +292,10 @@ public static class EntriesBenchCommand
                 $"not every submission was decided: {lost} consumers found messages deleted before "
                 + "they read them (the local broker keeps 5 MiB of a partition; see the workers' critical log lines)");
         }
-        var report = new BenchReport();
-        cpu.Print("the rush was offered and decided", report);
+    }
+
+    private static async Task<DateTimeOffset?> LockedAtAsync(Task<DateTimeOffset> leftScheduled)
+    {
         DateTimeOffset? lockedAt = null;
         try
         {
@@ -206,6 +305,25 @@ public static class EntriesBenchCommand
         {
             Console.WriteLine(e.Message);
         }
+        return lockedAt;
+    }
+
+    /// <summary>How the rush was offered: how many, in how long, and when the contest was to lock and locked.</summary>
+    private sealed record Offered(int Submissions, TimeSpan OfferedIn, DateTimeOffset LockAt, DateTimeOffset? LockedAt);
+
+    /// <summary>What the rush's submissions became, read from Ingestion's and Scoring's tables.</summary>
+    private sealed record RushResults(string State, DateTime? ClosedAt, DateTime FirstSubmitted, DateTime LastDecided,
+        List<(string Outcome, long N)> Outcomes, long Accepted, long LateRefunds, long MadeLate, long MadeLateRefunded,
+        long DecidedAfterLock, long Peak, long UndecidedAtLock)
+    {
+        public DateTimeOffset DecidedAt => new(DateTime.SpecifyKind(LastDecided, DateTimeKind.Utc));
+
+        public double DecideSeconds => (LastDecided - FirstSubmitted).TotalSeconds;
+    }
+
+    private static async Task<RushResults> ReadResultsAsync(string pg, int submissions, DateTimeOffset lockAt,
+        CancellationToken ct)
+    {
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
         var state = await conn.QueryFirstOrDefaultAsync<string>(
@@ -216,7 +334,6 @@ public static class EntriesBenchCommand
             "SELECT min(received_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
         var lastDecided = await conn.QueryFirstAsync<DateTime>(
             "SELECT max(decided_at) FROM ingestion.submissions WHERE contest_id = @ContestId", new { ContestId });
-        var decidedAt = new DateTimeOffset(DateTime.SpecifyKind(lastDecided, DateTimeKind.Utc));
         var outcomes = (await conn.QueryAsync<(string Outcome, long N)>(
             "SELECT outcome, count(*) FROM ingestion.submissions WHERE contest_id = @ContestId "
                 + "GROUP BY outcome ORDER BY 2 DESC", new { ContestId })).ToList();
@@ -231,7 +348,6 @@ public static class EntriesBenchCommand
             FROM ingestion.submissions s LEFT JOIN ingestion.refund_orders r USING (payment_intent_id)
             WHERE s.contest_id = @ContestId
             """, new { lockAt, closed = EntryOutcome.ContestClosed.ToString(), ContestId });
-        var madeOnTime = submissions - madeLate;
         var decidedAfterLock = await conn.ExecuteScalarAsync<long>(
             "SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt "
                 + "AND decided_at > @lockAt",
@@ -246,31 +362,37 @@ public static class EntriesBenchCommand
             "SELECT count(*) FROM ingestion.submissions WHERE contest_id = @ContestId AND submitted_at < @lockAt "
                 + "AND (decided_at IS NULL OR decided_at > @lockAt)",
             new { lockAt, ContestId });
-        var requests = stripe.Requests().Skip(requestsBefore).ToList();
-        var decideSeconds = (lastDecided - firstSubmitted).TotalSeconds;
+        return new RushResults(state, closedAt, firstSubmitted, lastDecided, outcomes, accepted, lateRefunds, madeLate,
+            madeLateRefunded, decidedAfterLock, peak, undecidedAtLock);
+    }
 
+    private static void PrintResults(RushResults rush, Offered offer, List<RecordedRequest> requests,
+        StripeEmulator stripe, int deliveriesBefore, string runDir)
+    {
+        var (submissions, offeredIn, lockAt, lockedAt) = offer;
+        var madeOnTime = submissions - rush.MadeLate;
         Console.WriteLine();
-        Console.WriteLine($"accepted:                  {accepted:N0} of {submissions:N0}; "
-            + $"of the {madeOnTime:N0} made before lock: {accepted:N0}   (target: all)");
-        foreach (var (outcome, n) in outcomes.Where(o => o.Outcome != EntryOutcome.Ok.ToString()))
+        Console.WriteLine($"accepted:                  {rush.Accepted:N0} of {submissions:N0}; "
+            + $"of the {madeOnTime:N0} made before lock: {rush.Accepted:N0}   (target: all)");
+        foreach (var (outcome, n) in rush.Outcomes.Where(o => o.Outcome != EntryOutcome.Ok.ToString()))
             Console.WriteLine($"rejected {outcome,-18} {n:N0}");
-        Console.WriteLine($"refunded for lateness:     {lateRefunds:N0} made before lock   (target 0)");
-        if (madeLate > 0)
-            Console.WriteLine($"made at or after lock:     {madeLate:N0} (the driver fell behind its schedule): "
-                + $"refused as late, {madeLateRefunded:N0} refunded — correctly");
+        Console.WriteLine($"refunded for lateness:     {rush.LateRefunds:N0} made before lock   (target 0)");
+        if (rush.MadeLate > 0)
+            Console.WriteLine($"made at or after lock:     {rush.MadeLate:N0} (the driver fell behind its schedule): "
+                + $"refused as late, {rush.MadeLateRefunded:N0} refunded — correctly");
         Console.WriteLine(
-            $"decided after lock:        {decidedAfterLock:N0} of those made before it (every one on its merits)");
-        Console.WriteLine($"sustained entries/s:       {submissions / Math.Max(decideSeconds, 0.001):N0}   "
-            + $"(first received → last decided, {decideSeconds:F1} s; target ≥ 2,000)");
-        Console.WriteLine($"peak decided/s over 5 s:   {peak / 5.0:N0}");
+            $"decided after lock:        {rush.DecidedAfterLock:N0} of those made before it (every one on its merits)");
+        Console.WriteLine($"sustained entries/s:       {submissions / Math.Max(rush.DecideSeconds, 0.001):N0}   "
+            + $"(first received → last decided, {rush.DecideSeconds:F1} s; target ≥ 2,000)");
+        Console.WriteLine($"peak decided/s over 5 s:   {rush.Peak / 5.0:N0}");
         Console.WriteLine($"offered/s:                 {submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0}; "
-            + $"made before lock but undecided at lock: {undecidedAtLock:N0}");
-        Console.WriteLine($"decided all by:            lock {(decidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
-        Console.WriteLine($"entries closed:            lock {(closedAt is { } c
+            + $"made before lock but undecided at lock: {rush.UndecidedAtLock:N0}");
+        Console.WriteLine($"decided all by:            lock {(rush.DecidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
+        Console.WriteLine($"entries closed:            lock {(rush.ClosedAt is { } c
             ? (new DateTimeOffset(DateTime.SpecifyKind(c, DateTimeKind.Utc)) - lockAt).TotalSeconds
                 .ToString("+0.0;-0.0", CultureInfo.InvariantCulture)
             : "never")} s");
-        Console.WriteLine($"lock → {state}:            {(lockedAt is { } l
+        Console.WriteLine($"lock → {rush.State}:            {(lockedAt is { } l
             ? (l - lockAt).TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) : "never")} s   (target ≤ 60 s)");
         Console.WriteLine($"Stripe requests made:      {requests.Count:N0} ({requests.Count(r => r.Status == 429):N0} "
             + $"answered 429); webhook deliveries {stripe.WebhookDeliveries().Count - deliveriesBefore:N0}");
@@ -280,33 +402,28 @@ public static class EntriesBenchCommand
             .Select(g => (g.Key, g.Count())).OrderByDescending(g => g.Item2))
             Console.WriteLine($"  {n,9:N0}  {shape}");
         Console.WriteLine($"logs: {runDir}");
-        report.Add("accepted, of made before lock", $"{accepted:N0} of {madeOnTime:N0}");
-        report.Add("refunded for lateness (0)", $"{lateRefunds:N0}");
-        report.Add("made after lock (driver late)", $"{madeLate:N0}");
-        report.Add("sustained entries/s (≥ 2,000)", $"{submissions / Math.Max(decideSeconds, 0.001):N0} of "
+    }
+
+    private static void AddResults(BenchReport report, RushResults rush, Offered offer, List<RecordedRequest> requests)
+    {
+        var (submissions, offeredIn, lockAt, lockedAt) = offer;
+        var madeOnTime = submissions - rush.MadeLate;
+        report.Add("accepted, of made before lock", $"{rush.Accepted:N0} of {madeOnTime:N0}");
+        report.Add("refunded for lateness (0)", $"{rush.LateRefunds:N0}");
+        report.Add("made after lock (driver late)", $"{rush.MadeLate:N0}");
+        report.Add("sustained entries/s (≥ 2,000)", $"{submissions / Math.Max(rush.DecideSeconds, 0.001):N0} of "
             + $"{submissions / Math.Max(offeredIn.TotalSeconds, 0.001):N0} offered");
-        report.Add("peak decided/s over 5 s", $"{peak / 5.0:N0}");
-        report.Add("undecided at lock", $"{undecidedAtLock:N0}");
-        report.Add("decided after lock", $"{decidedAfterLock:N0}");
-        report.Add("all decided by", $"lock {(decidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
+        report.Add("peak decided/s over 5 s", $"{rush.Peak / 5.0:N0}");
+        report.Add("undecided at lock", $"{rush.UndecidedAtLock:N0}");
+        report.Add("decided after lock", $"{rush.DecidedAfterLock:N0}");
+        report.Add("all decided by", $"lock {(rush.DecidedAt - lockAt).TotalSeconds:+0.0;-0.0} s");
         report.Add("lock → LOCKED (≤ 60 s)", lockedAt is { } locked
             ? $"{(locked - lockAt).TotalSeconds:0.0} s" : "never");
         report.Add("Stripe requests (429s)", $"{requests.Count:N0} ({requests.Count(r => r.Status == 429):N0})");
-        report.Check(lateRefunds == 0, $"{lateRefunds:N0} submissions made before lock refunded for lateness");
-        report.Check(accepted == madeOnTime, $"{accepted:N0} accepted of {madeOnTime:N0} made before lock");
+        report.Check(rush.LateRefunds == 0,
+            $"{rush.LateRefunds:N0} submissions made before lock refunded for lateness");
+        report.Check(rush.Accepted == madeOnTime, $"{rush.Accepted:N0} accepted of {madeOnTime:N0} made before lock");
         report.Check(lockedAt is not null, "the contest locked");
-        var deletedUnread = await BenchSetup.DeletedUnreadAsync(pg, workers, ct);
-        if (deletedUnread > 0)
-            Console.WriteLine(
-                $"messages deleted unread: {deletedUnread} alerts (the local broker keeps 5 MiB of a partition)");
-        report.Check(deletedUnread == 0, $"{deletedUnread} consumers found messages deleted before they read them");
-
-        // What the same processes cost with nothing to do: the contest is locked and every entry decided.
-        await Task.Delay(TimeSpan.FromSeconds(5), ct);
-        var idle = CpuUse.Start(Database, processes);
-        await Task.Delay(TimeSpan.FromSeconds(30), ct);
-        idle.Print("idle for 30 s after the rush", report);
-        return report;
     }
 
 }

@@ -39,13 +39,7 @@ public static class PayoutBenchCommand
         var contests = (transfers + Players - 1) / Players;
         var shares = StripeBudget.Split(stripeRps, [.. Enumerable.Range(1, instances).Select(i => ($"payout-{i}", 1))])
             .Select(s => s.RequestsPerSecond).ToList();
-        Console.WriteLine(
-            $"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); "
-            + $"Stripe limit {stripeRps}/s, all of it Payout's: {instances} instance(s), "
-            + (pooled ? $"pooling it ({StripeServices.PoolRateVariable}), "
-                : $"shares {string.Join(" + ", shares)}/s, ")
-            + $"each with a burst of a quarter of {string.Join(" + ", shares)}/s");
-        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+        PrintHeader(transfers, stripeRps, instances, pooled, contests, shares);
         if (await BenchSetup.PrepareAsync("payouts", "contestpipeline_bench_payouts", ct) is not { } prepared)
             return null;
         var (pg, runDir) = prepared;
@@ -64,23 +58,7 @@ public static class PayoutBenchCommand
         // it is made (a real broker waits 3 s for a new group; the local one waits for none unless told). Without
         // it, a second instance joining late revokes what the first was given, twice, while the orders are out.
         if (instances > 1) await broker.Control.SetInitialRebalanceDelayAsync(5_000);
-        var payouts = new List<IAsyncDisposable>(instances);
-        for (var i = 0; i < instances; i++)
-        {
-            var env = new Dictionary<string, string?>
-            {
-                [StripeServices.RateVariable] = shares[i].ToString(CultureInfo.InvariantCulture),
-                [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
-                // Its burst too (a quarter of its share, within the budget's rule: Σ burst ≤ the limit):
-                // the tokens earned while a round is claimed are spent when its sends start.
-                [StripeServices.BurstVariable] = Math.Max(1, shares[i] / 4).ToString(CultureInfo.InvariantCulture),
-            };
-            // Pooled, the instances divide the whole limit between those with transfers to make (ShareStripeBudgetJob).
-            if (pooled) env[StripeServices.PoolRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture);
-            // A rate benchmark, not a limits one.
-            foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
-            payouts.Add(LocalServices.Start(Services.Payout, swaps, Path.Combine(runDir, $"payout-{i + 1}.log"), env));
-        }
+        var payouts = StartPayouts(swaps, runDir, stripeRps, instances, shares, pooled);
         await using var stopPayouts = new AsyncDisposables(payouts);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.schema_migrations", n => n > 0, "payout to start",
@@ -98,12 +76,66 @@ public static class PayoutBenchCommand
             [.. Enumerable.Range(1, instances).Select(i => Path.Combine(runDir, $"payout-{i}.log"))],
             "payout.orders", TimeSpan.FromMinutes(1), ct);
 
-        // The orders, as Settlement publishes them (signed as Settlement): each contest's
-        // authorization, then its prizes, all produced before the clock starts, so what is
-        // measured is Payout's sending, not this driver's producing.
-        var signer = world.Keys.SignerFor(Producers.Settlement);
         using var producer = KafkaClients.Producer(
             KafkaClients.ProducerConfig(broker.BootstrapServers, "bench.payouts"), NullLogger.Instance);
+        var (orders, produceErrors) = PublishOrders(world, producer, players, transfers, contests, ct);
+        var published = DateTimeOffset.UtcNow;
+        Console.WriteLine($"published {orders.Count:N0} orders (produce errors {produceErrors}); sending ...");
+
+        var window = await WaitForTransfersAsync(stripe, transfers, stripeRps, ct);
+        var allPaid = await AllPaidAsync(pg, transfers, ct);
+        return await ReportAsync(new PayoutRun(transfers, stripeRps, instances, pooled, runDir), pg, stripe,
+            orders, setupRequests, window, (published, allPaid), ct);
+    }
+
+    /// <summary>How the bench was run: what its report says of it.</summary>
+    private sealed record PayoutRun(int Transfers, int StripeRps, int Instances, bool Pooled, string RunDir);
+
+    private static void PrintHeader(int transfers, int stripeRps, int instances, bool pooled, int contests,
+        List<int> shares)
+    {
+        Console.WriteLine(
+            $"bench payouts: {transfers:N0} prize transfers ({contests:N0} contests × up to {Players} winners); "
+            + $"Stripe limit {stripeRps}/s, all of it Payout's: {instances} instance(s), "
+            + (pooled ? $"pooling it ({StripeServices.PoolRateVariable}), "
+                : $"shares {string.Join(" + ", shares)}/s, ")
+            + $"each with a burst of a quarter of {string.Join(" + ", shares)}/s");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+    }
+
+    /// <summary>One Payout process for each share of the Stripe budget, each told its share.</summary>
+    private static List<IAsyncDisposable> StartPayouts(LocalSwaps swaps, string runDir, int stripeRps, int instances,
+        List<int> shares, bool pooled)
+    {
+        var payouts = new List<IAsyncDisposable>(instances);
+        for (var i = 0; i < instances; i++)
+        {
+            var env = new Dictionary<string, string?>
+            {
+                [StripeServices.RateVariable] = shares[i].ToString(CultureInfo.InvariantCulture),
+                [StripeServices.AccountRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture),
+                // Its burst too (a quarter of its share, within the budget's rule: Σ burst ≤ the limit):
+                // the tokens earned while a round is claimed are spent when its sends start.
+                [StripeServices.BurstVariable] = Math.Max(1, shares[i] / 4).ToString(CultureInfo.InvariantCulture),
+            };
+            // Pooled, the instances divide the whole limit between those with transfers to make (ShareStripeBudgetJob).
+            if (pooled) env[StripeServices.PoolRateVariable] = stripeRps.ToString(CultureInfo.InvariantCulture);
+            // A rate benchmark, not a limits one.
+            foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
+            payouts.Add(LocalServices.Start(Services.Payout, swaps, Path.Combine(runDir, $"payout-{i + 1}.log"), env));
+        }
+        return payouts;
+    }
+
+    /// <summary>
+    /// The orders, as Settlement publishes them (signed as Settlement): each contest's authorization, then its
+    /// prizes, all produced before the clock starts, so what is measured is Payout's sending, not this driver's
+    /// producing.
+    /// </summary>
+    private static (List<PrizePayoutOrdered> Orders, long ProduceErrors) PublishOrders(OutsideWorld world,
+        IProducer<byte[]?, byte[]?> producer, List<string> players, int transfers, int contests, CancellationToken ct)
+    {
+        var signer = world.Keys.SignerFor(Producers.Settlement);
         var produceErrors = 0L;
         void Produce<T>(string contest, string type, string messageId, T body) where T : IMessage
         {
@@ -133,10 +165,16 @@ public static class PayoutBenchCommand
             }
         }
         producer.Flush(ct);
-        var published = DateTimeOffset.UtcNow;
-        Console.WriteLine($"published {orders.Count:N0} orders (produce errors {produceErrors}); sending ...");
+        return (orders, Interlocked.Read(ref produceErrors));
+    }
 
-        // The rate: from the first transfer Stripe made to the last, as a poll every 100 ms sees it.
+    /// <summary>
+    /// The rate: from the first transfer Stripe made to the last, as a poll every 100 ms sees it; null where none
+    /// was seen.
+    /// </summary>
+    private static async Task<(TimeSpan? First, TimeSpan? Last)> WaitForTransfersAsync(StripeEmulator stripe,
+        int transfers, int stripeRps, CancellationToken ct)
+    {
         var watch = Stopwatch.StartNew();
         var timeout = TimeSpan.FromSeconds(120 + 5.0 * transfers / stripeRps);
         TimeSpan? first = null, last = null;
@@ -159,7 +197,12 @@ public static class PayoutBenchCommand
             }
             await Task.Delay(100, ct);
         }
-        // Every payout recorded paid, and the transfer events read back.
+        return (first, last);
+    }
+
+    /// <summary>When every payout was recorded paid and the transfer events read back; null if not in time.</summary>
+    private static async Task<DateTimeOffset?> AllPaidAsync(string pg, int transfers, CancellationToken ct)
+    {
         DateTimeOffset? allPaid = null;
         try
         {
@@ -170,7 +213,15 @@ public static class PayoutBenchCommand
         {
             Console.WriteLine(e.Message);
         }
+        return allPaid;
+    }
 
+    /// <summary>What Stripe made and Payout recorded, printed and reported.</summary>
+    private static async Task<BenchReport> ReportAsync(PayoutRun run, string pg, StripeEmulator stripe,
+        List<PrizePayoutOrdered> orders, int setupRequests, (TimeSpan? First, TimeSpan? Last) window,
+        (DateTimeOffset Published, DateTimeOffset? AllPaid) paidOut, CancellationToken ct)
+    {
+        var (transfers, stripeRps, instances, pooled, runDir) = run;
         var ledger = stripe.Ledger();
         var byPayout = ledger.Transfers.GroupBy(t => t.Metadata.GetValueOrDefault("payout_id") ?? "?").ToList();
         var twice = byPayout.Count(g => g.Count() > 1);
@@ -178,7 +229,7 @@ public static class PayoutBenchCommand
         var madeOnce = byPayout.Count(g => g.Count() == 1 && wanted.Contains(g.Key));
         var requests = stripe.Requests().Skip(setupRequests).ToList();
         var refused = requests.Count(r => r.Status == 429);
-        var seconds = first is { } f && last is { } l ? (l - f).TotalSeconds : double.NaN;
+        var seconds = window.First is { } f && window.Last is { } l ? (l - f).TotalSeconds : double.NaN;
         var rate = seconds > 0 ? (transfers - 1) / seconds : double.NaN;
         await using var conn = new NpgsqlConnection(pg);
         await conn.OpenAsync(ct);
@@ -201,8 +252,8 @@ public static class PayoutBenchCommand
             $"{requests.Count / (double)Math.Max(1, transfers):F2} per transfer: " +
             string.Join(", ", requests.GroupBy(r => $"{r.Method} {Kind(r.Path)}").OrderByDescending(g => g.Count())
                 .Select(g => $"{g.Key} {g.Count():N0}")));
-        Console.WriteLine($"payouts recorded paid:     {paid:N0}{(allPaid is { } a
-            ? $" (the last {(a - published).TotalSeconds:F1} s after the orders were out)" : "")}");
+        Console.WriteLine($"payouts recorded paid:     {paid:N0}{(paidOut.AllPaid is { } a
+            ? $" (the last {(a - paidOut.Published).TotalSeconds:F1} s after the orders were out)" : "")}");
         Console.WriteLine($"logs: {runDir}");
         var report = new BenchReport();
         report.Add("transfers/s", $"{rate:N1} over {seconds:F1} s");

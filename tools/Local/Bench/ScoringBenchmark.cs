@@ -81,36 +81,12 @@ public static class ScoringBenchmark
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Games * options.AthletesPerGame, options.LineupSize);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EventsPerBatch, 1);
         var random = new Random(options.Seed);
-        var athletes = options.Games * options.AthletesPerGame;
 
         var started = time.GetTimestamp();
-        var board = new ContestBoard(Definition(options));
-        var lineup = new string[options.LineupSize];
-        var picks = new int[options.LineupSize];
-        for (var e = 0; e < options.Entries; e++)
-        {
-            DistinctPicks(random, athletes, picks);
-            for (var i = 0; i < picks.Length; i++)
-                lineup[i] = AthleteId(picks[i] / options.AthletesPerGame, picks[i] % options.AthletesPerGame);
-            // Entry ids are random, as payment-intent ids are, so tie order is not insertion order.
-            board.AddEntry($"entry_pi_{random.NextInt64():x16}{e:x6}",
-                $"player_{random.Next(options.Entries):x6}", lineup);
-        }
+        var board = BoardOfEntries(options, random);
         board.Leaders(options.LeadersCount);
         var buildUs = Microseconds(time.GetElapsedTime(started));
-
-        // The feed's cumulative totals, so that every event reports a value that only grows, as a
-        // provider's would. Ids are made before timing starts, as a deserialized message's are.
-        var cumulative = new long[options.Games, options.AthletesPerGame, Rules.Length + 1];
-        var events = new (string Game, string Athlete, string Stat, long Value)[options.StatEvents];
-        for (var i = 0; i < events.Length; i++)
-        {
-            var g = random.Next(options.Games);
-            var a = random.Next(options.AthletesPerGame);
-            var s = random.Next(Rules.Length + 1);
-            var value = cumulative[g, a, s] += random.Next(1, 20);
-            events[i] = (GameId(g), AthleteId(g, a), s < Rules.Length ? Rules[s].Stat : UnscoredStat, value);
-        }
+        var events = StatEvents(options, random);
 
         var latenciesUs = new List<long>();
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
@@ -153,6 +129,45 @@ public static class ScoringBenchmark
             InputsHashUs: inputsHashUs,
             StandingsHash: standingsHash,
             InputsHash: inputsHash);
+    }
+
+    /// <summary>The contest's board with its entries, each a lineup of distinct random athletes.</summary>
+    private static ContestBoard BoardOfEntries(ScoringBenchmarkOptions options, Random random)
+    {
+        var athletes = options.Games * options.AthletesPerGame;
+        var board = new ContestBoard(Definition(options));
+        var lineup = new string[options.LineupSize];
+        var picks = new int[options.LineupSize];
+        for (var e = 0; e < options.Entries; e++)
+        {
+            DistinctPicks(random, athletes, picks);
+            for (var i = 0; i < picks.Length; i++)
+                lineup[i] = AthleteId(picks[i] / options.AthletesPerGame, picks[i] % options.AthletesPerGame);
+            // Entry ids are random, as payment-intent ids are, so tie order is not insertion order.
+            board.AddEntry($"entry_pi_{random.NextInt64():x16}{e:x6}",
+                $"player_{random.Next(options.Entries):x6}", lineup);
+        }
+        return board;
+    }
+
+    /// <summary>
+    /// The stat events, with the feed's cumulative totals, so that every event reports a value that only grows, as a
+    /// provider's would. Ids are made before timing starts, as a deserialized message's are.
+    /// </summary>
+    private static (string Game, string Athlete, string Stat, long Value)[] StatEvents(
+        ScoringBenchmarkOptions options, Random random)
+    {
+        var cumulative = new long[options.Games, options.AthletesPerGame, Rules.Length + 1];
+        var events = new (string Game, string Athlete, string Stat, long Value)[options.StatEvents];
+        for (var i = 0; i < events.Length; i++)
+        {
+            var g = random.Next(options.Games);
+            var a = random.Next(options.AthletesPerGame);
+            var s = random.Next(Rules.Length + 1);
+            var value = cumulative[g, a, s] += random.Next(1, 20);
+            events[i] = (GameId(g), AthleteId(g, a), s < Rules.Length ? Rules[s].Stat : UnscoredStat, value);
+        }
+        return events;
     }
 
     private static string GameId(int game) => $"game-{game:D2}";

@@ -6,6 +6,7 @@ using System.Text;
 using Confluent.Kafka;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Authentication;
+using ContestPipeline.Contracts.Contests;
 using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Standings;
 using ContestPipeline.Local.Demo;
@@ -43,23 +44,8 @@ public static class SettlementBenchCommand
         var contest = SettlementSlate.Contest(ContestId, paid, entries);
         var standings = SettlementSlate.Standings(ContestId, entries, seed);
 
-        // The calculator alone: the same inputs the worker decides from, three times, the best and the worst.
-        var rules = PrizeRules.From(contest);
-        var fees = new Money(checked(SettlementSlate.EntryFeeMinor * entries), rules.Currency);
-        var calc = new List<double>();
-        PrizeDecision? decision = null;
-        for (var i = 0; i < 3; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            decision = PrizeCalculator.Calculate(ContestId, rules, fees, standings);
-            calc.Add(watch.Elapsed.TotalMilliseconds);
-        }
-        var awards = decision!.Settlement?.Awards.Count ?? 0;
-        decision = null;
-        Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 "
-            + $"({awards:N0} prizes)   (target ≤ 1,000 ms)");
         var report = new BenchReport();
-        report.Add("calculator best/worst (≤ 1,000 ms)", $"{calc.Min():N0} / {calc.Max():N0} ms");
+        var awards = CalculatorAlone(contest, standings, entries, report);
 
         if (await BenchSetup.PrepareAsync("settlement", "contestpipeline_bench_settlement", ct) is not { } prepared)
             return null;
@@ -75,15 +61,8 @@ public static class SettlementBenchCommand
         var swaps = LocalSwaps.For(runDir, broker, pg, stripe);
         await LocalServices.MigrateAsync(swaps, ct);
 
-        // Every fact but the last standings chunk: the clock starts when that one is committed,
-        // the moment the COMPLETE contest is settleable.
         var setup = Stopwatch.StartNew();
-        var chunkRows = FinalStandingsPublished.RowsPerChunkMax;
-        var held = standings.Length > chunkRows;
-        await using (var conn = await dataSource.OpenConnectionAsync(ct))
-            await SettlementSlate.SeedAsync(conn, contest, standings, ct, holdLastChunk: held);
-        Console.WriteLine($"setup: {entries:N0} entries, their fees journalled and "
-            + $"{(entries + chunkRows - 1) / chunkRows} standings chunks written in {setup.Elapsed.TotalSeconds:F1} s");
+        var held = await SeedAllButLastChunkAsync(dataSource, contest, standings, entries, setup, ct);
 
         await using var settlement = LocalServices.Start(Services.Settlement, swaps,
             Path.Combine(runDir, "settlement.log"));
@@ -101,10 +80,95 @@ public static class SettlementBenchCommand
             await using var conn = await dataSource.OpenConnectionAsync(ct);
             await SettlementSlate.SeedLastChunkAsync(conn, contest, standings, ct);
         }
+        var timeout = TimeSpan.FromMinutes(Math.Max(5, entries / 50_000));
+        var (peakKb, allOrdered, ordered) = await WaitForOrdersAsync(dataSource, settlement, clock, timeout, ct);
+        var drain = Stopwatch.StartNew();
+        while (allOrdered is not null && Count(seen) < awards && drain.Elapsed < TimeSpan.FromSeconds(30))
+            await Task.Delay(100, ct);
+        await stop.CancelAsync();
+        await watcher;
+
+        await ReportWorkerAndRelayAsync(dataSource, seen, report, ct);
+        report.Check(allOrdered is null || ordered == awards,
+            $"SETTLED with {ordered:N0} orders in the outbox, {awards:N0} decided");
+        report.Check(allOrdered is not null,
+            $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");
+        if (allOrdered is null)
+        {
+            Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min "
+                + $"(worker exited: {settlement.HasExited}); logs in {runDir}");
+            return report;
+        }
+        ReportAllOrdered(report, allOrdered.Value, awards, peakKb, seen, setup);
+        return report;
+    }
+
+    /// <summary>
+    /// Every fact but the last standings chunk (none held back when there is one chunk): the clock starts when that
+    /// one is committed, the moment the COMPLETE contest is settleable. Whether the last chunk was held back.
+    /// </summary>
+    private static async Task<bool> SeedAllButLastChunkAsync(NpgsqlDataSource dataSource, ContestDefined contest,
+        StandingRow[] standings, int entries, Stopwatch setup, CancellationToken ct)
+    {
+        var chunkRows = FinalStandingsPublished.RowsPerChunkMax;
+        var held = standings.Length > chunkRows;
+        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+            await SettlementSlate.SeedAsync(conn, contest, standings, ct, holdLastChunk: held);
+        Console.WriteLine($"setup: {entries:N0} entries, their fees journalled and "
+            + $"{(entries + chunkRows - 1) / chunkRows} standings chunks written in {setup.Elapsed.TotalSeconds:F1} s");
+        return held;
+    }
+
+    private static void ReportAllOrdered(BenchReport report, TimeSpan allOrdered, int awards, long peakKb,
+        Dictionary<string, DateTime> seen, Stopwatch setup)
+    {
+        var seconds = allOrdered.TotalSeconds;
+        Console.WriteLine($"COMPLETE → every order on payouts.due: {seconds:F1} s for {awards:N0} orders   "
+            + $"(target ≤ {TargetSeconds} s for a million entries on a quiet machine: "
+            + $"{seconds / TargetSeconds:F1}× it)");
+        Console.WriteLine($"settlement peak memory (VmHWM): {peakKb / 1024.0:N0} MiB   (target ≤ 1,024 MiB)");
+        Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due "
+            + $"(the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
+        report.Add("setup", $"{setup.Elapsed.TotalSeconds:F1} s");
+        report.Add($"COMPLETE → orders (≤ {TargetSeconds} s)", $"{allOrdered.TotalSeconds:F1} s");
+        report.Add("peak memory (≤ 1,024 MiB)", $"{peakKb / 1024.0:N0} MiB");
+        report.Add("orders acknowledged", $"{awards:N0} of {awards:N0}");
+    }
+
+    /// <summary>
+    /// The calculator alone: the same inputs the worker decides from, three times, the best and the worst; how many
+    /// prizes it awards.
+    /// </summary>
+    private static int CalculatorAlone(ContestDefined contest, StandingRow[] standings, int entries,
+        BenchReport report)
+    {
+        var rules = PrizeRules.From(contest);
+        var fees = new Money(checked(SettlementSlate.EntryFeeMinor * entries), rules.Currency);
+        var calc = new List<double>();
+        PrizeDecision? decision = null;
+        for (var i = 0; i < 3; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            decision = PrizeCalculator.Calculate(ContestId, rules, fees, standings);
+            calc.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        var awards = decision!.Settlement?.Awards.Count ?? 0;
+        Console.WriteLine($"calculator alone: {calc.Min():N0} ms best, {calc.Max():N0} ms worst of 3 "
+            + $"({awards:N0} prizes)   (target ≤ 1,000 ms)");
+        report.Add("calculator best/worst (≤ 1,000 ms)", $"{calc.Min():N0} / {calc.Max():N0} ms");
+        return awards;
+    }
+
+    /// <summary>
+    /// Until the contest is SETTLED and none of its orders is left unsent (or the worker exits, or the time is up):
+    /// the worker's peak memory, when the last order was acknowledged (null if not in time), and how many there are.
+    /// </summary>
+    private static async Task<(long PeakKb, TimeSpan? AllOrdered, long Ordered)> WaitForOrdersAsync(
+        NpgsqlDataSource dataSource, ChildProcess settlement, Stopwatch clock, TimeSpan timeout, CancellationToken ct)
+    {
         long peakKb = 0;
         TimeSpan? allOrdered = null;
         var ordered = 0L;
-        var timeout = TimeSpan.FromMinutes(Math.Max(5, entries / 50_000));
         while (clock.Elapsed < timeout && !settlement.HasExited)
         {
             peakKb = Math.Max(peakKb, BenchSetup.PeakRssKb(settlement.Id));
@@ -126,62 +190,41 @@ public static class SettlementBenchCommand
             await Task.Delay(100, ct);
         }
         peakKb = Math.Max(peakKb, BenchSetup.PeakRssKb(settlement.Id));
-        var drain = Stopwatch.StartNew();
-        while (allOrdered is not null && Count(seen) < awards && drain.Elapsed < TimeSpan.FromSeconds(30))
-            await Task.Delay(100, ct);
-        await stop.CancelAsync();
-        await watcher;
+        return (peakKb, allOrdered, ordered);
+    }
 
-        await using (var conn = await dataSource.OpenConnectionAsync(ct))
+    /// <summary>
+    /// How long the worker took from the first chunk to SETTLED, and how fast the relay sent the orders.
+    /// </summary>
+    private static async Task ReportWorkerAndRelayAsync(NpgsqlDataSource dataSource,
+        Dictionary<string, DateTime> seen, BenchReport report, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var inWorker = await conn.ExecuteScalarAsync<double?>("""
+            SELECT extract(epoch FROM c.settled_at - r.started_at)::float8
+            FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id)
+            WHERE contest_id = @ContestId
+            """, new { ContestId });
+        if (inWorker is { } w)
+            Console.WriteLine(
+                $"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
+        if (inWorker is { } worked) report.Add("in the worker", $"{worked:F1} s");
+        // The relay beside the chunks: how fast it sent the orders (their records' times on the topic), and how
+        // long after the last chunk's transaction began (the outbox's created_at) it sent the last.
+        var lastWritten = await conn.ExecuteScalarAsync<DateTime?>(
+            "SELECT max(created_at) FROM settlement.outbox WHERE message_type = @t",
+            new { t = PrizePayoutOrdered.MessageType });
+        List<DateTime> sent;
+        lock (seen) sent = [.. seen.Values];
+        if (sent.Count > 1 && lastWritten is { } written)
         {
-            var inWorker = await conn.ExecuteScalarAsync<double?>("""
-                SELECT extract(epoch FROM c.settled_at - r.started_at)::float8
-                FROM settlement.settle_runs r JOIN settlement.contests c USING (contest_id)
-                WHERE contest_id = @ContestId
-                """, new { ContestId });
-            if (inWorker is { } w)
+            var span = (sent.Max() - sent.Min()).TotalSeconds;
+            var tail = (sent.Max() - written).TotalSeconds;
+            if (span > 0)
                 Console.WriteLine(
-                    $"in the worker: start of the first chunk to the last chunk's commit (SETTLED) {w:F1} s");
-            if (inWorker is { } worked) report.Add("in the worker", $"{worked:F1} s");
-            // The relay beside the chunks: how fast it sent the orders (their records' times on the topic), and how
-            // long after the last chunk's transaction began (the outbox's created_at) it sent the last.
-            var lastWritten = await conn.ExecuteScalarAsync<DateTime?>(
-                "SELECT max(created_at) FROM settlement.outbox WHERE message_type = @t",
-                new { t = PrizePayoutOrdered.MessageType });
-            List<DateTime> sent;
-            lock (seen) sent = [.. seen.Values];
-            if (sent.Count > 1 && lastWritten is { } written)
-            {
-                var span = (sent.Max() - sent.Min()).TotalSeconds;
-                var tail = (sent.Max() - written).TotalSeconds;
-                if (span > 0)
-                    Console.WriteLine(
-                        $"relay: {sent.Count:N0} orders sent in {span:F1} s ({sent.Count / span:N0}/s), the " +
-                        $"last {tail:F1} s after the last chunk began");
-            }
+                    $"relay: {sent.Count:N0} orders sent in {span:F1} s ({sent.Count / span:N0}/s), the " +
+                    $"last {tail:F1} s after the last chunk began");
         }
-        report.Check(allOrdered is null || ordered == awards,
-            $"SETTLED with {ordered:N0} orders in the outbox, {awards:N0} decided");
-        report.Check(allOrdered is not null,
-            $"every order on payouts.due within {timeout.TotalMinutes} min (worker exited: {settlement.HasExited})");
-        if (allOrdered is null)
-        {
-            Console.WriteLine($"bench FAILED: not every order reached payouts.due within {timeout.TotalMinutes} min "
-                + $"(worker exited: {settlement.HasExited}); logs in {runDir}");
-            return report;
-        }
-        var seconds = allOrdered.Value.TotalSeconds;
-        Console.WriteLine($"COMPLETE → every order on payouts.due: {seconds:F1} s for {awards:N0} orders   "
-            + $"(target ≤ {TargetSeconds} s for a million entries on a quiet machine: "
-            + $"{seconds / TargetSeconds:F1}× it)");
-        Console.WriteLine($"settlement peak memory (VmHWM): {peakKb / 1024.0:N0} MiB   (target ≤ 1,024 MiB)");
-        Console.WriteLine($"check: {Count(seen):N0} of {awards:N0} orders read back from payouts.due "
-            + $"(the local broker keeps 5 MiB a partition: a reader that falls behind loses some)");
-        report.Add("setup", $"{setup.Elapsed.TotalSeconds:F1} s");
-        report.Add($"COMPLETE → orders (≤ {TargetSeconds} s)", $"{allOrdered.Value.TotalSeconds:F1} s");
-        report.Add("peak memory (≤ 1,024 MiB)", $"{peakKb / 1024.0:N0} MiB");
-        report.Add("orders acknowledged", $"{awards:N0} of {awards:N0}");
-        return report;
     }
 
     private static int Count(Dictionary<string, DateTime> seen)

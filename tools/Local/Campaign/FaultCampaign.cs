@@ -142,15 +142,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         await using var webhooks = await LocalWebhooks.StartAsync(swaps, ct);
         using var world = new OutsideWorld(broker.BootstrapServers, stripe);
         await using var db = NpgsqlDataSource.Create(pg);
-        var env = new Dictionary<string, string?>
-        {
-            [PayoutOptions.Settings.RetryDelayBaseMs] = "300",
-            [PayoutOptions.Settings.LeaseMs] = "3000",
-            [PayoutOptions.Settings.AccountRecheckMs] = "1000",
-        };
-        // The campaign is about faults, not limits: no prize waits for an operator.
-        foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
-        await using var fleet = new WorkerFleet(swaps, env, Path.Combine(o.RunDirectory, "workers"),
+        await using var fleet = new WorkerFleet(swaps, PayoutSettings(), Path.Combine(o.RunDirectory, "workers"),
             new Random(o.Seed + 1), o.Instances);
         fleet.StartAll();
         o.Log($"[campaign] seed {o.Seed}: {o.Contests} contests × {o.EntriesPerContest} entries, "
@@ -165,21 +157,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         // before its lock time, and how long a killed worker takes to come back on a busy
         // machine is not what the campaign is about. Entries, play, settlement and payouts run
         // under fire.
-        // Meanwhile a worker that could not start (Postgres slow to answer on a busy machine) is started again.
-        DateTimeOffset lockAt;
-        using (var settingUp = new CancellationTokenSource())
-        {
-            var keepUp = Task.Run(() => KeepUpAsync(fleet, settingUp.Token), CancellationToken.None);
-            try
-            {
-                lockAt = await DefineSlateAsync(world, db, players, ct);
-            }
-            finally
-            {
-                await settingUp.CancelAsync();
-                await keepUp;
-            }
-        }
+        var lockAt = await DefineSlateKeepingUpAsync(fleet, world, db, players, ct);
         using var forger = new ForgedOrders(broker.BootstrapServers, world, [.. _contests.Keys], players,
             new Random(o.Seed + 3))
         {
@@ -211,6 +189,40 @@ public sealed class FaultCampaign(CampaignOptions o)
         // Every contest is paid: now a replay has genuine orders of every contest to copy.
         await forger.SendOneOfEachAsync(o.Log, ct);
         return await CheckAsync(world, stripe, db, fleet, forger, unfinished, watch);
+    }
+
+    /// <summary>Payout's settings for the campaign: short retries, leases and rechecks, and no limits.</summary>
+    private static Dictionary<string, string?> PayoutSettings()
+    {
+        var env = new Dictionary<string, string?>
+        {
+            [PayoutOptions.Settings.RetryDelayBaseMs] = "300",
+            [PayoutOptions.Settings.LeaseMs] = "3000",
+            [PayoutOptions.Settings.AccountRecheckMs] = "1000",
+        };
+        // The campaign is about faults, not limits: no prize waits for an operator.
+        foreach (var (k, v) in PayoutLimitsOff.Settings) env[k] = v;
+        return env;
+    }
+
+    /// <summary>
+    /// <see cref="DefineSlateAsync"/>, while a worker that could not start (Postgres slow to answer on a busy
+    /// machine) is started again; returns the lock time.
+    /// </summary>
+    private async Task<DateTimeOffset> DefineSlateKeepingUpAsync(WorkerFleet fleet, OutsideWorld world,
+        NpgsqlDataSource db, List<string> players, CancellationToken ct)
+    {
+        using var settingUp = new CancellationTokenSource();
+        var keepUp = Task.Run(() => KeepUpAsync(fleet, settingUp.Token), CancellationToken.None);
+        try
+        {
+            return await DefineSlateAsync(world, db, players, ct);
+        }
+        finally
+        {
+            await settingUp.CancelAsync();
+            await keepUp;
+        }
     }
 
     // ---- the slate -----------------------------------------------------------------------
@@ -684,13 +696,7 @@ public sealed class FaultCampaign(CampaignOptions o)
         Require(poolMismatches == 0,
             $"{poolMismatches} contests whose transfers, fees and rake do not make their entry fees");
 
-        // The ledger: balanced, closed for every contest as its state requires, and equal to Stripe's balance.
-        var ledgerProblems = new List<string>(await LedgerCheckStore.BookAsync(conn));
-        foreach (var contest in _contests.Keys)
-            ledgerProblems.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
-        var (book, balance) = await MoneyInvariants.StripeBalanceAsync(conn, stripe, "usd");
-        if (book != balance)
-            ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance}");
+        var (ledgerProblems, balance) = await LedgerProblemsAsync(conn, stripe);
         foreach (var p in ledgerProblems) Require(false, "ledger: " + p);
 
         // Stripe's 409 (a key still in flight) is retried under the same key: no payout or refund
@@ -699,7 +705,48 @@ public sealed class FaultCampaign(CampaignOptions o)
         Require(movedAfter409.Count == 0, $"{movedAfter409.Count} payouts moved to a new idempotency key after a 409: "
             + $"{string.Join(", ", movedAfter409.Take(5))}");
 
-        // 5. The standings: every contest's hash equals the scoring engine's recomputation from the inputs sent.
+        var (hashMismatches, hashesCompared) = await CompareStandingsHashesAsync(conn);
+        Require(hashMismatches == 0, $"{hashMismatches} settlement hash mismatches");
+        Require(unfinished == 0, $"{unfinished} submissions, contests or refunds never finished");
+        // A worker that stopped on a bug is a failure even if everything else came out right.
+        foreach (var stop in fleet.StoppedOnBug) Require(false, "a worker stopped on a bug: " + stop);
+
+        var evidence = await EvidenceAsync(conn, world, ledger, balance, hashesCompared);
+        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints,
+            Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults,
+            conflicts, _postgresRestarts,
+            transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates,
+            refunds.Missing,
+            ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
+        {
+            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
+            Instances = o.Instances,
+            StoppedOnBug = fleet.StoppedOnBug.Count,
+        };
+    }
+
+    /// <summary>
+    /// The ledger: balanced, closed for every contest as its state requires, and equal to Stripe's balance; what is
+    /// wrong with it, and Stripe's balance.
+    /// </summary>
+    private async Task<(List<string> Problems, long Balance)> LedgerProblemsAsync(NpgsqlConnection conn,
+        StripeEmulator stripe)
+    {
+        var ledgerProblems = new List<string>(await LedgerCheckStore.BookAsync(conn));
+        foreach (var contest in _contests.Keys)
+            ledgerProblems.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
+        var (book, balance) = await MoneyInvariants.StripeBalanceAsync(conn, stripe, "usd");
+        if (book != balance)
+            ledgerProblems.Add($"the ledger's Stripe balance {book} is not Stripe's {balance}");
+        return (ledgerProblems, balance);
+    }
+
+    /// <summary>
+    /// 5. The standings: every contest's hash equals the scoring engine's recomputation from the inputs sent. How
+    /// many did not (each a problem, with what differs), of how many compared.
+    /// </summary>
+    private async Task<(int Mismatches, int Compared)> CompareStandingsHashesAsync(NpgsqlConnection conn)
+    {
         var hashMismatches = 0;
         var hashesCompared = 0;
         var accepted = (await conn.QueryAsync<(string ContestId, string EntryId, string PlayerId)>(
@@ -718,12 +765,13 @@ public sealed class FaultCampaign(CampaignOptions o)
             hashMismatches++;
             _problems.Add(await HashMismatchAsync(conn, id, accepted[id].Select(e => e.EntryId)));
         }
-        Require(hashMismatches == 0, $"{hashMismatches} settlement hash mismatches");
-        Require(unfinished == 0, $"{unfinished} submissions, contests or refunds never finished");
-        // A worker that stopped on a bug is a failure even if everything else came out right.
-        foreach (var stop in fleet.StoppedOnBug) Require(false, "a worker stopped on a bug: " + stop);
+        return (hashMismatches, hashesCompared);
+    }
 
-        var evidence = new CampaignEvidence(ledger.Transfers, ledger.Refunds, balance,
+    /// <summary>What the campaign's checks read, kept for the tests to check again.</summary>
+    private static async Task<CampaignEvidence> EvidenceAsync(NpgsqlConnection conn, OutsideWorld world,
+        StripeEmulatorLedger ledger, long balance, int hashesCompared) =>
+        new(ledger.Transfers, ledger.Refunds, balance,
             [.. await conn.QueryAsync<(string, string, long)>(
                 "SELECT payout_id, contest_id, net_minor FROM settlement.payouts WHERE net_minor > 0")],
             [.. await conn.QueryAsync<string>("SELECT payment_intent_id FROM payout.refunds")],
@@ -733,18 +781,6 @@ public sealed class FaultCampaign(CampaignOptions o)
                 "SELECT journal_id, account, amount_minor, currency FROM settlement.postings")],
             [.. world.Read(Topics.ContestLifecycle).Where(m => m.Type == ContestSettled.MessageType)],
             hashesCompared);
-        return new CampaignResult(o.Seed, o.Contests, _entryCount, fleet.Kills, fleet.ArmedCrashPoints,
-            Math.Max(0, fleet.Restarts - fleet.Kills), _brokerFaults, _stripeFaults,
-            conflicts, _postgresRestarts,
-            transfers.Ordered, transfers.Made, transfers.Duplicates, transfers.Missing, refunds.Duplicates,
-            refunds.Missing,
-            ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
-        {
-            Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
-            Instances = o.Instances,
-            StoppedOnBug = fleet.StoppedOnBug.Count,
-        };
-    }
 
     /// <summary>How many money requests Stripe answered 409, and which payouts sent under another key after
     /// one.</summary>

@@ -99,83 +99,121 @@ public sealed class ForgedOrders(string bootstrapServers, OutsideWorld world, IR
         var message = OutgoingMessage.Create(Topics.PayoutsDue, contest,
             new Envelope(payoutId, PrizePayoutOrdered.MessageType, PrizePayoutOrdered.SchemaVersion, payoutId, null,
                 DateTimeOffset.UtcNow), order);
-        IReadOnlyList<Header> headers = message.Headers;
-        byte[]? key = message.Key, body = message.Payload;
-        var replayed = false;
+        var draft = new Draft(kind, contest, player, net, payoutId, message.Key, message.Payload, message.Headers);
+        switch (kind)
+        {
+            case "a release without an operator's signature":
+                draft = ReleaseWithoutOperator(draft);
+                break;
+            case "replayed onto another contest":
+                if (Replayed(draft) is not { } replayed) return await SendAsync("unsigned", ct);
+                draft = replayed;
+                break;
+            default:
+                draft = draft with { Headers = Signed(kind, draft.Key, draft.Body, draft.Headers) };
+                break;
+        }
+        return await ProduceAsync(draft, ct);
+    }
+
+    /// <summary>A forgery as it is sent: its record, and what the log line says of it.</summary>
+    private sealed record Draft(string Kind, string Contest, string Player, long Net, string PayoutId, byte[]? Key,
+        byte[]? Body, IReadOnlyList<Header> Headers, bool Replayed = false);
+
+    /// <summary>The headers of a forgery of a kind whose forgery is its signature (unsigned: left as they
+    /// are).</summary>
+    private IReadOnlyList<Header> Signed(string kind, byte[]? key, byte[]? body, IReadOnlyList<Header> headers)
+    {
         switch (kind)
         {
             case "wrong key":
-                headers = _attacker.SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
-                break;
+                return _attacker.SignerFor(Producers.Settlement).Sign(Topics.PayoutsDue, key, headers, body);
             case "signed with the read model's keys":
                 // A compromised read model: it verifies Settlement's orders, so it holds (settlement, operations), and
                 // exactly what its identity gives it besides. It signs as Settlement; Payout must refuse it.
-                headers = KeysOf(Services.Operations).SignerFor(Producers.Settlement)
+                return KeysOf(Services.Operations).SignerFor(Producers.Settlement)
                     .Sign(Topics.PayoutsDue, key, headers, body);
-                break;
             case "signed with the console's keys":
                 // A compromised console: it holds the operator tools' pair keys, and operators may not order prizes.
-                headers = KeysOf(Services.Console).SignerFor(Producers.Operator)
+                return KeysOf(Services.Console).SignerFor(Producers.Operator)
                     .Sign(Topics.PayoutsDue, key, headers, body);
-                break;
             case "signed with the webhook receiver's keys":
-                headers = KeysOf(Services.Webhooks).SignerFor(Producers.Webhooks)
+                return KeysOf(Services.Webhooks).SignerFor(Producers.Webhooks)
                     .Sign(Topics.PayoutsDue, key, headers, body);
-                break;
-            case "a release without an operator's signature":
-                // The console's pair key says an operator tool sent it, not which operator decided: Payout must refuse
-                // it. It releases the forged payout; the decision is recorded under its own id, which no transfer has.
-                var release = new PayoutReviewDecided("forged_release_" + payoutId, payoutId, contest,
-                    PayoutReviewDecided.Release,
-                    "mallory", "forged", DateTimeOffset.UtcNow);
-                var decision = OutgoingMessage.Create(Topics.PayoutsDue, contest, new Envelope(release.DecisionId,
-                    PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, release.DecisionId, null,
-                    DateTimeOffset.UtcNow), release);
-                (key, body) = (decision.Key, decision.Payload);
-                headers = KeysOf(Services.Console).SignerFor(Producers.Operator)
-                    .Sign(Topics.PayoutsDue, key, decision.Headers, body);
-                payoutId = release.DecisionId;
-                break;
             case "wrong producer":
-                headers = world.Sign(Producers.Ingestion, Topics.PayoutsDue, key, body, headers);
-                break;
-            case "replayed onto another contest":
-                // A genuine order is one that verifies: Settlement's, not one of the forgeries before it.
-                List<ConsumeResult<byte[]?, byte[]?>> records;
-                try
-                {
-                    records = world.ReadRecords(Topics.PayoutsDue);
-                }
-                catch (KafkaException)
-                {
-                    // The topic could not be read while the campaign had a broker down: forge another kind this time.
-                    return await SendAsync("unsigned", ct);
-                }
-                var genuine = records.LastOrDefault(r =>
-                    r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t)
-                    && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
-                    && world.Keys.Verifier(Workers.Payout.Name).Refusal(Topics.PayoutsDue, r.Message.Key,
-                        IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
-                if (genuine is null) return await SendAsync("unsigned", ct);
-                var from = Encoding.UTF8.GetString(genuine.Message.Key ?? []);
-                contest = contests.FirstOrDefault(c => c != from) ?? from + "-elsewhere";
-                (key, body, headers) = (Encoding.UTF8.GetBytes(contest), genuine.Message.Value,
-                    IncomingMessage.HeadersOf(genuine.Message.Headers));
-                payoutId = Encoding.UTF8.GetString(genuine.Message.Headers.GetLastBytes(MessageHeaders.MessageId));
-                (player, net, replayed) = ("(as ordered)", 0, true);
-                kind = $"{kind} ({from} → {contest})";
-                break;
+                return world.Sign(Producers.Ingestion, Topics.PayoutsDue, key, body, headers);
+            default:
+                return headers;
         }
+    }
+
+    /// <summary>
+    /// The console's pair key says an operator tool sent it, not which operator decided: Payout must refuse it. It
+    /// releases the forged payout; the decision is recorded under its own id, which no transfer has.
+    /// </summary>
+    private Draft ReleaseWithoutOperator(Draft order)
+    {
+        var release = new PayoutReviewDecided("forged_release_" + order.PayoutId, order.PayoutId, order.Contest,
+            PayoutReviewDecided.Release,
+            "mallory", "forged", DateTimeOffset.UtcNow);
+        var decision = OutgoingMessage.Create(Topics.PayoutsDue, order.Contest, new Envelope(release.DecisionId,
+            PayoutReviewDecided.MessageType, PayoutReviewDecided.SchemaVersion, release.DecisionId, null,
+            DateTimeOffset.UtcNow), release);
+        var headers = KeysOf(Services.Console).SignerFor(Producers.Operator)
+            .Sign(Topics.PayoutsDue, decision.Key, decision.Headers, decision.Payload);
+        return order with
+        {
+            Key = decision.Key, Body = decision.Payload, Headers = headers, PayoutId = release.DecisionId,
+        };
+    }
+
+    /// <summary>
+    /// A genuine order of one contest replayed onto another; null when there is none to copy (or the topic could
+    /// not be read).
+    /// </summary>
+    private Draft? Replayed(Draft order)
+    {
+        // A genuine order is one that verifies: Settlement's, not one of the forgeries before it.
+        List<ConsumeResult<byte[]?, byte[]?>> records;
+        try
+        {
+            records = world.ReadRecords(Topics.PayoutsDue);
+        }
+        catch (KafkaException)
+        {
+            // The topic could not be read while the campaign had a broker down: forge another kind this time.
+            return null;
+        }
+        var genuine = records.LastOrDefault(r =>
+            r.Message.Headers.TryGetLastBytes(MessageHeaders.Type, out var t)
+            && Encoding.UTF8.GetString(t) == PrizePayoutOrdered.MessageType
+            && world.Keys.Verifier(Workers.Payout.Name).Refusal(Topics.PayoutsDue, r.Message.Key,
+                IncomingMessage.HeadersOf(r.Message.Headers), r.Message.Value) is null);
+        if (genuine is null) return null;
+        var from = Encoding.UTF8.GetString(genuine.Message.Key ?? []);
+        var contest = contests.FirstOrDefault(c => c != from) ?? from + "-elsewhere";
+        return order with
+        {
+            Key = Encoding.UTF8.GetBytes(contest), Body = genuine.Message.Value,
+            Headers = IncomingMessage.HeadersOf(genuine.Message.Headers), Contest = contest,
+            PayoutId = Encoding.UTF8.GetString(genuine.Message.Headers.GetLastBytes(MessageHeaders.MessageId)),
+            Player = "(as ordered)", Net = 0, Replayed = true, Kind = $"{order.Kind} ({from} → {contest})",
+        };
+    }
+
+    /// <summary>Puts a forgery onto <c>payouts.due</c>, again while the broker is down, and records it.</summary>
+    private async Task<string> ProduceAsync(Draft d, CancellationToken ct)
+    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                var r = await _producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = key,
-                    Value = body, Headers = KafkaClients.Headers(headers) }, ct);
-                lock (_gate) _sent.Add(new Forgery(kind, r.Partition.Value, r.Offset.Value, payoutId, replayed));
+                var r = await _producer.ProduceAsync(Topics.PayoutsDue, new Message<byte[]?, byte[]?> { Key = d.Key,
+                    Value = d.Body, Headers = KafkaClients.Headers(d.Headers) }, ct);
+                lock (_gate) _sent.Add(new Forgery(d.Kind, r.Partition.Value, r.Offset.Value, d.PayoutId, d.Replayed));
                 return string.Create(CultureInfo.InvariantCulture,
-                    $"{kind}: {payoutId} to {player}{(replayed ? "" : $" for {net / 100}.{net % 100:00}")} "
-                        + $"in {contest} at payouts.due/{r.Partition.Value}@{r.Offset.Value}");
+                    $"{d.Kind}: {d.PayoutId} to {d.Player}{(d.Replayed ? "" : $" for {d.Net / 100}.{d.Net % 100:00}")} "
+                        + $"in {d.Contest} at payouts.due/{r.Partition.Value}@{r.Offset.Value}");
             }
             catch (ProduceException<byte[]?, byte[]?>) when (attempt < 5)
             {

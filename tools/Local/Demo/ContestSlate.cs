@@ -10,6 +10,7 @@ using ContestPipeline.Local.Processes;
 using ContestPipeline.Payout;
 using ContestPipeline.Plumbing;
 using ContestPipeline.Scoring.Boards;
+using ContestPipeline.StripeEmulation;
 using Dapper;
 using Npgsql;
 using ContestPipeline.Deployment;
@@ -101,6 +102,40 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         // start nor the sign-ups are taken from the time the definitions and entries need.
         var lockAt = DateTimeOffset.UtcNow + LockMargin;
 
+        var (fantasy, fitness, tiny) = Definitions(lockAt);
+        foreach (var c in new[] { fantasy, fitness, tiny }) world.Define(c);
+        await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
+        Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), "
+            + "tiny (needs 5 entries)");
+
+        SubmitEntries(random);
+        await WaitForStatesAsync(
+            new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
+        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee),
+            ["qb1", "qb2", "qb3"]));
+        Step("a late entry submitted after lock");
+        // Weather: nfl-3 moves to three days later, past sunday-main's slate end (a day after its games' scheduled
+        // start).
+        world.Postpone("nfl-3", 2, gamesStartAt.AddDays(3), "stadium roof damage: moved to Wednesday");
+        Step("nfl-3 postponed by three days, past sunday-main's slate end: its athletes will score zero");
+
+        PlaySlate(random);
+        await WaitForStatesAsync(
+            new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
+        await PayoutsAsync(ct);
+        await WaitForStatesAsync(
+            new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["tiny"] = "CANCELLED" }, ct);
+        await ReportAsync(fantasy);
+        return _problems.Count == 0;
+    }
+
+    /// <summary>
+    /// The slate's three contests, locking at <paramref name="lockAt"/>: the fantasy main slate (a ranked table),
+    /// the step challenge (winner takes all), and a head to head that needs five entries and gets one.
+    /// </summary>
+    private static (ContestDefined Fantasy, ContestDefined Fitness, ContestDefined Tiny) Definitions(
+        DateTimeOffset lockAt)
+    {
         var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000,
             1, lockAt, ["nfl-1", "nfl-2", "nfl-3"], Football, 3,
             new PrizeTable(PrizeTableKinds.Ranked,
@@ -111,11 +146,15 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
         var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5,
             GameIds = ["nfl-1"], LineupSize = 2 };
-        foreach (var c in new[] { fantasy, fitness, tiny }) world.Define(c);
-        await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
-        Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), "
-            + "tiny (needs 5 entries)");
+        return (fantasy, fitness, tiny);
+    }
 
+    /// <summary>
+    /// The entries before lock: 27 to sunday-main (one declined, one duplicate, one over the limit), 6 to steps-nov,
+    /// 1 to tiny.
+    /// </summary>
+    private void SubmitEntries(Random random)
+    {
         for (var i = 1; i <= 24; i++)
         {
             var player = $"player{i:00}";
@@ -139,17 +178,11 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             ["qb1", "rb1"]));
         Step("entries submitted: 27 to sunday-main (one declined, one duplicate, one over the limit), "
             + "6 to steps-nov, 1 to tiny");
+    }
 
-        await WaitForStatesAsync(
-            new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
-        world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee),
-            ["qb1", "qb2", "qb3"]));
-        Step("a late entry submitted after lock");
-        // Weather: nfl-3 moves to three days later, past sunday-main's slate end (a day after its games' scheduled
-        // start).
-        world.Postpone("nfl-3", 2, gamesStartAt.AddDays(3), "stadium roof damage: moved to Wednesday");
-        Step("nfl-3 postponed by three days, past sunday-main's slate end: its athletes will score zero");
-
+    /// <summary>The provider feeds both games that are played and the step challenge, with a correction.</summary>
+    private void PlaySlate(Random random)
+    {
         PlayGame("nfl-1", Game1, random);
         PlayGame("nfl-2", Game2, random);
         world.Start("steps-nov", 2);
@@ -160,14 +193,6 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             "steps", 30_000);   // a correction before COMPLETE re-scores, and makes her the winner
         world.End("steps-nov", seq);
         Step("the provider fed both games and the step challenge, including a correction before COMPLETE");
-
-        await WaitForStatesAsync(
-            new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
-        await PayoutsAsync(ct);
-        await WaitForStatesAsync(
-            new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["tiny"] = "CANCELLED" }, ct);
-        await ReportAsync(fantasy);
-        return _problems.Count == 0;
     }
 
     /// <summary>
@@ -179,18 +204,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var watch = Stopwatch.StartNew();
-        var settledPayouts =
-            await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE net_minor > 0");
-        List<(string PayoutId, string PlayerId, long Amount, string State)> payouts = [];
-        while (watch.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            payouts = [.. await conn.QueryAsync<(string, string, long, string)>(
-                "SELECT payout_id, player_id, amount_minor, state || coalesce(':' || hold_kind, '') "
-                    + "FROM payout.payouts ORDER BY payout_id")];
-            if (payouts.Count == settledPayouts
-                && payouts.All(p => p.State is "paid" or "held:review" or "awaiting_account")) break;
-            await Task.Delay(200, ct);
-        }
+        var payouts = await PayoutsDecidedAsync(conn, watch, ct);
         Step($"payouts: {payouts.Count(p => p.State == "paid")} paid, " +
              $"{payouts.Count(p => p.State == "held:review")} held for review, " +
              $"{payouts.Count(p => p.State == "awaiting_account")} waiting for an account");
@@ -199,22 +213,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         Check(held.Count > 0 && held.All(p => p.Amount > ReviewThresholdMinor),
             $"prizes above the review threshold of {Fixed(ReviewThresholdMinor, 100, "00")} were held, "
                 + $"and only those ({held.Count})");
-        foreach (var p in held)
-        {
-            // As an operator would: the operator tool, run as its own process against this stack.
-            string[] release = ["payouts", "release", p.PayoutId, "--operator", "demo-operator", "--reason",
-                "checked the winner"];
-            var output = new List<string>();
-            await using (var cpctl = LocalServices.Start(Cpctl(release),
-                Path.Combine(swaps.RunDirectory, "cpctl-release.log"), line => { lock (output) output.Add(line); }))
-            {
-                await cpctl.WaitForExitAsync(ct);
-                Check(cpctl.ExitCode == 0,
-                    $"cpctl payouts release {p.PayoutId} exited {cpctl.ExitCode}: {string.Join(" / ", output)}");
-            }
-            Step($"operator: cpctl payouts release {p.PayoutId} --operator demo-operator "
-                + $"--reason \"checked the winner\"   ({string.Join(" ", output)})");
-        }
+        foreach (var p in held) await ReleaseAsync(p.PayoutId, ct);
 
         var needed = await WaitForTopicAsync(Topics.PayoutsStatus, m => m.Type == RecipientOnboardingNeeded.MessageType
             && m.Body.GetProperty("playerId").GetString() == LateOnboarder,
@@ -230,8 +229,53 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         while (watch.Elapsed < TimeSpan.FromSeconds(120)
                && await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM payout.payouts WHERE state <> 'paid'") > 0)
             await Task.Delay(200, ct);
+        await RedeliverOneWebhookAsync(conn, watch, ct);
+    }
 
-        // Stripe delivers one event a second time, as it does when unsure it was received.
+    /// <summary>Payout's payouts once each settled prize is paid, held for review or waiting for an account (at most
+    /// 60 s from <paramref name="watch"/>'s start).</summary>
+    private static async Task<List<(string PayoutId, string PlayerId, long Amount, string State)>> PayoutsDecidedAsync(
+        NpgsqlConnection conn, Stopwatch watch, CancellationToken ct)
+    {
+        var settledPayouts =
+            await conn.ExecuteScalarAsync<long>("SELECT count(*) FROM settlement.payouts WHERE net_minor > 0");
+        List<(string PayoutId, string PlayerId, long Amount, string State)> payouts = [];
+        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            payouts = [.. await conn.QueryAsync<(string, string, long, string)>(
+                "SELECT payout_id, player_id, amount_minor, state || coalesce(':' || hold_kind, '') "
+                    + "FROM payout.payouts ORDER BY payout_id")];
+            if (payouts.Count == settledPayouts
+                && payouts.All(p => p.State is "paid" or "held:review" or "awaiting_account")) break;
+            await Task.Delay(200, ct);
+        }
+        return payouts;
+    }
+
+    /// <summary>As an operator would: the operator tool, run as its own process against this stack, releases a held
+    /// payout.</summary>
+    private async Task ReleaseAsync(string payoutId, CancellationToken ct)
+    {
+        string[] release = ["payouts", "release", payoutId, "--operator", "demo-operator", "--reason",
+            "checked the winner"];
+        var output = new List<string>();
+        await using (var cpctl = LocalServices.Start(Cpctl(release),
+            Path.Combine(swaps.RunDirectory, "cpctl-release.log"), line => { lock (output) output.Add(line); }))
+        {
+            await cpctl.WaitForExitAsync(ct);
+            Check(cpctl.ExitCode == 0,
+                $"cpctl payouts release {payoutId} exited {cpctl.ExitCode}: {string.Join(" / ", output)}");
+        }
+        Step($"operator: cpctl payouts release {payoutId} --operator demo-operator "
+            + $"--reason \"checked the winner\"   ({string.Join(" ", output)})");
+    }
+
+    /// <summary>
+    /// Stripe delivers one event a second time, as it does when unsure it was received: it is applied once (the
+    /// waits end 150 s and 180 s from <paramref name="watch"/>'s start).
+    /// </summary>
+    private async Task RedeliverOneWebhookAsync(NpgsqlConnection conn, Stopwatch watch, CancellationToken ct)
+    {
         var again = world.Stripe.Events().First(e => e.Type == "transfer.created");
         world.Stripe.RedeliverEvent(again.Id);
         while (watch.Elapsed < TimeSpan.FromSeconds(150)
@@ -306,8 +350,28 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     private async Task ReportAsync(ContestDefined fantasy)
     {
         await using var conn = await db.OpenConnectionAsync();
-        // The database records a transition a moment before the relay has published it:
-        // report from the topics once they have caught up.
+        var timeline = await CaughtUpTimelineAsync();
+        await PrintTimelinesAsync(conn, timeline);
+
+        Console.WriteLine();
+        // One snapshot of Stripe's records, so transfers and refunds are read at the same moment.
+        var stripeLedger = world.Stripe.Ledger();
+        var settled = timeline.Where(m => m.Type == ContestSettled.MessageType).ToDictionary(m => m.Key, m => m.Body);
+        await PrintMoneyAsync(conn, settled, stripeLedger.Transfers);
+
+        // Checks: what the pipeline published must be what the rules say.
+        Console.WriteLine();
+        await CheckMoneyAsync(conn, timeline, stripeLedger.Transfers, stripeLedger.Refunds);
+        await CheckSundayMainAsync(conn, timeline, settled, fantasy);
+        CheckNothingDeadLettered();
+    }
+
+    /// <summary>
+    /// The lifecycle topic once it has caught up: the database records a transition a moment before the relay has
+    /// published it, so the report is made from the topics once they have (at most 30 s).
+    /// </summary>
+    private async Task<List<OutsideWorld.Published>> CaughtUpTimelineAsync()
+    {
         var watch = Stopwatch.StartNew();
         var timeline = world.Read(Topics.ContestLifecycle);
         while (watch.Elapsed < TimeSpan.FromSeconds(30)
@@ -318,6 +382,12 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             await Task.Delay(200);
             timeline = world.Read(Topics.ContestLifecycle);
         }
+        return timeline;
+    }
+
+    /// <summary>Each contest's transitions, rejected entries and top five.</summary>
+    private static async Task PrintTimelinesAsync(NpgsqlConnection conn, List<OutsideWorld.Published> timeline)
+    {
         foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" })
         {
             Console.WriteLine();
@@ -335,15 +405,15 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             foreach (var (rank, player, score) in top)
                 Console.WriteLine($"    #{rank,-3} {player,-10} {Points(score),10} pts");
         }
+    }
 
-        Console.WriteLine();
-        // One snapshot of Stripe's records, so transfers and refunds are read at the same moment.
-        var stripeLedger = world.Stripe.Ledger();
-        var transfers = stripeLedger.Transfers;
-        var refundsMade = stripeLedger.Refunds;
+    /// <summary>Each contest's money: fees, rake, pool, prizes and what Stripe transferred, or what was
+    /// refunded.</summary>
+    private static async Task PrintMoneyAsync(NpgsqlConnection conn,
+        Dictionary<string, System.Text.Json.JsonElement> settled, IReadOnlyList<RecordedTransfer> transfers)
+    {
         Console.WriteLine($"  {"contest",-12} {"state",-10} {"entries",7} {"fees",10} {"rake",9} {"pool",10} "
             + $"{"prizes",10} {"fees 3%",9} {"payouts",7} {"paid",10}");
-        var settled = timeline.Where(m => m.Type == ContestSettled.MessageType).ToDictionary(m => m.Key, m => m.Body);
         var money = (await conn.QueryAsync<(string Id, string State)>(StatesSql))
             .OrderBy(r => r.Id, StringComparer.Ordinal);
         foreach (var (id, state) in money)
@@ -360,9 +430,15 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
                     + $"{await conn.ExecuteScalarAsync<long>(
                         "SELECT count(*) FROM settlement.refund_orders WHERE contest_id = @id", new { id })})");
         }
+    }
 
-        // Checks: what the pipeline published must be what the rules say.
-        Console.WriteLine();
+    /// <summary>
+    /// The contests' states, invariants 1-3 of the design against Stripe's own records, and the ledger: balanced,
+    /// closed as each contest's state requires, and equal to Stripe's balance.
+    /// </summary>
+    private async Task CheckMoneyAsync(NpgsqlConnection conn, List<OutsideWorld.Published> timeline,
+        IReadOnlyList<RecordedTransfer> transfers, IReadOnlyList<RecordedRefund> refundsMade)
+    {
         var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql))
             .ToDictionary(r => r.Id, r => r.State);
         Check(states.GetValueOrDefault("sunday-main") == "PAID" && states.GetValueOrDefault("steps-nov") == "PAID"
@@ -394,6 +470,15 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables "
             + "included) are closed, the cancelled one holds only fees not yet refunded"
             + (ledger.Count == 0 ? "" : ": " + string.Join("; ", ledger)));
+    }
+
+    /// <summary>
+    /// sunday-main as its rules say: the tie across the prize boundary, the pools paid to the cent, the entries
+    /// accepted and refunded, and its standings recomputed from what the provider sent.
+    /// </summary>
+    private async Task CheckSundayMainAsync(NpgsqlConnection conn, List<OutsideWorld.Published> timeline,
+        Dictionary<string, System.Text.Json.JsonElement> settled, ContestDefined fantasy)
+    {
         // The slate's seed ties two entries for 3rd: they span 3rd (14%) and 4th (8%) and share 11% each.
         var tie = (await conn.QueryAsync<(int Rank, long Gross)>(
             "SELECT rank, gross_minor FROM settlement.payouts WHERE contest_id = 'sunday-main' AND rank = 3")).ToList();
@@ -427,6 +512,10 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         Check(standingsHash == board.StandingsHash() && inputsHash == board.InputsHash(),
             $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation "
                 + $"({standingsHash[..16]}…)");
+    }
+
+    private void CheckNothingDeadLettered()
+    {
         var deadLetters = world.Read(Topics.DeadLetter(Topics.Contests)).Count
             + world.Read(Topics.DeadLetter(Topics.Entries)).Count
             + world.Read(Topics.DeadLetter(Topics.ProviderFeed)).Count

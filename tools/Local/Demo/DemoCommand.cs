@@ -55,14 +55,7 @@ public static class DemoCommand
         var workers = new List<ChildProcess>();
         try
         {
-            foreach (var name in CanaryPassed.Route.Append(Operations.OperationsWorker.Name))
-            {
-                // Prizes above 60.00 wait for an operator, so the demo shows a release.
-                var service = Services.Of(name);
-                workers.Add(LocalServices.Start(service, swaps, Path.Combine(runDir, name + ".log"),
-                    name == Services.Payout.Name ? ContestSlate.PayoutEnvironment : null));
-                Step($"{name} started as {service.DatabaseRole} (pid {workers[^1].Id})");
-            }
+            StartWorkers(swaps, runDir, workers);
 
             // The operations read model and console watch the whole run: open the URL while it runs.
             await using var console = await LocalConsole.StartAsync(swaps, ct: ct);
@@ -78,18 +71,7 @@ public static class DemoCommand
             Step("each worker's own tables (inbox rows = messages handled once; outbox rows = messages published):");
             await using var dataSource = NpgsqlDataSource.Create(settingsPg);
             await using var conn = await dataSource.OpenConnectionAsync(ct);
-            var duplicates = 0;
-            foreach (var stage in CanaryPassed.Route)
-            {
-                var hops = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops "
-                    + $"WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() });
-                var outbox = await conn.QueryFirstAsync<(long Total, long Sent)>(
-                    $"SELECT count(*), count(*) FILTER (WHERE message_id NOT IN (SELECT message_id "
-                        + $"FROM {stage}.outbox_unsent)) FROM {stage}.outbox WHERE message_id LIKE @p",
-                    new { p = $"canary:demo-{runId}-%" });
-                duplicates += (int)Math.Max(0, hops - ids.Count);
-                Console.WriteLine($"    {stage,-11} hops recorded {hops,3}   outbox {outbox.Sent}/{outbox.Total} sent");
-            }
+            var duplicates = await DuplicateHopsAsync(conn, ids, runId);
             if (!ok || duplicates > 0)
             {
                 Console.WriteLine(
@@ -97,23 +79,7 @@ public static class DemoCommand
                 return 1;
             }
             Step($"{ids.Count} canaries passed every worker exactly once");
-
-            using var world = new OutsideWorld(broker.BootstrapServers, stripe);
-            bool slateOk;
-            try
-            {
-                slateOk = await new ContestSlate(world, dataSource, swaps).RunAsync(ct);
-            }
-            catch (TimeoutException e)
-            {
-                Console.WriteLine($"demo FAILED: {e.Message}; the workers' logs are in {runDir}");
-                return 1;
-            }
-            WriteStripeRequests(Path.Combine(runDir, "stripe-requests.txt"), stripe.Requests());
-            Step($"every request sent to Stripe: {Path.Combine(runDir, "stripe-requests.txt")}");
-            Step($"the run in the operations console: {console.Url}");
-            Console.WriteLine(slateOk ? "demo OK" : "demo FAILED: see the checks above");
-            return slateOk ? 0 : 1;
+            return await RunSlateAsync(broker, stripe, dataSource, swaps, (runDir, console.Url), ct);
         }
         finally
         {
@@ -121,6 +87,62 @@ public static class DemoCommand
             await Task.WhenAll(workers.Select(w => w.DisposeAsync().AsTask()));
             Step("workers stopped; local broker stopping");
         }
+    }
+
+    /// <summary>Every worker on the canaries' route, and the read model, each from its identity.</summary>
+    private static void StartWorkers(LocalSwaps swaps, string runDir, List<ChildProcess> workers)
+    {
+        foreach (var name in CanaryPassed.Route.Append(Operations.OperationsWorker.Name))
+        {
+            // Prizes above 60.00 wait for an operator, so the demo shows a release.
+            var service = Services.Of(name);
+            workers.Add(LocalServices.Start(service, swaps, Path.Combine(runDir, name + ".log"),
+                name == Services.Payout.Name ? ContestSlate.PayoutEnvironment : null));
+            Step($"{name} started as {service.DatabaseRole} (pid {workers[^1].Id})");
+        }
+    }
+
+    /// <summary>Each worker's hops and outbox rows for the canaries, printed; how many hops were applied more than
+    /// once.</summary>
+    private static async Task<int> DuplicateHopsAsync(NpgsqlConnection conn, List<string> ids, string runId)
+    {
+        var duplicates = 0;
+        foreach (var stage in CanaryPassed.Route)
+        {
+            var hops = await conn.ExecuteScalarAsync<long>($"SELECT count(*) FROM {stage}.canary_hops "
+                + $"WHERE canary_id = ANY(@ids)", new { ids = ids.ToArray() });
+            var outbox = await conn.QueryFirstAsync<(long Total, long Sent)>(
+                $"SELECT count(*), count(*) FILTER (WHERE message_id NOT IN (SELECT message_id "
+                    + $"FROM {stage}.outbox_unsent)) FROM {stage}.outbox WHERE message_id LIKE @p",
+                new { p = $"canary:demo-{runId}-%" });
+            duplicates += (int)Math.Max(0, hops - ids.Count);
+            Console.WriteLine($"    {stage,-11} hops recorded {hops,3}   outbox {outbox.Sent}/{outbox.Total} sent");
+        }
+        return duplicates;
+    }
+
+    /// <summary>The slate of contests (<see cref="ContestSlate"/>), then every request sent to Stripe; the exit
+    /// code.</summary>
+    private static async Task<int> RunSlateAsync(LocalBrokerProcess broker, StripeEmulator stripe,
+        NpgsqlDataSource dataSource, LocalSwaps swaps, (string RunDir, Uri ConsoleUrl) shown, CancellationToken ct)
+    {
+        var (runDir, consoleUrl) = shown;
+        using var world = new OutsideWorld(broker.BootstrapServers, stripe);
+        bool slateOk;
+        try
+        {
+            slateOk = await new ContestSlate(world, dataSource, swaps).RunAsync(ct);
+        }
+        catch (TimeoutException e)
+        {
+            Console.WriteLine($"demo FAILED: {e.Message}; the workers' logs are in {runDir}");
+            return 1;
+        }
+        WriteStripeRequests(Path.Combine(runDir, "stripe-requests.txt"), stripe.Requests());
+        Step($"every request sent to Stripe: {Path.Combine(runDir, "stripe-requests.txt")}");
+        Step($"the run in the operations console: {consoleUrl}");
+        Console.WriteLine(slateOk ? "demo OK" : "demo FAILED: see the checks above");
+        return slateOk ? 0 : 1;
     }
 
     /// <summary>

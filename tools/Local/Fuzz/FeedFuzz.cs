@@ -246,74 +246,25 @@ public static partial class FeedFuzz
             case 0: output.Add(m with { Body = FlipBytes(random, m.Body), Damage = "bytes flipped" }); break;
             case 1: output.Add(m with { Body = Insert(m.Body, random.Next(m.Body.Length + 1), [(byte)random.Next(256)]),
                 Damage = "a byte inserted" }); break;
-            case 2:
-            {
-                var from = random.Next(m.Body.Length);
-                var to = Math.Min(m.Body.Length, from + random.Next(1, 12));
-                byte[] cut = [.. m.Body.AsSpan(0, from), .. m.Body.AsSpan(to)];
-                output.Add(m with { Body = cut, Damage = "bytes cut" });
-                break;
-            }
+            case 2: output.Add(Cut(random, m)); break;
             case 3: output.Add(m with { Body = m.Body[..random.Next(m.Body.Length)], Damage = "truncated" }); break;
             case 4: output.Add(Edit(random, m, "a field removed", (o, f) => o.Remove(f))); break;
             case 5: output.Add(
                 m with { Body = Repeat(random, m.Body), Damage = "a field repeated with another value" }); break;
-            case 6 or 7 or 8:
-            {
-                var value = RandomValue(random);
-                output.Add(
-                    EditRaw(random, m, "a field given " + Show.Quote(value), (o, f) => o[f] = RawPlaceholder, value));
-                break;
-            }
+            case 6 or 7 or 8: output.Add(AFieldGivenARandomValue(random, m)); break;
             case 9: output.Add(EditRaw(random, m, "an unknown field added",
                 (o, _) => o["extra" + random.Next(9)] = RawPlaceholder, RandomValue(random))); break;
             case 10: output.Add(Edit(random, m, "a field name in other case",
                 (o, f) => { var v = o[f]; o.Remove(f); o[f.ToUpperInvariant()] = v?.DeepClone(); })); break;
             case 11: output.Add(m with { Body = Encoding.UTF8.GetBytes(RandomBody(random)),
                 Damage = "the body replaced by random JSON" }); break;
-            case 12:
-            {
-                var type = random.Next(4) == 0 ? "StatUpdate" : FeedTypes[random.Next(FeedTypes.Length)];
-                output.Add(m with { Type = type, Damage = "type header " + type });
-                break;
-            }
-            case 13:
-            {
-                byte[]? key = random.Next(4) switch
-                {
-                    0 => null,
-                    1 => [0xff, 0xfe],
-                    2 => Encoding.UTF8.GetBytes("other-game"),
-                    _ => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(m.Key ?? []).ToUpperInvariant() + " "),
-                };
-                output.Add(m with { Key = key, Damage = "key changed" });
-                break;
-            }
-            case 14:
-            {
-                long sequence = random.Next(7) switch
-                {
-                    0 => 0,
-                    1 => -1,
-                    2 => long.MaxValue,
-                    3 => long.MinValue,
-                    4 => 1 + IngestionLimits.FeedSequenceAheadMax + random.Next(1, 5),
-                    _ => random.Next(1, script.Count + 3),
-                };
-                output.Add(Edit(random, m, $"sequence {sequence}", (o, _) => o["sequence"] = sequence, "sequence"));
-                break;
-            }
+            case 12: output.Add(OtherType(random, m)); break;
+            case 13: output.Add(OtherKey(random, m)); break;
+            case 14: output.Add(OtherSequence(random, m, script)); break;
             case 15: output.Add(m); output.Add(m with { Damage = "sent twice" }); break;
             case 16: output.Add(m); output.Add(
                 m with { MessageId = m.MessageId + ":again", Damage = "sent again under a new message id" }); break;
-            case 17:
-            {
-                output.Add(m);
-                var other = EditRaw(random, m, "other content under the same sequence", (o, f) => o[f] = RawPlaceholder,
-                    RandomValue(random));
-                output.Add(other with { MessageId = m.MessageId + (random.Next(2) == 0 ? ":other" : "") });
-                break;
-            }
+            case 17: output.Add(m); output.Add(OtherContentUnderTheSameSequence(random, m)); break;
             case 18:
                 // Reorder: this one goes before the message already placed last.
                 if (output.Count > 0)
@@ -321,65 +272,120 @@ public static partial class FeedFuzz
                 else output.Add(m);
                 break;
             case 19: break; // lost: a gap
-            case 20:
-            {
-                var stamp = random.Next(8) switch
-                {
-                    0 => "2026-11-22T18:00:00",
-                    1 => "2026-11-22",
-                    2 => "2026-11-22T18:00:00+0100",
-                    3 => "0001-01-01T00:00:00+00:00",
-                    4 => "9999-12-31T23:59:59+00:00",
-                    5 => "2026-11-22T18:00:00+14:00",
-                    6 => "2026-02-30T18:00:00Z",
-                    _ => "2026-11-22T18:00:00.1234567-03:30",
-                };
-                output.Add(Edit(random, m, $"timestamp '{stamp}'", (o, f) => o[f] = stamp,
-                    "startsAt", "startedAt", "endedAt"));
-                break;
-            }
-            case 21:
-            {
-                byte[] padded = random.Next(3) switch
-                {
-                    0 => [0xEF, 0xBB, 0xBF, .. m.Body],
-                    1 => [.. " \n\t"u8, .. m.Body, .. "\r\n "u8],
-                    _ => [.. m.Body, .. " {}"u8],
-                };
-                output.Add(m with { Body = padded, Damage = "padded" });
-                break;
-            }
-            case 22:
-            {
-                var depth = random.Next(30, 200);
-                var deep = Encoding.UTF8.GetString(m.Body).TrimEnd('}') + ",\"deep\":" + new string('[', depth)
-                    + new string(']', depth) + "}";
-                output.Add(m with { Body = Encoding.UTF8.GetBytes(deep), Damage = $"nested {depth} deep" });
-                break;
-            }
-            case 24 or 25:
-            {
-                // Totals just outside the bounds, and far outside: the validator's own territory.
-                long total = random.Next(6) switch
-                {
-                    0 => -1,
-                    1 => -random.Next(2, 1_000_000),
-                    2 => Stats.ValueMax + 1,
-                    3 => Stats.ValueMax + random.Next(2, 1_000_000),
-                    4 => long.MaxValue,
-                    _ => long.MinValue,
-                };
-                output.Add(Edit(random, m, $"value {total}", (o, _) => o["value"] = total, "value"));
-                break;
-            }
+            case 20: output.Add(OtherTimestamp(random, m)); break;
+            case 21: output.Add(Padded(random, m)); break;
+            case 22: output.Add(NestedDeep(random, m)); break;
+            case 24 or 25: output.Add(TotalOutOfBounds(random, m)); break;
             default:
-            {
                 // A gameId and key that disagree only after lenient decoding.
                 output.Add(Edit(random, m, "gameId with a replacement character, key with invalid UTF-8",
                     (o, _) => o["gameId"] = "g\uFFFD", "gameId") with { Key = [(byte)'g', 0xff] });
                 break;
-            }
         }
+    }
+
+    private static RawMessage Cut(Random random, RawMessage m)
+    {
+        var from = random.Next(m.Body.Length);
+        var to = Math.Min(m.Body.Length, from + random.Next(1, 12));
+        byte[] cut = [.. m.Body.AsSpan(0, from), .. m.Body.AsSpan(to)];
+        return m with { Body = cut, Damage = "bytes cut" };
+    }
+
+    private static RawMessage AFieldGivenARandomValue(Random random, RawMessage m)
+    {
+        var value = RandomValue(random);
+        return EditRaw(random, m, "a field given " + Show.Quote(value), (o, f) => o[f] = RawPlaceholder, value);
+    }
+
+    private static RawMessage OtherType(Random random, RawMessage m)
+    {
+        var type = random.Next(4) == 0 ? "StatUpdate" : FeedTypes[random.Next(FeedTypes.Length)];
+        return m with { Type = type, Damage = "type header " + type };
+    }
+
+    private static RawMessage OtherKey(Random random, RawMessage m)
+    {
+        byte[]? key = random.Next(4) switch
+        {
+            0 => null,
+            1 => [0xff, 0xfe],
+            2 => Encoding.UTF8.GetBytes("other-game"),
+            _ => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(m.Key ?? []).ToUpperInvariant() + " "),
+        };
+        return m with { Key = key, Damage = "key changed" };
+    }
+
+    private static RawMessage OtherSequence(Random random, RawMessage m,
+        List<(string Type, byte[] Body, long Sequence)> script)
+    {
+        long sequence = random.Next(7) switch
+        {
+            0 => 0,
+            1 => -1,
+            2 => long.MaxValue,
+            3 => long.MinValue,
+            4 => 1 + IngestionLimits.FeedSequenceAheadMax + random.Next(1, 5),
+            _ => random.Next(1, script.Count + 3),
+        };
+        return Edit(random, m, $"sequence {sequence}", (o, _) => o["sequence"] = sequence, "sequence");
+    }
+
+    private static RawMessage OtherContentUnderTheSameSequence(Random random, RawMessage m)
+    {
+        var other = EditRaw(random, m, "other content under the same sequence", (o, f) => o[f] = RawPlaceholder,
+            RandomValue(random));
+        return other with { MessageId = m.MessageId + (random.Next(2) == 0 ? ":other" : "") };
+    }
+
+    private static RawMessage OtherTimestamp(Random random, RawMessage m)
+    {
+        var stamp = random.Next(8) switch
+        {
+            0 => "2026-11-22T18:00:00",
+            1 => "2026-11-22",
+            2 => "2026-11-22T18:00:00+0100",
+            3 => "0001-01-01T00:00:00+00:00",
+            4 => "9999-12-31T23:59:59+00:00",
+            5 => "2026-11-22T18:00:00+14:00",
+            6 => "2026-02-30T18:00:00Z",
+            _ => "2026-11-22T18:00:00.1234567-03:30",
+        };
+        return Edit(random, m, $"timestamp '{stamp}'", (o, f) => o[f] = stamp, "startsAt", "startedAt", "endedAt");
+    }
+
+    private static RawMessage Padded(Random random, RawMessage m)
+    {
+        byte[] padded = random.Next(3) switch
+        {
+            0 => [0xEF, 0xBB, 0xBF, .. m.Body],
+            1 => [.. " \n\t"u8, .. m.Body, .. "\r\n "u8],
+            _ => [.. m.Body, .. " {}"u8],
+        };
+        return m with { Body = padded, Damage = "padded" };
+    }
+
+    private static RawMessage NestedDeep(Random random, RawMessage m)
+    {
+        var depth = random.Next(30, 200);
+        var deep = Encoding.UTF8.GetString(m.Body).TrimEnd('}') + ",\"deep\":" + new string('[', depth)
+            + new string(']', depth) + "}";
+        return m with { Body = Encoding.UTF8.GetBytes(deep), Damage = $"nested {depth} deep" };
+    }
+
+    /// <summary>Totals just outside the bounds, and far outside: the validator's own territory.</summary>
+    private static RawMessage TotalOutOfBounds(Random random, RawMessage m)
+    {
+        long total = random.Next(6) switch
+        {
+            0 => -1,
+            1 => -random.Next(2, 1_000_000),
+            2 => Stats.ValueMax + 1,
+            3 => Stats.ValueMax + random.Next(2, 1_000_000),
+            4 => long.MaxValue,
+            _ => long.MinValue,
+        };
+        return Edit(random, m, $"value {total}", (o, _) => o["value"] = total, "value");
     }
 
     private static byte[] FlipBytes(Random random, byte[] body)
