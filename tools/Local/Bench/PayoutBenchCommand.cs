@@ -70,6 +70,11 @@ public static class PayoutBenchCommand
         foreach (var p in players) await world.SignUpForPayoutsAsync(p);
         await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.recipients WHERE can_receive", n => n == Players,
             "every winner's account to be known", TimeSpan.FromMinutes(3), ct);
+        // Each contest's fees paid in, before the clock starts too: Payout pays a contest at most the entry fees it
+        // has itself verified on Stripe as paid in for it, and holds the orders beyond them.
+        for (var c = 0; c < contests; c++) world.Pay(ContestName(c), "bench-fees", Net * Players);
+        await BenchSetup.WaitAsync(pg, "SELECT count(*) FROM payout.verified_payments", n => n == contests,
+            "every contest's fees verified by Payout", TimeSpan.FromMinutes(3), ct);
         var setupRequests = stripe.Requests().Count;
         // The orders go out to a group that has settled: each instance holding its part of payouts.due.
         await BenchSetup.WaitForAssignmentAsync(
@@ -87,6 +92,9 @@ public static class PayoutBenchCommand
         return await ReportAsync(new PayoutRun(transfers, stripeRps, instances, pooled, runDir), pg, stripe,
             orders, setupRequests, window, (published, allPaid), ct);
     }
+
+    private static string ContestName(int index) =>
+        "bench-payouts-" + index.ToString("0000", CultureInfo.InvariantCulture);
 
     /// <summary>How the bench was run: what its report says of it.</summary>
     private sealed record PayoutRun(int Transfers, int StripeRps, int Instances, bool Pooled, string RunDir);
@@ -149,7 +157,7 @@ public static class PayoutBenchCommand
         var orders = new List<PrizePayoutOrdered>(transfers);
         for (var c = 0; c < contests; c++)
         {
-            var contest = "bench-payouts-" + c.ToString("0000", CultureInfo.InvariantCulture);
+            var contest = ContestName(c);
             var winners = players.Take(Math.Min(Players, transfers - c * Players)).ToList();
             var authorization = new ContestPayoutsAuthorized("bench:" + contest, contest, winners.Count,
                 Net * winners.Count, "USD", DateTimeOffset.UtcNow);
