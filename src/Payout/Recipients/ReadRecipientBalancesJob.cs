@@ -18,7 +18,7 @@ namespace ContestPipeline.Payout.Recipients;
 /// it found (<see cref="RecipientBalanceRead"/>). An account is read when a prize transfer to it is recorded and when
 /// Stripe tells of one of its bank payouts (<see cref="BalanceReadStore"/>), not on a timer: the winner's own money
 /// moves only then, as far as the pipeline can know, and the statement says when it was read. Reads wait while any
-/// prize transfer is due, so a payout rush spends its Stripe budget on prizes.
+/// prize transfer is due or being sent, so a payout rush spends its Stripe budget on prizes.
 /// </summary>
 public sealed class ReadRecipientBalancesJob(StripeApi stripe, PayoutOptions options, CrashPoints crash,
     ILogger<ReadRecipientBalancesJob> logger) : IJob
@@ -29,8 +29,10 @@ public sealed class ReadRecipientBalancesJob(StripeApi stripe, PayoutOptions opt
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
     {
         // Prizes first: two reads per winner would take a large share of the Stripe budget in a payout rush, so none
-        // is made while a prize transfer waits to be sent; the statement says how old its read is meanwhile.
-        if ((await job.InTransactionAsync("find due currencies", PayoutClaimStore.DueCurrenciesAsync, ct)).Count > 0)
+        // is made while a prize transfer waits to be sent or is being sent (claimed by an instance: between two
+        // claims nothing is due, and reads made then took 1 % of the rush's budget); the statement says how old its
+        // read is meanwhile.
+        if (await job.InTransactionAsync("find transfers underway", PayoutClaimStore.TransfersUnderwayAsync, ct))
             return false;
         return await ClaimedCalls.RunAsync(job, new ClaimedCall<BalanceReadStore.Wanted, Found>
         {

@@ -51,6 +51,16 @@ public static class PayoutClaimStore
             DueParameters(context).With(new { submitting = PayoutLifecycle.Name(PayoutState.Submitting) }),
             context.Transaction)];
 
+    /// <summary>
+    /// Whether a prize transfer is due or being sent now, by any instance (leased or not): what reads of the
+    /// recipients' accounts give way to, so that they take no Stripe budget between two claims of a payout rush.
+    /// </summary>
+    public static Task<bool> TransfersUnderwayAsync(TransactionContext context) =>
+        context.Connection.ExecuteScalarAsync<bool>($"""
+            SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE next_attempt_at <= @now
+                AND (state = ANY(@dispatched) OR (state = @held AND hold_kind = ANY(@resuming))))
+            """, DueParameters(context), context.Transaction);
+
     private static DynamicParameters DueParameters(TransactionContext context) => new(new
     {
         now = context.Clock.GetUtcNow(),
