@@ -102,8 +102,20 @@ public sealed partial record OperatorKey(string Operator, string KeyId, byte[] S
     public static OperatorKey Read(string path, Func<string?>? password = null) =>
         Parse(ReadText(path), path, password ?? AskedPassword);
 
-    /// <summary>Whether the file holds its key sealed under a password (read without opening it).</summary>
-    public static bool IsSealed(string path) => Deserialize(ReadText(path), path).Sealed is not null;
+    /// <summary>
+    /// Reads a key that must be sealed under its operator's password (production: the file alone signs nothing),
+    /// judged on the same read of the file that is opened, so a file swapped between a check and the read cannot
+    /// pass an unsealed key.
+    /// </summary>
+    public static OperatorKey ReadSealed(string path, Func<string?>? password = null)
+    {
+        var text = ReadText(path);
+        if (Deserialize(text, path).Sealed is null)
+            throw new StartupException($"operator key {path}: in production an operator's key is sealed under " +
+                "their password; seal it with cpctl operator-key seal --key FILE (docs/operations.md, " +
+                "\"Operator keys\")");
+        return Parse(text, path, password ?? AskedPassword);
+    }
 
     /// <summary>The operator a key file names, read without opening it.</summary>
     public static string OperatorOf(string path) =>

@@ -45,11 +45,8 @@ public static class OperatorKeys
         if (Environment.GetEnvironmentVariable(OperatorKey.FileVariable) is { Length: > 0 } file)
         {
             // In production the file alone signs nothing: it opens with its operator's password (a second factor).
-            if (environment == DeploymentEnvironment.Production && !OperatorKey.IsSealed(file))
-                throw new StartupException($"operator key {file}: in production an operator's key is sealed under " +
-                    "their password; seal it with cpctl operator-key seal --key FILE (docs/operations.md, " +
-                    "\"Operator keys\")");
-            return OperatorKey.Read(file);
+            return environment == DeploymentEnvironment.Production ? OperatorKey.ReadSealed(file)
+                : OperatorKey.Read(file);
         }
         var local = environment is DeploymentEnvironment.Development or DeploymentEnvironment.Test
             || (environment != DeploymentEnvironment.Production

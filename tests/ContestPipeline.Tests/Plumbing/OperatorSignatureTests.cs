@@ -253,6 +253,26 @@ public sealed class OperatorSignatureTests
     }
 
     [Fact]
+    public void Where_a_key_must_be_sealed_an_unsealed_file_is_refused_and_a_sealed_one_opens_from_the_same_read()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, Ann.ToFileText());
+            Assert.Contains("in production an operator's key is sealed under their password",
+                Assert.Throws<StartupException>(() => OperatorKey.ReadSealed(file, () => "correct horse")).Message,
+                StringComparison.Ordinal);
+
+            File.WriteAllText(file, Ann.ToFileText("correct horse"));
+            Assert.Equal(Ann.Secret, OperatorKey.ReadSealed(file, () => "correct horse").Secret);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void An_operators_key_file_reads_back_as_written()
     {
         var read = OperatorKey.Parse(Ann.ToFileText(), "test");
