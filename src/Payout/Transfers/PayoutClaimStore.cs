@@ -12,13 +12,16 @@ namespace ContestPipeline.Payout.Transfers;
 public static class PayoutClaimStore
 {
     /// <summary>
-    /// A payout the transfer job should look at now: due, not leased, and either dispatched or
-    /// held for a reason that resumes by itself.
+    /// A payout whose attempt has come, leased or not: dispatched, or held for a reason that resumes by itself.
     /// </summary>
-    private const string DueCondition = """
-        next_attempt_at <= @now AND (lease_until IS NULL OR lease_until < @now)
+    private const string AttemptCondition = """
+        next_attempt_at <= @now
         AND (state = ANY(@dispatched) OR (state = @held AND hold_kind = ANY(@resuming)))
         """;
+
+    /// <summary>A payout the transfer job should look at now: its attempt has come and no claim leases it.</summary>
+    private const string DueCondition =
+        AttemptCondition + " AND (lease_until IS NULL OR lease_until < @now)";
 
     /// <summary>Payouts the transfer job should look at now, locked (another job instance skips them).</summary>
     public static async Task<IReadOnlyList<PayoutRow>> DueAsync(TransactionContext context, int limit) =>
@@ -56,10 +59,9 @@ public static class PayoutClaimStore
     /// recipients' accounts give way to, so that they take no Stripe budget between two claims of a payout rush.
     /// </summary>
     public static Task<bool> TransfersUnderwayAsync(TransactionContext context) =>
-        context.Connection.ExecuteScalarAsync<bool>($"""
-            SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE next_attempt_at <= @now
-                AND (state = ANY(@dispatched) OR (state = @held AND hold_kind = ANY(@resuming))))
-            """, DueParameters(context), context.Transaction);
+        context.Connection.ExecuteScalarAsync<bool>(
+            $"SELECT EXISTS (SELECT 1 FROM payout.payouts WHERE {AttemptCondition})",
+            DueParameters(context), context.Transaction);
 
     private static DynamicParameters DueParameters(TransactionContext context) => new(new
     {
