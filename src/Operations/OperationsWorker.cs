@@ -72,6 +72,8 @@ public static class OperationsWorker
                 IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PrizeClawbackShort>(),
                 // A dispute's withdrawals and fee are Settlement's to book; the dispute is alerted by Payout.
                 IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.DisputeFundsMoved>(),
+                // Stripe's fees on payments are Settlement's to book.
+                IgnoredMessageHandler.Of<ContestPipeline.Contracts.Payouts.PaymentFeesCharged>(),
             ]),
             new ConsumerDefinition(Shape.Group("stripe"), _ => [new StripeEventReceivedHandler()]),
             new ConsumerDefinition(Shape.Group("operations"), _ =>

@@ -24,6 +24,7 @@ using ContestPipeline.Plumbing.Hosting;
 using ContestPipeline.Plumbing.Messaging;
 using ContestPipeline.Stripe;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace ContestPipeline.Payout;
 
@@ -95,7 +96,9 @@ public static class PayoutWorker
             services.AddSingleton<SendTransfersJob>();
             services.AddSingleton<ShareStripeBudgetJob>();
             services.AddSingleton<ReconcileRestoresJob>();
-            services.AddSingleton<PaymentReader>();
+            // Payout books Stripe's fee on each payment it verifies (PaymentFeesCharged), read with the payment.
+            services.AddSingleton(sp => new PaymentReader(sp.GetRequiredService<StripeApi>(),
+                sp.GetRequiredService<ILogger<PaymentReader>>()) { WithFees = true });
             services.AddSingleton<VerifyFundsJob>();
             services.AddSingleton<ReconcileStripeJob>();
         },

@@ -54,7 +54,7 @@ public static class SettlementWorker
             [
                 new PrizeTransferredHandler(), new PrizeTransferReversedHandler(), new PayoutRejectedHandler(),
                 new EntryFeeRefundedHandler(), new PrizeTransferQuarantinedHandler(),
-                new PrizeClawbackShortHandler(), new DisputeFundsMovedHandler(),
+                new PrizeClawbackShortHandler(), new DisputeFundsMovedHandler(), new PaymentFeesChargedHandler(),
                 // Where a payout stands, failed refunds and onboarding links are for operators; they move no money.
                 IgnoredMessageHandler.Of<PayoutStatusChanged>(), IgnoredMessageHandler.Of<RefundFailed>(),
                     IgnoredMessageHandler.Of<RecipientOnboardingRequested>(),

@@ -9,10 +9,17 @@ namespace ContestPipeline.Stripe;
 /// <summary>
 /// Reads of PaymentIntents (Ingestion's and Payout's), each with its latest charge expanded (a refund or dispute of it
 /// is seen in the same read): a list by creation time, up to 100 an answer, or a GET of one. Only what these answer
-/// counts as a payment's facts; an event only says which to read.
+/// counts as a payment's facts; an event only says which to read. A reader made <see cref="WithFees"/> expands the
+/// charge's balance transaction too (Stripe's fee on it), which needs a key that reads the balance.
 /// </summary>
 public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logger)
 {
+    /// <summary>Whether each charge's balance transaction is expanded (its fee and net).</summary>
+    public bool WithFees { get; init; }
+
+    private List<string> Expand(string prefix) =>
+        WithFees ? [prefix + "latest_charge.balance_transaction"] : [prefix + "latest_charge"];
+
     /// <summary>Stripe's answer about one PaymentIntent; one with an <see cref="Error"/> tells nothing.</summary>
     public sealed record Answer(string PaymentIntentId, PaymentIntent? Intent, bool NotFound, string? Error);
 
@@ -76,7 +83,7 @@ public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logge
                     new PaymentIntentListOptions
                     {
                         Created = range, Limit = StripeApi.ListLimitMax, StartingAfter = after,
-                        Expand = ["data.latest_charge"],
+                        Expand = Expand("data."),
                     }, o, t), ct);
             }
             catch (StripeFailure e)
@@ -104,7 +111,7 @@ public sealed class PaymentReader(StripeApi stripe, ILogger<PaymentReader> logge
         {
             var intent = await stripe.ReadAsync("GET /v1/payment_intents/{id}",
                 (s, o, t) => s.V1.PaymentIntents.GetAsync(
-                    paymentIntentId, new PaymentIntentGetOptions { Expand = ["latest_charge"] }, o, t), ct);
+                    paymentIntentId, new PaymentIntentGetOptions { Expand = Expand("") }, o, t), ct);
             // An answer about another object is not an answer about this one.
             return intent.Id == paymentIntentId ? new Answer(paymentIntentId, intent, false, null)
                 : new Answer(paymentIntentId, null, false, $"Stripe answered with PaymentIntent {intent.Id}");

@@ -26,7 +26,7 @@ internal sealed class EmulatorState
         AccountLinks = new AccountLinks(_core, Accounts);
         AccountLifecycle = new AccountLifecycle(_core, Accounts);
         Balances = new Balances(_core, Accounts);
-        PaymentIntents = new PaymentIntents(_core, Balances);
+        PaymentIntents = new PaymentIntents(_core, Balances, options.PaymentFee);
         Refunds = new Refunds(_core, Balances, PaymentIntents);
         Disputes = new Disputes(_core, Balances, PaymentIntents);
         Transfers = new Transfers(_core, Balances, Accounts);

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace ContestPipeline.StripeEmulation;
 
 /// <summary>The platform's payments: payment intents, each succeeded one with its charge.</summary>
-internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
+internal sealed class PaymentIntents(EmulatorCore core, Balances balances, ProcessingFee fee)
 {
     private static readonly HashSet<string> Statuses = ["succeeded", "requires_payment_method", "canceled"];
 
@@ -11,6 +11,9 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
         new("/v1/payment_intents", "payment_intent", i => i.Id, i => i.Created, i => i.ToJson());
     private static readonly Listing<PaymentIntent> ListedIntentsWithCharges =
         new("/v1/payment_intents", "payment_intent", i => i.Id, i => i.Created, i => i.ToJson(expandCharge: true));
+    private static readonly Listing<PaymentIntent> ListedIntentsWithFees =
+        new("/v1/payment_intents", "payment_intent", i => i.Id, i => i.Created,
+            i => i.ToJson(expandCharge: true, expandBalanceTransaction: true));
     private static readonly Listing<PaymentIntent> ListedCharges =
         new("/v1/charges", "charge", i => i.ChargeId!, i => i.Created, i => i.ChargeJson());
 
@@ -28,37 +31,51 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
 
     public bool TryFind(string id, out PaymentIntent intent) => _byId.TryGetValue(id, out intent!);
 
-    /// <summary>GET /v1/payment_intents/{id}, with its latest charge expanded when asked.</summary>
+    /// <summary>
+    /// GET /v1/payment_intents/{id}, with its latest charge expanded when asked (latest_charge), and that charge's
+    /// balance transaction (latest_charge.balance_transaction, which expands the charge too).
+    /// </summary>
     public JsonObject Get(string id, ApiCall call)
     {
         var p = call.Params.Expect("expand");
         var intent = Find(id, "intent");
-        var expand = false;
-        foreach (var field in p.List("expand"))
-        {
-            if (field != "latest_charge")
-                throw ApiError.Parameter("parameter_invalid_string", "expand",
-                    $"This property cannot be expanded ({field}).");
-            call.Require(StripePermissions.ChargeRead);
-            expand = true;
-        }
-        return intent.ToJson(expand);
+        var (charge, fees) = Expanded(call, p.List("expand"), "");
+        return intent.ToJson(charge, fees);
     }
 
-    /// <summary>GET /v1/payment_intents: newest first, each with its latest charge expanded when asked.</summary>
+    /// <summary>
+    /// GET /v1/payment_intents: newest first, each with its latest charge expanded when asked (data.latest_charge),
+    /// and that charge's balance transaction (data.latest_charge.balance_transaction).
+    /// </summary>
     public JsonObject List(ApiCall call)
     {
         var p = call.Params.ExpectList("expand");
-        var expand = false;
-        foreach (var field in p.List("expand"))
+        var (charge, fees) = Expanded(call, p.List("expand"), "data.");
+        return (fees ? ListedIntentsWithFees : charge ? ListedIntentsWithCharges : ListedIntents).Page(_all, p);
+    }
+
+    /// <summary>
+    /// Which of the charge and its balance transaction the expand fields ask for: the charge needs charges read, its
+    /// balance transaction the balance read too.
+    /// </summary>
+    private static (bool Charge, bool BalanceTransaction) Expanded(ApiCall call, IEnumerable<string> fields,
+        string prefix)
+    {
+        var (charge, transaction) = (false, false);
+        foreach (var field in fields)
         {
-            if (field != "data.latest_charge")
+            if (field == prefix + "latest_charge") charge = true;
+            else if (field == prefix + "latest_charge.balance_transaction")
+            {
+                call.Require(StripePermissions.BalanceRead);
+                charge = transaction = true;
+            }
+            else
                 throw ApiError.Parameter("parameter_invalid_string", "expand",
                     $"This property cannot be expanded ({field}).");
             call.Require(StripePermissions.ChargeRead);
-            expand = true;
         }
-        return (expand ? ListedIntentsWithCharges : ListedIntents).Page(_all, p);
+        return (charge, transaction);
     }
 
     /// <summary>GET /v1/charges/{id}</summary>
@@ -80,8 +97,8 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
     }
 
     /// <summary>
-    /// A payment intent in the given status; a succeeded one adds its amount to the platform balance (available,
-    /// or pending) and is announced with payment_intent.succeeded, as Stripe does once a payment completes.
+    /// A payment intent in the given status; a succeeded one adds its amount less Stripe's fee to the platform balance
+    /// (available, or pending) and is announced with payment_intent.succeeded, as Stripe does once a payment completes.
     /// </summary>
     public string Create(long amount, string currency, string status, IReadOnlyDictionary<string, string>? metadata,
         bool pending)
@@ -100,6 +117,8 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
                 Metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>(),
                     StringComparer.Ordinal),
                 ChargeId = succeeded ? core.Ids.New("ch_") : null,
+                BalanceTransactionId = succeeded ? core.Ids.New("txn_") : null,
+                Fee = succeeded ? fee.Of(amount) : 0,
             };
             _byId.Add(intent.Id, intent);
             _all.Add(intent);
@@ -108,7 +127,7 @@ internal sealed class PaymentIntents(EmulatorCore core, Balances balances)
                 _byCharge.Add(intent.ChargeId!, intent);
                 _charged.Add(intent);
                 var platform = balances.Platform;
-                platform.Add(pending ? platform.Pending : platform.Available, currency, amount);
+                platform.Add(pending ? platform.Pending : platform.Available, currency, amount - intent.Fee);
                 core.Events.Emit("payment_intent.succeeded", intent.ToJson(), null, null, null);
             }
             return intent.Id;

@@ -99,8 +99,9 @@ public sealed class StripeEmulator : IAsyncDisposable
     // ---- money and objects ---------------------------------------------------------------
 
     /// <summary>
-    /// A payment intent in the given status; a succeeded one adds its amount to the platform
-    /// balance (available, or pending when <paramref name="pending"/>). Returns its id.
+    /// A payment intent in the given status; a succeeded one adds its amount less Stripe's fee
+    /// (<see cref="StripeEmulatorOptions.PaymentFee"/>) to the platform balance (available, or
+    /// pending when <paramref name="pending"/>). Returns its id.
     /// </summary>
     public string CreatePaymentIntent(long amount, string currency, string status = "succeeded",
         IReadOnlyDictionary<string, string>? metadata = null, bool pending = false) =>

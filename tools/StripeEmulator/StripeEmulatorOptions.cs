@@ -28,6 +28,13 @@ public sealed class StripeEmulatorOptions
     /// <summary>Countries (two letters, upper case) where Stripe makes no account: country_unsupported.</summary>
     public IReadOnlySet<string> UnsupportedCountries { get; init; } = new HashSet<string>(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Stripe's fee on each payment, taken before it reaches the balance and shown on its charge's balance transaction.
+    /// None by default: most runs here check money flows whose contests take a rake below a card fee, and top-ups
+    /// would hide what they check. A run that checks the fees sets <see cref="ProcessingFee.StripeStandard"/>.
+    /// </summary>
+    public ProcessingFee PaymentFee { get; init; } = new(0, 0);
+
     /// <summary>The webhook endpoint's signing secret.</summary>
     public string WebhookSecret { get; init; } = "whsec_emulator";
 
@@ -90,6 +97,9 @@ public sealed class StripeEmulatorOptions
             throw new ArgumentException("webhook secrets start with whsec_", nameof(WebhookSecret));
         if (WebhookConcurrencyMax < 1)
             throw new ArgumentOutOfRangeException(nameof(WebhookConcurrencyMax), WebhookConcurrencyMax, "at least 1");
+        if (PaymentFee.RateBps is < 0 or > 10_000 || PaymentFee.FixedMinor < 0)
+            throw new ArgumentOutOfRangeException(nameof(PaymentFee), PaymentFee, "a rate of 0 to 10,000 bps and a " +
+                "fixed part of 0 or more");
         if (WebhookAttemptsMax < 1)
             throw new ArgumentOutOfRangeException(nameof(WebhookAttemptsMax), WebhookAttemptsMax, "at least 1");
     }

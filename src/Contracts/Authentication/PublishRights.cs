@@ -127,7 +127,7 @@ public sealed class PublishRights
                      PayoutDispatchChanged.MessageType, PayoutReleaseApproved.MessageType,
                      StripeEventHandled.MessageType,
                      PrizeTransferQuarantined.MessageType, PrizeClawbackShort.MessageType,
-                     DisputeFundsMoved.MessageType,
+                     DisputeFundsMoved.MessageType, PaymentFeesCharged.MessageType,
                  })
             yield return Row(Contracts.Topics.PayoutsStatus, type, Producers.Payout);
 

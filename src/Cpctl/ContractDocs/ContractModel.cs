@@ -28,7 +28,8 @@ public static class ContractModel
         [Topics.PayoutsDue] = "contest id (PayoutDispatchDecided: payouts:dispatch)",
         [Topics.PayoutsControl] = "payouts:dispatch",
         [Topics.PayoutsStatus] =
-            "contest id (StripeEventHandled: the Stripe object id; PayoutDispatchChanged: payouts:dispatch)",
+            "contest id (StripeEventHandled: the Stripe object id; PayoutDispatchChanged: payouts:dispatch; " +
+            "RecipientBalanceRead: the player id; DisputeFundsMoved: the dispute id; PaymentFeesCharged: stripe:fees)",
         [Topics.StripeEvents] = "the Stripe object id",
         [Topics.Alerts] = "the source worker",
         [Topics.Canary] = "canary id",

@@ -7,8 +7,8 @@ namespace ContestPipeline.Operations.Queries.Revenue;
 /// <summary>
 /// The platform's revenue streams as the ledger holds them, reading Settlement's journal as the read-only role: each
 /// stream account's postings summed by UTC day, UTC month or contest (the day or month its journal entry was recorded
-/// in; a dispute's entries belong to no contest), and the same accounts' whole-book balances to reconcile the report's
-/// totals against.
+/// in; a dispute's entries belong to no contest, a payment's fee to the contest it paid for), and the same accounts'
+/// whole-book balances to reconcile the report's totals against.
 /// </summary>
 public static class RevenueStore
 {
@@ -16,7 +16,7 @@ public static class RevenueStore
     public static readonly string[] StreamAccounts =
     [
         Accounts.RakeRevenue, Accounts.FeeRevenue, Accounts.HouseTake, Accounts.WithheldPrizes, Accounts.OverlayExpense,
-        Accounts.DisputeFees, Accounts.DisputeLosses,
+        Accounts.DisputeFees, Accounts.DisputeLosses, Accounts.PaymentFees,
     ];
 
     /// <summary>

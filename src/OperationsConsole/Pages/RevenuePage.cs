@@ -12,8 +12,9 @@ namespace ContestPipeline.OperationsConsole.Pages;
 
 /// <summary>
 /// The platform's revenue from the ledger, as cpctl revenue reports it (<see cref="RevenueReport"/>): rake, platform
-/// fees, house take, withheld prizes, overlay, dispute costs and net by UTC day, month or contest, their totals, the
-/// reconciliation of the whole book against the ledger's accounts, and the same as CSV (the download audited).
+/// fees, house take, withheld prizes, overlay, dispute costs, processing fees and net by UTC day, month or contest,
+/// their totals, the reconciliation of the whole book against the ledger's accounts, and the same as CSV (the download
+/// audited).
 /// </summary>
 public static class RevenuePage
 {
@@ -39,7 +40,7 @@ public static class RevenuePage
                 value="{Encode(to)}"> <button>Show</button> <a href="{Encode(csv)}" id="revenue-csv">Download CSV</a>
                 </form>
                 {Table([q.By.ToString(), "Rake", "Platform fees", "House take", "Withheld prizes", "Overlay",
-                    "Disputes", "Net", "Sponsors funded"],
+                    "Disputes", "Processing fees", "Net", "Sponsors funded"],
                     lines.Concat(totals).Select(Row), "revenue")}
                 {reconciled}
                 """;
@@ -92,7 +93,8 @@ public static class RevenuePage
     [
         Encode(l.GroupKey), Amount(l.RakeMinor, l.Currency), Amount(l.PlatformFeesMinor, l.Currency),
         Amount(l.HouseTakeMinor, l.Currency), Amount(l.WithheldPrizesMinor, l.Currency),
-        Amount(l.OverlayMinor, l.Currency), Amount(l.DisputeCostsMinor, l.Currency), Amount(l.NetMinor, l.Currency),
+        Amount(l.OverlayMinor, l.Currency), Amount(l.DisputeCostsMinor, l.Currency),
+        Amount(l.ProcessingFeesMinor, l.Currency), Amount(l.NetMinor, l.Currency),
         Amount(l.SponsorSpendMinor, l.Currency),
     ];
 

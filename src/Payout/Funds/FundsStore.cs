@@ -117,6 +117,33 @@ public static class FundsStore
                 succeeded = StripeStatuses.Succeeded, now = context.Clock.GetUtcNow(),
             }, context.Transaction);
 
+    /// <summary>
+    /// Records Stripe's fee on each succeeded payment whose read showed its charge's balance transaction, the first
+    /// time one does (a payment keeps the first it showed); the fees recorded now, above zero, in the order given.
+    /// </summary>
+    public static async Task<IReadOnlyList<PaymentFee>> RecordFeesAsync(TransactionContext context,
+        IReadOnlyCollection<PaymentIntent> intents)
+    {
+        var charged = intents.Where(i => i.Status == StripeStatuses.Succeeded
+            && i.LatestCharge?.BalanceTransaction is { Id.Length: > 0 }).ToList();
+        if (charged.Count == 0) return [];
+        var recorded = (await context.Connection.QueryAsync<PaymentFee>("""
+            UPDATE payout.verified_payments v SET balance_transaction_id = t.txn, fee_minor = t.fee
+            FROM unnest(@ids, @txns, @fees) AS t(pi, txn, fee)
+            WHERE v.payment_intent_id = t.pi AND v.balance_transaction_id IS NULL AND v.status = @succeeded
+            RETURNING v.payment_intent_id, t.txn AS balance_transaction_id, v.contest_id, t.fee AS fee_minor,
+                v.currency
+            """, new
+            {
+                ids = charged.Select(i => i.Id).ToArray(),
+                txns = charged.Select(i => i.LatestCharge.BalanceTransaction.Id).ToArray(),
+                fees = charged.Select(i => i.LatestCharge.BalanceTransaction.Fee).ToArray(),
+                succeeded = StripeStatuses.Succeeded,
+            }, context.Transaction)).ToDictionary(f => f.PaymentIntentId, StringComparer.Ordinal);
+        return [.. charged.Select(i => recorded.GetValueOrDefault(i.Id)).OfType<PaymentFee>()
+            .Where(f => f.FeeMinor > 0)];
+    }
+
     /// <summary>Whether the payment is verified succeeded already (a refund of it needs no new read).</summary>
     public static Task<bool> SucceededAsync(TransactionContext context, string paymentIntentId) =>
         context.Connection.ExecuteScalarAsync<bool>(

@@ -26,7 +26,9 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
     /// <summary>Reads claimed per round.</summary>
     public const int ClaimSize = 1_000;
 
-    public string Name => "verify-funds";
+    private const string JobName = "verify-funds";
+
+    public string Name => JobName;
     public TimeSpan Interval => options.DispatchInterval;
 
     public async Task<bool> RunAsync(JobContext job, CancellationToken ct)
@@ -53,8 +55,10 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
         await job.InTransactionAsync(Name + " record", async c =>
         {
             // Every intent the list showed is recorded, asked about or not: a fee whose event is late is known too.
-            await FundsStore.RecordAsync(c,
-                [.. listed.Values, .. answered.Where(a => !a.NotFound).Select(a => a.Intent!)]);
+            IReadOnlyList<PaymentIntent> intents =
+                [.. listed.Values, .. answered.Where(a => !a.NotFound).Select(a => a.Intent!)];
+            await FundsStore.RecordAsync(c, intents);
+            PublishFees(c, await FundsStore.RecordFeesAsync(c, intents));
             await FundsStore.RecordNotFoundAsync(c,
                 [.. answered.Where(a => a.NotFound).Select(a => a.PaymentIntentId)]);
             var done = new HashSet<string>(listed.Keys.Concat(answered.Select(a => a.PaymentIntentId)),
@@ -69,6 +73,17 @@ public sealed class VerifyFundsJob(PaymentReader reader, PayoutOptions options) 
             return true;
         }, ct);
         return unlisted.Count > toGet.Count;
+    }
+
+    /// <summary>
+    /// Stripe's fees on the payments this round recorded for the first time, for the ledger: one message per
+    /// <see cref="PaymentFeesCharged.FeesMax"/> of them.
+    /// </summary>
+    private static void PublishFees(TransactionContext context, IReadOnlyList<PaymentFee> fees)
+    {
+        foreach (var chunk in fees.Chunk(PaymentFeesCharged.FeesMax))
+            context.Publish(Cause.Clock(JobName, PaymentFeesCharged.Key), Topics.PayoutsStatus, PaymentFeesCharged.Key,
+                PaymentFeesCharged.MessageIdFor(chunk), new PaymentFeesCharged(chunk, context.Clock.GetUtcNow()));
     }
 
     /// <summary>Releases the held prizes that now fit their contest's verified funds; whether any was.</summary>

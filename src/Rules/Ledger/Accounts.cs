@@ -28,6 +28,11 @@ public static class Accounts
     /// card network holds it. A dispute won comes back to the Stripe balance; one lost becomes a loss.
     /// </summary>
     public const string DisputedFunds = "platform:disputed_funds";
+    /// <summary>
+    /// Stripe's processing fees on payments (what it kept of each charge): an expense. A refund does not give them
+    /// back, so a payment refunded in full still costs its fee.
+    /// </summary>
+    public const string PaymentFees = "platform:payment_fees";
     /// <summary>Stripe's fees for disputes (less any it gave back): an expense.</summary>
     public const string DisputeFees = "platform:dispute_fees";
     /// <summary>Payments taken back by disputes the platform lost: an expense.</summary>

@@ -55,13 +55,17 @@ public sealed class ContestRun : IAsyncDisposable
 
     /// <summary>
     /// The deployment, migrated, with no worker started yet: the test starts the ones it needs, with their own
-    /// settings.
+    /// settings. Stripe takes no fee on payments unless <paramref name="paymentFee"/> says what it takes.
     /// </summary>
-    public static async Task<ContestRun> StartEmptyAsync(PipelineFixture fixture, int stripeSeed = 7)
+    public static async Task<ContestRun> StartEmptyAsync(PipelineFixture fixture, int stripeSeed = 7,
+        ProcessingFee? paymentFee = null)
     {
         // Its database as the migrate job leaves it: the job runs once per test process (MigratedTemplate).
         var iso = await fixture.IsolatedAsync(migrated: true);
-        var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions { Seed = stripeSeed });
+        var stripe = await StripeEmulator.StartAsync(new StripeEmulatorOptions
+        {
+            Seed = stripeSeed, PaymentFee = paymentFee ?? new ProcessingFee(0, 0),
+        });
         return new ContestRun(fixture, iso, stripe);
     }
 

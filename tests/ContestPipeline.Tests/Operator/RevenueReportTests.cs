@@ -24,15 +24,20 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
             P("c1", Accounts.RakeRevenue, -1_000), P("c1", Accounts.FeeRevenue, -250),
             P("c2", Accounts.HouseTake, -300), P("c2", Accounts.OverlayExpense, 2_000),
             P("c2", Accounts.WithheldPrizes, -500), P("c1", Accounts.RakeRevenue, -5, "EUR"),
-            P("(no contest)", Accounts.DisputeFees, 1_500), P("(no contest)", Accounts.DisputeLosses, 1_000)]);
+            P("(no contest)", Accounts.DisputeFees, 1_500), P("(no contest)", Accounts.DisputeLosses, 1_000),
+            P("c1", Accounts.PaymentFees, 118)]);
 
         Assert.Equal([
             new RevenueLine("(no contest)", "USD", 0, 0, 0, 0, 0, 2_500),
-            new RevenueLine("c1", "EUR", 5, 0, 0, 0, 0), new RevenueLine("c1", "USD", 1_000, 250, 0, 0, 0),
+            new RevenueLine("c1", "EUR", 5, 0, 0, 0, 0),
+            new RevenueLine("c1", "USD", 1_000, 250, 0, 0, 0, ProcessingFeesMinor: 118),
             new RevenueLine("c2", "USD", 0, 0, 300, 500, 2_000)], lines);
-        Assert.Equal([-2_500L, 1_250L, -1_200L], lines.Where(l => l.Currency == "USD").Select(l => l.NetMinor));
+        Assert.Equal([-2_500L, 1_132L, -1_200L], lines.Where(l => l.Currency == "USD").Select(l => l.NetMinor));
         Assert.Equal([new RevenueLine("total", "EUR", 5, 0, 0, 0, 0),
-            new RevenueLine("total", "USD", 1_000, 250, 300, 500, 2_000, 2_500)], RevenueReport.Totals(lines));
+            new RevenueLine("total", "USD", 1_000, 250, 300, 500, 2_000, 2_500, ProcessingFeesMinor: 118)],
+            RevenueReport.Totals(lines));
+        Assert.Contains("disputes 0.00 USD, processing fees 1.18 USD, net 11.32 USD",
+            RevenueReport.Describe(lines[2]), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -67,10 +72,11 @@ public sealed class RevenueReportTests(PipelineFixture fixture)
     public void Csv_has_a_header_amounts_in_minor_units_and_quotes_what_needs_it()
     {
         var csv =
-            RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15, 70)], RevenueGrouping.Contest);
+            RevenueReport.Csv([new RevenueLine("a,b", "USD", 100, 20, 0, 0, 50, 15, 70, 5)], RevenueGrouping.Contest);
 
         Assert.Equal("contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,"
-            + "overlay_minor,dispute_costs_minor,net_minor,sponsor_spend_minor\n\"a,b\",USD,100,20,0,0,50,15,55,70\n",
+            + "overlay_minor,dispute_costs_minor,net_minor,sponsor_spend_minor,processing_fees_minor\n"
+            + "\"a,b\",USD,100,20,0,0,50,15,50,70,5\n",
             csv);
     }
 

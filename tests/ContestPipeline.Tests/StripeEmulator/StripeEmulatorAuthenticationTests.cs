@@ -63,6 +63,10 @@ public sealed class StripeEmulatorAuthenticationTests : StripeEmulatorTest
     [InlineData(StripeRestrictedKeys.Payout, "GET", "v1/disputes/dp_missing", null)]
     [InlineData(StripeRestrictedKeys.Payout, "GET", "v1/balance", null)]
     [InlineData(StripeRestrictedKeys.Payout, "GET", "v1/payment_intents/{pi}?expand[]=latest_charge", null)]
+    [InlineData(StripeRestrictedKeys.Payout, "GET",
+        "v1/payment_intents?expand[]=data.latest_charge.balance_transaction", null)]
+    [InlineData(StripeRestrictedKeys.Ingestion, "GET",
+        "v1/payment_intents/{pi}?expand[]=latest_charge.balance_transaction", StripePermissions.BalanceRead)]
     [InlineData(StripeRestrictedKeys.Payout, "GET", "v1/events", StripePermissions.EventRead)]
     [InlineData(StripeRestrictedKeys.Settlement, "GET", "v1/balance", null)]
     [InlineData(StripeRestrictedKeys.Settlement, "GET", "v1/transfers", StripePermissions.TransferRead)]
