@@ -194,7 +194,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture f)
         var revenueLines = await File.ReadAllLinesAsync(revenuePath);
         Assert.Equal(
             "contest,currency,rake_minor,platform_fees_minor,house_take_minor,withheld_prizes_minor,overlay_minor,"
-            + "dispute_costs_minor,net_minor,sponsor_spend_minor",
+            + "dispute_costs_minor,net_minor,sponsor_spend_minor,processing_fees_minor",
             revenueLines[0]);
         Assert.Contains(revenueLines, l => l.StartsWith($"{ConsoleFixture.Contest},USD,", StringComparison.Ordinal));
         Assert.Equal(400, (await ann.GotoAsync("/revenue?by=week"))!.Status);

@@ -250,7 +250,8 @@ public sealed class ContestFundsTests(PipelineFixture fixture)
             "SELECT state FROM payout.refunds WHERE payment_intent_id = @accepted", new { accepted }));
         h.World.CancelledByReferee(contest);
         await fees.RefundIsAsync(accepted, "refunded");
-        Assert.Equal([accepted, sent], h.Stripe.Ledger().Refunds.Select(r => r.PaymentIntent).Order().ToArray());
+        Assert.Equal(new[] { accepted, sent }.Order(StringComparer.Ordinal),
+            h.Stripe.Ledger().Refunds.Select(r => r.PaymentIntent).Order(StringComparer.Ordinal));
         Assert.Contains(h.World.Read(Topics.PayoutsStatus), m => m.Type == RefundFailed.MessageType
             && m.Body.GetProperty("paymentIntentId").GetString() == waiting);
     }
