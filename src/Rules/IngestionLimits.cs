@@ -13,7 +13,8 @@ public static class IngestionLimits
     public const int TitleLengthMax = 200;
 
     /// <summary>
-    /// A free contest has no payment to verify, so it is not a paid contest: 1 minor unit is the least.
+    /// The least a paid contest's entry fee is: 1 minor unit. A contest free to enter has 0, and a guaranteed pool
+    /// that the platform or a sponsor funds (<see cref="Contests.ContestValidator"/>).
     /// </summary>
     public const long EntryFeeMinorMin = 1;
     /// <summary>10,000.00 in a two-digit currency: above it an entry fee is a typo, not a product.</summary>

@@ -9,7 +9,9 @@ namespace ContestPipeline.Contracts.Entries;
 /// challenge, where the player scores their own stats. <see cref="SubmittedAt"/> is when the
 /// entry API accepted the submission (added later, optional: a message without it is judged by
 /// its Kafka record's timestamp); an entry is on time by it, bounded by when its record reached
-/// the broker, never by when Ingestion got to it.
+/// the broker, never by when Ingestion got to it. A contest free to enter (entry fee 0, its prizes funded by a
+/// guarantee) takes no payment: its submissions name <see cref="FreePaymentFor"/> their own id instead of a
+/// PaymentIntent, and every other rule applies to them.
 /// </summary>
 public sealed record EntrySubmitted(
     string SubmissionId,
@@ -26,4 +28,17 @@ public sealed record EntrySubmitted(
 
     /// <summary>One PaymentIntent is at most one entry: the entry id is derived from it.</summary>
     public static string EntryIdFor(string paymentIntentId) => "entry_" + paymentIntentId;
+
+    /// <summary>
+    /// What a submission to a contest free to enter names as its payment: <c>free_</c> and its own id.
+    /// </summary>
+    public static string FreePaymentFor(string submissionId) => FreePaymentPrefix + submissionId;
+
+    /// <summary>
+    /// Whether <paramref name="paymentIntentId"/> names no payment: a free entry's (no Stripe id starts so).
+    /// </summary>
+    public static bool IsFree(string paymentIntentId) =>
+        paymentIntentId.StartsWith(FreePaymentPrefix, StringComparison.Ordinal);
+
+    public const string FreePaymentPrefix = "free_";
 }

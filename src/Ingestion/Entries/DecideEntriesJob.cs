@@ -131,9 +131,10 @@ public sealed class DecideEntriesJob(IngestionOptions options) : IJob
             if (decision.Outcome == EntryOutcome.AlreadyEntered) continue;
             if (decision.Accepted)
             {
+                // A free entry (checked: its contest's fee is 0) paid nothing.
                 var entry = new EntryAccepted(EntrySubmitted.EntryIdFor(p.PaymentIntentId), contestId, p.PlayerId,
-                    p.PaymentIntentId,
-                    payment!.AmountReceived, definition!.Currency, p.Lineup, now);
+                    p.PaymentIntentId, EntrySubmitted.IsFree(p.PaymentIntentId) ? 0 : payment!.AmountReceived,
+                    definition!.Currency, p.Lineup, now);
                 d.Entries.Add((entry, p.SubmittedAt));
                 spend.Add(p.PlayerId, p.SubmittedAt, entry.AmountMinor, entry.Currency);
                 uses[p.PaymentIntentId] = new PaymentUse(contestId, p.PlayerId, p.Lineup, Refunded: false);

@@ -115,7 +115,8 @@ public static class EntryChecks
             return (EntryOutcome.ContestClosed,
                 $"contest {s.ContestId} closed entries before its lockAt {Show.Time(contest.LockAt)}");
 
-        if (PaymentProblem(s, payment, contest) is { } paymentProblem)
+        if ((EntrySubmitted.IsFree(pi) ? FreeEntryProblem(s, contest) : PaymentProblem(s, payment, contest))
+            is { } paymentProblem)
             return paymentProblem;
 
         var lineupProblems = LineupProblems(s.Lineup, contest, context.Games);
@@ -163,6 +164,22 @@ public static class EntryChecks
                 + $"{day[..7]}; this entry's {Money.Format(fee, contest.Currency)} would pass the monthly limit of "
                 + Money.Format(monthly, contest.Currency));
         return null;
+    }
+
+    /// <summary>
+    /// What is wrong with a submission that names no payment (<see cref="EntrySubmitted.IsFree"/>), or null: the
+    /// contest must be free to enter, and the name its own (<see cref="EntrySubmitted.FreePaymentFor"/>), so one
+    /// submission is one entry.
+    /// </summary>
+    private static (EntryOutcome, string)? FreeEntryProblem(EntrySubmitted s, ContestDefined contest)
+    {
+        if (contest.EntryFeeMinor != 0)
+            return (EntryOutcome.PaymentNotFound, $"{Show.Quote(s.PaymentIntentId)} names no payment, and contest "
+                + $"{s.ContestId} is not free to enter: its entry fee is "
+                + Money.Format(contest.EntryFeeMinor, contest.Currency));
+        var own = EntrySubmitted.FreePaymentFor(s.SubmissionId);
+        return s.PaymentIntentId == own ? null : (EntryOutcome.PaymentNotFound,
+            $"a free entry names its own submission: {Show.Quote(own)}, not {Show.Quote(s.PaymentIntentId)}");
     }
 
     /// <summary>

@@ -26,7 +26,10 @@ public static class SubmissionStore
     public sealed record Arrival(EntrySubmitted Submission, DateTimeOffset SubmittedAt, DateTimeOffset BrokerAt,
         string MessageId, string CorrelationId);
 
-    /// <summary>Records submissions (a submission id seen before is left as it was).</summary>
+    /// <summary>
+    /// Records submissions (a submission id seen before is left as it was). A free entry's (<see
+    /// cref="EntrySubmitted.IsFree"/>) has no payment to wait for or read: it is decidable as it arrives.
+    /// </summary>
     public static Task RecordAsync(TransactionContext context, IReadOnlyList<Arrival> arrivals,
         TimeSpan paymentEventWait)
     {
@@ -34,11 +37,12 @@ public static class SubmissionStore
         return context.Connection.ExecuteAsync("""
             INSERT INTO ingestion.submissions (submission_id, contest_id, player_id, payment_intent_id, lineup,
                 submitted_at, broker_at,
-                received_at, message_id, correlation_id, fetch_after)
+                received_at, message_id, correlation_id, fetch_after, fetched_at)
             SELECT u.id, u.contest, u.player, u.pi,
                    CASE WHEN u.lineup IS NULL THEN NULL
                         ELSE ARRAY(SELECT jsonb_array_elements_text(u.lineup::jsonb)) END,
-                   u.submitted, u.broker, @now, u.mid, u.cid, @fetchAfter
+                   u.submitted, u.broker, @now, u.mid, u.cid, @fetchAfter,
+                   CASE WHEN starts_with(u.pi, @free) THEN @now END
             FROM unnest(@ids, @contests, @players, @pis, @lineups, @submitted, @broker, @mids, @cids)
                 AS u(id, contest, player, pi, lineup, submitted, broker, mid, cid)
             ON CONFLICT (submission_id) DO NOTHING
@@ -57,6 +61,7 @@ public static class SubmissionStore
             cids = arrivals.Select(a => a.CorrelationId).ToArray(),
             now,
             fetchAfter = now + paymentEventWait,
+            free = EntrySubmitted.FreePaymentPrefix,
         }, context.Transaction);
     }
 

@@ -173,9 +173,16 @@ public static class ContestValidator
 
     private static void Entries(ContestDefined def, List<string> reasons)
     {
-        if (def.EntryFeeMinor is < EntryFeeMinorMin or > EntryFeeMinorMax)
-            reasons.Add($"entryFeeMinor {Show.N(def.EntryFeeMinor)} is out of range; it must be " +
-                $"{Show.N(EntryFeeMinorMin)} to {Show.N(EntryFeeMinorMax)} minor units");
+        if (def.EntryFeeMinor == 0)
+        {
+            // Free to enter: nothing is paid in, so only a guarantee (the platform's or a sponsor's) makes prizes.
+            if (def.Pool is not { Mode: PoolModes.Guaranteed })
+                reasons.Add($"entryFeeMinor 0 (free to enter) needs a '{PoolModes.Guaranteed}' pool: nothing is " +
+                    "paid in, so the platform or a sponsor funds the prizes");
+        }
+        else if (def.EntryFeeMinor is < EntryFeeMinorMin or > EntryFeeMinorMax)
+            reasons.Add($"entryFeeMinor {Show.N(def.EntryFeeMinor)} is out of range; it must be 0 (free to enter, " +
+                $"with a guaranteed pool) or {Show.N(EntryFeeMinorMin)} to {Show.N(EntryFeeMinorMax)} minor units");
         if (def.MinEntries < MinEntriesMin)
             reasons.Add($"minEntries {Show.N(def.MinEntries)} is less than {MinEntriesMin}; a contest needs someone " +
                 "to beat");

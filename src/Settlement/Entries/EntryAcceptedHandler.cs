@@ -53,7 +53,8 @@ public sealed class EntryAcceptedHandler : BatchMessageHandler<EntryAccepted>
             book.Add(entry);
         }
         await EntryStore.InsertEntriesAsync(context, book);
-        await JournalStore.AppendNewAsync(context, [.. book.Select(Fee)]);
+        // A free entry (its contest's fee is 0) brought no money: nothing to book.
+        await JournalStore.AppendNewAsync(context, [.. book.Where(e => e.AmountMinor > 0).Select(Fee)]);
     }
 
     /// <summary>True for the same entry again (a redelivery under another message id: already booked); false for

@@ -115,7 +115,8 @@ public static class EntryStore
 
     /// <summary>
     /// Orders the refund of every entry of a cancelled contest that has none yet (one refund id
-    /// per PaymentIntent, forever); returns those ordered now, in entry id order.
+    /// per PaymentIntent, forever); returns those ordered now, in entry id order. A free entry paid nothing and has
+    /// nothing to refund.
     /// </summary>
     public static async Task<IReadOnlyList<RefundToOrder>> OrderRefundsAsync(TransactionContext context,
         string contestId, string reason)
@@ -123,7 +124,7 @@ public static class EntryStore
         var entries = (await context.Connection.QueryAsync<(string EntryId, string PlayerId, string PaymentIntentId,
             long Amount, string Currency)>("""
             SELECT entry_id, player_id, payment_intent_id, amount_minor, currency FROM settlement.entries
-            WHERE contest_id = @contestId ORDER BY entry_id COLLATE "C"
+            WHERE contest_id = @contestId AND amount_minor > 0 ORDER BY entry_id COLLATE "C"
             """, new { contestId }, context.Transaction))
             .Select(e => new RefundToOrder(RefundOrdered.RefundIdFor(e.PaymentIntentId), e.EntryId, e.PlayerId,
                 e.PaymentIntentId, e.Amount, e.Currency))

@@ -99,12 +99,22 @@ public sealed class ContestValidatorTests
             ["currency 'JPY' is not supported; supported: AUD, CAD, EUR, GBP, USD"]),
         ("a missing currency is named", d => d with { Currency = null! }, ["currency is missing"]),
 
-        ("a free contest is rejected", d => d with { EntryFeeMinor = 0 },
-            ["entryFeeMinor 0 is out of range; it must be 1 to 1,000,000 minor units"]),
+        ("a free contest without a guarantee is rejected: nothing would fund its prizes",
+            d => d with { EntryFeeMinor = 0 },
+            ["entryFeeMinor 0 (free to enter) needs a 'guaranteed' pool: nothing is paid in, so the platform or a "
+                + "sponsor funds the prizes"]),
+        ("a free contest with a sponsor's guarantee is valid",
+            d => d with
+            {
+                EntryFeeMinor = 0, Pool = new(PoolModes.Guaranteed, GuaranteedMinor: 2_000, Sponsor: "acme"),
+            },
+            []),
         ("a negative fee is rejected", d => d with { EntryFeeMinor = -500 },
-            ["entryFeeMinor -500 is out of range; it must be 1 to 1,000,000 minor units"]),
+            ["entryFeeMinor -500 is out of range; it must be 0 (free to enter, with a guaranteed pool) or 1 to "
+                + "1,000,000 minor units"]),
         ("a fee above 10,000.00 is rejected", d => d with { EntryFeeMinor = 1_000_001 },
-            ["entryFeeMinor 1,000,001 is out of range; it must be 1 to 1,000,000 minor units"]),
+            ["entryFeeMinor 1,000,001 is out of range; it must be 0 (free to enter, with a guaranteed pool) or 1 to "
+                + "1,000,000 minor units"]),
 
         ("a contest of one is rejected", d => d with { MinEntries = 1 },
             ["minEntries 1 is less than 2; a contest needs someone to beat"]),
@@ -407,7 +417,8 @@ public sealed class ContestValidatorTests
         [
             "contestId is missing",
             "currency 'XXX' is not supported; supported: AUD, CAD, EUR, GBP, USD",
-            "entryFeeMinor 0 is out of range; it must be 1 to 1,000,000 minor units",
+            "entryFeeMinor 0 (free to enter) needs a 'guaranteed' pool: nothing is paid in, so the platform or a " +
+                "sponsor funds the prizes",
             "lockAt 2026-11-20T12:00:00.000Z is not after now (2026-11-20T12:00:00.000Z); a contest must take " +
                 "entries before it locks",
             "gameIds[1] 'g9' is not a game the feed has scheduled",
@@ -437,8 +448,8 @@ public sealed class ContestValidatorTests
     {
         var reasons = ContestValidator.Validate(Valid with { EntryFeeMinor = 0, PlatformFeeBp = -1 }, Games, Now);
         Assert.Equal(
-            "entryFeeMinor 0 is out of range; it must be 1 to 1,000,000 minor units | platformFeeBp -1 bp is out of " +
-                "range; it must be 0 to 2,000 bp",
+            "entryFeeMinor 0 (free to enter) needs a 'guaranteed' pool: nothing is paid in, so the platform or a " +
+                "sponsor funds the prizes | platformFeeBp -1 bp is out of range; it must be 0 to 2,000 bp",
             ContestValidator.Join(reasons));
         Assert.All(Table.SelectMany(r => r.Expected),
             reason => Assert.DoesNotContain(ContestValidator.ReasonSeparator, reason));
@@ -478,7 +489,8 @@ public sealed class ContestValidatorTests
         // Anything else wrong is a reason whatever is awaited: such a definition is refused at once, not parked.
         Assert.Equal(["gameIds[0] is missing"],
             ContestValidator.Validate(def with { GameIds = [null!, "g-later"] }, Games, Now, awaited));
-        Assert.Equal(["entryFeeMinor -5 is out of range; it must be 1 to 1,000,000 minor units"],
+        Assert.Equal(["entryFeeMinor -5 is out of range; it must be 0 (free to enter, with a guaranteed pool) or 1 "
+                + "to 1,000,000 minor units"],
             ContestValidator.Validate(def with { EntryFeeMinor = -5 }, Games, Now, awaited));
     }
 

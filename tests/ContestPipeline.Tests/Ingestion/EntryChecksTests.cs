@@ -84,6 +84,17 @@ public sealed class EntryChecksTests
 
     private static readonly Case Base = new(Submission, Payment, Open, BeforeLock);
 
+    /// <summary>The fantasy contest free to enter, its prize a sponsor's guarantee.</summary>
+    private static readonly ContestDefined FreeFantasy = Fantasy with
+        { EntryFeeMinor = 0, Pool = new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: 5_000, Sponsor: "acme") };
+
+    /// <summary>The case's submission naming <paramref name="free"/> for its payment, to the free contest.</summary>
+    private static Case Free(Case c, string free) => c with
+    {
+        Submission = c.Submission with { PaymentIntentId = free }, Payment = null,
+        Context = c.Context with { Contest = FreeFantasy },
+    };
+
     private static TestIntent Meta(string? contest, string? player)
     {
         var metadata = new Dictionary<string, string>();
@@ -98,6 +109,20 @@ public sealed class EntryChecksTests
     [
         ("a paid entry with a valid lineup is accepted", c => c, EntryOutcome.Ok,
             "entry entry_pi_1 accepted in contest c1", null),
+        ("a free contest's entry names its own submission instead of a payment, and is accepted",
+            c => Free(c, "free_s1"), EntryOutcome.Ok, "entry entry_free_s1 accepted in contest c1", null),
+        ("a free entry naming another submission is refused",
+            c => Free(c, "free_s0"), EntryOutcome.PaymentNotFound,
+            "a free entry names its own submission: 'free_s1', not 'free_s0'", null),
+        ("a free entry to a paid contest is refused, naming the fee",
+            c => Free(c, "free_s1") with { Context = c.Context }, EntryOutcome.PaymentNotFound,
+            "'free_s1' names no payment, and contest c1 is not free to enter: its entry fee is 10.00 USD", null),
+        ("a payment to a free contest is refunded: it pays nothing",
+            c => c with { Context = c.Context with { Contest = FreeFantasy } }, EntryOutcome.PaymentAmountMismatch,
+            "PaymentIntent pi_1 amount_received 1,000 is not contest c1's entryFeeMinor 0", (1_000, "USD")),
+        ("a free entry still keeps the lineup rules",
+            c => Free(c with { Submission = c.Submission with { Lineup = ["a1"] } }, "free_s1"),
+            EntryOutcome.LineupInvalid, "lineup is invalid: lineup has 1 athlete; contest c1 needs exactly 3", null),
         ("the same payment submitted again is the same entry, even after lock", c => c with
             { Context = c.Context with { PriorUse = new("c1", "p1", ["a1", "a2", "b1"], false), EntriesClosed = true },
                 Now = LockAt.AddHours(1) },

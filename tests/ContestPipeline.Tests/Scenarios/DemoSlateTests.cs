@@ -9,7 +9,8 @@ using Dapper;
 namespace ContestPipeline.Tests.Scenarios;
 
 /// <summary>
-/// The main job's slate, on a deployment of its own: every worker as a process, the webhook
+/// The main job's slate (a paid fantasy contest, a paid and a free fitness challenge, one cancelled), on a deployment
+/// of its own: every worker as a process, the webhook
 /// receiver, the Stripe-compatible server. The slate checks invariants 1, 2, 3 and 5 against
 /// Stripe's own records and the ledger; any failed check fails the test with its text. The
 /// key figures are asserted here as well, from Stripe's records and the database, so a check
@@ -33,10 +34,10 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
         Assert.True(ok && slate.Problems.Count == 0, "failed checks: " + string.Join(" | ", slate.Problems));
         await run.ReadToEndAsync();
 
-        // The three contests' final states.
-        Assert.Equal(("PAID", "PAID", "CANCELLED"),
+        // The four contests' final states.
+        Assert.Equal(("PAID", "PAID", "PAID", "CANCELLED"),
             (await run.SettlementStateAsync("sunday-main"), await run.SettlementStateAsync("steps-nov"),
-                await run.StateAsync("tiny")));
+                await run.SettlementStateAsync("walk-free"), await run.StateAsync("tiny")));
 
         // Invariant 1: one transfer per prize ordered, for its amount, and no other.
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
@@ -45,7 +46,7 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
         var stripe = run.Stripe.Ledger();
         var transfers = stripe.Transfers.Select(t => (PayoutId: t.Metadata.GetValueOrDefault("payout_id") ?? "",
             ContestId: t.TransferGroup ?? "", Net: t.Amount)).ToList();
-        Assert.Equal(2, prizes.Select(p => p.ContestId).Distinct().Count());
+        Assert.Equal(3, prizes.Select(p => p.ContestId).Distinct().Count());
         Assert.Equal(transfers.Count, transfers.Select(t => t.PayoutId).Distinct().Count());
         Assert.Equal(prizes.Order(), transfers.Order());
 
@@ -59,6 +60,13 @@ public sealed class DemoSlateTests(PipelineFixture fixture)
         var tiny = Assert.Single(run.World.Read(Topics.PayoutsDue),
             m => m.Type == RefundOrdered.MessageType && m.Key == "tiny");
         Assert.Contains(tiny.Body.GetProperty("paymentIntentId").GetString(), ordered);
+
+        // walk-free, free to enter: five entries that paid nothing, its prize the sponsor's guarantee.
+        Assert.Equal(5, await conn.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM settlement.entries WHERE contest_id = 'walk-free' AND amount_minor = 0"));
+        Assert.Equal(2_000, transfers.Where(t => t.ContestId == "walk-free").Sum(t => t.Net));
+        Assert.Equal(2_000, await conn.ExecuteScalarAsync<long>(
+            "SELECT sum(amount_minor) FROM settlement.postings WHERE account = 'sponsor:acme-shoes:funding'"));
 
         // The ledger: every journal entry balances, the book sums to zero, and its Stripe
         // balance account is Stripe's own balance.

@@ -15,6 +15,7 @@ using Dapper;
 using Npgsql;
 using ContestPipeline.Deployment;
 using ContestPipeline.Operations.Queries.Ledger;
+using ContestPipeline.Rules.Ledger;
 
 namespace ContestPipeline.Local.Demo;
 
@@ -22,8 +23,8 @@ namespace ContestPipeline.Local.Demo;
 /// The demo's slate: a fantasy contest over three games, one of them postponed past the
 /// slate's end (its athletes score zero, and the contest completes when the other two have
 /// ended), with a declined payment, a duplicate submission, one over the per-player limit and
-/// a late entry; a fitness challenge with a correction before COMPLETE; and an under-filled
-/// contest that is cancelled at lock and refunded.
+/// a late entry; a fitness challenge with a correction before COMPLETE; the same walk as a challenge free to enter,
+/// its prize guaranteed and funded by a sponsor; and an under-filled contest that is cancelled at lock and refunded.
 /// Every player but one has a payout account; that one wins the fitness challenge and
 /// onboards after it settles. Prizes above the review threshold are released by the
 /// operator command. Runs it through the workers to PAID, prints the contests' timelines,
@@ -54,13 +55,21 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     public IReadOnlyList<string> Problems => _problems;
 
     /// <summary>
-    /// From the moment the workers are taking messages to the slate's lock: three definitions
-    /// and 34 submissions, each payment verified with Stripe, must be decided in it, on a busy
+    /// From the moment the workers are taking messages to the slate's lock: four definitions
+    /// and 39 submissions, each payment verified with Stripe, must be decided in it, on a busy
     /// machine too.
     /// </summary>
     public static readonly TimeSpan LockMargin = TimeSpan.FromSeconds(20);
 
-    /// <summary>The fitness challenge's winner, who has no payout account until after it settles.</summary>
+    /// <summary>The contests the slate defines, and those it pays.</summary>
+    private static readonly string[] Contests = ["sunday-main", "steps-nov", "walk-free", "tiny"];
+    private static readonly string[] PaidContests = ["sunday-main", "steps-nov", "walk-free"];
+
+    /// <summary>The free challenge's sponsor, and what it guarantees (invoiced to the sponsor).</summary>
+    private const string Sponsor = "acme-shoes";
+    private const long SponsoredPrize = 2_000;
+
+    /// <summary>The fitness challenges' winner, who has no payout account until after they settle.</summary>
     private const string LateOnboarder = "ann";
 
     private const long Fee = 1_000;
@@ -69,6 +78,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     /// <summary>The game postponed to next week, past the slate's end.</summary>
     private static readonly string[] Game3 = ["qb3", "rb3", "wr3", "te3", "k3", "d3"];
     private static readonly string[] Walkers = ["ann", "ben", "cat", "dan", "eve", "fay"];
+    private static readonly string[] FreeWalkers = [.. Walkers.Where(w => w != LateOnboarder)];
     private static readonly IReadOnlyList<ScoringRule> Football =
     [
         new("passing_yards", 40), new("passing_touchdowns", 4_000), new("interceptions", -2_000),
@@ -102,15 +112,17 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         // start nor the sign-ups are taken from the time the definitions and entries need.
         var lockAt = DateTimeOffset.UtcNow + LockMargin;
 
-        var (fantasy, fitness, tiny) = Definitions(lockAt);
-        foreach (var c in new[] { fantasy, fitness, tiny }) world.Define(c);
-        await WaitAsync("the three contests to be scheduled", "SELECT count(*) = 3 FROM ingestion.contests", ct);
+        var (fantasy, fitness, free, tiny) = Definitions(lockAt);
+        foreach (var c in new[] { fantasy, fitness, free, tiny }) world.Define(c);
+        await WaitAsync("the four contests to be scheduled", "SELECT count(*) = 4 FROM ingestion.contests", ct);
         Step("contests scheduled: sunday-main (fantasy, ranked table), steps-nov (fitness, winner takes all), "
+            + $"walk-free (the same walk, free to enter, {Fixed(SponsoredPrize, 100, "00")} guaranteed by {Sponsor}), "
             + "tiny (needs 5 entries)");
 
         SubmitEntries(random);
         await WaitForStatesAsync(
-            new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["tiny"] = "CANCELLED" }, ct);
+            new() { ["sunday-main"] = "LOCKED", ["steps-nov"] = "LOCKED", ["walk-free"] = "LOCKED",
+                ["tiny"] = "CANCELLED" }, ct);
         world.Submit(new EntrySubmitted("sm-late", "sunday-main", "player26", world.Pay("sunday-main", "player26", Fee),
             ["qb1", "qb2", "qb3"]));
         Step("a late entry submitted after lock");
@@ -121,20 +133,23 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
 
         PlaySlate(random);
         await WaitForStatesAsync(
-            new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["tiny"] = "CANCELLED" }, ct);
+            new() { ["sunday-main"] = "SETTLED", ["steps-nov"] = "SETTLED", ["walk-free"] = "SETTLED",
+                ["tiny"] = "CANCELLED" }, ct);
         await PayoutsAsync(ct);
         await WaitForStatesAsync(
-            new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["tiny"] = "CANCELLED" }, ct);
+            new() { ["sunday-main"] = "PAID", ["steps-nov"] = "PAID", ["walk-free"] = "PAID", ["tiny"] = "CANCELLED" },
+            ct);
         await ReportAsync(fantasy);
         return _problems.Count == 0;
     }
 
     /// <summary>
-    /// The slate's three contests, locking at <paramref name="lockAt"/>: the fantasy main slate (a ranked table),
-    /// the step challenge (winner takes all), and a head to head that needs five entries and gets one.
+    /// The slate's four contests, locking at <paramref name="lockAt"/>: the fantasy main slate (a ranked table),
+    /// the step challenge (winner takes all), the same walk free to enter with a sponsor's guaranteed prize, and a
+    /// head to head that needs five entries and gets one.
     /// </summary>
-    private static (ContestDefined Fantasy, ContestDefined Fitness, ContestDefined Tiny) Definitions(
-        DateTimeOffset lockAt)
+    private static (ContestDefined Fantasy, ContestDefined Fitness, ContestDefined Free, ContestDefined Tiny)
+        Definitions(DateTimeOffset lockAt)
     {
         var fantasy = new ContestDefined("sunday-main", "Sunday main slate", ContestKinds.Fantasy, "USD", Fee, 2, 1_000,
             1, lockAt, ["nfl-1", "nfl-2", "nfl-3"], Football, 3,
@@ -144,14 +159,20 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var fitness = new ContestDefined("steps-nov", "November step challenge", ContestKinds.Fitness, "USD", Fee, 2,
             100, 1, lockAt, ["steps-nov"], [new("steps", 1), new("active_minutes", 100)], 0,
             new PrizeTable(PrizeTableKinds.WinnerTakesAll), new PoolRule(PoolModes.Rake, 1_000), 300);
+        var free = fitness with
+        {
+            ContestId = "walk-free", Title = $"November walk, free to enter: {Sponsor} pays the winner",
+            EntryFeeMinor = 0, Pool = new PoolRule(PoolModes.Guaranteed, GuaranteedMinor: SponsoredPrize,
+                Sponsor: Sponsor), PlatformFeeBp = 0,
+        };
         var tiny = fantasy with { ContestId = "tiny", Title = "Head to head, needs five", MinEntries = 5,
             GameIds = ["nfl-1"], LineupSize = 2 };
-        return (fantasy, fitness, tiny);
+        return (fantasy, fitness, free, tiny);
     }
 
     /// <summary>
     /// The entries before lock: 27 to sunday-main (one declined, one duplicate, one over the limit), 6 to steps-nov,
-    /// 1 to tiny.
+    /// 5 to walk-free (no payment), 1 to tiny.
     /// </summary>
     private void SubmitEntries(Random random)
     {
@@ -174,10 +195,14 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             world.Pay("sunday-main", "player01", Fee), ["rb1", "rb2", "rb3"]));  // over the per-player limit
         foreach (var w in Walkers)
             world.Submit(new EntrySubmitted($"walk-{w}", "steps-nov", w, world.Pay("steps-nov", w, Fee), null));
+        // ann, who wins steps-nov, sits this one out: a second prize to her would wait out the payout velocity gate.
+        foreach (var w in FreeWalkers)
+            world.Submit(new EntrySubmitted($"free-{w}", "walk-free", w, EntrySubmitted.FreePaymentFor($"free-{w}"),
+                null));
         world.Submit(new EntrySubmitted("tiny-1", "tiny", "player01", world.Pay("tiny", "player01", Fee),
             ["qb1", "rb1"]));
         Step("entries submitted: 27 to sunday-main (one declined, one duplicate, one over the limit), "
-            + "6 to steps-nov, 1 to tiny");
+            + $"6 to steps-nov, {FreeWalkers.Length} to walk-free (free: no payment), 1 to tiny");
     }
 
     /// <summary>The provider feeds both games that are played and the step challenge, with a correction.</summary>
@@ -363,6 +388,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         Console.WriteLine();
         await CheckMoneyAsync(conn, timeline, stripeLedger.Transfers, stripeLedger.Refunds);
         await CheckSundayMainAsync(conn, timeline, settled, fantasy);
+        await CheckFreeAsync(conn, timeline, stripeLedger.Transfers);
         CheckNothingDeadLettered();
     }
 
@@ -376,7 +402,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         var timeline = world.Read(Topics.ContestLifecycle);
         while (watch.Elapsed < TimeSpan.FromSeconds(30)
                && (timeline.Count(m => m.Type == ContestStateChanged.MessageType
-                       && m.Body.GetProperty("to").GetString() == "PAID") < 2
+                       && m.Body.GetProperty("to").GetString() == "PAID") < PaidContests.Length
                    || world.Read(Topics.PayoutsStatus).Count(m => m.Type == EntryFeeRefunded.MessageType) < 3))
         {
             await Task.Delay(200);
@@ -388,7 +414,7 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     /// <summary>Each contest's transitions, rejected entries and top five.</summary>
     private static async Task PrintTimelinesAsync(NpgsqlConnection conn, List<OutsideWorld.Published> timeline)
     {
-        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" })
+        foreach (var contest in Contests)
         {
             Console.WriteLine();
             Console.WriteLine($"  {contest}");
@@ -441,9 +467,9 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
     {
         var states = (await conn.QueryAsync<(string Id, string State)>(StatesSql))
             .ToDictionary(r => r.Id, r => r.State);
-        Check(states.GetValueOrDefault("sunday-main") == "PAID" && states.GetValueOrDefault("steps-nov") == "PAID"
+        Check(PaidContests.All(c => states.GetValueOrDefault(c) == "PAID")
                 && states.GetValueOrDefault("tiny") == "CANCELLED",
-            "every contest reached its expected state: sunday-main and steps-nov PAID, tiny CANCELLED");
+            "every contest reached its expected state: sunday-main, steps-nov and walk-free PAID, tiny CANCELLED");
 
         // Invariants 1-3 of the design, against Stripe's own records.
         var sent = await MoneyInvariants.TransfersAsync(conn, transfers);
@@ -458,14 +484,13 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
             Check(pool.Holds,
                 $"invariant 3, {pool.ContestId}: transfers {Fixed(pool.Transferred, 100, "00")} "
                     + $"+ platform fees + rake = {Fixed(pool.Accounted, 100, "00")}, "
-                    + $"entry fees kept {Fixed(pool.EntryFeesKept, 100, "00")}");
+                    + $"entry fees kept and overlay {Fixed(pool.EntryFeesKept, 100, "00")}");
         var (ledgerStripe, stripeBalance) = await MoneyInvariants.StripeBalanceAsync(conn, world.Stripe, "usd");
         Check(ledgerStripe == stripeBalance,
             $"the ledger's Stripe balance ({Fixed(ledgerStripe, 100, "00")}) equals Stripe's platform balance "
                 + $"({Fixed(stripeBalance, 100, "00")})");
         var ledger = new List<string>(await LedgerCheckStore.BookAsync(conn));
-        foreach (var contest in new[] { "sunday-main", "steps-nov", "tiny" })
-            ledger.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
+        foreach (var contest in Contests) ledger.AddRange(await LedgerCheckStore.ContestAsync(conn, contest));
         Check(ledger.Count == 0,
             "ledger: every journal entry balances, the book sums to zero, paid contests' accounts (winners' payables "
             + "included) are closed, the cancelled one holds only fees not yet refunded"
@@ -486,7 +511,8 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
                 && Math.Abs(tie.Sum(t => t.Gross) - 21_600L * (1_400 + 800) / 10_000) <= 1,
             $"the tie for 3rd across the prize boundary (3rd | 4th-5th) shares both places' prizes equally: "
                 + $"{string.Join(" and ", tie.Select(t => Fixed(t.Gross, 100, "00")))}");
-        var poolPaid = settled.Count == 2 && settled.Values.All(b => b.GetProperty("poolMinor").GetInt64()
+        var poolPaid = settled.Count == PaidContests.Length && settled.Values.All(b =>
+            b.GetProperty("poolMinor").GetInt64()
             == b.GetProperty("prizesNetMinor").GetInt64() + b.GetProperty("platformFeesMinor").GetInt64());
         Check(poolPaid, "each settled pool is paid out to the cent (prizes + fees on prizes = pool)");
         var accepted = timeline.Count(m => m.Key == "sunday-main" && m.Type == EntryAccepted.MessageType);
@@ -512,6 +538,30 @@ public sealed class ContestSlate(OutsideWorld world, NpgsqlDataSource db, LocalS
         Check(standingsHash == board.StandingsHash() && inputsHash == board.InputsHash(),
             $"sunday-main's standings and inputs hashes equal the scoring engine's own recomputation "
                 + $"({standingsHash[..16]}…)");
+    }
+
+    /// <summary>
+    /// walk-free as a free contest: its entries paid nothing and nothing of them is booked as a fee, and its prize is
+    /// the sponsor's guarantee, paid from the platform's balance and owed by the sponsor in the ledger.
+    /// </summary>
+    private async Task CheckFreeAsync(NpgsqlConnection conn, List<OutsideWorld.Published> timeline,
+        IReadOnlyList<RecordedTransfer> transfers)
+    {
+        var entries = timeline.Where(m => m.Key == "walk-free" && m.Type == EntryAccepted.MessageType).ToList();
+        Check(entries.Count == FreeWalkers.Length
+                && entries.All(e => e.Body.GetProperty("amountMinor").GetInt64() == 0),
+            $"walk-free accepted {entries.Count} free entries, no payment taken for any");
+        var fees = await conn.ExecuteScalarAsync<long>(
+            "SELECT coalesce(sum(p.amount_minor), 0) FROM settlement.postings p WHERE p.account = @account",
+            new { account = Accounts.EntryFees("walk-free") });
+        var funded = await conn.ExecuteScalarAsync<long>(
+            "SELECT coalesce(sum(amount_minor), 0) FROM settlement.postings WHERE account = @account",
+            new { account = Accounts.SponsorFunding(Sponsor) });
+        var paid = transfers.Where(t => t.TransferGroup == "walk-free").Sum(t => t.Amount);
+        Check(fees == 0 && funded == SponsoredPrize && paid == SponsoredPrize,
+            $"walk-free's prize of {Fixed(paid, 100, "00")} was paid from the guarantee {Sponsor} funds "
+                + $"({Fixed(funded, 100, "00")} owed by the sponsor in the ledger; entry fees "
+                + $"{Fixed(fees, 100, "00")})");
     }
 
     private void CheckNothingDeadLettered()
