@@ -129,15 +129,18 @@ public static class FundsStore
         if (charged.Count == 0) return [];
         var recorded = (await context.Connection.QueryAsync<PaymentFee>("""
             UPDATE payout.verified_payments v SET balance_transaction_id = t.txn, fee_minor = t.fee
-            FROM unnest(@ids, @txns, @fees) AS t(pi, txn, fee)
+            FROM unnest(@ids, @txns, @fees, @currencies) AS t(pi, txn, fee, cur)
             WHERE v.payment_intent_id = t.pi AND v.balance_transaction_id IS NULL AND v.status = @succeeded
             RETURNING v.payment_intent_id, t.txn AS balance_transaction_id, v.contest_id, t.fee AS fee_minor,
-                v.currency
+                t.cur AS currency
             """, new
             {
                 ids = charged.Select(i => i.Id).ToArray(),
                 txns = charged.Select(i => i.LatestCharge.BalanceTransaction.Id).ToArray(),
                 fees = charged.Select(i => i.LatestCharge.BalanceTransaction.Fee).ToArray(),
+                // The balance's currency, which is the payment's unless Stripe converted it when it settled.
+                currencies = charged.Select(i => i.LatestCharge.BalanceTransaction.Currency?.ToUpperInvariant())
+                    .ToArray(),
                 succeeded = StripeStatuses.Succeeded,
             }, context.Transaction)).ToDictionary(f => f.PaymentIntentId, StringComparer.Ordinal);
         return [.. charged.Select(i => recorded.GetValueOrDefault(i.Id)).OfType<PaymentFee>()
