@@ -12,7 +12,7 @@ namespace ContestPipeline.Tests.Payout;
 /// dead-lettered with why), and Stripe's answer settles it. The payout worker as a real process, the local broker,
 /// Postgres and the Stripe-compatible server.
 /// </summary>
-[Collection(PipelineCollectionC.Name)]
+[Collection(PipelineCollection.Name)]
 public sealed class ClaimedPayoutRejectTests(PipelineFixture fixture)
 {
     private static void Dispatch(PayoutHarness h, string id, string action, string? ends = null) =>

@@ -23,7 +23,7 @@ namespace ContestPipeline.Tests.Payout;
 /// A login link to the Express dashboard is made by Payout on the read API's request; the statement shows the
 /// account's balance and bank payouts as Payout last read them from Stripe.
 /// </summary>
-[Collection(PipelineCollectionC.Name)]
+[Collection(PipelineCollection.Name)]
 public sealed class WinnerViewTests(PipelineFixture fixture)
 {
     private static readonly Dictionary<string, string?> FastRetries = new()

@@ -21,7 +21,7 @@ namespace ContestPipeline.Tests.Settlement;
 /// the ledger, the payouts and the timeline. The cases share one stack (<see cref="SettledContests"/>),
 /// each paying a contest of its own, so what they read of a topic or the ledger is filtered by contest.
 /// </summary>
-[Collection(PipelineCollectionC.Name)]
+[Collection(PipelineCollectionB.Name)]
 public sealed class PayoutStatusTests(PipelineFixture fixture, PayoutStatusTests.SettledContests settled)
     : IClassFixture<PayoutStatusTests.SettledContests>
 {
