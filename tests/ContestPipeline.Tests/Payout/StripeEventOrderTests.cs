@@ -23,7 +23,7 @@ namespace ContestPipeline.Tests.Payout;
 /// cases with the default settings and no crash share one harness (<see cref="SharedHarness"/>),
 /// reading freezes, events and dead letters by their own disputes and ids.
 /// </summary>
-[Collection(PipelineCollection.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class StripeEventOrderTests(PipelineFixture fixture, StripeEventOrderTests.SharedHarness shared)
     : IClassFixture<StripeEventOrderTests.SharedHarness>
 {

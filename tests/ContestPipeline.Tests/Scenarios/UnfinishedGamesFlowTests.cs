@@ -17,7 +17,7 @@ namespace ContestPipeline.Tests.Scenarios;
 /// in the feed are the provider's, set by the test, so the rule sees the same facts whenever
 /// they arrive.
 /// </summary>
-[Collection(PipelineCollectionB.Name)]
+[Collection(PipelineCollectionC.Name)]
 public sealed class UnfinishedGamesFlowTests(PipelineFixture fixture)
 {
     private static readonly TimeSpan SlateLength = TimeSpan.FromSeconds(40);
