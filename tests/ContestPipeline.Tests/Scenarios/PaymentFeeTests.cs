@@ -48,7 +48,7 @@ public sealed class PaymentFeeTests(PipelineFixture fixture)
         var fees = await Eventually.UntilAsync(() => FeesAsync(run), f => f.Count == 2, "both payments' fees booked");
         Assert.All(fees, f => Assert.Equal("steps", f.ContestId));
         Assert.Equal(new[] { ivy, joe }.Order(StringComparer.Ordinal),
-            fees.Select(f => f.Description.Split(" on payment ")[1].Split(' ')[0]).Order(StringComparer.Ordinal));
+            fees.Select(PaymentOf).Order(StringComparer.Ordinal));
         Assert.All(fees, f => Assert.StartsWith($"Stripe's fee of {new Money(FeeTaken, Currency.Usd)} on payment",
             f.Description, StringComparison.Ordinal));
         await Eventually.UntilAsync(() => world.Read(Topics.ContestLifecycle)
@@ -71,9 +71,9 @@ public sealed class PaymentFeeTests(PipelineFixture fixture)
 
         // The same fee again under another message id (a Payout restored from a backup) books nothing more; a fee
         // that could not be one is a dead letter saying so, and nothing of its message is booked.
-        var txn = fees[0].Id[PaymentFeesChargedHandler.IdFor("").Length..];
+        var (txn, paidBy) = (fees[0].Id[PaymentFeesChargedHandler.IdFor("").Length..], PaymentOf(fees[0]));
         world.Publish(Topics.PayoutsStatus, PaymentFeesCharged.Key, PaymentFeesCharged.MessageType, "fees:again",
-            new PaymentFeesCharged([new PaymentFee(ivy, txn, "steps", FeeTaken, "USD")], DateTimeOffset.UtcNow));
+            new PaymentFeesCharged([new PaymentFee(paidBy, txn, "steps", FeeTaken, "USD")], DateTimeOffset.UtcNow));
         world.Publish(Topics.PayoutsStatus, PaymentFeesCharged.Key, PaymentFeesCharged.MessageType, "fees:forged",
             new PaymentFeesCharged([new PaymentFee(joe, "txn_new", "steps", 5, "USD"),
                 new PaymentFee(joe, "txn_forged", "steps", 0, "USD")], DateTimeOffset.UtcNow));
@@ -86,6 +86,10 @@ public sealed class PaymentFeeTests(PipelineFixture fixture)
         await using var conn = await run.Iso.DataSource.OpenConnectionAsync();
         Assert.Empty(await LedgerCheckStore.BookAsync(conn));
     }
+
+    /// <summary>The payment a fee's journal entry names.</summary>
+    private static string PaymentOf((string Id, string? ContestId, string Description) fee) =>
+        fee.Description.Split(" on payment ")[1].Split(' ')[0];
 
     private static async Task<List<(string Id, string? ContestId, string Description)>> FeesAsync(ContestRun run)
     {
