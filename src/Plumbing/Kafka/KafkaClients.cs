@@ -111,11 +111,28 @@ public static class KafkaClients
         IsolationLevel = IsolationLevel.ReadCommitted,
         SessionTimeoutMs = Limits.KafkaSessionTimeoutMs,
         HeartbeatIntervalMs = Limits.KafkaHeartbeatIntervalMs,
-        // How long a fetch with nothing to return waits. A real broker answers as soon as data comes, so this is not a
-        // latency; librdkafka's mock cluster answers only when the wait is up, and every idle consumer fetched 20
-        // times a second from each broker it reads, about half of an idle worker's CPU.
-        FetchWaitMaxMs = 200,
+        FetchWaitMaxMs = FetchWaitMs(Environment.GetEnvironmentVariable(FetchWaitVariable)),
     }, security);
+
+    /// <summary>
+    /// How long a fetch with nothing to return waits, in ms. A real broker answers as soon as data comes, so on one
+    /// this is no latency. librdkafka's mock cluster, the local broker, answers only when the wait is up: there a
+    /// consumer that has caught up sees the next record up to this late, and each idle consumer fetches this often
+    /// from each broker it reads. <see cref="FetchWaitDefaultMs"/> keeps the local stack's latency low (a stat reaches
+    /// the standings in three hops); the test suite, whose stacks mostly idle on two busy cores, sets 200
+    /// (<c>./run test</c>; docs/benchmarks.md, "The test suite").
+    /// </summary>
+    public const string FetchWaitVariable = "CONTESTPIPELINE_KAFKA_FETCH_WAIT_MS";
+
+    public const int FetchWaitDefaultMs = 50;
+
+    /// <summary>The fetch wait <paramref name="value"/> sets: 1 to 500 ms, or the default when unset.</summary>
+    public static int FetchWaitMs(string? value) =>
+        string.IsNullOrEmpty(value) ? FetchWaitDefaultMs
+        : int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture,
+            out var ms) && ms is >= 1 and <= 500 ? ms
+        : throw new ArgumentException($"{FetchWaitVariable} is '{value}': a whole number of milliseconds from 1 to 500",
+            nameof(value));
 
     /// <summary>
     /// The process's security settings on a client's configuration: the ones given, else those of
