@@ -398,13 +398,16 @@ public static class DevCommands
             { Description = "do not restart PostgreSQL during the run" };
         var instances = new Option<int>("--instances")
             { Description = "processes of each worker behind the same consumer groups", DefaultValueFactory = _ => 1 };
+        var noRestore = new Option<bool>("--no-restore")
+            { Description = "do not restore Payout's database from an earlier copy during the run" };
         var campaign = new Command("campaign",
-            "run many contests through every worker while killing workers and injecting broker and Stripe faults; "
-                + "check every invariant")
-            { contests, entries, players, seed, minutes, noPostgres, instances };
+            "run many contests through every worker while killing workers, injecting broker and Stripe faults and "
+                + "restoring Payout's database from an earlier copy; check every invariant")
+            { contests, entries, players, seed, minutes, noPostgres, instances, noRestore };
         campaign.SetAction((parse, ct) => CampaignCommand.RunAsync(parse.GetValue(contests), parse.GetValue(entries),
             parse.GetValue(players),
-            parse.GetValue(seed), parse.GetValue(minutes), !parse.GetValue(noPostgres), parse.GetValue(instances), ct));
+            parse.GetValue(seed), parse.GetValue(minutes), !parse.GetValue(noPostgres), parse.GetValue(instances),
+            !parse.GetValue(noRestore), ct));
         return campaign;
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ContestPipeline.Contracts.Authentication;
 using ContestPipeline.Contracts;
 using ContestPipeline.Contracts.Operations;
@@ -7,9 +6,6 @@ using ContestPipeline.Contracts.Payouts;
 using ContestPipeline.Contracts.Stripe;
 using ContestPipeline.Cpctl.Messages;
 using ContestPipeline.Cpctl.Restores;
-using ContestPipeline.Deployment;
-using ContestPipeline.Plumbing;
-using ContestPipeline.Plumbing.Database;
 using ContestPipeline.Tests.Infrastructure;
 using ContestPipeline.Local.Processes;
 using Dapper;
@@ -345,11 +341,8 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     /// <summary>The copy: a worker's schema by pg_dump, and its time (the database's clock just before).</summary>
     private async Task<(string File, DateTimeOffset TakenAt)> CopyAsync(PayoutHarness h, string schema = "payout")
     {
-        var takenAt = new DateTimeOffset(DateTime.SpecifyKind(await h.ScalarAsync<DateTime>("SELECT now()"),
-            DateTimeKind.Utc));
         var file = Path.Combine(fixture.WorkDirectory, $"{schema}-{Guid.NewGuid():N}.dump");
-        await PgAsync(h, "pg_dump", "--schema=" + schema, "--format=custom", "--file=" + file);
-        return (file, takenAt);
+        return (file, await SchemaCopies.CopyAsync(MigratorConnection(h), schema, file));
     }
 
     /// <summary>
@@ -362,8 +355,7 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     {
         if (worker == "payout") await h.StopWorkerAsync();
         else await h.Run.StopWorkerAsync(worker);
-        await PgSqlAsMigratorAsync(h, $"DROP SCHEMA {worker} CASCADE");
-        await PgAsync(h, "pg_restore", "--dbname=" + Database(h), copy);
+        await SchemaCopies.RestoreAsync(MigratorConnection(h), worker, copy);
         h.Stripe.AdvanceClock(TimeSpan.FromHours(25));
         await using (var migrator = NpgsqlDataSource.Create(MigratorConnection(h)))
         {
@@ -387,34 +379,5 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     }
 
     private static string MigratorConnection(PayoutHarness h) =>
-        new NpgsqlConnectionStringBuilder(h.Run.Iso.PostgresConnectionString)
-        {
-            Username = DatabaseRoles.Migrator, Password = PipelineSettings.DevelopmentPassword,
-        }.ConnectionString;
-
-    private static string Database(PayoutHarness h) =>
-        new NpgsqlConnectionStringBuilder(h.Run.Iso.PostgresConnectionString).Database!;
-
-    private static async Task PgSqlAsMigratorAsync(PayoutHarness h, string sql)
-    {
-        await using var conn = new NpgsqlConnection(MigratorConnection(h));
-        await conn.OpenAsync();
-        await conn.ExecuteAsync(sql);
-    }
-
-    /// <summary>pg_dump or pg_restore as the migrator on the test's database; fails the test with its stderr.</summary>
-    private static async Task PgAsync(PayoutHarness h, string tool, params string[] args)
-    {
-        var pg = new NpgsqlConnectionStringBuilder(MigratorConnection(h));
-        var start = new ProcessStartInfo(tool) { RedirectStandardError = true, RedirectStandardOutput = true };
-        string[] connection = ["--host=" + pg.Host, "--port=" + pg.Port, "--username=" + pg.Username, "--no-password"];
-        foreach (var a in connection.Concat(tool == "pg_dump" ? new[] { "--dbname=" + pg.Database } : []).Concat(args))
-            start.ArgumentList.Add(a);
-        start.Environment["PGPASSWORD"] = pg.Password;
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{tool} exited {process.ExitCode}: {await stderr}");
-    }
+        SchemaCopies.MigratorConnection(h.Run.Iso.PostgresConnectionString);
 }

@@ -8,7 +8,8 @@ namespace ContestPipeline.Tests.Scenarios;
 /// A short fault campaign in CI: a few contests through every worker process while workers
 /// are killed and restarted (some at crash points), brokers fail, leaders move and Stripe
 /// answers 429, 500 and drops answers to requests it applied, and forged prize orders land on
-/// payouts.due. Every invariant must hold, and no forged order is paid.
+/// payouts.due, and (with one instance of each worker) Payout's database is restored from a copy taken before any prize
+/// was ordered, by the runbook's steps, once a prize was paid. Every invariant must hold, and no forged order is paid.
 /// Postgres is not restarted here (the suite's own connections share the cluster); the
 /// command does restart it. A worker is killed every 6 s here (the command's default is harsher): a worker's start
 /// takes about 3 s of CPU, and on the suite's two busy cores a kill every 3 s spent most of the campaign starting
@@ -30,6 +31,8 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
             Database = "contestpipeline_campaign_" + Environment.ProcessId,
             RunDirectory = Path.Combine(fixture.WorkDirectory, "campaign"),
         });
+        // Payout's database was restored from the copy taken before any prize, by the runbook, after a prize was paid.
+        Assert.Equal(1, result.Restores);
         AssertEveryInvariant(result);
     }
 
@@ -44,7 +47,7 @@ public sealed class FaultCampaignTests(PipelineFixture fixture, ITestOutputHelpe
     {
         var result = await RunAsync(new CampaignOptions
         {
-            Contests = 3, EntriesPerContest = 4, Players = 10, Seed = 2727, Instances = 2,
+            Contests = 3, EntriesPerContest = 4, Players = 10, Seed = 2727, Instances = 2, RestorePayout = false,
             KillEvery = TimeSpan.FromSeconds(6), BrokerFaultEvery = TimeSpan.FromSeconds(6),
             StripeFaultEvery = TimeSpan.FromMilliseconds(700),
             RestartPostgres = false, Timeout = TimeSpan.FromMinutes(5),

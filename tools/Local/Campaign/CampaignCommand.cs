@@ -10,14 +10,14 @@ namespace ContestPipeline.Local.Campaign;
 public static class CampaignCommand
 {
     public static async Task<int> RunAsync(int contests, int entries, int players, int? seed, int minutes,
-        bool restartPostgres, int instances, CancellationToken ct)
+        bool restartPostgres, int instances, bool restorePayout, CancellationToken ct)
     {
         var adminPg = await ToolStartup.PostgresAsync("campaign");
         if (adminPg is null) return PipelineWorker.ExitStartupFailed;
         var options = new CampaignOptions
         {
             Contests = contests, EntriesPerContest = entries, Players = Math.Max(players, entries),
-            RestartPostgres = restartPostgres, Instances = instances,
+            RestartPostgres = restartPostgres, Instances = instances, RestorePayout = restorePayout,
             Timeout = TimeSpan.FromMinutes(minutes), AdminConnectionString = adminPg,
             RunDirectory = Path.Combine(RepoPaths.RunDirectory, "campaign-"
                 + DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", System.Globalization.CultureInfo.InvariantCulture)),
@@ -33,7 +33,8 @@ public static class CampaignCommand
         }
         foreach (var p in result.Problems) Console.WriteLine("FAILED: " + p);
         Console.WriteLine($"replay this run with: cpdev campaign --seed {result.Seed} --contests {contests} "
-            + $"--entries {entries} --players {players} --instances {instances}");
+            + $"--entries {entries} --players {players} --instances {instances}"
+            + (restorePayout ? "" : " --no-restore"));
         return 1;
     }
 }

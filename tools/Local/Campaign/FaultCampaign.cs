@@ -37,6 +37,11 @@ public sealed record CampaignOptions
     /// <summary>Mean time between forged prize orders put on payouts.due.</summary>
     public TimeSpan ForgeEvery { get; init; } = TimeSpan.FromSeconds(4);
     public bool RestartPostgres { get; init; } = true;
+    /// <summary>
+    /// Payout's schema copied once every contest locked (before any prize is ordered) and restored from that copy by
+    /// the runbook once Stripe holds a transfer of the slate, while the faults go on (<see cref="WorkerRestore"/>).
+    /// </summary>
+    public bool RestorePayout { get; init; } = true;
     /// <summary>Give up (and fail) if the slate has not reached PAID or CANCELLED by then.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(10);
     /// <summary>Where the run's database, logs and broker live; a fresh database is made each run.</summary>
@@ -63,6 +68,8 @@ public sealed record CampaignResult(
     public int ForgedPaid { get; init; }
     /// <summary>Processes of each worker the run kept up.</summary>
     public int Instances { get; init; } = 1;
+    /// <summary>Restores of a worker's database from an earlier copy, by the runbook.</summary>
+    public int Restores { get; init; }
     /// <summary>
     /// Worker processes that stopped by themselves (exit code 1: a bug; an outage is waited out): any fails the run.
     /// </summary>
@@ -77,6 +84,7 @@ public sealed record CampaignResult(
         $"instances {Instances} · contests {Contests} · entries {Entries} · worker kills {WorkerKills} · " +
         $"crash points armed {CrashPointsArmed}, hit {CrashPointDeaths} · broker faults {BrokerFaults} · " +
         $"stripe faults {StripeFaults} · stripe 409s {Stripe409s} · postgres restarts {PostgresRestarts} · " +
+        $"restores {Restores} · " +
         $"transfers expected {TransfersExpected} · made {TransfersMade} · " +
         $"duplicate transfers {DuplicateTransfers} · missing {MissingTransfers} · double refunds {DoubleRefunds} · " +
         $"missing refunds {MissingRefunds} · " +
@@ -124,7 +132,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     private readonly Dictionary<string, ContestDefined> _contests = [];
     private readonly Dictionary<string, List<string>> _entries = [];
     private readonly Dictionary<(string Game, string Athlete, string Stat), long> _stats = [];
-    private int _brokerFaults, _stripeFaults, _postgresRestarts, _entryCount, _submissions;
+    private int _brokerFaults, _stripeFaults, _postgresRestarts, _restores, _entryCount, _submissions;
     private readonly PostgresCluster _postgres = new(o.AdminConnectionString);
 
     public async Task<CampaignResult> RunAsync(CancellationToken ct)
@@ -166,14 +174,20 @@ public sealed class FaultCampaign(CampaignOptions o)
         using var chaos = new CancellationTokenSource();
         var faults = Task.Run(() => ChaosAsync(fleet, broker, stripe, chaos.Token), CancellationToken.None);
         var forging = Task.Run(() => forger.RunAsync(o.ForgeEvery, o.Log, chaos.Token), CancellationToken.None);
+        var restore = o.RestorePayout ? new WorkerRestore(swaps, fleet, Workers.Payout.Name, o.Log) : null;
+        var ended = new TaskCompletionSource();
+        Task? restoring = null;
         var unfinished = -1;
         try
         {
-            await PlaySlateAsync(world, db, lockAt, ct);
+            await PlaySlateAsync(world, db, lockAt, restore, ct);
+            if (restore is not null)
+                restoring = Task.Run(() => RestoreAfterATransferAsync(restore, stripe, ended.Task, ct), ct);
             unfinished = await WaitForEndAsync(db, watch, ct);
         }
         finally
         {
+            ended.TrySetResult();
             await chaos.CancelAsync();
             await faults;
             await forging;
@@ -183,6 +197,8 @@ public sealed class FaultCampaign(CampaignOptions o)
         stripe.ClearFaults();
         stripe.ReleaseWebhooks(WebhookOrder.Shuffled, o.Seed);
         for (var b = 1; b <= 3; b++) await broker.Control.BrokerUpAsync(b);
+        if (restoring is not null) await RestoredAsync(restoring, db, ct);
+        _restores = restore?.Restores ?? 0;
         await fleet.CalmAsync();
         if (unfinished != 0) unfinished = await WaitForEndAsync(db, watch, ct, quiet: true);
         await SettleDownAsync(db, ct);
@@ -275,7 +291,7 @@ public sealed class FaultCampaign(CampaignOptions o)
     }
 
     private async Task PlaySlateAsync(OutsideWorld world, NpgsqlDataSource db, DateTimeOffset lockAt,
-        CancellationToken ct)
+        WorkerRestore? restore, CancellationToken ct)
     {
         foreach (var (contest, field) in _entries)
         {
@@ -300,6 +316,8 @@ public sealed class FaultCampaign(CampaignOptions o)
         await WaitAsync(db, "every contest to lock or be cancelled at its lock",
             $"SELECT count(*) >= {o.Contests} FROM scoring.contests WHERE state <> 'SCHEDULED'", ct,
             lockAt - DateTimeOffset.UtcNow);
+        // The copy a restore goes back to: every entry decided, no game played, no prize ordered.
+        if (restore is not null) await restore.CopyAsync(ct);
         foreach (var (contest, field) in _entries)
         {
             var game = "g-" + contest;
@@ -357,6 +375,39 @@ public sealed class FaultCampaign(CampaignOptions o)
             last = open;
             if (watch.Elapsed > deadline) return Math.Max(open, 1);
             await Task.Delay(1_000, ct);
+        }
+    }
+
+    /// <summary>
+    /// The restore, once Stripe holds a transfer of the slate (a prize paid after the copy, which the restored schema
+    /// says was never sent), or at the end of the slate if none came.
+    /// </summary>
+    private static async Task RestoreAfterATransferAsync(WorkerRestore restore, StripeEmulator stripe, Task ended,
+        CancellationToken ct)
+    {
+        while (stripe.Ledger().Transfers.Count == 0 && !ended.IsCompleted) await Task.Delay(200, ct);
+        await restore.RestoreAsync(ct);
+    }
+
+    /// <summary>
+    /// Waits for the restore made and the restored worker caught up: the restore reconciled with Stripe, and every
+    /// prize Settlement ordered paid in Payout's records again; a problem of the run when not.
+    /// </summary>
+    private async Task RestoredAsync(Task restoring, NpgsqlDataSource db, CancellationToken ct)
+    {
+        try
+        {
+            await restoring;
+            await WaitAsync(db, "the restored Payout reconciled with Stripe and every prize paid in its records",
+                """
+                SELECT NOT EXISTS (SELECT 1 FROM payout.restores WHERE reconciled_at IS NULL)
+                   AND (SELECT count(*) FROM payout.payouts WHERE state = 'paid')
+                       >= (SELECT count(*) FROM settlement.payouts WHERE net_minor > 0)
+                """, ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or NpgsqlException)
+        {
+            _problems.Add("restore: " + e.Message);
         }
     }
 
@@ -720,7 +771,7 @@ public sealed class FaultCampaign(CampaignOptions o)
             ledgerProblems.Count, poolMismatches, hashMismatches, unfinished, _problems, elapsed)
         {
             Evidence = evidence, ForgedSent = forger.Sent, ForgedRefused = forgedRefused, ForgedPaid = forgedPaid,
-            Instances = o.Instances,
+            Instances = o.Instances, Restores = _restores,
             StoppedOnBug = fleet.StoppedOnBug.Count,
         };
     }

@@ -125,11 +125,74 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
         return Label(worker);
     }
 
+    /// <summary>Workers stopped on purpose (<see cref="StopAsync"/>): not started again until
+    /// <see cref="ResumeAsync"/>.</summary>
+    private readonly HashSet<string> _held = [];
+
+    /// <summary>One of reviving, stopping and resuming at a time: a revival never starts a worker being
+    /// stopped.</summary>
+    private readonly SemaphoreSlim _acting = new(1, 1);
+
+    /// <summary>
+    /// Stops every instance of a worker, as <c>docker-compose stop</c> does (SIGTERM, then SIGKILL after the grace),
+    /// and keeps it down, whatever dies meanwhile, until <see cref="ResumeAsync"/>.
+    /// </summary>
+    public async Task StopAsync(string name)
+    {
+        await _acting.WaitAsync();
+        try { await StopHeldAsync(name); }
+        finally { _acting.Release(); }
+    }
+
+    private async Task StopHeldAsync(string name)
+    {
+        List<ChildProcess> stopping;
+        lock (_gate)
+        {
+            _held.Add(name);
+            stopping = [.. _running.Where(r => r.Key.Name == name).Select(r => r.Value)];
+        }
+        foreach (var process in stopping) await process.StopAsync(TimeSpan.FromSeconds(15));
+    }
+
+    /// <summary>Starts every instance of a worker stopped by <see cref="StopAsync"/> again, without crash
+    /// points.</summary>
+    public async Task ResumeAsync(string name)
+    {
+        await _acting.WaitAsync();
+        try { await ResumeHeldAsync(name); }
+        finally { _acting.Release(); }
+    }
+
+    private async Task ResumeHeldAsync(string name)
+    {
+        List<((string Name, int Instance) Worker, ChildProcess Process)> stopped;
+        lock (_gate)
+        {
+            _held.Remove(name);
+            stopped = [.. _running.Where(r => r.Key.Name == name).Select(r => (r.Key, r.Value))];
+        }
+        foreach (var (worker, process) in stopped)
+        {
+            await process.DisposeAsync();
+            Start(worker, crashAt: null);
+        }
+    }
+
     /// <summary>Starts every worker that is down; a third of restarts arm a crash point.</summary>
     public async Task ReviveAsync()
     {
+        await _acting.WaitAsync();
+        try { await ReviveDeadAsync(); }
+        finally { _acting.Release(); }
+    }
+
+    private async Task ReviveDeadAsync()
+    {
         List<((string Name, int Instance) Worker, ChildProcess Process)> dead;
-        lock (_gate) dead = [.. _running.Where(r => r.Value.HasExited).Select(r => (r.Key, r.Value))];
+        lock (_gate)
+            dead = [.. _running.Where(r => r.Value.HasExited && !_held.Contains(r.Key.Name))
+                .Select(r => (r.Key, r.Value))];
         foreach (var (worker, process) in dead)
         {
             var name = worker.Name;
@@ -170,8 +233,15 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
     /// <summary>Restarts every worker without crash points, for the quiet end of a run.</summary>
     public async Task CalmAsync()
     {
+        await _acting.WaitAsync();
+        try { await CalmAllAsync(); }
+        finally { _acting.Release(); }
+    }
+
+    private async Task CalmAllAsync()
+    {
         List<((string Name, int Instance) Worker, ChildProcess Process)> all;
-        lock (_gate) all = [.. _running.Select(r => (r.Key, r.Value))];
+        lock (_gate) all = [.. _running.Where(r => !_held.Contains(r.Key.Name)).Select(r => (r.Key, r.Value))];
         foreach (var (worker, process) in all)
         {
             await process.KillAsync();
@@ -202,5 +272,6 @@ public sealed class WorkerFleet(LocalSwaps swaps, IReadOnlyDictionary<string, st
         List<ChildProcess> all;
         lock (_gate) all = [.. _running.Values];
         foreach (var p in all) await p.DisposeAsync();
+        _acting.Dispose();
     }
 }
