@@ -114,23 +114,24 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
     }
 
     /// <summary>
-    /// Ingestion's drill: its schema restored to a copy taken once the contest was scheduled, before any entry. Read
-    /// again from the copy's time, Ingestion learns the payments and decides the three entries again as it did (on
-    /// time by when they were submitted, whenever decided), under the same ids: nobody is refunded, no fee is booked
-    /// twice, and the contest stays PAID with one transfer per prize.
+    /// Ingestion's drill: its schema restored to a copy taken mid-rush, once the first of the three entries was decided
+    /// and before the others were submitted. Read again from the copy's time, Ingestion learns the payments and decides
+    /// the two entries the copy never saw again as it did (on time by when they were submitted, whenever decided),
+    /// under the same ids: nobody is refunded, no fee is booked twice, and the contest stays PAID with one transfer per
+    /// prize.
     /// </summary>
     [Fact]
-    public async Task Ingestion_restored_to_a_copy_from_before_its_entries_decides_them_again_and_refunds_nobody()
+    public async Task Ingestion_restored_to_a_copy_taken_mid_rush_decides_the_rest_again_and_refunds_nobody()
     {
         const string contest = "drill-i";
         await using var h = await StartPipelineAsync();
         (string File, DateTimeOffset TakenAt) copy = default;
-        var orders = await SettleAsync(h, contest, defined: async () => copy = await CopyAsync(h, "ingestion"));
+        var orders = await SettleAsync(h, contest, midRush: async () => copy = await CopyAsync(h, "ingestion"));
         var paidBefore = await PaidAsync(h, contest, orders);
 
         await RestoreAsync(h, copy.File!, copy.TakenAt, "ingestion");
         // Before entries closed on Kafka's committed offsets (still at the end after the restore): the contest closed
-        // before the three on-time submissions were read again, each was refused as closed and its fee refunded.
+        // before the on-time submissions the copy never saw were read again, each was refused as closed and refunded.
         await Eventually.UntilAsync(() => h.ScalarAsync<string>(
                 "SELECT coalesce(string_agg(submission_id || ' ' || coalesce(outcome, 'undecided'), ', ' " +
                 "ORDER BY submission_id), '') FROM ingestion.submissions WHERE contest_id = @contest", new { contest }),
@@ -213,30 +214,27 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
             .ToDictionary(g => g.Key, g => g.Select(r => r.Id).Order(StringComparer.Ordinal).ToList());
 
     /// <summary>
-    /// What a copy taken between the contest's definition and its entries adds to the lock time: under a busy suite a
-    /// copy of a schema has taken long enough that the entries came after the lock, and the contest was cancelled.
+    /// What a copy taken amid the contest's entries adds to the lock time: under a busy suite a copy of a schema has
+    /// taken long enough that the entries came after the lock, and the contest was cancelled.
     /// </summary>
     private static readonly TimeSpan CopyMargin = TimeSpan.FromSeconds(20);
 
     /// <summary>
-    /// A contest of three entries, through the workers to SETTLED (<paramref name="atLock"/> run once it locked);
-    /// returns its payouts' ids.
+    /// A contest of three entries, through the workers to SETTLED (<paramref name="atLock"/> run once it locked,
+    /// <paramref name="midRush"/> once the first entry was decided, before the others are submitted); returns its
+    /// payouts' ids.
     /// </summary>
     private static async Task<List<string>> SettleAsync(PayoutHarness h, string contest, Func<Task>? atLock = null,
-        Func<Task>? defined = null)
+        Func<Task>? midRush = null)
     {
         var run = h.Run;
-        var lockAt = await run.LockTimeAsync() + (defined is null ? TimeSpan.Zero : CopyMargin);
+        var lockAt = await run.LockTimeAsync() + (midRush is null ? TimeSpan.Zero : CopyMargin);
         run.World.Schedule("g1", 1, lockAt.AddMinutes(5), "qb1", "rb1", "wr1");
         run.Define(Fantasy(contest, lockAt, ["g1"]) with
         {
             PrizeTable = new PrizeTable(PrizeTableKinds.TopThreeWeighted),
         });
-        if (defined is not null)
-        {
-            await run.WaitForStateAsync(contest, "SCHEDULED");
-            await defined();
-        }
+        if (midRush is not null) await run.WaitForStateAsync(contest, "SCHEDULED");
         var lineups = new Dictionary<string, string[]>
         {
             ["ada"] = ["qb1", "rb1"], ["bo"] = ["qb1", "wr1"], ["cy"] = ["rb1", "wr1"],
@@ -249,6 +247,10 @@ public sealed class RestoreDrillTests(PipelineFixture fixture)
                 [PaymentMetadata.ContestId] = contest, [PaymentMetadata.PlayerId] = player,
             }, pending: true);
             run.World.Submit(Entry("s-" + player, contest, player, payment, lineup));
+            if (midRush is null || player != "ada") continue;
+            await h.WaitForAsync("ada's entry decided", "SELECT EXISTS (SELECT 1 FROM ingestion.submissions "
+                + "WHERE submission_id = 's-ada' AND outcome IS NOT NULL)", seconds: 60);
+            await midRush();
         }
         await run.WaitForStateAsync(contest, "LOCKED");
         if (atLock is not null) await atLock();
