@@ -214,7 +214,10 @@ public sealed class OutboxRelay(
             {
                 Key = row.Key, Value = row.Payload, Headers = KafkaClients.Headers(written),
             });
-        }, options.DeliveryTimeout, ct);
+        }, options.DeliveryTimeout, ct, (i, at) => logger.LogWarning(
+            "Outbox relay for {Schema}: {MessageId} (row {Id}) acknowledged without an offset on {Topic} [{Partition}]: "
+            + "implied by a later batch's success (librdkafka's implicit ack), not by the broker's answer for it",
+            options.Schema, rows[i].MessageId, rows[i].Id, at.Topic, at.Partition.Value));
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)
     {
