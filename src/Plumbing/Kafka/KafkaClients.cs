@@ -39,9 +39,11 @@ public static class KafkaClients
     /// Produces <paramref name="count"/> records in order (<paramref name="recordAt"/> makes the i-th just before it
     /// is produced) and waits for every delivery report, at most <paramref name="timeout"/>. Returns each record's
     /// error, null when the broker acknowledged it; one still in flight at the timeout counts as not confirmed.
+    /// <paramref name="impliedAck"/> is told of each record acknowledged without an offset (<see cref="ImpliedAck"/>).
     /// </summary>
     public static async Task<string?[]> ProduceAllAsync(IProducer<byte[]?, byte[]?> producer, int count,
-        Func<int, (string Topic, Message<byte[]?, byte[]?> Record)> recordAt, TimeSpan timeout, CancellationToken ct)
+        Func<int, (string Topic, Message<byte[]?, byte[]?> Record)> recordAt, TimeSpan timeout, CancellationToken ct,
+        Action<int, TopicPartition>? impliedAck = null)
     {
         var errors = new string?[count];
         var pending = count;
@@ -56,6 +58,7 @@ public static class KafkaClients
                 producer.Produce(topic, record, report =>
                 {
                     if (report.Error.IsError) errors[index] = report.Error.Reason;
+                    else if (ImpliedAck(report.Offset)) impliedAck?.Invoke(index, report.TopicPartition);
                     if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
                 });
             }
@@ -76,6 +79,16 @@ public static class KafkaClients
         }
         return errors;
     }
+
+    /// <summary>
+    /// Whether a delivery report without an error is librdkafka's implicit acknowledgement: no offset, because no
+    /// answer of the broker's acknowledged this record. The idempotent producer acknowledges a batch that failed with
+    /// an uncertain error (a timeout, NOT_LEADER) once a later batch of its partition succeeds
+    /// (rd_kafka_dr_implicit_ack, rdkafka_broker.c), since a real broker's sequence checks would have refused the
+    /// later one had the earlier been lost. librdkafka's mock cluster, the local broker, checks sequences only for a
+    /// transactional producer (rd_kafka_mock_validate_records, rdkafka_mock.c), so there the record may be lost.
+    /// </summary>
+    public static bool ImpliedAck(Offset offset) => offset == Offset.Unset;
 
     /// <summary>Idempotent producer, acks=all: no duplicates or reordering from producer retries.</summary>
     public static ProducerConfig ProducerConfig(string bootstrapServers, string clientId,

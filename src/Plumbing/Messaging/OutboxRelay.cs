@@ -125,13 +125,16 @@ public sealed class OutboxRelay(
         await using var tx = await conn.BeginTransactionAsync(ct);
         var progress = await _store.ReadProgressAsync(conn, tx, LockKey(options.Schema), ct);
         if (progress is null) return 0;
-        var (rows, horizon) = await _store.ReadUnsentAsync(conn, tx, progress, options.BatchSizeMax, ct);
+        var rows = await _store.ReadUnsentAsync(conn, tx, progress, options.BatchSizeMax, ct);
         if (rows.Count == 0 && progress.Gaps.Count == 0) return 0;
         var readAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
         var errors = rows.Count == 0 ? [] : await ProduceAllAsync(rows, ct);
         crashPoints.Reach(CrashPoints.RelayAfterProduce);
 
+        // The horizon of a gap this round leaves: its own transaction id, handed out after the read (RelayProgress).
+        // Only a round that read rows can leave one, and it writes its progress anyway, which takes that id.
+        var horizon = rows.Count == 0 ? 0 : await _store.TakeTransactionIdAsync(conn, tx, ct);
         var outcome = Outcome.Of(rows, errors);
         var step = RelayProgress.Next(progress.ReadThrough, progress.Gaps, [.. rows.Select(r => r.Id)],
             outcome.Sent.ToHashSet(), progress.RunningFrom, horizon);
@@ -211,7 +214,10 @@ public sealed class OutboxRelay(
             {
                 Key = row.Key, Value = row.Payload, Headers = KafkaClients.Headers(written),
             });
-        }, options.DeliveryTimeout, ct);
+        }, options.DeliveryTimeout, ct, (i, at) => logger.LogWarning(
+            "Outbox relay for {Schema}: {MessageId} (row {Id}) acknowledged without an offset on {Topic} [{Partition}]: "
+            + "implied by a later batch's success (librdkafka's implicit ack), not by the broker's answer for it",
+            options.Schema, rows[i].MessageId, rows[i].Id, at.Topic, at.Partition.Value));
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)
     {

@@ -21,7 +21,8 @@ internal sealed class OutboxRelayStore(string schema)
 
     /// <summary>One outbox row as the relay sends it.</summary>
     public sealed record Row(
-        long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
+        long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds,
+        string MessageId);
 
     /// <summary>
     /// Rows not yet acknowledged and the oldest one's age in seconds; null when the view returns no row.
@@ -73,11 +74,8 @@ internal sealed class OutboxRelayStore(string schema)
         return new Progress(readThrough, failures, gaps, reader.GetInt64(0));
     }
 
-    /// <summary>
-    /// The rows found in the gaps, then at most one batch above the mark, in id order, with the first transaction id
-    /// not yet handed out when they were read (the horizon of any gap this read leaves).
-    /// </summary>
-    public async Task<(List<Row> Rows, long Horizon)> ReadUnsentAsync(
+    /// <summary>The rows found in the gaps, then at most one batch above the mark, in id order.</summary>
+    public async Task<List<Row>> ReadUnsentAsync(
         NpgsqlConnection conn, NpgsqlTransaction tx, Progress progress, int batchSizeMax, CancellationToken ct)
     {
         // The right plan above the mark is always the walk of the primary key in id order, stopping after one
@@ -85,12 +83,10 @@ internal sealed class OutboxRelayStore(string schema)
         // fetch every row above the mark and sort it, once per batch. The settings travel with the read, in one
         // round trip.
         var rows = new List<Row>(batchSizeMax);
-        var horizon = 0L;
         await using var select = new NpgsqlCommand($"""
             SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off;
             SELECT id, topic, message_key, payload, headers::text, header_bytes, message_id, message_type,
-                   extract(epoch FROM clock_timestamp() - created_at)::float8,
-                   (SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint)
+                   extract(epoch FROM clock_timestamp() - created_at)::float8
             FROM (
                 SELECT o.* FROM unnest(@from, @to) AS g(f, t) JOIN {_table} o ON o.id BETWEEN g.f AND g.t
                 UNION ALL
@@ -117,12 +113,23 @@ internal sealed class OutboxRelayStore(string schema)
                 reader.IsDBNull(5)
                     ? HeaderJson.Read(reader.GetString(4))
                     : OutboxHeaders.Read(reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7)),
-                reader.GetDouble(8)));
-            horizon = reader.GetInt64(9);
+                reader.GetDouble(8), reader.GetString(6)));
         }
         // Rows go out in id order: a gap's rows before the rows above the mark.
         rows.Sort((a, b) => a.Id.CompareTo(b.Id));
-        return (rows, horizon);
+        return rows;
+    }
+
+    /// <summary>
+    /// The round's own transaction id, taken now: above the id of every transaction that began writing before the
+    /// rows were read, so the horizon of any gap that read leaves (<see cref="RelayProgress"/>). A snapshot's xmax is
+    /// not: it is one past the last transaction to finish, and a writer still running can hold an id at or above it,
+    /// listed in no snapshot taken meanwhile and the oldest running in a later one's xmin (OutboxGapTests).
+    /// </summary>
+    public async Task<long> TakeTransactionIdAsync(NpgsqlConnection conn, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT pg_current_xact_id()::text::bigint", conn, tx);
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>The round's progress: the new mark, the gaps settled and left, and whether a delivery failed.</summary>

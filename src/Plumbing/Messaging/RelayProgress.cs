@@ -8,11 +8,13 @@ namespace ContestPipeline.Plumbing.Messaging;
 /// <remarks>
 /// Ids come from one sequence, handed out in time order, but rows commit in any order: a row
 /// with a lower id can become visible after the relay sent higher ones. The relay moves its mark
-/// past such an id and keeps it as a gap, with the horizon of the read that missed it (the
-/// first transaction id not yet handed out then). A writer takes its transaction id before it
-/// takes outbox ids (<see cref="OutboxStore"/>), so the transaction holding a gap's id, if any, has
-/// an id below that horizon; once the oldest transaction still running is at or above it, the
-/// gap can no longer fill, and a read made after that settles it for good.
+/// past such an id and keeps it as a gap, with a horizon: the relay's own transaction id, taken
+/// after the read that missed it. A writer takes its transaction id before it takes outbox ids
+/// (<see cref="OutboxStore"/>), so the transaction holding a gap's id, if any, has an id below that
+/// horizon; once the oldest transaction still running is at or above it, the gap can no longer
+/// fill, and a read made after that settles it for good. (The read's snapshot xmax is no such
+/// horizon: it is one past the last transaction to finish, and the gap's writer may hold an id at
+/// or above it while it runs, so that the gap would settle under it.)
 /// </remarks>
 public static class RelayProgress
 {
@@ -26,7 +28,7 @@ public static class RelayProgress
     /// The progress after a round that read <paramref name="read"/> (ascending ids: rows found in
     /// gaps, then rows above the mark) and delivered <paramref name="sent"/> of them.
     /// <paramref name="runningFrom"/> is the oldest transaction id still running when the round
-    /// began, <paramref name="horizon"/> the first transaction id not yet handed out when it read.
+    /// began, <paramref name="horizon"/> a transaction id handed out after it read (its own).
     /// </summary>
     public static Step Next(long readThrough, IReadOnlyList<OutboxGap> gaps, IReadOnlyList<long> read,
         IReadOnlySet<long> sent, long runningFrom, long horizon)

@@ -56,6 +56,44 @@ public sealed class OutboxGapTests(PipelineFixture fixture)
     }
 
     [Fact]
+    public async Task A_row_whose_writer_took_its_transaction_id_after_the_one_that_committed_past_it_is_waited_for()
+    {
+        await using var stage = await Stage.CreateAsync(fixture);
+        var late = TestEvent.Message(stage.Topic, new TestEvent("k-late", 1));
+        var past = TestEvent.Message(stage.Topic, new TestEvent("k-past", 1));
+
+        // The writer that commits past the late row took its transaction id first; the late row's writer takes a
+        // later one, then the lower outbox id, and stays open. The last transaction to finish is then the first
+        // writer's, so the late writer's id is no lower than the xmax of a snapshot taken now: a horizon read there
+        // would not cover it.
+        await using var first = await fixture.DataSource.OpenConnectionAsync();
+        await using var firstTx = await first.BeginTransactionAsync();
+        await first.ExecuteScalarAsync("SELECT pg_current_xact_id()", transaction: firstTx);
+        await using var writer = await fixture.DataSource.OpenConnectionAsync();
+        await using var open = await writer.BeginTransactionAsync();
+        await stage.Outbox.AddAsync(writer, open, [late], CancellationToken.None);
+        await stage.Outbox.AddAsync(first, firstTx, [past], CancellationToken.None);
+        await firstTx.CommitAsync();
+
+        var relay = stage.Relay();
+        Assert.Equal(1, await relay.PublishBatchAsync(CancellationToken.None));
+        var lateId = await IdAsync(stage, late.OutboxId, writer);
+        Assert.Equal([(lateId, lateId)], (await ProgressAsync(stage)).Gaps);
+        // Still running: however long it takes, no round gives up on it.
+        for (var round = 0; round < 3; round++)
+        {
+            Assert.Equal(0, await relay.PublishBatchAsync(CancellationToken.None));
+            Assert.Equal([(lateId, lateId)], (await ProgressAsync(stage)).Gaps);
+        }
+
+        await open.CommitAsync();
+        Assert.Equal(1, await stage.UnsentAsync());
+        Assert.Equal(1, await relay.PublishBatchAsync(CancellationToken.None));
+        Assert.Empty((await ProgressAsync(stage)).Gaps);
+        Assert.Equal(0, await stage.UnsentAsync());
+    }
+
+    [Fact]
     public async Task An_id_whose_transaction_rolled_back_is_waited_for_only_until_it_ended()
     {
         await using var stage = await Stage.CreateAsync(fixture);
