@@ -38,12 +38,12 @@ public static class KafkaClients
     /// <summary>
     /// Produces <paramref name="count"/> records in order (<paramref name="recordAt"/> makes the i-th just before it
     /// is produced) and waits for every delivery report, at most <paramref name="timeout"/>. Returns each record's
-    /// error, null when the broker acknowledged it; one still in flight at the timeout counts as not confirmed.
-    /// <paramref name="impliedAck"/> is told of each record acknowledged without an offset (<see cref="ImpliedAck"/>).
+    /// error, null when the broker acknowledged it; one still in flight at the timeout counts as not confirmed, and so
+    /// does one acknowledged only by implication (<see cref="ImpliedAck"/>): sent again, it is at worst a duplicate,
+    /// which every consumer's inbox skips, where trusted it may be a message lost.
     /// </summary>
     public static async Task<string?[]> ProduceAllAsync(IProducer<byte[]?, byte[]?> producer, int count,
-        Func<int, (string Topic, Message<byte[]?, byte[]?> Record)> recordAt, TimeSpan timeout, CancellationToken ct,
-        Action<int, TopicPartition>? impliedAck = null)
+        Func<int, (string Topic, Message<byte[]?, byte[]?> Record)> recordAt, TimeSpan timeout, CancellationToken ct)
     {
         var errors = new string?[count];
         var pending = count;
@@ -58,7 +58,10 @@ public static class KafkaClients
                 producer.Produce(topic, record, report =>
                 {
                     if (report.Error.IsError) errors[index] = report.Error.Reason;
-                    else if (ImpliedAck(report.Offset)) impliedAck?.Invoke(index, report.TopicPartition);
+                    else if (ImpliedAck(report.Offset))
+                        errors[index] = $"acknowledged only by implication on {report.Topic} "
+                            + $"[{report.Partition.Value}] (no offset: librdkafka's implicit ack of a batch that "
+                            + "failed uncertainly), so not counted delivered";
                     if (Interlocked.Decrement(ref pending) == 0) done.TrySetResult();
                 });
             }
@@ -86,7 +89,8 @@ public static class KafkaClients
     /// an uncertain error (a timeout, NOT_LEADER) once a later batch of its partition succeeds
     /// (rd_kafka_dr_implicit_ack, rdkafka_broker.c), since a real broker's sequence checks would have refused the
     /// later one had the earlier been lost. librdkafka's mock cluster, the local broker, checks sequences only for a
-    /// transactional producer (rd_kafka_mock_validate_records, rdkafka_mock.c), so there the record may be lost.
+    /// transactional producer (rd_kafka_mock_validate_records, rdkafka_mock.c), so there the record may be lost; and a
+    /// broker of any kind that answered nothing for the record has not said it holds it.
     /// </summary>
     public static bool ImpliedAck(Offset offset) => offset == Offset.Unset;
 

@@ -200,8 +200,8 @@ public sealed class OutboxRelay(
         }
     }
 
-    // Still in flight at the timeout: the outcome is unknown, so the rows stay unsent and go out again; a duplicate
-    // is harmless downstream, a lost message is not.
+    // Still in flight at the timeout, or acknowledged only by implication (KafkaClients.ImpliedAck): the outcome is
+    // unknown, so the rows stay unsent and go out again; a duplicate is harmless downstream, a lost message is not.
     private Task<string?[]> ProduceAllAsync(List<Row> rows, CancellationToken ct) =>
         KafkaClients.ProduceAllAsync(producer, rows.Count, i =>
         {
@@ -214,10 +214,7 @@ public sealed class OutboxRelay(
             {
                 Key = row.Key, Value = row.Payload, Headers = KafkaClients.Headers(written),
             });
-        }, options.DeliveryTimeout, ct, (i, at) => logger.LogWarning(
-            "Outbox relay for {Schema}: {MessageId} (row {Id}) acknowledged without an offset on {Topic} [{Partition}]: "
-            + "implied by a later batch's success (librdkafka's implicit ack), not by the broker's answer for it",
-            options.Schema, rows[i].MessageId, rows[i].Id, at.Topic, at.Partition.Value));
+        }, options.DeliveryTimeout, ct);
 
     private static async Task Delay(TimeSpan delay, CancellationToken ct)
     {

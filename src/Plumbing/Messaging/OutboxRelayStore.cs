@@ -21,8 +21,7 @@ internal sealed class OutboxRelayStore(string schema)
 
     /// <summary>One outbox row as the relay sends it.</summary>
     public sealed record Row(
-        long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds,
-        string MessageId);
+        long Id, string Topic, byte[]? Key, byte[]? Payload, List<Header> Headers, double AgeSeconds);
 
     /// <summary>
     /// Rows not yet acknowledged and the oldest one's age in seconds; null when the view returns no row.
@@ -113,7 +112,7 @@ internal sealed class OutboxRelayStore(string schema)
                 reader.IsDBNull(5)
                     ? HeaderJson.Read(reader.GetString(4))
                     : OutboxHeaders.Read(reader.GetFieldValue<byte[]>(5), reader.GetString(6), reader.GetString(7)),
-                reader.GetDouble(8), reader.GetString(6)));
+                reader.GetDouble(8)));
         }
         // Rows go out in id order: a gap's rows before the rows above the mark.
         rows.Sort((a, b) => a.Id.CompareTo(b.Id));
