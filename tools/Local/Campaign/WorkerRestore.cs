@@ -40,9 +40,9 @@ internal sealed class WorkerRestore(LocalSwaps swaps, WorkerFleet fleet, string 
     public async Task RestoreAsync(CancellationToken ct)
     {
         var (file, takenAt) = _copy ?? throw new InvalidOperationException($"{worker}'s schema was never copied");
+        await fleet.StopAsync(worker);
         log($"[restore] {worker} stopped; its schema restored from the copy of {Iso(takenAt)}, with "
             + $"{swaps.Stripe.Ledger().Transfers.Count} transfers on Stripe since");
-        await fleet.StopAsync(worker);
         try
         {
             await RetryAsync("pg_restore", async () =>
@@ -50,7 +50,11 @@ internal sealed class WorkerRestore(LocalSwaps swaps, WorkerFleet fleet, string 
                 await SchemaCopies.RestoreAsync(Migrator, worker, file, ct);
                 return true;
             }, ct);
-            await LocalServices.MigrateAsync(swaps, ct);
+            await RetryAsync("the migrate job", async () =>
+            {
+                await LocalServices.MigrateAsync(swaps, ct);
+                return true;
+            }, ct);
             swaps.Stripe.AdvanceClock(TimeSpan.FromHours(25));
             await CpctlAsync(asMigrator: true, ["restore", "record", "--worker", worker, "--copy-taken-at",
                 Iso(takenAt), "--operator", Operator, "--reason", Reason], ct);
