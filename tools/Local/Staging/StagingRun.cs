@@ -64,9 +64,19 @@ public sealed partial class StagingRun(string adminPostgres, string runDirectory
                 $"the Stripe-compatible server for Stripe ({stripe.BaseUrl}), " +
                 $"environment {DeploymentEnvironments.Name(swaps.Environment)}");
             await StartStackAsync(swaps, ct);
-            await using var world = new OutsideWorldScope(new OutsideWorld(broker.BootstrapServers, stripe));
-            if (_problems.Count == 0) await RunContestAsync(swaps, world.World, pg, ct);
-            if (_problems.Count == 0) await OperatorReadsAsync(swaps, ct);
+            try
+            {
+                await using var world = new OutsideWorldScope(new OutsideWorld(broker.BootstrapServers, stripe));
+                if (_problems.Count == 0) await RunContestAsync(swaps, world.World, pg, ct);
+                if (_problems.Count == 0) await OperatorReadsAsync(swaps, ct);
+            }
+            finally
+            {
+                // The services stop while the broker and the Stripe-compatible server still run, as a deployment
+                // stops them: stopped after the broker, a consumer closing its group waits for a broker that is gone,
+                // and outlasted its grace.
+                await StopAsync();
+            }
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException or HttpRequestException)
         {
